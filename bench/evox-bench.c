@@ -1,0 +1,585 @@
+/* evox-bench.c: times Evox's TIFF load, fine histograms and range counts beside bare libtiff. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox-bench"
+
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <tiffio.h>
+#ifdef HAVE_OPENMP
+#include <omp.h>
+#endif
+
+#include "evox-histogram.h"
+#include "evox-tiff.h"
+#include "evox-volume.h"
+
+/* Every result is one line on stdout: a record name, then key=value fields without spaces, so
+ * run-bench.py (or a person with grep) can read it. Diagnostics go to stderr. */
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TIFF, TIFFClose)
+
+static int       opt_runs = 3;
+static int       opt_counts = 1000;
+static gboolean  opt_no_mmap = FALSE;
+static gboolean  opt_bare = FALSE;
+static char    **opt_ranges = NULL;
+
+static const GOptionEntry bench_entries[] = {
+  { "runs", 'n', 0, G_OPTION_ARG_INT, &opt_runs, "Timed repetitions; the best is reported", "N" },
+  { "counts", 'c', 0, G_OPTION_ARG_INT, &opt_counts, "Random range counts to time (hist)", "N" },
+  { "no-mmap", 0, 0, G_OPTION_ARG_NONE, &opt_no_mmap,
+    "Open with libtiff's \"rm\" mode: read() instead of a file mapping (bare, rss --bare)", NULL },
+  { "bare", 0, 0, G_OPTION_ARG_NONE, &opt_bare,
+    "Measure the bare libtiff loop instead of Evox (rss)", NULL },
+  { "range", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &opt_ranges,
+    "A range LO:HI to count and print, for checking against numpy (hist; repeatable)", "LO:HI" },
+  { NULL }
+};
+
+static double
+now_s (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a;
+  double y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+min_of (const double *t,
+        int           n)
+{
+  double best = t[0];
+
+  for (int i = 1; i < n; i++)
+    best = MIN (best, t[i]);
+  return best;
+}
+
+/* All runs, not only the best, so a noisy machine shows in the record. */
+static char *
+format_runs (const double *t,
+             int           n)
+{
+  GString *s = g_string_new (NULL);
+
+  for (int i = 0; i < n; i++)
+    g_string_append_printf (s, "%s%.6f", i ? "," : "", t[i]);
+  return g_string_free (s, FALSE);
+}
+
+static char *
+describe_volume (EvoxVolume *vol)
+{
+  gsize dims[3];
+  EvoxSampleType type = evox_volume_get_sample_type (vol);
+  guint64 bytes = (guint64) evox_volume_get_n_voxels (vol) * evox_sample_type_size (type)
+                  * evox_volume_get_n_channels (vol);
+
+  evox_volume_get_dims (vol, dims);
+  return g_strdup_printf ("type=%s nx=%zu ny=%zu nz=%zu channels=%u voxels=%zu bytes=%" G_GUINT64_FORMAT,
+                          evox_sample_type_to_string (type), dims[0], dims[1], dims[2],
+                          evox_volume_get_n_channels (vol), evox_volume_get_n_voxels (vol), bytes);
+}
+
+/* The reference loop: what libtiff alone does to get every strip of every page into one buffer
+ * of the volume's size. The buffer is allocated inside the timed region, as Evox must allocate
+ * its volume too; its pages are first touched by the strip reads. */
+static guint8 *
+bare_read (const char  *path,
+           gboolean     no_mmap,
+           gsize       *out_size,
+           GError     **error)
+{
+  g_autoptr(TIFF) tif = NULL;
+  g_autofree guint8 *buf = NULL;
+  guint32 height = 0;
+  guint16 planar = PLANARCONFIG_CONTIG;
+  guint64 page_bytes, total;
+  tdir_t n_dirs;
+  gsize off = 0;
+
+  tif = TIFFOpen (path, no_mmap ? "rm" : "r");
+  if (tif == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: libtiff cannot open it", path);
+      return NULL;
+    }
+  TIFFGetField (tif, TIFFTAG_IMAGELENGTH, &height);
+  TIFFGetFieldDefaulted (tif, TIFFTAG_PLANARCONFIG, &planar);
+  if (TIFFIsTiled (tif) || planar != PLANARCONFIG_CONTIG)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "%s: the bare loop reads contiguous strips only", path);
+      return NULL;
+    }
+  n_dirs = TIFFNumberOfDirectories (tif);
+  page_bytes = (guint64) TIFFScanlineSize64 (tif) * height;
+  total = page_bytes * n_dirs;
+  buf = g_try_malloc (total);
+  if (buf == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "%s: cannot allocate %" G_GUINT64_FORMAT
+                   " bytes", path, total);
+      return NULL;
+    }
+
+  do
+    {
+      tstrip_t n_strips = TIFFNumberOfStrips (tif);
+
+      for (tstrip_t s = 0; s < n_strips; s++)
+        {
+          tmsize_t got = TIFFReadEncodedStrip (tif, s, buf + off, (tmsize_t) (total - off));
+
+          if (got < 0)
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           "%s: strip %u of page %u cannot be read", path, s,
+                           TIFFCurrentDirectory (tif));
+              return NULL;
+            }
+          off += got;
+        }
+    }
+  while (off < total && TIFFReadDirectory (tif));
+
+  if (off != total)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: read %zu of %" G_GUINT64_FORMAT
+                   " bytes; pages differ in size", path, off, total);
+      return NULL;
+    }
+  *out_size = total;
+  return g_steal_pointer (&buf);
+}
+
+static int
+run_info (void)
+{
+  const char *version = TIFFGetVersion ();
+  const char *v = strstr (version, "Version ");
+  g_autofree char *libtiff = g_strndup (v ? v + 8 : version, strcspn (v ? v + 8 : version, " \n"));
+  int threads = 1;
+
+#ifdef HAVE_OPENMP
+  threads = omp_get_max_threads ();
+#endif
+  g_print ("info threads=%d processors=%u openmp=%d libtiff=%s\n", threads,
+           g_get_num_processors (),
+#ifdef HAVE_OPENMP
+           1,
+#else
+           0,
+#endif
+           libtiff);
+  return 0;
+}
+
+static int
+run_load (const char *path)
+{
+  g_autofree double *t = g_new0 (double, opt_runs);
+  g_autofree char *desc = NULL;
+  g_autofree char *runs = NULL;
+  guint64 bytes = 0;
+
+  for (int r = 0; r < opt_runs; r++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(EvoxVolume) vol = NULL;
+      double t0 = now_s ();
+
+      vol = evox_tiff_read (path, NULL, &error);
+      t[r] = now_s () - t0;
+      if (vol == NULL)
+        {
+          g_printerr ("evox-bench: %s\n", error->message);
+          return 1;
+        }
+      if (desc == NULL)
+        {
+          desc = describe_volume (vol);
+          bytes = (guint64) evox_volume_get_n_voxels (vol)
+                  * evox_sample_type_size (evox_volume_get_sample_type (vol))
+                  * evox_volume_get_n_channels (vol);
+        }
+    }
+  runs = format_runs (t, opt_runs);
+  g_print ("load %s best_s=%.6f mb_s=%.1f runs_s=%s\n", desc, min_of (t, opt_runs),
+           bytes / min_of (t, opt_runs) / 1e6, runs);
+  return 0;
+}
+
+static int
+run_bare (const char *path)
+{
+  g_autofree double *t = g_new0 (double, opt_runs);
+  g_autofree char *runs = NULL;
+  gsize bytes = 0;
+
+  TIFFSetWarningHandler (NULL);
+  for (int r = 0; r < opt_runs; r++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree guint8 *buf = NULL;
+      double t0 = now_s ();
+
+      buf = bare_read (path, opt_no_mmap, &bytes, &error);
+      t[r] = now_s () - t0;
+      if (buf == NULL)
+        {
+          g_printerr ("evox-bench: %s\n", error->message);
+          return 1;
+        }
+    }
+  runs = format_runs (t, opt_runs);
+  g_print ("bare mode=%s bytes=%zu best_s=%.6f mb_s=%.1f runs_s=%s\n",
+           opt_no_mmap ? "rm" : "r", bytes, min_of (t, opt_runs),
+           bytes / min_of (t, opt_runs) / 1e6, runs);
+  return 0;
+}
+
+static gboolean
+parse_range (const char *s,
+             double     *lo,
+             double     *hi)
+{
+  char *end = NULL;
+
+  *lo = g_ascii_strtod (s, &end);
+  if (end == s || *end != ':')
+    return FALSE;
+  s = end + 1;
+  *hi = g_ascii_strtod (s, &end);
+  return end != s && *end == '\0';
+}
+
+/* A fresh volume holding the same voxels, so the cached statistics and fine histogram of `vol`
+ * can be built again from nothing, exactly as they are after a load. */
+static EvoxVolume *
+copy_volume (EvoxVolume  *vol,
+             GError     **error)
+{
+  gsize dims[3];
+  EvoxSampleType type = evox_volume_get_sample_type (vol);
+  g_autoptr(EvoxVolume) copy = NULL;
+
+  evox_volume_get_dims (vol, dims);
+  copy = evox_volume_new (dims[0], dims[1], dims[2], 1, type, error);
+  if (copy == NULL)
+    return NULL;
+  memcpy (evox_volume_get_data_mut (copy, 0), evox_volume_get_data (vol, 0),
+          evox_volume_get_n_voxels (vol) * evox_sample_type_size (type));
+  evox_volume_freeze (copy);
+  return g_steal_pointer (&copy);
+}
+
+static int
+run_hist (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) vol = NULL;
+  g_autofree double *t_stats = g_new0 (double, opt_runs);
+  g_autofree double *t_fine = g_new0 (double, opt_runs);
+  g_autofree double *t_full = g_new0 (double, opt_runs);
+  g_autofree double *t_bin = g_new0 (double, opt_runs);
+  g_autofree double *t_count = NULL;
+  g_autofree char *desc = NULL;
+  g_autofree char *runs_full = NULL;
+  g_autofree char *runs_bin = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20240601);
+  EvoxFineHistogram *fine;
+  const EvoxStats *stats;
+  EvoxSampleType type;
+  gsize dims[3], n_voxels;
+  double first_lo = -G_MAXDOUBLE, first_hi = G_MAXDOUBLE;
+  double t0, sum_us = 0;
+  guint64 first_count, checksum = 0;
+  int threads = 1;
+
+#ifdef HAVE_OPENMP
+  threads = omp_get_max_threads ();
+#endif
+  vol = evox_tiff_read (path, NULL, &error);
+  if (vol == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  desc = describe_volume (vol);
+  type = evox_volume_get_sample_type (vol);
+  evox_volume_get_dims (vol, dims);
+  n_voxels = evox_volume_get_n_voxels (vol);
+
+  /* The first count after a load includes building the histogram if the reader left that for
+   * later; this is what a user sees on the first slider move. */
+  if (opt_ranges != NULL && opt_ranges[0] != NULL && !parse_range (opt_ranges[0], &first_lo, &first_hi))
+    {
+      g_printerr ("evox-bench: bad range “%s”, expected LO:HI\n", opt_ranges[0]);
+      return 1;
+    }
+  t0 = now_s ();
+  fine = evox_volume_get_fine_histogram (vol, 0);
+  first_count = evox_fine_histogram_range_count (fine, first_lo, first_hi);
+  g_print ("first-count %s threads=%d us=%.3f count=%" G_GUINT64_FORMAT "\n", desc, threads,
+           (now_s () - t0) * 1e6, first_count);
+  stats = evox_volume_get_stats (vol, 0);
+
+  for (int r = 0; r < opt_runs; r++)
+    {
+      g_autoptr(EvoxVolume) copy = copy_volume (vol, &error);
+      double t1, t2;
+
+      if (copy == NULL)
+        {
+          g_printerr ("evox-bench: %s\n", error->message);
+          return 1;
+        }
+      t0 = now_s ();
+      evox_volume_get_stats (copy, 0);
+      t1 = now_s ();
+      evox_volume_get_fine_histogram (copy, 0);
+      t2 = now_s ();
+      t_stats[r] = t1 - t0;
+      t_fine[r] = t2 - t1;
+      t_full[r] = t2 - t0;
+    }
+  for (int r = 0; r < opt_runs; r++)
+    {
+      g_autoptr(EvoxFineHistogram) fh = NULL;
+
+      t0 = now_s ();
+      fh = evox_fine_histogram_new (type, evox_volume_get_data (vol, 0), dims[0] * dims[1], dims[2],
+                                    stats->min, stats->max);
+      t_bin[r] = now_s () - t0;
+      if (evox_fine_histogram_get_n_finite (fh) != stats->n_finite)
+        {
+          g_printerr ("evox-bench: the rebuilt histogram counts %" G_GUINT64_FORMAT " finite voxels, "
+                      "the statistics %" G_GUINT64_FORMAT "\n",
+                      evox_fine_histogram_get_n_finite (fh), stats->n_finite);
+          return 1;
+        }
+    }
+  {
+    /* The best run stands for the kernel; the per-part times are from that same run. */
+    int best = 0;
+
+    for (int r = 1; r < opt_runs; r++)
+      if (t_full[r] < t_full[best])
+        best = r;
+    runs_full = format_runs (t_full, opt_runs);
+    runs_bin = format_runs (t_bin, opt_runs);
+    g_print ("hist-full %s threads=%d stats_s=%.6f fine_s=%.6f best_s=%.6f gvox_s=%.4f runs_s=%s\n",
+             desc, threads, t_stats[best], t_fine[best], t_full[best],
+             n_voxels / t_full[best] / 1e9, runs_full);
+    g_print ("hist-bin %s threads=%d min=%.9g max=%.9g best_s=%.6f gvox_s=%.4f runs_s=%s\n", desc,
+             threads, stats->min, stats->max, min_of (t_bin, opt_runs),
+             n_voxels / min_of (t_bin, opt_runs) / 1e9, runs_bin);
+  }
+
+  if (opt_counts > 0)
+    {
+      t_count = g_new0 (double, opt_counts);
+      for (int i = 0; i < opt_counts; i++)
+        {
+          double lo = g_rand_double_range (rand, stats->min, stats->max);
+          double hi = g_rand_double_range (rand, stats->min, stats->max);
+
+          if (lo > hi)
+            {
+              double tmp = lo;
+
+              lo = hi;
+              hi = tmp;
+            }
+          if (type != EVOX_SAMPLE_F32)
+            {
+              lo = floor (lo);
+              hi = ceil (hi);
+            }
+          t0 = now_s ();
+          checksum += evox_fine_histogram_range_count (fine, lo, hi);
+          t_count[i] = (now_s () - t0) * 1e6;
+          sum_us += t_count[i];
+        }
+      qsort (t_count, opt_counts, sizeof (double), compare_doubles);
+      g_print ("range n=%d bins=%u mean_us=%.3f median_us=%.3f max_us=%.3f checksum=%" G_GUINT64_FORMAT
+               "\n", opt_counts, evox_fine_histogram_get_n_bins (fine), sum_us / opt_counts,
+               t_count[opt_counts / 2], t_count[opt_counts - 1], checksum);
+    }
+
+  for (int i = 0; opt_ranges != NULL && opt_ranges[i] != NULL; i++)
+    {
+      double lo, hi;
+      guint64 count;
+
+      if (!parse_range (opt_ranges[i], &lo, &hi))
+        {
+          g_printerr ("evox-bench: bad range “%s”, expected LO:HI\n", opt_ranges[i]);
+          return 1;
+        }
+      t0 = now_s ();
+      count = evox_fine_histogram_range_count (fine, lo, hi);
+      g_print ("range-check index=%d lo=%.9g hi=%.9g count=%" G_GUINT64_FORMAT " us=%.3f\n", i, lo,
+               hi, count, (now_s () - t0) * 1e6);
+    }
+  return 0;
+}
+
+/* A /proc/self/status field in bytes, or 0 when absent. */
+static guint64
+status_bytes (const char *key)
+{
+  g_autofree char *contents = NULL;
+  g_autofree char *needle = g_strconcat ("\n", key, ":", NULL);
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &contents, NULL, NULL))
+    return 0;
+  line = strstr (contents, needle);
+  if (line == NULL)
+    return 0;
+  return g_ascii_strtoull (line + strlen (needle), NULL, 10) * 1024;
+}
+
+/* Writing 5 to clear_refs resets VmHWM to the current RSS (Linux >= 4.0), so the peak measured
+ * afterwards is the load's own and not the start-up's. */
+static gboolean
+reset_peak_rss (void)
+{
+  FILE *f = fopen ("/proc/self/clear_refs", "w");
+  gboolean ok;
+
+  if (f == NULL)
+    return FALSE;
+  ok = fputs ("5", f) >= 0;
+  return fclose (f) == 0 && ok;
+}
+
+static int
+run_rss (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) vol = NULL;
+  g_autofree guint8 *buf = NULL;
+  guint64 base, peak_load, peak_hist = 0, anon, file, bytes;
+  gboolean reset;
+  const char *tool;
+
+  /* Touch what libtiff and GLib set up lazily, so the baseline includes them. */
+  if (opt_bare)
+    TIFFSetWarningHandler (NULL);
+  else
+    g_type_ensure (EVOX_TYPE_VOLUME);
+
+  reset = reset_peak_rss ();
+  base = status_bytes ("VmRSS");
+  if (opt_bare)
+    {
+      gsize size = 0;
+
+      tool = opt_no_mmap ? "bare-rm" : "bare-r";
+      buf = bare_read (path, opt_no_mmap, &size, &error);
+      bytes = size;
+    }
+  else
+    {
+      tool = "evox";
+      vol = evox_tiff_read (path, NULL, &error);
+      bytes = vol ? (guint64) evox_volume_get_n_voxels (vol)
+                    * evox_sample_type_size (evox_volume_get_sample_type (vol))
+                    * evox_volume_get_n_channels (vol) : 0;
+    }
+  if (buf == NULL && vol == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  peak_load = status_bytes ("VmHWM");
+  anon = status_bytes ("RssAnon");
+  file = status_bytes ("RssFile");
+  if (vol != NULL)
+    {
+      evox_volume_get_fine_histogram (vol, 0);
+      evox_volume_get_stats (vol, 0);
+      peak_hist = status_bytes ("VmHWM");
+    }
+  g_print ("rss tool=%s bytes=%" G_GUINT64_FORMAT " hwm_reset=%d base_bytes=%" G_GUINT64_FORMAT
+           " peak_bytes=%" G_GUINT64_FORMAT " delta_bytes=%" G_GUINT64_FORMAT
+           " peak_with_hist_delta_bytes=%" G_GUINT64_FORMAT " anon_after_bytes=%" G_GUINT64_FORMAT
+           " file_after_bytes=%" G_GUINT64_FORMAT "\n",
+           tool, bytes, reset, base, peak_load, peak_load - MIN (base, peak_load),
+           peak_hist ? peak_hist - MIN (base, peak_hist) : 0, anon, file);
+  return 0;
+}
+
+static void
+usage (void)
+{
+  g_printerr ("usage: evox-bench info\n"
+              "       evox-bench load [--runs N] FILE\n"
+              "       evox-bench bare [--runs N] [--no-mmap] FILE\n"
+              "       evox-bench hist [--runs N] [--counts N] [--range LO:HI]... FILE\n"
+              "       evox-bench rss [--bare [--no-mmap]] FILE\n"
+              "Each prints one line per result: a record name and key=value fields.\n");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *command;
+
+  if (argc < 2)
+    {
+      usage ();
+      return 2;
+    }
+  command = argv[1];
+  if (g_str_equal (command, "info"))
+    return run_info ();
+
+  /* The subcommand takes the place of the program name for option parsing. */
+  argv++;
+  argc--;
+  context = g_option_context_new ("FILE");
+  g_option_context_add_main_entries (context, bench_entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 2;
+    }
+  if (argc != 2 || opt_runs < 1 || opt_counts < 0)
+    {
+      usage ();
+      return 2;
+    }
+
+  if (g_str_equal (command, "load"))
+    return run_load (argv[1]);
+  if (g_str_equal (command, "bare"))
+    return run_bare (argv[1]);
+  if (g_str_equal (command, "hist"))
+    return run_hist (argv[1]);
+  if (g_str_equal (command, "rss"))
+    return run_rss (argv[1]);
+  usage ();
+  return 2;
+}

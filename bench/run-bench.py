@@ -1,0 +1,492 @@
+#!/usr/bin/python3
+# run-bench.py: Evox's TIFF load, fine histogram, range counts and peak RSS beside tifffile + numpy.
+# SPDX-License-Identifier: BSD-3-Clause
+"""Benchmarks Evox against a bare libtiff loop, tifffile and numpy on the same data in one run.
+
+Usage:
+    /usr/bin/python3 bench/run-bench.py [--size 512] [--runs 3] [--markdown] [EVOX_BENCH]
+
+It writes two generated volumes (u16 and f32, SIZE^3, uncompressed, contiguous) under
+bench/data/ unless they are there already, runs every evox-bench measurement in its own
+process, times the reference tools in this process, and prints a table of Evox against the
+references with the targets of the performance issue:
+
+  * TIFF load of uncompressed data at least 0.8x the rate of a bare libtiff strip-reading loop;
+  * full fine histogram (statistics + binning) at least 1 Gvox/s on 2 cores;
+  * a range count after load under 1 ms at any volume size;
+  * peak RSS while loading an N-byte volume at most N + 64 MiB.
+
+Files are read warm from the page cache (dropping it needs root); every load is best of RUNS.
+With --markdown the output is a section for bench/RESULTS.md. Use the Debian packages
+(python3-numpy, python3-tifffile) through /usr/bin/python3.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import time
+
+import numpy as np
+import tifffile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_ROOT = os.path.dirname(HERE)
+DATA_DIR = os.path.join(HERE, 'data')
+MIB = 1 << 20
+RSS_ALLOWANCE = 64 * MIB
+FINE_BINS = 65536
+SEED = 20240601
+
+
+def log(message):
+    """Progress goes to stderr, so stdout holds only the results."""
+    print(message, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+
+def smooth_field(size, rng, n_blobs=16, slab=16):
+    """A sum of Gaussian blobs in [0, 1], float32, shape (size, size, size), z slowest."""
+    axis = np.arange(size, dtype=np.float32)
+    centres = rng.uniform(0, size, (n_blobs, 3)).astype(np.float32)
+    sigmas = rng.uniform(size / 16, size / 5, n_blobs).astype(np.float32)
+    amplitudes = rng.uniform(0.3, 1.0, n_blobs).astype(np.float32)
+    profiles = np.exp(-(axis[None, None, :] - centres[:, :, None]) ** 2
+                      / (2 * sigmas[:, None, None] ** 2))  # (blob, axis z/y/x, coordinate)
+    planes = [amplitudes[b] * np.outer(profiles[b, 1], profiles[b, 2]) for b in range(n_blobs)]
+    field = np.empty((size, size, size), dtype=np.float32)
+    for z0 in range(0, size, slab):
+        z1 = min(size, z0 + slab)
+        out = field[z0:z1]
+        out[...] = 0
+        for b in range(n_blobs):
+            out += profiles[b, 0, z0:z1, None, None] * planes[b][None]
+    field /= field.max()
+    return field
+
+
+def add_noise(field, rng, sigma, slab=16):
+    """Adds Gaussian noise in place, slab by slab, to keep temporaries small."""
+    for z0 in range(0, field.shape[0], slab):
+        part = field[z0:z0 + slab]
+        part += sigma * rng.standard_normal(part.shape, dtype=np.float32)
+
+
+def make_volume(dtype, size):
+    """Deterministic, smooth-ish content: blobs plus noise over a wide range of values.
+
+    f32 looks like log10 of a resistance spanning eight decades (-6..2); u16 spans nearly the
+    whole 16-bit range.
+    """
+    rng = np.random.default_rng(SEED + (1 if dtype == 'f32' else 2))
+    field = smooth_field(size, rng)
+    if dtype == 'f32':
+        field *= 7.4
+        field -= 5.5
+        add_noise(field, rng, 0.15)
+        np.clip(field, -6.0, 2.0, out=field)
+        return field
+    field *= 62000.0
+    field += 1500.0
+    add_noise(field, rng, 600.0)
+    np.clip(field, 0, 65535, out=field)
+    return np.rint(field, out=field).astype(np.uint16)
+
+
+def data_path(dtype, size):
+    suffix = '' if size == 512 else '-%d' % size
+    return os.path.join(DATA_DIR, 'vol-%s%s.tif' % (dtype, suffix))
+
+
+def ensure_volume(dtype, size, regenerate):
+    """Path of the generated volume, written (atomically) only when missing or wrong."""
+    path = data_path(dtype, size)
+    want = np.dtype(np.float32 if dtype == 'f32' else np.uint16)
+    if not regenerate and os.path.exists(path):
+        try:
+            with tifffile.TiffFile(path) as tif:
+                series = tif.series[0]
+                if series.shape == (size, size, size) and series.dtype == want:
+                    return path
+        except Exception as error:  # a broken file is simply written again
+            log('%s: %s; writing it again' % (path, error))
+    os.makedirs(DATA_DIR, exist_ok=True)
+    log('generating %s (%d^3 %s)' % (path, size, dtype))
+    data = make_volume(dtype, size)
+    tmp = path + '.tmp'
+    tifffile.imwrite(tmp, data, photometric='minisblack', contiguous=True,
+                     bigtiff=data.nbytes > (1 << 31))
+    os.replace(tmp, path)
+    return path
+
+
+def describe_layout(path):
+    """Pages, strips per page and bytes per strip, as libtiff will see them."""
+    with tifffile.TiffFile(path) as tif:
+        page = tif.pages[0]
+        return {
+            'pages': len(tif.pages),
+            'strips': len(page.dataoffsets),
+            'strip_bytes': int(page.databytecounts[0]),
+            'bigtiff': tif.is_bigtiff,
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# evox-bench
+
+
+def find_binary(given):
+    candidates = [given] if given else [
+        os.path.join(SOURCE_ROOT, 'build', 'bench', 'evox-bench'),
+        os.path.join(os.getcwd(), 'build', 'bench', 'evox-bench'),
+    ]
+    for candidate in candidates:
+        if candidate and os.access(candidate, os.X_OK):
+            return os.path.abspath(candidate)
+    sys.exit('run-bench.py: no evox-bench binary (tried %s); build it with '
+             '`ninja -C build bench/evox-bench` or pass its path' % ', '.join(candidates))
+
+
+def parse_records(text):
+    """evox-bench lines are `record key=value ...`; returns {record: [fields, ...]}."""
+    records = {}
+    for line in text.splitlines():
+        words = line.split()
+        if not words:
+            continue
+        fields = {}
+        for word in words[1:]:
+            key, _, value = word.partition('=')
+            fields[key] = value
+        records.setdefault(words[0], []).append(fields)
+    return records
+
+
+def evox_bench(binary, *args):
+    """Runs one measurement in a fresh process and returns its records."""
+    command = [binary] + [str(a) for a in args]
+    log('  $ ' + ' '.join(shlex.quote(os.path.relpath(c) if os.path.exists(c) else c)
+                          for c in command))
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if result.stderr.strip():
+        log('    ' + result.stderr.strip().replace('\n', '\n    '))
+    if result.returncode != 0:
+        raise RuntimeError('%s failed with status %d' % (' '.join(command), result.returncode))
+    return parse_records(result.stdout)
+
+
+def build_type(binary):
+    """The meson buildtype of the build folder holding the binary, when it says."""
+    info = os.path.join(os.path.dirname(os.path.dirname(binary)), 'meson-info',
+                        'intro-buildoptions.json')
+    try:
+        with open(info) as f:
+            options = {o['name']: o['value'] for o in json.load(f)}
+        return '%s, b_ndebug=%s' % (options.get('buildtype'), options.get('b_ndebug'))
+    except (OSError, ValueError, KeyError):
+        return 'unknown'
+
+
+# ---------------------------------------------------------------------------------------------
+# References
+
+
+def status_bytes(key):
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(key + ':'):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def reference_rss(path):
+    """Child mode: peak RSS of tifffile.imread over the RSS just before it, as JSON on stdout."""
+    try:
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')
+        reset = True
+    except OSError:
+        reset = False
+    base = status_bytes('VmRSS')
+    data = tifffile.imread(path)
+    peak = status_bytes('VmHWM')
+    print(json.dumps({'bytes': data.nbytes, 'base_bytes': base, 'peak_bytes': peak,
+                      'delta_bytes': peak - min(base, peak), 'hwm_reset': reset}))
+
+
+def best_time(function, runs):
+    """Best wall time of `runs` calls, in seconds."""
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def pick_ranges(data, is_float, n=5):
+    """A few lo:hi ranges between quantiles, as exact strings both tools read identically."""
+    sample = data.ravel()[::97]
+    quantiles = [(0.02, 0.35), (0.1, 0.9), (0.4, 0.6), (0.5, 0.999), (0.0, 1.0)][:n]
+    ranges = []
+    for qa, qb in quantiles:
+        lo, hi = np.quantile(sample, [qa, qb])
+        if is_float:
+            lo, hi = float(np.float32(lo)), float(np.float32(hi))
+            ranges.append((lo, hi, '%r:%r' % (lo, hi)))
+        else:
+            lo, hi = int(np.floor(lo)), int(np.ceil(hi))
+            ranges.append((lo, hi, '%d:%d' % (lo, hi)))
+    return ranges
+
+
+# ---------------------------------------------------------------------------------------------
+# One volume
+
+
+def bench_volume(binary, dtype, path, runs, counts):
+    """All measurements for one file; returns a dict of figures."""
+    r = {'dtype': dtype, 'path': path, 'layout': describe_layout(path)}
+    log('%s: %s' % (dtype, path))
+
+    load = evox_bench(binary, 'load', '--runs', runs, path)['load'][0]
+    r['bytes'] = int(load['bytes'])
+    r['voxels'] = int(load['voxels'])
+    r['shape'] = (int(load['nz']), int(load['ny']), int(load['nx']))
+    r['evox_type'] = load['type']
+    r['evox_load_s'] = float(load['best_s'])
+    r['evox_load_runs'] = load['runs_s']
+    bare = evox_bench(binary, 'bare', '--runs', runs, path)['bare'][0]
+    bare_rm = evox_bench(binary, 'bare', '--runs', runs, '--no-mmap', path)['bare'][0]
+    r['bare_r_s'] = float(bare['best_s'])
+    r['bare_rm_s'] = float(bare_rm['best_s'])
+    if int(bare['bytes']) != r['bytes']:
+        log('  warning: the bare loop read %s bytes, Evox holds %d' % (bare['bytes'], r['bytes']))
+
+    log('  reference: tifffile.imread x %d' % runs)
+    r['tifffile_load_s'] = best_time(lambda: tifffile.imread(path), runs)
+    data = tifffile.imread(path)
+    is_float = data.dtype.kind == 'f'
+    ranges = pick_ranges(data, is_float)
+
+    args = ['hist', '--runs', runs, '--counts', counts]
+    for _, _, text in ranges:
+        args += ['--range', text]
+    hist = evox_bench(binary, *(args + [path]))
+    full = hist['hist-full'][0]
+    binning = hist['hist-bin'][0]
+    r['threads'] = int(full['threads'])
+    r['evox_hist_full_s'] = float(full['best_s'])
+    r['evox_stats_s'] = float(full['stats_s'])
+    r['evox_fine_s'] = float(full['fine_s'])
+    r['evox_hist_bin_s'] = float(binning['best_s'])
+    r['evox_first_count_us'] = float(hist['first-count'][0]['us'])
+    rng = hist['range'][0]
+    r['evox_count_mean_us'] = float(rng['mean_us'])
+    r['evox_count_max_us'] = float(rng['max_us'])
+    r['counts'] = int(rng['n'])
+
+    log('  reference: numpy.histogram(bins=%d) x %d, with and without range' % (FINE_BINS, runs))
+    r['numpy_hist_full_s'] = best_time(lambda: np.histogram(data, bins=FINE_BINS), runs)
+    lo, hi = data.min(), data.max()
+    r['numpy_hist_bin_s'] = best_time(
+        lambda: np.histogram(data, bins=FINE_BINS, range=(lo, hi)), runs)
+
+    log('  reference: numpy range counts')
+    times = []
+    diffs = []
+    for (lo, hi, _), check in zip(ranges, hist['range-check']):
+        t0 = time.perf_counter()
+        exact = int(np.count_nonzero((data >= lo) & (data <= hi)))
+        times.append(time.perf_counter() - t0)
+        diffs.append(abs(int(check['count']) - exact) / max(exact, 1))
+    r['numpy_count_mean_us'] = 1e6 * sum(times) / len(times)
+    r['count_max_rel_diff'] = max(diffs)
+    r['count_checks'] = len(diffs)
+    del data
+
+    rss = evox_bench(binary, 'rss', path)['rss'][0]
+    r['evox_rss_delta'] = int(rss['delta_bytes'])
+    r['evox_rss_hist_delta'] = int(rss['peak_with_hist_delta_bytes'])
+    r['evox_rss_file_after'] = int(rss['file_after_bytes'])
+    r['hwm_reset'] = rss['hwm_reset'] == '1'
+    for mode, extra in (('bare_r', []), ('bare_rm', ['--no-mmap'])):
+        bare_rss = evox_bench(binary, 'rss', '--bare', *(extra + [path]))['rss'][0]
+        r[mode + '_rss_delta'] = int(bare_rss['delta_bytes'])
+    log('  reference: tifffile.imread peak RSS in a fresh process')
+    child = subprocess.run([sys.executable, os.path.abspath(__file__), '--reference-rss', path],
+                           stdout=subprocess.PIPE, check=True, text=True)
+    r['tifffile_rss_delta'] = json.loads(child.stdout)['delta_bytes']
+    return r
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def verdict(ok):
+    return 'pass' if ok else '**FAIL**'
+
+
+def mb_s(nbytes, seconds):
+    return '%.0f MB/s' % (nbytes / seconds / 1e6)
+
+
+def mib(nbytes):
+    return '%.1f MiB' % (nbytes / MIB)
+
+
+def rows_for(r):
+    """Table rows: (volume, measurement, Evox, reference, ratio, target, result)."""
+    n = r['bytes']
+    name = '%s %s' % (r['dtype'], 'x'.join(str(d) for d in reversed(r['shape'])))
+    bare_s = min(r['bare_r_s'], r['bare_rm_s'])
+    bare_mode = 'r' if r['bare_r_s'] <= r['bare_rm_s'] else 'rm'
+    load_ratio = bare_s / r['evox_load_s']
+    full_gvox = r['voxels'] / r['evox_hist_full_s'] / 1e9
+    bin_gvox = r['voxels'] / r['evox_hist_bin_s'] / 1e9
+    np_full_gvox = r['voxels'] / r['numpy_hist_full_s'] / 1e9
+    np_bin_gvox = r['voxels'] / r['numpy_hist_bin_s'] / 1e9
+    rss_limit = n + RSS_ALLOWANCE
+    check = ('%d/%d ranges equal to numpy' % (r['count_checks'], r['count_checks'])
+             if r['count_max_rel_diff'] == 0 else
+             'max rel. diff. %.2g from numpy over %d ranges' % (r['count_max_rel_diff'],
+                                                                r['count_checks']))
+    return [
+        (name, 'TIFF load (best of %s)' % len(r['evox_load_runs'].split(',')),
+         mb_s(n, r['evox_load_s']),
+         'bare libtiff loop ("%s") %s' % (bare_mode, mb_s(n, bare_s)),
+         '%.2fx' % load_ratio, '>= 0.8x bare', verdict(load_ratio >= 0.8)),
+        ('', 'TIFF load', mb_s(n, r['evox_load_s']),
+         'tifffile.imread %s' % mb_s(n, r['tifffile_load_s']),
+         '%.2fx' % (r['tifffile_load_s'] / r['evox_load_s']), '', ''),
+        ('', 'full fine histogram (stats %.3f s + bins %.3f s, %d threads)'
+         % (r['evox_stats_s'], r['evox_fine_s'], r['threads']),
+         '%.2f Gvox/s' % full_gvox,
+         'numpy.histogram(bins=65536) %.3f Gvox/s' % np_full_gvox,
+         '%.1fx' % (full_gvox / np_full_gvox), '>= 1 Gvox/s', verdict(full_gvox >= 1.0)),
+        ('', 'fine histogram binning only', '%.2f Gvox/s' % bin_gvox,
+         'numpy.histogram(bins=65536, range=) %.3f Gvox/s' % np_bin_gvox,
+         '%.1fx' % (bin_gvox / np_bin_gvox), '', ''),
+        ('', 'range count on the cached histogram (%d random lo/hi; mean, max)' % r['counts'],
+         '%.2f µs, %.2f µs' % (r['evox_count_mean_us'], r['evox_count_max_us']),
+         'numpy count_nonzero((a>=lo)&(a<=hi)) %.0f µs (%s)' % (r['numpy_count_mean_us'], check),
+         '%.0fx' % (r['numpy_count_mean_us'] / r['evox_count_mean_us']), '< 1 ms',
+         verdict(r['evox_count_max_us'] < 1000.0)),
+        ('', 'first range count right after evox_tiff_read%s'
+         % (' (builds the histogram)' if r['evox_first_count_us'] >= 1000.0 else ''),
+         '%.1f µs' % r['evox_first_count_us'], '', '', '', ''),
+        ('', 'peak RSS of load above start (N = %s)' % mib(n),
+         'N + %s' % mib(r['evox_rss_delta'] - n),
+         'tifffile N + %s; bare "r" N + %s, "rm" N + %s'
+         % (mib(r['tifffile_rss_delta'] - n), mib(r['bare_r_rss_delta'] - n),
+            mib(r['bare_rm_rss_delta'] - n)),
+         '%.2fx' % (r['tifffile_rss_delta'] / r['evox_rss_delta']), '<= N + 64 MiB',
+         verdict(r['evox_rss_delta'] <= rss_limit)),
+        ('', 'peak RSS of load + stats + fine histogram', 'N + %s'
+         % mib(r['evox_rss_hist_delta'] - n), '', '', '', ''),
+    ]
+
+
+def table(results):
+    header = ('volume', 'measurement', 'Evox', 'reference', 'ratio', 'target', 'result')
+    lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+    for r in results:
+        for row in rows_for(r):
+            lines.append('| ' + ' | '.join(row) + ' |')
+    return '\n'.join(lines)
+
+
+def cpu_model():
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or 'unknown'
+
+
+def mem_total():
+    with open('/proc/meminfo') as f:
+        for line in f:
+            if line.startswith('MemTotal:'):
+                return '%.1f GiB' % (int(line.split()[1]) / (1 << 20))
+    return 'unknown'
+
+
+def report(results, info, binary, argv, markdown):
+    command = '/usr/bin/python3 ' + ' '.join(shlex.quote(a) for a in argv)
+    out = []
+    if markdown:
+        out.append('## %s, %d^3\n' % (datetime.date.today().isoformat(), results[0]['shape'][0]))
+        out.append('Command (from the source root): `%s`\n' % command)
+    out.append('- machine: %d processors (`nproc`), %s, %s RAM, Linux %s'
+               % (len(os.sched_getaffinity(0)), cpu_model(), mem_total(), platform.release()))
+    out.append('- Evox: `%s` (%s), OpenMP %s, %s threads; libtiff %s'
+               % (os.path.relpath(binary, SOURCE_ROOT), build_type(binary),
+                  'on' if info.get('openmp') == '1' else 'off', info.get('threads', '?'),
+                  info.get('libtiff', '?')))
+    out.append('- references: Python %s, numpy %s, tifffile %s (single-threaded numpy)'
+               % (platform.python_version(), np.__version__, tifffile.__version__))
+    for r in results:
+        layout = r['layout']
+        out.append('- %s data: %d pages, %d strip(s) per page of %d bytes, %s, uncompressed, '
+                   'read warm from the page cache' % (r['dtype'], layout['pages'],
+                                                       layout['strips'], layout['strip_bytes'],
+                                                       'BigTIFF' if layout['bigtiff'] else
+                                                       'classic TIFF'))
+    if results and not all(r['hwm_reset'] for r in results):
+        out.append('- note: VmHWM could not be reset; peak RSS includes the start-up peak')
+    out.append('')
+    out.append(table(results))
+    out.append('')
+    out.append('Ratios are Evox over the reference for rates and reference over Evox for times '
+               '(above 1 means Evox is faster or leaner). The bare loop is the faster of '
+               'libtiff\'s mapped ("r") and read() ("rm") modes; every loop allocates its '
+               'buffer inside the timed region. For integer data the statistics are derived from the exact '
+               'fine histogram, so the histogram\'s time shows under "stats". RSS is VmHWM after the load minus VmRSS just '
+               'before it, each tool in a fresh process.')
+    return '\n'.join(out)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('binary', nargs='?', help='evox-bench (default: build/bench/evox-bench)')
+    parser.add_argument('--size', type=int, default=512, help='edge of the cubes (default 512)')
+    parser.add_argument('--runs', type=int, default=3, help='timed repetitions, best kept')
+    parser.add_argument('--counts', type=int, default=1000, help='random range counts timed')
+    parser.add_argument('--types', default='u16,f32', help='comma-separated: u16, f32')
+    parser.add_argument('--regenerate', action='store_true', help='write the volumes again')
+    parser.add_argument('--markdown', action='store_true', help='print a RESULTS.md section')
+    parser.add_argument('--reference-rss', metavar='FILE', help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.reference_rss:
+        reference_rss(args.reference_rss)
+        return
+    if args.size < 8:
+        parser.error('--size must be at least 8')
+
+    binary = find_binary(args.binary)
+    info = evox_bench(binary, 'info')['info'][0]
+    results = []
+    for dtype in args.types.split(','):
+        if dtype not in ('u16', 'f32'):
+            parser.error('unknown type %r' % dtype)
+        path = ensure_volume(dtype, args.size, args.regenerate)
+        results.append(bench_volume(binary, dtype, path, args.runs, args.counts))
+    print(report(results, info, binary, sys.argv, args.markdown))
+
+
+if __name__ == '__main__':
+    main()

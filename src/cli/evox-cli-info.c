@@ -1,0 +1,342 @@
+/* evox-cli-info.c: `evox info`, what a volume is, as text or JSON. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "evox-cli-private.h"
+
+/* Statistics over all channels together, merged from each channel's. */
+static EvoxStats
+volume_stats (EvoxVolume *volume)
+{
+  EvoxStats total = { NAN, NAN, NAN, NAN, 0, 0 };
+  double m2 = 0.0;
+
+  for (guint c = 0; c < evox_volume_get_n_channels (volume); c++)
+    {
+      const EvoxStats *s = evox_volume_get_stats (volume, c);
+      guint64 n = total.n_finite + s->n_finite;
+
+      total.n_nonfinite += s->n_nonfinite;
+      if (s->n_finite == 0)
+        continue;
+      if (total.n_finite == 0)
+        {
+          total = *s;
+          m2 = s->std * s->std * (double) s->n_finite;
+          continue;
+        }
+      {
+        double delta = s->mean - total.mean;
+        m2 += s->std * s->std * (double) s->n_finite +
+              delta * delta * (double) total.n_finite * (double) s->n_finite / (double) n;
+        total.mean += delta * (double) s->n_finite / (double) n;
+        total.min = MIN (total.min, s->min);
+        total.max = MAX (total.max, s->max);
+        total.n_finite = n;
+      }
+    }
+  if (total.n_finite > 0)
+    total.std = sqrt (m2 / (double) total.n_finite);
+  return total;
+}
+
+static void
+add_number (JsonBuilder *builder,
+            const char  *key,
+            double       value)
+{
+  if (key != NULL)
+    json_builder_set_member_name (builder, key);
+  if (isfinite (value))
+    json_builder_add_double_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+add_triple (JsonBuilder  *builder,
+            const char   *key,
+            const double  v[3])
+{
+  json_builder_set_member_name (builder, key);
+  json_builder_begin_array (builder);
+  for (int i = 0; i < 3; i++)
+    add_number (builder, NULL, v[i]);
+  json_builder_end_array (builder);
+}
+
+static void
+add_stats (JsonBuilder     *builder,
+           const EvoxStats *s)
+{
+  add_number (builder, "min", s->min);
+  add_number (builder, "max", s->max);
+  add_number (builder, "mean", s->mean);
+  add_number (builder, "std", s->std);
+  json_builder_set_member_name (builder, "nan_count");
+  json_builder_add_int_value (builder, (gint64) s->n_nonfinite);
+}
+
+static void
+add_layers (JsonBuilder *builder,
+            EvoxVolume  *volume)
+{
+  gsize dims[3];
+
+  evox_volume_get_dims (volume, dims);
+  json_builder_set_member_name (builder, "layers");
+  json_builder_begin_array (builder);
+  for (gsize z = 0; z < dims[2]; z++)
+    {
+      const EvoxLayer *layer = evox_volume_get_layer (volume, z);
+
+      json_builder_begin_object (builder);
+      add_number (builder, "z_nm", layer->z_nm);
+      json_builder_set_member_name (builder, "measured");
+      json_builder_add_boolean_value (builder, layer->measured);
+      if (layer->scan >= 0)
+        {
+          json_builder_set_member_name (builder, "scan");
+          json_builder_add_int_value (builder, layer->scan);
+        }
+      if (!layer->measured && layer->scan_below >= 0)
+        {
+          json_builder_set_member_name (builder, "scan_below");
+          json_builder_add_int_value (builder, layer->scan_below);
+          add_number (builder, "weight", layer->weight);
+        }
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+}
+
+static void
+add_scans (JsonBuilder *builder,
+           EvoxVolume  *volume)
+{
+  json_builder_set_member_name (builder, "scans");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < evox_volume_get_n_scans (volume); i++)
+    {
+      const EvoxScan *scan = evox_volume_get_scan (volume, i);
+
+      json_builder_begin_object (builder);
+      add_number (builder, "z_nm", scan->z_nm);
+      json_builder_set_member_name (builder, "label");
+      json_builder_add_string_value (builder, scan->label);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+}
+
+static char *
+info_json (EvoxVolume *volume,
+           const char *path)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_auto(GStrv) keys = evox_volume_dup_metadata_keys (volume);
+  EvoxStats stats = volume_stats (volume);
+  gsize dims[3];
+  double v[3];
+
+  evox_volume_get_dims (volume, dims);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "file");
+  json_builder_add_string_value (builder, path);
+
+  json_builder_set_member_name (builder, "dims");
+  json_builder_begin_array (builder);
+  for (int i = 0; i < 3; i++)
+    json_builder_add_int_value (builder, (gint64) dims[i]);
+  json_builder_end_array (builder);
+
+  json_builder_set_member_name (builder, "channels");
+  json_builder_add_int_value (builder, evox_volume_get_n_channels (volume));
+  json_builder_set_member_name (builder, "channel_info");
+  json_builder_begin_array (builder);
+  for (guint c = 0; c < evox_volume_get_n_channels (volume); c++)
+    {
+      const char *label = evox_volume_get_channel_label (volume, c);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "label");
+      if (label != NULL)
+        json_builder_add_string_value (builder, label);
+      else
+        json_builder_add_null_value (builder);
+      add_number (builder, "energy_ev", evox_volume_get_channel_energy (volume, c));
+      add_stats (builder, evox_volume_get_stats (volume, c));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+
+  evox_volume_get_spacing (volume, v);
+  add_triple (builder, "spacing_nm", v);
+  evox_volume_get_origin (volume, v);
+  add_triple (builder, "origin_nm", v);
+
+  json_builder_set_member_name (builder, "sample_type");
+  json_builder_add_string_value (builder,
+                                 evox_sample_type_to_string (evox_volume_get_sample_type (volume)));
+  json_builder_set_member_name (builder, "value_scale");
+  json_builder_add_string_value (builder,
+                                 evox_value_scale_to_string (evox_volume_get_value_scale (volume)));
+  json_builder_set_member_name (builder, "quantity");
+  json_builder_add_string_value (builder, evox_volume_get_quantity (volume));
+  json_builder_set_member_name (builder, "unit");
+  json_builder_add_string_value (builder, evox_volume_get_unit (volume));
+  add_stats (builder, &stats);
+
+  add_layers (builder, volume);
+  if (evox_volume_get_n_scans (volume) > 0)
+    {
+      add_scans (builder, volume);
+      json_builder_set_member_name (builder, "measured_stats");
+      json_builder_begin_object (builder);
+      add_stats (builder, evox_volume_get_measured_stats (volume));
+      json_builder_end_object (builder);
+    }
+
+  json_builder_set_member_name (builder, "metadata");
+  json_builder_begin_object (builder);
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      json_builder_set_member_name (builder, keys[i]);
+      json_builder_add_string_value (builder, evox_volume_get_metadata (volume, keys[i]));
+    }
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  return json_generator_to_data (generator, NULL);
+}
+
+static void
+print_stats_line (const char      *title,
+                  const EvoxStats *s,
+                  gboolean         single)
+{
+  g_autofree char *min = _evox_cli_format_number (s->min, single);
+  g_autofree char *max = _evox_cli_format_number (s->max, single);
+
+  printf ("%-12s min %s, max %s, mean %.6g, std %.6g", title, min, max, s->mean, s->std);
+  if (s->n_nonfinite > 0)
+    printf (", %" G_GUINT64_FORMAT " NaN or infinite", s->n_nonfinite);
+  printf ("\n");
+}
+
+static void
+print_text (EvoxVolume *volume,
+            const char *path)
+{
+  gsize dims[3];
+  double spacing[3], origin[3];
+  gboolean single = evox_volume_get_sample_type (volume) == EVOX_SAMPLE_F32;
+  EvoxStats stats = volume_stats (volume);
+  guint n_channels = evox_volume_get_n_channels (volume);
+  guint n_measured = 0;
+
+  evox_volume_get_dims (volume, dims);
+  evox_volume_get_spacing (volume, spacing);
+  evox_volume_get_origin (volume, origin);
+
+  printf ("%-12s %s\n", "file", path);
+  printf ("%-12s %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " voxels, "
+          "%u channel%s\n", "dims", dims[0], dims[1], dims[2], n_channels,
+          n_channels == 1 ? "" : "s");
+  printf ("%-12s %g x %g x %g nm, origin %g, %g, %g nm%s\n", "spacing", spacing[0], spacing[1],
+          spacing[2], origin[0], origin[1], origin[2],
+          g_strcmp0 (evox_volume_get_metadata (volume, "spacing_known"), "false") == 0
+            ? " (not in the file)" : "");
+  printf ("%-12s %s, %s%s %s%s%s%s\n", "values",
+          evox_sample_type_to_string (evox_volume_get_sample_type (volume)),
+          evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10 ? "log10 of " : "",
+          evox_volume_get_quantity (volume), "", *evox_volume_get_unit (volume) ? "in " : "",
+          evox_volume_get_unit (volume), "");
+  print_stats_line ("statistics", &stats, single);
+  for (guint c = 0; n_channels > 1 && c < n_channels; c++)
+    {
+      g_autofree char *title = g_strdup_printf ("  %s", evox_volume_get_channel_label (volume, c)
+                                                ? evox_volume_get_channel_label (volume, c) : "");
+      print_stats_line (title, evox_volume_get_stats (volume, c), single);
+    }
+  if (evox_volume_get_n_scans (volume) > 0)
+    print_stats_line ("measured", evox_volume_get_measured_stats (volume), TRUE);
+
+  for (gsize z = 0; z < dims[2]; z++)
+    n_measured += evox_volume_get_layer (volume, z)->measured;
+  printf ("%-12s %" G_GSIZE_FORMAT " (%u measured, %" G_GSIZE_FORMAT " interpolated)\n",
+          "layers", dims[2], n_measured, dims[2] - n_measured);
+  if (evox_volume_get_n_scans (volume) == 0)
+    return;
+  for (gsize z = 0; z < dims[2]; z++)
+    {
+      const EvoxLayer *layer = evox_volume_get_layer (volume, z);
+
+      if (layer->measured)
+        printf ("  %8g nm  measured      %s\n", layer->z_nm,
+                evox_volume_get_scan (volume, layer->scan)->label);
+      else
+        printf ("  %8g nm  interpolated  %.3g %s + %.3g %s\n", layer->z_nm, 1.0 - layer->weight,
+                evox_volume_get_scan (volume, layer->scan)->label, layer->weight,
+                evox_volume_get_scan (volume, layer->scan_below)->label);
+    }
+  printf ("%-12s %u\n", "scans", evox_volume_get_n_scans (volume));
+  for (guint i = 0; i < evox_volume_get_n_scans (volume); i++)
+    {
+      const EvoxScan *scan = evox_volume_get_scan (volume, i);
+      printf ("  %8g nm  %s\n", scan->z_nm, scan->label);
+    }
+}
+
+int
+_evox_cli_info (int    argc,
+                char **argv)
+{
+  g_auto(EvoxCliInput) input;
+  g_autoptr(GOptionContext) context = g_option_context_new ("FILE");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  gboolean json = FALSE;
+  const char *path;
+  int status;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+    { NULL }
+  };
+
+  _evox_cli_input_init (&input);
+  g_option_context_set_summary (context, "Print what a volume is: dimensions, channels, spacing, "
+                                "sample type, value range and its layers.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_group (context, _evox_cli_input_group (&input));
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return _evox_cli_usage_error (context, "%s", error->message);
+  if (argc != (input.demo ? 1 : 2))
+    return _evox_cli_usage_error (context, input.demo ? "--demo takes no FILE"
+                                                      : "expected one FILE");
+  path = input.demo ? "demo" : argv[1];
+
+  volume = _evox_cli_input_load (&input, input.demo ? NULL : path, &status);
+  if (volume == NULL)
+    return status;
+
+  if (json)
+    {
+      g_autofree char *text = info_json (volume, path);
+      printf ("%s\n", text);
+    }
+  else
+    print_text (volume, path);
+  return EVOX_EXIT_OK;
+}

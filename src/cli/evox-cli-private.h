@@ -1,0 +1,44 @@
+/* evox-cli-private.h: what the subcommand files share: common options, loading, number output. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include "evox-cli.h"
+
+G_BEGIN_DECLS
+
+/* Options every reading subcommand takes. */
+typedef struct
+{
+  double   dz_nm;
+  double   pixel_size_nm;
+  char    *x_column;
+  char    *y_column;
+  GStrv    values;
+  char    *scale;
+  gboolean demo;
+} EvoxCliInput;
+
+void         _evox_cli_input_init     (EvoxCliInput   *input);
+void         _evox_cli_input_clear    (EvoxCliInput   *input);
+GOptionGroup *_evox_cli_input_group   (EvoxCliInput   *input);
+EvoxVolume  *_evox_cli_input_load     (EvoxCliInput   *input,
+                                       const char     *path,
+                                       int            *status);
+
+int          _evox_cli_usage_error    (GOptionContext *context,
+                                       const char     *format,
+                                       ...) G_GNUC_PRINTF (2, 3);
+int          _evox_cli_input_error    (const GError   *error);
+char        *_evox_cli_format_number  (double          value,
+                                       gboolean        single);
+int          _evox_cli_find_channel   (EvoxVolume     *volume,
+                                       const char     *channel,
+                                       int            *status);
+
+int          _evox_cli_info           (int argc, char **argv);
+int          _evox_cli_histogram      (int argc, char **argv);
+int          _evox_cli_convert        (int argc, char **argv);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EvoxCliInput, _evox_cli_input_clear)
+
+G_END_DECLS

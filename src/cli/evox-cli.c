@@ -1,0 +1,262 @@
+/* evox-cli.c: dispatch of the headless subcommands and what they share. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "evox-cli-private.h"
+#include "evox-demo.h"
+
+typedef struct
+{
+  const char *name;
+  int       (*run) (int argc, char **argv);
+  const char *summary;
+} Subcommand;
+
+static const Subcommand subcommands[] = {
+  { "info", _evox_cli_info, "dimensions, spacing, value range and layers of a volume" },
+  { "histogram", _evox_cli_histogram, "histogram as CSV, with numpy.histogram's bins" },
+  { "convert", _evox_cli_convert, "write a volume (for example an SSRM table) as a TIFF stack" },
+};
+
+gboolean
+evox_cli_is_subcommand (const char *name)
+{
+  if (name == NULL)
+    return FALSE;
+  if (g_str_equal (name, "help") || g_str_equal (name, "--help") || g_str_equal (name, "-h") ||
+      g_str_equal (name, "--version"))
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (subcommands); i++)
+    if (g_str_equal (name, subcommands[i].name))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+print_help (FILE *out)
+{
+  fprintf (out, "Usage: evox [FILE...]\n       evox COMMAND [OPTION...] FILE\n\n"
+                "Evox, the electrode volume explorer. Commands run headless:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (subcommands); i++)
+    fprintf (out, "  %-10s  %s\n", subcommands[i].name, subcommands[i].summary);
+  fprintf (out, "\nRun 'evox COMMAND --help' for the options of one command.\n");
+}
+
+/**
+ * evox_cli_run:
+ * @argv: the program's arguments; argv[1] is the subcommand
+ *
+ * Returns: the exit status
+ */
+int
+evox_cli_run (int    argc,
+              char **argv)
+{
+  const char *name = argc > 1 ? argv[1] : NULL;
+
+  if (name == NULL || g_str_equal (name, "help") || g_str_equal (name, "--help") ||
+      g_str_equal (name, "-h"))
+    {
+      print_help (stdout);
+      return EVOX_EXIT_OK;
+    }
+  if (g_str_equal (name, "--version"))
+    {
+      printf ("evox %s\n", PACKAGE_VERSION);
+      return EVOX_EXIT_OK;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (subcommands); i++)
+    if (g_str_equal (name, subcommands[i].name))
+      {
+        g_autofree char *prgname = g_strdup_printf ("evox %s", name);
+        g_set_prgname (prgname);
+        return subcommands[i].run (argc - 1, argv + 1);
+      }
+  fprintf (stderr, "evox: unknown command '%s'\n", name);
+  print_help (stderr);
+  return EVOX_EXIT_USAGE;
+}
+
+void
+_evox_cli_input_init (EvoxCliInput *input)
+{
+  *input = (EvoxCliInput) {
+    .dz_nm = EVOX_SSRM_DEFAULT_DZ_NM,
+    .pixel_size_nm = 1.0,
+  };
+}
+
+void
+_evox_cli_input_clear (EvoxCliInput *input)
+{
+  g_clear_pointer (&input->x_column, g_free);
+  g_clear_pointer (&input->y_column, g_free);
+  g_clear_pointer (&input->values, g_strfreev);
+  g_clear_pointer (&input->scale, g_free);
+}
+
+GOptionGroup *
+_evox_cli_input_group (EvoxCliInput *input)
+{
+  const GOptionEntry entries[] = {
+    { "dz", 0, 0, G_OPTION_ARG_DOUBLE, &input->dz_nm,
+      "SSRM layer step in nm (default 10)", "NM" },
+    { "pixel-size", 0, 0, G_OPTION_ARG_DOUBLE, &input->pixel_size_nm,
+      "SSRM lateral pixel size in nm (default 1)", "NM" },
+    { "x", 0, 0, G_OPTION_ARG_STRING, &input->x_column,
+      "SSRM column of the pixel X index (default X)", "COLUMN" },
+    { "y", 0, 0, G_OPTION_ARG_STRING, &input->y_column,
+      "SSRM column of the pixel Y index (default Y)", "COLUMN" },
+    { "value", 0, 0, G_OPTION_ARG_STRING_ARRAY, &input->values,
+      "SSRM scan: value column and depth column or depth in nm (repeat; default every Ri:Zi)",
+      "VALUE:DEPTH" },
+    { "scale", 0, 0, G_OPTION_ARG_STRING, &input->scale,
+      "SSRM values are log10 (default) or linear", "log10|linear" },
+    { "demo", 0, 0, G_OPTION_ARG_NONE, &input->demo,
+      "Use the generated demo SSRM stack instead of a file", NULL },
+    { NULL }
+  };
+  GOptionGroup *group = g_option_group_new ("input", "Reading options:",
+                                            "Show options for reading files", NULL, NULL);
+
+  g_option_group_add_entries (group, entries);
+  return group;
+}
+
+int
+_evox_cli_usage_error (GOptionContext *context,
+                       const char     *format,
+                       ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  fprintf (stderr, "%s: %s (see '%s --help')\n", g_get_prgname (), message, g_get_prgname ());
+  return EVOX_EXIT_USAGE;
+}
+
+int
+_evox_cli_input_error (const GError *error)
+{
+  g_autofree char *one_line = g_strdelimit (g_strdup (error->message), "\n\r", ' ');
+
+  fprintf (stderr, "evox: %s\n", one_line);
+  return error->domain == EVOX_ERROR && error->code == EVOX_ERROR_ARGUMENT ? EVOX_EXIT_USAGE
+                                                                           : EVOX_EXIT_INPUT;
+}
+
+/**
+ * _evox_cli_input_load:
+ * @path: (nullable): the file, or NULL with --demo
+ * @status: (out): the exit status when this fails
+ */
+EvoxVolume *
+_evox_cli_input_load (EvoxCliInput *input,
+                      const char   *path,
+                      int          *status)
+{
+  g_autoptr(EvoxSsrmOptions) options = evox_ssrm_options_new ();
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *volume;
+
+  if (!(isfinite (input->dz_nm) && input->dz_nm > 0))
+    {
+      fprintf (stderr, "%s: --dz must be a positive number of nm\n", g_get_prgname ());
+      *status = EVOX_EXIT_USAGE;
+      return NULL;
+    }
+  if (!(isfinite (input->pixel_size_nm) && input->pixel_size_nm > 0))
+    {
+      fprintf (stderr, "%s: --pixel-size must be a positive number of nm\n", g_get_prgname ());
+      *status = EVOX_EXIT_USAGE;
+      return NULL;
+    }
+  options->dz_nm = input->dz_nm;
+  options->pixel_size_nm = input->pixel_size_nm;
+  options->x_column = g_strdup (input->x_column);
+  options->y_column = g_strdup (input->y_column);
+  for (guint i = 0; input->values != NULL && input->values[i] != NULL; i++)
+    g_ptr_array_add (options->values, g_strdup (input->values[i]));
+  if (input->scale != NULL)
+    {
+      if (g_str_equal (input->scale, "log10"))
+        options->scale = EVOX_SCALE_LOG10;
+      else if (g_str_equal (input->scale, "linear"))
+        options->scale = EVOX_SCALE_LINEAR;
+      else
+        {
+          fprintf (stderr, "%s: --scale must be log10 or linear, not '%s'\n", g_get_prgname (),
+                   input->scale);
+          *status = EVOX_EXIT_USAGE;
+          return NULL;
+        }
+    }
+
+  if (input->demo)
+    volume = evox_demo_volume_new (options->dz_nm);
+  else
+    volume = evox_volume_load (path, options, NULL, &error);
+  if (volume == NULL)
+    {
+      *status = error != NULL ? _evox_cli_input_error (error) : EVOX_EXIT_INPUT;
+      return NULL;
+    }
+  *status = EVOX_EXIT_OK;
+  return volume;
+}
+
+/**
+ * _evox_cli_format_number:
+ * @single: the value is a float: print the shortest text that reads back as the same float
+ *
+ * Shortest round-trip text, so numbers compare equal after parsing and stay readable.
+ */
+char *
+_evox_cli_format_number (double   value,
+                         gboolean single)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (isnan (value))
+    return g_strdup ("nan");
+  if (isinf (value))
+    return g_strdup (value > 0 ? "inf" : "-inf");
+  for (int digits = single ? 6 : 15; digits <= 17; digits++)
+    {
+      double back;
+      char format[8];
+      g_snprintf (format, sizeof format, "%%.%dg", digits);
+      g_ascii_formatd (buffer, sizeof buffer, format, value);
+      back = g_ascii_strtod (buffer, NULL);
+      if (single ? (float) back == (float) value : back == value)
+        break;
+      if (single && digits == 9)
+        break;
+    }
+  return g_strdup (buffer);
+}
+
+int
+_evox_cli_find_channel (EvoxVolume *volume,
+                        const char *channel,
+                        int        *status)
+{
+  int c = channel != NULL ? evox_volume_find_channel (volume, channel) : 0;
+
+  if (c < 0)
+    {
+      fprintf (stderr, "%s: no channel '%s' (the volume has %u)\n", g_get_prgname (), channel,
+               evox_volume_get_n_channels (volume));
+      *status = EVOX_EXIT_USAGE;
+    }
+  return c;
+}

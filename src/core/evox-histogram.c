@@ -1,0 +1,765 @@
+/* evox-histogram.c: the fine histogram (one pass over the voxels) and everything derived from it. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "evox-histogram.h"
+
+struct _EvoxFineHistogram
+{
+  gatomicrefcount  ref_count;
+  EvoxSampleType   type;
+  guint            n_bins;
+  double           lo;          /* value at the low edge of bin 0 */
+  double           width;       /* bin width in value units (1 for exact histograms) */
+  guint64         *counts;      /* n_bins */
+  guint64         *cumulative;  /* n_bins + 1, cumulative[i] = sum of counts below bin i */
+  guint64          n_nonfinite;
+  gsize            n_layers;
+  guint32         *layer_counts; /* n_layers * n_bins, or NULL when over the budget */
+};
+
+G_DEFINE_BOXED_TYPE (EvoxFineHistogram, evox_fine_histogram,
+                     evox_fine_histogram_ref, evox_fine_histogram_unref)
+
+/* Counting kernels. Each works on a span of at most SPAN_MAX voxels into u32 counters with one
+ * extra bin (index n_bins) for non-finite values, and keeps several interleaved sub-histograms so
+ * runs of equal values (label volumes) do not serialise on one counter. */
+
+#define SPAN_MAX (((gsize) 1) << 28)
+#define FLOAT_BLOCK 1024
+
+typedef struct
+{
+  EvoxSampleType type;
+  guint          n_bins;
+  float          lo;
+  float          scale;
+} Binner;
+
+static void
+count_u8 (const guint8 *v,
+          gsize         n,
+          guint32      *out)
+{
+  guint32 sub[4][256];
+  gsize i = 0;
+
+  memset (sub, 0, sizeof sub);
+  for (; i + 4 <= n; i += 4)
+    {
+      sub[0][v[i]]++;
+      sub[1][v[i + 1]]++;
+      sub[2][v[i + 2]]++;
+      sub[3][v[i + 3]]++;
+    }
+  for (; i < n; i++)
+    sub[0][v[i]]++;
+  for (guint b = 0; b < 256; b++)
+    out[b] += sub[0][b] + sub[1][b] + sub[2][b] + sub[3][b];
+}
+
+static void
+count_u16 (const guint16 *v,
+           gsize          n,
+           guint32       *out,
+           guint32       *spare)
+{
+  gsize i = 0;
+
+  /* Two sub-histograms of 256 KiB each still sit in L2. */
+  memset (spare, 0, 65536 * sizeof (guint32));
+  for (; i + 2 <= n; i += 2)
+    {
+      out[v[i]]++;
+      spare[v[i + 1]]++;
+    }
+  for (; i < n; i++)
+    out[v[i]]++;
+  for (guint b = 0; b < 65536; b++)
+    out[b] += spare[b];
+}
+
+static void
+count_f32 (const Binner *binner,
+           const float  *v,
+           gsize         n,
+           guint32      *out,
+           guint32      *spare)
+{
+  const float top = (float) (binner->n_bins - 1);
+  const guint32 bad = binner->n_bins;
+  guint32 index[FLOAT_BLOCK];
+
+  memset (spare, 0, (binner->n_bins + 1) * sizeof (guint32));
+  for (gsize start = 0; start < n; start += FLOAT_BLOCK)
+    {
+      gsize len = MIN (FLOAT_BLOCK, n - start);
+      const float *x = v + start;
+      gsize i = 0;
+
+      /* Branch-free so it vectorises; clamping before the conversion keeps it defined for
+       * NaN and infinities, which go to the extra bin. */
+#pragma omp simd
+      for (gsize k = 0; k < len; k++)
+        {
+          float t = (x[k] - binner->lo) * binner->scale;
+          gboolean finite = (x[k] - x[k]) == 0.0f;
+          t = t > 0.0f ? t : 0.0f;
+          t = t < top ? t : top;
+          index[k] = finite ? (guint32) t : bad;
+        }
+      for (; i + 2 <= len; i += 2)
+        {
+          out[index[i]]++;
+          spare[index[i + 1]]++;
+        }
+      for (; i < len; i++)
+        out[index[i]]++;
+    }
+  for (guint b = 0; b <= binner->n_bins; b++)
+    out[b] += spare[b];
+}
+
+/* Adds the counts of n voxels (n <= SPAN_MAX) to out, which has n_bins + 1 entries. */
+static void
+count_span (const Binner  *binner,
+            gconstpointer  data,
+            gsize          n,
+            guint32       *out,
+            guint32       *spare)
+{
+  switch (binner->type)
+    {
+    case EVOX_SAMPLE_U8:
+      count_u8 (data, n, out);
+      break;
+    case EVOX_SAMPLE_U16:
+      count_u16 (data, n, out, spare);
+      break;
+    case EVOX_SAMPLE_F32:
+      count_f32 (binner, data, n, out, spare);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static EvoxFineHistogram *
+fine_histogram_alloc (EvoxSampleType type,
+                      gsize          n_layers,
+                      double         min,
+                      double         max,
+                      Binner        *binner)
+{
+  EvoxFineHistogram *self = g_new0 (EvoxFineHistogram, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->type = type;
+  self->n_layers = n_layers;
+  switch (type)
+    {
+    case EVOX_SAMPLE_U8:
+      self->n_bins = 256;
+      self->width = 1.0;
+      break;
+    case EVOX_SAMPLE_U16:
+      self->n_bins = 65536;
+      self->width = 1.0;
+      break;
+    case EVOX_SAMPLE_F32:
+      self->n_bins = EVOX_FINE_HISTOGRAM_FLOAT_BINS;
+      if (!isfinite (min) || !isfinite (max))
+        min = max = 0.0;
+      self->lo = min;
+      /* A constant volume still gets a usable bin width. */
+      self->width = max > min ? (max - min) / self->n_bins : 1.0 / self->n_bins;
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  self->counts = g_new0 (guint64, self->n_bins);
+  self->cumulative = g_new0 (guint64, self->n_bins + 1);
+  *binner = (Binner) {
+    .type = type,
+    .n_bins = self->n_bins,
+    .lo = (float) self->lo,
+    .scale = (float) (1.0 / self->width),
+  };
+  return self;
+}
+
+static void
+fine_histogram_finish (EvoxFineHistogram *self)
+{
+  self->cumulative[0] = 0;
+  for (guint b = 0; b < self->n_bins; b++)
+    self->cumulative[b + 1] = self->cumulative[b] + self->counts[b];
+}
+
+/* Layers that fit the budget are counted one layer per task, straight into their own counters;
+ * the volume's counts are their sum. */
+static void
+build_by_layers (EvoxFineHistogram   *self,
+                 const Binner        *binner,
+                 const gconstpointer *layers,
+                 gsize                layer_size)
+{
+  guint n1 = self->n_bins + 1;
+  guint64 nonfinite = 0;
+
+  self->layer_counts = g_new0 (guint32, self->n_layers * self->n_bins);
+
+#pragma omp parallel reduction(+:nonfinite)
+  {
+    g_autofree guint32 *out = g_new (guint32, n1);
+    g_autofree guint32 *spare = g_new (guint32, n1);
+
+#pragma omp for schedule(dynamic)
+    for (gsize z = 0; z < self->n_layers; z++)
+      {
+        memset (out, 0, n1 * sizeof (guint32));
+        count_span (binner, layers[z], layer_size, out, spare);
+        memcpy (self->layer_counts + z * self->n_bins, out, self->n_bins * sizeof (guint32));
+        nonfinite += out[self->n_bins];
+      }
+  }
+  self->n_nonfinite = nonfinite;
+
+#pragma omp parallel for schedule(static)
+  for (guint b = 0; b < self->n_bins; b++)
+    {
+      guint64 sum = 0;
+      for (gsize z = 0; z < self->n_layers; z++)
+        sum += self->layer_counts[z * self->n_bins + b];
+      self->counts[b] = sum;
+    }
+}
+
+/* Large volumes: each thread counts a share of every layer's spans into private counters. */
+static void
+build_by_threads (EvoxFineHistogram   *self,
+                  const Binner        *binner,
+                  const gconstpointer *layers,
+                  gsize                layer_size)
+{
+  guint n1 = self->n_bins + 1;
+  gsize item = evox_sample_type_size (self->type);
+  gsize block = MAX (((gsize) 1) << 16, layer_size / 64);
+  gsize blocks_per_layer;
+  gsize n_blocks;
+  guint64 *totals = g_new0 (guint64, n1);
+
+  block = MIN (block, SPAN_MAX);
+  blocks_per_layer = (layer_size + block - 1) / block;
+  n_blocks = blocks_per_layer * self->n_layers;
+
+#pragma omp parallel
+  {
+    g_autofree guint32 *out = g_new0 (guint32, n1);
+    g_autofree guint32 *spare = g_new (guint32, n1);
+    g_autofree guint64 *mine = g_new0 (guint64, n1);
+    gsize since_flush = 0;
+
+#pragma omp for schedule(static)
+    for (gsize k = 0; k < n_blocks; k++)
+      {
+        gsize z = k / blocks_per_layer;
+        gsize start = (k % blocks_per_layer) * block;
+        gsize len = MIN (block, layer_size - start);
+
+        /* u32 counters are flushed well before they could wrap. */
+        if (since_flush + len > SPAN_MAX)
+          {
+            for (guint b = 0; b < n1; b++)
+              mine[b] += out[b];
+            memset (out, 0, n1 * sizeof (guint32));
+            since_flush = 0;
+          }
+        count_span (binner, (const guint8 *) layers[z] + start * item, len, out, spare);
+        since_flush += len;
+      }
+    for (guint b = 0; b < n1; b++)
+      mine[b] += out[b];
+#pragma omp critical
+    for (guint b = 0; b < n1; b++)
+      totals[b] += mine[b];
+  }
+
+  memcpy (self->counts, totals, self->n_bins * sizeof (guint64));
+  self->n_nonfinite = totals[self->n_bins];
+  g_free (totals);
+}
+
+static EvoxFineHistogram *
+build (EvoxSampleType       type,
+       const gconstpointer *layers,
+       gsize                layer_size,
+       gsize                n_layers,
+       double               min,
+       double               max)
+{
+  Binner binner;
+  EvoxFineHistogram *self = fine_histogram_alloc (type, n_layers, min, max, &binner);
+  guint64 layer_bytes = (guint64) n_layers * self->n_bins * sizeof (guint32);
+
+  if (layer_bytes <= EVOX_FINE_HISTOGRAM_LAYER_BUDGET && layer_size <= SPAN_MAX && n_layers >= 2)
+    build_by_layers (self, &binner, layers, layer_size);
+  else
+    build_by_threads (self, &binner, layers, layer_size);
+  if (self->layer_counts == NULL && n_layers == 1 && layer_size <= G_MAXUINT32)
+    {
+      self->layer_counts = g_new (guint32, self->n_bins);
+      for (guint b = 0; b < self->n_bins; b++)
+        self->layer_counts[b] = (guint32) self->counts[b];
+    }
+  fine_histogram_finish (self);
+  return self;
+}
+
+/**
+ * evox_fine_histogram_new:
+ * @data: n_layers * layer_size samples, layer after layer
+ * @min: smallest finite value (f32 only; ignored for integer types)
+ * @max: largest finite value (f32 only)
+ *
+ * Counts every voxel once. Integer data gets one bin per value; f32 data 65,536 equal bins over
+ * [min, max] with non-finite values counted apart.
+ */
+EvoxFineHistogram *
+evox_fine_histogram_new (EvoxSampleType type,
+                         gconstpointer  data,
+                         gsize          layer_size,
+                         gsize          n_layers,
+                         double         min,
+                         double         max)
+{
+  g_autofree gconstpointer *layers = NULL;
+  gsize item = evox_sample_type_size (type);
+
+  g_return_val_if_fail (data != NULL, NULL);
+  g_return_val_if_fail (layer_size > 0 && n_layers > 0, NULL);
+
+  layers = g_new (gconstpointer, n_layers);
+  for (gsize z = 0; z < n_layers; z++)
+    layers[z] = (const guint8 *) data + z * layer_size * item;
+  return build (type, layers, layer_size, n_layers, min, max);
+}
+
+/**
+ * evox_fine_histogram_new_from_layers:
+ *
+ * The same for f32 layers held apart, such as the measured scans of an SSRM stack.
+ */
+EvoxFineHistogram *
+evox_fine_histogram_new_from_layers (const float * const *layers,
+                                     gsize                layer_size,
+                                     gsize                n_layers,
+                                     double               min,
+                                     double               max)
+{
+  g_return_val_if_fail (layers != NULL, NULL);
+  g_return_val_if_fail (layer_size > 0 && n_layers > 0, NULL);
+  return build (EVOX_SAMPLE_F32, (const gconstpointer *) layers, layer_size, n_layers, min, max);
+}
+
+EvoxFineHistogram *
+evox_fine_histogram_ref (EvoxFineHistogram *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+evox_fine_histogram_unref (EvoxFineHistogram *self)
+{
+  g_return_if_fail (self != NULL);
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+  g_free (self->counts);
+  g_free (self->cumulative);
+  g_free (self->layer_counts);
+  g_free (self);
+}
+
+gboolean
+evox_fine_histogram_is_exact (EvoxFineHistogram *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->type != EVOX_SAMPLE_F32;
+}
+
+guint
+evox_fine_histogram_get_n_bins (EvoxFineHistogram *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->n_bins;
+}
+
+double
+evox_fine_histogram_get_bin_lo (EvoxFineHistogram *self,
+                                guint              bin)
+{
+  g_return_val_if_fail (self != NULL, NAN);
+  return self->lo + bin * self->width;
+}
+
+double
+evox_fine_histogram_get_bin_width (EvoxFineHistogram *self)
+{
+  g_return_val_if_fail (self != NULL, NAN);
+  return self->width;
+}
+
+const guint64 *
+evox_fine_histogram_get_counts (EvoxFineHistogram *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->counts;
+}
+
+guint64
+evox_fine_histogram_get_n_finite (EvoxFineHistogram *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->cumulative[self->n_bins];
+}
+
+guint64
+evox_fine_histogram_get_n_nonfinite (EvoxFineHistogram *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->n_nonfinite;
+}
+
+gsize
+evox_fine_histogram_get_n_layers (EvoxFineHistogram *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->n_layers;
+}
+
+/**
+ * evox_fine_histogram_get_layer_counts:
+ *
+ * Returns: (nullable): the fine counts of one layer, or NULL when the volume has too many layers
+ * for per-layer counts to be kept (see EVOX_FINE_HISTOGRAM_LAYER_BUDGET).
+ */
+const guint32 *
+evox_fine_histogram_get_layer_counts (EvoxFineHistogram *self,
+                                      gsize              layer)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (layer < self->n_layers, NULL);
+  if (self->layer_counts == NULL)
+    return NULL;
+  return self->layer_counts + layer * self->n_bins;
+}
+
+/* Number of values below x, interpolating linearly inside a float bin. */
+static double
+cumulative_below (EvoxFineHistogram *self,
+                  double             x)
+{
+  double t = (x - self->lo) / self->width;
+  double k;
+
+  if (!(t > 0))
+    return 0.0;
+  if (t >= self->n_bins)
+    return (double) self->cumulative[self->n_bins];
+  k = floor (t);
+  return (double) self->cumulative[(guint) k] + (t - k) * (double) self->counts[(guint) k];
+}
+
+/**
+ * evox_fine_histogram_range_fraction:
+ *
+ * Number of finite voxels with lo <= v <= hi, in O(1). Exact for integer data; for f32 data the
+ * two edge bins are interpolated, so the error is below one fine bin's count per edge.
+ */
+double
+evox_fine_histogram_range_fraction (EvoxFineHistogram *self,
+                                    double             lo,
+                                    double             hi)
+{
+  g_return_val_if_fail (self != NULL, 0.0);
+
+  if (isnan (lo) || isnan (hi) || hi < lo)
+    return 0.0;
+  if (self->type != EVOX_SAMPLE_F32)
+    {
+      double a = ceil (lo), b = floor (hi);
+
+      a = MAX (a, 0.0);
+      b = MIN (b, (double) self->n_bins - 1);
+      if (a > b)
+        return 0.0;
+      return (double) (self->cumulative[(guint) b + 1] - self->cumulative[(guint) a]);
+    }
+  return MAX (0.0, cumulative_below (self, hi) - cumulative_below (self, lo));
+}
+
+guint64
+evox_fine_histogram_range_count (EvoxFineHistogram *self,
+                                 double             lo,
+                                 double             hi)
+{
+  return (guint64) llround (evox_fine_histogram_range_fraction (self, lo, hi));
+}
+
+static double
+display_coordinate (double   value,
+                    gboolean log_axis)
+{
+  if (!log_axis)
+    return value;
+  return value > 0 ? log10 (value) : -INFINITY;
+}
+
+/* Spreads `count` values spread evenly over [a, b) (display coordinates) over the bins. */
+static void
+spread (double  a,
+        double  b,
+        double  count,
+        double  u0,
+        double  u1,
+        guint   n_bins,
+        double *counts)
+{
+  double scale = n_bins / (u1 - u0);
+  double ta = (a - u0) * scale;
+  double tb = (b - u0) * scale;
+  double span = tb - ta;
+
+  if (!(span > 0))
+    return;
+  ta = MAX (ta, 0.0);
+  tb = MIN (tb, (double) n_bins);
+  for (double t = ta; t < tb;)
+    {
+      double k = floor (t);
+      double next = MIN (k + 1.0, tb);
+      counts[(guint) k] += count * (next - t) / span;
+      t = next;
+    }
+}
+
+/**
+ * evox_fine_histogram_display:
+ * @layer: a layer index, or -1 for the whole volume
+ * @log_axis: bins equally spaced in log10 of the value (non-positive values are left out)
+ * @counts: (out caller-allocates): n_bins doubles
+ *
+ * A display histogram of any bin count and range in O(fine bins + n_bins). Integer data is exact
+ * (lo <= v < hi per bin, the last bin closed); f32 data is spread proportionally inside each fine
+ * bin. Returns FALSE when the layer has no kept counts or the range is empty.
+ */
+gboolean
+evox_fine_histogram_display (EvoxFineHistogram *self,
+                             gssize             layer,
+                             guint              n_bins,
+                             double             lo,
+                             double             hi,
+                             gboolean           log_axis,
+                             double            *counts)
+{
+  const guint32 *layer_counts = NULL;
+  double u0 = display_coordinate (lo, log_axis);
+  double u1 = display_coordinate (hi, log_axis);
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (n_bins > 0 && counts != NULL, FALSE);
+  g_return_val_if_fail (layer < (gssize) self->n_layers, FALSE);
+
+  memset (counts, 0, n_bins * sizeof (double));
+  if (!isfinite (u0) || !isfinite (u1) || !(u1 > u0))
+    return FALSE;
+  if (layer >= 0 && (layer_counts = evox_fine_histogram_get_layer_counts (self, layer)) == NULL)
+    return FALSE;
+
+  for (guint f = 0; f < self->n_bins; f++)
+    {
+      double c = layer_counts != NULL ? layer_counts[f] : (double) self->counts[f];
+      double a = self->lo + f * self->width;
+
+      if (c == 0)
+        continue;
+      if (self->type != EVOX_SAMPLE_F32)
+        {
+          double u = display_coordinate (a, log_axis);
+          double t;
+
+          if (!(u >= u0 && u <= u1))
+            continue;
+          t = (u - u0) / (u1 - u0) * n_bins;
+          counts[MIN ((guint) t, n_bins - 1)] += c;
+        }
+      else
+        spread (display_coordinate (a, log_axis),
+                display_coordinate (a + self->width, log_axis), c, u0, u1, n_bins, counts);
+    }
+  return TRUE;
+}
+
+/* numpy-compatible binning. */
+
+EvoxBinning *
+evox_binning_new (guint    n_bins,
+                  double   lo,
+                  double   hi,
+                  gboolean single)
+{
+  EvoxBinning *self;
+  double step;
+
+  g_return_val_if_fail (n_bins > 0, NULL);
+  g_return_val_if_fail (isfinite (lo) && isfinite (hi) && lo < hi, NULL);
+
+  self = g_new0 (EvoxBinning, 1);
+  self->n_bins = n_bins;
+  self->single = single;
+  self->edges = g_new (double, n_bins + 1);
+  /* numpy.linspace: i * step + start in double, the last edge exactly hi, then cast to the data's
+   * float type. */
+  step = (hi - lo) / n_bins;
+  for (guint i = 0; i < n_bins; i++)
+    self->edges[i] = i * step + lo;
+  self->edges[n_bins] = hi;
+  if (single)
+    for (guint i = 0; i <= n_bins; i++)
+      self->edges[i] = (float) self->edges[i];
+  return self;
+}
+
+void
+evox_binning_free (EvoxBinning *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->edges);
+  g_free (self);
+}
+
+/**
+ * evox_binning_find:
+ *
+ * The bin of value with edges[i] <= v < edges[i + 1] (the last bin closed), or -1 when v is
+ * outside [edges[0], edges[n]] or not finite. Single-precision binnings compare the value
+ * rounded to float, as numpy does for float32 arrays.
+ */
+gssize
+evox_binning_find (const EvoxBinning *self,
+                   double             value)
+{
+  const double *e = self->edges;
+  guint n = self->n_bins;
+  double t;
+  gssize k;
+
+  if (self->single)
+    value = (float) value;
+  if (!(value >= e[0] && value <= e[n]))
+    return -1;
+  t = (value - e[0]) / (e[n] - e[0]) * n;
+  k = t >= n ? (gssize) n - 1 : (gssize) t;
+  while (k > 0 && value < e[k])
+    k--;
+  while (k < (gssize) n - 1 && value >= e[k + 1])
+    k++;
+  return k;
+}
+
+static void
+count_floats (const EvoxBinning *self,
+              const float       *v,
+              gsize              n,
+              guint64           *counts)
+{
+  guint nb = self->n_bins;
+
+#pragma omp parallel
+  {
+    g_autofree guint64 *mine = g_new0 (guint64, nb);
+
+#pragma omp for schedule(static)
+    for (gsize i = 0; i < n; i++)
+      {
+        gssize k = evox_binning_find (self, v[i]);
+        if (k >= 0)
+          mine[k]++;
+      }
+#pragma omp critical
+    for (guint b = 0; b < nb; b++)
+      counts[b] += mine[b];
+  }
+}
+
+/**
+ * evox_binning_count:
+ * @counts: (inout): n_bins counters, added to
+ *
+ * Exact counts straight from the samples. Integer samples go through a per-value table.
+ */
+void
+evox_binning_count (const EvoxBinning *self,
+                    EvoxSampleType     type,
+                    gconstpointer      data,
+                    gsize              n,
+                    guint64           *counts)
+{
+  g_return_if_fail (self != NULL && counts != NULL);
+
+  if (type == EVOX_SAMPLE_F32)
+    count_floats (self, data, n, counts);
+  else
+    {
+      EvoxFineHistogram *fine = evox_fine_histogram_new (type, data, n, 1, 0, 0);
+      evox_binning_count_fine (self, fine, -1, counts);
+      evox_fine_histogram_unref (fine);
+    }
+}
+
+/**
+ * evox_binning_count_fine:
+ * @fine: an exact (integer) fine histogram
+ * @layer: a layer with kept counts, or -1 for all
+ *
+ * Exact counts in O(fine bins): every fine bin holds a single value.
+ */
+void
+evox_binning_count_fine (const EvoxBinning *self,
+                         EvoxFineHistogram *fine,
+                         gssize             layer,
+                         guint64           *counts)
+{
+  const guint32 *layer_counts = NULL;
+
+  g_return_if_fail (self != NULL && fine != NULL && counts != NULL);
+  g_return_if_fail (evox_fine_histogram_is_exact (fine));
+
+  if (layer >= 0)
+    {
+      layer_counts = evox_fine_histogram_get_layer_counts (fine, layer);
+      g_return_if_fail (layer_counts != NULL);
+    }
+  for (guint v = 0; v < fine->n_bins; v++)
+    {
+      guint64 c = layer_counts != NULL ? layer_counts[v] : fine->counts[v];
+      gssize k;
+
+      if (c == 0)
+        continue;
+      k = evox_binning_find (self, v);
+      if (k >= 0)
+        counts[k] += c;
+    }
+}

@@ -1,0 +1,109 @@
+/* evox-types.c: error domain, sample type helpers and the memory cap every reader checks. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <unistd.h>
+
+#include "evox-types.h"
+
+G_DEFINE_QUARK (evox-error-quark, evox_error)
+
+const char *
+evox_sample_type_to_string (EvoxSampleType type)
+{
+  switch (type)
+    {
+    case EVOX_SAMPLE_U8: return "u8";
+    case EVOX_SAMPLE_U16: return "u16";
+    case EVOX_SAMPLE_F32: return "f32";
+    default: g_return_val_if_reached ("?");
+    }
+}
+
+gsize
+evox_sample_type_size (EvoxSampleType type)
+{
+  switch (type)
+    {
+    case EVOX_SAMPLE_U8: return 1;
+    case EVOX_SAMPLE_U16: return 2;
+    case EVOX_SAMPLE_F32: return 4;
+    default: g_return_val_if_reached (1);
+    }
+}
+
+const char *
+evox_value_scale_to_string (EvoxValueScale scale)
+{
+  return scale == EVOX_SCALE_LOG10 ? "log10" : "linear";
+}
+
+/* The cap is EVOX_MEMORY_LIMIT bytes when set (a plain number, or with a K/M/G suffix), else three
+ * quarters of physical memory: a file that claims more is refused before anything is allocated. */
+guint64
+evox_memory_cap (void)
+{
+  const char *env = g_getenv ("EVOX_MEMORY_LIMIT");
+
+  if (env != NULL && *env != '\0')
+    {
+      char *end = NULL;
+      guint64 value = g_ascii_strtoull (env, &end, 10);
+
+      switch (g_ascii_toupper (*end))
+        {
+        case 'K': value <<= 10; break;
+        case 'M': value <<= 20; break;
+        case 'G': value <<= 30; break;
+        default: break;
+        }
+      if (value > 0)
+        return value;
+    }
+
+  {
+    long pages = sysconf (_SC_PHYS_PAGES);
+    long page_size = sysconf (_SC_PAGESIZE);
+
+    if (pages > 0 && page_size > 0)
+      return (guint64) pages * (guint64) page_size / 4 * 3;
+  }
+  return G_GUINT64_CONSTANT (4) << 30;
+}
+
+static char *
+format_bytes (guint64 bytes)
+{
+  return g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
+}
+
+gboolean
+evox_check_allocation (guint64      n_items,
+                       gsize        item_size,
+                       const char  *what,
+                       GError     **error)
+{
+  guint64 cap = evox_memory_cap ();
+  guint64 bytes;
+
+  if (item_size != 0 && n_items > G_MAXUINT64 / item_size)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "%s would need more than 2^64 bytes", what);
+      return FALSE;
+    }
+  bytes = n_items * item_size;
+  if (bytes > cap || bytes > G_MAXSIZE / 2)
+    {
+      g_autofree char *need = format_bytes (bytes);
+      g_autofree char *have = format_bytes (cap);
+
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "%s would need %s, above the memory cap of %s (EVOX_MEMORY_LIMIT)",
+                   what, need, have);
+      return FALSE;
+    }
+  return TRUE;
+}

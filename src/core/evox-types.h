@@ -1,0 +1,50 @@
+/* evox-types.h: enums, error domain and forward declarations shared by the core. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+/* How voxels are stored in memory; other file types are converted to f32 on load. */
+typedef enum
+{
+  EVOX_SAMPLE_U8,
+  EVOX_SAMPLE_U16,
+  EVOX_SAMPLE_F32,
+} EvoxSampleType;
+
+/* What the stored numbers are: the quantity itself, or its base-10 logarithm. */
+typedef enum
+{
+  EVOX_SCALE_LINEAR,
+  EVOX_SCALE_LOG10,
+} EvoxValueScale;
+
+#define EVOX_ERROR (evox_error_quark ())
+
+typedef enum
+{
+  EVOX_ERROR_FAILED,
+  EVOX_ERROR_INVALID_DATA,  /* the file says something impossible or malformed */
+  EVOX_ERROR_UNSUPPORTED,   /* well-formed, but a variant Evox does not read */
+  EVOX_ERROR_TOO_LARGE,     /* would exceed the memory cap or the file size */
+  EVOX_ERROR_ARGUMENT,      /* an option or parameter given by the user is wrong */
+  EVOX_ERROR_EXISTS,        /* output exists and overwriting was not asked for */
+} EvoxError;
+
+typedef struct _EvoxVolume EvoxVolume;
+typedef struct _EvoxFineHistogram EvoxFineHistogram;
+
+GQuark       evox_error_quark            (void);
+const char  *evox_sample_type_to_string  (EvoxSampleType type);
+gsize        evox_sample_type_size       (EvoxSampleType type);
+const char  *evox_value_scale_to_string  (EvoxValueScale scale);
+
+guint64      evox_memory_cap             (void);
+gboolean     evox_check_allocation       (guint64       n_items,
+                                          gsize         item_size,
+                                          const char   *what,
+                                          GError      **error);
+
+G_END_DECLS

@@ -1,0 +1,190 @@
+/* evox-loader.c: open any supported file or folder as a volume, detecting the format. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "evox-loader.h"
+#include "evox-tiff.h"
+
+static gboolean
+has_tiff_pages (const char *folder)
+{
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *lower = g_ascii_strdown (name, -1);
+      if (g_str_has_suffix (lower, ".tif") || g_str_has_suffix (lower, ".tiff"))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/**
+ * evox_detect_format:
+ *
+ * Decides by content, not by name: TIFF magic bytes, a folder of .tif pages, or else text that
+ * must be an SSRM table. Binary files that are none of these are refused here.
+ */
+EvoxFormat
+evox_detect_format (const char  *path,
+                    GError     **error)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileInputStream) stream = NULL;
+  guint8 head[512];
+  gssize n;
+
+  g_return_val_if_fail (path != NULL, EVOX_FORMAT_UNKNOWN);
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      if (has_tiff_pages (path))
+        return EVOX_FORMAT_TIFF_FOLDER;
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
+                   "%s: folder holds no .tif or .tiff files", path);
+      return EVOX_FORMAT_UNKNOWN;
+    }
+
+  file = g_file_new_for_path (path);
+  stream = g_file_read (file, NULL, error);
+  if (stream == NULL)
+    return EVOX_FORMAT_UNKNOWN;
+  n = g_input_stream_read (G_INPUT_STREAM (stream), head, sizeof head, NULL, error);
+  if (n < 0)
+    return EVOX_FORMAT_UNKNOWN;
+  if (n == 0)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA, "%s: file is empty", path);
+      return EVOX_FORMAT_UNKNOWN;
+    }
+  if (n >= 4 && (memcmp (head, "II*\0", 4) == 0 || memcmp (head, "MM\0*", 4) == 0 ||
+                 memcmp (head, "II+\0", 4) == 0 || memcmp (head, "MM\0+", 4) == 0))
+    return EVOX_FORMAT_TIFF;
+  if (memchr (head, '\0', n) == NULL)
+    return EVOX_FORMAT_SSRM_TABLE;
+  if (n >= 8 && memcmp (head, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
+    g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
+                 "%s: an OLE2 file (Xradia .xrm/.txrm or old Excel), which Evox cannot read yet",
+                 path);
+  else if (n >= 4 && memcmp (head, "PK\3\4", 4) == 0)
+    g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
+                 "%s: a zip archive (an .xlsx workbook?); export the sheet as CSV", path);
+  else
+    g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
+                 "%s: not a TIFF stack or a text table", path);
+  return EVOX_FORMAT_UNKNOWN;
+}
+
+/**
+ * evox_volume_load:
+ * @ssrm_options: (nullable): how to read SSRM tables; NULL for the defaults
+ *
+ * Opens a TIFF file, a folder of TIFF pages, or an SSRM table.
+ */
+EvoxVolume *
+evox_volume_load (const char             *path,
+                  const EvoxSsrmOptions  *ssrm_options,
+                  GCancellable           *cancellable,
+                  GError                **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+
+  switch (evox_detect_format (path, error))
+    {
+    case EVOX_FORMAT_TIFF:
+    case EVOX_FORMAT_TIFF_FOLDER:
+      return evox_tiff_read (path, cancellable, error);
+    case EVOX_FORMAT_SSRM_TABLE:
+      return evox_ssrm_read (path, ssrm_options, cancellable, error);
+    case EVOX_FORMAT_UNKNOWN:
+    default:
+      return NULL;
+    }
+}
+
+typedef struct
+{
+  char            *path;
+  EvoxSsrmOptions *options;
+} LoadData;
+
+static void
+load_data_free (LoadData *data)
+{
+  g_free (data->path);
+  evox_ssrm_options_free (data->options);
+  g_free (data);
+}
+
+static EvoxSsrmOptions *
+copy_options (const EvoxSsrmOptions *options)
+{
+  EvoxSsrmOptions *copy = evox_ssrm_options_new ();
+
+  if (options == NULL)
+    return copy;
+  copy->dz_nm = options->dz_nm;
+  copy->pixel_size_nm = options->pixel_size_nm;
+  copy->x_column = g_strdup (options->x_column);
+  copy->y_column = g_strdup (options->y_column);
+  copy->scale = options->scale;
+  for (guint i = 0; options->values != NULL && i < options->values->len; i++)
+    g_ptr_array_add (copy->values, g_strdup (options->values->pdata[i]));
+  return copy;
+}
+
+static void
+load_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  LoadData *data = task_data;
+  GError *error = NULL;
+  EvoxVolume *volume = evox_volume_load (data->path, data->options, cancellable, &error);
+
+  if (volume == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, volume, g_object_unref);
+}
+
+/**
+ * evox_volume_load_async:
+ *
+ * Loads on a worker thread; the callback runs in the caller's main context.
+ */
+void
+evox_volume_load_async (const char             *path,
+                        const EvoxSsrmOptions  *ssrm_options,
+                        GCancellable           *cancellable,
+                        GAsyncReadyCallback     callback,
+                        gpointer                user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  LoadData *data;
+
+  g_return_if_fail (path != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, evox_volume_load_async);
+  g_task_set_return_on_cancel (task, FALSE);
+  data = g_new0 (LoadData, 1);
+  data->path = g_strdup (path);
+  data->options = copy_options (ssrm_options);
+  g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
+  g_task_run_in_thread (task, load_thread);
+}
+
+EvoxVolume *
+evox_volume_load_finish (GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

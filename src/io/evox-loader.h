@@ -1,0 +1,32 @@
+/* evox-loader.h: open any supported file or folder as a volume, detecting the format. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <gio/gio.h>
+#include "evox-ssrm-reader.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  EVOX_FORMAT_UNKNOWN,
+  EVOX_FORMAT_TIFF,
+  EVOX_FORMAT_TIFF_FOLDER,
+  EVOX_FORMAT_SSRM_TABLE,
+} EvoxFormat;
+
+EvoxFormat   evox_detect_format        (const char              *path,
+                                        GError                 **error);
+EvoxVolume  *evox_volume_load          (const char              *path,
+                                        const EvoxSsrmOptions   *ssrm_options,
+                                        GCancellable            *cancellable,
+                                        GError                 **error);
+void         evox_volume_load_async    (const char              *path,
+                                        const EvoxSsrmOptions   *ssrm_options,
+                                        GCancellable            *cancellable,
+                                        GAsyncReadyCallback      callback,
+                                        gpointer                 user_data);
+EvoxVolume  *evox_volume_load_finish   (GAsyncResult            *result,
+                                        GError                 **error);
+
+G_END_DECLS

@@ -1,0 +1,850 @@
+/* evox-ssrm-reader.c: SSRM resistance tables (delimited text, one row per pixel) to volumes. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "evox-ssrm-reader.h"
+#include "evox-ssrm-stack.h"
+
+EvoxSsrmOptions *
+evox_ssrm_options_new (void)
+{
+  EvoxSsrmOptions *options = g_new0 (EvoxSsrmOptions, 1);
+
+  options->dz_nm = EVOX_SSRM_DEFAULT_DZ_NM;
+  options->pixel_size_nm = 1.0;
+  options->values = g_ptr_array_new_with_free_func (g_free);
+  options->scale = EVOX_SCALE_LOG10;
+  return options;
+}
+
+void
+evox_ssrm_options_free (EvoxSsrmOptions *options)
+{
+  if (options == NULL)
+    return;
+  g_free (options->x_column);
+  g_free (options->y_column);
+  g_clear_pointer (&options->values, g_ptr_array_unref);
+  g_free (options);
+}
+
+void
+evox_ssrm_layout_free (EvoxSsrmLayout *layout)
+{
+  if (layout == NULL)
+    return;
+  g_strfreev (layout->columns);
+  g_free (layout->x_column);
+  g_free (layout->y_column);
+  g_clear_pointer (&layout->values, g_ptr_array_unref);
+  g_free (layout);
+}
+
+/* Lines. */
+
+typedef struct
+{
+  const char *name;
+  const char *p, *end;
+  gsize       number;     /* 1-based number of the line last returned */
+} LineReader;
+
+/* The next line that is neither blank nor a # comment, without its line break. */
+static gboolean
+next_line (LineReader  *reader,
+           const char **start,
+           gsize       *length)
+{
+  while (reader->p < reader->end)
+    {
+      const char *s = reader->p;
+      const char *e = memchr (s, '\n', reader->end - s);
+      const char *t;
+
+      if (e == NULL)
+        e = reader->end;
+      reader->p = e < reader->end ? e + 1 : e;
+      reader->number++;
+      if (e > s && e[-1] == '\r')
+        e--;
+      for (t = s; t < e && (*t == ' ' || *t == '\t'); t++)
+        ;
+      if (t == e || *t == '#')
+        continue;
+      *start = s;
+      *length = e - s;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static char
+detect_delimiter (const char *line,
+                  gsize       length)
+{
+  const char candidates[] = { ',', '\t', ';' };
+  gsize best_count = 0;
+  char best = ' ';
+
+  for (guint c = 0; c < G_N_ELEMENTS (candidates); c++)
+    {
+      gsize count = 0;
+      for (gsize i = 0; i < length; i++)
+        count += line[i] == candidates[c];
+      if (count > best_count)
+        {
+          best_count = count;
+          best = candidates[c];
+        }
+    }
+  return best;
+}
+
+/* Splits a line into at most max_fields fields (pointers into the line, not terminated) and
+ * returns how many there were, which may exceed max_fields. */
+static gsize
+split_fields (const char  *line,
+              gsize        length,
+              char         delimiter,
+              const char **starts,
+              gsize       *lengths,
+              gsize        max_fields)
+{
+  const char *p = line, *end = line + length;
+  gsize n = 0;
+
+  if (delimiter == ' ')
+    {
+      while (p < end)
+        {
+          const char *s;
+          while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+          if (p == end)
+            break;
+          s = p;
+          while (p < end && *p != ' ' && *p != '\t')
+            p++;
+          if (n < max_fields)
+            {
+              starts[n] = s;
+              lengths[n] = p - s;
+            }
+          n++;
+        }
+      return n;
+    }
+
+  for (;;)
+    {
+      const char *e = memchr (p, delimiter, end - p);
+      if (e == NULL)
+        e = end;
+      if (n < max_fields)
+        {
+          starts[n] = p;
+          lengths[n] = e - p;
+        }
+      n++;
+      if (e == end)
+        return n;
+      p = e + 1;
+    }
+}
+
+static char *
+field_to_string (const char *s,
+                 gsize       length)
+{
+  while (length > 0 && g_ascii_isspace (*s))
+    s++, length--;
+  while (length > 0 && g_ascii_isspace (s[length - 1]))
+    length--;
+  if (length >= 2 && (s[0] == '"' || s[0] == '\'') && s[length - 1] == s[0])
+    s++, length -= 2;
+  return g_strndup (s, length);
+}
+
+typedef enum { FIELD_NUMBER, FIELD_MISSING, FIELD_BAD } FieldKind;
+
+static FieldKind
+parse_number (const char *s,
+              gsize       length,
+              double     *value)
+{
+  char buffer[64];
+  char *end;
+
+  while (length > 0 && (g_ascii_isspace (*s) || *s == '"'))
+    s++, length--;
+  while (length > 0 && (g_ascii_isspace (s[length - 1]) || s[length - 1] == '"'))
+    length--;
+  if (length == 0)
+    {
+      *value = NAN;
+      return FIELD_MISSING;
+    }
+  if (length >= sizeof buffer)
+    return FIELD_BAD;
+  memcpy (buffer, s, length);
+  buffer[length] = '\0';
+  if (g_ascii_strcasecmp (buffer, "nan") == 0 || g_ascii_strcasecmp (buffer, "na") == 0)
+    {
+      *value = NAN;
+      return FIELD_MISSING;
+    }
+  *value = g_ascii_strtod (buffer, &end);
+  if (end == buffer || *end != '\0')
+    return FIELD_BAD;
+  return isnan (*value) ? FIELD_MISSING : FIELD_NUMBER;
+}
+
+/* Header and layout. */
+
+typedef struct
+{
+  char       delimiter;
+  GStrv      columns;
+  guint      n_columns;
+} Header;
+
+static void
+header_clear (Header *header)
+{
+  g_clear_pointer (&header->columns, g_strfreev);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Header, header_clear)
+
+static gboolean
+read_header (LineReader  *reader,
+             Header      *header,
+             GError     **error)
+{
+  const char *line;
+  gsize length, n;
+  g_autofree const char **starts = NULL;
+  g_autofree gsize *lengths = NULL;
+  GPtrArray *columns;
+
+  if (!next_line (reader, &line, &length))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                   "%s: no header row (the file is empty or only comments)", reader->name);
+      return FALSE;
+    }
+  if (length >= 3 && memcmp (line, "\xEF\xBB\xBF", 3) == 0)
+    line += 3, length -= 3;
+
+  header->delimiter = detect_delimiter (line, length);
+  n = split_fields (line, length, header->delimiter, NULL, NULL, 0);
+  if (n > 10000)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                   "%s: line %" G_GSIZE_FORMAT ": %" G_GSIZE_FORMAT " columns is not a header row",
+                   reader->name, reader->number, n);
+      return FALSE;
+    }
+  starts = g_new (const char *, n);
+  lengths = g_new (gsize, n);
+  split_fields (line, length, header->delimiter, starts, lengths, n);
+
+  columns = g_ptr_array_new ();
+  for (gsize i = 0; i < n; i++)
+    {
+      double dummy;
+      char *name = field_to_string (starts[i], lengths[i]);
+
+      if (parse_number (starts[i], lengths[i], &dummy) == FIELD_NUMBER)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                       "%s: line %" G_GSIZE_FORMAT ": the first row must name the columns, but "
+                       "'%s' is a number", reader->name, reader->number, name);
+          g_free (name);
+          g_ptr_array_add (columns, NULL);
+          g_strfreev ((GStrv) g_ptr_array_free (columns, FALSE));
+          return FALSE;
+        }
+      g_ptr_array_add (columns, name);
+    }
+  g_ptr_array_add (columns, NULL);
+  header->columns = (GStrv) g_ptr_array_free (columns, FALSE);
+  header->n_columns = n;
+  return TRUE;
+}
+
+static int
+find_column (const Header *header,
+             const char   *name)
+{
+  for (guint i = 0; i < header->n_columns; i++)
+    if (g_ascii_strcasecmp (header->columns[i], name) == 0)
+      return (int) i;
+  return -1;
+}
+
+/* Every Rk column with a matching Zk, ordered by k. */
+static GPtrArray *
+detect_value_pairs (const Header *header)
+{
+  GPtrArray *pairs = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) numbers = g_array_new (FALSE, FALSE, sizeof (guint64));
+
+  for (guint i = 0; i < header->n_columns; i++)
+    {
+      const char *name = header->columns[i];
+      g_autofree char *z_name = NULL;
+      guint64 k;
+
+      if ((name[0] != 'R' && name[0] != 'r') ||
+          !g_ascii_string_to_unsigned (name + 1, 10, 0, 9999, &k, NULL))
+        continue;
+      z_name = g_strdup_printf ("%c%s", name[0] == 'R' ? 'Z' : 'z', name + 1);
+      if (find_column (header, z_name) < 0)
+        continue;
+      g_array_append_val (numbers, k);
+      g_ptr_array_add (pairs, g_strdup_printf ("%s:%s", name, header->columns[find_column (header, z_name)]));
+    }
+  /* Insertion sort by scan number: tables have a handful of scans. */
+  for (guint i = 1; i < pairs->len; i++)
+    for (guint j = i; j > 0 && g_array_index (numbers, guint64, j - 1) > g_array_index (numbers, guint64, j); j--)
+      {
+        guint64 t = g_array_index (numbers, guint64, j);
+        gpointer p = pairs->pdata[j];
+        g_array_index (numbers, guint64, j) = g_array_index (numbers, guint64, j - 1);
+        g_array_index (numbers, guint64, j - 1) = t;
+        pairs->pdata[j] = pairs->pdata[j - 1];
+        pairs->pdata[j - 1] = p;
+      }
+  return pairs;
+}
+
+/* A value column and where its depth comes from: a column, or a fixed number of nm. */
+typedef struct
+{
+  char   *label;
+  int     value_column;
+  int     depth_column;
+  double  depth_nm;
+} ScanSpec;
+
+static gboolean
+resolve_scan (const char   *name,
+              const Header *header,
+              const char   *spec,
+              ScanSpec     *scan,
+              GError      **error)
+{
+  g_auto(GStrv) parts = g_strsplit (spec, ":", 2);
+  char *end;
+
+  if (parts[0] == NULL || parts[1] == NULL || *parts[0] == '\0' || *parts[1] == '\0')
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "value '%s' must be VALUE:DEPTH (a column, then a column or a depth in nm)",
+                   spec);
+      return FALSE;
+    }
+  scan->label = g_strdup (parts[0]);
+  scan->value_column = find_column (header, parts[0]);
+  if (scan->value_column < 0)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "%s: no column named '%s' in the header", name, parts[0]);
+      return FALSE;
+    }
+  scan->depth_column = find_column (header, parts[1]);
+  scan->depth_nm = NAN;
+  if (scan->depth_column < 0)
+    {
+      scan->depth_nm = g_ascii_strtod (parts[1], &end);
+      if (*end != '\0' || !isfinite (scan->depth_nm))
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                       "%s: '%s' is neither a column of the header nor a depth in nm",
+                       name, parts[1]);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+resolve_xy (const char   *name,
+            const Header *header,
+            const char   *wanted,
+            const char   *fallback,
+            int          *column,
+            GError      **error)
+{
+  const char *col = wanted != NULL ? wanted : fallback;
+
+  *column = find_column (header, col);
+  if (*column < 0)
+    {
+      g_set_error (error, EVOX_ERROR, wanted ? EVOX_ERROR_ARGUMENT : EVOX_ERROR_INVALID_DATA,
+                   "%s: no column named '%s' in the header%s", name, col,
+                   wanted ? "" : " (name the pixel columns with --x and --y)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+EvoxSsrmLayout *
+evox_ssrm_sniff (const char  *path,
+                 GError     **error)
+{
+  g_autoptr(GMappedFile) file = NULL;
+  g_auto(Header) header = { 0 };
+  g_autoptr(EvoxSsrmLayout) layout = g_new0 (EvoxSsrmLayout, 1);
+  LineReader reader;
+  int x, y;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  file = g_mapped_file_new (path, FALSE, error);
+  if (file == NULL)
+    return NULL;
+  reader = (LineReader) { path, g_mapped_file_get_contents (file),
+                          g_mapped_file_get_contents (file) + g_mapped_file_get_length (file), 0 };
+  if (!read_header (&reader, &header, error))
+    return NULL;
+  layout->delimiter = header.delimiter;
+  layout->columns = g_strdupv (header.columns);
+  if ((x = find_column (&header, "X")) >= 0)
+    layout->x_column = g_strdup (header.columns[x]);
+  if ((y = find_column (&header, "Y")) >= 0)
+    layout->y_column = g_strdup (header.columns[y]);
+  layout->values = detect_value_pairs (&header);
+  return g_steal_pointer (&layout);
+}
+
+/* Rows to the grid. */
+
+typedef struct
+{
+  gsize    n_rows;
+  guint    n_scans;
+  double  *x, *y;      /* n_rows */
+  float   *values;     /* n_rows * n_scans, scan-major within a row */
+  double  *depth_sum;  /* per scan */
+  double  *depth_min, *depth_max;
+  gsize   *depth_n;
+  gsize   *line_of_row;
+} Table;
+
+static void
+table_clear (Table *t)
+{
+  g_free (t->x);
+  g_free (t->y);
+  g_free (t->values);
+  g_free (t->depth_sum);
+  g_free (t->depth_min);
+  g_free (t->depth_max);
+  g_free (t->depth_n);
+  g_free (t->line_of_row);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Table, table_clear)
+
+static gsize
+count_lines (const char *text,
+             gsize       length)
+{
+  gsize n = 1;
+  for (const char *p = text; (p = memchr (p, '\n', text + length - p)) != NULL; p++)
+    n++;
+  return n;
+}
+
+static gboolean
+read_number (const LineReader *reader,
+             const Header     *header,
+             int               col,
+             const char       *start,
+             gsize             length,
+             gboolean          allow_missing,
+             double           *value,
+             GError          **error)
+{
+  FieldKind kind = parse_number (start, length, value);
+  g_autofree char *text = NULL;
+
+  if (kind == FIELD_NUMBER || (kind == FIELD_MISSING && allow_missing))
+    return TRUE;
+  if (kind == FIELD_MISSING)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                   "%s: line %" G_GSIZE_FORMAT ", column %s: the pixel position is missing",
+                   reader->name, reader->number, header->columns[col]);
+      return FALSE;
+    }
+  text = field_to_string (start, MIN (length, 40));
+  g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+               "%s: line %" G_GSIZE_FORMAT ", column %s: '%s' is not a number",
+               reader->name, reader->number, header->columns[col], text);
+  return FALSE;
+}
+
+static gboolean
+read_rows (LineReader         *reader,
+           const Header       *header,
+           int                 x_col,
+           int                 y_col,
+           const ScanSpec     *scans,
+           guint               n_scans,
+           Table              *table,
+           GCancellable       *cancellable,
+           GError            **error)
+{
+  gsize capacity = count_lines (reader->p, reader->end - reader->p);
+  g_autofree const char **starts = g_new (const char *, header->n_columns);
+  g_autofree gsize *lengths = g_new (gsize, header->n_columns);
+  const char *line;
+  gsize length;
+
+  if (!evox_check_allocation (capacity, (2 + n_scans) * sizeof (double) + sizeof (gsize),
+                              "the table", error))
+    {
+      g_prefix_error (error, "%s: ", reader->name);
+      return FALSE;
+    }
+  table->n_scans = n_scans;
+  table->x = g_new (double, capacity);
+  table->y = g_new (double, capacity);
+  table->values = g_new (float, capacity * n_scans);
+  table->line_of_row = g_new (gsize, capacity);
+  table->depth_sum = g_new0 (double, n_scans);
+  table->depth_n = g_new0 (gsize, n_scans);
+  table->depth_min = g_new (double, n_scans);
+  table->depth_max = g_new (double, n_scans);
+  for (guint s = 0; s < n_scans; s++)
+    {
+      table->depth_min[s] = INFINITY;
+      table->depth_max[s] = -INFINITY;
+    }
+
+  while (next_line (reader, &line, &length))
+    {
+      gsize row = table->n_rows;
+      gsize n = split_fields (line, length, header->delimiter, starts, lengths, header->n_columns);
+      double v;
+
+      if ((row & 0xffff) == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      if (n != header->n_columns)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                       "%s: line %" G_GSIZE_FORMAT ": %" G_GSIZE_FORMAT " fields, but the header "
+                       "has %u columns", reader->name, reader->number, n, header->n_columns);
+          return FALSE;
+        }
+      g_assert (row < capacity);
+
+#define NUMBER_OR_FAIL(col, allow_missing)                                                     \
+      do {                                                                                     \
+        if (!read_number (reader, header, col, starts[col], lengths[col], allow_missing, &v,   \
+                          error))                                                              \
+          return FALSE;                                                                        \
+      } while (0)
+
+      NUMBER_OR_FAIL (x_col, FALSE);
+      table->x[row] = v;
+      NUMBER_OR_FAIL (y_col, FALSE);
+      table->y[row] = v;
+      for (guint s = 0; s < n_scans; s++)
+        {
+          NUMBER_OR_FAIL (scans[s].value_column, TRUE);
+          table->values[row * n_scans + s] = (float) v;
+          if (scans[s].depth_column >= 0)
+            {
+              NUMBER_OR_FAIL (scans[s].depth_column, TRUE);
+              if (isfinite (v))
+                {
+                  table->depth_sum[s] += v;
+                  table->depth_n[s]++;
+                  table->depth_min[s] = MIN (table->depth_min[s], v);
+                  table->depth_max[s] = MAX (table->depth_max[s], v);
+                }
+            }
+        }
+#undef NUMBER_OR_FAIL
+      table->line_of_row[row] = reader->number;
+      table->n_rows++;
+    }
+
+  if (table->n_rows == 0)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                   "%s: the header is followed by no data rows", reader->name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+compare_double (gconstpointer a,
+                gconstpointer b)
+{
+  double da = *(const double *) a, db = *(const double *) b;
+  return (da > db) - (da < db);
+}
+
+static double *
+unique_sorted (const double *v,
+               gsize         n,
+               gsize        *n_unique)
+{
+  double *u = g_memdup2 (v, n * sizeof (double));
+  gsize k = 0;
+
+  qsort (u, n, sizeof (double), compare_double);
+  for (gsize i = 0; i < n; i++)
+    if (k == 0 || u[i] != u[k - 1])
+      u[k++] = u[i];
+  *n_unique = k;
+  return u;
+}
+
+static gsize
+index_of (const double *sorted,
+          gsize         n,
+          double        v)
+{
+  gsize lo = 0, hi = n;
+
+  while (hi - lo > 1)
+    {
+      gsize mid = (lo + hi) / 2;
+      if (sorted[mid] <= v)
+        lo = mid;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+/* Places every row at its (X, Y) rank; a cell given twice is an error, a cell never given is
+ * missing (NaN), and a table with more holes than values is not a grid at all. */
+static gboolean
+grid_scans (const char     *name,
+            const Table    *table,
+            const ScanSpec *specs,
+            EvoxScanInput  *scans,
+            gsize          *nx_out,
+            gsize          *ny_out,
+            gsize          *n_missing,
+            GError        **error)
+{
+  gsize nx, ny, n_cells;
+  g_autofree double *xs = unique_sorted (table->x, table->n_rows, &nx);
+  g_autofree double *ys = unique_sorted (table->y, table->n_rows, &ny);
+  g_autofree gsize *owner = NULL;
+
+  if (!g_size_checked_mul (&n_cells, nx, ny) ||
+      !evox_check_allocation (n_cells, sizeof (gsize) + table->n_scans * sizeof (float),
+                              "the pixel grid", error))
+    {
+      g_clear_error (error);
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "%s: %" G_GSIZE_FORMAT " distinct X by %" G_GSIZE_FORMAT " distinct Y values "
+                   "is too large a grid", name, nx, ny);
+      return FALSE;
+    }
+  if (table->n_rows * 2 < n_cells)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                   "%s: X and Y do not form a rectangular grid: %" G_GSIZE_FORMAT " rows for %"
+                   G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " pixels", name, table->n_rows, nx, ny);
+      return FALSE;
+    }
+
+  owner = g_new0 (gsize, n_cells);
+  for (guint s = 0; s < table->n_scans; s++)
+    {
+      scans[s].values = g_new (float, n_cells);
+      for (gsize i = 0; i < n_cells; i++)
+        scans[s].values[i] = NAN;
+    }
+  for (gsize row = 0; row < table->n_rows; row++)
+    {
+      gsize cell = index_of (ys, ny, table->y[row]) * nx + index_of (xs, nx, table->x[row]);
+
+      if (owner[cell] != 0)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                       "%s: line %" G_GSIZE_FORMAT ": pixel X=%g, Y=%g was already given on line %"
+                       G_GSIZE_FORMAT, name, table->line_of_row[row], table->x[row],
+                       table->y[row], table->line_of_row[owner[cell] - 1]);
+          return FALSE;
+        }
+      owner[cell] = row + 1;
+      for (guint s = 0; s < table->n_scans; s++)
+        scans[s].values[cell] = table->values[row * table->n_scans + s];
+    }
+
+  for (guint s = 0; s < table->n_scans; s++)
+    {
+      scans[s].label = g_strdup (specs[s].label);
+      scans[s].z_nm = specs[s].depth_nm;
+      if (specs[s].depth_column >= 0)
+        {
+          if (table->depth_n[s] == 0)
+            {
+              g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                           "%s: scan %s has no depth: its depth column is empty", name,
+                           specs[s].label);
+              return FALSE;
+            }
+          scans[s].z_nm = table->depth_sum[s] / (double) table->depth_n[s];
+        }
+    }
+  *nx_out = nx;
+  *ny_out = ny;
+  *n_missing = n_cells - table->n_rows;
+  return TRUE;
+}
+
+static void
+free_scan_inputs (EvoxScanInput *scans,
+                  guint          n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_free (scans[i].values);
+      g_free (scans[i].label);
+    }
+  g_free (scans);
+}
+
+static void
+free_specs (ScanSpec *specs,
+            guint     n)
+{
+  for (guint i = 0; i < n; i++)
+    g_free (specs[i].label);
+  g_free (specs);
+}
+
+/**
+ * evox_ssrm_parse:
+ * @name: what to call the text in messages (the file name)
+ *
+ * Reads a table already in memory. The header row names the columns; the delimiter (comma, tab,
+ * semicolon, or runs of whitespace) is the one the header uses most.
+ */
+EvoxVolume *
+evox_ssrm_parse (const char             *name,
+                 const char             *text,
+                 gsize                   length,
+                 const EvoxSsrmOptions  *options,
+                 GCancellable           *cancellable,
+                 GError                **error)
+{
+  g_autoptr(EvoxSsrmOptions) defaults = NULL;
+  g_auto(Header) header = { 0 };
+  g_auto(Table) table = { 0 };
+  g_autoptr(GPtrArray) pairs = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  LineReader reader = { name, text, text + length, 0 };
+  ScanSpec *specs = NULL;
+  EvoxScanInput *scans = NULL;
+  guint n_scans = 0;
+  int x_col, y_col;
+  gsize nx, ny, n_missing;
+
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (text != NULL || length == 0, NULL);
+
+  if (options == NULL)
+    options = defaults = evox_ssrm_options_new ();
+
+  if (!read_header (&reader, &header, error) ||
+      !resolve_xy (name, &header, options->x_column, "X", &x_col, error) ||
+      !resolve_xy (name, &header, options->y_column, "Y", &y_col, error))
+    return NULL;
+
+  if (options->values != NULL && options->values->len > 0)
+    pairs = g_ptr_array_ref (options->values);
+  else
+    pairs = detect_value_pairs (&header);
+  if (pairs->len == 0)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                   "%s: no value columns: the header has no R0,Z0-style pairs (name them with "
+                   "--value VALUE:DEPTH)", name);
+      return NULL;
+    }
+
+  n_scans = pairs->len;
+  specs = g_new0 (ScanSpec, n_scans);
+  for (guint s = 0; s < n_scans; s++)
+    if (!resolve_scan (name, &header, pairs->pdata[s], &specs[s], error))
+      goto out;
+
+  if (!read_rows (&reader, &header, x_col, y_col, specs, n_scans, &table, cancellable, error))
+    goto out;
+
+  scans = g_new0 (EvoxScanInput, n_scans);
+  if (!grid_scans (name, &table, specs, scans, &nx, &ny, &n_missing, error))
+    goto out;
+
+  volume = evox_ssrm_stack_new (nx, ny, scans, n_scans, options->dz_nm,
+                                options->pixel_size_nm, options->scale, error);
+  if (volume == NULL)
+    {
+      g_prefix_error (error, "%s: ", name);
+      goto out;
+    }
+  {
+    g_autofree char *missing = g_strdup_printf ("%" G_GSIZE_FORMAT, n_missing);
+    char delimiter[2] = { header.delimiter, 0 };
+
+    evox_volume_set_metadata (volume, "source_file", name);
+    evox_volume_set_metadata (volume, "ssrm_delimiter",
+                              header.delimiter == '\t' ? "tab" :
+                              header.delimiter == ' ' ? "whitespace" : delimiter);
+    evox_volume_set_metadata (volume, "missing_pixels", missing);
+  }
+  for (guint s = 0; s < n_scans; s++)
+    if (specs[s].depth_column >= 0 && table.depth_max[s] - table.depth_min[s] > 1.0)
+      {
+        g_autofree char *warning = g_strdup_printf ("depth of scan %s varies from %g to %g nm; "
+                                                    "its mean is used", specs[s].label,
+                                                    table.depth_min[s], table.depth_max[s]);
+        evox_volume_set_metadata (volume, "warning", warning);
+      }
+
+out:
+  if (scans != NULL)
+    free_scan_inputs (scans, n_scans);
+  free_specs (specs, n_scans);
+  return g_steal_pointer (&volume);
+}
+
+EvoxVolume *
+evox_ssrm_read (const char             *path,
+                const EvoxSsrmOptions  *options,
+                GCancellable           *cancellable,
+                GError                **error)
+{
+  g_autoptr(GMappedFile) file = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  file = g_mapped_file_new (path, FALSE, &local_error);
+  if (file == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED, "%s", local_error->message);
+      return NULL;
+    }
+  return evox_ssrm_parse (path, g_mapped_file_get_contents (file),
+                          g_mapped_file_get_length (file), options, cancellable, error);
+}

@@ -1,0 +1,1788 @@
+/* evox-tiff.c: TIFF stacks in and out through libtiff, checked against the file before allocating. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include "evox-tiff.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <tiffio.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Sample types found in files; the first three are kept as they are, the others become f32. */
+typedef enum
+{
+  SOURCE_U8,
+  SOURCE_U16,
+  SOURCE_F32,
+  SOURCE_I8,
+  SOURCE_I16,
+  SOURCE_U32,
+  SOURCE_I32,
+  SOURCE_F64,
+} SourceType;
+
+static const struct
+{
+  const char *name;
+  guint       bytes;
+} source_types[] = {
+  [SOURCE_U8] = { "u8", 1 },
+  [SOURCE_U16] = { "u16", 2 },
+  [SOURCE_F32] = { "f32", 4 },
+  [SOURCE_I8] = { "i8", 1 },
+  [SOURCE_I16] = { "i16", 2 },
+  [SOURCE_U32] = { "u32", 4 },
+  [SOURCE_I32] = { "i32", 4 },
+  [SOURCE_F64] = { "f64", 8 },
+};
+
+/* Strips of converted types larger than this are decoded row by row, so the scratch buffer stays
+ * small next to the volume whatever the file's RowsPerStrip says. */
+#define MAX_STRIP_SCRATCH (16u << 20)
+
+#define DESCRIPTION_MAX 4096
+
+/* Classic TIFF offsets are 32-bit; leave room for the directories after the pixel data. */
+#define CLASSIC_TIFF_DATA_MAX G_GUINT64_CONSTANT (3900000000)
+
+/* ------------------------------------------------------------------------------------------ */
+/* libtiff diagnostics                                                                          */
+
+/* libtiff reports through callbacks; each handle collects its first error here instead of on
+ * stderr, and the caller turns it into the GError that names file and page. */
+typedef struct
+{
+  char *message;
+} TiffDiag;
+
+static int
+diag_on_error (TIFF       *tif,
+               void       *user_data,
+               const char *module,
+               const char *fmt,
+               va_list     ap)
+{
+  TiffDiag *diag = user_data;
+
+  if (diag != NULL && diag->message == NULL)
+    diag->message = g_strdup_vprintf (fmt, ap);
+  return 1;  /* handled: the process-wide handler (stderr) must not run */
+}
+
+static int
+diag_on_warning (TIFF       *tif,
+                 void       *user_data,
+                 const char *module,
+                 const char *fmt,
+                 va_list     ap)
+{
+  /* Warnings describe what libtiff worked around; real failures come back as errors. */
+  return 1;
+}
+
+static void
+diag_clear (TiffDiag *diag)
+{
+  g_clear_pointer (&diag->message, g_free);
+}
+
+/* libtiff prefixes many messages with the file name, which our own prefix already gives. */
+static const char *
+diag_reason (TiffDiag   *diag,
+             const char *path,
+             const char *fallback)
+{
+  const char *msg = diag->message;
+  gsize len;
+
+  if (msg == NULL || *msg == '\0')
+    return fallback;
+  len = strlen (path);
+  if (strncmp (msg, path, len) == 0 && msg[len] == ':')
+    {
+      msg += len + 1;
+      while (*msg == ' ')
+        msg++;
+    }
+  return *msg != '\0' ? msg : fallback;
+}
+
+static TIFF *
+tiff_open_fd (int         fd,
+              const char *name,
+              const char *mode,
+              TiffDiag   *diag)
+{
+  TIFFOpenOptions *opts = TIFFOpenOptionsAlloc ();
+  TIFF *tif;
+
+  TIFFOpenOptionsSetErrorHandlerExtR (opts, diag_on_error, diag);
+  TIFFOpenOptionsSetWarningHandlerExtR (opts, diag_on_warning, diag);
+  /* A lying header must not make libtiff allocate beyond what Evox would allow for a volume. */
+  TIFFOpenOptionsSetMaxSingleMemAlloc (opts, (tmsize_t) MIN (evox_memory_cap (),
+                                                             (guint64) G_MAXSSIZE));
+  tif = TIFFFdOpenExt (fd, name, mode, opts);
+  TIFFOpenOptionsFree (opts);
+  return tif;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Errors                                                                                       */
+
+static void set_file_error (GError     **error,
+                            int          code,
+                            const char  *path,
+                            guint        page,
+                            const char  *format,
+                            ...) G_GNUC_PRINTF (5, 6);
+
+/* Every reader error names the file and, when there is one, the 1-based page. */
+static void
+set_file_error (GError     **error,
+                int          code,
+                const char  *path,
+                guint        page,
+                const char  *format,
+                ...)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  g_autofree char *reason = NULL;
+  va_list args;
+
+  va_start (args, format);
+  reason = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  if (page > 0)
+    g_set_error (error, EVOX_ERROR, code, "%s, page %u: %s", display, page, reason);
+  else
+    g_set_error (error, EVOX_ERROR, code, "%s: %s", display, reason);
+}
+
+static void
+set_errno_error (GError     **error,
+                 int          saved_errno,
+                 const char  *what,
+                 const char  *path)
+{
+  g_autofree char *display = g_filename_display_name (path);
+
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "%s %s: %s",
+               what, display, g_strerror (saved_errno));
+}
+
+/* For errors from evox_check_allocation(), which know the size but not the file. */
+static void
+prefix_file_error (GError     **error,
+                   const char  *path,
+                   guint        page)
+{
+  g_autofree char *display = g_filename_display_name (path);
+
+  if (page > 0)
+    g_prefix_error (error, "%s, page %u: ", display, page);
+  else
+    g_prefix_error (error, "%s: ", display);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Magic bytes                                                                                  */
+
+static gboolean
+is_tiff_magic (const guint8 *head)
+{
+  return memcmp (head, "II*\0", 4) == 0 || memcmp (head, "MM\0*", 4) == 0 ||
+         memcmp (head, "II+\0", 4) == 0 || memcmp (head, "MM\0+", 4) == 0;
+}
+
+gboolean
+evox_tiff_is_tiff (const char *path)
+{
+  guint8 head[4];
+  ssize_t n;
+  int fd;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0)
+    return FALSE;
+  do
+    n = read (fd, head, sizeof head);
+  while (n < 0 && errno == EINTR);
+  close (fd);
+  return n == (ssize_t) sizeof head && is_tiff_magic (head);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reading: the plan                                                                            */
+
+typedef struct
+{
+  char    *path;
+  guint64  size;
+} TiffFile;
+
+typedef struct
+{
+  guint    file;        /* index into TiffReader.files */
+  guint    number;      /* 1-based page number inside its file, for messages */
+  guint64  ifd_offset;  /* where TIFFSetSubDirectory finds it again */
+} TiffPage;
+
+/* What a page must agree on with the first page; layout and codec may differ page to page. */
+typedef struct
+{
+  guint32    width;
+  guint32    height;
+  SourceType source;
+} PageFormat;
+
+typedef struct
+{
+  GPtrArray      *files;
+  GArray         *pages;
+  PageFormat      format;
+  gboolean        have_format;
+  gboolean        parallel_worthwhile;
+
+  /* Taken from the first page. */
+  char           *description;
+  float           xres;
+  float           yres;
+  guint16         res_unit;
+
+  EvoxSampleType  dest_type;
+  gsize           dest_item;
+  guint8         *dest;
+} TiffReader;
+
+static void
+tiff_file_free (gpointer data)
+{
+  TiffFile *file = data;
+
+  g_free (file->path);
+  g_free (file);
+}
+
+static void
+tiff_reader_clear (TiffReader *reader)
+{
+  g_clear_pointer (&reader->files, g_ptr_array_unref);
+  g_clear_pointer (&reader->pages, g_array_unref);
+  g_clear_pointer (&reader->description, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TiffReader, tiff_reader_clear)
+
+static gboolean
+source_is_native (SourceType source)
+{
+  return source == SOURCE_U8 || source == SOURCE_U16 || source == SOURCE_F32;
+}
+
+static EvoxSampleType
+dest_type_for (SourceType source)
+{
+  switch (source)
+    {
+    case SOURCE_U8: return EVOX_SAMPLE_U8;
+    case SOURCE_U16: return EVOX_SAMPLE_U16;
+    default: return EVOX_SAMPLE_F32;
+    }
+}
+
+static const char *
+sample_format_name (guint16 format)
+{
+  switch (format)
+    {
+    case SAMPLEFORMAT_UINT: return "unsigned integer";
+    case SAMPLEFORMAT_INT: return "signed integer";
+    case SAMPLEFORMAT_IEEEFP: return "floating-point";
+    case SAMPLEFORMAT_VOID: return "untyped";
+    case SAMPLEFORMAT_COMPLEXINT: return "complex integer";
+    case SAMPLEFORMAT_COMPLEXIEEEFP: return "complex floating-point";
+    default: return "unknown-format";
+    }
+}
+
+static gboolean
+source_type_from_tags (guint16     bits,
+                       guint16     format,
+                       SourceType *source)
+{
+  /* SampleFormat "void" means unspecified, which readers treat as unsigned. */
+  if (format == SAMPLEFORMAT_UINT || format == SAMPLEFORMAT_VOID)
+    {
+      switch (bits)
+        {
+        case 8: *source = SOURCE_U8; return TRUE;
+        case 16: *source = SOURCE_U16; return TRUE;
+        case 32: *source = SOURCE_U32; return TRUE;
+        default: return FALSE;
+        }
+    }
+  if (format == SAMPLEFORMAT_INT)
+    {
+      switch (bits)
+        {
+        case 8: *source = SOURCE_I8; return TRUE;
+        case 16: *source = SOURCE_I16; return TRUE;
+        case 32: *source = SOURCE_I32; return TRUE;
+        default: return FALSE;
+        }
+    }
+  if (format == SAMPLEFORMAT_IEEEFP)
+    {
+      switch (bits)
+        {
+        case 32: *source = SOURCE_F32; return TRUE;
+        case 64: *source = SOURCE_F64; return TRUE;
+        default: return FALSE;
+        }
+    }
+  return FALSE;
+}
+
+/* Reads what a page must agree on; unsupported variants become EVOX_ERROR_UNSUPPORTED. */
+static gboolean
+read_page_format (TIFF        *tif,
+                  const char  *path,
+                  guint        number,
+                  PageFormat  *format,
+                  GError     **error)
+{
+  guint32 width = 0, height = 0, depth = 1;
+  guint16 spp = 1, bits = 1, sample_format = SAMPLEFORMAT_UINT;
+
+  if (!TIFFGetField (tif, TIFFTAG_IMAGEWIDTH, &width) ||
+      !TIFFGetField (tif, TIFFTAG_IMAGELENGTH, &height) || width == 0 || height == 0)
+    {
+      set_file_error (error, EVOX_ERROR_INVALID_DATA, path, number,
+                      "the page has no width or height");
+      return FALSE;
+    }
+  TIFFGetFieldDefaulted (tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
+  TIFFGetFieldDefaulted (tif, TIFFTAG_BITSPERSAMPLE, &bits);
+  TIFFGetFieldDefaulted (tif, TIFFTAG_SAMPLEFORMAT, &sample_format);
+  TIFFGetFieldDefaulted (tif, TIFFTAG_IMAGEDEPTH, &depth);
+
+  if (spp != 1)
+    {
+      set_file_error (error, EVOX_ERROR_UNSUPPORTED, path, number,
+                      "%u samples per pixel (colour or multi-channel pages) are not supported; "
+                      "Evox reads grey-level pages with one sample per pixel", spp);
+      return FALSE;
+    }
+  if (depth != 1)
+    {
+      set_file_error (error, EVOX_ERROR_UNSUPPORTED, path, number,
+                      "volumetric pages (ImageDepth %u) are not supported", depth);
+      return FALSE;
+    }
+  if (!source_type_from_tags (bits, sample_format, &format->source))
+    {
+      set_file_error (error, EVOX_ERROR_UNSUPPORTED, path, number,
+                      "%u-bit %s samples are not supported (Evox reads 8, 16 and 32-bit "
+                      "integers and 32 and 64-bit floats)",
+                      bits, sample_format_name (sample_format));
+      return FALSE;
+    }
+  format->width = width;
+  format->height = height;
+  return TRUE;
+}
+
+/* How far a codec can shrink data at best, so a header cannot claim more pixels than its bytes
+ * could possibly decode to. Generous on purpose: they only stop absurd claims. */
+static guint64
+max_compression_ratio (guint16 compression)
+{
+  switch (compression)
+    {
+    case COMPRESSION_NONE: return 1;
+    case COMPRESSION_PACKBITS: return 64;           /* 2 bytes expand to at most 128 */
+    case COMPRESSION_ADOBE_DEFLATE:
+    case COMPRESSION_DEFLATE: return 1100;          /* zlib's limit is about 1032:1 */
+    case COMPRESSION_LZW: return 4096;              /* 9-bit codes for up to 4096 bytes: ~3641 */
+    default: return 65536;                          /* zstd, lzma, ...: the memory cap decides */
+    }
+}
+
+/* Checks the page's strips or tiles against the file before anything is allocated: data must lie
+ * inside the file, and must be able to hold (or decode to) the whole page. */
+static gboolean
+check_page_data (TIFF              *tif,
+                 const TiffFile    *file,
+                 guint              number,
+                 const PageFormat  *format,
+                 gboolean          *compressed,
+                 GError           **error)
+{
+  guint16 compression = COMPRESSION_NONE;
+  guint32 n_striles;
+  guint64 page_bytes = (guint64) format->width * format->height;
+  guint64 needed, total = 0;
+
+  TIFFGetFieldDefaulted (tif, TIFFTAG_COMPRESSION, &compression);
+  *compressed = compression != COMPRESSION_NONE;
+  n_striles = TIFFIsTiled (tif) ? TIFFNumberOfTiles (tif) : TIFFNumberOfStrips (tif);
+  if (!g_uint64_checked_mul (&page_bytes, page_bytes, source_types[format->source].bytes))
+    page_bytes = G_MAXUINT64;
+
+  for (guint32 i = 0; i < n_striles; i++)
+    {
+      int err_offset = 0, err_count = 0;
+      guint64 offset = TIFFGetStrileOffsetWithErr (tif, i, &err_offset);
+      guint64 count = TIFFGetStrileByteCountWithErr (tif, i, &err_count);
+
+      if (err_offset || err_count)
+        {
+          set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, number,
+                          "cannot read the location of strip or tile %u", i);
+          return FALSE;
+        }
+      if (offset > file->size || count > file->size - offset)
+        {
+          set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, number,
+                          "image data lies beyond the end of the file (%" G_GUINT64_FORMAT
+                          " bytes); the file is truncated or corrupt", file->size);
+          return FALSE;
+        }
+      total += count;  /* cannot overflow: each count is below the file size */
+    }
+
+  if (compression == COMPRESSION_NONE)
+    {
+      /* Tiles cover whole tiles even at the right and bottom edges. */
+      needed = TIFFIsTiled (tif) ? (guint64) n_striles * TIFFTileSize64 (tif) : page_bytes;
+      if (total < needed)
+        {
+          set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, number,
+                          "the page's strips hold %" G_GUINT64_FORMAT " bytes but a %" G_GUINT32_FORMAT
+                          " x %" G_GUINT32_FORMAT " page of %s needs %" G_GUINT64_FORMAT
+                          "; the file is truncated or corrupt", total, format->width,
+                          format->height, source_types[format->source].name, needed);
+          return FALSE;
+        }
+    }
+  else if (total == 0 || page_bytes / max_compression_ratio (compression) > total)
+    {
+      set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, number,
+                      "%" G_GUINT64_FORMAT " bytes of compressed data cannot hold a %"
+                      G_GUINT32_FORMAT " x %" G_GUINT32_FORMAT " page of %s; the header is corrupt",
+                      total, format->width, format->height, source_types[format->source].name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+remember_first_page (TiffReader *reader,
+                     TIFF       *tif)
+{
+  const char *description = NULL;
+
+  if (TIFFGetField (tif, TIFFTAG_IMAGEDESCRIPTION, &description) && description != NULL)
+    reader->description = g_strdup (description);
+  if (!TIFFGetField (tif, TIFFTAG_XRESOLUTION, &reader->xres))
+    reader->xres = 0;
+  if (!TIFFGetField (tif, TIFFTAG_YRESOLUTION, &reader->yres))
+    reader->yres = 0;
+  TIFFGetFieldDefaulted (tif, TIFFTAG_RESOLUTIONUNIT, &reader->res_unit);
+}
+
+static gboolean
+check_page (TiffReader  *reader,
+            TIFF        *tif,
+            guint        file_index,
+            guint        number,
+            GError     **error)
+{
+  const TiffFile *file = g_ptr_array_index (reader->files, file_index);
+  const TiffFile *first_file;
+  PageFormat format;
+  gboolean compressed = FALSE;
+
+  if (!read_page_format (tif, file->path, number, &format, error))
+    return FALSE;
+
+  if (!reader->have_format)
+    {
+      /* Refuse absurd pages before even looking at their data. */
+      if (!evox_check_allocation ((guint64) format.width * format.height,
+                                  evox_sample_type_size (dest_type_for (format.source)),
+                                  "one page of the TIFF stack", error))
+        {
+          prefix_file_error (error, file->path, number);
+          return FALSE;
+        }
+      reader->format = format;
+      reader->have_format = TRUE;
+      remember_first_page (reader, tif);
+    }
+
+  first_file = g_ptr_array_index (reader->files, 0);
+  if (format.width != reader->format.width || format.height != reader->format.height)
+    {
+      set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, number,
+                      "page is %" G_GUINT32_FORMAT " x %" G_GUINT32_FORMAT " pixels, but the "
+                      "first page of %s is %" G_GUINT32_FORMAT " x %" G_GUINT32_FORMAT,
+                      format.width, format.height, first_file->path, reader->format.width,
+                      reader->format.height);
+      return FALSE;
+    }
+  if (format.source != reader->format.source)
+    {
+      set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, number,
+                      "page holds %s samples, but the first page of %s holds %s",
+                      source_types[format.source].name, first_file->path,
+                      source_types[reader->format.source].name);
+      return FALSE;
+    }
+
+  if (!check_page_data (tif, file, number, &format, &compressed, error))
+    return FALSE;
+  if (compressed || TIFFIsTiled (tif))
+    reader->parallel_worthwhile = TRUE;
+  return TRUE;
+}
+
+static gboolean
+is_reduced_resolution (TIFF *tif)
+{
+  guint32 subfile = 0;
+
+  return TIFFGetField (tif, TIFFTAG_SUBFILETYPE, &subfile) && (subfile & FILETYPE_REDUCEDIMAGE);
+}
+
+/* Opens FILE read-only after checking what libtiff would report less clearly: missing, empty,
+ * short or not a TIFF at all. */
+static TIFF *
+open_for_reading (const TiffFile  *file,
+                  guint64         *size,
+                  TiffDiag        *diag,
+                  GError         **error)
+{
+  GStatBuf st;
+  guint8 head[8];
+  ssize_t n;
+  TIFF *tif;
+  int fd = g_open (file->path, O_RDONLY | O_CLOEXEC, 0);
+
+  if (fd < 0)
+    {
+      set_errno_error (error, errno, "Cannot open", file->path);
+      return NULL;
+    }
+  if (fstat (fd, &st) != 0)
+    {
+      set_errno_error (error, errno, "Cannot read", file->path);
+      close (fd);
+      return NULL;
+    }
+  *size = st.st_size;
+  do
+    n = pread (fd, head, sizeof head, 0);
+  while (n < 0 && errno == EINTR);
+
+  if (n < 0)
+    {
+      set_errno_error (error, errno, "Cannot read", file->path);
+      close (fd);
+      return NULL;
+    }
+  if (n == 0)
+    {
+      set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, 0, "the file is empty");
+      close (fd);
+      return NULL;
+    }
+  if (n < 4 || !is_tiff_magic (head))
+    {
+      set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, 0,
+                      "not a TIFF file (it does not start with II*, MM*, II+ or MM+)");
+      close (fd);
+      return NULL;
+    }
+
+  /* 'm': read() instead of mapping the file, so loading never holds the file's pages and the
+   * volume at once, and uncompressed strips go straight from the page cache into the volume. */
+  tif = tiff_open_fd (fd, file->path, "rm", diag);
+  if (tif == NULL)
+    {
+      /* TIFFFdOpen leaves the descriptor open when it fails. */
+      close (fd);
+      set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, 1, "%s",
+                      diag_reason (diag, file->path, "cannot read the TIFF header"));
+      diag_clear (diag);
+      return NULL;
+    }
+  return tif;
+}
+
+static gboolean
+scan_file (TiffReader    *reader,
+           guint          file_index,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  TiffFile *file = g_ptr_array_index (reader->files, file_index);
+  TiffDiag diag = { NULL };
+  gboolean ok = TRUE;
+  guint number = 1;
+  TIFF *tif = open_for_reading (file, &file->size, &diag, error);
+
+  if (tif == NULL)
+    return FALSE;
+
+  for (;;)
+    {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      /* Thumbnails are not slices of the stack. */
+      if (!is_reduced_resolution (tif))
+        {
+          TiffPage page = { file_index, number, TIFFCurrentDirOffset (tif) };
+
+          if (!check_page (reader, tif, file_index, number, error))
+            {
+              ok = FALSE;
+              break;
+            }
+          g_array_append_val (reader->pages, page);
+        }
+      diag_clear (&diag);
+
+      if (!TIFFReadDirectory (tif))
+        {
+          /* The last page returns 0 without a message; a broken next directory leaves one. */
+          if (diag.message != NULL)
+            {
+              set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, number + 1,
+                              "cannot read the page's directory: %s",
+                              diag_reason (&diag, file->path, "corrupt directory"));
+              ok = FALSE;
+            }
+          break;
+        }
+      number++;
+    }
+
+  TIFFClose (tif);
+  diag_clear (&diag);
+  return ok;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Folders                                                                                      */
+
+/* Natural order: runs of digits compare as numbers, so img2 comes before img10. */
+static int
+natural_compare (const char *a,
+                 const char *b)
+{
+  const char *pa = a, *pb = b;
+
+  while (*pa != '\0' && *pb != '\0')
+    {
+      if (g_ascii_isdigit (*pa) && g_ascii_isdigit (*pb))
+        {
+          const char *ea, *eb;
+          gsize la, lb;
+          int cmp;
+
+          while (*pa == '0' && g_ascii_isdigit (pa[1]))
+            pa++;
+          while (*pb == '0' && g_ascii_isdigit (pb[1]))
+            pb++;
+          for (ea = pa; g_ascii_isdigit (*ea); ea++)
+            ;
+          for (eb = pb; g_ascii_isdigit (*eb); eb++)
+            ;
+          la = ea - pa;
+          lb = eb - pb;
+          if (la != lb)
+            return la < lb ? -1 : 1;
+          cmp = strncmp (pa, pb, la);
+          if (cmp != 0)
+            return cmp;
+          pa = ea;
+          pb = eb;
+        }
+      else
+        {
+          int ca = g_ascii_tolower (*pa), cb = g_ascii_tolower (*pb);
+
+          if (ca != cb)
+            return ca < cb ? -1 : 1;
+          pa++;
+          pb++;
+        }
+    }
+  if (*pa != *pb)
+    return *pa == '\0' ? -1 : 1;
+  /* Equal up to case and leading zeros: any fixed order will do. */
+  return strcmp (a, b);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return natural_compare (*(const char * const *) a, *(const char * const *) b);
+}
+
+static gboolean
+has_tiff_suffix (const char *name)
+{
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+
+  return g_str_has_suffix (lower, ".tif") || g_str_has_suffix (lower, ".tiff");
+}
+
+static gboolean
+list_folder (TiffReader  *reader,
+             const char  *folder,
+             GError     **error)
+{
+  g_autoptr(GDir) dir = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  dir = g_dir_open (folder, 0, error);
+  if (dir == NULL)
+    return FALSE;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+
+      /* Dot files include macOS "._img1.tif" resource forks, which are not images. */
+      if (name[0] == '.' || !has_tiff_suffix (name))
+        continue;
+      path = g_build_filename (folder, name, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        g_ptr_array_add (names, g_strdup (name));
+    }
+  if (names->len == 0)
+    {
+      set_file_error (error, EVOX_ERROR_INVALID_DATA, folder, 0,
+                      "the folder holds no .tif or .tiff files");
+      return FALSE;
+    }
+  g_ptr_array_sort (names, compare_names);
+  for (guint i = 0; i < names->len; i++)
+    {
+      TiffFile *file = g_new0 (TiffFile, 1);
+
+      file->path = g_build_filename (folder, g_ptr_array_index (names, i), NULL);
+      g_ptr_array_add (reader->files, file);
+    }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Decoding                                                                                     */
+
+static void
+convert_to_f32 (SourceType    source,
+                const guint8 *src,
+                float        *dst,
+                gsize         n)
+{
+  switch (source)
+    {
+    case SOURCE_I8:
+      for (gsize i = 0; i < n; i++)
+        dst[i] = ((const gint8 *) src)[i];
+      break;
+    case SOURCE_I16:
+      for (gsize i = 0; i < n; i++)
+        dst[i] = ((const gint16 *) src)[i];
+      break;
+    case SOURCE_U32:
+      for (gsize i = 0; i < n; i++)
+        dst[i] = (float) ((const guint32 *) src)[i];
+      break;
+    case SOURCE_I32:
+      for (gsize i = 0; i < n; i++)
+        dst[i] = (float) ((const gint32 *) src)[i];
+      break;
+    case SOURCE_F64:
+      for (gsize i = 0; i < n; i++)
+        dst[i] = (float) ((const double *) src)[i];
+      break;
+    case SOURCE_U8:
+    case SOURCE_U16:
+    case SOURCE_F32:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Copies N samples from a decoded buffer into the volume, converting where needed. */
+static void
+store_samples (const TiffReader *reader,
+               const guint8     *src,
+               guint8           *dst,
+               gsize             n)
+{
+  if (source_is_native (reader->format.source))
+    memcpy (dst, src, n * reader->dest_item);
+  else
+    convert_to_f32 (reader->format.source, src, (float *) dst, n);
+}
+
+/* One thread's state: its own libtiff handle (handles are not shared between threads), its
+ * diagnostics and its scratch buffer. */
+typedef struct
+{
+  TiffReader *reader;
+  TIFF       *tif;
+  guint       file;
+  TiffDiag    diag;
+  guint8     *scratch;
+  gsize       scratch_size;
+} TiffWorker;
+
+static void
+worker_clear (TiffWorker *worker)
+{
+  g_clear_pointer (&worker->tif, TIFFClose);
+  g_clear_pointer (&worker->scratch, g_free);
+  worker->scratch_size = 0;
+  diag_clear (&worker->diag);
+}
+
+static guint8 *
+worker_scratch (TiffWorker *worker,
+                gsize       size)
+{
+  if (worker->scratch_size < size)
+    {
+      g_free (worker->scratch);
+      worker->scratch = g_malloc (size);
+      worker->scratch_size = size;
+    }
+  return worker->scratch;
+}
+
+static gboolean
+page_failed (TiffWorker      *worker,
+             const TiffPage  *page,
+             const char      *fallback,
+             GError         **error)
+{
+  const TiffFile *file = g_ptr_array_index (worker->reader->files, page->file);
+
+  set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, page->number, "%s",
+                  diag_reason (&worker->diag, file->path, fallback));
+  diag_clear (&worker->diag);
+  return FALSE;
+}
+
+static gboolean
+read_strips (TiffWorker      *worker,
+             const TiffPage  *page,
+             guint8          *dest)
+{
+  const TiffReader *reader = worker->reader;
+  TIFF *tif = worker->tif;
+  guint32 width = reader->format.width, height = reader->format.height;
+  gsize src_row = (gsize) width * source_types[reader->format.source].bytes;
+  gsize dst_row = (gsize) width * reader->dest_item;
+  guint32 rows_per_strip = height;
+  guint32 n_strips;
+
+  TIFFGetFieldDefaulted (tif, TIFFTAG_ROWSPERSTRIP, &rows_per_strip);
+  if (rows_per_strip == 0 || rows_per_strip > height)
+    rows_per_strip = height;
+  n_strips = (height - 1) / rows_per_strip + 1;
+  if (TIFFNumberOfStrips (tif) < n_strips)
+    return FALSE;
+
+  if (!source_is_native (reader->format.source) &&
+      (gsize) rows_per_strip * src_row > MAX_STRIP_SCRATCH)
+    {
+      guint8 *row = worker_scratch (worker, src_row);
+
+      for (guint32 y = 0; y < height; y++)
+        {
+          if (TIFFReadScanline (tif, row, y, 0) < 0)
+            return FALSE;
+          store_samples (reader, row, dest + y * dst_row, width);
+        }
+      return TRUE;
+    }
+
+  for (guint32 s = 0; s < n_strips; s++)
+    {
+      guint32 y0 = s * rows_per_strip;
+      guint32 rows = MIN (rows_per_strip, height - y0);
+      tmsize_t want = (tmsize_t) (rows * src_row);
+      guint8 *out = dest + y0 * dst_row;
+
+      if (source_is_native (reader->format.source))
+        {
+          /* Straight into the volume: no copy of the page on the way. */
+          if (TIFFReadEncodedStrip (tif, s, out, want) != want)
+            return FALSE;
+        }
+      else
+        {
+          guint8 *buffer = worker_scratch (worker, (gsize) rows_per_strip * src_row);
+
+          if (TIFFReadEncodedStrip (tif, s, buffer, want) != want)
+            return FALSE;
+          store_samples (reader, buffer, out, (gsize) rows * width);
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+read_tiles (TiffWorker      *worker,
+            const TiffPage  *page,
+            guint8          *dest,
+            GError         **error)
+{
+  const TiffReader *reader = worker->reader;
+  const TiffFile *file = g_ptr_array_index (reader->files, page->file);
+  TIFF *tif = worker->tif;
+  guint32 width = reader->format.width, height = reader->format.height;
+  gsize src_item = source_types[reader->format.source].bytes;
+  gsize dst_row = (gsize) width * reader->dest_item;
+  guint32 tile_w = 0, tile_h = 0;
+  guint64 tile_bytes;
+  guint8 *buffer;
+
+  if (!TIFFGetField (tif, TIFFTAG_TILEWIDTH, &tile_w) ||
+      !TIFFGetField (tif, TIFFTAG_TILELENGTH, &tile_h) || tile_w == 0 || tile_h == 0)
+    {
+      set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, page->number,
+                      "tiled page without a tile size");
+      return FALSE;
+    }
+  tile_bytes = (guint64) tile_w * tile_h * src_item;
+  if (tile_bytes != TIFFTileSize64 (tif) ||
+      !evox_check_allocation (tile_bytes, 1, "one tile", error))
+    {
+      if (error != NULL && *error == NULL)
+        set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, page->number,
+                        "inconsistent tile size");
+      else
+        prefix_file_error (error, file->path, page->number);
+      return FALSE;
+    }
+  buffer = worker_scratch (worker, tile_bytes);
+
+  for (guint32 y0 = 0; y0 < height; y0 += tile_h)
+    for (guint32 x0 = 0; x0 < width; x0 += tile_w)
+      {
+        guint32 tile = TIFFComputeTile (tif, x0, y0, 0, 0);
+        guint32 valid_w = MIN (tile_w, width - x0);
+        guint32 valid_h = MIN (tile_h, height - y0);
+
+        if (TIFFReadEncodedTile (tif, tile, buffer, (tmsize_t) tile_bytes) != (tmsize_t) tile_bytes)
+          return page_failed (worker, page, "cannot decode a tile", error);
+        for (guint32 r = 0; r < valid_h; r++)
+          store_samples (reader, buffer + (gsize) r * tile_w * src_item,
+                         dest + (gsize) (y0 + r) * dst_row + (gsize) x0 * reader->dest_item,
+                         valid_w);
+      }
+  return TRUE;
+}
+
+static gboolean
+worker_select_page (TiffWorker      *worker,
+                    const TiffPage  *page,
+                    GError         **error)
+{
+  const TiffFile *file = g_ptr_array_index (worker->reader->files, page->file);
+  PageFormat format;
+
+  if (worker->tif != NULL && worker->file != page->file)
+    g_clear_pointer (&worker->tif, TIFFClose);
+  if (worker->tif == NULL)
+    {
+      guint64 size = 0;
+
+      worker->tif = open_for_reading (file, &size, &worker->diag, error);
+      if (worker->tif == NULL)
+        return FALSE;
+      worker->file = page->file;
+      if (size != file->size)
+        {
+          set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, 0,
+                          "the file changed while it was being read");
+          return FALSE;
+        }
+    }
+
+  /* A freshly opened handle already sits on the first page. */
+  if (TIFFCurrentDirOffset (worker->tif) != page->ifd_offset &&
+      !TIFFSetSubDirectory (worker->tif, page->ifd_offset))
+    return page_failed (worker, page, "cannot read the page's directory", error);
+
+  /* The volume was sized from the scan; never trust that the page still agrees. */
+  if (!read_page_format (worker->tif, file->path, page->number, &format, error))
+    return FALSE;
+  if (memcmp (&format, &worker->reader->format, sizeof format) != 0)
+    {
+      set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, page->number,
+                      "the file changed while it was being read");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+worker_decode (TiffWorker  *worker,
+               guint        index,
+               GError     **error)
+{
+  const TiffReader *reader = worker->reader;
+  const TiffPage *page = &g_array_index (reader->pages, TiffPage, index);
+  gsize page_bytes = (gsize) reader->format.width * reader->format.height * reader->dest_item;
+  guint8 *dest = reader->dest + (gsize) index * page_bytes;
+
+  diag_clear (&worker->diag);
+  if (!worker_select_page (worker, page, error))
+    return FALSE;
+  if (TIFFIsTiled (worker->tif))
+    return read_tiles (worker, page, dest, error);
+  if (!read_strips (worker, page, dest))
+    return page_failed (worker, page, "cannot decode the page", error);
+  return TRUE;
+}
+
+#ifdef _OPENMP
+static guint
+decode_threads (const TiffReader *reader)
+{
+  /* Uncompressed strips are bound by memory bandwidth: one thread does as well, with less
+   * seeking. Decoding (zlib, LZW, conversion) is CPU bound and scales with pages. */
+  if (reader->pages->len >= 2 &&
+      (reader->parallel_worthwhile || !source_is_native (reader->format.source)))
+    return (guint) MAX (1, MIN (omp_get_max_threads (), (int) reader->pages->len));
+  return 1;
+}
+#endif
+
+static gboolean
+decode_sequential (TiffReader    *reader,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  TiffWorker worker = { .reader = reader };
+  gboolean ok = TRUE;
+
+  for (guint i = 0; ok && i < reader->pages->len; i++)
+    {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        ok = FALSE;
+      else
+        ok = worker_decode (&worker, i, error);
+    }
+  worker_clear (&worker);
+  return ok;
+}
+
+#ifdef _OPENMP
+/* Pages are independent, so each thread takes the next page with its own handle, jumping to the
+ * directory offsets recorded by the scan. The error of the lowest failing page is reported. */
+static gboolean
+decode_parallel (TiffReader    *reader,
+                 guint          n_threads,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  GError *first_error = NULL;
+  gint64 first_failed = G_MAXINT64;
+  gint64 n_pages = reader->pages->len;
+  int stop = 0;
+
+#pragma omp parallel num_threads (n_threads)
+  {
+    TiffWorker worker = { .reader = reader };
+
+#pragma omp for schedule (dynamic, 1)
+    for (gint64 i = 0; i < n_pages; i++)
+      {
+        GError *local = NULL;
+
+        if (g_atomic_int_get (&stop))
+          continue;
+        if (g_cancellable_is_cancelled (cancellable))
+          {
+            g_atomic_int_set (&stop, 1);
+            continue;
+          }
+        if (worker_decode (&worker, (guint) i, &local))
+          continue;
+        g_atomic_int_set (&stop, 1);
+#pragma omp critical (evox_tiff_first_error)
+        {
+          if (i < first_failed)
+            {
+              first_failed = i;
+              g_clear_error (&first_error);
+              first_error = g_steal_pointer (&local);
+            }
+        }
+        g_clear_error (&local);
+      }
+    worker_clear (&worker);
+  }
+
+  if (first_error != NULL)
+    {
+      g_propagate_error (error, first_error);
+      return FALSE;
+    }
+  return !g_cancellable_set_error_if_cancelled (cancellable, error);
+}
+#endif
+
+static gboolean
+decode_all (TiffReader    *reader,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+#ifdef _OPENMP
+  guint n_threads = decode_threads (reader);
+
+  if (n_threads > 1)
+    return decode_parallel (reader, n_threads, cancellable, error);
+#endif
+  return decode_sequential (reader, cancellable, error);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Physical size                                                                                */
+
+/* Nanometres per unit as ImageJ and others write it; 0 when unknown or "pixel". */
+static double
+unit_to_nm (const char *unit)
+{
+  static const struct
+  {
+    const char *name;
+    double      nm;
+  } units[] = {
+    { "nm", 1 }, { "nanometer", 1 }, { "nanometre", 1 }, { "nanometers", 1 },
+    { "nanometres", 1 },
+    { "um", 1e3 }, { "micron", 1e3 }, { "microns", 1e3 }, { "micrometer", 1e3 },
+    { "micrometre", 1e3 }, { "micrometers", 1e3 }, { "micrometres", 1e3 },
+    { "\xc2\xb5m", 1e3 },      /* MICRO SIGN */
+    { "\xce\xbcm", 1e3 },      /* GREEK SMALL LETTER MU */
+    { "\\u00b5m", 1e3 },       /* ImageJ escapes non-ASCII units this way */
+    { "\\u03bcm", 1e3 },
+    { "mm", 1e6 }, { "millimeter", 1e6 }, { "millimetre", 1e6 },
+    { "cm", 1e7 }, { "centimeter", 1e7 }, { "centimetre", 1e7 },
+    { "m", 1e9 }, { "meter", 1e9 }, { "metre", 1e9 },
+    { "a", 0.1 }, { "angstrom", 0.1 }, { "\xc3\x85", 0.1 }, { "\xe2\x84\xab", 0.1 },
+    { "pm", 1e-3 }, { "picometer", 1e-3 },
+    { "inch", 2.54e7 }, { "in", 2.54e7 },
+  };
+  g_autofree char *lower = NULL;
+
+  if (unit == NULL)
+    return 0;
+  lower = g_utf8_strdown (unit, -1);
+  g_strstrip (lower);
+  for (gsize i = 0; i < G_N_ELEMENTS (units); i++)
+    if (strcmp (lower, units[i].name) == 0)
+      return units[i].nm;
+  /* "Å" is lowered to "å" by g_utf8_strdown. */
+  if (strcmp (lower, "\xc3\xa5") == 0)
+    return 0.1;
+  return 0;
+}
+
+typedef struct
+{
+  char   *unit;
+  char   *zunit;
+  double  spacing;  /* z step in units, 0 when absent */
+} ImageJInfo;
+
+static void
+imagej_info_clear (ImageJInfo *info)
+{
+  g_clear_pointer (&info->unit, g_free);
+  g_clear_pointer (&info->zunit, g_free);
+}
+
+static void
+parse_imagej (const char *description,
+              ImageJInfo *info)
+{
+  g_auto(GStrv) lines = NULL;
+
+  if (description == NULL || !g_str_has_prefix (description, "ImageJ="))
+    return;
+  lines = g_strsplit (description, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *eq = strchr (lines[i], '=');
+      const char *value;
+
+      if (eq == NULL)
+        continue;
+      *eq = '\0';
+      value = eq + 1;
+      if (strcmp (lines[i], "unit") == 0)
+        {
+          g_free (info->unit);
+          info->unit = g_strdup (value);
+        }
+      else if (strcmp (lines[i], "zunit") == 0)
+        {
+          g_free (info->zunit);
+          info->zunit = g_strdup (value);
+        }
+      else if (strcmp (lines[i], "spacing") == 0)
+        info->spacing = g_ascii_strtod (value, NULL);
+    }
+}
+
+/* Pixel size from the resolution tags and ImageJ's description. Returns FALSE when nothing in the
+ * file says how large a pixel is. */
+static gboolean
+physical_spacing (const TiffReader *reader,
+                  double            spacing[3])
+{
+  ImageJInfo ij = { NULL };
+  double unit_nm, per_unit = 0, z_unit;
+  gboolean known = FALSE;
+
+  parse_imagej (reader->description, &ij);
+  unit_nm = unit_to_nm (ij.unit);
+
+  switch (reader->res_unit)
+    {
+    case RESUNIT_INCH:
+      /* 72 dpi is what many programs write when they know nothing; ImageJ ignores it too. */
+      if (fabsf (reader->xres - 72.0f) > 1e-4f)
+        per_unit = 2.54e7;
+      break;
+    case RESUNIT_CENTIMETER:
+      per_unit = 1e7;
+      break;
+    case RESUNIT_NONE:
+    default:
+      per_unit = unit_nm;
+      break;
+    }
+
+  if (per_unit > 0 && isfinite (reader->xres) && reader->xres > 0)
+    {
+      float yres = isfinite (reader->yres) && reader->yres > 0 ? reader->yres : reader->xres;
+
+      spacing[0] = per_unit / reader->xres;
+      spacing[1] = per_unit / yres;
+      z_unit = ij.zunit != NULL && unit_to_nm (ij.zunit) > 0 ? unit_to_nm (ij.zunit) : unit_nm;
+      /* Without a z step, assume cubic voxels as tomography reconstructions have. */
+      if (ij.spacing > 0 && isfinite (ij.spacing) && z_unit > 0)
+        spacing[2] = ij.spacing * z_unit;
+      else
+        spacing[2] = spacing[0];
+      known = isfinite (spacing[0]) && isfinite (spacing[1]) && isfinite (spacing[2]) &&
+              spacing[0] > 0 && spacing[1] > 0 && spacing[2] > 0;
+    }
+  if (!known)
+    spacing[0] = spacing[1] = spacing[2] = 1.0;
+  imagej_info_clear (&ij);
+  return known;
+}
+
+static char *
+description_for_metadata (const char *description)
+{
+  char *valid = g_utf8_make_valid (description, -1);
+  gsize len = strlen (valid);
+
+  if (len > DESCRIPTION_MAX)
+    {
+      char *end = valid + DESCRIPTION_MAX;
+
+      /* Cut at a character boundary. */
+      while (end > valid && (*end & 0xC0) == 0x80)
+        end--;
+      *end = '\0';
+    }
+  return valid;
+}
+
+static void
+apply_metadata (const TiffReader *reader,
+                EvoxVolume       *volume)
+{
+  double spacing[3];
+  gboolean known = physical_spacing (reader, spacing);
+
+  evox_volume_set_spacing (volume, spacing);
+  evox_volume_set_metadata (volume, "spacing_known", known ? "true" : "false");
+  evox_volume_set_metadata (volume, "source_type", source_types[reader->format.source].name);
+  evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "intensity", "");
+  if (reader->description != NULL && reader->description[0] != '\0')
+    {
+      g_autofree char *text = description_for_metadata (reader->description);
+
+      evox_volume_set_metadata (volume, "tiff_description", text);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* evox_tiff_read                                                                               */
+
+static gboolean
+check_total_size (TiffReader  *reader,
+                  const char  *path,
+                  GError     **error)
+{
+  guint64 n_voxels = (guint64) reader->format.width * reader->format.height;
+
+  if (!g_uint64_checked_mul (&n_voxels, n_voxels, reader->pages->len))
+    {
+      set_file_error (error, EVOX_ERROR_TOO_LARGE, path, 0, "the stack is too large");
+      return FALSE;
+    }
+  if (!evox_check_allocation (n_voxels, reader->dest_item, "the TIFF stack", error))
+    {
+      prefix_file_error (error, path, 0);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * evox_tiff_read:
+ * @path: a TIFF file, or a folder of TIFF files read in natural name order
+ *
+ * Every page is one z slice. The whole stack is checked (sizes, types, data inside the file)
+ * before the volume is allocated, then decoded straight into it.
+ *
+ * Returns: (transfer full): a frozen volume, or %NULL with @error set.
+ */
+EvoxVolume *
+evox_tiff_read (const char    *path,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  g_auto(TiffReader) reader = { NULL };
+  g_autoptr(EvoxVolume) volume = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  reader.files = g_ptr_array_new_with_free_func (tiff_file_free);
+  reader.pages = g_array_new (FALSE, FALSE, sizeof (TiffPage));
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      if (!list_folder (&reader, path, error))
+        return NULL;
+    }
+  else
+    {
+      TiffFile *file = g_new0 (TiffFile, 1);
+
+      file->path = g_strdup (path);
+      g_ptr_array_add (reader.files, file);
+    }
+
+  for (guint i = 0; i < reader.files->len; i++)
+    if (!scan_file (&reader, i, cancellable, error))
+      return NULL;
+  if (reader.pages->len == 0)
+    {
+      set_file_error (error, EVOX_ERROR_INVALID_DATA, path, 0, "no full-resolution pages");
+      return NULL;
+    }
+
+  reader.dest_type = dest_type_for (reader.format.source);
+  reader.dest_item = evox_sample_type_size (reader.dest_type);
+  if (!check_total_size (&reader, path, error))
+    return NULL;
+
+  volume = evox_volume_new (reader.format.width, reader.format.height, reader.pages->len, 1,
+                            reader.dest_type, error);
+  if (volume == NULL)
+    return NULL;
+  reader.dest = evox_volume_get_data_mut (volume, 0);
+
+  if (!decode_all (&reader, cancellable, error))
+    return NULL;
+
+  apply_metadata (&reader, volume);
+  evox_volume_freeze (volume);
+  return g_steal_pointer (&volume);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Writing                                                                                      */
+
+typedef struct
+{
+  EvoxVolume     *volume;
+  guint           first_channel;
+  guint           n_channels;
+  gsize           dims[3];
+  EvoxSampleType  out_type;
+  gboolean        deflate;
+  char           *description;
+  double          spacing[3];
+  gboolean        spacing_known;
+} TiffWriter;
+
+static void
+tiff_writer_clear (TiffWriter *writer)
+{
+  g_clear_pointer (&writer->description, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TiffWriter, tiff_writer_clear)
+
+static void
+append_double (GString    *s,
+               const char *key,
+               double      value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append_printf (s, "%s=%s\n", key, g_ascii_dtostr (buf, sizeof buf, value));
+}
+
+/* ImageJ's own header, so Fiji shows the stack with its voxel size and a sensible display range.
+ * Channels are written channel-major, which ImageJ's czt order reads as frames. */
+static char *
+imagej_description (const TiffWriter *writer)
+{
+  GString *s = g_string_new ("ImageJ=1.11a\n");
+  guint n_images = writer->n_channels * (guint) writer->dims[2];
+  double min = G_MAXDOUBLE, max = -G_MAXDOUBLE;
+
+  for (guint c = 0; c < writer->n_channels; c++)
+    {
+      const EvoxStats *stats = evox_volume_get_stats (writer->volume, writer->first_channel + c);
+
+      if (stats->n_finite > 0)
+        {
+          min = MIN (min, stats->min);
+          max = MAX (max, stats->max);
+        }
+    }
+  if (min > max)
+    min = max = 0;
+
+  g_string_append_printf (s, "images=%u\n", n_images);
+  if (writer->n_channels > 1)
+    g_string_append_printf (s, "slices=%u\nframes=%u\nhyperstack=true\n", (guint) writer->dims[2],
+                            writer->n_channels);
+  else
+    g_string_append_printf (s, "slices=%u\n", n_images);
+  if (writer->spacing_known)
+    {
+      g_string_append (s, "unit=nm\n");
+      append_double (s, "spacing", writer->spacing[2]);
+    }
+  else
+    g_string_append (s, "unit=pixel\n");
+  g_string_append (s, "loop=false\n");
+  append_double (s, "min", min);
+  append_double (s, "max", max);
+  return g_string_free (s, FALSE);
+}
+
+static gboolean
+set_page_tags (TIFF             *tif,
+               const TiffWriter *writer,
+               gboolean          first)
+{
+  gboolean is_float = writer->out_type == EVOX_SAMPLE_F32;
+  double xres = writer->spacing_known ? 1.0 / writer->spacing[0] : 1.0;
+  double yres = writer->spacing_known ? 1.0 / writer->spacing[1] : 1.0;
+
+  if (!TIFFSetField (tif, TIFFTAG_IMAGEWIDTH, (guint32) writer->dims[0]) ||
+      !TIFFSetField (tif, TIFFTAG_IMAGELENGTH, (guint32) writer->dims[1]) ||
+      !TIFFSetField (tif, TIFFTAG_BITSPERSAMPLE,
+                     (guint16) (8 * evox_sample_type_size (writer->out_type))) ||
+      !TIFFSetField (tif, TIFFTAG_SAMPLESPERPIXEL, (guint16) 1) ||
+      !TIFFSetField (tif, TIFFTAG_SAMPLEFORMAT,
+                     (guint16) (is_float ? SAMPLEFORMAT_IEEEFP : SAMPLEFORMAT_UINT)) ||
+      !TIFFSetField (tif, TIFFTAG_PHOTOMETRIC, (guint16) PHOTOMETRIC_MINISBLACK) ||
+      !TIFFSetField (tif, TIFFTAG_PLANARCONFIG, (guint16) PLANARCONFIG_CONTIG) ||
+      !TIFFSetField (tif, TIFFTAG_COMPRESSION,
+                     (guint16) (writer->deflate ? COMPRESSION_ADOBE_DEFLATE : COMPRESSION_NONE)) ||
+      /* One strip per page, as ImageJ writes them. */
+      !TIFFSetField (tif, TIFFTAG_ROWSPERSTRIP, (guint32) writer->dims[1]) ||
+      !TIFFSetField (tif, TIFFTAG_XRESOLUTION, xres) ||
+      !TIFFSetField (tif, TIFFTAG_YRESOLUTION, yres) ||
+      !TIFFSetField (tif, TIFFTAG_RESOLUTIONUNIT, (guint16) RESUNIT_NONE))
+    return FALSE;
+  if (first)
+    {
+      if (!TIFFSetField (tif, TIFFTAG_IMAGEDESCRIPTION, writer->description) ||
+          !TIFFSetField (tif, TIFFTAG_SOFTWARE, "Evox " PACKAGE_VERSION))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Pixel data of page P (channel-major), converted to f32 into SCRATCH when asked for. */
+static gconstpointer
+page_data (const TiffWriter *writer,
+           guint             p,
+           float            *scratch)
+{
+  guint z = p % (guint) writer->dims[2];
+  guint channel = writer->first_channel + p / (guint) writer->dims[2];
+  EvoxSampleType type = evox_volume_get_sample_type (writer->volume);
+  gsize n = writer->dims[0] * writer->dims[1];
+  const guint8 *data = evox_volume_get_data (writer->volume, channel);
+  const guint8 *page = data + (gsize) z * n * evox_sample_type_size (type);
+
+  if (writer->out_type == type)
+    return page;
+  for (gsize i = 0; i < n; i++)
+    scratch[i] = type == EVOX_SAMPLE_U8 ? ((const guint8 *) page)[i]
+                                        : ((const guint16 *) page)[i];
+  return scratch;
+}
+
+/* ImageJ reads an uncompressed stack that it recognises by "images=" as one contiguous block
+ * after the first page's offset. libtiff normally interleaves pixel data and directories, so
+ * all directories are written first (with placeholder strip arrays) and the pages' data is then
+ * appended one after the other, which also keeps the directories at the start of the file. */
+static gboolean
+write_pages (TIFF              *tif,
+             const TiffWriter  *writer)
+{
+  static const char module[] = "evox_tiff_write";
+  guint n_pages = writer->n_channels * (guint) writer->dims[2];
+  gsize n = writer->dims[0] * writer->dims[1];
+  tmsize_t page_bytes = (tmsize_t) (n * evox_sample_type_size (writer->out_type));
+  g_autofree float *scratch = NULL;
+
+  if (writer->out_type != evox_volume_get_sample_type (writer->volume))
+    scratch = g_new (float, n);
+
+  for (guint p = 0; p < n_pages; p++)
+    {
+      if (!set_page_tags (tif, writer, p == 0) || !TIFFDeferStrileArrayWriting (tif) ||
+          !TIFFWriteCheck (tif, 0, module) || !TIFFWriteDirectory (tif))
+        return FALSE;
+    }
+
+  /* Give every directory its (zero) strip arrays before any pixel data is appended. */
+  if (!TIFFSetDirectory (tif, 0))
+    return FALSE;
+  for (guint p = 0; p < n_pages; p++)
+    if (!TIFFForceStrileArrayWriting (tif) || (p + 1 < n_pages && !TIFFReadDirectory (tif)))
+      return FALSE;
+
+  if (!TIFFSetDirectory (tif, 0))
+    return FALSE;
+  for (guint p = 0; p < n_pages; p++)
+    {
+      /* libtiff only reads the buffer: no byte swapping (native order), no predictor. */
+      gpointer data = (gpointer) page_data (writer, p, scratch);
+
+      if (TIFFWriteEncodedStrip (tif, 0, data, page_bytes) != page_bytes)
+        return FALSE;
+      /* Rewrites this directory's strip arrays in place with the real offset and size. */
+      if (!TIFFFlush (tif))
+        return FALSE;
+      if (p + 1 < n_pages && !TIFFReadDirectory (tif))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+prepare_writer (TiffWriter          *writer,
+                EvoxVolume          *volume,
+                int                  channel,
+                const char          *path,
+                EvoxTiffWriteFlags   flags,
+                GError             **error)
+{
+  guint n_channels = evox_volume_get_n_channels (volume);
+  const char *known = evox_volume_get_metadata (volume, "spacing_known");
+  g_autofree char *display = g_filename_display_name (path);
+
+  if (channel < -1 || channel >= (int) n_channels)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "%s: channel %d does not exist; the volume has %u", display, channel,
+                   n_channels);
+      return FALSE;
+    }
+  writer->volume = volume;
+  writer->first_channel = channel < 0 ? 0 : (guint) channel;
+  writer->n_channels = channel < 0 ? n_channels : 1;
+  evox_volume_get_dims (volume, writer->dims);
+  if (writer->dims[0] > G_MAXUINT32 || writer->dims[1] > G_MAXUINT32 ||
+      writer->dims[2] * writer->n_channels > G_MAXUINT32 / 2)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "%s: the volume is too large for TIFF pages", display);
+      return FALSE;
+    }
+  writer->out_type = (flags & EVOX_TIFF_WRITE_F32) ? EVOX_SAMPLE_F32
+                                                   : evox_volume_get_sample_type (volume);
+  writer->deflate = (flags & EVOX_TIFF_WRITE_DEFLATE) != 0;
+  evox_volume_get_spacing (volume, writer->spacing);
+  writer->spacing_known = g_strcmp0 (known, "false") != 0;
+  writer->description = imagej_description (writer);
+  return TRUE;
+}
+
+static gboolean
+needs_bigtiff (const TiffWriter   *writer,
+               EvoxTiffWriteFlags  flags)
+{
+  guint64 bytes = (guint64) writer->dims[0] * writer->dims[1] * writer->dims[2] *
+                  writer->n_channels * evox_sample_type_size (writer->out_type);
+
+  return (flags & EVOX_TIFF_WRITE_BIGTIFF) || bytes > CLASSIC_TIFF_DATA_MAX;
+}
+
+/* Creates the hidden temporary file beside PATH, so the final rename stays on one file system. */
+static int
+open_temporary (const char  *path,
+                char       **tmp_path,
+                GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *name = g_strdup_printf (".%s.XXXXXX", base);
+  char *tmpl = g_build_filename (dir, name, NULL);
+  int fd = g_mkstemp_full (tmpl, O_RDWR | O_CLOEXEC, 0666);
+
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+      g_autofree char *display = g_filename_display_name (path);
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Cannot write %s: %s", display, g_strerror (saved_errno));
+      g_free (tmpl);
+      return -1;
+    }
+  *tmp_path = tmpl;
+  return fd;
+}
+
+static gboolean
+write_to_fd (int                 fd,
+             const char         *path,
+             const TiffWriter   *writer,
+             gboolean            bigtiff,
+             GError            **error)
+{
+  TiffDiag diag = { NULL };
+  g_autofree char *display = g_filename_display_name (path);
+  gboolean ok;
+  TIFF *tif = tiff_open_fd (fd, path, bigtiff ? "w8" : "w", &diag);
+
+  if (tif == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED, "Cannot write %s: %s", display,
+                   diag_reason (&diag, path, "libtiff cannot start the file"));
+      close (fd);
+      diag_clear (&diag);
+      return FALSE;
+    }
+
+  ok = write_pages (tif, writer);
+  /* A full disk can stay hidden until the data reaches it: make it show up here. */
+  if (ok && fsync (TIFFFileno (tif)) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "Cannot write %s: %s",
+                   display, g_strerror (saved_errno));
+      TIFFClose (tif);
+      diag_clear (&diag);
+      return FALSE;
+    }
+  if (!ok)
+    g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED, "Cannot write %s: %s", display,
+                 diag_reason (&diag, path, "libtiff failed"));
+  TIFFClose (tif);  /* also closes fd */
+  diag_clear (&diag);
+  return ok;
+}
+
+/**
+ * evox_tiff_write:
+ * @channel: the channel to write, or -1 for all of them (pages channel-major)
+ *
+ * Writes an ImageJ-compatible stack: one page per z slice, the voxel size in nm in the
+ * description and the resolution tags. The file appears under @path only when complete.
+ */
+gboolean
+evox_tiff_write (EvoxVolume          *volume,
+                 int                  channel,
+                 const char          *path,
+                 EvoxTiffWriteFlags   flags,
+                 GError             **error)
+{
+  g_auto(TiffWriter) writer = { NULL };
+  g_autofree char *tmp_path = NULL;
+  int fd;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!prepare_writer (&writer, volume, channel, path, flags, error))
+    return FALSE;
+
+  if (!(flags & EVOX_TIFF_WRITE_OVERWRITE) && g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *display = g_filename_display_name (path);
+
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS,
+                   "%s already exists; choose another name or allow overwriting", display);
+      return FALSE;
+    }
+
+  fd = open_temporary (path, &tmp_path, error);
+  if (fd < 0)
+    return FALSE;
+  if (!write_to_fd (fd, path, &writer, needs_bigtiff (&writer, flags), error))
+    {
+      g_unlink (tmp_path);
+      return FALSE;
+    }
+  if (g_rename (tmp_path, path) != 0)
+    {
+      int saved_errno = errno;
+
+      g_unlink (tmp_path);
+      set_errno_error (error, saved_errno, "Cannot write", path);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,68 @@
+/* evox-test-util.c: helpers shared by the test suites. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "evox-test-util.h"
+
+char *
+evox_test_data_path (const char *relative)
+{
+  const char *root = g_getenv ("EVOX_TEST_DATA");
+  g_autofree char *path = NULL;
+
+  if (root == NULL || *root == '\0')
+    root = g_getenv ("EVOX_TEST_DATA_DEFAULT");
+  if (root == NULL || *root == '\0')
+    {
+      g_test_skip ("EVOX_TEST_DATA is not set: real data not available");
+      return NULL;
+    }
+  path = g_build_filename (root, relative, NULL);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *msg = g_strdup_printf ("test data %s not found", path);
+      g_test_skip (msg);
+      return NULL;
+    }
+  return g_steal_pointer (&path);
+}
+
+char *
+evox_test_tmpdir_new (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("evox-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+static void
+remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          remove_tree (child);
+        }
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
+}
+
+void
+evox_test_tmpdir_free (char *dir)
+{
+  if (dir == NULL)
+    return;
+  remove_tree (dir);
+  g_free (dir);
+}

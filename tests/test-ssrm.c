@@ -1,0 +1,311 @@
+/* test-ssrm.c: SSRM tables: the real A19 file, delimiters, named columns and every error path. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "evox-loader.h"
+#include "evox-ssrm-reader.h"
+#include "evox-test-util.h"
+
+static EvoxVolume *
+parse (const char             *text,
+       const EvoxSsrmOptions  *options,
+       GError                **error)
+{
+  return evox_ssrm_parse ("table.csv", text, strlen (text), options, NULL, error);
+}
+
+/* The oracle reads the real file with sscanf, one row per pixel, X fastest. */
+static void
+test_real_table (void)
+{
+  g_autofree char *path = evox_test_data_path ("ssrm/A19_GrSi_Anode_1x1.csv");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autofree float *r = NULL;  /* [scan][y][x] */
+  const double depths[4] = { 0, 43, 87, 130 };
+  FILE *file;
+  char line[512];
+  int rows = 0;
+  const float *data;
+  gsize dims[3];
+
+  if (path == NULL)
+    return;
+
+  r = g_new (float, 4 * 128 * 128);
+  file = fopen (path, "r");
+  g_assert_nonnull (file);
+  g_assert_nonnull (fgets (line, sizeof line, file));
+  g_assert_true (g_str_has_prefix (line, "R0,Z0,X,Y,R1,Z1,R2,Z2,R3,Z3"));
+  while (fgets (line, sizeof line, file))
+    {
+      float v[10];
+      g_assert_cmpint (sscanf (line, "%f,%f,%f,%f,%f,%f,%f,%f,%f,%f", &v[0], &v[1], &v[2], &v[3],
+                               &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]), ==, 10);
+      for (int s = 0; s < 4; s++)
+        r[(s * 128 + (int) v[3]) * 128 + (int) v[2]] = v[s == 0 ? 0 : 2 + 2 * s];
+      rows++;
+    }
+  fclose (file);
+  g_assert_cmpint (rows, ==, 128 * 128);
+
+  volume = evox_volume_load (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_volume_get_dims (volume, dims);
+  g_assert_cmpuint (dims[0], ==, 128);
+  g_assert_cmpuint (dims[1], ==, 128);
+  g_assert_cmpuint (dims[2], ==, 14);
+  g_assert_cmpint (evox_volume_get_value_scale (volume), ==, EVOX_SCALE_LOG10);
+  g_assert_cmpuint (evox_volume_get_n_scans (volume), ==, 4);
+
+  for (int s = 0; s < 4; s++)
+    {
+      const EvoxScan *scan = evox_volume_get_scan (volume, s);
+      g_assert_cmpfloat (scan->z_nm, ==, depths[s]);
+      g_assert_cmpmem (scan->values, 128 * 128 * sizeof (float), r + s * 128 * 128,
+                       128 * 128 * sizeof (float));
+    }
+
+  data = evox_volume_get_data (volume, 0);
+  for (gsize z = 0; z < 14; z++)
+    {
+      const EvoxLayer *layer = evox_volume_get_layer (volume, z);
+      double depth = 10.0 * z;
+      int a = depth < 43 ? 0 : depth < 87 ? 1 : 2;
+
+      g_assert_cmpfloat (layer->z_nm, ==, depth);
+      g_assert_cmpint (layer->measured, ==, z == 0 || z == 13);
+      for (gsize i = 0; i < 128 * 128; i++)
+        {
+          float got = data[z * 128 * 128 + i];
+          if (z == 0 || z == 13)
+            g_assert_cmpfloat (got, ==, r[(z == 0 ? 0 : 3) * 128 * 128 + i]);
+          else
+            {
+              double w = (depth - depths[a]) / (depths[a + 1] - depths[a]);
+              double expected = (1 - w) * r[a * 128 * 128 + i] + w * r[(a + 1) * 128 * 128 + i];
+              g_assert_cmpfloat_with_epsilon (got, expected, 1e-5);
+            }
+        }
+    }
+}
+
+static void
+test_delimiters (void)
+{
+  const char *tables[] = {
+    "X,Y,R0,Z0\n0,0,1.5,0\n1,0,2.5,0\n0,1,3.5,0\n1,1,4.5,0\n",
+    "# exported by hand\r\nX\tY\tR0\tZ0\r\n0\t0\t1.5\t0\r\n1\t0\t2.5\t0\r\n\r\n0\t1\t3.5\t0\r\n"
+    "1\t1\t4.5\t0\r\n",
+    "X;Y;R0;Z0\n0;0;1.5;0\n1;0;2.5;0\n# a comment in the middle\n0;1;3.5;0\n1;1;4.5;0",
+    "  X   Y  R0  Z0\n 0 0 1.5 0\n1   0 2.5 0\n0 1\t3.5 0\n1 1 4.5 0\n",
+    "\xEF\xBB\xBF\"X\",\"Y\",\"R0\",\"Z0\"\n1,1,4.5,0\n0,1,3.5,0\n1,0,2.5,0\n0,0,1.5,0\n",
+  };
+
+  for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(EvoxVolume) volume = parse (tables[t], NULL, &error);
+      const float *v;
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (evox_volume_get_n_voxels (volume), ==, 4);
+      v = evox_volume_get_data (volume, 0);
+      for (int i = 0; i < 4; i++)
+        g_assert_cmpfloat (v[i], ==, 1.5 + i);
+    }
+}
+
+static void
+test_named_columns (void)
+{
+  const char *table =
+    "col,row,top,bottom,zb,extra\n"
+    "0,0,-1,1,20,x\n"
+    "5,0,-2,,20,y\n"
+    "0,7,NaN,3,20,z\n"
+    "5,7,-4,4,20,w\n";
+  g_autoptr(EvoxSsrmOptions) options = evox_ssrm_options_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  const float *v;
+  gsize dims[3];
+
+  options->x_column = g_strdup ("col");
+  options->y_column = g_strdup ("row");
+  g_ptr_array_add (options->values, g_strdup ("top:0"));
+  g_ptr_array_add (options->values, g_strdup ("bottom:zb"));
+  options->dz_nm = 5.0;
+  options->pixel_size_nm = 20.0;
+  options->scale = EVOX_SCALE_LINEAR;
+
+  volume = parse (table, options, &error);
+  g_assert_no_error (error);
+  evox_volume_get_dims (volume, dims);
+  g_assert_cmpuint (dims[0], ==, 2);
+  g_assert_cmpuint (dims[1], ==, 2);
+  g_assert_cmpuint (dims[2], ==, 5);
+  g_assert_cmpint (evox_volume_get_value_scale (volume), ==, EVOX_SCALE_LINEAR);
+  v = evox_volume_get_data (volume, 0);
+  g_assert_cmpfloat (v[0], ==, -1);
+  g_assert_true (isnan (v[2]));            /* NaN is missing */
+  g_assert_true (isnan (v[4 * 4 + 1]));    /* so is an empty cell */
+  g_assert_cmpfloat (v[4 * 4 + 3], ==, 4);
+  g_assert_cmpfloat_with_epsilon (v[2 * 4 + 0], 0.0, 1e-6); /* halfway from -1 to 1 */
+  {
+    double spacing[3];
+    evox_volume_get_spacing (volume, spacing);
+    g_assert_cmpfloat (spacing[0], ==, 20.0);
+    g_assert_cmpfloat (spacing[2], ==, 5.0);
+  }
+}
+
+static void
+test_zero_and_missing_cells (void)
+{
+  g_autoptr(GError) error = NULL;
+  /* Zero is data; pixel (1,1) is absent from the table and so missing. */
+  g_autoptr(EvoxVolume) volume = parse ("X,Y,R0,Z0\n0,0,0,0\n1,0,0.0,0\n0,1,-0,0\n", NULL, &error);
+  const float *v;
+
+  g_assert_no_error (error);
+  v = evox_volume_get_data (volume, 0);
+  g_assert_cmpfloat (v[0], ==, 0.0);
+  g_assert_cmpfloat (v[1], ==, 0.0);
+  g_assert_cmpfloat (v[2], ==, 0.0);
+  g_assert_true (isnan (v[3]));
+  g_assert_cmpstr (evox_volume_get_metadata (volume, "missing_pixels"), ==, "1");
+}
+
+static void
+test_sniff (void)
+{
+  g_autofree char *path = evox_test_data_path ("ssrm/A19_GrSi_Anode_1x1.csv");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxSsrmLayout) layout = NULL;
+
+  if (path == NULL)
+    return;
+  layout = evox_ssrm_sniff (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (layout->delimiter, ==, ',');
+  g_assert_cmpuint (g_strv_length (layout->columns), ==, 10);
+  g_assert_cmpstr (layout->x_column, ==, "X");
+  g_assert_cmpuint (layout->values->len, ==, 4);
+  g_assert_cmpstr (layout->values->pdata[0], ==, "R0:Z0");
+  g_assert_cmpstr (layout->values->pdata[3], ==, "R3:Z3");
+}
+
+typedef struct
+{
+  const char *text;
+  int         code;
+  const char *message_part;
+} BadTable;
+
+static void
+test_errors (void)
+{
+  const BadTable bad[] = {
+    { "", EVOX_ERROR_INVALID_DATA, "no header row" },
+    { "# only a comment\n\n", EVOX_ERROR_INVALID_DATA, "no header row" },
+    { "X,Y,R0,Z0\n", EVOX_ERROR_INVALID_DATA, "no data rows" },
+    { "0,0,1,0\n1,0,2,0\n", EVOX_ERROR_INVALID_DATA, "must name the columns" },
+    { "X,Y,R0,Z0\n0,0,1,0\n1,0,2\n", EVOX_ERROR_INVALID_DATA, "line 3: 3 fields" },
+    { "X,Y,R0,Z0\n0,0,1,0\n1,0,2,0,9\n", EVOX_ERROR_INVALID_DATA, "line 3: 5 fields" },
+    { "X,Y,R0,Z0\n0,0,1,0\n1,0,abc,0\n", EVOX_ERROR_INVALID_DATA, "line 3, column R0: 'abc'" },
+    { "X,Y,R0,Z0\n0,0,1,0\n1,,2,0\n", EVOX_ERROR_INVALID_DATA, "column Y: the pixel position" },
+    { "X,Y,R0,Z0\n0,0,1,0\n0,0,2,0\n", EVOX_ERROR_INVALID_DATA, "already given on line 2" },
+    { "A,Y,R0,Z0\n0,0,1,0\n", EVOX_ERROR_INVALID_DATA, "no column named 'X'" },
+    { "X,Y,V,W\n0,0,1,0\n", EVOX_ERROR_INVALID_DATA, "no value columns" },
+    { "X,Y,R0,Z0\n0,0,1,\n", EVOX_ERROR_INVALID_DATA, "has no depth" },
+    { "X,Y,R0,Z0,R1,Z1\n0,0,1,5,2,5\n", EVOX_ERROR_INVALID_DATA, "both at depth 5" },
+    { "X,Y,R0,Z0\n0,0,1,0\n1,1,1,0\n2,2,1,0\n", EVOX_ERROR_INVALID_DATA, "rectangular grid" },
+    { "X,Y,R0,Z0\n0,0,1e999x,0\n", EVOX_ERROR_INVALID_DATA, "not a number" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(EvoxVolume) volume = parse (bad[i].text, NULL, &error);
+
+      g_test_message ("table %u: %s", i, error ? error->message : "(no error)");
+      g_assert_null (volume);
+      g_assert_error (error, EVOX_ERROR, bad[i].code);
+      g_assert_true (g_str_has_prefix (error->message, "table.csv"));
+      g_assert_nonnull (strstr (error->message, bad[i].message_part));
+    }
+}
+
+static void
+test_option_errors (void)
+{
+  const char *specs[] = { "R0", "nope:Z0", "R0:nope", ":Z0" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
+    {
+      g_autoptr(EvoxSsrmOptions) options = evox_ssrm_options_new ();
+      g_autoptr(GError) error = NULL;
+      g_autoptr(EvoxVolume) volume = NULL;
+
+      g_ptr_array_add (options->values, g_strdup (specs[i]));
+      volume = parse ("X,Y,R0,Z0\n0,0,1,0\n", options, &error);
+      g_assert_null (volume);
+      g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+    }
+}
+
+static void
+test_files (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *empty = g_build_filename (dir, "empty.csv", NULL);
+  g_autofree char *binary = g_build_filename (dir, "random.bin", NULL);
+  g_autofree char *missing = g_build_filename (dir, "missing.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *volume;
+
+  g_assert_true (g_file_set_contents (empty, "", 0, NULL));
+  g_assert_true (g_file_set_contents (binary, "\x01\x00\x02\x00garbage", 11, NULL));
+
+  volume = evox_volume_load (empty, NULL, NULL, &error);
+  g_assert_null (volume);
+  g_assert_nonnull (strstr (error->message, "empty.csv"));
+  g_clear_error (&error);
+
+  volume = evox_volume_load (binary, NULL, NULL, &error);
+  g_assert_null (volume);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED);
+  g_clear_error (&error);
+
+  volume = evox_volume_load (missing, NULL, NULL, &error);
+  g_assert_null (volume);
+  g_assert_nonnull (strstr (error->message, "missing.csv"));
+  g_clear_error (&error);
+
+  volume = evox_volume_load (dir, NULL, NULL, &error);
+  g_assert_null (volume);
+  g_assert_nonnull (strstr (error->message, "no .tif"));
+
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Evox/Ssrm/real-table", test_real_table);
+  g_test_add_func ("/Evox/Ssrm/delimiters", test_delimiters);
+  g_test_add_func ("/Evox/Ssrm/named-columns", test_named_columns);
+  g_test_add_func ("/Evox/Ssrm/zero-and-missing", test_zero_and_missing_cells);
+  g_test_add_func ("/Evox/Ssrm/sniff", test_sniff);
+  g_test_add_func ("/Evox/Ssrm/errors", test_errors);
+  g_test_add_func ("/Evox/Ssrm/option-errors", test_option_errors);
+  g_test_add_func ("/Evox/Ssrm/files", test_files);
+  return g_test_run ();
+}
