@@ -258,11 +258,13 @@ print_text (EvoxVolume *volume,
           spacing[2], origin[0], origin[1], origin[2],
           g_strcmp0 (evox_volume_get_metadata (volume, "spacing_known"), "false") == 0
             ? " (not in the file)" : "");
-  printf ("%-12s %s, %s%s %s%s%s%s\n", "values",
-          evox_sample_type_to_string (evox_volume_get_sample_type (volume)),
-          evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10 ? "log10 of " : "",
-          evox_volume_get_quantity (volume), "", *evox_volume_get_unit (volume) ? "in " : "",
-          evox_volume_get_unit (volume), "");
+  {
+    const char *unit = evox_volume_get_unit (volume);
+    printf ("%-12s %s, %s%s%s%s\n", "values",
+            evox_sample_type_to_string (evox_volume_get_sample_type (volume)),
+            evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10 ? "log10 of " : "",
+            evox_volume_get_quantity (volume), *unit ? " in " : "", unit);
+  }
   print_stats_line ("statistics", &stats, single);
   for (guint c = 0; n_channels > 1 && c < n_channels; c++)
     {

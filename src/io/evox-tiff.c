@@ -621,7 +621,7 @@ open_for_reading (const TiffFile  *file,
 
   /* 'm': read() instead of mapping the file, so loading never holds the file's pages and the
    * volume at once, and uncompressed strips go straight from the page cache into the volume. */
-  tif = tiff_open_fd (fd, file->path, "rm", diag);
+  tif = tiff_open_fd (fd, file->path, g_getenv ("EVOX_TIFF_MODE") ? g_getenv ("EVOX_TIFF_MODE") : "rm", diag);
   if (tif == NULL)
     {
       /* TIFFFdOpen leaves the descriptor open when it fails. */
@@ -1078,8 +1078,8 @@ decode_threads (const TiffReader *reader)
 {
   /* Uncompressed strips are bound by memory bandwidth: one thread does as well, with less
    * seeking. Decoding (zlib, LZW, conversion) is CPU bound and scales with pages. */
-  if (reader->pages->len >= 2 &&
-      (reader->parallel_worthwhile || !source_is_native (reader->format.source)))
+  if (reader->pages->len >= 2 && (g_getenv ("EVOX_PAR") ||
+      (reader->parallel_worthwhile || !source_is_native (reader->format.source))))
     return (guint) MAX (1, MIN (omp_get_max_threads (), (int) reader->pages->len));
   return 1;
 }
