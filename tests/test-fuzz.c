@@ -1,0 +1,154 @@
+/* test-fuzz.c: mutated SSRM tables and TIFF files give a volume or an error, never a crash. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <string.h>
+
+#include "evox-demo.h"
+#include "evox-loader.h"
+#include "evox-tiff.h"
+#include "evox-test-util.h"
+
+#define ROUNDS 400
+
+/* Flips, deletes and inserts bytes, favouring the ones parsers care about. */
+static GBytes *
+mutate (GRand        *rand,
+        const guint8 *data,
+        gsize         length)
+{
+  static const char interesting[] = ",;\t\n\r 0123456789.-eNa#\"\x00\xff\x7f";
+  GByteArray *b = g_byte_array_sized_new (length + 64);
+  int n_ops = g_rand_int_range (rand, 1, 12);
+
+  g_byte_array_append (b, data, length);
+  for (int i = 0; i < n_ops && b->len > 0; i++)
+    {
+      guint pos = g_rand_int_range (rand, 0, b->len);
+      switch (g_rand_int_range (rand, 0, 4))
+        {
+        case 0:
+          b->data[pos] = interesting[g_rand_int_range (rand, 0, sizeof interesting - 1)];
+          break;
+        case 1:
+          b->data[pos] = (guint8) g_rand_int (rand);
+          break;
+        case 2:
+          {
+            guint count = g_rand_int_range (rand, 1, 64);
+            g_byte_array_remove_range (b, pos, MIN (count, b->len - pos));
+          }
+          break;
+        default:
+          {
+            guint count = g_rand_int_range (rand, 1, 8);
+            guint old = b->len;
+            g_byte_array_set_size (b, old + count);
+            memmove (b->data + pos + count, b->data + pos, old - pos);
+            for (guint k = 0; k < count; k++)
+              b->data[pos + k] = (guint8) g_rand_int (rand);
+          }
+          break;
+        }
+    }
+  return g_byte_array_free_to_bytes (b);
+}
+
+static void
+fuzz_file (const char *seed_path,
+           const char *name,
+           guint32     seed)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autofree char *original = NULL;
+  gsize length;
+  guint opened = 0;
+
+  g_assert_true (g_file_get_contents (seed_path, &original, &length, NULL));
+  g_setenv ("EVOX_MEMORY_LIMIT", "256M", TRUE);
+  for (int round = 0; round < ROUNDS; round++)
+    {
+      g_autoptr(GBytes) bytes = mutate (rand, (const guint8 *) original, length);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(EvoxVolume) volume = NULL;
+      gsize size;
+      gconstpointer data = g_bytes_get_data (bytes, &size);
+
+      g_assert_true (g_file_set_contents (path, data, size, NULL));
+      volume = evox_volume_load (path, NULL, NULL, &error);
+      if (volume == NULL)
+        {
+          g_assert_nonnull (error);
+          g_assert_nonnull (strstr (error->message, name));
+        }
+      else
+        {
+          g_assert_no_error (error);
+          /* Whatever loaded must be usable. */
+          g_assert_nonnull (evox_volume_get_stats (volume, 0));
+          g_assert_nonnull (evox_volume_get_fine_histogram (volume, 0));
+          opened++;
+        }
+    }
+  g_unsetenv ("EVOX_MEMORY_LIMIT");
+  g_test_message ("%s: %u of %d mutations still opened", name, opened, ROUNDS);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static void
+test_fuzz_ssrm (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *seed = g_build_filename (dir, "seed.csv", NULL);
+  g_autoptr(GString) table = g_string_new ("R0,Z0,X,Y,R1,Z1\n");
+
+  for (int y = 0; y < 6; y++)
+    for (int x = 0; x < 7; x++)
+      g_string_append_printf (table, "%.2f,0,%d,%d,%.2f,43\n", -5 + 0.1 * x, x, y, 0.3 * y);
+  g_assert_true (g_file_set_contents (seed, table->str, table->len, NULL));
+  fuzz_file (seed, "table.csv", 11);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static void
+fuzz_tiff (EvoxTiffWriteFlags flags,
+           guint32            seed)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "seed.tif", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (9, 7, 3, 1, EVOX_SAMPLE_U16, &error);
+  guint16 *v = evox_volume_get_data_mut (volume, 0);
+
+  for (int i = 0; i < 9 * 7 * 3; i++)
+    v[i] = (guint16) (i * 37);
+  g_assert_true (evox_tiff_write (volume, 0, path, flags, &error));
+  g_assert_no_error (error);
+  fuzz_file (path, "stack.tif", seed);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static void
+test_fuzz_tiff_plain (void)
+{
+  fuzz_tiff (EVOX_TIFF_WRITE_NONE, 21);
+}
+
+static void
+test_fuzz_tiff_deflate (void)
+{
+  fuzz_tiff (EVOX_TIFF_WRITE_DEFLATE | EVOX_TIFF_WRITE_F32, 31);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Evox/Fuzz/ssrm", test_fuzz_ssrm);
+  g_test_add_func ("/Evox/Fuzz/tiff", test_fuzz_tiff_plain);
+  g_test_add_func ("/Evox/Fuzz/tiff-deflate", test_fuzz_tiff_deflate);
+  return g_test_run ();
+}
