@@ -18,6 +18,9 @@ has_tiff_pages (const char *folder)
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     {
       g_autofree char *lower = g_ascii_strdown (name, -1);
+      /* Hidden files (macOS ._img1.tif) are not pages, as the TIFF reader agrees. */
+      if (name[0] == '.')
+        continue;
       if (g_str_has_suffix (lower, ".tif") || g_str_has_suffix (lower, ".tiff"))
         return TRUE;
     }
