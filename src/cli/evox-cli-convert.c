@@ -39,17 +39,10 @@ _evox_cli_convert (int    argc,
     { NULL }
   };
 
-  _evox_cli_input_init (&input);
-  g_option_context_set_summary (context,
-    "Write a volume as a multi-page TIFF with ImageJ metadata (voxel size in nm), for example\n"
-    "an SSRM table as its interpolated f32 stack.");
-  g_option_context_add_main_entries (context, entries, NULL);
-  g_option_context_add_group (context, _evox_cli_input_group (&input));
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return _evox_cli_usage_error (context, "%s", error->message);
-  if (argc != (input.demo ? 2 : 3))
-    return _evox_cli_usage_error (context, input.demo ? "expected OUT.tif after --demo"
-                                                      : "expected IN and OUT.tif");
+  if (!_evox_cli_parse (context,
+      "Write a volume as a multi-page TIFF with ImageJ metadata (voxel size in nm), for example\n"
+      "an SSRM table as its interpolated f32 stack.", entries, &input, &argc, &argv, 1, &status))
+    return status;
   in = input.demo ? "demo" : argv[1];
   out = argv[argc - 1];
   if (!is_tiff_name (out))

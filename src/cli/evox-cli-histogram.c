@@ -193,7 +193,6 @@ _evox_cli_histogram (int    argc,
 {
   g_auto(EvoxCliInput) input;
   g_autoptr(GOptionContext) context = g_option_context_new ("FILE");
-  g_autoptr(GError) error = NULL;
   g_autoptr(EvoxVolume) volume = NULL;
   g_autofree char *range = NULL;
   g_autofree char *layers = NULL;
@@ -214,18 +213,12 @@ _evox_cli_histogram (int    argc,
     { NULL }
   };
 
-  _evox_cli_input_init (&input);
-  g_option_context_set_summary (context,
-    "Print a histogram as CSV (lo,hi,count). Bins, edges and the edge rule are numpy.histogram's:\n"
-    "equal bins from linspace(LO, HI, N + 1), each holding lo <= v < hi, the last one closed.\n"
-    "Counts are exact, counted from the voxels; NaN is left out.");
-  g_option_context_add_main_entries (context, entries, NULL);
-  g_option_context_add_group (context, _evox_cli_input_group (&input));
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return _evox_cli_usage_error (context, "%s", error->message);
-  if (argc != (input.demo ? 1 : 2))
-    return _evox_cli_usage_error (context, input.demo ? "--demo takes no FILE"
-                                                      : "expected one FILE");
+  if (!_evox_cli_parse (context,
+      "Print a histogram as CSV (lo,hi,count). Bins, edges and the edge rule are numpy.histogram's:\n"
+      "equal bins from linspace(LO, HI, N + 1), each holding lo <= v < hi, the last one closed.\n"
+      "Counts are exact, counted from the voxels; NaN is left out.",
+      entries, &input, &argc, &argv, 0, &status))
+    return status;
   if (n_bins < 1 || n_bins > MAX_BINS)
     return _evox_cli_usage_error (context, "--bins must be between 1 and %d", MAX_BINS);
   if (range != NULL && !parse_range (range, &lo, &hi))

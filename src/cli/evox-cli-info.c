@@ -307,7 +307,6 @@ _evox_cli_info (int    argc,
 {
   g_auto(EvoxCliInput) input;
   g_autoptr(GOptionContext) context = g_option_context_new ("FILE");
-  g_autoptr(GError) error = NULL;
   g_autoptr(EvoxVolume) volume = NULL;
   gboolean json = FALSE;
   const char *path;
@@ -317,16 +316,10 @@ _evox_cli_info (int    argc,
     { NULL }
   };
 
-  _evox_cli_input_init (&input);
-  g_option_context_set_summary (context, "Print what a volume is: dimensions, channels, spacing, "
-                                "sample type, value range and its layers.");
-  g_option_context_add_main_entries (context, entries, NULL);
-  g_option_context_add_group (context, _evox_cli_input_group (&input));
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return _evox_cli_usage_error (context, "%s", error->message);
-  if (argc != (input.demo ? 1 : 2))
-    return _evox_cli_usage_error (context, input.demo ? "--demo takes no FILE"
-                                                      : "expected one FILE");
+  if (!_evox_cli_parse (context, "Print what a volume is: dimensions, channels, spacing, "
+                        "sample type, value range and its layers.", entries, &input, &argc, &argv,
+                        0, &status))
+    return status;
   path = input.demo ? "demo" : argv[1];
 
   volume = _evox_cli_input_load (&input, input.demo ? NULL : path, &status);

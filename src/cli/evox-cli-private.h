@@ -25,6 +25,14 @@ EvoxVolume  *_evox_cli_input_load     (EvoxCliInput   *input,
                                        const char     *path,
                                        int            *status);
 
+gboolean     _evox_cli_parse          (GOptionContext      *context,
+                                       const char          *summary,
+                                       const GOptionEntry  *entries,
+                                       EvoxCliInput        *input,
+                                       int                 *argc,
+                                       char              ***argv,
+                                       int                  n_outputs,
+                                       int                 *status);
 int          _evox_cli_usage_error    (GOptionContext *context,
                                        const char     *format,
                                        ...) G_GNUC_PRINTF (2, 3);

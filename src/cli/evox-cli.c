@@ -129,6 +129,44 @@ _evox_cli_input_group (EvoxCliInput *input)
   return group;
 }
 
+/**
+ * _evox_cli_parse:
+ * @n_outputs: positional arguments after the input FILE (which --demo replaces)
+ * @status: (out): the exit status when this returns FALSE
+ *
+ * Sets up and parses the options of a reading subcommand, then checks the positional arguments.
+ */
+gboolean
+_evox_cli_parse (GOptionContext      *context,
+                 const char          *summary,
+                 const GOptionEntry  *entries,
+                 EvoxCliInput        *input,
+                 int                 *argc,
+                 char              ***argv,
+                 int                  n_outputs,
+                 int                 *status)
+{
+  g_autoptr(GError) error = NULL;
+
+  _evox_cli_input_init (input);
+  g_option_context_set_summary (context, summary);
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_group (context, _evox_cli_input_group (input));
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      *status = _evox_cli_usage_error (context, "%s", error->message);
+      return FALSE;
+    }
+  if (*argc != (input->demo ? 1 : 2) + n_outputs)
+    {
+      *status = _evox_cli_usage_error (context, "expected %s%s", input->demo ? "" : "FILE",
+                                       n_outputs == 0 ? (input->demo ? "no FILE with --demo" : "")
+                                                      : (input->demo ? "OUT" : " and OUT"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 int
 _evox_cli_usage_error (GOptionContext *context,
                        const char     *format,
