@@ -268,6 +268,10 @@ def bench_volume(binary, dtype, path, runs, counts):
     bare_rm = evox_bench(binary, 'bare', '--runs', runs, '--no-mmap', path)['bare'][0]
     r['bare_r_s'] = float(bare['best_s'])
     r['bare_rm_s'] = float(bare_rm['best_s'])
+    # Not a target: how much of a load is page faults on the fresh buffer (numpy avoids most).
+    for mode, extra in (('r', []), ('rm', ['--no-mmap'])):
+        huge = evox_bench(binary, 'bare', '--runs', runs, '--hugepages', *(extra + [path]))
+        r['bare_huge_%s_s' % mode] = float(huge['bare'][0]['best_s'])
     if int(bare['bytes']) != r['bytes']:
         log('  warning: the bare loop read %s bytes, Evox holds %d' % (bare['bytes'], r['bytes']))
 
@@ -311,7 +315,7 @@ def bench_volume(binary, dtype, path, runs, counts):
     r['numpy_count_mean_us'] = 1e6 * sum(times) / len(times)
     r['count_max_rel_diff'] = max(diffs)
     r['count_checks'] = len(diffs)
-    del data
+    data = None  # frees the array before the RSS runs
 
     rss = evox_bench(binary, 'rss', path)['rss'][0]
     r['evox_rss_delta'] = int(rss['delta_bytes'])
@@ -368,6 +372,10 @@ def rows_for(r):
         ('', 'TIFF load', mb_s(n, r['evox_load_s']),
          'tifffile.imread %s' % mb_s(n, r['tifffile_load_s']),
          '%.2fx' % (r['tifffile_load_s'] / r['evox_load_s']), '', ''),
+        ('', 'TIFF load', mb_s(n, r['evox_load_s']),
+         'bare loop into a huge-page buffer: "r" %s, "rm" %s'
+         % (mb_s(n, r['bare_huge_r_s']), mb_s(n, r['bare_huge_rm_s'])),
+         '%.2fx' % (r['bare_huge_rm_s'] / r['evox_load_s']), '', ''),
         ('', 'full fine histogram (stats %.3f s + bins %.3f s, %d threads)'
          % (r['evox_stats_s'], r['evox_fine_s'], r['threads']),
          '%.2f Gvox/s' % full_gvox,
@@ -424,18 +432,67 @@ def mem_total():
     return 'unknown'
 
 
-def report(results, info, binary, argv, markdown):
+def source_fingerprint():
+    """Names the code measured: the commit, or a hash of src/core and src/io if they changed."""
+    import hashlib
+    digest = hashlib.sha1()
+    for folder in ('src/core', 'src/io'):
+        root = os.path.join(SOURCE_ROOT, folder)
+        for name in sorted(os.listdir(root)):
+            if name.endswith(('.c', '.h')):
+                with open(os.path.join(root, name), 'rb') as f:
+                    digest.update(name.encode() + b'\0' + f.read())
+    try:
+        commit = subprocess.run(['git', '-C', SOURCE_ROOT, 'rev-parse', '--short', 'HEAD'],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                check=True).stdout.strip()
+        dirty = subprocess.run(['git', '-C', SOURCE_ROOT, 'status', '--porcelain', '--',
+                                'src/core', 'src/io'], stdout=subprocess.PIPE, text=True,
+                               check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit, dirty = None, True
+    if commit and not dirty:
+        return 'commit %s' % commit
+    return '%ssrc/core + src/io sha1 %s' % ('commit %s with changes, ' % commit if commit else '',
+                                           digest.hexdigest()[:12])
+
+
+def binary_is_stale(binary):
+    """True when ninja would rebuild the binary, i.e. it does not match the sources measured."""
+    build_dir = os.path.dirname(os.path.dirname(binary))
+    if not os.path.exists(os.path.join(build_dir, 'build.ninja')):
+        return False
+    try:
+        plan = subprocess.run(['ninja', '-C', build_dir, '-n', 'bench/evox-bench'],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+    except OSError:
+        return False
+    return 'Linking' in plan or 'Compiling' in plan
+
+
+def load_average():
+    """The 1-minute load average: other work on the machine shows in every timing."""
+    with open('/proc/loadavg') as f:
+        return f.read().split()[0]
+
+
+def report(results, info, binary, argv, markdown, loads):
     command = '/usr/bin/python3 ' + ' '.join(shlex.quote(a) for a in argv)
     out = []
     if markdown:
         out.append('## %s, %d^3\n' % (datetime.date.today().isoformat(), results[0]['shape'][0]))
         out.append('Command (from the source root): `%s`\n' % command)
-    out.append('- machine: %d processors (`nproc`), %s, %s RAM, Linux %s'
-               % (len(os.sched_getaffinity(0)), cpu_model(), mem_total(), platform.release()))
+    out.append('- machine: %d processors (`nproc`), %s, %s RAM, Linux %s; '
+               'load average %s before the run, %s after'
+               % (len(os.sched_getaffinity(0)), cpu_model(), mem_total(), platform.release(),
+                  loads[0], loads[1]))
     out.append('- Evox: `%s` (%s), OpenMP %s, %s threads; libtiff %s'
                % (os.path.relpath(binary, SOURCE_ROOT), build_type(binary),
                   'on' if info.get('openmp') == '1' else 'off', info.get('threads', '?'),
                   info.get('libtiff', '?')))
+    out.append('- Evox sources: %s%s' % (source_fingerprint(),
+                                         '; **the binary is older than these sources**'
+                                         if binary_is_stale(binary) else ''))
     out.append('- references: Python %s, numpy %s, tifffile %s (single-threaded numpy)'
                % (platform.python_version(), np.__version__, tifffile.__version__))
     for r in results:
@@ -453,9 +510,12 @@ def report(results, info, binary, argv, markdown):
     out.append('Ratios are Evox over the reference for rates and reference over Evox for times '
                '(above 1 means Evox is faster or leaner). The bare loop is the faster of '
                'libtiff\'s mapped ("r") and read() ("rm") modes; every loop allocates its '
-               'buffer inside the timed region. For integer data the statistics are derived from the exact '
-               'fine histogram, so the histogram\'s time shows under "stats". RSS is VmHWM after the load minus VmRSS just '
-               'before it, each tool in a fresh process.')
+               'buffer inside the timed region; the huge-page rows (ratio against "rm", the mode '
+               'Evox uses) show what the same loop does when its buffer is 2 MiB-aligned and '
+               'madvise(MADV_HUGEPAGE)d, as numpy does for large arrays. For integer data the '
+               'statistics are derived from the exact fine histogram, so the histogram\'s time '
+               'shows under "stats". RSS is VmHWM after the load minus VmRSS just before it, '
+               'each tool in a fresh process.')
     return '\n'.join(out)
 
 
@@ -478,6 +538,7 @@ def main():
         parser.error('--size must be at least 8')
 
     binary = find_binary(args.binary)
+    load_before = load_average()
     info = evox_bench(binary, 'info')['info'][0]
     results = []
     for dtype in args.types.split(','):
@@ -485,7 +546,8 @@ def main():
             parser.error('unknown type %r' % dtype)
         path = ensure_volume(dtype, args.size, args.regenerate)
         results.append(bench_volume(binary, dtype, path, args.runs, args.counts))
-    print(report(results, info, binary, sys.argv, args.markdown))
+    loads = (load_before, load_average())
+    print(report(results, info, binary, sys.argv, args.markdown, loads))
 
 
 if __name__ == '__main__':
