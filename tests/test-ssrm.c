@@ -294,6 +294,54 @@ test_files (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+static void
+on_loaded (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+  *out = g_object_ref (result);
+}
+
+static EvoxVolume *
+load_async (const char    *path,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  evox_volume_load_async (path, NULL, cancellable, on_loaded, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return evox_volume_load_finish (result, error);
+}
+
+static void
+test_async (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "t.csv", NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  EvoxVolume *none;
+
+  g_assert_true (g_file_set_contents (path, "X Y R0 Z0 R1 Z1\n0 0 1 0 2 20\n1 0 3 0 4 20\n", -1,
+                                      NULL));
+  volume = load_async (path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_n_voxels (volume), ==, 2 * 3);
+  /* Statistics were built on the worker: the voxels are frozen already. */
+  g_assert_true (evox_volume_is_frozen (volume));
+  g_assert_cmpfloat (evox_volume_get_measured_stats (volume)->max, ==, 4.0);
+
+  g_cancellable_cancel (cancellable);
+  none = load_async (path, cancellable, &error);
+  g_assert_null (none);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -307,5 +355,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Ssrm/errors", test_errors);
   g_test_add_func ("/Evox/Ssrm/option-errors", test_option_errors);
   g_test_add_func ("/Evox/Ssrm/files", test_files);
+  g_test_add_func ("/Evox/Ssrm/async", test_async);
   return g_test_run ();
 }

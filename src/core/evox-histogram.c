@@ -22,16 +22,19 @@ struct _EvoxFineHistogram
   guint64         *counts;      /* n_bins */
   guint64         *cumulative;  /* n_bins + 1, cumulative[i] = sum of counts below bin i */
   guint64          n_nonfinite;
+  double           mean;        /* of the finite values counted */
+  double           std;
   gsize            n_layers;
-  guint32         *layer_counts; /* n_layers * n_bins, or NULL when over the budget */
+  guint32         *layer_counts; /* n_layers * (n_bins + 1), or NULL when over the budget */
 };
 
 G_DEFINE_BOXED_TYPE (EvoxFineHistogram, evox_fine_histogram,
                      evox_fine_histogram_ref, evox_fine_histogram_unref)
 
-/* Counting kernels. Each works on a span of at most SPAN_MAX voxels into u32 counters with one
- * extra bin (index n_bins) for non-finite values, and keeps several interleaved sub-histograms so
- * runs of equal values (label volumes) do not serialise on one counter. */
+/* Counting kernels. Each adds a span of at most SPAN_MAX voxels to u32 counters with one extra
+ * bin (index n_bins) for non-finite values. Given a spare array they alternate between two
+ * sub-histograms, so runs of equal values (label volumes, smooth fields) do not serialise on one
+ * counter; the caller adds the spare in once at the end. */
 
 #define SPAN_MAX (((gsize) 1) << 28)
 #define FLOAT_BLOCK 1024
@@ -74,17 +77,14 @@ count_u16 (const guint16 *v,
 {
   gsize i = 0;
 
-  /* Two sub-histograms of 256 KiB each still sit in L2. */
-  memset (spare, 0, 65536 * sizeof (guint32));
-  for (; i + 2 <= n; i += 2)
-    {
-      out[v[i]]++;
-      spare[v[i + 1]]++;
-    }
+  if (spare != NULL)
+    for (; i + 2 <= n; i += 2)
+      {
+        out[v[i]]++;
+        spare[v[i + 1]]++;
+      }
   for (; i < n; i++)
     out[v[i]]++;
-  for (guint b = 0; b < 65536; b++)
-    out[b] += spare[b];
 }
 
 static void
@@ -94,41 +94,40 @@ count_f32 (const Binner *binner,
            guint32      *out,
            guint32      *spare)
 {
+  const float lo = binner->lo;
+  const float scale = binner->scale;
   const float top = (float) (binner->n_bins - 1);
   const guint32 bad = binner->n_bins;
   guint32 index[FLOAT_BLOCK];
 
-  memset (spare, 0, (binner->n_bins + 1) * sizeof (guint32));
   for (gsize start = 0; start < n; start += FLOAT_BLOCK)
     {
       gsize len = MIN (FLOAT_BLOCK, n - start);
       const float *x = v + start;
       gsize i = 0;
 
-      /* Branch-free so it vectorises; clamping before the conversion keeps it defined for
-       * NaN and infinities, which go to the extra bin. */
+      /* Branch-free so it vectorises; clamping before the conversion keeps it defined for NaN
+       * and infinities, which go to the extra bin. */
 #pragma omp simd
       for (gsize k = 0; k < len; k++)
         {
-          float t = (x[k] - binner->lo) * binner->scale;
+          float t = (x[k] - lo) * scale;
           gboolean finite = (x[k] - x[k]) == 0.0f;
           t = t > 0.0f ? t : 0.0f;
           t = t < top ? t : top;
           index[k] = finite ? (guint32) t : bad;
         }
-      for (; i + 2 <= len; i += 2)
-        {
-          out[index[i]]++;
-          spare[index[i + 1]]++;
-        }
+      if (spare != NULL)
+        for (; i + 2 <= len; i += 2)
+          {
+            out[index[i]]++;
+            spare[index[i + 1]]++;
+          }
       for (; i < len; i++)
         out[index[i]]++;
     }
-  for (guint b = 0; b <= binner->n_bins; b++)
-    out[b] += spare[b];
 }
 
-/* Adds the counts of n voxels (n <= SPAN_MAX) to out, which has n_bins + 1 entries. */
 static void
 count_span (const Binner  *binner,
             gconstpointer  data,
@@ -150,6 +149,15 @@ count_span (const Binner  *binner,
     default:
       g_assert_not_reached ();
     }
+}
+
+static void
+add_counts (guint64       *into,
+            const guint32 *counts,
+            guint          n)
+{
+  for (guint b = 0; b < n; b++)
+    into[b] += counts[b];
 }
 
 static EvoxFineHistogram *
@@ -197,74 +205,81 @@ fine_histogram_alloc (EvoxSampleType type,
 }
 
 static void
-fine_histogram_finish (EvoxFineHistogram *self)
+fine_histogram_finish (EvoxFineHistogram *self,
+                       const guint64     *totals)
 {
+  guint64 n;
+
+  memcpy (self->counts, totals, self->n_bins * sizeof (guint64));
+  self->n_nonfinite = totals[self->n_bins];
   self->cumulative[0] = 0;
   for (guint b = 0; b < self->n_bins; b++)
     self->cumulative[b + 1] = self->cumulative[b] + self->counts[b];
+
+  n = self->cumulative[self->n_bins];
+  self->mean = self->std = NAN;
+  if (n == 0 || self->type == EVOX_SAMPLE_F32)
+    return;
+  {
+      /* Every bin is one value: the moments are exact sums over the bins. */
+      double sum = 0.0, m2 = 0.0;
+      for (guint v = 0; v < self->n_bins; v++)
+        sum += (double) v * (double) self->counts[v];
+      self->mean = sum / (double) n;
+      for (guint v = 0; v < self->n_bins; v++)
+        m2 += (v - self->mean) * (v - self->mean) * (double) self->counts[v];
+      self->std = sqrt (m2 / (double) n);
+  }
 }
 
-/* Layers that fit the budget are counted one layer per task, straight into their own counters;
- * the volume's counts are their sum. */
+/* Layers that fit the budget are counted one layer per task straight into their own counters,
+ * which each thread also adds to its running total. */
 static void
 build_by_layers (EvoxFineHistogram   *self,
                  const Binner        *binner,
                  const gconstpointer *layers,
-                 gsize                layer_size)
+                 gsize                layer_size,
+                 guint64             *totals)
 {
   guint n1 = self->n_bins + 1;
-  guint64 nonfinite = 0;
 
-  self->layer_counts = g_new0 (guint32, self->n_layers * self->n_bins);
+  self->layer_counts = g_new0 (guint32, self->n_layers * n1);
 
-#pragma omp parallel reduction(+:nonfinite)
+#pragma omp parallel
   {
-    g_autofree guint32 *out = g_new (guint32, n1);
-    g_autofree guint32 *spare = g_new (guint32, n1);
+    g_autofree guint64 *mine = g_new0 (guint64, n1);
 
 #pragma omp for schedule(dynamic)
     for (gsize z = 0; z < self->n_layers; z++)
       {
-        memset (out, 0, n1 * sizeof (guint32));
-        count_span (binner, layers[z], layer_size, out, spare);
-        memcpy (self->layer_counts + z * self->n_bins, out, self->n_bins * sizeof (guint32));
-        nonfinite += out[self->n_bins];
+        guint32 *counts = self->layer_counts + z * n1;
+        count_span (binner, layers[z], layer_size, counts, NULL);
+        add_counts (mine, counts, n1);
       }
+#pragma omp critical
+    for (guint b = 0; b < n1; b++)
+      totals[b] += mine[b];
   }
-  self->n_nonfinite = nonfinite;
-
-#pragma omp parallel for schedule(static)
-  for (guint b = 0; b < self->n_bins; b++)
-    {
-      guint64 sum = 0;
-      for (gsize z = 0; z < self->n_layers; z++)
-        sum += self->layer_counts[z * self->n_bins + b];
-      self->counts[b] = sum;
-    }
 }
 
-/* Large volumes: each thread counts a share of every layer's spans into private counters. */
+/* Large volumes: each thread counts blocks of layers into private counters. */
 static void
 build_by_threads (EvoxFineHistogram   *self,
                   const Binner        *binner,
                   const gconstpointer *layers,
-                  gsize                layer_size)
+                  gsize                layer_size,
+                  guint64             *totals)
 {
   guint n1 = self->n_bins + 1;
   gsize item = evox_sample_type_size (self->type);
-  gsize block = MAX (((gsize) 1) << 16, layer_size / 64);
-  gsize blocks_per_layer;
-  gsize n_blocks;
-  guint64 *totals = g_new0 (guint64, n1);
-
-  block = MIN (block, SPAN_MAX);
-  blocks_per_layer = (layer_size + block - 1) / block;
-  n_blocks = blocks_per_layer * self->n_layers;
+  gsize block = MIN (MAX ((gsize) 1 << 16, layer_size / 64), SPAN_MAX / 2);
+  gsize blocks_per_layer = (layer_size + block - 1) / block;
+  gsize n_blocks = blocks_per_layer * self->n_layers;
 
 #pragma omp parallel
   {
     g_autofree guint32 *out = g_new0 (guint32, n1);
-    g_autofree guint32 *spare = g_new (guint32, n1);
+    g_autofree guint32 *spare = g_new0 (guint32, n1);
     g_autofree guint64 *mine = g_new0 (guint64, n1);
     gsize since_flush = 0;
 
@@ -278,24 +293,21 @@ build_by_threads (EvoxFineHistogram   *self,
         /* u32 counters are flushed well before they could wrap. */
         if (since_flush + len > SPAN_MAX)
           {
-            for (guint b = 0; b < n1; b++)
-              mine[b] += out[b];
+            add_counts (mine, out, n1);
+            add_counts (mine, spare, n1);
             memset (out, 0, n1 * sizeof (guint32));
+            memset (spare, 0, n1 * sizeof (guint32));
             since_flush = 0;
           }
         count_span (binner, (const guint8 *) layers[z] + start * item, len, out, spare);
         since_flush += len;
       }
-    for (guint b = 0; b < n1; b++)
-      mine[b] += out[b];
+    add_counts (mine, out, n1);
+    add_counts (mine, spare, n1);
 #pragma omp critical
     for (guint b = 0; b < n1; b++)
       totals[b] += mine[b];
   }
-
-  memcpy (self->counts, totals, self->n_bins * sizeof (guint64));
-  self->n_nonfinite = totals[self->n_bins];
-  g_free (totals);
 }
 
 static EvoxFineHistogram *
@@ -308,19 +320,22 @@ build (EvoxSampleType       type,
 {
   Binner binner;
   EvoxFineHistogram *self = fine_histogram_alloc (type, n_layers, min, max, &binner);
-  guint64 layer_bytes = (guint64) n_layers * self->n_bins * sizeof (guint32);
+  guint64 layer_bytes = (guint64) n_layers * (self->n_bins + 1) * sizeof (guint32);
+  g_autofree guint64 *totals = g_new0 (guint64, self->n_bins + 1);
 
-  if (layer_bytes <= EVOX_FINE_HISTOGRAM_LAYER_BUDGET && layer_size <= SPAN_MAX && n_layers >= 2)
-    build_by_layers (self, &binner, layers, layer_size);
+  /* Per-layer counts only pay when a layer has at least a quarter as many voxels as bins. */
+  if (layer_bytes <= EVOX_FINE_HISTOGRAM_LAYER_BUDGET && layer_size <= SPAN_MAX &&
+      layer_size * 4 >= self->n_bins)
+    build_by_layers (self, &binner, layers, layer_size, totals);
   else
-    build_by_threads (self, &binner, layers, layer_size);
+    build_by_threads (self, &binner, layers, layer_size, totals);
   if (self->layer_counts == NULL && n_layers == 1 && layer_size <= G_MAXUINT32)
     {
-      self->layer_counts = g_new (guint32, self->n_bins);
-      for (guint b = 0; b < self->n_bins; b++)
-        self->layer_counts[b] = (guint32) self->counts[b];
+      self->layer_counts = g_new (guint32, self->n_bins + 1);
+      for (guint b = 0; b <= self->n_bins; b++)
+        self->layer_counts[b] = (guint32) totals[b];
     }
-  fine_histogram_finish (self);
+  fine_histogram_finish (self, totals);
   return self;
 }
 
@@ -440,6 +455,24 @@ evox_fine_histogram_get_n_nonfinite (EvoxFineHistogram *self)
   return self->n_nonfinite;
 }
 
+/**
+ * evox_fine_histogram_get_moments:
+ *
+ * Mean and population std of the values counted, exact sums over the bins, for integer data. NaN
+ * for f32 data (whose fine bins are not single values) and when nothing was counted.
+ */
+void
+evox_fine_histogram_get_moments (EvoxFineHistogram *self,
+                                 double            *mean,
+                                 double            *std)
+{
+  g_return_if_fail (self != NULL);
+  if (mean != NULL)
+    *mean = self->mean;
+  if (std != NULL)
+    *std = self->std;
+}
+
 gsize
 evox_fine_histogram_get_n_layers (EvoxFineHistogram *self)
 {
@@ -461,7 +494,7 @@ evox_fine_histogram_get_layer_counts (EvoxFineHistogram *self,
   g_return_val_if_fail (layer < self->n_layers, NULL);
   if (self->layer_counts == NULL)
     return NULL;
-  return self->layer_counts + layer * self->n_bins;
+  return self->layer_counts + layer * (self->n_bins + 1);
 }
 
 /* Number of values below x, interpolating linearly inside a float bin. */

@@ -498,176 +498,232 @@ evox_volume_dup_metadata_keys (EvoxVolume *self)
   return copy;
 }
 
-/* Statistics. Integer volumes get theirs from the exact fine histogram in O(bins); float data
- * needs a pass, done in cache-sized chunks with a two-pass mean and spread inside each chunk and
- * Chan's pairwise merge between chunks, so std stays accurate when |mean| >> std. */
+/* Statistics. Integer volumes get all of theirs from the exact fine histogram in O(bins). Float
+ * volumes need min and max before they can be binned: one vectorised pass finds them, and the
+ * binning pass gathers mean and std on the way, so a float channel costs two passes in all. */
 
 typedef struct
 {
-  double  min, max, mean, m2;
-  guint64 n, n_bad;
-} Moments;
+  float   min, max;
+  guint64 n_finite, n_bad;
+  double  mean, m2;     /* of the finite values; m2 = sum of squared deviations */
+} Extent;
 
+#define EMPTY_EXTENT { INFINITY, -INFINITY, 0, 0, 0.0, 0.0 }
+
+/* Chan's pairwise update keeps the merged spread accurate whatever the order. */
 static void
-moments_merge (Moments       *into,
-               const Moments *other)
+extent_merge (Extent       *into,
+              const Extent *other)
 {
-  guint64 n = into->n + other->n;
+  guint64 n = into->n_finite + other->n_finite;
 
+  into->min = MIN (into->min, other->min);
+  into->max = MAX (into->max, other->max);
   into->n_bad += other->n_bad;
-  if (other->n == 0)
+  if (other->n_finite == 0)
     return;
-  if (into->n == 0)
+  if (into->n_finite == 0)
     {
-      guint64 bad = into->n_bad;
-      *into = *other;
-      into->n_bad = bad;
-      return;
+      into->mean = other->mean;
+      into->m2 = other->m2;
     }
-  {
-    double delta = other->mean - into->mean;
-    into->mean += delta * (double) other->n / (double) n;
-    into->m2 += other->m2 + delta * delta * (double) into->n * (double) other->n / (double) n;
-    into->min = MIN (into->min, other->min);
-    into->max = MAX (into->max, other->max);
-    into->n = n;
-  }
+  else
+    {
+      double delta = other->mean - into->mean;
+      into->mean += delta * (double) other->n_finite / (double) n;
+      into->m2 += other->m2 + delta * delta * (double) into->n_finite *
+                  (double) other->n_finite / (double) n;
+    }
+  into->n_finite = n;
 }
 
-#define MOMENT_CHUNK 16384
+/* Explicit vectors: GCC does not vectorise double reductions of float data without
+ * -ffast-math, and this pass would otherwise cost more than the binning itself. */
+typedef float   V4F __attribute__ ((vector_size (16)));
+typedef gint32  V4I __attribute__ ((vector_size (16)));
+typedef double  V4D __attribute__ ((vector_size (32)));
+typedef gint64  V4L __attribute__ ((vector_size (32)));
 
-static void
-moments_of_chunk (const float *v,
-                  gsize        n,
-                  Moments     *out)
+/* Where the compiler and the machine can, the hot loops also get an AVX2 build picked at load
+ * time; everything else runs the baseline build. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__ELF__)
+#define EVOX_TARGET_CLONES __attribute__ ((target_clones ("avx2", "default")))
+#else
+#define EVOX_TARGET_CLONES
+#endif
+
+/* Sums about a value of the chunk itself, so they stay accurate when |mean| >> std. */
+EVOX_TARGET_CLONES static void
+moments_of_chunk (const float *x,
+                  gsize        len,
+                  Extent      *e)
 {
-  double sum = 0.0, m2 = 0.0;
-  float lo = INFINITY, hi = -INFINITY;
-  gsize good = 0;
-  double mean;
+  V4D s1 = { 0 }, s2 = { 0 }, shift;
+  V4I finite_count = { 0 };
+  double centre = NAN, sum1, sum2;
+  gsize i = 0, n;
 
-  for (gsize i = 0; i < n; i++)
-    if (isfinite (v[i]))
-      {
-        sum += v[i];
-        lo = MIN (lo, v[i]);
-        hi = MAX (hi, v[i]);
-        good++;
-      }
-  *out = (Moments) { lo, hi, 0.0, 0.0, good, n - good };
-  if (good == 0)
+  for (gsize k = 0; k < len && isnan (centre); k++)
+    if (isfinite (x[k]))
+      centre = x[k];
+  if (isnan (centre))
     return;
-  mean = sum / (double) good;
-  for (gsize i = 0; i < n; i++)
-    if (isfinite (v[i]))
+  shift = (V4D) { centre, centre, centre, centre };
+
+  for (; i + 4 <= len; i += 4)
+    {
+      V4F v;
+      V4I finite;
+      V4D d;
+
+      memcpy (&v, x + i, sizeof v);
+      finite = (v - v) == (V4F) { 0 };
+      d = __builtin_convertvector (v, V4D) - shift;
+      d = (V4D) ((V4L) d & __builtin_convertvector (finite, V4L));
+      s1 += d;
+      s2 += d * d;
+      finite_count -= finite;
+    }
+  sum1 = s1[0] + s1[1] + s1[2] + s1[3];
+  sum2 = s2[0] + s2[1] + s2[2] + s2[3];
+  n = (gsize) finite_count[0] + finite_count[1] + finite_count[2] + finite_count[3];
+  for (; i < len; i++)
+    if (isfinite (x[i]))
       {
-        double d = v[i] - mean;
-        m2 += d * d;
+        double d = (double) x[i] - centre;
+        sum1 += d;
+        sum2 += d * d;
+        n++;
       }
-  out->mean = mean;
-  out->m2 = m2;
+  e->n_finite = n;
+  e->mean = centre + sum1 / (double) n;
+  e->m2 = MAX (0.0, sum2 - sum1 * sum1 / (double) n);
 }
 
-static Moments
-moments_of_floats (const float *v,
-                   gsize        n)
+#define EXTENT_CHUNK 16384
+
+EVOX_TARGET_CLONES static Extent
+extent_of_chunk (const float *x,
+                 gsize        len)
 {
-  gsize n_chunks = (n + MOMENT_CHUNK - 1) / MOMENT_CHUNK;
-  Moments total = { 0 };
+  Extent e = EMPTY_EXTENT;
+  float lo = INFINITY, hi = -INFINITY;
 
-#pragma omp parallel
+#pragma omp simd reduction(min:lo) reduction(max:hi)
+  for (gsize i = 0; i < len; i++)
+    {
+      gboolean finite = (x[i] - x[i]) == 0.0f;
+      lo = finite && x[i] < lo ? x[i] : lo;
+      hi = finite && x[i] > hi ? x[i] : hi;
+    }
+  e.min = lo;
+  e.max = hi;
+  moments_of_chunk (x, len, &e);
+  e.n_bad = len - e.n_finite;
+  return e;
+}
+
+static Extent
+extent_of_floats (const float *v,
+                  gsize        n)
+{
+  Extent total = EMPTY_EXTENT;
+  gsize n_chunks = (n + EXTENT_CHUNK - 1) / EXTENT_CHUNK;
+
+#pragma omp parallel if (n_chunks > 4)
   {
-    Moments mine = { 0 };
+    Extent mine = EMPTY_EXTENT;
 
-#pragma omp for schedule(static) nowait
+#pragma omp for schedule(static)
     for (gsize c = 0; c < n_chunks; c++)
       {
-        Moments chunk;
-        gsize start = c * MOMENT_CHUNK;
-        moments_of_chunk (v + start, MIN (MOMENT_CHUNK, n - start), &chunk);
-        moments_merge (&mine, &chunk);
+        Extent chunk = extent_of_chunk (v + c * EXTENT_CHUNK,
+                                        MIN (EXTENT_CHUNK, n - c * EXTENT_CHUNK));
+        extent_merge (&mine, &chunk);
       }
 #pragma omp critical
-    moments_merge (&total, &mine);
+    extent_merge (&total, &mine);
   }
   return total;
 }
 
 static void
-stats_from_moments (const Moments *m,
-                    EvoxStats     *stats)
+stats_from_extent (const Extent *e,
+                   EvoxStats    *stats)
 {
+  gboolean any = e->n_finite > 0;
+
   *stats = (EvoxStats) {
-    .min = m->n ? m->min : NAN,
-    .max = m->n ? m->max : NAN,
-    .mean = m->n ? m->mean : NAN,
-    .std = m->n ? sqrt (m->m2 / (double) m->n) : NAN,
-    .n_finite = m->n,
-    .n_nonfinite = m->n_bad,
+    .min = any ? e->min : NAN,
+    .max = any ? e->max : NAN,
+    .mean = any ? e->mean : NAN,
+    .std = any ? sqrt (e->m2 / (double) e->n_finite) : NAN,
+    .n_finite = e->n_finite,
+    .n_nonfinite = e->n_bad,
   };
 }
 
 static void
-stats_from_exact_histogram (EvoxFineHistogram *fine,
-                            EvoxStats         *stats)
+stats_from_histogram (EvoxFineHistogram *fine,
+                      double             min,
+                      double             max,
+                      EvoxStats         *stats)
+{
+  guint64 n = evox_fine_histogram_get_n_finite (fine);
+
+  *stats = (EvoxStats) {
+    .min = n ? min : NAN,
+    .max = n ? max : NAN,
+    .n_finite = n,
+    .n_nonfinite = evox_fine_histogram_get_n_nonfinite (fine),
+  };
+  evox_fine_histogram_get_moments (fine, &stats->mean, &stats->std);
+}
+
+static void
+exact_extent (EvoxFineHistogram *fine,
+              double            *min,
+              double            *max)
 {
   const guint64 *counts = evox_fine_histogram_get_counts (fine);
   guint n_bins = evox_fine_histogram_get_n_bins (fine);
-  Moments m = { 0 };
+  guint lo = 0, hi = n_bins;
 
-  for (guint v = 0; v < n_bins; v++)
-    if (counts[v] != 0)
-      {
-        Moments bin = { v, v, v, 0.0, counts[v], 0 };
-        moments_merge (&m, &bin);
-      }
-  stats_from_moments (&m, stats);
+  while (lo < n_bins && counts[lo] == 0)
+    lo++;
+  while (hi > 0 && counts[hi - 1] == 0)
+    hi--;
+  *min = lo;
+  *max = hi > 0 ? hi - 1 : 0;
 }
 
-/* Called with the lock held. */
-static EvoxFineHistogram *
-ensure_fine_histogram (EvoxVolume *self,
-                       guint       channel);
-
-static const EvoxStats *
-ensure_stats (EvoxVolume *self,
-              guint       channel)
+/* Called with the lock held: builds the channel's fine histogram and statistics together. */
+static void
+ensure_channel (EvoxVolume *self,
+                guint       channel)
 {
   Channel *ch = &self->channels[channel];
+  gsize layer_size = self->dims[0] * self->dims[1];
+  double min = 0, max = 0;
 
   if (ch->have_stats)
-    return &ch->stats;
+    return;
   self->frozen = TRUE;
   if (self->type == EVOX_SAMPLE_F32)
     {
-      Moments m = moments_of_floats (ch->data, evox_volume_get_n_voxels (self));
-      stats_from_moments (&m, &ch->stats);
+      Extent e = extent_of_floats (ch->data, evox_volume_get_n_voxels (self));
+      stats_from_extent (&e, &ch->stats);
+      min = e.min;
+      max = e.max;
     }
-  else
-    stats_from_exact_histogram (ensure_fine_histogram (self, channel), &ch->stats);
+  ch->fine = evox_fine_histogram_new (self->type, ch->data, layer_size, self->dims[2], min, max);
+  if (self->type != EVOX_SAMPLE_F32)
+    {
+      exact_extent (ch->fine, &min, &max);
+      stats_from_histogram (ch->fine, min, max, &ch->stats);
+    }
   ch->have_stats = TRUE;
-  return &ch->stats;
-}
-
-static EvoxFineHistogram *
-ensure_fine_histogram (EvoxVolume *self,
-                       guint       channel)
-{
-  Channel *ch = &self->channels[channel];
-  double lo = 0, hi = 0;
-
-  if (ch->fine != NULL)
-    return ch->fine;
-  self->frozen = TRUE;
-  if (self->type == EVOX_SAMPLE_F32)
-    {
-      const EvoxStats *stats = ensure_stats (self, channel);
-      lo = stats->min;
-      hi = stats->max;
-    }
-  ch->fine = evox_fine_histogram_new (self->type, ch->data, self->dims[0] * self->dims[1],
-                                      self->dims[2], lo, hi);
-  return ch->fine;
 }
 
 /**
@@ -685,7 +741,8 @@ evox_volume_get_stats (EvoxVolume *self,
   g_return_val_if_fail (channel < self->n_channels, NULL);
 
   g_mutex_lock (&self->lock);
-  stats = ensure_stats (self, channel);
+  ensure_channel (self, channel);
+  stats = &self->channels[channel].stats;
   g_mutex_unlock (&self->lock);
   return stats;
 }
@@ -705,27 +762,35 @@ evox_volume_get_fine_histogram (EvoxVolume *self,
   g_return_val_if_fail (channel < self->n_channels, NULL);
 
   g_mutex_lock (&self->lock);
-  fine = ensure_fine_histogram (self, channel);
+  ensure_channel (self, channel);
+  fine = self->channels[channel].fine;
   g_mutex_unlock (&self->lock);
   return fine;
 }
 
-static const EvoxStats *
-ensure_measured_stats (EvoxVolume *self)
+/* Called with the lock held: the measured scans' fine histogram (one layer per scan) and
+ * statistics, built together as for a float channel. */
+static void
+ensure_measured (EvoxVolume *self)
 {
-  Moments total = { 0 };
   gsize layer_size = self->dims[0] * self->dims[1];
+  Extent total = EMPTY_EXTENT;
+  g_autofree const float **layers = NULL;
 
   if (self->have_measured_stats)
-    return &self->measured_stats;
+    return;
+  layers = g_new (const float *, self->scans->len);
   for (guint i = 0; i < self->scans->len; i++)
     {
-      Moments m = moments_of_floats (g_array_index (self->scans, EvoxScan, i).values, layer_size);
-      moments_merge (&total, &m);
+      Extent e;
+      layers[i] = g_array_index (self->scans, EvoxScan, i).values;
+      e = extent_of_floats (layers[i], layer_size);
+      extent_merge (&total, &e);
     }
-  stats_from_moments (&total, &self->measured_stats);
+  self->measured_fine = evox_fine_histogram_new_from_layers (layers, layer_size, self->scans->len,
+                                                             total.min, total.max);
+  stats_from_extent (&total, &self->measured_stats);
   self->have_measured_stats = TRUE;
-  return &self->measured_stats;
 }
 
 /**
@@ -744,7 +809,8 @@ evox_volume_get_measured_stats (EvoxVolume *self)
   if (self->scans->len == 0)
     return evox_volume_get_stats (self, 0);
   g_mutex_lock (&self->lock);
-  stats = ensure_measured_stats (self);
+  ensure_measured (self);
+  stats = &self->measured_stats;
   g_mutex_unlock (&self->lock);
   return stats;
 }
@@ -765,18 +831,7 @@ evox_volume_get_measured_fine_histogram (EvoxVolume *self)
     return evox_volume_get_fine_histogram (self, 0);
 
   g_mutex_lock (&self->lock);
-  if (self->measured_fine == NULL)
-    {
-      const EvoxStats *stats = ensure_measured_stats (self);
-      g_autofree const float **layers = g_new (const float *, self->scans->len);
-
-      for (guint i = 0; i < self->scans->len; i++)
-        layers[i] = g_array_index (self->scans, EvoxScan, i).values;
-      self->measured_fine = evox_fine_histogram_new_from_layers (layers,
-                                                                 self->dims[0] * self->dims[1],
-                                                                 self->scans->len,
-                                                                 stats->min, stats->max);
-    }
+  ensure_measured (self);
   fine = self->measured_fine;
   g_mutex_unlock (&self->lock);
   return fine;

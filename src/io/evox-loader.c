@@ -152,15 +152,23 @@ load_thread (GTask        *task,
   EvoxVolume *volume = evox_volume_load (data->path, data->options, cancellable, &error);
 
   if (volume == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, volume, g_object_unref);
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* Statistics and fine histograms are built here, off the main thread, so the first
+   * threshold drag after loading never waits for a pass over the voxels. */
+  for (guint c = 0; c < evox_volume_get_n_channels (volume); c++)
+    evox_volume_get_fine_histogram (volume, c);
+  evox_volume_get_measured_fine_histogram (volume);
+  g_task_return_pointer (task, volume, g_object_unref);
 }
 
 /**
  * evox_volume_load_async:
  *
- * Loads on a worker thread; the callback runs in the caller's main context.
+ * Loads on a worker thread, and builds the statistics and fine histograms there too; the
+ * callback runs in the caller's main context.
  */
 void
 evox_volume_load_async (const char             *path,
