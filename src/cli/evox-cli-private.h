@@ -20,7 +20,8 @@ typedef struct
 
 void         _evox_cli_input_init     (EvoxCliInput   *input);
 void         _evox_cli_input_clear    (EvoxCliInput   *input);
-GOptionGroup *_evox_cli_input_group   (EvoxCliInput   *input);
+void         _evox_cli_input_add_options (EvoxCliInput   *input,
+                                          GOptionContext *context);
 EvoxVolume  *_evox_cli_input_load     (EvoxCliInput   *input,
                                        const char     *path,
                                        int            *status);

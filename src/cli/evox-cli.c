@@ -101,8 +101,10 @@ _evox_cli_input_clear (EvoxCliInput *input)
   g_clear_pointer (&input->scale, g_free);
 }
 
-GOptionGroup *
-_evox_cli_input_group (EvoxCliInput *input)
+/* The reading options join the command's own, so `--help` shows them. */
+void
+_evox_cli_input_add_options (EvoxCliInput   *input,
+                             GOptionContext *context)
 {
   const GOptionEntry entries[] = {
     { "dz", 0, 0, G_OPTION_ARG_DOUBLE, &input->dz_nm,
@@ -122,11 +124,8 @@ _evox_cli_input_group (EvoxCliInput *input)
       "Use the generated demo SSRM stack instead of a file", NULL },
     { NULL }
   };
-  GOptionGroup *group = g_option_group_new ("input", "Reading options:",
-                                            "Show options for reading files", NULL, NULL);
 
-  g_option_group_add_entries (group, entries);
-  return group;
+  g_option_context_add_main_entries (context, entries, NULL);
 }
 
 /**
@@ -151,7 +150,7 @@ _evox_cli_parse (GOptionContext      *context,
   _evox_cli_input_init (input);
   g_option_context_set_summary (context, summary);
   g_option_context_add_main_entries (context, entries, NULL);
-  g_option_context_add_group (context, _evox_cli_input_group (input));
+  _evox_cli_input_add_options (input, context);
   if (!g_option_context_parse (context, argc, argv, &error))
     {
       *status = _evox_cli_usage_error (context, "%s", error->message);
