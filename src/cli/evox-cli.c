@@ -158,9 +158,10 @@ _evox_cli_parse (GOptionContext      *context,
     }
   if (*argc != (input->demo ? 1 : 2) + n_outputs)
     {
-      *status = _evox_cli_usage_error (context, "expected %s%s", input->demo ? "" : "FILE",
-                                       n_outputs == 0 ? (input->demo ? "no FILE with --demo" : "")
-                                                      : (input->demo ? "OUT" : " and OUT"));
+      const char *expected = input->demo ? (n_outputs ? "OUT (and no FILE with --demo)"
+                                                      : "no FILE with --demo")
+                                         : (n_outputs ? "FILE and OUT" : "FILE");
+      *status = _evox_cli_usage_error (context, "expected %s", expected);
       return FALSE;
     }
   return TRUE;

@@ -22,8 +22,6 @@ struct _EvoxFineHistogram
   guint64         *counts;      /* n_bins */
   guint64         *cumulative;  /* n_bins + 1, cumulative[i] = sum of counts below bin i */
   guint64          n_nonfinite;
-  double           mean;        /* of the finite values counted */
-  double           std;
   gsize            n_layers;
   guint32         *layer_counts; /* n_layers * (n_bins + 1), or NULL when over the budget */
 };
@@ -208,28 +206,11 @@ static void
 fine_histogram_finish (EvoxFineHistogram *self,
                        const guint64     *totals)
 {
-  guint64 n;
-
   memcpy (self->counts, totals, self->n_bins * sizeof (guint64));
   self->n_nonfinite = totals[self->n_bins];
   self->cumulative[0] = 0;
   for (guint b = 0; b < self->n_bins; b++)
     self->cumulative[b + 1] = self->cumulative[b] + self->counts[b];
-
-  n = self->cumulative[self->n_bins];
-  self->mean = self->std = NAN;
-  if (n == 0 || self->type == EVOX_SAMPLE_F32)
-    return;
-  {
-      /* Every bin is one value: the moments are exact sums over the bins. */
-      double sum = 0.0, m2 = 0.0;
-      for (guint v = 0; v < self->n_bins; v++)
-        sum += (double) v * (double) self->counts[v];
-      self->mean = sum / (double) n;
-      for (guint v = 0; v < self->n_bins; v++)
-        m2 += (v - self->mean) * (v - self->mean) * (double) self->counts[v];
-      self->std = sqrt (m2 / (double) n);
-  }
 }
 
 /* Layers that fit the budget are counted one layer per task straight into their own counters,
@@ -453,24 +434,6 @@ evox_fine_histogram_get_n_nonfinite (EvoxFineHistogram *self)
 {
   g_return_val_if_fail (self != NULL, 0);
   return self->n_nonfinite;
-}
-
-/**
- * evox_fine_histogram_get_moments:
- *
- * Mean and population std of the values counted, exact sums over the bins, for integer data. NaN
- * for f32 data (whose fine bins are not single values) and when nothing was counted.
- */
-void
-evox_fine_histogram_get_moments (EvoxFineHistogram *self,
-                                 double            *mean,
-                                 double            *std)
-{
-  g_return_if_fail (self != NULL);
-  if (mean != NULL)
-    *mean = self->mean;
-  if (std != NULL)
-    *std = self->std;
 }
 
 gsize

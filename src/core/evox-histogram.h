@@ -38,9 +38,6 @@ double              evox_fine_histogram_get_bin_width  (EvoxFineHistogram       
 const guint64      *evox_fine_histogram_get_counts     (EvoxFineHistogram        *self);
 guint64             evox_fine_histogram_get_n_finite   (EvoxFineHistogram        *self);
 guint64             evox_fine_histogram_get_n_nonfinite (EvoxFineHistogram       *self);
-void                evox_fine_histogram_get_moments    (EvoxFineHistogram        *self,
-                                                        double                   *mean,
-                                                        double                   *std);
 gsize               evox_fine_histogram_get_n_layers   (EvoxFineHistogram        *self);
 const guint32      *evox_fine_histogram_get_layer_counts (EvoxFineHistogram      *self,
                                                           gsize                   layer);

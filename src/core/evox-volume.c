@@ -15,9 +15,8 @@ typedef struct
   gpointer           data;
   char              *label;
   double             energy_ev;
-  gboolean           have_stats;
   EvoxStats          stats;
-  EvoxFineHistogram *fine;
+  EvoxFineHistogram *fine;      /* with stats, built on first use; NULL until then */
 } Channel;
 
 struct _EvoxVolume
@@ -43,9 +42,8 @@ struct _EvoxVolume
   /* Guards the lazy caches below and in channels: views on several threads may ask at once. */
   GMutex             lock;
   gboolean           frozen;
-  gboolean           have_measured_stats;
   EvoxStats          measured_stats;
-  EvoxFineHistogram *measured_fine;
+  EvoxFineHistogram *measured_fine; /* with measured_stats, built on first use */
 };
 
 G_DEFINE_FINAL_TYPE (EvoxVolume, evox_volume, G_TYPE_OBJECT)
@@ -499,8 +497,8 @@ evox_volume_dup_metadata_keys (EvoxVolume *self)
 }
 
 /* Statistics. Integer volumes get all of theirs from the exact fine histogram in O(bins). Float
- * volumes need min and max before they can be binned: one vectorised pass finds them, and the
- * binning pass gathers mean and std on the way, so a float channel costs two passes in all. */
+ * volumes need min and max before they can be binned: one vectorised pass finds them together
+ * with mean and std, and the binning is the second and last pass. */
 
 typedef struct
 {
@@ -664,38 +662,33 @@ stats_from_extent (const Extent *e,
   };
 }
 
+/* Every fine bin of an integer histogram is one value, so these sums are exact. */
 static void
-stats_from_histogram (EvoxFineHistogram *fine,
-                      double             min,
-                      double             max,
-                      EvoxStats         *stats)
-{
-  guint64 n = evox_fine_histogram_get_n_finite (fine);
-
-  *stats = (EvoxStats) {
-    .min = n ? min : NAN,
-    .max = n ? max : NAN,
-    .n_finite = n,
-    .n_nonfinite = evox_fine_histogram_get_n_nonfinite (fine),
-  };
-  evox_fine_histogram_get_moments (fine, &stats->mean, &stats->std);
-}
-
-static void
-exact_extent (EvoxFineHistogram *fine,
-              double            *min,
-              double            *max)
+stats_from_exact_histogram (EvoxFineHistogram *fine,
+                            EvoxStats         *stats)
 {
   const guint64 *counts = evox_fine_histogram_get_counts (fine);
   guint n_bins = evox_fine_histogram_get_n_bins (fine);
+  guint64 n = evox_fine_histogram_get_n_finite (fine);
   guint lo = 0, hi = n_bins;
+  double sum = 0.0, m2 = 0.0, mean;
 
-  while (lo < n_bins && counts[lo] == 0)
+  *stats = (EvoxStats) { NAN, NAN, NAN, NAN, n, evox_fine_histogram_get_n_nonfinite (fine) };
+  if (n == 0)
+    return;
+  while (counts[lo] == 0)
     lo++;
-  while (hi > 0 && counts[hi - 1] == 0)
+  while (counts[hi - 1] == 0)
     hi--;
-  *min = lo;
-  *max = hi > 0 ? hi - 1 : 0;
+  for (guint v = lo; v < hi; v++)
+    sum += (double) v * (double) counts[v];
+  mean = sum / (double) n;
+  for (guint v = lo; v < hi; v++)
+    m2 += (v - mean) * (v - mean) * (double) counts[v];
+  stats->min = lo;
+  stats->max = hi - 1;
+  stats->mean = mean;
+  stats->std = sqrt (m2 / (double) n);
 }
 
 /* Called with the lock held: builds the channel's fine histogram and statistics together. */
@@ -707,7 +700,7 @@ ensure_channel (EvoxVolume *self,
   gsize layer_size = self->dims[0] * self->dims[1];
   double min = 0, max = 0;
 
-  if (ch->have_stats)
+  if (ch->fine != NULL)
     return;
   self->frozen = TRUE;
   if (self->type == EVOX_SAMPLE_F32)
@@ -719,11 +712,7 @@ ensure_channel (EvoxVolume *self,
     }
   ch->fine = evox_fine_histogram_new (self->type, ch->data, layer_size, self->dims[2], min, max);
   if (self->type != EVOX_SAMPLE_F32)
-    {
-      exact_extent (ch->fine, &min, &max);
-      stats_from_histogram (ch->fine, min, max, &ch->stats);
-    }
-  ch->have_stats = TRUE;
+    stats_from_exact_histogram (ch->fine, &ch->stats);
 }
 
 /**
@@ -777,7 +766,7 @@ ensure_measured (EvoxVolume *self)
   Extent total = EMPTY_EXTENT;
   g_autofree const float **layers = NULL;
 
-  if (self->have_measured_stats)
+  if (self->measured_fine != NULL)
     return;
   layers = g_new (const float *, self->scans->len);
   for (guint i = 0; i < self->scans->len; i++)
@@ -790,7 +779,6 @@ ensure_measured (EvoxVolume *self)
   self->measured_fine = evox_fine_histogram_new_from_layers (layers, layer_size, self->scans->len,
                                                              total.min, total.max);
   stats_from_extent (&total, &self->measured_stats);
-  self->have_measured_stats = TRUE;
 }
 
 /**
