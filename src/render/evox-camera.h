@@ -1,0 +1,64 @@
+/* evox-camera.h: orbit camera over a box in world units (nm, z exaggerated); no GL, no GTK. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+#define EVOX_TYPE_CAMERA (evox_camera_get_type ())
+G_DECLARE_FINAL_TYPE (EvoxCamera, evox_camera, EVOX, CAMERA, GObject)
+
+/* Emits "changed" whenever the view it describes changes. */
+EvoxCamera *evox_camera_new              (void);
+/* The box the camera frames; resets keep all of it in view. */
+void        evox_camera_set_bounds       (EvoxCamera   *self,
+                                          const double  lo[3],
+                                          const double  hi[3]);
+/* Oblique 3D view of the whole box. */
+void        evox_camera_reset            (EvoxCamera   *self);
+/* Look along axis 0, 1 or 2 (x, y, z), framing the box. */
+void        evox_camera_look_along       (EvoxCamera   *self,
+                                          guint         axis);
+void        evox_camera_set_orthographic (EvoxCamera   *self,
+                                          gboolean      orthographic);
+gboolean    evox_camera_get_orthographic (EvoxCamera   *self);
+/* Mouse gestures in window pixels (y down). */
+void        evox_camera_orbit            (EvoxCamera   *self,
+                                          double        dx,
+                                          double        dy);
+void        evox_camera_pan              (EvoxCamera   *self,
+                                          double        dx,
+                                          double        dy,
+                                          int           width,
+                                          int           height);
+/* factor > 1 zooms in; the world point under (x, y) stays under the cursor. */
+void        evox_camera_zoom_at          (EvoxCamera   *self,
+                                          double        factor,
+                                          double        x,
+                                          double        y,
+                                          int           width,
+                                          int           height);
+void        evox_camera_set_center       (EvoxCamera   *self,
+                                          const double  center[3]);
+void        evox_camera_get_center       (EvoxCamera   *self,
+                                          double        center[3]);
+/* Column-major 4x4 matrices (cglm layout) for a viewport of width x height. */
+void        evox_camera_get_matrices     (EvoxCamera   *self,
+                                          int           width,
+                                          int           height,
+                                          float         view[16],
+                                          float         projection[16]);
+/* World-space ray through window pixel (x, y); dir is unit length. */
+void        evox_camera_get_ray          (EvoxCamera   *self,
+                                          double        x,
+                                          double        y,
+                                          int           width,
+                                          int           height,
+                                          double        origin[3],
+                                          double        dir[3]);
+/* Unit vector from the centre toward the eye. */
+void        evox_camera_get_eye_direction (EvoxCamera  *self,
+                                           double       dir[3]);
+
+G_END_DECLS

@@ -1,0 +1,86 @@
+/* evox-renderer.h: draws a volume (slices, layer stacks) into the current GL framebuffer; no GTK. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <glib-object.h>
+#include "evox-camera.h"
+#include "evox-display.h"
+#include "evox-volume.h"
+
+G_BEGIN_DECLS
+
+#define EVOX_TYPE_RENDERER (evox_renderer_get_type ())
+G_DECLARE_FINAL_TYPE (EvoxRenderer, evox_renderer, EVOX, RENDERER, GObject)
+
+/* Everything but realize, unrealize, draw and render_image is GL-free: setters record the state
+ * and mark what must be rebuilt; the GL work happens in the next draw, with the context current.
+ * "changed" is emitted when a setter changed something the next frame shows. */
+EvoxRenderer *evox_renderer_new                (void);
+
+/* With a GL 3.3 core (or later) context current: check the version, build programs and buffers.
+ * Fails with a plain-words GError when the context is too old or a shader does not build. */
+gboolean      evox_renderer_realize            (EvoxRenderer   *self,
+                                                GError        **error);
+/* With the same context current: delete every GL object. Safe to call when not realized. */
+void          evox_renderer_unrealize          (EvoxRenderer   *self);
+gboolean      evox_renderer_is_realized        (EvoxRenderer   *self);
+
+/* NULL clears. The volume's channel goes to the GPU once, as a 3D texture in its own sample type
+ * (R8, R16 or R32F), at the next draw. Also sets the camera bounds and resets it. */
+void          evox_renderer_set_volume         (EvoxRenderer   *self,
+                                                EvoxVolume     *volume,
+                                                guint           channel);
+EvoxVolume   *evox_renderer_get_volume         (EvoxRenderer   *self);
+void          evox_renderer_set_colormap       (EvoxRenderer   *self,
+                                                const char     *name);
+void          evox_renderer_set_mapping        (EvoxRenderer   *self,
+                                                EvoxMapping     mapping);
+/* Display range in stored values (log10 numbers for log10 data). */
+void          evox_renderer_set_range          (EvoxRenderer   *self,
+                                                double          lo,
+                                                double          hi);
+void          evox_renderer_set_view           (EvoxRenderer   *self,
+                                                EvoxView        view);
+EvoxView      evox_renderer_get_view           (EvoxRenderer   *self);
+/* Voxel index of the slice along each axis. */
+void          evox_renderer_set_slices         (EvoxRenderer   *self,
+                                                const guint     slice[3]);
+void          evox_renderer_set_layer_visible  (EvoxRenderer   *self,
+                                                guint           layer,
+                                                gboolean        visible);
+/* Depth axis stretch (>= 1 for thin SSRM stacks); changes the camera bounds. */
+void          evox_renderer_set_z_exaggeration (EvoxRenderer   *self,
+                                                double          factor);
+double        evox_renderer_get_z_exaggeration (EvoxRenderer   *self);
+/* Opacity of each plane in the layer-stack view, in (0, 1]. */
+void          evox_renderer_set_stack_opacity  (EvoxRenderer   *self,
+                                                double          opacity);
+void          evox_renderer_set_background     (EvoxRenderer   *self,
+                                                const float     rgba[4]);
+EvoxCamera   *evox_renderer_get_camera         (EvoxRenderer   *self);
+
+/* Draw into the currently bound framebuffer, viewport 0,0,width,height. */
+void          evox_renderer_draw               (EvoxRenderer   *self,
+                                                int             width,
+                                                int             height);
+/* Draw again offscreen (framebuffer object, tiled when larger than the GL limits) and read back
+ * straight RGBA, 8 bits a channel, rows top to bottom; transparent leaves the background at alpha 0.
+ * The camera frames the same part of the scene as it does at (view_width, view_height), so an
+ * export shows what the window shows, at a higher resolution. */
+guint8       *evox_renderer_render_image       (EvoxRenderer   *self,
+                                                int             width,
+                                                int             height,
+                                                int             view_width,
+                                                int             view_height,
+                                                gboolean        transparent,
+                                                GError        **error);
+/* The point of the visible scene under window pixel (x, y), in nm of the volume's frame (voxel
+ * centre (i, j, k) is origin + spacing * (i, j, k)). FALSE over the background. */
+gboolean      evox_renderer_pick               (EvoxRenderer   *self,
+                                                double          x,
+                                                double          y,
+                                                int             width,
+                                                int             height,
+                                                double          position_nm[3]);
+
+G_END_DECLS
