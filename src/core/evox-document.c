@@ -1,0 +1,892 @@
+/* evox-document.c: one window's state (volume, colours, range, view, slices); views bind to it. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "evox-document.h"
+
+G_DEFINE_ENUM_TYPE (EvoxHistogramSource, evox_histogram_source,
+  G_DEFINE_ENUM_VALUE (EVOX_HISTOGRAM_WHOLE, "whole"),
+  G_DEFINE_ENUM_VALUE (EVOX_HISTOGRAM_SLICE, "slice"))
+
+struct _EvoxDocument
+{
+  GObject              parent_instance;
+
+  EvoxVolume          *volume;
+  char                *title;
+  char                *path;
+  guint                channel;
+  char                *colormap;
+  EvoxMapping          mapping;
+  double               range[2];
+  EvoxView             view;
+  guint                slice[3];
+  guint                active_axis;
+  double               z_exaggeration;
+  double               stack_opacity;
+  GArray              *layer_hidden;   /* gboolean per z layer */
+  EvoxHistogramSource  histogram_source;
+  gboolean             histogram_log_counts;
+  gboolean             histogram_per_layer;
+};
+
+G_DEFINE_FINAL_TYPE (EvoxDocument, evox_document, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_VOLUME,
+  PROP_TITLE,
+  PROP_PATH,
+  PROP_CHANNEL,
+  PROP_COLORMAP,
+  PROP_MAPPING,
+  PROP_RANGE_LO,
+  PROP_RANGE_HI,
+  PROP_VIEW,
+  PROP_SLICE_X,
+  PROP_SLICE_Y,
+  PROP_SLICE_Z,
+  PROP_ACTIVE_AXIS,
+  PROP_Z_EXAGGERATION,
+  PROP_STACK_OPACITY,
+  PROP_HISTOGRAM_SOURCE,
+  PROP_HISTOGRAM_LOG_COUNTS,
+  PROP_HISTOGRAM_PER_LAYER,
+  N_PROPS
+};
+
+enum
+{
+  LAYERS_CHANGED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+evox_document_finalize (GObject *object)
+{
+  EvoxDocument *self = EVOX_DOCUMENT (object);
+
+  g_clear_object (&self->volume);
+  g_clear_pointer (&self->title, g_free);
+  g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->colormap, g_free);
+  g_clear_pointer (&self->layer_hidden, g_array_unref);
+
+  G_OBJECT_CLASS (evox_document_parent_class)->finalize (object);
+}
+
+static void
+evox_document_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  EvoxDocument *self = EVOX_DOCUMENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_VOLUME:
+      g_value_set_object (value, self->volume);
+      break;
+    case PROP_TITLE:
+      g_value_set_string (value, self->title);
+      break;
+    case PROP_PATH:
+      g_value_set_string (value, self->path);
+      break;
+    case PROP_CHANNEL:
+      g_value_set_uint (value, self->channel);
+      break;
+    case PROP_COLORMAP:
+      g_value_set_string (value, self->colormap);
+      break;
+    case PROP_MAPPING:
+      g_value_set_enum (value, self->mapping);
+      break;
+    case PROP_RANGE_LO:
+      g_value_set_double (value, self->range[0]);
+      break;
+    case PROP_RANGE_HI:
+      g_value_set_double (value, self->range[1]);
+      break;
+    case PROP_VIEW:
+      g_value_set_enum (value, self->view);
+      break;
+    case PROP_SLICE_X:
+    case PROP_SLICE_Y:
+    case PROP_SLICE_Z:
+      g_value_set_uint (value, self->slice[prop_id - PROP_SLICE_X]);
+      break;
+    case PROP_ACTIVE_AXIS:
+      g_value_set_uint (value, self->active_axis);
+      break;
+    case PROP_Z_EXAGGERATION:
+      g_value_set_double (value, self->z_exaggeration);
+      break;
+    case PROP_STACK_OPACITY:
+      g_value_set_double (value, self->stack_opacity);
+      break;
+    case PROP_HISTOGRAM_SOURCE:
+      g_value_set_enum (value, self->histogram_source);
+      break;
+    case PROP_HISTOGRAM_LOG_COUNTS:
+      g_value_set_boolean (value, self->histogram_log_counts);
+      break;
+    case PROP_HISTOGRAM_PER_LAYER:
+      g_value_set_boolean (value, self->histogram_per_layer);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+evox_document_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  EvoxDocument *self = EVOX_DOCUMENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_CHANNEL:
+      evox_document_set_channel (self, g_value_get_uint (value));
+      break;
+    case PROP_COLORMAP:
+      evox_document_set_colormap (self, g_value_get_string (value));
+      break;
+    case PROP_MAPPING:
+      evox_document_set_mapping (self, g_value_get_enum (value));
+      break;
+    case PROP_RANGE_LO:
+      evox_document_set_range (self, g_value_get_double (value), self->range[1]);
+      break;
+    case PROP_RANGE_HI:
+      evox_document_set_range (self, self->range[0], g_value_get_double (value));
+      break;
+    case PROP_VIEW:
+      evox_document_set_view (self, g_value_get_enum (value));
+      break;
+    case PROP_SLICE_X:
+    case PROP_SLICE_Y:
+    case PROP_SLICE_Z:
+      evox_document_set_slice (self, prop_id - PROP_SLICE_X, g_value_get_uint (value));
+      break;
+    case PROP_ACTIVE_AXIS:
+      evox_document_set_active_axis (self, g_value_get_uint (value));
+      break;
+    case PROP_Z_EXAGGERATION:
+      evox_document_set_z_exaggeration (self, g_value_get_double (value));
+      break;
+    case PROP_STACK_OPACITY:
+      evox_document_set_stack_opacity (self, g_value_get_double (value));
+      break;
+    case PROP_HISTOGRAM_SOURCE:
+      evox_document_set_histogram_source (self, g_value_get_enum (value));
+      break;
+    case PROP_HISTOGRAM_LOG_COUNTS:
+      evox_document_set_histogram_log_counts (self, g_value_get_boolean (value));
+      break;
+    case PROP_HISTOGRAM_PER_LAYER:
+      evox_document_set_histogram_per_layer (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+evox_document_class_init (EvoxDocumentClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = evox_document_finalize;
+  object_class->get_property = evox_document_get_property;
+  object_class->set_property = evox_document_set_property;
+
+  properties[PROP_VOLUME] = g_param_spec_object ("volume", NULL, NULL, EVOX_TYPE_VOLUME, ro);
+  properties[PROP_TITLE] = g_param_spec_string ("title", NULL, NULL, NULL, ro);
+  properties[PROP_PATH] = g_param_spec_string ("path", NULL, NULL, NULL, ro);
+  properties[PROP_CHANNEL] = g_param_spec_uint ("channel", NULL, NULL, 0, G_MAXUINT, 0, rw);
+  properties[PROP_COLORMAP] = g_param_spec_string ("colormap", NULL, NULL, "viridis", rw);
+  properties[PROP_MAPPING] = g_param_spec_enum ("mapping", NULL, NULL, EVOX_TYPE_MAPPING,
+                                                EVOX_MAPPING_LINEAR, rw);
+  properties[PROP_RANGE_LO] = g_param_spec_double ("range-lo", NULL, NULL,
+                                                   -G_MAXDOUBLE, G_MAXDOUBLE, 0, rw);
+  properties[PROP_RANGE_HI] = g_param_spec_double ("range-hi", NULL, NULL,
+                                                   -G_MAXDOUBLE, G_MAXDOUBLE, 1, rw);
+  properties[PROP_VIEW] = g_param_spec_enum ("view", NULL, NULL, EVOX_TYPE_VIEW,
+                                             EVOX_VIEW_SLICES, rw);
+  properties[PROP_SLICE_X] = g_param_spec_uint ("slice-x", NULL, NULL, 0, G_MAXUINT, 0, rw);
+  properties[PROP_SLICE_Y] = g_param_spec_uint ("slice-y", NULL, NULL, 0, G_MAXUINT, 0, rw);
+  properties[PROP_SLICE_Z] = g_param_spec_uint ("slice-z", NULL, NULL, 0, G_MAXUINT, 0, rw);
+  properties[PROP_ACTIVE_AXIS] = g_param_spec_uint ("active-axis", NULL, NULL, 0, 2, 2, rw);
+  properties[PROP_Z_EXAGGERATION] = g_param_spec_double ("z-exaggeration", NULL, NULL,
+                                                         0.01, 1000, 1, rw);
+  properties[PROP_STACK_OPACITY] = g_param_spec_double ("stack-opacity", NULL, NULL,
+                                                        0.01, 1, 0.6, rw);
+  properties[PROP_HISTOGRAM_SOURCE] = g_param_spec_enum ("histogram-source", NULL, NULL,
+                                                         EVOX_TYPE_HISTOGRAM_SOURCE,
+                                                         EVOX_HISTOGRAM_WHOLE, rw);
+  properties[PROP_HISTOGRAM_LOG_COUNTS] = g_param_spec_boolean ("histogram-log-counts", NULL,
+                                                                NULL, FALSE, rw);
+  properties[PROP_HISTOGRAM_PER_LAYER] = g_param_spec_boolean ("histogram-per-layer", NULL,
+                                                               NULL, FALSE, rw);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[LAYERS_CHANGED] = g_signal_new ("layers-changed", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                          G_TYPE_NONE, 0);
+}
+
+static void
+evox_document_init (EvoxDocument *self)
+{
+  self->colormap = g_strdup ("viridis");
+  self->range[1] = 1;
+  self->active_axis = 2;
+  self->z_exaggeration = 1;
+  self->stack_opacity = 0.6;
+  self->layer_hidden = g_array_new (FALSE, TRUE, sizeof (gboolean));
+}
+
+EvoxDocument *
+evox_document_new (void)
+{
+  return g_object_new (EVOX_TYPE_DOCUMENT, NULL);
+}
+
+static void
+notify (EvoxDocument *self,
+        guint         prop_id)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+/* The smallest positive value the fine histogram saw; 0 when there is none. */
+static double
+smallest_positive (EvoxFineHistogram *hist)
+{
+  const guint64 *counts = evox_fine_histogram_get_counts (hist);
+  guint n = evox_fine_histogram_get_n_bins (hist);
+  double width = evox_fine_histogram_get_bin_width (hist);
+
+  for (guint i = 0; i < n; i++)
+    {
+      double lo = evox_fine_histogram_get_bin_lo (hist, i);
+      if (counts[i] == 0)
+        continue;
+      if (lo > 0)
+        return lo;
+      if (lo + width > 0 && !evox_fine_histogram_is_exact (hist))
+        return (lo + width) / 2;
+    }
+  return 0;
+}
+
+static EvoxMapping
+default_mapping (EvoxVolume *volume,
+                 guint       channel)
+{
+  const EvoxStats *stats;
+
+  if (evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10)
+    return EVOX_MAPPING_LOG;
+  stats = evox_volume_get_stats (volume, channel);
+  if (stats->n_finite > 0 && stats->min > 0 && stats->max > 1000 * stats->min)
+    return EVOX_MAPPING_LOG;
+  return EVOX_MAPPING_LINEAR;
+}
+
+/* A z stretch that makes a thin stack at least a quarter as deep as it is wide, as a round
+ * number (1, 2 or 5 times a power of ten). */
+static double
+default_z_exaggeration (EvoxVolume *volume)
+{
+  gsize dims[3];
+  double spacing[3], width, depth, need, decade;
+
+  evox_volume_get_dims (volume, dims);
+  evox_volume_get_spacing (volume, spacing);
+  width = MAX (dims[0] * spacing[0], dims[1] * spacing[1]);
+  depth = dims[2] * spacing[2];
+  if (depth <= 0 || depth >= 0.25 * width)
+    return 1;
+  need = 0.25 * width / depth;
+  decade = pow (10, floor (log10 (need)));
+  for (guint i = 0; i < 3; i++)
+    {
+      static const double steps[] = { 1, 2, 5 };
+      if (steps[i] * decade >= need)
+        return steps[i] * decade;
+    }
+  return 10 * decade;
+}
+
+void
+evox_document_set_volume (EvoxDocument *self,
+                          EvoxVolume   *volume,
+                          const char   *title,
+                          const char   *path)
+{
+  gsize dims[3] = { 0, 0, 0 };
+
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+  g_return_if_fail (volume == NULL || EVOX_IS_VOLUME (volume));
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  if (g_set_object (&self->volume, volume))
+    notify (self, PROP_VOLUME);
+  if (g_strcmp0 (self->title, title) != 0)
+    {
+      g_free (self->title);
+      self->title = g_strdup (title);
+      notify (self, PROP_TITLE);
+    }
+  if (g_strcmp0 (self->path, path) != 0)
+    {
+      g_free (self->path);
+      self->path = g_strdup (path);
+      notify (self, PROP_PATH);
+    }
+
+  if (volume != NULL)
+    evox_volume_get_dims (volume, dims);
+
+  if (self->channel != 0)
+    {
+      self->channel = 0;
+      notify (self, PROP_CHANNEL);
+    }
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      guint middle = dims[axis] / 2;
+      if (self->slice[axis] != middle)
+        {
+          self->slice[axis] = middle;
+          notify (self, PROP_SLICE_X + axis);
+        }
+    }
+  g_array_set_size (self->layer_hidden, 0);
+  g_array_set_size (self->layer_hidden, dims[2]);
+
+  if (volume != NULL)
+    {
+      gboolean stack = evox_volume_get_n_scans (volume) >= 2;
+
+      evox_document_set_mapping (self, default_mapping (volume, 0));
+      evox_document_set_view (self, stack ? EVOX_VIEW_STACK : EVOX_VIEW_SLICES);
+      evox_document_set_z_exaggeration (self, default_z_exaggeration (volume));
+      evox_document_set_histogram_per_layer (self, stack);
+      evox_document_reset_range (self);
+    }
+
+  g_object_thaw_notify (G_OBJECT (self));
+  g_signal_emit (self, signals[LAYERS_CHANGED], 0);
+}
+
+EvoxVolume *
+evox_document_get_volume (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+  return self->volume;
+}
+
+const char *
+evox_document_get_title (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+  return self->title;
+}
+
+const char *
+evox_document_get_path (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+  return self->path;
+}
+
+guint
+evox_document_get_channel (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), 0);
+  return self->channel;
+}
+
+void
+evox_document_set_channel (EvoxDocument *self,
+                           guint         channel)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  if (self->volume == NULL || channel >= evox_volume_get_n_channels (self->volume))
+    return;
+  if (self->channel == channel)
+    return;
+  self->channel = channel;
+  notify (self, PROP_CHANNEL);
+  evox_document_reset_range (self);
+}
+
+const char *
+evox_document_get_colormap (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+  return self->colormap;
+}
+
+void
+evox_document_set_colormap (EvoxDocument *self,
+                            const char   *name)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  if (name == NULL || !evox_colormap_exists (name) || g_strcmp0 (self->colormap, name) == 0)
+    return;
+  g_free (self->colormap);
+  self->colormap = g_strdup (name);
+  notify (self, PROP_COLORMAP);
+}
+
+EvoxMapping
+evox_document_get_mapping (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), EVOX_MAPPING_LINEAR);
+  return self->mapping;
+}
+
+EvoxTransfer
+evox_document_get_transfer (EvoxDocument *self)
+{
+  EvoxValueScale scale;
+
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), EVOX_TRANSFER_IDENTITY);
+
+  scale = self->volume != NULL ? evox_volume_get_value_scale (self->volume) : EVOX_SCALE_LINEAR;
+  return evox_transfer_for (scale, self->mapping);
+}
+
+/* For a log10 transfer the range must stay positive; 0 when there is no positive value. */
+static double
+positive_floor (EvoxDocument *self)
+{
+  EvoxFineHistogram *hist = evox_document_get_histogram (self);
+
+  return hist != NULL ? smallest_positive (hist) : 0;
+}
+
+void
+evox_document_set_mapping (EvoxDocument *self,
+                           EvoxMapping   mapping)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  if (self->mapping == mapping)
+    return;
+  self->mapping = mapping;
+  notify (self, PROP_MAPPING);
+  if (evox_document_get_transfer (self) == EVOX_TRANSFER_LOG10 && self->range[0] <= 0)
+    {
+      double floor = positive_floor (self);
+      if (floor > 0)
+        evox_document_set_range (self, floor, MAX (self->range[1], floor));
+    }
+}
+
+void
+evox_document_get_range (EvoxDocument *self,
+                         double       *lo,
+                         double       *hi)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+  if (lo != NULL)
+    *lo = self->range[0];
+  if (hi != NULL)
+    *hi = self->range[1];
+}
+
+void
+evox_document_set_range (EvoxDocument *self,
+                         double        lo,
+                         double        hi)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  if (!isfinite (lo) || !isfinite (hi))
+    return;
+  if (lo > hi)
+    {
+      double swap = lo;
+      lo = hi;
+      hi = swap;
+    }
+  if (evox_document_get_transfer (self) == EVOX_TRANSFER_LOG10 && lo <= 0)
+    {
+      double floor = positive_floor (self);
+      if (floor > 0)
+        {
+          lo = floor;
+          hi = MAX (hi, floor);
+        }
+    }
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->range[0] != lo)
+    {
+      self->range[0] = lo;
+      notify (self, PROP_RANGE_LO);
+    }
+  if (self->range[1] != hi)
+    {
+      self->range[1] = hi;
+      notify (self, PROP_RANGE_HI);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+evox_document_get_data_range (EvoxDocument *self,
+                              double       *lo,
+                              double       *hi)
+{
+  const EvoxStats *stats = NULL;
+  double a = 0, b = 1;
+
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  if (self->volume != NULL)
+    stats = evox_volume_get_stats (self->volume, self->channel);
+  if (stats != NULL && stats->n_finite > 0)
+    {
+      a = stats->min;
+      b = stats->max;
+    }
+  if (lo != NULL)
+    *lo = a;
+  if (hi != NULL)
+    *hi = b;
+}
+
+void
+evox_document_reset_range (EvoxDocument *self)
+{
+  double lo, hi;
+
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  evox_document_get_data_range (self, &lo, &hi);
+  evox_document_set_range (self, lo, hi);
+}
+
+EvoxView
+evox_document_get_view (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), EVOX_VIEW_SLICES);
+  return self->view;
+}
+
+void
+evox_document_set_view (EvoxDocument *self,
+                        EvoxView      view)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+  g_return_if_fail (view <= EVOX_VIEW_STACK);
+
+  if (self->view == view)
+    return;
+  self->view = view;
+  notify (self, PROP_VIEW);
+  if (view >= EVOX_VIEW_SLICE_X && view <= EVOX_VIEW_SLICE_Z)
+    evox_document_set_active_axis (self, view - EVOX_VIEW_SLICE_X);
+}
+
+guint
+evox_document_get_slice (EvoxDocument *self,
+                         guint         axis)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), 0);
+  g_return_val_if_fail (axis < 3, 0);
+  return self->slice[axis];
+}
+
+void
+evox_document_set_slice (EvoxDocument *self,
+                         guint         axis,
+                         guint         index)
+{
+  gsize dims[3] = { 1, 1, 1 };
+
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+  g_return_if_fail (axis < 3);
+
+  if (self->volume != NULL)
+    evox_volume_get_dims (self->volume, dims);
+  index = MIN (index, dims[axis] - 1);
+  if (self->slice[axis] == index)
+    return;
+  self->slice[axis] = index;
+  notify (self, PROP_SLICE_X + axis);
+}
+
+guint
+evox_document_get_active_axis (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), 2);
+  return self->active_axis;
+}
+
+void
+evox_document_set_active_axis (EvoxDocument *self,
+                               guint         axis)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+  g_return_if_fail (axis < 3);
+
+  if (self->active_axis == axis)
+    return;
+  self->active_axis = axis;
+  notify (self, PROP_ACTIVE_AXIS);
+}
+
+double
+evox_document_get_z_exaggeration (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), 1);
+  return self->z_exaggeration;
+}
+
+void
+evox_document_set_z_exaggeration (EvoxDocument *self,
+                                  double        factor)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  factor = CLAMP (factor, 0.01, 1000);
+  if (self->z_exaggeration == factor)
+    return;
+  self->z_exaggeration = factor;
+  notify (self, PROP_Z_EXAGGERATION);
+}
+
+double
+evox_document_get_stack_opacity (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), 1);
+  return self->stack_opacity;
+}
+
+void
+evox_document_set_stack_opacity (EvoxDocument *self,
+                                 double        opacity)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  opacity = CLAMP (opacity, 0.01, 1);
+  if (self->stack_opacity == opacity)
+    return;
+  self->stack_opacity = opacity;
+  notify (self, PROP_STACK_OPACITY);
+}
+
+gboolean
+evox_document_get_layer_visible (EvoxDocument *self,
+                                 guint         layer)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+
+  if (layer >= self->layer_hidden->len)
+    return FALSE;
+  return !g_array_index (self->layer_hidden, gboolean, layer);
+}
+
+void
+evox_document_set_layer_visible (EvoxDocument *self,
+                                 guint         layer,
+                                 gboolean      visible)
+{
+  gboolean *hidden;
+
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  if (layer >= self->layer_hidden->len)
+    return;
+  hidden = &g_array_index (self->layer_hidden, gboolean, layer);
+  if (*hidden == !visible)
+    return;
+  *hidden = !visible;
+  g_signal_emit (self, signals[LAYERS_CHANGED], 0);
+}
+
+EvoxHistogramSource
+evox_document_get_histogram_source (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), EVOX_HISTOGRAM_WHOLE);
+  return self->histogram_source;
+}
+
+void
+evox_document_set_histogram_source (EvoxDocument        *self,
+                                    EvoxHistogramSource  source)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  if (self->histogram_source == source)
+    return;
+  self->histogram_source = source;
+  notify (self, PROP_HISTOGRAM_SOURCE);
+}
+
+gboolean
+evox_document_get_histogram_log_counts (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+  return self->histogram_log_counts;
+}
+
+void
+evox_document_set_histogram_log_counts (EvoxDocument *self,
+                                        gboolean      log_counts)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  log_counts = !!log_counts;
+  if (self->histogram_log_counts == log_counts)
+    return;
+  self->histogram_log_counts = log_counts;
+  notify (self, PROP_HISTOGRAM_LOG_COUNTS);
+}
+
+gboolean
+evox_document_get_histogram_per_layer (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+  return self->histogram_per_layer;
+}
+
+void
+evox_document_set_histogram_per_layer (EvoxDocument *self,
+                                       gboolean      per_layer)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  per_layer = !!per_layer;
+  if (self->histogram_per_layer == per_layer)
+    return;
+  self->histogram_per_layer = per_layer;
+  notify (self, PROP_HISTOGRAM_PER_LAYER);
+}
+
+EvoxFineHistogram *
+evox_document_get_histogram (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+
+  if (self->volume == NULL)
+    return NULL;
+  return evox_volume_get_fine_histogram (self->volume, self->channel);
+}
+
+static inline double
+axis_coordinate (double   value,
+                 gboolean log_axis)
+{
+  if (!log_axis)
+    return value;
+  return value > 0 ? log10 (value) : NAN;
+}
+
+gboolean
+evox_document_slice_histogram (EvoxDocument *self,
+                               guint         axis,
+                               guint         index,
+                               guint         n_bins,
+                               double        lo,
+                               double        hi,
+                               gboolean      log_axis,
+                               double       *counts)
+{
+  gsize dims[3], n[2];
+  const guint a[2] = { axis == 0 ? 1 : 0, axis == 2 ? 1 : 2 };
+  double u0, u1, scale;
+
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (axis < 3 && n_bins > 0 && counts != NULL, FALSE);
+
+  if (self->volume == NULL)
+    return FALSE;
+  evox_volume_get_dims (self->volume, dims);
+  if (index >= dims[axis])
+    return FALSE;
+
+  if (axis == 2 && evox_fine_histogram_display (evox_document_get_histogram (self), index,
+                                                n_bins, lo, hi, log_axis, counts))
+    return TRUE;
+
+  u0 = axis_coordinate (lo, log_axis);
+  u1 = axis_coordinate (hi, log_axis);
+  if (!isfinite (u0) || !isfinite (u1) || !(u1 > u0))
+    return FALSE;
+  memset (counts, 0, n_bins * sizeof (double));
+  scale = n_bins / (u1 - u0);
+  n[0] = dims[a[0]];
+  n[1] = dims[a[1]];
+  for (gsize j = 0; j < n[1]; j++)
+    for (gsize i = 0; i < n[0]; i++)
+      {
+        gsize at[3];
+        double u;
+        gssize bin;
+
+        at[axis] = index;
+        at[a[0]] = i;
+        at[a[1]] = j;
+        u = axis_coordinate (evox_volume_get_value (self->volume, self->channel,
+                                                    at[0], at[1], at[2]), log_axis);
+        if (!(u >= u0 && u <= u1))
+          continue;
+        bin = (gssize) ((u - u0) * scale);
+        counts[MIN (bin, (gssize) n_bins - 1)] += 1;
+      }
+  return TRUE;
+}
+
+char *
+evox_document_format_value (EvoxDocument *self,
+                            double        value)
+{
+  const char *quantity, *unit;
+
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+
+  if (!isfinite (value))
+    return g_strdup ("no value");
+  if (self->volume == NULL)
+    return g_strdup_printf ("%.4g", value);
+
+  quantity = evox_volume_get_quantity (self->volume);
+  unit = evox_volume_get_unit (self->volume);
+  if (quantity == NULL || *quantity == '\0')
+    quantity = "value";
+  if (evox_volume_get_value_scale (self->volume) == EVOX_SCALE_LOG10)
+    return g_strdup_printf ("log10 %s = %.2f (%s = %.3g%s%s)", quantity, value, quantity,
+                            pow (10, value), unit != NULL && *unit ? " " : "",
+                            unit != NULL ? unit : "");
+  if (evox_volume_source_is_integer (self->volume))
+    return g_strdup_printf ("%s = %.0f%s%s", quantity, value, unit != NULL && *unit ? " " : "",
+                            unit != NULL ? unit : "");
+  return g_strdup_printf ("%s = %.4g%s%s", quantity, value, unit != NULL && *unit ? " " : "",
+                          unit != NULL ? unit : "");
+}

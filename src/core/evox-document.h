@@ -1,0 +1,122 @@
+/* evox-document.h: one window's state: the volume and how it is shown; every view reads it. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <glib-object.h>
+#include "evox-display.h"
+#include "evox-histogram.h"
+#include "evox-volume.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  EVOX_HISTOGRAM_WHOLE,  /* every voxel of the volume */
+  EVOX_HISTOGRAM_SLICE,  /* the slice at the active axis's position */
+} EvoxHistogramSource;
+
+GType evox_histogram_source_get_type (void) G_GNUC_CONST;
+#define EVOX_TYPE_HISTOGRAM_SOURCE (evox_histogram_source_get_type ())
+
+#define EVOX_TYPE_DOCUMENT (evox_document_get_type ())
+G_DECLARE_FINAL_TYPE (EvoxDocument, evox_document, EVOX, DOCUMENT, GObject)
+
+/* Properties (all notify only on real change):
+ *   volume (EvoxVolume, read-only: use set_volume), title, path (string, read-only),
+ *   channel (uint), colormap (string), mapping (EvoxMapping),
+ *   range-lo, range-hi (double, stored values: log10 numbers for log10 data),
+ *   view (EvoxView), slice-x, slice-y, slice-z (uint voxel indices), active-axis (uint 0..2),
+ *   z-exaggeration (double >= 0.01), stack-opacity (double in (0, 1]),
+ *   histogram-source (EvoxHistogramSource), histogram-log-counts, histogram-per-layer (boolean).
+ * Signal "layers-changed": a layer's visibility changed. */
+EvoxDocument      *evox_document_new                (void);
+
+/* Replaces the volume (NULL clears). Resets channel, slices (to the middle), layer visibility,
+ * the display range (to the data range), the mapping (log for log10 data and for linear data
+ * spanning more than three decades with positive values, else linear), the view (stack for SSRM
+ * stacks with several scans, else slices) and the z-exaggeration (so the depth is at least a
+ * quarter of the widest side). title: what the window calls it; path may be NULL. */
+void               evox_document_set_volume         (EvoxDocument  *self,
+                                                     EvoxVolume    *volume,
+                                                     const char    *title,
+                                                     const char    *path);
+EvoxVolume        *evox_document_get_volume         (EvoxDocument  *self);
+const char        *evox_document_get_title          (EvoxDocument  *self);
+const char        *evox_document_get_path           (EvoxDocument  *self);
+guint              evox_document_get_channel        (EvoxDocument  *self);
+void               evox_document_set_channel        (EvoxDocument  *self,
+                                                     guint          channel);
+const char        *evox_document_get_colormap       (EvoxDocument  *self);
+void               evox_document_set_colormap       (EvoxDocument  *self,
+                                                     const char    *name);
+EvoxMapping        evox_document_get_mapping        (EvoxDocument  *self);
+void               evox_document_set_mapping        (EvoxDocument  *self,
+                                                     EvoxMapping    mapping);
+EvoxTransfer       evox_document_get_transfer       (EvoxDocument  *self);
+void               evox_document_get_range          (EvoxDocument  *self,
+                                                     double        *lo,
+                                                     double        *hi);
+/* lo > hi are swapped; both are kept within the data range's span for log mappings (> 0). */
+void               evox_document_set_range          (EvoxDocument  *self,
+                                                     double         lo,
+                                                     double         hi);
+/* Finite min and max of the current channel (0, 1 without a volume). */
+void               evox_document_get_data_range     (EvoxDocument  *self,
+                                                     double        *lo,
+                                                     double        *hi);
+/* The display range back to the data range (for log mapping of linear data: the smallest
+ * positive value to the max). */
+void               evox_document_reset_range        (EvoxDocument  *self);
+EvoxView           evox_document_get_view           (EvoxDocument  *self);
+void               evox_document_set_view           (EvoxDocument  *self,
+                                                     EvoxView       view);
+guint              evox_document_get_slice          (EvoxDocument  *self,
+                                                     guint          axis);
+/* Clamped to the volume's dims. */
+void               evox_document_set_slice          (EvoxDocument  *self,
+                                                     guint          axis,
+                                                     guint          index);
+guint              evox_document_get_active_axis    (EvoxDocument  *self);
+void               evox_document_set_active_axis    (EvoxDocument  *self,
+                                                     guint          axis);
+double             evox_document_get_z_exaggeration (EvoxDocument  *self);
+void               evox_document_set_z_exaggeration (EvoxDocument  *self,
+                                                     double         factor);
+double             evox_document_get_stack_opacity  (EvoxDocument  *self);
+void               evox_document_set_stack_opacity  (EvoxDocument  *self,
+                                                     double         opacity);
+gboolean           evox_document_get_layer_visible  (EvoxDocument  *self,
+                                                     guint          layer);
+void               evox_document_set_layer_visible  (EvoxDocument  *self,
+                                                     guint          layer,
+                                                     gboolean       visible);
+EvoxHistogramSource evox_document_get_histogram_source (EvoxDocument *self);
+void               evox_document_set_histogram_source (EvoxDocument *self,
+                                                       EvoxHistogramSource source);
+gboolean           evox_document_get_histogram_log_counts (EvoxDocument *self);
+void               evox_document_set_histogram_log_counts (EvoxDocument *self,
+                                                           gboolean      log_counts);
+gboolean           evox_document_get_histogram_per_layer (EvoxDocument *self);
+void               evox_document_set_histogram_per_layer (EvoxDocument *self,
+                                                          gboolean      per_layer);
+/* The fine histogram of the current channel (built on first use, then cached by the volume);
+ * NULL without a volume. */
+EvoxFineHistogram *evox_document_get_histogram      (EvoxDocument  *self);
+/* Display counts of the current slice along axis (n_bins bins over [lo, hi] of the stored
+ * values; log_axis: bins spaced evenly in log10). z slices come from the fine histogram's
+ * per-layer counts when it has them; otherwise the slice's voxels are counted (a slice, never
+ * the volume). */
+gboolean           evox_document_slice_histogram    (EvoxDocument  *self,
+                                                     guint          axis,
+                                                     guint          index,
+                                                     guint          n_bins,
+                                                     double         lo,
+                                                     double         hi,
+                                                     gboolean       log_axis,
+                                                     double        *counts);
+/* Hover text for voxel (i, j, k): value in its unit, for log10 data both forms, e.g.
+ * "log10 R = -4.53 (R = 2.95e-05 ohm)"; "no value" for NaN. */
+char              *evox_document_format_value       (EvoxDocument  *self,
+                                                     double         value);
+
+G_END_DECLS
