@@ -4,27 +4,28 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <locale.h>
-#include <stdio.h>
 
+#include "evox-application.h"
 #include "evox-cli.h"
 
 int
 main (int    argc,
       char **argv)
 {
+  g_autoptr (EvoxApplication) app = NULL;
+
+  evox_application_mark_start (g_get_monotonic_time ());
   setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 
   if (argc > 1 && evox_cli_is_subcommand (argv[1]))
     return evox_cli_run (argc, argv);
 
-  /* The viewer (issue 3) is not built yet: show what it would open. */
-  if (argc == 1)
-    {
-      char *info_argv[] = { "evox", "info", "--demo", NULL };
-      fprintf (stderr, "evox: the viewer is not built yet; here is the demo volume it will open\n");
-      return evox_cli_run (3, info_argv);
-    }
-  fprintf (stderr, "evox: the viewer is not built yet; try 'evox info %s'\n", argv[1]);
-  return EVOX_EXIT_USAGE;
+  g_set_application_name ("Evox");
+  app = evox_application_new ();
+  return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -1,0 +1,604 @@
+/* evox-canvas.c: glue between GTK (GL context, mouse, keys) and the GTK-free EvoxRenderer. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <epoxy/gl.h>
+#include <glib/gi18n.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "evox-canvas.h"
+#include "evox-application.h"
+
+struct _EvoxCanvas
+{
+  GtkGLArea     parent_instance;
+
+  EvoxRenderer *renderer;
+  EvoxDocument *document;
+  char         *hover_text;
+  guint         frames;
+
+  /* Drag state: what the gesture does, and the offset already applied. */
+  gboolean      drag_pans;
+  double        drag_last[2];
+  double        pointer[2];
+  gboolean      report_first_frame;
+};
+
+G_DEFINE_FINAL_TYPE (EvoxCanvas, evox_canvas, GTK_TYPE_GL_AREA)
+
+enum
+{
+  PROP_0,
+  PROP_DOCUMENT,
+  PROP_HOVER_TEXT,
+  PROP_FRAMES,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+sync_volume (EvoxCanvas *self)
+{
+  EvoxDocument *doc = self->document;
+
+  evox_renderer_set_volume (self->renderer, doc ? evox_document_get_volume (doc) : NULL,
+                            doc ? evox_document_get_channel (doc) : 0);
+}
+
+static void
+sync_display (EvoxCanvas *self)
+{
+  EvoxDocument *doc = self->document;
+  EvoxVolume *volume;
+  double lo, hi;
+  guint slice[3];
+
+  if (doc == NULL)
+    return;
+  volume = evox_document_get_volume (doc);
+  /* Notifications of one change arrive in no fixed order: the volume goes first. */
+  if (evox_renderer_get_volume (self->renderer) != volume)
+    sync_volume (self);
+  evox_renderer_set_colormap (self->renderer, evox_document_get_colormap (doc));
+  evox_renderer_set_mapping (self->renderer, evox_document_get_mapping (doc));
+  evox_document_get_range (doc, &lo, &hi);
+  evox_renderer_set_range (self->renderer, lo, hi);
+  for (guint axis = 0; axis < 3; axis++)
+    slice[axis] = evox_document_get_slice (doc, axis);
+  evox_renderer_set_slices (self->renderer, slice);
+  evox_renderer_set_z_exaggeration (self->renderer, evox_document_get_z_exaggeration (doc));
+  evox_renderer_set_stack_opacity (self->renderer, evox_document_get_stack_opacity (doc));
+  if (volume != NULL)
+    {
+      gsize dims[3];
+      evox_volume_get_dims (volume, dims);
+      for (guint k = 0; k < dims[2]; k++)
+        evox_renderer_set_layer_visible (self->renderer, k,
+                                         evox_document_get_layer_visible (doc, k));
+    }
+}
+
+static void
+sync_view (EvoxCanvas *self)
+{
+  EvoxView view = evox_document_get_view (self->document);
+  EvoxCamera *camera = evox_renderer_get_camera (self->renderer);
+
+  evox_renderer_set_view (self->renderer, view);
+  if (view >= EVOX_VIEW_SLICE_X && view <= EVOX_VIEW_SLICE_Z)
+    evox_camera_look_along (camera, view - EVOX_VIEW_SLICE_X);
+  else
+    {
+      evox_camera_set_orthographic (camera, FALSE);
+      evox_camera_reset (camera);
+    }
+}
+
+static void
+on_document_notify (EvoxDocument *doc,
+                    GParamSpec   *pspec,
+                    EvoxCanvas   *self)
+{
+  const char *name = g_param_spec_get_name (pspec);
+
+  if (g_str_equal (name, "volume") || g_str_equal (name, "channel"))
+    {
+      sync_volume (self);
+      sync_display (self);
+      sync_view (self);
+    }
+  else if (g_str_equal (name, "view"))
+    sync_view (self);
+  else
+    sync_display (self);
+}
+
+static void
+on_layers_changed (EvoxDocument *doc,
+                   EvoxCanvas   *self)
+{
+  sync_display (self);
+}
+
+static void
+queue_render (EvoxCanvas *self)
+{
+  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+}
+
+void
+evox_canvas_set_document (EvoxCanvas   *self,
+                          EvoxDocument *document)
+{
+  g_return_if_fail (EVOX_IS_CANVAS (self));
+  g_return_if_fail (document == NULL || EVOX_IS_DOCUMENT (document));
+
+  if (self->document == document)
+    return;
+  if (self->document != NULL)
+    g_signal_handlers_disconnect_by_data (self->document, self);
+  g_set_object (&self->document, document);
+  if (document != NULL)
+    {
+      g_signal_connect_object (document, "notify", G_CALLBACK (on_document_notify), self, 0);
+      g_signal_connect_object (document, "layers-changed", G_CALLBACK (on_layers_changed),
+                               self, 0);
+      sync_volume (self);
+      sync_display (self);
+      sync_view (self);
+    }
+  else
+    sync_volume (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOCUMENT]);
+}
+
+EvoxDocument *
+evox_canvas_get_document (EvoxCanvas *self)
+{
+  g_return_val_if_fail (EVOX_IS_CANVAS (self), NULL);
+  return self->document;
+}
+
+EvoxRenderer *
+evox_canvas_get_renderer (EvoxCanvas *self)
+{
+  g_return_val_if_fail (EVOX_IS_CANVAS (self), NULL);
+  return self->renderer;
+}
+
+const char *
+evox_canvas_get_hover_text (EvoxCanvas *self)
+{
+  g_return_val_if_fail (EVOX_IS_CANVAS (self), NULL);
+  return self->hover_text;
+}
+
+guint
+evox_canvas_get_frames (EvoxCanvas *self)
+{
+  g_return_val_if_fail (EVOX_IS_CANVAS (self), 0);
+  return self->frames;
+}
+
+static void
+set_hover_text (EvoxCanvas *self,
+                char       *text)
+{
+  if (g_strcmp0 (self->hover_text, text) == 0)
+    {
+      g_free (text);
+      return;
+    }
+  g_free (self->hover_text);
+  self->hover_text = text;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HOVER_TEXT]);
+}
+
+/* "x 1.25 µm …" style readout of the point and the voxel under it. */
+static char *
+describe_point (EvoxCanvas   *self,
+                const double  position[3])
+{
+  EvoxVolume *volume = evox_document_get_volume (self->document);
+  double origin[3], spacing[3], value;
+  gsize dims[3], index[3];
+  g_autofree char *value_text = NULL;
+  const EvoxLayer *layer;
+  GString *text;
+
+  evox_volume_get_dims (volume, dims);
+  evox_volume_get_origin (volume, origin);
+  evox_volume_get_spacing (volume, spacing);
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      double i = round ((position[axis] - origin[axis]) / spacing[axis]);
+      index[axis] = (gsize) CLAMP (i, 0, (double) dims[axis] - 1);
+    }
+  value = evox_volume_get_value (volume, evox_document_get_channel (self->document),
+                                 index[0], index[1], index[2]);
+  value_text = evox_document_format_value (self->document, value);
+
+  text = g_string_new (NULL);
+  g_string_append_printf (text, _("x %.1f, y %.1f, z %.1f nm · voxel (%zu, %zu, %zu) · %s"),
+                          position[0], position[1], position[2],
+                          index[0], index[1], index[2], value_text);
+  layer = evox_volume_get_layer (volume, index[2]);
+  if (layer != NULL && evox_volume_get_n_scans (volume) > 0)
+    {
+      if (layer->measured)
+        g_string_append_printf (text, _(" · measured layer (scan %d)"), layer->scan);
+      else
+        g_string_append_printf (text, _(" · interpolated layer (scans %d–%d)"),
+                                layer->scan_below, layer->scan);
+    }
+  return g_string_free (text, FALSE);
+}
+
+void
+evox_canvas_hover_at (EvoxCanvas *self,
+                      double      x,
+                      double      y)
+{
+  double position[3];
+
+  g_return_if_fail (EVOX_IS_CANVAS (self));
+
+  self->pointer[0] = x;
+  self->pointer[1] = y;
+  if (self->document == NULL || evox_document_get_volume (self->document) == NULL ||
+      !evox_renderer_pick (self->renderer, x, y, gtk_widget_get_width (GTK_WIDGET (self)),
+                           gtk_widget_get_height (GTK_WIDGET (self)), position))
+    {
+      set_hover_text (self, NULL);
+      return;
+    }
+  set_hover_text (self, describe_point (self, position));
+}
+
+gboolean
+evox_canvas_recenter_at (EvoxCanvas *self,
+                         double      x,
+                         double      y)
+{
+  double position[3];
+
+  g_return_val_if_fail (EVOX_IS_CANVAS (self), FALSE);
+
+  if (!evox_renderer_pick (self->renderer, x, y, gtk_widget_get_width (GTK_WIDGET (self)),
+                           gtk_widget_get_height (GTK_WIDGET (self)), position))
+    return FALSE;
+  /* The camera works in display space, where z is stretched. */
+  position[2] *= evox_renderer_get_z_exaggeration (self->renderer);
+  evox_camera_set_center (evox_renderer_get_camera (self->renderer), position);
+  return TRUE;
+}
+
+void
+evox_canvas_look_along (EvoxCanvas *self,
+                        int         axis)
+{
+  EvoxCamera *camera;
+
+  g_return_if_fail (EVOX_IS_CANVAS (self));
+
+  camera = evox_renderer_get_camera (self->renderer);
+  if (axis < 0)
+    {
+      /* Back to the view's own framing: the oblique 3D view, or the slice head-on. */
+      if (self->document != NULL)
+        sync_view (self);
+      else
+        evox_camera_reset (camera);
+      return;
+    }
+  evox_camera_look_along (camera, axis);
+}
+
+static gboolean
+is_slice_view (EvoxCanvas *self)
+{
+  EvoxView view = evox_renderer_get_view (self->renderer);
+
+  return view >= EVOX_VIEW_SLICE_X && view <= EVOX_VIEW_SLICE_Z;
+}
+
+static void
+drag_begin (GtkGestureDrag *gesture,
+            double          x,
+            double          y,
+            EvoxCanvas     *self)
+{
+  GtkGestureSingle *single = GTK_GESTURE_SINGLE (gesture);
+  GdkModifierType state = gtk_event_controller_get_current_event_state (
+    GTK_EVENT_CONTROLLER (gesture));
+  guint button = gtk_gesture_single_get_current_button (single);
+
+  self->drag_pans = button == GDK_BUTTON_MIDDLE || (state & GDK_SHIFT_MASK) != 0 ||
+                    is_slice_view (self);
+  self->drag_last[0] = 0;
+  self->drag_last[1] = 0;
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+}
+
+static void
+drag_update (GtkGestureDrag *gesture,
+             double          offset_x,
+             double          offset_y,
+             EvoxCanvas     *self)
+{
+  EvoxCamera *camera = evox_renderer_get_camera (self->renderer);
+  double dx = offset_x - self->drag_last[0];
+  double dy = offset_y - self->drag_last[1];
+
+  self->drag_last[0] = offset_x;
+  self->drag_last[1] = offset_y;
+  if (self->drag_pans)
+    evox_camera_pan (camera, dx, dy, gtk_widget_get_width (GTK_WIDGET (self)),
+                     gtk_widget_get_height (GTK_WIDGET (self)));
+  else
+    evox_camera_orbit (camera, dx, dy);
+}
+
+static gboolean
+scroll (GtkEventControllerScroll *controller,
+        double                    dx,
+        double                    dy,
+        EvoxCanvas               *self)
+{
+  evox_camera_zoom_at (evox_renderer_get_camera (self->renderer), pow (1.15, -dy),
+                       self->pointer[0], self->pointer[1],
+                       gtk_widget_get_width (GTK_WIDGET (self)),
+                       gtk_widget_get_height (GTK_WIDGET (self)));
+  return TRUE;
+}
+
+static void
+motion (GtkEventControllerMotion *controller,
+        double                    x,
+        double                    y,
+        EvoxCanvas               *self)
+{
+  evox_canvas_hover_at (self, x, y);
+}
+
+static void
+leave (GtkEventControllerMotion *controller,
+       EvoxCanvas               *self)
+{
+  set_hover_text (self, NULL);
+}
+
+static void
+pressed (GtkGestureClick *gesture,
+         int              n_press,
+         double           x,
+         double           y,
+         EvoxCanvas      *self)
+{
+  if (n_press == 2)
+    evox_canvas_recenter_at (self, x, y);
+}
+
+static void
+evox_canvas_realize (GtkWidget *widget)
+{
+  EvoxCanvas *self = EVOX_CANVAS (widget);
+  g_autoptr (GError) error = NULL;
+
+  GTK_WIDGET_CLASS (evox_canvas_parent_class)->realize (widget);
+
+  gtk_gl_area_make_current (GTK_GL_AREA (self));
+  if (gtk_gl_area_get_error (GTK_GL_AREA (self)) != NULL)
+    return;
+  if (!evox_renderer_realize (self->renderer, &error))
+    gtk_gl_area_set_error (GTK_GL_AREA (self), error);
+}
+
+static void
+evox_canvas_unrealize (GtkWidget *widget)
+{
+  EvoxCanvas *self = EVOX_CANVAS (widget);
+
+  gtk_gl_area_make_current (GTK_GL_AREA (self));
+  if (gtk_gl_area_get_error (GTK_GL_AREA (self)) == NULL)
+    evox_renderer_unrealize (self->renderer);
+
+  GTK_WIDGET_CLASS (evox_canvas_parent_class)->unrealize (widget);
+}
+
+static gboolean
+evox_canvas_render (GtkGLArea    *area,
+                    GdkGLContext *context)
+{
+  EvoxCanvas *self = EVOX_CANVAS (area);
+  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+
+  if (!evox_renderer_is_realized (self->renderer))
+    return FALSE;
+  evox_renderer_draw (self->renderer, gtk_widget_get_width (GTK_WIDGET (self)) * scale,
+                      gtk_widget_get_height (GTK_WIDGET (self)) * scale);
+  self->frames++;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRAMES]);
+
+  if (self->report_first_frame && evox_renderer_get_volume (self->renderer) != NULL)
+    {
+      /* The benchmark wants the first frame on screen, not merely queued. */
+      self->report_first_frame = FALSE;
+      glFinish ();
+      printf ("first-frame-ms %.1f\n",
+              (g_get_monotonic_time () - evox_application_get_start ()) / 1000.0);
+      fflush (stdout);
+      g_application_quit (g_application_get_default ());
+    }
+  return TRUE;
+}
+
+guint8 *
+evox_canvas_render_image (EvoxCanvas *self,
+                          int         width,
+                          int         height,
+                          gboolean    transparent,
+                          GError    **error)
+{
+  guint8 *pixels;
+
+  g_return_val_if_fail (EVOX_IS_CANVAS (self), NULL);
+
+  if (!gtk_widget_get_realized (GTK_WIDGET (self)) ||
+      !evox_renderer_is_realized (self->renderer))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED,
+                   _("The canvas cannot draw: OpenGL is not available"));
+      return NULL;
+    }
+  gtk_gl_area_make_current (GTK_GL_AREA (self));
+  pixels = evox_renderer_render_image (self->renderer, width, height,
+                                       MAX (gtk_widget_get_width (GTK_WIDGET (self)), 1),
+                                       MAX (gtk_widget_get_height (GTK_WIDGET (self)), 1),
+                                       transparent, error);
+  return pixels;
+}
+
+static void
+evox_canvas_dispose (GObject *object)
+{
+  EvoxCanvas *self = EVOX_CANVAS (object);
+
+  if (self->document != NULL)
+    g_signal_handlers_disconnect_by_data (self->document, self);
+  g_clear_object (&self->document);
+
+  G_OBJECT_CLASS (evox_canvas_parent_class)->dispose (object);
+}
+
+static void
+evox_canvas_finalize (GObject *object)
+{
+  EvoxCanvas *self = EVOX_CANVAS (object);
+
+  g_clear_object (&self->renderer);
+  g_clear_pointer (&self->hover_text, g_free);
+
+  G_OBJECT_CLASS (evox_canvas_parent_class)->finalize (object);
+}
+
+static void
+evox_canvas_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  EvoxCanvas *self = EVOX_CANVAS (object);
+
+  switch (prop_id)
+    {
+    case PROP_DOCUMENT:
+      g_value_set_object (value, self->document);
+      break;
+    case PROP_HOVER_TEXT:
+      g_value_set_string (value, self->hover_text);
+      break;
+    case PROP_FRAMES:
+      g_value_set_uint (value, self->frames);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+evox_canvas_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  EvoxCanvas *self = EVOX_CANVAS (object);
+
+  switch (prop_id)
+    {
+    case PROP_DOCUMENT:
+      evox_canvas_set_document (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+evox_canvas_class_init (EvoxCanvasClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkGLAreaClass *area_class = GTK_GL_AREA_CLASS (klass);
+
+  object_class->dispose = evox_canvas_dispose;
+  object_class->finalize = evox_canvas_finalize;
+  object_class->get_property = evox_canvas_get_property;
+  object_class->set_property = evox_canvas_set_property;
+  widget_class->realize = evox_canvas_realize;
+  widget_class->unrealize = evox_canvas_unrealize;
+  area_class->render = evox_canvas_render;
+
+  properties[PROP_DOCUMENT] = g_param_spec_object ("document", NULL, NULL, EVOX_TYPE_DOCUMENT,
+                                                   G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                                                   G_PARAM_STATIC_STRINGS);
+  properties[PROP_HOVER_TEXT] = g_param_spec_string ("hover-text", NULL, NULL, NULL,
+                                                     G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FRAMES] = g_param_spec_uint ("frames", NULL, NULL, 0, G_MAXUINT, 0,
+                                               G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_css_name (widget_class, "evox-canvas");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+evox_canvas_init (EvoxCanvas *self)
+{
+  GtkGesture *drag = gtk_gesture_drag_new ();
+  GtkGesture *click = gtk_gesture_click_new ();
+  GtkEventController *scroller;
+  GtkEventController *pointer = gtk_event_controller_motion_new ();
+
+  self->renderer = evox_renderer_new ();
+  self->report_first_frame = g_strcmp0 (g_getenv ("EVOX_BENCH_FIRST_FRAME"), "1") == 0;
+
+  gtk_gl_area_set_required_version (GTK_GL_AREA (self), 3, 3);
+  gtk_gl_area_set_has_depth_buffer (GTK_GL_AREA (self), TRUE);
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
+
+  g_signal_connect_object (self->renderer, "changed", G_CALLBACK (queue_render), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (evox_renderer_get_camera (self->renderer), "changed",
+                           G_CALLBACK (queue_render), self, G_CONNECT_SWAPPED);
+
+  /* Left drag orbits; middle drag and Shift+left drag pan. */
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), 0);
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (drag_begin), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (drag_update), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+
+  g_signal_connect (click, "pressed", G_CALLBACK (pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+  scroller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+  g_signal_connect (scroller, "scroll", G_CALLBACK (scroll), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), scroller);
+
+  g_signal_connect (pointer, "motion", G_CALLBACK (motion), self);
+  g_signal_connect (pointer, "leave", G_CALLBACK (leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), pointer);
+}
+
+GtkWidget *
+evox_canvas_new (void)
+{
+  return g_object_new (EVOX_TYPE_CANVAS, NULL);
+}

@@ -1,0 +1,616 @@
+/* evox-display-panel.c: colour map with previews, mapping, range sliders on decades, view,
+ * slice sliders in nm, and the SSRM layer list with measured/interpolated marks. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "evox-display-panel.h"
+
+struct _EvoxDisplayPanel
+{
+  GtkWidget      parent_instance;
+
+  EvoxDocument  *document;
+  GBinding      *bindings[5];
+  gboolean       updating;
+  /* Slider space: log10 of the quantity when the data or the mapping is logarithmic. */
+  gboolean       log_space;
+  gboolean       stored_log10;
+
+  GtkDropDown   *colormap_dropdown;
+  GtkDropDown   *mapping_dropdown;
+  GtkScale      *lo_scale;
+  GtkScale      *hi_scale;
+  GtkAdjustment *lo_adjustment;
+  GtkAdjustment *hi_adjustment;
+  GtkDropDown   *view_dropdown;
+  GtkSpinButton *z_spin;
+  GtkScale      *opacity_scale;
+  GtkGrid       *slice_grid;
+  GtkWidget     *layers_box;
+  GtkListBox    *layer_list;
+  GtkAdjustment *slice_adjustment[3];
+  GtkLabel      *slice_label[3];
+};
+
+G_DEFINE_FINAL_TYPE (EvoxDisplayPanel, evox_display_panel, GTK_TYPE_WIDGET)
+
+GdkTexture *
+evox_colormap_texture (const char *name)
+{
+  static GHashTable *cache;
+  GdkTexture *texture;
+
+  if (cache == NULL)
+    cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  texture = g_hash_table_lookup (cache, name);
+  if (texture == NULL)
+    {
+      const guint8 (*table)[3] = evox_colormap_get_table (name);
+      g_autoptr (GBytes) bytes = NULL;
+
+      g_return_val_if_fail (table != NULL, NULL);
+      bytes = g_bytes_new (table, 256 * 3);
+      texture = gdk_memory_texture_new (256, 1, GDK_MEMORY_R8G8B8, bytes, 256 * 3);
+      g_hash_table_insert (cache, g_strdup (name), texture);
+    }
+  return texture;
+}
+
+/* Stored value <-> slider position. */
+static double
+to_slider (EvoxDisplayPanel *self,
+           double            stored)
+{
+  if (self->log_space && !self->stored_log10)
+    return stored > 0 ? log10 (stored) : -300;
+  return stored;
+}
+
+static double
+from_slider (EvoxDisplayPanel *self,
+             double            position)
+{
+  if (self->log_space && !self->stored_log10)
+    return pow (10, position);
+  return position;
+}
+
+static char *
+format_range_value (GtkScale *scale,
+                    double    position,
+                    gpointer  user_data)
+{
+  EvoxDisplayPanel *self = user_data;
+
+  if (self->stored_log10)
+    return g_strdup_printf ("%.2f", position);
+  if (self->log_space)
+    return g_strdup_printf ("%.3g", pow (10, position));
+  return g_strdup_printf ("%.4g", position);
+}
+
+static const char *superscripts[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
+
+static char *
+decade_label (int exponent)
+{
+  GString *text = g_string_new ("10");
+  g_autofree char *digits = g_strdup_printf ("%d", ABS (exponent));
+
+  if (exponent < 0)
+    g_string_append (text, "⁻");
+  for (const char *d = digits; *d; d++)
+    g_string_append (text, superscripts[*d - '0']);
+  return g_string_free (text, FALSE);
+}
+
+static void
+add_marks (EvoxDisplayPanel *self,
+           GtkScale         *scale,
+           double            lower,
+           double            upper)
+{
+  gtk_scale_clear_marks (scale);
+  if (!(upper > lower))
+    return;
+  if (self->log_space)
+    {
+      int first = (int) ceil (lower), last = (int) floor (upper);
+      int step = MAX (1, (last - first + 1) / 8);
+
+      for (int e = first; e <= last; e += step)
+        {
+          g_autofree char *label = decade_label (e);
+          gtk_scale_add_mark (scale, e, GTK_POS_BOTTOM, scale == self->hi_scale ? label : NULL);
+        }
+    }
+}
+
+static void
+sync_range (EvoxDisplayPanel *self)
+{
+  double lo, hi;
+
+  evox_document_get_range (self->document, &lo, &hi);
+  self->updating = TRUE;
+  gtk_adjustment_set_value (self->lo_adjustment, to_slider (self, lo));
+  gtk_adjustment_set_value (self->hi_adjustment, to_slider (self, hi));
+  self->updating = FALSE;
+}
+
+static void
+rebuild_range (EvoxDisplayPanel *self)
+{
+  EvoxVolume *volume = evox_document_get_volume (self->document);
+  EvoxTransfer transfer = evox_document_get_transfer (self->document);
+  double lo, hi, lower, upper, step;
+
+  self->stored_log10 = volume != NULL && evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10;
+  self->log_space = self->stored_log10 || transfer == EVOX_TRANSFER_LOG10;
+
+  evox_document_get_data_range (self->document, &lo, &hi);
+  if (self->log_space && !self->stored_log10)
+    {
+      double range_lo;
+      evox_document_get_range (self->document, &range_lo, NULL);
+      lo = MAX (lo, range_lo > 0 ? MIN (range_lo, hi) : hi * 1e-6);
+    }
+  lower = to_slider (self, lo);
+  upper = to_slider (self, hi);
+  if (!(upper > lower))
+    upper = lower + 1;
+  step = (upper - lower) / 1000;
+
+  self->updating = TRUE;
+  for (guint i = 0; i < 2; i++)
+    {
+      GtkAdjustment *adjustment = i == 0 ? self->lo_adjustment : self->hi_adjustment;
+      gtk_adjustment_configure (adjustment, gtk_adjustment_get_value (adjustment), lower, upper,
+                                step, step * 50, 0);
+    }
+  gtk_scale_set_digits (self->lo_scale, 3);
+  gtk_scale_set_digits (self->hi_scale, 3);
+  add_marks (self, self->lo_scale, lower, upper);
+  add_marks (self, self->hi_scale, lower, upper);
+  self->updating = FALSE;
+  sync_range (self);
+}
+
+static void
+range_slider_changed (EvoxDisplayPanel *self)
+{
+  double lo, hi;
+
+  if (self->updating || self->document == NULL)
+    return;
+  lo = from_slider (self, gtk_adjustment_get_value (self->lo_adjustment));
+  hi = from_slider (self, gtk_adjustment_get_value (self->hi_adjustment));
+  evox_document_set_range (self->document, lo, hi);
+}
+
+static char *
+describe_slice (EvoxDisplayPanel *self,
+                guint             axis)
+{
+  EvoxVolume *volume = evox_document_get_volume (self->document);
+  guint index = evox_document_get_slice (self->document, axis);
+  double origin[3], spacing[3];
+  gsize dims[3];
+  const EvoxLayer *layer;
+
+  if (volume == NULL)
+    return g_strdup ("");
+  evox_volume_get_dims (volume, dims);
+  evox_volume_get_origin (volume, origin);
+  evox_volume_get_spacing (volume, spacing);
+  layer = axis == 2 ? evox_volume_get_layer (volume, index) : NULL;
+  if (layer != NULL && evox_volume_get_n_scans (volume) > 0)
+    return g_strdup_printf (_("%u / %zu · %.1f nm · %s"), index, dims[axis] - 1, layer->z_nm,
+                            layer->measured ? _("measured") : _("interpolated"));
+  return g_strdup_printf (_("%u / %zu · %.1f nm"), index, dims[axis] - 1,
+                          origin[axis] + spacing[axis] * index);
+}
+
+static void
+sync_slice_labels (EvoxDisplayPanel *self)
+{
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      g_autofree char *text = describe_slice (self, axis);
+      gtk_label_set_text (self->slice_label[axis], text);
+    }
+}
+
+static void
+layer_toggled (GtkCheckButton   *check,
+               EvoxDisplayPanel *self)
+{
+  guint layer = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (check), "layer"));
+
+  if (!self->updating)
+    evox_document_set_layer_visible (self->document, layer, gtk_check_button_get_active (check));
+}
+
+static void
+sync_layer_checks (EvoxDisplayPanel *self)
+{
+  GtkWidget *row;
+  guint k = 0;
+
+  self->updating = TRUE;
+  for (row = gtk_widget_get_first_child (GTK_WIDGET (self->layer_list)); row != NULL;
+       row = gtk_widget_get_next_sibling (row), k++)
+    {
+      GtkWidget *check = g_object_get_data (G_OBJECT (row), "check");
+      if (check != NULL)
+        gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
+                                     evox_document_get_layer_visible (self->document, k));
+    }
+  self->updating = FALSE;
+}
+
+static void
+rebuild_layers (EvoxDisplayPanel *self)
+{
+  EvoxVolume *volume = evox_document_get_volume (self->document);
+  gsize dims[3] = { 0, 0, 0 };
+  gboolean stack;
+
+  /* gtk_list_box_remove_all is GTK 4.12. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->layer_list));
+       child != NULL; child = gtk_widget_get_first_child (GTK_WIDGET (self->layer_list)))
+    gtk_list_box_remove (self->layer_list, child);
+  stack = volume != NULL && evox_volume_get_n_scans (volume) > 0;
+  gtk_widget_set_visible (self->layers_box, stack);
+  if (!stack)
+    return;
+  evox_volume_get_dims (volume, dims);
+  for (guint k = 0; k < dims[2]; k++)
+    {
+      const EvoxLayer *layer = evox_volume_get_layer (volume, k);
+      GtkWidget *row = gtk_list_box_row_new ();
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+      g_autofree char *text = g_strdup_printf (_("z = %.1f nm"), layer->z_nm);
+      GtkWidget *check = gtk_check_button_new_with_label (text);
+      GtkWidget *mark = gtk_label_new (layer->measured ? _("● measured") : _("interpolated"));
+
+      gtk_widget_set_hexpand (check, TRUE);
+      gtk_widget_add_css_class (mark, layer->measured ? "accent" : "dim-label");
+      if (layer->measured)
+        gtk_widget_add_css_class (check, "evox-measured");
+      g_object_set_data (G_OBJECT (check), "layer", GUINT_TO_POINTER (k));
+      g_signal_connect (check, "toggled", G_CALLBACK (layer_toggled), self);
+      gtk_box_append (GTK_BOX (box), check);
+      gtk_box_append (GTK_BOX (box), mark);
+      gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+      g_object_set_data (G_OBJECT (row), "check", check);
+      gtk_list_box_append (self->layer_list, row);
+    }
+  sync_layer_checks (self);
+}
+
+static void
+rebuild_slices (EvoxDisplayPanel *self)
+{
+  EvoxVolume *volume = evox_document_get_volume (self->document);
+  gsize dims[3] = { 1, 1, 1 };
+
+  if (volume != NULL)
+    evox_volume_get_dims (volume, dims);
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      self->updating = TRUE;
+      gtk_adjustment_configure (self->slice_adjustment[axis],
+                                evox_document_get_slice (self->document, axis), 0,
+                                dims[axis] - 1, 1, MAX (1, dims[axis] / 10), 0);
+      self->updating = FALSE;
+    }
+  sync_slice_labels (self);
+}
+
+static void
+on_document_notify (EvoxDocument     *doc,
+                    GParamSpec       *pspec,
+                    EvoxDisplayPanel *self)
+{
+  const char *name = g_param_spec_get_name (pspec);
+
+  if (g_str_equal (name, "volume"))
+    {
+      rebuild_range (self);
+      rebuild_slices (self);
+      rebuild_layers (self);
+    }
+  else if (g_str_equal (name, "mapping") || g_str_equal (name, "channel"))
+    rebuild_range (self);
+  else if (g_str_equal (name, "range-lo") || g_str_equal (name, "range-hi"))
+    sync_range (self);
+  else if (g_str_has_prefix (name, "slice-"))
+    sync_slice_labels (self);
+}
+
+static void
+slice_changed (GtkAdjustment    *adjustment,
+               EvoxDisplayPanel *self)
+{
+  guint axis = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (adjustment), "axis"));
+
+  if (self->updating || self->document == NULL)
+    return;
+  evox_document_set_active_axis (self->document, axis);
+  evox_document_set_slice (self->document, axis, (guint) lround (gtk_adjustment_get_value (
+                                                                   adjustment)));
+}
+
+static gboolean
+enum_to_selected (GBinding     *binding,
+                  const GValue *from,
+                  GValue       *to,
+                  gpointer      user_data)
+{
+  g_value_set_uint (to, (guint) g_value_get_enum (from));
+  return TRUE;
+}
+
+static gboolean
+selected_to_enum (GBinding     *binding,
+                  const GValue *from,
+                  GValue       *to,
+                  gpointer      user_data)
+{
+  guint selected = g_value_get_uint (from);
+
+  if (selected == GTK_INVALID_LIST_POSITION)
+    return FALSE;
+  g_value_set_enum (to, (int) selected);
+  return TRUE;
+}
+
+static gboolean
+name_to_selected (GBinding     *binding,
+                  const GValue *from,
+                  GValue       *to,
+                  gpointer      user_data)
+{
+  const char * const *names = evox_colormap_list_names ();
+  const char *name = g_value_get_string (from);
+
+  for (guint i = 0; names[i] != NULL; i++)
+    if (g_strcmp0 (names[i], name) == 0)
+      {
+        g_value_set_uint (to, i);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static gboolean
+selected_to_name (GBinding     *binding,
+                  const GValue *from,
+                  GValue       *to,
+                  gpointer      user_data)
+{
+  const char * const *names = evox_colormap_list_names ();
+  guint selected = g_value_get_uint (from);
+
+  if (selected >= g_strv_length ((GStrv) names))
+    return FALSE;
+  g_value_set_string (to, names[selected]);
+  return TRUE;
+}
+
+void
+evox_display_panel_set_document (EvoxDisplayPanel *self,
+                                 EvoxDocument     *document)
+{
+  g_return_if_fail (EVOX_IS_DISPLAY_PANEL (self));
+  g_return_if_fail (EVOX_IS_DOCUMENT (document));
+
+  if (self->document != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->document, self);
+      for (guint i = 0; i < G_N_ELEMENTS (self->bindings); i++)
+        g_clear_pointer (&self->bindings[i], g_binding_unbind);
+    }
+  g_set_object (&self->document, document);
+
+  self->bindings[0] = g_object_bind_property_full (document, "colormap",
+                                                   self->colormap_dropdown, "selected",
+                                                   G_BINDING_BIDIRECTIONAL |
+                                                   G_BINDING_SYNC_CREATE,
+                                                   name_to_selected, selected_to_name,
+                                                   NULL, NULL);
+  self->bindings[1] = g_object_bind_property_full (document, "mapping",
+                                                   self->mapping_dropdown, "selected",
+                                                   G_BINDING_BIDIRECTIONAL |
+                                                   G_BINDING_SYNC_CREATE,
+                                                   enum_to_selected, selected_to_enum,
+                                                   NULL, NULL);
+  self->bindings[2] = g_object_bind_property_full (document, "view",
+                                                   self->view_dropdown, "selected",
+                                                   G_BINDING_BIDIRECTIONAL |
+                                                   G_BINDING_SYNC_CREATE,
+                                                   enum_to_selected, selected_to_enum,
+                                                   NULL, NULL);
+  self->bindings[3] = g_object_bind_property (document, "z-exaggeration", self->z_spin, "value",
+                                              G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  self->bindings[4] = g_object_bind_property (document, "stack-opacity",
+                                              gtk_range_get_adjustment (
+                                                GTK_RANGE (self->opacity_scale)), "value",
+                                              G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  /* Bindings are weak on both ends; the panel owns them through self->bindings. */
+  for (guint i = 0; i < G_N_ELEMENTS (self->bindings); i++)
+    g_object_ref (self->bindings[i]);
+
+  g_signal_connect_object (document, "notify", G_CALLBACK (on_document_notify), self, 0);
+  g_signal_connect_object (document, "layers-changed", G_CALLBACK (sync_layer_checks), self,
+                           G_CONNECT_SWAPPED);
+  rebuild_range (self);
+  rebuild_slices (self);
+  rebuild_layers (self);
+}
+
+static void
+reset_range_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  EvoxDisplayPanel *self = EVOX_DISPLAY_PANEL (widget);
+
+  if (self->document != NULL)
+    evox_document_reset_range (self->document);
+}
+
+static void
+show_layers_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  EvoxDisplayPanel *self = EVOX_DISPLAY_PANEL (widget);
+  EvoxVolume *volume = self->document ? evox_document_get_volume (self->document) : NULL;
+  gboolean only_measured = g_str_equal (g_variant_get_string (parameter, NULL), "measured");
+  gsize dims[3];
+
+  if (volume == NULL)
+    return;
+  evox_volume_get_dims (volume, dims);
+  for (guint k = 0; k < dims[2]; k++)
+    evox_document_set_layer_visible (self->document, k,
+                                     !only_measured || evox_volume_get_layer (volume, k)->measured);
+}
+
+static void
+setup_colormap_item (GtkSignalListItemFactory *factory,
+                     GtkListItem              *item)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkWidget *picture = gtk_picture_new ();
+
+  gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
+  gtk_picture_set_content_fit (GTK_PICTURE (picture), GTK_CONTENT_FIT_FILL);
+  gtk_widget_set_size_request (picture, 72, 14);
+  gtk_widget_set_valign (picture, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (box), picture);
+  gtk_box_append (GTK_BOX (box), gtk_label_new (NULL));
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+bind_colormap_item (GtkSignalListItemFactory *factory,
+                    GtkListItem              *item)
+{
+  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkWidget *picture = gtk_widget_get_first_child (box);
+  GtkWidget *label = gtk_widget_get_next_sibling (picture);
+  const char *name = gtk_string_object_get_string (GTK_STRING_OBJECT (
+                                                     gtk_list_item_get_item (item)));
+
+  gtk_picture_set_paintable (GTK_PICTURE (picture), GDK_PAINTABLE (evox_colormap_texture (name)));
+  gtk_label_set_text (GTK_LABEL (label), evox_colormap_get_title (name));
+}
+
+static void
+evox_display_panel_dispose (GObject *object)
+{
+  EvoxDisplayPanel *self = EVOX_DISPLAY_PANEL (object);
+
+  if (self->document != NULL)
+    g_signal_handlers_disconnect_by_data (self->document, self);
+  for (guint i = 0; i < G_N_ELEMENTS (self->bindings); i++)
+    if (self->bindings[i] != NULL)
+      {
+        g_binding_unbind (self->bindings[i]);
+        g_clear_object (&self->bindings[i]);
+      }
+  g_clear_object (&self->document);
+  gtk_widget_dispose_template (GTK_WIDGET (self), EVOX_TYPE_DISPLAY_PANEL);
+
+  G_OBJECT_CLASS (evox_display_panel_parent_class)->dispose (object);
+}
+
+static void
+evox_display_panel_class_init (EvoxDisplayPanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = evox_display_panel_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/evox/Evox/evox-display-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, colormap_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, mapping_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, lo_scale);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, hi_scale);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, lo_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, hi_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, view_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, z_spin);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, opacity_scale);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, slice_grid);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, layers_box);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, layer_list);
+
+  gtk_widget_class_install_action (widget_class, "display.reset-range", NULL,
+                                   reset_range_action);
+  gtk_widget_class_install_action (widget_class, "display.show-layers", "s",
+                                   show_layers_action);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+evox_display_panel_init (EvoxDisplayPanel *self)
+{
+  static const char *axis_names[] = { "x", "y", "z" };
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkStringList *names = gtk_string_list_new (evox_colormap_list_names ());
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_colormap_item), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_colormap_item), NULL);
+  gtk_drop_down_set_factory (self->colormap_dropdown, factory);
+  gtk_drop_down_set_model (self->colormap_dropdown, G_LIST_MODEL (names));
+  g_object_unref (factory);
+  g_object_unref (names);
+
+  gtk_scale_set_format_value_func (self->lo_scale, format_range_value, self, NULL);
+  gtk_scale_set_format_value_func (self->hi_scale, format_range_value, self, NULL);
+  g_signal_connect_swapped (self->lo_adjustment, "value-changed",
+                            G_CALLBACK (range_slider_changed), self);
+  g_signal_connect_swapped (self->hi_adjustment, "value-changed",
+                            G_CALLBACK (range_slider_changed), self);
+
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      GtkWidget *name = gtk_label_new (axis_names[axis]);
+      GtkWidget *scale;
+
+      self->slice_adjustment[axis] = gtk_adjustment_new (0, 0, 1, 1, 10, 0);
+      g_object_set_data (G_OBJECT (self->slice_adjustment[axis]), "axis",
+                         GUINT_TO_POINTER (axis));
+      scale = gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, self->slice_adjustment[axis]);
+      gtk_scale_set_digits (GTK_SCALE (scale), 0);
+      gtk_widget_set_hexpand (scale, TRUE);
+      self->slice_label[axis] = GTK_LABEL (gtk_label_new (NULL));
+      gtk_label_set_xalign (self->slice_label[axis], 0);
+      gtk_label_set_width_chars (self->slice_label[axis], 24);
+      gtk_widget_add_css_class (GTK_WIDGET (self->slice_label[axis]), "numeric");
+      gtk_grid_attach (self->slice_grid, name, 0, axis, 1, 1);
+      gtk_grid_attach (self->slice_grid, scale, 1, axis, 1, 1);
+      gtk_grid_attach (self->slice_grid, GTK_WIDGET (self->slice_label[axis]), 2, axis, 1, 1);
+      g_signal_connect (self->slice_adjustment[axis], "value-changed",
+                        G_CALLBACK (slice_changed), self);
+    }
+}
+
+GtkWidget *
+evox_display_panel_new (void)
+{
+  return g_object_new (EVOX_TYPE_DISPLAY_PANEL, NULL);
+}

@@ -1,0 +1,172 @@
+/* evox-export-dialog.c: picks the size and format of an exported image, then saves it. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "evox-export-dialog.h"
+
+#define CUSTOM_SCALE 4
+
+struct _EvoxExportDialog
+{
+  GtkWindow       parent_instance;
+
+  EvoxWindow     *window;   /* weak */
+  int             view_size[2];
+  gboolean        updating;
+
+  GtkDropDown    *scale_dropdown;
+  GtkSpinButton  *width_spin;
+  GtkSpinButton  *height_spin;
+  GtkDropDown    *format_dropdown;
+  GtkCheckButton *transparent_check;
+  GtkLabel       *message_label;
+};
+
+G_DEFINE_FINAL_TYPE (EvoxExportDialog, evox_export_dialog, GTK_TYPE_WINDOW)
+
+static void
+scale_changed (EvoxExportDialog *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->scale_dropdown);
+
+  if (selected >= CUSTOM_SCALE)
+    return;
+  self->updating = TRUE;
+  gtk_spin_button_set_value (self->width_spin, self->view_size[0] * (selected + 1));
+  gtk_spin_button_set_value (self->height_spin, self->view_size[1] * (selected + 1));
+  self->updating = FALSE;
+}
+
+static void
+size_edited (EvoxExportDialog *self)
+{
+  if (!self->updating)
+    gtk_drop_down_set_selected (self->scale_dropdown, CUSTOM_SCALE);
+}
+
+static void
+show_message (EvoxExportDialog *self,
+              const char       *message)
+{
+  gtk_label_set_text (self->message_label, message);
+  gtk_widget_set_visible (GTK_WIDGET (self->message_label), TRUE);
+}
+
+static void
+save_response (GtkNativeDialog  *chooser,
+               int               response,
+               EvoxExportDialog *self)
+{
+  g_autoptr (GFile) file = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  g_object_unref (chooser);
+  if (file == NULL || self->window == NULL)
+    return;
+
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      show_message (self, _("Images can only be saved to local files"));
+      return;
+    }
+  if (!evox_window_export_image (self->window, path,
+                                 gtk_spin_button_get_value_as_int (self->width_spin),
+                                 gtk_spin_button_get_value_as_int (self->height_spin),
+                                 gtk_check_button_get_active (self->transparent_check),
+                                 &error))
+    {
+      show_message (self, error->message);
+      return;
+    }
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
+choose_file_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  EvoxExportDialog *self = EVOX_EXPORT_DIALOG (widget);
+  gboolean tiff = gtk_drop_down_get_selected (self->format_dropdown) == 1;
+  GtkFileChooserNative *chooser;
+  g_autofree char *name = NULL;
+  const char *title = NULL;
+
+  if (self->window != NULL)
+    title = evox_document_get_title (evox_window_get_document (self->window));
+  name = g_strdup_printf ("%s.%s", title != NULL ? title : "evox", tiff ? "tif" : "png");
+
+  chooser = gtk_file_chooser_native_new (_("Export Image"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
+                                         _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (save_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+evox_export_dialog_dispose (GObject *object)
+{
+  EvoxExportDialog *self = EVOX_EXPORT_DIALOG (object);
+
+  g_clear_weak_pointer (&self->window);
+  gtk_widget_dispose_template (GTK_WIDGET (object), EVOX_TYPE_EXPORT_DIALOG);
+  G_OBJECT_CLASS (evox_export_dialog_parent_class)->dispose (object);
+}
+
+static void
+evox_export_dialog_class_init (EvoxExportDialogClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = evox_export_dialog_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/evox/Evox/evox-export-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, scale_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, width_spin);
+  gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, height_spin);
+  gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, format_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, transparent_check);
+  gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, message_label);
+
+  gtk_widget_class_install_action (widget_class, "export.choose-file", NULL,
+                                   choose_file_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+static void
+evox_export_dialog_init (EvoxExportDialog *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect_swapped (self->scale_dropdown, "notify::selected",
+                            G_CALLBACK (scale_changed), self);
+  g_signal_connect_swapped (self->width_spin, "value-changed", G_CALLBACK (size_edited), self);
+  g_signal_connect_swapped (self->height_spin, "value-changed", G_CALLBACK (size_edited), self);
+}
+
+EvoxExportDialog *
+evox_export_dialog_new (EvoxWindow *window,
+                        int         view_width,
+                        int         view_height)
+{
+  EvoxExportDialog *self = g_object_new (EVOX_TYPE_EXPORT_DIALOG, "transient-for", window, NULL);
+
+  g_set_weak_pointer (&self->window, window);
+  self->view_size[0] = MAX (view_width, 16);
+  self->view_size[1] = MAX (view_height, 16);
+  gtk_drop_down_set_selected (self->scale_dropdown, 1);
+  scale_changed (self);
+  return self;
+}

@@ -1,0 +1,233 @@
+/* evox-window-actions.c: the window's actions: open, recent files, export, view keys. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "evox-window-private.h"
+#include "evox-export-dialog.h"
+
+#define N_RECENT 8
+
+static void
+open_response (GtkNativeDialog *chooser,
+               int              response,
+               EvoxWindow      *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      if (file != NULL)
+        evox_window_open_file (self, file, NULL);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+add_filter (GtkFileChooser *chooser,
+            const char     *name,
+            const char    **patterns)
+{
+  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, name);
+  for (guint i = 0; patterns[i] != NULL; i++)
+    gtk_file_filter_add_pattern (filter, patterns[i]);
+  gtk_file_chooser_add_filter (chooser, filter);
+}
+
+static void
+open_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  EvoxWindow *self = EVOX_WINDOW (widget);
+  static const char *volumes[] = { "*.tif", "*.tiff", "*.TIF", "*.TIFF", "*.csv", "*.txt",
+                                   "*.tsv", "*.dat", NULL };
+  static const char *tiffs[] = { "*.tif", "*.tiff", "*.TIF", "*.TIFF", NULL };
+  static const char *tables[] = { "*.csv", "*.txt", "*.tsv", "*.dat", NULL };
+  static const char *all[] = { "*", NULL };
+  GtkFileChooserNative *chooser;
+
+  /* GtkFileDialog (GTK 4.10) is not on Debian 12; the native chooser works on both. Folders of
+   * TIFF slices open by typing or choosing the folder in the dialog. */
+  chooser = gtk_file_chooser_native_new (_("Open Volume"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
+                                         _("_Cancel"));
+  add_filter (GTK_FILE_CHOOSER (chooser), _("Volumes (TIFF, SSRM tables)"), volumes);
+  add_filter (GTK_FILE_CHOOSER (chooser), _("TIFF stacks"), tiffs);
+  add_filter (GTK_FILE_CHOOSER (chooser), _("SSRM tables"), tables);
+  add_filter (GTK_FILE_CHOOSER (chooser), _("All files"), all);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+open_demo_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  evox_window_open_demo (EVOX_WINDOW (widget));
+}
+
+static void
+open_recent_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  g_autoptr (GFile) file = g_file_new_for_uri (g_variant_get_string (parameter, NULL));
+
+  evox_window_open_file (EVOX_WINDOW (widget), file, NULL);
+}
+
+static gint
+compare_recent (gconstpointer a,
+                gconstpointer b)
+{
+  GDateTime *ta = gtk_recent_info_get_modified ((GtkRecentInfo *) a);
+  GDateTime *tb = gtk_recent_info_get_modified ((GtkRecentInfo *) b);
+
+  return g_date_time_compare (tb, ta);
+}
+
+void
+_evox_window_update_recent (EvoxWindow *self)
+{
+  GList *items = gtk_recent_manager_get_items (gtk_recent_manager_get_default ());
+  const char *app_name = g_get_application_name ();
+  guint shown = 0;
+
+  g_menu_remove_all (self->recent_submenu);
+  items = g_list_sort (items, compare_recent);
+  for (GList *l = items; l != NULL && shown < N_RECENT; l = l->next)
+    {
+      GtkRecentInfo *info = l->data;
+      g_autoptr (GMenuItem) item = NULL;
+      g_autofree char *action = NULL;
+
+      if (app_name == NULL || !gtk_recent_info_has_application (info, app_name) ||
+          !gtk_recent_info_exists (info))
+        continue;
+      item = g_menu_item_new (gtk_recent_info_get_display_name (info), NULL);
+      g_menu_item_set_action_and_target (item, "win.open-recent", "s",
+                                         gtk_recent_info_get_uri (info));
+      g_menu_append_item (self->recent_submenu, item);
+      shown++;
+    }
+  if (shown == 0)
+    {
+      g_autoptr (GMenuItem) item = g_menu_item_new (_("No recent files"), "win.none");
+      g_menu_append_item (self->recent_submenu, item);
+    }
+  g_list_free_full (items, (GDestroyNotify) gtk_recent_info_unref);
+}
+
+static void
+export_image_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  EvoxWindow *self = EVOX_WINDOW (widget);
+  GtkWidget *canvas = GTK_WIDGET (self->canvas);
+  EvoxExportDialog *dialog = evox_export_dialog_new (self, gtk_widget_get_width (canvas),
+                                                     gtk_widget_get_height (canvas));
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+dismiss_error_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  evox_window_show_error (EVOX_WINDOW (widget), NULL);
+}
+
+static void
+cancel_load_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  evox_window_cancel_load (EVOX_WINDOW (widget));
+}
+
+static void
+look_along_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  EvoxWindow *self = EVOX_WINDOW (widget);
+
+  evox_canvas_look_along (self->canvas, g_variant_get_int32 (parameter));
+}
+
+static void
+slice_step_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  EvoxWindow *self = EVOX_WINDOW (widget);
+  guint axis = evox_document_get_active_axis (self->document);
+  gint64 index = (gint64) evox_document_get_slice (self->document, axis) +
+                 g_variant_get_int32 (parameter);
+
+  evox_document_set_slice (self->document, axis, (guint) MAX (index, 0));
+}
+
+static void
+show_help_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  EvoxWindow *self = EVOX_WINDOW (widget);
+  GtkWidget *dialog = gtk_message_dialog_new (GTK_WINDOW (self),
+                                              GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                              GTK_MESSAGE_INFO, GTK_BUTTONS_CLOSE,
+                                              _("Keyboard and mouse"));
+
+  gtk_message_dialog_format_secondary_text (
+    GTK_MESSAGE_DIALOG (dialog), "%s",
+    _("Left drag: orbit (pan in 2D slice views)\n"
+      "Middle drag or Shift+left drag: pan\n"
+      "Wheel: zoom toward the cursor\n"
+      "Double-click: recentre on the point under the cursor\n"
+      "1, 2, 3: look along x, y, z\n"
+      "0: reset the view\n"
+      "Page Up, Page Down: move the active slice\n"
+      "Ctrl+O: open · Ctrl+E: export image · Ctrl+W: close · Ctrl+Q: quit"));
+  g_signal_connect (dialog, "response", G_CALLBACK (gtk_window_destroy), NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+void
+_evox_window_install_actions (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.open-demo", NULL, open_demo_action);
+  gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
+  gtk_widget_class_install_action (widget_class, "win.export-image", NULL, export_image_action);
+  gtk_widget_class_install_action (widget_class, "win.dismiss-error", NULL,
+                                   dismiss_error_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-load", NULL, cancel_load_action);
+  gtk_widget_class_install_action (widget_class, "win.show-help", NULL, show_help_action);
+  gtk_widget_class_install_action (widget_class, "view.look-along", "i", look_along_action);
+  gtk_widget_class_install_action (widget_class, "view.slice-step", "i", slice_step_action);
+
+  /* Bubble-phase bindings: a focused entry or spin button still gets its digits first. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, 0, "view.look-along", "i", 0);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, 0, "view.look-along", "i", 1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, 0, "view.look-along", "i", 2);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, 0, "view.look-along", "i", -1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_1, 0, "view.look-along", "i", 0);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_2, 0, "view.look-along", "i", 1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_3, 0, "view.look-along", "i", 2);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_0, 0, "view.look-along", "i",
+                                       -1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, 0, "view.slice-step",
+                                       "i", 1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, 0, "view.slice-step",
+                                       "i", -1);
+}

@@ -1,0 +1,44 @@
+/* evox-window-private.h: EvoxWindow's fields, shared by its construction and its actions. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include "evox-window.h"
+#include "evox-canvas.h"
+#include "evox-progress.h"
+
+G_BEGIN_DECLS
+
+struct _EvoxWindow
+{
+  GtkApplicationWindow  parent_instance;
+
+  EvoxDocument         *document;
+  GCancellable         *load_cancellable;
+  EvoxProgress         *load_progress_state;
+  guint                 load_poll_id;
+  char                 *error_text;
+
+  /* template children */
+  EvoxCanvas           *canvas;
+  GtkWidget            *histogram;
+  GtkWidget            *display_panel;
+  GtkLabel             *title_label;
+  GtkRevealer          *error_revealer;
+  GtkLabel             *error_label;
+  GtkWidget            *load_box;
+  GtkLabel             *load_label;
+  GtkProgressBar       *load_progress;
+  GtkLabel             *hover_label;
+  GtkDropDown          *histogram_source;
+  GtkToggleButton      *histogram_log;
+  GtkToggleButton      *histogram_per_layer;
+  GMenu                *recent_submenu;
+};
+
+void _evox_window_install_actions (GtkWidgetClass *widget_class);
+void _evox_window_update_recent   (EvoxWindow     *self);
+void _evox_window_start_load      (EvoxWindow            *self,
+                                   const char            *path,
+                                   const EvoxSsrmOptions *options);
+
+G_END_DECLS

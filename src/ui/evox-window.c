@@ -1,0 +1,445 @@
+/* evox-window.c: the main window: building it, loading files in the background, the banner. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "evox-window-private.h"
+#include "evox-demo.h"
+#include "evox-display-panel.h"
+#include "evox-histogram-view.h"
+#include "evox-image.h"
+#include "evox-loader.h"
+#include "evox-ssrm-dialog.h"
+
+G_DEFINE_FINAL_TYPE (EvoxWindow, evox_window, GTK_TYPE_APPLICATION_WINDOW)
+
+EvoxWindow *
+evox_window_new (EvoxApplication *app)
+{
+  return g_object_new (EVOX_TYPE_WINDOW, "application", app, NULL);
+}
+
+EvoxDocument *
+evox_window_get_document (EvoxWindow *self)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
+  return self->document;
+}
+
+GtkWidget *
+evox_window_get_canvas (EvoxWindow *self)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->canvas);
+}
+
+GtkWidget *
+evox_window_get_histogram (EvoxWindow *self)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
+  return self->histogram;
+}
+
+const char *
+evox_window_get_error (EvoxWindow *self)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
+  return self->error_text;
+}
+
+void
+evox_window_show_error (EvoxWindow *self,
+                        const char *message)
+{
+  g_return_if_fail (EVOX_IS_WINDOW (self));
+
+  g_free (self->error_text);
+  self->error_text = g_strdup (message);
+  gtk_label_set_text (self->error_label, message != NULL ? message : "");
+  gtk_revealer_set_reveal_child (self->error_revealer, message != NULL);
+}
+
+void
+evox_window_open_demo (EvoxWindow *self)
+{
+  g_autoptr (EvoxVolume) volume = evox_demo_volume_new (EVOX_SSRM_DEFAULT_DZ_NM);
+
+  g_return_if_fail (EVOX_IS_WINDOW (self));
+
+  evox_window_cancel_load (self);
+  evox_document_set_volume (self->document, volume, _("Demo SSRM stack"), NULL);
+  evox_window_show_error (self, NULL);
+}
+
+gboolean
+evox_window_is_loading (EvoxWindow *self)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), FALSE);
+  return self->load_cancellable != NULL;
+}
+
+static void
+stop_load_ui (EvoxWindow *self)
+{
+  g_clear_handle_id (&self->load_poll_id, g_source_remove);
+  g_clear_object (&self->load_cancellable);
+  g_clear_pointer (&self->load_progress_state, evox_progress_unref);
+  gtk_widget_set_visible (self->load_box, FALSE);
+}
+
+void
+evox_window_cancel_load (EvoxWindow *self)
+{
+  g_return_if_fail (EVOX_IS_WINDOW (self));
+
+  if (self->load_cancellable == NULL)
+    return;
+  /* The finished callback of a cancelled load only drops its result. */
+  g_cancellable_cancel (self->load_cancellable);
+  stop_load_ui (self);
+}
+
+typedef struct
+{
+  EvoxWindow   *window;   /* weak: the load outlives a closed window only to be dropped */
+  GCancellable *cancellable;
+  char         *path;
+} LoadData;
+
+static void
+load_data_free (LoadData *data)
+{
+  g_clear_weak_pointer (&data->window);
+  g_clear_object (&data->cancellable);
+  g_free (data->path);
+  g_free (data);
+}
+
+static void
+load_finished (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  LoadData *data = user_data;
+  EvoxWindow *self = data->window;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) volume = evox_volume_load_finish (result, &error);
+
+  if (self == NULL || self->load_cancellable != data->cancellable)
+    {
+      /* Closed, cancelled or replaced by a newer load. */
+      load_data_free (data);
+      return;
+    }
+  stop_load_ui (self);
+
+  if (volume == NULL)
+    {
+      g_autofree char *name = g_filename_display_basename (data->path);
+      g_autofree char *message = NULL;
+
+      if (strstr (error->message, name) != NULL)
+        message = g_strdup_printf (_("Could not open the file: %s"), error->message);
+      else
+        message = g_strdup_printf (_("Could not open “%s”: %s"), name, error->message);
+      evox_window_show_error (self, message);
+    }
+  else
+    {
+      g_autofree char *name = g_filename_display_basename (data->path);
+      g_autofree char *uri = g_filename_to_uri (data->path, NULL, NULL);
+
+      evox_document_set_volume (self->document, volume, name, data->path);
+      evox_window_show_error (self, NULL);
+      if (uri != NULL)
+        gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
+    }
+  load_data_free (data);
+}
+
+static gboolean
+poll_progress (gpointer user_data)
+{
+  EvoxWindow *self = user_data;
+  g_autofree char *stage = NULL;
+
+  if (self->load_progress_state == NULL)
+    return G_SOURCE_CONTINUE;
+  stage = evox_progress_dup_stage (self->load_progress_state);
+  gtk_progress_bar_set_fraction (self->load_progress,
+                                 evox_progress_get_fraction (self->load_progress_state));
+  gtk_progress_bar_set_text (self->load_progress, stage != NULL ? stage : _("Starting"));
+  return G_SOURCE_CONTINUE;
+}
+
+void
+_evox_window_start_load (EvoxWindow            *self,
+                         const char            *path,
+                         const EvoxSsrmOptions *options)
+{
+  LoadData *data;
+  g_autofree char *name = g_filename_display_basename (path);
+  g_autofree char *label = g_strdup_printf (_("Opening “%s”"), name);
+
+  evox_window_cancel_load (self);
+
+  self->load_cancellable = g_cancellable_new ();
+  self->load_progress_state = evox_progress_new ();
+  data = g_new0 (LoadData, 1);
+  g_set_weak_pointer (&data->window, self);
+  data->cancellable = g_object_ref (self->load_cancellable);
+  data->path = g_strdup (path);
+
+  gtk_label_set_text (self->load_label, label);
+  gtk_progress_bar_set_fraction (self->load_progress, 0);
+  gtk_progress_bar_set_text (self->load_progress, _("Starting"));
+  gtk_widget_set_visible (self->load_box, TRUE);
+  self->load_poll_id = g_timeout_add (50, poll_progress, self);
+
+  evox_volume_load_async (path, options, self->load_progress_state, self->load_cancellable,
+                          load_finished, data);
+}
+
+static void
+ssrm_dialog_done (EvoxSsrmDialog  *dialog,
+                  EvoxSsrmOptions *options,
+                  EvoxWindow      *self)
+{
+  if (options != NULL)
+    _evox_window_start_load (self, evox_ssrm_dialog_get_path (dialog), options);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+void
+evox_window_open_file (EvoxWindow            *self,
+                       GFile                 *file,
+                       const EvoxSsrmOptions *ssrm_options)
+{
+  g_autofree char *path = NULL;
+  g_autoptr (GError) error = NULL;
+  EvoxFormat format;
+
+  g_return_if_fail (EVOX_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      g_autofree char *uri = g_file_get_uri (file);
+      g_autofree char *message = g_strdup_printf (_("Could not open “%s”: only local files can "
+                                                    "be opened"), uri);
+      evox_window_show_error (self, message);
+      return;
+    }
+
+  format = evox_detect_format (path, &error);
+  if (format == EVOX_FORMAT_UNKNOWN)
+    {
+      g_autofree char *name = g_filename_display_basename (path);
+      g_autofree char *message = g_strdup_printf (_("Could not open “%s”: %s"), name,
+                                                  error != NULL ? error->message :
+                                                  _("unknown format"));
+      evox_window_show_error (self, message);
+      return;
+    }
+
+  if (format == EVOX_FORMAT_SSRM_TABLE && ssrm_options == NULL)
+    {
+      EvoxSsrmDialog *dialog = evox_ssrm_dialog_new (GTK_WINDOW (self), path, &error);
+
+      if (dialog == NULL)
+        {
+          evox_window_show_error (self, error->message);
+          return;
+        }
+      g_signal_connect_object (dialog, "done", G_CALLBACK (ssrm_dialog_done), self, 0);
+      gtk_window_present (GTK_WINDOW (dialog));
+      return;
+    }
+  _evox_window_start_load (self, path, ssrm_options);
+}
+
+gboolean
+evox_window_export_image (EvoxWindow  *self,
+                          const char  *path,
+                          int          width,
+                          int          height,
+                          gboolean     transparent,
+                          GError     **error)
+{
+  g_autofree guint8 *pixels = NULL;
+
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  pixels = evox_canvas_render_image (self->canvas, width, height, transparent, error);
+  if (pixels == NULL)
+    return FALSE;
+  return evox_image_write (path, pixels, width, height, EVOX_IMAGE_WRITE_OVERWRITE, error);
+}
+
+static gboolean
+drop_files (GtkDropTarget *target,
+            const GValue  *value,
+            double         x,
+            double         y,
+            EvoxWindow    *self)
+{
+  GSList *files;
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  files = gdk_file_list_get_files (g_value_get_boxed (value));
+  if (files == NULL)
+    return FALSE;
+  evox_window_open_file (self, files->data, NULL);
+  for (GSList *l = files->next; l != NULL && app != NULL; l = l->next)
+    {
+      EvoxWindow *other = evox_window_new (EVOX_APPLICATION (app));
+      gtk_window_present (GTK_WINDOW (other));
+      evox_window_open_file (other, l->data, NULL);
+    }
+  g_slist_free (files);
+  return TRUE;
+}
+
+static void
+update_title (EvoxWindow *self)
+{
+  const char *title = evox_document_get_title (self->document);
+
+  gtk_label_set_text (self->title_label, title != NULL ? title : "Evox");
+  gtk_window_set_title (GTK_WINDOW (self), title != NULL ? title : "Evox");
+}
+
+static gboolean
+source_to_selected (GBinding     *binding,
+                    const GValue *from,
+                    GValue       *to,
+                    gpointer      user_data)
+{
+  g_value_set_uint (to, (guint) g_value_get_enum (from));
+  return TRUE;
+}
+
+static gboolean
+selected_to_source (GBinding     *binding,
+                    const GValue *from,
+                    GValue       *to,
+                    gpointer      user_data)
+{
+  guint selected = g_value_get_uint (from);
+
+  if (selected == GTK_INVALID_LIST_POSITION)
+    return FALSE;
+  g_value_set_enum (to, (int) selected);
+  return TRUE;
+}
+
+static gboolean
+text_to_visible (GBinding     *binding,
+                 const GValue *from,
+                 GValue       *to,
+                 gpointer      user_data)
+{
+  g_value_set_boolean (to, g_value_get_string (from) != NULL);
+  return TRUE;
+}
+
+static void
+update_per_layer_sensitivity (EvoxWindow *self)
+{
+  EvoxVolume *volume = evox_document_get_volume (self->document);
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->histogram_per_layer),
+                            volume != NULL && evox_volume_get_n_scans (volume) >= 2);
+}
+
+static void
+evox_window_dispose (GObject *object)
+{
+  EvoxWindow *self = EVOX_WINDOW (object);
+
+  evox_window_cancel_load (self);
+  gtk_widget_dispose_template (GTK_WIDGET (self), EVOX_TYPE_WINDOW);
+  g_clear_object (&self->document);
+  g_clear_pointer (&self->error_text, g_free);
+
+  G_OBJECT_CLASS (evox_window_parent_class)->dispose (object);
+}
+
+static void
+evox_window_class_init (EvoxWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = evox_window_dispose;
+
+  g_type_ensure (EVOX_TYPE_CANVAS);
+  g_type_ensure (EVOX_TYPE_HISTOGRAM_VIEW);
+  g_type_ensure (EVOX_TYPE_DISPLAY_PANEL);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/evox/Evox/evox-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, canvas);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, histogram);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, display_panel);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, title_label);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, error_revealer);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, error_label);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, load_box);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, load_label);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, load_progress);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, hover_label);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, histogram_source);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, histogram_log);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, histogram_per_layer);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, recent_submenu);
+
+  _evox_window_install_actions (widget_class);
+}
+
+static void
+evox_window_init (EvoxWindow *self)
+{
+  GtkDropTarget *drop;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->document = evox_document_new ();
+  evox_canvas_set_document (self->canvas, self->document);
+  evox_histogram_view_set_document (EVOX_HISTOGRAM_VIEW (self->histogram), self->document);
+  evox_display_panel_set_document (EVOX_DISPLAY_PANEL (self->display_panel), self->document);
+
+  g_object_bind_property (self->canvas, "hover-text", self->hover_label, "label",
+                          G_BINDING_SYNC_CREATE);
+  g_object_bind_property_full (self->canvas, "hover-text", self->hover_label, "visible",
+                               G_BINDING_SYNC_CREATE, text_to_visible, NULL, NULL, NULL);
+  g_object_bind_property_full (self->document, "histogram-source",
+                               self->histogram_source, "selected",
+                               G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE,
+                               source_to_selected, selected_to_source, NULL, NULL);
+  g_object_bind_property (self->document, "histogram-log-counts", self->histogram_log, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->document, "histogram-per-layer",
+                          self->histogram_per_layer, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_signal_connect_object (self->document, "notify::title", G_CALLBACK (update_title), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->document, "notify::volume",
+                           G_CALLBACK (update_per_layer_sensitivity), self, G_CONNECT_SWAPPED);
+  update_per_layer_sensitivity (self);
+
+  drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (drop, "drop", G_CALLBACK (drop_files), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+
+  g_signal_connect_object (gtk_recent_manager_get_default (), "changed",
+                           G_CALLBACK (_evox_window_update_recent), self, G_CONNECT_SWAPPED);
+  _evox_window_update_recent (self);
+}

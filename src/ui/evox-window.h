@@ -1,0 +1,40 @@
+/* evox-window.h: a window showing one document: canvas, side panel, loading and export. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <gtk/gtk.h>
+#include "evox-application.h"
+#include "evox-document.h"
+#include "evox-ssrm-reader.h"
+
+G_BEGIN_DECLS
+
+#define EVOX_TYPE_WINDOW (evox_window_get_type ())
+G_DECLARE_FINAL_TYPE (EvoxWindow, evox_window, EVOX, WINDOW, GtkApplicationWindow)
+
+EvoxWindow   *evox_window_new            (EvoxApplication       *app);
+EvoxDocument *evox_window_get_document   (EvoxWindow            *self);
+GtkWidget    *evox_window_get_canvas     (EvoxWindow            *self);
+GtkWidget    *evox_window_get_histogram  (EvoxWindow            *self);
+void          evox_window_open_demo      (EvoxWindow            *self);
+/* What File > Open, drops and recent files call. SSRM tables without options ask for them in a
+ * dialog first. Loads run in the background; on failure the banner names the file and the
+ * reason, and the volume shown stays. */
+void          evox_window_open_file      (EvoxWindow            *self,
+                                          GFile                 *file,
+                                          const EvoxSsrmOptions *ssrm_options);
+gboolean      evox_window_is_loading     (EvoxWindow            *self);
+void          evox_window_cancel_load    (EvoxWindow            *self);
+/* The banner's text, NULL when none is shown. */
+const char   *evox_window_get_error      (EvoxWindow            *self);
+void          evox_window_show_error     (EvoxWindow            *self,
+                                          const char            *message);
+/* Render the canvas offscreen and write it (PNG or TIFF by extension), as Export > Image does. */
+gboolean      evox_window_export_image   (EvoxWindow            *self,
+                                          const char            *path,
+                                          int                    width,
+                                          int                    height,
+                                          gboolean               transparent,
+                                          GError               **error);
+
+G_END_DECLS
