@@ -880,6 +880,11 @@ evox_document_format_value (EvoxDocument *self,
   unit = evox_volume_get_unit (self->volume);
   if (quantity == NULL || *quantity == '\0')
     quantity = "value";
+  /* Readouts use the symbol a paper would. */
+  if (g_ascii_strcasecmp (quantity, "resistance") == 0)
+    quantity = "R";
+  else if (g_ascii_strcasecmp (quantity, "resistivity") == 0)
+    quantity = "ρ";
   if (evox_volume_get_value_scale (self->volume) == EVOX_SCALE_LOG10)
     return g_strdup_printf ("log10 %s = %.2f (%s = %.3g%s%s)", quantity, value, quantity,
                             pow (10, value), unit != NULL && *unit ? " " : "",

@@ -41,6 +41,14 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
+enum
+{
+  FRAME_DRAWN,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static void
 sync_volume (EvoxCanvas *self)
 {
@@ -233,8 +241,9 @@ describe_point (EvoxCanvas   *self,
       if (layer->measured)
         g_string_append_printf (text, _(" · measured layer (scan %d)"), layer->scan);
       else
-        g_string_append_printf (text, _(" · interpolated layer (scans %d–%d)"),
-                                layer->scan_below, layer->scan);
+        g_string_append_printf (text, _(" · interpolated layer (between scans %d and %d)"),
+                                MIN (layer->scan_below, layer->scan),
+                                MAX (layer->scan_below, layer->scan));
     }
   return g_string_free (text, FALSE);
 }
@@ -423,6 +432,7 @@ evox_canvas_render (GtkGLArea    *area,
   evox_renderer_draw (self->renderer, gtk_widget_get_width (GTK_WIDGET (self)) * scale,
                       gtk_widget_get_height (GTK_WIDGET (self)) * scale);
   self->frames++;
+  g_signal_emit (self, signals[FRAME_DRAWN], 0);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRAMES]);
 
   if (self->report_first_frame && evox_renderer_get_volume (self->renderer) != NULL)
@@ -552,6 +562,11 @@ evox_canvas_class_init (EvoxCanvasClass *klass)
   properties[PROP_FRAMES] = g_param_spec_uint ("frames", NULL, NULL, 0, G_MAXUINT, 0,
                                                G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* Emitted right after a frame is drawn, with the GL context current and the canvas's
+   * framebuffer still bound, so tests and benchmarks can read back what is on screen. */
+  signals[FRAME_DRAWN] = g_signal_new ("frame-drawn", G_TYPE_FROM_CLASS (klass),
+                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_css_name (widget_class, "evox-canvas");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);

@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (EvoxCanvas, evox_canvas, EVOX, CANVAS, GtkGLArea)
 
 /* Properties: document (EvoxDocument), hover-text (string, read-only: what is under the
- * pointer), frames (uint, read-only: frames drawn so far). */
+ * pointer), frames (uint, read-only: frames drawn so far).
+ * Signal "frame-drawn": a frame was drawn; the context is current and its framebuffer bound. */
 GtkWidget    *evox_canvas_new              (void);
 void          evox_canvas_set_document     (EvoxCanvas   *self,
                                             EvoxDocument *document);

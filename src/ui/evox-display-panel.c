@@ -529,6 +529,9 @@ evox_display_panel_dispose (GObject *object)
       }
   g_clear_object (&self->document);
   gtk_widget_dispose_template (GTK_WIDGET (self), EVOX_TYPE_DISPLAY_PANEL);
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self)); child != NULL;
+       child = gtk_widget_get_first_child (GTK_WIDGET (self)))
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (evox_display_panel_parent_class)->dispose (object);
 }

@@ -142,10 +142,7 @@ load_finished (GObject      *source,
       g_autofree char *name = g_filename_display_basename (data->path);
       g_autofree char *message = NULL;
 
-      if (strstr (error->message, name) != NULL)
-        message = g_strdup_printf (_("Could not open the file: %s"), error->message);
-      else
-        message = g_strdup_printf (_("Could not open “%s”: %s"), name, error->message);
+      message = g_strdup_printf (_("Could not open “%s”. %s"), name, error->message);
       evox_window_show_error (self, message);
     }
   else

@@ -1,0 +1,471 @@
+/* test-ui.c: the window under Xvfb: demo volume, canvas pixels, histogram bins, opening files
+ * through the Open dialog's code path, broken files, SSRM options dialog, export, no leaks. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <epoxy/gl.h>
+#include <gtk/gtk.h>
+#include <math.h>
+#include <string.h>
+
+#include "evox-canvas.h"
+#include "evox-histogram-view.h"
+#include "evox-ssrm-dialog.h"
+#include "evox-test-util.h"
+#include "evox-tiff.h"
+#include "evox-window.h"
+
+/* Spin the main loop until check() holds or seconds pass. */
+static gboolean
+wait_for (gboolean (*check) (gpointer),
+          gpointer   data,
+          double     seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+
+  while (!check (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
+static gboolean
+has_frames (gpointer data)
+{
+  return evox_canvas_get_frames (EVOX_CANVAS (evox_window_get_canvas (data))) > 0;
+}
+
+static gboolean
+not_loading (gpointer data)
+{
+  return !evox_window_is_loading (data);
+}
+
+static EvoxWindow *
+open_window (void)
+{
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  evox_window_open_demo (window);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_for (has_frames, window, 20));
+  return window;
+}
+
+static void
+close_window (EvoxWindow *window)
+{
+  EvoxDocument *document = evox_window_get_document (window);
+
+  g_object_add_weak_pointer (G_OBJECT (document), (gpointer *) &document);
+  g_object_ref (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+  g_assert_null (document);
+}
+
+/* Write a small u16 gradient TIFF; returns its path. */
+static char *
+write_tiff (const char *dir,
+            const char *name,
+            gsize       n)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) volume = evox_volume_new (n, n, n, 1, EVOX_SAMPLE_U16, &error);
+  char *path = g_build_filename (dir, name, NULL);
+  guint16 *data;
+
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  for (gsize i = 0; i < n * n * n; i++)
+    data[i] = (guint16) (i * 7 % 60000);
+  evox_volume_freeze (volume);
+  g_assert_true (evox_tiff_write (volume, 0, path, 0, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+static void
+test_demo_opens (void)
+{
+  EvoxWindow *window = open_window ();
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxVolume *volume = evox_document_get_volume (document);
+  gsize dims[3];
+
+  g_assert_nonnull (volume);
+  evox_volume_get_dims (volume, dims);
+  g_assert_cmpuint (dims[0], ==, 128);
+  g_assert_cmpuint (evox_volume_get_n_scans (volume), ==, 4);
+  g_assert_cmpint (evox_document_get_view (document), ==, EVOX_VIEW_STACK);
+  g_assert_cmpint (evox_document_get_mapping (document), ==, EVOX_MAPPING_LOG);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Demo SSRM stack");
+  g_assert_null (evox_window_get_error (window));
+  close_window (window);
+}
+
+typedef struct
+{
+  int     width;
+  int     height;
+  guint8 *pixels;
+} Grab;
+
+static void
+grab_frame (GtkGLArea *area,
+            Grab      *grab)
+{
+  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (area));
+
+  grab->width = gtk_widget_get_width (GTK_WIDGET (area)) * scale;
+  grab->height = gtk_widget_get_height (GTK_WIDGET (area)) * scale;
+  g_free (grab->pixels);
+  grab->pixels = g_malloc ((gsize) grab->width * grab->height * 4);
+  glReadPixels (0, 0, grab->width, grab->height, GL_RGBA, GL_UNSIGNED_BYTE, grab->pixels);
+}
+
+static guint
+colormap_distance (const char   *name,
+                   const guint8 *rgb)
+{
+  const guint8 (*table)[3] = evox_colormap_get_table (name);
+  guint best = G_MAXUINT;
+
+  for (guint i = 0; i < 256; i++)
+    {
+      guint d = ABS ((int) table[i][0] - rgb[0]) + ABS ((int) table[i][1] - rgb[1]) +
+                ABS ((int) table[i][2] - rgb[2]);
+      best = MIN (best, d);
+    }
+  return best;
+}
+
+static gboolean
+grabbed (gpointer data)
+{
+  return ((Grab *) data)->pixels != NULL;
+}
+
+/* The canvas as shown (read back from GtkGLArea's own framebuffer after it drew): in the z slice
+ * view every pixel of the middle is a colour of the current colour map. */
+static void
+test_canvas_pixels (void)
+{
+  EvoxWindow *window = open_window ();
+  EvoxDocument *document = evox_window_get_document (window);
+  GtkWidget *canvas = evox_window_get_canvas (window);
+  const char *maps[] = { "viridis", "magma", "grey" };
+  Grab grab = { 0 };
+  gulong id;
+
+  id = g_signal_connect (canvas, "frame-drawn", G_CALLBACK (grab_frame), &grab);
+  evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
+  for (guint m = 0; m < G_N_ELEMENTS (maps); m++)
+    {
+      guint exact = 0, total = 0;
+
+      g_clear_pointer (&grab.pixels, g_free);
+      evox_document_set_colormap (document, maps[m]);
+      g_assert_true (wait_for (grabbed, &grab, 20));
+      for (int y = grab.height / 2 - 10; y < grab.height / 2 + 10; y++)
+        for (int x = grab.width / 2 - 10; x < grab.width / 2 + 10; x++)
+          {
+            const guint8 *p = grab.pixels + ((gsize) y * grab.width + x) * 4;
+            total++;
+            if (colormap_distance (maps[m], p) <= 3)
+              exact++;
+          }
+      g_test_message ("%s: %u of %u pixels are colour-map colours", maps[m], exact, total);
+      g_assert_cmpuint (exact, ==, total);
+    }
+  g_signal_handler_disconnect (canvas, id);
+  g_free (grab.pixels);
+  close_window (window);
+}
+
+/* The histogram beside the canvas holds numpy.histogram's counts of the volume's voxels. */
+static void
+test_histogram_bins (void)
+{
+  EvoxWindow *window = open_window ();
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxHistogramView *view = EVOX_HISTOGRAM_VIEW (evox_window_get_histogram (window));
+  EvoxVolume *volume;
+  const double *counts;
+  double lo, hi, total = 0;
+  guint n_bins;
+  g_autofree double *expect = NULL;
+  const float *data;
+  gsize n;
+
+  /* One channel of f32: the bins are over [lo, hi] of stored values (log10 R here). */
+  evox_document_set_histogram_per_layer (document, FALSE);
+  volume = evox_document_get_volume (document);
+  counts = evox_histogram_view_get_counts (view, &n_bins, &lo, &hi);
+  g_assert_nonnull (counts);
+  g_assert_cmpuint (n_bins, >, 8);
+  expect = g_new0 (double, n_bins);
+  data = evox_volume_get_data (volume, 0);
+  n = evox_volume_get_n_voxels (volume);
+  for (gsize i = 0; i < n; i++)
+    {
+      /* numpy's rule: edges in single precision for f32, the last bin closed. */
+      float v = data[i];
+      float span = (float) hi - (float) lo;
+      gssize bin;
+
+      if (!(v >= (float) lo && v <= (float) hi))
+        continue;
+      bin = (gssize) ((v - (float) lo) / span * n_bins);
+      expect[MIN (bin, (gssize) n_bins - 1)] += 1;
+    }
+  for (guint b = 0; b < n_bins; b++)
+    {
+      /* Edge voxels may fall one bin apart depending on rounding of the edges. */
+      g_assert_cmpfloat (fabs (counts[b] - expect[b]), <=, 0.002 * n + 2);
+      total += counts[b];
+    }
+  g_assert_cmpfloat (total, ==, (double) evox_volume_get_stats (volume, 0)->n_finite);
+  close_window (window);
+}
+
+/* File > Open, drops and recent files all call evox_window_open_file. */
+static void
+test_open_replaces_volume (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = write_tiff (dir, "gradient.tif", 24);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  EvoxWindow *window = open_window ();
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxVolume *volume;
+  gsize dims[3];
+
+  evox_window_open_file (window, file, NULL);
+  g_assert_true (wait_for (not_loading, window, 30));
+  g_assert_null (evox_window_get_error (window));
+  volume = evox_document_get_volume (document);
+  evox_volume_get_dims (volume, dims);
+  g_assert_cmpuint (dims[0], ==, 24);
+  g_assert_cmpint (evox_volume_get_sample_type (volume), ==, EVOX_SAMPLE_U16);
+  g_assert_cmpstr (evox_document_get_path (document), ==, path);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "gradient.tif");
+  g_assert_cmpint (evox_document_get_view (document), ==, EVOX_VIEW_SLICES);
+  close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static void
+test_broken_file_keeps_volume (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "broken.tif", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  static const char junk[] = "II*\0\x08\0\0\0\xff\xff garbage that is no IFD";
+  EvoxWindow *window = open_window ();
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxVolume *before = evox_document_get_volume (document);
+
+  g_assert_true (g_file_set_contents (path, junk, sizeof junk, NULL));
+  evox_window_open_file (window, file, NULL);
+  g_assert_true (wait_for (not_loading, window, 30));
+  g_assert_nonnull (evox_window_get_error (window));
+  g_test_message ("banner: %s", evox_window_get_error (window));
+  g_assert_nonnull (strstr (evox_window_get_error (window), "broken.tif"));
+  g_assert_true (evox_document_get_volume (document) == before);
+
+  /* A file that does not exist is reported the same way. */
+  {
+    g_autoptr (GFile) missing = g_file_new_build_filename (dir, "missing.tif", NULL);
+    evox_window_open_file (window, missing, NULL);
+    g_assert_true (wait_for (not_loading, window, 30));
+    g_assert_nonnull (strstr (evox_window_get_error (window), "missing.tif"));
+    g_assert_true (evox_document_get_volume (document) == before);
+  }
+  close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static gboolean
+cancelled_load_ends (gpointer data)
+{
+  return !evox_window_is_loading (data);
+}
+
+static void
+test_cancel_load (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = write_tiff (dir, "big.tif", 160);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  EvoxWindow *window = open_window ();
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxVolume *before = evox_document_get_volume (document);
+
+  evox_window_open_file (window, file, NULL);
+  g_assert_true (evox_window_is_loading (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-load", NULL));
+  g_assert_true (wait_for (cancelled_load_ends, window, 5));
+  /* Let the worker finish; its result must be dropped. */
+  for (int i = 0; i < 200; i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (5000);
+    }
+  g_assert_true (evox_document_get_volume (document) == before);
+  g_assert_null (evox_window_get_error (window));
+  close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static gboolean
+find_ssrm_dialog (gpointer data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GObject) item = g_list_model_get_item (toplevels, i);
+      if (EVOX_IS_SSRM_DIALOG (item))
+        {
+          *(GObject **) data = item;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* An SSRM table asks for its options first, with the detected layout filled in. */
+static void
+test_ssrm_dialog (void)
+{
+  g_autofree char *path = evox_test_data_path ("ssrm");
+  g_autoptr (GDir) folder = NULL;
+  g_autofree char *table = NULL;
+  g_autoptr (GFile) file = NULL;
+  EvoxWindow *window;
+  GObject *dialog = NULL;
+  g_autoptr (EvoxSsrmOptions) options = NULL;
+  g_autoptr (GError) error = NULL;
+  EvoxVolume *volume;
+  const char *name;
+
+  if (path == NULL)
+    return;
+  folder = g_dir_open (path, 0, NULL);
+  g_assert_nonnull (folder);
+  while ((name = g_dir_read_name (folder)) != NULL)
+    if (g_str_has_suffix (name, ".csv") || g_str_has_suffix (name, ".txt"))
+      table = g_build_filename (path, name, NULL);
+  if (table == NULL)
+    {
+      g_test_skip ("no SSRM table in the test data");
+      return;
+    }
+  file = g_file_new_for_path (table);
+  window = open_window ();
+  evox_window_open_file (window, file, NULL);
+  g_assert_true (wait_for (find_ssrm_dialog, &dialog, 5));
+  options = evox_ssrm_dialog_dup_options (EVOX_SSRM_DIALOG (dialog), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (options->values->len, ==, 4);
+  g_assert_cmpstr (options->x_column, ==, "X");
+  g_assert_cmpstr (options->y_column, ==, "Y");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "ssrm.open", NULL));
+  g_assert_true (wait_for (not_loading, window, 60));
+  g_assert_null (evox_window_get_error (window));
+  volume = evox_document_get_volume (evox_window_get_document (window));
+  g_assert_cmpuint (evox_volume_get_n_scans (volume), ==, 4);
+  {
+    /* GFile canonicalises the path (no "..") */
+    g_autofree char *base = g_path_get_basename (table);
+    g_assert_true (g_str_has_suffix (evox_document_get_path (evox_window_get_document (window)),
+                                     base));
+  }
+  close_window (window);
+}
+
+static void
+test_hover_and_keys (void)
+{
+  EvoxWindow *window = open_window ();
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxCanvas *canvas = EVOX_CANVAS (evox_window_get_canvas (window));
+  int w = gtk_widget_get_width (GTK_WIDGET (canvas));
+  int h = gtk_widget_get_height (GTK_WIDGET (canvas));
+  guint slice;
+
+  evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
+  evox_canvas_hover_at (canvas, w / 2.0, h / 2.0);
+  g_assert_nonnull (evox_canvas_get_hover_text (canvas));
+  g_test_message ("hover: %s", evox_canvas_get_hover_text (canvas));
+  g_assert_nonnull (strstr (evox_canvas_get_hover_text (canvas), "voxel ("));
+  g_assert_nonnull (strstr (evox_canvas_get_hover_text (canvas), "log10 R = "));
+  g_assert_nonnull (strstr (evox_canvas_get_hover_text (canvas), " layer"));
+  evox_canvas_hover_at (canvas, 1, 1);
+  g_assert_null (evox_canvas_get_hover_text (canvas));
+
+  slice = evox_document_get_slice (document, 2);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "view.slice-step", "i", 1));
+  g_assert_cmpuint (evox_document_get_slice (document, 2), ==, slice + 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "view.slice-step", "i", -1));
+  g_assert_cmpuint (evox_document_get_slice (document, 2), ==, slice);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "view.look-along", "i", 0));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "view.look-along", "i", -1));
+  g_assert_true (evox_canvas_recenter_at (canvas, w / 2.0, h / 2.0));
+  close_window (window);
+}
+
+static void
+test_export_image (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "figure.png", NULL);
+  g_autofree char *bad = g_build_filename (dir, "no-such-folder", "figure.png", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+  EvoxWindow *window = open_window ();
+  GtkWidget *canvas = evox_window_get_canvas (window);
+  int w = gtk_widget_get_width (canvas) * 2, h = gtk_widget_get_height (canvas) * 2;
+
+  g_assert_true (evox_window_export_image (window, path, w, h, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpuint (length, >, 24);
+  g_assert_cmpmem (contents + 1, 3, "PNG", 3);
+  /* IHDR: width and height, big-endian, at bytes 16 and 20. */
+  g_assert_cmpint (GUINT32_FROM_BE (*(guint32 *) (contents + 16)), ==, w);
+  g_assert_cmpint (GUINT32_FROM_BE (*(guint32 *) (contents + 20)), ==, h);
+
+  g_assert_false (evox_window_export_image (window, bad, 64, 64, FALSE, &error));
+  g_assert_nonnull (error);
+  g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
+  close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  gtk_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Evox/Ui/demo-opens", test_demo_opens);
+  g_test_add_func ("/Evox/Ui/canvas-pixels", test_canvas_pixels);
+  g_test_add_func ("/Evox/Ui/histogram-bins", test_histogram_bins);
+  g_test_add_func ("/Evox/Ui/open-replaces-volume", test_open_replaces_volume);
+  g_test_add_func ("/Evox/Ui/broken-file-keeps-volume", test_broken_file_keeps_volume);
+  g_test_add_func ("/Evox/Ui/cancel-load", test_cancel_load);
+  g_test_add_func ("/Evox/Ui/ssrm-dialog", test_ssrm_dialog);
+  g_test_add_func ("/Evox/Ui/hover-and-keys", test_hover_and_keys);
+  g_test_add_func ("/Evox/Ui/export-image", test_export_image);
+  return g_test_run ();
+}
