@@ -7,12 +7,16 @@
 #include <glib/gi18n.h>
 
 #include "evox-application.h"
+#include "evox-ssrm-reader.h"
 #include "evox-window.h"
 #include "evox-ui-resources.h"
 
 struct _EvoxApplication
 {
-  GtkApplication parent_instance;
+  GtkApplication   parent_instance;
+
+  /* SSRM reading options from the command line; when given, tables open without the dialog. */
+  EvoxSsrmOptions *ssrm_options;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxApplication, evox_application, GTK_TYPE_APPLICATION)
@@ -51,7 +55,7 @@ evox_application_open (GApplication  *app,
       EvoxWindow *window = evox_window_new (EVOX_APPLICATION (app));
 
       gtk_window_present (GTK_WINDOW (window));
-      evox_window_open_file (window, files[i], NULL);
+      evox_window_open_file (window, files[i], EVOX_APPLICATION (app)->ssrm_options);
     }
 }
 
@@ -127,10 +131,55 @@ evox_application_startup (GApplication *app)
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 }
 
+static int
+evox_application_handle_local_options (GApplication *app,
+                                       GVariantDict *options)
+{
+  EvoxApplication *self = EVOX_APPLICATION (app);
+  g_autofree const char **values = NULL;
+  double dz = 0, pixel = 0;
+  gboolean given = FALSE;
+
+  if (g_variant_dict_lookup (options, "dz", "d", &dz))
+    given = TRUE;
+  if (g_variant_dict_lookup (options, "pixel-size", "d", &pixel))
+    given = TRUE;
+  if (g_variant_dict_lookup (options, "value", "^a&s", &values))
+    given = TRUE;
+  if (!given)
+    return -1;
+  if (dz < 0 || pixel < 0 || (dz == 0 && g_variant_dict_contains (options, "dz")) ||
+      (pixel == 0 && g_variant_dict_contains (options, "pixel-size")))
+    {
+      g_printerr ("evox: --dz and --pixel-size must be positive numbers of nm\n");
+      return 2;
+    }
+  self->ssrm_options = evox_ssrm_options_new ();
+  if (dz > 0)
+    self->ssrm_options->dz_nm = dz;
+  if (pixel > 0)
+    self->ssrm_options->pixel_size_nm = pixel;
+  for (guint i = 0; values != NULL && values[i] != NULL; i++)
+    g_ptr_array_add (self->ssrm_options->values, g_strdup (values[i]));
+  return -1;
+}
+
+static void
+evox_application_finalize (GObject *object)
+{
+  EvoxApplication *self = EVOX_APPLICATION (object);
+
+  g_clear_pointer (&self->ssrm_options, evox_ssrm_options_free);
+  G_OBJECT_CLASS (evox_application_parent_class)->finalize (object);
+}
+
 static void
 evox_application_class_init (EvoxApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = evox_application_finalize;
+  app_class->handle_local_options = evox_application_handle_local_options;
 
   app_class->activate = evox_application_activate;
   app_class->open = evox_application_open;
@@ -144,6 +193,25 @@ evox_application_class_init (EvoxApplicationClass *klass)
 static void
 evox_application_init (EvoxApplication *self)
 {
+  static const GOptionEntry entries[] = {
+    { "dz", 0, 0, G_OPTION_ARG_DOUBLE, NULL,
+      N_("SSRM tables: depth step of the interpolated layers in nm (default 10)"), N_("NM") },
+    { "pixel-size", 0, 0, G_OPTION_ARG_DOUBLE, NULL,
+      N_("SSRM tables: lateral pixel size in nm (default 1)"), N_("NM") },
+    { "value", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+      N_("SSRM tables: a scan as VALUE:DEPTH (column, and column or nm); repeat per scan"),
+      N_("VALUE:DEPTH") },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+  g_application_set_option_context_parameter_string (G_APPLICATION (self),
+                                                     _("[FILE…] — no FILE opens the demo volume"));
+  g_application_set_option_context_summary (
+    G_APPLICATION (self),
+    _("Opens SSRM tables, TIFF stacks and folders of TIFF slices. With any SSRM option given,\n"
+      "tables open without asking; otherwise a dialog asks how to read them.\n"
+      "Headless subcommands: evox info|histogram|convert|render --help"));
 }
 
 EvoxApplication *
