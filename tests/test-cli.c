@@ -2,9 +2,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
+#include <png.h>
 #include <string.h>
+#include <tiffio.h>
 
 #include "evox-loader.h"
 #include "evox-tiff.h"
@@ -27,29 +30,57 @@ run_clear (Run *run)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
 
 static Run
-evox (const char *first,
-      ...)
+spawn_evox (const char  *first,
+            va_list      ap,
+            char       **envp)
 {
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   Run run = { 0 };
   const char *binary = g_getenv ("EVOX");
   int wait_status;
-  va_list ap;
 
   g_assert_nonnull (binary);
   g_ptr_array_add (args, (char *) binary);
-  va_start (ap, first);
   for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
     g_ptr_array_add (args, (char *) a);
-  va_end (ap);
   g_ptr_array_add (args, NULL);
 
-  g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &run.out, &run.err,
+  g_spawn_sync (NULL, (char **) args->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL, &run.out, &run.err,
                 &wait_status, &error);
   g_assert_no_error (error);
   g_assert_true (WIFEXITED (wait_status));
   run.status = WEXITSTATUS (wait_status);
+  return run;
+}
+
+static Run
+evox (const char *first,
+      ...)
+{
+  va_list ap;
+  Run run;
+
+  va_start (ap, first);
+  run = spawn_evox (first, ap, NULL);
+  va_end (ap);
+  return run;
+}
+
+/* `evox render` must not need a display: run it with none. */
+static Run
+evox_headless (const char *first,
+               ...)
+{
+  g_auto(GStrv) envp = g_get_environ ();
+  va_list ap;
+  Run run;
+
+  envp = g_environ_unsetenv (envp, "DISPLAY");
+  envp = g_environ_unsetenv (envp, "WAYLAND_DISPLAY");
+  va_start (ap, first);
+  run = spawn_evox (first, ap, envp);
+  va_end (ap);
   return run;
 }
 
@@ -332,7 +363,6 @@ static void
 test_bad_usage (void)
 {
   const char *cases[][4] = {
-    { "frobnicate", NULL },
     { "info", NULL },
     { "info", "--bogus", "x", NULL },
     { "histogram", "--bins", "0", "--demo" },
@@ -357,6 +387,460 @@ test_bad_usage (void)
   }
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* evox render                                                                                  */
+
+typedef struct
+{
+  int     width;
+  int     height;
+  guint8 *rgba;  /* straight alpha, rows top to bottom */
+} Image;
+
+static void
+image_clear (Image *image)
+{
+  g_free (image->rgba);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Image, image_clear)
+
+static guint32
+read_be32 (const guint8 *p)
+{
+  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
+}
+
+static guint32
+crc32_of (const guint8 *p,
+          gsize         n)
+{
+  guint32 crc = 0xffffffffu;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      crc ^= p[i];
+      for (int k = 0; k < 8; k++)
+        crc = (crc >> 1) ^ (0xedb88320u & -(crc & 1));
+    }
+  return crc ^ 0xffffffffu;
+}
+
+/* The PNG signature and IHDR chunk read byte by byte, without libpng. */
+static void
+assert_png_header (const char *path,
+                   guint32     width,
+                   guint32     height)
+{
+  static const guint8 signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+  g_autofree char *contents = NULL;
+  const guint8 *data;
+  gsize length;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  data = (const guint8 *) contents;
+  g_assert_cmpuint (length, >, 8 + 25);
+  g_assert_cmpmem (data, 8, signature, 8);
+  g_assert_cmpuint (read_be32 (data + 8), ==, 13);
+  g_assert_cmpmem (data + 12, 4, "IHDR", 4);
+  g_assert_cmpuint (read_be32 (data + 16), ==, width);
+  g_assert_cmpuint (read_be32 (data + 20), ==, height);
+  g_assert_cmpuint (data[24], ==, 8);  /* bits per sample */
+  g_assert_cmpuint (data[25], ==, 6);  /* colour type: RGB with alpha */
+  g_assert_cmpuint (data[28], ==, 0);  /* not interlaced */
+  g_assert_cmpuint (read_be32 (data + 29), ==, crc32_of (data + 12, 17));
+}
+
+static Image
+read_png (const char *path)
+{
+  png_image png = { .version = PNG_IMAGE_VERSION };
+  Image image = { 0 };
+
+  g_assert_true (png_image_begin_read_from_file (&png, path));
+  png.format = PNG_FORMAT_RGBA;
+  image.width = png.width;
+  image.height = png.height;
+  image.rgba = g_malloc (PNG_IMAGE_SIZE (png));
+  g_assert_true (png_image_finish_read (&png, NULL, image.rgba, 0, NULL));
+  return image;
+}
+
+/* Scanlines as stored, so the alpha stays unassociated (TIFFReadRGBAImage would premultiply). */
+static Image
+read_tiff (const char *path)
+{
+  TIFF *tif = TIFFOpen (path, "r");
+  guint32 width = 0, height = 0;
+  guint16 bits = 0, spp = 0, n_extra = 0, compression = 0, photometric = 0;
+  guint16 *extra = NULL;
+  Image image = { 0 };
+
+  g_assert_nonnull (tif);
+  g_assert_true (TIFFGetField (tif, TIFFTAG_IMAGEWIDTH, &width));
+  g_assert_true (TIFFGetField (tif, TIFFTAG_IMAGELENGTH, &height));
+  g_assert_true (TIFFGetField (tif, TIFFTAG_BITSPERSAMPLE, &bits));
+  g_assert_true (TIFFGetField (tif, TIFFTAG_SAMPLESPERPIXEL, &spp));
+  g_assert_true (TIFFGetField (tif, TIFFTAG_EXTRASAMPLES, &n_extra, &extra));
+  g_assert_true (TIFFGetField (tif, TIFFTAG_COMPRESSION, &compression));
+  g_assert_true (TIFFGetField (tif, TIFFTAG_PHOTOMETRIC, &photometric));
+  g_assert_cmpuint (bits, ==, 8);
+  g_assert_cmpuint (spp, ==, 4);
+  g_assert_cmpuint (n_extra, ==, 1);
+  g_assert_cmpuint (extra[0], ==, EXTRASAMPLE_UNASSALPHA);
+  g_assert_cmpuint (compression, ==, COMPRESSION_ADOBE_DEFLATE);
+  g_assert_cmpuint (photometric, ==, PHOTOMETRIC_RGB);
+  g_assert_cmpint (TIFFScanlineSize (tif), ==, (tmsize_t) width * 4);
+
+  image.width = width;
+  image.height = height;
+  image.rgba = g_malloc ((gsize) width * height * 4);
+  for (guint32 y = 0; y < height; y++)
+    g_assert_cmpint (TIFFReadScanline (tif, image.rgba + (gsize) y * width * 4, y, 0), ==, 1);
+  TIFFClose (tif);
+  return image;
+}
+
+static const guint8 *
+pixel_at (const Image *image,
+          int          x,
+          int          y)
+{
+  return image->rgba + ((gsize) y * image->width + x) * 4;
+}
+
+/* Share of the pixels whose colour differs from the top-left corner, which is background. */
+static double
+drawn_fraction (const Image *image)
+{
+  const guint8 *corner = pixel_at (image, 0, 0);
+  gsize n = (gsize) image->width * image->height, drawn = 0;
+
+  for (gsize i = 0; i < n; i++)
+    if (memcmp (image->rgba + i * 4, corner, 4) != 0)
+      drawn++;
+  return (double) drawn / n;
+}
+
+static guint
+count_colours (const Image *image)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  gsize n = (gsize) image->width * image->height;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      const guint8 *p = image->rgba + i * 4;
+      g_hash_table_add (seen, GUINT_TO_POINTER ((guint) p[0] << 16 | (guint) p[1] << 8 | p[2]));
+    }
+  return g_hash_table_size (seen);
+}
+
+static guint
+count_entries (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (d);
+  while (g_dir_read_name (d) != NULL)
+    n++;
+  return n;
+}
+
+static void
+assert_rendered (const Run *run)
+{
+  if (run->status != 0)
+    g_test_message ("stderr: %s", run->err);
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_cmpstr (run->out, ==, "");
+  g_assert_cmpstr (run->err, ==, "");
+}
+
+/* The demo in both formats: the same pixels, a drawn volume in many colours, nothing else in the
+ * folder (no temporary files left). */
+static void
+test_render_png_tiff (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *png = g_build_filename (dir, "demo.png", NULL);
+  g_autofree char *tif = g_build_filename (dir, "demo.tif", NULL);
+
+  {
+    g_auto(Run) run = evox_headless ("render", "--demo", "-o", png, "--size", "320x240", NULL);
+    assert_rendered (&run);
+  }
+  {
+    g_auto(Run) run = evox_headless ("render", "--demo", "--output", tif, "--size=320x240", NULL);
+    assert_rendered (&run);
+  }
+  assert_png_header (png, 320, 240);
+  {
+    g_auto(Image) from_png = read_png (png);
+    g_auto(Image) from_tiff = read_tiff (tif);
+
+    g_assert_cmpint (from_tiff.width, ==, 320);
+    g_assert_cmpint (from_tiff.height, ==, 240);
+    g_assert_cmpuint (pixel_at (&from_png, 0, 0)[3], ==, 255);
+    g_assert_cmpfloat (drawn_fraction (&from_png), >, 0.1);
+    g_assert_cmpuint (count_colours (&from_png), >=, 32);
+    g_assert_cmpmem (from_png.rgba, 320 * 240 * 4, from_tiff.rgba, 320 * 240 * 4);
+  }
+  g_assert_cmpuint (count_entries (dir), ==, 2);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static void
+test_render_transparent (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *png = g_build_filename (dir, "clear.png", NULL);
+  g_autofree char *tif = g_build_filename (dir, "clear.tiff", NULL);
+  const char *outputs[] = { png, tif };
+
+  for (guint i = 0; i < G_N_ELEMENTS (outputs); i++)
+    {
+      g_auto(Run) run = evox_headless ("render", "--demo", "--view", "xyz", "--transparent",
+                                       "-s", "200x150", "-o", outputs[i], NULL);
+      g_auto(Image) image = { 0 };
+      gsize n_opaque = 0;
+
+      assert_rendered (&run);
+      image = i == 0 ? read_png (png) : read_tiff (tif);
+      g_assert_cmpint (image.width, ==, 200);
+      g_assert_cmpint (image.height, ==, 150);
+      g_assert_cmpuint (pixel_at (&image, 0, 0)[3], ==, 0);
+      g_assert_cmpuint (pixel_at (&image, 199, 149)[3], ==, 0);
+      for (gsize p = 0; p < 200 * 150; p++)
+        n_opaque += image.rgba[p * 4 + 3] == 255;
+      g_assert_cmpuint (n_opaque, >, 200 * 150 / 20);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* Every view draws something, and the options change what is drawn. */
+static void
+test_render_views (void)
+{
+  const char *views[] = { "xyz", "x", "y", "z", "stack" };
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autoptr(GPtrArray) images = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s.png", views[i]);
+      g_autofree char *out = g_build_filename (dir, name, NULL);
+      g_auto(Run) run = evox_headless ("render", "--demo", "--view", views[i], "-s", "160x120",
+                                       "-o", out, NULL);
+      Image image;
+
+      assert_rendered (&run);
+      image = read_png (out);
+      g_test_message ("view %s: %.3f drawn, %u colours", views[i], drawn_fraction (&image),
+                      count_colours (&image));
+      g_assert_cmpfloat (drawn_fraction (&image), >, 0.05);
+      g_ptr_array_add (images, g_steal_pointer (&image.rgba));
+    }
+  for (guint i = 0; i < images->len; i++)
+    for (guint j = i + 1; j < images->len; j++)
+      g_assert_true (memcmp (images->pdata[i], images->pdata[j], 160 * 120 * 4) != 0);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static void
+test_render_options (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *base = g_build_filename (dir, "base.png", NULL);
+  g_autofree char *large = g_build_filename (dir, "large.png", NULL);
+  const char *variants[][3] = {
+    { "--colormap", "grey" },
+    { "--range", "-6:0" },
+    { "--mapping", "linear" },
+    { "--slice", "10,100,2" },
+    { "--z-exaggeration", "3" },
+  };
+  g_auto(Image) reference = { 0 };
+
+  {
+    g_auto(Run) run = evox_headless ("render", "--demo", "--view", "xyz", "-s", "160x120",
+                                     "-o", base, NULL);
+    assert_rendered (&run);
+  }
+  reference = read_png (base);
+  for (guint i = 0; i < G_N_ELEMENTS (variants); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("variant-%u.png", i);
+      g_autofree char *out = g_build_filename (dir, name, NULL);
+      g_auto(Run) run = evox_headless ("render", "--demo", "--view", "xyz", "-s", "160x120",
+                                       "-o", out, variants[i][0], variants[i][1], NULL);
+      g_auto(Image) image = { 0 };
+
+      g_test_message ("variant %s %s", variants[i][0], variants[i][1]);
+      assert_rendered (&run);
+      image = read_png (out);
+      g_assert_true (memcmp (image.rgba, reference.rgba, 160 * 120 * 4) != 0);
+    }
+
+  /* Without --size: 1600x1200. */
+  {
+    g_auto(Run) run = evox_headless ("render", "--demo", "-o", large, NULL);
+    assert_rendered (&run);
+    assert_png_header (large, 1600, 1200);
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static void
+test_render_overwrite (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *out = g_build_filename (dir, "figure.png", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gsize before_len, after_len;
+
+  {
+    g_auto(Run) run = evox_headless ("render", "--demo", "-s", "64x48", "-o", out, NULL);
+    assert_rendered (&run);
+  }
+  g_assert_true (g_file_get_contents (out, &before, &before_len, NULL));
+  {
+    g_auto(Run) run = evox_headless ("render", "--demo", "-s", "80x60", "-o", out, NULL);
+    assert_input_error (&run, out);
+    g_assert_nonnull (strstr (run.err, "--force"));
+  }
+  g_assert_true (g_file_get_contents (out, &after, &after_len, NULL));
+  g_assert_cmpmem (before, before_len, after, after_len);
+  {
+    g_auto(Run) run = evox_headless ("render", "--demo", "-s", "80x60", "-o", out, "--force",
+                                     NULL);
+    assert_rendered (&run);
+  }
+  assert_png_header (out, 80, 60);
+  g_assert_cmpuint (count_entries (dir), ==, 1);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static void
+test_render_bad_usage (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *out = g_build_filename (dir, "out.png", NULL);
+  const char *cases[][3] = {
+    { "--size", "0x10" },
+    { "--size", "16385x10" },
+    { "--size", "640" },
+    { "--size", "640x480x3" },
+    { "--size", "wide" },
+    { "--size", "-640x480" },
+    { "--view", "sideways" },
+    { "--colormap", "rainbowish" },
+    { "--range", "3:1" },
+    { "--range", "nan:1" },
+    { "--mapping", "sqrt" },
+    { "--slice", "1,2" },
+    { "--slice", "500,0,0" },
+    { "--slice", "0,0,14" },
+    { "--z-exaggeration", "0" },
+    { "--channel", "7" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) run = evox_headless ("render", "--demo", "-o", out, cases[i][0], cases[i][1],
+                                       NULL);
+      g_test_message ("case %s %s: %s", cases[i][0], cases[i][1], run.err);
+      g_assert_cmpint (run.status, ==, 2);
+      g_assert_cmpstr (run.out, ==, "");
+      g_assert_nonnull (strchr (run.err, '\n'));
+      g_assert_true (strchr (run.err, '\n')[1] == '\0');
+      if (g_str_equal (cases[i][0], "--colormap"))
+        {
+          g_assert_nonnull (strstr (run.err, "rainbowish"));
+          g_assert_nonnull (strstr (run.err, "viridis"));
+        }
+    }
+  {
+    g_auto(Run) run = evox_headless ("render", "--demo", NULL);
+    g_assert_cmpint (run.status, ==, 2);
+  }
+  {
+    g_autofree char *jpeg = g_build_filename (dir, "out.jpg", NULL);
+    g_auto(Run) run = evox_headless ("render", "--demo", "-o", jpeg, NULL);
+    g_assert_cmpint (run.status, ==, 2);
+    g_assert_nonnull (strstr (run.err, "out.jpg"));
+  }
+  {
+    g_auto(Run) run = evox_headless ("render", "-o", out, NULL);
+    g_assert_cmpint (run.status, ==, 2);
+  }
+  g_assert_cmpuint (count_entries (dir), ==, 0);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static void
+test_render_bad_input (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *missing = g_build_filename (dir, "missing.csv", NULL);
+  g_autofree char *ragged = g_build_filename (dir, "ragged.csv", NULL);
+  g_autofree char *out = g_build_filename (dir, "out.png", NULL);
+  g_autofree char *sub = g_build_filename (dir, "sub", NULL);
+  g_autofree char *nowhere = g_build_filename (sub, "no", "figure.png", NULL);
+
+  {
+    g_auto(Run) run = evox_headless ("render", missing, "-o", out, NULL);
+    assert_input_error (&run, "missing.csv");
+  }
+  g_assert_true (g_file_set_contents (ragged, "X,Y,R0,Z0\n0,0,1,0\n1,0,2\n", -1, NULL));
+  {
+    g_auto(Run) run = evox_headless ("render", ragged, "-o", out, NULL);
+    assert_input_error (&run, "ragged.csv");
+  }
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+
+  /* A folder that does not exist: the error names the figure, and nothing is left anywhere. */
+  g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
+  {
+    g_auto(Run) run = evox_headless ("render", "--demo", "-s", "64x48", "-o", nowhere, NULL);
+    assert_input_error (&run, "figure.png");
+  }
+  g_assert_cmpuint (count_entries (sub), ==, 0);
+  g_assert_cmpuint (count_entries (dir), ==, 2);  /* ragged.csv and sub */
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* The real A19 table: the layer stack (its default view) and three slices. */
+static void
+test_render_real (void)
+{
+  g_autofree char *ssrm = evox_test_data_path ("ssrm/A19_GrSi_Anode_1x1.csv");
+  g_autofree char *dir = NULL;
+  const char *views[] = { "stack", "xyz" };
+
+  if (ssrm == NULL)
+    return;
+  dir = evox_test_tmpdir_new ();
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("a19-%s.png", views[i]);
+      g_autofree char *out = g_build_filename (dir, name, NULL);
+      g_auto(Run) run = evox_headless ("render", ssrm, "--view", views[i], "-s", "400x300",
+                                       "-o", out, NULL);
+      g_auto(Image) image = { 0 };
+
+      assert_rendered (&run);
+      image = read_png (out);
+      g_test_message ("A19 %s: %.3f drawn, %u colours", views[i], drawn_fraction (&image),
+                      count_colours (&image));
+      g_assert_cmpfloat (drawn_fraction (&image), >, 0.1);
+      g_assert_cmpuint (count_colours (&image), >=, 32);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -369,5 +853,13 @@ main (int    argc,
   g_test_add_func ("/Evox/Cli/convert", test_convert);
   g_test_add_func ("/Evox/Cli/bad-input", test_bad_input);
   g_test_add_func ("/Evox/Cli/bad-usage", test_bad_usage);
+  g_test_add_func ("/Evox/Cli/render/png-tiff", test_render_png_tiff);
+  g_test_add_func ("/Evox/Cli/render/transparent", test_render_transparent);
+  g_test_add_func ("/Evox/Cli/render/views", test_render_views);
+  g_test_add_func ("/Evox/Cli/render/options", test_render_options);
+  g_test_add_func ("/Evox/Cli/render/overwrite", test_render_overwrite);
+  g_test_add_func ("/Evox/Cli/render/bad-usage", test_render_bad_usage);
+  g_test_add_func ("/Evox/Cli/render/bad-input", test_render_bad_input);
+  g_test_add_func ("/Evox/Cli/render/real", test_render_real);
   return g_test_run ();
 }

@@ -47,6 +47,7 @@ int          _evox_cli_find_channel   (EvoxVolume     *volume,
 int          _evox_cli_info           (int argc, char **argv);
 int          _evox_cli_histogram      (int argc, char **argv);
 int          _evox_cli_convert        (int argc, char **argv);
+int          _evox_cli_render         (int argc, char **argv);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EvoxCliInput, _evox_cli_input_clear)
 

@@ -22,6 +22,7 @@ static const Subcommand subcommands[] = {
   { "info", _evox_cli_info, "dimensions, spacing, value range and layers of a volume" },
   { "histogram", _evox_cli_histogram, "histogram as CSV, with numpy.histogram's bins" },
   { "convert", _evox_cli_convert, "write a volume (for example an SSRM table) as a TIFF stack" },
+  { "render", _evox_cli_render, "draw a volume as the viewer shows it into a PNG or TIFF figure" },
 };
 
 gboolean

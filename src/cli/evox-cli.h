@@ -1,4 +1,4 @@
-/* evox-cli.h: the headless subcommands (`evox info`, `evox histogram`, `evox convert`). */
+/* evox-cli.h: the headless subcommands (`evox info`, `histogram`, `convert`, `render`). */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 

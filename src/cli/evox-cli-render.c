@@ -1,0 +1,398 @@
+/* evox-cli-render.c: `evox render`, a figure of a volume drawn headless (EGL) into PNG or TIFF. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "evox-cli-private.h"
+#include "evox-document.h"
+#include "evox-gl-context.h"
+#include "evox-image.h"
+#include "evox-renderer.h"
+
+#define DEFAULT_WIDTH 1600
+#define DEFAULT_HEIGHT 1200
+#define MAX_SIDE 16384
+
+/* What the options ask for; NULL or unset fields keep the document's defaults. */
+typedef struct
+{
+  int       width;
+  int       height;
+  gboolean  have_view;
+  EvoxView  view;
+  gboolean  have_mapping;
+  EvoxMapping mapping;
+  gboolean  have_range;
+  double    lo;
+  double    hi;
+  gboolean  have_slices;
+  guint     slices[3];
+  double    z_exaggeration;  /* NAN: the document's choice */
+} RenderRequest;
+
+static gboolean
+parse_int (const char *text,
+           gint64      min,
+           gint64      max,
+           gint64     *value)
+{
+  char *end = NULL;
+
+  if (text == NULL || !g_ascii_isdigit (*text))
+    return FALSE;
+  *value = g_ascii_strtoll (text, &end, 10);
+  return *end == '\0' && *value >= min && *value <= max;
+}
+
+/* "WxH", each side 1..MAX_SIDE. */
+static gboolean
+parse_size (const char *text,
+            int        *width,
+            int        *height)
+{
+  g_auto(GStrv) parts = g_strsplit_set (text, "xX", -1);
+  gint64 w, h;
+
+  if (g_strv_length (parts) != 2 || !parse_int (parts[0], 1, MAX_SIDE, &w) ||
+      !parse_int (parts[1], 1, MAX_SIDE, &h))
+    return FALSE;
+  *width = (int) w;
+  *height = (int) h;
+  return TRUE;
+}
+
+static gboolean
+parse_range (const char *text,
+             double     *lo,
+             double     *hi)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ":", -1);
+  char *end;
+
+  if (g_strv_length (parts) != 2)
+    return FALSE;
+  *lo = g_ascii_strtod (parts[0], &end);
+  if (end == parts[0] || *end != '\0')
+    return FALSE;
+  *hi = g_ascii_strtod (parts[1], &end);
+  if (end == parts[1] || *end != '\0')
+    return FALSE;
+  return isfinite (*lo) && isfinite (*hi) && *lo < *hi;
+}
+
+/* "X,Y,Z" voxel indices. */
+static gboolean
+parse_slices (const char *text,
+              guint       slices[3])
+{
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+
+  if (g_strv_length (parts) != 3)
+    return FALSE;
+  for (guint i = 0; i < 3; i++)
+    {
+      gint64 v;
+
+      if (!parse_int (g_strstrip (parts[i]), 0, G_MAXUINT32, &v))
+        return FALSE;
+      slices[i] = (guint) v;
+    }
+  return TRUE;
+}
+
+static char *
+colormap_names (void)
+{
+  const char * const *names = evox_colormap_list_names ();
+
+  return g_strjoinv (", ", (char **) names);
+}
+
+/* Checks every option that does not depend on the volume. */
+static gboolean
+parse_request (GOptionContext *context,
+               const char     *size,
+               const char     *view,
+               const char     *colormap,
+               const char     *range,
+               const char     *mapping,
+               const char     *slices,
+               double          z_exaggeration,
+               RenderRequest  *request,
+               int            *status)
+{
+  *request = (RenderRequest) {
+    .width = DEFAULT_WIDTH,
+    .height = DEFAULT_HEIGHT,
+    .z_exaggeration = z_exaggeration,
+  };
+
+  if (size != NULL && !parse_size (size, &request->width, &request->height))
+    {
+      *status = _evox_cli_usage_error (context, "--size must be WxH with each side 1 to %d, "
+                                       "not '%s'", MAX_SIDE, size);
+      return FALSE;
+    }
+  if (view != NULL)
+    {
+      if (!evox_view_from_string (view, &request->view))
+        {
+          *status = _evox_cli_usage_error (context, "--view must be xyz, x, y, z or stack, "
+                                           "not '%s'", view);
+          return FALSE;
+        }
+      request->have_view = TRUE;
+    }
+  if (colormap != NULL && !evox_colormap_exists (colormap))
+    {
+      g_autofree char *names = colormap_names ();
+
+      *status = _evox_cli_usage_error (context, "unknown colour map '%s'; known maps: %s",
+                                       colormap, names);
+      return FALSE;
+    }
+  if (mapping != NULL)
+    {
+      if (g_str_equal (mapping, "linear"))
+        request->mapping = EVOX_MAPPING_LINEAR;
+      else if (g_str_equal (mapping, "log"))
+        request->mapping = EVOX_MAPPING_LOG;
+      else
+        {
+          *status = _evox_cli_usage_error (context, "--mapping must be linear or log, not '%s'",
+                                           mapping);
+          return FALSE;
+        }
+      request->have_mapping = TRUE;
+    }
+  if (range != NULL)
+    {
+      if (!parse_range (range, &request->lo, &request->hi))
+        {
+          *status = _evox_cli_usage_error (context, "--range must be LO:HI with finite LO < HI, "
+                                           "not '%s'", range);
+          return FALSE;
+        }
+      request->have_range = TRUE;
+    }
+  if (slices != NULL)
+    {
+      if (!parse_slices (slices, request->slices))
+        {
+          *status = _evox_cli_usage_error (context, "--slice must be X,Y,Z voxel indices, "
+                                           "not '%s'", slices);
+          return FALSE;
+        }
+      request->have_slices = TRUE;
+    }
+  if (!isnan (z_exaggeration) && !(isfinite (z_exaggeration) && z_exaggeration >= 0.01))
+    {
+      *status = _evox_cli_usage_error (context, "--z-exaggeration must be a number >= 0.01");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The document picks the defaults the window would show; the options then override them, in
+ * the order the window's controls would: channel, view, mapping (which may reset the range),
+ * range, slices. */
+static gboolean
+apply_request (GOptionContext      *context,
+               EvoxDocument        *document,
+               const RenderRequest *request,
+               const char          *colormap,
+               int                 *status)
+{
+  EvoxVolume *volume = evox_document_get_volume (document);
+  gsize dims[3];
+
+  evox_volume_get_dims (volume, dims);
+  if (request->have_view)
+    evox_document_set_view (document, request->view);
+  if (request->have_mapping)
+    evox_document_set_mapping (document, request->mapping);
+  if (colormap != NULL)
+    evox_document_set_colormap (document, colormap);
+  if (request->have_range)
+    {
+      if (evox_document_get_transfer (document) == EVOX_TRANSFER_LOG10 && request->lo <= 0)
+        {
+          *status = _evox_cli_usage_error (context, "--range must be positive for a log "
+                                           "mapping of linear values");
+          return FALSE;
+        }
+      evox_document_set_range (document, request->lo, request->hi);
+    }
+  if (request->have_slices)
+    for (guint axis = 0; axis < 3; axis++)
+      {
+        if (request->slices[axis] >= dims[axis])
+          {
+            *status = _evox_cli_usage_error (context, "--slice: the %c index %u is outside "
+                                             "0..%zu", "XYZ"[axis], request->slices[axis],
+                                             dims[axis] - 1);
+            return FALSE;
+          }
+        evox_document_set_slice (document, axis, request->slices[axis]);
+      }
+  if (!isnan (request->z_exaggeration))
+    evox_document_set_z_exaggeration (document, request->z_exaggeration);
+  return TRUE;
+}
+
+/* The renderer shows what the document holds, as the window's canvas does. */
+static void
+configure_renderer (EvoxRenderer *renderer,
+                    EvoxDocument *document)
+{
+  EvoxVolume *volume = evox_document_get_volume (document);
+  guint slices[3];
+  double lo, hi;
+  gsize dims[3];
+
+  evox_volume_get_dims (volume, dims);
+  evox_renderer_set_volume (renderer, volume, evox_document_get_channel (document));
+  evox_renderer_set_colormap (renderer, evox_document_get_colormap (document));
+  evox_renderer_set_mapping (renderer, evox_document_get_mapping (document));
+  evox_document_get_range (document, &lo, &hi);
+  evox_renderer_set_range (renderer, lo, hi);
+  for (guint axis = 0; axis < 3; axis++)
+    slices[axis] = evox_document_get_slice (document, axis);
+  evox_renderer_set_slices (renderer, slices);
+  for (gsize z = 0; z < dims[2]; z++)
+    evox_renderer_set_layer_visible (renderer, (guint) z,
+                                     evox_document_get_layer_visible (document, (guint) z));
+  evox_renderer_set_stack_opacity (renderer, evox_document_get_stack_opacity (document));
+  evox_renderer_set_z_exaggeration (renderer, evox_document_get_z_exaggeration (document));
+  evox_renderer_set_view (renderer, evox_document_get_view (document));
+}
+
+static int
+render_error (const char   *out,
+              const GError *error)
+{
+  g_autofree char *one_line = g_strdelimit (g_strdup (error->message), "\n\r", ' ');
+
+  fprintf (stderr, "evox: cannot render %s: %s\n", out, one_line);
+  return EVOX_EXIT_INPUT;
+}
+
+static guint8 *
+render (EvoxDocument        *document,
+        const RenderRequest *request,
+        gboolean             transparent,
+        GError             **error)
+{
+  g_autoptr(EvoxGlContext) gl = NULL;
+  g_autoptr(EvoxRenderer) renderer = NULL;
+  guint8 *pixels;
+
+  gl = evox_gl_context_new_headless (error);
+  if (gl == NULL)
+    return NULL;
+  renderer = evox_renderer_new ();
+  if (!evox_renderer_realize (renderer, error))
+    return NULL;
+  configure_renderer (renderer, document);
+  /* Framed as a window of the image's own size shows it: the figure is the view, not a crop. */
+  pixels = evox_renderer_render_image (renderer, request->width, request->height,
+                                       request->width, request->height, transparent, error);
+  /* GL objects go while the context is still current. */
+  evox_renderer_unrealize (renderer);
+  return pixels;
+}
+
+int
+_evox_cli_render (int    argc,
+                  char **argv)
+{
+  g_auto(EvoxCliInput) input;
+  g_autoptr(GOptionContext) context = g_option_context_new ("FILE -o OUT.png");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(EvoxDocument) document = NULL;
+  g_autofree guint8 *pixels = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *size = NULL;
+  g_autofree char *view = NULL;
+  g_autofree char *colormap = NULL;
+  g_autofree char *range = NULL;
+  g_autofree char *mapping = NULL;
+  g_autofree char *slices = NULL;
+  g_autofree char *channel_name = NULL;
+  g_autofree char *title = NULL;
+  double z_exaggeration = NAN;
+  gboolean transparent = FALSE, force = FALSE;
+  RenderRequest request;
+  const char *in;
+  int status, channel;
+  const GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out,
+      "The image to write: .png, .tif or .tiff (required)", "OUT" },
+    { "size", 's', 0, G_OPTION_ARG_STRING, &size,
+      "Image size in pixels, each side 1 to 16384 (default 1600x1200)", "WxH" },
+    { "view", 0, 0, G_OPTION_ARG_STRING, &view,
+      "xyz (three slices in 3D), x, y, z (one flat slice) or stack (every layer)", "VIEW" },
+    { "colormap", 0, 0, G_OPTION_ARG_STRING, &colormap, "Colour map (default viridis)", "NAME" },
+    { "range", 0, 0, G_OPTION_ARG_STRING, &range,
+      "Display range in stored values, log10 numbers for log10 data (default: the data range)",
+      "LO:HI" },
+    { "mapping", 0, 0, G_OPTION_ARG_STRING, &mapping,
+      "Colour scale (default log for log10 data and for positive data over three decades)",
+      "linear|log" },
+    { "slice", 0, 0, G_OPTION_ARG_STRING, &slices,
+      "Voxel indices of the three slices (default the middle)", "X,Y,Z" },
+    { "z-exaggeration", 0, 0, G_OPTION_ARG_DOUBLE, &z_exaggeration,
+      "Stretch of the depth axis (default: enough for the depth to show)", "F" },
+    { "channel", 0, 0, G_OPTION_ARG_STRING, &channel_name, "Channel label or index", "C" },
+    { "transparent", 0, 0, G_OPTION_ARG_NONE, &transparent,
+      "Leave the background transparent (alpha 0)", NULL },
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Replace OUT if it exists", NULL },
+    { NULL }
+  };
+
+  if (!_evox_cli_parse (context,
+      "Draw a volume as the viewer shows it, without a display (EGL, Mesa's surfaceless\n"
+      "platform), and write the figure as PNG or TIFF with alpha. Options not given keep the\n"
+      "viewer's defaults for the volume.", entries, &input, &argc, &argv, 0, &status))
+    return status;
+  in = input.demo ? NULL : argv[1];
+  if (out == NULL)
+    return _evox_cli_usage_error (context, "-o OUT is required");
+  if (evox_image_format_from_path (out) == EVOX_IMAGE_FORMAT_UNKNOWN)
+    return _evox_cli_usage_error (context, "OUT must end in .png, .tif or .tiff: '%s'", out);
+  if (!parse_request (context, size, view, colormap, range, mapping, slices, z_exaggeration,
+                      &request, &status))
+    return status;
+  if (!force && g_file_test (out, G_FILE_TEST_EXISTS))
+    {
+      fprintf (stderr, "evox: %s: exists already (use --force to replace it)\n", out);
+      return EVOX_EXIT_INPUT;
+    }
+
+  volume = _evox_cli_input_load (&input, in, &status);
+  if (volume == NULL)
+    return status;
+  if ((channel = _evox_cli_find_channel (volume, channel_name, &status)) < 0)
+    return status;
+
+  document = evox_document_new ();
+  title = in != NULL ? g_path_get_basename (in) : g_strdup ("Demo");
+  evox_document_set_volume (document, volume, title, in);
+  evox_document_set_channel (document, (guint) channel);
+  if (!apply_request (context, document, &request, colormap, &status))
+    return status;
+
+  pixels = render (document, &request, transparent, &error);
+  if (pixels == NULL)
+    return render_error (out, error);
+  if (!evox_image_write (out, pixels, request.width, request.height,
+                         force ? EVOX_IMAGE_WRITE_OVERWRITE : EVOX_IMAGE_WRITE_NONE, &error))
+    return _evox_cli_input_error (error);
+  return EVOX_EXIT_OK;
+}
