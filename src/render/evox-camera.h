@@ -17,7 +17,9 @@ void        evox_camera_set_bounds       (EvoxCamera   *self,
                                           const double  hi[3]);
 /* Oblique 3D view of the whole box. */
 void        evox_camera_reset            (EvoxCamera   *self);
-/* Look along axis 0, 1 or 2 (x, y, z), framing the box. */
+/* Look along axis 0, 1 or 2, framing the box, with index 0 of the other axes at the top left:
+ * 0 looks along +x (y right, z down), 1 along -y (x right, z down), 2 along +z (x right, y down).
+ * In 3D views -z is up: z is depth, the first layer on top. */
 void        evox_camera_look_along       (EvoxCamera   *self,
                                           guint         axis);
 void        evox_camera_set_orthographic (EvoxCamera   *self,

@@ -14,7 +14,8 @@ G_DECLARE_FINAL_TYPE (EvoxRenderer, evox_renderer, EVOX, RENDERER, GObject)
 
 /* Everything but realize, unrealize, draw and render_image is GL-free: setters record the state
  * and mark what must be rebuilt; the GL work happens in the next draw, with the context current.
- * "changed" is emitted when a setter changed something the next frame shows. */
+ * "changed" is emitted when a setter changed something the next frame shows, and when the camera
+ * emits its own "changed". A GtkGLArea canvas needs a depth buffer. */
 EvoxRenderer *evox_renderer_new                (void);
 
 /* With a GL 3.3 core (or later) context current: check the version, build programs and buffers.
@@ -26,7 +27,8 @@ void          evox_renderer_unrealize          (EvoxRenderer   *self);
 gboolean      evox_renderer_is_realized        (EvoxRenderer   *self);
 
 /* NULL clears. The volume's channel goes to the GPU once, as a 3D texture in its own sample type
- * (R8, R16 or R32F), at the next draw. Also sets the camera bounds and resets it. */
+ * (R8, R16 or R32F), at the next draw. Also sets the camera bounds and resets it, shows every
+ * layer, puts the slices in the middle and sets the range to the finite data range. */
 void          evox_renderer_set_volume         (EvoxRenderer   *self,
                                                 EvoxVolume     *volume,
                                                 guint           channel);

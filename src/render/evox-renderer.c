@@ -1,0 +1,1619 @@
+/* evox-renderer.c: draws a volume (slices, layer stacks) into the current GL framebuffer; no GTK. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include "evox-renderer.h"
+
+#include <math.h>
+#include <string.h>
+#include <cglm/cglm.h>
+#include <epoxy/gl.h>
+
+/* Declared by the resource bundle glib-compile-resources generates from
+ * resources/evox-shaders.gresource.xml. Looking shaders up through it (rather than through the
+ * global resource table) also keeps the linker from dropping the bundle out of the static library. */
+GResource *evox_shaders_get_resource (void);
+
+/* Decisions a caller may want to know:
+ *
+ * - World space is nm with z multiplied by the z-exaggeration; voxel centre (i, j, k) lies at
+ *   origin + spacing * (i, j, k) and the box reaches half a voxel beyond the outer centres.
+ *   Orientations follow EvoxCamera: z is depth and points down, 2D slice views show index 0 at
+ *   the top left (SLICE_Z: x right, y down; SLICE_Y: x right, z down; SLICE_X: y right, z down).
+ * - Voxels are sampled nearest, so each voxel is one flat colour; colour-map entry round (t * 255)
+ *   exactly as evox_colormap_sample () picks it. Non-finite values and values the mapping cannot
+ *   take (log10 of <= 0) are discarded: the background, or whatever lies behind, shows through.
+ * - A volume larger than GL_MAX_3D_TEXTURE_SIZE along any axis, or one the driver has no memory
+ *   for, is not uploaded (a warning says so) and only its box and outlines are drawn.
+ * - Camera changes are forwarded as "changed" too, so a canvas needs one handler. */
+
+#define DEFAULT_COLORMAP "viridis"
+#define EXPORT_TILE 4096
+
+typedef struct
+{
+  float position[3];
+  float texcoord[3];
+} Vertex;
+
+typedef struct
+{
+  float color[4];
+  float width;   /* pixels in the window; scaled up for high-resolution exports */
+} LineStyle;
+
+static const LineStyle box_style = { { 0.60f, 0.60f, 0.62f, 1.0f }, 1.5f };
+static const LineStyle slice_styles[3] = {
+  { { 0.95f, 0.35f, 0.35f, 1.0f }, 1.5f },
+  { { 0.40f, 0.85f, 0.40f, 1.0f }, 1.5f },
+  { { 0.40f, 0.60f, 1.00f, 1.0f }, 1.5f },
+};
+/* Measured layers must stand out from interpolated ones at a glance; layers of volumes without
+ * scans (scan -1) are neither and get the quiet outline. */
+static const LineStyle measured_style = { { 1.0f, 1.0f, 1.0f, 1.0f }, 3.0f };
+static const LineStyle interpolated_style = { { 0.62f, 0.62f, 0.68f, 0.55f }, 1.0f };
+
+struct _EvoxRenderer
+{
+  GObject         parent_instance;
+
+  EvoxCamera     *camera;
+  guint           camera_quiet;
+
+  EvoxVolume     *volume;
+  guint           channel;
+  gsize           dims[3];
+  double          spacing[3];
+  double          origin[3];
+  gboolean       *layer_visible;
+
+  char           *colormap;
+  EvoxMapping     mapping;
+  double          lo;
+  double          hi;
+  EvoxView        view;
+  guint           slices[3];
+  double          z_exaggeration;
+  double          stack_opacity;
+  float           background[4];
+
+  /* GL objects, valid between realize and unrealize */
+  gboolean        realized;
+  GLuint          slice_program;
+  GLuint          line_program;
+  GLuint          vao;
+  GLuint          vbo;
+  GLuint          volume_texture;
+  GLuint          colormap_texture;
+  gboolean        volume_dirty;
+  gboolean        colormap_dirty;
+  gboolean        volume_on_gpu;
+  struct
+  {
+    GLint mvp, volume, colormap, value_scale, integer, transfer, a, b, m, valid, alpha;
+  } su;
+  struct
+  {
+    GLint mvp, viewport, width, color;
+  } lu;
+
+  GArray         *vertices;
+};
+
+G_DEFINE_FINAL_TYPE (EvoxRenderer, evox_renderer, G_TYPE_OBJECT)
+
+enum
+{
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+emit_changed (EvoxRenderer *self)
+{
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+static void
+on_camera_changed (EvoxCamera   *camera,
+                   EvoxRenderer *self)
+{
+  if (self->camera_quiet == 0)
+    emit_changed (self);
+}
+
+static void
+evox_renderer_dispose (GObject *object)
+{
+  EvoxRenderer *self = EVOX_RENDERER (object);
+
+  if (self->realized)
+    g_warning ("EvoxRenderer disposed while realized: its GL objects leak "
+               "(call evox_renderer_unrealize with the context current)");
+  if (self->camera != NULL)
+    g_signal_handlers_disconnect_by_data (self->camera, self);
+  g_clear_object (&self->camera);
+  g_clear_object (&self->volume);
+
+  G_OBJECT_CLASS (evox_renderer_parent_class)->dispose (object);
+}
+
+static void
+evox_renderer_finalize (GObject *object)
+{
+  EvoxRenderer *self = EVOX_RENDERER (object);
+
+  g_clear_pointer (&self->layer_visible, g_free);
+  g_clear_pointer (&self->colormap, g_free);
+  g_clear_pointer (&self->vertices, g_array_unref);
+
+  G_OBJECT_CLASS (evox_renderer_parent_class)->finalize (object);
+}
+
+static void
+evox_renderer_class_init (EvoxRendererClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = evox_renderer_dispose;
+  object_class->finalize = evox_renderer_finalize;
+
+  /**
+   * EvoxRenderer::changed:
+   *
+   * Something the next frame shows changed (a setter, or the camera); redraw.
+   */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+evox_renderer_init (EvoxRenderer *self)
+{
+  self->camera = evox_camera_new ();
+  g_signal_connect (self->camera, "changed", G_CALLBACK (on_camera_changed), self);
+  self->colormap = g_strdup (DEFAULT_COLORMAP);
+  self->mapping = EVOX_MAPPING_LINEAR;
+  self->lo = 0.0;
+  self->hi = 1.0;
+  self->view = EVOX_VIEW_SLICES;
+  self->z_exaggeration = 1.0;
+  self->stack_opacity = 0.6;
+  self->background[0] = 0.16f;
+  self->background[1] = 0.16f;
+  self->background[2] = 0.17f;
+  self->background[3] = 1.0f;
+  self->vertices = g_array_new (FALSE, FALSE, sizeof (Vertex));
+}
+
+EvoxRenderer *
+evox_renderer_new (void)
+{
+  return g_object_new (EVOX_TYPE_RENDERER, NULL);
+}
+
+/* Geometry (GL-free) */
+
+static double
+axis_scale (EvoxRenderer *self,
+            guint         axis)
+{
+  return axis == 2 ? self->z_exaggeration : 1.0;
+}
+
+/* The box in world units: half a voxel beyond the outer voxel centres. */
+static void
+get_box (EvoxRenderer *self,
+         double        lo[3],
+         double        hi[3])
+{
+  for (guint a = 0; a < 3; a++)
+    {
+      double first = self->origin[a] - 0.5 * self->spacing[a];
+      double last = self->origin[a] + self->spacing[a] * ((double) self->dims[a] - 0.5);
+
+      lo[a] = first * axis_scale (self, a);
+      hi[a] = last * axis_scale (self, a);
+    }
+}
+
+/* World coordinate of the plane through voxel centres with index `index` along `axis`. */
+static double
+plane_position (EvoxRenderer *self,
+                guint         axis,
+                gsize         index)
+{
+  return (self->origin[axis] + self->spacing[axis] * (double) index) * axis_scale (self, axis);
+}
+
+static gboolean
+is_slice_view (EvoxView view)
+{
+  return view == EVOX_VIEW_SLICE_X || view == EVOX_VIEW_SLICE_Y || view == EVOX_VIEW_SLICE_Z;
+}
+
+static void
+update_camera_bounds (EvoxRenderer *self)
+{
+  double lo[3], hi[3];
+
+  if (self->volume == NULL)
+    return;
+  get_box (self, lo, hi);
+  evox_camera_set_bounds (self->camera, lo, hi);
+}
+
+/* Puts the camera where the view wants it: looking along the axis, orthographic, for a 2D slice;
+ * an oblique perspective view for the 3D views (kept as it is when it already is one). */
+static void
+place_camera (EvoxRenderer *self,
+              gboolean      keep_3d)
+{
+  if (is_slice_view (self->view))
+    {
+      evox_camera_set_orthographic (self->camera, TRUE);
+      evox_camera_look_along (self->camera, self->view - EVOX_VIEW_SLICE_X);
+    }
+  else if (!keep_3d)
+    {
+      evox_camera_set_orthographic (self->camera, FALSE);
+      evox_camera_reset (self->camera);
+    }
+}
+
+/* Setters */
+
+/**
+ * evox_renderer_set_volume:
+ *
+ * Also shows every layer, puts the slices in the middle, sets the display range to the finite
+ * data range (callers with their own range set it afterwards) and frames the volume.
+ */
+void
+evox_renderer_set_volume (EvoxRenderer *self,
+                          EvoxVolume   *volume,
+                          guint         channel)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (volume == NULL || EVOX_IS_VOLUME (volume));
+  g_return_if_fail (volume == NULL || channel < evox_volume_get_n_channels (volume));
+
+  if (volume == NULL)
+    channel = 0;
+  if (self->volume == volume && self->channel == channel)
+    return;
+
+  g_set_object (&self->volume, volume);
+  self->channel = channel;
+  self->volume_dirty = TRUE;
+  g_clear_pointer (&self->layer_visible, g_free);
+  memset (self->dims, 0, sizeof self->dims);
+
+  if (volume != NULL)
+    {
+      const EvoxStats *stats = evox_volume_get_stats (volume, channel);
+
+      evox_volume_get_dims (volume, self->dims);
+      evox_volume_get_spacing (volume, self->spacing);
+      evox_volume_get_origin (volume, self->origin);
+      for (guint a = 0; a < 3; a++)
+        {
+          if (!(self->spacing[a] > 0) || !isfinite (self->spacing[a]))
+            self->spacing[a] = 1.0;
+          if (!isfinite (self->origin[a]))
+            self->origin[a] = 0.0;
+          self->slices[a] = (guint) (self->dims[a] / 2);
+        }
+      self->layer_visible = g_new (gboolean, self->dims[2]);
+      for (gsize k = 0; k < self->dims[2]; k++)
+        self->layer_visible[k] = TRUE;
+
+      if (stats != NULL && stats->n_finite > 0)
+        {
+          self->lo = stats->min;
+          self->hi = stats->max;
+        }
+      else
+        {
+          self->lo = 0.0;
+          self->hi = 1.0;
+        }
+
+      self->camera_quiet++;
+      update_camera_bounds (self);
+      place_camera (self, FALSE);
+      self->camera_quiet--;
+    }
+
+  emit_changed (self);
+}
+
+EvoxVolume *
+evox_renderer_get_volume (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), NULL);
+  return self->volume;
+}
+
+void
+evox_renderer_set_colormap (EvoxRenderer *self,
+                            const char   *name)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (evox_colormap_exists (name));
+
+  if (g_ascii_strcasecmp (self->colormap, name) == 0)
+    return;
+  g_free (self->colormap);
+  self->colormap = g_strdup (name);
+  self->colormap_dirty = TRUE;
+  emit_changed (self);
+}
+
+void
+evox_renderer_set_mapping (EvoxRenderer *self,
+                           EvoxMapping   mapping)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (mapping == EVOX_MAPPING_LINEAR || mapping == EVOX_MAPPING_LOG);
+
+  if (self->mapping == mapping)
+    return;
+  self->mapping = mapping;
+  emit_changed (self);
+}
+
+/**
+ * evox_renderer_set_range:
+ *
+ * lo > hi reverses the colour map. Only uniforms change: no upload, no pass over the voxels.
+ */
+void
+evox_renderer_set_range (EvoxRenderer *self,
+                         double        lo,
+                         double        hi)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (isfinite (lo) && isfinite (hi));
+
+  if (self->lo == lo && self->hi == hi)
+    return;
+  self->lo = lo;
+  self->hi = hi;
+  emit_changed (self);
+}
+
+void
+evox_renderer_set_view (EvoxRenderer *self,
+                        EvoxView      view)
+{
+  gboolean was_3d;
+
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (view <= EVOX_VIEW_STACK);
+
+  if (self->view == view)
+    return;
+  was_3d = !is_slice_view (self->view);
+  self->view = view;
+
+  self->camera_quiet++;
+  place_camera (self, was_3d);
+  self->camera_quiet--;
+  emit_changed (self);
+}
+
+EvoxView
+evox_renderer_get_view (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), EVOX_VIEW_SLICES);
+  return self->view;
+}
+
+/**
+ * evox_renderer_set_slices:
+ *
+ * Indices beyond the volume are clamped to its last voxel.
+ */
+void
+evox_renderer_set_slices (EvoxRenderer *self,
+                          const guint   slice[3])
+{
+  guint clamped[3];
+
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (slice != NULL);
+
+  for (guint a = 0; a < 3; a++)
+    clamped[a] = self->dims[a] > 0 ? MIN (slice[a], (guint) (self->dims[a] - 1)) : slice[a];
+  if (memcmp (clamped, self->slices, sizeof clamped) == 0)
+    return;
+  memcpy (self->slices, clamped, sizeof clamped);
+  emit_changed (self);
+}
+
+void
+evox_renderer_set_layer_visible (EvoxRenderer *self,
+                                 guint         layer,
+                                 gboolean      visible)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (self->volume != NULL);
+  g_return_if_fail (layer < self->dims[2]);
+
+  visible = !!visible;
+  if (self->layer_visible[layer] == visible)
+    return;
+  self->layer_visible[layer] = visible;
+  emit_changed (self);
+}
+
+void
+evox_renderer_set_z_exaggeration (EvoxRenderer *self,
+                                  double        factor)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (factor > 0 && isfinite (factor));
+
+  if (self->z_exaggeration == factor)
+    return;
+  self->z_exaggeration = factor;
+  self->camera_quiet++;
+  update_camera_bounds (self);
+  self->camera_quiet--;
+  emit_changed (self);
+}
+
+double
+evox_renderer_get_z_exaggeration (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), 1.0);
+  return self->z_exaggeration;
+}
+
+void
+evox_renderer_set_stack_opacity (EvoxRenderer *self,
+                                 double        opacity)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (opacity > 0 && opacity <= 1);
+
+  if (self->stack_opacity == opacity)
+    return;
+  self->stack_opacity = opacity;
+  emit_changed (self);
+}
+
+void
+evox_renderer_set_background (EvoxRenderer *self,
+                              const float   rgba[4])
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (rgba != NULL);
+
+  if (memcmp (self->background, rgba, sizeof self->background) == 0)
+    return;
+  for (guint i = 0; i < 4; i++)
+    self->background[i] = CLAMP (rgba[i], 0.0f, 1.0f);
+  emit_changed (self);
+}
+
+EvoxCamera *
+evox_renderer_get_camera (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), NULL);
+  return self->camera;
+}
+
+/* GL programs */
+
+static GLuint
+compile_shader (GLenum       type,
+                const char  *name,
+                GError     **error)
+{
+  g_autofree char *path = g_strconcat ("/org/evox/Evox/shaders/", name, NULL);
+  g_autoptr(GBytes) bytes = NULL;
+  const char *source;
+  GLint length, status = GL_FALSE;
+  GLuint shader;
+
+  bytes = g_resource_lookup_data (evox_shaders_get_resource (), path,
+                                  G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+  if (bytes == NULL)
+    return 0;
+
+  source = g_bytes_get_data (bytes, NULL);
+  length = (GLint) g_bytes_get_size (bytes);
+  shader = glCreateShader (type);
+  glShaderSource (shader, 1, &source, &length);
+  glCompileShader (shader);
+  glGetShaderiv (shader, GL_COMPILE_STATUS, &status);
+  if (status != GL_TRUE)
+    {
+      GLint log_length = 0;
+      g_autofree char *log = NULL;
+
+      glGetShaderiv (shader, GL_INFO_LOG_LENGTH, &log_length);
+      log = g_malloc0 (MAX (log_length, 1));
+      glGetShaderInfoLog (shader, MAX (log_length, 1), NULL, log);
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED,
+                   "The shader %s does not compile on this system: %s", name, g_strstrip (log));
+      glDeleteShader (shader);
+      return 0;
+    }
+  return shader;
+}
+
+static GLuint
+link_program (const char  *name,
+              const char  *vertex,
+              const char  *geometry,
+              const char  *fragment,
+              GError     **error)
+{
+  const char *names[3] = { vertex, geometry, fragment };
+  const GLenum types[3] = { GL_VERTEX_SHADER, GL_GEOMETRY_SHADER, GL_FRAGMENT_SHADER };
+  GLuint shaders[3] = { 0, 0, 0 };
+  GLint status = GL_FALSE;
+  GLuint program;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      if (names[i] == NULL)
+        continue;
+      shaders[i] = compile_shader (types[i], names[i], error);
+      if (shaders[i] == 0)
+        {
+          for (guint j = 0; j < i; j++)
+            if (shaders[j] != 0)
+              glDeleteShader (shaders[j]);
+          return 0;
+        }
+    }
+
+  program = glCreateProgram ();
+  for (guint i = 0; i < 3; i++)
+    if (shaders[i] != 0)
+      glAttachShader (program, shaders[i]);
+  glLinkProgram (program);
+  for (guint i = 0; i < 3; i++)
+    if (shaders[i] != 0)
+      {
+        glDetachShader (program, shaders[i]);
+        glDeleteShader (shaders[i]);
+      }
+
+  glGetProgramiv (program, GL_LINK_STATUS, &status);
+  if (status != GL_TRUE)
+    {
+      GLint log_length = 0;
+      g_autofree char *log = NULL;
+
+      glGetProgramiv (program, GL_INFO_LOG_LENGTH, &log_length);
+      log = g_malloc0 (MAX (log_length, 1));
+      glGetProgramInfoLog (program, MAX (log_length, 1), NULL, log);
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED,
+                   "The %s program does not link on this system: %s", name, g_strstrip (log));
+      glDeleteProgram (program);
+      return 0;
+    }
+  return program;
+}
+
+static gboolean
+check_gl_version (GError **error)
+{
+  int version = epoxy_gl_version ();
+
+  if (!epoxy_is_desktop_gl () || version < 33)
+    {
+      const char *renderer = (const char *) glGetString (GL_RENDERER);
+
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
+                   "OpenGL 3.3 is needed to draw volumes; this system offers %s%d.%d (%s)",
+                   epoxy_is_desktop_gl () ? "" : "OpenGL ES ", version / 10, version % 10,
+                   renderer != NULL ? renderer : "unknown renderer");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+evox_renderer_realize (EvoxRenderer  *self,
+                       GError       **error)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->realized)
+    return TRUE;
+  if (!check_gl_version (error))
+    return FALSE;
+
+  self->slice_program = link_program ("slice", "slice.vert", NULL, "slice.frag", error);
+  if (self->slice_program == 0)
+    return FALSE;
+  self->line_program = link_program ("line", "line.vert", "line.geom", "line.frag", error);
+  if (self->line_program == 0)
+    {
+      glDeleteProgram (self->slice_program);
+      self->slice_program = 0;
+      return FALSE;
+    }
+
+#define SLICE_UNIFORM(field, name) \
+  self->su.field = glGetUniformLocation (self->slice_program, name)
+  SLICE_UNIFORM (mvp, "u_mvp");
+  SLICE_UNIFORM (volume, "u_volume");
+  SLICE_UNIFORM (colormap, "u_colormap");
+  SLICE_UNIFORM (value_scale, "u_value_scale");
+  SLICE_UNIFORM (integer, "u_integer");
+  SLICE_UNIFORM (transfer, "u_transfer");
+  SLICE_UNIFORM (a, "u_a");
+  SLICE_UNIFORM (b, "u_b");
+  SLICE_UNIFORM (m, "u_m");
+  SLICE_UNIFORM (valid, "u_valid");
+  SLICE_UNIFORM (alpha, "u_alpha");
+#undef SLICE_UNIFORM
+  self->lu.mvp = glGetUniformLocation (self->line_program, "u_mvp");
+  self->lu.viewport = glGetUniformLocation (self->line_program, "u_viewport");
+  self->lu.width = glGetUniformLocation (self->line_program, "u_width");
+  self->lu.color = glGetUniformLocation (self->line_program, "u_color");
+
+  glGenVertexArrays (1, &self->vao);
+  glGenBuffers (1, &self->vbo);
+  glBindVertexArray (self->vao);
+  glBindBuffer (GL_ARRAY_BUFFER, self->vbo);
+  glEnableVertexAttribArray (0);
+  glVertexAttribPointer (0, 3, GL_FLOAT, GL_FALSE, sizeof (Vertex),
+                         (const void *) G_STRUCT_OFFSET (Vertex, position));
+  glEnableVertexAttribArray (1);
+  glVertexAttribPointer (1, 3, GL_FLOAT, GL_FALSE, sizeof (Vertex),
+                         (const void *) G_STRUCT_OFFSET (Vertex, texcoord));
+  glBindVertexArray (0);
+  glBindBuffer (GL_ARRAY_BUFFER, 0);
+
+  self->volume_dirty = TRUE;
+  self->colormap_dirty = TRUE;
+  self->realized = TRUE;
+  return TRUE;
+}
+
+void
+evox_renderer_unrealize (EvoxRenderer *self)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+
+  if (!self->realized)
+    return;
+
+  glDeleteProgram (self->slice_program);
+  glDeleteProgram (self->line_program);
+  glDeleteVertexArrays (1, &self->vao);
+  glDeleteBuffers (1, &self->vbo);
+  if (self->volume_texture != 0)
+    glDeleteTextures (1, &self->volume_texture);
+  if (self->colormap_texture != 0)
+    glDeleteTextures (1, &self->colormap_texture);
+
+  self->slice_program = self->line_program = 0;
+  self->vao = self->vbo = 0;
+  self->volume_texture = self->colormap_texture = 0;
+  self->volume_on_gpu = FALSE;
+  self->volume_dirty = TRUE;
+  self->colormap_dirty = TRUE;
+  self->realized = FALSE;
+}
+
+gboolean
+evox_renderer_is_realized (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), FALSE);
+  return self->realized;
+}
+
+/* Textures */
+
+static void
+drain_gl_errors (void)
+{
+  for (guint i = 0; i < 16 && glGetError () != GL_NO_ERROR; i++)
+    ;
+}
+
+static void
+upload_volume (EvoxRenderer *self)
+{
+  GLint max_size = 0, alignment = 4;
+  GLenum internal_format, type;
+  GLenum status;
+
+  self->volume_dirty = FALSE;
+  self->volume_on_gpu = FALSE;
+  if (self->volume_texture != 0)
+    {
+      glDeleteTextures (1, &self->volume_texture);
+      self->volume_texture = 0;
+    }
+  if (self->volume == NULL)
+    return;
+
+  /* Too large: keep drawing the box and outlines rather than a downsampled copy, which would
+   * cost a pass over the voxels and memory the GPU just said it lacks. */
+  glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &max_size);
+  for (guint a = 0; a < 3; a++)
+    if (self->dims[a] > (gsize) max_size)
+      {
+        g_warning ("A volume of %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
+                   " voxels is larger than this GPU's 3D texture limit (%d per side); only "
+                   "its box is drawn", self->dims[0], self->dims[1], self->dims[2], max_size);
+        return;
+      }
+
+  switch (evox_volume_get_sample_type (self->volume))
+    {
+    case EVOX_SAMPLE_U8:
+      internal_format = GL_R8;
+      type = GL_UNSIGNED_BYTE;
+      break;
+    case EVOX_SAMPLE_U16:
+      internal_format = GL_R16;
+      type = GL_UNSIGNED_SHORT;
+      break;
+    case EVOX_SAMPLE_F32:
+    default:
+      internal_format = GL_R32F;
+      type = GL_FLOAT;
+      break;
+    }
+
+  drain_gl_errors ();
+  glGenTextures (1, &self->volume_texture);
+  glActiveTexture (GL_TEXTURE0);
+  glBindTexture (GL_TEXTURE_3D, self->volume_texture);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_R, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_BASE_LEVEL, 0);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MAX_LEVEL, 0);
+  glGetIntegerv (GL_UNPACK_ALIGNMENT, &alignment);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
+  glTexImage3D (GL_TEXTURE_3D, 0, internal_format, (GLsizei) self->dims[0],
+                (GLsizei) self->dims[1], (GLsizei) self->dims[2], 0, GL_RED, type,
+                evox_volume_get_data (self->volume, self->channel));
+  glPixelStorei (GL_UNPACK_ALIGNMENT, alignment);
+  status = glGetError ();
+  glBindTexture (GL_TEXTURE_3D, 0);
+
+  if (status != GL_NO_ERROR)
+    {
+      g_warning ("The GPU could not take the volume of %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
+                 " x %" G_GSIZE_FORMAT " voxels (%s); only its box is drawn",
+                 self->dims[0], self->dims[1], self->dims[2],
+                 status == GL_OUT_OF_MEMORY ? "out of memory" : "rejected");
+      glDeleteTextures (1, &self->volume_texture);
+      self->volume_texture = 0;
+      return;
+    }
+  self->volume_on_gpu = TRUE;
+}
+
+static void
+upload_colormap (EvoxRenderer *self)
+{
+  const guint8 (*table)[3] = evox_colormap_get_table (self->colormap);
+  guint8 rgba[256 * 4];
+  GLint alignment = 4;
+
+  g_assert (table != NULL);
+  for (guint i = 0; i < 256; i++)
+    {
+      memcpy (rgba + 4 * i, table[i], 3);
+      rgba[4 * i + 3] = 255;
+    }
+
+  if (self->colormap_texture == 0)
+    glGenTextures (1, &self->colormap_texture);
+  glActiveTexture (GL_TEXTURE1);
+  glBindTexture (GL_TEXTURE_2D, self->colormap_texture);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, 0);
+  glGetIntegerv (GL_UNPACK_ALIGNMENT, &alignment);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
+  glTexImage2D (GL_TEXTURE_2D, 0, GL_RGBA8, 256, 1, 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, alignment);
+  glBindTexture (GL_TEXTURE_2D, 0);
+  glActiveTexture (GL_TEXTURE0);
+  self->colormap_dirty = FALSE;
+}
+
+static void
+prepare (EvoxRenderer *self)
+{
+  if (self->volume_dirty)
+    upload_volume (self);
+  if (self->colormap_dirty)
+    upload_colormap (self);
+}
+
+/* Scene building */
+
+static void
+push_vertex (GArray       *vertices,
+             const double  position[3],
+             const double  texcoord[3])
+{
+  Vertex v;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      v.position[i] = (float) position[i];
+      v.texcoord[i] = (float) texcoord[i];
+    }
+  g_array_append_val (vertices, v);
+}
+
+/* Corner c (0..3, counter-clockwise) of the plane at `position` along `axis`, spanning the box
+ * along the two other axes; texcoord along the axis is `t`. */
+static void
+plane_corner (EvoxRenderer *self,
+              guint         axis,
+              double        position,
+              double        t,
+              guint         c,
+              double        point[3],
+              double        texcoord[3])
+{
+  double lo[3], hi[3];
+  guint u = (axis + 1) % 3, v = (axis + 2) % 3;
+  gboolean at_u = c == 1 || c == 2;
+  gboolean at_v = c == 2 || c == 3;
+
+  get_box (self, lo, hi);
+  point[axis] = position;
+  texcoord[axis] = t;
+  point[u] = at_u ? hi[u] : lo[u];
+  texcoord[u] = at_u ? 1.0 : 0.0;
+  point[v] = at_v ? hi[v] : lo[v];
+  texcoord[v] = at_v ? 1.0 : 0.0;
+}
+
+/* Two triangles; returns the first vertex. */
+static guint
+push_plane (EvoxRenderer *self,
+            guint         axis,
+            gsize         index)
+{
+  static const guint order[6] = { 0, 1, 2, 0, 2, 3 };
+  guint first = self->vertices->len;
+  double t = ((double) index + 0.5) / (double) self->dims[axis];
+
+  for (guint i = 0; i < 6; i++)
+    {
+      double point[3], texcoord[3];
+
+      plane_corner (self, axis, plane_position (self, axis, index), t, order[i], point, texcoord);
+      push_vertex (self->vertices, point, texcoord);
+    }
+  return first;
+}
+
+/* Four lines around the plane; returns the first vertex. */
+static guint
+push_plane_outline (EvoxRenderer *self,
+                    guint         axis,
+                    gsize         index)
+{
+  guint first = self->vertices->len;
+  double t = ((double) index + 0.5) / (double) self->dims[axis];
+
+  for (guint c = 0; c < 4; c++)
+    for (guint end = 0; end < 2; end++)
+      {
+        double point[3], texcoord[3];
+
+        plane_corner (self, axis, plane_position (self, axis, index), t, (c + end) % 4,
+                      point, texcoord);
+        push_vertex (self->vertices, point, texcoord);
+      }
+  return first;
+}
+
+/* Twelve edges; returns the first vertex. */
+static guint
+push_box (EvoxRenderer *self)
+{
+  static const double zero[3] = { 0, 0, 0 };
+  guint first = self->vertices->len;
+  double lo[3], hi[3];
+
+  get_box (self, lo, hi);
+  for (guint axis = 0; axis < 3; axis++)
+    for (guint c = 0; c < 4; c++)
+      {
+        guint u = (axis + 1) % 3, v = (axis + 2) % 3;
+        double a[3], b[3];
+
+        a[u] = b[u] = (c & 1) ? hi[u] : lo[u];
+        a[v] = b[v] = (c & 2) ? hi[v] : lo[v];
+        a[axis] = lo[axis];
+        b[axis] = hi[axis];
+        push_vertex (self->vertices, a, zero);
+        push_vertex (self->vertices, b, zero);
+      }
+  return first;
+}
+
+typedef struct
+{
+  mat4   mvp;
+  int    viewport[2];
+  float  line_scale;
+} Frame;
+
+static void
+use_slice_program (EvoxRenderer *self,
+                   const Frame  *frame,
+                   float         alpha)
+{
+  EvoxTransfer transfer = evox_transfer_for (evox_volume_get_value_scale (self->volume),
+                                             self->mapping);
+  double a, b, m = 0.0;
+  float value_scale = 1.0f;
+  gboolean integer = FALSE;
+
+  if (transfer == EVOX_TRANSFER_EXP10)
+    {
+      /* 10^v overflows floats near v = 38; scaled by 10^-max (lo, hi) it stays in range and
+       * the coordinate (10^v - 10^lo) / (10^hi - 10^lo) is unchanged. */
+      m = MAX (self->lo, self->hi);
+      a = pow (10.0, self->lo - m);
+      b = pow (10.0, self->hi - m);
+    }
+  else
+    {
+      a = evox_transfer_apply (transfer, self->lo);
+      b = evox_transfer_apply (transfer, self->hi);
+    }
+
+  switch (evox_volume_get_sample_type (self->volume))
+    {
+    case EVOX_SAMPLE_U8:
+      value_scale = 255.0f;
+      integer = TRUE;
+      break;
+    case EVOX_SAMPLE_U16:
+      value_scale = 65535.0f;
+      integer = TRUE;
+      break;
+    case EVOX_SAMPLE_F32:
+    default:
+      break;
+    }
+
+  glUseProgram (self->slice_program);
+  glUniformMatrix4fv (self->su.mvp, 1, GL_FALSE, (const float *) frame->mvp);
+  glUniform1i (self->su.volume, 0);
+  glUniform1i (self->su.colormap, 1);
+  glUniform1f (self->su.value_scale, value_scale);
+  glUniform1i (self->su.integer, integer);
+  glUniform1i (self->su.transfer, (int) transfer);
+  glUniform1f (self->su.a, (float) a);
+  glUniform1f (self->su.b, (float) b);
+  glUniform1f (self->su.m, (float) m);
+  glUniform1i (self->su.valid, isfinite ((float) a) && isfinite ((float) b));
+  glUniform1f (self->su.alpha, alpha);
+  glActiveTexture (GL_TEXTURE0);
+  glBindTexture (GL_TEXTURE_3D, self->volume_texture);
+  glActiveTexture (GL_TEXTURE1);
+  glBindTexture (GL_TEXTURE_2D, self->colormap_texture);
+  glActiveTexture (GL_TEXTURE0);
+}
+
+static void
+use_line_program (EvoxRenderer *self,
+                  const Frame  *frame)
+{
+  glUseProgram (self->line_program);
+  glUniformMatrix4fv (self->lu.mvp, 1, GL_FALSE, (const float *) frame->mvp);
+  glUniform2f (self->lu.viewport, (float) frame->viewport[0], (float) frame->viewport[1]);
+}
+
+static void
+draw_lines (EvoxRenderer    *self,
+            const Frame     *frame,
+            const LineStyle *style,
+            guint            first,
+            guint            count)
+{
+  glUniform4fv (self->lu.color, 1, style->color);
+  glUniform1f (self->lu.width, MAX (style->width * frame->line_scale, 1.0f));
+  glDrawArrays (GL_LINES, (GLint) first, (GLsizei) count);
+}
+
+static void
+draw_slices_view (EvoxRenderer *self,
+                  const Frame  *frame)
+{
+  guint planes[3], outlines[3], box;
+
+  for (guint a = 0; a < 3; a++)
+    planes[a] = push_plane (self, a, self->slices[a]);
+  for (guint a = 0; a < 3; a++)
+    outlines[a] = push_plane_outline (self, a, self->slices[a]);
+  box = push_box (self);
+  glBufferData (GL_ARRAY_BUFFER, self->vertices->len * sizeof (Vertex), self->vertices->data,
+                GL_STREAM_DRAW);
+
+  glEnable (GL_DEPTH_TEST);
+  glDepthFunc (GL_LEQUAL);
+  glDepthMask (GL_TRUE);
+  if (self->volume_on_gpu)
+    {
+      /* Pushed back a little so their outlines, in the same planes, win the depth test. */
+      glEnable (GL_POLYGON_OFFSET_FILL);
+      glPolygonOffset (1.0f, 1.0f);
+      glDisable (GL_BLEND);
+      use_slice_program (self, frame, 1.0f);
+      for (guint a = 0; a < 3; a++)
+        glDrawArrays (GL_TRIANGLES, (GLint) planes[a], 6);
+      glDisable (GL_POLYGON_OFFSET_FILL);
+    }
+
+  glEnable (GL_BLEND);
+  use_line_program (self, frame);
+  draw_lines (self, frame, &box_style, box, 24);
+  for (guint a = 0; a < 3; a++)
+    draw_lines (self, frame, &slice_styles[a], outlines[a], 8);
+}
+
+static void
+draw_slice_view (EvoxRenderer *self,
+                 const Frame  *frame,
+                 guint         axis)
+{
+  guint plane;
+
+  if (!self->volume_on_gpu)
+    {
+      /* Without the voxels, at least show where the slice would be. */
+      guint outline = push_plane_outline (self, axis, self->slices[axis]);
+
+      glBufferData (GL_ARRAY_BUFFER, self->vertices->len * sizeof (Vertex),
+                    self->vertices->data, GL_STREAM_DRAW);
+      glEnable (GL_BLEND);
+      use_line_program (self, frame);
+      draw_lines (self, frame, &box_style, outline, 8);
+      return;
+    }
+
+  plane = push_plane (self, axis, self->slices[axis]);
+  glBufferData (GL_ARRAY_BUFFER, self->vertices->len * sizeof (Vertex), self->vertices->data,
+                GL_STREAM_DRAW);
+  glDisable (GL_DEPTH_TEST);
+  glDisable (GL_BLEND);
+  use_slice_program (self, frame, 1.0f);
+  glDrawArrays (GL_TRIANGLES, (GLint) plane, 6);
+}
+
+typedef struct
+{
+  gsize  layer;
+  double depth;
+} LayerOrder;
+
+static int
+compare_farthest_first (gconstpointer a,
+                        gconstpointer b)
+{
+  const LayerOrder *la = a, *lb = b;
+
+  return (la->depth < lb->depth) - (la->depth > lb->depth);
+}
+
+/* Distance of each visible layer's plane from the viewer, for drawing back to front. */
+static GArray *
+sort_layers (EvoxRenderer *self)
+{
+  GArray *order = g_array_new (FALSE, FALSE, sizeof (LayerOrder));
+  double eye_dir[3];
+
+  evox_camera_get_eye_direction (self->camera, eye_dir);
+  for (gsize k = 0; k < self->dims[2]; k++)
+    {
+      LayerOrder item = { k, 0.0 };
+      double z = plane_position (self, 2, k);
+
+      if (!self->layer_visible[k])
+        continue;
+      if (evox_camera_get_orthographic (self->camera))
+        {
+          item.depth = -z * eye_dir[2];
+        }
+      else
+        {
+          /* Planes are parallel, so along any ray the farther one is farther in z. */
+          double origin[3], dir[3];
+
+          evox_camera_get_ray (self->camera, 0.5, 0.5, 1, 1, origin, dir);
+          item.depth = fabs (z - origin[2]);
+        }
+      g_array_append_val (order, item);
+    }
+  g_array_sort (order, compare_farthest_first);
+  return order;
+}
+
+static void
+draw_stack_view (EvoxRenderer *self,
+                 const Frame  *frame)
+{
+  g_autoptr(GArray) order = sort_layers (self);
+  g_autofree guint *planes = g_new (guint, MAX (order->len, 1));
+  g_autofree guint *outlines = g_new (guint, MAX (order->len, 1));
+  guint box;
+
+  box = push_box (self);
+  for (guint i = 0; i < order->len; i++)
+    {
+      gsize k = g_array_index (order, LayerOrder, i).layer;
+
+      planes[i] = push_plane (self, 2, k);
+      outlines[i] = push_plane_outline (self, 2, k);
+    }
+  glBufferData (GL_ARRAY_BUFFER, self->vertices->len * sizeof (Vertex), self->vertices->data,
+                GL_STREAM_DRAW);
+
+  /* The box first, writing depth: translucent planes behind its front edges then leave them
+   * alone, and its back edges get tinted by the planes in front. */
+  glEnable (GL_DEPTH_TEST);
+  glDepthFunc (GL_LEQUAL);
+  glDepthMask (GL_TRUE);
+  glEnable (GL_BLEND);
+  use_line_program (self, frame);
+  draw_lines (self, frame, &box_style, box, 24);
+
+  glDepthMask (GL_FALSE);
+  for (guint i = 0; i < order->len; i++)
+    {
+      gsize k = g_array_index (order, LayerOrder, i).layer;
+      const EvoxLayer *layer = evox_volume_get_layer (self->volume, k);
+
+      if (self->volume_on_gpu)
+        {
+          use_slice_program (self, frame, (float) self->stack_opacity);
+          glDrawArrays (GL_TRIANGLES, (GLint) planes[i], 6);
+        }
+      use_line_program (self, frame);
+      draw_lines (self, frame,
+                  layer->measured && layer->scan >= 0 ? &measured_style : &interpolated_style,
+                  outlines[i], 8);
+    }
+  glDepthMask (GL_TRUE);
+}
+
+/* Draws into the bound framebuffer's viewport of frame->viewport pixels. */
+static void
+draw_scene (EvoxRenderer *self,
+            const Frame  *frame,
+            const float   clear[4])
+{
+  glViewport (0, 0, frame->viewport[0], frame->viewport[1]);
+  glDisable (GL_SCISSOR_TEST);
+  glDisable (GL_CULL_FACE);
+  glDepthMask (GL_TRUE);
+  glColorMask (GL_TRUE, GL_TRUE, GL_TRUE, GL_TRUE);
+  glClearColor (clear[0], clear[1], clear[2], clear[3]);
+  glClearDepth (1.0);
+  glClear (GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
+
+  if (self->volume == NULL)
+    return;
+
+  /* Straight-alpha colours over the framebuffer; alpha accumulates as "over", so a transparent
+   * background ends up premultiplied and render_image divides it out again. */
+  glBlendFuncSeparate (GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+  glBlendEquation (GL_FUNC_ADD);
+
+  g_array_set_size (self->vertices, 0);
+  glBindVertexArray (self->vao);
+  glBindBuffer (GL_ARRAY_BUFFER, self->vbo);
+
+  switch (self->view)
+    {
+    case EVOX_VIEW_SLICE_X:
+    case EVOX_VIEW_SLICE_Y:
+    case EVOX_VIEW_SLICE_Z:
+      draw_slice_view (self, frame, self->view - EVOX_VIEW_SLICE_X);
+      break;
+    case EVOX_VIEW_STACK:
+      draw_stack_view (self, frame);
+      break;
+    case EVOX_VIEW_SLICES:
+    default:
+      draw_slices_view (self, frame);
+      break;
+    }
+
+  /* Leave the state GTK expects to find. */
+  glBindVertexArray (0);
+  glBindBuffer (GL_ARRAY_BUFFER, 0);
+  glUseProgram (0);
+  glActiveTexture (GL_TEXTURE1);
+  glBindTexture (GL_TEXTURE_2D, 0);
+  glActiveTexture (GL_TEXTURE0);
+  glBindTexture (GL_TEXTURE_3D, 0);
+  glDisable (GL_DEPTH_TEST);
+  glDisable (GL_BLEND);
+  glBlendFunc (GL_ONE, GL_ZERO);
+}
+
+void
+evox_renderer_draw (EvoxRenderer *self,
+                    int           width,
+                    int           height)
+{
+  float view_values[16], projection_values[16];
+  mat4 view, projection;
+  float clear[4];
+  Frame frame;
+
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (self->realized);
+
+  if (width <= 0 || height <= 0)
+    return;
+
+  prepare (self);
+  /* Copied into cglm's aligned matrices: its SIMD paths load them aligned. */
+  evox_camera_get_matrices (self->camera, width, height, view_values, projection_values);
+  memcpy (view, view_values, sizeof view);
+  memcpy (projection, projection_values, sizeof projection);
+  glm_mat4_mul (projection, view, frame.mvp);
+  frame.viewport[0] = width;
+  frame.viewport[1] = height;
+  frame.line_scale = 1.0f;
+  /* GtkGLArea composites premultiplied colours. */
+  for (guint i = 0; i < 3; i++)
+    clear[i] = self->background[i] * self->background[3];
+  clear[3] = self->background[3];
+  draw_scene (self, &frame, clear);
+}
+
+/* Offscreen export */
+
+static gboolean
+check_export_size (int      width,
+                   int      height,
+                   GError **error)
+{
+  if (width <= 0 || height <= 0 || width > 65536 || height > 65536)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "An image of %d x %d pixels cannot be rendered: each side must be between "
+                   "1 and 65536 pixels", width, height);
+      return FALSE;
+    }
+  return evox_check_allocation ((guint64) width * (guint64) height, 4, "the rendered image",
+                                error);
+}
+
+/* Straight alpha from the premultiplied colours a transparent background leaves. */
+static void
+unpremultiply (guint8 *pixels,
+               gsize   n_pixels)
+{
+  for (gsize i = 0; i < n_pixels; i++)
+    {
+      guint8 *p = pixels + 4 * i;
+      guint alpha = p[3];
+
+      if (alpha == 255)
+        continue;
+      if (alpha == 0)
+        {
+          p[0] = p[1] = p[2] = 0;
+          continue;
+        }
+      for (guint c = 0; c < 3; c++)
+        p[c] = (guint8) MIN (255u, (p[c] * 255u + alpha / 2) / alpha);
+    }
+}
+
+guint8 *
+evox_renderer_render_image (EvoxRenderer  *self,
+                            int            width,
+                            int            height,
+                            int            view_width,
+                            int            view_height,
+                            gboolean       transparent,
+                            GError       **error)
+{
+  g_autofree guint8 *pixels = NULL;
+  g_autofree guint8 *tile_pixels = NULL;
+  float view_values[16], projection_values[16];
+  mat4 view, window_projection, projection, widen = GLM_MAT4_IDENTITY_INIT;
+  float clear[4];
+  GLint old_draw_fbo = 0, old_read_fbo = 0, old_viewport[4], old_pack = 4;
+  GLint max_renderbuffer = 0, max_viewport[2] = { 0, 0 };
+  GLuint fbo = 0, renderbuffers[2] = { 0, 0 };
+  GLenum status;
+  int tile_size;
+  double view_aspect, aspect;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!self->realized)
+    {
+      g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_FAILED,
+                           "Cannot render an image: the renderer has no OpenGL context yet");
+      return NULL;
+    }
+  if (!check_export_size (width, height, error))
+    return NULL;
+  if (view_width <= 0 || view_height <= 0)
+    {
+      view_width = width;
+      view_height = height;
+    }
+
+  pixels = g_try_malloc ((gsize) width * (gsize) height * 4);
+  if (pixels == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "Not enough memory for an image of %d x %d pixels", width, height);
+      return NULL;
+    }
+
+  glGetIntegerv (GL_MAX_RENDERBUFFER_SIZE, &max_renderbuffer);
+  glGetIntegerv (GL_MAX_VIEWPORT_DIMS, max_viewport);
+  tile_size = MIN (EXPORT_TILE, MIN (max_renderbuffer, MIN (max_viewport[0], max_viewport[1])));
+  if (tile_size < 16)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
+                   "Cannot render an image: this OpenGL offers offscreen buffers of only %d "
+                   "pixels", tile_size);
+      return NULL;
+    }
+  tile_pixels = g_try_malloc ((gsize) MIN (tile_size, width) * MIN (tile_size, height) * 4);
+  if (tile_pixels == NULL)
+    {
+      g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                           "Not enough memory to read the rendered image back");
+      return NULL;
+    }
+
+  prepare (self);
+
+  glGetIntegerv (GL_DRAW_FRAMEBUFFER_BINDING, &old_draw_fbo);
+  glGetIntegerv (GL_READ_FRAMEBUFFER_BINDING, &old_read_fbo);
+  glGetIntegerv (GL_VIEWPORT, old_viewport);
+  glGetIntegerv (GL_PACK_ALIGNMENT, &old_pack);
+
+  drain_gl_errors ();
+  glGenFramebuffers (1, &fbo);
+  glGenRenderbuffers (2, renderbuffers);
+  glBindFramebuffer (GL_FRAMEBUFFER, fbo);
+  glBindRenderbuffer (GL_RENDERBUFFER, renderbuffers[0]);
+  glRenderbufferStorage (GL_RENDERBUFFER, GL_RGBA8, MIN (tile_size, width),
+                         MIN (tile_size, height));
+  glBindRenderbuffer (GL_RENDERBUFFER, renderbuffers[1]);
+  glRenderbufferStorage (GL_RENDERBUFFER, GL_DEPTH_COMPONENT24, MIN (tile_size, width),
+                         MIN (tile_size, height));
+  glBindRenderbuffer (GL_RENDERBUFFER, 0);
+  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER,
+                             renderbuffers[0]);
+  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_RENDERBUFFER,
+                             renderbuffers[1]);
+  status = glCheckFramebufferStatus (GL_FRAMEBUFFER);
+  if (status != GL_FRAMEBUFFER_COMPLETE || glGetError () != GL_NO_ERROR)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED,
+                   "Cannot render an image: OpenGL could not make an offscreen buffer of "
+                   "%d x %d pixels (status 0x%x)", MIN (tile_size, width),
+                   MIN (tile_size, height), status);
+      ok = FALSE;
+      goto out;
+    }
+  glDrawBuffer (GL_COLOR_ATTACHMENT0);
+  glReadBuffer (GL_COLOR_ATTACHMENT0);
+  glPixelStorei (GL_PACK_ALIGNMENT, 1);
+
+  /* The window's frustum, widened along one side when the image is of another aspect, so the
+   * image holds everything the window shows and nothing is stretched. */
+  evox_camera_get_matrices (self->camera, view_width, view_height, view_values,
+                            projection_values);
+  memcpy (view, view_values, sizeof view);
+  memcpy (window_projection, projection_values, sizeof window_projection);
+  view_aspect = (double) view_width / view_height;
+  aspect = (double) width / height;
+  if (aspect > view_aspect)
+    widen[0][0] = (float) (view_aspect / aspect);
+  else
+    widen[1][1] = (float) (aspect / view_aspect);
+  glm_mat4_mul (widen, window_projection, projection);
+
+  if (transparent)
+    clear[0] = clear[1] = clear[2] = clear[3] = 0.0f;
+  else
+    {
+      memcpy (clear, self->background, sizeof clear);
+      clear[3] = 1.0f;
+    }
+
+  /* Tiles in GL's bottom-up pixel coordinates of the whole image. */
+  for (int y0 = 0; y0 < height && ok; y0 += tile_size)
+    for (int x0 = 0; x0 < width && ok; x0 += tile_size)
+      {
+        int tw = MIN (tile_size, width - x0), th = MIN (tile_size, height - y0);
+        /* Maps the tile's part of the image's clip space onto the whole of the tile's. */
+        mat4 crop = GLM_MAT4_IDENTITY_INIT, tile_projection;
+        Frame frame;
+
+        crop[0][0] = (float) width / tw;
+        crop[1][1] = (float) height / th;
+        crop[3][0] = (float) ((double) (width - 2 * x0 - tw) / tw);
+        crop[3][1] = (float) ((double) (height - 2 * y0 - th) / th);
+        glm_mat4_mul (crop, projection, tile_projection);
+        glm_mat4_mul (tile_projection, view, frame.mvp);
+        frame.viewport[0] = tw;
+        frame.viewport[1] = th;
+        frame.line_scale = (float) MIN ((double) width / view_width,
+                                        (double) height / view_height);
+
+        draw_scene (self, &frame, clear);
+        glReadPixels (0, 0, tw, th, GL_RGBA, GL_UNSIGNED_BYTE, tile_pixels);
+        if (glGetError () != GL_NO_ERROR)
+          {
+            g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_FAILED,
+                                 "Cannot render an image: OpenGL failed to draw or read it back");
+            ok = FALSE;
+            break;
+          }
+        for (int row = 0; row < th; row++)
+          memcpy (pixels + ((gsize) (height - 1 - (y0 + row)) * width + x0) * 4,
+                  tile_pixels + (gsize) row * tw * 4, (gsize) tw * 4);
+      }
+
+out:
+  glPixelStorei (GL_PACK_ALIGNMENT, old_pack);
+  glBindFramebuffer (GL_DRAW_FRAMEBUFFER, (GLuint) old_draw_fbo);
+  glBindFramebuffer (GL_READ_FRAMEBUFFER, (GLuint) old_read_fbo);
+  glViewport (old_viewport[0], old_viewport[1], old_viewport[2], old_viewport[3]);
+  glDeleteRenderbuffers (2, renderbuffers);
+  glDeleteFramebuffers (1, &fbo);
+
+  if (!ok)
+    return NULL;
+  if (transparent)
+    unpremultiply (pixels, (gsize) width * height);
+  return g_steal_pointer (&pixels);
+}
+
+/* Picking (GL-free) */
+
+static gboolean
+hit_is_visible (EvoxRenderer *self,
+                const double  point[3])
+{
+  double lo[3], hi[3];
+  gsize index[3];
+  double value;
+
+  /* A hole (NaN) is drawn as nothing, so it cannot be picked either. */
+  get_box (self, lo, hi);
+  for (guint a = 0; a < 3; a++)
+    {
+      double f = (point[a] - lo[a]) / (hi[a] - lo[a]) * (double) self->dims[a];
+
+      index[a] = (gsize) CLAMP (floor (f), 0.0, (double) self->dims[a] - 1);
+    }
+  value = evox_volume_get_value (self->volume, self->channel, index[0], index[1], index[2]);
+  return isfinite (value);
+}
+
+/* Distance along the ray to the plane through voxel centres `index` along `axis`, within the box;
+ * G_MAXDOUBLE when it misses. */
+static double
+hit_plane (EvoxRenderer *self,
+           const double  origin[3],
+           const double  dir[3],
+           guint         axis,
+           gsize         index)
+{
+  double lo[3], hi[3], point[3], t;
+
+  if (fabs (dir[axis]) < 1e-12)
+    return G_MAXDOUBLE;
+  t = (plane_position (self, axis, index) - origin[axis]) / dir[axis];
+  if (!(t > 0))
+    return G_MAXDOUBLE;
+
+  get_box (self, lo, hi);
+  for (guint a = 0; a < 3; a++)
+    {
+      point[a] = origin[a] + t * dir[a];
+      if (a != axis && (point[a] < lo[a] || point[a] > hi[a]))
+        return G_MAXDOUBLE;
+    }
+  point[axis] = plane_position (self, axis, index);
+  if (!hit_is_visible (self, point))
+    return G_MAXDOUBLE;
+  return t;
+}
+
+gboolean
+evox_renderer_pick (EvoxRenderer *self,
+                    double        x,
+                    double        y,
+                    int           width,
+                    int           height,
+                    double        position_nm[3])
+{
+  double origin[3], dir[3];
+  double best = G_MAXDOUBLE;
+  guint best_axis = 0;
+  gsize best_index = 0;
+
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), FALSE);
+  g_return_val_if_fail (position_nm != NULL, FALSE);
+
+  if (self->volume == NULL || width <= 0 || height <= 0)
+    return FALSE;
+
+  evox_camera_get_ray (self->camera, x, y, width, height, origin, dir);
+
+  if (self->view == EVOX_VIEW_STACK)
+    {
+      for (gsize k = 0; k < self->dims[2]; k++)
+        if (self->layer_visible[k])
+          {
+            double t = hit_plane (self, origin, dir, 2, k);
+
+            if (t < best)
+              {
+                best = t;
+                best_axis = 2;
+                best_index = k;
+              }
+          }
+    }
+  else
+    {
+      for (guint a = 0; a < 3; a++)
+        {
+          double t;
+
+          if (is_slice_view (self->view) && a != self->view - EVOX_VIEW_SLICE_X)
+            continue;
+          t = hit_plane (self, origin, dir, a, self->slices[a]);
+          if (t < best)
+            {
+              best = t;
+              best_axis = a;
+              best_index = self->slices[a];
+            }
+        }
+    }
+
+  if (best == G_MAXDOUBLE)
+    return FALSE;
+
+  for (guint a = 0; a < 3; a++)
+    position_nm[a] = (origin[a] + best * dir[a]) / axis_scale (self, a);
+  /* Exactly on the plane, not a rounding error away from it. */
+  position_nm[best_axis] = self->origin[best_axis] + self->spacing[best_axis] * (double) best_index;
+  return TRUE;
+}

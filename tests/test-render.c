@@ -1,0 +1,1199 @@
+/* test-render.c: the camera, picking and offscreen renders checked pixel by pixel on headless EGL. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+#include <cglm/cglm.h>
+#include <epoxy/gl.h>
+
+#include "evox-demo.h"
+#include "evox-gl-context.h"
+#include "evox-renderer.h"
+
+/* One headless context for the whole run; NULL (and every GL test skipped) where there is none. */
+static EvoxGlContext *gl_context;
+static char *gl_context_error;
+
+static gboolean
+need_gl (void)
+{
+  if (gl_context == NULL)
+    {
+      g_autofree char *reason = g_strdup_printf ("no headless OpenGL: %s", gl_context_error);
+
+      g_test_skip (reason);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static EvoxVolume *
+volume_new (gsize          nx,
+            gsize          ny,
+            gsize          nz,
+            EvoxSampleType type)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *volume = evox_volume_new (nx, ny, nz, 1, type, &error);
+
+  g_assert_no_error (error);
+  return volume;
+}
+
+static EvoxRenderer *
+renderer_new_realized (void)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxRenderer *renderer = evox_renderer_new ();
+
+  g_assert_true (evox_renderer_realize (renderer, &error));
+  g_assert_no_error (error);
+  return renderer;
+}
+
+static void
+renderer_free (EvoxRenderer *renderer)
+{
+  evox_renderer_unrealize (renderer);
+  g_assert_finalize_object (renderer);
+}
+
+static guint8 *
+render (EvoxRenderer *renderer,
+        int           width,
+        int           height,
+        gboolean      transparent)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 *pixels = evox_renderer_render_image (renderer, width, height, width, height,
+                                               transparent, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (pixels);
+  return pixels;
+}
+
+static const guint8 *
+pixel_at (const guint8 *pixels,
+          int           width,
+          int           x,
+          int           y)
+{
+  return pixels + ((gsize) y * width + x) * 4;
+}
+
+/* The colour the reference path (evox_display_coordinate, then evox_colormap_sample) gives;
+ * where t * 255 lies within float rounding of a half, either neighbouring entry is right. */
+static void
+assert_value_colour (const guint8 *rgba,
+                     const char   *colormap,
+                     EvoxTransfer  transfer,
+                     double        lo,
+                     double        hi,
+                     double        value)
+{
+  double t = evox_display_coordinate (transfer, lo, hi, value);
+  double scaled = CLAMP (t, 0.0, 1.0) * 255.0;
+  guint8 expected[3], other[3];
+
+  g_assert_false (isnan (t));
+  evox_colormap_sample (colormap, t, expected);
+  memcpy (other, expected, 3);
+  if (fabs (scaled - floor (scaled) - 0.5) < 1e-3)
+    evox_colormap_sample (colormap, (scaled < floor (scaled) + 0.5 ? scaled + 1 : scaled - 1) / 255.0,
+                          other);
+
+  if (memcmp (rgba, expected, 3) != 0 && memcmp (rgba, other, 3) != 0)
+    g_error ("value %g (t = %g): drew %u,%u,%u, expected %u,%u,%u", value, t, rgba[0], rgba[1],
+             rgba[2], expected[0], expected[1], expected[2]);
+  g_assert_cmpuint (rgba[3], ==, 255);
+}
+
+static void
+assert_background (const guint8 *rgba,
+                   EvoxRenderer *renderer)
+{
+  /* The default background, a dark grey. */
+  g_assert_cmpuint (rgba[0], ==, 41);
+  g_assert_cmpuint (rgba[1], ==, 41);
+  g_assert_cmpuint (rgba[2], ==, 43);
+  g_assert_cmpuint (rgba[3], ==, 255);
+}
+
+/* Project a world point to window pixels (x right, y down) as the renderer's camera sees it. */
+static void
+project (EvoxCamera   *camera,
+         const double  world[3],
+         int           width,
+         int           height,
+         double        pixel[2])
+{
+  float view_values[16], projection_values[16];
+  mat4 view, projection, mvp;
+  vec4 p = { (float) world[0], (float) world[1], (float) world[2], 1.0f }, clip;
+
+  evox_camera_get_matrices (camera, width, height, view_values, projection_values);
+  memcpy (view, view_values, sizeof view);
+  memcpy (projection, projection_values, sizeof projection);
+  glm_mat4_mul (projection, view, mvp);
+  glm_mat4_mulv (mvp, p, clip);
+  pixel[0] = (clip[0] / clip[3] + 1.0) * 0.5 * width;
+  pixel[1] = (1.0 - clip[1] / clip[3]) * 0.5 * height;
+}
+
+/* Camera (no GL) */
+
+static void
+count_changes (gpointer  object,
+               guint    *count)
+{
+  (*count)++;
+}
+
+static void
+test_camera_zoom_at (void)
+{
+  g_autoptr(EvoxCamera) camera = evox_camera_new ();
+  const double lo[3] = { -5, 10, 0 }, hi[3] = { 95, 60, 40 };
+  guint changes = 0;
+
+  g_signal_connect (camera, "changed", G_CALLBACK (count_changes), &changes);
+  evox_camera_set_bounds (camera, lo, hi);
+  g_assert_cmpuint (changes, ==, 1);
+
+  for (int ortho = 0; ortho < 2; ortho++)
+    {
+      evox_camera_set_orthographic (camera, ortho);
+      evox_camera_reset (camera);
+      evox_camera_orbit (camera, 37, -12);
+
+      for (int step = 0; step < 4; step++)
+        {
+          const int width = 640, height = 480;
+          const double x = 100 + 97 * step, y = 400 - 61 * step;
+          double origin[3], dir[3], center[3], eye[3], point[3], before[2], after[2], t;
+
+          /* The cursor's point at the centre's depth: the one zoom_at promises to keep. */
+          evox_camera_get_ray (camera, x, y, width, height, origin, dir);
+          evox_camera_get_center (camera, center);
+          evox_camera_get_eye_direction (camera, eye);
+          t = ((center[0] - origin[0]) * eye[0] + (center[1] - origin[1]) * eye[1] +
+               (center[2] - origin[2]) * eye[2]) /
+              (dir[0] * eye[0] + dir[1] * eye[1] + dir[2] * eye[2]);
+          for (int i = 0; i < 3; i++)
+            point[i] = origin[i] + t * dir[i];
+
+          project (camera, point, width, height, before);
+          g_assert_cmpfloat_with_epsilon (before[0], x, 1e-2);
+          g_assert_cmpfloat_with_epsilon (before[1], y, 1e-2);
+
+          changes = 0;
+          evox_camera_zoom_at (camera, step % 2 ? 0.7 : 1.8, x, y, width, height);
+          g_assert_cmpuint (changes, ==, 1);
+          project (camera, point, width, height, after);
+          g_assert_cmpfloat_with_epsilon (after[0], x, 1e-2);
+          g_assert_cmpfloat_with_epsilon (after[1], y, 1e-2);
+        }
+    }
+}
+
+static void
+test_camera_pan (void)
+{
+  g_autoptr(EvoxCamera) camera = evox_camera_new ();
+  const double lo[3] = { 0, 0, 0 }, hi[3] = { 10, 20, 30 };
+  double center[3], before[2], after[2];
+
+  evox_camera_set_bounds (camera, lo, hi);
+  evox_camera_get_center (camera, center);
+  project (camera, center, 300, 200, before);
+  evox_camera_pan (camera, 25, -10, 300, 200);
+  project (camera, center, 300, 200, after);
+  g_assert_cmpfloat_with_epsilon (after[0] - before[0], 25, 1e-3);
+  g_assert_cmpfloat_with_epsilon (after[1] - before[1], -10, 1e-3);
+
+  /* Recentring puts the point in the middle of the window. */
+  evox_camera_set_center (camera, (double[3]) { 2, 3, 4 });
+  project (camera, (double[3]) { 2, 3, 4 }, 300, 200, after);
+  g_assert_cmpfloat_with_epsilon (after[0], 150, 1e-3);
+  g_assert_cmpfloat_with_epsilon (after[1], 100, 1e-3);
+}
+
+static void
+test_camera_look_along (void)
+{
+  g_autoptr(EvoxCamera) camera = evox_camera_new ();
+  const double lo[3] = { 0, 0, 0 }, hi[3] = { 40, 20, 10 };
+  double eye[3], a[2], b[2];
+
+  evox_camera_set_bounds (camera, lo, hi);
+  evox_camera_set_orthographic (camera, TRUE);
+
+  /* z: looking along +z (eye on the -z side), x to the right, y down; the box fills the width. */
+  evox_camera_look_along (camera, 2);
+  evox_camera_get_eye_direction (camera, eye);
+  g_assert_cmpfloat_with_epsilon (eye[2], -1.0, 1e-12);
+  project (camera, (double[3]) { 0, 0, 5 }, 400, 400, a);
+  project (camera, (double[3]) { 40, 20, 5 }, 400, 400, b);
+  g_assert_cmpfloat_with_epsilon (a[0], 0, 1e-3);
+  g_assert_cmpfloat_with_epsilon (b[0], 400, 1e-3);
+  g_assert_cmpfloat_with_epsilon (a[1], 100, 1e-3);
+  g_assert_cmpfloat_with_epsilon (b[1], 300, 1e-3);
+
+  /* x: looking along +x, y to the right, z down. */
+  evox_camera_look_along (camera, 0);
+  evox_camera_get_eye_direction (camera, eye);
+  g_assert_cmpfloat_with_epsilon (eye[0], -1.0, 1e-12);
+  project (camera, (double[3]) { 20, 0, 0 }, 200, 100, a);
+  project (camera, (double[3]) { 20, 20, 10 }, 200, 100, b);
+  g_assert_cmpfloat_with_epsilon (a[0], 0, 1e-3);
+  g_assert_cmpfloat_with_epsilon (a[1], 0, 1e-3);
+  g_assert_cmpfloat_with_epsilon (b[0], 200, 1e-3);
+  g_assert_cmpfloat_with_epsilon (b[1], 100, 1e-3);
+
+  /* y: looking along -y, x to the right, z down. */
+  evox_camera_look_along (camera, 1);
+  evox_camera_get_eye_direction (camera, eye);
+  g_assert_cmpfloat_with_epsilon (eye[1], 1.0, 1e-12);
+  project (camera, (double[3]) { 0, 10, 0 }, 400, 100, a);
+  project (camera, (double[3]) { 40, 10, 10 }, 400, 100, b);
+  g_assert_cmpfloat_with_epsilon (a[0], 0, 1e-3);
+  g_assert_cmpfloat_with_epsilon (a[1], 0, 1e-3);
+  g_assert_cmpfloat_with_epsilon (b[0], 400, 1e-3);
+  g_assert_cmpfloat_with_epsilon (b[1], 100, 1e-3);
+
+  /* Reset: oblique, from above (-z is up), every corner in view, the centre in the middle. */
+  evox_camera_set_orthographic (camera, FALSE);
+  evox_camera_reset (camera);
+  evox_camera_get_eye_direction (camera, eye);
+  g_assert_cmpfloat_with_epsilon (-eye[2], sin (G_PI / 6), 1e-9);
+  g_assert_cmpfloat (fabs (eye[0]), >, 0.1);
+  g_assert_cmpfloat (fabs (eye[1]), >, 0.1);
+  project (camera, (double[3]) { 20, 10, 5 }, 300, 200, a);
+  g_assert_cmpfloat_with_epsilon (a[0], 150, 1e-3);
+  g_assert_cmpfloat_with_epsilon (a[1], 100, 1e-3);
+  for (int c = 0; c < 8; c++)
+    {
+      double corner[3] = { c & 1 ? 40 : 0, c & 2 ? 20 : 0, c & 4 ? 10 : 0 };
+
+      project (camera, corner, 300, 200, a);
+      g_assert_cmpfloat (a[0], >, 0);
+      g_assert_cmpfloat (a[0], <, 300);
+      g_assert_cmpfloat (a[1], >, 0);
+      g_assert_cmpfloat (a[1], <, 200);
+    }
+
+  /* A drag to the right turns the front of the scene to the right. */
+  project (camera, (double[3]) { 20, 10, 5 }, 300, 200, a);
+  {
+    double right_point[3], moved[2];
+
+    evox_camera_get_eye_direction (camera, eye);
+    /* A point in front of the centre (toward the eye) moves right. */
+    for (int i = 0; i < 3; i++)
+      right_point[i] = (double[3]) { 20, 10, 5 }[i] + 5 * eye[i];
+    project (camera, right_point, 300, 200, a);
+    evox_camera_orbit (camera, 20, 0);
+    project (camera, right_point, 300, 200, moved);
+    g_assert_cmpfloat (moved[0], >, a[0]);
+  }
+}
+
+/* Volumes */
+
+/* An 8 x 8 x 8 u8 volume whose every voxel differs: v = 3 i + 24 j + k. */
+static EvoxVolume *
+gradient_u8 (void)
+{
+  EvoxVolume *volume = volume_new (8, 8, 8, EVOX_SAMPLE_U8);
+  guint8 *data = evox_volume_get_data_mut (volume, 0);
+
+  for (gsize k = 0; k < 8; k++)
+    for (gsize j = 0; j < 8; j++)
+      for (gsize i = 0; i < 8; i++)
+        data[(k * 8 + j) * 8 + i] = (guint8) (3 * i + 24 * j + k);
+  return volume;
+}
+
+/* Checks every voxel column of an exactly filled 2D slice view of cell x cell pixels a voxel;
+ * (u, v) index the image's right and down axes, value (u, v) the voxel shown there. */
+typedef double (*ValueAt) (EvoxVolume *volume,
+                           gsize       u,
+                           gsize       v);
+
+static void
+assert_slice_image (const guint8 *pixels,
+                    EvoxVolume   *volume,
+                    int           nu,
+                    int           nv,
+                    int           cell,
+                    ValueAt       value_at,
+                    const char   *colormap,
+                    EvoxTransfer  transfer,
+                    double        lo,
+                    double        hi)
+{
+  for (int v = 0; v < nv; v++)
+    for (int u = 0; u < nu; u++)
+      {
+        double value = value_at (volume, u, v);
+        /* The centre of the cell, and a pixel near its corner: the colour is flat. */
+        const guint8 *centre = pixel_at (pixels, nu * cell, u * cell + cell / 2,
+                                         v * cell + cell / 2);
+        const guint8 *corner = pixel_at (pixels, nu * cell, u * cell + 1, v * cell + 1);
+
+        if (isnan (evox_display_coordinate (transfer, lo, hi, value)))
+          continue;
+        assert_value_colour (centre, colormap, transfer, lo, hi, value);
+        g_assert_cmpmem (centre, 4, corner, 4);
+      }
+}
+
+static guint slice_index = 5;
+
+static double
+value_slice_z (EvoxVolume *volume,
+               gsize       u,
+               gsize       v)
+{
+  return evox_volume_get_value (volume, 0, u, v, slice_index);
+}
+
+static double
+value_slice_x (EvoxVolume *volume,
+               gsize       u,
+               gsize       v)
+{
+  return evox_volume_get_value (volume, 0, slice_index, u, v);
+}
+
+static double
+value_slice_y (EvoxVolume *volume,
+               gsize       u,
+               gsize       v)
+{
+  return evox_volume_get_value (volume, 0, u, slice_index, v);
+}
+
+static void
+set_slices (EvoxRenderer *renderer,
+            guint         index)
+{
+  guint slices[3] = { index, index, index };
+
+  evox_renderer_set_slices (renderer, slices);
+}
+
+static void
+test_slice_u8 (void)
+{
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autofree guint8 *pixels = NULL;
+  g_autofree guint8 *moved = NULL;
+  EvoxRenderer *renderer;
+
+  if (!need_gl ())
+    return;
+
+  volume = gradient_u8 ();
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+  set_slices (renderer, slice_index);
+  evox_renderer_set_range (renderer, 0, 255);
+
+  /* 8 pixels a voxel; row 0 at the top is y index 0, x to the right. */
+  pixels = render (renderer, 64, 64, FALSE);
+  assert_slice_image (pixels, volume, 8, 8, 8, value_slice_z, "viridis",
+                      EVOX_TRANSFER_IDENTITY, 0, 255);
+  g_assert_cmpuint (pixel_at (pixels, 64, 4, 4)[0], ==, evox_colormap_get_table ("viridis")[5][0]);
+
+  /* A narrower range: the first and last voxels clamp to the map's ends. */
+  evox_renderer_set_colormap (renderer, "magma");
+  evox_renderer_set_range (renderer, 40, 120);
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 64, 64, FALSE);
+  assert_slice_image (pixels, volume, 8, 8, 8, value_slice_z, "magma",
+                      EVOX_TRANSFER_IDENTITY, 40, 120);
+  g_assert_cmpmem (pixel_at (pixels, 64, 4, 4), 3, evox_colormap_get_table ("magma")[0], 3);
+  g_assert_cmpmem (pixel_at (pixels, 64, 60, 60), 3, evox_colormap_get_table ("magma")[255], 3);
+
+  /* Another slice, and a reversed range. */
+  slice_index = 2;
+  set_slices (renderer, slice_index);
+  evox_renderer_set_range (renderer, 200, 10);
+  moved = render (renderer, 64, 64, FALSE);
+  assert_slice_image (moved, volume, 8, 8, 8, value_slice_z, "magma",
+                      EVOX_TRANSFER_IDENTITY, 200, 10);
+  slice_index = 5;
+
+  renderer_free (renderer);
+}
+
+static void
+test_slice_u16 (void)
+{
+  g_autoptr(EvoxVolume) volume = volume_new (8, 8, 8, EVOX_SAMPLE_U16);
+  guint16 *data = evox_volume_get_data_mut (volume, 0);
+  g_autofree guint8 *pixels = NULL;
+  EvoxRenderer *renderer;
+
+  for (gsize k = 0; k < 8; k++)
+    for (gsize j = 0; j < 8; j++)
+      for (gsize i = 0; i < 8; i++)
+        data[(k * 8 + j) * 8 + i] = (guint16) (1009 * i + 8111 * j + 3 * k);
+  data[(5 * 8 + 7) * 8 + 7] = 65535;
+
+  if (!need_gl ())
+    return;
+
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+  set_slices (renderer, slice_index);
+
+  evox_renderer_set_range (renderer, 0, 65535);
+  pixels = render (renderer, 64, 64, FALSE);
+  assert_slice_image (pixels, volume, 8, 8, 8, value_slice_z, "viridis",
+                      EVOX_TRANSFER_IDENTITY, 0, 65535);
+
+  evox_renderer_set_range (renderer, 5000, 40000);
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 64, 64, FALSE);
+  assert_slice_image (pixels, volume, 8, 8, 8, value_slice_z, "viridis",
+                      EVOX_TRANSFER_IDENTITY, 5000, 40000);
+
+  /* Log mapping of linear integers. */
+  evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
+  evox_renderer_set_range (renderer, 10, 60000);
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 64, 64, FALSE);
+  assert_slice_image (pixels, volume, 8, 8, 8, value_slice_z, "viridis",
+                      EVOX_TRANSFER_LOG10, 10, 60000);
+
+  renderer_free (renderer);
+}
+
+/* f32 with a NaN hole, a zero and a negative value. */
+static EvoxVolume *
+gradient_f32 (EvoxValueScale scale)
+{
+  EvoxVolume *volume = volume_new (8, 8, 8, EVOX_SAMPLE_F32);
+  float *data = evox_volume_get_data_mut (volume, 0);
+
+  for (gsize k = 0; k < 8; k++)
+    for (gsize j = 0; j < 8; j++)
+      for (gsize i = 0; i < 8; i++)
+        data[(k * 8 + j) * 8 + i] = (float) (-3.0 + 0.0713 * i + 0.473 * j + 0.011 * k);
+  data[(slice_index * 8 + 2) * 8 + 3] = NAN;
+  data[(slice_index * 8 + 0) * 8 + 0] = 0.0f;
+  data[(slice_index * 8 + 0) * 8 + 1] = -1.0f;
+  evox_volume_set_values (volume, scale, "resistance", "ohm");
+  return volume;
+}
+
+static void
+assert_hole (const guint8 *pixels,
+             int           width,
+             int           u,
+             int           v,
+             int           cell,
+             EvoxRenderer *renderer)
+{
+  assert_background (pixel_at (pixels, width, u * cell + cell / 2, v * cell + cell / 2), renderer);
+}
+
+static void
+test_slice_f32 (void)
+{
+  g_autoptr(EvoxVolume) linear = gradient_f32 (EVOX_SCALE_LINEAR);
+  g_autoptr(EvoxVolume) logged = gradient_f32 (EVOX_SCALE_LOG10);
+  g_autofree guint8 *pixels = NULL;
+  EvoxRenderer *renderer;
+
+  if (!need_gl ())
+    return;
+
+  renderer = renderer_new_realized ();
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+
+  /* Linear data, linear mapping: NaN is a hole, zero and negatives are ordinary values. */
+  evox_renderer_set_volume (renderer, linear, 0);
+  set_slices (renderer, slice_index);
+  evox_renderer_set_range (renderer, -2.5, 0.5);
+  pixels = render (renderer, 64, 64, FALSE);
+  assert_slice_image (pixels, linear, 8, 8, 8, value_slice_z, "viridis",
+                      EVOX_TRANSFER_IDENTITY, -2.5, 0.5);
+  assert_hole (pixels, 64, 3, 2, 8, renderer);
+
+  /* Linear data, log mapping: log10 of 0 and -1 cannot be drawn. */
+  evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
+  evox_renderer_set_range (renderer, 0.01, 0.6);
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 64, 64, FALSE);
+  assert_slice_image (pixels, linear, 8, 8, 8, value_slice_z, "viridis",
+                      EVOX_TRANSFER_LOG10, 0.01, 0.6);
+  assert_hole (pixels, 64, 0, 0, 8, renderer);
+  assert_hole (pixels, 64, 1, 0, 8, renderer);
+  assert_hole (pixels, 64, 3, 2, 8, renderer);
+  g_assert_false (memcmp (pixel_at (pixels, 64, 60, 60), pixel_at (pixels, 64, 4, 4), 4) == 0);
+
+  /* log10 data, log mapping: the stored numbers, linearly. */
+  evox_renderer_set_colormap (renderer, "inferno");
+  evox_renderer_set_volume (renderer, logged, 0);
+  set_slices (renderer, slice_index);
+  evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
+  evox_renderer_set_range (renderer, -3, 1);
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 64, 64, FALSE);
+  assert_slice_image (pixels, logged, 8, 8, 8, value_slice_z, "inferno",
+                      EVOX_TRANSFER_IDENTITY, -3, 1);
+
+  /* log10 data, linear mapping: 10^value, so exp10 in the shader. */
+  evox_renderer_set_colormap (renderer, "cividis");
+  evox_renderer_set_mapping (renderer, EVOX_MAPPING_LINEAR);
+  evox_renderer_set_range (renderer, -1.5, 0.2);
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 64, 64, FALSE);
+  assert_slice_image (pixels, logged, 8, 8, 8, value_slice_z, "cividis",
+                      EVOX_TRANSFER_EXP10, -1.5, 0.2);
+  assert_hole (pixels, 64, 3, 2, 8, renderer);
+
+  /* Far beyond float's range as 10^value: still the right ends of the map. */
+  evox_renderer_set_range (renderer, -60, -45);
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 64, 64, FALSE);
+  g_assert_cmpmem (pixel_at (pixels, 64, 60, 60), 3, evox_colormap_get_table ("cividis")[255], 3);
+
+  renderer_free (renderer);
+}
+
+static void
+test_transparent (void)
+{
+  g_autoptr(EvoxVolume) volume = gradient_f32 (EVOX_SCALE_LINEAR);
+  g_autofree guint8 *pixels = NULL;
+  g_autofree guint8 *wide = NULL;
+  EvoxRenderer *renderer;
+  guint opaque = 0, clear = 0;
+
+  if (!need_gl ())
+    return;
+
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+  set_slices (renderer, slice_index);
+  evox_renderer_set_range (renderer, -3, 1);
+  evox_renderer_set_background (renderer, (float[4]) { 1.0f, 0.0f, 0.0f, 1.0f });
+
+  pixels = render (renderer, 64, 64, TRUE);
+  /* The NaN hole has alpha 0, voxels keep their straight colours at alpha 255. */
+  g_assert_cmpuint (pixel_at (pixels, 64, 3 * 8 + 4, 2 * 8 + 4)[3], ==, 0);
+  assert_value_colour (pixel_at (pixels, 64, 4 * 8 + 4, 6 * 8 + 4), "viridis",
+                       EVOX_TRANSFER_IDENTITY, -3, 1,
+                       evox_volume_get_value (volume, 0, 4, 6, slice_index));
+
+  /* Wider than the slice: background on both sides, transparent. */
+  wide = render (renderer, 128, 64, TRUE);
+  for (int y = 0; y < 64; y++)
+    for (int x = 0; x < 128; x++)
+      {
+        const guint8 *p = pixel_at (wide, 128, x, y);
+
+        if (x < 32 || x >= 96)
+          {
+            g_assert_cmpuint (p[3], ==, 0);
+            clear++;
+          }
+        else if (p[3] == 255)
+          opaque++;
+      }
+  g_assert_cmpuint (clear, ==, 64 * 64);
+  g_assert_cmpuint (opaque, ==, 64 * 64 - 8 * 8);
+
+  /* Opaque export: the background colour. */
+  g_clear_pointer (&wide, g_free);
+  wide = render (renderer, 128, 64, FALSE);
+  g_assert_cmpmem (pixel_at (wide, 128, 5, 5), 4, ((guint8[4]) { 255, 0, 0, 255 }), 4);
+
+  renderer_free (renderer);
+}
+
+/* Two layers with a translucent plane over a background: alpha and colour come out straight. */
+static void
+test_transparent_stack (void)
+{
+  g_autoptr(EvoxVolume) volume = volume_new (4, 4, 2, EVOX_SAMPLE_U8);
+  g_autofree guint8 *pixels = NULL;
+  EvoxRenderer *renderer;
+  const guint8 *p;
+
+  memset (evox_volume_get_data_mut (volume, 0), 200, 32);
+  if (!need_gl ())
+    return;
+
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_view (renderer, EVOX_VIEW_STACK);
+  evox_renderer_set_range (renderer, 0, 255);
+  evox_renderer_set_stack_opacity (renderer, 0.5);
+  evox_renderer_set_layer_visible (renderer, 1, FALSE);
+  evox_camera_look_along (evox_renderer_get_camera (renderer), 2);
+
+  pixels = render (renderer, 64, 64, TRUE);
+  p = pixel_at (pixels, 64, 32, 32);
+  /* One plane at opacity 0.5 over nothing: half alpha, the colour-map colour itself. */
+  g_assert_cmpint (abs (p[3] - 128), <=, 1);
+  for (int c = 0; c < 3; c++)
+    g_assert_cmpint (abs (p[c] - evox_colormap_get_table ("viridis")[200][c]), <=, 2);
+
+  renderer_free (renderer);
+}
+
+static void
+test_slice_orientation (void)
+{
+  g_autoptr(EvoxVolume) volume = gradient_u8 ();
+  g_autofree guint8 *pixels = NULL;
+  EvoxRenderer *renderer;
+
+  if (!need_gl ())
+    return;
+
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  set_slices (renderer, slice_index);
+  evox_renderer_set_range (renderer, 0, 255);
+
+  /* Looking along x: y to the right, z down. */
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_X);
+  pixels = render (renderer, 64, 64, FALSE);
+  assert_slice_image (pixels, volume, 8, 8, 8, value_slice_x, "viridis",
+                      EVOX_TRANSFER_IDENTITY, 0, 255);
+
+  /* Looking along y: x to the right, z down. */
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Y);
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 64, 64, FALSE);
+  assert_slice_image (pixels, volume, 8, 8, 8, value_slice_y, "viridis",
+                      EVOX_TRANSFER_IDENTITY, 0, 255);
+
+  /* Voxels of 1 x 1 x 2 nm under a z-exaggeration of 2: a y slice of 8 x 8 voxels is 8 nm wide
+   * and 32 nm tall, so in a 32 x 128 image each voxel is 4 x 16 pixels. */
+  {
+    g_autoptr(EvoxVolume) tall = gradient_u8 ();
+    g_autofree guint8 *image = NULL;
+
+    evox_volume_set_spacing (tall, (double[3]) { 1, 1, 2 });
+    evox_renderer_set_volume (renderer, tall, 0);
+    set_slices (renderer, slice_index);
+    evox_renderer_set_range (renderer, 0, 255);
+    evox_renderer_set_z_exaggeration (renderer, 2.0);
+    image = render (renderer, 32, 128, FALSE);
+    for (int k = 0; k < 8; k++)
+      for (int i = 0; i < 8; i++)
+        {
+          assert_value_colour (pixel_at (image, 32, i * 4 + 2, k * 16 + 8), "viridis",
+                               EVOX_TRANSFER_IDENTITY, 0, 255,
+                               evox_volume_get_value (tall, 0, i, slice_index, k));
+          g_assert_cmpmem (pixel_at (image, 32, i * 4 + 2, k * 16 + 8), 4,
+                           pixel_at (image, 32, i * 4 + 1, k * 16 + 1), 4);
+        }
+  }
+
+  renderer_free (renderer);
+}
+
+/* Export geometry */
+
+static void
+test_export_sizes (void)
+{
+  g_autoptr(EvoxVolume) volume = gradient_u8 ();
+  g_autofree guint8 *small = NULL;
+  g_autofree guint8 *large = NULL;
+  g_autoptr(GError) error = NULL;
+  EvoxRenderer *renderer;
+  GLuint fbo;
+  GLint bound = 0, viewport[4];
+
+  if (!need_gl ())
+    return;
+
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+  set_slices (renderer, slice_index);
+  evox_renderer_set_range (renderer, 0, 255);
+
+  /* 1000 x 700: the square slice fills the height, centred; background at the sides. */
+  small = render (renderer, 1000, 700, FALSE);
+  assert_background (pixel_at (small, 1000, 10, 350), renderer);
+  assert_background (pixel_at (small, 1000, 990, 350), renderer);
+  assert_value_colour (pixel_at (small, 1000, 150 + 700 / 16, 700 / 16), "viridis",
+                       EVOX_TRANSFER_IDENTITY, 0, 255,
+                       evox_volume_get_value (volume, 0, 0, 0, slice_index));
+  assert_value_colour (pixel_at (small, 1000, 850 - 700 / 16, 700 - 700 / 16), "viridis",
+                       EVOX_TRANSFER_IDENTITY, 0, 255,
+                       evox_volume_get_value (volume, 0, 7, 7, slice_index));
+  g_clear_pointer (&small, g_free);
+
+  /* The same framing at a higher resolution, and a wider image shows more, not stretched. */
+  small = render (renderer, 64, 64, FALSE);
+  large = evox_renderer_render_image (renderer, 256, 256, 64, 64, FALSE, &error);
+  g_assert_no_error (error);
+  for (int y = 0; y < 64; y++)
+    for (int x = 0; x < 64; x++)
+      g_assert_cmpmem (pixel_at (small, 64, x, y), 4, pixel_at (large, 256, 4 * x + 2, 4 * y + 2), 4);
+  g_clear_pointer (&large, g_free);
+  large = evox_renderer_render_image (renderer, 256, 128, 64, 64, FALSE, &error);
+  g_assert_no_error (error);
+  assert_background (pixel_at (large, 256, 60, 64), renderer);
+  g_assert_cmpmem (pixel_at (small, 64, 10, 10), 4, pixel_at (large, 256, 64 + 20, 20), 4);
+  g_clear_pointer (&large, g_free);
+
+  /* 8192 x 8192, drawn in tiles: voxel edges fall on tile edges here, and every tile agrees. */
+  large = evox_renderer_render_image (renderer, 8192, 8192, 8192, 8192, FALSE, &error);
+  g_assert_no_error (error);
+  for (int j = 0; j < 8; j++)
+    for (int i = 0; i < 8; i++)
+      {
+        const int corners[4][2] = {
+          { i * 1024, j * 1024 }, { i * 1024 + 1023, j * 1024 },
+          { i * 1024, j * 1024 + 1023 }, { i * 1024 + 1023, j * 1024 + 1023 },
+        };
+
+        for (int c = 0; c < 4; c++)
+          g_assert_cmpmem (pixel_at (large, 8192, corners[c][0], corners[c][1]), 4,
+                           pixel_at (small, 64, i * 8 + 4, j * 8 + 4), 4);
+      }
+  g_clear_pointer (&large, g_free);
+
+  /* Sizes no one can render give an error, not a crash. */
+  g_assert_null (evox_renderer_render_image (renderer, 0, 10, 0, 10, FALSE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_null (evox_renderer_render_image (renderer, 1 << 20, 1 << 20, 10, 10, FALSE, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  /* The caller's framebuffer and viewport come back. */
+  glGenFramebuffers (1, &fbo);
+  glBindFramebuffer (GL_FRAMEBUFFER, fbo);
+  glViewport (3, 4, 50, 60);
+  g_clear_pointer (&small, g_free);
+  small = render (renderer, 32, 32, FALSE);
+  glGetIntegerv (GL_DRAW_FRAMEBUFFER_BINDING, &bound);
+  g_assert_cmpint (bound, ==, (GLint) fbo);
+  glGetIntegerv (GL_READ_FRAMEBUFFER_BINDING, &bound);
+  g_assert_cmpint (bound, ==, (GLint) fbo);
+  glGetIntegerv (GL_VIEWPORT, viewport);
+  g_assert_cmpint (viewport[0], ==, 3);
+  g_assert_cmpint (viewport[3], ==, 60);
+  glBindFramebuffer (GL_FRAMEBUFFER, 0);
+  glDeleteFramebuffers (1, &fbo);
+
+  renderer_free (renderer);
+}
+
+/* 3D views */
+
+static guint
+count_colour (const guint8 *pixels,
+              gsize         n_pixels,
+              const guint8  rgb[3])
+{
+  guint n = 0;
+
+  for (gsize i = 0; i < n_pixels; i++)
+    if (memcmp (pixels + 4 * i, rgb, 3) == 0)
+      n++;
+  return n;
+}
+
+static guint
+count_not_background (const guint8 *pixels,
+                      gsize         n_pixels)
+{
+  static const guint8 background[3] = { 41, 41, 43 };
+  guint n = 0;
+
+  for (gsize i = 0; i < n_pixels; i++)
+    if (memcmp (pixels + 4 * i, background, 3) != 0)
+      n++;
+  return n;
+}
+
+static void
+test_slices_view (void)
+{
+  g_autoptr(EvoxVolume) volume = gradient_u8 ();
+  g_autofree guint8 *pixels = NULL;
+  g_autofree guint8 *moved = NULL;
+  EvoxRenderer *renderer;
+  const guint8 box[3] = { 153, 153, 158 };
+  guint n;
+
+  if (!need_gl ())
+    return;
+
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_range (renderer, 0, 255);
+  g_assert_cmpint (evox_renderer_get_view (renderer), ==, EVOX_VIEW_SLICES);
+
+  pixels = render (renderer, 320, 240, FALSE);
+  n = count_not_background (pixels, 320 * 240);
+  g_assert_cmpuint (n, >, 320 * 240 / 10);
+  g_assert_cmpuint (n, <, 320 * 240);
+  g_assert_cmpuint (count_colour (pixels, 320 * 240, box), >, 100);
+  /* The middle of the picture is where the slices meet. */
+  g_assert_cmpuint (count_not_background (pixel_at (pixels, 320, 160, 120), 1), ==, 1);
+
+  set_slices (renderer, 1);
+  moved = render (renderer, 320, 240, FALSE);
+  g_assert_false (memcmp (pixels, moved, 320 * 240 * 4) == 0);
+
+  renderer_free (renderer);
+}
+
+/* A 16 x 12 x 5 stack, measured at layers 0 and 4, interpolated between. */
+static EvoxVolume *
+small_stack (void)
+{
+  EvoxVolume *volume = volume_new (16, 12, 5, EVOX_SAMPLE_F32);
+  float *data = evox_volume_get_data_mut (volume, 0);
+
+  for (gsize v = 0; v < 16 * 12 * 5; v++)
+    data[v] = (float) (-5.0 + 4.0 * (v % 16) / 15.0);
+  for (gsize k = 0; k < 5; k++)
+    {
+      EvoxLayer layer = { .z_nm = 10.0 * k, .measured = k == 0 || k == 4,
+                          .scan = k == 4 ? 1 : 0, .scan_below = k == 0 || k == 4 ? -1 : 1,
+                          .weight = k / 4.0 };
+
+      evox_volume_set_layer (volume, k, &layer);
+    }
+  evox_volume_set_spacing (volume, (double[3]) { 2.0, 2.0, 10.0 });
+  evox_volume_set_values (volume, EVOX_SCALE_LOG10, "resistance", "ohm");
+  return volume;
+}
+
+static void
+test_stack_view (void)
+{
+  g_autoptr(EvoxVolume) volume = small_stack ();
+  g_autofree guint8 *pixels = NULL;
+  g_autofree guint8 *hidden = NULL;
+  g_autofree guint8 *all_hidden = NULL;
+  EvoxRenderer *renderer;
+  const guint8 white[3] = { 255, 255, 255 };
+  guint measured;
+
+  if (!need_gl ())
+    return;
+
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
+  evox_renderer_set_view (renderer, EVOX_VIEW_STACK);
+
+  pixels = render (renderer, 320, 240, FALSE);
+  measured = count_colour (pixels, 320 * 240, white);
+  g_assert_cmpuint (measured, >, 200);
+  g_assert_cmpuint (count_not_background (pixels, 320 * 240), >, 320 * 240 / 10);
+
+  /* Hiding a layer changes the picture; hiding both measured ones removes their outlines. */
+  evox_renderer_set_layer_visible (renderer, 2, FALSE);
+  hidden = render (renderer, 320, 240, FALSE);
+  g_assert_false (memcmp (pixels, hidden, 320 * 240 * 4) == 0);
+  evox_renderer_set_layer_visible (renderer, 0, FALSE);
+  evox_renderer_set_layer_visible (renderer, 4, FALSE);
+  all_hidden = render (renderer, 320, 240, FALSE);
+  g_assert_cmpuint (count_colour (all_hidden, 320 * 240, white), ==, 0);
+
+  renderer_free (renderer);
+}
+
+static void
+test_too_large (void)
+{
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autofree guint8 *pixels = NULL;
+  EvoxRenderer *renderer;
+  GLint max_size = 0;
+
+  if (!need_gl ())
+    return;
+
+  glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &max_size);
+  volume = volume_new ((gsize) max_size + 1, 2, 2, EVOX_SAMPLE_U8);
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+
+  g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "*3D texture limit*");
+  pixels = render (renderer, 200, 100, FALSE);
+  g_test_assert_expected_messages ();
+  /* The box is still there. */
+  g_assert_cmpuint (count_not_background (pixels, 200 * 100), >, 50);
+
+  renderer_free (renderer);
+}
+
+static void
+test_realize_again (void)
+{
+  g_autoptr(EvoxVolume) volume = gradient_u8 ();
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *first = NULL;
+  g_autofree guint8 *second = NULL;
+  EvoxRenderer *renderer;
+
+  if (!need_gl ())
+    return;
+
+  renderer = renderer_new_realized ();
+  g_assert_true (evox_renderer_is_realized (renderer));
+  evox_renderer_set_volume (renderer, volume, 0);
+  first = render (renderer, 48, 48, FALSE);
+  evox_renderer_unrealize (renderer);
+  g_assert_false (evox_renderer_is_realized (renderer));
+  evox_renderer_unrealize (renderer);
+
+  g_assert_null (evox_renderer_render_image (renderer, 48, 48, 48, 48, FALSE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_FAILED);
+  g_clear_error (&error);
+
+  g_assert_true (evox_renderer_realize (renderer, &error));
+  g_assert_no_error (error);
+  second = render (renderer, 48, 48, FALSE);
+  g_assert_cmpmem (first, 48 * 48 * 4, second, 48 * 48 * 4);
+
+  /* draw() into a framebuffer of our own gives the same picture as render_image(). */
+  {
+    GLuint fbo, rb[2];
+    g_autofree guint8 *drawn = g_malloc (48 * 48 * 4);
+
+    glGenFramebuffers (1, &fbo);
+    glGenRenderbuffers (2, rb);
+    glBindRenderbuffer (GL_RENDERBUFFER, rb[0]);
+    glRenderbufferStorage (GL_RENDERBUFFER, GL_RGBA8, 48, 48);
+    glBindRenderbuffer (GL_RENDERBUFFER, rb[1]);
+    glRenderbufferStorage (GL_RENDERBUFFER, GL_DEPTH_COMPONENT24, 48, 48);
+    glBindFramebuffer (GL_FRAMEBUFFER, fbo);
+    glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, rb[0]);
+    glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_RENDERBUFFER, rb[1]);
+    evox_renderer_draw (renderer, 48, 48);
+    glPixelStorei (GL_PACK_ALIGNMENT, 1);
+    glReadPixels (0, 0, 48, 48, GL_RGBA, GL_UNSIGNED_BYTE, drawn);
+    for (int y = 0; y < 48; y++)
+      g_assert_cmpmem (drawn + y * 48 * 4, 48 * 4, second + (47 - y) * 48 * 4, 48 * 4);
+    glBindFramebuffer (GL_FRAMEBUFFER, 0);
+    glDeleteRenderbuffers (2, rb);
+    glDeleteFramebuffers (1, &fbo);
+  }
+
+  renderer_free (renderer);
+}
+
+/* Picking and signals (no GL) */
+
+static void
+test_pick (void)
+{
+  g_autoptr(EvoxVolume) volume = volume_new (9, 7, 5, EVOX_SAMPLE_F32);
+  g_autoptr(EvoxRenderer) renderer = evox_renderer_new ();
+  float *data = evox_volume_get_data_mut (volume, 0);
+  double p[3];
+
+  for (gsize v = 0; v < 9 * 7 * 5; v++)
+    data[v] = (float) v;
+  data[(3 * 7 + 3) * 9 + 4] = NAN;
+  evox_volume_set_spacing (volume, (double[3]) { 2.0, 3.0, 5.0 });
+  evox_volume_set_origin (volume, (double[3]) { 100.0, -20.0, 7.0 });
+
+  g_assert_false (evox_renderer_pick (renderer, 50, 50, 100, 100, p));
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_slices (renderer, (guint[3]) { 4, 3, 1 });
+  evox_renderer_set_z_exaggeration (renderer, 3.0);
+
+  /* The window's centre in the z view: voxel (4, 3) of slice 1, in nm without exaggeration. */
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+  g_assert_true (evox_renderer_pick (renderer, 150, 100, 300, 200, p));
+  g_assert_cmpfloat_with_epsilon (p[0], 100.0 + 2.0 * 4, 1e-9);
+  g_assert_cmpfloat_with_epsilon (p[1], -20.0 + 3.0 * 3, 1e-9);
+  g_assert_cmpfloat_with_epsilon (p[2], 7.0 + 5.0 * 1, 1e-9);
+  /* Top-left voxel; the strip beside the slice is background. */
+  g_assert_true (evox_renderer_pick (renderer, 70, 5, 300, 200, p));
+  g_assert_cmpfloat (fabs (p[0] - 100.0), <, 1.0);
+  g_assert_cmpfloat (fabs (p[1] + 20.0), <, 1.5);
+  g_assert_false (evox_renderer_pick (renderer, 10, 100, 300, 200, p));
+
+  /* The x view: looking along +x, the hit lies on the x slice. */
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_X);
+  g_assert_true (evox_renderer_pick (renderer, 150, 100, 300, 200, p));
+  g_assert_cmpfloat_with_epsilon (p[0], 108.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (p[1], -20.0 + 3.0 * 3, 1e-6);
+  g_assert_cmpfloat_with_epsilon (p[2], 7.0 + 5.0 * 2, 1e-6);
+
+  /* Slices in 3D: the centre hits one of the three planes, nearest first. */
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICES);
+  g_assert_true (evox_renderer_pick (renderer, 150, 100, 300, 200, p));
+  g_assert_false (evox_renderer_pick (renderer, 2, 2, 300, 200, p));
+
+  /* A NaN voxel is a hole: the ray goes through to whatever lies behind it, or nothing. */
+  evox_renderer_set_slices (renderer, (guint[3]) { 4, 3, 3 });
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+  g_assert_false (evox_renderer_pick (renderer, 150, 100, 300, 200, p));
+  evox_renderer_set_view (renderer, EVOX_VIEW_STACK);
+  evox_camera_look_along (evox_renderer_get_camera (renderer), 2);
+  g_assert_true (evox_renderer_pick (renderer, 150, 100, 300, 200, p));
+  g_assert_cmpfloat_with_epsilon (p[2], 7.0, 1e-9);
+  evox_renderer_set_layer_visible (renderer, 0, FALSE);
+  evox_renderer_set_layer_visible (renderer, 1, FALSE);
+  evox_renderer_set_layer_visible (renderer, 2, FALSE);
+  g_assert_true (evox_renderer_pick (renderer, 150, 100, 300, 200, p));
+  g_assert_cmpfloat_with_epsilon (p[2], 7.0 + 5.0 * 4, 1e-9);
+}
+
+static void
+test_signals (void)
+{
+  g_autoptr(EvoxVolume) volume = gradient_u8 ();
+  g_autoptr(EvoxRenderer) renderer = evox_renderer_new ();
+  guint changes = 0;
+
+  g_signal_connect (renderer, "changed", G_CALLBACK (count_changes), &changes);
+
+  evox_renderer_set_volume (renderer, volume, 0);
+  g_assert_cmpuint (changes, ==, 1);
+  evox_renderer_set_volume (renderer, volume, 0);
+  g_assert_cmpuint (changes, ==, 1);
+
+  evox_renderer_set_range (renderer, 1, 2);
+  evox_renderer_set_range (renderer, 1, 2);
+  evox_renderer_set_colormap (renderer, "plasma");
+  evox_renderer_set_colormap (renderer, "plasma");
+  evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
+  evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
+  g_assert_cmpuint (changes, ==, 4);
+
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Y);
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Y);
+  g_assert_cmpuint (changes, ==, 5);
+  g_assert_true (evox_camera_get_orthographic (evox_renderer_get_camera (renderer)));
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICES);
+  g_assert_false (evox_camera_get_orthographic (evox_renderer_get_camera (renderer)));
+  g_assert_cmpuint (changes, ==, 6);
+
+  /* Out-of-range slices clamp; the same clamped value is no change. */
+  evox_renderer_set_slices (renderer, (guint[3]) { 100, 0, 0 });
+  evox_renderer_set_slices (renderer, (guint[3]) { 7, 0, 0 });
+  g_assert_cmpuint (changes, ==, 7);
+  evox_renderer_set_layer_visible (renderer, 3, FALSE);
+  evox_renderer_set_layer_visible (renderer, 3, FALSE);
+  evox_renderer_set_stack_opacity (renderer, 0.3);
+  evox_renderer_set_stack_opacity (renderer, 0.3);
+  evox_renderer_set_background (renderer, (float[4]) { 0, 0, 0, 1 });
+  evox_renderer_set_background (renderer, (float[4]) { 0, 0, 0, 1 });
+  g_assert_cmpuint (changes, ==, 10);
+
+  /* The exaggeration keeps the direction of view and emits once. */
+  {
+    double before[3], after[3];
+
+    evox_camera_orbit (evox_renderer_get_camera (renderer), 30, 10);
+    g_assert_cmpuint (changes, ==, 11);
+    evox_camera_get_eye_direction (evox_renderer_get_camera (renderer), before);
+    evox_renderer_set_z_exaggeration (renderer, 4.0);
+    evox_renderer_set_z_exaggeration (renderer, 4.0);
+    g_assert_cmpuint (changes, ==, 12);
+    evox_camera_get_eye_direction (evox_renderer_get_camera (renderer), after);
+    g_assert_cmpmem (before, sizeof before, after, sizeof after);
+  }
+
+  evox_renderer_set_volume (renderer, NULL, 0);
+  g_assert_null (evox_renderer_get_volume (renderer));
+  g_assert_cmpuint (changes, ==, 13);
+}
+
+/* The demo stack as a user first sees it; EVOX_TEST_DUMP=dir keeps the pictures as raw RGBA. */
+static void
+test_demo (void)
+{
+  g_autoptr(EvoxVolume) volume = evox_demo_volume_new (10.0);
+  const EvoxView views[4] = {
+    EVOX_VIEW_SLICES, EVOX_VIEW_STACK, EVOX_VIEW_SLICE_X, EVOX_VIEW_SLICE_Z
+  };
+  const char *dump = g_getenv ("EVOX_TEST_DUMP");
+  const guint8 white[3] = { 255, 255, 255 };
+  EvoxRenderer *renderer;
+
+  if (!need_gl ())
+    return;
+
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
+  for (guint v = 0; v < G_N_ELEMENTS (views); v++)
+    {
+      g_autofree guint8 *pixels = NULL;
+
+      evox_renderer_set_view (renderer, views[v]);
+      pixels = render (renderer, 800, 600, FALSE);
+      g_assert_cmpuint (count_not_background (pixels, 800 * 600), >, 800 * 600 / 5);
+      if (views[v] == EVOX_VIEW_STACK)
+        g_assert_cmpuint (count_colour (pixels, 800 * 600, white), >, 500);
+      if (dump != NULL)
+        {
+          g_autofree char *name = g_strdup_printf ("demo-%s-800x600.rgba",
+                                                   evox_view_to_string (views[v]));
+          g_autofree char *path = g_build_filename (dump, name, NULL);
+
+          g_assert_true (g_file_set_contents (path, (const char *) pixels, 800 * 600 * 4, NULL));
+        }
+    }
+  renderer_free (renderer);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+
+  gl_context = evox_gl_context_new_headless (&error);
+  if (gl_context == NULL)
+    gl_context_error = g_strdup (error->message);
+
+  g_test_add_func ("/Evox/Render/camera/zoom-at", test_camera_zoom_at);
+  g_test_add_func ("/Evox/Render/camera/pan", test_camera_pan);
+  g_test_add_func ("/Evox/Render/camera/look-along", test_camera_look_along);
+  g_test_add_func ("/Evox/Render/signals", test_signals);
+  g_test_add_func ("/Evox/Render/pick", test_pick);
+  g_test_add_func ("/Evox/Render/realize-again", test_realize_again);
+  g_test_add_func ("/Evox/Render/slice/u8", test_slice_u8);
+  g_test_add_func ("/Evox/Render/slice/u16", test_slice_u16);
+  g_test_add_func ("/Evox/Render/slice/f32", test_slice_f32);
+  g_test_add_func ("/Evox/Render/slice/orientation", test_slice_orientation);
+  g_test_add_func ("/Evox/Render/transparent", test_transparent);
+  g_test_add_func ("/Evox/Render/transparent-stack", test_transparent_stack);
+  g_test_add_func ("/Evox/Render/export-sizes", test_export_sizes);
+  g_test_add_func ("/Evox/Render/slices-view", test_slices_view);
+  g_test_add_func ("/Evox/Render/stack-view", test_stack_view);
+  g_test_add_func ("/Evox/Render/too-large", test_too_large);
+  g_test_add_func ("/Evox/Render/demo", test_demo);
+
+  status = g_test_run ();
+
+  g_clear_pointer (&gl_context, evox_gl_context_free);
+  g_free (gl_context_error);
+  return status;
+}
