@@ -56,6 +56,21 @@ release_display (void)
   G_UNLOCK (displays);
 }
 
+/* The first GPU device, for drivers without the surfaceless platform. */
+static EGLDisplay
+get_device_display (void)
+{
+  EGLDeviceEXT devices[8];
+  EGLint n = 0;
+
+  if (!epoxy_has_egl_extension (EGL_NO_DISPLAY, "EGL_EXT_platform_device") ||
+      !epoxy_has_egl_extension (EGL_NO_DISPLAY, "EGL_EXT_device_enumeration"))
+    return EGL_NO_DISPLAY;
+  if (!eglQueryDevicesEXT (G_N_ELEMENTS (devices), devices, &n) || n < 1)
+    return EGL_NO_DISPLAY;
+  return eglGetPlatformDisplayEXT (EGL_PLATFORM_DEVICE_EXT, devices[0], NULL);
+}
+
 static EGLDisplay
 acquire_display (GError **error)
 {
@@ -71,19 +86,26 @@ acquire_display (GError **error)
       return display;
     }
 
-  /* NULL asks for the client extensions, which is where platforms are listed. */
-  if (!epoxy_has_egl_extension (EGL_NO_DISPLAY, "EGL_EXT_platform_base") ||
-      !epoxy_has_egl_extension (EGL_NO_DISPLAY, "EGL_MESA_platform_surfaceless"))
+  /* NULL asks for the client extensions, which is where platforms are listed. Mesa's
+   * surfaceless platform first; the device platform (NVIDIA's drivers on servers offer only
+   * that) where it is missing. */
+  if (!epoxy_has_egl_extension (EGL_NO_DISPLAY, "EGL_EXT_platform_base"))
+    display = EGL_NO_DISPLAY;
+  else if (epoxy_has_egl_extension (EGL_NO_DISPLAY, "EGL_MESA_platform_surfaceless"))
+    display = eglGetPlatformDisplayEXT (EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, NULL);
+  else
+    display = get_device_display ();
+
+  if (display == EGL_NO_DISPLAY)
     {
       G_UNLOCK (displays);
       g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
-                           "Cannot draw without a display: this system's EGL lacks Mesa's "
-                           "surfaceless platform (EGL_MESA_platform_surfaceless)");
+                           "Cannot draw without a display: this system's EGL offers neither "
+                           "Mesa's surfaceless platform (EGL_MESA_platform_surfaceless) nor a "
+                           "GPU device (EGL_EXT_platform_device)");
       return EGL_NO_DISPLAY;
     }
-
-  display = eglGetPlatformDisplayEXT (EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, NULL);
-  if (display == EGL_NO_DISPLAY || !eglInitialize (display, &major, &minor))
+  if (!eglInitialize (display, &major, &minor))
     {
       G_UNLOCK (displays);
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
