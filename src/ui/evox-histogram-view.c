@@ -1,0 +1,1639 @@
+/* evox-histogram-view.c: the live histogram of a document's volume, with colour bar and range. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include "evox-histogram-view.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#define DEFAULT_N_BINS 128
+#define MAX_N_BINS 4096
+
+/* Layout in pixels. */
+#define PAD 6
+#define BAR_GAP 4
+#define BAR_HEIGHT 10
+#define TICK_LENGTH 4
+#define LABEL_GAP 2
+#define SWATCH 10
+
+/* Series colours for the per-layer mode (Okabe and Ito's colour-blind-safe set, without black);
+ * each is light enough for a dark theme and dark enough for a light one. */
+static const GdkRGBA series_colors[] = {
+  { 0.902f, 0.624f, 0.000f, 1.0f },
+  { 0.337f, 0.706f, 0.914f, 1.0f },
+  { 0.000f, 0.620f, 0.451f, 1.0f },
+  { 0.800f, 0.475f, 0.655f, 1.0f },
+  { 0.835f, 0.369f, 0.000f, 1.0f },
+  { 0.000f, 0.447f, 0.698f, 1.0f },
+  { 0.941f, 0.894f, 0.259f, 1.0f },
+};
+
+/* GNOME's blue accent: the range markers read on light and dark themes alike. */
+static const GdkRGBA marker_color = { 0.208f, 0.518f, 0.894f, 1.0f };
+
+struct _EvoxHistogramView
+{
+  GtkWidget        parent_instance;
+
+  EvoxDocument    *document;
+  gulong           notify_id;
+  guint            n_bins_request;
+
+  /* Derived from the document when bins_dirty is set; drawing never rescans anything. */
+  gboolean         bins_dirty;
+  gboolean         have_bins;
+  guint            n_bins;
+  guint            n_series;
+  double           lo;
+  double           hi;
+  gboolean         log_bins;       /* bins evenly spaced in log10 of the value */
+  gboolean         decades;        /* the axis coordinate is log10 of the quantity */
+  gboolean         integer_bins;   /* bins hold whole values of integer data */
+  double          *counts;         /* n_bins: the total over the series */
+  double          *series;         /* n_series * n_bins when n_series > 1 */
+  GPtrArray       *legend;         /* one label per series in per-layer mode */
+  double           max_total;
+  char            *title;
+
+  GdkTexture      *colorbar;
+  gboolean         colorbar_dirty;
+
+  /* Geometry of the last layout, for the pointer. */
+  graphene_rect_t  plot;
+  graphene_rect_t  bar;
+  int              hover_bin;
+};
+
+G_DEFINE_FINAL_TYPE (EvoxHistogramView, evox_histogram_view, GTK_TYPE_WIDGET)
+
+enum
+{
+  PROP_0,
+  PROP_DOCUMENT,
+  PROP_N_BINS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+typedef struct
+{
+  double  at;       /* axis coordinate */
+  char   *label;    /* NULL for minor ticks */
+  int     width;    /* label size in pixels */
+  int     height;
+} Tick;
+
+static void
+tick_clear (gpointer data)
+{
+  Tick *tick = data;
+
+  g_free (tick->label);
+}
+
+static GArray *
+ticks_new (void)
+{
+  GArray *ticks = g_array_new (FALSE, TRUE, sizeof (Tick));
+
+  g_array_set_clear_func (ticks, tick_clear);
+  return ticks;
+}
+
+/* Bins */
+
+static void
+invalidate_bins (EvoxHistogramView *self)
+{
+  self->bins_dirty = TRUE;
+  self->colorbar_dirty = TRUE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+clear_bins (EvoxHistogramView *self)
+{
+  self->have_bins = FALSE;
+  self->n_bins = 0;
+  self->n_series = 0;
+  self->max_total = 0;
+  self->hover_bin = -1;
+  g_clear_pointer (&self->counts, g_free);
+  g_clear_pointer (&self->series, g_free);
+  g_clear_pointer (&self->legend, g_ptr_array_unref);
+  g_clear_pointer (&self->title, g_free);
+}
+
+/* The smallest positive value the fine histogram holds, or 0 when there is none; the same floor
+ * the document gives a log mapping of linear data. */
+static double
+smallest_positive (EvoxFineHistogram *hist)
+{
+  const guint64 *counts = evox_fine_histogram_get_counts (hist);
+  guint n = evox_fine_histogram_get_n_bins (hist);
+  double width = evox_fine_histogram_get_bin_width (hist);
+  gboolean exact = evox_fine_histogram_is_exact (hist);
+
+  for (guint i = 0; i < n; i++)
+    {
+      double lo = evox_fine_histogram_get_bin_lo (hist, i);
+
+      if (counts[i] == 0)
+        continue;
+      if (lo > 0)
+        return lo;
+      if (!exact && lo + width > 0)
+        return (lo + width) / 2;
+    }
+  return 0;
+}
+
+static inline double
+axis_coordinate (EvoxHistogramView *self,
+                 double             value)
+{
+  if (!self->log_bins)
+    return value;
+  return value > 0 ? log10 (value) : NAN;
+}
+
+static inline double
+axis_value (EvoxHistogramView *self,
+            double             at)
+{
+  return self->log_bins ? pow (10.0, at) : at;
+}
+
+typedef enum
+{
+  SOURCE_VOLUME,
+  SOURCE_SLICE,
+  SOURCE_SCANS,   /* one series per measured scan */
+} Source;
+
+/* Picks the value range and bin count: the data range (widened to the measured scans', which
+ * may lie between grid layers), from the smallest positive value when a log mapping spreads
+ * linear data over decades, and whole values per bin for integer data so that no bar holds one
+ * value more than its neighbours. */
+static void
+choose_bins (EvoxHistogramView *self,
+             EvoxVolume        *volume,
+             EvoxFineHistogram *hist,
+             Source             source)
+{
+  double lo, hi;
+  guint n = self->n_bins_request;
+
+  evox_document_get_data_range (self->document, &lo, &hi);
+  if (source == SOURCE_SCANS)
+    {
+      const EvoxStats *measured = evox_volume_get_measured_stats (volume);
+
+      if (measured->n_finite > 0)
+        {
+          lo = MIN (lo, measured->min);
+          hi = MAX (hi, measured->max);
+        }
+      hist = evox_volume_get_measured_fine_histogram (volume);
+    }
+  self->log_bins = FALSE;
+  self->integer_bins = FALSE;
+  self->decades = evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10;
+
+  if (evox_volume_get_value_scale (volume) == EVOX_SCALE_LINEAR &&
+      evox_document_get_mapping (self->document) == EVOX_MAPPING_LOG)
+    {
+      double floor_value = smallest_positive (hist);
+
+      if (floor_value > 0 && floor_value < hi)
+        {
+          lo = floor_value;
+          self->log_bins = TRUE;
+          self->decades = TRUE;
+        }
+    }
+
+  if (!self->log_bins && evox_fine_histogram_is_exact (hist))
+    {
+      double n_values = floor (hi) - ceil (lo) + 1;
+      double per_bin = ceil (n_values / n);
+
+      n = (guint) ceil (n_values / per_bin);
+      lo = ceil (lo) - 0.5;
+      hi = lo + n * per_bin;
+      self->integer_bins = TRUE;
+    }
+  else if (!(hi > lo))
+    {
+      lo -= 0.5;
+      hi += 0.5;
+    }
+
+  self->lo = lo;
+  self->hi = hi;
+  self->n_bins = n;
+}
+
+/* Counts values straight from a scan, for scans too small for per-layer fine counts. */
+static void
+count_values (EvoxHistogramView *self,
+              const float       *values,
+              gsize              n_values,
+              double            *counts)
+{
+  double u0 = axis_coordinate (self, self->lo);
+  double u1 = axis_coordinate (self, self->hi);
+  double scale = self->n_bins / (u1 - u0);
+
+  for (gsize i = 0; i < n_values; i++)
+    {
+      double u = axis_coordinate (self, values[i]);
+      gsize bin;
+
+      if (!(u >= u0 && u <= u1))
+        continue;
+      bin = (gsize) ((u - u0) * scale);
+      counts[MIN (bin, self->n_bins - 1)] += 1;
+    }
+}
+
+static gboolean
+derive_layers (EvoxHistogramView *self,
+               EvoxVolume        *volume)
+{
+  EvoxFineHistogram *measured = evox_volume_get_measured_fine_histogram (volume);
+  guint n_scans = evox_volume_get_n_scans (volume);
+  gsize dims[3];
+
+  if (measured == NULL || evox_fine_histogram_get_n_layers (measured) != n_scans)
+    return FALSE;
+
+  evox_volume_get_dims (volume, dims);
+  self->n_series = n_scans;
+  self->series = g_new0 (double, (gsize) n_scans * self->n_bins);
+  self->legend = g_ptr_array_new_with_free_func (g_free);
+  for (guint s = 0; s < n_scans; s++)
+    {
+      const EvoxScan *scan = evox_volume_get_scan (volume, s);
+      double *counts = self->series + (gsize) s * self->n_bins;
+
+      if (!evox_fine_histogram_display (measured, s, self->n_bins, self->lo, self->hi,
+                                        self->log_bins, counts))
+        count_values (self, scan->values, dims[0] * dims[1], counts);
+      for (guint b = 0; b < self->n_bins; b++)
+        self->counts[b] += counts[b];
+      /* TRANSLATORS: the depth of a measured scan in the histogram's legend */
+      g_ptr_array_add (self->legend, g_strdup_printf (_("z = %g nm"), scan->z_nm));
+    }
+  return TRUE;
+}
+
+static char *
+make_title (EvoxVolume *volume,
+            guint       channel)
+{
+  const char *quantity = evox_volume_get_quantity (volume);
+  const char *unit = evox_volume_get_unit (volume);
+  const char *label = evox_volume_get_channel_label (volume, channel);
+  GString *title = g_string_new (NULL);
+
+  g_string_append (title, quantity != NULL && *quantity ? quantity : _("Value"));
+  if (unit != NULL && *unit)
+    g_string_append_printf (title, " (%s)", unit);
+  if (evox_volume_get_n_channels (volume) > 1 && label != NULL && *label)
+    g_string_append_printf (title, " · %s", label);
+  return g_string_free (title, FALSE);
+}
+
+static void
+update_description (EvoxHistogramView *self)
+{
+  g_autofree char *text = NULL;
+
+  if (!self->have_bins)
+    text = g_strdup (self->document != NULL && evox_document_get_volume (self->document) != NULL
+                     ? _("No values") : _("No volume"));
+  else if (self->n_series > 1)
+    text = g_strdup_printf (_("Histogram of %s, %u bins, one series per measured scan"),
+                            self->title, self->n_bins);
+  else
+    text = g_strdup_printf (_("Histogram of %s, %u bins"), self->title, self->n_bins);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+}
+
+static void
+ensure_bins (EvoxHistogramView *self)
+{
+  EvoxVolume *volume;
+  EvoxFineHistogram *hist;
+  Source source;
+  gboolean ok;
+
+  if (!self->bins_dirty)
+    return;
+  self->bins_dirty = FALSE;
+  self->colorbar_dirty = TRUE;
+  clear_bins (self);
+
+  volume = self->document != NULL ? evox_document_get_volume (self->document) : NULL;
+  hist = volume != NULL ? evox_document_get_histogram (self->document) : NULL;
+  if (hist == NULL || evox_fine_histogram_get_n_finite (hist) == 0)
+    {
+      update_description (self);
+      return;
+    }
+
+  if (evox_document_get_histogram_source (self->document) == EVOX_HISTOGRAM_SLICE)
+    source = SOURCE_SLICE;
+  else if (evox_document_get_histogram_per_layer (self->document) &&
+           evox_volume_get_n_scans (volume) >= 2)
+    source = SOURCE_SCANS;
+  else
+    source = SOURCE_VOLUME;
+
+  choose_bins (self, volume, hist, source);
+  self->counts = g_new0 (double, self->n_bins);
+
+  if (source == SOURCE_SLICE)
+    {
+      guint axis = evox_document_get_active_axis (self->document);
+
+      ok = evox_document_slice_histogram (self->document, axis,
+                                          evox_document_get_slice (self->document, axis),
+                                          self->n_bins, self->lo, self->hi, self->log_bins,
+                                          self->counts);
+    }
+  else if (source == SOURCE_SCANS)
+    ok = derive_layers (self, volume);
+  else
+    ok = evox_fine_histogram_display (hist, -1, self->n_bins, self->lo, self->hi,
+                                      self->log_bins, self->counts);
+
+  if (!ok)
+    {
+      clear_bins (self);
+      update_description (self);
+      return;
+    }
+  if (self->n_series == 0)
+    self->n_series = 1;
+  for (guint b = 0; b < self->n_bins; b++)
+    self->max_total = MAX (self->max_total, self->counts[b]);
+  self->title = make_title (volume, evox_document_get_channel (self->document));
+  self->have_bins = TRUE;
+  update_description (self);
+}
+
+/* Document */
+
+static gboolean
+slice_source (EvoxHistogramView *self)
+{
+  return evox_document_get_histogram_source (self->document) == EVOX_HISTOGRAM_SLICE;
+}
+
+static void
+on_document_notify (EvoxHistogramView *self,
+                    GParamSpec        *pspec,
+                    EvoxDocument      *document)
+{
+  const char *name = g_param_spec_get_name (pspec);
+
+  if (g_str_equal (name, "volume") || g_str_equal (name, "channel") ||
+      g_str_equal (name, "histogram-source") || g_str_equal (name, "histogram-per-layer"))
+    invalidate_bins (self);
+  else if (g_str_equal (name, "mapping"))
+    {
+      EvoxVolume *volume = evox_document_get_volume (document);
+
+      /* Only linear data changes its bins with the mapping (log-spaced bins for a log map). */
+      if (volume != NULL && evox_volume_get_value_scale (volume) == EVOX_SCALE_LINEAR)
+        invalidate_bins (self);
+      self->colorbar_dirty = TRUE;
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+  else if (g_str_equal (name, "active-axis"))
+    {
+      if (slice_source (self))
+        invalidate_bins (self);
+    }
+  else if (g_str_has_prefix (name, "slice-") && strlen (name) == 7)
+    {
+      guint axis = name[6] - 'x';
+
+      if (slice_source (self) && axis == evox_document_get_active_axis (document))
+        invalidate_bins (self);
+    }
+  else if (g_str_equal (name, "colormap") || g_str_equal (name, "range-lo") ||
+           g_str_equal (name, "range-hi"))
+    {
+      self->colorbar_dirty = TRUE;
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+  else if (g_str_equal (name, "histogram-log-counts"))
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* Drawing helpers */
+
+static void
+fill (GtkSnapshot   *snapshot,
+      const GdkRGBA *color,
+      double         x,
+      double         y,
+      double         width,
+      double         height)
+{
+  if (width <= 0 || height <= 0)
+    return;
+  gtk_snapshot_append_color (snapshot, color, &GRAPHENE_RECT_INIT (x, y, width, height));
+}
+
+static GdkRGBA
+with_alpha (const GdkRGBA *color,
+            float          alpha)
+{
+  GdkRGBA c = *color;
+
+  c.alpha *= alpha;
+  return c;
+}
+
+static void
+get_foreground (GtkWidget *widget,
+                GdkRGBA   *color)
+{
+#if GTK_CHECK_VERSION (4, 10, 0)
+  gtk_widget_get_color (widget, color);
+#else
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), color);
+#endif
+}
+
+static PangoLayout *
+create_layout (EvoxHistogramView *self)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+  PangoAttrList *attrs = pango_attr_list_new ();
+
+  pango_attr_list_insert (attrs, pango_attr_scale_new (PANGO_SCALE_SMALL));
+  pango_layout_set_attributes (layout, attrs);
+  pango_attr_list_unref (attrs);
+  return layout;
+}
+
+static void
+measure_text (PangoLayout *layout,
+              const char  *text,
+              int         *width,
+              int         *height)
+{
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_pixel_size (layout, width, height);
+}
+
+static void
+draw_text (GtkSnapshot   *snapshot,
+           PangoLayout   *layout,
+           const char    *text,
+           double         x,
+           double         y,
+           const GdkRGBA *color)
+{
+  pango_layout_set_text (layout, text, -1);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (round (x), round (y)));
+  gtk_snapshot_append_layout (snapshot, layout, color);
+  gtk_snapshot_restore (snapshot);
+}
+
+/* Labels */
+
+static char *
+format_decade (int exponent)
+{
+  static const char * const digits[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
+  GString *text = g_string_new ("10");
+  char number[16];
+
+  g_snprintf (number, sizeof number, "%d", exponent);
+  for (const char *p = number; *p; p++)
+    g_string_append (text, *p == '-' ? "⁻" : digits[*p - '0']);
+  return g_string_free (text, FALSE);
+}
+
+static char *
+format_linear (double value,
+               double step)
+{
+  int decimals = step < 1 ? (int) ceil (-log10 (step) - 1e-9) : 0;
+
+  if (fabs (value) < step * 1e-6)
+    value = 0;
+  if (fabs (value) >= 1e6 || decimals > 5)
+    return g_strdup_printf ("%.3g", value);
+  return g_strdup_printf ("%.*f", decimals, value);
+}
+
+static char *
+format_count (double count)
+{
+  if (count >= 1e9)
+    return g_strdup_printf ("%gG", count / 1e9);
+  if (count >= 1e6)
+    return g_strdup_printf ("%gM", count / 1e6);
+  if (count >= 1e4)
+    return g_strdup_printf ("%gk", count / 1e3);
+  return g_strdup_printf ("%g", count);
+}
+
+/* Ticks */
+
+/* The smallest 1, 2 or 5 times a power of ten that is at least x. */
+static double
+nice_step (double x)
+{
+  double decade = pow (10.0, floor (log10 (x)));
+  double f = x / decade;
+
+  if (f <= 1.0 + 1e-9)
+    return decade;
+  if (f <= 2.0 + 1e-9)
+    return 2 * decade;
+  if (f <= 5.0 + 1e-9)
+    return 5 * decade;
+  return 10 * decade;
+}
+
+static double
+next_step (double step)
+{
+  return nice_step (step * 1.5);
+}
+
+static void
+add_tick (GArray      *ticks,
+          PangoLayout *layout,
+          double       at,
+          char        *label)
+{
+  Tick tick = { at, label, 0, 0 };
+
+  if (label != NULL)
+    measure_text (layout, label, &tick.width, &tick.height);
+  g_array_append_val (ticks, tick);
+}
+
+/* Whether neighbouring labels keep apart, along x (horizontal) or y. */
+static gboolean
+ticks_fit (GArray  *ticks,
+           double   a0,
+           double   a1,
+           double   length,
+           gboolean horizontal)
+{
+  const Tick *last = NULL;
+
+  for (guint i = 0; i < ticks->len; i++)
+    {
+      const Tick *tick = &g_array_index (ticks, Tick, i);
+
+      if (tick->label == NULL)
+        continue;
+      if (last != NULL)
+        {
+          double distance = (tick->at - last->at) / (a1 - a0) * length;
+          double need = horizontal ? (tick->width + last->width) / 2.0 + 10
+                                   : (tick->height + last->height) / 2.0 + 4;
+          if (distance < need)
+            return FALSE;
+        }
+      last = tick;
+    }
+  return TRUE;
+}
+
+typedef enum
+{
+  LABEL_LINEAR,   /* the coordinate itself */
+  LABEL_EXP10,    /* 10^coordinate as a plain number */
+  LABEL_COUNT,    /* a voxel count */
+} LabelKind;
+
+static char *
+format_tick (LabelKind kind,
+             double    at,
+             double    step)
+{
+  switch (kind)
+    {
+    case LABEL_EXP10:
+      return g_strdup_printf ("%.3g", pow (10.0, at));
+    case LABEL_COUNT:
+      return format_count (at);
+    case LABEL_LINEAR:
+    default:
+      return format_linear (at, step);
+    }
+}
+
+/* Evenly stepped ticks (1, 2, 5 times a power of ten), widening the step until labels fit. */
+static GArray *
+stepped_ticks (PangoLayout *layout,
+               double       a0,
+               double       a1,
+               double       length,
+               gboolean     horizontal,
+               double       min_step,
+               LabelKind    kind)
+{
+  double step = nice_step (MAX ((a1 - a0) / MAX (2.0, length / (horizontal ? 60 : 32)),
+                                min_step));
+  GArray *ticks = ticks_new ();
+
+  for (guint tries = 0; tries < 32; tries++, step = next_step (step))
+    {
+      double first = ceil (a0 / step - 1e-9);
+      double last = floor (a1 / step + 1e-9);
+
+      g_array_set_size (ticks, 0);
+      for (double k = first; k <= last; k++)
+        {
+          double at = k * step + 0.0;  /* no "-0" */
+          add_tick (ticks, layout, at, format_tick (kind, at, step));
+        }
+      if (ticks_fit (ticks, a0, a1, length, horizontal))
+        break;
+    }
+  return ticks;
+}
+
+/* Ticks on a log10 axis: every integer decade (or every 2nd, 5th...) with minor ticks at 2..9
+ * where there is room; over less than two decades, 1-2-5 values labelled as plain numbers. */
+static GArray *
+decade_ticks (PangoLayout *layout,
+              double       a0,
+              double       a1,
+              double       length)
+{
+  GArray *ticks;
+  double step = 1;
+
+  if (floor (a1) - ceil (a0) < 1)
+    {
+      static const double mantissas[][9] = {
+        { 1, 2, 3, 4, 5, 6, 7, 8, 9 }, { 1, 2, 5 }, { 1 },
+      };
+      static const guint n_mantissas[] = { 9, 3, 1 };
+
+      ticks = ticks_new ();
+      for (guint set = 0; set < G_N_ELEMENTS (mantissas); set++)
+        {
+          g_array_set_size (ticks, 0);
+          for (double e = floor (a0); e <= ceil (a1); e++)
+            for (guint m = 0; m < n_mantissas[set]; m++)
+              {
+                double at = e + log10 (mantissas[set][m]);
+                if (at >= a0 - 1e-9 && at <= a1 + 1e-9)
+                  add_tick (ticks, layout, at, g_strdup_printf ("%g", pow (10.0, at)));
+              }
+          if (ticks->len >= 2 && ticks_fit (ticks, a0, a1, length, TRUE))
+            return ticks;
+        }
+      if (ticks->len >= 2)
+        return ticks;
+      g_array_unref (ticks);
+      return stepped_ticks (layout, a0, a1, length, TRUE, 0, LABEL_EXP10);
+    }
+
+  ticks = ticks_new ();
+  for (guint tries = 0; tries < 16; tries++, step = next_step (step))
+    {
+      g_array_set_size (ticks, 0);
+      for (double k = ceil (a0 / step); k <= floor (a1 / step); k++)
+        add_tick (ticks, layout, k * step, format_decade ((int) (k * step)));
+      if (ticks_fit (ticks, a0, a1, length, TRUE))
+        break;
+    }
+
+  /* Minor ticks at 2..9 times each decade, when decades are at least 30 pixels apart. */
+  if (step == 1 && length / (a1 - a0) >= 30)
+    for (double e = floor (a0); e <= a1; e++)
+      for (int m = 2; m <= 9; m++)
+        {
+          double at = e + log10 (m);
+          if (at >= a0 && at <= a1)
+            add_tick (ticks, NULL, at, NULL);
+        }
+  return ticks;
+}
+
+/* Count axis: linear (0 at the bottom) or log10 (from half a voxel, so single voxels show). */
+#define LOG_COUNT_FLOOR (-0.30103)
+
+static void
+count_axis (EvoxHistogramView *self,
+            double            *c0,
+            double            *c1)
+{
+  if (evox_document_get_histogram_log_counts (self->document))
+    {
+      *c0 = LOG_COUNT_FLOOR;
+      *c1 = MAX (1.0, log10 (MAX (self->max_total, 1.0)) + 0.15);
+    }
+  else
+    {
+      *c0 = 0;
+      *c1 = MAX (self->max_total * 1.05, 1.0);
+    }
+}
+
+static GArray *
+count_ticks (EvoxHistogramView *self,
+             PangoLayout       *layout,
+             double             length)
+{
+  double c0, c1;
+
+  count_axis (self, &c0, &c1);
+  if (evox_document_get_histogram_log_counts (self->document))
+    {
+      GArray *ticks = ticks_new ();
+      double step = 1;
+
+      for (guint tries = 0; tries < 8; tries++, step = next_step (step))
+        {
+          g_array_set_size (ticks, 0);
+          for (double k = 0; k <= floor (c1 / step); k++)
+            add_tick (ticks, layout, k * step, format_count (pow (10.0, k * step)));
+          if (ticks_fit (ticks, c0, c1, length, FALSE))
+            break;
+        }
+      return ticks;
+    }
+  return stepped_ticks (layout, c0, c1, length, FALSE, 1, LABEL_COUNT);
+}
+
+/* Geometry */
+
+typedef struct
+{
+  int      width;
+  int      height;
+  int      text_height;
+  int      legend_height;
+  GArray  *count_ticks;
+} Frame;
+
+static int
+legend_width (EvoxHistogramView *self,
+              PangoLayout       *layout)
+{
+  int total = 0, text_width, text_height;
+
+  for (guint s = 0; s < self->legend->len; s++)
+    {
+      measure_text (layout, g_ptr_array_index (self->legend, s), &text_width, &text_height);
+      total += SWATCH + 4 + text_width + (s > 0 ? 12 : 0);
+    }
+  return total;
+}
+
+/* Lays out (and draws, given a snapshot) the per-layer legend in rows across the top; returns
+ * its height. */
+static int
+legend (EvoxHistogramView *self,
+        PangoLayout       *layout,
+        int                width,
+        GtkSnapshot       *snapshot,
+        const GdkRGBA     *fg)
+{
+  int x = PAD, y = PAD, row_height = 0;
+  int text_width, text_height;
+  const char *heading = _("Measured scans:");
+
+  if (self->legend == NULL)
+    return 0;
+
+  /* The heading only where the entries then still fit on one row. */
+  measure_text (layout, heading, &text_width, &text_height);
+  row_height = text_height;
+  if (legend_width (self, layout) + text_width + 8 <= width - 2 * PAD)
+    {
+      if (snapshot != NULL)
+        draw_text (snapshot, layout, heading, x, y, fg);
+      x += text_width + 8;
+    }
+
+  for (guint s = 0; s < self->legend->len; s++)
+    {
+      const char *label = g_ptr_array_index (self->legend, s);
+      int entry;
+
+      measure_text (layout, label, &text_width, &text_height);
+      entry = SWATCH + 4 + text_width;
+      if (x > PAD && x + entry > width - PAD)
+        {
+          x = PAD;
+          y += row_height + 2;
+        }
+      if (snapshot != NULL)
+        {
+          const GdkRGBA *color = &series_colors[s % G_N_ELEMENTS (series_colors)];
+
+          fill (snapshot, color, x, y + (text_height - SWATCH) / 2.0, SWATCH, SWATCH);
+          draw_text (snapshot, layout, label, x + SWATCH + 4, y, fg);
+        }
+      x += entry + 12;
+    }
+  return y + row_height + 4 - PAD;
+}
+
+static void
+frame_clear (Frame *frame)
+{
+  g_clear_pointer (&frame->count_ticks, g_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Frame, frame_clear)
+
+/* Plot and colour bar rectangles for the widget's size; with bins, the count ticks too (the
+ * left margin fits their labels). */
+static void
+layout_frame (EvoxHistogramView *self,
+              PangoLayout       *layout,
+              Frame             *frame)
+{
+  int left = PAD + 24, top, bottom, width, dummy;
+
+  memset (frame, 0, sizeof *frame);
+  frame->width = gtk_widget_get_width (GTK_WIDGET (self));
+  frame->height = gtk_widget_get_height (GTK_WIDGET (self));
+  measure_text (layout, "10⁸", &dummy, &frame->text_height);
+
+  if (self->have_bins)
+    frame->legend_height = legend (self, layout, frame->width, NULL, NULL);
+  top = PAD + frame->legend_height + frame->text_height / 2;
+  bottom = BAR_GAP + BAR_HEIGHT + TICK_LENGTH + LABEL_GAP + 2 * frame->text_height + 2 + PAD;
+
+  if (self->have_bins)
+    {
+      double length = frame->height - top - bottom;
+
+      frame->count_ticks = count_ticks (self, layout, MAX (length, 1));
+      for (guint i = 0; i < frame->count_ticks->len; i++)
+        {
+          const Tick *tick = &g_array_index (frame->count_ticks, Tick, i);
+          left = MAX (left, PAD + tick->width + TICK_LENGTH + 4);
+        }
+    }
+
+  width = MAX (frame->width - left - PAD - 8, 0);
+  self->plot = GRAPHENE_RECT_INIT (left, top, width, MAX (frame->height - top - bottom, 0));
+  self->bar = GRAPHENE_RECT_INIT (left, top + self->plot.size.height + BAR_GAP, width,
+                                  BAR_HEIGHT);
+}
+
+static inline double
+plot_right (EvoxHistogramView *self)
+{
+  return self->plot.origin.x + self->plot.size.width;
+}
+
+static inline double
+plot_bottom (EvoxHistogramView *self)
+{
+  return self->plot.origin.y + self->plot.size.height;
+}
+
+/* x of an axis coordinate. */
+static double
+axis_x (EvoxHistogramView *self,
+        double             at)
+{
+  double a0 = axis_coordinate (self, self->lo);
+  double a1 = axis_coordinate (self, self->hi);
+
+  return self->plot.origin.x + (at - a0) / (a1 - a0) * self->plot.size.width;
+}
+
+static double
+count_y (EvoxHistogramView *self,
+         double             count,
+         double             c0,
+         double             c1,
+         gboolean           log_counts)
+{
+  double c;
+
+  if (log_counts)
+    c = count > 0.5 ? log10 (count) : c0;
+  else
+    c = count;
+  c = CLAMP (c, c0, c1);
+  return plot_bottom (self) - (c - c0) / (c1 - c0) * self->plot.size.height;
+}
+
+/* Colours */
+
+/* The colour-map entry of a stored value, as the canvas colours it (NaN coordinates grey). */
+static void
+value_rgb (const guint8 (*table)[3],
+           EvoxTransfer    transfer,
+           double          range_lo,
+           double          range_hi,
+           double          value,
+           guint8          rgb[3])
+{
+  double t = evox_display_coordinate (transfer, range_lo, range_hi, value);
+
+  if (isnan (t) || table == NULL)
+    {
+      rgb[0] = rgb[1] = rgb[2] = 128;
+      return;
+    }
+  t = CLAMP (t, 0.0, 1.0);
+  memcpy (rgb, table[(int) lround (t * 255.0)], 3);
+}
+
+static void
+ensure_colorbar (EvoxHistogramView *self,
+                 int                width)
+{
+  const guint8 (*table)[3] = evox_colormap_get_table (evox_document_get_colormap (self->document));
+  EvoxTransfer transfer = evox_document_get_transfer (self->document);
+  double a0 = axis_coordinate (self, self->lo);
+  double a1 = axis_coordinate (self, self->hi);
+  double range_lo, range_hi;
+  g_autoptr(GBytes) bytes = NULL;
+  guint8 *pixels;
+
+  if (self->colorbar != NULL && !self->colorbar_dirty &&
+      gdk_texture_get_width (self->colorbar) == width)
+    return;
+
+  evox_document_get_range (self->document, &range_lo, &range_hi);
+  pixels = g_malloc ((gsize) width * 3);
+  for (int x = 0; x < width; x++)
+    value_rgb (table, transfer, range_lo, range_hi,
+               axis_value (self, a0 + (x + 0.5) / width * (a1 - a0)), pixels + 3 * x);
+  bytes = g_bytes_new_take (pixels, (gsize) width * 3);
+  g_clear_object (&self->colorbar);
+  self->colorbar = gdk_memory_texture_new (width, 1, GDK_MEMORY_R8G8B8, bytes, (gsize) width * 3);
+  self->colorbar_dirty = FALSE;
+}
+
+/* Snapshot */
+
+static void
+draw_box (GtkSnapshot           *snapshot,
+          const graphene_rect_t *r,
+          const GdkRGBA         *color)
+{
+  double x = r->origin.x, y = r->origin.y, w = r->size.width, h = r->size.height;
+
+  fill (snapshot, color, x - 1, y - 1, w + 2, 1);
+  fill (snapshot, color, x - 1, y + h, w + 2, 1);
+  fill (snapshot, color, x - 1, y, 1, h);
+  fill (snapshot, color, x + w, y, 1, h);
+}
+
+static void
+draw_count_axis (EvoxHistogramView *self,
+                 GtkSnapshot       *snapshot,
+                 PangoLayout       *layout,
+                 const Frame       *frame,
+                 const GdkRGBA     *fg)
+{
+  GdkRGBA grid = with_alpha (fg, 0.1f), text = with_alpha (fg, 0.8f);
+  double c0, c1;
+
+  count_axis (self, &c0, &c1);
+  for (guint i = 0; i < frame->count_ticks->len; i++)
+    {
+      const Tick *tick = &g_array_index (frame->count_ticks, Tick, i);
+      double y = round (plot_bottom (self) - (tick->at - c0) / (c1 - c0) *
+                        self->plot.size.height);
+      double label_y = CLAMP (y - tick->height / 2.0, 0, frame->height - tick->height);
+
+      if (y < self->plot.origin.y - 0.5 || y > plot_bottom (self) + 0.5)
+        continue;
+      if (y < plot_bottom (self) - 0.5)
+        fill (snapshot, &grid, self->plot.origin.x, y, self->plot.size.width, 1);
+      fill (snapshot, &text, self->plot.origin.x - TICK_LENGTH - 1, y, TICK_LENGTH, 1);
+      draw_text (snapshot, layout, tick->label,
+                 self->plot.origin.x - TICK_LENGTH - 4 - tick->width, label_y, &text);
+    }
+}
+
+static void
+draw_bars (EvoxHistogramView *self,
+           GtkSnapshot       *snapshot,
+           const GdkRGBA     *fg)
+{
+  gboolean log_counts = evox_document_get_histogram_log_counts (self->document);
+  const guint8 (*table)[3] = evox_colormap_get_table (evox_document_get_colormap (self->document));
+  EvoxTransfer transfer = evox_document_get_transfer (self->document);
+  double a0 = axis_coordinate (self, self->lo);
+  double a1 = axis_coordinate (self, self->hi);
+  double range_lo, range_hi, c0, c1, r0, r1;
+  GdkRGBA outline = with_alpha (fg, 0.85f);
+  double previous_top = plot_bottom (self);
+
+  evox_document_get_range (self->document, &range_lo, &range_hi);
+  r0 = axis_coordinate (self, range_lo);
+  r1 = axis_coordinate (self, range_hi);
+  if (isnan (r0))
+    r0 = -INFINITY;
+  count_axis (self, &c0, &c1);
+
+  for (guint b = 0; b < self->n_bins; b++)
+    {
+      double x0 = round (axis_x (self, a0 + (a1 - a0) * b / self->n_bins));
+      double x1 = round (axis_x (self, a0 + (a1 - a0) * (b + 1) / self->n_bins));
+      double centre = a0 + (a1 - a0) * (b + 0.5) / self->n_bins;
+      /* Bars outside the display range are dimmed: those voxels show in the end colours. */
+      float alpha = centre >= r0 && centre <= r1 ? 1.0f : 0.4f;
+      double top = round (count_y (self, self->counts[b], c0, c1, log_counts));
+
+      if (self->n_series > 1)
+        {
+          double below = 0, y_below = plot_bottom (self);
+
+          for (guint s = 0; s < self->n_series; s++)
+            {
+              double count = below + self->series[(gsize) s * self->n_bins + b];
+              double y = round (count_y (self, count, c0, c1, log_counts));
+              GdkRGBA color = with_alpha (&series_colors[s % G_N_ELEMENTS (series_colors)],
+                                          alpha);
+
+              fill (snapshot, &color, x0, y, x1 - x0, y_below - y);
+              below = count;
+              y_below = y;
+            }
+        }
+      else
+        {
+          guint8 rgb[3];
+          GdkRGBA color;
+
+          value_rgb (table, transfer, range_lo, range_hi, axis_value (self, centre), rgb);
+          color = (GdkRGBA) { rgb[0] / 255.f, rgb[1] / 255.f, rgb[2] / 255.f, alpha };
+          fill (snapshot, &color, x0, top, x1 - x0, plot_bottom (self) - top);
+        }
+
+      /* A step outline over the tops keeps dark colour-map ends visible on a dark theme. */
+      if (top < plot_bottom (self) || previous_top < plot_bottom (self))
+        fill (snapshot, &outline, x0 - 1, MIN (top, previous_top) - 1, 1,
+              fabs (top - previous_top) + 1);
+      if (top < plot_bottom (self))
+        fill (snapshot, &outline, x0, top - 1, x1 - x0, 1);
+      previous_top = top;
+    }
+  if (previous_top < plot_bottom (self))
+    fill (snapshot, &outline, plot_right (self) - 1, previous_top - 1, 1,
+          plot_bottom (self) - previous_top + 1);
+}
+
+static void
+draw_hover (EvoxHistogramView *self,
+            GtkSnapshot       *snapshot,
+            const GdkRGBA     *fg)
+{
+  double a0 = axis_coordinate (self, self->lo);
+  double a1 = axis_coordinate (self, self->hi);
+  GdkRGBA band = with_alpha (fg, 0.15f);
+  double x0, x1;
+
+  if (self->hover_bin < 0 || (guint) self->hover_bin >= self->n_bins)
+    return;
+  x0 = round (axis_x (self, a0 + (a1 - a0) * self->hover_bin / self->n_bins));
+  x1 = round (axis_x (self, a0 + (a1 - a0) * (self->hover_bin + 1) / self->n_bins));
+  fill (snapshot, &band, x0, self->plot.origin.y, MAX (x1 - x0, 1), self->plot.size.height);
+}
+
+static void
+draw_range (EvoxHistogramView *self,
+            GtkSnapshot       *snapshot)
+{
+  double range_lo, range_hi, r0, r1, x0, x1;
+  double top = self->plot.origin.y;
+  double bottom = self->bar.origin.y + self->bar.size.height;
+  GdkRGBA shade = { 0.5f, 0.5f, 0.5f, 0.22f };
+
+  evox_document_get_range (self->document, &range_lo, &range_hi);
+  r0 = axis_coordinate (self, range_lo);
+  r1 = axis_coordinate (self, range_hi);
+  x0 = isnan (r0) ? -INFINITY : axis_x (self, r0);
+  x1 = isnan (r1) ? -INFINITY : axis_x (self, r1);
+
+  fill (snapshot, &shade, self->plot.origin.x, top,
+        CLAMP (x0, self->plot.origin.x, plot_right (self)) - self->plot.origin.x,
+        self->plot.size.height);
+  fill (snapshot, &shade, MAX (x1, self->plot.origin.x), top,
+        plot_right (self) - CLAMP (x1, self->plot.origin.x, plot_right (self)),
+        self->plot.size.height);
+
+  for (int i = 0; i < 2; i++)
+    {
+      double x = round (i == 0 ? x0 : x1);
+
+      if (!(x >= self->plot.origin.x - 0.5 && x <= plot_right (self) + 0.5))
+        continue;
+      fill (snapshot, &marker_color, x - 1, top, 2, bottom - top + 3);
+      /* A tab on the side of the range it bounds. */
+      fill (snapshot, &marker_color, i == 0 ? x - 1 : x - 6, top, 7, 5);
+      fill (snapshot, &marker_color, i == 0 ? x - 1 : x - 6, bottom, 7, 3);
+    }
+}
+
+static void
+draw_value_axis (EvoxHistogramView *self,
+                 GtkSnapshot       *snapshot,
+                 PangoLayout       *layout,
+                 const Frame       *frame,
+                 const GdkRGBA     *fg)
+{
+  double a0 = axis_coordinate (self, self->lo);
+  double a1 = axis_coordinate (self, self->hi);
+  double bar_bottom = self->bar.origin.y + self->bar.size.height;
+  GdkRGBA text = with_alpha (fg, 0.8f);
+  g_autoptr(GArray) ticks = NULL;
+  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  int title_width, title_height;
+
+  if (self->decades)
+    ticks = decade_ticks (layout, a0, a1, self->plot.size.width);
+  else
+    ticks = stepped_ticks (layout, a0, a1, self->plot.size.width, TRUE,
+                           self->integer_bins ? 1 : 0, LABEL_LINEAR);
+
+  ensure_colorbar (self, MAX ((int) ceil (self->bar.size.width * scale), 1));
+  gtk_snapshot_append_texture (snapshot, self->colorbar, &self->bar);
+
+  for (guint i = 0; i < ticks->len; i++)
+    {
+      const Tick *tick = &g_array_index (ticks, Tick, i);
+      double x = round (axis_x (self, tick->at));
+
+      if (x < self->plot.origin.x - 0.5 || x > plot_right (self) + 0.5)
+        continue;
+      fill (snapshot, &text, MIN (x, plot_right (self) - 1), bar_bottom,
+            1, tick->label != NULL ? TICK_LENGTH : TICK_LENGTH / 2);
+      if (tick->label != NULL)
+        draw_text (snapshot, layout, tick->label,
+                   CLAMP (x - tick->width / 2.0, 0, frame->width - tick->width),
+                   bar_bottom + TICK_LENGTH + LABEL_GAP, &text);
+    }
+
+  measure_text (layout, self->title, &title_width, &title_height);
+  draw_text (snapshot, layout, self->title,
+             MAX (self->plot.origin.x + (self->plot.size.width - title_width) / 2, 0),
+             bar_bottom + TICK_LENGTH + LABEL_GAP + frame->text_height + 2, fg);
+}
+
+static void
+draw_message (EvoxHistogramView *self,
+              GtkSnapshot       *snapshot,
+              PangoLayout       *layout,
+              const char        *message,
+              const GdkRGBA     *fg)
+{
+  GdkRGBA text = with_alpha (fg, 0.6f);
+  int width, height;
+
+  measure_text (layout, message, &width, &height);
+  draw_text (snapshot, layout, message,
+             self->plot.origin.x + (self->plot.size.width - width) / 2,
+             self->plot.origin.y + (self->plot.size.height - height) / 2, &text);
+}
+
+static void
+evox_histogram_view_snapshot (GtkWidget   *widget,
+                              GtkSnapshot *snapshot)
+{
+  EvoxHistogramView *self = EVOX_HISTOGRAM_VIEW (widget);
+  g_autoptr(PangoLayout) layout = create_layout (self);
+  g_auto(Frame) frame = { 0 };
+  GdkRGBA fg, frame_color;
+
+  ensure_bins (self);
+  get_foreground (widget, &fg);
+  frame_color = with_alpha (&fg, 0.35f);
+  layout_frame (self, layout, &frame);
+
+  if (self->plot.size.width < 8 || self->plot.size.height < 8)
+    return;
+
+  if (!self->have_bins)
+    {
+      gboolean has_volume = self->document != NULL &&
+                            evox_document_get_volume (self->document) != NULL;
+
+      draw_box (snapshot, &self->plot, &frame_color);
+      draw_message (self, snapshot, layout, has_volume ? _("No values") : _("No volume"), &fg);
+      return;
+    }
+
+  draw_count_axis (self, snapshot, layout, &frame, &fg);
+  draw_hover (self, snapshot, &fg);
+  draw_bars (self, snapshot, &fg);
+  draw_box (snapshot, &self->plot, &frame_color);
+  draw_value_axis (self, snapshot, layout, &frame, &fg);
+  draw_range (self, snapshot);
+  legend (self, layout, frame.width, snapshot, &fg);
+}
+
+/* Pointer */
+
+static int
+bin_at (EvoxHistogramView *self,
+        double             x,
+        double             y)
+{
+  double t;
+
+  ensure_bins (self);
+  if (!self->have_bins || self->plot.size.width <= 0)
+    return -1;
+  if (y < self->plot.origin.y || y > self->bar.origin.y + self->bar.size.height)
+    return -1;
+  t = (x - self->plot.origin.x) / self->plot.size.width;
+  if (!(t >= 0 && t < 1))
+    return -1;
+  return (int) (t * self->n_bins);
+}
+
+static void
+on_motion (EvoxHistogramView *self,
+           double             x,
+           double             y)
+{
+  int bin = bin_at (self, x, y);
+
+  if (bin == self->hover_bin)
+    return;
+  self->hover_bin = bin;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_leave (EvoxHistogramView *self)
+{
+  on_motion (self, -1, -1);
+}
+
+static char *
+format_edge (EvoxHistogramView *self,
+             double             at)
+{
+  double value = axis_value (self, at);
+
+  if (self->decades && !self->log_bins)
+    value = pow (10.0, value);
+  return g_strdup_printf ("%.3g", value);
+}
+
+static gboolean
+on_query_tooltip (EvoxHistogramView *self,
+                  int                x,
+                  int                y,
+                  gboolean           keyboard,
+                  GtkTooltip        *tooltip)
+{
+  int bin = bin_at (self, x, y);
+  double a0, a1, lo, hi;
+  const char *unit;
+  GString *text;
+  EvoxVolume *volume;
+
+  if (bin < 0)
+    return FALSE;
+
+  volume = evox_document_get_volume (self->document);
+  unit = evox_volume_get_unit (volume);
+  a0 = axis_coordinate (self, self->lo);
+  a1 = axis_coordinate (self, self->hi);
+  lo = a0 + (a1 - a0) * bin / self->n_bins;
+  hi = a0 + (a1 - a0) * (bin + 1) / self->n_bins;
+  text = g_string_new (NULL);
+
+  if (self->integer_bins)
+    {
+      double first = ceil (lo), last = ceil (hi) - 1;
+
+      if (first == last)
+        g_string_append_printf (text, "%.0f", first);
+      else
+        g_string_append_printf (text, "%.0f – %.0f", first, last);
+    }
+  else
+    {
+      g_autofree char *from = format_edge (self, lo);
+      g_autofree char *to = format_edge (self, hi);
+
+      g_string_append_printf (text, "%s – %s", from, to);
+    }
+  if (unit != NULL && *unit)
+    g_string_append_printf (text, " %s", unit);
+  if (self->decades && !self->log_bins)
+    g_string_append_printf (text, " (log₁₀ %.2f – %.2f)", lo, hi);
+
+  g_string_append_c (text, '\n');
+  /* TRANSLATORS: the number of voxels in a histogram bar */
+  g_string_append_printf (text, ngettext ("%.0f voxel", "%.0f voxels",
+                                          (gulong) round (self->counts[bin])),
+                          self->counts[bin]);
+  for (guint s = 0; self->n_series > 1 && s < self->n_series; s++)
+    g_string_append_printf (text, "\n%s: %.0f", (char *) g_ptr_array_index (self->legend, s),
+                            self->series[(gsize) s * self->n_bins + bin]);
+
+  gtk_tooltip_set_text (tooltip, text->str);
+  g_string_free (text, TRUE);
+  return TRUE;
+}
+
+/* GObject */
+
+static void
+evox_histogram_view_measure (GtkWidget      *widget,
+                             GtkOrientation  orientation,
+                             int             for_size,
+                             int            *minimum,
+                             int            *natural,
+                             int            *minimum_baseline,
+                             int            *natural_baseline)
+{
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      *minimum = 260;
+      *natural = 420;
+    }
+  else
+    {
+      *minimum = 160;
+      *natural = 220;
+    }
+}
+
+static void
+evox_histogram_view_dispose (GObject *object)
+{
+  EvoxHistogramView *self = EVOX_HISTOGRAM_VIEW (object);
+
+  evox_histogram_view_set_document (self, NULL);
+  g_clear_object (&self->colorbar);
+
+  G_OBJECT_CLASS (evox_histogram_view_parent_class)->dispose (object);
+}
+
+static void
+evox_histogram_view_finalize (GObject *object)
+{
+  EvoxHistogramView *self = EVOX_HISTOGRAM_VIEW (object);
+
+  clear_bins (self);
+
+  G_OBJECT_CLASS (evox_histogram_view_parent_class)->finalize (object);
+}
+
+static void
+evox_histogram_view_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  EvoxHistogramView *self = EVOX_HISTOGRAM_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_DOCUMENT:
+      g_value_set_object (value, self->document);
+      break;
+    case PROP_N_BINS:
+      g_value_set_uint (value, self->n_bins_request);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+evox_histogram_view_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  EvoxHistogramView *self = EVOX_HISTOGRAM_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_DOCUMENT:
+      evox_histogram_view_set_document (self, g_value_get_object (value));
+      break;
+    case PROP_N_BINS:
+      evox_histogram_view_set_n_bins (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+evox_histogram_view_class_init (EvoxHistogramViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = evox_histogram_view_dispose;
+  object_class->finalize = evox_histogram_view_finalize;
+  object_class->get_property = evox_histogram_view_get_property;
+  object_class->set_property = evox_histogram_view_set_property;
+
+  widget_class->snapshot = evox_histogram_view_snapshot;
+  widget_class->measure = evox_histogram_view_measure;
+
+  properties[PROP_DOCUMENT] =
+    g_param_spec_object ("document", NULL, NULL, EVOX_TYPE_DOCUMENT,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_N_BINS] =
+    g_param_spec_uint ("n-bins", NULL, NULL, 1, MAX_N_BINS, DEFAULT_N_BINS,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_css_name (widget_class, "histogram-view");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+evox_histogram_view_init (EvoxHistogramView *self)
+{
+  GtkEventController *motion = gtk_event_controller_motion_new ();
+
+  self->n_bins_request = DEFAULT_N_BINS;
+  self->bins_dirty = TRUE;
+  self->colorbar_dirty = TRUE;
+  self->hover_bin = -1;
+
+  g_signal_connect_swapped (motion, "motion", G_CALLBACK (on_motion), self);
+  g_signal_connect_swapped (motion, "leave", G_CALLBACK (on_leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), motion);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
+  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Histogram"),
+                                  -1);
+  update_description (self);
+}
+
+GtkWidget *
+evox_histogram_view_new (void)
+{
+  return g_object_new (EVOX_TYPE_HISTOGRAM_VIEW, NULL);
+}
+
+void
+evox_histogram_view_set_document (EvoxHistogramView *self,
+                                  EvoxDocument      *document)
+{
+  g_return_if_fail (EVOX_IS_HISTOGRAM_VIEW (self));
+  g_return_if_fail (document == NULL || EVOX_IS_DOCUMENT (document));
+
+  if (self->document == document)
+    return;
+
+  if (self->document != NULL)
+    g_clear_signal_handler (&self->notify_id, self->document);
+  g_set_object (&self->document, document);
+  if (document != NULL)
+    self->notify_id = g_signal_connect_object (document, "notify",
+                                               G_CALLBACK (on_document_notify), self,
+                                               G_CONNECT_SWAPPED);
+  invalidate_bins (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOCUMENT]);
+}
+
+EvoxDocument *
+evox_histogram_view_get_document (EvoxHistogramView *self)
+{
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), NULL);
+  return self->document;
+}
+
+guint
+evox_histogram_view_get_n_bins (EvoxHistogramView *self)
+{
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), 0);
+  return self->n_bins_request;
+}
+
+void
+evox_histogram_view_set_n_bins (EvoxHistogramView *self,
+                                guint              n_bins)
+{
+  g_return_if_fail (EVOX_IS_HISTOGRAM_VIEW (self));
+
+  n_bins = CLAMP (n_bins, 1, MAX_N_BINS);
+  if (self->n_bins_request == n_bins)
+    return;
+  self->n_bins_request = n_bins;
+  invalidate_bins (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_BINS]);
+}
+
+const double *
+evox_histogram_view_get_counts (EvoxHistogramView *self,
+                                guint             *n_bins,
+                                double            *lo,
+                                double            *hi)
+{
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), NULL);
+
+  ensure_bins (self);
+  if (n_bins != NULL)
+    *n_bins = self->n_bins;
+  if (lo != NULL)
+    *lo = self->have_bins ? self->lo : 0;
+  if (hi != NULL)
+    *hi = self->have_bins ? self->hi : 0;
+  return self->counts;
+}
+
+gboolean
+evox_histogram_view_get_log_bins (EvoxHistogramView *self)
+{
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), FALSE);
+
+  ensure_bins (self);
+  return self->have_bins && self->log_bins;
+}
+
+guint
+evox_histogram_view_get_n_series (EvoxHistogramView *self)
+{
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), 0);
+
+  ensure_bins (self);
+  return self->n_series;
+}
+
+const double *
+evox_histogram_view_get_series (EvoxHistogramView *self,
+                                guint              series)
+{
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), NULL);
+
+  ensure_bins (self);
+  g_return_val_if_fail (series < self->n_series, NULL);
+  if (self->n_series == 1)
+    return self->counts;
+  return self->series + (gsize) series * self->n_bins;
+}
+
+/* Brings the plot rectangles up to date outside a snapshot. */
+static gboolean
+ensure_layout (EvoxHistogramView *self)
+{
+  g_autoptr(PangoLayout) layout = NULL;
+  g_auto(Frame) frame = { 0 };
+
+  ensure_bins (self);
+  if (!self->have_bins)
+    return FALSE;
+  layout = create_layout (self);
+  layout_frame (self, layout, &frame);
+  return self->plot.size.width > 0 && self->plot.size.height > 0;
+}
+
+double
+evox_histogram_view_value_to_x (EvoxHistogramView *self,
+                                double             value)
+{
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), NAN);
+
+  if (!ensure_layout (self))
+    return NAN;
+  return axis_x (self, axis_coordinate (self, value));
+}
+
+gboolean
+evox_histogram_view_get_colorbar_bounds (EvoxHistogramView *self,
+                                         graphene_rect_t   *bounds)
+{
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), FALSE);
+  g_return_val_if_fail (bounds != NULL, FALSE);
+
+  if (!ensure_layout (self))
+    return FALSE;
+  *bounds = self->bar;
+  return TRUE;
+}

@@ -1,0 +1,47 @@
+/* evox-histogram-view.h: the live histogram of a document's volume, with colour bar and range. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "evox-document.h"
+
+G_BEGIN_DECLS
+
+#define EVOX_TYPE_HISTOGRAM_VIEW (evox_histogram_view_get_type ())
+G_DECLARE_FINAL_TYPE (EvoxHistogramView, evox_histogram_view, EVOX, HISTOGRAM_VIEW, GtkWidget)
+
+/* Properties: document (EvoxDocument), n-bins (uint, the most bars to draw, default 128). */
+GtkWidget     *evox_histogram_view_new                 (void);
+void           evox_histogram_view_set_document        (EvoxHistogramView *self,
+                                                        EvoxDocument      *document);
+EvoxDocument  *evox_histogram_view_get_document        (EvoxHistogramView *self);
+guint          evox_histogram_view_get_n_bins          (EvoxHistogramView *self);
+/* Integer data gets whole values per bar, so it may draw fewer bars than asked for. */
+void           evox_histogram_view_set_n_bins          (EvoxHistogramView *self,
+                                                        guint              n_bins);
+
+/* What is drawn, for tests and overlays. The counts are the total over all series; n_bins, lo
+ * and hi (the outer bin edges as stored values) may be NULL. NULL without a volume. The array
+ * stays valid until the document changes. */
+const double  *evox_histogram_view_get_counts          (EvoxHistogramView *self,
+                                                        guint             *n_bins,
+                                                        double            *lo,
+                                                        double            *hi);
+/* TRUE when the bins are spaced evenly in log10 of the stored value (linear data shown with a
+ * log mapping); otherwise they are spaced evenly in the stored value. */
+gboolean       evox_histogram_view_get_log_bins        (EvoxHistogramView *self);
+/* 0 without a volume; the number of measured scans in per-layer mode (histogram-per-layer with
+ * the whole-volume source and at least two scans), each scan a stacked series; else 1. */
+guint          evox_histogram_view_get_n_series        (EvoxHistogramView *self);
+/* The counts of one series (n_bins values). */
+const double  *evox_histogram_view_get_series          (EvoxHistogramView *self,
+                                                        guint              series);
+/* Widget x of a stored value on the value axis, or NAN when nothing is plotted. */
+double         evox_histogram_view_value_to_x          (EvoxHistogramView *self,
+                                                        double             value);
+/* Where the colour bar lies in widget coordinates; FALSE when nothing is plotted. */
+gboolean       evox_histogram_view_get_colorbar_bounds (EvoxHistogramView *self,
+                                                        graphene_rect_t   *bounds);
+
+G_END_DECLS
