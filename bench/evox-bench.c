@@ -223,7 +223,7 @@ run_load (const char *path)
       g_autoptr(EvoxVolume) vol = NULL;
       double t0 = now_s ();
 
-      vol = evox_tiff_read (path, NULL, &error);
+      vol = evox_tiff_read (path, NULL, NULL, &error);
       t[r] = now_s () - t0;
       if (vol == NULL)
         {
@@ -334,7 +334,7 @@ run_hist (const char *path)
 #ifdef HAVE_OPENMP
   threads = omp_get_max_threads ();
 #endif
-  vol = evox_tiff_read (path, NULL, &error);
+  vol = evox_tiff_read (path, NULL, NULL, &error);
   if (vol == NULL)
     {
       g_printerr ("evox-bench: %s\n", error->message);
@@ -521,7 +521,7 @@ run_rss (const char *path)
   else
     {
       tool = "evox";
-      vol = evox_tiff_read (path, NULL, &error);
+      vol = evox_tiff_read (path, NULL, NULL, &error);
       bytes = vol ? (guint64) evox_volume_get_n_voxels (vol)
                     * evox_sample_type_size (evox_volume_get_sample_type (vol))
                     * evox_volume_get_n_channels (vol) : 0;

@@ -284,7 +284,7 @@ test_convert (void)
     g_auto(Run) run = evox ("convert", "--demo", out, NULL);
     g_assert_cmpint (run.status, ==, 0);
   }
-  back = evox_volume_load (out, NULL, NULL, &error);
+  back = evox_volume_load (out, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   {
     g_auto(Run) run = evox ("info", "--demo", "--json", NULL);

@@ -77,7 +77,7 @@ fuzz_file (const char *seed_path,
       gconstpointer data = g_bytes_get_data (bytes, &size);
 
       g_assert_true (g_file_set_contents (path, data, size, NULL));
-      volume = evox_volume_load (path, NULL, NULL, &error);
+      volume = evox_volume_load (path, NULL, NULL, NULL, &error);
       if (volume == NULL)
         {
           g_assert_nonnull (error);

@@ -15,7 +15,7 @@ parse (const char             *text,
        const EvoxSsrmOptions  *options,
        GError                **error)
 {
-  return evox_ssrm_parse ("table.csv", text, strlen (text), options, NULL, error);
+  return evox_ssrm_parse ("table.csv", text, strlen (text), options, NULL, NULL, error);
 }
 
 /* The oracle reads the real file with sscanf, one row per pixel, X fastest. */
@@ -53,7 +53,7 @@ test_real_table (void)
   fclose (file);
   g_assert_cmpint (rows, ==, 128 * 128);
 
-  volume = evox_volume_load (path, NULL, NULL, &error);
+  volume = evox_volume_load (path, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   evox_volume_get_dims (volume, dims);
   g_assert_cmpuint (dims[0], ==, 128);
@@ -272,22 +272,22 @@ test_files (void)
   g_assert_true (g_file_set_contents (empty, "", 0, NULL));
   g_assert_true (g_file_set_contents (binary, "\x01\x00\x02\x00garbage", 11, NULL));
 
-  volume = evox_volume_load (empty, NULL, NULL, &error);
+  volume = evox_volume_load (empty, NULL, NULL, NULL, &error);
   g_assert_null (volume);
   g_assert_nonnull (strstr (error->message, "empty.csv"));
   g_clear_error (&error);
 
-  volume = evox_volume_load (binary, NULL, NULL, &error);
+  volume = evox_volume_load (binary, NULL, NULL, NULL, &error);
   g_assert_null (volume);
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED);
   g_clear_error (&error);
 
-  volume = evox_volume_load (missing, NULL, NULL, &error);
+  volume = evox_volume_load (missing, NULL, NULL, NULL, &error);
   g_assert_null (volume);
   g_assert_nonnull (strstr (error->message, "missing.csv"));
   g_clear_error (&error);
 
-  volume = evox_volume_load (dir, NULL, NULL, &error);
+  volume = evox_volume_load (dir, NULL, NULL, NULL, &error);
   g_assert_null (volume);
   g_assert_nonnull (strstr (error->message, "no .tif"));
 
@@ -310,7 +310,7 @@ load_async (const char    *path,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  evox_volume_load_async (path, NULL, cancellable, on_loaded, &result);
+  evox_volume_load_async (path, NULL, NULL, cancellable, on_loaded, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   return evox_volume_load_finish (result, error);

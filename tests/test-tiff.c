@@ -334,7 +334,7 @@ test_read_variant (gconstpointer data)
 
   write_variant (path, v);
   g_assert_true (evox_tiff_is_tiff (path));
-  volume = evox_tiff_read (path, NULL, &error);
+  volume = evox_tiff_read (path, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (volume);
   assert_volume_matches (volume, v);
@@ -407,7 +407,7 @@ test_read_folder_natural_order (void)
   }
   g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
 
-  volume = evox_tiff_read (dir, NULL, &error);
+  volume = evox_tiff_read (dir, NULL, NULL, &error);
   g_assert_no_error (error);
   evox_volume_get_dims (volume, dims);
   g_assert_cmpuint (dims[0], ==, 8);
@@ -434,7 +434,7 @@ test_read_folder_multipage (void)
 
   write_constant_page (a, 5, 4, 8, 2, 10);   /* pages 10, 11 */
   write_constant_page (b, 5, 4, 8, 3, 20);   /* pages 20, 21, 22 */
-  volume = evox_tiff_read (dir, NULL, &error);
+  volume = evox_tiff_read (dir, NULL, NULL, &error);
   g_assert_no_error (error);
   evox_volume_get_dims (volume, dims);
   g_assert_cmpuint (dims[2], ==, 5);
@@ -460,7 +460,7 @@ read_with_extras (const char   *dir,
 
   g_unlink (path);
   write_variant_full (path, &v, extras);
-  volume = evox_tiff_read (path, NULL, &error);
+  volume = evox_tiff_read (path, NULL, NULL, &error);
   g_assert_no_error (error);
   return volume;
 }
@@ -686,7 +686,7 @@ test_write_round_trip (gconstpointer data)
 
   g_assert_true (evox_tiff_write (volume, 0, path, EVOX_TIFF_WRITE_NONE, &error));
   g_assert_no_error (error);
-  back = evox_tiff_read (path, NULL, &error);
+  back = evox_tiff_read (path, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (evox_volume_get_sample_type (back), ==, type);
   g_assert_cmpstr (evox_volume_get_metadata (back, "source_type"), ==,
@@ -750,7 +750,7 @@ test_write_f32_flag (void)
 
   g_assert_true (evox_tiff_write (volume, 0, path, EVOX_TIFF_WRITE_F32, &error));
   g_assert_no_error (error);
-  back = evox_tiff_read (path, NULL, &error);
+  back = evox_tiff_read (path, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (evox_volume_get_sample_type (back), ==, EVOX_SAMPLE_F32);
   g_assert_cmpstr (evox_volume_get_metadata (back, "source_type"), ==, "f32");
@@ -787,7 +787,7 @@ test_write_deflate_bigtiff (void)
   g_assert_cmpuint (TIFFNumberOfDirectories (tif), ==, 6);
   TIFFClose (tif);
 
-  back = evox_tiff_read (path, NULL, &error);
+  back = evox_tiff_read (path, NULL, NULL, &error);
   g_assert_no_error (error);
   assert_same_voxels (volume, 0, back, 0);
 
@@ -809,7 +809,7 @@ test_write_all_channels (void)
 
   g_assert_true (evox_tiff_write (volume, -1, path, EVOX_TIFF_WRITE_NONE, &error));
   g_assert_no_error (error);
-  back = evox_tiff_read (path, NULL, &error);
+  back = evox_tiff_read (path, NULL, NULL, &error);
   g_assert_no_error (error);
   evox_volume_get_dims (back, dims);
   g_assert_cmpuint (dims[2], ==, 8);
@@ -823,7 +823,7 @@ test_write_all_channels (void)
 
   g_assert_true (evox_tiff_write (volume, 1, one, EVOX_TIFF_WRITE_NONE, &error));
   g_assert_no_error (error);
-  back_one = evox_tiff_read (one, NULL, &error);
+  back_one = evox_tiff_read (one, NULL, NULL, &error);
   g_assert_no_error (error);
   assert_same_voxels (volume, 1, back_one, 0);
 
@@ -848,12 +848,12 @@ test_write_unknown_spacing (void)
     static const Variant v = { "plain", 8, SAMPLEFORMAT_UINT, COMPRESSION_NONE, 0, 0, 0 };
 
     write_variant (src, &v);
-    volume = evox_tiff_read (src, NULL, &error);
+    volume = evox_tiff_read (src, NULL, NULL, &error);
     g_assert_no_error (error);
   }
   g_assert_true (evox_tiff_write (volume, 0, path, EVOX_TIFF_WRITE_NONE, &error));
   g_assert_no_error (error);
-  back = evox_tiff_read (path, NULL, &error);
+  back = evox_tiff_read (path, NULL, NULL, &error);
   g_assert_no_error (error);
   assert_spacing (back, 1, 1, 1, "false");
 
@@ -924,7 +924,7 @@ assert_read_fails (const char *path,
                    const char *name)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(EvoxVolume) volume = evox_tiff_read (path, NULL, &error);
+  g_autoptr(EvoxVolume) volume = evox_tiff_read (path, NULL, NULL, &error);
 
   g_assert_null (volume);
   g_assert_error (error, EVOX_ERROR, code);
@@ -1118,7 +1118,7 @@ read_bad_files (const char *dir)
   write_lying_header (huge, 1000000, 1000000, COMPRESSION_NONE);
   {
     g_autoptr(GError) error = NULL;
-    g_autoptr(EvoxVolume) volume = evox_tiff_read (huge, NULL, &error);
+    g_autoptr(EvoxVolume) volume = evox_tiff_read (huge, NULL, NULL, &error);
 
     g_assert_null (volume);
     g_assert_nonnull (error);
@@ -1174,7 +1174,7 @@ test_read_truncated_everywhere (void)
           g_autoptr(EvoxVolume) volume = NULL;
 
           write_bytes (cut, contents, keep);
-          volume = evox_tiff_read (cut, NULL, &error);
+          volume = evox_tiff_read (cut, NULL, NULL, &error);
           if (volume != NULL)
             g_error ("%s cut to %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " bytes was read",
                      variants_to_cut[v]->name, keep, length);
@@ -1209,7 +1209,7 @@ test_read_missing (void)
   g_autofree char *dir = evox_test_tmpdir_new ();
   g_autofree char *path = g_build_filename (dir, "nothing.tif", NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(EvoxVolume) volume = evox_tiff_read (path, NULL, &error);
+  g_autoptr(EvoxVolume) volume = evox_tiff_read (path, NULL, NULL, &error);
 
   g_assert_null (volume);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
@@ -1217,7 +1217,7 @@ test_read_missing (void)
   g_clear_error (&error);
 
   /* A folder without pages. */
-  g_assert_null (evox_tiff_read (dir, NULL, &error));
+  g_assert_null (evox_tiff_read (dir, NULL, NULL, &error));
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
 
   evox_test_tmpdir_free (g_steal_pointer (&dir));
@@ -1259,7 +1259,7 @@ test_read_folder_mismatch (void)
         g_assert_true (TIFFWriteDirectory (tif));
       }
     TIFFClose (tif);
-    g_assert_null (evox_tiff_read (mixed, NULL, &error));
+    g_assert_null (evox_tiff_read (mixed, NULL, NULL, &error));
     g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
     g_assert_nonnull (strstr (error->message, "page 3"));
   }
@@ -1278,7 +1278,7 @@ test_read_cancelled (void)
 
   write_variant (path, &v);
   g_cancellable_cancel (cancellable);
-  g_assert_null (evox_tiff_read (path, cancellable, &error));
+  g_assert_null (evox_tiff_read (path, NULL, cancellable, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
   evox_test_tmpdir_free (g_steal_pointer (&dir));
@@ -1325,7 +1325,7 @@ test_real_electrode (void)
 
   if (path == NULL)
     return;
-  volume = evox_tiff_read (path, NULL, &error);
+  volume = evox_tiff_read (path, NULL, NULL, &error);
   g_assert_no_error (error);
   evox_volume_get_dims (volume, dims);
   g_assert_cmpuint (dims[0], ==, 256);

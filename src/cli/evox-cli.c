@@ -243,7 +243,7 @@ _evox_cli_input_load (EvoxCliInput *input,
   if (input->demo)
     volume = evox_demo_volume_new (options->dz_nm);
   else
-    volume = evox_volume_load (path, options, NULL, &error);
+    volume = evox_volume_load (path, options, NULL, NULL, &error);
   if (volume == NULL)
     {
       *status = error != NULL ? _evox_cli_input_error (error) : EVOX_EXIT_INPUT;

@@ -213,6 +213,33 @@ fine_histogram_finish (EvoxFineHistogram *self,
     self->cumulative[b + 1] = self->cumulative[b] + self->counts[b];
 }
 
+/* A build that reports and can be stopped: each task counts itself done, and tasks left when
+ * the cancellable fires are skipped (an OpenMP loop cannot be left early). */
+typedef struct
+{
+  EvoxProgress *progress;
+  GCancellable *cancellable;
+  gsize         n_tasks;
+  gint          n_done;   /* atomic */
+} Monitor;
+
+static gboolean
+monitor_stopped (Monitor *monitor)
+{
+  return monitor != NULL && g_cancellable_is_cancelled (monitor->cancellable);
+}
+
+static void
+monitor_task_done (Monitor *monitor)
+{
+  gint done;
+
+  if (monitor == NULL || monitor->progress == NULL)
+    return;
+  done = g_atomic_int_add (&monitor->n_done, 1) + 1;
+  evox_progress_update (monitor->progress, (double) done / monitor->n_tasks);
+}
+
 /* Layers that fit the budget are counted one layer per task straight into their own counters,
  * which each thread also adds to its running total. */
 static void
@@ -220,10 +247,13 @@ build_by_layers (EvoxFineHistogram   *self,
                  const Binner        *binner,
                  const gconstpointer *layers,
                  gsize                layer_size,
-                 guint64             *totals)
+                 guint64             *totals,
+                 Monitor             *monitor)
 {
   guint n1 = self->n_bins + 1;
 
+  if (monitor != NULL)
+    monitor->n_tasks = self->n_layers;
   self->layer_counts = g_new0 (guint32, self->n_layers * n1);
 
 #pragma omp parallel
@@ -234,8 +264,12 @@ build_by_layers (EvoxFineHistogram   *self,
     for (gsize z = 0; z < self->n_layers; z++)
       {
         guint32 *counts = self->layer_counts + z * n1;
+
+        if (monitor_stopped (monitor))
+          continue;
         count_span (binner, layers[z], layer_size, counts, NULL);
         add_counts (mine, counts, n1);
+        monitor_task_done (monitor);
       }
 #pragma omp critical
     for (guint b = 0; b < n1; b++)
@@ -249,13 +283,17 @@ build_by_threads (EvoxFineHistogram   *self,
                   const Binner        *binner,
                   const gconstpointer *layers,
                   gsize                layer_size,
-                  guint64             *totals)
+                  guint64             *totals,
+                  Monitor             *monitor)
 {
   guint n1 = self->n_bins + 1;
   gsize item = evox_sample_type_size (self->type);
   gsize block = MIN (MAX ((gsize) 1 << 16, layer_size / 64), SPAN_MAX / 2);
   gsize blocks_per_layer = (layer_size + block - 1) / block;
   gsize n_blocks = blocks_per_layer * self->n_layers;
+
+  if (monitor != NULL)
+    monitor->n_tasks = n_blocks;
 
 #pragma omp parallel
   {
@@ -271,6 +309,8 @@ build_by_threads (EvoxFineHistogram   *self,
         gsize start = (k % blocks_per_layer) * block;
         gsize len = MIN (block, layer_size - start);
 
+        if (monitor_stopped (monitor))
+          continue;
         /* u32 counters are flushed well before they could wrap. */
         if (since_flush + len > SPAN_MAX)
           {
@@ -282,6 +322,7 @@ build_by_threads (EvoxFineHistogram   *self,
           }
         count_span (binner, (const guint8 *) layers[z] + start * item, len, out, spare);
         since_flush += len;
+        monitor_task_done (monitor);
       }
     add_counts (mine, out, n1);
     add_counts (mine, spare, n1);
@@ -291,13 +332,15 @@ build_by_threads (EvoxFineHistogram   *self,
   }
 }
 
+/* Returns NULL only when MONITOR's cancellable stopped it. */
 static EvoxFineHistogram *
 build (EvoxSampleType       type,
        const gconstpointer *layers,
        gsize                layer_size,
        gsize                n_layers,
        double               min,
-       double               max)
+       double               max,
+       Monitor             *monitor)
 {
   Binner binner;
   EvoxFineHistogram *self = fine_histogram_alloc (type, n_layers, min, max, &binner);
@@ -307,9 +350,14 @@ build (EvoxSampleType       type,
   /* Per-layer counts only pay when a layer has at least a quarter as many voxels as bins. */
   if (layer_bytes <= EVOX_FINE_HISTOGRAM_LAYER_BUDGET && layer_size <= SPAN_MAX &&
       layer_size * 4 >= self->n_bins)
-    build_by_layers (self, &binner, layers, layer_size, totals);
+    build_by_layers (self, &binner, layers, layer_size, totals, monitor);
   else
-    build_by_threads (self, &binner, layers, layer_size, totals);
+    build_by_threads (self, &binner, layers, layer_size, totals, monitor);
+  if (monitor_stopped (monitor))
+    {
+      evox_fine_histogram_unref (self);
+      return NULL;
+    }
   if (self->layer_counts == NULL && n_layers == 1 && layer_size <= G_MAXUINT32)
     {
       self->layer_counts = g_new (guint32, self->n_bins + 1);
@@ -346,7 +394,47 @@ evox_fine_histogram_new (EvoxSampleType type,
   layers = g_new (gconstpointer, n_layers);
   for (gsize z = 0; z < n_layers; z++)
     layers[z] = (const guint8 *) data + z * layer_size * item;
-  return build (type, layers, layer_size, n_layers, min, max);
+  return build (type, layers, layer_size, n_layers, min, max, NULL);
+}
+
+/**
+ * evox_fine_histogram_new_with_progress:
+ * @progress: (nullable): told the fraction counted, over its current stage
+ * @cancellable: (nullable): checked before every layer or block of voxels
+ *
+ * evox_fine_histogram_new() for a worker thread that reports and can be stopped.
+ *
+ * Returns: (transfer full): the histogram, or %NULL with %G_IO_ERROR_CANCELLED.
+ */
+EvoxFineHistogram *
+evox_fine_histogram_new_with_progress (EvoxSampleType   type,
+                                       gconstpointer    data,
+                                       gsize            layer_size,
+                                       gsize            n_layers,
+                                       double           min,
+                                       double           max,
+                                       EvoxProgress    *progress,
+                                       GCancellable    *cancellable,
+                                       GError         **error)
+{
+  g_autofree gconstpointer *layers = NULL;
+  gsize item = evox_sample_type_size (type);
+  Monitor monitor = { progress, cancellable };
+  EvoxFineHistogram *self;
+
+  g_return_val_if_fail (data != NULL, NULL);
+  g_return_val_if_fail (layer_size > 0 && n_layers > 0, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  layers = g_new (gconstpointer, n_layers);
+  for (gsize z = 0; z < n_layers; z++)
+    layers[z] = (const guint8 *) data + z * layer_size * item;
+  self = build (type, layers, layer_size, n_layers, min, max, &monitor);
+  if (self == NULL)
+    g_cancellable_set_error_if_cancelled (cancellable, error);
+  return self;
 }
 
 /**
@@ -363,7 +451,8 @@ evox_fine_histogram_new_from_layers (const float * const *layers,
 {
   g_return_val_if_fail (layers != NULL, NULL);
   g_return_val_if_fail (layer_size > 0 && n_layers > 0, NULL);
-  return build (EVOX_SAMPLE_F32, (const gconstpointer *) layers, layer_size, n_layers, min, max);
+  return build (EVOX_SAMPLE_F32, (const gconstpointer *) layers, layer_size, n_layers, min, max,
+                NULL);
 }
 
 EvoxFineHistogram *

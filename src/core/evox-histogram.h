@@ -2,6 +2,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
+#include <gio/gio.h>
+
+#include "evox-progress.h"
 #include "evox-types.h"
 
 G_BEGIN_DECLS
@@ -22,6 +25,15 @@ EvoxFineHistogram  *evox_fine_histogram_new            (EvoxSampleType          
                                                         gsize                     n_layers,
                                                         double                    min,
                                                         double                    max);
+EvoxFineHistogram  *evox_fine_histogram_new_with_progress (EvoxSampleType         type,
+                                                           gconstpointer          data,
+                                                           gsize                  layer_size,
+                                                           gsize                  n_layers,
+                                                           double                 min,
+                                                           double                 max,
+                                                           EvoxProgress          *progress,
+                                                           GCancellable          *cancellable,
+                                                           GError               **error);
 EvoxFineHistogram  *evox_fine_histogram_new_from_layers (const float * const     *layers,
                                                          gsize                    layer_size,
                                                          gsize                    n_layers,

@@ -101,6 +101,30 @@ evox_ssrm_stack_new (gsize            nx,
                      EvoxValueScale   scale,
                      GError         **error)
 {
+  return evox_ssrm_stack_new_with_progress (nx, ny, scans, n_scans, dz_nm, pixel_size_nm, scale,
+                                            NULL, NULL, error);
+}
+
+/**
+ * evox_ssrm_stack_new_with_progress:
+ * @progress: (nullable): where to report, as the stage "Interpolating SSRM layers"
+ * @cancellable: (nullable): checked before every layer
+ *
+ * evox_ssrm_stack_new(), reporting per layer and stopping with %G_IO_ERROR_CANCELLED when
+ * cancelled.
+ */
+EvoxVolume *
+evox_ssrm_stack_new_with_progress (gsize            nx,
+                                   gsize            ny,
+                                   EvoxScanInput   *scans,
+                                   guint            n_scans,
+                                   double           dz_nm,
+                                   double           pixel_size_nm,
+                                   EvoxValueScale   scale,
+                                   EvoxProgress    *progress,
+                                   GCancellable    *cancellable,
+                                   GError         **error)
+{
   g_autoptr(EvoxVolume) volume = NULL;
   gsize layer_size = nx * ny;
   double z_top, z_bottom, tolerance = depth_tolerance (dz_nm);
@@ -109,7 +133,9 @@ evox_ssrm_stack_new (gsize            nx,
   float *data;
 
   g_return_val_if_fail (scans != NULL || n_scans == 0, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
 
+  evox_progress_set_stage (progress, "Interpolating SSRM layers", 0.0, 1.0);
   if (!check_parameters (scans, n_scans, dz_nm, pixel_size_nm, error))
     goto fail;
 
@@ -146,6 +172,9 @@ evox_ssrm_stack_new (gsize            nx,
       float *out = data + z * layer_size;
       EvoxLayer layer = { .z_nm = depth, .scan = -1, .scan_below = -1 };
 
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        goto fail;
+      evox_progress_update (progress, (double) z / (double) nz);
       while (above + 1 < n_scans && scans[above + 1].z_nm <= depth + tolerance)
         above++;
       if (fabs (scans[above].z_nm - depth) <= tolerance)
@@ -180,6 +209,7 @@ evox_ssrm_stack_new (gsize            nx,
   evox_volume_set_channel_info (volume, 0, scale == EVOX_SCALE_LOG10 ? "log10 R" : "R", NAN);
   evox_volume_set_metadata (volume, "format", "ssrm");
   evox_volume_freeze (volume);
+  evox_progress_update (progress, 1.0);
   return g_steal_pointer (&volume);
 
 fail:

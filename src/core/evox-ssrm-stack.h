@@ -22,5 +22,15 @@ EvoxVolume *evox_ssrm_stack_new (gsize            nx,
                                  double           pixel_size_nm,
                                  EvoxValueScale   scale,
                                  GError         **error);
+EvoxVolume *evox_ssrm_stack_new_with_progress (gsize            nx,
+                                               gsize            ny,
+                                               EvoxScanInput   *scans,
+                                               guint            n_scans,
+                                               double           dz_nm,
+                                               double           pixel_size_nm,
+                                               EvoxValueScale   scale,
+                                               EvoxProgress    *progress,
+                                               GCancellable    *cancellable,
+                                               GError         **error);
 
 G_END_DECLS

@@ -622,12 +622,20 @@ extent_of_chunk (const float *x,
   return e;
 }
 
+/* Chunks between two reports to the progress. */
+#define EXTENT_REPORT 64
+
+/* PROGRESS and CANCELLABLE may be NULL; once cancelled, the chunks left are skipped and the
+ * extent is incomplete, which the caller must then throw away. */
 static Extent
-extent_of_floats (const float *v,
-                  gsize        n)
+extent_of_floats (const float   *v,
+                  gsize          n,
+                  EvoxProgress  *progress,
+                  GCancellable  *cancellable)
 {
   Extent total = EMPTY_EXTENT;
   gsize n_chunks = (n + EXTENT_CHUNK - 1) / EXTENT_CHUNK;
+  gint n_reports = 0;
 
 #pragma omp parallel if (n_chunks > 4)
   {
@@ -636,9 +644,15 @@ extent_of_floats (const float *v,
 #pragma omp for schedule(static)
     for (gsize c = 0; c < n_chunks; c++)
       {
-        Extent chunk = extent_of_chunk (v + c * EXTENT_CHUNK,
-                                        MIN (EXTENT_CHUNK, n - c * EXTENT_CHUNK));
+        Extent chunk;
+
+        if (g_cancellable_is_cancelled (cancellable))
+          continue;
+        chunk = extent_of_chunk (v + c * EXTENT_CHUNK, MIN (EXTENT_CHUNK, n - c * EXTENT_CHUNK));
         extent_merge (&mine, &chunk);
+        if (progress != NULL && c % EXTENT_REPORT == EXTENT_REPORT - 1)
+          evox_progress_update (progress, (double) EXTENT_REPORT *
+                                          (g_atomic_int_add (&n_reports, 1) + 1) / n_chunks);
       }
 #pragma omp critical
     extent_merge (&total, &mine);
@@ -691,28 +705,50 @@ stats_from_exact_histogram (EvoxFineHistogram *fine,
   stats->std = sqrt (m2 / (double) n);
 }
 
-/* Called with the lock held: builds the channel's fine histogram and statistics together. */
-static void
-ensure_channel (EvoxVolume *self,
-                guint       channel)
+/* Called with the lock held: builds the channel's fine histogram and statistics together,
+ * reporting over the part of PROGRESS that the caller pushed. Returns FALSE, with nothing
+ * cached, only when CANCELLABLE stops it. */
+static gboolean
+ensure_channel (EvoxVolume    *self,
+                guint          channel,
+                EvoxProgress  *progress,
+                GCancellable  *cancellable,
+                GError       **error)
 {
   Channel *ch = &self->channels[channel];
   gsize layer_size = self->dims[0] * self->dims[1];
   double min = 0, max = 0;
+  EvoxStats stats = { 0 };
+  EvoxFineHistogram *fine;
 
   if (ch->fine != NULL)
-    return;
+    return TRUE;
   self->frozen = TRUE;
   if (self->type == EVOX_SAMPLE_F32)
     {
-      Extent e = extent_of_floats (ch->data, evox_volume_get_n_voxels (self));
-      stats_from_extent (&e, &ch->stats);
+      Extent e;
+
+      /* The extent pass and the binning pass take about as long as each other. */
+      evox_progress_set_stage (progress, "Building histograms", 0.0, 0.5);
+      e = extent_of_floats (ch->data, evox_volume_get_n_voxels (self), progress, cancellable);
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      stats_from_extent (&e, &stats);
       min = e.min;
       max = e.max;
+      evox_progress_set_stage (progress, "Building histograms", 0.5, 1.0);
     }
-  ch->fine = evox_fine_histogram_new (self->type, ch->data, layer_size, self->dims[2], min, max);
+  else
+    evox_progress_set_stage (progress, "Building histograms", 0.0, 1.0);
+  fine = evox_fine_histogram_new_with_progress (self->type, ch->data, layer_size, self->dims[2],
+                                                min, max, progress, cancellable, error);
+  if (fine == NULL)
+    return FALSE;
+  ch->fine = fine;
   if (self->type != EVOX_SAMPLE_F32)
-    stats_from_exact_histogram (ch->fine, &ch->stats);
+    stats_from_exact_histogram (ch->fine, &stats);
+  ch->stats = stats;
+  return TRUE;
 }
 
 /**
@@ -730,7 +766,7 @@ evox_volume_get_stats (EvoxVolume *self,
   g_return_val_if_fail (channel < self->n_channels, NULL);
 
   g_mutex_lock (&self->lock);
-  ensure_channel (self, channel);
+  ensure_channel (self, channel, NULL, NULL, NULL);
   stats = &self->channels[channel].stats;
   g_mutex_unlock (&self->lock);
   return stats;
@@ -751,7 +787,7 @@ evox_volume_get_fine_histogram (EvoxVolume *self,
   g_return_val_if_fail (channel < self->n_channels, NULL);
 
   g_mutex_lock (&self->lock);
-  ensure_channel (self, channel);
+  ensure_channel (self, channel, NULL, NULL, NULL);
   fine = self->channels[channel].fine;
   g_mutex_unlock (&self->lock);
   return fine;
@@ -773,7 +809,7 @@ ensure_measured (EvoxVolume *self)
     {
       Extent e;
       layers[i] = g_array_index (self->scans, EvoxScan, i).values;
-      e = extent_of_floats (layers[i], layer_size);
+      e = extent_of_floats (layers[i], layer_size, NULL, NULL);
       extent_merge (&total, &e);
     }
   self->measured_fine = evox_fine_histogram_new_from_layers (layers, layer_size, self->scans->len,
@@ -823,6 +859,64 @@ evox_volume_get_measured_fine_histogram (EvoxVolume *self)
   fine = self->measured_fine;
   g_mutex_unlock (&self->lock);
   return fine;
+}
+
+/**
+ * evox_volume_build_histograms:
+ * @progress: (nullable): where to report, as the stage "Building histograms"
+ * @cancellable: (nullable): checked every block of voxels
+ *
+ * Builds now what evox_volume_get_fine_histogram(), evox_volume_get_stats() and their measured
+ * versions would build on first use, for every channel, so a loader can do it on its worker
+ * thread. What was built before a cancellation stays cached.
+ *
+ * Returns: %FALSE with %G_IO_ERROR_CANCELLED when cancelled.
+ */
+gboolean
+evox_volume_build_histograms (EvoxVolume    *self,
+                              EvoxProgress  *progress,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  double per_channel, measured, total, done = 0;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (self), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* Each part weighs what it reads. */
+  per_channel = (double) evox_volume_get_n_voxels (self);
+  measured = (double) self->scans->len * self->dims[0] * self->dims[1];
+  total = MAX (1.0, per_channel * self->n_channels + measured);
+
+  evox_progress_set_stage (progress, "Building histograms", 0.0, 1.0);
+  for (guint c = 0; c < self->n_channels; c++)
+    {
+      gboolean built;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      evox_progress_push (progress, done / total, (done + per_channel) / total);
+      g_mutex_lock (&self->lock);
+      built = ensure_channel (self, c, progress, cancellable, error);
+      g_mutex_unlock (&self->lock);
+      evox_progress_pop (progress);
+      if (!built)
+        return FALSE;
+      done += per_channel;
+    }
+  /* The measured scans are a few layers: one step, not worth stopping inside. */
+  if (self->scans->len > 0)
+    {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      g_mutex_lock (&self->lock);
+      ensure_measured (self);
+      g_mutex_unlock (&self->lock);
+    }
+  evox_progress_set_stage (progress, "Building histograms", 0.0, 1.0);
+  evox_progress_update (progress, 1.0);
+  return TRUE;
 }
 
 /**

@@ -2,6 +2,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
+#include <gio/gio.h>
+
+#include "evox-progress.h"
 #include "evox-types.h"
 
 G_BEGIN_DECLS
@@ -119,6 +122,10 @@ const EvoxStats  *evox_volume_get_measured_stats   (EvoxVolume      *self);
 EvoxFineHistogram *evox_volume_get_fine_histogram  (EvoxVolume      *self,
                                                     guint            channel);
 EvoxFineHistogram *evox_volume_get_measured_fine_histogram (EvoxVolume *self);
+gboolean          evox_volume_build_histograms     (EvoxVolume      *self,
+                                                    EvoxProgress    *progress,
+                                                    GCancellable    *cancellable,
+                                                    GError         **error);
 gboolean          evox_volume_source_is_integer    (EvoxVolume      *self);
 
 G_END_DECLS

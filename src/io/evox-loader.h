@@ -19,10 +19,12 @@ EvoxFormat   evox_detect_format        (const char              *path,
                                         GError                 **error);
 EvoxVolume  *evox_volume_load          (const char              *path,
                                         const EvoxSsrmOptions   *ssrm_options,
+                                        EvoxProgress            *progress,
                                         GCancellable            *cancellable,
                                         GError                 **error);
 void         evox_volume_load_async    (const char              *path,
                                         const EvoxSsrmOptions   *ssrm_options,
+                                        EvoxProgress            *progress,
                                         GCancellable            *cancellable,
                                         GAsyncReadyCallback      callback,
                                         gpointer                 user_data);

@@ -453,14 +453,40 @@ table_clear (Table *t)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Table, table_clear)
 
-static gsize
-count_lines (const char *text,
-             gsize       length)
+/* Rows between two looks at the cancellable and the progress while parsing. */
+#define ROW_BLOCK 4096
+
+/* Bytes between two looks while counting lines; the first touch of a mapped file that is not
+ * in the page cache is here, so a large table on a slow disk can take a while. */
+#define COUNT_BLOCK (8u << 20)
+
+/* Share of the parse stage given to counting lines: far less than this from the page cache, more
+ * when counting is what reads a cold file from the disk. */
+#define COUNT_SHARE 0.1
+
+static gboolean
+count_lines (const char    *text,
+             gsize          length,
+             EvoxProgress  *progress,
+             GCancellable  *cancellable,
+             gsize         *n_lines,
+             GError       **error)
 {
   gsize n = 1;
-  for (const char *p = text; (p = memchr (p, '\n', text + length - p)) != NULL; p++)
-    n++;
-  return n;
+
+  for (gsize block = 0; block < length; block += COUNT_BLOCK)
+    {
+      const char *p = text + block;
+      const char *end = text + MIN (length, block + COUNT_BLOCK);
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      evox_progress_update (progress, COUNT_SHARE * (double) block / (double) length);
+      for (; (p = memchr (p, '\n', end - p)) != NULL; p++)
+        n++;
+    }
+  *n_lines = n;
+  return TRUE;
 }
 
 static gboolean
@@ -500,15 +526,19 @@ read_rows (LineReader         *reader,
            const ScanSpec     *scans,
            guint               n_scans,
            Table              *table,
+           EvoxProgress       *progress,
            GCancellable       *cancellable,
            GError            **error)
 {
-  gsize capacity = count_lines (reader->p, reader->end - reader->p);
+  const char *first = reader->p;
+  double span = MAX (1.0, (double) (reader->end - reader->p));
   g_autofree const char **starts = g_new (const char *, header->n_columns);
   g_autofree gsize *lengths = g_new (gsize, header->n_columns);
   const char *line;
-  gsize length;
+  gsize length, capacity;
 
+  if (!count_lines (reader->p, reader->end - reader->p, progress, cancellable, &capacity, error))
+    return FALSE;
   if (!evox_check_allocation (capacity, (2 + n_scans) * sizeof (double) + sizeof (gsize),
                               "the table", error))
     {
@@ -536,8 +566,13 @@ read_rows (LineReader         *reader,
       gsize n = split_fields (line, length, header->delimiter, starts, lengths, header->n_columns);
       double v;
 
-      if ((row & 0xffff) == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
+      if (row % ROW_BLOCK == 0)
+        {
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            return FALSE;
+          evox_progress_update (progress, COUNT_SHARE + (1.0 - COUNT_SHARE) *
+                                          (double) (line - first) / span);
+        }
       if (n != header->n_columns)
         {
           g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
@@ -640,12 +675,24 @@ grid_scans (const char     *name,
             gsize          *nx_out,
             gsize          *ny_out,
             gsize          *n_missing,
+            EvoxProgress   *progress,
+            GCancellable   *cancellable,
             GError        **error)
 {
   gsize nx, ny, n_cells;
-  g_autofree double *xs = unique_sorted (table->x, table->n_rows, &nx);
-  g_autofree double *ys = unique_sorted (table->y, table->n_rows, &ny);
+  g_autofree double *xs = NULL;
+  g_autofree double *ys = NULL;
   g_autofree gsize *owner = NULL;
+
+  /* Sorting the coordinates is about half of this stage, placing the rows the other half. */
+  xs = unique_sorted (table->x, table->n_rows, &nx);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  evox_progress_update (progress, 0.25);
+  ys = unique_sorted (table->y, table->n_rows, &ny);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  evox_progress_update (progress, 0.5);
 
   if (!g_size_checked_mul (&n_cells, nx, ny) ||
       !evox_check_allocation (n_cells, sizeof (gsize) + table->n_scans * sizeof (float),
@@ -676,6 +723,12 @@ grid_scans (const char     *name,
     {
       gsize cell = index_of (ys, ny, table->y[row]) * nx + index_of (xs, nx, table->x[row]);
 
+      if (row % ROW_BLOCK == 0)
+        {
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            return FALSE;
+          evox_progress_update (progress, 0.5 + 0.5 * (double) row / (double) table->n_rows);
+        }
       if (owner[cell] != 0)
         {
           g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
@@ -735,6 +788,8 @@ free_specs (ScanSpec *specs,
 /**
  * evox_ssrm_parse:
  * @name: what to call the text in messages (the file name)
+ * @progress: (nullable): where to report: parsing, gridding and interpolation as three stages
+ * @cancellable: (nullable): checked every few thousand rows and every layer
  *
  * Reads a table already in memory. The header row names the columns; the delimiter (comma, tab,
  * semicolon, or runs of whitespace) is the one the header uses most.
@@ -744,6 +799,7 @@ evox_ssrm_parse (const char             *name,
                  const char             *text,
                  gsize                   length,
                  const EvoxSsrmOptions  *options,
+                 EvoxProgress           *progress,
                  GCancellable           *cancellable,
                  GError                **error)
 {
@@ -761,6 +817,7 @@ evox_ssrm_parse (const char             *name,
 
   g_return_val_if_fail (name != NULL, NULL);
   g_return_val_if_fail (text != NULL || length == 0, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
 
   if (options == NULL)
     options = defaults = evox_ssrm_options_new ();
@@ -788,15 +845,23 @@ evox_ssrm_parse (const char             *name,
     if (!resolve_scan (name, &header, pairs->pdata[s], &specs[s], error))
       goto out;
 
-  if (!read_rows (&reader, &header, x_col, y_col, specs, n_scans, &table, cancellable, error))
+  /* Weighed by time on the real table: parsing the text is nearly all of it. */
+  evox_progress_set_stage (progress, "Reading the SSRM table", 0.0, 0.9);
+  if (!read_rows (&reader, &header, x_col, y_col, specs, n_scans, &table, progress, cancellable,
+                  error))
     goto out;
 
+  evox_progress_set_stage (progress, "Placing SSRM pixels on the grid", 0.9, 0.95);
   scans = g_new0 (EvoxScanInput, n_scans);
-  if (!grid_scans (name, &table, specs, scans, &nx, &ny, &n_missing, error))
+  if (!grid_scans (name, &table, specs, scans, &nx, &ny, &n_missing, progress, cancellable,
+                   error))
     goto out;
 
-  volume = evox_ssrm_stack_new (nx, ny, scans, n_scans, options->dz_nm,
-                                options->pixel_size_nm, options->scale, error);
+  evox_progress_push (progress, 0.95, 1.0);
+  volume = evox_ssrm_stack_new_with_progress (nx, ny, scans, n_scans, options->dz_nm,
+                                              options->pixel_size_nm, options->scale, progress,
+                                              cancellable, error);
+  evox_progress_pop (progress);
   if (volume == NULL)
     {
       g_prefix_error (error, "%s: ", name);
@@ -828,9 +893,15 @@ out:
   return g_steal_pointer (&volume);
 }
 
+/**
+ * evox_ssrm_read:
+ * @progress: (nullable): where to report, as for evox_ssrm_parse()
+ * @cancellable: (nullable): checked every few thousand rows and every layer
+ */
 EvoxVolume *
 evox_ssrm_read (const char             *path,
                 const EvoxSsrmOptions  *options,
+                EvoxProgress           *progress,
                 GCancellable           *cancellable,
                 GError                **error)
 {
@@ -846,5 +917,6 @@ evox_ssrm_read (const char             *path,
       return NULL;
     }
   return evox_ssrm_parse (path, g_mapped_file_get_contents (file),
-                          g_mapped_file_get_length (file), options, cancellable, error);
+                          g_mapped_file_get_length (file), options, progress, cancellable,
+                          error);
 }

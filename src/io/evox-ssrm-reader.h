@@ -39,12 +39,14 @@ void             evox_ssrm_layout_free   (EvoxSsrmLayout   *layout);
 
 EvoxVolume      *evox_ssrm_read          (const char             *path,
                                           const EvoxSsrmOptions  *options,
+                                          EvoxProgress           *progress,
                                           GCancellable           *cancellable,
                                           GError                **error);
 EvoxVolume      *evox_ssrm_parse         (const char             *name,
                                           const char             *text,
                                           gsize                   length,
                                           const EvoxSsrmOptions  *options,
+                                          EvoxProgress           *progress,
                                           GCancellable           *cancellable,
                                           GError                **error);
 

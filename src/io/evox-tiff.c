@@ -429,6 +429,10 @@ typedef struct
   EvoxSampleType  dest_type;
   gsize           dest_item;
   guint8         *dest;
+
+  EvoxProgress   *progress;
+  GCancellable   *cancellable;
+  gint            n_decoded;   /* atomic: pages done, for the progress */
 } TiffReader;
 
 static void
@@ -892,6 +896,12 @@ scan_file (TiffReader    *reader,
 
   for (;;)
     {
+      /* Pages per file are unknown until the last one; where the directory lies in the file
+       * tells how far through it the scan is, near enough for a bar. */
+      double within = file->size > 0 ? (double) TIFFCurrentDirOffset (tif) / file->size : 0;
+
+      evox_progress_update (reader->progress,
+                            (file_index + MIN (within, 1.0)) / reader->files->len);
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         {
           ok = FALSE;
@@ -1182,6 +1192,8 @@ read_strips (TiffWorker *worker,
 
       for (guint32 y = 0; y < height; y++)
         {
+          if (y % 256 == 0 && g_cancellable_is_cancelled (reader->cancellable))
+            return FALSE;
           if (TIFFReadScanline (tif, row, y, 0) < 0)
             return FALSE;
           store_samples (reader, row, dest + y * dst_row, width);
@@ -1196,6 +1208,9 @@ read_strips (TiffWorker *worker,
       tmsize_t want = (tmsize_t) (rows * src_row);
       guint8 *out = dest + y0 * dst_row;
 
+      /* Large pages can hold many strips: do not make a cancelled load finish the page. */
+      if (g_cancellable_is_cancelled (reader->cancellable))
+        return FALSE;
       if (source_is_native (reader->format.source))
         {
           /* Straight into the volume: no copy of the page on the way. */
@@ -1257,6 +1272,8 @@ read_tiles (TiffWorker      *worker,
         guint32 valid_w = MIN (tile_w, width - x0);
         guint32 valid_h = MIN (tile_h, height - y0);
 
+        if (g_cancellable_is_cancelled (reader->cancellable))
+          return page_failed (worker, page, "cancelled", error);
         if (TIFFReadEncodedTile (tif, tile, buffer, (tmsize_t) tile_bytes) != (tmsize_t) tile_bytes)
           return page_failed (worker, page, "cannot decode a tile", error);
         for (guint32 r = 0; r < valid_h; r++)
@@ -1403,6 +1420,25 @@ decode_threads (const TiffReader *reader)
 }
 #endif
 
+static void
+page_decoded (TiffReader *reader)
+{
+  gint done = g_atomic_int_add (&reader->n_decoded, 1) + 1;
+
+  evox_progress_update (reader->progress, (double) done / reader->pages->len);
+}
+
+/* A page stopped half-way by a cancellation fails like a broken one; report the cancellation. */
+static gboolean
+decode_failed (TiffReader  *reader,
+               GError     **error)
+{
+  if (g_cancellable_is_cancelled (reader->cancellable) && error != NULL)
+    g_clear_error (error);
+  g_cancellable_set_error_if_cancelled (reader->cancellable, error);
+  return FALSE;
+}
+
 static gboolean
 decode_sequential (TiffReader    *reader,
                    GCancellable  *cancellable,
@@ -1415,8 +1451,10 @@ decode_sequential (TiffReader    *reader,
     {
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         ok = FALSE;
+      else if (worker_decode (&worker, i, error))
+        page_decoded (reader);
       else
-        ok = worker_decode (&worker, i, error);
+        ok = decode_failed (reader, error);
     }
   worker_clear (&worker);
   return ok;
@@ -1453,7 +1491,10 @@ decode_parallel (TiffReader    *reader,
             continue;
           }
         if (worker_decode (&worker, (guint) i, &local))
-          continue;
+          {
+            page_decoded (reader);
+            continue;
+          }
         g_atomic_int_set (&stop, 1);
 #pragma omp critical (evox_tiff_first_error)
         {
@@ -1472,7 +1513,7 @@ decode_parallel (TiffReader    *reader,
   if (first_error != NULL)
     {
       g_propagate_error (error, first_error);
-      return FALSE;
+      return decode_failed (reader, error);
     }
   return !g_cancellable_set_error_if_cancelled (cancellable, error);
 }
@@ -1694,6 +1735,9 @@ check_total_size (TiffReader  *reader,
 /**
  * evox_tiff_read:
  * @path: a TIFF file, or a folder of TIFF files read in natural name order
+ * @progress: (nullable): where to report: the scan of the directories, then the pages
+ * @cancellable: (nullable): checked before every directory and page, and between strips and
+ *   tiles within a page
  *
  * Every page is one z slice. The whole stack is checked (sizes, types, data inside the file)
  * before the volume is allocated, then decoded straight into it.
@@ -1702,21 +1746,32 @@ check_total_size (TiffReader  *reader,
  */
 EvoxVolume *
 evox_tiff_read (const char    *path,
+                EvoxProgress  *progress,
                 GCancellable  *cancellable,
                 GError       **error)
 {
   g_auto(TiffReader) reader = { NULL };
   g_autoptr(EvoxVolume) volume = NULL;
+  gboolean folder;
+  double scan_weight;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  /* Stages weighed by time: every page of a folder is a file to open, which makes its scan
+   * weigh more than that of one multi-page file. */
+  folder = g_file_test (path, G_FILE_TEST_IS_DIR);
+  scan_weight = folder ? 0.15 : 0.03;
+
   reader.files = g_ptr_array_new_with_free_func (tiff_file_free);
   reader.pages = g_array_new (FALSE, FALSE, sizeof (TiffPage));
   reader.runs = g_array_new (FALSE, FALSE, sizeof (TiffRun));
+  reader.progress = progress;
+  reader.cancellable = cancellable;
 
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+  evox_progress_set_stage (progress, "Reading TIFF directories", 0.0, scan_weight);
+  if (folder)
     {
       if (!list_folder (&reader, path, error))
         return NULL;
@@ -1749,11 +1804,13 @@ evox_tiff_read (const char    *path,
     return NULL;
   reader.dest = evox_volume_get_data_mut (volume, 0);
 
+  evox_progress_set_stage (progress, "Reading TIFF pages", scan_weight, 1.0);
   if (!decode_all (&reader, cancellable, error))
     return NULL;
 
   apply_metadata (&reader, volume);
   evox_volume_freeze (volume);
+  evox_progress_update (progress, 1.0);
   return g_steal_pointer (&volume);
 }
 

@@ -18,6 +18,7 @@ typedef enum
 
 gboolean    evox_tiff_is_tiff    (const char          *path);
 EvoxVolume *evox_tiff_read       (const char          *path,
+                                  EvoxProgress        *progress,
                                   GCancellable        *cancellable,
                                   GError             **error);
 gboolean    evox_tiff_write      (EvoxVolume          *volume,

@@ -1,0 +1,39 @@
+/* evox-progress.h: how far a long job has come, written by workers and polled by the UI. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+/* Workers describe their job as stages, each covering [weight_start, weight_end] of the whole,
+ * and report the fraction done of the current stage. A caller that runs a worker as one part of
+ * a longer job wraps it in evox_progress_push() / evox_progress_pop(), so the worker's stages
+ * (always weighted over 0..1) land inside the caller's part. Every function accepts NULL and
+ * then does nothing, so workers report unconditionally. */
+typedef struct _EvoxProgress EvoxProgress;
+
+#define EVOX_TYPE_PROGRESS (evox_progress_get_type ())
+GType          evox_progress_get_type      (void) G_GNUC_CONST;
+
+EvoxProgress  *evox_progress_new           (void);
+EvoxProgress  *evox_progress_ref           (EvoxProgress  *self);
+void           evox_progress_unref         (EvoxProgress  *self);
+
+void           evox_progress_set_stage     (EvoxProgress  *self,
+                                            const char    *stage,
+                                            double         weight_start,
+                                            double         weight_end);
+void           evox_progress_update        (EvoxProgress  *self,
+                                            double         fraction_of_stage);
+void           evox_progress_push          (EvoxProgress  *self,
+                                            double         weight_start,
+                                            double         weight_end);
+void           evox_progress_pop           (EvoxProgress  *self);
+
+double         evox_progress_get_fraction  (EvoxProgress  *self);
+char          *evox_progress_dup_stage     (EvoxProgress  *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvoxProgress, evox_progress_unref)
+
+G_END_DECLS
