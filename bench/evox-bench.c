@@ -1,4 +1,4 @@
-/* evox-bench.c: times Evox's TIFF load, fine histograms and range counts beside bare libtiff. */
+/* evox-bench.c: times Evox's TIFF load, fine histograms, range counts and frames (beside references). */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox-bench"
 
@@ -11,11 +11,16 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <tiffio.h>
+#include <epoxy/gl.h>
 #ifdef HAVE_OPENMP
 #include <omp.h>
 #endif
 
+#include "evox-demo.h"
+#include "evox-gl-context.h"
 #include "evox-histogram.h"
+#include "evox-image.h"
+#include "evox-renderer.h"
 #include "evox-tiff.h"
 #include "evox-volume.h"
 
@@ -30,6 +35,12 @@ static gboolean  opt_no_mmap = FALSE;
 static gboolean  opt_bare = FALSE;
 static gboolean  opt_hugepages = FALSE;
 static char    **opt_ranges = NULL;
+static int       opt_frames = 100;
+static int       opt_warmup = 10;
+static char     *opt_size = NULL;
+static char     *opt_view = NULL;
+static gboolean  opt_demo = FALSE;
+static char     *opt_dump = NULL;
 
 static const GOptionEntry bench_entries[] = {
   { "runs", 'n', 0, G_OPTION_ARG_INT, &opt_runs, "Timed repetitions; the best is reported", "N" },
@@ -42,6 +53,17 @@ static const GOptionEntry bench_entries[] = {
     "Measure the bare libtiff loop instead of Evox (rss)", NULL },
   { "range", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &opt_ranges,
     "A range LO:HI to count and print, for checking against numpy (hist; repeatable)", "LO:HI" },
+  { "frames", 0, 0, G_OPTION_ARG_INT, &opt_frames, "Timed frames (render; default 100)", "N" },
+  { "warmup", 0, 0, G_OPTION_ARG_INT, &opt_warmup,
+    "Frames drawn before timing, after the first (render; default 10)", "N" },
+  { "size", 0, 0, G_OPTION_ARG_STRING, &opt_size, "Framebuffer size (render; default 800x600)",
+    "WxH" },
+  { "view", 0, 0, G_OPTION_ARG_STRING, &opt_view, "xyz, x, y, z or stack (render; default xyz)",
+    "VIEW" },
+  { "demo", 0, 0, G_OPTION_ARG_NONE, &opt_demo,
+    "Draw the demo SSRM stack (128x128x14) instead of FILE (render)", NULL },
+  { "dump", 0, 0, G_OPTION_ARG_FILENAME, &opt_dump,
+    "Write the last timed frame to this PNG or TIFF, to look at (render)", "IMAGE" },
   { NULL }
 };
 
@@ -549,6 +571,188 @@ run_rss (const char *path)
   return 0;
 }
 
+/* An offscreen target like the canvas's: colour and depth, no multisampling. */
+typedef struct
+{
+  GLuint framebuffer;
+  GLuint colour;
+  GLuint depth;
+} Target;
+
+static gboolean
+target_init (Target *target,
+             int     width,
+             int     height)
+{
+  glGenFramebuffers (1, &target->framebuffer);
+  glGenRenderbuffers (1, &target->colour);
+  glGenRenderbuffers (1, &target->depth);
+  glBindRenderbuffer (GL_RENDERBUFFER, target->colour);
+  glRenderbufferStorage (GL_RENDERBUFFER, GL_RGBA8, width, height);
+  glBindRenderbuffer (GL_RENDERBUFFER, target->depth);
+  glRenderbufferStorage (GL_RENDERBUFFER, GL_DEPTH24_STENCIL8, width, height);
+  glBindFramebuffer (GL_FRAMEBUFFER, target->framebuffer);
+  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER,
+                             target->colour);
+  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_DEPTH_STENCIL_ATTACHMENT, GL_RENDERBUFFER,
+                             target->depth);
+  return glCheckFramebufferStatus (GL_FRAMEBUFFER) == GL_FRAMEBUFFER_COMPLETE;
+}
+
+static void
+target_clear (Target *target)
+{
+  glBindFramebuffer (GL_FRAMEBUFFER, 0);
+  glDeleteFramebuffers (1, &target->framebuffer);
+  glDeleteRenderbuffers (1, &target->colour);
+  glDeleteRenderbuffers (1, &target->depth);
+}
+
+/* Share of the pixels that differ from the corner: proof that the timed frames drew the volume.
+ * With --dump the frame is also written out, rows flipped to top-to-bottom. */
+static double
+drawn_fraction (int      width,
+                int      height,
+                GError **error)
+{
+  g_autofree guint8 *pixels = g_malloc ((gsize) width * height * 4);
+  gsize n = (gsize) width * height, drawn = 0, row = (gsize) width * 4;
+
+  glPixelStorei (GL_PACK_ALIGNMENT, 1);
+  glReadPixels (0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, pixels);
+  for (gsize i = 0; i < n; i++)
+    if (memcmp (pixels + i * 4, pixels, 4) != 0)
+      drawn++;
+  if (opt_dump != NULL)
+    {
+      g_autofree guint8 *flipped = g_malloc (n * 4);
+
+      for (int y = 0; y < height; y++)
+        memcpy (flipped + y * row, pixels + (gsize) (height - 1 - y) * row, row);
+      if (!evox_image_write (opt_dump, flipped, width, height, EVOX_IMAGE_WRITE_OVERWRITE, error))
+        return -1;
+    }
+  return (double) drawn / n;
+}
+
+/* Record fields are split at spaces. */
+static char *
+gl_string (GLenum name)
+{
+  const char *s = (const char *) glGetString (name);
+
+  return g_strdelimit (g_strdup (s != NULL ? s : "unknown"), " \t\n", '_');
+}
+
+static int
+run_render (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) vol = NULL;
+  g_autoptr(EvoxGlContext) gl = NULL;
+  g_autoptr(EvoxRenderer) renderer = NULL;
+  g_autofree double *t = g_new0 (double, opt_frames);
+  g_autofree char *desc = NULL;
+  g_autofree char *gl_renderer = NULL;
+  g_autofree char *gl_version = NULL;
+  const EvoxStats *stats;
+  EvoxCamera *camera;
+  EvoxView view = EVOX_VIEW_SLICES;
+  Target target = { 0 };
+  int width = 800, height = 600;
+  gsize dims[3];
+  guint slices[3];
+  double t0, first_ms, sum = 0, drawn;
+
+  if (opt_size != NULL && sscanf (opt_size, "%dx%d", &width, &height) != 2)
+    {
+      g_printerr ("evox-bench: --size must be WxH\n");
+      return 2;
+    }
+  if (opt_view != NULL && !evox_view_from_string (opt_view, &view))
+    {
+      g_printerr ("evox-bench: unknown view \"%s\"\n", opt_view);
+      return 2;
+    }
+  vol = path != NULL ? evox_tiff_read (path, NULL, NULL, &error) : evox_demo_volume_new (10.0);
+  if (vol == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  desc = describe_volume (vol);
+  stats = evox_volume_get_stats (vol, 0);
+  evox_volume_get_dims (vol, dims);
+
+  gl = evox_gl_context_new_headless (&error);
+  if (gl == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  if (!target_init (&target, width, height))
+    {
+      g_printerr ("evox-bench: the %dx%d framebuffer object is incomplete\n", width, height);
+      return 1;
+    }
+  gl_renderer = gl_string (GL_RENDERER);
+  gl_version = gl_string (GL_VERSION);
+  renderer = evox_renderer_new ();
+  if (!evox_renderer_realize (renderer, &error))
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  evox_renderer_set_volume (renderer, vol, 0);
+  evox_renderer_set_colormap (renderer, "viridis");
+  evox_renderer_set_mapping (renderer, EVOX_MAPPING_LINEAR);
+  evox_renderer_set_range (renderer, stats->min, stats->max);
+  for (guint axis = 0; axis < 3; axis++)
+    slices[axis] = dims[axis] / 2;
+  evox_renderer_set_slices (renderer, slices);
+  evox_renderer_set_view (renderer, view);
+  camera = evox_renderer_get_camera (renderer);
+
+  /* The first frame uploads the volume; it is what opening a file costs on top of the load. */
+  t0 = now_s ();
+  evox_renderer_draw (renderer, width, height);
+  glFinish ();
+  first_ms = (now_s () - t0) * 1e3;
+
+  /* 1.25 px of drag is 0.5 degree of azimuth: a slow turn, as when a user rotates the volume. */
+  for (int i = 0; i < opt_warmup; i++)
+    {
+      evox_camera_orbit (camera, 1.25, 0);
+      evox_renderer_draw (renderer, width, height);
+      glFinish ();
+    }
+  for (int i = 0; i < opt_frames; i++)
+    {
+      t0 = now_s ();
+      evox_camera_orbit (camera, 1.25, 0);
+      evox_renderer_draw (renderer, width, height);
+      glFinish ();
+      t[i] = (now_s () - t0) * 1e3;
+      sum += t[i];
+    }
+  drawn = drawn_fraction (width, height, &error);
+  if (drawn < 0)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  qsort (t, opt_frames, sizeof (double), compare_doubles);
+  g_print ("render %s view=%s width=%d height=%d frames=%d warmup=%d first_ms=%.3f "
+           "median_ms=%.3f mean_ms=%.3f min_ms=%.3f p90_ms=%.3f max_ms=%.3f drawn=%.3f "
+           "gl_renderer=%s gl_version=%s\n", desc, evox_view_to_string (view), width, height,
+           opt_frames, opt_warmup, first_ms, t[opt_frames / 2], sum / opt_frames, t[0],
+           t[opt_frames * 9 / 10], t[opt_frames - 1], drawn, gl_renderer, gl_version);
+
+  evox_renderer_unrealize (renderer);
+  target_clear (&target);
+  return 0;
+}
+
 static void
 usage (void)
 {
@@ -557,6 +761,8 @@ usage (void)
               "       evox-bench bare [--runs N] [--no-mmap] [--hugepages] FILE\n"
               "       evox-bench hist [--runs N] [--counts N] [--range LO:HI]... FILE\n"
               "       evox-bench rss [--bare [--no-mmap] [--hugepages]] FILE\n"
+              "       evox-bench render [--frames N] [--warmup N] [--size WxH] [--view VIEW]\n"
+              "                         [--dump IMAGE] FILE|--demo\n"
               "Each prints one line per result: a record name and key=value fields.\n");
 }
 
@@ -587,7 +793,14 @@ main (int   argc,
       g_printerr ("evox-bench: %s\n", error->message);
       return 2;
     }
-  if (argc != 2 || opt_runs < 1 || opt_counts < 0)
+  if (opt_runs < 1 || opt_counts < 0 || opt_frames < 1 || opt_warmup < 0)
+    {
+      usage ();
+      return 2;
+    }
+  if (g_str_equal (command, "render") && opt_demo && argc == 1)
+    return run_render (NULL);
+  if (argc != 2)
     {
       usage ();
       return 2;
@@ -601,6 +814,8 @@ main (int   argc,
     return run_hist (argv[1]);
   if (g_str_equal (command, "rss"))
     return run_rss (argv[1]);
+  if (g_str_equal (command, "render"))
+    return run_render (argv[1]);
   usage ();
   return 2;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# run-bench.py: Evox's TIFF load, fine histogram, range counts and peak RSS beside tifffile + numpy.
+# run-bench.py: Evox's load, histograms, RSS and frame times beside tifffile, numpy and VTK.
 # SPDX-License-Identifier: BSD-3-Clause
 """Benchmarks Evox against a bare libtiff loop, tifffile and numpy on the same data in one run.
 
@@ -19,6 +19,14 @@ references with the targets of the performance issue:
 Files are read warm from the page cache (dropping it needs root); every load is best of RUNS.
 With --markdown the output is a section for bench/RESULTS.md. Use the Debian packages
 (python3-numpy, python3-tifffile) through /usr/bin/python3.
+
+    /usr/bin/python3 bench/run-bench.py --render [--size 256] [--frames 100] [--markdown]
+
+measures frames instead, on Mesa's llvmpipe at 800x600: Evox's three-slice and layer-stack views
+(evox-bench render, headless EGL) and VTK drawing the same three slices of the same f32 volume
+(python3-vtk9, offscreen under `xvfb-run -a`), with the goal Evox / VTK <= 1; and the window's
+launch to first frame of the demo volume (build/src/evox under `xvfb-run -a` with
+EVOX_BENCH_FIRST_FRAME=1).
 """
 
 import argparse
@@ -333,6 +341,271 @@ def bench_volume(binary, dtype, path, runs, counts):
 
 
 # ---------------------------------------------------------------------------------------------
+# Frames: Evox's renderer beside VTK, and the window's launch to first frame
+
+RENDER_WIDTH, RENDER_HEIGHT = 800, 600
+# 1.25 px of Evox's orbit drag (0.4 degree per pixel) is the 0.5 degree VTK turns per frame.
+AZIMUTH_STEP_DEG = 0.5
+XVFB_SERVER_ARGS = '-screen 0 1280x1024x24'
+
+
+def software_gl_env():
+    """Mesa's llvmpipe for every GL user in this run, whatever the machine has."""
+    env = dict(os.environ)
+    env['LIBGL_ALWAYS_SOFTWARE'] = '1'
+    env['GALLIUM_DRIVER'] = 'llvmpipe'
+    env.pop('WAYLAND_DISPLAY', None)
+    return env
+
+
+def xvfb_command(command):
+    """VTK's offscreen window and GTK need an X server here; a private Xvfb gives one to each."""
+    return ['xvfb-run', '-a', '-s', XVFB_SERVER_ARGS] + command
+
+
+def vtk_render(path, frames, warmup):
+    """Child mode (under Xvfb): VTK draws three textured slices of the volume with the same
+    camera motion as evox-bench render; prints the frame times as JSON on stdout."""
+    import vtk
+    from vtk.util import numpy_support
+
+    data = np.ascontiguousarray(tifffile.imread(path), dtype=np.float32)  # (z, y, x)
+    nz, ny, nx = data.shape
+    image = vtk.vtkImageData()
+    image.SetDimensions(nx, ny, nz)
+    scalars = numpy_support.numpy_to_vtk(data.ravel(), deep=False, array_type=vtk.VTK_FLOAT)
+    image.GetPointData().SetScalars(scalars)
+    lo, hi = float(data.min()), float(data.max())
+
+    lut = vtk.vtkLookupTable()
+    lut.SetNumberOfTableValues(256)
+    lut.SetRange(lo, hi)
+    lut.Build()
+    renderer = vtk.vtkRenderer()
+    renderer.SetBackground(0.1, 0.1, 0.12)
+    for orientation, index in ((0, nx // 2), (1, ny // 2), (2, nz // 2)):
+        mapper = vtk.vtkImageSliceMapper()
+        mapper.SetInputData(image)
+        mapper.SetOrientation(orientation)
+        mapper.SetSliceNumber(index)
+        prop = vtk.vtkImageProperty()
+        prop.SetLookupTable(lut)
+        prop.UseLookupTableScalarRangeOn()
+        prop.SetInterpolationTypeToLinear()
+        slice_ = vtk.vtkImageSlice()
+        slice_.SetMapper(mapper)
+        slice_.SetProperty(prop)
+        renderer.AddViewProp(slice_)
+    # Evox's three-slice view draws the bounding box too.
+    outline = vtk.vtkOutlineFilter()
+    outline.SetInputData(image)
+    outline_mapper = vtk.vtkPolyDataMapper()
+    outline_mapper.SetInputConnection(outline.GetOutputPort())
+    outline_actor = vtk.vtkActor()
+    outline_actor.SetMapper(outline_mapper)
+    renderer.AddActor(outline_actor)
+
+    window = vtk.vtkRenderWindow()
+    window.SetOffScreenRendering(1)
+    window.SetSize(RENDER_WIDTH, RENDER_HEIGHT)
+    window.AddRenderer(renderer)
+    camera = renderer.GetActiveCamera()
+    renderer.ResetCamera()
+    camera.Elevation(30)
+    camera.Azimuth(-120)
+    camera.OrthogonalizeViewUp()
+    renderer.ResetCameraClippingRange()
+
+    t0 = time.perf_counter()
+    window.Render()
+    window.WaitForCompletion()  # glFinish
+    first_ms = (time.perf_counter() - t0) * 1e3
+
+    def frame():
+        camera.Azimuth(AZIMUTH_STEP_DEG)
+        renderer.ResetCameraClippingRange()
+        window.Render()
+        window.WaitForCompletion()
+
+    for _ in range(warmup):
+        frame()
+    times = []
+    for _ in range(frames):
+        t0 = time.perf_counter()
+        frame()
+        times.append((time.perf_counter() - t0) * 1e3)
+
+    grab = vtk.vtkWindowToImageFilter()
+    grab.SetInput(window)
+    grab.SetInputBufferTypeToRGBA()
+    grab.ShouldRerenderOff()
+    grab.Update()
+    pixels = numpy_support.vtk_to_numpy(grab.GetOutput().GetPointData().GetScalars())
+    drawn = float(np.mean(np.any(pixels != pixels[0], axis=1)))
+
+    caps = {}
+    for line in window.ReportCapabilities().splitlines():
+        key, _, value = line.partition(':')
+        caps[key.strip()] = value.strip()
+    times.sort()
+    print(json.dumps({
+        'frames': frames, 'warmup': warmup, 'first_ms': first_ms,
+        'median_ms': times[len(times) // 2], 'mean_ms': sum(times) / len(times),
+        'min_ms': times[0], 'p90_ms': times[len(times) * 9 // 10], 'max_ms': times[-1],
+        'drawn': drawn, 'vtk_version': vtk.vtkVersion.GetVTKVersion(),
+        'gl_renderer': caps.get('OpenGL renderer string', 'unknown'),
+        'gl_version': caps.get('OpenGL version string', 'unknown'),
+    }))
+
+
+def run_vtk(path, frames, warmup, env):
+    command = xvfb_command([sys.executable, os.path.abspath(__file__), '--vtk-render', path,
+                            '--frames', str(frames), '--warmup', str(warmup)])
+    log('  $ ' + ' '.join(shlex.quote(c) for c in command))
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    if result.returncode != 0:
+        raise RuntimeError('the VTK reference failed (status %d): %s'
+                           % (result.returncode, result.stderr.strip()[-2000:]))
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def find_program(binary):
+    """build/src/evox beside the evox-bench binary's build folder."""
+    return os.path.join(os.path.dirname(os.path.dirname(binary)), 'src', 'evox')
+
+
+def first_frame(program, runs, env):
+    """Launch to first drawn frame of the demo volume in the window, as the program reports it
+    with EVOX_BENCH_FIRST_FRAME=1; None with a reason when it does not."""
+    if not os.access(program, os.X_OK):
+        return None, '%s is not built' % os.path.relpath(program, SOURCE_ROOT)
+    env = dict(env, EVOX_BENCH_FIRST_FRAME='1', GDK_BACKEND='x11')
+    times = []
+    for _ in range(runs):
+        command = xvfb_command([program])
+        log('  $ EVOX_BENCH_FIRST_FRAME=1 ' + ' '.join(shlex.quote(c) for c in command))
+        try:
+            result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True, env=env, timeout=120)
+        except subprocess.TimeoutExpired:
+            return None, 'the window did not report a first frame within 120 s'
+        found = [line.split()[1] for line in result.stdout.splitlines()
+                 if line.startswith('first-frame-ms ')]
+        if not found:
+            return None, ('no `first-frame-ms` line from the window (status %d)'
+                          % result.returncode)
+        times.append(float(found[0]))
+    return times, None
+
+
+def bench_render(binary, size, frames, warmup, rounds, first_runs, regenerate):
+    env = software_gl_env()
+    os.environ.update({k: env[k] for k in ('LIBGL_ALWAYS_SOFTWARE', 'GALLIUM_DRIVER')})
+    os.environ.pop('WAYLAND_DISPLAY', None)
+    path = ensure_volume('f32', size, regenerate)
+    geometry = '%dx%d' % (RENDER_WIDTH, RENDER_HEIGHT)
+    r = {'path': path, 'size': size, 'rounds': rounds}
+    log('frames: %s at %s' % (path, geometry))
+
+    # Evox and VTK take turns, so a burst of other work on the machine hits both; the round with
+    # the lowest median stands for each.
+    evox_rounds, vtk_rounds = [], []
+    for i in range(rounds):
+        log('  round %d of %d' % (i + 1, rounds))
+        evox_rounds.append(evox_bench(binary, 'render', '--frames', frames, '--warmup', warmup,
+                                      '--size', geometry, '--view', 'xyz', path)['render'][0])
+        vtk_rounds.append(run_vtk(path, frames, warmup, env))
+    r['evox_xyz'] = min(evox_rounds, key=lambda rec: float(rec['median_ms']))
+    r['vtk'] = min(vtk_rounds, key=lambda rec: rec['median_ms'])
+    r['evox_xyz_medians'] = [float(rec['median_ms']) for rec in evox_rounds]
+    r['vtk_medians'] = [rec['median_ms'] for rec in vtk_rounds]
+
+    r['evox_stack'] = evox_bench(binary, 'render', '--frames', frames, '--warmup', warmup,
+                                 '--size', geometry, '--view', 'stack', path)['render'][0]
+    # The layer stack is made for SSRM stacks: the demo's 14 layers are what users see.
+    r['evox_demo_stack'] = evox_bench(binary, 'render', '--frames', frames, '--warmup', warmup,
+                                      '--size', geometry, '--view', 'stack',
+                                      '--demo')['render'][0]
+    log('  launch to first frame of the window')
+    r['first_frame'], r['first_frame_note'] = first_frame(find_program(binary), first_runs, env)
+    return r
+
+
+def render_report(r, binary, argv, markdown, loads):
+    command = '/usr/bin/python3 ' + ' '.join(shlex.quote(a) for a in argv)
+    xyz, stack, ref = r['evox_xyz'], r['evox_stack'], r['vtk']
+    out = []
+    if markdown:
+        out.append('## %s, frames at %dx%d, %d^3 f32\n'
+                   % (datetime.date.today().isoformat(), RENDER_WIDTH, RENDER_HEIGHT, r['size']))
+        out.append('Command (from the source root): `%s`\n' % command)
+    out.append('- machine: %d processors (`nproc`), %s, %s RAM, Linux %s; '
+               'load average %s before the run, %s after'
+               % (len(os.sched_getaffinity(0)), cpu_model(), mem_total(), platform.release(),
+                  loads[0], loads[1]))
+    out.append('- Evox: `%s` (%s), headless EGL (surfaceless), %s, OpenGL %s'
+               % (os.path.relpath(binary, SOURCE_ROOT), build_type(binary),
+                  xyz['gl_renderer'].replace('_', ' '), xyz['gl_version'].replace('_', ' ')))
+    out.append('- Evox sources: %s%s' % (source_fingerprint(('src/core', 'src/io', 'src/render',
+                                                              'shaders')),
+                                         '; **the binary is older than these sources**'
+                                         if binary_is_stale(binary) else ''))
+    out.append('- reference: VTK %s (Python %s), offscreen vtkRenderWindow under `xvfb-run -a` '
+               '(GLX), %s, OpenGL %s' % (ref['vtk_version'], platform.python_version(),
+                                         ref['gl_renderer'], ref['gl_version']))
+    out.append('- data: `%s`, %d^3 f32 (the generated blobs volume), colour map over its min..max; '
+               'LIBGL_ALWAYS_SOFTWARE=1 GALLIUM_DRIVER=llvmpipe for both'
+               % (os.path.relpath(r['path'], SOURCE_ROOT), r['size']))
+    out.append('')
+    header = ('measurement', 'Evox', 'VTK', 'Evox / VTK', 'target', 'result')
+    lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+    ratio = float(xyz['median_ms']) / ref['median_ms']
+    lines.append('| three slices + box, median frame of %s (min, p90), best of %d rounds | '
+                 '%.2f ms (%.2f, %.2f) | %.2f ms (%.2f, %.2f) | %.2f | <= 1 | %s |'
+                 % (xyz['frames'], r['rounds'], float(xyz['median_ms']), float(xyz['min_ms']),
+                    float(xyz['p90_ms']), ref['median_ms'], ref['min_ms'], ref['p90_ms'], ratio,
+                    verdict(ratio <= 1.0)))
+    lines.append('| three slices: median of each round | %s ms | %s ms |  |  |  |'
+                 % (', '.join('%.2f' % m for m in r['evox_xyz_medians']),
+                    ', '.join('%.2f' % m for m in r['vtk_medians'])))
+    lines.append('| share of the frame drawn (not background) | %.0f%% | %.0f%% |  |  |  |'
+                 % (100 * float(xyz['drawn']), 100 * ref['drawn']))
+    lines.append('| layer stack (%d translucent planes), median frame (min, p90) | %.2f ms '
+                 '(%.2f, %.2f) |  |  |  |  |'
+                 % (r['size'], float(stack['median_ms']), float(stack['min_ms']),
+                    float(stack['p90_ms'])))
+    demo = r['evox_demo_stack']
+    lines.append('| layer stack of the demo SSRM volume (%sx%sx%s), median frame (min, p90) | '
+                 '%.2f ms (%.2f, %.2f) |  |  |  |  |'
+                 % (demo['nx'], demo['ny'], demo['nz'], float(demo['median_ms']),
+                    float(demo['min_ms']), float(demo['p90_ms'])))
+    lines.append('| first frame: upload + programs + draw | %.1f ms (stack view %.1f ms) | '
+                 '%.1f ms |  |  |  |' % (float(xyz['first_ms']), float(stack['first_ms']),
+                                         ref['first_ms']))
+    if r['first_frame']:
+        times = sorted(r['first_frame'])
+        lines.append('| window: launch to first frame of the demo volume, median of %d (all) | '
+                     '%.0f ms (%s) |  |  |  |  |'
+                     % (len(times), times[len(times) // 2],
+                        ', '.join('%.0f' % t for t in r['first_frame'])))
+    else:
+        lines.append('| window: launch to first frame of the demo volume | not measured: %s |  '
+                     '|  |  |  |' % r['first_frame_note'])
+    out.append('\n'.join(lines))
+    out.append('')
+    out.append('Frames are %dx%d, drawn into a framebuffer object (Evox) or VTK\'s offscreen '
+               'window, the camera turning %.1f degree of azimuth before each frame; each frame '
+               'ends with glFinish (VTK: WaitForCompletion) and is timed from the camera change '
+               'to the end of glFinish; %s frames after %s of warm-up. The first frame includes '
+               'the volume\'s upload to a texture. The window\'s time is from process start to '
+               'the end of the first frame the canvas drew, as the program reports it, under '
+               '`xvfb-run -a` with llvmpipe.'
+               % (RENDER_WIDTH, RENDER_HEIGHT, AZIMUTH_STEP_DEG, xyz['frames'], xyz['warmup']))
+    return '\n'.join(out)
+
+
+# ---------------------------------------------------------------------------------------------
 # Report
 
 
@@ -432,11 +705,11 @@ def mem_total():
     return 'unknown'
 
 
-def source_fingerprint():
-    """Names the code measured: the commit, or a hash of src/core and src/io if they changed."""
+def source_fingerprint(folders=('src/core', 'src/io')):
+    """Names the code measured: the commit, or a hash of the folders if they changed."""
     import hashlib
     digest = hashlib.sha1()
-    for folder in ('src/core', 'src/io'):
+    for folder in folders:
         root = os.path.join(SOURCE_ROOT, folder)
         for name in sorted(os.listdir(root)):
             if name.endswith(('.c', '.h')):
@@ -446,15 +719,15 @@ def source_fingerprint():
         commit = subprocess.run(['git', '-C', SOURCE_ROOT, 'rev-parse', '--short', 'HEAD'],
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                 check=True).stdout.strip()
-        dirty = subprocess.run(['git', '-C', SOURCE_ROOT, 'status', '--porcelain', '--',
-                                'src/core', 'src/io'], stdout=subprocess.PIPE, text=True,
+        dirty = subprocess.run(['git', '-C', SOURCE_ROOT, 'status', '--porcelain', '--']
+                               + list(folders), stdout=subprocess.PIPE, text=True,
                                check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit, dirty = None, True
     if commit and not dirty:
         return 'commit %s' % commit
-    return '%ssrc/core + src/io sha1 %s' % ('commit %s with changes, ' % commit if commit else '',
-                                           digest.hexdigest()[:12])
+    return '%s%s sha1 %s' % ('commit %s with changes, ' % commit if commit else '',
+                             ' + '.join(folders), digest.hexdigest()[:12])
 
 
 def binary_is_stale(binary):
@@ -522,23 +795,46 @@ def report(results, info, binary, argv, markdown, loads):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('binary', nargs='?', help='evox-bench (default: build/bench/evox-bench)')
-    parser.add_argument('--size', type=int, default=512, help='edge of the cubes (default 512)')
+    parser.add_argument('--size', type=int, help='edge of the cubes (default 512; 256 with --render)')
     parser.add_argument('--runs', type=int, default=3, help='timed repetitions, best kept')
     parser.add_argument('--counts', type=int, default=1000, help='random range counts timed')
     parser.add_argument('--types', default='u16,f32', help='comma-separated: u16, f32')
     parser.add_argument('--regenerate', action='store_true', help='write the volumes again')
     parser.add_argument('--markdown', action='store_true', help='print a RESULTS.md section')
+    parser.add_argument('--render', action='store_true',
+                        help='frame times beside VTK and the window\'s first frame instead')
+    parser.add_argument('--frames', type=int, default=100, help='timed frames (--render)')
+    parser.add_argument('--warmup', type=int, default=10, help='frames before timing (--render)')
+    parser.add_argument('--rounds', type=int, default=3,
+                        help='Evox/VTK three-slice rounds, taking turns; best kept (--render)')
+    parser.add_argument('--first-frame-runs', type=int, default=3,
+                        help='launches of the window timed (--render)')
     parser.add_argument('--reference-rss', metavar='FILE', help=argparse.SUPPRESS)
+    parser.add_argument('--vtk-render', metavar='FILE', help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.reference_rss:
         reference_rss(args.reference_rss)
         return
+    if args.vtk_render:
+        vtk_render(args.vtk_render, args.frames, args.warmup)
+        return
+    if args.size is None:
+        args.size = 256 if args.render else 512
     if args.size < 8:
         parser.error('--size must be at least 8')
 
     binary = find_binary(args.binary)
     load_before = load_average()
+    if args.render:
+        if args.frames < 1 or args.warmup < 0 or args.rounds < 1 or args.first_frame_runs < 1:
+            parser.error('--frames, --rounds and --first-frame-runs must be at least 1, '
+                         '--warmup at least 0')
+        result = bench_render(binary, args.size, args.frames, args.warmup, args.rounds,
+                              args.first_frame_runs, args.regenerate)
+        print(render_report(result, binary, sys.argv, args.markdown,
+                            (load_before, load_average())))
+        return
     info = evox_bench(binary, 'info')['info'][0]
     results = []
     for dtype in args.types.split(','):
