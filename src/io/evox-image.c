@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "evox-image.h"
+#include "evox-output.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -304,25 +305,25 @@ write_tiff_fd (int            fd,
 
 /* ------------------------------------------------------------------------------------------ */
 
-/* The hidden temporary file goes beside path, so the final rename stays on one file system. */
-static int
-open_temporary (const char  *path,
-                char       **tmp_path,
+typedef struct
+{
+  EvoxImageFormat  format;
+  const guint8    *rgba;
+  int              width;
+  int              height;
+} ImageJob;
+
+static gboolean
+write_image_fd (int          fd,
+                const char  *path,
+                gpointer     user_data,
                 GError     **error)
 {
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *name = g_strdup_printf (".%s.XXXXXX", base);
-  g_autofree char *tmpl = g_build_filename (dir, name, NULL);
-  int fd = g_mkstemp_full (tmpl, O_RDWR | O_CLOEXEC, 0666);
+  const ImageJob *job = user_data;
 
-  if (fd < 0)
-    {
-      set_errno_error (error, errno, path);
-      return -1;
-    }
-  *tmp_path = g_steal_pointer (&tmpl);
-  return fd;
+  if (job->format == EVOX_IMAGE_FORMAT_PNG)
+    return write_png_fd (fd, path, job->rgba, job->width, job->height, error);
+  return write_tiff_fd (fd, path, job->rgba, job->width, job->height, error);
 }
 
 /**
@@ -340,10 +341,8 @@ evox_image_write (const char           *path,
                   EvoxImageWriteFlags   flags,
                   GError              **error)
 {
-  g_autofree char *tmp_path = NULL;
   EvoxImageFormat format;
-  gboolean ok;
-  int fd;
+  ImageJob job;
 
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (rgba != NULL, FALSE);
@@ -359,34 +358,10 @@ evox_image_write (const char           *path,
                    "%s: unknown image type; the name must end in .png, .tif or .tiff", display);
       return FALSE;
     }
-  if (!(flags & EVOX_IMAGE_WRITE_OVERWRITE) && g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_autofree char *display = g_filename_display_name (path);
-
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS,
-                   "%s already exists; choose another name or allow overwriting", display);
-      return FALSE;
-    }
-
-  fd = open_temporary (path, &tmp_path, error);
-  if (fd < 0)
-    return FALSE;
-  if (format == EVOX_IMAGE_FORMAT_PNG)
-    ok = write_png_fd (fd, path, rgba, width, height, error);
-  else
-    ok = write_tiff_fd (fd, path, rgba, width, height, error);
-  if (!ok)
-    {
-      g_unlink (tmp_path);
-      return FALSE;
-    }
-  if (g_rename (tmp_path, path) != 0)
-    {
-      int saved_errno = errno;
-
-      g_unlink (tmp_path);
-      set_errno_error (error, saved_errno, path);
-      return FALSE;
-    }
-  return TRUE;
+  job.format = format;
+  job.rgba = rgba;
+  job.width = width;
+  job.height = height;
+  return _evox_output_write (path, (flags & EVOX_IMAGE_WRITE_OVERWRITE) != 0, write_image_fd,
+                             &job, error);
 }

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "evox-tiff.h"
+#include "evox-output.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -2044,32 +2045,6 @@ needs_bigtiff (const TiffWriter   *writer,
   return (flags & EVOX_TIFF_WRITE_BIGTIFF) || bytes > CLASSIC_TIFF_DATA_MAX;
 }
 
-/* Creates the hidden temporary file beside PATH, so the final rename stays on one file system. */
-static int
-open_temporary (const char  *path,
-                char       **tmp_path,
-                GError     **error)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *name = g_strdup_printf (".%s.XXXXXX", base);
-  char *tmpl = g_build_filename (dir, name, NULL);
-  int fd = g_mkstemp_full (tmpl, O_RDWR | O_CLOEXEC, 0666);
-
-  if (fd < 0)
-    {
-      int saved_errno = errno;
-      g_autofree char *display = g_filename_display_name (path);
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "Cannot write %s: %s", display, g_strerror (saved_errno));
-      g_free (tmpl);
-      return -1;
-    }
-  *tmp_path = tmpl;
-  return fd;
-}
-
 static gboolean
 write_to_fd (int                 fd,
              const char         *path,
@@ -2111,6 +2086,23 @@ write_to_fd (int                 fd,
   return ok;
 }
 
+typedef struct
+{
+  TiffWriter *writer;
+  gboolean    bigtiff;
+} WriteJob;
+
+static gboolean
+write_job_fd (int          fd,
+              const char  *path,
+              gpointer     user_data,
+              GError     **error)
+{
+  WriteJob *job = user_data;
+
+  return write_to_fd (fd, path, job->writer, job->bigtiff, error);
+}
+
 /**
  * evox_tiff_write:
  * @channel: the channel to write, or -1 for all of them (pages channel-major)
@@ -2126,8 +2118,7 @@ evox_tiff_write (EvoxVolume          *volume,
                  GError             **error)
 {
   g_auto(TiffWriter) writer = { NULL };
-  g_autofree char *tmp_path = NULL;
-  int fd;
+  WriteJob job;
 
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
@@ -2136,30 +2127,8 @@ evox_tiff_write (EvoxVolume          *volume,
   if (!prepare_writer (&writer, volume, channel, path, flags, error))
     return FALSE;
 
-  if (!(flags & EVOX_TIFF_WRITE_OVERWRITE) && g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_autofree char *display = g_filename_display_name (path);
-
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS,
-                   "%s already exists; choose another name or allow overwriting", display);
-      return FALSE;
-    }
-
-  fd = open_temporary (path, &tmp_path, error);
-  if (fd < 0)
-    return FALSE;
-  if (!write_to_fd (fd, path, &writer, needs_bigtiff (&writer, flags), error))
-    {
-      g_unlink (tmp_path);
-      return FALSE;
-    }
-  if (g_rename (tmp_path, path) != 0)
-    {
-      int saved_errno = errno;
-
-      g_unlink (tmp_path);
-      set_errno_error (error, saved_errno, "Cannot write", path);
-      return FALSE;
-    }
-  return TRUE;
+  job.writer = &writer;
+  job.bigtiff = needs_bigtiff (&writer, flags);
+  return _evox_output_write (path, (flags & EVOX_TIFF_WRITE_OVERWRITE) != 0, write_job_fd, &job,
+                             error);
 }

@@ -1,0 +1,85 @@
+/* evox-output.c: files are created beside their final name and renamed into place when whole. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+
+#include "evox-output.h"
+#include "evox-types.h"
+
+static void
+set_errno_error (GError     **error,
+                 int          saved_errno,
+                 const char  *path)
+{
+  g_autofree char *display = g_filename_display_name (path);
+
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "Cannot write %s: %s",
+               display, g_strerror (saved_errno));
+}
+
+/* The temporary goes in path's folder, so the rename stays on one file system and is atomic. */
+static int
+open_temporary (const char  *path,
+                char       **tmp_path,
+                GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *name = g_strdup_printf (".%s.XXXXXX", base);
+  g_autofree char *tmpl = g_build_filename (dir, name, NULL);
+  int fd = g_mkstemp_full (tmpl, O_RDWR | O_CLOEXEC, 0666);
+
+  if (fd < 0)
+    {
+      set_errno_error (error, errno, path);
+      return -1;
+    }
+  *tmp_path = g_steal_pointer (&tmpl);
+  return fd;
+}
+
+gboolean
+_evox_output_write (const char           *path,
+                    gboolean              overwrite,
+                    EvoxOutputWriteFunc   write,
+                    gpointer              user_data,
+                    GError              **error)
+{
+  g_autofree char *tmp_path = NULL;
+  int fd;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (write != NULL, FALSE);
+
+  if (!overwrite && g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *display = g_filename_display_name (path);
+
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS,
+                   "%s already exists; choose another name or allow overwriting", display);
+      return FALSE;
+    }
+
+  fd = open_temporary (path, &tmp_path, error);
+  if (fd < 0)
+    return FALSE;
+  if (!write (fd, path, user_data, error))
+    {
+      g_unlink (tmp_path);
+      return FALSE;
+    }
+  if (g_rename (tmp_path, path) != 0)
+    {
+      int saved_errno = errno;
+
+      g_unlink (tmp_path);
+      set_errno_error (error, saved_errno, path);
+      return FALSE;
+    }
+  return TRUE;
+}

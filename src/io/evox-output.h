@@ -1,0 +1,26 @@
+/* evox-output.h: how every writer creates a file: never over an existing one unless asked, and
+ * never half-written (a hidden temporary beside it, renamed into place when complete). */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* Writes the whole file into fd (the callee closes fd, or not: the caller never uses it again);
+ * path is for messages. */
+typedef gboolean (*EvoxOutputWriteFunc) (int          fd,
+                                         const char  *path,
+                                         gpointer     user_data,
+                                         GError     **error);
+
+/* EVOX_ERROR_EXISTS when path exists and overwrite is FALSE; otherwise write() into a temporary
+ * file in path's folder, then rename it to path. On any failure the temporary is removed and path
+ * is left as it was. */
+gboolean _evox_output_write (const char           *path,
+                             gboolean              overwrite,
+                             EvoxOutputWriteFunc   write,
+                             gpointer              user_data,
+                             GError              **error);
+
+G_END_DECLS
