@@ -6,6 +6,7 @@
 
 #include "evox-image.h"
 #include "evox-output.h"
+#include "evox-tiff-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -199,35 +200,6 @@ write_png_fd (int            fd,
 /* ------------------------------------------------------------------------------------------ */
 /* TIFF                                                                                         */
 
-typedef struct
-{
-  char *message;
-} TiffDiag;
-
-static int
-tiff_on_error (TIFF       *tif,
-               void       *user_data,
-               const char *module,
-               const char *fmt,
-               va_list     ap)
-{
-  TiffDiag *diag = user_data;
-
-  if (diag->message == NULL)
-    diag->message = g_strdup_vprintf (fmt, ap);
-  return 1;  /* handled: libtiff's process-wide handler (stderr) must not run */
-}
-
-static int
-tiff_on_warning (TIFF       *tif,
-                 void       *user_data,
-                 const char *module,
-                 const char *fmt,
-                 va_list     ap)
-{
-  return 1;
-}
-
 static gboolean
 write_tiff_strips (TIFF          *tif,
                    const guint8  *rgba,
@@ -276,14 +248,8 @@ write_tiff_fd (int            fd,
                GError       **error)
 {
   TiffDiag diag = { NULL };
-  TIFFOpenOptions *opts = TIFFOpenOptionsAlloc ();
+  TIFF *tif = _evox_tiff_open_fd (fd, path, "w", &diag);
   gboolean ok;
-  TIFF *tif;
-
-  TIFFOpenOptionsSetErrorHandlerExtR (opts, tiff_on_error, &diag);
-  TIFFOpenOptionsSetWarningHandlerExtR (opts, tiff_on_warning, &diag);
-  tif = TIFFFdOpenExt (fd, path, "w", opts);
-  TIFFOpenOptionsFree (opts);
   if (tif == NULL)
     {
       set_library_error (error, path, diag.message != NULL ? diag.message

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "evox-tiff.h"
+#include "evox-tiff-private.h"
 #include "evox-output.h"
 
 #include <errno.h>
@@ -60,13 +61,9 @@ static const struct
 /* ------------------------------------------------------------------------------------------ */
 /* libtiff diagnostics                                                                          */
 
-/* libtiff reports through callbacks; each handle collects its first error here instead of on
- * stderr, and the caller turns it into the GError that names file and page. */
-typedef struct
-{
-  char *message;
-} TiffDiag;
-
+/* libtiff reports through callbacks; each handle collects its first error in a TiffDiag
+ * (evox-tiff-private.h) instead of on stderr, and the caller turns it into the GError that names
+ * file and page. */
 static int
 diag_on_error (TIFF       *tif,
                void       *user_data,
@@ -120,11 +117,11 @@ diag_reason (TiffDiag   *diag,
 }
 
 /* For writing; the descriptor stays the caller's if this fails. */
-static TIFF *
-tiff_open_fd (int         fd,
-              const char *name,
-              const char *mode,
-              TiffDiag   *diag)
+TIFF *
+_evox_tiff_open_fd (int         fd,
+                    const char *name,
+                    const char *mode,
+                    TiffDiag   *diag)
 {
   TIFFOpenOptions *opts = TIFFOpenOptionsAlloc ();
   TIFF *tif;
@@ -2055,7 +2052,7 @@ write_to_fd (int                 fd,
   TiffDiag diag = { NULL };
   g_autofree char *display = g_filename_display_name (path);
   gboolean ok;
-  TIFF *tif = tiff_open_fd (fd, path, bigtiff ? "w8" : "w", &diag);
+  TIFF *tif = _evox_tiff_open_fd (fd, path, bigtiff ? "w8" : "w", &diag);
 
   if (tif == NULL)
     {
