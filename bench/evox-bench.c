@@ -716,7 +716,7 @@ run_render (const char *path)
   /* The first frame uploads the volume; it is what opening a file costs on top of the load. */
   t0 = now_s ();
   evox_renderer_draw (renderer, width, height);
-  glFinish ();
+  evox_renderer_finish (renderer);
   first_ms = (now_s () - t0) * 1e3;
 
   /* 1.25 px of drag is 0.5 degree of azimuth: a slow turn, as when a user rotates the volume. */
@@ -724,14 +724,14 @@ run_render (const char *path)
     {
       evox_camera_orbit (camera, 1.25, 0);
       evox_renderer_draw (renderer, width, height);
-      glFinish ();
+      evox_renderer_finish (renderer);
     }
   for (int i = 0; i < opt_frames; i++)
     {
       t0 = now_s ();
       evox_camera_orbit (camera, 1.25, 0);
       evox_renderer_draw (renderer, width, height);
-      glFinish ();
+      evox_renderer_finish (renderer);
       t[i] = (now_s () - t0) * 1e3;
       sum += t[i];
     }

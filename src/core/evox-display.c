@@ -88,6 +88,24 @@ evox_display_coordinate (EvoxTransfer transfer,
   return (v - a) / (b - a);
 }
 
+double
+evox_nice_ceil (double x)
+{
+  double decade, f;
+
+  g_return_val_if_fail (x > 0 && isfinite (x), 1);
+
+  decade = pow (10.0, floor (log10 (x)));
+  f = x / decade;
+  if (f <= 1.0 + 1e-9)
+    return decade;
+  if (f <= 2.0 + 1e-9)
+    return 2 * decade;
+  if (f <= 5.0 + 1e-9)
+    return 5 * decade;
+  return 10 * decade;
+}
+
 typedef struct
 {
   const char   *name;

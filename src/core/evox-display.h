@@ -52,6 +52,9 @@ double         evox_display_coordinate      (EvoxTransfer   transfer,
                                              double         hi,
                                              double         value);
 
+/* The smallest 1, 2 or 5 times a power of ten that is >= x (> 0): tick steps, default factors. */
+double         evox_nice_ceil               (double         x);
+
 /* Colour maps: 256 RGB entries each, sampled from the published tables. */
 const char * const *evox_colormap_list_names (void);
 gboolean       evox_colormap_exists         (const char    *name);

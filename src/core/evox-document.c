@@ -275,27 +275,6 @@ notify (EvoxDocument *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
 }
 
-/* The smallest positive value the fine histogram saw; 0 when there is none. */
-static double
-smallest_positive (EvoxFineHistogram *hist)
-{
-  const guint64 *counts = evox_fine_histogram_get_counts (hist);
-  guint n = evox_fine_histogram_get_n_bins (hist);
-  double width = evox_fine_histogram_get_bin_width (hist);
-
-  for (guint i = 0; i < n; i++)
-    {
-      double lo = evox_fine_histogram_get_bin_lo (hist, i);
-      if (counts[i] == 0)
-        continue;
-      if (lo > 0)
-        return lo;
-      if (lo + width > 0 && !evox_fine_histogram_is_exact (hist))
-        return (lo + width) / 2;
-    }
-  return 0;
-}
-
 static EvoxMapping
 default_mapping (EvoxVolume *volume,
                  guint       channel)
@@ -316,7 +295,7 @@ static double
 default_z_exaggeration (EvoxVolume *volume)
 {
   gsize dims[3];
-  double spacing[3], width, depth, need, decade;
+  double spacing[3], width, depth;
 
   evox_volume_get_dims (volume, dims);
   evox_volume_get_spacing (volume, spacing);
@@ -324,15 +303,7 @@ default_z_exaggeration (EvoxVolume *volume)
   depth = dims[2] * spacing[2];
   if (depth <= 0 || depth >= 0.25 * width)
     return 1;
-  need = 0.25 * width / depth;
-  decade = pow (10, floor (log10 (need)));
-  for (guint i = 0; i < 3; i++)
-    {
-      static const double steps[] = { 1, 2, 5 };
-      if (steps[i] * decade >= need)
-        return steps[i] * decade;
-    }
-  return 10 * decade;
+  return evox_nice_ceil (0.25 * width / depth);
 }
 
 void
@@ -485,7 +456,7 @@ positive_floor (EvoxDocument *self)
 {
   EvoxFineHistogram *hist = evox_document_get_histogram (self);
 
-  return hist != NULL ? smallest_positive (hist) : 0;
+  return hist != NULL ? evox_fine_histogram_get_smallest_positive (hist) : 0;
 }
 
 void

@@ -848,3 +848,31 @@ evox_binning_count_fine (const EvoxBinning *self,
         counts[k] += c;
     }
 }
+
+double
+evox_fine_histogram_get_smallest_positive (EvoxFineHistogram *self)
+{
+  const guint64 *counts;
+  double width;
+  gboolean exact;
+  guint n;
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  counts = evox_fine_histogram_get_counts (self);
+  n = evox_fine_histogram_get_n_bins (self);
+  width = evox_fine_histogram_get_bin_width (self);
+  exact = evox_fine_histogram_is_exact (self);
+  for (guint i = 0; i < n; i++)
+    {
+      double lo = evox_fine_histogram_get_bin_lo (self, i);
+
+      if (counts[i] == 0)
+        continue;
+      if (lo > 0)
+        return lo;
+      if (!exact && lo + width > 0)
+        return (lo + width) / 2;
+    }
+  return 0;
+}

@@ -60,6 +60,9 @@ guint64             evox_fine_histogram_range_count    (EvoxFineHistogram       
 double              evox_fine_histogram_range_fraction (EvoxFineHistogram        *self,
                                                         double                    lo,
                                                         double                    hi);
+/* The smallest positive value counted (for f32 the middle of the first fine bin with positive
+ * values), 0 when there is none: the floor of a log axis over linear data. */
+double              evox_fine_histogram_get_smallest_positive (EvoxFineHistogram *self);
 gboolean            evox_fine_histogram_display        (EvoxFineHistogram        *self,
                                                         gssize                    layer,
                                                         guint                     n_bins,

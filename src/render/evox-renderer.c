@@ -1290,6 +1290,15 @@ evox_renderer_draw (EvoxRenderer *self,
   draw_scene (self, &frame, clear);
 }
 
+void
+evox_renderer_finish (EvoxRenderer *self)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (self->realized);
+
+  glFinish ();
+}
+
 /* Offscreen export */
 
 static gboolean

@@ -65,6 +65,8 @@ EvoxCamera   *evox_renderer_get_camera         (EvoxRenderer   *self);
 void          evox_renderer_draw               (EvoxRenderer   *self,
                                                 int             width,
                                                 int             height);
+/* Block until everything drawn so far is on its framebuffer (for timings). */
+void          evox_renderer_finish             (EvoxRenderer   *self);
 /* Draw again offscreen (framebuffer object, tiled when larger than the GL limits) and read back
  * straight RGBA, 8 bits a channel, rows top to bottom; transparent leaves the background at alpha 0.
  * The camera frames the same part of the scene as it does at (view_width, view_height), so an

@@ -4,7 +4,6 @@
 
 #include "config.h"
 
-#include <epoxy/gl.h>
 #include <glib/gi18n.h>
 #include <math.h>
 #include <stdio.h>
@@ -439,7 +438,7 @@ evox_canvas_render (GtkGLArea    *area,
     {
       /* The benchmark wants the first frame on screen, not merely queued. */
       self->report_first_frame = FALSE;
-      glFinish ();
+      evox_renderer_finish (self->renderer);
       printf ("first-frame-ms %.1f\n",
               (g_get_monotonic_time () - evox_application_get_start ()) / 1000.0);
       fflush (stdout);

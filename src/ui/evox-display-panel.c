@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "evox-display-panel.h"
+#include "evox-ui-util.h"
 
 struct _EvoxDisplayPanel
 {
@@ -94,21 +95,6 @@ format_range_value (GtkScale *scale,
   return g_strdup_printf ("%.4g", position);
 }
 
-static const char *superscripts[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
-
-static char *
-decade_label (int exponent)
-{
-  GString *text = g_string_new ("10");
-  g_autofree char *digits = g_strdup_printf ("%d", ABS (exponent));
-
-  if (exponent < 0)
-    g_string_append (text, "⁻");
-  for (const char *d = digits; *d; d++)
-    g_string_append (text, superscripts[*d - '0']);
-  return g_string_free (text, FALSE);
-}
-
 static void
 add_marks (EvoxDisplayPanel *self,
            GtkScale         *scale,
@@ -125,7 +111,7 @@ add_marks (EvoxDisplayPanel *self,
 
       for (int e = first; e <= last; e += step)
         {
-          g_autofree char *label = decade_label (e);
+          g_autofree char *label = _evox_format_decade (e);
           gtk_scale_add_mark (scale, e, GTK_POS_BOTTOM, scale == self->hi_scale ? label : NULL);
         }
     }
@@ -348,30 +334,6 @@ slice_changed (GtkAdjustment    *adjustment,
 }
 
 static gboolean
-enum_to_selected (GBinding     *binding,
-                  const GValue *from,
-                  GValue       *to,
-                  gpointer      user_data)
-{
-  g_value_set_uint (to, (guint) g_value_get_enum (from));
-  return TRUE;
-}
-
-static gboolean
-selected_to_enum (GBinding     *binding,
-                  const GValue *from,
-                  GValue       *to,
-                  gpointer      user_data)
-{
-  guint selected = g_value_get_uint (from);
-
-  if (selected == GTK_INVALID_LIST_POSITION)
-    return FALSE;
-  g_value_set_enum (to, (int) selected);
-  return TRUE;
-}
-
-static gboolean
 name_to_selected (GBinding     *binding,
                   const GValue *from,
                   GValue       *to,
@@ -404,6 +366,17 @@ selected_to_name (GBinding     *binding,
   return TRUE;
 }
 
+static void
+clear_bindings (EvoxDisplayPanel *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (self->bindings); i++)
+    if (self->bindings[i] != NULL)
+      {
+        g_binding_unbind (self->bindings[i]);
+        g_clear_object (&self->bindings[i]);
+      }
+}
+
 void
 evox_display_panel_set_document (EvoxDisplayPanel *self,
                                  EvoxDocument     *document)
@@ -414,8 +387,7 @@ evox_display_panel_set_document (EvoxDisplayPanel *self,
   if (self->document != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->document, self);
-      for (guint i = 0; i < G_N_ELEMENTS (self->bindings); i++)
-        g_clear_pointer (&self->bindings[i], g_binding_unbind);
+      clear_bindings (self);
     }
   g_set_object (&self->document, document);
 
@@ -425,18 +397,8 @@ evox_display_panel_set_document (EvoxDisplayPanel *self,
                                                    G_BINDING_SYNC_CREATE,
                                                    name_to_selected, selected_to_name,
                                                    NULL, NULL);
-  self->bindings[1] = g_object_bind_property_full (document, "mapping",
-                                                   self->mapping_dropdown, "selected",
-                                                   G_BINDING_BIDIRECTIONAL |
-                                                   G_BINDING_SYNC_CREATE,
-                                                   enum_to_selected, selected_to_enum,
-                                                   NULL, NULL);
-  self->bindings[2] = g_object_bind_property_full (document, "view",
-                                                   self->view_dropdown, "selected",
-                                                   G_BINDING_BIDIRECTIONAL |
-                                                   G_BINDING_SYNC_CREATE,
-                                                   enum_to_selected, selected_to_enum,
-                                                   NULL, NULL);
+  self->bindings[1] = _evox_bind_enum_to_dropdown (document, "mapping", self->mapping_dropdown);
+  self->bindings[2] = _evox_bind_enum_to_dropdown (document, "view", self->view_dropdown);
   self->bindings[3] = g_object_bind_property (document, "z-exaggeration", self->z_spin, "value",
                                               G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   self->bindings[4] = g_object_bind_property (document, "stack-opacity",
@@ -521,12 +483,7 @@ evox_display_panel_dispose (GObject *object)
 
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_data (self->document, self);
-  for (guint i = 0; i < G_N_ELEMENTS (self->bindings); i++)
-    if (self->bindings[i] != NULL)
-      {
-        g_binding_unbind (self->bindings[i]);
-        g_clear_object (&self->bindings[i]);
-      }
+  clear_bindings (self);
   g_clear_object (&self->document);
   gtk_widget_dispose_template (GTK_WIDGET (self), EVOX_TYPE_DISPLAY_PANEL);
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self)); child != NULL;

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "evox-histogram-view.h"
+#include "evox-ui-util.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -130,30 +131,6 @@ clear_bins (EvoxHistogramView *self)
   g_clear_pointer (&self->title, g_free);
 }
 
-/* The smallest positive value the fine histogram holds, or 0 when there is none; the same floor
- * the document gives a log mapping of linear data. */
-static double
-smallest_positive (EvoxFineHistogram *hist)
-{
-  const guint64 *counts = evox_fine_histogram_get_counts (hist);
-  guint n = evox_fine_histogram_get_n_bins (hist);
-  double width = evox_fine_histogram_get_bin_width (hist);
-  gboolean exact = evox_fine_histogram_is_exact (hist);
-
-  for (guint i = 0; i < n; i++)
-    {
-      double lo = evox_fine_histogram_get_bin_lo (hist, i);
-
-      if (counts[i] == 0)
-        continue;
-      if (lo > 0)
-        return lo;
-      if (!exact && lo + width > 0)
-        return (lo + width) / 2;
-    }
-  return 0;
-}
-
 static inline double
 axis_coordinate (EvoxHistogramView *self,
                  double             value)
@@ -209,7 +186,7 @@ choose_bins (EvoxHistogramView *self,
   if (evox_volume_get_value_scale (volume) == EVOX_SCALE_LINEAR &&
       evox_document_get_mapping (self->document) == EVOX_MAPPING_LOG)
     {
-      double floor_value = smallest_positive (hist);
+      double floor_value = evox_fine_histogram_get_smallest_positive (hist);
 
       if (floor_value > 0 && floor_value < hi)
         {
@@ -517,19 +494,6 @@ draw_text (GtkSnapshot   *snapshot,
 /* Labels */
 
 static char *
-format_decade (int exponent)
-{
-  static const char * const digits[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
-  GString *text = g_string_new ("10");
-  char number[16];
-
-  g_snprintf (number, sizeof number, "%d", exponent);
-  for (const char *p = number; *p; p++)
-    g_string_append (text, *p == '-' ? "⁻" : digits[*p - '0']);
-  return g_string_free (text, FALSE);
-}
-
-static char *
 format_linear (double value,
                double step)
 {
@@ -556,26 +520,10 @@ format_count (double count)
 
 /* Ticks */
 
-/* The smallest 1, 2 or 5 times a power of ten that is at least x. */
-static double
-nice_step (double x)
-{
-  double decade = pow (10.0, floor (log10 (x)));
-  double f = x / decade;
-
-  if (f <= 1.0 + 1e-9)
-    return decade;
-  if (f <= 2.0 + 1e-9)
-    return 2 * decade;
-  if (f <= 5.0 + 1e-9)
-    return 5 * decade;
-  return 10 * decade;
-}
-
 static double
 next_step (double step)
 {
-  return nice_step (step * 1.5);
+  return evox_nice_ceil (step * 1.5);
 }
 
 static void
@@ -654,7 +602,7 @@ stepped_ticks (PangoLayout *layout,
                double       min_step,
                LabelKind    kind)
 {
-  double step = nice_step (MAX ((a1 - a0) / MAX (2.0, length / (horizontal ? 60 : 32)),
+  double step = evox_nice_ceil (MAX ((a1 - a0) / MAX (2.0, length / (horizontal ? 60 : 32)),
                                 min_step));
   GArray *ticks = ticks_new ();
 
@@ -718,7 +666,7 @@ decade_ticks (PangoLayout *layout,
     {
       g_array_set_size (ticks, 0);
       for (double k = ceil (a0 / step); k <= floor (a1 / step); k++)
-        add_tick (ticks, layout, k * step, format_decade ((int) (k * step)));
+        add_tick (ticks, layout, k * step, _evox_format_decade ((int) (k * step)));
       if (ticks_fit (ticks, a0, a1, length, TRUE))
         break;
     }

@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 #include "evox-window-private.h"
 #include "evox-demo.h"
@@ -14,6 +13,7 @@
 #include "evox-image.h"
 #include "evox-loader.h"
 #include "evox-ssrm-dialog.h"
+#include "evox-ui-util.h"
 
 G_DEFINE_FINAL_TYPE (EvoxWindow, evox_window, GTK_TYPE_APPLICATION_WINDOW)
 
@@ -315,30 +315,6 @@ update_title (EvoxWindow *self)
 }
 
 static gboolean
-source_to_selected (GBinding     *binding,
-                    const GValue *from,
-                    GValue       *to,
-                    gpointer      user_data)
-{
-  g_value_set_uint (to, (guint) g_value_get_enum (from));
-  return TRUE;
-}
-
-static gboolean
-selected_to_source (GBinding     *binding,
-                    const GValue *from,
-                    GValue       *to,
-                    gpointer      user_data)
-{
-  guint selected = g_value_get_uint (from);
-
-  if (selected == GTK_INVALID_LIST_POSITION)
-    return FALSE;
-  g_value_set_enum (to, (int) selected);
-  return TRUE;
-}
-
-static gboolean
 text_to_visible (GBinding     *binding,
                  const GValue *from,
                  GValue       *to,
@@ -417,10 +393,7 @@ evox_window_init (EvoxWindow *self)
                           G_BINDING_SYNC_CREATE);
   g_object_bind_property_full (self->canvas, "hover-text", self->hover_label, "visible",
                                G_BINDING_SYNC_CREATE, text_to_visible, NULL, NULL, NULL);
-  g_object_bind_property_full (self->document, "histogram-source",
-                               self->histogram_source, "selected",
-                               G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE,
-                               source_to_selected, selected_to_source, NULL, NULL);
+  _evox_bind_enum_to_dropdown (self->document, "histogram-source", self->histogram_source);
   g_object_bind_property (self->document, "histogram-log-counts", self->histogram_log, "active",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->document, "histogram-per-layer",
