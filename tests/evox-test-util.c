@@ -66,3 +66,15 @@ evox_test_tmpdir_free (char *dir)
   remove_tree (dir);
   g_free (dir);
 }
+
+guint
+evox_test_count_entries (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (d);
+  while (g_dir_read_name (d) != NULL)
+    n++;
+  return n;
+}

@@ -12,4 +12,7 @@ char *evox_test_data_path (const char *relative);
 char *evox_test_tmpdir_new (void);
 void  evox_test_tmpdir_free (char *dir);
 
+/* How many entries a folder holds (hidden temporaries included): nothing left behind. */
+guint evox_test_count_entries (const char *dir);
+
 G_END_DECLS

@@ -536,18 +536,6 @@ count_colours (const Image *image)
   return g_hash_table_size (seen);
 }
 
-static guint
-count_entries (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  guint n = 0;
-
-  g_assert_nonnull (d);
-  while (g_dir_read_name (d) != NULL)
-    n++;
-  return n;
-}
-
 static void
 assert_rendered (const Run *run)
 {
@@ -587,7 +575,7 @@ test_render_png_tiff (void)
     g_assert_cmpuint (count_colours (&from_png), >=, 32);
     g_assert_cmpmem (from_png.rgba, 320 * 240 * 4, from_tiff.rgba, 320 * 240 * 4);
   }
-  g_assert_cmpuint (count_entries (dir), ==, 2);
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 2);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -719,7 +707,7 @@ test_render_overwrite (void)
     assert_rendered (&run);
   }
   assert_png_header (out, 80, 60);
-  g_assert_cmpuint (count_entries (dir), ==, 1);
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -776,7 +764,7 @@ test_render_bad_usage (void)
     g_auto(Run) run = evox_headless ("render", "-o", out, NULL);
     g_assert_cmpint (run.status, ==, 2);
   }
-  g_assert_cmpuint (count_entries (dir), ==, 0);
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 0);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -807,8 +795,8 @@ test_render_bad_input (void)
     g_auto(Run) run = evox_headless ("render", "--demo", "-s", "64x48", "-o", nowhere, NULL);
     assert_input_error (&run, "figure.png");
   }
-  g_assert_cmpuint (count_entries (sub), ==, 0);
-  g_assert_cmpuint (count_entries (dir), ==, 2);  /* ragged.csv and sub */
+  g_assert_cmpuint (evox_test_count_entries (sub), ==, 0);
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 2);  /* ragged.csv and sub */
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 

@@ -31,18 +31,6 @@ pattern_new (int width,
   return rgba;
 }
 
-static guint
-count_entries (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  guint n = 0;
-
-  g_assert_nonnull (d);
-  while (g_dir_read_name (d) != NULL)
-    n++;
-  return n;
-}
-
 static void
 test_png_roundtrip (void)
 {
@@ -65,7 +53,7 @@ test_png_roundtrip (void)
   back = g_malloc (PNG_IMAGE_SIZE (png));
   g_assert_true (png_image_finish_read (&png, NULL, back, 0, NULL));
   g_assert_cmpmem (back, 37 * 23 * 4, rgba, 37 * 23 * 4);
-  g_assert_cmpuint (count_entries (dir), ==, 1);
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -127,7 +115,7 @@ test_exists (void)
   g_clear_error (&error);
   g_assert_true (evox_image_write (path, rgba, 8, 8, EVOX_IMAGE_WRITE_OVERWRITE, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (count_entries (dir), ==, 1);
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -151,7 +139,7 @@ test_extension (void)
   g_assert_nonnull (strstr (error->message, "figure.jpg"));
   g_assert_nonnull (strstr (error->message, ".png"));
   g_assert_nonnull (strstr (error->message, ".tif"));
-  g_assert_cmpuint (count_entries (dir), ==, 0);
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 0);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -176,7 +164,7 @@ test_no_leftovers (void)
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "wide.png"));
   g_test_message ("%s", error->message);
-  g_assert_cmpuint (count_entries (dir), ==, 0);
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 0);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
