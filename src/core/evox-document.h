@@ -5,6 +5,8 @@
 #include <glib-object.h>
 #include "evox-display.h"
 #include "evox-histogram.h"
+#include "evox-labels.h"
+#include "evox-phase.h"
 #include "evox-volume.h"
 
 G_BEGIN_DECLS
@@ -27,7 +29,13 @@ G_DECLARE_FINAL_TYPE (EvoxDocument, evox_document, EVOX, DOCUMENT, GObject)
  *   range-lo, range-hi (double, stored values: log10 numbers for log10 data),
  *   view (EvoxView), slice-x, slice-y, slice-z (uint voxel indices), active-axis (uint 0..2),
  *   z-exaggeration (double >= 0.01), stack-opacity (double in (0, 1]),
- *   histogram-source (EvoxHistogramSource), histogram-log-counts, histogram-per-layer (boolean).
+ *   histogram-source (EvoxHistogramSource), histogram-log-counts, histogram-per-layer (boolean),
+ *   phases (EvoxPhaseList, read-only: the same list for the document's life; edit its items),
+ *   show-phases (boolean, default TRUE: visible phases colour the canvas),
+ *   hide-outside-phases (boolean, default FALSE: voxels in no visible phase are not drawn),
+ *   selected-phase (int, -1 for none: the phase the panels work on),
+ *   labels (EvoxLabels, read-only: use set_labels; cleared when the volume changes),
+ *   selected-particle (uint, 0 for none: a label of `labels`).
  * Signal "layers-changed": a layer's visibility changed. */
 EvoxDocument      *evox_document_new                (void);
 
@@ -118,5 +126,30 @@ gboolean           evox_document_slice_histogram    (EvoxDocument  *self,
  * "log10 R = -4.53 (R = 2.95e-05 ohm)"; "no value" for NaN. */
 char              *evox_document_format_value       (EvoxDocument  *self,
                                                      double         value);
+
+EvoxPhaseList     *evox_document_get_phases         (EvoxDocument  *self);
+gboolean           evox_document_get_show_phases    (EvoxDocument  *self);
+void               evox_document_set_show_phases    (EvoxDocument  *self,
+                                                     gboolean       show);
+gboolean           evox_document_get_hide_outside_phases (EvoxDocument *self);
+void               evox_document_set_hide_outside_phases (EvoxDocument *self,
+                                                          gboolean      hide);
+int                evox_document_get_selected_phase (EvoxDocument  *self);
+/* -1 or an index of the phase list (clamped to -1 past the end). */
+void               evox_document_set_selected_phase (EvoxDocument  *self,
+                                                     int            index);
+/* The current particles (NULL when none were computed for this volume). */
+EvoxLabels        *evox_document_get_labels         (EvoxDocument  *self);
+/* labels must belong to the document's volume (or be NULL); resets selected-particle. */
+void               evox_document_set_labels         (EvoxDocument  *self,
+                                                     EvoxLabels    *labels);
+guint              evox_document_get_selected_particle (EvoxDocument *self);
+/* 0 or a label of the current labels; other ids clear the selection. Does not move slices or the
+ * camera: evox_document_focus_particle does. */
+void               evox_document_set_selected_particle (EvoxDocument *self,
+                                                        guint         id);
+/* Selects particle id and puts the three slices through its centroid. */
+void               evox_document_focus_particle     (EvoxDocument  *self,
+                                                     guint          id);
 
 G_END_DECLS

@@ -1,0 +1,199 @@
+/* evox-phase.h: phases (named value ranges with a colour), their volume fractions, Otsu, presets. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <gio/gio.h>
+#include "evox-histogram.h"
+#include "evox-volume.h"
+
+G_BEGIN_DECLS
+
+/* A phase is every voxel whose stored value v has lo <= v <= hi (log10 numbers for log10 data).
+ * Phases may overlap; where they do, the first one in list order owns the voxel in masks and in
+ * the canvas. */
+#define EVOX_TYPE_PHASE (evox_phase_get_type ())
+G_DECLARE_FINAL_TYPE (EvoxPhase, evox_phase, EVOX, PHASE, GObject)
+
+/* Properties (notify only on real change): name (string), lo, hi (double, lo <= hi always),
+ * color (string "#rrggbb"), opacity (double in [0, 1], how strongly the colour covers the
+ * colour map in the canvas), visible (boolean). */
+EvoxPhase     *evox_phase_new            (const char     *name,
+                                          double          lo,
+                                          double          hi,
+                                          const char     *color);
+const char    *evox_phase_get_name       (EvoxPhase      *self);
+void           evox_phase_set_name       (EvoxPhase      *self,
+                                          const char     *name);
+double         evox_phase_get_lo         (EvoxPhase      *self);
+double         evox_phase_get_hi         (EvoxPhase      *self);
+/* Both edges at once (lo <= hi, both finite); one notify per edge that changed. */
+void           evox_phase_set_range      (EvoxPhase      *self,
+                                          double          lo,
+                                          double          hi);
+const char    *evox_phase_get_color      (EvoxPhase      *self);
+/* "#rrggbb"; anything else is ignored with a critical. */
+void           evox_phase_set_color      (EvoxPhase      *self,
+                                          const char     *color);
+/* Colour as straight RGB in 0..1 and the opacity as alpha. */
+void           evox_phase_get_rgba       (EvoxPhase      *self,
+                                          float           rgba[4]);
+double         evox_phase_get_opacity    (EvoxPhase      *self);
+void           evox_phase_set_opacity    (EvoxPhase      *self,
+                                          double          opacity);
+gboolean       evox_phase_get_visible    (EvoxPhase      *self);
+void           evox_phase_set_visible    (EvoxPhase      *self,
+                                          gboolean        visible);
+gboolean       evox_phase_contains       (EvoxPhase      *self,
+                                          double          value);
+/* Some value lies in both closed ranges. */
+gboolean       evox_phase_overlaps       (EvoxPhase      *self,
+                                          EvoxPhase      *other);
+
+/* The phases of one document, in order: a GListModel of EvoxPhase. "changed" is emitted after
+ * items-changed and after any property of any phase in it changed (one signal per change), so a
+ * view that draws every phase connects to one signal. */
+#define EVOX_TYPE_PHASE_LIST (evox_phase_list_get_type ())
+G_DECLARE_FINAL_TYPE (EvoxPhaseList, evox_phase_list, EVOX, PHASE_LIST, GObject)
+
+EvoxPhaseList *evox_phase_list_new               (void);
+guint          evox_phase_list_get_n_phases      (EvoxPhaseList  *self);
+/* transfer none; NULL past the end. */
+EvoxPhase     *evox_phase_list_get_phase         (EvoxPhaseList  *self,
+                                                  guint           index);
+int            evox_phase_list_find              (EvoxPhaseList  *self,
+                                                  const char     *name);
+void           evox_phase_list_append            (EvoxPhaseList  *self,
+                                                  EvoxPhase      *phase);
+void           evox_phase_list_remove            (EvoxPhaseList  *self,
+                                                  guint           index);
+/* Moves phase `from` to position `to` (both < n). */
+void           evox_phase_list_move              (EvoxPhaseList  *self,
+                                                  guint           from,
+                                                  guint           to);
+/* Replaces every phase with copies of other's (one items-changed). */
+void           evox_phase_list_assign            (EvoxPhaseList  *self,
+                                                  EvoxPhaseList  *other);
+void           evox_phase_list_clear             (EvoxPhaseList  *self);
+/* "Phase N" with the smallest N not in use. */
+char          *evox_phase_list_dup_unique_name   (EvoxPhaseList  *self);
+/* The next colour of a fixed palette of distinct colours not yet used by the list. */
+const char    *evox_phase_list_next_color        (EvoxPhaseList  *self);
+/* Index of the first visible phase containing value, -1 when none does. */
+int            evox_phase_list_find_owner        (EvoxPhaseList  *self,
+                                                  double          value);
+/* Phase `index` overlaps at least one other phase of the list. */
+gboolean       evox_phase_list_overlaps          (EvoxPhaseList  *self,
+                                                  guint           index);
+
+/* Values typed by users. In log10 data a plain number is the stored log10 value ("-4.5") and a
+ * number with an exponent or the unit ("3.2e-5", "3.2e-5 ohm") is the quantity itself, stored as
+ * its log10; in linear data every number is the value. Fails on text that is no number, on NaN
+ * and infinities, and on quantities <= 0 in log10 data. */
+gboolean       evox_phase_parse_value            (const char     *text,
+                                                  EvoxValueScale  scale,
+                                                  const char     *unit,
+                                                  double         *stored,
+                                                  GError        **error);
+/* "NAME=LO:HI" as on the command line (values as above). Fails with EVOX_ERROR_ARGUMENT naming
+ * the spec on a missing name, a missing ':' or '=', lo > hi, or a range that holds no value of
+ * the sample type (no integer between lo and hi, or outside 0..255 / 0..65535 for u8 / u16). */
+EvoxPhase     *evox_phase_parse_spec             (const char     *spec,
+                                                  EvoxVolume     *volume,
+                                                  GError        **error);
+/* Same checks for a range typed in a dialog; names the phase in the message. */
+gboolean       evox_phase_check_range            (const char     *name,
+                                                  double          lo,
+                                                  double          hi,
+                                                  EvoxSampleType  type,
+                                                  GError        **error);
+
+/* Volume fractions. The fine histogram gives them in O(1) (exact for u8/u16, within one fine bin
+ * per edge for f32); fractions are of the finite voxels. */
+double         evox_phase_fraction               (EvoxPhase         *self,
+                                                  EvoxFineHistogram *histogram);
+/* Exact counts of voxels with lo[i] <= v <= hi[i] for n ranges in one pass over the channel
+ * (OpenMP); what CSV files report. For u8/u16 it reads the fine histogram instead. */
+gboolean       evox_count_ranges_exact           (EvoxVolume        *volume,
+                                                  guint              channel,
+                                                  guint              n,
+                                                  const double      *lo,
+                                                  const double      *hi,
+                                                  guint64           *counts,
+                                                  GCancellable      *cancellable,
+                                                  GError           **error);
+
+/* How much a fraction depends on where the edges are: the fraction with lo moved by shift[k]
+ * (hi fixed) and with hi moved by shift[k] (lo fixed), for n_steps shifts evenly over
+ * [-delta, +delta]. delta is 0.5 (half a decade) for log10 data and 5% of the data range for
+ * linear data. A moved edge that passes the other gives fraction 0. */
+typedef struct
+{
+  double  delta;
+  guint   n_steps;
+  double *shift;
+  double *fraction_lo;
+  double *fraction_hi;
+} EvoxSensitivity;
+
+double           evox_sensitivity_delta          (EvoxVolume        *volume,
+                                                  guint              channel);
+EvoxSensitivity *evox_phase_sensitivity          (EvoxPhase         *self,
+                                                  EvoxFineHistogram *histogram,
+                                                  double             delta,
+                                                  guint              n_steps);
+void             evox_sensitivity_free           (EvoxSensitivity   *self);
+
+/* Multi-level Otsu: the n_classes - 1 thresholds that maximise the between-class variance of
+ * counts[0..n_bins) with bin b at value b, found exactly by dynamic programming in
+ * O(n_classes * n_bins^2). thresholds[k] is the first bin of class k + 1 (strictly increasing,
+ * every class holds at least one bin). FALSE when fewer than n_classes bins are non-empty. */
+gboolean       evox_otsu_bins                    (const double      *counts,
+                                                  guint              n_bins,
+                                                  guint              n_classes,
+                                                  guint             *thresholds);
+/* Otsu on a fine histogram, coarsened to at most 256 bins over the finite data range (exact for
+ * u8): n_classes - 1 threshold values in stored units; class k + 1 starts at thresholds[k].
+ * n_classes in 2..8. Fails when the data hold fewer distinct values than classes. */
+gboolean       evox_otsu_suggest                 (EvoxFineHistogram *histogram,
+                                                  guint              n_classes,
+                                                  double            *thresholds,
+                                                  GError           **error);
+/* Replaces the list with n_classes adjacent phases from the Otsu thresholds, covering the data
+ * range without overlap (integer data: [t_k, t_k+1 - 1]; f32: the next float above a shared
+ * edge), named "Phase 1".. unless names is given, coloured from the palette. */
+gboolean       evox_phase_list_suggest           (EvoxPhaseList     *self,
+                                                  EvoxFineHistogram *histogram,
+                                                  guint              n_classes,
+                                                  const char * const *names,
+                                                  GError           **error);
+
+/* Presets: named phase lists that are starting points. Built in: "Gr/Si anode (SSRM)" and
+ * "Three-phase tomogram". A preset phase without a range takes its range from Otsu when applied.
+ * User presets live in $XDG_CONFIG_HOME/evox/phase-presets.ini; saving one under a built-in's
+ * name replaces it for that user, deleting it brings the built-in back. */
+typedef struct _EvoxPhasePreset EvoxPhasePreset;
+
+#define EVOX_TYPE_PHASE_PRESET (evox_phase_preset_get_type ())
+GType            evox_phase_preset_get_type      (void) G_GNUC_CONST;
+void             evox_phase_preset_free          (EvoxPhasePreset   *self);
+const char      *evox_phase_preset_get_name      (EvoxPhasePreset   *self);
+gboolean         evox_phase_preset_is_builtin    (EvoxPhasePreset   *self);
+/* Built-ins (unless replaced) then the user's, by name. Unreadable user files are reported
+ * once with g_warning and skipped. */
+GPtrArray       *evox_phase_presets_list         (void);
+/* Fills list from the preset; ranges without values come from evox_otsu_suggest on histogram. */
+gboolean         evox_phase_preset_apply         (EvoxPhasePreset   *self,
+                                                  EvoxPhaseList     *list,
+                                                  EvoxFineHistogram *histogram,
+                                                  GError           **error);
+/* Saves list as the user's preset `name` (atomic write of the whole file). */
+gboolean         evox_phase_preset_save          (const char        *name,
+                                                  EvoxPhaseList     *list,
+                                                  GError           **error);
+gboolean         evox_phase_preset_delete        (const char        *name,
+                                                  GError           **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvoxSensitivity, evox_sensitivity_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvoxPhasePreset, evox_phase_preset_free)
+
+G_END_DECLS
