@@ -62,6 +62,7 @@ EvoxPhase     *evox_phase_list_get_phase         (EvoxPhaseList  *self,
                                                   guint           index);
 int            evox_phase_list_find              (EvoxPhaseList  *self,
                                                   const char     *name);
+/* The list takes its own reference (transfer none, as g_list_store_append). */
 void           evox_phase_list_append            (EvoxPhaseList  *self,
                                                   EvoxPhase      *phase);
 void           evox_phase_list_remove            (EvoxPhaseList  *self,
