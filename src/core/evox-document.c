@@ -33,6 +33,10 @@ struct _EvoxDocument
   EvoxHistogramSource  histogram_source;
   gboolean             histogram_log_counts;
   gboolean             histogram_per_layer;
+  EvoxPhaseList       *phases;
+  gboolean             show_phases;
+  gboolean             hide_outside_phases;
+  int                  selected_phase;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxDocument, evox_document, G_TYPE_OBJECT)
@@ -58,6 +62,10 @@ enum
   PROP_HISTOGRAM_SOURCE,
   PROP_HISTOGRAM_LOG_COUNTS,
   PROP_HISTOGRAM_PER_LAYER,
+  PROP_PHASES,
+  PROP_SHOW_PHASES,
+  PROP_HIDE_OUTSIDE_PHASES,
+  PROP_SELECTED_PHASE,
   N_PROPS
 };
 
@@ -80,6 +88,9 @@ evox_document_finalize (GObject *object)
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->colormap, g_free);
   g_clear_pointer (&self->layer_hidden, g_array_unref);
+  if (self->phases != NULL)
+    g_signal_handlers_disconnect_by_data (self->phases, self);
+  g_clear_object (&self->phases);
 
   G_OBJECT_CLASS (evox_document_parent_class)->finalize (object);
 }
@@ -144,6 +155,18 @@ evox_document_get_property (GObject    *object,
     case PROP_HISTOGRAM_PER_LAYER:
       g_value_set_boolean (value, self->histogram_per_layer);
       break;
+    case PROP_PHASES:
+      g_value_set_object (value, self->phases);
+      break;
+    case PROP_SHOW_PHASES:
+      g_value_set_boolean (value, self->show_phases);
+      break;
+    case PROP_HIDE_OUTSIDE_PHASES:
+      g_value_set_boolean (value, self->hide_outside_phases);
+      break;
+    case PROP_SELECTED_PHASE:
+      g_value_set_int (value, self->selected_phase);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -200,6 +223,15 @@ evox_document_set_property (GObject      *object,
     case PROP_HISTOGRAM_PER_LAYER:
       evox_document_set_histogram_per_layer (self, g_value_get_boolean (value));
       break;
+    case PROP_SHOW_PHASES:
+      evox_document_set_show_phases (self, g_value_get_boolean (value));
+      break;
+    case PROP_HIDE_OUTSIDE_PHASES:
+      evox_document_set_hide_outside_phases (self, g_value_get_boolean (value));
+      break;
+    case PROP_SELECTED_PHASE:
+      evox_document_set_selected_phase (self, g_value_get_int (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -244,11 +276,36 @@ evox_document_class_init (EvoxDocumentClass *klass)
                                                                 NULL, FALSE, rw);
   properties[PROP_HISTOGRAM_PER_LAYER] = g_param_spec_boolean ("histogram-per-layer", NULL,
                                                                NULL, FALSE, rw);
+  properties[PROP_PHASES] = g_param_spec_object ("phases", NULL, NULL, EVOX_TYPE_PHASE_LIST, ro);
+  properties[PROP_SHOW_PHASES] = g_param_spec_boolean ("show-phases", NULL, NULL, TRUE, rw);
+  properties[PROP_HIDE_OUTSIDE_PHASES] = g_param_spec_boolean ("hide-outside-phases", NULL, NULL,
+                                                               FALSE, rw);
+  properties[PROP_SELECTED_PHASE] = g_param_spec_int ("selected-phase", NULL, NULL,
+                                                      -1, G_MAXINT, -1, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[LAYERS_CHANGED] = g_signal_new ("layers-changed", G_TYPE_FROM_CLASS (klass),
                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                           G_TYPE_NONE, 0);
+}
+
+/* Keeps selected-phase on the same phase when phases are added, removed or moved above it. */
+static void
+on_phases_items_changed (GListModel   *list,
+                         guint         position,
+                         guint         removed,
+                         guint         added,
+                         EvoxDocument *self)
+{
+  int selected = self->selected_phase;
+
+  if (selected < 0 || (guint) selected < position)
+    return;
+  if ((guint) selected < position + removed)
+    selected = added > 0 ? (int) position : -1;
+  else
+    selected += (int) added - (int) removed;
+  evox_document_set_selected_phase (self, selected);
 }
 
 static void
@@ -260,6 +317,11 @@ evox_document_init (EvoxDocument *self)
   self->z_exaggeration = 1;
   self->stack_opacity = 0.6;
   self->layer_hidden = g_array_new (FALSE, TRUE, sizeof (gboolean));
+  self->phases = evox_phase_list_new ();
+  self->show_phases = TRUE;
+  self->selected_phase = -1;
+  g_signal_connect_object (self->phases, "items-changed", G_CALLBACK (on_phases_items_changed),
+                           self, 0);
 }
 
 EvoxDocument *
@@ -319,6 +381,11 @@ evox_document_set_volume (EvoxDocument *self,
 
   g_object_freeze_notify (G_OBJECT (self));
 
+  /* Phases carry over to the next file of the same kind (one set of thresholds for a series of
+   * scans); ranges in log10 numbers mean nothing for linear data and the other way round. */
+  if (self->volume != NULL && volume != NULL &&
+      evox_volume_get_value_scale (self->volume) != evox_volume_get_value_scale (volume))
+    evox_phase_list_clear (self->phases);
   if (g_set_object (&self->volume, volume))
     notify (self, PROP_VOLUME);
   if (g_strcmp0 (self->title, title) != 0)
@@ -865,4 +932,72 @@ evox_document_format_value (EvoxDocument *self,
                             unit != NULL ? unit : "");
   return g_strdup_printf ("%s = %.4g%s%s", quantity, value, unit != NULL && *unit ? " " : "",
                           unit != NULL ? unit : "");
+}
+
+EvoxPhaseList *
+evox_document_get_phases (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+  return self->phases;
+}
+
+gboolean
+evox_document_get_show_phases (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+  return self->show_phases;
+}
+
+void
+evox_document_set_show_phases (EvoxDocument *self,
+                               gboolean      show)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  show = !!show;
+  if (self->show_phases == show)
+    return;
+  self->show_phases = show;
+  notify (self, PROP_SHOW_PHASES);
+}
+
+gboolean
+evox_document_get_hide_outside_phases (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+  return self->hide_outside_phases;
+}
+
+void
+evox_document_set_hide_outside_phases (EvoxDocument *self,
+                                       gboolean      hide)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  hide = !!hide;
+  if (self->hide_outside_phases == hide)
+    return;
+  self->hide_outside_phases = hide;
+  notify (self, PROP_HIDE_OUTSIDE_PHASES);
+}
+
+int
+evox_document_get_selected_phase (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), -1);
+  return self->selected_phase;
+}
+
+void
+evox_document_set_selected_phase (EvoxDocument *self,
+                                  int           index)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  if (index < 0 || (guint) index >= evox_phase_list_get_n_phases (self->phases))
+    index = -1;
+  if (self->selected_phase == index)
+    return;
+  self->selected_phase = index;
+  notify (self, PROP_SELECTED_PHASE);
 }
