@@ -1,4 +1,5 @@
-// slice.frag: stored value -> transfer -> [lo, hi] -> colour-map entry; holes are discarded.
+// slice.frag: stored value -> transfer -> [lo, hi] -> colour-map entry, tinted by the phase that
+// owns the value and by the particle highlight; holes are discarded.
 // SPDX-License-Identifier: BSD-3-Clause
 #version 330 core
 
@@ -17,6 +18,19 @@ uniform float u_m;              // max (lo, hi), keeps exp10 inside float range
 uniform bool u_valid;           // FALSE when lo or hi has no transfer (log10 of <= 0)
 uniform float u_alpha;
 
+// Phases: row i of the 2 x n texture is (lo, hi, visible, 0) and (r, g, b, opacity), with lo and
+// hi already rounded on the CPU to the stored type (the smallest integer or float >= lo, the
+// largest <= hi), so comparing the stored value with them is exactly lo <= v <= hi in doubles.
+uniform int u_phase_mode;       // 0 off, 1 colour, 2 colour and discard voxels in no phase
+uniform int u_n_phases;
+uniform sampler2D u_phases;     // RGBA32F, texelFetch only
+
+// Particle highlight: u_selected != 0 paints that label's voxels u_highlight and dims the rest.
+uniform uint u_selected;
+uniform usampler3D u_labels;    // R8UI, R16UI or R32UI, texelFetch only
+uniform vec3 u_highlight;
+uniform float u_dim;
+
 out vec4 frag_color;
 
 const float LOG10_OF_2 = 0.30102999566398120;
@@ -29,28 +43,74 @@ is_finite (float x)
   return (floatBitsToUint (x) & 0x7f800000u) != 0x7f800000u;
 }
 
+// Index of the first visible phase with lo <= v <= hi, -1 when there is none.
+int
+find_phase (float v)
+{
+  for (int i = 0; i < u_n_phases; i++)
+    {
+      vec4 range = texelFetch (u_phases, ivec2 (0, i), 0);
+
+      if (range.z > 0.5 && range.x <= v && v <= range.y)
+        return i;
+    }
+  return -1;
+}
+
+bool
+is_selected ()
+{
+  ivec3 size;
+  ivec3 voxel;
+
+  if (u_selected == 0u)
+    return false;
+  size = textureSize (u_labels, 0);
+  voxel = clamp (ivec3 (floor (v_texcoord * vec3 (size))), ivec3 (0), size - 1);
+  return texelFetch (u_labels, voxel, 0).r == u_selected;
+}
+
 void
 main ()
 {
   float v = texture (u_volume, v_texcoord).r * u_value_scale;
+  bool drawable = u_valid;
+  bool selected;
   float w, t;
-  int index;
+  int index, phase = -1;
+  vec3 colour = vec3 (0.0);
 
-  if (!u_valid || !is_finite (v))
+  if (!is_finite (v))
     discard;
   if (u_integer)
     v = floor (v + 0.5);
 
+  selected = is_selected ();
+  if (selected)
+    {
+      // Always drawn, whatever the mapping or the phases hide: it is what the user asked to see.
+      frag_color = vec4 (u_highlight, u_alpha);
+      return;
+    }
+
+  if (u_phase_mode != 0)
+    {
+      phase = find_phase (v);
+      if (phase < 0 && u_phase_mode == 2)
+        discard;
+    }
+
   if (u_transfer == 1)
     {
-      if (!(v > 0.0))
-        discard;
-      w = log2 (v) * LOG10_OF_2;
+      drawable = drawable && v > 0.0;
+      w = drawable ? log2 (v) * LOG10_OF_2 : 0.0;
     }
   else if (u_transfer == 2)
     w = exp2 ((v - u_m) * LOG2_OF_10);
   else
     w = v;
+  if (!drawable)
+    discard;
 
   if (u_b == u_a)
     t = w < u_a ? 0.0 : 1.0;
@@ -60,5 +120,16 @@ main ()
 
   // Entry round (t * 255), the same as sampling the 256-texel map at (t * 255 + 0.5) / 256.
   index = int (floor (t * 255.0 + 0.5));
-  frag_color = vec4 (texelFetch (u_colormap, ivec2 (index, 0), 0).rgb, u_alpha);
+  colour = texelFetch (u_colormap, ivec2 (index, 0), 0).rgb;
+
+  if (phase >= 0)
+    {
+      vec4 tint = texelFetch (u_phases, ivec2 (1, phase), 0);
+
+      colour = mix (colour, tint.rgb, tint.a);
+    }
+  if (u_selected != 0u)
+    colour *= u_dim;
+
+  frag_color = vec4 (colour, u_alpha);
 }

@@ -5,7 +5,9 @@
 #include "config.h"
 
 #include "evox-renderer.h"
+#include "evox-renderer-private.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 #include <cglm/cglm.h>
@@ -27,7 +29,13 @@ GResource *evox_shaders_get_resource (void);
  *   take (log10 of <= 0) are discarded: the background, or whatever lies behind, shows through.
  * - A volume larger than GL_MAX_3D_TEXTURE_SIZE along any axis, or one the driver has no memory
  *   for, is not uploaded (a warning says so) and only its box and outlines are drawn.
- * - Camera changes are forwarded as "changed" too, so a canvas needs one handler. */
+ * - Camera changes are forwarded as "changed" too, so a canvas needs one handler.
+ * - Phases are a 2 x n RGBA32F table the fragment shader loops over (at most
+ *   EVOX_RENDERER_MAX_PHASES rows); their edges are rounded on the CPU to the sample type (integer
+ *   or float) in the direction that keeps lo <= v <= hi exact, so the shader compares stored values
+ *   without rounding doubts. Editing a phase re-uploads the table (512 bytes at most), nothing else.
+ * - The label volume is a separate integer texture, sampled with texelFetch at the voxel the
+ *   volume texture's nearest sample came from; it goes up once per EvoxLabels. */
 
 #define DEFAULT_COLORMAP "viridis"
 #define EXPORT_TILE 4096
@@ -79,6 +87,13 @@ struct _EvoxRenderer
   double          stack_opacity;
   float           background[4];
 
+  EvoxPhaseList  *phases;
+  gboolean        show_phases;
+  gboolean        hide_outside;
+  gboolean        warned_phase_limit;
+  EvoxLabels     *labels;
+  guint32         selected_particle;
+
   /* GL objects, valid between realize and unrealize */
   gboolean        realized;
   GLuint          slice_program;
@@ -87,12 +102,21 @@ struct _EvoxRenderer
   GLuint          vbo;
   GLuint          volume_texture;
   GLuint          colormap_texture;
+  GLuint          phase_texture;
+  GLuint          label_texture;
+  GLenum          label_format;
+  gsize           label_dims[3];
+  guint           n_phase_rows;
   gboolean        volume_dirty;
   gboolean        colormap_dirty;
+  gboolean        phases_dirty;
+  gboolean        labels_dirty;
   gboolean        volume_on_gpu;
+  EvoxRendererUploads uploads;
   struct
   {
     GLint mvp, volume, colormap, value_scale, integer, transfer, a, b, m, valid, alpha;
+    GLint phase_mode, n_phases, phases, selected, labels, highlight, dim;
   } su;
   struct
   {
@@ -138,6 +162,10 @@ evox_renderer_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->camera, self);
   g_clear_object (&self->camera);
   g_clear_object (&self->volume);
+  if (self->phases != NULL)
+    g_signal_handlers_disconnect_by_data (self->phases, self);
+  g_clear_object (&self->phases);
+  g_clear_object (&self->labels);
 
   G_OBJECT_CLASS (evox_renderer_parent_class)->dispose (object);
 }
@@ -290,6 +318,8 @@ evox_renderer_set_volume (EvoxRenderer *self,
   g_set_object (&self->volume, volume);
   self->channel = channel;
   self->volume_dirty = TRUE;
+  /* Phase edges are rounded to the sample type. */
+  self->phases_dirty = TRUE;
   g_clear_pointer (&self->layer_visible, g_free);
   memset (self->dims, 0, sizeof self->dims);
 
@@ -509,6 +539,147 @@ evox_renderer_get_camera (EvoxRenderer *self)
   return self->camera;
 }
 
+/* Phases and particles */
+
+static gboolean
+phases_shown (EvoxRenderer *self)
+{
+  return self->phases != NULL && self->show_phases;
+}
+
+static void
+on_phases_changed (EvoxPhaseList *phases,
+                   EvoxRenderer  *self)
+{
+  self->phases_dirty = TRUE;
+  if (self->show_phases)
+    emit_changed (self);
+}
+
+/**
+ * evox_renderer_set_phases:
+ *
+ * Holds a reference to phases and redraws on its "changed" signal. With show FALSE the list is
+ * kept (and followed) but neither colours nor hides anything.
+ */
+void
+evox_renderer_set_phases (EvoxRenderer  *self,
+                          EvoxPhaseList *phases,
+                          gboolean       show,
+                          gboolean       hide_outside)
+{
+  gboolean was_shown, now_shown, differs;
+
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (phases == NULL || EVOX_IS_PHASE_LIST (phases));
+
+  show = !!show;
+  hide_outside = !!hide_outside;
+  was_shown = phases_shown (self);
+
+  if (self->phases != phases)
+    {
+      if (self->phases != NULL)
+        g_signal_handlers_disconnect_by_func (self->phases, on_phases_changed, self);
+      g_set_object (&self->phases, phases);
+      if (phases != NULL)
+        g_signal_connect (phases, "changed", G_CALLBACK (on_phases_changed), self);
+      self->phases_dirty = TRUE;
+      differs = TRUE;
+    }
+  else
+    differs = self->hide_outside != hide_outside;
+
+  self->show_phases = show;
+  self->hide_outside = hide_outside;
+  now_shown = phases_shown (self);
+  if (was_shown != now_shown || (now_shown && differs))
+    emit_changed (self);
+}
+
+EvoxPhaseList *
+evox_renderer_get_phases (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), NULL);
+  return self->phases;
+}
+
+/**
+ * evox_renderer_set_labels:
+ *
+ * Keeps the selected particle id: the caller sets it for the new labels.
+ */
+void
+evox_renderer_set_labels (EvoxRenderer *self,
+                          EvoxLabels   *labels)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (labels == NULL || EVOX_IS_LABELS (labels));
+
+  if (self->labels == labels)
+    return;
+  g_set_object (&self->labels, labels);
+  self->labels_dirty = TRUE;
+  if (self->selected_particle != 0)
+    emit_changed (self);
+}
+
+EvoxLabels *
+evox_renderer_get_labels (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), NULL);
+  return self->labels;
+}
+
+void
+evox_renderer_set_selected_particle (EvoxRenderer *self,
+                                     guint32       id)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+
+  if (self->selected_particle == id)
+    return;
+  self->selected_particle = id;
+  if (self->labels != NULL)
+    emit_changed (self);
+}
+
+guint32
+evox_renderer_get_selected_particle (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), 0);
+  return self->selected_particle;
+}
+
+/* The labels apply to the volume on screen only while they have its shape. */
+static gboolean
+labels_match_volume (EvoxRenderer *self)
+{
+  gsize dims[3];
+
+  if (self->labels == NULL || self->volume == NULL)
+    return FALSE;
+  evox_labels_get_dims (self->labels, dims);
+  return memcmp (dims, self->dims, sizeof dims) == 0;
+}
+
+void
+_evox_renderer_get_uploads (EvoxRenderer        *self,
+                            EvoxRendererUploads *uploads)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (uploads != NULL);
+
+  *uploads = self->uploads;
+}
+
+GLenum
+_evox_renderer_get_label_format (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), 0);
+  return self->label_texture != 0 ? self->label_format : 0;
+}
+
 /* GL programs */
 
 static GLuint
@@ -659,7 +830,22 @@ evox_renderer_realize (EvoxRenderer  *self,
   SLICE_UNIFORM (m, "u_m");
   SLICE_UNIFORM (valid, "u_valid");
   SLICE_UNIFORM (alpha, "u_alpha");
+  SLICE_UNIFORM (phase_mode, "u_phase_mode");
+  SLICE_UNIFORM (n_phases, "u_n_phases");
+  SLICE_UNIFORM (phases, "u_phases");
+  SLICE_UNIFORM (selected, "u_selected");
+  SLICE_UNIFORM (labels, "u_labels");
+  SLICE_UNIFORM (highlight, "u_highlight");
+  SLICE_UNIFORM (dim, "u_dim");
 #undef SLICE_UNIFORM
+  /* Each sampler on its own unit for good: samplers of different types (the float volume and the
+   * integer labels) must never share one, not even while unused. */
+  glUseProgram (self->slice_program);
+  glUniform1i (self->su.volume, 0);
+  glUniform1i (self->su.colormap, 1);
+  glUniform1i (self->su.phases, 2);
+  glUniform1i (self->su.labels, 3);
+  glUseProgram (0);
   self->lu.mvp = glGetUniformLocation (self->line_program, "u_mvp");
   self->lu.viewport = glGetUniformLocation (self->line_program, "u_viewport");
   self->lu.width = glGetUniformLocation (self->line_program, "u_width");
@@ -680,6 +866,8 @@ evox_renderer_realize (EvoxRenderer  *self,
 
   self->volume_dirty = TRUE;
   self->colormap_dirty = TRUE;
+  self->phases_dirty = TRUE;
+  self->labels_dirty = TRUE;
   self->realized = TRUE;
   return TRUE;
 }
@@ -700,13 +888,22 @@ evox_renderer_unrealize (EvoxRenderer *self)
     glDeleteTextures (1, &self->volume_texture);
   if (self->colormap_texture != 0)
     glDeleteTextures (1, &self->colormap_texture);
+  if (self->phase_texture != 0)
+    glDeleteTextures (1, &self->phase_texture);
+  if (self->label_texture != 0)
+    glDeleteTextures (1, &self->label_texture);
 
   self->slice_program = self->line_program = 0;
   self->vao = self->vbo = 0;
   self->volume_texture = self->colormap_texture = 0;
+  self->phase_texture = self->label_texture = 0;
+  self->label_format = 0;
+  self->n_phase_rows = 0;
   self->volume_on_gpu = FALSE;
   self->volume_dirty = TRUE;
   self->colormap_dirty = TRUE;
+  self->phases_dirty = TRUE;
+  self->labels_dirty = TRUE;
   self->realized = FALSE;
 }
 
@@ -803,6 +1000,7 @@ upload_volume (EvoxRenderer *self)
       return;
     }
   self->volume_on_gpu = TRUE;
+  self->uploads.volume++;
 }
 
 static void
@@ -835,6 +1033,196 @@ upload_colormap (EvoxRenderer *self)
   glBindTexture (GL_TEXTURE_2D, 0);
   glActiveTexture (GL_TEXTURE0);
   self->colormap_dirty = FALSE;
+  self->uploads.colormap++;
+}
+
+/* The float nearest lo from above and hi from below (integers for integer samples), so that for
+ * every value v of the sample type lo <= v <= hi in doubles exactly when flo <= v <= fhi in
+ * floats. Integer bounds are clamped a little beyond 0..65535, where floats are exact. */
+static void
+round_phase_edges (EvoxSampleType  type,
+                   double          lo,
+                   double          hi,
+                   float          *flo,
+                   float          *fhi)
+{
+  if (type == EVOX_SAMPLE_U8 || type == EVOX_SAMPLE_U16)
+    {
+      *flo = (float) CLAMP (ceil (lo), -1.0, 65536.0);
+      *fhi = (float) CLAMP (floor (hi), -1.0, 65536.0);
+      return;
+    }
+
+  if (lo > FLT_MAX)
+    *flo = INFINITY;
+  else if (lo < -FLT_MAX)
+    *flo = -FLT_MAX;
+  else
+    {
+      *flo = (float) lo;
+      if ((double) *flo < lo)
+        *flo = nextafterf (*flo, INFINITY);
+    }
+
+  if (hi < -FLT_MAX)
+    *fhi = -INFINITY;
+  else if (hi > FLT_MAX)
+    *fhi = FLT_MAX;
+  else
+    {
+      *fhi = (float) hi;
+      if ((double) *fhi > hi)
+        *fhi = nextafterf (*fhi, -INFINITY);
+    }
+}
+
+/* Row i: (lo, hi, visible, 0), (r, g, b, opacity). Always at least one row, so the texture is
+ * complete even for an empty list. */
+static void
+upload_phases (EvoxRenderer *self)
+{
+  EvoxSampleType type = self->volume != NULL ? evox_volume_get_sample_type (self->volume)
+                                             : EVOX_SAMPLE_F32;
+  float table[EVOX_RENDERER_MAX_PHASES * 8];
+  guint n = self->phases != NULL ? evox_phase_list_get_n_phases (self->phases) : 0;
+  GLint alignment = 4;
+
+  self->phases_dirty = FALSE;
+  if (n > EVOX_RENDERER_MAX_PHASES)
+    {
+      if (!self->warned_phase_limit)
+        g_warning ("Only the first %d of %u phases are shown in the canvas",
+                   EVOX_RENDERER_MAX_PHASES, n);
+      self->warned_phase_limit = TRUE;
+      n = EVOX_RENDERER_MAX_PHASES;
+    }
+
+  memset (table, 0, sizeof table);
+  for (guint i = 0; i < n; i++)
+    {
+      EvoxPhase *phase = evox_phase_list_get_phase (self->phases, i);
+      float *row = table + 8 * i;
+
+      round_phase_edges (type, evox_phase_get_lo (phase), evox_phase_get_hi (phase),
+                         &row[0], &row[1]);
+      row[2] = evox_phase_get_visible (phase) ? 1.0f : 0.0f;
+      evox_phase_get_rgba (phase, row + 4);
+      row[7] = CLAMP (row[7], 0.0f, 1.0f);
+    }
+  self->n_phase_rows = n;
+
+  if (self->phase_texture == 0)
+    glGenTextures (1, &self->phase_texture);
+  glActiveTexture (GL_TEXTURE2);
+  glBindTexture (GL_TEXTURE_2D, self->phase_texture);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, 0);
+  glGetIntegerv (GL_UNPACK_ALIGNMENT, &alignment);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, 4);
+  glTexImage2D (GL_TEXTURE_2D, 0, GL_RGBA32F, 2, (GLsizei) MAX (n, 1), 0, GL_RGBA, GL_FLOAT,
+                table);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, alignment);
+  glBindTexture (GL_TEXTURE_2D, 0);
+  glActiveTexture (GL_TEXTURE0);
+  self->uploads.phases++;
+}
+
+/* The labels in the narrowest unsigned integer format that holds the largest; a copy narrowed
+ * on the CPU (one pass) costs less than GPU memory for 32 bits a voxel. */
+static void
+upload_labels (EvoxRenderer *self)
+{
+  g_autofree gpointer narrow = NULL;
+  const guint32 *data;
+  gconstpointer pixels;
+  GLint max_size = 0, alignment = 4;
+  GLenum internal_format = GL_R32UI, type = GL_UNSIGNED_INT, status;
+  gsize dims[3], n_voxels;
+  guint n_labels;
+
+  self->labels_dirty = FALSE;
+  if (self->label_texture != 0)
+    {
+      glDeleteTextures (1, &self->label_texture);
+      self->label_texture = 0;
+    }
+  self->label_format = 0;
+  memset (self->label_dims, 0, sizeof self->label_dims);
+  if (self->labels == NULL)
+    return;
+
+  evox_labels_get_dims (self->labels, dims);
+  glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &max_size);
+  for (guint a = 0; a < 3; a++)
+    if (dims[a] > (gsize) max_size || dims[a] == 0)
+      {
+        g_warning ("Particles of a %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
+                   " volume cannot be highlighted: larger than this GPU's 3D texture limit "
+                   "(%d per side)", dims[0], dims[1], dims[2], max_size);
+        return;
+      }
+
+  data = evox_labels_get_data (self->labels);
+  n_voxels = dims[0] * dims[1] * dims[2];
+  n_labels = evox_labels_get_n_particles (self->labels);
+  pixels = data;
+  if (n_labels <= G_MAXUINT8 && (narrow = g_try_malloc (n_voxels)) != NULL)
+    {
+      guint8 *out = narrow;
+
+      for (gsize i = 0; i < n_voxels; i++)
+        out[i] = (guint8) data[i];
+      internal_format = GL_R8UI;
+      type = GL_UNSIGNED_BYTE;
+      pixels = narrow;
+    }
+  else if (n_labels <= G_MAXUINT16 && (narrow = g_try_malloc (n_voxels * 2)) != NULL)
+    {
+      guint16 *out = narrow;
+
+      for (gsize i = 0; i < n_voxels; i++)
+        out[i] = (guint16) data[i];
+      internal_format = GL_R16UI;
+      type = GL_UNSIGNED_SHORT;
+      pixels = narrow;
+    }
+
+  drain_gl_errors ();
+  glGenTextures (1, &self->label_texture);
+  glActiveTexture (GL_TEXTURE3);
+  glBindTexture (GL_TEXTURE_3D, self->label_texture);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_R, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_BASE_LEVEL, 0);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MAX_LEVEL, 0);
+  glGetIntegerv (GL_UNPACK_ALIGNMENT, &alignment);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
+  glTexImage3D (GL_TEXTURE_3D, 0, (GLint) internal_format, (GLsizei) dims[0], (GLsizei) dims[1],
+                (GLsizei) dims[2], 0, GL_RED_INTEGER, type, pixels);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, alignment);
+  status = glGetError ();
+  glBindTexture (GL_TEXTURE_3D, 0);
+  glActiveTexture (GL_TEXTURE0);
+
+  if (status != GL_NO_ERROR)
+    {
+      g_warning ("The GPU could not take the particle labels of %" G_GSIZE_FORMAT " x %"
+                 G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " voxels (%s); particles are not "
+                 "highlighted", dims[0], dims[1], dims[2],
+                 status == GL_OUT_OF_MEMORY ? "out of memory" : "rejected");
+      glDeleteTextures (1, &self->label_texture);
+      self->label_texture = 0;
+      return;
+    }
+  self->label_format = internal_format;
+  memcpy (self->label_dims, dims, sizeof dims);
+  self->uploads.labels++;
 }
 
 static void
@@ -844,6 +1232,10 @@ prepare (EvoxRenderer *self)
     upload_volume (self);
   if (self->colormap_dirty)
     upload_colormap (self);
+  if (self->phases_dirty)
+    upload_phases (self);
+  if (self->labels_dirty)
+    upload_labels (self);
 }
 
 /* Scene building */
@@ -968,9 +1360,13 @@ use_slice_program (EvoxRenderer *self,
 {
   EvoxTransfer transfer = evox_transfer_for (evox_volume_get_value_scale (self->volume),
                                              self->mapping);
+  static const float highlight_rgb[3] = EVOX_RENDERER_HIGHLIGHT_RGB;
   double a, b, m = 0.0;
   float value_scale = 1.0f;
   gboolean integer = FALSE;
+  /* prepare () has uploaded the current labels, so their dims are the texture's. */
+  gboolean highlight = self->label_texture != 0 &&
+                       memcmp (self->label_dims, self->dims, sizeof self->dims) == 0;
 
   if (transfer == EVOX_TRANSFER_EXP10)
     {
@@ -1013,10 +1409,19 @@ use_slice_program (EvoxRenderer *self,
   glUniform1f (self->su.m, (float) m);
   glUniform1i (self->su.valid, isfinite ((float) a) && isfinite ((float) b));
   glUniform1f (self->su.alpha, alpha);
+  glUniform1i (self->su.phase_mode, phases_shown (self) ? (self->hide_outside ? 2 : 1) : 0);
+  glUniform1i (self->su.n_phases, (int) self->n_phase_rows);
+  glUniform1ui (self->su.selected, highlight ? self->selected_particle : 0u);
+  glUniform3fv (self->su.highlight, 1, highlight_rgb);
+  glUniform1f (self->su.dim, EVOX_RENDERER_DIM);
   glActiveTexture (GL_TEXTURE0);
   glBindTexture (GL_TEXTURE_3D, self->volume_texture);
   glActiveTexture (GL_TEXTURE1);
   glBindTexture (GL_TEXTURE_2D, self->colormap_texture);
+  glActiveTexture (GL_TEXTURE2);
+  glBindTexture (GL_TEXTURE_2D, self->phase_texture);
+  glActiveTexture (GL_TEXTURE3);
+  glBindTexture (GL_TEXTURE_3D, self->label_texture);
   glActiveTexture (GL_TEXTURE0);
 }
 
@@ -1249,6 +1654,10 @@ draw_scene (EvoxRenderer *self,
   glBindVertexArray (0);
   glBindBuffer (GL_ARRAY_BUFFER, 0);
   glUseProgram (0);
+  glActiveTexture (GL_TEXTURE3);
+  glBindTexture (GL_TEXTURE_3D, 0);
+  glActiveTexture (GL_TEXTURE2);
+  glBindTexture (GL_TEXTURE_2D, 0);
   glActiveTexture (GL_TEXTURE1);
   glBindTexture (GL_TEXTURE_2D, 0);
   glActiveTexture (GL_TEXTURE0);
@@ -1530,7 +1939,27 @@ hit_is_visible (EvoxRenderer *self,
       index[a] = (gsize) CLAMP (floor (f), 0.0, (double) self->dims[a] - 1);
     }
   value = evox_volume_get_value (self->volume, self->channel, index[0], index[1], index[2]);
-  return isfinite (value);
+  if (!isfinite (value))
+    return FALSE;
+
+  /* As the shader decides: the selected particle is always drawn, and hidden phases hide. */
+  if (self->selected_particle != 0 && labels_match_volume (self) &&
+      evox_labels_get_label (self->labels, index[0], index[1], index[2]) == self->selected_particle)
+    return TRUE;
+  if (phases_shown (self) && self->hide_outside)
+    {
+      guint n = MIN (evox_phase_list_get_n_phases (self->phases), EVOX_RENDERER_MAX_PHASES);
+
+      for (guint i = 0; i < n; i++)
+        {
+          EvoxPhase *phase = evox_phase_list_get_phase (self->phases, i);
+
+          if (evox_phase_get_visible (phase) && evox_phase_contains (phase, value))
+            return TRUE;
+        }
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Distance along the ray to the plane through voxel centres `index` along `axis`, within the box;

@@ -5,6 +5,8 @@
 #include <glib-object.h>
 #include "evox-camera.h"
 #include "evox-display.h"
+#include "evox-labels.h"
+#include "evox-phase.h"
 #include "evox-volume.h"
 
 G_BEGIN_DECLS
@@ -60,6 +62,38 @@ void          evox_renderer_set_stack_opacity  (EvoxRenderer   *self,
 void          evox_renderer_set_background     (EvoxRenderer   *self,
                                                 const float     rgba[4]);
 EvoxCamera   *evox_renderer_get_camera         (EvoxRenderer   *self);
+
+/* The most phases the canvas colours; later phases of a longer list are ignored (one warning). */
+#define EVOX_RENDERER_MAX_PHASES 32
+
+/* Phase colouring. A voxel whose stored value v has lo <= v <= hi for a visible phase (the first
+ * such phase in list order; exact for u8, u16 and f32 data) is drawn as mix (colour-map colour,
+ * phase colour, phase opacity). With hide_outside, voxels in no visible phase are not drawn
+ * (transparent, like NaN). show FALSE or NULL phases turns colouring and hiding off. The renderer
+ * holds the list and follows its "changed" signal itself: editing a phase costs one redraw and a
+ * tiny upload of the phase table, never one of the volume. */
+void          evox_renderer_set_phases         (EvoxRenderer   *self,
+                                                EvoxPhaseList  *phases,
+                                                gboolean        show,
+                                                gboolean        hide_outside);
+/* The list given to set_phases (transfer none), or NULL. */
+EvoxPhaseList *evox_renderer_get_phases        (EvoxRenderer   *self);
+
+/* The colour of the selected particle (straight RGB, 0..1); every other drawn voxel is
+ * multiplied by EVOX_RENDERER_DIM while a particle is selected. */
+#define EVOX_RENDERER_HIGHLIGHT_RGB { 1.0f, 0.0f, 1.0f }
+#define EVOX_RENDERER_DIM 0.6f
+
+/* Particle highlight. The label volume goes to the GPU at the next draw (R8UI, R16UI or R32UI,
+ * the smallest that holds every label); it is used while its dims equal the volume's. NULL
+ * clears. The selected particle (0 for none) is drawn in the highlight colour wherever a slice or
+ * layer cuts it, even where phases would hide it or the mapping cannot show its values. */
+void          evox_renderer_set_labels         (EvoxRenderer   *self,
+                                                EvoxLabels     *labels);
+EvoxLabels   *evox_renderer_get_labels         (EvoxRenderer   *self);
+void          evox_renderer_set_selected_particle (EvoxRenderer *self,
+                                                   guint32       id);
+guint32       evox_renderer_get_selected_particle (EvoxRenderer *self);
 
 /* Draw into the currently bound framebuffer, viewport 0,0,width,height. */
 void          evox_renderer_draw               (EvoxRenderer   *self,

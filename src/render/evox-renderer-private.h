@@ -1,0 +1,25 @@
+/* evox-renderer-private.h: what the renderer's tests look at inside it (texture uploads). */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <epoxy/gl.h>
+#include "evox-renderer.h"
+
+G_BEGIN_DECLS
+
+/* How many times each texture went to the GPU since the renderer was made. */
+typedef struct
+{
+  guint volume;
+  guint colormap;
+  guint phases;
+  guint labels;
+} EvoxRendererUploads;
+
+void   _evox_renderer_get_uploads      (EvoxRenderer        *self,
+                                        EvoxRendererUploads *uploads);
+/* Internal format of the label texture now on the GPU (GL_R8UI, GL_R16UI, GL_R32UI), 0 when
+ * there is none. */
+GLenum _evox_renderer_get_label_format (EvoxRenderer        *self);
+
+G_END_DECLS
