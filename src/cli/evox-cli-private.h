@@ -3,6 +3,7 @@
 #pragma once
 
 #include "evox-cli.h"
+#include "evox-phase.h"
 
 G_BEGIN_DECLS
 
@@ -48,6 +49,16 @@ int          _evox_cli_info           (int argc, char **argv);
 int          _evox_cli_histogram      (int argc, char **argv);
 int          _evox_cli_convert        (int argc, char **argv);
 int          _evox_cli_render         (int argc, char **argv);
+int          _evox_cli_segment        (int argc, char **argv);
+
+/* --phase NAME=LO:HI (with_color: also NAME=LO:HI:#rrggbb) or auto:N, appended to list; prints
+ * the message and sets status on failure. */
+gboolean     _evox_cli_parse_phases   (EvoxPhaseList  *list,
+                                       EvoxVolume     *volume,
+                                       guint           channel,
+                                       char          **specs,
+                                       gboolean        with_color,
+                                       int            *status);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EvoxCliInput, _evox_cli_input_clear)
 

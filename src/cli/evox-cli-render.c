@@ -270,6 +270,9 @@ configure_renderer (EvoxRenderer *renderer,
   evox_renderer_set_stack_opacity (renderer, evox_document_get_stack_opacity (document));
   evox_renderer_set_z_exaggeration (renderer, evox_document_get_z_exaggeration (document));
   evox_renderer_set_view (renderer, evox_document_get_view (document));
+  evox_renderer_set_phases (renderer, evox_document_get_phases (document),
+                            evox_document_get_show_phases (document),
+                            evox_document_get_hide_outside_phases (document));
 }
 
 static int
@@ -326,8 +329,9 @@ _evox_cli_render (int    argc,
   g_autofree char *slices = NULL;
   g_autofree char *channel_name = NULL;
   g_autofree char *title = NULL;
+  g_auto(GStrv) phase_specs = NULL;
   double z_exaggeration = NAN;
-  gboolean transparent = FALSE, force = FALSE;
+  gboolean transparent = FALSE, force = FALSE, hide_outside = FALSE;
   RenderRequest request;
   const char *in;
   int status, channel;
@@ -350,6 +354,11 @@ _evox_cli_render (int    argc,
     { "z-exaggeration", 0, 0, G_OPTION_ARG_DOUBLE, &z_exaggeration,
       "Stretch of the depth axis (default: enough for the depth to show)", "F" },
     { "channel", 0, 0, G_OPTION_ARG_STRING, &channel_name, "Channel label or index", "C" },
+    { "phase", 0, 0, G_OPTION_ARG_STRING_ARRAY, &phase_specs,
+      "Colour the voxels with LO <= value <= HI over the colour map (stored values; colour "
+      "optional; auto:N for N phases from Otsu; repeat)", "NAME=LO:HI[:#rrggbb]" },
+    { "hide-outside", 0, 0, G_OPTION_ARG_NONE, &hide_outside,
+      "Leave out the voxels in no phase (needs --phase)", NULL },
     { "transparent", 0, 0, G_OPTION_ARG_NONE, &transparent,
       "Leave the background transparent (alpha 0)", NULL },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Replace OUT if it exists", NULL },
@@ -369,6 +378,8 @@ _evox_cli_render (int    argc,
   if (!parse_request (context, size, view, colormap, range, mapping, slices, z_exaggeration,
                       &request, &status))
     return status;
+  if (hide_outside && phase_specs == NULL)
+    return _evox_cli_usage_error (context, "--hide-outside needs at least one --phase");
   if (!force && g_file_test (out, G_FILE_TEST_EXISTS))
     {
       fprintf (stderr, "evox: %s: exists already (use --force to replace it)\n", out);
@@ -385,6 +396,14 @@ _evox_cli_render (int    argc,
   title = in != NULL ? g_path_get_basename (in) : g_strdup ("Demo");
   evox_document_set_volume (document, volume, title, in);
   evox_document_set_channel (document, (guint) channel);
+  if (!_evox_cli_parse_phases (evox_document_get_phases (document), volume, (guint) channel,
+                               phase_specs, TRUE, &status))
+    return status;
+  if (evox_phase_list_get_n_phases (evox_document_get_phases (document)) >
+      EVOX_RENDERER_MAX_PHASES)
+    return _evox_cli_usage_error (context, "--phase: at most %d phases are drawn",
+                                  EVOX_RENDERER_MAX_PHASES);
+  evox_document_set_hide_outside_phases (document, hide_outside);
   if (!apply_request (context, document, &request, colormap, &status))
     return status;
 

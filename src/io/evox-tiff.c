@@ -1815,23 +1815,49 @@ evox_tiff_read (const char    *path,
 /* ------------------------------------------------------------------------------------------ */
 /* Writing                                                                                      */
 
-typedef struct
+typedef struct _TiffWriter TiffWriter;
+
+/* Pixel data of page p in the output type: a pointer into the source, or scratch filled. */
+typedef gconstpointer (*TiffPageFunc) (const TiffWriter *writer,
+                                       guint             p,
+                                       gpointer          scratch);
+
+/* One writer for every kind of stack: the volume's own voxels, a phase mask or a label volume.
+ * They differ only in where a page's pixels come from and in the sample type. */
+struct _TiffWriter
 {
-  EvoxVolume     *volume;
-  guint           first_channel;
-  guint           n_channels;
-  gsize           dims[3];
-  EvoxSampleType  out_type;
-  gboolean        deflate;
-  char           *description;
-  double          spacing[3];
-  gboolean        spacing_known;
-} TiffWriter;
+  EvoxVolume         *volume;          /* spacing; the voxels of volume and mask pages */
+  guint               first_channel;
+  guint               n_channels;      /* pages: n_channels * dims[2], channel-major */
+  gsize               dims[3];
+  guint               bytes;           /* per sample: 1, 2 or 4 */
+  gboolean            is_float;
+  gboolean            deflate;
+  double              min;             /* ImageJ's display range */
+  double              max;
+  TiffPageFunc        page;
+  /* Mask pages: phase ranges in list order; a lookup table for u8/u16 voxels. */
+  guint               n_ranges;
+  double             *lo;
+  double             *hi;
+  guint8             *lut;
+  /* Label pages: each EvoxLabels's ids move up by its offset. */
+  EvoxLabels * const *labels;
+  guint               n_labels;
+  guint32            *offsets;
+  char               *description;
+  double              spacing[3];
+  gboolean            spacing_known;
+};
 
 static void
 tiff_writer_clear (TiffWriter *writer)
 {
   g_clear_pointer (&writer->description, g_free);
+  g_clear_pointer (&writer->lo, g_free);
+  g_clear_pointer (&writer->hi, g_free);
+  g_clear_pointer (&writer->lut, g_free);
+  g_clear_pointer (&writer->offsets, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TiffWriter, tiff_writer_clear)
@@ -1854,20 +1880,6 @@ imagej_description (const TiffWriter *writer)
 {
   GString *s = g_string_new ("ImageJ=1.11a\n");
   guint n_images = writer->n_channels * (guint) writer->dims[2];
-  double min = G_MAXDOUBLE, max = -G_MAXDOUBLE;
-
-  for (guint c = 0; c < writer->n_channels; c++)
-    {
-      const EvoxStats *stats = evox_volume_get_stats (writer->volume, writer->first_channel + c);
-
-      if (stats->n_finite > 0)
-        {
-          min = MIN (min, stats->min);
-          max = MAX (max, stats->max);
-        }
-    }
-  if (min > max)
-    min = max = 0;
 
   g_string_append_printf (s, "images=%u\n", n_images);
   if (writer->n_channels > 1)
@@ -1883,8 +1895,8 @@ imagej_description (const TiffWriter *writer)
   else
     g_string_append (s, "unit=pixel\n");
   g_string_append (s, "loop=false\n");
-  append_double (s, "min", min);
-  append_double (s, "max", max);
+  append_double (s, "min", writer->min);
+  append_double (s, "max", writer->max);
   return g_string_free (s, FALSE);
 }
 
@@ -1893,17 +1905,16 @@ set_page_tags (TIFF             *tif,
                const TiffWriter *writer,
                gboolean          first)
 {
-  gboolean is_float = writer->out_type == EVOX_SAMPLE_F32;
   double xres = writer->spacing_known ? 1.0 / writer->spacing[0] : 1.0;
   double yres = writer->spacing_known ? 1.0 / writer->spacing[1] : 1.0;
 
   if (!TIFFSetField (tif, TIFFTAG_IMAGEWIDTH, (guint32) writer->dims[0]) ||
       !TIFFSetField (tif, TIFFTAG_IMAGELENGTH, (guint32) writer->dims[1]) ||
-      !TIFFSetField (tif, TIFFTAG_BITSPERSAMPLE,
-                     (guint16) (8 * evox_sample_type_size (writer->out_type))) ||
+      !TIFFSetField (tif, TIFFTAG_BITSPERSAMPLE, (guint16) (8 * writer->bytes)) ||
       !TIFFSetField (tif, TIFFTAG_SAMPLESPERPIXEL, (guint16) 1) ||
+      /* Unsigned 32-bit samples are what ImageJ opens as "32-bit unsigned". */
       !TIFFSetField (tif, TIFFTAG_SAMPLEFORMAT,
-                     (guint16) (is_float ? SAMPLEFORMAT_IEEEFP : SAMPLEFORMAT_UINT)) ||
+                     (guint16) (writer->is_float ? SAMPLEFORMAT_IEEEFP : SAMPLEFORMAT_UINT)) ||
       !TIFFSetField (tif, TIFFTAG_PHOTOMETRIC, (guint16) PHOTOMETRIC_MINISBLACK) ||
       !TIFFSetField (tif, TIFFTAG_PLANARCONFIG, (guint16) PLANARCONFIG_CONTIG) ||
       !TIFFSetField (tif, TIFFTAG_COMPRESSION,
@@ -1923,11 +1934,11 @@ set_page_tags (TIFF             *tif,
   return TRUE;
 }
 
-/* Pixel data of page P (channel-major), converted to f32 into SCRATCH when asked for. */
+/* Volume pages: the voxels as they are, or converted to f32 into SCRATCH when asked for. */
 static gconstpointer
-page_data (const TiffWriter *writer,
-           guint             p,
-           float            *scratch)
+volume_page (const TiffWriter *writer,
+             guint             p,
+             gpointer          scratch)
 {
   guint z = p % (guint) writer->dims[2];
   guint channel = writer->first_channel + p / (guint) writer->dims[2];
@@ -1935,12 +1946,12 @@ page_data (const TiffWriter *writer,
   gsize n = writer->dims[0] * writer->dims[1];
   const guint8 *data = evox_volume_get_data (writer->volume, channel);
   const guint8 *page = data + (gsize) z * n * evox_sample_type_size (type);
+  float *out = scratch;
 
-  if (writer->out_type == type)
+  if (writer->bytes == evox_sample_type_size (type))
     return page;
   for (gsize i = 0; i < n; i++)
-    scratch[i] = type == EVOX_SAMPLE_U8 ? ((const guint8 *) page)[i]
-                                        : ((const guint16 *) page)[i];
+    out[i] = type == EVOX_SAMPLE_U8 ? ((const guint8 *) page)[i] : ((const guint16 *) page)[i];
   return scratch;
 }
 
@@ -1955,11 +1966,8 @@ write_pages (TIFF              *tif,
   static const char module[] = "evox_tiff_write";
   guint n_pages = writer->n_channels * (guint) writer->dims[2];
   gsize n = writer->dims[0] * writer->dims[1];
-  tmsize_t page_bytes = (tmsize_t) (n * evox_sample_type_size (writer->out_type));
-  g_autofree float *scratch = NULL;
-
-  if (writer->out_type != evox_volume_get_sample_type (writer->volume))
-    scratch = g_new (float, n);
+  tmsize_t page_bytes = (tmsize_t) (n * writer->bytes);
+  g_autofree gpointer scratch = g_malloc (n * writer->bytes);
 
   for (guint p = 0; p < n_pages; p++)
     {
@@ -1980,7 +1988,7 @@ write_pages (TIFF              *tif,
   for (guint p = 0; p < n_pages; p++)
     {
       /* libtiff only reads the buffer: no byte swapping (native order), no predictor. */
-      gpointer data = (gpointer) page_data (writer, p, scratch);
+      gpointer data = (gpointer) writer->page (writer, p, scratch);
 
       if (TIFFWriteEncodedStrip (tif, 0, data, page_bytes) != page_bytes)
         return FALSE;
@@ -1993,6 +2001,33 @@ write_pages (TIFF              *tif,
   return TRUE;
 }
 
+/* Geometry shared by every kind of stack: dims, pages that fit TIFF, the voxel size. */
+static gboolean
+prepare_geometry (TiffWriter          *writer,
+                  EvoxVolume          *volume,
+                  const char          *path,
+                  EvoxTiffWriteFlags   flags,
+                  GError             **error)
+{
+  const char *known = evox_volume_get_metadata (volume, "spacing_known");
+
+  writer->volume = volume;
+  evox_volume_get_dims (volume, writer->dims);
+  if (writer->dims[0] > G_MAXUINT32 || writer->dims[1] > G_MAXUINT32 ||
+      writer->dims[2] * writer->n_channels > G_MAXUINT32 / 2)
+    {
+      g_autofree char *display = g_filename_display_name (path);
+
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "%s: the volume is too large for TIFF pages", display);
+      return FALSE;
+    }
+  writer->deflate = (flags & EVOX_TIFF_WRITE_DEFLATE) != 0;
+  evox_volume_get_spacing (volume, writer->spacing);
+  writer->spacing_known = g_strcmp0 (known, "false") != 0;
+  return TRUE;
+}
+
 static gboolean
 prepare_writer (TiffWriter          *writer,
                 EvoxVolume          *volume,
@@ -2002,32 +2037,41 @@ prepare_writer (TiffWriter          *writer,
                 GError             **error)
 {
   guint n_channels = evox_volume_get_n_channels (volume);
-  const char *known = evox_volume_get_metadata (volume, "spacing_known");
-  g_autofree char *display = g_filename_display_name (path);
+  EvoxSampleType out_type;
 
   if (channel < -1 || channel >= (int) n_channels)
     {
+      g_autofree char *display = g_filename_display_name (path);
+
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
                    "%s: channel %d does not exist; the volume has %u", display, channel,
                    n_channels);
       return FALSE;
     }
-  writer->volume = volume;
   writer->first_channel = channel < 0 ? 0 : (guint) channel;
   writer->n_channels = channel < 0 ? n_channels : 1;
-  evox_volume_get_dims (volume, writer->dims);
-  if (writer->dims[0] > G_MAXUINT32 || writer->dims[1] > G_MAXUINT32 ||
-      writer->dims[2] * writer->n_channels > G_MAXUINT32 / 2)
+  if (!prepare_geometry (writer, volume, path, flags, error))
+    return FALSE;
+  out_type = (flags & EVOX_TIFF_WRITE_F32) ? EVOX_SAMPLE_F32
+                                           : evox_volume_get_sample_type (volume);
+  writer->bytes = evox_sample_type_size (out_type);
+  writer->is_float = out_type == EVOX_SAMPLE_F32;
+  writer->page = volume_page;
+
+  writer->min = G_MAXDOUBLE;
+  writer->max = -G_MAXDOUBLE;
+  for (guint c = 0; c < writer->n_channels; c++)
     {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
-                   "%s: the volume is too large for TIFF pages", display);
-      return FALSE;
+      const EvoxStats *stats = evox_volume_get_stats (volume, writer->first_channel + c);
+
+      if (stats->n_finite > 0)
+        {
+          writer->min = MIN (writer->min, stats->min);
+          writer->max = MAX (writer->max, stats->max);
+        }
     }
-  writer->out_type = (flags & EVOX_TIFF_WRITE_F32) ? EVOX_SAMPLE_F32
-                                                   : evox_volume_get_sample_type (volume);
-  writer->deflate = (flags & EVOX_TIFF_WRITE_DEFLATE) != 0;
-  evox_volume_get_spacing (volume, writer->spacing);
-  writer->spacing_known = g_strcmp0 (known, "false") != 0;
+  if (writer->min > writer->max)
+    writer->min = writer->max = 0;
   writer->description = imagej_description (writer);
   return TRUE;
 }
@@ -2037,7 +2081,7 @@ needs_bigtiff (const TiffWriter   *writer,
                EvoxTiffWriteFlags  flags)
 {
   guint64 bytes = (guint64) writer->dims[0] * writer->dims[1] * writer->dims[2] *
-                  writer->n_channels * evox_sample_type_size (writer->out_type);
+                  writer->n_channels * writer->bytes;
 
   return (flags & EVOX_TIFF_WRITE_BIGTIFF) || bytes > CLASSIC_TIFF_DATA_MAX;
 }
@@ -2100,6 +2144,18 @@ write_job_fd (int          fd,
   return write_to_fd (fd, path, job->writer, job->bigtiff, error);
 }
 
+static gboolean
+write_stack (TiffWriter          *writer,
+             const char          *path,
+             EvoxTiffWriteFlags   flags,
+             GError             **error)
+{
+  WriteJob job = { writer, needs_bigtiff (writer, flags) };
+
+  return _evox_output_write (path, (flags & EVOX_TIFF_WRITE_OVERWRITE) != 0, write_job_fd, &job,
+                             error);
+}
+
 /**
  * evox_tiff_write:
  * @channel: the channel to write, or -1 for all of them (pages channel-major)
@@ -2115,7 +2171,6 @@ evox_tiff_write (EvoxVolume          *volume,
                  GError             **error)
 {
   g_auto(TiffWriter) writer = { NULL };
-  WriteJob job;
 
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
@@ -2123,9 +2178,314 @@ evox_tiff_write (EvoxVolume          *volume,
 
   if (!prepare_writer (&writer, volume, channel, path, flags, error))
     return FALSE;
+  return write_stack (&writer, path, flags, error);
+}
 
-  job.writer = &writer;
-  job.bigtiff = needs_bigtiff (&writer, flags);
-  return _evox_output_write (path, (flags & EVOX_TIFF_WRITE_OVERWRITE) != 0, write_job_fd, &job,
-                             error);
+/* ------------------------------------------------------------------------------------------ */
+/* Phase masks and label volumes                                                              */
+
+/* Mask pages: the 1-based index of the first phase (in list order) holding the voxel, 0 for
+ * none and for NaN. */
+static gconstpointer
+mask_page (const TiffWriter *writer,
+           guint             p,
+           gpointer          scratch)
+{
+  gsize n = writer->dims[0] * writer->dims[1];
+  gsize start = (gsize) p * n;
+  gconstpointer data = evox_volume_get_data (writer->volume, writer->first_channel);
+  guint8 *out = scratch;
+
+  switch (evox_volume_get_sample_type (writer->volume))
+    {
+    case EVOX_SAMPLE_U8:
+      for (gsize i = 0; i < n; i++)
+        out[i] = writer->lut[((const guint8 *) data)[start + i]];
+      break;
+    case EVOX_SAMPLE_U16:
+      for (gsize i = 0; i < n; i++)
+        out[i] = writer->lut[((const guint16 *) data)[start + i]];
+      break;
+    case EVOX_SAMPLE_F32:
+    default:
+      for (gsize i = 0; i < n; i++)
+        {
+          double v = ((const float *) data)[start + i];
+
+          out[i] = 0;
+          for (guint k = 0; k < writer->n_ranges; k++)
+            if (v >= writer->lo[k] && v <= writer->hi[k])
+              {
+                out[i] = (guint8) (k + 1);
+                break;
+              }
+        }
+      break;
+    }
+  return scratch;
+}
+
+/**
+ * evox_tiff_write_mask:
+ * @channel: the channel whose values the phases select
+ * @phases: at most 255 phases; every phase counts, shown or hidden
+ *
+ * Writes a u8 stack with the voxel size of @volume where each voxel holds the 1-based index of
+ * the first phase in @phases whose range holds its value, and 0 where none does (and for NaN).
+ * @flags: OVERWRITE, DEFLATE and BIGTIFF apply; F32 is ignored.
+ */
+gboolean
+evox_tiff_write_mask (const char          *path,
+                      EvoxVolume          *volume,
+                      guint                channel,
+                      EvoxPhaseList       *phases,
+                      EvoxTiffWriteFlags   flags,
+                      GError             **error)
+{
+  g_auto(TiffWriter) writer = { NULL };
+  guint n_phases;
+  EvoxSampleType type;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+  g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), FALSE);
+  g_return_val_if_fail (EVOX_IS_PHASE_LIST (phases), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  n_phases = evox_phase_list_get_n_phases (phases);
+  if (n_phases > G_MAXUINT8)
+    {
+      g_autofree char *display = g_filename_display_name (path);
+
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "%s: a u8 phase mask holds at most 255 phases, not %u", display, n_phases);
+      return FALSE;
+    }
+
+  writer.first_channel = channel;
+  writer.n_channels = 1;
+  if (!prepare_geometry (&writer, volume, path, flags, error))
+    return FALSE;
+  writer.bytes = 1;
+  writer.page = mask_page;
+  writer.n_ranges = n_phases;
+  writer.lo = g_new (double, MAX (n_phases, 1));
+  writer.hi = g_new (double, MAX (n_phases, 1));
+  for (guint k = 0; k < n_phases; k++)
+    {
+      EvoxPhase *phase = evox_phase_list_get_phase (phases, k);
+
+      writer.lo[k] = evox_phase_get_lo (phase);
+      writer.hi[k] = evox_phase_get_hi (phase);
+    }
+
+  /* Integer voxels take their phase from a table: one look-up per voxel whatever the phases. */
+  type = evox_volume_get_sample_type (volume);
+  if (type != EVOX_SAMPLE_F32)
+    {
+      guint n_values = type == EVOX_SAMPLE_U8 ? 256 : 65536;
+
+      writer.lut = g_new0 (guint8, n_values);
+      for (guint v = 0; v < n_values; v++)
+        for (guint k = 0; k < n_phases; k++)
+          if (v >= writer.lo[k] && v <= writer.hi[k])
+            {
+              writer.lut[v] = (guint8) (k + 1);
+              break;
+            }
+    }
+
+  writer.min = 0;
+  writer.max = MAX (n_phases, 1);
+  writer.description = imagej_description (&writer);
+  return write_stack (&writer, path, flags, error);
+}
+
+static guint64
+total_particles (EvoxLabels * const *labels,
+                 guint               n_labels)
+{
+  guint64 total = 0;
+
+  for (guint k = 0; k < n_labels; k++)
+    total += evox_labels_get_n_particles (labels[k]);
+  return total;
+}
+
+/**
+ * evox_tiff_label_bits:
+ * @bits: 16 or 32, or 0 for the smallest of them that holds every id
+ *
+ * The sample size a label volume of these particles gets (ids of several EvoxLabels continue one
+ * after the other), or 0 with EVOX_ERROR_ARGUMENT when they do not fit.
+ */
+guint
+evox_tiff_label_bits (EvoxLabels * const *labels,
+                      guint               n_labels,
+                      guint               bits,
+                      GError            **error)
+{
+  guint64 total;
+
+  g_return_val_if_fail (labels != NULL || n_labels == 0, 0);
+  g_return_val_if_fail (bits == 0 || bits == 16 || bits == 32, 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  total = total_particles (labels, n_labels);
+  if (bits == 0)
+    bits = total <= G_MAXUINT16 ? 16 : 32;
+  if (total > (bits == 16 ? G_MAXUINT16 : G_MAXUINT32))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "%" G_GUINT64_FORMAT " particles are more labels than fit in %u bits "
+                   "(at most %u)", total, bits, bits == 16 ? G_MAXUINT16 : G_MAXUINT32);
+      return 0;
+    }
+  return bits;
+}
+
+/* Label pages: the first non-zero label of the EvoxLabels in order, moved up by its offset. */
+static gconstpointer
+labels_page (const TiffWriter *writer,
+             guint             p,
+             gpointer          scratch)
+{
+  gsize n = writer->dims[0] * writer->dims[1];
+  gsize start = (gsize) p * n;
+
+  if (writer->n_labels == 1 && writer->bytes == 4)
+    return evox_labels_get_data (writer->labels[0]) + start;
+  for (gsize i = 0; i < n; i++)
+    {
+      guint32 v = 0;
+
+      for (guint k = 0; k < writer->n_labels; k++)
+        {
+          guint32 l = evox_labels_get_data (writer->labels[k])[start + i];
+
+          if (l != 0)
+            {
+              v = l + writer->offsets[k];
+              break;
+            }
+        }
+      if (writer->bytes == 2)
+        ((guint16 *) scratch)[i] = (guint16) v;
+      else
+        ((guint32 *) scratch)[i] = v;
+    }
+  return scratch;
+}
+
+/* A voxel in two particles would lose one of them in a single label volume. */
+static gboolean
+check_disjoint (EvoxLabels * const *labels,
+                guint               n_labels,
+                const char         *path,
+                GError            **error)
+{
+  gsize dims[3], n;
+
+  if (n_labels < 2)
+    return TRUE;
+  evox_labels_get_dims (labels[0], dims);
+  n = dims[0] * dims[1] * dims[2];
+  for (guint a = 0; a < n_labels; a++)
+    for (guint b = a + 1; b < n_labels; b++)
+      {
+        const guint32 *la = evox_labels_get_data (labels[a]);
+        const guint32 *lb = evox_labels_get_data (labels[b]);
+        gboolean shared = FALSE;
+
+#pragma omp parallel for reduction(||:shared) schedule(static)
+        for (gsize i = 0; i < n; i++)
+          shared = shared || (la[i] != 0 && lb[i] != 0);
+        if (shared)
+          {
+            g_autofree char *display = g_filename_display_name (path);
+            const char *name_a = evox_labels_get_phase_name (labels[a]);
+            const char *name_b = evox_labels_get_phase_name (labels[b]);
+
+            g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                         "%s: phases '%s' and '%s' share voxels; one label volume needs phases "
+                         "that do not overlap", display, name_a ? name_a : "", name_b ? name_b : "");
+            return FALSE;
+          }
+      }
+  return TRUE;
+}
+
+/**
+ * evox_tiff_write_labels:
+ * @labels: (array length=n_labels): particles of one volume, at least one
+ * @bits: 16, 32, or 0 for 16 when every id fits and 32 otherwise
+ *
+ * Writes the particles as one label volume with the voxel size of their volume: 0 for
+ * background, the first EvoxLabels's ids as they are and each next one's continuing after the
+ * previous ones (as in evox_csv_write_particles). Fails with EVOX_ERROR_ARGUMENT, writing
+ * nothing, when the ids do not fit @bits or two of @labels share a voxel.
+ * @flags: OVERWRITE, DEFLATE and BIGTIFF apply; F32 is ignored.
+ */
+gboolean
+evox_tiff_write_labels (const char          *path,
+                        EvoxLabels * const  *labels,
+                        guint                n_labels,
+                        guint                bits,
+                        EvoxTiffWriteFlags   flags,
+                        GError             **error)
+{
+  g_auto(TiffWriter) writer = { NULL };
+  g_autoptr(GError) local_error = NULL;
+  gsize dims[3];
+  guint64 offset = 0;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (labels != NULL && n_labels > 0, FALSE);
+  g_return_val_if_fail (bits == 0 || bits == 16 || bits == 32, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  evox_labels_get_dims (labels[0], dims);
+  for (guint k = 1; k < n_labels; k++)
+    {
+      gsize other[3];
+
+      evox_labels_get_dims (labels[k], other);
+      if (other[0] != dims[0] || other[1] != dims[1] || other[2] != dims[2])
+        {
+          g_autofree char *display = g_filename_display_name (path);
+
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                       "%s: the particles come from volumes of different sizes", display);
+          return FALSE;
+        }
+    }
+  bits = evox_tiff_label_bits (labels, n_labels, bits, &local_error);
+  if (bits == 0)
+    {
+      g_autofree char *display = g_filename_display_name (path);
+
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, "%s: %s", display,
+                   local_error->message);
+      return FALSE;
+    }
+  if (!check_disjoint (labels, n_labels, path, error))
+    return FALSE;
+
+  writer.n_channels = 1;
+  if (!prepare_geometry (&writer, evox_labels_get_volume (labels[0]), path, flags, error))
+    return FALSE;
+  writer.bytes = bits / 8;
+  writer.page = labels_page;
+  writer.labels = labels;
+  writer.n_labels = n_labels;
+  writer.offsets = g_new (guint32, n_labels);
+  for (guint k = 0; k < n_labels; k++)
+    {
+      writer.offsets[k] = (guint32) offset;
+      offset += evox_labels_get_n_particles (labels[k]);
+    }
+  writer.min = 0;
+  writer.max = MAX (offset, 1);
+  writer.description = imagej_description (&writer);
+  return write_stack (&writer, path, flags, error);
 }

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "evox-labels.h"
+#include "evox-phase.h"
 #include "evox-volume.h"
 
 G_BEGIN_DECLS
@@ -26,5 +28,28 @@ gboolean    evox_tiff_write      (EvoxVolume          *volume,
                                   const char          *path,
                                   EvoxTiffWriteFlags   flags,
                                   GError             **error);
+
+/* Phase mask (u8: 1-based index of the first phase in list order holding the voxel, 0 for
+ * none) and label volume (u16 or u32, ids unique across several EvoxLabels), both with the
+ * volume's voxel size in an ImageJ description. flags: OVERWRITE, DEFLATE, BIGTIFF. */
+gboolean    evox_tiff_write_mask   (const char          *path,
+                                    EvoxVolume          *volume,
+                                    guint                channel,
+                                    EvoxPhaseList       *phases,
+                                    EvoxTiffWriteFlags   flags,
+                                    GError             **error);
+/* bits: 16 or 32, or 0 for 16 when every id fits and 32 otherwise. */
+gboolean    evox_tiff_write_labels (const char          *path,
+                                    EvoxLabels * const  *labels,
+                                    guint                n_labels,
+                                    guint                bits,
+                                    EvoxTiffWriteFlags   flags,
+                                    GError             **error);
+/* The bits evox_tiff_write_labels would use (16 or 32), or 0 and EVOX_ERROR_ARGUMENT when the
+ * particles are more than fit: to check before writing anything. */
+guint       evox_tiff_label_bits   (EvoxLabels * const  *labels,
+                                    guint                n_labels,
+                                    guint                bits,
+                                    GError             **error);
 
 G_END_DECLS

@@ -1,0 +1,557 @@
+/* evox-cli-segment.c: `evox segment`, phase fractions, particles, masks and label volumes. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "evox-cli-private.h"
+#include "evox-csv.h"
+#include "evox-labels.h"
+#include "evox-phase.h"
+#include "evox-tiff.h"
+
+#define DEFAULT_CONNECTIVITY 26
+
+/* One file the command writes, named by the option that asked for it. */
+typedef struct
+{
+  const char *option;
+  const char *path;
+} Output;
+
+static int
+arg_error (int         status,
+           const char *format,
+           ...) G_GNUC_PRINTF (2, 3);
+
+/* One line on stderr; bad usage and bad input alike name what was wrong. */
+static int
+arg_error (int         status,
+           const char *format,
+           ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_strdelimit (message, "\n\r", ' ');
+  fprintf (stderr, "evox: %s\n", message);
+  return status;
+}
+
+static int
+error_status (const GError *error)
+{
+  return error->domain == EVOX_ERROR && error->code == EVOX_ERROR_ARGUMENT ? EVOX_EXIT_USAGE
+                                                                           : EVOX_EXIT_INPUT;
+}
+
+static gboolean
+parse_uint (const char *text,
+            guint64     max,
+            guint64    *value)
+{
+  char *end = NULL;
+
+  if (text == NULL || !g_ascii_isdigit (*text))
+    return FALSE;
+  *value = g_ascii_strtoull (text, &end, 10);
+  return *end == '\0' && *value <= max;
+}
+
+/* "#rrggbb" at the end of NAME=LO:HI:#rrggbb; the spec without it goes to spec. */
+static gboolean
+split_color (const char  *text,
+             char       **spec,
+             char       **color)
+{
+  const char *last = strrchr (text, ':');
+
+  *color = NULL;
+  if (last == NULL || last[1] != '#')
+    {
+      *spec = g_strdup (text);
+      return TRUE;
+    }
+  if (strlen (last + 1) != 7)
+    return FALSE;
+  for (guint i = 2; i < 8; i++)
+    if (!g_ascii_isxdigit (last[i]))
+      return FALSE;
+  *spec = g_strndup (text, last - text);
+  *color = g_ascii_strdown (last + 1, -1);
+  return TRUE;
+}
+
+/* "auto:N": N phases from Otsu on the channel's fine histogram, appended to list. */
+static gboolean
+append_suggested (EvoxPhaseList *list,
+                  EvoxVolume    *volume,
+                  guint          channel,
+                  const char    *spec,
+                  int           *status)
+{
+  g_autoptr(EvoxPhaseList) suggested = evox_phase_list_new ();
+  g_autoptr(GError) error = NULL;
+  guint64 n;
+
+  if (!parse_uint (spec + strlen ("auto:"), G_MAXUINT, &n) || n < 2 || n > 8)
+    {
+      *status = arg_error (EVOX_EXIT_USAGE, _("--phase %s: auto:N takes N from 2 to 8"), spec);
+      return FALSE;
+    }
+  if (!evox_phase_list_suggest (suggested, evox_volume_get_fine_histogram (volume, channel),
+                                (guint) n, NULL, &error))
+    {
+      *status = arg_error (error_status (error), "--phase %s: %s", spec, error->message);
+      return FALSE;
+    }
+  for (guint i = 0; i < evox_phase_list_get_n_phases (suggested); i++)
+    {
+      EvoxPhase *phase = evox_phase_list_get_phase (suggested, i);
+      g_autofree char *name = evox_phase_list_dup_unique_name (list);
+      g_autoptr(EvoxPhase) copy = evox_phase_new (name, evox_phase_get_lo (phase),
+                                                  evox_phase_get_hi (phase),
+                                                  evox_phase_list_next_color (list));
+      evox_phase_list_append (list, copy);
+    }
+  return TRUE;
+}
+
+/**
+ * _evox_cli_parse_phases:
+ * @specs: --phase values: NAME=LO:HI (with_color: optionally :#rrggbb after it) or auto:N
+ * @status: (out): the exit status when this fails (the message is printed)
+ *
+ * Appends one phase per spec to list (N for auto:N, named "Phase 1"... as still free), each
+ * coloured from the palette unless given. Names must be unique.
+ */
+gboolean
+_evox_cli_parse_phases (EvoxPhaseList  *list,
+                        EvoxVolume     *volume,
+                        guint           channel,
+                        char          **specs,
+                        gboolean        with_color,
+                        int            *status)
+{
+  for (guint i = 0; specs != NULL && specs[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(EvoxPhase) phase = NULL;
+      g_autofree char *spec = NULL;
+      g_autofree char *color = NULL;
+
+      if (g_str_has_prefix (specs[i], "auto:"))
+        {
+          if (!append_suggested (list, volume, channel, specs[i], status))
+            return FALSE;
+          continue;
+        }
+      if (!with_color)
+        spec = g_strdup (specs[i]);
+      else if (!split_color (specs[i], &spec, &color))
+        {
+          *status = arg_error (EVOX_EXIT_USAGE,
+                               _("--phase %s: the colour must be #rrggbb"), specs[i]);
+          return FALSE;
+        }
+      phase = evox_phase_parse_spec (spec, volume, &error);
+      if (phase == NULL)
+        {
+          *status = arg_error (error_status (error), "--phase: %s", error->message);
+          return FALSE;
+        }
+      if (evox_phase_list_find (list, evox_phase_get_name (phase)) >= 0)
+        {
+          *status = arg_error (EVOX_EXIT_USAGE, _("--phase: the name '%s' is given twice"),
+                               evox_phase_get_name (phase));
+          return FALSE;
+        }
+      evox_phase_set_color (phase, color != NULL ? color : evox_phase_list_next_color (list));
+      evox_phase_list_append (list, phase);
+    }
+  return TRUE;
+}
+
+/* Refuses outputs that would replace files (without --force), collide, or land in a folder that
+ * is missing or not writable, before anything is read or written. */
+static gboolean
+check_outputs (const Output *outputs,
+               guint         n_outputs,
+               const char   *input,
+               gboolean      force,
+               int          *status)
+{
+  g_autofree char *input_abs = input != NULL ? g_canonicalize_filename (input, NULL) : NULL;
+
+  for (guint i = 0; i < n_outputs; i++)
+    {
+      const char *path = outputs[i].path;
+      g_autofree char *abs = g_canonicalize_filename (path, NULL);
+      g_autofree char *dir = g_path_get_dirname (abs);
+
+      if (input_abs != NULL && g_str_equal (abs, input_abs))
+        {
+          *status = arg_error (EVOX_EXIT_USAGE, _("%s %s: that is the input file"),
+                               outputs[i].option, path);
+          return FALSE;
+        }
+      for (guint j = 0; j < i; j++)
+        {
+          g_autofree char *other = g_canonicalize_filename (outputs[j].path, NULL);
+
+          if (g_str_equal (abs, other))
+            {
+              *status = arg_error (EVOX_EXIT_USAGE, _("%s and %s name the same file %s"),
+                                   outputs[j].option, outputs[i].option, path);
+              return FALSE;
+            }
+        }
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        {
+          *status = arg_error (EVOX_EXIT_INPUT, _("%s %s: is a folder"), outputs[i].option, path);
+          return FALSE;
+        }
+      if (!force && g_file_test (path, G_FILE_TEST_EXISTS))
+        {
+          *status = arg_error (EVOX_EXIT_INPUT, _("%s: exists already (use --force to replace "
+                                                  "it)"), path);
+          return FALSE;
+        }
+      if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+        {
+          *status = arg_error (EVOX_EXIT_INPUT, _("cannot write %s: the folder %s does not "
+                                                  "exist"), path, dir);
+          return FALSE;
+        }
+      if (g_access (dir, W_OK) != 0)
+        {
+          *status = arg_error (EVOX_EXIT_INPUT, _("cannot write %s: the folder %s is not "
+                                                  "writable"), path, dir);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* A label volume gives each voxel one id: phases that share values cannot both have theirs. */
+static gboolean
+check_disjoint_phases (EvoxPhaseList *phases,
+                       int           *status)
+{
+  guint n = evox_phase_list_get_n_phases (phases);
+
+  for (guint a = 0; a < n; a++)
+    for (guint b = a + 1; b < n; b++)
+      {
+        EvoxPhase *pa = evox_phase_list_get_phase (phases, a);
+        EvoxPhase *pb = evox_phase_list_get_phase (phases, b);
+
+        if (evox_phase_overlaps (pa, pb))
+          {
+            *status = arg_error (EVOX_EXIT_USAGE,
+                                 _("--labels: phases '%s' and '%s' overlap, so their particles "
+                                   "would share voxels; give ranges that do not overlap (or "
+                                   "only --particles)"),
+                                 evox_phase_get_name (pa), evox_phase_get_name (pb));
+            return FALSE;
+          }
+      }
+  return TRUE;
+}
+
+static GPtrArray *
+compute_labels (EvoxVolume       *volume,
+                guint             channel,
+                EvoxPhaseList    *phases,
+                EvoxConnectivity  connectivity,
+                guint64           min_size,
+                int              *status)
+{
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < evox_phase_list_get_n_phases (phases); i++)
+    {
+      EvoxPhase *phase = evox_phase_list_get_phase (phases, i);
+      g_autoptr(GError) error = NULL;
+      EvoxLabels *labels = evox_labels_compute (volume, channel, evox_phase_get_name (phase),
+                                                evox_phase_get_lo (phase),
+                                                evox_phase_get_hi (phase), connectivity,
+                                                min_size, NULL, NULL, &error);
+
+      if (labels == NULL)
+        {
+          *status = arg_error (error_status (error), _("phase '%s': %s"),
+                               evox_phase_get_name (phase), error->message);
+          return NULL;
+        }
+      g_ptr_array_add (all, labels);
+    }
+  return g_steal_pointer (&all);
+}
+
+static char *
+format_double (double value)
+{
+  GString *s = g_string_new (NULL);
+
+  evox_csv_append_double (s, value);
+  return g_string_free (s, FALSE);
+}
+
+static void
+print_row (GPtrArray  *cells,
+           guint       n_columns,
+           const int  *widths,
+           guint       row)
+{
+  for (guint c = 0; c < n_columns; c++)
+    {
+      const char *text = g_ptr_array_index (cells, row * n_columns + c);
+      int pad = widths[c] - (int) g_utf8_strlen (text, -1);
+
+      /* Names to the left, numbers to the right. */
+      if (c == 0)
+        printf ("%s%*s", text, c + 1 < n_columns ? pad + 2 : 0, "");
+      else
+        printf ("%*s%s%s", pad, "", text, c + 1 < n_columns ? "  " : "");
+    }
+  printf ("\n");
+}
+
+/* The aligned summary on stdout: one row per phase, particle counts when they were computed. */
+static void
+print_summary (const char              *title,
+               const EvoxFractionTable *table,
+               GPtrArray               *labels)
+{
+  g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
+  guint n_columns = labels != NULL ? 7 : 5;
+  g_autofree int *widths = g_new0 (int, n_columns);
+  g_autofree char *delta = format_double (table->delta);
+  const char *header[] = { _("phase"), _("lo"), _("hi"), _("voxels"), _("fraction"),
+                           _("particles"), _("dropped") };
+
+  for (guint c = 0; c < n_columns; c++)
+    g_ptr_array_add (cells, g_strdup (header[c]));
+  for (guint i = 0; i < table->n_rows; i++)
+    {
+      const EvoxFractionRow *row = &table->rows[i];
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_ptr_array_add (cells, g_strdup (row->name));
+      g_ptr_array_add (cells, format_double (row->lo));
+      g_ptr_array_add (cells, format_double (row->hi));
+      g_ptr_array_add (cells, g_strdup_printf ("%" G_GUINT64_FORMAT, row->voxels));
+      g_ptr_array_add (cells, g_strdup (g_ascii_formatd (buf, sizeof buf, "%.6f",
+                                                         evox_fraction_table_get_fraction
+                                                           (table, i, -1))));
+      if (labels != NULL)
+        {
+          EvoxLabels *l = g_ptr_array_index (labels, i);
+
+          g_ptr_array_add (cells, g_strdup_printf ("%u", evox_labels_get_n_particles (l)));
+          g_ptr_array_add (cells, g_strdup_printf ("%u", evox_labels_get_n_dropped (l)));
+        }
+    }
+  for (guint k = 0; k < cells->len; k++)
+    widths[k % n_columns] = MAX (widths[k % n_columns],
+                                 (int) g_utf8_strlen (g_ptr_array_index (cells, k), -1));
+
+  printf (_("%s: %llu finite voxels; sensitivity delta %s (see --fractions)\n"), title,
+          (unsigned long long) table->n_finite, delta);
+  for (guint r = 0; r < cells->len / n_columns; r++)
+    print_row (cells, n_columns, widths, r);
+}
+
+/* Every file is written whole or not at all; when one fails, the ones before it go too. */
+static gboolean
+write_outputs (const Output            *outputs,
+               guint                    n_outputs,
+               EvoxVolume              *volume,
+               guint                    channel,
+               EvoxPhaseList           *phases,
+               const EvoxFractionTable *table,
+               GPtrArray               *labels,
+               guint                    label_bits,
+               gboolean                 force,
+               int                     *status)
+{
+  EvoxTiffWriteFlags flags = force ? EVOX_TIFF_WRITE_OVERWRITE : EVOX_TIFF_WRITE_NONE;
+
+  for (guint i = 0; i < n_outputs; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      const char *option = outputs[i].option;
+      const char *path = outputs[i].path;
+      gboolean ok;
+
+      if (g_str_equal (option, "--fractions"))
+        ok = evox_csv_write_fraction_table (path, table, force, &error);
+      else if (g_str_equal (option, "--particles"))
+        ok = evox_csv_write_particles (path, (EvoxLabels * const *) labels->pdata, labels->len,
+                                       force, &error);
+      else if (g_str_equal (option, "--mask"))
+        ok = evox_tiff_write_mask (path, volume, channel, phases, flags, &error);
+      else
+        ok = evox_tiff_write_labels (path, (EvoxLabels * const *) labels->pdata, labels->len,
+                                     label_bits, flags, &error);
+      if (!ok)
+        {
+          for (guint j = 0; j < i; j++)
+            g_unlink (outputs[j].path);
+          *status = arg_error (EVOX_EXIT_INPUT, "%s", error->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+int
+_evox_cli_segment (int    argc,
+                   char **argv)
+{
+  g_auto(EvoxCliInput) input;
+  g_autoptr(GOptionContext) context = g_option_context_new (_("FILE --phase NAME=LO:HI..."));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(EvoxPhaseList) phases = evox_phase_list_new ();
+  g_autoptr(EvoxFractionTable) table = NULL;
+  g_autoptr(GPtrArray) labels = NULL;
+  g_auto(GStrv) specs = NULL;
+  g_autofree char *fractions = NULL;
+  g_autofree char *particles = NULL;
+  g_autofree char *labels_path = NULL;
+  g_autofree char *mask = NULL;
+  g_autofree char *label_bits_text = NULL;
+  g_autofree char *channel_name = NULL;
+  g_autofree char *title = NULL;
+  gint64 min_size = 0;
+  int connectivity = DEFAULT_CONNECTIVITY;
+  gboolean force = FALSE, count = FALSE;
+  guint label_bits = 0;
+  Output outputs[4];
+  guint n_outputs = 0;
+  const char *in;
+  int status, channel;
+  const GOptionEntry entries[] = {
+    { "phase", 0, 0, G_OPTION_ARG_STRING_ARRAY, &specs,
+      N_("A phase: the voxels with LO <= value <= HI, in stored values (log10 numbers for "
+         "log10 data; 3.2e-5 is a quantity); or auto:N for N phases from multi-level Otsu "
+         "(repeat)"), N_("NAME=LO:HI|auto:N") },
+    { "connectivity", 0, 0, G_OPTION_ARG_INT, &connectivity,
+      N_("Which neighbours join particles: 6 faces, 18 and edges, 26 and corners (default 26)"),
+      "6|18|26" },
+    { "min-size", 0, 0, G_OPTION_ARG_INT64, &min_size,
+      N_("Drop particles of fewer voxels (default 0: keep all)"), "N" },
+    { "fractions", 0, 0, G_OPTION_ARG_FILENAME, &fractions,
+      N_("Write the volume fractions (exact counts, with the sensitivity) as CSV"), "OUT.csv" },
+    { "particles", 0, 0, G_OPTION_ARG_FILENAME, &particles,
+      N_("Write the particles of every phase and their statistics as CSV"), "OUT.csv" },
+    { "labels", 0, 0, G_OPTION_ARG_FILENAME, &labels_path,
+      N_("Write the particles as a label volume (u16 or u32 TIFF, ids as in --particles)"),
+      "OUT.tif" },
+    { "mask", 0, 0, G_OPTION_ARG_FILENAME, &mask,
+      N_("Write the phase mask (u8 TIFF: 1-based phase index, first phase wins, 0 for none)"),
+      "OUT.tif" },
+    { "label-bits", 0, 0, G_OPTION_ARG_STRING, &label_bits_text,
+      N_("Sample size of --labels (default: 16 when the ids fit, else 32)"), "16|32" },
+    { "channel", 0, 0, G_OPTION_ARG_STRING, &channel_name, N_("Channel label or index"), "C" },
+    { "count", 0, 0, G_OPTION_ARG_NONE, &count,
+      N_("Also label the particles and print their number per phase"), NULL },
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Replace output files that exist"), NULL },
+    { NULL }
+  };
+
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!_evox_cli_parse (context,
+      _("Split a volume into phases by value ranges and measure them: volume fractions (exact\n"
+        "counts, and how they move when an edge moves), particles (connected components of\n"
+        "each phase) with their statistics, a phase mask and a label volume. Without output\n"
+        "options it prints the fractions. Nothing is written unless everything succeeds."),
+      entries, &input, &argc, &argv, 0, &status))
+    return status;
+  in = input.demo ? NULL : argv[1];
+
+  /* Everything that does not need the volume is checked before reading it. */
+  if (specs == NULL)
+    return _evox_cli_usage_error (context, _("at least one --phase NAME=LO:HI or --phase auto:N "
+                                             "is required"));
+  if (!evox_connectivity_is_valid (connectivity))
+    return _evox_cli_usage_error (context, _("--connectivity must be 6, 18 or 26, not %d"),
+                                  connectivity);
+  if (min_size < 0)
+    return _evox_cli_usage_error (context, _("--min-size must be 0 or more, not %lld"),
+                                  (long long) min_size);
+  if (label_bits_text != NULL)
+    {
+      if (g_str_equal (label_bits_text, "16"))
+        label_bits = 16;
+      else if (g_str_equal (label_bits_text, "32"))
+        label_bits = 32;
+      else
+        return _evox_cli_usage_error (context, _("--label-bits must be 16 or 32, not '%s'"),
+                                      label_bits_text);
+    }
+  if (fractions != NULL)
+    outputs[n_outputs++] = (Output) { "--fractions", fractions };
+  if (particles != NULL)
+    outputs[n_outputs++] = (Output) { "--particles", particles };
+  if (mask != NULL)
+    outputs[n_outputs++] = (Output) { "--mask", mask };
+  if (labels_path != NULL)
+    outputs[n_outputs++] = (Output) { "--labels", labels_path };
+  if (!check_outputs (outputs, n_outputs, in, force, &status))
+    return status;
+
+  volume = _evox_cli_input_load (&input, in, &status);
+  if (volume == NULL)
+    return status;
+  if ((channel = _evox_cli_find_channel (volume, channel_name, &status)) < 0)
+    return status;
+  if (!_evox_cli_parse_phases (phases, volume, (guint) channel, specs, FALSE, &status))
+    return status;
+  if (mask != NULL && evox_phase_list_get_n_phases (phases) > G_MAXUINT8)
+    return arg_error (EVOX_EXIT_USAGE, _("--mask: a u8 mask holds at most 255 phases, not %u"),
+                      evox_phase_list_get_n_phases (phases));
+  if (labels_path != NULL && !check_disjoint_phases (phases, &status))
+    return status;
+
+  /* Everything is computed before the first file is written. */
+  table = evox_fraction_table_new (volume, (guint) channel, phases, NULL, &error);
+  if (table == NULL)
+    return arg_error (error_status (error), "%s", error->message);
+  if (particles != NULL || labels_path != NULL || count)
+    {
+      labels = compute_labels (volume, (guint) channel, phases, (EvoxConnectivity) connectivity,
+                               (guint64) min_size, &status);
+      if (labels == NULL)
+        return status;
+    }
+  if (labels_path != NULL)
+    {
+      label_bits = evox_tiff_label_bits ((EvoxLabels * const *) labels->pdata, labels->len,
+                                         label_bits, &error);
+      if (label_bits == 0)
+        return arg_error (EVOX_EXIT_USAGE, "--labels %s: %s", labels_path, error->message);
+    }
+
+  if (!write_outputs (outputs, n_outputs, volume, (guint) channel, phases, table, labels,
+                      label_bits, force, &status))
+    return status;
+  if (n_outputs == 0 || count)
+    {
+      title = in != NULL ? g_path_get_basename (in) : g_strdup ("Demo");
+      print_summary (title, table, labels);
+    }
+  return EVOX_EXIT_OK;
+}
