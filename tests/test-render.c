@@ -1,4 +1,5 @@
-/* test-render.c: the camera, picking and offscreen renders checked pixel by pixel on headless EGL. */
+/* test-render.c: the camera, picking and offscreen renders (colour maps, phases, particle highlight)
+ * checked pixel by pixel on headless EGL. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
@@ -11,7 +12,10 @@
 
 #include "evox-demo.h"
 #include "evox-gl-context.h"
+#include "evox-labels.h"
+#include "evox-phase.h"
 #include "evox-renderer.h"
+#include "evox-renderer-private.h"
 
 /* One headless context for the whole run; NULL (and every GL test skipped) where there is none. */
 static EvoxGlContext *gl_context;
@@ -1160,6 +1164,1011 @@ test_demo (void)
   renderer_free (renderer);
 }
 
+
+/* Phases */
+
+typedef struct
+{
+  double      lo;
+  double      hi;
+  const char *color;
+  double      opacity;
+  gboolean    visible;
+} PhaseSpec;
+
+static EvoxPhaseList *
+phase_list_new (const PhaseSpec *specs,
+                guint            n_specs)
+{
+  EvoxPhaseList *list = evox_phase_list_new ();
+
+  for (guint i = 0; i < n_specs; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Phase %u", i + 1);
+      g_autoptr(EvoxPhase) phase = evox_phase_new (name, specs[i].lo, specs[i].hi,
+                                                   specs[i].color);
+
+      evox_phase_set_opacity (phase, specs[i].opacity);
+      evox_phase_set_visible (phase, specs[i].visible);
+      evox_phase_list_append (list, phase);
+    }
+  return list;
+}
+
+static void
+parse_color (const char *color,
+             guint       rgb[3])
+{
+  g_assert_cmpint (sscanf (color, "#%02x%02x%02x", &rgb[0], &rgb[1], &rgb[2]), ==, 3);
+}
+
+/* The oracle: the first visible spec with lo <= value <= hi (in doubles) owns the voxel and
+ * mixes its colour into the colour-map colour by its opacity; with hide, voxels no spec owns
+ * are background, like holes; everything drawn is scaled by dim. Each channel within 1 of 255
+ * (either colour-map entry where t * 255 lies within float rounding of a half). Returns whether
+ * the voxel was tinted. */
+static gboolean
+assert_phase_colour (const guint8    *rgba,
+                     double           value,
+                     const PhaseSpec *specs,
+                     guint            n_specs,
+                     gboolean         hide,
+                     double           dim,
+                     const char      *colormap,
+                     EvoxTransfer     transfer,
+                     double           lo,
+                     double           hi)
+{
+  double t = evox_display_coordinate (transfer, lo, hi, value);
+  const PhaseSpec *owner = NULL;
+  guint tint[3] = { 0, 0, 0 };
+  int entries[2];
+  double scaled;
+
+  for (guint i = 0; i < n_specs && owner == NULL; i++)
+    if (specs[i].visible && specs[i].lo <= value && value <= specs[i].hi)
+      owner = &specs[i];
+  if (isnan (t) || (hide && owner == NULL))
+    {
+      assert_background (rgba, NULL);
+      return FALSE;
+    }
+  if (owner != NULL)
+    parse_color (owner->color, tint);
+
+  scaled = CLAMP (t, 0.0, 1.0) * 255.0;
+  entries[0] = entries[1] = (int) floor (scaled + 0.5);
+  if (fabs (scaled - floor (scaled) - 0.5) < 1e-3)
+    entries[1] = CLAMP (scaled - floor (scaled) < 0.5 ? entries[0] + 1 : entries[0] - 1, 0, 255);
+
+  for (guint e = 0; e < 2; e++)
+    {
+      const guint8 *map = evox_colormap_get_table (colormap)[entries[e]];
+      double expected[3];
+      gboolean ok = TRUE;
+
+      for (guint c = 0; c < 3; c++)
+        {
+          expected[c] = map[c];
+          if (owner != NULL)
+            expected[c] = (1.0 - owner->opacity) * map[c] + owner->opacity * tint[c];
+          expected[c] *= dim;
+          ok = ok && fabs (rgba[c] - expected[c]) <= 1.0 + 1e-9;
+        }
+      if (ok)
+        {
+          g_assert_cmpuint (rgba[3], ==, 255);
+          return owner != NULL;
+        }
+      if (e == 1)
+        g_error ("value %.9g (phase %d): drew %u,%u,%u, expected %.1f,%.1f,%.1f", value,
+                 owner != NULL ? (int) (owner - specs) : -1, rgba[0], rgba[1], rgba[2],
+                 expected[0], expected[1], expected[2]);
+    }
+  return FALSE;
+}
+
+/* Every voxel of an exactly filled slice view, as assert_slice_image; returns how many voxels
+ * a phase tinted. */
+static guint
+assert_phase_image (const guint8    *pixels,
+                    EvoxVolume      *volume,
+                    int              nu,
+                    int              nv,
+                    int              cell,
+                    ValueAt          value_at,
+                    const PhaseSpec *specs,
+                    guint            n_specs,
+                    gboolean         hide,
+                    const char      *colormap,
+                    EvoxTransfer     transfer,
+                    double           lo,
+                    double           hi)
+{
+  guint tinted = 0;
+
+  for (int v = 0; v < nv; v++)
+    for (int u = 0; u < nu; u++)
+      {
+        double value = value_at (volume, u, v);
+        const guint8 *centre = pixel_at (pixels, nu * cell, u * cell + cell / 2,
+                                         v * cell + cell / 2);
+        const guint8 *corner = pixel_at (pixels, nu * cell, u * cell + 1, v * cell + 1);
+
+        g_assert_cmpmem (centre, 4, corner, 4);
+        if (isnan (value))
+          {
+            assert_background (centre, NULL);
+            continue;
+          }
+        tinted += assert_phase_colour (centre, value, specs, n_specs, hide, 1.0, colormap,
+                                       transfer, lo, hi);
+      }
+  return tinted;
+}
+
+static void
+test_phases_u8 (void)
+{
+  /* Slice 5 of gradient_u8 holds 5 + 3 i + 24 j: row j runs from 5 + 24 j to 26 + 24 j. */
+  const PhaseSpec specs[] = {
+    { 0, 255, "#ffffff", 1.0, FALSE },      /* hidden: colours nothing */
+    { 53, 98, "#ff0000", 0.5, TRUE },       /* rows 2 and 3; both edges are voxel values */
+    { 98, 122, "#0000ff", 0.8, TRUE },      /* shares 98 with the one before, which wins; row 4 */
+    { 148.5, 152.9, "#00ff00", 1.0, TRUE }, /* fractional edges: 149 and 152, not 146 or 155 */
+  };
+  g_autoptr(EvoxVolume) volume = gradient_u8 ();
+  g_autoptr(EvoxPhaseList) list = phase_list_new (specs, G_N_ELEMENTS (specs));
+  g_autofree guint8 *pixels = NULL;
+  EvoxRenderer *renderer;
+
+  if (!need_gl ())
+    return;
+
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+  set_slices (renderer, slice_index);
+  evox_renderer_set_range (renderer, 0, 255);
+  evox_renderer_set_phases (renderer, list, TRUE, FALSE);
+
+  pixels = render (renderer, 64, 64, FALSE);
+  g_assert_cmpuint (assert_phase_image (pixels, volume, 8, 8, 8, value_slice_z, specs,
+                                        G_N_ELEMENTS (specs), FALSE, "viridis",
+                                        EVOX_TRANSFER_IDENTITY, 0, 255), ==, 8 + 8 + 8 + 2);
+  /* The edges by hand: 53 and 98 red, 50 not, 98 not blue. */
+  g_assert_cmpuint (pixel_at (pixels, 64, 0 * 8 + 4, 2 * 8 + 4)[0], >, 127);
+  g_assert_cmpuint (pixel_at (pixels, 64, 7 * 8 + 4, 3 * 8 + 4)[0], >, 127);
+  g_assert_cmpuint (pixel_at (pixels, 64, 7 * 8 + 4, 3 * 8 + 4)[2], <, 128);
+  g_assert_cmpuint (pixel_at (pixels, 64, 7 * 8 + 4, 1 * 8 + 4)[0], <, 127);
+
+  /* Hiding what lies outside: rows 0, 1, 5 and 7 and most of 6 become background. */
+  evox_renderer_set_phases (renderer, list, TRUE, TRUE);
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 64, 64, FALSE);
+  g_assert_cmpuint (assert_phase_image (pixels, volume, 8, 8, 8, value_slice_z, specs,
+                                        G_N_ELEMENTS (specs), TRUE, "viridis",
+                                        EVOX_TRANSFER_IDENTITY, 0, 255), ==, 26);
+  assert_background (pixel_at (pixels, 64, 4, 4), renderer);
+
+  /* Not shown (hide or not), or no list: the colour map alone. */
+  evox_renderer_set_phases (renderer, list, FALSE, TRUE);
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 64, 64, FALSE);
+  assert_slice_image (pixels, volume, 8, 8, 8, value_slice_z, "viridis",
+                      EVOX_TRANSFER_IDENTITY, 0, 255);
+  evox_renderer_set_phases (renderer, NULL, TRUE, TRUE);
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 64, 64, FALSE);
+  assert_slice_image (pixels, volume, 8, 8, 8, value_slice_z, "viridis",
+                      EVOX_TRANSFER_IDENTITY, 0, 255);
+
+  /* Making the hidden first phase visible: it owns everything now. */
+  evox_phase_set_visible (evox_phase_list_get_phase (list, 0), TRUE);
+  evox_renderer_set_phases (renderer, list, TRUE, FALSE);
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 64, 64, FALSE);
+  {
+    PhaseSpec all[G_N_ELEMENTS (specs)];
+
+    memcpy (all, specs, sizeof all);
+    all[0].visible = TRUE;
+    g_assert_cmpuint (assert_phase_image (pixels, volume, 8, 8, 8, value_slice_z, all,
+                                          G_N_ELEMENTS (all), FALSE, "viridis",
+                                          EVOX_TRANSFER_IDENTITY, 0, 255), ==, 64);
+    g_assert_cmpmem (pixel_at (pixels, 64, 20, 20), 3, ((guint8[3]) { 255, 255, 255 }), 3);
+  }
+
+  renderer_free (renderer);
+}
+
+static double
+value_u16_at (gsize i,
+              gsize j)
+{
+  return i == 7 && j == 7 ? 65535 : 1009 * i + 8111 * j + 3 * slice_index;
+}
+
+static void
+test_phases_u16 (void)
+{
+  g_autoptr(EvoxVolume) volume = volume_new (8, 8, 8, EVOX_SAMPLE_U16);
+  guint16 *data = evox_volume_get_data_mut (volume, 0);
+  const PhaseSpec specs[] = {
+    /* Exactly from voxel (2, 3) to voxel (5, 5). */
+    { value_u16_at (2, 3), value_u16_at (5, 5), "#e00000", 0.6, TRUE },
+    /* From just above voxel (1, 1) (so not it) to half below voxel (4, 1) (not it either). */
+    { value_u16_at (1, 1) + 0.25, value_u16_at (4, 1) - 0.5, "#00c000", 0.7, TRUE },
+    /* The one voxel at the top of the type. */
+    { 65535, 65535, "#2020ff", 0.9, TRUE },
+  };
+  g_autoptr(EvoxPhaseList) list = phase_list_new (specs, G_N_ELEMENTS (specs));
+  g_autofree guint8 *pixels = NULL;
+  EvoxRenderer *renderer;
+  guint expected = 0;
+
+  for (gsize k = 0; k < 8; k++)
+    for (gsize j = 0; j < 8; j++)
+      for (gsize i = 0; i < 8; i++)
+        data[(k * 8 + j) * 8 + i] = (guint16) (1009 * i + 8111 * j + 3 * k);
+  data[(slice_index * 8 + 7) * 8 + 7] = 65535;
+  for (gsize j = 0; j < 8; j++)
+    for (gsize i = 0; i < 8; i++)
+      {
+        double v = value_u16_at (i, j);
+
+        g_assert_cmpfloat (v, ==, evox_volume_get_value (volume, 0, i, j, slice_index));
+        for (guint p = 0; p < G_N_ELEMENTS (specs); p++)
+          if (specs[p].lo <= v && v <= specs[p].hi)
+            {
+              expected++;
+              break;
+            }
+      }
+  /* Voxels 2..7 of row 3, rows 4, 0..5 of row 5; 2 and 3 of row 1; the corner. */
+  g_assert_cmpuint (expected, ==, 6 + 8 + 6 + 2 + 1);
+
+  if (!need_gl ())
+    return;
+
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+  set_slices (renderer, slice_index);
+  evox_renderer_set_range (renderer, 0, 65535);
+  evox_renderer_set_phases (renderer, list, TRUE, FALSE);
+  pixels = render (renderer, 64, 64, FALSE);
+  g_assert_cmpuint (assert_phase_image (pixels, volume, 8, 8, 8, value_slice_z, specs,
+                                        G_N_ELEMENTS (specs), FALSE, "viridis",
+                                        EVOX_TRANSFER_IDENTITY, 0, 65535), ==, expected);
+
+  /* Log mapping changes the colour map, not which voxels the phases own. */
+  evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
+  evox_renderer_set_range (renderer, 10, 60000);
+  evox_renderer_set_phases (renderer, list, TRUE, TRUE);
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 64, 64, FALSE);
+  g_assert_cmpuint (assert_phase_image (pixels, volume, 8, 8, 8, value_slice_z, specs,
+                                        G_N_ELEMENTS (specs), TRUE, "viridis",
+                                        EVOX_TRANSFER_LOG10, 10, 60000), ==, expected);
+
+  renderer_free (renderer);
+}
+
+static void
+test_phases_f32 (void)
+{
+  g_autoptr(EvoxVolume) linear = gradient_f32 (EVOX_SCALE_LINEAR);
+  g_autoptr(EvoxVolume) logged = gradient_f32 (EVOX_SCALE_LOG10);
+  g_autofree guint8 *pixels = NULL;
+  EvoxRenderer *renderer;
+  double v11 = evox_volume_get_value (linear, 0, 1, 1, slice_index);
+  double v61 = evox_volume_get_value (linear, 0, 6, 1, slice_index);
+  const PhaseSpec specs[] = {
+    /* Both edges equal to stored floats (as doubles): both voxels are in. */
+    { evox_volume_get_value (linear, 0, 2, 3, slice_index),
+      evox_volume_get_value (linear, 0, 5, 6, slice_index), "#ff2000", 0.55, TRUE },
+    /* Edges one double away from stored floats, on the outside: both voxels are out. */
+    { nextafter (v11, INFINITY), nextafter (v61, -INFINITY), "#00ff40", 0.75, TRUE },
+    /* The zero and the negative voxel, and the NaN hole between them stays a hole. */
+    { -1.0, 0.0, "#4000ff", 1.0, TRUE },
+  };
+  g_autoptr(EvoxPhaseList) list = phase_list_new (specs, G_N_ELEMENTS (specs));
+  guint tinted;
+
+  if (!need_gl ())
+    return;
+
+  renderer = renderer_new_realized ();
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+  evox_renderer_set_volume (renderer, linear, 0);
+  set_slices (renderer, slice_index);
+  evox_renderer_set_range (renderer, -2.5, 0.5);
+  evox_renderer_set_phases (renderer, list, TRUE, FALSE);
+  pixels = render (renderer, 64, 64, FALSE);
+  tinted = assert_phase_image (pixels, linear, 8, 8, 8, value_slice_z, specs,
+                               G_N_ELEMENTS (specs), FALSE, "viridis", EVOX_TRANSFER_IDENTITY,
+                               -2.5, 0.5);
+  /* (2, 3)..(5, 6) in raster order is 6 + 8 + 8 + 6 voxels, (2, 1)..(5, 1) is 4, plus two. */
+  g_assert_cmpuint (tinted, ==, 28 + 4 + 2);
+  assert_hole (pixels, 64, 3, 2, 8, renderer);
+
+  evox_renderer_set_phases (renderer, list, TRUE, TRUE);
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 64, 64, FALSE);
+  g_assert_cmpuint (assert_phase_image (pixels, linear, 8, 8, 8, value_slice_z, specs,
+                                        G_N_ELEMENTS (specs), TRUE, "viridis",
+                                        EVOX_TRANSFER_IDENTITY, -2.5, 0.5), ==, tinted);
+
+  /* log10 data shown linearly (exp10 in the shader): the phases still compare stored numbers. */
+  evox_renderer_set_volume (renderer, logged, 0);
+  set_slices (renderer, slice_index);
+  evox_renderer_set_mapping (renderer, EVOX_MAPPING_LINEAR);
+  evox_renderer_set_range (renderer, -1.5, 0.2);
+  evox_renderer_set_phases (renderer, list, TRUE, FALSE);
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 64, 64, FALSE);
+  g_assert_cmpuint (assert_phase_image (pixels, logged, 8, 8, 8, value_slice_z, specs,
+                                        G_N_ELEMENTS (specs), FALSE, "viridis",
+                                        EVOX_TRANSFER_EXP10, -1.5, 0.2), ==, tinted);
+
+  renderer_free (renderer);
+}
+
+/* Dragging an edge: one "changed", new pixels at the next draw, a new phase table and no new
+ * volume texture. */
+static void
+test_phases_live (void)
+{
+  PhaseSpec specs[] = {
+    { 53, 98, "#ff0000", 0.5, TRUE },
+    { 170, 194, "#0000ff", 0.5, TRUE },
+  };
+  g_autoptr(EvoxVolume) volume = gradient_u8 ();
+  g_autoptr(EvoxPhaseList) list = phase_list_new (specs, G_N_ELEMENTS (specs));
+  EvoxPhase *phase = evox_phase_list_get_phase (list, 0);
+  g_autofree guint8 *before = NULL;
+  g_autofree guint8 *after = NULL;
+  EvoxRendererUploads uploads, again;
+  EvoxRenderer *renderer;
+  guint changes = 0;
+
+  if (!need_gl ())
+    return;
+
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+  set_slices (renderer, slice_index);
+  evox_renderer_set_range (renderer, 0, 255);
+  g_signal_connect (renderer, "changed", G_CALLBACK (count_changes), &changes);
+  evox_renderer_set_phases (renderer, list, TRUE, FALSE);
+  g_assert_cmpuint (changes, ==, 1);
+  g_assert_true (evox_renderer_get_phases (renderer) == list);
+  before = render (renderer, 64, 64, FALSE);
+  _evox_renderer_get_uploads (renderer, &uploads);
+  g_assert_cmpuint (uploads.volume, ==, 1);
+  g_assert_cmpuint (uploads.phases, ==, 1);
+
+  /* The upper edge of the first phase moves from 98 to 122: row 4 turns red. */
+  changes = 0;
+  evox_phase_set_range (phase, 53, 122);
+  g_assert_cmpuint (changes, ==, 1);
+  after = render (renderer, 64, 64, FALSE);
+  specs[0].hi = 122;
+  g_assert_cmpuint (assert_phase_image (after, volume, 8, 8, 8, value_slice_z, specs,
+                                        G_N_ELEMENTS (specs), FALSE, "viridis",
+                                        EVOX_TRANSFER_IDENTITY, 0, 255), ==, 24 + 1 + 8);
+  g_assert_false (memcmp (before, after, 64 * 64 * 4) == 0);
+  _evox_renderer_get_uploads (renderer, &again);
+  g_assert_cmpuint (again.volume, ==, uploads.volume);
+  g_assert_cmpuint (again.colormap, ==, uploads.colormap);
+  g_assert_cmpuint (again.phases, ==, uploads.phases + 1);
+
+  /* A draw with nothing changed uploads nothing. */
+  g_clear_pointer (&before, g_free);
+  before = render (renderer, 64, 64, FALSE);
+  g_assert_cmpmem (before, 64 * 64 * 4, after, 64 * 64 * 4);
+  _evox_renderer_get_uploads (renderer, &uploads);
+  g_assert_cmpmem (&uploads, sizeof uploads, &again, sizeof again);
+
+  /* Colour, opacity and the list itself are followed too. */
+  changes = 0;
+  evox_phase_set_color (phase, "#00ffff");
+  evox_phase_set_opacity (phase, 1.0);
+  evox_phase_list_remove (list, 1);
+  g_assert_cmpuint (changes, ==, 3);
+  g_clear_pointer (&after, g_free);
+  after = render (renderer, 64, 64, FALSE);
+  specs[0].color = "#00ffff";
+  specs[0].opacity = 1.0;
+  g_assert_cmpuint (assert_phase_image (after, volume, 8, 8, 8, value_slice_z, specs, 1, FALSE,
+                                        "viridis", EVOX_TRANSFER_IDENTITY, 0, 255), ==, 24);
+  _evox_renderer_get_uploads (renderer, &again);
+  g_assert_cmpuint (again.volume, ==, 1);
+
+  /* While not shown, edits change no frame and say nothing; the table still follows them. */
+  evox_renderer_set_phases (renderer, list, FALSE, FALSE);
+  changes = 0;
+  evox_phase_set_range (phase, 0, 255);
+  g_assert_cmpuint (changes, ==, 0);
+  evox_renderer_set_phases (renderer, list, TRUE, FALSE);
+  g_assert_cmpuint (changes, ==, 1);
+  g_clear_pointer (&after, g_free);
+  after = render (renderer, 64, 64, FALSE);
+  specs[0].lo = 0;
+  specs[0].hi = 255;
+  g_assert_cmpuint (assert_phase_image (after, volume, 8, 8, 8, value_slice_z, specs, 1, FALSE,
+                                        "viridis", EVOX_TRANSFER_IDENTITY, 0, 255), ==, 64);
+
+  /* Dropped lists are no longer followed. */
+  evox_renderer_set_phases (renderer, NULL, TRUE, FALSE);
+  g_assert_null (evox_renderer_get_phases (renderer));
+  changes = 0;
+  evox_phase_set_range (phase, 1, 2);
+  g_assert_cmpuint (changes, ==, 0);
+
+  renderer_free (renderer);
+}
+
+static void
+test_phases_signals (void)
+{
+  g_autoptr(EvoxPhaseList) list = evox_phase_list_new ();
+  g_autoptr(EvoxPhaseList) other = evox_phase_list_new ();
+  g_autoptr(EvoxRenderer) renderer = evox_renderer_new ();
+  guint changes = 0;
+
+  g_signal_connect (renderer, "changed", G_CALLBACK (count_changes), &changes);
+
+  /* Nothing shown before or after: no change, whatever the list or the hiding. */
+  evox_renderer_set_phases (renderer, list, FALSE, FALSE);
+  evox_renderer_set_phases (renderer, list, FALSE, TRUE);
+  evox_renderer_set_phases (renderer, NULL, TRUE, TRUE);
+  g_assert_cmpuint (changes, ==, 0);
+
+  evox_renderer_set_phases (renderer, list, TRUE, FALSE);
+  evox_renderer_set_phases (renderer, list, TRUE, FALSE);
+  g_assert_cmpuint (changes, ==, 1);
+  evox_renderer_set_phases (renderer, list, TRUE, TRUE);
+  g_assert_cmpuint (changes, ==, 2);
+  evox_renderer_set_phases (renderer, other, TRUE, TRUE);
+  g_assert_cmpuint (changes, ==, 3);
+  evox_renderer_set_phases (renderer, other, FALSE, TRUE);
+  g_assert_cmpuint (changes, ==, 4);
+
+  /* One "changed" per change of the list it shows, none from the one it dropped. */
+  evox_renderer_set_phases (renderer, other, TRUE, TRUE);
+  changes = 0;
+  {
+    g_autoptr(EvoxPhase) phase = evox_phase_new ("a", 1, 2, NULL);
+
+    evox_phase_list_append (list, phase);
+    g_assert_cmpuint (changes, ==, 0);
+    evox_phase_list_append (other, phase);
+    g_assert_cmpuint (changes, ==, 1);
+    evox_phase_set_name (phase, "b");
+    g_assert_cmpuint (changes, ==, 2);
+  }
+}
+
+/* Colouring stops after EVOX_RENDERER_MAX_PHASES phases, with one warning. */
+static void
+test_phases_limit (void)
+{
+  g_autoptr(EvoxVolume) volume = gradient_u8 ();
+  g_autoptr(EvoxPhaseList) list = evox_phase_list_new ();
+  g_autofree guint8 *pixels = NULL;
+  EvoxRenderer *renderer;
+
+  if (!need_gl ())
+    return;
+
+  /* Phase p owns exactly value 5 + 3 p: phases 0..31 the 32 voxels of rows 0..3 of slice 5
+   * (5..98), phase 32 voxel 101 at the start of row 4. */
+  for (guint p = 0; p < EVOX_RENDERER_MAX_PHASES + 2; p++)
+    {
+      g_autoptr(EvoxPhase) phase = evox_phase_new ("p", 5 + 3 * p, 5 + 3 * p, "#ff00ff");
+
+      evox_phase_set_opacity (phase, 1.0);
+      evox_phase_list_append (list, phase);
+    }
+  /* ... and the last one owns everything: it must be ignored. */
+  evox_phase_set_range (evox_phase_list_get_phase (list, EVOX_RENDERER_MAX_PHASES + 1), 0, 255);
+
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+  set_slices (renderer, slice_index);
+  evox_renderer_set_range (renderer, 0, 255);
+  evox_renderer_set_phases (renderer, list, TRUE, TRUE);
+
+  g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "*first 32 of 34 phases*");
+  pixels = render (renderer, 64, 64, FALSE);
+  g_test_assert_expected_messages ();
+  /* Rows 0..3 only: phases 32 and 33 are ignored, everything else is hidden. */
+  g_assert_cmpuint (count_not_background (pixels, 64 * 64), ==, 32 * 64);
+  assert_background (pixel_at (pixels, 64, 4, 4 * 8 + 4), renderer);
+
+  /* Later uploads do not warn again. */
+  evox_phase_set_color (evox_phase_list_get_phase (list, 0), "#00ff00");
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 64, 64, FALSE);
+  g_assert_cmpmem (pixel_at (pixels, 64, 4, 4), 3, ((guint8[3]) { 0, 255, 0 }), 3);
+
+  renderer_free (renderer);
+}
+
+/* Hidden voxels cannot be picked; the selected particle can. */
+static void
+test_phases_pick (void)
+{
+  g_autoptr(EvoxVolume) volume = volume_new (9, 7, 5, EVOX_SAMPLE_F32);
+  g_autoptr(EvoxRenderer) renderer = evox_renderer_new ();
+  g_autoptr(EvoxPhaseList) list = evox_phase_list_new ();
+  g_autoptr(EvoxPhase) phase = evox_phase_new ("low", 0, 50, NULL);
+  float *data = evox_volume_get_data_mut (volume, 0);
+  double p[3];
+
+  for (gsize v = 0; v < 9 * 7 * 5; v++)
+    data[v] = (float) v;
+  evox_phase_list_append (list, phase);
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_slices (renderer, (guint[3]) { 4, 3, 1 });
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+
+  /* The centre is voxel (4, 3, 1), value 94. */
+  g_assert_true (evox_renderer_pick (renderer, 150, 100, 300, 200, p));
+  evox_renderer_set_phases (renderer, list, TRUE, FALSE);
+  g_assert_true (evox_renderer_pick (renderer, 150, 100, 300, 200, p));
+  evox_renderer_set_phases (renderer, list, TRUE, TRUE);
+  g_assert_false (evox_renderer_pick (renderer, 150, 100, 300, 200, p));
+  evox_phase_set_range (phase, 94, 94);
+  g_assert_true (evox_renderer_pick (renderer, 150, 100, 300, 200, p));
+  evox_phase_set_visible (phase, FALSE);
+  g_assert_false (evox_renderer_pick (renderer, 150, 100, 300, 200, p));
+  evox_renderer_set_phases (renderer, list, FALSE, TRUE);
+  g_assert_true (evox_renderer_pick (renderer, 150, 100, 300, 200, p));
+
+  /* Voxel (4, 3, 1) alone as a particle: selected, it shows through the hiding. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxLabels) labels = evox_labels_compute (volume, 0, "one", 94, 94,
+                                                        EVOX_CONNECTIVITY_6, 0, NULL, NULL,
+                                                        &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (evox_labels_get_n_particles (labels), ==, 1);
+    evox_renderer_set_phases (renderer, list, TRUE, TRUE);
+    evox_renderer_set_labels (renderer, labels);
+    g_assert_false (evox_renderer_pick (renderer, 150, 100, 300, 200, p));
+    evox_renderer_set_selected_particle (renderer, 1);
+    g_assert_true (evox_renderer_pick (renderer, 150, 100, 300, 200, p));
+  }
+}
+
+/* A stack seen from above in orthographic projection at opacity 1, so the top layer's colours
+ * come out unblended; every layer holds the same values, so hidden voxels are holes through all. */
+static void
+test_phases_stack (void)
+{
+  g_autoptr(EvoxVolume) volume = small_stack ();
+  const PhaseSpec specs[] = {
+    { -4.0, -2.5, "#ff0000", 0.6, TRUE },
+    { -1.4, -1.0, "#00ff00", 1.0, TRUE },
+  };
+  g_autoptr(EvoxPhaseList) list = phase_list_new (specs, G_N_ELEMENTS (specs));
+  g_autoptr(EvoxLabels) labels = NULL;
+  g_autoptr(GError) error = NULL;
+  const float highlight[3] = EVOX_RENDERER_HIGHLIGHT_RGB;
+  EvoxRenderer *renderer;
+  EvoxCamera *camera;
+
+  if (!need_gl ())
+    return;
+
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
+  evox_renderer_set_range (renderer, -5, -1);
+  evox_renderer_set_view (renderer, EVOX_VIEW_STACK);
+  evox_renderer_set_stack_opacity (renderer, 1.0);
+  camera = evox_renderer_get_camera (renderer);
+  evox_camera_set_orthographic (camera, TRUE);
+  evox_camera_look_along (camera, 2);
+
+  labels = evox_labels_compute (volume, 0, "red", specs[0].lo, specs[0].hi,
+                                EVOX_CONNECTIVITY_26, 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_labels_get_n_particles (labels), ==, 1);
+
+  for (guint pass = 0; pass < 3; pass++)
+    {
+      g_autofree guint8 *pixels = NULL;
+      gboolean hide = pass == 1;
+      guint tinted = 0, lit = 0;
+
+      evox_renderer_set_phases (renderer, list, TRUE, hide);
+      if (pass == 2)
+        {
+          evox_renderer_set_labels (renderer, labels);
+          evox_renderer_set_selected_particle (renderer, 1);
+        }
+      /* 16 x 12 voxels of 2 nm: 8 pixels a voxel. */
+      pixels = render (renderer, 128, 96, FALSE);
+      for (int j = 0; j < 12; j++)
+        for (int i = 0; i < 16; i++)
+          {
+            const guint8 *p = pixel_at (pixels, 128, i * 8 + 4, j * 8 + 4);
+            double value = evox_volume_get_value (volume, 0, i, j, 2);
+
+            if (pass == 2 && specs[0].lo <= value && value <= specs[0].hi)
+              {
+                for (guint c = 0; c < 3; c++)
+                  g_assert_cmpint (p[c], ==, (int) (highlight[c] * 255.0f + 0.5f));
+                lit++;
+                continue;
+              }
+            tinted += assert_phase_colour (p, value, specs, G_N_ELEMENTS (specs), hide,
+                                           pass == 2 ? EVOX_RENDERER_DIM : 1.0, "viridis",
+                                           EVOX_TRANSFER_IDENTITY, -5, -1);
+          }
+      /* Columns x = 4..9 hold -3.93..-2.6, x = 14 and 15 hold -1.27 and -1. */
+      if (pass < 2)
+        g_assert_cmpuint (tinted, ==, (6 + 2) * 12);
+      else
+        {
+          g_assert_cmpuint (lit, ==, 6 * 12);
+          g_assert_cmpuint (tinted, ==, 2 * 12);
+        }
+    }
+
+  renderer_free (renderer);
+}
+
+/* Particles */
+
+/* 8 x 8 x 4 u8, zero but for two blocks: A (x 1..2, y 1..2, z 0..3) of 200 and B (x 5..6,
+ * y 4..6, z 1..2) of 100. Raster order of first voxels makes A particle 1 and B particle 2. */
+static EvoxVolume *
+two_blocks (void)
+{
+  EvoxVolume *volume = volume_new (8, 8, 4, EVOX_SAMPLE_U8);
+  guint8 *data = evox_volume_get_data_mut (volume, 0);
+
+  for (gsize k = 0; k < 4; k++)
+    for (gsize j = 0; j < 8; j++)
+      for (gsize i = 0; i < 8; i++)
+        {
+          guint8 v = 0;
+
+          if (i >= 1 && i <= 2 && j >= 1 && j <= 2)
+            v = 200;
+          else if (i >= 5 && i <= 6 && j >= 4 && j <= 6 && k >= 1 && k <= 2)
+            v = 100;
+          data[(k * 8 + j) * 8 + i] = v;
+        }
+  return volume;
+}
+
+static guint
+block_of (gsize i,
+          gsize j)
+{
+  if (i >= 1 && i <= 2 && j >= 1 && j <= 2)
+    return 1;
+  if (i >= 5 && i <= 6 && j >= 4 && j <= 6)
+    return 2;
+  return 0;
+}
+
+/* Slice z = 1 of two_blocks with `selected` lit and the rest dimmed (none when 0). */
+static void
+assert_highlight (const guint8    *pixels,
+                  EvoxVolume      *volume,
+                  guint            selected,
+                  const PhaseSpec *specs,
+                  guint            n_specs,
+                  gboolean         hide)
+{
+  const float highlight[3] = EVOX_RENDERER_HIGHLIGHT_RGB;
+  guint lit = 0;
+
+  for (int j = 0; j < 8; j++)
+    for (int i = 0; i < 8; i++)
+      {
+        const guint8 *p = pixel_at (pixels, 64, i * 8 + 4, j * 8 + 4);
+
+        g_assert_cmpmem (p, 4, pixel_at (pixels, 64, i * 8 + 1, j * 8 + 1), 4);
+        if (selected != 0 && block_of (i, j) == selected)
+          {
+            for (guint c = 0; c < 3; c++)
+              g_assert_cmpint (p[c], ==, (int) (highlight[c] * 255.0f + 0.5f));
+            g_assert_cmpuint (p[3], ==, 255);
+            lit++;
+          }
+        else
+          assert_phase_colour (p, evox_volume_get_value (volume, 0, i, j, 1), specs, n_specs,
+                               hide, selected != 0 ? EVOX_RENDERER_DIM : 1.0, "viridis",
+                               EVOX_TRANSFER_IDENTITY, 0, 255);
+      }
+  g_assert_cmpuint (lit, ==, selected == 1 ? 4 : selected == 2 ? 6 : 0);
+}
+
+static void
+test_particles_highlight (void)
+{
+  g_autoptr(EvoxVolume) volume = two_blocks ();
+  g_autoptr(EvoxLabels) labels = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *pixels = NULL;
+  g_autofree guint8 *plain = NULL;
+  const PhaseSpec specs[] = { { 150, 255, "#ffffff", 0.5, TRUE } };
+  g_autoptr(EvoxPhaseList) list = phase_list_new (specs, 1);
+  EvoxRendererUploads uploads;
+  EvoxRenderer *renderer;
+
+  labels = evox_labels_compute (volume, 0, "blocks", 1, 255, EVOX_CONNECTIVITY_6, 0, NULL, NULL,
+                                &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_labels_get_n_particles (labels), ==, 2);
+  if (!need_gl ())
+    return;
+
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+  set_slices (renderer, 1);
+  evox_renderer_set_range (renderer, 0, 255);
+  plain = render (renderer, 64, 64, FALSE);
+
+  /* Labels alone change nothing on screen. */
+  evox_renderer_set_labels (renderer, labels);
+  g_assert_true (evox_renderer_get_labels (renderer) == labels);
+  pixels = render (renderer, 64, 64, FALSE);
+  g_assert_cmpmem (pixels, 64 * 64 * 4, plain, 64 * 64 * 4);
+  g_assert_cmpuint (_evox_renderer_get_label_format (renderer), ==, GL_R8UI);
+
+  for (guint selected = 2; selected != G_MAXUINT; selected--)
+    {
+      evox_renderer_set_selected_particle (renderer, selected);
+      g_assert_cmpuint (evox_renderer_get_selected_particle (renderer), ==, selected);
+      g_clear_pointer (&pixels, g_free);
+      pixels = render (renderer, 64, 64, FALSE);
+      assert_highlight (pixels, volume, selected, NULL, 0, FALSE);
+    }
+  g_assert_cmpmem (pixels, 64 * 64 * 4, plain, 64 * 64 * 4);
+
+  /* With phases hiding all but block A, the selected block B shows anyway. */
+  evox_renderer_set_phases (renderer, list, TRUE, TRUE);
+  evox_renderer_set_selected_particle (renderer, 2);
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 64, 64, FALSE);
+  assert_highlight (pixels, volume, 2, specs, 1, TRUE);
+
+  /* Unrealized and realized again: the label texture is rebuilt, the picture is the same. */
+  _evox_renderer_get_uploads (renderer, &uploads);
+  g_assert_cmpuint (uploads.labels, ==, 1);
+  evox_renderer_unrealize (renderer);
+  g_assert_cmpuint (_evox_renderer_get_label_format (renderer), ==, 0);
+  g_assert_true (evox_renderer_realize (renderer, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&plain, g_free);
+  plain = render (renderer, 64, 64, FALSE);
+  g_assert_cmpmem (pixels, 64 * 64 * 4, plain, 64 * 64 * 4);
+  {
+    EvoxRendererUploads again;
+
+    _evox_renderer_get_uploads (renderer, &again);
+    g_assert_cmpuint (again.labels, ==, uploads.labels + 1);
+    g_assert_cmpuint (again.phases, ==, uploads.phases + 1);
+    g_assert_cmpuint (again.volume, ==, uploads.volume + 1);
+  }
+
+  /* Labels of another shape are not used; NULL clears. */
+  {
+    g_autoptr(EvoxVolume) other = gradient_u8 ();
+    g_autoptr(EvoxLabels) other_labels = evox_labels_compute (other, 0, NULL, 0, 255,
+                                                              EVOX_CONNECTIVITY_6, 0, NULL,
+                                                              NULL, &error);
+
+    g_assert_no_error (error);
+    evox_renderer_set_phases (renderer, NULL, FALSE, FALSE);
+    evox_renderer_set_selected_particle (renderer, 1);
+    evox_renderer_set_labels (renderer, other_labels);
+    g_clear_pointer (&pixels, g_free);
+    pixels = render (renderer, 64, 64, FALSE);
+    assert_highlight (pixels, volume, 0, NULL, 0, FALSE);
+    evox_renderer_set_labels (renderer, NULL);
+    g_clear_pointer (&pixels, g_free);
+    pixels = render (renderer, 64, 64, FALSE);
+    assert_highlight (pixels, volume, 0, NULL, 0, FALSE);
+    g_assert_cmpuint (_evox_renderer_get_label_format (renderer), ==, 0);
+  }
+
+  renderer_free (renderer);
+}
+
+/* Isolated voxels at even coordinates: more labels than 8 or 16 bits hold. The last particle's
+ * id has zero low bits, so a truncated texture would show the wrong voxel. */
+static void
+test_particles_formats (void)
+{
+  const struct
+  {
+    gsize  n[3];
+    GLenum format;
+  } cases[] = {
+    { { 64, 64, 8 }, GL_R16UI },     /* 32 * 32 * 4 = 4096 particles */
+    { { 128, 128, 32 }, GL_R32UI },  /* 64 * 64 * 16 = 65536 particles */
+  };
+  const float highlight[3] = EVOX_RENDERER_HIGHLIGHT_RGB;
+  guint8 lit[3];
+
+  if (!need_gl ())
+    return;
+
+  for (guint c = 0; c < 3; c++)
+    lit[c] = (guint8) (highlight[c] * 255.0f + 0.5f);
+
+  for (guint t = 0; t < G_N_ELEMENTS (cases); t++)
+    {
+      gsize nx = cases[t].n[0], ny = cases[t].n[1], nz = cases[t].n[2];
+      g_autoptr(EvoxVolume) volume = volume_new (nx, ny, nz, EVOX_SAMPLE_U8);
+      guint8 *data = evox_volume_get_data_mut (volume, 0);
+      g_autoptr(EvoxLabels) labels = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree guint8 *pixels = NULL;
+      guint32 last = (guint32) ((nx / 2) * (ny / 2) * (nz / 2));
+      EvoxRenderer *renderer;
+
+      for (gsize k = 0; k < nz; k++)
+        for (gsize j = 0; j < ny; j++)
+          for (gsize i = 0; i < nx; i++)
+            data[(k * ny + j) * nx + i] = i % 2 == 0 && j % 2 == 0 && k % 2 == 0 ? 1 : 0;
+      labels = evox_labels_compute (volume, 0, NULL, 1, 1, EVOX_CONNECTIVITY_26, 0, NULL, NULL,
+                                    &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (evox_labels_get_n_particles (labels), ==, last);
+
+      renderer = renderer_new_realized ();
+      evox_renderer_set_volume (renderer, volume, 0);
+      evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+      set_slices (renderer, (guint) nz - 2);
+      evox_renderer_set_range (renderer, 0, 1);
+      evox_renderer_set_labels (renderer, labels);
+      evox_renderer_set_selected_particle (renderer, last);
+      /* 2 pixels a voxel. */
+      pixels = render (renderer, 2 * (int) nx, 2 * (int) ny, FALSE);
+      g_assert_cmpuint (_evox_renderer_get_label_format (renderer), ==, cases[t].format);
+      g_assert_cmpuint (count_colour (pixels, 4 * nx * ny, lit), ==, 4);
+      g_assert_cmpmem (pixel_at (pixels, 2 * (int) nx, 2 * (int) nx - 4, 2 * (int) ny - 4), 3,
+                       lit, 3);
+      renderer_free (renderer);
+    }
+}
+
+static void
+test_particles_signals (void)
+{
+  g_autoptr(EvoxVolume) volume = two_blocks ();
+  g_autoptr(EvoxRenderer) renderer = evox_renderer_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxLabels) labels = evox_labels_compute (volume, 0, NULL, 1, 255,
+                                                      EVOX_CONNECTIVITY_6, 0, NULL, NULL,
+                                                      &error);
+  guint changes = 0;
+
+  g_assert_no_error (error);
+  evox_renderer_set_volume (renderer, volume, 0);
+  g_signal_connect (renderer, "changed", G_CALLBACK (count_changes), &changes);
+
+  /* A selection without labels, or labels without a selection, shows nothing new. */
+  evox_renderer_set_selected_particle (renderer, 2);
+  evox_renderer_set_selected_particle (renderer, 0);
+  evox_renderer_set_labels (renderer, labels);
+  evox_renderer_set_labels (renderer, labels);
+  g_assert_cmpuint (changes, ==, 0);
+  evox_renderer_set_selected_particle (renderer, 1);
+  evox_renderer_set_selected_particle (renderer, 1);
+  g_assert_cmpuint (changes, ==, 1);
+  evox_renderer_set_labels (renderer, NULL);
+  g_assert_cmpuint (changes, ==, 2);
+  g_assert_null (evox_renderer_get_labels (renderer));
+}
+
+static void
+test_particles_too_large (void)
+{
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(EvoxLabels) labels = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *pixels = NULL;
+  EvoxRenderer *renderer;
+  GLint max_size = 0;
+
+  if (!need_gl ())
+    return;
+
+  glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &max_size);
+  volume = volume_new (2, (gsize) max_size + 1, 2, EVOX_SAMPLE_U8);
+  labels = evox_labels_compute (volume, 0, NULL, 0, 0, EVOX_CONNECTIVITY_6, 0, NULL, NULL,
+                                &error);
+  g_assert_no_error (error);
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_labels (renderer, labels);
+  evox_renderer_set_selected_particle (renderer, 1);
+
+  g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "*3D texture limit*");
+  g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "*cannot be highlighted*");
+  pixels = render (renderer, 200, 100, FALSE);
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (_evox_renderer_get_label_format (renderer), ==, 0);
+  g_assert_cmpuint (count_not_background (pixels, 200 * 100), >, 50);
+
+  renderer_free (renderer);
+}
+
+/* The demo stack with three phases over its decades; EVOX_TEST_DUMP=dir keeps the pictures. */
+static void
+test_phases_demo (void)
+{
+  g_autoptr(EvoxVolume) volume = evox_demo_volume_new (10.0);
+  const EvoxStats *stats = evox_volume_get_stats (volume, 0);
+  const char *dump = g_getenv ("EVOX_TEST_DUMP");
+  const char *colors[3] = { "#1f77b4", "#ff7f0e", "#d62728" };
+  g_autoptr(EvoxPhaseList) list = evox_phase_list_new ();
+  EvoxRenderer *renderer;
+
+  if (!need_gl ())
+    return;
+
+  /* Three phases over the lower, middle and upper thirds of the range, at full opacity so their
+   * colours can be counted; a gap between the last two. */
+  for (guint p = 0; p < 3; p++)
+    {
+      double step = (stats->max - stats->min) / 3;
+      g_autoptr(EvoxPhase) phase = evox_phase_new ("p", stats->min + p * step,
+                                                   stats->min + (p + (p == 1 ? 0.6 : 1)) * step,
+                                                   colors[p]);
+
+      evox_phase_set_opacity (phase, p == 0 ? 1.0 : 0.7);
+      evox_phase_list_append (list, phase);
+    }
+
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
+  evox_renderer_set_phases (renderer, list, TRUE, FALSE);
+  for (guint v = 0; v < 3; v++)
+    {
+      const EvoxView views[3] = { EVOX_VIEW_SLICES, EVOX_VIEW_STACK, EVOX_VIEW_SLICE_Z };
+      g_autofree guint8 *pixels = NULL;
+      guint8 first[3];
+      guint rgb[3];
+
+      evox_renderer_set_view (renderer, views[v]);
+      evox_renderer_set_phases (renderer, list, TRUE, views[v] == EVOX_VIEW_STACK);
+      pixels = render (renderer, 800, 600, FALSE);
+      parse_color (colors[0], rgb);
+      for (guint c = 0; c < 3; c++)
+        first[c] = (guint8) rgb[c];
+      if (views[v] != EVOX_VIEW_STACK)
+        g_assert_cmpuint (count_colour (pixels, 800 * 600, first), >, 1000);
+      g_assert_cmpuint (count_not_background (pixels, 800 * 600), >, 800 * 600 / 10);
+      if (dump != NULL)
+        {
+          g_autofree char *name = g_strdup_printf ("demo-phases-%s-800x600.rgba",
+                                                   evox_view_to_string (views[v]));
+          g_autofree char *path = g_build_filename (dump, name, NULL);
+
+          g_assert_true (g_file_set_contents (path, (const char *) pixels, 800 * 600 * 4, NULL));
+        }
+    }
+  renderer_free (renderer);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1190,6 +2199,19 @@ main (int    argc,
   g_test_add_func ("/Evox/Render/stack-view", test_stack_view);
   g_test_add_func ("/Evox/Render/too-large", test_too_large);
   g_test_add_func ("/Evox/Render/demo", test_demo);
+  g_test_add_func ("/Evox/Render/phases/u8", test_phases_u8);
+  g_test_add_func ("/Evox/Render/phases/u16", test_phases_u16);
+  g_test_add_func ("/Evox/Render/phases/f32", test_phases_f32);
+  g_test_add_func ("/Evox/Render/phases/live", test_phases_live);
+  g_test_add_func ("/Evox/Render/phases/signals", test_phases_signals);
+  g_test_add_func ("/Evox/Render/phases/limit", test_phases_limit);
+  g_test_add_func ("/Evox/Render/phases/pick", test_phases_pick);
+  g_test_add_func ("/Evox/Render/phases/stack", test_phases_stack);
+  g_test_add_func ("/Evox/Render/phases/demo", test_phases_demo);
+  g_test_add_func ("/Evox/Render/particles/highlight", test_particles_highlight);
+  g_test_add_func ("/Evox/Render/particles/formats", test_particles_formats);
+  g_test_add_func ("/Evox/Render/particles/signals", test_particles_signals);
+  g_test_add_func ("/Evox/Render/particles/too-large", test_particles_too_large);
 
   status = g_test_run ();
 
