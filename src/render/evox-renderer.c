@@ -33,7 +33,7 @@ GResource *evox_shaders_get_resource (void);
  * - Phases are a 2 x n RGBA32F table the fragment shader loops over (at most
  *   EVOX_RENDERER_MAX_PHASES rows); their edges are rounded on the CPU to the sample type (integer
  *   or float) in the direction that keeps lo <= v <= hi exact, so the shader compares stored values
- *   without rounding doubts. Editing a phase re-uploads the table (512 bytes at most), nothing else.
+ *   without rounding doubts. Editing a phase re-uploads the table (1 KiB at most), nothing else.
  * - The label volume is a separate integer texture, sampled with texelFetch at the voxel the
  *   volume texture's nearest sample came from; it goes up once per EvoxLabels. */
 
