@@ -1,4 +1,4 @@
-/* test-histogram-view.c: the histogram widget's bins against brute-force counts, and its drawing. */
+/* test-histogram-view.c: the histogram widget's bins against brute force, its drawing, phase bands. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
@@ -8,7 +8,7 @@
 
 #include "evox-demo.h"
 #include "evox-document.h"
-#include "evox-histogram-view.h"
+#include "evox-histogram-view-private.h"
 #include "evox-ssrm-stack.h"
 
 /* Volumes */
@@ -846,6 +846,710 @@ test_document_swap (void)
   g_assert_finalize_object (b);
 }
 
+/* Phases */
+
+static const guint8 red[3] = { 0xe0, 0x1b, 0x24 };
+static const guint8 green[3] = { 0x2e, 0xc2, 0x7e };
+static const guint8 blue[3] = { 0x1c, 0x71, 0xd8 };
+static const guint8 flag_yellow[3] = { 0xf5, 0xc2, 0x11 };
+
+static EvoxPhase *
+add_phase (EvoxDocument *document,
+           const char   *name,
+           double        lo,
+           double        hi,
+           const char   *color)
+{
+  g_autoptr(EvoxPhase) phase = evox_phase_new (name, lo, hi, color);
+
+  evox_phase_list_append (evox_document_get_phases (document), phase);
+  /* The list keeps it. */
+  return phase;
+}
+
+/* A row inside the plot, below the name tags and away from the grips. */
+static int
+band_row (EvoxHistogramView *view)
+{
+  graphene_rect_t bar;
+
+  g_assert_true (evox_histogram_view_get_colorbar_bounds (view, &bar));
+  return (int) bar.origin.y - 12;
+}
+
+/* The stored value at widget x on a linear (or, with log_axis, log10) value axis, from where two
+ * known values lie. */
+static double
+value_at (EvoxHistogramView *view,
+          double             x,
+          gboolean           log_axis)
+{
+  double x0 = evox_histogram_view_value_to_x (view, log_axis ? 1 : 0);
+  double x1 = evox_histogram_view_value_to_x (view, log_axis ? 10 : 1);
+  double at = (x - x0) / (x1 - x0);
+
+  return log_axis ? pow (10.0, at) : at;
+}
+
+static void
+unpack (const guint8 *pixels,
+        gsize         stride,
+        int           x,
+        int           y,
+        double        argb[4])
+{
+  guint32 word;
+
+  memcpy (&word, pixels + y * stride + x * 4, 4);
+  for (int c = 0; c < 4; c++)
+    argb[c] = (word >> (24 - 8 * c)) & 0xff;
+}
+
+/* How far a pixel went from the reference towards an opaque colour: with premultiplied ARGB a
+ * translucent colour drawn over R gives R + a (C - R). Returns a, or -1 when the pixel is not on
+ * that line (something else was drawn there). */
+static double
+blend_toward (const guint8 *pixels,
+              const guint8 *reference,
+              gsize         stride,
+              int           x,
+              int           y,
+              const guint8  rgb[3])
+{
+  double p[4], r[4], c[4] = { 255, rgb[0], rgb[1], rgb[2] };
+  double dot = 0, norm = 0, a;
+
+  unpack (pixels, stride, x, y, p);
+  unpack (reference, stride, x, y, r);
+  for (int i = 0; i < 4; i++)
+    {
+      dot += (p[i] - r[i]) * (c[i] - r[i]);
+      norm += (c[i] - r[i]) * (c[i] - r[i]);
+    }
+  if (norm < 1)
+    return -1;
+  a = dot / norm;
+  for (int i = 0; i < 4; i++)
+    if (fabs (p[i] - r[i] - a * (c[i] - r[i])) > 4)
+      return -1;
+  return a;
+}
+
+static gboolean
+same_pixel (const guint8 *pixels,
+            const guint8 *reference,
+            gsize         stride,
+            int           x,
+            int           y)
+{
+  double p[4], r[4];
+
+  unpack (pixels, stride, x, y, p);
+  unpack (reference, stride, x, y, r);
+  for (int i = 0; i < 4; i++)
+    if (fabs (p[i] - r[i]) > 2)
+      return FALSE;
+  return TRUE;
+}
+
+typedef struct
+{
+  double        x0;   /* drawn edges */
+  double        x1;
+  const guint8 *rgb;
+} Band;
+
+/* Along a row: every column well inside a band is that band's colour laid over the reference,
+ * every column well away from all bands is the reference, and each edge is the opaque colour.
+ * Returns the mean blend inside the first band. */
+static double
+check_bands (EvoxHistogramView *view,
+             const guint8      *reference,
+             const Band        *bands,
+             guint              n_bands)
+{
+  g_autofree guint8 *pixels = NULL;
+  int width, height, y = band_row (view);
+  double first_sum = 0;
+  int first_n = 0;
+  gsize stride;
+
+  flush ();
+  pixels = render_pixels (view, &width, &height, &stride);
+  for (int x = 0; x < width; x++)
+    {
+      gboolean near = FALSE;
+
+      for (guint b = 0; b < n_bands; b++)
+        {
+          if (x >= bands[b].x0 + 6 && x + 1 <= bands[b].x1 - 6)
+            {
+              double a = blend_toward (pixels, reference, stride, x, y, bands[b].rgb);
+
+              if (!(a >= 0.1 && a <= 0.7))
+                g_error ("column %d of band %u: blend %g toward its colour", x, b, a);
+              if (b == 0)
+                {
+                  first_sum += a;
+                  first_n++;
+                }
+            }
+          if (x + 1 > bands[b].x0 - 6 && x < bands[b].x1 + 6)
+            near = TRUE;
+        }
+      if (!near && !same_pixel (pixels, reference, stride, x, y))
+        g_error ("column %d, outside every band, changed", x);
+    }
+  for (guint b = 0; b < n_bands; b++)
+    for (int i = 0; i < 2; i++)
+      {
+        guint8 rgb[3];
+        double argb[4];
+        int x = (int) round (i == 0 ? bands[b].x0 : bands[b].x1);
+
+        get_pixel (pixels, stride, x, y, rgb);
+        unpack (pixels, stride, x, y, argb);
+        g_assert_cmpfloat (argb[0], ==, 255);
+        assert_rgb_near (rgb, bands[b].rgb, 2);
+      }
+  g_assert_cmpint (first_n, >, 10);
+  return first_sum / first_n;
+}
+
+static double
+edge (EvoxHistogramView *view,
+      guint              phase,
+      gboolean           hi)
+{
+  double x = NAN;
+
+  g_assert_true (evox_histogram_view_get_phase_edge_x (view, phase, hi, &x));
+  return x;
+}
+
+static void
+test_phase_bands (void)
+{
+  EvoxDocument *document = evox_document_new ();
+  EvoxVolume *volume = random_volume (EVOX_SAMPLE_F32, 40, 30, 10, 0.0, 100.0, 41);
+  EvoxVolume *bytes = random_volume (EVOX_SAMPLE_U8, 37, 23, 11, 0, 200, 42);
+  g_autofree guint8 *reference = NULL;
+  EvoxPhase *a, *b, *c;
+  int width, height;
+  double unselected, selected;
+  gsize stride;
+  Shown shown;
+
+  evox_document_set_volume (document, volume, "linear", NULL);
+  evox_document_set_mapping (document, EVOX_MAPPING_LINEAR);
+  evox_document_set_colormap (document, "grey");
+  shown = show_view (document);
+  reference = render_pixels (shown.view, &width, &height, &stride);
+
+  /* f32: the bands lie between the values themselves. */
+  a = add_phase (document, "Pores", 10, 30, "#e01b24");
+  b = add_phase (document, "Active material", 40, 60, "#2ec27e");
+  c = add_phase (document, "Binder", 70, 90, "#1c71d8");
+  {
+    const double lo[] = { 10, 40, 70 }, hi[] = { 30, 60, 90 };
+    Band bands[3];
+
+    for (guint p = 0; p < 3; p++)
+      {
+        bands[p].x0 = evox_histogram_view_value_to_x (shown.view, lo[p]);
+        bands[p].x1 = evox_histogram_view_value_to_x (shown.view, hi[p]);
+        bands[p].rgb = p == 0 ? red : p == 1 ? green : blue;
+        g_assert_cmpfloat_with_epsilon (edge (shown.view, p, FALSE), bands[p].x0, 1e-9);
+        g_assert_cmpfloat_with_epsilon (edge (shown.view, p, TRUE), bands[p].x1, 1e-9);
+      }
+    unselected = check_bands (shown.view, reference, bands, 3);
+
+    /* The selected phase is drawn stronger. */
+    evox_document_set_selected_phase (document, 0);
+    selected = check_bands (shown.view, reference, bands, 3);
+    g_assert_cmpfloat (selected, >, unselected + 0.05);
+    evox_document_set_selected_phase (document, -1);
+
+    /* A hidden phase is not drawn; an edge off the axis is not either. */
+    evox_phase_set_visible (b, FALSE);
+    g_assert_false (evox_histogram_view_get_phase_edge_x (shown.view, 1, FALSE, NULL));
+    bands[1] = bands[2];
+    check_bands (shown.view, reference, bands, 2);
+    evox_phase_set_visible (b, TRUE);
+    evox_phase_set_range (c, 70, 500);
+    g_assert_true (evox_histogram_view_get_phase_edge_x (shown.view, 2, FALSE, NULL));
+    g_assert_false (evox_histogram_view_get_phase_edge_x (shown.view, 2, TRUE, NULL));
+    g_assert_false (evox_histogram_view_get_phase_edge_x (shown.view, 3, TRUE, NULL));
+  }
+
+  /* u8: a band covers the whole bars of its first and last values. */
+  evox_phase_list_clear (evox_document_get_phases (document));
+  evox_document_set_volume (document, bytes, "bytes", NULL);
+  evox_document_set_mapping (document, EVOX_MAPPING_LINEAR);
+  flush ();
+  g_free (reference);
+  reference = render_pixels (shown.view, &width, &height, &stride);
+  a = add_phase (document, "Pores", 20, 60, "#e01b24");
+  b = add_phase (document, "Active material", 100, 100, "#2ec27e");
+  {
+    Band bands[2] = {
+      { evox_histogram_view_value_to_x (shown.view, 19.5),
+        evox_histogram_view_value_to_x (shown.view, 60.5), red },
+      { evox_histogram_view_value_to_x (shown.view, 99.5),
+        evox_histogram_view_value_to_x (shown.view, 100.5), green },
+    };
+
+    g_assert_cmpfloat_with_epsilon (edge (shown.view, 0, FALSE), bands[0].x0, 1e-9);
+    g_assert_cmpfloat_with_epsilon (edge (shown.view, 0, TRUE), bands[0].x1, 1e-9);
+    g_assert_cmpfloat_with_epsilon (edge (shown.view, 1, FALSE), bands[1].x0, 1e-9);
+    g_assert_cmpfloat_with_epsilon (edge (shown.view, 1, TRUE), bands[1].x1, 1e-9);
+    check_bands (shown.view, reference, bands, 2);
+  }
+
+  /* Log-spaced bins of linear data: the edges follow the log axis. */
+  evox_phase_list_clear (evox_document_get_phases (document));
+  evox_document_set_volume (document, volume, "linear", NULL);
+  evox_document_set_mapping (document, EVOX_MAPPING_LOG);
+  g_assert_true (evox_histogram_view_get_log_bins (shown.view));
+  add_phase (document, "Pores", 2, 20, "#e01b24");
+  g_assert_cmpfloat_with_epsilon (edge (shown.view, 0, FALSE),
+                                  evox_histogram_view_value_to_x (shown.view, 2), 1e-9);
+  g_assert_cmpfloat_with_epsilon (edge (shown.view, 0, TRUE),
+                                  evox_histogram_view_value_to_x (shown.view, 20), 1e-9);
+  draw_once (shown.view);
+  (void) a;
+
+  close_view (&shown);
+  g_assert_finalize_object (document);
+  g_assert_finalize_object (volume);
+  g_assert_finalize_object (bytes);
+}
+
+static void
+record_notify (GObject    *object,
+               GParamSpec *pspec,
+               GPtrArray  *names)
+{
+  g_ptr_array_add (names, g_strdup (pspec->name));
+}
+
+static void
+assert_range (EvoxPhase *phase,
+              double     lo,
+              double     hi)
+{
+  if (evox_phase_get_lo (phase) != lo || evox_phase_get_hi (phase) != hi)
+    g_error ("phase %s is [%g, %g], not [%g, %g]", evox_phase_get_name (phase),
+             evox_phase_get_lo (phase), evox_phase_get_hi (phase), lo, hi);
+}
+
+static void
+test_phase_drag_integer (void)
+{
+  EvoxDocument *document = evox_document_new ();
+  EvoxVolume *volume = random_volume (EVOX_SAMPLE_U8, 37, 23, 11, 0, 200, 43);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  EvoxPhase *a, *b, *c;
+  double axis_lo, axis_hi, ppv, x, v, per_bin;
+  guint n_bins;
+  gulong handler;
+  Shown shown;
+  int y;
+
+  evox_document_set_volume (document, volume, "bytes", NULL);
+  evox_document_set_mapping (document, EVOX_MAPPING_LINEAR);
+  a = add_phase (document, "A", 20, 60, "#e01b24");
+  b = add_phase (document, "B", 100, 150, "#2ec27e");
+  c = add_phase (document, "C", 170, 190, "#1c71d8");
+  shown = show_view (document);
+  y = band_row (shown.view);
+  evox_histogram_view_get_counts (shown.view, &n_bins, &axis_lo, &axis_hi);
+  per_bin = (axis_hi - axis_lo) / n_bins;
+  ppv = evox_histogram_view_value_to_x (shown.view, 1) - evox_histogram_view_value_to_x (shown.view, 0);
+  g_assert_cmpfloat (ppv, >, 1.5);
+
+  /* Edges take the pointer before bands, bands only over the plot. */
+  x = edge (shown.view, 0, FALSE);
+  g_assert_cmpstr (_evox_histogram_view_cursor_at (shown.view, x, y), ==, "col-resize");
+  g_assert_cmpstr (_evox_histogram_view_cursor_at (shown.view, x + 3, y), ==, "col-resize");
+  g_assert_cmpstr (_evox_histogram_view_cursor_at (shown.view, x + 8, y), ==, "grab");
+  g_assert_cmpstr (_evox_histogram_view_cursor_at (shown.view, x - 8, y), ==, NULL);
+  g_assert_cmpstr (_evox_histogram_view_cursor_at (shown.view,
+                                                   evox_histogram_view_value_to_x (shown.view, 40),
+                                                   y + 14), ==, NULL);
+  g_assert_cmpstr (_evox_histogram_view_cursor_at (shown.view, x, y + 14), ==, "col-resize");
+  g_assert_false (_evox_histogram_view_drag_begin (shown.view,
+                                                   evox_histogram_view_value_to_x (shown.view, 80),
+                                                   y));
+  g_assert_cmpint (evox_document_get_selected_phase (document), ==, -1);
+
+  /* The lower edge lands on the bar boundary nearest the pointer; only the selection is
+   * announced by the view itself. */
+  handler = g_signal_connect (document, "notify", G_CALLBACK (record_notify), names);
+  g_assert_true (_evox_histogram_view_drag_begin (shown.view, x, y));
+  g_assert_cmpint (evox_document_get_selected_phase (document), ==, 0);
+  for (guint i = 0; i < 3; i++)
+    {
+      const double moves[] = { 10.3, -7.8, 25.6 };
+      double to = x + moves[i] * ppv;
+
+      _evox_histogram_view_drag_update (shown.view, to, y + 3);
+      v = value_at (shown.view, to, FALSE);
+      assert_range (a, floor (v) + 1, 60);
+      g_assert_cmpfloat (fabs (edge (shown.view, 0, FALSE) - to), <=, ppv / 2 + 1e-9);
+    }
+  /* Clamped at the other edge and at the axis. */
+  _evox_histogram_view_drag_update (shown.view, evox_histogram_view_value_to_x (shown.view, 150), y);
+  assert_range (a, 60, 60);
+  _evox_histogram_view_drag_update (shown.view, -50, y);
+  assert_range (a, ceil (axis_lo), 60);
+  _evox_histogram_view_drag_end (shown.view, x + 5.3 * ppv, y);
+  v = value_at (shown.view, x + 5.3 * ppv, FALSE);
+  assert_range (a, floor (v) + 1, 60);
+  g_assert_cmpuint (names->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (names, 0), ==, "selected-phase");
+  g_signal_handler_disconnect (document, handler);
+  /* The drag is over. */
+  _evox_histogram_view_drag_update (shown.view, x + 40 * ppv, y);
+  assert_range (a, floor (v) + 1, 60);
+
+  /* The upper edge: clamped at the lower one and at the end of the axis. */
+  x = edge (shown.view, 1, TRUE);
+  g_assert_true (_evox_histogram_view_drag_begin (shown.view, x, y));
+  g_assert_cmpint (evox_document_get_selected_phase (document), ==, 1);
+  _evox_histogram_view_drag_update (shown.view, x + 12.2 * ppv, y);
+  v = value_at (shown.view, x + 12.2 * ppv, FALSE);
+  /* The nearest boundary h (a half value) is the upper edge: hi = h - 0.5. */
+  assert_range (b, 100, floor (v));
+  _evox_histogram_view_drag_update (shown.view, 10000, y);
+  assert_range (b, 100, floor (axis_hi));
+  _evox_histogram_view_drag_update (shown.view, 0, y);
+  assert_range (b, 100, 100);
+  /* Escape puts the range back and ends the drag. */
+  g_assert_true (_evox_histogram_view_key_pressed (shown.view, GDK_KEY_Escape, 0));
+  assert_range (b, 100, 150);
+  _evox_histogram_view_drag_update (shown.view, x - 20 * ppv, y);
+  _evox_histogram_view_drag_end (shown.view, x - 20 * ppv, y);
+  assert_range (b, 100, 150);
+  g_assert_false (_evox_histogram_view_key_pressed (shown.view, GDK_KEY_Escape, 0));
+  g_assert_false (_evox_histogram_view_drag_cancel (shown.view));
+
+  /* Inside a band the whole band moves by whole values, keeping its width, within the axis. */
+  x = evox_histogram_view_value_to_x (shown.view, 125);
+  g_assert_true (_evox_histogram_view_drag_begin (shown.view, x, y));
+  _evox_histogram_view_drag_update (shown.view, x + 20.4 * ppv, y);
+  assert_range (b, 120, 170);
+  _evox_histogram_view_drag_update (shown.view, x + 1000, y);
+  assert_range (b, floor (axis_hi) - 50, floor (axis_hi));
+  _evox_histogram_view_drag_update (shown.view, x - 1000, y);
+  assert_range (b, ceil (axis_lo), ceil (axis_lo) + 50);
+  _evox_histogram_view_drag_cancel (shown.view);
+  assert_range (b, 100, 150);
+
+  /* The selected phase wins where bands overlap. */
+  evox_phase_set_range (c, 90, 190);
+  evox_document_set_selected_phase (document, 1);
+  g_assert_true (_evox_histogram_view_drag_begin (shown.view,
+                                                  evox_histogram_view_value_to_x (shown.view, 125),
+                                                  y));
+  g_assert_cmpint (evox_document_get_selected_phase (document), ==, 1);
+  _evox_histogram_view_drag_end (shown.view, evox_histogram_view_value_to_x (shown.view, 125), y);
+  evox_document_set_selected_phase (document, -1);
+  g_assert_true (_evox_histogram_view_drag_begin (shown.view,
+                                                  evox_histogram_view_value_to_x (shown.view, 125),
+                                                  y));
+  g_assert_cmpint (evox_document_get_selected_phase (document), ==, 2);
+  _evox_histogram_view_drag_end (shown.view, evox_histogram_view_value_to_x (shown.view, 125), y);
+  evox_phase_set_range (c, 170, 190);
+
+  /* Arrow keys move the edge dragged last by one bar, ten with Shift. */
+  x = edge (shown.view, 1, TRUE);
+  g_assert_true (_evox_histogram_view_drag_begin (shown.view, x, y));
+  _evox_histogram_view_drag_end (shown.view, x, y);
+  assert_range (b, 100, 150);
+  g_assert_true (_evox_histogram_view_key_pressed (shown.view, GDK_KEY_Right, 0));
+  assert_range (b, 100, 150 + per_bin);
+  g_assert_true (_evox_histogram_view_key_pressed (shown.view, GDK_KEY_Left, GDK_SHIFT_MASK));
+  assert_range (b, 100, 150 + per_bin - 10 * per_bin);
+  x = edge (shown.view, 1, FALSE);
+  g_assert_true (_evox_histogram_view_drag_begin (shown.view, x, y));
+  _evox_histogram_view_drag_end (shown.view, x, y);
+  g_assert_true (_evox_histogram_view_key_pressed (shown.view, GDK_KEY_Left, 0));
+  assert_range (b, 100 - per_bin, 150 - 9 * per_bin);
+  for (guint i = 0; i < 10; i++)
+    _evox_histogram_view_key_pressed (shown.view, GDK_KEY_Right, GDK_SHIFT_MASK);
+  assert_range (b, 150 - 9 * per_bin, 150 - 9 * per_bin);
+  g_assert_false (_evox_histogram_view_key_pressed (shown.view, GDK_KEY_Up, 0));
+  evox_document_set_selected_phase (document, -1);
+  g_assert_false (_evox_histogram_view_key_pressed (shown.view, GDK_KEY_Right, 0));
+
+  /* Hidden phases cannot be taken. */
+  evox_phase_set_visible (c, FALSE);
+  g_assert_false (evox_histogram_view_get_phase_edge_x (shown.view, 2, FALSE, NULL));
+  g_assert_false (_evox_histogram_view_drag_begin (shown.view,
+                                                   evox_histogram_view_value_to_x (shown.view, 180),
+                                                   y));
+
+  close_view (&shown);
+  g_assert_finalize_object (document);
+  g_assert_finalize_object (volume);
+}
+
+static void
+test_phase_drag_float (void)
+{
+  EvoxDocument *document = evox_document_new ();
+  EvoxVolume *demo = evox_demo_volume_new (10.0);
+  EvoxVolume *decades = random_volume (EVOX_SAMPLE_F32, 40, 30, 20, 0.01, 1000.0, 44);
+  EvoxPhase *a;
+  double x, to, width_before;
+  Shown shown;
+  int y;
+
+  /* log10 data: the edge goes to the value under the pointer, unsnapped. */
+  evox_document_set_volume (document, demo, "demo", NULL);
+  a = add_phase (document, "Conductive", -4, -2, "#e01b24");
+  shown = show_view (document);
+  y = band_row (shown.view);
+  x = edge (shown.view, 0, FALSE);
+  g_assert_true (_evox_histogram_view_drag_begin (shown.view, x, y));
+  to = x + 37.25;
+  _evox_histogram_view_drag_update (shown.view, to, y);
+  g_assert_cmpfloat (fabs (evox_phase_get_lo (a) - value_at (shown.view, to, FALSE)), <, 1e-9);
+  g_assert_cmpfloat (evox_phase_get_hi (a), ==, -2);
+  _evox_histogram_view_drag_end (shown.view, to, y);
+
+  /* Linear data on log-spaced bins: edges and bands move along the log axis. */
+  evox_phase_list_clear (evox_document_get_phases (document));
+  evox_document_set_volume (document, decades, "decades", NULL);
+  g_assert_cmpint (evox_document_get_mapping (document), ==, EVOX_MAPPING_LOG);
+  a = add_phase (document, "Pores", 0.1, 1, "#e01b24");
+  flush ();
+  x = edge (shown.view, 0, TRUE);
+  g_assert_true (_evox_histogram_view_drag_begin (shown.view, x, y));
+  to = x + 30.5;
+  _evox_histogram_view_drag_update (shown.view, to, y);
+  g_assert_cmpfloat (fabs (evox_phase_get_hi (a) / value_at (shown.view, to, TRUE) - 1), <, 1e-9);
+  _evox_histogram_view_drag_end (shown.view, to, y);
+  width_before = evox_phase_get_hi (a) / evox_phase_get_lo (a);
+  x = evox_histogram_view_value_to_x (shown.view, sqrt (evox_phase_get_lo (a) *
+                                                        evox_phase_get_hi (a)));
+  g_assert_true (_evox_histogram_view_drag_begin (shown.view, x, y));
+  _evox_histogram_view_drag_end (shown.view, x + 20, y);
+  g_assert_cmpfloat (fabs (evox_phase_get_hi (a) / evox_phase_get_lo (a) / width_before - 1), <,
+                     1e-9);
+  g_assert_cmpfloat (fabs (evox_phase_get_lo (a) / 0.1 /
+                           (value_at (shown.view, x + 20, TRUE) / value_at (shown.view, x, TRUE))
+                           - 1), <, 1e-9);
+
+  close_view (&shown);
+  g_assert_finalize_object (document);
+  g_assert_finalize_object (demo);
+  g_assert_finalize_object (decades);
+}
+
+/* Brute force: stretches of the value line shared by two or more visible phases. With integer
+ * edges the depth only changes at integers, so whole and half values sample every stretch. */
+static guint
+brute_overlaps (EvoxPhaseList *list,
+                double         lo,
+                double         hi)
+{
+  guint runs = 0;
+  gboolean inside = FALSE;
+
+  for (double v = lo; v <= hi; v += 0.5)
+    {
+      guint depth = 0;
+
+      for (guint p = 0; p < evox_phase_list_get_n_phases (list); p++)
+        {
+          EvoxPhase *phase = evox_phase_list_get_phase (list, p);
+
+          depth += evox_phase_get_visible (phase) && evox_phase_get_lo (phase) <= v &&
+                   v <= evox_phase_get_hi (phase);
+        }
+      runs += depth >= 2 && !inside;
+      inside = depth >= 2;
+    }
+  return runs;
+}
+
+static gboolean
+near_yellow (const guint8 *pixels,
+             gsize         stride,
+             int           x,
+             int           y)
+{
+  guint8 rgb[3];
+
+  get_pixel (pixels, stride, x, y, rgb);
+  for (int c = 0; c < 3; c++)
+    if (abs ((int) rgb[c] - (int) flag_yellow[c]) > 12)
+      return FALSE;
+  return TRUE;
+}
+
+/* Warning yellow shows in some column of [x0, x1] and in no column away from every stretch. */
+static void
+check_flags (EvoxHistogramView *view,
+             const double      *stretches,
+             guint              n)
+{
+  g_autofree guint8 *pixels = NULL;
+  int width, height;
+  gsize stride;
+
+  flush ();
+  pixels = render_pixels (view, &width, &height, &stride);
+  for (int x = 0; x < width; x++)
+    {
+      gboolean yellow = FALSE, near = FALSE;
+
+      for (int y = 0; y < height; y++)
+        yellow |= near_yellow (pixels, stride, x, y);
+      for (guint i = 0; i < n; i++)
+        near |= x >= stretches[2 * i] - 6 && x <= stretches[2 * i + 1] + 6;
+      if (yellow && !near)
+        g_error ("column %d is flagged but no phases overlap there", x);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      gboolean found = FALSE;
+
+      for (int x = (int) floor (stretches[2 * i]) - 2; x <= stretches[2 * i + 1] + 2; x++)
+        for (int y = 0; y < height; y++)
+          found |= near_yellow (pixels, stride, x, y);
+      if (!found)
+        g_error ("no flag over columns %g to %g", stretches[2 * i], stretches[2 * i + 1]);
+    }
+}
+
+static void
+test_phase_overlap (void)
+{
+  EvoxDocument *document = evox_document_new ();
+  EvoxVolume *volume = random_volume (EVOX_SAMPLE_U8, 37, 23, 11, 0, 200, 45);
+  EvoxPhaseList *list = evox_document_get_phases (document);
+  EvoxPhase *a, *b, *c;
+  double axis_lo, axis_hi;
+  guint64 seed = 46;
+  Shown shown;
+
+  evox_document_set_volume (document, volume, "bytes", NULL);
+  evox_document_set_mapping (document, EVOX_MAPPING_LINEAR);
+  evox_document_set_colormap (document, "grey");
+  a = add_phase (document, "A", 20, 60, "#e01b24");
+  b = add_phase (document, "B", 100, 150, "#2ec27e");
+  c = add_phase (document, "C", 170, 190, "#1c71d8");
+  shown = show_view (document);
+  evox_histogram_view_get_counts (shown.view, NULL, &axis_lo, &axis_hi);
+
+  g_assert_cmpuint (evox_histogram_view_get_n_overlaps (shown.view), ==, 0);
+  check_flags (shown.view, NULL, 0);
+
+  evox_phase_set_range (b, 55, 150);
+  g_assert_cmpuint (evox_histogram_view_get_n_overlaps (shown.view), ==, 1);
+  {
+    const double stretches[] = {
+      evox_histogram_view_value_to_x (shown.view, 54.5),
+      evox_histogram_view_value_to_x (shown.view, 60.5),
+    };
+    check_flags (shown.view, stretches, 1);
+  }
+
+  evox_phase_set_range (c, 140, 190);
+  g_assert_cmpuint (evox_histogram_view_get_n_overlaps (shown.view), ==, 2);
+  {
+    const double stretches[] = {
+      evox_histogram_view_value_to_x (shown.view, 54.5),
+      evox_histogram_view_value_to_x (shown.view, 60.5),
+      evox_histogram_view_value_to_x (shown.view, 139.5),
+      evox_histogram_view_value_to_x (shown.view, 150.5),
+    };
+    check_flags (shown.view, stretches, 2);
+  }
+
+  /* Hidden phases overlap nothing; closed ranges that touch share a value. */
+  evox_phase_set_visible (b, FALSE);
+  g_assert_cmpuint (evox_histogram_view_get_n_overlaps (shown.view), ==, 0);
+  check_flags (shown.view, NULL, 0);
+  evox_phase_set_visible (b, TRUE);
+  evox_phase_set_range (b, 60, 100);
+  evox_phase_set_range (c, 101, 190);
+  g_assert_cmpuint (evox_histogram_view_get_n_overlaps (shown.view), ==, 1);
+  {
+    /* One shared value is flagged around it. */
+    double centre = evox_histogram_view_value_to_x (shown.view, 60);
+    const double stretches[] = { centre - 2, centre + 2 };
+    check_flags (shown.view, stretches, 1);
+  }
+  (void) a;
+
+  /* Random phases against the brute-force count. */
+  for (guint trial = 0; trial < 200; trial++)
+    {
+      guint n = 2 + next_random (&seed) % 5;
+
+      evox_phase_list_clear (list);
+      for (guint p = 0; p < n; p++)
+        {
+          double lo = floor (uniform (&seed) * 200), width = floor (uniform (&seed) * 50);
+          EvoxPhase *phase = add_phase (document, "P", lo, MIN (lo + width, 201), "#e01b24");
+
+          evox_phase_set_visible (phase, uniform (&seed) < 0.8);
+        }
+      g_assert_cmpuint (evox_histogram_view_get_n_overlaps (shown.view), ==,
+                        brute_overlaps (list, ceil (axis_lo), floor (axis_hi)));
+    }
+  draw_once (shown.view);
+
+  close_view (&shown);
+  g_assert_finalize_object (document);
+  g_assert_finalize_object (volume);
+}
+
+static void
+test_phase_document_swap (void)
+{
+  EvoxDocument *first = evox_document_new ();
+  EvoxDocument *second = evox_document_new ();
+  EvoxVolume *volume = random_volume (EVOX_SAMPLE_U8, 20, 20, 10, 0, 200, 47);
+  EvoxPhase *a;
+  Shown shown;
+  double x;
+  int y;
+
+  evox_document_set_volume (first, volume, "first", NULL);
+  evox_document_set_volume (second, volume, "second", NULL);
+  a = add_phase (first, "A", 20, 60, "#e01b24");
+  add_phase (second, "B", 30, 90, "#2ec27e");
+  shown = show_view (first);
+  g_assert_cmpuint (g_signal_handler_find (evox_document_get_phases (first), G_SIGNAL_MATCH_DATA,
+                                           0, 0, NULL, NULL, shown.view), !=, 0);
+  y = band_row (shown.view);
+
+  /* A drag under way is dropped with its document. */
+  x = edge (shown.view, 0, FALSE);
+  g_assert_true (_evox_histogram_view_drag_begin (shown.view, x, y));
+  evox_histogram_view_set_document (shown.view, second);
+  _evox_histogram_view_drag_update (shown.view, x + 30, y);
+  assert_range (a, 20, 60);
+  g_assert_cmpuint (g_signal_handler_find (evox_document_get_phases (first), G_SIGNAL_MATCH_DATA,
+                                           0, 0, NULL, NULL, shown.view), ==, 0);
+  g_assert_cmpuint (g_signal_handler_find (evox_document_get_phases (second), G_SIGNAL_MATCH_DATA,
+                                           0, 0, NULL, NULL, shown.view), !=, 0);
+  g_assert_cmpfloat_with_epsilon (edge (shown.view, 0, FALSE),
+                                  evox_histogram_view_value_to_x (shown.view, 29.5), 1e-9);
+  evox_phase_list_clear (evox_document_get_phases (first));
+  draw_once (shown.view);
+
+  close_view (&shown);
+  g_assert_finalize_object (first);
+  g_assert_finalize_object (second);
+  g_assert_finalize_object (volume);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -869,6 +1573,11 @@ main (int    argc,
   g_test_add_func ("/Evox/HistogramView/range-keeps-counts", test_range_keeps_counts);
   g_test_add_func ("/Evox/HistogramView/colorbar", test_colorbar);
   g_test_add_func ("/Evox/HistogramView/document-swap", test_document_swap);
+  g_test_add_func ("/Evox/HistogramView/phase-bands", test_phase_bands);
+  g_test_add_func ("/Evox/HistogramView/phase-drag-integer", test_phase_drag_integer);
+  g_test_add_func ("/Evox/HistogramView/phase-drag-float", test_phase_drag_float);
+  g_test_add_func ("/Evox/HistogramView/phase-overlap", test_phase_overlap);
+  g_test_add_func ("/Evox/HistogramView/phase-document-swap", test_phase_document_swap);
 
   return g_test_run ();
 }

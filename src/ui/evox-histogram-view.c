@@ -4,7 +4,7 @@
 
 #include "config.h"
 
-#include "evox-histogram-view.h"
+#include "evox-histogram-view-private.h"
 #include "evox-ui-util.h"
 
 #include <glib/gi18n.h>
@@ -21,6 +21,10 @@
 #define TICK_LENGTH 4
 #define LABEL_GAP 2
 #define SWATCH 10
+#define EDGE_SLOP 5      /* how near a phase edge the pointer takes it */
+#define FLAG_HEIGHT 5    /* the overlap stripe along the top of the plot */
+#define GRIP_HEIGHT 18
+#define OVERLAP_MIN 7    /* the narrowest overlap flag */
 
 /* Series colours for the per-layer mode (Okabe and Ito's colour-blind-safe set, without black);
  * each is light enough for a dark theme and dark enough for a light one. */
@@ -37,12 +41,27 @@ static const GdkRGBA series_colors[] = {
 /* GNOME's blue accent: the range markers read on light and dark themes alike. */
 static const GdkRGBA marker_color = { 0.208f, 0.518f, 0.894f, 1.0f };
 
+/* Overlapping phases are flagged in warning-tape stripes (GNOME's warning yellow on near-black),
+ * which no plain phase colour looks like. */
+static const GdkRGBA flag_yellow = { 0.961f, 0.761f, 0.067f, 1.0f };
+static const GdkRGBA flag_dark = { 0.141f, 0.122f, 0.192f, 1.0f };
+
+typedef enum
+{
+  GRAB_NONE,
+  GRAB_LO,     /* a phase's lower edge */
+  GRAB_HI,     /* its upper edge */
+  GRAB_BAND,   /* the whole band */
+} Grab;
+
 struct _EvoxHistogramView
 {
   GtkWidget        parent_instance;
 
   EvoxDocument    *document;
   gulong           notify_id;
+  EvoxPhaseList   *phases;         /* the document's */
+  gulong           phases_changed_id;
   guint            n_bins_request;
 
   /* Derived from the document when bins_dirty is set; drawing never rescans anything. */
@@ -55,6 +74,7 @@ struct _EvoxHistogramView
   gboolean         log_bins;       /* bins evenly spaced in log10 of the value */
   gboolean         decades;        /* the axis coordinate is log10 of the quantity */
   gboolean         integer_bins;   /* bins hold whole values of integer data */
+  gboolean         integer_values; /* u8/u16 data: phase edges take whole values */
   double          *counts;         /* n_bins: the total over the series */
   double          *series;         /* n_series * n_bins when n_series > 1 */
   GPtrArray       *legend;         /* one label per series in per-layer mode */
@@ -68,6 +88,15 @@ struct _EvoxHistogramView
   graphene_rect_t  plot;
   graphene_rect_t  bar;
   int              hover_bin;
+  const char      *cursor_name;    /* static strings */
+
+  /* The phase being dragged, what of it, and where the drag began. */
+  EvoxPhase       *drag_phase;
+  Grab             drag_part;
+  double           drag_x;
+  double           drag_lo;
+  double           drag_hi;
+  gboolean         key_edge_hi;    /* the edge that arrow keys move: the last one dragged */
 };
 
 G_DEFINE_FINAL_TYPE (EvoxHistogramView, evox_histogram_view, GTK_TYPE_WIDGET)
@@ -181,6 +210,7 @@ choose_bins (EvoxHistogramView *self,
     }
   self->log_bins = FALSE;
   self->integer_bins = FALSE;
+  self->integer_values = evox_volume_get_sample_type (volume) != EVOX_SAMPLE_F32;
   self->decades = evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10;
 
   if (evox_volume_get_value_scale (volume) == EVOX_SCALE_LINEAR &&
@@ -414,8 +444,15 @@ on_document_notify (EvoxHistogramView *self,
       self->colorbar_dirty = TRUE;
       gtk_widget_queue_draw (GTK_WIDGET (self));
     }
-  else if (g_str_equal (name, "histogram-log-counts"))
+  else if (g_str_equal (name, "histogram-log-counts") || g_str_equal (name, "selected-phase") ||
+           g_str_equal (name, "show-phases"))
     gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_phases_changed (EvoxHistogramView *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 /* Drawing helpers */
@@ -1102,6 +1139,364 @@ draw_range (EvoxHistogramView *self,
     }
 }
 
+/* Phases */
+
+static int
+selected_phase (EvoxHistogramView *self)
+{
+  int selected;
+
+  if (self->phases == NULL)
+    return -1;
+  selected = evox_document_get_selected_phase (self->document);
+  return selected < (int) evox_phase_list_get_n_phases (self->phases) ? selected : -1;
+}
+
+/* Indices of the visible phases in drawing order: list order, the selected one last (on top). */
+static GArray *
+visible_phases (EvoxHistogramView *self)
+{
+  GArray *order = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint n = self->phases != NULL ? evox_phase_list_get_n_phases (self->phases) : 0;
+  int selected = selected_phase (self);
+
+  for (guint i = 0; i < n; i++)
+    if ((int) i != selected && evox_phase_get_visible (evox_phase_list_get_phase (self->phases, i)))
+      g_array_append_val (order, i);
+  if (selected >= 0 && evox_phase_get_visible (evox_phase_list_get_phase (self->phases, selected)))
+    {
+      guint last = selected;
+      g_array_append_val (order, last);
+    }
+  return order;
+}
+
+/* The smallest and largest value an edge may take on the plotted axis. */
+static void
+value_limits (EvoxHistogramView *self,
+              double            *min,
+              double            *max)
+{
+  *min = self->integer_values ? ceil (self->lo) : self->lo;
+  *max = self->integer_values ? floor (self->hi) : self->hi;
+}
+
+static double
+snap_value (EvoxHistogramView *self,
+            double             value)
+{
+  double min, max;
+
+  value_limits (self, &min, &max);
+  if (self->integer_values)
+    value = round (value);
+  return CLAMP (value, min, max);
+}
+
+/* x of the lo (hi FALSE) or hi edge of the closed range around value: integer data covers the
+ * whole bars of its first and last values. Values off a log axis lie at -infinity. */
+static double
+edge_x (EvoxHistogramView *self,
+        double             value,
+        gboolean           hi)
+{
+  double at;
+
+  if (self->integer_values)
+    value += hi ? 0.5 : -0.5;
+  at = axis_coordinate (self, value);
+  return axis_x (self, isnan (at) ? -INFINITY : at);
+}
+
+/* Where a phase's edge is drawn; FALSE when its value is off the plotted axis. */
+static gboolean
+phase_edge_x (EvoxHistogramView *self,
+              EvoxPhase         *phase,
+              gboolean           hi,
+              double            *x)
+{
+  double value = hi ? evox_phase_get_hi (phase) : evox_phase_get_lo (phase);
+  double min, max;
+
+  value_limits (self, &min, &max);
+  if (!(value >= min && value <= max))
+    return FALSE;
+  *x = CLAMP (edge_x (self, value, hi), self->plot.origin.x, plot_right (self));
+  return TRUE;
+}
+
+/* The part of the plot that a closed value range covers; FALSE when none. */
+static gboolean
+range_span (EvoxHistogramView *self,
+            double             lo,
+            double             hi,
+            double            *x0,
+            double            *x1)
+{
+  double a = edge_x (self, lo, FALSE), b = edge_x (self, hi, TRUE);
+
+  if (!(b >= self->plot.origin.x && a <= plot_right (self)))
+    return FALSE;
+  *x0 = MAX (a, self->plot.origin.x);
+  *x1 = MIN (b, plot_right (self));
+  return TRUE;
+}
+
+static gboolean
+band_span (EvoxHistogramView *self,
+           EvoxPhase         *phase,
+           double            *x0,
+           double            *x1)
+{
+  return range_span (self, evox_phase_get_lo (phase), evox_phase_get_hi (phase), x0, x1);
+}
+
+typedef struct
+{
+  double value;
+  int    step;   /* +1 where a phase begins, -1 where it ends */
+} Event;
+
+static int
+compare_events (gconstpointer a,
+                gconstpointer b)
+{
+  const Event *ea = a, *eb = b;
+
+  if (ea->value != eb->value)
+    return ea->value < eb->value ? -1 : 1;
+  /* Beginnings first: closed ranges that touch share that value. */
+  return eb->step - ea->step;
+}
+
+/* Value stretches that two or more visible phases share, as (from, to) pairs: one sweep over
+ * the sorted edges, O(phases log phases). */
+static GArray *
+find_overlaps (EvoxHistogramView *self)
+{
+  GArray *stretches = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) events = g_array_new (FALSE, FALSE, sizeof (Event));
+  g_autoptr(GArray) order = visible_phases (self);
+  double from = 0;
+  int depth = 0;
+
+  for (guint i = 0; i < order->len; i++)
+    {
+      EvoxPhase *phase = evox_phase_list_get_phase (self->phases, g_array_index (order, guint, i));
+      Event edges[2] = { { evox_phase_get_lo (phase), 1 }, { evox_phase_get_hi (phase), -1 } };
+
+      g_array_append_vals (events, edges, 2);
+    }
+  g_array_sort (events, compare_events);
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      const Event *event = &g_array_index (events, Event, i);
+      int before = depth;
+
+      depth += event->step;
+      if (before < 2 && depth >= 2)
+        from = event->value;
+      else if (before >= 2 && depth < 2)
+        {
+          g_array_append_val (stretches, from);
+          g_array_append_val (stretches, event->value);
+        }
+    }
+  return stretches;
+}
+
+/* Where an overlap is flagged: at least OVERLAP_MIN pixels wide, so that a single shared value
+ * shows beside the edge lines on it. */
+static gboolean
+overlap_span (EvoxHistogramView *self,
+              double             from,
+              double             to,
+              double            *x0,
+              double            *x1)
+{
+  if (!range_span (self, from, to, x0, x1))
+    return FALSE;
+  if (*x1 - *x0 < OVERLAP_MIN)
+    {
+      double centre = (*x0 + *x1) / 2;
+
+      *x0 = centre - OVERLAP_MIN / 2.0;
+      *x1 = centre + OVERLAP_MIN / 2.0;
+    }
+  return TRUE;
+}
+
+static GdkRGBA
+phase_color (EvoxPhase *phase,
+             float      alpha)
+{
+  float rgba[4];
+
+  evox_phase_get_rgba (phase, rgba);
+  return (GdkRGBA) { rgba[0], rgba[1], rgba[2], alpha };
+}
+
+/* Black or white, whichever reads on the colour. */
+static GdkRGBA
+contrast_color (const GdkRGBA *color,
+                float          alpha)
+{
+  double luminance = 0.2126 * color->red + 0.7152 * color->green + 0.0722 * color->blue;
+
+  return luminance > 0.5 ? (GdkRGBA) { 0, 0, 0, alpha } : (GdkRGBA) { 1, 1, 1, alpha };
+}
+
+/* Diagonal stripes: `first` over the first share of each period, `second` over the rest. */
+static void
+draw_stripes (GtkSnapshot   *snapshot,
+              double         x,
+              double         y,
+              double         width,
+              double         height,
+              const GdkRGBA *first,
+              const GdkRGBA *second,
+              float          share,
+              double         period)
+{
+  const GskColorStop stops[] = {
+    { 0, *first }, { share, *first }, { share, *second }, { 1, *second },
+  };
+
+  if (width <= 0 || height <= 0)
+    return;
+  gtk_snapshot_append_repeating_linear_gradient (snapshot,
+                                                 &GRAPHENE_RECT_INIT (x, y, width, height),
+                                                 &GRAPHENE_POINT_INIT (x, y),
+                                                 &GRAPHENE_POINT_INIT (x + period / 2,
+                                                                       y + period / 2),
+                                                 stops, G_N_ELEMENTS (stops));
+}
+
+static void
+draw_bands (EvoxHistogramView *self,
+            GtkSnapshot       *snapshot,
+            GArray            *order,
+            int                selected)
+{
+  /* Without show-phases the canvas ignores phases: their bands fade but stay editable. */
+  float fade = evox_document_get_show_phases (self->document) ? 1.0f : 0.4f;
+
+  for (guint i = 0; i < order->len; i++)
+    {
+      guint index = g_array_index (order, guint, i);
+      EvoxPhase *phase = evox_phase_list_get_phase (self->phases, index);
+      GdkRGBA color = phase_color (phase, ((int) index == selected ? 0.38f : 0.22f) * fade);
+      double x0, x1;
+
+      if (band_span (self, phase, &x0, &x1))
+        fill (snapshot, &color, x0, self->plot.origin.y, x1 - x0, self->plot.size.height);
+    }
+}
+
+/* Overlaps are hatched over the bars (under the edges) and get a warning stripe along the top
+ * (over the edges, which may cover a narrow overlap). */
+static void
+draw_overlaps (EvoxHistogramView *self,
+               GtkSnapshot       *snapshot,
+               GArray            *stretches,
+               gboolean           stripe)
+{
+  GdkRGBA hatch = with_alpha (&flag_yellow, 0.5f), clear = { 0, 0, 0, 0 };
+  double top = self->plot.origin.y;
+
+  for (guint i = 0; i + 1 < stretches->len; i += 2)
+    {
+      double x0, x1;
+
+      if (!overlap_span (self, g_array_index (stretches, double, i),
+                         g_array_index (stretches, double, i + 1), &x0, &x1))
+        continue;
+      if (stripe)
+        draw_stripes (snapshot, x0, top, x1 - x0, FLAG_HEIGHT, &flag_yellow, &flag_dark, 0.5f, 8);
+      else
+        draw_stripes (snapshot, x0, top, x1 - x0, self->plot.size.height, &hatch, &clear,
+                      0.35f, 8);
+    }
+}
+
+static void
+draw_edges (EvoxHistogramView *self,
+            GtkSnapshot       *snapshot,
+            PangoLayout       *layout,
+            GArray            *order,
+            int                selected)
+{
+  double top = self->plot.origin.y;
+  double bottom = self->bar.origin.y + self->bar.size.height;
+  double middle = round (top + self->plot.size.height / 2);
+  GdkRGBA outline = { 0, 0, 0, 0.45f };
+
+  for (guint i = 0; i < order->len; i++)
+    {
+      guint index = g_array_index (order, guint, i);
+      EvoxPhase *phase = evox_phase_list_get_phase (self->phases, index);
+      gboolean strong = (int) index == selected;
+      GdkRGBA color = phase_color (phase, 1.0f);
+      GdkRGBA grip_lines = contrast_color (&color, 0.75f);
+      int line = strong ? 3 : 2, grip = strong ? 9 : 7;
+      const char *name = evox_phase_get_name (phase);
+      double x0, x1;
+
+      for (int hi = 0; hi < 2; hi++)
+        {
+          double x;
+
+          if (!phase_edge_x (self, phase, hi, &x))
+            continue;
+          x = round (x);
+          fill (snapshot, &color, x - line / 2, top, line, bottom - top);
+          /* A grip at mid-height says the edge can be taken. */
+          draw_box (snapshot, &GRAPHENE_RECT_INIT (x - grip / 2, middle - GRIP_HEIGHT / 2,
+                                                   grip, GRIP_HEIGHT), &outline);
+          fill (snapshot, &color, x - grip / 2, middle - GRIP_HEIGHT / 2, grip, GRIP_HEIGHT);
+          fill (snapshot, &grip_lines, x - 1, middle - GRIP_HEIGHT / 2 + 4, 1, GRIP_HEIGHT - 8);
+          fill (snapshot, &grip_lines, x + 1, middle - GRIP_HEIGHT / 2 + 4, 1, GRIP_HEIGHT - 8);
+        }
+
+      /* The name on a tag at the top, where the band is wide enough for it. */
+      if (name != NULL && *name && band_span (self, phase, &x0, &x1))
+        {
+          GdkRGBA tag = phase_color (phase, strong ? 0.95f : 0.8f);
+          GdkRGBA text = contrast_color (&tag, 1.0f);
+          int width, height;
+
+          measure_text (layout, name, &width, &height);
+          if (width + 4 + 2 * (line + 2) <= x1 - x0)
+            {
+              double x = round (x0) + line + 1, y = top + FLAG_HEIGHT + 2;
+
+              fill (snapshot, &tag, x, y, width + 4, height);
+              draw_text (snapshot, layout, name, x + 2, y, &text);
+            }
+        }
+    }
+}
+
+/* Bands over the bars, overlaps hatched, then edges and names, then the overlap stripes. */
+static void
+draw_phases (EvoxHistogramView *self,
+             GtkSnapshot       *snapshot,
+             PangoLayout       *layout)
+{
+  g_autoptr(GArray) order = visible_phases (self);
+  g_autoptr(GArray) stretches = NULL;
+  int selected = selected_phase (self);
+
+  if (order->len == 0)
+    return;
+  stretches = find_overlaps (self);
+  draw_bands (self, snapshot, order, selected);
+  draw_overlaps (self, snapshot, stretches, FALSE);
+  draw_edges (self, snapshot, layout, order, selected);
+  draw_overlaps (self, snapshot, stretches, TRUE);
+}
+
 static void
 draw_value_axis (EvoxHistogramView *self,
                  GtkSnapshot       *snapshot,
@@ -1196,6 +1591,7 @@ evox_histogram_view_snapshot (GtkWidget   *widget,
   draw_box (snapshot, &self->plot, &frame_color);
   draw_value_axis (self, snapshot, layout, &frame, &fg);
   draw_range (self, snapshot);
+  draw_phases (self, snapshot, layout);
   legend (self, layout, frame.width, snapshot, &fg);
 }
 
@@ -1219,6 +1615,350 @@ bin_at (EvoxHistogramView *self,
   return (int) (t * self->n_bins);
 }
 
+static gboolean ensure_layout (EvoxHistogramView *self);
+
+static void
+set_cursor (EvoxHistogramView *self,
+            const char        *name)
+{
+  if (g_strcmp0 (self->cursor_name, name) == 0)
+    return;
+  self->cursor_name = name;
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), name);
+}
+
+typedef struct
+{
+  int   phase;
+  Grab  part;
+} Hit;
+
+/* The phase part under the pointer: the nearest edge within EDGE_SLOP pixels (on a tie, the one
+ * drawn on top, and of a band's two edges the one on the pointer's side), else the topmost band
+ * over the plot. Edges of the whole height (plot and colour bar) count, bands only on the plot.
+ * The caller brings the layout up to date. */
+static Hit
+hit_test (EvoxHistogramView *self,
+          double             x,
+          double             y)
+{
+  Hit hit = { -1, GRAB_NONE };
+  g_autoptr(GArray) order = NULL;
+  double best = EDGE_SLOP + 1e-6;
+
+  if (self->phases == NULL ||
+      y < self->plot.origin.y || y > self->bar.origin.y + self->bar.size.height)
+    return hit;
+
+  order = visible_phases (self);
+  for (guint i = order->len; i-- > 0;)
+    {
+      guint index = g_array_index (order, guint, i);
+      EvoxPhase *phase = evox_phase_list_get_phase (self->phases, index);
+
+      for (int hi = 0; hi < 2; hi++)
+        {
+          double edge, distance;
+
+          if (!phase_edge_x (self, phase, hi, &edge))
+            continue;
+          distance = fabs (x - edge);
+          if (distance < best || (distance <= best && hit.phase == (int) index && hi && x > edge))
+            {
+              best = distance;
+              hit.phase = index;
+              hit.part = hi ? GRAB_HI : GRAB_LO;
+            }
+        }
+    }
+  if (hit.part != GRAB_NONE || y > plot_bottom (self))
+    return hit;
+
+  for (guint i = order->len; i-- > 0;)
+    {
+      guint index = g_array_index (order, guint, i);
+      EvoxPhase *phase = evox_phase_list_get_phase (self->phases, index);
+      double x0, x1;
+
+      /* A band with an edge off a log axis (at or below zero) cannot move along it. */
+      if (self->log_bins && !(evox_phase_get_lo (phase) > 0))
+        continue;
+      if (band_span (self, phase, &x0, &x1) && x >= x0 && x <= x1)
+        {
+          hit.phase = index;
+          hit.part = GRAB_BAND;
+          break;
+        }
+    }
+  return hit;
+}
+
+const char *
+_evox_histogram_view_cursor_at (EvoxHistogramView *self,
+                                double             x,
+                                double             y)
+{
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), NULL);
+
+  if (!ensure_layout (self))
+    return NULL;
+  switch (hit_test (self, x, y).part)
+    {
+    case GRAB_LO:
+    case GRAB_HI:
+      return "col-resize";
+    case GRAB_BAND:
+      return "grab";
+    case GRAB_NONE:
+    default:
+      return NULL;
+    }
+}
+
+static void
+drag_clear (EvoxHistogramView *self)
+{
+  g_clear_object (&self->drag_phase);
+  self->drag_part = GRAB_NONE;
+}
+
+gboolean
+_evox_histogram_view_drag_begin (EvoxHistogramView *self,
+                                 double             x,
+                                 double             y)
+{
+  EvoxPhase *phase;
+  Hit hit;
+
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), FALSE);
+
+  drag_clear (self);
+  if (!ensure_layout (self))
+    return FALSE;
+  hit = hit_test (self, x, y);
+  if (hit.part == GRAB_NONE)
+    return FALSE;
+
+  phase = evox_phase_list_get_phase (self->phases, hit.phase);
+  self->drag_phase = g_object_ref (phase);
+  self->drag_part = hit.part;
+  self->drag_x = x;
+  self->drag_lo = evox_phase_get_lo (phase);
+  self->drag_hi = evox_phase_get_hi (phase);
+  if (hit.part != GRAB_BAND)
+    self->key_edge_hi = hit.part == GRAB_HI;
+  set_cursor (self, hit.part == GRAB_BAND ? "grabbing" : "col-resize");
+  evox_document_set_selected_phase (self->document, hit.phase);
+  return TRUE;
+}
+
+/* The band moved by shift along the axis, kept whole and on the axis (a band already beyond an
+ * end may not go further that way). */
+static void
+move_band (EvoxHistogramView *self,
+           double             shift,
+           double            *lo,
+           double            *hi)
+{
+  double min, max;
+
+  value_limits (self, &min, &max);
+  if (self->log_bins)
+    {
+      double u0 = log10 (self->drag_lo), u1 = log10 (self->drag_hi);
+
+      shift = CLAMP (shift, MIN (0, log10 (min) - u0), MAX (0, log10 (max) - u1));
+      *lo = pow (10.0, u0 + shift);
+      *hi = pow (10.0, u1 + shift);
+      if (self->integer_values)
+        {
+          *lo = round (*lo);
+          *hi = round (*hi);
+        }
+      return;
+    }
+  if (self->integer_values)
+    shift = round (shift);
+  shift = CLAMP (shift, MIN (0, min - self->drag_lo), MAX (0, max - self->drag_hi));
+  *lo = self->drag_lo + shift;
+  *hi = self->drag_hi + shift;
+}
+
+/* The value the edge that started at `value` has once the pointer moved by shift (axis units). */
+static double
+moved_edge (EvoxHistogramView *self,
+            double             value,
+            double             shift)
+{
+  return snap_value (self, axis_value (self, axis_coordinate (self, value) + shift));
+}
+
+void
+_evox_histogram_view_drag_update (EvoxHistogramView *self,
+                                  double             x,
+                                  double             y)
+{
+  double shift, lo, hi;
+
+  g_return_if_fail (EVOX_IS_HISTOGRAM_VIEW (self));
+
+  if (self->drag_phase == NULL || !ensure_layout (self))
+    return;
+  shift = (x - self->drag_x) / self->plot.size.width *
+          (axis_coordinate (self, self->hi) - axis_coordinate (self, self->lo));
+  lo = evox_phase_get_lo (self->drag_phase);
+  hi = evox_phase_get_hi (self->drag_phase);
+  switch (self->drag_part)
+    {
+    case GRAB_LO:
+      lo = MIN (moved_edge (self, self->drag_lo, shift), hi);
+      break;
+    case GRAB_HI:
+      hi = MAX (moved_edge (self, self->drag_hi, shift), lo);
+      break;
+    case GRAB_BAND:
+      move_band (self, shift, &lo, &hi);
+      break;
+    case GRAB_NONE:
+    default:
+      g_assert_not_reached ();
+    }
+  evox_phase_set_range (self->drag_phase, lo, hi);
+}
+
+void
+_evox_histogram_view_drag_end (EvoxHistogramView *self,
+                               double             x,
+                               double             y)
+{
+  g_return_if_fail (EVOX_IS_HISTOGRAM_VIEW (self));
+
+  if (self->drag_phase == NULL)
+    return;
+  _evox_histogram_view_drag_update (self, x, y);
+  drag_clear (self);
+  set_cursor (self, _evox_histogram_view_cursor_at (self, x, y));
+}
+
+gboolean
+_evox_histogram_view_drag_cancel (EvoxHistogramView *self)
+{
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), FALSE);
+
+  if (self->drag_phase == NULL)
+    return FALSE;
+  evox_phase_set_range (self->drag_phase, self->drag_lo, self->drag_hi);
+  drag_clear (self);
+  set_cursor (self, NULL);
+  return TRUE;
+}
+
+gboolean
+_evox_histogram_view_key_pressed (EvoxHistogramView *self,
+                                  guint              keyval,
+                                  GdkModifierType    state)
+{
+  EvoxPhase *phase;
+  double step, lo, hi;
+  int selected;
+
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), FALSE);
+
+  if (keyval == GDK_KEY_Escape)
+    return _evox_histogram_view_drag_cancel (self);
+  if (keyval == GDK_KEY_Left || keyval == GDK_KEY_KP_Left)
+    step = -1;
+  else if (keyval == GDK_KEY_Right || keyval == GDK_KEY_KP_Right)
+    step = 1;
+  else
+    return FALSE;
+
+  selected = selected_phase (self);
+  if (self->drag_phase != NULL || selected < 0 || !ensure_layout (self))
+    return FALSE;
+  phase = evox_phase_list_get_phase (self->phases, selected);
+  if (!evox_phase_get_visible (phase))
+    return FALSE;
+
+  /* One bar of the display, ten with Shift. */
+  step *= (state & GDK_SHIFT_MASK ? 10 : 1) *
+          (axis_coordinate (self, self->hi) - axis_coordinate (self, self->lo)) / self->n_bins;
+  lo = evox_phase_get_lo (phase);
+  hi = evox_phase_get_hi (phase);
+  if (self->key_edge_hi)
+    {
+      if (!isfinite (axis_coordinate (self, hi)))
+        return FALSE;
+      hi = MAX (moved_edge (self, hi, step), lo);
+    }
+  else
+    {
+      if (!isfinite (axis_coordinate (self, lo)))
+        return FALSE;
+      lo = MIN (moved_edge (self, lo, step), hi);
+    }
+  evox_phase_set_range (phase, lo, hi);
+  return TRUE;
+}
+
+static void
+on_drag_begin (GtkGestureDrag    *gesture,
+               double             x,
+               double             y,
+               EvoxHistogramView *self)
+{
+  if (!_evox_histogram_view_drag_begin (self, x, y))
+    {
+      gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
+      return;
+    }
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  /* So that Escape and the arrow keys reach the view. */
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+}
+
+static void
+on_drag_update (GtkGestureDrag    *gesture,
+                double             dx,
+                double             dy,
+                EvoxHistogramView *self)
+{
+  double x, y;
+
+  if (gtk_gesture_drag_get_start_point (gesture, &x, &y))
+    _evox_histogram_view_drag_update (self, x + dx, y + dy);
+}
+
+static void
+on_drag_end (GtkGestureDrag    *gesture,
+             double             dx,
+             double             dy,
+             EvoxHistogramView *self)
+{
+  double x, y;
+
+  if (gtk_gesture_drag_get_start_point (gesture, &x, &y))
+    _evox_histogram_view_drag_end (self, x + dx, y + dy);
+}
+
+static void
+on_drag_cancel (GtkGesture        *gesture,
+                GdkEventSequence  *sequence,
+                EvoxHistogramView *self)
+{
+  _evox_histogram_view_drag_cancel (self);
+}
+
+static gboolean
+on_key_pressed (GtkEventControllerKey *controller,
+                guint                  keyval,
+                guint                  keycode,
+                GdkModifierType        state,
+                EvoxHistogramView     *self)
+{
+  return _evox_histogram_view_key_pressed (self, keyval, state);
+}
+
 static void
 on_motion (EvoxHistogramView *self,
            double             x,
@@ -1226,6 +1966,8 @@ on_motion (EvoxHistogramView *self,
 {
   int bin = bin_at (self, x, y);
 
+  if (self->drag_phase == NULL)
+    set_cursor (self, _evox_histogram_view_cursor_at (self, x, y));
   if (bin == self->hover_bin)
     return;
   self->hover_bin = bin;
@@ -1424,6 +2166,8 @@ static void
 evox_histogram_view_init (EvoxHistogramView *self)
 {
   GtkEventController *motion = gtk_event_controller_motion_new ();
+  GtkGesture *drag = gtk_gesture_drag_new ();
+  GtkEventController *keys = gtk_event_controller_key_new ();
 
   self->n_bins_request = DEFAULT_N_BINS;
   self->bins_dirty = TRUE;
@@ -1433,6 +2177,15 @@ evox_histogram_view_init (EvoxHistogramView *self)
   g_signal_connect_swapped (motion, "motion", G_CALLBACK (on_motion), self);
   g_signal_connect_swapped (motion, "leave", G_CALLBACK (on_leave), self);
   gtk_widget_add_controller (GTK_WIDGET (self), motion);
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), GDK_BUTTON_PRIMARY);
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (on_drag_end), self);
+  g_signal_connect (drag, "cancel", G_CALLBACK (on_drag_cancel), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
   g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
@@ -1461,11 +2214,21 @@ evox_histogram_view_set_document (EvoxHistogramView *self,
 
   if (self->document != NULL)
     g_clear_signal_handler (&self->notify_id, self->document);
+  if (self->phases != NULL)
+    g_clear_signal_handler (&self->phases_changed_id, self->phases);
+  drag_clear (self);
+  g_clear_object (&self->phases);
   g_set_object (&self->document, document);
   if (document != NULL)
-    self->notify_id = g_signal_connect_object (document, "notify",
-                                               G_CALLBACK (on_document_notify), self,
-                                               G_CONNECT_SWAPPED);
+    {
+      self->notify_id = g_signal_connect_object (document, "notify",
+                                                 G_CALLBACK (on_document_notify), self,
+                                                 G_CONNECT_SWAPPED);
+      self->phases = g_object_ref (evox_document_get_phases (document));
+      self->phases_changed_id = g_signal_connect_object (self->phases, "changed",
+                                                         G_CALLBACK (on_phases_changed), self,
+                                                         G_CONNECT_SWAPPED);
+    }
   invalidate_bins (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOCUMENT]);
 }
@@ -1584,4 +2347,46 @@ evox_histogram_view_get_colorbar_bounds (EvoxHistogramView *self,
     return FALSE;
   *bounds = self->bar;
   return TRUE;
+}
+
+gboolean
+evox_histogram_view_get_phase_edge_x (EvoxHistogramView *self,
+                                      guint              phase,
+                                      gboolean           hi,
+                                      double            *x)
+{
+  EvoxPhase *item;
+  double at;
+
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), FALSE);
+
+  if (!ensure_layout (self) || self->phases == NULL)
+    return FALSE;
+  item = evox_phase_list_get_phase (self->phases, phase);
+  if (item == NULL || !evox_phase_get_visible (item) || !phase_edge_x (self, item, hi, &at))
+    return FALSE;
+  if (x != NULL)
+    *x = at;
+  return TRUE;
+}
+
+guint
+evox_histogram_view_get_n_overlaps (EvoxHistogramView *self)
+{
+  g_autoptr(GArray) stretches = NULL;
+  guint n = 0;
+
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), 0);
+
+  if (!ensure_layout (self) || self->phases == NULL)
+    return 0;
+  stretches = find_overlaps (self);
+  for (guint i = 0; i + 1 < stretches->len; i += 2)
+    {
+      double x0, x1;
+
+      n += overlap_span (self, g_array_index (stretches, double, i),
+                         g_array_index (stretches, double, i + 1), &x0, &x1);
+    }
+  return n;
 }

@@ -11,7 +11,12 @@ G_BEGIN_DECLS
 #define EVOX_TYPE_HISTOGRAM_VIEW (evox_histogram_view_get_type ())
 G_DECLARE_FINAL_TYPE (EvoxHistogramView, evox_histogram_view, EVOX, HISTOGRAM_VIEW, GtkWidget)
 
-/* Properties: document (EvoxDocument), n-bins (uint, the most bars to draw, default 128). */
+/* Properties: document (EvoxDocument), n-bins (uint, the most bars to draw, default 128).
+ *
+ * Each visible phase of the document is a band over the bars. Dragging an edge moves it, dragging
+ * inside a band moves the band, either selects the phase; Escape during a drag puts the range
+ * back; with a phase selected, Left and Right (Shift: ten times) move its last-dragged edge by
+ * one bar. */
 GtkWidget     *evox_histogram_view_new                 (void);
 void           evox_histogram_view_set_document        (EvoxHistogramView *self,
                                                         EvoxDocument      *document);
@@ -43,5 +48,16 @@ double         evox_histogram_view_value_to_x          (EvoxHistogramView *self,
 /* Where the colour bar lies in widget coordinates; FALSE when nothing is plotted. */
 gboolean       evox_histogram_view_get_colorbar_bounds (EvoxHistogramView *self,
                                                         graphene_rect_t   *bounds);
+/* Widget x of the lo (hi FALSE) or hi edge of phase `phase` of the document's list as drawn:
+ * at the value itself, or half a value outside it for integer data so that the band covers the
+ * bars of its first and last values. FALSE when the edge is not drawn (no volume, no such phase,
+ * a hidden phase, or an edge off the plotted axis). */
+gboolean       evox_histogram_view_get_phase_edge_x    (EvoxHistogramView *self,
+                                                        guint              phase,
+                                                        gboolean           hi,
+                                                        double            *x);
+/* How many stretches of the value axis are flagged because two or more visible phases share
+ * them (0 without a volume). */
+guint          evox_histogram_view_get_n_overlaps      (EvoxHistogramView *self);
 
 G_END_DECLS

@@ -1,0 +1,32 @@
+/* evox-histogram-view-private.h: the histogram view's pointer and key handling, for tests. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include "evox-histogram-view.h"
+
+G_BEGIN_DECLS
+
+/* What the gestures call, in widget coordinates. drag_begin returns TRUE when (x, y) grabbed a
+ * phase edge or band; update and end move it; cancel puts back the range the drag began with
+ * (and returns FALSE when no drag was under way). */
+gboolean    _evox_histogram_view_drag_begin  (EvoxHistogramView *self,
+                                              double             x,
+                                              double             y);
+void        _evox_histogram_view_drag_update (EvoxHistogramView *self,
+                                              double             x,
+                                              double             y);
+void        _evox_histogram_view_drag_end    (EvoxHistogramView *self,
+                                              double             x,
+                                              double             y);
+gboolean    _evox_histogram_view_drag_cancel (EvoxHistogramView *self);
+/* The cursor the pointer gets at (x, y) when no drag is under way: "col-resize" at a phase
+ * edge, "grab" inside a band, NULL elsewhere. */
+const char *_evox_histogram_view_cursor_at   (EvoxHistogramView *self,
+                                              double             x,
+                                              double             y);
+/* The key handler; TRUE when the key was used. */
+gboolean    _evox_histogram_view_key_pressed (EvoxHistogramView *self,
+                                              guint              keyval,
+                                              GdkModifierType    state);
+
+G_END_DECLS
