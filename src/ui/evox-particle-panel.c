@@ -1,0 +1,1175 @@
+/* evox-particle-panel.c: finds the particles of a phase off the main thread (progress, cancel),
+ * summarises them (count, number density, diameters, size distribution) and lists them in a
+ * sortable table whose selection follows the document's selected particle. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "evox-particle-panel.h"
+#include "evox-plot.h"
+#include "evox-ui-resources.h"
+
+#define DEFAULT_MIN_SIZE 8
+
+/* GNOME's blue accent, readable on light and dark themes. */
+static const GdkRGBA bar_color = { 0.208f, 0.518f, 0.894f, 1.0f };
+
+/* Table columns; each is also a property of the row objects, which the sorters read. */
+typedef enum
+{
+  COLUMN_ID,
+  COLUMN_VOXELS,
+  COLUMN_VOLUME,
+  COLUMN_DIAMETER,
+  COLUMN_AREA,
+  COLUMN_SPHERICITY,
+  COLUMN_X,
+  COLUMN_Y,
+  COLUMN_Z,
+  COLUMN_MEAN,
+  COLUMN_MIN,
+  COLUMN_MAX,
+  COLUMN_BORDER,
+  N_COLUMNS
+} Column;
+
+static const struct
+{
+  const char *property;
+  const char *title;
+} columns[N_COLUMNS] = {
+  { "id", N_("ID") },
+  { "voxels", N_("Voxels") },
+  { "volume", N_("Volume (nm³)") },
+  { "diameter", N_("Diameter (nm)") },
+  { "area", N_("Area (nm²)") },
+  { "sphericity", N_("Sphericity") },
+  { "x", N_("x (nm)") },
+  { "y", N_("y (nm)") },
+  { "z", N_("z (nm)") },
+  { "mean", N_("Mean") },
+  { "min", N_("Min") },
+  { "max", N_("Max") },
+  { "border", N_("Border") },
+};
+
+/* Rows: one small object per particle, made when the table first asks for it. */
+
+#define EVOX_TYPE_PARTICLE_ROW (evox_particle_row_get_type ())
+G_DECLARE_FINAL_TYPE (EvoxParticleRow, evox_particle_row, EVOX, PARTICLE_ROW, GObject)
+
+struct _EvoxParticleRow
+{
+  GObject             parent_instance;
+  EvoxLabels         *labels;     /* keeps particle alive */
+  const EvoxParticle *particle;
+};
+
+G_DEFINE_FINAL_TYPE (EvoxParticleRow, evox_particle_row, G_TYPE_OBJECT)
+
+static void
+evox_particle_row_finalize (GObject *object)
+{
+  EvoxParticleRow *self = EVOX_PARTICLE_ROW (object);
+
+  g_clear_object (&self->labels);
+
+  G_OBJECT_CLASS (evox_particle_row_parent_class)->finalize (object);
+}
+
+static void
+evox_particle_row_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  const EvoxParticle *p = EVOX_PARTICLE_ROW (object)->particle;
+
+  switch ((Column) (prop_id - 1))
+    {
+    case COLUMN_ID:
+      g_value_set_uint (value, p->id);
+      break;
+    case COLUMN_VOXELS:
+      g_value_set_uint64 (value, p->voxels);
+      break;
+    case COLUMN_VOLUME:
+      g_value_set_double (value, p->volume_nm3);
+      break;
+    case COLUMN_DIAMETER:
+      g_value_set_double (value, p->diameter_nm);
+      break;
+    case COLUMN_AREA:
+      g_value_set_double (value, p->area_nm2);
+      break;
+    case COLUMN_SPHERICITY:
+      g_value_set_double (value, p->sphericity);
+      break;
+    case COLUMN_X:
+    case COLUMN_Y:
+    case COLUMN_Z:
+      g_value_set_double (value, p->centroid_nm[prop_id - 1 - COLUMN_X]);
+      break;
+    case COLUMN_MEAN:
+      g_value_set_double (value, p->mean);
+      break;
+    case COLUMN_MIN:
+      g_value_set_double (value, p->min);
+      break;
+    case COLUMN_MAX:
+      g_value_set_double (value, p->max);
+      break;
+    case COLUMN_BORDER:
+      g_value_set_boolean (value, p->touches_border);
+      break;
+    case N_COLUMNS:
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+evox_particle_row_class_init (EvoxParticleRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = evox_particle_row_finalize;
+  object_class->get_property = evox_particle_row_get_property;
+
+  for (guint c = 0; c < N_COLUMNS; c++)
+    {
+      GParamSpec *pspec;
+
+      if (c == COLUMN_ID)
+        pspec = g_param_spec_uint (columns[c].property, NULL, NULL, 0, G_MAXUINT32, 0, flags);
+      else if (c == COLUMN_VOXELS)
+        pspec = g_param_spec_uint64 (columns[c].property, NULL, NULL, 0, G_MAXUINT64, 0, flags);
+      else if (c == COLUMN_BORDER)
+        pspec = g_param_spec_boolean (columns[c].property, NULL, NULL, FALSE, flags);
+      else
+        pspec = g_param_spec_double (columns[c].property, NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE,
+                                     0, flags);
+      g_object_class_install_property (object_class, c + 1, pspec);
+    }
+}
+
+static void
+evox_particle_row_init (EvoxParticleRow *self)
+{
+}
+
+/* The list of one EvoxLabels' particles, in label order. */
+
+#define EVOX_TYPE_PARTICLE_MODEL (evox_particle_model_get_type ())
+G_DECLARE_FINAL_TYPE (EvoxParticleModel, evox_particle_model, EVOX, PARTICLE_MODEL, GObject)
+
+struct _EvoxParticleModel
+{
+  GObject     parent_instance;
+  EvoxLabels *labels;
+  GPtrArray  *rows;    /* EvoxParticleRow or NULL until asked for */
+};
+
+static void evox_particle_model_list_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (EvoxParticleModel, evox_particle_model, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
+                                                      evox_particle_model_list_init))
+
+static GType
+evox_particle_model_get_item_type (GListModel *list)
+{
+  return EVOX_TYPE_PARTICLE_ROW;
+}
+
+static guint
+evox_particle_model_get_n_items (GListModel *list)
+{
+  return EVOX_PARTICLE_MODEL (list)->rows->len;
+}
+
+static gpointer
+evox_particle_model_get_item (GListModel *list,
+                              guint       position)
+{
+  EvoxParticleModel *self = EVOX_PARTICLE_MODEL (list);
+  EvoxParticleRow *row;
+
+  if (position >= self->rows->len)
+    return NULL;
+  row = g_ptr_array_index (self->rows, position);
+  if (row == NULL)
+    {
+      row = g_object_new (EVOX_TYPE_PARTICLE_ROW, NULL);
+      row->labels = g_object_ref (self->labels);
+      row->particle = evox_labels_get_particle (self->labels, position + 1);
+      g_assert (row->particle != NULL);
+      g_ptr_array_index (self->rows, position) = row;
+    }
+  return g_object_ref (row);
+}
+
+static void
+evox_particle_model_list_init (GListModelInterface *iface)
+{
+  iface->get_item_type = evox_particle_model_get_item_type;
+  iface->get_n_items = evox_particle_model_get_n_items;
+  iface->get_item = evox_particle_model_get_item;
+}
+
+static void
+evox_particle_model_finalize (GObject *object)
+{
+  EvoxParticleModel *self = EVOX_PARTICLE_MODEL (object);
+
+  g_ptr_array_unref (self->rows);
+  g_clear_object (&self->labels);
+
+  G_OBJECT_CLASS (evox_particle_model_parent_class)->finalize (object);
+}
+
+static void
+evox_particle_model_class_init (EvoxParticleModelClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = evox_particle_model_finalize;
+}
+
+static void
+evox_particle_model_init (EvoxParticleModel *self)
+{
+  self->rows = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+static EvoxParticleModel *
+evox_particle_model_new (EvoxLabels *labels)
+{
+  EvoxParticleModel *self = g_object_new (EVOX_TYPE_PARTICLE_MODEL, NULL);
+
+  if (labels != NULL)
+    {
+      self->labels = g_object_ref (labels);
+      /* Slots stay NULL until a row is asked for (g_object_unref is not called on NULL). */
+      g_ptr_array_set_size (self->rows, evox_labels_get_n_particles (labels));
+    }
+  return self;
+}
+
+/* The panel */
+
+struct _EvoxParticlePanel
+{
+  GtkWidget           parent_instance;
+
+  EvoxDocument       *document;
+  GBinding           *phase_binding;
+  EvoxConnectivity    connectivity;
+  guint               min_size;
+  /* Set while the panel moves the table's selection itself, so that it does not answer. */
+  gboolean            updating;
+
+  /* The running search, if any. */
+  GCancellable       *cancellable;
+  EvoxProgress       *progress;
+  guint               poll_id;
+
+  GtkSortListModel   *sorted;
+  GtkSingleSelection *selection;
+
+  GtkDropDown        *phase_dropdown;
+  GtkDropDown        *connectivity_dropdown;
+  GtkSpinButton      *min_size_spin;
+  GtkWidget          *progress_box;
+  GtkProgressBar     *progress_bar;
+  GtkLabel           *error_label;
+  GtkLabel           *summary_label;
+  EvoxPlot           *plot;
+  GtkColumnView      *column_view;
+};
+
+G_DEFINE_FINAL_TYPE (EvoxParticlePanel, evox_particle_panel, GTK_TYPE_WIDGET)
+
+enum
+{
+  PROP_0,
+  PROP_DOCUMENT,
+  PROP_CONNECTIVITY,
+  PROP_MIN_SIZE,
+  PROP_BUSY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static EvoxLabels *
+current_labels (EvoxParticlePanel *self)
+{
+  return self->document != NULL ? evox_document_get_labels (self->document) : NULL;
+}
+
+static EvoxVolume *
+current_volume (EvoxParticlePanel *self)
+{
+  return self->document != NULL ? evox_document_get_volume (self->document) : NULL;
+}
+
+static void
+show_error (EvoxParticlePanel *self,
+            const char        *message)
+{
+  gtk_label_set_text (self->error_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+}
+
+static void
+update_actions (EvoxParticlePanel *self)
+{
+  gboolean busy = self->cancellable != NULL;
+  gboolean can_find = current_volume (self) != NULL &&
+                      gtk_drop_down_get_selected_item (self->phase_dropdown) != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "particles.find", can_find && !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "particles.cancel", busy);
+}
+
+/* Summary and size distribution */
+
+static int
+compare_doubles (const void *a,
+                 const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static char *
+format_value (double value)
+{
+  return g_strdup_printf ("%.4g", value);
+}
+
+/* Whether the phase the labels came from still has the same range. */
+static gboolean
+labels_are_stale (EvoxParticlePanel *self,
+                  EvoxLabels        *labels)
+{
+  EvoxPhaseList *phases = evox_document_get_phases (self->document);
+  const char *name = evox_labels_get_phase_name (labels);
+  double lo, hi;
+  EvoxPhase *phase;
+  int index;
+
+  if (name == NULL || (index = evox_phase_list_find (phases, name)) < 0)
+    return FALSE;
+  phase = evox_phase_list_get_phase (phases, index);
+  evox_labels_get_range (labels, &lo, &hi);
+  return evox_phase_get_lo (phase) != lo || evox_phase_get_hi (phase) != hi;
+}
+
+static void
+update_summary (EvoxParticlePanel *self)
+{
+  EvoxLabels *labels = current_labels (self);
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree double *diameters = NULL;
+  g_autofree char *lo_text = NULL, *hi_text = NULL;
+  const char *phase_name;
+  guint n, dropped;
+  double lo, hi, sum = 0, median;
+
+  if (labels == NULL)
+    {
+      if (current_volume (self) == NULL)
+        g_string_append (text, _("Open a volume to find its particles."));
+      else if (evox_phase_list_get_n_phases (evox_document_get_phases (self->document)) == 0)
+        g_string_append (text, _("No phases yet: add one in the phase panel, then find its "
+                                 "particles."));
+      else
+        g_string_append (text, _("No particles found yet: pick a phase and press Find "
+                                 "particles."));
+      gtk_label_set_text (self->summary_label, text->str);
+      return;
+    }
+
+  n = evox_labels_get_n_particles (labels);
+  dropped = evox_labels_get_n_dropped (labels);
+  phase_name = evox_labels_get_phase_name (labels);
+  evox_labels_get_range (labels, &lo, &hi);
+  lo_text = format_value (lo);
+  hi_text = format_value (hi);
+
+  /* TRANSLATORS: "12 particles in “Active material” (85 – 85), 26-connected" */
+  g_string_append_printf (text, ngettext ("%u particle in “%s” (%s – %s), %d-connected",
+                                          "%u particles in “%s” (%s – %s), %d-connected", n),
+                          n, phase_name != NULL ? phase_name : _("the phase"), lo_text, hi_text,
+                          (int) evox_labels_get_connectivity (labels));
+  if (dropped > 0)
+    {
+      g_autofree char *min_size = g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                                   evox_labels_get_min_size (labels));
+
+      g_string_append_c (text, '\n');
+      g_string_append_printf (text, ngettext ("%u smaller than %s voxels dropped",
+                                              "%u smaller than %s voxels dropped", dropped),
+                              dropped, min_size);
+    }
+  g_string_append_c (text, '\n');
+  g_string_append_printf (text, _("Number density: %.3g per µm³"),
+                          evox_labels_get_number_density (labels));
+
+  if (n > 0)
+    {
+      diameters = g_new (double, n);
+      for (guint i = 0; i < n; i++)
+        {
+          diameters[i] = evox_labels_get_particle (labels, i + 1)->diameter_nm;
+          sum += diameters[i];
+        }
+      qsort (diameters, n, sizeof (double), compare_doubles);
+      median = n % 2 ? diameters[n / 2] : (diameters[n / 2 - 1] + diameters[n / 2]) / 2;
+      g_string_append_c (text, '\n');
+      g_string_append_printf (text, _("Equivalent diameter: mean %.1f nm, median %.1f nm"),
+                              sum / n, median);
+    }
+  if (labels_are_stale (self, labels))
+    {
+      g_string_append_c (text, '\n');
+      g_string_append (text, _("The phase’s range has changed since: find the particles "
+                               "again."));
+    }
+  gtk_label_set_text (self->summary_label, text->str);
+}
+
+/* Equivalent diameters in 5 to 30 bins (Rice's rule) of a round width. */
+static void
+update_plot (EvoxParticlePanel *self)
+{
+  EvoxLabels *labels = current_labels (self);
+  guint n = labels != NULL ? evox_labels_get_n_particles (labels) : 0;
+  g_autofree double *edges = NULL;
+  g_autofree double *counts = NULL;
+  double lo = INFINITY, hi = -INFINITY, width, start;
+  guint n_bins;
+
+  evox_plot_clear (self->plot);
+  if (n == 0)
+    return;
+
+  for (guint i = 1; i <= n; i++)
+    {
+      double d = evox_labels_get_particle (labels, i)->diameter_nm;
+      lo = MIN (lo, d);
+      hi = MAX (hi, d);
+    }
+  if (!(hi > lo))
+    width = evox_nice_ceil (MAX (hi * 0.1, 1e-6));
+  else
+    width = evox_nice_ceil ((hi - lo) / CLAMP (ceil (2 * cbrt (n)), 5, 30));
+  start = floor (lo / width) * width;
+  n_bins = (guint) floor ((hi - start) / width) + 1;
+
+  edges = g_new (double, n_bins + 1);
+  counts = g_new0 (double, n_bins);
+  for (guint b = 0; b <= n_bins; b++)
+    edges[b] = start + b * width;
+  for (guint i = 1; i <= n; i++)
+    {
+      double d = evox_labels_get_particle (labels, i)->diameter_nm;
+      gint64 b = (gint64) floor ((d - start) / width);
+
+      counts[CLAMP (b, 0, (gint64) n_bins - 1)] += 1;
+    }
+  evox_plot_set_bars (self->plot, edges, counts, n_bins, &bar_color);
+}
+
+/* Table */
+
+static guint
+row_id (gpointer item)
+{
+  return item != NULL ? EVOX_PARTICLE_ROW (item)->particle->id : 0;
+}
+
+static guint
+selected_id (EvoxParticlePanel *self)
+{
+  return row_id (gtk_single_selection_get_selected_item (self->selection));
+}
+
+/* Position of particle id in the sorted table. Unsorted, rows are in label order. */
+static guint
+find_position (EvoxParticlePanel *self,
+               guint              id)
+{
+  GListModel *model = G_LIST_MODEL (self->sorted);
+  guint n = g_list_model_get_n_items (model);
+
+  if (id == 0)
+    return GTK_INVALID_LIST_POSITION;
+  if (id <= n)
+    {
+      g_autoptr(GObject) row = g_list_model_get_item (model, id - 1);
+      if (row_id (row) == id)
+        return id - 1;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) row = g_list_model_get_item (model, i);
+      if (row_id (row) == id)
+        return i;
+    }
+  return GTK_INVALID_LIST_POSITION;
+}
+
+static void
+scroll_to_row (EvoxParticlePanel *self,
+               guint              position)
+{
+#if GTK_CHECK_VERSION (4, 12, 0)
+  gtk_column_view_scroll_to (self->column_view, position, NULL, GTK_LIST_SCROLL_NONE, NULL);
+#else
+  /* Before 4.12 the column view's inner list view has the scroll action. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->column_view));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LIST_VIEW (child))
+      gtk_widget_activate_action (child, "list.scroll-to-item", "u", position);
+#endif
+}
+
+/* The document's selected particle -> the table's selection. */
+static void
+sync_selection (EvoxParticlePanel *self)
+{
+  guint id = self->document != NULL ? evox_document_get_selected_particle (self->document) : 0;
+  guint position;
+
+  if (id == selected_id (self))
+    return;
+  position = find_position (self, id);
+  self->updating = TRUE;
+  gtk_single_selection_set_selected (self->selection, position);
+  self->updating = FALSE;
+  if (position != GTK_INVALID_LIST_POSITION && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    scroll_to_row (self, position);
+}
+
+/* The table's selection -> the document: the particle is selected and the slices go through it. */
+static void
+on_selection_changed (EvoxParticlePanel *self)
+{
+  guint id;
+
+  if (self->updating || self->document == NULL)
+    return;
+  id = selected_id (self);
+  if (id == evox_document_get_selected_particle (self->document))
+    return;
+  if (id != 0)
+    evox_document_focus_particle (self->document, id);
+  else
+    evox_document_set_selected_particle (self->document, 0);
+}
+
+/* Enter or a double click on a row centres on it again, even when it was already selected. */
+static void
+on_row_activated (GtkColumnView     *view,
+                  guint              position,
+                  EvoxParticlePanel *self)
+{
+  g_autoptr(GObject) row = g_list_model_get_item (G_LIST_MODEL (self->sorted), position);
+
+  if (row != NULL && self->document != NULL)
+    evox_document_focus_particle (self->document, row_id (row));
+}
+
+static void
+sync_labels (EvoxParticlePanel *self)
+{
+  g_autoptr(EvoxParticleModel) model = evox_particle_model_new (current_labels (self));
+
+  self->updating = TRUE;
+  gtk_sort_list_model_set_model (self->sorted, G_LIST_MODEL (model));
+  self->updating = FALSE;
+  update_summary (self);
+  update_plot (self);
+  sync_selection (self);
+}
+
+static char *
+format_cell (const EvoxParticle *p,
+             Column              column)
+{
+  switch (column)
+    {
+    case COLUMN_ID:
+      return g_strdup_printf ("%u", p->id);
+    case COLUMN_VOXELS:
+      return g_strdup_printf ("%" G_GUINT64_FORMAT, p->voxels);
+    case COLUMN_VOLUME:
+      return g_strdup_printf ("%.4g", p->volume_nm3);
+    case COLUMN_DIAMETER:
+      return g_strdup_printf ("%.1f", p->diameter_nm);
+    case COLUMN_AREA:
+      return g_strdup_printf ("%.4g", p->area_nm2);
+    case COLUMN_SPHERICITY:
+      return g_strdup_printf ("%.3f", p->sphericity);
+    case COLUMN_X:
+    case COLUMN_Y:
+    case COLUMN_Z:
+      return g_strdup_printf ("%.1f", p->centroid_nm[column - COLUMN_X]);
+    case COLUMN_MEAN:
+      return g_strdup_printf ("%.4g", p->mean);
+    case COLUMN_MIN:
+      return g_strdup_printf ("%.4g", p->min);
+    case COLUMN_MAX:
+      return g_strdup_printf ("%.4g", p->max);
+    case COLUMN_BORDER:
+      return g_strdup (p->touches_border ? _("yes") : _("no"));
+    case N_COLUMNS:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+setup_cell (GtkSignalListItemFactory *factory,
+            GtkListItem              *item,
+            gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 1);
+  gtk_widget_add_css_class (label, "numeric");
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_cell (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           gpointer                  user_data)
+{
+  EvoxParticleRow *row = gtk_list_item_get_item (item);
+  g_autofree char *text = format_cell (row->particle, GPOINTER_TO_UINT (user_data));
+
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), text);
+}
+
+static void
+add_columns (EvoxParticlePanel *self)
+{
+  for (guint c = 0; c < N_COLUMNS; c++)
+    {
+      GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+      GtkExpression *expression = gtk_property_expression_new (EVOX_TYPE_PARTICLE_ROW, NULL,
+                                                                columns[c].property);
+      GtkSorter *sorter = GTK_SORTER (gtk_numeric_sorter_new (expression));
+      GtkColumnViewColumn *column;
+
+      g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), NULL);
+      g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), GUINT_TO_POINTER (c));
+      column = gtk_column_view_column_new (_(columns[c].title), factory);
+      gtk_column_view_column_set_sorter (column, sorter);
+      gtk_column_view_column_set_resizable (column, TRUE);
+      gtk_column_view_append_column (self->column_view, column);
+      g_object_unref (sorter);
+      g_object_unref (column);
+    }
+}
+
+/* Search */
+
+typedef struct
+{
+  EvoxParticlePanel *panel;        /* weak: a closed panel only drops the result */
+  GCancellable      *cancellable;
+  char              *phase_name;
+} SearchData;
+
+static void
+search_data_free (SearchData *data)
+{
+  g_clear_weak_pointer (&data->panel);
+  g_clear_object (&data->cancellable);
+  g_free (data->phase_name);
+  g_free (data);
+}
+
+static void
+stop_search (EvoxParticlePanel *self)
+{
+  if (self->cancellable == NULL)
+    return;
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->progress, evox_progress_unref);
+  gtk_widget_set_visible (self->progress_box, FALSE);
+  update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+}
+
+static void
+cancel_search (EvoxParticlePanel *self)
+{
+  if (self->cancellable == NULL)
+    return;
+  /* The finished callback of a cancelled search only drops its result. */
+  g_cancellable_cancel (self->cancellable);
+  stop_search (self);
+}
+
+static void
+search_finished (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  SearchData *data = user_data;
+  EvoxParticlePanel *self = data->panel;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxLabels) labels = evox_labels_compute_finish (result, &error);
+
+  if (self == NULL || self->cancellable != data->cancellable)
+    {
+      /* Closed, cancelled or replaced by a newer search. */
+      search_data_free (data);
+      return;
+    }
+  stop_search (self);
+
+  if (labels == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *message =
+            g_strdup_printf (_("Could not find the particles of “%s”: %s"), data->phase_name,
+                             error->message);
+          show_error (self, message);
+        }
+    }
+  else if (evox_labels_get_volume (labels) == current_volume (self))
+    evox_document_set_labels (self->document, labels);
+  search_data_free (data);
+}
+
+static gboolean
+poll_progress (gpointer user_data)
+{
+  EvoxParticlePanel *self = user_data;
+  g_autofree char *stage = evox_progress_dup_stage (self->progress);
+
+  gtk_progress_bar_set_fraction (self->progress_bar, evox_progress_get_fraction (self->progress));
+  gtk_progress_bar_set_text (self->progress_bar, stage != NULL ? stage : _("Starting"));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+find_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  EvoxParticlePanel *self = EVOX_PARTICLE_PANEL (widget);
+  EvoxVolume *volume = current_volume (self);
+  EvoxPhase *phase = gtk_drop_down_get_selected_item (self->phase_dropdown);
+  SearchData *data;
+
+  if (volume == NULL || phase == NULL)
+    return;
+
+  cancel_search (self);
+  show_error (self, NULL);
+  self->cancellable = g_cancellable_new ();
+  self->progress = evox_progress_new ();
+  data = g_new0 (SearchData, 1);
+  g_set_weak_pointer (&data->panel, self);
+  data->cancellable = g_object_ref (self->cancellable);
+  data->phase_name = g_strdup (evox_phase_get_name (phase));
+
+  gtk_progress_bar_set_fraction (self->progress_bar, 0);
+  gtk_progress_bar_set_text (self->progress_bar, _("Starting"));
+  gtk_widget_set_visible (self->progress_box, TRUE);
+  self->poll_id = g_timeout_add (50, poll_progress, self);
+  update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+
+  evox_labels_compute_async (volume, evox_document_get_channel (self->document),
+                             evox_phase_get_name (phase), evox_phase_get_lo (phase),
+                             evox_phase_get_hi (phase), self->connectivity, self->min_size,
+                             self->progress, self->cancellable, search_finished, data);
+}
+
+static void
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  cancel_search (EVOX_PARTICLE_PANEL (widget));
+}
+
+/* Document */
+
+static void
+on_document_notify (EvoxDocument      *document,
+                    GParamSpec        *pspec,
+                    EvoxParticlePanel *self)
+{
+  const char *name = g_param_spec_get_name (pspec);
+
+  if (g_str_equal (name, "volume"))
+    {
+      /* A result for the old volume would not belong to the document any more. */
+      cancel_search (self);
+      show_error (self, NULL);
+      update_actions (self);
+      update_summary (self);
+    }
+  else if (g_str_equal (name, "labels"))
+    sync_labels (self);
+  else if (g_str_equal (name, "selected-particle"))
+    sync_selection (self);
+}
+
+static gboolean
+phase_to_selected (GBinding     *binding,
+                   const GValue *from,
+                   GValue       *to,
+                   gpointer      user_data)
+{
+  int index = g_value_get_int (from);
+
+  g_value_set_uint (to, index < 0 ? GTK_INVALID_LIST_POSITION : (guint) index);
+  return TRUE;
+}
+
+static gboolean
+selected_to_phase (GBinding     *binding,
+                   const GValue *from,
+                   GValue       *to,
+                   gpointer      user_data)
+{
+  guint selected = g_value_get_uint (from);
+
+  g_value_set_int (to, selected == GTK_INVALID_LIST_POSITION ? -1 : (int) selected);
+  return TRUE;
+}
+
+static void
+release_document (EvoxParticlePanel *self)
+{
+  if (self->document == NULL)
+    return;
+  cancel_search (self);
+  g_signal_handlers_disconnect_by_data (self->document, self);
+  g_signal_handlers_disconnect_by_data (evox_document_get_phases (self->document), self);
+  if (self->phase_binding != NULL)
+    {
+      g_binding_unbind (self->phase_binding);
+      g_clear_object (&self->phase_binding);
+    }
+  gtk_drop_down_set_model (self->phase_dropdown, NULL);
+  g_clear_object (&self->document);
+}
+
+void
+evox_particle_panel_set_document (EvoxParticlePanel *self,
+                                  EvoxDocument      *document)
+{
+  g_return_if_fail (EVOX_IS_PARTICLE_PANEL (self));
+  g_return_if_fail (document == NULL || EVOX_IS_DOCUMENT (document));
+
+  if (self->document == document)
+    return;
+  release_document (self);
+  show_error (self, NULL);
+
+  if (document != NULL)
+    {
+      EvoxPhaseList *phases = evox_document_get_phases (document);
+
+      self->document = g_object_ref (document);
+      gtk_drop_down_set_model (self->phase_dropdown, G_LIST_MODEL (phases));
+      /* Weak on both ends; the panel owns it so that a swap can undo it. */
+      self->phase_binding = g_object_ref (
+        g_object_bind_property_full (document, "selected-phase", self->phase_dropdown, "selected",
+                                     G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE,
+                                     phase_to_selected, selected_to_phase, NULL, NULL));
+      g_signal_connect_object (document, "notify", G_CALLBACK (on_document_notify), self, 0);
+      g_signal_connect_object (phases, "changed", G_CALLBACK (update_summary), self,
+                               G_CONNECT_SWAPPED);
+    }
+  sync_labels (self);
+  update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOCUMENT]);
+}
+
+EvoxDocument *
+evox_particle_panel_get_document (EvoxParticlePanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_PARTICLE_PANEL (self), NULL);
+  return self->document;
+}
+
+/* Controls */
+
+static gboolean
+connectivity_to_selected (GBinding     *binding,
+                          const GValue *from,
+                          GValue       *to,
+                          gpointer      user_data)
+{
+  int connectivity = g_value_get_int (from);
+
+  g_value_set_uint (to, connectivity == 6 ? 0 : connectivity == 18 ? 1 : 2);
+  return TRUE;
+}
+
+static gboolean
+selected_to_connectivity (GBinding     *binding,
+                          const GValue *from,
+                          GValue       *to,
+                          gpointer      user_data)
+{
+  static const int values[] = { 6, 18, 26 };
+  guint selected = g_value_get_uint (from);
+
+  if (selected >= G_N_ELEMENTS (values))
+    return FALSE;
+  g_value_set_int (to, values[selected]);
+  return TRUE;
+}
+
+EvoxConnectivity
+evox_particle_panel_get_connectivity (EvoxParticlePanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_PARTICLE_PANEL (self), EVOX_CONNECTIVITY_26);
+  return self->connectivity;
+}
+
+void
+evox_particle_panel_set_connectivity (EvoxParticlePanel *self,
+                                      EvoxConnectivity   connectivity)
+{
+  g_return_if_fail (EVOX_IS_PARTICLE_PANEL (self));
+  g_return_if_fail (evox_connectivity_is_valid (connectivity));
+
+  if (self->connectivity == connectivity)
+    return;
+  self->connectivity = connectivity;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTIVITY]);
+}
+
+guint
+evox_particle_panel_get_min_size (EvoxParticlePanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_PARTICLE_PANEL (self), 1);
+  return self->min_size;
+}
+
+void
+evox_particle_panel_set_min_size (EvoxParticlePanel *self,
+                                  guint              min_size)
+{
+  g_return_if_fail (EVOX_IS_PARTICLE_PANEL (self));
+
+  min_size = MAX (min_size, 1);
+  if (self->min_size == min_size)
+    return;
+  self->min_size = min_size;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MIN_SIZE]);
+}
+
+gboolean
+evox_particle_panel_is_busy (EvoxParticlePanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_PARTICLE_PANEL (self), FALSE);
+  return self->cancellable != NULL;
+}
+
+GtkColumnView *
+evox_particle_panel_get_column_view (EvoxParticlePanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_PARTICLE_PANEL (self), NULL);
+  return self->column_view;
+}
+
+const char *
+evox_particle_panel_get_summary (EvoxParticlePanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_PARTICLE_PANEL (self), NULL);
+  return gtk_label_get_text (self->summary_label);
+}
+
+const char *
+evox_particle_panel_get_error (EvoxParticlePanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_PARTICLE_PANEL (self), NULL);
+  return gtk_label_get_text (self->error_label);
+}
+
+GtkWidget *
+evox_particle_panel_get_plot (EvoxParticlePanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_PARTICLE_PANEL (self), NULL);
+  return GTK_WIDGET (self->plot);
+}
+
+/* GObject */
+
+static void
+evox_particle_panel_dispose (GObject *object)
+{
+  EvoxParticlePanel *self = EVOX_PARTICLE_PANEL (object);
+
+  release_document (self);
+  if (self->column_view != NULL)
+    gtk_column_view_set_model (self->column_view, NULL);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->sorted);
+  gtk_widget_dispose_template (GTK_WIDGET (self), EVOX_TYPE_PARTICLE_PANEL);
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self)); child != NULL;
+       child = gtk_widget_get_first_child (GTK_WIDGET (self)))
+    gtk_widget_unparent (child);
+
+  G_OBJECT_CLASS (evox_particle_panel_parent_class)->dispose (object);
+}
+
+static void
+evox_particle_panel_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  EvoxParticlePanel *self = EVOX_PARTICLE_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_DOCUMENT:
+      g_value_set_object (value, self->document);
+      break;
+    case PROP_CONNECTIVITY:
+      g_value_set_int (value, self->connectivity);
+      break;
+    case PROP_MIN_SIZE:
+      g_value_set_uint (value, self->min_size);
+      break;
+    case PROP_BUSY:
+      g_value_set_boolean (value, self->cancellable != NULL);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+evox_particle_panel_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  EvoxParticlePanel *self = EVOX_PARTICLE_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_DOCUMENT:
+      evox_particle_panel_set_document (self, g_value_get_object (value));
+      break;
+    case PROP_CONNECTIVITY:
+      evox_particle_panel_set_connectivity (self, g_value_get_int (value));
+      break;
+    case PROP_MIN_SIZE:
+      evox_particle_panel_set_min_size (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+evox_particle_panel_class_init (EvoxParticlePanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = evox_particle_panel_dispose;
+  object_class->get_property = evox_particle_panel_get_property;
+  object_class->set_property = evox_particle_panel_set_property;
+
+  properties[PROP_DOCUMENT] =
+    g_param_spec_object ("document", NULL, NULL, EVOX_TYPE_DOCUMENT,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CONNECTIVITY] =
+    g_param_spec_int ("connectivity", NULL, NULL, 6, 26, EVOX_CONNECTIVITY_26,
+                      G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MIN_SIZE] =
+    g_param_spec_uint ("min-size", NULL, NULL, 1, G_MAXUINT, DEFAULT_MIN_SIZE,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_BUSY] =
+    g_param_spec_boolean ("busy", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* Referencing the bundle keeps its object file, whose constructor registers it, in the link
+   * of a static library (a test may link the panel without the application). */
+  (void) evox_ui_get_resource ();
+  g_type_ensure (EVOX_TYPE_PLOT);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/evox/Evox/evox-particle-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, phase_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, connectivity_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, min_size_spin);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, progress_box);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, error_label);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, summary_label);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, plot);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, column_view);
+
+  gtk_widget_class_install_action (widget_class, "particles.find", NULL, find_action);
+  gtk_widget_class_install_action (widget_class, "particles.cancel", NULL, cancel_action);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+evox_particle_panel_init (EvoxParticlePanel *self)
+{
+  self->connectivity = EVOX_CONNECTIVITY_26;
+  self->min_size = DEFAULT_MIN_SIZE;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  gtk_drop_down_set_expression (self->phase_dropdown,
+                                gtk_property_expression_new (EVOX_TYPE_PHASE, NULL, "name"));
+  g_signal_connect_swapped (self->phase_dropdown, "notify::selected",
+                            G_CALLBACK (update_actions), self);
+  g_object_bind_property_full (self, "connectivity", self->connectivity_dropdown, "selected",
+                               G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE,
+                               connectivity_to_selected, selected_to_connectivity, NULL, NULL);
+  g_object_bind_property (self, "min-size", gtk_spin_button_get_adjustment (self->min_size_spin),
+                          "value", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+
+  add_columns (self);
+  self->sorted = gtk_sort_list_model_new (NULL, g_object_ref (gtk_column_view_get_sorter (
+                                                                self->column_view)));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->sorted)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect_swapped (self->selection, "notify::selected-item",
+                            G_CALLBACK (on_selection_changed), self);
+  g_signal_connect (self->column_view, "activate", G_CALLBACK (on_row_activated), self);
+
+  evox_plot_set_axes (self->plot, _("Equivalent diameter (nm)"), _("Particles"));
+  evox_plot_set_placeholder (self->plot, _("No particles"));
+  sync_labels (self);
+  update_actions (self);
+}
+
+GtkWidget *
+evox_particle_panel_new (void)
+{
+  return g_object_new (EVOX_TYPE_PARTICLE_PANEL, NULL);
+}

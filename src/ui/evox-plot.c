@@ -1,0 +1,1017 @@
+/* evox-plot.c: a compact x/y plot of line series or histogram bars, drawn with GtkSnapshot. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include "evox-plot.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#include "evox-display.h"
+
+/* Layout in pixels. */
+#define PAD 6
+#define TICK_LENGTH 4
+#define LABEL_GAP 2
+#define SWATCH 14
+#define HOVER_RADIUS 24.0
+#define POINT_RADIUS 2.5
+
+typedef struct
+{
+  double   *x;
+  double   *y;
+  guint     n;
+  GdkRGBA   color;
+  char     *label;
+  gboolean  points;
+} Line;
+
+typedef struct
+{
+  int   line;    /* -1: no line point */
+  guint index;
+  int   bin;     /* -1: no bar */
+} Hit;
+
+typedef struct
+{
+  double  at;
+  char   *label;
+  int     width;
+  int     height;
+} Tick;
+
+struct _EvoxPlot
+{
+  GtkWidget        parent_instance;
+
+  char            *x_title;
+  char            *y_title;
+  char            *placeholder;
+  GArray          *lines;         /* Line */
+  double          *edges;         /* n_bins + 1 */
+  double          *counts;        /* n_bins */
+  guint            n_bins;
+  GdkRGBA          bar_color;
+  GArray          *markers;       /* double */
+
+  gboolean         ranges_dirty;
+  gboolean         has_ranges;
+  double           x0, x1, y0, y1;
+
+  /* Plot rectangle of the last layout, for the pointer and the test accessors. */
+  graphene_rect_t  area;
+  double           pointer_x;
+  double           pointer_y;
+  gboolean         pointer_inside;
+};
+
+G_DEFINE_FINAL_TYPE (EvoxPlot, evox_plot, GTK_TYPE_WIDGET)
+
+static void
+line_clear (gpointer data)
+{
+  Line *line = data;
+
+  g_free (line->x);
+  g_free (line->y);
+  g_free (line->label);
+}
+
+static void
+tick_clear (gpointer data)
+{
+  Tick *tick = data;
+
+  g_free (tick->label);
+}
+
+static void
+invalidate (EvoxPlot *self)
+{
+  self->ranges_dirty = TRUE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+update_description (EvoxPlot *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->x_title != NULL && self->y_title != NULL)
+    /* TRANSLATORS: accessible description of a plot: "<y title> against <x title>" */
+    text = g_strdup_printf (_("%s against %s"), self->y_title, self->x_title);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  text != NULL ? text : "", -1);
+}
+
+/* Ranges */
+
+static void
+widen (double *lo,
+       double *hi,
+       double  value)
+{
+  if (!isfinite (value))
+    return;
+  *lo = MIN (*lo, value);
+  *hi = MAX (*hi, value);
+}
+
+static void
+ensure_ranges (EvoxPlot *self)
+{
+  double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+
+  if (!self->ranges_dirty)
+    return;
+  self->ranges_dirty = FALSE;
+
+  for (guint l = 0; l < self->lines->len; l++)
+    {
+      const Line *line = &g_array_index (self->lines, Line, l);
+
+      for (guint i = 0; i < line->n; i++)
+        if (isfinite (line->x[i]) && isfinite (line->y[i]))
+          {
+            widen (&x0, &x1, line->x[i]);
+            widen (&y0, &y1, line->y[i]);
+          }
+    }
+  if (self->n_bins > 0)
+    {
+      widen (&x0, &x1, self->edges[0]);
+      widen (&x0, &x1, self->edges[self->n_bins]);
+      widen (&y0, &y1, 0);
+      for (guint b = 0; b < self->n_bins; b++)
+        widen (&y0, &y1, self->counts[b]);
+    }
+
+  self->has_ranges = x0 <= x1 && y0 <= y1;
+  if (!self->has_ranges)
+    return;
+
+  if (!(x1 > x0))
+    {
+      double half = x0 != 0 ? fabs (x0) * 0.05 : 0.5;
+      x0 -= half;
+      x1 += half;
+    }
+  if (!(y1 > y0))
+    {
+      double half = y0 != 0 ? fabs (y0) * 0.1 : 0.5;
+      y0 = y0 == 0 && self->n_bins > 0 ? 0 : y0 - half;
+      y1 += half;
+    }
+  else
+    {
+      /* Whole steps of a four-tick axis, so the top and bottom fall on round numbers. */
+      double step = evox_nice_ceil ((y1 - y0) / 4);
+      y0 = floor (y0 / step + 1e-9) * step;
+      y1 = ceil (y1 / step - 1e-9) * step;
+    }
+
+  self->x0 = x0;
+  self->x1 = x1;
+  self->y0 = y0;
+  self->y1 = y1;
+}
+
+/* Text */
+
+static PangoLayout *
+create_layout (EvoxPlot *self)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+  PangoAttrList *attrs = pango_attr_list_new ();
+
+  pango_attr_list_insert (attrs, pango_attr_scale_new (PANGO_SCALE_SMALL));
+  pango_layout_set_attributes (layout, attrs);
+  pango_attr_list_unref (attrs);
+  return layout;
+}
+
+static void
+measure_text (PangoLayout *layout,
+              const char  *text,
+              int         *width,
+              int         *height)
+{
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_pixel_size (layout, width, height);
+}
+
+static void
+draw_text (GtkSnapshot   *snapshot,
+           PangoLayout   *layout,
+           const char    *text,
+           double         x,
+           double         y,
+           const GdkRGBA *color)
+{
+  pango_layout_set_text (layout, text, -1);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (round (x), round (y)));
+  gtk_snapshot_append_layout (snapshot, layout, color);
+  gtk_snapshot_restore (snapshot);
+}
+
+static char *
+format_tick (double value,
+             double step)
+{
+  int decimals = step < 1 ? (int) ceil (-log10 (step) - 1e-9) : 0;
+
+  if (fabs (value) < step * 1e-6)
+    value = 0;
+  if (fabs (value) >= 1e6 || decimals > 4)
+    return g_strdup_printf ("%.3g", value);
+  return g_strdup_printf ("%.*f", decimals, value);
+}
+
+/* Evenly stepped ticks (1, 2 or 5 times a power of ten), widening the step until neighbouring
+ * labels keep apart. */
+static GArray *
+make_ticks (PangoLayout *layout,
+            double       a0,
+            double       a1,
+            double       length,
+            gboolean     horizontal)
+{
+  GArray *ticks = g_array_new (FALSE, TRUE, sizeof (Tick));
+  double step = evox_nice_ceil ((a1 - a0) / MAX (2.0, length / (horizontal ? 70 : 30)));
+
+  g_array_set_clear_func (ticks, tick_clear);
+  for (guint tries = 0; tries < 32; tries++, step = evox_nice_ceil (step * 1.5))
+    {
+      gboolean fits = TRUE;
+
+      g_array_set_size (ticks, 0);
+      for (double k = ceil (a0 / step - 1e-9); k <= floor (a1 / step + 1e-9); k++)
+        {
+          Tick tick = { k * step + 0.0, format_tick (k * step, step), 0, 0 };
+
+          measure_text (layout, tick.label, &tick.width, &tick.height);
+          if (ticks->len > 0)
+            {
+              const Tick *last = &g_array_index (ticks, Tick, ticks->len - 1);
+              double distance = (tick.at - last->at) / (a1 - a0) * length;
+              double need = horizontal ? (tick.width + last->width) / 2.0 + 10
+                                       : (tick.height + last->height) / 2.0 + 4;
+              fits = fits && distance >= need;
+            }
+          g_array_append_val (ticks, tick);
+        }
+      if (fits)
+        break;
+    }
+  return ticks;
+}
+
+/* Geometry */
+
+typedef struct
+{
+  int     width;
+  int     height;
+  int     text_height;
+  GArray *x_ticks;
+  GArray *y_ticks;
+} Frame;
+
+static void
+frame_clear (Frame *frame)
+{
+  g_clear_pointer (&frame->x_ticks, g_array_unref);
+  g_clear_pointer (&frame->y_ticks, g_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Frame, frame_clear)
+
+static gboolean
+has_legend (EvoxPlot *self)
+{
+  for (guint l = 0; l < self->lines->len; l++)
+    if (g_array_index (self->lines, Line, l).label != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* The plot rectangle for the widget's size, and the ticks when there is data (the left margin
+ * fits the y labels). */
+static void
+layout_frame (EvoxPlot    *self,
+              PangoLayout *layout,
+              Frame       *frame)
+{
+  int top, bottom, left, right, dummy;
+
+  memset (frame, 0, sizeof *frame);
+  ensure_ranges (self);
+  frame->width = gtk_widget_get_width (GTK_WIDGET (self));
+  frame->height = gtk_widget_get_height (GTK_WIDGET (self));
+  measure_text (layout, "0.9", &dummy, &frame->text_height);
+
+  top = PAD + (has_legend (self) ? frame->text_height + 4 : frame->text_height / 2);
+  bottom = PAD + TICK_LENGTH + LABEL_GAP + frame->text_height +
+           (self->x_title != NULL ? frame->text_height + 2 : 0);
+  left = PAD + (self->y_title != NULL ? frame->text_height + 4 : 0);
+  right = PAD + 10;
+
+  if (self->has_ranges)
+    {
+      int widest = 0;
+
+      frame->y_ticks = make_ticks (layout, self->y0, self->y1,
+                                   MAX (frame->height - top - bottom, 1), FALSE);
+      for (guint i = 0; i < frame->y_ticks->len; i++)
+        widest = MAX (widest, g_array_index (frame->y_ticks, Tick, i).width);
+      left += widest + TICK_LENGTH + 4;
+      frame->x_ticks = make_ticks (layout, self->x0, self->x1,
+                                   MAX (frame->width - left - right, 1), TRUE);
+    }
+  else
+    left += 8;
+
+  self->area = GRAPHENE_RECT_INIT (left, top, MAX (frame->width - left - right, 0),
+                                   MAX (frame->height - top - bottom, 0));
+}
+
+static inline double
+data_x (EvoxPlot *self,
+        double    x)
+{
+  return self->area.origin.x + (x - self->x0) / (self->x1 - self->x0) * self->area.size.width;
+}
+
+static inline double
+data_y (EvoxPlot *self,
+        double    y)
+{
+  return self->area.origin.y + self->area.size.height -
+         (y - self->y0) / (self->y1 - self->y0) * self->area.size.height;
+}
+
+static inline double
+area_right (EvoxPlot *self)
+{
+  return self->area.origin.x + self->area.size.width;
+}
+
+static inline double
+area_bottom (EvoxPlot *self)
+{
+  return self->area.origin.y + self->area.size.height;
+}
+
+/* Brings the plot rectangle up to date outside a snapshot. */
+static gboolean
+ensure_layout (EvoxPlot *self)
+{
+  g_autoptr(PangoLayout) layout = NULL;
+  g_auto(Frame) frame = { 0 };
+
+  ensure_ranges (self);
+  if (!self->has_ranges)
+    return FALSE;
+  layout = create_layout (self);
+  layout_frame (self, layout, &frame);
+  return self->area.size.width > 0 && self->area.size.height > 0;
+}
+
+/* Pointer */
+
+/* The nearest line point within reach, else the bar under the pointer. Needs a current layout. */
+static gboolean
+find_hit (EvoxPlot *self,
+          double    px,
+          double    py,
+          Hit      *hit)
+{
+  double best = HOVER_RADIUS * HOVER_RADIUS;
+
+  hit->line = -1;
+  hit->index = 0;
+  hit->bin = -1;
+  if (!self->has_ranges || self->area.size.width <= 0 || self->area.size.height <= 0)
+    return FALSE;
+
+  for (guint l = 0; l < self->lines->len; l++)
+    {
+      const Line *line = &g_array_index (self->lines, Line, l);
+
+      for (guint i = 0; i < line->n; i++)
+        {
+          double dx, dy;
+
+          if (!isfinite (line->x[i]) || !isfinite (line->y[i]))
+            continue;
+          dx = data_x (self, line->x[i]) - px;
+          dy = data_y (self, line->y[i]) - py;
+          if (dx * dx + dy * dy < best)
+            {
+              best = dx * dx + dy * dy;
+              hit->line = (int) l;
+              hit->index = i;
+            }
+        }
+    }
+  if (hit->line >= 0)
+    return TRUE;
+
+  if (self->n_bins > 0 && py >= self->area.origin.y && py <= area_bottom (self))
+    {
+      double x = self->x0 + (px - self->area.origin.x) / self->area.size.width *
+                 (self->x1 - self->x0);
+      guint a = 0, b = self->n_bins;
+
+      if (!(x >= self->edges[0] && x <= self->edges[self->n_bins]))
+        return FALSE;
+      while (b - a > 1)
+        {
+          guint m = (a + b) / 2;
+          if (x >= self->edges[m])
+            a = m;
+          else
+            b = m;
+        }
+      hit->bin = (int) a;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static char *
+readout (EvoxPlot  *self,
+         const Hit *hit)
+{
+  const char *x_title = self->x_title != NULL ? self->x_title : "x";
+  const char *y_title = self->y_title != NULL ? self->y_title : "y";
+
+  if (hit->line >= 0)
+    {
+      const Line *line = &g_array_index (self->lines, Line, hit->line);
+      GString *text = g_string_new (NULL);
+
+      if (line->label != NULL)
+        g_string_append_printf (text, "%s\n", line->label);
+      g_string_append_printf (text, "%s = %.4g\n%s = %.4g", x_title, line->x[hit->index],
+                              y_title, line->y[hit->index]);
+      return g_string_free (text, FALSE);
+    }
+  if (hit->bin >= 0)
+    return g_strdup_printf ("%s: %g – %g\n%s: %g", x_title, self->edges[hit->bin],
+                            self->edges[hit->bin + 1], y_title, self->counts[hit->bin]);
+  return NULL;
+}
+
+static void
+on_motion (EvoxPlot *self,
+           double    x,
+           double    y)
+{
+  self->pointer_x = x;
+  self->pointer_y = y;
+  self->pointer_inside = TRUE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_leave (EvoxPlot *self)
+{
+  self->pointer_inside = FALSE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static gboolean
+on_query_tooltip (EvoxPlot   *self,
+                  int         x,
+                  int         y,
+                  gboolean    keyboard,
+                  GtkTooltip *tooltip)
+{
+  g_autofree char *text = evox_plot_dup_readout (self, x, y);
+
+  if (text == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
+/* Drawing */
+
+static void
+fill (GtkSnapshot   *snapshot,
+      const GdkRGBA *color,
+      double         x,
+      double         y,
+      double         width,
+      double         height)
+{
+  if (width <= 0 || height <= 0)
+    return;
+  gtk_snapshot_append_color (snapshot, color, &GRAPHENE_RECT_INIT (x, y, width, height));
+}
+
+static GdkRGBA
+with_alpha (const GdkRGBA *color,
+            float          alpha)
+{
+  GdkRGBA c = *color;
+
+  c.alpha *= alpha;
+  return c;
+}
+
+static void
+get_foreground (GtkWidget *widget,
+                GdkRGBA   *color)
+{
+#if GTK_CHECK_VERSION (4, 10, 0)
+  gtk_widget_get_color (widget, color);
+#else
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), color);
+#endif
+}
+
+static void
+draw_axes (EvoxPlot      *self,
+           GtkSnapshot   *snapshot,
+           PangoLayout   *layout,
+           const Frame   *frame,
+           const GdkRGBA *fg)
+{
+  GdkRGBA grid = with_alpha (fg, 0.1f), text = with_alpha (fg, 0.8f), axis = with_alpha (fg, 0.5f);
+  double left = self->area.origin.x, bottom = area_bottom (self);
+  int width, height;
+
+  for (guint i = 0; i < frame->y_ticks->len; i++)
+    {
+      const Tick *tick = &g_array_index (frame->y_ticks, Tick, i);
+      double y = round (data_y (self, tick->at));
+
+      if (y < self->area.origin.y - 0.5 || y > bottom + 0.5)
+        continue;
+      if (y < bottom - 0.5)
+        fill (snapshot, &grid, left, y, self->area.size.width, 1);
+      fill (snapshot, &text, left - TICK_LENGTH - 1, y, TICK_LENGTH, 1);
+      draw_text (snapshot, layout, tick->label, left - TICK_LENGTH - 4 - tick->width,
+                 CLAMP (y - tick->height / 2.0, 0, frame->height - tick->height), &text);
+    }
+  for (guint i = 0; i < frame->x_ticks->len; i++)
+    {
+      const Tick *tick = &g_array_index (frame->x_ticks, Tick, i);
+      double x = round (data_x (self, tick->at));
+
+      if (x < left - 0.5 || x > area_right (self) + 0.5)
+        continue;
+      fill (snapshot, &text, MIN (x, area_right (self) - 1), bottom + 1, 1, TICK_LENGTH);
+      draw_text (snapshot, layout, tick->label,
+                 CLAMP (x - tick->width / 2.0, 0, frame->width - tick->width),
+                 bottom + 1 + TICK_LENGTH + LABEL_GAP, &text);
+    }
+  fill (snapshot, &axis, left - 1, self->area.origin.y, 1, self->area.size.height + 1);
+  fill (snapshot, &axis, left - 1, bottom, self->area.size.width + 1, 1);
+
+  if (self->x_title != NULL)
+    {
+      measure_text (layout, self->x_title, &width, &height);
+      draw_text (snapshot, layout, self->x_title,
+                 MAX (left + (self->area.size.width - width) / 2, 0),
+                 bottom + 1 + TICK_LENGTH + LABEL_GAP + frame->text_height + 2, fg);
+    }
+  if (self->y_title != NULL)
+    {
+      measure_text (layout, self->y_title, &width, &height);
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot,
+                              &GRAPHENE_POINT_INIT (PAD, round (self->area.origin.y +
+                                                                (self->area.size.height +
+                                                                 MIN (width, self->area.size.height))
+                                                                / 2)));
+      gtk_snapshot_rotate (snapshot, -90);
+      gtk_snapshot_append_layout (snapshot, layout, fg);
+      gtk_snapshot_restore (snapshot);
+    }
+}
+
+static void
+draw_bars (EvoxPlot      *self,
+           GtkSnapshot   *snapshot,
+           const Hit     *hit)
+{
+  GdkRGBA hover = self->bar_color;
+
+  hover.alpha *= 0.6f;
+  for (guint b = 0; b < self->n_bins; b++)
+    {
+      double xa = round (data_x (self, self->edges[b]));
+      double xb = round (data_x (self, self->edges[b + 1]));
+      double top = round (data_y (self, MIN (self->counts[b], self->y1)));
+      double gap = xb - xa >= 4 ? 1 : 0;
+
+      if (!(self->counts[b] > 0))
+        continue;
+      fill (snapshot, hit->bin == (int) b ? &hover : &self->bar_color, xa, top,
+            xb - xa - gap, area_bottom (self) - top);
+    }
+}
+
+static void
+draw_lines (EvoxPlot      *self,
+            GtkSnapshot   *snapshot,
+            const Hit     *hit)
+{
+  graphene_rect_t clip;
+  cairo_t *cr;
+
+  if (self->lines->len == 0)
+    return;
+  graphene_rect_inset_r (&self->area, -POINT_RADIUS - 2, -POINT_RADIUS - 2, &clip);
+  cr = gtk_snapshot_append_cairo (snapshot, &clip);
+  cairo_set_line_width (cr, 1.5);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+
+  for (guint l = 0; l < self->lines->len; l++)
+    {
+      const Line *line = &g_array_index (self->lines, Line, l);
+      gboolean pen_down = FALSE;
+
+      gdk_cairo_set_source_rgba (cr, &line->color);
+      for (guint i = 0; i < line->n; i++)
+        {
+          if (!isfinite (line->x[i]) || !isfinite (line->y[i]))
+            {
+              pen_down = FALSE;
+              continue;
+            }
+          if (pen_down)
+            cairo_line_to (cr, data_x (self, line->x[i]), data_y (self, line->y[i]));
+          else
+            cairo_move_to (cr, data_x (self, line->x[i]), data_y (self, line->y[i]));
+          pen_down = TRUE;
+        }
+      cairo_stroke (cr);
+
+      for (guint i = 0; i < line->n; i++)
+        {
+          gboolean hovered = hit->line == (int) l && hit->index == i;
+
+          if (!(line->points || hovered) || !isfinite (line->x[i]) || !isfinite (line->y[i]))
+            continue;
+          cairo_new_sub_path (cr);
+          cairo_arc (cr, data_x (self, line->x[i]), data_y (self, line->y[i]),
+                     hovered ? POINT_RADIUS + 1.5 : POINT_RADIUS, 0, 2 * G_PI);
+          cairo_fill (cr);
+        }
+    }
+  cairo_destroy (cr);
+}
+
+static void
+draw_markers (EvoxPlot      *self,
+              GtkSnapshot   *snapshot,
+              const GdkRGBA *fg)
+{
+  GdkRGBA color = with_alpha (fg, 0.55f);
+
+  for (guint i = 0; i < self->markers->len; i++)
+    {
+      double at = g_array_index (self->markers, double, i);
+      double x = round (data_x (self, at));
+
+      if (at >= self->x0 && at <= self->x1)
+        fill (snapshot, &color, MIN (x, area_right (self) - 1), self->area.origin.y, 1,
+              self->area.size.height);
+    }
+}
+
+/* Line labels right-aligned across the top margin. */
+static void
+draw_legend (EvoxPlot      *self,
+             GtkSnapshot   *snapshot,
+             PangoLayout   *layout,
+             const GdkRGBA *fg)
+{
+  double x = area_right (self);
+
+  for (guint n = self->lines->len; n > 0; n--)
+    {
+      const Line *line = &g_array_index (self->lines, Line, n - 1);
+      int width, height;
+
+      if (line->label == NULL)
+        continue;
+      measure_text (layout, line->label, &width, &height);
+      x -= width;
+      draw_text (snapshot, layout, line->label, x, PAD, fg);
+      x -= 4 + SWATCH;
+      fill (snapshot, &line->color, x, PAD + height / 2.0 - 1, SWATCH, 2);
+      x -= 12;
+    }
+}
+
+static void
+draw_placeholder (EvoxPlot      *self,
+                  GtkSnapshot   *snapshot,
+                  PangoLayout   *layout,
+                  const Frame   *frame,
+                  const GdkRGBA *fg)
+{
+  GdkRGBA text = with_alpha (fg, 0.6f);
+  const char *message = self->placeholder != NULL ? self->placeholder : _("No data");
+  int width, height;
+
+  measure_text (layout, message, &width, &height);
+  draw_text (snapshot, layout, message, MAX ((frame->width - width) / 2.0, 0),
+             (frame->height - height) / 2.0, &text);
+}
+
+static void
+evox_plot_snapshot (GtkWidget   *widget,
+                    GtkSnapshot *snapshot)
+{
+  EvoxPlot *self = EVOX_PLOT (widget);
+  g_autoptr(PangoLayout) layout = create_layout (self);
+  g_auto(Frame) frame = { 0 };
+  Hit hit = { -1, 0, -1 };
+  GdkRGBA fg;
+
+  get_foreground (widget, &fg);
+  layout_frame (self, layout, &frame);
+  if (!self->has_ranges)
+    {
+      draw_placeholder (self, snapshot, layout, &frame, &fg);
+      return;
+    }
+  if (self->area.size.width < 8 || self->area.size.height < 8)
+    return;
+
+  if (self->pointer_inside)
+    find_hit (self, self->pointer_x, self->pointer_y, &hit);
+  draw_axes (self, snapshot, layout, &frame, &fg);
+  draw_bars (self, snapshot, &hit);
+  draw_markers (self, snapshot, &fg);
+  draw_lines (self, snapshot, &hit);
+  draw_legend (self, snapshot, layout, &fg);
+}
+
+/* GObject */
+
+static void
+evox_plot_measure (GtkWidget      *widget,
+                   GtkOrientation  orientation,
+                   int             for_size,
+                   int            *minimum,
+                   int            *natural,
+                   int            *minimum_baseline,
+                   int            *natural_baseline)
+{
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      *minimum = 200;
+      *natural = 320;
+    }
+  else
+    {
+      *minimum = 120;
+      *natural = 180;
+    }
+}
+
+static void
+evox_plot_finalize (GObject *object)
+{
+  EvoxPlot *self = EVOX_PLOT (object);
+
+  g_free (self->x_title);
+  g_free (self->y_title);
+  g_free (self->placeholder);
+  g_array_unref (self->lines);
+  g_array_unref (self->markers);
+  g_free (self->edges);
+  g_free (self->counts);
+
+  G_OBJECT_CLASS (evox_plot_parent_class)->finalize (object);
+}
+
+static void
+evox_plot_class_init (EvoxPlotClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->finalize = evox_plot_finalize;
+  widget_class->snapshot = evox_plot_snapshot;
+  widget_class->measure = evox_plot_measure;
+
+  gtk_widget_class_set_css_name (widget_class, "plot");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+evox_plot_init (EvoxPlot *self)
+{
+  GtkEventController *motion = gtk_event_controller_motion_new ();
+
+  self->lines = g_array_new (FALSE, TRUE, sizeof (Line));
+  g_array_set_clear_func (self->lines, line_clear);
+  self->markers = g_array_new (FALSE, FALSE, sizeof (double));
+  self->ranges_dirty = TRUE;
+
+  g_signal_connect_swapped (motion, "motion", G_CALLBACK (on_motion), self);
+  g_signal_connect_swapped (motion, "leave", G_CALLBACK (on_leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), motion);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
+  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
+  update_description (self);
+}
+
+/* API */
+
+GtkWidget *
+evox_plot_new (void)
+{
+  return g_object_new (EVOX_TYPE_PLOT, NULL);
+}
+
+void
+evox_plot_set_axes (EvoxPlot   *self,
+                    const char *x_title,
+                    const char *y_title)
+{
+  g_return_if_fail (EVOX_IS_PLOT (self));
+
+  g_free (self->x_title);
+  g_free (self->y_title);
+  self->x_title = g_strdup (x_title);
+  self->y_title = g_strdup (y_title);
+  update_description (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+evox_plot_set_placeholder (EvoxPlot   *self,
+                           const char *text)
+{
+  g_return_if_fail (EVOX_IS_PLOT (self));
+
+  g_free (self->placeholder);
+  self->placeholder = g_strdup (text);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+evox_plot_clear (EvoxPlot *self)
+{
+  g_return_if_fail (EVOX_IS_PLOT (self));
+
+  g_array_set_size (self->lines, 0);
+  g_array_set_size (self->markers, 0);
+  g_clear_pointer (&self->edges, g_free);
+  g_clear_pointer (&self->counts, g_free);
+  self->n_bins = 0;
+  invalidate (self);
+}
+
+guint
+evox_plot_add_line (EvoxPlot      *self,
+                    const double  *x,
+                    const double  *y,
+                    guint          n,
+                    const GdkRGBA *color,
+                    const char    *label)
+{
+  Line line = { 0 };
+
+  g_return_val_if_fail (EVOX_IS_PLOT (self), 0);
+  g_return_val_if_fail (n == 0 || (x != NULL && y != NULL), 0);
+  g_return_val_if_fail (color != NULL, 0);
+
+  line.x = g_memdup2 (x, sizeof (double) * n);
+  line.y = g_memdup2 (y, sizeof (double) * n);
+  line.n = n;
+  line.color = *color;
+  line.label = g_strdup (label);
+  g_array_append_val (self->lines, line);
+  invalidate (self);
+  return self->lines->len - 1;
+}
+
+void
+evox_plot_set_line_points (EvoxPlot *self,
+                           guint     line,
+                           gboolean  points)
+{
+  g_return_if_fail (EVOX_IS_PLOT (self));
+  g_return_if_fail (line < self->lines->len);
+
+  g_array_index (self->lines, Line, line).points = !!points;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+evox_plot_set_bars (EvoxPlot      *self,
+                    const double  *edges,
+                    const double  *counts,
+                    guint          n_bins,
+                    const GdkRGBA *color)
+{
+  g_return_if_fail (EVOX_IS_PLOT (self));
+  g_return_if_fail (n_bins == 0 || (edges != NULL && counts != NULL && color != NULL));
+
+  for (guint b = 0; b < n_bins; b++)
+    g_return_if_fail (edges[b] < edges[b + 1]);
+
+  g_clear_pointer (&self->edges, g_free);
+  g_clear_pointer (&self->counts, g_free);
+  self->n_bins = n_bins;
+  if (n_bins > 0)
+    {
+      self->edges = g_memdup2 (edges, sizeof (double) * (n_bins + 1));
+      self->counts = g_memdup2 (counts, sizeof (double) * n_bins);
+      self->bar_color = *color;
+    }
+  invalidate (self);
+}
+
+void
+evox_plot_add_marker (EvoxPlot *self,
+                      double    x)
+{
+  g_return_if_fail (EVOX_IS_PLOT (self));
+  g_return_if_fail (isfinite (x));
+
+  g_array_append_val (self->markers, x);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+evox_plot_has_data (EvoxPlot *self)
+{
+  g_return_val_if_fail (EVOX_IS_PLOT (self), FALSE);
+
+  ensure_ranges (self);
+  return self->has_ranges;
+}
+
+gboolean
+evox_plot_get_ranges (EvoxPlot *self,
+                      double   *x0,
+                      double   *x1,
+                      double   *y0,
+                      double   *y1)
+{
+  g_return_val_if_fail (EVOX_IS_PLOT (self), FALSE);
+
+  ensure_ranges (self);
+  if (!self->has_ranges)
+    return FALSE;
+  if (x0 != NULL)
+    *x0 = self->x0;
+  if (x1 != NULL)
+    *x1 = self->x1;
+  if (y0 != NULL)
+    *y0 = self->y0;
+  if (y1 != NULL)
+    *y1 = self->y1;
+  return TRUE;
+}
+
+gboolean
+evox_plot_data_to_widget (EvoxPlot *self,
+                          double    x,
+                          double    y,
+                          double   *widget_x,
+                          double   *widget_y)
+{
+  g_return_val_if_fail (EVOX_IS_PLOT (self), FALSE);
+
+  if (!ensure_layout (self))
+    return FALSE;
+  if (widget_x != NULL)
+    *widget_x = data_x (self, x);
+  if (widget_y != NULL)
+    *widget_y = data_y (self, y);
+  return TRUE;
+}
+
+char *
+evox_plot_dup_readout (EvoxPlot *self,
+                       double    x,
+                       double    y)
+{
+  Hit hit;
+
+  g_return_val_if_fail (EVOX_IS_PLOT (self), NULL);
+
+  if (!ensure_layout (self) || !find_hit (self, x, y, &hit))
+    return NULL;
+  return readout (self, &hit);
+}

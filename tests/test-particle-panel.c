@@ -1,0 +1,934 @@
+/* test-particle-panel.c: the plot widget's mapping, bars, lines and readout; the particle panel
+ * against a flood fill written here (rows, sorting, selection both ways, cancel, swaps). */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <gtk/gtk.h>
+#include <math.h>
+#include <string.h>
+
+#include "evox-document.h"
+#include "evox-particle-panel.h"
+#include "evox-plot.h"
+#include "evox-test-util.h"
+#include "evox-tiff.h"
+
+/* Main loop */
+
+static gboolean
+wait_for (gboolean (*check) (gpointer),
+          gpointer   data,
+          double     seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+
+  while (!check (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+static void
+spin (double seconds)
+{
+  wait_for (never, NULL, seconds);
+}
+
+static gboolean
+is_drawn (gpointer data)
+{
+  return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 0;
+}
+
+static GtkWidget *
+show_in_window (GtkWidget *child,
+                int        width,
+                int        height)
+{
+  GtkWidget *window = g_object_ref_sink (gtk_window_new ());
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_set_child (GTK_WINDOW (window), child);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_for (is_drawn, child, 20));
+  spin (0.05);
+  return window;
+}
+
+static void
+close_window (GtkWidget *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+}
+
+/* Renders a widget's own drawing through its window's renderer; Cairo ARGB32 pixels. */
+static guint32 *
+render_pixels (GtkWidget *widget,
+               int       *width,
+               int       *height)
+{
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  guint32 *pixels;
+
+  *width = gtk_widget_get_width (widget);
+  *height = gtk_widget_get_height (widget);
+  GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node,
+                                         &GRAPHENE_RECT_INIT (0, 0, *width, *height));
+  pixels = g_new (guint32, (gsize) *width * *height);
+  gdk_texture_download (texture, (guint8 *) pixels, (gsize) *width * 4);
+  return pixels;
+}
+
+typedef struct
+{
+  int r, g, b, a;
+} Pixel;
+
+static Pixel
+pixel_at (const guint32 *pixels,
+          int            width,
+          int            height,
+          double         x,
+          double         y)
+{
+  int i = (int) floor (x), j = (int) floor (y);
+  guint32 p;
+
+  g_assert_cmpint (i, >=, 0);
+  g_assert_cmpint (j, >=, 0);
+  g_assert_cmpint (i, <, width);
+  g_assert_cmpint (j, <, height);
+  p = pixels[(gsize) j * width + i];
+  return (Pixel) { (p >> 16) & 0xff, (p >> 8) & 0xff, p & 0xff, p >> 24 };
+}
+
+static gboolean
+is_red (Pixel p)
+{
+  return p.a > 200 && p.r > 200 && p.g < 60 && p.b < 60;
+}
+
+/* Plot */
+
+static const GdkRGBA red = { 1, 0, 0, 1 };
+static const GdkRGBA blue = { 0, 0, 1, 1 };
+static const GdkRGBA green = { 0, 0.6f, 0, 1 };
+
+static void
+test_plot_empty (void)
+{
+  EvoxPlot *plot = EVOX_PLOT (evox_plot_new ());
+  GtkWidget *window = show_in_window (GTK_WIDGET (plot), 320, 200);
+  double x, y;
+  int width, height;
+
+  g_assert_false (evox_plot_has_data (plot));
+  g_assert_false (evox_plot_get_ranges (plot, NULL, NULL, NULL, NULL));
+  g_assert_false (evox_plot_data_to_widget (plot, 0, 0, &x, &y));
+  g_assert_null (evox_plot_dup_readout (plot, 100, 100));
+  evox_plot_set_placeholder (plot, "Nothing here");
+  g_free (render_pixels (GTK_WIDGET (plot), &width, &height));
+
+  close_window (window);
+}
+
+static void
+test_plot_bars (void)
+{
+  static const double edges[] = { 0, 10, 20, 30, 40 };
+  static const double counts[] = { 3, 8, 0, 5 };
+  EvoxPlot *plot = EVOX_PLOT (evox_plot_new ());
+  GtkWidget *window = show_in_window (GTK_WIDGET (plot), 420, 260);
+  double x0, x1, y0, y1, left, right, top, bottom, mx, my;
+  g_autofree guint32 *pixels = NULL;
+  g_autofree char *readout = NULL;
+  int width, height;
+
+  evox_plot_set_axes (plot, "Diameter (nm)", "Particles");
+  evox_plot_set_bars (plot, edges, counts, 4, &red);
+  evox_plot_add_marker (plot, 25);
+  spin (0.05);
+
+  g_assert_true (evox_plot_has_data (plot));
+  g_assert_true (evox_plot_get_ranges (plot, &x0, &x1, &y0, &y1));
+  g_assert_cmpfloat (x0, ==, 0);
+  g_assert_cmpfloat (x1, ==, 40);
+  g_assert_cmpfloat (y0, ==, 0);
+  g_assert_cmpfloat (y1, >=, 8);
+  g_assert_cmpfloat (y1, <, 8 * 1.5);
+
+  /* The mapping is affine, x to the right and y upwards, inside the widget. */
+  g_assert_true (evox_plot_data_to_widget (plot, x0, y0, &left, &bottom));
+  g_assert_true (evox_plot_data_to_widget (plot, x1, y1, &right, &top));
+  g_assert_cmpfloat (left, >, 0);
+  g_assert_cmpfloat (right, >, left + 100);
+  g_assert_cmpfloat (right, <=, gtk_widget_get_width (GTK_WIDGET (plot)));
+  g_assert_cmpfloat (top, >=, 0);
+  g_assert_cmpfloat (bottom, >, top + 50);
+  g_assert_cmpfloat (bottom, <=, gtk_widget_get_height (GTK_WIDGET (plot)));
+  g_assert_true (evox_plot_data_to_widget (plot, (x0 + x1) / 2, (y0 + y1) / 2, &mx, &my));
+  g_assert_cmpfloat_with_epsilon (mx, (left + right) / 2, 1e-9);
+  g_assert_cmpfloat_with_epsilon (my, (top + bottom) / 2, 1e-9);
+
+  /* Each bar fills its bin up to its count and no higher; the empty bin stays empty. */
+  pixels = render_pixels (GTK_WIDGET (plot), &width, &height);
+  for (guint b = 0; b < 4; b++)
+    {
+      double centre = (edges[b] + edges[b + 1]) / 2;
+      double px, inside, above, unit;
+
+      evox_plot_data_to_widget (plot, centre, counts[b] / 2, &px, &inside);
+      evox_plot_data_to_widget (plot, centre, counts[b] + 0.5, &px, &above);
+      evox_plot_data_to_widget (plot, centre, 1, &px, &unit);
+      if (counts[b] > 0)
+        g_assert_true (is_red (pixel_at (pixels, width, height, px, inside)));
+      else
+        g_assert_false (is_red (pixel_at (pixels, width, height, px, unit)));
+      if (counts[b] + 0.5 < y1)
+        g_assert_false (is_red (pixel_at (pixels, width, height, px, above)));
+      /* Just outside the bin's edges (bars leave a gap, never spill over). */
+      evox_plot_data_to_widget (plot, edges[b] + 0.5, 0.5, &px, &inside);
+      g_assert_true (is_red (pixel_at (pixels, width, height, px, inside)) == (counts[b] > 0));
+    }
+
+  /* The marker at x = 25 crosses the empty bin. */
+  evox_plot_data_to_widget (plot, 25, 1, &mx, &my);
+  g_assert_cmpint (pixel_at (pixels, width, height, round (mx), my).a, >, 0);
+  evox_plot_data_to_widget (plot, 22, 1, &mx, &my);
+  g_assert_cmpint (pixel_at (pixels, width, height, mx, my).a, ==, 0);
+
+  /* The readout names the bin under the pointer. */
+  evox_plot_data_to_widget (plot, 33, 2, &mx, &my);
+  readout = evox_plot_dup_readout (plot, mx, my);
+  g_assert_nonnull (readout);
+  g_assert_nonnull (strstr (readout, "30 – 40"));
+  g_assert_nonnull (strstr (readout, "Particles: 5"));
+  g_assert_null (evox_plot_dup_readout (plot, 1, 1));
+
+  evox_plot_clear (plot);
+  g_assert_false (evox_plot_has_data (plot));
+  close_window (window);
+}
+
+static void
+test_plot_lines (void)
+{
+  static const double x[] = { -0.5, -0.25, 0, 0.25, 0.5 };
+  static const double lo[] = { 0.40, 0.35, 0.30, 0.22, 0.10 };
+  static const double hi[] = { 0.18, 0.25, 0.30, NAN, 0.36 };
+  EvoxPlot *plot = EVOX_PLOT (evox_plot_new ());
+  GtkWidget *window = show_in_window (GTK_WIDGET (plot), 420, 260);
+  double x0, x1, y0, y1, px, py;
+  g_autofree guint32 *pixels = NULL;
+  g_autofree char *readout = NULL;
+  int width, height;
+  guint line;
+
+  evox_plot_set_axes (plot, "Shift", "Fraction");
+  line = evox_plot_add_line (plot, x, lo, 5, &blue, "lo edge");
+  g_assert_cmpuint (line, ==, 0);
+  evox_plot_set_line_points (plot, line, TRUE);
+  line = evox_plot_add_line (plot, x, hi, 5, &green, "hi edge");
+  g_assert_cmpuint (line, ==, 1);
+  evox_plot_add_marker (plot, 0);
+  spin (0.05);
+
+  g_assert_true (evox_plot_get_ranges (plot, &x0, &x1, &y0, &y1));
+  g_assert_cmpfloat (x0, ==, -0.5);
+  g_assert_cmpfloat (x1, ==, 0.5);
+  g_assert_cmpfloat (y0, <=, 0.10);
+  g_assert_cmpfloat (y0, >, 0.0 - 1e-12);
+  g_assert_cmpfloat (y1, >=, 0.40);
+  g_assert_cmpfloat (y1, <, 0.6);
+
+  /* The dots of the first line sit at its points. */
+  pixels = render_pixels (GTK_WIDGET (plot), &width, &height);
+  for (guint i = 0; i < 5; i++)
+    {
+      Pixel p;
+
+      g_assert_true (evox_plot_data_to_widget (plot, x[i], lo[i], &px, &py));
+      p = pixel_at (pixels, width, height, px, py);
+      g_assert_cmpint (p.a, >, 200);
+      g_assert_cmpint (p.b, >, 200);
+      g_assert_cmpint (p.r, <, 60);
+    }
+  /* Between two points, the line passes through their midpoint. */
+  evox_plot_data_to_widget (plot, -0.375, 0.375, &px, &py);
+  g_assert_cmpint (pixel_at (pixels, width, height, px, py).b, >, 100);
+
+  /* The nearest point answers, with its line's name and both values. */
+  evox_plot_data_to_widget (plot, 0.25, 0.22, &px, &py);
+  readout = evox_plot_dup_readout (plot, px + 3, py - 2);
+  g_assert_nonnull (readout);
+  g_assert_nonnull (strstr (readout, "lo edge"));
+  g_assert_nonnull (strstr (readout, "Shift = 0.25"));
+  g_assert_nonnull (strstr (readout, "Fraction = 0.22"));
+  g_clear_pointer (&readout, g_free);
+  evox_plot_data_to_widget (plot, 0.5, 0.36, &px, &py);
+  readout = evox_plot_dup_readout (plot, px, py);
+  g_assert_nonnull (strstr (readout, "hi edge"));
+
+  close_window (window);
+}
+
+/* Volumes and a flood fill */
+
+static guint64
+next_random (guint64 *state)
+{
+  guint64 z = (*state += G_GUINT64_CONSTANT (0x9E3779B97F4A7C15));
+
+  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xBF58476D1CE4E5B9);
+  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94D049BB133111EB);
+  return z ^ (z >> 31);
+}
+
+static double
+uniform (guint64 *state)
+{
+  return (next_random (state) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+#define SOLID 2
+
+/* Sparse voxels of value SOLID (p) among 0s and 1s, with a non-trivial spacing and origin. */
+static EvoxVolume *
+random_volume (gsize   nx,
+               gsize   ny,
+               gsize   nz,
+               double  p,
+               guint64 seed)
+{
+  static const double spacing[3] = { 10, 12, 15 };
+  static const double origin[3] = { 100, 0, -50 };
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *volume = evox_volume_new (nx, ny, nz, 1, EVOX_SAMPLE_U8, &error);
+  guint8 *data;
+
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  for (gsize i = 0; i < nx * ny * nz; i++)
+    {
+      double u = uniform (&seed);
+      data[i] = u < p ? SOLID : u < 2 * p ? 1 : 0;
+    }
+  evox_volume_set_spacing (volume, spacing);
+  evox_volume_set_origin (volume, origin);
+  evox_volume_freeze (volume);
+  return volume;
+}
+
+typedef struct
+{
+  guint     n;          /* components */
+  guint32  *component;  /* per voxel, 0 for background, else 1..n */
+  GArray   *sizes;      /* guint64 per component (index c - 1) */
+  GArray   *first;      /* gsize: the first voxel of each component in raster order */
+  gsize     dims[3];
+} Flood;
+
+static void
+flood_free (Flood *flood)
+{
+  g_free (flood->component);
+  g_array_unref (flood->sizes);
+  g_array_unref (flood->first);
+  g_free (flood);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Flood, flood_free)
+
+/* Breadth-first flood fill of value == target over the 26 neighbours. */
+static Flood *
+flood_fill (EvoxVolume *volume,
+            double      target)
+{
+  Flood *flood = g_new0 (Flood, 1);
+  gsize n, *queue;
+
+  evox_volume_get_dims (volume, flood->dims);
+  n = flood->dims[0] * flood->dims[1] * flood->dims[2];
+  flood->component = g_new0 (guint32, n);
+  flood->sizes = g_array_new (FALSE, FALSE, sizeof (guint64));
+  flood->first = g_array_new (FALSE, FALSE, sizeof (gsize));
+  queue = g_new (gsize, n);
+
+  for (gsize seed = 0; seed < n; seed++)
+    {
+      gsize head = 0, tail = 0;
+      guint64 size = 0;
+      gsize sx = seed % flood->dims[0], sy = seed / flood->dims[0] % flood->dims[1];
+      gsize sz = seed / (flood->dims[0] * flood->dims[1]);
+
+      if (flood->component[seed] != 0 || evox_volume_get_value (volume, 0, sx, sy, sz) != target)
+        continue;
+      flood->n++;
+      g_array_append_val (flood->first, seed);
+      flood->component[seed] = flood->n;
+      queue[tail++] = seed;
+      while (head < tail)
+        {
+          gsize v = queue[head++];
+          gssize x = v % flood->dims[0], y = v / flood->dims[0] % flood->dims[1];
+          gssize z = v / (flood->dims[0] * flood->dims[1]);
+
+          size++;
+          for (int dz = -1; dz <= 1; dz++)
+            for (int dy = -1; dy <= 1; dy++)
+              for (int dx = -1; dx <= 1; dx++)
+                {
+                  gssize a = x + dx, b = y + dy, c = z + dz;
+                  gsize w;
+
+                  if (a < 0 || b < 0 || c < 0 || a >= (gssize) flood->dims[0] ||
+                      b >= (gssize) flood->dims[1] || c >= (gssize) flood->dims[2])
+                    continue;
+                  w = ((gsize) c * flood->dims[1] + b) * flood->dims[0] + a;
+                  if (flood->component[w] == 0 &&
+                      evox_volume_get_value (volume, 0, a, b, c) == target)
+                    {
+                      flood->component[w] = flood->n;
+                      queue[tail++] = w;
+                    }
+                }
+        }
+      g_array_append_val (flood->sizes, size);
+    }
+  g_free (queue);
+  return flood;
+}
+
+static guint64
+flood_size (Flood *flood,
+            guint  c)
+{
+  return g_array_index (flood->sizes, guint64, c - 1);
+}
+
+static guint
+flood_count (Flood   *flood,
+             guint64  min_size)
+{
+  guint n = 0;
+
+  for (guint c = 1; c <= flood->n; c++)
+    n += flood_size (flood, c) >= min_size;
+  return n;
+}
+
+/* The component a particle of the document's labels is (through its first voxel), checking
+ * that the two partitions agree on that component. */
+static guint
+component_of (Flood      *flood,
+              EvoxLabels *labels,
+              guint       id)
+{
+  const guint32 *data = evox_labels_get_data (labels);
+  gsize n = flood->dims[0] * flood->dims[1] * flood->dims[2];
+  guint c = 0;
+
+  for (gsize v = 0; v < n && c == 0; v++)
+    if (data[v] == id)
+      c = flood->component[v];
+  g_assert_cmpuint (c, !=, 0);
+  for (gsize v = 0; v < n; v++)
+    g_assert_true ((data[v] == id) == (flood->component[v] == c));
+  return c;
+}
+
+/* The slice indices must be a voxel of component c nearest (in nm) its centroid. */
+static void
+assert_slices_in (EvoxDocument *document,
+                  EvoxVolume   *volume,
+                  Flood        *flood,
+                  guint         c)
+{
+  double spacing[3], centroid[3] = { 0, 0, 0 }, best = INFINITY, d2 = 0;
+  gsize n = flood->dims[0] * flood->dims[1] * flood->dims[2];
+  guint slice[3];
+
+  evox_volume_get_spacing (volume, spacing);
+  for (gsize v = 0; v < n; v++)
+    if (flood->component[v] == c)
+      {
+        centroid[0] += v % flood->dims[0];
+        centroid[1] += v / flood->dims[0] % flood->dims[1];
+        centroid[2] += v / (flood->dims[0] * flood->dims[1]);
+      }
+  for (guint axis = 0; axis < 3; axis++)
+    centroid[axis] /= flood_size (flood, c);
+  for (gsize v = 0; v < n; v++)
+    if (flood->component[v] == c)
+      {
+        double d[3] = { (v % flood->dims[0] - centroid[0]) * spacing[0],
+                        (v / flood->dims[0] % flood->dims[1] - centroid[1]) * spacing[1],
+                        (v / (flood->dims[0] * flood->dims[1]) - centroid[2]) * spacing[2] };
+        best = MIN (best, d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+      }
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      slice[axis] = evox_document_get_slice (document, axis);
+      d2 += pow ((slice[axis] - centroid[axis]) * spacing[axis], 2);
+    }
+  g_assert_cmpuint (flood->component[((gsize) slice[2] * flood->dims[1] + slice[1]) *
+                                     flood->dims[0] + slice[0]], ==, c);
+  g_assert_cmpfloat (d2, <=, best + 1e-6);
+}
+
+/* Panel fixture */
+
+typedef struct
+{
+  EvoxDocument      *document;
+  EvoxVolume        *volume;
+  EvoxParticlePanel *panel;
+  GtkWidget         *window;
+  Flood             *flood;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  user_data)
+{
+  g_autoptr(EvoxPhase) phase = evox_phase_new ("Solid", SOLID, SOLID, "#e01b24");
+
+  fixture->document = evox_document_new ();
+  fixture->volume = random_volume (23, 19, 17, 0.07, 7);
+  fixture->flood = flood_fill (fixture->volume, SOLID);
+  evox_document_set_volume (fixture->document, fixture->volume, "random", NULL);
+  evox_phase_list_append (evox_document_get_phases (fixture->document), phase);
+  evox_document_set_selected_phase (fixture->document, 0);
+
+  fixture->panel = EVOX_PARTICLE_PANEL (evox_particle_panel_new ());
+  evox_particle_panel_set_document (fixture->panel, fixture->document);
+  fixture->window = show_in_window (GTK_WIDGET (fixture->panel), 700, 900);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  if (fixture->window != NULL)
+    close_window (fixture->window);
+  spin (0.05);
+  g_assert_finalize_object (fixture->document);
+  g_assert_finalize_object (fixture->volume);
+  flood_free (fixture->flood);
+}
+
+static gboolean
+has_labels (gpointer data)
+{
+  return evox_document_get_labels (data) != NULL;
+}
+
+static void
+find_particles (Fixture *fixture)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "particles.find",
+                                             NULL));
+  g_assert_true (wait_for (has_labels, fixture->document, 60));
+  g_assert_false (evox_particle_panel_is_busy (fixture->panel));
+  g_assert_cmpstr (evox_particle_panel_get_error (fixture->panel), ==, "");
+  spin (0.05);
+}
+
+static GtkSingleSelection *
+table_selection (Fixture *fixture)
+{
+  return GTK_SINGLE_SELECTION (gtk_column_view_get_model (
+                                 evox_particle_panel_get_column_view (fixture->panel)));
+}
+
+static guint
+n_rows (Fixture *fixture)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (table_selection (fixture)));
+}
+
+static guint
+row_id_at (Fixture *fixture,
+           guint    position)
+{
+  g_autoptr(GObject) row = g_list_model_get_item (G_LIST_MODEL (table_selection (fixture)),
+                                                  position);
+  guint id = 0;
+
+  g_assert_nonnull (row);
+  g_object_get (row, "id", &id, NULL);
+  return id;
+}
+
+static guint64
+row_voxels_at (Fixture *fixture,
+               guint    position)
+{
+  g_autoptr(GObject) row = g_list_model_get_item (G_LIST_MODEL (table_selection (fixture)),
+                                                  position);
+  guint64 voxels = 0;
+
+  g_object_get (row, "voxels", &voxels, NULL);
+  return voxels;
+}
+
+static guint
+selected_row_id (Fixture *fixture)
+{
+  GObject *row = gtk_single_selection_get_selected_item (table_selection (fixture));
+  guint id = 0;
+
+  if (row != NULL)
+    g_object_get (row, "id", &id, NULL);
+  return id;
+}
+
+static void
+sort_by (Fixture     *fixture,
+         const char  *title,
+         GtkSortType  order)
+{
+  GtkColumnView *view = evox_particle_panel_get_column_view (fixture->panel);
+  GListModel *columns = gtk_column_view_get_columns (view);
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      if (g_strcmp0 (gtk_column_view_column_get_title (column), title) == 0)
+        {
+          g_assert_nonnull (gtk_column_view_column_get_sorter (column));
+          gtk_column_view_sort_by_column (view, column, order);
+          spin (0.05);
+          return;
+        }
+    }
+  g_error ("no column “%s”", title);
+}
+
+static int
+compare_uint64_down (gconstpointer a,
+                     gconstpointer b)
+{
+  guint64 x = *(const guint64 *) a, y = *(const guint64 *) b;
+
+  return (x < y) - (x > y);
+}
+
+static void
+test_panel_find (Fixture       *fixture,
+                 gconstpointer  user_data)
+{
+  EvoxDocument *document = fixture->document;
+  g_autoptr(GArray) sizes = NULL;
+  g_autofree char *count_text = NULL;
+  EvoxLabels *labels;
+  guint n, id, other, c, before[3];
+  double x0, x1;
+
+  /* Nothing computed: an empty table and a summary that says so. */
+  g_assert_null (evox_document_get_labels (document));
+  g_assert_cmpuint (n_rows (fixture), ==, 0);
+  g_assert_nonnull (strstr (evox_particle_panel_get_summary (fixture->panel), "No particles"));
+  g_assert_false (evox_plot_has_data (EVOX_PLOT (evox_particle_panel_get_plot (fixture->panel))));
+  g_assert_cmpint (evox_particle_panel_get_connectivity (fixture->panel), ==, 26);
+
+  evox_particle_panel_set_min_size (fixture->panel, 1);
+  find_particles (fixture);
+  labels = evox_document_get_labels (document);
+  n = flood_count (fixture->flood, 1);
+  g_assert_cmpuint (n, >, 20);
+  g_assert_cmpuint (n_rows (fixture), ==, n);
+  g_assert_cmpuint (evox_labels_get_n_particles (labels), ==, n);
+  count_text = g_strdup_printf ("%u particles in “Solid”", n);
+  g_assert_nonnull (strstr (evox_particle_panel_get_summary (fixture->panel), count_text));
+  g_assert_nonnull (strstr (evox_particle_panel_get_summary (fixture->panel), "26-connected"));
+
+  /* The size distribution covers every particle's diameter. */
+  g_assert_true (evox_plot_get_ranges (EVOX_PLOT (evox_particle_panel_get_plot (fixture->panel)),
+                                       &x0, &x1, NULL, NULL));
+  for (guint i = 1; i <= n; i++)
+    {
+      double d = evox_labels_get_particle (labels, i)->diameter_nm;
+      g_assert_cmpfloat (d, >=, x0);
+      g_assert_cmpfloat (d, <=, x1);
+    }
+
+  /* Sorted by voxels, largest first: the flood fill's sizes in decreasing order. */
+  sort_by (fixture, "Voxels", GTK_SORT_DESCENDING);
+  sizes = g_array_copy (fixture->flood->sizes);
+  g_array_sort (sizes, compare_uint64_down);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpuint (row_voxels_at (fixture, i), ==, g_array_index (sizes, guint64, i));
+
+  /* Selecting a row selects the particle and puts the slices through it. */
+  gtk_single_selection_set_selected (table_selection (fixture), 2);
+  id = row_id_at (fixture, 2);
+  g_assert_cmpuint (evox_document_get_selected_particle (document), ==, id);
+  c = component_of (fixture->flood, labels, id);
+  g_assert_cmpuint (row_voxels_at (fixture, 2), ==, flood_size (fixture->flood, c));
+  assert_slices_in (document, fixture->volume, fixture->flood, c);
+
+  /* Another sort keeps the selection. */
+  sort_by (fixture, "Diameter (nm)", GTK_SORT_ASCENDING);
+  g_assert_cmpuint (selected_row_id (fixture), ==, id);
+  g_assert_cmpuint (evox_document_get_selected_particle (document), ==, id);
+
+  /* The document's selection (a hover in the canvas) selects the row, without moving slices. */
+  other = id == n ? 1 : n;
+  for (guint axis = 0; axis < 3; axis++)
+    before[axis] = evox_document_get_slice (document, axis);
+  evox_document_set_selected_particle (document, other);
+  spin (0.05);
+  g_assert_cmpuint (selected_row_id (fixture), ==, other);
+  for (guint axis = 0; axis < 3; axis++)
+    g_assert_cmpuint (evox_document_get_slice (document, axis), ==, before[axis]);
+  evox_document_set_selected_particle (document, 0);
+  g_assert_cmpuint (gtk_single_selection_get_selected (table_selection (fixture)), ==,
+                    GTK_INVALID_LIST_POSITION);
+  g_assert_cmpuint (evox_document_get_selected_particle (document), ==, 0);
+
+  /* Activating a row (Enter, double click) focuses it too. */
+  g_signal_emit_by_name (evox_particle_panel_get_column_view (fixture->panel), "activate", 0);
+  c = component_of (fixture->flood, labels, row_id_at (fixture, 0));
+  assert_slices_in (document, fixture->volume, fixture->flood, c);
+
+  /* A new volume clears the particles and the table. */
+  {
+    g_autoptr(EvoxVolume) volume = random_volume (8, 8, 8, 0.1, 99);
+
+    evox_document_set_volume (document, volume, "other", NULL);
+    g_assert_null (evox_document_get_labels (document));
+    g_assert_cmpuint (n_rows (fixture), ==, 0);
+    g_assert_nonnull (strstr (evox_particle_panel_get_summary (fixture->panel),
+                              "No particles"));
+    evox_document_set_volume (document, NULL, NULL, NULL);
+  }
+}
+
+static void
+test_panel_min_size (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  guint kept = flood_count (fixture->flood, 3);
+  guint dropped = fixture->flood->n - kept;
+  g_autofree char *dropped_text = g_strdup_printf ("%u smaller than 3 voxels dropped", dropped);
+
+  g_assert_cmpuint (dropped, >, 0);
+  g_assert_cmpuint (kept, >, 0);
+  evox_particle_panel_set_min_size (fixture->panel, 3);
+  find_particles (fixture);
+  g_assert_cmpuint (n_rows (fixture), ==, kept);
+  g_assert_cmpuint (evox_labels_get_n_dropped (evox_document_get_labels (fixture->document)), ==,
+                    dropped);
+  g_assert_nonnull (strstr (evox_particle_panel_get_summary (fixture->panel), dropped_text));
+  for (guint i = 0; i < kept; i++)
+    g_assert_cmpuint (row_voxels_at (fixture, i), >=, 3);
+
+  /* A changed range marks the particles as stale. */
+  evox_phase_set_range (evox_phase_list_get_phase (evox_document_get_phases (fixture->document),
+                                                   0), 1, SOLID);
+  g_assert_nonnull (strstr (evox_particle_panel_get_summary (fixture->panel), "changed"));
+}
+
+static void
+test_panel_cancel (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_autoptr(EvoxDocument) second = evox_document_new ();
+  guint notified = 0;
+
+  g_signal_connect_swapped (fixture->panel, "notify::busy", G_CALLBACK (g_atomic_int_inc),
+                            &notified);
+
+  /* Cancelled at once: the result, whenever it comes, is dropped. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "particles.find",
+                                             NULL));
+  g_assert_true (evox_particle_panel_is_busy (fixture->panel));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "particles.cancel",
+                                             NULL));
+  g_assert_false (evox_particle_panel_is_busy (fixture->panel));
+  g_assert_cmpuint (notified, ==, 2);
+  spin (0.5);
+  g_assert_null (evox_document_get_labels (fixture->document));
+  g_assert_cmpstr (evox_particle_panel_get_error (fixture->panel), ==, "");
+
+  /* A second search after a cancelled one completes. */
+  find_particles (fixture);
+  g_assert_cmpuint (n_rows (fixture), ==, flood_count (fixture->flood, 8));
+
+  /* Swapping the document cancels a running search, and the old document gets nothing. */
+  evox_document_set_labels (fixture->document, NULL);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "particles.find", NULL);
+  g_assert_true (evox_particle_panel_is_busy (fixture->panel));
+  evox_particle_panel_set_document (fixture->panel, second);
+  g_assert_false (evox_particle_panel_is_busy (fixture->panel));
+  g_assert_cmpuint (n_rows (fixture), ==, 0);
+  spin (0.5);
+  g_assert_null (evox_document_get_labels (fixture->document));
+  g_assert_nonnull (strstr (evox_particle_panel_get_summary (fixture->panel), "volume"));
+  /* Without a volume there is nothing to find. */
+  gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "particles.find", NULL);
+  g_assert_false (evox_particle_panel_is_busy (fixture->panel));
+
+  /* Closing the window during a search: the panel goes, the search's end finds nothing. */
+  evox_particle_panel_set_document (fixture->panel, fixture->document);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "particles.find", NULL);
+  g_assert_true (evox_particle_panel_is_busy (fixture->panel));
+  close_window (g_steal_pointer (&fixture->window));
+  spin (0.5);
+  g_assert_null (evox_document_get_labels (fixture->document));
+}
+
+/* The first widget of a type in depth-first order (the phase dropdown comes first). */
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+test_panel_no_phase (void)
+{
+  g_autoptr(EvoxVolume) volume = random_volume (6, 6, 6, 0.2, 3);
+  EvoxDocument *document = evox_document_new ();
+  EvoxParticlePanel *panel = EVOX_PARTICLE_PANEL (evox_particle_panel_new ());
+  GtkWidget *window;
+
+  g_object_set (panel, "document", document, NULL);
+  g_assert_true (evox_particle_panel_get_document (panel) == document);
+  evox_document_set_volume (document, volume, "v", NULL);
+  window = show_in_window (GTK_WIDGET (panel), 500, 700);
+  g_assert_nonnull (strstr (evox_particle_panel_get_summary (panel), "No phases"));
+  gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL);
+  g_assert_false (evox_particle_panel_is_busy (panel));
+
+  /* The dropdown follows the document's selected phase, and the other way round. */
+  {
+    g_autoptr(EvoxPhase) a = evox_phase_new ("A", 0, 0, "#000000");
+    g_autoptr(EvoxPhase) b = evox_phase_new ("B", SOLID, SOLID, "#ffffff");
+    GtkDropDown *dropdown = GTK_DROP_DOWN (find_descendant (GTK_WIDGET (panel),
+                                                            GTK_TYPE_DROP_DOWN));
+
+    evox_phase_list_append (evox_document_get_phases (document), a);
+    evox_phase_list_append (evox_document_get_phases (document), b);
+    gtk_drop_down_set_selected (dropdown, 0);
+    g_assert_cmpint (evox_document_get_selected_phase (document), ==, 0);
+    evox_document_set_selected_phase (document, 1);
+    g_assert_cmpuint (gtk_drop_down_get_selected (dropdown), ==, 1);
+    evox_particle_panel_set_min_size (panel, 1);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
+    g_assert_true (wait_for (has_labels, document, 60));
+    g_assert_cmpstr (evox_labels_get_phase_name (evox_document_get_labels (document)), ==, "B");
+  }
+
+  close_window (window);
+  g_assert_finalize_object (document);
+}
+
+/* The real tomogram: active material (85) gives the flood fill's count. With
+ * EVOX_TEST_LINGER=seconds the window stays up that long (for screenshots). */
+static void
+test_panel_electrode (void)
+{
+  g_autofree char *path = evox_test_data_path ("tomo/electrode.tiff");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(EvoxPhase) phase = evox_phase_new ("Active material", 85, 85, "#e66100");
+  g_autoptr(Flood) flood = NULL;
+  EvoxDocument *document;
+  EvoxParticlePanel *panel;
+  GtkWidget *window;
+  const char *linger = g_getenv ("EVOX_TEST_LINGER");
+
+  if (path == NULL)
+    return;
+  volume = evox_tiff_read (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  document = evox_document_new ();
+  evox_document_set_volume (document, volume, "electrode.tiff", path);
+  evox_phase_list_append (evox_document_get_phases (document), phase);
+  evox_document_set_selected_phase (document, 0);
+  panel = EVOX_PARTICLE_PANEL (evox_particle_panel_new ());
+  evox_particle_panel_set_document (panel, document);
+  window = show_in_window (GTK_WIDGET (panel), 560, 900);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
+  g_assert_true (wait_for (has_labels, document, 120));
+  flood = flood_fill (volume, 85);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (
+                      gtk_column_view_get_model (evox_particle_panel_get_column_view (panel)))),
+                    ==, flood_count (flood, evox_particle_panel_get_min_size (panel)));
+  g_test_message ("%s", evox_particle_panel_get_summary (panel));
+
+  if (linger != NULL)
+    {
+      GtkColumnView *view = evox_particle_panel_get_column_view (panel);
+      GListModel *columns = gtk_column_view_get_columns (view);
+      g_autoptr(GtkColumnViewColumn) voxels = g_list_model_get_item (columns, 1);
+
+      gtk_column_view_sort_by_column (view, voxels, GTK_SORT_DESCENDING);
+      evox_document_focus_particle (document, 1);
+      spin (g_ascii_strtod (linger, NULL));
+    }
+
+  close_window (window);
+  g_assert_finalize_object (document);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_print ("1..0 # SKIP no display: run under xvfb-run -a\n");
+      return 0;
+    }
+  /* No session bus under xvfb-run: GTK's AT-SPI bridge would warn, and warnings are fatal. */
+  g_setenv ("GTK_A11Y", "test", FALSE);
+  gtk_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Evox/Plot/empty", test_plot_empty);
+  g_test_add_func ("/Evox/Plot/bars", test_plot_bars);
+  g_test_add_func ("/Evox/Plot/lines", test_plot_lines);
+  g_test_add ("/Evox/ParticlePanel/find", Fixture, NULL, fixture_set_up, test_panel_find,
+              fixture_tear_down);
+  g_test_add ("/Evox/ParticlePanel/min-size", Fixture, NULL, fixture_set_up,
+              test_panel_min_size, fixture_tear_down);
+  g_test_add ("/Evox/ParticlePanel/cancel", Fixture, NULL, fixture_set_up, test_panel_cancel,
+              fixture_tear_down);
+  g_test_add_func ("/Evox/ParticlePanel/no-phase", test_panel_no_phase);
+  g_test_add_func ("/Evox/ParticlePanel/electrode", test_panel_electrode);
+
+  return g_test_run ();
+}
