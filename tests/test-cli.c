@@ -8,7 +8,9 @@
 #include <png.h>
 #include <string.h>
 #include <tiffio.h>
+#include <unistd.h>
 
+#include "evox-demo.h"
 #include "evox-loader.h"
 #include "evox-tiff.h"
 #include "evox-test-util.h"
@@ -829,6 +831,1117 @@ test_render_real (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* evox segment                                                                                 */
+
+/* RFC 4180 as the segment CSVs write it: fields may be quoted, quotes doubled, '\n' line ends. */
+static GPtrArray *
+parse_csv (const char *text)
+{
+  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) field = g_string_new (NULL);
+  const char *p = text;
+
+  while (*p != '\0')
+    {
+      if (*p == '"')
+        {
+          for (p++; !(*p == '"' && p[1] != '"'); p++)
+            {
+              g_assert_true (*p != '\0');
+              if (*p == '"')
+                p++;
+              g_string_append_c (field, *p);
+            }
+          p++;
+          g_assert_true (*p == ',' || *p == '\n');
+        }
+      else
+        while (*p != ',' && *p != '\n' && *p != '\0')
+          g_string_append_c (field, *p++);
+      g_ptr_array_add (fields, g_strdup (field->str));
+      g_string_truncate (field, 0);
+      if (*p == ',')
+        p++;
+      else
+        {
+          g_assert_true (*p == '\n');  /* every line ends */
+          p++;
+          g_ptr_array_add (fields, NULL);
+          g_ptr_array_add (rows, g_ptr_array_steal (fields, NULL));
+          fields = g_ptr_array_new_with_free_func (g_free);
+        }
+    }
+  return rows;
+}
+
+static GPtrArray *
+read_csv (const char *path)
+{
+  g_autofree char *text = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  return parse_csv (text);
+}
+
+static const char *
+csv_cell (GPtrArray  *rows,
+          guint       row,
+          const char *column)
+{
+  char **header = g_ptr_array_index (rows, 0);
+  char **line = g_ptr_array_index (rows, row);
+
+  g_assert_cmpuint (g_strv_length (line), ==, g_strv_length (header));
+  for (guint c = 0; header[c] != NULL; c++)
+    if (g_str_equal (header[c], column))
+      return line[c];
+  g_error ("no column %s", column);
+  return NULL;
+}
+
+static double
+csv_double (GPtrArray  *rows,
+            guint       row,
+            const char *column)
+{
+  const char *text = csv_cell (rows, row, column);
+  char *end = NULL;
+  double v = g_ascii_strtod (text, &end);
+
+  g_assert_true (end != text && *end == '\0');
+  return v;
+}
+
+static guint64
+csv_uint (GPtrArray  *rows,
+          guint       row,
+          const char *column)
+{
+  const char *text = csv_cell (rows, row, column);
+  char *end = NULL;
+  guint64 v = g_ascii_strtoull (text, &end, 10);
+
+  g_assert_true (end != text && *end == '\0');
+  return v;
+}
+
+/* A test volume: values[] (NaN allowed for f32) with spacing in nm, written as a TIFF stack. */
+typedef struct
+{
+  gsize          dims[3];
+  double         spacing[3];
+  EvoxSampleType type;
+  double        *values;
+} TestVolume;
+
+static void
+test_volume_clear (TestVolume *v)
+{
+  g_free (v->values);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TestVolume, test_volume_clear)
+
+static gsize
+test_volume_n (const TestVolume *v)
+{
+  return v->dims[0] * v->dims[1] * v->dims[2];
+}
+
+static void
+test_volume_init (TestVolume     *v,
+                  EvoxSampleType  type,
+                  gsize           nx,
+                  gsize           ny,
+                  gsize           nz)
+{
+  *v = (TestVolume) { { nx, ny, nz }, { 2, 3, 5 }, type, g_new0 (double, nx * ny * nz) };
+}
+
+static void
+test_volume_write (const TestVolume *v,
+                   const char       *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (v->dims[0], v->dims[1], v->dims[2], 1, v->type,
+                                                  &error);
+  gpointer data;
+
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  for (gsize i = 0; i < test_volume_n (v); i++)
+    switch (v->type)
+      {
+      case EVOX_SAMPLE_U8: ((guint8 *) data)[i] = (guint8) v->values[i]; break;
+      case EVOX_SAMPLE_U16: ((guint16 *) data)[i] = (guint16) v->values[i]; break;
+      case EVOX_SAMPLE_F32:
+      default: ((float *) data)[i] = (float) v->values[i]; break;
+      }
+  evox_volume_set_spacing (volume, v->spacing);
+  evox_volume_set_metadata (volume, "spacing_known", "true");
+  evox_volume_freeze (volume);
+  g_assert_true (evox_tiff_write (volume, 0, path, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+}
+
+/* The voxel size as Evox reads it back: X/YResolution are rationals, so 3 nm may come back as
+ * 3.0000001. */
+static void
+test_volume_reload_spacing (TestVolume *v,
+                            const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) back = evox_tiff_read (path, NULL, NULL, &error);
+  double origin[3];
+
+  g_assert_no_error (error);
+  evox_volume_get_spacing (back, v->spacing);
+  evox_volume_get_origin (back, origin);
+  g_assert_cmpfloat (origin[0], ==, 0);
+  g_assert_cmpfloat (origin[1], ==, 0);
+  g_assert_cmpfloat (origin[2], ==, 0);
+}
+
+static guint64
+brute_count (const TestVolume *v,
+             double            lo,
+             double            hi)
+{
+  guint64 n = 0;
+
+  for (gsize i = 0; i < test_volume_n (v); i++)
+    n += v->values[i] >= lo && v->values[i] <= hi;
+  return n;
+}
+
+/* The fractions CSV against counts made here: header, names, edges, exact counts, fractions of
+ * the finite voxels and the fractions with each edge moved by -delta and +delta. */
+static void
+assert_fractions (const char       *csv,
+                  const TestVolume *v,
+                  double            delta,
+                  const char      **names,
+                  const double     *lo,
+                  const double     *hi,
+                  guint             n_phases)
+{
+  g_autoptr(GPtrArray) rows = read_csv (csv);
+  static const char *header[] = { "phase", "lo", "hi", "voxels", "fraction", "delta",
+                                  "fraction_lo_minus", "fraction_lo_plus", "fraction_hi_minus",
+                                  "fraction_hi_plus", NULL };
+  static const char *shifted[] = { "fraction_lo_minus", "fraction_lo_plus",
+                                   "fraction_hi_minus", "fraction_hi_plus" };
+  guint64 n_finite = 0;
+
+  for (gsize i = 0; i < test_volume_n (v); i++)
+    n_finite += isfinite (v->values[i]);
+  g_assert_cmpstrv ((const char * const *) g_ptr_array_index (rows, 0), header);
+  g_assert_cmpuint (rows->len, ==, n_phases + 1);
+  for (guint p = 0; p < n_phases; p++)
+    {
+      guint64 count = brute_count (v, lo[p], hi[p]);
+
+      g_assert_cmpstr (csv_cell (rows, p + 1, "phase"), ==, names[p]);
+      g_assert_cmpfloat (csv_double (rows, p + 1, "lo"), ==, lo[p]);
+      g_assert_cmpfloat (csv_double (rows, p + 1, "hi"), ==, hi[p]);
+      g_assert_cmpuint (csv_uint (rows, p + 1, "voxels"), ==, count);
+      g_assert_cmpfloat (csv_double (rows, p + 1, "fraction"), ==, (double) count / n_finite);
+      g_assert_cmpfloat_with_epsilon (csv_double (rows, p + 1, "delta"), delta, 1e-9 * delta);
+      for (guint s = 0; s < 4; s++)
+        {
+          double l = lo[p] + (s == 0 ? -delta : s == 1 ? delta : 0);
+          double h = hi[p] + (s == 2 ? -delta : s == 3 ? delta : 0);
+          guint64 c = l <= h ? brute_count (v, l, h) : 0;
+
+          g_test_message ("phase %u shift %s: [%.9g, %.9g] %" G_GUINT64_FORMAT, p, shifted[s],
+                          l, h, c);
+          g_assert_cmpfloat (csv_double (rows, p + 1, shifted[s]), ==, (double) c / n_finite);
+        }
+    }
+}
+
+static void
+assert_done (const Run *run)
+{
+  if (run->status != 0)
+    g_test_message ("stderr: %s", run->err);
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_cmpstr (run->err, ==, "");
+}
+
+static void
+test_segment_fractions_u8 (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "in.tif", NULL);
+  g_autofree char *csv = g_build_filename (dir, "fractions.csv", NULL);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (4);
+  g_auto(TestVolume) v;
+  const char *names[] = { "a", "b, \"c\"", "c", "d" };
+  const double lo[] = { 10, 40, 121, 199.5 };
+  const double hi[] = { 50, 120, 121, 250 };
+  double min = G_MAXDOUBLE, max = -G_MAXDOUBLE;
+
+  test_volume_init (&v, EVOX_SAMPLE_U8, 30, 20, 10);
+  for (gsize i = 0; i < test_volume_n (&v); i++)
+    {
+      v.values[i] = g_rand_int_range (rand, 3, 211);
+      min = MIN (min, v.values[i]);
+      max = MAX (max, v.values[i]);
+    }
+  test_volume_write (&v, in);
+  {
+    /* Overlapping phases are fine for fractions; a name with a comma and quotes is quoted. */
+    g_auto(Run) run = evox ("segment", in, "--phase", "a=10:50", "--phase", "b, \"c\"=40:120",
+                            "--phase", "c=121:121", "--phase", "d=199.5:250", "--fractions", csv,
+                            NULL);
+    assert_done (&run);
+    g_assert_cmpstr (run.out, ==, "");
+  }
+  assert_fractions (csv, &v, 0.05 * (max - min), names, lo, hi, G_N_ELEMENTS (names));
+  {
+    g_autofree char *text = NULL;
+    g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+    g_assert_nonnull (strstr (text, "\n\"b, \"\"c\"\"\",40,120,"));
+  }
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 2);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static void
+test_segment_fractions_f32 (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "in.tif", NULL);
+  g_autofree char *csv = g_build_filename (dir, "fractions.csv", NULL);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  g_auto(TestVolume) v;
+  const char *names[] = { "low", "mid", "top" };
+  const double lo[] = { -3, -1.25, 0.5 };
+  const double hi[] = { -1.25, 0.5, 2.75 };
+  double min = G_MAXDOUBLE, max = -G_MAXDOUBLE;
+
+  test_volume_init (&v, EVOX_SAMPLE_F32, 17, 13, 9);
+  for (gsize i = 0; i < test_volume_n (&v); i++)
+    {
+      if (g_rand_int_range (rand, 0, 10) == 0)
+        v.values[i] = NAN;
+      else
+        {
+          /* Some voxels sit exactly on an edge: lo <= v <= hi holds at both ends. */
+          v.values[i] = g_rand_int_range (rand, 0, 4) == 0
+                          ? lo[g_rand_int_range (rand, 0, 3)]
+                          : (float) g_rand_double_range (rand, -3, 3);
+          min = MIN (min, v.values[i]);
+          max = MAX (max, v.values[i]);
+        }
+    }
+  test_volume_write (&v, in);
+  {
+    g_auto(Run) run = evox ("segment", in, "--phase", "low=-3:-1.25", "--phase", "mid=-1.25:0.5",
+                            "--phase", "top=0.5:2.75", "--fractions", csv, NULL);
+    assert_done (&run);
+  }
+  /* delta is 5% of the range of the f32 values as stored. */
+  assert_fractions (csv, &v, 0.05 * ((double) (float) max - (double) (float) min), names, lo, hi,
+                    G_N_ELEMENTS (names));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* log10 data (the demo stack): delta is half a decade, and a quantity with an exponent is
+ * turned into its log10. */
+static void
+test_segment_fractions_log (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *csv = g_build_filename (dir, "fractions.csv", NULL);
+  g_autoptr(EvoxVolume) demo = evox_demo_volume_new (10.0);
+  g_auto(TestVolume) v;
+  const char *names[] = { "graphite", "silicon" };
+  const double lo[] = { -5, -1 };
+  const double hi[] = { -4, log10 (3.2e1) };
+  gsize dims[3];
+
+  evox_volume_get_dims (demo, dims);
+  test_volume_init (&v, EVOX_SAMPLE_F32, dims[0], dims[1], dims[2]);
+  for (gsize i = 0; i < test_volume_n (&v); i++)
+    v.values[i] = ((const float *) evox_volume_get_data (demo, 0))[i];
+  {
+    g_auto(Run) run = evox ("segment", "--demo", "--phase", "graphite=-5:-4", "--phase",
+                            "silicon=-1:3.2e1", "--fractions", csv, NULL);
+    assert_done (&run);
+  }
+  assert_fractions (csv, &v, 0.5, names, lo, hi, G_N_ELEMENTS (names));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* Without output options: an aligned table on stdout, particle counts with --count. */
+static void
+test_segment_summary (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "in.tif", NULL);
+  g_auto(TestVolume) v;
+
+  test_volume_init (&v, EVOX_SAMPLE_U8, 10, 10, 4);
+  for (gsize i = 0; i < test_volume_n (&v); i++)
+    v.values[i] = (i % 10) < 3 ? 1 : (i % 10) == 5 ? 2 : 0;
+  test_volume_write (&v, in);
+  for (guint with_count = 0; with_count < 2; with_count++)
+    {
+      g_auto(Run) run = evox ("segment", in, "--phase", "stripes=1:1", "--phase", "line=2:2",
+                              with_count ? "--count" : NULL, NULL);
+      g_auto(GStrv) lines = NULL;
+
+      assert_done (&run);
+      g_test_message ("%s", run.out);
+      lines = g_strsplit (run.out, "\n", -1);
+      g_assert_cmpuint (g_strv_length (lines), ==, 5);  /* title, header, 2 phases, "" */
+      g_assert_nonnull (strstr (lines[0], "400 finite voxels"));
+      g_assert_true (g_str_has_prefix (lines[1], "phase"));
+      g_assert_true (g_str_has_prefix (lines[2], "stripes"));
+      g_assert_true (g_str_has_prefix (lines[3], "line"));
+      g_assert_nonnull (strstr (lines[2], " 120 "));
+      g_assert_nonnull (strstr (lines[3], " 40 "));
+      /* Aligned: names padded, numbers right-aligned, so every table line is as long. */
+      g_assert_cmpuint (strlen (lines[1]), ==, strlen (lines[2]));
+      g_assert_cmpuint (strlen (lines[1]), ==, strlen (lines[3]));
+      g_assert_cmpstr (lines[4], ==, "");
+      if (with_count)
+        {
+          /* Stripes x < 3 join along y and z: one particle; the x = 5 line likewise. */
+          g_assert_nonnull (strstr (lines[1], "particles"));
+          g_assert_true (g_regex_match_simple (" 1 +0$", lines[2], 0, 0));
+          g_assert_true (g_regex_match_simple (" 1 +0$", lines[3], 0, 0));
+        }
+      else
+        g_assert_null (strstr (lines[1], "particles"));
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* Connected components written here: raster order of the first voxel, as scipy numbers them,
+ * then those under min_size dropped and the rest renumbered in the same order. */
+static guint32 *
+flood_fill (const guint8 *mask,
+            const gsize   dims[3],
+            int           connectivity,
+            guint64       min_size,
+            guint        *n_out)
+{
+  gsize n = dims[0] * dims[1] * dims[2];
+  guint32 *label = g_new0 (guint32, n);
+  g_autofree gsize *queue = g_new (gsize, n);
+  g_autoptr(GArray) sizes = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autofree guint32 *renumber = NULL;
+  int offsets[26][3];
+  guint n_offsets = 0, kept = 0;
+
+  for (int dz = -1; dz <= 1; dz++)
+    for (int dy = -1; dy <= 1; dy++)
+      for (int dx = -1; dx <= 1; dx++)
+        {
+          int order = abs (dx) + abs (dy) + abs (dz);
+
+          if (order == 0 || (connectivity == 6 && order > 1) ||
+              (connectivity == 18 && order > 2))
+            continue;
+          offsets[n_offsets][0] = dx;
+          offsets[n_offsets][1] = dy;
+          offsets[n_offsets][2] = dz;
+          n_offsets++;
+        }
+  for (gsize start = 0; start < n; start++)
+    {
+      gsize head = 0, tail = 0;
+      guint32 id;
+      guint64 size = 0;
+
+      if (!mask[start] || label[start])
+        continue;
+      id = sizes->len + 1;
+      label[start] = id;
+      queue[tail++] = start;
+      while (head < tail)
+        {
+          gsize i = queue[head++];
+          gssize x = i % dims[0], y = (i / dims[0]) % dims[1], z = i / (dims[0] * dims[1]);
+
+          size++;
+          for (guint k = 0; k < n_offsets; k++)
+            {
+              gssize a = x + offsets[k][0], b = y + offsets[k][1], c = z + offsets[k][2];
+              gsize j;
+
+              if (a < 0 || b < 0 || c < 0 || a >= (gssize) dims[0] || b >= (gssize) dims[1] ||
+                  c >= (gssize) dims[2])
+                continue;
+              j = ((gsize) c * dims[1] + b) * dims[0] + a;
+              if (mask[j] && !label[j])
+                {
+                  label[j] = id;
+                  queue[tail++] = j;
+                }
+            }
+        }
+      g_array_append_val (sizes, size);
+    }
+  renumber = g_new0 (guint32, sizes->len + 1);
+  for (guint c = 0; c < sizes->len; c++)
+    if (g_array_index (sizes, guint64, c) >= MAX (min_size, 1))
+      renumber[c + 1] = ++kept;
+  for (gsize i = 0; i < n; i++)
+    label[i] = renumber[label[i]];
+  *n_out = kept;
+  return label;
+}
+
+/* A u16 or u32 label TIFF read with libtiff, checking what Fiji needs: unsigned integer samples,
+ * one page per slice, the ImageJ description with the voxel size. */
+static guint32 *
+read_label_tiff (const char       *path,
+                 const TestVolume *v,
+                 guint             expected_bits)
+{
+  TIFF *tif = TIFFOpen (path, "r");
+  gsize page = v->dims[0] * v->dims[1];
+  guint32 *labels = g_new (guint32, test_volume_n (v));
+  g_autofree guint8 *row = NULL;
+  guint16 bits = 0, format = 0;
+  const char *desc = NULL;
+  guint z = 0;
+
+  g_assert_nonnull (tif);
+  g_assert_true (TIFFGetField (tif, TIFFTAG_IMAGEDESCRIPTION, &desc));
+  {
+    g_autofree char *images = g_strdup_printf ("\nimages=%zu\n", v->dims[2]);
+    g_autofree char *slices = g_strdup_printf ("\nslices=%zu\n", v->dims[2]);
+    g_autofree char *spacing = g_strdup_printf ("\nspacing=%g\n", v->spacing[2]);
+
+    g_assert_true (g_str_has_prefix (desc, "ImageJ="));
+    g_assert_nonnull (strstr (desc, images));
+    g_assert_nonnull (strstr (desc, slices));
+    g_assert_nonnull (strstr (desc, "\nunit=nm\n"));
+    g_assert_nonnull (strstr (desc, spacing));
+  }
+  row = g_malloc (TIFFScanlineSize (tif));
+  do
+    {
+      guint32 width = 0, height = 0;
+
+      g_assert_true (TIFFGetField (tif, TIFFTAG_IMAGEWIDTH, &width));
+      g_assert_true (TIFFGetField (tif, TIFFTAG_IMAGELENGTH, &height));
+      g_assert_true (TIFFGetField (tif, TIFFTAG_BITSPERSAMPLE, &bits));
+      g_assert_true (TIFFGetFieldDefaulted (tif, TIFFTAG_SAMPLEFORMAT, &format));
+      g_assert_cmpuint (width, ==, v->dims[0]);
+      g_assert_cmpuint (height, ==, v->dims[1]);
+      g_assert_cmpuint (bits, ==, expected_bits);
+      g_assert_cmpuint (format, ==, SAMPLEFORMAT_UINT);
+      g_assert_cmpuint (z, <, v->dims[2]);
+      for (guint32 y = 0; y < height; y++)
+        {
+          g_assert_cmpint (TIFFReadScanline (tif, row, y, 0), ==, 1);
+          for (guint32 x = 0; x < width; x++)
+            labels[z * page + y * width + x] =
+              bits == 8 ? row[x] : bits == 16 ? ((guint16 *) row)[x] : ((guint32 *) row)[x];
+        }
+      z++;
+    }
+  while (TIFFReadDirectory (tif));
+  g_assert_cmpuint (z, ==, v->dims[2]);
+  TIFFClose (tif);
+  return labels;
+}
+
+/* Two phases of a random u8 volume with values spread inside each phase: the particles CSV and
+ * the label TIFF against a flood fill and statistics computed here, for each connectivity. */
+static void
+test_segment_particles (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "in.tif", NULL);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (11);
+  g_auto(TestVolume) v;
+  const double lo[] = { 1, 7 }, hi[] = { 3, 9 };
+  const char *names[] = { "pa", "qb" };
+  const int connectivities[] = { 6, 18, 26 };
+  const guint64 min_size = 2;
+  double voxel_volume;
+
+  test_volume_init (&v, EVOX_SAMPLE_U8, 24, 20, 12);
+  for (gsize i = 0; i < test_volume_n (&v); i++)
+    {
+      int r = g_rand_int_range (rand, 0, 100);
+
+      /* Sparse enough that 26 neighbours do not join everything into one particle. */
+      v.values[i] = r < 7 ? g_rand_int_range (rand, 1, 4)
+                  : r < 13 ? g_rand_int_range (rand, 7, 10)
+                  : r < 30 ? 5 : 0;
+    }
+  test_volume_write (&v, in);
+  test_volume_reload_spacing (&v, in);
+  voxel_volume = v.spacing[0] * v.spacing[1] * v.spacing[2];
+
+  for (guint ci = 0; ci < G_N_ELEMENTS (connectivities); ci++)
+    {
+      g_autofree char *conn = g_strdup_printf ("%d", connectivities[ci]);
+      g_autofree char *csv = g_build_filename (dir, "particles.csv", NULL);
+      g_autofree char *tif = g_build_filename (dir, "labels.tif", NULL);
+      g_autoptr(GPtrArray) rows = NULL;
+      g_autofree guint32 *written = NULL;
+      guint64 offset = 0;
+      guint row = 1;
+
+      {
+        g_auto(Run) run = evox ("segment", in, "--phase", "pa=1:3", "--phase", "qb=7:9",
+                                "--connectivity", conn, "--min-size", "2", "--particles", csv,
+                                "--labels", tif, "--force", NULL);
+        assert_done (&run);
+        g_assert_cmpstr (run.out, ==, "");
+      }
+      rows = read_csv (csv);
+      {
+        static const char *first[] = { "phase", "id", "voxels", "volume_nm3" };
+        char **header = g_ptr_array_index (rows, 0);
+
+        for (guint c = 0; c < G_N_ELEMENTS (first); c++)
+          g_assert_cmpstr (header[c], ==, first[c]);
+      }
+      written = read_label_tiff (tif, &v, 16);
+
+      for (guint p = 0; p < 2; p++)
+        {
+          g_autofree guint8 *mask = g_new (guint8, test_volume_n (&v));
+          g_autofree guint32 *label = NULL;
+          guint n;
+
+          for (gsize i = 0; i < test_volume_n (&v); i++)
+            mask[i] = v.values[i] >= lo[p] && v.values[i] <= hi[p];
+          label = flood_fill (mask, v.dims, connectivities[ci], min_size, &n);
+          g_test_message ("connectivity %d, phase %s: %u particles", connectivities[ci],
+                          names[p], n);
+          g_assert_cmpuint (n, >, 10);
+
+          /* The label volume holds the same partition with ids moved up by earlier phases'. */
+          for (gsize i = 0; i < test_volume_n (&v); i++)
+            if (mask[i])
+              g_assert_cmpuint (written[i], ==, label[i] ? label[i] + offset : 0);
+
+          for (guint32 id = 1; id <= n; id++, row++)
+            {
+              guint64 count = 0;
+              double sum[3] = { 0 }, vsum = 0, vsum2 = 0, vmin = G_MAXDOUBLE, vmax = -G_MAXDOUBLE;
+              gsize bmin[3] = { G_MAXSIZE, G_MAXSIZE, G_MAXSIZE }, bmax[3] = { 0 };
+              gboolean border = FALSE;
+              const char *bmin_names[] = { "bbox_x0", "bbox_y0", "bbox_z0" };
+              const char *bmax_names[] = { "bbox_x1", "bbox_y1", "bbox_z1" };
+              const char *centroid_names[] = { "centroid_x_nm", "centroid_y_nm",
+                                               "centroid_z_nm" };
+              double mean, volume;
+
+              for (gsize i = 0; i < test_volume_n (&v); i++)
+                {
+                  gsize idx[3] = { i % v.dims[0], (i / v.dims[0]) % v.dims[1],
+                                   i / (v.dims[0] * v.dims[1]) };
+
+                  if (label[i] != id)
+                    continue;
+                  count++;
+                  for (guint a = 0; a < 3; a++)
+                    {
+                      sum[a] += idx[a];
+                      bmin[a] = MIN (bmin[a], idx[a]);
+                      bmax[a] = MAX (bmax[a], idx[a]);
+                      border |= idx[a] == 0 || idx[a] == v.dims[a] - 1;
+                    }
+                  vsum += v.values[i];
+                  vsum2 += v.values[i] * v.values[i];
+                  vmin = MIN (vmin, v.values[i]);
+                  vmax = MAX (vmax, v.values[i]);
+                }
+              g_assert_cmpuint (row, <, rows->len);
+              g_assert_cmpstr (csv_cell (rows, row, "phase"), ==, names[p]);
+              g_assert_cmpuint (csv_uint (rows, row, "id"), ==, id + offset);
+              g_assert_cmpuint (csv_uint (rows, row, "voxels"), ==, count);
+              volume = count * voxel_volume;
+              g_assert_cmpfloat_with_epsilon (csv_double (rows, row, "volume_nm3"), volume,
+                                              1e-9 * volume);
+              g_assert_cmpfloat_with_epsilon (csv_double (rows, row, "diameter_nm"),
+                                              cbrt (6 * volume / G_PI), 1e-9 * cbrt (volume));
+              for (guint a = 0; a < 3; a++)
+                {
+                  g_assert_cmpfloat_with_epsilon (csv_double (rows, row, centroid_names[a]),
+                                                  v.spacing[a] * sum[a] / count, 1e-9);
+                  g_assert_cmpuint (csv_uint (rows, row, bmin_names[a]), ==, bmin[a]);
+                  g_assert_cmpuint (csv_uint (rows, row, bmax_names[a]), ==, bmax[a]);
+                }
+              mean = vsum / count;
+              g_assert_cmpfloat_with_epsilon (csv_double (rows, row, "mean"), mean, 1e-9);
+              g_assert_cmpfloat_with_epsilon (csv_double (rows, row, "std"),
+                                              sqrt (MAX (vsum2 / count - mean * mean, 0)), 1e-6);
+              g_assert_cmpfloat (csv_double (rows, row, "min"), ==, vmin);
+              g_assert_cmpfloat (csv_double (rows, row, "max"), ==, vmax);
+              g_assert_cmpstr (csv_cell (rows, row, "touches_border"), ==,
+                               border ? "true" : "false");
+              g_assert_cmpfloat (csv_double (rows, row, "area_nm2"), >, 0);
+              g_assert_cmpfloat (csv_double (rows, row, "sphericity"), >, 0);
+            }
+          offset += n;
+        }
+      g_assert_cmpuint (row, ==, rows->len);
+      /* Background and voxels of no phase are 0. */
+      for (gsize i = 0; i < test_volume_n (&v); i++)
+        if (!(v.values[i] >= 1 && v.values[i] <= 3) && !(v.values[i] >= 7 && v.values[i] <= 9))
+          g_assert_cmpuint (written[i], ==, 0);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* The mask: 1-based index of the first phase holding the voxel, 0 for none and for NaN. */
+static void
+test_segment_mask (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (5);
+  const double lo[] = { 0.5, -1, 1.5 }, hi[] = { 2.5, 1, 4 };
+
+  for (guint t = 0; t < 2; t++)
+    {
+      EvoxSampleType type = t == 0 ? EVOX_SAMPLE_U8 : EVOX_SAMPLE_F32;
+      g_autofree char *in = g_build_filename (dir, t == 0 ? "u8.tif" : "f32.tif", NULL);
+      g_autofree char *out = g_build_filename (dir, t == 0 ? "mask-u8.tif" : "mask-f32.tif",
+                                               NULL);
+      g_autofree guint32 *mask = NULL;
+      g_auto(TestVolume) v;
+
+      test_volume_init (&v, type, 9, 7, 5);
+      for (gsize i = 0; i < test_volume_n (&v); i++)
+        v.values[i] = t == 0 ? g_rand_int_range (rand, 0, 6)
+                    : g_rand_int_range (rand, 0, 8) == 0 ? NAN
+                    : (float) g_rand_double_range (rand, -2, 5);
+      test_volume_write (&v, in);
+      {
+        g_auto(Run) run = evox ("segment", in, "--phase", "a=0.5:2.5", "--phase", "b=-1:1",
+                                "--phase", "c=1.5:4", "--mask", out, NULL);
+        assert_done (&run);
+      }
+      mask = read_label_tiff (out, &v, 8);
+      for (gsize i = 0; i < test_volume_n (&v); i++)
+        {
+          guint expected = 0;
+
+          for (guint p = 0; p < 3 && expected == 0; p++)
+            if (v.values[i] >= lo[p] && v.values[i] <= hi[p])
+              expected = p + 1;
+          g_assert_cmpuint (mask[i], ==, expected);
+        }
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* auto:3 on three well separated clusters gives three phases, one per cluster. */
+static void
+test_segment_auto (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "in.tif", NULL);
+  g_autofree char *csv = g_build_filename (dir, "fractions.csv", NULL);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (3);
+  g_autoptr(GPtrArray) rows = NULL;
+  const double centres[] = { 20, 120, 220 };
+  guint64 sizes[3] = { 0 };
+  double cmin[3] = { 255, 255, 255 }, cmax[3] = { 0 };
+  g_auto(TestVolume) v;
+
+  test_volume_init (&v, EVOX_SAMPLE_U8, 20, 20, 10);
+  for (gsize i = 0; i < test_volume_n (&v); i++)
+    {
+      guint c = g_rand_int_range (rand, 0, 10) < 5 ? 0 : g_rand_int_range (rand, 0, 3) ? 1 : 2;
+
+      v.values[i] = centres[c] + g_rand_int_range (rand, -8, 9);
+      sizes[c]++;
+      cmin[c] = MIN (cmin[c], v.values[i]);
+      cmax[c] = MAX (cmax[c], v.values[i]);
+    }
+  test_volume_write (&v, in);
+  {
+    g_auto(Run) run = evox ("segment", in, "--phase", "auto:3", "--fractions", csv, NULL);
+    assert_done (&run);
+  }
+  rows = read_csv (csv);
+  g_assert_cmpuint (rows->len, ==, 4);
+  for (guint c = 0; c < 3; c++)
+    {
+      g_test_message ("class %u: [%g, %g], %" G_GUINT64_FORMAT " voxels", c,
+                      csv_double (rows, c + 1, "lo"), csv_double (rows, c + 1, "hi"), sizes[c]);
+      g_assert_cmpuint (csv_uint (rows, c + 1, "voxels"), ==, sizes[c]);
+      g_assert_cmpfloat (csv_double (rows, c + 1, "lo"), <=, cmin[c]);
+      g_assert_cmpfloat (csv_double (rows, c + 1, "hi"), >=, cmax[c]);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* More particles than 16 bits hold: refused with --label-bits 16, u32 otherwise. */
+static void
+test_segment_label_bits (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "in.tif", NULL);
+  g_autofree char *csv = g_build_filename (dir, "fractions.csv", NULL);
+  g_autofree char *tif = g_build_filename (dir, "labels.tif", NULL);
+  g_autofree guint32 *written = NULL;
+  g_auto(TestVolume) v;
+
+  /* A 3D checkerboard: with faces only, every set voxel is a particle of its own. */
+  test_volume_init (&v, EVOX_SAMPLE_U8, 64, 64, 40);
+  for (gsize i = 0; i < test_volume_n (&v); i++)
+    v.values[i] = (i % 64 + (i / 64) % 64 + i / 4096) % 2 == 0;
+  test_volume_write (&v, in);
+  {
+    g_auto(Run) run = evox ("segment", in, "--phase", "dots=1:1", "--connectivity", "6",
+                            "--fractions", csv, "--labels", tif, "--label-bits", "16", NULL);
+    g_test_message ("%s", run.err);
+    g_assert_cmpint (run.status, ==, 2);
+    g_assert_cmpstr (run.out, ==, "");
+    g_assert_nonnull (strstr (run.err, "--labels"));
+    g_assert_nonnull (strstr (run.err, "81920"));
+    g_assert_nonnull (strstr (run.err, "16"));
+  }
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
+  {
+    g_auto(Run) run = evox ("segment", in, "--phase", "dots=1:1", "--connectivity", "6",
+                            "--labels", tif, NULL);
+    assert_done (&run);
+  }
+  written = read_label_tiff (tif, &v, 32);
+  {
+    guint32 next = 0;
+
+    /* Raster order: the n-th set voxel is particle n. */
+    for (gsize i = 0; i < test_volume_n (&v); i++)
+      g_assert_cmpuint (written[i], ==, v.values[i] ? ++next : 0);
+    g_assert_cmpuint (next, ==, 81920);
+  }
+  {
+    g_auto(Run) run = evox ("segment", in, "--phase", "dots=1:1", "--connectivity", "26",
+                            "--labels", tif, "--label-bits", "32", "--force", NULL);
+    g_autofree guint32 *one = NULL;
+    assert_done (&run);
+    one = read_label_tiff (tif, &v, 32);
+    g_assert_cmpuint (one[0], ==, 1);
+    g_assert_cmpuint (one[1], ==, 0);
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* Every bad input: one line on stderr naming the option or file, the exit status, no output. */
+static void
+test_segment_bad_input (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "in.tif", NULL);
+  g_autofree char *two = g_build_filename (dir, "two.tif", NULL);
+  g_autofree char *cut = g_build_filename (dir, "cut.tif", NULL);
+  g_autofree char *missing = g_build_filename (dir, "missing.tif", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autofree char *frac = g_build_filename (out, "f.csv", NULL);
+  g_autofree char *parts = g_build_filename (out, "p.csv", NULL);
+  g_autofree char *labels = g_build_filename (out, "l.tif", NULL);
+  g_autofree char *mask = g_build_filename (out, "m.tif", NULL);
+  g_autofree char *nowhere = g_build_filename (dir, "no-such-folder", "f.csv", NULL);
+  g_auto(TestVolume) v;
+  g_auto(TestVolume) w;
+  struct
+  {
+    int         status;
+    const char *named;
+    const char *args[8];
+  } cases[] = {
+    { 2, "3.2", { "--phase", "a=3.2:3.7" } },             /* no integer in the range */
+    { 2, "5:3", { "--phase", "a=5:3" } },                 /* lo > hi */
+    { 2, "a:3", { "--phase", "a:3" } },                   /* no '=' */
+    { 2, "bogus", { "--phase", "bogus" } },
+    { 2, "x", { "--phase", "a=x:3" } },                   /* not a number */
+    { 2, "1e999", { "--phase", "a=0:1e999" } },
+    { 2, "--phase", { "--phase", "a=1:2:3" } },
+    { 2, "auto:1", { "--phase", "auto:1" } },
+    { 2, "auto:9", { "--phase", "auto:9" } },
+    { 2, "auto:x", { "--phase", "auto:x" } },
+    { 2, "a", { "--phase", "a=1:2", "--phase", "a=3:4" } },  /* a name twice */
+    { 2, "--connectivity", { "--phase", "a=1:2", "--connectivity", "5" } },
+    { 2, "--min-size", { "--phase", "a=1:2", "--min-size", "-1" } },
+    { 2, "--label-bits", { "--phase", "a=1:2", "--label-bits", "8" } },
+    { 2, "--phase", { NULL } },                           /* no phase at all */
+    { 2, "overlap", { "--phase", "a=1:3", "--phase", "overlap=3:4" } },  /* with --labels */
+    { 2, "--mask", { "--phase", "a=1:2", "--mask", NULL } },  /* same file twice */
+    { 1, "no-such-folder", { "--phase", "a=1:2" } },     /* with the output in no folder */
+  };
+
+  test_volume_init (&v, EVOX_SAMPLE_U8, 6, 5, 4);
+  for (gsize i = 0; i < test_volume_n (&v); i++)
+    v.values[i] = i % 6;
+  test_volume_write (&v, in);
+  test_volume_init (&w, EVOX_SAMPLE_U8, 6, 5, 4);
+  for (gsize i = 0; i < test_volume_n (&w); i++)
+    w.values[i] = i % 2 ? 10 : 200;
+  test_volume_write (&w, two);
+  g_assert_cmpint (g_mkdir (out, 0755), ==, 0);
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr(GPtrArray) args = g_ptr_array_new ();
+      g_autoptr(GError) error = NULL;
+      g_autofree char *err = NULL;
+      g_autofree char *stdout_text = NULL;
+      int wait_status;
+      const char *binary = g_getenv ("EVOX");
+
+      g_ptr_array_add (args, (char *) binary);
+      g_ptr_array_add (args, "segment");
+      g_ptr_array_add (args, in);
+      for (guint a = 0; a < G_N_ELEMENTS (cases[c].args) && cases[c].args[a] != NULL; a++)
+        g_ptr_array_add (args, (char *) cases[c].args[a]);
+      if (g_str_equal (cases[c].named, "--mask"))
+        g_ptr_array_add (args, frac);
+      else if (g_str_equal (cases[c].named, "no-such-folder"))
+        {
+          g_ptr_array_add (args, "--fractions");
+          g_ptr_array_add (args, nowhere);
+        }
+      if (!g_str_equal (cases[c].named, "no-such-folder"))
+        {
+          /* Every output asked for, so "nothing written" covers all four writers. */
+          g_ptr_array_add (args, "--fractions");
+          g_ptr_array_add (args, frac);
+          if (!g_str_equal (cases[c].named, "--mask"))
+            {
+              g_ptr_array_add (args, "--mask");
+              g_ptr_array_add (args, mask);
+            }
+          g_ptr_array_add (args, "--particles");
+          g_ptr_array_add (args, parts);
+          g_ptr_array_add (args, "--labels");
+          g_ptr_array_add (args, labels);
+        }
+      g_ptr_array_add (args, NULL);
+      g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                    &stdout_text, &err, &wait_status, &error);
+      g_assert_no_error (error);
+      g_test_message ("case %u (%s): %s", c, cases[c].named, err);
+      g_assert_true (WIFEXITED (wait_status));
+      g_assert_cmpint (WEXITSTATUS (wait_status), ==, cases[c].status);
+      g_assert_cmpstr (stdout_text, ==, "");
+      g_assert_nonnull (strstr (err, cases[c].named));
+      g_assert_cmpint (strchr (err, '\n') - err, ==, strlen (err) - 1);
+      g_assert_cmpuint (evox_test_count_entries (out), ==, 0);
+    }
+
+  /* auto:N with more classes than the data have values. */
+  {
+    g_auto(Run) run = evox ("segment", two, "--phase", "auto:3", "--fractions", frac, NULL);
+    g_assert_cmpint (run.status, ==, 2);
+    g_assert_nonnull (strstr (run.err, "auto:3"));
+    g_assert_cmpint (strchr (run.err, '\n') - run.err, ==, strlen (run.err) - 1);
+  }
+  /* A missing and a broken input file. */
+  {
+    g_auto(Run) run = evox ("segment", missing, "--phase", "a=1:2", "--fractions", frac, NULL);
+    assert_input_error (&run, "missing.tif");
+  }
+  {
+    g_autofree char *contents = NULL;
+    gsize length;
+
+    g_assert_true (g_file_get_contents (in, &contents, &length, NULL));
+    g_assert_true (g_file_set_contents (cut, contents, length / 2, NULL));
+  }
+  {
+    g_auto(Run) run = evox ("segment", cut, "--phase", "a=1:2", "--fractions", frac, NULL);
+    assert_input_error (&run, "cut.tif");
+  }
+  g_assert_cmpuint (evox_test_count_entries (out), ==, 0);
+
+  /* Existing outputs are kept without --force, even when only one of them exists. */
+  g_assert_true (g_file_set_contents (labels, "precious", -1, NULL));
+  {
+    g_auto(Run) run = evox ("segment", in, "--phase", "a=1:2", "--fractions", frac,
+                            "--labels", labels, NULL);
+    g_autofree char *kept = NULL;
+    assert_input_error (&run, "l.tif");
+    g_assert_nonnull (strstr (run.err, "--force"));
+    g_assert_true (g_file_get_contents (labels, &kept, NULL, NULL));
+    g_assert_cmpstr (kept, ==, "precious");
+    g_assert_cmpuint (evox_test_count_entries (out), ==, 1);
+  }
+  {
+    g_auto(Run) run = evox ("segment", in, "--phase", "a=1:2", "--fractions", frac,
+                            "--labels", labels, "--force", NULL);
+    assert_done (&run);
+    g_assert_cmpuint (evox_test_count_entries (out), ==, 2);
+    g_assert_true (evox_tiff_is_tiff (labels));
+  }
+
+  /* A folder without write permission (root writes anywhere, so only as a user). */
+  if (geteuid () != 0)
+    {
+      g_autofree char *locked = g_build_filename (dir, "locked", NULL);
+      g_autofree char *inside = g_build_filename (locked, "f.csv", NULL);
+
+      g_assert_cmpint (g_mkdir (locked, 0555), ==, 0);
+      {
+        g_auto(Run) run = evox ("segment", in, "--phase", "a=1:2", "--fractions", inside, NULL);
+        assert_input_error (&run, "f.csv");
+      }
+      g_assert_cmpuint (evox_test_count_entries (locked), ==, 0);
+      g_chmod (locked, 0755);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* The real segmented electrode: the particles of the active material (label 85) with 26
+ * connectivity are those of a flood fill here. */
+static void
+test_segment_real (void)
+{
+  g_autofree char *tomo = evox_test_data_path ("tomo/electrode.tiff");
+  g_autofree char *dir = NULL;
+  g_autofree char *csv = NULL;
+  g_autofree char *frac = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *mask = NULL;
+  g_autofree guint32 *label = NULL;
+  g_autofree guint64 *sizes = NULL;
+  const guint8 *data;
+  gsize dims[3], n;
+  guint n_particles;
+
+  if (tomo == NULL)
+    return;
+  dir = evox_test_tmpdir_new ();
+  csv = g_build_filename (dir, "particles.csv", NULL);
+  frac = g_build_filename (dir, "fractions.csv", NULL);
+  {
+    g_auto(Run) run = evox ("segment", tomo, "--phase", "am=85:85", "--phase", "pore=0:0",
+                            "--phase", "cbd=170:170", "--connectivity", "26", "--particles", csv,
+                            "--fractions", frac, NULL);
+    assert_done (&run);
+  }
+  volume = evox_volume_load (tomo, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (evox_volume_get_sample_type (volume), ==, EVOX_SAMPLE_U8);
+  evox_volume_get_dims (volume, dims);
+  n = dims[0] * dims[1] * dims[2];
+  data = evox_volume_get_data (volume, 0);
+  mask = g_new (guint8, n);
+  for (gsize i = 0; i < n; i++)
+    mask[i] = data[i] == 85;
+  label = flood_fill (mask, dims, 26, 0, &n_particles);
+  sizes = g_new0 (guint64, n_particles + 1);
+  for (gsize i = 0; i < n; i++)
+    sizes[label[i]]++;
+  g_test_message ("electrode.tiff: %u particles of active material", n_particles);
+
+  rows = read_csv (csv);
+  {
+    guint n_am = 0;
+
+    for (guint r = 1; r < rows->len; r++)
+      if (g_str_equal (csv_cell (rows, r, "phase"), "am"))
+        {
+          n_am++;
+          g_assert_cmpuint (csv_uint (rows, r, "id"), ==, n_am);
+          g_assert_cmpuint (csv_uint (rows, r, "voxels"), ==, sizes[n_am]);
+        }
+    g_assert_cmpuint (n_am, ==, n_particles);
+  }
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = read_csv (frac);
+  {
+    const guint8 values[] = { 85, 0, 170 };
+
+    for (guint p = 0; p < 3; p++)
+      {
+        guint64 count = 0;
+
+        for (gsize i = 0; i < n; i++)
+          count += data[i] == values[p];
+        g_assert_cmpuint (csv_uint (rows, p + 1, "voxels"), ==, count);
+      }
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* --phase in evox render: phase voxels take the phase colour; --hide-outside drops the rest. */
+static void
+test_render_phases (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "halves.tif", NULL);
+  const char *variants[] = { "plain", "phase", "hide" };
+  gsize opaque[3] = { 0 }, red[3] = { 0 };
+  g_auto(TestVolume) v;
+
+  /* Left half 10, right half 200; the grey map makes every plain pixel grey. */
+  test_volume_init (&v, EVOX_SAMPLE_U8, 32, 32, 4);
+  for (gsize i = 0; i < test_volume_n (&v); i++)
+    v.values[i] = i % 32 < 16 ? 10 : 200;
+  test_volume_write (&v, in);
+  for (guint k = 0; k < G_N_ELEMENTS (variants); k++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s.png", variants[k]);
+      g_autofree char *out = g_build_filename (dir, name, NULL);
+      g_auto(Run) run = k == 0
+        ? evox_headless ("render", in, "--view", "z", "--colormap", "grey", "--transparent",
+                         "-s", "160x160", "-o", out, NULL)
+        : evox_headless ("render", in, "--view", "z", "--colormap", "grey", "--transparent",
+                         "-s", "160x160", "-o", out, "--phase", "low=0:50:#ff0000",
+                         k == 2 ? "--hide-outside" : NULL, NULL);
+      g_auto(Image) image = { 0 };
+
+      assert_rendered (&run);
+      image = read_png (out);
+      for (gsize p = 0; p < 160 * 160; p++)
+        {
+          const guint8 *px = image.rgba + p * 4;
+
+          if (px[3] == 0)
+            continue;
+          opaque[k]++;
+          red[k] += px[0] > px[1] + 60 && px[0] > px[2] + 60;
+        }
+      g_test_message ("%s: %zu opaque, %zu red", variants[k], opaque[k], red[k]);
+    }
+  g_assert_cmpuint (red[0], ==, 0);
+  g_assert_cmpuint (red[1], >, opaque[1] / 4);
+  g_assert_cmpuint (red[2], >, opaque[2] / 2);
+  g_assert_cmpuint (opaque[0], >, 160 * 160 / 4);
+  g_assert_cmpuint (opaque[1], ==, opaque[0]);
+  g_assert_cmpuint (opaque[2], <, opaque[1] * 3 / 4);
+
+  {
+    g_autofree char *out = g_build_filename (dir, "bad.png", NULL);
+    const char *bad[][2] = {
+      { "--phase", "low=0:50:#ff00" },
+      { "--phase", "low=50:0" },
+      { "--hide-outside", NULL },
+    };
+
+    for (guint b = 0; b < G_N_ELEMENTS (bad); b++)
+      {
+        g_auto(Run) run = evox_headless ("render", in, "-o", out, bad[b][0], bad[b][1], NULL);
+        g_test_message ("%s %s: %s", bad[b][0], bad[b][1], run.err);
+        g_assert_cmpint (run.status, ==, 2);
+        g_assert_cmpint (strchr (run.err, '\n') - run.err, ==, strlen (run.err) - 1);
+      }
+    g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -849,5 +1962,16 @@ main (int    argc,
   g_test_add_func ("/Evox/Cli/render/bad-usage", test_render_bad_usage);
   g_test_add_func ("/Evox/Cli/render/bad-input", test_render_bad_input);
   g_test_add_func ("/Evox/Cli/render/real", test_render_real);
+  g_test_add_func ("/Evox/Cli/render/phases", test_render_phases);
+  g_test_add_func ("/Evox/Cli/segment/fractions-u8", test_segment_fractions_u8);
+  g_test_add_func ("/Evox/Cli/segment/fractions-f32", test_segment_fractions_f32);
+  g_test_add_func ("/Evox/Cli/segment/fractions-log", test_segment_fractions_log);
+  g_test_add_func ("/Evox/Cli/segment/summary", test_segment_summary);
+  g_test_add_func ("/Evox/Cli/segment/particles", test_segment_particles);
+  g_test_add_func ("/Evox/Cli/segment/mask", test_segment_mask);
+  g_test_add_func ("/Evox/Cli/segment/auto", test_segment_auto);
+  g_test_add_func ("/Evox/Cli/segment/label-bits", test_segment_label_bits);
+  g_test_add_func ("/Evox/Cli/segment/bad-input", test_segment_bad_input);
+  g_test_add_func ("/Evox/Cli/segment/real", test_segment_real);
   return g_test_run ();
 }

@@ -44,17 +44,12 @@ evox_csv_append_field (GString    *line,
   g_string_append_c (line, '"');
 }
 
-/* A value that is exactly a float (every f32 voxel value, edges picked on f32 data) is written
- * as the shortest text that names that float, at most 9 digits; any other double as the
- * shortest text that reads back as the same double. */
-void
-evox_csv_append_double (GString *line,
-                        double   value)
+static void
+append_shortest (GString  *line,
+                 double    value,
+                 gboolean  single)
 {
   char buffer[G_ASCII_DTOSTR_BUF_SIZE];
-  gboolean single;
-
-  g_return_if_fail (line != NULL);
 
   if (isnan (value))
     {
@@ -66,8 +61,7 @@ evox_csv_append_double (GString *line,
       g_string_append (line, value > 0 ? "inf" : "-inf");
       return;
     }
-  single = fabs (value) <= G_MAXFLOAT && (double) (float) value == value;
-  for (int digits = single ? 1 : 15; digits <= 17; digits++)
+  for (int digits = single ? 6 : 15; digits <= 17; digits++)
     {
       char format[8];
       double back;
@@ -79,6 +73,27 @@ evox_csv_append_double (GString *line,
         break;
     }
   g_string_append (line, buffer);
+}
+
+/* Numbers that leave the program read back as the same double, so counts, edges and fractions
+ * compare equal after parsing. */
+void
+evox_csv_append_double (GString *line,
+                        double   value)
+{
+  g_return_if_fail (line != NULL);
+
+  append_shortest (line, value, FALSE);
+}
+
+/* Voxel values are floats at most: at most 9 digits name them exactly. */
+void
+evox_csv_append_float (GString *line,
+                       float    value)
+{
+  g_return_if_fail (line != NULL);
+
+  append_shortest (line, value, TRUE);
 }
 
 static void
@@ -284,9 +299,9 @@ append_particle (GString            *s,
   g_string_append_c (s, ',');
   evox_csv_append_double (s, p->std);
   g_string_append_c (s, ',');
-  evox_csv_append_double (s, p->min);
+  evox_csv_append_float (s, (float) p->min);
   g_string_append_c (s, ',');
-  evox_csv_append_double (s, p->max);
+  evox_csv_append_float (s, (float) p->max);
   g_string_append (s, p->touches_border ? ",true\n" : ",false\n");
 }
 

@@ -58,7 +58,8 @@ char              *evox_csv_format_fractions   (const EvoxFractionTable  *table)
 /*   phase,id,voxels,volume_nm3,diameter_nm,area_nm2,sphericity,centroid_x_nm,centroid_y_nm,
  *   centroid_z_nm,bbox_x0,bbox_y0,bbox_z0,bbox_x1,bbox_y1,bbox_z1,mean,std,min,max,
  *   touches_border
- * One row per particle, EvoxLabels in order; the ids of each EvoxLabels after the first continue
+ * min and max are voxel values, written as floats (at most 9 digits); every other number reads
+ * back as the same double. One row per particle, EvoxLabels in order; the ids of each EvoxLabels after the first continue
  * after the previous ones' (as in evox_tiff_write_labels), so one EvoxLabels keeps its ids. */
 char              *evox_csv_format_particles   (EvoxLabels * const       *labels,
                                                 guint                     n_labels);
@@ -95,6 +96,9 @@ void               evox_csv_append_field       (GString                  *line,
 /* The shortest text that reads back (g_ascii_strtod) as the same double; "nan", "inf". */
 void               evox_csv_append_double      (GString                  *line,
                                                 double                    value);
+/* The shortest text that reads back as the same float (at most 9 digits): voxel values. */
+void               evox_csv_append_float       (GString                  *line,
+                                                float                     value);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvoxFractionTable, evox_fraction_table_free)
 
