@@ -37,6 +37,8 @@ struct _EvoxDocument
   gboolean             show_phases;
   gboolean             hide_outside_phases;
   int                  selected_phase;
+  EvoxLabels          *labels;
+  guint                selected_particle;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxDocument, evox_document, G_TYPE_OBJECT)
@@ -66,12 +68,15 @@ enum
   PROP_SHOW_PHASES,
   PROP_HIDE_OUTSIDE_PHASES,
   PROP_SELECTED_PHASE,
+  PROP_LABELS,
+  PROP_SELECTED_PARTICLE,
   N_PROPS
 };
 
 enum
 {
   LAYERS_CHANGED,
+  FOCUS_PARTICLE,
   N_SIGNALS
 };
 
@@ -91,6 +96,7 @@ evox_document_finalize (GObject *object)
   if (self->phases != NULL)
     g_signal_handlers_disconnect_by_data (self->phases, self);
   g_clear_object (&self->phases);
+  g_clear_object (&self->labels);
 
   G_OBJECT_CLASS (evox_document_parent_class)->finalize (object);
 }
@@ -167,6 +173,12 @@ evox_document_get_property (GObject    *object,
     case PROP_SELECTED_PHASE:
       g_value_set_int (value, self->selected_phase);
       break;
+    case PROP_LABELS:
+      g_value_set_object (value, self->labels);
+      break;
+    case PROP_SELECTED_PARTICLE:
+      g_value_set_uint (value, self->selected_particle);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -232,6 +244,9 @@ evox_document_set_property (GObject      *object,
     case PROP_SELECTED_PHASE:
       evox_document_set_selected_phase (self, g_value_get_int (value));
       break;
+    case PROP_SELECTED_PARTICLE:
+      evox_document_set_selected_particle (self, g_value_get_uint (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -282,11 +297,18 @@ evox_document_class_init (EvoxDocumentClass *klass)
                                                                FALSE, rw);
   properties[PROP_SELECTED_PHASE] = g_param_spec_int ("selected-phase", NULL, NULL,
                                                       -1, G_MAXINT, -1, rw);
+  properties[PROP_LABELS] = g_param_spec_object ("labels", NULL, NULL, EVOX_TYPE_LABELS, ro);
+  properties[PROP_SELECTED_PARTICLE] = g_param_spec_uint ("selected-particle", NULL, NULL,
+                                                          0, G_MAXUINT32, 0, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[LAYERS_CHANGED] = g_signal_new ("layers-changed", G_TYPE_FROM_CLASS (klass),
                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                           G_TYPE_NONE, 0);
+  /* evox_document_focus_particle asked the views to bring particle `id` into view. */
+  signals[FOCUS_PARTICLE] = g_signal_new ("focus-particle", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                          G_TYPE_NONE, 1, G_TYPE_UINT);
 }
 
 /* Keeps selected-phase on the same phase when phases are added, removed or moved above it. */
@@ -386,6 +408,8 @@ evox_document_set_volume (EvoxDocument *self,
   if (self->volume != NULL && volume != NULL &&
       evox_volume_get_value_scale (self->volume) != evox_volume_get_value_scale (volume))
     evox_phase_list_clear (self->phases);
+  if (self->volume != volume)
+    evox_document_set_labels (self, NULL);
   if (g_set_object (&self->volume, volume))
     notify (self, PROP_VOLUME);
   if (g_strcmp0 (self->title, title) != 0)
@@ -1000,4 +1024,108 @@ evox_document_set_selected_phase (EvoxDocument *self,
     return;
   self->selected_phase = index;
   notify (self, PROP_SELECTED_PHASE);
+}
+
+EvoxLabels *
+evox_document_get_labels (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+  return self->labels;
+}
+
+void
+evox_document_set_labels (EvoxDocument *self,
+                          EvoxLabels   *labels)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+  g_return_if_fail (labels == NULL || EVOX_IS_LABELS (labels));
+  g_return_if_fail (labels == NULL || evox_labels_get_volume (labels) == self->volume);
+
+  if (self->labels == labels)
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  evox_document_set_selected_particle (self, 0);
+  g_set_object (&self->labels, labels);
+  notify (self, PROP_LABELS);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+guint
+evox_document_get_selected_particle (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), 0);
+  return self->selected_particle;
+}
+
+void
+evox_document_set_selected_particle (EvoxDocument *self,
+                                     guint         id)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  if (self->labels == NULL || evox_labels_get_particle (self->labels, id) == NULL)
+    id = 0;
+  if (self->selected_particle == id)
+    return;
+  self->selected_particle = id;
+  notify (self, PROP_SELECTED_PARTICLE);
+}
+
+/* The particle's voxel nearest its centroid (a curved particle's centroid may lie outside it), so
+ * slices through it cut the particle. Looks only inside its bounding box. */
+static void
+nearest_voxel (EvoxLabels         *labels,
+               const EvoxParticle *particle,
+               guint               index[3])
+{
+  EvoxVolume *volume = evox_labels_get_volume (labels);
+  const guint32 *data = evox_labels_get_data (labels);
+  double origin[3], spacing[3], centre[3], best = INFINITY;
+  gsize dims[3];
+
+  evox_volume_get_origin (volume, origin);
+  evox_volume_get_spacing (volume, spacing);
+  evox_labels_get_dims (labels, dims);
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      centre[axis] = (particle->centroid_nm[axis] - origin[axis]) / spacing[axis];
+      index[axis] = particle->bbox_min[axis];
+    }
+  for (gsize z = particle->bbox_min[2]; z <= particle->bbox_max[2]; z++)
+    for (gsize y = particle->bbox_min[1]; y <= particle->bbox_max[1]; y++)
+      for (gsize x = particle->bbox_min[0]; x <= particle->bbox_max[0]; x++)
+        {
+          double d[3] = { (x - centre[0]) * spacing[0], (y - centre[1]) * spacing[1],
+                          (z - centre[2]) * spacing[2] };
+          double r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+
+          if (r2 < best && data[(z * dims[1] + y) * dims[0] + x] == particle->id)
+            {
+              best = r2;
+              index[0] = x;
+              index[1] = y;
+              index[2] = z;
+            }
+        }
+}
+
+void
+evox_document_focus_particle (EvoxDocument *self,
+                              guint         id)
+{
+  const EvoxParticle *particle;
+  guint index[3];
+
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  evox_document_set_selected_particle (self, id);
+  if (self->selected_particle == 0)
+    return;
+  particle = evox_labels_get_particle (self->labels, id);
+  nearest_voxel (self->labels, particle, index);
+  g_object_freeze_notify (G_OBJECT (self));
+  for (guint axis = 0; axis < 3; axis++)
+    evox_document_set_slice (self, axis, index[axis]);
+  g_object_thaw_notify (G_OBJECT (self));
+  g_signal_emit (self, signals[FOCUS_PARTICLE], 0, id);
 }

@@ -36,7 +36,8 @@ G_DECLARE_FINAL_TYPE (EvoxDocument, evox_document, EVOX, DOCUMENT, GObject)
  *   selected-phase (int, -1 for none: the phase the panels work on),
  *   labels (EvoxLabels, read-only: use set_labels; cleared when the volume changes),
  *   selected-particle (uint, 0 for none: a label of `labels`).
- * Signal "layers-changed": a layer's visibility changed. */
+ * Signal "layers-changed": a layer's visibility changed.
+ * Signal "focus-particle" (guint id): evox_document_focus_particle asks the views to show it. */
 EvoxDocument      *evox_document_new                (void);
 
 /* Replaces the volume (NULL clears). Resets channel, slices (to the middle), layer visibility,
@@ -148,7 +149,8 @@ guint              evox_document_get_selected_particle (EvoxDocument *self);
  * camera: evox_document_focus_particle does. */
 void               evox_document_set_selected_particle (EvoxDocument *self,
                                                         guint         id);
-/* Selects particle id and puts the three slices through its centroid. */
+/* Selects particle id, puts the three slices through its voxel nearest the centroid and emits
+ * "focus-particle". */
 void               evox_document_focus_particle     (EvoxDocument  *self,
                                                      guint          id);
 

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "evox-canvas.h"
 #include "evox-application.h"
@@ -80,6 +81,11 @@ sync_display (EvoxCanvas *self)
   evox_renderer_set_slices (self->renderer, slice);
   evox_renderer_set_z_exaggeration (self->renderer, evox_document_get_z_exaggeration (doc));
   evox_renderer_set_stack_opacity (self->renderer, evox_document_get_stack_opacity (doc));
+  evox_renderer_set_phases (self->renderer, evox_document_get_phases (doc),
+                            evox_document_get_show_phases (doc),
+                            evox_document_get_hide_outside_phases (doc));
+  evox_renderer_set_labels (self->renderer, evox_document_get_labels (doc));
+  evox_renderer_set_selected_particle (self->renderer, evox_document_get_selected_particle (doc));
   if (volume != NULL)
     {
       gsize dims[3];
@@ -132,6 +138,22 @@ on_layers_changed (EvoxDocument *doc,
   sync_display (self);
 }
 
+/* The camera turns about the particle's centroid (display space: z is stretched). */
+static void
+on_focus_particle (EvoxDocument *doc,
+                   guint         id,
+                   EvoxCanvas   *self)
+{
+  const EvoxParticle *particle = evox_labels_get_particle (evox_document_get_labels (doc), id);
+  double centre[3];
+
+  if (particle == NULL)
+    return;
+  memcpy (centre, particle->centroid_nm, sizeof centre);
+  centre[2] *= evox_renderer_get_z_exaggeration (self->renderer);
+  evox_camera_set_center (evox_renderer_get_camera (self->renderer), centre);
+}
+
 static void
 queue_render (EvoxCanvas *self)
 {
@@ -154,6 +176,8 @@ evox_canvas_set_document (EvoxCanvas   *self,
     {
       g_signal_connect_object (document, "notify", G_CALLBACK (on_document_notify), self, 0);
       g_signal_connect_object (document, "layers-changed", G_CALLBACK (on_layers_changed),
+                               self, 0);
+      g_signal_connect_object (document, "focus-particle", G_CALLBACK (on_focus_particle),
                                self, 0);
       sync_volume (self);
       sync_display (self);
@@ -206,17 +230,14 @@ set_hover_text (EvoxCanvas *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HOVER_TEXT]);
 }
 
-/* "x 1.25 µm …" style readout of the point and the voxel under it. */
-static char *
-describe_point (EvoxCanvas   *self,
-                const double  position[3])
+/* The voxel whose centre is nearest a point in nm. */
+static void
+voxel_at (EvoxVolume   *volume,
+          const double  position[3],
+          gsize         index[3])
 {
-  EvoxVolume *volume = evox_document_get_volume (self->document);
-  double origin[3], spacing[3], value;
-  gsize dims[3], index[3];
-  g_autofree char *value_text = NULL;
-  const EvoxLayer *layer;
-  GString *text;
+  double origin[3], spacing[3];
+  gsize dims[3];
 
   evox_volume_get_dims (volume, dims);
   evox_volume_get_origin (volume, origin);
@@ -226,6 +247,23 @@ describe_point (EvoxCanvas   *self,
       double i = round ((position[axis] - origin[axis]) / spacing[axis]);
       index[axis] = (gsize) CLAMP (i, 0, (double) dims[axis] - 1);
     }
+}
+
+/* "x 1.25 µm …" style readout of the point and the voxel under it. */
+static char *
+describe_point (EvoxCanvas   *self,
+                const double  position[3])
+{
+  EvoxVolume *volume = evox_document_get_volume (self->document);
+  double value;
+  gsize index[3];
+  g_autofree char *value_text = NULL;
+  const EvoxLayer *layer;
+  EvoxLabels *labels;
+  GString *text;
+  int owner;
+
+  voxel_at (volume, position, index);
   value = evox_volume_get_value (volume, evox_document_get_channel (self->document),
                                  index[0], index[1], index[2]);
   value_text = evox_document_format_value (self->document, value);
@@ -234,6 +272,19 @@ describe_point (EvoxCanvas   *self,
   g_string_append_printf (text, _("x %.1f, y %.1f, z %.1f nm · voxel (%zu, %zu, %zu) · %s"),
                           position[0], position[1], position[2],
                           index[0], index[1], index[2], value_text);
+  owner = evox_phase_list_find_owner (evox_document_get_phases (self->document), value);
+  if (owner >= 0)
+    g_string_append_printf (text, _(" · %s"), evox_phase_get_name (
+                              evox_phase_list_get_phase (evox_document_get_phases (self->document),
+                                                         owner)));
+  labels = evox_document_get_labels (self->document);
+  if (labels != NULL)
+    {
+      guint32 id = evox_labels_get_label (labels, index[0], index[1], index[2]);
+
+      if (id != 0)
+        g_string_append_printf (text, _(" · particle %u"), id);
+    }
   layer = evox_volume_get_layer (volume, index[2]);
   if (layer != NULL && evox_volume_get_n_scans (volume) > 0)
     {
@@ -253,6 +304,8 @@ evox_canvas_hover_at (EvoxCanvas *self,
                       double      y)
 {
   double position[3];
+  EvoxLabels *labels;
+  gsize index[3];
 
   g_return_if_fail (EVOX_IS_CANVAS (self));
 
@@ -266,6 +319,17 @@ evox_canvas_hover_at (EvoxCanvas *self,
       return;
     }
   set_hover_text (self, describe_point (self, position));
+  labels = evox_document_get_labels (self->document);
+  if (labels != NULL)
+    {
+      guint32 id;
+
+      voxel_at (evox_document_get_volume (self->document), position, index);
+      id = evox_labels_get_label (labels, index[0], index[1], index[2]);
+      /* Hovering a particle selects it (and its table row) without moving the view. */
+      if (id != 0)
+        evox_document_set_selected_particle (self->document, id);
+    }
 }
 
 gboolean

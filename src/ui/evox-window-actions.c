@@ -7,7 +7,9 @@
 #include <glib/gi18n.h>
 
 #include "evox-window-private.h"
+#include "evox-csv.h"
 #include "evox-export-dialog.h"
+#include "evox-tiff.h"
 
 #define N_RECENT 8
 
@@ -138,6 +140,133 @@ export_image_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+static const struct
+{
+  const char *action;
+  const char *title;
+  const char *suggested;
+} exports[] = {
+  [EVOX_EXPORT_FRACTIONS] = { "win.export-fractions", N_("Export Phase Fractions"),
+                              "fractions.csv" },
+  [EVOX_EXPORT_MASK] = { "win.export-mask", N_("Export Phase Mask"), "phases.tif" },
+  [EVOX_EXPORT_PARTICLES] = { "win.export-particles", N_("Export Particles"),
+                              "particles.csv" },
+  [EVOX_EXPORT_LABELS] = { "win.export-labels", N_("Export Particle Labels"), "labels.tif" },
+};
+
+gboolean
+evox_window_export_data (EvoxWindow      *self,
+                         EvoxExportKind   kind,
+                         const char      *path,
+                         gboolean         overwrite,
+                         GError         **error)
+{
+  EvoxDocument *doc = self->document;
+  EvoxVolume *volume = evox_document_get_volume (doc);
+  EvoxPhaseList *phases = evox_document_get_phases (doc);
+  EvoxLabels *labels = evox_document_get_labels (doc);
+
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (volume == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, _("Nothing is open"));
+      return FALSE;
+    }
+  switch (kind)
+    {
+    case EVOX_EXPORT_FRACTIONS:
+    case EVOX_EXPORT_MASK:
+      if (evox_phase_list_get_n_phases (phases) == 0)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, _("There are no phases to export"));
+          return FALSE;
+        }
+      if (kind == EVOX_EXPORT_FRACTIONS)
+        return evox_csv_write_fractions (path, volume, evox_document_get_channel (doc), phases,
+                                         overwrite, NULL, error);
+      return evox_tiff_write_mask (path, volume, evox_document_get_channel (doc), phases,
+                                   overwrite ? EVOX_TIFF_WRITE_OVERWRITE : 0, error);
+    case EVOX_EXPORT_PARTICLES:
+    case EVOX_EXPORT_LABELS:
+      if (labels == NULL)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                       _("No particles yet: find them on the Particles page first"));
+          return FALSE;
+        }
+      if (kind == EVOX_EXPORT_PARTICLES)
+        return evox_csv_write_particles (path, &labels, 1, overwrite, error);
+      return evox_tiff_write_labels (path, &labels, 1, 0,
+                                     overwrite ? EVOX_TIFF_WRITE_OVERWRITE : 0, error);
+    default:
+      g_return_val_if_reached (FALSE);
+    }
+}
+
+static void
+export_data_response (GtkNativeDialog *chooser,
+                      int              response,
+                      EvoxWindow      *self)
+{
+  EvoxExportKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (chooser), "kind"));
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+      g_autoptr (GError) error = NULL;
+
+      /* The chooser has already asked before replacing a file. */
+      if (path != NULL && !evox_window_export_data (self, kind, path, TRUE, &error))
+        {
+          g_autofree char *message = g_strdup_printf (_("Could not export %s: %s"), path,
+                                                      error->message);
+          evox_window_show_error (self, message);
+        }
+    }
+  g_object_unref (chooser);
+}
+
+static void
+export_data_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  EvoxWindow *self = EVOX_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+  guint kind;
+
+  for (kind = 0; kind < G_N_ELEMENTS (exports); kind++)
+    if (g_str_equal (exports[kind].action, action_name))
+      break;
+  g_return_if_fail (kind < G_N_ELEMENTS (exports));
+  chooser = gtk_file_chooser_native_new (_(exports[kind].title), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
+                                         _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), exports[kind].suggested);
+  g_object_set_data (G_OBJECT (chooser), "kind", GINT_TO_POINTER (kind));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (export_data_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+/* Data exports are offered only when there is something to write. */
+void
+_evox_window_update_exports (EvoxWindow *self)
+{
+  gboolean have_volume = evox_document_get_volume (self->document) != NULL;
+  gboolean have_phases = have_volume &&
+                         evox_phase_list_get_n_phases (evox_document_get_phases (self->document)) > 0;
+  gboolean have_labels = evox_document_get_labels (self->document) != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-fractions", have_phases);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-mask", have_phases);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-particles", have_labels);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-labels", have_labels);
+}
+
 static void
 dismiss_error_action (GtkWidget  *widget,
                       const char *action_name,
@@ -209,6 +338,8 @@ _evox_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.open-demo", NULL, open_demo_action);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
   gtk_widget_class_install_action (widget_class, "win.export-image", NULL, export_image_action);
+  for (guint i = 0; i < G_N_ELEMENTS (exports); i++)
+    gtk_widget_class_install_action (widget_class, exports[i].action, NULL, export_data_action);
   gtk_widget_class_install_action (widget_class, "win.dismiss-error", NULL,
                                    dismiss_error_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-load", NULL, cancel_load_action);

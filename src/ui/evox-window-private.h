@@ -22,6 +22,9 @@ struct _EvoxWindow
   EvoxCanvas           *canvas;
   GtkWidget            *histogram;
   GtkWidget            *display_panel;
+  GtkWidget            *phase_panel;
+  GtkWidget            *particle_panel;
+  GtkStack             *side_stack;
   GtkLabel             *title_label;
   GtkRevealer          *error_revealer;
   GtkLabel             *error_label;
@@ -37,6 +40,7 @@ struct _EvoxWindow
 
 void _evox_window_install_actions (GtkWidgetClass *widget_class);
 void _evox_window_update_recent   (EvoxWindow     *self);
+void _evox_window_update_exports  (EvoxWindow     *self);
 void _evox_window_start_load      (EvoxWindow            *self,
                                    const char            *path,
                                    const EvoxSsrmOptions *options);

@@ -10,6 +10,8 @@
 #include "evox-demo.h"
 #include "evox-display-panel.h"
 #include "evox-histogram-view.h"
+#include "evox-particle-panel.h"
+#include "evox-phase-panel.h"
 #include "evox-image.h"
 #include "evox-loader.h"
 #include "evox-ssrm-dialog.h"
@@ -35,6 +37,28 @@ evox_window_get_canvas (EvoxWindow *self)
 {
   g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
   return GTK_WIDGET (self->canvas);
+}
+
+GtkWidget *
+evox_window_get_phase_panel (EvoxWindow *self)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
+  return self->phase_panel;
+}
+
+GtkWidget *
+evox_window_get_particle_panel (EvoxWindow *self)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
+  return self->particle_panel;
+}
+
+void
+evox_window_show_page (EvoxWindow *self,
+                       const char *page)
+{
+  g_return_if_fail (EVOX_IS_WINDOW (self));
+  gtk_stack_set_visible_child_name (self->side_stack, page);
 }
 
 GtkWidget *
@@ -357,11 +381,16 @@ evox_window_class_init (EvoxWindowClass *klass)
   g_type_ensure (EVOX_TYPE_CANVAS);
   g_type_ensure (EVOX_TYPE_HISTOGRAM_VIEW);
   g_type_ensure (EVOX_TYPE_DISPLAY_PANEL);
+  g_type_ensure (EVOX_TYPE_PHASE_PANEL);
+  g_type_ensure (EVOX_TYPE_PARTICLE_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/evox/Evox/evox-window.ui");
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, canvas);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, histogram);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, display_panel);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, phase_panel);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, particle_panel);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, side_stack);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, title_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, error_revealer);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, error_label);
@@ -388,6 +417,8 @@ evox_window_init (EvoxWindow *self)
   evox_canvas_set_document (self->canvas, self->document);
   evox_histogram_view_set_document (EVOX_HISTOGRAM_VIEW (self->histogram), self->document);
   evox_display_panel_set_document (EVOX_DISPLAY_PANEL (self->display_panel), self->document);
+  evox_phase_panel_set_document (EVOX_PHASE_PANEL (self->phase_panel), self->document);
+  evox_particle_panel_set_document (EVOX_PARTICLE_PANEL (self->particle_panel), self->document);
 
   g_object_bind_property (self->canvas, "hover-text", self->hover_label, "label",
                           G_BINDING_SYNC_CREATE);
@@ -404,6 +435,13 @@ evox_window_init (EvoxWindow *self)
   g_signal_connect_object (self->document, "notify::volume",
                            G_CALLBACK (update_per_layer_sensitivity), self, G_CONNECT_SWAPPED);
   update_per_layer_sensitivity (self);
+  g_signal_connect_object (self->document, "notify::volume",
+                           G_CALLBACK (_evox_window_update_exports), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->document, "notify::labels",
+                           G_CALLBACK (_evox_window_update_exports), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (evox_document_get_phases (self->document), "items-changed",
+                           G_CALLBACK (_evox_window_update_exports), self, G_CONNECT_SWAPPED);
+  _evox_window_update_exports (self);
 
   drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect (drop, "drop", G_CALLBACK (drop_files), self);

@@ -9,6 +9,15 @@
 
 G_BEGIN_DECLS
 
+/* The numbers File > Export writes besides images. */
+typedef enum
+{
+  EVOX_EXPORT_FRACTIONS,  /* CSV: each phase's range, exact voxel count, fraction, sensitivity */
+  EVOX_EXPORT_MASK,       /* u8 TIFF: the phase owning each voxel (1..N), 0 for none */
+  EVOX_EXPORT_PARTICLES,  /* CSV: the particle table */
+  EVOX_EXPORT_LABELS,     /* u16/u32 TIFF: the particle label of each voxel */
+} EvoxExportKind;
+
 #define EVOX_TYPE_WINDOW (evox_window_get_type ())
 G_DECLARE_FINAL_TYPE (EvoxWindow, evox_window, EVOX, WINDOW, GtkApplicationWindow)
 
@@ -36,5 +45,16 @@ gboolean      evox_window_export_image   (EvoxWindow            *self,
                                           int                    height,
                                           gboolean               transparent,
                                           GError               **error);
+/* What the File > Export data items write once a file is chosen. */
+gboolean      evox_window_export_data    (EvoxWindow            *self,
+                                          EvoxExportKind         kind,
+                                          const char            *path,
+                                          gboolean               overwrite,
+                                          GError               **error);
+/* The side panel's pages: "display", "phases", "particles". */
+GtkWidget    *evox_window_get_phase_panel (EvoxWindow           *self);
+GtkWidget    *evox_window_get_particle_panel (EvoxWindow        *self);
+void          evox_window_show_page      (EvoxWindow            *self,
+                                          const char            *page);
 
 G_END_DECLS

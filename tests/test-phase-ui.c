@@ -1,0 +1,417 @@
+/* test-phase-ui.c: phases in the window under Xvfb: dragging a band edge on the histogram changes
+ * the highlighted canvas pixels and the fraction label; typed edges in both forms; Suggest;
+ * hovering a particle selects it; File > Export data writes what the document holds. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <epoxy/gl.h>
+#include <gtk/gtk.h>
+#include <math.h>
+#include <string.h>
+
+#include "evox-canvas.h"
+#include "evox-histogram-view-private.h"
+#include "evox-phase-panel.h"
+#include "evox-test-util.h"
+#include "evox-tiff.h"
+#include "evox-window.h"
+
+#define N 64
+
+static gboolean
+wait_for (gboolean (*check) (gpointer),
+          gpointer   data,
+          double     seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+
+  while (!check (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
+/* The descendant built from the template object with this id. */
+static GtkWidget *
+find_widget (GtkWidget  *root,
+             const char *id)
+{
+  if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (root)), id) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, id);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+not_loading (gpointer data)
+{
+  return !evox_window_is_loading (data) &&
+         evox_document_get_volume (evox_window_get_document (data)) != NULL;
+}
+
+/* A u8 volume whose value is 4 x (so each value 0, 4, ..., 252 fills one x column). */
+static char *
+write_ramp (const char *dir)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) volume = evox_volume_new (N, N, N, 1, EVOX_SAMPLE_U8, &error);
+  char *path = g_build_filename (dir, "ramp.tif", NULL);
+  guint8 *data;
+
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  for (gsize i = 0; i < (gsize) N * N * N; i++)
+    data[i] = (guint8) (4 * (i % N));
+  evox_volume_freeze (volume);
+  g_assert_true (evox_tiff_write (volume, 0, path, 0, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+static EvoxWindow *
+open_window (const char *path)
+{
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_window_open_file (window, file, NULL);
+  g_assert_true (wait_for (not_loading, window, 30));
+  g_assert_null (evox_window_get_error (window));
+  return window;
+}
+
+static void
+close_window (EvoxWindow *window)
+{
+  EvoxDocument *document = evox_window_get_document (window);
+
+  g_object_add_weak_pointer (G_OBJECT (document), (gpointer *) &document);
+  g_object_ref (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+  g_assert_null (document);
+}
+
+typedef struct
+{
+  int     width;
+  int     height;
+  guint8 *pixels;
+} Grab;
+
+static void
+grab_frame (GtkGLArea *area,
+            Grab      *grab)
+{
+  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (area));
+
+  grab->width = gtk_widget_get_width (GTK_WIDGET (area)) * scale;
+  grab->height = gtk_widget_get_height (GTK_WIDGET (area)) * scale;
+  g_free (grab->pixels);
+  grab->pixels = g_malloc ((gsize) grab->width * grab->height * 4);
+  glReadPixels (0, 0, grab->width, grab->height, GL_RGBA, GL_UNSIGNED_BYTE, grab->pixels);
+}
+
+static gboolean
+grabbed (gpointer data)
+{
+  return ((Grab *) data)->pixels != NULL;
+}
+
+static gboolean
+is_colormap_colour (const guint8 *p)
+{
+  const guint8 (*table)[3] = evox_colormap_get_table ("viridis");
+
+  for (guint i = 0; i < 256; i++)
+    if (ABS ((int) table[i][0] - p[0]) + ABS ((int) table[i][1] - p[1]) +
+        ABS ((int) table[i][2] - p[2]) <= 3)
+      return TRUE;
+  return FALSE;
+}
+
+/* Among the canvas pixels that show the slice, the share drawn in pure red (the phase colour at
+ * full opacity); the rest must be colour-map colours. */
+static double
+red_share (EvoxDocument *document,
+           Grab         *grab,
+           GtkWidget    *canvas,
+           gboolean      redraw)
+{
+  guint red = 0, slice = 0;
+
+  g_clear_pointer (&grab->pixels, g_free);
+  if (redraw)
+    gtk_widget_queue_draw (canvas);
+  g_assert_true (wait_for (grabbed, grab, 20));
+  for (int y = grab->height / 4; y < 3 * grab->height / 4; y++)
+    for (int x = 0; x < grab->width; x++)
+      {
+        const guint8 *p = grab->pixels + ((gsize) y * grab->width + x) * 4;
+
+        if (p[0] >= 252 && p[1] <= 3 && p[2] <= 3)
+          red++, slice++;
+        else if (is_colormap_colour (p))
+          slice++;
+      }
+  g_assert_cmpuint (slice, >, 1000);
+  return (double) red / slice;
+}
+
+static gboolean
+fraction_is (gpointer data)
+{
+  gpointer *pair = data;
+
+  return g_strcmp0 (evox_phase_row_get_fraction_text (pair[0]), pair[1]) == 0;
+}
+
+/* The issue's check: dragging an edge on the histogram moves the phase's range, the canvas
+ * highlight (shader lookup, no CPU pass) and the fraction label with it. */
+static void
+test_drag_edge (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = write_ramp (dir);
+  EvoxWindow *window = open_window (path);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxHistogramView *view = EVOX_HISTOGRAM_VIEW (evox_window_get_histogram (window));
+  EvoxPhasePanel *panel = EVOX_PHASE_PANEL (evox_window_get_phase_panel (window));
+  GtkWidget *canvas = evox_window_get_canvas (window);
+  EvoxPhaseList *phases = evox_document_get_phases (document);
+  g_autoptr (EvoxPhase) phase = evox_phase_new ("A", 0, 63, "#ff0000");
+  EvoxPhaseRow *row;
+  Grab grab = { 0 };
+  double x0, x1, share;
+  gpointer pair[2];
+  gulong id;
+
+  evox_window_show_page (window, "phases");
+  evox_document_set_colormap (document, "viridis");
+  evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
+  evox_phase_set_opacity (phase, 1);
+  evox_phase_list_append (phases, phase);
+  id = g_signal_connect (canvas, "frame-drawn", G_CALLBACK (grab_frame), &grab);
+
+  /* Values 0..60 (16 of 64 columns) are in the phase. */
+  row = evox_phase_panel_get_row (panel, 0);
+  g_assert_nonnull (row);
+  pair[0] = row;
+  pair[1] = "25.0 %";
+  g_assert_true (wait_for (fraction_is, pair, 5));
+  share = red_share (document, &grab, canvas, TRUE);
+  g_test_message ("red share before the drag: %.3f", share);
+  g_assert_cmpfloat (fabs (share - 0.25), <, 0.03);
+
+  /* Drag the high edge to the value 127: values 0..124 (32 columns) are in. */
+  g_assert_true (wait_for ((gboolean (*) (gpointer)) gtk_widget_get_mapped, view, 5));
+  g_assert_true (evox_histogram_view_get_phase_edge_x (view, 0, TRUE, &x0));
+  x1 = evox_histogram_view_value_to_x (view, 127);
+  g_assert_true (_evox_histogram_view_drag_begin (view, x0, gtk_widget_get_height (
+                                                    GTK_WIDGET (view)) / 2.0));
+  _evox_histogram_view_drag_update (view, x1, gtk_widget_get_height (GTK_WIDGET (view)) / 2.0);
+  _evox_histogram_view_drag_end (view, x1, gtk_widget_get_height (GTK_WIDGET (view)) / 2.0);
+  g_test_message ("hi after the drag: %g", evox_phase_get_hi (phase));
+  g_assert_cmpfloat (fabs (evox_phase_get_hi (phase) - 127), <=, 1);
+  g_assert_cmpfloat (evox_phase_get_lo (phase), ==, 0);
+  g_assert_cmpint (evox_document_get_selected_phase (document), ==, 0);
+
+  pair[1] = "50.0 %";
+  g_assert_true (wait_for (fraction_is, pair, 5));
+  share = red_share (document, &grab, canvas, FALSE);
+  g_test_message ("red share after the drag: %.3f", share);
+  g_assert_cmpfloat (fabs (share - 0.5), <, 0.03);
+
+  /* Hiding everything outside the phase leaves only red (and background). */
+  evox_document_set_hide_outside_phases (document, TRUE);
+  share = red_share (document, &grab, canvas, FALSE);
+  g_assert_cmpfloat (share, ==, 1.0);
+
+  g_signal_handler_disconnect (canvas, id);
+  g_free (grab.pixels);
+  close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* Suggest splits the ramp into three phases covering every voxel once; the total line agrees. */
+static void
+test_suggest (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = write_ramp (dir);
+  EvoxWindow *window = open_window (path);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxPhaseList *phases = evox_document_get_phases (document);
+  EvoxPhasePanel *panel = EVOX_PHASE_PANEL (evox_window_get_phase_panel (window));
+  guint64 total = 0;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "phases.suggest", NULL));
+  g_assert_cmpuint (evox_phase_list_get_n_phases (phases), ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      EvoxPhase *phase = evox_phase_list_get_phase (phases, i);
+      guint64 count = 0;
+
+      /* Brute force over the values the ramp holds. */
+      for (guint x = 0; x < N; x++)
+        if (evox_phase_contains (phase, 4.0 * x))
+          count += (guint64) N * N;
+      g_assert_cmpuint (count, >, 0);
+      total += count;
+    }
+  g_assert_cmpuint (total, ==, (guint64) N * N * N);
+  for (guint i = 0; i < 3; i++)
+    g_assert_false (evox_phase_row_get_overlap_flagged (evox_phase_panel_get_row (panel, i)));
+
+  close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* A phase typed in either form in log10 data: "-4.5" is the log10 value, "3.2e-5" the
+ * resistance itself. */
+static void
+test_typed_edges (void)
+{
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxPhaseList *phases = evox_document_get_phases (document);
+  EvoxPhasePanel *panel = EVOX_PHASE_PANEL (evox_window_get_phase_panel (window));
+  g_autoptr (EvoxPhase) phase = evox_phase_new ("Graphite", -6, -5, "#00ff00");
+  EvoxPhaseRow *row;
+  GtkWidget *lo_entry, *hi_entry;
+
+  evox_window_open_demo (window);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_window_show_page (window, "phases");
+  evox_phase_list_append (phases, phase);
+  row = evox_phase_panel_get_row (panel, 0);
+  lo_entry = find_widget (GTK_WIDGET (row), "lo_entry");
+  hi_entry = find_widget (GTK_WIDGET (row), "hi_entry");
+  g_assert_nonnull (lo_entry);
+  g_assert_nonnull (hi_entry);
+
+  gtk_editable_set_text (GTK_EDITABLE (lo_entry), "-5.5");
+  gtk_editable_set_text (GTK_EDITABLE (hi_entry), "3.2e-5");
+  g_signal_emit_by_name (hi_entry, "activate");
+  g_assert_cmpfloat (evox_phase_get_lo (phase), ==, -5.5);
+  g_assert_cmpfloat (fabs (evox_phase_get_hi (phase) - log10 (3.2e-5)), <, 1e-12);
+
+  /* hi below lo is refused with the entry marked, and the phase keeps its range. */
+  gtk_editable_set_text (GTK_EDITABLE (hi_entry), "-6");
+  g_signal_emit_by_name (hi_entry, "activate");
+  g_assert_true (gtk_widget_has_css_class (hi_entry, "error"));
+  g_assert_nonnull (gtk_widget_get_tooltip_text (hi_entry));
+  g_assert_cmpfloat (evox_phase_get_lo (phase), ==, -5.5);
+
+  close_window (window);
+}
+
+static GtkWidget *frame_canvas;
+
+static gboolean
+drew_since (gpointer data)
+{
+  return evox_canvas_get_frames (EVOX_CANVAS (frame_canvas)) > *(guint *) data;
+}
+
+static gboolean
+has_labels (gpointer data)
+{
+  return evox_document_get_labels (data) != NULL;
+}
+
+/* Particles of a phase: hovering one in the canvas selects it; the data exports write files,
+ * and refuse to replace one unless asked. */
+static void
+test_particles_and_exports (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = write_ramp (dir);
+  EvoxWindow *window = open_window (path);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxPhaseList *phases = evox_document_get_phases (document);
+  GtkWidget *canvas = evox_window_get_canvas (window);
+  g_autoptr (EvoxPhase) phase = evox_phase_new ("Middle", 100, 140, "#ff0000");
+  g_autoptr (EvoxLabels) labels = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *names[] = { "f.csv", "m.tif", "p.csv", "l.tif" };
+  guint frames;
+  int w, h;
+
+  frame_canvas = canvas;
+  evox_phase_list_append (phases, phase);
+  labels = evox_labels_compute (evox_document_get_volume (document), 0, "Middle", 100, 140,
+                                EVOX_CONNECTIVITY_26, 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* Values 100..140 are the x columns 25..35: one slab, one particle. */
+  g_assert_cmpuint (evox_labels_get_n_particles (labels), ==, 1);
+  evox_document_set_labels (document, labels);
+  g_assert_true (wait_for (has_labels, document, 1));
+
+  /* Hover every pixel of the middle row until one is over the particle. */
+  evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
+  frames = evox_canvas_get_frames (EVOX_CANVAS (canvas));
+  g_assert_true (wait_for (drew_since, &frames, 20));
+  w = gtk_widget_get_width (canvas);
+  h = gtk_widget_get_height (canvas);
+  for (int x = 0; x < w && evox_document_get_selected_particle (document) == 0; x += 2)
+    evox_canvas_hover_at (EVOX_CANVAS (canvas), x, h / 2.0);
+  g_assert_cmpuint (evox_document_get_selected_particle (document), ==, 1);
+  g_assert_nonnull (strstr (evox_canvas_get_hover_text (EVOX_CANVAS (canvas)), "particle 1"));
+
+  for (guint kind = 0; kind < G_N_ELEMENTS (names); kind++)
+    {
+      g_autofree char *out = g_build_filename (dir, names[kind], NULL);
+
+      g_assert_true (evox_window_export_data (window, kind, out, FALSE, &error));
+      g_assert_no_error (error);
+      g_assert_true (g_file_test (out, G_FILE_TEST_EXISTS));
+      g_assert_false (evox_window_export_data (window, kind, out, FALSE, &error));
+      g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
+      g_clear_error (&error);
+    }
+  /* The mask holds 1 exactly where the phase is. */
+  {
+    g_autofree char *out = g_build_filename (dir, "m.tif", NULL);
+    g_autoptr (EvoxVolume) mask = evox_tiff_read (out, NULL, NULL, &error);
+    const guint8 *m;
+
+    g_assert_no_error (error);
+    g_assert_cmpint (evox_volume_get_sample_type (mask), ==, EVOX_SAMPLE_U8);
+    m = evox_volume_get_data (mask, 0);
+    for (gsize i = 0; i < (gsize) N * N * N; i++)
+      {
+        int value = 4 * (int) (i % N);
+        g_assert_cmpuint (m[i], ==, value >= 100 && value <= 140 ? 1 : 0);
+      }
+  }
+
+  close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Evox/PhaseUi/drag-edge", test_drag_edge);
+  g_test_add_func ("/Evox/PhaseUi/suggest", test_suggest);
+  g_test_add_func ("/Evox/PhaseUi/typed-edges", test_typed_edges);
+  g_test_add_func ("/Evox/PhaseUi/particles-and-exports", test_particles_and_exports);
+  return g_test_run ();
+}
