@@ -1,4 +1,4 @@
-/* test-histogram-view.c: the histogram widget's bins against brute force, its drawing, phase bands. */
+/* test-histogram-view.c: the histogram widget's bins against brute force, drawing, phase bands. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
@@ -1165,7 +1165,8 @@ test_phase_drag_integer (void)
   y = band_row (shown.view);
   evox_histogram_view_get_counts (shown.view, &n_bins, &axis_lo, &axis_hi);
   per_bin = (axis_hi - axis_lo) / n_bins;
-  ppv = evox_histogram_view_value_to_x (shown.view, 1) - evox_histogram_view_value_to_x (shown.view, 0);
+  ppv = evox_histogram_view_value_to_x (shown.view, 1) -
+        evox_histogram_view_value_to_x (shown.view, 0);
   g_assert_cmpfloat (ppv, >, 1.5);
 
   /* Edges take the pointer before bands, bands only over the plot. */
@@ -1199,7 +1200,8 @@ test_phase_drag_integer (void)
       g_assert_cmpfloat (fabs (edge (shown.view, 0, FALSE) - to), <=, ppv / 2 + 1e-9);
     }
   /* Clamped at the other edge and at the axis. */
-  _evox_histogram_view_drag_update (shown.view, evox_histogram_view_value_to_x (shown.view, 150), y);
+  _evox_histogram_view_drag_update (shown.view,
+                                    evox_histogram_view_value_to_x (shown.view, 150), y);
   assert_range (a, 60, 60);
   _evox_histogram_view_drag_update (shown.view, -50, y);
   assert_range (a, ceil (axis_lo), 60);
