@@ -916,6 +916,328 @@ test_write_failure_leaves_nothing (void)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Phase masks and label volumes                                                              */
+
+/* Samples of every page, as libtiff reads them, with the tags Fiji needs checked. */
+static guint32 *
+read_integer_stack (const char *path,
+                    guint16     expected_bits,
+                    gsize       dims[3])
+{
+  TIFF *tif = TIFFOpen (path, "r");
+  GArray *values = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autofree guint8 *row = NULL;
+  guint32 width = 0, height = 0;
+  guint n_pages = 0;
+
+  g_assert_nonnull (tif);
+  row = g_malloc (TIFFScanlineSize (tif));
+  do
+    {
+      guint16 bits = 0, format = 0, spp = 0;
+
+      g_assert_true (TIFFGetField (tif, TIFFTAG_IMAGEWIDTH, &width));
+      g_assert_true (TIFFGetField (tif, TIFFTAG_IMAGELENGTH, &height));
+      g_assert_true (TIFFGetField (tif, TIFFTAG_BITSPERSAMPLE, &bits));
+      g_assert_true (TIFFGetField (tif, TIFFTAG_SAMPLEFORMAT, &format));
+      g_assert_true (TIFFGetField (tif, TIFFTAG_SAMPLESPERPIXEL, &spp));
+      g_assert_cmpuint (bits, ==, expected_bits);
+      g_assert_cmpuint (format, ==, SAMPLEFORMAT_UINT);
+      g_assert_cmpuint (spp, ==, 1);
+      for (guint32 y = 0; y < height; y++)
+        {
+          g_assert_cmpint (TIFFReadScanline (tif, row, y, 0), ==, 1);
+          for (guint32 x = 0; x < width; x++)
+            {
+              guint32 v = bits == 8 ? row[x] : bits == 16 ? ((guint16 *) row)[x]
+                                                          : ((guint32 *) row)[x];
+              g_array_append_val (values, v);
+            }
+        }
+      n_pages++;
+    }
+  while (TIFFReadDirectory (tif));
+  TIFFClose (tif);
+  dims[0] = width;
+  dims[1] = height;
+  dims[2] = n_pages;
+  return (guint32 *) g_array_free (values, FALSE);
+}
+
+static void
+assert_imagej_stack (const char *path,
+                     guint       n_pages,
+                     const char *spacing,
+                     const char *max)
+{
+  g_autofree char *desc = read_description (path);
+  g_autofree char *images = g_strdup_printf ("\nimages=%u\n", n_pages);
+  g_autofree char *slices = g_strdup_printf ("\nslices=%u\n", n_pages);
+  g_autofree char *spacing_line = g_strdup_printf ("\nspacing=%s\n", spacing);
+  g_autofree char *max_line = g_strdup_printf ("\nmax=%s\n", max);
+
+  g_assert_true (g_str_has_prefix (desc, "ImageJ="));
+  g_assert_nonnull (strstr (desc, images));
+  g_assert_nonnull (strstr (desc, slices));
+  g_assert_nonnull (strstr (desc, "\nunit=nm\n"));
+  g_assert_nonnull (strstr (desc, spacing_line));
+  g_assert_nonnull (strstr (desc, "\nmin=0\n"));
+  g_assert_nonnull (strstr (desc, max_line));
+}
+
+static EvoxPhaseList *
+make_phases (guint         n,
+             const double *lo,
+             const double *hi)
+{
+  EvoxPhaseList *list = evox_phase_list_new ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("p%u", i);
+      g_autoptr(EvoxPhase) phase = evox_phase_new (name, lo[i], hi[i], "#123456");
+
+      evox_phase_list_append (list, phase);
+    }
+  return list;
+}
+
+/* Each voxel holds the 1-based index of the first phase that holds its value; 0 for none and
+ * for NaN; hidden phases count too. */
+static void
+test_write_mask (gconstpointer data)
+{
+  EvoxSampleType type = GPOINTER_TO_INT (data);
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "mask.tif", NULL);
+  g_autoptr(EvoxVolume) volume = make_volume (type, 23, 17, 5, 1);
+  const double lo[] = { 0, 50, -20, 1000 };
+  const double hi[] = { 100, 60.5, 0, 1e9 };
+  g_autoptr(EvoxPhaseList) phases = make_phases (G_N_ELEMENTS (lo), lo, hi);
+  g_autoptr(GError) error = NULL;
+  g_autofree guint32 *mask = NULL;
+  gsize dims[3];
+
+  evox_phase_set_visible (evox_phase_list_get_phase (phases, 1), FALSE);
+  g_assert_true (evox_tiff_write_mask (path, volume, 0, phases, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+  mask = read_integer_stack (path, 8, dims);
+  g_assert_cmpuint (dims[0], ==, 23);
+  g_assert_cmpuint (dims[1], ==, 17);
+  g_assert_cmpuint (dims[2], ==, 5);
+  for (gsize z = 0, i = 0; z < 5; z++)
+    for (gsize y = 0; y < 17; y++)
+      for (gsize x = 0; x < 23; x++, i++)
+        {
+          double v = evox_volume_get_value (volume, 0, x, y, z);
+          guint expected = 0;
+
+          for (guint p = 0; p < G_N_ELEMENTS (lo) && expected == 0; p++)
+            if (v >= lo[p] && v <= hi[p])
+              expected = p + 1;
+          g_assert_cmpuint (mask[i], ==, expected);
+        }
+  assert_imagej_stack (path, 5, "1200", "4");
+  assert_contiguous_pages (path, 23 * 17);
+
+  /* An existing file is kept without OVERWRITE. */
+  g_assert_false (evox_tiff_write_mask (path, volume, 0, phases, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static void
+test_write_mask_too_many (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "mask.tif", NULL);
+  g_autoptr(EvoxVolume) volume = make_volume (EVOX_SAMPLE_U8, 4, 3, 2, 1);
+  g_autoptr(EvoxPhaseList) phases = evox_phase_list_new ();
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 256; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("p%u", i);
+      g_autoptr(EvoxPhase) phase = evox_phase_new (name, i, i, "#000000");
+      evox_phase_list_append (phases, phase);
+    }
+  g_assert_false (evox_tiff_write_mask (path, volume, 0, phases, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "255"));
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 0);
+
+  /* 255 phases fit: the last one's voxels hold 255. */
+  evox_phase_list_remove (phases, 0);
+  g_clear_error (&error);
+  g_assert_true (evox_tiff_write_mask (path, volume, 0, phases, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+  {
+    g_autofree guint32 *mask = NULL;
+    const guint8 *values = evox_volume_get_data (volume, 0);
+    gsize dims[3];
+
+    mask = read_integer_stack (path, 8, dims);
+    for (gsize i = 0; i < 4 * 3 * 2; i++)
+      g_assert_cmpuint (mask[i], ==, values[i]);
+    assert_imagej_stack (path, 2, "1200", "255");
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* A u8 volume whose values 1, 2 and 3 are three phases of small blocks. */
+static EvoxVolume *
+make_blocks (gsize nx,
+             gsize ny,
+             gsize nz)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *volume = evox_volume_new (nx, ny, nz, 1, EVOX_SAMPLE_U8, &error);
+  guint8 *data = evox_volume_get_data_mut (volume, 0);
+  const double spacing[3] = { 4, 4, 8 };
+
+  g_assert_no_error (error);
+  for (gsize z = 0, i = 0; z < nz; z++)
+    for (gsize y = 0; y < ny; y++)
+      for (gsize x = 0; x < nx; x++, i++)
+        data[i] = (x % 3 == 2 || y % 3 == 2) ? 0 : 1 + (x / 3 + y / 3 + z) % 3;
+  evox_volume_set_spacing (volume, spacing);
+  evox_volume_set_metadata (volume, "spacing_known", "true");
+  evox_volume_freeze (volume);
+  return volume;
+}
+
+/* Ids of later EvoxLabels continue after earlier ones'; a single one keeps its own. */
+static void
+test_write_labels (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autoptr(EvoxVolume) volume = make_blocks (14, 11, 3);
+  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  const guint bits[] = { 0, 16, 32 };
+  guint total = 0;
+
+  for (guint p = 0; p < 3; p++)
+    {
+      g_autofree char *name = g_strdup_printf ("phase %u", p + 1);
+      EvoxLabels *l = evox_labels_compute (volume, 0, name, p + 1, p + 1, EVOX_CONNECTIVITY_6, 0,
+                                           NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (evox_labels_get_n_particles (l), >, 3);
+      total += evox_labels_get_n_particles (l);
+      g_ptr_array_add (labels, l);
+    }
+  g_assert_cmpuint (evox_tiff_label_bits ((EvoxLabels **) labels->pdata, 3, 0, NULL), ==, 16);
+
+  for (guint b = 0; b < G_N_ELEMENTS (bits); b++)
+    {
+      g_autofree char *name = g_strdup_printf ("labels-%u.tif", bits[b]);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *max = g_strdup_printf ("%u", total);
+      g_autofree guint32 *written = NULL;
+      gsize dims[3];
+
+      g_assert_true (evox_tiff_write_labels (path, (EvoxLabels **) labels->pdata, 3, bits[b],
+                                             EVOX_TIFF_WRITE_NONE, &error));
+      g_assert_no_error (error);
+      written = read_integer_stack (path, bits[b] == 32 ? 32 : 16, dims);
+      g_assert_cmpuint (dims[0] * dims[1] * dims[2], ==, 14 * 11 * 3);
+      for (gsize i = 0; i < 14 * 11 * 3; i++)
+        {
+          guint32 expected = 0, offset = 0;
+
+          for (guint p = 0; p < 3; p++)
+            {
+              EvoxLabels *l = g_ptr_array_index (labels, p);
+              guint32 id = evox_labels_get_data (l)[i];
+
+              if (id != 0)
+                expected = id + offset;
+              offset += evox_labels_get_n_particles (l);
+            }
+          g_assert_cmpuint (written[i], ==, expected);
+        }
+      assert_imagej_stack (path, 3, "8", max);
+      assert_contiguous_pages (path, 14 * 11 * (bits[b] == 32 ? 4 : 2));
+    }
+
+  /* One EvoxLabels: its own ids, as u32 samples when asked. */
+  {
+    g_autofree char *path = g_build_filename (dir, "one.tif", NULL);
+    EvoxLabels *second = g_ptr_array_index (labels, 1);
+    g_autofree guint32 *written = NULL;
+    gsize dims[3];
+
+    g_assert_true (evox_tiff_write_labels (path, &second, 1, 32, EVOX_TIFF_WRITE_NONE, &error));
+    g_assert_no_error (error);
+    written = read_integer_stack (path, 32, dims);
+    g_assert_cmpmem (written, 14 * 11 * 3 * 4, evox_labels_get_data (second), 14 * 11 * 3 * 4);
+  }
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 4);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* Labels that share voxels, and more particles than 16 bits hold, are refused before any file
+ * is created. */
+static void
+test_write_labels_refused (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "labels.tif", NULL);
+  g_autoptr(EvoxVolume) blocks = make_blocks (14, 11, 3);
+  g_autoptr(EvoxVolume) dots = NULL;
+  g_autoptr(EvoxLabels) a = NULL;
+  g_autoptr(EvoxLabels) b = NULL;
+  g_autoptr(EvoxLabels) many = NULL;
+  g_autoptr(GError) error = NULL;
+  EvoxLabels *pair[2];
+
+  a = evox_labels_compute (blocks, 0, "one-two", 1, 2, EVOX_CONNECTIVITY_26, 0, NULL, NULL,
+                           &error);
+  g_assert_no_error (error);
+  b = evox_labels_compute (blocks, 0, "two-three", 2, 3, EVOX_CONNECTIVITY_26, 0, NULL, NULL,
+                           &error);
+  g_assert_no_error (error);
+  pair[0] = a;
+  pair[1] = b;
+  g_assert_false (evox_tiff_write_labels (path, pair, 2, 0, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "one-two"));
+  g_assert_nonnull (strstr (error->message, "two-three"));
+  g_assert_nonnull (strstr (error->message, "labels.tif"));
+  g_clear_error (&error);
+
+  /* A checkerboard with faces only: 64 * 64 * 40 / 2 = 81920 particles of one voxel. */
+  {
+    guint8 *data;
+
+    dots = evox_volume_new (64, 64, 40, 1, EVOX_SAMPLE_U8, &error);
+    g_assert_no_error (error);
+    data = evox_volume_get_data_mut (dots, 0);
+    for (gsize z = 0, i = 0; z < 40; z++)
+      for (gsize y = 0; y < 64; y++)
+        for (gsize x = 0; x < 64; x++, i++)
+          data[i] = (x + y + z) % 2 == 0;
+    evox_volume_freeze (dots);
+  }
+  many = evox_labels_compute (dots, 0, "dots", 1, 1, EVOX_CONNECTIVITY_6, 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_labels_get_n_particles (many), ==, 81920);
+  g_assert_cmpuint (evox_tiff_label_bits (&many, 1, 0, NULL), ==, 32);
+  g_assert_cmpuint (evox_tiff_label_bits (&many, 1, 32, NULL), ==, 32);
+  g_assert_cmpuint (evox_tiff_label_bits (&many, 1, 16, &error), ==, 0);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (evox_tiff_write_labels (path, &many, 1, 16, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "81920"));
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 0);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Bad input                                                                                   */
 
 static void
@@ -1384,6 +1706,15 @@ main (int    argc,
   g_test_add_func ("/Evox/Tiff/write/unknown-spacing", test_write_unknown_spacing);
   g_test_add_func ("/Evox/Tiff/write/refuses-overwrite", test_write_refuses_overwrite);
   g_test_add_func ("/Evox/Tiff/write/failure-leaves-nothing", test_write_failure_leaves_nothing);
+  g_test_add_data_func ("/Evox/Tiff/write/mask-u8", GINT_TO_POINTER (EVOX_SAMPLE_U8),
+                        test_write_mask);
+  g_test_add_data_func ("/Evox/Tiff/write/mask-u16", GINT_TO_POINTER (EVOX_SAMPLE_U16),
+                        test_write_mask);
+  g_test_add_data_func ("/Evox/Tiff/write/mask-f32", GINT_TO_POINTER (EVOX_SAMPLE_F32),
+                        test_write_mask);
+  g_test_add_func ("/Evox/Tiff/write/mask-too-many", test_write_mask_too_many);
+  g_test_add_func ("/Evox/Tiff/write/labels", test_write_labels);
+  g_test_add_func ("/Evox/Tiff/write/labels-refused", test_write_labels_refused);
   g_test_add_func ("/Evox/Tiff/real/electrode", test_real_electrode);
 
   return g_test_run ();
