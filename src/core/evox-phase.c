@@ -1504,14 +1504,14 @@ builtin_preset (guint i)
 
   if (i == 0)
     {
-      /* log10(R / ohm). Edges from the measured scans of ../shared/data/ssrm/
-       * A19_GrSi_Anode_1x1.csv (65,536 values from -6.92 to 1.69; `evox histogram --bins 60`):
-       * the main low-resistance mode peaks at -4.45 and falls to a flat plateau at about -3.5;
-       * the high-resistance bump rises out of the plateau at about -0.5, peaks at 0.35 and ends
-       * at 1.69. 4-class Otsu puts its upper thresholds at -3.09 and -0.73 (3-class Otsu, -4.97
-       * and -2.14, cuts the main mode in two, so it is not used). Rounded to half decades, with
-       * the outer edges past the data. Each upper phase starts at the next float above the
-       * shared edge, so no voxel is in two phases. */
+      /* log10(R / ohm). Edges from ../shared/data/ssrm/A19_GrSi_Anode_1x1.csv (`evox histogram
+       * --bins 60`; values from -6.92 to 1.69): the main low-resistance mode peaks at -4.45 and
+       * falls to a flat plateau at about -3.5; the high-resistance bump rises out of the plateau
+       * at about -0.5, peaks at 0.35 and ends at 1.69. 3-class Otsu on the interpolated grid
+       * (dz 10 nm) splits at -3.58 and -1.23; on the measured scans alone it cuts the main mode
+       * (-4.97, -2.14), and 4-class Otsu there puts its upper thresholds at -3.09 and -0.73.
+       * Rounded to half decades, with the outer edges past the data. Each upper phase starts
+       * at the next float above the shared edge, so no voxel is in two phases. */
       preset_add (self, "Graphite + carbon", palette[0], DEFAULT_OPACITY, TRUE, -7.0, -3.5);
       preset_add (self, "Silicon", palette[1], DEFAULT_OPACITY, TRUE,
                   nextafterf (-3.5f, INFINITY), -0.5);

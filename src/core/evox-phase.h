@@ -77,7 +77,8 @@ void           evox_phase_list_assign            (EvoxPhaseList  *self,
 void           evox_phase_list_clear             (EvoxPhaseList  *self);
 /* "Phase N" with the smallest N not in use. */
 char          *evox_phase_list_dup_unique_name   (EvoxPhaseList  *self);
-/* The next colour of a fixed palette of distinct colours not yet used by the list. */
+/* The next colour of a fixed palette of distinct colours (matplotlib's tab10) not yet used by
+ * the list; when all are used, the first of the least used. */
 const char    *evox_phase_list_next_color        (EvoxPhaseList  *self);
 /* Index of the first visible phase containing value, -1 when none does. */
 int            evox_phase_list_find_owner        (EvoxPhaseList  *self,
@@ -147,14 +148,17 @@ void             evox_sensitivity_free           (EvoxSensitivity   *self);
 /* Multi-level Otsu: the n_classes - 1 thresholds that maximise the between-class variance of
  * counts[0..n_bins) with bin b at value b, found exactly by dynamic programming in
  * O(n_classes * n_bins^2). thresholds[k] is the first bin of class k + 1 (strictly increasing,
- * every class holds at least one bin). FALSE when fewer than n_classes bins are non-empty. */
+ * every class holds at least one bin). Ties go to the lowest thresholds (lexicographically
+ * smallest tuple). FALSE when fewer than n_classes bins are non-empty. */
 gboolean       evox_otsu_bins                    (const double      *counts,
                                                   guint              n_bins,
                                                   guint              n_classes,
                                                   guint             *thresholds);
 /* Otsu on a fine histogram, coarsened to at most 256 bins over the finite data range (exact for
  * u8): n_classes - 1 threshold values in stored units; class k + 1 starts at thresholds[k].
- * n_classes in 2..8. Fails when the data hold fewer distinct values than classes. */
+ * n_classes in 2..8 (else EVOX_ERROR_ARGUMENT). A threshold in a run of empty bins goes to its
+ * middle (labels 0, 85, 170 split at 43 and 128). Fails when the data hold fewer distinct values
+ * than classes. */
 gboolean       evox_otsu_suggest                 (EvoxFineHistogram *histogram,
                                                   guint              n_classes,
                                                   double            *thresholds,
@@ -182,7 +186,9 @@ gboolean         evox_phase_preset_is_builtin    (EvoxPhasePreset   *self);
 /* Built-ins (unless replaced) then the user's, by name. Unreadable user files are reported
  * once with g_warning and skipped. */
 GPtrArray       *evox_phase_presets_list         (void);
-/* Fills list from the preset; ranges without values come from evox_otsu_suggest on histogram. */
+/* Fills list from the preset (one items-changed); a phase without a range takes the range of the
+ * Otsu class at its position (as many classes as phases); histogram may be NULL when every phase
+ * has a range. */
 gboolean         evox_phase_preset_apply         (EvoxPhasePreset   *self,
                                                   EvoxPhaseList     *list,
                                                   EvoxFineHistogram *histogram,
