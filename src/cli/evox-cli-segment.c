@@ -299,12 +299,17 @@ compute_labels (EvoxVolume       *volume,
   return g_steal_pointer (&all);
 }
 
+/* For people: an edge that is a float (f32 data) in at most 9 digits, which still tells
+ * neighbouring floats apart; the CSV keeps every digit of the double. */
 static char *
 format_double (double value)
 {
   GString *s = g_string_new (NULL);
 
-  evox_csv_append_double (s, value);
+  if (fabs (value) <= G_MAXFLOAT && (double) (float) value == value)
+    evox_csv_append_float (s, (float) value);
+  else
+    evox_csv_append_double (s, value);
   return g_string_free (s, FALSE);
 }
 
