@@ -1,5 +1,6 @@
 /* test-document.c: EvoxDocument: defaults chosen from the data, notifications only on change,
- * clamping, layer visibility, slice histograms against brute force, value readouts. */
+ * clamping, layer visibility, slice histograms against brute force, value readouts, the phase
+ * and particle selection. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
@@ -221,6 +222,116 @@ test_format_value (void)
   g_assert_cmpstr (none, ==, "no value");
 }
 
+/* selected-phase follows its phase as the list changes, and is dropped with it. */
+static void
+test_selected_phase (void)
+{
+  g_autoptr (EvoxDocument) document = evox_document_new ();
+  EvoxPhaseList *phases = evox_document_get_phases (document);
+  const char *names[] = { "a", "b", "c" };
+  guint notifies = 0;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr (EvoxPhase) phase = evox_phase_new (names[i], i, i + 0.5, NULL);
+      evox_phase_list_append (phases, phase);
+    }
+  g_assert_cmpint (evox_document_get_selected_phase (document), ==, -1);
+  evox_document_set_selected_phase (document, 7);
+  g_assert_cmpint (evox_document_get_selected_phase (document), ==, -1);
+  evox_document_set_selected_phase (document, 1);
+  g_signal_connect (document, "notify::selected-phase", G_CALLBACK (count_notify), &notifies);
+  evox_document_set_selected_phase (document, 1);
+  g_assert_cmpuint (notifies, ==, 0);
+
+  evox_phase_list_remove (phases, 0);           /* "b" moves up to 0 */
+  g_assert_cmpint (evox_document_get_selected_phase (document), ==, 0);
+  g_assert_cmpstr (evox_phase_get_name (evox_phase_list_get_phase (phases, 0)), ==, "b");
+  evox_phase_list_remove (phases, 0);           /* "b" itself goes */
+  g_assert_cmpint (evox_document_get_selected_phase (document), ==, -1);
+  g_assert_cmpuint (notifies, ==, 2);
+}
+
+static void
+count_focus (EvoxDocument *document,
+             guint         id,
+             guint        *count)
+{
+  (*count)++;
+}
+
+/* Particles belong to one volume: a new volume drops them; focusing a particle selects it and
+ * puts every slice through one of its voxels, even for a ring whose centroid is outside it. */
+static void
+test_labels_and_focus (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxDocument) document = evox_document_new ();
+  g_autoptr (EvoxVolume) volume = evox_volume_new (32, 32, 8, 1, EVOX_SAMPLE_U8, &error);
+  g_autoptr (EvoxVolume) other = gradient_u8 (8);
+  g_autoptr (EvoxLabels) labels = NULL;
+  const EvoxParticle *particle;
+  guint8 *data;
+  guint focused = 0, id;
+  gsize x, y, z;
+
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  /* A square ring of value 1 around (16, 16) in layers 2..5, and a lone voxel elsewhere. */
+  for (z = 2; z < 6; z++)
+    for (y = 8; y < 24; y++)
+      for (x = 8; x < 24; x++)
+        if (x < 10 || x > 21 || y < 10 || y > 21)
+          data[(z * 32 + y) * 32 + x] = 1;
+  data[(0 * 32 + 0) * 32 + 30] = 1;
+  evox_volume_freeze (volume);
+  evox_document_set_volume (document, volume, "ring", NULL);
+  labels = evox_labels_compute (volume, 0, "ring", 1, 1, EVOX_CONNECTIVITY_6, 0, NULL, NULL,
+                                &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_labels_get_n_particles (labels), ==, 2);
+  evox_document_set_labels (document, labels);
+  g_assert_true (evox_document_get_labels (document) == labels);
+
+  /* The ring is the particle whose first voxel comes later in raster order: id 2. */
+  id = evox_labels_get_label (labels, 8, 8, 2);
+  g_assert_cmpuint (id, ==, 2);
+  evox_document_set_selected_particle (document, 99);
+  g_assert_cmpuint (evox_document_get_selected_particle (document), ==, 0);
+  g_signal_connect (document, "focus-particle", G_CALLBACK (count_focus), &focused);
+  evox_document_focus_particle (document, id);
+  g_assert_cmpuint (focused, ==, 1);
+  g_assert_cmpuint (evox_document_get_selected_particle (document), ==, id);
+  particle = evox_labels_get_particle (labels, id);
+  /* The centroid (15.5, 15.5) is in the hole; the slices go through a voxel of the ring. */
+  g_assert_cmpfloat (fabs (particle->centroid_nm[0] - 15.5), <, 1e-9);
+  g_assert_cmpuint (evox_labels_get_label (labels, evox_document_get_slice (document, 0),
+                                           evox_document_get_slice (document, 1),
+                                           evox_document_get_slice (document, 2)), ==, id);
+
+  evox_document_set_volume (document, other, "other", NULL);
+  g_assert_null (evox_document_get_labels (document));
+  g_assert_cmpuint (evox_document_get_selected_particle (document), ==, 0);
+}
+
+/* Phases carry over to a volume of the same kind, not to log10 data after linear data. */
+static void
+test_phases_follow_scale (void)
+{
+  g_autoptr (EvoxDocument) document = evox_document_new ();
+  g_autoptr (EvoxVolume) a = gradient_u8 (8);
+  g_autoptr (EvoxVolume) b = gradient_u8 (6);
+  g_autoptr (EvoxVolume) demo = evox_demo_volume_new (10);
+  g_autoptr (EvoxPhase) phase = evox_phase_new ("p", 10, 20, NULL);
+
+  evox_document_set_volume (document, a, "a", NULL);
+  evox_phase_list_append (evox_document_get_phases (document), phase);
+  evox_document_set_volume (document, b, "b", NULL);
+  g_assert_cmpuint (evox_phase_list_get_n_phases (evox_document_get_phases (document)), ==, 1);
+  evox_document_set_volume (document, demo, "demo", NULL);
+  g_assert_cmpuint (evox_phase_list_get_n_phases (evox_document_get_phases (document)), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -234,5 +345,8 @@ main (int    argc,
   g_test_add_func ("/Evox/Document/layer-visibility", test_layer_visibility);
   g_test_add_func ("/Evox/Document/slice-histogram", test_slice_histogram);
   g_test_add_func ("/Evox/Document/format-value", test_format_value);
+  g_test_add_func ("/Evox/Document/selected-phase", test_selected_phase);
+  g_test_add_func ("/Evox/Document/labels-and-focus", test_labels_and_focus);
+  g_test_add_func ("/Evox/Document/phases-follow-scale", test_phases_follow_scale);
   return g_test_run ();
 }
