@@ -8,6 +8,8 @@
 #include <png.h>
 #include <string.h>
 #include <tiffio.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "evox-demo.h"
@@ -1800,6 +1802,62 @@ test_segment_bad_input (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+static void
+limit_file_size (gpointer user_data)
+{
+  struct rlimit limit = { 100000, 100000 };
+
+  /* write() then fails with EFBIG instead of the signal ending the process. */
+  signal (SIGXFSZ, SIG_IGN);
+  setrlimit (RLIMIT_FSIZE, &limit);
+}
+
+/* A write that fails after others succeeded (here: the file-size limit stops the 160 kB mask)
+ * takes the files already written by the run with it. */
+static void
+test_segment_rollback (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "in.tif", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autofree char *frac = g_build_filename (out, "f.csv", NULL);
+  g_autofree char *parts = g_build_filename (out, "p.csv", NULL);
+  g_autofree char *mask = g_build_filename (out, "m.tif", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out_text = NULL;
+  g_autofree char *err_text = NULL;
+  g_auto(TestVolume) v;
+  int wait_status;
+  const char *argv[] = { g_getenv ("EVOX"), "segment", in, "--phase", "a=1:1",
+                         "--fractions", frac, "--particles", parts, "--mask", mask, NULL };
+
+  test_volume_init (&v, EVOX_SAMPLE_U8, 64, 64, 40);
+  for (gsize i = 0; i < test_volume_n (&v); i++)
+    v.values[i] = i % 4096 < 64;
+  test_volume_write (&v, in);
+  g_assert_cmpint (g_mkdir (out, 0755), ==, 0);
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, limit_file_size, NULL, &out_text,
+                &err_text, &wait_status, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s", err_text);
+  g_assert_true (WIFEXITED (wait_status));
+  g_assert_cmpint (WEXITSTATUS (wait_status), ==, 1);
+  g_assert_cmpstr (out_text, ==, "");
+  g_assert_nonnull (strstr (err_text, "m.tif"));
+  g_assert_cmpint (strchr (err_text, '\n') - err_text, ==, strlen (err_text) - 1);
+  g_assert_cmpuint (evox_test_count_entries (out), ==, 0);
+
+  /* Without the limit the same run writes all three. */
+  {
+    g_auto(Run) run = evox ("segment", in, "--phase", "a=1:1", "--fractions", frac,
+                            "--particles", parts, "--mask", mask, NULL);
+    assert_done (&run);
+    g_assert_cmpuint (evox_test_count_entries (out), ==, 3);
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* The real segmented electrode: the particles of the active material (label 85) with 26
  * connectivity are those of a flood fill here. */
 static void
@@ -1972,6 +2030,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Cli/segment/auto", test_segment_auto);
   g_test_add_func ("/Evox/Cli/segment/label-bits", test_segment_label_bits);
   g_test_add_func ("/Evox/Cli/segment/bad-input", test_segment_bad_input);
+  g_test_add_func ("/Evox/Cli/segment/rollback", test_segment_rollback);
   g_test_add_func ("/Evox/Cli/segment/real", test_segment_real);
   return g_test_run ();
 }
