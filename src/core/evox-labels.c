@@ -494,6 +494,16 @@ row_runs (const Runs *rl,
   return slab->runs + (*first - slab->base);
 }
 
+/* A row's neighbours are at most ny + 1 rows back (row (y - 1, z - 1)), so only the first
+ * ny + 1 rows of a slab can touch rows before it: the boundary is linked over these rows, and
+ * every particle that crosses it has a run in them. Returns the end of that range. */
+static gsize
+boundary_rows_end (const Slab *slab,
+                   gsize       ny)
+{
+  return MIN (slab->row_end, slab->row_begin + ny + 1);
+}
+
 static void
 runs_clear (Runs *rl)
 {
@@ -632,7 +642,7 @@ runs_label (Runs              *rl,
   for (guint s = 1; s < n_slabs; s++)
     {
       const Slab *slab = &rl->slabs[s];
-      gsize stop = MIN (slab->row_end, slab->row_begin + ny + 1);
+      gsize stop = boundary_rows_end (slab, ny);
 
       for (gsize r = slab->row_begin; r < stop; r++)
         {
@@ -1361,7 +1371,7 @@ runs_measure (const Runs     *rl,
   for (guint s = 1; s < rl->n_slabs; s++)
     {
       const Slab *slab = &rl->slabs[s];
-      gsize stop = MIN (slab->row_end, slab->row_begin + ny + 1);
+      gsize stop = boundary_rows_end (slab, ny);
       guint32 begin = rl->row_start[slab->row_begin];
       guint32 end = rl->row_start[stop];
 
