@@ -59,8 +59,9 @@ char              *evox_csv_format_fractions   (const EvoxFractionTable  *table)
  *   centroid_z_nm,bbox_x0,bbox_y0,bbox_z0,bbox_x1,bbox_y1,bbox_z1,mean,std,min,max,
  *   touches_border
  * min and max are voxel values, written as floats (at most 9 digits); every other number reads
- * back as the same double. One row per particle, EvoxLabels in order; the ids of each EvoxLabels after the first continue
- * after the previous ones' (as in evox_tiff_write_labels), so one EvoxLabels keeps its ids. */
+ * back as the same double. One row per particle, EvoxLabels in order; the ids of each
+ * EvoxLabels after the first continue after the previous ones' (as in evox_tiff_write_labels),
+ * so one EvoxLabels keeps its ids. */
 char              *evox_csv_format_particles   (EvoxLabels * const       *labels,
                                                 guint                     n_labels);
 

@@ -2408,7 +2408,8 @@ check_disjoint (EvoxLabels * const *labels,
 
             g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
                          "%s: phases '%s' and '%s' share voxels; one label volume needs phases "
-                         "that do not overlap", display, name_a ? name_a : "", name_b ? name_b : "");
+                         "that do not overlap", display, name_a ? name_a : "",
+                         name_b ? name_b : "");
             return FALSE;
           }
       }
