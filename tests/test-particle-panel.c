@@ -663,15 +663,35 @@ test_panel_find (Fixture       *fixture,
   g_assert_nonnull (strstr (evox_particle_panel_get_summary (fixture->panel), count_text));
   g_assert_nonnull (strstr (evox_particle_panel_get_summary (fixture->panel), "26-connected"));
 
-  /* The size distribution covers every particle's diameter. */
-  g_assert_true (evox_plot_get_ranges (EVOX_PLOT (evox_particle_panel_get_plot (fixture->panel)),
-                                       &x0, &x1, NULL, NULL));
-  for (guint i = 1; i <= n; i++)
-    {
-      double d = evox_labels_get_particle (labels, i)->diameter_nm;
-      g_assert_cmpfloat (d, >=, x0);
-      g_assert_cmpfloat (d, <=, x1);
-    }
+  /* The size distribution: every particle's diameter counted once, in the bin that holds it. */
+  {
+    EvoxPlot *plot = EVOX_PLOT (evox_particle_panel_get_plot (fixture->panel));
+    const double *edges = NULL, *counts;
+    g_autofree double *brute = NULL;
+    guint n_bins = 0;
+
+    counts = evox_plot_get_bars (plot, &edges, &n_bins);
+    g_assert_nonnull (counts);
+    g_assert_cmpuint (n_bins, >=, 5);
+    g_assert_cmpuint (n_bins, <=, 31);
+    brute = g_new0 (double, n_bins);
+    for (guint i = 1; i <= n; i++)
+      {
+        double d = evox_labels_get_particle (labels, i)->diameter_nm;
+        guint b = 0;
+
+        g_assert_cmpfloat (d, >=, edges[0]);
+        g_assert_cmpfloat (d, <=, edges[n_bins]);
+        while (b + 1 < n_bins && d >= edges[b + 1])
+          b++;
+        brute[b] += 1;
+      }
+    for (guint b = 0; b < n_bins; b++)
+      g_assert_cmpfloat (counts[b], ==, brute[b]);
+    g_assert_true (evox_plot_get_ranges (plot, &x0, &x1, NULL, NULL));
+    g_assert_cmpfloat (x0, ==, edges[0]);
+    g_assert_cmpfloat (x1, ==, edges[n_bins]);
+  }
 
   /* Sorted by voxels, largest first: the flood fill's sizes in decreasing order. */
   sort_by (fixture, "Voxels", GTK_SORT_DESCENDING);
@@ -731,7 +751,7 @@ test_panel_min_size (Fixture       *fixture,
 {
   guint kept = flood_count (fixture->flood, 3);
   guint dropped = fixture->flood->n - kept;
-  g_autofree char *dropped_text = g_strdup_printf ("%u smaller than 3 voxels dropped", dropped);
+  g_autofree char *dropped_text = g_strdup_printf ("%u components under 3 voxels dropped", dropped);
 
   g_assert_cmpuint (dropped, >, 0);
   g_assert_cmpuint (kept, >, 0);

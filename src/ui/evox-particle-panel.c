@@ -415,8 +415,8 @@ update_summary (EvoxParticlePanel *self)
                                                    evox_labels_get_min_size (labels));
 
       g_string_append_c (text, '\n');
-      g_string_append_printf (text, ngettext ("%u smaller than %s voxels dropped",
-                                              "%u smaller than %s voxels dropped", dropped),
+      g_string_append_printf (text, ngettext ("%u component under %s voxels dropped",
+                                              "%u components under %s voxels dropped", dropped),
                               dropped, min_size);
     }
   g_string_append_c (text, '\n');
@@ -446,7 +446,20 @@ update_summary (EvoxParticlePanel *self)
   gtk_label_set_text (self->summary_label, text->str);
 }
 
-/* Equivalent diameters in 5 to 30 bins (Rice's rule) of a round width. */
+/* The smallest 1, 2, 2.5 or 5 times a power of ten that is >= x (> 0). */
+static double
+round_width (double x)
+{
+  static const double mantissas[] = { 1, 2, 2.5, 5, 10 };
+  double decade = pow (10, floor (log10 (x)));
+
+  for (guint i = 0; i < G_N_ELEMENTS (mantissas); i++)
+    if (mantissas[i] * decade >= x * (1 - 1e-12))
+      return mantissas[i] * decade;
+  return 10 * decade;
+}
+
+/* Equivalent diameters in about 24 bins (10 for a few particles) of a round width. */
 static void
 update_plot (EvoxParticlePanel *self)
 {
@@ -468,9 +481,9 @@ update_plot (EvoxParticlePanel *self)
       hi = MAX (hi, d);
     }
   if (!(hi > lo))
-    width = evox_nice_ceil (MAX (hi * 0.1, 1e-6));
+    width = round_width (MAX (hi * 0.1, 1e-6));
   else
-    width = evox_nice_ceil ((hi - lo) / CLAMP (ceil (2 * cbrt (n)), 5, 30));
+    width = round_width ((hi - lo) / (n < 50 ? 10 : 24));
   start = floor (lo / width) * width;
   n_bins = (guint) floor ((hi - start) / width) + 1;
 
@@ -601,6 +614,17 @@ sync_labels (EvoxParticlePanel *self)
   sync_selection (self);
 }
 
+/* Whole numbers while they stay short, so a column does not mix 8199 with 1.148e+04. */
+static char *
+format_amount (double value)
+{
+  if (fabs (value) >= 1e9)
+    return g_strdup_printf ("%.4g", value);
+  if (fabs (value) >= 100)
+    return g_strdup_printf ("%.0f", value);
+  return g_strdup_printf ("%.3g", value);
+}
+
 static char *
 format_cell (const EvoxParticle *p,
              Column              column)
@@ -612,11 +636,11 @@ format_cell (const EvoxParticle *p,
     case COLUMN_VOXELS:
       return g_strdup_printf ("%" G_GUINT64_FORMAT, p->voxels);
     case COLUMN_VOLUME:
-      return g_strdup_printf ("%.4g", p->volume_nm3);
+      return format_amount (p->volume_nm3);
     case COLUMN_DIAMETER:
       return g_strdup_printf ("%.1f", p->diameter_nm);
     case COLUMN_AREA:
-      return g_strdup_printf ("%.4g", p->area_nm2);
+      return format_amount (p->area_nm2);
     case COLUMN_SPHERICITY:
       return g_strdup_printf ("%.3f", p->sphericity);
     case COLUMN_X:

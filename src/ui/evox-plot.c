@@ -586,13 +586,15 @@ draw_axes (EvoxPlot      *self,
     }
   if (self->y_title != NULL)
     {
+      double baseline;
+
+      /* Turned a quarter left, the text runs upwards from `baseline`, centred on the axis (or
+       * from its bottom when longer than the axis). */
       measure_text (layout, self->y_title, &width, &height);
+      baseline = self->area.origin.y + (self->area.size.height +
+                                        MIN (width, self->area.size.height)) / 2;
       gtk_snapshot_save (snapshot);
-      gtk_snapshot_translate (snapshot,
-                              &GRAPHENE_POINT_INIT (PAD, round (self->area.origin.y +
-                                                                (self->area.size.height +
-                                                                 MIN (width, self->area.size.height))
-                                                                / 2)));
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (PAD, round (baseline)));
       gtk_snapshot_rotate (snapshot, -90);
       gtk_snapshot_append_layout (snapshot, layout, fg);
       gtk_snapshot_restore (snapshot);
@@ -950,6 +952,20 @@ evox_plot_add_marker (EvoxPlot *self,
 
   g_array_append_val (self->markers, x);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const double *
+evox_plot_get_bars (EvoxPlot      *self,
+                    const double **edges,
+                    guint         *n_bins)
+{
+  g_return_val_if_fail (EVOX_IS_PLOT (self), NULL);
+
+  if (edges != NULL)
+    *edges = self->edges;
+  if (n_bins != NULL)
+    *n_bins = self->n_bins;
+  return self->counts;
 }
 
 gboolean

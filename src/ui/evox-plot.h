@@ -45,6 +45,10 @@ void       evox_plot_set_bars        (EvoxPlot      *self,
 void       evox_plot_add_marker      (EvoxPlot      *self,
                                       double         x);
 
+/* The bars' counts (NULL without bars); edges and n_bins may be NULL. */
+const double *evox_plot_get_bars     (EvoxPlot      *self,
+                                      const double **edges,
+                                      guint         *n_bins);
 /* Whether the plot holds something to draw. */
 gboolean   evox_plot_has_data        (EvoxPlot      *self);
 /* The axes' data ranges (as drawn). FALSE when empty. */
