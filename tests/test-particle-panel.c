@@ -875,6 +875,69 @@ test_panel_no_phase (void)
   g_assert_finalize_object (document);
 }
 
+/* 10^5 particles: isolated voxels on every other lattice site (a count known without labelling). */
+static void
+test_panel_many (void)
+{
+  const gsize side = 100, step = 2;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (side, side, side, 1, EVOX_SAMPLE_U8, &error);
+  g_autoptr(EvoxPhase) phase = evox_phase_new ("Dots", 1, 1, "#3584e4");
+  guint8 *data = evox_volume_get_data_mut (volume, 0);
+  guint expected = (side / step) * (side / step) * (side / step);
+  EvoxDocument *document = evox_document_new ();
+  EvoxParticlePanel *panel = EVOX_PARTICLE_PANEL (evox_particle_panel_new ());
+  GtkSingleSelection *selection;
+  GtkWidget *window;
+  gint64 start;
+
+  g_assert_no_error (error);
+  for (gsize z = 0; z < side; z += step)
+    for (gsize y = 0; y < side; y += step)
+      for (gsize x = 0; x < side; x += step)
+        data[(z * side + y) * side + x] = 1;
+  evox_volume_freeze (volume);
+  evox_document_set_volume (document, volume, "dots", NULL);
+  evox_phase_list_append (evox_document_get_phases (document), phase);
+  evox_document_set_selected_phase (document, 0);
+  evox_particle_panel_set_min_size (panel, 1);
+  evox_particle_panel_set_document (panel, document);
+  window = show_in_window (GTK_WIDGET (panel), 600, 800);
+  selection = GTK_SINGLE_SELECTION (gtk_column_view_get_model (
+                                      evox_particle_panel_get_column_view (panel)));
+
+  start = g_get_monotonic_time ();
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
+  g_assert_true (wait_for (has_labels, document, 120));
+  spin (0.05);
+  g_test_message ("labels and table: %.0f ms", (g_get_monotonic_time () - start) / 1e3);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (selection)), ==, expected);
+
+  /* Sorted the other way round, the last label comes first; the document finds its row. */
+  start = g_get_monotonic_time ();
+  {
+    GtkColumnView *view = evox_particle_panel_get_column_view (panel);
+    g_autoptr(GtkColumnViewColumn) id = g_list_model_get_item (gtk_column_view_get_columns (view),
+                                                               0);
+    g_autoptr(GObject) first = NULL;
+    guint first_id = 0;
+
+    gtk_column_view_sort_by_column (view, id, GTK_SORT_DESCENDING);
+    first = g_list_model_get_item (G_LIST_MODEL (selection), 0);
+    g_object_get (first, "id", &first_id, NULL);
+    g_assert_cmpuint (first_id, ==, expected);
+  }
+  g_test_message ("sort: %.0f ms", (g_get_monotonic_time () - start) / 1e3);
+  start = g_get_monotonic_time ();
+  evox_document_set_selected_particle (document, 1);
+  g_assert_cmpuint (gtk_single_selection_get_selected (selection), ==, expected - 1);
+  g_test_message ("select from the document: %.0f ms", (g_get_monotonic_time () - start) / 1e3);
+  spin (0.1);
+
+  close_window (window);
+  g_assert_finalize_object (document);
+}
+
 /* The real tomogram: active material (85) gives the flood fill's count. With
  * EVOX_TEST_LINGER=seconds the window stays up that long (for screenshots). */
 static void
@@ -948,6 +1011,7 @@ main (int    argc,
   g_test_add ("/Evox/ParticlePanel/cancel", Fixture, NULL, fixture_set_up, test_panel_cancel,
               fixture_tear_down);
   g_test_add_func ("/Evox/ParticlePanel/no-phase", test_panel_no_phase);
+  g_test_add_func ("/Evox/ParticlePanel/many", test_panel_many);
   g_test_add_func ("/Evox/ParticlePanel/electrode", test_panel_electrode);
 
   return g_test_run ();
