@@ -1,4 +1,4 @@
-/* evox-bench.c: times Evox's TIFF load, fine histograms, range counts and frames (beside references). */
+/* evox-bench.c: times Evox's TIFF load, histograms, range counts, frames and labelling (beside references). */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox-bench"
 
@@ -20,6 +20,7 @@
 #include "evox-gl-context.h"
 #include "evox-histogram.h"
 #include "evox-image.h"
+#include "evox-labels.h"
 #include "evox-renderer.h"
 #include "evox-tiff.h"
 #include "evox-volume.h"
@@ -41,6 +42,8 @@ static char     *opt_size = NULL;
 static char     *opt_view = NULL;
 static gboolean  opt_demo = FALSE;
 static char     *opt_dump = NULL;
+static int       opt_connectivity = 26;
+static double    opt_value = 1.0;
 
 static const GOptionEntry bench_entries[] = {
   { "runs", 'n', 0, G_OPTION_ARG_INT, &opt_runs, "Timed repetitions; the best is reported", "N" },
@@ -52,7 +55,8 @@ static const GOptionEntry bench_entries[] = {
   { "bare", 0, 0, G_OPTION_ARG_NONE, &opt_bare,
     "Measure the bare libtiff loop instead of Evox (rss)", NULL },
   { "range", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &opt_ranges,
-    "A range LO:HI to count and print, for checking against numpy (hist; repeatable)", "LO:HI" },
+    "A range LO:HI to count and print, for checking against numpy (hist; repeatable), or the "
+    "range to label (labels; the first)", "LO:HI" },
   { "frames", 0, 0, G_OPTION_ARG_INT, &opt_frames, "Timed frames (render; default 100)", "N" },
   { "warmup", 0, 0, G_OPTION_ARG_INT, &opt_warmup,
     "Frames drawn before timing, after the first (render; default 10)", "N" },
@@ -64,6 +68,11 @@ static const GOptionEntry bench_entries[] = {
     "Draw the demo SSRM stack (128x128x14) instead of FILE (render)", NULL },
   { "dump", 0, 0, G_OPTION_ARG_FILENAME, &opt_dump,
     "Write the last timed frame to this PNG or TIFF, to look at (render)", "IMAGE" },
+  { "connectivity", 0, 0, G_OPTION_ARG_INT, &opt_connectivity,
+    "6, 18 or 26 (labels; default 26)", "C" },
+  { "value", 0, 0, G_OPTION_ARG_DOUBLE, &opt_value,
+    "The stored value whose voxels are labelled, unless --range is given (labels; default 1)",
+    "V" },
   { NULL }
 };
 
@@ -753,6 +762,115 @@ run_render (const char *path)
   return 0;
 }
 
+/* A large output buffer as numpy allocates one (and so scipy's label array): 2 MiB-aligned and
+ * madvise(MADV_HUGEPAGE)d, as evox_labels_compute allocates its label volume. */
+static gpointer
+alloc_like_numpy (gsize bytes)
+{
+  gpointer mem = NULL;
+
+  if (posix_memalign (&mem, 2 << 20, MAX (bytes, 1)) != 0)
+    g_error ("cannot allocate %zu bytes", bytes);
+  madvise (mem, bytes, MADV_HUGEPAGE);
+  return mem;
+}
+
+/* The kernel on a prebuilt mask (output allocated inside the timed region, as
+ * scipy.ndimage.label allocates its own, and the same way), then evox_labels_compute end to end: range test,
+ * labelling, statistics of every particle and the label volume. */
+static int
+run_labels (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) vol = evox_tiff_read (path, NULL, NULL, &error);
+  g_autofree double *t_kernel = g_new0 (double, opt_runs);
+  g_autofree double *t_compute = g_new0 (double, opt_runs);
+  g_autofree guint8 *mask = NULL;
+  g_autofree char *desc = NULL;
+  g_autofree char *kernel_runs = NULL;
+  g_autofree char *compute_runs = NULL;
+  guint32 components = 0;
+  guint particles = 0, found = 0;
+  gsize dims[3], n;
+  int threads = 1;
+  double lo = opt_value, hi = opt_value;
+
+  if (vol == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  if (!evox_connectivity_is_valid (opt_connectivity))
+    {
+      g_printerr ("evox-bench: connectivity must be 6, 18 or 26\n");
+      return 2;
+    }
+  if (opt_ranges != NULL && opt_ranges[0] != NULL && !parse_range (opt_ranges[0], &lo, &hi))
+    {
+      g_printerr ("evox-bench: --range takes LO:HI\n");
+      return 2;
+    }
+#ifdef HAVE_OPENMP
+  threads = omp_get_max_threads ();
+#endif
+  desc = describe_volume (vol);
+  evox_volume_get_dims (vol, dims);
+  n = evox_volume_get_n_voxels (vol);
+  mask = g_new (guint8, n);
+  for (gsize i = 0; i < n; i++)
+    {
+      double v = evox_volume_get_value (vol, 0, i % dims[0], (i / dims[0]) % dims[1],
+                                        i / (dims[0] * dims[1]));
+
+      mask[i] = v >= lo && v <= hi;
+    }
+
+  for (int r = 0; r < opt_runs; r++)
+    {
+      double t0 = now_s ();
+      g_autofree guint32 *labels = alloc_like_numpy (n * sizeof (guint32));
+
+      if (!evox_label_components (mask, dims, opt_connectivity, labels, &components, NULL,
+                                  NULL, &error))
+        {
+          g_printerr ("evox-bench: %s\n", error->message);
+          return 1;
+        }
+      t_kernel[r] = now_s () - t0;
+    }
+  for (int r = 0; r < opt_runs; r++)
+    {
+      double t0 = now_s ();
+      g_autoptr(EvoxLabels) labels = evox_labels_compute (vol, 0, NULL, lo, hi,
+                                                          opt_connectivity, 0, NULL, NULL,
+                                                          &error);
+
+      if (labels == NULL)
+        {
+          g_printerr ("evox-bench: %s\n", error->message);
+          return 1;
+        }
+      t_compute[r] = now_s () - t0;
+      particles = evox_labels_get_n_particles (labels);
+      found = evox_labels_get_n_found (labels);
+    }
+  if (particles != components || found != components)
+    {
+      g_printerr ("evox-bench: the kernel found %u components, evox_labels_compute %u\n",
+                  components, particles);
+      return 1;
+    }
+  kernel_runs = format_runs (t_kernel, opt_runs);
+  compute_runs = format_runs (t_compute, opt_runs);
+  g_print ("labels %s lo=%g hi=%g connectivity=%d threads=%d components=%u kernel_s=%.6f "
+           "kernel_mvox_s=%.1f kernel_runs_s=%s compute_s=%.6f compute_mvox_s=%.1f "
+           "particles_s=%.0f compute_runs_s=%s\n", desc, lo, hi, opt_connectivity, threads,
+           components, min_of (t_kernel, opt_runs), n / min_of (t_kernel, opt_runs) / 1e6,
+           kernel_runs, min_of (t_compute, opt_runs), n / min_of (t_compute, opt_runs) / 1e6,
+           particles / min_of (t_compute, opt_runs), compute_runs);
+  return 0;
+}
+
 static void
 usage (void)
 {
@@ -763,6 +881,7 @@ usage (void)
               "       evox-bench rss [--bare [--no-mmap] [--hugepages]] FILE\n"
               "       evox-bench render [--frames N] [--warmup N] [--size WxH] [--view VIEW]\n"
               "                         [--dump IMAGE] FILE|--demo\n"
+              "       evox-bench labels [--runs N] [--connectivity C] [--value V|--range LO:HI] FILE\n"
               "Each prints one line per result: a record name and key=value fields.\n");
 }
 
@@ -816,6 +935,8 @@ main (int   argc,
     return run_rss (argv[1]);
   if (g_str_equal (command, "render"))
     return run_render (argv[1]);
+  if (g_str_equal (command, "labels"))
+    return run_labels (argv[1]);
   usage ();
   return 2;
 }

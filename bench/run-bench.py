@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# run-bench.py: Evox's load, histograms, RSS and frame times beside tifffile, numpy and VTK.
+# run-bench.py: Evox's load, histograms, frames and labels beside tifffile, numpy, VTK and scipy.
 # SPDX-License-Identifier: BSD-3-Clause
 """Benchmarks Evox against a bare libtiff loop, tifffile and numpy on the same data in one run.
 
@@ -27,6 +27,16 @@ measures frames instead, on Mesa's llvmpipe at 800x600: Evox's three-slice and l
 (python3-vtk9, offscreen under `xvfb-run -a`), with the goal Evox / VTK <= 1; and the window's
 launch to first frame of the demo volume (build/src/evox under `xvfb-run -a` with
 EVOX_BENCH_FIRST_FRAME=1).
+
+    /usr/bin/python3 bench/run-bench.py --labels [--runs 3] [--markdown]
+
+measures connected-component labelling instead: evox-bench labels (on all threads and on one)
+beside scipy.ndimage.label (python3-scipy) on the same masks, written once under bench/data/
+(256^3 uniform noise p = 0.3, 256^3 and 512^3 smooth blobs, ../shared/data/tomo/electrode.tiff
+when present), checking that both find the same number of components, with the goals of at
+least 3x scipy's throughput on 2 cores and 300 Mvox/s on smooth masks; and
+evox_labels_compute end to end on about 10^5 particles beside scipy's labelling and per-label
+statistics.
 """
 
 import argparse
@@ -178,12 +188,14 @@ def parse_records(text):
     return records
 
 
-def evox_bench(binary, *args):
-    """Runs one measurement in a fresh process and returns its records."""
+def evox_bench(binary, *args, env=None):
+    """Runs one measurement in a fresh process and returns its records; env adds variables."""
     command = [binary] + [str(a) for a in args]
-    log('  $ ' + ' '.join(shlex.quote(os.path.relpath(c) if os.path.exists(c) else c)
-                          for c in command))
-    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log('  $ ' + ''.join('%s=%s ' % item for item in (env or {}).items())
+        + ' '.join(shlex.quote(os.path.relpath(c) if os.path.exists(c) else c)
+                   for c in command))
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, **env) if env else None)
     if result.stderr.strip():
         log('    ' + result.stderr.strip().replace('\n', '\n    '))
     if result.returncode != 0:
@@ -338,6 +350,191 @@ def bench_volume(binary, dtype, path, runs, counts):
                            stdout=subprocess.PIPE, check=True, text=True)
     r['tifffile_rss_delta'] = json.loads(child.stdout)['delta_bytes']
     return r
+
+
+# ---------------------------------------------------------------------------------------------
+# Labelling: Evox's connected components and particle statistics beside scipy.ndimage
+
+ELECTRODE = os.path.join(SOURCE_ROOT, '..', 'shared', 'data', 'tomo', 'electrode.tiff')
+# scipy's structuring element for each connectivity: faces, + edges, + corners.
+STRUCTURE_RANK = {6: 1, 18: 2, 26: 3}
+SPARSE_DENSITY = 0.0065
+# (name, volume, lo, hi, connectivity, smooth, statistics)
+LABEL_CASES = (
+    ('random p=0.3', 'random-256', 1, 1, 26, False, False),
+    ('smooth blobs', 'blobs-256', 1, 1, 6, True, False),
+    ('smooth blobs', 'blobs-256', 1, 1, 26, True, False),
+    ('smooth blobs', 'blobs-512', 1, 1, 6, True, False),
+    ('smooth blobs', 'blobs-512', 1, 1, 26, True, False),
+    ('electrode.tiff value 85', 'electrode', 85, 85, 26, False, False),
+    ('electrode.tiff value 170', 'electrode', 170, 170, 26, False, False),
+    ('sparse p=%g, values 1..255' % SPARSE_DENSITY, 'sparse-256', 1, 255, 6, False, True),
+)
+
+
+def make_label_volume(kind):
+    """Deterministic u8 masks: uniform noise, Gaussian-filtered noise cut at half its standard
+    deviation (about 31% foreground in smooth blobs), and isolated voxels with values."""
+    from scipy import ndimage
+    name, size = kind.rsplit('-', 1)
+    size = int(size)
+    rng = np.random.default_rng(SEED + 10 + ('random', 'blobs', 'sparse').index(name))
+    shape = (size, size, size)
+    if name == 'random':
+        return (rng.random(shape, dtype=np.float32) < 0.3).astype(np.uint8)
+    if name == 'sparse':
+        where = rng.random(shape, dtype=np.float32) < SPARSE_DENSITY
+        values = rng.integers(1, 256, size=shape, dtype=np.uint8)
+        return np.where(where, values, np.uint8(0))
+    field = ndimage.gaussian_filter(rng.standard_normal(shape, dtype=np.float32), sigma=4.0,
+                                    output=np.float32)
+    return (field > 0.5 * field.std()).astype(np.uint8)
+
+
+def ensure_label_volume(kind, regenerate):
+    if kind == 'electrode':
+        return os.path.abspath(ELECTRODE) if os.path.exists(ELECTRODE) else None
+    path = os.path.join(DATA_DIR, 'labels-%s.tif' % kind)
+    if not regenerate and os.path.exists(path):
+        return path
+    os.makedirs(DATA_DIR, exist_ok=True)
+    log('generating %s' % path)
+    data = make_label_volume(kind)
+    tmp = path + '.tmp'
+    tifffile.imwrite(tmp, data, photometric='minisblack', contiguous=True)
+    os.replace(tmp, path)
+    return path
+
+
+def scipy_statistics(data, lo, hi, structure):
+    """What scipy.ndimage offers of Evox's statistics: threshold, label, voxel counts,
+    centroids, bounding boxes, mean, standard deviation, min and max of the values (no surface
+    area, sphericity or border flag)."""
+    from scipy import ndimage
+    mask = (data >= lo) & (data <= hi)
+    labels, n = ndimage.label(mask, structure)
+    index = np.arange(1, n + 1)
+    np.bincount(labels.ravel(), minlength=n + 1)
+    ndimage.center_of_mass(mask, labels, index)
+    ndimage.find_objects(labels)
+    ndimage.mean(data, labels, index)
+    ndimage.standard_deviation(data, labels, index)
+    ndimage.minimum(data, labels, index)
+    ndimage.maximum(data, labels, index)
+    return n
+
+
+def bench_labels(binary, runs, regenerate):
+    """Every labelling case: Evox (all threads, then one) and scipy on the same file."""
+    import scipy
+    from scipy import ndimage
+    results = []
+    for name, kind, lo, hi, connectivity, smooth, statistics in LABEL_CASES:
+        path = ensure_label_volume(kind, regenerate)
+        if path is None:
+            log('%s: %s is absent; skipped' % (name, ELECTRODE))
+            continue
+        log('%s, %d-connected: %s' % (name, connectivity, path))
+        args = ['labels', '--runs', runs, '--connectivity', connectivity,
+                '--range', '%g:%g' % (lo, hi), path]
+        evox = evox_bench(binary, *args)['labels'][0]
+        single = evox_bench(binary, *args, env={'OMP_NUM_THREADS': '1'})['labels'][0]
+        data = tifffile.imread(path)
+        structure = ndimage.generate_binary_structure(3, STRUCTURE_RANK[connectivity])
+        r = {'name': name, 'kind': kind, 'path': path, 'lo': lo, 'hi': hi,
+             'connectivity': connectivity, 'smooth': smooth, 'statistics': statistics,
+             'shape': data.shape, 'voxels': data.size, 'threads': int(evox['threads']),
+             'evox_kernel_s': float(evox['kernel_s']), 'evox_kernel_runs': evox['kernel_runs_s'],
+             'evox_single_s': float(single['kernel_s']),
+             'evox_compute_s': float(evox['compute_s']),
+             'evox_compute_single_s': float(single['compute_s']),
+             'evox_components': int(evox['components']), 'scipy_version': scipy.__version__}
+        if statistics:
+            log('  reference: threshold, ndimage.label and per-label statistics x %d' % runs)
+            r['scipy_components'] = scipy_statistics(data, lo, hi, structure)
+            r['scipy_s'] = best_time(lambda: scipy_statistics(data, lo, hi, structure), runs)
+        else:
+            mask = (data >= lo) & (data <= hi)
+            log('  reference: ndimage.label x %d' % runs)
+            r['scipy_components'] = ndimage.label(mask, structure)[1]
+            r['scipy_s'] = best_time(lambda: ndimage.label(mask, structure), runs)
+        r['foreground'] = float(np.count_nonzero((data >= lo) & (data <= hi))) / data.size
+        if r['scipy_components'] != r['evox_components']:
+            log('  warning: Evox found %d components, scipy %d'
+                % (r['evox_components'], r['scipy_components']))
+        results.append(r)
+    return results
+
+
+def mvox_s(voxels, seconds):
+    return voxels / seconds / 1e6
+
+
+def labels_rows(r):
+    """(mask, components, Evox, Evox 1 thread, scipy, ratio, target, result)."""
+    shape = 'x'.join(str(d) for d in reversed(r['shape']))
+    name = '%s %s, %d-conn. (%.0f%% fg)' % (r['name'], shape, r['connectivity'],
+                                            100 * r['foreground'])
+    same = r['evox_components'] == r['scipy_components']
+    components = '%d %s' % (r['evox_components'],
+                            '= scipy' if same else '**scipy %d**' % r['scipy_components'])
+    if r['statistics']:
+        evox_rate = r['evox_components'] / r['evox_compute_s']
+        ratio = r['scipy_s'] / r['evox_compute_s']
+        return (name + '; statistics', components,
+                '%.2f Mparticles/s (%.3f s)' % (evox_rate / 1e6, r['evox_compute_s']),
+                '%.3f s' % r['evox_compute_single_s'],
+                'threshold + label + statistics %.3f s' % r['scipy_s'], '%.1fx' % ratio,
+                'well under 1 s', verdict(same and r['evox_compute_s'] < 0.5))
+    rate = mvox_s(r['voxels'], r['evox_kernel_s'])
+    ratio = r['scipy_s'] / r['evox_kernel_s']
+    ok = same and ratio >= 3.0 and (not r['smooth'] or rate >= 300.0)
+    return (name, components, '%.0f Mvox/s' % rate,
+            '%.0f Mvox/s' % mvox_s(r['voxels'], r['evox_single_s']),
+            'ndimage.label %.0f Mvox/s' % mvox_s(r['voxels'], r['scipy_s']), '%.1fx' % ratio,
+            '>= 3x' + (', >= 300 Mvox/s' if r['smooth'] else ''), verdict(ok))
+
+
+def labels_report(results, info, binary, argv, markdown, loads):
+    command = '/usr/bin/python3 ' + ' '.join(shlex.quote(a) for a in argv)
+    out = []
+    if markdown:
+        out.append('## %s, labelling\n' % datetime.date.today().isoformat())
+        out.append('Command (from the source root): `%s`\n' % command)
+    out.append('- machine: %d processors (`nproc`), %s, %s RAM, Linux %s; '
+               'load average %s before the run, %s after'
+               % (len(os.sched_getaffinity(0)), cpu_model(), mem_total(), platform.release(),
+                  loads[0], loads[1]))
+    out.append('- Evox: `%s` (%s), OpenMP %s, %s threads'
+               % (os.path.relpath(binary, SOURCE_ROOT), build_type(binary),
+                  'on' if info.get('openmp') == '1' else 'off', info.get('threads', '?')))
+    out.append('- Evox sources: %s%s' % (source_fingerprint(),
+                                         '; **the binary is older than these sources**'
+                                         if binary_is_stale(binary) else ''))
+    if results:
+        out.append('- reference: scipy %s (single-threaded), numpy %s, Python %s'
+                   % (results[0]['scipy_version'], np.__version__, platform.python_version()))
+    out.append('')
+    header = ('mask', 'components', 'Evox', 'Evox, 1 thread', 'scipy', 'ratio', 'target',
+              'result')
+    lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+    for r in results:
+        lines.append('| ' + ' | '.join(labels_rows(r)) + ' |')
+    out.append('\n'.join(lines))
+    out.append('')
+    ends = ', '.join('%s %d-conn. %.0f Mvox/s' % (r['name'].split(' ')[0], r['connectivity'],
+                                                  mvox_s(r['voxels'], r['evox_compute_s']))
+                     for r in results if not r['statistics'])
+    out.append('Evox is `evox_label_components` on the prebuilt u8 mask, its label volume '
+               'allocated in the timed region, best of the runs; scipy is '
+               '`ndimage.label(mask, generate_binary_structure(3, 1|2|3))` on the prebuilt '
+               'bool mask, best of the runs. Ratios are scipy\'s time over Evox\'s. The '
+               'statistics row times `evox_labels_compute` end to end (range test, labelling, '
+               'every particle\'s voxels, centroid, box, values, Crofton area, border flag, and '
+               'the label volume) against threshold, `ndimage.label`, `bincount`, '
+               '`center_of_mass`, `find_objects`, `mean`, `standard_deviation`, `minimum` and '
+               '`maximum`. `evox_labels_compute` end to end on the other masks: %s.' % ends)
+    return '\n'.join(out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -809,6 +1006,9 @@ def main():
                         help='Evox/VTK three-slice rounds, taking turns; best kept (--render)')
     parser.add_argument('--first-frame-runs', type=int, default=3,
                         help='launches of the window timed (--render)')
+    parser.add_argument('--labels', action='store_true',
+                        help='connected components and particle statistics beside '
+                        'scipy.ndimage instead')
     parser.add_argument('--reference-rss', metavar='FILE', help=argparse.SUPPRESS)
     parser.add_argument('--vtk-render', metavar='FILE', help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -836,6 +1036,11 @@ def main():
                             (load_before, load_average())))
         return
     info = evox_bench(binary, 'info')['info'][0]
+    if args.labels:
+        results = bench_labels(binary, args.runs, args.regenerate)
+        print(labels_report(results, info, binary, sys.argv, args.markdown,
+                            (load_before, load_average())))
+        return
     results = []
     for dtype in args.types.split(','):
         if dtype not in ('u16', 'f32'):

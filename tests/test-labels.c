@@ -209,7 +209,7 @@ test_kernel_random (void)
         }
 }
 
-/* Volumes big enough to be cut into several slabs (one per 64k voxels, up to four per thread):
+/* Volumes big enough to be cut into several slabs (one per 64k voxels, up to two per thread):
  * slabs of whole planes, slabs shorter than a plane (so a slab's neighbour rows lie two slabs
  * back), boundaries in the middle of a plane, and more threads than cores. */
 static void

@@ -5,9 +5,13 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
+#endif
+#ifdef __linux__
+#include <sys/mman.h>
 #endif
 
 #include "evox-labels.h"
@@ -368,8 +372,9 @@ unite (guint32 *parent,
     parent[a] = b;
 }
 
-/* Joins the touching runs of two rows (a two-pointer walk; runs of one row are at least one
- * voxel apart, so with a slack of at most 1 a run that ends first touches nothing later). */
+/* Joins the touching runs of two rows whose runs may all be linked already (the rows after a
+ * slab boundary): a two-pointer walk. Runs of one row are at least one voxel apart, so with a
+ * slack of at most 1 a run that ends first touches nothing later. */
 static void
 link_rows (guint32    *parent,
            const Run  *a,
@@ -391,6 +396,68 @@ link_rows (guint32    *parent,
         i++;
       else
         j++;
+    }
+}
+
+/* The earlier rows one row is joined to inside a slab. */
+typedef struct
+{
+  const Run *runs;
+  guint32    index;
+  guint32    n;
+  guint32    slack;
+} LinkRow;
+
+/* Joins a fresh row's runs to the runs of up to four earlier rows. A new run is the newest
+ * node, so it never becomes a root: it carries the smallest root among the runs it touches
+ * (one find per touching run) and points there. One cursor per earlier row only moves
+ * forward; a run of it that reaches past the current run stays for the next. */
+static void
+link_new_row (guint32        *parent,
+              const Run      *a,
+              guint32         a_index,
+              guint32         n_a,
+              const LinkRow  *rows,
+              guint           n_rows)
+{
+  guint32 cursor[4] = { 0, 0, 0, 0 };
+
+  for (guint32 i = 0; i < n_a; i++)
+    {
+      const guint32 x0 = a[i].x0;
+      const guint32 x1 = a[i].x1;
+      guint32 root = NONE;
+
+      for (guint k = 0; k < n_rows; k++)
+        {
+          const Run *b = rows[k].runs;
+          const guint32 n_b = rows[k].n;
+          const guint32 slack = rows[k].slack;
+          guint32 j = cursor[k];
+
+          while (j < n_b && b[j].x1 + slack <= x0)
+            j++;
+          cursor[k] = j;
+          for (; j < n_b && b[j].x0 < x1 + slack; j++)
+            {
+              guint32 r = parent[rows[k].index + j];
+
+              /* Touched runs are mostly already in the current root's tree. */
+              if (r == root)
+                continue;
+              r = find_root (parent, r);
+
+              if (r < root)
+                {
+                  if (root != NONE)
+                    parent[root] = r;
+                  root = r;
+                }
+              else if (r > root)
+                parent[r] = root;
+            }
+        }
+      parent[a_index + i] = root == NONE ? a_index + i : root;
     }
 }
 
@@ -441,6 +508,8 @@ label_slab (Runs             *rl,
       gsize y = r % ny;
       gsize z = r / ny;
       guint32 first, n;
+      LinkRow rows[4];
+      guint n_rows;
 
       if ((r - slab->row_begin) % step == step - 1 && !monitor_step (monitor, step))
         return;
@@ -459,9 +528,8 @@ label_slab (Runs             *rl,
       if (n == 0)
         continue;
       slab->n_runs += n;
-      for (guint32 i = first; i < first + n; i++)
-        slab->parent[i] = i;
 
+      n_rows = 0;
       for (guint k = 0; k < n_neighbours; k++)
         {
           const Neighbour *nb = &neighbours[k];
@@ -475,9 +543,11 @@ label_slab (Runs             *rl,
             continue;
           o_first = rl->row_start[other];
           o_end = rl->row_start[other + 1];
-          link_rows (slab->parent, slab->runs + first, first, n,
-                     slab->runs + o_first, o_first, o_end - o_first, nb->slack);
+          if (o_end > o_first)
+            rows[n_rows++] = (LinkRow) { slab->runs + o_first, o_first, o_end - o_first,
+                                         nb->slack };
         }
+      link_new_row (slab->parent, slab->runs + first, first, n, rows, n_rows);
     }
 }
 
@@ -581,8 +651,9 @@ runs_label (Runs              *rl,
                               "The particle search's row table", error))
     return FALSE;
 
-  /* Slabs of at least 64k voxels, a few per thread so uneven rows still share out. */
-  n_slabs = max_threads () == 1 ? 1 : max_threads () * 4;
+  /* Slabs of at least 64k voxels, two per thread so uneven rows still share out; more would
+   * add boundaries, which are linked on one thread. */
+  n_slabs = max_threads () == 1 ? 1 : max_threads () * 2;
   if (rl->n_rows > 0)
     n_slabs = (guint) MIN ((gsize) n_slabs,
                            MAX (1, rl->n_rows * dims[0] / 65536));
@@ -767,25 +838,22 @@ runs_write (const Runs     *rl,
           guint32 *out = labels + r * nx;
           guint32 first, n;
           const Run *runs;
-          gsize x = 0;
 
           if ((r - slab->row_begin) % step == step - 1 && !monitor_step (monitor, step))
             break;
           runs = row_runs (rl, r, &first, &n);
+          /* One memset per row: a call per gap costs more than writing the row twice while it
+           * is in the cache. */
+          memset (out, 0, nx * sizeof (guint32));
           for (guint32 i = 0; i < n; i++)
             {
               guint32 label = rl->run_label[first + i];
 
               if (remap != NULL)
                 label = remap[label];
-              if (runs[i].x0 > x)
-                memset (out + x, 0, (runs[i].x0 - x) * sizeof (guint32));
               for (gsize k = runs[i].x0; k < runs[i].x1; k++)
                 out[k] = label;
-              x = runs[i].x1;
             }
-          if (x < nx)
-            memset (out + x, 0, (nx - x) * sizeof (guint32));
         }
     }
   return !monitor_stopped (monitor);
@@ -1237,6 +1305,29 @@ evox_labels_init (EvoxLabels *self)
 {
 }
 
+/* The label volume, freed with g_free(). Large ones are 2 MiB-aligned and backed by
+ * transparent huge pages where the kernel offers them (as numpy does for large arrays): a
+ * fresh volume's page faults otherwise cost more than writing it. */
+static guint32 *
+alloc_labels (gsize n)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  const gsize huge = 2 << 20;
+  gsize bytes = n * sizeof (guint32);
+
+  if (bytes >= 2 * huge)
+    {
+      void *mem = NULL;
+
+      if (posix_memalign (&mem, huge, bytes) != 0)
+        return NULL;
+      madvise (mem, bytes, MADV_HUGEPAGE);
+      return mem;
+    }
+#endif
+  return g_try_new (guint32, MAX (n, 1));
+}
+
 /* The source that tests lo <= v <= hi on the stored values without a mask in between. */
 static void
 source_for_range (Source         *src,
@@ -1513,7 +1604,7 @@ evox_labels_compute (EvoxVolume        *volume,
                        spacing, origin, weights);
   g_clear_pointer (&accs, g_free);
 
-  self->labels = g_try_new (guint32, n_voxels);
+  self->labels = alloc_labels (n_voxels);
   if (self->labels == NULL)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
