@@ -18,8 +18,6 @@
 #define PAD 6
 #define BAR_GAP 4
 #define BAR_HEIGHT 10
-#define TICK_LENGTH 4
-#define LABEL_GAP 2
 #define SWATCH 10
 #define EDGE_SLOP 5      /* how near a phase edge the pointer takes it */
 #define FLAG_HEIGHT 5    /* the overlap stripe along the top of the plot */
@@ -110,31 +108,6 @@ enum
 };
 
 static GParamSpec *properties[N_PROPS];
-
-typedef struct
-{
-  double  at;       /* axis coordinate */
-  char   *label;    /* NULL for minor ticks */
-  int     width;    /* label size in pixels */
-  int     height;
-} Tick;
-
-static void
-tick_clear (gpointer data)
-{
-  Tick *tick = data;
-
-  g_free (tick->label);
-}
-
-static GArray *
-ticks_new (void)
-{
-  GArray *ticks = g_array_new (FALSE, TRUE, sizeof (Tick));
-
-  g_array_set_clear_func (ticks, tick_clear);
-  return ticks;
-}
 
 /* Bins */
 
@@ -455,93 +428,7 @@ on_phases_changed (EvoxHistogramView *self)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-/* Drawing helpers */
-
-static void
-fill (GtkSnapshot   *snapshot,
-      const GdkRGBA *color,
-      double         x,
-      double         y,
-      double         width,
-      double         height)
-{
-  if (width <= 0 || height <= 0)
-    return;
-  gtk_snapshot_append_color (snapshot, color, &GRAPHENE_RECT_INIT (x, y, width, height));
-}
-
-static GdkRGBA
-with_alpha (const GdkRGBA *color,
-            float          alpha)
-{
-  GdkRGBA c = *color;
-
-  c.alpha *= alpha;
-  return c;
-}
-
-static void
-get_foreground (GtkWidget *widget,
-                GdkRGBA   *color)
-{
-#if GTK_CHECK_VERSION (4, 10, 0)
-  gtk_widget_get_color (widget, color);
-#else
-  gtk_style_context_get_color (gtk_widget_get_style_context (widget), color);
-#endif
-}
-
-static PangoLayout *
-create_layout (EvoxHistogramView *self)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
-  PangoAttrList *attrs = pango_attr_list_new ();
-
-  pango_attr_list_insert (attrs, pango_attr_scale_new (PANGO_SCALE_SMALL));
-  pango_layout_set_attributes (layout, attrs);
-  pango_attr_list_unref (attrs);
-  return layout;
-}
-
-static void
-measure_text (PangoLayout *layout,
-              const char  *text,
-              int         *width,
-              int         *height)
-{
-  pango_layout_set_text (layout, text, -1);
-  pango_layout_get_pixel_size (layout, width, height);
-}
-
-static void
-draw_text (GtkSnapshot   *snapshot,
-           PangoLayout   *layout,
-           const char    *text,
-           double         x,
-           double         y,
-           const GdkRGBA *color)
-{
-  pango_layout_set_text (layout, text, -1);
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (round (x), round (y)));
-  gtk_snapshot_append_layout (snapshot, layout, color);
-  gtk_snapshot_restore (snapshot);
-}
-
 /* Labels */
-
-static char *
-format_linear (double value,
-               double step)
-{
-  int decimals = step < 1 ? (int) ceil (-log10 (step) - 1e-9) : 0;
-
-  if (fabs (value) < step * 1e-6)
-    value = 0;
-  if (fabs (value) >= 1e6 || decimals > 5)
-    return g_strdup_printf ("%.3g", value);
-  return g_strdup_printf ("%.*f", decimals, value);
-}
 
 static char *
 format_count (double count)
@@ -557,54 +444,6 @@ format_count (double count)
 
 /* Ticks */
 
-static double
-next_step (double step)
-{
-  return evox_nice_ceil (step * 1.5);
-}
-
-static void
-add_tick (GArray      *ticks,
-          PangoLayout *layout,
-          double       at,
-          char        *label)
-{
-  Tick tick = { at, label, 0, 0 };
-
-  if (label != NULL)
-    measure_text (layout, label, &tick.width, &tick.height);
-  g_array_append_val (ticks, tick);
-}
-
-/* Whether neighbouring labels keep apart, along x (horizontal) or y. */
-static gboolean
-ticks_fit (GArray  *ticks,
-           double   a0,
-           double   a1,
-           double   length,
-           gboolean horizontal)
-{
-  const Tick *last = NULL;
-
-  for (guint i = 0; i < ticks->len; i++)
-    {
-      const Tick *tick = &g_array_index (ticks, Tick, i);
-
-      if (tick->label == NULL)
-        continue;
-      if (last != NULL)
-        {
-          double distance = (tick->at - last->at) / (a1 - a0) * length;
-          double need = horizontal ? (tick->width + last->width) / 2.0 + 10
-                                   : (tick->height + last->height) / 2.0 + 4;
-          if (distance < need)
-            return FALSE;
-        }
-      last = tick;
-    }
-  return TRUE;
-}
-
 typedef enum
 {
   LABEL_LINEAR,   /* the coordinate itself */
@@ -613,11 +452,11 @@ typedef enum
 } LabelKind;
 
 static char *
-format_tick (LabelKind kind,
-             double    at,
-             double    step)
+format_tick (double   at,
+             double   step,
+             gpointer user_data)
 {
-  switch (kind)
+  switch ((LabelKind) GPOINTER_TO_INT (user_data))
     {
     case LABEL_EXP10:
       return g_strdup_printf ("%.3g", pow (10.0, at));
@@ -625,11 +464,11 @@ format_tick (LabelKind kind,
       return format_count (at);
     case LABEL_LINEAR:
     default:
-      return format_linear (at, step);
+      return _evox_format_tick_value (at, step, 5);
     }
 }
 
-/* Evenly stepped ticks (1, 2, 5 times a power of ten), widening the step until labels fit. */
+/* Evenly stepped ticks, widening the step until labels fit. */
 static GArray *
 stepped_ticks (PangoLayout *layout,
                double       a0,
@@ -639,25 +478,8 @@ stepped_ticks (PangoLayout *layout,
                double       min_step,
                LabelKind    kind)
 {
-  double step = evox_nice_ceil (MAX ((a1 - a0) / MAX (2.0, length / (horizontal ? 60 : 32)),
-                                min_step));
-  GArray *ticks = ticks_new ();
-
-  for (guint tries = 0; tries < 32; tries++, step = next_step (step))
-    {
-      double first = ceil (a0 / step - 1e-9);
-      double last = floor (a1 / step + 1e-9);
-
-      g_array_set_size (ticks, 0);
-      for (double k = first; k <= last; k++)
-        {
-          double at = k * step + 0.0;  /* no "-0" */
-          add_tick (ticks, layout, at, format_tick (kind, at, step));
-        }
-      if (ticks_fit (ticks, a0, a1, length, horizontal))
-        break;
-    }
-  return ticks;
+  return _evox_stepped_ticks (layout, a0, a1, length, horizontal, horizontal ? 60 : 32, min_step,
+                              format_tick, GINT_TO_POINTER (kind));
 }
 
 /* Ticks on a log10 axis: every integer decade (or every 2nd, 5th...) with minor ticks at 2..9
@@ -678,7 +500,7 @@ decade_ticks (PangoLayout *layout,
       };
       static const guint n_mantissas[] = { 9, 3, 1 };
 
-      ticks = ticks_new ();
+      ticks = _evox_ticks_new ();
       for (guint set = 0; set < G_N_ELEMENTS (mantissas); set++)
         {
           g_array_set_size (ticks, 0);
@@ -687,9 +509,9 @@ decade_ticks (PangoLayout *layout,
               {
                 double at = e + log10 (mantissas[set][m]);
                 if (at >= a0 - 1e-9 && at <= a1 + 1e-9)
-                  add_tick (ticks, layout, at, g_strdup_printf ("%g", pow (10.0, at)));
+                  _evox_ticks_add (ticks, layout, at, g_strdup_printf ("%g", pow (10.0, at)));
               }
-          if (ticks->len >= 2 && ticks_fit (ticks, a0, a1, length, TRUE))
+          if (ticks->len >= 2 && _evox_ticks_fit (ticks, a0, a1, length, TRUE))
             return ticks;
         }
       if (ticks->len >= 2)
@@ -698,13 +520,13 @@ decade_ticks (PangoLayout *layout,
       return stepped_ticks (layout, a0, a1, length, TRUE, 0, LABEL_EXP10);
     }
 
-  ticks = ticks_new ();
-  for (guint tries = 0; tries < 16; tries++, step = next_step (step))
+  ticks = _evox_ticks_new ();
+  for (guint tries = 0; tries < 16; tries++, step = evox_nice_ceil (step * 1.5))
     {
       g_array_set_size (ticks, 0);
       for (double k = ceil (a0 / step); k <= floor (a1 / step); k++)
-        add_tick (ticks, layout, k * step, _evox_format_decade ((int) (k * step)));
-      if (ticks_fit (ticks, a0, a1, length, TRUE))
+        _evox_ticks_add (ticks, layout, k * step, _evox_format_decade ((int) (k * step)));
+      if (_evox_ticks_fit (ticks, a0, a1, length, TRUE))
         break;
     }
 
@@ -715,7 +537,7 @@ decade_ticks (PangoLayout *layout,
         {
           double at = e + log10 (m);
           if (at >= a0 && at <= a1)
-            add_tick (ticks, NULL, at, NULL);
+            _evox_ticks_add (ticks, NULL, at, NULL);
         }
   return ticks;
 }
@@ -750,15 +572,15 @@ count_ticks (EvoxHistogramView *self,
   count_axis (self, &c0, &c1);
   if (evox_document_get_histogram_log_counts (self->document))
     {
-      GArray *ticks = ticks_new ();
+      GArray *ticks = _evox_ticks_new ();
       double step = 1;
 
-      for (guint tries = 0; tries < 8; tries++, step = next_step (step))
+      for (guint tries = 0; tries < 8; tries++, step = evox_nice_ceil (step * 1.5))
         {
           g_array_set_size (ticks, 0);
           for (double k = 0; k <= floor (c1 / step); k++)
-            add_tick (ticks, layout, k * step, format_count (pow (10.0, k * step)));
-          if (ticks_fit (ticks, c0, c1, length, FALSE))
+            _evox_ticks_add (ticks, layout, k * step, format_count (pow (10.0, k * step)));
+          if (_evox_ticks_fit (ticks, c0, c1, length, FALSE))
             break;
         }
       return ticks;
@@ -785,7 +607,7 @@ legend_width (EvoxHistogramView *self,
 
   for (guint s = 0; s < self->legend->len; s++)
     {
-      measure_text (layout, g_ptr_array_index (self->legend, s), &text_width, &text_height);
+      _evox_measure_text (layout, g_ptr_array_index (self->legend, s), &text_width, &text_height);
       total += SWATCH + 4 + text_width + (s > 0 ? 12 : 0);
     }
   return total;
@@ -808,12 +630,12 @@ legend (EvoxHistogramView *self,
     return 0;
 
   /* The heading only where the entries then still fit on one row. */
-  measure_text (layout, heading, &text_width, &text_height);
+  _evox_measure_text (layout, heading, &text_width, &text_height);
   row_height = text_height;
   if (legend_width (self, layout) + text_width + 8 <= width - 2 * PAD)
     {
       if (snapshot != NULL)
-        draw_text (snapshot, layout, heading, x, y, fg);
+        _evox_draw_text (snapshot, layout, heading, x, y, fg);
       x += text_width + 8;
     }
 
@@ -822,7 +644,7 @@ legend (EvoxHistogramView *self,
       const char *label = g_ptr_array_index (self->legend, s);
       int entry;
 
-      measure_text (layout, label, &text_width, &text_height);
+      _evox_measure_text (layout, label, &text_width, &text_height);
       entry = SWATCH + 4 + text_width;
       if (x > PAD && x + entry > width - PAD)
         {
@@ -833,8 +655,8 @@ legend (EvoxHistogramView *self,
         {
           const GdkRGBA *color = &series_colors[s % G_N_ELEMENTS (series_colors)];
 
-          fill (snapshot, color, x, y + (text_height - SWATCH) / 2.0, SWATCH, SWATCH);
-          draw_text (snapshot, layout, label, x + SWATCH + 4, y, fg);
+          _evox_fill (snapshot, color, x, y + (text_height - SWATCH) / 2.0, SWATCH, SWATCH);
+          _evox_draw_text (snapshot, layout, label, x + SWATCH + 4, y, fg);
         }
       x += entry + 12;
     }
@@ -861,12 +683,13 @@ layout_frame (EvoxHistogramView *self,
   memset (frame, 0, sizeof *frame);
   frame->width = gtk_widget_get_width (GTK_WIDGET (self));
   frame->height = gtk_widget_get_height (GTK_WIDGET (self));
-  measure_text (layout, "10⁸", &dummy, &frame->text_height);
+  _evox_measure_text (layout, "10⁸", &dummy, &frame->text_height);
 
   if (self->have_bins)
     frame->legend_height = legend (self, layout, frame->width, NULL, NULL);
   top = PAD + frame->legend_height + frame->text_height / 2;
-  bottom = BAR_GAP + BAR_HEIGHT + TICK_LENGTH + LABEL_GAP + 2 * frame->text_height + 2 + PAD;
+  bottom = BAR_GAP + BAR_HEIGHT + EVOX_TICK_LENGTH + EVOX_LABEL_GAP + 2 * frame->text_height + 2 +
+           PAD;
 
   if (self->have_bins)
     {
@@ -875,8 +698,8 @@ layout_frame (EvoxHistogramView *self,
       frame->count_ticks = count_ticks (self, layout, MAX (length, 1));
       for (guint i = 0; i < frame->count_ticks->len; i++)
         {
-          const Tick *tick = &g_array_index (frame->count_ticks, Tick, i);
-          left = MAX (left, PAD + tick->width + TICK_LENGTH + 4);
+          const EvoxTick *tick = &g_array_index (frame->count_ticks, EvoxTick, i);
+          left = MAX (left, PAD + tick->width + EVOX_TICK_LENGTH + 4);
         }
     }
 
@@ -984,10 +807,10 @@ draw_box (GtkSnapshot           *snapshot,
 {
   double x = r->origin.x, y = r->origin.y, w = r->size.width, h = r->size.height;
 
-  fill (snapshot, color, x - 1, y - 1, w + 2, 1);
-  fill (snapshot, color, x - 1, y + h, w + 2, 1);
-  fill (snapshot, color, x - 1, y, 1, h);
-  fill (snapshot, color, x + w, y, 1, h);
+  _evox_fill (snapshot, color, x - 1, y - 1, w + 2, 1);
+  _evox_fill (snapshot, color, x - 1, y + h, w + 2, 1);
+  _evox_fill (snapshot, color, x - 1, y, 1, h);
+  _evox_fill (snapshot, color, x + w, y, 1, h);
 }
 
 static void
@@ -997,25 +820,11 @@ draw_count_axis (EvoxHistogramView *self,
                  const Frame       *frame,
                  const GdkRGBA     *fg)
 {
-  GdkRGBA grid = with_alpha (fg, 0.1f), text = with_alpha (fg, 0.8f);
   double c0, c1;
 
   count_axis (self, &c0, &c1);
-  for (guint i = 0; i < frame->count_ticks->len; i++)
-    {
-      const Tick *tick = &g_array_index (frame->count_ticks, Tick, i);
-      double y = round (plot_bottom (self) - (tick->at - c0) / (c1 - c0) *
-                        self->plot.size.height);
-      double label_y = CLAMP (y - tick->height / 2.0, 0, frame->height - tick->height);
-
-      if (y < self->plot.origin.y - 0.5 || y > plot_bottom (self) + 0.5)
-        continue;
-      if (y < plot_bottom (self) - 0.5)
-        fill (snapshot, &grid, self->plot.origin.x, y, self->plot.size.width, 1);
-      fill (snapshot, &text, self->plot.origin.x - TICK_LENGTH - 1, y, TICK_LENGTH, 1);
-      draw_text (snapshot, layout, tick->label,
-                 self->plot.origin.x - TICK_LENGTH - 4 - tick->width, label_y, &text);
-    }
+  _evox_draw_y_ticks (snapshot, layout, frame->count_ticks, &self->plot, c0, c1, frame->height,
+                      fg);
 }
 
 static void
@@ -1029,7 +838,7 @@ draw_bars (EvoxHistogramView *self,
   double a0 = axis_coordinate (self, self->lo);
   double a1 = axis_coordinate (self, self->hi);
   double range_lo, range_hi, c0, c1, r0, r1;
-  GdkRGBA outline = with_alpha (fg, 0.85f);
+  GdkRGBA outline = _evox_with_alpha (fg, 0.85f);
   double previous_top = plot_bottom (self);
 
   evox_document_get_range (self->document, &range_lo, &range_hi);
@@ -1056,10 +865,10 @@ draw_bars (EvoxHistogramView *self,
             {
               double count = below + self->series[(gsize) s * self->n_bins + b];
               double y = round (count_y (self, count, c0, c1, log_counts));
-              GdkRGBA color = with_alpha (&series_colors[s % G_N_ELEMENTS (series_colors)],
-                                          alpha);
+              GdkRGBA color = _evox_with_alpha (&series_colors[s % G_N_ELEMENTS (series_colors)],
+                                                alpha);
 
-              fill (snapshot, &color, x0, y, x1 - x0, y_below - y);
+              _evox_fill (snapshot, &color, x0, y, x1 - x0, y_below - y);
               below = count;
               y_below = y;
             }
@@ -1071,20 +880,20 @@ draw_bars (EvoxHistogramView *self,
 
           value_rgb (table, transfer, range_lo, range_hi, axis_value (self, centre), rgb);
           color = (GdkRGBA) { rgb[0] / 255.f, rgb[1] / 255.f, rgb[2] / 255.f, alpha };
-          fill (snapshot, &color, x0, top, x1 - x0, plot_bottom (self) - top);
+          _evox_fill (snapshot, &color, x0, top, x1 - x0, plot_bottom (self) - top);
         }
 
       /* A step outline over the tops keeps dark colour-map ends visible on a dark theme. */
       if (top < plot_bottom (self) || previous_top < plot_bottom (self))
-        fill (snapshot, &outline, x0 - 1, MIN (top, previous_top) - 1, 1,
-              fabs (top - previous_top) + 1);
+        _evox_fill (snapshot, &outline, x0 - 1, MIN (top, previous_top) - 1, 1,
+                    fabs (top - previous_top) + 1);
       if (top < plot_bottom (self))
-        fill (snapshot, &outline, x0, top - 1, x1 - x0, 1);
+        _evox_fill (snapshot, &outline, x0, top - 1, x1 - x0, 1);
       previous_top = top;
     }
   if (previous_top < plot_bottom (self))
-    fill (snapshot, &outline, plot_right (self) - 1, previous_top - 1, 1,
-          plot_bottom (self) - previous_top + 1);
+    _evox_fill (snapshot, &outline, plot_right (self) - 1, previous_top - 1, 1,
+                plot_bottom (self) - previous_top + 1);
 }
 
 static void
@@ -1094,14 +903,14 @@ draw_hover (EvoxHistogramView *self,
 {
   double a0 = axis_coordinate (self, self->lo);
   double a1 = axis_coordinate (self, self->hi);
-  GdkRGBA band = with_alpha (fg, 0.15f);
+  GdkRGBA band = _evox_with_alpha (fg, 0.15f);
   double x0, x1;
 
   if (self->hover_bin < 0 || (guint) self->hover_bin >= self->n_bins)
     return;
   x0 = round (axis_x (self, a0 + (a1 - a0) * self->hover_bin / self->n_bins));
   x1 = round (axis_x (self, a0 + (a1 - a0) * (self->hover_bin + 1) / self->n_bins));
-  fill (snapshot, &band, x0, self->plot.origin.y, MAX (x1 - x0, 1), self->plot.size.height);
+  _evox_fill (snapshot, &band, x0, self->plot.origin.y, MAX (x1 - x0, 1), self->plot.size.height);
 }
 
 static void
@@ -1119,12 +928,12 @@ draw_range (EvoxHistogramView *self,
   x0 = isnan (r0) ? -INFINITY : axis_x (self, r0);
   x1 = isnan (r1) ? -INFINITY : axis_x (self, r1);
 
-  fill (snapshot, &shade, self->plot.origin.x, top,
-        CLAMP (x0, self->plot.origin.x, plot_right (self)) - self->plot.origin.x,
-        self->plot.size.height);
-  fill (snapshot, &shade, MAX (x1, self->plot.origin.x), top,
-        plot_right (self) - CLAMP (x1, self->plot.origin.x, plot_right (self)),
-        self->plot.size.height);
+  _evox_fill (snapshot, &shade, self->plot.origin.x, top,
+              CLAMP (x0, self->plot.origin.x, plot_right (self)) - self->plot.origin.x,
+              self->plot.size.height);
+  _evox_fill (snapshot, &shade, MAX (x1, self->plot.origin.x), top,
+              plot_right (self) - CLAMP (x1, self->plot.origin.x, plot_right (self)),
+              self->plot.size.height);
 
   for (int i = 0; i < 2; i++)
     {
@@ -1132,10 +941,10 @@ draw_range (EvoxHistogramView *self,
 
       if (!(x >= self->plot.origin.x - 0.5 && x <= plot_right (self) + 0.5))
         continue;
-      fill (snapshot, &marker_color, x - 1, top, 2, bottom - top + 3);
+      _evox_fill (snapshot, &marker_color, x - 1, top, 2, bottom - top + 3);
       /* A tab on the side of the range it bounds. */
-      fill (snapshot, &marker_color, i == 0 ? x - 1 : x - 6, top, 7, 5);
-      fill (snapshot, &marker_color, i == 0 ? x - 1 : x - 6, bottom, 7, 3);
+      _evox_fill (snapshot, &marker_color, i == 0 ? x - 1 : x - 6, top, 7, 5);
+      _evox_fill (snapshot, &marker_color, i == 0 ? x - 1 : x - 6, bottom, 7, 3);
     }
 }
 
@@ -1390,7 +1199,7 @@ draw_bands (EvoxHistogramView *self,
       double x0, x1;
 
       if (band_span (self, phase, &x0, &x1))
-        fill (snapshot, &color, x0, self->plot.origin.y, x1 - x0, self->plot.size.height);
+        _evox_fill (snapshot, &color, x0, self->plot.origin.y, x1 - x0, self->plot.size.height);
     }
 }
 
@@ -1402,7 +1211,7 @@ draw_overlaps (EvoxHistogramView *self,
                GArray            *stretches,
                gboolean           stripe)
 {
-  GdkRGBA hatch = with_alpha (&flag_yellow, 0.5f), clear = { 0, 0, 0, 0 };
+  GdkRGBA hatch = _evox_with_alpha (&flag_yellow, 0.5f), clear = { 0, 0, 0, 0 };
   double top = self->plot.origin.y;
 
   for (guint i = 0; i + 1 < stretches->len; i += 2)
@@ -1450,13 +1259,15 @@ draw_edges (EvoxHistogramView *self,
           if (!phase_edge_x (self, phase, hi, &x))
             continue;
           x = round (x);
-          fill (snapshot, &color, x - line / 2, top, line, bottom - top);
+          _evox_fill (snapshot, &color, x - line / 2, top, line, bottom - top);
           /* A grip at mid-height says the edge can be taken. */
           draw_box (snapshot, &GRAPHENE_RECT_INIT (x - grip / 2, middle - GRIP_HEIGHT / 2,
                                                    grip, GRIP_HEIGHT), &outline);
-          fill (snapshot, &color, x - grip / 2, middle - GRIP_HEIGHT / 2, grip, GRIP_HEIGHT);
-          fill (snapshot, &grip_lines, x - 1, middle - GRIP_HEIGHT / 2 + 4, 1, GRIP_HEIGHT - 8);
-          fill (snapshot, &grip_lines, x + 1, middle - GRIP_HEIGHT / 2 + 4, 1, GRIP_HEIGHT - 8);
+          _evox_fill (snapshot, &color, x - grip / 2, middle - GRIP_HEIGHT / 2, grip, GRIP_HEIGHT);
+          _evox_fill (snapshot, &grip_lines, x - 1, middle - GRIP_HEIGHT / 2 + 4, 1,
+                      GRIP_HEIGHT - 8);
+          _evox_fill (snapshot, &grip_lines, x + 1, middle - GRIP_HEIGHT / 2 + 4, 1,
+                      GRIP_HEIGHT - 8);
         }
 
       /* The name on a tag at the top, where the band is wide enough for it. */
@@ -1466,13 +1277,13 @@ draw_edges (EvoxHistogramView *self,
           GdkRGBA text = contrast_color (&tag, 1.0f);
           int width, height;
 
-          measure_text (layout, name, &width, &height);
+          _evox_measure_text (layout, name, &width, &height);
           if (width + 4 + 2 * (line + 2) <= x1 - x0)
             {
               double x = round (x0) + line + 1, y = top + FLAG_HEIGHT + 2;
 
-              fill (snapshot, &tag, x, y, width + 4, height);
-              draw_text (snapshot, layout, name, x + 2, y, &text);
+              _evox_fill (snapshot, &tag, x, y, width + 4, height);
+              _evox_draw_text (snapshot, layout, name, x + 2, y, &text);
             }
         }
     }
@@ -1507,10 +1318,8 @@ draw_value_axis (EvoxHistogramView *self,
   double a0 = axis_coordinate (self, self->lo);
   double a1 = axis_coordinate (self, self->hi);
   double bar_bottom = self->bar.origin.y + self->bar.size.height;
-  GdkRGBA text = with_alpha (fg, 0.8f);
   g_autoptr(GArray) ticks = NULL;
   int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
-  int title_width, title_height;
 
   if (self->decades)
     ticks = decade_ticks (layout, a0, a1, self->plot.size.width);
@@ -1521,25 +1330,9 @@ draw_value_axis (EvoxHistogramView *self,
   ensure_colorbar (self, MAX ((int) ceil (self->bar.size.width * scale), 1));
   gtk_snapshot_append_texture (snapshot, self->colorbar, &self->bar);
 
-  for (guint i = 0; i < ticks->len; i++)
-    {
-      const Tick *tick = &g_array_index (ticks, Tick, i);
-      double x = round (axis_x (self, tick->at));
-
-      if (x < self->plot.origin.x - 0.5 || x > plot_right (self) + 0.5)
-        continue;
-      fill (snapshot, &text, MIN (x, plot_right (self) - 1), bar_bottom,
-            1, tick->label != NULL ? TICK_LENGTH : TICK_LENGTH / 2);
-      if (tick->label != NULL)
-        draw_text (snapshot, layout, tick->label,
-                   CLAMP (x - tick->width / 2.0, 0, frame->width - tick->width),
-                   bar_bottom + TICK_LENGTH + LABEL_GAP, &text);
-    }
-
-  measure_text (layout, self->title, &title_width, &title_height);
-  draw_text (snapshot, layout, self->title,
-             MAX (self->plot.origin.x + (self->plot.size.width - title_width) / 2, 0),
-             bar_bottom + TICK_LENGTH + LABEL_GAP + frame->text_height + 2, fg);
+  _evox_draw_x_ticks (snapshot, layout, ticks, &self->plot, a0, a1, bar_bottom, frame->width, fg);
+  _evox_draw_title (snapshot, layout, self->title, &self->plot,
+                    bar_bottom + EVOX_TICK_LENGTH + EVOX_LABEL_GAP + frame->text_height + 2, fg);
 }
 
 static void
@@ -1549,13 +1342,13 @@ draw_message (EvoxHistogramView *self,
               const char        *message,
               const GdkRGBA     *fg)
 {
-  GdkRGBA text = with_alpha (fg, 0.6f);
+  GdkRGBA text = _evox_with_alpha (fg, 0.6f);
   int width, height;
 
-  measure_text (layout, message, &width, &height);
-  draw_text (snapshot, layout, message,
-             self->plot.origin.x + (self->plot.size.width - width) / 2,
-             self->plot.origin.y + (self->plot.size.height - height) / 2, &text);
+  _evox_measure_text (layout, message, &width, &height);
+  _evox_draw_text (snapshot, layout, message,
+                   self->plot.origin.x + (self->plot.size.width - width) / 2,
+                   self->plot.origin.y + (self->plot.size.height - height) / 2, &text);
 }
 
 static void
@@ -1563,13 +1356,13 @@ evox_histogram_view_snapshot (GtkWidget   *widget,
                               GtkSnapshot *snapshot)
 {
   EvoxHistogramView *self = EVOX_HISTOGRAM_VIEW (widget);
-  g_autoptr(PangoLayout) layout = create_layout (self);
+  g_autoptr(PangoLayout) layout = _evox_create_small_layout (GTK_WIDGET (self));
   g_auto(Frame) frame = { 0 };
   GdkRGBA fg, frame_color;
 
   ensure_bins (self);
-  get_foreground (widget, &fg);
-  frame_color = with_alpha (&fg, 0.35f);
+  _evox_get_foreground (widget, &fg);
+  frame_color = _evox_with_alpha (&fg, 0.35f);
   layout_frame (self, layout, &frame);
 
   if (self->plot.size.width < 8 || self->plot.size.height < 8)
@@ -2320,7 +2113,7 @@ ensure_layout (EvoxHistogramView *self)
   ensure_bins (self);
   if (!self->have_bins)
     return FALSE;
-  layout = create_layout (self);
+  layout = _evox_create_small_layout (GTK_WIDGET (self));
   layout_frame (self, layout, &frame);
   return self->plot.size.width > 0 && self->plot.size.height > 0;
 }

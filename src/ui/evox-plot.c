@@ -11,11 +11,10 @@
 #include <string.h>
 
 #include "evox-display.h"
+#include "evox-ui-util.h"
 
 /* Layout in pixels. */
 #define PAD 6
-#define TICK_LENGTH 4
-#define LABEL_GAP 2
 #define SWATCH 14
 #define HOVER_RADIUS 24.0
 #define POINT_RADIUS 2.5
@@ -36,14 +35,6 @@ typedef struct
   guint index;
   int   bin;     /* -1: no bar */
 } Hit;
-
-typedef struct
-{
-  double  at;
-  char   *label;
-  int     width;
-  int     height;
-} Tick;
 
 struct _EvoxPlot
 {
@@ -80,14 +71,6 @@ line_clear (gpointer data)
   g_free (line->x);
   g_free (line->y);
   g_free (line->label);
-}
-
-static void
-tick_clear (gpointer data)
-{
-  Tick *tick = data;
-
-  g_free (tick->label);
 }
 
 static void
@@ -181,60 +164,17 @@ ensure_ranges (EvoxPlot *self)
   self->y1 = y1;
 }
 
-/* Text */
-
-static PangoLayout *
-create_layout (EvoxPlot *self)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
-  PangoAttrList *attrs = pango_attr_list_new ();
-
-  pango_attr_list_insert (attrs, pango_attr_scale_new (PANGO_SCALE_SMALL));
-  pango_layout_set_attributes (layout, attrs);
-  pango_attr_list_unref (attrs);
-  return layout;
-}
-
-static void
-measure_text (PangoLayout *layout,
-              const char  *text,
-              int         *width,
-              int         *height)
-{
-  pango_layout_set_text (layout, text, -1);
-  pango_layout_get_pixel_size (layout, width, height);
-}
-
-static void
-draw_text (GtkSnapshot   *snapshot,
-           PangoLayout   *layout,
-           const char    *text,
-           double         x,
-           double         y,
-           const GdkRGBA *color)
-{
-  pango_layout_set_text (layout, text, -1);
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (round (x), round (y)));
-  gtk_snapshot_append_layout (snapshot, layout, color);
-  gtk_snapshot_restore (snapshot);
-}
+/* Ticks */
 
 static char *
-format_tick (double value,
-             double step)
+format_tick (double   at,
+             double   step,
+             gpointer user_data)
 {
-  int decimals = step < 1 ? (int) ceil (-log10 (step) - 1e-9) : 0;
-
-  if (fabs (value) < step * 1e-6)
-    value = 0;
-  if (fabs (value) >= 1e6 || decimals > 4)
-    return g_strdup_printf ("%.3g", value);
-  return g_strdup_printf ("%.*f", decimals, value);
+  return _evox_format_tick_value (at, step, 4);
 }
 
-/* Evenly stepped ticks (1, 2 or 5 times a power of ten), widening the step until neighbouring
- * labels keep apart. */
+/* Evenly stepped ticks, widening the step until neighbouring labels keep apart. */
 static GArray *
 make_ticks (PangoLayout *layout,
             double       a0,
@@ -242,34 +182,8 @@ make_ticks (PangoLayout *layout,
             double       length,
             gboolean     horizontal)
 {
-  GArray *ticks = g_array_new (FALSE, TRUE, sizeof (Tick));
-  double step = evox_nice_ceil ((a1 - a0) / MAX (2.0, length / (horizontal ? 70 : 30)));
-
-  g_array_set_clear_func (ticks, tick_clear);
-  for (guint tries = 0; tries < 32; tries++, step = evox_nice_ceil (step * 1.5))
-    {
-      gboolean fits = TRUE;
-
-      g_array_set_size (ticks, 0);
-      for (double k = ceil (a0 / step - 1e-9); k <= floor (a1 / step + 1e-9); k++)
-        {
-          Tick tick = { k * step + 0.0, format_tick (k * step, step), 0, 0 };
-
-          measure_text (layout, tick.label, &tick.width, &tick.height);
-          if (ticks->len > 0)
-            {
-              const Tick *last = &g_array_index (ticks, Tick, ticks->len - 1);
-              double distance = (tick.at - last->at) / (a1 - a0) * length;
-              double need = horizontal ? (tick.width + last->width) / 2.0 + 10
-                                       : (tick.height + last->height) / 2.0 + 4;
-              fits = fits && distance >= need;
-            }
-          g_array_append_val (ticks, tick);
-        }
-      if (fits)
-        break;
-    }
-  return ticks;
+  return _evox_stepped_ticks (layout, a0, a1, length, horizontal, horizontal ? 70 : 30, 0,
+                              format_tick, NULL);
 }
 
 /* Geometry */
@@ -314,10 +228,10 @@ layout_frame (EvoxPlot    *self,
   ensure_ranges (self);
   frame->width = gtk_widget_get_width (GTK_WIDGET (self));
   frame->height = gtk_widget_get_height (GTK_WIDGET (self));
-  measure_text (layout, "0.9", &dummy, &frame->text_height);
+  _evox_measure_text (layout, "0.9", &dummy, &frame->text_height);
 
   top = PAD + (has_legend (self) ? frame->text_height + 4 : frame->text_height / 2);
-  bottom = PAD + TICK_LENGTH + LABEL_GAP + frame->text_height +
+  bottom = PAD + EVOX_TICK_LENGTH + EVOX_LABEL_GAP + frame->text_height +
            (self->x_title != NULL ? frame->text_height + 2 : 0);
   left = PAD + (self->y_title != NULL ? frame->text_height + 4 : 0);
   right = PAD + 10;
@@ -329,8 +243,8 @@ layout_frame (EvoxPlot    *self,
       frame->y_ticks = make_ticks (layout, self->y0, self->y1,
                                    MAX (frame->height - top - bottom, 1), FALSE);
       for (guint i = 0; i < frame->y_ticks->len; i++)
-        widest = MAX (widest, g_array_index (frame->y_ticks, Tick, i).width);
-      left += widest + TICK_LENGTH + 4;
+        widest = MAX (widest, g_array_index (frame->y_ticks, EvoxTick, i).width);
+      left += widest + EVOX_TICK_LENGTH + 4;
       frame->x_ticks = make_ticks (layout, self->x0, self->x1,
                                    MAX (frame->width - left - right, 1), TRUE);
     }
@@ -378,7 +292,7 @@ ensure_layout (EvoxPlot *self)
   ensure_ranges (self);
   if (!self->has_ranges)
     return FALSE;
-  layout = create_layout (self);
+  layout = _evox_create_small_layout (GTK_WIDGET (self));
   layout_frame (self, layout, &frame);
   return self->area.size.width > 0 && self->area.size.height > 0;
 }
@@ -505,92 +419,33 @@ on_query_tooltip (EvoxPlot   *self,
 /* Drawing */
 
 static void
-fill (GtkSnapshot   *snapshot,
-      const GdkRGBA *color,
-      double         x,
-      double         y,
-      double         width,
-      double         height)
-{
-  if (width <= 0 || height <= 0)
-    return;
-  gtk_snapshot_append_color (snapshot, color, &GRAPHENE_RECT_INIT (x, y, width, height));
-}
-
-static GdkRGBA
-with_alpha (const GdkRGBA *color,
-            float          alpha)
-{
-  GdkRGBA c = *color;
-
-  c.alpha *= alpha;
-  return c;
-}
-
-static void
-get_foreground (GtkWidget *widget,
-                GdkRGBA   *color)
-{
-#if GTK_CHECK_VERSION (4, 10, 0)
-  gtk_widget_get_color (widget, color);
-#else
-  gtk_style_context_get_color (gtk_widget_get_style_context (widget), color);
-#endif
-}
-
-static void
 draw_axes (EvoxPlot      *self,
            GtkSnapshot   *snapshot,
            PangoLayout   *layout,
            const Frame   *frame,
            const GdkRGBA *fg)
 {
-  GdkRGBA grid = with_alpha (fg, 0.1f), text = with_alpha (fg, 0.8f), axis = with_alpha (fg, 0.5f);
+  GdkRGBA axis = _evox_with_alpha (fg, 0.5f);
   double left = self->area.origin.x, bottom = area_bottom (self);
   int width, height;
 
-  for (guint i = 0; i < frame->y_ticks->len; i++)
-    {
-      const Tick *tick = &g_array_index (frame->y_ticks, Tick, i);
-      double y = round (data_y (self, tick->at));
-
-      if (y < self->area.origin.y - 0.5 || y > bottom + 0.5)
-        continue;
-      if (y < bottom - 0.5)
-        fill (snapshot, &grid, left, y, self->area.size.width, 1);
-      fill (snapshot, &text, left - TICK_LENGTH - 1, y, TICK_LENGTH, 1);
-      draw_text (snapshot, layout, tick->label, left - TICK_LENGTH - 4 - tick->width,
-                 CLAMP (y - tick->height / 2.0, 0, frame->height - tick->height), &text);
-    }
-  for (guint i = 0; i < frame->x_ticks->len; i++)
-    {
-      const Tick *tick = &g_array_index (frame->x_ticks, Tick, i);
-      double x = round (data_x (self, tick->at));
-
-      if (x < left - 0.5 || x > area_right (self) + 0.5)
-        continue;
-      fill (snapshot, &text, MIN (x, area_right (self) - 1), bottom + 1, 1, TICK_LENGTH);
-      draw_text (snapshot, layout, tick->label,
-                 CLAMP (x - tick->width / 2.0, 0, frame->width - tick->width),
-                 bottom + 1 + TICK_LENGTH + LABEL_GAP, &text);
-    }
-  fill (snapshot, &axis, left - 1, self->area.origin.y, 1, self->area.size.height + 1);
-  fill (snapshot, &axis, left - 1, bottom, self->area.size.width + 1, 1);
+  _evox_draw_y_ticks (snapshot, layout, frame->y_ticks, &self->area, self->y0, self->y1,
+                      frame->height, fg);
+  _evox_draw_x_ticks (snapshot, layout, frame->x_ticks, &self->area, self->x0, self->x1,
+                      bottom + 1, frame->width, fg);
+  _evox_fill (snapshot, &axis, left - 1, self->area.origin.y, 1, self->area.size.height + 1);
+  _evox_fill (snapshot, &axis, left - 1, bottom, self->area.size.width + 1, 1);
 
   if (self->x_title != NULL)
-    {
-      measure_text (layout, self->x_title, &width, &height);
-      draw_text (snapshot, layout, self->x_title,
-                 MAX (left + (self->area.size.width - width) / 2, 0),
-                 bottom + 1 + TICK_LENGTH + LABEL_GAP + frame->text_height + 2, fg);
-    }
+    _evox_draw_title (snapshot, layout, self->x_title, &self->area,
+                      bottom + 1 + EVOX_TICK_LENGTH + EVOX_LABEL_GAP + frame->text_height + 2, fg);
   if (self->y_title != NULL)
     {
       double baseline;
 
       /* Turned a quarter left, the text runs upwards from `baseline`, centred on the axis (or
        * from its bottom when longer than the axis). */
-      measure_text (layout, self->y_title, &width, &height);
+      _evox_measure_text (layout, self->y_title, &width, &height);
       baseline = self->area.origin.y + (self->area.size.height +
                                         MIN (width, self->area.size.height)) / 2;
       gtk_snapshot_save (snapshot);
@@ -618,8 +473,8 @@ draw_bars (EvoxPlot      *self,
 
       if (!(self->counts[b] > 0))
         continue;
-      fill (snapshot, hit->bin == (int) b ? &hover : &self->bar_color, xa, top,
-            xb - xa - gap, area_bottom (self) - top);
+      _evox_fill (snapshot, hit->bin == (int) b ? &hover : &self->bar_color, xa, top,
+                  xb - xa - gap, area_bottom (self) - top);
     }
 }
 
@@ -680,7 +535,7 @@ draw_markers (EvoxPlot      *self,
               GtkSnapshot   *snapshot,
               const GdkRGBA *fg)
 {
-  GdkRGBA color = with_alpha (fg, 0.55f);
+  GdkRGBA color = _evox_with_alpha (fg, 0.55f);
 
   for (guint i = 0; i < self->markers->len; i++)
     {
@@ -688,8 +543,8 @@ draw_markers (EvoxPlot      *self,
       double x = round (data_x (self, at));
 
       if (at >= self->x0 && at <= self->x1)
-        fill (snapshot, &color, MIN (x, area_right (self) - 1), self->area.origin.y, 1,
-              self->area.size.height);
+        _evox_fill (snapshot, &color, MIN (x, area_right (self) - 1), self->area.origin.y, 1,
+                    self->area.size.height);
     }
 }
 
@@ -709,11 +564,11 @@ draw_legend (EvoxPlot      *self,
 
       if (line->label == NULL)
         continue;
-      measure_text (layout, line->label, &width, &height);
+      _evox_measure_text (layout, line->label, &width, &height);
       x -= width;
-      draw_text (snapshot, layout, line->label, x, PAD, fg);
+      _evox_draw_text (snapshot, layout, line->label, x, PAD, fg);
       x -= 4 + SWATCH;
-      fill (snapshot, &line->color, x, PAD + height / 2.0 - 1, SWATCH, 2);
+      _evox_fill (snapshot, &line->color, x, PAD + height / 2.0 - 1, SWATCH, 2);
       x -= 12;
     }
 }
@@ -725,13 +580,13 @@ draw_placeholder (EvoxPlot      *self,
                   const Frame   *frame,
                   const GdkRGBA *fg)
 {
-  GdkRGBA text = with_alpha (fg, 0.6f);
+  GdkRGBA text = _evox_with_alpha (fg, 0.6f);
   const char *message = self->placeholder != NULL ? self->placeholder : _("No data");
   int width, height;
 
-  measure_text (layout, message, &width, &height);
-  draw_text (snapshot, layout, message, MAX ((frame->width - width) / 2.0, 0),
-             (frame->height - height) / 2.0, &text);
+  _evox_measure_text (layout, message, &width, &height);
+  _evox_draw_text (snapshot, layout, message, MAX ((frame->width - width) / 2.0, 0),
+                   (frame->height - height) / 2.0, &text);
 }
 
 static void
@@ -739,12 +594,12 @@ evox_plot_snapshot (GtkWidget   *widget,
                     GtkSnapshot *snapshot)
 {
   EvoxPlot *self = EVOX_PLOT (widget);
-  g_autoptr(PangoLayout) layout = create_layout (self);
+  g_autoptr(PangoLayout) layout = _evox_create_small_layout (GTK_WIDGET (self));
   g_auto(Frame) frame = { 0 };
   Hit hit = { -1, 0, -1 };
   GdkRGBA fg;
 
-  get_foreground (widget, &fg);
+  _evox_get_foreground (widget, &fg);
   layout_frame (self, layout, &frame);
   if (!self->has_ranges)
     {

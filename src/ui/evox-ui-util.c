@@ -1,10 +1,14 @@
-/* evox-ui-util.c: small glue shared by the window and its panels. */
+/* evox-ui-util.c: small glue shared by the window, its panels and its plots. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
 #include "config.h"
 
 #include "evox-ui-util.h"
+
+#include <math.h>
+
+#include "evox-display.h"
 
 static gboolean
 enum_to_selected (GBinding     *binding,
@@ -54,4 +58,257 @@ _evox_format_decade (int exponent)
   for (const char *p = number; *p; p++)
     g_string_append (text, *p == '-' ? "⁻" : digits[*p - '0']);
   return g_string_free (text, FALSE);
+}
+
+/* Drawing */
+
+void
+_evox_fill (GtkSnapshot   *snapshot,
+            const GdkRGBA *color,
+            double         x,
+            double         y,
+            double         width,
+            double         height)
+{
+  if (width <= 0 || height <= 0)
+    return;
+  gtk_snapshot_append_color (snapshot, color, &GRAPHENE_RECT_INIT (x, y, width, height));
+}
+
+GdkRGBA
+_evox_with_alpha (const GdkRGBA *color,
+                  float          alpha)
+{
+  GdkRGBA c = *color;
+
+  c.alpha *= alpha;
+  return c;
+}
+
+void
+_evox_get_foreground (GtkWidget *widget,
+                      GdkRGBA   *color)
+{
+#if GTK_CHECK_VERSION (4, 10, 0)
+  gtk_widget_get_color (widget, color);
+#else
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), color);
+#endif
+}
+
+/* Text */
+
+PangoLayout *
+_evox_create_small_layout (GtkWidget *widget)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
+  PangoAttrList *attrs = pango_attr_list_new ();
+
+  pango_attr_list_insert (attrs, pango_attr_scale_new (PANGO_SCALE_SMALL));
+  pango_layout_set_attributes (layout, attrs);
+  pango_attr_list_unref (attrs);
+  return layout;
+}
+
+void
+_evox_measure_text (PangoLayout *layout,
+                    const char  *text,
+                    int         *width,
+                    int         *height)
+{
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_pixel_size (layout, width, height);
+}
+
+void
+_evox_draw_text (GtkSnapshot   *snapshot,
+                 PangoLayout   *layout,
+                 const char    *text,
+                 double         x,
+                 double         y,
+                 const GdkRGBA *color)
+{
+  pango_layout_set_text (layout, text, -1);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (round (x), round (y)));
+  gtk_snapshot_append_layout (snapshot, layout, color);
+  gtk_snapshot_restore (snapshot);
+}
+
+void
+_evox_draw_title (GtkSnapshot           *snapshot,
+                  PangoLayout           *layout,
+                  const char            *title,
+                  const graphene_rect_t *area,
+                  double                 y,
+                  const GdkRGBA         *color)
+{
+  int width, height;
+
+  _evox_measure_text (layout, title, &width, &height);
+  _evox_draw_text (snapshot, layout, title,
+                   MAX (area->origin.x + (area->size.width - width) / 2, 0), y, color);
+}
+
+/* Ticks */
+
+char *
+_evox_format_tick_value (double value,
+                         double step,
+                         int    max_decimals)
+{
+  int decimals = step < 1 ? (int) ceil (-log10 (step) - 1e-9) : 0;
+
+  if (fabs (value) < step * 1e-6)
+    value = 0;
+  if (fabs (value) >= 1e6 || decimals > max_decimals)
+    return g_strdup_printf ("%.3g", value);
+  return g_strdup_printf ("%.*f", decimals, value);
+}
+
+static void
+tick_clear (gpointer data)
+{
+  EvoxTick *tick = data;
+
+  g_free (tick->label);
+}
+
+GArray *
+_evox_ticks_new (void)
+{
+  GArray *ticks = g_array_new (FALSE, TRUE, sizeof (EvoxTick));
+
+  g_array_set_clear_func (ticks, tick_clear);
+  return ticks;
+}
+
+void
+_evox_ticks_add (GArray      *ticks,
+                 PangoLayout *layout,
+                 double       at,
+                 char        *label)
+{
+  EvoxTick tick = { at, label, 0, 0 };
+
+  if (label != NULL)
+    _evox_measure_text (layout, label, &tick.width, &tick.height);
+  g_array_append_val (ticks, tick);
+}
+
+gboolean
+_evox_ticks_fit (GArray  *ticks,
+                 double   a0,
+                 double   a1,
+                 double   length,
+                 gboolean horizontal)
+{
+  const EvoxTick *last = NULL;
+
+  for (guint i = 0; i < ticks->len; i++)
+    {
+      const EvoxTick *tick = &g_array_index (ticks, EvoxTick, i);
+
+      if (tick->label == NULL)
+        continue;
+      if (last != NULL)
+        {
+          double distance = (tick->at - last->at) / (a1 - a0) * length;
+          double need = horizontal ? (tick->width + last->width) / 2.0 + 10
+                                   : (tick->height + last->height) / 2.0 + 4;
+          if (distance < need)
+            return FALSE;
+        }
+      last = tick;
+    }
+  return TRUE;
+}
+
+GArray *
+_evox_stepped_ticks (PangoLayout    *layout,
+                     double          a0,
+                     double          a1,
+                     double          length,
+                     gboolean        horizontal,
+                     double          spacing,
+                     double          min_step,
+                     EvoxTickFormat  format,
+                     gpointer        user_data)
+{
+  double step = evox_nice_ceil (MAX ((a1 - a0) / MAX (2.0, length / spacing), min_step));
+  GArray *ticks = _evox_ticks_new ();
+
+  for (guint tries = 0; tries < 32; tries++, step = evox_nice_ceil (step * 1.5))
+    {
+      double first = ceil (a0 / step - 1e-9);
+      double last = floor (a1 / step + 1e-9);
+
+      g_array_set_size (ticks, 0);
+      for (double k = first; k <= last; k++)
+        {
+          double at = k * step + 0.0;  /* no "-0" */
+          _evox_ticks_add (ticks, layout, at, format (at, step, user_data));
+        }
+      if (_evox_ticks_fit (ticks, a0, a1, length, horizontal))
+        break;
+    }
+  return ticks;
+}
+
+void
+_evox_draw_y_ticks (GtkSnapshot           *snapshot,
+                    PangoLayout           *layout,
+                    GArray                *ticks,
+                    const graphene_rect_t *area,
+                    double                 a0,
+                    double                 a1,
+                    int                    widget_height,
+                    const GdkRGBA         *fg)
+{
+  GdkRGBA grid = _evox_with_alpha (fg, 0.1f), text = _evox_with_alpha (fg, 0.8f);
+  double left = area->origin.x, bottom = area->origin.y + area->size.height;
+
+  for (guint i = 0; i < ticks->len; i++)
+    {
+      const EvoxTick *tick = &g_array_index (ticks, EvoxTick, i);
+      double y = round (bottom - (tick->at - a0) / (a1 - a0) * area->size.height);
+
+      if (y < area->origin.y - 0.5 || y > bottom + 0.5)
+        continue;
+      if (y < bottom - 0.5)
+        _evox_fill (snapshot, &grid, left, y, area->size.width, 1);
+      _evox_fill (snapshot, &text, left - EVOX_TICK_LENGTH - 1, y, EVOX_TICK_LENGTH, 1);
+      _evox_draw_text (snapshot, layout, tick->label, left - EVOX_TICK_LENGTH - 4 - tick->width,
+                       CLAMP (y - tick->height / 2.0, 0, widget_height - tick->height), &text);
+    }
+}
+
+void
+_evox_draw_x_ticks (GtkSnapshot           *snapshot,
+                    PangoLayout           *layout,
+                    GArray                *ticks,
+                    const graphene_rect_t *area,
+                    double                 a0,
+                    double                 a1,
+                    double                 top,
+                    int                    widget_width,
+                    const GdkRGBA         *fg)
+{
+  GdkRGBA text = _evox_with_alpha (fg, 0.8f);
+  double left = area->origin.x, right = area->origin.x + area->size.width;
+
+  for (guint i = 0; i < ticks->len; i++)
+    {
+      const EvoxTick *tick = &g_array_index (ticks, EvoxTick, i);
+      double x = round (left + (tick->at - a0) / (a1 - a0) * area->size.width);
+
+      if (x < left - 0.5 || x > right + 0.5)
+        continue;
+      _evox_fill (snapshot, &text, MIN (x, right - 1), top,
+                  1, tick->label != NULL ? EVOX_TICK_LENGTH : EVOX_TICK_LENGTH / 2);
+      if (tick->label != NULL)
+        _evox_draw_text (snapshot, layout, tick->label,
+                         CLAMP (x - tick->width / 2.0, 0, widget_width - tick->width),
+                         top + EVOX_TICK_LENGTH + EVOX_LABEL_GAP, &text);
+    }
 }

@@ -1,4 +1,4 @@
-/* evox-ui-util.h: small glue shared by the window and its panels. */
+/* evox-ui-util.h: small glue shared by the window, its panels and its plots. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
@@ -14,5 +14,113 @@ GBinding *_evox_bind_enum_to_dropdown (gpointer     source,
 
 /* "10⁻⁵" style label of a power of ten. */
 char     *_evox_format_decade         (int          exponent);
+
+/* Drawing helpers of the snapshot plots (histogram view, EvoxPlot) */
+
+/* Axis furniture in pixels: tick marks, and the gap between a tick and its label. */
+#define EVOX_TICK_LENGTH 4
+#define EVOX_LABEL_GAP 2
+
+typedef struct
+{
+  double  at;       /* axis coordinate */
+  char   *label;    /* NULL for minor ticks */
+  int     width;    /* label size in pixels */
+  int     height;
+} EvoxTick;
+
+/* Returns the label of a tick at `at` on an axis stepped by `step`; `user_data` as given to
+ * _evox_stepped_ticks(). */
+typedef char *(*EvoxTickFormat) (double   at,
+                                 double   step,
+                                 gpointer user_data);
+
+/* A solid rectangle; nothing when it is empty. */
+void         _evox_fill               (GtkSnapshot           *snapshot,
+                                       const GdkRGBA         *color,
+                                       double                 x,
+                                       double                 y,
+                                       double                 width,
+                                       double                 height);
+GdkRGBA      _evox_with_alpha         (const GdkRGBA         *color,
+                                       float                  alpha);
+void         _evox_get_foreground     (GtkWidget             *widget,
+                                       GdkRGBA               *color);
+
+/* A layout for the widget's axis labels, in a small font. */
+PangoLayout *_evox_create_small_layout (GtkWidget            *widget);
+void         _evox_measure_text       (PangoLayout           *layout,
+                                       const char            *text,
+                                       int                   *width,
+                                       int                   *height);
+/* Draws `text` with its top left corner at the whole pixel nearest (x, y). */
+void         _evox_draw_text          (GtkSnapshot           *snapshot,
+                                       PangoLayout           *layout,
+                                       const char            *text,
+                                       double                 x,
+                                       double                 y,
+                                       const GdkRGBA         *color);
+/* Draws `title` centred under the width of `area` (kept inside the widget's left edge). */
+void         _evox_draw_title         (GtkSnapshot           *snapshot,
+                                       PangoLayout           *layout,
+                                       const char            *title,
+                                       const graphene_rect_t *area,
+                                       double                 y,
+                                       const GdkRGBA         *color);
+
+/* Value labels for a linear axis stepped by `step`: as many decimals as the step needs,
+ * switching to three significant digits for large values or more than `max_decimals`. */
+char        *_evox_format_tick_value  (double                 value,
+                                       double                 step,
+                                       int                    max_decimals);
+
+/* An empty array of EvoxTick that frees the labels. */
+GArray      *_evox_ticks_new          (void);
+/* Appends a tick, taking `label` (NULL for a minor tick) and measuring it with `layout`. */
+void         _evox_ticks_add          (GArray                *ticks,
+                                       PangoLayout           *layout,
+                                       double                 at,
+                                       char                  *label);
+/* Whether neighbouring labels on an axis from a0 to a1 drawn `length` pixels long keep apart,
+ * along x (horizontal) or y. */
+gboolean     _evox_ticks_fit          (GArray                *ticks,
+                                       double                 a0,
+                                       double                 a1,
+                                       double                 length,
+                                       gboolean               horizontal);
+/* Evenly stepped ticks (1, 2 or 5 times a power of ten) from a0 to a1, starting at about one
+ * per `spacing` pixels (and no finer than `min_step`) and widening the step until the labels
+ * fit. */
+GArray      *_evox_stepped_ticks      (PangoLayout           *layout,
+                                       double                 a0,
+                                       double                 a1,
+                                       double                 length,
+                                       gboolean               horizontal,
+                                       double                 spacing,
+                                       double                 min_step,
+                                       EvoxTickFormat         format,
+                                       gpointer               user_data);
+
+/* Ticks of a vertical axis from a0 (the bottom of `area`) to a1 (its top): a mark and label to
+ * the left of the area and a grid line across it, the labels kept inside `widget_height`. */
+void         _evox_draw_y_ticks       (GtkSnapshot           *snapshot,
+                                       PangoLayout           *layout,
+                                       GArray                *ticks,
+                                       const graphene_rect_t *area,
+                                       double                 a0,
+                                       double                 a1,
+                                       int                    widget_height,
+                                       const GdkRGBA         *fg);
+/* Ticks of a horizontal axis from a0 (the left of `area`) to a1 (its right), marked downwards
+ * from `top` with their labels beneath, kept inside `widget_width`; minor ticks half as long. */
+void         _evox_draw_x_ticks       (GtkSnapshot           *snapshot,
+                                       PangoLayout           *layout,
+                                       GArray                *ticks,
+                                       const graphene_rect_t *area,
+                                       double                 a0,
+                                       double                 a1,
+                                       double                 top,
+                                       int                    widget_width,
+                                       const GdkRGBA         *fg);
 
 G_END_DECLS
