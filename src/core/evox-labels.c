@@ -1378,31 +1378,42 @@ source_for_range (Source         *src,
     }
 }
 
+/* Area per boundary crossing along each direction: 2 w_d V / |d| (see the top of the file). */
+static void
+crofton_factors (const double spacing[3],
+                 double       factors[13])
+{
+  double weights[13];
+  double voxel_volume = spacing[0] * spacing[1] * spacing[2];
+
+  crofton_weights (spacing, weights);
+  for (guint d = 0; d < 13; d++)
+    {
+      int v[3];
+      double len = 0.0;
+
+      lattice_direction (d, v);
+      for (guint i = 0; i < 3; i++)
+        len += (v[i] * spacing[i]) * (v[i] * spacing[i]);
+      factors[d] = 2.0 * weights[d] * voxel_volume / sqrt (len);
+    }
+}
+
 static void
 particle_finish (EvoxParticle  *p,
                  guint32        id,
                  const Acc     *acc,
                  const double   spacing[3],
                  const double   origin[3],
-                 const double   weights[13])
+                 const double   factors[13])
 {
-  double voxel_volume = spacing[0] * spacing[1] * spacing[2];
-  double volume = (double) acc->voxels * voxel_volume;
+  double volume = (double) acc->voxels * spacing[0] * spacing[1] * spacing[2];
   double area = 0.0;
 
-  for (guint d = 0; d < 13; d++)
-    {
-      int v[3];
-      double len = 0.0;
-      guint64 same = d == 0 ? acc->voxels - acc->runs : acc->pairs[d - 1];
-      double crossings = 2.0 * (double) (acc->voxels - same);
-
-      lattice_direction (d, v);
-      for (guint i = 0; i < 3; i++)
-        len += (v[i] * spacing[i]) * (v[i] * spacing[i]);
-      area += weights[d] * crossings * voxel_volume / sqrt (len);
-    }
-  area *= 2.0;
+  /* Crossings along d: 2 (voxels - pairs along d); along x the pairs are voxels - runs. */
+  area += factors[0] * 2.0 * (double) acc->runs;
+  for (guint d = 1; d < 13; d++)
+    area += factors[d] * 2.0 * (double) (acc->voxels - acc->pairs[d - 1]);
 
   p->id = id;
   p->voxels = acc->voxels;
@@ -1477,6 +1488,7 @@ runs_measure (const Runs     *rl,
   local = g_new (Acc, MAX ((gsize) n_shared * rl->n_slabs, 1));
   for (gsize k = 0; k < (gsize) n_shared * rl->n_slabs; k++)
     acc_init (&local[k]);
+#pragma omp parallel for schedule(static)
   for (guint32 label = 0; label <= rl->n_labels; label++)
     acc_init (&accs[label]);
 
@@ -1522,7 +1534,7 @@ evox_labels_compute (EvoxVolume        *volume,
   Monitor monitor = { .progress = progress, .cancellable = cancellable };
   g_autofree Acc *accs = NULL;
   g_autofree guint32 *remap = NULL;
-  double spacing[3], origin[3], weights[13];
+  double spacing[3], origin[3], factors[13];
   gsize n_voxels;
   Source src;
   Runs rl;
@@ -1589,7 +1601,7 @@ evox_labels_compute (EvoxVolume        *volume,
 
   evox_volume_get_spacing (volume, spacing);
   evox_volume_get_origin (volume, origin);
-  crofton_weights (spacing, weights);
+  crofton_factors (spacing, factors);
   remap = g_new0 (guint32, (gsize) rl.n_labels + 1);
   for (guint32 label = 1; label <= rl.n_labels; label++)
     if (accs[label].voxels >= min_size)
@@ -1598,10 +1610,11 @@ evox_labels_compute (EvoxVolume        *volume,
   self->n_dropped = rl.n_labels - kept;
   self->n_particles = kept;
   self->particles = g_new0 (EvoxParticle, MAX (kept, 1));
+#pragma omp parallel for schedule(static)
   for (guint32 label = 1; label <= rl.n_labels; label++)
     if (remap[label] != 0)
       particle_finish (&self->particles[remap[label] - 1], remap[label], &accs[label],
-                       spacing, origin, weights);
+                       spacing, origin, factors);
   g_clear_pointer (&accs, g_free);
 
   self->labels = alloc_labels (n_voxels);
