@@ -611,11 +611,22 @@ test_statistics_random (void)
         g_autoptr(EvoxVolume) u8 = random_volume (EVOX_SAMPLE_U8, sizes[s], 10 + s);
         g_autoptr(EvoxVolume) u16 = random_volume (EVOX_SAMPLE_U16, sizes[s], 20 + s);
         g_autoptr(EvoxVolume) f32 = random_volume (EVOX_SAMPLE_F32, sizes[s], 30 + s);
+        g_autoptr(EvoxVolume) labelled = random_volume (EVOX_SAMPLE_U8, sizes[s], 40 + s);
 
         evox_volume_set_spacing (u8, spacing);
         evox_volume_set_origin (u8, origin);
         evox_volume_set_spacing (f32, spacing);
         check_statistics (u8, 40, 140, connectivities[c]);
+        /* A label volume (0, 85, 170) and one of its values: a one-value phase. */
+        {
+          guint8 *v = evox_volume_get_data_mut (labelled, 0);
+
+          for (gsize i = 0; i < sizes[s][0] * sizes[s][1] * sizes[s][2]; i++)
+            v[i] = (guint8) (85 * (((const guint8 *) evox_volume_get_data (u8, 0))[i] % 3));
+          evox_volume_set_spacing (labelled, spacing);
+          check_statistics (labelled, 85, 85, connectivities[c]);
+          check_statistics (labelled, 84.5, 85.5, connectivities[c]);
+        }
         check_statistics (u16, 1000.5, 21000, connectivities[c]);
         check_statistics (f32, -1.0, 0.25, connectivities[c]);
         /* Every finite value and +inf: NaN voxels stay out, inf voxels in but not averaged. */

@@ -983,7 +983,7 @@ typedef struct
   const Runs     *rl;
   EvoxSampleType  type;
   gconstpointer   data;
-  gboolean        constant;       /* integer data and a one-value range: no values to read */
+  gboolean        constant;       /* integer data and a one-value range: values not read */
   double          constant_value;
   const guint32  *shared;         /* label -> index among the boundary-crossing particles */
   Acc            *accs;           /* by label */
@@ -997,11 +997,6 @@ run_values (const Measure *ms,
             guint32        len,
             Acc           *acc)
 {
-  if (ms->constant)
-    {
-      acc_add_values (acc, len, ms->constant_value, 0.0, ms->constant_value, ms->constant_value);
-      return;
-    }
   switch (ms->type)
     {
     case EVOX_SAMPLE_U8:
@@ -1133,7 +1128,8 @@ measure_slab (const Measure *ms,
           acc->hi[2] = MAX (acc->hi[2], (guint32) z);
           if (edge_row || runs[i].x0 == 0 || runs[i].x1 == nx)
             acc->border = TRUE;
-          run_values (ms, r * nx + runs[i].x0, len, acc);
+          if (!ms->constant)
+            run_values (ms, r * nx + runs[i].x0, len, acc);
         }
 
       /* Same-particle pairs with the four earlier rows, for dx = -1, 0, 1. */
@@ -1507,6 +1503,17 @@ runs_measure (const Runs     *rl,
         continue;
       for (guint s = 0; s < rl->n_slabs; s++)
         acc_merge (&accs[label], &local[(gsize) s * n_shared + k]);
+    }
+  /* A one-value phase of integer data: every voxel holds that value. */
+  if (ms.constant)
+    {
+#pragma omp parallel for schedule(static)
+      for (guint32 label = 1; label <= rl->n_labels; label++)
+        {
+          accs[label].n_values = accs[label].voxels;
+          accs[label].mean = accs[label].min = accs[label].max = ms.constant_value;
+          accs[label].m2 = 0.0;
+        }
     }
   return TRUE;
 }
