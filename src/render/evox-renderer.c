@@ -916,6 +916,8 @@ evox_renderer_is_realized (EvoxRenderer *self)
 
 /* Textures */
 
+/* Texture upload */
+
 static void
 drain_gl_errors (void)
 {
@@ -923,12 +925,80 @@ drain_gl_errors (void)
     ;
 }
 
+/* A new nearest-sampled, edge-clamped 3D texture on texture unit `unit`, from tightly packed
+ * single-channel `pixels`. Returns the upload's GL error (GL_NO_ERROR on success); the texture is
+ * kept either way. Leaves unit 0 active and nothing bound. */
+static GLenum
+upload_texture_3d (GLenum         unit,
+                   GLuint        *texture,
+                   GLint          internal_format,
+                   const gsize    dims[3],
+                   GLenum         format,
+                   GLenum         type,
+                   gconstpointer  pixels)
+{
+  GLint alignment = 4;
+  GLenum status;
+
+  drain_gl_errors ();
+  glGenTextures (1, texture);
+  glActiveTexture (unit);
+  glBindTexture (GL_TEXTURE_3D, *texture);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_R, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_BASE_LEVEL, 0);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MAX_LEVEL, 0);
+  glGetIntegerv (GL_UNPACK_ALIGNMENT, &alignment);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
+  glTexImage3D (GL_TEXTURE_3D, 0, internal_format, (GLsizei) dims[0], (GLsizei) dims[1],
+                (GLsizei) dims[2], 0, format, type, pixels);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, alignment);
+  status = glGetError ();
+  glBindTexture (GL_TEXTURE_3D, 0);
+  glActiveTexture (GL_TEXTURE0);
+  return status;
+}
+
+/* (Re)fills the nearest-sampled, edge-clamped 2D RGBA texture `*texture` on texture unit `unit`
+ * (made on first use) from `pixels`, whose rows are aligned to `unpack_alignment` bytes. Leaves
+ * unit 0 active and nothing bound. */
+static void
+upload_texture_2d (GLenum         unit,
+                   GLuint        *texture,
+                   GLint          internal_format,
+                   GLsizei        width,
+                   GLsizei        height,
+                   GLenum         type,
+                   gconstpointer  pixels,
+                   GLint          unpack_alignment)
+{
+  GLint alignment = 4;
+
+  if (*texture == 0)
+    glGenTextures (1, texture);
+  glActiveTexture (unit);
+  glBindTexture (GL_TEXTURE_2D, *texture);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, 0);
+  glGetIntegerv (GL_UNPACK_ALIGNMENT, &alignment);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, unpack_alignment);
+  glTexImage2D (GL_TEXTURE_2D, 0, internal_format, width, height, 0, GL_RGBA, type, pixels);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, alignment);
+  glBindTexture (GL_TEXTURE_2D, 0);
+  glActiveTexture (GL_TEXTURE0);
+}
+
 static void
 upload_volume (EvoxRenderer *self)
 {
-  GLint max_size = 0, alignment = 4;
-  GLenum internal_format, type;
-  GLenum status;
+  GLint max_size = 0, internal_format;
+  GLenum type, status;
 
   self->volume_dirty = FALSE;
   self->volume_on_gpu = FALSE;
@@ -969,26 +1039,8 @@ upload_volume (EvoxRenderer *self)
       break;
     }
 
-  drain_gl_errors ();
-  glGenTextures (1, &self->volume_texture);
-  glActiveTexture (GL_TEXTURE0);
-  glBindTexture (GL_TEXTURE_3D, self->volume_texture);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_R, GL_CLAMP_TO_EDGE);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_BASE_LEVEL, 0);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MAX_LEVEL, 0);
-  glGetIntegerv (GL_UNPACK_ALIGNMENT, &alignment);
-  glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
-  glTexImage3D (GL_TEXTURE_3D, 0, internal_format, (GLsizei) self->dims[0],
-                (GLsizei) self->dims[1], (GLsizei) self->dims[2], 0, GL_RED, type,
-                evox_volume_get_data (self->volume, self->channel));
-  glPixelStorei (GL_UNPACK_ALIGNMENT, alignment);
-  status = glGetError ();
-  glBindTexture (GL_TEXTURE_3D, 0);
-
+  status = upload_texture_3d (GL_TEXTURE0, &self->volume_texture, internal_format, self->dims,
+                              GL_RED, type, evox_volume_get_data (self->volume, self->channel));
   if (status != GL_NO_ERROR)
     {
       g_warning ("The GPU could not take the volume of %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
@@ -1008,7 +1060,6 @@ upload_colormap (EvoxRenderer *self)
 {
   const guint8 (*table)[3] = evox_colormap_get_table (self->colormap);
   guint8 rgba[256 * 4];
-  GLint alignment = 4;
 
   g_assert (table != NULL);
   for (guint i = 0; i < 256; i++)
@@ -1017,21 +1068,8 @@ upload_colormap (EvoxRenderer *self)
       rgba[4 * i + 3] = 255;
     }
 
-  if (self->colormap_texture == 0)
-    glGenTextures (1, &self->colormap_texture);
-  glActiveTexture (GL_TEXTURE1);
-  glBindTexture (GL_TEXTURE_2D, self->colormap_texture);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, 0);
-  glGetIntegerv (GL_UNPACK_ALIGNMENT, &alignment);
-  glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
-  glTexImage2D (GL_TEXTURE_2D, 0, GL_RGBA8, 256, 1, 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
-  glPixelStorei (GL_UNPACK_ALIGNMENT, alignment);
-  glBindTexture (GL_TEXTURE_2D, 0);
-  glActiveTexture (GL_TEXTURE0);
+  upload_texture_2d (GL_TEXTURE1, &self->colormap_texture, GL_RGBA8, 256, 1, GL_UNSIGNED_BYTE,
+                     rgba, 1);
   self->colormap_dirty = FALSE;
   self->uploads.colormap++;
 }
@@ -1085,7 +1123,6 @@ upload_phases (EvoxRenderer *self)
                                              : EVOX_SAMPLE_F32;
   float table[EVOX_RENDERER_MAX_PHASES * 8];
   guint n = self->phases != NULL ? evox_phase_list_get_n_phases (self->phases) : 0;
-  GLint alignment = 4;
 
   self->phases_dirty = FALSE;
   if (n > EVOX_RENDERER_MAX_PHASES)
@@ -1111,22 +1148,8 @@ upload_phases (EvoxRenderer *self)
     }
   self->n_phase_rows = n;
 
-  if (self->phase_texture == 0)
-    glGenTextures (1, &self->phase_texture);
-  glActiveTexture (GL_TEXTURE2);
-  glBindTexture (GL_TEXTURE_2D, self->phase_texture);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, 0);
-  glGetIntegerv (GL_UNPACK_ALIGNMENT, &alignment);
-  glPixelStorei (GL_UNPACK_ALIGNMENT, 4);
-  glTexImage2D (GL_TEXTURE_2D, 0, GL_RGBA32F, 2, (GLsizei) MAX (n, 1), 0, GL_RGBA, GL_FLOAT,
-                table);
-  glPixelStorei (GL_UNPACK_ALIGNMENT, alignment);
-  glBindTexture (GL_TEXTURE_2D, 0);
-  glActiveTexture (GL_TEXTURE0);
+  upload_texture_2d (GL_TEXTURE2, &self->phase_texture, GL_RGBA32F, 2, (GLsizei) MAX (n, 1),
+                     GL_FLOAT, table, 4);
   self->uploads.phases++;
 }
 
@@ -1138,7 +1161,7 @@ upload_labels (EvoxRenderer *self)
   g_autofree gpointer narrow = NULL;
   const guint32 *data;
   gconstpointer pixels;
-  GLint max_size = 0, alignment = 4;
+  GLint max_size = 0;
   GLenum internal_format = GL_R32UI, type = GL_UNSIGNED_INT, status;
   gsize dims[3], n_voxels;
   guint n_labels;
@@ -1190,25 +1213,8 @@ upload_labels (EvoxRenderer *self)
       pixels = narrow;
     }
 
-  drain_gl_errors ();
-  glGenTextures (1, &self->label_texture);
-  glActiveTexture (GL_TEXTURE3);
-  glBindTexture (GL_TEXTURE_3D, self->label_texture);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_R, GL_CLAMP_TO_EDGE);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_BASE_LEVEL, 0);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MAX_LEVEL, 0);
-  glGetIntegerv (GL_UNPACK_ALIGNMENT, &alignment);
-  glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
-  glTexImage3D (GL_TEXTURE_3D, 0, (GLint) internal_format, (GLsizei) dims[0], (GLsizei) dims[1],
-                (GLsizei) dims[2], 0, GL_RED_INTEGER, type, pixels);
-  glPixelStorei (GL_UNPACK_ALIGNMENT, alignment);
-  status = glGetError ();
-  glBindTexture (GL_TEXTURE_3D, 0);
-  glActiveTexture (GL_TEXTURE0);
+  status = upload_texture_3d (GL_TEXTURE3, &self->label_texture, (GLint) internal_format, dims,
+                              GL_RED_INTEGER, type, pixels);
 
   if (status != GL_NO_ERROR)
     {
