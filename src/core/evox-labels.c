@@ -473,7 +473,10 @@ slab_reserve (Slab    *slab,
 
   if (need <= slab->capacity)
     return TRUE;
-  capacity = MAX (need, MAX (slab->capacity * 2, 4096));
+  /* Slab-local indices are 32-bit too. */
+  if (need >= G_MAXUINT32)
+    return FALSE;
+  capacity = MIN (MAX (need, MAX (slab->capacity * 2, 4096)), G_MAXUINT32 - 1);
   if ((guint64) capacity * (sizeof (Run) + sizeof (guint32)) > cap)
     return FALSE;
   runs = g_try_renew (Run, slab->runs, capacity);
