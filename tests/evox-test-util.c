@@ -78,3 +78,19 @@ evox_test_count_entries (const char *dir)
     n++;
   return n;
 }
+
+guint64
+evox_test_random (guint64 *state)
+{
+  guint64 z = (*state += G_GUINT64_CONSTANT (0x9E3779B97F4A7C15));
+
+  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xBF58476D1CE4E5B9);
+  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94D049BB133111EB);
+  return z ^ (z >> 31);
+}
+
+double
+evox_test_uniform (guint64 *state)
+{
+  return (evox_test_random (state) >> 11) * (1.0 / 9007199254740992.0);
+}

@@ -1,4 +1,4 @@
-/* evox-test-util.h: helpers shared by the test suites (test data location, temp folders). */
+/* evox-test-util.h: helpers shared by the test suites (test data, temp folders, random). */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
@@ -14,5 +14,10 @@ void  evox_test_tmpdir_free (char *dir);
 
 /* How many entries a folder holds (hidden temporaries included): nothing left behind. */
 guint evox_test_count_entries (const char *dir);
+
+/* SplitMix64: the next 64 random bits of the stream `state` (any seed). */
+guint64 evox_test_random  (guint64 *state);
+/* Uniform in [0, 1), from the same stream. */
+double  evox_test_uniform (guint64 *state);
 
 G_END_DECLS

@@ -10,24 +10,10 @@
 #include "evox-document.h"
 #include "evox-histogram-view-private.h"
 #include "evox-ssrm-stack.h"
+#include "evox-test-ui.h"
+#include "evox-test-util.h"
 
 /* Volumes */
-
-static guint64
-next_random (guint64 *state)
-{
-  guint64 z = (*state += G_GUINT64_CONSTANT (0x9E3779B97F4A7C15));
-
-  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
-
-static double
-uniform (guint64 *state)
-{
-  return (next_random (state) >> 11) * (1.0 / 9007199254740992.0);
-}
 
 /* Values between lo and hi (integers for u8/u16), with a few NaNs in f32 data. For positive f32
  * ranges the values are spread evenly in log10 between lo and hi. */
@@ -48,7 +34,7 @@ random_volume (EvoxSampleType type,
   g_assert_no_error (error);
   for (gsize i = 0; i < n; i++)
     {
-      double u = uniform (&seed);
+      double u = evox_test_uniform (&seed);
 
       switch (type)
         {
@@ -287,26 +273,10 @@ render_pixels (EvoxHistogramView *view,
                int               *height,
                gsize             *stride)
 {
-  GtkWidget *widget = GTK_WIDGET (view);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  guint8 *pixels;
+  guint32 *pixels = evox_test_render_widget (GTK_WIDGET (view), width, height);
 
-  *width = gtk_widget_get_width (widget);
-  *height = gtk_widget_get_height (widget);
-  /* The widget's own drawing, without its CSS background. */
-  GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node,
-                                         &GRAPHENE_RECT_INIT (0, 0, *width, *height));
-  g_assert_cmpint (gdk_texture_get_width (texture), ==, *width);
   *stride = (gsize) *width * 4;
-  pixels = g_malloc (*stride * *height);
-  gdk_texture_download (texture, pixels, *stride);
-  return pixels;
+  return (guint8 *) pixels;
 }
 
 static void
@@ -562,7 +532,7 @@ test_per_layer_small (void)
       scans[s].label = g_strdup_printf ("R%u", s);
       scans[s].values = g_new (float, 20 * 15);
       for (guint i = 0; i < 20 * 15; i++)
-        scans[s].values[i] = i % 31 == 3 ? NAN : (float) (-6 + 7 * uniform (&seed) + s);
+        scans[s].values[i] = i % 31 == 3 ? NAN : (float) (-6 + 7 * evox_test_uniform (&seed) + s);
     }
   volume = evox_ssrm_stack_new (20, 15, scans, 3, 10.0, 5.0, EVOX_SCALE_LOG10, &error);
   g_assert_no_error (error);
@@ -1491,15 +1461,16 @@ test_phase_overlap (void)
   /* Random phases against the brute-force count. */
   for (guint trial = 0; trial < 200; trial++)
     {
-      guint n = 2 + next_random (&seed) % 5;
+      guint n = 2 + evox_test_random (&seed) % 5;
 
       evox_phase_list_clear (list);
       for (guint p = 0; p < n; p++)
         {
-          double lo = floor (uniform (&seed) * 200), width = floor (uniform (&seed) * 50);
+          double lo = floor (evox_test_uniform (&seed) * 200);
+          double width = floor (evox_test_uniform (&seed) * 50);
           EvoxPhase *phase = add_phase (document, "P", lo, MIN (lo + width, 201), "#e01b24");
 
-          evox_phase_set_visible (phase, uniform (&seed) < 0.8);
+          evox_phase_set_visible (phase, evox_test_uniform (&seed) < 0.8);
         }
       g_assert_cmpuint (evox_histogram_view_get_n_overlaps (shown.view), ==,
                         brute_overlaps (list, ceil (axis_lo), floor (axis_hi)));
@@ -1556,14 +1527,8 @@ int
 main (int    argc,
       char **argv)
 {
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      g_print ("1..0 # SKIP no display: run under xvfb-run -a\n");
-      return 0;
-    }
-  /* No session bus under xvfb-run: GTK's AT-SPI bridge would warn, and warnings are fatal. */
-  g_setenv ("GTK_A11Y", "test", FALSE);
-  gtk_test_init (&argc, &argv, NULL);
+  if (!evox_test_ui_init (&argc, &argv))
+    return 0;
 
   g_test_add_func ("/Evox/HistogramView/no-volume", test_no_volume);
   g_test_add_func ("/Evox/HistogramView/u8", test_u8);

@@ -12,27 +12,11 @@
 #include "evox-document.h"
 #include "evox-particle-panel.h"
 #include "evox-plot.h"
+#include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
 
 /* Main loop */
-
-static gboolean
-wait_for (gboolean (*check) (gpointer),
-          gpointer   data,
-          double     seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  while (!check (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  return TRUE;
-}
 
 static gboolean
 never (gpointer data)
@@ -43,7 +27,7 @@ never (gpointer data)
 static void
 spin (double seconds)
 {
-  wait_for (never, NULL, seconds);
+  evox_test_wait_for (never, NULL, seconds);
 }
 
 static gboolean
@@ -62,7 +46,7 @@ show_in_window (GtkWidget *child,
   gtk_window_set_default_size (GTK_WINDOW (window), width, height);
   gtk_window_set_child (GTK_WINDOW (window), child);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_for (is_drawn, child, 20));
+  g_assert_true (evox_test_wait_for (is_drawn, child, 20));
   spin (0.05);
   return window;
 }
@@ -72,30 +56,6 @@ close_window (GtkWidget *window)
 {
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (window);
-}
-
-/* Renders a widget's own drawing through its window's renderer; Cairo ARGB32 pixels. */
-static guint32 *
-render_pixels (GtkWidget *widget,
-               int       *width,
-               int       *height)
-{
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  guint32 *pixels;
-
-  *width = gtk_widget_get_width (widget);
-  *height = gtk_widget_get_height (widget);
-  GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node,
-                                         &GRAPHENE_RECT_INIT (0, 0, *width, *height));
-  pixels = g_new (guint32, (gsize) *width * *height);
-  gdk_texture_download (texture, (guint8 *) pixels, (gsize) *width * 4);
-  return pixels;
 }
 
 typedef struct
@@ -146,7 +106,7 @@ test_plot_empty (void)
   g_assert_false (evox_plot_data_to_widget (plot, 0, 0, &x, &y));
   g_assert_null (evox_plot_dup_readout (plot, 100, 100));
   evox_plot_set_placeholder (plot, "Nothing here");
-  g_free (render_pixels (GTK_WIDGET (plot), &width, &height));
+  g_free (evox_test_render_widget (GTK_WIDGET (plot), &width, &height));
 
   close_window (window);
 }
@@ -190,7 +150,7 @@ test_plot_bars (void)
   g_assert_cmpfloat_with_epsilon (my, (top + bottom) / 2, 1e-9);
 
   /* Each bar fills its bin up to its count and no higher; the empty bin stays empty. */
-  pixels = render_pixels (GTK_WIDGET (plot), &width, &height);
+  pixels = evox_test_render_widget (GTK_WIDGET (plot), &width, &height);
   for (guint b = 0; b < 4; b++)
     {
       double centre = (edges[b] + edges[b + 1]) / 2;
@@ -261,7 +221,7 @@ test_plot_lines (void)
   g_assert_cmpfloat (y1, <, 0.6);
 
   /* The dots of the first line sit at its points. */
-  pixels = render_pixels (GTK_WIDGET (plot), &width, &height);
+  pixels = evox_test_render_widget (GTK_WIDGET (plot), &width, &height);
   for (guint i = 0; i < 5; i++)
     {
       Pixel p;
@@ -293,22 +253,6 @@ test_plot_lines (void)
 
 /* Volumes and a flood fill */
 
-static guint64
-next_random (guint64 *state)
-{
-  guint64 z = (*state += G_GUINT64_CONSTANT (0x9E3779B97F4A7C15));
-
-  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
-
-static double
-uniform (guint64 *state)
-{
-  return (next_random (state) >> 11) * (1.0 / 9007199254740992.0);
-}
-
 #define SOLID 2
 
 /* Sparse voxels of value SOLID (p) among 0s and 1s, with a non-trivial spacing and origin. */
@@ -329,7 +273,7 @@ random_volume (gsize   nx,
   data = evox_volume_get_data_mut (volume, 0);
   for (gsize i = 0; i < nx * ny * nz; i++)
     {
-      double u = uniform (&seed);
+      double u = evox_test_uniform (&seed);
       data[i] = u < p ? SOLID : u < 2 * p ? 1 : 0;
     }
   evox_volume_set_spacing (volume, spacing);
@@ -547,7 +491,7 @@ find_particles (Fixture *fixture)
 {
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "particles.find",
                                              NULL));
-  g_assert_true (wait_for (has_labels, fixture->document, 60));
+  g_assert_true (evox_test_wait_for (has_labels, fixture->document, 60));
   g_assert_false (evox_particle_panel_is_busy (fixture->panel));
   g_assert_cmpstr (evox_particle_panel_get_error (fixture->panel), ==, "");
   spin (0.05);
@@ -867,7 +811,7 @@ test_panel_no_phase (void)
     g_assert_cmpuint (gtk_drop_down_get_selected (dropdown), ==, 1);
     evox_particle_panel_set_min_size (panel, 1);
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
-    g_assert_true (wait_for (has_labels, document, 60));
+    g_assert_true (evox_test_wait_for (has_labels, document, 60));
     g_assert_cmpstr (evox_labels_get_phase_name (evox_document_get_labels (document)), ==, "B");
   }
 
@@ -926,7 +870,7 @@ test_panel_many (void)
 
   start = g_get_monotonic_time ();
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
-  g_assert_true (wait_for (has_labels, document, 120));
+  g_assert_true (evox_test_wait_for (has_labels, document, 120));
   spin (0.05);
   g_test_message ("labels and table: %.0f ms", (g_get_monotonic_time () - start) / 1e3);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (selection)), ==, expected);
@@ -958,7 +902,7 @@ test_panel_many (void)
       expected - middle, expected
     };
 
-    g_assert_true (wait_for (row_in_view, &check, 20));
+    g_assert_true (evox_test_wait_for (row_in_view, &check, 20));
   }
 
   close_window (window);
@@ -993,7 +937,7 @@ test_panel_electrode (void)
   window = show_in_window (GTK_WIDGET (panel), 560, 900);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
-  g_assert_true (wait_for (has_labels, document, 120));
+  g_assert_true (evox_test_wait_for (has_labels, document, 120));
   flood = flood_fill (volume, 85);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (
                       gtk_column_view_get_model (evox_particle_panel_get_column_view (panel)))),
@@ -1019,14 +963,8 @@ int
 main (int    argc,
       char **argv)
 {
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      g_print ("1..0 # SKIP no display: run under xvfb-run -a\n");
-      return 0;
-    }
-  /* No session bus under xvfb-run: GTK's AT-SPI bridge would warn, and warnings are fatal. */
-  g_setenv ("GTK_A11Y", "test", FALSE);
-  gtk_test_init (&argc, &argv, NULL);
+  if (!evox_test_ui_init (&argc, &argv))
+    return 0;
 
   g_test_add_func ("/Evox/Plot/empty", test_plot_empty);
   g_test_add_func ("/Evox/Plot/bars", test_plot_bars);

@@ -6,7 +6,6 @@
 
 #include "config.h"
 
-#include <epoxy/gl.h>
 #include <gtk/gtk.h>
 #include <math.h>
 #include <string.h>
@@ -14,28 +13,12 @@
 #include "evox-canvas.h"
 #include "evox-histogram-view-private.h"
 #include "evox-phase-panel.h"
+#include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
 #include "evox-window.h"
 
 #define N 64
-
-static gboolean
-wait_for (gboolean (*check) (gpointer),
-          gpointer   data,
-          double     seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  while (!check (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  return TRUE;
-}
 
 /* The descendant built from the template object with this id. */
 static GtkWidget *
@@ -89,66 +72,16 @@ open_window (const char *path)
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
   gtk_window_present (GTK_WINDOW (window));
   evox_window_open_file (window, file, NULL);
-  g_assert_true (wait_for (not_loading, window, 30));
+  g_assert_true (evox_test_wait_for (not_loading, window, 30));
   g_assert_null (evox_window_get_error (window));
   return window;
-}
-
-static void
-close_window (EvoxWindow *window)
-{
-  EvoxDocument *document = evox_window_get_document (window);
-
-  g_object_add_weak_pointer (G_OBJECT (document), (gpointer *) &document);
-  g_object_ref (window);
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_finalize_object (window);
-  g_assert_null (document);
-}
-
-typedef struct
-{
-  int     width;
-  int     height;
-  guint8 *pixels;
-} Grab;
-
-static void
-grab_frame (GtkGLArea *area,
-            Grab      *grab)
-{
-  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (area));
-
-  grab->width = gtk_widget_get_width (GTK_WIDGET (area)) * scale;
-  grab->height = gtk_widget_get_height (GTK_WIDGET (area)) * scale;
-  g_free (grab->pixels);
-  grab->pixels = g_malloc ((gsize) grab->width * grab->height * 4);
-  glReadPixels (0, 0, grab->width, grab->height, GL_RGBA, GL_UNSIGNED_BYTE, grab->pixels);
-}
-
-static gboolean
-grabbed (gpointer data)
-{
-  return ((Grab *) data)->pixels != NULL;
-}
-
-static gboolean
-is_colormap_colour (const guint8 *p)
-{
-  const guint8 (*table)[3] = evox_colormap_get_table ("viridis");
-
-  for (guint i = 0; i < 256; i++)
-    if (ABS ((int) table[i][0] - p[0]) + ABS ((int) table[i][1] - p[1]) +
-        ABS ((int) table[i][2] - p[2]) <= 3)
-      return TRUE;
-  return FALSE;
 }
 
 /* Among the canvas pixels that show the slice, the share drawn in pure red (the phase colour at
  * full opacity); the rest must be colour-map colours. */
 static double
 red_share (EvoxDocument *document,
-           Grab         *grab,
+           EvoxTestGrab *grab,
            GtkWidget    *canvas,
            gboolean      redraw)
 {
@@ -157,7 +90,7 @@ red_share (EvoxDocument *document,
   g_clear_pointer (&grab->pixels, g_free);
   if (redraw)
     gtk_widget_queue_draw (canvas);
-  g_assert_true (wait_for (grabbed, grab, 20));
+  g_assert_true (evox_test_wait_for (evox_test_grabbed, grab, 20));
   for (int y = grab->height / 4; y < 3 * grab->height / 4; y++)
     for (int x = 0; x < grab->width; x++)
       {
@@ -165,7 +98,7 @@ red_share (EvoxDocument *document,
 
         if (p[0] >= 252 && p[1] <= 3 && p[2] <= 3)
           red++, slice++;
-        else if (is_colormap_colour (p))
+        else if (evox_test_colormap_distance ("viridis", p) <= 3)
           slice++;
       }
   g_assert_cmpuint (slice, >, 1000);
@@ -195,7 +128,7 @@ test_drag_edge (void)
   EvoxPhaseList *phases = evox_document_get_phases (document);
   g_autoptr (EvoxPhase) phase = evox_phase_new ("A", 0, 63, "#ff0000");
   EvoxPhaseRow *row;
-  Grab grab = { 0 };
+  EvoxTestGrab grab = { 0 };
   double x0, x1, share;
   gpointer pair[2];
   gulong id;
@@ -205,20 +138,20 @@ test_drag_edge (void)
   evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
   evox_phase_set_opacity (phase, 1);
   evox_phase_list_append (phases, phase);
-  id = g_signal_connect (canvas, "frame-drawn", G_CALLBACK (grab_frame), &grab);
+  id = g_signal_connect (canvas, "frame-drawn", G_CALLBACK (evox_test_grab_frame), &grab);
 
   /* Values 0..60 (16 of 64 columns) are in the phase. */
   row = evox_phase_panel_get_row (panel, 0);
   g_assert_nonnull (row);
   pair[0] = row;
   pair[1] = "25.0 %";
-  g_assert_true (wait_for (fraction_is, pair, 5));
+  g_assert_true (evox_test_wait_for (fraction_is, pair, 5));
   share = red_share (document, &grab, canvas, TRUE);
   g_test_message ("red share before the drag: %.3f", share);
   g_assert_cmpfloat (fabs (share - 0.25), <, 0.03);
 
   /* Drag the high edge to the value 127: values 0..124 (32 columns) are in. */
-  g_assert_true (wait_for ((gboolean (*) (gpointer)) gtk_widget_get_mapped, view, 5));
+  g_assert_true (evox_test_wait_for ((gboolean (*) (gpointer)) gtk_widget_get_mapped, view, 5));
   g_assert_true (evox_histogram_view_get_phase_edge_x (view, 0, TRUE, &x0));
   x1 = evox_histogram_view_value_to_x (view, 127);
   g_assert_true (_evox_histogram_view_drag_begin (view, x0, gtk_widget_get_height (
@@ -231,7 +164,7 @@ test_drag_edge (void)
   g_assert_cmpint (evox_document_get_selected_phase (document), ==, 0);
 
   pair[1] = "50.0 %";
-  g_assert_true (wait_for (fraction_is, pair, 5));
+  g_assert_true (evox_test_wait_for (fraction_is, pair, 5));
   share = red_share (document, &grab, canvas, FALSE);
   g_test_message ("red share after the drag: %.3f", share);
   g_assert_cmpfloat (fabs (share - 0.5), <, 0.03);
@@ -243,7 +176,7 @@ test_drag_edge (void)
 
   g_signal_handler_disconnect (canvas, id);
   g_free (grab.pixels);
-  close_window (window);
+  evox_test_close_window (window);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -277,7 +210,7 @@ test_suggest (void)
   for (guint i = 0; i < 3; i++)
     g_assert_false (evox_phase_row_get_overlap_flagged (evox_phase_panel_get_row (panel, i)));
 
-  close_window (window);
+  evox_test_close_window (window);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -317,7 +250,7 @@ test_typed_edges (void)
   g_assert_nonnull (gtk_widget_get_tooltip_text (hi_entry));
   g_assert_cmpfloat (evox_phase_get_lo (phase), ==, -5.5);
 
-  close_window (window);
+  evox_test_close_window (window);
 }
 
 static GtkWidget *frame_canvas;
@@ -360,12 +293,12 @@ test_particles_and_exports (void)
   /* Values 100..140 are the x columns 25..35: one slab, one particle. */
   g_assert_cmpuint (evox_labels_get_n_particles (labels), ==, 1);
   evox_document_set_labels (document, labels);
-  g_assert_true (wait_for (has_labels, document, 1));
+  g_assert_true (evox_test_wait_for (has_labels, document, 1));
 
   /* Hover every pixel of the middle row until one is over the particle. */
   evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
   frames = evox_canvas_get_frames (EVOX_CANVAS (canvas));
-  g_assert_true (wait_for (drew_since, &frames, 20));
+  g_assert_true (evox_test_wait_for (drew_since, &frames, 20));
   w = gtk_widget_get_width (canvas);
   h = gtk_widget_get_height (canvas);
   for (int x = 0; x < w && evox_document_get_selected_particle (document) == 0; x += 2)
@@ -400,7 +333,7 @@ test_particles_and_exports (void)
       }
   }
 
-  close_window (window);
+  evox_test_close_window (window);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 

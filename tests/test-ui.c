@@ -5,7 +5,6 @@
 
 #include "config.h"
 
-#include <epoxy/gl.h>
 #include <gtk/gtk.h>
 #include <math.h>
 #include <string.h>
@@ -13,27 +12,10 @@
 #include "evox-canvas.h"
 #include "evox-histogram-view.h"
 #include "evox-ssrm-dialog.h"
+#include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
 #include "evox-window.h"
-
-/* Spin the main loop until check() holds or seconds pass. */
-static gboolean
-wait_for (gboolean (*check) (gpointer),
-          gpointer   data,
-          double     seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  while (!check (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  return TRUE;
-}
 
 static gboolean
 has_frames (gpointer data)
@@ -55,20 +37,8 @@ open_window (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
   evox_window_open_demo (window);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_for (has_frames, window, 20));
+  g_assert_true (evox_test_wait_for (has_frames, window, 20));
   return window;
-}
-
-static void
-close_window (EvoxWindow *window)
-{
-  EvoxDocument *document = evox_window_get_document (window);
-
-  g_object_add_weak_pointer (G_OBJECT (document), (gpointer *) &document);
-  g_object_ref (window);
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_finalize_object (window);
-  g_assert_null (document);
 }
 
 /* Write a small u16 gradient TIFF; returns its path. */
@@ -108,49 +78,7 @@ test_demo_opens (void)
   g_assert_cmpint (evox_document_get_mapping (document), ==, EVOX_MAPPING_LOG);
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Demo SSRM stack");
   g_assert_null (evox_window_get_error (window));
-  close_window (window);
-}
-
-typedef struct
-{
-  int     width;
-  int     height;
-  guint8 *pixels;
-} Grab;
-
-static void
-grab_frame (GtkGLArea *area,
-            Grab      *grab)
-{
-  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (area));
-
-  grab->width = gtk_widget_get_width (GTK_WIDGET (area)) * scale;
-  grab->height = gtk_widget_get_height (GTK_WIDGET (area)) * scale;
-  g_free (grab->pixels);
-  grab->pixels = g_malloc ((gsize) grab->width * grab->height * 4);
-  glReadPixels (0, 0, grab->width, grab->height, GL_RGBA, GL_UNSIGNED_BYTE, grab->pixels);
-}
-
-static guint
-colormap_distance (const char   *name,
-                   const guint8 *rgb)
-{
-  const guint8 (*table)[3] = evox_colormap_get_table (name);
-  guint best = G_MAXUINT;
-
-  for (guint i = 0; i < 256; i++)
-    {
-      guint d = ABS ((int) table[i][0] - rgb[0]) + ABS ((int) table[i][1] - rgb[1]) +
-                ABS ((int) table[i][2] - rgb[2]);
-      best = MIN (best, d);
-    }
-  return best;
-}
-
-static gboolean
-grabbed (gpointer data)
-{
-  return ((Grab *) data)->pixels != NULL;
+  evox_test_close_window (window);
 }
 
 /* The canvas as shown (read back from GtkGLArea's own framebuffer after it drew): in the z slice
@@ -162,10 +90,10 @@ test_canvas_pixels (void)
   EvoxDocument *document = evox_window_get_document (window);
   GtkWidget *canvas = evox_window_get_canvas (window);
   const char *maps[] = { "viridis", "magma", "grey" };
-  Grab grab = { 0 };
+  EvoxTestGrab grab = { 0 };
   gulong id;
 
-  id = g_signal_connect (canvas, "frame-drawn", G_CALLBACK (grab_frame), &grab);
+  id = g_signal_connect (canvas, "frame-drawn", G_CALLBACK (evox_test_grab_frame), &grab);
   evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
   for (guint m = 0; m < G_N_ELEMENTS (maps); m++)
     {
@@ -173,13 +101,13 @@ test_canvas_pixels (void)
 
       g_clear_pointer (&grab.pixels, g_free);
       evox_document_set_colormap (document, maps[m]);
-      g_assert_true (wait_for (grabbed, &grab, 20));
+      g_assert_true (evox_test_wait_for (evox_test_grabbed, &grab, 20));
       for (int y = grab.height / 2 - 10; y < grab.height / 2 + 10; y++)
         for (int x = grab.width / 2 - 10; x < grab.width / 2 + 10; x++)
           {
             const guint8 *p = grab.pixels + ((gsize) y * grab.width + x) * 4;
             total++;
-            if (colormap_distance (maps[m], p) <= 3)
+            if (evox_test_colormap_distance (maps[m], p) <= 3)
               exact++;
           }
       g_test_message ("%s: %u of %u pixels are colour-map colours", maps[m], exact, total);
@@ -187,7 +115,7 @@ test_canvas_pixels (void)
     }
   g_signal_handler_disconnect (canvas, id);
   g_free (grab.pixels);
-  close_window (window);
+  evox_test_close_window (window);
 }
 
 /* The histogram beside the canvas holds numpy.histogram's counts of the volume's voxels. */
@@ -233,7 +161,7 @@ test_histogram_bins (void)
       total += counts[b];
     }
   g_assert_cmpfloat (total, ==, (double) evox_volume_get_stats (volume, 0)->n_finite);
-  close_window (window);
+  evox_test_close_window (window);
 }
 
 /* File > Open, drops and recent files all call evox_window_open_file. */
@@ -249,7 +177,7 @@ test_open_replaces_volume (void)
   gsize dims[3];
 
   evox_window_open_file (window, file, NULL);
-  g_assert_true (wait_for (not_loading, window, 30));
+  g_assert_true (evox_test_wait_for (not_loading, window, 30));
   g_assert_null (evox_window_get_error (window));
   volume = evox_document_get_volume (document);
   evox_volume_get_dims (volume, dims);
@@ -258,7 +186,7 @@ test_open_replaces_volume (void)
   g_assert_cmpstr (evox_document_get_path (document), ==, path);
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "gradient.tif");
   g_assert_cmpint (evox_document_get_view (document), ==, EVOX_VIEW_SLICES);
-  close_window (window);
+  evox_test_close_window (window);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -275,7 +203,7 @@ test_broken_file_keeps_volume (void)
 
   g_assert_true (g_file_set_contents (path, junk, sizeof junk, NULL));
   evox_window_open_file (window, file, NULL);
-  g_assert_true (wait_for (not_loading, window, 30));
+  g_assert_true (evox_test_wait_for (not_loading, window, 30));
   g_assert_nonnull (evox_window_get_error (window));
   g_test_message ("banner: %s", evox_window_get_error (window));
   g_assert_nonnull (strstr (evox_window_get_error (window), "broken.tif"));
@@ -285,11 +213,11 @@ test_broken_file_keeps_volume (void)
   {
     g_autoptr (GFile) missing = g_file_new_build_filename (dir, "missing.tif", NULL);
     evox_window_open_file (window, missing, NULL);
-    g_assert_true (wait_for (not_loading, window, 30));
+    g_assert_true (evox_test_wait_for (not_loading, window, 30));
     g_assert_nonnull (strstr (evox_window_get_error (window), "missing.tif"));
     g_assert_true (evox_document_get_volume (document) == before);
   }
-  close_window (window);
+  evox_test_close_window (window);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -312,7 +240,7 @@ test_cancel_load (void)
   evox_window_open_file (window, file, NULL);
   g_assert_true (evox_window_is_loading (window));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-load", NULL));
-  g_assert_true (wait_for (cancelled_load_ends, window, 5));
+  g_assert_true (evox_test_wait_for (cancelled_load_ends, window, 5));
   /* Let the worker finish; its result must be dropped. */
   for (int i = 0; i < 200; i++)
     {
@@ -321,7 +249,7 @@ test_cancel_load (void)
     }
   g_assert_true (evox_document_get_volume (document) == before);
   g_assert_null (evox_window_get_error (window));
-  close_window (window);
+  evox_test_close_window (window);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -372,14 +300,14 @@ test_ssrm_dialog (void)
   file = g_file_new_for_path (table);
   window = open_window ();
   evox_window_open_file (window, file, NULL);
-  g_assert_true (wait_for (find_ssrm_dialog, &dialog, 5));
+  g_assert_true (evox_test_wait_for (find_ssrm_dialog, &dialog, 5));
   options = evox_ssrm_dialog_dup_options (EVOX_SSRM_DIALOG (dialog), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (options->values->len, ==, 4);
   g_assert_cmpstr (options->x_column, ==, "X");
   g_assert_cmpstr (options->y_column, ==, "Y");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "ssrm.open", NULL));
-  g_assert_true (wait_for (not_loading, window, 60));
+  g_assert_true (evox_test_wait_for (not_loading, window, 60));
   g_assert_null (evox_window_get_error (window));
   volume = evox_document_get_volume (evox_window_get_document (window));
   g_assert_cmpuint (evox_volume_get_n_scans (volume), ==, 4);
@@ -389,7 +317,7 @@ test_ssrm_dialog (void)
     g_assert_true (g_str_has_suffix (evox_document_get_path (evox_window_get_document (window)),
                                      base));
   }
-  close_window (window);
+  evox_test_close_window (window);
 }
 
 static void
@@ -420,7 +348,7 @@ test_hover_and_keys (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "view.look-along", "i", 0));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "view.look-along", "i", -1));
   g_assert_true (evox_canvas_recenter_at (canvas, w / 2.0, h / 2.0));
-  close_window (window);
+  evox_test_close_window (window);
 }
 
 static void
@@ -448,7 +376,7 @@ test_export_image (void)
   g_assert_false (evox_window_export_image (window, bad, 64, 64, FALSE, &error));
   g_assert_nonnull (error);
   g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
-  close_window (window);
+  evox_test_close_window (window);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 

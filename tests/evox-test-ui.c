@@ -1,0 +1,112 @@
+/* evox-test-ui.c: helpers shared by the widget and window tests. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <epoxy/gl.h>
+
+#include "evox-test-ui.h"
+
+#include "evox-display.h"
+
+gboolean
+evox_test_ui_init (int    *argc,
+                   char ***argv)
+{
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_print ("1..0 # SKIP no display: run under xvfb-run -a\n");
+      return FALSE;
+    }
+  /* No session bus under xvfb-run: GTK's AT-SPI bridge would warn, and warnings are fatal. */
+  g_setenv ("GTK_A11Y", "test", FALSE);
+  gtk_test_init (argc, argv, NULL);
+  return TRUE;
+}
+
+gboolean
+evox_test_wait_for (gboolean (*check) (gpointer),
+                    gpointer   data,
+                    double     seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+
+  while (!check (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
+void
+evox_test_close_window (EvoxWindow *window)
+{
+  EvoxDocument *document = evox_window_get_document (window);
+
+  g_object_add_weak_pointer (G_OBJECT (document), (gpointer *) &document);
+  g_object_ref (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+  g_assert_null (document);
+}
+
+void
+evox_test_grab_frame (GtkGLArea    *area,
+                      EvoxTestGrab *grab)
+{
+  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (area));
+
+  grab->width = gtk_widget_get_width (GTK_WIDGET (area)) * scale;
+  grab->height = gtk_widget_get_height (GTK_WIDGET (area)) * scale;
+  g_free (grab->pixels);
+  grab->pixels = g_malloc ((gsize) grab->width * grab->height * 4);
+  glReadPixels (0, 0, grab->width, grab->height, GL_RGBA, GL_UNSIGNED_BYTE, grab->pixels);
+}
+
+gboolean
+evox_test_grabbed (gpointer grab)
+{
+  return ((EvoxTestGrab *) grab)->pixels != NULL;
+}
+
+guint32 *
+evox_test_render_widget (GtkWidget *widget,
+                         int       *width,
+                         int       *height)
+{
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  guint32 *pixels;
+
+  *width = gtk_widget_get_width (widget);
+  *height = gtk_widget_get_height (widget);
+  GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node,
+                                         &GRAPHENE_RECT_INIT (0, 0, *width, *height));
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, *width);
+  pixels = g_new (guint32, (gsize) *width * *height);
+  gdk_texture_download (texture, (guint8 *) pixels, (gsize) *width * 4);
+  return pixels;
+}
+
+guint
+evox_test_colormap_distance (const char   *name,
+                             const guint8 *rgb)
+{
+  const guint8 (*table)[3] = evox_colormap_get_table (name);
+  guint best = G_MAXUINT;
+
+  for (guint i = 0; i < 256; i++)
+    {
+      guint d = ABS ((int) table[i][0] - rgb[0]) + ABS ((int) table[i][1] - rgb[1]) +
+                ABS ((int) table[i][2] - rgb[2]);
+      best = MIN (best, d);
+    }
+  return best;
+}

@@ -1,0 +1,49 @@
+/* evox-test-ui.h: helpers shared by the widget and window tests (main loop, frames, pixels). */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "evox-window.h"
+
+G_BEGIN_DECLS
+
+/* gtk_test_init() for a suite that needs a display; FALSE, after printing a TAP plan that skips
+ * everything, when there is none (run it under xvfb-run -a). */
+gboolean evox_test_ui_init           (int          *argc,
+                                      char       ***argv);
+
+/* Spins the main loop until check (data) holds (TRUE) or `seconds` pass (FALSE). */
+gboolean evox_test_wait_for          (gboolean    (*check) (gpointer),
+                                      gpointer      data,
+                                      double        seconds);
+
+/* A window made for a test (demo or file already asked for), closed: the window and its document
+ * must be finalized. */
+void     evox_test_close_window      (EvoxWindow   *window);
+
+/* The pixels a GtkGLArea drew last, read back from its own framebuffer: connect
+ * evox_test_grab_frame to the canvas's "frame-drawn" with the EvoxTestGrab as data, clear
+ * `pixels` and wait for evox_test_grabbed. RGBA rows from the bottom up; free `pixels`. */
+typedef struct
+{
+  int     width;
+  int     height;
+  guint8 *pixels;
+} EvoxTestGrab;
+
+void     evox_test_grab_frame        (GtkGLArea    *area,
+                                      EvoxTestGrab *grab);
+gboolean evox_test_grabbed           (gpointer      grab);
+
+/* A widget's own drawing (without its CSS background) rendered through its window's renderer:
+ * width x height Cairo ARGB32 pixels, rows `width` words apart; g_free() them. */
+guint32 *evox_test_render_widget     (GtkWidget    *widget,
+                                      int          *width,
+                                      int          *height);
+
+/* The smallest sum of absolute RGB differences between rgb and an entry of the colour map. */
+guint    evox_test_colormap_distance (const char   *name,
+                                      const guint8 *rgb);
+
+G_END_DECLS
