@@ -38,7 +38,19 @@ gboolean     _evox_cli_parse          (GOptionContext      *context,
 int          _evox_cli_usage_error    (GOptionContext *context,
                                        const char     *format,
                                        ...) G_GNUC_PRINTF (2, 3);
+/* One line on stderr, "evox: " and the message with its line breaks as spaces; returns status. */
+int          _evox_cli_error          (int             status,
+                                       const char     *format,
+                                       ...) G_GNUC_PRINTF (2, 3);
+/* The exit status for an error: bad usage for EVOX_ERROR_ARGUMENT, else bad input. */
+int          _evox_cli_error_status   (const GError   *error);
+/* _evox_cli_error() of the error's message with its status. */
 int          _evox_cli_input_error    (const GError   *error);
+/* A plain decimal (digits only, no sign or spaces) from min to max. */
+gboolean     _evox_cli_parse_int      (const char     *text,
+                                       gint64          min,
+                                       gint64          max,
+                                       gint64         *value);
 char        *_evox_cli_format_number  (double          value,
                                        gboolean        single);
 int          _evox_cli_find_channel   (EvoxVolume     *volume,

@@ -35,20 +35,6 @@ typedef struct
   double    z_exaggeration;  /* NAN: the document's choice */
 } RenderRequest;
 
-static gboolean
-parse_int (const char *text,
-           gint64      min,
-           gint64      max,
-           gint64     *value)
-{
-  char *end = NULL;
-
-  if (text == NULL || !g_ascii_isdigit (*text))
-    return FALSE;
-  *value = g_ascii_strtoll (text, &end, 10);
-  return *end == '\0' && *value >= min && *value <= max;
-}
-
 /* "WxH", each side 1..MAX_SIDE. */
 static gboolean
 parse_size (const char *text,
@@ -58,8 +44,8 @@ parse_size (const char *text,
   g_auto(GStrv) parts = g_strsplit_set (text, "xX", -1);
   gint64 w, h;
 
-  if (g_strv_length (parts) != 2 || !parse_int (parts[0], 1, MAX_SIDE, &w) ||
-      !parse_int (parts[1], 1, MAX_SIDE, &h))
+  if (g_strv_length (parts) != 2 || !_evox_cli_parse_int (parts[0], 1, MAX_SIDE, &w) ||
+      !_evox_cli_parse_int (parts[1], 1, MAX_SIDE, &h))
     return FALSE;
   *width = (int) w;
   *height = (int) h;
@@ -98,7 +84,7 @@ parse_slices (const char *text,
     {
       gint64 v;
 
-      if (!parse_int (g_strstrip (parts[i]), 0, G_MAXUINT32, &v))
+      if (!_evox_cli_parse_int (g_strstrip (parts[i]), 0, G_MAXUINT32, &v))
         return FALSE;
       slices[i] = (guint) v;
     }

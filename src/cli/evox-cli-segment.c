@@ -26,48 +26,6 @@ typedef struct
   const char *path;
 } Output;
 
-static int
-arg_error (int         status,
-           const char *format,
-           ...) G_GNUC_PRINTF (2, 3);
-
-/* One line on stderr; bad usage and bad input alike name what was wrong. */
-static int
-arg_error (int         status,
-           const char *format,
-           ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_strdelimit (message, "\n\r", ' ');
-  fprintf (stderr, "evox: %s\n", message);
-  return status;
-}
-
-static int
-error_status (const GError *error)
-{
-  return error->domain == EVOX_ERROR && error->code == EVOX_ERROR_ARGUMENT ? EVOX_EXIT_USAGE
-                                                                           : EVOX_EXIT_INPUT;
-}
-
-static gboolean
-parse_uint (const char *text,
-            guint64     max,
-            guint64    *value)
-{
-  char *end = NULL;
-
-  if (text == NULL || !g_ascii_isdigit (*text))
-    return FALSE;
-  *value = g_ascii_strtoull (text, &end, 10);
-  return *end == '\0' && *value <= max;
-}
-
 /* "#rrggbb" at the end of NAME=LO:HI:#rrggbb; the spec without it goes to spec. */
 static gboolean
 split_color (const char  *text,
@@ -102,17 +60,19 @@ append_suggested (EvoxPhaseList *list,
 {
   g_autoptr(EvoxPhaseList) suggested = evox_phase_list_new ();
   g_autoptr(GError) error = NULL;
-  guint64 n;
+  gint64 n;
 
-  if (!parse_uint (spec + strlen ("auto:"), G_MAXUINT, &n) || n < 2 || n > 8)
+  if (!_evox_cli_parse_int (spec + strlen ("auto:"), 2, 8, &n))
     {
-      *status = arg_error (EVOX_EXIT_USAGE, _("--phase %s: auto:N takes N from 2 to 8"), spec);
+      *status = _evox_cli_error (EVOX_EXIT_USAGE, _("--phase %s: auto:N takes N from 2 to 8"),
+                                 spec);
       return FALSE;
     }
   if (!evox_phase_list_suggest (suggested, evox_volume_get_fine_histogram (volume, channel),
                                 (guint) n, NULL, &error))
     {
-      *status = arg_error (error_status (error), "--phase %s: %s", spec, error->message);
+      *status = _evox_cli_error (_evox_cli_error_status (error), "--phase %s: %s", spec,
+                                 error->message);
       return FALSE;
     }
   for (guint i = 0; i < evox_phase_list_get_n_phases (suggested); i++)
@@ -160,20 +120,20 @@ _evox_cli_parse_phases (EvoxPhaseList  *list,
         spec = g_strdup (specs[i]);
       else if (!split_color (specs[i], &spec, &color))
         {
-          *status = arg_error (EVOX_EXIT_USAGE,
-                               _("--phase %s: the colour must be #rrggbb"), specs[i]);
+          *status = _evox_cli_error (EVOX_EXIT_USAGE,
+                                     _("--phase %s: the colour must be #rrggbb"), specs[i]);
           return FALSE;
         }
       phase = evox_phase_parse_spec (spec, volume, &error);
       if (phase == NULL)
         {
-          *status = arg_error (error_status (error), "--phase: %s", error->message);
+          *status = _evox_cli_error (_evox_cli_error_status (error), "--phase: %s", error->message);
           return FALSE;
         }
       if (evox_phase_list_find (list, evox_phase_get_name (phase)) >= 0)
         {
-          *status = arg_error (EVOX_EXIT_USAGE, _("--phase: the name '%s' is given twice"),
-                               evox_phase_get_name (phase));
+          *status = _evox_cli_error (EVOX_EXIT_USAGE, _("--phase: the name '%s' is given twice"),
+                                     evox_phase_get_name (phase));
           return FALSE;
         }
       evox_phase_set_color (phase, color != NULL ? color : evox_phase_list_next_color (list));
@@ -201,8 +161,8 @@ check_outputs (const Output *outputs,
 
       if (input_abs != NULL && g_str_equal (abs, input_abs))
         {
-          *status = arg_error (EVOX_EXIT_USAGE, _("%s %s: that is the input file"),
-                               outputs[i].option, path);
+          *status = _evox_cli_error (EVOX_EXIT_USAGE, _("%s %s: that is the input file"),
+                                     outputs[i].option, path);
           return FALSE;
         }
       for (guint j = 0; j < i; j++)
@@ -211,32 +171,33 @@ check_outputs (const Output *outputs,
 
           if (g_str_equal (abs, other))
             {
-              *status = arg_error (EVOX_EXIT_USAGE, _("%s and %s name the same file %s"),
-                                   outputs[j].option, outputs[i].option, path);
+              *status = _evox_cli_error (EVOX_EXIT_USAGE, _("%s and %s name the same file %s"),
+                                         outputs[j].option, outputs[i].option, path);
               return FALSE;
             }
         }
       if (g_file_test (path, G_FILE_TEST_IS_DIR))
         {
-          *status = arg_error (EVOX_EXIT_INPUT, _("%s %s: is a folder"), outputs[i].option, path);
+          *status = _evox_cli_error (EVOX_EXIT_INPUT, _("%s %s: is a folder"), outputs[i].option,
+                                     path);
           return FALSE;
         }
       if (!force && g_file_test (path, G_FILE_TEST_EXISTS))
         {
-          *status = arg_error (EVOX_EXIT_INPUT, _("%s: exists already (use --force to replace "
-                                                  "it)"), path);
+          *status = _evox_cli_error (EVOX_EXIT_INPUT, _("%s: exists already (use --force to "
+                                                        "replace it)"), path);
           return FALSE;
         }
       if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
         {
-          *status = arg_error (EVOX_EXIT_INPUT, _("cannot write %s: the folder %s does not "
-                                                  "exist"), path, dir);
+          *status = _evox_cli_error (EVOX_EXIT_INPUT, _("cannot write %s: the folder %s does "
+                                                        "not exist"), path, dir);
           return FALSE;
         }
       if (g_access (dir, W_OK) != 0)
         {
-          *status = arg_error (EVOX_EXIT_INPUT, _("cannot write %s: the folder %s is not "
-                                                  "writable"), path, dir);
+          *status = _evox_cli_error (EVOX_EXIT_INPUT, _("cannot write %s: the folder %s is "
+                                                        "not writable"), path, dir);
           return FALSE;
         }
     }
@@ -258,11 +219,11 @@ check_disjoint_phases (EvoxPhaseList *phases,
 
         if (evox_phase_overlaps (pa, pb))
           {
-            *status = arg_error (EVOX_EXIT_USAGE,
-                                 _("--labels: phases '%s' and '%s' overlap, so their particles "
-                                   "would share voxels; give ranges that do not overlap (or "
-                                   "only --particles)"),
-                                 evox_phase_get_name (pa), evox_phase_get_name (pb));
+            *status = _evox_cli_error (EVOX_EXIT_USAGE,
+                                       _("--labels: phases '%s' and '%s' overlap, so their "
+                                         "particles would share voxels; give ranges that do not "
+                                         "overlap (or only --particles)"),
+                                       evox_phase_get_name (pa), evox_phase_get_name (pb));
             return FALSE;
           }
       }
@@ -290,8 +251,8 @@ compute_labels (EvoxVolume       *volume,
 
       if (labels == NULL)
         {
-          *status = arg_error (error_status (error), _("phase '%s': %s"),
-                               evox_phase_get_name (phase), error->message);
+          *status = _evox_cli_error (_evox_cli_error_status (error), _("phase '%s': %s"),
+                                     evox_phase_get_name (phase), error->message);
           return NULL;
         }
       g_ptr_array_add (all, labels);
@@ -414,7 +375,7 @@ write_outputs (const Output            *outputs,
         {
           for (guint j = 0; j < i; j++)
             g_unlink (outputs[j].path);
-          *status = arg_error (EVOX_EXIT_INPUT, "%s", error->message);
+          *status = _evox_cli_error (EVOX_EXIT_INPUT, "%s", error->message);
           return FALSE;
         }
     }
@@ -526,15 +487,16 @@ _evox_cli_segment (int    argc,
   if (!_evox_cli_parse_phases (phases, volume, (guint) channel, specs, FALSE, &status))
     return status;
   if (mask != NULL && evox_phase_list_get_n_phases (phases) > G_MAXUINT8)
-    return arg_error (EVOX_EXIT_USAGE, _("--mask: a u8 mask holds at most 255 phases, not %u"),
-                      evox_phase_list_get_n_phases (phases));
+    return _evox_cli_error (EVOX_EXIT_USAGE,
+                            _("--mask: a u8 mask holds at most 255 phases, not %u"),
+                            evox_phase_list_get_n_phases (phases));
   if (labels_path != NULL && !check_disjoint_phases (phases, &status))
     return status;
 
   /* Everything is computed before the first file is written. */
   table = evox_fraction_table_new (volume, (guint) channel, phases, NULL, &error);
   if (table == NULL)
-    return arg_error (error_status (error), "%s", error->message);
+    return _evox_cli_input_error (error);
   if (particles != NULL || labels_path != NULL || count)
     {
       labels = compute_labels (volume, (guint) channel, phases, (EvoxConnectivity) connectivity,
@@ -547,7 +509,7 @@ _evox_cli_segment (int    argc,
       label_bits = evox_tiff_label_bits ((EvoxLabels * const *) labels->pdata, labels->len,
                                          label_bits, &error);
       if (label_bits == 0)
-        return arg_error (EVOX_EXIT_USAGE, "--labels %s: %s", labels_path, error->message);
+        return _evox_cli_error (EVOX_EXIT_USAGE, "--labels %s: %s", labels_path, error->message);
     }
 
   if (!write_outputs (outputs, n_outputs, volume, (guint) channel, phases, table, labels,

@@ -189,13 +189,46 @@ _evox_cli_usage_error (GOptionContext *context,
 }
 
 int
-_evox_cli_input_error (const GError *error)
+_evox_cli_error (int         status,
+                 const char *format,
+                 ...)
 {
-  g_autofree char *one_line = g_strdelimit (g_strdup (error->message), "\n\r", ' ');
+  g_autofree char *message = NULL;
+  va_list args;
 
-  fprintf (stderr, "evox: %s\n", one_line);
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_strdelimit (message, "\n\r", ' ');
+  fprintf (stderr, "evox: %s\n", message);
+  return status;
+}
+
+int
+_evox_cli_error_status (const GError *error)
+{
   return error->domain == EVOX_ERROR && error->code == EVOX_ERROR_ARGUMENT ? EVOX_EXIT_USAGE
                                                                            : EVOX_EXIT_INPUT;
+}
+
+int
+_evox_cli_input_error (const GError *error)
+{
+  return _evox_cli_error (_evox_cli_error_status (error), "%s", error->message);
+}
+
+gboolean
+_evox_cli_parse_int (const char *text,
+                     gint64      min,
+                     gint64      max,
+                     gint64     *value)
+{
+  char *end = NULL;
+
+  if (text == NULL || !g_ascii_isdigit (*text))
+    return FALSE;
+  *value = g_ascii_strtoll (text, &end, 10);
+  return *end == '\0' && *value >= min && *value <= max;
 }
 
 /**
