@@ -391,6 +391,22 @@ set_slices (EvoxRenderer *renderer,
   evox_renderer_set_slices (renderer, slices);
 }
 
+/* A realized renderer showing z slice `index` of volume with the display range lo..hi. */
+static EvoxRenderer *
+slice_z_renderer_new (EvoxVolume *volume,
+                      guint       index,
+                      double      lo,
+                      double      hi)
+{
+  EvoxRenderer *renderer = renderer_new_realized ();
+
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+  set_slices (renderer, index);
+  evox_renderer_set_range (renderer, lo, hi);
+  return renderer;
+}
+
 static void
 test_slice_u8 (void)
 {
@@ -403,11 +419,7 @@ test_slice_u8 (void)
     return;
 
   volume = gradient_u8 ();
-  renderer = renderer_new_realized ();
-  evox_renderer_set_volume (renderer, volume, 0);
-  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
-  set_slices (renderer, slice_index);
-  evox_renderer_set_range (renderer, 0, 255);
+  renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
 
   /* 8 pixels a voxel; row 0 at the top is y index 0, x to the right. */
   pixels = render (renderer, 64, 64, FALSE);
@@ -454,12 +466,7 @@ test_slice_u16 (void)
   if (!need_gl ())
     return;
 
-  renderer = renderer_new_realized ();
-  evox_renderer_set_volume (renderer, volume, 0);
-  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
-  set_slices (renderer, slice_index);
-
-  evox_renderer_set_range (renderer, 0, 65535);
+  renderer = slice_z_renderer_new (volume, slice_index, 0, 65535);
   pixels = render (renderer, 64, 64, FALSE);
   assert_slice_image (pixels, volume, 8, 8, 8, value_slice_z, "viridis",
                       EVOX_TRANSFER_IDENTITY, 0, 65535);
@@ -587,11 +594,7 @@ test_transparent (void)
   if (!need_gl ())
     return;
 
-  renderer = renderer_new_realized ();
-  evox_renderer_set_volume (renderer, volume, 0);
-  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
-  set_slices (renderer, slice_index);
-  evox_renderer_set_range (renderer, -3, 1);
+  renderer = slice_z_renderer_new (volume, slice_index, -3, 1);
   evox_renderer_set_background (renderer, (float[4]) { 1.0f, 0.0f, 0.0f, 1.0f });
 
   pixels = render (renderer, 64, 64, TRUE);
@@ -728,11 +731,7 @@ test_export_sizes (void)
   if (!need_gl ())
     return;
 
-  renderer = renderer_new_realized ();
-  evox_renderer_set_volume (renderer, volume, 0);
-  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
-  set_slices (renderer, slice_index);
-  evox_renderer_set_range (renderer, 0, 255);
+  renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
 
   /* 1000 x 700: the square slice fills the height, centred; background at the sides. */
   small = render (renderer, 1000, 700, FALSE);
@@ -1125,6 +1124,24 @@ test_signals (void)
   g_assert_cmpuint (changes, ==, 13);
 }
 
+/* With EVOX_TEST_DUMP=dir, keeps an 800 x 600 picture of a view as raw RGBA in
+ * dir/PREFIX-VIEW-800x600.rgba. */
+static void
+dump_picture (const char   *prefix,
+              EvoxView      view,
+              const guint8 *pixels)
+{
+  const char *dump = g_getenv ("EVOX_TEST_DUMP");
+  g_autofree char *name = NULL;
+  g_autofree char *path = NULL;
+
+  if (dump == NULL)
+    return;
+  name = g_strdup_printf ("%s-%s-800x600.rgba", prefix, evox_view_to_string (view));
+  path = g_build_filename (dump, name, NULL);
+  g_assert_true (g_file_set_contents (path, (const char *) pixels, 800 * 600 * 4, NULL));
+}
+
 /* The demo stack as a user first sees it; EVOX_TEST_DUMP=dir keeps the pictures as raw RGBA. */
 static void
 test_demo (void)
@@ -1133,7 +1150,6 @@ test_demo (void)
   const EvoxView views[4] = {
     EVOX_VIEW_SLICES, EVOX_VIEW_STACK, EVOX_VIEW_SLICE_X, EVOX_VIEW_SLICE_Z
   };
-  const char *dump = g_getenv ("EVOX_TEST_DUMP");
   const guint8 white[3] = { 255, 255, 255 };
   EvoxRenderer *renderer;
 
@@ -1152,14 +1168,7 @@ test_demo (void)
       g_assert_cmpuint (count_not_background (pixels, 800 * 600), >, 800 * 600 / 5);
       if (views[v] == EVOX_VIEW_STACK)
         g_assert_cmpuint (count_colour (pixels, 800 * 600, white), >, 500);
-      if (dump != NULL)
-        {
-          g_autofree char *name = g_strdup_printf ("demo-%s-800x600.rgba",
-                                                   evox_view_to_string (views[v]));
-          g_autofree char *path = g_build_filename (dump, name, NULL);
-
-          g_assert_true (g_file_set_contents (path, (const char *) pixels, 800 * 600 * 4, NULL));
-        }
+      dump_picture ("demo", views[v], pixels);
     }
   renderer_free (renderer);
 }
@@ -1325,11 +1334,7 @@ test_phases_u8 (void)
   if (!need_gl ())
     return;
 
-  renderer = renderer_new_realized ();
-  evox_renderer_set_volume (renderer, volume, 0);
-  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
-  set_slices (renderer, slice_index);
-  evox_renderer_set_range (renderer, 0, 255);
+  renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
   evox_renderer_set_phases (renderer, list, TRUE, FALSE);
 
   pixels = render (renderer, 64, 64, FALSE);
@@ -1431,11 +1436,7 @@ test_phases_u16 (void)
   if (!need_gl ())
     return;
 
-  renderer = renderer_new_realized ();
-  evox_renderer_set_volume (renderer, volume, 0);
-  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
-  set_slices (renderer, slice_index);
-  evox_renderer_set_range (renderer, 0, 65535);
+  renderer = slice_z_renderer_new (volume, slice_index, 0, 65535);
   evox_renderer_set_phases (renderer, list, TRUE, FALSE);
   pixels = render (renderer, 64, 64, FALSE);
   g_assert_cmpuint (assert_phase_image (pixels, volume, 8, 8, 8, value_slice_z, specs,
@@ -1536,11 +1537,7 @@ test_phases_live (void)
   if (!need_gl ())
     return;
 
-  renderer = renderer_new_realized ();
-  evox_renderer_set_volume (renderer, volume, 0);
-  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
-  set_slices (renderer, slice_index);
-  evox_renderer_set_range (renderer, 0, 255);
+  renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
   g_signal_connect (renderer, "changed", G_CALLBACK (count_changes), &changes);
   evox_renderer_set_phases (renderer, list, TRUE, FALSE);
   g_assert_cmpuint (changes, ==, 1);
@@ -1676,11 +1673,7 @@ test_phases_limit (void)
   /* ... and the last one owns everything: it must be ignored. */
   evox_phase_set_range (evox_phase_list_get_phase (list, EVOX_RENDERER_MAX_PHASES + 1), 0, 255);
 
-  renderer = renderer_new_realized ();
-  evox_renderer_set_volume (renderer, volume, 0);
-  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
-  set_slices (renderer, slice_index);
-  evox_renderer_set_range (renderer, 0, 255);
+  renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
   evox_renderer_set_phases (renderer, list, TRUE, TRUE);
 
   g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "*first 32 of 34 phases*");
@@ -1915,11 +1908,7 @@ test_particles_highlight (void)
   if (!need_gl ())
     return;
 
-  renderer = renderer_new_realized ();
-  evox_renderer_set_volume (renderer, volume, 0);
-  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
-  set_slices (renderer, 1);
-  evox_renderer_set_range (renderer, 0, 255);
+  renderer = slice_z_renderer_new (volume, 1, 0, 255);
   plain = render (renderer, 64, 64, FALSE);
 
   /* Labels alone change nothing on screen. */
@@ -2031,11 +2020,7 @@ test_particles_formats (void)
       g_assert_no_error (error);
       g_assert_cmpuint (evox_labels_get_n_particles (labels), ==, last);
 
-      renderer = renderer_new_realized ();
-      evox_renderer_set_volume (renderer, volume, 0);
-      evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
-      set_slices (renderer, (guint) nz - 2);
-      evox_renderer_set_range (renderer, 0, 1);
+      renderer = slice_z_renderer_new (volume, (guint) nz - 2, 0, 1);
       evox_renderer_set_labels (renderer, labels);
       evox_renderer_set_selected_particle (renderer, last);
       /* 2 pixels a voxel. */
@@ -2116,7 +2101,6 @@ test_phases_demo (void)
 {
   g_autoptr(EvoxVolume) volume = evox_demo_volume_new (10.0);
   const EvoxStats *stats = evox_volume_get_stats (volume, 0);
-  const char *dump = g_getenv ("EVOX_TEST_DUMP");
   const char *colors[3] = { "#1f77b4", "#ff7f0e", "#d62728" };
   g_autoptr(EvoxPhaseList) list = evox_phase_list_new ();
   EvoxRenderer *renderer;
@@ -2157,14 +2141,7 @@ test_phases_demo (void)
       if (views[v] != EVOX_VIEW_STACK)
         g_assert_cmpuint (count_colour (pixels, 800 * 600, first), >, 1000);
       g_assert_cmpuint (count_not_background (pixels, 800 * 600), >, 800 * 600 / 10);
-      if (dump != NULL)
-        {
-          g_autofree char *name = g_strdup_printf ("demo-phases-%s-800x600.rgba",
-                                                   evox_view_to_string (views[v]));
-          g_autofree char *path = g_build_filename (dump, name, NULL);
-
-          g_assert_true (g_file_set_contents (path, (const char *) pixels, 800 * 600 * 4, NULL));
-        }
+      dump_picture ("demo-phases", views[v], pixels);
     }
   renderer_free (renderer);
 }
