@@ -925,6 +925,22 @@ drain_gl_errors (void)
     ;
 }
 
+/* Nearest sampling, clamped at the edges, a single level: what every texture here wants. */
+static void
+set_texture_parameters (GLenum target)
+{
+  glTexParameteri (target, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+  glTexParameteri (target, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+  glTexParameteri (target, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri (target, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  if (target == GL_TEXTURE_3D)
+    {
+      glTexParameteri (target, GL_TEXTURE_WRAP_R, GL_CLAMP_TO_EDGE);
+      glTexParameteri (target, GL_TEXTURE_BASE_LEVEL, 0);
+    }
+  glTexParameteri (target, GL_TEXTURE_MAX_LEVEL, 0);
+}
+
 /* A new nearest-sampled, edge-clamped 3D texture on texture unit `unit`, from tightly packed
  * single-channel `pixels`. Returns the upload's GL error (GL_NO_ERROR on success); the texture is
  * kept either way. Leaves unit 0 active and nothing bound. */
@@ -944,13 +960,7 @@ upload_texture_3d (GLenum         unit,
   glGenTextures (1, texture);
   glActiveTexture (unit);
   glBindTexture (GL_TEXTURE_3D, *texture);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_R, GL_CLAMP_TO_EDGE);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_BASE_LEVEL, 0);
-  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MAX_LEVEL, 0);
+  set_texture_parameters (GL_TEXTURE_3D);
   glGetIntegerv (GL_UNPACK_ALIGNMENT, &alignment);
   glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
   glTexImage3D (GL_TEXTURE_3D, 0, internal_format, (GLsizei) dims[0], (GLsizei) dims[1],
@@ -981,11 +991,7 @@ upload_texture_2d (GLenum         unit,
     glGenTextures (1, texture);
   glActiveTexture (unit);
   glBindTexture (GL_TEXTURE_2D, *texture);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, 0);
+  set_texture_parameters (GL_TEXTURE_2D);
   glGetIntegerv (GL_UNPACK_ALIGNMENT, &alignment);
   glPixelStorei (GL_UNPACK_ALIGNMENT, unpack_alignment);
   glTexImage2D (GL_TEXTURE_2D, 0, internal_format, width, height, 0, GL_RGBA, type, pixels);
