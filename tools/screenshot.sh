@@ -1,5 +1,6 @@
 #!/bin/bash
-# screenshot.sh: the README's screenshot: the window on the real SSRM table, under Xvfb.
+# screenshot.sh: the README's screenshot: the window on the real SSRM table with the Gr/Si
+# preset's phases, under Xvfb.
 # SPDX-License-Identifier: BSD-3-Clause
 #
 #   tools/screenshot.sh [TABLE] [OUT.png]
@@ -15,7 +16,7 @@ out=${2:-docs/screenshot.png}
 [ -x build/src/evox ] || { echo "screenshot.sh: build first (./dev test)" >&2; exit 1; }
 
 GTK_A11Y=none xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
-  build/src/evox --pixel-size 7.8125 --dz 10 "$1" 2>/dev/null &
+  build/src/evox --pixel-size 7.8125 --dz 10 --preset "Gr/Si anode (SSRM)" "$1" 2>/dev/null &
   pid=$!
   sleep 8
   import -window root "$2.tmp.png"

@@ -43,11 +43,13 @@ evox_cli_is_subcommand (const char *name)
 static void
 print_help (FILE *out)
 {
-  fprintf (out, "Usage: evox [--dz NM] [--pixel-size NM] [--value VALUE:DEPTH]... [FILE...]\n"
+  fprintf (out, "Usage: evox [--dz NM] [--pixel-size NM] [--value VALUE:DEPTH]...\n"
+                "            [--phase NAME=LO:HI... | --preset NAME] [FILE...]\n"
                 "       evox COMMAND [OPTION...] FILE\n\n"
                 "Evox, the electrode volume explorer. Without a command it opens the viewer: each\n"
                 "FILE (SSRM table, TIFF stack, folder of TIFFs) in a window, or the demo volume.\n"
-                "SSRM tables open without asking when --dz, --pixel-size or --value is given.\n\n"
+                "SSRM tables open without asking when --dz, --pixel-size or --value is given.\n"
+                "--phase and --preset start each window with those phases.\n\n"
                 "Commands run headless:\n");
   for (guint i = 0; i < G_N_ELEMENTS (subcommands); i++)
     fprintf (out, "  %-10s  %s\n", subcommands[i].name, subcommands[i].summary);

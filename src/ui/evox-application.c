@@ -17,6 +17,9 @@ struct _EvoxApplication
 
   /* SSRM reading options from the command line; when given, tables open without the dialog. */
   EvoxSsrmOptions *ssrm_options;
+  /* Phases to start with (--phase, --preset), applied to each window's first volume. */
+  GStrv            phase_specs;
+  char            *preset;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxApplication, evox_application, GTK_TYPE_APPLICATION)
@@ -40,6 +43,8 @@ evox_application_activate (GApplication *app)
 {
   EvoxWindow *window = evox_window_new (EVOX_APPLICATION (app));
 
+  evox_window_set_startup_phases (window, (const char * const *) EVOX_APPLICATION (app)->phase_specs,
+                                  EVOX_APPLICATION (app)->preset);
   evox_window_open_demo (window);
   gtk_window_present (GTK_WINDOW (window));
 }
@@ -54,6 +59,9 @@ evox_application_open (GApplication  *app,
     {
       EvoxWindow *window = evox_window_new (EVOX_APPLICATION (app));
 
+      evox_window_set_startup_phases (window,
+                                      (const char * const *) EVOX_APPLICATION (app)->phase_specs,
+                                      EVOX_APPLICATION (app)->preset);
       gtk_window_present (GTK_WINDOW (window));
       evox_window_open_file (window, files[i], EVOX_APPLICATION (app)->ssrm_options);
     }
@@ -140,6 +148,13 @@ evox_application_handle_local_options (GApplication *app,
   double dz = 0, pixel = 0;
   gboolean given = FALSE;
 
+  g_variant_dict_lookup (options, "phase", "^as", &self->phase_specs);
+  g_variant_dict_lookup (options, "preset", "s", &self->preset);
+  if (self->phase_specs != NULL && self->preset != NULL)
+    {
+      g_printerr ("evox: --phase and --preset cannot be used together\n");
+      return 2;
+    }
   if (g_variant_dict_lookup (options, "dz", "d", &dz))
     given = TRUE;
   if (g_variant_dict_lookup (options, "pixel-size", "d", &pixel))
@@ -170,6 +185,8 @@ evox_application_finalize (GObject *object)
   EvoxApplication *self = EVOX_APPLICATION (object);
 
   g_clear_pointer (&self->ssrm_options, evox_ssrm_options_free);
+  g_clear_pointer (&self->phase_specs, g_strfreev);
+  g_clear_pointer (&self->preset, g_free);
   G_OBJECT_CLASS (evox_application_parent_class)->finalize (object);
 }
 
@@ -201,6 +218,11 @@ evox_application_init (EvoxApplication *self)
     { "value", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
       N_("SSRM tables: a scan as VALUE:DEPTH (column, and column or nm); repeat per scan"),
       N_("VALUE:DEPTH") },
+    { "phase", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+      N_("Start with this phase (repeat per phase); values as in evox segment"),
+      N_("NAME=LO:HI") },
+    { "preset", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Start with the phases of this preset (see the Phases page)"), N_("NAME") },
     { NULL }
   };
 

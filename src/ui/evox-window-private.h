@@ -17,6 +17,8 @@ struct _EvoxWindow
   EvoxProgress         *load_progress_state;
   guint                 load_poll_id;
   char                 *error_text;
+  GStrv                 startup_phases;
+  char                 *startup_preset;
 
   /* template children */
   EvoxCanvas           *canvas;

@@ -87,6 +87,8 @@ evox_window_show_error (EvoxWindow *self,
   gtk_revealer_set_reveal_child (self->error_revealer, message != NULL);
 }
 
+static void apply_startup_phases (EvoxWindow *self);
+
 void
 evox_window_open_demo (EvoxWindow *self)
 {
@@ -96,6 +98,7 @@ evox_window_open_demo (EvoxWindow *self)
 
   evox_window_cancel_load (self);
   evox_document_set_volume (self->document, volume, _("Demo SSRM stack"), NULL);
+  apply_startup_phases (self);
   evox_window_show_error (self, NULL);
 }
 
@@ -143,6 +146,72 @@ load_data_free (LoadData *data)
   g_free (data);
 }
 
+/* The phases asked for on the command line, once, on the first volume that arrives; a mistake
+ * in them shows in the banner and leaves the volume open. */
+static void
+apply_startup_phases (EvoxWindow *self)
+{
+  EvoxVolume *volume = evox_document_get_volume (self->document);
+  EvoxPhaseList *phases = evox_document_get_phases (self->document);
+  g_autoptr (EvoxPhaseList) list = evox_phase_list_new ();
+  g_autoptr (GError) error = NULL;
+
+  if (volume == NULL || (self->startup_phases == NULL && self->startup_preset == NULL))
+    return;
+  if (self->startup_preset != NULL)
+    {
+      g_autoptr (GPtrArray) presets = evox_phase_presets_list ();
+      EvoxPhasePreset *preset = NULL;
+
+      for (guint i = 0; i < presets->len && preset == NULL; i++)
+        if (g_strcmp0 (evox_phase_preset_get_name (presets->pdata[i]), self->startup_preset) == 0)
+          preset = presets->pdata[i];
+      if (preset == NULL)
+        g_set_error (&error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, _("There is no preset “%s”"),
+                     self->startup_preset);
+      else
+        evox_phase_preset_apply (preset, list, evox_document_get_histogram (self->document),
+                                 &error);
+    }
+  for (guint i = 0; self->startup_phases != NULL && self->startup_phases[i] != NULL &&
+                    error == NULL; i++)
+    {
+      g_autoptr (EvoxPhase) phase = evox_phase_parse_spec (self->startup_phases[i], volume,
+                                                           &error);
+      if (phase != NULL)
+        {
+          evox_phase_set_color (phase, evox_phase_list_next_color (list));
+          evox_phase_list_append (list, phase);
+        }
+    }
+  g_clear_pointer (&self->startup_phases, g_strfreev);
+  g_clear_pointer (&self->startup_preset, g_free);
+  if (error != NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Phases from the command line: %s"),
+                                                  error->message);
+      evox_window_show_error (self, message);
+      return;
+    }
+  evox_phase_list_assign (phases, list);
+  evox_document_set_selected_phase (self->document, 0);
+  gtk_stack_set_visible_child_name (self->side_stack, "phases");
+}
+
+void
+evox_window_set_startup_phases (EvoxWindow         *self,
+                                const char * const *specs,
+                                const char         *preset)
+{
+  g_return_if_fail (EVOX_IS_WINDOW (self));
+
+  g_strfreev (self->startup_phases);
+  self->startup_phases = g_strdupv ((char **) specs);
+  g_free (self->startup_preset);
+  self->startup_preset = g_strdup (preset);
+  apply_startup_phases (self);
+}
+
 static void
 load_finished (GObject      *source,
                GAsyncResult *result,
@@ -176,6 +245,7 @@ load_finished (GObject      *source,
 
       evox_document_set_volume (self->document, volume, name, data->path);
       evox_window_show_error (self, NULL);
+      apply_startup_phases (self);
       if (uri != NULL)
         gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
     }
@@ -366,6 +436,8 @@ evox_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), EVOX_TYPE_WINDOW);
   g_clear_object (&self->document);
   g_clear_pointer (&self->error_text, g_free);
+  g_clear_pointer (&self->startup_phases, g_strfreev);
+  g_clear_pointer (&self->startup_preset, g_free);
 
   G_OBJECT_CLASS (evox_window_parent_class)->dispose (object);
 }

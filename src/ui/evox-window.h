@@ -45,6 +45,11 @@ gboolean      evox_window_export_image   (EvoxWindow            *self,
                                           int                    height,
                                           gboolean               transparent,
                                           GError               **error);
+/* Phases to start with: specs as `evox segment --phase` takes them (NAME=LO:HI), or a preset's
+ * name. Applied once, to the volume shown now or to the next one that loads. */
+void          evox_window_set_startup_phases (EvoxWindow         *self,
+                                              const char * const *specs,
+                                              const char         *preset);
 /* What the File > Export data items write once a file is chosen. */
 gboolean      evox_window_export_data    (EvoxWindow            *self,
                                           EvoxExportKind         kind,
