@@ -1,6 +1,7 @@
 /* test-phase-ui.c: phases in the window under Xvfb: dragging a band edge on the histogram changes
  * the highlighted canvas pixels and the fraction label; typed edges in both forms; Suggest;
- * hovering a particle selects it; File > Export data writes what the document holds. */
+ * hovering a particle selects it; File > Export data writes what the document holds; phases
+ * given on the command line. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
@@ -337,6 +338,47 @@ test_particles_and_exports (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Phases from the command line: specs in both forms, a preset by name, and a bad spec that shows
+ * in the banner without touching the volume or the phases. */
+static void
+test_startup_phases (void)
+{
+  const char *specs[] = { "graphite=-7:-3.5", "silicon=3.2e-4:0.3", NULL };
+  const char *bad[] = { "a=5:2", NULL };
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxPhaseList *phases = evox_document_get_phases (document);
+  EvoxPhase *silicon;
+
+  evox_window_set_startup_phases (window, specs, NULL);
+  g_assert_cmpuint (evox_phase_list_get_n_phases (phases), ==, 0);  /* no volume yet */
+  evox_window_open_demo (window);
+  g_assert_cmpuint (evox_phase_list_get_n_phases (phases), ==, 2);
+  silicon = evox_phase_list_get_phase (phases, 1);
+  g_assert_cmpstr (evox_phase_get_name (silicon), ==, "silicon");
+  g_assert_cmpfloat (fabs (evox_phase_get_lo (silicon) - log10 (3.2e-4)), <, 1e-12);
+  g_assert_cmpfloat (evox_phase_get_hi (silicon), ==, 0.3);
+  g_assert_cmpstr (evox_phase_get_color (silicon), !=,
+                   evox_phase_get_color (evox_phase_list_get_phase (phases, 0)));
+  /* Applied once: the next volume keeps what the user has. */
+  evox_phase_list_remove (phases, 0);
+  evox_window_open_demo (window);
+  g_assert_cmpuint (evox_phase_list_get_n_phases (phases), ==, 1);
+
+  evox_window_set_startup_phases (window, NULL, "Gr/Si anode (SSRM)");
+  g_assert_cmpuint (evox_phase_list_get_n_phases (phases), ==, 3);
+  g_assert_null (evox_window_get_error (window));
+
+  evox_window_set_startup_phases (window, bad, NULL);
+  g_assert_nonnull (strstr (evox_window_get_error (window), "a=5:2"));
+  g_assert_cmpuint (evox_phase_list_get_n_phases (phases), ==, 3);
+  evox_window_set_startup_phases (window, NULL, "No such preset");
+  g_assert_nonnull (strstr (evox_window_get_error (window), "No such preset"));
+  g_assert_nonnull (evox_document_get_volume (document));
+
+  evox_test_close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -346,5 +388,6 @@ main (int   argc,
   g_test_add_func ("/Evox/PhaseUi/suggest", test_suggest);
   g_test_add_func ("/Evox/PhaseUi/typed-edges", test_typed_edges);
   g_test_add_func ("/Evox/PhaseUi/particles-and-exports", test_particles_and_exports);
+  g_test_add_func ("/Evox/PhaseUi/startup-phases", test_startup_phases);
   return g_test_run ();
 }
