@@ -522,8 +522,10 @@ def labels_report(results, info, binary, argv, markdown, loads):
         lines.append('| ' + ' | '.join(labels_rows(r)) + ' |')
     out.append('\n'.join(lines))
     out.append('')
-    ends = ', '.join('%s %d-conn. %.0f Mvox/s' % (r['name'].split(' ')[0], r['connectivity'],
-                                                  mvox_s(r['voxels'], r['evox_compute_s']))
+    ends = '; '.join('%s %s %d-conn. %.0f Mvox/s (1 thread %.0f)'
+                     % (r['name'], 'x'.join(str(d) for d in reversed(r['shape'])),
+                        r['connectivity'], mvox_s(r['voxels'], r['evox_compute_s']),
+                        mvox_s(r['voxels'], r['evox_compute_single_s']))
                      for r in results if not r['statistics'])
     out.append('Evox is `evox_label_components` on the prebuilt u8 mask, its label volume '
                'allocated in the timed region, best of the runs; scipy is '
