@@ -309,6 +309,22 @@ test_labels_and_focus (void)
                                            evox_document_get_slice (document, 1),
                                            evox_document_get_slice (document, 2)), ==, id);
 
+  /* Particles are of one channel's values: another channel drops them. */
+  {
+    g_autoptr (EvoxVolume) two = evox_volume_new (4, 4, 4, 2, EVOX_SAMPLE_U8, &error);
+    g_autoptr (EvoxLabels) first = NULL;
+
+    g_assert_no_error (error);
+    memset (evox_volume_get_data_mut (two, 1), 1, 64);
+    evox_volume_freeze (two);
+    evox_document_set_volume (document, two, "two", NULL);
+    first = evox_labels_compute (two, 0, NULL, 0, 0, EVOX_CONNECTIVITY_6, 0, NULL, NULL, &error);
+    g_assert_no_error (error);
+    evox_document_set_labels (document, first);
+    evox_document_set_channel (document, 1);
+    g_assert_null (evox_document_get_labels (document));
+  }
+
   evox_document_set_volume (document, other, "other", NULL);
   g_assert_null (evox_document_get_labels (document));
   g_assert_cmpuint (evox_document_get_selected_particle (document), ==, 0);

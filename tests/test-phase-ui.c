@@ -251,6 +251,14 @@ test_typed_edges (void)
   g_assert_nonnull (gtk_widget_get_tooltip_text (hi_entry));
   g_assert_cmpfloat (evox_phase_get_lo (phase), ==, -5.5);
 
+  /* Text that is no number is marked where it is, whichever entry was just left. */
+  gtk_editable_set_text (GTK_EDITABLE (hi_entry), "-5");
+  gtk_editable_set_text (GTK_EDITABLE (lo_entry), "abc");
+  g_signal_emit_by_name (hi_entry, "activate");
+  g_assert_true (gtk_widget_has_css_class (lo_entry, "error"));
+  g_assert_false (gtk_widget_has_css_class (hi_entry, "error"));
+  g_assert_cmpfloat (evox_phase_get_lo (phase), ==, -5.5);
+
   evox_test_close_window (window);
 }
 

@@ -498,6 +498,8 @@ evox_document_set_channel (EvoxDocument *self,
     return;
   if (self->channel == channel)
     return;
+  /* Particles are of one channel's values. */
+  evox_document_set_labels (self, NULL);
   self->channel = channel;
   notify (self, PROP_CHANNEL);
   evox_document_reset_range (self);
@@ -1040,6 +1042,7 @@ evox_document_set_labels (EvoxDocument *self,
   g_return_if_fail (EVOX_IS_DOCUMENT (self));
   g_return_if_fail (labels == NULL || EVOX_IS_LABELS (labels));
   g_return_if_fail (labels == NULL || evox_labels_get_volume (labels) == self->volume);
+  g_return_if_fail (labels == NULL || evox_labels_get_channel (labels) == self->channel);
 
   if (self->labels == labels)
     return;

@@ -34,7 +34,7 @@ G_DECLARE_FINAL_TYPE (EvoxDocument, evox_document, EVOX, DOCUMENT, GObject)
  *   show-phases (boolean, default TRUE: visible phases colour the canvas),
  *   hide-outside-phases (boolean, default FALSE: voxels in no visible phase are not drawn),
  *   selected-phase (int, -1 for none: the phase the panels work on),
- *   labels (EvoxLabels, read-only: use set_labels; cleared when the volume changes),
+ *   labels (EvoxLabels, read-only: use set_labels; cleared when the volume or channel changes),
  *   selected-particle (uint, 0 for none: a label of `labels`).
  * Signal "layers-changed": a layer's visibility changed.
  * Signal "focus-particle" (guint id): evox_document_focus_particle asks the views to show it. */
@@ -141,7 +141,8 @@ void               evox_document_set_selected_phase (EvoxDocument  *self,
                                                      int            index);
 /* The current particles (NULL when none were computed for this volume). */
 EvoxLabels        *evox_document_get_labels         (EvoxDocument  *self);
-/* labels must belong to the document's volume (or be NULL); resets selected-particle. */
+/* labels must belong to the document's volume and channel (or be NULL); resets
+ * selected-particle. */
 void               evox_document_set_labels         (EvoxDocument  *self,
                                                      EvoxLabels    *labels);
 guint              evox_document_get_selected_particle (EvoxDocument *self);

@@ -775,7 +775,8 @@ search_finished (GObject      *source,
           show_error (self, message);
         }
     }
-  else if (evox_labels_get_volume (labels) == current_volume (self))
+  else if (evox_labels_get_volume (labels) == current_volume (self) &&
+           evox_labels_get_channel (labels) == evox_document_get_channel (self->document))
     evox_document_set_labels (self->document, labels);
   search_data_free (data);
 }
@@ -843,9 +844,9 @@ on_document_notify (EvoxDocument      *document,
 {
   const char *name = g_param_spec_get_name (pspec);
 
-  if (g_str_equal (name, "volume"))
+  if (g_str_equal (name, "volume") || g_str_equal (name, "channel"))
     {
-      /* A result for the old volume would not belong to the document any more. */
+      /* A result for the old volume or channel would not belong to the document any more. */
       cancel_search (self);
       show_error (self, NULL);
       update_actions (self);

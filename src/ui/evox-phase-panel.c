@@ -9,6 +9,7 @@
 
 #include "evox-phase-panel.h"
 #include "evox-phase-row.h"
+#include "evox-renderer.h"
 
 struct _EvoxPhasePanel
 {
@@ -94,6 +95,13 @@ update_total (EvoxPhasePanel *self)
     covered += evox_fine_histogram_range_fraction (histogram, start, end);
   text = g_strdup_printf (_("In no shown phase: %.1f %% of the voxels with a value"),
                           100 * MAX (0.0, 1 - covered / n_finite));
+  if (n > EVOX_RENDERER_MAX_PHASES)
+    {
+      g_autofree char *all = g_strdup_printf (_("%s. The canvas colours the first %d phases only."),
+                                              text, EVOX_RENDERER_MAX_PHASES);
+      g_free (text);
+      text = g_steal_pointer (&all);
+    }
   gtk_label_set_text (self->total_label, text);
 }
 

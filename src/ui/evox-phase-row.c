@@ -243,6 +243,7 @@ apply_entries (EvoxPhaseRow *self,
   GtkEntry *entries[2] = { self->lo_entry, self->hi_entry };
   double edge[2] = { evox_phase_get_lo (self->phase), evox_phase_get_hi (self->phase) };
   g_autoptr (GError) error = NULL;
+  GtkEntry *wrong = edited;
 
   if (volume == NULL)
     return;
@@ -254,21 +255,25 @@ apply_entries (EvoxPhaseRow *self,
         continue;
       if (!evox_phase_parse_value (text, evox_volume_get_value_scale (volume),
                                    evox_volume_get_unit (volume), &edge[i], &error))
-        break;
+        {
+          /* Mark the entry holding the text that is no number, not the one just left. */
+          wrong = entries[i];
+          break;
+        }
     }
   if (error == NULL)
     evox_phase_check_range (evox_phase_get_name (self->phase), edge[0], edge[1],
                             evox_volume_get_sample_type (volume), &error);
-  if (error != NULL)
-    {
-      gtk_widget_add_css_class (GTK_WIDGET (edited), "error");
-      gtk_widget_set_tooltip_text (GTK_WIDGET (edited), error->message);
-      return;
-    }
   for (guint i = 0; i < 2; i++)
     {
       gtk_widget_remove_css_class (GTK_WIDGET (entries[i]), "error");
       gtk_widget_set_tooltip_text (GTK_WIDGET (entries[i]), NULL);
+    }
+  if (error != NULL)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (wrong), "error");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (wrong), error->message);
+      return;
     }
   evox_phase_set_range (self->phase, edge[0], edge[1]);
   /* The text may have been in the other form: show the stored number again. */
@@ -281,7 +286,8 @@ on_entry_activate (GtkEntry     *entry,
                    EvoxPhaseRow *self)
 {
   apply_entries (self, entry);
-  if (!gtk_widget_has_css_class (GTK_WIDGET (entry), "error"))
+  if (!gtk_widget_has_css_class (GTK_WIDGET (self->lo_entry), "error") &&
+      !gtk_widget_has_css_class (GTK_WIDGET (self->hi_entry), "error"))
     {
       g_free (self->shown[entry == self->lo_entry ? 0 : 1]);
       self->shown[entry == self->lo_entry ? 0 : 1] = NULL;
