@@ -234,6 +234,64 @@ test_demo (void)
   g_assert_cmpfloat (fabs (-7 + 0.25 * (mode_high + 0.5) - 0.3), <, 0.4);
 }
 
+/* The inner range of a sample type decides, in floats, what lo <= v <= hi decides in doubles:
+ * every u8 and u16 value, and f32 values at and around edges given as doubles. */
+static void
+test_inner_range (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (7);
+
+  for (guint trial = 0; trial < 2000; trial++)
+    {
+      EvoxSampleType type = trial % 3 == 0 ? EVOX_SAMPLE_U8
+                            : trial % 3 == 1 ? EVOX_SAMPLE_U16 : EVOX_SAMPLE_F32;
+      double top = type == EVOX_SAMPLE_U8 ? 255 : 65535;
+      double lo = g_rand_double_range (rand, -10, top + 10);
+      double hi = lo + g_rand_double_range (rand, -2, top / 4);
+      float first, last;
+      gboolean any = FALSE, inner;
+
+      if (trial % 7 == 0)
+        lo = round (lo);  /* edges exactly on values */
+      inner = evox_sample_type_inner_range (type, lo, hi, &first, &last);
+      if (type != EVOX_SAMPLE_F32)
+        {
+          for (double v = 0; v <= top; v++)
+            {
+              gboolean in = lo <= v && v <= hi;
+
+              any |= in;
+              g_assert_cmpint (in, ==, first <= (float) v && (float) v <= last);
+            }
+          g_assert_cmpint (any, ==, inner);
+        }
+      else
+        {
+          float edges[2] = { (float) lo, (float) hi };
+
+          for (guint e = 0; e < 2; e++)
+            for (int step = -2; step <= 2; step++)
+              {
+                float v = edges[e];
+
+                for (int k = 0; k < ABS (step); k++)
+                  v = nextafterf (v, step < 0 ? -INFINITY : INFINITY);
+                g_assert_cmpint (lo <= v && v <= hi, ==, first <= v && v <= last);
+              }
+        }
+    }
+  {
+    float first, last;
+
+    g_assert_false (evox_sample_type_inner_range (EVOX_SAMPLE_U8, 0.2, 0.7, &first, &last));
+    g_assert_false (evox_sample_type_inner_range (EVOX_SAMPLE_U8, 300, 400, &first, &last));
+    g_assert_false (evox_sample_type_inner_range (EVOX_SAMPLE_F32, NAN, 1, &first, &last));
+    g_assert_true (evox_sample_type_inner_range (EVOX_SAMPLE_F32, -1e40, 1e40, &first, &last));
+    g_assert_cmpfloat (first, ==, -G_MAXFLOAT);
+    g_assert_cmpfloat (last, ==, G_MAXFLOAT);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -244,5 +302,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Volume/stack-interpolation", test_stack_interpolation);
   g_test_add_func ("/Evox/Volume/stack-errors", test_stack_errors);
   g_test_add_func ("/Evox/Volume/demo", test_demo);
+  g_test_add_func ("/Evox/Volume/inner-range", test_inner_range);
   return g_test_run ();
 }

@@ -1335,43 +1335,29 @@ source_for_range (Source         *src,
                   double          lo,
                   double          hi)
 {
+  float first, last;
+
   memset (src, 0, sizeof *src);
   src->data = data;
+  /* The stored values inside [lo, hi] as floats, so float comparisons decide exactly as double
+   * ones would; for integer data whole numbers, tested as one unsigned difference. */
+  src->empty = !evox_sample_type_inner_range (type, lo, hi, &first, &last);
   switch (type)
     {
     case EVOX_SAMPLE_U8:
     case EVOX_SAMPLE_U16:
-      {
-        double top = type == EVOX_SAMPLE_U8 ? 255.0 : 65535.0;
-        double first = MAX (0.0, ceil (lo));
-        double last = MIN (top, floor (hi));
-
-        src->kind = type == EVOX_SAMPLE_U8 ? SOURCE_U8 : SOURCE_U16;
-        src->empty = first > last;
-        if (!src->empty)
-          {
-            src->lo = (guint32) first;
-            src->range = (guint32) (last - first);
-          }
-        break;
-      }
+      src->kind = type == EVOX_SAMPLE_U8 ? SOURCE_U8 : SOURCE_U16;
+      if (!src->empty)
+        {
+          src->lo = (guint32) first;
+          src->range = (guint32) (last - first);
+        }
+      break;
     case EVOX_SAMPLE_F32:
-      {
-        /* The nearest floats inside [lo, hi], so float comparisons decide exactly as double
-         * ones would. */
-        float lo_f = (float) lo;
-        float hi_f = (float) hi;
-
-        if ((double) lo_f < lo)
-          lo_f = nextafterf (lo_f, INFINITY);
-        if ((double) hi_f > hi)
-          hi_f = nextafterf (hi_f, -INFINITY);
-        src->kind = SOURCE_F32;
-        src->lo_f = lo_f;
-        src->hi_f = hi_f;
-        src->empty = lo_f > hi_f;
-        break;
-      }
+      src->kind = SOURCE_F32;
+      src->lo_f = first;
+      src->hi_f = last;
+      break;
     default:
       g_assert_not_reached ();
     }

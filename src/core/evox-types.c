@@ -4,6 +4,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <unistd.h>
 
 #include "evox-types.h"
@@ -32,6 +33,34 @@ evox_sample_type_size (EvoxSampleType type)
     case EVOX_SAMPLE_F32: return 4;
     default: g_return_val_if_reached (1);
     }
+}
+
+gboolean
+evox_sample_type_inner_range (EvoxSampleType  type,
+                              double          lo,
+                              double          hi,
+                              float          *first,
+                              float          *last)
+{
+  if (type == EVOX_SAMPLE_U8 || type == EVOX_SAMPLE_U16)
+    {
+      double top = type == EVOX_SAMPLE_U8 ? 255.0 : 65535.0;
+
+      /* Whole numbers up to 2^24 are exact in floats; beyond the type they only need to stay
+       * beyond it. */
+      *first = (float) MAX (0.0, ceil (lo));
+      *last = (float) MIN (top, floor (hi));
+    }
+  else
+    {
+      *first = (float) lo;
+      *last = (float) hi;
+      if ((double) *first < lo)
+        *first = nextafterf (*first, INFINITY);
+      if ((double) *last > hi)
+        *last = nextafterf (*last, -INFINITY);
+    }
+  return *first <= *last;
 }
 
 const char *

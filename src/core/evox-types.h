@@ -39,6 +39,16 @@ typedef struct _EvoxFineHistogram EvoxFineHistogram;
 GQuark       evox_error_quark            (void);
 const char  *evox_sample_type_to_string  (EvoxSampleType type);
 gsize        evox_sample_type_size       (EvoxSampleType type);
+/* The stored values of `type` that lie in [lo, hi], as a closed range of floats [first, last]:
+ * whole numbers no lower than 0 and no higher than 255 / 65535 for u8 / u16, the nearest floats
+ * inside [lo, hi] for f32. Comparing a stored value with them in floats decides exactly what
+ * lo <= v <= hi decides in doubles. FALSE (first > last, or NaN) when no value of the type lies
+ * in [lo, hi]. */
+gboolean     evox_sample_type_inner_range (EvoxSampleType type,
+                                           double         lo,
+                                           double         hi,
+                                           float         *first,
+                                           float         *last);
 const char  *evox_value_scale_to_string  (EvoxValueScale scale);
 
 guint64      evox_memory_cap             (void);

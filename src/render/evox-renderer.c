@@ -1080,46 +1080,6 @@ upload_colormap (EvoxRenderer *self)
   self->uploads.colormap++;
 }
 
-/* The float nearest lo from above and hi from below (integers for integer samples), so that for
- * every value v of the sample type lo <= v <= hi in doubles exactly when flo <= v <= fhi in
- * floats. Integer bounds are clamped a little beyond 0..65535, where floats are exact. */
-static void
-round_phase_edges (EvoxSampleType  type,
-                   double          lo,
-                   double          hi,
-                   float          *flo,
-                   float          *fhi)
-{
-  if (type == EVOX_SAMPLE_U8 || type == EVOX_SAMPLE_U16)
-    {
-      *flo = (float) CLAMP (ceil (lo), -1.0, 65536.0);
-      *fhi = (float) CLAMP (floor (hi), -1.0, 65536.0);
-      return;
-    }
-
-  if (lo > FLT_MAX)
-    *flo = INFINITY;
-  else if (lo < -FLT_MAX)
-    *flo = -FLT_MAX;
-  else
-    {
-      *flo = (float) lo;
-      if ((double) *flo < lo)
-        *flo = nextafterf (*flo, INFINITY);
-    }
-
-  if (hi < -FLT_MAX)
-    *fhi = -INFINITY;
-  else if (hi > FLT_MAX)
-    *fhi = FLT_MAX;
-  else
-    {
-      *fhi = (float) hi;
-      if ((double) *fhi > hi)
-        *fhi = nextafterf (*fhi, -INFINITY);
-    }
-}
-
 /* Row i: (lo, hi, visible, 0), (r, g, b, opacity). Always at least one row, so the texture is
  * complete even for an empty list. */
 static void
@@ -1146,8 +1106,9 @@ upload_phases (EvoxRenderer *self)
       EvoxPhase *phase = evox_phase_list_get_phase (self->phases, i);
       float *row = table + 8 * i;
 
-      round_phase_edges (type, evox_phase_get_lo (phase), evox_phase_get_hi (phase),
-                         &row[0], &row[1]);
+      /* An empty range comes out with first > last, which no texel matches. */
+      evox_sample_type_inner_range (type, evox_phase_get_lo (phase), evox_phase_get_hi (phase),
+                                    &row[0], &row[1]);
       row[2] = evox_phase_get_visible (phase) ? 1.0f : 0.0f;
       evox_phase_get_rgba (phase, row + 4);
       row[7] = CLAMP (row[7], 0.0f, 1.0f);
