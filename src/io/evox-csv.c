@@ -366,10 +366,7 @@ write_text_fd (int          fd,
     saved_errno = errno;
   if (saved_errno != 0)
     {
-      g_autofree char *display = g_filename_display_name (path);
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "Cannot write %s: %s",
-                   display, g_strerror (saved_errno));
+      _evox_output_set_write_error (error, saved_errno, path);
       return FALSE;
     }
   return TRUE;

@@ -42,17 +42,6 @@ evox_image_format_from_path (const char *path)
 }
 
 static void
-set_errno_error (GError     **error,
-                 int          saved_errno,
-                 const char  *path)
-{
-  g_autofree char *display = g_filename_display_name (path);
-
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "Cannot write %s: %s",
-               display, g_strerror (saved_errno));
-}
-
-static void
 set_library_error (GError     **error,
                    const char  *path,
                    const char  *reason)
@@ -70,7 +59,7 @@ sync_fd (int          fd,
 {
   if (fsync (fd) != 0 && errno != EINVAL)
     {
-      set_errno_error (error, errno, path);
+      _evox_output_set_write_error (error, errno, path);
       return FALSE;
     }
   return TRUE;
@@ -177,21 +166,21 @@ write_png_fd (int            fd,
 
   if (file == NULL)
     {
-      set_errno_error (error, errno, path);
+      _evox_output_set_write_error (error, errno, path);
       close (fd);
       return FALSE;
     }
   ok = write_png (file, path, rgba, width, height, error);
   if (ok && fflush (file) != 0)
     {
-      set_errno_error (error, errno, path);
+      _evox_output_set_write_error (error, errno, path);
       ok = FALSE;
     }
   if (ok)
     ok = sync_fd (fileno (file), path, error);
   if (fclose (file) != 0 && ok)
     {
-      set_errno_error (error, errno, path);
+      _evox_output_set_write_error (error, errno, path);
       ok = FALSE;
     }
   return ok;

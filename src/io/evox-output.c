@@ -11,10 +11,10 @@
 #include "evox-output.h"
 #include "evox-types.h"
 
-static void
-set_errno_error (GError     **error,
-                 int          saved_errno,
-                 const char  *path)
+void
+_evox_output_set_write_error (GError     **error,
+                              int          saved_errno,
+                              const char  *path)
 {
   g_autofree char *display = g_filename_display_name (path);
 
@@ -36,7 +36,7 @@ open_temporary (const char  *path,
 
   if (fd < 0)
     {
-      set_errno_error (error, errno, path);
+      _evox_output_set_write_error (error, errno, path);
       return -1;
     }
   *tmp_path = g_steal_pointer (&tmpl);
@@ -78,7 +78,7 @@ _evox_output_write (const char           *path,
       int saved_errno = errno;
 
       g_unlink (tmp_path);
-      set_errno_error (error, saved_errno, path);
+      _evox_output_set_write_error (error, saved_errno, path);
       return FALSE;
     }
   return TRUE;

@@ -23,4 +23,9 @@ gboolean _evox_output_write (const char           *path,
                              gpointer              user_data,
                              GError              **error);
 
+/* "Cannot write PATH: reason" in G_IO_ERROR, for errno after a failed write, fsync or close. */
+void     _evox_output_set_write_error (GError     **error,
+                                       int          saved_errno,
+                                       const char  *path);
+
 G_END_DECLS

@@ -2111,10 +2111,7 @@ write_to_fd (int                 fd,
   /* A full disk can stay hidden until the data reaches it: make it show up here. */
   if (ok && fsync (TIFFFileno (tif)) != 0)
     {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "Cannot write %s: %s",
-                   display, g_strerror (saved_errno));
+      _evox_output_set_write_error (error, errno, path);
       TIFFClose (tif);
       diag_clear (&diag);
       return FALSE;
