@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "evox-particle-panel.h"
+#include "evox-ui-util.h"
 #include "evox-plot.h"
 #include "evox-ui-resources.h"
 
@@ -785,10 +786,8 @@ static gboolean
 poll_progress (gpointer user_data)
 {
   EvoxParticlePanel *self = user_data;
-  g_autofree char *stage = evox_progress_dup_stage (self->progress);
 
-  gtk_progress_bar_set_fraction (self->progress_bar, evox_progress_get_fraction (self->progress));
-  gtk_progress_bar_set_text (self->progress_bar, stage != NULL ? stage : _("Starting"));
+  _evox_show_progress (self->progress_bar, self->progress);
   return G_SOURCE_CONTINUE;
 }
 

@@ -6,6 +6,7 @@
 
 #include "evox-ui-util.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 
 #include "evox-display.h"
@@ -311,4 +312,14 @@ _evox_draw_x_ticks (GtkSnapshot           *snapshot,
                          CLAMP (x - tick->width / 2.0, 0, widget_width - tick->width),
                          top + EVOX_TICK_LENGTH + EVOX_LABEL_GAP, &text);
     }
+}
+
+void
+_evox_show_progress (GtkProgressBar *bar,
+                     EvoxProgress   *progress)
+{
+  g_autofree char *stage = evox_progress_dup_stage (progress);
+
+  gtk_progress_bar_set_fraction (bar, evox_progress_get_fraction (progress));
+  gtk_progress_bar_set_text (bar, stage != NULL ? stage : _("Starting"));
 }

@@ -4,6 +4,8 @@
 
 #include <gtk/gtk.h>
 
+#include "evox-progress.h"
+
 G_BEGIN_DECLS
 
 /* Binds an enum property of source both ways to a dropdown whose items are listed in the enum's
@@ -122,5 +124,10 @@ void         _evox_draw_x_ticks       (GtkSnapshot           *snapshot,
                                        double                 top,
                                        int                    widget_width,
                                        const GdkRGBA         *fg);
+
+/* Shows how far a background job has come: its fraction and current stage ("Starting" before the
+ * first stage). Called from a timeout while the job runs. */
+void      _evox_show_progress         (GtkProgressBar *bar,
+                                       EvoxProgress   *progress);
 
 G_END_DECLS

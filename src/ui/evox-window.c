@@ -256,14 +256,9 @@ static gboolean
 poll_progress (gpointer user_data)
 {
   EvoxWindow *self = user_data;
-  g_autofree char *stage = NULL;
 
-  if (self->load_progress_state == NULL)
-    return G_SOURCE_CONTINUE;
-  stage = evox_progress_dup_stage (self->load_progress_state);
-  gtk_progress_bar_set_fraction (self->load_progress,
-                                 evox_progress_get_fraction (self->load_progress_state));
-  gtk_progress_bar_set_text (self->load_progress, stage != NULL ? stage : _("Starting"));
+  if (self->load_progress_state != NULL)
+    _evox_show_progress (self->load_progress, self->load_progress_state);
   return G_SOURCE_CONTINUE;
 }
 
