@@ -485,10 +485,7 @@ evox_display_panel_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->document, self);
   clear_bindings (self);
   g_clear_object (&self->document);
-  gtk_widget_dispose_template (GTK_WIDGET (self), EVOX_TYPE_DISPLAY_PANEL);
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self)); child != NULL;
-       child = gtk_widget_get_first_child (GTK_WIDGET (self)))
-    gtk_widget_unparent (child);
+  _evox_dispose_bin_template (GTK_WIDGET (self), EVOX_TYPE_DISPLAY_PANEL);
 
   G_OBJECT_CLASS (evox_display_panel_parent_class)->dispose (object);
 }

@@ -1053,10 +1053,7 @@ evox_particle_panel_dispose (GObject *object)
     gtk_column_view_set_model (self->column_view, NULL);
   g_clear_object (&self->selection);
   g_clear_object (&self->sorted);
-  gtk_widget_dispose_template (GTK_WIDGET (self), EVOX_TYPE_PARTICLE_PANEL);
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self)); child != NULL;
-       child = gtk_widget_get_first_child (GTK_WIDGET (self)))
-    gtk_widget_unparent (child);
+  _evox_dispose_bin_template (GTK_WIDGET (self), EVOX_TYPE_PARTICLE_PANEL);
 
   G_OBJECT_CLASS (evox_particle_panel_parent_class)->dispose (object);
 }

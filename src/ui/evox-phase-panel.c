@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "evox-phase-panel.h"
+#include "evox-ui-util.h"
 #include "evox-phase-row.h"
 #include "evox-renderer.h"
 
@@ -406,10 +407,7 @@ evox_phase_panel_dispose (GObject *object)
   EvoxPhasePanel *self = EVOX_PHASE_PANEL (object);
 
   clear_document (self);
-  gtk_widget_dispose_template (GTK_WIDGET (self), EVOX_TYPE_PHASE_PANEL);
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self)); child != NULL;
-       child = gtk_widget_get_first_child (GTK_WIDGET (self)))
-    gtk_widget_unparent (child);
+  _evox_dispose_bin_template (GTK_WIDGET (self), EVOX_TYPE_PHASE_PANEL);
 
   G_OBJECT_CLASS (evox_phase_panel_parent_class)->dispose (object);
 }

@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "evox-phase-row.h"
+#include "evox-ui-util.h"
 #include "evox-plot.h"
 
 #define SENSITIVITY_STEPS 21
@@ -370,10 +371,7 @@ evox_phase_row_dispose (GObject *object)
   g_clear_object (&self->document);
   g_clear_pointer (&self->shown[0], g_free);
   g_clear_pointer (&self->shown[1], g_free);
-  gtk_widget_dispose_template (GTK_WIDGET (self), EVOX_TYPE_PHASE_ROW);
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self)); child != NULL;
-       child = gtk_widget_get_first_child (GTK_WIDGET (self)))
-    gtk_widget_unparent (child);
+  _evox_dispose_bin_template (GTK_WIDGET (self), EVOX_TYPE_PHASE_ROW);
 
   G_OBJECT_CLASS (evox_phase_row_parent_class)->dispose (object);
 }

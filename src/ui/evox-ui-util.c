@@ -323,3 +323,14 @@ _evox_show_progress (GtkProgressBar *bar,
   gtk_progress_bar_set_fraction (bar, evox_progress_get_fraction (progress));
   gtk_progress_bar_set_text (bar, stage != NULL ? stage : _("Starting"));
 }
+
+void
+_evox_dispose_bin_template (GtkWidget *widget,
+                            GType      type)
+{
+  GtkWidget *child;
+
+  gtk_widget_dispose_template (widget, type);
+  while ((child = gtk_widget_get_first_child (widget)) != NULL)
+    gtk_widget_unparent (child);
+}

@@ -130,4 +130,10 @@ void         _evox_draw_x_ticks       (GtkSnapshot           *snapshot,
 void      _evox_show_progress         (GtkProgressBar *bar,
                                        EvoxProgress   *progress);
 
+/* Disposes the template of a panel whose template holds one unnamed top-level child under a bin
+ * layout: the template's named children, then that child, which gtk_widget_dispose_template
+ * leaves in place. */
+void      _evox_dispose_bin_template  (GtkWidget      *widget,
+                                       GType           type);
+
 G_END_DECLS
