@@ -6,6 +6,7 @@
 
 #include "evox-histogram.h"
 #include "evox-volume.h"
+#include "evox-test-volume.h"
 
 static EvoxVolume *
 random_volume (EvoxSampleType type,
@@ -50,20 +51,6 @@ random_volume (EvoxSampleType type,
   return volume;
 }
 
-static double
-value_at (EvoxVolume *volume,
-          gsize       i)
-{
-  gconstpointer data = evox_volume_get_data (volume, 0);
-
-  switch (evox_volume_get_sample_type (volume))
-    {
-    case EVOX_SAMPLE_U8: return ((const guint8 *) data)[i];
-    case EVOX_SAMPLE_U16: return ((const guint16 *) data)[i];
-    default: return ((const float *) data)[i];
-    }
-}
-
 static guint64
 brute_range_count (EvoxVolume *volume,
                    gsize       first,
@@ -75,7 +62,7 @@ brute_range_count (EvoxVolume *volume,
 
   for (gsize i = first; i < first + n; i++)
     {
-      double v = value_at (volume, i);
+      double v = evox_test_value_at (volume, i);
       count += isfinite (v) && v >= lo && v <= hi;
     }
   return count;
@@ -98,7 +85,7 @@ check_exact_fine (EvoxSampleType type,
 
   g_assert_true (evox_fine_histogram_is_exact (fine));
   for (gsize i = 0; i < nx * ny * nz; i++)
-    expected[(guint) value_at (volume, i)]++;
+    expected[(guint) evox_test_value_at (volume, i)]++;
   for (guint b = 0; b < n_bins; b++)
     g_assert_cmpuint (evox_fine_histogram_get_counts (fine)[b], ==, expected[b]);
   g_assert_cmpuint (evox_fine_histogram_get_n_finite (fine), ==, nx * ny * nz);
@@ -109,7 +96,7 @@ check_exact_fine (EvoxSampleType type,
       const guint32 *lc = evox_fine_histogram_get_layer_counts (fine, z);
       memset (expected, 0, n_bins * sizeof (guint64));
       for (gsize i = z * layer; i < (z + 1) * layer; i++)
-        expected[(guint) value_at (volume, i)]++;
+        expected[(guint) evox_test_value_at (volume, i)]++;
       for (guint b = 0; b < n_bins; b++)
         g_assert_cmpuint (lc[b], ==, expected[b]);
     }
@@ -126,7 +113,7 @@ check_exact_fine (EvoxSampleType type,
     g_assert_true (evox_fine_histogram_display (fine, -1, 64, lo, hi, FALSE, counts));
     for (gsize i = 0; i < nx * ny * nz; i++)
       {
-        double v = value_at (volume, i);
+        double v = evox_test_value_at (volume, i);
         for (int b = 0; b < 64; b++)
           if (v >= lo + 4.0 * b && (v < lo + 4.0 * (b + 1) || (b == 63 && v <= hi)))
             brute[b]++;
@@ -167,7 +154,7 @@ test_fine_f32 (void)
                                { 1.5, 1.5 }, { -2.71828, 0.1 } };
 
   for (gsize i = 0; i < n; i++)
-    finite += isfinite (value_at (volume, i));
+    finite += isfinite (evox_test_value_at (volume, i));
   for (guint b = 0; b < evox_fine_histogram_get_n_bins (fine); b++)
     sum += counts[b];
   g_assert_cmpuint (sum, ==, finite);
@@ -242,7 +229,7 @@ test_stats (void)
 
       for (gsize i = 0; i < n; i++)
         {
-          double v = value_at (volume, i);
+          double v = evox_test_value_at (volume, i);
           if (!isfinite (v))
             continue;
           sum += v;
@@ -252,7 +239,7 @@ test_stats (void)
         }
       for (gsize i = 0; i < n; i++)
         {
-          double v = value_at (volume, i);
+          double v = evox_test_value_at (volume, i);
           if (isfinite (v))
             sq += (v - sum / good) * (v - sum / good);
         }

@@ -12,6 +12,7 @@
 #include "evox-test-util.h"
 #include "evox-tiff.h"
 #include "evox-volume.h"
+#include "evox-test-volume.h"
 
 /* The oracle: a flood fill with an explicit stack, started from every unlabelled foreground
  * voxel in raster order, so its numbers are raster order of first voxels by construction. */
@@ -316,20 +317,6 @@ random_volume (EvoxSampleType type,
   return volume;
 }
 
-static double
-stored_value (EvoxVolume *volume,
-              gsize       i)
-{
-  gconstpointer data = evox_volume_get_data (volume, 0);
-
-  switch (evox_volume_get_sample_type (volume))
-    {
-    case EVOX_SAMPLE_U8: return ((const guint8 *) data)[i];
-    case EVOX_SAMPLE_U16: return ((const guint16 *) data)[i];
-    default: return ((const float *) data)[i];
-    }
-}
-
 static guint8 *
 range_mask (EvoxVolume *volume,
             double      lo,
@@ -340,7 +327,7 @@ range_mask (EvoxVolume *volume,
 
   for (gsize i = 0; i < n; i++)
     {
-      double v = stored_value (volume, i);
+      double v = evox_test_value_at (volume, i);
 
       mask[i] = v >= lo && v <= hi;
     }
@@ -453,7 +440,7 @@ brute_statistics (EvoxVolume    *volume,
               if (p[a] == 0 || p[a] + 1 == dims[a])
                 b->border = TRUE;
             }
-          v = stored_value (volume, i);
+          v = evox_test_value_at (volume, i);
           if (isfinite (v))
             {
               b->n_values++;
@@ -479,7 +466,7 @@ brute_statistics (EvoxVolume    *volume,
         }
   for (gsize i = 0; i < dims[0] * dims[1] * dims[2]; i++)
     {
-      double v = stored_value (volume, i);
+      double v = evox_test_value_at (volume, i);
       Brute *b = &brute[labels[i]];
 
       if (labels[i] != 0 && isfinite (v))

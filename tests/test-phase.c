@@ -9,6 +9,7 @@
 
 #include "evox-phase.h"
 #include "evox-test-util.h"
+#include "evox-test-volume.h"
 
 /* XDG_CONFIG_HOME of the run: a temporary folder, so presets never touch the user's. */
 static char *config_home;
@@ -69,20 +70,6 @@ random_volume (EvoxSampleType type,
   return volume;
 }
 
-static double
-value_at (EvoxVolume *volume,
-          gsize       i)
-{
-  gconstpointer data = evox_volume_get_data (volume, 0);
-
-  switch (evox_volume_get_sample_type (volume))
-    {
-    case EVOX_SAMPLE_U8: return ((const guint8 *) data)[i];
-    case EVOX_SAMPLE_U16: return ((const guint16 *) data)[i];
-    default: return ((const float *) data)[i];
-    }
-}
-
 static guint64
 brute_count (EvoxVolume *volume,
              double      lo,
@@ -93,7 +80,7 @@ brute_count (EvoxVolume *volume,
 
   for (gsize i = 0; i < n; i++)
     {
-      double v = value_at (volume, i);
+      double v = evox_test_value_at (volume, i);
       count += isfinite (v) && v >= lo && v <= hi;
     }
   return count;
@@ -106,7 +93,7 @@ brute_finite (EvoxVolume *volume)
   guint64 count = 0;
 
   for (gsize i = 0; i < n; i++)
-    count += isfinite (value_at (volume, i));
+    count += isfinite (evox_test_value_at (volume, i));
   return count;
 }
 
@@ -119,7 +106,7 @@ some_value (EvoxVolume *volume,
 
   for (;;)
     {
-      double v = value_at (volume, g_rand_int_range (rand, 0, n));
+      double v = evox_test_value_at (volume, g_rand_int_range (rand, 0, n));
       if (isfinite (v))
         return v;
     }
@@ -456,7 +443,7 @@ check_suggest_covers (EvoxSampleType type,
       /* And voxel by voxel: every finite one in exactly one phase. */
       for (gsize i = 0; i < n_voxels; i++)
         {
-          double v = value_at (volume, i);
+          double v = evox_test_value_at (volume, i);
           guint owners = 0;
 
           for (guint k = 0; k < n; k++)
@@ -931,8 +918,8 @@ test_sensitivity (void)
 
   for (gsize i = 0; i < evox_volume_get_n_voxels (volume); i++)
     {
-      mn = MIN (mn, value_at (volume, i));
-      mx = MAX (mx, value_at (volume, i));
+      mn = MIN (mn, evox_test_value_at (volume, i));
+      mx = MAX (mx, evox_test_value_at (volume, i));
     }
   delta = evox_sensitivity_delta (volume, 0);
   g_assert_cmpfloat_with_epsilon (delta, 0.05 * (mx - mn), 1e-9);
