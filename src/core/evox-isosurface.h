@@ -1,0 +1,100 @@
+/* evox-isosurface.h: surfaces of a level, a phase or particles, by multi-threaded flying edges. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <gio/gio.h>
+#include "evox-labels.h"
+#include "evox-mesh.h"
+#include "evox-progress.h"
+#include "evox-volume.h"
+
+G_BEGIN_DECLS
+
+/* A scalar grid as the kernel reads it: x fastest, then y, then z. */
+typedef struct
+{
+  gconstpointer   data;
+  EvoxSampleType  type;
+  gsize           dims[3];
+  double          spacing[3];   /* nm between voxel centres */
+  double          origin[3];    /* nm of voxel (0, 0, 0) */
+} EvoxField;
+
+typedef enum
+{
+  EVOX_FLYING_EDGES_DEFAULT = 0,
+  /* Treat every point outside the grid as below the level, so surfaces that reach the border
+   * are closed there (the mesh is then closed). Without it the output matches VTK's
+   * vtkFlyingEdges3D triangle for triangle. */
+  EVOX_FLYING_EDGES_CLOSE_BORDERS = 1 << 0,
+  /* Run on the calling thread only (for many small grids processed in parallel). */
+  EVOX_FLYING_EDGES_SERIAL = 1 << 1,
+} EvoxFlyingEdgesFlags;
+
+/* The isosurface of field at level by flying edges (Schroeder, Maynard and Geveci, 2015): a pass
+ * over x-rows classifies edges, then per-row counts, prefix sums and a generation pass, so every
+ * vertex is computed once and shared by its triangles. A point is inside when v >= level; NaN
+ * is outside. Triangles are oriented and normals point out as EvoxMesh says; normals are the
+ * negated, normalised gradient (central differences, one-sided at the border) interpolated
+ * along the edge. Multi-threaded over slices and rows with OpenMP. The mesh is closed when
+ * CLOSE_BORDERS is given. Fails with G_IO_ERROR_CANCELLED when cancelled, EVOX_ERROR_TOO_LARGE
+ * when the output would not fit the memory cap or 2^32 vertices, EVOX_ERROR_ARGUMENT on a NaN
+ * level. */
+EvoxMesh *evox_flying_edges (const EvoxField       *field,
+                             double                 level,
+                             EvoxFlyingEdgesFlags   flags,
+                             EvoxProgress          *progress,
+                             GCancellable          *cancellable,
+                             GError               **error);
+
+/* What a surface is the surface of. */
+typedef enum
+{
+  EVOX_SURFACE_LEVEL,      /* voxels with v >= level */
+  EVOX_SURFACE_RANGE,      /* a phase: the boundary of the mask lo <= v <= hi */
+  EVOX_SURFACE_PARTICLE,   /* one particle of an EvoxLabels */
+  EVOX_SURFACE_PARTICLES,  /* every particle of an EvoxLabels, each its own colour */
+} EvoxSurfaceKind;
+
+/* Phases and particles are contoured as masks: the indicator (1 inside, 0 outside) at 0.5, so
+ * the surface encloses exactly the voxels counted in the phase's fraction, with vertices half
+ * way between inside and outside voxel centres. smooth convolves the indicator (or, for LEVEL,
+ * the values) with a Gaussian of sigma 1 voxel along each axis before contouring: no voxel
+ * steps, but features thinner than about 2 voxels vanish. Every surface is closed at the border
+ * of the volume. Above max_triangles (0: no limit) the mesh is decimated to at most that many. */
+typedef struct
+{
+  EvoxSurfaceKind kind;
+  guint           channel;
+  double          level;          /* LEVEL, in stored values */
+  double          lo;             /* RANGE, in stored values */
+  double          hi;
+  guint32         particle;       /* PARTICLE: the label id */
+  gboolean        smooth;
+  guint64         max_triangles;
+} EvoxSurfaceSpec;
+
+#define EVOX_SURFACE_SMOOTH_SIGMA 1.0
+
+/* The mesh of spec in nm of volume's frame. PARTICLE and PARTICLES need labels made from volume
+ * (the same dims); PARTICLES has per-vertex colours from evox_mesh_particle_color (). An empty
+ * mesh (nothing inside) is a result, not an error. Fails with EVOX_ERROR_ARGUMENT on a bad spec
+ * (channel out of range, NaN level, lo > hi, no labels or an unknown particle), and as
+ * evox_flying_edges () and evox_mesh_decimate () fail. */
+EvoxMesh *evox_isosurface_build        (EvoxVolume            *volume,
+                                        EvoxLabels            *labels,
+                                        const EvoxSurfaceSpec *spec,
+                                        EvoxProgress          *progress,
+                                        GCancellable          *cancellable,
+                                        GError               **error);
+void      evox_isosurface_build_async  (EvoxVolume            *volume,
+                                        EvoxLabels            *labels,
+                                        const EvoxSurfaceSpec *spec,
+                                        EvoxProgress          *progress,
+                                        GCancellable          *cancellable,
+                                        GAsyncReadyCallback    callback,
+                                        gpointer               user_data);
+EvoxMesh *evox_isosurface_build_finish (GAsyncResult          *result,
+                                        GError               **error);
+
+G_END_DECLS

@@ -1,0 +1,36 @@
+/* evox-mesh-writer.h: meshes as binary STL, binary PLY (normals and colours) and OBJ, in nm. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <gio/gio.h>
+#include "evox-mesh.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  EVOX_MESH_FORMAT_STL,  /* binary STL: facet normals, no colours */
+  EVOX_MESH_FORMAT_PLY,  /* binary little-endian PLY: x y z, nx ny nz, red green blue alpha */
+  EVOX_MESH_FORMAT_OBJ,  /* Wavefront OBJ: v x y z r g b, vn, f a//a b//b c//c */
+} EvoxMeshFormat;
+
+/* From the file name's extension (.stl, .ply, .obj, any case). EVOX_ERROR_ARGUMENT naming the
+ * path otherwise. */
+gboolean evox_mesh_format_from_path (const char      *path,
+                                     EvoxMeshFormat  *format,
+                                     GError         **error);
+const char *evox_mesh_format_to_string (EvoxMeshFormat format);
+
+/* Writes mesh to path in nm (the unit is named in the STL header, the PLY and the OBJ comments).
+ * A mesh without colours is written in rgba (straight RGBA 0..255; NULL: light grey) in PLY and
+ * OBJ. Through the safe output path: EVOX_ERROR_EXISTS when path exists and overwrite is FALSE,
+ * never a half-written file. STL holds at most 2^32 - 1 triangles (EVOX_ERROR_TOO_LARGE past
+ * that). An empty mesh writes a valid empty file. */
+gboolean evox_mesh_write            (EvoxMesh        *mesh,
+                                     const char      *path,
+                                     EvoxMeshFormat   format,
+                                     const guint8    *rgba,
+                                     gboolean         overwrite,
+                                     GError         **error);
+
+G_END_DECLS
