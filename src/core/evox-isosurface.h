@@ -76,8 +76,11 @@ typedef struct
 
 #define EVOX_SURFACE_SMOOTH_SIGMA 1.0
 
-/* The mesh of spec in nm of volume's frame. PARTICLE and PARTICLES need labels made from volume
- * (the same dims); PARTICLES has per-vertex colours from evox_mesh_particle_color (). An empty
+/* The mesh of spec in nm of volume's frame. PARTICLE and PARTICLES take their labels from labels
+ * (made from volume: the same dims) or, when labels is NULL, from the channel's own values: a
+ * label volume such as `evox segment --labels` writes (whole numbers, 0 is background; f32 data
+ * must hold whole numbers below 2^24). PARTICLES has per-vertex colours from
+ * evox_mesh_particle_color (label). An empty
  * mesh (nothing inside) is a result, not an error. Fails with EVOX_ERROR_ARGUMENT on a bad spec
  * (channel out of range, NaN level, lo > hi, no labels or an unknown particle), and as
  * evox_flying_edges () and evox_mesh_decimate () fail. */
