@@ -51,8 +51,8 @@ enum
 
 static GParamSpec *phase_properties[N_PHASE_PROPS];
 
-static gboolean
-color_is_valid (const char *color)
+gboolean
+evox_color_is_valid (const char *color)
 {
   if (color == NULL || color[0] != '#' || strlen (color) != 7)
     return FALSE;
@@ -60,6 +60,36 @@ color_is_valid (const char *color)
     if (!g_ascii_isxdigit (color[i]))
       return FALSE;
   return TRUE;
+}
+
+void
+evox_color_get_rgb (const char *color,
+                    float       rgb[3])
+{
+  g_return_if_fail (evox_color_is_valid (color));
+
+  for (guint i = 0; i < 3; i++)
+    rgb[i] = (g_ascii_xdigit_value (color[1 + 2 * i]) * 16 +
+              g_ascii_xdigit_value (color[2 + 2 * i])) / 255.0f;
+}
+
+/* The first palette colour used least often: one nobody has while there is one, then round the
+ * palette again. */
+const char *
+evox_palette_least_used (const char * const *colors,
+                         guint               n)
+{
+  guint uses[G_N_ELEMENTS (palette)] = { 0 };
+  guint best = 0;
+
+  for (guint i = 0; i < n; i++)
+    for (guint k = 0; k < G_N_ELEMENTS (palette); k++)
+      if (g_ascii_strcasecmp (colors[i], palette[k]) == 0)
+        uses[k]++;
+  for (guint k = 1; k < G_N_ELEMENTS (palette); k++)
+    if (uses[k] < uses[best])
+      best = k;
+  return palette[best];
 }
 
 static void
@@ -189,7 +219,7 @@ evox_phase_new (const char *name,
 
   g_return_val_if_fail (name != NULL, NULL);
   g_return_val_if_fail (isfinite (lo) && isfinite (hi) && lo <= hi, NULL);
-  g_return_val_if_fail (color == NULL || color_is_valid (color), NULL);
+  g_return_val_if_fail (color == NULL || evox_color_is_valid (color), NULL);
 
   self = g_object_new (EVOX_TYPE_PHASE, NULL);
   g_free (self->name);
@@ -286,7 +316,7 @@ evox_phase_set_color (EvoxPhase  *self,
   char lower[8];
 
   g_return_if_fail (EVOX_IS_PHASE (self));
-  g_return_if_fail (color_is_valid (color));
+  g_return_if_fail (evox_color_is_valid (color));
 
   for (guint i = 0; i < 8; i++)
     lower[i] = g_ascii_tolower (color[i]);
@@ -302,9 +332,7 @@ evox_phase_get_rgba (EvoxPhase *self,
 {
   g_return_if_fail (EVOX_IS_PHASE (self));
 
-  for (guint i = 0; i < 3; i++)
-    rgba[i] = (g_ascii_xdigit_value (self->color[1 + 2 * i]) * 16 +
-               g_ascii_xdigit_value (self->color[2 + 2 * i])) / 255.0f;
+  evox_color_get_rgb (self->color, rgba);
   rgba[3] = (float) self->opacity;
 }
 
@@ -640,28 +668,17 @@ evox_phase_list_dup_unique_name (EvoxPhaseList *self)
     }
 }
 
-/* The first palette colour used least often by the list: one no phase has while there is one,
- * then round the palette again. */
 const char *
 evox_phase_list_next_color (EvoxPhaseList *self)
 {
-  guint uses[G_N_ELEMENTS (palette)] = { 0 };
-  guint best = 0;
+  g_autofree const char **colors = NULL;
 
   g_return_val_if_fail (EVOX_IS_PHASE_LIST (self), palette[0]);
 
+  colors = g_new (const char *, self->entries->len + 1);
   for (guint i = 0; i < self->entries->len; i++)
-    {
-      const char *color = g_array_index (self->entries, Entry, i).phase->color;
-
-      for (guint k = 0; k < G_N_ELEMENTS (palette); k++)
-        if (strcmp (color, palette[k]) == 0)
-          uses[k]++;
-    }
-  for (guint k = 1; k < G_N_ELEMENTS (palette); k++)
-    if (uses[k] < uses[best])
-      best = k;
-  return palette[best];
+    colors[i] = g_array_index (self->entries, Entry, i).phase->color;
+  return evox_palette_least_used (colors, self->entries->len);
 }
 
 int
@@ -1618,7 +1635,7 @@ read_preset (GKeyFile    *file,
           (color = g_key_file_get_string (file, group, k_color, error)) == NULL)
         return NULL;
       g_strstrip (color);
-      if (!color_is_valid (color))
+      if (!evox_color_is_valid (color))
         {
           g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
                        "%s is not a colour #rrggbb: “%s”", k_color, color);

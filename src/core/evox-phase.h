@@ -8,6 +8,16 @@
 
 G_BEGIN_DECLS
 
+/* Colours as users and files write them: "#rrggbb". */
+gboolean       evox_color_is_valid       (const char     *color);
+/* Straight RGB in 0..1 of a valid colour. */
+void           evox_color_get_rgb        (const char     *color,
+                                          float           rgb[3]);
+/* The first colour of a fixed palette of distinct colours (matplotlib's tab10) that the n colours
+ * given use least often. */
+const char    *evox_palette_least_used   (const char * const *colors,
+                                          guint           n);
+
 /* A phase is every voxel whose stored value v has lo <= v <= hi (log10 numbers for log10 data).
  * Phases may overlap; where they do, the first one in list order owns the voxel in masks and in
  * the canvas. */
