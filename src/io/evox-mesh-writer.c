@@ -350,7 +350,8 @@ nine_digits (double   a,
         scaled = a / powers_of_ten[-shift];
       else
         return FALSE;
-      m = (guint64) (scaled + 0.5);
+      /* Ties to even, as printf rounds. */
+      m = (guint64) rint (scaled);
       if (m >= 1000000000u)
         e++;
       else if (m < 100000000u)
