@@ -1,4 +1,4 @@
-/* evox-renderer-private.h: what the renderer's tests look at inside it (texture uploads). */
+/* evox-renderer-private.h: what the renderer's tests look at inside it (texture and mesh uploads). */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
@@ -7,13 +7,16 @@
 
 G_BEGIN_DECLS
 
-/* How many times each texture went to the GPU since the renderer was made. */
+/* How many times each texture, and how many meshes, went to the GPU since the renderer was
+ * made, and how many meshes' buffers were freed again (by a sync or by unrealize). */
 typedef struct
 {
   guint volume;
   guint colormap;
   guint phases;
   guint labels;
+  guint meshes;
+  guint meshes_freed;
 } EvoxRendererUploads;
 
 void   _evox_renderer_get_uploads      (EvoxRenderer        *self,
@@ -21,5 +24,7 @@ void   _evox_renderer_get_uploads      (EvoxRenderer        *self,
 /* Internal format of the label texture now on the GPU (GL_R8UI, GL_R16UI, GL_R32UI), 0 when
  * there is none. */
 GLenum _evox_renderer_get_label_format (EvoxRenderer        *self);
+/* Meshes whose buffers are on the GPU now. */
+guint  _evox_renderer_get_n_meshes     (EvoxRenderer        *self);
 
 G_END_DECLS

@@ -1,4 +1,4 @@
-/* evox-renderer.c: draws a volume (slices, layer stacks) into the current GL framebuffer; no GTK. */
+/* evox-renderer.c: draws a volume (slices, layer stacks, surfaces) into the current GL framebuffer. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
@@ -35,10 +35,21 @@ GResource *evox_shaders_get_resource (void);
  *   or float) in the direction that keeps lo <= v <= hi exact, so the shader compares stored values
  *   without rounding doubts. Editing a phase re-uploads the table (1 KiB at most), nothing else.
  * - The label volume is a separate integer texture, sampled with texelFetch at the voxel the
- *   volume texture's nearest sample came from; it goes up once per EvoxLabels. */
+ *   volume texture's nearest sample came from; it goes up once per EvoxLabels.
+ * - Surfaces: each EvoxMesh goes up once (positions, normals, colours when it has them, u32
+ *   indices) into its own vertex array, keyed by the mesh, so two surfaces sharing a mesh share
+ *   the buffers; a frame costs a few uniforms and one glDrawElements a surface, nothing in
+ *   proportion to triangles on the CPU. The sync with the list runs in the first draw after it
+ *   changed. Opaque surfaces are drawn with the opaque slices, writing depth; translucent ones
+ *   last, by weighted blended OIT (see draw_translucent_surfaces). In the layer stack: opaque
+ *   surfaces, then the planes as before (back to front, not writing depth), then translucent
+ *   surfaces over everything, so a translucent surface behind a plane shows over it. */
 
 #define DEFAULT_COLORMAP "viridis"
 #define EXPORT_TILE 4096
+/* Opacity from which a surface is drawn as opaque, and below which it is not drawn at all. */
+#define OPAQUE_OPACITY 0.999
+#define INVISIBLE_OPACITY (1.0 / 512.0)
 
 typedef struct
 {
@@ -62,6 +73,19 @@ static const LineStyle slice_styles[3] = {
  * scans (scan -1) are neither and get the quiet outline. */
 static const LineStyle measured_style = { { 1.0f, 1.0f, 1.0f, 1.0f }, 3.0f };
 static const LineStyle interpolated_style = { { 0.62f, 0.62f, 0.68f, 0.55f }, 1.0f };
+
+/* One mesh on the GPU: a vertex array over its position, normal and colour buffers and its
+ * u32 index buffer. */
+typedef struct
+{
+  EvoxMesh *mesh;
+  GLuint    vao;
+  GLuint    buffers[4];     /* positions, normals, colours (0 when none), indices */
+  GLsizei   n_indices;
+  gboolean  has_colors;
+  gboolean  on_gpu;         /* FALSE when the GPU refused it: drawn as nothing */
+  guint     generation;     /* the last sync that found a surface holding the mesh */
+} MeshBuffers;
 
 struct _EvoxRenderer
 {
@@ -93,11 +117,16 @@ struct _EvoxRenderer
   gboolean        warned_phase_limit;
   EvoxLabels     *labels;
   guint32         selected_particle;
+  EvoxSurfaceList *surfaces;
+  gboolean        clip_surfaces;
 
   /* GL objects, valid between realize and unrealize */
   gboolean        realized;
   GLuint          slice_program;
   GLuint          line_program;
+  GLuint          mesh_program;
+  GLuint          composite_program;
+  GLuint          empty_vao;
   GLuint          vao;
   GLuint          vbo;
   GLuint          volume_texture;
@@ -111,6 +140,7 @@ struct _EvoxRenderer
   gboolean        colormap_dirty;
   gboolean        phases_dirty;
   gboolean        labels_dirty;
+  gboolean        surfaces_dirty;
   gboolean        volume_on_gpu;
   EvoxRendererUploads uploads;
   struct
@@ -122,11 +152,41 @@ struct _EvoxRenderer
   {
     GLint mvp, viewport, width, color;
   } lu;
+  struct
+  {
+    GLint mvp, modelview, normal_matrix, model_scale, color, vertex_colors, orthographic;
+    GLint clip, clip_planes, clip_side, pass, depth_range;
+  } mu;
+  struct
+  {
+    GLint accum, weight;
+  } cu;
+  /* EvoxMesh -> MeshBuffers: the meshes on the GPU. */
+  GHashTable     *meshes;
+  guint           mesh_generation;
+  /* Weighted blended OIT targets, sized to the viewport and made on first use. */
+  GLuint          oit_framebuffer;
+  GLuint          oit_accum;
+  GLuint          oit_weight;
+  GLuint          oit_depth;
+  GLenum          oit_depth_format;
+  int             oit_size[2];
+  gboolean        warned_oit;
 
   GArray         *vertices;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxRenderer, evox_renderer, G_TYPE_OBJECT)
+
+/* The CPU side only: the GL objects are deleted by delete_mesh_buffers, with the context current. */
+static void
+mesh_buffers_free (gpointer data)
+{
+  MeshBuffers *buffers = data;
+
+  g_clear_pointer (&buffers->mesh, evox_mesh_unref);
+  g_free (buffers);
+}
 
 enum
 {
@@ -166,6 +226,9 @@ evox_renderer_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->phases, self);
   g_clear_object (&self->phases);
   g_clear_object (&self->labels);
+  if (self->surfaces != NULL)
+    g_signal_handlers_disconnect_by_data (self->surfaces, self);
+  g_clear_object (&self->surfaces);
 
   G_OBJECT_CLASS (evox_renderer_parent_class)->dispose (object);
 }
@@ -178,6 +241,8 @@ evox_renderer_finalize (GObject *object)
   g_clear_pointer (&self->layer_visible, g_free);
   g_clear_pointer (&self->colormap, g_free);
   g_clear_pointer (&self->vertices, g_array_unref);
+  /* Empty unless the renderer was disposed while realized (warned about there). */
+  g_clear_pointer (&self->meshes, g_hash_table_unref);
 
   G_OBJECT_CLASS (evox_renderer_parent_class)->finalize (object);
 }
@@ -216,6 +281,7 @@ evox_renderer_init (EvoxRenderer *self)
   self->background[2] = 0.17f;
   self->background[3] = 1.0f;
   self->vertices = g_array_new (FALSE, FALSE, sizeof (Vertex));
+  self->meshes = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, mesh_buffers_free);
 }
 
 EvoxRenderer *
@@ -651,6 +717,69 @@ evox_renderer_get_selected_particle (EvoxRenderer *self)
   return self->selected_particle;
 }
 
+/* Surfaces */
+
+static void
+on_surfaces_changed (EvoxSurfaceList *surfaces,
+                     EvoxRenderer    *self)
+{
+  /* The list does not say what changed; finding out costs a look at each surface's mesh in the
+   * next draw, no upload unless a mesh is new. */
+  self->surfaces_dirty = TRUE;
+  emit_changed (self);
+}
+
+/**
+ * evox_renderer_set_surfaces:
+ *
+ * Holds a reference to surfaces and redraws on its "changed" signal.
+ */
+void
+evox_renderer_set_surfaces (EvoxRenderer    *self,
+                            EvoxSurfaceList *surfaces)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (surfaces == NULL || EVOX_IS_SURFACE_LIST (surfaces));
+
+  if (self->surfaces == surfaces)
+    return;
+  if (self->surfaces != NULL)
+    g_signal_handlers_disconnect_by_func (self->surfaces, on_surfaces_changed, self);
+  g_set_object (&self->surfaces, surfaces);
+  if (surfaces != NULL)
+    g_signal_connect (surfaces, "changed", G_CALLBACK (on_surfaces_changed), self);
+  self->surfaces_dirty = TRUE;
+  emit_changed (self);
+}
+
+EvoxSurfaceList *
+evox_renderer_get_surfaces (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), NULL);
+  return self->surfaces;
+}
+
+void
+evox_renderer_set_clip_surfaces (EvoxRenderer *self,
+                                 gboolean      clip)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+
+  clip = !!clip;
+  if (self->clip_surfaces == clip)
+    return;
+  self->clip_surfaces = clip;
+  if (self->surfaces != NULL)
+    emit_changed (self);
+}
+
+gboolean
+evox_renderer_get_clip_surfaces (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), FALSE);
+  return self->clip_surfaces;
+}
+
 /* The labels apply to the volume on screen only while they have its shape. */
 static gboolean
 labels_match_volume (EvoxRenderer *self)
@@ -678,6 +807,13 @@ _evox_renderer_get_label_format (EvoxRenderer *self)
 {
   g_return_val_if_fail (EVOX_IS_RENDERER (self), 0);
   return self->label_texture != 0 ? self->label_format : 0;
+}
+
+guint
+_evox_renderer_get_n_meshes (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), 0);
+  return g_hash_table_size (self->meshes);
 }
 
 /* GL programs */
@@ -776,6 +912,23 @@ link_program (const char  *name,
   return program;
 }
 
+static void
+delete_programs (EvoxRenderer *self)
+{
+  GLuint *programs[4] = { &self->slice_program, &self->line_program, &self->mesh_program,
+                          &self->composite_program };
+
+  for (guint i = 0; i < G_N_ELEMENTS (programs); i++)
+    if (*programs[i] != 0)
+      {
+        glDeleteProgram (*programs[i]);
+        *programs[i] = 0;
+      }
+}
+
+static void delete_all_meshes (EvoxRenderer *self);
+static void delete_oit_targets (EvoxRenderer *self);
+
 static gboolean
 check_gl_version (GError **error)
 {
@@ -810,10 +963,14 @@ evox_renderer_realize (EvoxRenderer  *self,
   if (self->slice_program == 0)
     return FALSE;
   self->line_program = link_program ("line", "line.vert", "line.geom", "line.frag", error);
-  if (self->line_program == 0)
+  if (self->line_program != 0)
+    self->mesh_program = link_program ("mesh", "mesh.vert", NULL, "mesh.frag", error);
+  if (self->mesh_program != 0)
+    self->composite_program = link_program ("composite", "composite.vert", NULL,
+                                            "composite.frag", error);
+  if (self->composite_program == 0)
     {
-      glDeleteProgram (self->slice_program);
-      self->slice_program = 0;
+      delete_programs (self);
       return FALSE;
     }
 
@@ -850,6 +1007,31 @@ evox_renderer_realize (EvoxRenderer  *self,
   self->lu.viewport = glGetUniformLocation (self->line_program, "u_viewport");
   self->lu.width = glGetUniformLocation (self->line_program, "u_width");
   self->lu.color = glGetUniformLocation (self->line_program, "u_color");
+#define MESH_UNIFORM(field, name) \
+  self->mu.field = glGetUniformLocation (self->mesh_program, name)
+  MESH_UNIFORM (mvp, "u_mvp");
+  MESH_UNIFORM (modelview, "u_modelview");
+  MESH_UNIFORM (normal_matrix, "u_normal_matrix");
+  MESH_UNIFORM (model_scale, "u_model_scale");
+  MESH_UNIFORM (color, "u_color");
+  MESH_UNIFORM (vertex_colors, "u_vertex_colors");
+  MESH_UNIFORM (orthographic, "u_orthographic");
+  MESH_UNIFORM (clip, "u_clip");
+  MESH_UNIFORM (clip_planes, "u_clip_planes");
+  MESH_UNIFORM (clip_side, "u_clip_side");
+  MESH_UNIFORM (pass, "u_pass");
+  MESH_UNIFORM (depth_range, "u_depth_range");
+#undef MESH_UNIFORM
+  /* The OIT targets on units of their own, after the slice program's four. */
+  self->cu.accum = glGetUniformLocation (self->composite_program, "u_accum");
+  self->cu.weight = glGetUniformLocation (self->composite_program, "u_weight");
+  glUseProgram (self->composite_program);
+  glUniform1i (self->cu.accum, 4);
+  glUniform1i (self->cu.weight, 5);
+  glUseProgram (0);
+  /* Core profiles draw nothing without a vertex array, even a full-screen triangle whose
+   * vertices come from gl_VertexID. */
+  glGenVertexArrays (1, &self->empty_vao);
 
   glGenVertexArrays (1, &self->vao);
   glGenBuffers (1, &self->vbo);
@@ -868,6 +1050,7 @@ evox_renderer_realize (EvoxRenderer  *self,
   self->colormap_dirty = TRUE;
   self->phases_dirty = TRUE;
   self->labels_dirty = TRUE;
+  self->surfaces_dirty = TRUE;
   self->realized = TRUE;
   return TRUE;
 }
@@ -880,10 +1063,12 @@ evox_renderer_unrealize (EvoxRenderer *self)
   if (!self->realized)
     return;
 
-  glDeleteProgram (self->slice_program);
-  glDeleteProgram (self->line_program);
+  delete_programs (self);
   glDeleteVertexArrays (1, &self->vao);
+  glDeleteVertexArrays (1, &self->empty_vao);
   glDeleteBuffers (1, &self->vbo);
+  delete_all_meshes (self);
+  delete_oit_targets (self);
   if (self->volume_texture != 0)
     glDeleteTextures (1, &self->volume_texture);
   if (self->colormap_texture != 0)
@@ -893,8 +1078,7 @@ evox_renderer_unrealize (EvoxRenderer *self)
   if (self->label_texture != 0)
     glDeleteTextures (1, &self->label_texture);
 
-  self->slice_program = self->line_program = 0;
-  self->vao = self->vbo = 0;
+  self->vao = self->vbo = self->empty_vao = 0;
   self->volume_texture = self->colormap_texture = 0;
   self->phase_texture = self->label_texture = 0;
   self->label_format = 0;
@@ -904,6 +1088,7 @@ evox_renderer_unrealize (EvoxRenderer *self)
   self->colormap_dirty = TRUE;
   self->phases_dirty = TRUE;
   self->labels_dirty = TRUE;
+  self->surfaces_dirty = TRUE;
   self->realized = FALSE;
 }
 
@@ -1198,6 +1383,161 @@ upload_labels (EvoxRenderer *self)
   self->uploads.labels++;
 }
 
+/* Meshes */
+
+static void
+delete_mesh_buffers (EvoxRenderer *self,
+                     MeshBuffers  *buffers)
+{
+  glDeleteVertexArrays (1, &buffers->vao);
+  for (guint i = 0; i < G_N_ELEMENTS (buffers->buffers); i++)
+    if (buffers->buffers[i] != 0)
+      glDeleteBuffers (1, &buffers->buffers[i]);
+  buffers->vao = 0;
+  memset (buffers->buffers, 0, sizeof buffers->buffers);
+  self->uploads.meshes_freed++;
+}
+
+static void
+delete_all_meshes (EvoxRenderer *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->meshes);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((MeshBuffers *) value)->vao != 0)
+      delete_mesh_buffers (self, value);
+  g_hash_table_remove_all (self->meshes);
+}
+
+/* A vertex buffer on `location` of the bound vertex array. */
+static GLuint
+upload_attribute (GLuint         location,
+                  GLint          size,
+                  GLenum         type,
+                  gsize          bytes,
+                  gconstpointer  data)
+{
+  GLuint buffer = 0;
+
+  glGenBuffers (1, &buffer);
+  glBindBuffer (GL_ARRAY_BUFFER, buffer);
+  glBufferData (GL_ARRAY_BUFFER, (GLsizeiptr) bytes, data, GL_STATIC_DRAW);
+  glEnableVertexAttribArray (location);
+  glVertexAttribPointer (location, size, type, type == GL_UNSIGNED_BYTE, 0, NULL);
+  return buffer;
+}
+
+/* One copy of each array straight from the mesh (no interleaving pass on the CPU), so a mesh of
+ * millions of triangles costs its copy and nothing more. */
+static MeshBuffers *
+upload_mesh (EvoxRenderer *self,
+             EvoxMesh     *mesh)
+{
+  MeshBuffers *buffers = g_new0 (MeshBuffers, 1);
+  gsize n_vertices = evox_mesh_get_n_vertices (mesh);
+  gsize n_triangles = evox_mesh_get_n_triangles (mesh);
+  const float *normals = evox_mesh_get_normals (mesh);
+  const guint8 *colors = evox_mesh_get_colors (mesh);
+  GLenum status;
+
+  buffers->mesh = evox_mesh_ref (mesh);
+  if (n_triangles > (gsize) G_MAXINT32 / 3 || n_vertices > G_MAXSIZE / 12)
+    {
+      g_warning ("A surface of %" G_GSIZE_FORMAT " triangles is more than one OpenGL draw can "
+                 "hold; it is not drawn", n_triangles);
+      return buffers;
+    }
+
+  drain_gl_errors ();
+  glGenVertexArrays (1, &buffers->vao);
+  glBindVertexArray (buffers->vao);
+  buffers->buffers[0] = upload_attribute (0, 3, GL_FLOAT, n_vertices * 12,
+                                          evox_mesh_get_positions (mesh));
+  /* Without normals the vertex normal reads as zero and the shader uses the face's. */
+  if (normals != NULL)
+    buffers->buffers[1] = upload_attribute (1, 3, GL_FLOAT, n_vertices * 12, normals);
+  if (colors != NULL)
+    buffers->buffers[2] = upload_attribute (2, 4, GL_UNSIGNED_BYTE, n_vertices * 4, colors);
+  glGenBuffers (1, &buffers->buffers[3]);
+  glBindBuffer (GL_ELEMENT_ARRAY_BUFFER, buffers->buffers[3]);
+  glBufferData (GL_ELEMENT_ARRAY_BUFFER, (GLsizeiptr) (n_triangles * 12),
+                evox_mesh_get_triangles (mesh), GL_STATIC_DRAW);
+  /* The element buffer stays with the vertex array: unbind the array first. */
+  glBindVertexArray (0);
+  glBindBuffer (GL_ARRAY_BUFFER, 0);
+  glBindBuffer (GL_ELEMENT_ARRAY_BUFFER, 0);
+  self->uploads.meshes++;
+
+  status = glGetError ();
+  if (status != GL_NO_ERROR)
+    {
+      g_warning ("The GPU could not take a surface of %" G_GSIZE_FORMAT " triangles (%s); it "
+                 "is not drawn", n_triangles,
+                 status == GL_OUT_OF_MEMORY ? "out of memory" : "rejected");
+      delete_mesh_buffers (self, buffers);
+      return buffers;
+    }
+  buffers->n_indices = (GLsizei) (n_triangles * 3);
+  buffers->has_colors = colors != NULL;
+  buffers->on_gpu = TRUE;
+  return buffers;
+}
+
+static gboolean
+surface_shown (EvoxSurface *surface)
+{
+  EvoxMesh *mesh = evox_surface_get_mesh (surface);
+
+  return evox_surface_get_visible (surface) && mesh != NULL && !evox_mesh_is_empty (mesh) &&
+         evox_surface_get_opacity (surface) >= INVISIBLE_OPACITY;
+}
+
+/* Uploads the meshes of shown surfaces that are not on the GPU yet and frees the buffers of
+ * meshes no surface holds any more. A hidden surface keeps its mesh's buffers, so showing it
+ * again costs nothing; a mesh that arrives while its surface is hidden goes up when it shows. */
+static void
+sync_meshes (EvoxRenderer *self)
+{
+  guint n = self->surfaces != NULL ? evox_surface_list_get_n_surfaces (self->surfaces) : 0;
+  GHashTableIter iter;
+  gpointer value;
+
+  self->surfaces_dirty = FALSE;
+  self->mesh_generation++;
+  for (guint i = 0; i < n; i++)
+    {
+      EvoxSurface *surface = evox_surface_list_get_surface (self->surfaces, i);
+      EvoxMesh *mesh = evox_surface_get_mesh (surface);
+      MeshBuffers *buffers;
+
+      if (mesh == NULL)
+        continue;
+      buffers = g_hash_table_lookup (self->meshes, mesh);
+      if (buffers == NULL)
+        {
+          if (!surface_shown (surface))
+            continue;
+          buffers = upload_mesh (self, mesh);
+          g_hash_table_insert (self->meshes, mesh, buffers);
+        }
+      buffers->generation = self->mesh_generation;
+    }
+
+  g_hash_table_iter_init (&iter, self->meshes);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      MeshBuffers *buffers = value;
+
+      if (buffers->generation == self->mesh_generation)
+        continue;
+      if (buffers->vao != 0)
+        delete_mesh_buffers (self, buffers);
+      g_hash_table_iter_remove (&iter);
+    }
+}
+
 static void
 prepare (EvoxRenderer *self)
 {
@@ -1209,6 +1549,8 @@ prepare (EvoxRenderer *self)
     upload_phases (self);
   if (self->labels_dirty)
     upload_labels (self);
+  if (self->surfaces_dirty)
+    sync_meshes (self);
 }
 
 /* Scene building */
@@ -1321,7 +1663,8 @@ push_box (EvoxRenderer *self)
 
 typedef struct
 {
-  mat4   mvp;
+  mat4   mvp;           /* projection * view */
+  mat4   view;
   int    viewport[2];
   float  line_scale;
 } Frame;
@@ -1419,6 +1762,376 @@ draw_lines (EvoxRenderer    *self,
   glDrawArrays (GL_LINES, (GLint) first, (GLsizei) count);
 }
 
+/* Surfaces */
+
+/* The side of each slice plane the camera is on (+1 or -1 along the axis): the eye's side in
+ * perspective, the side the eye direction points to in orthographic views. */
+static void
+get_clip_side (EvoxRenderer *self,
+               const float   planes[3],
+               float         side[3])
+{
+  double origin[3], dir[3];
+
+  if (evox_camera_get_orthographic (self->camera))
+    {
+      evox_camera_get_eye_direction (self->camera, dir);
+      for (guint a = 0; a < 3; a++)
+        side[a] = dir[a] >= 0 ? 1.0f : -1.0f;
+    }
+  else
+    {
+      evox_camera_get_ray (self->camera, 0.5, 0.5, 1, 1, origin, dir);
+      for (guint a = 0; a < 3; a++)
+        side[a] = origin[a] >= planes[a] ? 1.0f : -1.0f;
+    }
+}
+
+/* The per-frame uniforms every surface shares: a few matrices, nothing per vertex. */
+static void
+use_mesh_program (EvoxRenderer *self,
+                  const Frame  *frame,
+                  int           pass,
+                  gboolean      clip)
+{
+  mat4 model = GLM_MAT4_IDENTITY_INIT, view, mvp, modelview, modelview_projection;
+  mat3 normal_matrix;
+  double lo[3], hi[3];
+  float planes[3], side[3] = { 1, 1, 1 }, near = G_MAXFLOAT, far = -G_MAXFLOAT;
+  float scale[3] = { 1.0f, 1.0f, (float) self->z_exaggeration };
+
+  memcpy (view, frame->view, sizeof view);
+  memcpy (mvp, frame->mvp, sizeof mvp);
+  model[2][2] = scale[2];
+  glm_mat4_mul (view, model, modelview);
+  glm_mat4_mul (mvp, model, modelview_projection);
+  /* Normals take the inverse transpose: the exaggeration stretches z, so normals shrink in z. */
+  glm_mat4_pick3 (modelview, normal_matrix);
+  glm_mat3_inv (normal_matrix, normal_matrix);
+  glm_mat3_transpose (normal_matrix);
+
+  for (guint a = 0; a < 3; a++)
+    planes[a] = (float) plane_position (self, a, self->slices[a]);
+  if (clip)
+    get_clip_side (self, planes, side);
+
+  /* The depths the box spans, over which the OIT weights fall from near to far. */
+  get_box (self, lo, hi);
+  for (guint c = 0; c < 8; c++)
+    {
+      vec4 corner = { (float) (c & 1 ? hi[0] : lo[0]), (float) (c & 2 ? hi[1] : lo[1]),
+                      (float) (c & 4 ? hi[2] : lo[2]), 1.0f }, eye;
+
+      glm_mat4_mulv (view, corner, eye);
+      near = MIN (near, -eye[2]);
+      far = MAX (far, -eye[2]);
+    }
+
+  glUseProgram (self->mesh_program);
+  glUniformMatrix4fv (self->mu.mvp, 1, GL_FALSE, (const float *) modelview_projection);
+  glUniformMatrix4fv (self->mu.modelview, 1, GL_FALSE, (const float *) modelview);
+  glUniformMatrix3fv (self->mu.normal_matrix, 1, GL_FALSE, (const float *) normal_matrix);
+  glUniform3fv (self->mu.model_scale, 1, scale);
+  glUniform1i (self->mu.orthographic, evox_camera_get_orthographic (self->camera));
+  glUniform1i (self->mu.clip, clip);
+  glUniform3fv (self->mu.clip_planes, 1, planes);
+  glUniform3fv (self->mu.clip_side, 1, side);
+  glUniform1i (self->mu.pass, pass);
+  glUniform2f (self->mu.depth_range, near, far);
+}
+
+/* The surface's mesh on the GPU, or NULL when it is not to be drawn in this pass (0: opaque,
+ * 1: translucent). */
+static MeshBuffers *
+surface_buffers (EvoxRenderer *self,
+                 EvoxSurface  *surface,
+                 int           pass)
+{
+  MeshBuffers *buffers;
+  gboolean opaque;
+
+  if (!surface_shown (surface))
+    return NULL;
+  opaque = evox_surface_get_opacity (surface) >= OPAQUE_OPACITY;
+  if (opaque != (pass == 0))
+    return NULL;
+  buffers = g_hash_table_lookup (self->meshes, evox_surface_get_mesh (surface));
+  return buffers != NULL && buffers->on_gpu ? buffers : NULL;
+}
+
+static gboolean
+has_surfaces (EvoxRenderer *self,
+              int           pass)
+{
+  guint n = self->surfaces != NULL ? evox_surface_list_get_n_surfaces (self->surfaces) : 0;
+
+  for (guint i = 0; i < n; i++)
+    if (surface_buffers (self, evox_surface_list_get_surface (self->surfaces, i), pass) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* The surfaces of one pass in list order, with the blending and depth state already set. */
+static void
+draw_surfaces (EvoxRenderer *self,
+               const Frame  *frame,
+               int           pass,
+               gboolean      clip)
+{
+  guint n = self->surfaces != NULL ? evox_surface_list_get_n_surfaces (self->surfaces) : 0;
+  gboolean ready = FALSE;
+
+  for (guint i = 0; i < n; i++)
+    {
+      EvoxSurface *surface = evox_surface_list_get_surface (self->surfaces, i);
+      MeshBuffers *buffers = surface_buffers (self, surface, pass);
+      float rgba[4];
+
+      if (buffers == NULL)
+        continue;
+      if (!ready)
+        use_mesh_program (self, frame, pass, clip);
+      ready = TRUE;
+      evox_surface_get_rgba (surface, rgba);
+      rgba[3] = CLAMP (rgba[3], 0.0f, 1.0f);
+      glUniform4fv (self->mu.color, 1, rgba);
+      glUniform1i (self->mu.vertex_colors, buffers->has_colors);
+      glBindVertexArray (buffers->vao);
+      glDrawElements (GL_TRIANGLES, buffers->n_indices, GL_UNSIGNED_INT, NULL);
+    }
+  glBindVertexArray (self->vao);
+}
+
+/* Opaque surfaces write depth like the opaque slices, so they hide and are hidden exactly. */
+static void
+draw_opaque_surfaces (EvoxRenderer *self,
+                      const Frame  *frame,
+                      gboolean      clip)
+{
+  if (!has_surfaces (self, 0))
+    return;
+  glEnable (GL_DEPTH_TEST);
+  glDepthFunc (GL_LEQUAL);
+  glDepthMask (GL_TRUE);
+  glDisable (GL_BLEND);
+  draw_surfaces (self, frame, 0, clip);
+}
+
+static void
+delete_oit_targets (EvoxRenderer *self)
+{
+  if (self->oit_framebuffer != 0)
+    glDeleteFramebuffers (1, &self->oit_framebuffer);
+  if (self->oit_accum != 0)
+    glDeleteTextures (1, &self->oit_accum);
+  if (self->oit_weight != 0)
+    glDeleteTextures (1, &self->oit_weight);
+  if (self->oit_depth != 0)
+    glDeleteRenderbuffers (1, &self->oit_depth);
+  self->oit_framebuffer = self->oit_accum = self->oit_weight = self->oit_depth = 0;
+  self->oit_depth_format = 0;
+  self->oit_size[0] = self->oit_size[1] = 0;
+}
+
+/* The internal format of the depth buffer of the bound draw framebuffer `framebuffer`, 0 when
+ * it has none. */
+static GLenum
+draw_framebuffer_depth_format (GLint framebuffer)
+{
+  GLenum depth = framebuffer == 0 ? GL_DEPTH : GL_DEPTH_ATTACHMENT;
+  GLenum stencil = framebuffer == 0 ? GL_STENCIL : GL_STENCIL_ATTACHMENT;
+  GLint type = GL_NONE, depth_bits = 0, stencil_bits = 0, component = GL_NONE;
+
+  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, depth,
+                                         GL_FRAMEBUFFER_ATTACHMENT_OBJECT_TYPE, &type);
+  if (type == GL_NONE)
+    return 0;
+  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, depth,
+                                         GL_FRAMEBUFFER_ATTACHMENT_DEPTH_SIZE, &depth_bits);
+  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, depth,
+                                         GL_FRAMEBUFFER_ATTACHMENT_COMPONENT_TYPE, &component);
+  type = GL_NONE;
+  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, stencil,
+                                         GL_FRAMEBUFFER_ATTACHMENT_OBJECT_TYPE, &type);
+  if (type != GL_NONE)
+    glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, stencil,
+                                           GL_FRAMEBUFFER_ATTACHMENT_STENCIL_SIZE, &stencil_bits);
+
+  if (depth_bits <= 0)
+    return 0;
+  if (component == GL_FLOAT)
+    return stencil_bits > 0 ? GL_DEPTH32F_STENCIL8 : GL_DEPTH_COMPONENT32F;
+  if (depth_bits <= 16)
+    return GL_DEPTH_COMPONENT16;
+  if (depth_bits <= 24)
+    return stencil_bits > 0 ? GL_DEPTH24_STENCIL8 : GL_DEPTH_COMPONENT24;
+  return GL_DEPTH_COMPONENT32;
+}
+
+static GLuint
+new_target_texture (GLint   internal_format,
+                    GLenum  format,
+                    int     width,
+                    int     height)
+{
+  GLuint texture = 0;
+
+  glGenTextures (1, &texture);
+  glBindTexture (GL_TEXTURE_2D, texture);
+  set_texture_parameters (GL_TEXTURE_2D);
+  glTexImage2D (GL_TEXTURE_2D, 0, internal_format, width, height, 0, format, GL_HALF_FLOAT,
+                NULL);
+  glBindTexture (GL_TEXTURE_2D, 0);
+  return texture;
+}
+
+/* Binds the OIT framebuffer for drawing, (re)made when the viewport or the depth format changed.
+ * FALSE when this GL cannot make it. */
+static gboolean
+bind_oit_targets (EvoxRenderer *self,
+                  int           width,
+                  int           height,
+                  GLenum        depth_format)
+{
+  static const GLenum draw_buffers[2] = { GL_COLOR_ATTACHMENT0, GL_COLOR_ATTACHMENT1 };
+  GLenum status;
+
+  if (self->oit_framebuffer != 0 && self->oit_size[0] == width && self->oit_size[1] == height &&
+      self->oit_depth_format == depth_format)
+    {
+      glBindFramebuffer (GL_DRAW_FRAMEBUFFER, self->oit_framebuffer);
+      return TRUE;
+    }
+
+  delete_oit_targets (self);
+  drain_gl_errors ();
+  glActiveTexture (GL_TEXTURE4);
+  self->oit_accum = new_target_texture (GL_RGBA16F, GL_RGBA, width, height);
+  self->oit_weight = new_target_texture (GL_R16F, GL_RED, width, height);
+  glActiveTexture (GL_TEXTURE0);
+  glGenRenderbuffers (1, &self->oit_depth);
+  glBindRenderbuffer (GL_RENDERBUFFER, self->oit_depth);
+  glRenderbufferStorage (GL_RENDERBUFFER, depth_format, width, height);
+  glBindRenderbuffer (GL_RENDERBUFFER, 0);
+
+  glGenFramebuffers (1, &self->oit_framebuffer);
+  glBindFramebuffer (GL_DRAW_FRAMEBUFFER, self->oit_framebuffer);
+  glFramebufferTexture2D (GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D,
+                          self->oit_accum, 0);
+  glFramebufferTexture2D (GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT1, GL_TEXTURE_2D,
+                          self->oit_weight, 0);
+  glFramebufferRenderbuffer (GL_DRAW_FRAMEBUFFER,
+                             depth_format == GL_DEPTH24_STENCIL8 ||
+                             depth_format == GL_DEPTH32F_STENCIL8 ? GL_DEPTH_STENCIL_ATTACHMENT
+                                                                  : GL_DEPTH_ATTACHMENT,
+                             GL_RENDERBUFFER, self->oit_depth);
+  glDrawBuffers (2, draw_buffers);
+  status = glCheckFramebufferStatus (GL_DRAW_FRAMEBUFFER);
+  if (status != GL_FRAMEBUFFER_COMPLETE || glGetError () != GL_NO_ERROR)
+    {
+      delete_oit_targets (self);
+      return FALSE;
+    }
+  self->oit_size[0] = width;
+  self->oit_size[1] = height;
+  self->oit_depth_format = depth_format;
+  return TRUE;
+}
+
+/* Translucent surfaces by weighted blended order-independent transparency (McGuire and Bavoil,
+ * 2013) rather than depth peeling. Peeling is exact but draws every translucent triangle again
+ * for each layer it peels (a closed surface seen through another is four layers deep, a noisy
+ * phase tens), and on llvmpipe one draw of a 500,000-triangle mesh costs tens of milliseconds;
+ * WBOIT draws each triangle once, whatever the depth complexity, then one full-screen pass.
+ * What it gives up: overlapping layers' colours are mixed by weights that favour the nearer
+ * (depth_weight in mesh.frag) instead of strictly in order. How much shows through (the
+ * product of (1 - opacity)) stays exact, and the result never depends on the list's order.
+ *
+ * GL 3.3 has one blend function for all draw buffers, so the revealage product rides in the
+ * accumulation target's alpha (colour blended ONE, ONE; alpha ZERO, ONE_MINUS_SRC_ALPHA) and
+ * the weight sum gets an R16F target of its own. The targets share the opaque scene's depth:
+ * the caller's depth buffer is copied into one of the same format (a depth blit needs equal
+ * formats), then tested but not written. The composite blends over the caller's framebuffer as
+ * "over", so a transparent background keeps the coverage in alpha. */
+static void
+draw_translucent_surfaces (EvoxRenderer *self,
+                           const Frame  *frame,
+                           gboolean      clip)
+{
+  static const float clear_accum[4] = { 0.0f, 0.0f, 0.0f, 1.0f };
+  static const float clear_weight[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+  static const float clear_depth = 1.0f;
+  int width = frame->viewport[0], height = frame->viewport[1];
+  GLint caller_draw = 0, caller_read = 0;
+  GLenum depth_format;
+  gboolean have_depth = FALSE;
+
+  if (!has_surfaces (self, 1))
+    return;
+
+  glGetIntegerv (GL_DRAW_FRAMEBUFFER_BINDING, &caller_draw);
+  glGetIntegerv (GL_READ_FRAMEBUFFER_BINDING, &caller_read);
+  drain_gl_errors ();
+  depth_format = draw_framebuffer_depth_format (caller_draw);
+  /* A default framebuffer that does not exist (surfaceless EGL) may answer with an error. */
+  drain_gl_errors ();
+
+  if (!bind_oit_targets (self, width, height,
+                         depth_format != 0 ? depth_format : GL_DEPTH_COMPONENT24))
+    {
+      if (!self->warned_oit)
+        g_warning ("This OpenGL cannot make the buffers for translucent surfaces; they are "
+                   "not drawn");
+      self->warned_oit = TRUE;
+      glBindFramebuffer (GL_DRAW_FRAMEBUFFER, (GLuint) caller_draw);
+      return;
+    }
+
+  if (depth_format != 0)
+    {
+      glBindFramebuffer (GL_READ_FRAMEBUFFER, (GLuint) caller_draw);
+      glBlitFramebuffer (0, 0, width, height, 0, 0, width, height, GL_DEPTH_BUFFER_BIT,
+                         GL_NEAREST);
+      have_depth = glGetError () == GL_NO_ERROR;
+    }
+  if (!have_depth)
+    {
+      if (!self->warned_oit)
+        g_warning ("The framebuffer's depth cannot be shared with translucent surfaces; they "
+                   "are drawn over everything opaque");
+      self->warned_oit = TRUE;
+      glClearBufferfv (GL_DEPTH, 0, &clear_depth);
+    }
+  glClearBufferfv (GL_COLOR, 0, clear_accum);
+  glClearBufferfv (GL_COLOR, 1, clear_weight);
+
+  glEnable (GL_DEPTH_TEST);
+  glDepthFunc (GL_LEQUAL);
+  glDepthMask (GL_FALSE);
+  glEnable (GL_BLEND);
+  glBlendEquation (GL_FUNC_ADD);
+  glBlendFuncSeparate (GL_ONE, GL_ONE, GL_ZERO, GL_ONE_MINUS_SRC_ALPHA);
+  draw_surfaces (self, frame, 1, clip);
+
+  glBindFramebuffer (GL_DRAW_FRAMEBUFFER, (GLuint) caller_draw);
+  glBindFramebuffer (GL_READ_FRAMEBUFFER, (GLuint) caller_read);
+  glDisable (GL_DEPTH_TEST);
+  glBlendFuncSeparate (GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+  glUseProgram (self->composite_program);
+  glActiveTexture (GL_TEXTURE4);
+  glBindTexture (GL_TEXTURE_2D, self->oit_accum);
+  glActiveTexture (GL_TEXTURE5);
+  glBindTexture (GL_TEXTURE_2D, self->oit_weight);
+  glBindVertexArray (self->empty_vao);
+  glDrawArrays (GL_TRIANGLES, 0, 3);
+  glBindVertexArray (self->vao);
+  glBindTexture (GL_TEXTURE_2D, 0);
+  glActiveTexture (GL_TEXTURE4);
+  glBindTexture (GL_TEXTURE_2D, 0);
+  glActiveTexture (GL_TEXTURE0);
+  glDepthMask (GL_TRUE);
+}
+
 static void
 draw_slices_view (EvoxRenderer *self,
                   const Frame  *frame)
@@ -1447,12 +2160,15 @@ draw_slices_view (EvoxRenderer *self,
         glDrawArrays (GL_TRIANGLES, (GLint) planes[a], 6);
       glDisable (GL_POLYGON_OFFSET_FILL);
     }
+  draw_opaque_surfaces (self, frame, self->clip_surfaces);
 
   glEnable (GL_BLEND);
   use_line_program (self, frame);
   draw_lines (self, frame, &box_style, box, 24);
   for (guint a = 0; a < 3; a++)
     draw_lines (self, frame, &slice_styles[a], outlines[a], 8);
+
+  draw_translucent_surfaces (self, frame, self->clip_surfaces);
 }
 
 static void
@@ -1560,7 +2276,9 @@ draw_stack_view (EvoxRenderer *self,
   glEnable (GL_BLEND);
   use_line_program (self, frame);
   draw_lines (self, frame, &box_style, box, 24);
+  draw_opaque_surfaces (self, frame, FALSE);
 
+  glEnable (GL_BLEND);
   glDepthMask (GL_FALSE);
   for (guint i = 0; i < order->len; i++)
     {
@@ -1578,6 +2296,8 @@ draw_stack_view (EvoxRenderer *self,
                   outlines[i], 8);
     }
   glDepthMask (GL_TRUE);
+
+  draw_translucent_surfaces (self, frame, FALSE);
 }
 
 /* Draws into the bound framebuffer's viewport of frame->viewport pixels. */
@@ -1662,6 +2382,7 @@ evox_renderer_draw (EvoxRenderer *self,
   memcpy (view, view_values, sizeof view);
   memcpy (projection, projection_values, sizeof projection);
   glm_mat4_mul (projection, view, frame.mvp);
+  glm_mat4_copy (view, frame.view);
   frame.viewport[0] = width;
   frame.viewport[1] = height;
   frame.line_scale = 1.0f;
@@ -1859,6 +2580,7 @@ evox_renderer_render_image (EvoxRenderer  *self,
         crop[3][1] = (float) ((double) (height - 2 * y0 - th) / th);
         glm_mat4_mul (crop, projection, tile_projection);
         glm_mat4_mul (tile_projection, view, frame.mvp);
+        glm_mat4_copy (view, frame.view);
         frame.viewport[0] = tw;
         frame.viewport[1] = th;
         frame.line_scale = (float) MIN ((double) width / view_width,

@@ -1,4 +1,4 @@
-/* evox-renderer.h: draws a volume (slices, layer stacks) into the current GL framebuffer; no GTK. */
+/* evox-renderer.h: draws a volume (slices, layer stacks, surfaces) into the current GL framebuffer. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
@@ -7,6 +7,7 @@
 #include "evox-display.h"
 #include "evox-labels.h"
 #include "evox-phase.h"
+#include "evox-surface.h"
 #include "evox-volume.h"
 
 G_BEGIN_DECLS
@@ -94,6 +95,26 @@ EvoxLabels   *evox_renderer_get_labels         (EvoxRenderer   *self);
 void          evox_renderer_set_selected_particle (EvoxRenderer *self,
                                                    guint32       id);
 guint32       evox_renderer_get_selected_particle (EvoxRenderer *self);
+
+/* Surfaces (meshes in nm of the volume's frame), drawn in the three-slice and layer-stack views
+ * (not in the 2D slice views) with the slices' transform (z exaggeration), lit by a headlight,
+ * two-sided (the inside darker), in each surface's colour, or the mesh's own colours when it has
+ * them, at the surface's opacity. Opaque surfaces (opacity >= 0.999) hide what lies behind them;
+ * translucent ones blend in depth order whatever the list order (weighted blended
+ * order-independent transparency). The renderer holds the list and follows its "changed"
+ * signal: a colour, opacity or visibility change costs one redraw and no upload; a new mesh of a
+ * visible surface goes to the GPU once, at the next draw, and the buffers of meshes no surface
+ * holds any more are freed then. NULL clears. */
+void          evox_renderer_set_surfaces       (EvoxRenderer    *self,
+                                                EvoxSurfaceList *surfaces);
+/* The list given to set_surfaces (transfer none), or NULL. */
+EvoxSurfaceList *evox_renderer_get_surfaces    (EvoxRenderer    *self);
+/* With clip TRUE the three-slice view cuts away every surface in the octant between the camera
+ * and the slices' crossing (the side of all three slice planes the camera is on), so the slices
+ * show with the surfaces around them. The layer-stack view never clips. Default FALSE. */
+void          evox_renderer_set_clip_surfaces  (EvoxRenderer    *self,
+                                                gboolean         clip);
+gboolean      evox_renderer_get_clip_surfaces  (EvoxRenderer    *self);
 
 /* Draw into the currently bound framebuffer, viewport 0,0,width,height. */
 void          evox_renderer_draw               (EvoxRenderer   *self,
