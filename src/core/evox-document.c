@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "evox-document.h"
+#include "evox-surface-builder.h"
 
 G_DEFINE_ENUM_TYPE (EvoxHistogramSource, evox_histogram_source,
   G_DEFINE_ENUM_VALUE (EVOX_HISTOGRAM_WHOLE, "whole"),
@@ -39,6 +40,11 @@ struct _EvoxDocument
   int                  selected_phase;
   EvoxLabels          *labels;
   guint                selected_particle;
+  EvoxSurfaceList     *surfaces;
+  EvoxSurfaceBuilder  *builder;
+  gboolean             clip_surfaces;
+  gboolean             smooth_surfaces;
+  guint64              triangle_budget;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxDocument, evox_document, G_TYPE_OBJECT)
@@ -70,6 +76,11 @@ enum
   PROP_SELECTED_PHASE,
   PROP_LABELS,
   PROP_SELECTED_PARTICLE,
+  PROP_SURFACES,
+  PROP_SURFACES_BUSY,
+  PROP_CLIP_SURFACES,
+  PROP_SMOOTH_SURFACES,
+  PROP_TRIANGLE_BUDGET,
   N_PROPS
 };
 
@@ -88,6 +99,7 @@ evox_document_finalize (GObject *object)
 {
   EvoxDocument *self = EVOX_DOCUMENT (object);
 
+  g_clear_object (&self->builder);
   g_clear_object (&self->volume);
   g_clear_pointer (&self->title, g_free);
   g_clear_pointer (&self->path, g_free);
@@ -97,6 +109,7 @@ evox_document_finalize (GObject *object)
     g_signal_handlers_disconnect_by_data (self->phases, self);
   g_clear_object (&self->phases);
   g_clear_object (&self->labels);
+  g_clear_object (&self->surfaces);
 
   G_OBJECT_CLASS (evox_document_parent_class)->finalize (object);
 }
@@ -179,6 +192,21 @@ evox_document_get_property (GObject    *object,
     case PROP_SELECTED_PARTICLE:
       g_value_set_uint (value, self->selected_particle);
       break;
+    case PROP_SURFACES:
+      g_value_set_object (value, self->surfaces);
+      break;
+    case PROP_SURFACES_BUSY:
+      g_value_set_boolean (value, evox_document_get_surfaces_busy (self));
+      break;
+    case PROP_CLIP_SURFACES:
+      g_value_set_boolean (value, self->clip_surfaces);
+      break;
+    case PROP_SMOOTH_SURFACES:
+      g_value_set_boolean (value, self->smooth_surfaces);
+      break;
+    case PROP_TRIANGLE_BUDGET:
+      g_value_set_uint64 (value, self->triangle_budget);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -247,6 +275,15 @@ evox_document_set_property (GObject      *object,
     case PROP_SELECTED_PARTICLE:
       evox_document_set_selected_particle (self, g_value_get_uint (value));
       break;
+    case PROP_CLIP_SURFACES:
+      evox_document_set_clip_surfaces (self, g_value_get_boolean (value));
+      break;
+    case PROP_SMOOTH_SURFACES:
+      evox_document_set_smooth_surfaces (self, g_value_get_boolean (value));
+      break;
+    case PROP_TRIANGLE_BUDGET:
+      evox_document_set_triangle_budget (self, g_value_get_uint64 (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -300,6 +337,15 @@ evox_document_class_init (EvoxDocumentClass *klass)
   properties[PROP_LABELS] = g_param_spec_object ("labels", NULL, NULL, EVOX_TYPE_LABELS, ro);
   properties[PROP_SELECTED_PARTICLE] = g_param_spec_uint ("selected-particle", NULL, NULL,
                                                           0, G_MAXUINT32, 0, rw);
+  properties[PROP_SURFACES] = g_param_spec_object ("surfaces", NULL, NULL,
+                                                   EVOX_TYPE_SURFACE_LIST, ro);
+  properties[PROP_SURFACES_BUSY] = g_param_spec_boolean ("surfaces-busy", NULL, NULL, FALSE, ro);
+  properties[PROP_CLIP_SURFACES] = g_param_spec_boolean ("clip-surfaces", NULL, NULL, FALSE, rw);
+  properties[PROP_SMOOTH_SURFACES] = g_param_spec_boolean ("smooth-surfaces", NULL, NULL, TRUE,
+                                                           rw);
+  properties[PROP_TRIANGLE_BUDGET] = g_param_spec_uint64 ("triangle-budget", NULL, NULL, 0,
+                                                          G_MAXUINT64,
+                                                          EVOX_DEFAULT_TRIANGLE_BUDGET, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[LAYERS_CHANGED] = g_signal_new ("layers-changed", G_TYPE_FROM_CLASS (klass),
@@ -310,6 +356,9 @@ evox_document_class_init (EvoxDocumentClass *klass)
                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                           G_TYPE_NONE, 1, G_TYPE_UINT);
 }
+
+static void notify (EvoxDocument *self,
+                    guint         prop_id);
 
 /* Keeps selected-phase on the same phase when phases are added, removed or moved above it. */
 static void
@@ -331,6 +380,14 @@ on_phases_items_changed (GListModel   *list,
 }
 
 static void
+on_builder_busy (EvoxSurfaceBuilder *builder,
+                 GParamSpec         *pspec,
+                 EvoxDocument       *self)
+{
+  notify (self, PROP_SURFACES_BUSY);
+}
+
+static void
 evox_document_init (EvoxDocument *self)
 {
   self->colormap = g_strdup ("viridis");
@@ -344,6 +401,11 @@ evox_document_init (EvoxDocument *self)
   self->selected_phase = -1;
   g_signal_connect_object (self->phases, "items-changed", G_CALLBACK (on_phases_items_changed),
                            self, 0);
+  self->surfaces = evox_surface_list_new ();
+  self->builder = evox_surface_builder_new (self->surfaces);
+  self->smooth_surfaces = TRUE;
+  self->triangle_budget = EVOX_DEFAULT_TRIANGLE_BUDGET;
+  g_signal_connect_object (self->builder, "notify::busy", G_CALLBACK (on_builder_busy), self, 0);
 }
 
 EvoxDocument *
@@ -390,6 +452,40 @@ default_z_exaggeration (EvoxVolume *volume)
   return evox_nice_ceil (0.25 * width / depth);
 }
 
+static gboolean
+is_particle_surface (EvoxSurface *surface)
+{
+  EvoxSurfaceKind kind = evox_surface_get_spec (surface)->kind;
+
+  return kind == EVOX_SURFACE_PARTICLE || kind == EVOX_SURFACE_PARTICLES;
+}
+
+static void
+remove_particle_surfaces (EvoxDocument *self)
+{
+  for (guint i = evox_surface_list_get_n_surfaces (self->surfaces); i-- > 0;)
+    if (is_particle_surface (evox_surface_list_get_surface (self->surfaces, i)))
+      evox_surface_list_remove (self->surfaces, i);
+}
+
+/* Every surface's spec takes the document's channel, smoothing and triangle budget. */
+static void
+update_surface_specs (EvoxDocument *self)
+{
+  guint n = evox_surface_list_get_n_surfaces (self->surfaces);
+
+  for (guint i = 0; i < n; i++)
+    {
+      EvoxSurface *surface = evox_surface_list_get_surface (self->surfaces, i);
+      EvoxSurfaceSpec spec = *evox_surface_get_spec (surface);
+
+      spec.channel = self->channel;
+      spec.smooth = self->smooth_surfaces;
+      spec.max_triangles = self->triangle_budget;
+      evox_surface_set_spec (surface, &spec);
+    }
+}
+
 void
 evox_document_set_volume (EvoxDocument *self,
                           EvoxVolume   *volume,
@@ -407,7 +503,12 @@ evox_document_set_volume (EvoxDocument *self,
    * scans); ranges in log10 numbers mean nothing for linear data and the other way round. */
   if (self->volume != NULL && volume != NULL &&
       evox_volume_get_value_scale (self->volume) != evox_volume_get_value_scale (volume))
-    evox_phase_list_clear (self->phases);
+    {
+      evox_phase_list_clear (self->phases);
+      evox_surface_list_clear (self->surfaces);
+    }
+  if (volume == NULL)
+    evox_surface_list_clear (self->surfaces);
   if (self->volume != volume)
     evox_document_set_labels (self, NULL);
   if (g_set_object (&self->volume, volume))
@@ -456,6 +557,10 @@ evox_document_set_volume (EvoxDocument *self,
       evox_document_reset_range (self);
     }
 
+  /* The rest follow to the new volume, rebuilt from its voxels; channel 0 as the view. */
+  update_surface_specs (self);
+  evox_surface_builder_set_volume (self->builder, volume);
+
   g_object_thaw_notify (G_OBJECT (self));
   g_signal_emit (self, signals[LAYERS_CHANGED], 0);
 }
@@ -502,6 +607,7 @@ evox_document_set_channel (EvoxDocument *self,
   evox_document_set_labels (self, NULL);
   self->channel = channel;
   notify (self, PROP_CHANNEL);
+  update_surface_specs (self);
   evox_document_reset_range (self);
 }
 
@@ -1049,6 +1155,9 @@ evox_document_set_labels (EvoxDocument *self,
   g_object_freeze_notify (G_OBJECT (self));
   evox_document_set_selected_particle (self, 0);
   g_set_object (&self->labels, labels);
+  /* Particle surfaces show particles of the labels they were made from. */
+  remove_particle_surfaces (self);
+  evox_surface_builder_set_labels (self->builder, labels);
   notify (self, PROP_LABELS);
   g_object_thaw_notify (G_OBJECT (self));
 }
@@ -1131,4 +1240,167 @@ evox_document_focus_particle (EvoxDocument *self,
     evox_document_set_slice (self, axis, index[axis]);
   g_object_thaw_notify (G_OBJECT (self));
   g_signal_emit (self, signals[FOCUS_PARTICLE], 0, id);
+}
+
+EvoxSurfaceList *
+evox_document_get_surfaces (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+  return self->surfaces;
+}
+
+gboolean
+evox_document_get_surfaces_busy (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+  return self->builder != NULL && evox_surface_builder_get_busy (self->builder);
+}
+
+void
+evox_document_cancel_surface_build (EvoxDocument *self)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+  evox_surface_builder_cancel (self->builder);
+}
+
+void
+_evox_document_set_surface_delay (EvoxDocument *self,
+                                  guint         delay_ms)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+  evox_surface_builder_set_delay (self->builder, delay_ms);
+}
+
+gboolean
+evox_document_get_clip_surfaces (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+  return self->clip_surfaces;
+}
+
+void
+evox_document_set_clip_surfaces (EvoxDocument *self,
+                                 gboolean      clip)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  clip = !!clip;
+  if (self->clip_surfaces == clip)
+    return;
+  self->clip_surfaces = clip;
+  notify (self, PROP_CLIP_SURFACES);
+}
+
+gboolean
+evox_document_get_smooth_surfaces (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), TRUE);
+  return self->smooth_surfaces;
+}
+
+void
+evox_document_set_smooth_surfaces (EvoxDocument *self,
+                                   gboolean      smooth)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  smooth = !!smooth;
+  if (self->smooth_surfaces == smooth)
+    return;
+  self->smooth_surfaces = smooth;
+  update_surface_specs (self);
+  notify (self, PROP_SMOOTH_SURFACES);
+}
+
+guint64
+evox_document_get_triangle_budget (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), 0);
+  return self->triangle_budget;
+}
+
+void
+evox_document_set_triangle_budget (EvoxDocument *self,
+                                   guint64       budget)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  if (self->triangle_budget == budget)
+    return;
+  self->triangle_budget = budget;
+  update_surface_specs (self);
+  notify (self, PROP_TRIANGLE_BUDGET);
+}
+
+static EvoxSurface *
+add_surface (EvoxDocument    *self,
+             const char      *name,
+             EvoxSurfaceSpec *spec,
+             const char      *color)
+{
+  g_autoptr (EvoxSurface) surface = NULL;
+
+  spec->channel = self->channel;
+  spec->smooth = self->smooth_surfaces;
+  spec->max_triangles = self->triangle_budget;
+  surface = evox_surface_new (name, spec,
+                              color != NULL ? color :
+                              evox_surface_list_next_color (self->surfaces));
+  evox_surface_list_append (self->surfaces, surface);
+  return surface;
+}
+
+EvoxSurface *
+evox_document_add_phase_surface (EvoxDocument *self,
+                                 EvoxPhase    *phase)
+{
+  g_autoptr (EvoxSurface) surface = NULL;
+
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+  g_return_val_if_fail (EVOX_IS_PHASE (phase), NULL);
+  g_return_val_if_fail (self->volume != NULL, NULL);
+
+  surface = evox_surface_new_for_phase (phase, self->channel, self->smooth_surfaces,
+                                        self->triangle_budget);
+  evox_surface_list_append (self->surfaces, surface);
+  return surface;
+}
+
+EvoxSurface *
+evox_document_add_level_surface (EvoxDocument *self,
+                                 double        level)
+{
+  EvoxSurfaceSpec spec = { .kind = EVOX_SURFACE_LEVEL, .level = level };
+  g_autofree char *name = NULL;
+
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+  g_return_val_if_fail (self->volume != NULL, NULL);
+  g_return_val_if_fail (!isnan (level), NULL);
+
+  name = g_strdup_printf ("Level %.4g", level);
+  return add_surface (self, name, &spec, NULL);
+}
+
+EvoxSurface *
+evox_document_add_particle_surface (EvoxDocument *self,
+                                    guint32       id)
+{
+  EvoxSurfaceSpec spec = { .kind = id > 0 ? EVOX_SURFACE_PARTICLE : EVOX_SURFACE_PARTICLES,
+                           .particle = id };
+  const char *phase;
+  g_autofree char *name = NULL;
+
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+  g_return_val_if_fail (self->labels != NULL, NULL);
+  g_return_val_if_fail (id == 0 || evox_labels_get_particle (self->labels, id) != NULL, NULL);
+
+  phase = evox_labels_get_phase_name (self->labels);
+  if (phase == NULL)
+    phase = "";
+  if (id > 0)
+    name = g_strdup_printf ("Particle %u (%s)", id, phase);
+  else
+    name = g_strdup_printf ("All particles (%s)", phase);
+  /* The highlight colour, so the surface and the slices' highlight of the selection agree. */
+  return add_surface (self, name, &spec, id > 0 ? "#ff00ff" : NULL);
 }

@@ -7,6 +7,7 @@
 #include "evox-histogram.h"
 #include "evox-labels.h"
 #include "evox-phase.h"
+#include "evox-surface.h"
 #include "evox-volume.h"
 
 G_BEGIN_DECLS
@@ -35,7 +36,18 @@ G_DECLARE_FINAL_TYPE (EvoxDocument, evox_document, EVOX, DOCUMENT, GObject)
  *   hide-outside-phases (boolean, default FALSE: voxels in no visible phase are not drawn),
  *   selected-phase (int, -1 for none: the phase the panels work on),
  *   labels (EvoxLabels, read-only: use set_labels; cleared when the volume or channel changes),
- *   selected-particle (uint, 0 for none: a label of `labels`).
+ *   selected-particle (uint, 0 for none: a label of `labels`),
+ *   surfaces (EvoxSurfaceList, read-only: the same list for the document's life),
+ *   surfaces-busy (boolean, read-only: a surface is being built or is due to be),
+ *   clip-surfaces (boolean, default FALSE: cut surfaces away in front of the slices),
+ *   smooth-surfaces (boolean, default TRUE: Gaussian-smoothed masks for phases and particles),
+ *   triangle-budget (uint64, default EVOX_DEFAULT_TRIANGLE_BUDGET, 0 = none: larger surfaces
+ *   are decimated to it).
+ * Surfaces follow the document: a new volume of the same value scale rebuilds them from its
+ * voxels (another scale clears them, as it clears phases); a channel change rebuilds them from
+ * that channel; new or cleared labels remove the particle surfaces. Smoothing and the budget
+ * apply to every surface. Stale surfaces are rebuilt off the main thread once edits pause for
+ * EVOX_SURFACE_BUILDER_DELAY_MS.
  * Signal "layers-changed": a layer's visibility changed.
  * Signal "focus-particle" (guint id): evox_document_focus_particle asks the views to show it. */
 EvoxDocument      *evox_document_new                (void);
@@ -154,5 +166,36 @@ void               evox_document_set_selected_particle (EvoxDocument *self,
  * "focus-particle". */
 void               evox_document_focus_particle     (EvoxDocument  *self,
                                                      guint          id);
+
+/* What a mesh may have before it is decimated, unless the user says otherwise: enough for a
+ * smooth picture, small enough to turn at interactive rates on llvmpipe. */
+#define EVOX_DEFAULT_TRIANGLE_BUDGET G_GUINT64_CONSTANT (2000000)
+
+EvoxSurfaceList   *evox_document_get_surfaces       (EvoxDocument  *self);
+gboolean           evox_document_get_surfaces_busy  (EvoxDocument  *self);
+/* Stops the running build at the user's request (that surface fails with "Cancelled"). */
+void               evox_document_cancel_surface_build (EvoxDocument *self);
+gboolean           evox_document_get_clip_surfaces  (EvoxDocument  *self);
+void               evox_document_set_clip_surfaces  (EvoxDocument  *self,
+                                                     gboolean       clip);
+gboolean           evox_document_get_smooth_surfaces (EvoxDocument *self);
+void               evox_document_set_smooth_surfaces (EvoxDocument *self,
+                                                      gboolean      smooth);
+guint64            evox_document_get_triangle_budget (EvoxDocument *self);
+void               evox_document_set_triangle_budget (EvoxDocument *self,
+                                                      guint64       budget);
+/* Appends a surface (transfer none) with the next free colour. A phase surface follows the
+ * phase's range and takes its name and colour; a particle surface needs labels (id 0: every
+ * particle, each its own colour; else that particle, in the highlight colour). All need a
+ * volume. */
+EvoxSurface       *evox_document_add_phase_surface  (EvoxDocument  *self,
+                                                     EvoxPhase     *phase);
+EvoxSurface       *evox_document_add_level_surface  (EvoxDocument  *self,
+                                                     double         level);
+EvoxSurface       *evox_document_add_particle_surface (EvoxDocument *self,
+                                                       guint32       id);
+/* For tests: the quiet period before a rebuild. */
+void               _evox_document_set_surface_delay (EvoxDocument  *self,
+                                                     guint          delay_ms);
 
 G_END_DECLS

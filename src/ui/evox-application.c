@@ -20,6 +20,7 @@ struct _EvoxApplication
   /* Phases to start with (--phase, --preset), applied to each window's first volume. */
   GStrv            phase_specs;
   char            *preset;
+  gboolean         surfaces;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxApplication, evox_application, GTK_TYPE_APPLICATION)
@@ -43,6 +44,7 @@ evox_application_activate (GApplication *app)
 {
   EvoxWindow *window = evox_window_new (EVOX_APPLICATION (app));
 
+  evox_window_set_startup_surfaces (window, EVOX_APPLICATION (app)->surfaces);
   evox_window_set_startup_phases (window, (const char * const *) EVOX_APPLICATION (app)->phase_specs,
                                   EVOX_APPLICATION (app)->preset);
   evox_window_open_demo (window);
@@ -59,6 +61,7 @@ evox_application_open (GApplication  *app,
     {
       EvoxWindow *window = evox_window_new (EVOX_APPLICATION (app));
 
+      evox_window_set_startup_surfaces (window, EVOX_APPLICATION (app)->surfaces);
       evox_window_set_startup_phases (window,
                                       (const char * const *) EVOX_APPLICATION (app)->phase_specs,
                                       EVOX_APPLICATION (app)->preset);
@@ -150,6 +153,7 @@ evox_application_handle_local_options (GApplication *app,
 
   g_variant_dict_lookup (options, "phase", "^as", &self->phase_specs);
   g_variant_dict_lookup (options, "preset", "s", &self->preset);
+  g_variant_dict_lookup (options, "surfaces", "b", &self->surfaces);
   if (self->phase_specs != NULL && self->preset != NULL)
     {
       g_printerr ("evox: --phase and --preset cannot be used together\n");
@@ -223,6 +227,8 @@ evox_application_init (EvoxApplication *self)
       N_("NAME=LO:HI") },
     { "preset", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("Start with the phases of this preset (see the Phases page)"), N_("NAME") },
+    { "surfaces", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("With --phase or --preset: start with a surface of each phase"), NULL },
     { NULL }
   };
 

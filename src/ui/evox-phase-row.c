@@ -320,8 +320,7 @@ on_color_set (GtkColorButton *button,
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_color_chooser_get_rgba (GTK_COLOR_CHOOSER (button), &rgba);
   G_GNUC_END_IGNORE_DEPRECATIONS
-  hex = g_strdup_printf ("#%02x%02x%02x", (int) lround (rgba.red * 255),
-                         (int) lround (rgba.green * 255), (int) lround (rgba.blue * 255));
+  hex = _evox_rgba_to_hex (&rgba);
   evox_phase_set_color (self->phase, hex);
 }
 

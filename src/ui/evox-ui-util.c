@@ -314,6 +314,14 @@ _evox_draw_x_ticks (GtkSnapshot           *snapshot,
     }
 }
 
+char *
+_evox_rgba_to_hex (const GdkRGBA *rgba)
+{
+  return g_strdup_printf ("#%02x%02x%02x", (int) lround (CLAMP (rgba->red, 0, 1) * 255),
+                          (int) lround (CLAMP (rgba->green, 0, 1) * 255),
+                          (int) lround (CLAMP (rgba->blue, 0, 1) * 255));
+}
+
 void
 _evox_show_progress (GtkProgressBar *bar,
                      EvoxProgress   *progress)

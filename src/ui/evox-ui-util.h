@@ -125,6 +125,9 @@ void         _evox_draw_x_ticks       (GtkSnapshot           *snapshot,
                                        int                    widget_width,
                                        const GdkRGBA         *fg);
 
+/* "#rrggbb" of a colour chooser's colour (alpha ignored). */
+char     *_evox_rgba_to_hex           (const GdkRGBA  *rgba);
+
 /* Shows how far a background job has come: its fraction and current stage ("Starting" before the
  * first stage). Called from a timeout while the job runs. */
 void      _evox_show_progress         (GtkProgressBar *bar,

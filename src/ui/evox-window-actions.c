@@ -9,6 +9,7 @@
 #include "evox-window-private.h"
 #include "evox-csv.h"
 #include "evox-export-dialog.h"
+#include "evox-mesh-writer.h"
 #include "evox-tiff.h"
 
 #define N_RECENT 8
@@ -152,7 +153,80 @@ static const struct
   [EVOX_EXPORT_PARTICLES] = { "win.export-particles", N_("Export Particles"),
                               "particles.csv" },
   [EVOX_EXPORT_LABELS] = { "win.export-labels", N_("Export Particle Labels"), "labels.tif" },
+  [EVOX_EXPORT_SURFACES] = { "win.export-surfaces", N_("Export Surfaces"), "surfaces.ply" },
 };
+
+/* Surfaces [first, last) of the list that are shown and built, merged into one mesh with each
+ * surface's colour (a PARTICLES mesh keeps its own colours). */
+static EvoxMesh *
+merge_surfaces (EvoxSurfaceList *list,
+                guint            first,
+                guint            last)
+{
+  g_autoptr (GPtrArray) meshes = g_ptr_array_new ();
+  g_autoptr (GByteArray) colors = g_byte_array_new ();
+
+  for (guint i = first; i < last; i++)
+    {
+      EvoxSurface *surface = evox_surface_list_get_surface (list, i);
+      EvoxMesh *mesh = evox_surface_get_mesh (surface);
+      float rgba[4];
+      guint8 bytes[4];
+
+      if (mesh == NULL || (last - first > 1 && !evox_surface_get_visible (surface)))
+        continue;
+      evox_surface_get_rgba (surface, rgba);
+      for (guint k = 0; k < 4; k++)
+        bytes[k] = (guint8) (CLAMP (rgba[k], 0.0f, 1.0f) * 255.0f + 0.5f);
+      g_ptr_array_add (meshes, mesh);
+      g_byte_array_append (colors, bytes, 4);
+    }
+  if (meshes->len == 0)
+    return NULL;
+  return evox_mesh_merge ((EvoxMesh **) meshes->pdata, colors->data, meshes->len);
+}
+
+static gboolean
+write_mesh (EvoxMesh    *mesh,
+            const char  *path,
+            gboolean     overwrite,
+            GError     **error)
+{
+  EvoxMeshFormat format;
+
+  if (!evox_mesh_format_from_path (path, &format, error))
+    return FALSE;
+  if (mesh == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   _("No surface is shown and built yet: add one on the Surfaces page"));
+      return FALSE;
+    }
+  return evox_mesh_write (mesh, path, format, NULL, overwrite, error);
+}
+
+gboolean
+evox_window_export_surface (EvoxWindow  *self,
+                            guint        index,
+                            const char  *path,
+                            gboolean     overwrite,
+                            GError     **error)
+{
+  EvoxSurfaceList *list;
+  g_autoptr (EvoxMesh) mesh = NULL;
+
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  list = evox_document_get_surfaces (self->document);
+  if (index >= evox_surface_list_get_n_surfaces (list))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, _("There is no surface %u"), index);
+      return FALSE;
+    }
+  mesh = merge_surfaces (list, index, index + 1);
+  return write_mesh (mesh, path, overwrite, error);
+}
 
 gboolean
 evox_window_export_data (EvoxWindow      *self,
@@ -200,6 +274,14 @@ evox_window_export_data (EvoxWindow      *self,
         return evox_csv_write_particles (path, &labels, 1, overwrite, error);
       return evox_tiff_write_labels (path, &labels, 1, 0,
                                      overwrite ? EVOX_TIFF_WRITE_OVERWRITE : 0, error);
+    case EVOX_EXPORT_SURFACES:
+      {
+        EvoxSurfaceList *list = evox_document_get_surfaces (doc);
+        g_autoptr (EvoxMesh) mesh = merge_surfaces (list, 0,
+                                                    evox_surface_list_get_n_surfaces (list));
+
+        return write_mesh (mesh, path, overwrite, error);
+      }
     default:
       g_return_val_if_reached (FALSE);
     }
@@ -211,6 +293,7 @@ export_data_response (GtkNativeDialog *chooser,
                       EvoxWindow      *self)
 {
   EvoxExportKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (chooser), "kind"));
+  int surface = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (chooser), "surface")) - 1;
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
@@ -219,7 +302,13 @@ export_data_response (GtkNativeDialog *chooser,
       g_autoptr (GError) error = NULL;
 
       /* The chooser has already asked before replacing a file. */
-      if (path != NULL && !evox_window_export_data (self, kind, path, TRUE, &error))
+      gboolean written = path == NULL ||
+                         (surface >= 0 ? evox_window_export_surface (self, surface, path, TRUE,
+                                                                     &error)
+                                       : evox_window_export_data (self, kind, path, TRUE,
+                                                                  &error));
+
+      if (!written)
         {
           g_autofree char *message = g_strdup_printf (_("Could not export %s: %s"), path,
                                                       error->message);
@@ -236,17 +325,36 @@ export_data_action (GtkWidget  *widget,
 {
   EvoxWindow *self = EVOX_WINDOW (widget);
   GtkFileChooserNative *chooser;
+  g_autofree char *suggested = NULL;
+  int surface = -1;
   guint kind;
 
-  for (kind = 0; kind < G_N_ELEMENTS (exports); kind++)
-    if (g_str_equal (exports[kind].action, action_name))
-      break;
-  g_return_if_fail (kind < G_N_ELEMENTS (exports));
+  if (g_str_equal (action_name, "win.export-surface"))
+    {
+      EvoxSurface *item;
+
+      surface = g_variant_get_int32 (parameter);
+      item = evox_surface_list_get_surface (evox_document_get_surfaces (self->document), surface);
+      if (item == NULL)
+        return;
+      kind = EVOX_EXPORT_SURFACES;
+      suggested = g_strdup_printf ("%s.ply", evox_surface_get_name (item));
+      g_strdelimit (suggested, "/\\:", '_');
+    }
+  else
+    {
+      for (kind = 0; kind < G_N_ELEMENTS (exports); kind++)
+        if (g_str_equal (exports[kind].action, action_name))
+          break;
+      g_return_if_fail (kind < G_N_ELEMENTS (exports));
+      suggested = g_strdup (exports[kind].suggested);
+    }
   chooser = gtk_file_chooser_native_new (_(exports[kind].title), GTK_WINDOW (self),
                                          GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
                                          _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), exports[kind].suggested);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), suggested);
   g_object_set_data (G_OBJECT (chooser), "kind", GINT_TO_POINTER (kind));
+  g_object_set_data (G_OBJECT (chooser), "surface", GINT_TO_POINTER (surface + 1));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   g_signal_connect (chooser, "response", G_CALLBACK (export_data_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
@@ -265,6 +373,10 @@ _evox_window_update_exports (EvoxWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-mask", have_phases);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-particles", have_labels);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-labels", have_labels);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-surfaces",
+                                 have_volume &&
+                                 evox_surface_list_get_n_surfaces (
+                                   evox_document_get_surfaces (self->document)) > 0);
 }
 
 static void
@@ -340,6 +452,7 @@ _evox_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.export-image", NULL, export_image_action);
   for (guint i = 0; i < G_N_ELEMENTS (exports); i++)
     gtk_widget_class_install_action (widget_class, exports[i].action, NULL, export_data_action);
+  gtk_widget_class_install_action (widget_class, "win.export-surface", "i", export_data_action);
   gtk_widget_class_install_action (widget_class, "win.dismiss-error", NULL,
                                    dismiss_error_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-load", NULL, cancel_load_action);

@@ -19,6 +19,7 @@ struct _EvoxWindow
   char                 *error_text;
   GStrv                 startup_phases;
   char                 *startup_preset;
+  gboolean              startup_surfaces;
 
   /* template children */
   EvoxCanvas           *canvas;
@@ -26,6 +27,7 @@ struct _EvoxWindow
   GtkWidget            *display_panel;
   GtkWidget            *phase_panel;
   GtkWidget            *particle_panel;
+  GtkWidget            *surface_panel;
   GtkStack             *side_stack;
   GtkLabel             *title_label;
   GtkRevealer          *error_revealer;

@@ -12,6 +12,7 @@
 #include "evox-histogram-view.h"
 #include "evox-particle-panel.h"
 #include "evox-phase-panel.h"
+#include "evox-surface-panel.h"
 #include "evox-image.h"
 #include "evox-loader.h"
 #include "evox-ssrm-dialog.h"
@@ -51,6 +52,13 @@ evox_window_get_particle_panel (EvoxWindow *self)
 {
   g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
   return self->particle_panel;
+}
+
+GtkWidget *
+evox_window_get_surface_panel (EvoxWindow *self)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
+  return self->surface_panel;
 }
 
 void
@@ -196,6 +204,20 @@ apply_startup_phases (EvoxWindow *self)
   evox_phase_list_assign (phases, list);
   evox_document_set_selected_phase (self->document, 0);
   gtk_stack_set_visible_child_name (self->side_stack, "phases");
+  if (self->startup_surfaces)
+    {
+      for (guint i = 0; i < evox_phase_list_get_n_phases (phases); i++)
+        evox_document_add_phase_surface (self->document, evox_phase_list_get_phase (phases, i));
+      gtk_stack_set_visible_child_name (self->side_stack, "surfaces");
+    }
+}
+
+void
+evox_window_set_startup_surfaces (EvoxWindow *self,
+                                  gboolean    surfaces)
+{
+  g_return_if_fail (EVOX_IS_WINDOW (self));
+  self->startup_surfaces = surfaces;
 }
 
 void
@@ -450,6 +472,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   g_type_ensure (EVOX_TYPE_DISPLAY_PANEL);
   g_type_ensure (EVOX_TYPE_PHASE_PANEL);
   g_type_ensure (EVOX_TYPE_PARTICLE_PANEL);
+  g_type_ensure (EVOX_TYPE_SURFACE_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/evox/Evox/evox-window.ui");
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, canvas);
@@ -457,6 +480,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, display_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, phase_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, particle_panel);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, surface_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, side_stack);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, title_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, error_revealer);
@@ -486,6 +510,7 @@ evox_window_init (EvoxWindow *self)
   evox_display_panel_set_document (EVOX_DISPLAY_PANEL (self->display_panel), self->document);
   evox_phase_panel_set_document (EVOX_PHASE_PANEL (self->phase_panel), self->document);
   evox_particle_panel_set_document (EVOX_PARTICLE_PANEL (self->particle_panel), self->document);
+  evox_surface_panel_set_document (EVOX_SURFACE_PANEL (self->surface_panel), self->document);
 
   g_object_bind_property (self->canvas, "hover-text", self->hover_label, "label",
                           G_BINDING_SYNC_CREATE);
@@ -507,6 +532,8 @@ evox_window_init (EvoxWindow *self)
   g_signal_connect_object (self->document, "notify::labels",
                            G_CALLBACK (_evox_window_update_exports), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (evox_document_get_phases (self->document), "items-changed",
+                           G_CALLBACK (_evox_window_update_exports), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (evox_document_get_surfaces (self->document), "items-changed",
                            G_CALLBACK (_evox_window_update_exports), self, G_CONNECT_SWAPPED);
   _evox_window_update_exports (self);
 

@@ -16,6 +16,8 @@ typedef enum
   EVOX_EXPORT_MASK,       /* u8 TIFF: the phase owning each voxel (1..N), 0 for none */
   EVOX_EXPORT_PARTICLES,  /* CSV: the particle table */
   EVOX_EXPORT_LABELS,     /* u16/u32 TIFF: the particle label of each voxel */
+  EVOX_EXPORT_SURFACES,   /* STL, PLY or OBJ by extension: every shown, built surface as one
+                           * mesh in nm, each in its colour (PLY, OBJ) */
 } EvoxExportKind;
 
 #define EVOX_TYPE_WINDOW (evox_window_get_type ())
@@ -50,15 +52,25 @@ gboolean      evox_window_export_image   (EvoxWindow            *self,
 void          evox_window_set_startup_phases (EvoxWindow         *self,
                                               const char * const *specs,
                                               const char         *preset);
+/* Whether the startup phases each get a surface too (call before set_startup_phases). */
+void          evox_window_set_startup_surfaces (EvoxWindow       *self,
+                                                gboolean          surfaces);
 /* What the File > Export data items write once a file is chosen. */
 gboolean      evox_window_export_data    (EvoxWindow            *self,
                                           EvoxExportKind         kind,
                                           const char            *path,
                                           gboolean               overwrite,
                                           GError               **error);
-/* The side panel's pages: "display", "phases", "particles". */
+/* One surface (index in the document's list) as a mesh file, as the row's Export Mesh does. */
+gboolean      evox_window_export_surface (EvoxWindow            *self,
+                                          guint                  index,
+                                          const char            *path,
+                                          gboolean               overwrite,
+                                          GError               **error);
+/* The side panel's pages: "display", "phases", "particles", "surfaces". */
 GtkWidget    *evox_window_get_phase_panel (EvoxWindow           *self);
 GtkWidget    *evox_window_get_particle_panel (EvoxWindow        *self);
+GtkWidget    *evox_window_get_surface_panel (EvoxWindow         *self);
 void          evox_window_show_page      (EvoxWindow            *self,
                                           const char            *page);
 
