@@ -20,6 +20,7 @@
 #include "evox-gl-context.h"
 #include "evox-histogram.h"
 #include "evox-image.h"
+#include "evox-isosurface.h"
 #include "evox-labels.h"
 #include "evox-renderer.h"
 #include "evox-tiff.h"
@@ -44,6 +45,7 @@ static gboolean  opt_demo = FALSE;
 static char     *opt_dump = NULL;
 static int       opt_connectivity = 26;
 static double    opt_value = 1.0;
+static double    opt_level = NAN;
 
 static const GOptionEntry bench_entries[] = {
   { "runs", 'n', 0, G_OPTION_ARG_INT, &opt_runs, "Timed repetitions; the best is reported", "N" },
@@ -73,6 +75,8 @@ static const GOptionEntry bench_entries[] = {
   { "value", 0, 0, G_OPTION_ARG_DOUBLE, &opt_value,
     "The stored value whose voxels are labelled, unless --range is given (labels; default 1)",
     "V" },
+  { "level", 0, 0, G_OPTION_ARG_DOUBLE, &opt_level,
+    "The level whose surface is found: inside is v >= level (isosurface)", "V" },
   { NULL }
 };
 
@@ -871,6 +875,62 @@ run_labels (const char *path)
   return 0;
 }
 
+/* The flying-edges kernel alone (flags DEFAULT, as vtkFlyingEdges3D contours: no closing at the
+ * border) on channel 0, the mesh with its normals allocated inside the timed region. */
+static int
+run_isosurface (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) vol = evox_tiff_read (path, NULL, NULL, &error);
+  g_autofree double *t = g_new0 (double, opt_runs);
+  g_autofree char *desc = NULL;
+  g_autofree char *runs = NULL;
+  EvoxField field = { 0, };
+  gsize n_vertices = 0, n_triangles = 0;
+  int threads = 1;
+
+  if (vol == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  if (isnan (opt_level))
+    {
+      g_printerr ("evox-bench: isosurface needs --level V\n");
+      return 2;
+    }
+#ifdef HAVE_OPENMP
+  threads = omp_get_max_threads ();
+#endif
+  desc = describe_volume (vol);
+  field.data = evox_volume_get_data (vol, 0);
+  field.type = evox_volume_get_sample_type (vol);
+  evox_volume_get_dims (vol, field.dims);
+  evox_volume_get_spacing (vol, field.spacing);
+  evox_volume_get_origin (vol, field.origin);
+  for (int r = 0; r < opt_runs; r++)
+    {
+      double t0 = now_s ();
+      g_autoptr(EvoxMesh) mesh = evox_flying_edges (&field, opt_level, EVOX_FLYING_EDGES_DEFAULT,
+                                                    NULL, NULL, &error);
+
+      if (mesh == NULL)
+        {
+          g_printerr ("evox-bench: %s\n", error->message);
+          return 1;
+        }
+      t[r] = now_s () - t0;
+      n_vertices = evox_mesh_get_n_vertices (mesh);
+      n_triangles = evox_mesh_get_n_triangles (mesh);
+    }
+  runs = format_runs (t, opt_runs);
+  g_print ("isosurface %s level=%g threads=%d triangles=%zu vertices=%zu kernel_s=%.6f "
+           "kernel_mvox_s=%.1f kernel_runs_s=%s\n", desc, opt_level, threads, n_triangles,
+           n_vertices, min_of (t, opt_runs),
+           evox_volume_get_n_voxels (vol) / min_of (t, opt_runs) / 1e6, runs);
+  return 0;
+}
+
 static void
 usage (void)
 {
@@ -882,6 +942,7 @@ usage (void)
               "       evox-bench render [--frames N] [--warmup N] [--size WxH] [--view VIEW]\n"
               "                         [--dump IMAGE] FILE|--demo\n"
               "       evox-bench labels [--runs N] [--connectivity C] [--value V|--range LO:HI] FILE\n"
+              "       evox-bench isosurface [--runs N] --level V FILE\n"
               "Each prints one line per result: a record name and key=value fields.\n");
 }
 
@@ -937,6 +998,8 @@ main (int   argc,
     return run_render (argv[1]);
   if (g_str_equal (command, "labels"))
     return run_labels (argv[1]);
+  if (g_str_equal (command, "isosurface"))
+    return run_isosurface (argv[1]);
   usage ();
   return 2;
 }

@@ -812,6 +812,173 @@ def render_report(r, binary, argv, markdown, loads):
 
 
 # ---------------------------------------------------------------------------------------------
+# Isosurfaces: Evox's flying edges beside vtkFlyingEdges3D
+
+ISO_THREADS = 2
+ISO_RATIO_GOAL = 1.2
+ISO_COUNT_TOLERANCE = 0.001
+ISO_NOISE_SIGMA = 0.05
+# (name, volume, level); blobs and noise are f32 in [0, 1], electrode.tiff u8 labels 0/85/170.
+ISO_CASES = (
+    ('Gaussian blobs', 'blobs-256', 0.3),
+    ('Gaussian blobs', 'blobs-512', 0.3),
+    ('blobs + noise (sigma %g)' % ISO_NOISE_SIGMA, 'noise-256', 0.3),
+    ('electrode.tiff', 'electrode', 42.5),
+    ('electrode.tiff', 'electrode', 127.5),
+)
+
+
+def make_iso_volume(kind):
+    """Sixteen Gaussian blobs in [0, 1] (smooth_field), f32; with noise, Gaussian noise of
+    ISO_NOISE_SIGMA added, which wrinkles the surfaces into millions of triangles."""
+    name, size = kind.rsplit('-', 1)
+    size = int(size)
+    rng = np.random.default_rng(SEED + 20 + size)
+    field = smooth_field(size, rng)
+    if name == 'noise':
+        add_noise(field, rng, ISO_NOISE_SIGMA)
+    return field
+
+
+def ensure_iso_volume(kind, regenerate):
+    if kind == 'electrode':
+        return os.path.abspath(ELECTRODE) if os.path.exists(ELECTRODE) else None
+    path = os.path.join(DATA_DIR, 'iso-%s.tif' % kind)
+    if not regenerate and os.path.exists(path):
+        return path
+    os.makedirs(DATA_DIR, exist_ok=True)
+    log('generating %s' % path)
+    data = make_iso_volume(kind)
+    tmp = path + '.tmp'
+    tifffile.imwrite(tmp, data, photometric='minisblack', contiguous=True,
+                     bigtiff=data.nbytes > (1 << 31))
+    os.replace(tmp, path)
+    return path
+
+
+def vtk_flying_edges(data, level, runs):
+    """vtkFlyingEdges3D on the array (z, y, x) as Evox sees it: normals on (Evox always computes
+    them), gradients and scalars off, ISO_THREADS threads of VTK's SMP backend. Best of runs."""
+    import vtk
+    from vtk.util import numpy_support
+    vtk.vtkSMPTools.Initialize(ISO_THREADS)
+    nz, ny, nx = data.shape
+    image = vtk.vtkImageData()
+    image.SetDimensions(nx, ny, nz)
+    image.GetPointData().SetScalars(numpy_support.numpy_to_vtk(data.ravel(), deep=False))
+    contour = vtk.vtkFlyingEdges3D()
+    contour.SetInputData(image)
+    contour.SetValue(0, level)
+    contour.ComputeNormalsOn()
+    contour.ComputeGradientsOff()
+    contour.ComputeScalarsOff()
+
+    def run():
+        contour.Modified()
+        contour.Update()
+
+    seconds = best_time(run, runs)
+    output = contour.GetOutput()
+    result = {'triangles': output.GetNumberOfCells(), 'vertices': output.GetNumberOfPoints(),
+              'seconds': seconds, 'normals': output.GetPointData().GetNormals() is not None,
+              'backend': vtk.vtkSMPTools.GetBackend(),
+              'threads': vtk.vtkSMPTools.GetEstimatedNumberOfThreads(),
+              'version': vtk.vtkVersion.GetVTKVersion()}
+    contour.SetInputData(None)
+    return result
+
+
+def bench_isosurface(binary, runs, regenerate):
+    """Every case: Evox, VTK, and Evox again on the same file; the better Evox run stands."""
+    results = []
+    env = {'OMP_NUM_THREADS': str(ISO_THREADS)}
+    for name, kind, level in ISO_CASES:
+        path = ensure_iso_volume(kind, regenerate)
+        if path is None:
+            log('%s: %s is absent; skipped' % (name, ELECTRODE))
+            continue
+        log('%s at %g: %s' % (name, level, path))
+        args = ['isosurface', '--runs', runs, '--level', repr(level), path]
+        evox = evox_bench(binary, *args, env=env)['isosurface'][0]
+        data = tifffile.imread(path)
+        log('  reference: vtkFlyingEdges3D x %d' % runs)
+        ref = vtk_flying_edges(data, level, runs)
+        again = evox_bench(binary, *args, env=env)['isosurface'][0]
+        results.append({
+            'name': name, 'path': path, 'level': level, 'shape': data.shape,
+            'dtype': str(data.dtype), 'voxels': data.size, 'threads': int(evox['threads']),
+            'evox_s': min(float(evox['kernel_s']), float(again['kernel_s'])),
+            'evox_triangles': int(evox['triangles']), 'evox_vertices': int(evox['vertices']),
+            'vtk_s': ref['seconds'], 'vtk_triangles': ref['triangles'],
+            'vtk_vertices': ref['vertices'], 'vtk_normals': ref['normals'],
+            'vtk_backend': ref['backend'], 'vtk_threads': ref['threads'],
+            'vtk_version': ref['version']})
+        data = None
+    return results
+
+
+def isosurface_row(r):
+    """(volume, level, triangles, Evox, VTK, ratio, target, result)."""
+    shape = 'x'.join(str(d) for d in reversed(r['shape']))
+    dtype = {'float32': 'f32', 'uint8': 'u8', 'uint16': 'u16'}.get(r['dtype'], r['dtype'])
+    diff = (r['evox_triangles'] - r['vtk_triangles']) / max(r['vtk_triangles'], 1)
+    ratio = r['vtk_s'] / r['evox_s']
+    same = abs(diff) <= ISO_COUNT_TOLERANCE
+    triangles = '%d (VTK %d, %+.3f%%)' % (r['evox_triangles'], r['vtk_triangles'], 100 * diff)
+    return ('%s %s %s' % (r['name'], shape, dtype), '%g' % r['level'], triangles,
+            '%.0f Mvox/s (%.3f s)' % (mvox_s(r['voxels'], r['evox_s']), r['evox_s']),
+            '%.0f Mvox/s (%.3f s)' % (mvox_s(r['voxels'], r['vtk_s']), r['vtk_s']),
+            '%.2fx' % ratio, '>= %.1fx, triangles within %.1f%%'
+            % (ISO_RATIO_GOAL, 100 * ISO_COUNT_TOLERANCE),
+            verdict(same and ratio >= ISO_RATIO_GOAL))
+
+
+def isosurface_report(results, info, binary, argv, markdown, loads):
+    command = '/usr/bin/python3 ' + ' '.join(shlex.quote(a) for a in argv)
+    out = []
+    if markdown:
+        out.append('## %s, isosurfaces\n' % datetime.date.today().isoformat())
+        out.append('Command (from the source root): `%s`\n' % command)
+    out.append('- machine: %d processors (`nproc`), %s, %s RAM, Linux %s; '
+               'load average %s before the run, %s after'
+               % (len(os.sched_getaffinity(0)), cpu_model(), mem_total(), platform.release(),
+                  loads[0], loads[1]))
+    out.append('- Evox: `%s` (%s), OpenMP %s, %d threads (`OMP_NUM_THREADS=%d`)'
+               % (os.path.relpath(binary, SOURCE_ROOT), build_type(binary),
+                  'on' if info.get('openmp') == '1' else 'off',
+                  results[0]['threads'] if results else ISO_THREADS, ISO_THREADS))
+    out.append('- Evox sources: %s%s' % (source_fingerprint(),
+                                         '; **the binary is older than these sources**'
+                                         if binary_is_stale(binary) else ''))
+    if results:
+        r = results[0]
+        out.append('- reference: VTK %s `vtkFlyingEdges3D`, SMP backend %s with %d threads, '
+                   'normals %s, gradients and scalars off; numpy %s, Python %s'
+                   % (r['vtk_version'], r['vtk_backend'], r['vtk_threads'],
+                      'on' if r['vtk_normals'] else '**off**', np.__version__,
+                      platform.python_version()))
+    out.append('')
+    header = ('volume', 'level', 'triangles: Evox (VTK, difference)', 'Evox', 'VTK', 'ratio',
+              'target', 'result')
+    lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+    for r in results:
+        lines.append('| ' + ' | '.join(isosurface_row(r)) + ' |')
+    out.append('\n'.join(lines))
+    out.append('')
+    out.append('Evox is `evox-bench isosurface`: `evox_flying_edges` with flags DEFAULT (no closing '
+               'at the border, as VTK) on the volume loaded by `evox_tiff_read`, mesh, normals '
+               'and its area and enclosed volume (computed when the mesh is made) included, '
+               'best of the runs of two processes (before and after VTK). VTK is '
+               '`vtkFlyingEdges3D.Update()` on a `vtkImageData` sharing the array tifffile read, '
+               'best of the runs. Rates are voxels of the volume per second; the ratio is VTK\'s '
+               'time over Evox\'s. Gaussian blobs are `smooth_field` (sixteen blobs, max 1); '
+               'the noise volume adds Gaussian noise of sigma %g to 256^3 blobs; '
+               'electrode.tiff holds labels 0, 85 and 170, so its levels are between values.'
+               % ISO_NOISE_SIGMA)
+    return '\n'.join(out)
+
+
+# ---------------------------------------------------------------------------------------------
 # Report
 
 
@@ -1015,6 +1182,8 @@ def main():
                         help='Evox/VTK three-slice rounds, taking turns; best kept (--render)')
     parser.add_argument('--first-frame-runs', type=int, default=3,
                         help='launches of the window timed (--render)')
+    parser.add_argument('--isosurface', action='store_true',
+                        help='flying edges beside vtkFlyingEdges3D instead')
     parser.add_argument('--labels', action='store_true',
                         help='connected components and particle statistics beside '
                         'scipy.ndimage instead')
@@ -1045,6 +1214,11 @@ def main():
                             (load_before, load_average())))
         return
     info = evox_bench(binary, 'info')['info'][0]
+    if args.isosurface:
+        results = bench_isosurface(binary, args.runs, args.regenerate)
+        print(isosurface_report(results, info, binary, sys.argv, args.markdown,
+                                (load_before, load_average())))
+        return
     if args.labels:
         results = bench_labels(binary, args.runs, args.regenerate)
         print(labels_report(results, info, binary, sys.argv, args.markdown,

@@ -1,0 +1,1172 @@
+/* evox-decimate.c: fewer triangles for the same shape (quadric error edge collapse). */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "evox-decimate.h"
+#include "evox-types.h"
+
+/* Garland and Heckbert's edge collapse, in passes rather than with one global heap.
+ *
+ * Every vertex carries the quadric of the planes of its triangles (area-weighted), plus, on a
+ * boundary, planes through each boundary edge at right angles to its triangle, so the boundary
+ * stays where it was. Collapsing edge ab leaves one vertex at the point p that minimises
+ * (Qa + Qb)(p); the cost is that minimum.
+ *
+ * A pass lists every edge that may collapse with its cost (in parallel), sorts the cheap ones
+ * and collapses them cheapest first. A collapse changes the quadric of the vertex it keeps, so
+ * that vertex's other edges have stale costs: they wait for the next pass ("locked"). Every
+ * other cost is still exact, since a cost depends only on its own two quadrics, so the order is
+ * the greedy order of a heap except for the locked edges, without a heap's updates. Whether a
+ * collapse is allowed (link condition, no flipped or degenerate triangle) is decided on the
+ * current mesh when it happens. A pass aims at half the collapses still needed and stops at
+ * 1.5 times the cost of the edge of that rank, so an expensive edge is not taken while cheap
+ * ones wait for the next pass.
+ *
+ * Vertices whose fan of triangles is not one disc or half-disc (non-manifold edges or vertices,
+ * inconsistent orientation, a triangle with a repeated index) are frozen: no edge at them
+ * collapses, so whatever the input is, nothing gets worse there. */
+
+#define NONE G_MAXUINT32
+
+enum
+{
+  VERTEX_DEAD     = 1 << 0,  /* collapsed into another, or in no triangle */
+  VERTEX_BOUNDARY = 1 << 1,  /* on an edge of one triangle */
+  VERTEX_FROZEN   = 1 << 2,  /* its fan is not a disc or half-disc */
+  VERTEX_LOCKED   = 1 << 3,  /* its quadric changed in this pass */
+  VERTEX_MOVED    = 1 << 4,  /* no longer at its input position */
+};
+
+/* Boundary planes weigh this much per squared edge length (triangle planes weigh their area). */
+#define BOUNDARY_WEIGHT 10.0
+/* A collapse may turn no triangle by more than about 78 degrees. */
+#define MIN_NORMAL_COS 0.2
+/* A triangle with twice its area below this times the sum of its squared edges is degenerate
+ * (an equilateral one has 0.29). */
+#define MIN_SHAPE 1e-4
+/* Collapses between progress reports and cancellation checks. */
+#define CHECK_EVERY 4096
+
+/* error (x) = x.A.x + 2 b.x + c, A symmetric. */
+typedef struct
+{
+  double a00, a01, a02, a11, a12, a22;
+  double b0, b1, b2;
+  double c;
+} Quadric;
+
+typedef struct
+{
+  guint32 a;
+  guint32 b;
+  float   cost;
+} Edge;
+
+/* Triangles of one collapse, grown as needed. */
+typedef struct
+{
+  guint32 *ta;
+  guint32 *tb;
+  gsize    capacity;
+} Scratch;
+
+typedef struct
+{
+  gsize     n_vertices;
+  double   *pos;          /* 3 a vertex, centred and scaled into the unit cube */
+  Quadric  *quadric;
+  guint8   *flags;
+  guint32  *mark;         /* stamps for the link condition */
+  guint32   stamp;
+
+  guint32  *tri;          /* 3 a slot; tri[3 t] == NONE once collapsed */
+  gsize     n_slots;
+  gsize     n_live;
+  guint64   target;
+
+  gsize    *first;        /* vertex v's triangles are refs[first[v]] .. + count[v] - 1 */
+  guint32  *count;
+  guint32  *refs;
+  gsize     n_refs;
+  gsize     refs_capacity;
+
+  Edge     *edges;
+  gsize     n_edges;
+  guint64  *order;        /* (cost bits << 32 | edge index) of the candidates, sorted */
+  guint64  *order_tmp;
+  gsize     order_capacity;
+
+  Scratch   scratch;
+} Work;
+
+static void
+work_clear (Work *w)
+{
+  g_free (w->pos);
+  g_free (w->quadric);
+  g_free (w->flags);
+  g_free (w->mark);
+  g_free (w->tri);
+  g_free (w->first);
+  g_free (w->count);
+  g_free (w->refs);
+  g_free (w->edges);
+  g_free (w->order);
+  g_free (w->order_tmp);
+  g_free (w->scratch.ta);
+  g_free (w->scratch.tb);
+}
+
+static inline void
+vec_sub (const double *a,
+         const double *b,
+         double        out[3])
+{
+  out[0] = a[0] - b[0];
+  out[1] = a[1] - b[1];
+  out[2] = a[2] - b[2];
+}
+
+static inline void
+vec_cross (const double u[3],
+           const double v[3],
+           double       out[3])
+{
+  out[0] = u[1] * v[2] - u[2] * v[1];
+  out[1] = u[2] * v[0] - u[0] * v[2];
+  out[2] = u[0] * v[1] - u[1] * v[0];
+}
+
+static inline double
+vec_dot (const double u[3],
+         const double v[3])
+{
+  return u[0] * v[0] + u[1] * v[1] + u[2] * v[2];
+}
+
+static inline double
+vec_dist2 (const double *a,
+           const double *b)
+{
+  double d[3];
+
+  vec_sub (a, b, d);
+  return vec_dot (d, d);
+}
+
+/* Adds w times the squared distance to the plane n.x + d = 0 (n a unit vector). */
+static void
+quadric_add_plane (Quadric      *q,
+                   const double  n[3],
+                   double        d,
+                   double        w)
+{
+  q->a00 += w * n[0] * n[0];
+  q->a01 += w * n[0] * n[1];
+  q->a02 += w * n[0] * n[2];
+  q->a11 += w * n[1] * n[1];
+  q->a12 += w * n[1] * n[2];
+  q->a22 += w * n[2] * n[2];
+  q->b0 += w * d * n[0];
+  q->b1 += w * d * n[1];
+  q->b2 += w * d * n[2];
+  q->c += w * d * d;
+}
+
+static void
+quadric_sum (const Quadric *p,
+             const Quadric *q,
+             Quadric       *out)
+{
+  const double *x = (const double *) p, *y = (const double *) q;
+  double *o = (double *) out;
+
+  for (guint i = 0; i < sizeof (Quadric) / sizeof (double); i++)
+    o[i] = x[i] + y[i];
+}
+
+static double
+quadric_eval (const Quadric *q,
+              const double   p[3])
+{
+  double x = p[0], y = p[1], z = p[2];
+
+  return q->a00 * x * x + q->a11 * y * y + q->a22 * z * z
+         + 2.0 * (q->a01 * x * y + q->a02 * x * z + q->a12 * y * z)
+         + 2.0 * (q->b0 * x + q->b1 * y + q->b2 * z) + q->c;
+}
+
+/* The minimum of q, when A is well conditioned. */
+static gboolean
+quadric_minimum (const Quadric *q,
+                 double         p[3])
+{
+  double c00 = q->a11 * q->a22 - q->a12 * q->a12;
+  double c01 = q->a02 * q->a12 - q->a01 * q->a22;
+  double c02 = q->a01 * q->a12 - q->a02 * q->a11;
+  double c11 = q->a00 * q->a22 - q->a02 * q->a02;
+  double c12 = q->a01 * q->a02 - q->a00 * q->a12;
+  double c22 = q->a00 * q->a11 - q->a01 * q->a01;
+  double det = q->a00 * c00 + q->a01 * c01 + q->a02 * c02;
+  double trace = q->a00 + q->a11 + q->a22;
+
+  /* det / trace^3 is about the product of the two smaller eigenvalues over the largest one
+   * squared: a flat region (rank 1) or a crease (rank 2) has none. */
+  if (!(fabs (det) > 1e-12 * trace * trace * trace))
+    return FALSE;
+  p[0] = -(c00 * q->b0 + c01 * q->b1 + c02 * q->b2) / det;
+  p[1] = -(c01 * q->b0 + c11 * q->b1 + c12 * q->b2) / det;
+  p[2] = -(c02 * q->b0 + c12 * q->b1 + c22 * q->b2) / det;
+  return isfinite (p[0]) && isfinite (p[1]) && isfinite (p[2]);
+}
+
+/* Where the vertex of a collapsed edge ab goes, and the error there. An edge from the boundary
+ * inwards collapses onto its boundary end, so the boundary does not move. The optimum is taken
+ * only near the edge: far away it comes from a nearly singular A and the surface would fold. */
+static double
+edge_placement (const Work *w,
+                guint32     a,
+                guint32     b,
+                double      p[3])
+{
+  const double *pa = w->pos + 3 * (gsize) a, *pb = w->pos + 3 * (gsize) b;
+  gboolean boundary_a = (w->flags[a] & VERTEX_BOUNDARY) != 0;
+  gboolean boundary_b = (w->flags[b] & VERTEX_BOUNDARY) != 0;
+  double mid[3], best;
+  Quadric q;
+
+  quadric_sum (&w->quadric[a], &w->quadric[b], &q);
+  if (boundary_a != boundary_b)
+    {
+      memcpy (p, boundary_a ? pa : pb, 3 * sizeof (double));
+      return quadric_eval (&q, p);
+    }
+
+  for (guint k = 0; k < 3; k++)
+    mid[k] = 0.5 * (pa[k] + pb[k]);
+  if (quadric_minimum (&q, p) && vec_dist2 (p, mid) <= vec_dist2 (pa, pb))
+    return quadric_eval (&q, p);
+
+  memcpy (p, pa, 3 * sizeof (double));
+  best = quadric_eval (&q, pa);
+  {
+    double cost_b = quadric_eval (&q, pb), cost_mid = quadric_eval (&q, mid);
+
+    if (cost_b < best)
+      {
+        best = cost_b;
+        memcpy (p, pb, 3 * sizeof (double));
+      }
+    if (cost_mid < best)
+      {
+        best = cost_mid;
+        memcpy (p, mid, 3 * sizeof (double));
+      }
+  }
+  return best;
+}
+
+static inline guint32
+float_key (float cost)
+{
+  guint32 key;
+
+  memcpy (&key, &cost, sizeof key);
+  return key;
+}
+
+static inline float
+cost_to_float (double cost)
+{
+  if (!(cost > 0.0))
+    return 0.0f;  /* rounding below zero */
+  return cost < FLT_MAX ? (float) cost : FLT_MAX;
+}
+
+static inline gboolean
+tri_is_live (const Work *w,
+             guint32     t)
+{
+  return w->tri[3 * (gsize) t] != NONE;
+}
+
+/* The corner of triangle t at vertex v (0, 1 or 2). */
+static inline guint
+corner_of (const Work *w,
+           guint32     t,
+           guint32     v)
+{
+  const guint32 *c = w->tri + 3 * (gsize) t;
+
+  return c[0] == v ? 0 : c[1] == v ? 1 : 2;
+}
+
+/* Drops collapsed triangles from the slots. */
+static void
+compact_triangles (Work *w)
+{
+  gsize n = 0;
+
+  for (gsize t = 0; t < w->n_slots; t++)
+    if (w->tri[3 * t] != NONE)
+      {
+        if (n != t)
+          memcpy (w->tri + 3 * n, w->tri + 3 * t, 3 * sizeof (guint32));
+        n++;
+      }
+  g_assert (n == w->n_live);
+  w->n_slots = n;
+}
+
+/* Vertex to triangle lists from the triangles, in refs[0 .. 3 n_slots - 1]. */
+static void
+build_adjacency (Work *w)
+{
+  gsize offset = 0;
+
+  memset (w->count, 0, w->n_vertices * sizeof (guint32));
+  for (gsize i = 0; i < 3 * w->n_slots; i++)
+    w->count[w->tri[i]]++;
+  for (gsize v = 0; v < w->n_vertices; v++)
+    {
+      w->first[v] = offset;
+      offset += w->count[v];
+      w->count[v] = 0;
+    }
+  for (gsize t = 0; t < w->n_slots; t++)
+    for (guint c = 0; c < 3; c++)
+      {
+        guint32 v = w->tri[3 * t + c];
+
+        w->refs[w->first[v] + w->count[v]++] = (guint32) t;
+      }
+  w->n_refs = offset;
+}
+
+/* Whether the fan of triangles around v is one disc (interior) or one half-disc (boundary),
+ * consistently oriented; succ[i] is the triangle after i going round v, or NONE across the
+ * boundary. Returns the flags of v. */
+static guint8
+classify_vertex (const Work *w,
+                 guint32     v,
+                 guint32    *next,
+                 guint32    *prev,
+                 guint32    *succ,
+                 guint32    *n_pred)
+{
+  guint32 k = w->count[v];
+  const guint32 *list = w->refs + w->first[v];
+  guint32 gaps = 0, start = 0, visited = 0;
+
+  if (k == 0)
+    return VERTEX_DEAD;
+  if (k > 1024)
+    return VERTEX_FROZEN;  /* no surface of a volume has such a fan; keep the check cheap */
+  for (guint32 i = 0; i < k; i++)
+    {
+      const guint32 *c = w->tri + 3 * (gsize) list[i];
+      guint corner = corner_of (w, list[i], v);
+
+      next[i] = c[(corner + 1) % 3];
+      prev[i] = c[(corner + 2) % 3];
+      if (next[i] == v || prev[i] == v || next[i] == prev[i])
+        return VERTEX_FROZEN;
+      succ[i] = NONE;
+      n_pred[i] = 0;
+    }
+  for (guint32 i = 0; i < k; i++)
+    for (guint32 j = 0; j < k; j++)
+      if (j != i && prev[j] == next[i])
+        {
+          if (succ[i] != NONE)
+            return VERTEX_FROZEN;
+          succ[i] = j;
+          n_pred[j]++;
+        }
+  for (guint32 i = 0; i < k; i++)
+    {
+      if (n_pred[i] > 1)
+        return VERTEX_FROZEN;
+      if (succ[i] == NONE)
+        gaps++;
+      if (n_pred[i] == 0)
+        start = i;
+    }
+  if (gaps > 1)
+    return VERTEX_FROZEN;
+  for (guint32 i = start; i != NONE && visited <= k; i = succ[i])
+    {
+      visited++;
+      if (gaps == 0 && succ[i] == start)
+        break;
+    }
+  if (visited != k)
+    return VERTEX_FROZEN;
+  return gaps == 1 ? VERTEX_BOUNDARY : 0;
+}
+
+/* The quadric of v: its triangles' planes and, on the boundary, the planes along its boundary
+ * edges. Needs classify_vertex's next, prev and succ. */
+static void
+vertex_quadric (Work          *w,
+                guint32        v,
+                const guint32 *next,
+                const guint32 *prev,
+                const guint32 *succ,
+                const guint32 *n_pred)
+{
+  guint32 k = w->count[v];
+  const double *pv = w->pos + 3 * (gsize) v;
+  Quadric *q = &w->quadric[v];
+
+  memset (q, 0, sizeof *q);
+  for (guint32 i = 0; i < k; i++)
+    {
+      const double *pn = w->pos + 3 * (gsize) next[i], *pp = w->pos + 3 * (gsize) prev[i];
+      double u[3], s[3], n[3], length;
+
+      vec_sub (pn, pv, u);
+      vec_sub (pp, pv, s);
+      vec_cross (u, s, n);
+      length = sqrt (vec_dot (n, n));
+      if (!(length > 0.0))
+        continue;
+      for (guint c = 0; c < 3; c++)
+        n[c] /= length;
+      quadric_add_plane (q, n, -vec_dot (n, pv), 0.5 * length);
+
+      if (succ == NULL)
+        continue;
+      /* Edge v -> next[i] with no triangle on its other side, and edge prev[i] -> v likewise. */
+      for (guint side = 0; side < 2; side++)
+        {
+          double e[3], m[3], m_length;
+
+          if (side == 0 ? succ[i] != NONE : n_pred[i] != 0)
+            continue;
+          if (side == 0)
+            vec_sub (pn, pv, e);
+          else
+            vec_sub (pv, pp, e);
+          vec_cross (e, n, m);
+          m_length = sqrt (vec_dot (m, m));
+          if (!(m_length > 0.0))
+            continue;
+          for (guint c = 0; c < 3; c++)
+            m[c] /= m_length;
+          quadric_add_plane (q, m, -vec_dot (m, pv), BOUNDARY_WEIGHT * vec_dot (e, e));
+        }
+    }
+}
+
+/* Flags and quadrics of every vertex, in parallel. */
+static void
+classify_vertices (Work *w)
+{
+#pragma omp parallel
+  {
+    gsize capacity = 64;
+    guint32 *buffer = g_new (guint32, 4 * capacity);
+
+#pragma omp for schedule(dynamic, 4096)
+    for (gsize v = 0; v < w->n_vertices; v++)
+      {
+        guint32 k = w->count[v];
+        guint8 flags;
+
+        if (k > capacity)
+          {
+            capacity = k;
+            buffer = g_renew (guint32, buffer, 4 * capacity);
+          }
+        flags = classify_vertex (w, (guint32) v, buffer, buffer + capacity,
+                                 buffer + 2 * capacity, buffer + 3 * capacity);
+        if (flags & VERTEX_FROZEN)
+          {
+            /* Planes only: neighbours of a frozen vertex still collapse among themselves. */
+            memset (&w->quadric[v], 0, sizeof (Quadric));
+          }
+        if (!(flags & (VERTEX_DEAD | VERTEX_FROZEN)))
+          vertex_quadric (w, (guint32) v, buffer, buffer + capacity,
+                          (flags & VERTEX_BOUNDARY) ? buffer + 2 * capacity : NULL,
+                          buffer + 3 * capacity);
+        w->flags[v] = flags;
+      }
+    g_free (buffer);
+  }
+}
+
+/* Whether the directed edge from -> v exists, that is v's fan has a triangle (v, from, x). */
+static gboolean
+has_edge_into (const Work *w,
+               guint32     v,
+               guint32     from)
+{
+  const guint32 *list = w->refs + w->first[v];
+
+  for (guint32 i = 0; i < w->count[v]; i++)
+    {
+      const guint32 *c = w->tri + 3 * (gsize) list[i];
+      guint corner = corner_of (w, list[i], v);
+
+      if (c[(corner + 2) % 3] == from)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Calls emit for every edge that may collapse, once each: the directed edge v -> next of each
+ * triangle when v < next (its twin next -> v is then skipped), or when it has no twin. Edges at
+ * frozen vertices and edges between two boundary vertices that are not boundary edges (they
+ * would pinch the surface) are left out. */
+#define FOR_EACH_EDGE(w, v, b, BODY)                                                      \
+  G_STMT_START                                                                            \
+  {                                                                                       \
+    guint8 flags_v = (w)->flags[v];                                                       \
+    const guint32 *list_v = (w)->refs + (w)->first[v];                                    \
+                                                                                          \
+    if (!(flags_v & (VERTEX_DEAD | VERTEX_FROZEN)))                                       \
+      for (guint32 i_ = 0; i_ < (w)->count[v]; i_++)                                      \
+        {                                                                                 \
+          const guint32 *c_ = (w)->tri + 3 * (gsize) list_v[i_];                          \
+          guint32 b = c_[(corner_of ((w), list_v[i_], (guint32) (v)) + 1) % 3];           \
+          guint8 flags_b = (w)->flags[b];                                                 \
+                                                                                          \
+          if (flags_b & VERTEX_FROZEN)                                                    \
+            continue;                                                                     \
+          if ((flags_v & flags_b & VERTEX_BOUNDARY) != 0)                                 \
+            {                                                                             \
+              if (has_edge_into ((w), (guint32) (v), b))                                  \
+                continue;                                                                 \
+            }                                                                             \
+          else if ((guint32) (v) > b)                                                     \
+            continue;                                                                     \
+          BODY;                                                                           \
+        }                                                                                 \
+  }                                                                                       \
+  G_STMT_END
+
+/* Lists the collapsible edges with their costs, in parallel. */
+static void
+list_edges (Work *w)
+{
+#ifdef _OPENMP
+  int n_threads = omp_get_max_threads ();
+#else
+  int n_threads = 1;
+#endif
+  g_autofree gsize *offsets = g_new0 (gsize, n_threads + 1);
+
+#pragma omp parallel num_threads(n_threads)
+  {
+#ifdef _OPENMP
+    int id = omp_get_thread_num (), n = omp_get_num_threads ();
+#else
+    int id = 0, n = 1;
+#endif
+    gsize v0 = w->n_vertices * id / n, v1 = w->n_vertices * (id + 1) / n;
+    gsize count = 0, at;
+
+    for (gsize v = v0; v < v1; v++)
+      FOR_EACH_EDGE (w, v, b, count++);
+    offsets[id + 1] = count;
+#pragma omp barrier
+#pragma omp single
+    for (int i = 0; i < n; i++)
+      offsets[i + 1] += offsets[i];
+
+    at = offsets[id];
+    for (gsize v = v0; v < v1; v++)
+      FOR_EACH_EDGE (w, v, b, {
+        double p[3];
+        Edge *e = &w->edges[at++];
+
+        e->a = (guint32) v;
+        e->b = b;
+        e->cost = cost_to_float (edge_placement (w, (guint32) v, b, p));
+      });
+  }
+  w->n_edges = offsets[n_threads];
+}
+
+/* Sorts the edges that cost no more than 1.5 times the edge of rank `rank` (all of them when
+ * rank is G_MAXSIZE) into w->order, cheapest first; returns how many. */
+static gsize
+sort_candidates (Work  *w,
+                 gsize  rank)
+{
+  g_autofree gsize *histogram = g_new0 (gsize, 65537);
+  guint32 limit = G_MAXUINT32;
+  gsize n = 0;
+
+  if (rank < w->n_edges)
+    {
+      gsize below = 0;
+      guint32 bucket = 0;
+      float upper, limit_cost;
+
+      for (gsize i = 0; i < w->n_edges; i++)
+        histogram[float_key (w->edges[i].cost) >> 16]++;
+      for (bucket = 0; bucket < 65535; bucket++)
+        {
+          below += histogram[bucket];
+          if (below > rank)
+            break;
+        }
+      upper = 0.0f;
+      {
+        guint32 bits = (bucket << 16) | 0xffff;
+
+        memcpy (&upper, &bits, sizeof upper);
+      }
+      limit_cost = isfinite (upper) ? 1.5f * upper : FLT_MAX;
+      limit = isfinite (limit_cost) ? float_key (limit_cost) : float_key (FLT_MAX);
+      limit = MAX (limit, (bucket << 16) | 0xffff);
+    }
+
+  for (gsize i = 0; i < w->n_edges; i++)
+    {
+      guint32 key = float_key (w->edges[i].cost);
+
+      if (key <= limit)
+        w->order[n++] = ((guint64) key << 32) | i;
+    }
+
+  /* Two counting passes on the 16-bit halves of the key. */
+  for (guint shift = 32; shift < 64; shift += 16)
+    {
+      gsize sum = 0;
+      guint64 *swap;
+
+      memset (histogram, 0, 65537 * sizeof (gsize));
+      for (gsize i = 0; i < n; i++)
+        histogram[(w->order[i] >> shift) & 0xffff]++;
+      for (guint i = 0; i < 65536; i++)
+        {
+          gsize c = histogram[i];
+
+          histogram[i] = sum;
+          sum += c;
+        }
+      for (gsize i = 0; i < n; i++)
+        w->order_tmp[histogram[(w->order[i] >> shift) & 0xffff]++] = w->order[i];
+      swap = w->order;
+      w->order = w->order_tmp;
+      w->order_tmp = swap;
+    }
+  return n;
+}
+
+static void
+scratch_reserve (Scratch *s,
+                 gsize    n)
+{
+  if (n <= s->capacity)
+    return;
+  s->capacity = MAX (n, 2 * s->capacity);
+  s->ta = g_renew (guint32, s->ta, s->capacity);
+  s->tb = g_renew (guint32, s->tb, s->capacity);
+}
+
+/* v's live triangles into out; returns how many. */
+static guint32
+gather (const Work *w,
+        guint32     v,
+        guint32    *out)
+{
+  const guint32 *list = w->refs + w->first[v];
+  guint32 n = 0;
+
+  for (guint32 i = 0; i < w->count[v]; i++)
+    if (tri_is_live (w, list[i]))
+      out[n++] = list[i];
+  return n;
+}
+
+static inline gboolean
+tri_has (const Work *w,
+         guint32     t,
+         guint32     v)
+{
+  const guint32 *c = w->tri + 3 * (gsize) t;
+
+  return c[0] == v || c[1] == v || c[2] == v;
+}
+
+/* Twice the area vector of a triangle, with vertex `moved` at p instead. */
+static void
+triangle_normal (const Work   *w,
+                 guint32       t,
+                 guint32       moved,
+                 const double *p,
+                 double        n[3],
+                 double       *edges2)
+{
+  const double *q[3];
+  double u[3], v[3], s[3];
+
+  for (guint c = 0; c < 3; c++)
+    {
+      guint32 x = w->tri[3 * (gsize) t + c];
+
+      q[c] = x == moved ? p : w->pos + 3 * (gsize) x;
+    }
+  vec_sub (q[1], q[0], u);
+  vec_sub (q[2], q[0], v);
+  vec_sub (q[2], q[1], s);
+  vec_cross (u, v, n);
+  *edges2 = vec_dot (u, u) + vec_dot (v, v) + vec_dot (s, s);
+}
+
+/* Whether moving vertex v of triangle t to p neither turns the triangle over nor flattens it. */
+static gboolean
+move_keeps_triangle (const Work   *w,
+                     guint32       t,
+                     guint32       v,
+                     const double  p[3])
+{
+  double n0[3], n1[3], e0, e1, l0, l1;
+  gboolean degenerate0, degenerate1;
+
+  triangle_normal (w, t, NONE, NULL, n0, &e0);
+  triangle_normal (w, t, v, p, n1, &e1);
+  l0 = sqrt (vec_dot (n0, n0));
+  l1 = sqrt (vec_dot (n1, n1));
+  degenerate0 = !(l0 > MIN_SHAPE * e0);
+  degenerate1 = !(l1 > MIN_SHAPE * e1);
+  /* A degenerate triangle may stay degenerate, and may become a proper one. */
+  if (degenerate0 || degenerate1)
+    return degenerate0;
+  return vec_dot (n0, n1) >= MIN_NORMAL_COS * l0 * l1;
+}
+
+typedef enum
+{
+  COLLAPSE_DONE,
+  COLLAPSE_REJECTED,
+  COLLAPSE_FULL,  /* no room for the new triangle list in this pass */
+} CollapseResult;
+
+static void
+next_stamp (Work *w)
+{
+  if (w->stamp >= G_MAXUINT32 - 4)
+    {
+      memset (w->mark, 0, w->n_vertices * sizeof (guint32));
+      w->stamp = 0;
+    }
+  w->stamp += 2;
+}
+
+/* Whether one of the n triangles in list other than the shared ones holds both x and y. */
+static gboolean
+fan_has_triangle (const Work    *w,
+                  const guint32 *list,
+                  guint32        n,
+                  guint32        x,
+                  guint32        y,
+                  guint32        not_containing)
+{
+  for (guint32 i = 0; i < n; i++)
+    if (!tri_has (w, list[i], not_containing) && tri_has (w, list[i], x) &&
+        tri_has (w, list[i], y))
+      return TRUE;
+  return FALSE;
+}
+
+static guint32
+fan_count_with (const Work    *w,
+                const guint32 *list,
+                guint32        n,
+                guint32        x)
+{
+  guint32 count = 0;
+
+  for (guint32 i = 0; i < n; i++)
+    count += tri_has (w, list[i], x);
+  return count;
+}
+
+static CollapseResult
+try_collapse (Work    *w,
+              guint32  a,
+              guint32  b)
+{
+  Scratch *s = &w->scratch;
+  guint32 *ta, *tb, n_a, n_b, shared[2], opposite[2], n_shared = 0, common = 0, mark;
+  gboolean boundary_edge;
+  double p[3];
+  gsize need;
+
+  if ((w->flags[a] | w->flags[b]) & (VERTEX_DEAD | VERTEX_LOCKED | VERTEX_FROZEN))
+    return COLLAPSE_REJECTED;
+
+  scratch_reserve (s, MAX (w->count[a], w->count[b]));
+  ta = s->ta;
+  tb = s->tb;
+  n_a = gather (w, a, ta);
+  n_b = gather (w, b, tb);
+
+  for (guint32 i = 0; i < n_a; i++)
+    if (tri_has (w, ta[i], b))
+      {
+        const guint32 *c = w->tri + 3 * (gsize) ta[i];
+
+        if (n_shared == 2)
+          return COLLAPSE_REJECTED;  /* a non-manifold edge */
+        shared[n_shared] = ta[i];
+        opposite[n_shared] = c[0] != a && c[0] != b ? c[0] : c[1] != a && c[1] != b ? c[1] : c[2];
+        n_shared++;
+      }
+  if (n_shared == 0)
+    return COLLAPSE_REJECTED;
+  boundary_edge = n_shared == 1;
+  if (!boundary_edge && (w->flags[a] & w->flags[b] & VERTEX_BOUNDARY))
+    return COLLAPSE_REJECTED;
+  if (n_shared == 2 && opposite[0] == opposite[1])
+    return COLLAPSE_REJECTED;
+
+  /* Link condition: the neighbours a and b share are exactly the vertices opposite the edge. */
+  next_stamp (w);
+  mark = w->stamp;
+  for (guint32 i = 0; i < n_a; i++)
+    for (guint c = 0; c < 3; c++)
+      w->mark[w->tri[3 * (gsize) ta[i] + c]] = mark;
+  for (guint32 i = 0; i < n_b; i++)
+    for (guint c = 0; c < 3; c++)
+      {
+        guint32 x = w->tri[3 * (gsize) tb[i] + c];
+
+        if (x != a && x != b && w->mark[x] == mark)
+          {
+            w->mark[x] = mark + 1;
+            common++;
+          }
+      }
+  if (common != n_shared)
+    return COLLAPSE_REJECTED;
+
+  /* The link's edges too: a tetrahedron would fold flat into two triangles, and a lone
+   * triangle would vanish. */
+  if (n_shared == 2)
+    {
+      if (fan_has_triangle (w, ta, n_a, opposite[0], opposite[1], b) &&
+          fan_has_triangle (w, tb, n_b, opposite[0], opposite[1], a))
+        return COLLAPSE_REJECTED;
+    }
+  else if (fan_count_with (w, ta, n_a, opposite[0]) == 1 &&
+           fan_count_with (w, tb, n_b, opposite[0]) == 1)
+    return COLLAPSE_REJECTED;
+
+  edge_placement (w, a, b, p);
+
+  /* Keep the end nearer to p (its colour is the right one there); on an edge from the
+   * boundary inwards that is the boundary end, which p is. */
+  if ((w->flags[b] & VERTEX_BOUNDARY) > (w->flags[a] & VERTEX_BOUNDARY) ||
+      ((w->flags[b] & VERTEX_BOUNDARY) == (w->flags[a] & VERTEX_BOUNDARY) &&
+       vec_dist2 (p, w->pos + 3 * (gsize) b) < vec_dist2 (p, w->pos + 3 * (gsize) a)))
+    {
+      guint32 tmp_v = a, *tmp_list = ta, tmp_n = n_a;
+
+      a = b;
+      b = tmp_v;
+      ta = tb;
+      tb = tmp_list;
+      n_a = n_b;
+      n_b = tmp_n;
+    }
+
+  for (guint32 i = 0; i < n_a; i++)
+    if (!tri_has (w, ta[i], b) && !move_keeps_triangle (w, ta[i], a, p))
+      return COLLAPSE_REJECTED;
+  for (guint32 i = 0; i < n_b; i++)
+    if (!tri_has (w, tb[i], a) && !move_keeps_triangle (w, tb[i], b, p))
+      return COLLAPSE_REJECTED;
+
+  need = n_a + n_b - 2 * n_shared;
+  if (w->n_refs + need > w->refs_capacity)
+    return COLLAPSE_FULL;
+
+  /* Commit. */
+  {
+    double *pa = w->pos + 3 * (gsize) a;
+    guint32 *out = w->refs + w->n_refs;
+
+    if (memcmp (pa, p, 3 * sizeof (double)) != 0)
+      {
+        memcpy (pa, p, 3 * sizeof (double));
+        w->flags[a] |= VERTEX_MOVED;
+      }
+    quadric_sum (&w->quadric[a], &w->quadric[b], &w->quadric[a]);
+    w->flags[a] |= VERTEX_LOCKED;
+    w->flags[b] = VERTEX_DEAD;
+
+    for (guint32 i = 0; i < n_shared; i++)
+      w->tri[3 * (gsize) shared[i]] = NONE;
+    w->n_live -= n_shared;
+
+    for (guint32 i = 0; i < n_a; i++)
+      if (tri_is_live (w, ta[i]))
+        *out++ = ta[i];
+    for (guint32 i = 0; i < n_b; i++)
+      if (tri_is_live (w, tb[i]))
+        {
+          guint32 *c = w->tri + 3 * (gsize) tb[i];
+
+          c[corner_of (w, tb[i], b)] = a;
+          *out++ = tb[i];
+        }
+    g_assert ((gsize) (out - (w->refs + w->n_refs)) == need);
+    w->first[a] = w->n_refs;
+    w->count[a] = (guint32) need;
+    w->n_refs += need;
+  }
+  return COLLAPSE_DONE;
+}
+
+/* Centre and scale into the unit cube, so quadrics of large or far-off meshes keep their
+ * digits. */
+static void
+load_positions (Work     *w,
+                EvoxMesh *mesh,
+                double    centre[3],
+                double   *scale)
+{
+  const float *positions = evox_mesh_get_positions (mesh);
+  double lo[3], hi[3], extent = 0.0, s;
+
+  evox_mesh_get_bounds (mesh, lo, hi);
+  for (guint k = 0; k < 3; k++)
+    {
+      centre[k] = 0.5 * (lo[k] + hi[k]);
+      extent = MAX (extent, hi[k] - lo[k]);
+    }
+  *scale = extent > 0.0 ? extent : 1.0;
+  s = 1.0 / *scale;
+
+#pragma omp parallel for schedule(static)
+  for (gsize i = 0; i < 3 * w->n_vertices; i++)
+    w->pos[i] = (positions[i] - centre[i % 3]) * s;
+}
+
+static EvoxMesh *
+build_result (Work         *w,
+              EvoxMesh     *mesh,
+              const double  centre[3],
+              double        scale)
+{
+  const float *in_positions = evox_mesh_get_positions (mesh);
+  const guint8 *in_colors = evox_mesh_get_colors (mesh);
+  guint32 *index = w->mark;  /* reused: new index of each vertex */
+  gsize n_out = 0;
+  float *positions;
+  guint8 *colors = NULL;
+  guint32 *triangles;
+
+  compact_triangles (w);
+  for (gsize v = 0; v < w->n_vertices; v++)
+    index[v] = NONE;
+  for (gsize i = 0; i < 3 * w->n_slots; i++)
+    index[w->tri[i]] = 0;
+  for (gsize v = 0; v < w->n_vertices; v++)
+    if (index[v] != NONE)
+      index[v] = (guint32) n_out++;
+
+  positions = g_new (float, 3 * n_out);
+  if (in_colors != NULL)
+    colors = g_new (guint8, 4 * n_out);
+  for (gsize v = 0; v < w->n_vertices; v++)
+    {
+      guint32 o = index[v];
+
+      if (o == NONE)
+        continue;
+      for (guint k = 0; k < 3; k++)
+        positions[3 * (gsize) o + k] = (w->flags[v] & VERTEX_MOVED)
+                                       ? (float) (w->pos[3 * v + k] * scale + centre[k])
+                                       : in_positions[3 * v + k];
+      if (colors != NULL)
+        memcpy (colors + 4 * (gsize) o, in_colors + 4 * v, 4);
+    }
+
+  triangles = g_new (guint32, 3 * w->n_slots);
+  for (gsize i = 0; i < 3 * w->n_slots; i++)
+    triangles[i] = index[w->tri[i]];
+  return evox_mesh_new_take (positions, NULL, colors, n_out, triangles, w->n_slots,
+                             evox_mesh_is_closed (mesh));
+}
+
+static gboolean
+set_up (Work      *w,
+        EvoxMesh  *mesh,
+        guint64    max_triangles,
+        double     centre[3],
+        double    *scale,
+        GError   **error)
+{
+  gsize n_vertices = evox_mesh_get_n_vertices (mesh);
+  gsize n_triangles = evox_mesh_get_n_triangles (mesh);
+  /* Per vertex: position, quadric, first, count, mark, flags. Per triangle: the slots, refs
+   * room for two adjacency lists, and about 1.5 edges with their sort keys. */
+  guint64 bytes = (guint64) n_vertices * (3 * sizeof (double) + sizeof (Quadric) + sizeof (gsize)
+                                          + 2 * sizeof (guint32) + 1)
+                  + (guint64) n_triangles * (3 * sizeof (guint32) + 6 * sizeof (guint32)
+                                             + 3 * (sizeof (Edge) + 2 * sizeof (guint64)) / 2);
+
+  if (n_triangles > G_MAXUINT32 / 8)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "Cannot simplify a surface of %" G_GSIZE_FORMAT " triangles: at most %u",
+                   n_triangles, G_MAXUINT32 / 8);
+      return FALSE;
+    }
+  if (!evox_check_allocation (bytes, 1, "Simplifying the surface", error))
+    return FALSE;
+
+  w->n_vertices = n_vertices;
+  w->pos = g_new (double, 3 * n_vertices);
+  w->quadric = g_new (Quadric, n_vertices);
+  w->flags = g_new0 (guint8, n_vertices);
+  w->mark = g_new0 (guint32, n_vertices);
+  w->first = g_new (gsize, n_vertices);
+  w->count = g_new (guint32, n_vertices);
+  w->n_slots = w->n_live = n_triangles;
+  w->target = max_triangles;
+  w->tri = g_memdup2 (evox_mesh_get_triangles (mesh), 3 * n_triangles * sizeof (guint32));
+  w->refs_capacity = 6 * n_triangles;
+  w->refs = g_new (guint32, w->refs_capacity);
+  load_positions (w, mesh, centre, scale);
+  return TRUE;
+}
+
+/* Room for the edges of the first pass, the most there will be. */
+static void
+reserve_edges (Work  *w,
+               gsize  n)
+{
+  if (n <= w->order_capacity)
+    return;
+  w->order_capacity = n;
+  w->edges = g_renew (Edge, w->edges, n);
+  w->order = g_renew (guint64, w->order, n);
+  w->order_tmp = g_renew (guint64, w->order_tmp, n);
+}
+
+static void
+report (Work         *w,
+        EvoxProgress *progress,
+        gsize         n_input)
+{
+  evox_progress_update (progress, (double) (n_input - w->n_live) / (n_input - w->target));
+}
+
+EvoxMesh *
+evox_mesh_decimate (EvoxMesh      *mesh,
+                    guint64        max_triangles,
+                    EvoxProgress  *progress,
+                    GCancellable  *cancellable,
+                    GError       **error)
+{
+  Work w = { 0 };
+  gsize n_input, widen = 1;
+  gboolean all = FALSE, classified = FALSE;
+  double centre[3], scale;
+  EvoxMesh *result;
+
+  g_return_val_if_fail (mesh != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (max_triangles < 4)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "A simplified surface keeps at least 4 triangles, not %" G_GUINT64_FORMAT,
+                   max_triangles);
+      return NULL;
+    }
+  n_input = evox_mesh_get_n_triangles (mesh);
+  if (n_input <= max_triangles)
+    return evox_mesh_ref (mesh);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+
+  evox_progress_set_stage (progress, "Simplifying the surface", 0.0, 1.0);
+  if (!set_up (&w, mesh, max_triangles, centre, &scale, error))
+    goto fail;
+
+  while (w.n_live > w.target)
+    {
+      gsize goal, rank, n_candidates, done = 0;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        goto fail;
+      compact_triangles (&w);
+      build_adjacency (&w);
+      if (!classified)
+        {
+          classify_vertices (&w);
+          classified = TRUE;
+        }
+      for (gsize v = 0; v < w.n_vertices; v++)
+        w.flags[v] &= ~VERTEX_LOCKED;
+
+      /* The first pass has the most edges: directed ones are at most 3 a triangle. */
+      reserve_edges (&w, 3 * w.n_slots);
+      list_edges (&w);
+
+      /* Half the collapses still needed (an inner one takes two triangles), but never less than
+       * a small share of the edges, so the last passes do not crawl. */
+      goal = (w.n_live - w.target + 1) / 2;
+      rank = all ? G_MAXSIZE : MAX (goal, w.n_edges / 32) * widen;
+      n_candidates = sort_candidates (&w, rank);
+      g_debug ("decimate: %" G_GSIZE_FORMAT " triangles, %" G_GSIZE_FORMAT " edges, %"
+               G_GSIZE_FORMAT " candidates", w.n_live, w.n_edges, n_candidates);
+
+      for (gsize i = 0; i < n_candidates && w.n_live > w.target; i++)
+        {
+          const Edge *e = &w.edges[w.order[i] & G_MAXUINT32];
+          CollapseResult r = try_collapse (&w, e->a, e->b);
+
+          if (r == COLLAPSE_FULL)
+            break;
+          done += r == COLLAPSE_DONE;
+          if ((i + 1) % CHECK_EVERY == 0)
+            {
+              report (&w, progress, n_input);
+              if (g_cancellable_set_error_if_cancelled (cancellable, error))
+                goto fail;
+            }
+        }
+      report (&w, progress, n_input);
+
+      if (done == 0 && (all || n_candidates == w.n_edges))
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED,
+                       "Cannot reduce below %" G_GSIZE_FORMAT " triangles without breaking the "
+                       "surface (%" G_GUINT64_FORMAT " were asked for)",
+                       w.n_live, max_triangles);
+          goto fail;
+        }
+      all = done == 0;
+      /* Few collapses: most cheap edges were refused, look further next time. */
+      widen = done * 8 < goal ? MIN (widen * 4, (gsize) 1 << 20) : 1;
+    }
+
+  result = build_result (&w, mesh, centre, scale);
+  work_clear (&w);
+  evox_progress_update (progress, 1.0);
+  return result;
+
+fail:
+  work_clear (&w);
+  return NULL;
+}

@@ -1,0 +1,1076 @@
+/* evox-flying-edges.c: the isosurface of a scalar grid by flying edges, on every thread. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "evox-isosurface.h"
+#include "evox-types.h"
+
+/* Flying edges (Schroeder, Maynard and Geveci, 2015) in four passes over x-rows, each pass
+ * parallel over z slices:
+ *
+ *   1. classify: every point becomes one bit (inside: v >= level), 64 points of a row a word;
+ *   2. count: per row of points, the x-, y- and z-edges starting in it that cross the level
+ *      (popcounts of XORs of bit rows), and per row of cubes the triangles (the case table's
+ *      count for every cube that is not all in or all out);
+ *   3. prefix sums over rows give every row its first vertex and first triangle;
+ *   4. generate: every row computes the vertices of its own crossing edges (in x order, x-edges
+ *      first, then y, then z) and every row of cubes writes its triangles.
+ *
+ * The trimming of the paper (skipping the ends of rows with nothing to do) is done word by word:
+ * a row of cubes builds, 64 cubes at a time, the mask of cubes whose eight corners are not all
+ * equal and visits only those. A cube's twelve vertex ids come from eight running counters (one
+ * per row and axis of the edges it touches) that advance by the crossings of the cube just
+ * visited: the cubes skipped in between have no crossing edge, so nothing is missed.
+ *
+ * The case table is made here on first use, from one rule: on a face whose inside corners are
+ * diagonally opposite, the surface separates them (the outside is connected across the face).
+ * The rule depends on the face alone, so neighbouring cubes agree and the surface has no holes;
+ * it also gives, case for case, the triangle counts of vtkFlyingEdges3D. Each cube's surface
+ * is traced as closed loops of edge crossings, one segment per face, oriented so that the
+ * inside lies on the same side, and every loop becomes a fan of triangles.
+ *
+ * With CLOSE_BORDERS the grid is padded, virtually, by one layer of outside points: the bit rows
+ * have one more bit on each side and one more row on each side of y and z, all 0, and the
+ * vertices of the edges that reach into the padding lie on the inside voxel's centre, with the
+ * outward axis as normal. The data itself is never copied. */
+
+#define CUBE_EDGES 12
+#define MAX_CASE_TRIANGLES 5
+
+typedef struct
+{
+  guint8  n_triangles[256];
+  guint16 crossings[256];   /* bit e: edge e crosses the level */
+  guint8  edges[256][3 * MAX_CASE_TRIANGLES];
+} CaseTable;
+
+static CaseTable case_table;
+
+/* Corner c of a cube is at (c & 1, c >> 1 & 1, c >> 2 & 1). Edge e runs along axis e / 4 from
+ * corner edge_corner (e, 0) to edge_corner (e, 1); the two bits of e % 4 place it along the
+ * other two axes, the lower axis first. So edges 0..3 are the x-edges of the cube's rows (y, z),
+ * (y + 1, z), (y, z + 1), (y + 1, z + 1); 4..7 the y-edges at (x, z), (x + 1, z), (x, z + 1),
+ * (x + 1, z + 1); 8..11 the z-edges at (x, y), (x + 1, y), (x, y + 1), (x + 1, y + 1). */
+static guint
+edge_corner (guint e,
+             guint end)
+{
+  guint axis = e / 4;
+  guint lo_axis = axis == 0 ? 1 : 0;
+  guint hi_axis = axis == 2 ? 1 : 2;
+  guint k = e % 4;
+
+  return ((k & 1) << lo_axis) | ((k >> 1) << hi_axis) | (end << axis);
+}
+
+static guint
+edge_between (guint c0,
+              guint c1)
+{
+  for (guint e = 0; e < CUBE_EDGES; e++)
+    if ((edge_corner (e, 0) == c0 && edge_corner (e, 1) == c1) ||
+        (edge_corner (e, 0) == c1 && edge_corner (e, 1) == c0))
+      return e;
+  g_assert_not_reached ();
+}
+
+static void
+corner_position (guint  c,
+                 double p[3])
+{
+  for (guint k = 0; k < 3; k++)
+    p[k] = (c >> k) & 1;
+}
+
+static void
+edge_midpoint (guint  e,
+               double p[3])
+{
+  double a[3], b[3];
+
+  corner_position (edge_corner (e, 0), a);
+  corner_position (edge_corner (e, 1), b);
+  for (guint k = 0; k < 3; k++)
+    p[k] = 0.5 * (a[k] + b[k]);
+}
+
+/* Links the crossings on edges e0 and e1 of a face with outward normal n, in the direction
+ * that keeps the point inside (on the inside of the segment) on the right when seen from
+ * outside the cube, which makes the loops turn counter-clockwise around the outward normal of
+ * the surface. */
+static void
+link_segment (guint         e0,
+              guint         e1,
+              const double  inside[3],
+              const double  n[3],
+              int           next[CUBE_EDGES])
+{
+  double p[3], q[3], d[3], r[3], c[3];
+
+  edge_midpoint (e0, p);
+  edge_midpoint (e1, q);
+  for (guint k = 0; k < 3; k++)
+    {
+      d[k] = q[k] - p[k];
+      r[k] = inside[k] - p[k];
+    }
+  c[0] = d[1] * r[2] - d[2] * r[1];
+  c[1] = d[2] * r[0] - d[0] * r[2];
+  c[2] = d[0] * r[1] - d[1] * r[0];
+  if (c[0] * n[0] + c[1] * n[1] + c[2] * n[2] > 0.0)
+    {
+      guint t = e0;
+
+      e0 = e1;
+      e1 = t;
+    }
+  g_assert (next[e0] < 0);
+  next[e0] = (int) e1;
+}
+
+/* The faces edge e lies on, bit 2 axis + side. */
+static guint
+edge_faces (guint e)
+{
+  guint c0 = edge_corner (e, 0), c1 = edge_corner (e, 1);
+  guint faces = 0;
+
+  for (guint axis = 0; axis < 3; axis++)
+    if (((c0 ^ c1) >> axis & 1) == 0)
+      faces |= 1u << (2 * axis + ((c0 >> axis) & 1));
+  return faces;
+}
+
+/* The corner of a loop to fan it from: one whose diagonals never join two crossings of the same
+ * face. Such a diagonal would lie in the face, and the cube beyond it could have the same one:
+ * four triangles on one edge. Loops with more than two crossings on one face go round an
+ * ambiguous face; a fan from a crossing off that face avoids them. */
+static guint
+fan_apex (const guint *loop,
+          guint        n)
+{
+  for (guint apex = 0; apex < n; apex++)
+    {
+      gboolean ok = TRUE;
+
+      for (guint i = 2; i + 1 < n && ok; i++)
+        ok = (edge_faces (loop[apex]) & edge_faces (loop[(apex + i) % n])) == 0;
+      if (ok)
+        return apex;
+    }
+  g_assert_not_reached ();
+}
+
+static void
+make_case (guint cube_case)
+{
+  int next[CUBE_EDGES];
+  gboolean seen[CUBE_EDGES] = { FALSE, };
+  guint n_triangles = 0;
+  guint16 crossings = 0;
+
+  for (guint e = 0; e < CUBE_EDGES; e++)
+    {
+      next[e] = -1;
+      if (((cube_case >> edge_corner (e, 0)) ^ (cube_case >> edge_corner (e, 1))) & 1)
+        crossings |= 1 << e;
+    }
+
+  for (guint axis = 0; axis < 3; axis++)
+    for (guint side = 0; side < 2; side++)
+      {
+        guint u = axis == 0 ? 1 : 0;
+        guint v = axis == 2 ? 1 : 2;
+        guint face[4];
+        guint cut[4];
+        guint n_cut = 0, n_inside = 0;
+        double n[3] = { 0.0, 0.0, 0.0 };
+        double centre[3] = { 0.0, 0.0, 0.0 };
+
+        /* The corners in cyclic order around the face. */
+        face[0] = side << axis;
+        face[1] = face[0] | (1u << u);
+        face[2] = face[1] | (1u << v);
+        face[3] = face[0] | (1u << v);
+        n[axis] = side ? 1.0 : -1.0;
+        for (guint m = 0; m < 4; m++)
+          {
+            guint c0 = face[m], c1 = face[(m + 1) % 4];
+
+            if (((cube_case >> c0) ^ (cube_case >> c1)) & 1)
+              cut[n_cut++] = edge_between (c0, c1);
+            if ((cube_case >> c0) & 1)
+              {
+                double p[3];
+
+                corner_position (c0, p);
+                for (guint k = 0; k < 3; k++)
+                  centre[k] += p[k];
+                n_inside++;
+              }
+          }
+        if (n_cut == 2)
+          {
+            for (guint k = 0; k < 3; k++)
+              centre[k] /= n_inside;
+            link_segment (cut[0], cut[1], centre, n, next);
+          }
+        else if (n_cut == 4)
+          {
+            /* Ambiguous: each inside corner is cut off on its own. */
+            for (guint m = 0; m < 4; m++)
+              if ((cube_case >> face[m]) & 1)
+                {
+                  double p[3];
+
+                  corner_position (face[m], p);
+                  link_segment (edge_between (face[(m + 3) % 4], face[m]),
+                                edge_between (face[m], face[(m + 1) % 4]), p, n, next);
+                }
+          }
+      }
+
+  for (guint start = 0; start < CUBE_EDGES; start++)
+    {
+      guint loop[CUBE_EDGES];
+      guint n_loop = 0, apex;
+
+      if (next[start] < 0 || seen[start])
+        continue;
+      for (guint e = start; !seen[e]; e = (guint) next[e])
+        {
+          g_assert (next[e] >= 0);
+          seen[e] = TRUE;
+          loop[n_loop++] = e;
+        }
+      g_assert (n_loop >= 3);
+      apex = fan_apex (loop, n_loop);
+      for (guint i = 1; i + 1 < n_loop; i++)
+        {
+          guint8 *t = case_table.edges[cube_case] + 3 * n_triangles;
+
+          g_assert (n_triangles < MAX_CASE_TRIANGLES);
+          t[0] = (guint8) loop[apex];
+          t[1] = (guint8) loop[(apex + i) % n_loop];
+          t[2] = (guint8) loop[(apex + i + 1) % n_loop];
+          n_triangles++;
+        }
+    }
+  for (guint e = 0; e < CUBE_EDGES; e++)
+    g_assert (seen[e] == ((crossings >> e) & 1));
+  case_table.n_triangles[cube_case] = (guint8) n_triangles;
+  case_table.crossings[cube_case] = crossings;
+}
+
+static void
+ensure_case_table (void)
+{
+  static gsize made = 0;
+
+  if (g_once_init_enter (&made))
+    {
+      for (guint c = 0; c < 256; c++)
+        make_case (c);
+      g_once_init_leave (&made, 1);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The grid */
+
+typedef struct
+{
+  gconstpointer   data;
+  EvoxSampleType  type;
+  gsize           n[3];         /* points of the data */
+  gsize           stride[3];
+  double          origin[3];
+  double          spacing[3];
+  float           inv_spacing[3];
+  float           level;        /* for interpolation */
+  float           threshold_f;  /* f32: inside when v >= threshold_f */
+  guint32         threshold_i;  /* u8, u16: inside when v >= threshold_i */
+  gsize           pad;          /* 1 with CLOSE_BORDERS */
+  gsize           pn[3];        /* points with the padding */
+  gsize           words;        /* 64-bit words a bit row */
+  guint64        *bits;         /* bit rows, row (j, k) of the padded grid at j + pn[1] k */
+  guint64         last_cube;    /* cubes in the last word of a row */
+  /* Per row of points: crossing x-, y- and z-edges; per row of cubes, triangles. */
+  guint32        *n_x;
+  guint32        *n_y;
+  guint32        *n_z;
+  guint32        *n_tri;
+  guint64        *first_vertex;
+  guint64        *first_triangle;
+  float          *positions;
+  float          *normals;
+  guint32        *triangles;
+} Grid;
+
+static inline const guint64 *
+bit_row (const Grid *g,
+         gsize       j,
+         gsize       k)
+{
+  return g->bits + (j + g->pn[1] * k) * g->words;
+}
+
+static inline gsize
+row_index (const Grid *g,
+           gsize       j,
+           gsize       k)
+{
+  return j + g->pn[1] * k;
+}
+
+/* Bit x of the result is bit x + 1 of the row. */
+static inline guint64
+shifted (const guint64 *row,
+         gsize          w,
+         gsize          words)
+{
+  return (row[w] >> 1) | (w + 1 < words ? row[w + 1] << 63 : 0);
+}
+
+/* The cubes of word w of a row that exist (x + 1 within the row). */
+static inline guint64
+cube_mask (const Grid *g,
+           gsize       w)
+{
+  return w + 1 < g->words ? G_MAXUINT64 : g->last_cube;
+}
+
+static inline guint
+count_bits (guint64 word)
+{
+  return (guint) __builtin_popcountll (word);
+}
+
+static inline guint
+lowest_bit (guint64 word)
+{
+  return (guint) __builtin_ctzll (word);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Progress and cancellation, per slice */
+
+typedef struct
+{
+  EvoxProgress *progress;
+  GCancellable *cancellable;
+  double        start;
+  double        end;
+  gsize         total;
+  gint          done;     /* atomic */
+  gint          stopped;  /* atomic */
+} Monitor;
+
+static void
+monitor_begin (Monitor *monitor,
+               double   start,
+               double   end,
+               gsize    total)
+{
+  monitor->start = start;
+  monitor->end = end;
+  monitor->total = MAX (total, 1);
+  monitor->done = 0;
+  evox_progress_update (monitor->progress, start);
+}
+
+/* FALSE once the job is cancelled: the caller skips its slice. */
+static gboolean
+monitor_go_on (Monitor *monitor)
+{
+  if (g_atomic_int_get (&monitor->stopped))
+    return FALSE;
+  if (g_cancellable_is_cancelled (monitor->cancellable))
+    {
+      g_atomic_int_set (&monitor->stopped, 1);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+monitor_step (Monitor *monitor)
+{
+  gint done = g_atomic_int_add (&monitor->done, 1) + 1;
+
+  if (monitor->progress != NULL)
+    evox_progress_update (monitor->progress,
+                          monitor->start + (monitor->end - monitor->start) *
+                          MIN (1.0, (double) done / monitor->total));
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Pass 1: classification */
+
+/* Eight bytes of 0 or 1 to eight bits, byte i to bit i: one multiplication gathers them. */
+static inline guint64
+pack_bytes (const guint8 *bytes)
+{
+  guint64 v;
+
+  memcpy (&v, bytes, 8);
+  v = GUINT64_FROM_LE (v);
+  return (v * G_GUINT64_CONSTANT (0x0102040810204080)) >> 56;
+}
+
+/* One row of data to one byte a point, 1 inside; branch-free loops so they vectorise. */
+static void
+classify_row (const Grid *g,
+              gsize       offset,
+              guint8     *out)
+{
+  gsize nx = g->n[0];
+
+  switch (g->type)
+    {
+    case EVOX_SAMPLE_U8:
+      {
+        const guint8 *v = (const guint8 *) g->data + offset;
+
+        if (g->threshold_i == 0 || g->threshold_i > G_MAXUINT8)
+          memset (out, g->threshold_i == 0, nx);
+        else
+          {
+            guint8 t = (guint8) g->threshold_i;
+
+            for (gsize x = 0; x < nx; x++)
+              out[x] = v[x] >= t;
+          }
+      }
+      break;
+    case EVOX_SAMPLE_U16:
+      {
+        const guint16 *v = (const guint16 *) g->data + offset;
+
+        if (g->threshold_i == 0 || g->threshold_i > G_MAXUINT16)
+          memset (out, g->threshold_i == 0, nx);
+        else
+          {
+            guint16 t = (guint16) g->threshold_i;
+
+            for (gsize x = 0; x < nx; x++)
+              out[x] = v[x] >= t;
+          }
+      }
+      break;
+    case EVOX_SAMPLE_F32:
+    default:
+      {
+        const float *v = (const float *) g->data + offset;
+        float t = g->threshold_f;
+
+        for (gsize x = 0; x < nx; x++)
+          out[x] = v[x] >= t;
+      }
+      break;
+    }
+}
+
+/* Bit rows of padded slice k; scratch holds 64 * words bytes. */
+static void
+classify_slice (Grid   *g,
+                gsize   k,
+                guint8 *scratch)
+{
+  for (gsize j = 0; j < g->pn[1]; j++)
+    {
+      guint64 *row = g->bits + row_index (g, j, k) * g->words;
+
+      if (j < g->pad || j >= g->pad + g->n[1] || k < g->pad || k >= g->pad + g->n[2])
+        {
+          memset (row, 0, g->words * sizeof (guint64));
+          continue;
+        }
+      classify_row (g, g->stride[2] * (k - g->pad) + g->stride[1] * (j - g->pad),
+                    scratch + g->pad);
+      for (gsize w = 0; w < g->words; w++)
+        {
+          const guint8 *b = scratch + 64 * w;
+          guint64 word = 0;
+
+          for (guint i = 0; i < 8; i++)
+            word |= pack_bytes (b + 8 * i) << (8 * i);
+          row[w] = word;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Passes 2 and 4: cubes */
+
+/* The cubes of word w of the row of cubes between bit rows a (y, z), b (y + 1, z), c (y, z + 1)
+ * and d (y + 1, z + 1) that are not all in or all out, and the shifted words for their cases. */
+typedef struct
+{
+  guint64 a, b, c, d;
+  guint64 a1, b1, c1, d1;   /* the same at x + 1 */
+} CubeWords;
+
+static inline guint64
+cube_words (const Grid    *g,
+            const guint64 *a,
+            const guint64 *b,
+            const guint64 *c,
+            const guint64 *d,
+            gsize          w,
+            CubeWords     *cw)
+{
+  guint64 diff;
+
+  cw->a = a[w];
+  cw->b = b[w];
+  cw->c = c[w];
+  cw->d = d[w];
+  /* All out, here and at the first point of the next word: the common case. */
+  if ((cw->a | cw->b | cw->c | cw->d) == 0 &&
+      (w + 1 == g->words || ((a[w + 1] | b[w + 1] | c[w + 1] | d[w + 1]) & 1) == 0))
+    return 0;
+  cw->a1 = shifted (a, w, g->words);
+  cw->b1 = shifted (b, w, g->words);
+  cw->c1 = shifted (c, w, g->words);
+  cw->d1 = shifted (d, w, g->words);
+  diff = (cw->a ^ cw->b) | (cw->a ^ cw->c) | (cw->a ^ cw->d) | (cw->a ^ cw->a1) |
+         (cw->a1 ^ cw->b1) | (cw->a1 ^ cw->c1) | (cw->a1 ^ cw->d1);
+  return diff & cube_mask (g, w);
+}
+
+static inline guint
+cube_case (const CubeWords *cw,
+           guint            x)
+{
+  return (guint) (((cw->a >> x) & 1) | (((cw->a1 >> x) & 1) << 1) |
+                  (((cw->b >> x) & 1) << 2) | (((cw->b1 >> x) & 1) << 3) |
+                  (((cw->c >> x) & 1) << 4) | (((cw->c1 >> x) & 1) << 5) |
+                  (((cw->d >> x) & 1) << 6) | (((cw->d1 >> x) & 1) << 7));
+}
+
+/* Pass 2 for padded slice k: crossings of its rows of points, triangles of its rows of cubes. */
+static void
+count_slice (Grid  *g,
+             gsize  k)
+{
+  gsize words = g->words;
+
+  for (gsize j = 0; j < g->pn[1]; j++)
+    {
+      gsize r = row_index (g, j, k);
+      const guint64 *a = bit_row (g, j, k);
+      const guint64 *b = j + 1 < g->pn[1] ? bit_row (g, j + 1, k) : NULL;
+      const guint64 *c = k + 1 < g->pn[2] ? bit_row (g, j, k + 1) : NULL;
+      guint32 nx = 0, ny = 0, nz = 0, nt = 0;
+
+      for (gsize w = 0; w < words; w++)
+        nx += count_bits ((a[w] ^ shifted (a, w, words)) & cube_mask (g, w));
+      if (b != NULL)
+        for (gsize w = 0; w < words; w++)
+          ny += count_bits (a[w] ^ b[w]);
+      if (c != NULL)
+        for (gsize w = 0; w < words; w++)
+          nz += count_bits (a[w] ^ c[w]);
+      if (b != NULL && c != NULL)
+        {
+          const guint64 *d = bit_row (g, j + 1, k + 1);
+
+          for (gsize w = 0; w < words; w++)
+            {
+              CubeWords cw;
+              guint64 live = cube_words (g, a, b, c, d, w, &cw);
+
+              for (; live != 0; live &= live - 1)
+                nt += case_table.n_triangles[cube_case (&cw, lowest_bit (live))];
+            }
+        }
+      g->n_x[r] = nx;
+      g->n_y[r] = ny;
+      g->n_z[r] = nz;
+      g->n_tri[r] = nt;
+    }
+}
+
+/* Pass 4, triangles of the row of cubes whose first row of points is (j, k). */
+static void
+row_triangles (Grid  *g,
+               gsize  j,
+               gsize  k)
+{
+  gsize ra = row_index (g, j, k), rb = row_index (g, j + 1, k);
+  gsize rc = row_index (g, j, k + 1), rd = row_index (g, j + 1, k + 1);
+  const guint64 *a = bit_row (g, j, k), *b = bit_row (g, j + 1, k);
+  const guint64 *c = bit_row (g, j, k + 1), *d = bit_row (g, j + 1, k + 1);
+  guint32 *out = g->triangles + 3 * g->first_triangle[ra];
+  /* The next vertex of each row and axis this row of cubes touches. */
+  guint32 xa = (guint32) g->first_vertex[ra];
+  guint32 xb = (guint32) g->first_vertex[rb];
+  guint32 xc = (guint32) g->first_vertex[rc];
+  guint32 xd = (guint32) g->first_vertex[rd];
+  guint32 ya = xa + g->n_x[ra];
+  guint32 yc = xc + g->n_x[rc];
+  guint32 za = ya + g->n_y[ra];
+  guint32 zb = xb + g->n_x[rb] + g->n_y[rb];
+
+  if (g->n_tri[ra] == 0)
+    return;
+  for (gsize w = 0; w < g->words; w++)
+    {
+      CubeWords cw;
+      guint64 live = cube_words (g, a, b, c, d, w, &cw);
+
+      for (; live != 0; live &= live - 1)
+        {
+          guint cs = cube_case (&cw, lowest_bit (live));
+          guint e = case_table.crossings[cs];
+          const guint8 *edges = case_table.edges[cs];
+          guint32 id[CUBE_EDGES];
+
+          id[0] = xa;
+          id[1] = xb;
+          id[2] = xc;
+          id[3] = xd;
+          id[4] = ya;
+          id[5] = ya + ((e >> 4) & 1);
+          id[6] = yc;
+          id[7] = yc + ((e >> 6) & 1);
+          id[8] = za;
+          id[9] = za + ((e >> 8) & 1);
+          id[10] = zb;
+          id[11] = zb + ((e >> 10) & 1);
+          for (guint t = 0; t < case_table.n_triangles[cs]; t++)
+            {
+              out[0] = id[edges[3 * t]];
+              out[1] = id[edges[3 * t + 1]];
+              out[2] = id[edges[3 * t + 2]];
+              out += 3;
+            }
+          xa += e & 1;
+          xb += (e >> 1) & 1;
+          xc += (e >> 2) & 1;
+          xd += (e >> 3) & 1;
+          ya += (e >> 4) & 1;
+          yc += (e >> 6) & 1;
+          za += (e >> 8) & 1;
+          zb += (e >> 10) & 1;
+        }
+    }
+  g_assert (out == g->triangles + 3 * (g->first_triangle[ra] + g->n_tri[ra]));
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Pass 4: vertices */
+
+static G_ALWAYS_INLINE inline float
+load (gconstpointer  data,
+      EvoxSampleType type,
+      gsize          i)
+{
+  switch (type)
+    {
+    case EVOX_SAMPLE_U8:
+      return ((const guint8 *) data)[i];
+    case EVOX_SAMPLE_U16:
+      return ((const guint16 *) data)[i];
+    case EVOX_SAMPLE_F32:
+    default:
+      return ((const float *) data)[i];
+    }
+}
+
+/* The gradient at data point p (index i) by central differences, one-sided at the border. */
+static G_ALWAYS_INLINE inline void
+gradient (const Grid     *g,
+          EvoxSampleType  type,
+          const gsize     p[3],
+          gsize           i,
+          float           out[3])
+{
+  for (guint a = 0; a < 3; a++)
+    {
+      gsize s = g->stride[a];
+
+      if (g->n[a] == 1)
+        out[a] = 0.0f;
+      else if (p[a] == 0)
+        out[a] = (load (g->data, type, i + s) - load (g->data, type, i)) * g->inv_spacing[a];
+      else if (p[a] + 1 == g->n[a])
+        out[a] = (load (g->data, type, i) - load (g->data, type, i - s)) * g->inv_spacing[a];
+      else
+        out[a] = (load (g->data, type, i + s) - load (g->data, type, i - s)) *
+                 (0.5f * g->inv_spacing[a]);
+    }
+}
+
+/* The vertex on the edge along axis from padded point q (x, y, z) to q + 1 along axis, whose
+ * start is inside when q_inside. */
+static G_ALWAYS_INLINE inline void
+edge_vertex (const Grid     *g,
+             EvoxSampleType  type,
+             const gsize     q[3],
+             guint           axis,
+             gboolean        q_inside,
+             float          *position,
+             float          *normal)
+{
+  gsize p0[3], p1[3];
+  float n[3] = { 0.0f, 0.0f, 0.0f };
+  double t = 0.0;
+
+  for (guint a = 0; a < 3; a++)
+    p0[a] = p1[a] = q[a] - g->pad;
+  p1[axis]++;
+  if (q[axis] < g->pad)
+    {
+      /* From the padding to the first point: the vertex is on that point. */
+      p0[axis] = 0;
+      n[axis] = -1.0f;
+    }
+  else if (p1[axis] == g->n[axis])
+    {
+      /* From the last point to the padding. */
+      n[axis] = 1.0f;
+    }
+  else
+    {
+      gsize i0 = p0[0] * g->stride[0] + p0[1] * g->stride[1] + p0[2] * g->stride[2];
+      gsize i1 = i0 + g->stride[axis];
+      float v0 = load (g->data, type, i0);
+      float v1 = load (g->data, type, i1);
+      float g0[3], g1[3];
+      float tf, length2;
+
+      if (isnan (v0) || isnan (v1))
+        tf = 0.5f;
+      else
+        tf = CLAMP ((g->level - v0) / (v1 - v0), 0.0f, 1.0f);
+      gradient (g, type, p0, i0, g0);
+      gradient (g, type, p1, i1, g1);
+      for (guint a = 0; a < 3; a++)
+        n[a] = -(g0[a] + tf * (g1[a] - g0[a]));
+      length2 = n[0] * n[0] + n[1] * n[1] + n[2] * n[2];
+      if (length2 > 0.0f && isfinite (length2))
+        {
+          float scale = 1.0f / sqrtf (length2);
+
+          for (guint a = 0; a < 3; a++)
+            n[a] *= scale;
+        }
+      else
+        {
+          /* No gradient (flat, or NaN near): out along the edge. */
+          n[0] = n[1] = n[2] = 0.0f;
+          n[axis] = q_inside ? 1.0f : -1.0f;
+        }
+      t = tf;
+    }
+  for (guint a = 0; a < 3; a++)
+    {
+      position[a] = (float) (g->origin[a] + g->spacing[a] * ((double) p0[a] + (a == axis ? t : 0.0)));
+      normal[a] = n[a];
+    }
+}
+
+static G_ALWAYS_INLINE inline void
+row_vertices_typed (Grid           *g,
+                    EvoxSampleType  type,
+                    gsize           j,
+                    gsize           k)
+{
+  gsize r = row_index (g, j, k);
+  const guint64 *a = bit_row (g, j, k);
+  gsize id = g->first_vertex[r];
+  gsize words = g->words;
+
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      const guint64 *other = NULL;
+
+      if (axis == 1 && j + 1 < g->pn[1])
+        other = bit_row (g, j + 1, k);
+      else if (axis == 2 && k + 1 < g->pn[2])
+        other = bit_row (g, j, k + 1);
+      else if (axis != 0)
+        continue;
+      for (gsize w = 0; w < words; w++)
+        {
+          guint64 cross = axis == 0 ? (a[w] ^ shifted (a, w, words)) & cube_mask (g, w)
+                                    : a[w] ^ other[w];
+
+          for (; cross != 0; cross &= cross - 1)
+            {
+              guint bit = lowest_bit (cross);
+              gsize q[3] = { 64 * w + bit, j, k };
+
+              edge_vertex (g, type, q, axis, (a[w] >> bit) & 1, g->positions + 3 * id,
+                           g->normals + 3 * id);
+              id++;
+            }
+        }
+    }
+  g_assert (id == g->first_vertex[r] + g->n_x[r] + g->n_y[r] + g->n_z[r]);
+}
+
+static void
+row_vertices (Grid  *g,
+              gsize  j,
+              gsize  k)
+{
+  switch (g->type)
+    {
+    case EVOX_SAMPLE_U8:
+      row_vertices_typed (g, EVOX_SAMPLE_U8, j, k);
+      break;
+    case EVOX_SAMPLE_U16:
+      row_vertices_typed (g, EVOX_SAMPLE_U16, j, k);
+      break;
+    case EVOX_SAMPLE_F32:
+    default:
+      row_vertices_typed (g, EVOX_SAMPLE_F32, j, k);
+      break;
+    }
+}
+
+static void
+generate_slice (Grid  *g,
+                gsize  k)
+{
+  for (gsize j = 0; j < g->pn[1]; j++)
+    {
+      row_vertices (g, j, k);
+      if (j + 1 < g->pn[1] && k + 1 < g->pn[2])
+        row_triangles (g, j, k);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The whole */
+
+static void
+grid_clear (Grid *g)
+{
+  g_clear_pointer (&g->bits, g_free);
+  g_clear_pointer (&g->n_x, g_free);
+  g_clear_pointer (&g->n_y, g_free);
+  g_clear_pointer (&g->n_z, g_free);
+  g_clear_pointer (&g->n_tri, g_free);
+  g_clear_pointer (&g->first_vertex, g_free);
+  g_clear_pointer (&g->first_triangle, g_free);
+  g_clear_pointer (&g->positions, g_free);
+  g_clear_pointer (&g->normals, g_free);
+  g_clear_pointer (&g->triangles, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Grid, grid_clear)
+
+static gboolean
+grid_init (Grid            *g,
+           const EvoxField *field,
+           double           level,
+           gboolean         close,
+           GError         **error)
+{
+  gsize n_rows;
+
+  g->data = field->data;
+  g->type = field->type;
+  g->pad = close ? 1 : 0;
+  for (guint a = 0; a < 3; a++)
+    {
+      g->n[a] = field->dims[a];
+      g->pn[a] = field->dims[a] + 2 * g->pad;
+      g->origin[a] = field->origin[a];
+      g->spacing[a] = field->spacing[a];
+      g->inv_spacing[a] = (float) (1.0 / field->spacing[a]);
+    }
+  g->stride[0] = 1;
+  g->stride[1] = g->n[0];
+  g->stride[2] = g->n[0] * g->n[1];
+  g->words = (g->pn[0] + 63) / 64;
+  /* pn[0] - 1 cubes a row, 0 to 63 of them in the last word. */
+  g->last_cube = (G_GUINT64_CONSTANT (1) << (g->pn[0] - 1 - 64 * (g->words - 1))) - 1;
+  g->level = (float) level;
+
+  /* Comparing stored values with these decides v >= level exactly as in doubles. */
+  g->threshold_f = (float) level;
+  if ((double) g->threshold_f < level)
+    g->threshold_f = nextafterf (g->threshold_f, INFINITY);
+  if (level <= 0.0)
+    g->threshold_i = 0;
+  else if (level > G_MAXUINT16)
+    g->threshold_i = G_MAXUINT16 + 1;
+  else
+    g->threshold_i = (guint32) ceil (level);
+
+  n_rows = g->pn[1] * g->pn[2];
+  if (!evox_check_allocation ((guint64) n_rows * g->words, sizeof (guint64),
+                              "The classification of the surface's grid", error) ||
+      !evox_check_allocation (n_rows, 4 * sizeof (guint32) + 2 * sizeof (guint64),
+                              "The rows of the surface's grid", error))
+    return FALSE;
+  g->bits = g_try_new (guint64, n_rows * g->words);
+  g->n_x = g_try_new (guint32, n_rows);
+  g->n_y = g_try_new (guint32, n_rows);
+  g->n_z = g_try_new (guint32, n_rows);
+  g->n_tri = g_try_new (guint32, n_rows);
+  g->first_vertex = g_try_new (guint64, n_rows);
+  g->first_triangle = g_try_new (guint64, n_rows);
+  if (g->bits == NULL || g->n_x == NULL || g->n_y == NULL || g->n_z == NULL ||
+      g->n_tri == NULL || g->first_vertex == NULL || g->first_triangle == NULL)
+    {
+      g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                           "Out of memory for the classification of the surface's grid");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+stopped (Monitor  *monitor,
+         GError  **error)
+{
+  if (!g_atomic_int_get (&monitor->stopped))
+    return FALSE;
+  if (!g_cancellable_set_error_if_cancelled (monitor->cancellable, error))
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+  return TRUE;
+}
+
+/**
+ * evox_flying_edges:
+ * @field: the grid
+ * @level: inside is v >= level
+ * @flags: closing at the border, threading
+ * @progress: (nullable): told the fraction done
+ * @cancellable: (nullable): checked for every slice
+ * @error: return location for an error
+ *
+ * The isosurface of @field at @level, as evox-isosurface.h says.
+ *
+ * Returns: (transfer full): the mesh (empty when nothing is inside), or %NULL with @error set.
+ */
+EvoxMesh *
+evox_flying_edges (const EvoxField       *field,
+                   double                 level,
+                   EvoxFlyingEdgesFlags   flags,
+                   EvoxProgress          *progress,
+                   GCancellable          *cancellable,
+                   GError               **error)
+{
+  g_auto (Grid) g = { 0, };
+  Monitor monitor = { .progress = progress, .cancellable = cancellable };
+  gboolean close = (flags & EVOX_FLYING_EDGES_CLOSE_BORDERS) != 0;
+  gboolean parallel = (flags & EVOX_FLYING_EDGES_SERIAL) == 0;
+  guint64 n_vertices = 0, n_triangles = 0;
+  gsize n_slices;
+  int n_threads = 1;
+
+  g_return_val_if_fail (field != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (field->data == NULL || isnan (level) || field->dims[0] == 0 || field->dims[1] == 0 ||
+      field->dims[2] == 0)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "Cannot find a surface: %s",
+                   isnan (level) ? "the level is not a number" :
+                   field->data == NULL ? "there are no values" : "the grid is empty");
+      return NULL;
+    }
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  ensure_case_table ();
+  evox_progress_set_stage (progress, "Finding the surface", 0.0, 1.0);
+  if (!grid_init (&g, field, level, close, error))
+    return NULL;
+  n_slices = g.pn[2];
+#ifdef _OPENMP
+  if (parallel)
+    n_threads = omp_get_max_threads ();
+#endif
+
+  monitor_begin (&monitor, 0.0, 0.25, n_slices);
+#pragma omp parallel num_threads(n_threads)
+  {
+    g_autofree guint8 *scratch = g_malloc0 (64 * g.words + 64);
+
+#pragma omp for schedule(dynamic, 1)
+    for (gsize k = 0; k < n_slices; k++)
+      if (monitor_go_on (&monitor))
+        {
+          classify_slice (&g, k, scratch);
+          monitor_step (&monitor);
+        }
+  }
+  if (stopped (&monitor, error))
+    return NULL;
+
+  monitor_begin (&monitor, 0.25, 0.4, n_slices);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
+  for (gsize k = 0; k < n_slices; k++)
+    if (monitor_go_on (&monitor))
+      {
+        count_slice (&g, k);
+        monitor_step (&monitor);
+      }
+  if (stopped (&monitor, error))
+    return NULL;
+
+  for (gsize r = 0; r < g.pn[1] * g.pn[2]; r++)
+    {
+      g.first_vertex[r] = n_vertices;
+      g.first_triangle[r] = n_triangles;
+      n_vertices += (guint64) g.n_x[r] + g.n_y[r] + g.n_z[r];
+      n_triangles += g.n_tri[r];
+    }
+  if (n_triangles == 0)
+    {
+      evox_progress_update (progress, 1.0);
+      return evox_mesh_new_empty ();
+    }
+  if (n_vertices > G_MAXUINT32)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "The surface would have %" G_GUINT64_FORMAT " vertices, more than a mesh "
+                   "can hold (2^32 - 1)", n_vertices);
+      return NULL;
+    }
+  if (!evox_check_allocation (n_vertices, 6 * sizeof (float), "The surface's vertices", error) ||
+      !evox_check_allocation (n_triangles, 3 * sizeof (guint32), "The surface's triangles",
+                              error))
+    return NULL;
+  g.positions = g_try_new (float, 3 * n_vertices);
+  g.normals = g_try_new (float, 3 * n_vertices);
+  g.triangles = g_try_new (guint32, 3 * n_triangles);
+  if (g.positions == NULL || g.normals == NULL || g.triangles == NULL)
+    {
+      g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                           "Out of memory for the surface's vertices and triangles");
+      return NULL;
+    }
+
+  monitor_begin (&monitor, 0.4, 1.0, n_slices);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
+  for (gsize k = 0; k < n_slices; k++)
+    if (monitor_go_on (&monitor))
+      {
+        generate_slice (&g, k);
+        monitor_step (&monitor);
+      }
+  if (stopped (&monitor, error))
+    return NULL;
+
+  evox_progress_update (progress, 1.0);
+  return evox_mesh_new_take (g_steal_pointer (&g.positions), g_steal_pointer (&g.normals), NULL,
+                             n_vertices, g_steal_pointer (&g.triangles), n_triangles, close);
+}
