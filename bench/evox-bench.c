@@ -22,6 +22,7 @@
 #include "evox-image.h"
 #include "evox-isosurface.h"
 #include "evox-labels.h"
+#include "evox-mesh-writer.h"
 #include "evox-renderer.h"
 #include "evox-tiff.h"
 #include "evox-volume.h"
@@ -883,6 +884,7 @@ run_isosurface (const char *path)
   g_autoptr(GError) error = NULL;
   g_autoptr(EvoxVolume) vol = evox_tiff_read (path, NULL, NULL, &error);
   g_autofree double *t = g_new0 (double, opt_runs);
+  g_autofree double *t_mesh = g_new0 (double, opt_runs);
   g_autofree char *desc = NULL;
   g_autofree char *runs = NULL;
   EvoxField field = { 0, };
@@ -922,12 +924,245 @@ run_isosurface (const char *path)
       t[r] = now_s () - t0;
       n_vertices = evox_mesh_get_n_vertices (mesh);
       n_triangles = evox_mesh_get_n_triangles (mesh);
+
+      /* What of that is EvoxMesh's own construction (index check, bounds, area and enclosed
+       * volume), timed again on copies of the arrays. */
+      {
+        float *positions = g_memdup2 (evox_mesh_get_positions (mesh),
+                                      MAX (3 * n_vertices * sizeof (float), 1));
+        float *normals = g_memdup2 (evox_mesh_get_normals (mesh),
+                                    MAX (3 * n_vertices * sizeof (float), 1));
+        guint32 *triangles = g_memdup2 (evox_mesh_get_triangles (mesh),
+                                        MAX (3 * n_triangles * sizeof (guint32), 1));
+        double t1 = now_s ();
+        g_autoptr(EvoxMesh) copy = evox_mesh_new_take (positions, normals, NULL, n_vertices,
+                                                       triangles, n_triangles, FALSE);
+
+        t_mesh[r] = now_s () - t1;
+      }
     }
   runs = format_runs (t, opt_runs);
   g_print ("isosurface %s level=%g threads=%d triangles=%zu vertices=%zu kernel_s=%.6f "
-           "kernel_mvox_s=%.1f kernel_runs_s=%s\n", desc, opt_level, threads, n_triangles,
-           n_vertices, min_of (t, opt_runs),
-           evox_volume_get_n_voxels (vol) / min_of (t, opt_runs) / 1e6, runs);
+           "kernel_mvox_s=%.1f kernel_runs_s=%s mesh_new_s=%.6f\n", desc, opt_level, threads,
+           n_triangles, n_vertices, min_of (t, opt_runs),
+           evox_volume_get_n_voxels (vol) / min_of (t, opt_runs) / 1e6, runs,
+           min_of (t_mesh, opt_runs));
+  return 0;
+}
+
+/* mesh-render: frames of one surface, opaque or translucent, beside VTK drawing the same mesh
+ * (run-bench.py --mesh-render). The mesh is the flying-edges surface of a gyroid, a triply
+ * periodic sheet that fills the box as an electrode's phases do, so rays cross it many times
+ * (what translucency has to blend) and the triangle count follows the grid and the period. */
+
+static int      opt_mesh_grid = 128;
+static double   opt_mesh_period = 24.0;
+static double   opt_opacity = 1.0;
+static char    *opt_ply = NULL;
+
+static const GOptionEntry mesh_render_entries[] = {
+  { "mesh-grid", 0, 0, G_OPTION_ARG_INT, &opt_mesh_grid,
+    "Voxels along each side of the gyroid contoured (mesh-render; default 128)", "N" },
+  { "mesh-period", 0, 0, G_OPTION_ARG_DOUBLE, &opt_mesh_period,
+    "The gyroid's period in voxels (mesh-render; default 24)", "P" },
+  { "opacity", 0, 0, G_OPTION_ARG_DOUBLE, &opt_opacity,
+    "The surface's opacity: 1 draws it opaque, less blends it (mesh-render; default 1)", "A" },
+  { "ply", 0, 0, G_OPTION_ARG_FILENAME, &opt_ply,
+    "Also write the mesh to this binary PLY, for VTK (mesh-render)", "FILE" },
+  { NULL }
+};
+
+/* sin x cos y + sin y cos z + sin z cos x on a grid of 10 nm voxels. */
+static EvoxVolume *
+gyroid_volume_new (guint    n,
+                   double   period,
+                   GError **error)
+{
+  EvoxVolume *vol = evox_volume_new (n, n, n, 1, EVOX_SAMPLE_F32, error);
+  double k = 2 * G_PI / period;
+  float *data;
+
+  if (vol == NULL)
+    return NULL;
+  data = evox_volume_get_data_mut (vol, 0);
+#pragma omp parallel for schedule(static)
+  for (guint z = 0; z < n; z++)
+    for (guint y = 0; y < n; y++)
+      for (guint x = 0; x < n; x++)
+        data[((gsize) z * n + y) * n + x] =
+          (float) (sin (k * x) * cos (k * y) + sin (k * y) * cos (k * z) +
+                   sin (k * z) * cos (k * x));
+  evox_volume_set_spacing (vol, (double[3]) { 10.0, 10.0, 10.0 });
+  return vol;
+}
+
+/* A 2 x 2 x 2 volume of NaN (nothing drawn on its slices) whose box is vol's: the renderer frames
+ * and draws the surface with only the box's lines around it, as VTK draws the mesh alone. */
+static EvoxVolume *
+empty_volume_like (EvoxVolume *vol)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *empty = evox_volume_new (2, 2, 2, 1, EVOX_SAMPLE_F32, &error);
+  double spacing[3], origin[3], half[3], start[3];
+  gsize dims[3];
+  float *data;
+
+  g_assert (empty != NULL);
+  evox_volume_get_dims (vol, dims);
+  evox_volume_get_spacing (vol, spacing);
+  evox_volume_get_origin (vol, origin);
+  data = evox_volume_get_data_mut (empty, 0);
+  for (guint i = 0; i < 8; i++)
+    data[i] = NAN;
+  for (guint a = 0; a < 3; a++)
+    {
+      /* The box runs from origin - spacing / 2 over dims voxels, in two voxels here. */
+      half[a] = spacing[a] * dims[a] / 2.0;
+      start[a] = origin[a] - spacing[a] / 2.0;
+      origin[a] = start[a] + half[a] / 2.0;
+    }
+  evox_volume_set_spacing (empty, half);
+  evox_volume_set_origin (empty, origin);
+  return empty;
+}
+
+static int
+run_mesh_render (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) vol = NULL;
+  g_autoptr(EvoxVolume) empty = NULL;
+  g_autoptr(EvoxMesh) mesh = NULL;
+  g_autoptr(EvoxSurface) surface = NULL;
+  g_autoptr(EvoxSurfaceList) surfaces = NULL;
+  g_autoptr(EvoxGlContext) gl = NULL;
+  g_autoptr(EvoxRenderer) renderer = NULL;
+  g_autofree double *t = g_new0 (double, opt_frames);
+  g_autofree char *gl_renderer = NULL;
+  g_autofree char *gl_version = NULL;
+  EvoxSurfaceSpec spec = { .kind = EVOX_SURFACE_LEVEL, .level = 0.0 };
+  EvoxField field = { 0, };
+  EvoxCamera *camera;
+  Target target = { 0 };
+  int width = 800, height = 600;
+  double t0, contour_s, first_ms, recolour_ms, sum = 0, drawn;
+
+  if (opt_size != NULL && sscanf (opt_size, "%dx%d", &width, &height) != 2)
+    {
+      g_printerr ("evox-bench: --size must be WxH\n");
+      return 2;
+    }
+  if (opt_mesh_grid < 4 || opt_mesh_grid > 2048 || !(opt_mesh_period > 1) ||
+      !(opt_opacity > 0 && opt_opacity <= 1))
+    {
+      g_printerr ("evox-bench: --mesh-grid must be 4..2048, --mesh-period above 1 and "
+                  "--opacity in (0, 1]\n");
+      return 2;
+    }
+
+  vol = gyroid_volume_new ((guint) opt_mesh_grid, opt_mesh_period, &error);
+  if (vol == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  field.data = evox_volume_get_data (vol, 0);
+  field.type = EVOX_SAMPLE_F32;
+  evox_volume_get_dims (vol, field.dims);
+  evox_volume_get_spacing (vol, field.spacing);
+  evox_volume_get_origin (vol, field.origin);
+  t0 = now_s ();
+  mesh = evox_flying_edges (&field, 0.0, EVOX_FLYING_EDGES_DEFAULT, NULL, NULL, &error);
+  contour_s = now_s () - t0;
+  if (mesh == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  if (opt_ply != NULL &&
+      !evox_mesh_write (mesh, opt_ply, EVOX_MESH_FORMAT_PLY, NULL, TRUE, &error))
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+
+  gl = evox_gl_context_new_headless (&error);
+  if (gl == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  if (!target_init (&target, width, height))
+    {
+      g_printerr ("evox-bench: the %dx%d framebuffer object is incomplete\n", width, height);
+      return 1;
+    }
+  gl_renderer = gl_string (GL_RENDERER);
+  gl_version = gl_string (GL_VERSION);
+  renderer = evox_renderer_new ();
+  if (!evox_renderer_realize (renderer, &error))
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  empty = empty_volume_like (vol);
+  evox_renderer_set_volume (renderer, empty, 0);
+  surface = evox_surface_new ("gyroid", &spec, "#d9a640");
+  evox_surface_set_opacity (surface, opt_opacity);
+  _evox_surface_begin_build (surface, NULL);
+  _evox_surface_end_build (surface, mesh, NULL);
+  surfaces = evox_surface_list_new ();
+  evox_surface_list_append (surfaces, surface);
+  evox_renderer_set_surfaces (renderer, surfaces);
+  camera = evox_renderer_get_camera (renderer);
+
+  /* The first frame uploads the mesh. */
+  t0 = now_s ();
+  evox_renderer_draw (renderer, width, height);
+  evox_renderer_finish (renderer);
+  first_ms = (now_s () - t0) * 1e3;
+
+  /* A new colour is one frame and no upload. */
+  t0 = now_s ();
+  evox_surface_set_color (surface, "#c8b070");
+  evox_renderer_draw (renderer, width, height);
+  evox_renderer_finish (renderer);
+  recolour_ms = (now_s () - t0) * 1e3;
+
+  /* The camera turns as in the render mode: 1.25 px of drag, 0.5 degree of azimuth a frame. */
+  for (int i = 0; i < opt_warmup; i++)
+    {
+      evox_camera_orbit (camera, 1.25, 0);
+      evox_renderer_draw (renderer, width, height);
+      evox_renderer_finish (renderer);
+    }
+  for (int i = 0; i < opt_frames; i++)
+    {
+      t0 = now_s ();
+      evox_camera_orbit (camera, 1.25, 0);
+      evox_renderer_draw (renderer, width, height);
+      evox_renderer_finish (renderer);
+      t[i] = (now_s () - t0) * 1e3;
+      sum += t[i];
+    }
+  drawn = drawn_fraction (width, height, &error);
+  if (drawn < 0)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  qsort (t, opt_frames, sizeof (double), compare_doubles);
+  g_print ("mesh-render grid=%d period=%g triangles=%zu vertices=%zu contour_s=%.3f opacity=%g "
+           "width=%d height=%d frames=%d warmup=%d first_ms=%.3f recolour_ms=%.3f "
+           "median_ms=%.3f mean_ms=%.3f min_ms=%.3f p90_ms=%.3f max_ms=%.3f drawn=%.3f "
+           "gl_renderer=%s gl_version=%s\n", opt_mesh_grid, opt_mesh_period,
+           evox_mesh_get_n_triangles (mesh), evox_mesh_get_n_vertices (mesh), contour_s,
+           opt_opacity, width, height, opt_frames, opt_warmup, first_ms, recolour_ms,
+           t[opt_frames / 2], sum / opt_frames, t[0], t[opt_frames * 9 / 10], t[opt_frames - 1],
+           drawn, gl_renderer, gl_version);
+
+  evox_renderer_unrealize (renderer);
+  target_clear (&target);
   return 0;
 }
 
@@ -943,6 +1178,9 @@ usage (void)
               "                         [--dump IMAGE] FILE|--demo\n"
               "       evox-bench labels [--runs N] [--connectivity C] [--value V|--range LO:HI] FILE\n"
               "       evox-bench isosurface [--runs N] --level V FILE\n"
+              "       evox-bench mesh-render [--frames N] [--warmup N] [--size WxH] [--opacity A]\n"
+              "                              [--mesh-grid N] [--mesh-period P] [--ply FILE]\n"
+              "                              [--dump IMAGE]\n"
               "Each prints one line per result: a record name and key=value fields.\n");
 }
 
@@ -968,6 +1206,7 @@ main (int   argc,
   argc--;
   context = g_option_context_new ("FILE");
   g_option_context_add_main_entries (context, bench_entries, NULL);
+  g_option_context_add_main_entries (context, mesh_render_entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("evox-bench: %s\n", error->message);
@@ -980,6 +1219,8 @@ main (int   argc,
     }
   if (g_str_equal (command, "render") && opt_demo && argc == 1)
     return run_render (NULL);
+  if (g_str_equal (command, "mesh-render") && argc == 1)
+    return run_mesh_render ();
   if (argc != 2)
     {
       usage ();

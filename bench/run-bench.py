@@ -28,6 +28,13 @@ measures frames instead, on Mesa's llvmpipe at 800x600: Evox's three-slice and l
 launch to first frame of the demo volume (build/src/evox under `xvfb-run -a` with
 EVOX_BENCH_FIRST_FRAME=1).
 
+    /usr/bin/python3 bench/run-bench.py --mesh-render [--mesh-frames 30] [--markdown]
+
+measures frames of surfaces instead, on llvmpipe at 800x600: evox-bench mesh-render (the
+flying-edges surface of a gyroid, about 500,000 triangles, opaque and at opacity 0.5 through
+weighted blended OIT) beside VTK drawing the same mesh, read from the PLY evox-bench writes
+(python3-vtk9, offscreen under `xvfb-run -a`), the same frames with the same camera turn.
+
     /usr/bin/python3 bench/run-bench.py --labels [--runs 3] [--markdown]
 
 measures connected-component labelling instead: evox-bench labels (on all threads and on one)
@@ -908,6 +915,7 @@ def bench_isosurface(binary, runs, regenerate):
             'name': name, 'path': path, 'level': level, 'shape': data.shape,
             'dtype': str(data.dtype), 'voxels': data.size, 'threads': int(evox['threads']),
             'evox_s': min(float(evox['kernel_s']), float(again['kernel_s'])),
+            'evox_mesh_s': min(float(evox['mesh_new_s']), float(again['mesh_new_s'])),
             'evox_triangles': int(evox['triangles']), 'evox_vertices': int(evox['vertices']),
             'vtk_s': ref['seconds'], 'vtk_triangles': ref['triangles'],
             'vtk_vertices': ref['vertices'], 'vtk_normals': ref['normals'],
@@ -918,7 +926,7 @@ def bench_isosurface(binary, runs, regenerate):
 
 
 def isosurface_row(r):
-    """(volume, level, triangles, Evox, VTK, ratio, target, result)."""
+    """(volume, level, triangles, Evox, of which EvoxMesh, VTK, ratio, target, result)."""
     shape = 'x'.join(str(d) for d in reversed(r['shape']))
     dtype = {'float32': 'f32', 'uint8': 'u8', 'uint16': 'u16'}.get(r['dtype'], r['dtype'])
     diff = (r['evox_triangles'] - r['vtk_triangles']) / max(r['vtk_triangles'], 1)
@@ -927,6 +935,7 @@ def isosurface_row(r):
     triangles = '%d (VTK %d, %+.3f%%)' % (r['evox_triangles'], r['vtk_triangles'], 100 * diff)
     return ('%s %s %s' % (r['name'], shape, dtype), '%g' % r['level'], triangles,
             '%.0f Mvox/s (%.3f s)' % (mvox_s(r['voxels'], r['evox_s']), r['evox_s']),
+            '%.3f s' % r['evox_mesh_s'],
             '%.0f Mvox/s (%.3f s)' % (mvox_s(r['voxels'], r['vtk_s']), r['vtk_s']),
             '%.2fx' % ratio, '>= %.1fx, triangles within %.1f%%'
             % (ISO_RATIO_GOAL, 100 * ISO_COUNT_TOLERANCE),
@@ -958,23 +967,240 @@ def isosurface_report(results, info, binary, argv, markdown, loads):
                       'on' if r['vtk_normals'] else '**off**', np.__version__,
                       platform.python_version()))
     out.append('')
-    header = ('volume', 'level', 'triangles: Evox (VTK, difference)', 'Evox', 'VTK', 'ratio',
-              'target', 'result')
+    header = ('volume', 'level', 'triangles: Evox (VTK, difference)', 'Evox',
+              'of which `evox_mesh_new_take`', 'VTK', 'ratio', 'target', 'result')
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     for r in results:
         lines.append('| ' + ' | '.join(isosurface_row(r)) + ' |')
     out.append('\n'.join(lines))
     out.append('')
-    out.append('Evox is `evox-bench isosurface`: `evox_flying_edges` with flags DEFAULT (no closing '
-               'at the border, as VTK) on the volume loaded by `evox_tiff_read`, mesh, normals '
+    out.append('Evox is `evox-bench isosurface`: `evox_flying_edges` with flags DEFAULT (no '
+               'closing at the border, as VTK) on the volume loaded by `evox_tiff_read`, mesh, normals '
                'and its area and enclosed volume (computed when the mesh is made) included, '
                'best of the runs of two processes (before and after VTK). VTK is '
                '`vtkFlyingEdges3D.Update()` on a `vtkImageData` sharing the array tifffile read, '
                'best of the runs. Rates are voxels of the volume per second; the ratio is VTK\'s '
-               'time over Evox\'s. Gaussian blobs are `smooth_field` (sixteen blobs, max 1); '
-               'the noise volume adds Gaussian noise of sigma %g to 256^3 blobs; '
+               'time over Evox\'s. The `evox_mesh_new_take` column is the part of Evox\'s time '
+               'that the mesh type spends on construction (index check, bounds, area and '
+               'enclosed volume in doubles), timed again on copies of the same arrays; VTK '
+               'computes no area or volume. Gaussian blobs are `smooth_field` (sixteen blobs, '
+               'max 1); the noise volume adds Gaussian noise of sigma %g to 256^3 blobs; '
                'electrode.tiff holds labels 0, 85 and 170, so its levels are between values.'
                % ISO_NOISE_SIGMA)
+    return '\n'.join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Surface frames: Evox drawing one mesh beside VTK drawing the same mesh
+
+# evox-bench mesh-render contours a gyroid on MESH_GRID^3 voxels (period MESH_PERIOD voxels)
+# with flying edges: about 500,000 triangles, filling the box like an electrode's phase.
+MESH_GRID = 108
+MESH_PERIOD = 24
+MESH_OPACITIES = (1.0, 0.5)
+MESH_COLOR = (0xd9 / 255.0, 0xa6 / 255.0, 0x40 / 255.0)
+
+
+def mesh_ply_path():
+    return os.path.join(DATA_DIR, 'gyroid-%d-%d.ply' % (MESH_GRID, MESH_PERIOD))
+
+
+def vtk_mesh_render(path, opacity, frames, warmup):
+    """Child mode (under Xvfb): VTK draws the PLY mesh (vtkPLYReader, vtkPolyDataMapper with the
+    file's normals, one colour, lit as Evox lights it: ambient 0.25, diffuse 0.75, specular 0.25
+    of power 40, VTK's default headlight and two-sided lighting) and its box's outline, with the
+    camera motion of evox-bench mesh-render; prints the frame times as JSON on stdout. With
+    depth peeling off (VTK's default) translucent actors go through
+    vtkOrderIndependentTranslucentPass, weighted blended OIT as in Evox."""
+    import vtk
+    from vtk.util import numpy_support
+
+    reader = vtk.vtkPLYReader()
+    reader.SetFileName(path)
+    reader.Update()
+    mesh = reader.GetOutput()
+    mapper = vtk.vtkPolyDataMapper()
+    mapper.SetInputData(mesh)
+    mapper.ScalarVisibilityOff()
+    actor = vtk.vtkActor()
+    actor.SetMapper(mapper)
+    prop = actor.GetProperty()
+    prop.SetColor(*MESH_COLOR)
+    prop.SetAmbient(0.25)
+    prop.SetDiffuse(0.75)
+    prop.SetSpecular(0.25)
+    prop.SetSpecularPower(40)
+    prop.SetOpacity(opacity)
+    renderer = vtk.vtkRenderer()
+    renderer.SetBackground(0.16, 0.16, 0.17)
+    renderer.AddActor(actor)
+    outline = vtk.vtkOutlineFilter()
+    outline.SetInputData(mesh)
+    outline_mapper = vtk.vtkPolyDataMapper()
+    outline_mapper.SetInputConnection(outline.GetOutputPort())
+    outline_actor = vtk.vtkActor()
+    outline_actor.SetMapper(outline_mapper)
+    renderer.AddActor(outline_actor)
+
+    window = vtk.vtkRenderWindow()
+    window.SetOffScreenRendering(1)
+    window.SetSize(RENDER_WIDTH, RENDER_HEIGHT)
+    window.AddRenderer(renderer)
+    camera = renderer.GetActiveCamera()
+    renderer.ResetCamera()
+    camera.Elevation(30)
+    camera.Azimuth(-120)
+    camera.OrthogonalizeViewUp()
+    renderer.ResetCameraClippingRange()
+
+    t0 = time.perf_counter()
+    window.Render()
+    window.WaitForCompletion()
+    first_ms = (time.perf_counter() - t0) * 1e3
+
+    def frame():
+        camera.Azimuth(AZIMUTH_STEP_DEG)
+        renderer.ResetCameraClippingRange()
+        window.Render()
+        window.WaitForCompletion()
+
+    for _ in range(warmup):
+        frame()
+    times = []
+    for _ in range(frames):
+        t0 = time.perf_counter()
+        frame()
+        times.append((time.perf_counter() - t0) * 1e3)
+
+    grab = vtk.vtkWindowToImageFilter()
+    grab.SetInput(window)
+    grab.SetInputBufferTypeToRGBA()
+    grab.ShouldRerenderOff()
+    grab.Update()
+    pixels = numpy_support.vtk_to_numpy(grab.GetOutput().GetPointData().GetScalars())
+    drawn = float(np.mean(np.any(pixels != pixels[0], axis=1)))
+    caps = {}
+    for line in window.ReportCapabilities().splitlines():
+        key, _, value = line.partition(':')
+        caps[key.strip()] = value.strip()
+    times.sort()
+    print(json.dumps({
+        'triangles': mesh.GetNumberOfCells(), 'opacity': opacity,
+        'frames': frames, 'warmup': warmup, 'first_ms': first_ms,
+        'median_ms': times[len(times) // 2], 'mean_ms': sum(times) / len(times),
+        'min_ms': times[0], 'p90_ms': times[len(times) * 9 // 10], 'max_ms': times[-1],
+        'drawn': drawn, 'vtk_version': vtk.vtkVersion.GetVTKVersion(),
+        'gl_renderer': caps.get('OpenGL renderer string', 'unknown'),
+        'gl_version': caps.get('OpenGL version string', 'unknown'),
+    }))
+
+
+def run_vtk_mesh(path, opacity, frames, warmup, env):
+    command = xvfb_command([sys.executable, os.path.abspath(__file__), '--vtk-mesh-render', path,
+                            '--mesh-opacity', repr(opacity), '--mesh-frames', str(frames),
+                            '--mesh-warmup', str(warmup)])
+    log('  $ ' + ' '.join(shlex.quote(c) for c in command))
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    if result.returncode != 0:
+        raise RuntimeError('the VTK mesh reference failed (status %d): %s'
+                           % (result.returncode, result.stderr.strip()[-2000:]))
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def bench_mesh_render(binary, frames, warmup, rounds):
+    env = software_gl_env()
+    os.environ.update({k: env[k] for k in ('LIBGL_ALWAYS_SOFTWARE', 'GALLIUM_DRIVER')})
+    os.environ.pop('WAYLAND_DISPLAY', None)
+    os.makedirs(DATA_DIR, exist_ok=True)
+    ply = mesh_ply_path()
+    geometry = '%dx%d' % (RENDER_WIDTH, RENDER_HEIGHT)
+    results = []
+    log('surface frames: gyroid %d^3, period %d, at %s' % (MESH_GRID, MESH_PERIOD, geometry))
+    for opacity in MESH_OPACITIES:
+        evox_rounds, vtk_rounds = [], []
+        # Evox and VTK take turns; the round with the lowest median stands for each. Evox's
+        # first run writes the PLY that VTK reads, from the same mesh it draws.
+        for i in range(rounds):
+            log('  opacity %g, round %d of %d' % (opacity, i + 1, rounds))
+            args = ['mesh-render', '--frames', frames, '--warmup', warmup, '--size', geometry,
+                    '--mesh-grid', MESH_GRID, '--mesh-period', MESH_PERIOD,
+                    '--opacity', repr(opacity)]
+            if not evox_rounds and opacity == MESH_OPACITIES[0]:
+                args += ['--ply', ply]
+            evox_rounds.append(evox_bench(binary, *args)['mesh-render'][0])
+            vtk_rounds.append(run_vtk_mesh(ply, opacity, frames, warmup, env))
+        r = {'opacity': opacity, 'rounds': rounds,
+             'evox': min(evox_rounds, key=lambda rec: float(rec['median_ms'])),
+             'vtk': min(vtk_rounds, key=lambda rec: rec['median_ms']),
+             'evox_medians': [float(rec['median_ms']) for rec in evox_rounds],
+             'vtk_medians': [rec['median_ms'] for rec in vtk_rounds]}
+        if int(r['evox']['triangles']) != r['vtk']['triangles']:
+            raise RuntimeError('Evox drew %s triangles, VTK read %d from %s'
+                               % (r['evox']['triangles'], r['vtk']['triangles'], ply))
+        results.append(r)
+    return results
+
+
+def mesh_render_report(results, binary, argv, markdown, loads):
+    command = '/usr/bin/python3 ' + ' '.join(shlex.quote(a) for a in argv)
+    first = results[0]
+    evox, ref = first['evox'], first['vtk']
+    out = []
+    if markdown:
+        out.append('## %s, surface frames at %dx%d, %s triangles\n'
+                   % (datetime.date.today().isoformat(), RENDER_WIDTH, RENDER_HEIGHT,
+                      evox['triangles']))
+        out.append('Command (from the source root): `%s`\n' % command)
+    out.append('- machine: %d processors (`nproc`), %s, %s RAM, Linux %s; '
+               'load average %s before the run, %s after'
+               % (len(os.sched_getaffinity(0)), cpu_model(), mem_total(), platform.release(),
+                  loads[0], loads[1]))
+    out.append('- Evox: `%s` (%s), headless EGL (surfaceless), %s, OpenGL %s'
+               % (os.path.relpath(binary, SOURCE_ROOT), build_type(binary),
+                  evox['gl_renderer'].replace('_', ' '), evox['gl_version'].replace('_', ' ')))
+    out.append('- Evox sources: %s%s' % (source_fingerprint(('src/core', 'src/io', 'src/render',
+                                                              'shaders')),
+                                         '; **the binary is older than these sources**'
+                                         if binary_is_stale(binary) else ''))
+    out.append('- reference: VTK %s (Python %s): vtkPLYReader + vtkPolyDataMapper, offscreen '
+               'vtkRenderWindow under `xvfb-run -a` (GLX), %s, OpenGL %s'
+               % (ref['vtk_version'], platform.python_version(), ref['gl_renderer'],
+                  ref['gl_version']))
+    out.append('- data: the flying-edges surface of a gyroid on %d^3 voxels (period %d voxels): '
+               '%s triangles, %s vertices, as binary PLY with normals for VTK (`%s`); '
+               'LIBGL_ALWAYS_SOFTWARE=1 GALLIUM_DRIVER=llvmpipe for both'
+               % (MESH_GRID, MESH_PERIOD, evox['triangles'], evox['vertices'],
+                  os.path.relpath(mesh_ply_path(), SOURCE_ROOT)))
+    out.append('')
+    header = ('measurement', 'Evox', 'VTK', 'Evox / VTK')
+    lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+    for r in results:
+        e, v = r['evox'], r['vtk']
+        kind = 'opaque' if r['opacity'] >= 1 else 'translucent (opacity %g, OIT)' % r['opacity']
+        lines.append('| %s, median frame of %s (min, p90), best of %d rounds | %.1f ms '
+                     '(%.1f, %.1f) | %.1f ms (%.1f, %.1f) | %.2f |'
+                     % (kind, e['frames'], r['rounds'], float(e['median_ms']),
+                        float(e['min_ms']), float(e['p90_ms']), v['median_ms'], v['min_ms'],
+                        v['p90_ms'], float(e['median_ms']) / v['median_ms']))
+        lines.append('| %s: median of each round | %s ms | %s ms |  |'
+                     % (kind, ', '.join('%.1f' % m for m in r['evox_medians']),
+                        ', '.join('%.1f' % m for m in r['vtk_medians'])))
+        lines.append('| %s: first frame (upload + draw) | %.0f ms | %.0f ms |  |'
+                     % (kind, float(e['first_ms']), v['first_ms']))
+        lines.append('| %s: share of the frame drawn (not background) | %.0f%% | %.0f%% |  |'
+                     % (kind, 100 * float(e['drawn']), 100 * v['drawn']))
+    lines.append('| a new colour: one frame, no upload (opaque) | %.1f ms |  |  |'
+                 % float(evox['recolour_ms']))
+    out.append('\n'.join(lines))
+    out.append('')
+    out.append('Frames are %dx%d, the camera turning %.1f degree of azimuth before each; each ends '
+               'with glFinish (VTK: WaitForCompletion) and is timed from the camera change to its '
+               'end; %s frames after %s of warm-up, Evox and VTK taking turns. The first frame '
+               'includes the mesh\'s upload. Evox draws the three-slice view of an empty volume '
+               'with the mesh\'s box, so only the surface and the box\'s lines are drawn, as in '
+               'VTK.' % (RENDER_WIDTH, RENDER_HEIGHT, AZIMUTH_STEP_DEG, evox['frames'],
+                         evox['warmup']))
     return '\n'.join(out)
 
 
@@ -1187,6 +1413,16 @@ def main():
     parser.add_argument('--labels', action='store_true',
                         help='connected components and particle statistics beside '
                         'scipy.ndimage instead')
+    parser.add_argument('--mesh-render', action='store_true',
+                        help='frames of a 500,000-triangle surface, opaque and translucent, '
+                        'beside VTK drawing the same mesh instead')
+    parser.add_argument('--mesh-frames', type=int, default=30, help='timed frames (--mesh-render)')
+    parser.add_argument('--mesh-warmup', type=int, default=3,
+                        help='frames before timing (--mesh-render)')
+    parser.add_argument('--mesh-rounds', type=int, default=2,
+                        help='Evox/VTK rounds, taking turns; best kept (--mesh-render)')
+    parser.add_argument('--mesh-opacity', type=float, default=1.0, help=argparse.SUPPRESS)
+    parser.add_argument('--vtk-mesh-render', metavar='FILE', help=argparse.SUPPRESS)
     parser.add_argument('--reference-rss', metavar='FILE', help=argparse.SUPPRESS)
     parser.add_argument('--vtk-render', metavar='FILE', help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -1196,6 +1432,10 @@ def main():
         return
     if args.vtk_render:
         vtk_render(args.vtk_render, args.frames, args.warmup)
+        return
+    if args.vtk_mesh_render:
+        vtk_mesh_render(args.vtk_mesh_render, args.mesh_opacity, args.mesh_frames,
+                        args.mesh_warmup)
         return
     if args.size is None:
         args.size = 256 if args.render else 512
@@ -1212,6 +1452,14 @@ def main():
                               args.first_frame_runs, args.regenerate)
         print(render_report(result, binary, sys.argv, args.markdown,
                             (load_before, load_average())))
+        return
+    if args.mesh_render:
+        if args.mesh_frames < 1 or args.mesh_warmup < 0 or args.mesh_rounds < 1:
+            parser.error('--mesh-frames and --mesh-rounds must be at least 1, --mesh-warmup at '
+                         'least 0')
+        results = bench_mesh_render(binary, args.mesh_frames, args.mesh_warmup, args.mesh_rounds)
+        print(mesh_render_report(results, binary, sys.argv, args.markdown,
+                                 (load_before, load_average())))
         return
     info = evox_bench(binary, 'info')['info'][0]
     if args.isosurface:

@@ -5,13 +5,13 @@
 
 in vec3 v_view_position;
 in vec3 v_view_normal;
-in vec3 v_world;
 in vec4 v_color;
 
 uniform vec4 u_color;           // straight RGB of the surface; alpha is its opacity
 uniform bool u_vertex_colors;   // take RGB from the mesh's colours instead
 uniform bool u_orthographic;
 uniform bool u_clip;            // discard the octant on the camera's side of the three planes
+uniform mat4 u_view_to_world;   // inverse of the view matrix: world is nm, z exaggerated
 uniform vec3 u_clip_planes;     // world position of the x, y and z slice planes
 uniform vec3 u_clip_side;       // +1 or -1: the side of each plane the camera is on
 uniform int u_pass;             // 0 opaque, 1 translucent (weighted blended OIT)
@@ -50,8 +50,13 @@ main ()
   vec3 v, base, colour;
   float dim = 1.0, d, s;
 
-  if (u_clip && all (greaterThan ((v_world - u_clip_planes) * u_clip_side, vec3 (0.0))))
-    discard;
+  if (u_clip)
+    {
+      vec3 world = (u_view_to_world * vec4 (v_view_position, 1.0)).xyz;
+
+      if (all (greaterThan ((world - u_clip_planes) * u_clip_side, vec3 (0.0))))
+        discard;
+    }
 
   // A vertex without a usable normal falls back to the face's own.
   if (dot (n, n) < 1e-24)

@@ -1,5 +1,6 @@
 // mesh.vert: places a surface's vertices (nm of the volume's frame) in the world (z exaggerated)
-// and hands the fragment stage what lighting and clipping need.
+// and hands the fragment stage what lighting needs. Few outputs: llvmpipe sets up every one of
+// them for every triangle.
 // SPDX-License-Identifier: BSD-3-Clause
 #version 330 core
 
@@ -10,11 +11,9 @@ layout (location = 2) in vec4 a_color;      // straight RGBA, when the mesh has 
 uniform mat4 u_mvp;             // projection * view * model
 uniform mat4 u_modelview;       // view * model
 uniform mat3 u_normal_matrix;   // inverse transpose of the upper 3 x 3 of u_modelview
-uniform vec3 u_model_scale;     // the model matrix: diag (1, 1, z exaggeration)
 
 out vec3 v_view_position;
 out vec3 v_view_normal;
-out vec3 v_world;
 out vec4 v_color;
 
 void
@@ -22,7 +21,6 @@ main ()
 {
   v_view_position = (u_modelview * vec4 (a_position, 1.0)).xyz;
   v_view_normal = u_normal_matrix * a_normal;
-  v_world = a_position * u_model_scale;
   v_color = a_color;
   gl_Position = u_mvp * vec4 (a_position, 1.0);
 }

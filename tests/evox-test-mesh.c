@@ -522,14 +522,61 @@ compare_u64 (const void *a,
   return x < y ? -1 : x > y;
 }
 
-gboolean
-evox_test_mesh_is_closed (const EvoxTestMesh *mesh)
+/* How often the directed edge key occurs in the sorted edges. */
+static gsize
+count_edge (const guint64 *edges,
+            gsize          n,
+            guint64        key)
+{
+  gsize lo = 0, hi = n, first;
+
+  while (lo < hi)
+    {
+      gsize mid = lo + (hi - lo) / 2;
+
+      if (edges[mid] < key)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  first = lo;
+  hi = n;
+  while (lo < hi)
+    {
+      gsize mid = lo + (hi - lo) / 2;
+
+      if (edges[mid] <= key)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo - first;
+}
+
+/* Counts over the edges: *unmatched, edges used more often in one direction than in the other
+ * (or by a triangle with a repeated corner); *non_manifold, edges not used by exactly two
+ * triangles. */
+static void
+edge_counts (const EvoxTestMesh *mesh,
+             gsize              *unmatched,
+             gsize              *non_manifold)
 {
   gsize n_distinct;
-  g_autofree guint32 *id = weld (mesh, &n_distinct);
+  g_autofree guint32 *id = NULL;
   gsize n_edges = 3 * mesh->n_triangles;
   g_autofree guint64 *edges = g_new (guint64, MAX (n_edges, 1));
 
+  *unmatched = *non_manifold = 0;
+  /* Only STL needs its corners joined; indexed files may hold distinct vertices at one place
+   * (a level equal to voxel values puts vertices on voxel centres). */
+  if (mesh->facet_normals != NULL)
+    id = weld (mesh, &n_distinct);
+  else
+    {
+      id = g_new (guint32, MAX (mesh->n_vertices, 1));
+      for (gsize v = 0; v < mesh->n_vertices; v++)
+        id[v] = (guint32) v;
+    }
   for (gsize t = 0; t < mesh->n_triangles; t++)
     for (guint c = 0; c < 3; c++)
       {
@@ -537,20 +584,41 @@ evox_test_mesh_is_closed (const EvoxTestMesh *mesh)
         guint64 b = id[mesh->triangles[3 * t + (c + 1) % 3]];
 
         if (a == b)
-          return FALSE;
+          (*unmatched)++;
         edges[3 * t + c] = a << 32 | b;
       }
   qsort (edges, n_edges, sizeof (guint64), compare_u64);
-  for (gsize i = 0; i < n_edges; i++)
+  for (gsize i = 0; i < n_edges;)
     {
-      guint64 reverse = (edges[i] & 0xffffffffu) << 32 | edges[i] >> 32;
+      guint64 a = edges[i] >> 32, b = edges[i] & 0xffffffffu;
+      gsize forward = count_edge (edges + i, n_edges - i, edges[i]);
+      gsize backward = count_edge (edges, n_edges, b << 32 | a);
 
-      if (i + 1 < n_edges && edges[i + 1] == edges[i])
-        return FALSE;
-      if (bsearch (&reverse, edges, n_edges, sizeof (guint64), compare_u64) == NULL)
-        return FALSE;
+      if (forward != backward)
+        (*unmatched)++;
+      /* Each undirected edge once: from its smaller end, or alone when never used back. */
+      if ((a < b || backward == 0) && forward + backward != 2)
+        (*non_manifold)++;
+      i += forward;
     }
-  return TRUE;
+}
+
+gboolean
+evox_test_mesh_is_closed (const EvoxTestMesh *mesh)
+{
+  gsize unmatched, non_manifold;
+
+  edge_counts (mesh, &unmatched, &non_manifold);
+  return unmatched == 0;
+}
+
+gsize
+evox_test_mesh_count_non_manifold (const EvoxTestMesh *mesh)
+{
+  gsize unmatched, non_manifold;
+
+  edge_counts (mesh, &unmatched, &non_manifold);
+  return non_manifold;
 }
 
 static void

@@ -30,9 +30,12 @@ void          evox_test_mesh_free     (EvoxTestMesh *mesh);
 
 /* Distinct vertex positions (bitwise): the vertex count of a mesh whose file repeats corners. */
 gsize         evox_test_mesh_count_positions (const EvoxTestMesh *mesh);
-/* Every edge, with corners identified by position, is used once in each direction: closed and
- * consistently oriented. */
+/* Every edge is used as often in one direction as in the other: closed and consistently
+ * oriented, so the enclosed volume is defined. Corners are vertices of the file, except in
+ * STL, where they are joined by position. */
 gboolean      evox_test_mesh_is_closed       (const EvoxTestMesh *mesh);
+/* Edges not shared by exactly two triangles (0 for a closed 2-manifold). */
+gsize         evox_test_mesh_count_non_manifold (const EvoxTestMesh *mesh);
 /* Sum of triangle areas and the signed enclosed volume (divergence theorem), in doubles. */
 double        evox_test_mesh_area            (const EvoxTestMesh *mesh);
 double        evox_test_mesh_volume          (const EvoxTestMesh *mesh);

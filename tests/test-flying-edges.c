@@ -938,12 +938,12 @@ test_out_of_range (void)
   const double spacing[3] = { 2.0, 1.0, 0.5 };
   double a, b, c;
 
-  random_grid (&g, RANDOM_U8, 9, 8, 7, 3);
+  random_grid (&g, RANDOM_U8, 70, 8, 7, 3);
   for (gsize i = 0; i < grid_points (&g.field); i++)
     ((guint8 *) g.field.data)[i] = 10 + ((guint8 *) g.field.data)[i] % 190;
   for (guint k = 0; k < 3; k++)
     g.field.spacing[k] = spacing[k];
-  a = 8 * 2.0;
+  a = 69 * 2.0;
   b = 7 * 1.0;
   c = 6 * 0.5;
   for (guint pad = 0; pad < 2; pad++)

@@ -425,8 +425,11 @@ assert_round_trip (EvoxMesh     *mesh,
       if (evox_mesh_is_closed (mesh))
         {
           g_assert_true (evox_test_mesh_is_closed (file));
+          g_assert_cmpuint (evox_test_mesh_count_non_manifold (file), ==, 0);
           g_assert_cmpfloat (evox_test_mesh_volume (file), >, 0);
         }
+      else
+        g_assert_false (evox_test_mesh_is_closed (file));
     }
   g_assert_cmpuint (evox_test_count_entries (dir), ==, G_N_ELEMENTS (all_formats));
   evox_test_tmpdir_free (g_steal_pointer (&dir));

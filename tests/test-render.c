@@ -1,5 +1,5 @@
-/* test-render.c: the camera, picking and offscreen renders (colour maps, phases, particle highlight)
- * checked pixel by pixel on headless EGL. */
+/* test-render.c: the camera, picking and offscreen renders (colour maps, phases, particle highlight,
+ * surfaces) checked pixel by pixel on headless EGL. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
@@ -16,6 +16,7 @@
 #include "evox-phase.h"
 #include "evox-renderer.h"
 #include "evox-renderer-private.h"
+#include "evox-surface.h"
 
 /* One headless context for the whole run; NULL (and every GL test skipped) where there is none. */
 static EvoxGlContext *gl_context;
@@ -2146,6 +2147,1021 @@ test_phases_demo (void)
   renderer_free (renderer);
 }
 
+/* Surfaces */
+
+/* The test's volume for surfaces: 32^3 voxels of 10 nm, so the box spans -5..315 nm and the
+ * middle slices (index 16) lie at 160 nm; u8 `value` everywhere (shown grey), or NaN (f32, no
+ * slice drawn) when value is negative. */
+#define SURFACE_DIM 32
+#define SURFACE_SPACING 10.0
+
+static EvoxVolume *
+surface_volume_new (int value)
+{
+  EvoxVolume *volume;
+
+  if (value < 0)
+    {
+      float *data;
+
+      volume = volume_new (SURFACE_DIM, SURFACE_DIM, SURFACE_DIM, EVOX_SAMPLE_F32);
+      data = evox_volume_get_data_mut (volume, 0);
+      for (gsize i = 0; i < SURFACE_DIM * SURFACE_DIM * SURFACE_DIM; i++)
+        data[i] = NAN;
+    }
+  else
+    {
+      volume = volume_new (SURFACE_DIM, SURFACE_DIM, SURFACE_DIM, EVOX_SAMPLE_U8);
+      memset (evox_volume_get_data_mut (volume, 0), value, SURFACE_DIM * SURFACE_DIM * SURFACE_DIM);
+    }
+  evox_volume_set_spacing (volume, (double[3]) { SURFACE_SPACING, SURFACE_SPACING,
+                                                 SURFACE_SPACING });
+  return volume;
+}
+
+/* A UV sphere around centre with its poles on the z axis: n_lat bands of n_lon quads, exact unit
+ * normals, every triangle turned counter-clockwise seen from outside. With colored, vertices with
+ * x < centre are red and the others green. */
+static EvoxMesh *
+sphere_mesh_new (const double centre[3],
+                 double       radius,
+                 guint        n_lat,
+                 guint        n_lon,
+                 gboolean     colored)
+{
+  gsize n_vertices = 2 + (gsize) (n_lat - 1) * n_lon;
+  gsize n_triangles = 2 * (gsize) n_lon * (n_lat - 1);
+  float *positions = g_new (float, 3 * n_vertices);
+  float *normals = g_new (float, 3 * n_vertices);
+  guint8 *colors = colored ? g_new (guint8, 4 * n_vertices) : NULL;
+  guint32 *triangles = g_new (guint32, 3 * n_triangles);
+  gsize v = 0, t = 0;
+  guint32 last = (guint32) n_vertices - 1;
+
+  for (guint i = 0; i <= n_lat; i++)
+    for (guint j = 0; j < ((i == 0 || i == n_lat) ? 1 : n_lon); j++)
+      {
+        double theta = G_PI * i / n_lat, phi = 2 * G_PI * j / n_lon;
+        double n[3] = { sin (theta) * cos (phi), sin (theta) * sin (phi), -cos (theta) };
+
+        for (guint k = 0; k < 3; k++)
+          {
+            positions[3 * v + k] = (float) (centre[k] + radius * n[k]);
+            normals[3 * v + k] = (float) n[k];
+          }
+        if (colors != NULL)
+          {
+            gboolean left = n[0] < 0;
+
+            memcpy (colors + 4 * v, left ? (guint8[4]) { 255, 0, 0, 255 }
+                                         : (guint8[4]) { 0, 255, 0, 255 }, 4);
+          }
+        v++;
+      }
+  g_assert_cmpuint (v, ==, n_vertices);
+
+  /* Ring i (1 .. n_lat - 1) starts at vertex 1 + (i - 1) n_lon. */
+  for (guint j = 0; j < n_lon; j++)
+    {
+      guint32 a = 1 + j, b = 1 + (j + 1) % n_lon;
+      guint32 c = 1 + (n_lat - 2) * n_lon + j, d = 1 + (n_lat - 2) * n_lon + (j + 1) % n_lon;
+
+      memcpy (triangles + 3 * t++, (guint32[3]) { 0, a, b }, 12);
+      memcpy (triangles + 3 * t++, (guint32[3]) { last, d, c }, 12);
+    }
+  for (guint i = 1; i + 1 < n_lat; i++)
+    for (guint j = 0; j < n_lon; j++)
+      {
+        guint32 a = 1 + (i - 1) * n_lon + j, b = 1 + (i - 1) * n_lon + (j + 1) % n_lon;
+        guint32 c = a + n_lon, d = b + n_lon;
+
+        memcpy (triangles + 3 * t++, (guint32[3]) { a, c, d }, 12);
+        memcpy (triangles + 3 * t++, (guint32[3]) { a, d, b }, 12);
+      }
+  g_assert_cmpuint (t, ==, n_triangles);
+
+  /* Whatever the loops above did, make every triangle face out. */
+  for (t = 0; t < n_triangles; t++)
+    {
+      guint32 *tri = triangles + 3 * t;
+      double e1[3], e2[3], cross[3], mid[3], dot = 0;
+
+      for (guint k = 0; k < 3; k++)
+        {
+          e1[k] = positions[3 * tri[1] + k] - positions[3 * tri[0] + k];
+          e2[k] = positions[3 * tri[2] + k] - positions[3 * tri[0] + k];
+          mid[k] = (positions[3 * tri[0] + k] + positions[3 * tri[1] + k] +
+                    positions[3 * tri[2] + k]) / 3.0 - centre[k];
+        }
+      cross[0] = e1[1] * e2[2] - e1[2] * e2[1];
+      cross[1] = e1[2] * e2[0] - e1[0] * e2[2];
+      cross[2] = e1[0] * e2[1] - e1[1] * e2[0];
+      for (guint k = 0; k < 3; k++)
+        dot += cross[k] * mid[k];
+      if (dot < 0)
+        {
+          guint32 swap = tri[1];
+
+          tri[1] = tri[2];
+          tri[2] = swap;
+        }
+    }
+  return evox_mesh_new_take (positions, normals, colors, n_vertices, triangles, n_triangles,
+                             TRUE);
+}
+
+/* The inscribed radius of sphere_mesh_new's polyhedron is at least this share of the radius. */
+static double
+sphere_inner_share (guint n_lat,
+                    guint n_lon)
+{
+  return cos (G_PI / n_lon) * cos (G_PI / n_lat);
+}
+
+/* A ready surface of mesh, "#rrggbb" and opacity, as a finished build leaves it. */
+static EvoxSurface *
+surface_with_mesh (EvoxMesh   *mesh,
+                   const char *color,
+                   double      opacity)
+{
+  EvoxSurfaceSpec spec = { .kind = EVOX_SURFACE_LEVEL, .level = 1.0 };
+  EvoxSurface *surface = evox_surface_new ("sphere", &spec, color);
+
+  evox_surface_set_opacity (surface, opacity);
+  _evox_surface_begin_build (surface, NULL);
+  _evox_surface_end_build (surface, mesh, NULL);
+  g_assert_true (evox_surface_get_mesh (surface) == mesh);
+  return surface;
+}
+
+/* A realized renderer on volume (grey colour map over 0..255) drawing surfaces. */
+static EvoxRenderer *
+surface_renderer_new (EvoxVolume      *volume,
+                      EvoxSurfaceList *surfaces)
+{
+  EvoxRenderer *renderer = renderer_new_realized ();
+
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_colormap (renderer, "grey");
+  evox_renderer_set_range (renderer, 0, 255);
+  evox_renderer_set_surfaces (renderer, surfaces);
+  g_assert_true (evox_renderer_get_surfaces (renderer) == surfaces);
+  return renderer;
+}
+
+/* Slices at the box's faces, the z slice at the far one: seen along +z or nearly so, no slice
+ * or outline lies in front of a surface in the middle. */
+static void
+slices_to_faces (EvoxRenderer *renderer)
+{
+  evox_renderer_set_slices (renderer, (guint[3]) { 0, 0, SURFACE_DIM - 1 });
+}
+
+/* With EVOX_TEST_DUMP=dir, keeps a picture as raw RGBA in dir/NAME-WxH.rgba. */
+static void
+dump_rgba (const char   *name,
+           const guint8 *pixels,
+           int           width,
+           int           height)
+{
+  const char *dump = g_getenv ("EVOX_TEST_DUMP");
+  g_autofree char *file = NULL;
+  g_autofree char *path = NULL;
+
+  if (dump == NULL)
+    return;
+  file = g_strdup_printf ("%s-%dx%d.rgba", name, width, height);
+  path = g_build_filename (dump, file, NULL);
+  g_assert_true (g_file_set_contents (path, (const char *) pixels, (gssize) width * height * 4,
+                                      NULL));
+}
+
+/* Rays through window points, from the inverse of the camera's projection * view. */
+typedef struct
+{
+  mat4 inverse;
+  int  width;
+  int  height;
+} RayCaster;
+
+static void
+ray_caster_init (RayCaster  *caster,
+                 EvoxCamera *camera,
+                 int         width,
+                 int         height)
+{
+  float view_values[16], projection_values[16];
+  mat4 view, projection, mvp;
+
+  evox_camera_get_matrices (camera, width, height, view_values, projection_values);
+  memcpy (view, view_values, sizeof view);
+  memcpy (projection, projection_values, sizeof projection);
+  glm_mat4_mul (projection, view, mvp);
+  glm_mat4_inv (mvp, caster->inverse);
+  caster->width = width;
+  caster->height = height;
+}
+
+/* The world-space ray through window point (x, y) (pixels, y down): a point on the near plane
+ * and the unit direction away from the eye. */
+static void
+cast_ray (const RayCaster *caster,
+          double           x,
+          double           y,
+          double           origin[3],
+          double           dir[3])
+{
+  vec4 ndc_near = { (float) (2.0 * x / caster->width - 1.0),
+                    (float) (1.0 - 2.0 * y / caster->height), -1.0f, 1.0f };
+  vec4 ndc_far = { ndc_near[0], ndc_near[1], 1.0f, 1.0f };
+  vec4 near, far;
+  mat4 inverse;
+  double length = 0;
+
+  memcpy (inverse, caster->inverse, sizeof inverse);
+  glm_mat4_mulv (inverse, ndc_near, near);
+  glm_mat4_mulv (inverse, ndc_far, far);
+  for (guint k = 0; k < 3; k++)
+    {
+      origin[k] = near[k] / near[3];
+      dir[k] = far[k] / far[3] - origin[k];
+      length += dir[k] * dir[k];
+    }
+  for (guint k = 0; k < 3; k++)
+    dir[k] /= sqrt (length);
+}
+
+/* Distance from centre to the line of the ray, in the mesh's frame: world z divided by the
+ * exaggeration, where the sphere is round. */
+static double
+ray_distance (const double origin[3],
+              const double dir[3],
+              const double centre[3],
+              double       exaggeration)
+{
+  double o[3] = { origin[0], origin[1], origin[2] / exaggeration };
+  double d[3] = { dir[0], dir[1], dir[2] / exaggeration };
+  double dd = d[0] * d[0] + d[1] * d[1] + d[2] * d[2], t = 0, dist = 0;
+
+  for (guint k = 0; k < 3; k++)
+    t += (centre[k] - o[k]) * d[k] / dd;
+  for (guint k = 0; k < 3; k++)
+    {
+      double e = o[k] + t * d[k] - centre[k];
+
+      dist += e * e;
+    }
+  return sqrt (dist);
+}
+
+/* Largest and smallest ray distance over the four corners of the 3 x 3 pixel square around pixel
+ * (x, y): a pixel whose square lies inside the projected disc (convex) is at least 1.5 px from
+ * its edge. */
+static void
+pixel_distances (const RayCaster *caster,
+                 int              x,
+                 int              y,
+                 const double     centre[3],
+                 double           exaggeration,
+                 double          *nearest,
+                 double          *farthest)
+{
+  *nearest = G_MAXDOUBLE;
+  *farthest = 0;
+  for (guint c = 0; c < 4; c++)
+    {
+      double origin[3], dir[3], d;
+
+      cast_ray (caster, x + 0.5 + (c & 1 ? 1.5 : -1.5), y + 0.5 + (c & 2 ? 1.5 : -1.5),
+                origin, dir);
+      d = ray_distance (origin, dir, centre, exaggeration);
+      *nearest = MIN (*nearest, d);
+      *farthest = MAX (*farthest, d);
+    }
+}
+
+/* Lit magenta (#ff00ff): red equals blue, and green (the specular part alone) stays well below. */
+static gboolean
+is_magenta (const guint8 *p)
+{
+  return abs (p[0] - p[2]) <= 2 && p[0] - p[1] > 40;
+}
+
+static int
+brightness (const guint8 *p)
+{
+  return p[0] + p[1] + p[2];
+}
+
+static void
+assert_no_gl_error (void)
+{
+  g_assert_cmphex (glGetError (), ==, GL_NO_ERROR);
+}
+
+/* Every pixel at least 1.5 px inside the analytic outline of an opaque sphere shows the surface,
+ * every pixel 1.5 px outside it shows background or slices, with the z exaggeration applied to
+ * the surface as to the slices; the headlight makes the middle brighter than the rim. */
+static void
+test_surfaces_silhouette (void)
+{
+  const int width = 240, height = 180;
+  const guint n_lat = 48, n_lon = 96;
+  const double centre[3] = { 160, 160, 160 }, radius = 60;
+  g_autoptr(EvoxVolume) volume = surface_volume_new (128);
+  g_autoptr(EvoxMesh) mesh = sphere_mesh_new (centre, radius, n_lat, n_lon, FALSE);
+  g_autoptr(EvoxSurfaceList) surfaces = evox_surface_list_new ();
+  g_autoptr(EvoxSurface) surface = surface_with_mesh (mesh, "#ff00ff", 1.0);
+  const double exaggerations[2] = { 1.0, 2.5 };
+  EvoxRenderer *renderer;
+  EvoxCamera *camera;
+
+  if (!need_gl ())
+    return;
+
+  evox_surface_list_append (surfaces, surface);
+  renderer = surface_renderer_new (volume, surfaces);
+  slices_to_faces (renderer);
+  camera = evox_renderer_get_camera (renderer);
+
+  for (guint e = 0; e < G_N_ELEMENTS (exaggerations); e++)
+    {
+      g_autofree guint8 *pixels = NULL;
+      g_autofree char *name = NULL;
+      RayCaster caster;
+      double world_centre[3] = { centre[0], centre[1], centre[2] * exaggerations[e] };
+      double pixel[2], best = G_MAXDOUBLE, rim_share = 0;
+      guint inside = 0, outside = 0;
+      const guint8 *middle, *rim = NULL;
+
+      evox_renderer_set_z_exaggeration (renderer, exaggerations[e]);
+      evox_camera_look_along (camera, 2);
+      evox_camera_set_orthographic (camera, FALSE);
+      evox_camera_orbit (camera, 30, 25);
+      evox_camera_set_center (camera, world_centre);
+      evox_camera_zoom_at (camera, 2.0, width / 2.0, height / 2.0, width, height);
+      pixels = render (renderer, width, height, FALSE);
+      assert_no_gl_error ();
+      name = g_strdup_printf ("surface-silhouette-%g", exaggerations[e]);
+      dump_rgba (name, pixels, width, height);
+
+      ray_caster_init (&caster, camera, width, height);
+      for (int y = 1; y < height - 1; y++)
+        for (int x = 1; x < width - 1; x++)
+          {
+            const guint8 *p = pixel_at (pixels, width, x, y);
+            double nearest, farthest;
+
+            pixel_distances (&caster, x, y, centre, exaggerations[e], &nearest, &farthest);
+            if (farthest < radius * sphere_inner_share (n_lat, n_lon))
+              {
+                if (!is_magenta (p))
+                  g_error ("exaggeration %g: pixel (%d, %d) inside the sphere's outline is "
+                           "%u,%u,%u", exaggerations[e], x, y, p[0], p[1], p[2]);
+                inside++;
+                /* The rim: the inside pixel farthest out. */
+                if (nearest / radius > rim_share)
+                  {
+                    rim_share = nearest / radius;
+                    rim = p;
+                  }
+              }
+            else if (nearest > radius)
+              {
+                if (is_magenta (p))
+                  g_error ("exaggeration %g: pixel (%d, %d) outside the sphere's outline is "
+                           "%u,%u,%u", exaggerations[e], x, y, p[0], p[1], p[2]);
+                outside++;
+              }
+          }
+      g_test_message ("exaggeration %g: %u pixels inside, %u outside", exaggerations[e], inside,
+                      outside);
+      g_assert_cmpuint (inside, >, 1000);
+      g_assert_cmpuint (outside, >, 10000);
+
+      /* The middle faces the eye: full diffuse and the whole specular highlight (0.25 of white,
+       * which is all the green magenta gets); the rim gets ambient light and little else. */
+      project (camera, world_centre, width, height, pixel);
+      middle = pixel_at (pixels, width, (int) pixel[0], (int) pixel[1]);
+      g_assert_cmpuint (middle[0], ==, 255);
+      g_assert_cmpint (middle[1], >=, 55);
+      g_assert_cmpint (middle[1], <=, 66);
+      g_assert_nonnull (rim);
+      g_assert_cmpint (brightness (middle), >, brightness (rim) + 150);
+      (void) best;
+    }
+
+  renderer_free (renderer);
+}
+
+/* Surfaces show in the 3D views and not in the 2D slice views; a transparent export keeps them
+ * opaque. */
+static void
+test_surfaces_views (void)
+{
+  const int width = 160, height = 120;
+  const double centre[3] = { 160, 160, 160 };
+  g_autoptr(EvoxVolume) volume = surface_volume_new (-1);
+  g_autoptr(EvoxMesh) mesh = sphere_mesh_new (centre, 60, 24, 48, FALSE);
+  g_autoptr(EvoxSurfaceList) surfaces = evox_surface_list_new ();
+  g_autoptr(EvoxSurface) surface = surface_with_mesh (mesh, "#ff00ff", 1.0);
+  const EvoxView views[4] = {
+    EVOX_VIEW_SLICES, EVOX_VIEW_STACK, EVOX_VIEW_SLICE_X, EVOX_VIEW_SLICE_Z
+  };
+  EvoxRenderer *renderer;
+
+  if (!need_gl ())
+    return;
+
+  evox_surface_list_append (surfaces, surface);
+  renderer = surface_renderer_new (volume, surfaces);
+  for (guint v = 0; v < G_N_ELEMENTS (views); v++)
+    {
+      g_autofree guint8 *opaque = NULL;
+      g_autofree guint8 *clear = NULL;
+      double pixel[2];
+      const guint8 *p, *q;
+      guint n_magenta = 0;
+
+      evox_renderer_set_view (renderer, views[v]);
+      opaque = render (renderer, width, height, FALSE);
+      clear = render (renderer, width, height, TRUE);
+      assert_no_gl_error ();
+      for (gsize i = 0; i < (gsize) width * height; i++)
+        if (is_magenta (opaque + 4 * i))
+          n_magenta++;
+      if (views[v] == EVOX_VIEW_SLICE_X || views[v] == EVOX_VIEW_SLICE_Z)
+        {
+          g_assert_cmpuint (n_magenta, ==, 0);
+          continue;
+        }
+      g_assert_cmpuint (n_magenta, >, 200);
+
+      /* The sphere's middle: the same colour at alpha 255 over a transparent background. */
+      project (evox_renderer_get_camera (renderer), centre, width, height, pixel);
+      p = pixel_at (opaque, width, (int) pixel[0], (int) pixel[1]);
+      q = pixel_at (clear, width, (int) pixel[0], (int) pixel[1]);
+      g_assert_true (is_magenta (p));
+      g_assert_cmpmem (p, 4, q, 4);
+      g_assert_cmpuint (q[3], ==, 255);
+      /* A corner stays transparent. */
+      g_assert_cmpuint (pixel_at (clear, width, 1, 1)[3], ==, 0);
+    }
+  renderer_free (renderer);
+}
+
+/* The lit colour of a layer seen head on (normal toward the eye): ambient + diffuse + the full
+ * specular highlight, darker on the inside. */
+static double
+head_on (double channel,
+         gboolean front)
+{
+  return MIN ((front ? 1.0 : 0.7) * (channel * (0.25 + 0.75) + 0.25), 1.0);
+}
+
+/* The depth weight mesh.frag documents, on t = 0 at the nearest point of the box, 1 at the
+ * farthest. */
+static double
+depth_weight (double t)
+{
+  double s = 1.0 - CLAMP (t, 0.0, 1.0);
+
+  return CLAMP (100.0 * s * s * s, 0.01, 100.0);
+}
+
+/* Two translucent spheres, one partly inside the other, looked at along their common axis: four
+ * layers on the middle ray, interleaved (front of A, front of B, back of A, back of B). The
+ * picture does not depend on the list's order, and equals weighted blended OIT's equation
+ * computed here from the analytic layers:
+ *
+ *   colour = sum (c_i a_i w_i) / sum (a_i w_i),  alpha = 1 - prod (1 - a_i)
+ *
+ * within 3/255: the 8-bit result and its unpremultiplication (1/255 at alpha 239), half-float
+ * sums (relative 2^-11), and the tessellated normals half a pixel from the pole (the specular
+ * term moves by under 1/255). An opaque sphere in front hides both exactly: the translucent
+ * pass shares the opaque depth. */
+static void
+test_surfaces_translucent (void)
+{
+  const int size = 101;
+  const double radius = 60, offset = 30, alpha = 0.5;
+  const double centre_a[3] = { 160, 160, 160 - offset }, centre_b[3] = { 160, 160, 160 + offset };
+  const guint8 colour_a[3] = { 153, 26, 26 }, colour_b[3] = { 26, 51, 179 };
+  g_autoptr(EvoxVolume) volume = surface_volume_new (-1);
+  g_autoptr(EvoxMesh) mesh_a = sphere_mesh_new (centre_a, radius, 48, 96, FALSE);
+  g_autoptr(EvoxMesh) mesh_b = sphere_mesh_new (centre_b, radius, 48, 96, FALSE);
+  g_autoptr(EvoxSurfaceList) ab = evox_surface_list_new ();
+  g_autoptr(EvoxSurfaceList) ba = evox_surface_list_new ();
+  g_autoptr(EvoxSurface) a = surface_with_mesh (mesh_a, "#991a1a", alpha);
+  g_autoptr(EvoxSurface) b = surface_with_mesh (mesh_b, "#1a33b3", alpha);
+  g_autofree guint8 *first = NULL;
+  g_autofree guint8 *second = NULL;
+  g_autofree guint8 *opaque_bg = NULL;
+  EvoxRenderer *renderer;
+  EvoxCamera *camera;
+  const double layer_z[4] = { centre_a[2] - radius, centre_b[2] - radius,
+                              centre_a[2] + radius, centre_b[2] + radius };
+  const gboolean layer_front[4] = { TRUE, TRUE, FALSE, FALSE };
+  const guint8 *layer_colour[4] = { colour_a, colour_b, colour_a, colour_b };
+  double sum[3] = { 0, 0, 0 }, weights = 0, over[3] = { 0, 0, 0 }, through = 1, coverage;
+  double box_near = -0.5 * SURFACE_SPACING, box_far = (SURFACE_DIM - 0.5) * SURFACE_SPACING;
+  const guint8 *p, *q;
+  float background[4] = { 0.16f, 0.16f, 0.17f, 1.0f };
+
+  if (!need_gl ())
+    return;
+
+  evox_surface_list_append (ab, a);
+  evox_surface_list_append (ab, b);
+  evox_surface_list_append (ba, b);
+  evox_surface_list_append (ba, a);
+  renderer = surface_renderer_new (volume, ab);
+  slices_to_faces (renderer);
+  camera = evox_renderer_get_camera (renderer);
+  /* Along +z, orthographic: every layer on the middle ray faces the eye. */
+  evox_camera_look_along (camera, 2);
+  evox_camera_set_center (camera, (double[3]) { 160, 160, 160 });
+
+  first = render (renderer, size, size, TRUE);
+  opaque_bg = render (renderer, size, size, FALSE);
+  evox_renderer_set_surfaces (renderer, ba);
+  second = render (renderer, size, size, TRUE);
+  assert_no_gl_error ();
+  dump_rgba ("surface-translucent", opaque_bg, size, size);
+
+  for (gsize i = 0; i < (gsize) size * size * 4; i++)
+    if (abs (first[i] - second[i]) > 2)
+      g_error ("byte %" G_GSIZE_FORMAT " (pixel %d, %d) depends on the list's order: %u, %u",
+               i, (int) (i / 4 % size), (int) (i / 4 / size), first[i], second[i]);
+
+  /* The expected blend on the middle ray. */
+  for (guint l = 0; l < 4; l++)
+    {
+      double w = depth_weight ((layer_z[l] - box_near) / (box_far - box_near));
+
+      for (guint c = 0; c < 3; c++)
+        {
+          double lit = head_on (layer_colour[l][c] / 255.0, layer_front[l]);
+
+          sum[c] += lit * alpha * w;
+          over[c] += through * alpha * lit;
+        }
+      weights += alpha * w;
+      through *= 1 - alpha;
+    }
+  coverage = 1 - through;
+  p = pixel_at (first, size, size / 2, size / 2);
+  q = pixel_at (opaque_bg, size, size / 2, size / 2);
+  g_test_message ("middle: drew %u,%u,%u,%u; OIT gives %.1f,%.1f,%.1f,%.1f; strict order "
+                  "would give %.1f,%.1f,%.1f", p[0], p[1], p[2], p[3], 255 * sum[0] / weights,
+                  255 * sum[1] / weights, 255 * sum[2] / weights, 255 * coverage,
+                  255 * over[0] / coverage, 255 * over[1] / coverage, 255 * over[2] / coverage);
+  g_assert_cmpfloat (fabs (p[3] - 255 * coverage), <=, 2);
+  for (guint c = 0; c < 3; c++)
+    {
+      double straight = sum[c] / weights;
+      double composited = straight * coverage + background[c] * (1 - coverage);
+
+      g_assert_cmpfloat (fabs (p[c] - 255 * straight), <=, 3);
+      g_assert_cmpfloat (fabs (q[c] - 255 * composited), <=, 3);
+    }
+  g_assert_cmpuint (q[3], ==, 255);
+
+  /* An opaque sphere in front of both: its own colour, nothing of the translucent ones. */
+  {
+    const double centre_o[3] = { 160, 160, 40 };
+    g_autoptr(EvoxMesh) mesh_o = sphere_mesh_new (centre_o, 20, 24, 48, FALSE);
+    g_autoptr(EvoxSurface) o = surface_with_mesh (mesh_o, "#336633", 1.0);
+    g_autofree guint8 *hidden = NULL;
+
+    evox_surface_list_append (ba, o);
+    hidden = render (renderer, size, size, TRUE);
+    assert_no_gl_error ();
+    p = pixel_at (hidden, size, size / 2, size / 2);
+    g_assert_cmpint (abs (p[0] - (int) round (255 * head_on (0x33 / 255.0, TRUE))), <=, 1);
+    g_assert_cmpint (abs (p[1] - (int) round (255 * head_on (0x66 / 255.0, TRUE))), <=, 1);
+    g_assert_cmpint (abs (p[2] - (int) round (255 * head_on (0x33 / 255.0, TRUE))), <=, 1);
+    g_assert_cmpuint (p[3], ==, 255);
+  }
+
+  renderer_free (renderer);
+}
+
+/* What the ray from origin along dir meets first in the three-slice view of a sphere clipped by
+ * the camera's octant, from geometry alone: 1 the sphere, 0 something else (a slice, the
+ * background), -1 too close to an edge (within margin nm of the sphere's outline, of the octant,
+ * of a slice's border, or of a slice in front) to say. */
+static int
+clipped_sphere_hit (const double origin[3],
+                    const double dir[3],
+                    const double centre[3],
+                    double       radius,
+                    const double eye[3],
+                    double       margin)
+{
+  const double lo = -0.5 * SURFACE_SPACING, hi = (SURFACE_DIM - 0.5) * SURFACE_SPACING;
+  double oc[3], b = 0, c = 0, t, inside_by = G_MAXDOUBLE;
+
+  for (guint k = 0; k < 3; k++)
+    {
+      oc[k] = origin[k] - centre[k];
+      b += oc[k] * dir[k];
+      c += oc[k] * oc[k];
+    }
+  c -= radius * radius;
+  /* b^2 - c is r^2 - d^2 for a ray passing d from the centre. */
+  if (fabs (b * b - c) < 2 * margin * radius)
+    return -1;
+  if (b * b - c < 0)
+    return 0;
+  t = -b - sqrt (b * b - c);
+
+  /* How far the first hit lies inside the camera's octant (negative: outside). */
+  for (guint k = 0; k < 3; k++)
+    inside_by = MIN (inside_by, (origin[k] + t * dir[k] - centre[k]) *
+                                (eye[k] > centre[k] ? 1 : -1));
+  if (fabs (inside_by) < margin)
+    return -1;
+  if (inside_by > 0)
+    return 0;
+
+  /* Outside the octant the sphere shows unless a slice (the whole box wide) lies before it. */
+  for (guint a = 0; a < 3; a++)
+    {
+      double ta = (centre[a] - origin[a]) / dir[a];
+      gboolean within = TRUE, near_border = FALSE;
+
+      /* Slices are pushed back a little (so their outlines win), and a surface just behind
+       * one may show through it. */
+      if (fabs (ta - t) < margin)
+        return -1;
+      if (!(ta > 0 && ta < t))
+        continue;
+      for (guint k = 0; k < 3; k++)
+        {
+          double x = origin[k] + ta * dir[k];
+
+          if (k == a)
+            continue;
+          within = within && x > lo && x < hi;
+          near_border = near_border || fabs (x - lo) < margin || fabs (x - hi) < margin;
+        }
+      if (near_border)
+        return -1;
+      if (within)
+        return 0;
+    }
+  return 1;
+}
+
+/* The lines the three-slice view draws, projected to window pixels (straight under perspective):
+ * the box's edges and the outlines of the slices through `crossing`. Each runs along one axis at
+ * the two other coordinates taken from the box's ends or the crossing: 3 axes x 3 x 3 choices
+ * hold every edge of both. */
+typedef struct
+{
+  double ends[27][2][2];
+} ProjectedLines;
+
+static void
+project_lines (ProjectedLines *lines,
+               EvoxCamera     *camera,
+               int             width,
+               int             height,
+               const double    crossing[3])
+{
+  const double lo = -0.5 * SURFACE_SPACING, hi = (SURFACE_DIM - 0.5) * SURFACE_SPACING;
+  const double at[3] = { lo, hi, 0 };
+
+  for (guint axis = 0; axis < 3; axis++)
+    for (guint i = 0; i < 9; i++)
+      {
+        guint u = (axis + 1) % 3, v = (axis + 2) % 3;
+        double a[3], b[3];
+
+        a[u] = b[u] = i % 3 == 2 ? crossing[u] : at[i % 3];
+        a[v] = b[v] = i / 3 == 2 ? crossing[v] : at[i / 3];
+        a[axis] = lo;
+        b[axis] = hi;
+        project (camera, a, width, height, lines->ends[axis * 9 + i][0]);
+        project (camera, b, width, height, lines->ends[axis * 9 + i][1]);
+      }
+}
+
+/* Whether pixel (x, y) lies within 3 px of one of the lines. */
+static gboolean
+near_lines (const ProjectedLines *lines,
+            int                   x,
+            int                   y)
+{
+  double px = x + 0.5, py = y + 0.5;
+
+  for (guint l = 0; l < G_N_ELEMENTS (lines->ends); l++)
+    {
+      const double *pa = lines->ends[l][0], *pb = lines->ends[l][1];
+      double dx = pb[0] - pa[0], dy = pb[1] - pa[1], t, ex, ey;
+
+      t = CLAMP (((px - pa[0]) * dx + (py - pa[1]) * dy) / MAX (dx * dx + dy * dy, 1e-12),
+                 0.0, 1.0);
+      ex = pa[0] + t * dx - px;
+      ey = pa[1] + t * dy - py;
+      if (ex * ex + ey * ey < 9.0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Clipping cuts away the sphere in the octant between the camera and the slices' crossing: the
+ * slices show there, the sphere wherever it lies outside the octant and no slice hides it; off
+ * restores the picture. The sphere nearly fills the box, so parts of it show past the slices. */
+static void
+test_surfaces_clip (void)
+{
+  const int width = 320, height = 240;
+  const double centre[3] = { 160, 160, 160 }, radius = 140;
+  g_autoptr(EvoxVolume) volume = surface_volume_new (128);
+  g_autoptr(EvoxMesh) mesh = sphere_mesh_new (centre, radius, 64, 128, FALSE);
+  g_autoptr(EvoxSurfaceList) surfaces = evox_surface_list_new ();
+  g_autoptr(EvoxSurface) surface = surface_with_mesh (mesh, "#ff00ff", 1.0);
+  g_autofree guint8 *plain = NULL;
+  g_autofree guint8 *clipped = NULL;
+  g_autofree guint8 *again = NULL;
+  EvoxRenderer *renderer;
+  EvoxCamera *camera;
+  RayCaster caster;
+  ProjectedLines lines;
+  double pixel[2], eye[3], dir[3];
+  const guint8 *p;
+  guint kept = 0, cut = 0, changes = 0;
+
+  if (!need_gl ())
+    return;
+
+  evox_surface_list_append (surfaces, surface);
+  renderer = surface_renderer_new (volume, surfaces);
+  camera = evox_renderer_get_camera (renderer);
+  g_assert_false (evox_renderer_get_clip_surfaces (renderer));
+  plain = render (renderer, width, height, FALSE);
+
+  g_signal_connect (renderer, "changed", G_CALLBACK (count_changes), &changes);
+  evox_renderer_set_clip_surfaces (renderer, TRUE);
+  evox_renderer_set_clip_surfaces (renderer, TRUE);
+  g_assert_cmpuint (changes, ==, 1);
+  g_assert_true (evox_renderer_get_clip_surfaces (renderer));
+  clipped = render (renderer, width, height, FALSE);
+  assert_no_gl_error ();
+  dump_rgba ("surface-clip", clipped, width, height);
+
+  /* Over the slices' crossing: the sphere, then the slices (grey 128). */
+  project (camera, centre, width, height, pixel);
+  p = pixel_at (plain, width, (int) pixel[0], (int) pixel[1]);
+  g_assert_true (is_magenta (p));
+  p = pixel_at (clipped, width, (int) pixel[0], (int) pixel[1]);
+  g_assert_cmpuint (p[0], ==, 128);
+  g_assert_cmpuint (p[1], ==, 128);
+  g_assert_cmpuint (p[2], ==, 128);
+
+  /* Pixel by pixel, against the geometry. */
+  evox_camera_get_ray (camera, 0.5, 0.5, 1, 1, eye, dir);
+  ray_caster_init (&caster, camera, width, height);
+  project_lines (&lines, camera, width, height, centre);
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        double origin[3], ray[3];
+        int hit;
+
+        if (near_lines (&lines, x, y))
+          continue;
+        cast_ray (&caster, x + 0.5, y + 0.5, origin, ray);
+        hit = clipped_sphere_hit (origin, ray, centre, radius, eye, 8.0);
+        p = pixel_at (clipped, width, x, y);
+        if (hit == 1)
+          {
+            if (!is_magenta (p))
+              g_error ("pixel (%d, %d) should show the sphere: %u,%u,%u", x, y, p[0], p[1], p[2]);
+            kept++;
+          }
+        else if (hit == 0 && is_magenta (pixel_at (plain, width, x, y)))
+          {
+            if (is_magenta (p))
+              g_error ("pixel (%d, %d) should be cut away: %u,%u,%u", x, y, p[0], p[1], p[2]);
+            cut++;
+          }
+      }
+  g_test_message ("%u pixels cut, %u kept", cut, kept);
+  g_assert_cmpuint (cut, >, 500);
+  g_assert_cmpuint (kept, >, 100);
+
+  /* Off restores the picture. */
+  evox_renderer_set_clip_surfaces (renderer, FALSE);
+  g_clear_pointer (&again, g_free);
+  again = render (renderer, width, height, FALSE);
+  g_assert_cmpmem (again, width * height * 4, plain, width * height * 4);
+
+  /* The layer stack never clips. */
+  evox_renderer_set_view (renderer, EVOX_VIEW_STACK);
+  g_clear_pointer (&plain, g_free);
+  plain = render (renderer, width, height, FALSE);
+  evox_renderer_set_clip_surfaces (renderer, TRUE);
+  g_clear_pointer (&again, g_free);
+  again = render (renderer, width, height, FALSE);
+  g_assert_cmpmem (again, width * height * 4, plain, width * height * 4);
+  assert_no_gl_error ();
+
+  renderer_free (renderer);
+}
+
+/* Colour, opacity and visibility cost a redraw and no upload; a new mesh goes up once and its
+ * old buffers go; a mesh shared by two surfaces goes up once; removed surfaces free theirs. */
+static void
+test_surfaces_uploads (void)
+{
+  const int size = 64;
+  const double centre[3] = { 160, 160, 160 };
+  g_autoptr(EvoxVolume) volume = surface_volume_new (-1);
+  g_autoptr(EvoxMesh) mesh = sphere_mesh_new (centre, 60, 12, 24, FALSE);
+  g_autoptr(EvoxMesh) other = sphere_mesh_new (centre, 80, 12, 24, FALSE);
+  g_autoptr(EvoxSurfaceList) surfaces = evox_surface_list_new ();
+  g_autoptr(EvoxSurface) surface = surface_with_mesh (mesh, "#ff00ff", 1.0);
+  g_autoptr(EvoxSurface) twin = NULL;
+  g_autoptr(EvoxSurface) late = NULL;
+  g_autofree guint8 *before = NULL;
+  g_autofree guint8 *after = NULL;
+  EvoxRendererUploads uploads;
+  EvoxRenderer *renderer;
+  guint changes = 0;
+  double pixel[2];
+
+  if (!need_gl ())
+    return;
+
+  evox_surface_list_append (surfaces, surface);
+  renderer = surface_renderer_new (volume, NULL);
+  g_signal_connect (renderer, "changed", G_CALLBACK (count_changes), &changes);
+  evox_renderer_set_surfaces (renderer, surfaces);
+  evox_renderer_set_surfaces (renderer, surfaces);
+  g_assert_cmpuint (changes, ==, 1);
+  project (evox_renderer_get_camera (renderer), centre, size, size, pixel);
+
+  before = render (renderer, size, size, FALSE);
+  _evox_renderer_get_uploads (renderer, &uploads);
+  g_assert_cmpuint (uploads.meshes, ==, 1);
+  g_assert_cmpuint (uploads.meshes_freed, ==, 0);
+  g_assert_cmpuint (_evox_renderer_get_n_meshes (renderer), ==, 1);
+  g_assert_true (is_magenta (pixel_at (before, size, (int) pixel[0], (int) pixel[1])));
+
+  /* Recolour: one redraw, a new colour, no upload. */
+  changes = 0;
+  evox_surface_set_color (surface, "#00ff00");
+  g_assert_cmpuint (changes, >=, 1);
+  after = render (renderer, size, size, FALSE);
+  g_assert_false (is_magenta (pixel_at (after, size, (int) pixel[0], (int) pixel[1])));
+  g_assert_cmpuint (pixel_at (after, size, (int) pixel[0], (int) pixel[1])[1], ==, 255);
+  changes = 0;
+  evox_surface_set_opacity (surface, 0.4);
+  g_assert_cmpuint (changes, >=, 1);
+  g_clear_pointer (&after, g_free);
+  after = render (renderer, size, size, FALSE);
+  changes = 0;
+  evox_surface_set_visible (surface, FALSE);
+  g_assert_cmpuint (changes, >=, 1);
+  g_clear_pointer (&after, g_free);
+  after = render (renderer, size, size, FALSE);
+  g_assert_cmpuint (count_not_background (pixel_at (after, size, (int) pixel[0],
+                                                    (int) pixel[1]), 1), ==, 0);
+  evox_surface_set_visible (surface, TRUE);
+  evox_surface_set_opacity (surface, 1.0);
+  g_clear_pointer (&after, g_free);
+  after = render (renderer, size, size, FALSE);
+  _evox_renderer_get_uploads (renderer, &uploads);
+  g_assert_cmpuint (uploads.meshes, ==, 1);
+  g_assert_cmpuint (uploads.meshes_freed, ==, 0);
+  g_assert_cmpuint (_evox_renderer_get_n_meshes (renderer), ==, 1);
+
+  /* A new mesh: one upload, the old buffers freed; drawing again uploads nothing. */
+  _evox_surface_begin_build (surface, NULL);
+  _evox_surface_end_build (surface, other, NULL);
+  g_clear_pointer (&after, g_free);
+  after = render (renderer, size, size, FALSE);
+  g_clear_pointer (&after, g_free);
+  after = render (renderer, size, size, FALSE);
+  _evox_renderer_get_uploads (renderer, &uploads);
+  g_assert_cmpuint (uploads.meshes, ==, 2);
+  g_assert_cmpuint (uploads.meshes_freed, ==, 1);
+  g_assert_cmpuint (_evox_renderer_get_n_meshes (renderer), ==, 1);
+
+  /* A second surface of the same mesh shares its buffers. */
+  twin = surface_with_mesh (other, "#0000ff", 0.5);
+  evox_surface_list_append (surfaces, twin);
+  g_clear_pointer (&after, g_free);
+  after = render (renderer, size, size, FALSE);
+  _evox_renderer_get_uploads (renderer, &uploads);
+  g_assert_cmpuint (uploads.meshes, ==, 2);
+  g_assert_cmpuint (_evox_renderer_get_n_meshes (renderer), ==, 1);
+
+  /* A mesh that arrives while its surface is hidden waits until it shows. */
+  late = surface_with_mesh (mesh, "#ffffff", 1.0);
+  evox_surface_set_visible (late, FALSE);
+  evox_surface_list_append (surfaces, late);
+  g_clear_pointer (&after, g_free);
+  after = render (renderer, size, size, FALSE);
+  _evox_renderer_get_uploads (renderer, &uploads);
+  g_assert_cmpuint (uploads.meshes, ==, 2);
+  evox_surface_set_visible (late, TRUE);
+  g_clear_pointer (&after, g_free);
+  after = render (renderer, size, size, FALSE);
+  _evox_renderer_get_uploads (renderer, &uploads);
+  g_assert_cmpuint (uploads.meshes, ==, 3);
+  g_assert_cmpuint (_evox_renderer_get_n_meshes (renderer), ==, 2);
+
+  /* Removing surfaces frees what no surface holds any more. */
+  evox_surface_list_remove (surfaces, 2);
+  g_clear_pointer (&after, g_free);
+  after = render (renderer, size, size, FALSE);
+  _evox_renderer_get_uploads (renderer, &uploads);
+  g_assert_cmpuint (uploads.meshes_freed, ==, 2);
+  g_assert_cmpuint (_evox_renderer_get_n_meshes (renderer), ==, 1);
+  evox_surface_list_clear (surfaces);
+  g_clear_pointer (&after, g_free);
+  after = render (renderer, size, size, FALSE);
+  _evox_renderer_get_uploads (renderer, &uploads);
+  g_assert_cmpuint (uploads.meshes, ==, 3);
+  g_assert_cmpuint (uploads.meshes_freed, ==, 3);
+  g_assert_cmpuint (_evox_renderer_get_n_meshes (renderer), ==, 0);
+  assert_no_gl_error ();
+
+  /* Unrealize frees the rest; a dropped list is not followed any more. */
+  evox_surface_list_append (surfaces, surface);
+  g_clear_pointer (&after, g_free);
+  after = render (renderer, size, size, FALSE);
+  g_assert_cmpuint (_evox_renderer_get_n_meshes (renderer), ==, 1);
+  evox_renderer_unrealize (renderer);
+  g_assert_cmpuint (_evox_renderer_get_n_meshes (renderer), ==, 0);
+  g_assert_true (evox_renderer_realize (renderer, NULL));
+  g_clear_pointer (&after, g_free);
+  after = render (renderer, size, size, FALSE);
+  g_assert_cmpuint (_evox_renderer_get_n_meshes (renderer), ==, 1);
+  evox_renderer_set_surfaces (renderer, NULL);
+  g_assert_null (evox_renderer_get_surfaces (renderer));
+  changes = 0;
+  evox_surface_set_color (surface, "#123456");
+  g_assert_cmpuint (changes, ==, 0);
+  g_clear_pointer (&after, g_free);
+  after = render (renderer, size, size, FALSE);
+  g_assert_cmpuint (_evox_renderer_get_n_meshes (renderer), ==, 0);
+  assert_no_gl_error ();
+
+  renderer_free (renderer);
+}
+
+/* A mesh's own colours win over the surface's: red on the left half, green on the right. */
+static void
+test_surfaces_vertex_colors (void)
+{
+  const int size = 101;
+  const double centre[3] = { 160, 160, 160 }, radius = 60;
+  g_autoptr(EvoxVolume) volume = surface_volume_new (-1);
+  g_autoptr(EvoxMesh) mesh = sphere_mesh_new (centre, radius, 48, 96, TRUE);
+  g_autoptr(EvoxSurfaceList) surfaces = evox_surface_list_new ();
+  g_autoptr(EvoxSurface) surface = surface_with_mesh (mesh, "#ff00ff", 1.0);
+  g_autofree guint8 *pixels = NULL;
+  EvoxRenderer *renderer;
+  EvoxCamera *camera;
+  double left_point[3] = { centre[0] - radius / 2, centre[1], centre[2] };
+  double right_point[3] = { centre[0] + radius / 2, centre[1], centre[2] };
+  double left[2], right[2];
+  const guint8 *p;
+
+  if (!need_gl ())
+    return;
+
+  evox_surface_list_append (surfaces, surface);
+  renderer = surface_renderer_new (volume, surfaces);
+  slices_to_faces (renderer);
+  camera = evox_renderer_get_camera (renderer);
+  evox_camera_look_along (camera, 2);
+  evox_camera_set_center (camera, centre);
+  pixels = render (renderer, size, size, FALSE);
+  assert_no_gl_error ();
+  dump_rgba ("surface-colours", pixels, size, size);
+
+  /* Seen along z the pixel over (x -+ r/2, y) shows the near side at 30 degrees from the view:
+   * red (or green) at 0.25 + 0.75 cos 30 = 0.90, no other channel (cos^40 30 is 0.003). */
+  project (camera, left_point, size, size, left);
+  project (camera, right_point, size, size, right);
+  p = pixel_at (pixels, size, (int) left[0], (int) left[1]);
+  g_assert_cmpint (abs (p[0] - 230), <=, 6);
+  g_assert_cmpuint (p[1], <=, 4);
+  g_assert_cmpuint (p[2], <=, 4);
+  p = pixel_at (pixels, size, (int) right[0], (int) right[1]);
+  g_assert_cmpint (abs (p[1] - 230), <=, 6);
+  g_assert_cmpuint (p[0], <=, 4);
+  g_assert_cmpuint (p[2], <=, 4);
+
+  renderer_free (renderer);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2189,6 +3205,12 @@ main (int    argc,
   g_test_add_func ("/Evox/Render/particles/formats", test_particles_formats);
   g_test_add_func ("/Evox/Render/particles/signals", test_particles_signals);
   g_test_add_func ("/Evox/Render/particles/too-large", test_particles_too_large);
+  g_test_add_func ("/Evox/Render/surfaces/silhouette", test_surfaces_silhouette);
+  g_test_add_func ("/Evox/Render/surfaces/views", test_surfaces_views);
+  g_test_add_func ("/Evox/Render/surfaces/translucent", test_surfaces_translucent);
+  g_test_add_func ("/Evox/Render/surfaces/clip", test_surfaces_clip);
+  g_test_add_func ("/Evox/Render/surfaces/uploads", test_surfaces_uploads);
+  g_test_add_func ("/Evox/Render/surfaces/vertex-colors", test_surfaces_vertex_colors);
 
   status = g_test_run ();
 

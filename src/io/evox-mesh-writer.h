@@ -24,8 +24,9 @@ const char *evox_mesh_format_to_string (EvoxMeshFormat format);
 /* Writes mesh to path in nm (the unit is named in the STL header, the PLY and the OBJ comments).
  * A mesh without colours is written in rgba (straight RGBA 0..255; NULL: light grey) in PLY and
  * OBJ. Through the safe output path: EVOX_ERROR_EXISTS when path exists and overwrite is FALSE,
- * never a half-written file. STL holds at most 2^32 - 1 triangles (EVOX_ERROR_TOO_LARGE past
- * that). An empty mesh writes a valid empty file. */
+ * never a half-written file. STL holds at most 2^32 - 1 triangles and PLY (whose faces are
+ * "list uchar int", what MeshLab, ParaView and Blender all read) 2^31 - 1 vertices
+ * (EVOX_ERROR_TOO_LARGE past that). An empty mesh writes a valid empty file. */
 gboolean evox_mesh_write            (EvoxMesh        *mesh,
                                      const char      *path,
                                      EvoxMeshFormat   format,

@@ -154,7 +154,7 @@ struct _EvoxRenderer
   } lu;
   struct
   {
-    GLint mvp, modelview, normal_matrix, model_scale, color, vertex_colors, orthographic;
+    GLint mvp, modelview, normal_matrix, view_to_world, color, vertex_colors, orthographic;
     GLint clip, clip_planes, clip_side, pass, depth_range;
   } mu;
   struct
@@ -1012,7 +1012,7 @@ evox_renderer_realize (EvoxRenderer  *self,
   MESH_UNIFORM (mvp, "u_mvp");
   MESH_UNIFORM (modelview, "u_modelview");
   MESH_UNIFORM (normal_matrix, "u_normal_matrix");
-  MESH_UNIFORM (model_scale, "u_model_scale");
+  MESH_UNIFORM (view_to_world, "u_view_to_world");
   MESH_UNIFORM (color, "u_color");
   MESH_UNIFORM (vertex_colors, "u_vertex_colors");
   MESH_UNIFORM (orthographic, "u_orthographic");
@@ -1794,15 +1794,15 @@ use_mesh_program (EvoxRenderer *self,
                   int           pass,
                   gboolean      clip)
 {
-  mat4 model = GLM_MAT4_IDENTITY_INIT, view, mvp, modelview, modelview_projection;
+  mat4 model = GLM_MAT4_IDENTITY_INIT, view, mvp, modelview, modelview_projection, view_to_world;
   mat3 normal_matrix;
   double lo[3], hi[3];
   float planes[3], side[3] = { 1, 1, 1 }, near = G_MAXFLOAT, far = -G_MAXFLOAT;
-  float scale[3] = { 1.0f, 1.0f, (float) self->z_exaggeration };
 
   memcpy (view, frame->view, sizeof view);
   memcpy (mvp, frame->mvp, sizeof mvp);
-  model[2][2] = scale[2];
+  model[2][2] = (float) self->z_exaggeration;
+  glm_mat4_inv (view, view_to_world);
   glm_mat4_mul (view, model, modelview);
   glm_mat4_mul (mvp, model, modelview_projection);
   /* Normals take the inverse transpose: the exaggeration stretches z, so normals shrink in z. */
@@ -1831,7 +1831,7 @@ use_mesh_program (EvoxRenderer *self,
   glUniformMatrix4fv (self->mu.mvp, 1, GL_FALSE, (const float *) modelview_projection);
   glUniformMatrix4fv (self->mu.modelview, 1, GL_FALSE, (const float *) modelview);
   glUniformMatrix3fv (self->mu.normal_matrix, 1, GL_FALSE, (const float *) normal_matrix);
-  glUniform3fv (self->mu.model_scale, 1, scale);
+  glUniformMatrix4fv (self->mu.view_to_world, 1, GL_FALSE, (const float *) view_to_world);
   glUniform1i (self->mu.orthographic, evox_camera_get_orthographic (self->camera));
   glUniform1i (self->mu.clip, clip);
   glUniform3fv (self->mu.clip_planes, 1, planes);
