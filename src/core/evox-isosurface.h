@@ -24,8 +24,9 @@ typedef enum
 {
   EVOX_FLYING_EDGES_DEFAULT = 0,
   /* Treat every point outside the grid as below the level, so surfaces that reach the border
-   * are closed there (the mesh is then closed). Without it the output matches VTK's
-   * vtkFlyingEdges3D triangle for triangle. */
+   * are closed there (the mesh is then closed): the caps lie in the planes through the outer
+   * voxel centres, where the data ends, with the outward axis as normal. Without it the output
+   * has vtkFlyingEdges3D's triangle count, cube for cube. */
   EVOX_FLYING_EDGES_CLOSE_BORDERS = 1 << 0,
   /* Run on the calling thread only (for many small grids processed in parallel). */
   EVOX_FLYING_EDGES_SERIAL = 1 << 1,
@@ -36,10 +37,11 @@ typedef enum
  * vertex is computed once and shared by its triangles. A point is inside when v >= level; NaN
  * is outside. Triangles are oriented and normals point out as EvoxMesh says; normals are the
  * negated, normalised gradient (central differences, one-sided at the border) interpolated
- * along the edge. Multi-threaded over slices and rows with OpenMP. The mesh is closed when
- * CLOSE_BORDERS is given. Fails with G_IO_ERROR_CANCELLED when cancelled, EVOX_ERROR_TOO_LARGE
- * when the output would not fit the memory cap or 2^32 vertices, EVOX_ERROR_ARGUMENT on a NaN
- * level. */
+ * along the edge. On a face whose inside corners are diagonally opposite, the surface keeps them
+ * apart, so neighbouring cubes agree and there are no holes. Multi-threaded over slices and
+ * rows with OpenMP. The mesh is closed when CLOSE_BORDERS is given. Fails with
+ * G_IO_ERROR_CANCELLED when cancelled, EVOX_ERROR_TOO_LARGE when the output would not fit the
+ * memory cap or 2^32 vertices, EVOX_ERROR_ARGUMENT on a NaN level, no data or a 0 dimension. */
 EvoxMesh *evox_flying_edges (const EvoxField       *field,
                              double                 level,
                              EvoxFlyingEdgesFlags   flags,
