@@ -15,6 +15,7 @@
 #include "evox-demo.h"
 #include "evox-loader.h"
 #include "evox-tiff.h"
+#include "evox-test-mesh.h"
 #include "evox-test-util.h"
 
 typedef struct
@@ -2000,6 +2001,474 @@ test_render_phases (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* evox isosurface                                                                              */
+
+static guint64
+iso_parse_uint (const char *text)
+{
+  char *end = NULL;
+  guint64 v = g_ascii_strtoull (text, &end, 10);
+
+  g_assert_true (g_ascii_isdigit (*text) && *end == '\0');
+  return v;
+}
+
+/* What `evox isosurface` prints: four "key: value" lines. */
+typedef struct
+{
+  guint64  triangles;
+  guint64  vertices;
+  double   area;
+  double   volume;
+  gboolean open;
+} IsoOutput;
+
+static IsoOutput
+parse_iso_output (const char *out)
+{
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  static const char *keys[] = { "triangles: ", "vertices: ", "area_nm2: ", "volume_nm3: " };
+  IsoOutput o = { 0 };
+
+  g_assert_cmpuint (g_strv_length (lines), ==, 5);
+  g_assert_cmpstr (lines[4], ==, "");
+  for (guint i = 0; i < 4; i++)
+    {
+      const char *value = lines[i] + strlen (keys[i]);
+      char *end = NULL;
+
+      g_assert_true (g_str_has_prefix (lines[i], keys[i]));
+      switch (i)
+        {
+        case 0: o.triangles = iso_parse_uint (value); break;
+        case 1: o.vertices = iso_parse_uint (value); break;
+        case 2:
+          o.area = g_ascii_strtod (value, &end);
+          g_assert_true (end != value && *end == '\0');
+          break;
+        default:
+          o.open = g_str_equal (value, "open");
+          if (!o.open)
+            {
+              o.volume = g_ascii_strtod (value, &end);
+              g_assert_true (end != value && *end == '\0');
+            }
+          break;
+        }
+    }
+  return o;
+}
+
+/* The printed numbers against the file read back: counts (STL repeats corners, so its vertices
+ * are the distinct positions), area and volume summed here from the file's triangles. A closed
+ * surface is also a 2-manifold when manifold is TRUE. */
+static EvoxTestMesh *
+assert_iso_file (const IsoOutput *o,
+                 const char      *path,
+                 gboolean         manifold)
+{
+  EvoxTestMesh *file = evox_test_mesh_read (path);
+  gboolean stl = g_str_has_suffix (path, ".stl");
+
+  g_assert_cmpuint (file->n_triangles, ==, o->triangles);
+  g_assert_cmpuint (stl ? evox_test_mesh_count_positions (file) : file->n_vertices, ==,
+                    o->vertices);
+  g_assert_cmpfloat_with_epsilon (evox_test_mesh_area (file), o->area, 1e-9 * o->area);
+  if (!o->open)
+    {
+      g_assert_true (evox_test_mesh_is_closed (file));
+      if (manifold)
+        g_assert_cmpuint (evox_test_mesh_count_non_manifold (file), ==, 0);
+      g_assert_cmpfloat_with_epsilon (evox_test_mesh_volume (file), o->volume,
+                                      1e-9 * fabs (o->volume) + 1e-9 * o->area);
+    }
+  return file;
+}
+
+/* A ball of radius 30 nm in an f32 distance field with voxels of 2 x 3 x 5 nm: --level 0 in
+ * every format gives a closed surface whose area and volume are the sphere's, loosely (the
+ * exactness is tested in core). */
+static void
+test_isosurface_level (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "ball.tif", NULL);
+  g_auto(TestVolume) v;
+  const double radius = 30;
+  const char *names[] = { "ball.stl", "ball.ply", "ball.obj", "smooth.ply" };
+
+  test_volume_init (&v, EVOX_SAMPLE_F32, 40, 28, 18);
+  for (gsize z = 0; z < v.dims[2]; z++)
+    for (gsize y = 0; y < v.dims[1]; y++)
+      for (gsize x = 0; x < v.dims[0]; x++)
+        {
+          double d[3] = { (x - 19.5) * v.spacing[0], (y - 13.5) * v.spacing[1],
+                          (z - 8.5) * v.spacing[2] };
+
+          v.values[x + v.dims[0] * (y + v.dims[1] * z)] =
+            radius - sqrt (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+        }
+  test_volume_write (&v, in);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *out = g_build_filename (dir, names[i], NULL);
+      g_autoptr(EvoxTestMesh) file = NULL;
+      gboolean smooth = g_str_has_prefix (names[i], "smooth");
+      g_auto(Run) run = smooth ? evox ("isosurface", in, "--level", "0", "--smooth", "-o", out,
+                                       NULL)
+                               : evox ("isosurface", in, "--level", "0", "-o", out, NULL);
+      IsoOutput o;
+
+      assert_done (&run);
+      o = parse_iso_output (run.out);
+      g_test_message ("%s: %" G_GUINT64_FORMAT " triangles, area %g, volume %g", names[i],
+                      o.triangles, o.area, o.volume);
+      g_assert_false (o.open);
+      g_assert_cmpuint (o.triangles, >, 1000);
+      file = assert_iso_file (&o, out, TRUE);
+      /* Smoothing a convex field moves its level inwards: about 5% of the volume here. */
+      g_assert_cmpfloat_with_epsilon (o.area, 4 * G_PI * radius * radius,
+                                      (smooth ? 0.1 : 0.02) * 4 * G_PI * radius * radius);
+      g_assert_cmpfloat_with_epsilon (o.volume, 4.0 / 3 * G_PI * pow (radius, 3),
+                                      (smooth ? 0.1 : 0.02) * 4.0 / 3 * G_PI * pow (radius, 3));
+      /* Every vertex near the sphere, in nm. */
+      for (gsize k = 0; k < file->n_vertices; k++)
+        {
+          const float *p = file->positions + 3 * k;
+          double r = sqrt (pow (p[0] - 19.5 * v.spacing[0], 2) +
+                           pow (p[1] - 13.5 * v.spacing[1], 2) +
+                           pow (p[2] - 8.5 * v.spacing[2], 2));
+
+          g_assert_cmpfloat_with_epsilon (r, radius, smooth ? 3 : 1);
+        }
+    }
+
+  /* A triangle budget is kept. */
+  {
+    g_autofree char *out = g_build_filename (dir, "budget.ply", NULL);
+    g_auto(Run) run = evox ("isosurface", in, "--level", "0", "--max-triangles", "500", "-o", out,
+                            NULL);
+    IsoOutput o;
+
+    assert_done (&run);
+    o = parse_iso_output (run.out);
+    g_assert_cmpuint (o.triangles, <=, 500);
+    g_assert_cmpuint (o.triangles, >, 0);
+    evox_test_mesh_free (assert_iso_file (&o, out, TRUE));
+  }
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 1 + G_N_ELEMENTS (names) + 1);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* Three boxes labelled 1, 2 and 3 in a u8 volume: --phase, --label N and --label all. A mask
+ * surface runs half way between inside and outside voxel centres, so each surface's bounds are
+ * its boxes' voxel bounds widened by half a voxel. */
+static void
+test_isosurface_labels (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "labels.tif", NULL);
+  g_auto(TestVolume) v;
+  /* Voxel bounds of each box, inclusive: x0 y0 z0 x1 y1 z1. */
+  const gsize box[3][6] = {
+    { 2, 2, 1, 9, 7, 5 }, { 12, 3, 2, 17, 10, 4 }, { 4, 12, 6, 15, 14, 8 },
+  };
+
+  test_volume_init (&v, EVOX_SAMPLE_U8, 20, 16, 10);
+  for (guint b = 0; b < 3; b++)
+    for (gsize z = box[b][2]; z <= box[b][5]; z++)
+      for (gsize y = box[b][1]; y <= box[b][4]; y++)
+        for (gsize x = box[b][0]; x <= box[b][3]; x++)
+          v.values[x + v.dims[0] * (y + v.dims[1] * z)] = b + 1;
+  test_volume_write (&v, in);
+  test_volume_reload_spacing (&v, in);
+
+  {
+    struct
+    {
+      const char *option;
+      const char *value;
+      const char *name;
+      guint       boxes;  /* bit b: box b is in the surface */
+    } cases[] = {
+      { "--phase", "1:2", "phase.stl", 3 },
+      { "--phase", "2:3", "phase.obj", 6 },
+      { "--label", "2", "two.ply", 2 },
+      { "--label", "all", "all.ply", 7 },
+      { "--label", "all", "all.obj", 7 },
+    };
+
+    for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+      {
+        g_autofree char *out = g_build_filename (dir, cases[c].name, NULL);
+        g_auto(Run) run = evox ("isosurface", in, cases[c].option, cases[c].value, "-o", out,
+                                NULL);
+        g_autoptr(EvoxTestMesh) file = NULL;
+        double want_volume = 0, lo[3], hi[3];
+        guint8 colors[3][4];
+        gboolean seen[3] = { FALSE, FALSE, FALSE };
+        IsoOutput o;
+
+        g_test_message ("%s %s -o %s", cases[c].option, cases[c].value, cases[c].name);
+        assert_done (&run);
+        o = parse_iso_output (run.out);
+        g_assert_false (o.open);
+        file = assert_iso_file (&o, out, TRUE);
+
+        for (guint k = 0; k < 3; k++)
+          {
+            lo[k] = G_MAXDOUBLE;
+            hi[k] = -G_MAXDOUBLE;
+          }
+        for (guint b = 0; b < 3; b++)
+          if (cases[c].boxes & (1u << b))
+            {
+              double voxels = 1;
+
+              for (guint k = 0; k < 3; k++)
+                {
+                  lo[k] = MIN (lo[k], (box[b][k] - 0.5) * v.spacing[k]);
+                  hi[k] = MAX (hi[k], (box[b][3 + k] + 0.5) * v.spacing[k]);
+                  voxels *= box[b][3 + k] - box[b][k] + 1;
+                }
+              want_volume += voxels * v.spacing[0] * v.spacing[1] * v.spacing[2];
+            }
+        /* Corners and edges are cut, so a little less than the voxels' volume. */
+        g_assert_cmpfloat (o.volume, <, want_volume);
+        g_assert_cmpfloat (o.volume, >, 0.8 * want_volume);
+        {
+          double got_lo[3] = { G_MAXDOUBLE, G_MAXDOUBLE, G_MAXDOUBLE };
+          double got_hi[3] = { -G_MAXDOUBLE, -G_MAXDOUBLE, -G_MAXDOUBLE };
+
+          for (gsize i = 0; i < file->n_vertices; i++)
+            for (guint k = 0; k < 3; k++)
+              {
+                got_lo[k] = MIN (got_lo[k], file->positions[3 * i + k]);
+                got_hi[k] = MAX (got_hi[k], file->positions[3 * i + k]);
+              }
+          for (guint k = 0; k < 3; k++)
+            {
+              g_assert_cmpfloat_with_epsilon (got_lo[k], lo[k], 1e-4);
+              g_assert_cmpfloat_with_epsilon (got_hi[k], hi[k], 1e-4);
+            }
+        }
+
+        /* Colours: one per box, different boxes different with --label all. */
+        if (file->colors == NULL)
+          continue;
+        for (gsize i = 0; i < file->n_vertices; i++)
+          {
+            const float *p = file->positions + 3 * i;
+            guint b;
+
+            for (b = 0; b < 3; b++)
+              {
+                gboolean inside = TRUE;
+
+                for (guint k = 0; k < 3; k++)
+                  inside &= p[k] >= (box[b][k] - 0.5) * v.spacing[k] - 1e-3 &&
+                            p[k] <= (box[b][3 + k] + 0.5) * v.spacing[k] + 1e-3;
+                if (inside)
+                  break;
+              }
+            g_assert_cmpuint (b, <, 3);
+            if (!seen[b])
+              memcpy (colors[b], file->colors + 4 * i, 4);
+            seen[b] = TRUE;
+            g_assert_cmpmem (file->colors + 4 * i, 3, colors[b], 3);
+          }
+        if (g_str_equal (cases[c].value, "all"))
+          {
+            g_assert_true (seen[0] && seen[1] && seen[2]);
+            g_assert_true (memcmp (colors[0], colors[1], 3) != 0);
+            g_assert_true (memcmp (colors[0], colors[2], 3) != 0);
+            g_assert_true (memcmp (colors[1], colors[2], 3) != 0);
+          }
+      }
+  }
+
+  /* --color paints a one-colour surface. */
+  {
+    g_autofree char *out = g_build_filename (dir, "red.ply", NULL);
+    g_auto(Run) run = evox ("isosurface", in, "--label", "3", "--color", "#ff0080", "-o", out,
+                            NULL);
+    g_autoptr(EvoxTestMesh) file = NULL;
+    const guint8 want[4] = { 255, 0, 128, 255 };
+
+    assert_done (&run);
+    file = evox_test_mesh_read (out);
+    g_assert_cmpuint (file->n_vertices, >, 0);
+    for (gsize i = 0; i < file->n_vertices; i++)
+      g_assert_cmpmem (file->colors + 4 * i, 4, want, 4);
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* Bad input and bad usage: one line on stderr naming the file or option, a non-zero status,
+ * nothing on stdout and no file written. */
+static void
+test_isosurface_bad_input (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "in.tif", NULL);
+  g_autofree char *cut = g_build_filename (dir, "cut.tif", NULL);
+  g_autofree char *missing = g_build_filename (dir, "missing.tif", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autofree char *stl = g_build_filename (out, "s.stl", NULL);
+  g_autofree char *ply = g_build_filename (out, "s.ply", NULL);
+  g_autofree char *xyz = g_build_filename (out, "s.xyz", NULL);
+  g_autofree char *nowhere = g_build_filename (dir, "no-such-folder", "s.ply", NULL);
+  g_auto(TestVolume) v;
+  struct
+  {
+    int         status;
+    const char *named;
+    const char *file;
+    const char *out;
+    const char *args[6];
+  } cases[] = {
+    { 1, "missing.tif", NULL, NULL, { "--level", "1" } },
+    { 1, "cut.tif", NULL, NULL, { "--level", "1" } },
+    { 2, "5:2", NULL, NULL, { "--phase", "5:2" } },
+    { 2, "1:2:3", NULL, NULL, { "--phase", "1:2:3" } },
+    { 2, "x", NULL, NULL, { "--phase", "x:3" } },
+    { 2, "3.2:3.7", NULL, NULL, { "--phase", "3.2:3.7" } },  /* no u8 value inside */
+    { 2, "3.5", NULL, NULL, { "--label", "3.5" } },
+    { 2, "-1", NULL, NULL, { "--label", "-1" } },
+    { 2, "--label", NULL, NULL, { "--label", "0" } },
+    { 2, "99", NULL, NULL, { "--label", "99" } },             /* no such particle */
+    { 2, "nan", NULL, NULL, { "--level", "nan" } },
+    { 2, "inf", NULL, NULL, { "--level", "inf" } },
+    { 2, "s.xyz", NULL, "xyz", { "--level", "1" } },
+    { 2, "--level", NULL, NULL, { NULL } },                   /* no surface */
+    { 2, "--label", NULL, NULL, { "--level", "1", "--label", "2" } },
+    { 2, "-o", NULL, "none", { "--level", "1" } },
+    { 2, "--color", NULL, NULL, { "--level", "1", "--color", "red" } },
+    { 2, "--color", NULL, "stl", { "--level", "1", "--color", "#ff0000" } },
+    { 2, "--color", NULL, NULL, { "--label", "all", "--color", "#ff0000" } },
+    { 2, "--max-triangles", NULL, NULL, { "--level", "1", "--max-triangles", "-5" } },
+    { 2, "--max-triangles", NULL, NULL, { "--level", "1", "--max-triangles", "many" } },
+    { 2, "'7'", NULL, NULL, { "--level", "1", "--channel", "7" } },
+    { 1, "no-such-folder", NULL, "nowhere", { "--level", "1" } },
+  };
+
+  test_volume_init (&v, EVOX_SAMPLE_U8, 8, 7, 6);
+  for (gsize i = 0; i < test_volume_n (&v); i++)
+    v.values[i] = i % 3;
+  test_volume_write (&v, in);
+  {
+    g_autofree char *contents = NULL;
+    gsize length;
+
+    g_assert_true (g_file_get_contents (in, &contents, &length, NULL));
+    g_assert_true (g_file_set_contents (cut, contents, length / 2, NULL));
+  }
+  g_assert_cmpint (g_mkdir (out, 0755), ==, 0);
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr(GPtrArray) args = g_ptr_array_new ();
+      g_autoptr(GError) error = NULL;
+      g_autofree char *err = NULL;
+      g_autofree char *stdout_text = NULL;
+      const char *o = cases[c].out;
+      int wait_status;
+
+      g_ptr_array_add (args, (char *) g_getenv ("EVOX"));
+      g_ptr_array_add (args, "isosurface");
+      g_ptr_array_add (args, g_str_equal (cases[c].named, "missing.tif") ? missing
+                             : g_str_equal (cases[c].named, "cut.tif") ? cut : in);
+      for (guint a = 0; a < G_N_ELEMENTS (cases[c].args) && cases[c].args[a] != NULL; a++)
+        g_ptr_array_add (args, (char *) cases[c].args[a]);
+      if (o == NULL || !g_str_equal (o, "none"))
+        {
+          g_ptr_array_add (args, "-o");
+          g_ptr_array_add (args, o == NULL ? ply : g_str_equal (o, "xyz") ? xyz
+                                 : g_str_equal (o, "stl") ? stl : nowhere);
+        }
+      g_ptr_array_add (args, NULL);
+      g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                    &stdout_text, &err, &wait_status, &error);
+      g_assert_no_error (error);
+      g_test_message ("case %u (%s): %s", c, cases[c].named, err);
+      g_assert_true (WIFEXITED (wait_status));
+      g_assert_cmpint (WEXITSTATUS (wait_status), ==, cases[c].status);
+      g_assert_cmpstr (stdout_text, ==, "");
+      g_assert_nonnull (strstr (err, cases[c].named));
+      g_assert_cmpint (strchr (err, '\n') - err, ==, strlen (err) - 1);
+      g_assert_cmpuint (evox_test_count_entries (out), ==, 0);
+    }
+
+  /* An existing output is kept without --force and replaced with it. */
+  g_assert_true (g_file_set_contents (ply, "precious", -1, NULL));
+  {
+    g_auto(Run) run = evox ("isosurface", in, "--level", "1", "-o", ply, NULL);
+    g_autofree char *kept = NULL;
+
+    assert_input_error (&run, "s.ply");
+    g_assert_nonnull (strstr (run.err, "--force"));
+    g_assert_true (g_file_get_contents (ply, &kept, NULL, NULL));
+    g_assert_cmpstr (kept, ==, "precious");
+    g_assert_cmpuint (evox_test_count_entries (out), ==, 1);
+  }
+  {
+    g_auto(Run) run = evox ("isosurface", in, "--level", "1", "-o", ply, "--force", NULL);
+    IsoOutput o;
+
+    assert_done (&run);
+    o = parse_iso_output (run.out);
+    evox_test_mesh_free (assert_iso_file (&o, ply, FALSE));
+    g_assert_cmpuint (evox_test_count_entries (out), ==, 1);
+  }
+  /* The input is no output. */
+  {
+    g_autofree char *copy = g_build_filename (out, "copy.obj", NULL);
+    g_autofree char *contents = NULL;
+    gsize length;
+
+    g_assert_true (g_file_get_contents (in, &contents, &length, NULL));
+    g_assert_true (g_file_set_contents (copy, contents, length, NULL));
+    {
+      g_auto(Run) run = evox ("isosurface", copy, "--level", "1", "-o", copy, "--force", NULL);
+      g_assert_cmpint (run.status, ==, 2);
+      g_assert_nonnull (strstr (run.err, "copy.obj"));
+    }
+    g_assert_true (g_file_get_contents (copy, &contents, NULL, NULL));
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* electrode.tiff: the carbon-binder phase (170) gives a closed surface. */
+static void
+test_isosurface_real (void)
+{
+  g_autofree char *tomo = evox_test_data_path ("tomo/electrode.tiff");
+  g_autofree char *dir = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(EvoxTestMesh) file = NULL;
+  IsoOutput o;
+
+  if (tomo == NULL)
+    return;
+  dir = evox_test_tmpdir_new ();
+  out = g_build_filename (dir, "cbd.ply", NULL);
+  {
+    g_auto(Run) run = evox ("isosurface", tomo, "--phase", "170:170", "-o", out, NULL);
+
+    assert_done (&run);
+    o = parse_iso_output (run.out);
+  }
+  g_test_message ("electrode.tiff 170: %" G_GUINT64_FORMAT " triangles, %" G_GUINT64_FORMAT
+                  " vertices", o.triangles, o.vertices);
+  g_assert_false (o.open);
+  g_assert_cmpuint (o.triangles, >, 0);
+  /* A binary mask has many ambiguous voxel faces: both cubes beside one must split it alike. */
+  file = assert_iso_file (&o, out, TRUE);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2032,5 +2501,9 @@ main (int    argc,
   g_test_add_func ("/Evox/Cli/segment/bad-input", test_segment_bad_input);
   g_test_add_func ("/Evox/Cli/segment/rollback", test_segment_rollback);
   g_test_add_func ("/Evox/Cli/segment/real", test_segment_real);
+  g_test_add_func ("/Evox/Cli/isosurface/level", test_isosurface_level);
+  g_test_add_func ("/Evox/Cli/isosurface/labels", test_isosurface_labels);
+  g_test_add_func ("/Evox/Cli/isosurface/bad-input", test_isosurface_bad_input);
+  g_test_add_func ("/Evox/Cli/isosurface/real", test_isosurface_real);
   return g_test_run ();
 }

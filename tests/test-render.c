@@ -2490,7 +2490,7 @@ test_surfaces_silhouette (void)
       g_autofree char *name = NULL;
       RayCaster caster;
       double world_centre[3] = { centre[0], centre[1], centre[2] * exaggerations[e] };
-      double pixel[2], best = G_MAXDOUBLE, rim_share = 0;
+      double pixel[2], rim_share = 0;
       guint inside = 0, outside = 0;
       const guint8 *middle, *rim = NULL;
 
@@ -2548,7 +2548,6 @@ test_surfaces_silhouette (void)
       g_assert_cmpint (middle[1], <=, 66);
       g_assert_nonnull (rim);
       g_assert_cmpint (brightness (middle), >, brightness (rim) + 150);
-      (void) best;
     }
 
   renderer_free (renderer);

@@ -24,6 +24,7 @@ static const Subcommand subcommands[] = {
   { "convert", _evox_cli_convert, "write a volume (for example an SSRM table) as a TIFF stack" },
   { "render", _evox_cli_render, "draw a volume as the viewer shows it into a PNG or TIFF figure" },
   { "segment", _evox_cli_segment, "phase fractions, particles, phase mask and label volume" },
+  { "isosurface", _evox_cli_isosurface, "surface of a level, phase or particles as a mesh" },
 };
 
 gboolean

@@ -50,6 +50,10 @@
  * outward axis as normal. The data itself is never copied. */
 
 #define CUBE_EDGES 12
+/* Rows of points between the one prefetched and the one generated. */
+#define PREFETCH_AHEAD 2
+/* Data that may not stay in the last-level cache between the passes is prefetched. */
+#define PREFETCH_MIN_BYTES (((gsize) 32) << 20)
 #define MAX_CASE_TRIANGLES 5
 
 typedef struct
@@ -309,6 +313,7 @@ typedef struct
   guint32         threshold_i;  /* u8, u16: inside when v >= threshold_i */
   int             uniform;      /* u8, u16: 1 when every value is inside, -1 when none is */
   gsize           pad;          /* 1 with CLOSE_BORDERS */
+  gboolean        prefetch;
   gsize           pn[3];        /* points with the padding */
   gsize           words;        /* 64-bit words a bit row */
   guint64        *bits;         /* bit rows, row (j, k) of the padded grid at j + pn[1] k */
@@ -597,6 +602,7 @@ typedef struct
 {
   guint64 a, b, c, d;
   guint64 a1, b1, c1, d1;   /* the same at x + 1 */
+  gboolean uniform;         /* all in or all out: no crossing edge in the word either */
 } CubeWords;
 
 static inline guint64
@@ -608,20 +614,30 @@ cube_words (const Grid    *g,
             gsize          w,
             CubeWords     *cw)
 {
+  guint64 next_a = 0, next_b = 0, next_c = 0, next_d = 0;
   guint64 diff;
 
   cw->a = a[w];
   cw->b = b[w];
   cw->c = c[w];
   cw->d = d[w];
-  /* All out, here and at the first point of the next word: the common case. */
-  if ((cw->a | cw->b | cw->c | cw->d) == 0 &&
-      (w + 1 == g->words || ((a[w + 1] | b[w + 1] | c[w + 1] | d[w + 1]) & 1) == 0))
+  if (w + 1 < g->words)
+    {
+      next_a = a[w + 1];
+      next_b = b[w + 1];
+      next_c = c[w + 1];
+      next_d = d[w + 1];
+    }
+  /* All out or all in, here and at the first point of the next word: the common cases. */
+  cw->uniform =
+    ((cw->a | cw->b | cw->c | cw->d) == 0 && ((next_a | next_b | next_c | next_d) & 1) == 0) ||
+    ((cw->a & cw->b & cw->c & cw->d) == G_MAXUINT64 && (next_a & next_b & next_c & next_d & 1));
+  if (cw->uniform)
     return 0;
-  cw->a1 = shifted (a, w, g->words);
-  cw->b1 = shifted (b, w, g->words);
-  cw->c1 = shifted (c, w, g->words);
-  cw->d1 = shifted (d, w, g->words);
+  cw->a1 = (cw->a >> 1) | (next_a << 63);
+  cw->b1 = (cw->b >> 1) | (next_b << 63);
+  cw->c1 = (cw->c >> 1) | (next_c << 63);
+  cw->d1 = (cw->d >> 1) | (next_d << 63);
   diff = (cw->a ^ cw->b) | (cw->a ^ cw->c) | (cw->a ^ cw->d) | (cw->a ^ cw->a1) |
          (cw->a1 ^ cw->b1) | (cw->a1 ^ cw->c1) | (cw->a1 ^ cw->d1);
   return diff & cube_mask (g, w);
@@ -652,14 +668,6 @@ count_slice (Grid  *g,
       const guint64 *c = k + 1 < g->pn[2] ? bit_row (g, j, k + 1) : NULL;
       guint32 nx = 0, ny = 0, nz = 0, nt = 0;
 
-      for (gsize w = 0; w < words; w++)
-        nx += count_bits ((a[w] ^ shifted (a, w, words)) & cube_mask (g, w));
-      if (b != NULL)
-        for (gsize w = 0; w < words; w++)
-          ny += count_bits (a[w] ^ b[w]);
-      if (c != NULL)
-        for (gsize w = 0; w < words; w++)
-          nz += count_bits (a[w] ^ c[w]);
       if (b != NULL && c != NULL)
         {
           const guint64 *d = bit_row (g, j + 1, k + 1);
@@ -669,9 +677,24 @@ count_slice (Grid  *g,
               CubeWords cw;
               guint64 live = cube_words (g, a, b, c, d, w, &cw);
 
+              if (cw.uniform)
+                continue;
+              nx += count_bits ((cw.a ^ cw.a1) & cube_mask (g, w));
+              ny += count_bits (cw.a ^ cw.b);
+              nz += count_bits (cw.a ^ cw.c);
               for (; live != 0; live &= live - 1)
                 nt += case_table.n_triangles[cube_case (&cw, lowest_bit (live))];
             }
+        }
+      else
+        {
+          /* The last row of a slice, or of the last slice. */
+          for (gsize w = 0; w < words; w++)
+            nx += count_bits ((a[w] ^ shifted (a, w, words)) & cube_mask (g, w));
+          for (gsize w = 0; b != NULL && w < words; w++)
+            ny += count_bits (a[w] ^ b[w]);
+          for (gsize w = 0; c != NULL && w < words; w++)
+            nz += count_bits (a[w] ^ c[w]);
         }
       g->n_x[r] = nx;
       g->n_y[r] = ny;
@@ -978,12 +1001,63 @@ row_vertices (Grid  *g,
     }
 }
 
+/* Asks for the data around the crossings of padded row (j, k) that its vertices will read and
+ * the rows before it have not: the rows y + 2 and z + 2 and the diagonal neighbours. Sparse
+ * surfaces are otherwise bound by the latency of those reads. */
+static void
+prefetch_row (const Grid *g,
+              gsize       j,
+              gsize       k)
+{
+  static const int rows[5][2] = { { 0, 0 }, { 2, 0 }, { 1, -1 }, { 1, 1 }, { 0, 2 } };
+  const guint64 *a, *b, *c;
+  gsize item = evox_sample_type_size (g->type), per_line = 64 / item;
+  gssize y = (gssize) j - (gssize) g->pad, z = (gssize) k - (gssize) g->pad;
+
+  if (j + 1 >= g->pn[1] || k + 1 >= g->pn[2])
+    return;
+  a = bit_row (g, j, k);
+  b = bit_row (g, j + 1, k);
+  c = bit_row (g, j, k + 1);
+  for (gsize w = 0; w < g->words; w++)
+    {
+      guint64 any = (a[w] ^ b[w]) | (a[w] ^ c[w]) | (a[w] ^ shifted (a, w, g->words));
+      gsize last_line = G_MAXSIZE;
+
+      for (; any != 0; any &= any - 1)
+        {
+          gssize x = (gssize) (64 * w + lowest_bit (any)) - (gssize) g->pad;
+          gsize line;
+
+          if (x < 0 || x >= (gssize) g->n[0])
+            continue;
+          line = (gsize) x / per_line;
+          if (line == last_line)
+            continue;
+          last_line = line;
+          for (guint r = 0; r < 5; r++)
+            {
+              gssize yy = y + rows[r][0], zz = z + rows[r][1];
+
+              if (yy >= 0 && yy < (gssize) g->n[1] && zz >= 0 && zz < (gssize) g->n[2])
+                __builtin_prefetch ((const guint8 *) g->data +
+                                    item * ((gsize) x + g->stride[1] * (gsize) yy +
+                                            g->stride[2] * (gsize) zz));
+            }
+        }
+    }
+}
+
 static void
 generate_slice (Grid  *g,
                 gsize  k)
 {
+  for (gsize j = 0; g->prefetch && j < MIN (PREFETCH_AHEAD, g->pn[1]); j++)
+    prefetch_row (g, j, k);
   for (gsize j = 0; j < g->pn[1]; j++)
     {
+      if (g->prefetch && j + PREFETCH_AHEAD < g->pn[1])
+        prefetch_row (g, j + PREFETCH_AHEAD, k);
       row_vertices (g, j, k);
       if (j + 1 < g->pn[1] && k + 1 < g->pn[2])
         row_triangles (g, j, k);
@@ -1035,6 +1109,7 @@ grid_init (Grid            *g,
   g->stride[0] = 1;
   g->stride[1] = g->n[0];
   g->stride[2] = g->n[0] * g->n[1];
+  g->prefetch = g->stride[2] * g->n[2] * evox_sample_type_size (g->type) >= PREFETCH_MIN_BYTES;
   g->words = (g->pn[0] + 63) / 64;
   /* pn[0] - 1 cubes a row, 0 to 63 of them in the last word. */
   g->last_cube = (G_GUINT64_CONSTANT (1) << (g->pn[0] - 1 - 64 * (g->words - 1))) - 1;

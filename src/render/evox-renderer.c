@@ -178,7 +178,7 @@ struct _EvoxRenderer
 
 G_DEFINE_FINAL_TYPE (EvoxRenderer, evox_renderer, G_TYPE_OBJECT)
 
-/* The CPU side only: the GL objects are deleted by delete_mesh_buffers, with the context current. */
+/* The CPU side only: delete_mesh_buffers deletes the GL objects, with the context current. */
 static void
 mesh_buffers_free (gpointer data)
 {
@@ -2041,7 +2041,7 @@ bind_oit_targets (EvoxRenderer *self,
 /* Translucent surfaces by weighted blended order-independent transparency (McGuire and Bavoil,
  * 2013) rather than depth peeling. Peeling is exact but draws every translucent triangle again
  * for each layer it peels (a closed surface seen through another is four layers deep, a noisy
- * phase tens), and on llvmpipe one draw of a 500,000-triangle mesh costs tens of milliseconds;
+ * phase tens), and on llvmpipe one draw of a 500,000-triangle mesh takes a few hundred ms;
  * WBOIT draws each triangle once, whatever the depth complexity, then one full-screen pass.
  * What it gives up: overlapping layers' colours are mixed by weights that favour the nearer
  * (depth_weight in mesh.frag) instead of strictly in order. How much shows through (the
@@ -2049,10 +2049,11 @@ bind_oit_targets (EvoxRenderer *self,
  *
  * GL 3.3 has one blend function for all draw buffers, so the revealage product rides in the
  * accumulation target's alpha (colour blended ONE, ONE; alpha ZERO, ONE_MINUS_SRC_ALPHA) and
- * the weight sum gets an R16F target of its own. The targets share the opaque scene's depth:
- * the caller's depth buffer is copied into one of the same format (a depth blit needs equal
- * formats), then tested but not written. The composite blends over the caller's framebuffer as
- * "over", so a transparent background keeps the coverage in alpha. */
+ * the weight sum gets an R16F target of its own (32-bit floats cost llvmpipe the same CPU time
+ * in evox-bench mesh-render, so the half-size ones stay). The targets share the opaque scene's
+ * depth: the caller's depth buffer is copied into one of the same format (a depth blit needs
+ * equal formats), then tested but not written. The composite blends over the caller's
+ * framebuffer as "over", so a transparent background keeps the coverage in alpha. */
 static void
 draw_translucent_surfaces (EvoxRenderer *self,
                            const Frame  *frame,

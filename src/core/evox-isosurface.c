@@ -1,0 +1,1516 @@
+/* evox-isosurface.c: surfaces of a level, a phase or particles: masks, smoothing, flying edges. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "evox-decimate.h"
+#include "evox-isosurface.h"
+#include "evox-types.h"
+
+/* A level is contoured on the channel's values (closed at the border by the kernel). A phase or
+ * a particle is contoured as a mask: a box of bytes, 255 inside and 0 outside, at 127.5, so
+ * every vertex lies half way between an inside and an outside voxel centre and the surface
+ * parts exactly the voxels the phase's fraction counts. The box is the mask's bounding box plus
+ * a margin, and may reach past the volume, where the mask is 0: the outermost layer is always
+ * outside, so the surface closes by itself at the volume's border, half a voxel out (the
+ * kernel's own closing would put those vertices on the border voxels' centres). Only one byte
+ * per voxel of the box is held besides the volume.
+ *
+ * Smoothing is a separable Gaussian of EVOX_SURFACE_SMOOTH_SIGMA voxels truncated at 3 sigma.
+ * A mask is smoothed in its own bytes, line by line in floats and rounded back after each
+ * axis: against smoothing in floats, the enclosed volumes of electrode.tiff's phases differ by
+ * 0.003% (pores, active material) to 0.2% (the thin carbon-binder, where features near the
+ * level tip over), for a quarter of the memory. Its margin
+ * (3 sigma + 1 voxels) keeps the outermost layer at 0. A level's values are smoothed into a
+ * float copy by normalised convolution: non-finite values and points past the border are left
+ * out and the weights of the rest renormalised, so a NaN neither spreads nor darkens its
+ * neighbours and the border is not pulled towards 0; a point whose whole window is non-finite
+ * stays NaN (outside).
+ *
+ * Particles are contoured one box each, in parallel over particles with the single-threaded
+ * kernel; particles with a big box (a percolating phase) are contoured first, one at a time,
+ * with every thread. */
+
+#define MASK_INSIDE 255
+#define MASK_LEVEL 127.5
+
+/* Kernel taps on each side: 3 sigma (EVOX_SURFACE_SMOOTH_SIGMA is 1). */
+#define SMOOTH_RADIUS 3
+#define SMOOTH_TAPS (2 * SMOOTH_RADIUS + 1)
+
+/* Boxes with fewer voxels are filled, smoothed and contoured on one thread. */
+#define PARALLEL_MIN_VOXELS (((gsize) 1) << 18)
+/* Particles whose box has at least this many voxels are contoured alone with every thread. */
+#define BIG_BOX_VOXELS (((gsize) 1) << 21)
+
+/* Contouring particles is this part of their job; merging them the rest. */
+#define CONTOUR_END 0.95
+
+/* Labels stored as f32 must be whole numbers below this. */
+#define MAX_FLOAT_LABEL 16777216.0f
+
+/* Progress over a stage from several threads, and whether to stop. */
+typedef struct
+{
+  EvoxProgress *progress;
+  GCancellable *cancellable;
+  double        start;      /* part of the current stage this step covers */
+  double        end;
+  guint64       total;
+  guint64       done;       /* atomic */
+  gint          stopped;    /* atomic */
+} Monitor;
+
+static void
+monitor_begin (Monitor      *monitor,
+               EvoxProgress *progress,
+               GCancellable *cancellable,
+               double        start,
+               double        end,
+               guint64       total)
+{
+  monitor->progress = progress;
+  monitor->cancellable = cancellable;
+  monitor->start = start;
+  monitor->end = end;
+  monitor->total = MAX (total, 1);
+  monitor->done = 0;
+  monitor->stopped = 0;
+  evox_progress_update (progress, start);
+}
+
+/* Counts n units done; FALSE once the job is cancelled or stopped. */
+static gboolean
+monitor_step (Monitor *monitor,
+              guint64  n)
+{
+  guint64 done = __atomic_add_fetch (&monitor->done, n, __ATOMIC_RELAXED);
+
+  if (monitor->progress != NULL)
+    evox_progress_update (monitor->progress,
+                          monitor->start + (monitor->end - monitor->start) *
+                          MIN (1.0, (double) done / (double) monitor->total));
+  if (g_cancellable_is_cancelled (monitor->cancellable))
+    g_atomic_int_set (&monitor->stopped, 1);
+  return !g_atomic_int_get (&monitor->stopped);
+}
+
+static gboolean
+monitor_stopped (Monitor *monitor)
+{
+  return g_atomic_int_get (&monitor->stopped) ||
+         g_cancellable_is_cancelled (monitor->cancellable);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Smoothing */
+
+static void
+gaussian_weights (float w[SMOOTH_TAPS])
+{
+  double sum = 0.0;
+  double g[SMOOTH_TAPS];
+
+  for (int t = 0; t < SMOOTH_TAPS; t++)
+    {
+      double d = (t - SMOOTH_RADIUS) / EVOX_SURFACE_SMOOTH_SIGMA;
+
+      g[t] = exp (-0.5 * d * d);
+      sum += g[t];
+    }
+  for (int t = 0; t < SMOOTH_TAPS; t++)
+    w[t] = (float) (g[t] / sum);
+}
+
+/* n values of a grid from offset on, as floats. */
+static void
+gather (gconstpointer   data,
+        EvoxSampleType  type,
+        gsize           offset,
+        gsize           n,
+        float          *out)
+{
+  switch (type)
+    {
+    case EVOX_SAMPLE_U8:
+      {
+        const guint8 *v = (const guint8 *) data + offset;
+
+        for (gsize i = 0; i < n; i++)
+          out[i] = v[i];
+        break;
+      }
+    case EVOX_SAMPLE_U16:
+      {
+        const guint16 *v = (const guint16 *) data + offset;
+
+        for (gsize i = 0; i < n; i++)
+          out[i] = v[i];
+        break;
+      }
+    case EVOX_SAMPLE_F32:
+    default:
+      memcpy (out, (const float *) data + offset, n * sizeof (float));
+      break;
+    }
+}
+
+/* The inverse of gather for the grids smoothing writes: bytes are rounded and clamped. */
+static void
+scatter (const float    *in,
+         gsize           n,
+         gpointer        data,
+         EvoxSampleType  type,
+         gsize           offset)
+{
+  if (type == EVOX_SAMPLE_U8)
+    {
+      guint8 *v = (guint8 *) data + offset;
+
+      for (gsize i = 0; i < n; i++)
+        v[i] = (guint8) CLAMP (in[i] + 0.5f, 0.0f, 255.0f);
+    }
+  else
+    {
+      g_assert (type == EVOX_SAMPLE_F32);
+      memcpy ((float *) data + offset, in, n * sizeof (float));
+    }
+}
+
+/* For masks (no NaN, nothing negative). */
+static gboolean
+all_zero (const float *v,
+          gsize        n)
+{
+  float any = 0.0f;
+
+  for (gsize i = 0; i < n; i++)
+    any = MAX (any, v[i]);
+  return any == 0.0f;
+}
+
+/* Filters a block of m lines of n points (point i of line j at in[i * m + j]) along the lines:
+ * taps past either end are left out. Without normalise the others add up with their weights
+ * (points past the end count as 0); with it only finite taps count and the sum is divided by
+ * their weight, NaN when none is left. */
+static void
+filter_line (const float *in,
+             float       *out,
+             gsize        n,
+             const float  w[SMOOTH_TAPS],
+             gboolean     normalise)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      gsize t0 = i < SMOOTH_RADIUS ? SMOOTH_RADIUS - i : 0;
+      gsize t1 = MIN ((gsize) SMOOTH_TAPS, n + SMOOTH_RADIUS - i);
+      const float *src = in + i - SMOOTH_RADIUS;
+      float sum = 0.0f, weight = 0.0f;
+
+      if (!normalise)
+        {
+          for (gsize t = t0; t < t1; t++)
+            sum += w[t] * src[t];
+          out[i] = sum;
+          continue;
+        }
+      for (gsize t = t0; t < t1; t++)
+        {
+          gboolean finite = isfinite (src[t]);
+
+          sum += finite ? w[t] * src[t] : 0.0f;
+          weight += finite ? w[t] : 0.0f;
+        }
+      out[i] = weight > 0.0f ? sum / weight : NAN;
+    }
+}
+
+static void
+filter_block (const float *in,
+              float       *out,
+              float       *weight,
+              gsize        n,
+              gsize        m,
+              const float  w[SMOOTH_TAPS],
+              gboolean     normalise)
+{
+  if (m == 1)
+    {
+      filter_line (in, out, n, w, normalise);
+      return;
+    }
+  for (gsize i = 0; i < n; i++)
+    {
+      float *o = out + i * m;
+      gsize t0 = i < SMOOTH_RADIUS ? SMOOTH_RADIUS - i : 0;
+      gsize t1 = MIN ((gsize) SMOOTH_TAPS, n + SMOOTH_RADIUS - i);
+
+      memset (o, 0, m * sizeof (float));
+      if (!normalise)
+        {
+          for (gsize t = t0; t < t1; t++)
+            {
+              const float *src = in + (i + t - SMOOTH_RADIUS) * m;
+              const float wt = w[t];
+
+              for (gsize j = 0; j < m; j++)
+                o[j] += wt * src[j];
+            }
+          continue;
+        }
+
+      memset (weight, 0, m * sizeof (float));
+      for (gsize t = t0; t < t1; t++)
+        {
+          const float *src = in + (i + t - SMOOTH_RADIUS) * m;
+          const float wt = w[t];
+
+          for (gsize j = 0; j < m; j++)
+            {
+              gboolean finite = isfinite (src[j]);
+
+              o[j] += finite ? wt * src[j] : 0.0f;
+              weight[j] += finite ? wt : 0.0f;
+            }
+        }
+      for (gsize j = 0; j < m; j++)
+        o[j] = weight[j] > 0.0f ? o[j] / weight[j] : NAN;
+    }
+}
+
+/* One pass of the separable filter along axis, reading src (of src_type) and writing dst (u8 or
+ * f32; may be src). Lines are gathered in blocks that keep the inner loop over contiguous x:
+ * one row for x, one xy-plane for y, the rows of one y through every z for z. */
+static gboolean
+smooth_pass (gconstpointer   src,
+             EvoxSampleType  src_type,
+             gpointer        dst,
+             EvoxSampleType  dst_type,
+             const gsize     dims[3],
+             guint           axis,
+             gboolean        normalise,
+             gboolean        parallel,
+             Monitor        *monitor)
+{
+  const gsize nx = dims[0], ny = dims[1], nz = dims[2];
+  const gsize n = dims[axis];
+  const gsize m = axis == 0 ? 1 : nx;
+  const gsize n_blocks = axis == 0 ? ny * nz : axis == 1 ? nz : ny;
+  const gboolean in_place_zeros = src == dst && !normalise;
+  float w[SMOOTH_TAPS];
+
+  gaussian_weights (w);
+
+#pragma omp parallel if (parallel)
+  {
+    g_autofree float *in = g_new (float, n * m);
+    g_autofree float *out = g_new (float, n * m);
+    g_autofree float *weight = normalise ? g_new (float, m) : NULL;
+
+#pragma omp for schedule(dynamic, 1)
+    for (gsize b = 0; b < n_blocks; b++)
+      {
+        if (monitor_stopped (monitor))
+          continue;
+        switch (axis)
+          {
+          case 0:
+            gather (src, src_type, b * nx, nx, in);
+            break;
+          case 1:
+            gather (src, src_type, b * nx * ny, nx * ny, in);
+            break;
+          default:
+            for (gsize z = 0; z < nz; z++)
+              gather (src, src_type, (z * ny + b) * nx, nx, in + z * nx);
+            break;
+          }
+        /* Most of a mask's box is outside: a block of zeros in place stays zeros. */
+        if (!in_place_zeros || !all_zero (in, n * m))
+          {
+            filter_block (in, out, weight, n, m, w, normalise);
+            switch (axis)
+              {
+              case 0:
+                scatter (out, nx, dst, dst_type, b * nx);
+                break;
+              case 1:
+                scatter (out, nx * ny, dst, dst_type, b * nx * ny);
+                break;
+              default:
+                for (gsize z = 0; z < nz; z++)
+                  scatter (out + z * nx, nx, dst, dst_type, (z * ny + b) * nx);
+                break;
+              }
+          }
+        monitor_step (monitor, n * m);
+      }
+  }
+  return !monitor_stopped (monitor);
+}
+
+/* Smooths a grid (x fastest) along its three axes into dst, which may be src. Masks (dst u8)
+ * count points past the border as 0; values (dst f32) are normalised as the top of the file
+ * says. FALSE when stopped. */
+static gboolean
+smooth_grid (gconstpointer   src,
+             EvoxSampleType  src_type,
+             gpointer        dst,
+             EvoxSampleType  dst_type,
+             const gsize     dims[3],
+             gboolean        parallel,
+             Monitor        *monitor)
+{
+  gboolean normalise = dst_type == EVOX_SAMPLE_F32;
+
+  if (dims[0] == 0 || dims[1] == 0 || dims[2] == 0)
+    return TRUE;
+  for (guint axis = 0; axis < 3; axis++)
+    if (!smooth_pass (axis == 0 ? src : dst, axis == 0 ? src_type : dst_type, dst, dst_type,
+                      dims, axis, normalise, parallel, monitor))
+      return FALSE;
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Masks */
+
+typedef enum
+{
+  MATCH_U8,    /* (v - lo) <= range, unsigned */
+  MATCH_U16,
+  MATCH_U32,   /* label volumes */
+  MATCH_F32,   /* lo_f <= v <= hi_f */
+} MatchKind;
+
+/* Which voxels a mask holds: a range of stored values or one label. */
+typedef struct
+{
+  MatchKind      kind;
+  gconstpointer  data;
+  guint32        lo;
+  guint32        range;
+  float          lo_f;
+  float          hi_f;
+} Matcher;
+
+/* The voxels with lo <= v <= hi as evox_sample_type_inner_range decides; FALSE when no stored
+ * value can match. */
+static gboolean
+matcher_for_range (Matcher        *matcher,
+                   EvoxSampleType  type,
+                   gconstpointer   data,
+                   double          lo,
+                   double          hi)
+{
+  float first, last;
+
+  memset (matcher, 0, sizeof *matcher);
+  matcher->data = data;
+  if (!evox_sample_type_inner_range (type, lo, hi, &first, &last))
+    return FALSE;
+  switch (type)
+    {
+    case EVOX_SAMPLE_U8:
+      matcher->kind = MATCH_U8;
+      break;
+    case EVOX_SAMPLE_U16:
+      matcher->kind = MATCH_U16;
+      break;
+    case EVOX_SAMPLE_F32:
+    default:
+      matcher->kind = MATCH_F32;
+      break;
+    }
+  if (matcher->kind != MATCH_F32)
+    {
+      matcher->lo = (guint32) first;
+      matcher->range = (guint32) last - (guint32) first;
+    }
+  matcher->lo_f = first;
+  matcher->hi_f = last;
+  return TRUE;
+}
+
+/* The same data, voxels holding label id. */
+static Matcher
+matcher_for_label (const Matcher *base,
+                   guint32        id)
+{
+  Matcher m = *base;
+
+  m.lo = id;
+  m.range = 0;
+  m.lo_f = m.hi_f = (float) id;
+  return m;
+}
+
+/* MASK_INSIDE or 0 for voxels offset .. offset + n - 1. Branch-free so the loops vectorise. */
+static void
+match_row (const Matcher *m,
+           gsize          offset,
+           gsize          n,
+           guint8        *out)
+{
+  switch (m->kind)
+    {
+    case MATCH_U8:
+      {
+        const guint8 *v = (const guint8 *) m->data + offset;
+        const guint8 lo = (guint8) m->lo, range = (guint8) m->range;
+
+        for (gsize i = 0; i < n; i++)
+          out[i] = (guint8) -(guint8) ((guint8) (v[i] - lo) <= range);
+        break;
+      }
+    case MATCH_U16:
+      {
+        const guint16 *v = (const guint16 *) m->data + offset;
+        const guint16 lo = (guint16) m->lo, range = (guint16) m->range;
+
+        for (gsize i = 0; i < n; i++)
+          out[i] = (guint8) -(guint8) ((guint16) (v[i] - lo) <= range);
+        break;
+      }
+    case MATCH_U32:
+      {
+        const guint32 *v = (const guint32 *) m->data + offset;
+
+        for (gsize i = 0; i < n; i++)
+          out[i] = (guint8) -(guint8) (v[i] - m->lo <= m->range);
+        break;
+      }
+    case MATCH_F32:
+    default:
+      {
+        const float *v = (const float *) m->data + offset;
+        const float lo = m->lo_f, hi = m->hi_f;
+
+        for (gsize i = 0; i < n; i++)
+          out[i] = (guint8) -(guint8) ((v[i] >= lo) & (v[i] <= hi));
+        break;
+      }
+    }
+}
+
+/* Inclusive voxel bounds; min[0] > max[0] when empty. */
+typedef struct
+{
+  guint32 min[3];
+  guint32 max[3];
+} Bounds;
+
+static void
+bounds_clear (Bounds *b)
+{
+  for (guint k = 0; k < 3; k++)
+    {
+      b->min[k] = G_MAXUINT32;
+      b->max[k] = 0;
+    }
+}
+
+static gboolean
+bounds_is_empty (const Bounds *b)
+{
+  return b->min[0] > b->max[0];
+}
+
+static void
+bounds_add (Bounds       *b,
+            const Bounds *other)
+{
+  for (guint k = 0; k < 3; k++)
+    {
+      b->min[k] = MIN (b->min[k], other->min[k]);
+      b->max[k] = MAX (b->max[k], other->max[k]);
+    }
+}
+
+/* The bounding box of the matching voxels, one pass over the volume by slices. */
+static gboolean
+matcher_bounds (const Matcher *matcher,
+                const gsize    dims[3],
+                Bounds        *bounds,
+                Monitor       *monitor)
+{
+  const gsize nx = dims[0], ny = dims[1], nz = dims[2];
+
+  bounds_clear (bounds);
+#pragma omp parallel
+  {
+    g_autofree guint8 *row = g_new (guint8, MAX (nx, 1));
+    Bounds mine;
+
+    bounds_clear (&mine);
+#pragma omp for schedule(dynamic, 1)
+    for (gsize z = 0; z < nz; z++)
+      {
+        if (monitor_stopped (monitor))
+          continue;
+        for (gsize y = 0; y < ny; y++)
+          {
+            const guint8 *first;
+            gsize last = nx - 1;
+
+            match_row (matcher, (z * ny + y) * nx, nx, row);
+            first = memchr (row, MASK_INSIDE, nx);
+            if (first == NULL)
+              continue;
+            while (row[last] == 0)
+              last--;
+            mine.min[0] = MIN (mine.min[0], (guint32) (first - row));
+            mine.max[0] = MAX (mine.max[0], (guint32) last);
+            mine.min[1] = MIN (mine.min[1], (guint32) y);
+            mine.max[1] = MAX (mine.max[1], (guint32) y);
+            mine.min[2] = MIN (mine.min[2], (guint32) z);
+            mine.max[2] = MAX (mine.max[2], (guint32) z);
+          }
+        monitor_step (monitor, 1);
+      }
+#pragma omp critical (evox_isosurface_bounds)
+    bounds_add (bounds, &mine);
+  }
+  return !monitor_stopped (monitor);
+}
+
+/* A box of the grid: voxel (i, j, k) of the box is voxel lo + (i, j, k) of the volume, which
+ * may lie past the volume (and is then outside the mask). */
+typedef struct
+{
+  gssize lo[3];
+  gsize  dims[3];
+} Box;
+
+static gsize
+margin_for (gboolean smooth)
+{
+  return smooth ? SMOOTH_RADIUS + 1 : 1;
+}
+
+static void
+box_around (Box          *box,
+            const Bounds *bounds,
+            gsize         margin)
+{
+  for (guint k = 0; k < 3; k++)
+    {
+      box->lo[k] = (gssize) bounds->min[k] - (gssize) margin;
+      box->dims[k] = (gsize) (bounds->max[k] - bounds->min[k]) + 1 + 2 * margin;
+    }
+}
+
+static gsize
+box_voxels (const Box *box)
+{
+  return box->dims[0] * box->dims[1] * box->dims[2];
+}
+
+/* Fills mask (the box's voxels, x fastest) from the volume. */
+static void
+fill_mask (const Matcher *matcher,
+           const gsize    vdims[3],
+           const Box     *box,
+           guint8        *mask,
+           gboolean       parallel)
+{
+  const gsize bx = box->dims[0], by = box->dims[1], bz = box->dims[2];
+  /* The box's x range inside the volume. */
+  const gsize x0 = (gsize) MAX (box->lo[0], 0);
+  const gsize x1 = (gsize) MIN (box->lo[0] + (gssize) bx, (gssize) vdims[0]);
+
+#pragma omp parallel for schedule(static) if (parallel)
+  for (gsize r = 0; r < by * bz; r++)
+    {
+      guint8 *out = mask + r * bx;
+      gssize y = box->lo[1] + (gssize) (r % by);
+      gssize z = box->lo[2] + (gssize) (r / by);
+
+      if (y < 0 || z < 0 || y >= (gssize) vdims[1] || z >= (gssize) vdims[2] || x0 >= x1)
+        {
+          memset (out, 0, bx);
+          continue;
+        }
+      memset (out, 0, x0 - (gsize) box->lo[0]);
+      match_row (matcher, ((gsize) z * vdims[1] + (gsize) y) * vdims[0] + x0, x1 - x0,
+                 out + (x0 - (gsize) box->lo[0]));
+      memset (out + (x1 - (gsize) box->lo[0]), 0, (gsize) (box->lo[0] + (gssize) bx) - x1);
+    }
+}
+
+/* Where a grid's voxels lie. */
+typedef struct
+{
+  gsize  dims[3];
+  double spacing[3];
+  double origin[3];
+} Frame;
+
+static void
+frame_of_volume (Frame      *frame,
+                 EvoxVolume *volume)
+{
+  evox_volume_get_dims (volume, frame->dims);
+  evox_volume_get_spacing (volume, frame->spacing);
+  evox_volume_get_origin (volume, frame->origin);
+}
+
+/* The surface of a box's mask. Stages "Masking", "Smoothing", "Contouring" when parallel (a
+ * job of its own); a box contoured among many reports nothing. */
+static EvoxMesh *
+contour_box (const Matcher *matcher,
+             const Frame   *frame,
+             const Box     *box,
+             gboolean       smooth,
+             gboolean       parallel,
+             EvoxProgress  *progress,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  const gsize n = box_voxels (box);
+  const double contour_start = smooth ? 0.4 : 0.15;
+  g_autofree guint8 *mask = NULL;
+  /* The box's outermost layer is outside already, so closing the border adds no triangle; it
+   * makes the kernel say the mesh is closed, which it is. */
+  EvoxFlyingEdgesFlags flags = EVOX_FLYING_EDGES_CLOSE_BORDERS |
+                               (parallel ? EVOX_FLYING_EDGES_DEFAULT : EVOX_FLYING_EDGES_SERIAL);
+  EvoxField field = { 0 };
+  EvoxMesh *mesh;
+
+  /* The cap asks the system for its memory size: not worth it for a small particle's box. */
+  if (n >= PARALLEL_MIN_VOXELS && !evox_check_allocation (n, 1, "The mask of the surface", error))
+    return NULL;
+  mask = g_try_malloc (n);
+  if (mask == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "The mask of the surface (%" G_GSIZE_FORMAT " voxels) does not fit in memory",
+                   n);
+      return NULL;
+    }
+
+  evox_progress_set_stage (progress, "Masking", 0.0, 0.15);
+  fill_mask (matcher, frame->dims, box, mask, parallel);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+
+  if (smooth)
+    {
+      Monitor monitor;
+
+      evox_progress_set_stage (progress, "Smoothing", 0.15, contour_start);
+      monitor_begin (&monitor, progress, cancellable, 0.0, 1.0, 3 * (guint64) n);
+      if (!smooth_grid (mask, EVOX_SAMPLE_U8, mask, EVOX_SAMPLE_U8, box->dims, parallel,
+                        &monitor))
+        {
+          g_cancellable_set_error_if_cancelled (cancellable, error);
+          return NULL;
+        }
+    }
+
+  field.data = mask;
+  field.type = EVOX_SAMPLE_U8;
+  for (guint k = 0; k < 3; k++)
+    {
+      field.dims[k] = box->dims[k];
+      field.spacing[k] = frame->spacing[k];
+      field.origin[k] = frame->origin[k] + frame->spacing[k] * (double) box->lo[k];
+    }
+  evox_progress_set_stage (progress, "Contouring", contour_start, 1.0);
+  evox_progress_push (progress, contour_start, 1.0);
+  mesh = evox_flying_edges (&field, MASK_LEVEL, flags, progress, cancellable, error);
+  evox_progress_pop (progress);
+  return mesh;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Particles */
+
+/* One particle to contour: its label and the bounding box of its voxels. */
+typedef struct
+{
+  guint32 id;
+  Bounds  bounds;
+} Item;
+
+/* The label of the voxels of one row as u32 (f32 labels are whole numbers by now). */
+static void
+labels_row (gconstpointer   data,
+            EvoxSampleType  type,
+            gsize           offset,
+            gsize           n,
+            guint32        *out)
+{
+  switch (type)
+    {
+    case EVOX_SAMPLE_U8:
+      for (gsize i = 0; i < n; i++)
+        out[i] = ((const guint8 *) data)[offset + i];
+      break;
+    case EVOX_SAMPLE_U16:
+      for (gsize i = 0; i < n; i++)
+        out[i] = ((const guint16 *) data)[offset + i];
+      break;
+    case EVOX_SAMPLE_F32:
+    default:
+      for (gsize i = 0; i < n; i++)
+        out[i] = (guint32) ((const float *) data)[offset + i];
+      break;
+    }
+}
+
+/* The highest label in f32 values, after checking that every value is a label; the first value
+ * that is not becomes the error. */
+static gboolean
+float_labels_check (const float  *v,
+                    const gsize   dims[3],
+                    guint32      *top,
+                    Monitor      *monitor,
+                    GError      **error)
+{
+  const gsize slice = dims[0] * dims[1];
+  gsize first_bad = G_MAXSIZE;
+  float highest = 0.0f;
+
+#pragma omp parallel for schedule(static) reduction(min:first_bad) reduction(max:highest)
+  for (gsize z = 0; z < dims[2]; z++)
+    {
+      const float *s = v + z * slice;
+
+      if (monitor_stopped (monitor))
+        continue;
+      for (gsize i = 0; i < slice; i++)
+        {
+          if (!(s[i] >= 0.0f && s[i] < MAX_FLOAT_LABEL && s[i] == floorf (s[i])))
+            {
+              first_bad = MIN (first_bad, z * slice + i);
+              break;
+            }
+          highest = MAX (highest, s[i]);
+        }
+      monitor_step (monitor, 1);
+    }
+  if (g_cancellable_set_error_if_cancelled (monitor->cancellable, error))
+    return FALSE;
+  if (first_bad != G_MAXSIZE)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "The channel holds no labels: voxel (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT
+                   ", %" G_GSIZE_FORMAT ") is %g, and labels are whole numbers from 0 to %.0f",
+                   first_bad % dims[0], (first_bad / dims[0]) % dims[1], first_bad / slice,
+                   (double) v[first_bad], (double) MAX_FLOAT_LABEL - 1.0);
+      return FALSE;
+    }
+  *top = (guint32) highest;
+  return TRUE;
+}
+
+/* Bounds of labels 1..top in a channel's values (table[l] for label l), one pass by runs of
+ * equal labels. Threads keep tables of their own when they fit in a few tens of MiB. */
+static Bounds *
+value_label_bounds (gconstpointer    data,
+                    EvoxSampleType   type,
+                    const gsize      dims[3],
+                    guint32          top,
+                    Monitor         *monitor,
+                    GError         **error)
+{
+  const gsize nx = dims[0], ny = dims[1], nz = dims[2];
+  const gsize n_entries = (gsize) top + 1;
+  int n_threads = 1;
+  gboolean parallel;
+  Bounds *table;
+
+#ifdef _OPENMP
+  n_threads = omp_get_max_threads ();
+#endif
+  if (!evox_check_allocation (n_entries, sizeof (Bounds), "The table of labels", error))
+    return NULL;
+  parallel = n_threads > 1 && n_entries * sizeof (Bounds) * n_threads <= ((gsize) 64 << 20);
+  table = g_new (Bounds, n_entries);
+  for (gsize l = 0; l < n_entries; l++)
+    bounds_clear (&table[l]);
+
+#pragma omp parallel if (parallel)
+  {
+    g_autofree guint32 *row = g_new (guint32, MAX (nx, 1));
+    g_autofree Bounds *own = NULL;
+    Bounds *mine = table;
+
+    if (parallel)
+      {
+        mine = own = g_new (Bounds, n_entries);
+        for (gsize l = 0; l < n_entries; l++)
+          bounds_clear (&own[l]);
+      }
+#pragma omp for schedule(dynamic, 1)
+    for (gsize z = 0; z < nz; z++)
+      {
+        if (monitor_stopped (monitor))
+          continue;
+        for (gsize y = 0; y < ny; y++)
+          {
+            labels_row (data, type, (z * ny + y) * nx, nx, row);
+            for (gsize x = 0; x < nx;)
+              {
+                guint32 label = row[x];
+                gsize end = x + 1;
+
+                while (end < nx && row[end] == label)
+                  end++;
+                if (label != 0 && label <= top)
+                  {
+                    Bounds *b = &mine[label];
+
+                    b->min[0] = MIN (b->min[0], (guint32) x);
+                    b->max[0] = MAX (b->max[0], (guint32) (end - 1));
+                    b->min[1] = MIN (b->min[1], (guint32) y);
+                    b->max[1] = MAX (b->max[1], (guint32) y);
+                    b->min[2] = MIN (b->min[2], (guint32) z);
+                    b->max[2] = MAX (b->max[2], (guint32) z);
+                  }
+                x = end;
+              }
+          }
+        monitor_step (monitor, 1);
+      }
+    if (parallel)
+      {
+#pragma omp critical (evox_isosurface_labels)
+        for (gsize l = 0; l < n_entries; l++)
+          bounds_add (&table[l], &own[l]);
+      }
+  }
+  if (g_cancellable_set_error_if_cancelled (monitor->cancellable, error))
+    {
+      g_free (table);
+      return NULL;
+    }
+  return table;
+}
+
+/* The particles (one, or all when only is 0) of a channel's own values, with their bounds.
+ * Fails when the values are no labels, and for an unknown particle. */
+static Item *
+value_label_items (EvoxVolume    *volume,
+                   guint          channel,
+                   guint32        only,
+                   gsize         *n_items,
+                   Monitor       *monitor,
+                   GError       **error)
+{
+  EvoxSampleType type = evox_volume_get_sample_type (volume);
+  gconstpointer data = evox_volume_get_data (volume, channel);
+  g_autofree Bounds *table = NULL;
+  gsize dims[3];
+  guint32 top;
+  Item *items;
+  gsize n = 0;
+
+  evox_volume_get_dims (volume, dims);
+  switch (type)
+    {
+    case EVOX_SAMPLE_U8:
+      top = 255;
+      break;
+    case EVOX_SAMPLE_U16:
+      top = 65535;
+      break;
+    case EVOX_SAMPLE_F32:
+    default:
+      if (!float_labels_check (data, dims, &top, monitor, error))
+        return NULL;
+      break;
+    }
+  if (only != 0)
+    top = MIN (top, only);
+
+  table = value_label_bounds (data, type, dims, top, monitor, error);
+  if (table == NULL)
+    return NULL;
+  if (only != 0)
+    {
+      if (only > top || bounds_is_empty (&table[only]))
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                       "No voxel of channel %u holds label %u", channel, only);
+          return NULL;
+        }
+      items = g_new (Item, 1);
+      items[0].id = only;
+      items[0].bounds = table[only];
+      *n_items = 1;
+      return items;
+    }
+
+  for (guint32 l = 1; l <= top; l++)
+    n += !bounds_is_empty (&table[l]);
+  items = g_new (Item, MAX (n, 1));
+  n = 0;
+  for (guint32 l = 1; l <= top; l++)
+    if (!bounds_is_empty (&table[l]))
+      {
+        items[n].id = l;
+        items[n].bounds = table[l];
+        n++;
+      }
+  *n_items = n;
+  return items;
+}
+
+/* The particles of an EvoxLabels (one, or all when only is 0). */
+static Item *
+labels_items (EvoxLabels  *labels,
+              guint32      only,
+              gsize       *n_items,
+              GError     **error)
+{
+  guint n_particles = evox_labels_get_n_particles (labels);
+  guint32 first = only != 0 ? only : 1;
+  guint32 last = only != 0 ? only : n_particles;
+  Item *items;
+
+  if (only != 0 && evox_labels_get_particle (labels, only) == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "There is no particle %u: the labels have %u", only, n_particles);
+      return NULL;
+    }
+  items = g_new (Item, MAX (last + 1 - first, 1));
+  *n_items = 0;
+  for (guint32 id = first; id <= last && id != 0; id++)
+    {
+      const EvoxParticle *p = evox_labels_get_particle (labels, id);
+      Item *item = &items[(*n_items)++];
+
+      item->id = id;
+      for (guint k = 0; k < 3; k++)
+        {
+          item->bounds.min[k] = p->bbox_min[k];
+          item->bounds.max[k] = p->bbox_max[k];
+        }
+    }
+  return items;
+}
+
+/* The meshes of items, merged in their order; each has the colour of its label when colored. */
+static EvoxMesh *
+contour_items (const Matcher *base,
+               const Frame   *frame,
+               const Item    *items,
+               gsize          n_items,
+               gboolean       smooth,
+               gboolean       colored,
+               EvoxProgress  *progress,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  const gsize margin = margin_for (smooth);
+  g_autofree EvoxMesh **meshes = NULL;
+  g_autofree guint8 *rgba = NULL;
+  g_autofree gsize *order = NULL;
+  GError *first_error = NULL;
+  guint64 total = 0, n_vertices = 0, n_triangles = 0;
+  gsize n_big = 0, n_small = 0;
+  Monitor monitor;
+  EvoxMesh *merged = NULL;
+
+  if (n_items > G_MAXUINT)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "%" G_GSIZE_FORMAT " particles are too many for one surface", n_items);
+      return NULL;
+    }
+  if (n_items == 1)
+    {
+      Matcher m = matcher_for_label (base, items[0].id);
+      Box box;
+      EvoxMesh *mesh;
+
+      box_around (&box, &items[0].bounds, margin);
+      mesh = contour_box (&m, frame, &box, smooth, box_voxels (&box) >= PARALLEL_MIN_VOXELS,
+                          progress, cancellable, error);
+      if (mesh == NULL || !colored)
+        return mesh;
+      meshes = g_new (EvoxMesh *, 1);
+      meshes[0] = mesh;
+      rgba = g_new (guint8, 4);
+      evox_mesh_particle_color (items[0].id, rgba);
+      merged = evox_mesh_merge (meshes, rgba, 1);
+      evox_mesh_unref (mesh);
+      return merged;
+    }
+
+  /* Big boxes first, each with every thread; then the others spread over the threads. */
+  meshes = g_new0 (EvoxMesh *, MAX (n_items, 1));
+  order = g_new (gsize, MAX (n_items, 1));
+  for (gsize i = 0; i < n_items; i++)
+    {
+      Box box;
+
+      box_around (&box, &items[i].bounds, margin);
+      total += box_voxels (&box);
+      if (box_voxels (&box) >= BIG_BOX_VOXELS)
+        order[n_big++] = i;
+    }
+  for (gsize i = 0; i < n_items; i++)
+    {
+      Box box;
+
+      box_around (&box, &items[i].bounds, margin);
+      if (box_voxels (&box) < BIG_BOX_VOXELS)
+        order[n_big + n_small++] = i;
+    }
+
+  evox_progress_set_stage (progress, "Contouring particles", 0.0, CONTOUR_END);
+  monitor_begin (&monitor, progress, cancellable, 0.0, 1.0, total);
+  for (gsize b = 0; b < n_big; b++)
+    {
+      const Item *item = &items[order[b]];
+      Matcher m = matcher_for_label (base, item->id);
+      Box box;
+      double start, part;
+
+      box_around (&box, &item->bounds, margin);
+      start = CONTOUR_END * (double) monitor.done / (double) monitor.total;
+      part = CONTOUR_END * (double) box_voxels (&box) / (double) monitor.total;
+      evox_progress_push (progress, start, start + part);
+      meshes[order[b]] = contour_box (&m, frame, &box, smooth, TRUE, progress, cancellable,
+                                      &first_error);
+      evox_progress_pop (progress);
+      if (meshes[order[b]] == NULL)
+        break;
+      /* The box set stages of its own. */
+      evox_progress_set_stage (progress, "Contouring particles", 0.0, CONTOUR_END);
+      monitor_step (&monitor, box_voxels (&box));
+    }
+
+  if (first_error == NULL)
+    {
+#pragma omp parallel for schedule(dynamic, 1)
+      for (gsize s = 0; s < n_small; s++)
+        {
+          gsize i = order[n_big + s];
+          Matcher m = matcher_for_label (base, items[i].id);
+          GError *local_error = NULL;
+          Box box;
+
+          if (monitor_stopped (&monitor))
+            continue;
+          box_around (&box, &items[i].bounds, margin);
+          meshes[i] = contour_box (&m, frame, &box, smooth, FALSE, NULL, cancellable,
+                                   &local_error);
+          if (meshes[i] == NULL)
+            {
+              g_atomic_int_set (&monitor.stopped, 1);
+#pragma omp critical (evox_isosurface_error)
+              {
+                if (first_error == NULL)
+                  first_error = local_error;
+                else
+                  g_error_free (local_error);
+              }
+              continue;
+            }
+          monitor_step (&monitor, box_voxels (&box));
+        }
+    }
+
+  if (first_error == NULL)
+    g_cancellable_set_error_if_cancelled (cancellable, &first_error);
+  if (first_error == NULL)
+    {
+      for (gsize i = 0; i < n_items; i++)
+        {
+          n_vertices += evox_mesh_get_n_vertices (meshes[i]);
+          n_triangles += evox_mesh_get_n_triangles (meshes[i]);
+        }
+      if (n_vertices > G_MAXUINT32)
+        g_set_error (&first_error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                     "The surface of %" G_GSIZE_FORMAT " particles would have %" G_GUINT64_FORMAT
+                     " vertices, more than 2^32", n_items, n_vertices);
+      else if (evox_check_allocation (n_vertices, 6 * sizeof (float) + 4, "The surface's vertices",
+                                      &first_error) &&
+               evox_check_allocation (n_triangles, 3 * sizeof (guint32),
+                                      "The surface's triangles", &first_error))
+        {
+          evox_progress_set_stage (progress, "Merging particles", CONTOUR_END, 1.0);
+          rgba = g_new (guint8, 4 * MAX (n_items, 1));
+          for (gsize i = 0; i < n_items; i++)
+            evox_mesh_particle_color (items[i].id, rgba + 4 * i);
+          merged = evox_mesh_merge (meshes, colored ? rgba : NULL, (guint) n_items);
+          evox_progress_update (progress, 1.0);
+        }
+    }
+
+  for (gsize i = 0; i < n_items; i++)
+    g_clear_pointer (&meshes[i], evox_mesh_unref);
+  if (first_error != NULL)
+    {
+      g_propagate_error (error, first_error);
+      return NULL;
+    }
+  return merged;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The kinds of surface */
+
+static EvoxMesh *
+build_level (EvoxVolume             *volume,
+             const EvoxSurfaceSpec  *spec,
+             EvoxProgress           *progress,
+             GCancellable           *cancellable,
+             GError                **error)
+{
+  g_autofree float *smoothed = NULL;
+  EvoxField field = { 0 };
+  Frame frame;
+  gsize n;
+  EvoxMesh *mesh;
+  double contour_start = 0.0;
+
+  frame_of_volume (&frame, volume);
+  n = frame.dims[0] * frame.dims[1] * frame.dims[2];
+  field.data = evox_volume_get_data (volume, spec->channel);
+  field.type = evox_volume_get_sample_type (volume);
+
+  if (spec->smooth)
+    {
+      Monitor monitor;
+
+      if (!evox_check_allocation (n, sizeof (float), "The smoothed volume", error))
+        return NULL;
+      smoothed = g_try_new (float, MAX (n, 1));
+      if (smoothed == NULL)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                       "The smoothed volume (%" G_GSIZE_FORMAT " voxels) does not fit in memory",
+                       n);
+          return NULL;
+        }
+      contour_start = 0.3;
+      evox_progress_set_stage (progress, "Smoothing", 0.0, contour_start);
+      monitor_begin (&monitor, progress, cancellable, 0.0, 1.0, 3 * (guint64) n);
+      if (!smooth_grid (field.data, field.type, smoothed, EVOX_SAMPLE_F32, frame.dims, TRUE,
+                        &monitor))
+        {
+          g_cancellable_set_error_if_cancelled (cancellable, error);
+          return NULL;
+        }
+      field.data = smoothed;
+      field.type = EVOX_SAMPLE_F32;
+    }
+
+  memcpy (field.dims, frame.dims, sizeof field.dims);
+  memcpy (field.spacing, frame.spacing, sizeof field.spacing);
+  memcpy (field.origin, frame.origin, sizeof field.origin);
+  evox_progress_set_stage (progress, "Contouring", contour_start, 1.0);
+  evox_progress_push (progress, contour_start, 1.0);
+  mesh = evox_flying_edges (&field, spec->level, EVOX_FLYING_EDGES_CLOSE_BORDERS, progress,
+                            cancellable, error);
+  evox_progress_pop (progress);
+  return mesh;
+}
+
+static EvoxMesh *
+build_range (EvoxVolume             *volume,
+             const EvoxSurfaceSpec  *spec,
+             EvoxProgress           *progress,
+             GCancellable           *cancellable,
+             GError                **error)
+{
+  Matcher matcher;
+  Bounds bounds;
+  Monitor monitor;
+  Frame frame;
+  Box box;
+  EvoxMesh *mesh;
+
+  frame_of_volume (&frame, volume);
+  if (!matcher_for_range (&matcher, evox_volume_get_sample_type (volume),
+                          evox_volume_get_data (volume, spec->channel), spec->lo, spec->hi))
+    return evox_mesh_new_empty ();
+
+  evox_progress_set_stage (progress, "Finding the phase", 0.0, 0.1);
+  monitor_begin (&monitor, progress, cancellable, 0.0, 1.0, frame.dims[2]);
+  if (!matcher_bounds (&matcher, frame.dims, &bounds, &monitor))
+    {
+      g_cancellable_set_error_if_cancelled (cancellable, error);
+      return NULL;
+    }
+  if (bounds_is_empty (&bounds))
+    return evox_mesh_new_empty ();
+
+  box_around (&box, &bounds, margin_for (spec->smooth));
+  evox_progress_push (progress, 0.1, 1.0);
+  mesh = contour_box (&matcher, &frame, &box, spec->smooth, TRUE, progress, cancellable, error);
+  evox_progress_pop (progress);
+  return mesh;
+}
+
+static EvoxMesh *
+build_particles (EvoxVolume             *volume,
+                 EvoxLabels             *labels,
+                 const EvoxSurfaceSpec  *spec,
+                 EvoxProgress           *progress,
+                 GCancellable           *cancellable,
+                 GError                **error)
+{
+  guint32 only = spec->kind == EVOX_SURFACE_PARTICLE ? spec->particle : 0;
+  g_autofree Item *items = NULL;
+  Matcher base = { 0 };
+  Frame frame;
+  gsize n_items = 0;
+  double start = 0.0;
+  EvoxMesh *mesh;
+
+  frame_of_volume (&frame, volume);
+  if (spec->kind == EVOX_SURFACE_PARTICLE && only == 0)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "There is no particle 0: label 0 is the background");
+      return NULL;
+    }
+
+  if (labels != NULL)
+    {
+      items = labels_items (labels, only, &n_items, error);
+      base.kind = MATCH_U32;
+      base.data = evox_labels_get_data (labels);
+    }
+  else
+    {
+      Monitor monitor;
+      EvoxSampleType type = evox_volume_get_sample_type (volume);
+
+      start = 0.1;
+      evox_progress_set_stage (progress, "Finding particles", 0.0, start);
+      monitor_begin (&monitor, progress, cancellable,
+                     0.0, 1.0, (type == EVOX_SAMPLE_F32 ? 2 : 1) * (guint64) frame.dims[2]);
+      items = value_label_items (volume, spec->channel, only, &n_items, &monitor, error);
+      base.kind = type == EVOX_SAMPLE_U8 ? MATCH_U8 : type == EVOX_SAMPLE_U16 ? MATCH_U16
+                                                                           : MATCH_F32;
+      base.data = evox_volume_get_data (volume, spec->channel);
+    }
+  if (items == NULL)
+    return NULL;
+  if (n_items == 0)
+    return evox_mesh_new_empty ();
+
+  evox_progress_push (progress, start, 1.0);
+  mesh = contour_items (&base, &frame, items, n_items, spec->smooth,
+                        spec->kind == EVOX_SURFACE_PARTICLES, progress, cancellable, error);
+  evox_progress_pop (progress);
+  return mesh;
+}
+
+static gboolean
+check_spec (EvoxVolume             *volume,
+            EvoxLabels             *labels,
+            const EvoxSurfaceSpec  *spec,
+            GError                **error)
+{
+  guint n_channels = evox_volume_get_n_channels (volume);
+
+  if (spec->channel >= n_channels)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "There is no channel %u: the volume has %u", spec->channel, n_channels);
+      return FALSE;
+    }
+  switch (spec->kind)
+    {
+    case EVOX_SURFACE_LEVEL:
+      if (isnan (spec->level))
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                       "The level of a surface must be a number, not NaN");
+          return FALSE;
+        }
+      return TRUE;
+    case EVOX_SURFACE_RANGE:
+      if (isnan (spec->lo) || isnan (spec->hi) || spec->lo > spec->hi)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                       "The phase range [%g, %g] is not a range: it needs lo <= hi and no NaN",
+                       spec->lo, spec->hi);
+          return FALSE;
+        }
+      return TRUE;
+    case EVOX_SURFACE_PARTICLE:
+    case EVOX_SURFACE_PARTICLES:
+      if (labels != NULL)
+        {
+          gsize vdims[3], ldims[3];
+
+          evox_volume_get_dims (volume, vdims);
+          evox_labels_get_dims (labels, ldims);
+          if (memcmp (vdims, ldims, sizeof vdims) != 0)
+            {
+              g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                           "The labels (%" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %"
+                           G_GSIZE_FORMAT ") are not of this volume (%" G_GSIZE_FORMAT " x %"
+                           G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT ")",
+                           ldims[0], ldims[1], ldims[2], vdims[0], vdims[1], vdims[2]);
+              return FALSE;
+            }
+        }
+      return TRUE;
+    default:
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, "Unknown kind of surface %d",
+                   (int) spec->kind);
+      return FALSE;
+    }
+}
+
+/**
+ * evox_isosurface_build:
+ * @labels: (nullable): for PARTICLE and PARTICLES; NULL takes the labels from the channel
+ * @progress: (nullable): stages "Finding the phase" or "Finding particles", "Masking",
+ *   "Smoothing", "Contouring" (or "Contouring particles" and "Merging particles") and, above
+ *   the triangle budget, "Decimating"
+ *
+ * Builds on the calling thread, using every OpenMP thread.
+ */
+EvoxMesh *
+evox_isosurface_build (EvoxVolume             *volume,
+                       EvoxLabels             *labels,
+                       const EvoxSurfaceSpec  *spec,
+                       EvoxProgress           *progress,
+                       GCancellable           *cancellable,
+                       GError                **error)
+{
+  g_autoptr(EvoxMesh) mesh = NULL;
+  EvoxMesh *decimated;
+  double end = spec != NULL && spec->max_triangles > 0 ? 0.8 : 1.0;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
+  g_return_val_if_fail (labels == NULL || EVOX_IS_LABELS (labels), NULL);
+  g_return_val_if_fail (spec != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!check_spec (volume, labels, spec, error))
+    return NULL;
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  if (evox_volume_get_n_voxels (volume) == 0)
+    return evox_mesh_new_empty ();
+
+  evox_progress_push (progress, 0.0, end);
+  switch (spec->kind)
+    {
+    case EVOX_SURFACE_LEVEL:
+      mesh = build_level (volume, spec, progress, cancellable, error);
+      break;
+    case EVOX_SURFACE_RANGE:
+      mesh = build_range (volume, spec, progress, cancellable, error);
+      break;
+    case EVOX_SURFACE_PARTICLE:
+    case EVOX_SURFACE_PARTICLES:
+    default:
+      mesh = build_particles (volume, labels, spec, progress, cancellable, error);
+      break;
+    }
+  evox_progress_pop (progress);
+  if (mesh == NULL)
+    return NULL;
+
+  if (spec->max_triangles == 0 || evox_mesh_get_n_triangles (mesh) <= spec->max_triangles)
+    {
+      evox_progress_set_stage (progress, "Contouring", end, 1.0);
+      evox_progress_update (progress, 1.0);
+      return g_steal_pointer (&mesh);
+    }
+  evox_progress_set_stage (progress, "Decimating", end, 1.0);
+  evox_progress_push (progress, end, 1.0);
+  decimated = evox_mesh_decimate (mesh, spec->max_triangles, progress, cancellable, error);
+  evox_progress_pop (progress);
+  return decimated;
+}
+
+typedef struct
+{
+  EvoxVolume      *volume;
+  EvoxLabels      *labels;
+  EvoxSurfaceSpec  spec;
+  EvoxProgress    *progress;
+} BuildData;
+
+static void
+build_data_free (BuildData *data)
+{
+  g_clear_object (&data->volume);
+  g_clear_object (&data->labels);
+  evox_progress_unref (data->progress);
+  g_free (data);
+}
+
+static void
+build_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  BuildData *data = task_data;
+  GError *error = NULL;
+  EvoxMesh *mesh;
+
+  mesh = evox_isosurface_build (data->volume, data->labels, &data->spec, data->progress,
+                                cancellable, &error);
+  if (mesh == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, mesh, (GDestroyNotify) evox_mesh_unref);
+}
+
+/**
+ * evox_isosurface_build_async:
+ *
+ * evox_isosurface_build() on a worker thread, with a copy of @spec; the callback runs in the
+ * caller's main context and gets %G_IO_ERROR_CANCELLED when @cancellable fires first.
+ */
+void
+evox_isosurface_build_async (EvoxVolume             *volume,
+                             EvoxLabels             *labels,
+                             const EvoxSurfaceSpec  *spec,
+                             EvoxProgress           *progress,
+                             GCancellable           *cancellable,
+                             GAsyncReadyCallback     callback,
+                             gpointer                user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  BuildData *data;
+
+  g_return_if_fail (EVOX_IS_VOLUME (volume));
+  g_return_if_fail (labels == NULL || EVOX_IS_LABELS (labels));
+  g_return_if_fail (spec != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, evox_isosurface_build_async);
+  g_task_set_return_on_cancel (task, FALSE);
+  data = g_new0 (BuildData, 1);
+  data->volume = g_object_ref (volume);
+  data->labels = labels != NULL ? g_object_ref (labels) : NULL;
+  data->spec = *spec;
+  data->progress = evox_progress_ref (progress);
+  g_task_set_task_data (task, data, (GDestroyNotify) build_data_free);
+  g_task_run_in_thread (task, build_thread);
+}
+
+EvoxMesh *
+evox_isosurface_build_finish (GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == evox_isosurface_build_async,
+                        NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
