@@ -498,6 +498,38 @@ test_torus (void)
     }
 }
 
+/* A torus whose tube is a triangle: collapses that would pinch it (and change its genus)
+ * turn no triangle over, so only the link condition stops them. It goes down as far as it can
+ * and stays a torus, or says it cannot go further. */
+static void
+test_thin_torus (void)
+{
+  g_autoptr(EvoxMesh) torus = torus_mesh (60, 3, 10.0, 1.0);
+  Census c;
+
+  assert_closed (torus, &c);
+  g_assert_cmpint (euler_characteristic (&c, torus), ==, 0);
+  for (guint64 budget = 300; budget >= 10; budget -= 10)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(EvoxMesh) out = evox_mesh_decimate (torus, budget, NULL, NULL, &error);
+
+      if (out == NULL)
+        {
+          g_assert_error (error, EVOX_ERROR, EVOX_ERROR_FAILED);
+          g_test_message ("thin torus: no further than %" G_GUINT64_FORMAT, budget + 10);
+          /* From 360 triangles to a few dozen (a torus needs 14). */
+          g_assert_cmpuint (budget, <, 60);
+          break;
+        }
+      g_assert_cmpuint (evox_mesh_get_n_triangles (out), <=, budget);
+      g_assert_cmpuint (evox_mesh_get_n_triangles (out), >=, 14);
+      assert_closed (out, &c);
+      g_assert_cmpint (euler_characteristic (&c, out), ==, 0);
+      g_assert_cmpfloat (c.volume, >, 0.0);
+    }
+}
+
 static gboolean
 has_vertex_at (EvoxMesh *mesh,
                float     x,
@@ -585,6 +617,45 @@ test_two_spheres (void)
   g_assert_cmpfloat (fabs (after.area / before.area - 1.0), <, 0.01);
 }
 
+/* The vertices on edges of one triangle, ending with G_MAXUINT32. */
+static guint32 *
+rim_vertices (EvoxMesh *mesh,
+              gsize    *n_out)
+{
+  const guint32 *t = evox_mesh_get_triangles (mesh);
+  gsize n_triangles = evox_mesh_get_n_triangles (mesh);
+  g_autoptr(GHashTable) directed = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GHashTable) rim = g_hash_table_new (NULL, NULL);
+  g_autofree guint64 *keys = g_new (guint64, 3 * n_triangles);
+  GHashTableIter iter;
+  gpointer key;
+  guint32 *out, *at;
+
+  for (gsize i = 0; i < 3 * n_triangles; i++)
+    {
+      keys[i] = ((guint64) t[i] << 32) | t[i - i % 3 + (i + 1) % 3];
+      g_hash_table_add (directed, &keys[i]);
+    }
+  for (gsize i = 0; i < 3 * n_triangles; i++)
+    {
+      guint64 twin = (keys[i] << 32) | (keys[i] >> 32);
+
+      if (!g_hash_table_contains (directed, &twin))
+        {
+          g_hash_table_add (rim, GUINT_TO_POINTER ((guint) (keys[i] >> 32) + 1));
+          g_hash_table_add (rim, GUINT_TO_POINTER ((guint) (keys[i] & G_MAXUINT32) + 1));
+        }
+    }
+  at = out = g_new (guint32, g_hash_table_size (rim) + 1);
+  g_hash_table_iter_init (&iter, rim);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    *at++ = GPOINTER_TO_UINT (key) - 1;
+  *at = G_MAXUINT32;
+  if (n_out != NULL)
+    *n_out = g_hash_table_size (rim);
+  return out;
+}
+
 /* The upper half of a sphere (z >= 0): an open disc whose rim is the equator. */
 static void
 test_hemisphere (void)
@@ -635,10 +706,80 @@ test_hemisphere (void)
   g_assert_cmpfloat (max_sphere_deviation (out, origin, 1, r), <, 0.01);
   g_assert_cmpfloat (min_radial_cosine (out, origin, 1), >, 0.0);
 
-  /* The rim stays on the equator. */
+  /* The rim stays on the equator: every vertex of the output's rim is a vertex of the input's
+   * rim, where it was. */
   p = evox_mesh_get_positions (out);
   for (gsize v = 0; v < evox_mesh_get_n_vertices (out); v++)
     g_assert_cmpfloat (p[3 * v + 2], >=, -1e-4 * r);
+  {
+    g_autoptr(GHashTable) rim = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                                       (GDestroyNotify) g_bytes_unref, NULL);
+    g_autofree guint32 *in_rim = rim_vertices (mesh, NULL);
+    g_autofree guint32 *out_rim = NULL;
+    const float *q = evox_mesh_get_positions (mesh);
+    gsize n_out_rim;
+
+    for (guint32 *v = in_rim; *v != G_MAXUINT32; v++)
+      g_hash_table_add (rim, g_bytes_new (q + 3 * (gsize) *v, 3 * sizeof (float)));
+    out_rim = rim_vertices (out, &n_out_rim);
+    g_assert_cmpuint (n_out_rim, >, 0);
+    for (guint32 *v = out_rim; *v != G_MAXUINT32; v++)
+      {
+        g_autoptr(GBytes) key = g_bytes_new (p + 3 * (gsize) *v, 3 * sizeof (float));
+
+        g_assert_true (g_hash_table_contains (rim, key));
+      }
+  }
+}
+
+/* A flat square of n x n cells in z = 0, open: flat and straight everywhere, so it folds down
+ * to the fewest triangles, and its rim must not be pinched on the way (a triangle with three rim
+ * vertices has an inner edge between two of them). */
+static void
+test_square (void)
+{
+  const guint n = 20;
+  Builder b;
+  g_autoptr(EvoxMesh) square = NULL;
+
+  builder_init (&b);
+  for (guint j = 0; j <= n; j++)
+    for (guint i = 0; i <= n; i++)
+      builder_vertex (&b, (double) i / n, (double) j / n, 0.0);
+  for (guint j = 0; j < n; j++)
+    for (guint i = 0; i < n; i++)
+      {
+        guint32 p00 = j * (n + 1) + i, p10 = p00 + 1, p01 = p00 + n + 1, p11 = p01 + 1;
+
+        builder_triangle (&b, p00, p10, p11);
+        builder_triangle (&b, p00, p11, p01);
+      }
+  square = builder_finish (&b, NULL, FALSE);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      const guint64 budget = (guint64[]) { 100, 20, 4 }[i];
+      g_autoptr(EvoxMesh) out = decimate_ok (square, budget);
+      Census c;
+
+      census (out, &c);
+      g_test_message ("square to %" G_GUINT64_FORMAT ": %" G_GSIZE_FORMAT " triangles", budget,
+                      evox_mesh_get_n_triangles (out));
+      g_assert_cmpuint (c.n_nonmanifold, ==, 0);
+      g_assert_cmpint (euler_characteristic (&c, out), ==, 1);
+      g_assert_cmpfloat (fabs (c.area - 1.0), <, 1e-6);
+      g_assert_cmpfloat (fabs (c.boundary_length - 4.0), <, 1e-6);
+      for (guint corner = 0; corner < 4; corner++)
+        g_assert_true (has_vertex_at (out, corner & 1, corner >> 1, 0.0f));
+      /* Facing up, as every input triangle did. */
+      for (gsize t = 0; t < evox_mesh_get_n_triangles (out); t++)
+        {
+          double normal[3], centroid[3];
+
+          triangle_vector (out, t, normal, centroid);
+          g_assert_cmpfloat (normal[2], >, 0.0);
+        }
+    }
 }
 
 /* Each input vertex gets its index as its colour, so an output colour names the input vertex
@@ -937,9 +1078,11 @@ main (int    argc,
 
   g_test_add_func ("/Evox/Decimate/sphere", test_sphere);
   g_test_add_func ("/Evox/Decimate/torus", test_torus);
+  g_test_add_func ("/Evox/Decimate/thin-torus", test_thin_torus);
   g_test_add_func ("/Evox/Decimate/cube", test_cube);
   g_test_add_func ("/Evox/Decimate/two-spheres", test_two_spheres);
   g_test_add_func ("/Evox/Decimate/hemisphere", test_hemisphere);
+  g_test_add_func ("/Evox/Decimate/square", test_square);
   g_test_add_func ("/Evox/Decimate/colors", test_colors);
   g_test_add_func ("/Evox/Decimate/degenerate", test_degenerate);
   g_test_add_func ("/Evox/Decimate/budget-met", test_budget_met);

@@ -17,9 +17,10 @@
 /* Garland and Heckbert's edge collapse, in passes rather than with one global heap.
  *
  * Every vertex carries the quadric of the planes of its triangles (area-weighted), plus, on a
- * boundary, planes through each boundary edge at right angles to its triangle, so the boundary
- * stays where it was. Collapsing edge ab leaves one vertex at the point p that minimises
- * (Qa + Qb)(p); the cost is that minimum.
+ * boundary, planes through each boundary edge at right angles to its triangle. Collapsing edge
+ * ab leaves one vertex at the point p that minimises (Qa + Qb)(p); the cost is that minimum.
+ * Boundary vertices never move (they only merge along the boundary), so an open surface keeps
+ * its rim where it was.
  *
  * A pass lists every edge that may collapse with its cost (in parallel), sorts the cheap ones
  * and collapses them cheapest first. A collapse changes the quadric of the vertex it keeps, so
@@ -30,6 +31,13 @@
  * current mesh when it happens. A pass aims at half the collapses still needed and stops at
  * 1.5 times the cost of the edge of that rank, so an expensive edge is not taken while cheap
  * ones wait for the next pass.
+ *
+ * Speed comes from memory order. Vertices are renumbered along a Morton curve and triangles
+ * sorted by their lowest vertex, so a neighbourhood is a few cache lines; candidates of nearly
+ * equal cost (one 9% class) are taken in that order; the data of the next candidates is
+ * prefetched. The collapses run on all threads: each worker owns one range of vertex numbers
+ * (one region of space) and takes the collapses whose triangles all lie in it; the others, near
+ * the cuts, wait for the next pass, whose cuts are elsewhere.
  *
  * Vertices whose fan of triangles is not one disc or half-disc (non-manifold edges or vertices,
  * inconsistent orientation, a triangle with a repeated index) are frozen: no edge at them
@@ -71,26 +79,36 @@ typedef struct
   float   cost;
 } Edge;
 
-/* Triangles of one collapse, grown as needed. */
+/* One thread of the collapse loop: its vertices, its stamps, its room in refs. */
 typedef struct
 {
-  guint32 *ta;
-  guint32 *tb;
-  gsize    capacity;
-} Scratch;
+  guint     id;
+  guint32  *ta;           /* triangles of the edge's two ends, grown as needed */
+  guint32  *tb;
+  gsize     capacity;
+  guint32   stamp;
+  gsize     refs_at;
+  gsize     refs_end;
+  gsize     begin;        /* its candidates are w->order[begin .. end - 1] */
+  gsize     end;
+  gsize     done;
+  gsize     deferred;
+} Worker;
 
 typedef struct
 {
   gsize     n_vertices;
   double   *pos;          /* 3 a vertex, centred and scaled into the unit cube */
+  guint32  *source;       /* the input index of each vertex (they are renumbered) */
   Quadric  *quadric;
   guint8   *flags;
   guint32  *mark;         /* stamps for the link condition */
-  guint32   stamp;
+  guint32   stamp;        /* above every stamp used so far */
 
   guint32  *tri;          /* 3 a slot; tri[3 t] == NONE once collapsed */
   gsize     n_slots;
   gsize     n_live;
+  gssize    live;         /* atomic copy of n_live during the collapse loop */
   guint64   target;
 
   gsize    *first;        /* vertex v's triangles are refs[first[v]] .. + count[v] - 1 */
@@ -101,17 +119,21 @@ typedef struct
 
   Edge     *edges;
   gsize     n_edges;
-  guint64  *order;        /* (cost bits << 32 | edge index) of the candidates, sorted */
-  guint64  *order_tmp;
-  gsize     order_capacity;
+  gsize     edges_capacity;
+  guint32  *order;        /* indices of the candidate edges, cheapest first */
 
-  Scratch   scratch;
+  /* Workers own the vertices v with ((v + side_offset) mod n_vertices) * side_scale >> 32
+   * equal to their id. */
+  guint     n_workers;
+  gsize     side_offset;
+  guint64   side_scale;
 } Work;
 
 static void
 work_clear (Work *w)
 {
   g_free (w->pos);
+  g_free (w->source);
   g_free (w->quadric);
   g_free (w->flags);
   g_free (w->mark);
@@ -121,9 +143,6 @@ work_clear (Work *w)
   g_free (w->refs);
   g_free (w->edges);
   g_free (w->order);
-  g_free (w->order_tmp);
-  g_free (w->scratch.ta);
-  g_free (w->scratch.tb);
 }
 
 static inline void
@@ -229,9 +248,11 @@ quadric_minimum (const Quadric *q,
   return isfinite (p[0]) && isfinite (p[1]) && isfinite (p[2]);
 }
 
-/* Where the vertex of a collapsed edge ab goes, and the error there. An edge from the boundary
- * inwards collapses onto its boundary end, so the boundary does not move. The optimum is taken
- * only near the edge: far away it comes from a nearly singular A and the surface would fold. */
+/* Where the vertex of a collapsed edge ab goes, and the error there. Boundary vertices never
+ * move: an edge from the boundary inwards collapses onto its boundary end, and a boundary edge
+ * onto the better of its ends, so the rim stays on the input's rim (for an isosurface, on the
+ * faces of the volume). Elsewhere the optimum is taken only near the edge: far away it comes
+ * from a nearly singular A and the surface would fold. */
 static double
 edge_placement (const Work *w,
                 guint32     a,
@@ -241,7 +262,7 @@ edge_placement (const Work *w,
   const double *pa = w->pos + 3 * (gsize) a, *pb = w->pos + 3 * (gsize) b;
   gboolean boundary_a = (w->flags[a] & VERTEX_BOUNDARY) != 0;
   gboolean boundary_b = (w->flags[b] & VERTEX_BOUNDARY) != 0;
-  double mid[3], best;
+  double mid[3], cost_a, cost_b, cost_mid;
   Quadric q;
 
   quadric_sum (&w->quadric[a], &w->quadric[b], &q);
@@ -253,26 +274,24 @@ edge_placement (const Work *w,
 
   for (guint k = 0; k < 3; k++)
     mid[k] = 0.5 * (pa[k] + pb[k]);
-  if (quadric_minimum (&q, p) && vec_dist2 (p, mid) <= vec_dist2 (pa, pb))
+  if (!boundary_a && quadric_minimum (&q, p) && vec_dist2 (p, mid) <= vec_dist2 (pa, pb))
     return quadric_eval (&q, p);
 
-  memcpy (p, pa, 3 * sizeof (double));
-  best = quadric_eval (&q, pa);
-  {
-    double cost_b = quadric_eval (&q, pb), cost_mid = quadric_eval (&q, mid);
-
-    if (cost_b < best)
-      {
-        best = cost_b;
-        memcpy (p, pb, 3 * sizeof (double));
-      }
-    if (cost_mid < best)
-      {
-        best = cost_mid;
-        memcpy (p, mid, 3 * sizeof (double));
-      }
-  }
-  return best;
+  cost_a = quadric_eval (&q, pa);
+  cost_b = quadric_eval (&q, pb);
+  cost_mid = boundary_a ? G_MAXDOUBLE : quadric_eval (&q, mid);
+  if (cost_a <= cost_b && cost_a <= cost_mid)
+    {
+      memcpy (p, pa, 3 * sizeof (double));
+      return cost_a;
+    }
+  if (cost_b <= cost_mid)
+    {
+      memcpy (p, pb, 3 * sizeof (double));
+      return cost_b;
+    }
+  memcpy (p, mid, 3 * sizeof (double));
+  return cost_mid;
 }
 
 static inline guint32
@@ -287,6 +306,8 @@ float_key (float cost)
 static inline float
 cost_to_float (double cost)
 {
+  if (isnan (cost))
+    return FLT_MAX;
   if (!(cost > 0.0))
     return 0.0f;  /* rounding below zero */
   return cost < FLT_MAX ? (float) cost : FLT_MAX;
@@ -490,12 +511,9 @@ classify_vertices (Work *w)
           }
         flags = classify_vertex (w, (guint32) v, buffer, buffer + capacity,
                                  buffer + 2 * capacity, buffer + 3 * capacity);
-        if (flags & VERTEX_FROZEN)
-          {
-            /* Planes only: neighbours of a frozen vertex still collapse among themselves. */
-            memset (&w->quadric[v], 0, sizeof (Quadric));
-          }
-        if (!(flags & (VERTEX_DEAD | VERTEX_FROZEN)))
+        if (flags & (VERTEX_DEAD | VERTEX_FROZEN))
+          memset (&w->quadric[v], 0, sizeof (Quadric));  /* no edge of theirs collapses */
+        else
           vertex_quadric (w, (guint32) v, buffer, buffer + capacity,
                           (flags & VERTEX_BOUNDARY) ? buffer + 2 * capacity : NULL,
                           buffer + 3 * capacity);
@@ -524,10 +542,10 @@ has_edge_into (const Work *w,
   return FALSE;
 }
 
-/* Calls emit for every edge that may collapse, once each: the directed edge v -> next of each
- * triangle when v < next (its twin next -> v is then skipped), or when it has no twin. Edges at
- * frozen vertices and edges between two boundary vertices that are not boundary edges (they
- * would pinch the surface) are left out. */
+/* Runs BODY with b set for every edge at v that may collapse, so that each edge of the mesh
+ * comes once: the directed edge v -> b of each triangle when v < b (its twin b -> v is then
+ * skipped), or when it has no twin. Edges at frozen vertices and edges between two boundary
+ * vertices that are not boundary edges (they would pinch the surface) are left out. */
 #define FOR_EACH_EDGE(w, v, b, BODY)                                                      \
   G_STMT_START                                                                            \
   {                                                                                       \
@@ -555,6 +573,18 @@ has_edge_into (const Work *w,
   }                                                                                       \
   G_STMT_END
 
+/* Room for n edges (the first pass has the most). */
+static void
+reserve_edges (Work  *w,
+               gsize  n)
+{
+  if (n <= w->edges_capacity)
+    return;
+  w->edges_capacity = n;
+  w->edges = g_renew (Edge, w->edges, n);
+  w->order = g_renew (guint32, w->order, n);
+}
+
 /* Lists the collapsible edges with their costs, in parallel. */
 static void
 list_edges (Work *w)
@@ -581,8 +611,12 @@ list_edges (Work *w)
     offsets[id + 1] = count;
 #pragma omp barrier
 #pragma omp single
-    for (int i = 0; i < n; i++)
-      offsets[i + 1] += offsets[i];
+    {
+      for (int i = 0; i < n; i++)
+        offsets[i + 1] += offsets[i];
+      w->n_edges = offsets[n];
+      reserve_edges (w, w->n_edges);
+    }
 
     at = offsets[id];
     for (gsize v = v0; v < v1; v++)
@@ -595,86 +629,110 @@ list_edges (Work *w)
         e->cost = cost_to_float (edge_placement (w, (guint32) v, b, p));
       });
   }
-  w->n_edges = offsets[n_threads];
+}
+
+static void
+worker_reserve (Worker *me,
+                gsize   n)
+{
+  if (n <= me->capacity)
+    return;
+  me->capacity = MAX (n, 2 * me->capacity);
+  me->ta = g_renew (guint32, me->ta, me->capacity);
+  me->tb = g_renew (guint32, me->tb, me->capacity);
+}
+
+static inline guint
+vertex_side (const Work *w,
+             guint32     v)
+{
+  gsize shifted = v + w->side_offset;
+
+  if (shifted >= w->n_vertices)
+    shifted -= w->n_vertices;
+  return (guint) (((guint64) shifted * w->side_scale) >> 32);
+}
+
+/* Candidates go in order of cost, in classes 9% wide (12 high bits of the float), and within a
+ * class in the order they were listed, which is along the vertices' space-filling curve: the
+ * order of close costs hardly matters to the result, but walking memory in order makes the
+ * collapses several times faster. */
+#define COST_CLASSES 4096
+
+static inline guint32
+cost_class (float cost)
+{
+  return float_key (cost) >> 20;
 }
 
 /* Sorts the edges that cost no more than 1.5 times the edge of rank `rank` (all of them when
- * rank is G_MAXSIZE) into w->order, cheapest first; returns how many. */
-static gsize
-sort_candidates (Work  *w,
-                 gsize  rank)
+ * rank is G_MAXSIZE) into w->order, each worker's in its own range: edges with ends in two
+ * workers' shares are left for a later pass. */
+static void
+sort_candidates (Work   *w,
+                 Worker *workers,
+                 gsize   rank)
 {
-  g_autofree gsize *histogram = g_new0 (gsize, 65537);
-  guint32 limit = G_MAXUINT32;
+  guint n_buckets = w->n_workers * COST_CLASSES;
+  g_autofree gsize *histogram = g_new0 (gsize, n_buckets);
+  guint32 limit = COST_CLASSES - 1;
   gsize n = 0;
 
   if (rank < w->n_edges)
     {
       gsize below = 0;
-      guint32 bucket = 0;
-      float upper, limit_cost;
+      guint32 bits;
+      float upper;
 
       for (gsize i = 0; i < w->n_edges; i++)
-        histogram[float_key (w->edges[i].cost) >> 16]++;
-      for (bucket = 0; bucket < 65535; bucket++)
+        histogram[cost_class (w->edges[i].cost)]++;
+      for (limit = 0; limit < COST_CLASSES - 1; limit++)
         {
-          below += histogram[bucket];
+          below += histogram[limit];
           if (below > rank)
             break;
         }
-      upper = 0.0f;
-      {
-        guint32 bits = (bucket << 16) | 0xffff;
-
-        memcpy (&upper, &bits, sizeof upper);
-      }
-      limit_cost = isfinite (upper) ? 1.5f * upper : FLT_MAX;
-      limit = isfinite (limit_cost) ? float_key (limit_cost) : float_key (FLT_MAX);
-      limit = MAX (limit, (bucket << 16) | 0xffff);
+      bits = (limit << 20) | 0xfffff;
+      memcpy (&upper, &bits, sizeof upper);
+      if (isfinite (upper) && 1.5f * upper < FLT_MAX)
+        limit = MAX (limit, cost_class (1.5f * upper));
+      memset (histogram, 0, COST_CLASSES * sizeof (gsize));
     }
 
   for (gsize i = 0; i < w->n_edges; i++)
     {
-      guint32 key = float_key (w->edges[i].cost);
+      const Edge *e = &w->edges[i];
+      guint32 c = cost_class (e->cost);
+      guint side = vertex_side (w, e->a);
 
-      if (key <= limit)
-        w->order[n++] = ((guint64) key << 32) | i;
+      if (c > limit)
+        continue;
+      if (vertex_side (w, e->b) != side)
+        workers[side].deferred++;
+      else
+        histogram[side * COST_CLASSES + c]++;
     }
-
-  /* Two counting passes on the 16-bit halves of the key. */
-  for (guint shift = 32; shift < 64; shift += 16)
+  for (guint i = 0; i < w->n_workers; i++)
     {
-      gsize sum = 0;
-      guint64 *swap;
-
-      memset (histogram, 0, 65537 * sizeof (gsize));
-      for (gsize i = 0; i < n; i++)
-        histogram[(w->order[i] >> shift) & 0xffff]++;
-      for (guint i = 0; i < 65536; i++)
+      workers[i].begin = n;
+      for (guint32 c = 0; c < COST_CLASSES; c++)
         {
-          gsize c = histogram[i];
+          gsize count = histogram[i * COST_CLASSES + c];
 
-          histogram[i] = sum;
-          sum += c;
+          histogram[i * COST_CLASSES + c] = n;
+          n += count;
         }
-      for (gsize i = 0; i < n; i++)
-        w->order_tmp[histogram[(w->order[i] >> shift) & 0xffff]++] = w->order[i];
-      swap = w->order;
-      w->order = w->order_tmp;
-      w->order_tmp = swap;
+      workers[i].end = n;
     }
-  return n;
-}
+  for (gsize i = 0; i < w->n_edges; i++)
+    {
+      const Edge *e = &w->edges[i];
+      guint32 c = cost_class (e->cost);
+      guint side = vertex_side (w, e->a);
 
-static void
-scratch_reserve (Scratch *s,
-                 gsize    n)
-{
-  if (n <= s->capacity)
-    return;
-  s->capacity = MAX (n, 2 * s->capacity);
-  s->ta = g_renew (guint32, s->ta, s->capacity);
-  s->tb = g_renew (guint32, s->tb, s->capacity);
+      if (c <= limit && vertex_side (w, e->b) == side)
+        w->order[histogram[side * COST_CLASSES + c]++] = (guint32) i;
+    }
 }
 
 /* v's live triangles into out; returns how many. */
@@ -753,18 +811,20 @@ typedef enum
 {
   COLLAPSE_DONE,
   COLLAPSE_REJECTED,
-  COLLAPSE_FULL,  /* no room for the new triangle list in this pass */
+  COLLAPSE_FULL,      /* no room for the new triangle list in this pass */
+  COLLAPSE_DEFERRED,  /* it touches another worker's vertices */
 } CollapseResult;
 
-static void
-next_stamp (Work *w)
+/* Stamps are unique across workers (worker i uses base + 2 i, then steps by 2 n), so a mark
+ * left by another worker in an earlier pass never matches. */
+static inline guint32
+next_stamp (const Work *w,
+            Worker     *me)
 {
-  if (w->stamp >= G_MAXUINT32 - 4)
-    {
-      memset (w->mark, 0, w->n_vertices * sizeof (guint32));
-      w->stamp = 0;
-    }
-  w->stamp += 2;
+  guint32 stamp = me->stamp;
+
+  me->stamp += 2 * w->n_workers;
+  return stamp;
 }
 
 /* Whether one of the n triangles in list other than the shared ones holds both x and y. */
@@ -796,12 +856,31 @@ fan_count_with (const Work    *w,
   return count;
 }
 
+/* Whether every vertex of the n triangles in list belongs to this worker. Triangles with a
+ * vertex of another worker are never changed by either, so reading them is safe. */
+static gboolean
+fan_is_mine (const Work    *w,
+             const Worker  *me,
+             const guint32 *list,
+             guint32        n)
+{
+  if (w->n_workers == 1)
+    return TRUE;
+  for (guint32 i = 0; i < n; i++)
+    for (guint c = 0; c < 3; c++)
+      if (vertex_side (w, w->tri[3 * (gsize) list[i] + c]) != me->id)
+        return FALSE;
+  return TRUE;
+}
+
+/* Collapses edge ab when that keeps the surface a manifold and turns no triangle over. The
+ * caller has checked that a and b belong to this worker. */
 static CollapseResult
 try_collapse (Work    *w,
+              Worker  *me,
               guint32  a,
               guint32  b)
 {
-  Scratch *s = &w->scratch;
   guint32 *ta, *tb, n_a, n_b, shared[2], opposite[2], n_shared = 0, common = 0, mark;
   gboolean boundary_edge;
   double p[3];
@@ -810,11 +889,13 @@ try_collapse (Work    *w,
   if ((w->flags[a] | w->flags[b]) & (VERTEX_DEAD | VERTEX_LOCKED | VERTEX_FROZEN))
     return COLLAPSE_REJECTED;
 
-  scratch_reserve (s, MAX (w->count[a], w->count[b]));
-  ta = s->ta;
-  tb = s->tb;
+  worker_reserve (me, MAX (w->count[a], w->count[b]));
+  ta = me->ta;
+  tb = me->tb;
   n_a = gather (w, a, ta);
   n_b = gather (w, b, tb);
+  if (!fan_is_mine (w, me, ta, n_a) || !fan_is_mine (w, me, tb, n_b))
+    return COLLAPSE_DEFERRED;
 
   for (guint32 i = 0; i < n_a; i++)
     if (tri_has (w, ta[i], b))
@@ -836,8 +917,7 @@ try_collapse (Work    *w,
     return COLLAPSE_REJECTED;
 
   /* Link condition: the neighbours a and b share are exactly the vertices opposite the edge. */
-  next_stamp (w);
-  mark = w->stamp;
+  mark = next_stamp (w, me);
   for (guint32 i = 0; i < n_a; i++)
     for (guint c = 0; c < 3; c++)
       w->mark[w->tri[3 * (gsize) ta[i] + c]] = mark;
@@ -893,13 +973,13 @@ try_collapse (Work    *w,
       return COLLAPSE_REJECTED;
 
   need = n_a + n_b - 2 * n_shared;
-  if (w->n_refs + need > w->refs_capacity)
+  if (me->refs_at + need > me->refs_end)
     return COLLAPSE_FULL;
 
   /* Commit. */
   {
     double *pa = w->pos + 3 * (gsize) a;
-    guint32 *out = w->refs + w->n_refs;
+    guint32 *out = w->refs + me->refs_at;
 
     if (memcmp (pa, p, 3 * sizeof (double)) != 0)
       {
@@ -912,7 +992,7 @@ try_collapse (Work    *w,
 
     for (guint32 i = 0; i < n_shared; i++)
       w->tri[3 * (gsize) shared[i]] = NONE;
-    w->n_live -= n_shared;
+    g_atomic_pointer_add (&w->live, -(gssize) n_shared);
 
     for (guint32 i = 0; i < n_a; i++)
       if (tri_is_live (w, ta[i]))
@@ -925,16 +1005,30 @@ try_collapse (Work    *w,
           c[corner_of (w, tb[i], b)] = a;
           *out++ = tb[i];
         }
-    g_assert ((gsize) (out - (w->refs + w->n_refs)) == need);
-    w->first[a] = w->n_refs;
+    g_assert ((gsize) (out - (w->refs + me->refs_at)) == need);
+    w->first[a] = me->refs_at;
     w->count[a] = (guint32) need;
-    w->n_refs += need;
+    me->refs_at += need;
   }
   return COLLAPSE_DONE;
 }
 
-/* Centre and scale into the unit cube, so quadrics of large or far-off meshes keep their
- * digits. */
+/* Spreads the 10 low bits of x to every third bit. */
+static inline guint32
+spread_bits (guint32 x)
+{
+  x &= 0x3ff;
+  x = (x | (x << 16)) & 0x030000ff;
+  x = (x | (x << 8)) & 0x0300f00f;
+  x = (x | (x << 4)) & 0x030c30c3;
+  x = (x | (x << 2)) & 0x09249249;
+  return x;
+}
+
+/* Numbers the vertices along a Morton curve (w->source maps back), centred and scaled into the
+ * unit cube so quadrics of large or far-off meshes keep their digits; returns the new number of
+ * each input vertex in w->mark, which the caller clears. Neighbours on the surface then lie
+ * close in memory, and each worker's share of the numbers is one region of space. */
 static void
 load_positions (Work     *w,
                 EvoxMesh *mesh,
@@ -942,6 +1036,10 @@ load_positions (Work     *w,
                 double   *scale)
 {
   const float *positions = evox_mesh_get_positions (mesh);
+  gsize n = w->n_vertices;
+  g_autofree guint64 *keys = g_new (guint64, n);
+  g_autofree guint64 *tmp = g_new (guint64, n);
+  g_autofree gsize *histogram = g_new (gsize, 1 << 15);
   double lo[3], hi[3], extent = 0.0, s;
 
   evox_mesh_get_bounds (mesh, lo, hi);
@@ -954,8 +1052,83 @@ load_positions (Work     *w,
   s = 1.0 / *scale;
 
 #pragma omp parallel for schedule(static)
-  for (gsize i = 0; i < 3 * w->n_vertices; i++)
-    w->pos[i] = (positions[i] - centre[i % 3]) * s;
+  for (gsize v = 0; v < n; v++)
+    {
+      guint32 code = 0;
+
+      for (guint k = 0; k < 3; k++)
+        {
+          double t = ((positions[3 * v + k] - centre[k]) * s + 0.5) * 1024.0;
+          guint32 cell = t > 0.0 ? (guint32) MIN (t, 1023.0) : 0;
+
+          code |= spread_bits (cell) << k;
+        }
+      keys[v] = ((guint64) code << 32) | v;
+    }
+  for (guint shift = 32; shift < 62; shift += 15)
+    {
+      gsize sum = 0;
+      guint64 *swap;
+
+      memset (histogram, 0, (1 << 15) * sizeof (gsize));
+      for (gsize v = 0; v < n; v++)
+        histogram[(keys[v] >> shift) & 0x7fff]++;
+      for (guint i = 0; i < (1 << 15); i++)
+        {
+          gsize c = histogram[i];
+
+          histogram[i] = sum;
+          sum += c;
+        }
+      for (gsize v = 0; v < n; v++)
+        tmp[histogram[(keys[v] >> shift) & 0x7fff]++] = keys[v];
+      swap = keys;
+      keys = tmp;
+      tmp = swap;
+    }
+
+#pragma omp parallel for schedule(static)
+  for (gsize v = 0; v < n; v++)
+    {
+      guint32 from = (guint32) (keys[v] & G_MAXUINT32);
+
+      w->source[v] = from;
+      w->mark[from] = (guint32) v;
+      for (guint k = 0; k < 3; k++)
+        w->pos[3 * v + k] = (positions[3 * (gsize) from + k] - centre[k]) * s;
+    }
+}
+
+/* The input triangles in the new numbering, ordered by their lowest vertex (a counting sort),
+ * so a vertex's triangles lie close in memory too. */
+static void
+load_triangles (Work     *w,
+                EvoxMesh *mesh)
+{
+  const guint32 *in = evox_mesh_get_triangles (mesh);
+  const guint32 *renumber = w->mark;
+  gsize offset = 0;
+
+  memset (w->count, 0, w->n_vertices * sizeof (guint32));
+  for (gsize t = 0; t < w->n_slots; t++)
+    {
+      guint32 low = MIN (renumber[in[3 * t]], MIN (renumber[in[3 * t + 1]],
+                                                   renumber[in[3 * t + 2]]));
+
+      w->count[low]++;
+    }
+  for (gsize v = 0; v < w->n_vertices; v++)
+    {
+      w->first[v] = offset;
+      offset += w->count[v];
+    }
+  for (gsize t = 0; t < w->n_slots; t++)
+    {
+      guint32 c[3] = { renumber[in[3 * t]], renumber[in[3 * t + 1]], renumber[in[3 * t + 2]] };
+      guint32 low = MIN (c[0], MIN (c[1], c[2]));
+
+      memcpy (w->tri + 3 * w->first[low]++, c, sizeof c);
+    }
 }
 
 static EvoxMesh *
@@ -966,7 +1139,7 @@ build_result (Work         *w,
 {
   const float *in_positions = evox_mesh_get_positions (mesh);
   const guint8 *in_colors = evox_mesh_get_colors (mesh);
-  guint32 *index = w->mark;  /* reused: new index of each vertex */
+  guint32 *index = w->mark;  /* reused: output index of each vertex */
   gsize n_out = 0;
   float *positions;
   guint8 *colors = NULL;
@@ -987,15 +1160,16 @@ build_result (Work         *w,
   for (gsize v = 0; v < w->n_vertices; v++)
     {
       guint32 o = index[v];
+      gsize from = w->source[v];
 
       if (o == NONE)
         continue;
       for (guint k = 0; k < 3; k++)
         positions[3 * (gsize) o + k] = (w->flags[v] & VERTEX_MOVED)
                                        ? (float) (w->pos[3 * v + k] * scale + centre[k])
-                                       : in_positions[3 * v + k];
+                                       : in_positions[3 * from + k];
       if (colors != NULL)
-        memcpy (colors + 4 * (gsize) o, in_colors + 4 * v, 4);
+        memcpy (colors + 4 * (gsize) o, in_colors + 4 * from, 4);
     }
 
   triangles = g_new (guint32, 3 * w->n_slots);
@@ -1015,18 +1189,19 @@ set_up (Work      *w,
 {
   gsize n_vertices = evox_mesh_get_n_vertices (mesh);
   gsize n_triangles = evox_mesh_get_n_triangles (mesh);
-  /* Per vertex: position, quadric, first, count, mark, flags. Per triangle: the slots, refs
-   * room for two adjacency lists, and about 1.5 edges with their sort keys. */
+  /* Per vertex: position, source, quadric, first, count, mark, flags, and the sort keys of
+   * the renumbering. Per triangle: the slots, refs room for two adjacency lists, and about
+   * 1.5 edges with their order. */
   guint64 bytes = (guint64) n_vertices * (3 * sizeof (double) + sizeof (Quadric) + sizeof (gsize)
-                                          + 2 * sizeof (guint32) + 1)
+                                          + 3 * sizeof (guint32) + 1 + 2 * sizeof (guint64))
                   + (guint64) n_triangles * (3 * sizeof (guint32) + 6 * sizeof (guint32)
-                                             + 3 * (sizeof (Edge) + 2 * sizeof (guint64)) / 2);
+                                             + 3 * (sizeof (Edge) + sizeof (guint32)) / 2);
 
-  if (n_triangles > G_MAXUINT32 / 8)
+  if (n_triangles > G_MAXUINT32 / 16)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
                    "Cannot simplify a surface of %" G_GSIZE_FORMAT " triangles: at most %u",
-                   n_triangles, G_MAXUINT32 / 8);
+                   n_triangles, G_MAXUINT32 / 16);
       return FALSE;
     }
   if (!evox_check_allocation (bytes, 1, "Simplifying the surface", error))
@@ -1034,31 +1209,22 @@ set_up (Work      *w,
 
   w->n_vertices = n_vertices;
   w->pos = g_new (double, 3 * n_vertices);
+  w->source = g_new (guint32, n_vertices);
   w->quadric = g_new (Quadric, n_vertices);
   w->flags = g_new0 (guint8, n_vertices);
   w->mark = g_new0 (guint32, n_vertices);
+  w->stamp = 2;
   w->first = g_new (gsize, n_vertices);
   w->count = g_new (guint32, n_vertices);
   w->n_slots = w->n_live = n_triangles;
   w->target = max_triangles;
-  w->tri = g_memdup2 (evox_mesh_get_triangles (mesh), 3 * n_triangles * sizeof (guint32));
+  w->tri = g_new (guint32, 3 * n_triangles);
   w->refs_capacity = 6 * n_triangles;
   w->refs = g_new (guint32, w->refs_capacity);
   load_positions (w, mesh, centre, scale);
+  load_triangles (w, mesh);
+  memset (w->mark, 0, n_vertices * sizeof (guint32));
   return TRUE;
-}
-
-/* Room for the edges of the first pass, the most there will be. */
-static void
-reserve_edges (Work  *w,
-               gsize  n)
-{
-  if (n <= w->order_capacity)
-    return;
-  w->order_capacity = n;
-  w->edges = g_renew (Edge, w->edges, n);
-  w->order = g_renew (guint64, w->order, n);
-  w->order_tmp = g_renew (guint64, w->order_tmp, n);
 }
 
 static void
@@ -1066,7 +1232,135 @@ report (Work         *w,
         EvoxProgress *progress,
         gsize         n_input)
 {
-  evox_progress_update (progress, (double) (n_input - w->n_live) / (n_input - w->target));
+  gssize live = g_atomic_pointer_get (&w->live);
+
+  evox_progress_update (progress, (double) (n_input - live) / (n_input - w->target));
+}
+
+/* Splits the vertices among n workers for one pass; odd passes move the cuts, so the edges
+ * that straddled a cut in one pass are inside a share in the next. */
+static void
+set_workers (Work   *w,
+             Worker *workers,
+             guint   n,
+             guint   pass,
+             gsize   max_attempts)
+{
+  gsize room = w->refs_capacity - w->n_refs;
+
+  w->n_workers = n;
+  w->side_scale = ((guint64) n << 32) / MAX (w->n_vertices, 1);
+  w->side_offset = pass % 2 == 1 ? w->n_vertices / (2 * n) : 0;
+  if (w->stamp >= G_MAXUINT32 - 2 * (guint64) n * (max_attempts + 2))
+    {
+      memset (w->mark, 0, w->n_vertices * sizeof (guint32));
+      w->stamp = 2;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      workers[i].id = i;
+      workers[i].stamp = w->stamp + 2 * i;
+      workers[i].refs_at = w->n_refs + room * i / n;
+      workers[i].refs_end = w->n_refs + room * (i + 1) / n;
+      workers[i].done = workers[i].deferred = 0;
+    }
+  w->live = (gssize) w->n_live;
+}
+
+/* The collapses follow the cost order, which jumps about in memory, so the data of the
+ * candidates a little ahead is fetched early: the edge, then its ends' flags and list
+ * positions, then their lists, positions and quadrics. */
+#define PREFETCH_EDGE 24
+#define PREFETCH_ENDS 12
+#define PREFETCH_LISTS 4
+
+/* Always inlined: GCC takes a function that only prefetches for one without effects and drops
+ * its calls. */
+static inline __attribute__ ((always_inline)) void
+prefetch_ahead (const Work *w,
+                gsize       i,
+                gsize       n)
+{
+  /* n is the end of this worker's range. */
+  if (i + PREFETCH_EDGE < n)
+    __builtin_prefetch (&w->edges[w->order[i + PREFETCH_EDGE]]);
+  if (i + PREFETCH_ENDS < n)
+    {
+      const Edge *e = &w->edges[w->order[i + PREFETCH_ENDS]];
+
+      __builtin_prefetch (&w->flags[e->a]);
+      __builtin_prefetch (&w->flags[e->b]);
+      __builtin_prefetch (&w->first[e->a]);
+      __builtin_prefetch (&w->first[e->b]);
+      __builtin_prefetch (&w->count[e->a]);
+      __builtin_prefetch (&w->count[e->b]);
+    }
+  if (i + PREFETCH_LISTS < n)
+    {
+      const Edge *e = &w->edges[w->order[i + PREFETCH_LISTS]];
+
+      if ((w->flags[e->a] | w->flags[e->b]) & (VERTEX_DEAD | VERTEX_LOCKED | VERTEX_FROZEN))
+        return;
+      __builtin_prefetch (w->refs + w->first[e->a]);
+      __builtin_prefetch (w->refs + w->first[e->b]);
+      __builtin_prefetch (w->pos + 3 * (gsize) e->a);
+      __builtin_prefetch (w->pos + 3 * (gsize) e->b);
+      __builtin_prefetch (&w->quadric[e->a]);
+      __builtin_prefetch ((const char *) &w->quadric[e->a] + 64);
+      __builtin_prefetch (&w->quadric[e->b]);
+      __builtin_prefetch ((const char *) &w->quadric[e->b] + 64);
+    }
+}
+
+/* Runs the candidates, each worker its own, until the target is met. */
+static void
+collapse_candidates (Work         *w,
+                     Worker       *workers,
+                     EvoxProgress *progress,
+                     gsize         n_input,
+                     GCancellable *cancellable)
+{
+  gint stop = 0;
+
+#pragma omp parallel num_threads(w->n_workers)
+  {
+#ifdef _OPENMP
+    Worker *me = &workers[omp_get_thread_num ()];
+#else
+    Worker *me = &workers[0];
+#endif
+
+    for (gsize i = me->begin; i < me->end; i++)
+      {
+        const Edge *e = &w->edges[w->order[i]];
+        CollapseResult r;
+
+        prefetch_ahead (w, i, me->end);
+        if ((i - me->begin) % CHECK_EVERY == 0)
+          {
+            if (g_atomic_int_get (&stop))
+              break;
+            if (g_cancellable_is_cancelled (cancellable))
+              {
+                g_atomic_int_set (&stop, 1);
+                break;
+              }
+            if (me->id == 0)
+              report (w, progress, n_input);
+          }
+        if (g_atomic_pointer_get (&w->live) <= (gssize) w->target)
+          break;
+        r = try_collapse (w, me, e->a, e->b);
+        if (r == COLLAPSE_FULL)
+          break;
+        me->done += r == COLLAPSE_DONE;
+        me->deferred += r == COLLAPSE_DEFERRED;
+      }
+  }
+
+  w->n_live = (gsize) w->live;
+  for (guint i = 0; i < w->n_workers; i++)
+    w->stamp = MAX (w->stamp, workers[i].stamp);
 }
 
 EvoxMesh *
@@ -1077,10 +1371,16 @@ evox_mesh_decimate (EvoxMesh      *mesh,
                     GError       **error)
 {
   Work w = { 0 };
+#ifdef _OPENMP
+  guint n_threads = MAX (omp_get_max_threads (), 1);
+#else
+  guint n_threads = 1;
+#endif
+  g_autofree Worker *workers = g_new0 (Worker, n_threads);
   gsize n_input, widen = 1;
-  gboolean all = FALSE, classified = FALSE;
+  gboolean all = FALSE, serial = FALSE, classified = FALSE;
   double centre[3], scale;
-  EvoxMesh *result;
+  EvoxMesh *result = NULL;
 
   g_return_val_if_fail (mesh != NULL, NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
@@ -1101,14 +1401,15 @@ evox_mesh_decimate (EvoxMesh      *mesh,
 
   evox_progress_set_stage (progress, "Simplifying the surface", 0.0, 1.0);
   if (!set_up (&w, mesh, max_triangles, centre, &scale, error))
-    goto fail;
+    goto out;
 
-  while (w.n_live > w.target)
+  for (guint pass = 0; w.n_live > w.target; pass++)
     {
-      gsize goal, rank, n_candidates, done = 0;
+      gsize goal, rank, n_candidates, done = 0, deferred = 0;
+      guint n_workers;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        goto fail;
+        goto out;
       compact_triangles (&w);
       build_adjacency (&w);
       if (!classified)
@@ -1119,54 +1420,50 @@ evox_mesh_decimate (EvoxMesh      *mesh,
       for (gsize v = 0; v < w.n_vertices; v++)
         w.flags[v] &= ~VERTEX_LOCKED;
 
-      /* The first pass has the most edges: directed ones are at most 3 a triangle. */
-      reserve_edges (&w, 3 * w.n_slots);
       list_edges (&w);
 
       /* Half the collapses still needed (an inner one takes two triangles), but never less than
        * a small share of the edges, so the last passes do not crawl. */
       goal = (w.n_live - w.target + 1) / 2;
       rank = all ? G_MAXSIZE : MAX (goal, w.n_edges / 32) * widen;
-      n_candidates = sort_candidates (&w, rank);
-      g_debug ("decimate: %" G_GSIZE_FORMAT " triangles, %" G_GSIZE_FORMAT " edges, %"
-               G_GSIZE_FORMAT " candidates", w.n_live, w.n_edges, n_candidates);
+      n_workers = serial || w.n_edges < 65536 ? 1 : n_threads;
+      set_workers (&w, workers, n_workers, pass, w.n_edges);
+      sort_candidates (&w, workers, rank);
+      n_candidates = workers[n_workers - 1].end;
 
-      for (gsize i = 0; i < n_candidates && w.n_live > w.target; i++)
-        {
-          const Edge *e = &w.edges[w.order[i] & G_MAXUINT32];
-          CollapseResult r = try_collapse (&w, e->a, e->b);
-
-          if (r == COLLAPSE_FULL)
-            break;
-          done += r == COLLAPSE_DONE;
-          if ((i + 1) % CHECK_EVERY == 0)
-            {
-              report (&w, progress, n_input);
-              if (g_cancellable_set_error_if_cancelled (cancellable, error))
-                goto fail;
-            }
-        }
+      collapse_candidates (&w, workers, progress, n_input, cancellable);
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        goto out;
       report (&w, progress, n_input);
+      for (guint i = 0; i < n_workers; i++)
+        {
+          done += workers[i].done;
+          deferred += workers[i].deferred;
+        }
 
-      if (done == 0 && (all || n_candidates == w.n_edges))
+      if (done == 0 && n_workers == 1 && (all || n_candidates == w.n_edges))
         {
           g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED,
                        "Cannot reduce below %" G_GSIZE_FORMAT " triangles without breaking the "
                        "surface (%" G_GUINT64_FORMAT " were asked for)",
                        w.n_live, max_triangles);
-          goto fail;
+          goto out;
         }
-      all = done == 0;
-      /* Few collapses: most cheap edges were refused, look further next time. */
+      /* Nothing done: look at every edge, on one thread (the cuts between workers may have
+       * held everything back). Few done: most cheap edges were refused, look further. */
+      all = serial = done == 0;
       widen = done * 8 < goal ? MIN (widen * 4, (gsize) 1 << 20) : 1;
     }
 
   result = build_result (&w, mesh, centre, scale);
-  work_clear (&w);
   evox_progress_update (progress, 1.0);
-  return result;
 
-fail:
+out:
+  for (guint i = 0; i < n_threads; i++)
+    {
+      g_free (workers[i].ta);
+      g_free (workers[i].tb);
+    }
   work_clear (&w);
-  return NULL;
+  return result;
 }
