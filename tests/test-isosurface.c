@@ -331,22 +331,21 @@ assert_parts_box (EvoxMesh     *mesh,
   g_assert_cmpuint (n_out, >, 0);
 }
 
-/* The smoothed indicator (0..255) at voxel i by brute force: the truncated Gaussian of sigma 1
- * over the 7^3 voxels around it, voxels past the border counting as outside. */
+/* The smoothed indicator (0..255) at point (x, y, z) of the grid, which may lie past the
+ * border, by brute force: the truncated Gaussian of sigma 1 over the 7^3 voxels around it,
+ * voxels past the border counting as outside. */
 static double
 smoothed_indicator (EvoxVolume *volume,
                     VoxelTest   test,
                     gpointer    data,
-                    gsize       i)
+                    gssize      x,
+                    gssize      y,
+                    gssize      z)
 {
   double w[7], sum = 0.0, value = 0.0;
-  gssize x = 0, y = 0, z = 0;
   gsize dims[3];
 
   evox_volume_get_dims (volume, dims);
-  x = (gssize) (i % dims[0]);
-  y = (gssize) ((i / dims[0]) % dims[1]);
-  z = (gssize) (i / (dims[0] * dims[1]));
   for (int t = -3; t <= 3; t++)
     sum += w[t + 3] = exp (-0.5 * t * t);
   for (int dz = -3; dz <= 3; dz++)
@@ -364,13 +363,88 @@ smoothed_indicator (EvoxVolume *volume,
   return 255.0 * value / (sum * sum * sum);
 }
 
+static int
+compare_double_down (const void *a,
+                     const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x > y ? -1 : x < y;
+}
+
+/* The brute-force smoothed indicator at every point the smoothing reaches from a mask whose
+ * voxels all lie in the box lo..hi (inclusive): the box lo - 3 .. hi + 3, x fastest, past the
+ * border too (the builder's box reaches there, and the surface with it). n_mask: the mask's
+ * voxels. */
+static double *
+smoothed_values (EvoxVolume   *volume,
+                 VoxelTest     test,
+                 gpointer      data,
+                 const gssize  lo[3],
+                 const gssize  hi[3],
+                 gsize        *n_values,
+                 gsize        *n_mask)
+{
+  gsize dims[3], size = 1, i = 0;
+  double *values;
+
+  evox_volume_get_dims (volume, dims);
+  for (guint k = 0; k < 3; k++)
+    size *= (gsize) (hi[k] - lo[k] + 7);
+  values = g_new (double, size);
+  *n_mask = 0;
+  for (gssize z = lo[2] - 3; z <= hi[2] + 3; z++)
+    for (gssize y = lo[1] - 3; y <= hi[1] + 3; y++)
+      for (gssize x = lo[0] - 3; x <= hi[0] + 3; x++)
+        {
+          values[i++] = smoothed_indicator (volume, test, data, x, y, z);
+          if (x >= 0 && y >= 0 && z >= 0 && x < (gssize) dims[0] && y < (gssize) dims[1] &&
+              z < (gssize) dims[2])
+            *n_mask += test (volume, ((gsize) z * dims[1] + (gsize) y) * dims[0] + (gsize) x,
+                             data);
+        }
+  g_assert_cmpuint (i, ==, size);
+  *n_values = size;
+  return values;
+}
+
+/* The level with as many of the values above it as the mask has voxels: half way between the
+ * n_mask-th and the (n_mask + 1)-th highest. */
+static double
+level_keeping_count (const double *values,
+                     gsize         n_values,
+                     gsize         n_mask)
+{
+  g_autofree double *sorted = g_memdup2 (values, n_values * sizeof (double));
+
+  g_assert_cmpuint (n_mask, >, 0);
+  g_assert_cmpuint (n_mask, <, n_values);
+  qsort (sorted, n_values, sizeof (double), compare_double_down);
+  return 0.5 * (sorted[n_mask - 1] + sorted[n_mask]);
+}
+
+static double
+smoothed_level (EvoxVolume   *volume,
+                VoxelTest     test,
+                gpointer      data,
+                const gssize  lo[3],
+                const gssize  hi[3])
+{
+  gsize n_values, n_mask;
+  g_autofree double *values = smoothed_values (volume, test, data, lo, hi, &n_values, &n_mask);
+
+  return level_keeping_count (values, n_values, n_mask);
+}
+
 /* The smoothed surface parts the voxels of the box lo..hi by the brute-force smoothed
- * indicator, except those within 2 of the level (the builder rounds to bytes between passes). */
+ * indicator at level, except those within 2 of the level (the builder rounds to bytes between
+ * passes, and picks a level k + 0.5 with k whole). */
 static void
 assert_parts_box_smoothed (EvoxMesh     *mesh,
                            EvoxVolume   *volume,
                            VoxelTest     test,
                            gpointer      data,
+                           double        level,
                            const gssize  lo[3],
                            const gssize  hi[3])
 {
@@ -383,24 +457,25 @@ assert_parts_box_smoothed (EvoxMesh     *mesh,
       for (gssize x = MAX (lo[0], 0); x <= MIN (hi[0], (gssize) dims[0] - 1); x++)
         {
           gsize i = ((gsize) z * dims[1] + (gsize) y) * dims[0] + (gsize) x;
-          double value = smoothed_indicator (volume, test, data, i);
+          double value = smoothed_indicator (volume, test, data, x, y, z);
           double p[3];
 
-          if (fabs (value - 127.5) < 2.0)
+          if (fabs (value - level) < 2.0)
             {
               n_near++;
               continue;
             }
           voxel_centre (volume, i, p);
-          if (point_inside (mesh, p) != (value > 127.5))
+          if (point_inside (mesh, p) != (value > level))
             g_error ("voxel (%" G_GSSIZE_FORMAT ", %" G_GSSIZE_FORMAT ", %" G_GSSIZE_FORMAT
-                     ") smoothed to %.2f should be %s the surface", x, y, z, value,
-                     value > 127.5 ? "inside" : "outside");
-          n_in += value > 127.5;
-          n_out += value < 127.5;
+                     ") smoothed to %.2f should be %s the surface at %.2f", x, y, z, value,
+                     value > level ? "inside" : "outside", level);
+          n_in += value > level;
+          n_out += value < level;
         }
-  g_test_message ("smoothed: %u voxels inside, %u outside, %u too near the level to tell",
-                  n_in, n_out, n_near);
+  g_test_message ("smoothed at %.2f: %u voxels inside, %u outside, %u too near the level to "
+                  "tell", level, n_in, n_out, n_near);
+  g_assert_cmpuint (n_in, >, 0);
   g_assert_cmpuint (n_out, >, 0);
 }
 
@@ -568,6 +643,55 @@ test_range_blobs (void)
     }
 }
 
+/* Smoothed, a band of values of Gaussian blobs (irregular shells 1 to 3 voxels thick, some cut
+ * by the border) is contoured at the level that keeps its voxel count, well below the half
+ * level. Checked on every point whose brute-force smoothed indicator lies 2 to 12 from the
+ * test's own level (nearer, the builder's byte rounding may tip it; farther, they are no test
+ * of the level), and the enclosed volume within 2% of the voxel count (measured: -1.37%, level
+ * 106.8). Keeping the count is not keeping the volume for thinner shells: the band 110..135,
+ * about a voxel thick, keeps its 2027 voxels inside a surface that encloses 15% less. */
+static void
+test_range_blobs_smooth (void)
+{
+  const gsize dims[3] = { 41, 36, 30 };
+  g_autoptr(EvoxVolume) volume = blob_volume (EVOX_SAMPLE_U8, dims, 7);
+  Range range = { 100, 140 };
+  g_autoptr(EvoxMesh) mesh = build_range (volume, range.lo, range.hi, TRUE);
+  const gssize lo[3] = { 0, 0, 0 };
+  const gssize hi[3] = { (gssize) dims[0] - 1, (gssize) dims[1] - 1, (gssize) dims[2] - 1 };
+  gsize n_values, n_mask, i = 0;
+  g_autofree double *values = smoothed_values (volume, voxel_in_range, &range, lo, hi,
+                                               &n_values, &n_mask);
+  double level = level_keeping_count (values, n_values, n_mask);
+  double change = evox_mesh_get_volume (mesh) / (double) n_mask - 1.0;
+  guint n_in = 0, n_out = 0;
+
+  for (gssize z = -3; z < (gssize) dims[2] + 3; z++)
+    for (gssize y = -3; y < (gssize) dims[1] + 3; y++)
+      for (gssize x = -3; x < (gssize) dims[0] + 3; x++)
+        {
+          double value = values[i++];
+          double p[3] = { x, y, z };
+
+          if (fabs (value - level) < 2.0 || fabs (value - level) > 12.0)
+            continue;
+          if (point_inside (mesh, p) != (value > level))
+            g_error ("point (%" G_GSSIZE_FORMAT ", %" G_GSSIZE_FORMAT ", %" G_GSSIZE_FORMAT
+                     ") smoothed to %.2f should be %s the surface at %.2f", x, y, z, value,
+                     value > level ? "inside" : "outside", level);
+          n_in += value > level;
+          n_out += value < level;
+        }
+  g_test_message ("%" G_GSIZE_FORMAT " voxels, level %.2f, %u points checked inside and %u "
+                  "outside; smoothed volume %.1f (%+.2f%%)", n_mask, level, n_in, n_out,
+                  evox_mesh_get_volume (mesh), 100.0 * change);
+  assert_closed (mesh);
+  g_assert_cmpfloat (level, <, 115.0);
+  g_assert_cmpuint (n_in, >, 100);
+  g_assert_cmpuint (n_out, >, 100);
+  g_assert_cmpfloat (fabs (change), <, 0.02);
+}
+
 /* Every voxel of a small volume, the phase touching all six faces: closed, and the ray
  * parity agrees with the range at every voxel centre. */
 static void
@@ -588,9 +712,11 @@ test_range_every_voxel (void)
 
 /* A ball of radius 20 from a distance field. The unsmoothed surface cuts each boundary voxel's
  * corner off (a vertex half way along every inside-outside edge): on flat faces it encloses
- * exactly the voxels, on a sphere it loses a shell of about 1/24 of a voxel per unit of area
- * (measured: -0.6%), so 1.5% of 4/3 pi 20^3 bounds it. Its area is that of a faceted shape,
- * a few % above 4 pi r^2; smoothing brings it within 1%. */
+ * exactly the voxels, on a sphere it loses a thin shell (measured: -0.13%), so 1.5% of the
+ * voxel count bounds it. Its area is that of a faceted shape, a few % above 4 pi r^2;
+ * smoothing brings it within 1%. The smoothed surface is contoured at the level that keeps the
+ * voxel count (measured: +0.12% in volume; at the half level it would lose about 3 / r^2, 0.75%),
+ * so 0.5% bounds it. */
 static void
 test_range_ball (void)
 {
@@ -614,7 +740,7 @@ test_range_ball (void)
   assert_closed (raw);
   assert_closed (smooth);
   g_assert_cmpfloat (fabs (evox_mesh_get_volume (raw) / count - 1.0), <, 0.015);
-  g_assert_cmpfloat (fabs (evox_mesh_get_volume (smooth) / count - 1.0), <, 0.015);
+  g_assert_cmpfloat (fabs (evox_mesh_get_volume (smooth) / count - 1.0), <, 0.005);
   g_assert_cmpfloat (fabs (smooth_error), <, fabs (raw_error));
   g_assert_cmpfloat (fabs (smooth_error), <, 0.01);
   g_assert_cmpuint (count_components (raw), ==, 1);
@@ -695,6 +821,14 @@ test_range_full_and_empty (void)
 }
 
 /* Tests: particles */
+
+/* How far a smoothed ball's enclosed volume may lie from its voxel count. Measured for the
+ * balls of particle_volume (): +0.41% (radius 5), +5.28% (3), +0.45% (3.5, cut by the border),
+ * -3.03% (4.5), -3.69% (5.5); at the half level they lost 3 / R^2 and more. A small ball's
+ * voxel count does not fix its volume: the 123 voxels of the ball of radius 3 about a voxel
+ * centre are those within 3, and any surface that keeps exactly them inside and the next shell
+ * (at sqrt 10) outside encloses between 4/3 pi 3^3 = 113 and 4/3 pi 10^1.5 = 132. */
+#define BALL_VOLUME_ERROR 0.06
 
 /* Balls of radius 5 and 3, a ball cut by the border and single voxels (one in a corner), value
  * 1 on 0; particles with 6-connectivity. */
@@ -797,8 +931,12 @@ test_particles (void)
   g_assert_cmpfloat_with_epsilon (evox_mesh_get_volume (all), sum_volume, 1e-6 * sum_volume);
 }
 
-/* Smoothing: a single voxel's smoothed indicator peaks at 255 * 0.399^3 = 16 < 127.5, so it
- * vanishes; balls stay, one component each, closed. */
+/* Smoothing keeps each particle's voxel count: the builder contours the smoothed indicator at
+ * the level with as many voxels above it as the particle has, which the test finds from the
+ * brute-force smoothed values. A single voxel stays, as a small closed surface around its
+ * centre (its smoothed indicator peaks at 255 * 0.399^3 = 16, below the half level 127.5 where
+ * it would vanish); balls keep their volume within BALL_VOLUME_ERROR; PARTICLES is their
+ * union, one component each. */
 static void
 test_particles_smooth (void)
 {
@@ -808,50 +946,69 @@ test_particles_smooth (void)
   g_autoptr(EvoxLabels) labels = NULL;
   g_autoptr(EvoxMesh) all = NULL;
   EvoxSurfaceSpec spec = { .kind = EVOX_SURFACE_PARTICLES, .smooth = TRUE };
-  guint n_balls = 0;
+  guint n_balls = 0, n_singles = 0;
+  guint n;
 
   labels = evox_labels_compute (volume, 0, NULL, 1, 1, EVOX_CONNECTIVITY_6, 0, NULL, NULL,
                                 &error);
   g_assert_no_error (error);
-  for (guint32 id = 1; id <= evox_labels_get_n_particles (labels); id++)
+  n = evox_labels_get_n_particles (labels);
+  for (guint32 id = 1; id <= n; id++)
     {
       EvoxSurfaceSpec one = { .kind = EVOX_SURFACE_PARTICLE, .particle = id, .smooth = TRUE };
       g_autoptr(EvoxMesh) mesh = build (volume, labels, &one);
       const EvoxParticle *p = evox_labels_get_particle (labels, id);
       LabelTest t = { labels, id };
       gssize lo[3], hi[3];
-      double radius, expected;
+      double level, change;
 
-      if (p->voxels == 1)
-        {
-          g_assert_true (evox_mesh_is_empty (mesh));
-          continue;
-        }
-      /* The smoothed indicator's half level lies about sigma^2 / R inside a sphere of radius
-       * R (mean curvature flow for a time sigma^2 / 2), to first order: small balls shrink
-       * visibly, and a little more than that. */
-      radius = cbrt (3.0 * p->volume_nm3 / (4.0 * G_PI));
-      expected = p->volume_nm3 * pow (1.0 - 1.0 / (radius * radius), 3.0);
-      n_balls++;
-      g_test_message ("ball of %" G_GUINT64_FORMAT " voxels: smoothed volume %+.1f%%, "
-                      "to first order %+.1f%%", p->voxels,
-                      100.0 * (evox_mesh_get_volume (mesh) / p->volume_nm3 - 1.0),
-                      100.0 * (expected / p->volume_nm3 - 1.0));
-      assert_closed (mesh);
-      g_assert_cmpuint (count_components (mesh), ==, 1);
-      g_assert_cmpfloat (evox_mesh_get_volume (mesh), <, expected);
-      g_assert_cmpfloat (evox_mesh_get_volume (mesh), >, 0.85 * expected);
       for (guint k = 0; k < 3; k++)
         {
-          lo[k] = (gssize) p->bbox_min[k] - 2;
-          hi[k] = (gssize) p->bbox_max[k] + 2;
+          lo[k] = (gssize) p->bbox_min[k];
+          hi[k] = (gssize) p->bbox_max[k];
         }
-      assert_parts_box_smoothed (mesh, volume, voxel_has_label, &t, lo, hi);
+      level = smoothed_level (volume, voxel_has_label, &t, lo, hi);
+      change = evox_mesh_get_volume (mesh) / p->volume_nm3 - 1.0;
+      g_test_message ("particle of %" G_GUINT64_FORMAT " voxels: level %.2f, smoothed volume "
+                      "%+.2f%%", p->voxels, level, 100.0 * change);
+      assert_closed (mesh);
+      g_assert_cmpuint (count_components (mesh), ==, 1);
+      if (p->voxels == 1)
+        {
+          double c[3], blo[3], bhi[3];
+
+          /* Inside, and the surface within half a voxel of the centre (the builder's level
+           * lies half way between the centre's byte and its neighbours'). */
+          voxel_centre (volume, ((gsize) lo[2] * dims[1] + (gsize) lo[1]) * dims[0] +
+                                (gsize) lo[0], c);
+          g_assert_true (point_inside (mesh, c));
+          evox_mesh_get_bounds (mesh, blo, bhi);
+          for (guint k = 0; k < 3; k++)
+            {
+              g_assert_cmpfloat (blo[k], >, c[k] - 0.75);
+              g_assert_cmpfloat (bhi[k], <, c[k] + 0.75);
+              g_assert_cmpfloat (blo[k], <, c[k] - 0.25);
+              g_assert_cmpfloat (bhi[k], >, c[k] + 0.25);
+            }
+          n_singles++;
+        }
+      else
+        {
+          g_assert_cmpfloat (fabs (change), <, BALL_VOLUME_ERROR);
+          n_balls++;
+        }
+      for (guint k = 0; k < 3; k++)
+        {
+          lo[k] -= 2;
+          hi[k] += 2;
+        }
+      assert_parts_box_smoothed (mesh, volume, voxel_has_label, &t, level, lo, hi);
     }
   all = build (volume, labels, &spec);
   assert_closed (all);
   g_assert_cmpuint (n_balls, ==, 5);
-  g_assert_cmpuint (count_components (all), ==, n_balls);
+  g_assert_cmpuint (n_singles, ==, 4);
+  g_assert_cmpuint (count_components (all), ==, n);
 }
 
 /* A u16 label volume: labels 7, 300 and 65535 (balls and a voxel) and 1000 in two pieces. */
@@ -1323,14 +1480,15 @@ test_decimate (void)
 /* electrode.tiff (0 pore, 85 active material, 170 carbon-binder). Every surface says it is
  * closed; the full edge check (seconds for ten million triangles) runs on the active
  * material's two and on the particles, ray parity on a sample of the binder's voxels. Enclosed
- * volumes against the voxel counts are printed for the record: the unsmoothed surface cuts the
- * corners of the thin binder (-10%); smoothing keeps the active material within 3% (and the
- * pores, not built here to keep the sanitizer run short: +0.4%) but removes more than half of
- * the binder (-57%), whose strands are 1 to 2 voxels thick. */
+ * volumes against the voxel counts: the unsmoothed surface cuts the corners of the thin binder
+ * (-10%; pores and active material are not built unsmoothed here, to keep the sanitizer run
+ * short). Smoothed surfaces are contoured at the level that keeps each phase's voxel count,
+ * which keeps every phase within 5% (measured: pores -0.47%, active material -0.29%, binder
+ * -3.99%, whose strands are 1 to 2 voxels thick; at the half level 127.5 the binder lost 57%). */
 static void
 test_electrode (void)
 {
-  static const guint8 phases[] = { 85, 170 };
+  static const guint8 phases[] = { 0, 85, 170 };
   g_autofree char *path = evox_test_data_path ("tomo/electrode.tiff");
   g_autoptr(EvoxVolume) volume = NULL;
   g_autoptr(GError) error = NULL;
@@ -1349,7 +1507,7 @@ test_electrode (void)
                      spacing[0] * spacing[1] * spacing[2];
       Range range = { phases[p], phases[p] };
 
-      for (guint s = 0; s < (phases[p] == 85 ? 2 : 1); s++)
+      for (guint s = phases[p] == 0 ? 1 : 0; s < 2; s++)
         {
           gint64 start = g_get_monotonic_time ();
           g_autoptr(EvoxMesh) mesh = build_range (volume, phases[p], phases[p], s == 1);
@@ -1367,7 +1525,7 @@ test_electrode (void)
           if (s == 0)
             g_assert_cmpfloat (fabs (change), <, 0.15);
           else
-            g_assert_cmpfloat (fabs (change), <, 0.03);
+            g_assert_cmpfloat (fabs (change), <, 0.05);
           if (phases[p] == 170 && s == 0)
             assert_parts_voxels (mesh, volume, voxel_in_range, &range, 8, p);
           if (phases[p] == 85 && s == 0)
@@ -1407,6 +1565,7 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Evox/Isosurface/range-blobs", test_range_blobs);
+  g_test_add_func ("/Evox/Isosurface/range-blobs-smooth", test_range_blobs_smooth);
   g_test_add_func ("/Evox/Isosurface/range-every-voxel", test_range_every_voxel);
   g_test_add_func ("/Evox/Isosurface/range-ball", test_range_ball);
   g_test_add_func ("/Evox/Isosurface/range-spacing", test_range_spacing);

@@ -64,11 +64,15 @@ typedef enum
  * the corners the surface cuts: -0.3% for electrode.tiff's active material, -10% for its
  * carbon-binder, whose strands are 1 to 2 voxels thick. smooth convolves the indicator (or,
  * for LEVEL, the values, leaving NaN out) with a Gaussian of sigma 1 voxel along each axis
- * before contouring: no voxel steps, but features thinner than about 2 voxels vanish (a single
- * voxel does; so does more than half of that carbon-binder) and a particle of radius R voxels
- * loses about 3 / R^2 of its volume. Every surface is closed at the border of the volume:
- * masks half a voxel out, levels on the border voxels' centres. Above max_triangles (0: no
- * limit) the mesh is decimated to at most that many. */
+ * before contouring: no voxel steps. A smoothed mask (the phase, or each particle on its own)
+ * is contoured at the level that keeps its voxel count, not at 0.5, where thin features vanish
+ * (a single voxel peaks at 0.06; more than half of that carbon-binder went) and a particle of
+ * radius R voxels loses about 3 / R^2 of its volume. So a single voxel stays, as a small
+ * surface around its centre, and electrode.tiff's phases enclose their voxels' volume within
+ * 4% (the binder: -4%, still thinner than the surface can follow). LEVEL surfaces are
+ * contoured at level, smoothed or not. Every surface is closed at the border of the volume:
+ * masks half a voxel out (smoothed ones may reach further), levels on the border voxels'
+ * centres. Above max_triangles (0: no limit) the mesh is decimated to at most that many. */
 typedef struct
 {
   EvoxSurfaceKind kind;
