@@ -1,5 +1,7 @@
-// mesh.frag: Blinn-Phong with a headlight, two-sided, optionally clipped by the slice planes;
-// writes a plain colour (opaque pass) or weighted blended OIT sums (translucent pass).
+// mesh.frag: Blinn-Phong with a headlight, two-sided, clipped by the slice planes when built with
+// CLIP defined; writes a plain colour (opaque pass) or weighted blended OIT sums (translucent
+// pass). Only the CLIP build discards fragments: a shader that can discard loses llvmpipe's early
+// depth test.
 // SPDX-License-Identifier: BSD-3-Clause
 #version 330 core
 
@@ -10,7 +12,7 @@ in vec4 v_color;
 uniform vec4 u_color;           // straight RGB of the surface; alpha is its opacity
 uniform bool u_vertex_colors;   // take RGB from the mesh's colours instead
 uniform bool u_orthographic;
-uniform bool u_clip;            // discard the octant on the camera's side of the three planes
+// CLIP: discard the octant on the camera's side of the three slice planes.
 uniform mat4 u_view_to_world;   // inverse of the view matrix: world is nm, z exaggerated
 uniform vec3 u_clip_planes;     // world position of the x, y and z slice planes
 uniform vec3 u_clip_side;       // +1 or -1: the side of each plane the camera is on
@@ -50,13 +52,12 @@ main ()
   vec3 v, base, colour;
   float dim = 1.0, d, s;
 
-  if (u_clip)
-    {
-      vec3 world = (u_view_to_world * vec4 (v_view_position, 1.0)).xyz;
+#ifdef CLIP
+  vec3 world = (u_view_to_world * vec4 (v_view_position, 1.0)).xyz;
 
-      if (all (greaterThan ((world - u_clip_planes) * u_clip_side, vec3 (0.0))))
-        discard;
-    }
+  if (all (greaterThan ((world - u_clip_planes) * u_clip_side, vec3 (0.0))))
+    discard;
+#endif
 
   // A vertex without a usable normal falls back to the face's own.
   if (dot (n, n) < 1e-24)

@@ -74,6 +74,12 @@ static const LineStyle slice_styles[3] = {
 static const LineStyle measured_style = { { 1.0f, 1.0f, 1.0f, 1.0f }, 3.0f };
 static const LineStyle interpolated_style = { { 0.62f, 0.62f, 0.68f, 0.55f }, 1.0f };
 
+typedef struct
+{
+  GLint mvp, modelview, normal_matrix, view_to_world, color, vertex_colors, orthographic;
+  GLint clip_planes, clip_side, pass, depth_range;
+} MeshUniforms;
+
 /* One mesh on the GPU: a vertex array over its position, normal and colour buffers and its
  * u32 index buffer. */
 typedef struct
@@ -124,7 +130,7 @@ struct _EvoxRenderer
   gboolean        realized;
   GLuint          slice_program;
   GLuint          line_program;
-  GLuint          mesh_program;
+  GLuint          mesh_programs[2];
   GLuint          composite_program;
   GLuint          empty_vao;
   GLuint          vao;
@@ -152,11 +158,8 @@ struct _EvoxRenderer
   {
     GLint mvp, viewport, width, color;
   } lu;
-  struct
-  {
-    GLint mvp, modelview, normal_matrix, view_to_world, color, vertex_colors, orthographic;
-    GLint clip, clip_planes, clip_side, pass, depth_range;
-  } mu;
+  /* Of mesh_programs[0] (no clipping) and [1] (clipping). */
+  MeshUniforms    mu[2];
   struct
   {
     GLint accum, weight;
@@ -818,15 +821,17 @@ _evox_renderer_get_n_meshes (EvoxRenderer *self)
 
 /* GL programs */
 
+/* defines (may be NULL) goes right after the #version line. */
 static GLuint
 compile_shader (GLenum       type,
                 const char  *name,
+                const char  *defines,
                 GError     **error)
 {
   g_autofree char *path = g_strconcat ("/org/evox/Evox/shaders/", name, NULL);
   g_autoptr(GBytes) bytes = NULL;
-  const char *source;
-  GLint length, status = GL_FALSE;
+  const char *source, *version, *parts[3];
+  GLint length, lengths[3], status = GL_FALSE;
   GLuint shader;
 
   bytes = g_resource_lookup_data (evox_shaders_get_resource (), path,
@@ -837,7 +842,22 @@ compile_shader (GLenum       type,
   source = g_bytes_get_data (bytes, NULL);
   length = (GLint) g_bytes_get_size (bytes);
   shader = glCreateShader (type);
-  glShaderSource (shader, 1, &source, &length);
+  version = defines != NULL ? g_strstr_len (source, length, "#version") : NULL;
+  if (version != NULL)
+    {
+      const char *line_end = memchr (version, '\n', length - (version - source));
+      GLint head = line_end != NULL ? (GLint) (line_end + 1 - source) : length;
+
+      parts[0] = source;
+      lengths[0] = head;
+      parts[1] = defines;
+      lengths[1] = (GLint) strlen (defines);
+      parts[2] = source + head;
+      lengths[2] = length - head;
+      glShaderSource (shader, 3, parts, lengths);
+    }
+  else
+    glShaderSource (shader, 1, &source, &length);
   glCompileShader (shader);
   glGetShaderiv (shader, GL_COMPILE_STATUS, &status);
   if (status != GL_TRUE)
@@ -861,6 +881,7 @@ link_program (const char  *name,
               const char  *vertex,
               const char  *geometry,
               const char  *fragment,
+              const char  *defines,
               GError     **error)
 {
   const char *names[3] = { vertex, geometry, fragment };
@@ -873,7 +894,7 @@ link_program (const char  *name,
     {
       if (names[i] == NULL)
         continue;
-      shaders[i] = compile_shader (types[i], names[i], error);
+      shaders[i] = compile_shader (types[i], names[i], defines, error);
       if (shaders[i] == 0)
         {
           for (guint j = 0; j < i; j++)
@@ -915,8 +936,8 @@ link_program (const char  *name,
 static void
 delete_programs (EvoxRenderer *self)
 {
-  GLuint *programs[4] = { &self->slice_program, &self->line_program, &self->mesh_program,
-                          &self->composite_program };
+  GLuint *programs[5] = { &self->slice_program, &self->line_program, &self->mesh_programs[0],
+                          &self->mesh_programs[1], &self->composite_program };
 
   for (guint i = 0; i < G_N_ELEMENTS (programs); i++)
     if (*programs[i] != 0)
@@ -959,15 +980,21 @@ evox_renderer_realize (EvoxRenderer  *self,
   if (!check_gl_version (error))
     return FALSE;
 
-  self->slice_program = link_program ("slice", "slice.vert", NULL, "slice.frag", error);
+  self->slice_program = link_program ("slice", "slice.vert", NULL, "slice.frag", NULL, error);
   if (self->slice_program == 0)
     return FALSE;
-  self->line_program = link_program ("line", "line.vert", "line.geom", "line.frag", error);
+  self->line_program = link_program ("line", "line.vert", "line.geom", "line.frag", NULL,
+                                     error);
+  /* A shader that may discard fragments loses llvmpipe's early depth test, which costs opaque
+   * surfaces about half their frame time: the clipping is a program of its own. */
   if (self->line_program != 0)
-    self->mesh_program = link_program ("mesh", "mesh.vert", NULL, "mesh.frag", error);
-  if (self->mesh_program != 0)
+    self->mesh_programs[0] = link_program ("mesh", "mesh.vert", NULL, "mesh.frag", NULL, error);
+  if (self->mesh_programs[0] != 0)
+    self->mesh_programs[1] = link_program ("mesh", "mesh.vert", NULL, "mesh.frag",
+                                           "#define CLIP 1\n", error);
+  if (self->mesh_programs[1] != 0)
     self->composite_program = link_program ("composite", "composite.vert", NULL,
-                                            "composite.frag", error);
+                                            "composite.frag", NULL, error);
   if (self->composite_program == 0)
     {
       delete_programs (self);
@@ -1007,21 +1034,23 @@ evox_renderer_realize (EvoxRenderer  *self,
   self->lu.viewport = glGetUniformLocation (self->line_program, "u_viewport");
   self->lu.width = glGetUniformLocation (self->line_program, "u_width");
   self->lu.color = glGetUniformLocation (self->line_program, "u_color");
+  for (guint p = 0; p < 2; p++)
+    {
 #define MESH_UNIFORM(field, name) \
-  self->mu.field = glGetUniformLocation (self->mesh_program, name)
-  MESH_UNIFORM (mvp, "u_mvp");
-  MESH_UNIFORM (modelview, "u_modelview");
-  MESH_UNIFORM (normal_matrix, "u_normal_matrix");
-  MESH_UNIFORM (view_to_world, "u_view_to_world");
-  MESH_UNIFORM (color, "u_color");
-  MESH_UNIFORM (vertex_colors, "u_vertex_colors");
-  MESH_UNIFORM (orthographic, "u_orthographic");
-  MESH_UNIFORM (clip, "u_clip");
-  MESH_UNIFORM (clip_planes, "u_clip_planes");
-  MESH_UNIFORM (clip_side, "u_clip_side");
-  MESH_UNIFORM (pass, "u_pass");
-  MESH_UNIFORM (depth_range, "u_depth_range");
+  self->mu[p].field = glGetUniformLocation (self->mesh_programs[p], name)
+      MESH_UNIFORM (mvp, "u_mvp");
+      MESH_UNIFORM (modelview, "u_modelview");
+      MESH_UNIFORM (normal_matrix, "u_normal_matrix");
+      MESH_UNIFORM (view_to_world, "u_view_to_world");
+      MESH_UNIFORM (color, "u_color");
+      MESH_UNIFORM (vertex_colors, "u_vertex_colors");
+      MESH_UNIFORM (orthographic, "u_orthographic");
+      MESH_UNIFORM (clip_planes, "u_clip_planes");
+      MESH_UNIFORM (clip_side, "u_clip_side");
+      MESH_UNIFORM (pass, "u_pass");
+      MESH_UNIFORM (depth_range, "u_depth_range");
 #undef MESH_UNIFORM
+    }
   /* The OIT targets on units of their own, after the slice program's four. */
   self->cu.accum = glGetUniformLocation (self->composite_program, "u_accum");
   self->cu.weight = glGetUniformLocation (self->composite_program, "u_weight");
@@ -1787,13 +1816,15 @@ get_clip_side (EvoxRenderer *self,
     }
 }
 
-/* The per-frame uniforms every surface shares: a few matrices, nothing per vertex. */
-static void
+/* The per-frame uniforms every surface shares: a few matrices, nothing per vertex. Returns the
+ * locations of the program now in use. */
+static const MeshUniforms *
 use_mesh_program (EvoxRenderer *self,
                   const Frame  *frame,
                   int           pass,
                   gboolean      clip)
 {
+  const MeshUniforms *mu = &self->mu[clip ? 1 : 0];
   mat4 model = GLM_MAT4_IDENTITY_INIT, view, mvp, modelview, modelview_projection, view_to_world;
   mat3 normal_matrix;
   double lo[3], hi[3];
@@ -1827,17 +1858,17 @@ use_mesh_program (EvoxRenderer *self,
       far = MAX (far, -eye[2]);
     }
 
-  glUseProgram (self->mesh_program);
-  glUniformMatrix4fv (self->mu.mvp, 1, GL_FALSE, (const float *) modelview_projection);
-  glUniformMatrix4fv (self->mu.modelview, 1, GL_FALSE, (const float *) modelview);
-  glUniformMatrix3fv (self->mu.normal_matrix, 1, GL_FALSE, (const float *) normal_matrix);
-  glUniformMatrix4fv (self->mu.view_to_world, 1, GL_FALSE, (const float *) view_to_world);
-  glUniform1i (self->mu.orthographic, evox_camera_get_orthographic (self->camera));
-  glUniform1i (self->mu.clip, clip);
-  glUniform3fv (self->mu.clip_planes, 1, planes);
-  glUniform3fv (self->mu.clip_side, 1, side);
-  glUniform1i (self->mu.pass, pass);
-  glUniform2f (self->mu.depth_range, near, far);
+  glUseProgram (self->mesh_programs[clip ? 1 : 0]);
+  glUniformMatrix4fv (mu->mvp, 1, GL_FALSE, (const float *) modelview_projection);
+  glUniformMatrix4fv (mu->modelview, 1, GL_FALSE, (const float *) modelview);
+  glUniformMatrix3fv (mu->normal_matrix, 1, GL_FALSE, (const float *) normal_matrix);
+  glUniformMatrix4fv (mu->view_to_world, 1, GL_FALSE, (const float *) view_to_world);
+  glUniform1i (mu->orthographic, evox_camera_get_orthographic (self->camera));
+  glUniform3fv (mu->clip_planes, 1, planes);
+  glUniform3fv (mu->clip_side, 1, side);
+  glUniform1i (mu->pass, pass);
+  glUniform2f (mu->depth_range, near, far);
+  return mu;
 }
 
 /* The surface's mesh on the GPU, or NULL when it is not to be drawn in this pass (0: opaque,
@@ -1879,7 +1910,7 @@ draw_surfaces (EvoxRenderer *self,
                gboolean      clip)
 {
   guint n = self->surfaces != NULL ? evox_surface_list_get_n_surfaces (self->surfaces) : 0;
-  gboolean ready = FALSE;
+  const MeshUniforms *mu = NULL;
 
   for (guint i = 0; i < n; i++)
     {
@@ -1889,13 +1920,12 @@ draw_surfaces (EvoxRenderer *self,
 
       if (buffers == NULL)
         continue;
-      if (!ready)
-        use_mesh_program (self, frame, pass, clip);
-      ready = TRUE;
+      if (mu == NULL)
+        mu = use_mesh_program (self, frame, pass, clip);
       evox_surface_get_rgba (surface, rgba);
       rgba[3] = CLAMP (rgba[3], 0.0f, 1.0f);
-      glUniform4fv (self->mu.color, 1, rgba);
-      glUniform1i (self->mu.vertex_colors, buffers->has_colors);
+      glUniform4fv (mu->color, 1, rgba);
+      glUniform1i (mu->vertex_colors, buffers->has_colors);
       glBindVertexArray (buffers->vao);
       glDrawElements (GL_TRIANGLES, buffers->n_indices, GL_UNSIGNED_INT, NULL);
     }
