@@ -69,8 +69,31 @@ evox_value_scale_to_string (EvoxValueScale scale)
   return scale == EVOX_SCALE_LOG10 ? "log10" : "linear";
 }
 
+/* Three quarters of physical memory, asked of the system once: the surface builder checks the
+ * cap for each of thousands of particles, and sysconf () costs a system call each time. */
+static guint64
+physical_memory_cap (void)
+{
+  static gsize once = 0;
+  static guint64 cap;
+
+  if (g_once_init_enter (&once))
+    {
+      long pages = sysconf (_SC_PHYS_PAGES);
+      long page_size = sysconf (_SC_PAGESIZE);
+
+      if (pages > 0 && page_size > 0)
+        cap = (guint64) pages * (guint64) page_size / 4 * 3;
+      else
+        cap = G_GUINT64_CONSTANT (4) << 30;
+      g_once_init_leave (&once, 1);
+    }
+  return cap;
+}
+
 /* The cap is EVOX_MEMORY_LIMIT bytes when set (a plain number, or with a K/M/G suffix), else three
- * quarters of physical memory: a file that claims more is refused before anything is allocated. */
+ * quarters of physical memory: a file that claims more is refused before anything is allocated.
+ * The variable is read on every call, so tests may change it. */
 guint64
 evox_memory_cap (void)
 {
@@ -92,14 +115,7 @@ evox_memory_cap (void)
         return value;
     }
 
-  {
-    long pages = sysconf (_SC_PHYS_PAGES);
-    long page_size = sysconf (_SC_PAGESIZE);
-
-    if (pages > 0 && page_size > 0)
-      return (guint64) pages * (guint64) page_size / 4 * 3;
-  }
-  return G_GUINT64_CONSTANT (4) << 30;
+  return physical_memory_cap ();
 }
 
 static char *
