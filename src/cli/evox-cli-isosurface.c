@@ -228,8 +228,9 @@ _evox_cli_isosurface (int    argc,
       N_("In a label volume (as `evox segment --labels` writes): the surface of particle N, or "
          "of every particle, each in its own colour"), "N|all" },
     { "smooth", 0, 0, G_OPTION_ARG_NONE, &smooth,
-      N_("Smooth before contouring (Gaussian, sigma 1 voxel): no voxel steps, but features "
-         "thinner than about 2 voxels vanish"), NULL },
+      N_("Smooth before contouring (Gaussian, sigma 1 voxel): no voxel steps; phase and "
+         "particle masks are contoured at the level that keeps their voxel count, so thin "
+         "features stay"), NULL },
     { "channel", 0, 0, G_OPTION_ARG_STRING, &channel_name, N_("Channel label or index"), "C" },
     { "max-triangles", 0, 0, G_OPTION_ARG_STRING, &max_triangles,
       N_("Decimate the surface to at most N triangles (default 0: no limit)"), "N" },
