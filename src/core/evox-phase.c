@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "evox-phase.h"
+#include "evox-object-list-private.h"
 
 /* matplotlib's tab10: ten colours that stay apart from each other and read over viridis and
  * grey maps. */
@@ -397,17 +398,11 @@ evox_phase_overlaps (EvoxPhase *self,
 
 /* EvoxPhaseList */
 
-typedef struct
-{
-  EvoxPhase *phase;
-  gulong     notify_id;
-} Entry;
-
 struct _EvoxPhaseList
 {
-  GObject  parent_instance;
+  GObject         parent_instance;
 
-  GArray  *entries;   /* Entry */
+  EvoxObjectList  items;   /* EvoxPhase */
 };
 
 static void evox_phase_list_model_init (GListModelInterface *iface);
@@ -416,13 +411,7 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (EvoxPhaseList, evox_phase_list, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
                                                       evox_phase_list_model_init))
 
-enum
-{
-  LIST_CHANGED,
-  N_LIST_SIGNALS
-};
-
-static guint list_signals[N_LIST_SIGNALS];
+static guint list_changed_signal;
 
 static GType
 evox_phase_list_get_item_type (GListModel *model)
@@ -433,18 +422,14 @@ evox_phase_list_get_item_type (GListModel *model)
 static guint
 evox_phase_list_get_n_items (GListModel *model)
 {
-  return EVOX_PHASE_LIST (model)->entries->len;
+  return _evox_object_list_get_n (&EVOX_PHASE_LIST (model)->items);
 }
 
 static gpointer
 evox_phase_list_get_item (GListModel *model,
                           guint       position)
 {
-  EvoxPhaseList *self = EVOX_PHASE_LIST (model);
-
-  if (position >= self->entries->len)
-    return NULL;
-  return g_object_ref (g_array_index (self->entries, Entry, position).phase);
+  return _evox_object_list_dup (&EVOX_PHASE_LIST (model)->items, position);
 }
 
 static void
@@ -456,46 +441,11 @@ evox_phase_list_model_init (GListModelInterface *iface)
 }
 
 static void
-phase_notify_cb (EvoxPhase     *phase,
-                 GParamSpec    *pspec,
-                 EvoxPhaseList *self)
-{
-  g_signal_emit (self, list_signals[LIST_CHANGED], 0);
-}
-
-static void
-entry_clear (Entry *entry)
-{
-  g_clear_signal_handler (&entry->notify_id, entry->phase);
-  g_clear_object (&entry->phase);
-}
-
-static Entry
-entry_make (EvoxPhaseList *self,
-            EvoxPhase     *phase)
-{
-  Entry entry = { g_object_ref (phase), 0 };
-
-  entry.notify_id = g_signal_connect (phase, "notify", G_CALLBACK (phase_notify_cb), self);
-  return entry;
-}
-
-static void
-items_changed (EvoxPhaseList *self,
-               guint          position,
-               guint          removed,
-               guint          added)
-{
-  g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
-  g_signal_emit (self, list_signals[LIST_CHANGED], 0);
-}
-
-static void
 evox_phase_list_finalize (GObject *object)
 {
   EvoxPhaseList *self = EVOX_PHASE_LIST (object);
 
-  g_clear_pointer (&self->entries, g_array_unref);
+  _evox_object_list_finalize (&self->items);
 
   G_OBJECT_CLASS (evox_phase_list_parent_class)->finalize (object);
 }
@@ -507,16 +457,27 @@ evox_phase_list_class_init (EvoxPhaseListClass *klass)
 
   object_class->finalize = evox_phase_list_finalize;
 
-  list_signals[LIST_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass),
-                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                             G_TYPE_NONE, 0);
+  list_changed_signal = _evox_object_list_new_changed_signal (G_TYPE_FROM_CLASS (klass));
 }
 
 static void
 evox_phase_list_init (EvoxPhaseList *self)
 {
-  self->entries = g_array_new (FALSE, FALSE, sizeof (Entry));
-  g_array_set_clear_func (self->entries, (GDestroyNotify) entry_clear);
+  _evox_object_list_init (&self->items, G_LIST_MODEL (self), list_changed_signal);
+}
+
+static inline guint
+n_phases (EvoxPhaseList *self)
+{
+  return _evox_object_list_get_n (&self->items);
+}
+
+/* The phase at index, which must be < n. */
+static inline EvoxPhase *
+phase_at (EvoxPhaseList *self,
+          guint          index)
+{
+  return _evox_object_list_get (&self->items, index);
 }
 
 EvoxPhaseList *
@@ -529,7 +490,7 @@ guint
 evox_phase_list_get_n_phases (EvoxPhaseList *self)
 {
   g_return_val_if_fail (EVOX_IS_PHASE_LIST (self), 0);
-  return self->entries->len;
+  return n_phases (self);
 }
 
 EvoxPhase *
@@ -537,10 +498,7 @@ evox_phase_list_get_phase (EvoxPhaseList *self,
                            guint          index)
 {
   g_return_val_if_fail (EVOX_IS_PHASE_LIST (self), NULL);
-
-  if (index >= self->entries->len)
-    return NULL;
-  return g_array_index (self->entries, Entry, index).phase;
+  return _evox_object_list_get (&self->items, index);
 }
 
 /* Index of the first phase called name, -1 when none is. */
@@ -551,8 +509,8 @@ evox_phase_list_find (EvoxPhaseList *self,
   g_return_val_if_fail (EVOX_IS_PHASE_LIST (self), -1);
   g_return_val_if_fail (name != NULL, -1);
 
-  for (guint i = 0; i < self->entries->len; i++)
-    if (strcmp (g_array_index (self->entries, Entry, i).phase->name, name) == 0)
+  for (guint i = 0; i < n_phases (self); i++)
+    if (strcmp (phase_at (self, i)->name, name) == 0)
       return (int) i;
   return -1;
 }
@@ -565,14 +523,10 @@ void
 evox_phase_list_append (EvoxPhaseList *self,
                         EvoxPhase     *phase)
 {
-  Entry entry;
-
   g_return_if_fail (EVOX_IS_PHASE_LIST (self));
   g_return_if_fail (EVOX_IS_PHASE (phase));
 
-  entry = entry_make (self, phase);
-  g_array_append_val (self->entries, entry);
-  items_changed (self, self->entries->len - 1, 0, 1);
+  _evox_object_list_append (&self->items, phase);
 }
 
 void
@@ -580,10 +534,9 @@ evox_phase_list_remove (EvoxPhaseList *self,
                         guint          index)
 {
   g_return_if_fail (EVOX_IS_PHASE_LIST (self));
-  g_return_if_fail (index < self->entries->len);
+  g_return_if_fail (index < n_phases (self));
 
-  g_array_remove_index (self->entries, index);
-  items_changed (self, index, 1, 0);
+  _evox_object_list_remove (&self->items, index);
 }
 
 void
@@ -591,67 +544,35 @@ evox_phase_list_move (EvoxPhaseList *self,
                       guint          from,
                       guint          to)
 {
-  Entry entry;
-
   g_return_if_fail (EVOX_IS_PHASE_LIST (self));
-  g_return_if_fail (from < self->entries->len && to < self->entries->len);
+  g_return_if_fail (from < n_phases (self) && to < n_phases (self));
 
-  if (from == to)
-    return;
-  entry = g_array_index (self->entries, Entry, from);
-  /* Shift the entries between by hand: removing through the array would run the clear func. */
-  if (from < to)
-    memmove (&g_array_index (self->entries, Entry, from),
-             &g_array_index (self->entries, Entry, from + 1), (to - from) * sizeof (Entry));
-  else
-    memmove (&g_array_index (self->entries, Entry, to + 1),
-             &g_array_index (self->entries, Entry, to), (from - to) * sizeof (Entry));
-  g_array_index (self->entries, Entry, to) = entry;
-  items_changed (self, MIN (from, to), MAX (from, to) - MIN (from, to) + 1,
-                 MAX (from, to) - MIN (from, to) + 1);
+  _evox_object_list_move (&self->items, from, to);
 }
 
 void
 evox_phase_list_assign (EvoxPhaseList *self,
                         EvoxPhaseList *other)
 {
-  g_autoptr (GArray) copies = NULL;
-  guint removed;
+  g_autoptr (GPtrArray) copies = NULL;
 
   g_return_if_fail (EVOX_IS_PHASE_LIST (self));
   g_return_if_fail (EVOX_IS_PHASE_LIST (other));
 
   if (self == other)
     return;
-  copies = g_array_sized_new (FALSE, FALSE, sizeof (Entry), other->entries->len);
-  g_array_set_clear_func (copies, (GDestroyNotify) entry_clear);
-  for (guint i = 0; i < other->entries->len; i++)
-    {
-      g_autoptr (EvoxPhase) copy = phase_copy (g_array_index (other->entries, Entry, i).phase);
-      Entry entry = entry_make (self, copy);
-
-      g_array_append_val (copies, entry);
-    }
-  removed = self->entries->len;
-  if (removed == 0 && copies->len == 0)
-    return;
-  g_array_unref (self->entries);
-  self->entries = g_steal_pointer (&copies);
-  items_changed (self, 0, removed, self->entries->len);
+  copies = g_ptr_array_new_full (n_phases (other), g_object_unref);
+  for (guint i = 0; i < n_phases (other); i++)
+    g_ptr_array_add (copies, phase_copy (phase_at (other, i)));
+  _evox_object_list_replace (&self->items, copies);
 }
 
 void
 evox_phase_list_clear (EvoxPhaseList *self)
 {
-  guint removed;
-
   g_return_if_fail (EVOX_IS_PHASE_LIST (self));
 
-  removed = self->entries->len;
-  if (removed == 0)
-    return;
-  g_array_set_size (self->entries, 0);
-  items_changed (self, 0, removed, 0);
+  _evox_object_list_clear (&self->items);
 }
 
 char *
@@ -675,10 +596,10 @@ evox_phase_list_next_color (EvoxPhaseList *self)
 
   g_return_val_if_fail (EVOX_IS_PHASE_LIST (self), palette[0]);
 
-  colors = g_new (const char *, self->entries->len + 1);
-  for (guint i = 0; i < self->entries->len; i++)
-    colors[i] = g_array_index (self->entries, Entry, i).phase->color;
-  return evox_palette_least_used (colors, self->entries->len);
+  colors = g_new (const char *, n_phases (self) + 1);
+  for (guint i = 0; i < n_phases (self); i++)
+    colors[i] = phase_at (self, i)->color;
+  return evox_palette_least_used (colors, n_phases (self));
 }
 
 int
@@ -687,9 +608,9 @@ evox_phase_list_find_owner (EvoxPhaseList *self,
 {
   g_return_val_if_fail (EVOX_IS_PHASE_LIST (self), -1);
 
-  for (guint i = 0; i < self->entries->len; i++)
+  for (guint i = 0; i < n_phases (self); i++)
     {
-      EvoxPhase *phase = g_array_index (self->entries, Entry, i).phase;
+      EvoxPhase *phase = phase_at (self, i);
 
       if (phase->visible && evox_phase_contains (phase, value))
         return (int) i;
@@ -704,11 +625,11 @@ evox_phase_list_overlaps (EvoxPhaseList *self,
   EvoxPhase *phase;
 
   g_return_val_if_fail (EVOX_IS_PHASE_LIST (self), FALSE);
-  g_return_val_if_fail (index < self->entries->len, FALSE);
+  g_return_val_if_fail (index < n_phases (self), FALSE);
 
-  phase = g_array_index (self->entries, Entry, index).phase;
-  for (guint i = 0; i < self->entries->len; i++)
-    if (i != index && evox_phase_overlaps (phase, g_array_index (self->entries, Entry, i).phase))
+  phase = phase_at (self, index);
+  for (guint i = 0; i < n_phases (self); i++)
+    if (i != index && evox_phase_overlaps (phase, phase_at (self, i)))
       return TRUE;
   return FALSE;
 }
@@ -1859,7 +1780,7 @@ evox_phase_preset_save (const char     *name,
                    "or hold [ or ]", name);
       return FALSE;
     }
-  if (list->entries->len == 0)
+  if (n_phases (list) == 0)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
                    "Preset “%s” would have no phases", name);
@@ -1881,9 +1802,9 @@ evox_phase_preset_save (const char     *name,
       file = g_key_file_new ();
     }
   g_key_file_remove_group (file, name, NULL);
-  for (guint i = 0; i < list->entries->len; i++)
+  for (guint i = 0; i < n_phases (list); i++)
     {
-      EvoxPhase *phase = g_array_index (list->entries, Entry, i).phase;
+      EvoxPhase *phase = phase_at (list, i);
       g_autofree char *k_name = g_strdup_printf ("phase%u-name", i);
       g_autofree char *k_color = g_strdup_printf ("phase%u-color", i);
       g_autofree char *k_opacity = g_strdup_printf ("phase%u-opacity", i);

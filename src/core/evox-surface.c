@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "evox-surface.h"
+#include "evox-object-list-private.h"
 
 #define DEFAULT_OPACITY 1.0
 
@@ -518,17 +519,11 @@ _evox_surface_mark_stale (EvoxSurface *self)
 
 /* EvoxSurfaceList */
 
-typedef struct
-{
-  EvoxSurface *surface;
-  gulong       notify_id;
-} Entry;
-
 struct _EvoxSurfaceList
 {
-  GObject  parent_instance;
+  GObject         parent_instance;
 
-  GArray  *entries;   /* Entry */
+  EvoxObjectList  items;   /* EvoxSurface */
 };
 
 static void evox_surface_list_model_init (GListModelInterface *iface);
@@ -537,13 +532,7 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (EvoxSurfaceList, evox_surface_list, G_TYPE_OBJECT
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
                                                       evox_surface_list_model_init))
 
-enum
-{
-  LIST_CHANGED,
-  N_LIST_SIGNALS
-};
-
-static guint list_signals[N_LIST_SIGNALS];
+static guint list_changed_signal;
 
 static GType
 evox_surface_list_get_item_type (GListModel *model)
@@ -554,18 +543,14 @@ evox_surface_list_get_item_type (GListModel *model)
 static guint
 evox_surface_list_get_n_items (GListModel *model)
 {
-  return EVOX_SURFACE_LIST (model)->entries->len;
+  return _evox_object_list_get_n (&EVOX_SURFACE_LIST (model)->items);
 }
 
 static gpointer
 evox_surface_list_get_item (GListModel *model,
                             guint       position)
 {
-  EvoxSurfaceList *self = EVOX_SURFACE_LIST (model);
-
-  if (position >= self->entries->len)
-    return NULL;
-  return g_object_ref (g_array_index (self->entries, Entry, position).surface);
+  return _evox_object_list_dup (&EVOX_SURFACE_LIST (model)->items, position);
 }
 
 static void
@@ -577,36 +562,11 @@ evox_surface_list_model_init (GListModelInterface *iface)
 }
 
 static void
-surface_notify_cb (EvoxSurface     *surface,
-                   GParamSpec      *pspec,
-                   EvoxSurfaceList *self)
-{
-  g_signal_emit (self, list_signals[LIST_CHANGED], 0);
-}
-
-static void
-entry_clear (Entry *entry)
-{
-  g_clear_signal_handler (&entry->notify_id, entry->surface);
-  g_clear_object (&entry->surface);
-}
-
-static void
-items_changed (EvoxSurfaceList *self,
-               guint            position,
-               guint            removed,
-               guint            added)
-{
-  g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
-  g_signal_emit (self, list_signals[LIST_CHANGED], 0);
-}
-
-static void
 evox_surface_list_finalize (GObject *object)
 {
   EvoxSurfaceList *self = EVOX_SURFACE_LIST (object);
 
-  g_clear_pointer (&self->entries, g_array_unref);
+  _evox_object_list_finalize (&self->items);
 
   G_OBJECT_CLASS (evox_surface_list_parent_class)->finalize (object);
 }
@@ -618,16 +578,13 @@ evox_surface_list_class_init (EvoxSurfaceListClass *klass)
 
   object_class->finalize = evox_surface_list_finalize;
 
-  list_signals[LIST_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass),
-                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                             G_TYPE_NONE, 0);
+  list_changed_signal = _evox_object_list_new_changed_signal (G_TYPE_FROM_CLASS (klass));
 }
 
 static void
 evox_surface_list_init (EvoxSurfaceList *self)
 {
-  self->entries = g_array_new (FALSE, FALSE, sizeof (Entry));
-  g_array_set_clear_func (self->entries, (GDestroyNotify) entry_clear);
+  _evox_object_list_init (&self->items, G_LIST_MODEL (self), list_changed_signal);
 }
 
 EvoxSurfaceList *
@@ -640,7 +597,7 @@ guint
 evox_surface_list_get_n_surfaces (EvoxSurfaceList *self)
 {
   g_return_val_if_fail (EVOX_IS_SURFACE_LIST (self), 0);
-  return self->entries->len;
+  return _evox_object_list_get_n (&self->items);
 }
 
 EvoxSurface *
@@ -648,10 +605,7 @@ evox_surface_list_get_surface (EvoxSurfaceList *self,
                                guint            index)
 {
   g_return_val_if_fail (EVOX_IS_SURFACE_LIST (self), NULL);
-
-  if (index >= self->entries->len)
-    return NULL;
-  return g_array_index (self->entries, Entry, index).surface;
+  return _evox_object_list_get (&self->items, index);
 }
 
 /**
@@ -662,15 +616,10 @@ void
 evox_surface_list_append (EvoxSurfaceList *self,
                           EvoxSurface     *surface)
 {
-  Entry entry;
-
   g_return_if_fail (EVOX_IS_SURFACE_LIST (self));
   g_return_if_fail (EVOX_IS_SURFACE (surface));
 
-  entry.surface = g_object_ref (surface);
-  entry.notify_id = g_signal_connect (surface, "notify", G_CALLBACK (surface_notify_cb), self);
-  g_array_append_val (self->entries, entry);
-  items_changed (self, self->entries->len - 1, 0, 1);
+  _evox_object_list_append (&self->items, surface);
 }
 
 void
@@ -678,24 +627,17 @@ evox_surface_list_remove (EvoxSurfaceList *self,
                           guint            index)
 {
   g_return_if_fail (EVOX_IS_SURFACE_LIST (self));
-  g_return_if_fail (index < self->entries->len);
+  g_return_if_fail (index < _evox_object_list_get_n (&self->items));
 
-  g_array_remove_index (self->entries, index);
-  items_changed (self, index, 1, 0);
+  _evox_object_list_remove (&self->items, index);
 }
 
 void
 evox_surface_list_clear (EvoxSurfaceList *self)
 {
-  guint removed;
-
   g_return_if_fail (EVOX_IS_SURFACE_LIST (self));
 
-  removed = self->entries->len;
-  if (removed == 0)
-    return;
-  g_array_set_size (self->entries, 0);
-  items_changed (self, 0, removed, 0);
+  _evox_object_list_clear (&self->items);
 }
 
 int
@@ -704,8 +646,8 @@ evox_surface_list_find (EvoxSurfaceList *self,
 {
   g_return_val_if_fail (EVOX_IS_SURFACE_LIST (self), -1);
 
-  for (guint i = 0; i < self->entries->len; i++)
-    if (g_array_index (self->entries, Entry, i).surface == surface)
+  for (guint i = 0; i < _evox_object_list_get_n (&self->items); i++)
+    if (_evox_object_list_get (&self->items, i) == surface)
       return (int) i;
   return -1;
 }
@@ -714,11 +656,13 @@ const char *
 evox_surface_list_next_color (EvoxSurfaceList *self)
 {
   g_autofree const char **colors = NULL;
+  guint n;
 
   g_return_val_if_fail (EVOX_IS_SURFACE_LIST (self), NULL);
 
-  colors = g_new (const char *, self->entries->len + 1);
-  for (guint i = 0; i < self->entries->len; i++)
-    colors[i] = g_array_index (self->entries, Entry, i).surface->color;
-  return evox_palette_least_used (colors, self->entries->len);
+  n = _evox_object_list_get_n (&self->items);
+  colors = g_new (const char *, n + 1);
+  for (guint i = 0; i < n; i++)
+    colors[i] = ((EvoxSurface *) _evox_object_list_get (&self->items, i))->color;
+  return evox_palette_least_used (colors, n);
 }
