@@ -15,6 +15,7 @@
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
+#include "evox-ui-util.h"
 #include "evox-window.h"
 
 static gboolean
@@ -380,6 +381,62 @@ test_export_image (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+static void
+count_signal (gpointer  instance,
+              guint    *count)
+{
+  (*count)++;
+}
+
+/* The colour buttons of the phase and surface rows: a model's colour is shown without the
+ * button's "color-set" handlers (which write the model) hearing of it, and read back as hex. */
+static void
+test_color_button_hex (void)
+{
+  GtkWidget *button;
+  GdkRGBA rgba;
+  guint color_set = 0;
+  char *hex;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  button = g_object_ref_sink (gtk_color_button_new ());
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_signal_connect (button, "color-set", G_CALLBACK (count_signal), &color_set);
+
+  _evox_color_button_set_hex (GTK_COLOR_BUTTON (button), "#1f77b4");
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_color_chooser_get_rgba (GTK_COLOR_CHOOSER (button), &rgba);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_assert_cmpfloat_with_epsilon (rgba.red, 0x1f / 255.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (rgba.green, 0x77 / 255.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (rgba.blue, 0xb4 / 255.0, 1e-6);
+  hex = _evox_color_button_dup_hex (GTK_COLOR_BUTTON (button));
+  g_assert_cmpstr (hex, ==, "#1f77b4");
+  g_free (hex);
+
+  /* Not a colour: the button keeps what it showed. */
+  _evox_color_button_set_hex (GTK_COLOR_BUTTON (button), "blue-ish");
+  hex = _evox_color_button_dup_hex (GTK_COLOR_BUTTON (button));
+  g_assert_cmpstr (hex, ==, "#1f77b4");
+  g_free (hex);
+
+  /* A chosen colour rounds to the nearest byte per channel; alpha is dropped. */
+  rgba = (GdkRGBA) { 1.0, 0.5, 0.0, 0.25 };
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_color_chooser_set_rgba (GTK_COLOR_CHOOSER (button), &rgba);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  hex = _evox_color_button_dup_hex (GTK_COLOR_BUTTON (button));
+  g_assert_cmpstr (hex, ==, "#ff8000");
+  g_free (hex);
+
+  /* GTK emits "color-set" only for a user's choice, so the count says little about the blocking;
+   * it does say the handlers are unblocked afterwards. */
+  g_assert_cmpuint (color_set, ==, 0);
+  g_signal_emit_by_name (button, "color-set");
+  g_assert_cmpuint (color_set, ==, 1);
+  g_assert_finalize_object (button);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -395,5 +452,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Ui/ssrm-dialog", test_ssrm_dialog);
   g_test_add_func ("/Evox/Ui/hover-and-keys", test_hover_and_keys);
   g_test_add_func ("/Evox/Ui/export-image", test_export_image);
+  g_test_add_func ("/Evox/Ui/color-button-hex", test_color_button_hex);
   return g_test_run ();
 }

@@ -20,7 +20,6 @@ struct _EvoxPhaseRow
   EvoxDocument    *document;
   EvoxPhase       *phase;
   GBinding        *bindings[2];
-  gboolean         updating;
   /* What the entries last showed, so an unedited entry is not parsed back (and rounded). */
   char            *shown[2];
 
@@ -203,15 +202,7 @@ update_overlap (EvoxPhaseRow *self)
 static void
 update_colour (EvoxPhaseRow *self)
 {
-  GdkRGBA rgba;
-
-  if (!gdk_rgba_parse (&rgba, evox_phase_get_color (self->phase)))
-    return;
-  self->updating = TRUE;
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  gtk_color_chooser_set_rgba (GTK_COLOR_CHOOSER (self->color_button), &rgba);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  self->updating = FALSE;
+  _evox_color_button_set_hex (self->color_button, evox_phase_get_color (self->phase));
 }
 
 static void
@@ -312,15 +303,8 @@ static void
 on_color_set (GtkColorButton *button,
               EvoxPhaseRow   *self)
 {
-  GdkRGBA rgba;
-  g_autofree char *hex = NULL;
+  g_autofree char *hex = _evox_color_button_dup_hex (button);
 
-  if (self->updating)
-    return;
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  gtk_color_chooser_get_rgba (GTK_COLOR_CHOOSER (button), &rgba);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  hex = _evox_rgba_to_hex (&rgba);
   evox_phase_set_color (self->phase, hex);
 }
 

@@ -20,7 +20,6 @@ struct _EvoxSurfaceRow
   EvoxSurface       *surface;
   GBinding          *bindings[3];
   guint              poll_id;
-  gboolean           updating;
 
   GtkCheckButton    *visible_check;
   GtkColorButton    *color_button;
@@ -145,15 +144,7 @@ update_state (EvoxSurfaceRow *self)
 static void
 update_colour (EvoxSurfaceRow *self)
 {
-  GdkRGBA rgba;
-
-  if (!gdk_rgba_parse (&rgba, evox_surface_get_color (self->surface)))
-    return;
-  self->updating = TRUE;
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  gtk_color_chooser_set_rgba (GTK_COLOR_CHOOSER (self->color_button), &rgba);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  self->updating = FALSE;
+  _evox_color_button_set_hex (self->color_button, evox_surface_get_color (self->surface));
 }
 
 static void
@@ -174,15 +165,8 @@ static void
 on_color_set (GtkColorButton *button,
               EvoxSurfaceRow *self)
 {
-  GdkRGBA rgba;
-  g_autofree char *hex = NULL;
+  g_autofree char *hex = _evox_color_button_dup_hex (button);
 
-  if (self->updating)
-    return;
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  gtk_color_chooser_get_rgba (GTK_COLOR_CHOOSER (button), &rgba);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  hex = _evox_rgba_to_hex (&rgba);
   evox_surface_set_color (self->surface, hex);
 }
 

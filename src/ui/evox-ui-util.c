@@ -323,6 +323,33 @@ _evox_rgba_to_hex (const GdkRGBA *rgba)
 }
 
 void
+_evox_color_button_set_hex (GtkColorButton *button,
+                            const char     *hex)
+{
+  guint color_set = g_signal_lookup ("color-set", G_OBJECT_TYPE (button));
+  GdkRGBA rgba;
+
+  if (!gdk_rgba_parse (&rgba, hex))
+    return;
+  g_signal_handlers_block_matched (button, G_SIGNAL_MATCH_ID, color_set, 0, NULL, NULL, NULL);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_color_chooser_set_rgba (GTK_COLOR_CHOOSER (button), &rgba);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_signal_handlers_unblock_matched (button, G_SIGNAL_MATCH_ID, color_set, 0, NULL, NULL, NULL);
+}
+
+char *
+_evox_color_button_dup_hex (GtkColorButton *button)
+{
+  GdkRGBA rgba;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_color_chooser_get_rgba (GTK_COLOR_CHOOSER (button), &rgba);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  return _evox_rgba_to_hex (&rgba);
+}
+
+void
 _evox_show_progress (GtkProgressBar *bar,
                      EvoxProgress   *progress)
 {

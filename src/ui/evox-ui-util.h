@@ -127,6 +127,12 @@ void         _evox_draw_x_ticks       (GtkSnapshot           *snapshot,
 
 /* "#rrggbb" of a colour chooser's colour (alpha ignored). */
 char     *_evox_rgba_to_hex           (const GdkRGBA  *rgba);
+/* Shows a "#rrggbb" colour in a colour button without its "color-set" handlers hearing of it (a
+ * model's colour shown, not chosen); nothing when hex does not parse. */
+void      _evox_color_button_set_hex  (GtkColorButton *button,
+                                       const char     *hex);
+/* "#rrggbb" of the colour the button shows. */
+char     *_evox_color_button_dup_hex  (GtkColorButton *button);
 
 /* Shows how far a background job has come: its fraction and current stage ("Starting" before the
  * first stage). Called from a timeout while the job runs. */
