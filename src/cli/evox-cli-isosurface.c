@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,53 +14,6 @@
 #include "evox-isosurface.h"
 #include "evox-mesh-writer.h"
 #include "evox-phase.h"
-
-/* The one output file: not the input, not a folder, not replacing a file without --force, in a
- * folder that exists and takes files. Checked before anything is read. */
-static gboolean
-check_output (const char *path,
-              const char *input,
-              gboolean    force,
-              int        *status)
-{
-  g_autofree char *abs = g_canonicalize_filename (path, NULL);
-  g_autofree char *dir = g_path_get_dirname (abs);
-
-  if (input != NULL)
-    {
-      g_autofree char *input_abs = g_canonicalize_filename (input, NULL);
-
-      if (g_str_equal (abs, input_abs))
-        {
-          *status = _evox_cli_error (EVOX_EXIT_USAGE, _("-o %s: that is the input file"), path);
-          return FALSE;
-        }
-    }
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      *status = _evox_cli_error (EVOX_EXIT_INPUT, _("-o %s: is a folder"), path);
-      return FALSE;
-    }
-  if (!force && g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      *status = _evox_cli_error (EVOX_EXIT_INPUT, _("%s: exists already (use --force to "
-                                                    "replace it)"), path);
-      return FALSE;
-    }
-  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
-    {
-      *status = _evox_cli_error (EVOX_EXIT_INPUT, _("cannot write %s: the folder %s does not "
-                                                    "exist"), path, dir);
-      return FALSE;
-    }
-  if (g_access (dir, W_OK) != 0)
-    {
-      *status = _evox_cli_error (EVOX_EXIT_INPUT, _("cannot write %s: the folder %s is not "
-                                                    "writable"), path, dir);
-      return FALSE;
-    }
-  return TRUE;
-}
 
 /* --level V and --phase LO:HI in stored values, typed as phase edges are. */
 static gboolean
@@ -304,7 +256,7 @@ _evox_cli_isosurface (int    argc,
       for (guint k = 0; k < 3; k++)
         rgba[k] = (guint8) lroundf (rgb[k] * 255.0f);
     }
-  if (!check_output (output, in, force, &status))
+  if (!_evox_cli_check_outputs (&(EvoxCliOutput) { "-o", output }, 1, in, force, &status))
     return status;
 
   volume = _evox_cli_input_load (&input, in, &status);

@@ -57,6 +57,22 @@ int          _evox_cli_find_channel   (EvoxVolume     *volume,
                                        const char     *channel,
                                        int            *status);
 
+/* A file a subcommand writes, named by the option that asked for it ("-o", "--mask"). */
+typedef struct
+{
+  const char *option;
+  const char *path;
+} EvoxCliOutput;
+
+/* Refuses outputs that are the input, name one file twice, are folders, would replace files
+ * (without force), or lie in a folder that is missing or not writable: prints why and sets
+ * status. Called before anything is read or written. */
+gboolean     _evox_cli_check_outputs  (const EvoxCliOutput *outputs,
+                                       guint                n_outputs,
+                                       const char          *input,
+                                       gboolean             force,
+                                       int                 *status);
+
 int          _evox_cli_info           (int argc, char **argv);
 int          _evox_cli_histogram      (int argc, char **argv);
 int          _evox_cli_convert        (int argc, char **argv);

@@ -9,7 +9,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "evox-cli-private.h"
 #include "evox-csv.h"
@@ -18,13 +17,6 @@
 #include "evox-tiff.h"
 
 #define DEFAULT_CONNECTIVITY 26
-
-/* One file the command writes, named by the option that asked for it. */
-typedef struct
-{
-  const char *option;
-  const char *path;
-} Output;
 
 /* "#rrggbb" at the end of NAME=LO:HI:#rrggbb; the spec without it goes to spec. */
 static gboolean
@@ -138,68 +130,6 @@ _evox_cli_parse_phases (EvoxPhaseList  *list,
         }
       evox_phase_set_color (phase, color != NULL ? color : evox_phase_list_next_color (list));
       evox_phase_list_append (list, phase);
-    }
-  return TRUE;
-}
-
-/* Refuses outputs that would replace files (without --force), collide, or land in a folder that
- * is missing or not writable, before anything is read or written. */
-static gboolean
-check_outputs (const Output *outputs,
-               guint         n_outputs,
-               const char   *input,
-               gboolean      force,
-               int          *status)
-{
-  g_autofree char *input_abs = input != NULL ? g_canonicalize_filename (input, NULL) : NULL;
-
-  for (guint i = 0; i < n_outputs; i++)
-    {
-      const char *path = outputs[i].path;
-      g_autofree char *abs = g_canonicalize_filename (path, NULL);
-      g_autofree char *dir = g_path_get_dirname (abs);
-
-      if (input_abs != NULL && g_str_equal (abs, input_abs))
-        {
-          *status = _evox_cli_error (EVOX_EXIT_USAGE, _("%s %s: that is the input file"),
-                                     outputs[i].option, path);
-          return FALSE;
-        }
-      for (guint j = 0; j < i; j++)
-        {
-          g_autofree char *other = g_canonicalize_filename (outputs[j].path, NULL);
-
-          if (g_str_equal (abs, other))
-            {
-              *status = _evox_cli_error (EVOX_EXIT_USAGE, _("%s and %s name the same file %s"),
-                                         outputs[j].option, outputs[i].option, path);
-              return FALSE;
-            }
-        }
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        {
-          *status = _evox_cli_error (EVOX_EXIT_INPUT, _("%s %s: is a folder"), outputs[i].option,
-                                     path);
-          return FALSE;
-        }
-      if (!force && g_file_test (path, G_FILE_TEST_EXISTS))
-        {
-          *status = _evox_cli_error (EVOX_EXIT_INPUT, _("%s: exists already (use --force to "
-                                                        "replace it)"), path);
-          return FALSE;
-        }
-      if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
-        {
-          *status = _evox_cli_error (EVOX_EXIT_INPUT, _("cannot write %s: the folder %s does "
-                                                        "not exist"), path, dir);
-          return FALSE;
-        }
-      if (g_access (dir, W_OK) != 0)
-        {
-          *status = _evox_cli_error (EVOX_EXIT_INPUT, _("cannot write %s: the folder %s is "
-                                                        "not writable"), path, dir);
-          return FALSE;
-        }
     }
   return TRUE;
 }
@@ -341,7 +271,7 @@ print_summary (const char              *title,
 
 /* Every file is written whole or not at all; when one fails, the ones before it go too. */
 static gboolean
-write_outputs (const Output            *outputs,
+write_outputs (const EvoxCliOutput     *outputs,
                guint                    n_outputs,
                EvoxVolume              *volume,
                guint                    channel,
@@ -405,7 +335,7 @@ _evox_cli_segment (int    argc,
   int connectivity = DEFAULT_CONNECTIVITY;
   gboolean force = FALSE, count = FALSE;
   guint label_bits = 0;
-  Output outputs[4];
+  EvoxCliOutput outputs[4];
   guint n_outputs = 0;
   const char *in;
   int status, channel;
@@ -469,14 +399,14 @@ _evox_cli_segment (int    argc,
                                       label_bits_text);
     }
   if (fractions != NULL)
-    outputs[n_outputs++] = (Output) { "--fractions", fractions };
+    outputs[n_outputs++] = (EvoxCliOutput) { "--fractions", fractions };
   if (particles != NULL)
-    outputs[n_outputs++] = (Output) { "--particles", particles };
+    outputs[n_outputs++] = (EvoxCliOutput) { "--particles", particles };
   if (mask != NULL)
-    outputs[n_outputs++] = (Output) { "--mask", mask };
+    outputs[n_outputs++] = (EvoxCliOutput) { "--mask", mask };
   if (labels_path != NULL)
-    outputs[n_outputs++] = (Output) { "--labels", labels_path };
-  if (!check_outputs (outputs, n_outputs, in, force, &status))
+    outputs[n_outputs++] = (EvoxCliOutput) { "--labels", labels_path };
+  if (!_evox_cli_check_outputs (outputs, n_outputs, in, force, &status))
     return status;
 
   volume = _evox_cli_input_load (&input, in, &status);

@@ -4,9 +4,12 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "evox-cli-private.h"
 #include "evox-demo.h"
@@ -205,6 +208,66 @@ _evox_cli_error (int         status,
   g_strdelimit (message, "\n\r", ' ');
   fprintf (stderr, "evox: %s\n", message);
   return status;
+}
+
+gboolean
+_evox_cli_check_outputs (const EvoxCliOutput *outputs,
+                         guint                n_outputs,
+                         const char          *input,
+                         gboolean             force,
+                         int                 *status)
+{
+  g_autofree char *input_abs = input != NULL ? g_canonicalize_filename (input, NULL) : NULL;
+
+  for (guint i = 0; i < n_outputs; i++)
+    {
+      const char *path = outputs[i].path;
+      g_autofree char *abs = g_canonicalize_filename (path, NULL);
+      g_autofree char *dir = g_path_get_dirname (abs);
+
+      if (input_abs != NULL && g_str_equal (abs, input_abs))
+        {
+          *status = _evox_cli_error (EVOX_EXIT_USAGE, _("%s %s: that is the input file"),
+                                     outputs[i].option, path);
+          return FALSE;
+        }
+      for (guint j = 0; j < i; j++)
+        {
+          g_autofree char *other = g_canonicalize_filename (outputs[j].path, NULL);
+
+          if (g_str_equal (abs, other))
+            {
+              *status = _evox_cli_error (EVOX_EXIT_USAGE, _("%s and %s name the same file %s"),
+                                         outputs[j].option, outputs[i].option, path);
+              return FALSE;
+            }
+        }
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        {
+          *status = _evox_cli_error (EVOX_EXIT_INPUT, _("%s %s: is a folder"), outputs[i].option,
+                                     path);
+          return FALSE;
+        }
+      if (!force && g_file_test (path, G_FILE_TEST_EXISTS))
+        {
+          *status = _evox_cli_error (EVOX_EXIT_INPUT, _("%s: exists already (use --force to "
+                                                        "replace it)"), path);
+          return FALSE;
+        }
+      if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+        {
+          *status = _evox_cli_error (EVOX_EXIT_INPUT, _("cannot write %s: the folder %s does "
+                                                        "not exist"), path, dir);
+          return FALSE;
+        }
+      if (g_access (dir, W_OK) != 0)
+        {
+          *status = _evox_cli_error (EVOX_EXIT_INPUT, _("cannot write %s: the folder %s is "
+                                                        "not writable"), path, dir);
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 int
