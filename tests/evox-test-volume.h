@@ -1,7 +1,9 @@
 /* evox-test-volume.h: reading a voxel by its flat index, for the brute-force oracles of the core
- * tests (header-only: the test util is also linked where the core is not). */
+ * tests, and a ball volume (header-only: the test util is also linked where the core is not). */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
+
+#include <math.h>
 
 #include "evox-volume.h"
 
@@ -18,4 +20,31 @@ evox_test_value_at (EvoxVolume *volume,
     case EVOX_SAMPLE_U16: return ((const guint16 *) data)[i];
     default: return ((const float *) data)[i];
     }
+}
+
+/* A frozen u8 volume of n^3 voxels: `inside` within distance r of the centre ((n - 1) / 2 on
+ * every axis), `outside` elsewhere. */
+static inline EvoxVolume *
+evox_test_ball_new (gsize  n,
+                    double r,
+                    guint8 inside,
+                    guint8 outside)
+{
+  g_autoptr (GError) error = NULL;
+  EvoxVolume *volume = evox_volume_new (n, n, n, 1, EVOX_SAMPLE_U8, &error);
+  double c = (n - 1) / 2.0;
+  guint8 *data;
+
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  for (gsize z = 0; z < n; z++)
+    for (gsize y = 0; y < n; y++)
+      for (gsize x = 0; x < n; x++)
+        {
+          double dx = x - c, dy = y - c, dz = z - c;
+
+          data[(z * n + y) * n + x] = sqrt (dx * dx + dy * dy + dz * dz) <= r ? inside : outside;
+        }
+  evox_volume_freeze (volume);
+  return volume;
 }

@@ -15,6 +15,7 @@
 #include "evox-test-mesh.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
+#include "evox-test-volume.h"
 #include "evox-tiff.h"
 #include "evox-window.h"
 
@@ -25,21 +26,9 @@ static char *
 write_ball (const char *dir)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (EvoxVolume) volume = evox_volume_new (N, N, N, 1, EVOX_SAMPLE_U8, &error);
+  g_autoptr (EvoxVolume) volume = evox_test_ball_new (N, 14, 200, 10);
   char *path = g_build_filename (dir, "ball.tif", NULL);
-  guint8 *data;
 
-  g_assert_no_error (error);
-  data = evox_volume_get_data_mut (volume, 0);
-  for (gsize z = 0; z < N; z++)
-    for (gsize y = 0; y < N; y++)
-      for (gsize x = 0; x < N; x++)
-        {
-          double dx = x - 23.5, dy = y - 23.5, dz = z - 23.5;
-
-          data[(z * N + y) * N + x] = dx * dx + dy * dy + dz * dz <= 14.0 * 14.0 ? 200 : 10;
-        }
-  evox_volume_freeze (volume);
   g_assert_true (evox_tiff_write (volume, 0, path, 0, &error));
   g_assert_no_error (error);
   return path;

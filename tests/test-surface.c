@@ -10,30 +10,9 @@
 
 #include "evox-document.h"
 #include "evox-surface-builder.h"
+#include "evox-test-volume.h"
 
 #define N 40
-
-/* A u8 ball of radius r at the centre (255 inside, 0 outside) in an N^3 volume. */
-static EvoxVolume *
-make_ball (double r)
-{
-  g_autoptr (GError) error = NULL;
-  EvoxVolume *volume = evox_volume_new (N, N, N, 1, EVOX_SAMPLE_U8, &error);
-  guint8 *data;
-
-  g_assert_no_error (error);
-  data = evox_volume_get_data_mut (volume, 0);
-  for (gsize z = 0; z < N; z++)
-    for (gsize y = 0; y < N; y++)
-      for (gsize x = 0; x < N; x++)
-        {
-          double dx = x - (N - 1) / 2.0, dy = y - (N - 1) / 2.0, dz = z - (N - 1) / 2.0;
-
-          data[(z * N + y) * N + x] = sqrt (dx * dx + dy * dy + dz * dz) <= r ? 255 : 0;
-        }
-  evox_volume_freeze (volume);
-  return volume;
-}
 
 static gboolean
 iterate_until_idle (EvoxDocument *document,
@@ -120,7 +99,7 @@ static void
 test_build (void)
 {
   g_autoptr (EvoxDocument) document = evox_document_new ();
-  g_autoptr (EvoxVolume) ball = make_ball (12);
+  g_autoptr (EvoxVolume) ball = evox_test_ball_new (N, 12, 255, 0);
   EvoxSurface *surface;
   EvoxMesh *mesh;
   guint meshes = 0;
@@ -161,7 +140,7 @@ static void
 test_debounce (void)
 {
   g_autoptr (EvoxDocument) document = evox_document_new ();
-  g_autoptr (EvoxVolume) ball = make_ball (10);
+  g_autoptr (EvoxVolume) ball = evox_test_ball_new (N, 10, 255, 0);
   g_autoptr (EvoxPhase) phase = evox_phase_new ("ball", 200, 255, NULL);
   EvoxSurface *surface;
   guint meshes = 0, builds = 0;
@@ -200,7 +179,7 @@ static void
 test_cancel (void)
 {
   g_autoptr (EvoxDocument) document = evox_document_new ();
-  g_autoptr (EvoxVolume) ball = make_ball (15);
+  g_autoptr (EvoxVolume) ball = evox_test_ball_new (N, 15, 255, 0);
   EvoxSurface *surface;
   EvoxSurfaceSpec spec;
 
@@ -235,8 +214,8 @@ static void
 test_document (void)
 {
   g_autoptr (EvoxDocument) document = evox_document_new ();
-  g_autoptr (EvoxVolume) small = make_ball (6);
-  g_autoptr (EvoxVolume) big = make_ball (14);
+  g_autoptr (EvoxVolume) small = evox_test_ball_new (N, 6, 255, 0);
+  g_autoptr (EvoxVolume) big = evox_test_ball_new (N, 14, 255, 0);
   g_autoptr (EvoxLabels) labels = NULL;
   g_autoptr (GError) error = NULL;
   EvoxSurfaceList *list = evox_document_get_surfaces (document);
