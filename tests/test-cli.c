@@ -34,29 +34,38 @@ run_clear (Run *run)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
 
+/* Runs argv (the binary first, NULL-terminated) to its end. */
+static Run
+spawn_argv (const char * const   *argv,
+            char                **envp,
+            GSpawnChildSetupFunc  setup)
+{
+  g_autoptr(GError) error = NULL;
+  Run run = { 0 };
+  int wait_status;
+
+  g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_DEFAULT, setup, NULL, &run.out, &run.err,
+                &wait_status, &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (wait_status));
+  run.status = WEXITSTATUS (wait_status);
+  return run;
+}
+
 static Run
 spawn_evox (const char  *first,
             va_list      ap,
             char       **envp)
 {
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  Run run = { 0 };
   const char *binary = g_getenv ("EVOX");
-  int wait_status;
 
   g_assert_nonnull (binary);
   g_ptr_array_add (args, (char *) binary);
   for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
     g_ptr_array_add (args, (char *) a);
   g_ptr_array_add (args, NULL);
-
-  g_spawn_sync (NULL, (char **) args->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL, &run.out, &run.err,
-                &wait_status, &error);
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (wait_status));
-  run.status = WEXITSTATUS (wait_status);
-  return run;
+  return spawn_argv ((const char * const *) args->pdata, envp, NULL);
 }
 
 static Run
@@ -89,15 +98,24 @@ evox_headless (const char *first,
   return run;
 }
 
+/* A refusal: the exit status, nothing on stdout, one line on stderr naming `name`. */
+static void
+assert_refused (const Run  *run,
+                int         status,
+                const char *name)
+{
+  g_assert_cmpint (run->status, ==, status);
+  g_assert_cmpstr (run->out, ==, "");
+  g_assert_nonnull (strstr (run->err, name));
+  g_assert_cmpint (strchr (run->err, '\n') - run->err, ==, strlen (run->err) - 1);
+}
+
 /* Bad input is one line on stderr naming the file, exit status 1. */
 static void
 assert_input_error (const Run  *run,
                     const char *name)
 {
-  g_assert_cmpint (run->status, ==, 1);
-  g_assert_cmpstr (run->out, ==, "");
-  g_assert_nonnull (strstr (run->err, name));
-  g_assert_cmpint (strchr (run->err, '\n') - run->err, ==, strlen (run->err) - 1);
+  assert_refused (run, 1, name);
 }
 
 static JsonObject *
@@ -1695,10 +1713,7 @@ test_segment_bad_input (void)
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
     {
       g_autoptr(GPtrArray) args = g_ptr_array_new ();
-      g_autoptr(GError) error = NULL;
-      g_autofree char *err = NULL;
-      g_autofree char *stdout_text = NULL;
-      int wait_status;
+      g_auto(Run) run = { 0 };
       const char *binary = g_getenv ("EVOX");
 
       g_ptr_array_add (args, (char *) binary);
@@ -1729,24 +1744,16 @@ test_segment_bad_input (void)
           g_ptr_array_add (args, labels);
         }
       g_ptr_array_add (args, NULL);
-      g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                    &stdout_text, &err, &wait_status, &error);
-      g_assert_no_error (error);
-      g_test_message ("case %u (%s): %s", c, cases[c].named, err);
-      g_assert_true (WIFEXITED (wait_status));
-      g_assert_cmpint (WEXITSTATUS (wait_status), ==, cases[c].status);
-      g_assert_cmpstr (stdout_text, ==, "");
-      g_assert_nonnull (strstr (err, cases[c].named));
-      g_assert_cmpint (strchr (err, '\n') - err, ==, strlen (err) - 1);
+      run = spawn_argv ((const char * const *) args->pdata, NULL, NULL);
+      g_test_message ("case %u (%s): %s", c, cases[c].named, run.err);
+      assert_refused (&run, cases[c].status, cases[c].named);
       g_assert_cmpuint (evox_test_count_entries (out), ==, 0);
     }
 
   /* auto:N with more classes than the data have values. */
   {
     g_auto(Run) run = evox ("segment", two, "--phase", "auto:3", "--fractions", frac, NULL);
-    g_assert_cmpint (run.status, ==, 2);
-    g_assert_nonnull (strstr (run.err, "auto:3"));
-    g_assert_cmpint (strchr (run.err, '\n') - run.err, ==, strlen (run.err) - 1);
+    assert_refused (&run, 2, "auto:3");
   }
   /* A missing and a broken input file. */
   {
@@ -1824,11 +1831,8 @@ test_segment_rollback (void)
   g_autofree char *frac = g_build_filename (out, "f.csv", NULL);
   g_autofree char *parts = g_build_filename (out, "p.csv", NULL);
   g_autofree char *mask = g_build_filename (out, "m.tif", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out_text = NULL;
-  g_autofree char *err_text = NULL;
   g_auto(TestVolume) v;
-  int wait_status;
+  g_auto(Run) limited = { 0 };
   const char *argv[] = { g_getenv ("EVOX"), "segment", in, "--phase", "a=1:1",
                          "--fractions", frac, "--particles", parts, "--mask", mask, NULL };
 
@@ -1838,15 +1842,9 @@ test_segment_rollback (void)
   test_volume_write (&v, in);
   g_assert_cmpint (g_mkdir (out, 0755), ==, 0);
 
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, limit_file_size, NULL, &out_text,
-                &err_text, &wait_status, &error);
-  g_assert_no_error (error);
-  g_test_message ("%s", err_text);
-  g_assert_true (WIFEXITED (wait_status));
-  g_assert_cmpint (WEXITSTATUS (wait_status), ==, 1);
-  g_assert_cmpstr (out_text, ==, "");
-  g_assert_nonnull (strstr (err_text, "m.tif"));
-  g_assert_cmpint (strchr (err_text, '\n') - err_text, ==, strlen (err_text) - 1);
+  limited = spawn_argv (argv, NULL, limit_file_size);
+  g_test_message ("%s", limited.err);
+  assert_input_error (&limited, "m.tif");
   g_assert_cmpuint (evox_test_count_entries (out), ==, 0);
 
   /* Without the limit the same run writes all three. */
@@ -2370,11 +2368,8 @@ test_isosurface_bad_input (void)
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
     {
       g_autoptr(GPtrArray) args = g_ptr_array_new ();
-      g_autoptr(GError) error = NULL;
-      g_autofree char *err = NULL;
-      g_autofree char *stdout_text = NULL;
+      g_auto(Run) run = { 0 };
       const char *o = cases[c].out;
-      int wait_status;
 
       g_ptr_array_add (args, (char *) g_getenv ("EVOX"));
       g_ptr_array_add (args, "isosurface");
@@ -2389,15 +2384,9 @@ test_isosurface_bad_input (void)
                                  : g_str_equal (o, "stl") ? stl : nowhere);
         }
       g_ptr_array_add (args, NULL);
-      g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                    &stdout_text, &err, &wait_status, &error);
-      g_assert_no_error (error);
-      g_test_message ("case %u (%s): %s", c, cases[c].named, err);
-      g_assert_true (WIFEXITED (wait_status));
-      g_assert_cmpint (WEXITSTATUS (wait_status), ==, cases[c].status);
-      g_assert_cmpstr (stdout_text, ==, "");
-      g_assert_nonnull (strstr (err, cases[c].named));
-      g_assert_cmpint (strchr (err, '\n') - err, ==, strlen (err) - 1);
+      run = spawn_argv ((const char * const *) args->pdata, NULL, NULL);
+      g_test_message ("case %u (%s): %s", c, cases[c].named, run.err);
+      assert_refused (&run, cases[c].status, cases[c].named);
       g_assert_cmpuint (evox_test_count_entries (out), ==, 0);
     }
 
