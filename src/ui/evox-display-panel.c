@@ -366,17 +366,6 @@ selected_to_name (GBinding     *binding,
   return TRUE;
 }
 
-static void
-clear_bindings (EvoxDisplayPanel *self)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (self->bindings); i++)
-    if (self->bindings[i] != NULL)
-      {
-        g_binding_unbind (self->bindings[i]);
-        g_clear_object (&self->bindings[i]);
-      }
-}
-
 void
 evox_display_panel_set_document (EvoxDisplayPanel *self,
                                  EvoxDocument     *document)
@@ -387,7 +376,7 @@ evox_display_panel_set_document (EvoxDisplayPanel *self,
   if (self->document != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->document, self);
-      clear_bindings (self);
+      _evox_clear_bindings (self->bindings, G_N_ELEMENTS (self->bindings));
     }
   g_set_object (&self->document, document);
 
@@ -483,7 +472,7 @@ evox_display_panel_dispose (GObject *object)
 
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_data (self->document, self);
-  clear_bindings (self);
+  _evox_clear_bindings (self->bindings, G_N_ELEMENTS (self->bindings));
   g_clear_object (&self->document);
   _evox_dispose_bin_template (GTK_WIDGET (self), EVOX_TYPE_DISPLAY_PANEL);
 

@@ -889,11 +889,7 @@ release_document (EvoxParticlePanel *self)
   cancel_search (self);
   g_signal_handlers_disconnect_by_data (self->document, self);
   g_signal_handlers_disconnect_by_data (evox_document_get_phases (self->document), self);
-  if (self->phase_binding != NULL)
-    {
-      g_binding_unbind (self->phase_binding);
-      g_clear_object (&self->phase_binding);
-    }
+  _evox_clear_bindings (&self->phase_binding, 1);
   gtk_drop_down_set_model (self->phase_dropdown, NULL);
   g_clear_object (&self->document);
 }

@@ -184,12 +184,7 @@ clear_document (EvoxPhasePanel *self)
     return;
   g_signal_handlers_disconnect_by_data (self->document, self);
   g_signal_handlers_disconnect_by_data (evox_document_get_phases (self->document), self);
-  for (guint i = 0; i < G_N_ELEMENTS (self->bindings); i++)
-    if (self->bindings[i] != NULL)
-      {
-        g_binding_unbind (self->bindings[i]);
-        g_clear_object (&self->bindings[i]);
-      }
+  _evox_clear_bindings (self->bindings, G_N_ELEMENTS (self->bindings));
   gtk_list_box_bind_model (self->phase_list, NULL, NULL, NULL, NULL);
   g_clear_object (&self->document);
 }

@@ -344,12 +344,7 @@ evox_phase_row_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->phase, self);
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_data (evox_document_get_phases (self->document), self);
-  for (guint i = 0; i < G_N_ELEMENTS (self->bindings); i++)
-    if (self->bindings[i] != NULL)
-      {
-        g_binding_unbind (self->bindings[i]);
-        g_clear_object (&self->bindings[i]);
-      }
+  _evox_clear_bindings (self->bindings, G_N_ELEMENTS (self->bindings));
   g_clear_object (&self->phase);
   g_clear_object (&self->document);
   g_clear_pointer (&self->shown[0], g_free);

@@ -216,12 +216,7 @@ evox_surface_row_dispose (GObject *object)
   EvoxSurfaceRow *self = EVOX_SURFACE_ROW (object);
 
   g_clear_handle_id (&self->poll_id, g_source_remove);
-  for (guint i = 0; i < G_N_ELEMENTS (self->bindings); i++)
-    if (self->bindings[i] != NULL)
-      {
-        g_binding_unbind (self->bindings[i]);
-        g_clear_object (&self->bindings[i]);
-      }
+  _evox_clear_bindings (self->bindings, G_N_ELEMENTS (self->bindings));
   if (self->surface != NULL)
     g_signal_handlers_disconnect_by_data (self->surface, self);
   g_clear_object (&self->surface);

@@ -48,6 +48,18 @@ _evox_bind_enum_to_dropdown (gpointer     source,
                                       enum_to_selected, selected_to_enum, NULL, NULL);
 }
 
+void
+_evox_clear_bindings (GBinding **bindings,
+                      guint      n_bindings)
+{
+  for (guint i = 0; i < n_bindings; i++)
+    if (bindings[i] != NULL)
+      {
+        g_binding_unbind (bindings[i]);
+        g_clear_object (&bindings[i]);
+      }
+}
+
 char *
 _evox_format_decade (int exponent)
 {

@@ -14,6 +14,11 @@ GBinding *_evox_bind_enum_to_dropdown (gpointer     source,
                                        const char  *property,
                                        GtkDropDown *dropdown);
 
+/* Unbinds and drops each binding of the array that is set (those a panel or row holds a
+ * reference on, to cut before either end goes). */
+void      _evox_clear_bindings        (GBinding    **bindings,
+                                       guint         n_bindings);
+
 /* "10⁻⁵" style label of a power of ten. */
 char     *_evox_format_decade         (int          exponent);
 
