@@ -1050,8 +1050,8 @@ test_perf (void)
     for (guint v = 0; v < b.positions->len / 3; v++)
       {
         double x = p[3 * v] / 100.0, y = p[3 * v + 1] / 100.0, z = p[3 * v + 2] / 100.0;
-        double f = 1.0 + 0.1 * sin (5 * x) * sin (7 * y) * sin (3 * z) + 0.02 * sin (40 * x + 30 * z)
-                   + 0.001 * (evox_test_uniform (&state) - 0.5);
+        double f = 1.0 + 0.1 * sin (5 * x) * sin (7 * y) * sin (3 * z)
+                   + 0.02 * sin (40 * x + 30 * z) + 0.001 * (evox_test_uniform (&state) - 0.5);
 
         for (guint k = 0; k < 3; k++)
           p[3 * v + k] *= (float) f;

@@ -14,7 +14,7 @@
 #include "evox-decimate.h"
 #include "evox-types.h"
 
-/* Garland and Heckbert's edge collapse, in passes rather than with one global heap.
+/* Garland and Heckbert's edge collapse.
  *
  * Every vertex carries the quadric of the planes of its triangles (area-weighted), plus, on a
  * boundary, planes through each boundary edge at right angles to its triangle. Collapsing edge
@@ -22,22 +22,23 @@
  * Boundary vertices never move (they only merge along the boundary), so an open surface keeps
  * its rim where it was.
  *
- * A pass lists every edge that may collapse with its cost (in parallel), sorts the cheap ones
- * and collapses them cheapest first. A collapse changes the quadric of the vertex it keeps, so
- * that vertex's other edges have stale costs: they wait for the next pass ("locked"). Every
- * other cost is still exact, since a cost depends only on its own two quadrics, so the order is
- * the greedy order of a heap except for the locked edges, without a heap's updates. Whether a
- * collapse is allowed (link condition, no flipped or degenerate triangle) is decided on the
- * current mesh when it happens. A pass aims at half the collapses still needed and stops at
- * 1.5 times the cost of the edge of that rank, so an expensive edge is not taken while cheap
- * ones wait for the next pass.
+ * The priority queue is a bucket queue over cost classes 9% wide (the 12 high bits of the
+ * float cost) with lazy deletion, run in passes. A pass lists every edge that may collapse with
+ * its cost (in parallel) and sorts the cheap ones into the buckets. After each collapse the
+ * edges around the kept vertex get new costs and go into their buckets (never below the one
+ * being emptied); older entries of them are stale and skipped. So edges are taken cheapest
+ * first, as from a heap, up to the 9% within a class. Whether a collapse is allowed (link
+ * condition, no flipped or degenerate triangle) is decided on the current mesh when it is
+ * taken. A pass stops at the target or after the class of 1.5 times the cost of the edge whose
+ * rank is half the collapses still needed; the next pass lists again, from costs kept in the
+ * triangles' corners.
  *
  * Speed comes from memory order. Vertices are renumbered along a Morton curve and triangles
- * sorted by their lowest vertex, so a neighbourhood is a few cache lines; candidates of nearly
- * equal cost (one 9% class) are taken in that order; the data of the next candidates is
- * prefetched. The collapses run on all threads: each worker owns one range of vertex numbers
- * (one region of space) and takes the collapses whose triangles all lie in it; the others, near
- * the cuts, wait for the next pass, whose cuts are elsewhere.
+ * sorted by their lowest vertex, so a neighbourhood is a few cache lines; listed edges of one
+ * class are taken in that order, and the data of the next ones is prefetched. The collapses run
+ * on all threads: each worker owns one range of vertex numbers (one region of space) and its own
+ * queue, and takes the collapses whose triangles all lie in its range; the others, near the
+ * cuts, wait for the next pass, whose cuts are elsewhere.
  *
  * Vertices whose fan of triangles is not one disc or half-disc (non-manifold edges or vertices,
  * inconsistent orientation, a triangle with a repeated index) are frozen: no edge at them
@@ -50,8 +51,7 @@ enum
   VERTEX_DEAD     = 1 << 0,  /* collapsed into another, or in no triangle */
   VERTEX_BOUNDARY = 1 << 1,  /* on an edge of one triangle */
   VERTEX_FROZEN   = 1 << 2,  /* its fan is not a disc or half-disc */
-  VERTEX_LOCKED   = 1 << 3,  /* its quadric changed in this pass */
-  VERTEX_MOVED    = 1 << 4,  /* no longer at its input position */
+  VERTEX_MOVED    = 1 << 3,  /* no longer at its input position */
 };
 
 /* Boundary planes weigh this much per squared edge length (triangle planes weigh their area). */
@@ -79,14 +79,32 @@ typedef struct
   float   cost;
 } Edge;
 
-/* One thread of the collapse loop: its vertices, its stamps, its room in refs. */
+/* An edge waiting in a bucket of the queue, with its cost as of the worker's clock `when`:
+ * pool entries chained by next. */
+typedef struct
+{
+  guint32 a;
+  guint32 b;
+  guint32 when;
+  guint32 next;
+} Pending;
+
+/* One thread of the collapse loop: its vertices, its room in refs, its queue. */
 typedef struct
 {
   guint     id;
+  guint32  *heads;        /* COST_CLASSES buckets of pending edges (pool indices), or NONE */
+  Pending  *pool;
+  gsize     pool_length;
+  gsize     pool_capacity;
+  guint32   pool_free;    /* chain of freed entries */
+  guint32   clock;        /* collapses so far in this pass, plus one */
   guint32  *ta;           /* triangles of the edge's two ends, grown as needed */
   guint32  *tb;
+  guint32  *va;           /* their vertices, 2 capacity each */
+  guint32  *vb;
+  float    *costs;        /* 2 capacity */
   gsize     capacity;
-  guint32   stamp;
   gsize     refs_at;
   gsize     refs_end;
   gsize     begin;        /* its candidates are w->order[begin .. end - 1] */
@@ -102,10 +120,11 @@ typedef struct
   guint32  *source;       /* the input index of each vertex (they are renumbered) */
   Quadric  *quadric;
   guint8   *flags;
-  guint32  *mark;         /* stamps for the link condition */
-  guint32   stamp;        /* above every stamp used so far */
+  guint32  *changed_at;   /* the owner's clock when the vertex last changed; 0: not this pass */
 
   guint32  *tri;          /* 3 a slot; tri[3 t] == NONE once collapsed */
+  float    *corner_cost;  /* 3 a slot: cost of the edge from corner c to c + 1, when listed */
+  gboolean  have_costs;   /* corner_cost holds every listed edge's cost */
   gsize     n_slots;
   gsize     n_live;
   gssize    live;         /* atomic copy of n_live during the collapse loop */
@@ -121,6 +140,7 @@ typedef struct
   gsize     n_edges;
   gsize     edges_capacity;
   guint32  *order;        /* indices of the candidate edges, cheapest first */
+  guint32   limit;        /* the dearest cost class this pass takes */
 
   /* Workers own the vertices v with ((v + side_offset) mod n_vertices) * side_scale >> 32
    * equal to their id. */
@@ -136,8 +156,9 @@ work_clear (Work *w)
   g_free (w->source);
   g_free (w->quadric);
   g_free (w->flags);
-  g_free (w->mark);
+  g_free (w->changed_at);
   g_free (w->tri);
+  g_free (w->corner_cost);
   g_free (w->first);
   g_free (w->count);
   g_free (w->refs);
@@ -341,35 +362,55 @@ compact_triangles (Work *w)
     if (w->tri[3 * t] != NONE)
       {
         if (n != t)
-          memcpy (w->tri + 3 * n, w->tri + 3 * t, 3 * sizeof (guint32));
+          {
+            memcpy (w->tri + 3 * n, w->tri + 3 * t, 3 * sizeof (guint32));
+            memcpy (w->corner_cost + 3 * n, w->corner_cost + 3 * t, 3 * sizeof (float));
+          }
         n++;
       }
   g_assert (n == w->n_live);
   w->n_slots = n;
 }
 
-/* Vertex to triangle lists from the triangles, in refs[0 .. 3 n_slots - 1]. */
+/* Vertex to triangle lists from the triangles, in refs[0 .. 3 n_slots - 1], in parallel. The
+ * lists are filled in any order and then sorted, so the result does not depend on the threads. */
 static void
 build_adjacency (Work *w)
 {
   gsize offset = 0;
 
   memset (w->count, 0, w->n_vertices * sizeof (guint32));
+#pragma omp parallel for schedule(static)
   for (gsize i = 0; i < 3 * w->n_slots; i++)
-    w->count[w->tri[i]]++;
+    g_atomic_int_inc ((gint *) &w->count[w->tri[i]]);
   for (gsize v = 0; v < w->n_vertices; v++)
     {
       w->first[v] = offset;
       offset += w->count[v];
       w->count[v] = 0;
     }
-  for (gsize t = 0; t < w->n_slots; t++)
-    for (guint c = 0; c < 3; c++)
-      {
-        guint32 v = w->tri[3 * t + c];
+#pragma omp parallel for schedule(static)
+  for (gsize i = 0; i < 3 * w->n_slots; i++)
+    {
+      guint32 v = w->tri[i];
+      guint32 at = (guint32) g_atomic_int_add ((gint *) &w->count[v], 1);
 
-        w->refs[w->first[v] + w->count[v]++] = (guint32) t;
-      }
+      w->refs[w->first[v] + at] = (guint32) (i / 3);
+    }
+#pragma omp parallel for schedule(dynamic, 4096)
+  for (gsize v = 0; v < w->n_vertices; v++)
+    {
+      guint32 *list = w->refs + w->first[v];
+
+      for (guint32 i = 1; i < w->count[v]; i++)
+        {
+          guint32 t = list[i], j = i;
+
+          for (; j > 0 && list[j - 1] > t; j--)
+            list[j] = list[j - 1];
+          list[j] = t;
+        }
+    }
   w->n_refs = offset;
 }
 
@@ -543,9 +584,10 @@ has_edge_into (const Work *w,
 }
 
 /* Runs BODY with b set for every edge at v that may collapse, so that each edge of the mesh
- * comes once: the directed edge v -> b of each triangle when v < b (its twin b -> v is then
- * skipped), or when it has no twin. Edges at frozen vertices and edges between two boundary
- * vertices that are not boundary edges (they would pinch the surface) are left out. */
+ * comes once: the directed edge v -> b of each triangle (corner k_ of triangle t_) when v < b
+ * (its twin b -> v is then skipped), or when it has no twin. Edges at frozen vertices and
+ * edges between two boundary vertices that are not boundary edges (they would pinch the
+ * surface) are left out. */
 #define FOR_EACH_EDGE(w, v, b, BODY)                                                      \
   G_STMT_START                                                                            \
   {                                                                                       \
@@ -555,8 +597,9 @@ has_edge_into (const Work *w,
     if (!(flags_v & (VERTEX_DEAD | VERTEX_FROZEN)))                                       \
       for (guint32 i_ = 0; i_ < (w)->count[v]; i_++)                                      \
         {                                                                                 \
-          const guint32 *c_ = (w)->tri + 3 * (gsize) list_v[i_];                          \
-          guint32 b = c_[(corner_of ((w), list_v[i_], (guint32) (v)) + 1) % 3];           \
+          gsize t_ = list_v[i_];                                                          \
+          guint k_ = corner_of ((w), (guint32) t_, (guint32) (v));                         \
+          guint32 b = (w)->tri[3 * t_ + (k_ + 1) % 3];                                    \
           guint8 flags_b = (w)->flags[b];                                                 \
                                                                                           \
           if (flags_b & VERTEX_FROZEN)                                                    \
@@ -585,7 +628,10 @@ reserve_edges (Work  *w,
   w->order = g_renew (guint32, w->order, n);
 }
 
-/* Lists the collapsible edges with their costs, in parallel. */
+/* Lists the collapsible edges with their costs, in parallel. Costs are computed in the first
+ * pass only: later they are in the triangles' corners, where the collapses put the new costs of
+ * the edges around each vertex they kept (a cost depends on its two ends only, and an edge
+ * whose ends did not change is at the same corner of the same triangle). */
 static void
 list_edges (Work *w)
 {
@@ -620,14 +666,33 @@ list_edges (Work *w)
 
     at = offsets[id];
     for (gsize v = v0; v < v1; v++)
-      FOR_EACH_EDGE (w, v, b, {
-        double p[3];
+      {
+        /* The neighbours' quadrics are scattered in memory: ask for them all at once. */
+        for (guint32 i = 0; i < w->count[v]; i++)
+          {
+            const guint32 *c = w->tri + 3 * (gsize) w->refs[w->first[v] + i];
+
+            for (guint k = 0; k < 3; k++)
+              {
+                __builtin_prefetch (&w->quadric[c[k]]);
+                __builtin_prefetch ((const char *) &w->quadric[c[k]] + 64);
+              }
+          }
+        FOR_EACH_EDGE (w, v, b, {
         Edge *e = &w->edges[at++];
+        float *cost = &w->corner_cost[3 * t_ + k_];
 
         e->a = (guint32) v;
         e->b = b;
-        e->cost = cost_to_float (edge_placement (w, (guint32) v, b, p));
+        if (!w->have_costs)
+          {
+            double p[3];
+
+            *cost = cost_to_float (edge_placement (w, (guint32) v, b, p));
+          }
+        e->cost = *cost;
       });
+      }
   }
 }
 
@@ -640,6 +705,9 @@ worker_reserve (Worker *me,
   me->capacity = MAX (n, 2 * me->capacity);
   me->ta = g_renew (guint32, me->ta, me->capacity);
   me->tb = g_renew (guint32, me->tb, me->capacity);
+  me->va = g_renew (guint32, me->va, 2 * me->capacity);
+  me->vb = g_renew (guint32, me->vb, 2 * me->capacity);
+  me->costs = g_renew (float, me->costs, 2 * me->capacity);
 }
 
 static inline guint
@@ -712,6 +780,7 @@ sort_candidates (Work   *w,
       else
         histogram[side * COST_CLASSES + c]++;
     }
+  w->limit = limit;
   for (guint i = 0; i < w->n_workers; i++)
     {
       workers[i].begin = n;
@@ -785,46 +854,101 @@ triangle_normal (const Work   *w,
   *edges2 = vec_dot (u, u) + vec_dot (v, v) + vec_dot (s, s);
 }
 
-/* Whether moving vertex v of triangle t to p neither turns the triangle over nor flattens it. */
+/* The triangles around a collapsing edge, and the sum of their area vectors (the way the
+ * surface faces there), found when first needed. */
+typedef struct
+{
+  const guint32 *ta;
+  guint32        n_a;
+  const guint32 *tb;
+  guint32        n_b;
+  gboolean       have_normal;
+  double         normal[3];
+} Fan;
+
+static const double *
+fan_normal (const Work *w,
+            Fan        *fan)
+{
+  if (!fan->have_normal)
+    {
+      double n[3], e;
+
+      fan->normal[0] = fan->normal[1] = fan->normal[2] = 0.0;
+      for (guint32 i = 0; i < fan->n_a + fan->n_b; i++)
+        {
+          triangle_normal (w, i < fan->n_a ? fan->ta[i] : fan->tb[i - fan->n_a], NONE, NULL,
+                           n, &e);
+          for (guint k = 0; k < 3; k++)
+            fan->normal[k] += n[k];
+        }
+      fan->have_normal = TRUE;
+    }
+  return fan->normal;
+}
+
+/* Whether moving vertex v of triangle t to p neither turns the triangle over nor flattens it.
+ * A degenerate triangle has no direction of its own: it may stay degenerate, or become a proper
+ * one facing the way the fan faces. */
 static gboolean
 move_keeps_triangle (const Work   *w,
                      guint32       t,
                      guint32       v,
-                     const double  p[3])
+                     const double  p[3],
+                     Fan          *fan)
 {
   double n0[3], n1[3], e0, e1, l0, l1;
-  gboolean degenerate0, degenerate1;
 
   triangle_normal (w, t, NONE, NULL, n0, &e0);
   triangle_normal (w, t, v, p, n1, &e1);
   l0 = sqrt (vec_dot (n0, n0));
   l1 = sqrt (vec_dot (n1, n1));
-  degenerate0 = !(l0 > MIN_SHAPE * e0);
-  degenerate1 = !(l1 > MIN_SHAPE * e1);
-  /* A degenerate triangle may stay degenerate, and may become a proper one. */
-  if (degenerate0 || degenerate1)
-    return degenerate0;
+  if (!(l0 > MIN_SHAPE * e0))
+    {
+      const double *f = fan_normal (w, fan);
+
+      return !(l1 > MIN_SHAPE * e1) ||
+             vec_dot (n1, f) >= MIN_NORMAL_COS * l1 * sqrt (vec_dot (f, f));
+    }
+  if (!(l1 > MIN_SHAPE * e1))
+    return FALSE;
   return vec_dot (n0, n1) >= MIN_NORMAL_COS * l0 * l1;
 }
 
 typedef enum
 {
   COLLAPSE_DONE,
-  COLLAPSE_REJECTED,
+  COLLAPSE_STALE,     /* an end collapsed in this pass */
+  COLLAPSE_REJECTED,  /* it would break the surface now */
   COLLAPSE_FULL,      /* no room for the new triangle list in this pass */
   COLLAPSE_DEFERRED,  /* it touches another worker's vertices */
 } CollapseResult;
 
-/* Stamps are unique across workers (worker i uses base + 2 i, then steps by 2 n), so a mark
- * left by another worker in an earlier pass never matches. */
-static inline guint32
-next_stamp (const Work *w,
-            Worker     *me)
-{
-  guint32 stamp = me->stamp;
 
-  me->stamp += 2 * w->n_workers;
-  return stamp;
+/* The distinct vertices other than v of the n triangles in list, into out (room for 2 n);
+ * returns how many. A fan is small, so a linear search beats a lookup table in memory. */
+static guint32
+fan_vertices (const Work    *w,
+              const guint32 *list,
+              guint32        n,
+              guint32        v,
+              guint32       *out)
+{
+  guint32 count = 0;
+
+  for (guint32 i = 0; i < n; i++)
+    for (guint c = 0; c < 3; c++)
+      {
+        guint32 x = w->tri[3 * (gsize) list[i] + c], j = 0;
+
+        if (x == v)
+          continue;
+        while (j < count && out[j] != x)
+          j++;
+        if (j == count)
+          out[count++] = x;
+      }
+  return count;
 }
 
 /* Whether one of the n triangles in list other than the shared ones holds both x and y. */
@@ -873,21 +997,23 @@ fan_is_mine (const Work    *w,
   return TRUE;
 }
 
-/* Collapses edge ab when that keeps the surface a manifold and turns no triangle over. The
- * caller has checked that a and b belong to this worker. */
+/* Collapses edge ab when that keeps the surface a manifold and turns no triangle over, and
+ * says which end it kept. The caller has checked that a and b belong to this worker. */
 static CollapseResult
 try_collapse (Work    *w,
               Worker  *me,
               guint32  a,
-              guint32  b)
+              guint32  b,
+              guint32 *kept)
 {
-  guint32 *ta, *tb, n_a, n_b, shared[2], opposite[2], n_shared = 0, common = 0, mark;
+  guint32 *ta, *tb, n_a, n_b, shared[2], opposite[2], n_shared = 0, common = 0;
+  guint32 *va, *vb, n_va, n_vb;
   gboolean boundary_edge;
   double p[3];
   gsize need;
 
-  if ((w->flags[a] | w->flags[b]) & (VERTEX_DEAD | VERTEX_LOCKED | VERTEX_FROZEN))
-    return COLLAPSE_REJECTED;
+  if ((w->flags[a] | w->flags[b]) & (VERTEX_DEAD | VERTEX_FROZEN))
+    return COLLAPSE_STALE;
 
   worker_reserve (me, MAX (w->count[a], w->count[b]));
   ta = me->ta;
@@ -917,21 +1043,18 @@ try_collapse (Work    *w,
     return COLLAPSE_REJECTED;
 
   /* Link condition: the neighbours a and b share are exactly the vertices opposite the edge. */
-  mark = next_stamp (w, me);
-  for (guint32 i = 0; i < n_a; i++)
-    for (guint c = 0; c < 3; c++)
-      w->mark[w->tri[3 * (gsize) ta[i] + c]] = mark;
-  for (guint32 i = 0; i < n_b; i++)
-    for (guint c = 0; c < 3; c++)
-      {
-        guint32 x = w->tri[3 * (gsize) tb[i] + c];
-
-        if (x != a && x != b && w->mark[x] == mark)
+  va = me->va;
+  vb = me->vb;
+  n_va = fan_vertices (w, ta, n_a, a, va);
+  n_vb = fan_vertices (w, tb, n_b, b, vb);
+  for (guint32 i = 0; i < n_vb; i++)
+    if (vb[i] != a)
+      for (guint32 j = 0; j < n_va; j++)
+        if (va[j] == vb[i])
           {
-            w->mark[x] = mark + 1;
             common++;
+            break;
           }
-      }
   if (common != n_shared)
     return COLLAPSE_REJECTED;
 
@@ -965,12 +1088,16 @@ try_collapse (Work    *w,
       n_b = tmp_n;
     }
 
-  for (guint32 i = 0; i < n_a; i++)
-    if (!tri_has (w, ta[i], b) && !move_keeps_triangle (w, ta[i], a, p))
-      return COLLAPSE_REJECTED;
-  for (guint32 i = 0; i < n_b; i++)
-    if (!tri_has (w, tb[i], a) && !move_keeps_triangle (w, tb[i], b, p))
-      return COLLAPSE_REJECTED;
+  {
+    Fan fan = { ta, n_a, tb, n_b, FALSE, { 0.0, 0.0, 0.0 } };
+
+    for (guint32 i = 0; i < n_a; i++)
+      if (!tri_has (w, ta[i], b) && !move_keeps_triangle (w, ta[i], a, p, &fan))
+        return COLLAPSE_REJECTED;
+    for (guint32 i = 0; i < n_b; i++)
+      if (!tri_has (w, tb[i], a) && !move_keeps_triangle (w, tb[i], b, p, &fan))
+        return COLLAPSE_REJECTED;
+  }
 
   need = n_a + n_b - 2 * n_shared;
   if (me->refs_at + need > me->refs_end)
@@ -987,7 +1114,6 @@ try_collapse (Work    *w,
         w->flags[a] |= VERTEX_MOVED;
       }
     quadric_sum (&w->quadric[a], &w->quadric[b], &w->quadric[a]);
-    w->flags[a] |= VERTEX_LOCKED;
     w->flags[b] = VERTEX_DEAD;
 
     for (guint32 i = 0; i < n_shared; i++)
@@ -1010,6 +1136,7 @@ try_collapse (Work    *w,
     w->count[a] = (guint32) need;
     me->refs_at += need;
   }
+  *kept = a;
   return COLLAPSE_DONE;
 }
 
@@ -1025,13 +1152,14 @@ spread_bits (guint32 x)
   return x;
 }
 
-/* Numbers the vertices along a Morton curve (w->source maps back), centred and scaled into the
- * unit cube so quadrics of large or far-off meshes keep their digits; returns the new number of
- * each input vertex in w->mark, which the caller clears. Neighbours on the surface then lie
- * close in memory, and each worker's share of the numbers is one region of space. */
+/* Numbers the vertices along a Morton curve (w->source maps back, renumber forth), centred and
+ * scaled into the unit cube so quadrics of large or far-off meshes keep their digits. Neighbours
+ * on the surface then lie close in memory, and each worker's share of the numbers is one region
+ * of space. */
 static void
 load_positions (Work     *w,
                 EvoxMesh *mesh,
+                guint32  *renumber,
                 double    centre[3],
                 double   *scale)
 {
@@ -1093,7 +1221,7 @@ load_positions (Work     *w,
       guint32 from = (guint32) (keys[v] & G_MAXUINT32);
 
       w->source[v] = from;
-      w->mark[from] = (guint32) v;
+      renumber[from] = (guint32) v;
       for (guint k = 0; k < 3; k++)
         w->pos[3 * v + k] = (positions[3 * (gsize) from + k] - centre[k]) * s;
     }
@@ -1102,11 +1230,11 @@ load_positions (Work     *w,
 /* The input triangles in the new numbering, ordered by their lowest vertex (a counting sort),
  * so a vertex's triangles lie close in memory too. */
 static void
-load_triangles (Work     *w,
-                EvoxMesh *mesh)
+load_triangles (Work          *w,
+                EvoxMesh      *mesh,
+                const guint32 *renumber)
 {
   const guint32 *in = evox_mesh_get_triangles (mesh);
-  const guint32 *renumber = w->mark;
   gsize offset = 0;
 
   memset (w->count, 0, w->n_vertices * sizeof (guint32));
@@ -1139,7 +1267,7 @@ build_result (Work         *w,
 {
   const float *in_positions = evox_mesh_get_positions (mesh);
   const guint8 *in_colors = evox_mesh_get_colors (mesh);
-  guint32 *index = w->mark;  /* reused: output index of each vertex */
+  guint32 *index = w->count;  /* reused: output index of each vertex */
   gsize n_out = 0;
   float *positions;
   guint8 *colors = NULL;
@@ -1189,13 +1317,16 @@ set_up (Work      *w,
 {
   gsize n_vertices = evox_mesh_get_n_vertices (mesh);
   gsize n_triangles = evox_mesh_get_n_triangles (mesh);
-  /* Per vertex: position, source, quadric, first, count, mark, flags, and the sort keys of
-   * the renumbering. Per triangle: the slots, refs room for two adjacency lists, and about
-   * 1.5 edges with their order. */
+  /* Per vertex: position, source, quadric, first, count, changed_at, flags, and the sort keys
+   * and new numbers of the renumbering. Per triangle: the slots and their corner costs, refs
+   * room for two adjacency lists, and about 1.5 edges with their order; the queues hold about
+   * as many pending edges as a pass collapses. */
   guint64 bytes = (guint64) n_vertices * (3 * sizeof (double) + sizeof (Quadric) + sizeof (gsize)
-                                          + 3 * sizeof (guint32) + 1 + 2 * sizeof (guint64))
-                  + (guint64) n_triangles * (3 * sizeof (guint32) + 6 * sizeof (guint32)
-                                             + 3 * (sizeof (Edge) + sizeof (guint32)) / 2);
+                                          + 4 * sizeof (guint32) + 1 + 2 * sizeof (guint64))
+                  + (guint64) n_triangles * (3 * sizeof (guint32) + 3 * sizeof (float)
+                                             + 6 * sizeof (guint32)
+                                             + 3 * (sizeof (Edge) + sizeof (guint32)) / 2
+                                             + sizeof (Pending) / 2);
 
   if (n_triangles > G_MAXUINT32 / 16)
     {
@@ -1212,18 +1343,21 @@ set_up (Work      *w,
   w->source = g_new (guint32, n_vertices);
   w->quadric = g_new (Quadric, n_vertices);
   w->flags = g_new0 (guint8, n_vertices);
-  w->mark = g_new0 (guint32, n_vertices);
-  w->stamp = 2;
+  w->changed_at = g_new0 (guint32, n_vertices);
   w->first = g_new (gsize, n_vertices);
   w->count = g_new (guint32, n_vertices);
   w->n_slots = w->n_live = n_triangles;
   w->target = max_triangles;
   w->tri = g_new (guint32, 3 * n_triangles);
+  w->corner_cost = g_new (float, 3 * n_triangles);
   w->refs_capacity = 6 * n_triangles;
   w->refs = g_new (guint32, w->refs_capacity);
-  load_positions (w, mesh, centre, scale);
-  load_triangles (w, mesh);
-  memset (w->mark, 0, n_vertices * sizeof (guint32));
+  {
+    g_autofree guint32 *renumber = g_new (guint32, n_vertices);
+
+    load_positions (w, mesh, renumber, centre, scale);
+    load_triangles (w, mesh, renumber);
+  }
   return TRUE;
 }
 
@@ -1243,23 +1377,16 @@ static void
 set_workers (Work   *w,
              Worker *workers,
              guint   n,
-             guint   pass,
-             gsize   max_attempts)
+             guint   pass)
 {
   gsize room = w->refs_capacity - w->n_refs;
 
   w->n_workers = n;
   w->side_scale = ((guint64) n << 32) / MAX (w->n_vertices, 1);
   w->side_offset = pass % 2 == 1 ? w->n_vertices / (2 * n) : 0;
-  if (w->stamp >= G_MAXUINT32 - 2 * (guint64) n * (max_attempts + 2))
-    {
-      memset (w->mark, 0, w->n_vertices * sizeof (guint32));
-      w->stamp = 2;
-    }
   for (guint i = 0; i < n; i++)
     {
       workers[i].id = i;
-      workers[i].stamp = w->stamp + 2 * i;
       workers[i].refs_at = w->n_refs + room * i / n;
       workers[i].refs_end = w->n_refs + room * (i + 1) / n;
       workers[i].done = workers[i].deferred = 0;
@@ -1294,12 +1421,14 @@ prefetch_ahead (const Work *w,
       __builtin_prefetch (&w->first[e->b]);
       __builtin_prefetch (&w->count[e->a]);
       __builtin_prefetch (&w->count[e->b]);
+      __builtin_prefetch (&w->changed_at[e->a]);
+      __builtin_prefetch (&w->changed_at[e->b]);
     }
   if (i + PREFETCH_LISTS < n)
     {
       const Edge *e = &w->edges[w->order[i + PREFETCH_LISTS]];
 
-      if ((w->flags[e->a] | w->flags[e->b]) & (VERTEX_DEAD | VERTEX_LOCKED | VERTEX_FROZEN))
+      if ((w->flags[e->a] | w->flags[e->b]) & VERTEX_DEAD)
         return;
       __builtin_prefetch (w->refs + w->first[e->a]);
       __builtin_prefetch (w->refs + w->first[e->b]);
@@ -1312,7 +1441,115 @@ prefetch_ahead (const Work *w,
     }
 }
 
-/* Runs the candidates, each worker its own, until the target is met. */
+static void
+queue_push (Worker  *me,
+            guint32  cost_class,
+            guint32  a,
+            guint32  b)
+{
+  Pending *entry;
+  guint32 at = me->pool_free;
+
+  if (at != NONE)
+    me->pool_free = me->pool[at].next;
+  else
+    {
+      if (me->pool_length == me->pool_capacity)
+        {
+          if (me->pool_capacity >= G_MAXUINT32 / 2)
+            return;  /* the edge waits for the next pass */
+          me->pool_capacity = MAX (4096, 2 * me->pool_capacity);
+          me->pool = g_renew (Pending, me->pool, me->pool_capacity);
+        }
+      at = (guint32) me->pool_length++;
+    }
+  entry = &me->pool[at];
+  entry->a = a;
+  entry->b = b;
+  entry->when = me->clock;
+  entry->next = me->heads[cost_class];
+  me->heads[cost_class] = at;
+}
+
+static gboolean
+queue_pop (Worker  *me,
+           guint32  cost_class,
+           guint32 *a,
+           guint32 *b,
+           guint32 *when)
+{
+  guint32 at = me->heads[cost_class];
+
+  if (at == NONE)
+    return FALSE;
+  *a = me->pool[at].a;
+  *b = me->pool[at].b;
+  *when = me->pool[at].when;
+  me->heads[cost_class] = me->pool[at].next;
+  me->pool[at].next = me->pool_free;
+  me->pool_free = at;
+  return TRUE;
+}
+
+/* After a collapse kept vertex a, its edges have new costs: they go into the queue, into the
+ * current class at the earliest (as a heap would take them next), and into the corners of a's
+ * triangles for the next pass's list. Older entries of these edges (listed, or queued before)
+ * are stale from now on and are skipped. */
+static void
+queue_edges_of (Work    *w,
+                Worker  *me,
+                guint32  a,
+                guint32  current)
+{
+  const guint32 *list = w->refs + w->first[a];
+  guint32 *neighbours, n;
+  float *costs;
+
+  worker_reserve (me, w->count[a]);
+  neighbours = me->va;  /* free again after the collapse */
+  costs = me->costs;
+
+  /* First the neighbours, their quadrics asked for at once, then their costs. All of them are
+   * this worker's: the collapse checked that. */
+  n = fan_vertices (w, list, w->count[a], a, neighbours);
+  for (guint32 i = 0; i < n; i++)
+    {
+      __builtin_prefetch (&w->quadric[neighbours[i]]);
+      __builtin_prefetch ((const char *) &w->quadric[neighbours[i]] + 64);
+    }
+  for (guint32 i = 0; i < n; i++)
+    {
+      double p[3];
+      guint32 x = neighbours[i];
+
+      costs[i] = cost_to_float (edge_placement (w, a, x, p));
+      if (!(w->flags[x] & VERTEX_FROZEN) && cost_class (costs[i]) <= w->limit)
+        queue_push (me, MAX (cost_class (costs[i]), current), a, x);
+    }
+  for (guint32 i = 0; i < w->count[a]; i++)
+    {
+      gsize t = list[i];
+      guint k = corner_of (w, (guint32) t, a);
+
+      /* Corner k holds edge a -> next, corner k + 2 edge prev -> a. */
+      for (guint side = 0; side < 2; side++)
+        {
+          guint corner = side == 0 ? k : (k + 2) % 3;
+          guint32 x = w->tri[3 * t + (side == 0 ? (k + 1) % 3 : corner)];
+
+          for (guint32 j = 0; j < n; j++)
+            if (neighbours[j] == x)
+              {
+                w->corner_cost[3 * t + corner] = costs[j];
+                break;
+              }
+        }
+    }
+}
+
+/* Runs the candidates, each worker its own, in cost order: a bucket queue over cost classes
+ * that holds the sorted list and the edges whose costs changed in this pass, until the target
+ * is met or the pass's dearest class is done. */
 static void
 collapse_candidates (Work         *w,
                      Worker       *workers,
@@ -1329,14 +1566,43 @@ collapse_candidates (Work         *w,
 #else
     Worker *me = &workers[0];
 #endif
+    gsize i = me->begin, steps = 0;
 
-    for (gsize i = me->begin; i < me->end; i++)
+    if (me->heads == NULL)
+      me->heads = g_new (guint32, COST_CLASSES);
+    memset (me->heads, 0xff, COST_CLASSES * sizeof (guint32));
+    me->pool_length = 0;
+    me->pool_free = NONE;
+    me->clock = 1;
+
+    for (guint32 current = 0; current <= w->limit; )
       {
-        const Edge *e = &w->edges[w->order[i]];
+        guint32 a, b, kept, when;
         CollapseResult r;
 
-        prefetch_ahead (w, i, me->end);
-        if ((i - me->begin) % CHECK_EVERY == 0)
+        if (queue_pop (me, current, &a, &b, &when))
+          {
+            if (w->changed_at[a] > when || w->changed_at[b] > when)
+              continue;
+          }
+        else if (i < me->end && cost_class (w->edges[w->order[i]].cost) == current)
+          {
+            const Edge *e = &w->edges[w->order[i]];
+
+            prefetch_ahead (w, i, me->end);
+            a = e->a;
+            b = e->b;
+            i++;
+            if (w->changed_at[a] != 0 || w->changed_at[b] != 0)
+              continue;
+          }
+        else
+          {
+            current++;
+            continue;
+          }
+
+        if (++steps % CHECK_EVERY == 0)
           {
             if (g_atomic_int_get (&stop))
               break;
@@ -1350,17 +1616,23 @@ collapse_candidates (Work         *w,
           }
         if (g_atomic_pointer_get (&w->live) <= (gssize) w->target)
           break;
-        r = try_collapse (w, me, e->a, e->b);
+        if ((w->flags[a] | w->flags[b]) & VERTEX_DEAD)
+          continue;
+
+        r = try_collapse (w, me, a, b, &kept);
         if (r == COLLAPSE_FULL)
           break;
-        me->done += r == COLLAPSE_DONE;
+        if (r == COLLAPSE_DONE)
+          {
+            me->done++;
+            w->changed_at[kept] = ++me->clock;
+            queue_edges_of (w, me, kept, current);
+          }
         me->deferred += r == COLLAPSE_DEFERRED;
       }
   }
 
   w->n_live = (gsize) w->live;
-  for (guint i = 0; i < w->n_workers; i++)
-    w->stamp = MAX (w->stamp, workers[i].stamp);
 }
 
 EvoxMesh *
@@ -1417,17 +1689,17 @@ evox_mesh_decimate (EvoxMesh      *mesh,
           classify_vertices (&w);
           classified = TRUE;
         }
-      for (gsize v = 0; v < w.n_vertices; v++)
-        w.flags[v] &= ~VERTEX_LOCKED;
 
       list_edges (&w);
+      w.have_costs = TRUE;
+      memset (w.changed_at, 0, w.n_vertices * sizeof (guint32));
 
       /* Half the collapses still needed (an inner one takes two triangles), but never less than
        * a small share of the edges, so the last passes do not crawl. */
       goal = (w.n_live - w.target + 1) / 2;
       rank = all ? G_MAXSIZE : MAX (goal, w.n_edges / 32) * widen;
       n_workers = serial || w.n_edges < 65536 ? 1 : n_threads;
-      set_workers (&w, workers, n_workers, pass, w.n_edges);
+      set_workers (&w, workers, n_workers, pass);
       sort_candidates (&w, workers, rank);
       n_candidates = workers[n_workers - 1].end;
 
@@ -1463,6 +1735,11 @@ out:
     {
       g_free (workers[i].ta);
       g_free (workers[i].tb);
+      g_free (workers[i].va);
+      g_free (workers[i].vb);
+      g_free (workers[i].costs);
+      g_free (workers[i].heads);
+      g_free (workers[i].pool);
     }
   work_clear (&w);
   return result;
