@@ -631,6 +631,22 @@ corners (const EvoxTestMesh *mesh,
       p[c][k] = mesh->positions[3 * (gsize) mesh->triangles[3 * t + c] + k];
 }
 
+void
+evox_test_triangle_cross (double p[3][3],
+                          double n[3])
+{
+  double u[3], v[3];
+
+  for (guint k = 0; k < 3; k++)
+    {
+      u[k] = p[1][k] - p[0][k];
+      v[k] = p[2][k] - p[0][k];
+    }
+  n[0] = u[1] * v[2] - u[2] * v[1];
+  n[1] = u[2] * v[0] - u[0] * v[2];
+  n[2] = u[0] * v[1] - u[1] * v[0];
+}
+
 double
 evox_test_mesh_area (const EvoxTestMesh *mesh)
 {
@@ -638,17 +654,10 @@ evox_test_mesh_area (const EvoxTestMesh *mesh)
 
   for (gsize t = 0; t < mesh->n_triangles; t++)
     {
-      double p[3][3], u[3], v[3], w[3];
+      double p[3][3], w[3];
 
       corners (mesh, t, p);
-      for (guint k = 0; k < 3; k++)
-        {
-          u[k] = p[1][k] - p[0][k];
-          v[k] = p[2][k] - p[0][k];
-        }
-      w[0] = u[1] * v[2] - u[2] * v[1];
-      w[1] = u[2] * v[0] - u[0] * v[2];
-      w[2] = u[0] * v[1] - u[1] * v[0];
+      evox_test_triangle_cross (p, w);
       area += 0.5 * sqrt (w[0] * w[0] + w[1] * w[1] + w[2] * w[2]);
     }
   return area;

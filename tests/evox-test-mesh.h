@@ -36,6 +36,9 @@ gsize         evox_test_mesh_count_positions (const EvoxTestMesh *mesh);
 gboolean      evox_test_mesh_is_closed       (const EvoxTestMesh *mesh);
 /* Edges not shared by exactly two triangles (0 for a closed 2-manifold). */
 gsize         evox_test_mesh_count_non_manifold (const EvoxTestMesh *mesh);
+/* Twice the area vector of triangle p: cross (p1 - p0, p2 - p0). */
+void          evox_test_triangle_cross       (double        p[3][3],
+                                              double        n[3]);
 /* Sum of triangle areas and the signed enclosed volume (divergence theorem), in doubles. */
 double        evox_test_mesh_area            (const EvoxTestMesh *mesh);
 double        evox_test_mesh_volume          (const EvoxTestMesh *mesh);

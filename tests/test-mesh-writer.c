@@ -79,20 +79,13 @@ builder_add_triangle (Builder      *b,
                       guint32       v2,
                       const double  centre[3])
 {
-  double p[3][3], u[3], v[3], n[3], dot = 0;
+  double p[3][3], n[3], dot = 0;
   guint32 t[3] = { v0, v1, v2 };
 
   builder_vertex (b, v0, p[0]);
   builder_vertex (b, v1, p[1]);
   builder_vertex (b, v2, p[2]);
-  for (guint k = 0; k < 3; k++)
-    {
-      u[k] = p[1][k] - p[0][k];
-      v[k] = p[2][k] - p[0][k];
-    }
-  n[0] = u[1] * v[2] - u[2] * v[1];
-  n[1] = u[2] * v[0] - u[0] * v[2];
-  n[2] = u[0] * v[1] - u[1] * v[0];
+  evox_test_triangle_cross (p, n);
   for (guint k = 0; k < 3; k++)
     dot += n[k] * ((p[0][k] + p[1][k] + p[2][k]) / 3 - centre[k]);
   if (dot < 0)
