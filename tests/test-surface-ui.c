@@ -71,13 +71,17 @@ count_changed (const EvoxTestGrab *a,
   return changed;
 }
 
+/* The next frame the canvas draws, into grab. */
 static void
-grab_after (GtkWidget    *canvas,
+grab_frame (GtkWidget    *canvas,
             EvoxTestGrab *grab)
 {
+  gulong id = g_signal_connect (canvas, "frame-drawn", G_CALLBACK (evox_test_grab_frame), grab);
+
   g_clear_pointer (&grab->pixels, g_free);
   gtk_widget_queue_draw (canvas);
   g_assert_true (evox_test_wait_for (evox_test_grabbed, grab, 20));
+  g_signal_handler_disconnect (canvas, id);
 }
 
 static void
@@ -99,7 +103,6 @@ test_surfaces_in_window (void)
   EvoxSurface *surface;
   EvoxMesh *mesh;
   guint changed, bluish;
-  gulong id;
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
   gtk_window_present (GTK_WINDOW (window));
@@ -130,13 +133,9 @@ test_surfaces_in_window (void)
 
   /* The canvas draws it: hiding the surface changes many pixels, the changed ones blue. */
   evox_document_set_show_phases (document, FALSE);
-  id = g_signal_connect (canvas, "frame-drawn", G_CALLBACK (evox_test_grab_frame), &shown);
-  grab_after (canvas, &shown);
-  g_signal_handler_disconnect (canvas, id);
+  grab_frame (canvas, &shown);
   evox_surface_set_visible (surface, FALSE);
-  id = g_signal_connect (canvas, "frame-drawn", G_CALLBACK (evox_test_grab_frame), &hidden);
-  grab_after (canvas, &hidden);
-  g_signal_handler_disconnect (canvas, id);
+  grab_frame (canvas, &hidden);
   changed = count_changed (&shown, &hidden, &bluish);
   g_test_message ("hiding the surface changed %u pixels, %u of them blue", changed, bluish);
   g_assert_cmpuint (changed, >, 2000);
@@ -145,9 +144,7 @@ test_surfaces_in_window (void)
   /* Cutting away in front of the slices removes part of it. */
   evox_surface_set_visible (surface, TRUE);
   evox_document_set_clip_surfaces (document, TRUE);
-  id = g_signal_connect (canvas, "frame-drawn", G_CALLBACK (evox_test_grab_frame), &clipped);
-  grab_after (canvas, &clipped);
-  g_signal_handler_disconnect (canvas, id);
+  grab_frame (canvas, &clipped);
   changed = count_changed (&shown, &clipped, &bluish);
   g_test_message ("clipping changed %u pixels", changed);
   g_assert_cmpuint (changed, >, 500);
