@@ -937,6 +937,32 @@ test_degenerate (void)
   g_assert_cmpfloat (fabs (after.area - 24.0), <, 1e-4);
 }
 
+/* The same input gives the same output, whatever thread finishes first. */
+static void
+test_deterministic (void)
+{
+  g_autoptr(EvoxMesh) torus = torus_mesh (400, 200, 30.0, 10.0);
+  g_autoptr(EvoxMesh) first = decimate_ok (torus, 60000);
+
+  /* Large enough that every pass runs on all threads. */
+  for (guint run = 0; run < 3; run++)
+    {
+      g_autoptr(EvoxMesh) again = decimate_ok (torus, 60000);
+
+      g_assert_cmpuint (evox_mesh_get_n_vertices (again), ==, evox_mesh_get_n_vertices (first));
+      g_assert_cmpuint (evox_mesh_get_n_triangles (again), ==,
+                        evox_mesh_get_n_triangles (first));
+      g_assert_cmpmem (evox_mesh_get_positions (again),
+                       3 * evox_mesh_get_n_vertices (again) * sizeof (float),
+                       evox_mesh_get_positions (first),
+                       3 * evox_mesh_get_n_vertices (first) * sizeof (float));
+      g_assert_cmpmem (evox_mesh_get_triangles (again),
+                       3 * evox_mesh_get_n_triangles (again) * sizeof (guint32),
+                       evox_mesh_get_triangles (first),
+                       3 * evox_mesh_get_n_triangles (first) * sizeof (guint32));
+    }
+}
+
 static void
 test_budget_met (void)
 {
@@ -1085,6 +1111,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Decimate/square", test_square);
   g_test_add_func ("/Evox/Decimate/colors", test_colors);
   g_test_add_func ("/Evox/Decimate/degenerate", test_degenerate);
+  g_test_add_func ("/Evox/Decimate/deterministic", test_deterministic);
   g_test_add_func ("/Evox/Decimate/budget-met", test_budget_met);
   g_test_add_func ("/Evox/Decimate/cancel", test_cancel);
   g_test_add_func ("/Evox/Decimate/smallest", test_smallest);

@@ -109,6 +109,8 @@ typedef struct
   gsize     refs_end;
   gsize     begin;        /* its candidates are w->order[begin .. end - 1] */
   gsize     end;
+  gsize     quota;        /* triangles it is to remove in this pass */
+  gsize     removed;
   gsize     done;
   gsize     deferred;
 } Worker;
@@ -127,7 +129,7 @@ typedef struct
   gboolean  have_costs;   /* corner_cost holds every listed edge's cost */
   gsize     n_slots;
   gsize     n_live;
-  gssize    live;         /* atomic copy of n_live during the collapse loop */
+  gssize    live;         /* n_live for progress reports during the collapse loop (atomic) */
   guint64   target;
 
   gsize    *first;        /* vertex v's triangles are refs[first[v]] .. + count[v] - 1 */
@@ -925,8 +927,10 @@ typedef enum
 } CollapseResult;
 
 
-/* The distinct vertices other than v of the n triangles in list, into out (room for 2 n);
- * returns how many. A fan is small, so a linear search beats a lookup table in memory. */
+/* The neighbours of v, from its n triangles in list, into out (room for 2 n); returns how
+ * many. The surface stays a consistently oriented manifold, so the vertices after v in its
+ * triangles are distinct and are all its neighbours but one on a boundary: the vertex before v
+ * at the start of the fan, found among the others by a linear search (a fan is small). */
 static guint32
 fan_vertices (const Work    *w,
               const guint32 *list,
@@ -937,15 +941,15 @@ fan_vertices (const Work    *w,
   guint32 count = 0;
 
   for (guint32 i = 0; i < n; i++)
-    for (guint c = 0; c < 3; c++)
+    out[count++] = w->tri[3 * (gsize) list[i] + (corner_of (w, list[i], v) + 1) % 3];
+  if (w->flags[v] & VERTEX_BOUNDARY)
+    for (guint32 i = 0; i < n; i++)
       {
-        guint32 x = w->tri[3 * (gsize) list[i] + c], j = 0;
+        guint32 x = w->tri[3 * (gsize) list[i] + (corner_of (w, list[i], v) + 2) % 3], j = 0;
 
-        if (x == v)
-          continue;
-        while (j < count && out[j] != x)
+        while (j < n && out[j] != x)
           j++;
-        if (j == count)
+        if (j == n)
           out[count++] = x;
       }
   return count;
@@ -1118,6 +1122,7 @@ try_collapse (Work    *w,
 
     for (guint32 i = 0; i < n_shared; i++)
       w->tri[3 * (gsize) shared[i]] = NONE;
+    me->removed += n_shared;
     g_atomic_pointer_add (&w->live, -(gssize) n_shared);
 
     for (guint32 i = 0; i < n_a; i++)
@@ -1389,7 +1394,7 @@ set_workers (Work   *w,
       workers[i].id = i;
       workers[i].refs_at = w->n_refs + room * i / n;
       workers[i].refs_end = w->n_refs + room * (i + 1) / n;
-      workers[i].done = workers[i].deferred = 0;
+      workers[i].done = workers[i].deferred = workers[i].removed = 0;
     }
   w->live = (gssize) w->n_live;
 }
@@ -1614,7 +1619,7 @@ collapse_candidates (Work         *w,
             if (me->id == 0)
               report (w, progress, n_input);
           }
-        if (g_atomic_pointer_get (&w->live) <= (gssize) w->target)
+        if (me->removed >= me->quota)
           break;
         if ((w->flags[a] | w->flags[b]) & VERTEX_DEAD)
           continue;
@@ -1632,7 +1637,8 @@ collapse_candidates (Work         *w,
       }
   }
 
-  w->n_live = (gsize) w->live;
+  for (guint i = 0; i < w->n_workers; i++)
+    w->n_live -= MIN (workers[i].removed, w->n_live);
 }
 
 EvoxMesh *
@@ -1677,7 +1683,7 @@ evox_mesh_decimate (EvoxMesh      *mesh,
 
   for (guint pass = 0; w.n_live > w.target; pass++)
     {
-      gsize goal, rank, n_candidates, done = 0, deferred = 0;
+      gsize goal, rank, n_candidates, given, done = 0, deferred = 0;
       guint n_workers;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -1702,6 +1708,19 @@ evox_mesh_decimate (EvoxMesh      *mesh,
       set_workers (&w, workers, n_workers, pass);
       sort_candidates (&w, workers, rank);
       n_candidates = workers[n_workers - 1].end;
+      /* Each worker removes its share of the triangles still to go, in proportion to its
+       * candidates, so the result does not depend on which thread runs faster. */
+      given = 0;
+      for (guint i = 0; i < n_workers; i++)
+        {
+          gsize needed = w.n_live - w.target;
+
+          workers[i].quota = i + 1 == n_workers ? needed - given
+                             : n_candidates == 0 ? 0
+                             : (gsize) ((double) needed * (workers[i].end - workers[i].begin)
+                                        / n_candidates);
+          given += workers[i].quota;
+        }
 
       collapse_candidates (&w, workers, progress, n_input, cancellable);
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
