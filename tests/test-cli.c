@@ -2012,7 +2012,7 @@ iso_parse_uint (const char *text)
   return v;
 }
 
-/* What `evox isosurface` prints: four "key: value" lines. */
+/* What `evox isosurface` prints: four "key: value" lines, three more for a decimated mesh. */
 typedef struct
 {
   guint64  triangles;
@@ -2020,6 +2020,8 @@ typedef struct
   double   area;
   double   volume;
   gboolean open;
+  guint64  full_triangles;   /* 0 unless the mesh was decimated */
+  double   full_area;
 } IsoOutput;
 
 static IsoOutput
@@ -2029,8 +2031,19 @@ parse_iso_output (const char *out)
   static const char *keys[] = { "triangles: ", "vertices: ", "area_nm2: ", "volume_nm3: " };
   IsoOutput o = { 0 };
 
-  g_assert_cmpuint (g_strv_length (lines), ==, 5);
-  g_assert_cmpstr (lines[4], ==, "");
+  guint n_lines = g_strv_length (lines);
+
+  /* A decimated mesh adds the full surface's triangles, area and volume. */
+  g_assert_true (n_lines == 5 || n_lines == 8);
+  g_assert_cmpstr (lines[n_lines - 1], ==, "");
+  if (n_lines == 8)
+    {
+      g_assert_true (g_str_has_prefix (lines[4], "full_triangles: "));
+      g_assert_true (g_str_has_prefix (lines[5], "full_area_nm2: "));
+      g_assert_true (g_str_has_prefix (lines[6], "full_volume_nm3: "));
+      o.full_triangles = iso_parse_uint (lines[4] + strlen ("full_triangles: "));
+      o.full_area = g_ascii_strtod (lines[5] + strlen ("full_area_nm2: "), NULL);
+    }
   for (guint i = 0; i < 4; i++)
     {
       const char *value = lines[i] + strlen (keys[i]);
@@ -2154,6 +2167,9 @@ test_isosurface_level (void)
     o = parse_iso_output (run.out);
     g_assert_cmpuint (o.triangles, <=, 500);
     g_assert_cmpuint (o.triangles, >, 0);
+    /* The full surface's figures come along: more triangles, about the same area. */
+    g_assert_cmpuint (o.full_triangles, >, 500);
+    g_assert_cmpfloat (fabs (o.full_area / o.area - 1), <, 0.1);
     evox_test_mesh_free (assert_iso_file (&o, out, TRUE));
   }
   g_assert_cmpuint (evox_test_count_entries (dir), ==, 1 + G_N_ELEMENTS (names) + 1);

@@ -413,6 +413,18 @@ test_sphere (void)
   g_assert_no_error (error);
   g_assert_cmpuint (evox_mesh_get_n_triangles (out), <=, budget);
   g_assert_cmpuint (evox_mesh_get_n_triangles (out), >=, budget * 9 / 10);
+  /* The simplified mesh quotes the full one's figures; the input has none of its own. */
+  {
+    gsize full_triangles;
+    double full_area, full_volume;
+
+    g_assert_false (evox_mesh_get_source_measures (sphere, NULL, NULL, NULL));
+    g_assert_true (evox_mesh_get_source_measures (out, &full_triangles, &full_area,
+                                                  &full_volume));
+    g_assert_cmpuint (full_triangles, ==, n_in);
+    g_assert_cmpfloat (full_area, ==, evox_mesh_get_area (sphere));
+    g_assert_cmpfloat (full_volume, ==, evox_mesh_get_volume (sphere));
+  }
   g_assert_cmpfloat (evox_progress_get_fraction (progress), ==, 1.0);
 
   assert_closed (out, &after);

@@ -135,6 +135,8 @@ build_mesh (EvoxVolume            *volume,
 static void
 print_mesh (EvoxMesh *mesh)
 {
+  gsize full_triangles;
+  double full_area, full_volume;
   g_autofree char *area = _evox_cli_format_number (evox_mesh_get_area (mesh), FALSE);
   g_autofree char *volume = evox_mesh_is_closed (mesh)
                               ? _evox_cli_format_number (evox_mesh_get_volume (mesh), FALSE)
@@ -145,6 +147,19 @@ print_mesh (EvoxMesh *mesh)
   printf ("vertices: %" G_GSIZE_FORMAT "\n", evox_mesh_get_n_vertices (mesh));
   printf ("area_nm2: %s\n", area);
   printf ("volume_nm3: %s\n", volume);
+  /* A decimated mesh has lost some area with the voxel steps: the full surface's figures are
+   * the ones to quote. */
+  if (evox_mesh_get_source_measures (mesh, &full_triangles, &full_area, &full_volume))
+    {
+      g_autofree char *full_area_text = _evox_cli_format_number (full_area, FALSE);
+      g_autofree char *full_volume_text = evox_mesh_is_closed (mesh)
+                                            ? _evox_cli_format_number (full_volume, FALSE)
+                                            : g_strdup ("open");
+
+      printf ("full_triangles: %" G_GSIZE_FORMAT "\n", full_triangles);
+      printf ("full_area_nm2: %s\n", full_area_text);
+      printf ("full_volume_nm3: %s\n", full_volume_text);
+    }
 }
 
 int

@@ -1747,6 +1747,7 @@ evox_mesh_decimate (EvoxMesh      *mesh,
     }
 
   result = build_result (&w, mesh, centre, scale);
+  _evox_mesh_set_source (result, mesh);
   evox_progress_update (progress, 1.0);
 
 out:

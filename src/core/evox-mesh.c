@@ -21,6 +21,10 @@ struct _EvoxMesh
   gboolean         closed;
   double           area;
   double           volume;
+  gboolean         simplified;     /* the source_* fields hold the full mesh's figures */
+  gsize            source_triangles;
+  double           source_area;
+  double           source_volume;
 };
 
 G_DEFINE_BOXED_TYPE (EvoxMesh, evox_mesh, evox_mesh_ref, evox_mesh_unref)
@@ -286,6 +290,35 @@ evox_mesh_get_bounds (EvoxMesh *self,
         max[k] = MAX (max[k], p);
       }
   return TRUE;
+}
+
+gboolean
+evox_mesh_get_source_measures (EvoxMesh *self,
+                               gsize    *n_triangles,
+                               double   *area,
+                               double   *volume)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (n_triangles != NULL)
+    *n_triangles = self->simplified ? self->source_triangles : self->n_triangles;
+  if (area != NULL)
+    *area = self->simplified ? self->source_area : self->area;
+  if (volume != NULL)
+    *volume = self->simplified ? self->source_volume : self->volume;
+  return self->simplified;
+}
+
+void
+_evox_mesh_set_source (EvoxMesh *self,
+                       EvoxMesh *source)
+{
+  g_return_if_fail (self != NULL && source != NULL);
+
+  /* A simplification of a simplification still quotes the full mesh. */
+  self->simplified = TRUE;
+  evox_mesh_get_source_measures (source, &self->source_triangles, &self->source_area,
+                                 &self->source_volume);
 }
 
 gsize

@@ -50,6 +50,16 @@ double          evox_mesh_get_volume        (EvoxMesh      *self);
 gboolean        evox_mesh_get_bounds        (EvoxMesh      *self,
                                              double         min[3],
                                              double         max[3]);
+/* For a mesh made by evox_mesh_decimate (): the triangle count, area and enclosed volume of the
+ * full mesh it simplifies, which measurements should quote (simplifying smooths away voxel steps:
+ * about 7% less area on a segmented tomogram). FALSE, and this mesh's own figures, otherwise. */
+gboolean        evox_mesh_get_source_measures (EvoxMesh    *self,
+                                               gsize       *n_triangles,
+                                               double      *area,
+                                               double      *volume);
+/* For evox_mesh_decimate (), on a mesh nobody else holds yet: source's full figures. */
+void            _evox_mesh_set_source       (EvoxMesh      *self,
+                                             EvoxMesh      *source);
 /* Bytes held by the arrays. */
 gsize           evox_mesh_get_memory_size   (EvoxMesh      *self);
 

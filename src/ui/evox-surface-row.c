@@ -68,22 +68,36 @@ describe_mesh (EvoxSurfaceRow *self,
   g_autofree char *count = NULL;
   GString *text;
   double box = box_volume (self->document);
+  gsize full_triangles;
+  double full_area, full_volume;
+  gboolean simplified;
 
   if (evox_mesh_is_empty (mesh))
     return g_strdup (_("Empty: no voxel lies inside"));
 
+  /* Measurements come from the full surface: simplifying smooths the voxel steps away. */
+  simplified = evox_mesh_get_source_measures (mesh, &full_triangles, &full_area, &full_volume);
   count = g_strdup_printf ("%'" G_GSIZE_FORMAT, evox_mesh_get_n_triangles (mesh));
-  area = format_measure (evox_mesh_get_area (mesh), 2);
+  area = format_measure (full_area, 2);
   text = g_string_new (NULL);
-  /* TRANSLATORS: a triangle count, then the surface area with its unit */
-  g_string_append_printf (text, _("%s triangles · area %s"), count, area);
+  if (simplified)
+    {
+      g_autofree char *full = g_strdup_printf ("%'" G_GSIZE_FORMAT, full_triangles);
+
+      /* TRANSLATORS: triangles drawn, triangles of the full surface, its area with the unit */
+      g_string_append_printf (text, _("%s triangles (simplified from %s) · area %s"), count,
+                              full, area);
+    }
+  else
+    /* TRANSLATORS: a triangle count, then the surface area with its unit */
+    g_string_append_printf (text, _("%s triangles · area %s"), count, area);
   if (evox_mesh_is_closed (mesh))
     {
-      g_autofree char *volume = format_measure (evox_mesh_get_volume (mesh), 3);
+      g_autofree char *volume = format_measure (full_volume, 3);
 
       /* TRANSLATORS: the volume a closed surface encloses, and its share of the whole box */
       g_string_append_printf (text, _(" · encloses %s (%.2f %% of the volume)"), volume,
-                              box > 0 ? 100 * evox_mesh_get_volume (mesh) / box : 0.0);
+                              box > 0 ? 100 * full_volume / box : 0.0);
     }
   return g_string_free (text, FALSE);
 }
