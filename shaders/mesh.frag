@@ -1,16 +1,18 @@
 // mesh.frag: Blinn-Phong with a headlight, two-sided, clipped by the slice planes when built with
-// CLIP defined; writes a plain colour (opaque pass) or weighted blended OIT sums (translucent
-// pass). Only the CLIP build discards fragments: a shader that can discard loses llvmpipe's early
-// depth test.
+// CLIP defined, in the mesh's colours when built with VERTEX_COLORS; writes a plain colour
+// (opaque pass) or weighted blended OIT sums (translucent pass). Only the CLIP build discards
+// fragments: a shader that can discard loses llvmpipe's early depth test.
 // SPDX-License-Identifier: BSD-3-Clause
 #version 330 core
 
 in vec3 v_view_position;
 in vec3 v_view_normal;
-in vec4 v_color;
+#ifdef VERTEX_COLORS
+in vec4 v_color;                // the mesh's own colours
+#endif
 
-uniform vec4 u_color;           // straight RGB of the surface; alpha is its opacity
-uniform bool u_vertex_colors;   // take RGB from the mesh's colours instead
+uniform vec4 u_color;           // straight RGB of the surface (unless VERTEX_COLORS); alpha is
+                                // its opacity
 uniform bool u_orthographic;
 // CLIP: discard the octant on the camera's side of the three slice planes.
 uniform mat4 u_view_to_world;   // inverse of the view matrix: world is nm, z exaggerated
@@ -73,7 +75,11 @@ main ()
   // The light is at the eye, so the half vector is the view vector itself.
   d = max (dot (n, v), 0.0);
   s = d > 0.0 ? pow (d, SHININESS) : 0.0;
-  base = u_vertex_colors ? v_color.rgb : u_color.rgb;
+#ifdef VERTEX_COLORS
+  base = v_color.rgb;
+#else
+  base = u_color.rgb;
+#endif
   colour = min (dim * (base * (AMBIENT + DIFFUSE * d) + SPECULAR * s), vec3 (1.0));
 
   if (u_pass == 0)

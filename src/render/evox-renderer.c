@@ -74,9 +74,17 @@ static const LineStyle slice_styles[3] = {
 static const LineStyle measured_style = { { 1.0f, 1.0f, 1.0f, 1.0f }, 3.0f };
 static const LineStyle interpolated_style = { { 0.62f, 0.62f, 0.68f, 0.55f }, 1.0f };
 
+/* The builds of mesh.frag and mesh.vert: every combination of these flags is a program. */
+enum
+{
+  MESH_CLIP = 1 << 0,           /* discards the camera's octant */
+  MESH_VERTEX_COLORS = 1 << 1,  /* takes the mesh's colours */
+  N_MESH_PROGRAMS = 4
+};
+
 typedef struct
 {
-  GLint mvp, modelview, normal_matrix, view_to_world, color, vertex_colors, orthographic;
+  GLint mvp, modelview, normal_matrix, view_to_world, color, orthographic;
   GLint clip_planes, clip_side, pass, depth_range;
 } MeshUniforms;
 
@@ -130,7 +138,7 @@ struct _EvoxRenderer
   gboolean        realized;
   GLuint          slice_program;
   GLuint          line_program;
-  GLuint          mesh_programs[2];
+  GLuint          mesh_programs[N_MESH_PROGRAMS];
   GLuint          composite_program;
   GLuint          empty_vao;
   GLuint          vao;
@@ -158,8 +166,7 @@ struct _EvoxRenderer
   {
     GLint mvp, viewport, width, color;
   } lu;
-  /* Of mesh_programs[0] (no clipping) and [1] (clipping). */
-  MeshUniforms    mu[2];
+  MeshUniforms    mu[N_MESH_PROGRAMS];
   struct
   {
     GLint accum, weight;
@@ -936,14 +943,19 @@ link_program (const char  *name,
 static void
 delete_programs (EvoxRenderer *self)
 {
-  GLuint *programs[5] = { &self->slice_program, &self->line_program, &self->mesh_programs[0],
-                          &self->mesh_programs[1], &self->composite_program };
+  GLuint *programs[3] = { &self->slice_program, &self->line_program, &self->composite_program };
 
   for (guint i = 0; i < G_N_ELEMENTS (programs); i++)
     if (*programs[i] != 0)
       {
         glDeleteProgram (*programs[i]);
         *programs[i] = 0;
+      }
+  for (guint i = 0; i < N_MESH_PROGRAMS; i++)
+    if (self->mesh_programs[i] != 0)
+      {
+        glDeleteProgram (self->mesh_programs[i]);
+        self->mesh_programs[i] = 0;
       }
 }
 
@@ -985,14 +997,22 @@ evox_renderer_realize (EvoxRenderer  *self,
     return FALSE;
   self->line_program = link_program ("line", "line.vert", "line.geom", "line.frag", NULL,
                                      error);
-  /* A shader that may discard fragments loses llvmpipe's early depth test, which costs opaque
-   * surfaces about half their frame time: the clipping is a program of its own. */
-  if (self->line_program != 0)
-    self->mesh_programs[0] = link_program ("mesh", "mesh.vert", NULL, "mesh.frag", NULL, error);
-  if (self->mesh_programs[0] != 0)
-    self->mesh_programs[1] = link_program ("mesh", "mesh.vert", NULL, "mesh.frag",
-                                           "#define CLIP 1\n", error);
-  if (self->mesh_programs[1] != 0)
+  /* Variants rather than uniforms that switch code: a shader that may discard fragments loses
+   * llvmpipe's early depth test (opaque surfaces took about twice as long), and every output
+   * of the vertex stage is interpolated for every fragment (a colour output that is not used
+   * cost 10%). */
+  for (guint v = 0; v < N_MESH_PROGRAMS && self->line_program != 0; v++)
+    {
+      g_autofree char *defines = g_strconcat (v & MESH_CLIP ? "#define CLIP 1\n" : "",
+                                              v & MESH_VERTEX_COLORS ? "#define VERTEX_COLORS 1\n"
+                                                                     : "", NULL);
+
+      self->mesh_programs[v] = link_program ("mesh", "mesh.vert", NULL, "mesh.frag", defines,
+                                             error);
+      if (self->mesh_programs[v] == 0)
+        break;
+    }
+  if (self->mesh_programs[N_MESH_PROGRAMS - 1] != 0)
     self->composite_program = link_program ("composite", "composite.vert", NULL,
                                             "composite.frag", NULL, error);
   if (self->composite_program == 0)
@@ -1034,7 +1054,7 @@ evox_renderer_realize (EvoxRenderer  *self,
   self->lu.viewport = glGetUniformLocation (self->line_program, "u_viewport");
   self->lu.width = glGetUniformLocation (self->line_program, "u_width");
   self->lu.color = glGetUniformLocation (self->line_program, "u_color");
-  for (guint p = 0; p < 2; p++)
+  for (guint p = 0; p < N_MESH_PROGRAMS; p++)
     {
 #define MESH_UNIFORM(field, name) \
   self->mu[p].field = glGetUniformLocation (self->mesh_programs[p], name)
@@ -1043,7 +1063,6 @@ evox_renderer_realize (EvoxRenderer  *self,
       MESH_UNIFORM (normal_matrix, "u_normal_matrix");
       MESH_UNIFORM (view_to_world, "u_view_to_world");
       MESH_UNIFORM (color, "u_color");
-      MESH_UNIFORM (vertex_colors, "u_vertex_colors");
       MESH_UNIFORM (orthographic, "u_orthographic");
       MESH_UNIFORM (clip_planes, "u_clip_planes");
       MESH_UNIFORM (clip_side, "u_clip_side");
@@ -1816,15 +1835,15 @@ get_clip_side (EvoxRenderer *self,
     }
 }
 
-/* The per-frame uniforms every surface shares: a few matrices, nothing per vertex. Returns the
- * locations of the program now in use. */
+/* Program `variant` (MESH_ flags) with the per-frame uniforms every surface shares: a few
+ * matrices, nothing per vertex. Returns its uniforms' locations. */
 static const MeshUniforms *
 use_mesh_program (EvoxRenderer *self,
                   const Frame  *frame,
                   int           pass,
-                  gboolean      clip)
+                  guint         variant)
 {
-  const MeshUniforms *mu = &self->mu[clip ? 1 : 0];
+  const MeshUniforms *mu = &self->mu[variant];
   mat4 model = GLM_MAT4_IDENTITY_INIT, view, mvp, modelview, modelview_projection, view_to_world;
   mat3 normal_matrix;
   double lo[3], hi[3];
@@ -1843,7 +1862,7 @@ use_mesh_program (EvoxRenderer *self,
 
   for (guint a = 0; a < 3; a++)
     planes[a] = (float) plane_position (self, a, self->slices[a]);
-  if (clip)
+  if (variant & MESH_CLIP)
     get_clip_side (self, planes, side);
 
   /* The depths the box spans, over which the OIT weights fall from near to far. */
@@ -1858,7 +1877,7 @@ use_mesh_program (EvoxRenderer *self,
       far = MAX (far, -eye[2]);
     }
 
-  glUseProgram (self->mesh_programs[clip ? 1 : 0]);
+  glUseProgram (self->mesh_programs[variant]);
   glUniformMatrix4fv (mu->mvp, 1, GL_FALSE, (const float *) modelview_projection);
   glUniformMatrix4fv (mu->modelview, 1, GL_FALSE, (const float *) modelview);
   glUniformMatrix3fv (mu->normal_matrix, 1, GL_FALSE, (const float *) normal_matrix);
@@ -1911,21 +1930,24 @@ draw_surfaces (EvoxRenderer *self,
 {
   guint n = self->surfaces != NULL ? evox_surface_list_get_n_surfaces (self->surfaces) : 0;
   const MeshUniforms *mu = NULL;
+  guint variant = G_MAXUINT;
 
   for (guint i = 0; i < n; i++)
     {
       EvoxSurface *surface = evox_surface_list_get_surface (self->surfaces, i);
       MeshBuffers *buffers = surface_buffers (self, surface, pass);
+      guint wanted;
       float rgba[4];
 
       if (buffers == NULL)
         continue;
-      if (mu == NULL)
-        mu = use_mesh_program (self, frame, pass, clip);
+      wanted = (clip ? MESH_CLIP : 0) | (buffers->has_colors ? MESH_VERTEX_COLORS : 0);
+      if (wanted != variant)
+        mu = use_mesh_program (self, frame, pass, wanted);
+      variant = wanted;
       evox_surface_get_rgba (surface, rgba);
       rgba[3] = CLAMP (rgba[3], 0.0f, 1.0f);
       glUniform4fv (mu->color, 1, rgba);
-      glUniform1i (mu->vertex_colors, buffers->has_colors);
       glBindVertexArray (buffers->vao);
       glDrawElements (GL_TRIANGLES, buffers->n_indices, GL_UNSIGNED_INT, NULL);
     }
