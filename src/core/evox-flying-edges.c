@@ -41,8 +41,9 @@
  * diagonally opposite, the surface separates them (the outside is connected across the face).
  * The rule depends on the face alone, so neighbouring cubes agree and the surface has no holes;
  * it also gives, case for case, the triangle counts of vtkFlyingEdges3D. Each cube's surface
- * is traced as closed loops of edge crossings, one segment per face, oriented so that the
- * inside lies on the same side, and every loop becomes a fan of triangles.
+ * is traced as closed loops of edge crossings, one or two segments per face, oriented so that
+ * the inside lies on the same side, and every loop becomes a fan of triangles from a crossing
+ * whose diagonals leave the cube's faces (see fan_apex ()).
  *
  * With CLOSE_BORDERS the grid is padded, virtually, by one layer of outside points: the bit rows
  * have one more bit on each side and one more row on each side of y and z, all 0, and the
