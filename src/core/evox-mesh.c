@@ -60,32 +60,37 @@ area_vector (double p[3][3],
   n[2] = u[0] * v[1] - u[1] * v[0];
 }
 
-/* Area and enclosed volume in one pass. The volume sums signed tetrahedra to a point inside
- * the bounds rather than to the origin: far from the origin the terms would be large and cancel,
- * losing digits. */
+/* Area and enclosed volume in one parallel pass. The volume sums signed tetrahedra to the first
+ * vertex rather than to the origin: far from the origin the terms would be large and cancel,
+ * losing digits. Each triangle is worked in floats relative to that vertex (its corners are
+ * floats already) and summed in doubles; no pass for the bounds, so this costs a fraction of
+ * the isosurface kernel that made the mesh. */
 static void
 measure (EvoxMesh *self)
 {
-  double lo[3], hi[3], centre[3];
+  const float *p = self->positions;
+  const float ref[3] = { p[0], p[1], p[2] };
   double area = 0.0, volume = 0.0;
-
-  if (!evox_mesh_get_bounds (self, lo, hi))
-    return;
-  for (guint k = 0; k < 3; k++)
-    centre[k] = 0.5 * (lo[k] + hi[k]);
 
 #pragma omp parallel for reduction(+:area, volume) schedule(static)
   for (gsize t = 0; t < self->n_triangles; t++)
     {
-      double p[3][3], n[3];
+      const guint32 *tri = self->triangles + 3 * t;
+      const float *a = p + 3 * (gsize) tri[0], *b = p + 3 * (gsize) tri[1];
+      const float *c = p + 3 * (gsize) tri[2];
+      float u[3], v[3], w[3], n[3];
 
-      triangle_corners (self, t, p);
-      for (guint c = 0; c < 3; c++)
-        for (guint k = 0; k < 3; k++)
-          p[c][k] -= centre[k];
-      area_vector (p, n);
-      area += 0.5 * sqrt (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
-      volume += (p[0][0] * n[0] + p[0][1] * n[1] + p[0][2] * n[2]) / 6.0;
+      for (guint k = 0; k < 3; k++)
+        {
+          w[k] = a[k] - ref[k];
+          u[k] = b[k] - a[k];
+          v[k] = c[k] - a[k];
+        }
+      n[0] = u[1] * v[2] - u[2] * v[1];
+      n[1] = u[2] * v[0] - u[0] * v[2];
+      n[2] = u[0] * v[1] - u[1] * v[0];
+      area += 0.5 * sqrt ((double) n[0] * n[0] + (double) n[1] * n[1] + (double) n[2] * n[2]);
+      volume += ((double) w[0] * n[0] + (double) w[1] * n[1] + (double) w[2] * n[2]) / 6.0;
     }
   self->area = area;
   self->volume = volume;
@@ -158,8 +163,14 @@ evox_mesh_new_take (float    *positions,
   self->closed = closed;
 
 #ifndef G_DISABLE_ASSERT
-  for (gsize i = 0; i < 3 * n_triangles; i++)
-    g_assert (triangles[i] < n_vertices);
+  {
+    guint32 largest = 0;
+
+#pragma omp parallel for reduction(max:largest) schedule(static)
+    for (gsize i = 0; i < 3 * n_triangles; i++)
+      largest = MAX (largest, triangles[i]);
+    g_assert (largest < n_vertices);
+  }
 #endif
 
   if (self->normals == NULL)
@@ -279,16 +290,25 @@ evox_mesh_get_bounds (EvoxMesh *self,
   if (self->n_vertices == 0)
     return FALSE;
 
-  for (guint k = 0; k < 3; k++)
-    min[k] = max[k] = self->positions[k];
-  for (gsize v = 1; v < self->n_vertices; v++)
-    for (guint k = 0; k < 3; k++)
-      {
-        double p = self->positions[3 * v + k];
+  {
+    float lo0 = G_MAXFLOAT, lo1 = G_MAXFLOAT, lo2 = G_MAXFLOAT;
+    float hi0 = -G_MAXFLOAT, hi1 = -G_MAXFLOAT, hi2 = -G_MAXFLOAT;
+    const float *p = self->positions;
 
-        min[k] = MIN (min[k], p);
-        max[k] = MAX (max[k], p);
+#pragma omp parallel for reduction(min:lo0, lo1, lo2) reduction(max:hi0, hi1, hi2) \
+    schedule(static)
+    for (gsize v = 0; v < self->n_vertices; v++)
+      {
+        lo0 = MIN (lo0, p[3 * v]);
+        lo1 = MIN (lo1, p[3 * v + 1]);
+        lo2 = MIN (lo2, p[3 * v + 2]);
+        hi0 = MAX (hi0, p[3 * v]);
+        hi1 = MAX (hi1, p[3 * v + 1]);
+        hi2 = MAX (hi2, p[3 * v + 2]);
       }
+    min[0] = lo0; min[1] = lo1; min[2] = lo2;
+    max[0] = hi0; max[1] = hi1; max[2] = hi2;
+  }
   return TRUE;
 }
 
