@@ -1001,6 +1001,54 @@ test_thin (void)
   g_assert_cmpfloat (evox_mesh_get_area (point), ==, 0.0);
 }
 
+/* f32 data may hold infinities: every vertex stays a finite point of its edge, at the finite end
+ * of an edge from an infinity (the limit of linear interpolation) and half way between two
+ * infinities or next to NaN; normals stay unit vectors; the measures stay finite. */
+static void
+test_infinite (void)
+{
+  g_auto (Grid) g = { 0, };
+  g_autoptr (EvoxMesh) mesh = NULL;
+  const float *positions, *normals;
+  const gsize n = 7;
+  gboolean found_finite_end = FALSE;
+
+  g.field = field_new (EVOX_SAMPLE_F32, n, n, n);
+  g.level = 1.0;
+  g.pad = TRUE;
+  /* A lone +inf voxel; +inf next to -inf; -inf next to a finite inside value; NaN next to +inf. */
+  field_set (&g.field, 2 + n * (2 + n * 2), INFINITY);
+  field_set (&g.field, 4 + n * (2 + n * 2), INFINITY);
+  field_set (&g.field, 5 + n * (2 + n * 2), -INFINITY);
+  field_set (&g.field, 4 + n * (4 + n * 4), -INFINITY);
+  field_set (&g.field, 5 + n * (4 + n * 4), 5.0);
+  field_set (&g.field, 2 + n * (5 + n * 5), NAN);
+  field_set (&g.field, 3 + n * (5 + n * 5), INFINITY);
+  mesh = run_kernel (&g, 0);
+  g_assert_false (evox_mesh_is_empty (mesh));
+  assert_closed (mesh);
+  g_assert_true (isfinite (evox_mesh_get_area (mesh)));
+  g_assert_true (isfinite (evox_mesh_get_volume (mesh)));
+  positions = evox_mesh_get_positions (mesh);
+  normals = evox_mesh_get_normals (mesh);
+  for (gsize v = 0; v < evox_mesh_get_n_vertices (mesh); v++)
+    {
+      const float *p = positions + 3 * v, *nv = normals + 3 * v;
+
+      for (guint a = 0; a < 3; a++)
+        {
+          g_assert_true (isfinite (p[a]) && isfinite (nv[a]));
+          g_assert_cmpfloat (p[a], >=, 0.0f);
+          g_assert_cmpfloat (p[a], <=, n - 1.0f);
+        }
+      g_assert_cmpfloat_with_epsilon (nv[0] * nv[0] + nv[1] * nv[1] + nv[2] * nv[2], 1.0, 1e-5);
+      /* The edge from the lone +inf at x = 2 to the 0 at x = 3 crosses at x = 3. */
+      if (p[0] == 3.0f && p[1] == 2.0f && p[2] == 2.0f)
+        found_finite_end = TRUE;
+    }
+  g_assert_true (found_finite_end);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * The job */
 
@@ -1106,6 +1154,7 @@ main (int   argc,
   g_test_add_func ("/Evox/FlyingEdges/u16-max", test_u16_max);
   g_test_add_func ("/Evox/FlyingEdges/out-of-range", test_out_of_range);
   g_test_add_func ("/Evox/FlyingEdges/thin", test_thin);
+  g_test_add_func ("/Evox/FlyingEdges/infinite", test_infinite);
   g_test_add_func ("/Evox/FlyingEdges/cancel", test_cancel);
   g_test_add_func ("/Evox/FlyingEdges/progress", test_progress);
   g_test_add_func ("/Evox/FlyingEdges/errors", test_errors);

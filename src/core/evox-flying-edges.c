@@ -850,10 +850,14 @@ edge_vertex (const Grid     *g,
   float g0[3], g1[3], n[3];
   float t, length2;
 
-  if (type == EVOX_SAMPLE_F32 && (isnan (v0) || isnan (v1)))
-    t = 0.5f;
+  t = (g->level - v0) / (v1 - v0);
+  /* Only f32 data can make t NaN: a NaN end, or an infinite one. Linear interpolation puts the
+   * crossing at the finite end of an edge from an infinity (v1 infinite already gives 0 above);
+   * between two infinities, or next to NaN, it is half way. */
+  if (type == EVOX_SAMPLE_F32 && G_UNLIKELY (isnan (t)))
+    t = isinf (v0) && isfinite (v1) ? 1.0f : 0.5f;
   else
-    t = CLAMP ((g->level - v0) / (v1 - v0), 0.0f, 1.0f);
+    t = CLAMP (t, 0.0f, 1.0f);
   if (inner)
     {
       gradient_inner (g, type, i0, g0);

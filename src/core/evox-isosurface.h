@@ -35,7 +35,8 @@ typedef enum
 /* The isosurface of field at level by flying edges (Schroeder, Maynard and Geveci, 2015): a pass
  * over x-rows classifies edges, then per-row counts, prefix sums and a generation pass, so every
  * vertex is computed once and shared by its triangles. A point is inside when v >= level; NaN
- * is outside. Triangles are oriented and normals point out as EvoxMesh says; normals are the
+ * is outside (a crossing next to NaN lies half way; next to an infinity, at the finite end, so
+ * every vertex is finite). Triangles are oriented and normals point out as EvoxMesh says; normals are the
  * negated, normalised gradient (central differences, one-sided at the border) interpolated
  * along the edge. On a face whose inside corners are diagonally opposite, the surface keeps them
  * apart, so neighbouring cubes agree and there are no holes. Multi-threaded over slices and
