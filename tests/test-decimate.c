@@ -512,11 +512,12 @@ test_torus (void)
 
 /* A torus whose tube is a triangle: collapses that would pinch it (and change its genus)
  * turn no triangle over, so only the link condition stops them. It goes down as far as it can
- * and stays a torus, or says it cannot go further. */
+ * and stays a torus; below that the result is the smallest torus reached. */
 static void
 test_thin_torus (void)
 {
   g_autoptr(EvoxMesh) torus = torus_mesh (60, 3, 10.0, 1.0);
+  gboolean reached_floor = FALSE;
   Census c;
 
   assert_closed (torus, &c);
@@ -526,20 +527,23 @@ test_thin_torus (void)
       g_autoptr(GError) error = NULL;
       g_autoptr(EvoxMesh) out = evox_mesh_decimate (torus, budget, NULL, NULL, &error);
 
-      if (out == NULL)
-        {
-          g_assert_error (error, EVOX_ERROR, EVOX_ERROR_FAILED);
-          g_test_message ("thin torus: no further than %" G_GUINT64_FORMAT, budget + 10);
-          /* From 360 triangles to a few dozen (a torus needs 14). */
-          g_assert_cmpuint (budget, <, 60);
-          break;
-        }
-      g_assert_cmpuint (evox_mesh_get_n_triangles (out), <=, budget);
+      g_assert_no_error (error);
       g_assert_cmpuint (evox_mesh_get_n_triangles (out), >=, 14);
       assert_closed (out, &c);
       g_assert_cmpint (euler_characteristic (&c, out), ==, 0);
       g_assert_cmpfloat (c.volume, >, 0.0);
+      if (evox_mesh_get_n_triangles (out) > budget)
+        {
+          g_test_message ("thin torus: no further than %" G_GSIZE_FORMAT,
+                          evox_mesh_get_n_triangles (out));
+          /* From 360 triangles to a few dozen (a torus needs 14), and still simplified. */
+          g_assert_cmpuint (evox_mesh_get_n_triangles (out), <, 60);
+          g_assert_true (evox_mesh_get_source_measures (out, NULL, NULL, NULL));
+          reached_floor = TRUE;
+          break;
+        }
     }
+  g_assert_true (reached_floor);
 }
 
 static gboolean
@@ -1061,9 +1065,13 @@ test_smallest (void)
 
     tetrahedra = evox_mesh_merge (pair, NULL, 2);
   }
-  g_assert_null (evox_mesh_decimate (tetrahedra, 4, NULL, NULL, &error));
-  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_FAILED);
-  g_assert_nonnull (strstr (error->message, "below 8 triangles"));
+  /* Two tetrahedra cannot go below 8 triangles: nothing collapses, and the result is the
+   * mesh itself rather than a failure (a surface would otherwise have nothing to show). */
+  g_clear_pointer (&out, evox_mesh_unref);
+  out = evox_mesh_decimate (tetrahedra, 4, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (out == tetrahedra);
+  g_assert_cmpuint (evox_mesh_get_n_triangles (out), ==, 8);
 }
 
 /* A lumpy sphere of about 10 million triangles down to 1 million, timed (-m perf). */

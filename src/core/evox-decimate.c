@@ -1732,22 +1732,24 @@ evox_mesh_decimate (EvoxMesh      *mesh,
           deferred += workers[i].deferred;
         }
 
+      /* No edge left may collapse (closed parts are tetrahedra, thin tubes are down to three
+       * sides, frozen vertices hold the rest): the smallest mesh reached is the result. Failing
+       * instead would leave a surface with nothing to show. */
       if (done == 0 && n_workers == 1 && (all || n_candidates == w.n_edges))
-        {
-          g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED,
-                       "Cannot reduce below %" G_GSIZE_FORMAT " triangles without breaking the "
-                       "surface (%" G_GUINT64_FORMAT " were asked for)",
-                       w.n_live, max_triangles);
-          goto out;
-        }
+        break;
       /* Nothing done: look at every edge, on one thread (the cuts between workers may have
        * held everything back). Few done: most cheap edges were refused, look further. */
       all = serial = done == 0;
       widen = done * 8 < goal ? MIN (widen * 4, (gsize) 1 << 20) : 1;
     }
 
-  result = build_result (&w, mesh, centre, scale);
-  _evox_mesh_set_source (result, mesh);
+  if (w.n_live == n_input)
+    result = evox_mesh_ref (mesh);   /* nothing could collapse */
+  else
+    {
+      result = build_result (&w, mesh, centre, scale);
+      _evox_mesh_set_source (result, mesh);
+    }
   evox_progress_update (progress, 1.0);
 
 out:

@@ -73,7 +73,8 @@ typedef enum
  * 4% (the binder: -4%, still thinner than the surface can follow). LEVEL surfaces are
  * contoured at level, smoothed or not. Every surface is closed at the border of the volume:
  * masks half a voxel out (smoothed ones may reach further), levels on the border voxels'
- * centres. Above max_triangles (0: no limit) the mesh is decimated to at most that many. */
+ * centres. Above max_triangles (0: no limit) the mesh is decimated to at most that many, or
+ * as far as evox_mesh_decimate () can without breaking the surface. */
 typedef struct
 {
   EvoxSurfaceKind kind;
