@@ -60,16 +60,15 @@ area_vector (double p[3][3],
   n[2] = u[0] * v[1] - u[1] * v[0];
 }
 
-/* Area and enclosed volume in one parallel pass. The volume sums signed tetrahedra to the first
- * vertex rather than to the origin: far from the origin the terms would be large and cancel,
- * losing digits. Each triangle is worked in floats relative to that vertex (its corners are
- * floats already) and summed in doubles; no pass for the bounds, so this costs a fraction of
- * the isosurface kernel that made the mesh. */
+/* Area and enclosed volume in one parallel pass, in doubles. The volume sums signed tetrahedra
+ * to the first vertex rather than to the origin: far from the origin the terms would be large
+ * and cancel, losing digits. No pass for the bounds, so this costs a fraction of the isosurface
+ * kernel that made the mesh. */
 static void
 measure (EvoxMesh *self)
 {
   const float *p = self->positions;
-  const float ref[3] = { p[0], p[1], p[2] };
+  const double ref[3] = { p[0], p[1], p[2] };
   double area = 0.0, volume = 0.0;
 
 #pragma omp parallel for reduction(+:area, volume) schedule(static)
@@ -78,19 +77,19 @@ measure (EvoxMesh *self)
       const guint32 *tri = self->triangles + 3 * t;
       const float *a = p + 3 * (gsize) tri[0], *b = p + 3 * (gsize) tri[1];
       const float *c = p + 3 * (gsize) tri[2];
-      float u[3], v[3], w[3], n[3];
+      double u[3], v[3], w[3], n[3];
 
       for (guint k = 0; k < 3; k++)
         {
           w[k] = a[k] - ref[k];
-          u[k] = b[k] - a[k];
-          v[k] = c[k] - a[k];
+          u[k] = (double) b[k] - a[k];
+          v[k] = (double) c[k] - a[k];
         }
       n[0] = u[1] * v[2] - u[2] * v[1];
       n[1] = u[2] * v[0] - u[0] * v[2];
       n[2] = u[0] * v[1] - u[1] * v[0];
-      area += 0.5 * sqrt ((double) n[0] * n[0] + (double) n[1] * n[1] + (double) n[2] * n[2]);
-      volume += ((double) w[0] * n[0] + (double) w[1] * n[1] + (double) w[2] * n[2]) / 6.0;
+      area += 0.5 * sqrt (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+      volume += (w[0] * n[0] + w[1] * n[1] + w[2] * n[2]) / 6.0;
     }
   self->area = area;
   self->volume = volume;
