@@ -178,6 +178,44 @@ test_surfaces_in_window (void)
   /* Not over an existing file unless asked. */
   g_assert_false (evox_window_export_data (window, EVOX_EXPORT_SURFACES, ply, FALSE, &error));
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
+  g_clear_error (&error);
+
+  /* A row's Export Mesh: that surface alone, as it is, in its colour. */
+  {
+    g_autofree char *one = g_build_filename (dir, "level.ply", NULL);
+    g_autoptr (EvoxTestMesh) level = NULL;
+    EvoxSurface *second = evox_surface_list_get_surface (list, 1);
+    guint8 rgb[3];
+
+    evox_surface_set_color (second, "#102030");
+    g_assert_true (evox_window_export_surface (window, 1, one, FALSE, &error));
+    g_assert_no_error (error);
+    level = evox_test_mesh_read (one);
+    g_assert_cmpuint (level->n_triangles, ==,
+                      evox_mesh_get_n_triangles (evox_surface_get_mesh (second)));
+    g_assert_nonnull (level->colors);
+    memcpy (rgb, level->colors + 4 * (level->n_vertices - 1), 3);
+    g_assert_cmpuint (rgb[0], ==, 0x10);
+    g_assert_cmpuint (rgb[1], ==, 0x20);
+    g_assert_cmpuint (rgb[2], ==, 0x30);
+  }
+
+  /* A surface not built yet has nothing to export: the window says which surface and why. */
+  _evox_surface_panel_set_level_text (panel, "200");
+  gtk_widget_activate_action (GTK_WIDGET (panel), "surfaces.add-level", NULL);
+  g_assert_cmpuint (evox_surface_list_get_n_surfaces (list), ==, 3);
+  g_assert_null (evox_surface_get_mesh (evox_surface_list_get_surface (list, 2)));
+  {
+    g_autofree char *unbuilt = g_build_filename (dir, "unbuilt.stl", NULL);
+
+    g_assert_false (evox_window_export_surface (window, 2, unbuilt, FALSE, &error));
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "Level 200"));
+    g_assert_false (g_file_test (unbuilt, G_FILE_TEST_EXISTS));
+    g_clear_error (&error);
+  }
+  gtk_widget_activate_action (GTK_WIDGET (evox_surface_panel_get_row (panel, 2)),
+                              "surface.remove", NULL);
 
   /* The row's Remove. */
   gtk_widget_activate_action (GTK_WIDGET (evox_surface_panel_get_row (panel, 1)),

@@ -121,6 +121,8 @@ update_state (EvoxSurfaceRow *self)
   g_autofree char *text = NULL;
   gboolean building = state == EVOX_SURFACE_STATE_BUILDING;
 
+  /* Nothing to write until a first build is done. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "surface.export", mesh != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), building);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), state == EVOX_SURFACE_STATE_STALE);
   gtk_spinner_set_spinning (self->spinner, state == EVOX_SURFACE_STATE_STALE);

@@ -156,28 +156,35 @@ static const struct
   [EVOX_EXPORT_SURFACES] = { "win.export-surfaces", N_("Export Surfaces"), "surfaces.ply" },
 };
 
-/* Surfaces [first, last) of the list that are shown and built, merged into one mesh with each
- * surface's colour (a PARTICLES mesh keeps its own colours). */
+/* A surface's colour and opacity as straight RGBA bytes. */
+static void
+surface_bytes (EvoxSurface *surface,
+               guint8       bytes[4])
+{
+  float rgba[4];
+
+  evox_surface_get_rgba (surface, rgba);
+  for (guint k = 0; k < 4; k++)
+    bytes[k] = (guint8) (CLAMP (rgba[k], 0.0f, 1.0f) * 255.0f + 0.5f);
+}
+
+/* The surfaces of the list that are shown and built, merged into one mesh with each surface's
+ * colour (a PARTICLES mesh keeps its own colours). */
 static EvoxMesh *
-merge_surfaces (EvoxSurfaceList *list,
-                guint            first,
-                guint            last)
+merge_surfaces (EvoxSurfaceList *list)
 {
   g_autoptr (GPtrArray) meshes = g_ptr_array_new ();
   g_autoptr (GByteArray) colors = g_byte_array_new ();
 
-  for (guint i = first; i < last; i++)
+  for (guint i = 0; i < evox_surface_list_get_n_surfaces (list); i++)
     {
       EvoxSurface *surface = evox_surface_list_get_surface (list, i);
       EvoxMesh *mesh = evox_surface_get_mesh (surface);
-      float rgba[4];
       guint8 bytes[4];
 
-      if (mesh == NULL || (last - first > 1 && !evox_surface_get_visible (surface)))
+      if (mesh == NULL || !evox_surface_get_visible (surface))
         continue;
-      evox_surface_get_rgba (surface, rgba);
-      for (guint k = 0; k < 4; k++)
-        bytes[k] = (guint8) (CLAMP (rgba[k], 0.0f, 1.0f) * 255.0f + 0.5f);
+      surface_bytes (surface, bytes);
       g_ptr_array_add (meshes, mesh);
       g_byte_array_append (colors, bytes, 4);
     }
@@ -187,10 +194,11 @@ merge_surfaces (EvoxSurfaceList *list,
 }
 
 static gboolean
-write_mesh (EvoxMesh    *mesh,
-            const char  *path,
-            gboolean     overwrite,
-            GError     **error)
+write_mesh (EvoxMesh      *mesh,
+            const guint8  *rgba,
+            const char    *path,
+            gboolean       overwrite,
+            GError       **error)
 {
   EvoxMeshFormat format;
 
@@ -202,7 +210,7 @@ write_mesh (EvoxMesh    *mesh,
                    _("No surface is shown and built yet: add one on the Surfaces page"));
       return FALSE;
     }
-  return evox_mesh_write (mesh, path, format, NULL, overwrite, error);
+  return evox_mesh_write (mesh, path, format, rgba, overwrite, error);
 }
 
 gboolean
@@ -213,7 +221,9 @@ evox_window_export_surface (EvoxWindow  *self,
                             GError     **error)
 {
   EvoxSurfaceList *list;
-  g_autoptr (EvoxMesh) mesh = NULL;
+  EvoxSurface *surface;
+  EvoxMesh *mesh;
+  guint8 rgba[4];
 
   g_return_val_if_fail (EVOX_IS_WINDOW (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
@@ -224,8 +234,18 @@ evox_window_export_surface (EvoxWindow  *self,
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, _("There is no surface %u"), index);
       return FALSE;
     }
-  mesh = merge_surfaces (list, index, index + 1);
-  return write_mesh (mesh, path, overwrite, error);
+  surface = evox_surface_list_get_surface (list, index);
+  mesh = evox_surface_get_mesh (surface);
+  if (mesh == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   _("The surface “%s” is not built yet"), evox_surface_get_name (surface));
+      return FALSE;
+    }
+  /* Written as it is, in the surface's colour: no merged copy of a mesh of millions of
+   * triangles. */
+  surface_bytes (surface, rgba);
+  return write_mesh (mesh, rgba, path, overwrite, error);
 }
 
 gboolean
@@ -277,10 +297,9 @@ evox_window_export_data (EvoxWindow      *self,
     case EVOX_EXPORT_SURFACES:
       {
         EvoxSurfaceList *list = evox_document_get_surfaces (doc);
-        g_autoptr (EvoxMesh) mesh = merge_surfaces (list, 0,
-                                                    evox_surface_list_get_n_surfaces (list));
+        g_autoptr (EvoxMesh) mesh = merge_surfaces (list);
 
-        return write_mesh (mesh, path, overwrite, error);
+        return write_mesh (mesh, NULL, path, overwrite, error);
       }
     default:
       g_return_val_if_reached (FALSE);
