@@ -2364,6 +2364,7 @@ test_isosurface_bad_input (void)
     { 2, "--color", NULL, NULL, { "--label", "all", "--color", "#ff0000" } },
     { 2, "--max-triangles", NULL, NULL, { "--level", "1", "--max-triangles", "-5" } },
     { 2, "--max-triangles", NULL, NULL, { "--level", "1", "--max-triangles", "many" } },
+    { 2, "--max-triangles", NULL, NULL, { "--level", "1", "--max-triangles", "3" } },
     { 2, "'7'", NULL, NULL, { "--level", "1", "--channel", "7" } },
     { 1, "no-such-folder", NULL, "nowhere", { "--level", "1" } },
   };

@@ -253,6 +253,11 @@ _evox_cli_isosurface (int    argc,
       if (!_evox_cli_parse_int (max_triangles, 0, G_MAXINT64, &n))
         return _evox_cli_usage_error (context, _("--max-triangles must be a whole number, 0 for "
                                                  "no limit, not '%s'"), max_triangles);
+      /* Found before the volume is read and the surface built, not after. */
+      if (n > 0 && n < 4)
+        return _evox_cli_usage_error (context, _("--max-triangles must be 0 (no limit) or at "
+                                                 "least 4 (a closed surface's fewest), not '%s'"),
+                                      max_triangles);
       spec.max_triangles = (guint64) n;
     }
   if (color != NULL)
