@@ -132,6 +132,13 @@ test_build (void)
   g_assert_true (iterate_until_idle (document, 30));
   g_assert_cmpuint (meshes, ==, 2);
   g_assert_cmpuint (evox_mesh_get_n_triangles (evox_surface_get_mesh (surface)), <=, 500);
+
+  /* A budget below a closed surface's fewest triangles would fail every build: it is 4. */
+  evox_document_set_triangle_budget (document, 2);
+  g_assert_cmpuint (evox_document_get_triangle_budget (document), ==, 4);
+  g_assert_true (iterate_until_idle (document, 30));
+  g_assert_cmpint (evox_surface_get_state (surface), ==, EVOX_SURFACE_STATE_READY);
+  g_assert_cmpuint (evox_mesh_get_n_triangles (evox_surface_get_mesh (surface)), >=, 4);
 }
 
 /* While a phase edge is dragged (edits every 20 ms), nothing is built; one build follows the

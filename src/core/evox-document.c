@@ -1325,6 +1325,9 @@ evox_document_set_triangle_budget (EvoxDocument *self,
 {
   g_return_if_fail (EVOX_IS_DOCUMENT (self));
 
+  /* A closed surface keeps 4 triangles at least: a smaller budget would fail every build. */
+  if (budget > 0 && budget < 4)
+    budget = 4;
   if (self->triangle_budget == budget)
     return;
   self->triangle_budget = budget;

@@ -42,7 +42,7 @@ G_DECLARE_FINAL_TYPE (EvoxDocument, evox_document, EVOX, DOCUMENT, GObject)
  *   clip-surfaces (boolean, default FALSE: cut surfaces away in front of the slices),
  *   smooth-surfaces (boolean, default TRUE: Gaussian-smoothed masks for phases and particles),
  *   triangle-budget (uint64, default EVOX_DEFAULT_TRIANGLE_BUDGET, 0 = none: larger surfaces
- *   are decimated to it).
+ *   are decimated to it; 1 to 3 become 4, the fewest a closed surface has).
  * Surfaces follow the document: a new volume of the same value scale rebuilds them from its
  * voxels (another scale clears them, as it clears phases); a channel change rebuilds them from
  * that channel; new or cleared labels remove the particle surfaces. Smoothing and the budget
