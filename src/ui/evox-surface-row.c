@@ -71,6 +71,7 @@ describe_mesh (EvoxSurfaceRow *self,
   gsize full_triangles;
   double full_area, full_volume;
   gboolean simplified;
+  guint64 budget;
 
   if (evox_mesh_is_empty (mesh))
     return g_strdup (_("Empty: no voxel lies inside"));
@@ -99,6 +100,10 @@ describe_mesh (EvoxSurfaceRow *self,
       g_string_append_printf (text, _(" · encloses %s (%.2f %% of the volume)"), volume,
                               box > 0 ? 100 * full_volume / box : 0.0);
     }
+  budget = evox_surface_get_spec (self->surface)->max_triangles;
+  if (budget > 0 && evox_mesh_get_n_triangles (mesh) > budget)
+    g_string_append (text, _(". Above the triangle budget: simplifying further would break "
+                             "the surface"));
   return g_string_free (text, FALSE);
 }
 
