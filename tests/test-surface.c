@@ -178,6 +178,14 @@ test_debounce (void)
   g_assert_true (iterate_until_idle (document, 30));
   g_assert_cmpuint (meshes, ==, 2);
   g_assert_cmpfloat (evox_surface_get_spec (surface)->lo, ==, 129);
+
+  /* The surface goes with its phase; a level surface stays. */
+  evox_document_add_level_surface (document, 100);
+  evox_phase_list_remove (evox_document_get_phases (document), 0);
+  g_assert_cmpuint (evox_surface_list_get_n_surfaces (evox_document_get_surfaces (document)), ==,
+                    1);
+  g_assert_cmpint (evox_surface_get_spec (evox_surface_list_get_surface (
+                     evox_document_get_surfaces (document), 0))->kind, ==, EVOX_SURFACE_LEVEL);
 }
 
 /* A spec change during a build cancels it and builds the new spec; Stop fails the surface with

@@ -360,6 +360,30 @@ evox_document_class_init (EvoxDocumentClass *klass)
 static void notify (EvoxDocument *self,
                     guint         prop_id);
 
+static gboolean
+phase_in_list (EvoxPhaseList *phases,
+               EvoxPhase     *phase)
+{
+  for (guint i = 0; i < evox_phase_list_get_n_phases (phases); i++)
+    if (evox_phase_list_get_phase (phases, i) == phase)
+      return TRUE;
+  return FALSE;
+}
+
+/* A phase's surface goes with the phase: removed, or replaced by a preset or Suggest. */
+static void
+remove_orphan_surfaces (EvoxDocument *self)
+{
+  for (guint i = evox_surface_list_get_n_surfaces (self->surfaces); i-- > 0;)
+    {
+      EvoxPhase *phase = evox_surface_get_phase (evox_surface_list_get_surface (self->surfaces,
+                                                                                i));
+
+      if (phase != NULL && !phase_in_list (self->phases, phase))
+        evox_surface_list_remove (self->surfaces, i);
+    }
+}
+
 /* Keeps selected-phase on the same phase when phases are added, removed or moved above it. */
 static void
 on_phases_items_changed (GListModel   *list,
@@ -370,6 +394,8 @@ on_phases_items_changed (GListModel   *list,
 {
   int selected = self->selected_phase;
 
+  if (removed > 0)
+    remove_orphan_surfaces (self);
   if (selected < 0 || (guint) selected < position)
     return;
   if ((guint) selected < position + removed)

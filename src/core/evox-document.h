@@ -45,7 +45,8 @@ G_DECLARE_FINAL_TYPE (EvoxDocument, evox_document, EVOX, DOCUMENT, GObject)
  *   are decimated to it; 1 to 3 become 4, the fewest a closed surface has).
  * Surfaces follow the document: a new volume of the same value scale rebuilds them from its
  * voxels (another scale clears them, as it clears phases); a channel change rebuilds them from
- * that channel; new or cleared labels remove the particle surfaces. Smoothing and the budget
+ * that channel; new or cleared labels remove the particle surfaces; a phase's surface goes with
+ * the phase (removed, or replaced by a preset or Suggest). Smoothing and the budget
  * apply to every surface. Stale surfaces are rebuilt off the main thread once edits pause for
  * EVOX_SURFACE_BUILDER_DELAY_MS.
  * Signal "layers-changed": a layer's visibility changed.
