@@ -386,58 +386,6 @@ lowest_bit (guint64 word)
 }
 
 /* ---------------------------------------------------------------------------------------------
- * Progress and cancellation, per slice */
-
-typedef struct
-{
-  EvoxProgress *progress;
-  GCancellable *cancellable;
-  double        start;
-  double        end;
-  gsize         total;
-  gint          done;     /* atomic */
-  gint          stopped;  /* atomic */
-} Monitor;
-
-static void
-monitor_begin (Monitor *monitor,
-               double   start,
-               double   end,
-               gsize    total)
-{
-  monitor->start = start;
-  monitor->end = end;
-  monitor->total = MAX (total, 1);
-  monitor->done = 0;
-  evox_progress_update (monitor->progress, start);
-}
-
-/* FALSE once the job is cancelled: the caller skips its slice. */
-static gboolean
-monitor_go_on (Monitor *monitor)
-{
-  if (g_atomic_int_get (&monitor->stopped))
-    return FALSE;
-  if (g_cancellable_is_cancelled (monitor->cancellable))
-    {
-      g_atomic_int_set (&monitor->stopped, 1);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static void
-monitor_step (Monitor *monitor)
-{
-  gint done = g_atomic_int_add (&monitor->done, 1) + 1;
-
-  if (monitor->progress != NULL)
-    evox_progress_update (monitor->progress,
-                          monitor->start + (monitor->end - monitor->start) *
-                          MIN (1.0, (double) done / monitor->total));
-}
-
-/* ---------------------------------------------------------------------------------------------
  * Pass 1: classification */
 
 /* Inside bits of 64 values from v, bit i for v[i]. */
@@ -1183,7 +1131,7 @@ alloc_output (gsize bytes)
 }
 
 static gboolean
-stopped (Monitor  *monitor,
+stopped (EvoxWorkMonitor  *monitor,
          GError  **error)
 {
   if (!g_atomic_int_get (&monitor->stopped))
@@ -1215,7 +1163,7 @@ evox_flying_edges (const EvoxField       *field,
                    GError               **error)
 {
   g_auto (Grid) g = { 0, };
-  Monitor monitor = { .progress = progress, .cancellable = cancellable };
+  EvoxWorkMonitor monitor = { .progress = progress, .cancellable = cancellable };
   gboolean close = (flags & EVOX_FLYING_EDGES_CLOSE_BORDERS) != 0;
   gboolean parallel = (flags & EVOX_FLYING_EDGES_SERIAL) == 0;
   guint64 n_vertices = 0, n_triangles = 0;
@@ -1247,24 +1195,24 @@ evox_flying_edges (const EvoxField       *field,
     n_threads = omp_get_max_threads ();
 #endif
 
-  monitor_begin (&monitor, 0.0, 0.25, n_slices);
+  _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 0.25, n_slices);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
   for (gsize k = 0; k < n_slices; k++)
-    if (monitor_go_on (&monitor))
+    if (!_evox_work_monitor_stopped (&monitor))
       {
         classify_slice (&g, k);
-        monitor_step (&monitor);
+        _evox_work_monitor_step (&monitor, 1);
       }
   if (stopped (&monitor, error))
     return NULL;
 
-  monitor_begin (&monitor, 0.25, 0.4, n_slices);
+  _evox_work_monitor_begin (&monitor, progress, cancellable, 0.25, 0.4, n_slices);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
   for (gsize k = 0; k < n_slices; k++)
-    if (monitor_go_on (&monitor))
+    if (!_evox_work_monitor_stopped (&monitor))
       {
         count_slice (&g, k);
-        monitor_step (&monitor);
+        _evox_work_monitor_step (&monitor, 1);
       }
   if (stopped (&monitor, error))
     return NULL;
@@ -1302,13 +1250,13 @@ evox_flying_edges (const EvoxField       *field,
       return NULL;
     }
 
-  monitor_begin (&monitor, 0.4, 1.0, n_slices);
+  _evox_work_monitor_begin (&monitor, progress, cancellable, 0.4, 1.0, n_slices);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
   for (gsize k = 0; k < n_slices; k++)
-    if (monitor_go_on (&monitor))
+    if (!_evox_work_monitor_stopped (&monitor))
       {
         generate_slice (&g, k);
-        monitor_step (&monitor);
+        _evox_work_monitor_step (&monitor, 1);
       }
   if (stopped (&monitor, error))
     return NULL;

@@ -69,59 +69,6 @@
 /* Labels stored as f32 must be whole numbers below this. */
 #define MAX_FLOAT_LABEL 16777216.0f
 
-/* Progress over a stage from several threads, and whether to stop. */
-typedef struct
-{
-  EvoxProgress *progress;
-  GCancellable *cancellable;
-  double        start;      /* part of the current stage this step covers */
-  double        end;
-  guint64       total;
-  guint64       done;       /* atomic */
-  gint          stopped;    /* atomic */
-} Monitor;
-
-static void
-monitor_begin (Monitor      *monitor,
-               EvoxProgress *progress,
-               GCancellable *cancellable,
-               double        start,
-               double        end,
-               guint64       total)
-{
-  monitor->progress = progress;
-  monitor->cancellable = cancellable;
-  monitor->start = start;
-  monitor->end = end;
-  monitor->total = MAX (total, 1);
-  monitor->done = 0;
-  monitor->stopped = 0;
-  evox_progress_update (progress, start);
-}
-
-/* Counts n units done; FALSE once the job is cancelled or stopped. */
-static gboolean
-monitor_step (Monitor *monitor,
-              guint64  n)
-{
-  guint64 done = __atomic_add_fetch (&monitor->done, n, __ATOMIC_RELAXED);
-
-  if (monitor->progress != NULL)
-    evox_progress_update (monitor->progress,
-                          monitor->start + (monitor->end - monitor->start) *
-                          MIN (1.0, (double) done / (double) monitor->total));
-  if (g_cancellable_is_cancelled (monitor->cancellable))
-    g_atomic_int_set (&monitor->stopped, 1);
-  return !g_atomic_int_get (&monitor->stopped);
-}
-
-static gboolean
-monitor_stopped (Monitor *monitor)
-{
-  return g_atomic_int_get (&monitor->stopped) ||
-         g_cancellable_is_cancelled (monitor->cancellable);
-}
-
 /* ---------------------------------------------------------------------------------------- */
 /* Smoothing */
 
@@ -310,7 +257,7 @@ smooth_pass (gconstpointer   src,
              guint           axis,
              gboolean        normalise,
              gboolean        parallel,
-             Monitor        *monitor)
+             EvoxWorkMonitor        *monitor)
 {
   const gsize nx = dims[0], ny = dims[1], nz = dims[2];
   const gsize n = dims[axis];
@@ -330,7 +277,7 @@ smooth_pass (gconstpointer   src,
 #pragma omp for schedule(dynamic, 1)
     for (gsize b = 0; b < n_blocks; b++)
       {
-        if (monitor_stopped (monitor))
+        if (_evox_work_monitor_stopped (monitor))
           continue;
         switch (axis)
           {
@@ -363,10 +310,10 @@ smooth_pass (gconstpointer   src,
                 break;
               }
           }
-        monitor_step (monitor, n * m);
+        _evox_work_monitor_step (monitor, n * m);
       }
   }
-  return !monitor_stopped (monitor);
+  return !_evox_work_monitor_stopped (monitor);
 }
 
 /* Smooths a grid (x fastest) along its three axes into dst, which may be src. Masks (dst u8)
@@ -379,7 +326,7 @@ smooth_grid (gconstpointer   src,
              EvoxSampleType  dst_type,
              const gsize     dims[3],
              gboolean        parallel,
-             Monitor        *monitor)
+             EvoxWorkMonitor        *monitor)
 {
   gboolean normalise = dst_type == EVOX_SAMPLE_F32;
 
@@ -552,7 +499,7 @@ static gboolean
 matcher_bounds (const Matcher *matcher,
                 const gsize    dims[3],
                 Bounds        *bounds,
-                Monitor       *monitor)
+                EvoxWorkMonitor       *monitor)
 {
   const gsize nx = dims[0], ny = dims[1], nz = dims[2];
 
@@ -566,7 +513,7 @@ matcher_bounds (const Matcher *matcher,
 #pragma omp for schedule(dynamic, 1)
     for (gsize z = 0; z < nz; z++)
       {
-        if (monitor_stopped (monitor))
+        if (_evox_work_monitor_stopped (monitor))
           continue;
         for (gsize y = 0; y < ny; y++)
           {
@@ -586,12 +533,12 @@ matcher_bounds (const Matcher *matcher,
             mine.min[2] = MIN (mine.min[2], (guint32) z);
             mine.max[2] = MAX (mine.max[2], (guint32) z);
           }
-        monitor_step (monitor, 1);
+        _evox_work_monitor_step (monitor, 1);
       }
 #pragma omp critical (evox_isosurface_bounds)
     bounds_add (bounds, &mine);
   }
-  return !monitor_stopped (monitor);
+  return !_evox_work_monitor_stopped (monitor);
 }
 
 /* A box of the grid: voxel (i, j, k) of the box is voxel lo + (i, j, k) of the volume, which
@@ -793,10 +740,10 @@ contour_box (const Matcher *matcher,
     {
       guint64 n_inside = count_inside (mask, n, parallel);
       guint64 hist[256];
-      Monitor monitor;
+      EvoxWorkMonitor monitor;
 
       evox_progress_set_stage (progress, "Smoothing", 0.15, contour_start);
-      monitor_begin (&monitor, progress, cancellable, 0.0, 1.0, 3 * (guint64) n);
+      _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 1.0, 3 * (guint64) n);
       if (!smooth_grid (mask, EVOX_SAMPLE_U8, mask, EVOX_SAMPLE_U8, box->dims, parallel,
                         &monitor))
         {
@@ -864,7 +811,7 @@ static gboolean
 float_labels_check (const float  *v,
                     const gsize   dims[3],
                     guint32      *top,
-                    Monitor      *monitor,
+                    EvoxWorkMonitor      *monitor,
                     GError      **error)
 {
   const gsize slice = dims[0] * dims[1];
@@ -876,7 +823,7 @@ float_labels_check (const float  *v,
     {
       const float *s = v + z * slice;
 
-      if (monitor_stopped (monitor))
+      if (_evox_work_monitor_stopped (monitor))
         continue;
       for (gsize i = 0; i < slice; i++)
         {
@@ -887,7 +834,7 @@ float_labels_check (const float  *v,
             }
           highest = MAX (highest, s[i]);
         }
-      monitor_step (monitor, 1);
+      _evox_work_monitor_step (monitor, 1);
     }
   if (g_cancellable_set_error_if_cancelled (monitor->cancellable, error))
     return FALSE;
@@ -911,7 +858,7 @@ value_label_bounds (gconstpointer    data,
                     EvoxSampleType   type,
                     const gsize      dims[3],
                     guint32          top,
-                    Monitor         *monitor,
+                    EvoxWorkMonitor         *monitor,
                     GError         **error)
 {
   const gsize nx = dims[0], ny = dims[1], nz = dims[2];
@@ -945,7 +892,7 @@ value_label_bounds (gconstpointer    data,
 #pragma omp for schedule(dynamic, 1)
     for (gsize z = 0; z < nz; z++)
       {
-        if (monitor_stopped (monitor))
+        if (_evox_work_monitor_stopped (monitor))
           continue;
         for (gsize y = 0; y < ny; y++)
           {
@@ -971,7 +918,7 @@ value_label_bounds (gconstpointer    data,
                 x = end;
               }
           }
-        monitor_step (monitor, 1);
+        _evox_work_monitor_step (monitor, 1);
       }
     if (parallel)
       {
@@ -995,7 +942,7 @@ value_label_items (EvoxVolume    *volume,
                    guint          channel,
                    guint32        only,
                    gsize         *n_items,
-                   Monitor       *monitor,
+                   EvoxWorkMonitor       *monitor,
                    GError       **error)
 {
   EvoxSampleType type = evox_volume_get_sample_type (volume);
@@ -1111,7 +1058,7 @@ contour_items (const Matcher *base,
   GError *first_error = NULL;
   guint64 total = 0, n_vertices = 0, n_triangles = 0;
   gsize n_big = 0, n_small = 0;
-  Monitor monitor;
+  EvoxWorkMonitor monitor;
   EvoxMesh *merged = NULL;
 
   if (n_items > G_MAXUINT)
@@ -1162,7 +1109,7 @@ contour_items (const Matcher *base,
     }
 
   evox_progress_set_stage (progress, "Contouring particles", 0.0, CONTOUR_END);
-  monitor_begin (&monitor, progress, cancellable, 0.0, 1.0, total);
+  _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 1.0, total);
   for (gsize b = 0; b < n_big; b++)
     {
       const Item *item = &items[order[b]];
@@ -1181,7 +1128,7 @@ contour_items (const Matcher *base,
         break;
       /* The box set stages of its own. */
       evox_progress_set_stage (progress, "Contouring particles", 0.0, CONTOUR_END);
-      monitor_step (&monitor, box_voxels (&box));
+      _evox_work_monitor_step (&monitor, box_voxels (&box));
     }
 
   if (first_error == NULL)
@@ -1194,7 +1141,7 @@ contour_items (const Matcher *base,
           GError *local_error = NULL;
           Box box;
 
-          if (monitor_stopped (&monitor))
+          if (_evox_work_monitor_stopped (&monitor))
             continue;
           box_around (&box, &items[i].bounds, margin);
           meshes[i] = contour_box (&m, frame, &box, smooth, FALSE, NULL, cancellable,
@@ -1211,7 +1158,7 @@ contour_items (const Matcher *base,
               }
               continue;
             }
-          monitor_step (&monitor, box_voxels (&box));
+          _evox_work_monitor_step (&monitor, box_voxels (&box));
         }
     }
 
@@ -1276,7 +1223,7 @@ build_level (EvoxVolume             *volume,
 
   if (spec->smooth)
     {
-      Monitor monitor;
+      EvoxWorkMonitor monitor;
 
       if (!evox_check_allocation (n, sizeof (float), "The smoothed volume", error))
         return NULL;
@@ -1290,7 +1237,7 @@ build_level (EvoxVolume             *volume,
         }
       contour_start = 0.3;
       evox_progress_set_stage (progress, "Smoothing", 0.0, contour_start);
-      monitor_begin (&monitor, progress, cancellable, 0.0, 1.0, 3 * (guint64) n);
+      _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 1.0, 3 * (guint64) n);
       if (!smooth_grid (field.data, field.type, smoothed, EVOX_SAMPLE_F32, frame.dims, TRUE,
                         &monitor))
         {
@@ -1321,7 +1268,7 @@ build_range (EvoxVolume             *volume,
 {
   Matcher matcher;
   Bounds bounds;
-  Monitor monitor;
+  EvoxWorkMonitor monitor;
   Frame frame;
   Box box;
   EvoxMesh *mesh;
@@ -1332,7 +1279,7 @@ build_range (EvoxVolume             *volume,
     return evox_mesh_new_empty ();
 
   evox_progress_set_stage (progress, "Finding the phase", 0.0, 0.1);
-  monitor_begin (&monitor, progress, cancellable, 0.0, 1.0, frame.dims[2]);
+  _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 1.0, frame.dims[2]);
   if (!matcher_bounds (&matcher, frame.dims, &bounds, &monitor))
     {
       g_cancellable_set_error_if_cancelled (cancellable, error);
@@ -1380,12 +1327,12 @@ build_particles (EvoxVolume             *volume,
     }
   else
     {
-      Monitor monitor;
+      EvoxWorkMonitor monitor;
       EvoxSampleType type = evox_volume_get_sample_type (volume);
 
       start = 0.1;
       evox_progress_set_stage (progress, "Finding particles", 0.0, start);
-      monitor_begin (&monitor, progress, cancellable,
+      _evox_work_monitor_begin (&monitor, progress, cancellable,
                      0.0, 1.0, (type == EVOX_SAMPLE_F32 ? 2 : 1) * (guint64) frame.dims[2]);
       items = value_label_items (volume, spec->channel, only, &n_items, &monitor, error);
       base.kind = type == EVOX_SAMPLE_U8 ? MATCH_U8 : type == EVOX_SAMPLE_U16 ? MATCH_U16

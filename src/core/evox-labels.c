@@ -132,54 +132,6 @@ static const Neighbour neighbours_26[] = {
 /* The four earlier rows the statistics look at, in the order of the direction table. */
 static const int stat_rows[4][2] = { { -1, 0 }, { 1, -1 }, { 0, -1 }, { -1, -1 } };
 
-/* Progress of one step over rows, and whether to stop. */
-typedef struct
-{
-  EvoxProgress *progress;
-  GCancellable *cancellable;
-  double        start;      /* part of the current stage this step covers */
-  double        end;
-  gsize         total;
-  gssize        done;       /* atomic */
-  gint          stopped;    /* atomic */
-} Monitor;
-
-static void
-monitor_begin (Monitor *monitor,
-               double   start,
-               double   end,
-               gsize    total)
-{
-  monitor->start = start;
-  monitor->end = end;
-  monitor->total = MAX (total, 1);
-  monitor->done = 0;
-  evox_progress_update (monitor->progress, start);
-}
-
-/* Counts n rows done; FALSE once the job is cancelled. */
-static gboolean
-monitor_step (Monitor *monitor,
-              gsize    n)
-{
-  gssize done = g_atomic_pointer_add (&monitor->done, (gssize) n) + (gssize) n;
-
-  if (monitor->progress != NULL)
-    evox_progress_update (monitor->progress,
-                          monitor->start + (monitor->end - monitor->start) *
-                          MIN (1.0, (double) done / monitor->total));
-  if (g_cancellable_is_cancelled (monitor->cancellable))
-    g_atomic_int_set (&monitor->stopped, 1);
-  return !g_atomic_int_get (&monitor->stopped);
-}
-
-static gboolean
-monitor_stopped (Monitor *monitor)
-{
-  return g_atomic_int_get (&monitor->stopped) ||
-         g_cancellable_is_cancelled (monitor->cancellable);
-}
-
 /* Rows between progress reports and cancellation checks: about 64k voxels. */
 static gsize
 rows_per_step (gsize nx)
@@ -499,7 +451,7 @@ label_slab (Runs             *rl,
             const Neighbour  *neighbours,
             guint             n_neighbours,
             guint64           cap,
-            Monitor          *monitor)
+            EvoxWorkMonitor          *monitor)
 {
   const gsize nx = rl->dims[0];
   const gsize ny = rl->dims[1];
@@ -514,7 +466,7 @@ label_slab (Runs             *rl,
       LinkRow rows[4];
       guint n_rows;
 
-      if ((r - slab->row_begin) % step == step - 1 && !monitor_step (monitor, step))
+      if ((r - slab->row_begin) % step == step - 1 && !_evox_work_monitor_step (monitor, step))
         return;
       if (!slab_reserve (slab, nx / 2 + 1, cap))
         {
@@ -602,7 +554,7 @@ max_threads (void)
 }
 
 static gboolean
-set_cancelled_or_memory_error (Monitor    *monitor,
+set_cancelled_or_memory_error (EvoxWorkMonitor    *monitor,
                                gboolean    out_of_memory,
                                GError    **error)
 {
@@ -625,7 +577,7 @@ runs_label (Runs              *rl,
             const Source      *src,
             const gsize        dims[3],
             EvoxConnectivity   connectivity,
-            Monitor           *monitor,
+            EvoxWorkMonitor           *monitor,
             double             start,
             double             end,
             GError           **error)
@@ -672,7 +624,8 @@ runs_label (Runs              *rl,
       rl->slabs[s].row_end = MIN (rl->n_rows, (s + 1) * rl->rows_per_slab);
     }
 
-  monitor_begin (monitor, start, start + 0.8 * (end - start), rl->n_rows);
+  _evox_work_monitor_begin (monitor, monitor->progress, monitor->cancellable, start,
+                            start + 0.8 * (end - start), rl->n_rows);
 #pragma omp parallel for schedule(dynamic, 1)
   for (guint s = 0; s < n_slabs; s++)
     label_slab (rl, &rl->slabs[s], src, neighbours, n_neighbours, cap / MAX (n_slabs, 1),
@@ -745,7 +698,7 @@ runs_label (Runs              *rl,
             }
         }
     }
-  monitor_step (monitor, 0);
+  _evox_work_monitor_step (monitor, 0);
 
   /* Point every run at its root; roots are the component's first runs. Roots before a slab
    * are only read, so the slabs resolve in parallel. */
@@ -814,7 +767,7 @@ runs_label (Runs              *rl,
         }
     }
   g_clear_pointer (&rl->parent, g_free);
-  monitor_begin (monitor, end, end, 1);
+  _evox_work_monitor_begin (monitor, monitor->progress, monitor->cancellable, end, end, 1);
   return TRUE;
 }
 
@@ -823,14 +776,15 @@ static gboolean
 runs_write (const Runs     *rl,
             const guint32  *remap,
             guint32        *labels,
-            Monitor        *monitor,
+            EvoxWorkMonitor        *monitor,
             double          start,
             double          end)
 {
   const gsize nx = rl->dims[0];
   const gsize step = rows_per_step (nx);
 
-  monitor_begin (monitor, start, end, rl->n_rows);
+  _evox_work_monitor_begin (monitor, monitor->progress, monitor->cancellable, start, end,
+                            rl->n_rows);
 #pragma omp parallel for schedule(dynamic, 1)
   for (guint s = 0; s < rl->n_slabs; s++)
     {
@@ -842,7 +796,7 @@ runs_write (const Runs     *rl,
           guint32 first, n;
           const Run *runs;
 
-          if ((r - slab->row_begin) % step == step - 1 && !monitor_step (monitor, step))
+          if ((r - slab->row_begin) % step == step - 1 && !_evox_work_monitor_step (monitor, step))
             break;
           runs = row_runs (rl, r, &first, &n);
           /* One memset per row: a call per gap costs more than writing the row twice while it
@@ -859,7 +813,7 @@ runs_write (const Runs     *rl,
             }
         }
     }
-  return !monitor_stopped (monitor);
+  return !_evox_work_monitor_stopped (monitor);
 }
 
 gboolean
@@ -873,7 +827,7 @@ evox_label_components (const guint8      *mask,
                        GError           **error)
 {
   Source src = { .kind = SOURCE_MASK, .data = mask };
-  Monitor monitor = { .progress = progress, .cancellable = cancellable };
+  EvoxWorkMonitor monitor = { .progress = progress, .cancellable = cancellable };
   Runs rl;
   gboolean ok;
 
@@ -1089,7 +1043,7 @@ static void
 measure_slab (const Measure *ms,
               const Slab    *slab,
               Acc           *local,
-              Monitor       *monitor)
+              EvoxWorkMonitor       *monitor)
 {
   const Runs *rl = ms->rl;
   const gsize nx = rl->dims[0];
@@ -1106,7 +1060,7 @@ measure_slab (const Measure *ms,
       const guint32 *labels;
       gboolean edge_row = y == 0 || y + 1 == ny || z == 0 || z + 1 == nz;
 
-      if ((r - slab->row_begin) % step == step - 1 && !monitor_step (monitor, step))
+      if ((r - slab->row_begin) % step == step - 1 && !_evox_work_monitor_step (monitor, step))
         return;
       runs = row_runs (rl, r, &first, &n);
       if (n == 0)
@@ -1431,7 +1385,7 @@ runs_measure (const Runs     *rl,
               guint           channel,
               const Source   *src,
               Acc            *accs,
-              Monitor        *monitor,
+              EvoxWorkMonitor        *monitor,
               GError        **error)
 {
   const gsize ny = rl->dims[1];
@@ -1481,7 +1435,7 @@ runs_measure (const Runs     *rl,
   for (guint s = 0; s < rl->n_slabs; s++)
     measure_slab (&ms, &rl->slabs[s], local + (gsize) s * n_shared, monitor);
 
-  if (monitor_stopped (monitor))
+  if (_evox_work_monitor_stopped (monitor))
     return !g_cancellable_set_error_if_cancelled (monitor->cancellable, error);
 
   for (guint32 label = 1; label <= rl->n_labels; label++)
@@ -1527,7 +1481,7 @@ evox_labels_compute (EvoxVolume        *volume,
                      GError           **error)
 {
   g_autoptr(EvoxLabels) self = NULL;
-  Monitor monitor = { .progress = progress, .cancellable = cancellable };
+  EvoxWorkMonitor monitor = { .progress = progress, .cancellable = cancellable };
   g_autofree Acc *accs = NULL;
   g_autofree guint32 *remap = NULL;
   double spacing[3], origin[3], factors[13];
@@ -1588,7 +1542,7 @@ evox_labels_compute (EvoxVolume        *volume,
       return NULL;
     }
   accs = g_new (Acc, (gsize) rl.n_labels + 1);
-  monitor_begin (&monitor, 0.0, 0.5, rl.n_rows);
+  _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 0.5, rl.n_rows);
   if (!runs_measure (&rl, volume, channel, &src, accs, &monitor, error))
     {
       runs_clear (&rl);

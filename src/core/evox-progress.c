@@ -236,3 +236,46 @@ evox_progress_dup_stage (EvoxProgress *self)
   g_mutex_unlock (&self->lock);
   return stage;
 }
+
+void
+_evox_work_monitor_begin (EvoxWorkMonitor *monitor,
+                          EvoxProgress    *progress,
+                          GCancellable    *cancellable,
+                          double           start,
+                          double           end,
+                          guint64          total)
+{
+  monitor->progress = progress;
+  monitor->cancellable = cancellable;
+  monitor->start = start;
+  monitor->end = end;
+  monitor->total = MAX (total, 1);
+  monitor->done = 0;
+  /* A cancelled job stays stopped in its next steps: the cancellable says so again. */
+  monitor->stopped = g_cancellable_is_cancelled (cancellable) ? 1 : 0;
+  evox_progress_update (progress, start);
+}
+
+gboolean
+_evox_work_monitor_step (EvoxWorkMonitor *monitor,
+                         guint64          n)
+{
+  guint64 done = __atomic_add_fetch (&monitor->done, n, __ATOMIC_RELAXED);
+
+  if (monitor->progress != NULL)
+    evox_progress_update (monitor->progress,
+                          monitor->start + (monitor->end - monitor->start) *
+                          MIN (1.0, (double) done / (double) monitor->total));
+  return !_evox_work_monitor_stopped (monitor);
+}
+
+gboolean
+_evox_work_monitor_stopped (EvoxWorkMonitor *monitor)
+{
+  if (g_atomic_int_get (&monitor->stopped))
+    return TRUE;
+  if (!g_cancellable_is_cancelled (monitor->cancellable))
+    return FALSE;
+  g_atomic_int_set (&monitor->stopped, 1);
+  return TRUE;
+}

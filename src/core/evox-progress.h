@@ -2,7 +2,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -35,5 +35,31 @@ double         evox_progress_get_fraction  (EvoxProgress  *self);
 char          *evox_progress_dup_stage     (EvoxProgress  *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvoxProgress, evox_progress_unref)
+
+/* One step of a data-parallel kernel, shared by its threads: units done move the job's progress
+ * over [start, end] of the current stage, and a cancelled job makes every thread stop at its
+ * next check. For the kernels of src/core. */
+typedef struct
+{
+  EvoxProgress *progress;
+  GCancellable *cancellable;
+  double        start;
+  double        end;
+  guint64       total;
+  guint64       done;      /* atomic */
+  gint          stopped;   /* atomic */
+} EvoxWorkMonitor;
+
+void     _evox_work_monitor_begin   (EvoxWorkMonitor *monitor,
+                                     EvoxProgress    *progress,
+                                     GCancellable    *cancellable,
+                                     double           start,
+                                     double           end,
+                                     guint64          total);
+/* Counts n units done; FALSE once the job is cancelled. */
+gboolean _evox_work_monitor_step    (EvoxWorkMonitor *monitor,
+                                     guint64          n);
+/* TRUE once the job is cancelled (checked now, then remembered). */
+gboolean _evox_work_monitor_stopped (EvoxWorkMonitor *monitor);
 
 G_END_DECLS
