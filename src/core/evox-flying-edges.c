@@ -1045,6 +1045,7 @@ grid_init (Grid            *g,
            GError         **error)
 {
   gsize n_rows;
+  float first, last;
 
   g->data = field->data;
   g->type = field->type;
@@ -1068,21 +1069,15 @@ grid_init (Grid            *g,
   g->last_cube = (G_GUINT64_CONSTANT (1) << (g->pn[0] - 1 - 64 * (g->words - 1))) - 1;
   g->level = (float) level;
 
-  /* Comparing stored values with these decides v >= level exactly as in doubles. */
-  g->threshold_f = (float) level;
-  if ((double) g->threshold_f < level)
-    g->threshold_f = nextafterf (g->threshold_f, INFINITY);
-  if (level <= 0.0)
-    g->threshold_i = 0;
-  else if (level > G_MAXUINT16)
-    g->threshold_i = G_MAXUINT16 + 1;
-  else
-    g->threshold_i = (guint32) ceil (level);
+  /* The smallest stored value at or above the level decides v >= level exactly as in doubles,
+   * the same rounding as every other range test on stored values. */
+  evox_sample_type_inner_range (EVOX_SAMPLE_F32, level, INFINITY, &g->threshold_f, &last);
   if (g->type == EVOX_SAMPLE_U8 || g->type == EVOX_SAMPLE_U16)
     {
-      guint32 top = g->type == EVOX_SAMPLE_U8 ? G_MAXUINT8 : G_MAXUINT16;
+      gboolean some = evox_sample_type_inner_range (g->type, level, INFINITY, &first, &last);
 
-      g->uniform = g->threshold_i == 0 ? 1 : g->threshold_i > top ? -1 : 0;
+      g->threshold_i = some ? (guint32) first : G_MAXUINT16 + 1;
+      g->uniform = !some ? -1 : g->threshold_i == 0 ? 1 : 0;
     }
 
   n_rows = g->pn[1] * g->pn[2];
