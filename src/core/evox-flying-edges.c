@@ -12,9 +12,6 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
-#ifdef __linux__
-#include <sys/mman.h>
-#endif
 #include <stdlib.h>
 
 #include "evox-isosurface.h"
@@ -1103,28 +1100,6 @@ grid_init (Grid            *g,
   return TRUE;
 }
 
-/* An output array, freed by the mesh with g_free. Large ones are 2 MiB-aligned and asked for
- * transparent huge pages: the pages are first touched while they are written, and 512 times
- * fewer faults make a visible part of the time on big meshes. */
-static gpointer
-alloc_output (gsize bytes)
-{
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  const gsize huge = 2 << 20;
-
-  if (bytes >= 2 * huge)
-    {
-      void *mem = NULL;
-
-      if (posix_memalign (&mem, huge, bytes) != 0)
-        return NULL;
-      madvise (mem, bytes, MADV_HUGEPAGE);
-      return mem;
-    }
-#endif
-  return g_try_malloc (MAX (bytes, 1));
-}
-
 static gboolean
 stopped (EvoxWorkMonitor  *monitor,
          GError  **error)
@@ -1235,9 +1210,9 @@ evox_flying_edges (const EvoxField       *field,
       !evox_check_allocation (n_triangles, 3 * sizeof (guint32), "The surface's triangles",
                               error))
     return NULL;
-  g.positions = alloc_output (3 * n_vertices * sizeof (float));
-  g.normals = alloc_output (3 * n_vertices * sizeof (float));
-  g.triangles = alloc_output (3 * n_triangles * sizeof (guint32));
+  g.positions = _evox_try_alloc_large (3 * n_vertices * sizeof (float));
+  g.normals = _evox_try_alloc_large (3 * n_vertices * sizeof (float));
+  g.triangles = _evox_try_alloc_large (3 * n_triangles * sizeof (guint32));
   if (g.positions == NULL || g.normals == NULL || g.triangles == NULL)
     {
       g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,

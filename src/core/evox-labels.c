@@ -10,9 +10,6 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-#ifdef __linux__
-#include <sys/mman.h>
-#endif
 
 #include "evox-labels.h"
 #include "evox-types.h"
@@ -1258,29 +1255,6 @@ evox_labels_init (EvoxLabels *self)
 {
 }
 
-/* The label volume, freed with g_free(). Large ones are 2 MiB-aligned and backed by
- * transparent huge pages where the kernel offers them (as numpy does for large arrays): a
- * fresh volume's page faults otherwise cost more than writing it. */
-static guint32 *
-alloc_labels (gsize n)
-{
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  const gsize huge = 2 << 20;
-  gsize bytes = n * sizeof (guint32);
-
-  if (bytes >= 2 * huge)
-    {
-      void *mem = NULL;
-
-      if (posix_memalign (&mem, huge, bytes) != 0)
-        return NULL;
-      madvise (mem, bytes, MADV_HUGEPAGE);
-      return mem;
-    }
-#endif
-  return g_try_new (guint32, MAX (n, 1));
-}
-
 /* The source that tests lo <= v <= hi on the stored values without a mask in between. */
 static void
 source_for_range (Source         *src,
@@ -1567,7 +1541,7 @@ evox_labels_compute (EvoxVolume        *volume,
                        spacing, origin, factors);
   g_clear_pointer (&accs, g_free);
 
-  self->labels = alloc_labels (n_voxels);
+  self->labels = _evox_try_alloc_large (n_voxels * sizeof (guint32));
   if (self->labels == NULL)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,

@@ -57,4 +57,8 @@ gboolean     evox_check_allocation       (guint64       n_items,
                                           const char   *what,
                                           GError      **error);
 
+/* g_try_malloc () for big arrays a kernel fills (labels, meshes): NULL when it fails; free with
+ * g_free (). */
+gpointer     _evox_try_alloc_large       (gsize         bytes);
+
 G_END_DECLS
