@@ -360,16 +360,6 @@ evox_document_class_init (EvoxDocumentClass *klass)
 static void notify (EvoxDocument *self,
                     guint         prop_id);
 
-static gboolean
-phase_in_list (EvoxPhaseList *phases,
-               EvoxPhase     *phase)
-{
-  for (guint i = 0; i < evox_phase_list_get_n_phases (phases); i++)
-    if (evox_phase_list_get_phase (phases, i) == phase)
-      return TRUE;
-  return FALSE;
-}
-
 /* A phase's surface goes with the phase: removed, or replaced by a preset or Suggest. */
 static void
 remove_orphan_surfaces (EvoxDocument *self)
@@ -379,7 +369,7 @@ remove_orphan_surfaces (EvoxDocument *self)
       EvoxPhase *phase = evox_surface_get_phase (evox_surface_list_get_surface (self->surfaces,
                                                                                 i));
 
-      if (phase != NULL && !phase_in_list (self->phases, phase))
+      if (phase != NULL && _evox_object_list_find (EVOX_OBJECT_LIST (self->phases), phase) < 0)
         evox_surface_list_remove (self->surfaces, i);
     }
 }

@@ -11,7 +11,6 @@
 #include <glib/gstdio.h>
 
 #include "evox-phase.h"
-#include "evox-object-list-private.h"
 
 /* matplotlib's tab10: ten colours that stay apart from each other and read over viridis and
  * grey maps. */
@@ -400,76 +399,26 @@ evox_phase_overlaps (EvoxPhase *self,
 
 struct _EvoxPhaseList
 {
-  GObject         parent_instance;
-
-  EvoxObjectList  items;   /* EvoxPhase */
+  EvoxObjectList  parent_instance;
 };
 
-static void evox_phase_list_model_init (GListModelInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (EvoxPhaseList, evox_phase_list, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
-                                                      evox_phase_list_model_init))
-
-static guint list_changed_signal;
-
-static GType
-evox_phase_list_get_item_type (GListModel *model)
-{
-  return EVOX_TYPE_PHASE;
-}
-
-static guint
-evox_phase_list_get_n_items (GListModel *model)
-{
-  return _evox_object_list_get_n (&EVOX_PHASE_LIST (model)->items);
-}
-
-static gpointer
-evox_phase_list_get_item (GListModel *model,
-                          guint       position)
-{
-  return _evox_object_list_dup (&EVOX_PHASE_LIST (model)->items, position);
-}
-
-static void
-evox_phase_list_model_init (GListModelInterface *iface)
-{
-  iface->get_item_type = evox_phase_list_get_item_type;
-  iface->get_n_items = evox_phase_list_get_n_items;
-  iface->get_item = evox_phase_list_get_item;
-}
-
-static void
-evox_phase_list_finalize (GObject *object)
-{
-  EvoxPhaseList *self = EVOX_PHASE_LIST (object);
-
-  _evox_object_list_finalize (&self->items);
-
-  G_OBJECT_CLASS (evox_phase_list_parent_class)->finalize (object);
-}
+G_DEFINE_FINAL_TYPE (EvoxPhaseList, evox_phase_list, EVOX_TYPE_OBJECT_LIST)
 
 static void
 evox_phase_list_class_init (EvoxPhaseListClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->finalize = evox_phase_list_finalize;
-
-  list_changed_signal = _evox_object_list_new_changed_signal (G_TYPE_FROM_CLASS (klass));
+  EVOX_OBJECT_LIST_CLASS (klass)->item_type = EVOX_TYPE_PHASE;
 }
 
 static void
 evox_phase_list_init (EvoxPhaseList *self)
 {
-  _evox_object_list_init (&self->items, G_LIST_MODEL (self), list_changed_signal);
 }
 
 static inline guint
 n_phases (EvoxPhaseList *self)
 {
-  return _evox_object_list_get_n (&self->items);
+  return _evox_object_list_get_n (EVOX_OBJECT_LIST (self));
 }
 
 /* The phase at index, which must be < n. */
@@ -477,7 +426,7 @@ static inline EvoxPhase *
 phase_at (EvoxPhaseList *self,
           guint          index)
 {
-  return _evox_object_list_get (&self->items, index);
+  return _evox_object_list_get (EVOX_OBJECT_LIST (self), index);
 }
 
 EvoxPhaseList *
@@ -498,7 +447,7 @@ evox_phase_list_get_phase (EvoxPhaseList *self,
                            guint          index)
 {
   g_return_val_if_fail (EVOX_IS_PHASE_LIST (self), NULL);
-  return _evox_object_list_get (&self->items, index);
+  return _evox_object_list_get (EVOX_OBJECT_LIST (self), index);
 }
 
 /* Index of the first phase called name, -1 when none is. */
@@ -526,7 +475,7 @@ evox_phase_list_append (EvoxPhaseList *self,
   g_return_if_fail (EVOX_IS_PHASE_LIST (self));
   g_return_if_fail (EVOX_IS_PHASE (phase));
 
-  _evox_object_list_append (&self->items, phase);
+  _evox_object_list_append (EVOX_OBJECT_LIST (self), phase);
 }
 
 void
@@ -536,7 +485,7 @@ evox_phase_list_remove (EvoxPhaseList *self,
   g_return_if_fail (EVOX_IS_PHASE_LIST (self));
   g_return_if_fail (index < n_phases (self));
 
-  _evox_object_list_remove (&self->items, index);
+  _evox_object_list_remove (EVOX_OBJECT_LIST (self), index);
 }
 
 void
@@ -547,7 +496,7 @@ evox_phase_list_move (EvoxPhaseList *self,
   g_return_if_fail (EVOX_IS_PHASE_LIST (self));
   g_return_if_fail (from < n_phases (self) && to < n_phases (self));
 
-  _evox_object_list_move (&self->items, from, to);
+  _evox_object_list_move (EVOX_OBJECT_LIST (self), from, to);
 }
 
 void
@@ -564,7 +513,7 @@ evox_phase_list_assign (EvoxPhaseList *self,
   copies = g_ptr_array_new_full (n_phases (other), g_object_unref);
   for (guint i = 0; i < n_phases (other); i++)
     g_ptr_array_add (copies, phase_copy (phase_at (other, i)));
-  _evox_object_list_replace (&self->items, copies);
+  _evox_object_list_replace (EVOX_OBJECT_LIST (self), copies);
 }
 
 void
@@ -572,7 +521,7 @@ evox_phase_list_clear (EvoxPhaseList *self)
 {
   g_return_if_fail (EVOX_IS_PHASE_LIST (self));
 
-  _evox_object_list_clear (&self->items);
+  _evox_object_list_clear (EVOX_OBJECT_LIST (self));
 }
 
 char *

@@ -4,6 +4,7 @@
 
 #include <gio/gio.h>
 #include "evox-histogram.h"
+#include "evox-object-list.h"
 #include "evox-volume.h"
 
 G_BEGIN_DECLS
@@ -63,7 +64,7 @@ gboolean       evox_phase_overlaps       (EvoxPhase      *self,
  * items-changed and after any property of any phase in it changed (one signal per change), so a
  * view that draws every phase connects to one signal. */
 #define EVOX_TYPE_PHASE_LIST (evox_phase_list_get_type ())
-G_DECLARE_FINAL_TYPE (EvoxPhaseList, evox_phase_list, EVOX, PHASE_LIST, GObject)
+G_DECLARE_FINAL_TYPE (EvoxPhaseList, evox_phase_list, EVOX, PHASE_LIST, EvoxObjectList)
 
 EvoxPhaseList *evox_phase_list_new               (void);
 guint          evox_phase_list_get_n_phases      (EvoxPhaseList  *self);

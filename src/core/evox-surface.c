@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "evox-surface.h"
-#include "evox-object-list-private.h"
 
 #define DEFAULT_OPACITY 1.0
 
@@ -521,70 +520,20 @@ _evox_surface_mark_stale (EvoxSurface *self)
 
 struct _EvoxSurfaceList
 {
-  GObject         parent_instance;
-
-  EvoxObjectList  items;   /* EvoxSurface */
+  EvoxObjectList  parent_instance;
 };
 
-static void evox_surface_list_model_init (GListModelInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (EvoxSurfaceList, evox_surface_list, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
-                                                      evox_surface_list_model_init))
-
-static guint list_changed_signal;
-
-static GType
-evox_surface_list_get_item_type (GListModel *model)
-{
-  return EVOX_TYPE_SURFACE;
-}
-
-static guint
-evox_surface_list_get_n_items (GListModel *model)
-{
-  return _evox_object_list_get_n (&EVOX_SURFACE_LIST (model)->items);
-}
-
-static gpointer
-evox_surface_list_get_item (GListModel *model,
-                            guint       position)
-{
-  return _evox_object_list_dup (&EVOX_SURFACE_LIST (model)->items, position);
-}
-
-static void
-evox_surface_list_model_init (GListModelInterface *iface)
-{
-  iface->get_item_type = evox_surface_list_get_item_type;
-  iface->get_n_items = evox_surface_list_get_n_items;
-  iface->get_item = evox_surface_list_get_item;
-}
-
-static void
-evox_surface_list_finalize (GObject *object)
-{
-  EvoxSurfaceList *self = EVOX_SURFACE_LIST (object);
-
-  _evox_object_list_finalize (&self->items);
-
-  G_OBJECT_CLASS (evox_surface_list_parent_class)->finalize (object);
-}
+G_DEFINE_FINAL_TYPE (EvoxSurfaceList, evox_surface_list, EVOX_TYPE_OBJECT_LIST)
 
 static void
 evox_surface_list_class_init (EvoxSurfaceListClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->finalize = evox_surface_list_finalize;
-
-  list_changed_signal = _evox_object_list_new_changed_signal (G_TYPE_FROM_CLASS (klass));
+  EVOX_OBJECT_LIST_CLASS (klass)->item_type = EVOX_TYPE_SURFACE;
 }
 
 static void
 evox_surface_list_init (EvoxSurfaceList *self)
 {
-  _evox_object_list_init (&self->items, G_LIST_MODEL (self), list_changed_signal);
 }
 
 EvoxSurfaceList *
@@ -597,7 +546,7 @@ guint
 evox_surface_list_get_n_surfaces (EvoxSurfaceList *self)
 {
   g_return_val_if_fail (EVOX_IS_SURFACE_LIST (self), 0);
-  return _evox_object_list_get_n (&self->items);
+  return _evox_object_list_get_n (EVOX_OBJECT_LIST (self));
 }
 
 EvoxSurface *
@@ -605,7 +554,7 @@ evox_surface_list_get_surface (EvoxSurfaceList *self,
                                guint            index)
 {
   g_return_val_if_fail (EVOX_IS_SURFACE_LIST (self), NULL);
-  return _evox_object_list_get (&self->items, index);
+  return _evox_object_list_get (EVOX_OBJECT_LIST (self), index);
 }
 
 /**
@@ -619,7 +568,7 @@ evox_surface_list_append (EvoxSurfaceList *self,
   g_return_if_fail (EVOX_IS_SURFACE_LIST (self));
   g_return_if_fail (EVOX_IS_SURFACE (surface));
 
-  _evox_object_list_append (&self->items, surface);
+  _evox_object_list_append (EVOX_OBJECT_LIST (self), surface);
 }
 
 void
@@ -627,9 +576,9 @@ evox_surface_list_remove (EvoxSurfaceList *self,
                           guint            index)
 {
   g_return_if_fail (EVOX_IS_SURFACE_LIST (self));
-  g_return_if_fail (index < _evox_object_list_get_n (&self->items));
+  g_return_if_fail (index < _evox_object_list_get_n (EVOX_OBJECT_LIST (self)));
 
-  _evox_object_list_remove (&self->items, index);
+  _evox_object_list_remove (EVOX_OBJECT_LIST (self), index);
 }
 
 void
@@ -637,7 +586,7 @@ evox_surface_list_clear (EvoxSurfaceList *self)
 {
   g_return_if_fail (EVOX_IS_SURFACE_LIST (self));
 
-  _evox_object_list_clear (&self->items);
+  _evox_object_list_clear (EVOX_OBJECT_LIST (self));
 }
 
 int
@@ -646,10 +595,7 @@ evox_surface_list_find (EvoxSurfaceList *self,
 {
   g_return_val_if_fail (EVOX_IS_SURFACE_LIST (self), -1);
 
-  for (guint i = 0; i < _evox_object_list_get_n (&self->items); i++)
-    if (_evox_object_list_get (&self->items, i) == surface)
-      return (int) i;
-  return -1;
+  return _evox_object_list_find (EVOX_OBJECT_LIST (self), surface);
 }
 
 const char *
@@ -660,9 +606,9 @@ evox_surface_list_next_color (EvoxSurfaceList *self)
 
   g_return_val_if_fail (EVOX_IS_SURFACE_LIST (self), NULL);
 
-  n = _evox_object_list_get_n (&self->items);
+  n = _evox_object_list_get_n (EVOX_OBJECT_LIST (self));
   colors = g_new (const char *, n + 1);
   for (guint i = 0; i < n; i++)
-    colors[i] = ((EvoxSurface *) _evox_object_list_get (&self->items, i))->color;
+    colors[i] = ((EvoxSurface *) _evox_object_list_get (EVOX_OBJECT_LIST (self), i))->color;
   return evox_palette_least_used (colors, n);
 }

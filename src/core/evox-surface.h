@@ -5,6 +5,7 @@
 #include <glib-object.h>
 #include "evox-isosurface.h"
 #include "evox-mesh.h"
+#include "evox-object-list.h"
 #include "evox-phase.h"
 #include "evox-progress.h"
 
@@ -78,7 +79,7 @@ void                   _evox_surface_mark_stale    (EvoxSurface           *self)
  * emitted after items-changed and after any property of any surface changed (one signal per
  * change), so a view that draws every surface connects to one signal. */
 #define EVOX_TYPE_SURFACE_LIST (evox_surface_list_get_type ())
-G_DECLARE_FINAL_TYPE (EvoxSurfaceList, evox_surface_list, EVOX, SURFACE_LIST, GObject)
+G_DECLARE_FINAL_TYPE (EvoxSurfaceList, evox_surface_list, EVOX, SURFACE_LIST, EvoxObjectList)
 
 EvoxSurfaceList       *evox_surface_list_new        (void);
 guint                  evox_surface_list_get_n_surfaces (EvoxSurfaceList *self);
