@@ -32,11 +32,8 @@ split_color (const char  *text,
       *spec = g_strdup (text);
       return TRUE;
     }
-  if (strlen (last + 1) != 7)
+  if (!evox_color_is_valid (last + 1))
     return FALSE;
-  for (guint i = 2; i < 8; i++)
-    if (!g_ascii_isxdigit (last[i]))
-      return FALSE;
   *spec = g_strndup (text, last - text);
   *color = g_ascii_strdown (last + 1, -1);
   return TRUE;
