@@ -576,6 +576,77 @@ def xvfb_command(command):
     return ['xvfb-run', '-a', '-s', XVFB_SERVER_ARGS] + command
 
 
+def vtk_time_frames(renderer, data, frames, warmup):
+    """In a child mode: adds the bounding box of data to renderer, draws it offscreen at 800x600
+    with the camera turning as evox-bench turns it, and returns the frame times (wall and CPU,
+    ms), the first frame's time, the share of pixels drawn and the GL strings."""
+    import vtk
+    from vtk.util import numpy_support
+
+    outline = vtk.vtkOutlineFilter()
+    outline.SetInputData(data)
+    outline_mapper = vtk.vtkPolyDataMapper()
+    outline_mapper.SetInputConnection(outline.GetOutputPort())
+    outline_actor = vtk.vtkActor()
+    outline_actor.SetMapper(outline_mapper)
+    renderer.AddActor(outline_actor)
+
+    window = vtk.vtkRenderWindow()
+    window.SetOffScreenRendering(1)
+    window.SetSize(RENDER_WIDTH, RENDER_HEIGHT)
+    window.AddRenderer(renderer)
+    camera = renderer.GetActiveCamera()
+    renderer.ResetCamera()
+    camera.Elevation(30)
+    camera.Azimuth(-120)
+    camera.OrthogonalizeViewUp()
+    renderer.ResetCameraClippingRange()
+
+    t0 = time.perf_counter()
+    window.Render()
+    window.WaitForCompletion()  # glFinish
+    first_ms = (time.perf_counter() - t0) * 1e3
+
+    def frame():
+        camera.Azimuth(AZIMUTH_STEP_DEG)
+        renderer.ResetCameraClippingRange()
+        window.Render()
+        window.WaitForCompletion()
+
+    for _ in range(warmup):
+        frame()
+    times, cpu = [], []
+    for _ in range(frames):
+        t0 = time.perf_counter()
+        c0 = time.process_time()
+        frame()
+        times.append((time.perf_counter() - t0) * 1e3)
+        cpu.append((time.process_time() - c0) * 1e3)
+
+    grab = vtk.vtkWindowToImageFilter()
+    grab.SetInput(window)
+    grab.SetInputBufferTypeToRGBA()
+    grab.ShouldRerenderOff()
+    grab.Update()
+    pixels = numpy_support.vtk_to_numpy(grab.GetOutput().GetPointData().GetScalars())
+    drawn = float(np.mean(np.any(pixels != pixels[0], axis=1)))
+    caps = {}
+    for line in window.ReportCapabilities().splitlines():
+        key, _, value = line.partition(':')
+        caps[key.strip()] = value.strip()
+    times.sort()
+    cpu.sort()
+    return {
+        'frames': frames, 'warmup': warmup, 'first_ms': first_ms,
+        'cpu_median_ms': cpu[len(cpu) // 2],
+        'median_ms': times[len(times) // 2], 'mean_ms': sum(times) / len(times),
+        'min_ms': times[0], 'p90_ms': times[len(times) * 9 // 10], 'max_ms': times[-1],
+        'drawn': drawn, 'vtk_version': vtk.vtkVersion.GetVTKVersion(),
+        'gl_renderer': caps.get('OpenGL renderer string', 'unknown'),
+        'gl_version': caps.get('OpenGL version string', 'unknown'),
+    }
+
+
 def vtk_render(path, frames, warmup):
     """Child mode (under Xvfb): VTK draws three textured slices of the volume with the same
     camera motion as evox-bench render; prints the frame times as JSON on stdout."""
@@ -610,65 +681,7 @@ def vtk_render(path, frames, warmup):
         slice_.SetProperty(prop)
         renderer.AddViewProp(slice_)
     # Evox's three-slice view draws the bounding box too.
-    outline = vtk.vtkOutlineFilter()
-    outline.SetInputData(image)
-    outline_mapper = vtk.vtkPolyDataMapper()
-    outline_mapper.SetInputConnection(outline.GetOutputPort())
-    outline_actor = vtk.vtkActor()
-    outline_actor.SetMapper(outline_mapper)
-    renderer.AddActor(outline_actor)
-
-    window = vtk.vtkRenderWindow()
-    window.SetOffScreenRendering(1)
-    window.SetSize(RENDER_WIDTH, RENDER_HEIGHT)
-    window.AddRenderer(renderer)
-    camera = renderer.GetActiveCamera()
-    renderer.ResetCamera()
-    camera.Elevation(30)
-    camera.Azimuth(-120)
-    camera.OrthogonalizeViewUp()
-    renderer.ResetCameraClippingRange()
-
-    t0 = time.perf_counter()
-    window.Render()
-    window.WaitForCompletion()  # glFinish
-    first_ms = (time.perf_counter() - t0) * 1e3
-
-    def frame():
-        camera.Azimuth(AZIMUTH_STEP_DEG)
-        renderer.ResetCameraClippingRange()
-        window.Render()
-        window.WaitForCompletion()
-
-    for _ in range(warmup):
-        frame()
-    times = []
-    for _ in range(frames):
-        t0 = time.perf_counter()
-        frame()
-        times.append((time.perf_counter() - t0) * 1e3)
-
-    grab = vtk.vtkWindowToImageFilter()
-    grab.SetInput(window)
-    grab.SetInputBufferTypeToRGBA()
-    grab.ShouldRerenderOff()
-    grab.Update()
-    pixels = numpy_support.vtk_to_numpy(grab.GetOutput().GetPointData().GetScalars())
-    drawn = float(np.mean(np.any(pixels != pixels[0], axis=1)))
-
-    caps = {}
-    for line in window.ReportCapabilities().splitlines():
-        key, _, value = line.partition(':')
-        caps[key.strip()] = value.strip()
-    times.sort()
-    print(json.dumps({
-        'frames': frames, 'warmup': warmup, 'first_ms': first_ms,
-        'median_ms': times[len(times) // 2], 'mean_ms': sum(times) / len(times),
-        'min_ms': times[0], 'p90_ms': times[len(times) * 9 // 10], 'max_ms': times[-1],
-        'drawn': drawn, 'vtk_version': vtk.vtkVersion.GetVTKVersion(),
-        'gl_renderer': caps.get('OpenGL renderer string', 'unknown'),
-        'gl_version': caps.get('OpenGL version string', 'unknown'),
-    }))
+    print(json.dumps(vtk_time_frames(renderer, image, frames, warmup)))
 
 
 def run_vtk(path, frames, warmup, env):
@@ -1017,7 +1030,6 @@ def vtk_mesh_render(path, opacity, frames, warmup):
     depth peeling off (VTK's default) translucent actors go through
     vtkOrderIndependentTranslucentPass, weighted blended OIT as in Evox."""
     import vtk
-    from vtk.util import numpy_support
 
     reader = vtk.vtkPLYReader()
     reader.SetFileName(path)
@@ -1038,69 +1050,9 @@ def vtk_mesh_render(path, opacity, frames, warmup):
     renderer = vtk.vtkRenderer()
     renderer.SetBackground(0.16, 0.16, 0.17)
     renderer.AddActor(actor)
-    outline = vtk.vtkOutlineFilter()
-    outline.SetInputData(mesh)
-    outline_mapper = vtk.vtkPolyDataMapper()
-    outline_mapper.SetInputConnection(outline.GetOutputPort())
-    outline_actor = vtk.vtkActor()
-    outline_actor.SetMapper(outline_mapper)
-    renderer.AddActor(outline_actor)
-
-    window = vtk.vtkRenderWindow()
-    window.SetOffScreenRendering(1)
-    window.SetSize(RENDER_WIDTH, RENDER_HEIGHT)
-    window.AddRenderer(renderer)
-    camera = renderer.GetActiveCamera()
-    renderer.ResetCamera()
-    camera.Elevation(30)
-    camera.Azimuth(-120)
-    camera.OrthogonalizeViewUp()
-    renderer.ResetCameraClippingRange()
-
-    t0 = time.perf_counter()
-    window.Render()
-    window.WaitForCompletion()
-    first_ms = (time.perf_counter() - t0) * 1e3
-
-    def frame():
-        camera.Azimuth(AZIMUTH_STEP_DEG)
-        renderer.ResetCameraClippingRange()
-        window.Render()
-        window.WaitForCompletion()
-
-    for _ in range(warmup):
-        frame()
-    times, cpu = [], []
-    for _ in range(frames):
-        t0 = time.perf_counter()
-        c0 = time.process_time()
-        frame()
-        times.append((time.perf_counter() - t0) * 1e3)
-        cpu.append((time.process_time() - c0) * 1e3)
-
-    grab = vtk.vtkWindowToImageFilter()
-    grab.SetInput(window)
-    grab.SetInputBufferTypeToRGBA()
-    grab.ShouldRerenderOff()
-    grab.Update()
-    pixels = numpy_support.vtk_to_numpy(grab.GetOutput().GetPointData().GetScalars())
-    drawn = float(np.mean(np.any(pixels != pixels[0], axis=1)))
-    cpu.sort()
-    caps = {}
-    for line in window.ReportCapabilities().splitlines():
-        key, _, value = line.partition(':')
-        caps[key.strip()] = value.strip()
-    times.sort()
-    print(json.dumps({
-        'triangles': mesh.GetNumberOfCells(), 'opacity': opacity,
-        'frames': frames, 'warmup': warmup, 'first_ms': first_ms,
-        'cpu_median_ms': cpu[len(cpu) // 2],
-        'median_ms': times[len(times) // 2], 'mean_ms': sum(times) / len(times),
-        'min_ms': times[0], 'p90_ms': times[len(times) * 9 // 10], 'max_ms': times[-1],
-        'drawn': drawn, 'vtk_version': vtk.vtkVersion.GetVTKVersion(),
-        'gl_renderer': caps.get('OpenGL renderer string', 'unknown'),
-        'gl_version': caps.get('OpenGL version string', 'unknown'),
-    }))
+    result = vtk_time_frames(renderer, mesh, frames, warmup)
+    result.update({'triangles': mesh.GetNumberOfCells(), 'opacity': opacity})
+    print(json.dumps(result))
 
 
 def run_vtk_mesh(path, opacity, frames, warmup, env):
