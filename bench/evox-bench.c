@@ -658,25 +658,156 @@ gl_string (GLenum name)
   return g_strdelimit (g_strdup (s != NULL ? s : "unknown"), " \t\n", '_');
 }
 
+/* CPU time of the whole process, every thread (llvmpipe's included): on a busy machine it moves
+ * less than the wall clock. */
+static double
+cpu_now_s (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* A headless context, an offscreen target of the frame size and a realized renderer: what both
+ * frame benchmarks draw with. */
+typedef struct
+{
+  EvoxGlContext *gl;
+  Target         target;
+  EvoxRenderer  *renderer;
+  char          *gl_renderer;
+  char          *gl_version;
+} Scene;
+
+static gboolean
+scene_start (Scene *scene,
+             int    width,
+             int    height)
+{
+  g_autoptr(GError) error = NULL;
+
+  scene->gl = evox_gl_context_new_headless (&error);
+  if (scene->gl == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return FALSE;
+    }
+  if (!target_init (&scene->target, width, height))
+    {
+      g_printerr ("evox-bench: the %dx%d framebuffer object is incomplete\n", width, height);
+      return FALSE;
+    }
+  scene->gl_renderer = gl_string (GL_RENDERER);
+  scene->gl_version = gl_string (GL_VERSION);
+  scene->renderer = evox_renderer_new ();
+  if (!evox_renderer_realize (scene->renderer, &error))
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+scene_clear (Scene *scene)
+{
+  if (scene->renderer != NULL)
+    evox_renderer_unrealize (scene->renderer);
+  if (scene->target.framebuffer != 0)
+    target_clear (&scene->target);
+  g_clear_object (&scene->renderer);
+  g_clear_pointer (&scene->gl_renderer, g_free);
+  g_clear_pointer (&scene->gl_version, g_free);
+  g_clear_pointer (&scene->gl, evox_gl_context_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Scene, scene_clear)
+
+/* One frame drawn and finished, in ms. */
+static double
+timed_frame (EvoxRenderer *renderer,
+             int           width,
+             int           height)
+{
+  double t0 = now_s ();
+
+  evox_renderer_draw (renderer, width, height);
+  evox_renderer_finish (renderer);
+  return (now_s () - t0) * 1e3;
+}
+
+typedef struct
+{
+  double median_ms;
+  double mean_ms;
+  double min_ms;
+  double p90_ms;
+  double max_ms;
+  double cpu_median_ms;   /* CPU time of all threads */
+  double drawn;           /* share of the last frame's pixels not background */
+} Frames;
+
+/* opt_warmup then opt_frames frames with the camera turning as a user turns it: 1.25 px of drag,
+ * 0.5 degree of azimuth, a frame. */
+static gboolean
+time_frames (EvoxRenderer *renderer,
+             int           width,
+             int           height,
+             Frames       *frames)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree double *t = g_new0 (double, opt_frames);
+  g_autofree double *cpu = g_new0 (double, opt_frames);
+  EvoxCamera *camera = evox_renderer_get_camera (renderer);
+  double sum = 0;
+
+  for (int i = 0; i < opt_warmup; i++)
+    {
+      evox_camera_orbit (camera, 1.25, 0);
+      timed_frame (renderer, width, height);
+    }
+  for (int i = 0; i < opt_frames; i++)
+    {
+      double c0 = cpu_now_s ();
+
+      evox_camera_orbit (camera, 1.25, 0);
+      t[i] = timed_frame (renderer, width, height);
+      cpu[i] = (cpu_now_s () - c0) * 1e3;
+      sum += t[i];
+    }
+  frames->drawn = drawn_fraction (width, height, &error);
+  if (frames->drawn < 0)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return FALSE;
+    }
+  qsort (t, opt_frames, sizeof (double), compare_doubles);
+  qsort (cpu, opt_frames, sizeof (double), compare_doubles);
+  frames->median_ms = t[opt_frames / 2];
+  frames->mean_ms = sum / opt_frames;
+  frames->min_ms = t[0];
+  frames->p90_ms = t[opt_frames * 9 / 10];
+  frames->max_ms = t[opt_frames - 1];
+  frames->cpu_median_ms = cpu[opt_frames / 2];
+  return TRUE;
+}
+
 static int
 run_render (const char *path)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(EvoxVolume) vol = NULL;
-  g_autoptr(EvoxGlContext) gl = NULL;
-  g_autoptr(EvoxRenderer) renderer = NULL;
-  g_autofree double *t = g_new0 (double, opt_frames);
+  g_auto(Scene) scene = { 0 };
   g_autofree char *desc = NULL;
-  g_autofree char *gl_renderer = NULL;
-  g_autofree char *gl_version = NULL;
   const EvoxStats *stats;
-  EvoxCamera *camera;
+  EvoxRenderer *renderer;
   EvoxView view = EVOX_VIEW_SLICES;
-  Target target = { 0 };
+  Frames frames;
   int width = 800, height = 600;
   gsize dims[3];
   guint slices[3];
-  double t0, first_ms, sum = 0, drawn;
+  double first_ms;
 
   if (opt_size != NULL && sscanf (opt_size, "%dx%d", &width, &height) != 2)
     {
@@ -698,25 +829,9 @@ run_render (const char *path)
   stats = evox_volume_get_stats (vol, 0);
   evox_volume_get_dims (vol, dims);
 
-  gl = evox_gl_context_new_headless (&error);
-  if (gl == NULL)
-    {
-      g_printerr ("evox-bench: %s\n", error->message);
-      return 1;
-    }
-  if (!target_init (&target, width, height))
-    {
-      g_printerr ("evox-bench: the %dx%d framebuffer object is incomplete\n", width, height);
-      return 1;
-    }
-  gl_renderer = gl_string (GL_RENDERER);
-  gl_version = gl_string (GL_VERSION);
-  renderer = evox_renderer_new ();
-  if (!evox_renderer_realize (renderer, &error))
-    {
-      g_printerr ("evox-bench: %s\n", error->message);
-      return 1;
-    }
+  if (!scene_start (&scene, width, height))
+    return 1;
+  renderer = scene.renderer;
   evox_renderer_set_volume (renderer, vol, 0);
   evox_renderer_set_colormap (renderer, "viridis");
   evox_renderer_set_mapping (renderer, EVOX_MAPPING_LINEAR);
@@ -725,45 +840,16 @@ run_render (const char *path)
     slices[axis] = dims[axis] / 2;
   evox_renderer_set_slices (renderer, slices);
   evox_renderer_set_view (renderer, view);
-  camera = evox_renderer_get_camera (renderer);
 
   /* The first frame uploads the volume; it is what opening a file costs on top of the load. */
-  t0 = now_s ();
-  evox_renderer_draw (renderer, width, height);
-  evox_renderer_finish (renderer);
-  first_ms = (now_s () - t0) * 1e3;
-
-  /* 1.25 px of drag is 0.5 degree of azimuth: a slow turn, as when a user rotates the volume. */
-  for (int i = 0; i < opt_warmup; i++)
-    {
-      evox_camera_orbit (camera, 1.25, 0);
-      evox_renderer_draw (renderer, width, height);
-      evox_renderer_finish (renderer);
-    }
-  for (int i = 0; i < opt_frames; i++)
-    {
-      t0 = now_s ();
-      evox_camera_orbit (camera, 1.25, 0);
-      evox_renderer_draw (renderer, width, height);
-      evox_renderer_finish (renderer);
-      t[i] = (now_s () - t0) * 1e3;
-      sum += t[i];
-    }
-  drawn = drawn_fraction (width, height, &error);
-  if (drawn < 0)
-    {
-      g_printerr ("evox-bench: %s\n", error->message);
-      return 1;
-    }
-  qsort (t, opt_frames, sizeof (double), compare_doubles);
+  first_ms = timed_frame (renderer, width, height);
+  if (!time_frames (renderer, width, height, &frames))
+    return 1;
   g_print ("render %s view=%s width=%d height=%d frames=%d warmup=%d first_ms=%.3f "
            "median_ms=%.3f mean_ms=%.3f min_ms=%.3f p90_ms=%.3f max_ms=%.3f drawn=%.3f "
            "gl_renderer=%s gl_version=%s\n", desc, evox_view_to_string (view), width, height,
-           opt_frames, opt_warmup, first_ms, t[opt_frames / 2], sum / opt_frames, t[0],
-           t[opt_frames * 9 / 10], t[opt_frames - 1], drawn, gl_renderer, gl_version);
-
-  evox_renderer_unrealize (renderer);
-  target_clear (&target);
+           opt_frames, opt_warmup, first_ms, frames.median_ms, frames.mean_ms, frames.min_ms,
+           frames.p90_ms, frames.max_ms, frames.drawn, scene.gl_renderer, scene.gl_version);
   return 0;
 }
 
@@ -972,16 +1058,6 @@ static const GOptionEntry mesh_render_entries[] = {
   { NULL }
 };
 
-/* CPU time of the whole process, every thread (llvmpipe's included): on a busy machine it moves
- * less than the wall clock. */
-static double
-cpu_now_s (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* sin x cos y + sin y cos z + sin z cos x on a grid of 10 nm voxels. */
 static EvoxVolume *
@@ -1046,18 +1122,13 @@ run_mesh_render (void)
   g_autoptr(EvoxMesh) mesh = NULL;
   g_autoptr(EvoxSurface) surface = NULL;
   g_autoptr(EvoxSurfaceList) surfaces = NULL;
-  g_autoptr(EvoxGlContext) gl = NULL;
-  g_autoptr(EvoxRenderer) renderer = NULL;
-  g_autofree double *t = g_new0 (double, opt_frames);
-  g_autofree double *cpu = g_new0 (double, opt_frames);
-  g_autofree char *gl_renderer = NULL;
-  g_autofree char *gl_version = NULL;
+  g_auto(Scene) scene = { 0 };
   EvoxSurfaceSpec spec = { .kind = EVOX_SURFACE_LEVEL, .level = 0.0 };
   EvoxField field = { 0, };
-  EvoxCamera *camera;
-  Target target = { 0 };
+  EvoxRenderer *renderer;
+  Frames frames;
   int width = 800, height = 600;
-  double t0, c0, contour_s, first_ms, recolour_ms, sum = 0, drawn;
+  double t0, contour_s, first_ms, recolour_ms;
 
   if (opt_size != NULL && sscanf (opt_size, "%dx%d", &width, &height) != 2)
     {
@@ -1098,25 +1169,9 @@ run_mesh_render (void)
       return 1;
     }
 
-  gl = evox_gl_context_new_headless (&error);
-  if (gl == NULL)
-    {
-      g_printerr ("evox-bench: %s\n", error->message);
-      return 1;
-    }
-  if (!target_init (&target, width, height))
-    {
-      g_printerr ("evox-bench: the %dx%d framebuffer object is incomplete\n", width, height);
-      return 1;
-    }
-  gl_renderer = gl_string (GL_RENDERER);
-  gl_version = gl_string (GL_VERSION);
-  renderer = evox_renderer_new ();
-  if (!evox_renderer_realize (renderer, &error))
-    {
-      g_printerr ("evox-bench: %s\n", error->message);
-      return 1;
-    }
+  if (!scene_start (&scene, width, height))
+    return 1;
+  renderer = scene.renderer;
   empty = empty_volume_like (vol);
   evox_renderer_set_volume (renderer, empty, 0);
   surface = evox_surface_new ("gyroid", &spec, "#d9a640");
@@ -1126,58 +1181,21 @@ run_mesh_render (void)
   surfaces = evox_surface_list_new ();
   evox_surface_list_append (surfaces, surface);
   evox_renderer_set_surfaces (renderer, surfaces);
-  camera = evox_renderer_get_camera (renderer);
 
-  /* The first frame uploads the mesh. */
-  t0 = now_s ();
-  evox_renderer_draw (renderer, width, height);
-  evox_renderer_finish (renderer);
-  first_ms = (now_s () - t0) * 1e3;
-
-  /* A new colour is one frame and no upload. */
-  t0 = now_s ();
+  /* The first frame uploads the mesh; a new colour is one frame and no upload. */
+  first_ms = timed_frame (renderer, width, height);
   evox_surface_set_color (surface, "#c8b070");
-  evox_renderer_draw (renderer, width, height);
-  evox_renderer_finish (renderer);
-  recolour_ms = (now_s () - t0) * 1e3;
-
-  /* The camera turns as in the render mode: 1.25 px of drag, 0.5 degree of azimuth a frame. */
-  for (int i = 0; i < opt_warmup; i++)
-    {
-      evox_camera_orbit (camera, 1.25, 0);
-      evox_renderer_draw (renderer, width, height);
-      evox_renderer_finish (renderer);
-    }
-  for (int i = 0; i < opt_frames; i++)
-    {
-      t0 = now_s ();
-      c0 = cpu_now_s ();
-      evox_camera_orbit (camera, 1.25, 0);
-      evox_renderer_draw (renderer, width, height);
-      evox_renderer_finish (renderer);
-      t[i] = (now_s () - t0) * 1e3;
-      cpu[i] = (cpu_now_s () - c0) * 1e3;
-      sum += t[i];
-    }
-  drawn = drawn_fraction (width, height, &error);
-  if (drawn < 0)
-    {
-      g_printerr ("evox-bench: %s\n", error->message);
-      return 1;
-    }
-  qsort (t, opt_frames, sizeof (double), compare_doubles);
-  qsort (cpu, opt_frames, sizeof (double), compare_doubles);
+  recolour_ms = timed_frame (renderer, width, height);
+  if (!time_frames (renderer, width, height, &frames))
+    return 1;
   g_print ("mesh-render grid=%d period=%g triangles=%zu vertices=%zu contour_s=%.3f opacity=%g "
            "width=%d height=%d frames=%d warmup=%d first_ms=%.3f recolour_ms=%.3f "
            "median_ms=%.3f mean_ms=%.3f min_ms=%.3f p90_ms=%.3f max_ms=%.3f cpu_median_ms=%.3f "
            "drawn=%.3f gl_renderer=%s gl_version=%s\n", opt_mesh_grid, opt_mesh_period,
            evox_mesh_get_n_triangles (mesh), evox_mesh_get_n_vertices (mesh), contour_s,
            opt_opacity, width, height, opt_frames, opt_warmup, first_ms, recolour_ms,
-           t[opt_frames / 2], sum / opt_frames, t[0], t[opt_frames * 9 / 10], t[opt_frames - 1],
-           cpu[opt_frames / 2], drawn, gl_renderer, gl_version);
-
-  evox_renderer_unrealize (renderer);
-  target_clear (&target);
+           frames.median_ms, frames.mean_ms, frames.min_ms, frames.p90_ms, frames.max_ms,
+           frames.cpu_median_ms, frames.drawn, scene.gl_renderer, scene.gl_version);
   return 0;
 }
 
