@@ -73,6 +73,22 @@ evox_color_get_rgb (const char *color,
               g_ascii_xdigit_value (color[2 + 2 * i])) / 255.0f;
 }
 
+gboolean
+_evox_color_assign (char        stored[8],
+                    const char *color)
+{
+  char lower[8];
+
+  g_return_val_if_fail (evox_color_is_valid (color), FALSE);
+
+  for (guint i = 0; i < 8; i++)
+    lower[i] = g_ascii_tolower (color[i]);
+  if (strcmp (lower, stored) == 0)
+    return FALSE;
+  memcpy (stored, lower, sizeof lower);
+  return TRUE;
+}
+
 /* The first palette colour used least often: one nobody has while there is one, then round the
  * palette again. */
 const char *
@@ -227,11 +243,7 @@ evox_phase_new (const char *name,
   self->lo = lo;
   self->hi = hi;
   if (color != NULL)
-    {
-      g_strlcpy (self->color, color, sizeof self->color);
-      for (char *c = self->color; *c != '\0'; c++)
-        *c = g_ascii_tolower (*c);
-    }
+    _evox_color_assign (self->color, color);
   return self;
 }
 
@@ -313,17 +325,11 @@ void
 evox_phase_set_color (EvoxPhase  *self,
                       const char *color)
 {
-  char lower[8];
-
   g_return_if_fail (EVOX_IS_PHASE (self));
   g_return_if_fail (evox_color_is_valid (color));
 
-  for (guint i = 0; i < 8; i++)
-    lower[i] = g_ascii_tolower (color[i]);
-  if (strcmp (lower, self->color) == 0)
-    return;
-  memcpy (self->color, lower, sizeof lower);
-  g_object_notify_by_pspec (G_OBJECT (self), phase_properties[PHASE_PROP_COLOR]);
+  if (_evox_color_assign (self->color, color))
+    g_object_notify_by_pspec (G_OBJECT (self), phase_properties[PHASE_PROP_COLOR]);
 }
 
 void
@@ -1335,8 +1341,7 @@ preset_add (EvoxPhasePreset *self,
 {
   PresetPhase phase = { g_strdup (name), "", opacity, has_range, lo, hi };
 
-  for (guint i = 0; i < 7; i++)
-    phase.color[i] = g_ascii_tolower (color[i]);
+  _evox_color_assign (phase.color, color);
   g_array_append_val (self->phases, phase);
 }
 

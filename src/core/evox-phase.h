@@ -14,6 +14,10 @@ gboolean       evox_color_is_valid       (const char     *color);
 /* Straight RGB in 0..1 of a valid colour. */
 void           evox_color_get_rgb        (const char     *color,
                                           float           rgb[3]);
+/* Stores a valid colour in lower case into stored (8 bytes, "#rrggbb" and NUL); TRUE when it
+ * changed. */
+gboolean       _evox_color_assign        (char            stored[8],
+                                          const char     *color);
 /* The first colour of a fixed palette of distinct colours (matplotlib's tab10) that the n colours
  * given use least often. */
 const char    *evox_palette_least_used   (const char * const *colors,

@@ -372,17 +372,11 @@ void
 evox_surface_set_color (EvoxSurface *self,
                         const char  *color)
 {
-  char lower[8];
-
   g_return_if_fail (EVOX_IS_SURFACE (self));
   g_return_if_fail (evox_color_is_valid (color));
 
-  for (guint i = 0; i < 8; i++)
-    lower[i] = g_ascii_tolower (color[i]);
-  if (strcmp (lower, self->color) == 0)
-    return;
-  memcpy (self->color, lower, sizeof lower);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COLOR]);
+  if (_evox_color_assign (self->color, color))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COLOR]);
 }
 
 void
