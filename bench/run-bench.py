@@ -514,10 +514,7 @@ def labels_report(results, info, binary, argv, markdown, loads):
     if markdown:
         out.append('## %s, labelling\n' % datetime.date.today().isoformat())
         out.append('Command (from the source root): `%s`\n' % command)
-    out.append('- machine: %d processors (`nproc`), %s, %s RAM, Linux %s; '
-               'load average %s before the run, %s after'
-               % (len(os.sched_getaffinity(0)), cpu_model(), mem_total(), platform.release(),
-                  loads[0], loads[1]))
+    out.append(machine_line(loads))
     out.append('- Evox: `%s` (%s), OpenMP %s, %s threads'
                % (os.path.relpath(binary, SOURCE_ROOT), build_type(binary),
                   'on' if info.get('openmp') == '1' else 'off', info.get('threads', '?')))
@@ -758,6 +755,26 @@ def bench_render(binary, size, frames, warmup, rounds, first_runs, regenerate):
     return r
 
 
+def machine_line(loads):
+    return ('- machine: %d processors (`nproc`), %s, %s RAM, Linux %s; '
+            'load average %s before the run, %s after'
+            % (len(os.sched_getaffinity(0)), cpu_model(), mem_total(), platform.release(),
+               loads[0], loads[1]))
+
+
+def evox_gl_lines(binary, record):
+    """The report lines on the Evox binary that drew frames, its GL and its sources."""
+    return [
+        '- Evox: `%s` (%s), headless EGL (surfaceless), %s, OpenGL %s'
+        % (os.path.relpath(binary, SOURCE_ROOT), build_type(binary),
+           record['gl_renderer'].replace('_', ' '), record['gl_version'].replace('_', ' ')),
+        '- Evox sources: %s%s' % (source_fingerprint(('src/core', 'src/io', 'src/render',
+                                                      'shaders')),
+                                  '; **the binary is older than these sources**'
+                                  if binary_is_stale(binary) else ''),
+    ]
+
+
 def render_report(r, binary, argv, markdown, loads):
     command = '/usr/bin/python3 ' + ' '.join(shlex.quote(a) for a in argv)
     xyz, stack, ref = r['evox_xyz'], r['evox_stack'], r['vtk']
@@ -766,17 +783,8 @@ def render_report(r, binary, argv, markdown, loads):
         out.append('## %s, frames at %dx%d, %d^3 f32\n'
                    % (datetime.date.today().isoformat(), RENDER_WIDTH, RENDER_HEIGHT, r['size']))
         out.append('Command (from the source root): `%s`\n' % command)
-    out.append('- machine: %d processors (`nproc`), %s, %s RAM, Linux %s; '
-               'load average %s before the run, %s after'
-               % (len(os.sched_getaffinity(0)), cpu_model(), mem_total(), platform.release(),
-                  loads[0], loads[1]))
-    out.append('- Evox: `%s` (%s), headless EGL (surfaceless), %s, OpenGL %s'
-               % (os.path.relpath(binary, SOURCE_ROOT), build_type(binary),
-                  xyz['gl_renderer'].replace('_', ' '), xyz['gl_version'].replace('_', ' ')))
-    out.append('- Evox sources: %s%s' % (source_fingerprint(('src/core', 'src/io', 'src/render',
-                                                              'shaders')),
-                                         '; **the binary is older than these sources**'
-                                         if binary_is_stale(binary) else ''))
+    out.append(machine_line(loads))
+    out.extend(evox_gl_lines(binary, xyz))
     out.append('- reference: VTK %s (Python %s), offscreen vtkRenderWindow under `xvfb-run -a` '
                '(GLX), %s, OpenGL %s' % (ref['vtk_version'], platform.python_version(),
                                          ref['gl_renderer'], ref['gl_version']))
@@ -963,10 +971,7 @@ def isosurface_report(results, info, binary, argv, markdown, loads):
     if markdown:
         out.append('## %s, isosurfaces\n' % datetime.date.today().isoformat())
         out.append('Command (from the source root): `%s`\n' % command)
-    out.append('- machine: %d processors (`nproc`), %s, %s RAM, Linux %s; '
-               'load average %s before the run, %s after'
-               % (len(os.sched_getaffinity(0)), cpu_model(), mem_total(), platform.release(),
-                  loads[0], loads[1]))
+    out.append(machine_line(loads))
     out.append('- Evox: `%s` (%s), OpenMP %s, %d threads (`OMP_NUM_THREADS=%d`)'
                % (os.path.relpath(binary, SOURCE_ROOT), build_type(binary),
                   'on' if info.get('openmp') == '1' else 'off',
@@ -1112,17 +1117,8 @@ def mesh_render_report(results, binary, argv, markdown, loads):
                    % (datetime.date.today().isoformat(), RENDER_WIDTH, RENDER_HEIGHT,
                       evox['triangles']))
         out.append('Command (from the source root): `%s`\n' % command)
-    out.append('- machine: %d processors (`nproc`), %s, %s RAM, Linux %s; '
-               'load average %s before the run, %s after'
-               % (len(os.sched_getaffinity(0)), cpu_model(), mem_total(), platform.release(),
-                  loads[0], loads[1]))
-    out.append('- Evox: `%s` (%s), headless EGL (surfaceless), %s, OpenGL %s'
-               % (os.path.relpath(binary, SOURCE_ROOT), build_type(binary),
-                  evox['gl_renderer'].replace('_', ' '), evox['gl_version'].replace('_', ' ')))
-    out.append('- Evox sources: %s%s' % (source_fingerprint(('src/core', 'src/io', 'src/render',
-                                                              'shaders')),
-                                         '; **the binary is older than these sources**'
-                                         if binary_is_stale(binary) else ''))
+    out.append(machine_line(loads))
+    out.extend(evox_gl_lines(binary, evox))
     out.append('- reference: VTK %s (Python %s): vtkPLYReader + vtkPolyDataMapper, offscreen '
                'vtkRenderWindow under `xvfb-run -a` (GLX), %s, OpenGL %s'
                % (ref['vtk_version'], platform.python_version(), ref['gl_renderer'],
@@ -1320,10 +1316,7 @@ def report(results, info, binary, argv, markdown, loads):
     if markdown:
         out.append('## %s, %d^3\n' % (datetime.date.today().isoformat(), results[0]['shape'][0]))
         out.append('Command (from the source root): `%s`\n' % command)
-    out.append('- machine: %d processors (`nproc`), %s, %s RAM, Linux %s; '
-               'load average %s before the run, %s after'
-               % (len(os.sched_getaffinity(0)), cpu_model(), mem_total(), platform.release(),
-                  loads[0], loads[1]))
+    out.append(machine_line(loads))
     out.append('- Evox: `%s` (%s), OpenMP %s, %s threads; libtiff %s'
                % (os.path.relpath(binary, SOURCE_ROOT), build_type(binary),
                   'on' if info.get('openmp') == '1' else 'off', info.get('threads', '?'),
