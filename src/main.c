@@ -15,6 +15,7 @@ main (int    argc,
       char **argv)
 {
   g_autoptr (EvoxApplication) app = NULL;
+  int status;
 
   evox_application_mark_start (g_get_monotonic_time ());
   setlocale (LC_ALL, "");
@@ -24,6 +25,8 @@ main (int    argc,
 
   if (argc > 1 && evox_cli_is_subcommand (argv[1]))
     return evox_cli_run (argc, argv);
+  if (argc > 1 && evox_cli_check_first_argument (argv[1], &status))
+    return status;
 
   g_set_application_name ("Evox");
   app = evox_application_new ();

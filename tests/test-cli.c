@@ -410,6 +410,41 @@ test_bad_usage (void)
   }
 }
 
+/* A first argument that is neither a subcommand nor an existing file used to open a window (or,
+ * with no display, fail inside GTK with exit 1): now it is a usage error with a suggestion when
+ * a subcommand is close, or a missing file named as such. */
+static void
+test_unknown_command (void)
+{
+  const struct
+  {
+    const char *arg;
+    int         status;
+    const char *message;
+  } cases[] = {
+    { "frobnicate", 2, "unknown command 'frobnicate' (see 'evox --help')" },
+    { "rendr", 2, "unknown command 'rendr'; did you mean 'render'?" },
+    { "segmnet", 2, "did you mean 'segment'?" },
+    { "INFO", 2, "did you mean 'info'?" },
+    { "xyz", 2, "unknown command 'xyz' (see" },
+    { "missing-volume.tif", 1, "missing-volume.tif: No such file" },
+    { "no-such-folder/stack", 1, "no-such-folder/stack: No such file" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) run = evox_headless (cases[i].arg, "x", NULL);
+
+      g_test_message ("case %s: %s", cases[i].arg, run.err);
+      assert_refused (&run, cases[i].status, cases[i].message);
+    }
+  /* "frobnicate" is far from every command: no suggestion. */
+  {
+    g_auto(Run) run = evox_headless ("frobnicate", NULL);
+    g_assert_null (strstr (run.err, "did you mean"));
+  }
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* evox render                                                                                  */
 
@@ -1999,6 +2034,82 @@ test_render_phases (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* --phase NAME=LO:HI:#rrggbb:OPACITY: opacity 1 draws exactly the phase colour (before, the
+ * colour was always blended over the colour map at 0.7, so am=85:85:#e07020 drew another
+ * colour, and ":1" was refused as a bad colour); the default stays a blend. */
+static void
+test_render_phase_opacity (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "am.tif", NULL);
+  const struct
+  {
+    const char *spec;
+    gboolean    exact;
+  } cases[] = {
+    { "am=85:85:#e07020:1", TRUE },
+    { "am=85:85:#E07020:1.0", TRUE },
+    { "am=85:85:#e07020", FALSE },
+    { "am=85:85:#e07020:0.5", FALSE },
+  };
+  g_auto(TestVolume) v;
+
+  test_volume_init (&v, EVOX_SAMPLE_U8, 16, 16, 4);
+  /* Half 85, half 0, so the colour map spans a range and its colour under the phase is not
+   * the phase colour. */
+  for (gsize i = 0; i < test_volume_n (&v); i++)
+    v.values[i] = i % 16 < 8 ? 0 : 85;
+  test_volume_write (&v, in);
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      g_autofree char *name = g_strdup_printf ("%u.png", k);
+      g_autofree char *out = g_build_filename (dir, name, NULL);
+      g_auto(Run) run = evox_headless ("render", in, "--view", "z", "-s", "64x64", "-o", out,
+                                       "--phase", cases[k].spec, NULL);
+      g_auto(Image) image = { 0 };
+      const guint8 *px;
+
+      g_test_message ("%s: %s", cases[k].spec, run.err);
+      assert_rendered (&run);
+      image = read_png (out);
+      px = image.rgba + (32 * 64 + 48) * 4;
+      g_test_message ("%s: #%02x%02x%02x", cases[k].spec, px[0], px[1], px[2]);
+      if (cases[k].exact)
+        {
+          g_assert_cmpuint (px[0], ==, 0xe0);
+          g_assert_cmpuint (px[1], ==, 0x70);
+          g_assert_cmpuint (px[2], ==, 0x20);
+        }
+      else
+        g_assert_false (px[0] == 0xe0 && px[1] == 0x70 && px[2] == 0x20);
+      g_assert_cmpuint (px[3], ==, 255);
+    }
+
+  {
+    g_autofree char *out = g_build_filename (dir, "bad.png", NULL);
+    const char *bad[] = { "am=85:85:#e07020:1.5", "am=85:85:#e07020:", "am=85:85:#e07020:x",
+                          "am=85:85:#e07020:0.5:1", "am=85:85:#e070:1" };
+
+    for (guint b = 0; b < G_N_ELEMENTS (bad); b++)
+      {
+        g_auto(Run) run = evox_headless ("render", in, "-o", out, "--phase", bad[b], NULL);
+        g_test_message ("%s: %s", bad[b], run.err);
+        assert_refused (&run, 2, bad[b]);
+      }
+    g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  }
+  /* evox segment reads the same syntax. */
+  {
+    g_auto(Run) run = evox_headless ("segment", in, "--phase", "am=85:85:#e07020:1", NULL);
+    g_auto(Run) bad = evox_headless ("segment", in, "--phase", "am=85:85:#e07020:2", NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "am"));
+    assert_refused (&bad, 2, "opacity");
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* evox isosurface                                                                              */
 
@@ -2487,6 +2598,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Cli/convert", test_convert);
   g_test_add_func ("/Evox/Cli/bad-input", test_bad_input);
   g_test_add_func ("/Evox/Cli/bad-usage", test_bad_usage);
+  g_test_add_func ("/Evox/Cli/unknown-command", test_unknown_command);
   g_test_add_func ("/Evox/Cli/render/png-tiff", test_render_png_tiff);
   g_test_add_func ("/Evox/Cli/render/transparent", test_render_transparent);
   g_test_add_func ("/Evox/Cli/render/views", test_render_views);
@@ -2496,6 +2608,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Cli/render/bad-input", test_render_bad_input);
   g_test_add_func ("/Evox/Cli/render/real", test_render_real);
   g_test_add_func ("/Evox/Cli/render/phases", test_render_phases);
+  g_test_add_func ("/Evox/Cli/render/phase-opacity", test_render_phase_opacity);
   g_test_add_func ("/Evox/Cli/segment/fractions-u8", test_segment_fractions_u8);
   g_test_add_func ("/Evox/Cli/segment/fractions-f32", test_segment_fractions_f32);
   g_test_add_func ("/Evox/Cli/segment/fractions-log", test_segment_fractions_log);

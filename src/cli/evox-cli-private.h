@@ -73,6 +73,8 @@ gboolean     _evox_cli_check_outputs  (const EvoxCliOutput *outputs,
                                        gboolean             force,
                                        int                 *status);
 
+const char  *_evox_cli_suggest_command (const char *name);
+
 int          _evox_cli_info           (int argc, char **argv);
 int          _evox_cli_histogram      (int argc, char **argv);
 int          _evox_cli_convert        (int argc, char **argv);

@@ -342,7 +342,8 @@ _evox_cli_render (int    argc,
     { "channel", 0, 0, G_OPTION_ARG_STRING, &channel_name, "Channel label or index", "C" },
     { "phase", 0, 0, G_OPTION_ARG_STRING_ARRAY, &phase_specs,
       "Colour the voxels with LO <= value <= HI over the colour map (stored values; colour "
-      "optional; auto:N for N phases from Otsu; repeat)", "NAME=LO:HI[:#rrggbb]" },
+      "optional; OPACITY from 0 to 1, default 0.7, 1 for the colour alone; auto:N for N phases "
+      "from Otsu; repeat)", "NAME=LO:HI[:#rrggbb[:OPACITY]]" },
     { "hide-outside", 0, 0, G_OPTION_ARG_NONE, &hide_outside,
       "Leave out the voxels in no phase (needs --phase)", NULL },
     { "transparent", 0, 0, G_OPTION_ARG_NONE, &transparent,

@@ -18,24 +18,44 @@
 
 #define DEFAULT_CONNECTIVITY 26
 
-/* "#rrggbb" at the end of NAME=LO:HI:#rrggbb; the spec without it goes to spec. */
+/* ":#rrggbb[:OPACITY]" at the end of NAME=LO:HI:#rrggbb[:OPACITY]; the spec without it goes to
+ * spec, the opacity to *opacity (-1 when not given). FALSE names the bad part in *problem. */
 static gboolean
-split_color (const char  *text,
-             char       **spec,
-             char       **color)
+split_style (const char   *text,
+             char        **spec,
+             char        **color,
+             double       *opacity,
+             const char  **problem)
 {
-  const char *last = strrchr (text, ':');
+  const char *start = g_strrstr (text, ":#");
+  g_auto(GStrv) parts = NULL;
 
   *color = NULL;
-  if (last == NULL || last[1] != '#')
+  *opacity = -1;
+  if (start == NULL)
     {
       *spec = g_strdup (text);
       return TRUE;
     }
-  if (!evox_color_is_valid (last + 1))
-    return FALSE;
-  *spec = g_strndup (text, last - text);
-  *color = g_ascii_strdown (last + 1, -1);
+  parts = g_strsplit (start + 1, ":", 3);
+  if (!evox_color_is_valid (parts[0]))
+    {
+      *problem = _("the colour must be #rrggbb");
+      return FALSE;
+    }
+  if (parts[1] != NULL)
+    {
+      char *end = NULL;
+
+      *opacity = g_ascii_strtod (parts[1], &end);
+      if (parts[2] != NULL || end == parts[1] || *end != '\0' || !(*opacity >= 0 && *opacity <= 1))
+        {
+          *problem = _("the opacity after the colour must be a number from 0 to 1");
+          return FALSE;
+        }
+    }
+  *spec = g_strndup (text, start - text);
+  *color = g_ascii_strdown (parts[0], -1);
   return TRUE;
 }
 
@@ -78,7 +98,8 @@ append_suggested (EvoxPhaseList *list,
 
 /**
  * _evox_cli_parse_phases:
- * @specs: --phase values: NAME=LO:HI (with_color: optionally :#rrggbb after it) or auto:N
+ * @specs: --phase values: NAME=LO:HI (with_color: optionally :#rrggbb or :#rrggbb:OPACITY
+ *   after it, OPACITY from 0 to 1, 1 drawing the colour alone) or auto:N
  * @status: (out): the exit status when this fails (the message is printed)
  *
  * Appends one phase per spec to list (N for auto:N, named "Phase 1"... as still free), each
@@ -98,6 +119,8 @@ _evox_cli_parse_phases (EvoxPhaseList  *list,
       g_autoptr(EvoxPhase) phase = NULL;
       g_autofree char *spec = NULL;
       g_autofree char *color = NULL;
+      const char *problem = NULL;
+      double opacity = -1;
 
       if (g_str_has_prefix (specs[i], "auto:"))
         {
@@ -107,10 +130,9 @@ _evox_cli_parse_phases (EvoxPhaseList  *list,
         }
       if (!with_color)
         spec = g_strdup (specs[i]);
-      else if (!split_color (specs[i], &spec, &color))
+      else if (!split_style (specs[i], &spec, &color, &opacity, &problem))
         {
-          *status = _evox_cli_error (EVOX_EXIT_USAGE,
-                                     _("--phase %s: the colour must be #rrggbb"), specs[i]);
+          *status = _evox_cli_error (EVOX_EXIT_USAGE, "--phase %s: %s", specs[i], problem);
           return FALSE;
         }
       phase = evox_phase_parse_spec (spec, volume, &error);
@@ -126,6 +148,8 @@ _evox_cli_parse_phases (EvoxPhaseList  *list,
           return FALSE;
         }
       evox_phase_set_color (phase, color != NULL ? color : evox_phase_list_next_color (list));
+      if (opacity >= 0)
+        evox_phase_set_opacity (phase, opacity);
       evox_phase_list_append (list, phase);
     }
   return TRUE;
@@ -340,7 +364,8 @@ _evox_cli_segment (int    argc,
     { "phase", 0, 0, G_OPTION_ARG_STRING_ARRAY, &specs,
       N_("A phase: the voxels with LO <= value <= HI, in stored values (log10 numbers for "
          "log10 data; 3.2e-5 is a quantity); or auto:N for N phases from multi-level Otsu "
-         "(repeat)"), N_("NAME=LO:HI|auto:N") },
+         "(repeat); a colour and opacity after it as in evox render are accepted"),
+      N_("NAME=LO:HI[:#rrggbb[:OPACITY]]|auto:N") },
     { "connectivity", 0, 0, G_OPTION_ARG_INT, &connectivity,
       N_("Which neighbours join particles: 6 faces, 18 and edges, 26 and corners (default 26)"),
       "6|18|26" },
@@ -411,7 +436,7 @@ _evox_cli_segment (int    argc,
     return status;
   if ((channel = _evox_cli_find_channel (volume, channel_name, &status)) < 0)
     return status;
-  if (!_evox_cli_parse_phases (phases, volume, (guint) channel, specs, FALSE, &status))
+  if (!_evox_cli_parse_phases (phases, volume, (guint) channel, specs, TRUE, &status))
     return status;
   if (mask != NULL && evox_phase_list_get_n_phases (phases) > G_MAXUINT8)
     return _evox_cli_error (EVOX_EXIT_USAGE,

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "evox-cli-private.h"
@@ -60,6 +61,72 @@ print_help (FILE *out)
   fprintf (out, "\nRun 'evox COMMAND --help' for the options of one command.\n");
 }
 
+/* Optimal string alignment distance: edits with adjacent transpositions, so "segmnet" is one
+ * step from "segment". */
+static guint
+edit_distance (const char *a,
+               const char *b)
+{
+  gsize la = strlen (a), lb = strlen (b);
+  g_autofree guint *d = g_new (guint, (la + 1) * (lb + 1));
+
+#define D(i, j) d[(i) * (lb + 1) + (j)]
+  for (gsize i = 0; i <= la; i++)
+    D (i, 0) = i;
+  for (gsize j = 0; j <= lb; j++)
+    D (0, j) = j;
+  for (gsize i = 1; i <= la; i++)
+    for (gsize j = 1; j <= lb; j++)
+      {
+        guint cost = g_ascii_tolower (a[i - 1]) != g_ascii_tolower (b[j - 1]);
+        guint best = MIN (MIN (D (i - 1, j) + 1, D (i, j - 1) + 1), D (i - 1, j - 1) + cost);
+
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+          best = MIN (best, D (i - 2, j - 2) + 1);
+        D (i, j) = best;
+      }
+  return D (la, lb);
+#undef D
+}
+
+/**
+ * _evox_cli_suggest_command:
+ *
+ * Returns: (nullable): the subcommand within two edits of @name (and closer than half its
+ * length, so short words do not match everything), or NULL
+ */
+const char *
+_evox_cli_suggest_command (const char *name)
+{
+  const char *best = NULL;
+  guint best_distance = G_MAXUINT;
+
+  for (guint i = 0; i < G_N_ELEMENTS (subcommands); i++)
+    {
+      guint distance = edit_distance (name, subcommands[i].name);
+
+      if (distance < best_distance)
+        {
+          best = subcommands[i].name;
+          best_distance = distance;
+        }
+    }
+  if (best_distance <= 2 && 2 * best_distance < strlen (best))
+    return best;
+  return NULL;
+}
+
+static int
+unknown_command (const char *name)
+{
+  const char *suggestion = _evox_cli_suggest_command (name);
+
+  if (suggestion != NULL)
+    return _evox_cli_error (EVOX_EXIT_USAGE, _("unknown command '%s'; did you mean '%s'? (see "
+                                               "'evox --help')"), name, suggestion);
+  return _evox_cli_error (EVOX_EXIT_USAGE, _("unknown command '%s' (see 'evox --help')"), name);
+}
+
 /**
  * evox_cli_run:
  * @argv: the program's arguments; argv[1] is the subcommand
@@ -90,9 +157,31 @@ evox_cli_run (int    argc,
         g_set_prgname (prgname);
         return subcommands[i].run (argc - 1, argv + 1);
       }
-  fprintf (stderr, "evox: unknown command '%s'\n", name);
-  print_help (stderr);
-  return EVOX_EXIT_USAGE;
+  return unknown_command (name);
+}
+
+/* A first argument that is no subcommand, no option and no existing file opens no window: a
+ * mistyped command or a missing file is told on stderr, without needing a display. */
+gboolean
+evox_cli_check_first_argument (const char *arg,
+                               int        *status)
+{
+  const char *base;
+
+  g_return_val_if_fail (status != NULL, FALSE);
+
+  if (arg == NULL || arg[0] == '-' || evox_cli_is_subcommand (arg))
+    return FALSE;
+  /* GApplication opens URIs as well as paths; their existence is the window's business. */
+  if (g_uri_peek_scheme (arg) != NULL || g_file_test (arg, G_FILE_TEST_EXISTS))
+    return FALSE;
+  base = strrchr (arg, G_DIR_SEPARATOR);
+  base = base != NULL ? base + 1 : arg;
+  if (base != arg || strchr (base + 1, '.') != NULL)
+    *status = _evox_cli_error (EVOX_EXIT_INPUT, _("%s: No such file or directory"), arg);
+  else
+    *status = unknown_command (arg);
+  return TRUE;
 }
 
 void

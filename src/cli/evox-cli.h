@@ -13,5 +13,9 @@ enum { EVOX_EXIT_OK = 0, EVOX_EXIT_INPUT = 1, EVOX_EXIT_USAGE = 2 };
 
 gboolean evox_cli_is_subcommand (const char *name);
 int      evox_cli_run           (int argc, char **argv);
+/* TRUE when @arg, the program's first argument, is neither a subcommand, an option nor an
+ * existing file: the reason is printed and @status says how to exit. */
+gboolean evox_cli_check_first_argument (const char *arg,
+                                        int        *status);
 
 G_END_DECLS

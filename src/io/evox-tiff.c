@@ -588,30 +588,73 @@ max_compression_ratio (guint16 compression)
     }
 }
 
+/* The strip and tile byte ranges of one file, for the bound on what they can decode to. Strips
+ * may point at the same bytes (within a page or across pages), so the bound counts each byte of
+ * the file once: a few KB of shared strips must not stand for gigabytes of pages. */
+typedef struct
+{
+  GArray  *ranges;      /* TiffRun: every page's strips and tiles so far */
+  guint64  min_bytes;   /* the least compressed data the pages so far can be held in */
+  guint    n_pages;
+} DataBound;
+
+static int
+compare_runs (gconstpointer a,
+              gconstpointer b)
+{
+  const TiffRun *ra = a, *rb = b;
+
+  return ra->offset < rb->offset ? -1 : ra->offset > rb->offset;
+}
+
+/* Bytes of the file that the ranges cover, each byte once; sorts the ranges. */
+static guint64
+distinct_bytes (GArray *ranges)
+{
+  guint64 sum = 0, end = 0;
+
+  g_array_sort (ranges, compare_runs);
+  for (guint i = 0; i < ranges->len; i++)
+    {
+      const TiffRun *run = &g_array_index (ranges, TiffRun, i);
+      guint64 run_end = run->offset + run->length;  /* both were checked against the file size */
+      guint64 start = MAX (run->offset, end);
+
+      if (run_end > start)
+        sum += run_end - start;
+      end = MAX (end, run_end);
+    }
+  return sum;
+}
+
 /* Checks the page's strips or tiles against the file before anything is allocated: data must lie
- * inside the file, and must be able to hold (or decode to) the whole page. */
+ * inside the file, and its distinct bytes must be able to hold (or decode to) the whole page. */
 static gboolean
 check_page_data (TIFF              *tif,
                  const TiffFile    *file,
                  guint              number,
                  const PageFormat  *format,
+                 DataBound         *bound,
                  GError           **error)
 {
   guint16 compression = COMPRESSION_NONE;
   guint32 n_striles;
   guint64 page_bytes = (guint64) format->width * format->height;
-  guint64 needed, total = 0;
+  guint64 needed, total;
+  g_autoptr(GArray) ranges = NULL;
 
   TIFFGetFieldDefaulted (tif, TIFFTAG_COMPRESSION, &compression);
   n_striles = TIFFIsTiled (tif) ? TIFFNumberOfTiles (tif) : TIFFNumberOfStrips (tif);
   if (!g_uint64_checked_mul (&page_bytes, page_bytes, source_types[format->source].bytes))
     page_bytes = G_MAXUINT64;
 
+  ranges = g_array_sized_new (FALSE, FALSE, sizeof (TiffRun), n_striles);
   for (guint32 i = 0; i < n_striles; i++)
     {
       int err_offset = 0, err_count = 0;
       guint64 offset = TIFFGetStrileOffsetWithErr (tif, i, &err_offset);
       guint64 count = TIFFGetStrileByteCountWithErr (tif, i, &err_count);
+      TiffRun run = { offset, count };
 
       if (err_offset || err_count)
         {
@@ -626,8 +669,11 @@ check_page_data (TIFF              *tif,
                           " bytes); the file is truncated or corrupt", file->size);
           return FALSE;
         }
-      total += count;  /* cannot overflow: each count is below the file size */
+      g_array_append_val (ranges, run);
     }
+  total = distinct_bytes (ranges);
+  g_array_append_vals (bound->ranges, ranges->data, ranges->len);
+  bound->n_pages++;
 
   if (compression == COMPRESSION_NONE)
     {
@@ -644,15 +690,45 @@ check_page_data (TIFF              *tif,
           return FALSE;
         }
     }
-  else if (total == 0 || page_bytes / max_compression_ratio (compression) > total)
+  else
     {
-      set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, number,
-                      "%" G_GUINT64_FORMAT " bytes of compressed data cannot hold a %"
-                      G_GUINT32_FORMAT " x %" G_GUINT32_FORMAT " page of %s; the header is corrupt",
-                      total, format->width, format->height, source_types[format->source].name);
-      return FALSE;
+      needed = page_bytes / max_compression_ratio (compression);
+      if (total == 0 || needed > total)
+        {
+          set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, number,
+                          "%" G_GUINT64_FORMAT " distinct bytes of compressed data cannot hold "
+                          "a %" G_GUINT32_FORMAT " x %" G_GUINT32_FORMAT " page of %s; the "
+                          "header is corrupt", total, format->width, format->height,
+                          source_types[format->source].name);
+          return FALSE;
+        }
     }
+  if (!g_uint64_checked_add (&bound->min_bytes, bound->min_bytes, needed))
+    bound->min_bytes = G_MAXUINT64;
   return TRUE;
+}
+
+/* Pages that each pass alone may still share their strips: all of them together must fit in
+ * the distinct bytes of the file that their strips and tiles cover. */
+static gboolean
+check_file_data (const TiffFile    *file,
+                 const PageFormat  *format,
+                 DataBound         *bound,
+                 GError           **error)
+{
+  guint64 distinct;
+
+  if (bound->n_pages < 2)
+    return TRUE;
+  distinct = distinct_bytes (bound->ranges);
+  if (bound->min_bytes <= distinct)
+    return TRUE;
+  set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, 0,
+                  "its pages share image data: %" G_GUINT64_FORMAT " distinct bytes cannot "
+                  "hold %u pages of %" G_GUINT32_FORMAT " x %" G_GUINT32_FORMAT " %s; the file "
+                  "is corrupt", distinct, bound->n_pages, format->width, format->height,
+                  source_types[format->source].name);
+  return FALSE;
 }
 
 static gboolean
@@ -735,6 +811,7 @@ check_page (TiffReader  *reader,
             TIFF        *tif,
             guint        file_index,
             guint        number,
+            DataBound   *bound,
             GError     **error)
 {
   const TiffFile *file = g_ptr_array_index (reader->files, file_index);
@@ -778,7 +855,7 @@ check_page (TiffReader  *reader,
       return FALSE;
     }
 
-  return check_page_data (tif, file, number, &format, error);
+  return check_page_data (tif, file, number, &format, bound, error);
 }
 
 static gboolean
@@ -886,6 +963,8 @@ scan_file (TiffReader    *reader,
   TiffDiag diag = { NULL };
   gboolean ok = TRUE;
   guint number = 1;
+  g_autoptr(GArray) ranges = g_array_new (FALSE, FALSE, sizeof (TiffRun));
+  DataBound bound = { ranges, 0, 0 };
   TIFF *tif = open_for_reading (file, &file->size, &diag, error);
 
   if (tif == NULL)
@@ -917,7 +996,7 @@ scan_file (TiffReader    *reader,
         {
           TiffPage page = { file_index, number, TIFFCurrentDirOffset (tif) };
 
-          if (!check_page (reader, tif, file_index, number, error))
+          if (!check_page (reader, tif, file_index, number, &bound, error))
             {
               ok = FALSE;
               break;
@@ -942,6 +1021,8 @@ scan_file (TiffReader    *reader,
       number++;
     }
 
+  if (ok)
+    ok = check_file_data (file, &reader->format, &bound, error);
   TIFFClose (tif);
   diag_clear (&diag);
   return ok;
