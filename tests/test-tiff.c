@@ -1461,6 +1461,135 @@ read_bad_files (const char *dir)
 }
 
 static void
+put_entries (GByteArray *b,
+             guint16     tag,
+             guint32     count,
+             guint32     value)
+{
+  put_u16 (b, tag);
+  put_u16 (b, 4);
+  put_u32 (b, count);
+  put_u32 (b, value);
+}
+
+/* A hand-made classic TIFF of n_pages u8 pages of width x (n_strips * rows) pixels. With shared,
+ * every strip of every page points at the one copy of data; otherwise each strip has its own
+ * copy, which makes a valid file of the same pixels. */
+static void
+write_strips (const char   *path,
+              guint32       n_pages,
+              guint32       n_strips,
+              guint32       width,
+              guint32       rows,
+              guint16       compression,
+              const guint8 *data,
+              guint32       length,
+              gboolean      shared)
+{
+  g_autoptr(GByteArray) b = g_byte_array_new ();
+  guint32 n_copies = shared ? 1 : n_pages * n_strips;
+  guint32 arrays = 8 + n_copies * length;
+  guint32 per_page = n_strips > 1 ? 8 * n_strips : 0;   /* out-of-line offsets and counts */
+  guint32 ifds = arrays + n_pages * per_page;
+  const guint32 ifd_size = 2 + 9 * 12 + 4;
+
+  g_byte_array_append (b, (const guint8 *) "II*\0", 4);
+  put_u32 (b, ifds);
+  for (guint32 i = 0; i < n_copies; i++)
+    g_byte_array_append (b, data, length);
+  for (guint32 p = 0; p < n_pages && n_strips > 1; p++)
+    {
+      for (guint32 s = 0; s < n_strips; s++)
+        put_u32 (b, shared ? 8 : 8 + (p * n_strips + s) * length);
+      for (guint32 s = 0; s < n_strips; s++)
+        put_u32 (b, length);
+    }
+  g_assert_cmpuint (b->len, ==, ifds);
+  for (guint32 p = 0; p < n_pages; p++)
+    {
+      guint32 first = shared ? 8 : 8 + p * n_strips * length;
+
+      put_u16 (b, 9);
+      put_entry (b, 256, 4, width);                      /* ImageWidth */
+      put_entry (b, 257, 4, n_strips * rows);            /* ImageLength */
+      put_entry (b, 258, 3, 8);                          /* BitsPerSample */
+      put_entry (b, 259, 3, compression);                /* Compression */
+      put_entry (b, 262, 3, 1);                          /* Photometric: min is black */
+      put_entries (b, 273, n_strips,                     /* StripOffsets */
+                   n_strips > 1 ? arrays + p * per_page : first);
+      put_entry (b, 277, 3, 1);                          /* SamplesPerPixel */
+      put_entry (b, 278, 4, rows);                       /* RowsPerStrip */
+      put_entries (b, 279, n_strips,                     /* StripByteCounts */
+                   n_strips > 1 ? arrays + p * per_page + 4 * n_strips : length);
+      put_u32 (b, p + 1 < n_pages ? ifds + (p + 1) * ifd_size : 0);
+    }
+  g_assert_true (g_file_set_contents (path, (const char *) b->data, b->len, NULL));
+}
+
+/* Strips that point at the same bytes passed the compression-ratio check, which summed each
+ * strip's byte count: a few KB of file stood for a volume of any size. The bound now counts
+ * the distinct bytes (the union of the strips' ranges over all pages). Before the fix both
+ * shared files loaded (checked against main's reader). */
+static void
+test_read_shared_strips (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *pages = g_build_filename (dir, "shared-pages.tif", NULL);
+  g_autofree char *rows = g_build_filename (dir, "shared-rows.tif", NULL);
+  g_autofree char *plain = g_build_filename (dir, "plain.tif", NULL);
+  g_autofree guint8 *page = g_malloc (64 * 64);
+  guint8 packbits[32];
+
+  /* Across pages: 200 uncompressed 64 x 64 pages, all on the same 4096 bytes. */
+  for (guint i = 0; i < 64 * 64; i++)
+    page[i] = (guint8) (i * 7);
+  write_strips (pages, 200, 1, 64, 64, COMPRESSION_NONE, page, 64 * 64, TRUE);
+  assert_read_fails (pages, EVOX_ERROR_INVALID_DATA, "shared-pages.tif");
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxVolume) volume = evox_tiff_read (pages, NULL, NULL, &error);
+
+    g_assert_nonnull (strstr (error->message, "4096 distinct bytes"));
+  }
+
+  /* Within a page: 1024 PackBits rows of 1024 zeros, each 8 x (-127, 0) = 16 bytes, all the same
+   * 16 bytes: 1 MiB claimed by 16 bytes, where the summed counts (16 KiB) met 1 MiB / 64. */
+  for (guint i = 0; i < 16; i += 2)
+    {
+      packbits[i] = 0x81;
+      packbits[i + 1] = 0;
+    }
+  write_strips (rows, 1, 1024, 1024, 1, COMPRESSION_PACKBITS, packbits, 16, TRUE);
+  assert_read_fails (rows, EVOX_ERROR_INVALID_DATA, "shared-rows.tif");
+
+  /* The same pages with their own copies of the data are fine. */
+  write_strips (plain, 3, 4, 64, 16, COMPRESSION_NONE, page, 64 * 16, FALSE);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxVolume) volume = evox_tiff_read (plain, NULL, NULL, &error);
+    const guint8 *v;
+    gsize dims[3];
+
+    g_assert_no_error (error);
+    evox_volume_get_dims (volume, dims);
+    g_assert_cmpuint (dims[2], ==, 3);
+    v = evox_volume_get_data (volume, 0);
+    for (guint z = 0; z < 3; z++)
+      for (guint i = 0; i < 64 * 64; i++)
+        g_assert_cmpuint (v[z * 64 * 64 + i], ==, page[i % (64 * 16)]);
+  }
+  write_strips (plain, 2, 64, 1024, 1, COMPRESSION_PACKBITS, packbits, 16, FALSE);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxVolume) volume = evox_tiff_read (plain, NULL, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (evox_volume_get_n_voxels (volume), ==, 1024 * 64 * 2);
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static void
 test_read_bad_files (void)
 {
   g_autofree char *dir = evox_test_tmpdir_new ();
@@ -1688,6 +1817,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Tiff/read/spacing-resolution-unit", test_spacing_resolution_unit);
   g_test_add_func ("/Evox/Tiff/read/description-truncated", test_description_truncated);
   g_test_add_func ("/Evox/Tiff/read/bad-files", test_read_bad_files);
+  g_test_add_func ("/Evox/Tiff/read/shared-strips", test_read_shared_strips);
   g_test_add_func ("/Evox/Tiff/read/bad-files-quiet", test_read_bad_files_quiet);
   g_test_add_func ("/Evox/Tiff/read/truncated-everywhere", test_read_truncated_everywhere);
   g_test_add_func ("/Evox/Tiff/read/missing", test_read_missing);
