@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "evox-canvas.h"
+#include "evox-display-panel.h"
+#include "evox-labels.h"
 #include "evox-histogram-view.h"
 #include "evox-ssrm-dialog.h"
 #include "evox-test-ui.h"
@@ -381,6 +383,196 @@ test_export_image (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+display_panel_of (EvoxWindow *window)
+{
+  GtkWidget *panel = find_descendant (GTK_WIDGET (window), EVOX_TYPE_DISPLAY_PANEL);
+
+  g_assert_nonnull (panel);
+  return panel;
+}
+
+/* Selecting a particle moves the slices to it: the slider knobs must follow, not only the
+ * labels beside them (before, only the labels did: the ranges kept their old values). */
+static void
+test_slice_sliders_follow (void)
+{
+  EvoxWindow *window = open_window ();
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxVolume *volume = evox_document_get_volume (document);
+  GtkWidget *panel = display_panel_of (window);
+  GtkGrid *grid = GTK_GRID (gtk_widget_get_template_child (panel, EVOX_TYPE_DISPLAY_PANEL,
+                                                           "slice_grid"));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxLabels) labels = NULL;
+  guint moved = 0;
+
+  /* The whole volume as one particle: its voxel nearest the centre is far from (0, 0, 0). */
+  labels = evox_labels_compute (volume, 0, "all", -1e30, 1e30, EVOX_CONNECTIVITY_6, 0, NULL,
+                                NULL, &error);
+  g_assert_no_error (error);
+  evox_document_set_labels (document, labels);
+  for (guint axis = 0; axis < 3; axis++)
+    evox_document_set_slice (document, axis, 0);
+  evox_document_set_active_axis (document, 2);
+  evox_document_focus_particle (document, 1);
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      GtkRange *range = GTK_RANGE (gtk_grid_get_child_at (grid, 1, axis));
+      guint slice = evox_document_get_slice (document, axis);
+
+      g_test_message ("axis %u: slice %u, knob %g", axis, slice, gtk_range_get_value (range));
+      g_assert_cmpfloat (gtk_range_get_value (range), ==, slice);
+      moved += slice != 0;
+    }
+  g_assert_cmpuint (moved, >, 0);
+  /* Following the document is not a drag: the active axis stays. */
+  g_assert_cmpuint (evox_document_get_active_axis (document), ==, 2);
+  evox_test_close_window (window);
+}
+
+static GtkEventController *
+find_controller (GtkWidget  *widget,
+                 GType       type,
+                 const char *name)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (controller, type) &&
+          g_strcmp0 (gtk_event_controller_get_name (controller), name) == 0)
+        return controller;
+    }
+  return NULL;
+}
+
+/* A wheel step over `target` in `scrolled` as GTK delivers it: the capture-phase controllers of
+ * the scrolled panel first, then, unless they handled it, the target's own scroll controller.
+ * Returns whether the panel's guard took it. */
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+/* Scrolls the panel until target shows in its middle, as a user would before turning the wheel
+ * over it. */
+static void
+scroll_into_view (GtkWidget *scrolled,
+                  GtkWidget *target)
+{
+  GtkAdjustment *vadjustment =
+    gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  double x, y;
+
+  g_assert_true (gtk_widget_translate_coordinates (target, scrolled, 0, 0, &x, &y));
+  gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_value (vadjustment) + y -
+                                         gtk_widget_get_height (scrolled) / 2.0);
+  evox_test_wait_for (never, NULL, 0.3);
+}
+
+static gboolean
+wheel_over (GtkWidget *scrolled,
+            GtkWidget *target,
+            double     dy)
+{
+  GtkEventController *guard = find_controller (scrolled, GTK_TYPE_EVENT_CONTROLLER_SCROLL,
+                                               "evox-wheel-guard");
+  GtkEventController *motion = find_controller (scrolled, GTK_TYPE_EVENT_CONTROLLER_MOTION,
+                                                "evox-wheel-guard");
+  gboolean handled = FALSE;
+  double x, y;
+
+  g_assert_true (gtk_widget_translate_coordinates (target, scrolled,
+                                                   gtk_widget_get_width (target) / 2.0,
+                                                   gtk_widget_get_height (target) / 2.0,
+                                                   &x, &y));
+  g_test_message ("wheel at %g, %g of %d x %d", x, y, gtk_widget_get_width (scrolled),
+                  gtk_widget_get_height (scrolled));
+  if (motion != NULL)
+    g_signal_emit_by_name (motion, "motion", x, y);
+  if (guard != NULL)
+    g_signal_emit_by_name (guard, "scroll", 0.0, dy, &handled);
+  if (!handled)
+    {
+      GtkEventController *own = find_controller (target, GTK_TYPE_EVENT_CONTROLLER_SCROLL, NULL);
+      gboolean ignored;
+
+      g_assert_nonnull (own);
+      g_signal_emit_by_name (own, "scroll", 0.0, dy, &ignored);
+    }
+  return handled;
+}
+
+/* Scrolling the side panel over a spin button changed it (z-exaggeration 2.00 became 1.50):
+ * unfocused spin buttons and scales pass the wheel to the panel. Before the fix the panel had
+ * no guard and the spin button's own controller took every wheel step. */
+static void
+test_panel_wheel (void)
+{
+  EvoxWindow *window = open_window ();
+  GtkWidget *panel = display_panel_of (window);
+  GtkWidget *scrolled = gtk_widget_get_ancestor (panel, GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *spin = GTK_WIDGET (gtk_widget_get_template_child (panel, EVOX_TYPE_DISPLAY_PANEL,
+                                                               "z_spin"));
+  GtkWidget *scale = GTK_WIDGET (gtk_widget_get_template_child (panel, EVOX_TYPE_DISPLAY_PANEL,
+                                                                "opacity_scale"));
+  GtkAdjustment *vadjustment;
+  double before, scale_before, panel_before;
+
+  g_assert_nonnull (scrolled);
+  g_assert_nonnull (spin);
+  g_assert_nonnull (scale);
+  vadjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  gtk_widget_grab_focus (evox_window_get_canvas (window));
+  g_assert_false (_evox_wheel_reaches (spin));
+
+  before = gtk_spin_button_get_value (GTK_SPIN_BUTTON (spin));
+  scale_before = gtk_range_get_value (GTK_RANGE (scale));
+  g_test_message ("panel %g of %g, page %g", gtk_adjustment_get_value (vadjustment),
+                  gtk_adjustment_get_upper (vadjustment),
+                  gtk_adjustment_get_page_size (vadjustment));
+  scroll_into_view (scrolled, spin);
+  panel_before = gtk_adjustment_get_value (vadjustment);
+  g_assert_true (wheel_over (scrolled, spin, 1));
+  g_assert_cmpfloat (gtk_adjustment_get_value (vadjustment), >, panel_before);
+  g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (spin)), ==, before);
+  scroll_into_view (scrolled, spin);
+  g_assert_true (wheel_over (scrolled, spin, -1));
+  g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (spin)), ==, before);
+  scroll_into_view (scrolled, scale);
+  g_assert_true (wheel_over (scrolled, scale, 1));
+  g_assert_cmpfloat (gtk_range_get_value (GTK_RANGE (scale)), ==, scale_before);
+
+  /* Focused, the spin button takes the wheel as before. */
+  scroll_into_view (scrolled, spin);
+  gtk_widget_grab_focus (spin);
+  g_assert_true (_evox_wheel_reaches (spin));
+  g_assert_false (wheel_over (scrolled, spin, -1));
+  g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (spin)), !=, before);
+  evox_test_close_window (window);
+}
+
 static void
 count_signal (gpointer  instance,
               guint    *count)
@@ -453,5 +645,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Ui/hover-and-keys", test_hover_and_keys);
   g_test_add_func ("/Evox/Ui/export-image", test_export_image);
   g_test_add_func ("/Evox/Ui/color-button-hex", test_color_button_hex);
+  g_test_add_func ("/Evox/Ui/slice-sliders-follow", test_slice_sliders_follow);
+  g_test_add_func ("/Evox/Ui/panel-wheel", test_panel_wheel);
   return g_test_run ();
 }

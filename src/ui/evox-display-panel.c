@@ -299,6 +299,21 @@ rebuild_slices (EvoxDisplayPanel *self)
   sync_slice_labels (self);
 }
 
+/* Slices moved from elsewhere (a particle selection, a click in the view) move the knobs too,
+ * without making their axis the active one as a drag would. */
+static void
+sync_slices (EvoxDisplayPanel *self)
+{
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      self->updating = TRUE;
+      gtk_adjustment_set_value (self->slice_adjustment[axis],
+                                evox_document_get_slice (self->document, axis));
+      self->updating = FALSE;
+    }
+  sync_slice_labels (self);
+}
+
 static void
 on_document_notify (EvoxDocument     *doc,
                     GParamSpec       *pspec,
@@ -317,7 +332,7 @@ on_document_notify (EvoxDocument     *doc,
   else if (g_str_equal (name, "range-lo") || g_str_equal (name, "range-hi"))
     sync_range (self);
   else if (g_str_has_prefix (name, "slice-"))
-    sync_slice_labels (self);
+    sync_slices (self);
 }
 
 static void

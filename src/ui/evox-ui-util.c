@@ -381,3 +381,122 @@ _evox_dispose_bin_template (GtkWidget *widget,
   while ((child = gtk_widget_get_first_child (widget)) != NULL)
     gtk_widget_unparent (child);
 }
+
+/* Where the pointer is over a guarded scrolled window, in its coordinates. */
+typedef struct
+{
+  double   x;
+  double   y;
+  gboolean inside;
+} WheelGuard;
+
+static void
+wheel_guard_motion (GtkEventControllerMotion *motion,
+                    double                    x,
+                    double                    y,
+                    WheelGuard               *guard)
+{
+  guard->x = x;
+  guard->y = y;
+  guard->inside = TRUE;
+}
+
+static void
+wheel_guard_leave (GtkEventControllerMotion *motion,
+                   WheelGuard               *guard)
+{
+  guard->inside = FALSE;
+}
+
+gboolean
+_evox_wheel_reaches (GtkWidget *widget)
+{
+  g_return_val_if_fail (GTK_IS_WIDGET (widget), TRUE);
+
+  /* A spin button's focus is on its text entry inside it. */
+  return gtk_widget_has_focus (widget) ||
+         (gtk_widget_get_state_flags (widget) & GTK_STATE_FLAG_FOCUS_WITHIN) != 0;
+}
+
+/* The spin button or scale under (x, y) of scrolled, if any. */
+static GtkWidget *
+pick_value_widget (GtkWidget *scrolled,
+                   double     x,
+                   double     y)
+{
+  GtkWidget *widget = gtk_widget_pick (scrolled, x, y, GTK_PICK_DEFAULT);
+
+  for (; widget != NULL && widget != scrolled; widget = gtk_widget_get_parent (widget))
+    if (GTK_IS_SPIN_BUTTON (widget) || GTK_IS_RANGE (widget))
+      return widget;
+  return NULL;
+}
+
+/* Scrolls the panel as GtkScrolledWindow does for a wheel: steps of page_size^(2/3). */
+static void
+scroll_panel (GtkScrolledWindow *scrolled,
+              double             dy,
+              gboolean           pixels)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (scrolled);
+  double page = gtk_adjustment_get_page_size (adjustment);
+  double step = pixels ? dy : dy * pow (page, 2.0 / 3.0);
+  double upper = gtk_adjustment_get_upper (adjustment) - page;
+
+  gtk_adjustment_set_value (adjustment,
+                            CLAMP (gtk_adjustment_get_value (adjustment) + step,
+                                   gtk_adjustment_get_lower (adjustment), MAX (upper, 0)));
+}
+
+static gboolean
+wheel_guard_scroll (GtkEventControllerScroll *controller,
+                    double                    dx,
+                    double                    dy,
+                    WheelGuard               *guard)
+{
+  GtkWidget *scrolled = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (controller));
+  GtkWidget *target;
+  gboolean pixels = FALSE;
+
+  if (!guard->inside)
+    return FALSE;
+  target = pick_value_widget (scrolled, guard->x, guard->y);
+  if (target == NULL || _evox_wheel_reaches (target))
+    return FALSE;
+#if GTK_CHECK_VERSION (4, 8, 0)
+  pixels = gtk_event_controller_scroll_get_unit (controller) == GDK_SCROLL_UNIT_SURFACE;
+#endif
+  scroll_panel (GTK_SCROLLED_WINDOW (scrolled), dy, pixels);
+  /* Handled in the capture phase: the spin button or scale never sees the wheel. */
+  return TRUE;
+}
+
+/**
+ * _evox_guard_panel_wheel:
+ *
+ * Makes the spin buttons and scales inside scrolled (those there now and those added later)
+ * take the mouse wheel only when they have the keyboard focus; over an unfocused one, the wheel
+ * scrolls the panel, so scrolling down a panel does not change the values it passes over.
+ */
+void
+_evox_guard_panel_wheel (GtkScrolledWindow *scrolled)
+{
+  WheelGuard *guard = g_new0 (WheelGuard, 1);
+  GtkEventController *motion = gtk_event_controller_motion_new ();
+  GtkEventController *wheel = gtk_event_controller_scroll_new (
+    GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+
+  g_return_if_fail (GTK_IS_SCROLLED_WINDOW (scrolled));
+
+  g_object_set_data_full (G_OBJECT (scrolled), "evox-wheel-guard", guard, g_free);
+  gtk_event_controller_set_name (motion, "evox-wheel-guard");
+  gtk_event_controller_set_name (wheel, "evox-wheel-guard");
+  gtk_event_controller_set_propagation_phase (motion, GTK_PHASE_CAPTURE);
+  gtk_event_controller_set_propagation_phase (wheel, GTK_PHASE_CAPTURE);
+  g_signal_connect (motion, "enter", G_CALLBACK (wheel_guard_motion), guard);
+  g_signal_connect (motion, "motion", G_CALLBACK (wheel_guard_motion), guard);
+  g_signal_connect (motion, "leave", G_CALLBACK (wheel_guard_leave), guard);
+  g_signal_connect (wheel, "scroll", G_CALLBACK (wheel_guard_scroll), guard);
+  gtk_widget_add_controller (GTK_WIDGET (scrolled), motion);
+  gtk_widget_add_controller (GTK_WIDGET (scrolled), wheel);
+}

@@ -150,4 +150,10 @@ void      _evox_show_progress         (GtkProgressBar *bar,
 void      _evox_dispose_bin_template  (GtkWidget      *widget,
                                        GType           type);
 
+/* Spin buttons and scales in scrolled take the wheel only when focused; otherwise it scrolls
+ * the panel. */
+void      _evox_guard_panel_wheel     (GtkScrolledWindow *scrolled);
+/* Whether a spin button or scale under the pointer gets the wheel: it has the focus. */
+gboolean  _evox_wheel_reaches         (GtkWidget         *widget);
+
 G_END_DECLS

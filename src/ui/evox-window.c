@@ -497,6 +497,17 @@ evox_window_class_init (EvoxWindowClass *klass)
   _evox_window_install_actions (widget_class);
 }
 
+/* Every scrolled panel in the side stack, and scrolled parts inside the panels. */
+static void
+guard_panel_wheels (GtkWidget *widget)
+{
+  if (GTK_IS_SCROLLED_WINDOW (widget))
+    _evox_guard_panel_wheel (GTK_SCROLLED_WINDOW (widget));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    guard_panel_wheels (child);
+}
+
 static void
 evox_window_init (EvoxWindow *self)
 {
@@ -511,6 +522,8 @@ evox_window_init (EvoxWindow *self)
   evox_phase_panel_set_document (EVOX_PHASE_PANEL (self->phase_panel), self->document);
   evox_particle_panel_set_document (EVOX_PARTICLE_PANEL (self->particle_panel), self->document);
   evox_surface_panel_set_document (EVOX_SURFACE_PANEL (self->surface_panel), self->document);
+
+  guard_panel_wheels (GTK_WIDGET (self->side_stack));
 
   g_object_bind_property (self->canvas, "hover-text", self->hover_label, "label",
                           G_BINDING_SYNC_CREATE);
