@@ -11,6 +11,7 @@
 
 #include "evox-canvas.h"
 #include "evox-display-panel.h"
+#include "evox-export-dialog.h"
 #include "evox-labels.h"
 #include "evox-histogram-view.h"
 #include "evox-ssrm-dialog.h"
@@ -573,6 +574,58 @@ test_panel_wheel (void)
   evox_test_close_window (window);
 }
 
+/* The export name dropped nothing of the input's name ("A19_GrSi_Anode_1x1.csv.png"), and
+ * nothing said where an export went: now the extension goes and a toast names the file. */
+static void
+test_export_saved (void)
+{
+  const char *names[][3] = {
+    { "A19_GrSi_Anode_1x1.csv", "png", "A19_GrSi_Anode_1x1.png" },
+    { "electrode.tiff", "tif", "electrode.tif" },
+    { "Demo SSRM stack", "png", "Demo SSRM stack.png" },
+    { "scan 1.5 nm", "png", "scan 1.5 nm.png" },
+    { ".hidden", "png", ".hidden.png" },
+    { NULL, "png", "evox.png" },
+  };
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "a19.png", NULL);
+  g_autofree char *bad = g_build_filename (dir, "no-such-folder", "b.png", NULL);
+  g_autoptr (GError) error = NULL;
+  EvoxWindow *window;
+  GtkRevealer *revealer;
+  GtkLabel *label;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *name = evox_export_dialog_suggest_name (names[i][0], names[i][1]);
+      g_assert_cmpstr (name, ==, names[i][2]);
+    }
+
+  window = open_window ();
+  revealer = GTK_REVEALER (gtk_widget_get_template_child (GTK_WIDGET (window), EVOX_TYPE_WINDOW,
+                                                          "saved_revealer"));
+  label = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (window), EVOX_TYPE_WINDOW,
+                                                    "saved_label"));
+  g_assert_false (gtk_revealer_get_reveal_child (revealer));
+  g_assert_null (evox_window_get_saved_path (window));
+
+  g_assert_true (evox_window_export_image (window, path, 64, 64, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (gtk_revealer_get_reveal_child (revealer));
+  g_assert_cmpstr (gtk_label_get_text (label), ==, "Saved a19.png");
+  g_assert_cmpstr (evox_window_get_saved_path (window), ==, path);
+
+  /* A failed export leaves the toast of the last one that worked. */
+  g_assert_false (evox_window_export_image (window, bad, 64, 64, FALSE, &error));
+  g_clear_error (&error);
+  g_assert_cmpstr (evox_window_get_saved_path (window), ==, path);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.dismiss-saved", NULL));
+  g_assert_false (gtk_revealer_get_reveal_child (revealer));
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 static void
 count_signal (gpointer  instance,
               guint    *count)
@@ -647,5 +700,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Ui/color-button-hex", test_color_button_hex);
   g_test_add_func ("/Evox/Ui/slice-sliders-follow", test_slice_sliders_follow);
   g_test_add_func ("/Evox/Ui/panel-wheel", test_panel_wheel);
+  g_test_add_func ("/Evox/Ui/export-saved", test_export_saved);
   return g_test_run ();
 }

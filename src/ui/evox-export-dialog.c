@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "evox-export-dialog.h"
 
@@ -89,6 +90,39 @@ save_response (GtkNativeDialog  *chooser,
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
+/**
+ * evox_export_dialog_suggest_name:
+ * @title: (nullable): the document's title, usually the input's file name
+ *
+ * The name an export starts with: the title without the input's extension
+ * ("A19_GrSi_Anode_1x1.csv" gives "A19_GrSi_Anode_1x1.png", not "….csv.png").
+ */
+char *
+evox_export_dialog_suggest_name (const char *title,
+                                 const char *extension)
+{
+  const char *dot;
+  gsize length;
+
+  g_return_val_if_fail (extension != NULL, NULL);
+
+  if (title == NULL || *title == '\0')
+    title = "evox";
+  length = strlen (title);
+  dot = strrchr (title, '.');
+  /* A short run of letters and digits after the last dot is an extension; "1.5 nm" is not. */
+  if (dot != NULL && dot > title && dot[1] != '\0' && strlen (dot + 1) <= 5)
+    {
+      gboolean plain = TRUE;
+
+      for (const char *c = dot + 1; *c != '\0'; c++)
+        plain = plain && g_ascii_isalnum (*c);
+      if (plain)
+        length = dot - title;
+    }
+  return g_strdup_printf ("%.*s.%s", (int) length, title, extension);
+}
+
 static void
 choose_file_action (GtkWidget  *widget,
                     const char *action_name,
@@ -102,7 +136,7 @@ choose_file_action (GtkWidget  *widget,
 
   if (self->window != NULL)
     title = evox_document_get_title (evox_window_get_document (self->window));
-  name = g_strdup_printf ("%s.%s", title != NULL ? title : "evox", tiff ? "tif" : "png");
+  name = evox_export_dialog_suggest_name (title, tiff ? "tif" : "png");
 
   chooser = gtk_file_chooser_native_new (_("Export Image"), GTK_WINDOW (self),
                                          GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),

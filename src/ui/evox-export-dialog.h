@@ -15,4 +15,8 @@ EvoxExportDialog *evox_export_dialog_new (EvoxWindow *window,
                                           int         view_width,
                                           int         view_height);
 
+/* "NAME.extension" for the title (the input's name) without its own extension; free it. */
+char             *evox_export_dialog_suggest_name (const char *title,
+                                                   const char *extension);
+
 G_END_DECLS

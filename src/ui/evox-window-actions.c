@@ -327,6 +327,8 @@ export_data_response (GtkNativeDialog *chooser,
                                        : evox_window_export_data (self, kind, path, TRUE,
                                                                   &error));
 
+      if (written && path != NULL)
+        evox_window_show_saved (self, path);
       if (!written)
         {
           g_autofree char *message = g_strdup_printf (_("Could not export %s: %s"), path,
@@ -407,6 +409,61 @@ dismiss_error_action (GtkWidget  *widget,
 }
 
 static void
+dismiss_saved_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  EvoxWindow *self = EVOX_WINDOW (widget);
+
+  g_clear_handle_id (&self->saved_timeout_id, g_source_remove);
+  gtk_revealer_set_reveal_child (self->saved_revealer, FALSE);
+}
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+static void
+folder_opened (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!gtk_file_launcher_open_containing_folder_finish (GTK_FILE_LAUNCHER (source), result,
+                                                         &error) &&
+      !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED))
+    g_warning ("Could not open the folder: %s", error->message);
+}
+#endif
+
+/* Shows the folder of the last export in the file manager. */
+static void
+open_export_folder_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  EvoxWindow *self = EVOX_WINDOW (widget);
+  g_autoptr (GFile) file = NULL;
+
+  if (self->saved_path == NULL)
+    return;
+  file = g_file_new_for_path (self->saved_path);
+#if GTK_CHECK_VERSION (4, 10, 0)
+  {
+    g_autoptr (GtkFileLauncher) launcher = gtk_file_launcher_new (file);
+
+    gtk_file_launcher_open_containing_folder (launcher, GTK_WINDOW (self), NULL, folder_opened,
+                                              NULL);
+  }
+#else
+  {
+    g_autoptr (GFile) folder = g_file_get_parent (file);
+    g_autofree char *uri = g_file_get_uri (folder);
+
+    gtk_show_uri (GTK_WINDOW (self), uri, GDK_CURRENT_TIME);
+  }
+#endif
+}
+
+static void
 cancel_load_action (GtkWidget  *widget,
                     const char *action_name,
                     GVariant   *parameter)
@@ -474,6 +531,10 @@ _evox_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.export-surface", "i", export_data_action);
   gtk_widget_class_install_action (widget_class, "win.dismiss-error", NULL,
                                    dismiss_error_action);
+  gtk_widget_class_install_action (widget_class, "win.dismiss-saved", NULL,
+                                   dismiss_saved_action);
+  gtk_widget_class_install_action (widget_class, "win.open-export-folder", NULL,
+                                   open_export_folder_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-load", NULL, cancel_load_action);
   gtk_widget_class_install_action (widget_class, "win.show-help", NULL, show_help_action);
   gtk_widget_class_install_action (widget_class, "view.look-along", "i", look_along_action);

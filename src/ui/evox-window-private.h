@@ -20,6 +20,8 @@ struct _EvoxWindow
   GStrv                 startup_phases;
   char                 *startup_preset;
   gboolean              startup_surfaces;
+  char                 *saved_path;       /* the last export, for Open Folder */
+  guint                 saved_timeout_id;
 
   /* template children */
   EvoxCanvas           *canvas;
@@ -32,6 +34,8 @@ struct _EvoxWindow
   GtkLabel             *title_label;
   GtkRevealer          *error_revealer;
   GtkLabel             *error_label;
+  GtkRevealer          *saved_revealer;
+  GtkLabel             *saved_label;
   GtkWidget            *load_box;
   GtkLabel             *load_label;
   GtkProgressBar       *load_progress;

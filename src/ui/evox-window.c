@@ -95,6 +95,50 @@ evox_window_show_error (EvoxWindow *self,
   gtk_revealer_set_reveal_child (self->error_revealer, message != NULL);
 }
 
+static gboolean
+hide_saved (gpointer data)
+{
+  EvoxWindow *self = data;
+
+  self->saved_timeout_id = 0;
+  gtk_revealer_set_reveal_child (self->saved_revealer, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+void
+evox_window_show_saved (EvoxWindow *self,
+                        const char *path)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (EVOX_IS_WINDOW (self));
+
+  g_clear_handle_id (&self->saved_timeout_id, g_source_remove);
+  g_free (self->saved_path);
+  self->saved_path = g_strdup (path);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open-export-folder", path != NULL);
+  if (path == NULL)
+    {
+      gtk_revealer_set_reveal_child (self->saved_revealer, FALSE);
+      return;
+    }
+  name = g_filename_display_basename (path);
+  text = g_strdup_printf (_("Saved %s"), name);
+  gtk_label_set_text (self->saved_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->saved_label), path);
+  gtk_revealer_set_reveal_child (self->saved_revealer, TRUE);
+  /* Long enough to read and reach for the button; it stays while the pointer is not needed. */
+  self->saved_timeout_id = g_timeout_add_seconds (10, hide_saved, self);
+}
+
+const char *
+evox_window_get_saved_path (EvoxWindow *self)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
+  return self->saved_path;
+}
+
 static void apply_startup_phases (EvoxWindow *self);
 
 void
@@ -387,7 +431,10 @@ evox_window_export_image (EvoxWindow  *self,
   pixels = evox_canvas_render_image (self->canvas, width, height, transparent, error);
   if (pixels == NULL)
     return FALSE;
-  return evox_image_write (path, pixels, width, height, EVOX_IMAGE_WRITE_OVERWRITE, error);
+  if (!evox_image_write (path, pixels, width, height, EVOX_IMAGE_WRITE_OVERWRITE, error))
+    return FALSE;
+  evox_window_show_saved (self, path);
+  return TRUE;
 }
 
 static gboolean
@@ -450,6 +497,8 @@ evox_window_dispose (GObject *object)
   EvoxWindow *self = EVOX_WINDOW (object);
 
   evox_window_cancel_load (self);
+  g_clear_handle_id (&self->saved_timeout_id, g_source_remove);
+  g_clear_pointer (&self->saved_path, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), EVOX_TYPE_WINDOW);
   g_clear_object (&self->document);
   g_clear_pointer (&self->error_text, g_free);
@@ -484,6 +533,8 @@ evox_window_class_init (EvoxWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, side_stack);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, title_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, error_revealer);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, saved_revealer);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, saved_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, error_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, load_box);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, load_label);
@@ -549,6 +600,7 @@ evox_window_init (EvoxWindow *self)
   g_signal_connect_object (evox_document_get_surfaces (self->document), "items-changed",
                            G_CALLBACK (_evox_window_update_exports), self, G_CONNECT_SWAPPED);
   _evox_window_update_exports (self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open-export-folder", FALSE);
 
   drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect (drop, "drop", G_CALLBACK (drop_files), self);

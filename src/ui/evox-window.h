@@ -40,6 +40,11 @@ void          evox_window_cancel_load    (EvoxWindow            *self);
 const char   *evox_window_get_error      (EvoxWindow            *self);
 void          evox_window_show_error     (EvoxWindow            *self,
                                           const char            *message);
+/* The toast that says where an export went ("Saved a19.png", Open Folder); NULL hides it. */
+void          evox_window_show_saved     (EvoxWindow            *self,
+                                          const char            *path);
+/* The file the toast names, NULL when none is shown. */
+const char   *evox_window_get_saved_path (EvoxWindow            *self);
 /* Render the canvas offscreen and write it (PNG or TIFF by extension), as Export > Image does. */
 gboolean      evox_window_export_image   (EvoxWindow            *self,
                                           const char            *path,
