@@ -194,6 +194,94 @@ test_open_replaces_volume (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+typedef struct
+{
+  GtkProgressBar *bar;
+  GtkWidget      *box;
+  EvoxCanvas     *canvas;
+  GPtrArray      *stages;          /* the bar's texts in the order shown */
+  double          last_fraction;
+  gboolean        monotonic;
+  gboolean        box_at_volume;   /* the box was still up when the volume arrived */
+  guint           frames_at_volume;
+} LoadWatch;
+
+static void
+bar_changed (GtkProgressBar *bar,
+             GParamSpec     *pspec,
+             LoadWatch      *watch)
+{
+  const char *text = gtk_progress_bar_get_text (bar);
+  double fraction = gtk_progress_bar_get_fraction (bar);
+
+  /* Each load starts again from 0 with "Starting". */
+  if (g_strcmp0 (text, "Starting") == 0 && fraction == 0)
+    watch->last_fraction = 0;
+  if (fraction < watch->last_fraction)
+    watch->monotonic = FALSE;
+  watch->last_fraction = fraction;
+  if (text != NULL && (watch->stages->len == 0 ||
+                       g_strcmp0 (g_ptr_array_index (watch->stages, watch->stages->len - 1),
+                                  text) != 0))
+    g_ptr_array_add (watch->stages, g_strdup (text));
+}
+
+static void
+volume_arrived (EvoxDocument *document,
+                GParamSpec   *pspec,
+                LoadWatch    *watch)
+{
+  watch->box_at_volume = gtk_widget_get_visible (watch->box);
+  watch->frames_at_volume = evox_canvas_get_frames (watch->canvas);
+}
+
+/* The bar sat full for seconds while the volume went to the canvas: the loader's stages now
+ * end short of the end, and "Uploading" fills the rest until the canvas has drawn the volume.
+ * Before, the bar never said "Uploading" and the box was gone before the volume arrived. */
+static void
+test_load_stages (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = write_tiff (dir, "stages.tif", 96);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  EvoxWindow *window = open_window ();
+  EvoxDocument *document = evox_window_get_document (window);
+  g_autoptr (GPtrArray) stages = g_ptr_array_new_with_free_func (g_free);
+  LoadWatch watch = { 0 };
+
+  watch.bar = GTK_PROGRESS_BAR (gtk_widget_get_template_child (GTK_WIDGET (window),
+                                                               EVOX_TYPE_WINDOW,
+                                                               "load_progress"));
+  watch.box = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (window), EVOX_TYPE_WINDOW,
+                                                         "load_box"));
+  watch.canvas = EVOX_CANVAS (evox_window_get_canvas (window));
+  watch.stages = stages;
+  watch.monotonic = TRUE;
+  g_signal_connect (watch.bar, "notify::fraction", G_CALLBACK (bar_changed), &watch);
+  g_signal_connect (watch.bar, "notify::text", G_CALLBACK (bar_changed), &watch);
+  g_signal_connect (document, "notify::volume", G_CALLBACK (volume_arrived), &watch);
+
+  evox_window_open_file (window, file, NULL);
+  g_assert_true (evox_test_wait_for (not_loading, window, 30));
+  for (guint i = 0; i < stages->len; i++)
+    g_test_message ("stage %u: %s", i, (char *) g_ptr_array_index (stages, i));
+  g_assert_true (watch.monotonic);
+  g_assert_cmpuint (stages->len, >=, 2);
+  g_assert_cmpstr (g_ptr_array_index (stages, 0), ==, "Starting");
+  g_assert_cmpstr (g_ptr_array_index (stages, stages->len - 1), ==, "Uploading");
+  g_assert_cmpfloat (watch.last_fraction, >, 0.94);
+  g_assert_true (watch.box_at_volume);
+  /* Loading ends with a frame drawn after the volume arrived. */
+  g_assert_cmpuint (evox_canvas_get_frames (watch.canvas), >, watch.frames_at_volume);
+  g_assert_false (gtk_widget_get_visible (watch.box));
+  g_assert_nonnull (evox_document_get_volume (document));
+
+  g_signal_handlers_disconnect_by_data (watch.bar, &watch);
+  g_signal_handlers_disconnect_by_data (document, &watch);
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 static void
 test_broken_file_keeps_volume (void)
 {
@@ -701,5 +789,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Ui/slice-sliders-follow", test_slice_sliders_follow);
   g_test_add_func ("/Evox/Ui/panel-wheel", test_panel_wheel);
   g_test_add_func ("/Evox/Ui/export-saved", test_export_saved);
+  g_test_add_func ("/Evox/Ui/load-stages", test_load_stages);
   return g_test_run ();
 }

@@ -16,6 +16,14 @@ struct _EvoxWindow
   GCancellable         *load_cancellable;
   EvoxProgress         *load_progress_state;
   guint                 load_poll_id;
+  /* A loaded volume on its way to the canvas: the "Uploading" stage is painted, then the volume
+   * goes to the document, then the box goes once the canvas has drawn it. */
+  EvoxVolume           *upload_volume;
+  char                 *upload_path;
+  GdkFrameClock        *upload_clock;
+  gulong                upload_paint_id;
+  gulong                upload_frame_id;
+  guint                 upload_timeout_id;
   char                 *error_text;
   GStrv                 startup_phases;
   char                 *startup_preset;

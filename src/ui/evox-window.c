@@ -161,9 +161,19 @@ evox_window_is_loading (EvoxWindow *self)
   return self->load_cancellable != NULL;
 }
 
+/* Where the loader's stages (reading, histograms) end and the upload to the canvas begins. */
+#define UPLOAD_START 0.95
+
 static void
 stop_load_ui (EvoxWindow *self)
 {
+  if (self->upload_clock != NULL)
+    g_clear_signal_handler (&self->upload_paint_id, self->upload_clock);
+  self->upload_clock = NULL;
+  g_clear_signal_handler (&self->upload_frame_id, self->canvas);
+  g_clear_handle_id (&self->upload_timeout_id, g_source_remove);
+  g_clear_object (&self->upload_volume);
+  g_clear_pointer (&self->upload_path, g_free);
   g_clear_handle_id (&self->load_poll_id, g_source_remove);
   g_clear_object (&self->load_cancellable);
   g_clear_pointer (&self->load_progress_state, evox_progress_unref);
@@ -279,6 +289,81 @@ evox_window_set_startup_phases (EvoxWindow         *self,
 }
 
 static void
+upload_done (EvoxWindow *self)
+{
+  stop_load_ui (self);
+}
+
+static gboolean
+upload_timed_out (gpointer user_data)
+{
+  EvoxWindow *self = user_data;
+
+  /* A canvas that cannot draw (no GL) never reports a frame: do not leave the box up. */
+  self->upload_timeout_id = 0;
+  stop_load_ui (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The "Uploading" stage is on screen: hand the volume over; the canvas uploads it in its next
+ * frame, and the box goes when that frame is drawn. */
+static void
+show_uploaded_volume (EvoxWindow *self)
+{
+  g_autoptr (EvoxVolume) volume = g_steal_pointer (&self->upload_volume);
+  g_autofree char *path = g_steal_pointer (&self->upload_path);
+  g_autofree char *name = g_filename_display_basename (path);
+  g_autofree char *uri = g_filename_to_uri (path, NULL, NULL);
+
+  if (self->upload_clock != NULL)
+    g_clear_signal_handler (&self->upload_paint_id, self->upload_clock);
+  self->upload_clock = NULL;
+
+  evox_document_set_volume (self->document, volume, name, path);
+  evox_window_show_error (self, NULL);
+  apply_startup_phases (self);
+  if (uri != NULL)
+    gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
+
+  if (gtk_widget_get_mapped (GTK_WIDGET (self->canvas)) &&
+      gtk_gl_area_get_error (GTK_GL_AREA (self->canvas)) == NULL)
+    {
+      self->upload_frame_id = g_signal_connect_swapped (self->canvas, "frame-drawn",
+                                                        G_CALLBACK (upload_done), self);
+      self->upload_timeout_id = g_timeout_add_seconds (10, upload_timed_out, self);
+      gtk_widget_queue_draw (GTK_WIDGET (self->canvas));
+    }
+  else
+    stop_load_ui (self);
+}
+
+static void
+start_upload (EvoxWindow *self,
+              EvoxVolume *volume,
+              char       *path)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  g_clear_handle_id (&self->load_poll_id, g_source_remove);
+  evox_progress_pop (self->load_progress_state);
+  evox_progress_set_stage (self->load_progress_state, _("Uploading"), UPLOAD_START, 1.0);
+  _evox_show_progress (self->load_progress, self->load_progress_state);
+  self->upload_volume = volume;
+  self->upload_path = path;
+  /* Handing the volume over blocks the main loop for a while on big volumes: paint the stage
+   * first, or the user stares at a full bar. */
+  if (clock != NULL && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      self->upload_clock = clock;
+      self->upload_paint_id = g_signal_connect_swapped (clock, "after-paint",
+                                                        G_CALLBACK (show_uploaded_volume), self);
+      gtk_widget_queue_draw (self->load_box);
+    }
+  else
+    show_uploaded_volume (self);
+}
+
+static void
 load_finished (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
@@ -294,27 +379,18 @@ load_finished (GObject      *source,
       load_data_free (data);
       return;
     }
-  stop_load_ui (self);
 
   if (volume == NULL)
     {
       g_autofree char *name = g_filename_display_basename (data->path);
       g_autofree char *message = NULL;
 
+      stop_load_ui (self);
       message = g_strdup_printf (_("Could not open “%s”. %s"), name, error->message);
       evox_window_show_error (self, message);
     }
   else
-    {
-      g_autofree char *name = g_filename_display_basename (data->path);
-      g_autofree char *uri = g_filename_to_uri (data->path, NULL, NULL);
-
-      evox_document_set_volume (self->document, volume, name, data->path);
-      evox_window_show_error (self, NULL);
-      apply_startup_phases (self);
-      if (uri != NULL)
-        gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
-    }
+    start_upload (self, g_steal_pointer (&volume), g_steal_pointer (&data->path));
   load_data_free (data);
 }
 
@@ -341,6 +417,8 @@ _evox_window_start_load (EvoxWindow            *self,
 
   self->load_cancellable = g_cancellable_new ();
   self->load_progress_state = evox_progress_new ();
+  /* The loader's stages (reading, histograms) fill the bar up to the upload. */
+  evox_progress_push (self->load_progress_state, 0.0, UPLOAD_START);
   data = g_new0 (LoadData, 1);
   g_set_weak_pointer (&data->window, self);
   data->cancellable = g_object_ref (self->load_cancellable);
