@@ -13,6 +13,7 @@
 #include "evox-display-panel.h"
 #include "evox-export-dialog.h"
 #include "evox-labels.h"
+#include "evox-phase.h"
 #include "evox-histogram-view.h"
 #include "evox-ssrm-dialog.h"
 #include "evox-test-ui.h"
@@ -31,6 +32,13 @@ static gboolean
 not_loading (gpointer data)
 {
   return !evox_window_is_loading (data);
+}
+
+/* For waiting a fixed time with the main loop running. */
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
 }
 
 static EvoxWindow *
@@ -443,6 +451,86 @@ test_hover_and_keys (void)
   evox_test_close_window (window);
 }
 
+/* With EVOX_TEST_SCREENSHOTS set to a folder, the window as drawn goes there as NAME.png, for a
+ * person to look at. */
+static void
+save_screenshot (GtkWidget  *window,
+                 const char *name)
+{
+  const char *dir = g_getenv ("EVOX_TEST_SCREENSHOTS");
+  g_autoptr (GdkPaintable) paintable = NULL;
+  g_autoptr (GtkSnapshot) snapshot = NULL;
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *path = NULL;
+  int width = gtk_widget_get_width (window), height = gtk_widget_get_height (window);
+
+  if (dir == NULL)
+    return;
+  paintable = gtk_widget_paintable_new (window);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  file = g_strdup_printf ("%s.png", name);
+  path = g_build_filename (dir, file, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot %s", path);
+}
+
+/* At the default window size (1280 x 800) the hover readout was cut off with an ellipsis,
+ * losing the end that says whether the layer was measured or interpolated: it wraps now and
+ * shows whole. */
+static void
+test_hover_readout_fits (void)
+{
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxCanvas *canvas = EVOX_CANVAS (evox_window_get_canvas (window));
+  g_autoptr (EvoxPhase) phase = evox_phase_new ("Silicon", -100, 100, "#e07020");
+  GtkLabel *label = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (window),
+                                                              EVOX_TYPE_WINDOW, "hover_label"));
+  GtkWidget *overlay = gtk_widget_get_parent (GTK_WIDGET (label));
+  const char *text;
+  graphene_rect_t bounds;
+  int w, h, min_height, nat_height;
+
+  evox_window_open_demo (window);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (evox_test_wait_for (has_frames, window, 20));
+  evox_phase_list_append (evox_document_get_phases (document), phase);
+  evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
+  /* An interpolated layer: the longest ending. */
+  evox_document_set_slice (document, 2, 1);
+  w = gtk_widget_get_width (GTK_WIDGET (canvas));
+  h = gtk_widget_get_height (GTK_WIDGET (canvas));
+  evox_canvas_hover_at (canvas, w / 2.0, h / 2.0);
+  text = evox_canvas_get_hover_text (canvas);
+  g_assert_nonnull (text);
+  g_test_message ("window %d x %d, canvas %d x %d: %s", gtk_widget_get_width (GTK_WIDGET (window)),
+                  gtk_widget_get_height (GTK_WIDGET (window)), w, h, text);
+  g_assert_nonnull (strstr (text, "interpolated layer"));
+  evox_test_wait_for (never, NULL, 0.5);
+  save_screenshot (GTK_WIDGET (window), "hover-readout");
+
+  gtk_window_get_default_size (GTK_WINDOW (window), &w, &h);
+  g_assert_cmpint (w, ==, 1280);
+  g_assert_cmpint (h, ==, 800);
+  g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (label)));
+  /* The label got the height its text needs at its width, and lies inside the canvas. */
+  gtk_widget_measure (GTK_WIDGET (label), GTK_ORIENTATION_VERTICAL,
+                      gtk_widget_get_width (GTK_WIDGET (label)), &min_height, &nat_height,
+                      NULL, NULL);
+  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (label)), >=, min_height);
+  g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (label), overlay, &bounds));
+  g_assert_cmpfloat (bounds.origin.x + bounds.size.width, <=, gtk_widget_get_width (overlay));
+  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, gtk_widget_get_height (overlay));
+  evox_test_close_window (window);
+}
+
 static void
 test_export_image (void)
 {
@@ -558,12 +646,6 @@ find_controller (GtkWidget  *widget,
 /* A wheel step over `target` in `scrolled` as GTK delivers it: the capture-phase controllers of
  * the scrolled panel first, then, unless they handled it, the target's own scroll controller.
  * Returns whether the panel's guard took it. */
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
-}
-
 /* Scrolls the panel until target shows in its middle, as a user would before turning the wheel
  * over it. */
 static void
@@ -790,5 +872,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Ui/panel-wheel", test_panel_wheel);
   g_test_add_func ("/Evox/Ui/export-saved", test_export_saved);
   g_test_add_func ("/Evox/Ui/load-stages", test_load_stages);
+  g_test_add_func ("/Evox/Ui/hover-readout-fits", test_hover_readout_fits);
   return g_test_run ();
 }
