@@ -14,6 +14,7 @@
 #include "evox-export-dialog.h"
 #include "evox-labels.h"
 #include "evox-phase.h"
+#include "evox-phase-row.h"
 #include "evox-histogram-view.h"
 #include "evox-ssrm-dialog.h"
 #include "evox-test-ui.h"
@@ -796,6 +797,45 @@ test_export_saved (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The window had no way to set a phase's opacity (always 0.7 over the colour map): the row's
+ * opacity scale and the phase's opacity follow each other. */
+static void
+test_phase_row_opacity (void)
+{
+  g_autoptr (EvoxDocument) document = evox_document_new ();
+  g_autoptr (EvoxPhase) phase = evox_phase_new ("am", 85, 85, "#e07020");
+  GtkWidget *row = g_object_ref_sink (evox_phase_row_new (document, phase));
+  GtkRange *scale = GTK_RANGE (gtk_widget_get_template_child (row, EVOX_TYPE_PHASE_ROW,
+                                                             "opacity_scale"));
+
+  g_assert_nonnull (scale);
+  g_assert_cmpfloat (gtk_range_get_value (scale), ==, evox_phase_get_opacity (phase));
+  gtk_range_set_value (scale, 1);
+  g_assert_cmpfloat (evox_phase_get_opacity (phase), ==, 1);
+  evox_phase_set_opacity (phase, 0.25);
+  g_assert_cmpfloat (gtk_range_get_value (scale), ==, 0.25);
+  g_object_unref (row);
+
+  /* `evox --phase` reads the colour and opacity as `evox render` does. */
+  {
+    const char *specs[] = { "low=-10:-4:#E07020:1", "high=-4:10", NULL };
+    EvoxWindow *window = open_window ();
+    EvoxPhaseList *list = evox_document_get_phases (evox_window_get_document (window));
+    EvoxPhase *low, *high;
+
+    evox_window_set_startup_phases (window, specs, NULL);
+    g_assert_null (evox_window_get_error (window));
+    g_assert_cmpuint (evox_phase_list_get_n_phases (list), ==, 2);
+    low = evox_phase_list_get_phase (list, 0);
+    high = evox_phase_list_get_phase (list, 1);
+    g_assert_cmpstr (evox_phase_get_color (low), ==, "#e07020");
+    g_assert_cmpfloat (evox_phase_get_opacity (low), ==, 1);
+    g_assert_cmpstr (evox_phase_get_color (high), !=, "#e07020");
+    g_assert_cmpfloat (evox_phase_get_opacity (high), ==, 0.7);
+    evox_test_close_window (window);
+  }
+}
+
 static void
 count_signal (gpointer  instance,
               guint    *count)
@@ -873,5 +913,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Ui/export-saved", test_export_saved);
   g_test_add_func ("/Evox/Ui/load-stages", test_load_stages);
   g_test_add_func ("/Evox/Ui/hover-readout-fits", test_hover_readout_fits);
+  g_test_add_func ("/Evox/Ui/phase-row-opacity", test_phase_row_opacity);
   return g_test_run ();
 }

@@ -18,47 +18,6 @@
 
 #define DEFAULT_CONNECTIVITY 26
 
-/* ":#rrggbb[:OPACITY]" at the end of NAME=LO:HI:#rrggbb[:OPACITY]; the spec without it goes to
- * spec, the opacity to *opacity (-1 when not given). FALSE names the bad part in *problem. */
-static gboolean
-split_style (const char   *text,
-             char        **spec,
-             char        **color,
-             double       *opacity,
-             const char  **problem)
-{
-  const char *start = g_strrstr (text, ":#");
-  g_auto(GStrv) parts = NULL;
-
-  *color = NULL;
-  *opacity = -1;
-  if (start == NULL)
-    {
-      *spec = g_strdup (text);
-      return TRUE;
-    }
-  parts = g_strsplit (start + 1, ":", 3);
-  if (!evox_color_is_valid (parts[0]))
-    {
-      *problem = _("the colour must be #rrggbb");
-      return FALSE;
-    }
-  if (parts[1] != NULL)
-    {
-      char *end = NULL;
-
-      *opacity = g_ascii_strtod (parts[1], &end);
-      if (parts[2] != NULL || end == parts[1] || *end != '\0' || !(*opacity >= 0 && *opacity <= 1))
-        {
-          *problem = _("the opacity after the colour must be a number from 0 to 1");
-          return FALSE;
-        }
-    }
-  *spec = g_strndup (text, start - text);
-  *color = g_ascii_strdown (parts[0], -1);
-  return TRUE;
-}
-
 /* "auto:N": N phases from Otsu on the channel's fine histogram, appended to list. */
 static gboolean
 append_suggested (EvoxPhaseList *list,
@@ -117,10 +76,7 @@ _evox_cli_parse_phases (EvoxPhaseList  *list,
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(EvoxPhase) phase = NULL;
-      g_autofree char *spec = NULL;
-      g_autofree char *color = NULL;
-      const char *problem = NULL;
-      double opacity = -1;
+      gboolean has_color = FALSE;
 
       if (g_str_has_prefix (specs[i], "auto:"))
         {
@@ -129,13 +85,9 @@ _evox_cli_parse_phases (EvoxPhaseList  *list,
           continue;
         }
       if (!with_color)
-        spec = g_strdup (specs[i]);
-      else if (!split_style (specs[i], &spec, &color, &opacity, &problem))
-        {
-          *status = _evox_cli_error (EVOX_EXIT_USAGE, "--phase %s: %s", specs[i], problem);
-          return FALSE;
-        }
-      phase = evox_phase_parse_spec (spec, volume, &error);
+        phase = evox_phase_parse_spec (specs[i], volume, &error);
+      else
+        phase = evox_phase_parse_styled_spec (specs[i], volume, &has_color, &error);
       if (phase == NULL)
         {
           *status = _evox_cli_error (_evox_cli_error_status (error), "--phase: %s", error->message);
@@ -147,9 +99,8 @@ _evox_cli_parse_phases (EvoxPhaseList  *list,
                                      evox_phase_get_name (phase));
           return FALSE;
         }
-      evox_phase_set_color (phase, color != NULL ? color : evox_phase_list_next_color (list));
-      if (opacity >= 0)
-        evox_phase_set_opacity (phase, opacity);
+      if (!has_color)
+        evox_phase_set_color (phase, evox_phase_list_next_color (list));
       evox_phase_list_append (list, phase);
     }
   return TRUE;

@@ -710,6 +710,67 @@ evox_phase_check_range (const char      *name,
 }
 
 /**
+ * evox_phase_parse_styled_spec:
+ * @has_color: (out) (optional): whether the spec gave a colour
+ *
+ * The range part goes to evox_phase_parse_spec(); the style is the text from the last ":#".
+ *
+ * Returns: (transfer full): a new phase, or %NULL with EVOX_ERROR_ARGUMENT quoting the spec.
+ */
+EvoxPhase *
+evox_phase_parse_styled_spec (const char  *spec,
+                              EvoxVolume  *volume,
+                              gboolean    *has_color,
+                              GError     **error)
+{
+  const char *style = NULL;
+  g_autofree char *range = NULL;
+  g_auto (GStrv) parts = NULL;
+  g_autoptr (EvoxPhase) phase = NULL;
+  double opacity = -1;
+
+  g_return_val_if_fail (spec != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (has_color != NULL)
+    *has_color = FALSE;
+  /* Numbers never hold '#', so the last ":#" starts the style. */
+  style = g_strrstr (spec, ":#");
+  if (style == NULL)
+    return evox_phase_parse_spec (spec, volume, error);
+  parts = g_strsplit (style + 1, ":", 3);
+  if (!evox_color_is_valid (parts[0]))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "Phase “%s”: the colour must be #rrggbb", spec);
+      return NULL;
+    }
+  if (parts[1] != NULL)
+    {
+      char *end = NULL;
+
+      opacity = g_ascii_strtod (parts[1], &end);
+      if (parts[2] != NULL || end == parts[1] || *end != '\0' || !(opacity >= 0 && opacity <= 1))
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                       "Phase “%s”: the opacity after the colour must be a number from 0 to 1",
+                       spec);
+          return NULL;
+        }
+    }
+  range = g_strndup (spec, style - spec);
+  phase = evox_phase_parse_spec (range, volume, error);
+  if (phase == NULL)
+    return NULL;
+  evox_phase_set_color (phase, parts[0]);
+  if (opacity >= 0)
+    evox_phase_set_opacity (phase, opacity);
+  if (has_color != NULL)
+    *has_color = TRUE;
+  return g_steal_pointer (&phase);
+}
+
+/**
  * evox_phase_parse_spec:
  * @volume: (nullable): gives the value scale, unit and sample type; %NULL reads linear f32 data
  *

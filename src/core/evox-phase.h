@@ -117,6 +117,13 @@ gboolean       evox_phase_parse_value            (const char     *text,
 EvoxPhase     *evox_phase_parse_spec             (const char     *spec,
                                                   EvoxVolume     *volume,
                                                   GError        **error);
+/* "NAME=LO:HI[:#rrggbb[:OPACITY]]": a colour and an opacity from 0 to 1 (1 draws the colour
+ * alone, over nothing of the colour map) may follow the range. has_color says whether one was
+ * given (otherwise the phase has the first palette colour). */
+EvoxPhase     *evox_phase_parse_styled_spec      (const char     *spec,
+                                                  EvoxVolume     *volume,
+                                                  gboolean       *has_color,
+                                                  GError        **error);
 /* Same checks for a range typed in a dialog; names the phase in the message. */
 gboolean       evox_phase_check_range            (const char     *name,
                                                   double          lo,

@@ -224,7 +224,7 @@ evox_application_init (EvoxApplication *self)
       N_("VALUE:DEPTH") },
     { "phase", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
       N_("Start with this phase (repeat per phase); values as in evox segment"),
-      N_("NAME=LO:HI") },
+      N_("NAME=LO:HI[:#rrggbb[:OPACITY]]") },
     { "preset", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("Start with the phases of this preset (see the Phases page)"), N_("NAME") },
     { "surfaces", 0, 0, G_OPTION_ARG_NONE, NULL,

@@ -19,12 +19,13 @@ struct _EvoxPhaseRow
 
   EvoxDocument    *document;
   EvoxPhase       *phase;
-  GBinding        *bindings[2];
+  GBinding        *bindings[3];
   /* What the entries last showed, so an unedited entry is not parsed back (and rounded). */
   char            *shown[2];
 
   GtkCheckButton  *visible_check;
   GtkColorButton  *color_button;
+  GtkRange        *opacity_scale;
   GtkEditableLabel *name_label;
   GtkImage        *overlap_icon;
   GtkLabel        *fraction_label;
@@ -366,6 +367,7 @@ evox_phase_row_class_init (EvoxPhaseRowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/evox/Evox/evox-phase-row.ui");
   gtk_widget_class_bind_template_child (widget_class, EvoxPhaseRow, visible_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxPhaseRow, color_button);
+  gtk_widget_class_bind_template_child (widget_class, EvoxPhaseRow, opacity_scale);
   gtk_widget_class_bind_template_child (widget_class, EvoxPhaseRow, name_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxPhaseRow, overlap_icon);
   gtk_widget_class_bind_template_child (widget_class, EvoxPhaseRow, fraction_label);
@@ -417,6 +419,9 @@ evox_phase_row_new (EvoxDocument *document,
                                                             self->name_label, "text",
                                                             G_BINDING_BIDIRECTIONAL |
                                                             G_BINDING_SYNC_CREATE));
+  self->bindings[2] = g_object_ref (g_object_bind_property (
+    phase, "opacity", gtk_range_get_adjustment (self->opacity_scale), "value",
+    G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE));
   g_signal_connect_object (phase, "notify", G_CALLBACK (on_phase_notify), self, 0);
   g_signal_connect_object (evox_document_get_phases (document), "changed",
                            G_CALLBACK (update_overlap), self, G_CONNECT_SWAPPED);

@@ -238,11 +238,13 @@ apply_startup_phases (EvoxWindow *self)
   for (guint i = 0; self->startup_phases != NULL && self->startup_phases[i] != NULL &&
                     error == NULL; i++)
     {
-      g_autoptr (EvoxPhase) phase = evox_phase_parse_spec (self->startup_phases[i], volume,
-                                                           &error);
+      gboolean has_color = FALSE;
+      g_autoptr (EvoxPhase) phase = evox_phase_parse_styled_spec (self->startup_phases[i], volume,
+                                                                  &has_color, &error);
       if (phase != NULL)
         {
-          evox_phase_set_color (phase, evox_phase_list_next_color (list));
+          if (!has_color)
+            evox_phase_set_color (phase, evox_phase_list_next_color (list));
           evox_phase_list_append (list, phase);
         }
     }
