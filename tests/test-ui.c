@@ -785,6 +785,8 @@ test_export_saved (void)
   g_assert_true (gtk_revealer_get_reveal_child (revealer));
   g_assert_cmpstr (gtk_label_get_text (label), ==, "Saved a19.png");
   g_assert_cmpstr (evox_window_get_saved_path (window), ==, path);
+  evox_test_wait_for (never, NULL, 0.6);
+  save_screenshot (GTK_WIDGET (window), "export-saved");
 
   /* A failed export leaves the toast of the last one that worked. */
   g_assert_false (evox_window_export_image (window, bad, 64, 64, FALSE, &error));
@@ -832,6 +834,9 @@ test_phase_row_opacity (void)
     g_assert_cmpfloat (evox_phase_get_opacity (low), ==, 1);
     g_assert_cmpstr (evox_phase_get_color (high), !=, "#e07020");
     g_assert_cmpfloat (evox_phase_get_opacity (high), ==, 0.7);
+    evox_window_show_page (window, "phases");
+    evox_test_wait_for (never, NULL, 0.6);
+    save_screenshot (GTK_WIDGET (window), "phase-opacity");
     evox_test_close_window (window);
   }
 }
