@@ -2435,6 +2435,8 @@ draw_stack_view (EvoxRenderer *self,
 
 static const LineStyle ruler_style = { { 1.0f, 0.84f, 0.18f, 1.0f }, 2.0f };
 static const LineStyle ruler_faint_style = { { 1.0f, 0.84f, 0.18f, 0.35f }, 1.5f };
+/* Under the ruler, so it reads on every colour map (viridis ends in yellow too). */
+static const LineStyle ruler_shadow_style = { { 0.0f, 0.0f, 0.0f, 0.7f }, 4.5f };
 static const LineStyle crosshair_styles[3] = {
   { { 0.95f, 0.35f, 0.35f, 0.9f }, 1.5f },
   { { 0.40f, 0.85f, 0.40f, 0.9f }, 1.5f },
@@ -2671,6 +2673,8 @@ draw_overlays (EvoxRenderer *self,
 
       if (flat && ruler_axis != axis)
         continue;
+      if (here)
+        draw_lines (self, frame, &ruler_shadow_style, rulers[i], 2);
       draw_lines (self, frame, here ? &ruler_style : &ruler_faint_style, rulers[i], 2);
     }
 
