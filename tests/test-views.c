@@ -655,9 +655,16 @@ screenshot_of (const char *relative,
   }
   g_assert_nonnull (evox_canvas_measure (canvas, a[0], a[1], b[0], b[1]));
   grab_next_frame (window, &grab);
-  /* Let the panel's plot lay out and draw. */
-  for (guint i = 0; i < 20; i++)
-    g_main_context_iteration (NULL, FALSE);
+  /* Let the page's crossfade end and the panel's plot lay out and draw. */
+  {
+    gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC;
+
+    while (g_get_monotonic_time () < end)
+      {
+        g_main_context_iteration (NULL, FALSE);
+        g_usleep (2000);
+      }
+  }
   save_window (window, out);
   g_free (grab.pixels);
   evox_test_close_window (window);
