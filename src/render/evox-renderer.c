@@ -3089,6 +3089,40 @@ unpremultiply (guint8 *pixels,
     }
 }
 
+/* Export tile (x, y, width, height in GL's pixels of the whole image) of a single view: the
+ * tile's part of the image's clip space mapped onto the whole of the tile's. */
+static void
+draw_single_tile (EvoxRenderer *self,
+                  mat4          view,
+                  mat4          projection,
+                  int           width,
+                  int           height,
+                  int           view_width,
+                  int           view_height,
+                  const int     tile[4],
+                  const float   clear[4])
+{
+  int x0 = tile[0], y0 = tile[1], tw = tile[2], th = tile[3];
+  mat4 crop = GLM_MAT4_IDENTITY_INIT, tile_projection;
+  Frame frame;
+
+  crop[0][0] = (float) width / tw;
+  crop[1][1] = (float) height / th;
+  crop[3][0] = (float) ((double) (width - 2 * x0 - tw) / tw);
+  crop[3][1] = (float) ((double) (height - 2 * y0 - th) / th);
+  glm_mat4_mul (crop, projection, tile_projection);
+  glm_mat4_mul (tile_projection, view, frame.mvp);
+  glm_mat4_copy (view, frame.view);
+  frame.viewport[0] = tw;
+  frame.viewport[1] = th;
+  frame.line_scale = (float) MIN ((double) width / view_width, (double) height / view_height);
+  frame.offset[0] = frame.offset[1] = 0;
+  frame.camera = self->camera;
+  frame.kind = self->view;
+  frame.pane = FALSE;
+  draw_scene (self, &frame, clear);
+}
+
 guint8 *
 evox_renderer_render_image (EvoxRenderer  *self,
                             int            width,
@@ -3217,37 +3251,14 @@ evox_renderer_render_image (EvoxRenderer  *self,
     for (int x0 = 0; x0 < width && ok; x0 += tile_size)
       {
         int tw = MIN (tile_size, width - x0), th = MIN (tile_size, height - y0);
-        /* Maps the tile's part of the image's clip space onto the whole of the tile's. */
-        mat4 crop = GLM_MAT4_IDENTITY_INIT, tile_projection;
-        Frame frame;
+        int tile[4] = { x0, y0, tw, th };
 
         if (self->view == EVOX_VIEW_QUAD)
-          {
-            int tile[4] = { x0, y0, tw, th };
-
-            draw_quad_tile (self, width, height, view_width, view_height, tile, clear,
-                            transparent);
-            goto read_back;
-          }
-
-        crop[0][0] = (float) width / tw;
-        crop[1][1] = (float) height / th;
-        crop[3][0] = (float) ((double) (width - 2 * x0 - tw) / tw);
-        crop[3][1] = (float) ((double) (height - 2 * y0 - th) / th);
-        glm_mat4_mul (crop, projection, tile_projection);
-        glm_mat4_mul (tile_projection, view, frame.mvp);
-        glm_mat4_copy (view, frame.view);
-        frame.viewport[0] = tw;
-        frame.viewport[1] = th;
-        frame.line_scale = (float) MIN ((double) width / view_width,
-                                        (double) height / view_height);
-        frame.offset[0] = frame.offset[1] = 0;
-        frame.camera = self->camera;
-        frame.kind = self->view;
-        frame.pane = FALSE;
-
-        draw_scene (self, &frame, clear);
-      read_back:
+          draw_quad_tile (self, width, height, view_width, view_height, tile, clear,
+                          transparent);
+        else
+          draw_single_tile (self, view, projection, width, height, view_width, view_height, tile,
+                            clear);
         glReadPixels (0, 0, tw, th, GL_RGBA, GL_UNSIGNED_BYTE, tile_pixels);
         if (glGetError () != GL_NO_ERROR)
           {

@@ -168,7 +168,8 @@ void          evox_renderer_draw_view          (EvoxRenderer   *self,
                                                 int             width,
                                                 int             height);
 
-/* Draw into the currently bound framebuffer, viewport 0,0,width,height. */
+/* Draw into the currently bound framebuffer, viewport 0,0,width,height; EVOX_VIEW_QUAD draws the
+ * four panes, each with its pane camera (render_image and pick do the same). */
 void          evox_renderer_draw               (EvoxRenderer   *self,
                                                 int             width,
                                                 int             height);
@@ -186,7 +187,8 @@ guint8       *evox_renderer_render_image       (EvoxRenderer   *self,
                                                 gboolean        transparent,
                                                 GError        **error);
 /* The point of the visible scene under window pixel (x, y), in nm of the volume's frame (voxel
- * centre (i, j, k) is origin + spacing * (i, j, k)). FALSE over the background. */
+ * centre (i, j, k) is origin + spacing * (i, j, k)). FALSE over the background (and, in
+ * EVOX_VIEW_QUAD, in the gaps between the panes). */
 gboolean      evox_renderer_pick               (EvoxRenderer   *self,
                                                 double          x,
                                                 double          y,
