@@ -237,7 +237,7 @@ evox_measurement_list_clear (EvoxMeasurementList *self)
 /* Lengths as text */
 
 gboolean
-evox_volume_spacing_is_known (EvoxVolume *volume)
+evox_length_spacing_known (EvoxVolume *volume)
 {
   g_return_val_if_fail (volume == NULL || EVOX_IS_VOLUME (volume), FALSE);
 
@@ -254,7 +254,7 @@ evox_length_unit (EvoxVolume *volume,
   double scale = 1.0;
   const char *unit;
 
-  if (!evox_volume_spacing_is_known (volume))
+  if (!evox_length_spacing_known (volume))
     {
       double spacing[3] = { 1.0, 1.0, 1.0 };
 

@@ -44,10 +44,10 @@ void             evox_measurement_list_remove      (EvoxMeasurementList *self,
                                                     guint                index);
 void             evox_measurement_list_clear       (EvoxMeasurementList *self);
 
-/* Whether the volume's voxel size is known. Until EvoxVolume says so itself, a volume whose
- * reader found no voxel size says "spacing_known=false" in its metadata; everything else counts
- * as known. */
-gboolean         evox_volume_spacing_is_known      (EvoxVolume *volume);
+/* Whether the volume's voxel size is known: the one place lengths ask. Until EvoxVolume says so
+ * itself, a volume whose reader found no voxel size says "spacing_known=false" in its metadata
+ * (the TIFF reader does); everything else counts as known. */
+gboolean         evox_length_spacing_known         (EvoxVolume *volume);
 /* The unit lengths of about `typical_nm` read best in, and nm per that unit: "nm", "µm" or "mm"
  * for known voxel sizes; "px" (1 px = one voxel step of spacing 1) when the size is unknown. */
 const char      *evox_length_unit                  (EvoxVolume *volume,
