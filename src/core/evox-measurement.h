@@ -49,7 +49,7 @@ void             evox_measurement_list_clear       (EvoxMeasurementList *self);
  * (the TIFF reader does); everything else counts as known. */
 gboolean         evox_length_spacing_known         (EvoxVolume *volume);
 /* The unit lengths of about `typical_nm` read best in, and nm per that unit: "nm", "µm" or "mm"
- * for known voxel sizes; "px" (1 px = one voxel step of spacing 1) when the size is unknown. */
+ * for known voxel sizes; "px" (one voxel step along x) when the size is unknown. */
 const char      *evox_length_unit                  (EvoxVolume *volume,
                                                     double      typical_nm,
                                                     double     *nm_per_unit);
