@@ -5,13 +5,14 @@
 
 uniform sampler2D u_accum;      // RGBA16F: (sum of c a w, product of (1 - a))
 uniform sampler2D u_weight;     // R16F: sum of a w
+uniform ivec2 u_offset;         // the viewport's corner: the targets are the viewport's size
 
 out vec4 frag_color;
 
 void
 main ()
 {
-  ivec2 p = ivec2 (gl_FragCoord.xy);
+  ivec2 p = ivec2 (gl_FragCoord.xy) - u_offset;
   vec4 accum = texelFetch (u_accum, p, 0);
   float revealage = accum.a;
   float weight = texelFetch (u_weight, p, 0).r;

@@ -669,7 +669,7 @@ test_render_transparent (void)
 static void
 test_render_views (void)
 {
-  const char *views[] = { "xyz", "x", "y", "z", "stack" };
+  const char *views[] = { "xyz", "x", "y", "z", "stack", "quad" };
   g_autofree char *dir = evox_test_tmpdir_new ();
   g_autoptr(GPtrArray) images = g_ptr_array_new_with_free_func (g_free);
 

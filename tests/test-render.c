@@ -3161,6 +3161,98 @@ test_surfaces_vertex_colors (void)
   renderer_free (renderer);
 }
 
+/* How many pixels of the pane at rect (top-left x, y, width, height) of a width-wide image
+ * equal the view drawn alone (rect's size, rows from the top), within 2 levels a channel. */
+static guint
+count_pane_matches (const guint8 *image,
+                    int           width,
+                    const int     rect[4],
+                    const guint8 *alone)
+{
+  guint same = 0;
+
+  for (int y = 0; y < rect[3]; y++)
+    for (int x = 0; x < rect[2]; x++)
+      {
+        const guint8 *a = pixel_at (image, width, rect[0] + x, rect[1] + y);
+        const guint8 *b = pixel_at (alone, rect[2], x, y);
+
+        if (abs (a[0] - b[0]) <= 2 && abs (a[1] - b[1]) <= 2 && abs (a[2] - b[2]) <= 2 &&
+            abs (a[3] - b[3]) <= 2)
+          same++;
+      }
+  return same;
+}
+
+/* The 2x2: the volume goes to the GPU once for all four panes; the 3D pane (translucent
+ * surfaces included: their buffers are the pane's size, composited at its corner) is the 3D view
+ * drawn alone at the pane's size, in the window's size and in a 2x export. */
+static void
+test_quad (void)
+{
+  const double centre[3] = { 150, 160, 170 };
+  g_autoptr(EvoxVolume) volume = surface_volume_new (-1);
+  g_autoptr(EvoxMesh) mesh = sphere_mesh_new (centre, 70, 32, 64, FALSE);
+  g_autoptr(EvoxSurfaceList) surfaces = evox_surface_list_new ();
+  g_autoptr(EvoxSurface) surface = surface_with_mesh (mesh, "#991a1a", 0.5);
+  EvoxRendererUploads uploads;
+  EvoxRenderer *renderer;
+  const int width = 401, height = 301;
+
+  if (!need_gl ())
+    return;
+
+  evox_surface_list_append (surfaces, surface);
+  renderer = surface_renderer_new (volume, surfaces);
+  g_assert_cmpint (evox_renderer_get_pane_view (EVOX_PANE_Z), ==, EVOX_VIEW_SLICE_Z);
+  g_assert_cmpint (evox_renderer_get_pane_view (EVOX_PANE_3D), ==, EVOX_VIEW_SLICES);
+  g_assert_cmpint (evox_renderer_get_pane_view (EVOX_PANE_Y), ==, EVOX_VIEW_SLICE_Y);
+  g_assert_cmpint (evox_renderer_get_pane_view (EVOX_PANE_X), ==, EVOX_VIEW_SLICE_X);
+
+  for (guint scale = 1; scale <= 2; scale++)
+    {
+      g_autofree guint8 *quad = NULL;
+      g_autofree guint8 *alone = NULL;
+      int window_rect[4], rect[4];
+      guint same;
+
+      evox_renderer_set_view (renderer, EVOX_VIEW_QUAD);
+      quad = evox_renderer_render_image (renderer, scale * width, scale * height, width, height,
+                                         FALSE, NULL);
+      g_assert_nonnull (quad);
+      assert_no_gl_error ();
+      _evox_renderer_get_uploads (renderer, &uploads);
+      g_assert_cmpuint (uploads.volume, ==, 1);
+
+      evox_renderer_get_pane_rect (width, height, EVOX_PANE_3D, window_rect);
+      /* Exports widen the gap with the image: the top right pane at scale. */
+      {
+        int gap = EVOX_RENDERER_PANE_GAP * scale;
+
+        rect[0] = (scale * width - gap) / 2 + gap;
+        rect[1] = 0;
+        rect[2] = scale * width - rect[0];
+        rect[3] = (scale * height - gap) / 2;
+      }
+      /* The 3D pane's camera is the main camera's twin: both start from the same framing. */
+      evox_renderer_set_view (renderer, EVOX_VIEW_SLICES);
+      alone = evox_renderer_render_image (renderer, rect[2], rect[3], window_rect[2],
+                                          window_rect[3], FALSE, NULL);
+      g_assert_nonnull (alone);
+      dump_rgba ("quad", quad, scale * width, scale * height);
+      dump_rgba ("quad-3d-alone", alone, rect[2], rect[3]);
+      same = count_pane_matches (quad, scale * width, rect, alone);
+      g_test_message ("%ux: 3D pane %d x %d at %d, %d: %u of %d pixels as the view alone", scale,
+                      rect[2], rect[3], rect[0], rect[1], same, rect[2] * rect[3]);
+      g_assert_cmpuint (same, >=, (guint) (rect[2] * rect[3]) * 995 / 1000);
+      /* The gap between the panes is drawn, lighter than the background. */
+      g_assert_cmpuint (pixel_at (quad, scale * width, rect[0] - 1, rect[1] + 5)[0], >, 50);
+    }
+  _evox_renderer_get_uploads (renderer, &uploads);
+  g_assert_cmpuint (uploads.volume, ==, 1);
+  renderer_free (renderer);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -3210,6 +3302,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Render/surfaces/clip", test_surfaces_clip);
   g_test_add_func ("/Evox/Render/surfaces/uploads", test_surfaces_uploads);
   g_test_add_func ("/Evox/Render/surfaces/vertex-colors", test_surfaces_vertex_colors);
+  g_test_add_func ("/Evox/Render/quad", test_quad);
 
   status = g_test_run ();
 

@@ -128,7 +128,7 @@ parse_request (GOptionContext *context,
     {
       if (!evox_view_from_string (view, &request->view))
         {
-          *status = _evox_cli_usage_error (context, "--view must be xyz, x, y, z or stack, "
+          *status = _evox_cli_usage_error (context, "--view must be xyz, x, y, z, stack or quad, "
                                            "not '%s'", view);
           return FALSE;
         }
@@ -327,7 +327,8 @@ _evox_cli_render (int    argc,
     { "size", 's', 0, G_OPTION_ARG_STRING, &size,
       "Image size in pixels, each side 1 to 16384 (default 1600x1200)", "WxH" },
     { "view", 0, 0, G_OPTION_ARG_STRING, &view,
-      "xyz (three slices in 3D), x, y, z (one flat slice) or stack (every layer)", "VIEW" },
+      "xyz (three slices in 3D), x, y, z (one flat slice), stack (every layer) or quad (the "
+      "z, y and x slices and the 3D view in 2x2)", "VIEW" },
     { "colormap", 0, 0, G_OPTION_ARG_STRING, &colormap, "Colour map (default viridis)", "NAME" },
     { "range", 0, 0, G_OPTION_ARG_STRING, &range,
       "Display range in stored values, log10 numbers for log10 data (default: the data range)",

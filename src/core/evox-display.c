@@ -15,19 +15,20 @@ G_DEFINE_ENUM_TYPE (EvoxView, evox_view,
   G_DEFINE_ENUM_VALUE (EVOX_VIEW_SLICE_X, "x"),
   G_DEFINE_ENUM_VALUE (EVOX_VIEW_SLICE_Y, "y"),
   G_DEFINE_ENUM_VALUE (EVOX_VIEW_SLICE_Z, "z"),
-  G_DEFINE_ENUM_VALUE (EVOX_VIEW_STACK, "stack"))
+  G_DEFINE_ENUM_VALUE (EVOX_VIEW_STACK, "stack"),
+  G_DEFINE_ENUM_VALUE (EVOX_VIEW_QUAD, "quad"))
 
 G_DEFINE_ENUM_TYPE (EvoxMapping, evox_mapping,
   G_DEFINE_ENUM_VALUE (EVOX_MAPPING_LINEAR, "linear"),
   G_DEFINE_ENUM_VALUE (EVOX_MAPPING_LOG, "log"))
 
 /* The command line's names for the views. */
-static const char * const view_names[] = { "xyz", "x", "y", "z", "stack" };
+static const char * const view_names[] = { "xyz", "x", "y", "z", "stack", "quad" };
 
 const char *
 evox_view_to_string (EvoxView view)
 {
-  g_return_val_if_fail (view <= EVOX_VIEW_STACK, NULL);
+  g_return_val_if_fail (view <= EVOX_VIEW_LAST, NULL);
   return view_names[view];
 }
 

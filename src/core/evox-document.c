@@ -41,6 +41,7 @@ struct _EvoxDocument
   EvoxLabels          *labels;
   guint                selected_particle;
   EvoxSurfaceList     *surfaces;
+  EvoxMeasurementList *measurements;
   EvoxSurfaceBuilder  *builder;
   gboolean             clip_surfaces;
   gboolean             smooth_surfaces;
@@ -110,6 +111,7 @@ evox_document_finalize (GObject *object)
   g_clear_object (&self->phases);
   g_clear_object (&self->labels);
   g_clear_object (&self->surfaces);
+  g_clear_object (&self->measurements);
 
   G_OBJECT_CLASS (evox_document_parent_class)->finalize (object);
 }
@@ -418,6 +420,7 @@ evox_document_init (EvoxDocument *self)
   g_signal_connect_object (self->phases, "items-changed", G_CALLBACK (on_phases_items_changed),
                            self, 0);
   self->surfaces = evox_surface_list_new ();
+  self->measurements = evox_measurement_list_new ();
   self->builder = evox_surface_builder_new (self->surfaces);
   self->smooth_surfaces = TRUE;
   self->triangle_budget = EVOX_DEFAULT_TRIANGLE_BUDGET;
@@ -544,6 +547,8 @@ evox_document_set_volume (EvoxDocument *self,
 
   if (volume != NULL)
     evox_volume_get_dims (volume, dims);
+  /* Rulers are drawn on slices of the old volume's frame. */
+  evox_measurement_list_clear (self->measurements);
 
   if (self->channel != 0)
     {
@@ -789,7 +794,7 @@ evox_document_set_view (EvoxDocument *self,
                         EvoxView      view)
 {
   g_return_if_fail (EVOX_IS_DOCUMENT (self));
-  g_return_if_fail (view <= EVOX_VIEW_STACK);
+  g_return_if_fail (view <= EVOX_VIEW_LAST);
 
   if (self->view == view)
     return;
@@ -1256,6 +1261,13 @@ evox_document_focus_particle (EvoxDocument *self,
     evox_document_set_slice (self, axis, index[axis]);
   g_object_thaw_notify (G_OBJECT (self));
   g_signal_emit (self, signals[FOCUS_PARTICLE], 0, id);
+}
+
+EvoxMeasurementList *
+evox_document_get_measurements (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+  return self->measurements;
 }
 
 EvoxSurfaceList *

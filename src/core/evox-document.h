@@ -6,6 +6,7 @@
 #include "evox-display.h"
 #include "evox-histogram.h"
 #include "evox-labels.h"
+#include "evox-measurement.h"
 #include "evox-phase.h"
 #include "evox-surface.h"
 #include "evox-volume.h"
@@ -173,6 +174,9 @@ void               evox_document_focus_particle     (EvoxDocument  *self,
 #define EVOX_DEFAULT_TRIANGLE_BUDGET G_GUINT64_CONSTANT (2000000)
 
 EvoxSurfaceList   *evox_document_get_surfaces       (EvoxDocument  *self);
+/* The rulers (and line profiles) drawn on the volume's slices: the same list for the document's
+ * life, emptied when the volume is replaced. */
+EvoxMeasurementList *evox_document_get_measurements (EvoxDocument  *self);
 gboolean           evox_document_get_surfaces_busy  (EvoxDocument  *self);
 /* Stops the running build at the user's request (that surface fails with "Cancelled"). */
 void               evox_document_cancel_surface_build (EvoxDocument *self);

@@ -107,6 +107,10 @@ struct _EvoxRenderer
 
   EvoxCamera     *camera;
   guint           camera_quiet;
+  /* The camera of the frame being drawn: `camera`, or a pane's. */
+  EvoxCamera     *draw_camera;
+  EvoxCamera     *pane_cameras[EVOX_N_PANES];
+  EvoxMeasurementList *measurements;
 
   EvoxVolume     *volume;
   guint           channel;
@@ -169,7 +173,7 @@ struct _EvoxRenderer
   MeshUniforms    mu[N_MESH_PROGRAMS];
   struct
   {
-    GLint accum, weight;
+    GLint accum, weight, offset;
   } cu;
   /* EvoxMesh -> MeshBuffers: the meshes on the GPU. */
   GHashTable     *meshes;
@@ -231,6 +235,15 @@ evox_renderer_dispose (GObject *object)
   if (self->camera != NULL)
     g_signal_handlers_disconnect_by_data (self->camera, self);
   g_clear_object (&self->camera);
+  for (guint p = 0; p < EVOX_N_PANES; p++)
+    {
+      if (self->pane_cameras[p] != NULL)
+        g_signal_handlers_disconnect_by_data (self->pane_cameras[p], self);
+      g_clear_object (&self->pane_cameras[p]);
+    }
+  if (self->measurements != NULL)
+    g_signal_handlers_disconnect_by_data (self->measurements, self);
+  g_clear_object (&self->measurements);
   g_clear_object (&self->volume);
   if (self->phases != NULL)
     g_signal_handlers_disconnect_by_data (self->phases, self);
@@ -279,6 +292,12 @@ evox_renderer_init (EvoxRenderer *self)
 {
   self->camera = evox_camera_new ();
   g_signal_connect (self->camera, "changed", G_CALLBACK (on_camera_changed), self);
+  self->draw_camera = self->camera;
+  for (guint p = 0; p < EVOX_N_PANES; p++)
+    {
+      self->pane_cameras[p] = evox_camera_new ();
+      g_signal_connect (self->pane_cameras[p], "changed", G_CALLBACK (on_camera_changed), self);
+    }
   self->colormap = g_strdup (DEFAULT_COLORMAP);
   self->mapping = EVOX_MAPPING_LINEAR;
   self->lo = 0.0;
@@ -298,6 +317,30 @@ EvoxRenderer *
 evox_renderer_new (void)
 {
   return g_object_new (EVOX_TYPE_RENDERER, NULL);
+}
+
+static void
+on_measurements_changed (EvoxMeasurementList *measurements,
+                         EvoxRenderer        *self)
+{
+  emit_changed (self);
+}
+
+void
+evox_renderer_set_measurements (EvoxRenderer        *self,
+                                EvoxMeasurementList *measurements)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (measurements == NULL || EVOX_IS_MEASUREMENT_LIST (measurements));
+
+  if (self->measurements == measurements)
+    return;
+  if (self->measurements != NULL)
+    g_signal_handlers_disconnect_by_data (self->measurements, self);
+  g_set_object (&self->measurements, measurements);
+  if (measurements != NULL)
+    g_signal_connect (measurements, "changed", G_CALLBACK (on_measurements_changed), self);
+  emit_changed (self);
 }
 
 /* Geometry (GL-free) */
@@ -349,6 +392,24 @@ update_camera_bounds (EvoxRenderer *self)
     return;
   get_box (self, lo, hi);
   evox_camera_set_bounds (self->camera, lo, hi);
+  for (guint p = 0; p < EVOX_N_PANES; p++)
+    evox_camera_set_bounds (self->pane_cameras[p], lo, hi);
+}
+
+/* Each pane's own framing: its slice head-on, or the oblique 3D view. */
+static void
+place_pane_cameras (EvoxRenderer *self)
+{
+  for (guint p = 0; p < EVOX_N_PANES; p++)
+    {
+      EvoxView view = evox_renderer_get_pane_view (p);
+
+      evox_camera_set_orthographic (self->pane_cameras[p], is_slice_view (view));
+      if (is_slice_view (view))
+        evox_camera_look_along (self->pane_cameras[p], view - EVOX_VIEW_SLICE_X);
+      else
+        evox_camera_reset (self->pane_cameras[p]);
+    }
 }
 
 /* Puts the camera where the view wants it: looking along the axis, orthographic, for a 2D slice;
@@ -432,6 +493,7 @@ evox_renderer_set_volume (EvoxRenderer *self,
       self->camera_quiet++;
       update_camera_bounds (self);
       place_camera (self, FALSE);
+      place_pane_cameras (self);
       self->camera_quiet--;
     }
 
@@ -500,7 +562,7 @@ evox_renderer_set_view (EvoxRenderer *self,
   gboolean was_3d;
 
   g_return_if_fail (EVOX_IS_RENDERER (self));
-  g_return_if_fail (view <= EVOX_VIEW_STACK);
+  g_return_if_fail (view <= EVOX_VIEW_LAST);
 
   if (self->view == view)
     return;
@@ -1073,6 +1135,7 @@ evox_renderer_realize (EvoxRenderer  *self,
   /* The OIT targets on units of their own, after the slice program's four. */
   self->cu.accum = glGetUniformLocation (self->composite_program, "u_accum");
   self->cu.weight = glGetUniformLocation (self->composite_program, "u_weight");
+  self->cu.offset = glGetUniformLocation (self->composite_program, "u_offset");
   glUseProgram (self->composite_program);
   glUniform1i (self->cu.accum, 4);
   glUniform1i (self->cu.weight, 5);
@@ -1715,6 +1778,10 @@ typedef struct
   mat4   view;
   int    viewport[2];
   float  line_scale;
+  int    offset[2];     /* the viewport's lower-left corner in the framebuffer */
+  EvoxCamera *camera;
+  EvoxView    kind;     /* what to draw: never EVOX_VIEW_QUAD */
+  gboolean    pane;     /* a pane of the 2x2 (or draw_view): 2D views get crosshairs */
 } Frame;
 
 static void
@@ -1821,15 +1888,15 @@ get_clip_side (EvoxRenderer *self,
 {
   double origin[3], dir[3];
 
-  if (evox_camera_get_orthographic (self->camera))
+  if (evox_camera_get_orthographic (self->draw_camera))
     {
-      evox_camera_get_eye_direction (self->camera, dir);
+      evox_camera_get_eye_direction (self->draw_camera, dir);
       for (guint a = 0; a < 3; a++)
         side[a] = dir[a] >= 0 ? 1.0f : -1.0f;
     }
   else
     {
-      evox_camera_get_ray (self->camera, 0.5, 0.5, 1, 1, origin, dir);
+      evox_camera_get_ray (self->draw_camera, 0.5, 0.5, 1, 1, origin, dir);
       for (guint a = 0; a < 3; a++)
         side[a] = origin[a] >= planes[a] ? 1.0f : -1.0f;
     }
@@ -1882,7 +1949,7 @@ use_mesh_program (EvoxRenderer *self,
   glUniformMatrix4fv (mu->modelview, 1, GL_FALSE, (const float *) modelview);
   glUniformMatrix3fv (mu->normal_matrix, 1, GL_FALSE, (const float *) normal_matrix);
   glUniformMatrix4fv (mu->view_to_world, 1, GL_FALSE, (const float *) view_to_world);
-  glUniform1i (mu->orthographic, evox_camera_get_orthographic (self->camera));
+  glUniform1i (mu->orthographic, evox_camera_get_orthographic (self->draw_camera));
   glUniform3fv (mu->clip_planes, 1, planes);
   glUniform3fv (mu->clip_side, 1, side);
   glUniform1i (mu->pass, pass);
@@ -2115,12 +2182,16 @@ draw_translucent_surfaces (EvoxRenderer *self,
   static const float clear_weight[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
   static const float clear_depth = 1.0f;
   int width = frame->viewport[0], height = frame->viewport[1];
+  int ox = frame->offset[0], oy = frame->offset[1];
   GLint caller_draw = 0, caller_read = 0;
   GLenum depth_format;
   gboolean have_depth = FALSE;
+  gboolean scissor = glIsEnabled (GL_SCISSOR_TEST);
 
   if (!has_surfaces (self, 1))
     return;
+  /* The targets are the viewport's size: drawn into at 0, 0, composited back at the offset. */
+  glDisable (GL_SCISSOR_TEST);
 
   glGetIntegerv (GL_DRAW_FRAMEBUFFER_BINDING, &caller_draw);
   glGetIntegerv (GL_READ_FRAMEBUFFER_BINDING, &caller_read);
@@ -2137,14 +2208,17 @@ draw_translucent_surfaces (EvoxRenderer *self,
                    "not drawn");
       self->warned_oit = TRUE;
       glBindFramebuffer (GL_DRAW_FRAMEBUFFER, (GLuint) caller_draw);
+      if (scissor)
+        glEnable (GL_SCISSOR_TEST);
       return;
     }
+  glViewport (0, 0, width, height);
 
   if (depth_format != 0)
     {
       glBindFramebuffer (GL_READ_FRAMEBUFFER, (GLuint) caller_draw);
-      glBlitFramebuffer (0, 0, width, height, 0, 0, width, height, GL_DEPTH_BUFFER_BIT,
-                         GL_NEAREST);
+      glBlitFramebuffer (ox, oy, ox + width, oy + height, 0, 0, width, height,
+                         GL_DEPTH_BUFFER_BIT, GL_NEAREST);
       have_depth = glGetError () == GL_NO_ERROR;
     }
   if (!have_depth)
@@ -2168,9 +2242,13 @@ draw_translucent_surfaces (EvoxRenderer *self,
 
   glBindFramebuffer (GL_DRAW_FRAMEBUFFER, (GLuint) caller_draw);
   glBindFramebuffer (GL_READ_FRAMEBUFFER, (GLuint) caller_read);
+  glViewport (ox, oy, width, height);
+  if (scissor)
+    glEnable (GL_SCISSOR_TEST);
   glDisable (GL_DEPTH_TEST);
   glBlendFuncSeparate (GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
   glUseProgram (self->composite_program);
+  glUniform2i (self->cu.offset, ox, oy);
   glActiveTexture (GL_TEXTURE4);
   glBindTexture (GL_TEXTURE_2D, self->oit_accum);
   glActiveTexture (GL_TEXTURE5);
@@ -2275,7 +2353,7 @@ sort_layers (EvoxRenderer *self)
   GArray *order = g_array_new (FALSE, FALSE, sizeof (LayerOrder));
   double eye_dir[3];
 
-  evox_camera_get_eye_direction (self->camera, eye_dir);
+  evox_camera_get_eye_direction (self->draw_camera, eye_dir);
   for (gsize k = 0; k < self->dims[2]; k++)
     {
       LayerOrder item = { k, 0.0 };
@@ -2283,7 +2361,7 @@ sort_layers (EvoxRenderer *self)
 
       if (!self->layer_visible[k])
         continue;
-      if (evox_camera_get_orthographic (self->camera))
+      if (evox_camera_get_orthographic (self->draw_camera))
         {
           item.depth = -z * eye_dir[2];
         }
@@ -2292,7 +2370,7 @@ sort_layers (EvoxRenderer *self)
           /* Planes are parallel, so along any ray the farther one is farther in z. */
           double origin[3], dir[3];
 
-          evox_camera_get_ray (self->camera, 0.5, 0.5, 1, 1, origin, dir);
+          evox_camera_get_ray (self->draw_camera, 0.5, 0.5, 1, 1, origin, dir);
           item.depth = fabs (z - origin[2]);
         }
       g_array_append_val (order, item);
@@ -2353,14 +2431,284 @@ draw_stack_view (EvoxRenderer *self,
   draw_translucent_surfaces (self, frame, FALSE);
 }
 
+/* Overlays: crosshairs, rulers and their labels */
+
+static const LineStyle ruler_style = { { 1.0f, 0.84f, 0.18f, 1.0f }, 2.0f };
+static const LineStyle ruler_faint_style = { { 1.0f, 0.84f, 0.18f, 0.35f }, 1.5f };
+/* Under the ruler, so it reads on every colour map (viridis ends in yellow too). */
+static const LineStyle ruler_shadow_style = { { 0.0f, 0.0f, 0.0f, 0.7f }, 4.5f };
+static const LineStyle crosshair_styles[3] = {
+  { { 0.95f, 0.35f, 0.35f, 0.9f }, 1.5f },
+  { { 0.40f, 0.85f, 0.40f, 0.9f }, 1.5f },
+  { { 0.40f, 0.60f, 1.00f, 0.9f }, 1.5f },
+};
+static const LineStyle pane_frame_styles[3] = {
+  { { 0.95f, 0.35f, 0.35f, 1.0f }, 3.0f },
+  { { 0.40f, 0.85f, 0.40f, 1.0f }, 3.0f },
+  { { 0.40f, 0.60f, 1.00f, 1.0f }, 3.0f },
+};
+/* Glyph pixels are LABEL_PIXEL window pixels square; the label's backdrop is LABEL_BACK tall. */
+#define LABEL_PIXEL 2.0f
+static const LineStyle label_style = { { 1.0f, 1.0f, 1.0f, 1.0f }, LABEL_PIXEL };
+static const LineStyle label_back_style = { { 0.0f, 0.0f, 0.0f, 0.62f }, 7 * LABEL_PIXEL + 6 };
+
+/* A 5 x 7 pixel font for length labels (digits, units, a few signs): rows top first, bit 4 the
+ * leftmost column. The renderer draws no other text, so GL needs no font machinery. */
+typedef struct
+{
+  gunichar c;
+  guint8   rows[7];
+} Glyph;
+
+static const Glyph glyphs[] = {
+  { '0', { 0x0e, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0e } },
+  { '1', { 0x04, 0x0c, 0x04, 0x04, 0x04, 0x04, 0x0e } },
+  { '2', { 0x0e, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1f } },
+  { '3', { 0x1f, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0e } },
+  { '4', { 0x02, 0x06, 0x0a, 0x12, 0x1f, 0x02, 0x02 } },
+  { '5', { 0x1f, 0x10, 0x1e, 0x01, 0x01, 0x11, 0x0e } },
+  { '6', { 0x06, 0x08, 0x10, 0x1e, 0x11, 0x11, 0x0e } },
+  { '7', { 0x1f, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08 } },
+  { '8', { 0x0e, 0x11, 0x11, 0x0e, 0x11, 0x11, 0x0e } },
+  { '9', { 0x0e, 0x11, 0x11, 0x0f, 0x01, 0x02, 0x0c } },
+  { '.', { 0x00, 0x00, 0x00, 0x00, 0x00, 0x0c, 0x0c } },
+  { '-', { 0x00, 0x00, 0x00, 0x1f, 0x00, 0x00, 0x00 } },
+  { 'A', { 0x0e, 0x11, 0x11, 0x1f, 0x11, 0x11, 0x11 } },
+  { 'c', { 0x00, 0x00, 0x0e, 0x10, 0x10, 0x11, 0x0e } },
+  { 'i', { 0x04, 0x00, 0x0c, 0x04, 0x04, 0x04, 0x0e } },
+  { 'k', { 0x10, 0x10, 0x12, 0x14, 0x18, 0x14, 0x12 } },
+  { 'm', { 0x00, 0x00, 0x1a, 0x15, 0x15, 0x11, 0x11 } },
+  { 'n', { 0x00, 0x00, 0x16, 0x19, 0x11, 0x11, 0x11 } },
+  { 'p', { 0x00, 0x00, 0x1e, 0x11, 0x1e, 0x10, 0x10 } },
+  { 'u', { 0x00, 0x00, 0x11, 0x11, 0x11, 0x13, 0x0d } },
+  { 'x', { 0x00, 0x00, 0x11, 0x0a, 0x04, 0x0a, 0x11 } },
+  { 0x00b5, { 0x00, 0x00, 0x11, 0x11, 0x13, 0x1d, 0x10 } },  /* µ */
+};
+
+static const Glyph *
+find_glyph (gunichar c)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (glyphs); i++)
+    if (glyphs[i].c == c)
+      return &glyphs[i];
+  return NULL;
+}
+
+/* A point given in the frame's NDC plus an offset in window pixels (line-scaled). */
+static void
+push_ndc (EvoxRenderer *self,
+          const Frame  *frame,
+          const double  ndc[2],
+          double        dx_px,
+          double        dy_px)
+{
+  static const double zero[3] = { 0, 0, 0 };
+  double point[3];
+
+  point[0] = ndc[0] + 2.0 * dx_px * frame->line_scale / frame->viewport[0];
+  point[1] = ndc[1] + 2.0 * dy_px * frame->line_scale / frame->viewport[1];
+  point[2] = 0.0;
+  push_vertex (self->vertices, point, zero);
+}
+
+/* text centred above `anchor` (world units), white on a dark backdrop, in window pixels that
+ * exports scale like line widths. Glyph rows become runs of thick lines: the line program
+ * draws them, so text needs no program or texture of its own. */
+static void
+draw_label (EvoxRenderer *self,
+            const Frame  *frame,
+            const double  anchor[3],
+            const char   *text)
+{
+  static const float identity[16] = { 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1 };
+  vec4 world, clip;
+  double ndc[2], width, left, top, half;
+  glong n = g_utf8_strlen (text, -1);
+  guint back, first;
+  const char *p;
+
+  world[0] = (float) anchor[0];
+  world[1] = (float) anchor[1];
+  world[2] = (float) anchor[2];
+  world[3] = 1.0f;
+  glm_mat4_mulv ((vec4 *) frame->mvp, world, clip);
+  if (clip[3] <= 0 || n == 0)
+    return;
+  ndc[0] = clip[0] / clip[3];
+  ndc[1] = clip[1] / clip[3];
+
+  width = (6.0 * n - 1.0) * LABEL_PIXEL;
+  left = -0.5 * width;
+  top = 10.0 + 7.0 * LABEL_PIXEL;
+  g_array_set_size (self->vertices, 0);
+  /* The backdrop's line grows half its width past each end: shorten it by as much. */
+  half = MAX (0.5 * width + 3.0 - 0.5 * label_back_style.width, 0.01);
+  back = self->vertices->len;
+  push_ndc (self, frame, ndc, -half, top - 3.5 * LABEL_PIXEL);
+  push_ndc (self, frame, ndc, half, top - 3.5 * LABEL_PIXEL);
+  first = self->vertices->len;
+  p = text;
+  for (glong i = 0; i < n; i++, p = g_utf8_next_char (p))
+    {
+      const Glyph *glyph = find_glyph (g_utf8_get_char (p));
+
+      if (glyph == NULL)
+        continue;
+      for (guint row = 0; row < 7; row++)
+        for (int col = 0; col < 5; col++)
+          {
+            int end = col;
+
+            if (!(glyph->rows[row] & (0x10 >> col)))
+              continue;
+            while (end + 1 < 5 && (glyph->rows[row] & (0x10 >> (end + 1))))
+              end++;
+            /* One run of lit pixels: a line through their centres, one pixel thick. */
+            push_ndc (self, frame, ndc, left + (6.0 * i + col + 0.5) * LABEL_PIXEL,
+                      top - (row + 0.5) * LABEL_PIXEL);
+            push_ndc (self, frame, ndc, left + (6.0 * i + end + 0.5) * LABEL_PIXEL,
+                      top - (row + 0.5) * LABEL_PIXEL);
+            col = end;
+          }
+    }
+  glBufferData (GL_ARRAY_BUFFER, self->vertices->len * sizeof (Vertex), self->vertices->data,
+                GL_STREAM_DRAW);
+  glDisable (GL_DEPTH_TEST);
+  glEnable (GL_BLEND);
+  glUseProgram (self->line_program);
+  glUniformMatrix4fv (self->lu.mvp, 1, GL_FALSE, identity);
+  glUniform2f (self->lu.viewport, (float) frame->viewport[0], (float) frame->viewport[1]);
+  draw_lines (self, frame, &label_back_style, back, 2);
+  if (self->vertices->len > first)
+    draw_lines (self, frame, &label_style, first, self->vertices->len - first);
+}
+
+static void
+to_world (EvoxRenderer *self,
+          const double  nm[3],
+          double        world[3])
+{
+  for (guint a = 0; a < 3; a++)
+    world[a] = nm[a] * axis_scale (self, a);
+}
+
+/* Crosshairs and the pane's frame in a 2D pane; rulers in 2D and 3D slice views. */
+static void
+draw_overlays (EvoxRenderer *self,
+               const Frame  *frame)
+{
+  gboolean flat = is_slice_view (frame->kind);
+  guint axis = flat ? frame->kind - EVOX_VIEW_SLICE_X : 0;
+  guint n = self->measurements != NULL ?
+            evox_measurement_list_get_n_measurements (self->measurements) : 0;
+  guint lines[2] = { 0, 0 }, outline = 0;
+  g_autofree guint *rulers = NULL;
+  double lo[3], hi[3];
+
+  if (!(flat && frame->pane) && n == 0)
+    return;
+  if (!flat && frame->kind != EVOX_VIEW_SLICES)
+    return;
+
+  get_box (self, lo, hi);
+  g_array_set_size (self->vertices, 0);
+  if (flat && frame->pane)
+    {
+      static const double zero[3] = { 0, 0, 0 };
+
+      outline = push_plane_outline (self, axis, self->slices[axis]);
+      for (guint i = 0; i < 2; i++)
+        {
+          guint b = (axis + 1 + i) % 3, c = (axis + 2 - i) % 3;
+          double p0[3], p1[3];
+
+          p0[axis] = p1[axis] = plane_position (self, axis, self->slices[axis]);
+          p0[b] = p1[b] = plane_position (self, b, self->slices[b]);
+          p0[c] = lo[c];
+          p1[c] = hi[c];
+          lines[i] = self->vertices->len;
+          push_vertex (self->vertices, p0, zero);
+          push_vertex (self->vertices, p1, zero);
+        }
+    }
+  rulers = g_new0 (guint, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    {
+      static const double zero[3] = { 0, 0, 0 };
+      EvoxMeasurement *ruler = evox_measurement_list_get_measurement (self->measurements, i);
+      double start[3], end[3];
+
+      evox_measurement_get_points (ruler, start, end);
+      to_world (self, start, start);
+      to_world (self, end, end);
+      rulers[i] = self->vertices->len;
+      push_vertex (self->vertices, start, zero);
+      push_vertex (self->vertices, end, zero);
+    }
+  glBufferData (GL_ARRAY_BUFFER, self->vertices->len * sizeof (Vertex), self->vertices->data,
+                GL_STREAM_DRAW);
+
+  glEnable (GL_BLEND);
+  if (flat)
+    glDisable (GL_DEPTH_TEST);
+  else
+    {
+      /* In 3D the rulers lie in their slices and win the depth test there (the slices are
+       * pushed back), and hide behind whatever is in front. */
+      glEnable (GL_DEPTH_TEST);
+      glDepthFunc (GL_LEQUAL);
+    }
+  use_line_program (self, frame);
+  if (flat && frame->pane)
+    {
+      for (guint i = 0; i < 2; i++)
+        draw_lines (self, frame, &crosshair_styles[(axis + 1 + i) % 3], lines[i], 2);
+      draw_lines (self, frame, &pane_frame_styles[axis], outline, 8);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      EvoxMeasurement *ruler = evox_measurement_list_get_measurement (self->measurements, i);
+      guint ruler_axis = evox_measurement_get_axis (ruler);
+      gboolean here = evox_measurement_get_slice (ruler) == self->slices[ruler_axis];
+
+      if (flat && ruler_axis != axis)
+        continue;
+      if (here)
+        draw_lines (self, frame, &ruler_shadow_style, rulers[i], 2);
+      draw_lines (self, frame, here ? &ruler_style : &ruler_faint_style, rulers[i], 2);
+    }
+
+  /* Labels last, over everything; each uploads its own vertices. */
+  if (!flat)
+    return;
+  for (guint i = 0; i < n; i++)
+    {
+      EvoxMeasurement *ruler = evox_measurement_list_get_measurement (self->measurements, i);
+      double start[3], end[3], middle[3];
+      g_autofree char *text = NULL;
+
+      if (evox_measurement_get_axis (ruler) != axis ||
+          evox_measurement_get_slice (ruler) != self->slices[axis])
+        continue;
+      evox_measurement_get_points (ruler, start, end);
+      for (guint a = 0; a < 3; a++)
+        middle[a] = 0.5 * (start[a] + end[a]);
+      to_world (self, middle, middle);
+      text = evox_format_length (self->volume, evox_measurement_get_length_nm (ruler));
+      draw_label (self, frame, middle, text);
+    }
+}
+
 /* Draws into the bound framebuffer's viewport of frame->viewport pixels. */
 static void
 draw_scene (EvoxRenderer *self,
             const Frame  *frame,
             const float   clear[4])
 {
-  glViewport (0, 0, frame->viewport[0], frame->viewport[1]);
-  glDisable (GL_SCISSOR_TEST);
+  glViewport (frame->offset[0], frame->offset[1], frame->viewport[0], frame->viewport[1]);
+  /* A pane clears and draws only its own rectangle. */
+  glEnable (GL_SCISSOR_TEST);
+  glScissor (frame->offset[0], frame->offset[1], frame->viewport[0], frame->viewport[1]);
   glDisable (GL_CULL_FACE);
   glDepthMask (GL_TRUE);
   glColorMask (GL_TRUE, GL_TRUE, GL_TRUE, GL_TRUE);
@@ -2369,7 +2717,10 @@ draw_scene (EvoxRenderer *self,
   glClear (GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
 
   if (self->volume == NULL)
-    return;
+    {
+      glDisable (GL_SCISSOR_TEST);
+      return;
+    }
 
   /* Straight-alpha colours over the framebuffer; alpha accumulates as "over", so a transparent
    * background ends up premultiplied and render_image divides it out again. */
@@ -2380,12 +2731,13 @@ draw_scene (EvoxRenderer *self,
   glBindVertexArray (self->vao);
   glBindBuffer (GL_ARRAY_BUFFER, self->vbo);
 
-  switch (self->view)
+  self->draw_camera = frame->camera;
+  switch (frame->kind)
     {
     case EVOX_VIEW_SLICE_X:
     case EVOX_VIEW_SLICE_Y:
     case EVOX_VIEW_SLICE_Z:
-      draw_slice_view (self, frame, self->view - EVOX_VIEW_SLICE_X);
+      draw_slice_view (self, frame, frame->kind - EVOX_VIEW_SLICE_X);
       break;
     case EVOX_VIEW_STACK:
       draw_stack_view (self, frame);
@@ -2395,6 +2747,8 @@ draw_scene (EvoxRenderer *self,
       draw_slices_view (self, frame);
       break;
     }
+  draw_overlays (self, frame);
+  self->draw_camera = self->camera;
 
   /* Leave the state GTK expects to find. */
   glBindVertexArray (0);
@@ -2410,7 +2764,238 @@ draw_scene (EvoxRenderer *self,
   glBindTexture (GL_TEXTURE_3D, 0);
   glDisable (GL_DEPTH_TEST);
   glDisable (GL_BLEND);
+  glDisable (GL_SCISSOR_TEST);
   glBlendFunc (GL_ONE, GL_ZERO);
+}
+
+/* The 2x2 layout */
+
+static const EvoxView pane_views[EVOX_N_PANES] = {
+  EVOX_VIEW_SLICE_Z, EVOX_VIEW_SLICES, EVOX_VIEW_SLICE_Y, EVOX_VIEW_SLICE_X
+};
+
+EvoxView
+evox_renderer_get_pane_view (EvoxPane pane)
+{
+  g_return_val_if_fail (pane < EVOX_N_PANES, EVOX_VIEW_SLICES);
+  return pane_views[pane];
+}
+
+EvoxCamera *
+evox_renderer_get_pane_camera (EvoxRenderer *self,
+                               EvoxPane      pane)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), NULL);
+  g_return_val_if_fail (pane < EVOX_N_PANES, NULL);
+  return self->pane_cameras[pane];
+}
+
+static void
+pane_rect (int      width,
+           int      height,
+           int      gap,
+           EvoxPane pane,
+           int      rect[4])
+{
+  int left = MAX ((width - gap) / 2, 1), top = MAX ((height - gap) / 2, 1);
+  gboolean right = pane == EVOX_PANE_3D || pane == EVOX_PANE_X;
+  gboolean bottom = pane == EVOX_PANE_Y || pane == EVOX_PANE_X;
+
+  rect[0] = right ? left + gap : 0;
+  rect[1] = bottom ? top + gap : 0;
+  rect[2] = right ? MAX (width - left - gap, 1) : left;
+  rect[3] = bottom ? MAX (height - top - gap, 1) : top;
+}
+
+void
+evox_renderer_get_pane_rect (int      width,
+                             int      height,
+                             EvoxPane pane,
+                             int      rect[4])
+{
+  g_return_if_fail (pane < EVOX_N_PANES);
+  g_return_if_fail (rect != NULL);
+  pane_rect (width, height, EVOX_RENDERER_PANE_GAP, pane, rect);
+}
+
+int
+evox_renderer_get_pane_at (int     width,
+                           int     height,
+                           double  x,
+                           double  y,
+                           double  local[2])
+{
+  for (int p = 0; p < EVOX_N_PANES; p++)
+    {
+      int rect[4];
+
+      pane_rect (width, height, EVOX_RENDERER_PANE_GAP, p, rect);
+      if (x >= rect[0] && x < rect[0] + rect[2] && y >= rect[1] && y < rect[1] + rect[3])
+        {
+          if (local != NULL)
+            {
+              local[0] = x - rect[0];
+              local[1] = y - rect[1];
+            }
+          return p;
+        }
+    }
+  return -1;
+}
+
+/* The lines between the panes: a little lighter than the background. */
+static void
+gap_color (EvoxRenderer *self,
+           float         rgba[4])
+{
+  for (guint i = 0; i < 3; i++)
+    rgba[i] = MIN (self->background[i] + 0.14f, 1.0f);
+  rgba[3] = 1.0f;
+}
+
+/* Part sub (x, y, width, height, GL's pixels from the pane's lower-left) of a pane of
+ * pane_width x pane_height pixels that `camera` frames as it would a window of view_width x
+ * view_height (widened, never stretched, when the aspects differ), drawn at offset in the
+ * bound framebuffer. */
+static void
+draw_pane_part (EvoxRenderer *self,
+                EvoxView      kind,
+                EvoxCamera   *camera,
+                int           view_width,
+                int           view_height,
+                int           pane_width,
+                int           pane_height,
+                const int     sub[4],
+                const int     offset[2],
+                float         line_scale,
+                const float   clear[4])
+{
+  float view_values[16], projection_values[16];
+  mat4 view, projection, widen = GLM_MAT4_IDENTITY_INIT, crop = GLM_MAT4_IDENTITY_INIT, m;
+  double view_aspect = (double) view_width / view_height;
+  double aspect = (double) pane_width / pane_height;
+  Frame frame;
+
+  evox_camera_get_matrices (camera, view_width, view_height, view_values, projection_values);
+  memcpy (view, view_values, sizeof view);
+  memcpy (projection, projection_values, sizeof projection);
+  if (aspect > view_aspect)
+    widen[0][0] = (float) (view_aspect / aspect);
+  else
+    widen[1][1] = (float) (aspect / view_aspect);
+  crop[0][0] = (float) pane_width / sub[2];
+  crop[1][1] = (float) pane_height / sub[3];
+  crop[3][0] = (float) ((double) (pane_width - 2 * sub[0] - sub[2]) / sub[2]);
+  crop[3][1] = (float) ((double) (pane_height - 2 * sub[1] - sub[3]) / sub[3]);
+  glm_mat4_mul (widen, projection, m);
+  glm_mat4_mul (crop, m, projection);
+  glm_mat4_mul (projection, view, frame.mvp);
+  glm_mat4_copy (view, frame.view);
+  frame.viewport[0] = sub[2];
+  frame.viewport[1] = sub[3];
+  frame.offset[0] = offset[0];
+  frame.offset[1] = offset[1];
+  frame.line_scale = line_scale;
+  frame.camera = camera;
+  frame.kind = kind;
+  frame.pane = TRUE;
+  draw_scene (self, &frame, clear);
+}
+
+void
+evox_renderer_draw_view (EvoxRenderer *self,
+                         EvoxView      view,
+                         EvoxCamera   *camera,
+                         int           x,
+                         int           y,
+                         int           width,
+                         int           height)
+{
+  int sub[4] = { 0, 0, width, height }, offset[2] = { x, y };
+  float clear[4];
+
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (self->realized);
+  g_return_if_fail (view < EVOX_VIEW_QUAD);
+  g_return_if_fail (EVOX_IS_CAMERA (camera));
+
+  if (width <= 0 || height <= 0)
+    return;
+  prepare (self);
+  for (guint i = 0; i < 3; i++)
+    clear[i] = self->background[i] * self->background[3];
+  clear[3] = self->background[3];
+  draw_pane_part (self, view, camera, width, height, width, height, sub, offset, 1.0f, clear);
+}
+
+static void
+draw_quad (EvoxRenderer *self,
+           int           width,
+           int           height)
+{
+  float gap[4];
+
+  gap_color (self, gap);
+  glViewport (0, 0, width, height);
+  glDisable (GL_SCISSOR_TEST);
+  glClearColor (gap[0], gap[1], gap[2], gap[3]);
+  glClear (GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
+  for (guint p = 0; p < EVOX_N_PANES; p++)
+    {
+      int rect[4];
+
+      pane_rect (width, height, EVOX_RENDERER_PANE_GAP, p, rect);
+      evox_renderer_draw_view (self, pane_views[p], self->pane_cameras[p], rect[0],
+                               height - rect[1] - rect[3], rect[2], rect[3]);
+    }
+}
+
+/* Export tile (x, y, width, height in GL's pixels of the whole image) of the 2x2: each pane
+ * framed as the window's pane of view_width x view_height shows it. */
+static void
+draw_quad_tile (EvoxRenderer *self,
+                int           width,
+                int           height,
+                int           view_width,
+                int           view_height,
+                const int     tile[4],
+                const float   clear[4],
+                gboolean      transparent)
+{
+  float scale = (float) MIN ((double) width / view_width, (double) height / view_height);
+  int gap = MAX ((int) lround (EVOX_RENDERER_PANE_GAP * scale), 1);
+  float gap_rgba[4] = { 0, 0, 0, 0 };
+
+  if (!transparent)
+    gap_color (self, gap_rgba);
+  glViewport (0, 0, tile[2], tile[3]);
+  glDisable (GL_SCISSOR_TEST);
+  glClearColor (gap_rgba[0], gap_rgba[1], gap_rgba[2], gap_rgba[3]);
+  glClear (GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
+  for (guint p = 0; p < EVOX_N_PANES; p++)
+    {
+      int window[4], image[4], sub[4], offset[2];
+      int px, py, x0, y0, x1, y1;
+
+      pane_rect (view_width, view_height, EVOX_RENDERER_PANE_GAP, p, window);
+      pane_rect (width, height, gap, p, image);
+      px = image[0];
+      py = height - image[1] - image[3];
+      x0 = MAX (px, tile[0]);
+      y0 = MAX (py, tile[1]);
+      x1 = MIN (px + image[2], tile[0] + tile[2]);
+      y1 = MIN (py + image[3], tile[1] + tile[3]);
+      if (x1 <= x0 || y1 <= y0)
+        continue;
+      sub[0] = x0 - px;
+      sub[1] = y0 - py;
+      sub[2] = x1 - x0;
+      sub[3] = y1 - y0;
+      offset[0] = x0 - tile[0];
+      offset[1] = y0 - tile[1];
+      draw_pane_part (self, pane_views[p], self->pane_cameras[p], window[2], window[3],
+                      image[2], image[3], sub, offset, scale, clear);
+    }
 }
 
 void
@@ -2429,6 +3014,11 @@ evox_renderer_draw (EvoxRenderer *self,
   if (width <= 0 || height <= 0)
     return;
 
+  if (self->view == EVOX_VIEW_QUAD)
+    {
+      draw_quad (self, width, height);
+      return;
+    }
   prepare (self);
   /* Copied into cglm's aligned matrices: its SIMD paths load them aligned. */
   evox_camera_get_matrices (self->camera, width, height, view_values, projection_values);
@@ -2439,6 +3029,10 @@ evox_renderer_draw (EvoxRenderer *self,
   frame.viewport[0] = width;
   frame.viewport[1] = height;
   frame.line_scale = 1.0f;
+  frame.offset[0] = frame.offset[1] = 0;
+  frame.camera = self->camera;
+  frame.kind = self->view;
+  frame.pane = FALSE;
   /* GtkGLArea composites premultiplied colours. */
   for (guint i = 0; i < 3; i++)
     clear[i] = self->background[i] * self->background[3];
@@ -2493,6 +3087,40 @@ unpremultiply (guint8 *pixels,
       for (guint c = 0; c < 3; c++)
         p[c] = (guint8) MIN (255u, (p[c] * 255u + alpha / 2) / alpha);
     }
+}
+
+/* Export tile (x, y, width, height in GL's pixels of the whole image) of a single view: the
+ * tile's part of the image's clip space mapped onto the whole of the tile's. */
+static void
+draw_single_tile (EvoxRenderer *self,
+                  mat4          view,
+                  mat4          projection,
+                  int           width,
+                  int           height,
+                  int           view_width,
+                  int           view_height,
+                  const int     tile[4],
+                  const float   clear[4])
+{
+  int x0 = tile[0], y0 = tile[1], tw = tile[2], th = tile[3];
+  mat4 crop = GLM_MAT4_IDENTITY_INIT, tile_projection;
+  Frame frame;
+
+  crop[0][0] = (float) width / tw;
+  crop[1][1] = (float) height / th;
+  crop[3][0] = (float) ((double) (width - 2 * x0 - tw) / tw);
+  crop[3][1] = (float) ((double) (height - 2 * y0 - th) / th);
+  glm_mat4_mul (crop, projection, tile_projection);
+  glm_mat4_mul (tile_projection, view, frame.mvp);
+  glm_mat4_copy (view, frame.view);
+  frame.viewport[0] = tw;
+  frame.viewport[1] = th;
+  frame.line_scale = (float) MIN ((double) width / view_width, (double) height / view_height);
+  frame.offset[0] = frame.offset[1] = 0;
+  frame.camera = self->camera;
+  frame.kind = self->view;
+  frame.pane = FALSE;
+  draw_scene (self, &frame, clear);
 }
 
 guint8 *
@@ -2623,23 +3251,14 @@ evox_renderer_render_image (EvoxRenderer  *self,
     for (int x0 = 0; x0 < width && ok; x0 += tile_size)
       {
         int tw = MIN (tile_size, width - x0), th = MIN (tile_size, height - y0);
-        /* Maps the tile's part of the image's clip space onto the whole of the tile's. */
-        mat4 crop = GLM_MAT4_IDENTITY_INIT, tile_projection;
-        Frame frame;
+        int tile[4] = { x0, y0, tw, th };
 
-        crop[0][0] = (float) width / tw;
-        crop[1][1] = (float) height / th;
-        crop[3][0] = (float) ((double) (width - 2 * x0 - tw) / tw);
-        crop[3][1] = (float) ((double) (height - 2 * y0 - th) / th);
-        glm_mat4_mul (crop, projection, tile_projection);
-        glm_mat4_mul (tile_projection, view, frame.mvp);
-        glm_mat4_copy (view, frame.view);
-        frame.viewport[0] = tw;
-        frame.viewport[1] = th;
-        frame.line_scale = (float) MIN ((double) width / view_width,
-                                        (double) height / view_height);
-
-        draw_scene (self, &frame, clear);
+        if (self->view == EVOX_VIEW_QUAD)
+          draw_quad_tile (self, width, height, view_width, view_height, tile, clear,
+                          transparent);
+        else
+          draw_single_tile (self, view, projection, width, height, view_width, view_height, tile,
+                            clear);
         glReadPixels (0, 0, tw, th, GL_RGBA, GL_UNSIGNED_BYTE, tile_pixels);
         if (glGetError () != GL_NO_ERROR)
           {
@@ -2748,20 +3367,49 @@ evox_renderer_pick (EvoxRenderer *self,
                     int           height,
                     double        position_nm[3])
 {
+  double local[2];
+  int pane, rect[4];
+
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), FALSE);
+  g_return_val_if_fail (position_nm != NULL, FALSE);
+
+  if (self->view != EVOX_VIEW_QUAD)
+    return evox_renderer_pick_view (self, self->view, self->camera, x, y, width, height,
+                                    position_nm);
+  pane = evox_renderer_get_pane_at (width, height, x, y, local);
+  if (pane < 0)
+    return FALSE;
+  pane_rect (width, height, EVOX_RENDERER_PANE_GAP, pane, rect);
+  return evox_renderer_pick_view (self, pane_views[pane], self->pane_cameras[pane], local[0],
+                                  local[1], rect[2], rect[3], position_nm);
+}
+
+gboolean
+evox_renderer_pick_view (EvoxRenderer *self,
+                         EvoxView      view,
+                         EvoxCamera   *camera,
+                         double        x,
+                         double        y,
+                         int           width,
+                         int           height,
+                         double        position_nm[3])
+{
   double origin[3], dir[3];
   double best = G_MAXDOUBLE;
   guint best_axis = 0;
   gsize best_index = 0;
 
   g_return_val_if_fail (EVOX_IS_RENDERER (self), FALSE);
+  g_return_val_if_fail (view < EVOX_VIEW_QUAD, FALSE);
+  g_return_val_if_fail (EVOX_IS_CAMERA (camera), FALSE);
   g_return_val_if_fail (position_nm != NULL, FALSE);
 
   if (self->volume == NULL || width <= 0 || height <= 0)
     return FALSE;
 
-  evox_camera_get_ray (self->camera, x, y, width, height, origin, dir);
+  evox_camera_get_ray (camera, x, y, width, height, origin, dir);
 
-  if (self->view == EVOX_VIEW_STACK)
+  if (view == EVOX_VIEW_STACK)
     {
       for (gsize k = 0; k < self->dims[2]; k++)
         if (self->layer_visible[k])
@@ -2782,7 +3430,7 @@ evox_renderer_pick (EvoxRenderer *self,
         {
           double t;
 
-          if (is_slice_view (self->view) && a != self->view - EVOX_VIEW_SLICE_X)
+          if (is_slice_view (view) && a != view - EVOX_VIEW_SLICE_X)
             continue;
           t = hit_plane (self, origin, dir, a, self->slices[a]);
           if (t < best)

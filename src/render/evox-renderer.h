@@ -6,6 +6,7 @@
 #include "evox-camera.h"
 #include "evox-display.h"
 #include "evox-labels.h"
+#include "evox-measurement.h"
 #include "evox-phase.h"
 #include "evox-surface.h"
 #include "evox-volume.h"
@@ -116,7 +117,59 @@ void          evox_renderer_set_clip_surfaces  (EvoxRenderer    *self,
                                                 gboolean         clip);
 gboolean      evox_renderer_get_clip_surfaces  (EvoxRenderer    *self);
 
-/* Draw into the currently bound framebuffer, viewport 0,0,width,height. */
+/* Rulers (endpoints in nm), drawn in the 2D slice views along their axis with their length
+ * (bright on the slice they were drawn on, faint on the others) and as lines in the 3D slices
+ * view. The renderer holds the list and follows its "changed" signal. NULL clears. */
+void          evox_renderer_set_measurements   (EvoxRenderer        *self,
+                                                EvoxMeasurementList *measurements);
+
+/* The 2x2 layout (EVOX_VIEW_QUAD): the z slice top left, the three slices in 3D top right, the
+ * y slice bottom left (x runs the same way as in the z slice above it), the x slice bottom
+ * right. Each pane has its own camera, made by the renderer and framed with the volume; the 2D
+ * panes draw crosshairs at the other two slices, in those slices' colours. */
+typedef enum
+{
+  EVOX_PANE_Z,
+  EVOX_PANE_3D,
+  EVOX_PANE_Y,
+  EVOX_PANE_X,
+  EVOX_N_PANES
+} EvoxPane;
+
+/* Pixels between panes in a window (exports scale it with the image). */
+#define EVOX_RENDERER_PANE_GAP 2
+
+EvoxView      evox_renderer_get_pane_view      (EvoxPane        pane);
+EvoxCamera   *evox_renderer_get_pane_camera    (EvoxRenderer   *self,
+                                                EvoxPane        pane);
+/* The pane's rectangle in a width x height window: x, y of its top-left corner (y down), width,
+ * height. */
+void          evox_renderer_get_pane_rect      (int             width,
+                                                int             height,
+                                                EvoxPane        pane,
+                                                int             rect[4]);
+/* The pane under window point (x, y) (y down), and the point in the pane's own coordinates;
+ * -1 in the gaps. */
+int           evox_renderer_get_pane_at        (int             width,
+                                                int             height,
+                                                double          x,
+                                                double          y,
+                                                double          local[2]);
+
+/* Draw view `view` (not EVOX_VIEW_QUAD) as `camera` sees it into the rectangle x, y (bottom-left,
+ * GL's pixels), width x height of the bound framebuffer, clearing only that rectangle. The 2D
+ * slice views get crosshairs and a frame in their slice colour, as the panes of the 2x2 do. GL
+ * resources (the volume texture above all) are shared by every view drawn this way. */
+void          evox_renderer_draw_view          (EvoxRenderer   *self,
+                                                EvoxView        view,
+                                                EvoxCamera     *camera,
+                                                int             x,
+                                                int             y,
+                                                int             width,
+                                                int             height);
+
+/* Draw into the currently bound framebuffer, viewport 0,0,width,height; EVOX_VIEW_QUAD draws the
+ * four panes, each with its pane camera (render_image and pick do the same). */
 void          evox_renderer_draw               (EvoxRenderer   *self,
                                                 int             width,
                                                 int             height);
@@ -134,8 +187,19 @@ guint8       *evox_renderer_render_image       (EvoxRenderer   *self,
                                                 gboolean        transparent,
                                                 GError        **error);
 /* The point of the visible scene under window pixel (x, y), in nm of the volume's frame (voxel
- * centre (i, j, k) is origin + spacing * (i, j, k)). FALSE over the background. */
+ * centre (i, j, k) is origin + spacing * (i, j, k)). FALSE over the background (and, in
+ * EVOX_VIEW_QUAD, in the gaps between the panes). */
 gboolean      evox_renderer_pick               (EvoxRenderer   *self,
+                                                double          x,
+                                                double          y,
+                                                int             width,
+                                                int             height,
+                                                double          position_nm[3]);
+/* The same for view `view` (not EVOX_VIEW_QUAD) as `camera` sees it in a width x height
+ * viewport. */
+gboolean      evox_renderer_pick_view          (EvoxRenderer   *self,
+                                                EvoxView        view,
+                                                EvoxCamera     *camera,
                                                 double          x,
                                                 double          y,
                                                 int             width,

@@ -12,6 +12,25 @@
 #include "evox-canvas.h"
 #include "evox-application.h"
 
+typedef enum
+{
+  DRAG_ORBIT,
+  DRAG_PAN,
+  DRAG_CROSSHAIR,  /* moves the other slices to the point (2D panes of the 2x2) */
+  DRAG_MEASURE,    /* drags out a ruler (2D views, with Ctrl or the Measure tool) */
+} DragMode;
+
+/* Where a point of the canvas lands: a pane of the 2x2 or the whole canvas, with its view, its
+ * camera, its size and the point in its own coordinates. */
+typedef struct
+{
+  int         pane;      /* -1: the whole canvas */
+  EvoxView    view;
+  EvoxCamera *camera;
+  double      x, y;
+  int         width, height;
+} Target;
+
 struct _EvoxCanvas
 {
   GtkGLArea     parent_instance;
@@ -21,11 +40,17 @@ struct _EvoxCanvas
   char         *hover_text;
   guint         frames;
 
-  /* Drag state: what the gesture does, and the offset already applied. */
-  gboolean      drag_pans;
+  /* Drag state: what the gesture does, where (a pane of the 2x2 or the whole canvas), and the
+   * offset already applied. */
+  DragMode      drag_mode;
+  Target        drag_target;
+  double        drag_start[2];
   double        drag_last[2];
   double        pointer[2];
   gboolean      report_first_frame;
+  gboolean      measure_tool;
+  /* The ruler being dragged out (a reference; it is also in the document's list). */
+  EvoxMeasurement *ruler;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxCanvas, evox_canvas, GTK_TYPE_GL_AREA)
@@ -36,6 +61,7 @@ enum
   PROP_DOCUMENT,
   PROP_HOVER_TEXT,
   PROP_FRAMES,
+  PROP_MEASURE_TOOL,
   N_PROPS
 };
 
@@ -88,6 +114,7 @@ sync_display (EvoxCanvas *self)
   evox_renderer_set_selected_particle (self->renderer, evox_document_get_selected_particle (doc));
   evox_renderer_set_surfaces (self->renderer, evox_document_get_surfaces (doc));
   evox_renderer_set_clip_surfaces (self->renderer, evox_document_get_clip_surfaces (doc));
+  evox_renderer_set_measurements (self->renderer, evox_document_get_measurements (doc));
   if (volume != NULL)
     {
       gsize dims[3];
@@ -154,6 +181,7 @@ on_focus_particle (EvoxDocument *doc,
   memcpy (centre, particle->centroid_nm, sizeof centre);
   centre[2] *= evox_renderer_get_z_exaggeration (self->renderer);
   evox_camera_set_center (evox_renderer_get_camera (self->renderer), centre);
+  evox_camera_set_center (evox_renderer_get_pane_camera (self->renderer, EVOX_PANE_3D), centre);
 }
 
 static void
@@ -334,22 +362,188 @@ evox_canvas_hover_at (EvoxCanvas *self,
     }
 }
 
+/* Where widget point (x, y) lands; FALSE in the gaps between the panes of the 2x2. */
+static gboolean
+target_at (EvoxCanvas *self,
+           double      x,
+           double      y,
+           Target     *target)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  EvoxView view = evox_renderer_get_view (self->renderer);
+  double local[2];
+  int rect[4];
+
+  if (view != EVOX_VIEW_QUAD)
+    {
+      target->pane = -1;
+      target->view = view;
+      target->camera = evox_renderer_get_camera (self->renderer);
+      target->x = x;
+      target->y = y;
+      target->width = width;
+      target->height = height;
+      return TRUE;
+    }
+  target->pane = evox_renderer_get_pane_at (width, height, x, y, local);
+  if (target->pane < 0)
+    return FALSE;
+  evox_renderer_get_pane_rect (width, height, target->pane, rect);
+  target->view = evox_renderer_get_pane_view (target->pane);
+  target->camera = evox_renderer_get_pane_camera (self->renderer, target->pane);
+  target->x = local[0];
+  target->y = local[1];
+  target->width = rect[2];
+  target->height = rect[3];
+  return TRUE;
+}
+
+static gboolean
+target_pick (EvoxCanvas   *self,
+             const Target *target,
+             double        x,
+             double        y,
+             double        position[3])
+{
+  return evox_renderer_pick_view (self->renderer, target->view, target->camera, x, y,
+                                  target->width, target->height, position);
+}
+
+static gboolean
+is_flat (EvoxView view)
+{
+  return view >= EVOX_VIEW_SLICE_X && view <= EVOX_VIEW_SLICE_Z;
+}
+
 gboolean
 evox_canvas_recenter_at (EvoxCanvas *self,
                          double      x,
                          double      y)
 {
   double position[3];
+  Target target;
 
   g_return_val_if_fail (EVOX_IS_CANVAS (self), FALSE);
 
-  if (!evox_renderer_pick (self->renderer, x, y, gtk_widget_get_width (GTK_WIDGET (self)),
-                           gtk_widget_get_height (GTK_WIDGET (self)), position))
+  if (!target_at (self, x, y, &target) ||
+      !target_pick (self, &target, target.x, target.y, position))
     return FALSE;
   /* The camera works in display space, where z is stretched. */
   position[2] *= evox_renderer_get_z_exaggeration (self->renderer);
-  evox_camera_set_center (evox_renderer_get_camera (self->renderer), position);
+  evox_camera_set_center (target.camera, position);
   return TRUE;
+}
+
+/* Moves the slices other than the target's own to the point under (x, y) in its coordinates. */
+static gboolean
+move_slices_to (EvoxCanvas   *self,
+                const Target *target,
+                double        x,
+                double        y)
+{
+  guint axis = target->view - EVOX_VIEW_SLICE_X;
+  double position[3];
+  gsize index[3];
+
+  if (self->document == NULL || evox_document_get_volume (self->document) == NULL ||
+      !target_pick (self, target, x, y, position))
+    return FALSE;
+  voxel_at (evox_document_get_volume (self->document), position, index);
+  for (guint a = 0; a < 3; a++)
+    if (a != axis)
+      evox_document_set_slice (self->document, a, (guint) index[a]);
+  return TRUE;
+}
+
+gboolean
+evox_canvas_point_at (EvoxCanvas *self,
+                      double      x,
+                      double      y)
+{
+  Target target;
+
+  g_return_val_if_fail (EVOX_IS_CANVAS (self), FALSE);
+
+  if (!target_at (self, x, y, &target) || target.pane < 0 || !is_flat (target.view))
+    return FALSE;
+  return move_slices_to (self, &target, target.x, target.y);
+}
+
+/* A ruler starts where the pointer is on the slice, on that slice. */
+static gboolean
+begin_ruler (EvoxCanvas   *self,
+             const Target *target)
+{
+  g_autoptr(EvoxMeasurement) ruler = NULL;
+  guint axis = target->view - EVOX_VIEW_SLICE_X;
+  double position[3];
+
+  if (self->document == NULL || !is_flat (target->view) ||
+      !target_pick (self, target, target->x, target->y, position))
+    return FALSE;
+  ruler = evox_measurement_new (axis, evox_document_get_slice (self->document, axis), position,
+                                position);
+  evox_measurement_list_append (evox_document_get_measurements (self->document), ruler);
+  g_set_object (&self->ruler, ruler);
+  return TRUE;
+}
+
+static void
+update_ruler (EvoxCanvas   *self,
+              const Target *target,
+              double        x,
+              double        y)
+{
+  double position[3];
+
+  /* Off the slice the end stays where it last was on it. */
+  if (self->ruler != NULL && target_pick (self, target, x, y, position))
+    evox_measurement_set_end (self->ruler, position);
+}
+
+/* A click without a drag leaves no ruler behind. */
+static void
+end_ruler (EvoxCanvas *self)
+{
+  EvoxMeasurementList *list;
+  double spacing[3];
+  int index;
+
+  if (self->ruler == NULL)
+    return;
+  list = evox_document_get_measurements (self->document);
+  evox_volume_get_spacing (evox_document_get_volume (self->document), spacing);
+  index = _evox_object_list_find (EVOX_OBJECT_LIST (list), self->ruler);
+  if (index >= 0 &&
+      evox_measurement_get_length_nm (self->ruler) < 0.5 * MIN (spacing[0], MIN (spacing[1],
+                                                                                   spacing[2])))
+    evox_measurement_list_remove (list, (guint) index);
+  g_clear_object (&self->ruler);
+}
+
+EvoxMeasurement *
+evox_canvas_measure (EvoxCanvas *self,
+                     double      x0,
+                     double      y0,
+                     double      x1,
+                     double      y1)
+{
+  EvoxMeasurement *ruler;
+  Target target;
+
+  g_return_val_if_fail (EVOX_IS_CANVAS (self), NULL);
+
+  if (!target_at (self, x0, y0, &target) || !begin_ruler (self, &target))
+    return NULL;
+  update_ruler (self, &target, target.x + (x1 - x0), target.y + (y1 - y0));
+  ruler = self->ruler;
+  end_ruler (self);
+  /* Still in the list unless it was too short. */
+  if (_evox_object_list_find (EVOX_OBJECT_LIST (evox_document_get_measurements (self->document)),
+                              ruler) < 0)
+    return NULL;
+  return ruler;
 }
 
 void
@@ -360,6 +554,22 @@ evox_canvas_look_along (EvoxCanvas *self,
 
   g_return_if_fail (EVOX_IS_CANVAS (self));
 
+  if (evox_renderer_get_view (self->renderer) == EVOX_VIEW_QUAD)
+    {
+      /* The keys turn the 3D pane; 0 also brings every 2D pane back to its framing. */
+      camera = evox_renderer_get_pane_camera (self->renderer, EVOX_PANE_3D);
+      if (axis >= 0)
+        {
+          evox_camera_look_along (camera, axis);
+          return;
+        }
+      evox_camera_reset (camera);
+      for (guint p = 0; p < EVOX_N_PANES; p++)
+        if (p != EVOX_PANE_3D)
+          evox_camera_look_along (evox_renderer_get_pane_camera (self->renderer, p),
+                                  evox_renderer_get_pane_view (p) - EVOX_VIEW_SLICE_X);
+      return;
+    }
   camera = evox_renderer_get_camera (self->renderer);
   if (axis < 0)
     {
@@ -373,12 +583,25 @@ evox_canvas_look_along (EvoxCanvas *self,
   evox_camera_look_along (camera, axis);
 }
 
-static gboolean
-is_slice_view (EvoxCanvas *self)
+gboolean
+evox_canvas_get_measure_tool (EvoxCanvas *self)
 {
-  EvoxView view = evox_renderer_get_view (self->renderer);
+  g_return_val_if_fail (EVOX_IS_CANVAS (self), FALSE);
+  return self->measure_tool;
+}
 
-  return view >= EVOX_VIEW_SLICE_X && view <= EVOX_VIEW_SLICE_Z;
+void
+evox_canvas_set_measure_tool (EvoxCanvas *self,
+                              gboolean    measure)
+{
+  g_return_if_fail (EVOX_IS_CANVAS (self));
+
+  measure = !!measure;
+  if (self->measure_tool == measure)
+    return;
+  self->measure_tool = measure;
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), measure ? "crosshair" : NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEASURE_TOOL]);
 }
 
 static void
@@ -391,12 +614,34 @@ drag_begin (GtkGestureDrag *gesture,
   GdkModifierType state = gtk_event_controller_get_current_event_state (
     GTK_EVENT_CONTROLLER (gesture));
   guint button = gtk_gesture_single_get_current_button (single);
+  gboolean left = button == GDK_BUTTON_PRIMARY;
+  Target *target = &self->drag_target;
 
-  self->drag_pans = button == GDK_BUTTON_MIDDLE || (state & GDK_SHIFT_MASK) != 0 ||
-                    is_slice_view (self);
   self->drag_last[0] = 0;
   self->drag_last[1] = 0;
   gtk_widget_grab_focus (GTK_WIDGET (self));
+  if (!target_at (self, x, y, target))
+    {
+      gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
+      return;
+    }
+  self->drag_start[0] = target->x;
+  self->drag_start[1] = target->y;
+
+  if (button == GDK_BUTTON_MIDDLE || (state & GDK_SHIFT_MASK) != 0)
+    self->drag_mode = DRAG_PAN;
+  else if (left && is_flat (target->view) &&
+           (self->measure_tool || (state & GDK_CONTROL_MASK) != 0) && begin_ruler (self, target))
+    self->drag_mode = DRAG_MEASURE;
+  else if (left && is_flat (target->view) && target->pane >= 0)
+    {
+      self->drag_mode = DRAG_CROSSHAIR;
+      move_slices_to (self, target, target->x, target->y);
+    }
+  else if (is_flat (target->view))
+    self->drag_mode = DRAG_PAN;
+  else
+    self->drag_mode = DRAG_ORBIT;
 }
 
 static void
@@ -405,17 +650,39 @@ drag_update (GtkGestureDrag *gesture,
              double          offset_y,
              EvoxCanvas     *self)
 {
-  EvoxCamera *camera = evox_renderer_get_camera (self->renderer);
+  const Target *target = &self->drag_target;
   double dx = offset_x - self->drag_last[0];
   double dy = offset_y - self->drag_last[1];
+  double x = self->drag_start[0] + offset_x, y = self->drag_start[1] + offset_y;
 
   self->drag_last[0] = offset_x;
   self->drag_last[1] = offset_y;
-  if (self->drag_pans)
-    evox_camera_pan (camera, dx, dy, gtk_widget_get_width (GTK_WIDGET (self)),
-                     gtk_widget_get_height (GTK_WIDGET (self)));
-  else
-    evox_camera_orbit (camera, dx, dy);
+  switch (self->drag_mode)
+    {
+    case DRAG_PAN:
+      evox_camera_pan (target->camera, dx, dy, target->width, target->height);
+      break;
+    case DRAG_CROSSHAIR:
+      move_slices_to (self, target, x, y);
+      break;
+    case DRAG_MEASURE:
+      update_ruler (self, target, x, y);
+      break;
+    case DRAG_ORBIT:
+    default:
+      evox_camera_orbit (target->camera, dx, dy);
+      break;
+    }
+}
+
+static void
+drag_end (GtkGestureDrag *gesture,
+          double          offset_x,
+          double          offset_y,
+          EvoxCanvas     *self)
+{
+  if (self->drag_mode == DRAG_MEASURE)
+    end_ruler (self);
 }
 
 static gboolean
@@ -424,10 +691,12 @@ scroll (GtkEventControllerScroll *controller,
         double                    dy,
         EvoxCanvas               *self)
 {
-  evox_camera_zoom_at (evox_renderer_get_camera (self->renderer), pow (1.15, -dy),
-                       self->pointer[0], self->pointer[1],
-                       gtk_widget_get_width (GTK_WIDGET (self)),
-                       gtk_widget_get_height (GTK_WIDGET (self)));
+  Target target;
+
+  if (!target_at (self, self->pointer[0], self->pointer[1], &target))
+    return TRUE;
+  evox_camera_zoom_at (target.camera, pow (1.15, -dy), target.x, target.y, target.width,
+                       target.height);
   return TRUE;
 }
 
@@ -547,6 +816,7 @@ evox_canvas_dispose (GObject *object)
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_data (self->document, self);
   g_clear_object (&self->document);
+  g_clear_object (&self->ruler);
 
   G_OBJECT_CLASS (evox_canvas_parent_class)->dispose (object);
 }
@@ -581,6 +851,9 @@ evox_canvas_get_property (GObject    *object,
     case PROP_FRAMES:
       g_value_set_uint (value, self->frames);
       break;
+    case PROP_MEASURE_TOOL:
+      g_value_set_boolean (value, self->measure_tool);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -598,6 +871,9 @@ evox_canvas_set_property (GObject      *object,
     {
     case PROP_DOCUMENT:
       evox_canvas_set_document (self, g_value_get_object (value));
+      break;
+    case PROP_MEASURE_TOOL:
+      evox_canvas_set_measure_tool (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -626,6 +902,10 @@ evox_canvas_class_init (EvoxCanvasClass *klass)
                                                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_FRAMES] = g_param_spec_uint ("frames", NULL, NULL, 0, G_MAXUINT, 0,
                                                G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MEASURE_TOOL] = g_param_spec_boolean ("measure-tool", NULL, NULL, FALSE,
+                                                       G_PARAM_READWRITE |
+                                                       G_PARAM_EXPLICIT_NOTIFY |
+                                                       G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* Emitted right after a frame is drawn, with the GL context current and the canvas's
@@ -658,11 +938,15 @@ evox_canvas_init (EvoxCanvas *self)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (evox_renderer_get_camera (self->renderer), "changed",
                            G_CALLBACK (queue_render), self, G_CONNECT_SWAPPED);
+  /* The pane cameras' changes reach the renderer's "changed", like the main camera's. */
 
-  /* Left drag orbits; middle drag and Shift+left drag pan. */
+  /* Left drag orbits in 3D, pans a 2D slice view and moves the crosshairs in a 2D pane of the
+   * 2x2; middle drag and Shift+left drag pan; Ctrl+left drag (or left drag with the Measure
+   * tool) in a 2D view draws a ruler. */
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), 0);
   g_signal_connect (drag, "drag-begin", G_CALLBACK (drag_begin), self);
   g_signal_connect (drag, "drag-update", G_CALLBACK (drag_update), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (drag_end), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
 
   g_signal_connect (click, "pressed", G_CALLBACK (pressed), self);

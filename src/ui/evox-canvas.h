@@ -12,7 +12,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (EvoxCanvas, evox_canvas, EVOX, CANVAS, GtkGLArea)
 
 /* Properties: document (EvoxDocument), hover-text (string, read-only: what is under the
- * pointer), frames (uint, read-only: frames drawn so far).
+ * pointer), frames (uint, read-only: frames drawn so far), measure-tool (boolean: a left drag in
+ * a 2D view draws a ruler, as Ctrl+left drag always does).
+ * In the 2x2 view the pane under the pointer takes the input, with its own camera.
  * Signal "frame-drawn": a frame was drawn; the context is current and its framebuffer bound. */
 GtkWidget    *evox_canvas_new              (void);
 void          evox_canvas_set_document     (EvoxCanvas   *self,
@@ -30,6 +32,22 @@ void          evox_canvas_hover_at         (EvoxCanvas   *self,
                                             double        y);
 void          evox_canvas_look_along       (EvoxCanvas   *self,
                                             int           axis);
+/* What a left click in a 2D pane of the 2x2 does: the other two slices move to the point under
+ * (x, y) (through the document). FALSE elsewhere. */
+gboolean      evox_canvas_point_at         (EvoxCanvas   *self,
+                                            double        x,
+                                            double        y);
+/* What a ruler drag from (x0, y0) to (x1, y1) in a 2D view or pane does: a ruler on the slice
+ * shown there, added to the document's list (transfer none). NULL when (x0, y0) is not on a
+ * slice of a 2D view or the ruler is shorter than half a voxel. */
+EvoxMeasurement *evox_canvas_measure       (EvoxCanvas   *self,
+                                            double        x0,
+                                            double        y0,
+                                            double        x1,
+                                            double        y1);
+gboolean      evox_canvas_get_measure_tool (EvoxCanvas   *self);
+void          evox_canvas_set_measure_tool (EvoxCanvas   *self,
+                                            gboolean      measure);
 /* The scene drawn again offscreen at width x height; straight RGBA rows, top first. */
 guint8       *evox_canvas_render_image     (EvoxCanvas   *self,
                                             int           width,

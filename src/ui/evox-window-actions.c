@@ -507,7 +507,9 @@ show_help_action (GtkWidget  *widget,
 
   gtk_message_dialog_format_secondary_text (
     GTK_MESSAGE_DIALOG (dialog), "%s",
-    _("Left drag: orbit (pan in 2D slice views)\n"
+    _("Left drag: orbit (pan in 2D slice views; in the 2D panes of Four views, move the "
+      "other slices to the point)\n"
+      "Ctrl+left drag on a 2D slice: measure (a ruler, listed on the Measure page)\n"
       "Middle drag or Shift+left drag: pan\n"
       "Wheel: zoom toward the cursor\n"
       "Double-click: recentre on the point under the cursor\n"

@@ -38,6 +38,7 @@ struct _EvoxWindow
   GtkWidget            *phase_panel;
   GtkWidget            *particle_panel;
   GtkWidget            *surface_panel;
+  GtkWidget            *measure_panel;
   GtkStack             *side_stack;
   GtkLabel             *title_label;
   GtkRevealer          *error_revealer;

@@ -13,6 +13,7 @@
 #include "evox-particle-panel.h"
 #include "evox-phase-panel.h"
 #include "evox-surface-panel.h"
+#include "evox-measure-panel.h"
 #include "evox-image.h"
 #include "evox-loader.h"
 #include "evox-ssrm-dialog.h"
@@ -59,6 +60,13 @@ evox_window_get_surface_panel (EvoxWindow *self)
 {
   g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
   return self->surface_panel;
+}
+
+GtkWidget *
+evox_window_get_measure_panel (EvoxWindow *self)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
+  return self->measure_panel;
 }
 
 void
@@ -602,6 +610,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   g_type_ensure (EVOX_TYPE_PHASE_PANEL);
   g_type_ensure (EVOX_TYPE_PARTICLE_PANEL);
   g_type_ensure (EVOX_TYPE_SURFACE_PANEL);
+  g_type_ensure (EVOX_TYPE_MEASURE_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/evox/Evox/evox-window.ui");
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, canvas);
@@ -610,6 +619,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, phase_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, particle_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, surface_panel);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, measure_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, side_stack);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, title_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, error_revealer);
@@ -653,6 +663,9 @@ evox_window_init (EvoxWindow *self)
   evox_phase_panel_set_document (EVOX_PHASE_PANEL (self->phase_panel), self->document);
   evox_particle_panel_set_document (EVOX_PARTICLE_PANEL (self->particle_panel), self->document);
   evox_surface_panel_set_document (EVOX_SURFACE_PANEL (self->surface_panel), self->document);
+  evox_measure_panel_set_document (EVOX_MEASURE_PANEL (self->measure_panel), self->document);
+  g_object_bind_property (self->canvas, "measure-tool", self->measure_panel, "measure-tool",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
 
   guard_panel_wheels (GTK_WIDGET (self->side_stack));
 

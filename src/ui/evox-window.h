@@ -72,10 +72,12 @@ gboolean      evox_window_export_surface (EvoxWindow            *self,
                                           const char            *path,
                                           gboolean               overwrite,
                                           GError               **error);
-/* The side panel's pages: "display", "phases", "particles", "surfaces". */
+/* The side panel's pages: "display", "phases", "particles", "surfaces", "measure". */
 GtkWidget    *evox_window_get_phase_panel (EvoxWindow           *self);
 GtkWidget    *evox_window_get_particle_panel (EvoxWindow        *self);
 GtkWidget    *evox_window_get_surface_panel (EvoxWindow         *self);
+/* The Measure page: rulers and the line profile. */
+GtkWidget    *evox_window_get_measure_panel (EvoxWindow         *self);
 void          evox_window_show_page      (EvoxWindow            *self,
                                           const char            *page);
 

@@ -1,0 +1,298 @@
+/* evox-measurement.c: rulers drawn on a 2D slice (endpoints in nm) and how their lengths read. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "evox-measurement.h"
+
+struct _EvoxMeasurement
+{
+  GObject parent_instance;
+
+  guint   axis;
+  guint   slice;
+  double  start[3];
+  double  end[3];
+};
+
+G_DEFINE_FINAL_TYPE (EvoxMeasurement, evox_measurement, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_AXIS,
+  PROP_SLICE,
+  PROP_LENGTH_NM,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+evox_measurement_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  EvoxMeasurement *self = EVOX_MEASUREMENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_AXIS:
+      g_value_set_uint (value, self->axis);
+      break;
+    case PROP_SLICE:
+      g_value_set_uint (value, self->slice);
+      break;
+    case PROP_LENGTH_NM:
+      g_value_set_double (value, evox_measurement_get_length_nm (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+evox_measurement_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  EvoxMeasurement *self = EVOX_MEASUREMENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_AXIS:
+      self->axis = g_value_get_uint (value);
+      break;
+    case PROP_SLICE:
+      self->slice = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+evox_measurement_class_init (EvoxMeasurementClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = evox_measurement_get_property;
+  object_class->set_property = evox_measurement_set_property;
+
+  properties[PROP_AXIS] = g_param_spec_uint ("axis", NULL, NULL, 0, 2, 2,
+                                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                                             G_PARAM_STATIC_STRINGS);
+  properties[PROP_SLICE] = g_param_spec_uint ("slice", NULL, NULL, 0, G_MAXUINT, 0,
+                                              G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                                              G_PARAM_STATIC_STRINGS);
+  properties[PROP_LENGTH_NM] = g_param_spec_double ("length-nm", NULL, NULL, 0, G_MAXDOUBLE, 0,
+                                                    G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+evox_measurement_init (EvoxMeasurement *self)
+{
+}
+
+EvoxMeasurement *
+evox_measurement_new (guint         axis,
+                      guint         slice,
+                      const double  start_nm[3],
+                      const double  end_nm[3])
+{
+  EvoxMeasurement *self;
+
+  g_return_val_if_fail (axis < 3, NULL);
+  g_return_val_if_fail (start_nm != NULL && end_nm != NULL, NULL);
+
+  self = g_object_new (EVOX_TYPE_MEASUREMENT, "axis", axis, "slice", slice, NULL);
+  memcpy (self->start, start_nm, sizeof self->start);
+  memcpy (self->end, end_nm, sizeof self->end);
+  return self;
+}
+
+guint
+evox_measurement_get_axis (EvoxMeasurement *self)
+{
+  g_return_val_if_fail (EVOX_IS_MEASUREMENT (self), 0);
+  return self->axis;
+}
+
+guint
+evox_measurement_get_slice (EvoxMeasurement *self)
+{
+  g_return_val_if_fail (EVOX_IS_MEASUREMENT (self), 0);
+  return self->slice;
+}
+
+void
+evox_measurement_get_points (EvoxMeasurement *self,
+                             double           start_nm[3],
+                             double           end_nm[3])
+{
+  g_return_if_fail (EVOX_IS_MEASUREMENT (self));
+
+  if (start_nm != NULL)
+    memcpy (start_nm, self->start, sizeof self->start);
+  if (end_nm != NULL)
+    memcpy (end_nm, self->end, sizeof self->end);
+}
+
+void
+evox_measurement_set_end (EvoxMeasurement *self,
+                          const double     end_nm[3])
+{
+  g_return_if_fail (EVOX_IS_MEASUREMENT (self));
+  g_return_if_fail (end_nm != NULL);
+
+  if (memcmp (self->end, end_nm, sizeof self->end) == 0)
+    return;
+  memcpy (self->end, end_nm, sizeof self->end);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LENGTH_NM]);
+}
+
+double
+evox_measurement_get_length_nm (EvoxMeasurement *self)
+{
+  g_return_val_if_fail (EVOX_IS_MEASUREMENT (self), 0.0);
+
+  return sqrt ((self->end[0] - self->start[0]) * (self->end[0] - self->start[0]) +
+               (self->end[1] - self->start[1]) * (self->end[1] - self->start[1]) +
+               (self->end[2] - self->start[2]) * (self->end[2] - self->start[2]));
+}
+
+/* EvoxMeasurementList */
+
+struct _EvoxMeasurementList
+{
+  EvoxObjectList parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (EvoxMeasurementList, evox_measurement_list, EVOX_TYPE_OBJECT_LIST)
+
+static void
+evox_measurement_list_class_init (EvoxMeasurementListClass *klass)
+{
+  EVOX_OBJECT_LIST_CLASS (klass)->item_type = EVOX_TYPE_MEASUREMENT;
+}
+
+static void
+evox_measurement_list_init (EvoxMeasurementList *self)
+{
+}
+
+EvoxMeasurementList *
+evox_measurement_list_new (void)
+{
+  return g_object_new (EVOX_TYPE_MEASUREMENT_LIST, NULL);
+}
+
+guint
+evox_measurement_list_get_n_measurements (EvoxMeasurementList *self)
+{
+  g_return_val_if_fail (EVOX_IS_MEASUREMENT_LIST (self), 0);
+  return _evox_object_list_get_n (EVOX_OBJECT_LIST (self));
+}
+
+EvoxMeasurement *
+evox_measurement_list_get_measurement (EvoxMeasurementList *self,
+                                       guint                index)
+{
+  g_return_val_if_fail (EVOX_IS_MEASUREMENT_LIST (self), NULL);
+  return _evox_object_list_get (EVOX_OBJECT_LIST (self), index);
+}
+
+void
+evox_measurement_list_append (EvoxMeasurementList *self,
+                              EvoxMeasurement     *measurement)
+{
+  g_return_if_fail (EVOX_IS_MEASUREMENT_LIST (self));
+  g_return_if_fail (EVOX_IS_MEASUREMENT (measurement));
+  _evox_object_list_append (EVOX_OBJECT_LIST (self), measurement);
+}
+
+void
+evox_measurement_list_remove (EvoxMeasurementList *self,
+                              guint                index)
+{
+  g_return_if_fail (EVOX_IS_MEASUREMENT_LIST (self));
+  g_return_if_fail (index < _evox_object_list_get_n (EVOX_OBJECT_LIST (self)));
+  _evox_object_list_remove (EVOX_OBJECT_LIST (self), index);
+}
+
+void
+evox_measurement_list_clear (EvoxMeasurementList *self)
+{
+  g_return_if_fail (EVOX_IS_MEASUREMENT_LIST (self));
+  _evox_object_list_clear (EVOX_OBJECT_LIST (self));
+}
+
+/* Lengths as text */
+
+gboolean
+evox_length_spacing_known (EvoxVolume *volume)
+{
+  g_return_val_if_fail (volume == NULL || EVOX_IS_VOLUME (volume), FALSE);
+
+  if (volume == NULL)
+    return FALSE;
+  return g_strcmp0 (evox_volume_get_metadata (volume, "spacing_known"), "false") != 0;
+}
+
+const char *
+evox_length_unit (EvoxVolume *volume,
+                  double      typical_nm,
+                  double     *nm_per_unit)
+{
+  double scale = 1.0;
+  const char *unit;
+
+  if (!evox_length_spacing_known (volume))
+    {
+      double spacing[3] = { 1.0, 1.0, 1.0 };
+
+      /* One px is one voxel step (the size the reader assumed for it). */
+      if (volume != NULL)
+        evox_volume_get_spacing (volume, spacing);
+      unit = "px";
+      scale = spacing[0] > 0 && isfinite (spacing[0]) ? spacing[0] : 1.0;
+    }
+  else if (fabs (typical_nm) >= 1e6)
+    {
+      unit = "mm";
+      scale = 1e6;
+    }
+  else if (fabs (typical_nm) >= 1e3)
+    {
+      unit = "µm";
+      scale = 1e3;
+    }
+  else
+    unit = "nm";
+  if (nm_per_unit != NULL)
+    *nm_per_unit = scale;
+  return unit;
+}
+
+char *
+evox_format_length (EvoxVolume *volume,
+                    double      length_nm)
+{
+  double scale, value;
+  const char *unit = evox_length_unit (volume, length_nm, &scale);
+
+  value = length_nm / scale;
+  /* Three significant figures at least, never an exponent: labels are read off figures. */
+  if (fabs (value) >= 100)
+    return g_strdup_printf ("%.0f %s", value, unit);
+  if (fabs (value) >= 10)
+    return g_strdup_printf ("%.1f %s", value, unit);
+  return g_strdup_printf ("%.2f %s", value, unit);
+}

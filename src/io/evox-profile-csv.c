@@ -1,0 +1,94 @@
+/* evox-profile-csv.c: a line profile as a CSV file (distance, x, y, z, value). */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "evox-profile-csv.h"
+#include "evox-csv.h"
+#include "evox-measurement.h"
+
+/* "log10_ohm", "ohm", or NULL: the value column's unit, made safe for a column name. */
+static char *
+value_unit (EvoxVolume *volume)
+{
+  const char *unit = evox_volume_get_unit (volume);
+  g_autofree char *clean = NULL;
+
+  if (unit == NULL || unit[0] == '\0')
+    return evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10 ? g_strdup ("log10") : NULL;
+  clean = g_strdup (unit);
+  g_strdelimit (clean, " ,\"\r\n\t", '_');
+  if (evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10)
+    return g_strconcat ("log10_", clean, NULL);
+  return g_steal_pointer (&clean);
+}
+
+char *
+evox_profile_csv_format (const EvoxProfile *profile,
+                         EvoxVolume        *volume)
+{
+  g_autofree char *unit = NULL;
+  const char *length_unit = "nm";
+  double spacing[3] = { 1.0, 1.0, 1.0 };
+  GString *text;
+
+  g_return_val_if_fail (profile != NULL, NULL);
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
+
+  unit = value_unit (volume);
+  if (!evox_length_spacing_known (volume))
+    {
+      length_unit = "px";
+      evox_volume_get_spacing (volume, spacing);
+    }
+  text = g_string_new (NULL);
+  g_string_append_printf (text, "distance_%s,x_%s,y_%s,z_%s,", length_unit, length_unit,
+                          length_unit, length_unit);
+  if (unit != NULL)
+    {
+      g_autofree char *name = g_strconcat ("value_", unit, NULL);
+
+      evox_csv_append_field (text, name);
+    }
+  else
+    g_string_append (text, "value");
+  g_string_append_c (text, '\n');
+
+  for (guint i = 0; i < profile->n; i++)
+    {
+      const double *p = profile->position_nm + 3 * (gsize) i;
+
+      /* Unknown voxel sizes are read as isotropic steps: distances in px are along x's. */
+      evox_csv_append_double (text, profile->distance_nm[i] / spacing[0]);
+      for (guint a = 0; a < 3; a++)
+        {
+          g_string_append_c (text, ',');
+          evox_csv_append_double (text, p[a] / spacing[a]);
+        }
+      g_string_append_c (text, ',');
+      evox_csv_append_double (text, profile->value[i]);
+      g_string_append_c (text, '\n');
+    }
+  return g_string_free (text, FALSE);
+}
+
+gboolean
+evox_profile_csv_write (const char        *path,
+                        const EvoxProfile *profile,
+                        EvoxVolume        *volume,
+                        gboolean           overwrite,
+                        GError           **error)
+{
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (profile != NULL, FALSE);
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  text = evox_profile_csv_format (profile, volume);
+  return evox_csv_write_text (path, text, strlen (text), overwrite, error);
+}

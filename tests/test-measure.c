@@ -1,0 +1,283 @@
+/* test-measure.c: rulers (lengths in the voxel size's unit) and line profiles (values, CSV). */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "evox-document.h"
+#include "evox-loader.h"
+#include "evox-measurement.h"
+#include "evox-profile.h"
+#include "evox-profile-csv.h"
+#include "evox-test-util.h"
+
+/* An f32 volume of random values with the given spacing and origin. */
+static EvoxVolume *
+random_volume (gsize         nx,
+               gsize         ny,
+               gsize         nz,
+               const double  spacing[3],
+               const double  origin[3],
+               guint64       seed)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *volume = evox_volume_new (nx, ny, nz, 1, EVOX_SAMPLE_F32, &error);
+  float *data;
+
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  for (gsize i = 0; i < nx * ny * nz; i++)
+    data[i] = (float) (evox_test_uniform (&seed) * 100.0 - 20.0);
+  evox_volume_set_spacing (volume, spacing);
+  evox_volume_set_origin (volume, origin);
+  evox_volume_freeze (volume);
+  return volume;
+}
+
+static void
+voxel_centre (const double spacing[3],
+              const double origin[3],
+              double       i,
+              double       j,
+              double       k,
+              double       point[3])
+{
+  point[0] = origin[0] + spacing[0] * i;
+  point[1] = origin[1] + spacing[1] * j;
+  point[2] = origin[2] + spacing[2] * k;
+}
+
+/* The ruler's length is the spacing-scaled distance, and reads in the voxel size's unit. */
+static void
+test_length (void)
+{
+  const double spacing[3] = { 2.0, 3.0, 5.0 }, origin[3] = { 10.0, -4.0, 7.0 };
+  g_autoptr(EvoxVolume) volume = random_volume (8, 9, 6, spacing, origin, 1);
+  g_autoptr(EvoxMeasurement) ruler = NULL;
+  g_autoptr(EvoxMeasurementList) list = evox_measurement_list_new ();
+  double a[3], b[3], expected;
+  g_autofree char *text = NULL;
+  guint notified = 0;
+
+  /* From voxel (1, 2, 3) to (4, 6, 3) on z slice 3: 3 voxels of 2 nm by 4 of 3 nm. */
+  voxel_centre (spacing, origin, 1, 2, 3, a);
+  voxel_centre (spacing, origin, 4, 2, 3, b);
+  ruler = evox_measurement_new (2, 3, a, b);
+  g_assert_cmpfloat_with_epsilon (evox_measurement_get_length_nm (ruler), 6.0, 1e-12);
+  g_signal_connect_swapped (ruler, "notify::length-nm", G_CALLBACK (g_atomic_int_inc), &notified);
+  voxel_centre (spacing, origin, 4, 6, 3, b);
+  evox_measurement_set_end (ruler, b);
+  evox_measurement_set_end (ruler, b);
+  g_assert_cmpuint (notified, ==, 1);
+  expected = sqrt (6.0 * 6.0 + 12.0 * 12.0);
+  g_assert_cmpfloat_with_epsilon (evox_measurement_get_length_nm (ruler), expected, 1e-12);
+  g_assert_cmpuint (evox_measurement_get_axis (ruler), ==, 2);
+  g_assert_cmpuint (evox_measurement_get_slice (ruler), ==, 3);
+
+  text = evox_format_length (volume, evox_measurement_get_length_nm (ruler));
+  g_assert_cmpstr (text, ==, "13.4 nm");
+  g_clear_pointer (&text, g_free);
+  text = evox_format_length (volume, 4250.0);
+  g_assert_cmpstr (text, ==, "4.25 µm");
+  g_clear_pointer (&text, g_free);
+
+  /* Unknown voxel size: voxel steps, never nm. */
+  evox_volume_set_metadata (volume, "spacing_known", "false");
+  text = evox_format_length (volume, 20.0);
+  g_assert_cmpstr (text, ==, "10.0 px");
+
+  evox_measurement_list_append (list, ruler);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 1);
+  g_assert_true (evox_measurement_list_get_measurement (list, 0) == ruler);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 1);
+  evox_measurement_list_remove (list, 0);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 0);
+}
+
+/* A line along x through voxel centres samples every voxel of the row, exactly. */
+static void
+test_profile_row (void)
+{
+  const double spacing[3] = { 0.5, 2.0, 3.0 }, origin[3] = { 1.0, 2.0, 3.0 };
+  g_autoptr(EvoxVolume) volume = random_volume (17, 5, 4, spacing, origin, 2);
+  g_autoptr(EvoxProfile) profile = NULL;
+  double a[3], b[3];
+
+  voxel_centre (spacing, origin, 0, 3, 2, a);
+  voxel_centre (spacing, origin, 16, 3, 2, b);
+  profile = evox_profile_sample (volume, 0, a, b);
+  g_assert_cmpuint (profile->n, ==, 17);
+  for (guint i = 0; i < profile->n; i++)
+    {
+      g_assert_cmpfloat_with_epsilon (profile->distance_nm[i], 0.5 * i, 1e-12);
+      g_assert_cmpfloat_with_epsilon (profile->value[i], evox_volume_get_value (volume, 0, i, 3, 2),
+                                      1e-9);
+      g_assert_cmpfloat_with_epsilon (profile->position_nm[3 * i], origin[0] + 0.5 * i, 1e-12);
+    }
+}
+
+/* Bilinear in the slice, computed here from the four voxels around each point. */
+static void
+test_profile_oblique (void)
+{
+  const double spacing[3] = { 1.0, 2.0, 4.0 }, origin[3] = { 0.0, 0.0, 0.0 };
+  g_autoptr(EvoxVolume) volume = random_volume (12, 10, 3, spacing, origin, 3);
+  g_autoptr(EvoxProfile) profile = NULL;
+  double a[3], b[3];
+
+  /* On z slice 1, from (0.5, 0.25) to (10.25, 8.75) in voxel units. */
+  voxel_centre (spacing, origin, 0.5, 0.25, 1, a);
+  voxel_centre (spacing, origin, 10.25, 8.75, 1, b);
+  profile = evox_profile_sample (volume, 0, a, b);
+  /* sqrt(9.75^2 + 8.5^2) = 12.935 voxel steps: 13 steps, 14 samples. */
+  g_assert_cmpuint (profile->n, ==, 14);
+  for (guint s = 0; s < profile->n; s++)
+    {
+      double t = s / 13.0;
+      double u = 0.5 + t * 9.75, v = 0.25 + t * 8.5;
+      int i = (int) u, j = (int) v;
+      double fu = u - i, fv = v - j;
+      double expected =
+        (1 - fu) * (1 - fv) * evox_volume_get_value (volume, 0, i, j, 1) +
+        fu * (1 - fv) * evox_volume_get_value (volume, 0, MIN (i + 1, 11), j, 1) +
+        (1 - fu) * fv * evox_volume_get_value (volume, 0, i, MIN (j + 1, 9), 1) +
+        fu * fv * evox_volume_get_value (volume, 0, MIN (i + 1, 11), MIN (j + 1, 9), 1);
+
+      g_assert_cmpfloat_with_epsilon (profile->value[s], expected, 1e-9);
+      g_assert_cmpfloat_with_epsilon (profile->distance_nm[s],
+                                      t * sqrt (9.75 * 9.75 + 17.0 * 17.0), 1e-9);
+    }
+
+  /* Outside the box (half a voxel beyond the outer centres): NaN, not a clamped voxel. */
+  voxel_centre (spacing, origin, -3, 1, 1, a);
+  voxel_centre (spacing, origin, 2, 1, 1, b);
+  g_clear_pointer (&profile, evox_profile_free);
+  profile = evox_profile_sample (volume, 0, a, b);
+  g_assert_cmpuint (profile->n, ==, 6);
+  g_assert_true (isnan (profile->value[0]));
+  g_assert_true (isnan (profile->value[2]));
+  g_assert_cmpfloat (profile->value[3], ==, evox_volume_get_value (volume, 0, 0, 1, 1));
+}
+
+/* The real segmented tomogram: a profile along y is the column of voxels, read one by one. */
+static void
+test_profile_electrode (void)
+{
+  g_autofree char *path = evox_test_data_path ("tomo/electrode.tiff");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(EvoxProfile) profile = NULL;
+  double spacing[3], origin[3], a[3], b[3];
+  gsize dims[3];
+  guint labels[3] = { 0, 0, 0 };
+
+  if (path == NULL)
+    return;
+  volume = evox_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_volume_get_dims (volume, dims);
+  evox_volume_get_spacing (volume, spacing);
+  evox_volume_get_origin (volume, origin);
+  voxel_centre (spacing, origin, 100, 0, 128, a);
+  voxel_centre (spacing, origin, 100, dims[1] - 1, 128, b);
+  profile = evox_profile_sample (volume, 0, a, b);
+  g_assert_cmpuint (profile->n, ==, dims[1]);
+  for (guint j = 0; j < profile->n; j++)
+    {
+      const guint8 *data = evox_volume_get_data (volume, 0);
+      guint8 voxel = data[((gsize) 128 * dims[1] + j) * dims[0] + 100];
+
+      g_assert_cmpfloat (profile->value[j], ==, voxel);
+      labels[voxel / 85]++;
+    }
+  /* The line crosses pores, active material and carbon-binder. */
+  g_assert_cmpuint (labels[0] + labels[1] + labels[2], ==, dims[1]);
+  g_assert_cmpuint (labels[1], >, 0);
+}
+
+/* CSV: the header with units, every sample back as the same double, written safely. */
+static void
+test_profile_csv (void)
+{
+  const double spacing[3] = { 2.0, 2.0, 2.0 }, origin[3] = { 0.0, 0.0, 0.0 };
+  g_autoptr(EvoxVolume) volume = random_volume (6, 6, 6, spacing, origin, 4);
+  g_autoptr(EvoxProfile) profile = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "profile.csv", NULL);
+  g_auto(GStrv) lines = NULL;
+  double a[3] = { 0.0, 1.0, 4.0 }, b[3] = { 9.0, 7.0, 4.0 };
+
+  evox_volume_set_values (volume, EVOX_SCALE_LOG10, "resistance", "ohm");
+  profile = evox_profile_sample (volume, 0, a, b);
+  g_assert_true (evox_profile_csv_write (path, profile, volume, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "distance_nm,x_nm,y_nm,z_nm,value_log10_ohm");
+  g_assert_cmpuint (g_strv_length (lines), ==, profile->n + 2);
+  g_assert_cmpstr (lines[profile->n + 1], ==, "");
+  for (guint i = 0; i < profile->n; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[i + 1], ",", -1);
+
+      g_assert_cmpuint (g_strv_length (fields), ==, 5);
+      g_assert_cmpfloat (g_ascii_strtod (fields[0], NULL), ==, profile->distance_nm[i]);
+      for (guint c = 0; c < 3; c++)
+        g_assert_cmpfloat (g_ascii_strtod (fields[1 + c], NULL), ==,
+                           profile->position_nm[3 * i + c]);
+      g_assert_cmpfloat (g_ascii_strtod (fields[4], NULL), ==, profile->value[i]);
+    }
+
+  /* An existing file stays as it was, and nothing is left beside it. */
+  g_assert_false (evox_profile_csv_write (path, profile, volume, FALSE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
+  g_clear_error (&error);
+
+  /* An unknown voxel size gives lengths in px. */
+  evox_volume_set_metadata (volume, "spacing_known", "false");
+  g_clear_pointer (&text, g_free);
+  text = evox_profile_csv_format (profile, volume);
+  g_assert_true (g_str_has_prefix (text, "distance_px,x_px,y_px,z_px,value_log10_ohm\n0,0,0.5,2,"));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* The document keeps the rulers and drops them with the volume they were drawn on. */
+static void
+test_document (void)
+{
+  const double spacing[3] = { 1.0, 1.0, 1.0 }, origin[3] = { 0.0, 0.0, 0.0 };
+  g_autoptr(EvoxVolume) volume = random_volume (4, 4, 4, spacing, origin, 5);
+  g_autoptr(EvoxDocument) document = evox_document_new ();
+  g_autoptr(EvoxMeasurement) ruler = NULL;
+  EvoxMeasurementList *list = evox_document_get_measurements (document);
+  double a[3] = { 0, 0, 1 }, b[3] = { 3, 3, 1 };
+
+  evox_document_set_volume (document, volume, "a", NULL);
+  ruler = evox_measurement_new (2, 1, a, b);
+  evox_measurement_list_append (list, ruler);
+  g_assert_true (evox_document_get_measurements (document) == list);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 1);
+  evox_document_set_view (document, EVOX_VIEW_QUAD);
+  g_assert_cmpint (evox_document_get_view (document), ==, EVOX_VIEW_QUAD);
+  evox_document_set_volume (document, volume, "b", NULL);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Evox/Measurement/length", test_length);
+  g_test_add_func ("/Evox/Measurement/document", test_document);
+  g_test_add_func ("/Evox/Profile/row", test_profile_row);
+  g_test_add_func ("/Evox/Profile/oblique", test_profile_oblique);
+  g_test_add_func ("/Evox/Profile/electrode", test_profile_electrode);
+  g_test_add_func ("/Evox/Profile/csv", test_profile_csv);
+  return g_test_run ();
+}

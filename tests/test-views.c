@@ -1,0 +1,704 @@
+/* test-views.c: the 2x2 layout, rulers and line profiles in the window under Xvfb. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <epoxy/gl.h>
+#include <gtk/gtk.h>
+#include <math.h>
+#include <string.h>
+
+#include "evox-canvas.h"
+#include "evox-loader.h"
+#include "evox-measure-panel.h"
+#include "evox-ssrm-reader.h"
+#include "evox-test-ui.h"
+#include "evox-test-util.h"
+#include "evox-window.h"
+
+static const double test_spacing[3] = { 2.0, 3.0, 5.0 };
+
+static gboolean
+has_frames (gpointer data)
+{
+  return evox_canvas_get_frames (EVOX_CANVAS (evox_window_get_canvas (data))) > 0;
+}
+
+static gboolean
+not_loading (gpointer data)
+{
+  return !evox_window_is_loading (data);
+}
+
+/* A u8 volume whose values change along every axis, with anisotropic voxels. */
+static EvoxVolume *
+gradient_volume (void)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *volume = evox_volume_new (48, 40, 32, 1, EVOX_SAMPLE_U8, &error);
+  guint8 *data;
+
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  for (gsize z = 0; z < 32; z++)
+    for (gsize y = 0; y < 40; y++)
+      for (gsize x = 0; x < 48; x++)
+        data[(z * 40 + y) * 48 + x] = (guint8) ((x * 5 + y * 3 + z * 7) % 256);
+  evox_volume_set_spacing (volume, test_spacing);
+  evox_volume_freeze (volume);
+  return volume;
+}
+
+static EvoxWindow *
+open_window (EvoxVolume *volume)
+{
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  EvoxDocument *document = evox_window_get_document (window);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  evox_document_set_volume (document, volume, "gradient", NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (evox_test_wait_for (has_frames, window, 20));
+  return window;
+}
+
+/* The canvas as shown, after the next frame: RGBA rows from the bottom up. */
+static void
+grab_next_frame (EvoxWindow   *window,
+                 EvoxTestGrab *grab)
+{
+  GtkWidget *canvas = evox_window_get_canvas (window);
+  gulong id = g_signal_connect (canvas, "frame-drawn", G_CALLBACK (evox_test_grab_frame), grab);
+
+  g_clear_pointer (&grab->pixels, g_free);
+  gtk_widget_queue_draw (canvas);
+  gtk_gl_area_queue_render (GTK_GL_AREA (canvas));
+  g_assert_true (evox_test_wait_for (evox_test_grabbed, grab, 20));
+  g_signal_handler_disconnect (canvas, id);
+}
+
+/* Pixel (x, y) of a grab, y counted from the top. */
+static const guint8 *
+grab_pixel (const EvoxTestGrab *grab,
+            int                 x,
+            int                 y)
+{
+  return grab->pixels + ((gsize) (grab->height - 1 - y) * grab->width + x) * 4;
+}
+
+/* Where the voxel centre (i, j, k) lands in a pane of width x height seen by camera. */
+static void
+project_voxel (EvoxDocument *document,
+               EvoxCamera   *camera,
+               int           width,
+               int           height,
+               double        i,
+               double        j,
+               double        k,
+               double        pixel[2])
+{
+  float view[16], projection[16];
+  double world[4], eye[4], clip[4];
+
+  world[0] = test_spacing[0] * i;
+  world[1] = test_spacing[1] * j;
+  world[2] = test_spacing[2] * k * evox_document_get_z_exaggeration (document);
+  world[3] = 1.0;
+  evox_camera_get_matrices (camera, width, height, view, projection);
+  for (guint r = 0; r < 4; r++)
+    {
+      eye[r] = 0;
+      for (guint c = 0; c < 4; c++)
+        eye[r] += view[c * 4 + r] * world[c];
+    }
+  for (guint r = 0; r < 4; r++)
+    {
+      clip[r] = 0;
+      for (guint c = 0; c < 4; c++)
+        clip[r] += projection[c * 4 + r] * eye[c];
+    }
+  pixel[0] = (clip[0] / clip[3] + 1.0) * 0.5 * width;
+  pixel[1] = (1.0 - clip[1] / clip[3]) * 0.5 * height;
+}
+
+/* The single view drawn alone offscreen at width x height (straight RGBA, rows from the top). */
+static guint8 *
+render_single (EvoxWindow *window,
+               EvoxView    view,
+               int         width,
+               int         height)
+{
+  EvoxDocument *document = evox_window_get_document (window);
+  GtkWidget *canvas = evox_window_get_canvas (window);
+  EvoxRenderer *renderer = evox_canvas_get_renderer (EVOX_CANVAS (canvas));
+  g_autoptr(GError) error = NULL;
+  EvoxView was = evox_document_get_view (document);
+  guint8 *pixels;
+
+  evox_document_set_view (document, view);
+  gtk_gl_area_make_current (GTK_GL_AREA (canvas));
+  pixels = evox_renderer_render_image (renderer, width, height, width, height, FALSE, &error);
+  g_assert_no_error (error);
+  evox_document_set_view (document, was);
+  return pixels;
+}
+
+/* Straight RGBA rows from the top as a PNG, to look at a failure. */
+static void
+save_rgba (const char   *path,
+           const guint8 *pixels,
+           int           width,
+           int           height)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (pixels, (gsize) width * height * 4);
+  g_autoptr(GdkTexture) texture = gdk_memory_texture_new (width, height, GDK_MEMORY_R8G8B8A8,
+                                                          bytes, (gsize) width * 4);
+
+  gdk_texture_save_to_png (texture, path);
+}
+
+static gboolean
+same_color (const guint8 *a,
+            const guint8 *b)
+{
+  return abs (a[0] - b[0]) <= 1 && abs (a[1] - b[1]) <= 1 && abs (a[2] - b[2]) <= 1;
+}
+
+/* Pixel a is the colour of pixel (x, y) of image b, or of a neighbour's: a voxel border that
+ * falls on a pixel centre may round to either side. */
+static gboolean
+near_color (const guint8 *a,
+            const guint8 *b,
+            int           width,
+            int           height,
+            int           x,
+            int           y)
+{
+  static const int steps[5][2] = { { 0, 0 }, { -1, 0 }, { 1, 0 }, { 0, -1 }, { 0, 1 } };
+
+  for (guint i = 0; i < 5; i++)
+    {
+      int nx = x + steps[i][0], ny = y + steps[i][1];
+
+      if (nx >= 0 && ny >= 0 && nx < width && ny < height &&
+          same_color (a, b + ((gsize) ny * width + nx) * 4))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+pane_rect (EvoxWindow *window,
+           EvoxPane    pane,
+           int         rect[4])
+{
+  GtkWidget *canvas = evox_window_get_canvas (window);
+
+  evox_renderer_get_pane_rect (gtk_widget_get_width (canvas), gtk_widget_get_height (canvas),
+                               pane, rect);
+}
+
+/* Each pane shows its view as that view shows alone at the pane's size, apart from the 2D
+ * panes' crosshairs and frames; the crosshairs cross at the other slices' positions. */
+static void
+test_quad_panes (void)
+{
+  g_autoptr(EvoxVolume) volume = gradient_volume ();
+  EvoxWindow *window = open_window (volume);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxRenderer *renderer = evox_canvas_get_renderer (
+    EVOX_CANVAS (evox_window_get_canvas (window)));
+  EvoxTestGrab grab = { 0 };
+
+  g_assert_cmpint (gtk_widget_get_scale_factor (evox_window_get_canvas (window)), ==, 1);
+  evox_document_set_slice (document, 0, 12);
+  evox_document_set_slice (document, 1, 27);
+  evox_document_set_slice (document, 2, 9);
+  evox_document_set_view (document, EVOX_VIEW_QUAD);
+  grab_next_frame (window, &grab);
+
+  for (guint p = 0; p < EVOX_N_PANES; p++)
+    {
+      EvoxView view = evox_renderer_get_pane_view (p);
+      EvoxCamera *camera = evox_renderer_get_pane_camera (renderer, p);
+      g_autofree guint8 *single = NULL;
+      guint same = 0, compared = 0, masked = 0;
+      double cross[2] = { -100, -100 }, edges[4] = { -100, -100, -100, -100 };
+      int rect[4];
+
+      pane_rect (window, p, rect);
+      single = render_single (window, view, rect[2], rect[3]);
+      if (view != EVOX_VIEW_SLICES)
+        project_voxel (document, camera, rect[2], rect[3], 12, 27, 9, cross);
+      if (view != EVOX_VIEW_SLICES)
+        {
+          const double n[3] = { 48, 40, 32 };
+          guint axis = view - EVOX_VIEW_SLICE_X;
+
+          /* The slice's outline: its corners half a voxel beyond the outer centres. */
+          edges[0] = edges[2] = G_MAXDOUBLE;
+          edges[1] = edges[3] = -G_MAXDOUBLE;
+          for (guint c = 0; c < 4; c++)
+            {
+              double voxel[3] = { 12, 27, 9 }, corner[2];
+              guint u = (axis + 1) % 3, v = (axis + 2) % 3;
+
+              voxel[u] = (c & 1) ? n[u] - 0.5 : -0.5;
+              voxel[v] = (c & 2) ? n[v] - 0.5 : -0.5;
+              project_voxel (document, camera, rect[2], rect[3], voxel[0], voxel[1], voxel[2],
+                             corner);
+              edges[0] = MIN (edges[0], corner[0]);
+              edges[1] = MAX (edges[1], corner[0]);
+              edges[2] = MIN (edges[2], corner[1]);
+              edges[3] = MAX (edges[3], corner[1]);
+            }
+        }
+      for (int y = 0; y < rect[3]; y++)
+        for (int x = 0; x < rect[2]; x++)
+          {
+            const guint8 *a = grab_pixel (&grab, rect[0] + x, rect[1] + y);
+            const guint8 *b = single + ((gsize) y * rect[2] + x) * 4;
+
+            /* Crosshairs (through the crossing) and the frame (the slice's outline) are the
+             * pane's own. */
+            if (view != EVOX_VIEW_SLICES &&
+                (fabs (x + 0.5 - cross[0]) < 3 || fabs (y + 0.5 - cross[1]) < 3 ||
+                 fabs (x + 0.5 - edges[0]) < 3 || fabs (x + 0.5 - edges[1]) < 3 ||
+                 fabs (y + 0.5 - edges[2]) < 3 || fabs (y + 0.5 - edges[3]) < 3))
+              {
+                masked++;
+                continue;
+              }
+            compared++;
+            if (near_color (a, single, rect[2], rect[3], x, y))
+              same++;
+            else if (compared - same < 12)
+              g_test_message ("(%d, %d): %u %u %u shown, %u %u %u alone", x, y, a[0], a[1], a[2],
+                              b[0], b[1], b[2]);
+          }
+      if (same != compared && g_getenv ("EVOX_VIEWS_DEBUG") != NULL)
+        {
+          g_autofree guint8 *shown = g_malloc ((gsize) rect[2] * rect[3] * 4);
+          g_autofree char *a_path = g_strdup_printf ("%s/pane-%u.png",
+                                                     g_getenv ("EVOX_VIEWS_DEBUG"), p);
+          g_autofree char *b_path = g_strdup_printf ("%s/single-%u.png",
+                                                     g_getenv ("EVOX_VIEWS_DEBUG"), p);
+
+          for (int y = 0; y < rect[3]; y++)
+            memcpy (shown + (gsize) y * rect[2] * 4, grab_pixel (&grab, rect[0], rect[1] + y),
+                    (gsize) rect[2] * 4);
+          save_rgba (a_path, shown, rect[2], rect[3]);
+          save_rgba (b_path, single, rect[2], rect[3]);
+        }
+      g_test_message ("pane %u (%s): %u of %u pixels as the view alone, %u masked", p,
+                      evox_view_to_string (view), same, compared, masked);
+      g_assert_cmpuint (compared, >, rect[2] * rect[3] / 2);
+      g_assert_cmpuint (same, ==, compared);
+
+      if (view != EVOX_VIEW_SLICES)
+        {
+          guint axis = view - EVOX_VIEW_SLICE_X;
+          int cx = (int) floor (cross[0]), cy = (int) floor (cross[1]);
+          /* Half way between the crossing and the slice's edge, on each crosshair. */
+          int vy = (int) ((cy + edges[3]) / 2), hx = (int) ((cx + edges[1]) / 2);
+          const guint8 *on_vertical = grab_pixel (&grab, rect[0] + cx, rect[1] + vy);
+          const guint8 *on_horizontal = grab_pixel (&grab, rect[0] + hx, rect[1] + cy);
+          const guint8 *beside = single + ((gsize) vy * rect[2] + cx + 6) * 4;
+
+          g_test_message ("pane %u: crossing at (%.1f, %.1f); vertical line %u %u %u, "
+                          "horizontal %u %u %u", p, cross[0], cross[1], on_vertical[0],
+                          on_vertical[1], on_vertical[2], on_horizontal[0], on_horizontal[1],
+                          on_horizontal[2]);
+          g_assert_true (cx > 3 && cx < rect[2] - 3 && cy > 3 && cy < rect[3] - 3);
+          g_assert_true (memcmp (on_vertical, beside, 3) != 0);
+          /* The z pane's vertical line is the x slice (red), its horizontal the y slice
+           * (green); each pane's lines are the other two slices' colours. */
+          if (axis == 2)
+            {
+              g_assert_cmpuint (on_vertical[0], >, on_vertical[1] + 60);
+              g_assert_cmpuint (on_horizontal[1], >, on_horizontal[0] + 60);
+            }
+        }
+    }
+
+  /* Hovering works in every pane: the voxel under the pointer. */
+  for (guint p = 0; p < EVOX_N_PANES; p++)
+    {
+      GtkWidget *canvas = evox_window_get_canvas (window);
+      int rect[4];
+
+      pane_rect (window, p, rect);
+      evox_canvas_hover_at (EVOX_CANVAS (canvas), rect[0] + rect[2] / 2.0,
+                            rect[1] + rect[3] / 2.0);
+      g_assert_nonnull (evox_canvas_get_hover_text (EVOX_CANVAS (canvas)));
+      g_assert_nonnull (strstr (evox_canvas_get_hover_text (EVOX_CANVAS (canvas)), "voxel ("));
+    }
+  g_free (grab.pixels);
+  evox_test_close_window (window);
+}
+
+/* A click in one 2D pane moves the other two slices (through the document) to the voxel
+ * under it, and the crosshairs of the other panes follow. */
+static void
+test_click_moves_slices (void)
+{
+  g_autoptr(EvoxVolume) volume = gradient_volume ();
+  EvoxWindow *window = open_window (volume);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxCanvas *canvas = EVOX_CANVAS (evox_window_get_canvas (window));
+  EvoxRenderer *renderer = evox_canvas_get_renderer (canvas);
+  EvoxTestGrab grab = { 0 };
+  double pixel[2], cross[2];
+  int rect[4];
+
+  evox_document_set_view (document, EVOX_VIEW_QUAD);
+  evox_document_set_slice (document, 2, 20);
+
+  /* In the z pane, voxel (7, 31). */
+  pane_rect (window, EVOX_PANE_Z, rect);
+  project_voxel (document, evox_renderer_get_pane_camera (renderer, EVOX_PANE_Z), rect[2],
+                 rect[3], 7, 31, 20, pixel);
+  g_assert_true (evox_canvas_point_at (canvas, rect[0] + pixel[0], rect[1] + pixel[1]));
+  g_assert_cmpuint (evox_document_get_slice (document, 0), ==, 7);
+  g_assert_cmpuint (evox_document_get_slice (document, 1), ==, 31);
+  g_assert_cmpuint (evox_document_get_slice (document, 2), ==, 20);
+
+  /* In the y pane (now at y = 31), voxel (40, ., 3). */
+  pane_rect (window, EVOX_PANE_Y, rect);
+  project_voxel (document, evox_renderer_get_pane_camera (renderer, EVOX_PANE_Y), rect[2],
+                 rect[3], 40, 31, 3, pixel);
+  g_assert_true (evox_canvas_point_at (canvas, rect[0] + pixel[0], rect[1] + pixel[1]));
+  g_assert_cmpuint (evox_document_get_slice (document, 0), ==, 40);
+  g_assert_cmpuint (evox_document_get_slice (document, 1), ==, 31);
+  g_assert_cmpuint (evox_document_get_slice (document, 2), ==, 3);
+
+  /* The 3D pane and the gaps are not 2D panes. */
+  pane_rect (window, EVOX_PANE_3D, rect);
+  g_assert_false (evox_canvas_point_at (canvas, rect[0] + rect[2] / 2.0, rect[1] + rect[3] / 2.0));
+  g_assert_false (evox_canvas_point_at (canvas, rect[0] - 1, rect[1] + 5));
+
+  /* The x pane's crosshairs now cross at (y 31, z 3): its horizontal line is the z slice's. */
+  grab_next_frame (window, &grab);
+  pane_rect (window, EVOX_PANE_X, rect);
+  project_voxel (document, evox_renderer_get_pane_camera (renderer, EVOX_PANE_X), rect[2],
+                 rect[3], 40, 31, 3, cross);
+  {
+    const guint8 *on_z_line = grab_pixel (&grab, rect[0] + (int) (cross[0] + rect[2]) / 2,
+                                          rect[1] + (int) floor (cross[1]));
+
+    g_test_message ("x pane: z line pixel %u %u %u", on_z_line[0], on_z_line[1], on_z_line[2]);
+    g_assert_cmpuint (on_z_line[2], >, on_z_line[1] + 40);
+  }
+  g_free (grab.pixels);
+  evox_test_close_window (window);
+}
+
+static guint
+count_ruler_pixels (const guint8 *pixels,
+                    int           width,
+                    int           height)
+{
+  guint n = 0;
+
+  /* The ruler's yellow (255, 214, 46). */
+  for (gsize i = 0; i < (gsize) width * height; i++)
+    {
+      const guint8 *p = pixels + 4 * i;
+
+      if (p[0] > 230 && p[1] > 190 && p[1] < 235 && p[2] < 90)
+        n++;
+    }
+  return n;
+}
+
+/* A ruler dragged in a 2D pane: its length is the spacing-scaled distance, it is listed with
+ * that length, drawn (in the window and in image exports) and removable; its profile is the
+ * trilinear samples along it, and exports as CSV. */
+static void
+test_ruler_and_profile (void)
+{
+  g_autoptr(EvoxVolume) volume = gradient_volume ();
+  EvoxWindow *window = open_window (volume);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxCanvas *canvas = EVOX_CANVAS (evox_window_get_canvas (window));
+  EvoxRenderer *renderer = evox_canvas_get_renderer (canvas);
+  EvoxMeasurePanel *panel = EVOX_MEASURE_PANEL (evox_window_get_measure_panel (window));
+  EvoxMeasurementList *list = evox_document_get_measurements (document);
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *csv_path = g_build_filename (dir, "profile.csv", NULL);
+  g_autofree char *csv = NULL;
+  g_autofree guint8 *exported = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxProfile) expected = NULL;
+  g_auto(GStrv) lines = NULL;
+  const EvoxProfile *profile;
+  EvoxMeasurement *ruler;
+  EvoxTestGrab grab = { 0 };
+  double a[2], b[2], start[3], end[3], length, nm_per_pixel;
+  int rect[4];
+
+  /* On a grey map every yellow pixel is the ruler's. */
+  evox_document_set_colormap (document, "grey");
+  evox_document_set_view (document, EVOX_VIEW_QUAD);
+  evox_document_set_slice (document, 2, 11);
+  grab_next_frame (window, &grab);
+  g_assert_cmpuint (count_ruler_pixels (grab.pixels, grab.width, grab.height), ==, 0);
+
+  /* From voxel (4, 6) to (40, 33) of z slice 11: 72 nm by 81 nm. */
+  pane_rect (window, EVOX_PANE_Z, rect);
+  project_voxel (document, evox_renderer_get_pane_camera (renderer, EVOX_PANE_Z), rect[2],
+                 rect[3], 4, 6, 11, a);
+  project_voxel (document, evox_renderer_get_pane_camera (renderer, EVOX_PANE_Z), rect[2],
+                 rect[3], 40, 33, 11, b);
+  nm_per_pixel = test_spacing[0] * 36 / fabs (b[0] - a[0]);
+  ruler = evox_canvas_measure (canvas, rect[0] + a[0], rect[1] + a[1], rect[0] + b[0],
+                               rect[1] + b[1]);
+  g_assert_nonnull (ruler);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 1);
+  g_assert_cmpuint (evox_measurement_get_axis (ruler), ==, 2);
+  g_assert_cmpuint (evox_measurement_get_slice (ruler), ==, 11);
+  length = evox_measurement_get_length_nm (ruler);
+  g_test_message ("ruler %.3f nm, expected %.3f nm (%.3f nm a pixel)", length,
+                  sqrt (72.0 * 72.0 + 81.0 * 81.0), nm_per_pixel);
+  g_assert_cmpfloat (fabs (length - sqrt (72.0 * 72.0 + 81.0 * 81.0)), <=, 2 * nm_per_pixel);
+  evox_measurement_get_points (ruler, start, end);
+  g_assert_cmpfloat (start[2], ==, 11 * test_spacing[2]);
+  g_assert_cmpfloat (end[2], ==, 11 * test_spacing[2]);
+
+  /* Listed with its length, selected, its profile plotted. */
+  {
+    g_autofree char *text = evox_format_length (volume, length);
+
+    g_test_message ("row: %s", _evox_measure_panel_get_row_text (panel, 0));
+    g_assert_nonnull (strstr (_evox_measure_panel_get_row_text (panel, 0), text));
+    g_assert_nonnull (strstr (_evox_measure_panel_get_row_text (panel, 0), "z = 11"));
+  }
+  g_assert_cmpint (evox_measure_panel_get_selected (panel), ==, 0);
+  profile = evox_measure_panel_get_profile (panel);
+  g_assert_nonnull (profile);
+  expected = evox_profile_sample (volume, 0, start, end);
+  g_assert_cmpuint (profile->n, ==, expected->n);
+  /* About one sample a voxel step: sqrt(36^2 + 27^2) = 45 steps. */
+  g_assert_cmpuint (profile->n, >=, 45);
+  g_assert_cmpuint (profile->n, <=, 48);
+  for (guint i = 0; i < profile->n; i++)
+    g_assert_cmpfloat (profile->value[i], ==, expected->value[i]);
+  /* At the ends, the voxels themselves (within a pixel's worth of interpolation). */
+  g_assert_cmpfloat (fabs (profile->value[0] - evox_volume_get_value (volume, 0, 4, 6, 11)),
+                     <=, 5 * nm_per_pixel);
+
+  /* Drawn in the window and in image exports. */
+  grab_next_frame (window, &grab);
+  g_test_message ("ruler pixels on screen: %u",
+                  count_ruler_pixels (grab.pixels, grab.width, grab.height));
+  g_assert_cmpuint (count_ruler_pixels (grab.pixels, grab.width, grab.height), >, 30);
+  exported = evox_canvas_render_image (canvas, 2 * grab.width, 2 * grab.height, FALSE, &error);
+  g_assert_no_error (error);
+  g_test_message ("ruler pixels in a 2x export: %u",
+                  count_ruler_pixels (exported, 2 * grab.width, 2 * grab.height));
+  g_assert_cmpuint (count_ruler_pixels (exported, 2 * grab.width, 2 * grab.height), >, 60);
+
+  /* The CSV the panel exports reads back as the profile. */
+  g_assert_true (evox_measure_panel_export_profile (panel, csv_path, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (csv_path, &csv, NULL, &error));
+  lines = g_strsplit (csv, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "distance_nm,x_nm,y_nm,z_nm,value");
+  g_assert_cmpuint (g_strv_length (lines), ==, profile->n + 2);
+  for (guint i = 0; i < profile->n; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[i + 1], ",", -1);
+
+      g_assert_cmpfloat (g_ascii_strtod (fields[0], NULL), ==, profile->distance_nm[i]);
+      g_assert_cmpfloat (g_ascii_strtod (fields[3], NULL), ==, 11 * test_spacing[2]);
+      g_assert_cmpfloat (g_ascii_strtod (fields[4], NULL), ==, profile->value[i]);
+    }
+  g_assert_false (evox_measure_panel_export_profile (panel, csv_path, FALSE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
+  g_clear_error (&error);
+
+  /* A click without a drag leaves no ruler; Remove takes it off the view. */
+  g_assert_null (evox_canvas_measure (canvas, rect[0] + a[0], rect[1] + a[1], rect[0] + a[0],
+                                      rect[1] + a[1]));
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 1);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "measure.remove", "u", 0);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 0);
+  g_assert_null (evox_measure_panel_get_profile (panel));
+  grab_next_frame (window, &grab);
+  g_assert_cmpuint (count_ruler_pixels (grab.pixels, grab.width, grab.height), ==, 0);
+
+  /* In a single 2D view too. */
+  evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
+  {
+    GtkWidget *widget = GTK_WIDGET (canvas);
+
+    project_voxel (document, evox_renderer_get_camera (renderer), gtk_widget_get_width (widget),
+                   gtk_widget_get_height (widget), 4, 6, 11, a);
+    project_voxel (document, evox_renderer_get_camera (renderer), gtk_widget_get_width (widget),
+                   gtk_widget_get_height (widget), 40, 6, 11, b);
+    ruler = evox_canvas_measure (canvas, a[0], a[1], b[0], b[1]);
+    g_assert_nonnull (ruler);
+    g_assert_cmpfloat (fabs (evox_measurement_get_length_nm (ruler) - 72.0), <=,
+                       2 * test_spacing[0] * 36 / fabs (b[0] - a[0]));
+  }
+  g_free (grab.pixels);
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* With EVOX_VIEWS_SCREENSHOTS=DIR: the window on the real tomogram and SSRM table in the 2x2
+ * with a ruler and its profile, as PNG files to look at. */
+static void
+save_window (EvoxWindow *window,
+             const char *path)
+{
+  GtkWidget *widget = GTK_WIDGET (window);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GdkPaintable *paintable = gtk_widget_paintable_new (widget);
+
+  gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (widget),
+                          gtk_widget_get_height (widget));
+  node = gtk_snapshot_free_to_node (snapshot);
+  texture = gsk_renderer_render_texture (renderer, node,
+                                         &GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (widget),
+                                                              gtk_widget_get_height (widget)));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_object_unref (paintable);
+  g_test_message ("wrote %s", path);
+}
+
+static void
+screenshot_of (const char *relative,
+               const char *out,
+               guint       axis,
+               const double from[2],
+               const double to[2])
+{
+  g_autofree char *path = evox_test_data_path (relative);
+  g_autoptr(GFile) file = NULL;
+  EvoxWindow *window;
+  EvoxDocument *document;
+  EvoxCanvas *canvas;
+  EvoxRenderer *renderer;
+  EvoxVolume *volume;
+  double spacing[3], origin[3], a[2], b[2];
+  gsize dims[3];
+  int rect[4];
+  EvoxTestGrab grab = { 0 };
+  EvoxPane pane = axis == 2 ? EVOX_PANE_Z : axis == 1 ? EVOX_PANE_Y : EVOX_PANE_X;
+
+  if (path == NULL)
+    return;
+  file = g_file_new_for_path (path);
+  window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  {
+    EvoxSsrmOptions *options = evox_ssrm_options_new ();
+
+    /* The A19 scan is 1 x 1 um over 128 x 128 pixels; tomograms ignore the options. */
+    options->pixel_size_nm = 7.8125;
+    evox_window_open_file (window, file, options);
+    evox_ssrm_options_free (options);
+  }
+  g_assert_true (evox_test_wait_for (not_loading, window, 120));
+  document = evox_window_get_document (window);
+  canvas = EVOX_CANVAS (evox_window_get_canvas (window));
+  renderer = evox_canvas_get_renderer (canvas);
+  volume = evox_document_get_volume (document);
+  g_assert_nonnull (volume);
+  evox_volume_get_dims (volume, dims);
+  evox_volume_get_spacing (volume, spacing);
+  evox_volume_get_origin (volume, origin);
+  evox_document_set_view (document, EVOX_VIEW_QUAD);
+  evox_window_show_page (window, "measure");
+  grab_next_frame (window, &grab);
+  pane_rect (window, pane, rect);
+  {
+    EvoxCamera *camera = evox_renderer_get_pane_camera (renderer, pane);
+    float view[16], projection[16];
+    double ends[2][2] = { { from[0], from[1] }, { to[0], to[1] } };
+    double *out_points[2] = { a, b };
+
+    evox_camera_get_matrices (camera, rect[2], rect[3], view, projection);
+    for (guint e = 0; e < 2; e++)
+      {
+        double voxel[3], world[4], eye[4], clip[4];
+        guint u = axis == 2 ? 0 : axis == 1 ? 0 : 1, v = axis == 2 ? 1 : 2;
+
+        voxel[axis] = evox_document_get_slice (document, axis);
+        voxel[u] = ends[e][0] * (dims[u] - 1);
+        voxel[v] = ends[e][1] * (dims[v] - 1);
+        for (guint c = 0; c < 3; c++)
+          world[c] = (origin[c] + spacing[c] * voxel[c]) *
+                     (c == 2 ? evox_document_get_z_exaggeration (document) : 1.0);
+        world[3] = 1;
+        for (guint r = 0; r < 4; r++)
+          {
+            eye[r] = 0;
+            for (guint c = 0; c < 4; c++)
+              eye[r] += view[c * 4 + r] * world[c];
+          }
+        for (guint r = 0; r < 4; r++)
+          {
+            clip[r] = 0;
+            for (guint c = 0; c < 4; c++)
+              clip[r] += projection[c * 4 + r] * eye[c];
+          }
+        out_points[e][0] = rect[0] + (clip[0] / clip[3] + 1.0) * 0.5 * rect[2];
+        out_points[e][1] = rect[1] + (1.0 - clip[1] / clip[3]) * 0.5 * rect[3];
+      }
+  }
+  g_assert_nonnull (evox_canvas_measure (canvas, a[0], a[1], b[0], b[1]));
+  grab_next_frame (window, &grab);
+  /* Let the page's crossfade end and the panel's plot lay out and draw. */
+  {
+    gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC;
+
+    while (g_get_monotonic_time () < end)
+      {
+        g_main_context_iteration (NULL, FALSE);
+        g_usleep (2000);
+      }
+  }
+  save_window (window, out);
+  g_free (grab.pixels);
+  evox_test_close_window (window);
+}
+
+static void
+test_screenshots (void)
+{
+  const char *dir = g_getenv ("EVOX_VIEWS_SCREENSHOTS");
+  g_autofree char *tomo = NULL;
+  g_autofree char *ssrm = NULL;
+
+  if (dir == NULL)
+    {
+      g_test_skip ("set EVOX_VIEWS_SCREENSHOTS=DIR to write the screenshots");
+      return;
+    }
+  tomo = g_build_filename (dir, "quad-electrode.png", NULL);
+  ssrm = g_build_filename (dir, "quad-ssrm.png", NULL);
+  screenshot_of ("tomo/electrode.tiff", tomo, 2, (double[2]) { 0.15, 0.2 },
+                 (double[2]) { 0.8, 0.65 });
+  screenshot_of ("ssrm/A19_GrSi_Anode_1x1.csv", ssrm, 2, (double[2]) { 0.1, 0.5 },
+                 (double[2]) { 0.9, 0.5 });
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  if (!evox_test_ui_init (&argc, &argv))
+    return 0;
+  g_test_add_func ("/Evox/Views/quad-panes", test_quad_panes);
+  g_test_add_func ("/Evox/Views/click-moves-slices", test_click_moves_slices);
+  g_test_add_func ("/Evox/Views/ruler-and-profile", test_ruler_and_profile);
+  g_test_add_func ("/Evox/Views/screenshots", test_screenshots);
+  return g_test_run ();
+}
