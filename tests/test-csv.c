@@ -141,9 +141,11 @@ test_fraction_table (void)
       evox_phase_set_visible (phase, p != 2);
       evox_phase_list_append (phases, phase);
     }
-  table = evox_fraction_table_new (volume, 0, phases, NULL, &error);
+  /* Without scans "measured" counts the volume, and the table says so. */
+  table = evox_fraction_table_new (volume, 0, EVOX_BASIS_MEASURED, phases, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (table->n_rows, ==, 4);
+  g_assert_cmpint (table->basis, ==, EVOX_BASIS_VOLUME);
   g_assert_cmpuint (table->n_finite, ==, 21 * 13 * 7);
   g_assert_cmpfloat_with_epsilon (table->delta, delta, 1e-9);
   for (guint p = 0; p < 4; p++)
@@ -175,7 +177,8 @@ test_fraction_table (void)
   lines = g_strsplit (text, "\n", -1);
   g_assert_cmpuint (g_strv_length (lines), ==, 6);
   g_assert_cmpstr (lines[0], ==, "phase,lo,hi,voxels,fraction,delta,fraction_lo_minus,"
-                                 "fraction_lo_plus,fraction_hi_minus,fraction_hi_plus");
+                                 "fraction_lo_plus,fraction_hi_minus,fraction_hi_plus,basis");
+  g_assert_true (g_str_has_suffix (lines[1], ",volume"));
   g_assert_true (g_str_has_prefix (lines[2], "\"mid, \"\"wide\"\"\",700.5,2000,"));
   g_assert_cmpstr (lines[5], ==, "");
 
@@ -186,7 +189,8 @@ test_fraction_table (void)
     g_autofree char *missing = g_build_filename (dir, "no", "fractions.csv", NULL);
     g_autofree char *contents = NULL;
 
-    g_assert_true (evox_csv_write_fractions (path, volume, 0, phases, FALSE, NULL, &error));
+    g_assert_true (evox_csv_write_fractions (path, volume, 0, EVOX_BASIS_VOLUME, phases, FALSE, NULL,
+                                             &error));
     g_assert_no_error (error);
     g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
     g_assert_cmpstr (contents, ==, text);

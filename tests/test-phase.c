@@ -425,7 +425,8 @@ check_suggest_covers (EvoxSampleType type,
 
           lo[k] = evox_phase_get_lo (phase);
           hi[k] = evox_phase_get_hi (phase);
-          g_assert_false (evox_phase_list_overlaps (list, k));
+          g_assert_false (evox_phase_list_overlaps (list, k,
+                                                    evox_volume_get_sample_type (volume)));
           if (k > 0)
             {
               g_assert_cmpfloat (lo[k], >, hi[k - 1]);
@@ -886,15 +887,21 @@ test_list_queries (void)
     g_assert_cmpint (evox_phase_list_find_owner (list, 7), ==, 1);
     g_assert_cmpint (evox_phase_list_find_owner (list, 15), ==, -1);
 
-    g_assert_true (evox_phase_list_overlaps (list, 0));
-    g_assert_true (evox_phase_list_overlaps (list, 1));
-    g_assert_false (evox_phase_list_overlaps (list, 2));
-    evox_phase_set_range (p2, 20, 40);   /* touching at one value is overlapping */
-    g_assert_true (evox_phase_list_overlaps (list, 2));
-    g_assert_true (evox_phase_overlaps (p2, p1));
-    g_assert_false (evox_phase_overlaps (p2, p0));
+    g_assert_true (evox_phase_list_overlaps (list, 0, EVOX_SAMPLE_F32));
+    g_assert_true (evox_phase_list_overlaps (list, 1, EVOX_SAMPLE_F32));
+    g_assert_false (evox_phase_list_overlaps (list, 2, EVOX_SAMPLE_F32));
+    /* Meeting at one shared edge is no overlap: the first in the list owns that value. */
+    evox_phase_set_range (p2, 20, 40);
+    g_assert_false (evox_phase_list_overlaps (list, 2, EVOX_SAMPLE_F32));
+    g_assert_false (evox_phase_overlaps (p2, p1, EVOX_SAMPLE_U8));
+    evox_phase_set_range (p2, 19.5, 40);   /* two floats in common; one whole number */
+    g_assert_true (evox_phase_overlaps (p2, p1, EVOX_SAMPLE_F32));
+    g_assert_false (evox_phase_overlaps (p2, p1, EVOX_SAMPLE_U8));
+    g_assert_false (evox_phase_overlaps (p2, p0, EVOX_SAMPLE_F32));
+    evox_phase_set_range (p2, 20, 20);   /* all of it on the edge: owned by p1, an overlap */
+    g_assert_true (evox_phase_overlaps (p2, p1, EVOX_SAMPLE_F32));
     evox_phase_set_range (p2, nextafter (20, 21), 40);
-    g_assert_false (evox_phase_list_overlaps (list, 2));
+    g_assert_false (evox_phase_list_overlaps (list, 2, EVOX_SAMPLE_F32));
   }
 }
 
@@ -1075,11 +1082,11 @@ test_presets_builtin (void)
       EvoxPhase *phase = evox_phase_list_get_phase (list, k);
 
       g_assert_cmpstr (evox_phase_get_name (phase), ==, ssrm_names[k]);
-      g_assert_false (evox_phase_list_overlaps (list, k));
+      g_assert_false (evox_phase_list_overlaps (list, k, EVOX_SAMPLE_F32));
+      /* Edges as users see and type them; neighbours share theirs. */
       if (k > 0)
-        g_assert_cmpfloat (nextafterf ((float) evox_phase_get_hi (evox_phase_list_get_phase
-                                                                  (list, k - 1)), INFINITY),
-                           ==, evox_phase_get_lo (phase));
+        g_assert_cmpfloat (evox_phase_get_hi (evox_phase_list_get_phase (list, k - 1)), ==,
+                           evox_phase_get_lo (phase));
     }
   /* The real table spans -6.92 to 1.69 decades. */
   g_assert_cmpfloat (evox_phase_get_lo (evox_phase_list_get_phase (list, 0)), <=, -6.92);
