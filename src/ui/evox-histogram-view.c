@@ -1060,57 +1060,73 @@ band_span (EvoxHistogramView *self,
   return range_span (self, evox_phase_get_lo (phase), evox_phase_get_hi (phase), x0, x1);
 }
 
-typedef struct
-{
-  double value;
-  int    step;   /* +1 where a phase begins, -1 where it ends */
-} Event;
-
 static int
-compare_events (gconstpointer a,
-                gconstpointer b)
+compare_stretches (gconstpointer a,
+                   gconstpointer b)
 {
-  const Event *ea = a, *eb = b;
+  const double *sa = a, *sb = b;
 
-  if (ea->value != eb->value)
-    return ea->value < eb->value ? -1 : 1;
-  /* Beginnings first: closed ranges that touch share that value. */
-  return eb->step - ea->step;
+  return (sa[0] > sb[0]) - (sa[0] < sb[0]);
 }
 
-/* Value stretches that two or more visible phases share, as (from, to) pairs: one sweep over
- * the sorted edges, O(phases log phases). */
+static EvoxSampleType
+sample_type (EvoxHistogramView *self)
+{
+  EvoxVolume *volume = self->document != NULL ? evox_document_get_volume (self->document) : NULL;
+
+  return volume != NULL ? evox_volume_get_sample_type (volume) : EVOX_SAMPLE_F32;
+}
+
+/* Value stretches that two or more visible phases share, as (from, to) pairs: the stored values
+ * common to each pair that overlaps as the phase rows say (evox_phase_overlaps: a shared edge
+ * is no overlap), merged where no stored value parts them. O(phases^2), and there are few phases. */
 static GArray *
 find_overlaps (EvoxHistogramView *self)
 {
   GArray *stretches = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr(GArray) events = g_array_new (FALSE, FALSE, sizeof (Event));
+  g_autoptr(GArray) pairs = g_array_new (FALSE, FALSE, 2 * sizeof (double));
   g_autoptr(GArray) order = visible_phases (self);
-  double from = 0;
-  int depth = 0;
+  EvoxSampleType type = sample_type (self);
 
   for (guint i = 0; i < order->len; i++)
+    for (guint j = i + 1; j < order->len; j++)
+      {
+        EvoxPhase *a = evox_phase_list_get_phase (self->phases, g_array_index (order, guint, i));
+        EvoxPhase *b = evox_phase_list_get_phase (self->phases, g_array_index (order, guint, j));
+        float fa[2], fb[2];
+        double both[2];
+
+        if (!evox_phase_overlaps (a, b, type))
+          continue;
+        evox_sample_type_inner_range (type, evox_phase_get_lo (a), evox_phase_get_hi (a),
+                                      &fa[0], &fa[1]);
+        evox_sample_type_inner_range (type, evox_phase_get_lo (b), evox_phase_get_hi (b),
+                                      &fb[0], &fb[1]);
+        both[0] = MAX (fa[0], fb[0]);
+        both[1] = MIN (fa[1], fb[1]);
+        g_array_append_val (pairs, both);
+      }
+  g_array_sort (pairs, compare_stretches);
+
+  for (guint i = 0; i < pairs->len; i++)
     {
-      EvoxPhase *phase = evox_phase_list_get_phase (self->phases, g_array_index (order, guint, i));
-      Event edges[2] = { { evox_phase_get_lo (phase), 1 }, { evox_phase_get_hi (phase), -1 } };
+      const double *pair = &g_array_index (pairs, double, 2 * i);
 
-      g_array_append_vals (events, edges, 2);
-    }
-  g_array_sort (events, compare_events);
+      double next = 0;
 
-  for (guint i = 0; i < events->len; i++)
-    {
-      const Event *event = &g_array_index (events, Event, i);
-      int before = depth;
-
-      depth += event->step;
-      if (before < 2 && depth >= 2)
-        from = event->value;
-      else if (before >= 2 && depth < 2)
+      /* Stretches with no stored value between them are one. */
+      if (stretches->len > 0)
         {
-          g_array_append_val (stretches, from);
-          g_array_append_val (stretches, event->value);
+          float last = g_array_index (stretches, double, stretches->len - 1);
+          next = type == EVOX_SAMPLE_F32 ? nextafterf (last, INFINITY) : last + 1.0;
         }
+      if (stretches->len > 0 && pair[0] <= next)
+        {
+          double *to = &g_array_index (stretches, double, stretches->len - 1);
+          *to = MAX (*to, pair[1]);
+        }
+      else
+        g_array_append_vals (stretches, pair, 2);
     }
   return stretches;
 }
