@@ -499,6 +499,27 @@ test_log10 (void)
   evox_document_set_histogram_log_counts (document, TRUE);
   draw_once (shown.view);
 
+  /* The scans together: the same bars as stacked per scan, on the same bins. */
+  {
+    guint n;
+    const double *counts = evox_histogram_view_get_counts (shown.view, &n, NULL, NULL);
+    g_autofree double *stacked = g_memdup2 (counts, n * sizeof (double));
+    const double *together;
+    guint n_together;
+
+    evox_document_set_histogram_per_layer (document, FALSE);
+    g_assert_cmpuint (evox_histogram_view_get_n_series (shown.view), ==, 1);
+    together = evox_histogram_view_get_counts (shown.view, &n_together, NULL, NULL);
+    g_assert_cmpuint (n_together, ==, n);
+    for (guint b = 0; b < n; b++)
+      g_assert_cmpfloat (fabs (together[b] - stacked[b]), <=, 1e-6 * MAX (stacked[b], 1));
+    draw_once (shown.view);
+  }
+
+  /* The interpolated volume, per-scan mode or not, when the basis says so. */
+  evox_document_set_basis (document, EVOX_BASIS_VOLUME);
+  evox_document_set_histogram_per_layer (document, TRUE);
+  g_assert_cmpuint (evox_histogram_view_get_n_series (shown.view), ==, 1);
   evox_document_set_histogram_per_layer (document, FALSE);
   g_assert_cmpuint (evox_histogram_view_get_n_series (shown.view), ==, 1);
   assert_counts_match (shown.view, volume, &box);

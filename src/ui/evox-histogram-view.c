@@ -76,6 +76,7 @@ struct _EvoxHistogramView
   double          *counts;         /* n_bins: the total over the series */
   double          *series;         /* n_series * n_bins when n_series > 1 */
   GPtrArray       *legend;         /* one label per series in per-layer mode */
+  char            *caption;        /* what is counted, where the bases differ */
   double           max_total;
   char            *title;
 
@@ -130,6 +131,7 @@ clear_bins (EvoxHistogramView *self)
   g_clear_pointer (&self->counts, g_free);
   g_clear_pointer (&self->series, g_free);
   g_clear_pointer (&self->legend, g_ptr_array_unref);
+  g_clear_pointer (&self->caption, g_free);
   g_clear_pointer (&self->title, g_free);
 }
 
@@ -153,7 +155,8 @@ typedef enum
 {
   SOURCE_VOLUME,
   SOURCE_SLICE,
-  SOURCE_SCANS,   /* one series per measured scan */
+  SOURCE_SCANS,     /* one series per measured scan */
+  SOURCE_MEASURED,  /* the measured scans together */
 } Source;
 
 /* Picks the value range and bin count: the data range (widened to the measured scans', which
@@ -170,7 +173,7 @@ choose_bins (EvoxHistogramView *self,
   guint n = self->n_bins_request;
 
   evox_document_get_data_range (self->document, &lo, &hi);
-  if (source == SOURCE_SCANS)
+  if (source == SOURCE_SCANS || source == SOURCE_MEASURED)
     {
       const EvoxStats *measured = evox_volume_get_measured_stats (volume);
 
@@ -291,6 +294,22 @@ make_title (EvoxVolume *volume,
   return g_string_free (title, FALSE);
 }
 
+/* Says what the bars count in the words of the basis switch: "All 4 measured scans",
+ * "Interpolated volume (14 layers)". */
+static char *
+make_caption (EvoxVolume *volume,
+              EvoxBasis   basis)
+{
+  gsize dims[3];
+
+  evox_volume_get_dims (volume, dims);
+  if (basis == EVOX_BASIS_VOLUME)
+    return g_strdup_printf (_("Interpolated volume (%u layers)"), (guint) dims[2]);
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "The measured scan", "All %u measured scans",
+                                       evox_volume_get_n_scans (volume)),
+                          evox_volume_get_n_scans (volume));
+}
+
 static void
 update_description (EvoxHistogramView *self)
 {
@@ -302,6 +321,9 @@ update_description (EvoxHistogramView *self)
   else if (self->n_series > 1)
     text = g_strdup_printf (_("Histogram of %s, %u bins, one series per measured scan"),
                             self->title, self->n_bins);
+  else if (self->caption != NULL)
+    text = g_strdup_printf (_("Histogram of %s, %u bins, %s"), self->title, self->n_bins,
+                            self->caption);
   else
     text = g_strdup_printf (_("Histogram of %s, %u bins"), self->title, self->n_bins);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
@@ -330,13 +352,17 @@ ensure_bins (EvoxHistogramView *self)
       return;
     }
 
+  /* The whole-data histogram counts what the fractions count (the document's basis); scans
+   * are drawn one by one only when that is the measured scans. */
   if (evox_document_get_histogram_source (self->document) == EVOX_HISTOGRAM_SLICE)
     source = SOURCE_SLICE;
+  else if (evox_document_get_effective_basis (self->document) == EVOX_BASIS_VOLUME)
+    source = SOURCE_VOLUME;
   else if (evox_document_get_histogram_per_layer (self->document) &&
            evox_volume_get_n_scans (volume) >= 2)
     source = SOURCE_SCANS;
   else
-    source = SOURCE_VOLUME;
+    source = SOURCE_MEASURED;
 
   choose_bins (self, volume, hist, source);
   self->counts = g_new0 (double, self->n_bins);
@@ -353,8 +379,9 @@ ensure_bins (EvoxHistogramView *self)
   else if (source == SOURCE_SCANS)
     ok = derive_layers (self, volume);
   else
-    ok = evox_fine_histogram_display (hist, -1, self->n_bins, self->lo, self->hi,
-                                      self->log_bins, self->counts);
+    ok = evox_fine_histogram_display (evox_document_get_basis_histogram (self->document), -1,
+                                      self->n_bins, self->lo, self->hi, self->log_bins,
+                                      self->counts);
 
   if (!ok)
     {
@@ -367,6 +394,9 @@ ensure_bins (EvoxHistogramView *self)
   for (guint b = 0; b < self->n_bins; b++)
     self->max_total = MAX (self->max_total, self->counts[b]);
   self->title = make_title (volume, evox_document_get_channel (self->document));
+  if (source != SOURCE_SLICE &&
+      evox_basis_has_choice (volume, evox_document_get_channel (self->document)))
+    self->caption = make_caption (volume, evox_document_get_basis (self->document));
   self->have_bins = TRUE;
   update_description (self);
 }
@@ -387,7 +417,8 @@ on_document_notify (EvoxHistogramView *self,
   const char *name = g_param_spec_get_name (pspec);
 
   if (g_str_equal (name, "volume") || g_str_equal (name, "channel") ||
-      g_str_equal (name, "histogram-source") || g_str_equal (name, "histogram-per-layer"))
+      g_str_equal (name, "histogram-source") || g_str_equal (name, "histogram-per-layer") ||
+      g_str_equal (name, "basis"))
     invalidate_bins (self);
   else if (g_str_equal (name, "mapping"))
     {
@@ -624,14 +655,22 @@ legend (EvoxHistogramView *self,
 {
   int x = PAD, y = PAD, row_height = 0;
   int text_width, text_height;
-  const char *heading = _("Measured scans:");
+  g_autofree char *heading = NULL;
 
-  if (self->legend == NULL)
+  if (self->caption == NULL)
     return 0;
+  heading = self->legend != NULL ? g_strconcat (self->caption, ":", NULL)
+                                  : g_strdup (self->caption);
 
-  /* The heading only where the entries then still fit on one row. */
+  /* The heading only where the entries then still fit on one row; alone it always shows. */
   _evox_measure_text (layout, heading, &text_width, &text_height);
   row_height = text_height;
+  if (self->legend == NULL)
+    {
+      if (snapshot != NULL)
+        _evox_draw_text (snapshot, layout, heading, x, y, fg);
+      return row_height + 4;
+    }
   if (legend_width (self, layout) + text_width + 8 <= width - 2 * PAD)
     {
       if (snapshot != NULL)
