@@ -1551,6 +1551,178 @@ test_phase_document_swap (void)
   g_assert_finalize_object (volume);
 }
 
+/* EVOX_TEST_SHOTS=DIR keeps a PNG of what a test looked at, for people to see. */
+static void
+save_shot (EvoxHistogramView *view,
+           const char        *name)
+{
+  const char *dir = g_getenv ("EVOX_TEST_SHOTS");
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autofree guint32 *pixels = NULL;
+  g_autofree char *path = NULL;
+  int width, height;
+
+  if (dir == NULL)
+    return;
+  pixels = evox_test_render_widget (GTK_WIDGET (view), &width, &height);
+  bytes = g_bytes_new_take (g_steal_pointer (&pixels), (gsize) width * height * 4);
+  texture = gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes, (gsize) width * 4);
+  path = g_strdup_printf ("%s/%s.png", dir, name);
+  gdk_texture_save_to_png (texture, path);
+}
+
+/* Columns of the plot near x (from x0 up to x1) whose pixel a few rows above the bottom is a
+ * viridis colour, that is a bar, not the background, a frame, a marker or an edge line. */
+static guint
+bar_columns (const guint8 *pixels,
+             gsize         stride,
+             int           x0,
+             int           x1,
+             int           y)
+{
+  guint n = 0;
+
+  for (int x = x0; x <= x1; x++)
+    {
+      guint8 rgb[3];
+
+      get_pixel (pixels, stride, x, y, rgb);
+      n += evox_test_colormap_distance ("viridis", rgb) <= 24;
+    }
+  return n;
+}
+
+/* A binary volume is all extremes: its two bars must show beside the frame and under the range
+ * markers and phase edges that stand on them (they were hidden there). */
+static void
+test_end_bars (void)
+{
+  EvoxDocument *document = evox_document_new ();
+  EvoxVolume *volume = evox_volume_new (16, 16, 16, 1, EVOX_SAMPLE_F32, NULL);
+  float *data = evox_volume_get_data_mut (volume, 0);
+  guint64 seed = 51;
+  graphene_rect_t bar;
+  g_autofree guint8 *pixels = NULL;
+  double lo, hi, x_lo, x_hi;
+  int width, height, y;
+  gsize stride;
+  Shown shown;
+
+  for (gsize i = 0; i < 16 * 16 * 16; i++)
+    data[i] = evox_test_uniform (&seed) < 0.5 ? 0.0f : 1.0f;
+  evox_volume_freeze (volume);
+  evox_document_set_volume (document, volume, "binary", NULL);
+  evox_document_set_mapping (document, EVOX_MAPPING_LINEAR);
+  evox_document_set_colormap (document, "viridis");
+  add_phase (document, "pore", 0, 0.5, "#1f77b4");
+  add_phase (document, "solid", 0.5, 1, "#ff7f0e");
+  shown = show_view (document);
+  evox_histogram_view_get_counts (shown.view, NULL, &lo, &hi);
+  draw_once (shown.view);
+  save_shot (shown.view, "end-bars");
+
+  pixels = render_pixels (shown.view, &width, &height, &stride);
+  g_assert_true (evox_histogram_view_get_colorbar_bounds (shown.view, &bar));
+  y = (int) bar.origin.y - 4 - 4;   /* just above the plot's bottom */
+  x_lo = evox_histogram_view_value_to_x (shown.view, lo);
+  x_hi = evox_histogram_view_value_to_x (shown.view, hi);
+  g_test_message ("plot %.1f..%.1f, row %d", x_lo, x_hi, y);
+  g_assert_cmpuint (bar_columns (pixels, stride, (int) x_lo, (int) x_lo + 4, y), >=, 3);
+  g_assert_cmpuint (bar_columns (pixels, stride, (int) x_hi - 5, (int) x_hi - 1, y), >=, 3);
+
+  close_view (&shown);
+  g_assert_finalize_object (document);
+  g_assert_finalize_object (volume);
+}
+
+/* Scans never take a phase's colour (tab10, what phases are given), and with a log count axis
+ * they are lines: below a line is the background, where stacked bars would be filled. */
+static void
+test_scan_palette_and_lines (void)
+{
+  static const char * const tab10[] = {
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+  };
+  EvoxDocument *document = evox_document_new ();
+  EvoxVolume *volume = evox_demo_volume_new (10.0);
+  g_autofree guint8 *pixels = NULL;
+  graphene_rect_t bar;
+  const double *counts;
+  double lo, hi;
+  guint n_bins, best = 0;
+  int width, height, y, x;
+  gsize stride;
+  Shown shown;
+
+  evox_document_set_volume (document, volume, "demo", NULL);
+  shown = show_view (document);
+  g_assert_cmpuint (evox_histogram_view_get_n_series (shown.view), ==, EVOX_DEMO_N_SCANS);
+  for (guint s = 0; s < EVOX_DEMO_N_SCANS; s++)
+    {
+      GdkRGBA scan = _evox_histogram_view_get_series_color (shown.view, s);
+
+      for (guint p = 0; p < G_N_ELEMENTS (tab10); p++)
+        {
+          float rgb[3];
+          double distance;
+
+          evox_color_get_rgb (tab10[p], rgb);
+          distance = fabs (scan.red - rgb[0]) + fabs (scan.green - rgb[1]) +
+                     fabs (scan.blue - rgb[2]);
+          /* tab10's grey (#7f7f7f) is the 8th phase colour: the ramp passes near it, but is
+           * told apart by lightness from the scans on each side. */
+          if (p != 7)
+            g_assert_cmpfloat (distance, >, 0.3);
+        }
+      if (s > 0)
+        {
+          GdkRGBA before = _evox_histogram_view_get_series_color (shown.view, s - 1);
+          g_assert_cmpfloat (fabs (before.red - scan.red), >, 0.1);
+        }
+    }
+
+  /* The fullest bin: stacked, its foot is the first scan's colour; as lines, background. */
+  counts = evox_histogram_view_get_counts (shown.view, &n_bins, &lo, &hi);
+  for (guint b = 1; b < n_bins; b++)
+    if (counts[b] > counts[best])
+      best = b;
+  x = (int) round (evox_histogram_view_value_to_x (shown.view,
+                                                   lo + (hi - lo) * (best + 0.5) / n_bins));
+  g_assert_true (evox_histogram_view_get_colorbar_bounds (shown.view, &bar));
+  y = (int) bar.origin.y - 4 - 3;
+  {
+    GdkRGBA first = _evox_histogram_view_get_series_color (shown.view, 0);
+    guint8 want[3] = { first.red * 255 + 0.5, first.green * 255 + 0.5, first.blue * 255 + 0.5 };
+    guint8 got[3];
+
+    draw_once (shown.view);
+    pixels = render_pixels (shown.view, &width, &height, &stride);
+    get_pixel (pixels, stride, x, y, got);
+    assert_rgb_near (got, want, 6);
+    g_clear_pointer (&pixels, g_free);
+
+    evox_document_set_histogram_log_counts (document, TRUE);
+    draw_once (shown.view);
+    save_shot (shown.view, "scan-lines");
+    pixels = render_pixels (shown.view, &width, &height, &stride);
+    get_pixel (pixels, stride, x, y, got);
+    g_test_message ("foot of bin %u as lines: %u %u %u", best, got[0], got[1], got[2]);
+    for (guint s = 0; s < EVOX_DEMO_N_SCANS; s++)
+      {
+        GdkRGBA scan = _evox_histogram_view_get_series_color (shown.view, s);
+        g_assert_cmpint (abs ((int) got[0] - (int) (scan.red * 255 + 0.5)) +
+                         abs ((int) got[1] - (int) (scan.green * 255 + 0.5)) +
+                         abs ((int) got[2] - (int) (scan.blue * 255 + 0.5)), >, 12);
+      }
+  }
+
+  close_view (&shown);
+  g_assert_finalize_object (document);
+  g_assert_finalize_object (volume);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1573,6 +1745,8 @@ main (int    argc,
   g_test_add_func ("/Evox/HistogramView/phase-drag-float", test_phase_drag_float);
   g_test_add_func ("/Evox/HistogramView/phase-overlap", test_phase_overlap);
   g_test_add_func ("/Evox/HistogramView/phase-document-swap", test_phase_document_swap);
+  g_test_add_func ("/Evox/HistogramView/end-bars", test_end_bars);
+  g_test_add_func ("/Evox/HistogramView/scan-palette-and-lines", test_scan_palette_and_lines);
 
   return g_test_run ();
 }

@@ -24,17 +24,15 @@
 #define GRIP_HEIGHT 18
 #define OVERLAP_MIN 7    /* the narrowest overlap flag */
 
-/* Series colours for the per-layer mode (Okabe and Ito's colour-blind-safe set, without black);
- * each is light enough for a dark theme and dark enough for a light one. */
-static const GdkRGBA series_colors[] = {
-  { 0.902f, 0.624f, 0.000f, 1.0f },
-  { 0.337f, 0.706f, 0.914f, 1.0f },
-  { 0.000f, 0.620f, 0.451f, 1.0f },
-  { 0.800f, 0.475f, 0.655f, 1.0f },
-  { 0.835f, 0.369f, 0.000f, 1.0f },
-  { 0.000f, 0.447f, 0.698f, 1.0f },
-  { 0.941f, 0.894f, 0.259f, 1.0f },
-};
+/* Scan colours for the per-layer mode: a ramp of neutral greys from light (shallow) to dark
+ * (deep). Phase bands take tab10's saturated hues, so no scan looks like a phase (nor like the
+ * band it sits under), and the ramp reads as depth; its ends stay visible on light and dark
+ * themes. */
+static const GdkRGBA scan_shallow = { 0.827f, 0.827f, 0.827f, 1.0f };
+static const GdkRGBA scan_deep = { 0.290f, 0.290f, 0.290f, 1.0f };
+
+#define END_INSET 6      /* the frame stands off the outermost bars by this much */
+#define END_MIN_WIDTH 3  /* the outermost bars are at least this wide */
 
 /* GNOME's blue accent: the range markers read on light and dark themes alike. */
 static const GdkRGBA marker_color = { 0.208f, 0.518f, 0.894f, 1.0f };
@@ -630,6 +628,17 @@ typedef struct
   GArray  *count_ticks;
 } Frame;
 
+static GdkRGBA
+series_color (EvoxHistogramView *self,
+              guint              series)
+{
+  float t = self->n_series > 1 ? (float) series / (self->n_series - 1) : 0.0f;
+
+  return (GdkRGBA) { scan_shallow.red + t * (scan_deep.red - scan_shallow.red),
+                     scan_shallow.green + t * (scan_deep.green - scan_shallow.green),
+                     scan_shallow.blue + t * (scan_deep.blue - scan_shallow.blue), 1.0f };
+}
+
 static int
 legend_width (EvoxHistogramView *self,
               PangoLayout       *layout)
@@ -692,9 +701,9 @@ legend (EvoxHistogramView *self,
         }
       if (snapshot != NULL)
         {
-          const GdkRGBA *color = &series_colors[s % G_N_ELEMENTS (series_colors)];
+          GdkRGBA color = series_color (self, s);
 
-          _evox_fill (snapshot, color, x, y + (text_height - SWATCH) / 2.0, SWATCH, SWATCH);
+          _evox_fill (snapshot, &color, x, y + (text_height - SWATCH) / 2.0, SWATCH, SWATCH);
           _evox_draw_text (snapshot, layout, label, x + SWATCH + 4, y, fg);
         }
       x += entry + 12;
@@ -742,7 +751,10 @@ layout_frame (EvoxHistogramView *self,
         }
     }
 
-  width = MAX (frame->width - left - PAD - 8, 0);
+  /* The bars stand off the frame, so the outermost ones (the data's extremes) never hide under
+   * it. */
+  left += END_INSET;
+  width = MAX (frame->width - left - PAD - 8 - END_INSET, 0);
   self->plot = GRAPHENE_RECT_INIT (left, top, width, MAX (frame->height - top - bottom, 0));
   self->bar = GRAPHENE_RECT_INIT (left, top + self->plot.size.height + BAR_GAP, width,
                                   BAR_HEIGHT);
@@ -866,73 +878,189 @@ draw_count_axis (EvoxHistogramView *self,
                       fg);
 }
 
+/* Everything draw_bin needs, worked out once per frame. */
+typedef struct
+{
+  gboolean        log_counts;
+  gboolean        lines;       /* per-scan series as lines, not stacked */
+  const guint8  (*table)[3];
+  EvoxTransfer    transfer;
+  double          a0, a1, c0, c1, r0, r1;
+  double          range_lo, range_hi;
+  GdkRGBA         outline;
+} BarStyle;
+
+static void
+bar_style (EvoxHistogramView *self,
+           const GdkRGBA     *fg,
+           BarStyle          *style)
+{
+  style->log_counts = evox_document_get_histogram_log_counts (self->document);
+  /* Stacked bars on a log axis make each scan look as tall as the whole stack. */
+  style->lines = style->log_counts && self->n_series > 1;
+  style->table = evox_colormap_get_table (evox_document_get_colormap (self->document));
+  style->transfer = evox_document_get_transfer (self->document);
+  style->a0 = axis_coordinate (self, self->lo);
+  style->a1 = axis_coordinate (self, self->hi);
+  evox_document_get_range (self->document, &style->range_lo, &style->range_hi);
+  style->r0 = axis_coordinate (self, style->range_lo);
+  style->r1 = axis_coordinate (self, style->range_hi);
+  if (isnan (style->r0))
+    style->r0 = -INFINITY;
+  count_axis (self, &style->c0, &style->c1);
+  style->outline = _evox_with_alpha (fg, 0.85f);
+}
+
+static void
+bin_x (EvoxHistogramView *self,
+       const BarStyle    *style,
+       guint              b,
+       double            *x0,
+       double            *x1)
+{
+  *x0 = round (axis_x (self, style->a0 + (style->a1 - style->a0) * b / self->n_bins));
+  *x1 = round (axis_x (self, style->a0 + (style->a1 - style->a0) * (b + 1) / self->n_bins));
+}
+
+/* One bar (or, as lines, its scans' steps) over [x0, x1); returns the y of its top. */
+static double
+draw_bin (EvoxHistogramView *self,
+          GtkSnapshot       *snapshot,
+          const BarStyle    *style,
+          guint              b,
+          double             x0,
+          double             x1)
+{
+  double centre = style->a0 + (style->a1 - style->a0) * (b + 0.5) / self->n_bins;
+  /* Bars outside the display range are dimmed: those voxels show in the end colours. */
+  float alpha = centre >= style->r0 && centre <= style->r1 ? 1.0f : 0.4f;
+  double top = round (count_y (self, self->counts[b], style->c0, style->c1, style->log_counts));
+
+  if (style->lines)
+    {
+      for (guint s = 0; s < self->n_series; s++)
+        {
+          double y = round (count_y (self, self->series[(gsize) s * self->n_bins + b], style->c0,
+                                     style->c1, style->log_counts));
+          GdkRGBA color = series_color (self, s);
+
+          color.alpha = alpha;
+          if (y < plot_bottom (self))
+            _evox_fill (snapshot, &color, x0, y - 1, x1 - x0, 2);
+        }
+      return plot_bottom (self);
+    }
+  if (self->n_series > 1)
+    {
+      double below = 0, y_below = plot_bottom (self);
+
+      for (guint s = 0; s < self->n_series; s++)
+        {
+          double count = below + self->series[(gsize) s * self->n_bins + b];
+          double y = round (count_y (self, count, style->c0, style->c1, style->log_counts));
+          GdkRGBA color = series_color (self, s);
+
+          color.alpha = alpha;
+          _evox_fill (snapshot, &color, x0, y, x1 - x0, y_below - y);
+          below = count;
+          y_below = y;
+        }
+    }
+  else
+    {
+      guint8 rgb[3];
+      GdkRGBA color;
+
+      value_rgb (style->table, style->transfer, style->range_lo, style->range_hi,
+                 axis_value (self, centre), rgb);
+      color = (GdkRGBA) { rgb[0] / 255.f, rgb[1] / 255.f, rgb[2] / 255.f, alpha };
+      _evox_fill (snapshot, &color, x0, top, x1 - x0, plot_bottom (self) - top);
+    }
+  if (top < plot_bottom (self))
+    _evox_fill (snapshot, &style->outline, x0, top - 1, x1 - x0, 1);
+  return top;
+}
+
+/* Vertical steps joining the scans' lines from one bin to the next. */
+static void
+draw_line_steps (EvoxHistogramView *self,
+                 GtkSnapshot       *snapshot,
+                 const BarStyle    *style,
+                 guint              b,
+                 double             x)
+{
+  for (guint s = 0; s < self->n_series; s++)
+    {
+      const double *series = self->series + (gsize) s * self->n_bins;
+      double y0 = round (count_y (self, series[b - 1], style->c0, style->c1, TRUE));
+      double y1 = round (count_y (self, series[b], style->c0, style->c1, TRUE));
+      GdkRGBA color = series_color (self, s);
+
+      if (y0 != y1)
+        _evox_fill (snapshot, &color, x - 1, MIN (y0, y1) - 1, 2, fabs (y1 - y0) + 2);
+    }
+}
+
 static void
 draw_bars (EvoxHistogramView *self,
            GtkSnapshot       *snapshot,
            const GdkRGBA     *fg)
 {
-  gboolean log_counts = evox_document_get_histogram_log_counts (self->document);
-  const guint8 (*table)[3] = evox_colormap_get_table (evox_document_get_colormap (self->document));
-  EvoxTransfer transfer = evox_document_get_transfer (self->document);
-  double a0 = axis_coordinate (self, self->lo);
-  double a1 = axis_coordinate (self, self->hi);
-  double range_lo, range_hi, c0, c1, r0, r1;
-  GdkRGBA outline = _evox_with_alpha (fg, 0.85f);
+  BarStyle style;
   double previous_top = plot_bottom (self);
 
-  evox_document_get_range (self->document, &range_lo, &range_hi);
-  r0 = axis_coordinate (self, range_lo);
-  r1 = axis_coordinate (self, range_hi);
-  if (isnan (r0))
-    r0 = -INFINITY;
-  count_axis (self, &c0, &c1);
-
+  bar_style (self, fg, &style);
   for (guint b = 0; b < self->n_bins; b++)
     {
-      double x0 = round (axis_x (self, a0 + (a1 - a0) * b / self->n_bins));
-      double x1 = round (axis_x (self, a0 + (a1 - a0) * (b + 1) / self->n_bins));
-      double centre = a0 + (a1 - a0) * (b + 0.5) / self->n_bins;
-      /* Bars outside the display range are dimmed: those voxels show in the end colours. */
-      float alpha = centre >= r0 && centre <= r1 ? 1.0f : 0.4f;
-      double top = round (count_y (self, self->counts[b], c0, c1, log_counts));
+      double x0, x1, top;
 
-      if (self->n_series > 1)
+      bin_x (self, &style, b, &x0, &x1);
+      top = draw_bin (self, snapshot, &style, b, x0, x1);
+      if (style.lines)
         {
-          double below = 0, y_below = plot_bottom (self);
-
-          for (guint s = 0; s < self->n_series; s++)
-            {
-              double count = below + self->series[(gsize) s * self->n_bins + b];
-              double y = round (count_y (self, count, c0, c1, log_counts));
-              GdkRGBA color = _evox_with_alpha (&series_colors[s % G_N_ELEMENTS (series_colors)],
-                                                alpha);
-
-              _evox_fill (snapshot, &color, x0, y, x1 - x0, y_below - y);
-              below = count;
-              y_below = y;
-            }
+          if (b > 0)
+            draw_line_steps (self, snapshot, &style, b, x0);
+          continue;
         }
-      else
-        {
-          guint8 rgb[3];
-          GdkRGBA color;
-
-          value_rgb (table, transfer, range_lo, range_hi, axis_value (self, centre), rgb);
-          color = (GdkRGBA) { rgb[0] / 255.f, rgb[1] / 255.f, rgb[2] / 255.f, alpha };
-          _evox_fill (snapshot, &color, x0, top, x1 - x0, plot_bottom (self) - top);
-        }
-
       /* A step outline over the tops keeps dark colour-map ends visible on a dark theme. */
       if (top < plot_bottom (self) || previous_top < plot_bottom (self))
-        _evox_fill (snapshot, &outline, x0 - 1, MIN (top, previous_top) - 1, 1,
+        _evox_fill (snapshot, &style.outline, x0 - 1, MIN (top, previous_top) - 1, 1,
                     fabs (top - previous_top) + 1);
-      if (top < plot_bottom (self))
-        _evox_fill (snapshot, &outline, x0, top - 1, x1 - x0, 1);
       previous_top = top;
     }
   if (previous_top < plot_bottom (self))
-    _evox_fill (snapshot, &outline, plot_right (self) - 1, previous_top - 1, 1,
+    _evox_fill (snapshot, &style.outline, plot_right (self) - 1, previous_top - 1, 1,
                 plot_bottom (self) - previous_top + 1);
+}
+
+/* The bars at the data's minimum and maximum again, over the range markers and phase edges
+ * that stand on them, at least END_MIN_WIDTH wide: a binary volume is nothing but these two. */
+static void
+draw_end_bars (EvoxHistogramView *self,
+               GtkSnapshot       *snapshot,
+               const GdkRGBA     *fg)
+{
+  BarStyle style;
+  guint ends[2] = { 0, self->n_bins - 1 };
+
+  bar_style (self, fg, &style);
+  for (guint i = 0; i < (self->n_bins > 1 ? 2u : 1u); i++)
+    {
+      guint b = ends[i];
+      double x0, x1;
+
+      if (!(self->counts[b] > 0))
+        continue;
+      bin_x (self, &style, b, &x0, &x1);
+      if (x1 - x0 < END_MIN_WIDTH)
+        {
+          if (i == 0)
+            x1 = x0 + END_MIN_WIDTH;
+          else
+            x0 = x1 - END_MIN_WIDTH;
+        }
+      draw_bin (self, snapshot, &style, b, x0, x1);
+    }
 }
 
 static void
@@ -1414,6 +1542,7 @@ evox_histogram_view_snapshot (GtkWidget   *widget,
   g_autoptr(PangoLayout) layout = _evox_create_small_layout (GTK_WIDGET (self));
   g_auto(Frame) frame = { 0 };
   GdkRGBA fg, frame_color;
+  graphene_rect_t boxed;
 
   ensure_bins (self);
   _evox_get_foreground (widget, &fg);
@@ -1422,13 +1551,16 @@ evox_histogram_view_snapshot (GtkWidget   *widget,
 
   if (self->plot.size.width < 8 || self->plot.size.height < 8)
     return;
+  boxed = self->plot;
+  boxed.origin.x -= END_INSET;
+  boxed.size.width += 2 * END_INSET;
 
   if (!self->have_bins)
     {
       gboolean has_volume = self->document != NULL &&
                             evox_document_get_volume (self->document) != NULL;
 
-      draw_box (snapshot, &self->plot, &frame_color);
+      draw_box (snapshot, &boxed, &frame_color);
       draw_message (self, snapshot, layout, has_volume ? _("No values") : _("No volume"), &fg);
       return;
     }
@@ -1436,10 +1568,11 @@ evox_histogram_view_snapshot (GtkWidget   *widget,
   draw_count_axis (self, snapshot, layout, &frame, &fg);
   draw_hover (self, snapshot, &fg);
   draw_bars (self, snapshot, &fg);
-  draw_box (snapshot, &self->plot, &frame_color);
+  draw_box (snapshot, &boxed, &frame_color);
   draw_value_axis (self, snapshot, layout, &frame, &fg);
   draw_range (self, snapshot);
   draw_phases (self, snapshot, layout);
+  draw_end_bars (self, snapshot, &fg);
   legend (self, layout, frame.width, snapshot, &fg);
 }
 
@@ -2237,4 +2370,14 @@ evox_histogram_view_get_n_overlaps (EvoxHistogramView *self)
                          g_array_index (stretches, double, i + 1), &x0, &x1);
     }
   return n;
+}
+
+GdkRGBA
+_evox_histogram_view_get_series_color (EvoxHistogramView *self,
+                                       guint              series)
+{
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), (GdkRGBA) { 0 });
+
+  ensure_bins (self);
+  return series_color (self, series);
 }
