@@ -287,6 +287,27 @@ flush (void)
 }
 
 /* Draws the widget again (as the window would) and renders it, which must not complain. */
+/* EVOX_TEST_SHOTS=DIR keeps a PNG of what a test looked at, for people to see. */
+static void
+save_shot (EvoxHistogramView *view,
+           const char        *name)
+{
+  const char *dir = g_getenv ("EVOX_TEST_SHOTS");
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autofree guint32 *pixels = NULL;
+  g_autofree char *path = NULL;
+  int width, height;
+
+  if (dir == NULL)
+    return;
+  pixels = evox_test_render_widget (GTK_WIDGET (view), &width, &height);
+  bytes = g_bytes_new_take (g_steal_pointer (&pixels), (gsize) width * height * 4);
+  texture = gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes, (gsize) width * 4);
+  path = g_strdup_printf ("%s/%s.png", dir, name);
+  gdk_texture_save_to_png (texture, path);
+}
+
 static void
 draw_once (EvoxHistogramView *view)
 {
@@ -524,6 +545,7 @@ test_log10 (void)
   g_assert_cmpuint (evox_histogram_view_get_n_series (shown.view), ==, 1);
   assert_counts_match (shown.view, volume, &box);
   draw_once (shown.view);
+  save_shot (shown.view, "volume-basis");
 
   /* The stored log10 numbers shown with a linear mapping: same bins, other colours. */
   evox_document_set_mapping (document, EVOX_MAPPING_LINEAR);
@@ -1549,27 +1571,6 @@ test_phase_document_swap (void)
   g_assert_finalize_object (first);
   g_assert_finalize_object (second);
   g_assert_finalize_object (volume);
-}
-
-/* EVOX_TEST_SHOTS=DIR keeps a PNG of what a test looked at, for people to see. */
-static void
-save_shot (EvoxHistogramView *view,
-           const char        *name)
-{
-  const char *dir = g_getenv ("EVOX_TEST_SHOTS");
-  g_autoptr (GdkTexture) texture = NULL;
-  g_autoptr (GBytes) bytes = NULL;
-  g_autofree guint32 *pixels = NULL;
-  g_autofree char *path = NULL;
-  int width, height;
-
-  if (dir == NULL)
-    return;
-  pixels = evox_test_render_widget (GTK_WIDGET (view), &width, &height);
-  bytes = g_bytes_new_take (g_steal_pointer (&pixels), (gsize) width * height * 4);
-  texture = gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes, (gsize) width * 4);
-  path = g_strdup_printf ("%s/%s.png", dir, name);
-  gdk_texture_save_to_png (texture, path);
 }
 
 /* Columns of the plot near x (from x0 up to x1) whose pixel a few rows above the bottom is a
