@@ -13,6 +13,7 @@
 
 #include "evox-canvas.h"
 #include "evox-histogram-view-private.h"
+#include "evox-particle-panel.h"
 #include "evox-phase-panel.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
@@ -444,6 +445,21 @@ test_basis_switch (void)
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
   g_assert_true (g_str_has_suffix (text, ",volume\n"));
+
+  /* Particles are always of the interpolated volume, and their page says so. */
+  {
+    g_autoptr (EvoxLabels) labels = evox_labels_compute (volume, 0, "Silicon", -1, 2,
+                                                         EVOX_CONNECTIVITY_26, 0, NULL, NULL,
+                                                         &error);
+    EvoxParticlePanel *particles =
+      EVOX_PARTICLE_PANEL (evox_window_get_particle_panel (window));
+
+    g_assert_no_error (error);
+    evox_document_set_labels (document, labels);
+    g_assert_true (evox_test_wait_for (has_labels, document, 1));
+    g_assert_nonnull (strstr (evox_particle_panel_get_summary (particles),
+                              "of the interpolated volume"));
+  }
 
   /* A tomogram has one basis: no switch, the plain source name. */
   evox_window_open_file (window, file, NULL);
