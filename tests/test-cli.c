@@ -1209,6 +1209,47 @@ test_segment_fractions_log (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The real A19 table: fractions of the measured scans by default, of the interpolated volume with
+ * --basis volume, with the counts test-csv checks against numpy (tests/a19-fractions.py); the
+ * table and the CSV name the basis, and particles are said to be of the volume. */
+static void
+test_segment_basis_a19 (void)
+{
+  g_autofree char *ssrm = evox_test_data_path ("ssrm/A19_GrSi_Anode_1x1.csv");
+  g_autofree char *dir = NULL;
+  static const guint64 expected[2][3] = {
+    { 53058, 4285, 8193 },
+    { 176384, 30817, 22175 },
+  };
+  static const char * const bases[] = { "measured", "volume" };
+
+  if (ssrm == NULL)
+    return;
+  dir = evox_test_tmpdir_new ();
+  for (guint b = 0; b < 2; b++)
+    {
+      g_autofree char *csv = g_build_filename (dir, bases[b], NULL);
+      g_autoptr(GPtrArray) rows = NULL;
+      g_auto(Run) run = evox ("segment", ssrm, "--phase", "graphite=-7:-3.5", "--phase",
+                              "silicon=-3.5:-0.5", "--phase", "binder=-0.5:2", "--fractions", csv,
+                              "--count", b == 1 ? "--basis" : NULL, "volume", NULL);
+
+      assert_done (&run);
+      g_test_message ("%s", run.out);
+      g_assert_nonnull (strstr (run.out, b == 0 ? "of the 4 measured scans"
+                                                : "of the interpolated volume"));
+      g_assert_nonnull (strstr (run.out, "particles of the interpolated volume"));
+      rows = read_csv (csv);
+      g_assert_cmpuint (rows->len, ==, 4);
+      for (guint p = 0; p < 3; p++)
+        {
+          g_assert_cmpstr (csv_cell (rows, p + 1, "basis"), ==, bases[b]);
+          g_assert_cmpuint (csv_uint (rows, p + 1, "voxels"), ==, expected[b][p]);
+        }
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* Without output options: an aligned table on stdout, particle counts with --count. */
 static void
 test_segment_summary (void)
@@ -2513,6 +2554,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Cli/segment/fractions-f32", test_segment_fractions_f32);
   g_test_add_func ("/Evox/Cli/segment/fractions-log", test_segment_fractions_log);
   g_test_add_func ("/Evox/Cli/segment/summary", test_segment_summary);
+  g_test_add_func ("/Evox/Cli/segment/basis-a19", test_segment_basis_a19);
   g_test_add_func ("/Evox/Cli/segment/particles", test_segment_particles);
   g_test_add_func ("/Evox/Cli/segment/mask", test_segment_mask);
   g_test_add_func ("/Evox/Cli/segment/auto", test_segment_auto);
