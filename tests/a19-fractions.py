@@ -1,8 +1,10 @@
 # a19-fractions.py: the oracle of test-csv's /Evox/Csv/fractions-a19 (numpy): the Gr/Si preset's counts
 # on the measured scans and on the interpolated volume of the real A19 table.
 # SPDX-License-Identifier: BSD-3-Clause
+import os
 import numpy as np
-t = np.genfromtxt('/work/shared/data/ssrm/A19_GrSi_Anode_1x1.csv', delimiter=',', names=True)
+data = os.environ.get('EVOX_TEST_DATA', os.path.join(os.path.dirname(__file__), '..', '..', 'shared', 'data'))
+t = np.genfromtxt(os.path.join(data, 'ssrm', 'A19_GrSi_Anode_1x1.csv'), delimiter=',', names=True)
 order = np.lexsort((t['X'], t['Y']))           # X fastest, then Y
 t = t[order]
 scans = [t['R%d' % i].astype(np.float32) for i in range(4)]
