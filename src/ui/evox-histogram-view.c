@@ -76,6 +76,7 @@ struct _EvoxHistogramView
   GPtrArray       *legend;         /* one label per series in per-layer mode */
   char            *caption;        /* what is counted, where the bases differ */
   double           max_total;
+  double           max_series;     /* the tallest bar of any one series */
   char            *title;
 
   GdkTexture      *colorbar;
@@ -125,6 +126,7 @@ clear_bins (EvoxHistogramView *self)
   self->n_bins = 0;
   self->n_series = 0;
   self->max_total = 0;
+  self->max_series = 0;
   self->hover_bin = -1;
   g_clear_pointer (&self->counts, g_free);
   g_clear_pointer (&self->series, g_free);
@@ -391,6 +393,8 @@ ensure_bins (EvoxHistogramView *self)
     self->n_series = 1;
   for (guint b = 0; b < self->n_bins; b++)
     self->max_total = MAX (self->max_total, self->counts[b]);
+  for (gsize i = 0; self->n_series > 1 && i < (gsize) self->n_series * self->n_bins; i++)
+    self->max_series = MAX (self->max_series, self->series[i]);
   self->title = make_title (volume, evox_document_get_channel (self->document));
   if (source != SOURCE_SLICE &&
       evox_basis_has_choice (volume, evox_document_get_channel (self->document)))
@@ -582,7 +586,10 @@ count_axis (EvoxHistogramView *self,
   if (evox_document_get_histogram_log_counts (self->document))
     {
       *c0 = LOG_COUNT_FLOOR;
-      *c1 = MAX (1.0, log10 (MAX (self->max_total, 1.0)) + 0.15);
+      /* Scans drawn as lines (n_series > 1) need room for the tallest of them only. */
+      double top = self->n_series > 1 ? self->max_series : self->max_total;
+
+      *c1 = MAX (1.0, log10 (MAX (top, 1.0)) + 0.15);
     }
   else
     {
