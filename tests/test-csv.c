@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "evox-csv.h"
+#include "evox-loader.h"
 #include "evox-test-util.h"
 
 static void
@@ -141,9 +142,11 @@ test_fraction_table (void)
       evox_phase_set_visible (phase, p != 2);
       evox_phase_list_append (phases, phase);
     }
-  table = evox_fraction_table_new (volume, 0, phases, NULL, &error);
+  /* Without scans "measured" counts the volume, and the table says so. */
+  table = evox_fraction_table_new (volume, 0, EVOX_BASIS_MEASURED, phases, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (table->n_rows, ==, 4);
+  g_assert_cmpint (table->basis, ==, EVOX_BASIS_VOLUME);
   g_assert_cmpuint (table->n_finite, ==, 21 * 13 * 7);
   g_assert_cmpfloat_with_epsilon (table->delta, delta, 1e-9);
   for (guint p = 0; p < 4; p++)
@@ -175,7 +178,8 @@ test_fraction_table (void)
   lines = g_strsplit (text, "\n", -1);
   g_assert_cmpuint (g_strv_length (lines), ==, 6);
   g_assert_cmpstr (lines[0], ==, "phase,lo,hi,voxels,fraction,delta,fraction_lo_minus,"
-                                 "fraction_lo_plus,fraction_hi_minus,fraction_hi_plus");
+                                 "fraction_lo_plus,fraction_hi_minus,fraction_hi_plus,basis");
+  g_assert_true (g_str_has_suffix (lines[1], ",volume"));
   g_assert_true (g_str_has_prefix (lines[2], "\"mid, \"\"wide\"\"\",700.5,2000,"));
   g_assert_cmpstr (lines[5], ==, "");
 
@@ -186,7 +190,8 @@ test_fraction_table (void)
     g_autofree char *missing = g_build_filename (dir, "no", "fractions.csv", NULL);
     g_autofree char *contents = NULL;
 
-    g_assert_true (evox_csv_write_fractions (path, volume, 0, phases, FALSE, NULL, &error));
+    g_assert_true (evox_csv_write_fractions (path, volume, 0, EVOX_BASIS_VOLUME, phases, FALSE, NULL,
+                                             &error));
     g_assert_no_error (error);
     g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
     g_assert_cmpstr (contents, ==, text);
@@ -282,6 +287,83 @@ test_particles (void)
   }
 }
 
+
+/* The Gr/Si preset on the real A19 table, on both bases. Oracle (numpy 1.24, Debian's
+ * python3-numpy; the script is tests/a19-fractions.py): read the CSV, sort rows Y then X, take
+ * the four R columns as float32 scans at 0, 43, 87 and 130 nm, build the 14 layers at 0, 10, ...,
+ * 130 nm as README "SSRM tables" says ((1 - w) * above + w * below in double, stored as
+ * float32), and count -7 <= v <= -3.5, -3.5 < v <= -0.5, -0.5 < v <= 2 (a value on a shared edge
+ * is the first phase's: 28 scan values and 20 volume values sit on -3.5).
+ *   measured scans (65,536 values):       53058  4285  8193  (81.0 %, 6.5 %, 12.5 %)
+ *   interpolated volume (229,376 values): 176384 30817 22175 (76.9 %, 13.4 %, 9.7 %)
+ * Before the basis existed every fraction was of the volume, so the measured numbers fail. */
+static void
+test_fractions_a19 (void)
+{
+  g_autofree char *path = evox_test_data_path ("ssrm/A19_GrSi_Anode_1x1.csv");
+  static const guint64 expected[2][3] = {
+    { 53058, 4285, 8193 },
+    { 176384, 30817, 22175 },
+  };
+  static const guint64 n_expected[2] = { 65536, 229376 };
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(EvoxPhaseList) phases = evox_phase_list_new ();
+  g_autoptr(GPtrArray) presets = NULL;
+  g_autoptr(GError) error = NULL;
+  EvoxPhasePreset *ssrm = NULL;
+
+  if (path == NULL)
+    return;
+  volume = evox_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  presets = evox_phase_presets_list ();
+  for (guint i = 0; i < presets->len; i++)
+    if (g_str_equal (evox_phase_preset_get_name (g_ptr_array_index (presets, i)),
+                     "Gr/Si anode (SSRM)"))
+      ssrm = g_ptr_array_index (presets, i);
+  g_assert_nonnull (ssrm);
+  g_assert_true (evox_phase_preset_apply (ssrm, phases, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (evox_basis_has_choice (volume, 0));
+
+  for (EvoxBasis basis = EVOX_BASIS_MEASURED; basis <= EVOX_BASIS_VOLUME; basis++)
+    {
+      g_autoptr(EvoxFractionTable) table = NULL;
+      EvoxFineHistogram *fine = evox_basis_get_histogram (volume, 0, basis);
+      g_autofree char *text = NULL;
+      g_auto(GStrv) lines = NULL;
+
+      table = evox_fraction_table_new (volume, 0, basis, phases, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (table->basis, ==, basis);
+      g_assert_cmpuint (table->n_finite, ==, n_expected[basis]);
+      g_assert_cmpuint (evox_fine_histogram_get_n_finite (fine), ==, n_expected[basis]);
+      for (guint k = 0; k < 3; k++)
+        {
+          double exact = (double) expected[basis][k] / n_expected[basis];
+
+          g_assert_cmpuint (table->rows[k].voxels, ==, expected[basis][k]);
+          /* What the Phases page shows comes from the fine histogram of the same basis: within
+           * a fine bin of each edge, so the same to a tenth of a percent. */
+          g_assert_cmpfloat_with_epsilon (evox_phase_list_fraction (phases, k, EVOX_SAMPLE_F32,
+                                                                    fine), exact, 5e-4);
+        }
+      text = evox_csv_format_fractions (table);
+      lines = g_strsplit (text, "\n", -1);
+      g_assert_true (g_str_has_suffix (lines[1], basis == EVOX_BASIS_MEASURED ? ",measured"
+                                                                               : ",volume"));
+    }
+  /* The channel's histogram is the volume's; the measured one holds each scan as a layer. */
+  g_assert_true (evox_basis_get_histogram (volume, 0, EVOX_BASIS_VOLUME) ==
+                 evox_volume_get_fine_histogram (volume, 0));
+  g_assert_cmpuint (evox_fine_histogram_get_n_layers (evox_basis_get_histogram
+                                                        (volume, 0, EVOX_BASIS_MEASURED)), ==, 4);
+  {
+    g_autofree char *label = evox_basis_dup_label (volume, 0, EVOX_BASIS_MEASURED);
+    g_assert_cmpstr (label, ==, "of the 4 measured scans");
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -290,6 +372,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Csv/field-quoting", test_field_quoting);
   g_test_add_func ("/Evox/Csv/numbers", test_numbers);
   g_test_add_func ("/Evox/Csv/fraction-table", test_fraction_table);
+  g_test_add_func ("/Evox/Csv/fractions-a19", test_fractions_a19);
   g_test_add_func ("/Evox/Csv/particles", test_particles);
   return g_test_run ();
 }

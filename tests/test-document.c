@@ -348,6 +348,45 @@ test_phases_follow_scale (void)
   g_assert_cmpuint (evox_phase_list_get_n_phases (evox_document_get_phases (document)), ==, 0);
 }
 
+/* The basis: measured by default, notified only on change, kept across volumes; its histogram is
+ * the measured scans' for an SSRM stack and the channel's otherwise. */
+static void
+test_basis (void)
+{
+  g_autoptr (EvoxDocument) doc = evox_document_new ();
+  g_autoptr (EvoxVolume) demo = evox_demo_volume_new (10.0);
+  g_autoptr (EvoxVolume) plain = gradient_u8 (8);
+  guint notifies = 0;
+
+  g_signal_connect (doc, "notify::basis", G_CALLBACK (count_notify), &notifies);
+  g_assert_cmpint (evox_document_get_basis (doc), ==, EVOX_BASIS_MEASURED);
+  g_assert_null (evox_document_get_basis_histogram (doc));
+  g_assert_cmpint (evox_document_get_effective_basis (doc), ==, EVOX_BASIS_VOLUME);
+
+  evox_document_set_volume (doc, demo, "demo", NULL);
+  g_assert_cmpint (evox_document_get_effective_basis (doc), ==, EVOX_BASIS_MEASURED);
+  g_assert_true (evox_document_get_basis_histogram (doc) ==
+                 evox_volume_get_measured_fine_histogram (demo));
+  evox_document_set_basis (doc, EVOX_BASIS_MEASURED);
+  g_assert_cmpuint (notifies, ==, 0);
+  g_object_set (doc, "basis", EVOX_BASIS_VOLUME, NULL);
+  g_assert_cmpuint (notifies, ==, 1);
+  evox_document_set_basis (doc, EVOX_BASIS_VOLUME);
+  g_assert_cmpuint (notifies, ==, 1);
+  g_assert_true (evox_document_get_basis_histogram (doc) ==
+                 evox_volume_get_fine_histogram (demo, 0));
+
+  /* A tomogram has one basis whatever the document says, and the choice stays for the next
+   * stack. */
+  evox_document_set_basis (doc, EVOX_BASIS_MEASURED);
+  evox_document_set_volume (doc, plain, "plain", NULL);
+  g_assert_cmpuint (notifies, ==, 2);
+  g_assert_cmpint (evox_document_get_basis (doc), ==, EVOX_BASIS_MEASURED);
+  g_assert_cmpint (evox_document_get_effective_basis (doc), ==, EVOX_BASIS_VOLUME);
+  g_assert_true (evox_document_get_basis_histogram (doc) ==
+                 evox_volume_get_fine_histogram (plain, 0));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -364,5 +403,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Document/selected-phase", test_selected_phase);
   g_test_add_func ("/Evox/Document/labels-and-focus", test_labels_and_focus);
   g_test_add_func ("/Evox/Document/phases-follow-scale", test_phases_follow_scale);
+  g_test_add_func ("/Evox/Document/basis", test_basis);
   return g_test_run ();
 }

@@ -287,6 +287,27 @@ flush (void)
 }
 
 /* Draws the widget again (as the window would) and renders it, which must not complain. */
+/* EVOX_TEST_SHOTS=DIR keeps a PNG of what a test looked at, for people to see. */
+static void
+save_shot (EvoxHistogramView *view,
+           const char        *name)
+{
+  const char *dir = g_getenv ("EVOX_TEST_SHOTS");
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autofree guint32 *pixels = NULL;
+  g_autofree char *path = NULL;
+  int width, height;
+
+  if (dir == NULL)
+    return;
+  pixels = evox_test_render_widget (GTK_WIDGET (view), &width, &height);
+  bytes = g_bytes_new_take (g_steal_pointer (&pixels), (gsize) width * height * 4);
+  texture = gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes, (gsize) width * 4);
+  path = g_strdup_printf ("%s/%s.png", dir, name);
+  gdk_texture_save_to_png (texture, path);
+}
+
 static void
 draw_once (EvoxHistogramView *view)
 {
@@ -499,10 +520,32 @@ test_log10 (void)
   evox_document_set_histogram_log_counts (document, TRUE);
   draw_once (shown.view);
 
+  /* The scans together: the same bars as stacked per scan, on the same bins. */
+  {
+    guint n;
+    const double *counts = evox_histogram_view_get_counts (shown.view, &n, NULL, NULL);
+    g_autofree double *stacked = g_memdup2 (counts, n * sizeof (double));
+    const double *together;
+    guint n_together;
+
+    evox_document_set_histogram_per_layer (document, FALSE);
+    g_assert_cmpuint (evox_histogram_view_get_n_series (shown.view), ==, 1);
+    together = evox_histogram_view_get_counts (shown.view, &n_together, NULL, NULL);
+    g_assert_cmpuint (n_together, ==, n);
+    for (guint b = 0; b < n; b++)
+      g_assert_cmpfloat (fabs (together[b] - stacked[b]), <=, 1e-6 * MAX (stacked[b], 1));
+    draw_once (shown.view);
+  }
+
+  /* The interpolated volume, per-scan mode or not, when the basis says so. */
+  evox_document_set_basis (document, EVOX_BASIS_VOLUME);
+  evox_document_set_histogram_per_layer (document, TRUE);
+  g_assert_cmpuint (evox_histogram_view_get_n_series (shown.view), ==, 1);
   evox_document_set_histogram_per_layer (document, FALSE);
   g_assert_cmpuint (evox_histogram_view_get_n_series (shown.view), ==, 1);
   assert_counts_match (shown.view, volume, &box);
   draw_once (shown.view);
+  save_shot (shown.view, "volume-basis");
 
   /* The stored log10 numbers shown with a linear mapping: same bins, other colours. */
   evox_document_set_mapping (document, EVOX_MAPPING_LINEAR);
@@ -1320,29 +1363,33 @@ test_phase_drag_float (void)
   g_assert_finalize_object (decades);
 }
 
-/* Brute force: stretches of the value line shared by two or more visible phases. With integer
- * edges the depth only changes at integers, so whole and half values sample every stretch. */
+/* Brute force: stretches of whole values (u8 data) held by two visible phases that overlap,
+ * a shared edge being no overlap (evox_phase_overlaps, tested against its own oracle in
+ * test-phase). */
 static guint
 brute_overlaps (EvoxPhaseList *list,
                 double         lo,
                 double         hi)
 {
-  guint runs = 0;
+  guint runs = 0, n = evox_phase_list_get_n_phases (list);
   gboolean inside = FALSE;
 
-  for (double v = lo; v <= hi; v += 0.5)
+  for (double v = lo; v <= hi; v += 1)
     {
-      guint depth = 0;
+      gboolean shared = FALSE;
 
-      for (guint p = 0; p < evox_phase_list_get_n_phases (list); p++)
-        {
-          EvoxPhase *phase = evox_phase_list_get_phase (list, p);
+      for (guint p = 0; p < n && !shared; p++)
+        for (guint q = p + 1; q < n && !shared; q++)
+          {
+            EvoxPhase *a = evox_phase_list_get_phase (list, p);
+            EvoxPhase *b = evox_phase_list_get_phase (list, q);
 
-          depth += evox_phase_get_visible (phase) && evox_phase_get_lo (phase) <= v &&
-                   v <= evox_phase_get_hi (phase);
-        }
-      runs += depth >= 2 && !inside;
-      inside = depth >= 2;
+            shared = evox_phase_get_visible (a) && evox_phase_get_visible (b) &&
+                     evox_phase_contains (a, v) && evox_phase_contains (b, v) &&
+                     evox_phase_overlaps (a, b, EVOX_SAMPLE_U8);
+          }
+      runs += shared && !inside;
+      inside = shared;
     }
   return runs;
 }
@@ -1442,13 +1489,16 @@ test_phase_overlap (void)
     check_flags (shown.view, stretches, 2);
   }
 
-  /* Hidden phases overlap nothing; closed ranges that touch share a value. */
+  /* Hidden phases overlap nothing; ranges that meet at a shared edge do not overlap (the first
+   * phase owns it), but a phase on nothing but that value does. */
   evox_phase_set_visible (b, FALSE);
   g_assert_cmpuint (evox_histogram_view_get_n_overlaps (shown.view), ==, 0);
   check_flags (shown.view, NULL, 0);
   evox_phase_set_visible (b, TRUE);
   evox_phase_set_range (b, 60, 100);
   evox_phase_set_range (c, 101, 190);
+  g_assert_cmpuint (evox_histogram_view_get_n_overlaps (shown.view), ==, 0);
+  evox_phase_set_range (b, 60, 60);
   g_assert_cmpuint (evox_histogram_view_get_n_overlaps (shown.view), ==, 1);
   {
     /* One shared value is flagged around it. */
@@ -1523,6 +1573,157 @@ test_phase_document_swap (void)
   g_assert_finalize_object (volume);
 }
 
+/* Columns of the plot near x (from x0 up to x1) whose pixel a few rows above the bottom is a
+ * viridis colour, that is a bar, not the background, a frame, a marker or an edge line. */
+static guint
+bar_columns (const guint8 *pixels,
+             gsize         stride,
+             int           x0,
+             int           x1,
+             int           y)
+{
+  guint n = 0;
+
+  for (int x = x0; x <= x1; x++)
+    {
+      guint8 rgb[3];
+
+      get_pixel (pixels, stride, x, y, rgb);
+      n += evox_test_colormap_distance ("viridis", rgb) <= 24;
+    }
+  return n;
+}
+
+/* A binary volume is all extremes: its two bars must show beside the frame and under the range
+ * markers and phase edges that stand on them (they were hidden there). */
+static void
+test_end_bars (void)
+{
+  EvoxDocument *document = evox_document_new ();
+  EvoxVolume *volume = evox_volume_new (16, 16, 16, 1, EVOX_SAMPLE_F32, NULL);
+  float *data = evox_volume_get_data_mut (volume, 0);
+  guint64 seed = 51;
+  graphene_rect_t bar;
+  g_autofree guint8 *pixels = NULL;
+  double lo, hi, x_lo, x_hi;
+  int width, height, y;
+  gsize stride;
+  Shown shown;
+
+  for (gsize i = 0; i < 16 * 16 * 16; i++)
+    data[i] = evox_test_uniform (&seed) < 0.5 ? 0.0f : 1.0f;
+  evox_volume_freeze (volume);
+  evox_document_set_volume (document, volume, "binary", NULL);
+  evox_document_set_mapping (document, EVOX_MAPPING_LINEAR);
+  evox_document_set_colormap (document, "viridis");
+  add_phase (document, "pore", 0, 0.5, "#1f77b4");
+  add_phase (document, "solid", 0.5, 1, "#ff7f0e");
+  shown = show_view (document);
+  evox_histogram_view_get_counts (shown.view, NULL, &lo, &hi);
+  draw_once (shown.view);
+  save_shot (shown.view, "end-bars");
+
+  pixels = render_pixels (shown.view, &width, &height, &stride);
+  g_assert_true (evox_histogram_view_get_colorbar_bounds (shown.view, &bar));
+  y = (int) bar.origin.y - 4 - 4;   /* just above the plot's bottom */
+  x_lo = evox_histogram_view_value_to_x (shown.view, lo);
+  x_hi = evox_histogram_view_value_to_x (shown.view, hi);
+  g_test_message ("plot %.1f..%.1f, row %d", x_lo, x_hi, y);
+  g_assert_cmpuint (bar_columns (pixels, stride, (int) x_lo, (int) x_lo + 4, y), >=, 3);
+  g_assert_cmpuint (bar_columns (pixels, stride, (int) x_hi - 5, (int) x_hi - 1, y), >=, 3);
+
+  close_view (&shown);
+  g_assert_finalize_object (document);
+  g_assert_finalize_object (volume);
+}
+
+/* Scans never take a phase's colour (tab10, what phases are given), and with a log count axis
+ * they are lines: below a line is the background, where stacked bars would be filled. */
+static void
+test_scan_palette_and_lines (void)
+{
+  static const char * const tab10[] = {
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+  };
+  EvoxDocument *document = evox_document_new ();
+  EvoxVolume *volume = evox_demo_volume_new (10.0);
+  g_autofree guint8 *pixels = NULL;
+  graphene_rect_t bar;
+  const double *counts;
+  double lo, hi;
+  guint n_bins, best = 0;
+  int width, height, y, x;
+  gsize stride;
+  Shown shown;
+
+  evox_document_set_volume (document, volume, "demo", NULL);
+  shown = show_view (document);
+  g_assert_cmpuint (evox_histogram_view_get_n_series (shown.view), ==, EVOX_DEMO_N_SCANS);
+  for (guint s = 0; s < EVOX_DEMO_N_SCANS; s++)
+    {
+      GdkRGBA scan = _evox_histogram_view_get_series_color (shown.view, s);
+
+      for (guint p = 0; p < G_N_ELEMENTS (tab10); p++)
+        {
+          float rgb[3];
+          double distance;
+
+          evox_color_get_rgb (tab10[p], rgb);
+          distance = fabs (scan.red - rgb[0]) + fabs (scan.green - rgb[1]) +
+                     fabs (scan.blue - rgb[2]);
+          /* tab10's grey (#7f7f7f) is the 8th phase colour: the ramp passes near it, but is
+           * told apart by lightness from the scans on each side. */
+          if (p != 7)
+            g_assert_cmpfloat (distance, >, 0.3);
+        }
+      if (s > 0)
+        {
+          GdkRGBA before = _evox_histogram_view_get_series_color (shown.view, s - 1);
+          g_assert_cmpfloat (fabs (before.red - scan.red), >, 0.1);
+        }
+    }
+
+  /* The fullest bin: stacked, its foot is the first scan's colour; as lines, background. */
+  counts = evox_histogram_view_get_counts (shown.view, &n_bins, &lo, &hi);
+  for (guint b = 1; b < n_bins; b++)
+    if (counts[b] > counts[best])
+      best = b;
+  x = (int) round (evox_histogram_view_value_to_x (shown.view,
+                                                   lo + (hi - lo) * (best + 0.5) / n_bins));
+  g_assert_true (evox_histogram_view_get_colorbar_bounds (shown.view, &bar));
+  y = (int) bar.origin.y - 4 - 3;
+  {
+    GdkRGBA first = _evox_histogram_view_get_series_color (shown.view, 0);
+    guint8 want[3] = { first.red * 255 + 0.5, first.green * 255 + 0.5, first.blue * 255 + 0.5 };
+    guint8 got[3];
+
+    draw_once (shown.view);
+    pixels = render_pixels (shown.view, &width, &height, &stride);
+    get_pixel (pixels, stride, x, y, got);
+    assert_rgb_near (got, want, 6);
+    g_clear_pointer (&pixels, g_free);
+
+    evox_document_set_histogram_log_counts (document, TRUE);
+    draw_once (shown.view);
+    save_shot (shown.view, "scan-lines");
+    pixels = render_pixels (shown.view, &width, &height, &stride);
+    get_pixel (pixels, stride, x, y, got);
+    g_test_message ("foot of bin %u as lines: %u %u %u", best, got[0], got[1], got[2]);
+    for (guint s = 0; s < EVOX_DEMO_N_SCANS; s++)
+      {
+        GdkRGBA scan = _evox_histogram_view_get_series_color (shown.view, s);
+        g_assert_cmpint (abs ((int) got[0] - (int) (scan.red * 255 + 0.5)) +
+                         abs ((int) got[1] - (int) (scan.green * 255 + 0.5)) +
+                         abs ((int) got[2] - (int) (scan.blue * 255 + 0.5)), >, 12);
+      }
+  }
+
+  close_view (&shown);
+  g_assert_finalize_object (document);
+  g_assert_finalize_object (volume);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1545,6 +1746,8 @@ main (int    argc,
   g_test_add_func ("/Evox/HistogramView/phase-drag-float", test_phase_drag_float);
   g_test_add_func ("/Evox/HistogramView/phase-overlap", test_phase_overlap);
   g_test_add_func ("/Evox/HistogramView/phase-document-swap", test_phase_document_swap);
+  g_test_add_func ("/Evox/HistogramView/end-bars", test_end_bars);
+  g_test_add_func ("/Evox/HistogramView/scan-palette-and-lines", test_scan_palette_and_lines);
 
   return g_test_run ();
 }

@@ -13,6 +13,7 @@
 
 #include "evox-canvas.h"
 #include "evox-histogram-view-private.h"
+#include "evox-particle-panel.h"
 #include "evox-phase-panel.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
@@ -346,6 +347,130 @@ test_particles_and_exports (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Exact count of values in [lo, hi] over the measured scans or over the volume's voxels. */
+static double
+brute_fraction (EvoxVolume *volume,
+                EvoxBasis   basis,
+                double      lo,
+                double      hi)
+{
+  gsize dims[3];
+  guint64 in = 0, finite = 0;
+
+  evox_volume_get_dims (volume, dims);
+  if (basis == EVOX_BASIS_MEASURED)
+    for (guint s = 0; s < evox_volume_get_n_scans (volume); s++)
+      for (gsize i = 0; i < dims[0] * dims[1]; i++)
+        {
+          float v = evox_volume_get_scan (volume, s)->values[i];
+          finite += isfinite (v);
+          in += isfinite (v) && v >= lo && v <= hi;
+        }
+  else
+    for (gsize i = 0; i < evox_volume_get_n_voxels (volume); i++)
+      {
+        float v = ((const float *) evox_volume_get_data (volume, 0))[i];
+        finite += isfinite (v);
+        in += isfinite (v) && v >= lo && v <= hi;
+      }
+  return 100.0 * in / finite;
+}
+
+static double
+shown_percent (EvoxPhaseRow *row)
+{
+  const char *text = evox_phase_row_get_fraction_text (row);
+
+  if (g_str_has_prefix (text, "≈"))
+    text += strlen ("≈");
+  return g_ascii_strtod (text, NULL);
+}
+
+/* The basis switch on the Phases page: fractions, their tooltip, the histogram's source item and
+ * the exported CSV all follow it; a volume without scans shows no switch. */
+static void
+test_basis_switch (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *ramp = write_ramp (dir);
+  g_autofree char *csv = g_build_filename (dir, "f.csv", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) file = g_file_new_for_path (ramp);
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxPhasePanel *panel = EVOX_PHASE_PANEL (evox_window_get_phase_panel (window));
+  g_autoptr (EvoxPhase) phase = evox_phase_new ("Silicon", -1, 2, "#ff7f0e");
+  GtkWidget *box = find_widget (GTK_WIDGET (panel), "basis_box");
+  GtkDropDown *basis = GTK_DROP_DOWN (find_widget (GTK_WIDGET (panel), "basis_dropdown"));
+  GtkDropDown *source = GTK_DROP_DOWN (find_widget (GTK_WIDGET (window), "histogram_source"));
+  GtkWidget *per_scan = find_widget (GTK_WIDGET (window), "histogram_per_layer");
+  GtkStringList *items = GTK_STRING_LIST (gtk_drop_down_get_model (basis));
+  GtkStringList *sources = GTK_STRING_LIST (gtk_drop_down_get_model (source));
+  EvoxVolume *volume;
+  EvoxPhaseRow *row;
+
+  evox_window_open_demo (window);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_window_show_page (window, "phases");
+  evox_phase_list_append (evox_document_get_phases (document), phase);
+  volume = evox_document_get_volume (document);
+  row = evox_phase_panel_get_row (panel, 0);
+
+  /* Measured scans by default, and every label says so. */
+  g_assert_true (gtk_widget_get_visible (box));
+  g_assert_cmpuint (gtk_drop_down_get_selected (basis), ==, 0);
+  g_assert_cmpstr (gtk_string_list_get_string (items, 0), ==, "of the 4 measured scans");
+  g_assert_cmpstr (gtk_string_list_get_string (sources, 0), ==, "All 4 measured scans");
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (find_widget (GTK_WIDGET (row),
+                                                                      "fraction_label")),
+                            "of the 4 measured scans"));
+  g_assert_cmpfloat (fabs (shown_percent (row) -
+                           brute_fraction (volume, EVOX_BASIS_MEASURED, -1, 2)), <=, 0.1);
+  g_assert_true (gtk_widget_get_sensitive (per_scan));
+
+  /* The interpolated volume. */
+  gtk_drop_down_set_selected (basis, 1);
+  g_assert_cmpint (evox_document_get_basis (document), ==, EVOX_BASIS_VOLUME);
+  row = evox_phase_panel_get_row (panel, 0);
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (find_widget (GTK_WIDGET (row),
+                                                                      "fraction_label")),
+                            "of the interpolated volume"));
+  g_assert_cmpfloat (fabs (shown_percent (row) -
+                           brute_fraction (volume, EVOX_BASIS_VOLUME, -1, 2)), <=, 0.1);
+  g_assert_cmpstr (gtk_string_list_get_string (sources, 0), ==, "Interpolated volume");
+  g_assert_cmpuint (gtk_drop_down_get_selected (source), ==, 0);
+  g_assert_false (gtk_widget_get_sensitive (per_scan));
+  g_assert_true (evox_window_export_data (window, 0, csv, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+  g_assert_true (g_str_has_suffix (text, ",volume\n"));
+
+  /* Particles are always of the interpolated volume, and their page says so. */
+  {
+    g_autoptr (EvoxLabels) labels = evox_labels_compute (volume, 0, "Silicon", -1, 2,
+                                                         EVOX_CONNECTIVITY_26, 0, NULL, NULL,
+                                                         &error);
+    EvoxParticlePanel *particles =
+      EVOX_PARTICLE_PANEL (evox_window_get_particle_panel (window));
+
+    g_assert_no_error (error);
+    evox_document_set_labels (document, labels);
+    g_assert_true (evox_test_wait_for (has_labels, document, 1));
+    g_assert_nonnull (strstr (evox_particle_panel_get_summary (particles),
+                              "of the interpolated volume"));
+  }
+
+  /* A tomogram has one basis: no switch, the plain source name. */
+  evox_window_open_file (window, file, NULL);
+  g_assert_true (evox_test_wait_for (not_loading, window, 30));
+  g_assert_false (gtk_widget_get_visible (box));
+  g_assert_cmpstr (gtk_string_list_get_string (sources, 0), ==, "Whole volume");
+
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* Phases from the command line: specs in both forms, a preset by name, and a bad spec that shows
  * in the banner without touching the volume or the phases. */
 static void
@@ -397,5 +522,6 @@ main (int   argc,
   g_test_add_func ("/Evox/PhaseUi/typed-edges", test_typed_edges);
   g_test_add_func ("/Evox/PhaseUi/particles-and-exports", test_particles_and_exports);
   g_test_add_func ("/Evox/PhaseUi/startup-phases", test_startup_phases);
+  g_test_add_func ("/Evox/PhaseUi/basis-switch", test_basis_switch);
   return g_test_run ();
 }

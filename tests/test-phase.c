@@ -425,7 +425,8 @@ check_suggest_covers (EvoxSampleType type,
 
           lo[k] = evox_phase_get_lo (phase);
           hi[k] = evox_phase_get_hi (phase);
-          g_assert_false (evox_phase_list_overlaps (list, k));
+          g_assert_false (evox_phase_list_overlaps (list, k,
+                                                    evox_volume_get_sample_type (volume)));
           if (k > 0)
             {
               g_assert_cmpfloat (lo[k], >, hi[k - 1]);
@@ -886,15 +887,21 @@ test_list_queries (void)
     g_assert_cmpint (evox_phase_list_find_owner (list, 7), ==, 1);
     g_assert_cmpint (evox_phase_list_find_owner (list, 15), ==, -1);
 
-    g_assert_true (evox_phase_list_overlaps (list, 0));
-    g_assert_true (evox_phase_list_overlaps (list, 1));
-    g_assert_false (evox_phase_list_overlaps (list, 2));
-    evox_phase_set_range (p2, 20, 40);   /* touching at one value is overlapping */
-    g_assert_true (evox_phase_list_overlaps (list, 2));
-    g_assert_true (evox_phase_overlaps (p2, p1));
-    g_assert_false (evox_phase_overlaps (p2, p0));
+    g_assert_true (evox_phase_list_overlaps (list, 0, EVOX_SAMPLE_F32));
+    g_assert_true (evox_phase_list_overlaps (list, 1, EVOX_SAMPLE_F32));
+    g_assert_false (evox_phase_list_overlaps (list, 2, EVOX_SAMPLE_F32));
+    /* Meeting at one shared edge is no overlap: the first in the list owns that value. */
+    evox_phase_set_range (p2, 20, 40);
+    g_assert_false (evox_phase_list_overlaps (list, 2, EVOX_SAMPLE_F32));
+    g_assert_false (evox_phase_overlaps (p2, p1, EVOX_SAMPLE_U8));
+    evox_phase_set_range (p2, 19.5, 40);   /* two floats in common; one whole number */
+    g_assert_true (evox_phase_overlaps (p2, p1, EVOX_SAMPLE_F32));
+    g_assert_false (evox_phase_overlaps (p2, p1, EVOX_SAMPLE_U8));
+    g_assert_false (evox_phase_overlaps (p2, p0, EVOX_SAMPLE_F32));
+    evox_phase_set_range (p2, 20, 20);   /* all of it on the edge: owned by p1, an overlap */
+    g_assert_true (evox_phase_overlaps (p2, p1, EVOX_SAMPLE_F32));
     evox_phase_set_range (p2, nextafter (20, 21), 40);
-    g_assert_false (evox_phase_list_overlaps (list, 2));
+    g_assert_false (evox_phase_list_overlaps (list, 2, EVOX_SAMPLE_F32));
   }
 }
 
@@ -1075,11 +1082,11 @@ test_presets_builtin (void)
       EvoxPhase *phase = evox_phase_list_get_phase (list, k);
 
       g_assert_cmpstr (evox_phase_get_name (phase), ==, ssrm_names[k]);
-      g_assert_false (evox_phase_list_overlaps (list, k));
+      g_assert_false (evox_phase_list_overlaps (list, k, EVOX_SAMPLE_F32));
+      /* Edges as users see and type them; neighbours share theirs. */
       if (k > 0)
-        g_assert_cmpfloat (nextafterf ((float) evox_phase_get_hi (evox_phase_list_get_phase
-                                                                  (list, k - 1)), INFINITY),
-                           ==, evox_phase_get_lo (phase));
+        g_assert_cmpfloat (evox_phase_get_hi (evox_phase_list_get_phase (list, k - 1)), ==,
+                           evox_phase_get_lo (phase));
     }
   /* The real table spans -6.92 to 1.69 decades. */
   g_assert_cmpfloat (evox_phase_get_lo (evox_phase_list_get_phase (list, 0)), <=, -6.92);
@@ -1253,6 +1260,139 @@ test_presets_corrupt (void)
   g_assert_nonnull (find_preset (presets, "Good", NULL));
 }
 
+/* The first phase in list order containing v (hidden ones too), -1 for none: the oracle of
+ * who owns a voxel on a shared edge. */
+static int
+brute_owner (EvoxPhaseList *list,
+             double         v)
+{
+  for (guint i = 0; i < evox_phase_list_get_n_phases (list); i++)
+    if (isfinite (v) && evox_phase_contains (evox_phase_list_get_phase (list, i), v))
+      return (int) i;
+  return -1;
+}
+
+/* The issue: the Gr/Si preset stored its upper phases' edges nudged (-3.499999761581421), so
+ * typing back the -3.500 shown raised a false overlap. Edges are now stored as shown, a shared
+ * edge is no overlap, and its voxels count once, for the first phase of the list. On the old
+ * code the stored edges were not -3.5 and -0.5, and -3.5 typed back flagged an overlap. */
+static void
+test_shared_edges (void)
+{
+  g_autoptr (EvoxVolume) volume = volume_new (EVOX_SAMPLE_F32, 12, 10, 8);
+  g_autoptr (EvoxPhaseList) list = evox_phase_list_new ();
+  g_autoptr (GPtrArray) presets = NULL;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (11);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *shown = NULL;
+  float *data = evox_volume_get_data_mut (volume, 0);
+  gsize n = evox_volume_get_n_voxels (volume);
+  EvoxFineHistogram *fine;
+  double typed, lo[3], hi[3];
+  guint64 counts[3], owned[3] = { 0 }, sum = 0, fine_sum = 0;
+  float first, last;
+
+  reset_user_presets ();
+  for (gsize i = 0; i < n; i++)
+    {
+      int kind = g_rand_int_range (rand, 0, 8);
+
+      data[i] = kind == 0 ? -3.5f : kind == 1 ? -0.5f : kind == 2 ? NAN
+                : (float) g_rand_double_range (rand, -7, 2);
+    }
+  evox_volume_set_values (volume, EVOX_SCALE_LOG10, "R", "ohm");
+  evox_volume_freeze (volume);
+  fine = evox_volume_get_fine_histogram (volume, 0);
+
+  presets = evox_phase_presets_list ();
+  g_assert_true (evox_phase_preset_apply (find_preset (presets, "Gr/Si anode (SSRM)", NULL), list,
+                                          NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (evox_phase_get_hi (evox_phase_list_get_phase (list, 0)), ==, -3.5);
+  g_assert_cmpfloat (evox_phase_get_lo (evox_phase_list_get_phase (list, 1)), ==, -3.5);
+  g_assert_cmpfloat (evox_phase_get_hi (evox_phase_list_get_phase (list, 1)), ==, -0.5);
+  g_assert_cmpfloat (evox_phase_get_lo (evox_phase_list_get_phase (list, 2)), ==, -0.5);
+  for (guint k = 0; k < 3; k++)
+    g_assert_false (evox_phase_list_overlaps (list, k, EVOX_SAMPLE_F32));
+
+  /* Typing the edge back as the row shows it ("-3.500") changes nothing and flags nothing. */
+  shown = g_strdup_printf ("%.3f", evox_phase_get_lo (evox_phase_list_get_phase (list, 1)));
+  g_assert_cmpstr (shown, ==, "-3.500");
+  g_assert_true (evox_phase_parse_value (shown, EVOX_SCALE_LOG10, "ohm", &typed, &error));
+  g_assert_no_error (error);
+  evox_phase_set_range (evox_phase_list_get_phase (list, 1), typed, -0.5);
+  g_assert_false (evox_phase_list_overlaps (list, 1, EVOX_SAMPLE_F32));
+
+  /* Owned ranges: the shared value is the earlier phase's. */
+  g_assert_true (evox_phase_list_get_owned_range (list, 0, EVOX_SAMPLE_F32, &first, &last));
+  g_assert_cmpfloat (first, ==, -7.0f);
+  g_assert_cmpfloat (last, ==, -3.5f);
+  g_assert_true (evox_phase_list_get_owned_range (list, 1, EVOX_SAMPLE_F32, &first, &last));
+  g_assert_cmpfloat (first, ==, nextafterf (-3.5f, INFINITY));
+  g_assert_cmpfloat (last, ==, -0.5f);
+
+  /* Each voxel counts once, for its first phase: exact counts and fine-histogram fractions. */
+  for (gsize i = 0; i < n; i++)
+    {
+      int owner = brute_owner (list, data[i]);
+      if (owner >= 0)
+        owned[owner]++;
+    }
+  for (guint k = 0; k < 3; k++)
+    {
+      g_assert_true (evox_phase_list_get_owned_range (list, k, EVOX_SAMPLE_F32, &first, &last));
+      lo[k] = first;
+      hi[k] = last;
+    }
+  g_assert_true (evox_count_ranges_exact (volume, 0, 3, lo, hi, counts, NULL, &error));
+  g_assert_no_error (error);
+  for (guint k = 0; k < 3; k++)
+    {
+      g_test_message ("phase %u: %" G_GUINT64_FORMAT " owned", k, owned[k]);
+      g_assert_cmpuint (counts[k], ==, owned[k]);
+      sum += owned[k];
+      fine_sum += evox_phase_list_count (list, k, EVOX_SAMPLE_F32, fine);
+    }
+  g_assert_cmpuint (sum, ==, brute_count (volume, -7, 2));
+  /* f32 fine bins are shared out within a bin, so only the total is exact (to the rounding of
+   * three counts): the spikes on -3.5 and -0.5 (an eighth of the voxels each) count once. */
+  g_assert_cmpint (ABS ((gint64) fine_sum - (gint64) sum), <=, 2);
+  g_assert_cmpuint (brute_count (volume, -3.5, -3.5), >, 0);
+
+  /* List order decides: moved first, silicon owns -3.5. */
+  evox_phase_list_move (list, 1, 0);
+  g_assert_true (evox_phase_list_get_owned_range (list, 0, EVOX_SAMPLE_F32, &first, &last));
+  g_assert_cmpfloat (first, ==, -3.5f);
+  g_assert_true (evox_phase_list_get_owned_range (list, 1, EVOX_SAMPLE_F32, &first, &last));
+  g_assert_cmpfloat (last, ==, nextafterf (-3.5f, -INFINITY));
+  lo[1] = first;
+  hi[1] = last;
+  g_assert_true (evox_count_ranges_exact (volume, 0, 3, lo, hi, counts, NULL, &error));
+  g_assert_cmpuint (counts[1], ==, owned[0] - brute_count (volume, -3.5, -3.5));
+
+  /* Integer data: [0, 43] and [43, 127] share 43, which the first owns; a single value on the
+   * edge is all owned by the other phase, so that is an overlap. */
+  {
+    g_autoptr (EvoxPhaseList) ints = evox_phase_list_new ();
+    g_autoptr (EvoxPhase) a = evox_phase_new ("a", 0, 43, NULL);
+    g_autoptr (EvoxPhase) b = evox_phase_new ("b", 42.5, 127, NULL);
+
+    evox_phase_list_append (ints, a);
+    evox_phase_list_append (ints, b);
+    g_assert_false (evox_phase_list_overlaps (ints, 1, EVOX_SAMPLE_U8));
+    g_assert_true (evox_phase_list_overlaps (ints, 1, EVOX_SAMPLE_F32));
+    g_assert_true (evox_phase_list_get_owned_range (ints, 1, EVOX_SAMPLE_U8, &first, &last));
+    g_assert_cmpfloat (first, ==, 44);
+    g_assert_cmpfloat (last, ==, 127);
+    evox_phase_set_range (b, 43, 43);
+    g_assert_true (evox_phase_list_overlaps (ints, 1, EVOX_SAMPLE_U8));
+    /* An overlap, flagged as such, counts in both phases, as overlaps always have. */
+    g_assert_true (evox_phase_list_get_owned_range (ints, 1, EVOX_SAMPLE_U8, &first, &last));
+    g_assert_cmpfloat (first, ==, 43);
+    g_assert_cmpfloat (last, ==, 43);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1279,6 +1419,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Phase/presets-builtin", test_presets_builtin);
   g_test_add_func ("/Evox/Phase/presets-user", test_presets_user);
   g_test_add_func ("/Evox/Phase/presets-corrupt", test_presets_corrupt);
+  g_test_add_func ("/Evox/Phase/shared-edges", test_shared_edges);
   status = g_test_run ();
   evox_test_tmpdir_free (config_home);
   return status;

@@ -148,6 +148,7 @@ test_histogram_bins (void)
 
   /* One channel of f32: the bins are over [lo, hi] of stored values (log10 R here). */
   evox_document_set_histogram_per_layer (document, FALSE);
+  evox_document_set_basis (document, EVOX_BASIS_VOLUME);
   volume = evox_document_get_volume (document);
   counts = evox_histogram_view_get_counts (view, &n_bins, &lo, &hi);
   g_assert_nonnull (counts);

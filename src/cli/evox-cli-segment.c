@@ -106,10 +106,12 @@ _evox_cli_parse_phases (EvoxPhaseList  *list,
   return TRUE;
 }
 
-/* A label volume gives each voxel one id: phases that share values cannot both have theirs. */
+/* A label volume gives each voxel one id: phases that share values cannot both have theirs
+ * (a shared edge is the earlier phase's, see compute_labels). */
 static gboolean
-check_disjoint_phases (EvoxPhaseList *phases,
-                       int           *status)
+check_disjoint_phases (EvoxPhaseList  *phases,
+                       EvoxSampleType  type,
+                       int            *status)
 {
   guint n = evox_phase_list_get_n_phases (phases);
 
@@ -119,7 +121,7 @@ check_disjoint_phases (EvoxPhaseList *phases,
         EvoxPhase *pa = evox_phase_list_get_phase (phases, a);
         EvoxPhase *pb = evox_phase_list_get_phase (phases, b);
 
-        if (evox_phase_overlaps (pa, pb))
+        if (evox_phase_overlaps (pa, pb, type))
           {
             *status = _evox_cli_error (EVOX_EXIT_USAGE,
                                        _("--labels: phases '%s' and '%s' overlap, so their "
@@ -146,10 +148,19 @@ compute_labels (EvoxVolume       *volume,
     {
       EvoxPhase *phase = evox_phase_list_get_phase (phases, i);
       g_autoptr(GError) error = NULL;
-      EvoxLabels *labels = evox_labels_compute (volume, channel, evox_phase_get_name (phase),
-                                                evox_phase_get_lo (phase),
-                                                evox_phase_get_hi (phase), connectivity,
-                                                min_size, NULL, NULL, &error);
+      EvoxLabels *labels;
+      float first, last;
+
+      /* Each phase's own values: a voxel on an edge shared with an earlier phase is that
+       * phase's, as in the mask and the fractions. */
+      if (!evox_phase_list_get_owned_range (phases, i, evox_volume_get_sample_type (volume),
+                                            &first, &last))
+        {
+          first = evox_phase_get_lo (phase);
+          last = evox_phase_get_hi (phase);
+        }
+      labels = evox_labels_compute (volume, channel, evox_phase_get_name (phase), first, last,
+                                    connectivity, min_size, NULL, NULL, &error);
 
       if (labels == NULL)
         {
@@ -199,15 +210,18 @@ print_row (GPtrArray  *cells,
 /* The aligned summary on stdout: one row per phase, particle counts when they were computed. */
 static void
 print_summary (const char              *title,
+               EvoxVolume              *volume,
+               guint                    channel,
                const EvoxFractionTable *table,
                GPtrArray               *labels)
 {
+  g_autofree char *basis = evox_basis_dup_label (volume, channel, table->basis);
   g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
-  guint n_columns = labels != NULL ? 7 : 5;
+  guint n_columns = labels != NULL ? 8 : 6;
   g_autofree int *widths = g_new0 (int, n_columns);
   g_autofree char *delta = format_double (table->delta);
   const char *header[] = { _("phase"), _("lo"), _("hi"), _("voxels"), _("fraction"),
-                           _("particles"), _("dropped") };
+                           _("basis"), _("particles"), _("dropped") };
 
   for (guint c = 0; c < n_columns; c++)
     g_ptr_array_add (cells, g_strdup (header[c]));
@@ -223,6 +237,7 @@ print_summary (const char              *title,
       g_ptr_array_add (cells, g_strdup (g_ascii_formatd (buf, sizeof buf, "%.6f",
                                                          evox_fraction_table_get_fraction
                                                            (table, i, -1))));
+      g_ptr_array_add (cells, g_strdup (evox_basis_to_string (table->basis)));
       if (labels != NULL)
         {
           EvoxLabels *l = g_ptr_array_index (labels, i);
@@ -235,8 +250,12 @@ print_summary (const char              *title,
     widths[k % n_columns] = MAX (widths[k % n_columns],
                                  (int) g_utf8_strlen (g_ptr_array_index (cells, k), -1));
 
-  printf (_("%s: %llu finite voxels; sensitivity delta %s (see --fractions)\n"), title,
-          (unsigned long long) table->n_finite, delta);
+  /* The basis word is the CSV's; particles are always of the volume, so say it with them. */
+  /* TRANSLATORS: the second %s is "of the 4 measured scans" or "of the interpolated volume" */
+  printf (_("%s: %llu finite voxels %s; sensitivity delta %s (see --fractions)%s\n"), title,
+          (unsigned long long) table->n_finite, basis, delta,
+          labels != NULL && evox_basis_has_choice (volume, channel)
+          ? _("; particles of the interpolated volume") : "");
   for (guint r = 0; r < cells->len / n_columns; r++)
     print_row (cells, n_columns, widths, r);
 }
@@ -302,7 +321,9 @@ _evox_cli_segment (int    argc,
   g_autofree char *mask = NULL;
   g_autofree char *label_bits_text = NULL;
   g_autofree char *channel_name = NULL;
+  g_autofree char *basis_text = NULL;
   g_autofree char *title = NULL;
+  EvoxBasis basis = EVOX_BASIS_MEASURED;
   gint64 min_size = 0;
   int connectivity = DEFAULT_CONNECTIVITY;
   gboolean force = FALSE, count = FALSE;
@@ -335,6 +356,10 @@ _evox_cli_segment (int    argc,
     { "label-bits", 0, 0, G_OPTION_ARG_STRING, &label_bits_text,
       N_("Sample size of --labels (default: 16 when the ids fit, else 32)"), "16|32" },
     { "channel", 0, 0, G_OPTION_ARG_STRING, &channel_name, N_("Channel label or index"), "C" },
+    { "basis", 0, 0, G_OPTION_ARG_STRING, &basis_text,
+      N_("What the fractions count in an SSRM stack: its measured scans as they are (default) or "
+         "the interpolated volume; other volumes count the volume either way. Particles, "
+         "--count and --labels always use the volume"), "measured|volume" },
     { "count", 0, 0, G_OPTION_ARG_NONE, &count,
       N_("Also label the particles and print their number per phase"), NULL },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Replace output files that exist"), NULL },
@@ -361,6 +386,9 @@ _evox_cli_segment (int    argc,
   if (min_size < 0)
     return _evox_cli_usage_error (context, _("--min-size must be 0 or more, not %lld"),
                                   (long long) min_size);
+  if (basis_text != NULL && !evox_basis_from_string (basis_text, &basis))
+    return _evox_cli_usage_error (context, _("--basis must be measured or volume, not '%s'"),
+                                  basis_text);
   if (label_bits_text != NULL)
     {
       if (g_str_equal (label_bits_text, "16"))
@@ -393,11 +421,12 @@ _evox_cli_segment (int    argc,
     return _evox_cli_error (EVOX_EXIT_USAGE,
                             _("--mask: a u8 mask holds at most 255 phases, not %u"),
                             evox_phase_list_get_n_phases (phases));
-  if (labels_path != NULL && !check_disjoint_phases (phases, &status))
+  if (labels_path != NULL &&
+      !check_disjoint_phases (phases, evox_volume_get_sample_type (volume), &status))
     return status;
 
   /* Everything is computed before the first file is written. */
-  table = evox_fraction_table_new (volume, (guint) channel, phases, NULL, &error);
+  table = evox_fraction_table_new (volume, (guint) channel, basis, phases, NULL, &error);
   if (table == NULL)
     return _evox_cli_input_error (error);
   if (particles != NULL || labels_path != NULL || count)
@@ -421,7 +450,7 @@ _evox_cli_segment (int    argc,
   if (n_outputs == 0 || count)
     {
       title = in != NULL ? g_path_get_basename (in) : g_strdup ("Demo");
-      print_summary (title, table, labels);
+      print_summary (title, volume, (guint) channel, table, labels);
     }
   return EVOX_EXIT_OK;
 }

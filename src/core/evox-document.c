@@ -34,6 +34,7 @@ struct _EvoxDocument
   EvoxHistogramSource  histogram_source;
   gboolean             histogram_log_counts;
   gboolean             histogram_per_layer;
+  EvoxBasis            basis;
   EvoxPhaseList       *phases;
   gboolean             show_phases;
   gboolean             hide_outside_phases;
@@ -71,6 +72,7 @@ enum
   PROP_HISTOGRAM_SOURCE,
   PROP_HISTOGRAM_LOG_COUNTS,
   PROP_HISTOGRAM_PER_LAYER,
+  PROP_BASIS,
   PROP_PHASES,
   PROP_SHOW_PHASES,
   PROP_HIDE_OUTSIDE_PHASES,
@@ -176,6 +178,9 @@ evox_document_get_property (GObject    *object,
     case PROP_HISTOGRAM_PER_LAYER:
       g_value_set_boolean (value, self->histogram_per_layer);
       break;
+    case PROP_BASIS:
+      g_value_set_enum (value, self->basis);
+      break;
     case PROP_PHASES:
       g_value_set_object (value, self->phases);
       break;
@@ -265,6 +270,9 @@ evox_document_set_property (GObject      *object,
     case PROP_HISTOGRAM_PER_LAYER:
       evox_document_set_histogram_per_layer (self, g_value_get_boolean (value));
       break;
+    case PROP_BASIS:
+      evox_document_set_basis (self, g_value_get_enum (value));
+      break;
     case PROP_SHOW_PHASES:
       evox_document_set_show_phases (self, g_value_get_boolean (value));
       break;
@@ -330,6 +338,8 @@ evox_document_class_init (EvoxDocumentClass *klass)
                                                                 NULL, FALSE, rw);
   properties[PROP_HISTOGRAM_PER_LAYER] = g_param_spec_boolean ("histogram-per-layer", NULL,
                                                                NULL, FALSE, rw);
+  properties[PROP_BASIS] = g_param_spec_enum ("basis", NULL, NULL, EVOX_TYPE_BASIS,
+                                              EVOX_BASIS_MEASURED, rw);
   properties[PROP_PHASES] = g_param_spec_object ("phases", NULL, NULL, EVOX_TYPE_PHASE_LIST, ro);
   properties[PROP_SHOW_PHASES] = g_param_spec_boolean ("show-phases", NULL, NULL, TRUE, rw);
   properties[PROP_HIDE_OUTSIDE_PHASES] = g_param_spec_boolean ("hide-outside-phases", NULL, NULL,
@@ -978,6 +988,46 @@ evox_document_set_histogram_per_layer (EvoxDocument *self,
     return;
   self->histogram_per_layer = per_layer;
   notify (self, PROP_HISTOGRAM_PER_LAYER);
+}
+
+EvoxBasis
+evox_document_get_basis (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), EVOX_BASIS_MEASURED);
+  return self->basis;
+}
+
+void
+evox_document_set_basis (EvoxDocument *self,
+                         EvoxBasis     basis)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+  g_return_if_fail (basis == EVOX_BASIS_MEASURED || basis == EVOX_BASIS_VOLUME);
+
+  if (self->basis == basis)
+    return;
+  self->basis = basis;
+  notify (self, PROP_BASIS);
+}
+
+EvoxBasis
+evox_document_get_effective_basis (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), EVOX_BASIS_VOLUME);
+
+  if (self->volume == NULL)
+    return EVOX_BASIS_VOLUME;
+  return evox_basis_resolve (self->volume, self->channel, self->basis);
+}
+
+EvoxFineHistogram *
+evox_document_get_basis_histogram (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+
+  if (self->volume == NULL)
+    return NULL;
+  return evox_basis_get_histogram (self->volume, self->channel, self->basis);
 }
 
 EvoxFineHistogram *

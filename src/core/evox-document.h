@@ -32,6 +32,9 @@ G_DECLARE_FINAL_TYPE (EvoxDocument, evox_document, EVOX, DOCUMENT, GObject)
  *   view (EvoxView), slice-x, slice-y, slice-z (uint voxel indices), active-axis (uint 0..2),
  *   z-exaggeration (double >= 0.01), stack-opacity (double in (0, 1]),
  *   histogram-source (EvoxHistogramSource), histogram-log-counts, histogram-per-layer (boolean),
+ *   basis (EvoxBasis, default EVOX_BASIS_MEASURED: what fractions, counts and the whole-data
+ *   histogram of an SSRM stack count; kept across volumes; volumes without scans count the
+ *   volume whatever it says),
  *   phases (EvoxPhaseList, read-only: the same list for the document's life; edit its items),
  *   show-phases (boolean, default TRUE: visible phases colour the canvas),
  *   hide-outside-phases (boolean, default FALSE: voxels in no visible phase are not drawn),
@@ -122,6 +125,15 @@ void               evox_document_set_histogram_log_counts (EvoxDocument *self,
 gboolean           evox_document_get_histogram_per_layer (EvoxDocument *self);
 void               evox_document_set_histogram_per_layer (EvoxDocument *self,
                                                           gboolean      per_layer);
+EvoxBasis          evox_document_get_basis          (EvoxDocument  *self);
+void               evox_document_set_basis          (EvoxDocument  *self,
+                                                     EvoxBasis      basis);
+/* The basis counted for the current volume and channel (evox_basis_resolve; volume without a
+ * volume). */
+EvoxBasis          evox_document_get_effective_basis (EvoxDocument *self);
+/* The fine histogram of the basis (evox_basis_get_histogram); NULL without a volume. Fractions
+ * and the whole-data histogram read it. */
+EvoxFineHistogram *evox_document_get_basis_histogram (EvoxDocument *self);
 /* The fine histogram of the current channel (built on first use, then cached by the volume);
  * NULL without a volume. */
 EvoxFineHistogram *evox_document_get_histogram      (EvoxDocument  *self);

@@ -392,13 +392,32 @@ evox_phase_contains (EvoxPhase *self,
   return value >= self->lo && value <= self->hi;
 }
 
-gboolean
-evox_phase_overlaps (EvoxPhase *self,
-                     EvoxPhase *other)
+/* a ends where b begins, and each holds more than that one value. */
+static gboolean
+meets_below (const float a[2],
+             const float b[2])
 {
+  return a[1] == b[0] && a[0] < a[1] && b[0] < b[1];
+}
+
+gboolean
+evox_phase_overlaps (EvoxPhase      *self,
+                     EvoxPhase      *other,
+                     EvoxSampleType  type)
+{
+  float a[2], b[2];
+
   g_return_val_if_fail (EVOX_IS_PHASE (self), FALSE);
   g_return_val_if_fail (EVOX_IS_PHASE (other), FALSE);
-  return self->lo <= other->hi && other->lo <= self->hi;
+
+  /* Typing an edge back as it is shown gives the same stored value as the neighbour's edge;
+   * comparing what the type can hold keeps that from reading as an overlap. */
+  if (!evox_sample_type_inner_range (type, self->lo, self->hi, &a[0], &a[1]) ||
+      !evox_sample_type_inner_range (type, other->lo, other->hi, &b[0], &b[1]))
+    return FALSE;
+  if (!(a[0] <= b[1] && b[0] <= a[1]))
+    return FALSE;
+  return !meets_below (a, b) && !meets_below (b, a);
 }
 
 /* EvoxPhaseList */
@@ -574,8 +593,9 @@ evox_phase_list_find_owner (EvoxPhaseList *self,
 }
 
 gboolean
-evox_phase_list_overlaps (EvoxPhaseList *self,
-                          guint          index)
+evox_phase_list_overlaps (EvoxPhaseList  *self,
+                          guint           index,
+                          EvoxSampleType  type)
 {
   EvoxPhase *phase;
 
@@ -584,9 +604,58 @@ evox_phase_list_overlaps (EvoxPhaseList *self,
 
   phase = phase_at (self, index);
   for (guint i = 0; i < n_phases (self); i++)
-    if (i != index && evox_phase_overlaps (phase, phase_at (self, i)))
+    if (i != index && evox_phase_overlaps (phase, phase_at (self, i), type))
       return TRUE;
   return FALSE;
+}
+
+/* The stored value next to v, up or down: whole steps for integer types. */
+static float
+step_value (EvoxSampleType type,
+            float          v,
+            gboolean       up)
+{
+  if (type != EVOX_SAMPLE_F32)
+    return up ? v + 1 : v - 1;
+  return nextafterf (v, up ? INFINITY : -INFINITY);
+}
+
+gboolean
+evox_phase_list_get_owned_range (EvoxPhaseList  *self,
+                                 guint           index,
+                                 EvoxSampleType  type,
+                                 float          *first,
+                                 float          *last)
+{
+  EvoxPhase *phase;
+  float own[2];
+
+  g_return_val_if_fail (EVOX_IS_PHASE_LIST (self), FALSE);
+  g_return_val_if_fail (index < n_phases (self), FALSE);
+  g_return_val_if_fail (first != NULL && last != NULL, FALSE);
+
+  phase = phase_at (self, index);
+  if (!evox_sample_type_inner_range (type, phase->lo, phase->hi, &own[0], &own[1]))
+    {
+      *first = own[0];
+      *last = own[1];
+      return FALSE;
+    }
+  *first = own[0];
+  *last = own[1];
+  for (guint i = 0; i < index; i++)
+    {
+      EvoxPhase *earlier = phase_at (self, i);
+      float other[2];
+
+      if (!evox_sample_type_inner_range (type, earlier->lo, earlier->hi, &other[0], &other[1]))
+        continue;
+      if (meets_below (other, own))
+        *first = step_value (type, own[0], TRUE);
+      else if (meets_below (own, other))
+        *last = step_value (type, own[1], FALSE);
+    }
+  return *first <= *last;
 }
 
 /* Values typed by users */
@@ -861,56 +930,143 @@ evox_phase_fraction (EvoxPhase         *self,
   return range_fraction (histogram, self->lo, self->hi);
 }
 
+static guint64
+owned_count (EvoxPhaseList     *self,
+             guint              index,
+             EvoxSampleType     type,
+             EvoxFineHistogram *histogram)
+{
+  float first, last;
+
+  if (!evox_phase_list_get_owned_range (self, index, type, &first, &last))
+    return 0;
+  return evox_fine_histogram_range_count (histogram, first, last);
+}
+
+guint64
+evox_phase_list_count (EvoxPhaseList     *self,
+                       guint              index,
+                       EvoxSampleType     type,
+                       EvoxFineHistogram *histogram)
+{
+  g_return_val_if_fail (EVOX_IS_PHASE_LIST (self), 0);
+  g_return_val_if_fail (index < n_phases (self), 0);
+  g_return_val_if_fail (histogram != NULL, 0);
+
+  return owned_count (self, index, type, histogram);
+}
+
+double
+evox_phase_list_fraction (EvoxPhaseList     *self,
+                          guint              index,
+                          EvoxSampleType     type,
+                          EvoxFineHistogram *histogram)
+{
+  guint64 n;
+
+  g_return_val_if_fail (EVOX_IS_PHASE_LIST (self), 0);
+  g_return_val_if_fail (index < n_phases (self), 0);
+  g_return_val_if_fail (histogram != NULL, 0);
+
+  n = evox_fine_histogram_get_n_finite (histogram);
+  if (n == 0)
+    return 0;
+  return (double) owned_count (self, index, type, histogram) / (double) n;
+}
+
+/* Bases */
+
+G_DEFINE_ENUM_TYPE (EvoxBasis, evox_basis,
+  G_DEFINE_ENUM_VALUE (EVOX_BASIS_MEASURED, "measured"),
+  G_DEFINE_ENUM_VALUE (EVOX_BASIS_VOLUME, "volume"))
+
+const char *
+evox_basis_to_string (EvoxBasis basis)
+{
+  return basis == EVOX_BASIS_MEASURED ? "measured" : "volume";
+}
+
+gboolean
+evox_basis_from_string (const char *text,
+                        EvoxBasis  *basis)
+{
+  g_return_val_if_fail (basis != NULL, FALSE);
+
+  if (g_strcmp0 (text, "measured") == 0)
+    *basis = EVOX_BASIS_MEASURED;
+  else if (g_strcmp0 (text, "volume") == 0)
+    *basis = EVOX_BASIS_VOLUME;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
+evox_basis_has_choice (EvoxVolume *volume,
+                       guint       channel)
+{
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+
+  /* The scans are the values of the first channel. */
+  return channel == 0 && evox_volume_get_n_scans (volume) > 0;
+}
+
+EvoxBasis
+evox_basis_resolve (EvoxVolume *volume,
+                    guint       channel,
+                    EvoxBasis   basis)
+{
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), EVOX_BASIS_VOLUME);
+
+  return evox_basis_has_choice (volume, channel) ? basis : EVOX_BASIS_VOLUME;
+}
+
+EvoxFineHistogram *
+evox_basis_get_histogram (EvoxVolume *volume,
+                          guint       channel,
+                          EvoxBasis   basis)
+{
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
+  g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), NULL);
+
+  if (evox_basis_resolve (volume, channel, basis) == EVOX_BASIS_MEASURED)
+    return evox_volume_get_measured_fine_histogram (volume);
+  return evox_volume_get_fine_histogram (volume, channel);
+}
+
+char *
+evox_basis_dup_label (EvoxVolume *volume,
+                      guint       channel,
+                      EvoxBasis   basis)
+{
+  guint n_scans;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
+
+  if (!evox_basis_has_choice (volume, channel))
+    return g_strdup ("of the volume");
+  if (basis == EVOX_BASIS_VOLUME)
+    return g_strdup ("of the interpolated volume");
+  n_scans = evox_volume_get_n_scans (volume);
+  if (n_scans == 1)
+    return g_strdup ("of the measured scan");
+  return g_strdup_printf ("of the %u measured scans", n_scans);
+}
+
 /* Small enough that a block stays in the L2 cache while every range reads it. */
 #define COUNT_BLOCK 16384
 
-/**
- * evox_count_ranges_exact:
- * @counts: (out caller-allocates): n counters, overwritten
- * @cancellable: (nullable): checked before every block of voxels
- *
- * Edges compare in double precision against the stored value; NaN and infinities never count.
- *
- * Returns: %FALSE with %G_IO_ERROR_CANCELLED when cancelled.
- */
-gboolean
-evox_count_ranges_exact (EvoxVolume    *volume,
-                         guint          channel,
-                         guint          n,
-                         const double  *lo,
-                         const double  *hi,
-                         guint64       *counts,
-                         GCancellable  *cancellable,
-                         GError       **error)
+/* Adds to counts[i] the finite values of data[0..n_voxels) in [lo[i], hi[i]]. */
+static void
+count_floats (const float   *data,
+              gsize          n_voxels,
+              guint          n,
+              const double  *lo,
+              const double  *hi,
+              guint64       *counts,
+              GCancellable  *cancellable)
 {
-  const float *data;
-  gsize n_voxels, n_blocks;
-
-  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
-  g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), FALSE);
-  g_return_val_if_fail (n == 0 || (lo != NULL && hi != NULL && counts != NULL), FALSE);
-  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return FALSE;
-  if (n > 0)
-    memset (counts, 0, n * sizeof (guint64));
-  if (evox_volume_get_sample_type (volume) != EVOX_SAMPLE_F32)
-    {
-      /* One fine bin per integer value: its counts are the exact answer. */
-      EvoxFineHistogram *fine = evox_volume_get_fine_histogram (volume, channel);
-
-      for (guint i = 0; i < n; i++)
-        counts[i] = evox_fine_histogram_range_count (fine, lo[i], hi[i]);
-      return TRUE;
-    }
-
-  data = evox_volume_get_data (volume, channel);
-  n_voxels = evox_volume_get_n_voxels (volume);
-  n_blocks = (n_voxels + COUNT_BLOCK - 1) / COUNT_BLOCK;
-  if (n == 0)
-    return TRUE;
+  gsize n_blocks = (n_voxels + COUNT_BLOCK - 1) / COUNT_BLOCK;
 
 #pragma omp parallel
   {
@@ -940,11 +1096,94 @@ evox_count_ranges_exact (EvoxVolume    *volume,
     for (guint i = 0; i < n; i++)
       counts[i] += mine[i];
   }
+}
 
+/**
+ * evox_count_ranges_exact:
+ * @counts: (out caller-allocates): n counters, overwritten
+ * @cancellable: (nullable): checked before every block of voxels
+ *
+ * Edges compare in double precision against the stored value; NaN and infinities never count.
+ *
+ * Returns: %FALSE with %G_IO_ERROR_CANCELLED when cancelled.
+ */
+gboolean
+evox_count_ranges_exact (EvoxVolume    *volume,
+                         guint          channel,
+                         guint          n,
+                         const double  *lo,
+                         const double  *hi,
+                         guint64       *counts,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  const float *data;
+  gsize n_voxels;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+  g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), FALSE);
+  g_return_val_if_fail (n == 0 || (lo != NULL && hi != NULL && counts != NULL), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (n > 0)
+    memset (counts, 0, n * sizeof (guint64));
+  if (evox_volume_get_sample_type (volume) != EVOX_SAMPLE_F32)
+    {
+      /* One fine bin per integer value: its counts are the exact answer. */
+      EvoxFineHistogram *fine = evox_volume_get_fine_histogram (volume, channel);
+
+      for (guint i = 0; i < n; i++)
+        counts[i] = evox_fine_histogram_range_count (fine, lo[i], hi[i]);
+      return TRUE;
+    }
+
+  data = evox_volume_get_data (volume, channel);
+  n_voxels = evox_volume_get_n_voxels (volume);
+  if (n == 0)
+    return TRUE;
+  count_floats (data, n_voxels, n, lo, hi, counts, cancellable);
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
   return TRUE;
 }
+
+gboolean
+evox_count_ranges_exact_basis (EvoxVolume    *volume,
+                               guint          channel,
+                               EvoxBasis      basis,
+                               guint          n,
+                               const double  *lo,
+                               const double  *hi,
+                               guint64       *counts,
+                               GCancellable  *cancellable,
+                               GError       **error)
+{
+  gsize dims[3];
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+  g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), FALSE);
+  g_return_val_if_fail (n == 0 || (lo != NULL && hi != NULL && counts != NULL), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (evox_basis_resolve (volume, channel, basis) == EVOX_BASIS_VOLUME)
+    return evox_count_ranges_exact (volume, channel, n, lo, hi, counts, cancellable, error);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (n > 0)
+    memset (counts, 0, n * sizeof (guint64));
+  evox_volume_get_dims (volume, dims);
+  for (guint s = 0; s < evox_volume_get_n_scans (volume) && n > 0; s++)
+    count_floats (evox_volume_get_scan (volume, s)->values, dims[0] * dims[1], n, lo, hi,
+                  counts, cancellable);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  return TRUE;
+}
+
 
 /* Sensitivity */
 
@@ -1463,13 +1702,13 @@ builtin_preset (guint i)
        * at about -0.5, peaks at 0.35 and ends at 1.69. 3-class Otsu on the interpolated grid
        * (dz 10 nm) splits at -3.58 and -1.23; on the measured scans alone it cuts the main mode
        * (-4.97, -2.14), and 4-class Otsu there puts its upper thresholds at -3.09 and -0.73.
-       * Rounded to half decades, with the outer edges past the data. Each upper phase starts
-       * at the next float above the shared edge, so no voxel is in two phases. */
+       * Rounded to half decades, with the outer edges past the data. Neighbours share their
+       * edges as shown (-3.5, -0.5), so typing one back changes nothing; the first in the list owns
+       * a voxel on a shared edge, as in masks and the canvas (evox_phase_list_get_owned_range),
+       * so no voxel counts twice. */
       preset_add (self, "Graphite + carbon", palette[0], DEFAULT_OPACITY, TRUE, -7.0, -3.5);
-      preset_add (self, "Silicon", palette[1], DEFAULT_OPACITY, TRUE,
-                  nextafterf (-3.5f, INFINITY), -0.5);
-      preset_add (self, "Binder", palette[2], DEFAULT_OPACITY, TRUE,
-                  nextafterf (-0.5f, INFINITY), 2.0);
+      preset_add (self, "Silicon", palette[1], DEFAULT_OPACITY, TRUE, -3.5, -0.5);
+      preset_add (self, "Binder", palette[2], DEFAULT_OPACITY, TRUE, -0.5, 2.0);
     }
   else
     {

@@ -60,9 +60,13 @@ void           evox_phase_set_visible    (EvoxPhase      *self,
                                           gboolean        visible);
 gboolean       evox_phase_contains       (EvoxPhase      *self,
                                           double          value);
-/* Some value lies in both closed ranges. */
+/* Some stored value of `type` lies in both ranges (as evox_sample_type_inner_range rounds them),
+ * other than one shared edge: when the ranges only meet at a single value that is the top of one
+ * and the bottom of the other (and neither holds only that value), the phase first in the list
+ * owns it and the two do not overlap. */
 gboolean       evox_phase_overlaps       (EvoxPhase      *self,
-                                          EvoxPhase      *other);
+                                          EvoxPhase      *other,
+                                          EvoxSampleType  type);
 
 /* The phases of one document, in order: a GListModel of EvoxPhase. "changed" is emitted after
  * items-changed and after any property of any phase in it changed (one signal per change), so a
@@ -98,9 +102,19 @@ const char    *evox_phase_list_next_color        (EvoxPhaseList  *self);
 /* Index of the first visible phase containing value, -1 when none does. */
 int            evox_phase_list_find_owner        (EvoxPhaseList  *self,
                                                   double          value);
-/* Phase `index` overlaps at least one other phase of the list. */
+/* Phase `index` overlaps at least one other phase of the list (evox_phase_overlaps). */
 gboolean       evox_phase_list_overlaps          (EvoxPhaseList  *self,
-                                                  guint           index);
+                                                  guint           index,
+                                                  EvoxSampleType  type);
+/* The stored values of `type` that phase `index` counts as its own, as a closed range of floats:
+ * its inner range less a shared edge (see evox_phase_overlaps) that a phase before it in the list
+ * owns, shown or hidden. Fractions, counts and label volumes use it, so a voxel on a shared edge
+ * counts once. FALSE when no value is left. */
+gboolean       evox_phase_list_get_owned_range   (EvoxPhaseList  *self,
+                                                  guint           index,
+                                                  EvoxSampleType  type,
+                                                  float          *first,
+                                                  float          *last);
 
 /* Values typed by users. In log10 data a plain number is the stored log10 value ("-4.5") and a
  * number with an exponent or the unit ("3.2e-5", "3.2e-5 ohm") is the quantity itself, stored as
@@ -131,6 +145,41 @@ gboolean       evox_phase_check_range            (const char     *name,
                                                   EvoxSampleType  type,
                                                   GError        **error);
 
+/* What fractions, counts and histograms of an SSRM stack count: its measured scans as they were
+ * measured (the data, and the default) or the interpolated volume, whose layers between scans are
+ * blends of two scans (what 3D connectivity, particles and surfaces always use). A volume without
+ * scans, or a channel other than the first, has one basis, the volume, whichever is asked. */
+typedef enum
+{
+  EVOX_BASIS_MEASURED,
+  EVOX_BASIS_VOLUME,
+} EvoxBasis;
+
+GType              evox_basis_get_type           (void) G_GNUC_CONST;
+#define EVOX_TYPE_BASIS (evox_basis_get_type ())
+
+/* "measured", "volume": the words of `--basis` and of the CSV column. */
+const char        *evox_basis_to_string          (EvoxBasis          basis);
+gboolean           evox_basis_from_string        (const char        *text,
+                                                  EvoxBasis         *basis);
+/* The volume has measured scans for this channel, so the two bases differ. */
+gboolean           evox_basis_has_choice         (EvoxVolume        *volume,
+                                                  guint              channel);
+/* The basis that is counted: basis when there is a choice, else EVOX_BASIS_VOLUME. */
+EvoxBasis          evox_basis_resolve            (EvoxVolume        *volume,
+                                                  guint              channel,
+                                                  EvoxBasis          basis);
+/* transfer none: the fine histogram of the basis (the measured scans', one layer per scan, or
+ * the channel's). */
+EvoxFineHistogram *evox_basis_get_histogram      (EvoxVolume        *volume,
+                                                  guint              channel,
+                                                  EvoxBasis          basis);
+/* What numbers of the basis are "of", for labels: "of the 4 measured scans", "of the interpolated
+ * volume" (SSRM stacks), "of the volume". */
+char              *evox_basis_dup_label          (EvoxVolume        *volume,
+                                                  guint              channel,
+                                                  EvoxBasis          basis);
+
 /* Volume fractions. The fine histogram gives them in O(1) (exact for u8/u16, within one fine bin
  * per edge for f32); fractions are of the finite voxels. */
 double         evox_phase_fraction               (EvoxPhase         *self,
@@ -139,6 +188,29 @@ double         evox_phase_fraction               (EvoxPhase         *self,
  * (OpenMP); what CSV files report. For u8/u16 it reads the fine histogram instead. */
 gboolean       evox_count_ranges_exact           (EvoxVolume        *volume,
                                                   guint              channel,
+                                                  guint              n,
+                                                  const double      *lo,
+                                                  const double      *hi,
+                                                  guint64           *counts,
+                                                  GCancellable      *cancellable,
+                                                  GError           **error);
+
+/* Fraction of phase `index` over its owned range (evox_phase_list_get_owned_range), so the
+ * fractions of phases that share edges add up as the voxels do. type: the stored values' type. */
+double         evox_phase_list_fraction          (EvoxPhaseList     *self,
+                                                  guint              index,
+                                                  EvoxSampleType     type,
+                                                  EvoxFineHistogram *histogram);
+/* Its count in the fine histogram (the same range). */
+guint64        evox_phase_list_count             (EvoxPhaseList     *self,
+                                                  guint              index,
+                                                  EvoxSampleType     type,
+                                                  EvoxFineHistogram *histogram);
+/* evox_count_ranges_exact over the basis: for EVOX_BASIS_MEASURED of a volume with scans, the
+ * values of the scans (one pass over them); otherwise the channel. */
+gboolean       evox_count_ranges_exact_basis     (EvoxVolume        *volume,
+                                                  guint              channel,
+                                                  EvoxBasis          basis,
                                                   guint              n,
                                                   const double      *lo,
                                                   const double      *hi,

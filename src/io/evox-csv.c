@@ -14,7 +14,7 @@
 
 static const char fractions_header[] =
   "phase,lo,hi,voxels,fraction,delta,fraction_lo_minus,fraction_lo_plus,fraction_hi_minus,"
-  "fraction_hi_plus\n";
+  "fraction_hi_plus,basis\n";
 
 static const char particles_header[] =
   "phase,id,voxels,volume_nm3,diameter_nm,area_nm2,sphericity,centroid_x_nm,centroid_y_nm,"
@@ -142,6 +142,7 @@ shifted_range (double  lo,
 EvoxFractionTable *
 evox_fraction_table_new (EvoxVolume     *volume,
                          guint           channel,
+                         EvoxBasis       basis,
                          EvoxPhaseList  *phases,
                          GCancellable   *cancellable,
                          GError        **error)
@@ -160,8 +161,12 @@ evox_fraction_table_new (EvoxVolume     *volume,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   n_phases = evox_phase_list_get_n_phases (phases);
+  basis = evox_basis_resolve (volume, channel, basis);
   table = g_new0 (EvoxFractionTable, 1);
-  table->n_finite = evox_volume_get_stats (volume, channel)->n_finite;
+  table->basis = basis;
+  table->n_finite = basis == EVOX_BASIS_MEASURED
+                    ? evox_volume_get_measured_stats (volume)->n_finite
+                    : evox_volume_get_stats (volume, channel)->n_finite;
   table->delta = evox_sensitivity_delta (volume, channel);
   table->n_rows = n_phases;
   table->rows = g_new0 (EvoxFractionRow, MAX (n_phases, 1));
@@ -175,12 +180,19 @@ evox_fraction_table_new (EvoxVolume     *volume,
       EvoxPhase *phase = evox_phase_list_get_phase (phases, i);
       EvoxFractionRow *row = &table->rows[i];
 
+      float first, last;
+
       row->name = g_strdup (evox_phase_get_name (phase));
       row->lo = evox_phase_get_lo (phase);
       row->hi = evox_phase_get_hi (phase);
-      lo[n_ranges] = row->lo;
-      hi[n_ranges] = row->hi;
-      slot[n_ranges++] = i * (1 + EVOX_FRACTION_N_SHIFTS);
+      /* A voxel on an edge shared with an earlier phase is that phase's. */
+      if (evox_phase_list_get_owned_range (phases, i, evox_volume_get_sample_type (volume),
+                                           &first, &last))
+        {
+          lo[n_ranges] = first;
+          hi[n_ranges] = last;
+          slot[n_ranges++] = i * (1 + EVOX_FRACTION_N_SHIFTS);
+        }
       for (int s = 0; s < EVOX_FRACTION_N_SHIFTS; s++)
         if (shifted_range (row->lo, row->hi, table->delta, s, &lo[n_ranges], &hi[n_ranges]))
           slot[n_ranges++] = i * (1 + EVOX_FRACTION_N_SHIFTS) + 1 + (guint) s;
@@ -188,7 +200,8 @@ evox_fraction_table_new (EvoxVolume     *volume,
 
   counts = g_new0 (guint64, MAX (n_ranges, 1));
   if (n_ranges > 0 &&
-      !evox_count_ranges_exact (volume, channel, n_ranges, lo, hi, counts, cancellable, error))
+      !evox_count_ranges_exact_basis (volume, channel, basis, n_ranges, lo, hi, counts,
+                                      cancellable, error))
     return NULL;
   for (guint r = 0; r < n_ranges; r++)
     {
@@ -252,6 +265,8 @@ evox_csv_format_fractions (const EvoxFractionTable *table)
           g_string_append_c (s, ',');
           evox_csv_append_double (s, evox_fraction_table_get_fraction (table, i, k));
         }
+      g_string_append_c (s, ',');
+      g_string_append (s, evox_basis_to_string (table->basis));
       g_string_append_c (s, '\n');
     }
   return g_string_free (s, FALSE);
@@ -412,6 +427,7 @@ gboolean
 evox_csv_write_fractions (const char     *path,
                           EvoxVolume     *volume,
                           guint           channel,
+                          EvoxBasis       basis,
                           EvoxPhaseList  *phases,
                           gboolean        overwrite,
                           GCancellable   *cancellable,
@@ -421,7 +437,7 @@ evox_csv_write_fractions (const char     *path,
 
   g_return_val_if_fail (path != NULL, FALSE);
 
-  table = evox_fraction_table_new (volume, channel, phases, cancellable, error);
+  table = evox_fraction_table_new (volume, channel, basis, phases, cancellable, error);
   if (table == NULL)
     return FALSE;
   return evox_csv_write_fraction_table (path, table, overwrite, error);

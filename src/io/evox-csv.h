@@ -30,19 +30,24 @@ typedef struct
   guint64  shifted[EVOX_FRACTION_N_SHIFTS];
 } EvoxFractionRow;
 
-/* What the fractions CSV holds; fractions are counts over n_finite. */
+/* What the fractions CSV holds; fractions are counts over n_finite, the finite values of the
+ * basis (the measured scans' or the volume's). */
 typedef struct
 {
+  EvoxBasis        basis;      /* as resolved: EVOX_BASIS_VOLUME for volumes without scans */
   guint64          n_finite;
   double           delta;      /* evox_sensitivity_delta of the volume and channel */
   guint            n_rows;
   EvoxFractionRow *rows;
 } EvoxFractionTable;
 
-/* Counts every phase of the list (shown or hidden, in order) and its moved edges with
- * evox_count_ranges_exact: one pass over the voxels for f32 data, none for u8/u16. */
+/* Counts every phase of the list (shown or hidden, in order) over its owned range
+ * (evox_phase_list_get_owned_range: a voxel on a shared edge counts for the earlier phase) and
+ * its moved edges with evox_count_ranges_exact_basis: one pass over the values of the basis for
+ * f32 data, none for u8/u16. */
 EvoxFractionTable *evox_fraction_table_new     (EvoxVolume               *volume,
                                                 guint                     channel,
+                                                EvoxBasis                 basis,
                                                 EvoxPhaseList            *phases,
                                                 GCancellable             *cancellable,
                                                 GError                  **error);
@@ -53,7 +58,8 @@ double             evox_fraction_table_get_fraction (const EvoxFractionTable *se
 
 /* CSV text (RFC 4180 quoting, '\n' line ends, numbers in the C locale):
  *   phase,lo,hi,voxels,fraction,delta,fraction_lo_minus,fraction_lo_plus,fraction_hi_minus,
- *   fraction_hi_plus */
+ *   fraction_hi_plus,basis
+ * basis is "measured" or "volume" (evox_basis_to_string). */
 char              *evox_csv_format_fractions   (const EvoxFractionTable  *table);
 /*   phase,id,voxels,volume_nm3,diameter_nm,area_nm2,sphericity,centroid_x_nm,centroid_y_nm,
  *   centroid_z_nm,bbox_x0,bbox_y0,bbox_z0,bbox_x1,bbox_y1,bbox_z1,mean,std,min,max,
@@ -75,6 +81,7 @@ gboolean           evox_csv_write_fraction_table (const char              *path,
 gboolean           evox_csv_write_fractions    (const char               *path,
                                                 EvoxVolume               *volume,
                                                 guint                     channel,
+                                                EvoxBasis                 basis,
                                                 EvoxPhaseList            *phases,
                                                 gboolean                  overwrite,
                                                 GCancellable             *cancellable,

@@ -29,4 +29,8 @@ gboolean    _evox_histogram_view_key_pressed (EvoxHistogramView *self,
                                               guint              keyval,
                                               GdkModifierType    state);
 
+/* The colour of scan `series` in per-layer mode as drawn now (0 .. n_series - 1). */
+GdkRGBA     _evox_histogram_view_get_series_color (EvoxHistogramView *self,
+                                                   guint              series);
+
 G_END_DECLS

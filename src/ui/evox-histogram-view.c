@@ -24,17 +24,15 @@
 #define GRIP_HEIGHT 18
 #define OVERLAP_MIN 7    /* the narrowest overlap flag */
 
-/* Series colours for the per-layer mode (Okabe and Ito's colour-blind-safe set, without black);
- * each is light enough for a dark theme and dark enough for a light one. */
-static const GdkRGBA series_colors[] = {
-  { 0.902f, 0.624f, 0.000f, 1.0f },
-  { 0.337f, 0.706f, 0.914f, 1.0f },
-  { 0.000f, 0.620f, 0.451f, 1.0f },
-  { 0.800f, 0.475f, 0.655f, 1.0f },
-  { 0.835f, 0.369f, 0.000f, 1.0f },
-  { 0.000f, 0.447f, 0.698f, 1.0f },
-  { 0.941f, 0.894f, 0.259f, 1.0f },
-};
+/* Scan colours for the per-layer mode: a ramp of neutral greys from light (shallow) to dark
+ * (deep). Phase bands take tab10's saturated hues, so no scan looks like a phase (nor like the
+ * band it sits under), and the ramp reads as depth; its ends stay visible on light and dark
+ * themes. */
+static const GdkRGBA scan_shallow = { 0.827f, 0.827f, 0.827f, 1.0f };
+static const GdkRGBA scan_deep = { 0.290f, 0.290f, 0.290f, 1.0f };
+
+#define END_INSET 6      /* the frame stands off the outermost bars by this much */
+#define END_MIN_WIDTH 3  /* the outermost bars are at least this wide */
 
 /* GNOME's blue accent: the range markers read on light and dark themes alike. */
 static const GdkRGBA marker_color = { 0.208f, 0.518f, 0.894f, 1.0f };
@@ -76,7 +74,9 @@ struct _EvoxHistogramView
   double          *counts;         /* n_bins: the total over the series */
   double          *series;         /* n_series * n_bins when n_series > 1 */
   GPtrArray       *legend;         /* one label per series in per-layer mode */
+  char            *caption;        /* what is counted, where the bases differ */
   double           max_total;
+  double           max_series;     /* the tallest bar of any one series */
   char            *title;
 
   GdkTexture      *colorbar;
@@ -126,10 +126,12 @@ clear_bins (EvoxHistogramView *self)
   self->n_bins = 0;
   self->n_series = 0;
   self->max_total = 0;
+  self->max_series = 0;
   self->hover_bin = -1;
   g_clear_pointer (&self->counts, g_free);
   g_clear_pointer (&self->series, g_free);
   g_clear_pointer (&self->legend, g_ptr_array_unref);
+  g_clear_pointer (&self->caption, g_free);
   g_clear_pointer (&self->title, g_free);
 }
 
@@ -153,7 +155,8 @@ typedef enum
 {
   SOURCE_VOLUME,
   SOURCE_SLICE,
-  SOURCE_SCANS,   /* one series per measured scan */
+  SOURCE_SCANS,     /* one series per measured scan */
+  SOURCE_MEASURED,  /* the measured scans together */
 } Source;
 
 /* Picks the value range and bin count: the data range (widened to the measured scans', which
@@ -170,7 +173,7 @@ choose_bins (EvoxHistogramView *self,
   guint n = self->n_bins_request;
 
   evox_document_get_data_range (self->document, &lo, &hi);
-  if (source == SOURCE_SCANS)
+  if (source == SOURCE_SCANS || source == SOURCE_MEASURED)
     {
       const EvoxStats *measured = evox_volume_get_measured_stats (volume);
 
@@ -291,6 +294,22 @@ make_title (EvoxVolume *volume,
   return g_string_free (title, FALSE);
 }
 
+/* Says what the bars count in the words of the basis switch: "All 4 measured scans",
+ * "Interpolated volume (14 layers)". */
+static char *
+make_caption (EvoxVolume *volume,
+              EvoxBasis   basis)
+{
+  gsize dims[3];
+
+  evox_volume_get_dims (volume, dims);
+  if (basis == EVOX_BASIS_VOLUME)
+    return g_strdup_printf (_("Interpolated volume (%u layers)"), (guint) dims[2]);
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "The measured scan", "All %u measured scans",
+                                       evox_volume_get_n_scans (volume)),
+                          evox_volume_get_n_scans (volume));
+}
+
 static void
 update_description (EvoxHistogramView *self)
 {
@@ -302,6 +321,9 @@ update_description (EvoxHistogramView *self)
   else if (self->n_series > 1)
     text = g_strdup_printf (_("Histogram of %s, %u bins, one series per measured scan"),
                             self->title, self->n_bins);
+  else if (self->caption != NULL)
+    text = g_strdup_printf (_("Histogram of %s, %u bins, %s"), self->title, self->n_bins,
+                            self->caption);
   else
     text = g_strdup_printf (_("Histogram of %s, %u bins"), self->title, self->n_bins);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
@@ -330,13 +352,17 @@ ensure_bins (EvoxHistogramView *self)
       return;
     }
 
+  /* The whole-data histogram counts what the fractions count (the document's basis); scans
+   * are drawn one by one only when that is the measured scans. */
   if (evox_document_get_histogram_source (self->document) == EVOX_HISTOGRAM_SLICE)
     source = SOURCE_SLICE;
+  else if (evox_document_get_effective_basis (self->document) == EVOX_BASIS_VOLUME)
+    source = SOURCE_VOLUME;
   else if (evox_document_get_histogram_per_layer (self->document) &&
            evox_volume_get_n_scans (volume) >= 2)
     source = SOURCE_SCANS;
   else
-    source = SOURCE_VOLUME;
+    source = SOURCE_MEASURED;
 
   choose_bins (self, volume, hist, source);
   self->counts = g_new0 (double, self->n_bins);
@@ -353,8 +379,9 @@ ensure_bins (EvoxHistogramView *self)
   else if (source == SOURCE_SCANS)
     ok = derive_layers (self, volume);
   else
-    ok = evox_fine_histogram_display (hist, -1, self->n_bins, self->lo, self->hi,
-                                      self->log_bins, self->counts);
+    ok = evox_fine_histogram_display (evox_document_get_basis_histogram (self->document), -1,
+                                      self->n_bins, self->lo, self->hi, self->log_bins,
+                                      self->counts);
 
   if (!ok)
     {
@@ -366,7 +393,12 @@ ensure_bins (EvoxHistogramView *self)
     self->n_series = 1;
   for (guint b = 0; b < self->n_bins; b++)
     self->max_total = MAX (self->max_total, self->counts[b]);
+  for (gsize i = 0; self->n_series > 1 && i < (gsize) self->n_series * self->n_bins; i++)
+    self->max_series = MAX (self->max_series, self->series[i]);
   self->title = make_title (volume, evox_document_get_channel (self->document));
+  if (source != SOURCE_SLICE &&
+      evox_basis_has_choice (volume, evox_document_get_channel (self->document)))
+    self->caption = make_caption (volume, evox_document_get_basis (self->document));
   self->have_bins = TRUE;
   update_description (self);
 }
@@ -387,7 +419,8 @@ on_document_notify (EvoxHistogramView *self,
   const char *name = g_param_spec_get_name (pspec);
 
   if (g_str_equal (name, "volume") || g_str_equal (name, "channel") ||
-      g_str_equal (name, "histogram-source") || g_str_equal (name, "histogram-per-layer"))
+      g_str_equal (name, "histogram-source") || g_str_equal (name, "histogram-per-layer") ||
+      g_str_equal (name, "basis"))
     invalidate_bins (self);
   else if (g_str_equal (name, "mapping"))
     {
@@ -553,7 +586,10 @@ count_axis (EvoxHistogramView *self,
   if (evox_document_get_histogram_log_counts (self->document))
     {
       *c0 = LOG_COUNT_FLOOR;
-      *c1 = MAX (1.0, log10 (MAX (self->max_total, 1.0)) + 0.15);
+      /* Scans drawn as lines (n_series > 1) need room for the tallest of them only. */
+      double top = self->n_series > 1 ? self->max_series : self->max_total;
+
+      *c1 = MAX (1.0, log10 (MAX (top, 1.0)) + 0.15);
     }
   else
     {
@@ -599,6 +635,17 @@ typedef struct
   GArray  *count_ticks;
 } Frame;
 
+static GdkRGBA
+series_color (EvoxHistogramView *self,
+              guint              series)
+{
+  float t = self->n_series > 1 ? (float) series / (self->n_series - 1) : 0.0f;
+
+  return (GdkRGBA) { scan_shallow.red + t * (scan_deep.red - scan_shallow.red),
+                     scan_shallow.green + t * (scan_deep.green - scan_shallow.green),
+                     scan_shallow.blue + t * (scan_deep.blue - scan_shallow.blue), 1.0f };
+}
+
 static int
 legend_width (EvoxHistogramView *self,
               PangoLayout       *layout)
@@ -624,14 +671,22 @@ legend (EvoxHistogramView *self,
 {
   int x = PAD, y = PAD, row_height = 0;
   int text_width, text_height;
-  const char *heading = _("Measured scans:");
+  g_autofree char *heading = NULL;
 
-  if (self->legend == NULL)
+  if (self->caption == NULL)
     return 0;
+  heading = self->legend != NULL ? g_strconcat (self->caption, ":", NULL)
+                                  : g_strdup (self->caption);
 
-  /* The heading only where the entries then still fit on one row. */
+  /* The heading only where the entries then still fit on one row; alone it always shows. */
   _evox_measure_text (layout, heading, &text_width, &text_height);
   row_height = text_height;
+  if (self->legend == NULL)
+    {
+      if (snapshot != NULL)
+        _evox_draw_text (snapshot, layout, heading, x, y, fg);
+      return row_height + 4;
+    }
   if (legend_width (self, layout) + text_width + 8 <= width - 2 * PAD)
     {
       if (snapshot != NULL)
@@ -653,9 +708,9 @@ legend (EvoxHistogramView *self,
         }
       if (snapshot != NULL)
         {
-          const GdkRGBA *color = &series_colors[s % G_N_ELEMENTS (series_colors)];
+          GdkRGBA color = series_color (self, s);
 
-          _evox_fill (snapshot, color, x, y + (text_height - SWATCH) / 2.0, SWATCH, SWATCH);
+          _evox_fill (snapshot, &color, x, y + (text_height - SWATCH) / 2.0, SWATCH, SWATCH);
           _evox_draw_text (snapshot, layout, label, x + SWATCH + 4, y, fg);
         }
       x += entry + 12;
@@ -703,7 +758,10 @@ layout_frame (EvoxHistogramView *self,
         }
     }
 
-  width = MAX (frame->width - left - PAD - 8, 0);
+  /* The bars stand off the frame, so the outermost ones (the data's extremes) never hide under
+   * it. */
+  left += END_INSET;
+  width = MAX (frame->width - left - PAD - 8 - END_INSET, 0);
   self->plot = GRAPHENE_RECT_INIT (left, top, width, MAX (frame->height - top - bottom, 0));
   self->bar = GRAPHENE_RECT_INIT (left, top + self->plot.size.height + BAR_GAP, width,
                                   BAR_HEIGHT);
@@ -827,73 +885,189 @@ draw_count_axis (EvoxHistogramView *self,
                       fg);
 }
 
+/* Everything draw_bin needs, worked out once per frame. */
+typedef struct
+{
+  gboolean        log_counts;
+  gboolean        lines;       /* per-scan series as lines, not stacked */
+  const guint8  (*table)[3];
+  EvoxTransfer    transfer;
+  double          a0, a1, c0, c1, r0, r1;
+  double          range_lo, range_hi;
+  GdkRGBA         outline;
+} BarStyle;
+
+static void
+bar_style (EvoxHistogramView *self,
+           const GdkRGBA     *fg,
+           BarStyle          *style)
+{
+  style->log_counts = evox_document_get_histogram_log_counts (self->document);
+  /* Stacked bars on a log axis make each scan look as tall as the whole stack. */
+  style->lines = style->log_counts && self->n_series > 1;
+  style->table = evox_colormap_get_table (evox_document_get_colormap (self->document));
+  style->transfer = evox_document_get_transfer (self->document);
+  style->a0 = axis_coordinate (self, self->lo);
+  style->a1 = axis_coordinate (self, self->hi);
+  evox_document_get_range (self->document, &style->range_lo, &style->range_hi);
+  style->r0 = axis_coordinate (self, style->range_lo);
+  style->r1 = axis_coordinate (self, style->range_hi);
+  if (isnan (style->r0))
+    style->r0 = -INFINITY;
+  count_axis (self, &style->c0, &style->c1);
+  style->outline = _evox_with_alpha (fg, 0.85f);
+}
+
+static void
+bin_x (EvoxHistogramView *self,
+       const BarStyle    *style,
+       guint              b,
+       double            *x0,
+       double            *x1)
+{
+  *x0 = round (axis_x (self, style->a0 + (style->a1 - style->a0) * b / self->n_bins));
+  *x1 = round (axis_x (self, style->a0 + (style->a1 - style->a0) * (b + 1) / self->n_bins));
+}
+
+/* One bar (or, as lines, its scans' steps) over [x0, x1); returns the y of its top. */
+static double
+draw_bin (EvoxHistogramView *self,
+          GtkSnapshot       *snapshot,
+          const BarStyle    *style,
+          guint              b,
+          double             x0,
+          double             x1)
+{
+  double centre = style->a0 + (style->a1 - style->a0) * (b + 0.5) / self->n_bins;
+  /* Bars outside the display range are dimmed: those voxels show in the end colours. */
+  float alpha = centre >= style->r0 && centre <= style->r1 ? 1.0f : 0.4f;
+  double top = round (count_y (self, self->counts[b], style->c0, style->c1, style->log_counts));
+
+  if (style->lines)
+    {
+      for (guint s = 0; s < self->n_series; s++)
+        {
+          double y = round (count_y (self, self->series[(gsize) s * self->n_bins + b], style->c0,
+                                     style->c1, style->log_counts));
+          GdkRGBA color = series_color (self, s);
+
+          color.alpha = alpha;
+          if (y < plot_bottom (self))
+            _evox_fill (snapshot, &color, x0, y - 1, x1 - x0, 2);
+        }
+      return plot_bottom (self);
+    }
+  if (self->n_series > 1)
+    {
+      double below = 0, y_below = plot_bottom (self);
+
+      for (guint s = 0; s < self->n_series; s++)
+        {
+          double count = below + self->series[(gsize) s * self->n_bins + b];
+          double y = round (count_y (self, count, style->c0, style->c1, style->log_counts));
+          GdkRGBA color = series_color (self, s);
+
+          color.alpha = alpha;
+          _evox_fill (snapshot, &color, x0, y, x1 - x0, y_below - y);
+          below = count;
+          y_below = y;
+        }
+    }
+  else
+    {
+      guint8 rgb[3];
+      GdkRGBA color;
+
+      value_rgb (style->table, style->transfer, style->range_lo, style->range_hi,
+                 axis_value (self, centre), rgb);
+      color = (GdkRGBA) { rgb[0] / 255.f, rgb[1] / 255.f, rgb[2] / 255.f, alpha };
+      _evox_fill (snapshot, &color, x0, top, x1 - x0, plot_bottom (self) - top);
+    }
+  if (top < plot_bottom (self))
+    _evox_fill (snapshot, &style->outline, x0, top - 1, x1 - x0, 1);
+  return top;
+}
+
+/* Vertical steps joining the scans' lines from one bin to the next. */
+static void
+draw_line_steps (EvoxHistogramView *self,
+                 GtkSnapshot       *snapshot,
+                 const BarStyle    *style,
+                 guint              b,
+                 double             x)
+{
+  for (guint s = 0; s < self->n_series; s++)
+    {
+      const double *series = self->series + (gsize) s * self->n_bins;
+      double y0 = round (count_y (self, series[b - 1], style->c0, style->c1, TRUE));
+      double y1 = round (count_y (self, series[b], style->c0, style->c1, TRUE));
+      GdkRGBA color = series_color (self, s);
+
+      if (y0 != y1)
+        _evox_fill (snapshot, &color, x - 1, MIN (y0, y1) - 1, 2, fabs (y1 - y0) + 2);
+    }
+}
+
 static void
 draw_bars (EvoxHistogramView *self,
            GtkSnapshot       *snapshot,
            const GdkRGBA     *fg)
 {
-  gboolean log_counts = evox_document_get_histogram_log_counts (self->document);
-  const guint8 (*table)[3] = evox_colormap_get_table (evox_document_get_colormap (self->document));
-  EvoxTransfer transfer = evox_document_get_transfer (self->document);
-  double a0 = axis_coordinate (self, self->lo);
-  double a1 = axis_coordinate (self, self->hi);
-  double range_lo, range_hi, c0, c1, r0, r1;
-  GdkRGBA outline = _evox_with_alpha (fg, 0.85f);
+  BarStyle style;
   double previous_top = plot_bottom (self);
 
-  evox_document_get_range (self->document, &range_lo, &range_hi);
-  r0 = axis_coordinate (self, range_lo);
-  r1 = axis_coordinate (self, range_hi);
-  if (isnan (r0))
-    r0 = -INFINITY;
-  count_axis (self, &c0, &c1);
-
+  bar_style (self, fg, &style);
   for (guint b = 0; b < self->n_bins; b++)
     {
-      double x0 = round (axis_x (self, a0 + (a1 - a0) * b / self->n_bins));
-      double x1 = round (axis_x (self, a0 + (a1 - a0) * (b + 1) / self->n_bins));
-      double centre = a0 + (a1 - a0) * (b + 0.5) / self->n_bins;
-      /* Bars outside the display range are dimmed: those voxels show in the end colours. */
-      float alpha = centre >= r0 && centre <= r1 ? 1.0f : 0.4f;
-      double top = round (count_y (self, self->counts[b], c0, c1, log_counts));
+      double x0, x1, top;
 
-      if (self->n_series > 1)
+      bin_x (self, &style, b, &x0, &x1);
+      top = draw_bin (self, snapshot, &style, b, x0, x1);
+      if (style.lines)
         {
-          double below = 0, y_below = plot_bottom (self);
-
-          for (guint s = 0; s < self->n_series; s++)
-            {
-              double count = below + self->series[(gsize) s * self->n_bins + b];
-              double y = round (count_y (self, count, c0, c1, log_counts));
-              GdkRGBA color = _evox_with_alpha (&series_colors[s % G_N_ELEMENTS (series_colors)],
-                                                alpha);
-
-              _evox_fill (snapshot, &color, x0, y, x1 - x0, y_below - y);
-              below = count;
-              y_below = y;
-            }
+          if (b > 0)
+            draw_line_steps (self, snapshot, &style, b, x0);
+          continue;
         }
-      else
-        {
-          guint8 rgb[3];
-          GdkRGBA color;
-
-          value_rgb (table, transfer, range_lo, range_hi, axis_value (self, centre), rgb);
-          color = (GdkRGBA) { rgb[0] / 255.f, rgb[1] / 255.f, rgb[2] / 255.f, alpha };
-          _evox_fill (snapshot, &color, x0, top, x1 - x0, plot_bottom (self) - top);
-        }
-
       /* A step outline over the tops keeps dark colour-map ends visible on a dark theme. */
       if (top < plot_bottom (self) || previous_top < plot_bottom (self))
-        _evox_fill (snapshot, &outline, x0 - 1, MIN (top, previous_top) - 1, 1,
+        _evox_fill (snapshot, &style.outline, x0 - 1, MIN (top, previous_top) - 1, 1,
                     fabs (top - previous_top) + 1);
-      if (top < plot_bottom (self))
-        _evox_fill (snapshot, &outline, x0, top - 1, x1 - x0, 1);
       previous_top = top;
     }
   if (previous_top < plot_bottom (self))
-    _evox_fill (snapshot, &outline, plot_right (self) - 1, previous_top - 1, 1,
+    _evox_fill (snapshot, &style.outline, plot_right (self) - 1, previous_top - 1, 1,
                 plot_bottom (self) - previous_top + 1);
+}
+
+/* The bars at the data's minimum and maximum again, over the range markers and phase edges
+ * that stand on them, at least END_MIN_WIDTH wide: a binary volume is nothing but these two. */
+static void
+draw_end_bars (EvoxHistogramView *self,
+               GtkSnapshot       *snapshot,
+               const GdkRGBA     *fg)
+{
+  BarStyle style;
+  guint ends[2] = { 0, self->n_bins - 1 };
+
+  bar_style (self, fg, &style);
+  for (guint i = 0; i < (self->n_bins > 1 ? 2u : 1u); i++)
+    {
+      guint b = ends[i];
+      double x0, x1;
+
+      if (!(self->counts[b] > 0))
+        continue;
+      bin_x (self, &style, b, &x0, &x1);
+      if (x1 - x0 < END_MIN_WIDTH)
+        {
+          if (i == 0)
+            x1 = x0 + END_MIN_WIDTH;
+          else
+            x0 = x1 - END_MIN_WIDTH;
+        }
+      draw_bin (self, snapshot, &style, b, x0, x1);
+    }
 }
 
 static void
@@ -1060,57 +1234,73 @@ band_span (EvoxHistogramView *self,
   return range_span (self, evox_phase_get_lo (phase), evox_phase_get_hi (phase), x0, x1);
 }
 
-typedef struct
-{
-  double value;
-  int    step;   /* +1 where a phase begins, -1 where it ends */
-} Event;
-
 static int
-compare_events (gconstpointer a,
-                gconstpointer b)
+compare_stretches (gconstpointer a,
+                   gconstpointer b)
 {
-  const Event *ea = a, *eb = b;
+  const double *sa = a, *sb = b;
 
-  if (ea->value != eb->value)
-    return ea->value < eb->value ? -1 : 1;
-  /* Beginnings first: closed ranges that touch share that value. */
-  return eb->step - ea->step;
+  return (sa[0] > sb[0]) - (sa[0] < sb[0]);
 }
 
-/* Value stretches that two or more visible phases share, as (from, to) pairs: one sweep over
- * the sorted edges, O(phases log phases). */
+static EvoxSampleType
+sample_type (EvoxHistogramView *self)
+{
+  EvoxVolume *volume = self->document != NULL ? evox_document_get_volume (self->document) : NULL;
+
+  return volume != NULL ? evox_volume_get_sample_type (volume) : EVOX_SAMPLE_F32;
+}
+
+/* Value stretches that two or more visible phases share, as (from, to) pairs: the stored values
+ * common to each pair that overlaps as the phase rows say (evox_phase_overlaps: a shared edge
+ * is no overlap), merged where no stored value parts them. O(phases^2), and there are few phases. */
 static GArray *
 find_overlaps (EvoxHistogramView *self)
 {
   GArray *stretches = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr(GArray) events = g_array_new (FALSE, FALSE, sizeof (Event));
+  g_autoptr(GArray) pairs = g_array_new (FALSE, FALSE, 2 * sizeof (double));
   g_autoptr(GArray) order = visible_phases (self);
-  double from = 0;
-  int depth = 0;
+  EvoxSampleType type = sample_type (self);
 
   for (guint i = 0; i < order->len; i++)
+    for (guint j = i + 1; j < order->len; j++)
+      {
+        EvoxPhase *a = evox_phase_list_get_phase (self->phases, g_array_index (order, guint, i));
+        EvoxPhase *b = evox_phase_list_get_phase (self->phases, g_array_index (order, guint, j));
+        float fa[2], fb[2];
+        double both[2];
+
+        if (!evox_phase_overlaps (a, b, type))
+          continue;
+        evox_sample_type_inner_range (type, evox_phase_get_lo (a), evox_phase_get_hi (a),
+                                      &fa[0], &fa[1]);
+        evox_sample_type_inner_range (type, evox_phase_get_lo (b), evox_phase_get_hi (b),
+                                      &fb[0], &fb[1]);
+        both[0] = MAX (fa[0], fb[0]);
+        both[1] = MIN (fa[1], fb[1]);
+        g_array_append_val (pairs, both);
+      }
+  g_array_sort (pairs, compare_stretches);
+
+  for (guint i = 0; i < pairs->len; i++)
     {
-      EvoxPhase *phase = evox_phase_list_get_phase (self->phases, g_array_index (order, guint, i));
-      Event edges[2] = { { evox_phase_get_lo (phase), 1 }, { evox_phase_get_hi (phase), -1 } };
+      const double *pair = &g_array_index (pairs, double, 2 * i);
 
-      g_array_append_vals (events, edges, 2);
-    }
-  g_array_sort (events, compare_events);
+      double next = 0;
 
-  for (guint i = 0; i < events->len; i++)
-    {
-      const Event *event = &g_array_index (events, Event, i);
-      int before = depth;
-
-      depth += event->step;
-      if (before < 2 && depth >= 2)
-        from = event->value;
-      else if (before >= 2 && depth < 2)
+      /* Stretches with no stored value between them are one. */
+      if (stretches->len > 0)
         {
-          g_array_append_val (stretches, from);
-          g_array_append_val (stretches, event->value);
+          float last = g_array_index (stretches, double, stretches->len - 1);
+          next = type == EVOX_SAMPLE_F32 ? nextafterf (last, INFINITY) : last + 1.0;
         }
+      if (stretches->len > 0 && pair[0] <= next)
+        {
+          double *to = &g_array_index (stretches, double, stretches->len - 1);
+          *to = MAX (*to, pair[1]);
+        }
+      else
+        g_array_append_vals (stretches, pair, 2);
     }
   return stretches;
 }
@@ -1359,6 +1549,7 @@ evox_histogram_view_snapshot (GtkWidget   *widget,
   g_autoptr(PangoLayout) layout = _evox_create_small_layout (GTK_WIDGET (self));
   g_auto(Frame) frame = { 0 };
   GdkRGBA fg, frame_color;
+  graphene_rect_t boxed;
 
   ensure_bins (self);
   _evox_get_foreground (widget, &fg);
@@ -1367,13 +1558,16 @@ evox_histogram_view_snapshot (GtkWidget   *widget,
 
   if (self->plot.size.width < 8 || self->plot.size.height < 8)
     return;
+  boxed = self->plot;
+  boxed.origin.x -= END_INSET;
+  boxed.size.width += 2 * END_INSET;
 
   if (!self->have_bins)
     {
       gboolean has_volume = self->document != NULL &&
                             evox_document_get_volume (self->document) != NULL;
 
-      draw_box (snapshot, &self->plot, &frame_color);
+      draw_box (snapshot, &boxed, &frame_color);
       draw_message (self, snapshot, layout, has_volume ? _("No values") : _("No volume"), &fg);
       return;
     }
@@ -1381,10 +1575,11 @@ evox_histogram_view_snapshot (GtkWidget   *widget,
   draw_count_axis (self, snapshot, layout, &frame, &fg);
   draw_hover (self, snapshot, &fg);
   draw_bars (self, snapshot, &fg);
-  draw_box (snapshot, &self->plot, &frame_color);
+  draw_box (snapshot, &boxed, &frame_color);
   draw_value_axis (self, snapshot, layout, &frame, &fg);
   draw_range (self, snapshot);
   draw_phases (self, snapshot, layout);
+  draw_end_bars (self, snapshot, &fg);
   legend (self, layout, frame.width, snapshot, &fg);
 }
 
@@ -2182,4 +2377,14 @@ evox_histogram_view_get_n_overlaps (EvoxHistogramView *self)
                          g_array_index (stretches, double, i + 1), &x0, &x1);
     }
   return n;
+}
+
+GdkRGBA
+_evox_histogram_view_get_series_color (EvoxHistogramView *self,
+                                       guint              series)
+{
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), (GdkRGBA) { 0 });
+
+  ensure_bins (self);
+  return series_color (self, series);
 }

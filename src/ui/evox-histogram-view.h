@@ -13,6 +13,10 @@ G_DECLARE_FINAL_TYPE (EvoxHistogramView, evox_histogram_view, EVOX, HISTOGRAM_VI
 
 /* Properties: document (EvoxDocument), n-bins (uint, the most bars to draw, default 128).
  *
+ * With the whole-data source the bars count the document's basis (evox_document_get_basis_
+ * histogram): for an SSRM stack the measured scans or the interpolated volume, named in a caption
+ * over the plot.
+ *
  * Each visible phase of the document is a band over the bars. Dragging an edge moves it, dragging
  * inside a band moves the band, either selects the phase; Escape during a drag puts the range
  * back; with a phase selected, Left and Right (Shift: ten times) move its last-dragged edge by
@@ -37,7 +41,8 @@ const double  *evox_histogram_view_get_counts          (EvoxHistogramView *self,
  * log mapping); otherwise they are spaced evenly in the stored value. */
 gboolean       evox_histogram_view_get_log_bins        (EvoxHistogramView *self);
 /* 0 without a volume; the number of measured scans in per-layer mode (histogram-per-layer with
- * the whole-volume source and at least two scans), each scan a stacked series; else 1. */
+ * the whole-data source, the measured basis and at least two scans), each scan a series (stacked,
+ * or lines with log counts); else 1. */
 guint          evox_histogram_view_get_n_series        (EvoxHistogramView *self);
 /* The counts of one series (n_bins values). */
 const double  *evox_histogram_view_get_series          (EvoxHistogramView *self,

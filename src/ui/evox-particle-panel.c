@@ -410,6 +410,10 @@ update_summary (EvoxParticlePanel *self)
                                           "%u particles in “%s” (%s – %s), %d-connected", n),
                           n, phase_name != NULL ? phase_name : _("the phase"), lo_text, hi_text,
                           (int) evox_labels_get_connectivity (labels));
+  /* Fractions of an SSRM stack may be of its scans; particles never are (basis, Phases page). */
+  if (evox_basis_has_choice (current_volume (self), evox_document_get_channel (self->document)))
+    g_string_append_printf (text, "\n%s", _("Statistics of the interpolated volume: particles "
+                                             "join in 3D across its layers."));
   if (dropped > 0)
     {
       g_autofree char *min_size = g_strdup_printf ("%" G_GUINT64_FORMAT,

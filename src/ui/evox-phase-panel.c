@@ -17,7 +17,7 @@ struct _EvoxPhasePanel
   GtkWidget       parent_instance;
 
   EvoxDocument   *document;
-  GBinding       *bindings[2];
+  GBinding       *bindings[3];
   gboolean        updating;
 
   GtkMenuButton  *presets_button;
@@ -25,6 +25,9 @@ struct _EvoxPhasePanel
   GtkListBox     *presets_list;
   GtkEntry       *preset_name_entry;
   GtkSpinButton  *suggest_spin;
+  GtkBox         *basis_box;
+  GtkDropDown    *basis_dropdown;
+  GtkStringList  *basis_items;
   GtkCheckButton *show_check;
   GtkCheckButton *hide_check;
   GtkLabel       *error_label;
@@ -53,12 +56,14 @@ compare_doubles (gconstpointer a,
 }
 
 /* The fraction of finite voxels in no shown phase: one minus the union of the shown ranges,
- * from the fine histogram (merging overlapping ranges so no voxel counts twice). */
+ * from the basis's fine histogram (merging overlapping ranges so no voxel counts twice). */
 static void
 update_total (EvoxPhasePanel *self)
 {
   EvoxPhaseList *list = evox_document_get_phases (self->document);
-  EvoxFineHistogram *histogram = evox_document_get_histogram (self->document);
+  EvoxFineHistogram *histogram = evox_document_get_basis_histogram (self->document);
+  EvoxVolume *volume = evox_document_get_volume (self->document);
+  g_autofree char *basis = NULL;
   guint n = evox_phase_list_get_n_phases (list);
   g_autoptr (GArray) ranges = g_array_new (FALSE, FALSE, 2 * sizeof (double));
   double covered = 0, end = -INFINITY, start = 0;
@@ -94,8 +99,11 @@ update_total (EvoxPhasePanel *self)
     }
   if (end > -INFINITY)
     covered += evox_fine_histogram_range_fraction (histogram, start, end);
-  text = g_strdup_printf (_("In no shown phase: %.1f %% of the voxels with a value"),
-                          100 * MAX (0.0, 1 - covered / n_finite));
+  basis = evox_basis_dup_label (volume, evox_document_get_channel (self->document),
+                                evox_document_get_basis (self->document));
+  /* TRANSLATORS: the last %s is "of the 4 measured scans" or "of the interpolated volume" */
+  text = g_strdup_printf (_("In no shown phase: %.1f %% of the values %s"),
+                          100 * MAX (0.0, 1 - covered / n_finite), basis);
   if (n > EVOX_RENDERER_MAX_PHASES)
     {
       g_autofree char *all = g_strdup_printf (_("%s. The canvas colours the first %d phases only."),
@@ -140,7 +148,31 @@ on_row_selected (GtkListBox     *box,
                                     row != NULL ? gtk_list_box_row_get_index (row) : -1);
 }
 
-/* Rows show fractions of the current volume: rebuild them when it changes. */
+/* The switch shows only where the bases differ, and names how many scans there are. */
+static void
+update_basis_choice (EvoxPhasePanel *self)
+{
+  EvoxVolume *volume = self->document != NULL ? evox_document_get_volume (self->document) : NULL;
+  guint channel = self->document != NULL ? evox_document_get_channel (self->document) : 0;
+  gboolean choice = volume != NULL && evox_basis_has_choice (volume, channel);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->basis_box), choice);
+  if (choice)
+    {
+      g_autofree char *measured = evox_basis_dup_label (volume, channel, EVOX_BASIS_MEASURED);
+      guint selected = gtk_drop_down_get_selected (self->basis_dropdown);
+      const char * const items[] = { measured, NULL };
+
+      if (g_strcmp0 (gtk_string_list_get_string (self->basis_items, 0), measured) != 0)
+        {
+          /* Replacing the item moves the selection: put it back as the binding had it. */
+          gtk_string_list_splice (self->basis_items, 0, 1, items);
+          gtk_drop_down_set_selected (self->basis_dropdown, selected);
+        }
+    }
+}
+
+/* Rows show fractions of the current volume and basis: rebuild them when either changes. */
 static void
 bind_rows (EvoxPhasePanel *self)
 {
@@ -163,8 +195,11 @@ on_document_notify (EvoxDocument   *document,
   if (g_str_equal (name, "volume") || g_str_equal (name, "channel"))
     {
       show_error (self, NULL);
+      update_basis_choice (self);
       bind_rows (self);
     }
+  else if (g_str_equal (name, "basis"))
+    bind_rows (self);
   else if (g_str_equal (name, "selected-phase"))
     sync_selection (self);
 }
@@ -206,10 +241,13 @@ evox_phase_panel_set_document (EvoxPhasePanel *self,
                                                             self->hide_check, "active",
                                                             G_BINDING_BIDIRECTIONAL |
                                                             G_BINDING_SYNC_CREATE));
+  self->bindings[2] = g_object_ref (_evox_bind_enum_to_dropdown (document, "basis",
+                                                                 self->basis_dropdown));
   g_signal_connect_object (document, "notify", G_CALLBACK (on_document_notify), self, 0);
   g_signal_connect_object (evox_document_get_phases (document), "changed",
                            G_CALLBACK (on_phases_changed), self, 0);
   show_error (self, NULL);
+  update_basis_choice (self);
   bind_rows (self);
 }
 
@@ -422,6 +460,9 @@ evox_phase_panel_class_init (EvoxPhasePanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxPhasePanel, presets_list);
   gtk_widget_class_bind_template_child (widget_class, EvoxPhasePanel, preset_name_entry);
   gtk_widget_class_bind_template_child (widget_class, EvoxPhasePanel, suggest_spin);
+  gtk_widget_class_bind_template_child (widget_class, EvoxPhasePanel, basis_box);
+  gtk_widget_class_bind_template_child (widget_class, EvoxPhasePanel, basis_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxPhasePanel, basis_items);
   gtk_widget_class_bind_template_child (widget_class, EvoxPhasePanel, show_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxPhasePanel, hide_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxPhasePanel, error_label);

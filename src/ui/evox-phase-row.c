@@ -114,25 +114,41 @@ update_caption (EvoxPhaseRow *self)
     gtk_widget_set_visible (GTK_WIDGET (self->caption_label), FALSE);
 }
 
+static EvoxSampleType
+row_sample_type (EvoxPhaseRow *self)
+{
+  EvoxVolume *volume = row_volume (self);
+
+  return volume != NULL ? evox_volume_get_sample_type (volume) : EVOX_SAMPLE_F32;
+}
+
+/* Counted over the document's basis and the phase's owned range, so a voxel on an edge shared
+ * with an earlier phase counts there, as in the CSV export. */
 static void
 update_fraction (EvoxPhaseRow *self)
 {
-  EvoxFineHistogram *histogram = evox_document_get_histogram (self->document);
+  EvoxFineHistogram *histogram = evox_document_get_basis_histogram (self->document);
+  EvoxPhaseList *list = evox_document_get_phases (self->document);
+  EvoxVolume *volume = row_volume (self);
+  int index = phase_index (self);
   g_autofree char *text = NULL;
   g_autofree char *tip = NULL;
+  g_autofree char *basis = NULL;
 
-  if (histogram == NULL)
+  if (histogram == NULL || index < 0)
     {
       gtk_label_set_text (self->fraction_label, "");
       return;
     }
+  basis = evox_basis_dup_label (volume, evox_document_get_channel (self->document),
+                                evox_document_get_basis (self->document));
   text = g_strdup_printf ("%s%.1f %%", evox_fine_histogram_is_exact (histogram) ? "" : "≈",
-                          100 * evox_phase_fraction (self->phase, histogram));
-  tip = g_strdup_printf (_("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " voxels with a value"),
-                         evox_fine_histogram_range_count (histogram,
-                                                          evox_phase_get_lo (self->phase),
-                                                          evox_phase_get_hi (self->phase)),
-                         evox_fine_histogram_get_n_finite (histogram));
+                          100 * evox_phase_list_fraction (list, index, row_sample_type (self),
+                                                          histogram));
+  /* TRANSLATORS: the last %s is "of the 4 measured scans" or "of the interpolated volume" */
+  tip = g_strdup_printf (_("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " values %s"),
+                         evox_phase_list_count (list, index, row_sample_type (self), histogram),
+                         evox_fine_histogram_get_n_finite (histogram), basis);
   gtk_label_set_text (self->fraction_label, text);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->fraction_label), tip);
 }
@@ -140,7 +156,7 @@ update_fraction (EvoxPhaseRow *self)
 static void
 update_sensitivity (EvoxPhaseRow *self)
 {
-  EvoxFineHistogram *histogram = evox_document_get_histogram (self->document);
+  EvoxFineHistogram *histogram = evox_document_get_basis_histogram (self->document);
   EvoxVolume *volume = row_volume (self);
   g_autoptr (EvoxSensitivity) sensitivity = NULL;
   double delta, y_lo[SENSITIVITY_STEPS], y_hi[SENSITIVITY_STEPS];
@@ -180,7 +196,7 @@ update_overlap (EvoxPhaseRow *self)
   GString *names = g_string_new (NULL);
   g_autofree char *tip = NULL;
 
-  if (index < 0 || !evox_phase_list_overlaps (list, index))
+  if (index < 0 || !evox_phase_list_overlaps (list, index, row_sample_type (self)))
     {
       gtk_widget_set_visible (GTK_WIDGET (self->overlap_icon), FALSE);
       g_string_free (names, TRUE);
@@ -189,7 +205,7 @@ update_overlap (EvoxPhaseRow *self)
   for (guint i = 0; i < evox_phase_list_get_n_phases (list); i++)
     {
       EvoxPhase *other = evox_phase_list_get_phase (list, i);
-      if ((int) i != index && evox_phase_overlaps (self->phase, other))
+      if ((int) i != index && evox_phase_overlaps (self->phase, other, row_sample_type (self)))
         g_string_append_printf (names, "%s%s", names->len > 0 ? ", " : "",
                                 evox_phase_get_name (other));
     }
@@ -425,6 +441,9 @@ evox_phase_row_new (EvoxDocument *document,
   g_signal_connect_object (phase, "notify", G_CALLBACK (on_phase_notify), self, 0);
   g_signal_connect_object (evox_document_get_phases (document), "changed",
                            G_CALLBACK (update_overlap), self, G_CONNECT_SWAPPED);
+  /* Which voxels are this phase's own depends on the phases before it. */
+  g_signal_connect_object (evox_document_get_phases (document), "changed",
+                           G_CALLBACK (update_fraction), self, G_CONNECT_SWAPPED);
   show_edge (self, 0, evox_phase_get_lo (phase));
   show_edge (self, 1, evox_phase_get_hi (phase));
   update_colour (self);

@@ -278,7 +278,8 @@ evox_window_export_data (EvoxWindow      *self,
           return FALSE;
         }
       if (kind == EVOX_EXPORT_FRACTIONS)
-        return evox_csv_write_fractions (path, volume, evox_document_get_channel (doc), phases,
+        return evox_csv_write_fractions (path, volume, evox_document_get_channel (doc),
+                                         evox_document_get_basis (doc), phases,
                                          overwrite, NULL, error);
       return evox_tiff_write_mask (path, volume, evox_document_get_channel (doc), phases,
                                    overwrite ? EVOX_TIFF_WRITE_OVERWRITE : 0, error);

@@ -570,13 +570,43 @@ text_to_visible (GBinding     *binding,
   return TRUE;
 }
 
+/* Scans are drawn one by one only where the histogram counts the measured scans. */
 static void
 update_per_layer_sensitivity (EvoxWindow *self)
 {
   EvoxVolume *volume = evox_document_get_volume (self->document);
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->histogram_per_layer),
-                            volume != NULL && evox_volume_get_n_scans (volume) >= 2);
+                            volume != NULL && evox_volume_get_n_scans (volume) >= 2 &&
+                            evox_document_get_effective_basis (self->document) ==
+                            EVOX_BASIS_MEASURED);
+}
+
+/* The whole-data item of the histogram's source says what it counts, as the histogram's
+ * caption does: the basis chosen on the Phases page. */
+static void
+update_histogram_source_label (EvoxWindow *self)
+{
+  EvoxVolume *volume = evox_document_get_volume (self->document);
+  GtkStringList *items = GTK_STRING_LIST (gtk_drop_down_get_model (self->histogram_source));
+  guint selected = gtk_drop_down_get_selected (self->histogram_source);
+  g_autofree char *label = NULL;
+  const char *replacement[2] = { NULL, NULL };
+
+  if (volume == NULL || !evox_basis_has_choice (volume, evox_document_get_channel (self->document)))
+    label = g_strdup (_("Whole volume"));
+  else if (evox_document_get_basis (self->document) == EVOX_BASIS_VOLUME)
+    label = g_strdup (_("Interpolated volume"));
+  else
+    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "The measured scan",
+                                          "All %u measured scans",
+                                          evox_volume_get_n_scans (volume)),
+                             evox_volume_get_n_scans (volume));
+  if (g_strcmp0 (gtk_string_list_get_string (items, 0), label) == 0)
+    return;
+  replacement[0] = label;
+  gtk_string_list_splice (items, 0, 1, replacement);
+  gtk_drop_down_set_selected (self->histogram_source, selected);
 }
 
 static void
@@ -683,7 +713,14 @@ evox_window_init (EvoxWindow *self)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->document, "notify::volume",
                            G_CALLBACK (update_per_layer_sensitivity), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->document, "notify::basis",
+                           G_CALLBACK (update_per_layer_sensitivity), self, G_CONNECT_SWAPPED);
   update_per_layer_sensitivity (self);
+  g_signal_connect_object (self->document, "notify::volume",
+                           G_CALLBACK (update_histogram_source_label), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->document, "notify::basis",
+                           G_CALLBACK (update_histogram_source_label), self, G_CONNECT_SWAPPED);
+  update_histogram_source_label (self);
   g_signal_connect_object (self->document, "notify::volume",
                            G_CALLBACK (_evox_window_update_exports), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->document, "notify::labels",
