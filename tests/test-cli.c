@@ -1001,7 +1001,6 @@ test_volume_write (const TestVolume *v,
       default: ((float *) data)[i] = (float) v->values[i]; break;
       }
   evox_volume_set_spacing (volume, v->spacing);
-  evox_volume_set_metadata (volume, "spacing_known", "true");
   evox_volume_freeze (volume);
   g_assert_true (evox_tiff_write (volume, 0, path, EVOX_TIFF_WRITE_NONE, &error));
   g_assert_no_error (error);

@@ -339,7 +339,7 @@ test_read_variant (gconstpointer data)
   g_assert_nonnull (volume);
   assert_volume_matches (volume, v);
   g_assert_cmpstr (evox_volume_get_metadata (volume, "source_type"), ==, expected_source_type (v));
-  g_assert_cmpstr (evox_volume_get_metadata (volume, "spacing_known"), ==, "false");
+  g_assert_false (evox_volume_get_spacing_known (volume));
   g_assert_cmpstr (evox_volume_get_quantity (volume), ==, "intensity");
   g_assert_cmpint (evox_volume_get_value_scale (volume), ==, EVOX_SCALE_LINEAR);
 
@@ -478,7 +478,7 @@ assert_spacing (EvoxVolume *volume,
   g_assert_cmpfloat_with_epsilon (spacing[0], x, x * 1e-5);
   g_assert_cmpfloat_with_epsilon (spacing[1], y, y * 1e-5);
   g_assert_cmpfloat_with_epsilon (spacing[2], z, z * 1e-5);
-  g_assert_cmpstr (evox_volume_get_metadata (volume, "spacing_known"), ==, known);
+  g_assert_cmpint (evox_volume_get_spacing_known (volume), ==, g_str_equal (known, "true"));
 }
 
 static void
@@ -596,7 +596,6 @@ make_volume (EvoxSampleType type,
         }
     }
   evox_volume_set_spacing (volume, spacing);
-  evox_volume_set_metadata (volume, "spacing_known", "true");
   evox_volume_freeze (volume);
   return volume;
 }
@@ -1102,7 +1101,6 @@ make_blocks (gsize nx,
       for (gsize x = 0; x < nx; x++, i++)
         data[i] = (x % 3 == 2 || y % 3 == 2) ? 0 : 1 + (x / 3 + y / 3 + z) % 3;
   evox_volume_set_spacing (volume, spacing);
-  evox_volume_set_metadata (volume, "spacing_known", "true");
   evox_volume_freeze (volume);
   return volume;
 }

@@ -1,0 +1,109 @@
+/* test-units.c: the one length-unit choice and formatter every figure with a unit goes through. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <math.h>
+
+#include "evox-units.h"
+#include "evox-volume.h"
+
+static void
+test_choice (void)
+{
+  /* Scaled so figures stay between about 1 and 1000 of their unit. */
+  g_assert_cmpint (evox_units_for_length (0).unit, ==, EVOX_LENGTH_NM);
+  g_assert_cmpint (evox_units_for_length (999.9).unit, ==, EVOX_LENGTH_NM);
+  g_assert_cmpint (evox_units_for_length (1000).unit, ==, EVOX_LENGTH_UM);
+  g_assert_cmpfloat (evox_units_for_length (1000).nm, ==, 1e3);
+  g_assert_cmpint (evox_units_for_length (999999).unit, ==, EVOX_LENGTH_UM);
+  g_assert_cmpint (evox_units_for_length (2e6).unit, ==, EVOX_LENGTH_MM);
+  g_assert_cmpint (evox_units_for_length (NAN).unit, ==, EVOX_LENGTH_NM);
+}
+
+static void
+test_format (void)
+{
+  EvoxUnits um = evox_units_for_length (5000);
+  EvoxUnits nm = evox_units_for_length (5);
+  struct
+  {
+    char *text;
+    const char *expected;
+  } cases[] = {
+    /* 4155820.78 nm^2 is 4.15582078 um^2; 2267965.58 nm^3 is 0.00226796558 um^3. */
+    { evox_format_area (&um, 4155820.78028227, EVOX_UNITS_UNICODE), "4.156 µm²" },
+    { evox_format_volume (&um, 2267965.583333823, EVOX_UNITS_UNICODE), "0.002268 µm³" },
+    { evox_format_area (&um, 4155820.78028227, EVOX_UNITS_ASCII), "4.156 um^2" },
+    { evox_format_volume (&um, 2267965.583333823, EVOX_UNITS_ASCII), "0.002268 um^3" },
+    { evox_format_length (&um, 1250, EVOX_UNITS_UNICODE), "1.25 µm" },
+    { evox_format_length (&nm, 12.5, EVOX_UNITS_ASCII), "12.5 nm" },
+    /* 3 particles in a 1 um^3 box: 3e-9 per nm^3. */
+    { evox_format_density (&um, 3e-9, EVOX_UNITS_UNICODE), "3 µm⁻³" },
+    { evox_format_density (&nm, 3e-9, EVOX_UNITS_ASCII), "3.000e-09 nm^-3" },
+    { evox_format_volume (&nm, 6718710, EVOX_UNITS_ASCII), "6718710 nm^3" },
+    { evox_format_volume (&nm, 0, EVOX_UNITS_ASCII), "0 nm^3" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_assert_cmpstr (cases[i].text, ==, cases[i].expected);
+      g_free (cases[i].text);
+    }
+}
+
+static void
+test_volume_units (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (128, 128, 14, 1, EVOX_SAMPLE_F32, &error);
+  EvoxUnits units;
+  g_autofree char *count = NULL;
+  g_autofree char *length = NULL;
+  g_autofree char *density = NULL;
+
+  g_assert_no_error (error);
+
+  /* A new volume's size is not known: figures are voxels, never nm. */
+  g_assert_false (evox_volume_get_spacing_known (volume));
+  units = evox_units_for_volume (volume);
+  g_assert_cmpint (units.unit, ==, EVOX_LENGTH_VOXELS);
+  count = evox_format_volume (&units, 27, EVOX_UNITS_UNICODE);
+  g_assert_cmpstr (count, ==, "27 voxels");
+  length = evox_format_length (&units, 3.5, EVOX_UNITS_ASCII);
+  g_assert_cmpstr (length, ==, "3.5 px");
+  g_clear_pointer (&count, g_free);
+
+  /* An SSRM table read without its pixel size: 1 x 1 x 10 nm assumed, still voxels, and a
+   * volume of 270 nm^3 is 27 of those voxels. */
+  evox_volume_set_spacing (volume, (double[3]) { 1, 1, 10 });
+  evox_volume_set_spacing_known (volume, FALSE);
+  units = evox_units_for_volume (volume);
+  g_assert_cmpint (units.unit, ==, EVOX_LENGTH_VOXELS);
+  count = evox_format_volume (&units, 270, EVOX_UNITS_ASCII);
+  g_assert_cmpstr (count, ==, "27 voxels");
+  density = evox_format_density (&units, 1.0 / 270, EVOX_UNITS_ASCII);
+  g_assert_cmpstr (density, ==, "0.03704 per voxel");
+  g_clear_pointer (&count, g_free);
+
+  /* A19 at 7.8125 nm: 1000 nm wide, so um; the demo's 128 nm stays in nm. */
+  evox_volume_set_spacing (volume, (double[3]) { 7.8125, 7.8125, 10 });
+  g_assert_true (evox_volume_get_spacing_known (volume));
+  units = evox_units_for_volume (volume);
+  g_assert_cmpint (units.unit, ==, EVOX_LENGTH_UM);
+  evox_volume_set_spacing (volume, (double[3]) { 1, 1, 10 });
+  units = evox_units_for_volume (volume);
+  g_assert_cmpint (units.unit, ==, EVOX_LENGTH_NM);
+  count = evox_format_volume (&units, 270, EVOX_UNITS_ASCII);
+  g_assert_cmpstr (count, ==, "270 nm^3");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Evox/Units/choice", test_choice);
+  g_test_add_func ("/Evox/Units/format", test_format);
+  g_test_add_func ("/Evox/Units/volume", test_volume_units);
+  return g_test_run ();
+}
