@@ -343,6 +343,221 @@ test_convert (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Everything an SSRM stack knows about its values and layers, compared field by field. */
+static void
+assert_same_physics (EvoxVolume *a,
+                     EvoxVolume *b)
+{
+  gsize da[3], db[3];
+  double sa[3], sb[3];
+
+  evox_volume_get_dims (a, da);
+  evox_volume_get_dims (b, db);
+  g_assert_cmpmem (da, sizeof da, db, sizeof db);
+  g_assert_cmpint (evox_volume_get_sample_type (a), ==, evox_volume_get_sample_type (b));
+  g_assert_cmpmem (evox_volume_get_data (a, 0), evox_volume_get_n_voxels (a) * sizeof (float),
+                   evox_volume_get_data (b, 0), evox_volume_get_n_voxels (b) * sizeof (float));
+  g_assert_cmpint (evox_volume_get_value_scale (a), ==, evox_volume_get_value_scale (b));
+  g_assert_cmpstr (evox_volume_get_quantity (a), ==, evox_volume_get_quantity (b));
+  g_assert_cmpstr (evox_volume_get_unit (a), ==, evox_volume_get_unit (b));
+  g_assert_cmpint (evox_volume_get_spacing_known (a), ==, evox_volume_get_spacing_known (b));
+  evox_volume_get_spacing (a, sa);
+  evox_volume_get_spacing (b, sb);
+  /* X/YResolution are rationals: the lateral size comes back to float precision. */
+  for (int i = 0; i < 3; i++)
+    g_assert_cmpfloat_with_epsilon (sa[i], sb[i], sa[i] * 1e-6);
+  for (gsize z = 0; z < da[2]; z++)
+    {
+      const EvoxLayer *la = evox_volume_get_layer (a, z);
+      const EvoxLayer *lb = evox_volume_get_layer (b, z);
+
+      g_assert_cmpfloat (la->z_nm, ==, lb->z_nm);
+      g_assert_cmpint (la->measured, ==, lb->measured);
+      g_assert_cmpint (la->scan, ==, lb->scan);
+      g_assert_cmpint (la->scan_below, ==, lb->scan_below);
+      g_assert_cmpfloat (la->weight, ==, lb->weight);
+    }
+  g_assert_cmpuint (evox_volume_get_n_scans (a), ==, evox_volume_get_n_scans (b));
+  for (guint i = 0; i < evox_volume_get_n_scans (a); i++)
+    {
+      const EvoxScan *ka = evox_volume_get_scan (a, i);
+      const EvoxScan *kb = evox_volume_get_scan (b, i);
+
+      g_assert_cmpfloat (ka->z_nm, ==, kb->z_nm);
+      g_assert_cmpstr (ka->label, ==, kb->label);
+      g_assert_cmpmem (ka->values, da[0] * da[1] * sizeof (float), kb->values,
+                       db[0] * db[1] * sizeof (float));
+    }
+  /* The measured scans' statistics come from the scans, not from interpolated layers. */
+  g_assert_cmpfloat (evox_volume_get_measured_stats (a)->mean, ==,
+                     evox_volume_get_measured_stats (b)->mean);
+}
+
+/* A converted SSRM stack reopens as it was: log10 resistance in ohm, not "f32, intensity", with
+ * its measured and interpolated layers and the measured scans at their true depths. */
+static void
+test_convert_physics (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *out = g_build_filename (dir, "demo.tif", NULL);
+  g_autofree char *a19_out = g_build_filename (dir, "a19.tif", NULL);
+  g_autofree char *a19 = evox_test_data_path ("ssrm/A19_GrSi_Anode_1x1.csv");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) demo = evox_demo_volume_new (10);
+  g_autoptr(EvoxVolume) back = NULL;
+
+  {
+    g_auto(Run) run = evox ("convert", "--demo", out, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  back = evox_volume_load (out, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (evox_volume_get_value_scale (back), ==, EVOX_SCALE_LOG10);
+  assert_same_physics (demo, back);
+  {
+    g_auto(Run) run = evox ("info", out, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "log10 of resistance in ohm"));
+    g_assert_nonnull (strstr (run.out, "43 nm  R1"));
+  }
+
+  if (a19 != NULL)
+    {
+      g_autoptr(EvoxSsrmOptions) options = evox_ssrm_options_new ();
+      g_autoptr(EvoxVolume) table = NULL;
+      g_autoptr(EvoxVolume) a19_back = NULL;
+
+      options->pixel_size_nm = 7.8125;
+      table = evox_volume_load (a19, options, NULL, NULL, &error);
+      g_assert_no_error (error);
+      {
+        g_auto(Run) run = evox ("convert", "--pixel-size", "7.8125", a19, a19_out, NULL);
+        g_assert_cmpint (run.status, ==, 0);
+      }
+      a19_back = evox_volume_load (a19_out, NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+      assert_same_physics (table, a19_back);
+      /* The table's 43 and 87 nm scans lie between grid layers and still come back. */
+      g_assert_cmpuint (evox_volume_get_n_scans (a19_back), ==, 4);
+      g_assert_cmpfloat (evox_volume_get_scan (a19_back, 1)->z_nm, ==, 43.0);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* --voxel-size on every reading command; SSRM options that a volume does not use are refused. */
+static void
+test_voxel_size (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tif = g_build_filename (dir, "plain.tif", NULL);
+  g_autofree char *a19 = evox_test_data_path ("ssrm/A19_GrSi_Anode_1x1.csv");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (4, 3, 2, 1, EVOX_SAMPLE_U8, &error);
+
+  g_assert_no_error (error);
+  /* Never given a spacing: written with unit=pixel, read back as not known. */
+  g_assert_true (evox_tiff_write (volume, -1, tif, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+  {
+    g_auto(Run) run = evox ("info", "--json", tif, NULL);
+    g_autoptr(JsonParser) parser = NULL;
+    JsonObject *info;
+
+    g_assert_cmpint (run.status, ==, 0);
+    info = parse_json (run.out, &parser);
+    g_assert_false (json_object_get_boolean_member (info, "spacing_known"));
+  }
+  {
+    g_auto(Run) run = evox ("info", tif, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "not known"));
+  }
+  {
+    g_auto(Run) run = evox ("info", "--json", "--voxel-size", "0.5,0.5,2um", tif, NULL);
+    g_autoptr(JsonParser) parser = NULL;
+    JsonObject *info;
+    JsonArray *spacing;
+
+    g_assert_cmpint (run.status, ==, 0);
+    info = parse_json (run.out, &parser);
+    g_assert_true (json_object_get_boolean_member (info, "spacing_known"));
+    spacing = json_object_get_array_member (info, "spacing_nm");
+    g_assert_cmpfloat (json_array_get_double_element (spacing, 0), ==, 500);
+    g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, 2000);
+  }
+  {
+    g_auto(Run) run = evox ("info", "--json", "--voxel-size", "3", tif, NULL);
+    g_autoptr(JsonParser) parser = NULL;
+    JsonArray *spacing;
+
+    g_assert_cmpint (run.status, ==, 0);
+    spacing = json_object_get_array_member (parse_json (run.out, &parser), "spacing_nm");
+    g_assert_cmpfloat (json_array_get_double_element (spacing, 1), ==, 3);
+    g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, 3);
+  }
+  {
+    /* An SSRM option on a TIFF used to be ignored with status 0. */
+    const char *refused[][3] = {
+      { "--pixel-size", "5", NULL },
+      { "--dz", "5", NULL },
+      { "--value", "R0:Z0", NULL },
+      { "--voxel-size", "5ft", NULL },
+      { "--voxel-size", "1,2", NULL },
+      { "--voxel-size", "-1", NULL },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+      {
+        g_auto(Run) run = evox ("info", refused[i][0], refused[i][1], tif, NULL);
+        g_test_message ("case %u: %s", i, run.err);
+        g_assert_cmpint (run.status, ==, 2);
+        g_assert_cmpstr (run.out, ==, "");
+        g_assert_nonnull (strstr (run.err, refused[i][0]));
+        g_assert_true (strchr (run.err, '\n') == run.err + strlen (run.err) - 1);
+      }
+  }
+  {
+    g_auto(Run) run = evox ("histogram", "--demo", "--x", "X", NULL);
+    g_assert_cmpint (run.status, ==, 2);
+  }
+  if (a19 != NULL)
+    {
+      {
+        /* Without its pixel size an SSRM table's lateral size is not known... */
+        g_auto(Run) run = evox ("info", "--json", a19, NULL);
+        g_autoptr(JsonParser) parser = NULL;
+
+        g_assert_cmpint (run.status, ==, 0);
+        g_assert_false (json_object_get_boolean_member (parse_json (run.out, &parser),
+                                                        "spacing_known"));
+      }
+      {
+        /* ...--voxel-size gives it, and the layer step stays --dz. */
+        g_auto(Run) run = evox ("info", "--json", "--voxel-size", "7.8125", a19, NULL);
+        g_autoptr(JsonParser) parser = NULL;
+        JsonObject *info;
+        JsonArray *spacing;
+
+        g_assert_cmpint (run.status, ==, 0);
+        info = parse_json (run.out, &parser);
+        g_assert_true (json_object_get_boolean_member (info, "spacing_known"));
+        spacing = json_object_get_array_member (info, "spacing_nm");
+        g_assert_cmpfloat (json_array_get_double_element (spacing, 0), ==, 7.8125);
+        g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, 10);
+      }
+      {
+        g_auto(Run) run = evox ("info", "--voxel-size", "7.8125", "--pixel-size", "7.8125", a19,
+                                NULL);
+        g_assert_cmpint (run.status, ==, 2);
+      }
+      {
+        g_auto(Run) run = evox ("info", "--voxel-size", "7.8,7.8,5", a19, NULL);
+        g_assert_cmpint (run.status, ==, 2);
+      }
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 static void
 test_bad_input (void)
 {
@@ -2484,6 +2699,8 @@ main (int    argc,
   g_test_add_func ("/Evox/Cli/histogram", test_histogram);
   g_test_add_func ("/Evox/Cli/histogram-measured", test_histogram_measured);
   g_test_add_func ("/Evox/Cli/convert", test_convert);
+  g_test_add_func ("/Evox/Cli/convert-physics", test_convert_physics);
+  g_test_add_func ("/Evox/Cli/voxel-size", test_voxel_size);
   g_test_add_func ("/Evox/Cli/bad-input", test_bad_input);
   g_test_add_func ("/Evox/Cli/bad-usage", test_bad_usage);
   g_test_add_func ("/Evox/Cli/render/png-tiff", test_render_png_tiff);

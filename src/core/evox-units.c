@@ -7,6 +7,7 @@
 #include "evox-units.h"
 
 #include <math.h>
+#include <string.h>
 
 /**
  * evox_units_for_length:
@@ -145,4 +146,82 @@ evox_format_density (const EvoxUnits *units,
                      EvoxUnitsStyle   style)
 {
   return format_power (units, per_nm3, -3, style);
+}
+
+/* nm per unit for the units a voxel size may be typed in; 0 for anything else. */
+static double
+length_unit_nm (const char *unit)
+{
+  if (*unit == '\0' || g_str_equal (unit, "nm"))
+    return 1.0;
+  /* um, the micro sign (U+00B5) and the Greek mu (U+03BC) all mean micrometres. */
+  if (g_str_equal (unit, "um") || g_str_equal (unit, "\xc2\xb5m") ||
+      g_str_equal (unit, "\xce\xbcm"))
+    return 1e3;
+  if (g_str_equal (unit, "mm"))
+    return 1e6;
+  return 0;
+}
+
+/**
+ * evox_units_parse_voxel_size:
+ * @text: `X[,Y,Z][unit]`: one number for cubic voxels or three, in nm, um (µm) or mm (default nm)
+ * @spacing_nm: (out): the voxel size in nm
+ *
+ * Returns: FALSE with EVOX_ERROR_ARGUMENT saying what is wrong
+ */
+gboolean
+evox_units_parse_voxel_size (const char  *text,
+                             double       spacing_nm[3],
+                             GError     **error)
+{
+  g_autofree char *copy = NULL;
+  g_auto(GStrv) parts = NULL;
+  const char *unit;
+  char *end;
+  double scale;
+  guint n;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  copy = g_strstrip (g_strdup (text));
+  /* The unit is what follows the last digit or dot. */
+  end = copy + strlen (copy);
+  while (end > copy && !g_ascii_isdigit (end[-1]) && end[-1] != '.')
+    end--;
+  unit = end;
+  while (*unit == ' ')
+    unit++;
+  scale = length_unit_nm (unit);
+  if (scale == 0)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "voxel size '%s': unknown unit '%s' (nm, um, µm or mm)", text, unit);
+      return FALSE;
+    }
+  *end = '\0';
+  parts = g_strsplit (copy, ",", -1);
+  n = g_strv_length (parts);
+  if (n != 1 && n != 3)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "voxel size '%s': give one size or three (X,Y,Z)", text);
+      return FALSE;
+    }
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *part = g_strstrip (parts[MIN (i, n - 1)]);
+      char *stop = NULL;
+      double value = g_ascii_strtod (part, &stop);
+
+      if (*part == '\0' || *stop != '\0' || !isfinite (value) || value <= 0 ||
+          !isfinite (value * scale))
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                       "voxel size '%s': '%s' is not a positive number", text, part);
+          return FALSE;
+        }
+      spacing_nm[i] = value * scale;
+    }
+  return TRUE;
 }

@@ -52,4 +52,8 @@ char       *evox_format_density       (const EvoxUnits *units,
                                        double           per_nm3,
                                        EvoxUnitsStyle   style);
 
+gboolean    evox_units_parse_voxel_size (const char  *text,
+                                         double       spacing_nm[3],
+                                         GError     **error);
+
 G_END_DECLS
