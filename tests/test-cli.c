@@ -444,120 +444,6 @@ test_convert_physics (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
-/* --voxel-size on every reading command; SSRM options that a volume does not use are refused. */
-static void
-test_voxel_size (void)
-{
-  g_autofree char *dir = evox_test_tmpdir_new ();
-  g_autofree char *tif = g_build_filename (dir, "plain.tif", NULL);
-  g_autofree char *a19 = evox_test_data_path ("ssrm/A19_GrSi_Anode_1x1.csv");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EvoxVolume) volume = evox_volume_new (4, 3, 2, 1, EVOX_SAMPLE_U8, &error);
-
-  g_assert_no_error (error);
-  /* Never given a spacing: written with unit=pixel, read back as not known. */
-  g_assert_true (evox_tiff_write (volume, -1, tif, EVOX_TIFF_WRITE_NONE, &error));
-  g_assert_no_error (error);
-  {
-    g_auto(Run) run = evox ("info", "--json", tif, NULL);
-    g_autoptr(JsonParser) parser = NULL;
-    JsonObject *info;
-
-    g_assert_cmpint (run.status, ==, 0);
-    info = parse_json (run.out, &parser);
-    g_assert_false (json_object_get_boolean_member (info, "spacing_known"));
-  }
-  {
-    g_auto(Run) run = evox ("info", tif, NULL);
-    g_assert_cmpint (run.status, ==, 0);
-    g_assert_nonnull (strstr (run.out, "not known"));
-  }
-  {
-    g_auto(Run) run = evox ("info", "--json", "--voxel-size", "0.5,0.5,2um", tif, NULL);
-    g_autoptr(JsonParser) parser = NULL;
-    JsonObject *info;
-    JsonArray *spacing;
-
-    g_assert_cmpint (run.status, ==, 0);
-    info = parse_json (run.out, &parser);
-    g_assert_true (json_object_get_boolean_member (info, "spacing_known"));
-    spacing = json_object_get_array_member (info, "spacing_nm");
-    g_assert_cmpfloat (json_array_get_double_element (spacing, 0), ==, 500);
-    g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, 2000);
-  }
-  {
-    g_auto(Run) run = evox ("info", "--json", "--voxel-size", "3", tif, NULL);
-    g_autoptr(JsonParser) parser = NULL;
-    JsonArray *spacing;
-
-    g_assert_cmpint (run.status, ==, 0);
-    spacing = json_object_get_array_member (parse_json (run.out, &parser), "spacing_nm");
-    g_assert_cmpfloat (json_array_get_double_element (spacing, 1), ==, 3);
-    g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, 3);
-  }
-  {
-    /* An SSRM option on a TIFF used to be ignored with status 0. */
-    const char *refused[][3] = {
-      { "--pixel-size", "5", NULL },
-      { "--dz", "5", NULL },
-      { "--value", "R0:Z0", NULL },
-      { "--voxel-size", "5ft", NULL },
-      { "--voxel-size", "1,2", NULL },
-      { "--voxel-size", "-1", NULL },
-    };
-
-    for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
-      {
-        g_auto(Run) run = evox ("info", refused[i][0], refused[i][1], tif, NULL);
-        g_test_message ("case %u: %s", i, run.err);
-        g_assert_cmpint (run.status, ==, 2);
-        g_assert_cmpstr (run.out, ==, "");
-        g_assert_nonnull (strstr (run.err, refused[i][0]));
-        g_assert_true (strchr (run.err, '\n') == run.err + strlen (run.err) - 1);
-      }
-  }
-  {
-    g_auto(Run) run = evox ("histogram", "--demo", "--x", "X", NULL);
-    g_assert_cmpint (run.status, ==, 2);
-  }
-  if (a19 != NULL)
-    {
-      {
-        /* Without its pixel size an SSRM table's lateral size is not known... */
-        g_auto(Run) run = evox ("info", "--json", a19, NULL);
-        g_autoptr(JsonParser) parser = NULL;
-
-        g_assert_cmpint (run.status, ==, 0);
-        g_assert_false (json_object_get_boolean_member (parse_json (run.out, &parser),
-                                                        "spacing_known"));
-      }
-      {
-        /* ...--voxel-size gives it, and the layer step stays --dz. */
-        g_auto(Run) run = evox ("info", "--json", "--voxel-size", "7.8125", a19, NULL);
-        g_autoptr(JsonParser) parser = NULL;
-        JsonObject *info;
-        JsonArray *spacing;
-
-        g_assert_cmpint (run.status, ==, 0);
-        info = parse_json (run.out, &parser);
-        g_assert_true (json_object_get_boolean_member (info, "spacing_known"));
-        spacing = json_object_get_array_member (info, "spacing_nm");
-        g_assert_cmpfloat (json_array_get_double_element (spacing, 0), ==, 7.8125);
-        g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, 10);
-      }
-      {
-        g_auto(Run) run = evox ("info", "--voxel-size", "7.8125", "--pixel-size", "7.8125", a19,
-                                NULL);
-        g_assert_cmpint (run.status, ==, 2);
-      }
-      {
-        g_auto(Run) run = evox ("info", "--voxel-size", "7.8,7.8,5", a19, NULL);
-        g_assert_cmpint (run.status, ==, 2);
-      }
-    }
-  evox_test_tmpdir_free (g_steal_pointer (&dir));
-}
-
 static void
 test_bad_input (void)
 {
@@ -2238,10 +2124,17 @@ typedef struct
   double   full_area;
 } IsoOutput;
 
+/* Keys in voxels (a volume without a known voxel size) read like those in nm: a voxel edge is
+ * then what Evox took as 1 nm, so the numbers are the same. */
 static IsoOutput
-parse_iso_output (const char *out)
+parse_iso_output (const char *text)
 {
-  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  g_autoptr(GString) out = g_string_new (text);
+  g_auto(GStrv) lines = NULL;
+
+  g_string_replace (out, "area_px2: ", "area_nm2: ", 0);
+  g_string_replace (out, "volume_voxels: ", "volume_nm3: ", 0);
+  lines = g_strsplit (out->str, "\n", -1);
   static const char *keys[] = { "triangles: ", "vertices: ", "area_nm2: ", "volume_nm3: " };
   IsoOutput o = { 0 };
 
@@ -2686,6 +2579,144 @@ test_isosurface_real (void)
   g_assert_cmpuint (o.triangles, >, 0);
   /* A binary mask has many ambiguous voxel faces: both cubes beside one must split it alike. */
   file = assert_iso_file (&o, out, TRUE);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* --voxel-size on every reading command; SSRM options that a volume does not use are refused. */
+static void
+test_voxel_size (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tif = g_build_filename (dir, "plain.tif", NULL);
+  g_autofree char *a19 = evox_test_data_path ("ssrm/A19_GrSi_Anode_1x1.csv");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (4, 3, 2, 1, EVOX_SAMPLE_U8, &error);
+
+  g_assert_no_error (error);
+  /* Never given a spacing: written with unit=pixel, read back as not known. */
+  g_assert_true (evox_tiff_write (volume, -1, tif, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+  {
+    g_auto(Run) run = evox ("info", "--json", tif, NULL);
+    g_autoptr(JsonParser) parser = NULL;
+    JsonObject *info;
+
+    g_assert_cmpint (run.status, ==, 0);
+    info = parse_json (run.out, &parser);
+    g_assert_false (json_object_get_boolean_member (info, "spacing_known"));
+  }
+  {
+    g_auto(Run) run = evox ("info", tif, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "not known"));
+  }
+  {
+    g_auto(Run) run = evox ("info", "--json", "--voxel-size", "0.5,0.5,2um", tif, NULL);
+    g_autoptr(JsonParser) parser = NULL;
+    JsonObject *info;
+    JsonArray *spacing;
+
+    g_assert_cmpint (run.status, ==, 0);
+    info = parse_json (run.out, &parser);
+    g_assert_true (json_object_get_boolean_member (info, "spacing_known"));
+    spacing = json_object_get_array_member (info, "spacing_nm");
+    g_assert_cmpfloat (json_array_get_double_element (spacing, 0), ==, 500);
+    g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, 2000);
+  }
+  {
+    g_auto(Run) run = evox ("info", "--json", "--voxel-size", "3", tif, NULL);
+    g_autoptr(JsonParser) parser = NULL;
+    JsonArray *spacing;
+
+    g_assert_cmpint (run.status, ==, 0);
+    spacing = json_object_get_array_member (parse_json (run.out, &parser), "spacing_nm");
+    g_assert_cmpfloat (json_array_get_double_element (spacing, 1), ==, 3);
+    g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, 3);
+  }
+  {
+    /* An SSRM option on a TIFF used to be ignored with status 0. */
+    const char *refused[][3] = {
+      { "--pixel-size", "5", NULL },
+      { "--dz", "5", NULL },
+      { "--value", "R0:Z0", NULL },
+      { "--voxel-size", "5ft", NULL },
+      { "--voxel-size", "1,2", NULL },
+      { "--voxel-size", "-1", NULL },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+      {
+        g_auto(Run) run = evox ("info", refused[i][0], refused[i][1], tif, NULL);
+        g_test_message ("case %u: %s", i, run.err);
+        g_assert_cmpint (run.status, ==, 2);
+        g_assert_cmpstr (run.out, ==, "");
+        g_assert_nonnull (strstr (run.err, refused[i][0]));
+        g_assert_true (strchr (run.err, '\n') == run.err + strlen (run.err) - 1);
+      }
+  }
+  {
+    g_auto(Run) run = evox ("histogram", "--demo", "--x", "X", NULL);
+    g_assert_cmpint (run.status, ==, 2);
+  }
+  {
+    /* Printed figures follow: voxels without a size, nm with one. */
+    g_autofree char *stl = g_build_filename (dir, "level.stl", NULL);
+    g_auto(Run) bare = evox ("isosurface", tif, "--level", "0", "-o", stl, NULL);
+    g_auto(Run) sized = evox ("isosurface", "--voxel-size", "2", tif, "--level", "0", "-o", stl,
+                              "--force", NULL);
+
+    IsoOutput in_voxels, in_nm;
+
+    g_assert_cmpint (bare.status, ==, 0);
+    g_assert_nonnull (strstr (bare.out, "\narea_px2: "));
+    g_assert_nonnull (strstr (bare.out, "\nvolume_voxels: "));
+    g_assert_null (strstr (bare.out, "nm"));
+    g_assert_cmpint (sized.status, ==, 0);
+    g_assert_nonnull (strstr (sized.out, "\nvolume_nm3: "));
+    /* The box between the voxel centres of 4 x 3 x 2 voxels: 3 x 2 x 1 voxels, 22 px^2; with
+     * 2 nm voxels 48 nm^3 and 88 nm^2. */
+    in_voxels = parse_iso_output (bare.out);
+    in_nm = parse_iso_output (sized.out);
+    g_assert_cmpfloat_with_epsilon (in_voxels.volume, 6, 1e-9);
+    g_assert_cmpfloat_with_epsilon (in_voxels.area, 22, 1e-9);
+    g_assert_cmpfloat_with_epsilon (in_nm.volume, 48, 1e-9);
+    g_assert_cmpfloat_with_epsilon (in_nm.area, 88, 1e-9);
+  }
+  if (a19 != NULL)
+    {
+      {
+        /* Without its pixel size an SSRM table's lateral size is not known... */
+        g_auto(Run) run = evox ("info", "--json", a19, NULL);
+        g_autoptr(JsonParser) parser = NULL;
+
+        g_assert_cmpint (run.status, ==, 0);
+        g_assert_false (json_object_get_boolean_member (parse_json (run.out, &parser),
+                                                        "spacing_known"));
+      }
+      {
+        /* ...--voxel-size gives it, and the layer step stays --dz. */
+        g_auto(Run) run = evox ("info", "--json", "--voxel-size", "7.8125", a19, NULL);
+        g_autoptr(JsonParser) parser = NULL;
+        JsonObject *info;
+        JsonArray *spacing;
+
+        g_assert_cmpint (run.status, ==, 0);
+        info = parse_json (run.out, &parser);
+        g_assert_true (json_object_get_boolean_member (info, "spacing_known"));
+        spacing = json_object_get_array_member (info, "spacing_nm");
+        g_assert_cmpfloat (json_array_get_double_element (spacing, 0), ==, 7.8125);
+        g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, 10);
+      }
+      {
+        g_auto(Run) run = evox ("info", "--voxel-size", "7.8125", "--pixel-size", "7.8125", a19,
+                                NULL);
+        g_assert_cmpint (run.status, ==, 2);
+      }
+      {
+        g_auto(Run) run = evox ("info", "--voxel-size", "7.8,7.8,5", a19, NULL);
+        g_assert_cmpint (run.status, ==, 2);
+      }
+    }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
