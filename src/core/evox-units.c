@@ -6,8 +6,11 @@
 
 #include "evox-units.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
+
+#include <glib/gstdio.h>
 
 /**
  * evox_units_for_length:
@@ -224,4 +227,112 @@ evox_units_parse_voxel_size (const char  *text,
       spacing_nm[i] = value * scale;
     }
   return TRUE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Voxel sizes the user set, remembered per file                                                */
+
+static char *
+voxel_sizes_path (void)
+{
+  return g_build_filename (g_get_user_config_dir (), "evox", "voxel-sizes.ini", NULL);
+}
+
+/* The group for a file: its canonical path, with its size and modification time beside it so
+ * a file replaced under the same name does not inherit the size. */
+static gboolean
+file_identity (const char  *path,
+               char       **group,
+               guint64     *size,
+               gint64      *mtime)
+{
+  GStatBuf st;
+  g_autofree char *canonical = g_canonicalize_filename (path, NULL);
+
+  if (g_stat (canonical, &st) != 0)
+    return FALSE;
+  *group = g_steal_pointer (&canonical);
+  *size = (guint64) st.st_size;
+  *mtime = (gint64) st.st_mtime;
+  return TRUE;
+}
+
+/**
+ * evox_voxel_size_lookup:
+ * @spacing_nm: (out): the size the user set for @path
+ *
+ * Returns: whether a size was remembered for this file as it is now
+ */
+gboolean
+evox_voxel_size_lookup (const char *path,
+                        double      spacing_nm[3])
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autofree char *config = voxel_sizes_path ();
+  g_autofree char *group = NULL;
+  g_autofree double *values = NULL;
+  guint64 size;
+  gint64 mtime;
+  gsize n = 0;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (!file_identity (path, &group, &size, &mtime) ||
+      !g_key_file_load_from_file (file, config, G_KEY_FILE_NONE, NULL) ||
+      g_key_file_get_uint64 (file, group, "size", NULL) != size ||
+      g_key_file_get_int64 (file, group, "mtime", NULL) != mtime)
+    return FALSE;
+  values = g_key_file_get_double_list (file, group, "spacing_nm", &n, NULL);
+  if (values == NULL || n != 3)
+    return FALSE;
+  for (int i = 0; i < 3; i++)
+    if (!(isfinite (values[i]) && values[i] > 0))
+      return FALSE;
+  memcpy (spacing_nm, values, 3 * sizeof (double));
+  return TRUE;
+}
+
+/**
+ * evox_voxel_size_remember:
+ *
+ * Keeps @spacing_nm for @path in $XDG_CONFIG_HOME/evox/voxel-sizes.ini, written whole under a
+ * temporary name and renamed, so a crash leaves the old list.
+ */
+gboolean
+evox_voxel_size_remember (const char    *path,
+                          const double   spacing_nm[3],
+                          GError       **error)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autofree char *config = voxel_sizes_path ();
+  g_autofree char *dir = g_path_get_dirname (config);
+  g_autofree char *group = NULL;
+  g_autofree char *text = NULL;
+  guint64 size;
+  gint64 mtime;
+  gsize length;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (!file_identity (path, &group, &size, &mtime))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED, "%s: cannot read the file's size and "
+                   "date to remember its voxel size", path);
+      return FALSE;
+    }
+  /* A list that cannot be read is started again: it only holds conveniences. */
+  g_key_file_load_from_file (file, config, G_KEY_FILE_KEEP_COMMENTS, NULL);
+  g_key_file_set_uint64 (file, group, "size", size);
+  g_key_file_set_int64 (file, group, "mtime", mtime);
+  g_key_file_set_double_list (file, group, "spacing_nm", (double *) spacing_nm, 3);
+  text = g_key_file_to_data (file, &length, NULL);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s", dir,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  return g_file_set_contents (config, text, (gssize) length, error);
 }

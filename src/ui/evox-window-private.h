@@ -32,6 +32,8 @@ struct _EvoxWindow
   GtkLabel             *title_label;
   GtkRevealer          *error_revealer;
   GtkLabel             *error_label;
+  GtkRevealer          *voxel_revealer;
+  GtkLabel             *voxel_label;
   GtkWidget            *load_box;
   GtkLabel             *load_label;
   GtkProgressBar       *load_progress;
