@@ -389,7 +389,16 @@ evox_renderer_set_volume (EvoxRenderer *self,
   if (volume == NULL)
     channel = 0;
   if (self->volume == volume && self->channel == channel)
-    return;
+    {
+      double spacing[3];
+
+      /* The voxel size of the same volume may be set later (Image Properties): frame again. */
+      if (volume == NULL)
+        return;
+      evox_volume_get_spacing (volume, spacing);
+      if (memcmp (spacing, self->spacing, sizeof spacing) == 0)
+        return;
+    }
 
   g_set_object (&self->volume, volume);
   self->channel = channel;
