@@ -102,6 +102,15 @@ test_voxel_size_dialog (void)
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
   gtk_window_present (GTK_WINDOW (dialog));
   evox_properties_dialog_set_values (dialog, 0.5, 0.5, 2, "µm");
+  /* EVOX_TEST_SHOT=FILE.png keeps a picture of the screen with the dialog, to look at. */
+  if (g_getenv ("EVOX_TEST_SHOT") != NULL)
+    {
+      g_autofree char *command = g_strdup_printf ("import -window root %s",
+                                                  g_getenv ("EVOX_TEST_SHOT"));
+
+      evox_test_wait_for (dialog_gone, &dialog, 2);
+      g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
+    }
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "properties.apply", NULL));
   g_assert_true (evox_test_wait_for (dialog_gone, &dialog, 10));
 
