@@ -1730,22 +1730,6 @@ description_for_metadata (const char *description)
   return valid;
 }
 
-/* How many trailing pages hold measured SSRM scans: only when the description lists exactly that
- * many scans and the pages are f32 like the stack's; anything else reads as plain pages. */
-static guint
-scan_page_count (const TiffReader *reader)
-{
-  g_auto(ImageJInfo) ij = { NULL };
-  g_auto(GStrv) scans = NULL;
-
-  parse_imagej (reader->description, &ij);
-  if (ij.evox_scan_pages == 0 || ij.evox_scans == NULL || reader->format.source != SOURCE_F32 ||
-      ij.evox_scan_pages >= reader->pages->len)
-    return 0;
-  scans = g_strsplit (ij.evox_scans, ";", -1);
-  return g_strv_length (scans) == ij.evox_scan_pages ? ij.evox_scan_pages : 0;
-}
-
 static char *
 unescape_field (const char *text)
 {
@@ -1821,6 +1805,31 @@ parse_layers (const char *text,
         return FALSE;
     }
   return TRUE;
+}
+
+/* How many trailing pages hold measured SSRM scans: only when the description lists exactly that
+ * many scans and the pages are f32 like the stack's; anything else reads as plain pages. */
+static guint
+scan_page_count (const TiffReader *reader)
+{
+  g_auto(ImageJInfo) ij = { NULL };
+  g_auto(GStrv) scans = NULL;
+  g_autofree EvoxLayer *layers = NULL;
+
+  parse_imagej (reader->description, &ij);
+  if (ij.evox_scan_pages == 0 || ij.evox_scans == NULL || reader->format.source != SOURCE_F32 ||
+      ij.evox_scan_pages >= reader->pages->len)
+    return 0;
+  scans = g_strsplit (ij.evox_scans, ";", -1);
+  if (g_strv_length (scans) != ij.evox_scan_pages)
+    return 0;
+  /* Pages set apart as scans must be what the layers refer to; otherwise all are the stack. */
+  layers = g_new (EvoxLayer, reader->pages->len - ij.evox_scan_pages);
+  if (ij.evox_layers == NULL ||
+      !parse_layers (ij.evox_layers, reader->pages->len - ij.evox_scan_pages,
+                     ij.evox_scan_pages, layers))
+    return 0;
+  return ij.evox_scan_pages;
 }
 
 /* What the values mean, the layers' provenance and the measured scans, from Evox's own keys. */
