@@ -3,6 +3,9 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
 
 #include "evox-units.h"
 #include "evox-volume.h"
@@ -97,6 +100,94 @@ test_volume_units (void)
   g_assert_cmpstr (count, ==, "270 nm^3");
 }
 
+static void
+test_parse_voxel_size (void)
+{
+  struct
+  {
+    const char *text;
+    double      nm[3];
+  } good[] = {
+    { "5", { 5, 5, 5 } },
+    { "5nm", { 5, 5, 5 } },
+    { " 0.65 um", { 650, 650, 650 } },
+    { "0.65µm", { 650, 650, 650 } },
+    { "0.65\xce\xbcm", { 650, 650, 650 } },
+    { "1,2,3mm", { 1e6, 2e6, 3e6 } },
+    { "7.8125, 7.8125, 10", { 7.8125, 7.8125, 10 } },
+    { "1e3nm", { 1000, 1000, 1000 } },
+  };
+  const char *bad[] = { "", "nm", "0", "-1", "1,2", "1,2,3,4", "5ft", "1,,2", "nan", "inf",
+                        "1e400", "5 n m", "1;2;3", "2x" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      double nm[3];
+
+      g_test_message ("%s", good[i].text);
+      g_assert_true (evox_units_parse_voxel_size (good[i].text, nm, &error));
+      g_assert_no_error (error);
+      for (int a = 0; a < 3; a++)
+        g_assert_cmpfloat_with_epsilon (nm[a], good[i].nm[a], good[i].nm[a] * 1e-12);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      double nm[3];
+
+      g_test_message ("%s", bad[i]);
+      g_assert_false (evox_units_parse_voxel_size (bad[i], nm, &error));
+      g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, bad[i]));
+    }
+}
+
+/* Sizes set in the window come back for the same file, and only for it as it was. */
+static void
+test_remember (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("evox-units-XXXXXX", NULL);
+  g_autofree char *config = g_build_filename (dir, "config", NULL);
+  g_autofree char *path = g_build_filename (dir, "stack.tif", NULL);
+  g_autofree char *other = g_build_filename (dir, "other.tif", NULL);
+  g_autofree char *ini = NULL;
+  g_autofree char *evox_dir = g_build_filename (config, "evox", NULL);
+  g_autoptr(GError) error = NULL;
+  const double set[3] = { 0.1, 0.2, 1e6 / 3 };
+  double got[3];
+
+  g_assert_nonnull (dir);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  g_assert_true (g_file_set_contents (path, "one", -1, NULL));
+  g_assert_true (g_file_set_contents (other, "two", -1, NULL));
+  g_assert_false (evox_voxel_size_lookup (path, got));
+  g_assert_true (evox_voxel_size_remember (path, set, &error));
+  g_assert_no_error (error);
+  g_assert_true (evox_voxel_size_lookup (path, got));
+  g_assert_cmpmem (got, sizeof got, set, sizeof set);
+  g_assert_false (evox_voxel_size_lookup (other, got));
+  ini = g_build_filename (config, "evox", "voxel-sizes.ini", NULL);
+  g_assert_true (g_file_test (ini, G_FILE_TEST_IS_REGULAR));
+
+  /* A file replaced under the same name (another size) asks again. */
+  g_assert_true (g_file_set_contents (path, "longer", -1, NULL));
+  g_assert_false (evox_voxel_size_lookup (path, got));
+  /* A damaged list is no error, just nothing remembered, and is written again. */
+  g_assert_true (g_file_set_contents (ini, "\xff[[[ not a key file", -1, NULL));
+  g_assert_false (evox_voxel_size_lookup (path, got));
+  g_assert_true (evox_voxel_size_remember (path, set, &error));
+  g_assert_no_error (error);
+  g_assert_true (evox_voxel_size_lookup (path, got));
+
+  g_unlink (ini);
+  g_unlink (path);
+  g_unlink (other);
+  g_rmdir (evox_dir);
+  g_rmdir (config);
+  g_rmdir (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -105,5 +196,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Units/choice", test_choice);
   g_test_add_func ("/Evox/Units/format", test_format);
   g_test_add_func ("/Evox/Units/volume", test_volume_units);
+  g_test_add_func ("/Evox/Units/parse-voxel-size", test_parse_voxel_size);
+  g_test_add_func ("/Evox/Units/remember", test_remember);
   return g_test_run ();
 }
