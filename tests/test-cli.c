@@ -2659,6 +2659,17 @@ test_voxel_size (void)
     g_assert_cmpint (run.status, ==, 2);
   }
   {
+    /* The demo takes a pixel size too, instead of ignoring it. */
+    g_auto(Run) run = evox ("info", "--json", "--demo", "--pixel-size", "5", NULL);
+    g_autoptr(JsonParser) parser = NULL;
+    JsonArray *spacing;
+
+    g_assert_cmpint (run.status, ==, 0);
+    spacing = json_object_get_array_member (parse_json (run.out, &parser), "spacing_nm");
+    g_assert_cmpfloat (json_array_get_double_element (spacing, 0), ==, 5);
+    g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, 10);
+  }
+  {
     /* Printed figures follow: voxels without a size, nm with one. */
     g_autofree char *stl = g_build_filename (dir, "level.stl", NULL);
     g_auto(Run) bare = evox ("isosurface", tif, "--level", "0", "-o", stl, NULL);

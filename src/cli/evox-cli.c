@@ -448,6 +448,12 @@ _evox_cli_input_load (EvoxCliInput *input,
        * layer step stays --dz: --voxel-size gives the pixel's x and y. */
       evox_volume_get_spacing (volume, spacing);
       lateral_known = input->demo || input->pixel_size != NULL;
+      if (input->demo && input->pixel_size != NULL)
+        {
+          /* The demo is built with 1 nm pixels; a pixel size given for it replaces that. */
+          spacing[0] = spacing[1] = options->pixel_size_nm;
+          evox_volume_set_spacing (volume, spacing);
+        }
       if (input->voxel_size != NULL)
         {
           spacing[0] = voxel_size[0];

@@ -25,6 +25,7 @@ struct _EvoxPropertiesDialog
   GtkWindow       parent_instance;
 
   EvoxWindow     *window;   /* weak */
+  gboolean        layered;  /* an SSRM stack: z is its layer step, not for changing here */
 
   GtkLabel       *file_label;
   GtkSpinButton  *size_spin[3];
@@ -44,7 +45,8 @@ x_changed (EvoxPropertiesDialog *self)
   if (!gtk_check_button_get_active (self->cubic_check))
     return;
   gtk_spin_button_set_value (self->size_spin[1], x);
-  gtk_spin_button_set_value (self->size_spin[2], x);
+  if (!self->layered)
+    gtk_spin_button_set_value (self->size_spin[2], x);
 }
 
 static void
@@ -53,7 +55,7 @@ cubic_toggled (EvoxPropertiesDialog *self)
   gboolean cubic = gtk_check_button_get_active (self->cubic_check);
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->size_spin[1]), !cubic);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->size_spin[2]), !cubic);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->size_spin[2]), !cubic && !self->layered);
   x_changed (self);
 }
 
@@ -151,7 +153,7 @@ evox_properties_dialog_set_values (EvoxPropertiesDialog *self,
 {
   g_return_if_fail (EVOX_IS_PROPERTIES_DIALOG (self));
 
-  gtk_check_button_set_active (self->cubic_check, x == y && y == z);
+  gtk_check_button_set_active (self->cubic_check, x == y && (self->layered || y == z));
   for (guint i = 0; i < G_N_ELEMENTS (units); i++)
     if (g_strcmp0 (unit, units[i].symbol) == 0 ||
         (i == 1 && g_strcmp0 (unit, "um") == 0))
@@ -175,6 +177,11 @@ evox_properties_dialog_new (EvoxWindow *window)
   guint unit = 0;
 
   g_set_weak_pointer (&self->window, window);
+  /* An SSRM stack's layers sit at depths the table gave in nm: only the pixel size is open. */
+  self->layered = volume != NULL && evox_volume_get_n_scans (volume) > 0;
+  if (self->layered)
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->size_spin[2]),
+                                 _("The layer step of the SSRM stack, chosen when it was read"));
   if (volume != NULL)
     {
       evox_volume_get_spacing (volume, spacing);
@@ -182,6 +189,7 @@ evox_properties_dialog_new (EvoxWindow *window)
         shown = evox_units_for_volume (volume);
     }
   unit = shown.unit == EVOX_LENGTH_UM ? 1 : shown.unit == EVOX_LENGTH_MM ? 2 : 0;
+  cubic_toggled (self);
   evox_properties_dialog_set_values (self, spacing[0] / units[unit].nm,
                                      spacing[1] / units[unit].nm, spacing[2] / units[unit].nm,
                                      units[unit].symbol);
