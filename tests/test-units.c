@@ -7,6 +7,8 @@
 
 #include <glib/gstdio.h>
 
+#include "evox-document.h"
+#include "evox-labels.h"
 #include "evox-units.h"
 #include "evox-volume.h"
 
@@ -188,6 +190,51 @@ test_remember (void)
   g_rmdir (dir);
 }
 
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              gpointer    data)
+{
+  (*(guint *) data)++;
+}
+
+/* Image Properties goes through the document: the same volume (voxels untouched) gets the size,
+ * particles measured in the old size go, and views hear notify::volume once. */
+static void
+test_document_voxel_size (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxDocument) document = evox_document_new ();
+  g_autoptr(EvoxVolume) volume = evox_volume_new (4, 4, 4, 1, EVOX_SAMPLE_U8, &error);
+  g_autoptr(EvoxLabels) labels = NULL;
+  guint8 *data;
+  guint volume_notes = 0;
+  double spacing[3];
+
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  data[21] = 7;
+  evox_volume_freeze (volume);
+  evox_document_set_volume (document, volume, "cube", NULL);
+  labels = evox_labels_compute (volume, 0, "seven", 7, 7, EVOX_CONNECTIVITY_26, 0, NULL, NULL,
+                                &error);
+  g_assert_no_error (error);
+  evox_document_set_labels (document, labels);
+  g_signal_connect (document, "notify::volume", G_CALLBACK (count_notify), &volume_notes);
+
+  evox_document_set_voxel_size (document, (double[3]) { 2, 3, 4 });
+  g_assert_true (evox_document_get_volume (document) == volume);
+  g_assert_true (evox_volume_get_spacing_known (volume));
+  evox_volume_get_spacing (volume, spacing);
+  g_assert_cmpfloat (spacing[0], ==, 2);
+  g_assert_cmpfloat (spacing[2], ==, 4);
+  g_assert_cmpuint (volume_notes, ==, 1);
+  g_assert_null (evox_document_get_labels (document));
+  g_assert_cmpint (((const guint8 *) evox_volume_get_data (volume, 0))[21], ==, 7);
+  /* Implicit layers follow the new z size. */
+  g_assert_cmpfloat (evox_volume_get_layer (volume, 3)->z_nm, ==, 12);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -198,5 +245,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Units/volume", test_volume_units);
   g_test_add_func ("/Evox/Units/parse-voxel-size", test_parse_voxel_size);
   g_test_add_func ("/Evox/Units/remember", test_remember);
+  g_test_add_func ("/Evox/Units/document-voxel-size", test_document_voxel_size);
   return g_test_run ();
 }
