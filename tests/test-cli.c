@@ -343,6 +343,107 @@ test_convert (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Everything an SSRM stack knows about its values and layers, compared field by field. */
+static void
+assert_same_physics (EvoxVolume *a,
+                     EvoxVolume *b)
+{
+  gsize da[3], db[3];
+  double sa[3], sb[3];
+
+  evox_volume_get_dims (a, da);
+  evox_volume_get_dims (b, db);
+  g_assert_cmpmem (da, sizeof da, db, sizeof db);
+  g_assert_cmpint (evox_volume_get_sample_type (a), ==, evox_volume_get_sample_type (b));
+  g_assert_cmpmem (evox_volume_get_data (a, 0), evox_volume_get_n_voxels (a) * sizeof (float),
+                   evox_volume_get_data (b, 0), evox_volume_get_n_voxels (b) * sizeof (float));
+  g_assert_cmpint (evox_volume_get_value_scale (a), ==, evox_volume_get_value_scale (b));
+  g_assert_cmpstr (evox_volume_get_quantity (a), ==, evox_volume_get_quantity (b));
+  g_assert_cmpstr (evox_volume_get_unit (a), ==, evox_volume_get_unit (b));
+  g_assert_cmpint (evox_volume_get_spacing_known (a), ==, evox_volume_get_spacing_known (b));
+  evox_volume_get_spacing (a, sa);
+  evox_volume_get_spacing (b, sb);
+  /* X/YResolution are rationals: the lateral size comes back to float precision. */
+  for (int i = 0; i < 3; i++)
+    g_assert_cmpfloat_with_epsilon (sa[i], sb[i], sa[i] * 1e-6);
+  for (gsize z = 0; z < da[2]; z++)
+    {
+      const EvoxLayer *la = evox_volume_get_layer (a, z);
+      const EvoxLayer *lb = evox_volume_get_layer (b, z);
+
+      g_assert_cmpfloat (la->z_nm, ==, lb->z_nm);
+      g_assert_cmpint (la->measured, ==, lb->measured);
+      g_assert_cmpint (la->scan, ==, lb->scan);
+      g_assert_cmpint (la->scan_below, ==, lb->scan_below);
+      g_assert_cmpfloat (la->weight, ==, lb->weight);
+    }
+  g_assert_cmpuint (evox_volume_get_n_scans (a), ==, evox_volume_get_n_scans (b));
+  for (guint i = 0; i < evox_volume_get_n_scans (a); i++)
+    {
+      const EvoxScan *ka = evox_volume_get_scan (a, i);
+      const EvoxScan *kb = evox_volume_get_scan (b, i);
+
+      g_assert_cmpfloat (ka->z_nm, ==, kb->z_nm);
+      g_assert_cmpstr (ka->label, ==, kb->label);
+      g_assert_cmpmem (ka->values, da[0] * da[1] * sizeof (float), kb->values,
+                       db[0] * db[1] * sizeof (float));
+    }
+  /* The measured scans' statistics come from the scans, not from interpolated layers. */
+  g_assert_cmpfloat (evox_volume_get_measured_stats (a)->mean, ==,
+                     evox_volume_get_measured_stats (b)->mean);
+}
+
+/* A converted SSRM stack reopens as it was: log10 resistance in ohm, not "f32, intensity", with
+ * its measured and interpolated layers and the measured scans at their true depths. */
+static void
+test_convert_physics (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *out = g_build_filename (dir, "demo.tif", NULL);
+  g_autofree char *a19_out = g_build_filename (dir, "a19.tif", NULL);
+  g_autofree char *a19 = evox_test_data_path ("ssrm/A19_GrSi_Anode_1x1.csv");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) demo = evox_demo_volume_new (10);
+  g_autoptr(EvoxVolume) back = NULL;
+
+  {
+    g_auto(Run) run = evox ("convert", "--demo", out, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  back = evox_volume_load (out, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (evox_volume_get_value_scale (back), ==, EVOX_SCALE_LOG10);
+  assert_same_physics (demo, back);
+  {
+    g_auto(Run) run = evox ("info", out, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "log10 of resistance in ohm"));
+    g_assert_nonnull (strstr (run.out, "43 nm  R1"));
+  }
+
+  if (a19 != NULL)
+    {
+      g_autoptr(EvoxSsrmOptions) options = evox_ssrm_options_new ();
+      g_autoptr(EvoxVolume) table = NULL;
+      g_autoptr(EvoxVolume) a19_back = NULL;
+
+      options->pixel_size_nm = 7.8125;
+      table = evox_volume_load (a19, options, NULL, NULL, &error);
+      g_assert_no_error (error);
+      {
+        g_auto(Run) run = evox ("convert", "--pixel-size", "7.8125", a19, a19_out, NULL);
+        g_assert_cmpint (run.status, ==, 0);
+      }
+      a19_back = evox_volume_load (a19_out, NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+      assert_same_physics (table, a19_back);
+      /* The table's 43 and 87 nm scans lie between grid layers and still come back. */
+      g_assert_cmpuint (evox_volume_get_n_scans (a19_back), ==, 4);
+      g_assert_cmpfloat (evox_volume_get_scan (a19_back, 1)->z_nm, ==, 43.0);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 static void
 test_bad_input (void)
 {
@@ -1036,7 +1137,6 @@ test_volume_write (const TestVolume *v,
       default: ((float *) data)[i] = (float) v->values[i]; break;
       }
   evox_volume_set_spacing (volume, v->spacing);
-  evox_volume_set_metadata (volume, "spacing_known", "true");
   evox_volume_freeze (volume);
   g_assert_true (evox_tiff_write (volume, 0, path, EVOX_TIFF_WRITE_NONE, &error));
   g_assert_no_error (error);
@@ -2189,10 +2289,17 @@ typedef struct
   double   full_area;
 } IsoOutput;
 
+/* Keys in voxels (a volume without a known voxel size) read like those in nm: a voxel edge is
+ * then what Evox took as 1 nm, so the numbers are the same. */
 static IsoOutput
-parse_iso_output (const char *out)
+parse_iso_output (const char *text)
 {
-  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  g_autoptr(GString) out = g_string_new (text);
+  g_auto(GStrv) lines = NULL;
+
+  g_string_replace (out, "area_px2: ", "area_nm2: ", 0);
+  g_string_replace (out, "volume_voxels: ", "volume_nm3: ", 0);
+  lines = g_strsplit (out->str, "\n", -1);
   static const char *keys[] = { "triangles: ", "vertices: ", "area_nm2: ", "volume_nm3: " };
   IsoOutput o = { 0 };
 
@@ -2640,6 +2747,155 @@ test_isosurface_real (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* --voxel-size on every reading command; SSRM options that a volume does not use are refused. */
+static void
+test_voxel_size (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tif = g_build_filename (dir, "plain.tif", NULL);
+  g_autofree char *a19 = evox_test_data_path ("ssrm/A19_GrSi_Anode_1x1.csv");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (4, 3, 2, 1, EVOX_SAMPLE_U8, &error);
+
+  g_assert_no_error (error);
+  /* Never given a spacing: written with unit=pixel, read back as not known. */
+  g_assert_true (evox_tiff_write (volume, -1, tif, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+  {
+    g_auto(Run) run = evox ("info", "--json", tif, NULL);
+    g_autoptr(JsonParser) parser = NULL;
+    JsonObject *info;
+
+    g_assert_cmpint (run.status, ==, 0);
+    info = parse_json (run.out, &parser);
+    g_assert_false (json_object_get_boolean_member (info, "spacing_known"));
+  }
+  {
+    g_auto(Run) run = evox ("info", tif, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "not known"));
+  }
+  {
+    g_auto(Run) run = evox ("info", "--json", "--voxel-size", "0.5,0.5,2um", tif, NULL);
+    g_autoptr(JsonParser) parser = NULL;
+    JsonObject *info;
+    JsonArray *spacing;
+
+    g_assert_cmpint (run.status, ==, 0);
+    info = parse_json (run.out, &parser);
+    g_assert_true (json_object_get_boolean_member (info, "spacing_known"));
+    spacing = json_object_get_array_member (info, "spacing_nm");
+    g_assert_cmpfloat (json_array_get_double_element (spacing, 0), ==, 500);
+    g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, 2000);
+  }
+  {
+    g_auto(Run) run = evox ("info", "--json", "--voxel-size", "3", tif, NULL);
+    g_autoptr(JsonParser) parser = NULL;
+    JsonArray *spacing;
+
+    g_assert_cmpint (run.status, ==, 0);
+    spacing = json_object_get_array_member (parse_json (run.out, &parser), "spacing_nm");
+    g_assert_cmpfloat (json_array_get_double_element (spacing, 1), ==, 3);
+    g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, 3);
+  }
+  {
+    /* An SSRM option on a TIFF used to be ignored with status 0. */
+    const char *refused[][3] = {
+      { "--pixel-size", "5", NULL },
+      { "--dz", "5", NULL },
+      { "--value", "R0:Z0", NULL },
+      { "--voxel-size", "5ft", NULL },
+      { "--voxel-size", "1,2", NULL },
+      { "--voxel-size", "-1", NULL },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+      {
+        g_auto(Run) run = evox ("info", refused[i][0], refused[i][1], tif, NULL);
+        g_test_message ("case %u: %s", i, run.err);
+        g_assert_cmpint (run.status, ==, 2);
+        g_assert_cmpstr (run.out, ==, "");
+        g_assert_nonnull (strstr (run.err, refused[i][0]));
+        g_assert_true (strchr (run.err, '\n') == run.err + strlen (run.err) - 1);
+      }
+  }
+  {
+    g_auto(Run) run = evox ("histogram", "--demo", "--x", "X", NULL);
+    g_assert_cmpint (run.status, ==, 2);
+  }
+  {
+    /* The demo takes a pixel size too, instead of ignoring it. */
+    g_auto(Run) run = evox ("info", "--json", "--demo", "--pixel-size", "5", NULL);
+    g_autoptr(JsonParser) parser = NULL;
+    JsonArray *spacing;
+
+    g_assert_cmpint (run.status, ==, 0);
+    spacing = json_object_get_array_member (parse_json (run.out, &parser), "spacing_nm");
+    g_assert_cmpfloat (json_array_get_double_element (spacing, 0), ==, 5);
+    g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, 10);
+  }
+  {
+    /* Printed figures follow: voxels without a size, nm with one. */
+    g_autofree char *stl = g_build_filename (dir, "level.stl", NULL);
+    g_auto(Run) bare = evox ("isosurface", tif, "--level", "0", "-o", stl, NULL);
+    g_auto(Run) sized = evox ("isosurface", "--voxel-size", "2", tif, "--level", "0", "-o", stl,
+                              "--force", NULL);
+
+    IsoOutput in_voxels, in_nm;
+
+    g_assert_cmpint (bare.status, ==, 0);
+    g_assert_nonnull (strstr (bare.out, "\narea_px2: "));
+    g_assert_nonnull (strstr (bare.out, "\nvolume_voxels: "));
+    g_assert_null (strstr (bare.out, "nm"));
+    g_assert_cmpint (sized.status, ==, 0);
+    g_assert_nonnull (strstr (sized.out, "\nvolume_nm3: "));
+    /* The box between the voxel centres of 4 x 3 x 2 voxels: 3 x 2 x 1 voxels, 22 px^2; with
+     * 2 nm voxels 48 nm^3 and 88 nm^2. */
+    in_voxels = parse_iso_output (bare.out);
+    in_nm = parse_iso_output (sized.out);
+    g_assert_cmpfloat_with_epsilon (in_voxels.volume, 6, 1e-9);
+    g_assert_cmpfloat_with_epsilon (in_voxels.area, 22, 1e-9);
+    g_assert_cmpfloat_with_epsilon (in_nm.volume, 48, 1e-9);
+    g_assert_cmpfloat_with_epsilon (in_nm.area, 88, 1e-9);
+  }
+  if (a19 != NULL)
+    {
+      {
+        /* Without its pixel size an SSRM table's lateral size is not known... */
+        g_auto(Run) run = evox ("info", "--json", a19, NULL);
+        g_autoptr(JsonParser) parser = NULL;
+
+        g_assert_cmpint (run.status, ==, 0);
+        g_assert_false (json_object_get_boolean_member (parse_json (run.out, &parser),
+                                                        "spacing_known"));
+      }
+      {
+        /* ...--voxel-size gives it, and the layer step stays --dz. */
+        g_auto(Run) run = evox ("info", "--json", "--voxel-size", "7.8125", a19, NULL);
+        g_autoptr(JsonParser) parser = NULL;
+        JsonObject *info;
+        JsonArray *spacing;
+
+        g_assert_cmpint (run.status, ==, 0);
+        info = parse_json (run.out, &parser);
+        g_assert_true (json_object_get_boolean_member (info, "spacing_known"));
+        spacing = json_object_get_array_member (info, "spacing_nm");
+        g_assert_cmpfloat (json_array_get_double_element (spacing, 0), ==, 7.8125);
+        g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, 10);
+      }
+      {
+        g_auto(Run) run = evox ("info", "--voxel-size", "7.8125", "--pixel-size", "7.8125", a19,
+                                NULL);
+        g_assert_cmpint (run.status, ==, 2);
+      }
+      {
+        g_auto(Run) run = evox ("info", "--voxel-size", "7.8,7.8,5", a19, NULL);
+        g_assert_cmpint (run.status, ==, 2);
+      }
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2650,6 +2906,8 @@ main (int    argc,
   g_test_add_func ("/Evox/Cli/histogram", test_histogram);
   g_test_add_func ("/Evox/Cli/histogram-measured", test_histogram_measured);
   g_test_add_func ("/Evox/Cli/convert", test_convert);
+  g_test_add_func ("/Evox/Cli/convert-physics", test_convert_physics);
+  g_test_add_func ("/Evox/Cli/voxel-size", test_voxel_size);
   g_test_add_func ("/Evox/Cli/bad-input", test_bad_input);
   g_test_add_func ("/Evox/Cli/bad-usage", test_bad_usage);
   g_test_add_func ("/Evox/Cli/unknown-command", test_unknown_command);

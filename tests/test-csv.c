@@ -208,6 +208,49 @@ test_fraction_table (void)
   }
 }
 
+/* Without a known voxel size no column says nm: volumes are voxel counts, lengths voxel edges and
+ * centroids voxel indices, even where Evox assumed a flat 1 x 1 x 10 nm voxel (an SSRM table read
+ * without its pixel size). */
+static void
+test_particles_voxels (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (5, 5, 5, 1, EVOX_SAMPLE_U8, &error);
+  g_autoptr(EvoxLabels) labels = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_auto(GStrv) fields = NULL;
+  guint8 *data;
+
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  for (gsize z = 1; z <= 2; z++)
+    for (gsize y = 1; y <= 2; y++)
+      for (gsize x = 1; x <= 2; x++)
+        data[(z * 5 + y) * 5 + x] = 1;
+  evox_volume_set_spacing (volume, (double[3]) { 1, 1, 10 });
+  evox_volume_set_spacing_known (volume, FALSE);
+  evox_volume_freeze (volume);
+  labels = evox_labels_compute (volume, 0, "cube", 1, 1, EVOX_CONNECTIVITY_26, 0, NULL, NULL,
+                                &error);
+  g_assert_no_error (error);
+  text = evox_csv_format_particles (&labels, 1);
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "phase,id,voxels,volume_voxels,diameter_px,area_px2,sphericity,"
+                                 "centroid_x_px,centroid_y_px,centroid_z_px,bbox_x0,bbox_y0,"
+                                 "bbox_z0,bbox_x1,bbox_y1,bbox_z1,mean,std,min,max,"
+                                 "touches_border");
+  g_assert_null (strstr (lines[0], "nm"));
+  fields = g_strsplit (lines[1], ",", -1);
+  g_assert_cmpstr (fields[2], ==, "8");
+  /* 8 voxels of 10 nm^3 each, counted in voxels again. */
+  g_assert_cmpfloat_with_epsilon (g_ascii_strtod (fields[3], NULL), 8.0, 1e-9);
+  /* The equivalent diameter of 8 voxels, (6 * 8 / pi)^(1/3) voxel edges. */
+  g_assert_cmpfloat_with_epsilon (g_ascii_strtod (fields[4], NULL), cbrt (48 / G_PI), 1e-9);
+  for (int a = 0; a < 3; a++)
+    g_assert_cmpfloat_with_epsilon (g_ascii_strtod (fields[7 + a], NULL), 1.5, 1e-9);
+}
+
 /* One row per particle, ids of the second EvoxLabels after the first's; the numbers are the
  * EvoxParticle's. */
 static void
@@ -230,6 +273,8 @@ test_particles (void)
     for (gsize y = 0; y < 9; y++)
       for (gsize x = 0; x < 12; x++, i++)
         data[i] = (x % 4 == 3 || y % 3 == 2) ? 0 : (x / 4 + y / 3) % 2 ? 20 + x : 200 - z;
+  /* A stated voxel size: the columns are in nm. */
+  evox_volume_set_spacing (volume, (double[3]) { 2, 2, 5 });
   evox_volume_freeze (volume);
   a = evox_labels_compute (volume, 0, "low, \"one\"", 1, 100, EVOX_CONNECTIVITY_26, 0, NULL,
                            NULL, &error);
@@ -374,5 +419,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Csv/fraction-table", test_fraction_table);
   g_test_add_func ("/Evox/Csv/fractions-a19", test_fractions_a19);
   g_test_add_func ("/Evox/Csv/particles", test_particles);
+  g_test_add_func ("/Evox/Csv/particles-voxels", test_particles_voxels);
   return g_test_run ();
 }

@@ -12,6 +12,7 @@
 #include "evox-profile.h"
 #include "evox-profile-csv.h"
 #include "evox-test-util.h"
+#include "evox-units.h"
 
 /* An f32 volume of random values with the given spacing and origin. */
 static EvoxVolume *
@@ -76,17 +77,21 @@ test_length (void)
   g_assert_cmpuint (evox_measurement_get_axis (ruler), ==, 2);
   g_assert_cmpuint (evox_measurement_get_slice (ruler), ==, 3);
 
-  text = evox_format_length (volume, evox_measurement_get_length_nm (ruler));
-  g_assert_cmpstr (text, ==, "13.4 nm");
+  text = evox_format_volume_length (volume, evox_measurement_get_length_nm (ruler));
+  g_assert_cmpstr (text, ==, "13.42 nm");
   g_clear_pointer (&text, g_free);
-  text = evox_format_length (volume, 4250.0);
-  g_assert_cmpstr (text, ==, "4.25 µm");
+  /* One unit for every length of this volume (its widest side is under a micrometre), so a long
+   * ruler stays in nm like the rest of its figures. */
+  text = evox_format_volume_length (volume, 4250.0);
+  g_assert_cmpstr (text, ==, "4250 nm");
   g_clear_pointer (&text, g_free);
 
   /* Unknown voxel size: voxel steps, never nm. */
-  evox_volume_set_metadata (volume, "spacing_known", "false");
-  text = evox_format_length (volume, 20.0);
-  g_assert_cmpstr (text, ==, "10.0 px");
+  evox_volume_set_spacing_known (volume, FALSE);
+  text = evox_format_volume_length (volume, 20.0);
+  /* A px is the edge of a cube as large as one assumed voxel (evox_units_for_volume):
+   * 20 nm / cbrt (2 * 3 * 5 nm^3) = 6.437 px. */
+  g_assert_cmpstr (text, ==, "6.437 px");
 
   evox_measurement_list_append (list, ruler);
   g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 1);
@@ -239,7 +244,7 @@ test_profile_csv (void)
   g_clear_error (&error);
 
   /* An unknown voxel size gives lengths in px. */
-  evox_volume_set_metadata (volume, "spacing_known", "false");
+  evox_volume_set_spacing_known (volume, FALSE);
   g_clear_pointer (&text, g_free);
   text = evox_profile_csv_format (profile, volume);
   g_assert_true (g_str_has_prefix (text, "distance_px,x_px,y_px,z_px,value_log10_ohm\n0,0,0.5,2,"));

@@ -129,6 +129,11 @@ test_surfaces_in_window (void)
     g_test_message ("row: %s", stats);
     g_assert_nonnull (strstr (stats, "triangles"));
     g_assert_nonnull (strstr (stats, "encloses"));
+    /* ball.tif states no voxel size: area and volume in voxels on one line, never nm. */
+    g_assert_nonnull (strstr (stats, " px² "));
+    g_assert_nonnull (strstr (stats, " voxels ("));
+    g_assert_null (strstr (stats, "nm"));
+    g_assert_null (strstr (stats, "µm"));
   }
 
   /* The canvas draws it: hiding the surface changes many pixels, the changed ones blue. */

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <tiffio.h>
 
+#include "evox-ssrm-stack.h"
 #include "evox-tiff.h"
 #include "evox-test-util.h"
 
@@ -339,7 +340,7 @@ test_read_variant (gconstpointer data)
   g_assert_nonnull (volume);
   assert_volume_matches (volume, v);
   g_assert_cmpstr (evox_volume_get_metadata (volume, "source_type"), ==, expected_source_type (v));
-  g_assert_cmpstr (evox_volume_get_metadata (volume, "spacing_known"), ==, "false");
+  g_assert_false (evox_volume_get_spacing_known (volume));
   g_assert_cmpstr (evox_volume_get_quantity (volume), ==, "intensity");
   g_assert_cmpint (evox_volume_get_value_scale (volume), ==, EVOX_SCALE_LINEAR);
 
@@ -478,7 +479,7 @@ assert_spacing (EvoxVolume *volume,
   g_assert_cmpfloat_with_epsilon (spacing[0], x, x * 1e-5);
   g_assert_cmpfloat_with_epsilon (spacing[1], y, y * 1e-5);
   g_assert_cmpfloat_with_epsilon (spacing[2], z, z * 1e-5);
-  g_assert_cmpstr (evox_volume_get_metadata (volume, "spacing_known"), ==, known);
+  g_assert_cmpint (evox_volume_get_spacing_known (volume), ==, g_str_equal (known, "true"));
 }
 
 static void
@@ -565,6 +566,141 @@ test_description_truncated (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+
+/* An SSRM stack keeps what its values mean, where each layer comes from and its measured scans
+ * (also those between grid layers) through a TIFF, as Evox's own ImageJ keys and pages after the
+ * stack; quantity and unit survive the characters the description uses to separate things. */
+static void
+test_physics_round_trip (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "stack.tif", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) stack = NULL;
+  g_autoptr(EvoxVolume) back = NULL;
+  EvoxScanInput scans[2];
+  TIFF *tif;
+  char *desc = NULL;
+  gsize dims[3], back_dims[3];
+
+  for (guint s = 0; s < 2; s++)
+    {
+      scans[s] = (EvoxScanInput) { .z_nm = s == 0 ? 0 : 25, .label = g_strdup (s ? "R;1" : "R:0"),
+                                   .values = g_new (float, 6) };
+      for (guint i = 0; i < 6; i++)
+        scans[s].values[i] = s == 0 ? -4.5f + i : (i == 3 ? NAN : 0.25f * i - 1);
+    }
+  /* Layers at 0, 10 and 20 nm: the 25 nm scan lies below the last one. */
+  stack = evox_ssrm_stack_new (3, 2, scans, 2, 10, 7.8125, EVOX_SCALE_LOG10, &error);
+  g_assert_no_error (error);
+  evox_volume_set_values (stack, EVOX_SCALE_LOG10, "R; a:b=c\nd", "Ω·cm");
+  g_assert_true (evox_tiff_write (stack, -1, path, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+
+  /* ImageJ sees the three layers only; Evox's keys follow its own. */
+  tif = TIFFOpen (path, "r");
+  g_assert_true (TIFFGetField (tif, TIFFTAG_IMAGEDESCRIPTION, &desc));
+  g_test_message ("%s", desc);
+  g_assert_true (g_str_has_prefix (desc, "ImageJ="));
+  g_assert_nonnull (strstr (desc, "\nimages=3\n"));
+  g_assert_nonnull (strstr (desc, "\nevox_scale=log10\n"));
+  g_assert_nonnull (strstr (desc, "\nevox_scan_pages=2\n"));
+  g_assert_cmpint (TIFFNumberOfDirectories (tif), ==, 5);
+  TIFFClose (tif);
+
+  back = evox_tiff_read (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_volume_get_dims (stack, dims);
+  evox_volume_get_dims (back, back_dims);
+  g_assert_cmpmem (dims, sizeof dims, back_dims, sizeof back_dims);
+  g_assert_cmpmem (evox_volume_get_data (stack, 0), 18 * sizeof (float),
+                   evox_volume_get_data (back, 0), 18 * sizeof (float));
+  g_assert_cmpint (evox_volume_get_value_scale (back), ==, EVOX_SCALE_LOG10);
+  g_assert_cmpstr (evox_volume_get_quantity (back), ==, "R; a:b=c\nd");
+  g_assert_cmpstr (evox_volume_get_unit (back), ==, "Ω·cm");
+  g_assert_true (evox_volume_get_spacing_known (back));
+  for (gsize z = 0; z < dims[2]; z++)
+    {
+      const EvoxLayer *a = evox_volume_get_layer (stack, z);
+      const EvoxLayer *b = evox_volume_get_layer (back, z);
+
+      g_assert_cmpfloat (a->z_nm, ==, b->z_nm);
+      g_assert_cmpint (a->measured, ==, b->measured);
+      g_assert_cmpint (a->scan, ==, b->scan);
+      g_assert_cmpint (a->scan_below, ==, b->scan_below);
+      g_assert_cmpfloat (a->weight, ==, b->weight);
+    }
+  g_assert_false (evox_volume_get_layer (back, 1)->measured);
+  g_assert_cmpuint (evox_volume_get_n_scans (back), ==, 2);
+  for (guint s = 0; s < 2; s++)
+    {
+      const EvoxScan *a = evox_volume_get_scan (stack, s);
+      const EvoxScan *b = evox_volume_get_scan (back, s);
+
+      g_assert_cmpfloat (a->z_nm, ==, b->z_nm);
+      g_assert_cmpstr (a->label, ==, b->label);
+      /* NaN included: the bytes are the same. */
+      g_assert_cmpmem (a->values, 6 * sizeof (float), b->values, 6 * sizeof (float));
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* A stack written by Fiji reads as before; Evox's keys that do not fit the file are ignored
+ * (all pages stay the stack), never a crash or a lost page. */
+static void
+test_physics_plain_and_broken (void)
+{
+  static const Variant f32 = { "f32", 32, SAMPLEFORMAT_IEEEFP, COMPRESSION_NONE, 0, 0, 0 };
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  const char *fiji = "ImageJ=1.54f\nimages=4\nslices=4\nunit=micron\nspacing=0.5\nloop=false\n";
+  const char *broken[] = {
+    /* Layers that do not fit the pages left after the scans. */
+    "ImageJ=1.54f\nevox_scale=log10\nevox_layers=0:M:0;10:M:0\nevox_scan_pages=1\n"
+    "evox_scans=0:R0\n",
+    "ImageJ=1.54f\nevox_layers=0:M:0;1:M:0;2:M:0\nevox_scan_pages=2\nevox_scans=0:R0\n",
+    "ImageJ=1.54f\nevox_layers=0:I:0:5:0.5;1:M:0;2:M:0\nevox_scan_pages=1\nevox_scans=0:a\n",
+    "ImageJ=1.54f\nevox_layers=0:M:0;1:M:0;2:M:0\nevox_scan_pages=99999\nevox_scans=0:a\n",
+    "ImageJ=1.54f\nevox_layers=x:M:0;1:M:0;2:M:0\nevox_scan_pages=1\nevox_scans=0:a\n",
+    "ImageJ=1.54f\nevox_layers=0:I:0:0:2;1:M:0;2:M:0\nevox_scan_pages=1\nevox_scans=0:a\n",
+    "ImageJ=1.54f\nevox_scale=cubits\nevox_quantity=%ZZ\nevox_layers=;;;\n",
+  };
+  g_autofree char *path = g_build_filename (dir, "fiji.tif", NULL);
+
+  {
+    Extras extras = { fiji, 2.0f, 2.0f, RESUNIT_NONE };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxVolume) volume = NULL;
+
+    write_variant_full (path, &f32, &extras);
+    volume = evox_tiff_read (path, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (evox_volume_get_value_scale (volume), ==, EVOX_SCALE_LINEAR);
+    g_assert_cmpstr (evox_volume_get_quantity (volume), ==, "intensity");
+    g_assert_cmpuint (evox_volume_get_n_scans (volume), ==, 0);
+    g_assert_true (evox_volume_get_layer (volume, 3)->measured);
+    g_assert_cmpint (evox_volume_get_layer (volume, 3)->scan, ==, -1);
+    g_assert_cmpfloat_with_epsilon (evox_volume_get_layer (volume, 3)->z_nm, 1500, 1e-6);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (broken); i++)
+    {
+      Extras extras = { broken[i], 0, 0, RESUNIT_NONE };
+      g_autoptr(GError) error = NULL;
+      g_autoptr(EvoxVolume) volume = NULL;
+      gsize dims[3];
+
+      g_test_message ("case %u", i);
+      g_unlink (path);
+      write_variant_full (path, &f32, &extras);
+      volume = evox_tiff_read (path, NULL, NULL, &error);
+      g_assert_no_error (error);
+      evox_volume_get_dims (volume, dims);
+      g_assert_cmpuint (dims[2], ==, DEFAULT_PAGES);
+      g_assert_cmpuint (evox_volume_get_n_scans (volume), ==, 0);
+      g_assert_cmpint (evox_volume_get_layer (volume, 0)->scan, ==, -1);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Writer                                                                                      */
 
@@ -596,7 +732,6 @@ make_volume (EvoxSampleType type,
         }
     }
   evox_volume_set_spacing (volume, spacing);
-  evox_volume_set_metadata (volume, "spacing_known", "true");
   evox_volume_freeze (volume);
   return volume;
 }
@@ -1102,7 +1237,6 @@ make_blocks (gsize nx,
       for (gsize x = 0; x < nx; x++, i++)
         data[i] = (x % 3 == 2 || y % 3 == 2) ? 0 : 1 + (x / 3 + y / 3 + z) % 3;
   evox_volume_set_spacing (volume, spacing);
-  evox_volume_set_metadata (volume, "spacing_known", "true");
   evox_volume_freeze (volume);
   return volume;
 }
@@ -1816,6 +1950,8 @@ main (int    argc,
   g_test_add_func ("/Evox/Tiff/read/spacing-imagej", test_spacing_imagej);
   g_test_add_func ("/Evox/Tiff/read/spacing-resolution-unit", test_spacing_resolution_unit);
   g_test_add_func ("/Evox/Tiff/read/description-truncated", test_description_truncated);
+  g_test_add_func ("/Evox/Tiff/physics/round-trip", test_physics_round_trip);
+  g_test_add_func ("/Evox/Tiff/physics/plain-and-broken", test_physics_plain_and_broken);
   g_test_add_func ("/Evox/Tiff/read/bad-files", test_read_bad_files);
   g_test_add_func ("/Evox/Tiff/read/shared-strips", test_read_shared_strips);
   g_test_add_func ("/Evox/Tiff/read/bad-files-quiet", test_read_bad_files_quiet);

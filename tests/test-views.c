@@ -15,6 +15,7 @@
 #include "evox-ssrm-reader.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
+#include "evox-units.h"
 #include "evox-window.h"
 
 static const double test_spacing[3] = { 2.0, 3.0, 5.0 };
@@ -468,7 +469,7 @@ test_ruler_and_profile (void)
 
   /* Listed with its length, selected, its profile plotted. */
   {
-    g_autofree char *text = evox_format_length (volume, length);
+    g_autofree char *text = evox_format_volume_length (volume, length);
 
     g_test_message ("row: %s", _evox_measure_panel_get_row_text (panel, 0));
     g_assert_nonnull (strstr (_evox_measure_panel_get_row_text (panel, 0), text));

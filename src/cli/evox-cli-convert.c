@@ -41,7 +41,9 @@ _evox_cli_convert (int    argc,
 
   if (!_evox_cli_parse (context,
       "Write a volume as a multi-page TIFF with ImageJ metadata (voxel size in nm), for example\n"
-      "an SSRM table as its interpolated f32 stack.", entries, &input, &argc, &argv, 1, &status))
+      "an SSRM table as its interpolated f32 stack. The value scale, quantity, unit, which layers\n"
+      "were measured and the measured scans go along in Evox's own keys, so the stack reopens\n"
+      "as it was.", entries, &input, &argc, &argv, 1, &status))
     return status;
   in = input.demo ? "demo" : argv[1];
   out = argv[argc - 1];

@@ -180,6 +180,8 @@ info_json (EvoxVolume *volume,
 
   evox_volume_get_spacing (volume, v);
   add_triple (builder, "spacing_nm", v);
+  json_builder_set_member_name (builder, "spacing_known");
+  json_builder_add_boolean_value (builder, evox_volume_get_spacing_known (volume));
   evox_volume_get_origin (volume, v);
   add_triple (builder, "origin_nm", v);
 
@@ -254,10 +256,14 @@ print_text (EvoxVolume *volume,
   printf ("%-12s %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " voxels, "
           "%u channel%s\n", "dims", dims[0], dims[1], dims[2], n_channels,
           n_channels == 1 ? "" : "s");
-  printf ("%-12s %g x %g x %g nm, origin %g, %g, %g nm%s\n", "spacing", spacing[0], spacing[1],
-          spacing[2], origin[0], origin[1], origin[2],
-          g_strcmp0 (evox_volume_get_metadata (volume, "spacing_known"), "false") == 0
-            ? " (not in the file)" : "");
+  if (evox_volume_get_spacing_known (volume))
+    printf ("%-12s %g x %g x %g nm, origin %g, %g, %g nm\n", "spacing", spacing[0], spacing[1],
+            spacing[2], origin[0], origin[1], origin[2]);
+  else if (evox_volume_get_n_scans (volume) > 0)
+    printf ("%-12s pixel size not known (lengths in voxels; give --pixel-size or --voxel-size), "
+            "layer step %g nm\n", "spacing", spacing[2]);
+  else
+    printf ("%-12s not known (lengths in voxels; give --voxel-size)\n", "spacing");
   {
     const char *unit = evox_volume_get_unit (volume);
     printf ("%-12s %s, %s%s%s%s\n", "values",

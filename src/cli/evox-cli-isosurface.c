@@ -14,6 +14,7 @@
 #include "evox-isosurface.h"
 #include "evox-mesh-writer.h"
 #include "evox-phase.h"
+#include "evox-units.h"
 
 /* --level V and --phase LO:HI in stored values, typed as phase edges are. */
 static gboolean
@@ -132,33 +133,43 @@ build_mesh (EvoxVolume            *volume,
   return mesh;
 }
 
+/* The keys say nm while the voxel size is known; otherwise px^2 and voxels, the figures divided
+ * by the size Evox assumed for a voxel. */
 static void
-print_mesh (EvoxMesh *mesh)
+print_mesh (EvoxMesh  *mesh,
+            EvoxUnits *units)
 {
   gsize full_triangles;
   double full_area, full_volume;
-  g_autofree char *area = _evox_cli_format_number (evox_mesh_get_area (mesh), FALSE);
+  gboolean voxels = units->unit == EVOX_LENGTH_VOXELS;
+  double per_area = voxels ? units->nm * units->nm : 1.0;
+  double per_volume = per_area * (voxels ? units->nm : 1.0);
+  const char *area_key = voxels ? "area_px2" : "area_nm2";
+  const char *volume_key = voxels ? "volume_voxels" : "volume_nm3";
+  g_autofree char *area = _evox_cli_format_number (evox_mesh_get_area (mesh) / per_area, FALSE);
   g_autofree char *volume = evox_mesh_is_closed (mesh)
-                              ? _evox_cli_format_number (evox_mesh_get_volume (mesh), FALSE)
+                              ? _evox_cli_format_number (evox_mesh_get_volume (mesh) / per_volume,
+                                                         FALSE)
                               : g_strdup ("open");
 
   /* Plain "key: value" lines for scripts; not translated. */
   printf ("triangles: %" G_GSIZE_FORMAT "\n", evox_mesh_get_n_triangles (mesh));
   printf ("vertices: %" G_GSIZE_FORMAT "\n", evox_mesh_get_n_vertices (mesh));
-  printf ("area_nm2: %s\n", area);
-  printf ("volume_nm3: %s\n", volume);
+  printf ("%s: %s\n", area_key, area);
+  printf ("%s: %s\n", volume_key, volume);
   /* A decimated mesh has lost some area with the voxel steps: the full surface's figures are
    * the ones to quote. */
   if (evox_mesh_get_source_measures (mesh, &full_triangles, &full_area, &full_volume))
     {
-      g_autofree char *full_area_text = _evox_cli_format_number (full_area, FALSE);
+      g_autofree char *full_area_text = _evox_cli_format_number (full_area / per_area, FALSE);
       g_autofree char *full_volume_text = evox_mesh_is_closed (mesh)
-                                            ? _evox_cli_format_number (full_volume, FALSE)
+                                            ? _evox_cli_format_number (full_volume / per_volume,
+                                                                       FALSE)
                                             : g_strdup ("open");
 
       printf ("full_triangles: %" G_GSIZE_FORMAT "\n", full_triangles);
-      printf ("full_area_nm2: %s\n", full_area_text);
-      printf ("full_volume_nm3: %s\n", full_volume_text);
+      printf ("full_%s: %s\n", area_key, full_area_text);
+      printf ("full_%s: %s\n", volume_key, full_volume_text);
     }
 }
 
@@ -185,6 +196,7 @@ _evox_cli_isosurface (int    argc,
   guint8 rgba[4] = { 0, 0, 0, 255 };
   const char *in, *surface_option;
   int status, channel;
+  EvoxUnits units;
   const GOptionEntry entries[] = {
     { "level", 0, 0, G_OPTION_ARG_STRING, &level,
       N_("The surface where the values cross V (inside: v >= V), in stored values (log10 "
@@ -299,6 +311,7 @@ _evox_cli_isosurface (int    argc,
     }
   if (!evox_mesh_write (mesh, output, format, color != NULL ? rgba : NULL, force, &error))
     return _evox_cli_input_error (error);
-  print_mesh (mesh);
+  units = evox_units_for_volume (volume);
+  print_mesh (mesh, &units);
   return EVOX_EXIT_OK;
 }

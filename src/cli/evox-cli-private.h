@@ -10,12 +10,14 @@ G_BEGIN_DECLS
 /* Options every reading subcommand takes. */
 typedef struct
 {
-  double   dz_nm;
-  double   pixel_size_nm;
+  /* Kept as typed, so a reader can tell an option left out from one given with its default. */
+  char    *dz;
+  char    *pixel_size;
   char    *x_column;
   char    *y_column;
   GStrv    values;
   char    *scale;
+  char    *voxel_size;
   gboolean demo;
 } EvoxCliInput;
 

@@ -14,6 +14,7 @@
 
 #include "evox-cli-private.h"
 #include "evox-demo.h"
+#include "evox-units.h"
 
 typedef struct
 {
@@ -187,19 +188,19 @@ evox_cli_check_first_argument (const char *arg,
 void
 _evox_cli_input_init (EvoxCliInput *input)
 {
-  *input = (EvoxCliInput) {
-    .dz_nm = EVOX_SSRM_DEFAULT_DZ_NM,
-    .pixel_size_nm = 1.0,
-  };
+  *input = (EvoxCliInput) { NULL };
 }
 
 void
 _evox_cli_input_clear (EvoxCliInput *input)
 {
+  g_clear_pointer (&input->dz, g_free);
+  g_clear_pointer (&input->pixel_size, g_free);
   g_clear_pointer (&input->x_column, g_free);
   g_clear_pointer (&input->y_column, g_free);
   g_clear_pointer (&input->values, g_strfreev);
   g_clear_pointer (&input->scale, g_free);
+  g_clear_pointer (&input->voxel_size, g_free);
 }
 
 /* The reading options join the command's own, so `--help` shows them. */
@@ -208,10 +209,13 @@ _evox_cli_input_add_options (EvoxCliInput   *input,
                              GOptionContext *context)
 {
   const GOptionEntry entries[] = {
-    { "dz", 0, 0, G_OPTION_ARG_DOUBLE, &input->dz_nm,
+    { "voxel-size", 0, 0, G_OPTION_ARG_STRING, &input->voxel_size,
+      "Voxel size, one number for cubic voxels or X,Y,Z, in nm, um or mm (default nm); for SSRM "
+      "tables the lateral pixel size", "X[,Y,Z][UNIT]" },
+    { "dz", 0, 0, G_OPTION_ARG_STRING, &input->dz,
       "SSRM layer step in nm (default 10)", "NM" },
-    { "pixel-size", 0, 0, G_OPTION_ARG_DOUBLE, &input->pixel_size_nm,
-      "SSRM lateral pixel size in nm (default 1)", "NM" },
+    { "pixel-size", 0, 0, G_OPTION_ARG_STRING, &input->pixel_size,
+      "SSRM lateral pixel size in nm (without it, lengths are in pixels)", "NM" },
     { "x", 0, 0, G_OPTION_ARG_STRING, &input->x_column,
       "SSRM column of the pixel X index (default X)", "COLUMN" },
     { "y", 0, 0, G_OPTION_ARG_STRING, &input->y_column,
@@ -386,10 +390,57 @@ _evox_cli_parse_int (const char *text,
   return *end == '\0' && *value >= min && *value <= max;
 }
 
+/* A positive number of nm typed for OPTION, or the default when it was left out. */
+static gboolean
+parse_nm (const char *text,
+          const char *option,
+          double      fallback,
+          double     *nm,
+          int        *status)
+{
+  char *end = NULL;
+
+  *nm = fallback;
+  if (text == NULL)
+    return TRUE;
+  *nm = g_ascii_strtod (text, &end);
+  if (end == text || *end != '\0' || !(isfinite (*nm) && *nm > 0))
+    {
+      *status = _evox_cli_error (EVOX_EXIT_USAGE, "%s must be a positive number of nm, not '%s'",
+                                 option, text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The first SSRM-only option given, for the message that refuses it for other volumes. */
+static const char *
+first_ssrm_option (const EvoxCliInput *input,
+                   gboolean            demo)
+{
+  /* The demo is an SSRM stack built in memory: its layer step and pixel size may be chosen. */
+  if (!demo && input->dz != NULL)
+    return "--dz";
+  if (!demo && input->pixel_size != NULL)
+    return "--pixel-size";
+  if (input->x_column != NULL)
+    return "--x";
+  if (input->y_column != NULL)
+    return "--y";
+  if (input->values != NULL)
+    return "--value";
+  if (input->scale != NULL)
+    return "--scale";
+  return NULL;
+}
+
 /**
  * _evox_cli_input_load:
  * @path: (nullable): the file, or NULL with --demo
  * @status: (out): the exit status when this fails
+ *
+ * Options that the input does not use are refused (status 2) rather than ignored: --pixel-size
+ * on a TIFF would otherwise leave a user believing the voxel size was set.
  */
 EvoxVolume *
 _evox_cli_input_load (EvoxCliInput *input,
@@ -398,26 +449,20 @@ _evox_cli_input_load (EvoxCliInput *input,
 {
   g_autoptr(EvoxSsrmOptions) options = evox_ssrm_options_new ();
   g_autoptr(GError) error = NULL;
-  EvoxVolume *volume;
+  g_autoptr(EvoxVolume) volume = NULL;
+  double voxel_size[3];
+  gboolean ssrm, lateral_known;
+  const char *unused;
 
-  if (!(isfinite (input->dz_nm) && input->dz_nm > 0))
+  if (!parse_nm (input->dz, "--dz", EVOX_SSRM_DEFAULT_DZ_NM, &options->dz_nm, status) ||
+      !parse_nm (input->pixel_size, "--pixel-size", 1.0, &options->pixel_size_nm, status))
+    return NULL;
+  if (input->voxel_size != NULL &&
+      !evox_units_parse_voxel_size (input->voxel_size, voxel_size, &error))
     {
-      fprintf (stderr, "%s: --dz must be a positive number of nm\n", g_get_prgname ());
-      *status = EVOX_EXIT_USAGE;
+      *status = _evox_cli_error (EVOX_EXIT_USAGE, "--voxel-size: %s", error->message);
       return NULL;
     }
-  if (!(isfinite (input->pixel_size_nm) && input->pixel_size_nm > 0))
-    {
-      fprintf (stderr, "%s: --pixel-size must be a positive number of nm\n", g_get_prgname ());
-      *status = EVOX_EXIT_USAGE;
-      return NULL;
-    }
-  options->dz_nm = input->dz_nm;
-  options->pixel_size_nm = input->pixel_size_nm;
-  options->x_column = g_strdup (input->x_column);
-  options->y_column = g_strdup (input->y_column);
-  for (guint i = 0; input->values != NULL && input->values[i] != NULL; i++)
-    g_ptr_array_add (options->values, g_strdup (input->values[i]));
   if (input->scale != NULL)
     {
       if (g_str_equal (input->scale, "log10"))
@@ -426,12 +471,52 @@ _evox_cli_input_load (EvoxCliInput *input,
         options->scale = EVOX_SCALE_LINEAR;
       else
         {
-          fprintf (stderr, "%s: --scale must be log10 or linear, not '%s'\n", g_get_prgname (),
-                   input->scale);
-          *status = EVOX_EXIT_USAGE;
+          *status = _evox_cli_error (EVOX_EXIT_USAGE, "--scale must be log10 or linear, not '%s'",
+                                     input->scale);
           return NULL;
         }
     }
+
+  ssrm = input->demo;
+  if (!input->demo)
+    {
+      EvoxFormat format = evox_detect_format (path, &error);
+
+      if (format == EVOX_FORMAT_UNKNOWN)
+        {
+          *status = _evox_cli_input_error (error);
+          return NULL;
+        }
+      ssrm = format == EVOX_FORMAT_SSRM_TABLE;
+    }
+  unused = ssrm && !input->demo ? NULL : first_ssrm_option (input, input->demo);
+  if (unused != NULL)
+    {
+      *status = _evox_cli_error (EVOX_EXIT_USAGE, "%s reads SSRM tables and does not apply to "
+                                 "%s%s", unused, input->demo ? "the demo volume" : path,
+                                 g_str_equal (unused, "--pixel-size")
+                                   ? " (set its voxel size with --voxel-size)" : "");
+      return NULL;
+    }
+  if (ssrm && input->voxel_size != NULL && input->pixel_size != NULL)
+    {
+      *status = _evox_cli_error (EVOX_EXIT_USAGE, "--voxel-size and --pixel-size both set the "
+                                 "pixel size of an SSRM table: give one");
+      return NULL;
+    }
+
+  if (ssrm && input->voxel_size != NULL && strchr (input->voxel_size, ',') != NULL &&
+      fabs (voxel_size[2] - options->dz_nm) > 1e-9 * options->dz_nm)
+    {
+      *status = _evox_cli_error (EVOX_EXIT_USAGE, "--voxel-size: the z size of an SSRM stack is "
+                                 "its layer step, --dz (%g nm)", options->dz_nm);
+      return NULL;
+    }
+
+  options->x_column = g_strdup (input->x_column);
+  options->y_column = g_strdup (input->y_column);
+  for (guint i = 0; input->values != NULL && input->values[i] != NULL; i++)
+    g_ptr_array_add (options->values, g_strdup (input->values[i]));
 
   if (input->demo)
     volume = evox_demo_volume_new (options->dz_nm);
@@ -442,8 +527,35 @@ _evox_cli_input_load (EvoxCliInput *input,
       *status = error != NULL ? _evox_cli_input_error (error) : EVOX_EXIT_INPUT;
       return NULL;
     }
+
+  if (ssrm)
+    {
+      double spacing[3];
+
+      /* The depths of an SSRM table are nm in the file; only the lateral size can be missing. The
+       * layer step stays --dz: --voxel-size gives the pixel's x and y. */
+      evox_volume_get_spacing (volume, spacing);
+      lateral_known = input->demo || input->pixel_size != NULL;
+      if (input->demo && input->pixel_size != NULL)
+        {
+          /* The demo is built with 1 nm pixels; a pixel size given for it replaces that. */
+          spacing[0] = spacing[1] = options->pixel_size_nm;
+          evox_volume_set_spacing (volume, spacing);
+        }
+      if (input->voxel_size != NULL)
+        {
+          spacing[0] = voxel_size[0];
+          spacing[1] = voxel_size[1];
+          evox_volume_set_spacing (volume, spacing);
+          lateral_known = TRUE;
+        }
+      evox_volume_set_spacing_known (volume, lateral_known);
+    }
+  else if (input->voxel_size != NULL)
+    evox_volume_set_spacing (volume, voxel_size);
+
   *status = EVOX_EXIT_OK;
-  return volume;
+  return g_steal_pointer (&volume);
 }
 
 /**

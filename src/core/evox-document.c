@@ -1233,6 +1233,31 @@ evox_document_set_labels (EvoxDocument *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+/**
+ * evox_document_set_voxel_size:
+ *
+ * The voxel size lives on the volume, the one place every reader of spacing (views, renderer,
+ * particles, surfaces, exports) already goes through; the voxels stay as they are. Particles
+ * measured with the old size are dropped, surfaces are built again, and notify::volume has
+ * every view read the geometry again.
+ */
+void
+evox_document_set_voxel_size (EvoxDocument *self,
+                              const double  spacing_nm[3])
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  if (self->volume == NULL)
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  evox_document_set_labels (self, NULL);
+  evox_volume_set_spacing (self->volume, spacing_nm);
+  /* Same volume: cancels the running build and marks every surface stale. */
+  evox_surface_builder_set_volume (self->builder, self->volume);
+  notify (self, PROP_VOLUME);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
 guint
 evox_document_get_selected_particle (EvoxDocument *self)
 {

@@ -67,6 +67,10 @@ void               evox_document_set_volume         (EvoxDocument  *self,
                                                      const char    *title,
                                                      const char    *path);
 EvoxVolume        *evox_document_get_volume         (EvoxDocument  *self);
+/* States the volume's voxel size (the user's Image Properties): drops particles, rebuilds
+ * surfaces and notifies volume. */
+void               evox_document_set_voxel_size     (EvoxDocument  *self,
+                                                     const double   spacing_nm[3]);
 const char        *evox_document_get_title          (EvoxDocument  *self);
 const char        *evox_document_get_path           (EvoxDocument  *self);
 guint              evox_document_get_channel        (EvoxDocument  *self);

@@ -44,17 +44,4 @@ void             evox_measurement_list_remove      (EvoxMeasurementList *self,
                                                     guint                index);
 void             evox_measurement_list_clear       (EvoxMeasurementList *self);
 
-/* Whether the volume's voxel size is known: the one place lengths ask. Until EvoxVolume says so
- * itself, a volume whose reader found no voxel size says "spacing_known=false" in its metadata
- * (the TIFF reader does); everything else counts as known. */
-gboolean         evox_length_spacing_known         (EvoxVolume *volume);
-/* The unit lengths of about `typical_nm` read best in, and nm per that unit: "nm", "µm" or "mm"
- * for known voxel sizes; "px" (one voxel step along x) when the size is unknown. */
-const char      *evox_length_unit                  (EvoxVolume *volume,
-                                                    double      typical_nm,
-                                                    double     *nm_per_unit);
-/* "12.5 µm", "420 nm", "37.2 px": the one place a length becomes text. */
-char            *evox_format_length                (EvoxVolume *volume,
-                                                    double      length_nm);
-
 G_END_DECLS

@@ -29,6 +29,8 @@ struct _EvoxVolume
   Channel           *channels;
 
   double             spacing[3];
+  gboolean           spacing_known;
+  GMutex             spacing_lock;  /* not `lock`: that one is held while histograms build */
   double             origin[3];
   EvoxValueScale     scale;
   char              *quantity;
@@ -76,6 +78,7 @@ evox_volume_finalize (GObject *object)
   g_clear_pointer (&self->metadata, g_hash_table_unref);
   g_clear_pointer (&self->measured_fine, evox_fine_histogram_unref);
   g_mutex_clear (&self->lock);
+  g_mutex_clear (&self->spacing_lock);
 
   G_OBJECT_CLASS (evox_volume_parent_class)->finalize (object);
 }
@@ -90,6 +93,7 @@ static void
 evox_volume_init (EvoxVolume *self)
 {
   g_mutex_init (&self->lock);
+  g_mutex_init (&self->spacing_lock);
   self->scans = g_array_new (FALSE, TRUE, sizeof (EvoxScan));
   g_array_set_clear_func (self->scans, clear_scan);
   self->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -332,9 +336,18 @@ evox_volume_get_spacing (EvoxVolume *self,
                          double      spacing_nm[3])
 {
   g_return_if_fail (EVOX_IS_VOLUME (self));
+  g_mutex_lock (&self->spacing_lock);
   memcpy (spacing_nm, self->spacing, sizeof self->spacing);
+  g_mutex_unlock (&self->spacing_lock);
 }
 
+/**
+ * evox_volume_set_spacing:
+ *
+ * States the voxel size, which makes it known. The spacing is a description of the voxels, not
+ * part of them, so it may change after freezing (a user who sets the voxel size of an open file);
+ * the lock keeps a reader on another thread from seeing half of the three numbers.
+ */
 void
 evox_volume_set_spacing (EvoxVolume   *self,
                          const double  spacing_nm[3])
@@ -342,8 +355,34 @@ evox_volume_set_spacing (EvoxVolume   *self,
   g_return_if_fail (EVOX_IS_VOLUME (self));
   for (int i = 0; i < 3; i++)
     g_return_if_fail (isfinite (spacing_nm[i]) && spacing_nm[i] > 0);
+  g_mutex_lock (&self->spacing_lock);
   memcpy (self->spacing, spacing_nm, sizeof self->spacing);
+  self->spacing_known = TRUE;
+  g_mutex_unlock (&self->spacing_lock);
   update_implicit_layers (self);
+}
+
+/**
+ * evox_volume_get_spacing_known:
+ *
+ * Whether anything stated the voxel size (the file, the user, the program that made the volume).
+ * Until then the spacing is 1 nm per voxel only so that geometry works, and lengths are to be
+ * shown in voxels.
+ */
+gboolean
+evox_volume_get_spacing_known (EvoxVolume *self)
+{
+  g_return_val_if_fail (EVOX_IS_VOLUME (self), FALSE);
+  return self->spacing_known;
+}
+
+/* For readers that had to assume a size (an SSRM table read without a pixel size). */
+void
+evox_volume_set_spacing_known (EvoxVolume *self,
+                               gboolean    known)
+{
+  g_return_if_fail (EVOX_IS_VOLUME (self));
+  self->spacing_known = known;
 }
 
 void

@@ -82,6 +82,9 @@ void              evox_volume_get_spacing          (EvoxVolume      *self,
                                                     double           spacing_nm[3]);
 void              evox_volume_set_spacing          (EvoxVolume      *self,
                                                     const double     spacing_nm[3]);
+gboolean          evox_volume_get_spacing_known    (EvoxVolume      *self);
+void              evox_volume_set_spacing_known    (EvoxVolume      *self,
+                                                    gboolean         known);
 void              evox_volume_get_origin           (EvoxVolume      *self,
                                                     double           origin_nm[3]);
 void              evox_volume_set_origin           (EvoxVolume      *self,

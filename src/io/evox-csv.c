@@ -6,6 +6,7 @@
 
 #include "evox-csv.h"
 #include "evox-output.h"
+#include "evox-units.h"
 
 #include <errno.h>
 #include <math.h>
@@ -20,6 +21,21 @@ static const char particles_header[] =
   "phase,id,voxels,volume_nm3,diameter_nm,area_nm2,sphericity,centroid_x_nm,centroid_y_nm,"
   "centroid_z_nm,bbox_x0,bbox_y0,bbox_z0,bbox_x1,bbox_y1,bbox_z1,mean,std,min,max,"
   "touches_border\n";
+
+/* While the voxel size is not known, lengths are voxel edges: a column must not say nm. */
+static const char particles_header_voxels[] =
+  "phase,id,voxels,volume_voxels,diameter_px,area_px2,sphericity,centroid_x_px,centroid_y_px,"
+  "centroid_z_px,bbox_x0,bbox_y0,bbox_z0,bbox_x1,bbox_y1,bbox_z1,mean,std,min,max,"
+  "touches_border\n";
+
+/* How the particle figures leave the file: nm, or voxels when the voxel size is not known (the
+ * centroid then as a voxel index along each axis, from origin and spacing). */
+typedef struct
+{
+  double length;      /* nm per unit length */
+  double origin[3];
+  double spacing[3];  /* per axis, for centroids; 1 when in nm */
+} ParticleUnits;
 
 void
 evox_csv_append_field (GString    *line,
@@ -276,10 +292,11 @@ evox_csv_format_fractions (const EvoxFractionTable *table)
 /* Particles                                                                                    */
 
 static void
-append_particle (GString            *s,
-                 const char         *phase,
-                 guint64             id,
-                 const EvoxParticle *p)
+append_particle (GString             *s,
+                 const char          *phase,
+                 guint64              id,
+                 const EvoxParticle  *p,
+                 const ParticleUnits *u)
 {
   evox_csv_append_field (s, phase);
   g_string_append_c (s, ',');
@@ -287,17 +304,17 @@ append_particle (GString            *s,
   g_string_append_c (s, ',');
   append_uint (s, p->voxels);
   g_string_append_c (s, ',');
-  evox_csv_append_double (s, p->volume_nm3);
+  evox_csv_append_double (s, p->volume_nm3 / (u->length * u->length * u->length));
   g_string_append_c (s, ',');
-  evox_csv_append_double (s, p->diameter_nm);
+  evox_csv_append_double (s, p->diameter_nm / u->length);
   g_string_append_c (s, ',');
-  evox_csv_append_double (s, p->area_nm2);
+  evox_csv_append_double (s, p->area_nm2 / (u->length * u->length));
   g_string_append_c (s, ',');
   evox_csv_append_double (s, p->sphericity);
   for (guint a = 0; a < 3; a++)
     {
       g_string_append_c (s, ',');
-      evox_csv_append_double (s, p->centroid_nm[a]);
+      evox_csv_append_double (s, (p->centroid_nm[a] - u->origin[a]) / u->spacing[a]);
     }
   for (guint a = 0; a < 3; a++)
     {
@@ -334,9 +351,21 @@ evox_csv_format_particles (EvoxLabels * const *labels,
     {
       const char *phase = evox_labels_get_phase_name (labels[k]);
       guint n = evox_labels_get_n_particles (labels[k]);
+      EvoxVolume *volume = evox_labels_get_volume (labels[k]);
+      EvoxUnits units = evox_units_for_volume (volume);
+      ParticleUnits u = { 1.0, { 0, 0, 0 }, { 1, 1, 1 } };
 
+      /* The labels of one file share their volume, so the first decides the header. */
+      if (units.unit == EVOX_LENGTH_VOXELS)
+        {
+          if (k == 0)
+            g_string_assign (s, particles_header_voxels);
+          u.length = units.nm;
+          evox_volume_get_spacing (volume, u.spacing);
+          evox_volume_get_origin (volume, u.origin);
+        }
       for (guint32 id = 1; id <= n; id++)
-        append_particle (s, phase, offset + id, evox_labels_get_particle (labels[k], id));
+        append_particle (s, phase, offset + id, evox_labels_get_particle (labels[k], id), &u);
       offset += n;
     }
   return g_string_free (s, FALSE);

@@ -39,7 +39,7 @@ evox_profile_csv_format (const EvoxProfile *profile,
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
 
   unit = value_unit (volume);
-  if (!evox_length_spacing_known (volume))
+  if (!evox_volume_get_spacing_known (volume))
     {
       length_unit = "px";
       evox_volume_get_spacing (volume, spacing);

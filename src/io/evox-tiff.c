@@ -427,6 +427,10 @@ typedef struct
   EvoxSampleType  dest_type;
   gsize           dest_item;
   guint8         *dest;
+  /* Pages from n_volume_pages on are Evox's measured SSRM scans (evox_scan_pages=), decoded into
+   * scan_dest instead of the volume. */
+  guint           n_volume_pages;
+  guint8         *scan_dest;
 
   EvoxProgress   *progress;
   GCancellable   *cancellable;
@@ -449,6 +453,7 @@ tiff_reader_clear (TiffReader *reader)
   g_clear_pointer (&reader->pages, g_array_unref);
   g_clear_pointer (&reader->runs, g_array_unref);
   g_clear_pointer (&reader->description, g_free);
+  g_clear_pointer (&reader->scan_dest, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TiffReader, tiff_reader_clear)
@@ -1473,7 +1478,9 @@ worker_decode (TiffWorker  *worker,
   const TiffReader *reader = worker->reader;
   const TiffPage *page = &g_array_index (reader->pages, TiffPage, index);
   gsize page_bytes = (gsize) reader->format.width * reader->format.height * reader->dest_item;
-  guint8 *dest = reader->dest + (gsize) index * page_bytes;
+  guint8 *dest = index < reader->n_volume_pages
+                   ? reader->dest + (gsize) index * page_bytes
+                   : reader->scan_dest + (gsize) (index - reader->n_volume_pages) * page_bytes;
 
   diag_clear (&worker->diag);
   if (page->n_runs > 0)
@@ -1659,6 +1666,14 @@ typedef struct
   char   *unit;
   char   *zunit;
   double  spacing;  /* z step in units, 0 when absent */
+  /* Evox's own keys (ImageJ ignores keys it does not know): what the values mean and where the
+   * layers come from, so a converted SSRM stack reopens as it was. NULL when absent. */
+  char   *evox_scale;
+  char   *evox_quantity;
+  char   *evox_unit;
+  char   *evox_layers;
+  char   *evox_scans;
+  guint   evox_scan_pages;
 } ImageJInfo;
 
 static void
@@ -1666,7 +1681,14 @@ imagej_info_clear (ImageJInfo *info)
 {
   g_clear_pointer (&info->unit, g_free);
   g_clear_pointer (&info->zunit, g_free);
+  g_clear_pointer (&info->evox_scale, g_free);
+  g_clear_pointer (&info->evox_quantity, g_free);
+  g_clear_pointer (&info->evox_unit, g_free);
+  g_clear_pointer (&info->evox_layers, g_free);
+  g_clear_pointer (&info->evox_scans, g_free);
 }
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ImageJInfo, imagej_info_clear)
 
 static void
 parse_imagej (const char *description,
@@ -1698,6 +1720,26 @@ parse_imagej (const char *description,
         }
       else if (strcmp (lines[i], "spacing") == 0)
         info->spacing = g_ascii_strtod (value, NULL);
+      else if (g_str_has_prefix (lines[i], "evox_"))
+        {
+          const char *key = lines[i] + strlen ("evox_");
+          char **slot = strcmp (key, "scale") == 0      ? &info->evox_scale
+                      : strcmp (key, "quantity") == 0   ? &info->evox_quantity
+                      : strcmp (key, "unit") == 0       ? &info->evox_unit
+                      : strcmp (key, "layers") == 0     ? &info->evox_layers
+                      : strcmp (key, "scans") == 0      ? &info->evox_scans
+                      : NULL;
+          guint64 n;
+
+          if (slot != NULL)
+            {
+              g_free (*slot);
+              *slot = g_strdup (value);
+            }
+          else if (strcmp (key, "scan_pages") == 0 &&
+                   g_ascii_string_to_unsigned (value, 10, 1, G_MAXUINT16, &n, NULL))
+            info->evox_scan_pages = (guint) n;
+        }
     }
 }
 
@@ -1769,6 +1811,158 @@ description_for_metadata (const char *description)
   return valid;
 }
 
+static char *
+unescape_field (const char *text)
+{
+  char *plain = g_uri_unescape_string (text, NULL);
+
+  /* Percent-escaped NULs or invalid UTF-8 are not worth an error: keep the text as written. */
+  if (plain == NULL || !g_utf8_validate (plain, -1, NULL))
+    {
+      g_free (plain);
+      return g_utf8_make_valid (text, -1);
+    }
+  return plain;
+}
+
+static gboolean
+parse_number (const char *text,
+              double     *value)
+{
+  char *end = NULL;
+
+  *value = g_ascii_strtod (text, &end);
+  return end != text && *end == '\0' && isfinite (*value);
+}
+
+static gboolean
+parse_index (const char *text,
+             guint       n,
+             int        *index)
+{
+  guint64 v;
+
+  if (n == 0 || !g_ascii_string_to_unsigned (text, 10, 0, n - 1, &v, NULL))
+    return FALSE;
+  *index = (int) v;
+  return TRUE;
+}
+
+/* evox_layers=Z:M:SCAN;Z:I:SCAN:BELOW:WEIGHT;... one entry per z slice (Z:M:-1 for a slice
+ * without scans). All or nothing: a list that does not fit the stack is ignored. */
+static gboolean
+parse_layers (const char *text,
+              gsize       nz,
+              guint       n_scans,
+              EvoxLayer  *layers)
+{
+  g_auto(GStrv) entries = g_strsplit (text, ";", -1);
+
+  if (g_strv_length (entries) != nz)
+    return FALSE;
+  for (gsize z = 0; z < nz; z++)
+    {
+      g_auto(GStrv) f = g_strsplit (entries[z], ":", -1);
+      guint n = g_strv_length (f);
+      EvoxLayer *layer = &layers[z];
+
+      *layer = (EvoxLayer) { .scan = -1, .scan_below = -1 };
+      if (n < 3 || !parse_number (f[0], &layer->z_nm))
+        return FALSE;
+      if (n == 3 && strcmp (f[1], "M") == 0)
+        {
+          layer->measured = TRUE;
+          if (strcmp (f[2], "-1") != 0 && !parse_index (f[2], n_scans, &layer->scan))
+            return FALSE;
+        }
+      else if (n == 5 && strcmp (f[1], "I") == 0)
+        {
+          if (!parse_index (f[2], n_scans, &layer->scan) ||
+              !parse_index (f[3], n_scans, &layer->scan_below) ||
+              !parse_number (f[4], &layer->weight) || layer->weight < 0 || layer->weight > 1)
+            return FALSE;
+        }
+      else
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* How many trailing pages hold measured SSRM scans: only when the description lists exactly that
+ * many scans and the pages are f32 like the stack's; anything else reads as plain pages. */
+static guint
+scan_page_count (const TiffReader *reader)
+{
+  g_auto(ImageJInfo) ij = { NULL };
+  g_auto(GStrv) scans = NULL;
+  g_autofree EvoxLayer *layers = NULL;
+
+  parse_imagej (reader->description, &ij);
+  if (ij.evox_scan_pages == 0 || ij.evox_scans == NULL || reader->format.source != SOURCE_F32 ||
+      ij.evox_scan_pages >= reader->pages->len)
+    return 0;
+  scans = g_strsplit (ij.evox_scans, ";", -1);
+  if (g_strv_length (scans) != ij.evox_scan_pages)
+    return 0;
+  /* Pages set apart as scans must be what the layers refer to; otherwise all are the stack. */
+  layers = g_new (EvoxLayer, reader->pages->len - ij.evox_scan_pages);
+  if (ij.evox_layers == NULL ||
+      !parse_layers (ij.evox_layers, reader->pages->len - ij.evox_scan_pages,
+                     ij.evox_scan_pages, layers))
+    return 0;
+  return ij.evox_scan_pages;
+}
+
+/* What the values mean, the layers' provenance and the measured scans, from Evox's own keys. */
+static void
+apply_physics (const TiffReader *reader,
+               EvoxVolume       *volume)
+{
+  g_auto(ImageJInfo) ij = { NULL };
+  g_auto(GStrv) scans = NULL;
+  g_autofree EvoxLayer *layers = NULL;
+  guint n_scans = reader->pages->len - reader->n_volume_pages;
+  gsize dims[3], page;
+
+  evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "intensity", "");
+  parse_imagej (reader->description, &ij);
+  if (ij.evox_scale != NULL && (strcmp (ij.evox_scale, "log10") == 0 ||
+                                strcmp (ij.evox_scale, "linear") == 0))
+    {
+      g_autofree char *quantity = unescape_field (ij.evox_quantity ? ij.evox_quantity : "value");
+      g_autofree char *unit = unescape_field (ij.evox_unit ? ij.evox_unit : "");
+
+      evox_volume_set_values (volume, strcmp (ij.evox_scale, "log10") == 0 ? EVOX_SCALE_LOG10
+                                                                           : EVOX_SCALE_LINEAR,
+                              quantity, unit);
+    }
+
+  evox_volume_get_dims (volume, dims);
+  page = dims[0] * dims[1];
+  layers = g_new0 (EvoxLayer, dims[2]);
+  if (ij.evox_layers == NULL || !parse_layers (ij.evox_layers, dims[2], n_scans, layers))
+    return;
+  for (gsize z = 0; z < dims[2]; z++)
+    evox_volume_set_layer (volume, z, &layers[z]);
+  if (n_scans == 0)
+    return;
+  scans = g_strsplit (ij.evox_scans, ";", -1);
+  for (guint i = 0; i < n_scans; i++)
+    {
+      char *colon = strchr (scans[i], ':');
+      g_autofree char *label = unescape_field (colon != NULL ? colon + 1 : "");
+      double z_nm;
+
+      if (colon != NULL)
+        *colon = '\0';
+      if (!parse_number (scans[i], &z_nm))
+        z_nm = NAN;
+      evox_volume_add_scan (volume, z_nm, label,
+                            g_memdup2 (reader->scan_dest + i * page * sizeof (float),
+                                       page * sizeof (float)));
+    }
+}
+
 static void
 apply_metadata (const TiffReader *reader,
                 EvoxVolume       *volume)
@@ -1776,10 +1970,11 @@ apply_metadata (const TiffReader *reader,
   double spacing[3];
   gboolean known = physical_spacing (reader, spacing);
 
-  evox_volume_set_spacing (volume, spacing);
-  evox_volume_set_metadata (volume, "spacing_known", known ? "true" : "false");
+  /* An unknown voxel size stays unset: the volume then says so, and views count in voxels. */
+  if (known)
+    evox_volume_set_spacing (volume, spacing);
   evox_volume_set_metadata (volume, "source_type", source_types[reader->format.source].name);
-  evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "intensity", "");
+  apply_physics (reader, volume);
   if (reader->description != NULL && reader->description[0] != '\0')
     {
       g_autofree char *text = description_for_metadata (reader->description);
@@ -1833,6 +2028,7 @@ evox_tiff_read (const char    *path,
   g_autoptr(EvoxVolume) volume = NULL;
   gboolean folder;
   double scan_weight;
+  guint n_scans;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
@@ -1877,11 +2073,16 @@ evox_tiff_read (const char    *path,
   if (!check_total_size (&reader, path, error))
     return NULL;
 
-  volume = evox_volume_new (reader.format.width, reader.format.height, reader.pages->len, 1,
+  n_scans = scan_page_count (&reader);
+  reader.n_volume_pages = reader.pages->len - n_scans;
+  volume = evox_volume_new (reader.format.width, reader.format.height, reader.n_volume_pages, 1,
                             reader.dest_type, error);
   if (volume == NULL)
     return NULL;
   reader.dest = evox_volume_get_data_mut (volume, 0);
+  if (n_scans > 0)
+    reader.scan_dest = g_malloc ((gsize) n_scans * reader.format.width * reader.format.height *
+                                 reader.dest_item);
 
   evox_progress_set_stage (progress, "Reading TIFF pages", scan_weight, 1.0);
   if (!decode_all (&reader, cancellable, error))
@@ -1929,6 +2130,10 @@ struct _TiffWriter
   char               *description;
   double              spacing[3];
   gboolean            spacing_known;
+  /* Volume pages: the values' meaning and the layers' provenance in Evox's keys, and the
+   * measured SSRM scans as pages after the stack (ImageJ reads only the first `images=`). */
+  gboolean            physics;
+  guint               n_scan_pages;
 };
 
 static void
@@ -1952,6 +2157,74 @@ append_double (GString    *s,
 
   /* Ten digits keep f32 values exact and write 0.1 rather than 0.10000000000000001. */
   g_string_append_printf (s, "%s=%s\n", key, g_ascii_formatd (buf, sizeof buf, "%.10g", value));
+}
+
+/* Free text in Evox's keys is percent-escaped: the description separates keys by lines and
+ * entries by ';' and ':'. */
+static void
+append_escaped (GString    *s,
+                const char *text)
+{
+  g_string_append_uri_escaped (s, text, NULL, TRUE);
+}
+
+/* Seventeen digits, so depths and weights read back as the same doubles. */
+static void
+append_exact (GString *s,
+              double   value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.17g", value));
+}
+
+static void
+append_physics (GString          *s,
+                const TiffWriter *writer)
+{
+  EvoxVolume *volume = writer->volume;
+  guint n_scans = evox_volume_get_n_scans (volume);
+
+  g_string_append_printf (s, "evox_scale=%s\nevox_quantity=",
+                          evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10 ? "log10"
+                                                                                   : "linear");
+  append_escaped (s, evox_volume_get_quantity (volume));
+  g_string_append (s, "\nevox_unit=");
+  append_escaped (s, evox_volume_get_unit (volume));
+  g_string_append (s, "\nevox_layers=");
+  for (gsize z = 0; z < writer->dims[2]; z++)
+    {
+      const EvoxLayer *layer = evox_volume_get_layer (volume, z);
+
+      if (z > 0)
+        g_string_append_c (s, ';');
+      append_exact (s, layer->z_nm);
+      if (layer->measured)
+        g_string_append_printf (s, ":M:%d", layer->scan);
+      else
+        {
+          g_string_append_printf (s, ":I:%d:%d:", layer->scan, layer->scan_below);
+          append_exact (s, layer->weight);
+        }
+    }
+  g_string_append_c (s, '\n');
+  if (n_scans > 0)
+    {
+      g_string_append (s, "evox_scans=");
+      for (guint i = 0; i < n_scans; i++)
+        {
+          const EvoxScan *scan = evox_volume_get_scan (volume, i);
+
+          if (i > 0)
+            g_string_append_c (s, ';');
+          append_exact (s, scan->z_nm);
+          g_string_append_c (s, ':');
+          append_escaped (s, scan->label != NULL ? scan->label : "");
+        }
+      g_string_append_c (s, '\n');
+    }
+  if (writer->n_scan_pages > 0)
+    g_string_append_printf (s, "evox_scan_pages=%u\n", writer->n_scan_pages);
 }
 
 /* ImageJ's own header, so Fiji shows the stack with its voxel size and a sensible display range.
@@ -1978,6 +2251,8 @@ imagej_description (const TiffWriter *writer)
   g_string_append (s, "loop=false\n");
   append_double (s, "min", writer->min);
   append_double (s, "max", writer->max);
+  if (writer->physics)
+    append_physics (s, writer);
   return g_string_free (s, FALSE);
 }
 
@@ -2025,7 +2300,12 @@ volume_page (const TiffWriter *writer,
   guint channel = writer->first_channel + p / (guint) writer->dims[2];
   EvoxSampleType type = evox_volume_get_sample_type (writer->volume);
   gsize n = writer->dims[0] * writer->dims[1];
-  const guint8 *data = evox_volume_get_data (writer->volume, channel);
+  const guint8 *data;
+
+  if (p >= writer->n_channels * (guint) writer->dims[2])
+    return evox_volume_get_scan (writer->volume, p - writer->n_channels * (guint) writer->dims[2])
+      ->values;
+  data = evox_volume_get_data (writer->volume, channel);
   const guint8 *page = data + (gsize) z * n * evox_sample_type_size (type);
   float *out = scratch;
 
@@ -2045,7 +2325,7 @@ write_pages (TIFF              *tif,
              const TiffWriter  *writer)
 {
   static const char module[] = "evox_tiff_write";
-  guint n_pages = writer->n_channels * (guint) writer->dims[2];
+  guint n_pages = writer->n_channels * (guint) writer->dims[2] + writer->n_scan_pages;
   gsize n = writer->dims[0] * writer->dims[1];
   tmsize_t page_bytes = (tmsize_t) (n * writer->bytes);
   g_autofree gpointer scratch = g_malloc (n * writer->bytes);
@@ -2090,8 +2370,6 @@ prepare_geometry (TiffWriter          *writer,
                   EvoxTiffWriteFlags   flags,
                   GError             **error)
 {
-  const char *known = evox_volume_get_metadata (volume, "spacing_known");
-
   writer->volume = volume;
   evox_volume_get_dims (volume, writer->dims);
   if (writer->dims[0] > G_MAXUINT32 || writer->dims[1] > G_MAXUINT32 ||
@@ -2105,7 +2383,7 @@ prepare_geometry (TiffWriter          *writer,
     }
   writer->deflate = (flags & EVOX_TIFF_WRITE_DEFLATE) != 0;
   evox_volume_get_spacing (volume, writer->spacing);
-  writer->spacing_known = g_strcmp0 (known, "false") != 0;
+  writer->spacing_known = evox_volume_get_spacing_known (volume);
   return TRUE;
 }
 
@@ -2138,6 +2416,11 @@ prepare_writer (TiffWriter          *writer,
   writer->bytes = evox_sample_type_size (out_type);
   writer->is_float = out_type == EVOX_SAMPLE_F32;
   writer->page = volume_page;
+  writer->physics = writer->n_channels == 1;
+  /* Scans are f32 like the stacks they come with; they fit only beside one such channel. */
+  if (writer->physics && writer->is_float &&
+      evox_volume_get_sample_type (volume) == EVOX_SAMPLE_F32)
+    writer->n_scan_pages = evox_volume_get_n_scans (volume);
 
   writer->min = G_MAXDOUBLE;
   writer->max = -G_MAXDOUBLE;
@@ -2161,8 +2444,8 @@ static gboolean
 needs_bigtiff (const TiffWriter   *writer,
                EvoxTiffWriteFlags  flags)
 {
-  guint64 bytes = (guint64) writer->dims[0] * writer->dims[1] * writer->dims[2] *
-                  writer->n_channels * writer->bytes;
+  guint64 bytes = (guint64) writer->dims[0] * writer->dims[1] *
+                  (writer->dims[2] * writer->n_channels + writer->n_scan_pages) * writer->bytes;
 
   return (flags & EVOX_TIFF_WRITE_BIGTIFF) || bytes > CLASSIC_TIFF_DATA_MAX;
 }

@@ -6,6 +6,7 @@
 
 #include "evox-renderer.h"
 #include "evox-renderer-private.h"
+#include "evox-units.h"
 
 #include <float.h>
 #include <math.h>
@@ -450,7 +451,16 @@ evox_renderer_set_volume (EvoxRenderer *self,
   if (volume == NULL)
     channel = 0;
   if (self->volume == volume && self->channel == channel)
-    return;
+    {
+      double spacing[3];
+
+      /* The voxel size of the same volume may be set later (Image Properties): frame again. */
+      if (volume == NULL)
+        return;
+      evox_volume_get_spacing (volume, spacing);
+      if (memcmp (spacing, self->spacing, sizeof spacing) == 0)
+        return;
+    }
 
   g_set_object (&self->volume, volume);
   self->channel = channel;
@@ -2694,7 +2704,7 @@ draw_overlays (EvoxRenderer *self,
       for (guint a = 0; a < 3; a++)
         middle[a] = 0.5 * (start[a] + end[a]);
       to_world (self, middle, middle);
-      text = evox_format_length (self->volume, evox_measurement_get_length_nm (ruler));
+      text = evox_format_volume_length (self->volume, evox_measurement_get_length_nm (ruler));
       draw_label (self, frame, middle, text);
     }
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "evox-canvas.h"
+#include "evox-units.h"
 #include "evox-application.h"
 
 typedef enum
@@ -292,15 +293,26 @@ describe_point (EvoxCanvas   *self,
   EvoxLabels *labels;
   GString *text;
   int owner;
+  EvoxUnits units;
+  double spacing[3], origin[3], shown[3];
 
   voxel_at (volume, position, index);
   value = evox_volume_get_value (volume, evox_document_get_channel (self->document),
                                  index[0], index[1], index[2]);
   value_text = evox_document_format_value (self->document, value);
 
+  /* In the volume's unit, or in voxels along each axis while the voxel size is not known. */
+  units = evox_units_for_volume (volume);
+  evox_volume_get_spacing (volume, spacing);
+  evox_volume_get_origin (volume, origin);
+  for (int a = 0; a < 3; a++)
+    shown[a] = units.unit == EVOX_LENGTH_VOXELS ? (position[a] - origin[a]) / spacing[a]
+                                                 : position[a] / units.nm;
   text = g_string_new (NULL);
-  g_string_append_printf (text, _("x %.1f, y %.1f, z %.1f nm · voxel (%zu, %zu, %zu) · %s"),
-                          position[0], position[1], position[2],
+  /* TRANSLATORS: a position with its unit (nm, µm, px), the voxel index and the value there */
+  g_string_append_printf (text, _("x %.4g, y %.4g, z %.4g %s · voxel (%zu, %zu, %zu) · %s"),
+                          shown[0], shown[1], shown[2],
+                          evox_units_symbol (&units, 1, EVOX_UNITS_UNICODE),
                           index[0], index[1], index[2], value_text);
   owner = evox_phase_list_find_owner (evox_document_get_phases (self->document), value);
   if (owner >= 0)

@@ -10,6 +10,7 @@
 
 #include "evox-display-panel.h"
 #include "evox-ui-util.h"
+#include "evox-units.h"
 
 struct _EvoxDisplayPanel
 {
@@ -188,6 +189,8 @@ describe_slice (EvoxDisplayPanel *self,
   double origin[3], spacing[3];
   gsize dims[3];
   const EvoxLayer *layer;
+  EvoxUnits units;
+  g_autofree char *position = NULL;
 
   if (volume == NULL)
     return g_strdup ("");
@@ -198,8 +201,13 @@ describe_slice (EvoxDisplayPanel *self,
   if (layer != NULL && evox_volume_get_n_scans (volume) > 0)
     return g_strdup_printf (_("%u / %zu · %.1f nm · %s"), index, dims[axis] - 1, layer->z_nm,
                             layer->measured ? _("measured") : _("interpolated"));
-  return g_strdup_printf (_("%u / %zu · %.1f nm"), index, dims[axis] - 1,
-                          origin[axis] + spacing[axis] * index);
+  /* The index is the whole story while the voxel size is not known. */
+  units = evox_units_for_volume (volume);
+  if (units.unit == EVOX_LENGTH_VOXELS)
+    return g_strdup_printf (_("%u / %zu"), index, dims[axis] - 1);
+  position = evox_format_length (&units, origin[axis] + spacing[axis] * index,
+                                 EVOX_UNITS_UNICODE);
+  return g_strdup_printf (_("%u / %zu · %s"), index, dims[axis] - 1, position);
 }
 
 static void

@@ -10,6 +10,7 @@
 #include "evox-plot.h"
 #include "evox-profile-csv.h"
 #include "evox-ui-util.h"
+#include "evox-units.h"
 
 struct _EvoxMeasurePanel
 {
@@ -59,8 +60,8 @@ describe_ruler (EvoxMeasurePanel *self,
                 guint             index,
                 EvoxMeasurement  *ruler)
 {
-  g_autofree char *length = evox_format_length (evox_document_get_volume (self->document),
-                                                evox_measurement_get_length_nm (ruler));
+  g_autofree char *length = evox_format_volume_length (evox_document_get_volume (self->document),
+                                                       evox_measurement_get_length_nm (ruler));
   guint axis = evox_measurement_get_axis (ruler);
 
   /* TRANSLATORS: ruler number, its length, the slice it was drawn on ("z = 128"). */
@@ -159,6 +160,7 @@ update_profile (EvoxMeasurePanel *self)
   g_autofree char *y_title = NULL;
   g_autofree char *summary = NULL;
   g_autofree char *length = NULL;
+  EvoxUnits units;
   const char *unit;
 
   g_clear_pointer (&self->profile, evox_profile_free);
@@ -175,7 +177,9 @@ update_profile (EvoxMeasurePanel *self)
   self->profile = evox_profile_sample (volume, evox_document_get_channel (self->document),
                                        start, end);
 
-  unit = evox_length_unit (volume, evox_measurement_get_length_nm (ruler), &scale);
+  units = evox_units_for_volume (volume);
+  unit = evox_units_symbol (&units, 1, EVOX_UNITS_UNICODE);
+  scale = units.nm;
   x = g_new (double, self->profile->n);
   for (guint i = 0; i < self->profile->n; i++)
     x[i] = self->profile->distance_nm[i] / scale;
@@ -185,7 +189,7 @@ update_profile (EvoxMeasurePanel *self)
   /* The ruler's own yellow would vanish on a light theme: the plot takes a steady blue. */
   evox_plot_add_line (self->plot, x, self->profile->value, self->profile->n,
                       &(GdkRGBA) { 0.20f, 0.52f, 0.89f, 1.0f }, NULL);
-  length = evox_format_length (volume, evox_measurement_get_length_nm (ruler));
+  length = evox_format_volume_length (volume, evox_measurement_get_length_nm (ruler));
   summary = g_strdup_printf (_("%u samples over %s, trilinear between voxel centres"),
                              self->profile->n, length);
   gtk_label_set_text (self->profile_label, summary);

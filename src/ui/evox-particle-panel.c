@@ -12,6 +12,7 @@
 
 #include "evox-particle-panel.h"
 #include "evox-ui-util.h"
+#include "evox-units.h"
 #include "evox-plot.h"
 #include "evox-ui-resources.h"
 
@@ -46,13 +47,13 @@ static const struct
 } columns[N_COLUMNS] = {
   { "id", N_("ID") },
   { "voxels", N_("Voxels") },
-  { "volume", N_("Volume (nm³)") },
-  { "diameter", N_("Diameter (nm)") },
-  { "area", N_("Area (nm²)") },
+  { "volume", N_("Volume") },
+  { "diameter", N_("Diameter") },
+  { "area", N_("Area") },
   { "sphericity", N_("Sphericity") },
-  { "x", N_("x (nm)") },
-  { "y", N_("y (nm)") },
-  { "z", N_("z (nm)") },
+  { "x", N_("x") },
+  { "y", N_("y") },
+  { "z", N_("z") },
   { "mean", N_("Mean") },
   { "min", N_("Min") },
   { "max", N_("Max") },
@@ -380,9 +381,11 @@ update_summary (EvoxParticlePanel *self)
   g_autoptr(GString) text = g_string_new (NULL);
   g_autofree double *diameters = NULL;
   g_autofree char *lo_text = NULL, *hi_text = NULL;
+  g_autofree char *density = NULL, *mean_text = NULL, *median_text = NULL;
   const char *phase_name;
   guint n, dropped;
   double lo, hi, sum = 0, median;
+  EvoxUnits units;
 
   if (labels == NULL)
     {
@@ -424,9 +427,12 @@ update_summary (EvoxParticlePanel *self)
                                               "%u components under %s voxels dropped", dropped),
                               dropped, min_size);
     }
+  units = evox_units_for_volume (evox_labels_get_volume (labels));
+  density = evox_format_density (&units, evox_labels_get_number_density (labels) * 1e-9,
+                                 EVOX_UNITS_UNICODE);
   g_string_append_c (text, '\n');
-  g_string_append_printf (text, _("Number density: %.3g per µm³"),
-                          evox_labels_get_number_density (labels));
+  /* TRANSLATORS: a number of particles per unit volume, with its unit ("3.2 µm⁻³") */
+  g_string_append_printf (text, _("Number density: %s"), density);
 
   if (n > 0)
     {
@@ -439,8 +445,11 @@ update_summary (EvoxParticlePanel *self)
       qsort (diameters, n, sizeof (double), compare_doubles);
       median = n % 2 ? diameters[n / 2] : (diameters[n / 2 - 1] + diameters[n / 2]) / 2;
       g_string_append_c (text, '\n');
-      g_string_append_printf (text, _("Equivalent diameter: mean %.1f nm, median %.1f nm"),
-                              sum / n, median);
+      mean_text = evox_format_length (&units, sum / n, EVOX_UNITS_UNICODE);
+      median_text = evox_format_length (&units, median, EVOX_UNITS_UNICODE);
+      /* TRANSLATORS: two lengths with their unit */
+      g_string_append_printf (text, _("Equivalent diameter: mean %s, median %s"), mean_text,
+                              median_text);
     }
   if (labels_are_stale (self, labels))
     {
@@ -474,14 +483,16 @@ update_plot (EvoxParticlePanel *self)
   g_autofree double *counts = NULL;
   double lo = INFINITY, hi = -INFINITY, width, start;
   guint n_bins;
+  EvoxUnits units;
 
   evox_plot_clear (self->plot);
   if (n == 0)
     return;
 
+  units = evox_units_for_volume (evox_labels_get_volume (labels));
   for (guint i = 1; i <= n; i++)
     {
-      double d = evox_labels_get_particle (labels, i)->diameter_nm;
+      double d = evox_labels_get_particle (labels, i)->diameter_nm / units.nm;
       lo = MIN (lo, d);
       hi = MAX (hi, d);
     }
@@ -498,7 +509,7 @@ update_plot (EvoxParticlePanel *self)
     edges[b] = start + b * width;
   for (guint i = 1; i <= n; i++)
     {
-      double d = evox_labels_get_particle (labels, i)->diameter_nm;
+      double d = evox_labels_get_particle (labels, i)->diameter_nm / units.nm;
       gint64 b = (gint64) floor ((d - start) / width);
 
       counts[CLAMP (b, 0, (gint64) n_bins - 1)] += 1;
@@ -606,6 +617,34 @@ on_row_activated (GtkColumnView     *view,
     evox_document_focus_particle (self->document, row_id (row));
 }
 
+/* Column titles and the plot's axis state the unit the cells are in. */
+static void
+update_units (EvoxParticlePanel *self)
+{
+  EvoxVolume *volume = current_volume (self);
+  EvoxUnits units = volume != NULL ? evox_units_for_volume (volume) : evox_units_for_length (0);
+  GListModel *list = gtk_column_view_get_columns (self->column_view);
+  g_autofree char *axis = NULL;
+
+  for (guint c = 0; c < N_COLUMNS && c < g_list_model_get_n_items (list); c++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (list, c);
+      g_autofree char *title = NULL;
+      int power = c == COLUMN_VOLUME ? 3 : c == COLUMN_AREA ? 2 : 1;
+
+      if (c != COLUMN_VOLUME && c != COLUMN_DIAMETER && c != COLUMN_AREA && c != COLUMN_X &&
+          c != COLUMN_Y && c != COLUMN_Z)
+        continue;
+      /* TRANSLATORS: a column title and its unit, "Volume (µm³)" */
+      title = g_strdup_printf (_("%s (%s)"), _(columns[c].title),
+                               evox_units_symbol (&units, power, EVOX_UNITS_UNICODE));
+      gtk_column_view_column_set_title (column, title);
+    }
+  axis = g_strdup_printf (_("Equivalent diameter (%s)"),
+                          evox_units_symbol (&units, 1, EVOX_UNITS_UNICODE));
+  evox_plot_set_axes (self->plot, axis, _("Particles"));
+}
+
 static void
 sync_labels (EvoxParticlePanel *self)
 {
@@ -614,6 +653,7 @@ sync_labels (EvoxParticlePanel *self)
   self->updating = TRUE;
   gtk_sort_list_model_set_model (self->sorted, G_LIST_MODEL (model));
   self->updating = FALSE;
+  update_units (self);
   update_summary (self);
   update_plot (self);
   sync_selection (self);
@@ -630,10 +670,14 @@ format_amount (double value)
   return g_strdup_printf ("%.3g", value);
 }
 
+/* Lengths in the unit of the column's title (evox_units_for_volume): the same for every row. */
 static char *
 format_cell (const EvoxParticle *p,
-             Column              column)
+             Column              column,
+             const EvoxUnits    *units)
 {
+  double nm = units->nm;
+
   switch (column)
     {
     case COLUMN_ID:
@@ -641,17 +685,17 @@ format_cell (const EvoxParticle *p,
     case COLUMN_VOXELS:
       return g_strdup_printf ("%" G_GUINT64_FORMAT, p->voxels);
     case COLUMN_VOLUME:
-      return format_amount (p->volume_nm3);
+      return format_amount (p->volume_nm3 / (nm * nm * nm));
     case COLUMN_DIAMETER:
-      return g_strdup_printf ("%.1f", p->diameter_nm);
+      return evox_units_format_number (p->diameter_nm / nm);
     case COLUMN_AREA:
-      return format_amount (p->area_nm2);
+      return format_amount (p->area_nm2 / (nm * nm));
     case COLUMN_SPHERICITY:
       return g_strdup_printf ("%.3f", p->sphericity);
     case COLUMN_X:
     case COLUMN_Y:
     case COLUMN_Z:
-      return g_strdup_printf ("%.1f", p->centroid_nm[column - COLUMN_X]);
+      return evox_units_format_number (p->centroid_nm[column - COLUMN_X] / nm);
     case COLUMN_MEAN:
       return g_strdup_printf ("%.4g", p->mean);
     case COLUMN_MIN:
@@ -684,7 +728,8 @@ bind_cell (GtkSignalListItemFactory *factory,
            gpointer                  user_data)
 {
   EvoxParticleRow *row = gtk_list_item_get_item (item);
-  g_autofree char *text = format_cell (row->particle, GPOINTER_TO_UINT (user_data));
+  EvoxUnits units = evox_units_for_volume (evox_labels_get_volume (row->labels));
+  g_autofree char *text = format_cell (row->particle, GPOINTER_TO_UINT (user_data), &units);
 
   gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), text);
 }

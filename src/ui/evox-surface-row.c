@@ -9,6 +9,7 @@
 
 #include "evox-surface-row.h"
 #include "evox-ui-util.h"
+#include "evox-units.h"
 
 #define POLL_MS 100
 
@@ -31,20 +32,6 @@ struct _EvoxSurfaceRow
 };
 
 G_DEFINE_FINAL_TYPE (EvoxSurfaceRow, evox_surface_row, GTK_TYPE_WIDGET)
-
-/* Areas and volumes of electrode features run from a few nm^2 to many um^2: the unit follows. */
-static char *
-format_measure (double value_nm,
-                int    power)
-{
-  double per_um = pow (1000.0, power);
-  const char *nm = power == 2 ? "nm²" : "nm³";
-  const char *um = power == 2 ? "µm²" : "µm³";
-
-  if (fabs (value_nm) >= per_um)
-    return g_strdup_printf ("%.4g %s", value_nm / per_um, um);
-  return g_strdup_printf ("%.4g %s", value_nm, nm);
-}
 
 static double
 box_volume (EvoxDocument *document)
@@ -72,6 +59,7 @@ describe_mesh (EvoxSurfaceRow *self,
   double full_area, full_volume;
   gboolean simplified;
   guint64 budget;
+  EvoxUnits units = evox_units_for_length (0);
 
   if (evox_mesh_is_empty (mesh))
     return g_strdup (_("Empty: no voxel lies inside"));
@@ -79,7 +67,11 @@ describe_mesh (EvoxSurfaceRow *self,
   /* Measurements come from the full surface: simplifying smooths the voxel steps away. */
   simplified = evox_mesh_get_source_measures (mesh, &full_triangles, &full_area, &full_volume);
   count = g_strdup_printf ("%'" G_GSIZE_FORMAT, evox_mesh_get_n_triangles (mesh));
-  area = format_measure (full_area, 2);
+  /* One unit for the line and every row, scaled to the volume (voxels while its size is not
+   * known): an area in µm² beside a volume in nm³ reads as a mistake. */
+  if (evox_document_get_volume (self->document) != NULL)
+    units = evox_units_for_volume (evox_document_get_volume (self->document));
+  area = evox_format_area (&units, full_area, EVOX_UNITS_UNICODE);
   text = g_string_new (NULL);
   if (simplified)
     {
@@ -94,7 +86,7 @@ describe_mesh (EvoxSurfaceRow *self,
     g_string_append_printf (text, _("%s triangles · area %s"), count, area);
   if (evox_mesh_is_closed (mesh))
     {
-      g_autofree char *volume = format_measure (full_volume, 3);
+      g_autofree char *volume = evox_format_volume (&units, full_volume, EVOX_UNITS_UNICODE);
 
       /* TRANSLATORS: the volume a closed surface encloses, and its share of the whole box */
       g_string_append_printf (text, _(" · encloses %s (%.2f %% of the volume)"), volume,

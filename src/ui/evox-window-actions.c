@@ -10,6 +10,7 @@
 #include "evox-csv.h"
 #include "evox-export-dialog.h"
 #include "evox-mesh-writer.h"
+#include "evox-properties-dialog.h"
 #include "evox-tiff.h"
 
 #define N_RECENT 8
@@ -522,9 +523,29 @@ show_help_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+static void
+image_properties_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  gtk_window_present (GTK_WINDOW (evox_properties_dialog_new (EVOX_WINDOW (widget))));
+}
+
+static void
+dismiss_voxel_size_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  evox_window_show_voxel_banner (EVOX_WINDOW (widget), FALSE);
+}
+
 void
 _evox_window_install_actions (GtkWidgetClass *widget_class)
 {
+  gtk_widget_class_install_action (widget_class, "win.image-properties", NULL,
+                                   image_properties_action);
+  gtk_widget_class_install_action (widget_class, "win.dismiss-voxel-size", NULL,
+                                   dismiss_voxel_size_action);
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.open-demo", NULL, open_demo_action);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);

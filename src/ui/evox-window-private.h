@@ -45,6 +45,8 @@ struct _EvoxWindow
   GtkLabel             *error_label;
   GtkRevealer          *saved_revealer;
   GtkLabel             *saved_label;
+  GtkRevealer          *voxel_revealer;
+  GtkLabel             *voxel_label;
   GtkWidget            *load_box;
   GtkLabel             *load_label;
   GtkProgressBar       *load_progress;

@@ -18,6 +18,7 @@
 #include "evox-loader.h"
 #include "evox-ssrm-dialog.h"
 #include "evox-ui-util.h"
+#include "evox-units.h"
 
 G_DEFINE_FINAL_TYPE (EvoxWindow, evox_window, GTK_TYPE_APPLICATION_WINDOW)
 
@@ -147,6 +148,40 @@ evox_window_get_saved_path (EvoxWindow *self)
   return self->saved_path;
 }
 
+/* The note that a file states no voxel size; it asks without blocking anything. NULL hides it. */
+void
+evox_window_show_voxel_banner (EvoxWindow *self,
+                               gboolean    show)
+{
+  EvoxVolume *volume;
+  const char *title;
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (EVOX_IS_WINDOW (self));
+
+  volume = evox_document_get_volume (self->document);
+  title = evox_document_get_title (self->document);
+  show = show && volume != NULL && !evox_volume_get_spacing_known (volume);
+  if (show)
+    {
+      /* TRANSLATORS: the file's name */
+      text = g_strdup_printf (_("No voxel size in “%s”: lengths are in voxels."),
+                              title != NULL ? title : "");
+      gtk_label_set_text (self->voxel_label, text);
+    }
+  gtk_revealer_set_reveal_child (self->voxel_revealer, show);
+}
+
+const char *
+evox_window_get_voxel_banner (EvoxWindow *self)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
+
+  if (!gtk_revealer_get_reveal_child (self->voxel_revealer))
+    return NULL;
+  return gtk_label_get_text (self->voxel_label);
+}
+
 static void apply_startup_phases (EvoxWindow *self);
 
 void
@@ -160,6 +195,7 @@ evox_window_open_demo (EvoxWindow *self)
   evox_document_set_volume (self->document, volume, _("Demo SSRM stack"), NULL);
   apply_startup_phases (self);
   evox_window_show_error (self, NULL);
+  evox_window_show_voxel_banner (self, FALSE);
 }
 
 gboolean
@@ -324,13 +360,18 @@ show_uploaded_volume (EvoxWindow *self)
   g_autofree char *path = g_steal_pointer (&self->upload_path);
   g_autofree char *name = g_filename_display_basename (path);
   g_autofree char *uri = g_filename_to_uri (path, NULL, NULL);
+  double spacing[3];
 
   if (self->upload_clock != NULL)
     g_clear_signal_handler (&self->upload_paint_id, self->upload_clock);
   self->upload_clock = NULL;
 
+  /* A size the user set for this file before comes back; else the banner asks. */
+  if (!evox_volume_get_spacing_known (volume) && evox_voxel_size_lookup (path, spacing))
+    evox_volume_set_spacing (volume, spacing);
   evox_document_set_volume (self->document, volume, name, path);
   evox_window_show_error (self, NULL);
+  evox_window_show_voxel_banner (self, TRUE);
   apply_startup_phases (self);
   if (uri != NULL)
     gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
@@ -655,6 +696,8 @@ evox_window_class_init (EvoxWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, error_revealer);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, saved_revealer);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, saved_label);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, voxel_revealer);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, voxel_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, error_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, load_box);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, load_label);

@@ -45,6 +45,11 @@ void          evox_window_show_saved     (EvoxWindow            *self,
                                           const char            *path);
 /* The file the toast names, NULL when none is shown. */
 const char   *evox_window_get_saved_path (EvoxWindow            *self);
+/* The non-blocking note that the volume states no voxel size, with Set… (Image Properties);
+ * shows only while the size is not known. get: its text, NULL when hidden. */
+void          evox_window_show_voxel_banner (EvoxWindow         *self,
+                                             gboolean            show);
+const char   *evox_window_get_voxel_banner  (EvoxWindow         *self);
 /* Render the canvas offscreen and write it (PNG or TIFF by extension), as Export > Image does. */
 gboolean      evox_window_export_image   (EvoxWindow            *self,
                                           const char            *path,

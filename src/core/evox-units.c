@@ -1,0 +1,351 @@
+/* evox-units.c: one choice of length unit (nm, µm, mm or voxels) for the figures of a line. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include "evox-units.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+/**
+ * evox_units_for_length:
+ * @typical_nm: the size of what the line describes (a volume's extent, a particle's diameter)
+ *
+ * nm below a micrometre, µm below a millimetre, mm above, so the figures stay between about 1
+ * and 1000 of their unit.
+ */
+EvoxUnits
+evox_units_for_length (double typical_nm)
+{
+  double size = fabs (typical_nm);
+
+  if (!isfinite (size) || size < 1e3)
+    return (EvoxUnits) { EVOX_LENGTH_NM, 1.0 };
+  if (size < 1e6)
+    return (EvoxUnits) { EVOX_LENGTH_UM, 1e3 };
+  return (EvoxUnits) { EVOX_LENGTH_MM, 1e6 };
+}
+
+/**
+ * evox_units_for_volume:
+ *
+ * The unit every figure about @volume uses: scaled to its widest side, so the rows of one table
+ * and the quantities of one line agree; voxels while the voxel size is not known.
+ */
+EvoxUnits
+evox_units_for_volume (EvoxVolume *volume)
+{
+  gsize dims[3];
+  double spacing[3], widest = 0;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), ((EvoxUnits) { EVOX_LENGTH_NM, 1.0 }));
+
+  evox_volume_get_dims (volume, dims);
+  evox_volume_get_spacing (volume, spacing);
+  if (!evox_volume_get_spacing_known (volume))
+    return (EvoxUnits) { EVOX_LENGTH_VOXELS, cbrt (spacing[0] * spacing[1] * spacing[2]) };
+  for (int i = 0; i < 3; i++)
+    widest = MAX (widest, dims[i] * spacing[i]);
+  return evox_units_for_length (widest);
+}
+
+/**
+ * evox_units_symbol:
+ * @power: 1 for lengths, 2 for areas, 3 for volumes, -3 for number densities
+ */
+const char *
+evox_units_symbol (const EvoxUnits *units,
+                   int              power,
+                   EvoxUnitsStyle   style)
+{
+  /* Rows: voxels, nm, µm, mm; columns: powers 1, 2, 3, -3; Unicode then ASCII. */
+  static const char *const symbols[2][4][4] = {
+    {
+      { "px", "px²", "voxels", "per voxel" },
+      { "nm", "nm²", "nm³", "nm⁻³" },
+      { "µm", "µm²", "µm³", "µm⁻³" },
+      { "mm", "mm²", "mm³", "mm⁻³" },
+    },
+    {
+      { "px", "px^2", "voxels", "per voxel" },
+      { "nm", "nm^2", "nm^3", "nm^-3" },
+      { "um", "um^2", "um^3", "um^-3" },
+      { "mm", "mm^2", "mm^3", "mm^-3" },
+    },
+  };
+  int column = power == -3 ? 3 : CLAMP (power, 1, 3) - 1;
+
+  g_return_val_if_fail (units != NULL, "");
+  g_return_val_if_fail (units->unit <= EVOX_LENGTH_MM, "");
+  return symbols[style == EVOX_UNITS_ASCII][units->unit][column];
+}
+
+/**
+ * evox_units_format_number:
+ *
+ * Four significant digits, whole numbers written out up to a billion (a voxel count reads
+ * better as 6718710 than as 6.719e+06), exponents only for what is very small or very large.
+ */
+char *
+evox_units_format_number (double value)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+  double size = fabs (value);
+
+  if (!isfinite (value))
+    return g_strdup (isnan (value) ? "nan" : value > 0 ? "inf" : "-inf");
+  if (size >= 1e4 && size < 1e9)
+    return g_strdup (g_ascii_formatd (buffer, sizeof buffer, "%.0f", value));
+  if (size == 0 || (size >= 1e-3 && size < 1e4))
+    return g_strdup (g_ascii_formatd (buffer, sizeof buffer, "%.4g", value));
+  return g_strdup (g_ascii_formatd (buffer, sizeof buffer, "%.3e", value));
+}
+
+static char *
+format_power (const EvoxUnits *units,
+              double           value_nm,
+              int              power,
+              EvoxUnitsStyle   style)
+{
+  g_autofree char *number = NULL;
+
+  g_return_val_if_fail (units != NULL && units->nm > 0, NULL);
+  number = evox_units_format_number (value_nm / pow (units->nm, power));
+  return g_strdup_printf ("%s %s", number, evox_units_symbol (units, power, style));
+}
+
+char *
+evox_format_length (const EvoxUnits *units,
+                    double           length_nm,
+                    EvoxUnitsStyle   style)
+{
+  return format_power (units, length_nm, 1, style);
+}
+
+char *
+evox_format_volume_length (EvoxVolume *volume,
+                           double      length_nm)
+{
+  EvoxUnits units = { EVOX_LENGTH_NM, 1.0 };
+
+  g_return_val_if_fail (volume == NULL || EVOX_IS_VOLUME (volume), NULL);
+
+  if (volume != NULL)
+    units = evox_units_for_volume (volume);
+  return evox_format_length (&units, length_nm, EVOX_UNITS_UNICODE);
+}
+
+char *
+evox_format_area (const EvoxUnits *units,
+                  double           area_nm2,
+                  EvoxUnitsStyle   style)
+{
+  return format_power (units, area_nm2, 2, style);
+}
+
+char *
+evox_format_volume (const EvoxUnits *units,
+                    double           volume_nm3,
+                    EvoxUnitsStyle   style)
+{
+  return format_power (units, volume_nm3, 3, style);
+}
+
+char *
+evox_format_density (const EvoxUnits *units,
+                     double           per_nm3,
+                     EvoxUnitsStyle   style)
+{
+  return format_power (units, per_nm3, -3, style);
+}
+
+/* nm per unit for the units a voxel size may be typed in; 0 for anything else. */
+static double
+length_unit_nm (const char *unit)
+{
+  if (*unit == '\0' || g_str_equal (unit, "nm"))
+    return 1.0;
+  /* um, the micro sign (U+00B5) and the Greek mu (U+03BC) all mean micrometres. */
+  if (g_str_equal (unit, "um") || g_str_equal (unit, "\xc2\xb5m") ||
+      g_str_equal (unit, "\xce\xbcm"))
+    return 1e3;
+  if (g_str_equal (unit, "mm"))
+    return 1e6;
+  return 0;
+}
+
+/**
+ * evox_units_parse_voxel_size:
+ * @text: `X[,Y,Z][unit]`: one number for cubic voxels or three, in nm, um (µm) or mm (default nm)
+ * @spacing_nm: (out): the voxel size in nm
+ *
+ * Returns: FALSE with EVOX_ERROR_ARGUMENT saying what is wrong
+ */
+gboolean
+evox_units_parse_voxel_size (const char  *text,
+                             double       spacing_nm[3],
+                             GError     **error)
+{
+  g_autofree char *copy = NULL;
+  g_auto(GStrv) parts = NULL;
+  const char *unit;
+  char *end;
+  double scale;
+  guint n;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  copy = g_strstrip (g_strdup (text));
+  /* The unit is what follows the last digit or dot. */
+  end = copy + strlen (copy);
+  while (end > copy && !g_ascii_isdigit (end[-1]) && end[-1] != '.')
+    end--;
+  unit = end;
+  while (*unit == ' ')
+    unit++;
+  scale = length_unit_nm (unit);
+  if (scale == 0)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "voxel size '%s': unknown unit '%s' (nm, um, µm or mm)", text, unit);
+      return FALSE;
+    }
+  *end = '\0';
+  parts = g_strsplit (copy, ",", -1);
+  n = g_strv_length (parts);
+  if (n != 1 && n != 3)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "voxel size '%s': give one size or three (X,Y,Z)", text);
+      return FALSE;
+    }
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *part = g_strstrip (parts[MIN (i, n - 1)]);
+      char *stop = NULL;
+      double value = g_ascii_strtod (part, &stop);
+
+      if (*part == '\0' || *stop != '\0' || !isfinite (value) || value <= 0 ||
+          !isfinite (value * scale))
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                       "voxel size '%s': '%s' is not a positive number", text, part);
+          return FALSE;
+        }
+      spacing_nm[i] = value * scale;
+    }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Voxel sizes the user set, remembered per file                                                */
+
+static char *
+voxel_sizes_path (void)
+{
+  return g_build_filename (g_get_user_config_dir (), "evox", "voxel-sizes.ini", NULL);
+}
+
+/* The group for a file: its canonical path, with its size and modification time beside it so
+ * a file replaced under the same name does not inherit the size. */
+static gboolean
+file_identity (const char  *path,
+               char       **group,
+               guint64     *size,
+               gint64      *mtime)
+{
+  GStatBuf st;
+  g_autofree char *canonical = g_canonicalize_filename (path, NULL);
+
+  if (g_stat (canonical, &st) != 0)
+    return FALSE;
+  *group = g_steal_pointer (&canonical);
+  *size = (guint64) st.st_size;
+  *mtime = (gint64) st.st_mtime;
+  return TRUE;
+}
+
+/**
+ * evox_voxel_size_lookup:
+ * @spacing_nm: (out): the size the user set for @path
+ *
+ * Returns: whether a size was remembered for this file as it is now
+ */
+gboolean
+evox_voxel_size_lookup (const char *path,
+                        double      spacing_nm[3])
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autofree char *config = voxel_sizes_path ();
+  g_autofree char *group = NULL;
+  g_autofree double *values = NULL;
+  guint64 size;
+  gint64 mtime;
+  gsize n = 0;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (!file_identity (path, &group, &size, &mtime) ||
+      !g_key_file_load_from_file (file, config, G_KEY_FILE_NONE, NULL) ||
+      g_key_file_get_uint64 (file, group, "size", NULL) != size ||
+      g_key_file_get_int64 (file, group, "mtime", NULL) != mtime)
+    return FALSE;
+  values = g_key_file_get_double_list (file, group, "spacing_nm", &n, NULL);
+  if (values == NULL || n != 3)
+    return FALSE;
+  for (int i = 0; i < 3; i++)
+    if (!(isfinite (values[i]) && values[i] > 0))
+      return FALSE;
+  memcpy (spacing_nm, values, 3 * sizeof (double));
+  return TRUE;
+}
+
+/**
+ * evox_voxel_size_remember:
+ *
+ * Keeps @spacing_nm for @path in $XDG_CONFIG_HOME/evox/voxel-sizes.ini, written whole under a
+ * temporary name and renamed, so a crash leaves the old list.
+ */
+gboolean
+evox_voxel_size_remember (const char    *path,
+                          const double   spacing_nm[3],
+                          GError       **error)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autofree char *config = voxel_sizes_path ();
+  g_autofree char *dir = g_path_get_dirname (config);
+  g_autofree char *group = NULL;
+  g_autofree char *text = NULL;
+  guint64 size;
+  gint64 mtime;
+  gsize length;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (!file_identity (path, &group, &size, &mtime))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED, "%s: cannot read the file's size and "
+                   "date to remember its voxel size", path);
+      return FALSE;
+    }
+  /* A list that cannot be read is started again: it only holds conveniences. */
+  g_key_file_load_from_file (file, config, G_KEY_FILE_KEEP_COMMENTS, NULL);
+  g_key_file_set_uint64 (file, group, "size", size);
+  g_key_file_set_int64 (file, group, "mtime", mtime);
+  g_key_file_set_double_list (file, group, "spacing_nm", (double *) spacing_nm, 3);
+  text = g_key_file_to_data (file, &length, NULL);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s", dir,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  return g_file_set_contents (config, text, (gssize) length, error);
+}
