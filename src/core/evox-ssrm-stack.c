@@ -200,16 +200,7 @@ evox_ssrm_stack_new_with_progress (gsize            nx,
     {
       g_autofree char *label = scans[i].label ? g_strdup (scans[i].label)
                                               : g_strdup_printf ("scan %u", i);
-      float *kept = _evox_alloc_large (layer_size * sizeof (float));
-
-      if (kept == NULL)
-        {
-          g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
-                       "could not allocate the measured scans");
-          goto fail;
-        }
-      memcpy (kept, scans[i].values, layer_size * sizeof (float));
-      evox_volume_add_scan (volume, scans[i].z_nm, label, kept);
+      evox_volume_add_scan (volume, scans[i].z_nm, label, g_steal_pointer (&scans[i].values));
     }
   free_scans (scans, n_scans);
 

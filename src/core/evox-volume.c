@@ -462,8 +462,10 @@ evox_volume_get_scan (EvoxVolume *self,
 
 /**
  * evox_volume_add_scan:
- * @values: (transfer full): nx * ny values allocated with _evox_alloc_large (), as the voxels
- *   are, so that closing the volume returns their memory
+ * @values: (transfer full): nx * ny values allocated with g_malloc
+ *
+ * The values move into a buffer of their own from _evox_alloc_large (), as the voxels do, so
+ * that closing the volume returns their memory to the system.
  */
 void
 evox_volume_add_scan (EvoxVolume *self,
@@ -471,11 +473,19 @@ evox_volume_add_scan (EvoxVolume *self,
                       const char *label,
                       float      *values)
 {
-  EvoxScan scan = { z_nm, g_strdup (label), values };
+  gsize bytes = self->dims[0] * self->dims[1] * sizeof (float);
+  EvoxScan scan = { z_nm, NULL, NULL };
 
   g_return_if_fail (EVOX_IS_VOLUME (self));
   g_return_if_fail (values != NULL);
   g_return_if_fail (!self->frozen);
+
+  scan.values = _evox_alloc_large (bytes);
+  if (scan.values == NULL)
+    g_error ("could not allocate a scan of %" G_GSIZE_FORMAT " bytes", bytes);
+  memcpy (scan.values, values, bytes);
+  g_free (values);
+  scan.label = g_strdup (label);
   g_array_append_val (self->scans, scan);
 }
 
