@@ -923,6 +923,92 @@ test_stack_view (void)
   renderer_free (renderer);
 }
 
+static float *
+filled_layer (gsize n,
+              float v)
+{
+  float *values = g_new (float, n);
+
+  for (gsize i = 0; i < n; i++)
+    values[i] = v;
+  return values;
+}
+
+/* Scans at 0, 15 and 40 nm on a 10 nm grid: 0 and 40 are grid layers, 15 lies between layers 1
+ * and 2 and is drawn as a plane of its own, from its own values, shown and hidden on its own.
+ * Interpolated layers are drawn at half the stack opacity, measured ones at all of it. Seen
+ * along z in orthographic projection over a transparent background, one plane alone gives its
+ * colour and its opacity. */
+static void
+test_stack_scans (void)
+{
+  EvoxScanInput scans[3] = {
+    { 0.0, g_strdup ("R0"), filled_layer (8 * 6, -5.0f) },
+    { 15.0, g_strdup ("R1"), filled_layer (8 * 6, -1.0f) },
+    { 40.0, g_strdup ("R2"), filled_layer (8 * 6, -3.0f) },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_ssrm_stack_new (8, 6, scans, 3, 10.0, 1.0,
+                                                      EVOX_SCALE_LOG10, &error);
+  const guint8 *top = evox_colormap_get_table ("viridis")[255];
+  EvoxRenderer *renderer;
+  EvoxCamera *camera;
+
+  g_assert_no_error (error);
+  g_assert_false (evox_volume_get_layer (volume, 1)->measured);
+  g_assert_false (evox_volume_get_layer (volume, 2)->measured);
+  if (!need_gl ())
+    return;
+
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
+  evox_renderer_set_range (renderer, -5, -1);
+  evox_renderer_set_view (renderer, EVOX_VIEW_STACK);
+  evox_renderer_set_stack_opacity (renderer, 1.0);
+  camera = evox_renderer_get_camera (renderer);
+  evox_camera_set_orthographic (camera, TRUE);
+  evox_camera_look_along (camera, 2);
+  for (guint k = 0; k < 5; k++)
+    evox_renderer_set_layer_visible (renderer, k, FALSE);
+
+  /* The scan at 15 nm alone: -1, the top of the range, fully opaque. */
+  {
+    g_autofree guint8 *pixels = render (renderer, 64, 64, TRUE);
+    const guint8 *p = pixel_at (pixels, 64, 32, 32);
+
+    g_assert_cmpint (p[3], ==, 255);
+    for (int c = 0; c < 3; c++)
+      g_assert_cmpint (abs (p[c] - top[c]), <=, 2);
+  }
+
+  /* Hidden, nothing is left. */
+  evox_renderer_set_scan_visible (renderer, 1, FALSE);
+  {
+    g_autofree guint8 *pixels = render (renderer, 64, 64, TRUE);
+
+    g_assert_cmpint (pixel_at (pixels, 64, 32, 32)[3], ==, 0);
+  }
+
+  /* At opacity 0.5, measured layer 0 alone covers half, interpolated layer 2 alone a quarter. */
+  evox_renderer_set_stack_opacity (renderer, 0.5);
+  evox_renderer_set_layer_visible (renderer, 0, TRUE);
+  {
+    g_autofree guint8 *pixels = render (renderer, 64, 64, TRUE);
+
+    g_assert_cmpint (abs (pixel_at (pixels, 64, 32, 32)[3] - 128), <=, 1);
+  }
+  evox_renderer_set_layer_visible (renderer, 0, FALSE);
+  evox_renderer_set_layer_visible (renderer, 2, TRUE);
+  {
+    g_autofree guint8 *pixels = render (renderer, 64, 64, TRUE);
+
+    g_assert_cmpint (abs (pixel_at (pixels, 64, 32, 32)[3] - 64), <=, 1);
+  }
+
+  renderer_free (renderer);
+}
+
 static void
 test_too_large (void)
 {
@@ -3281,6 +3367,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Render/export-sizes", test_export_sizes);
   g_test_add_func ("/Evox/Render/slices-view", test_slices_view);
   g_test_add_func ("/Evox/Render/stack-view", test_stack_view);
+  g_test_add_func ("/Evox/Render/stack-scans", test_stack_scans);
   g_test_add_func ("/Evox/Render/too-large", test_too_large);
   g_test_add_func ("/Evox/Render/demo", test_demo);
   g_test_add_func ("/Evox/Render/phases/u8", test_phases_u8);

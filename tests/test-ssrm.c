@@ -5,9 +5,11 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "evox-loader.h"
 #include "evox-ssrm-reader.h"
+#include "evox-tiff.h"
 #include "evox-test-util.h"
 
 static EvoxVolume *
@@ -342,6 +344,269 @@ test_async (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Two scans 10^8 nm apart at the default 10 nm step: refused up front with the depths, the step
+ * and the count in the message, not built layer by layer. */
+static void
+test_absurd_layers (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+
+  volume = parse ("X,Y,R0,Z0,R1,Z1\n0,0,1,0,2,1e8\n", NULL, &error);
+  g_assert_null (volume);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE);
+  g_assert_nonnull (strstr (error->message,
+                            "scans at 0 and 1e+08 nm with a 10 nm step need 10000001 layers"));
+  g_clear_error (&error);
+
+  /* 10^7 layers exactly, which the old limit let through: (1e8 - 10) / 10 + 1. */
+  volume = parse ("X,Y,R0,Z0,R1,Z1\n0,0,1,0,2,99999990\n", NULL, &error);
+  g_assert_null (volume);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE);
+  g_assert_nonnull (strstr (error->message, "need 10000000 layers"));
+  g_clear_error (&error);
+
+  /* 10^4 layers are a stack Evox opens. */
+  volume = parse ("X,Y,R0,Z0,R1,Z1\n0,0,1,0,2,99990\n", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_n_voxels (volume), ==, 10000);
+}
+
+/* A BOM before a first # comment, CR-only line ends (old Mac exports) and CRLF are the same
+ * table; a NUL inside a number is refused naming its line, where strtod read "2\05" as 2. */
+static void
+test_line_ends_and_bytes (void)
+{
+  const char *tables[] = {
+    "\xEF\xBB\xBF# exported by the SSRM software\nX,Y,R0,Z0\n0,0,1,0\n1,0,2.5,0\n",
+    "X,Y,R0,Z0\r0,0,1,0\r1,0,2.5,0\r",
+    "# Mac export\rX,Y,R0,Z0\r\r0,0,1,0\r1,0,2.5,0",
+    "X,Y,R0,Z0\r\n0,0,1,0\r\n1,0,2.5,0\r\n",
+    "\xEF\xBB\xBFX,Y,R0,Z0\r0,0,1,0\r1,0,2.5,0\r",
+  };
+  const char nul[] = "X,Y,R0,Z0\n0,0,1,0\n1,0,2\0005,0\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) bad = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    {
+      g_autoptr(EvoxVolume) volume = parse (tables[i], NULL, &error);
+      const float *v;
+
+      g_test_message ("table %u: %s", i, error ? error->message : "read");
+      g_assert_no_error (error);
+      g_assert_cmpuint (evox_volume_get_n_voxels (volume), ==, 2);
+      v = evox_volume_get_data (volume, 0);
+      g_assert_cmpfloat (v[0], ==, 1.0f);
+      g_assert_cmpfloat (v[1], ==, 2.5f);
+    }
+
+  bad = evox_ssrm_parse ("table.csv", nul, sizeof nul - 1, NULL, NULL, NULL, &error);
+  g_assert_null (bad);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "table.csv: line 3, column R0"));
+  g_assert_nonnull (strstr (error->message, "NUL"));
+}
+
+/* An empty table, in memory as NULL and on disk: an error, with no arithmetic on NULL (UBSan
+ * flagged NULL + 0 in the sniffer, which mapped the empty file to NULL). */
+static void
+test_empty_input (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "empty.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxSsrmLayout) layout = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+
+  g_assert_true (g_file_set_contents (path, "", 0, NULL));
+  layout = evox_ssrm_sniff (path, &error);
+  g_assert_null (layout);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "empty.csv: no header row"));
+  g_clear_error (&error);
+
+  volume = evox_ssrm_parse ("table.csv", NULL, 0, NULL, NULL, NULL, &error);
+  g_assert_null (volume);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+
+  volume = evox_ssrm_read (path, NULL, NULL, NULL, &error);
+  g_assert_null (volume);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* Notes and random text have no rows of numbers: the sniffer the window asks before its SSRM
+ * dialog refuses them with the message the command line gives. */
+static void
+test_not_a_table (void)
+{
+  const char *texts[] = {
+    "Meeting notes\nbuy milk, eggs\nremember the thing\n",
+    "Lorem ipsum dolor sit amet,\nconsectetur adipiscing elit,\nsed do eiusmod\n",
+    "X,Y,R0,Z0\nfirst,second,third,fourth\n",
+    "name;value\n1;one\n",
+  };
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "notes.txt", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GError) load_error = NULL;
+      g_autoptr(EvoxSsrmLayout) layout = NULL;
+      g_autoptr(EvoxVolume) volume = NULL;
+
+      g_assert_true (g_file_set_contents (path, texts[i], -1, NULL));
+      layout = evox_ssrm_sniff (path, &error);
+      g_test_message ("text %u: %s", i, error ? error->message : "(sniffed as a table)");
+      g_assert_null (layout);
+      g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
+      g_assert_true (g_str_has_prefix (error->message, path));
+      g_assert_nonnull (strstr (error->message, "not an SSRM table"));
+
+      volume = evox_volume_load (path, NULL, NULL, NULL, &load_error);
+      g_assert_null (volume);
+      g_assert_cmpstr (load_error->message, ==, error->message);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+typedef struct
+{
+  const char   *path;
+  EvoxProgress *progress;
+} Shrinker;
+
+/* Cuts the table to a few bytes as soon as the reader reports progress, so the cut lands while
+ * the file is being read or parsed. */
+static gpointer
+shrink_when_reading (gpointer data)
+{
+  Shrinker *shrinker = data;
+
+  while (evox_progress_get_fraction (shrinker->progress) <= 0.0)
+    g_thread_yield ();
+  g_assert_cmpint (truncate (shrinker->path, 20), ==, 0);
+  return NULL;
+}
+
+static void
+shrinking_file_child (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "shrinks.csv", NULL);
+  g_autoptr(GString) table = g_string_new ("X,Y,R0,Z0,R1,Z1\n");
+  g_autoptr(EvoxProgress) progress = evox_progress_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  Shrinker shrinker = { path, progress };
+  GThread *thread;
+
+  /* About 25 MB: several blocks to read, and pages that the mapped reader had not yet touched. */
+  for (int y = 0; y < 1000; y++)
+    for (int x = 0; x < 1000; x++)
+      g_string_append_printf (table, "%d,%d,%d.25,0,%d.5,43\n", x, y, x % 7, y % 5);
+  g_assert_true (g_file_set_contents (path, table->str, table->len, NULL));
+
+  thread = g_thread_new ("shrink", shrink_when_reading, &shrinker);
+  volume = evox_ssrm_read (path, NULL, progress, NULL, &error);
+  g_thread_join (thread);
+  /* Whether the cut came while reading (an error) or after (the table as it was read), the
+   * process lives to say so. */
+  if (volume == NULL)
+    {
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, path));
+    }
+  else
+    g_assert_cmpuint (evox_volume_get_n_voxels (volume), >=, 1000 * 1000);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* The mapped reader died of SIGBUS here; the child must pass instead. */
+static void
+test_shrinking_file (void)
+{
+  if (g_test_subprocess ())
+    {
+      shrinking_file_child ();
+      return;
+    }
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+/* Resident memory in bytes, from /proc/self/statm (resident pages is the second field). */
+static guint64
+resident_bytes (void)
+{
+  g_autofree char *statm = NULL;
+  guint64 size = 0, resident = 0;
+
+  if (!g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL) ||
+      sscanf (statm, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &size, &resident) != 2)
+    return 0;
+  return resident * (guint64) sysconf (_SC_PAGESIZE);
+}
+
+/* A window reopening files loads each on a worker thread and drops the last volume: 200 such
+ * opens, alternating an SSRM table and a TIFF stack as a user comparing them would, must leave
+ * resident memory where it was after the first 20. glibc's per-thread arenas kept the freed
+ * buffers, growing it with every few opens, until volume-sized buffers came from mmap. */
+static void
+test_memory_returned (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *csv = g_build_filename (dir, "reopen.csv", NULL);
+  g_autofree char *tif = g_build_filename (dir, "reopen.tif", NULL);
+  const char *paths[2] = { csv, tif };
+  g_autoptr(GString) table = g_string_new ("R0,Z0,X,Y,R1,Z1,R2,Z2,R3,Z3\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) stack = evox_volume_new (200, 160, 48, 1, EVOX_SAMPLE_U16, &error);
+  guint16 *v = evox_volume_get_data_mut (stack, 0);
+  const int rounds = 200;
+  guint64 after_warmup = 0, after_all;
+
+#ifdef __SANITIZE_ADDRESS__
+  g_test_skip ("AddressSanitizer keeps freed memory in its quarantine");
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+  return;
+#endif
+  if (resident_bytes () == 0)
+    {
+      g_test_skip ("no /proc/self/statm");
+      evox_test_tmpdir_free (g_steal_pointer (&dir));
+      return;
+    }
+  /* The real table's shape: 128 x 128 pixels, scans at 0, 43, 87 and 130 nm. */
+  for (int y = 0; y < 128; y++)
+    for (int x = 0; x < 128; x++)
+      g_string_append_printf (table, "%.3f,0,%d,%d,%.3f,43,%.3f,87,%.3f,130\n",
+                              3 + 0.01 * x, x, y, 4 + 0.01 * y, 5 - 0.01 * x, 6 + 0.001 * x * y);
+  g_assert_true (g_file_set_contents (paths[0], table->str, table->len, NULL));
+  for (gsize i = 0; i < 200 * 160 * 48; i++)
+    v[i] = (guint16) (i * 2654435761u >> 16);
+  g_assert_true (evox_tiff_write (stack, 0, paths[1], 0, &error));
+  g_assert_no_error (error);
+
+  for (int round = 0; round < rounds; round++)
+    {
+      g_autoptr(EvoxVolume) volume = load_async (paths[round % 2], NULL, &error);
+
+      g_assert_no_error (error);
+      g_clear_object (&volume);
+      if (round == 19)
+        after_warmup = resident_bytes ();
+    }
+  after_all = resident_bytes ();
+  g_test_message ("resident after 20 opens %" G_GUINT64_FORMAT " KiB, after %d %"
+                  G_GUINT64_FORMAT " KiB", after_warmup >> 10, rounds, after_all >> 10);
+  g_assert_cmpuint (after_all, <, after_warmup + (4u << 20));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -356,5 +621,11 @@ main (int    argc,
   g_test_add_func ("/Evox/Ssrm/option-errors", test_option_errors);
   g_test_add_func ("/Evox/Ssrm/files", test_files);
   g_test_add_func ("/Evox/Ssrm/async", test_async);
+  g_test_add_func ("/Evox/Ssrm/absurd-layers", test_absurd_layers);
+  g_test_add_func ("/Evox/Ssrm/line-ends-and-bytes", test_line_ends_and_bytes);
+  g_test_add_func ("/Evox/Ssrm/empty-input", test_empty_input);
+  g_test_add_func ("/Evox/Ssrm/not-a-table", test_not_a_table);
+  g_test_add_func ("/Evox/Ssrm/shrinking-file", test_shrinking_file);
+  g_test_add_func ("/Evox/Ssrm/memory-returned", test_memory_returned);
   return g_test_run ();
 }

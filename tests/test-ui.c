@@ -16,6 +16,8 @@
 #include "evox-phase.h"
 #include "evox-phase-row.h"
 #include "evox-histogram-view.h"
+#include "evox-layer-list.h"
+#include "evox-ssrm-stack.h"
 #include "evox-ssrm-dialog.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
@@ -420,6 +422,212 @@ test_ssrm_dialog (void)
                                      base));
   }
   evox_test_close_window (window);
+}
+
+/* Widgets under `widget` (itself included) with CSS class `name`, in tree order. */
+static void
+collect_with_class (GtkWidget  *widget,
+                    const char *name,
+                    GPtrArray  *found)
+{
+  if (gtk_widget_has_css_class (widget, name))
+    g_ptr_array_add (found, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_with_class (child, name, found);
+}
+
+static GtkListView *
+find_layer_list (EvoxWindow *window)
+{
+  g_autoptr (GPtrArray) found = g_ptr_array_new ();
+
+  collect_with_class (GTK_WIDGET (window), "evox-layer-list", found);
+  g_assert_cmpuint (found->len, ==, 1);
+  return GTK_LIST_VIEW (found->pdata[0]);
+}
+
+/* The layer row (its box) whose check is labelled `text`, or NULL when it has no widget now. */
+static GtkWidget *
+find_layer_row (GtkListView *list,
+                const char  *text)
+{
+  g_autoptr (GPtrArray) rows = g_ptr_array_new ();
+
+  collect_with_class (GTK_WIDGET (list), "evox-layer-row", rows);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *check = gtk_widget_get_first_child (rows->pdata[i]);
+      const char *label = gtk_check_button_get_label (GTK_CHECK_BUTTON (check));
+
+      if (gtk_widget_get_visible (rows->pdata[i]) && g_strcmp0 (label, text) == 0)
+        return rows->pdata[i];
+    }
+  return NULL;
+}
+
+static gboolean
+has_row_for_43 (gpointer data)
+{
+  return find_layer_row (data, "z = 43.0 nm · R1") != NULL;
+}
+
+/* With EVOX_TEST_DUMP=dir, the layer list as drawn goes to dir/layer-list.png to be looked at. */
+static void
+dump_widget (GtkWidget  *widget,
+             const char *name)
+{
+  const char *dir = g_getenv ("EVOX_TEST_DUMP");
+  g_autofree char *path = NULL;
+  g_autofree guint32 *pixels = NULL;
+  cairo_surface_t *surface;
+  int width, height;
+
+  if (dir == NULL)
+    return;
+  pixels = evox_test_render_widget (widget, &width, &height);
+  path = g_build_filename (dir, name, NULL);
+  surface = cairo_image_surface_create_for_data ((guchar *) pixels, CAIRO_FORMAT_ARGB32, width,
+                                                 height, width * 4);
+  g_assert_cmpint (cairo_surface_write_to_png (surface, path), ==, CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy (surface);
+}
+
+/* The demo stack (scans at 0, 43, 87 and 130 nm, layers every 10 nm): the layer list holds the
+ * 14 grid layers and the 2 scans between them at their depths, marked measured, and their checks
+ * show and hide them in the document as the document's changes show in the checks. */
+static void
+test_layer_list_scans (void)
+{
+  EvoxWindow *window = open_window ();
+  EvoxDocument *document = evox_window_get_document (window);
+  GtkListView *list = find_layer_list (window);
+  GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (list));
+  const double depths[16] = { 0, 10, 20, 30, 40, 43, 50, 60, 70, 80, 87, 90, 100, 110, 120, 130 };
+  GtkWidget *row, *check;
+
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 16);
+  for (guint i = 0; i < 16; i++)
+    {
+      g_autoptr (EvoxLayerItem) item = g_list_model_get_item (model, i);
+      double z = depths[i];
+      gboolean scan = z == 43 || z == 87;
+      gboolean measured = scan || z == 0 || z == 130;
+
+      g_assert_cmpfloat (evox_layer_item_get_z_nm (item), ==, z);
+      g_assert_cmpint (evox_layer_item_is_scan (item), ==, scan);
+      g_assert_cmpint (evox_layer_item_is_measured (item), ==, measured);
+      if (scan)
+        g_assert_cmpuint (evox_layer_item_get_index (item), ==, z == 43 ? 1 : 2);
+    }
+
+  g_assert_true (evox_test_wait_for (has_row_for_43, list, 5));
+  row = find_layer_row (list, "z = 43.0 nm · R1");
+  check = gtk_widget_get_first_child (row);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (gtk_widget_get_next_sibling (check))), ==,
+                   "● measured scan, between layers");
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+  g_test_message ("list %d px high, its scrolled window %d px",
+                  gtk_widget_get_height (GTK_WIDGET (list)),
+                  gtk_widget_get_height (gtk_widget_get_parent (GTK_WIDGET (list))));
+  dump_widget (gtk_widget_get_parent (gtk_widget_get_parent (GTK_WIDGET (list))),
+               "layer-list.png");
+
+  /* The check hides the scan, not the grid layer with the same index. */
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), FALSE);
+  g_assert_false (evox_document_get_scan_visible (document, 1));
+  g_assert_true (evox_document_get_layer_visible (document, 1));
+  evox_document_set_scan_visible (document, 1, TRUE);
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+
+  /* "Measured only" keeps the scans and the measured grid layers. */
+  evox_document_set_scan_visible (document, 2, FALSE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (list), "display.show-layers", "s",
+                                             "measured"));
+  g_assert_true (evox_document_get_scan_visible (document, 2));
+  g_assert_true (evox_document_get_layer_visible (document, 0));
+  g_assert_false (evox_document_get_layer_visible (document, 4));
+  evox_test_close_window (window);
+}
+
+static gboolean
+spin_a_little (gpointer data)
+{
+  return g_get_monotonic_time () > *(gint64 *) data;
+}
+
+/* A 10^4-layer stack: the model lists every layer, the view makes rows for what is on screen
+ * only (the list box made one row per layer, 10^5 of them froze the window for 16 s). */
+static void
+test_layer_list_scales (void)
+{
+  EvoxWindow *window = open_window ();
+  EvoxDocument *document = evox_window_get_document (window);
+  GtkListView *list = find_layer_list (window);
+  EvoxScanInput scans[3];
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) volume = NULL;
+  g_autoptr (GPtrArray) rows = g_ptr_array_new ();
+  gint64 until, start;
+
+  /* llvmpipe takes 2048 layers a texture: the canvas warns that it draws only the box. */
+  for (guint i = 0; i < 3; i++)
+    {
+      scans[i].z_nm = i == 0 ? 0.0 : i == 1 ? 5.0 : 99990.0;
+      scans[i].label = g_strdup_printf ("R%u", i);
+      scans[i].values = g_new0 (float, 4 * 4);
+    }
+  volume = evox_ssrm_stack_new (4, 4, scans, 3, 10.0, 1.0, EVOX_SCALE_LOG10, &error);
+  g_assert_no_error (error);
+  /* As the loader does on its worker thread. */
+  start = g_get_monotonic_time ();
+  g_assert_true (evox_volume_build_histograms (volume, NULL, NULL, &error));
+  g_test_message ("histograms of the 10^4-layer volume in %.3f s",
+                  (g_get_monotonic_time () - start) / 1e6);
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  start = g_get_monotonic_time ();
+  evox_document_set_volume (document, volume, "10^4 layers", NULL);
+  g_test_message ("the document took the 10^4-layer volume in %.3f s",
+                  (g_get_monotonic_time () - start) / 1e6);
+
+  until = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  evox_test_wait_for (spin_a_little, &until, 2);
+  /* 10000 grid layers and the scan at 5 nm between the first two. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (list))), ==,
+                    10001);
+  collect_with_class (GTK_WIDGET (list), "evox-layer-row", rows);
+  g_test_message ("%u layer rows made for 10001 layers", rows->len);
+  g_assert_cmpuint (rows->len, >, 0);
+  /* GtkListView keeps about 200 rows around its viewport whatever the length of the model. */
+  g_assert_cmpuint (rows->len, <=, 256);
+  evox_test_close_window (window);
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+}
+
+/* Notes are not a table: the window says so in its banner and opens no SSRM dialog. */
+static void
+test_notes_not_a_table (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "notes.txt", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  EvoxWindow *window;
+  GObject *dialog = NULL;
+
+  g_assert_true (g_file_set_contents (path, "Meeting notes\nbuy milk, eggs\nremember\n", -1,
+                                      NULL));
+  window = open_window ();
+  evox_window_open_file (window, file, NULL);
+  g_assert_false (find_ssrm_dialog (&dialog));
+  g_assert_nonnull (evox_window_get_error (window));
+  g_test_message ("banner: %s", evox_window_get_error (window));
+  g_assert_nonnull (strstr (evox_window_get_error (window), "notes.txt"));
+  g_assert_nonnull (strstr (evox_window_get_error (window), "not an SSRM table"));
+  /* The demo stays. */
+  g_assert_cmpuint (evox_volume_get_n_scans (evox_document_get_volume (
+                      evox_window_get_document (window))), ==, 4);
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 static void
@@ -911,6 +1119,9 @@ main (int    argc,
   g_test_add_func ("/Evox/Ui/broken-file-keeps-volume", test_broken_file_keeps_volume);
   g_test_add_func ("/Evox/Ui/cancel-load", test_cancel_load);
   g_test_add_func ("/Evox/Ui/ssrm-dialog", test_ssrm_dialog);
+  g_test_add_func ("/Evox/Ui/layer-list-scans", test_layer_list_scans);
+  g_test_add_func ("/Evox/Ui/layer-list-scales", test_layer_list_scales);
+  g_test_add_func ("/Evox/Ui/notes-not-a-table", test_notes_not_a_table);
   g_test_add_func ("/Evox/Ui/hover-and-keys", test_hover_and_keys);
   g_test_add_func ("/Evox/Ui/export-image", test_export_image);
   g_test_add_func ("/Evox/Ui/color-button-hex", test_color_button_hex);

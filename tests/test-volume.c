@@ -84,6 +84,39 @@ test_memory_cap (void)
   g_unsetenv ("EVOX_MEMORY_LIMIT");
 }
 
+/* The cap counts what a volume keeps besides its voxels: 40 bytes of layer record per layer, and
+ * a u16 channel's per-layer histogram counts (65537 u32 per layer while they fit the 64 MiB
+ * budget and a layer holds at least 65536 / 4 voxels). Both volumes' voxels alone fit. */
+static void
+test_memory_cap_layers (void)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *none;
+
+  /* 1 x 1 x 100000 f32: 400 KB of voxels, 4 MB of layer records. */
+  g_setenv ("EVOX_MEMORY_LIMIT", "2M", TRUE);
+  none = evox_volume_new (1, 1, 100000, 1, EVOX_SAMPLE_F32, &error);
+  g_assert_null (none);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+
+  /* 128 x 128 x 100 u16: 3.3 MB of voxels, 100 * 65537 * 4 = 26.2 MB of per-layer counts. */
+  g_setenv ("EVOX_MEMORY_LIMIT", "16M", TRUE);
+  none = evox_volume_new (128, 128, 100, 1, EVOX_SAMPLE_U16, &error);
+  g_assert_null (none);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+
+  /* With room for them, the same volume is made. */
+  g_setenv ("EVOX_MEMORY_LIMIT", "40M", TRUE);
+  {
+    g_autoptr(EvoxVolume) volume = evox_volume_new (128, 128, 100, 1, EVOX_SAMPLE_U16, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (volume);
+  }
+  g_unsetenv ("EVOX_MEMORY_LIMIT");
+}
+
 static float *
 constant_layer (gsize n,
                 float v)
@@ -299,6 +332,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Evox/Volume/new-and-errors", test_new_and_errors);
   g_test_add_func ("/Evox/Volume/memory-cap", test_memory_cap);
+  g_test_add_func ("/Evox/Volume/memory-cap-layers", test_memory_cap_layers);
   g_test_add_func ("/Evox/Volume/stack-interpolation", test_stack_interpolation);
   g_test_add_func ("/Evox/Volume/stack-errors", test_stack_errors);
   g_test_add_func ("/Evox/Volume/demo", test_demo);

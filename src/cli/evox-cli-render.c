@@ -253,6 +253,8 @@ configure_renderer (EvoxRenderer *renderer,
   for (gsize z = 0; z < dims[2]; z++)
     evox_renderer_set_layer_visible (renderer, (guint) z,
                                      evox_document_get_layer_visible (document, (guint) z));
+  for (guint i = 0; i < evox_volume_get_n_scans (volume); i++)
+    evox_renderer_set_scan_visible (renderer, i, evox_document_get_scan_visible (document, i));
   evox_renderer_set_stack_opacity (renderer, evox_document_get_stack_opacity (document));
   evox_renderer_set_z_exaggeration (renderer, evox_document_get_z_exaggeration (document));
   evox_renderer_set_view (renderer, evox_document_get_view (document));

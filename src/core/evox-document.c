@@ -31,6 +31,7 @@ struct _EvoxDocument
   double               z_exaggeration;
   double               stack_opacity;
   GArray              *layer_hidden;   /* gboolean per z layer */
+  GArray              *scan_hidden;    /* gboolean per measured scan of the volume */
   EvoxHistogramSource  histogram_source;
   gboolean             histogram_log_counts;
   gboolean             histogram_per_layer;
@@ -108,6 +109,7 @@ evox_document_finalize (GObject *object)
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->colormap, g_free);
   g_clear_pointer (&self->layer_hidden, g_array_unref);
+  g_clear_pointer (&self->scan_hidden, g_array_unref);
   if (self->phases != NULL)
     g_signal_handlers_disconnect_by_data (self->phases, self);
   g_clear_object (&self->phases);
@@ -424,6 +426,7 @@ evox_document_init (EvoxDocument *self)
   self->z_exaggeration = 1;
   self->stack_opacity = 0.6;
   self->layer_hidden = g_array_new (FALSE, TRUE, sizeof (gboolean));
+  self->scan_hidden = g_array_new (FALSE, TRUE, sizeof (gboolean));
   self->phases = evox_phase_list_new ();
   self->show_phases = TRUE;
   self->selected_phase = -1;
@@ -576,6 +579,8 @@ evox_document_set_volume (EvoxDocument *self,
     }
   g_array_set_size (self->layer_hidden, 0);
   g_array_set_size (self->layer_hidden, dims[2]);
+  g_array_set_size (self->scan_hidden, 0);
+  g_array_set_size (self->scan_hidden, volume != NULL ? evox_volume_get_n_scans (volume) : 0);
 
   if (volume != NULL)
     {
@@ -925,6 +930,37 @@ evox_document_set_layer_visible (EvoxDocument *self,
   if (layer >= self->layer_hidden->len)
     return;
   hidden = &g_array_index (self->layer_hidden, gboolean, layer);
+  if (*hidden == !visible)
+    return;
+  *hidden = !visible;
+  g_signal_emit (self, signals[LAYERS_CHANGED], 0);
+}
+
+/* Measured scans are shown and hidden on their own: one between two grid layers is drawn as a
+ * plane of its own in the layer stack. */
+gboolean
+evox_document_get_scan_visible (EvoxDocument *self,
+                                guint         scan)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+
+  if (scan >= self->scan_hidden->len)
+    return FALSE;
+  return !g_array_index (self->scan_hidden, gboolean, scan);
+}
+
+void
+evox_document_set_scan_visible (EvoxDocument *self,
+                                guint         scan,
+                                gboolean      visible)
+{
+  gboolean *hidden;
+
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  if (scan >= self->scan_hidden->len)
+    return;
+  hidden = &g_array_index (self->scan_hidden, gboolean, scan);
   if (*hidden == !visible)
     return;
   *hidden = !visible;

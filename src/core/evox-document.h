@@ -120,6 +120,11 @@ gboolean           evox_document_get_layer_visible  (EvoxDocument  *self,
 void               evox_document_set_layer_visible  (EvoxDocument  *self,
                                                      guint          layer,
                                                      gboolean       visible);
+gboolean           evox_document_get_scan_visible   (EvoxDocument  *self,
+                                                     guint          scan);
+void               evox_document_set_scan_visible   (EvoxDocument  *self,
+                                                     guint          scan,
+                                                     gboolean       visible);
 EvoxHistogramSource evox_document_get_histogram_source (EvoxDocument *self);
 void               evox_document_set_histogram_source (EvoxDocument *self,
                                                        EvoxHistogramSource source);

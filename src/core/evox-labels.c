@@ -1238,7 +1238,7 @@ evox_labels_finalize (GObject *object)
 
   g_clear_object (&self->volume);
   g_clear_pointer (&self->phase_name, g_free);
-  g_clear_pointer (&self->labels, g_free);
+  g_clear_pointer (&self->labels, _evox_free_large);
   g_clear_pointer (&self->particles, g_free);
 
   G_OBJECT_CLASS (evox_labels_parent_class)->finalize (object);
@@ -1497,7 +1497,7 @@ evox_labels_compute (EvoxVolume        *volume,
                     evox_volume_get_data (volume, channel), lo, hi);
   if (n_voxels == 0)
     {
-      self->labels = g_new0 (guint32, 1);
+      self->labels = _evox_alloc_large (sizeof (guint32));
       evox_progress_set_stage (progress, "Measuring particles", 0.6, 1.0);
       evox_progress_update (progress, 1.0);
       return g_steal_pointer (&self);
@@ -1541,7 +1541,7 @@ evox_labels_compute (EvoxVolume        *volume,
                        spacing, origin, factors);
   g_clear_pointer (&accs, g_free);
 
-  self->labels = _evox_try_alloc_large (n_voxels * sizeof (guint32));
+  self->labels = _evox_alloc_large (n_voxels * sizeof (guint32));
   if (self->labels == NULL)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,

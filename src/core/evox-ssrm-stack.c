@@ -152,11 +152,12 @@ evox_ssrm_stack_new_with_progress (gsize            nx,
   z_top = scans[0].z_nm;
   z_bottom = scans[n_scans - 1].z_nm;
   steps = floor ((z_bottom - z_top) / dz_nm + 1e-9);
-  if (steps >= 1e7)
+  if (steps + 1 > EVOX_SSRM_MAX_LAYERS)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
-                   "%g nm of depth at a step of %g nm is too many layers",
-                   z_bottom - z_top, dz_nm);
+                   "scans at %g and %g nm with a %g nm step need %.0f layers, more than the %u "
+                   "a stack may have (choose a larger step)", z_top, z_bottom, dz_nm, steps + 1,
+                   EVOX_SSRM_MAX_LAYERS);
       goto fail;
     }
   nz = (gsize) steps + 1;

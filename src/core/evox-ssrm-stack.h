@@ -6,6 +6,10 @@
 
 G_BEGIN_DECLS
 
+/* Interpolated layers beyond this are no more data, only memory and list rows: a few scans
+ * microns apart at a 10 nm step stay well inside it. */
+#define EVOX_SSRM_MAX_LAYERS 100000u
+
 /* One measured scan: nx * ny values (NaN where missing), at depth z_nm. */
 typedef struct
 {

@@ -10,6 +10,9 @@
 #ifdef __linux__
 #include <sys/mman.h>
 #endif
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "evox-types.h"
 
@@ -177,4 +180,67 @@ _evox_try_alloc_large (gsize bytes)
     }
 #endif
   return g_try_malloc (MAX (bytes, 1));
+}
+
+/* The mapping's size sits in a header before the buffer; 64 bytes keep the buffer aligned for
+ * any vector type. */
+#define LARGE_HEADER 64
+
+gpointer
+_evox_alloc_large (gsize bytes)
+{
+  gsize total;
+  guint8 *base;
+
+  if (bytes > G_MAXSIZE - LARGE_HEADER)
+    return NULL;
+  total = bytes + LARGE_HEADER;
+#ifdef __linux__
+  base = mmap (NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (base == MAP_FAILED)
+    return NULL;
+#ifdef MADV_HUGEPAGE
+  if (bytes >= (4u << 20))
+    madvise (base, total, MADV_HUGEPAGE);
+#endif
+#else
+  base = g_try_malloc0 (total);
+  if (base == NULL)
+    return NULL;
+#endif
+  *(gsize *) base = total;
+  return base + LARGE_HEADER;
+}
+
+void
+_evox_free_large (gpointer mem)
+{
+  guint8 *base;
+
+  if (mem == NULL)
+    return;
+  base = (guint8 *) mem - LARGE_HEADER;
+#ifdef __linux__
+  munmap (base, *(gsize *) base);
+#else
+  g_free (base);
+#endif
+}
+
+/* glibc raises its mmap threshold to the size of each mapped block freed, up to 32 MiB, after
+ * which layer-sized buffers (histogram counts, a table's columns) come from per-thread arenas
+ * that keep them when freed: a window's memory then grows with every few files opened. A fixed
+ * threshold of one 256 x 256 float layer keeps anything larger going back to the kernel. */
+void
+_evox_memory_init (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+#ifdef __GLIBC__
+      mallopt (M_MMAP_THRESHOLD, 256 * 1024);
+#endif
+      g_once_init_leave (&once, 1);
+    }
 }

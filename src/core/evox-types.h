@@ -61,4 +61,13 @@ gboolean     evox_check_allocation       (guint64       n_items,
  * g_free (). */
 gpointer     _evox_try_alloc_large       (gsize         bytes);
 
+/* Volume-sized buffers (voxels, scans, labels, a table's text) straight from the kernel, zero
+ * filled: freeing one gives its pages back at once, where glibc's per-thread arenas would keep
+ * them for reuse and a window that reopens files would grow. NULL when it fails. Free with
+ * _evox_free_large () only; NULL is ignored. */
+gpointer     _evox_alloc_large           (gsize         bytes);
+void         _evox_free_large            (gpointer      mem);
+/* Makes freed buffers of 256 KiB and more go back to the system (glibc); volumes call it. */
+void         _evox_memory_init           (void);
+
 G_END_DECLS

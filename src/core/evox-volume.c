@@ -56,7 +56,7 @@ clear_scan (gpointer data)
   EvoxScan *scan = data;
 
   g_clear_pointer (&scan->label, g_free);
-  g_clear_pointer (&scan->values, g_free);
+  g_clear_pointer (&scan->values, _evox_free_large);
 }
 
 static void
@@ -66,7 +66,7 @@ evox_volume_finalize (GObject *object)
 
   for (guint c = 0; c < self->n_channels; c++)
     {
-      g_free (self->channels[c].data);
+      _evox_free_large (self->channels[c].data);
       g_free (self->channels[c].label);
       g_clear_pointer (&self->channels[c].fine, evox_fine_histogram_unref);
     }
@@ -87,6 +87,8 @@ static void
 evox_volume_class_init (EvoxVolumeClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = evox_volume_finalize;
+  /* Volumes are what fills memory: from the first one on, big buffers return it when freed. */
+  _evox_memory_init ();
 }
 
 static void
@@ -118,6 +120,28 @@ update_implicit_layers (EvoxVolume *self)
     };
 }
 
+/* What a volume holds once loaded: the voxels of every channel, a record per layer, and each
+ * channel's fine histogram with the per-layer counts it keeps when they fit its budget. A thin
+ * stack of many layers costs more in records and counts than in voxels. */
+static guint64
+volume_bytes (gsize          n_voxels,
+              gsize          layer_size,
+              gsize          nz,
+              guint          n_channels,
+              EvoxSampleType type)
+{
+  guint64 n_bins = type == EVOX_SAMPLE_U8 ? 256 : type == EVOX_SAMPLE_U16 ? 65536
+                                                  : EVOX_FINE_HISTOGRAM_FLOAT_BINS;
+  guint64 layer_bins = (n_bins + 1) * sizeof (guint32);
+  guint64 histogram = 2 * (n_bins + 1) * sizeof (guint64);
+  guint64 voxels = (guint64) n_voxels * evox_sample_type_size (type);
+
+  if (nz <= EVOX_FINE_HISTOGRAM_LAYER_BUDGET / layer_bins && (guint64) layer_size * 4 >= n_bins)
+    histogram += nz * layer_bins;
+  /* No overflow: the caller keeps n_voxels * n_channels below 2^56. */
+  return (voxels + histogram) * n_channels + (guint64) nz * sizeof (EvoxLayer);
+}
+
 /**
  * evox_volume_new:
  *
@@ -146,14 +170,15 @@ evox_volume_new (gsize            nx,
       return NULL;
     }
   if (!g_size_checked_mul (&n_voxels, nx, ny) || !g_size_checked_mul (&n_voxels, n_voxels, nz) ||
-      n_voxels > G_MAXUINT64 / n_channels)
+      n_voxels > (G_MAXUINT64 >> 8) / n_channels)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
                    "volume of %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
                    " voxels is too large", nx, ny, nz);
       return NULL;
     }
-  if (!evox_check_allocation ((guint64) n_voxels * n_channels, item, "the volume", error))
+  if (!evox_check_allocation (volume_bytes (n_voxels, nx * ny, nz, n_channels, type), 1,
+                              "the volume", error))
     return NULL;
 
   self = g_object_new (EVOX_TYPE_VOLUME, NULL);
@@ -169,7 +194,7 @@ evox_volume_new (gsize            nx,
   for (guint c = 0; c < n_channels; c++)
     {
       self->channels[c].energy_ev = NAN;
-      self->channels[c].data = g_try_malloc0 (n_voxels * item);
+      self->channels[c].data = _evox_alloc_large (n_voxels * item);
       if (self->channels[c].data == NULL)
         {
           g_autofree char *size = g_format_size_full ((guint64) n_voxels * item,
@@ -477,6 +502,9 @@ evox_volume_get_scan (EvoxVolume *self,
 /**
  * evox_volume_add_scan:
  * @values: (transfer full): nx * ny values allocated with g_malloc
+ *
+ * The values move into a buffer of their own from _evox_alloc_large (), as the voxels do, so
+ * that closing the volume returns their memory to the system.
  */
 void
 evox_volume_add_scan (EvoxVolume *self,
@@ -484,11 +512,19 @@ evox_volume_add_scan (EvoxVolume *self,
                       const char *label,
                       float      *values)
 {
-  EvoxScan scan = { z_nm, g_strdup (label), values };
+  gsize bytes = self->dims[0] * self->dims[1] * sizeof (float);
+  EvoxScan scan = { z_nm, NULL, NULL };
 
   g_return_if_fail (EVOX_IS_VOLUME (self));
   g_return_if_fail (values != NULL);
   g_return_if_fail (!self->frozen);
+
+  scan.values = _evox_alloc_large (bytes);
+  if (scan.values == NULL)
+    g_error ("could not allocate a scan of %" G_GSIZE_FORMAT " bytes", bytes);
+  memcpy (scan.values, values, bytes);
+  g_free (values);
+  scan.label = g_strdup (label);
   g_array_append_val (self->scans, scan);
 }
 

@@ -4,8 +4,14 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "evox-ssrm-reader.h"
 #include "evox-ssrm-stack.h"
@@ -54,6 +60,21 @@ typedef struct
   gsize       number;     /* 1-based number of the line last returned */
 } LineReader;
 
+/* A byte-order mark goes before everything, a first # comment included, so it is skipped
+ * before any line is read. An empty text may come as NULL, which gets no arithmetic. */
+static void
+line_reader_init (LineReader *reader,
+                  const char *name,
+                  const char *text,
+                  gsize       length)
+{
+  if (text == NULL || length == 0)
+    text = "", length = 0;
+  if (length >= 3 && memcmp (text, "\xEF\xBB\xBF", 3) == 0)
+    text += 3, length -= 3;
+  *reader = (LineReader) { name, text, text + length, 0 };
+}
+
 /* The next line that is neither blank nor a # comment, without its line break. */
 static gboolean
 next_line (LineReader  *reader,
@@ -64,10 +85,15 @@ next_line (LineReader  *reader,
     {
       const char *s = reader->p;
       const char *e = memchr (s, '\n', reader->end - s);
-      const char *t;
+      const char *r, *t;
 
       if (e == NULL)
         e = reader->end;
+      /* Old Mac exports end lines with a lone CR: the line ends at the first CR that is not
+       * the CR of a CRLF. */
+      r = memchr (s, '\r', e - s);
+      if (r != NULL && r + 1 < e)
+        e = r;
       reader->p = e < reader->end ? e + 1 : e;
       reader->number++;
       if (e > s && e[-1] == '\r')
@@ -170,7 +196,7 @@ field_to_string (const char *s,
   return g_strndup (s, length);
 }
 
-typedef enum { FIELD_NUMBER, FIELD_MISSING, FIELD_BAD } FieldKind;
+typedef enum { FIELD_NUMBER, FIELD_MISSING, FIELD_BAD, FIELD_NUL } FieldKind;
 
 static FieldKind
 parse_number (const char *s,
@@ -191,6 +217,9 @@ parse_number (const char *s,
     }
   if (length >= sizeof buffer)
     return FIELD_BAD;
+  /* strtod would stop at a NUL and read "1\0002" as 1. */
+  if (memchr (s, '\0', length) != NULL)
+    return FIELD_NUL;
   memcpy (buffer, s, length);
   buffer[length] = '\0';
   if (g_ascii_strcasecmp (buffer, "nan") == 0 || g_ascii_strcasecmp (buffer, "na") == 0)
@@ -238,8 +267,6 @@ read_header (LineReader  *reader,
                    "%s: no header row (the file is empty or only comments)", reader->name);
       return FALSE;
     }
-  if (length >= 3 && memcmp (line, "\xEF\xBB\xBF", 3) == 0)
-    line += 3, length -= 3;
 
   header->delimiter = detect_delimiter (line, length);
   n = split_fields (line, length, header->delimiter, NULL, NULL, 0);
@@ -275,6 +302,44 @@ read_header (LineReader  *reader,
   g_ptr_array_add (columns, NULL);
   header->columns = (GStrv) g_ptr_array_free (columns, FALSE);
   header->n_columns = n;
+  return TRUE;
+}
+
+/* A text file with a header but no rows of numbers (notes, a README) is not a table: say so
+ * before anyone is asked which of its words are the X column. Needs two numbers, X and Y, in
+ * the first row; the rest of that row is checked as every other row is. */
+static gboolean
+check_first_row (const LineReader *reader,
+                 const Header     *header,
+                 GError          **error)
+{
+  LineReader ahead = *reader;
+  const char *line;
+  gsize length, n, n_numbers = 0;
+  g_autofree const char **starts = g_new (const char *, header->n_columns);
+  g_autofree gsize *lengths = g_new (gsize, header->n_columns);
+
+  if (!next_line (&ahead, &line, &length))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                   "%s: the header is followed by no data rows", reader->name);
+      return FALSE;
+    }
+  n = split_fields (line, length, header->delimiter, starts, lengths, header->n_columns);
+  for (gsize i = 0; i < MIN (n, header->n_columns); i++)
+    {
+      double dummy;
+      n_numbers += parse_number (starts[i], lengths[i], &dummy) == FIELD_NUMBER;
+    }
+  if (n_numbers < 2)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                   "%s: line %" G_GSIZE_FORMAT ": %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
+                   " fields are numbers; not an SSRM table (a header row naming the columns, "
+                   "then one row of numbers per pixel)", reader->name, ahead.number, n_numbers,
+                   n);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -395,24 +460,116 @@ resolve_xy (const char   *name,
   return TRUE;
 }
 
+/* Reading files. Tables are read into memory, not mapped: a mapped file that shrinks while it
+ * is parsed kills the process with SIGBUS, where a read only comes up short. */
+
+#define READ_BLOCK (4u << 20)
+
+/* The first LIMIT bytes of PATH (all of it when LIMIT is 0), NUL-terminated. A file that
+ * ends before the size it had when opened has shrunk: an error, as a half table would be. */
+static char *
+read_table_file (const char     *path,
+                 gsize           limit,
+                 EvoxProgress   *progress,
+                 GCancellable   *cancellable,
+                 gsize          *length,
+                 GError        **error)
+{
+  char *buffer;
+  struct stat st;
+  gsize size, done = 0;
+  int fd;
+
+  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED, "%s: %s", path, g_strerror (saved));
+      return NULL;
+    }
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED, "%s: not a regular file", path);
+      close (fd);
+      return NULL;
+    }
+  size = (gsize) st.st_size;
+  if (limit > 0)
+    size = MIN (size, limit);
+  if (!evox_check_allocation (size, 1, "the table's text", error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      close (fd);
+      return NULL;
+    }
+  buffer = _evox_alloc_large (size + 1);
+  if (buffer == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE, "%s: out of memory for its text",
+                   path);
+      close (fd);
+      return NULL;
+    }
+  while (done < size)
+    {
+      gssize n;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          close (fd);
+          _evox_free_large (buffer);
+          return NULL;
+        }
+      evox_progress_update (progress, (double) done / (double) size);
+      n = read (fd, buffer + done, MIN (READ_BLOCK, size - done));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          int saved = errno;
+          if (n < 0)
+            g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED, "%s: %s", path,
+                         g_strerror (saved));
+          else
+            g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                         "%s: the file shrank while it was read (%" G_GSIZE_FORMAT " of %"
+                         G_GSIZE_FORMAT " bytes)", path, done, size);
+          close (fd);
+          _evox_free_large (buffer);
+          return NULL;
+        }
+      done += (gsize) n;
+    }
+  close (fd);
+  buffer[size] = '\0';
+  *length = size;
+  return buffer;
+}
+
+/* Enough for a header of 10,000 columns and the first rows. */
+#define SNIFF_BYTES (1u << 20)
+
 EvoxSsrmLayout *
 evox_ssrm_sniff (const char  *path,
                  GError     **error)
 {
-  g_autoptr(GMappedFile) file = NULL;
+  char *text;
   g_auto(Header) header = { 0 };
   g_autoptr(EvoxSsrmLayout) layout = g_new0 (EvoxSsrmLayout, 1);
   LineReader reader;
+  gsize length = 0;
+  gboolean table;
   int x, y;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  file = g_mapped_file_new (path, FALSE, error);
-  if (file == NULL)
+  text = read_table_file (path, SNIFF_BYTES, NULL, NULL, &length, error);
+  if (text == NULL)
     return NULL;
-  reader = (LineReader) { path, g_mapped_file_get_contents (file),
-                          g_mapped_file_get_contents (file) + g_mapped_file_get_length (file), 0 };
-  if (!read_header (&reader, &header, error))
+  line_reader_init (&reader, path, text, length);
+  table = read_header (&reader, &header, error) && check_first_row (&reader, &header, error);
+  _evox_free_large (text);
+  if (!table)
     return NULL;
   layout->delimiter = header.delimiter;
   layout->columns = g_strdupv (header.columns);
@@ -441,14 +598,14 @@ typedef struct
 static void
 table_clear (Table *t)
 {
-  g_free (t->x);
-  g_free (t->y);
-  g_free (t->values);
+  _evox_free_large (t->x);
+  _evox_free_large (t->y);
+  _evox_free_large (t->values);
   g_free (t->depth_sum);
   g_free (t->depth_min);
   g_free (t->depth_max);
   g_free (t->depth_n);
-  g_free (t->line_of_row);
+  _evox_free_large (t->line_of_row);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Table, table_clear)
@@ -484,6 +641,10 @@ count_lines (const char    *text,
       evox_progress_update (progress, COUNT_SHARE * (double) block / (double) length);
       for (; (p = memchr (p, '\n', end - p)) != NULL; p++)
         n++;
+      /* A CR ends a line too unless a LF follows it (the block's last CR may be a CRLF split
+       * across blocks: counting it once more only overestimates). */
+      for (p = text + block; (p = memchr (p, '\r', end - p)) != NULL; p++)
+        n += p + 1 == end || p[1] != '\n';
     }
   *n_lines = n;
   return TRUE;
@@ -508,6 +669,13 @@ read_number (const LineReader *reader,
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
                    "%s: line %" G_GSIZE_FORMAT ", column %s: the pixel position is missing",
+                   reader->name, reader->number, header->columns[col]);
+      return FALSE;
+    }
+  if (kind == FIELD_NUL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                   "%s: line %" G_GSIZE_FORMAT ", column %s: a NUL byte inside a number",
                    reader->name, reader->number, header->columns[col]);
       return FALSE;
     }
@@ -546,10 +714,17 @@ read_rows (LineReader         *reader,
       return FALSE;
     }
   table->n_scans = n_scans;
-  table->x = g_new (double, capacity);
-  table->y = g_new (double, capacity);
-  table->values = g_new (float, capacity * n_scans);
-  table->line_of_row = g_new (gsize, capacity);
+  table->x = _evox_alloc_large (capacity * sizeof (double));
+  table->y = _evox_alloc_large (capacity * sizeof (double));
+  table->values = _evox_alloc_large (capacity * n_scans * sizeof (float));
+  table->line_of_row = _evox_alloc_large (capacity * sizeof (gsize));
+  if (table->x == NULL || table->y == NULL || table->values == NULL ||
+      table->line_of_row == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE, "%s: out of memory for the table",
+                   reader->name);
+      return FALSE;
+    }
   table->depth_sum = g_new0 (double, n_scans);
   table->depth_n = g_new0 (gsize, n_scans);
   table->depth_min = g_new (double, n_scans);
@@ -808,7 +983,7 @@ evox_ssrm_parse (const char             *name,
   g_auto(Table) table = { 0 };
   g_autoptr(GPtrArray) pairs = NULL;
   g_autoptr(EvoxVolume) volume = NULL;
-  LineReader reader = { name, text, text + length, 0 };
+  LineReader reader;
   ScanSpec *specs = NULL;
   EvoxScanInput *scans = NULL;
   guint n_scans = 0;
@@ -821,8 +996,10 @@ evox_ssrm_parse (const char             *name,
 
   if (options == NULL)
     options = defaults = evox_ssrm_options_new ();
+  line_reader_init (&reader, name, text, length);
 
   if (!read_header (&reader, &header, error) ||
+      !check_first_row (&reader, &header, error) ||
       !resolve_xy (name, &header, options->x_column, "X", &x_col, error) ||
       !resolve_xy (name, &header, options->y_column, "Y", &y_col, error))
     return NULL;
@@ -905,18 +1082,20 @@ evox_ssrm_read (const char             *path,
                 GCancellable           *cancellable,
                 GError                **error)
 {
-  g_autoptr(GMappedFile) file = NULL;
-  g_autoptr(GError) local_error = NULL;
+  EvoxVolume *volume;
+  char *text;
+  gsize length = 0;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  file = g_mapped_file_new (path, FALSE, &local_error);
-  if (file == NULL)
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED, "%s", local_error->message);
-      return NULL;
-    }
-  return evox_ssrm_parse (path, g_mapped_file_get_contents (file),
-                          g_mapped_file_get_length (file), options, progress, cancellable,
-                          error);
+  /* Reading the file is a small share next to parsing it. */
+  evox_progress_set_stage (progress, "Reading the SSRM table", 0.0, 0.05);
+  text = read_table_file (path, 0, progress, cancellable, &length, error);
+  if (text == NULL)
+    return NULL;
+  evox_progress_push (progress, 0.05, 1.0);
+  volume = evox_ssrm_parse (path, text, length, options, progress, cancellable, error);
+  evox_progress_pop (progress);
+  _evox_free_large (text);
+  return volume;
 }

@@ -119,6 +119,7 @@ struct _EvoxRenderer
   double          spacing[3];
   double          origin[3];
   gboolean       *layer_visible;
+  gboolean       *scan_visible;   /* per measured scan of the volume */
 
   char           *colormap;
   EvoxMapping     mapping;
@@ -149,6 +150,7 @@ struct _EvoxRenderer
   GLuint          vao;
   GLuint          vbo;
   GLuint          volume_texture;
+  GLuint          scan_texture;   /* the measured scans, one layer each, for the stack view */
   GLuint          colormap_texture;
   GLuint          phase_texture;
   GLuint          label_texture;
@@ -263,6 +265,7 @@ evox_renderer_finalize (GObject *object)
   EvoxRenderer *self = EVOX_RENDERER (object);
 
   g_clear_pointer (&self->layer_visible, g_free);
+  g_clear_pointer (&self->scan_visible, g_free);
   g_clear_pointer (&self->colormap, g_free);
   g_clear_pointer (&self->vertices, g_array_unref);
   /* Empty unless the renderer was disposed while realized (warned about there). */
@@ -468,6 +471,7 @@ evox_renderer_set_volume (EvoxRenderer *self,
   /* Phase edges are rounded to the sample type. */
   self->phases_dirty = TRUE;
   g_clear_pointer (&self->layer_visible, g_free);
+  g_clear_pointer (&self->scan_visible, g_free);
   memset (self->dims, 0, sizeof self->dims);
 
   if (volume != NULL)
@@ -488,6 +492,9 @@ evox_renderer_set_volume (EvoxRenderer *self,
       self->layer_visible = g_new (gboolean, self->dims[2]);
       for (gsize k = 0; k < self->dims[2]; k++)
         self->layer_visible[k] = TRUE;
+      self->scan_visible = g_new (gboolean, MAX (evox_volume_get_n_scans (volume), 1));
+      for (guint i = 0; i < evox_volume_get_n_scans (volume); i++)
+        self->scan_visible[i] = TRUE;
 
       if (stats != NULL && stats->n_finite > 0)
         {
@@ -611,6 +618,24 @@ evox_renderer_set_slices (EvoxRenderer *self,
   if (memcmp (clamped, self->slices, sizeof clamped) == 0)
     return;
   memcpy (self->slices, clamped, sizeof clamped);
+  emit_changed (self);
+}
+
+/* A scan that a grid layer copies is drawn as that layer, so this matters for the scans between
+ * grid layers, drawn as planes of their own in the layer stack. */
+void
+evox_renderer_set_scan_visible (EvoxRenderer *self,
+                                guint         scan,
+                                gboolean      visible)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (self->volume != NULL);
+  g_return_if_fail (scan < evox_volume_get_n_scans (self->volume));
+
+  visible = !!visible;
+  if (self->scan_visible[scan] == visible)
+    return;
+  self->scan_visible[scan] = visible;
   emit_changed (self);
 }
 
@@ -1192,6 +1217,8 @@ evox_renderer_unrealize (EvoxRenderer *self)
   delete_oit_targets (self);
   if (self->volume_texture != 0)
     glDeleteTextures (1, &self->volume_texture);
+  if (self->scan_texture != 0)
+    glDeleteTextures (1, &self->scan_texture);
   if (self->colormap_texture != 0)
     glDeleteTextures (1, &self->colormap_texture);
   if (self->phase_texture != 0)
@@ -1201,6 +1228,7 @@ evox_renderer_unrealize (EvoxRenderer *self)
 
   self->vao = self->vbo = self->empty_vao = 0;
   self->volume_texture = self->colormap_texture = 0;
+  self->scan_texture = 0;
   self->phase_texture = self->label_texture = 0;
   self->label_format = 0;
   self->n_phase_rows = 0;
@@ -1365,6 +1393,38 @@ upload_volume (EvoxRenderer *self)
     }
   self->volume_on_gpu = TRUE;
   self->uploads.volume++;
+}
+
+/* The measured scans as one f32 texture, a layer each, so the stack view can draw the ones
+ * between grid layers at their own depth. Nothing when the volume has no scans or the GPU
+ * refuses: those planes then get their outline only. */
+static void
+upload_scans (EvoxRenderer *self)
+{
+  guint n_scans = self->volume != NULL ? evox_volume_get_n_scans (self->volume) : 0;
+  gsize layer_size = self->dims[0] * self->dims[1];
+  gsize dims[3] = { self->dims[0], self->dims[1], n_scans };
+  g_autofree float *values = NULL;
+  GLint max_size = 0;
+
+  if (self->scan_texture != 0)
+    {
+      glDeleteTextures (1, &self->scan_texture);
+      self->scan_texture = 0;
+    }
+  glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &max_size);
+  if (n_scans == 0 || !self->volume_on_gpu || n_scans > (guint) max_size)
+    return;
+  values = g_new (float, layer_size * n_scans);
+  for (guint i = 0; i < n_scans; i++)
+    memcpy (values + i * layer_size, evox_volume_get_scan (self->volume, i)->values,
+            layer_size * sizeof (float));
+  if (upload_texture_3d (GL_TEXTURE0, &self->scan_texture, GL_R32F, dims, GL_RED, GL_FLOAT,
+                         values) != GL_NO_ERROR)
+    {
+      glDeleteTextures (1, &self->scan_texture);
+      self->scan_texture = 0;
+    }
 }
 
 static void
@@ -1663,7 +1723,10 @@ static void
 prepare (EvoxRenderer *self)
 {
   if (self->volume_dirty)
-    upload_volume (self);
+    {
+      upload_volume (self);
+      upload_scans (self);
+    }
   if (self->colormap_dirty)
     upload_colormap (self);
   if (self->phases_dirty)
@@ -2341,52 +2404,113 @@ draw_slice_view (EvoxRenderer *self,
   glDrawArrays (GL_TRIANGLES, (GLint) plane, 6);
 }
 
+/* One plane of the layer stack: a grid layer of the volume, or a measured scan that lies between
+ * grid layers, drawn at its own depth from the scan texture. */
 typedef struct
 {
-  gsize  layer;
-  double depth;
-} LayerOrder;
+  gboolean scan;
+  guint    index;      /* grid layer or scan */
+  double   position;   /* world z */
+  double   t;          /* texture z */
+  gboolean measured;
+  double   depth;      /* from the viewer, for drawing back to front */
+} StackPlane;
+
+/* Interpolated layers are drawn fainter than measured ones, so the data stand out of the blend
+ * of two scans that fills the space between them. */
+#define INTERPOLATED_OPACITY_SHARE 0.5
 
 static int
 compare_farthest_first (gconstpointer a,
                         gconstpointer b)
 {
-  const LayerOrder *la = a, *lb = b;
+  const StackPlane *la = a, *lb = b;
 
   return (la->depth < lb->depth) - (la->depth > lb->depth);
 }
 
-/* Distance of each visible layer's plane from the viewer, for drawing back to front. */
+/* Which scans no measured grid layer copies: they would otherwise not be drawn at all. */
+static gboolean *
+find_off_grid_scans (EvoxRenderer *self,
+                     guint         n_scans)
+{
+  gboolean *off_grid = g_new (gboolean, MAX (n_scans, 1));
+
+  for (guint i = 0; i < n_scans; i++)
+    off_grid[i] = TRUE;
+  for (gsize k = 0; k < self->dims[2]; k++)
+    {
+      const EvoxLayer *layer = evox_volume_get_layer (self->volume, k);
+
+      if (layer->measured && layer->scan >= 0 && (guint) layer->scan < n_scans)
+        off_grid[layer->scan] = FALSE;
+    }
+  return off_grid;
+}
+
+/* The visible grid layers and off-grid scans, farthest from the viewer first. */
 static GArray *
 sort_layers (EvoxRenderer *self)
 {
-  GArray *order = g_array_new (FALSE, FALSE, sizeof (LayerOrder));
-  double eye_dir[3];
+  GArray *order = g_array_new (FALSE, FALSE, sizeof (StackPlane));
+  guint n_scans = evox_volume_get_n_scans (self->volume);
+  g_autofree gboolean *off_grid = find_off_grid_scans (self, n_scans);
+  gboolean orthographic = evox_camera_get_orthographic (self->draw_camera);
+  double eye_dir[3], origin[3], dir[3];
 
   evox_camera_get_eye_direction (self->draw_camera, eye_dir);
+  if (!orthographic)
+    evox_camera_get_ray (self->draw_camera, 0.5, 0.5, 1, 1, origin, dir);
   for (gsize k = 0; k < self->dims[2]; k++)
     {
-      LayerOrder item = { k, 0.0 };
-      double z = plane_position (self, 2, k);
+      StackPlane plane = { FALSE, (guint) k, plane_position (self, 2, k),
+                           ((double) k + 0.5) / (double) self->dims[2],
+                           evox_volume_get_layer (self->volume, k)->measured, 0.0 };
 
-      if (!self->layer_visible[k])
-        continue;
-      if (evox_camera_get_orthographic (self->draw_camera))
-        {
-          item.depth = -z * eye_dir[2];
-        }
-      else
-        {
-          /* Planes are parallel, so along any ray the farther one is farther in z. */
-          double origin[3], dir[3];
+      if (self->layer_visible[k])
+        g_array_append_val (order, plane);
+    }
+  for (guint i = 0; i < n_scans; i++)
+    {
+      StackPlane plane = { TRUE, i, evox_volume_get_scan (self->volume, i)->z_nm *
+                                    axis_scale (self, 2),
+                           ((double) i + 0.5) / (double) n_scans, TRUE, 0.0 };
 
-          evox_camera_get_ray (self->draw_camera, 0.5, 0.5, 1, 1, origin, dir);
-          item.depth = fabs (z - origin[2]);
-        }
-      g_array_append_val (order, item);
+      if (off_grid[i] && self->scan_visible[i])
+        g_array_append_val (order, plane);
+    }
+  for (guint i = 0; i < order->len; i++)
+    {
+      StackPlane *plane = &g_array_index (order, StackPlane, i);
+
+      /* Planes are parallel, so along any ray the farther one is farther in z. */
+      plane->depth = orthographic ? -plane->position * eye_dir[2]
+                                  : fabs (plane->position - origin[2]);
     }
   g_array_sort (order, compare_farthest_first);
   return order;
+}
+
+/* Two triangles, or four lines when `outline`, across the volume at world z `position`, with
+ * texture z `t`; returns the first vertex. */
+static guint
+push_stack_plane (EvoxRenderer *self,
+                  double        position,
+                  double        t,
+                  gboolean      outline)
+{
+  static const guint order[6] = { 0, 1, 2, 0, 2, 3 };
+  guint first = self->vertices->len;
+
+  for (guint i = 0; i < (outline ? 8u : 6u); i++)
+    {
+      double point[3], texcoord[3];
+      guint corner = outline ? (i / 2 + i % 2) % 4 : order[i];
+
+      plane_corner (self, 2, position, t, corner, point, texcoord);
+      push_vertex (self->vertices, point, texcoord);
+    }
+  return first;
 }
 
 static void
@@ -2401,10 +2525,10 @@ draw_stack_view (EvoxRenderer *self,
   box = push_box (self);
   for (guint i = 0; i < order->len; i++)
     {
-      gsize k = g_array_index (order, LayerOrder, i).layer;
+      const StackPlane *plane = &g_array_index (order, StackPlane, i);
 
-      planes[i] = push_plane (self, 2, k);
-      outlines[i] = push_plane_outline (self, 2, k);
+      planes[i] = push_stack_plane (self, plane->position, plane->t, FALSE);
+      outlines[i] = push_stack_plane (self, plane->position, plane->t, TRUE);
     }
   glBufferData (GL_ARRAY_BUFFER, self->vertices->len * sizeof (Vertex), self->vertices->data,
                 GL_STREAM_DRAW);
@@ -2423,18 +2547,31 @@ draw_stack_view (EvoxRenderer *self,
   glDepthMask (GL_FALSE);
   for (guint i = 0; i < order->len; i++)
     {
-      gsize k = g_array_index (order, LayerOrder, i).layer;
-      const EvoxLayer *layer = evox_volume_get_layer (self->volume, k);
+      const StackPlane *plane = &g_array_index (order, StackPlane, i);
+      gboolean from_scan = FALSE;
 
-      if (self->volume_on_gpu)
+      if (plane->scan)
+        from_scan = TRUE;
+      else
         {
-          use_slice_program (self, frame, (float) self->stack_opacity);
+          const EvoxLayer *layer = evox_volume_get_layer (self->volume, plane->index);
+          from_scan = layer->measured && layer->scan >= 0;
+        }
+      if (self->volume_on_gpu && (!plane->scan || self->scan_texture != 0))
+        {
+          use_slice_program (self, frame, (float) (self->stack_opacity *
+                                                   (plane->measured ? 1.0
+                                                                    : INTERPOLATED_OPACITY_SHARE)));
+          if (plane->scan)
+            {
+              /* The labels belong to the grid, not to a scan between its layers. */
+              glBindTexture (GL_TEXTURE_3D, self->scan_texture);
+              glUniform1ui (self->su.selected, 0u);
+            }
           glDrawArrays (GL_TRIANGLES, (GLint) planes[i], 6);
         }
       use_line_program (self, frame);
-      draw_lines (self, frame,
-                  layer->measured && layer->scan >= 0 ? &measured_style : &interpolated_style,
-                  outlines[i], 8);
+      draw_lines (self, frame, from_scan ? &measured_style : &interpolated_style, outlines[i], 8);
     }
   glDepthMask (GL_TRUE);
 

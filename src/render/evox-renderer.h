@@ -54,6 +54,9 @@ void          evox_renderer_set_slices         (EvoxRenderer   *self,
 void          evox_renderer_set_layer_visible  (EvoxRenderer   *self,
                                                 guint           layer,
                                                 gboolean        visible);
+void          evox_renderer_set_scan_visible   (EvoxRenderer   *self,
+                                                guint           scan,
+                                                gboolean        visible);
 /* Depth axis stretch (>= 1 for thin SSRM stacks); changes the camera bounds. */
 void          evox_renderer_set_z_exaggeration (EvoxRenderer   *self,
                                                 double          factor);

@@ -123,6 +123,9 @@ sync_display (EvoxCanvas *self)
       for (guint k = 0; k < dims[2]; k++)
         evox_renderer_set_layer_visible (self->renderer, k,
                                          evox_document_get_layer_visible (doc, k));
+      for (guint i = 0; i < evox_volume_get_n_scans (volume); i++)
+        evox_renderer_set_scan_visible (self->renderer, i,
+                                        evox_document_get_scan_visible (doc, i));
     }
 }
 

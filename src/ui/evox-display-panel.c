@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "evox-display-panel.h"
+#include "evox-layer-list.h"
 #include "evox-ui-util.h"
 #include "evox-units.h"
 
@@ -34,7 +35,9 @@ struct _EvoxDisplayPanel
   GtkScale      *opacity_scale;
   GtkGrid       *slice_grid;
   GtkWidget     *layers_box;
-  GtkListBox    *layer_list;
+  GtkScrolledWindow *layer_scroller;
+  GtkListView   *layer_list;
+  GHashTable    *bound_rows;   /* GtkListItem of the layer list that show an item now */
   GtkAdjustment *slice_adjustment[3];
   GtkLabel      *slice_label[3];
 };
@@ -224,68 +227,155 @@ static void
 layer_toggled (GtkCheckButton   *check,
                EvoxDisplayPanel *self)
 {
-  guint layer = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (check), "layer"));
+  GtkListItem *list_item = g_object_get_data (G_OBJECT (check), "list-item");
+  EvoxLayerItem *item = list_item != NULL ? gtk_list_item_get_item (list_item) : NULL;
+  gboolean active = gtk_check_button_get_active (check);
 
-  if (!self->updating)
-    evox_document_set_layer_visible (self->document, layer, gtk_check_button_get_active (check));
+  if (self->updating || item == NULL || self->document == NULL)
+    return;
+  if (evox_layer_item_is_scan (item))
+    evox_document_set_scan_visible (self->document, evox_layer_item_get_index (item), active);
+  else
+    evox_document_set_layer_visible (self->document, evox_layer_item_get_index (item), active);
 }
 
 static void
-sync_layer_checks (EvoxDisplayPanel *self)
+sync_layer_check (EvoxDisplayPanel *self,
+                  GtkListItem      *list_item)
 {
-  GtkWidget *row;
-  guint k = 0;
+  EvoxLayerItem *item = gtk_list_item_get_item (list_item);
+  GtkWidget *check = g_object_get_data (G_OBJECT (list_item), "check");
+  guint index;
 
+  if (item == NULL || check == NULL || self->document == NULL)
+    return;
+  index = evox_layer_item_get_index (item);
   self->updating = TRUE;
-  for (row = gtk_widget_get_first_child (GTK_WIDGET (self->layer_list)); row != NULL;
-       row = gtk_widget_get_next_sibling (row), k++)
-    {
-      GtkWidget *check = g_object_get_data (G_OBJECT (row), "check");
-      if (check != NULL)
-        gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
-                                     evox_document_get_layer_visible (self->document, k));
-    }
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
+                               evox_layer_item_is_scan (item) ?
+                               evox_document_get_scan_visible (self->document, index) :
+                               evox_document_get_layer_visible (self->document, index));
   self->updating = FALSE;
 }
+
+/* Only the rows on screen have widgets to bring up to date. */
+static void
+sync_layer_checks (EvoxDisplayPanel *self)
+{
+  GHashTableIter iter;
+  gpointer list_item;
+
+  if (self->bound_rows == NULL)
+    return;
+  g_hash_table_iter_init (&iter, self->bound_rows);
+  while (g_hash_table_iter_next (&iter, &list_item, NULL))
+    sync_layer_check (self, list_item);
+}
+
+static void
+setup_layer_row (GtkSignalListItemFactory *factory,
+                 GtkListItem              *list_item,
+                 EvoxDisplayPanel         *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *check = gtk_check_button_new ();
+  GtkWidget *mark = gtk_label_new (NULL);
+
+  gtk_widget_add_css_class (box, "evox-layer-row");
+  gtk_widget_set_hexpand (check, TRUE);
+  gtk_label_set_xalign (GTK_LABEL (mark), 1);
+  g_object_set_data (G_OBJECT (check), "list-item", list_item);
+  g_signal_connect (check, "toggled", G_CALLBACK (layer_toggled), self);
+  gtk_box_append (GTK_BOX (box), check);
+  gtk_box_append (GTK_BOX (box), mark);
+  gtk_list_item_set_child (list_item, box);
+  gtk_list_item_set_activatable (list_item, FALSE);
+  g_object_set_data (G_OBJECT (list_item), "check", check);
+  g_object_set_data (G_OBJECT (list_item), "mark", mark);
+}
+
+static void
+bind_layer_row (GtkSignalListItemFactory *factory,
+                GtkListItem              *list_item,
+                EvoxDisplayPanel         *self)
+{
+  EvoxLayerItem *item = gtk_list_item_get_item (list_item);
+  GtkWidget *check = g_object_get_data (G_OBJECT (list_item), "check");
+  GtkWidget *mark = g_object_get_data (G_OBJECT (list_item), "mark");
+  const char *label = evox_layer_item_get_label (item);
+  gboolean measured = evox_layer_item_is_measured (item);
+  g_autofree char *text = NULL;
+  g_autofree char *what = NULL;
+
+  if (label != NULL)
+    text = g_strdup_printf (_("z = %.1f nm · %s"), evox_layer_item_get_z_nm (item), label);
+  else
+    text = g_strdup_printf (_("z = %.1f nm"), evox_layer_item_get_z_nm (item));
+  gtk_check_button_set_label (GTK_CHECK_BUTTON (check), text);
+  /* A scan between grid layers is drawn as a plane of its own, at its depth. */
+  if (evox_layer_item_is_scan (item))
+    what = g_strdup (_("● measured scan, between layers"));
+  else
+    what = g_strdup (measured ? _("● measured scan") : _("interpolated"));
+  gtk_label_set_text (GTK_LABEL (mark), what);
+  gtk_widget_set_tooltip_text (mark, measured ? _("Values as measured") :
+                               _("Interpolated per pixel between the two nearest scans"));
+  if (measured)
+    {
+      gtk_widget_add_css_class (check, "evox-measured");
+      gtk_widget_add_css_class (mark, "accent");
+      gtk_widget_remove_css_class (mark, "dim-label");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (check, "evox-measured");
+      gtk_widget_remove_css_class (mark, "accent");
+      gtk_widget_add_css_class (mark, "dim-label");
+    }
+  g_hash_table_add (self->bound_rows, list_item);
+  sync_layer_check (self, list_item);
+}
+
+static void
+unbind_layer_row (GtkSignalListItemFactory *factory,
+                  GtkListItem              *list_item,
+                  EvoxDisplayPanel         *self)
+{
+  if (self->bound_rows != NULL)
+    g_hash_table_remove (self->bound_rows, list_item);
+}
+
+static void
+teardown_layer_row (GtkSignalListItemFactory *factory,
+                    GtkListItem              *list_item,
+                    EvoxDisplayPanel         *self)
+{
+  if (self->bound_rows != NULL)
+    g_hash_table_remove (self->bound_rows, list_item);
+}
+
+/* About the height of a row with a check button in the default theme. */
+#define LAYER_ROW_HEIGHT 34
 
 static void
 rebuild_layers (EvoxDisplayPanel *self)
 {
   EvoxVolume *volume = evox_document_get_volume (self->document);
-  gsize dims[3] = { 0, 0, 0 };
+  g_autoptr(EvoxLayerList) layers = NULL;
+  g_autoptr(GtkNoSelection) selection = NULL;
   gboolean stack;
 
-  /* gtk_list_box_remove_all is GTK 4.12. */
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->layer_list));
-       child != NULL; child = gtk_widget_get_first_child (GTK_WIDGET (self->layer_list)))
-    gtk_list_box_remove (self->layer_list, child);
   stack = volume != NULL && evox_volume_get_n_scans (volume) > 0;
   gtk_widget_set_visible (self->layers_box, stack);
-  if (!stack)
-    return;
-  evox_volume_get_dims (volume, dims);
-  for (guint k = 0; k < dims[2]; k++)
-    {
-      const EvoxLayer *layer = evox_volume_get_layer (volume, k);
-      GtkWidget *row = gtk_list_box_row_new ();
-      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-      g_autofree char *text = g_strdup_printf (_("z = %.1f nm"), layer->z_nm);
-      GtkWidget *check = gtk_check_button_new_with_label (text);
-      GtkWidget *mark = gtk_label_new (layer->measured ? _("● measured") : _("interpolated"));
-
-      gtk_widget_set_hexpand (check, TRUE);
-      gtk_widget_add_css_class (mark, layer->measured ? "accent" : "dim-label");
-      if (layer->measured)
-        gtk_widget_add_css_class (check, "evox-measured");
-      g_object_set_data (G_OBJECT (check), "layer", GUINT_TO_POINTER (k));
-      g_signal_connect (check, "toggled", G_CALLBACK (layer_toggled), self);
-      gtk_box_append (GTK_BOX (box), check);
-      gtk_box_append (GTK_BOX (box), mark);
-      gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-      g_object_set_data (G_OBJECT (row), "check", check);
-      gtk_list_box_append (self->layer_list, row);
-    }
-  sync_layer_checks (self);
+  layers = evox_layer_list_new (stack ? volume : NULL);
+  /* A list view asks for the height of the few rows it has made: room for ten rows, or as
+   * many as there are, and a scroll bar beyond. */
+  gtk_scrolled_window_set_min_content_height (self->layer_scroller,
+                                              LAYER_ROW_HEIGHT *
+                                              MIN (g_list_model_get_n_items (
+                                                     G_LIST_MODEL (layers)), 10));
+  selection = gtk_no_selection_new (G_LIST_MODEL (g_steal_pointer (&layers)));
+  gtk_list_view_set_model (self->layer_list, GTK_SELECTION_MODEL (selection));
 }
 
 static void
@@ -456,6 +546,9 @@ show_layers_action (GtkWidget  *widget,
   for (guint k = 0; k < dims[2]; k++)
     evox_document_set_layer_visible (self->document, k,
                                      !only_measured || evox_volume_get_layer (volume, k)->measured);
+  /* Every scan is measured. */
+  for (guint i = 0; i < evox_volume_get_n_scans (volume); i++)
+    evox_document_set_scan_visible (self->document, i, TRUE);
 }
 
 static void
@@ -498,6 +591,8 @@ evox_display_panel_dispose (GObject *object)
   _evox_clear_bindings (self->bindings, G_N_ELEMENTS (self->bindings));
   g_clear_object (&self->document);
   _evox_dispose_bin_template (GTK_WIDGET (self), EVOX_TYPE_DISPLAY_PANEL);
+  /* After the list view, whose rows leave it on the way out. */
+  g_clear_pointer (&self->bound_rows, g_hash_table_unref);
 
   G_OBJECT_CLASS (evox_display_panel_parent_class)->dispose (object);
 }
@@ -523,6 +618,7 @@ evox_display_panel_class_init (EvoxDisplayPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, opacity_scale);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, slice_grid);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, layers_box);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, layer_scroller);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, layer_list);
 
   gtk_widget_class_install_action (widget_class, "display.reset-range", NULL,
@@ -547,6 +643,15 @@ evox_display_panel_init (EvoxDisplayPanel *self)
   gtk_drop_down_set_model (self->colormap_dropdown, G_LIST_MODEL (names));
   g_object_unref (factory);
   g_object_unref (names);
+
+  self->bound_rows = g_hash_table_new (NULL, NULL);
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_layer_row), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_layer_row), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_layer_row), self);
+  g_signal_connect (factory, "teardown", G_CALLBACK (teardown_layer_row), self);
+  gtk_list_view_set_factory (self->layer_list, factory);
+  g_object_unref (factory);
 
   gtk_scale_set_format_value_func (self->lo_scale, format_range_value, self, NULL);
   gtk_scale_set_format_value_func (self->hi_scale, format_range_value, self, NULL);
