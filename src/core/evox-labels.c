@@ -1561,6 +1561,151 @@ evox_labels_compute (EvoxVolume        *volume,
   return g_steal_pointer (&self);
 }
 
+/* Sums of one row's runs of equal label into accs, and the same-label pairs with the four
+ * earlier rows, voxel by voxel: the labels of a split need not be runs of one component. */
+static void
+measure_label_row (const Measure  *ms,
+                   const guint32  *labels,
+                   const gsize     dims[3],
+                   gsize           y,
+                   gsize           z)
+{
+  const gsize nx = dims[0], ny = dims[1], nz = dims[2];
+  const guint32 *row = labels + (z * ny + y) * nx;
+  gboolean edge_row = y == 0 || y + 1 == ny || z == 0 || z + 1 == nz;
+
+  for (gsize x0 = 0; x0 < nx;)
+    {
+      guint32 label = row[x0];
+      gsize x1 = x0 + 1;
+      Acc *acc;
+
+      while (x1 < nx && row[x1] == label)
+        x1++;
+      if (label == 0)
+        {
+          x0 = x1;
+          continue;
+        }
+      acc = &ms->accs[label];
+      acc->voxels += x1 - x0;
+      acc->runs++;
+      acc->sum[0] += (double) (x1 - x0) * (x0 + x1 - 1) * 0.5;
+      acc->sum[1] += (double) (x1 - x0) * y;
+      acc->sum[2] += (double) (x1 - x0) * z;
+      acc->lo[0] = MIN (acc->lo[0], (guint32) x0);
+      acc->hi[0] = MAX (acc->hi[0], (guint32) (x1 - 1));
+      acc->lo[1] = MIN (acc->lo[1], (guint32) y);
+      acc->hi[1] = MAX (acc->hi[1], (guint32) y);
+      acc->lo[2] = MIN (acc->lo[2], (guint32) z);
+      acc->hi[2] = MAX (acc->hi[2], (guint32) z);
+      if (edge_row || x0 == 0 || x1 == nx)
+        acc->border = TRUE;
+      run_values (ms, (z * ny + y) * nx + x0, (guint32) (x1 - x0), acc);
+
+      for (guint k = 0; k < 4; k++)
+        {
+          int dy = stat_rows[k][0];
+          int dz = stat_rows[k][1];
+          const guint32 *other;
+
+          if ((dy < 0 && y == 0) || (dy > 0 && y + 1 == ny) || (dz < 0 && z == 0))
+            continue;
+          other = labels + ((z + dz) * ny + (y + dy)) * nx;
+          for (gsize x = x0; x < x1; x++)
+            for (int dx = -1; dx <= 1; dx++)
+              if ((gssize) x + dx >= 0 && x + dx < nx && other[x + dx] == label)
+                acc->pairs[k * 3 + (guint) (dx + 1)]++;
+        }
+      x0 = x1;
+    }
+}
+
+/**
+ * _evox_labels_new_take:
+ * @monitor: begun by the caller; a step per row
+ */
+EvoxLabels *
+_evox_labels_new_take (EvoxVolume        *volume,
+                       guint              channel,
+                       const char        *phase_name,
+                       double             lo,
+                       double             hi,
+                       EvoxConnectivity   connectivity,
+                       guint64            min_size,
+                       guint32           *labels,
+                       guint32            max_label,
+                       EvoxWorkMonitor   *monitor,
+                       GError           **error)
+{
+  g_autoptr(EvoxLabels) self = NULL;
+  g_autofree guint32 *remap = NULL;
+  g_autofree Acc *accs = NULL;
+  double spacing[3], origin[3], factors[13];
+  Measure ms = { 0 };
+  guint32 n = 0;
+  gsize n_voxels;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
+  g_return_val_if_fail (labels != NULL, NULL);
+
+  self = g_object_new (EVOX_TYPE_LABELS, NULL);
+  self->volume = g_object_ref (volume);
+  self->channel = channel;
+  self->phase_name = g_strdup (phase_name);
+  self->lo = lo;
+  self->hi = hi;
+  self->connectivity = connectivity;
+  self->min_size = min_size;
+  self->labels = labels;
+  evox_volume_get_dims (volume, self->dims);
+  n_voxels = self->dims[0] * self->dims[1] * self->dims[2];
+
+  if (!evox_check_allocation ((guint64) max_label + 1,
+                              2 * sizeof (guint32) + sizeof (Acc) + sizeof (EvoxParticle),
+                              "Measuring particles", error))
+    return NULL;
+  remap = g_new0 (guint32, (gsize) max_label + 1);
+  for (gsize i = 0; i < n_voxels; i++)
+    {
+      guint32 l = labels[i];
+
+      if (l != 0)
+        {
+          g_assert (l <= max_label);
+          if (remap[l] == 0)
+            remap[l] = ++n;
+          labels[i] = remap[l];
+        }
+    }
+
+  accs = g_new (Acc, (gsize) n + 1);
+  for (guint32 l = 0; l <= n; l++)
+    acc_init (&accs[l]);
+  ms.type = evox_volume_get_sample_type (volume);
+  ms.data = evox_volume_get_data (volume, channel);
+  ms.accs = accs;
+  for (gsize r = 0; r < self->dims[1] * self->dims[2]; r++)
+    {
+      if (!_evox_work_monitor_step (monitor, 1))
+        {
+          g_cancellable_set_error_if_cancelled (monitor->cancellable, error);
+          return NULL;
+        }
+      measure_label_row (&ms, labels, self->dims, r % self->dims[1], r / self->dims[1]);
+    }
+
+  evox_volume_get_spacing (volume, spacing);
+  evox_volume_get_origin (volume, origin);
+  crofton_factors (spacing, factors);
+  self->n_found = n;
+  self->n_particles = n;
+  self->particles = g_new0 (EvoxParticle, MAX (n, 1));
+  for (guint32 l = 1; l <= n; l++)
+    particle_finish (&self->particles[l - 1], l, &accs[l], spacing, origin, factors);
+  return g_steal_pointer (&self);
+}
+
 typedef struct
 {
   EvoxVolume        *volume;

@@ -88,6 +88,24 @@ void                evox_labels_compute_async  (EvoxVolume          *volume,
 EvoxLabels         *evox_labels_compute_finish (GAsyncResult        *result,
                                                 GError             **error);
 
+/* Particles from a label volume made elsewhere (watershed splitting): labels (the volume's
+ * dims, 0 = background, any numbers up to max_label) are taken over, renumbered 1..n in raster
+ * order of each particle's first voxel and measured as evox_labels_compute() measures. The range,
+ * connectivity and min_size are kept for tables and files. Fails with G_IO_ERROR_CANCELLED when
+ * cancelled or EVOX_ERROR_TOO_LARGE when the tables do not fit the memory cap; labels is freed
+ * either way. */
+EvoxLabels         *_evox_labels_new_take      (EvoxVolume          *volume,
+                                                guint                channel,
+                                                const char          *phase_name,
+                                                double               lo,
+                                                double               hi,
+                                                EvoxConnectivity     connectivity,
+                                                guint64              min_size,
+                                                guint32             *labels,
+                                                guint32              max_label,
+                                                EvoxWorkMonitor     *monitor,
+                                                GError             **error);
+
 EvoxVolume         *evox_labels_get_volume     (EvoxLabels          *self);
 guint               evox_labels_get_channel    (EvoxLabels          *self);
 const char         *evox_labels_get_phase_name (EvoxLabels          *self);
