@@ -5,10 +5,12 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <math.h>
 #include <string.h>
 
+#include "evox-csv.h"
 #include "evox-document.h"
 #include "evox-particle-panel.h"
 #include "evox-plot.h"
@@ -909,6 +911,159 @@ test_panel_many (void)
   g_assert_finalize_object (document);
 }
 
+static GtkColumnViewColumn *
+column_titled (EvoxParticlePanel *panel,
+               const char        *title)
+{
+  GListModel *columns = gtk_column_view_get_columns (evox_particle_panel_get_column_view (panel));
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      if (g_strcmp0 (gtk_column_view_column_get_title (column), title) == 0)
+        return column;    /* the view keeps it */
+    }
+  g_error ("no column “%s”", title);
+}
+
+static gboolean
+column_shown (EvoxParticlePanel *panel,
+              const char        *title)
+{
+  return gtk_column_view_column_get_visible (column_titled (panel, title));
+}
+
+/* Column of name in a CSV header line. */
+static guint
+csv_column (char       **header,
+            const char  *name)
+{
+  for (guint i = 0; header[i] != NULL; i++)
+    if (g_str_equal (g_strstrip (header[i]), name))
+      return i;
+  g_error ("no CSV column %s", name);
+}
+
+/* The default columns fit the 380 px side panel without scrolling; the Columns menu shows and
+ * hides the others, the choice holds for the next panel of the session, and the std and
+ * bounding-box columns hold what the particles CSV writes. Before this, all 13 columns showed
+ * at their natural widths and the table scrolled sideways at 5 columns, without std or box. */
+static void
+test_panel_columns (void)
+{
+  g_autoptr(EvoxPhase) phase = evox_phase_new ("Solid", SOLID, SOLID, "#e01b24");
+  g_autoptr(EvoxVolume) volume = random_volume (23, 19, 17, 0.07, 7);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("evox-columns-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "particles.csv", NULL);
+  g_autofree char *csv = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_auto(GStrv) header = NULL;
+  const char *defaults[] = { "ID", "Voxels", "Diameter (nm)", "Sphericity", "Mean" };
+  const char *box[] = { "bbox-x0", "bbox-y0", "bbox-z0", "bbox-x1", "bbox-y1", "bbox-z1" };
+  const char *box_csv[] = { "bbox_x0", "bbox_y0", "bbox_z0", "bbox_x1", "bbox_y1", "bbox_z1" };
+  EvoxDocument *document = evox_document_new ();
+  EvoxParticlePanel *panel;
+  EvoxLabels *labels;
+  GtkAdjustment *h;
+  GtkWidget *window;
+  guint n_lines;
+
+  g_assert_no_error (error);
+  evox_document_set_volume (document, volume, "random", NULL);
+  evox_phase_list_append (evox_document_get_phases (document), phase);
+  evox_document_set_selected_phase (document, 0);
+  panel = EVOX_PARTICLE_PANEL (evox_particle_panel_new ());
+  evox_particle_panel_set_min_size (panel, 1);
+  evox_particle_panel_set_document (panel, document);
+  window = show_in_window (GTK_WIDGET (panel), 380, 800);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
+  g_assert_true (evox_test_wait_for (has_labels, document, 60));
+  spin (0.2);
+  labels = evox_document_get_labels (document);
+
+  for (guint i = 0; i < G_N_ELEMENTS (defaults); i++)
+    g_assert_true (column_shown (panel, defaults[i]));
+  g_assert_false (column_shown (panel, "Std"));
+  g_assert_false (column_shown (panel, "Box x₀ (vx)"));
+  h = gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (evox_particle_panel_get_column_view (panel)));
+  g_test_message ("table %g px in a %g px view", gtk_adjustment_get_upper (h),
+                  gtk_adjustment_get_page_size (h));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (h), <=, gtk_adjustment_get_page_size (h) + 0.5);
+
+  /* The chooser: one check item per column. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "columns.std", NULL));
+  g_assert_true (column_shown (panel, "Std"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "columns.voxels", NULL));
+  g_assert_false (column_shown (panel, "Voxels"));
+  for (guint i = 0; i < G_N_ELEMENTS (box); i++)
+    {
+      g_autofree char *action = g_strconcat ("columns.", box[i], NULL);
+
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), action, NULL));
+    }
+  g_assert_true (column_shown (panel, "Box z₁ (vx)"));
+
+  /* Remembered: a second panel of the session opens with the same columns. */
+  {
+    EvoxParticlePanel *other = EVOX_PARTICLE_PANEL (g_object_ref_sink (evox_particle_panel_new ()));
+
+    g_assert_true (column_shown (other, "Std"));
+    g_assert_false (column_shown (other, "Voxels"));
+    g_assert_true (column_shown (other, "Box x₀ (vx)"));
+    g_assert_false (column_shown (other, "Area (nm²)"));
+    g_assert_finalize_object (other);
+  }
+
+  /* The rows hold the CSV's numbers. */
+  g_assert_true (evox_csv_write_particles (path, &labels, 1, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &csv, NULL, &error));
+  lines = g_strsplit (csv, "\n", -1);
+  header = g_strsplit (lines[0], ",", -1);
+  n_lines = g_strv_length (lines);
+  g_assert_cmpuint (n_lines, >=, evox_labels_get_n_particles (labels) + 1);
+  for (guint l = 1; l < n_lines && lines[l][0] != '\0'; l++)
+    {
+      g_auto(GStrv) cells = g_strsplit (lines[l], ",", -1);
+      guint id = (guint) g_ascii_strtoull (cells[csv_column (header, "id")], NULL, 10);
+      g_autoptr(GObject) row = g_list_model_get_item (
+        G_LIST_MODEL (gtk_column_view_get_model (evox_particle_panel_get_column_view (panel))),
+        id - 1);
+      double std = 0;
+      guint row_id = 0;
+
+      g_object_get (row, "id", &row_id, "std", &std, NULL);
+      g_assert_cmpuint (row_id, ==, id);
+      g_assert_cmpfloat (std, ==, g_ascii_strtod (cells[csv_column (header, "std")], NULL));
+      for (guint i = 0; i < G_N_ELEMENTS (box); i++)
+        {
+          guint value = G_MAXUINT;
+
+          g_object_get (row, box[i], &value, NULL);
+          g_assert_cmpuint (value, ==,
+                            g_ascii_strtoull (cells[csv_column (header, box_csv[i])], NULL, 10));
+        }
+    }
+
+  /* Back to the defaults for the other tests of this process. */
+  for (guint i = 0; i < G_N_ELEMENTS (box); i++)
+    {
+      g_autofree char *action = g_strconcat ("columns.", box[i], NULL);
+
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), action, NULL));
+    }
+  gtk_widget_activate_action (GTK_WIDGET (panel), "columns.std", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "columns.voxels", NULL);
+  g_assert_true (column_shown (panel, "Voxels"));
+  g_assert_false (column_shown (panel, "Std"));
+  g_unlink (path);
+  g_rmdir (dir);
+  close_window (window);
+  g_assert_finalize_object (document);
+}
+
 /* The real tomogram: active material (85) gives the flood fill's count. With
  * EVOX_TEST_LINGER=seconds the window stays up that long (for screenshots). */
 static void
@@ -977,6 +1132,7 @@ main (int    argc,
               fixture_tear_down);
   g_test_add_func ("/Evox/ParticlePanel/no-phase", test_panel_no_phase);
   g_test_add_func ("/Evox/ParticlePanel/many", test_panel_many);
+  g_test_add_func ("/Evox/ParticlePanel/columns", test_panel_columns);
   g_test_add_func ("/Evox/ParticlePanel/electrode", test_panel_electrode);
 
   return g_test_run ();

@@ -33,31 +33,53 @@ typedef enum
   COLUMN_Y,
   COLUMN_Z,
   COLUMN_MEAN,
+  COLUMN_STD,
   COLUMN_MIN,
   COLUMN_MAX,
+  COLUMN_BOX_X0,
+  COLUMN_BOX_Y0,
+  COLUMN_BOX_Z0,
+  COLUMN_BOX_X1,
+  COLUMN_BOX_Y1,
+  COLUMN_BOX_Z1,
   COLUMN_BORDER,
   N_COLUMNS
 } Column;
 
+/* Widths fit the numbers each column shows in the default font (ids and voxel counts of a
+ * 1024^3 volume, diameters to 0.1 nm), so the default set fits the side panel unscrolled. */
 static const struct
 {
   const char *property;
   const char *title;
+  int         width;
+  gboolean    shown;    /* by default */
 } columns[N_COLUMNS] = {
-  { "id", N_("ID") },
-  { "voxels", N_("Voxels") },
-  { "volume", N_("Volume (nm³)") },
-  { "diameter", N_("Diameter (nm)") },
-  { "area", N_("Area (nm²)") },
-  { "sphericity", N_("Sphericity") },
-  { "x", N_("x (nm)") },
-  { "y", N_("y (nm)") },
-  { "z", N_("z (nm)") },
-  { "mean", N_("Mean") },
-  { "min", N_("Min") },
-  { "max", N_("Max") },
-  { "border", N_("Border") },
+  { "id", N_("ID"), 44, TRUE },
+  { "voxels", N_("Voxels"), 76, TRUE },
+  { "volume", N_("Volume (nm³)"), 96, FALSE },
+  { "diameter", N_("Diameter (nm)"), 80, TRUE },
+  { "area", N_("Area (nm²)"), 88, FALSE },
+  { "sphericity", N_("Sphericity"), 64, TRUE },
+  { "x", N_("x (nm)"), 64, FALSE },
+  { "y", N_("y (nm)"), 64, FALSE },
+  { "z", N_("z (nm)"), 64, FALSE },
+  { "mean", N_("Mean"), 60, TRUE },
+  { "std", N_("Std"), 60, FALSE },
+  { "min", N_("Min"), 60, FALSE },
+  { "max", N_("Max"), 60, FALSE },
+  { "bbox-x0", N_("Box x₀ (vx)"), 64, FALSE },
+  { "bbox-y0", N_("Box y₀ (vx)"), 64, FALSE },
+  { "bbox-z0", N_("Box z₀ (vx)"), 64, FALSE },
+  { "bbox-x1", N_("Box x₁ (vx)"), 64, FALSE },
+  { "bbox-y1", N_("Box y₁ (vx)"), 64, FALSE },
+  { "bbox-z1", N_("Box z₁ (vx)"), 64, FALSE },
+  { "border", N_("Border"), 52, FALSE },
 };
+
+/* Which columns show, shared by every panel of the session: a choice made in one window holds
+ * for the next. Bit c is column c; 0 until the first panel fills in the defaults. */
+static guint32 session_columns;
 
 /* Rows: one small object per particle, made when the table first asks for it. */
 
@@ -119,6 +141,19 @@ evox_particle_row_get_property (GObject    *object,
     case COLUMN_MEAN:
       g_value_set_double (value, p->mean);
       break;
+    case COLUMN_STD:
+      g_value_set_double (value, p->std);
+      break;
+    case COLUMN_BOX_X0:
+    case COLUMN_BOX_Y0:
+    case COLUMN_BOX_Z0:
+      g_value_set_uint (value, p->bbox_min[prop_id - 1 - COLUMN_BOX_X0]);
+      break;
+    case COLUMN_BOX_X1:
+    case COLUMN_BOX_Y1:
+    case COLUMN_BOX_Z1:
+      g_value_set_uint (value, p->bbox_max[prop_id - 1 - COLUMN_BOX_X1]);
+      break;
     case COLUMN_MIN:
       g_value_set_double (value, p->min);
       break;
@@ -147,7 +182,7 @@ evox_particle_row_class_init (EvoxParticleRowClass *klass)
     {
       GParamSpec *pspec;
 
-      if (c == COLUMN_ID)
+      if (c == COLUMN_ID || (c >= COLUMN_BOX_X0 && c <= COLUMN_BOX_Z1))
         pspec = g_param_spec_uint (columns[c].property, NULL, NULL, 0, G_MAXUINT32, 0, flags);
       else if (c == COLUMN_VOXELS)
         pspec = g_param_spec_uint64 (columns[c].property, NULL, NULL, 0, G_MAXUINT64, 0, flags);
@@ -291,6 +326,7 @@ struct _EvoxParticlePanel
   GtkLabel           *summary_label;
   EvoxPlot           *plot;
   GtkColumnView      *column_view;
+  GtkMenuButton      *columns_button;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxParticlePanel, evox_particle_panel, GTK_TYPE_WIDGET)
@@ -650,6 +686,16 @@ format_cell (const EvoxParticle *p,
       return g_strdup_printf ("%.1f", p->centroid_nm[column - COLUMN_X]);
     case COLUMN_MEAN:
       return g_strdup_printf ("%.4g", p->mean);
+    case COLUMN_STD:
+      return g_strdup_printf ("%.4g", p->std);
+    case COLUMN_BOX_X0:
+    case COLUMN_BOX_Y0:
+    case COLUMN_BOX_Z0:
+      return g_strdup_printf ("%u", p->bbox_min[column - COLUMN_BOX_X0]);
+    case COLUMN_BOX_X1:
+    case COLUMN_BOX_Y1:
+    case COLUMN_BOX_Z1:
+      return g_strdup_printf ("%u", p->bbox_max[column - COLUMN_BOX_X1]);
     case COLUMN_MIN:
       return g_strdup_printf ("%.4g", p->min);
     case COLUMN_MAX:
@@ -686,14 +732,43 @@ bind_cell (GtkSignalListItemFactory *factory,
 }
 
 static void
+on_column_state (GSimpleAction *action,
+                 GVariant      *state,
+                 gpointer       user_data)
+{
+  GtkColumnViewColumn *column = user_data;
+  guint c = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (action), "evox-column"));
+  gboolean shown = g_variant_get_boolean (state);
+
+  g_simple_action_set_state (action, state);
+  gtk_column_view_column_set_visible (column, shown);
+  if (shown)
+    session_columns |= 1u << c;
+  else
+    session_columns &= ~(1u << c);
+}
+
+/* The columns, and a "columns" action group of one boolean action per column (named by its
+ * property) behind the Columns menu. */
+static void
 add_columns (EvoxParticlePanel *self)
 {
+  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+  g_autoptr(GMenu) menu = g_menu_new ();
+
+  if (session_columns == 0)
+    for (guint c = 0; c < N_COLUMNS; c++)
+      session_columns |= columns[c].shown ? 1u << c : 0;
+
   for (guint c = 0; c < N_COLUMNS; c++)
     {
       GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
       GtkExpression *expression = gtk_property_expression_new (EVOX_TYPE_PARTICLE_ROW, NULL,
                                                                 columns[c].property);
       GtkSorter *sorter = GTK_SORTER (gtk_numeric_sorter_new (expression));
+      gboolean shown = (session_columns & (1u << c)) != 0;
+      g_autoptr(GSimpleAction) action = NULL;
+      g_autofree char *detailed = g_strconcat ("columns.", columns[c].property, NULL);
       GtkColumnViewColumn *column;
 
       g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), NULL);
@@ -701,10 +776,22 @@ add_columns (EvoxParticlePanel *self)
       column = gtk_column_view_column_new (_(columns[c].title), factory);
       gtk_column_view_column_set_sorter (column, sorter);
       gtk_column_view_column_set_resizable (column, TRUE);
+      gtk_column_view_column_set_fixed_width (column, columns[c].width);
+      gtk_column_view_column_set_visible (column, shown);
       gtk_column_view_append_column (self->column_view, column);
+
+      action = g_simple_action_new_stateful (columns[c].property, NULL,
+                                             g_variant_new_boolean (shown));
+      g_object_set_data (G_OBJECT (action), "evox-column", GUINT_TO_POINTER (c));
+      /* The column view holds the column for as long as the panel lives. */
+      g_signal_connect (action, "change-state", G_CALLBACK (on_column_state), column);
+      g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (action));
+      g_menu_append (menu, _(columns[c].title), detailed);
       g_object_unref (sorter);
       g_object_unref (column);
     }
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "columns", G_ACTION_GROUP (group));
+  gtk_menu_button_set_menu_model (self->columns_button, G_MENU_MODEL (menu));
 }
 
 /* Search */
@@ -1144,6 +1231,7 @@ evox_particle_panel_class_init (EvoxParticlePanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, summary_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, plot);
   gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, column_view);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, columns_button);
 
   gtk_widget_class_install_action (widget_class, "particles.find", NULL, find_action);
   gtk_widget_class_install_action (widget_class, "particles.cancel", NULL, cancel_action);

@@ -30,8 +30,11 @@ gboolean          evox_particle_panel_is_busy          (EvoxParticlePanel *self)
 
 /* For tests: the table (its model is a GtkSingleSelection over a GtkSortListModel of row objects
  * with the properties "id" (uint), "voxels" (uint64), "volume", "diameter", "area",
- * "sphericity", "x", "y", "z", "mean", "min", "max" (double) and "border" (boolean)), the
- * summary text, the error text ("" when none) and the size-distribution plot. */
+ * "sphericity", "x", "y", "z", "mean", "std", "min", "max" (double), "bbox-x0" ... "bbox-z1"
+ * (uint, voxel indices as the CSV's bbox columns) and "border" (boolean)), the summary text,
+ * the error text ("" when none) and the size-distribution plot. The "columns" action group has
+ * one boolean action per column, named by its property, that shows or hides it (the Columns
+ * menu); the choice holds for every panel of the session. */
 GtkColumnView    *evox_particle_panel_get_column_view  (EvoxParticlePanel *self);
 const char       *evox_particle_panel_get_summary      (EvoxParticlePanel *self);
 const char       *evox_particle_panel_get_error        (EvoxParticlePanel *self);
