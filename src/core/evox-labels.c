@@ -12,6 +12,7 @@
 #endif
 
 #include "evox-labels.h"
+#include "evox-display.h"
 #include "evox-types.h"
 
 /* Labelling works on runs, not voxels. Each x-row of the phase is cut into runs of foreground
@@ -1913,4 +1914,147 @@ evox_labels_get_number_density (EvoxLabels *self)
   um3 = (self->dims[0] * spacing[0]) * (self->dims[1] * spacing[1]) *
         (self->dims[2] * spacing[2]) * 1e-9;
   return um3 > 0.0 ? self->n_particles / um3 : 0.0;
+}
+
+/* Colouring by property */
+
+const char *
+evox_particle_color_get_title (EvoxParticleColor by)
+{
+  switch (by)
+    {
+    case EVOX_PARTICLE_COLOR_NONE: return "None";
+    case EVOX_PARTICLE_COLOR_ID: return "Particle";
+    case EVOX_PARTICLE_COLOR_VOXELS: return "Size";
+    case EVOX_PARTICLE_COLOR_DIAMETER: return "Equivalent diameter";
+    case EVOX_PARTICLE_COLOR_SPHERICITY: return "Sphericity";
+    case EVOX_PARTICLE_COLOR_MEAN: return "Mean value";
+    case EVOX_PARTICLE_COLOR_BORDER: return "Touches border";
+    case EVOX_N_PARTICLE_COLORS:
+    default:
+      g_return_val_if_reached ("");
+    }
+}
+
+const char *
+evox_particle_color_get_unit (EvoxParticleColor by)
+{
+  switch (by)
+    {
+    case EVOX_PARTICLE_COLOR_VOXELS: return "voxels";
+    case EVOX_PARTICLE_COLOR_DIAMETER: return "nm";
+    default: return "";
+    }
+}
+
+double
+evox_particle_color_value (const EvoxParticle *p,
+                           EvoxParticleColor   by)
+{
+  g_return_val_if_fail (p != NULL, NAN);
+
+  switch (by)
+    {
+    case EVOX_PARTICLE_COLOR_VOXELS: return (double) p->voxels;
+    case EVOX_PARTICLE_COLOR_DIAMETER: return p->diameter_nm;
+    case EVOX_PARTICLE_COLOR_SPHERICITY: return p->sphericity;
+    case EVOX_PARTICLE_COLOR_MEAN: return p->mean;
+    case EVOX_PARTICLE_COLOR_BORDER: return p->touches_border ? 1.0 : 0.0;
+    default: return NAN;
+    }
+}
+
+gboolean
+evox_labels_get_color_range (EvoxLabels        *self,
+                             EvoxParticleColor  by,
+                             double            *lo,
+                             double            *hi)
+{
+  double a = INFINITY, b = -INFINITY;
+
+  g_return_val_if_fail (EVOX_IS_LABELS (self), FALSE);
+
+  for (guint i = 0; i < self->n_particles; i++)
+    {
+      double v = evox_particle_color_value (&self->particles[i], by);
+
+      if (isfinite (v))
+        {
+          a = MIN (a, v);
+          b = MAX (b, v);
+        }
+    }
+  if (lo != NULL)
+    *lo = a;
+  if (hi != NULL)
+    *hi = b;
+  return a <= b;
+}
+
+/* Hues a golden angle apart, so neighbouring ids (often touching particles, as the pieces of a
+ * split) differ strongly. */
+static void
+id_color (guint32 id,
+          guint8  rgba[4])
+{
+  double h = fmod (id * 0.618033988749895, 1.0) * 6.0;
+  double s = 0.65, v = 0.95;
+  double f = h - floor (h);
+  double p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
+  double rgb[3];
+
+  switch ((int) floor (h) % 6)
+    {
+    case 0: rgb[0] = v; rgb[1] = t; rgb[2] = p; break;
+    case 1: rgb[0] = q; rgb[1] = v; rgb[2] = p; break;
+    case 2: rgb[0] = p; rgb[1] = v; rgb[2] = t; break;
+    case 3: rgb[0] = p; rgb[1] = q; rgb[2] = v; break;
+    case 4: rgb[0] = t; rgb[1] = p; rgb[2] = v; break;
+    default: rgb[0] = v; rgb[1] = p; rgb[2] = q; break;
+    }
+  for (guint i = 0; i < 3; i++)
+    rgba[i] = (guint8) lround (rgb[i] * 255.0);
+  rgba[3] = 255;
+}
+
+guint8 *
+evox_labels_dup_colors (EvoxLabels        *self,
+                        EvoxParticleColor  by,
+                        const char        *colormap,
+                        gsize             *n_entries)
+{
+  guint8 *rgba;
+  double lo = 0, hi = 0;
+
+  g_return_val_if_fail (EVOX_IS_LABELS (self), NULL);
+  g_return_val_if_fail (by < EVOX_N_PARTICLE_COLORS, NULL);
+  g_return_val_if_fail (by == EVOX_PARTICLE_COLOR_ID || evox_colormap_exists (colormap), NULL);
+
+  if (n_entries != NULL)
+    *n_entries = 0;
+  if (by == EVOX_PARTICLE_COLOR_NONE)
+    return NULL;
+  rgba = g_new0 (guint8, ((gsize) self->n_particles + 1) * 4);
+  if (by != EVOX_PARTICLE_COLOR_ID)
+    evox_labels_get_color_range (self, by, &lo, &hi);
+  for (guint32 id = 1; id <= self->n_particles; id++)
+    {
+      guint8 *entry = rgba + (gsize) id * 4;
+      double v, t;
+
+      if (by == EVOX_PARTICLE_COLOR_ID)
+        {
+          id_color (id, entry);
+          continue;
+        }
+      v = evox_particle_color_value (&self->particles[id - 1], by);
+      if (!isfinite (v))
+        continue;
+      t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+      evox_colormap_sample (colormap, t, entry);
+      entry[3] = 255;
+    }
+  if (n_entries != NULL)
+    *n_entries = (gsize) self->n_particles + 1;
+  return rgba;
 }

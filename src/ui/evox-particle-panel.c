@@ -46,8 +46,8 @@ typedef enum
   N_COLUMNS
 } Column;
 
-/* Widths fit the numbers each column shows in the default font (ids and voxel counts of a
- * 1024^3 volume, diameters to 0.1 nm), so the default set fits the side panel unscrolled. */
+/* Widths fit each column's title (with the sort arrow) and the numbers it shows in the default
+ * font, so the default set fits the 380 px side panel unscrolled. */
 static const struct
 {
   const char *property;
@@ -55,12 +55,12 @@ static const struct
   int         width;
   gboolean    shown;    /* by default */
 } columns[N_COLUMNS] = {
-  { "id", N_("ID"), 44, TRUE },
-  { "voxels", N_("Voxels"), 76, TRUE },
-  { "volume", N_("Volume (nm³)"), 96, FALSE },
-  { "diameter", N_("Diameter (nm)"), 80, TRUE },
-  { "area", N_("Area (nm²)"), 88, FALSE },
-  { "sphericity", N_("Sphericity"), 64, TRUE },
+  { "id", N_("ID"), 40, TRUE },
+  { "voxels", N_("Voxels"), 72, TRUE },
+  { "volume", N_("Volume (nm³)"), 104, FALSE },
+  { "diameter", N_("Diameter (nm)"), 108, TRUE },
+  { "area", N_("Area (nm²)"), 96, FALSE },
+  { "sphericity", N_("Sphericity"), 84, TRUE },
   { "x", N_("x (nm)"), 64, FALSE },
   { "y", N_("y (nm)"), 64, FALSE },
   { "z", N_("z (nm)"), 64, FALSE },
@@ -68,13 +68,13 @@ static const struct
   { "std", N_("Std"), 60, FALSE },
   { "min", N_("Min"), 60, FALSE },
   { "max", N_("Max"), 60, FALSE },
-  { "bbox-x0", N_("Box x₀ (vx)"), 64, FALSE },
-  { "bbox-y0", N_("Box y₀ (vx)"), 64, FALSE },
-  { "bbox-z0", N_("Box z₀ (vx)"), 64, FALSE },
-  { "bbox-x1", N_("Box x₁ (vx)"), 64, FALSE },
-  { "bbox-y1", N_("Box y₁ (vx)"), 64, FALSE },
-  { "bbox-z1", N_("Box z₁ (vx)"), 64, FALSE },
-  { "border", N_("Border"), 52, FALSE },
+  { "bbox-x0", N_("Box x₀ (vx)"), 88, FALSE },
+  { "bbox-y0", N_("Box y₀ (vx)"), 88, FALSE },
+  { "bbox-z0", N_("Box z₀ (vx)"), 88, FALSE },
+  { "bbox-x1", N_("Box x₁ (vx)"), 88, FALSE },
+  { "bbox-y1", N_("Box y₁ (vx)"), 88, FALSE },
+  { "bbox-z1", N_("Box z₁ (vx)"), 88, FALSE },
+  { "border", N_("Border"), 64, FALSE },
 };
 
 /* Which columns show, shared by every panel of the session: a choice made in one window holds
