@@ -1064,6 +1064,103 @@ test_panel_columns (void)
   g_assert_finalize_object (document);
 }
 
+static gboolean
+not_busy (gpointer data)
+{
+  return !evox_particle_panel_is_busy (data);
+}
+
+static guint
+n_document_particles (EvoxDocument *document)
+{
+  return evox_document_get_labels (document) != NULL
+           ? evox_labels_get_n_particles (evox_document_get_labels (document)) : 0;
+}
+
+/* Two balls of radius 8 touching through a neck of radius 3.9 are one particle; the preview
+ * shows them split in two, each in its own colour, Cancel puts the one particle back and Apply
+ * keeps the two. "Colour by" is the document's particle-colors. */
+static void
+test_panel_split (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (40, 24, 24, 1, EVOX_SAMPLE_U8, &error);
+  g_autoptr(EvoxPhase) phase = evox_phase_new ("Balls", 1, 1, "#e01b24");
+  EvoxDocument *document = evox_document_new ();
+  EvoxParticlePanel *panel;
+  EvoxLabels *found;
+  GtkWidget *window;
+  guint8 *data = evox_volume_get_data_mut (volume, 0);
+
+  g_assert_no_error (error);
+  for (gsize z = 0; z < 24; z++)
+    for (gsize y = 0; y < 24; y++)
+      for (gsize x = 0; x < 40; x++)
+        {
+          double dy = y - 11.5, dz = z - 11.5, a = x - 12.0, b = x - 26.0;
+
+          data[(z * 24 + y) * 40 + x] = a * a + dy * dy + dz * dz <= 64 ||
+                                        b * b + dy * dy + dz * dz <= 64;
+        }
+  evox_volume_freeze (volume);
+  evox_document_set_volume (document, volume, "balls", NULL);
+  evox_phase_list_append (evox_document_get_phases (document), phase);
+  evox_document_set_selected_phase (document, 0);
+  panel = EVOX_PARTICLE_PANEL (evox_particle_panel_new ());
+  evox_particle_panel_set_document (panel, document);
+  window = show_in_window (GTK_WIDGET (panel), 420, 800);
+
+  /* Nothing to split before particles are found. */
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.preview-split",
+                                              NULL) &&
+                  evox_particle_panel_is_busy (panel));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
+  g_assert_true (evox_test_wait_for (has_labels, document, 60));
+  found = evox_document_get_labels (document);
+  g_assert_cmpuint (evox_labels_get_n_particles (found), ==, 1);
+
+  /* Colour by diameter: the document holds the choice. */
+  evox_document_set_particle_colors (document, EVOX_PARTICLE_COLOR_DIAMETER);
+
+  g_object_set (panel, "split-size", 2.0, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.preview-split", NULL));
+  g_assert_true (evox_test_wait_for (not_busy, panel, 60));
+  spin (0.05);
+  g_assert_cmpstr (evox_particle_panel_get_error (panel), ==, "");
+  g_assert_cmpuint (n_document_particles (document), ==, 2);
+  g_assert_cmpint (evox_document_get_particle_colors (document), ==, EVOX_PARTICLE_COLOR_ID);
+  g_assert_nonnull (strstr (evox_particle_panel_get_summary (panel), "2 particles"));
+
+  /* Cancel: the labels found before, and the colouring chosen before. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.discard-split", NULL));
+  g_assert_true (evox_document_get_labels (document) == found);
+  g_assert_cmpint (evox_document_get_particle_colors (document), ==,
+                   EVOX_PARTICLE_COLOR_DIAMETER);
+
+  /* A size above the neck's depth keeps one particle. */
+  g_object_set (panel, "split-size", 7.0, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.preview-split", NULL));
+  g_assert_true (evox_test_wait_for (not_busy, panel, 60));
+  g_assert_cmpuint (n_document_particles (document), ==, 1);
+
+  /* Previewing again starts from the labels found, not from the preview; Apply keeps it. */
+  g_object_set (panel, "split-size", 2.0, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.preview-split", NULL));
+  g_assert_true (evox_test_wait_for (not_busy, panel, 60));
+  g_assert_cmpuint (n_document_particles (document), ==, 2);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.apply-split", NULL));
+  spin (0.05);
+  g_assert_cmpuint (n_document_particles (document), ==, 2);
+  g_assert_cmpint (evox_document_get_particle_colors (document), ==,
+                   EVOX_PARTICLE_COLOR_DIAMETER);
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.discard-split",
+                                              NULL) &&
+                  n_document_particles (document) == 1);
+
+  close_window (window);
+  g_assert_finalize_object (document);
+}
+
 /* The real tomogram: active material (85) gives the flood fill's count. With
  * EVOX_TEST_LINGER=seconds the window stays up that long (for screenshots). */
 static void
@@ -1133,6 +1230,7 @@ main (int    argc,
   g_test_add_func ("/Evox/ParticlePanel/no-phase", test_panel_no_phase);
   g_test_add_func ("/Evox/ParticlePanel/many", test_panel_many);
   g_test_add_func ("/Evox/ParticlePanel/columns", test_panel_columns);
+  g_test_add_func ("/Evox/ParticlePanel/split", test_panel_split);
   g_test_add_func ("/Evox/ParticlePanel/electrode", test_panel_electrode);
 
   return g_test_run ();

@@ -14,6 +14,7 @@
 #include "evox-ui-util.h"
 #include "evox-plot.h"
 #include "evox-ui-resources.h"
+#include "evox-watershed.h"
 
 #define DEFAULT_MIN_SIZE 8
 
@@ -306,6 +307,7 @@ struct _EvoxParticlePanel
   GBinding           *phase_binding;
   EvoxConnectivity    connectivity;
   guint               min_size;
+  double              split_size;
   /* Set while the panel moves the table's selection itself, so that it does not answer. */
   gboolean            updating;
 
@@ -327,6 +329,19 @@ struct _EvoxParticlePanel
   EvoxPlot           *plot;
   GtkColumnView      *column_view;
   GtkMenuButton      *columns_button;
+  GtkDropDown        *color_dropdown;
+  GtkDrawingArea     *color_bar;
+  GtkExpander        *split_expander;
+  GtkSpinButton      *split_spin;
+  GtkWidget          *split_box;
+  GtkLabel           *split_label;
+  GBinding           *color_binding;
+
+  /* While a split is previewed: the labels it replaced in the document, and the colouring
+   * before the preview coloured every piece apart. Set while the panel swaps them itself. */
+  EvoxLabels         *unsplit;
+  EvoxParticleColor   colors_before_split;
+  gboolean            swapping_labels;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxParticlePanel, evox_particle_panel, GTK_TYPE_WIDGET)
@@ -337,6 +352,7 @@ enum
   PROP_DOCUMENT,
   PROP_CONNECTIVITY,
   PROP_MIN_SIZE,
+  PROP_SPLIT_SIZE,
   PROP_BUSY,
   N_PROPS
 };
@@ -372,6 +388,12 @@ update_actions (EvoxParticlePanel *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "particles.find", can_find && !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "particles.cancel", busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "particles.preview-split",
+                                 !busy && (self->unsplit != NULL || current_labels (self) != NULL));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "particles.apply-split",
+                                 !busy && self->unsplit != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "particles.discard-split",
+                                 !busy && self->unsplit != NULL);
 }
 
 /* Summary and size distribution */
@@ -794,6 +816,122 @@ add_columns (EvoxParticlePanel *self)
   gtk_menu_button_set_menu_model (self->columns_button, G_MENU_MODEL (menu));
 }
 
+/* Colouring */
+
+static const char *color_titles[EVOX_N_PARTICLE_COLORS] = {
+  N_("None"),
+  N_("Particle (a colour each)"),
+  N_("Size (voxels)"),
+  N_("Equivalent diameter (nm)"),
+  N_("Sphericity"),
+  N_("Mean value"),
+  N_("Touches border (no, yes)"),
+};
+
+/* The colour map from the smallest to the largest value of the property, the two values under
+ * its ends and the quantity with its unit between them, as evox_labels_dup_colors maps them. */
+static void
+draw_color_bar (GtkDrawingArea *area,
+                cairo_t        *cr,
+                int             width,
+                int             height,
+                gpointer        user_data)
+{
+  EvoxParticlePanel *self = user_data;
+  EvoxLabels *labels = current_labels (self);
+  EvoxParticleColor by;
+  const guint8 (*table)[3];
+  g_autoptr(PangoLayout) layout = NULL;
+  g_autofree char *lo_text = NULL, *hi_text = NULL;
+  GdkRGBA fg;
+  double lo, hi;
+  int text_w, text_h;
+  const int bar_h = 14;
+
+  if (labels == NULL || width < 8)
+    return;
+  by = evox_document_get_particle_colors (self->document);
+  table = evox_colormap_get_table (evox_document_get_colormap (self->document));
+  if (table == NULL || by < EVOX_PARTICLE_COLOR_VOXELS ||
+      !evox_labels_get_color_range (labels, by, &lo, &hi))
+    return;
+
+  for (int x = 0; x < width; x++)
+    {
+      int index = (int) lround (255.0 * x / MAX (width - 1, 1));
+
+      cairo_set_source_rgb (cr, table[index][0] / 255.0, table[index][1] / 255.0,
+                            table[index][2] / 255.0);
+      cairo_rectangle (cr, x, 0, 1, bar_h);
+      cairo_fill (cr);
+    }
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+  gtk_widget_get_color (GTK_WIDGET (area), &fg);
+#else
+  gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (area)), &fg);
+#endif
+  gdk_cairo_set_source_rgba (cr, &fg);
+  lo_text = g_strdup_printf ("%.4g", lo);
+  hi_text = g_strdup_printf ("%.4g", hi);
+  layout = gtk_widget_create_pango_layout (GTK_WIDGET (area), lo_text);
+  cairo_move_to (cr, 0, bar_h + 2);
+  pango_cairo_show_layout (cr, layout);
+  pango_layout_set_text (layout, hi_text, -1);
+  pango_layout_get_pixel_size (layout, &text_w, &text_h);
+  cairo_move_to (cr, width - text_w, bar_h + 2);
+  pango_cairo_show_layout (cr, layout);
+  pango_layout_set_text (layout, _(color_titles[by]), -1);
+  pango_layout_get_pixel_size (layout, &text_w, &text_h);
+  cairo_move_to (cr, (width - text_w) / 2.0, bar_h + 2);
+  pango_cairo_show_layout (cr, layout);
+}
+
+static void
+update_color_bar (EvoxParticlePanel *self)
+{
+  EvoxLabels *labels = current_labels (self);
+  gboolean shown = labels != NULL && evox_labels_get_n_particles (labels) > 0 &&
+                   evox_document_get_particle_colors (self->document) >= EVOX_PARTICLE_COLOR_VOXELS;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->color_bar), shown);
+  gtk_widget_queue_draw (GTK_WIDGET (self->color_bar));
+}
+
+/* Splitting */
+
+/* Leaves the preview: the document keeps its labels, the colouring goes back. */
+static void
+end_split_preview (EvoxParticlePanel *self)
+{
+  if (self->unsplit == NULL)
+    return;
+  g_clear_object (&self->unsplit);
+  gtk_widget_set_visible (self->split_box, FALSE);
+  if (self->document != NULL)
+    evox_document_set_particle_colors (self->document, self->colors_before_split);
+  update_actions (self);
+}
+
+static void
+show_split (EvoxParticlePanel *self,
+            EvoxLabels        *split)
+{
+  g_autofree char *text = NULL;
+  guint before = evox_labels_get_n_particles (self->unsplit);
+  guint after = evox_labels_get_n_particles (split);
+
+  self->swapping_labels = TRUE;
+  evox_document_set_labels (self->document, split);
+  self->swapping_labels = FALSE;
+  evox_document_set_particle_colors (self->document, EVOX_PARTICLE_COLOR_ID);
+  /* TRANSLATORS: a watershed split that is shown but not yet applied: "81 → 844 particles" */
+  text = g_strdup_printf (_("Preview: %u → %u particles"), before, after);
+  gtk_label_set_text (self->split_label, text);
+  gtk_widget_set_visible (self->split_box, TRUE);
+  update_actions (self);
+}
+
 /* Search */
 
 typedef struct
@@ -801,6 +939,7 @@ typedef struct
   EvoxParticlePanel *panel;        /* weak: a closed panel only drops the result */
   GCancellable      *cancellable;
   char              *phase_name;
+  EvoxLabels        *source;       /* the labels a split starts from */
 } SearchData;
 
 static void
@@ -808,6 +947,7 @@ search_data_free (SearchData *data)
 {
   g_clear_weak_pointer (&data->panel);
   g_clear_object (&data->cancellable);
+  g_clear_object (&data->source);
   g_free (data->phase_name);
   g_free (data);
 }
@@ -914,6 +1054,106 @@ find_action (GtkWidget  *widget,
 }
 
 static void
+split_finished (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  SearchData *data = user_data;
+  EvoxParticlePanel *self = data->panel;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxLabels) split = evox_watershed_split_finish (result, &error);
+
+  if (self == NULL || self->cancellable != data->cancellable)
+    {
+      search_data_free (data);
+      return;
+    }
+  stop_search (self);
+
+  if (split == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *message =
+            g_strdup_printf (_("Could not split the particles of “%s”: %s"),
+                             data->phase_name != NULL ? data->phase_name : "", error->message);
+          show_error (self, message);
+        }
+    }
+  else if (evox_labels_get_volume (split) == current_volume (self) &&
+           evox_labels_get_channel (split) == evox_document_get_channel (self->document) &&
+           (data->source == self->unsplit || data->source == current_labels (self)))
+    {
+      if (self->unsplit == NULL)
+        {
+          self->unsplit = g_object_ref (data->source);
+          self->colors_before_split = evox_document_get_particle_colors (self->document);
+        }
+      show_split (self, split);
+    }
+  search_data_free (data);
+}
+
+/* Splits the labels found (those before the preview, when one is shown) with the h of the
+ * spin button, and shows the result in the document until Apply or Cancel. */
+static void
+preview_split_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  EvoxParticlePanel *self = EVOX_PARTICLE_PANEL (widget);
+  EvoxLabels *source = self->unsplit != NULL ? self->unsplit : current_labels (self);
+  SearchData *data;
+
+  if (source == NULL)
+    return;
+  cancel_search (self);
+  show_error (self, NULL);
+  self->cancellable = g_cancellable_new ();
+  self->progress = evox_progress_new ();
+  data = g_new0 (SearchData, 1);
+  g_set_weak_pointer (&data->panel, self);
+  data->cancellable = g_object_ref (self->cancellable);
+  data->phase_name = g_strdup (evox_labels_get_phase_name (source));
+  data->source = g_object_ref (source);
+
+  gtk_progress_bar_set_fraction (self->progress_bar, 0);
+  gtk_progress_bar_set_text (self->progress_bar, _("Starting"));
+  gtk_widget_set_visible (self->progress_box, TRUE);
+  self->poll_id = g_timeout_add (50, poll_progress, self);
+  update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+
+  evox_watershed_split_async (source, self->split_size,
+                              self->progress, self->cancellable, split_finished, data);
+}
+
+static void
+apply_split_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  end_split_preview (EVOX_PARTICLE_PANEL (widget));
+}
+
+static void
+discard_split_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  EvoxParticlePanel *self = EVOX_PARTICLE_PANEL (widget);
+  g_autoptr(EvoxLabels) unsplit = NULL;
+
+  if (self->unsplit == NULL)
+    return;
+  unsplit = g_object_ref (self->unsplit);
+  self->swapping_labels = TRUE;
+  evox_document_set_labels (self->document, unsplit);
+  self->swapping_labels = FALSE;
+  end_split_preview (self);
+}
+
+static void
 cancel_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
@@ -934,12 +1174,22 @@ on_document_notify (EvoxDocument      *document,
     {
       /* A result for the old volume or channel would not belong to the document any more. */
       cancel_search (self);
+      end_split_preview (self);
       show_error (self, NULL);
       update_actions (self);
       update_summary (self);
     }
   else if (g_str_equal (name, "labels"))
-    sync_labels (self);
+    {
+      /* Labels found anew (or cleared) end a preview: there is nothing to go back to. */
+      if (!self->swapping_labels)
+        end_split_preview (self);
+      sync_labels (self);
+      update_actions (self);
+      update_color_bar (self);
+    }
+  else if (g_str_equal (name, "particle-colors") || g_str_equal (name, "colormap"))
+    update_color_bar (self);
   else if (g_str_equal (name, "selected-particle"))
     sync_selection (self);
 }
@@ -974,7 +1224,9 @@ release_document (EvoxParticlePanel *self)
   if (self->document == NULL)
     return;
   cancel_search (self);
+  end_split_preview (self);
   g_signal_handlers_disconnect_by_data (self->document, self);
+  _evox_clear_bindings (&self->color_binding, 1);
   g_signal_handlers_disconnect_by_data (evox_document_get_phases (self->document), self);
   _evox_clear_bindings (&self->phase_binding, 1);
   gtk_drop_down_set_model (self->phase_dropdown, NULL);
@@ -1004,12 +1256,16 @@ evox_particle_panel_set_document (EvoxParticlePanel *self,
         g_object_bind_property_full (document, "selected-phase", self->phase_dropdown, "selected",
                                      G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE,
                                      phase_to_selected, selected_to_phase, NULL, NULL));
+      self->color_binding = g_object_ref (
+        g_object_bind_property (document, "particle-colors", self->color_dropdown, "selected",
+                                G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE));
       g_signal_connect_object (document, "notify", G_CALLBACK (on_document_notify), self, 0);
       g_signal_connect_object (phases, "changed", G_CALLBACK (update_summary), self,
                                G_CONNECT_SWAPPED);
     }
   sync_labels (self);
   update_actions (self);
+  update_color_bar (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOCUMENT]);
 }
 
@@ -1160,6 +1416,9 @@ evox_particle_panel_get_property (GObject    *object,
     case PROP_MIN_SIZE:
       g_value_set_uint (value, self->min_size);
       break;
+    case PROP_SPLIT_SIZE:
+      g_value_set_double (value, self->split_size);
+      break;
     case PROP_BUSY:
       g_value_set_boolean (value, self->cancellable != NULL);
       break;
@@ -1187,6 +1446,13 @@ evox_particle_panel_set_property (GObject      *object,
     case PROP_MIN_SIZE:
       evox_particle_panel_set_min_size (self, g_value_get_uint (value));
       break;
+    case PROP_SPLIT_SIZE:
+      if (self->split_size != g_value_get_double (value))
+        {
+          self->split_size = g_value_get_double (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1211,6 +1477,9 @@ evox_particle_panel_class_init (EvoxParticlePanelClass *klass)
   properties[PROP_MIN_SIZE] =
     g_param_spec_uint ("min-size", NULL, NULL, 1, G_MAXUINT, DEFAULT_MIN_SIZE,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SPLIT_SIZE] =
+    g_param_spec_double ("split-size", NULL, NULL, 0.1, 100000, 2.0,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_BUSY] =
     g_param_spec_boolean ("busy", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -1232,9 +1501,21 @@ evox_particle_panel_class_init (EvoxParticlePanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, plot);
   gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, column_view);
   gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, columns_button);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, color_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, color_bar);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, split_expander);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, split_spin);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, split_box);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, split_label);
 
   gtk_widget_class_install_action (widget_class, "particles.find", NULL, find_action);
   gtk_widget_class_install_action (widget_class, "particles.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "particles.preview-split", NULL,
+                                   preview_split_action);
+  gtk_widget_class_install_action (widget_class, "particles.apply-split", NULL,
+                                   apply_split_action);
+  gtk_widget_class_install_action (widget_class, "particles.discard-split", NULL,
+                                   discard_split_action);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -1243,6 +1524,7 @@ evox_particle_panel_init (EvoxParticlePanel *self)
 {
   self->connectivity = EVOX_CONNECTIVITY_26;
   self->min_size = DEFAULT_MIN_SIZE;
+  self->split_size = 2.0;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -1255,6 +1537,17 @@ evox_particle_panel_init (EvoxParticlePanel *self)
                                connectivity_to_selected, selected_to_connectivity, NULL, NULL);
   g_object_bind_property (self, "min-size", gtk_spin_button_get_adjustment (self->min_size_spin),
                           "value", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self, "split-size", gtk_spin_button_get_adjustment (self->split_spin),
+                          "value", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+
+  {
+    g_autoptr(GtkStringList) titles = gtk_string_list_new (NULL);
+
+    for (guint c = 0; c < EVOX_N_PARTICLE_COLORS; c++)
+      gtk_string_list_append (titles, _(color_titles[c]));
+    gtk_drop_down_set_model (self->color_dropdown, G_LIST_MODEL (titles));
+  }
+  gtk_drawing_area_set_draw_func (self->color_bar, draw_color_bar, self, NULL);
 
   add_columns (self);
   self->sorted = gtk_sort_list_model_new (NULL, g_object_ref (gtk_column_view_get_sorter (
