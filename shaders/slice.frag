@@ -31,8 +31,8 @@ uniform usampler3D u_labels;    // R8UI, R16UI or R32UI, texelFetch only
 uniform vec3 u_highlight;
 uniform float u_dim;
 
-// Particle colouring: label l's RGBA at (l mod width, l / width); alpha 0 keeps the usual colour.
-// Width 0 turns it off.
+// Particle colouring: label l's RGBA at (l mod width, l / width); alpha 0 keeps the usual colour,
+// in grey. Width 0 turns it off.
 uniform sampler2D u_label_colors;   // RGBA8, texelFetch only
 uniform int u_label_color_width;
 
@@ -82,6 +82,7 @@ main ()
   float v = texture (u_volume, v_texcoord).r * u_value_scale;
   bool drawable = u_valid;
   uint label;
+  bool colouring;
   float w, t;
   int index, phase = -1;
   vec3 colour = vec3 (0.0);
@@ -106,7 +107,8 @@ main ()
         discard;
     }
 
-  if (u_label_color_width > 0 && label != 0u)
+  colouring = u_label_color_width > 0;
+  if (colouring && label != 0u)
     {
       int width = u_label_color_width;
       vec4 particle = texelFetch (u_label_colors, ivec2 (int (label % uint (width)),
@@ -150,6 +152,10 @@ main ()
 
       colour = mix (colour, tint.rgb, tint.a);
     }
+  // While particles are coloured, the rest is grey so that no value's colour reads as a
+  // particle's.
+  if (colouring)
+    colour = vec3 (dot (colour, vec3 (0.2126, 0.7152, 0.0722)));
   if (u_selected != 0u)
     colour *= u_dim;
 

@@ -17,6 +17,7 @@
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
+#include "evox-window.h"
 
 /* Main loop */
 
@@ -1211,6 +1212,92 @@ test_panel_electrode (void)
   g_assert_finalize_object (document);
 }
 
+static gboolean
+window_idle (gpointer data)
+{
+  return !evox_window_is_loading (data);
+}
+
+/* Copies Xvfb's frame buffer file (EVOX_TEST_FB, from Xvfb -fbdir) to EVOX_TEST_SHOT_DIR/name. */
+static void
+shoot (const char *name)
+{
+  const char *fb = g_getenv ("EVOX_TEST_FB");
+  const char *dir = g_getenv ("EVOX_TEST_SHOT_DIR");
+  g_autofree char *contents = NULL;
+  g_autofree char *path = NULL;
+  gsize length;
+
+  spin (1.5);
+  if (fb == NULL || dir == NULL || !g_file_get_contents (fb, &contents, &length, NULL))
+    return;
+  path = g_build_filename (dir, name, NULL);
+  g_file_set_contents (path, contents, (gssize) length, NULL);
+}
+
+static GtkWidget *
+find_expander (GtkWidget *widget)
+{
+  if (GTK_IS_EXPANDER (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_expander (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* For screenshots only (EVOX_TEST_LINGER set): the whole window on the real electrode with the
+ * active material coloured by equivalent diameter, then a split preview. */
+static void
+test_window_screens (void)
+{
+  g_autofree char *path = evox_test_data_path ("tomo/electrode.tiff");
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(EvoxPhase) phase = evox_phase_new ("Active material", 85, 85, "#e66100");
+  EvoxWindow *window;
+  EvoxDocument *document;
+  EvoxParticlePanel *panel;
+
+  if (path == NULL)
+    return;
+  if (g_getenv ("EVOX_TEST_LINGER") == NULL)
+    {
+      g_test_skip ("screenshots only, with EVOX_TEST_LINGER");
+      return;
+    }
+  file = g_file_new_for_path (path);
+  window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_window_open_file (window, file, NULL);
+  g_assert_true (evox_test_wait_for (window_idle, window, 60));
+  document = evox_window_get_document (window);
+  evox_phase_list_append (evox_document_get_phases (document), phase);
+  evox_document_set_selected_phase (document, 0);
+  evox_window_show_page (window, "particles");
+  panel = EVOX_PARTICLE_PANEL (evox_window_get_particle_panel (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
+  g_assert_true (evox_test_wait_for (has_labels, document, 120));
+  evox_document_set_particle_colors (document, EVOX_PARTICLE_COLOR_DIAMETER);
+  evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
+  shoot ("colour.xwd");
+  evox_document_focus_particle (document, 2);
+  shoot ("colour-selected.xwd");
+  evox_document_set_selected_particle (document, 0);
+  gtk_expander_set_expanded (GTK_EXPANDER (find_expander (GTK_WIDGET (panel))), TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.preview-split", NULL));
+  g_assert_true (evox_test_wait_for (not_busy, panel, 120));
+  shoot ("split.xwd");
+  evox_document_set_view (document, EVOX_VIEW_SLICES);
+  shoot ("split-3d.xwd");
+  evox_test_close_window (window);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1232,6 +1319,7 @@ main (int    argc,
   g_test_add_func ("/Evox/ParticlePanel/columns", test_panel_columns);
   g_test_add_func ("/Evox/ParticlePanel/split", test_panel_split);
   g_test_add_func ("/Evox/ParticlePanel/electrode", test_panel_electrode);
+  g_test_add_func ("/Evox/ParticlePanel/window-screens", test_window_screens);
 
   return g_test_run ();
 }
