@@ -480,9 +480,23 @@ flood (const guint8     *mask,
   gboolean ok = TRUE;
 
   offsets_init (&all, connectivity, 0);
+  /* Marker voxels inside their marker would only be popped to find nothing to flood. */
   for (gsize i = 0; i < n; i++)
     if (out[i] != 0)
-      heap_push (&heap, &(Entry) { dist[i], age++, i });
+      {
+        gsize x = i % nx, y = (i / nx) % ny, z = i / (nx * ny);
+
+        for (guint k = 0; k < all.n; k++)
+          {
+            gsize j = neighbour (&all, k, dims, x, y, z);
+
+            if (j != G_MAXSIZE && mask[j] != 0 && out[j] == 0)
+              {
+                heap_push (&heap, &(Entry) { dist[i], age++, i });
+                break;
+              }
+          }
+      }
 
   for (guint64 popped = 1; heap.n > 0; popped++)
     {
