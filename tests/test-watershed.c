@@ -275,6 +275,236 @@ test_unsplit_statistics (void)
     }
 }
 
+/* Offsets of a connectivity, for the oracles below. */
+static guint
+offsets_of (int connectivity,
+            int offsets[26][3])
+{
+  guint n = 0;
+
+  for (int dz = -1; dz <= 1; dz++)
+    for (int dy = -1; dy <= 1; dy++)
+      for (int dx = -1; dx <= 1; dx++)
+        {
+          int order = abs (dx) + abs (dy) + abs (dz);
+
+          if (order == 0 || (connectivity == 6 && order > 1) || (connectivity == 18 && order > 2))
+            continue;
+          offsets[n][0] = dx;
+          offsets[n][1] = dy;
+          offsets[n][2] = dz;
+          n++;
+        }
+  return n;
+}
+
+static gssize
+step (const gsize dims[3],
+      gsize       i,
+      const int   d[3])
+{
+  gssize x = i % dims[0] + d[0], y = i / dims[0] % dims[1] + d[1], z = i / (dims[0] * dims[1]) + d[2];
+
+  if (x < 0 || y < 0 || z < 0 || x >= (gssize) dims[0] || y >= (gssize) dims[1] ||
+      z >= (gssize) dims[2])
+    return -1;
+  return ((gsize) z * dims[1] + (gsize) y) * dims[0] + (gsize) x;
+}
+
+/* Blobs: random noise box-blurred twice and thresholded, so particles have necks and several
+ * peaks. The markers are found here the slow way: the reconstruction by repeated dilation
+ * under dist until nothing changes, and its regional maxima by flooding each plateau. The split
+ * must give one piece per marker, each marker inside its own piece, every voxel of the phase in
+ * a piece and every piece connected. */
+static void
+test_markers_brute_force (void)
+{
+  const gsize dims[3] = { 22, 18, 14 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  const double spacing[3] = { 1.0, 1.5, 2.0 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (3);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (dims[0], dims[1], dims[2], 1, EVOX_SAMPLE_U8,
+                                                  &error);
+  g_autofree double *noise = g_new (double, n);
+  g_autofree double *blur = g_new (double, n);
+  guint8 *data = evox_volume_get_data_mut (volume, 0);
+  guint checked = 0;
+
+  g_assert_no_error (error);
+  for (gsize i = 0; i < n; i++)
+    noise[i] = g_rand_double (rand);
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      int all[26][3];
+      guint m = offsets_of (26, all);
+
+      for (gsize i = 0; i < n; i++)
+        {
+          double sum = noise[i];
+          guint count = 1;
+
+          for (guint k = 0; k < m; k++)
+            {
+              gssize j = step (dims, i, all[k]);
+
+              if (j >= 0)
+                {
+                  sum += noise[j];
+                  count++;
+                }
+            }
+          blur[i] = sum / count;
+        }
+      memcpy (noise, blur, n * sizeof (double));
+    }
+  for (gsize i = 0; i < n; i++)
+    data[i] = noise[i] > 0.5;
+  evox_volume_set_spacing (volume, spacing);
+  evox_volume_freeze (volume);
+
+  for (guint c = 0; c < 3; c++)
+    for (guint t = 0; t < 3; t++)
+      {
+        const int conn = c == 0 ? 6 : c == 1 ? 18 : 26;
+        const double h = t == 0 ? 0.5 : t == 1 ? 1.2 : 2.5;
+        int offsets[26][3];
+        guint m = offsets_of (conn, offsets);
+        g_autoptr(EvoxLabels) labels = NULL;
+        g_autoptr(EvoxLabels) pieces = NULL;
+        g_autofree float *dist = g_new (float, n);
+        g_autofree float *rec = g_new (float, n);
+        g_autofree guint32 *marker = g_new0 (guint32, n);
+        g_autofree guint32 *marker_label = NULL;
+        g_autofree gsize *queue = g_new (gsize, n);
+        g_autofree guint8 *seen = g_new0 (guint8, n);
+        const guint32 *split;
+        EvoxWorkMonitor monitor = { 0 };
+        guint32 n_markers = 0;
+        gboolean changed = TRUE;
+
+        labels = evox_labels_compute (volume, 0, "blobs", 1, 1, conn, 0, NULL, NULL, &error);
+        g_assert_no_error (error);
+        _evox_work_monitor_begin (&monitor, NULL, NULL, 0.0, 1.0, 1);
+        g_assert_true (evox_distance_transform (data, dims, spacing, dist, &monitor, &error));
+
+        for (gsize i = 0; i < n; i++)
+          rec[i] = data[i] ? dist[i] - (float) h : -INFINITY;
+        while (changed)
+          {
+            changed = FALSE;
+            for (gsize i = 0; i < n; i++)
+              {
+                float best = rec[i];
+
+                if (!data[i])
+                  continue;
+                for (guint k = 0; k < m; k++)
+                  {
+                    gssize j = step (dims, i, offsets[k]);
+
+                    if (j >= 0 && data[j])
+                      best = MAX (best, rec[j]);
+                  }
+                best = MIN (best, dist[i]);
+                if (best != rec[i])
+                  {
+                    rec[i] = best;
+                    changed = TRUE;
+                  }
+              }
+          }
+        /* Plateaus of rec; a plateau with a higher neighbour is no marker. */
+        for (gsize start = 0; start < n; start++)
+          {
+            gsize head = 0, tail = 0;
+            gboolean is_max = TRUE;
+
+            if (!data[start] || seen[start])
+              continue;
+            seen[start] = 1;
+            queue[tail++] = start;
+            while (head < tail)
+              {
+                gsize i = queue[head++];
+
+                for (guint k = 0; k < m; k++)
+                  {
+                    gssize j = step (dims, i, offsets[k]);
+
+                    if (j < 0 || !data[j])
+                      continue;
+                    if (rec[j] > rec[i])
+                      is_max = FALSE;
+                    else if (rec[j] == rec[i] && !seen[j])
+                      {
+                        seen[j] = 1;
+                        queue[tail++] = (gsize) j;
+                      }
+                  }
+              }
+            if (is_max)
+              {
+                n_markers++;
+                for (gsize q = 0; q < tail; q++)
+                  marker[queue[q]] = n_markers;
+              }
+          }
+
+        pieces = evox_watershed_split (labels, h, NULL, NULL, &error);
+        g_assert_no_error (error);
+        g_test_message ("%d-connected, h = %g: %u particles, %u markers, %u pieces", conn, h,
+                        evox_labels_get_n_particles (labels), n_markers,
+                        evox_labels_get_n_particles (pieces));
+        g_assert_cmpuint (evox_labels_get_n_particles (pieces), ==, n_markers);
+        split = evox_labels_get_data (pieces);
+        marker_label = g_new0 (guint32, n_markers + 1);
+        for (gsize i = 0; i < n; i++)
+          {
+            g_assert_cmpuint (split[i] != 0, ==, data[i] != 0);
+            if (marker[i] == 0)
+              continue;
+            if (marker_label[marker[i]] == 0)
+              marker_label[marker[i]] = split[i];
+            g_assert_cmpuint (split[i], ==, marker_label[marker[i]]);
+          }
+        for (guint32 a = 1; a <= n_markers; a++)
+          for (guint32 b = a + 1; b <= n_markers; b++)
+            g_assert_cmpuint (marker_label[a], !=, marker_label[b]);
+
+        /* Each piece is one connected component. */
+        memset (seen, 0, n);
+        for (guint32 id = 1; id <= evox_labels_get_n_particles (pieces); id++)
+          {
+            gsize head = 0, tail = 0, first = 0;
+
+            while (split[first] != id)
+              first++;
+            seen[first] = 1;
+            queue[tail++] = first;
+            while (head < tail)
+              {
+                gsize i = queue[head++];
+
+                for (guint k = 0; k < m; k++)
+                  {
+                    gssize j = step (dims, i, offsets[k]);
+
+                    if (j >= 0 && split[j] == id && !seen[j])
+                      {
+                        seen[j] = 1;
+                        queue[tail++] = (gsize) j;
+                      }
+                  }
+              }
+            g_assert_cmpuint (tail, ==, evox_labels_get_particle (pieces, id)->voxels);
+          }
+        checked += evox_labels_get_n_particles (pieces) > evox_labels_get_n_particles (labels);
+      }
+  /* The blobs do have necks to cut. */
+  g_assert_cmpuint (checked, >, 0);
+}
+
 static void
 test_errors (void)
 {
@@ -377,6 +607,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Watershed/two-balls", test_two_balls);
   g_test_add_func ("/Evox/Watershed/single-ball", test_single_ball);
   g_test_add_func ("/Evox/Watershed/unsplit-statistics", test_unsplit_statistics);
+  g_test_add_func ("/Evox/Watershed/markers-brute-force", test_markers_brute_force);
   g_test_add_func ("/Evox/Watershed/errors", test_errors);
   g_test_add_func ("/Evox/Watershed/async", test_async);
   g_test_add_func ("/Evox/Watershed/electrode", test_electrode);
