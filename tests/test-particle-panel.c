@@ -1065,6 +1065,24 @@ test_panel_columns (void)
   g_assert_finalize_object (document);
 }
 
+/* The first widget of type in widget's tree (depth first), or NULL. */
+static GtkWidget *
+find_of_type (GtkWidget *widget,
+              GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_of_type (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static gboolean
 not_busy (gpointer data)
 {
@@ -1120,8 +1138,22 @@ test_panel_split (void)
   found = evox_document_get_labels (document);
   g_assert_cmpuint (evox_labels_get_n_particles (found), ==, 1);
 
-  /* Colour by diameter: the document holds the choice. */
-  evox_document_set_particle_colors (document, EVOX_PARTICLE_COLOR_DIAMETER);
+  /* Colour by diameter: the document holds the choice, the dropdown follows it and the colour
+   * bar shows; None hides the bar. */
+  {
+    GtkWidget *bar = find_of_type (GTK_WIDGET (panel), GTK_TYPE_DRAWING_AREA);
+    GtkDropDown *choice = GTK_DROP_DOWN (find_of_type (gtk_widget_get_parent (bar),
+                                                       GTK_TYPE_DROP_DOWN));
+
+    g_assert_false (gtk_widget_get_visible (bar));
+    evox_document_set_particle_colors (document, EVOX_PARTICLE_COLOR_DIAMETER);
+    g_assert_true (gtk_widget_get_visible (bar));
+    g_assert_cmpuint (gtk_drop_down_get_selected (choice), ==, EVOX_PARTICLE_COLOR_DIAMETER);
+    gtk_drop_down_set_selected (choice, EVOX_PARTICLE_COLOR_NONE);
+    g_assert_cmpint (evox_document_get_particle_colors (document), ==, EVOX_PARTICLE_COLOR_NONE);
+    g_assert_false (gtk_widget_get_visible (bar));
+    evox_document_set_particle_colors (document, EVOX_PARTICLE_COLOR_DIAMETER);
+  }
 
   g_object_set (panel, "split-size", 2.0, NULL);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.preview-split", NULL));
@@ -1235,22 +1267,6 @@ shoot (const char *name)
   g_file_set_contents (path, contents, (gssize) length, NULL);
 }
 
-static GtkWidget *
-find_expander (GtkWidget *widget)
-{
-  if (GTK_IS_EXPANDER (widget))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_expander (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* For screenshots only (EVOX_TEST_LINGER set): the whole window on the real electrode with the
  * active material coloured by equivalent diameter, then a split preview. */
 static void
@@ -1289,7 +1305,8 @@ test_window_screens (void)
   evox_document_focus_particle (document, 2);
   shoot ("colour-selected.xwd");
   evox_document_set_selected_particle (document, 0);
-  gtk_expander_set_expanded (GTK_EXPANDER (find_expander (GTK_WIDGET (panel))), TRUE);
+  gtk_expander_set_expanded (GTK_EXPANDER (find_of_type (GTK_WIDGET (panel), GTK_TYPE_EXPANDER)),
+                             TRUE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.preview-split", NULL));
   g_assert_true (evox_test_wait_for (not_busy, panel, 120));
   shoot ("split.xwd");
