@@ -1965,6 +1965,12 @@ evox_particle_color_value (const EvoxParticle *p,
 }
 
 gboolean
+evox_particle_color_is_log (EvoxParticleColor by)
+{
+  return by == EVOX_PARTICLE_COLOR_VOXELS;
+}
+
+gboolean
 evox_labels_get_color_range (EvoxLabels        *self,
                              EvoxParticleColor  by,
                              double            *lo,
@@ -2050,7 +2056,10 @@ evox_labels_dup_colors (EvoxLabels        *self,
       v = evox_particle_color_value (&self->particles[id - 1], by);
       if (!isfinite (v))
         continue;
-      t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+      if (evox_particle_color_is_log (by))
+        t = hi > lo ? log (v / lo) / log (hi / lo) : 0.5;
+      else
+        t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
       evox_colormap_sample (colormap, t, entry);
       entry[3] = 255;
     }

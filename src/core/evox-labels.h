@@ -152,6 +152,8 @@ const char *evox_particle_color_get_unit  (EvoxParticleColor  by);
 /* The property's value for p (touches-border is 0 or 1); NAN for NONE and ID. */
 double      evox_particle_color_value     (const EvoxParticle *p,
                                            EvoxParticleColor   by);
+/* Sizes span decades (a few voxels to most of a phase): they are coloured on a log scale. */
+gboolean    evox_particle_color_is_log    (EvoxParticleColor  by);
 /* The smallest and largest finite value over the particles; FALSE when there is none. */
 gboolean    evox_labels_get_color_range   (EvoxLabels         *self,
                                            EvoxParticleColor   by,
@@ -159,8 +161,9 @@ gboolean    evox_labels_get_color_range   (EvoxLabels         *self,
                                            double             *hi);
 /* RGBA8 colours of labels 0..n (n + 1 entries, *n_entries set): label 0 and particles without
  * a finite value are transparent (drawn as without colouring); particle l has the colour-map
- * entry round (255 t), t = (value - lo) / (hi - lo) over evox_labels_get_color_range (0.5 when
- * lo = hi), or for ID a hue of its own. NULL for NONE. */
+ * entry round (255 t), t = (value - lo) / (hi - lo) over evox_labels_get_color_range (log value
+ * over log lo and hi where evox_particle_color_is_log; 0.5 when lo = hi), or for ID a hue of its
+ * own. NULL for NONE. */
 guint8     *evox_labels_dup_colors        (EvoxLabels         *self,
                                            EvoxParticleColor   by,
                                            const char         *colormap,

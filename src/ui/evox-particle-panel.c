@@ -821,7 +821,7 @@ add_columns (EvoxParticlePanel *self)
 static const char *color_titles[EVOX_N_PARTICLE_COLORS] = {
   N_("None"),
   N_("Particle (a colour each)"),
-  N_("Size (voxels)"),
+  N_("Size (voxels, log scale)"),
   N_("Equivalent diameter (nm)"),
   N_("Sphericity"),
   N_("Mean value"),
