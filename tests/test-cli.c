@@ -2543,8 +2543,8 @@ main (int    argc,
   g_test_add_func ("/Evox/Cli/segment/fractions-u8", test_segment_fractions_u8);
   g_test_add_func ("/Evox/Cli/segment/fractions-f32", test_segment_fractions_f32);
   g_test_add_func ("/Evox/Cli/segment/fractions-log", test_segment_fractions_log);
-  g_test_add_func ("/Evox/Cli/segment/summary", test_segment_summary);
   g_test_add_func ("/Evox/Cli/segment/split", test_segment_split);
+  g_test_add_func ("/Evox/Cli/segment/summary", test_segment_summary);
   g_test_add_func ("/Evox/Cli/segment/particles", test_segment_particles);
   g_test_add_func ("/Evox/Cli/segment/mask", test_segment_mask);
   g_test_add_func ("/Evox/Cli/segment/auto", test_segment_auto);

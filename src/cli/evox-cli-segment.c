@@ -390,8 +390,6 @@ _evox_cli_segment (int    argc,
   if (min_size < 0)
     return _evox_cli_usage_error (context, _("--min-size must be 0 or more, not %lld"),
                                   (long long) min_size);
-  if (!(split >= 0.0) || isinf (split))
-    return _evox_cli_usage_error (context, _("--split must be a length of 0 (no split) or more, not %g"), split);
   if (label_bits_text != NULL)
     {
       if (g_str_equal (label_bits_text, "16"))
@@ -402,6 +400,10 @@ _evox_cli_segment (int    argc,
         return _evox_cli_usage_error (context, _("--label-bits must be 16 or 32, not '%s'"),
                                       label_bits_text);
     }
+  if (!(split >= 0.0) || isinf (split))
+    return _evox_cli_usage_error (context,
+                                  _("--split must be a length of 0 (no split) or more, not %g"),
+                                  split);
   if (fractions != NULL)
     outputs[n_outputs++] = (EvoxCliOutput) { "--fractions", fractions };
   if (particles != NULL)
