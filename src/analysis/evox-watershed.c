@@ -396,71 +396,132 @@ regional_maxima (guint8           *mask,
 
 /* Watershed. */
 
+/* The flood's priority queue: one FIFO per distinct distance, highest first (a hierarchical
+ * queue, as in Meyer's flooding), which pops in the order of a heap keyed by (distance
+ * decreasing, push order) at O(1) a step plus a binary search for the level. Every voxel is
+ * pushed at most once, so the FIFOs are slices of one array, each as long as the number of mask
+ * voxels at its distance. */
 typedef struct
 {
-  float   dist;
-  guint64 age;
-  gsize   index;
-} Entry;
+  guint32 *levels;    /* bits of the distinct distances, increasing (as floats >= 0) */
+  gsize    n_levels;
+  gsize   *head;      /* level l's FIFO is items[head[l] .. tail[l]) */
+  gsize   *tail;
+  gsize   *items;
+  gssize   top;       /* no level above holds items; -1 when all are empty */
+} Levels;
 
-typedef struct
+static inline guint32
+float_bits (float f)
 {
-  Entry *items;
-  gsize  n;
-  gsize  size;
-} Heap;
+  guint32 u;
 
-/* Deeper voxels (larger distance) first; among equal ones the earlier pushed. */
-static inline gboolean
-entry_before (const Entry *a,
-              const Entry *b)
+  memcpy (&u, &f, sizeof u);
+  return u;
+}
+
+/* Sorts keys (n of them) by their four bytes, least significant first. */
+static void
+radix_sort (guint32 *keys,
+            guint32 *scratch,
+            gsize    n)
 {
-  return a->dist > b->dist || (a->dist == b->dist && a->age < b->age);
+  for (guint shift = 0; shift < 32; shift += 8)
+    {
+      gsize count[257] = { 0 };
+
+      for (gsize i = 0; i < n; i++)
+        count[((keys[i] >> shift) & 0xff) + 1]++;
+      for (guint b = 1; b < 257; b++)
+        count[b] += count[b - 1];
+      for (gsize i = 0; i < n; i++)
+        scratch[count[(keys[i] >> shift) & 0xff]++] = keys[i];
+      memcpy (keys, scratch, n * sizeof (guint32));
+    }
+}
+
+static gboolean
+levels_init (Levels        *q,
+             const guint8  *mask,
+             const float   *dist,
+             gsize          n,
+             GError       **error)
+{
+  g_autofree guint32 *keys = NULL;
+  g_autofree guint32 *scratch = NULL;
+  gsize n_fg = 0, at = 0;
+
+  memset (q, 0, sizeof *q);
+  q->top = -1;
+  for (gsize i = 0; i < n; i++)
+    n_fg += mask[i] != 0;
+  if (!evox_check_allocation (n_fg, 2 * sizeof (guint32) + 4 * sizeof (gsize),
+                              "Splitting particles", error))
+    return FALSE;
+  keys = g_new (guint32, MAX (n_fg, 1));
+  scratch = g_new (guint32, MAX (n_fg, 1));
+  for (gsize i = 0; i < n; i++)
+    if (mask[i] != 0)
+      keys[at++] = float_bits (dist[i]);
+  radix_sort (keys, scratch, n_fg);
+
+  /* Distinct keys in place, and where each level's slice starts. */
+  q->head = g_new (gsize, MAX (n_fg, 1));
+  for (gsize i = 0; i < n_fg; i++)
+    if (i == 0 || keys[i] != keys[i - 1])
+      {
+        q->head[q->n_levels] = i;
+        keys[q->n_levels++] = keys[i];
+      }
+  q->levels = g_memdup2 (keys, MAX (q->n_levels, 1) * sizeof (guint32));
+  q->head = g_renew (gsize, q->head, MAX (q->n_levels, 1));
+  q->tail = g_memdup2 (q->head, MAX (q->n_levels, 1) * sizeof (gsize));
+  q->items = g_new (gsize, MAX (n_fg, 1));
+  return TRUE;
 }
 
 static void
-heap_push (Heap        *heap,
-           const Entry *e)
+levels_clear (Levels *q)
 {
-  gsize i;
-
-  if (heap->n == heap->size)
-    {
-      heap->size = heap->size == 0 ? 4096 : heap->size * 2;
-      heap->items = g_renew (Entry, heap->items, heap->size);
-    }
-  i = heap->n++;
-  while (i > 0 && entry_before (e, &heap->items[(i - 1) / 2]))
-    {
-      heap->items[i] = heap->items[(i - 1) / 2];
-      i = (i - 1) / 2;
-    }
-  heap->items[i] = *e;
+  g_clear_pointer (&q->levels, g_free);
+  g_clear_pointer (&q->head, g_free);
+  g_clear_pointer (&q->tail, g_free);
+  g_clear_pointer (&q->items, g_free);
 }
 
-static Entry
-heap_pop (Heap *heap)
+static inline void
+levels_push (Levels *q,
+             float   d,
+             gsize   i)
 {
-  Entry top = heap->items[0];
-  Entry last = heap->items[--heap->n];
-  gsize i = 0;
+  guint32 key = float_bits (d);
+  gsize lo = 0, hi = q->n_levels;
 
-  for (;;)
+  while (hi - lo > 1)
     {
-      gsize c = 2 * i + 1;
+      gsize mid = (lo + hi) / 2;
 
-      if (c >= heap->n)
-        break;
-      if (c + 1 < heap->n && entry_before (&heap->items[c + 1], &heap->items[c]))
-        c++;
-      if (!entry_before (&heap->items[c], &last))
-        break;
-      heap->items[i] = heap->items[c];
-      i = c;
+      if (q->levels[mid] <= key)
+        lo = mid;
+      else
+        hi = mid;
     }
-  if (heap->n > 0)
-    heap->items[i] = last;
-  return top;
+  g_assert (q->levels[lo] == key);
+  q->items[q->tail[lo]++] = i;
+  if ((gssize) lo > q->top)
+    q->top = (gssize) lo;
+}
+
+static inline gboolean
+levels_pop (Levels *q,
+            gsize  *i)
+{
+  while (q->top >= 0 && q->head[q->top] == q->tail[q->top])
+    q->top--;
+  if (q->top < 0)
+    return FALSE;
+  *i = q->items[q->head[q->top]++];
+  return TRUE;
 }
 
 /* Floods out from the labelled markers in out over the rest of mask. */
@@ -470,18 +531,20 @@ flood (const guint8     *mask,
        EvoxConnectivity  connectivity,
        const float      *dist,
        guint32          *out,
-       EvoxWorkMonitor  *monitor)
+       EvoxWorkMonitor  *monitor,
+       GError          **error)
 {
   const gsize nx = dims[0], ny = dims[1];
   const gsize n = dims[0] * dims[1] * dims[2];
   Offsets all;
-  Heap heap = { 0 };
-  guint64 age = 0;
-  gboolean ok = TRUE;
+  Levels queue;
+  gsize i;
 
+  if (!levels_init (&queue, mask, dist, n, error))
+    return FALSE;
   offsets_init (&all, connectivity, 0);
   /* Marker voxels inside their marker would only be popped to find nothing to flood. */
-  for (gsize i = 0; i < n; i++)
+  for (i = 0; i < n; i++)
     if (out[i] != 0)
       {
         gsize x = i % nx, y = (i / nx) % ny, z = i / (nx * ny);
@@ -492,21 +555,21 @@ flood (const guint8     *mask,
 
             if (j != G_MAXSIZE && mask[j] != 0 && out[j] == 0)
               {
-                heap_push (&heap, &(Entry) { dist[i], age++, i });
+                levels_push (&queue, dist[i], i);
                 break;
               }
           }
       }
 
-  for (guint64 popped = 1; heap.n > 0; popped++)
+  for (guint64 popped = 1; levels_pop (&queue, &i); popped++)
     {
-      Entry e = heap_pop (&heap);
-      gsize x = e.index % nx, y = (e.index / nx) % ny, z = e.index / (nx * ny);
+      gsize x = i % nx, y = (i / nx) % ny, z = i / (nx * ny);
 
       if (popped % 65536 == 0 && !_evox_work_monitor_step (monitor, 65536))
         {
-          ok = FALSE;
-          break;
+          levels_clear (&queue);
+          g_cancellable_set_error_if_cancelled (monitor->cancellable, error);
+          return FALSE;
         }
       for (guint k = 0; k < all.n; k++)
         {
@@ -514,13 +577,13 @@ flood (const guint8     *mask,
 
           if (j != G_MAXSIZE && mask[j] != 0 && out[j] == 0)
             {
-              out[j] = out[e.index];
-              heap_push (&heap, &(Entry) { dist[j], age++, j });
+              out[j] = out[i];
+              levels_push (&queue, dist[j], j);
             }
         }
     }
-  g_free (heap.items);
-  return ok;
+  levels_clear (&queue);
+  return TRUE;
 }
 
 /**
@@ -625,11 +688,8 @@ evox_watershed_split (EvoxLabels    *labels,
 
   evox_progress_set_stage (progress, "Watershed", 0.55, 0.85);
   _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 1.0, MAX (n_fg, 1));
-  if (!flood (mask, dims, connectivity, dist, out, &monitor))
-    {
-      g_cancellable_set_error_if_cancelled (cancellable, error);
-      return NULL;
-    }
+  if (!flood (mask, dims, connectivity, dist, out, &monitor, error))
+    return NULL;
   g_clear_pointer (&dist, g_free);
   g_clear_pointer (&mask, g_free);
 
