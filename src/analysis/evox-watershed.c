@@ -524,6 +524,8 @@ levels_pop (Levels *q,
   return TRUE;
 }
 
+#define TAKEN G_MAXUINT32
+
 /* Floods out from the labelled markers in out over the rest of mask. */
 static gboolean
 flood (const guint8     *mask,
@@ -543,9 +545,13 @@ flood (const guint8     *mask,
   if (!levels_init (&queue, mask, dist, n, error))
     return FALSE;
   offsets_init (&all, connectivity, 0);
+  /* The background as "taken", so a neighbour costs one read where the flood jumps around. */
+  for (i = 0; i < n; i++)
+    if (mask[i] == 0)
+      out[i] = TAKEN;
   /* Marker voxels inside their marker would only be popped to find nothing to flood. */
   for (i = 0; i < n; i++)
-    if (out[i] != 0)
+    if (out[i] != 0 && out[i] != TAKEN)
       {
         gsize x = i % nx, y = (i / nx) % ny, z = i / (nx * ny);
 
@@ -553,7 +559,7 @@ flood (const guint8     *mask,
           {
             gsize j = neighbour (&all, k, dims, x, y, z);
 
-            if (j != G_MAXSIZE && mask[j] != 0 && out[j] == 0)
+            if (j != G_MAXSIZE && out[j] == 0)
               {
                 levels_push (&queue, dist[i], i);
                 break;
@@ -575,7 +581,7 @@ flood (const guint8     *mask,
         {
           gsize j = neighbour (&all, k, dims, x, y, z);
 
-          if (j != G_MAXSIZE && mask[j] != 0 && out[j] == 0)
+          if (j != G_MAXSIZE && out[j] == 0)
             {
               out[j] = out[i];
               levels_push (&queue, dist[j], j);
@@ -583,6 +589,9 @@ flood (const guint8     *mask,
         }
     }
   levels_clear (&queue);
+  for (i = 0; i < n; i++)
+    if (out[i] == TAKEN)
+      out[i] = 0;
   return TRUE;
 }
 
