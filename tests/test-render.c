@@ -2153,6 +2153,19 @@ test_particles_signals (void)
   evox_renderer_set_labels (renderer, NULL);
   g_assert_cmpuint (changes, ==, 2);
   g_assert_null (evox_renderer_get_labels (renderer));
+
+  /* Colouring shows only with labels; then new labels change the picture too. */
+  evox_renderer_set_selected_particle (renderer, 0);
+  changes = 0;
+  evox_renderer_set_particle_colors (renderer, EVOX_PARTICLE_COLOR_DIAMETER);
+  evox_renderer_set_particle_colors (renderer, EVOX_PARTICLE_COLOR_DIAMETER);
+  g_assert_cmpint (evox_renderer_get_particle_colors (renderer), ==,
+                   EVOX_PARTICLE_COLOR_DIAMETER);
+  g_assert_cmpuint (changes, ==, 0);
+  evox_renderer_set_labels (renderer, labels);
+  g_assert_cmpuint (changes, ==, 1);
+  evox_renderer_set_particle_colors (renderer, EVOX_PARTICLE_COLOR_ID);
+  g_assert_cmpuint (changes, ==, 2);
 }
 
 static void

@@ -703,7 +703,7 @@ evox_renderer_set_labels (EvoxRenderer *self,
   g_set_object (&self->labels, labels);
   self->labels_dirty = TRUE;
   self->label_colors_dirty = TRUE;
-  if (self->selected_particle != 0)
+  if (self->selected_particle != 0 || self->particle_colors != EVOX_PARTICLE_COLOR_NONE)
     emit_changed (self);
 }
 
