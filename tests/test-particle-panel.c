@@ -946,7 +946,7 @@ csv_column (char       **header,
   g_error ("no CSV column %s", name);
 }
 
-/* The default columns fit the 380 px side panel without scrolling; the Columns menu shows and
+/* The default columns fit the panel at its narrowest without scrolling; the Columns menu shows and
  * hides the others, the choice holds for the next panel of the session, and the std and
  * bounding-box columns hold what the particles CSV writes. Before this, all 13 columns showed
  * at their natural widths and the table scrolled sideways at 5 columns, without std or box. */

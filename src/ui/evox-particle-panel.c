@@ -48,7 +48,7 @@ typedef enum
 } Column;
 
 /* Widths fit each column's title (with the sort arrow) and the numbers it shows in the default
- * font, so the default set fits the 380 px side panel unscrolled. */
+ * font, so the default set (380 px) fits the panel at its narrowest without scrolling. */
 static const struct
 {
   const char *property;
