@@ -331,7 +331,6 @@ struct _EvoxParticlePanel
   GtkMenuButton      *columns_button;
   GtkDropDown        *color_dropdown;
   GtkDrawingArea     *color_bar;
-  GtkExpander        *split_expander;
   GtkSpinButton      *split_spin;
   GtkWidget          *split_box;
   GtkLabel           *split_label;
@@ -891,8 +890,9 @@ static void
 update_color_bar (EvoxParticlePanel *self)
 {
   EvoxLabels *labels = current_labels (self);
+  EvoxParticleColor by = evox_document_get_particle_colors (self->document);
   gboolean shown = labels != NULL && evox_labels_get_n_particles (labels) > 0 &&
-                   evox_document_get_particle_colors (self->document) >= EVOX_PARTICLE_COLOR_VOXELS;
+                   by >= EVOX_PARTICLE_COLOR_VOXELS;
 
   gtk_widget_set_visible (GTK_WIDGET (self->color_bar), shown);
   gtk_widget_queue_draw (GTK_WIDGET (self->color_bar));
@@ -900,7 +900,8 @@ update_color_bar (EvoxParticlePanel *self)
 
 /* Splitting */
 
-/* Leaves the preview: the document keeps its labels, the colouring goes back. */
+/* Leaves the preview: the document keeps its labels, the colouring goes back unless the user
+ * chose another meanwhile. */
 static void
 end_split_preview (EvoxParticlePanel *self)
 {
@@ -908,7 +909,8 @@ end_split_preview (EvoxParticlePanel *self)
     return;
   g_clear_object (&self->unsplit);
   gtk_widget_set_visible (self->split_box, FALSE);
-  if (self->document != NULL)
+  if (self->document != NULL &&
+      evox_document_get_particle_colors (self->document) == EVOX_PARTICLE_COLOR_ID)
     evox_document_set_particle_colors (self->document, self->colors_before_split);
   update_actions (self);
 }
@@ -1503,7 +1505,6 @@ evox_particle_panel_class_init (EvoxParticlePanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, columns_button);
   gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, color_dropdown);
   gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, color_bar);
-  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, split_expander);
   gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, split_spin);
   gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, split_box);
   gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, split_label);
