@@ -505,6 +505,83 @@ test_markers_brute_force (void)
   g_assert_cmpuint (checked, >, 0);
 }
 
+/* The blobs of tests/watershed-skimage.py: LCG noise 0..999 (x fastest), a 5x5x5 box sum clipped
+ * at the faces, solid where the mean exceeds 500 (integers throughout, so both sides build the
+ * same 30 x 26 x 20 volume of 6766 solid voxels). */
+static EvoxVolume *
+skimage_blobs_new (void)
+{
+  const int nx = 30, ny = 26, nz = 20;
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *volume = evox_volume_new (nx, ny, nz, 1, EVOX_SAMPLE_U8, &error);
+  g_autofree gint64 *noise = g_new (gint64, nx * ny * nz);
+  guint8 *data = evox_volume_get_data_mut (volume, 0);
+  guint64 state = 12345;
+
+  g_assert_no_error (error);
+  for (int i = 0; i < nx * ny * nz; i++)
+    {
+      state = (state * 1103515245u + 12345u) % (G_GUINT64_CONSTANT (1) << 31);
+      noise[i] = (gint64) ((state >> 8) % 1000);
+    }
+  for (int z = 0; z < nz; z++)
+    for (int y = 0; y < ny; y++)
+      for (int x = 0; x < nx; x++)
+        {
+          gint64 sum = 0, count = 0;
+
+          for (int dz = -2; dz <= 2; dz++)
+            for (int dy = -2; dy <= 2; dy++)
+              for (int dx = -2; dx <= 2; dx++)
+                if (x + dx >= 0 && x + dx < nx && y + dy >= 0 && y + dy < ny && z + dz >= 0 &&
+                    z + dz < nz)
+                  {
+                    sum += noise[((z + dz) * ny + (y + dy)) * nx + (x + dx)];
+                    count++;
+                  }
+          data[(z * ny + y) * nx + x] = sum > 500 * count;
+        }
+  evox_volume_freeze (volume);
+  return volume;
+}
+
+/* Piece counts from scipy 1.10 and scikit-image 0.19 (tests/watershed-skimage.py): dist =
+ * distance_transform_edt, markers = label (local_maxima (reconstruction (dist - h, dist))),
+ * watershed (-dist, markers, mask, connectivity). The partitions are voxel for voxel the same
+ * for 6-connectivity and h = 2; elsewhere every skimage marker lies in its own piece here and
+ * 1 to 18 of the 6766 voxels, on equal-distance ties, go to the other neighbour (skimage visits
+ * neighbours sorted by distance, this flood in raster order). */
+static void
+test_skimage_counts (void)
+{
+  g_autoptr(EvoxVolume) volume = skimage_blobs_new ();
+  const struct
+  {
+    int    connectivity;
+    guint  components;
+    guint  pieces[3];   /* h = 0.5, 1, 2 */
+  } expected[] = {
+    { 6, 30, { 64, 37, 32 } },
+    { 18, 13, { 39, 19, 14 } },
+    { 26, 10, { 35, 16, 11 } },
+  };
+  const double hs[3] = { 0.5, 1.0, 2.0 };
+
+  for (guint c = 0; c < G_N_ELEMENTS (expected); c++)
+    for (guint k = 0; k < 3; k++)
+      {
+        g_autoptr(EvoxLabels) before = NULL;
+        g_autoptr(EvoxLabels) after = split (volume, expected[c].connectivity, hs[k], &before);
+        guint64 solid = 0;
+
+        g_assert_cmpuint (evox_labels_get_n_particles (before), ==, expected[c].components);
+        g_assert_cmpuint (evox_labels_get_n_particles (after), ==, expected[c].pieces[k]);
+        for (guint32 id = 1; id <= evox_labels_get_n_particles (after); id++)
+          solid += evox_labels_get_particle (after, id)->voxels;
+        g_assert_cmpuint (solid, ==, 6766);
+      }
+}
+
 static void
 test_errors (void)
 {
@@ -608,6 +685,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Watershed/single-ball", test_single_ball);
   g_test_add_func ("/Evox/Watershed/unsplit-statistics", test_unsplit_statistics);
   g_test_add_func ("/Evox/Watershed/markers-brute-force", test_markers_brute_force);
+  g_test_add_func ("/Evox/Watershed/skimage-counts", test_skimage_counts);
   g_test_add_func ("/Evox/Watershed/errors", test_errors);
   g_test_add_func ("/Evox/Watershed/async", test_async);
   g_test_add_func ("/Evox/Watershed/electrode", test_electrode);

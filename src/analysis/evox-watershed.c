@@ -23,7 +23,8 @@
  * two peaks stay apart only when the path between them dips more than h below the lower one,
  * so two balls of radii r1 <= r2 joined by a neck of radius n become two particles when
  * r1 - n > h, equal or not. skimage.morphology.h_maxima (dist - rec >= h) differs there: it
- * keeps every global maximum, so two equal balls always split whatever h is. The reconstruction
+ * keeps every global maximum, so two equal balls always split whatever h is; and over the whole
+ * volume the background would carry the reconstruction between particles. The reconstruction
  * is Vincent's hybrid algorithm (a forward and a backward raster scan, then a FIFO queue for
  * what the scans could not reach), restricted to the particles so separate particles never
  * raise each other through the background. */
