@@ -105,6 +105,50 @@ test_distance_brute_force (void)
   }
 }
 
+/* Numbers from scipy 1.10: distance_transform_edt (m, sampling = (0.7, 2.5, 1.0)) (z, y, x) of the
+ * 7 x 5 x 4 mask (7 x + 3 y + 5 z) mod 11 != 0 (127 voxels set): voxels 0, 13, 47, 100 and 139
+ * hold 0, 1.4, 1.22065556, 1.72046505 and 2, the largest is 2.692582403567252 at voxel 34, and
+ * the sum is 178.1135979213189. */
+static void
+test_distance_scipy (void)
+{
+  const gsize dims[3] = { 7, 5, 4 };
+  const double spacing[3] = { 1.0, 2.5, 0.7 };
+  const gsize at[] = { 0, 13, 47, 100, 139 };
+  const double expected[] = { 0, 1.4, 1.22065556, 1.72046505, 2 };
+  guint8 mask[140];
+  float dist[140];
+  EvoxWorkMonitor monitor = { 0 };
+  double sum = 0, best = 0;
+  gsize best_at = 0;
+  guint set = 0;
+
+  for (gsize z = 0; z < 4; z++)
+    for (gsize y = 0; y < 5; y++)
+      for (gsize x = 0; x < 7; x++)
+        {
+          mask[(z * 5 + y) * 7 + x] = (x * 7 + y * 3 + z * 5) % 11 != 0;
+          set += mask[(z * 5 + y) * 7 + x];
+        }
+  g_assert_cmpuint (set, ==, 127);
+  _evox_work_monitor_begin (&monitor, NULL, NULL, 0.0, 1.0, 1);
+  g_assert_true (evox_distance_transform (mask, dims, spacing, dist, &monitor, NULL));
+  for (guint k = 0; k < G_N_ELEMENTS (at); k++)
+    g_assert_cmpfloat_with_epsilon (dist[at[k]], expected[k], 1e-6);
+  for (gsize i = 0; i < 140; i++)
+    {
+      sum += dist[i];
+      if (dist[i] > best)
+        {
+          best = dist[i];
+          best_at = i;
+        }
+    }
+  g_assert_cmpfloat_with_epsilon (best, 2.692582403567252, 1e-6);
+  g_assert_cmpuint (best_at, ==, 34);
+  g_assert_cmpfloat_with_epsilon (sum, 178.1135979213189, 1e-4);
+}
+
 /* A frozen u8 volume: 1 inside any of the balls (centre x, y, z, radius), 0 elsewhere. */
 static EvoxVolume *
 balls_new (const gsize   dims[3],
@@ -681,6 +725,7 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Evox/Watershed/distance-brute-force", test_distance_brute_force);
+  g_test_add_func ("/Evox/Watershed/distance-scipy", test_distance_scipy);
   g_test_add_func ("/Evox/Watershed/two-balls", test_two_balls);
   g_test_add_func ("/Evox/Watershed/single-ball", test_single_ball);
   g_test_add_func ("/Evox/Watershed/unsplit-statistics", test_unsplit_statistics);
