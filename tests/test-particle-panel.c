@@ -1299,8 +1299,10 @@ test_window_screens (void)
   panel = EVOX_PARTICLE_PANEL (evox_window_get_particle_panel (window));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
   g_assert_true (evox_test_wait_for (has_labels, document, 120));
-  evox_document_set_particle_colors (document, EVOX_PARTICLE_COLOR_DIAMETER);
   evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
+  evox_document_set_particle_colors (document, EVOX_PARTICLE_COLOR_VOXELS);
+  shoot ("size.xwd");
+  evox_document_set_particle_colors (document, EVOX_PARTICLE_COLOR_DIAMETER);
   shoot ("colour.xwd");
   evox_document_focus_particle (document, 2);
   shoot ("colour-selected.xwd");
