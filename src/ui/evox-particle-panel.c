@@ -47,35 +47,60 @@ typedef enum
   N_COLUMNS
 } Column;
 
-/* Widths fit each column's title (with the sort arrow) and the numbers it shows in the default
- * font, so the default set (380 px) fits the panel at its narrowest without scrolling. */
 static const struct
 {
   const char *property;
   const char *title;
-  int         width;
-  gboolean    shown;    /* by default */
 } columns[N_COLUMNS] = {
-  { "id", N_("ID"), 40, TRUE },
-  { "voxels", N_("Voxels"), 72, TRUE },
-  { "volume", N_("Volume (nm³)"), 104, FALSE },
-  { "diameter", N_("Diameter (nm)"), 120, TRUE },
-  { "area", N_("Area (nm²)"), 96, FALSE },
-  { "sphericity", N_("Sphericity"), 88, TRUE },
-  { "x", N_("x (nm)"), 64, FALSE },
-  { "y", N_("y (nm)"), 64, FALSE },
-  { "z", N_("z (nm)"), 64, FALSE },
-  { "mean", N_("Mean"), 60, TRUE },
-  { "std", N_("Std"), 60, FALSE },
-  { "min", N_("Min"), 60, FALSE },
-  { "max", N_("Max"), 60, FALSE },
-  { "bbox-x0", N_("Box x₀ (vx)"), 88, FALSE },
-  { "bbox-y0", N_("Box y₀ (vx)"), 88, FALSE },
-  { "bbox-z0", N_("Box z₀ (vx)"), 88, FALSE },
-  { "bbox-x1", N_("Box x₁ (vx)"), 88, FALSE },
-  { "bbox-y1", N_("Box y₁ (vx)"), 88, FALSE },
-  { "bbox-z1", N_("Box z₁ (vx)"), 88, FALSE },
-  { "border", N_("Border"), 64, FALSE },
+  { "id", N_("ID") },
+  { "voxels", N_("Voxels") },
+  { "volume", N_("Volume (nm³)") },
+  { "diameter", N_("Diameter (nm)") },
+  { "area", N_("Area (nm²)") },
+  { "sphericity", N_("Sphericity") },
+  { "x", N_("x (nm)") },
+  { "y", N_("y (nm)") },
+  { "z", N_("z (nm)") },
+  { "mean", N_("Mean") },
+  { "std", N_("Std") },
+  { "min", N_("Min") },
+  { "max", N_("Max") },
+  { "bbox-x0", N_("Box x₀ (vx)") },
+  { "bbox-y0", N_("Box y₀ (vx)") },
+  { "bbox-z0", N_("Box z₀ (vx)") },
+  { "bbox-x1", N_("Box x₁ (vx)") },
+  { "bbox-y1", N_("Box y₁ (vx)") },
+  { "bbox-z1", N_("Box z₁ (vx)") },
+  { "border", N_("Border") },
+};
+
+/* Widths fit each column's title (with its unit and the sort arrow) and the numbers it shows in
+ * the default font, so the default set (380 px) fits the panel at its narrowest unscrolled. */
+static const struct
+{
+  int      width;
+  gboolean shown;    /* by default */
+} column_layout[N_COLUMNS] = {
+  [COLUMN_ID] = { 40, TRUE },
+  [COLUMN_VOXELS] = { 72, TRUE },
+  [COLUMN_VOLUME] = { 104, FALSE },
+  [COLUMN_DIAMETER] = { 120, TRUE },
+  [COLUMN_AREA] = { 96, FALSE },
+  [COLUMN_SPHERICITY] = { 88, TRUE },
+  [COLUMN_X] = { 72, FALSE },
+  [COLUMN_Y] = { 72, FALSE },
+  [COLUMN_Z] = { 72, FALSE },
+  [COLUMN_MEAN] = { 60, TRUE },
+  [COLUMN_STD] = { 60, FALSE },
+  [COLUMN_MIN] = { 60, FALSE },
+  [COLUMN_MAX] = { 60, FALSE },
+  [COLUMN_BOX_X0] = { 88, FALSE },
+  [COLUMN_BOX_Y0] = { 88, FALSE },
+  [COLUMN_BOX_Z0] = { 88, FALSE },
+  [COLUMN_BOX_X1] = { 88, FALSE },
+  [COLUMN_BOX_Y1] = { 88, FALSE },
+  [COLUMN_BOX_Z1] = { 88, FALSE },
+  [COLUMN_BORDER] = { 64, FALSE },
 };
 
 /* Which columns show, shared by every panel of the session: a choice made in one window holds
@@ -779,7 +804,7 @@ add_columns (EvoxParticlePanel *self)
 
   if (session_columns == 0)
     for (guint c = 0; c < N_COLUMNS; c++)
-      session_columns |= columns[c].shown ? 1u << c : 0;
+      session_columns |= column_layout[c].shown ? 1u << c : 0;
 
   for (guint c = 0; c < N_COLUMNS; c++)
     {
@@ -797,7 +822,7 @@ add_columns (EvoxParticlePanel *self)
       column = gtk_column_view_column_new (_(columns[c].title), factory);
       gtk_column_view_column_set_sorter (column, sorter);
       gtk_column_view_column_set_resizable (column, TRUE);
-      gtk_column_view_column_set_fixed_width (column, columns[c].width);
+      gtk_column_view_column_set_fixed_width (column, column_layout[c].width);
       gtk_column_view_column_set_visible (column, shown);
       gtk_column_view_append_column (self->column_view, column);
 
