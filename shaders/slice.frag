@@ -1,5 +1,5 @@
 // slice.frag: stored value -> transfer -> [lo, hi] -> colour-map entry, tinted by the phase that
-// owns the value and by the particle highlight; holes are discarded.
+// owns the value and by the particle highlight, or in its particle's colour; holes are discarded.
 // SPDX-License-Identifier: BSD-3-Clause
 #version 330 core
 
@@ -31,6 +31,11 @@ uniform usampler3D u_labels;    // R8UI, R16UI or R32UI, texelFetch only
 uniform vec3 u_highlight;
 uniform float u_dim;
 
+// Particle colouring: label l's RGBA at (l mod width, l / width); alpha 0 keeps the usual colour,
+// in grey. Width 0 turns it off.
+uniform sampler2D u_label_colors;   // RGBA8, texelFetch only
+uniform int u_label_color_width;
+
 out vec4 frag_color;
 
 const float LOG10_OF_2 = 0.30102999566398120;
@@ -57,17 +62,18 @@ find_phase (float v)
   return -1;
 }
 
-bool
-is_selected ()
+// The label of the voxel the volume's nearest sample came from; 0 without labels.
+uint
+label_here ()
 {
   ivec3 size;
   ivec3 voxel;
 
-  if (u_selected == 0u)
-    return false;
+  if (u_selected == 0u && u_label_color_width == 0)
+    return 0u;
   size = textureSize (u_labels, 0);
   voxel = clamp (ivec3 (floor (v_texcoord * vec3 (size))), ivec3 (0), size - 1);
-  return texelFetch (u_labels, voxel, 0).r == u_selected;
+  return texelFetch (u_labels, voxel, 0).r;
 }
 
 void
@@ -75,7 +81,8 @@ main ()
 {
   float v = texture (u_volume, v_texcoord).r * u_value_scale;
   bool drawable = u_valid;
-  bool selected;
+  uint label;
+  bool colouring;
   float w, t;
   int index, phase = -1;
   vec3 colour = vec3 (0.0);
@@ -85,8 +92,8 @@ main ()
   if (u_integer)
     v = floor (v + 0.5);
 
-  selected = is_selected ();
-  if (selected)
+  label = label_here ();
+  if (u_selected != 0u && label == u_selected)
     {
       // Always drawn, whatever the mapping or the phases hide: it is what the user asked to see.
       frag_color = vec4 (u_highlight, u_alpha);
@@ -98,6 +105,23 @@ main ()
       phase = find_phase (v);
       if (phase < 0 && u_phase_mode == 2)
         discard;
+    }
+
+  colouring = u_label_color_width > 0;
+  if (colouring && label != 0u)
+    {
+      int width = u_label_color_width;
+      vec4 particle = texelFetch (u_label_colors, ivec2 (int (label % uint (width)),
+                                                         int (label / uint (width))), 0);
+
+      if (particle.a > 0.5)
+        {
+          colour = particle.rgb;
+          if (u_selected != 0u)
+            colour *= u_dim;
+          frag_color = vec4 (colour, u_alpha);
+          return;
+        }
     }
 
   if (u_transfer == 1)
@@ -128,6 +152,10 @@ main ()
 
       colour = mix (colour, tint.rgb, tint.a);
     }
+  // While particles are coloured, the rest is grey so that no value's colour reads as a
+  // particle's.
+  if (colouring)
+    colour = vec3 (dot (colour, vec3 (0.2126, 0.7152, 0.0722)));
   if (u_selected != 0u)
     colour *= u_dim;
 

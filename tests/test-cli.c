@@ -1430,6 +1430,50 @@ test_segment_summary (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* --split: two balls of radius 8 voxels (1 nm) joined by a neck of radius 3.9 count as one
+ * particle, as two with --split 2 (nm), as one again when H is above the neck's depth; a
+ * negative H is a usage error. */
+static void
+test_segment_split (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "balls.tif", NULL);
+  const char *cases[][2] = { { NULL, "1" }, { "2", "2" }, { "7", "1" } };
+  g_auto(TestVolume) v;
+
+  test_volume_init (&v, EVOX_SAMPLE_U8, 40, 24, 24);
+  v.spacing[0] = v.spacing[1] = v.spacing[2] = 1.0;
+  for (gsize z = 0; z < 24; z++)
+    for (gsize y = 0; y < 24; y++)
+      for (gsize x = 0; x < 40; x++)
+        {
+          double dy = y - 11.5, dz = z - 11.5, a = x - 12.0, b = x - 26.0;
+
+          v.values[(z * 24 + y) * 40 + x] = a * a + dy * dy + dz * dz <= 64 ||
+                                            b * b + dy * dy + dz * dz <= 64;
+        }
+  test_volume_write (&v, in);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) run = evox ("segment", in, "--phase", "balls=1:1", "--count",
+                              cases[i][0] != NULL ? "--split" : NULL, cases[i][0], NULL);
+      g_auto(GStrv) lines = NULL;
+      g_autofree char *pattern = g_strdup_printf (" %s +0$", cases[i][1]);
+
+      assert_done (&run);
+      lines = g_strsplit (run.out, "\n", -1);
+      g_assert_true (g_regex_match_simple (pattern, lines[2], 0, 0));
+    }
+  {
+    g_auto(Run) run = evox ("segment", in, "--phase", "balls=1:1", "--split", "-1", NULL);
+
+    g_assert_cmpint (run.status, ==, 2);
+    g_assert_nonnull (strstr (run.err, "--split"));
+    g_assert_null (strchr (strchr (run.err, '\n') + 1, '\n'));
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* Connected components written here: raster order of the first voxel, as scipy numbers them,
  * then those under min_size dropped and the rest renumbered in the same order. */
 static guint32 *
@@ -2924,6 +2968,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Cli/segment/fractions-u8", test_segment_fractions_u8);
   g_test_add_func ("/Evox/Cli/segment/fractions-f32", test_segment_fractions_f32);
   g_test_add_func ("/Evox/Cli/segment/fractions-log", test_segment_fractions_log);
+  g_test_add_func ("/Evox/Cli/segment/split", test_segment_split);
   g_test_add_func ("/Evox/Cli/segment/summary", test_segment_summary);
   g_test_add_func ("/Evox/Cli/segment/basis-a19", test_segment_basis_a19);
   g_test_add_func ("/Evox/Cli/segment/particles", test_segment_particles);

@@ -8,6 +8,7 @@
 #include <omp.h>
 #endif
 
+#include "evox-display.h"
 #include "evox-labels.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
@@ -1059,11 +1060,76 @@ test_electrode (void)
     }
 }
 
+/* The colour tables behind "Colour by": three rods of 1, 10 and 100 voxels along x (ids 1, 2,
+ * 3 in raster order), the middle one at t = 0.5 on the log scale of sizes, diameters on a linear
+ * scale, label 0 and NONE uncoloured. */
+static void
+test_colors (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (100, 5, 1, 1, EVOX_SAMPLE_U8, &error);
+  g_autoptr(EvoxLabels) labels = NULL;
+  g_autofree guint8 *sizes = NULL;
+  g_autofree guint8 *diameters = NULL;
+  g_autofree guint8 *ids = NULL;
+  const guint8 (*viridis)[3] = evox_colormap_get_table ("viridis");
+  guint8 *data = evox_volume_get_data_mut (volume, 0);
+  const guint lengths[3] = { 1, 10, 100 };
+  double lo, hi;
+  gsize n = 99;
+
+  g_assert_no_error (error);
+  for (guint r = 0; r < 3; r++)
+    memset (data + (r * 2) * 100, 7, lengths[r]);
+  evox_volume_freeze (volume);
+  labels = evox_labels_compute (volume, 0, NULL, 7, 7, 6, 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_labels_get_n_particles (labels), ==, 3);
+
+  g_assert_null (evox_labels_dup_colors (labels, EVOX_PARTICLE_COLOR_NONE, "viridis", &n));
+  g_assert_cmpuint (n, ==, 0);
+  g_assert_true (evox_particle_color_is_log (EVOX_PARTICLE_COLOR_VOXELS));
+  g_assert_true (evox_labels_get_color_range (labels, EVOX_PARTICLE_COLOR_VOXELS, &lo, &hi));
+  g_assert_cmpfloat (lo, ==, 1);
+  g_assert_cmpfloat (hi, ==, 100);
+  sizes = evox_labels_dup_colors (labels, EVOX_PARTICLE_COLOR_VOXELS, "viridis", &n);
+  g_assert_cmpuint (n, ==, 4);
+  g_assert_cmpuint (sizes[3], ==, 0);
+  for (guint id = 1; id <= 3; id++)
+    {
+      /* log10 of 1, 10, 100 over log10 100: 0, 0.5, 1; round (127.5) is entry 128. */
+      const guint entry[] = { 0, 0, 128, 255 };
+
+      g_assert_cmpmem (sizes + id * 4, 3, viridis[entry[id]], 3);
+      g_assert_cmpuint (sizes[id * 4 + 3], ==, 255);
+    }
+
+  diameters = evox_labels_dup_colors (labels, EVOX_PARTICLE_COLOR_DIAMETER, "viridis", &n);
+  for (guint id = 1; id <= 3; id++)
+    {
+      double d[3];
+      guint entry;
+
+      for (guint k = 0; k < 3; k++)
+        d[k] = cbrt (6.0 * lengths[k] / G_PI);
+      entry = (guint) lround (255.0 * (d[id - 1] - d[0]) / (d[2] - d[0]));
+      g_assert_cmpmem (diameters + id * 4, 3, viridis[entry], 3);
+    }
+
+  ids = evox_labels_dup_colors (labels, EVOX_PARTICLE_COLOR_ID, NULL, &n);
+  g_assert_cmpuint (n, ==, 4);
+  g_assert_true (memcmp (ids + 4, ids + 8, 3) != 0);
+  g_assert_true (memcmp (ids + 8, ids + 12, 3) != 0);
+  g_assert_cmpfloat (evox_particle_color_value (evox_labels_get_particle (labels, 2),
+                                                EVOX_PARTICLE_COLOR_BORDER), ==, 1.0);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Evox/Labels/colors", test_colors);
   g_test_add_func ("/Evox/Labels/kernel-random", test_kernel_random);
   g_test_add_func ("/Evox/Labels/kernel-slabs", test_kernel_slabs);
   g_test_add_func ("/Evox/Labels/kernel-shapes", test_kernel_shapes);

@@ -5,16 +5,19 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <math.h>
 #include <string.h>
 
+#include "evox-csv.h"
 #include "evox-document.h"
 #include "evox-particle-panel.h"
 #include "evox-plot.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
+#include "evox-window.h"
 
 /* Main loop */
 
@@ -909,6 +912,289 @@ test_panel_many (void)
   g_assert_finalize_object (document);
 }
 
+static GtkColumnViewColumn *
+column_titled (EvoxParticlePanel *panel,
+               const char        *title)
+{
+  GListModel *columns = gtk_column_view_get_columns (evox_particle_panel_get_column_view (panel));
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      /* By the name before the unit, which follows the volume's voxel size. */
+      if (g_str_has_prefix (gtk_column_view_column_get_title (column), title))
+        return column;    /* the view keeps it */
+    }
+  g_error ("no column “%s”", title);
+}
+
+static gboolean
+column_shown (EvoxParticlePanel *panel,
+              const char        *title)
+{
+  return gtk_column_view_column_get_visible (column_titled (panel, title));
+}
+
+/* Column of name in a CSV header line. */
+static guint
+csv_column (char       **header,
+            const char  *name)
+{
+  for (guint i = 0; header[i] != NULL; i++)
+    if (g_str_equal (g_strstrip (header[i]), name))
+      return i;
+  g_error ("no CSV column %s", name);
+}
+
+/* The default columns fit the panel at its narrowest without scrolling; the Columns menu shows and
+ * hides the others, the choice holds for the next panel of the session, and the std and
+ * bounding-box columns hold what the particles CSV writes. Before this, all 13 columns showed
+ * at their natural widths and the table scrolled sideways at 5 columns, without std or box. */
+static void
+test_panel_columns (void)
+{
+  g_autoptr(EvoxPhase) phase = evox_phase_new ("Solid", SOLID, SOLID, "#e01b24");
+  g_autoptr(EvoxVolume) volume = random_volume (23, 19, 17, 0.07, 7);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("evox-columns-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "particles.csv", NULL);
+  g_autofree char *csv = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_auto(GStrv) header = NULL;
+  const char *defaults[] = { "ID", "Voxels", "Diameter", "Sphericity", "Mean" };
+  const char *box[] = { "bbox-x0", "bbox-y0", "bbox-z0", "bbox-x1", "bbox-y1", "bbox-z1" };
+  const char *box_csv[] = { "bbox_x0", "bbox_y0", "bbox_z0", "bbox_x1", "bbox_y1", "bbox_z1" };
+  EvoxDocument *document = evox_document_new ();
+  EvoxParticlePanel *panel;
+  EvoxLabels *labels;
+  GtkAdjustment *h;
+  GtkWidget *window;
+  guint n_lines;
+
+  g_assert_no_error (error);
+  evox_document_set_volume (document, volume, "random", NULL);
+  evox_phase_list_append (evox_document_get_phases (document), phase);
+  evox_document_set_selected_phase (document, 0);
+  panel = EVOX_PARTICLE_PANEL (evox_particle_panel_new ());
+  evox_particle_panel_set_min_size (panel, 1);
+  evox_particle_panel_set_document (panel, document);
+  window = show_in_window (GTK_WIDGET (panel), 380, 800);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
+  g_assert_true (evox_test_wait_for (has_labels, document, 60));
+  spin (0.2);
+  labels = evox_document_get_labels (document);
+
+  for (guint i = 0; i < G_N_ELEMENTS (defaults); i++)
+    g_assert_true (column_shown (panel, defaults[i]));
+  g_assert_false (column_shown (panel, "Std"));
+  g_assert_false (column_shown (panel, "Box x₀"));
+  h = gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (evox_particle_panel_get_column_view (panel)));
+  g_test_message ("table %g px in a %g px view", gtk_adjustment_get_upper (h),
+                  gtk_adjustment_get_page_size (h));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (h), <=, gtk_adjustment_get_page_size (h) + 0.5);
+
+  /* The chooser: one check item per column. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "columns.std", NULL));
+  g_assert_true (column_shown (panel, "Std"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "columns.voxels", NULL));
+  g_assert_false (column_shown (panel, "Voxels"));
+  for (guint i = 0; i < G_N_ELEMENTS (box); i++)
+    {
+      g_autofree char *action = g_strconcat ("columns.", box[i], NULL);
+
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), action, NULL));
+    }
+  g_assert_true (column_shown (panel, "Box z₁"));
+
+  /* Remembered: a second panel of the session opens with the same columns. */
+  {
+    EvoxParticlePanel *other = EVOX_PARTICLE_PANEL (g_object_ref_sink (evox_particle_panel_new ()));
+
+    g_assert_true (column_shown (other, "Std"));
+    g_assert_false (column_shown (other, "Voxels"));
+    g_assert_true (column_shown (other, "Box x₀"));
+    g_assert_false (column_shown (other, "Area"));
+    g_assert_finalize_object (other);
+  }
+
+  /* The rows hold the CSV's numbers. */
+  g_assert_true (evox_csv_write_particles (path, &labels, 1, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &csv, NULL, &error));
+  lines = g_strsplit (csv, "\n", -1);
+  header = g_strsplit (lines[0], ",", -1);
+  n_lines = g_strv_length (lines);
+  g_assert_cmpuint (n_lines, >=, evox_labels_get_n_particles (labels) + 1);
+  for (guint l = 1; l < n_lines && lines[l][0] != '\0'; l++)
+    {
+      g_auto(GStrv) cells = g_strsplit (lines[l], ",", -1);
+      guint id = (guint) g_ascii_strtoull (cells[csv_column (header, "id")], NULL, 10);
+      g_autoptr(GObject) row = g_list_model_get_item (
+        G_LIST_MODEL (gtk_column_view_get_model (evox_particle_panel_get_column_view (panel))),
+        id - 1);
+      double std = 0;
+      guint row_id = 0;
+
+      g_object_get (row, "id", &row_id, "std", &std, NULL);
+      g_assert_cmpuint (row_id, ==, id);
+      g_assert_cmpfloat (std, ==, g_ascii_strtod (cells[csv_column (header, "std")], NULL));
+      for (guint i = 0; i < G_N_ELEMENTS (box); i++)
+        {
+          guint value = G_MAXUINT;
+
+          g_object_get (row, box[i], &value, NULL);
+          g_assert_cmpuint (value, ==,
+                            g_ascii_strtoull (cells[csv_column (header, box_csv[i])], NULL, 10));
+        }
+    }
+
+  /* Back to the defaults for the other tests of this process. */
+  for (guint i = 0; i < G_N_ELEMENTS (box); i++)
+    {
+      g_autofree char *action = g_strconcat ("columns.", box[i], NULL);
+
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), action, NULL));
+    }
+  gtk_widget_activate_action (GTK_WIDGET (panel), "columns.std", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "columns.voxels", NULL);
+  g_assert_true (column_shown (panel, "Voxels"));
+  g_assert_false (column_shown (panel, "Std"));
+  g_unlink (path);
+  g_rmdir (dir);
+  close_window (window);
+  g_assert_finalize_object (document);
+}
+
+/* The first widget of type in widget's tree (depth first), or NULL. */
+static GtkWidget *
+find_of_type (GtkWidget *widget,
+              GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_of_type (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+not_busy (gpointer data)
+{
+  return !evox_particle_panel_is_busy (data);
+}
+
+static guint
+n_document_particles (EvoxDocument *document)
+{
+  return evox_document_get_labels (document) != NULL
+           ? evox_labels_get_n_particles (evox_document_get_labels (document)) : 0;
+}
+
+/* Two balls of radius 8 touching through a neck of radius 3.9 are one particle; the preview
+ * shows them split in two, each in its own colour, Cancel puts the one particle back and Apply
+ * keeps the two. "Colour by" is the document's particle-colors. */
+static void
+test_panel_split (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (40, 24, 24, 1, EVOX_SAMPLE_U8, &error);
+  g_autoptr(EvoxPhase) phase = evox_phase_new ("Balls", 1, 1, "#e01b24");
+  EvoxDocument *document = evox_document_new ();
+  EvoxParticlePanel *panel;
+  EvoxLabels *found;
+  GtkWidget *window;
+  guint8 *data = evox_volume_get_data_mut (volume, 0);
+
+  g_assert_no_error (error);
+  for (gsize z = 0; z < 24; z++)
+    for (gsize y = 0; y < 24; y++)
+      for (gsize x = 0; x < 40; x++)
+        {
+          double dy = y - 11.5, dz = z - 11.5, a = x - 12.0, b = x - 26.0;
+
+          data[(z * 24 + y) * 40 + x] = a * a + dy * dy + dz * dz <= 64 ||
+                                        b * b + dy * dy + dz * dz <= 64;
+        }
+  evox_volume_freeze (volume);
+  evox_document_set_volume (document, volume, "balls", NULL);
+  evox_phase_list_append (evox_document_get_phases (document), phase);
+  evox_document_set_selected_phase (document, 0);
+  panel = EVOX_PARTICLE_PANEL (evox_particle_panel_new ());
+  evox_particle_panel_set_document (panel, document);
+  window = show_in_window (GTK_WIDGET (panel), 420, 800);
+
+  /* Nothing to split before particles are found. */
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.preview-split",
+                                              NULL) &&
+                  evox_particle_panel_is_busy (panel));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
+  g_assert_true (evox_test_wait_for (has_labels, document, 60));
+  found = evox_document_get_labels (document);
+  g_assert_cmpuint (evox_labels_get_n_particles (found), ==, 1);
+
+  /* Colour by diameter: the document holds the choice, the dropdown follows it and the colour
+   * bar shows; None hides the bar. */
+  {
+    GtkWidget *bar = find_of_type (GTK_WIDGET (panel), GTK_TYPE_DRAWING_AREA);
+    GtkDropDown *choice = GTK_DROP_DOWN (find_of_type (gtk_widget_get_parent (bar),
+                                                       GTK_TYPE_DROP_DOWN));
+
+    g_assert_false (gtk_widget_get_visible (bar));
+    evox_document_set_particle_colors (document, EVOX_PARTICLE_COLOR_DIAMETER);
+    g_assert_true (gtk_widget_get_visible (bar));
+    g_assert_cmpuint (gtk_drop_down_get_selected (choice), ==, EVOX_PARTICLE_COLOR_DIAMETER);
+    gtk_drop_down_set_selected (choice, EVOX_PARTICLE_COLOR_NONE);
+    g_assert_cmpint (evox_document_get_particle_colors (document), ==, EVOX_PARTICLE_COLOR_NONE);
+    g_assert_false (gtk_widget_get_visible (bar));
+    evox_document_set_particle_colors (document, EVOX_PARTICLE_COLOR_DIAMETER);
+  }
+
+  g_object_set (panel, "split-size", 2.0, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.preview-split", NULL));
+  g_assert_true (evox_test_wait_for (not_busy, panel, 60));
+  spin (0.05);
+  g_assert_cmpstr (evox_particle_panel_get_error (panel), ==, "");
+  g_assert_cmpuint (n_document_particles (document), ==, 2);
+  g_assert_cmpint (evox_document_get_particle_colors (document), ==, EVOX_PARTICLE_COLOR_ID);
+  g_assert_nonnull (strstr (evox_particle_panel_get_summary (panel), "2 particles"));
+
+  /* Cancel: the labels found before, and the colouring chosen before. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.discard-split", NULL));
+  g_assert_true (evox_document_get_labels (document) == found);
+  g_assert_cmpint (evox_document_get_particle_colors (document), ==,
+                   EVOX_PARTICLE_COLOR_DIAMETER);
+
+  /* A size above the neck's depth keeps one particle. */
+  g_object_set (panel, "split-size", 7.0, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.preview-split", NULL));
+  g_assert_true (evox_test_wait_for (not_busy, panel, 60));
+  g_assert_cmpuint (n_document_particles (document), ==, 1);
+
+  /* Previewing again starts from the labels found, not from the preview; Apply keeps it. */
+  g_object_set (panel, "split-size", 2.0, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.preview-split", NULL));
+  g_assert_true (evox_test_wait_for (not_busy, panel, 60));
+  g_assert_cmpuint (n_document_particles (document), ==, 2);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.apply-split", NULL));
+  spin (0.05);
+  g_assert_cmpuint (n_document_particles (document), ==, 2);
+  g_assert_cmpint (evox_document_get_particle_colors (document), ==,
+                   EVOX_PARTICLE_COLOR_DIAMETER);
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.discard-split",
+                                              NULL) &&
+                  n_document_particles (document) == 1);
+
+  close_window (window);
+  g_assert_finalize_object (document);
+}
+
 /* The real tomogram: active material (85) gives the flood fill's count. With
  * EVOX_TEST_LINGER=seconds the window stays up that long (for screenshots). */
 static void
@@ -959,6 +1245,79 @@ test_panel_electrode (void)
   g_assert_finalize_object (document);
 }
 
+static gboolean
+window_idle (gpointer data)
+{
+  return !evox_window_is_loading (data);
+}
+
+/* Copies Xvfb's frame buffer file (EVOX_TEST_FB, from Xvfb -fbdir) to EVOX_TEST_SHOT_DIR/name. */
+static void
+shoot (const char *name)
+{
+  const char *fb = g_getenv ("EVOX_TEST_FB");
+  const char *dir = g_getenv ("EVOX_TEST_SHOT_DIR");
+  g_autofree char *contents = NULL;
+  g_autofree char *path = NULL;
+  gsize length;
+
+  spin (1.5);
+  if (fb == NULL || dir == NULL || !g_file_get_contents (fb, &contents, &length, NULL))
+    return;
+  path = g_build_filename (dir, name, NULL);
+  g_file_set_contents (path, contents, (gssize) length, NULL);
+}
+
+/* For screenshots only (EVOX_TEST_LINGER set): the whole window on the real electrode with the
+ * active material coloured by equivalent diameter, then a split preview. */
+static void
+test_window_screens (void)
+{
+  g_autofree char *path = evox_test_data_path ("tomo/electrode.tiff");
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(EvoxPhase) phase = evox_phase_new ("Active material", 85, 85, "#e66100");
+  EvoxWindow *window;
+  EvoxDocument *document;
+  EvoxParticlePanel *panel;
+
+  if (path == NULL)
+    return;
+  if (g_getenv ("EVOX_TEST_LINGER") == NULL)
+    {
+      g_test_skip ("screenshots only, with EVOX_TEST_LINGER");
+      return;
+    }
+  file = g_file_new_for_path (path);
+  window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_window_open_file (window, file, NULL);
+  g_assert_true (evox_test_wait_for (window_idle, window, 60));
+  document = evox_window_get_document (window);
+  evox_phase_list_append (evox_document_get_phases (document), phase);
+  evox_document_set_selected_phase (document, 0);
+  evox_window_show_page (window, "particles");
+  panel = EVOX_PARTICLE_PANEL (evox_window_get_particle_panel (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
+  g_assert_true (evox_test_wait_for (has_labels, document, 120));
+  evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
+  evox_document_set_particle_colors (document, EVOX_PARTICLE_COLOR_VOXELS);
+  shoot ("size.xwd");
+  evox_document_set_particle_colors (document, EVOX_PARTICLE_COLOR_DIAMETER);
+  shoot ("colour.xwd");
+  evox_document_focus_particle (document, 2);
+  shoot ("colour-selected.xwd");
+  evox_document_set_selected_particle (document, 0);
+  gtk_expander_set_expanded (GTK_EXPANDER (find_of_type (GTK_WIDGET (panel), GTK_TYPE_EXPANDER)),
+                             TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.preview-split", NULL));
+  g_assert_true (evox_test_wait_for (not_busy, panel, 120));
+  shoot ("split.xwd");
+  evox_document_set_view (document, EVOX_VIEW_SLICES);
+  shoot ("split-3d.xwd");
+  evox_test_close_window (window);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -977,7 +1336,10 @@ main (int    argc,
               fixture_tear_down);
   g_test_add_func ("/Evox/ParticlePanel/no-phase", test_panel_no_phase);
   g_test_add_func ("/Evox/ParticlePanel/many", test_panel_many);
+  g_test_add_func ("/Evox/ParticlePanel/columns", test_panel_columns);
+  g_test_add_func ("/Evox/ParticlePanel/split", test_panel_split);
   g_test_add_func ("/Evox/ParticlePanel/electrode", test_panel_electrode);
+  g_test_add_func ("/Evox/ParticlePanel/window-screens", test_window_screens);
 
   return g_test_run ();
 }

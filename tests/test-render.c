@@ -2065,6 +2065,98 @@ test_particles_highlight (void)
   renderer_free (renderer);
 }
 
+/* Colouring by a property: the voxels of block A (16 voxels, mean 200) and block B (12 voxels,
+ * mean 100) take the colour map's ends, the rest its value's colour in grey; the selected particle
+ * keeps its highlight and the other is dimmed; None gives the plain picture back. */
+static void
+test_particles_colour (void)
+{
+  g_autoptr(EvoxVolume) volume = two_blocks ();
+  g_autoptr(EvoxLabels) labels = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *plain = NULL;
+  const guint8 (*viridis)[3] = evox_colormap_get_table ("viridis");
+  const EvoxParticleColor properties[] = { EVOX_PARTICLE_COLOR_VOXELS,
+                                           EVOX_PARTICLE_COLOR_DIAMETER,
+                                           EVOX_PARTICLE_COLOR_MEAN };
+  const float highlight[3] = EVOX_RENDERER_HIGHLIGHT_RGB;
+  EvoxRenderer *renderer;
+
+  labels = evox_labels_compute (volume, 0, "blocks", 1, 255, EVOX_CONNECTIVITY_6, 0, NULL, NULL,
+                                &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_labels_get_particle (labels, 1)->voxels, ==, 16);
+  g_assert_cmpuint (evox_labels_get_particle (labels, 2)->voxels, ==, 12);
+  if (!need_gl ())
+    return;
+
+  renderer = slice_z_renderer_new (volume, 1, 0, 255);
+  plain = render (renderer, 64, 64, FALSE);
+  evox_renderer_set_labels (renderer, labels);
+
+  for (guint k = 0; k < G_N_ELEMENTS (properties); k++)
+    for (guint selected = 0; selected <= 2; selected++)
+      {
+        g_autofree guint8 *pixels = NULL;
+        double lo, hi;
+
+        g_assert_true (evox_labels_get_color_range (labels, properties[k], &lo, &hi));
+        g_assert_cmpfloat (lo, <, hi);
+        evox_renderer_set_particle_colors (renderer, properties[k]);
+        evox_renderer_set_selected_particle (renderer, selected);
+        pixels = render (renderer, 64, 64, FALSE);
+        for (int j = 0; j < 8; j++)
+          for (int i = 0; i < 8; i++)
+            {
+              const guint8 *p = pixel_at (pixels, 64, i * 8 + 4, j * 8 + 4);
+              guint block = block_of (i, j);
+              /* A has the larger value of all three properties: the map's top entry. */
+              const guint8 *expected = block == 1 ? viridis[255] : viridis[0];
+              double dim = selected != 0 ? EVOX_RENDERER_DIM : 1.0;
+
+              if (block != 0 && block == selected)
+                for (guint c = 0; c < 3; c++)
+                  g_assert_cmpint (p[c], ==, (int) (highlight[c] * 255.0f + 0.5f));
+              else if (block != 0)
+                for (guint c = 0; c < 3; c++)
+                  g_assert_cmpint (abs (p[c] - (int) lround (expected[c] * dim)), <=, 1);
+              else
+                {
+                  const guint8 *q = pixel_at (plain, 64, i * 8 + 4, j * 8 + 4);
+                  double grey = (0.2126 * q[0] + 0.7152 * q[1] + 0.0722 * q[2]) * dim;
+
+                  for (guint c = 0; c < 3; c++)
+                    g_assert_cmpint (abs (p[c] - (int) lround (grey)), <=, 1);
+                }
+            }
+      }
+
+  /* A distinct colour per particle, as the split preview shows them. */
+  {
+    g_autofree guint8 *pixels = NULL;
+    g_autofree guint8 *table = NULL;
+    gsize n = 0;
+
+    evox_renderer_set_selected_particle (renderer, 0);
+    evox_renderer_set_particle_colors (renderer, EVOX_PARTICLE_COLOR_ID);
+    table = evox_labels_dup_colors (labels, EVOX_PARTICLE_COLOR_ID, "viridis", &n);
+    g_assert_cmpuint (n, ==, 3);
+    g_assert_cmpuint (table[3], ==, 0);
+    pixels = render (renderer, 64, 64, FALSE);
+    g_assert_cmpmem (pixel_at (pixels, 64, 1 * 8 + 4, 1 * 8 + 4), 3, table + 4, 3);
+    g_assert_cmpmem (pixel_at (pixels, 64, 5 * 8 + 4, 4 * 8 + 4), 3, table + 8, 3);
+    g_assert_true (memcmp (table + 4, table + 8, 3) != 0);
+  }
+
+  evox_renderer_set_particle_colors (renderer, EVOX_PARTICLE_COLOR_NONE);
+  {
+    g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+
+    g_assert_cmpmem (pixels, 64 * 64 * 4, plain, 64 * 64 * 4);
+  }
+  renderer_free (renderer);
+}
+
 /* Isolated voxels at even coordinates: more labels than 8 or 16 bits hold. The last particle's
  * id has zero low bits, so a truncated texture would show the wrong voxel. */
 static void
@@ -2147,6 +2239,19 @@ test_particles_signals (void)
   evox_renderer_set_labels (renderer, NULL);
   g_assert_cmpuint (changes, ==, 2);
   g_assert_null (evox_renderer_get_labels (renderer));
+
+  /* Colouring shows only with labels; then new labels change the picture too. */
+  evox_renderer_set_selected_particle (renderer, 0);
+  changes = 0;
+  evox_renderer_set_particle_colors (renderer, EVOX_PARTICLE_COLOR_DIAMETER);
+  evox_renderer_set_particle_colors (renderer, EVOX_PARTICLE_COLOR_DIAMETER);
+  g_assert_cmpint (evox_renderer_get_particle_colors (renderer), ==,
+                   EVOX_PARTICLE_COLOR_DIAMETER);
+  g_assert_cmpuint (changes, ==, 0);
+  evox_renderer_set_labels (renderer, labels);
+  g_assert_cmpuint (changes, ==, 1);
+  evox_renderer_set_particle_colors (renderer, EVOX_PARTICLE_COLOR_ID);
+  g_assert_cmpuint (changes, ==, 2);
 }
 
 static void
@@ -3380,6 +3485,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Render/phases/stack", test_phases_stack);
   g_test_add_func ("/Evox/Render/phases/demo", test_phases_demo);
   g_test_add_func ("/Evox/Render/particles/highlight", test_particles_highlight);
+  g_test_add_func ("/Evox/Render/particles/colour", test_particles_colour);
   g_test_add_func ("/Evox/Render/particles/formats", test_particles_formats);
   g_test_add_func ("/Evox/Render/particles/signals", test_particles_signals);
   g_test_add_func ("/Evox/Render/particles/too-large", test_particles_too_large);

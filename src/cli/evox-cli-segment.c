@@ -13,6 +13,7 @@
 #include "evox-cli-private.h"
 #include "evox-csv.h"
 #include "evox-labels.h"
+#include "evox-watershed.h"
 #include "evox-phase.h"
 #include "evox-tiff.h"
 
@@ -325,6 +326,7 @@ _evox_cli_segment (int    argc,
   g_autofree char *title = NULL;
   EvoxBasis basis = EVOX_BASIS_MEASURED;
   gint64 min_size = 0;
+  double split = 0.0;
   int connectivity = DEFAULT_CONNECTIVITY;
   gboolean force = FALSE, count = FALSE;
   guint label_bits = 0;
@@ -343,6 +345,9 @@ _evox_cli_segment (int    argc,
       "6|18|26" },
     { "min-size", 0, 0, G_OPTION_ARG_INT64, &min_size,
       N_("Drop particles of fewer voxels (default 0: keep all)"), "N" },
+    { "split", 0, 0, G_OPTION_ARG_DOUBLE, &split,
+      N_("Split touching particles by a watershed of the distance map; peaks less than H (in "
+         "the voxel spacing's unit) above the neck between them stay one particle"), "H" },
     { "fractions", 0, 0, G_OPTION_ARG_FILENAME, &fractions,
       N_("Write the volume fractions (exact counts, with the sensitivity) as CSV"), "OUT.csv" },
     { "particles", 0, 0, G_OPTION_ARG_FILENAME, &particles,
@@ -399,6 +404,10 @@ _evox_cli_segment (int    argc,
         return _evox_cli_usage_error (context, _("--label-bits must be 16 or 32, not '%s'"),
                                       label_bits_text);
     }
+  if (!(split >= 0.0) || isinf (split))
+    return _evox_cli_usage_error (context,
+                                  _("--split must be a length of 0 (no split) or more, not %g"),
+                                  split);
   if (fractions != NULL)
     outputs[n_outputs++] = (EvoxCliOutput) { "--fractions", fractions };
   if (particles != NULL)
@@ -429,12 +438,22 @@ _evox_cli_segment (int    argc,
   table = evox_fraction_table_new (volume, (guint) channel, basis, phases, NULL, &error);
   if (table == NULL)
     return _evox_cli_input_error (error);
-  if (particles != NULL || labels_path != NULL || count)
+  if (particles != NULL || labels_path != NULL || count || split > 0.0)
     {
       labels = compute_labels (volume, (guint) channel, phases, (EvoxConnectivity) connectivity,
                                (guint64) min_size, &status);
       if (labels == NULL)
         return status;
+      for (guint i = 0; split > 0.0 && i < labels->len; i++)
+        {
+          EvoxLabels *pieces = evox_watershed_split (labels->pdata[i], split, NULL, NULL, &error);
+
+          if (pieces == NULL)
+            return _evox_cli_error (_evox_cli_error_status (error), _("--split: %s"),
+                                    error->message);
+          g_object_unref (labels->pdata[i]);
+          labels->pdata[i] = pieces;
+        }
     }
   if (labels_path != NULL)
     {

@@ -39,6 +39,7 @@ struct _EvoxDocument
   EvoxPhaseList       *phases;
   gboolean             show_phases;
   gboolean             hide_outside_phases;
+  EvoxParticleColor    particle_colors;
   int                  selected_phase;
   EvoxLabels          *labels;
   guint                selected_particle;
@@ -77,6 +78,7 @@ enum
   PROP_PHASES,
   PROP_SHOW_PHASES,
   PROP_HIDE_OUTSIDE_PHASES,
+  PROP_PARTICLE_COLORS,
   PROP_SELECTED_PHASE,
   PROP_LABELS,
   PROP_SELECTED_PARTICLE,
@@ -192,6 +194,9 @@ evox_document_get_property (GObject    *object,
     case PROP_HIDE_OUTSIDE_PHASES:
       g_value_set_boolean (value, self->hide_outside_phases);
       break;
+    case PROP_PARTICLE_COLORS:
+      g_value_set_int (value, self->particle_colors);
+      break;
     case PROP_SELECTED_PHASE:
       g_value_set_int (value, self->selected_phase);
       break;
@@ -281,6 +286,9 @@ evox_document_set_property (GObject      *object,
     case PROP_HIDE_OUTSIDE_PHASES:
       evox_document_set_hide_outside_phases (self, g_value_get_boolean (value));
       break;
+    case PROP_PARTICLE_COLORS:
+      evox_document_set_particle_colors (self, g_value_get_int (value));
+      break;
     case PROP_SELECTED_PHASE:
       evox_document_set_selected_phase (self, g_value_get_int (value));
       break;
@@ -346,6 +354,9 @@ evox_document_class_init (EvoxDocumentClass *klass)
   properties[PROP_SHOW_PHASES] = g_param_spec_boolean ("show-phases", NULL, NULL, TRUE, rw);
   properties[PROP_HIDE_OUTSIDE_PHASES] = g_param_spec_boolean ("hide-outside-phases", NULL, NULL,
                                                                FALSE, rw);
+  properties[PROP_PARTICLE_COLORS] = g_param_spec_int ("particle-colors", NULL, NULL, 0,
+                                                      EVOX_N_PARTICLE_COLORS - 1,
+                                                      EVOX_PARTICLE_COLOR_NONE, rw);
   properties[PROP_SELECTED_PHASE] = g_param_spec_int ("selected-phase", NULL, NULL,
                                                       -1, G_MAXINT, -1, rw);
   properties[PROP_LABELS] = g_param_spec_object ("labels", NULL, NULL, EVOX_TYPE_LABELS, ro);
@@ -1218,6 +1229,26 @@ evox_document_set_hide_outside_phases (EvoxDocument *self,
     return;
   self->hide_outside_phases = hide;
   notify (self, PROP_HIDE_OUTSIDE_PHASES);
+}
+
+EvoxParticleColor
+evox_document_get_particle_colors (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), EVOX_PARTICLE_COLOR_NONE);
+  return self->particle_colors;
+}
+
+void
+evox_document_set_particle_colors (EvoxDocument      *self,
+                                   EvoxParticleColor  by)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+  g_return_if_fail (by < EVOX_N_PARTICLE_COLORS);
+
+  if (self->particle_colors == by)
+    return;
+  self->particle_colors = by;
+  notify (self, PROP_PARTICLE_COLORS);
 }
 
 int

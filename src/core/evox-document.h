@@ -41,6 +41,7 @@ G_DECLARE_FINAL_TYPE (EvoxDocument, evox_document, EVOX, DOCUMENT, GObject)
  *   selected-phase (int, -1 for none: the phase the panels work on),
  *   labels (EvoxLabels, read-only: use set_labels; cleared when the volume or channel changes),
  *   selected-particle (uint, 0 for none: a label of `labels`),
+ *   particle-colors (int, EvoxParticleColor, default NONE: what the views colour particles by),
  *   surfaces (EvoxSurfaceList, read-only: the same list for the document's life),
  *   surfaces-busy (boolean, read-only: a surface is being built or is due to be),
  *   clip-surfaces (boolean, default FALSE: cut surfaces away in front of the slices),
@@ -170,6 +171,9 @@ void               evox_document_set_show_phases    (EvoxDocument  *self,
 gboolean           evox_document_get_hide_outside_phases (EvoxDocument *self);
 void               evox_document_set_hide_outside_phases (EvoxDocument *self,
                                                           gboolean      hide);
+EvoxParticleColor  evox_document_get_particle_colors (EvoxDocument *self);
+void               evox_document_set_particle_colors (EvoxDocument      *self,
+                                                      EvoxParticleColor  by);
 int                evox_document_get_selected_phase (EvoxDocument  *self);
 /* -1 or an index of the phase list (clamped to -1 past the end). */
 void               evox_document_set_selected_phase (EvoxDocument  *self,

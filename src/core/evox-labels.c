@@ -12,6 +12,7 @@
 #endif
 
 #include "evox-labels.h"
+#include "evox-display.h"
 #include "evox-types.h"
 
 /* Labelling works on runs, not voxels. Each x-row of the phase is cut into runs of foreground
@@ -1561,6 +1562,151 @@ evox_labels_compute (EvoxVolume        *volume,
   return g_steal_pointer (&self);
 }
 
+/* Sums of one row's runs of equal label into accs, and the same-label pairs with the four
+ * earlier rows, voxel by voxel: the labels of a split need not be runs of one component. */
+static void
+measure_label_row (const Measure  *ms,
+                   const guint32  *labels,
+                   const gsize     dims[3],
+                   gsize           y,
+                   gsize           z)
+{
+  const gsize nx = dims[0], ny = dims[1], nz = dims[2];
+  const guint32 *row = labels + (z * ny + y) * nx;
+  gboolean edge_row = y == 0 || y + 1 == ny || z == 0 || z + 1 == nz;
+
+  for (gsize x0 = 0; x0 < nx;)
+    {
+      guint32 label = row[x0];
+      gsize x1 = x0 + 1;
+      Acc *acc;
+
+      while (x1 < nx && row[x1] == label)
+        x1++;
+      if (label == 0)
+        {
+          x0 = x1;
+          continue;
+        }
+      acc = &ms->accs[label];
+      acc->voxels += x1 - x0;
+      acc->runs++;
+      acc->sum[0] += (double) (x1 - x0) * (x0 + x1 - 1) * 0.5;
+      acc->sum[1] += (double) (x1 - x0) * y;
+      acc->sum[2] += (double) (x1 - x0) * z;
+      acc->lo[0] = MIN (acc->lo[0], (guint32) x0);
+      acc->hi[0] = MAX (acc->hi[0], (guint32) (x1 - 1));
+      acc->lo[1] = MIN (acc->lo[1], (guint32) y);
+      acc->hi[1] = MAX (acc->hi[1], (guint32) y);
+      acc->lo[2] = MIN (acc->lo[2], (guint32) z);
+      acc->hi[2] = MAX (acc->hi[2], (guint32) z);
+      if (edge_row || x0 == 0 || x1 == nx)
+        acc->border = TRUE;
+      run_values (ms, (z * ny + y) * nx + x0, (guint32) (x1 - x0), acc);
+
+      for (guint k = 0; k < 4; k++)
+        {
+          int dy = stat_rows[k][0];
+          int dz = stat_rows[k][1];
+          const guint32 *other;
+
+          if ((dy < 0 && y == 0) || (dy > 0 && y + 1 == ny) || (dz < 0 && z == 0))
+            continue;
+          other = labels + ((z + dz) * ny + (y + dy)) * nx;
+          for (gsize x = x0; x < x1; x++)
+            for (int dx = -1; dx <= 1; dx++)
+              if ((gssize) x + dx >= 0 && x + dx < nx && other[x + dx] == label)
+                acc->pairs[k * 3 + (guint) (dx + 1)]++;
+        }
+      x0 = x1;
+    }
+}
+
+/**
+ * _evox_labels_new_take:
+ * @monitor: begun by the caller; a step per row
+ */
+EvoxLabels *
+_evox_labels_new_take (EvoxVolume        *volume,
+                       guint              channel,
+                       const char        *phase_name,
+                       double             lo,
+                       double             hi,
+                       EvoxConnectivity   connectivity,
+                       guint64            min_size,
+                       guint32           *labels,
+                       guint32            max_label,
+                       EvoxWorkMonitor   *monitor,
+                       GError           **error)
+{
+  g_autoptr(EvoxLabels) self = NULL;
+  g_autofree guint32 *remap = NULL;
+  g_autofree Acc *accs = NULL;
+  double spacing[3], origin[3], factors[13];
+  Measure ms = { 0 };
+  guint32 n = 0;
+  gsize n_voxels;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
+  g_return_val_if_fail (labels != NULL, NULL);
+
+  self = g_object_new (EVOX_TYPE_LABELS, NULL);
+  self->volume = g_object_ref (volume);
+  self->channel = channel;
+  self->phase_name = g_strdup (phase_name);
+  self->lo = lo;
+  self->hi = hi;
+  self->connectivity = connectivity;
+  self->min_size = min_size;
+  self->labels = labels;
+  evox_volume_get_dims (volume, self->dims);
+  n_voxels = self->dims[0] * self->dims[1] * self->dims[2];
+
+  if (!evox_check_allocation ((guint64) max_label + 1,
+                              2 * sizeof (guint32) + sizeof (Acc) + sizeof (EvoxParticle),
+                              "Measuring particles", error))
+    return NULL;
+  remap = g_new0 (guint32, (gsize) max_label + 1);
+  for (gsize i = 0; i < n_voxels; i++)
+    {
+      guint32 l = labels[i];
+
+      if (l != 0)
+        {
+          g_assert (l <= max_label);
+          if (remap[l] == 0)
+            remap[l] = ++n;
+          labels[i] = remap[l];
+        }
+    }
+
+  accs = g_new (Acc, (gsize) n + 1);
+  for (guint32 l = 0; l <= n; l++)
+    acc_init (&accs[l]);
+  ms.type = evox_volume_get_sample_type (volume);
+  ms.data = evox_volume_get_data (volume, channel);
+  ms.accs = accs;
+  for (gsize r = 0; r < self->dims[1] * self->dims[2]; r++)
+    {
+      if (!_evox_work_monitor_step (monitor, 1))
+        {
+          g_cancellable_set_error_if_cancelled (monitor->cancellable, error);
+          return NULL;
+        }
+      measure_label_row (&ms, labels, self->dims, r % self->dims[1], r / self->dims[1]);
+    }
+
+  evox_volume_get_spacing (volume, spacing);
+  evox_volume_get_origin (volume, origin);
+  crofton_factors (spacing, factors);
+  self->n_found = n;
+  self->n_particles = n;
+  self->particles = g_new0 (EvoxParticle, MAX (n, 1));
+  for (guint32 l = 1; l <= n; l++)
+    particle_finish (&self->particles[l - 1], l, &accs[l], spacing, origin, factors);
+  return g_steal_pointer (&self);
+}
+
 typedef struct
 {
   EvoxVolume        *volume;
@@ -1768,4 +1914,156 @@ evox_labels_get_number_density (EvoxLabels *self)
   um3 = (self->dims[0] * spacing[0]) * (self->dims[1] * spacing[1]) *
         (self->dims[2] * spacing[2]) * 1e-9;
   return um3 > 0.0 ? self->n_particles / um3 : 0.0;
+}
+
+/* Colouring by property */
+
+const char *
+evox_particle_color_get_title (EvoxParticleColor by)
+{
+  switch (by)
+    {
+    case EVOX_PARTICLE_COLOR_NONE: return "None";
+    case EVOX_PARTICLE_COLOR_ID: return "Particle";
+    case EVOX_PARTICLE_COLOR_VOXELS: return "Size";
+    case EVOX_PARTICLE_COLOR_DIAMETER: return "Equivalent diameter";
+    case EVOX_PARTICLE_COLOR_SPHERICITY: return "Sphericity";
+    case EVOX_PARTICLE_COLOR_MEAN: return "Mean value";
+    case EVOX_PARTICLE_COLOR_BORDER: return "Touches border";
+    case EVOX_N_PARTICLE_COLORS:
+    default:
+      g_return_val_if_reached ("");
+    }
+}
+
+const char *
+evox_particle_color_get_unit (EvoxParticleColor by)
+{
+  switch (by)
+    {
+    case EVOX_PARTICLE_COLOR_VOXELS: return "voxels";
+    case EVOX_PARTICLE_COLOR_DIAMETER: return "nm";
+    default: return "";
+    }
+}
+
+double
+evox_particle_color_value (const EvoxParticle *p,
+                           EvoxParticleColor   by)
+{
+  g_return_val_if_fail (p != NULL, NAN);
+
+  switch (by)
+    {
+    case EVOX_PARTICLE_COLOR_VOXELS: return (double) p->voxels;
+    case EVOX_PARTICLE_COLOR_DIAMETER: return p->diameter_nm;
+    case EVOX_PARTICLE_COLOR_SPHERICITY: return p->sphericity;
+    case EVOX_PARTICLE_COLOR_MEAN: return p->mean;
+    case EVOX_PARTICLE_COLOR_BORDER: return p->touches_border ? 1.0 : 0.0;
+    default: return NAN;
+    }
+}
+
+gboolean
+evox_particle_color_is_log (EvoxParticleColor by)
+{
+  return by == EVOX_PARTICLE_COLOR_VOXELS;
+}
+
+gboolean
+evox_labels_get_color_range (EvoxLabels        *self,
+                             EvoxParticleColor  by,
+                             double            *lo,
+                             double            *hi)
+{
+  double a = INFINITY, b = -INFINITY;
+
+  g_return_val_if_fail (EVOX_IS_LABELS (self), FALSE);
+
+  for (guint i = 0; i < self->n_particles; i++)
+    {
+      double v = evox_particle_color_value (&self->particles[i], by);
+
+      if (isfinite (v))
+        {
+          a = MIN (a, v);
+          b = MAX (b, v);
+        }
+    }
+  if (lo != NULL)
+    *lo = a;
+  if (hi != NULL)
+    *hi = b;
+  return a <= b;
+}
+
+/* Hues a golden angle apart, so neighbouring ids (often touching particles, as the pieces of a
+ * split) differ strongly. */
+static void
+id_color (guint32 id,
+          guint8  rgba[4])
+{
+  double h = fmod (id * 0.618033988749895, 1.0) * 6.0;
+  double s = 0.65, v = 0.95;
+  double f = h - floor (h);
+  double p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
+  double rgb[3];
+
+  switch ((int) floor (h) % 6)
+    {
+    case 0: rgb[0] = v; rgb[1] = t; rgb[2] = p; break;
+    case 1: rgb[0] = q; rgb[1] = v; rgb[2] = p; break;
+    case 2: rgb[0] = p; rgb[1] = v; rgb[2] = t; break;
+    case 3: rgb[0] = p; rgb[1] = q; rgb[2] = v; break;
+    case 4: rgb[0] = t; rgb[1] = p; rgb[2] = v; break;
+    default: rgb[0] = v; rgb[1] = p; rgb[2] = q; break;
+    }
+  for (guint i = 0; i < 3; i++)
+    rgba[i] = (guint8) lround (rgb[i] * 255.0);
+  rgba[3] = 255;
+}
+
+guint8 *
+evox_labels_dup_colors (EvoxLabels        *self,
+                        EvoxParticleColor  by,
+                        const char        *colormap,
+                        gsize             *n_entries)
+{
+  guint8 *rgba;
+  double lo = 0, hi = 0;
+
+  g_return_val_if_fail (EVOX_IS_LABELS (self), NULL);
+  g_return_val_if_fail (by < EVOX_N_PARTICLE_COLORS, NULL);
+  g_return_val_if_fail (by == EVOX_PARTICLE_COLOR_ID || evox_colormap_exists (colormap), NULL);
+
+  if (n_entries != NULL)
+    *n_entries = 0;
+  if (by == EVOX_PARTICLE_COLOR_NONE)
+    return NULL;
+  rgba = g_new0 (guint8, ((gsize) self->n_particles + 1) * 4);
+  if (by != EVOX_PARTICLE_COLOR_ID)
+    evox_labels_get_color_range (self, by, &lo, &hi);
+  for (guint32 id = 1; id <= self->n_particles; id++)
+    {
+      guint8 *entry = rgba + (gsize) id * 4;
+      double v, t;
+
+      if (by == EVOX_PARTICLE_COLOR_ID)
+        {
+          id_color (id, entry);
+          continue;
+        }
+      v = evox_particle_color_value (&self->particles[id - 1], by);
+      if (!isfinite (v))
+        continue;
+      if (evox_particle_color_is_log (by))
+        t = hi > lo ? log (v / lo) / log (hi / lo) : 0.5;
+      else
+        t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+      evox_colormap_sample (colormap, t, entry);
+      entry[3] = 255;
+    }
+  if (n_entries != NULL)
+    *n_entries = (gsize) self->n_particles + 1;
+  return rgba;
 }

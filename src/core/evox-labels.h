@@ -88,6 +88,24 @@ void                evox_labels_compute_async  (EvoxVolume          *volume,
 EvoxLabels         *evox_labels_compute_finish (GAsyncResult        *result,
                                                 GError             **error);
 
+/* Particles from a label volume made elsewhere (watershed splitting): labels (the volume's
+ * dims, 0 = background, any numbers up to max_label) are taken over, renumbered 1..n in raster
+ * order of each particle's first voxel and measured as evox_labels_compute() measures. The range,
+ * connectivity and min_size are kept for tables and files. Fails with G_IO_ERROR_CANCELLED when
+ * cancelled or EVOX_ERROR_TOO_LARGE when the tables do not fit the memory cap; labels is freed
+ * either way. */
+EvoxLabels         *_evox_labels_new_take      (EvoxVolume          *volume,
+                                                guint                channel,
+                                                const char          *phase_name,
+                                                double               lo,
+                                                double               hi,
+                                                EvoxConnectivity     connectivity,
+                                                guint64              min_size,
+                                                guint32             *labels,
+                                                guint32              max_label,
+                                                EvoxWorkMonitor     *monitor,
+                                                GError             **error);
+
 EvoxVolume         *evox_labels_get_volume     (EvoxLabels          *self);
 guint               evox_labels_get_channel    (EvoxLabels          *self);
 const char         *evox_labels_get_phase_name (EvoxLabels          *self);
@@ -112,5 +130,43 @@ const EvoxParticle *evox_labels_get_particle   (EvoxLabels          *self,
                                                 guint32              id);
 /* Particles per cubic micrometre of the whole volume. */
 double              evox_labels_get_number_density (EvoxLabels     *self);
+
+/* What the particles are coloured by in the views: nothing (the colour map of the values), a
+ * distinct hue per particle, or a property through the colour map. */
+typedef enum
+{
+  EVOX_PARTICLE_COLOR_NONE,
+  EVOX_PARTICLE_COLOR_ID,
+  EVOX_PARTICLE_COLOR_VOXELS,
+  EVOX_PARTICLE_COLOR_DIAMETER,
+  EVOX_PARTICLE_COLOR_SPHERICITY,
+  EVOX_PARTICLE_COLOR_MEAN,
+  EVOX_PARTICLE_COLOR_BORDER,
+  EVOX_N_PARTICLE_COLORS
+} EvoxParticleColor;
+
+/* "Equivalent diameter" and "nm" for the colour bar; the unit is "" when there is none (the
+ * mean is in the volume's stored values). */
+const char *evox_particle_color_get_title (EvoxParticleColor  by);
+const char *evox_particle_color_get_unit  (EvoxParticleColor  by);
+/* The property's value for p (touches-border is 0 or 1); NAN for NONE and ID. */
+double      evox_particle_color_value     (const EvoxParticle *p,
+                                           EvoxParticleColor   by);
+/* Sizes span decades (a few voxels to most of a phase): they are coloured on a log scale. */
+gboolean    evox_particle_color_is_log    (EvoxParticleColor  by);
+/* The smallest and largest finite value over the particles; FALSE when there is none. */
+gboolean    evox_labels_get_color_range   (EvoxLabels         *self,
+                                           EvoxParticleColor   by,
+                                           double             *lo,
+                                           double             *hi);
+/* RGBA8 colours of labels 0..n (n + 1 entries, *n_entries set): label 0 and particles without
+ * a finite value are transparent (drawn as without colouring); particle l has the colour-map
+ * entry round (255 t), t = (value - lo) / (hi - lo) over evox_labels_get_color_range (log value
+ * over log lo and hi where evox_particle_color_is_log; 0.5 when lo = hi), or for ID a hue of its
+ * own. NULL for NONE. */
+guint8     *evox_labels_dup_colors        (EvoxLabels         *self,
+                                           EvoxParticleColor   by,
+                                           const char         *colormap,
+                                           gsize              *n_entries);
 
 G_END_DECLS

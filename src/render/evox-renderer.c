@@ -137,6 +137,7 @@ struct _EvoxRenderer
   gboolean        warned_phase_limit;
   EvoxLabels     *labels;
   guint32         selected_particle;
+  EvoxParticleColor particle_colors;
   EvoxSurfaceList *surfaces;
   gboolean        clip_surfaces;
 
@@ -155,12 +156,15 @@ struct _EvoxRenderer
   GLuint          phase_texture;
   GLuint          label_texture;
   GLenum          label_format;
+  GLuint          label_color_texture;
+  int             label_color_width;   /* 0 while no colours apply */
   gsize           label_dims[3];
   guint           n_phase_rows;
   gboolean        volume_dirty;
   gboolean        colormap_dirty;
   gboolean        phases_dirty;
   gboolean        labels_dirty;
+  gboolean        label_colors_dirty;
   gboolean        surfaces_dirty;
   gboolean        volume_on_gpu;
   EvoxRendererUploads uploads;
@@ -168,6 +172,7 @@ struct _EvoxRenderer
   {
     GLint mvp, volume, colormap, value_scale, integer, transfer, a, b, m, valid, alpha;
     GLint phase_mode, n_phases, phases, selected, labels, highlight, dim;
+    GLint label_colors, label_color_width;
   } su;
   struct
   {
@@ -536,6 +541,7 @@ evox_renderer_set_colormap (EvoxRenderer *self,
   g_free (self->colormap);
   self->colormap = g_strdup (name);
   self->colormap_dirty = TRUE;
+  self->label_colors_dirty = TRUE;
   emit_changed (self);
 }
 
@@ -793,7 +799,8 @@ evox_renderer_set_labels (EvoxRenderer *self,
     return;
   g_set_object (&self->labels, labels);
   self->labels_dirty = TRUE;
-  if (self->selected_particle != 0)
+  self->label_colors_dirty = TRUE;
+  if (self->selected_particle != 0 || self->particle_colors != EVOX_PARTICLE_COLOR_NONE)
     emit_changed (self);
 }
 
@@ -822,6 +829,28 @@ evox_renderer_get_selected_particle (EvoxRenderer *self)
 {
   g_return_val_if_fail (EVOX_IS_RENDERER (self), 0);
   return self->selected_particle;
+}
+
+void
+evox_renderer_set_particle_colors (EvoxRenderer      *self,
+                                   EvoxParticleColor  by)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (by < EVOX_N_PARTICLE_COLORS);
+
+  if (self->particle_colors == by)
+    return;
+  self->particle_colors = by;
+  self->label_colors_dirty = TRUE;
+  if (self->labels != NULL)
+    emit_changed (self);
+}
+
+EvoxParticleColor
+evox_renderer_get_particle_colors (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), EVOX_PARTICLE_COLOR_NONE);
+  return self->particle_colors;
 }
 
 /* Surfaces */
@@ -1138,6 +1167,8 @@ evox_renderer_realize (EvoxRenderer  *self,
   SLICE_UNIFORM (labels, "u_labels");
   SLICE_UNIFORM (highlight, "u_highlight");
   SLICE_UNIFORM (dim, "u_dim");
+  SLICE_UNIFORM (label_colors, "u_label_colors");
+  SLICE_UNIFORM (label_color_width, "u_label_color_width");
 #undef SLICE_UNIFORM
   /* Each sampler on its own unit for good: samplers of different types (the float volume and the
    * integer labels) must never share one, not even while unused. */
@@ -1146,6 +1177,7 @@ evox_renderer_realize (EvoxRenderer  *self,
   glUniform1i (self->su.colormap, 1);
   glUniform1i (self->su.phases, 2);
   glUniform1i (self->su.labels, 3);
+  glUniform1i (self->su.label_colors, 4);
   glUseProgram (0);
   self->lu.mvp = glGetUniformLocation (self->line_program, "u_mvp");
   self->lu.viewport = glGetUniformLocation (self->line_program, "u_viewport");
@@ -1225,6 +1257,8 @@ evox_renderer_unrealize (EvoxRenderer *self)
     glDeleteTextures (1, &self->phase_texture);
   if (self->label_texture != 0)
     glDeleteTextures (1, &self->label_texture);
+  if (self->label_color_texture != 0)
+    glDeleteTextures (1, &self->label_color_texture);
 
   self->vao = self->vbo = self->empty_vao = 0;
   self->volume_texture = self->colormap_texture = 0;
@@ -1237,6 +1271,9 @@ evox_renderer_unrealize (EvoxRenderer *self)
   self->colormap_dirty = TRUE;
   self->phases_dirty = TRUE;
   self->labels_dirty = TRUE;
+  self->label_color_texture = 0;
+  self->label_color_width = 0;
+  self->label_colors_dirty = TRUE;
   self->surfaces_dirty = TRUE;
   self->realized = FALSE;
 }
@@ -1719,6 +1756,46 @@ sync_meshes (EvoxRenderer *self)
     }
 }
 
+/* The per-label colour table as rows of at most GL_MAX_TEXTURE_SIZE texels. */
+static void
+upload_label_colors (EvoxRenderer *self)
+{
+  g_autofree guint8 *table = NULL;
+  g_autofree guint8 *padded = NULL;
+  gsize n = 0;
+  GLint max_size = 0;
+  int width, height;
+
+  self->label_colors_dirty = FALSE;
+  self->label_color_width = 0;
+  if (self->labels == NULL || self->particle_colors == EVOX_PARTICLE_COLOR_NONE)
+    return;
+  table = evox_labels_dup_colors (self->labels, self->particle_colors, self->colormap, &n);
+  glGetIntegerv (GL_MAX_TEXTURE_SIZE, &max_size);
+  width = (int) MIN ((gsize) max_size, n);
+  height = (int) ((n + (gsize) width - 1) / (gsize) width);
+  if (height > max_size)
+    {
+      g_warning ("%" G_GSIZE_FORMAT " particle colours do not fit a texture; particles keep the "
+                 "colour map", n);
+      return;
+    }
+  padded = g_new0 (guint8, (gsize) width * height * 4);
+  memcpy (padded, table, n * 4);
+  if (self->label_color_texture == 0)
+    glGenTextures (1, &self->label_color_texture);
+  glActiveTexture (GL_TEXTURE4);
+  glBindTexture (GL_TEXTURE_2D, self->label_color_texture);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
+  glTexImage2D (GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, padded);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  glActiveTexture (GL_TEXTURE0);
+  self->label_color_width = width;
+}
+
 static void
 prepare (EvoxRenderer *self)
 {
@@ -1733,6 +1810,8 @@ prepare (EvoxRenderer *self)
     upload_phases (self);
   if (self->labels_dirty)
     upload_labels (self);
+  if (self->label_colors_dirty)
+    upload_label_colors (self);
   if (self->surfaces_dirty)
     sync_meshes (self);
 }
@@ -1918,6 +1997,7 @@ use_slice_program (EvoxRenderer *self,
   glUniform1ui (self->su.selected, highlight ? self->selected_particle : 0u);
   glUniform3fv (self->su.highlight, 1, highlight_rgb);
   glUniform1f (self->su.dim, EVOX_RENDERER_DIM);
+  glUniform1i (self->su.label_color_width, highlight ? self->label_color_width : 0);
   glActiveTexture (GL_TEXTURE0);
   glBindTexture (GL_TEXTURE_3D, self->volume_texture);
   glActiveTexture (GL_TEXTURE1);
@@ -1926,6 +2006,8 @@ use_slice_program (EvoxRenderer *self,
   glBindTexture (GL_TEXTURE_2D, self->phase_texture);
   glActiveTexture (GL_TEXTURE3);
   glBindTexture (GL_TEXTURE_3D, self->label_texture);
+  glActiveTexture (GL_TEXTURE4);
+  glBindTexture (GL_TEXTURE_2D, self->label_color_texture);
   glActiveTexture (GL_TEXTURE0);
 }
 

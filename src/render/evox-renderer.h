@@ -100,6 +100,16 @@ void          evox_renderer_set_selected_particle (EvoxRenderer *self,
                                                    guint32       id);
 guint32       evox_renderer_get_selected_particle (EvoxRenderer *self);
 
+/* Particle colouring: while by is not NONE and the labels apply, every labelled voxel with a
+ * colour in evox_labels_dup_colors (labels, by, colormap) is drawn in it instead of the colour
+ * map and the phase tint (dimmed while a particle is selected; the selected particle keeps its
+ * highlight), and every other drawn voxel in the grey of its colour's luminance (Rec. 709
+ * weights), so that no value's colour reads as a particle's. The table goes to the GPU at the next draw as a 2D RGBA8 texture, label l at
+ * (l mod width, l / width). */
+void              evox_renderer_set_particle_colors (EvoxRenderer      *self,
+                                                     EvoxParticleColor  by);
+EvoxParticleColor evox_renderer_get_particle_colors (EvoxRenderer      *self);
+
 /* Surfaces (meshes in nm of the volume's frame), drawn in the three-slice and layer-stack views
  * (not in the 2D slice views) with the slices' transform (z exaggeration), lit by a headlight,
  * two-sided (the inside darker), in each surface's colour, or the mesh's own colours when it has

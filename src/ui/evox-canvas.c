@@ -113,6 +113,7 @@ sync_display (EvoxCanvas *self)
                             evox_document_get_hide_outside_phases (doc));
   evox_renderer_set_labels (self->renderer, evox_document_get_labels (doc));
   evox_renderer_set_selected_particle (self->renderer, evox_document_get_selected_particle (doc));
+  evox_renderer_set_particle_colors (self->renderer, evox_document_get_particle_colors (doc));
   evox_renderer_set_surfaces (self->renderer, evox_document_get_surfaces (doc));
   evox_renderer_set_clip_surfaces (self->renderer, evox_document_get_clip_surfaces (doc));
   evox_renderer_set_measurements (self->renderer, evox_document_get_measurements (doc));

@@ -15,6 +15,7 @@
 #include "evox-units.h"
 #include "evox-plot.h"
 #include "evox-ui-resources.h"
+#include "evox-watershed.h"
 
 #define DEFAULT_MIN_SIZE 8
 
@@ -34,8 +35,15 @@ typedef enum
   COLUMN_Y,
   COLUMN_Z,
   COLUMN_MEAN,
+  COLUMN_STD,
   COLUMN_MIN,
   COLUMN_MAX,
+  COLUMN_BOX_X0,
+  COLUMN_BOX_Y0,
+  COLUMN_BOX_Z0,
+  COLUMN_BOX_X1,
+  COLUMN_BOX_Y1,
+  COLUMN_BOX_Z1,
   COLUMN_BORDER,
   N_COLUMNS
 } Column;
@@ -55,10 +63,50 @@ static const struct
   { "y", N_("y") },
   { "z", N_("z") },
   { "mean", N_("Mean") },
+  { "std", N_("Std") },
   { "min", N_("Min") },
   { "max", N_("Max") },
+  { "bbox-x0", N_("Box x₀ (vx)") },
+  { "bbox-y0", N_("Box y₀ (vx)") },
+  { "bbox-z0", N_("Box z₀ (vx)") },
+  { "bbox-x1", N_("Box x₁ (vx)") },
+  { "bbox-y1", N_("Box y₁ (vx)") },
+  { "bbox-z1", N_("Box z₁ (vx)") },
   { "border", N_("Border") },
 };
+
+/* Widths fit each column's title (with its unit and the sort arrow) and the numbers it shows in
+ * the default font, so the default set (380 px) fits the panel at its narrowest unscrolled. */
+static const struct
+{
+  int      width;
+  gboolean shown;    /* by default */
+} column_layout[N_COLUMNS] = {
+  [COLUMN_ID] = { 40, TRUE },
+  [COLUMN_VOXELS] = { 72, TRUE },
+  [COLUMN_VOLUME] = { 104, FALSE },
+  [COLUMN_DIAMETER] = { 120, TRUE },
+  [COLUMN_AREA] = { 96, FALSE },
+  [COLUMN_SPHERICITY] = { 88, TRUE },
+  [COLUMN_X] = { 72, FALSE },
+  [COLUMN_Y] = { 72, FALSE },
+  [COLUMN_Z] = { 72, FALSE },
+  [COLUMN_MEAN] = { 60, TRUE },
+  [COLUMN_STD] = { 60, FALSE },
+  [COLUMN_MIN] = { 60, FALSE },
+  [COLUMN_MAX] = { 60, FALSE },
+  [COLUMN_BOX_X0] = { 88, FALSE },
+  [COLUMN_BOX_Y0] = { 88, FALSE },
+  [COLUMN_BOX_Z0] = { 88, FALSE },
+  [COLUMN_BOX_X1] = { 88, FALSE },
+  [COLUMN_BOX_Y1] = { 88, FALSE },
+  [COLUMN_BOX_Z1] = { 88, FALSE },
+  [COLUMN_BORDER] = { 64, FALSE },
+};
+
+/* Which columns show, shared by every panel of the session: a choice made in one window holds
+ * for the next. Bit c is column c; 0 until the first panel fills in the defaults. */
+static guint32 session_columns;
 
 /* Rows: one small object per particle, made when the table first asks for it. */
 
@@ -120,6 +168,19 @@ evox_particle_row_get_property (GObject    *object,
     case COLUMN_MEAN:
       g_value_set_double (value, p->mean);
       break;
+    case COLUMN_STD:
+      g_value_set_double (value, p->std);
+      break;
+    case COLUMN_BOX_X0:
+    case COLUMN_BOX_Y0:
+    case COLUMN_BOX_Z0:
+      g_value_set_uint (value, p->bbox_min[prop_id - 1 - COLUMN_BOX_X0]);
+      break;
+    case COLUMN_BOX_X1:
+    case COLUMN_BOX_Y1:
+    case COLUMN_BOX_Z1:
+      g_value_set_uint (value, p->bbox_max[prop_id - 1 - COLUMN_BOX_X1]);
+      break;
     case COLUMN_MIN:
       g_value_set_double (value, p->min);
       break;
@@ -148,7 +209,7 @@ evox_particle_row_class_init (EvoxParticleRowClass *klass)
     {
       GParamSpec *pspec;
 
-      if (c == COLUMN_ID)
+      if (c == COLUMN_ID || (c >= COLUMN_BOX_X0 && c <= COLUMN_BOX_Z1))
         pspec = g_param_spec_uint (columns[c].property, NULL, NULL, 0, G_MAXUINT32, 0, flags);
       else if (c == COLUMN_VOXELS)
         pspec = g_param_spec_uint64 (columns[c].property, NULL, NULL, 0, G_MAXUINT64, 0, flags);
@@ -272,6 +333,7 @@ struct _EvoxParticlePanel
   GBinding           *phase_binding;
   EvoxConnectivity    connectivity;
   guint               min_size;
+  double              split_size;
   /* Set while the panel moves the table's selection itself, so that it does not answer. */
   gboolean            updating;
 
@@ -292,6 +354,19 @@ struct _EvoxParticlePanel
   GtkLabel           *summary_label;
   EvoxPlot           *plot;
   GtkColumnView      *column_view;
+  GtkMenuButton      *columns_button;
+  GtkDropDown        *color_dropdown;
+  GtkDrawingArea     *color_bar;
+  GtkSpinButton      *split_spin;
+  GtkWidget          *split_box;
+  GtkLabel           *split_label;
+  GBinding           *color_binding;
+
+  /* While a split is previewed: the labels it replaced in the document, and the colouring
+   * before the preview coloured every piece apart. Set while the panel swaps them itself. */
+  EvoxLabels         *unsplit;
+  EvoxParticleColor   colors_before_split;
+  gboolean            swapping_labels;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxParticlePanel, evox_particle_panel, GTK_TYPE_WIDGET)
@@ -302,6 +377,7 @@ enum
   PROP_DOCUMENT,
   PROP_CONNECTIVITY,
   PROP_MIN_SIZE,
+  PROP_SPLIT_SIZE,
   PROP_BUSY,
   N_PROPS
 };
@@ -337,6 +413,12 @@ update_actions (EvoxParticlePanel *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "particles.find", can_find && !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "particles.cancel", busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "particles.preview-split",
+                                 !busy && (self->unsplit != NULL || current_labels (self) != NULL));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "particles.apply-split",
+                                 !busy && self->unsplit != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "particles.discard-split",
+                                 !busy && self->unsplit != NULL);
 }
 
 /* Summary and size distribution */
@@ -698,6 +780,16 @@ format_cell (const EvoxParticle *p,
       return evox_units_format_number (p->centroid_nm[column - COLUMN_X] / nm);
     case COLUMN_MEAN:
       return g_strdup_printf ("%.4g", p->mean);
+    case COLUMN_STD:
+      return g_strdup_printf ("%.4g", p->std);
+    case COLUMN_BOX_X0:
+    case COLUMN_BOX_Y0:
+    case COLUMN_BOX_Z0:
+      return g_strdup_printf ("%u", p->bbox_min[column - COLUMN_BOX_X0]);
+    case COLUMN_BOX_X1:
+    case COLUMN_BOX_Y1:
+    case COLUMN_BOX_Z1:
+      return g_strdup_printf ("%u", p->bbox_max[column - COLUMN_BOX_X1]);
     case COLUMN_MIN:
       return g_strdup_printf ("%.4g", p->min);
     case COLUMN_MAX:
@@ -735,14 +827,43 @@ bind_cell (GtkSignalListItemFactory *factory,
 }
 
 static void
+on_column_state (GSimpleAction *action,
+                 GVariant      *state,
+                 gpointer       user_data)
+{
+  GtkColumnViewColumn *column = user_data;
+  guint c = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (action), "evox-column"));
+  gboolean shown = g_variant_get_boolean (state);
+
+  g_simple_action_set_state (action, state);
+  gtk_column_view_column_set_visible (column, shown);
+  if (shown)
+    session_columns |= 1u << c;
+  else
+    session_columns &= ~(1u << c);
+}
+
+/* The columns, and a "columns" action group of one boolean action per column (named by its
+ * property) behind the Columns menu. */
+static void
 add_columns (EvoxParticlePanel *self)
 {
+  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+  g_autoptr(GMenu) menu = g_menu_new ();
+
+  if (session_columns == 0)
+    for (guint c = 0; c < N_COLUMNS; c++)
+      session_columns |= column_layout[c].shown ? 1u << c : 0;
+
   for (guint c = 0; c < N_COLUMNS; c++)
     {
       GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
       GtkExpression *expression = gtk_property_expression_new (EVOX_TYPE_PARTICLE_ROW, NULL,
                                                                 columns[c].property);
       GtkSorter *sorter = GTK_SORTER (gtk_numeric_sorter_new (expression));
+      gboolean shown = (session_columns & (1u << c)) != 0;
+      g_autoptr(GSimpleAction) action = NULL;
+      g_autofree char *detailed = g_strconcat ("columns.", columns[c].property, NULL);
       GtkColumnViewColumn *column;
 
       g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), NULL);
@@ -750,10 +871,141 @@ add_columns (EvoxParticlePanel *self)
       column = gtk_column_view_column_new (_(columns[c].title), factory);
       gtk_column_view_column_set_sorter (column, sorter);
       gtk_column_view_column_set_resizable (column, TRUE);
+      gtk_column_view_column_set_fixed_width (column, column_layout[c].width);
+      gtk_column_view_column_set_visible (column, shown);
       gtk_column_view_append_column (self->column_view, column);
+
+      action = g_simple_action_new_stateful (columns[c].property, NULL,
+                                             g_variant_new_boolean (shown));
+      g_object_set_data (G_OBJECT (action), "evox-column", GUINT_TO_POINTER (c));
+      /* The column view holds the column for as long as the panel lives. */
+      g_signal_connect (action, "change-state", G_CALLBACK (on_column_state), column);
+      g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (action));
+      g_menu_append (menu, _(columns[c].title), detailed);
       g_object_unref (sorter);
       g_object_unref (column);
     }
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "columns", G_ACTION_GROUP (group));
+  gtk_menu_button_set_menu_model (self->columns_button, G_MENU_MODEL (menu));
+}
+
+/* Colouring */
+
+static const char *color_titles[EVOX_N_PARTICLE_COLORS] = {
+  N_("None"),
+  N_("Particle (a colour each)"),
+  N_("Size (voxels, log scale)"),
+  N_("Equivalent diameter (nm)"),
+  N_("Sphericity"),
+  N_("Mean value"),
+  N_("Touches border (no, yes)"),
+};
+
+/* The colour map from the smallest to the largest value of the property, the two values under
+ * its ends and the quantity with its unit between them, as evox_labels_dup_colors maps them. */
+static void
+draw_color_bar (GtkDrawingArea *area,
+                cairo_t        *cr,
+                int             width,
+                int             height,
+                gpointer        user_data)
+{
+  EvoxParticlePanel *self = user_data;
+  EvoxLabels *labels = current_labels (self);
+  EvoxParticleColor by;
+  const guint8 (*table)[3];
+  g_autoptr(PangoLayout) layout = NULL;
+  g_autofree char *lo_text = NULL, *hi_text = NULL;
+  GdkRGBA fg;
+  double lo, hi;
+  int text_w, text_h;
+  const int bar_h = 14;
+
+  if (labels == NULL || width < 8)
+    return;
+  by = evox_document_get_particle_colors (self->document);
+  table = evox_colormap_get_table (evox_document_get_colormap (self->document));
+  if (table == NULL || by < EVOX_PARTICLE_COLOR_VOXELS ||
+      !evox_labels_get_color_range (labels, by, &lo, &hi))
+    return;
+
+  for (int x = 0; x < width; x++)
+    {
+      int index = (int) lround (255.0 * x / MAX (width - 1, 1));
+
+      cairo_set_source_rgb (cr, table[index][0] / 255.0, table[index][1] / 255.0,
+                            table[index][2] / 255.0);
+      cairo_rectangle (cr, x, 0, 1, bar_h);
+      cairo_fill (cr);
+    }
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+  gtk_widget_get_color (GTK_WIDGET (area), &fg);
+#else
+  gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (area)), &fg);
+#endif
+  gdk_cairo_set_source_rgba (cr, &fg);
+  lo_text = g_strdup_printf ("%.4g", lo);
+  hi_text = g_strdup_printf ("%.4g", hi);
+  layout = gtk_widget_create_pango_layout (GTK_WIDGET (area), lo_text);
+  cairo_move_to (cr, 0, bar_h + 2);
+  pango_cairo_show_layout (cr, layout);
+  pango_layout_set_text (layout, hi_text, -1);
+  pango_layout_get_pixel_size (layout, &text_w, &text_h);
+  cairo_move_to (cr, width - text_w, bar_h + 2);
+  pango_cairo_show_layout (cr, layout);
+  pango_layout_set_text (layout, _(color_titles[by]), -1);
+  pango_layout_get_pixel_size (layout, &text_w, &text_h);
+  cairo_move_to (cr, (width - text_w) / 2.0, bar_h + 2);
+  pango_cairo_show_layout (cr, layout);
+}
+
+static void
+update_color_bar (EvoxParticlePanel *self)
+{
+  EvoxLabels *labels = current_labels (self);
+  EvoxParticleColor by = evox_document_get_particle_colors (self->document);
+  gboolean shown = labels != NULL && evox_labels_get_n_particles (labels) > 0 &&
+                   by >= EVOX_PARTICLE_COLOR_VOXELS;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->color_bar), shown);
+  gtk_widget_queue_draw (GTK_WIDGET (self->color_bar));
+}
+
+/* Splitting */
+
+/* Leaves the preview: the document keeps its labels, the colouring goes back unless the user
+ * chose another meanwhile. */
+static void
+end_split_preview (EvoxParticlePanel *self)
+{
+  if (self->unsplit == NULL)
+    return;
+  g_clear_object (&self->unsplit);
+  gtk_widget_set_visible (self->split_box, FALSE);
+  if (self->document != NULL &&
+      evox_document_get_particle_colors (self->document) == EVOX_PARTICLE_COLOR_ID)
+    evox_document_set_particle_colors (self->document, self->colors_before_split);
+  update_actions (self);
+}
+
+static void
+show_split (EvoxParticlePanel *self,
+            EvoxLabels        *split)
+{
+  g_autofree char *text = NULL;
+  guint before = evox_labels_get_n_particles (self->unsplit);
+  guint after = evox_labels_get_n_particles (split);
+
+  self->swapping_labels = TRUE;
+  evox_document_set_labels (self->document, split);
+  self->swapping_labels = FALSE;
+  evox_document_set_particle_colors (self->document, EVOX_PARTICLE_COLOR_ID);
+  /* TRANSLATORS: a watershed split that is shown but not yet applied: "81 → 844 particles" */
+  text = g_strdup_printf (_("Preview: %u → %u particles"), before, after);
+  gtk_label_set_text (self->split_label, text);
+  gtk_widget_set_visible (self->split_box, TRUE);
+  update_actions (self);
 }
 
 /* Search */
@@ -763,6 +1015,7 @@ typedef struct
   EvoxParticlePanel *panel;        /* weak: a closed panel only drops the result */
   GCancellable      *cancellable;
   char              *phase_name;
+  EvoxLabels        *source;       /* the labels a split starts from */
 } SearchData;
 
 static void
@@ -770,6 +1023,7 @@ search_data_free (SearchData *data)
 {
   g_clear_weak_pointer (&data->panel);
   g_clear_object (&data->cancellable);
+  g_clear_object (&data->source);
   g_free (data->phase_name);
   g_free (data);
 }
@@ -876,6 +1130,106 @@ find_action (GtkWidget  *widget,
 }
 
 static void
+split_finished (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  SearchData *data = user_data;
+  EvoxParticlePanel *self = data->panel;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxLabels) split = evox_watershed_split_finish (result, &error);
+
+  if (self == NULL || self->cancellable != data->cancellable)
+    {
+      search_data_free (data);
+      return;
+    }
+  stop_search (self);
+
+  if (split == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *message =
+            g_strdup_printf (_("Could not split the particles of “%s”: %s"),
+                             data->phase_name != NULL ? data->phase_name : "", error->message);
+          show_error (self, message);
+        }
+    }
+  else if (evox_labels_get_volume (split) == current_volume (self) &&
+           evox_labels_get_channel (split) == evox_document_get_channel (self->document) &&
+           (data->source == self->unsplit || data->source == current_labels (self)))
+    {
+      if (self->unsplit == NULL)
+        {
+          self->unsplit = g_object_ref (data->source);
+          self->colors_before_split = evox_document_get_particle_colors (self->document);
+        }
+      show_split (self, split);
+    }
+  search_data_free (data);
+}
+
+/* Splits the labels found (those before the preview, when one is shown) with the h of the
+ * spin button, and shows the result in the document until Apply or Cancel. */
+static void
+preview_split_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  EvoxParticlePanel *self = EVOX_PARTICLE_PANEL (widget);
+  EvoxLabels *source = self->unsplit != NULL ? self->unsplit : current_labels (self);
+  SearchData *data;
+
+  if (source == NULL)
+    return;
+  cancel_search (self);
+  show_error (self, NULL);
+  self->cancellable = g_cancellable_new ();
+  self->progress = evox_progress_new ();
+  data = g_new0 (SearchData, 1);
+  g_set_weak_pointer (&data->panel, self);
+  data->cancellable = g_object_ref (self->cancellable);
+  data->phase_name = g_strdup (evox_labels_get_phase_name (source));
+  data->source = g_object_ref (source);
+
+  gtk_progress_bar_set_fraction (self->progress_bar, 0);
+  gtk_progress_bar_set_text (self->progress_bar, _("Starting"));
+  gtk_widget_set_visible (self->progress_box, TRUE);
+  self->poll_id = g_timeout_add (50, poll_progress, self);
+  update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+
+  evox_watershed_split_async (source, self->split_size,
+                              self->progress, self->cancellable, split_finished, data);
+}
+
+static void
+apply_split_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  end_split_preview (EVOX_PARTICLE_PANEL (widget));
+}
+
+static void
+discard_split_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  EvoxParticlePanel *self = EVOX_PARTICLE_PANEL (widget);
+  g_autoptr(EvoxLabels) unsplit = NULL;
+
+  if (self->unsplit == NULL)
+    return;
+  unsplit = g_object_ref (self->unsplit);
+  self->swapping_labels = TRUE;
+  evox_document_set_labels (self->document, unsplit);
+  self->swapping_labels = FALSE;
+  end_split_preview (self);
+}
+
+static void
 cancel_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
@@ -896,12 +1250,22 @@ on_document_notify (EvoxDocument      *document,
     {
       /* A result for the old volume or channel would not belong to the document any more. */
       cancel_search (self);
+      end_split_preview (self);
       show_error (self, NULL);
       update_actions (self);
       update_summary (self);
     }
   else if (g_str_equal (name, "labels"))
-    sync_labels (self);
+    {
+      /* Labels found anew (or cleared) end a preview: there is nothing to go back to. */
+      if (!self->swapping_labels)
+        end_split_preview (self);
+      sync_labels (self);
+      update_actions (self);
+      update_color_bar (self);
+    }
+  else if (g_str_equal (name, "particle-colors") || g_str_equal (name, "colormap"))
+    update_color_bar (self);
   else if (g_str_equal (name, "selected-particle"))
     sync_selection (self);
 }
@@ -936,7 +1300,9 @@ release_document (EvoxParticlePanel *self)
   if (self->document == NULL)
     return;
   cancel_search (self);
+  end_split_preview (self);
   g_signal_handlers_disconnect_by_data (self->document, self);
+  _evox_clear_bindings (&self->color_binding, 1);
   g_signal_handlers_disconnect_by_data (evox_document_get_phases (self->document), self);
   _evox_clear_bindings (&self->phase_binding, 1);
   gtk_drop_down_set_model (self->phase_dropdown, NULL);
@@ -966,12 +1332,16 @@ evox_particle_panel_set_document (EvoxParticlePanel *self,
         g_object_bind_property_full (document, "selected-phase", self->phase_dropdown, "selected",
                                      G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE,
                                      phase_to_selected, selected_to_phase, NULL, NULL));
+      self->color_binding = g_object_ref (
+        g_object_bind_property (document, "particle-colors", self->color_dropdown, "selected",
+                                G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE));
       g_signal_connect_object (document, "notify", G_CALLBACK (on_document_notify), self, 0);
       g_signal_connect_object (phases, "changed", G_CALLBACK (update_summary), self,
                                G_CONNECT_SWAPPED);
     }
   sync_labels (self);
   update_actions (self);
+  update_color_bar (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOCUMENT]);
 }
 
@@ -1122,6 +1492,9 @@ evox_particle_panel_get_property (GObject    *object,
     case PROP_MIN_SIZE:
       g_value_set_uint (value, self->min_size);
       break;
+    case PROP_SPLIT_SIZE:
+      g_value_set_double (value, self->split_size);
+      break;
     case PROP_BUSY:
       g_value_set_boolean (value, self->cancellable != NULL);
       break;
@@ -1149,6 +1522,13 @@ evox_particle_panel_set_property (GObject      *object,
     case PROP_MIN_SIZE:
       evox_particle_panel_set_min_size (self, g_value_get_uint (value));
       break;
+    case PROP_SPLIT_SIZE:
+      if (self->split_size != g_value_get_double (value))
+        {
+          self->split_size = g_value_get_double (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1173,6 +1553,9 @@ evox_particle_panel_class_init (EvoxParticlePanelClass *klass)
   properties[PROP_MIN_SIZE] =
     g_param_spec_uint ("min-size", NULL, NULL, 1, G_MAXUINT, DEFAULT_MIN_SIZE,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SPLIT_SIZE] =
+    g_param_spec_double ("split-size", NULL, NULL, 0.1, 100000, 2.0,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_BUSY] =
     g_param_spec_boolean ("busy", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -1193,9 +1576,21 @@ evox_particle_panel_class_init (EvoxParticlePanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, summary_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, plot);
   gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, column_view);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, columns_button);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, color_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, color_bar);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, split_spin);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, split_box);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, split_label);
 
   gtk_widget_class_install_action (widget_class, "particles.find", NULL, find_action);
   gtk_widget_class_install_action (widget_class, "particles.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "particles.preview-split", NULL,
+                                   preview_split_action);
+  gtk_widget_class_install_action (widget_class, "particles.apply-split", NULL,
+                                   apply_split_action);
+  gtk_widget_class_install_action (widget_class, "particles.discard-split", NULL,
+                                   discard_split_action);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -1204,6 +1599,7 @@ evox_particle_panel_init (EvoxParticlePanel *self)
 {
   self->connectivity = EVOX_CONNECTIVITY_26;
   self->min_size = DEFAULT_MIN_SIZE;
+  self->split_size = 2.0;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -1216,6 +1612,17 @@ evox_particle_panel_init (EvoxParticlePanel *self)
                                connectivity_to_selected, selected_to_connectivity, NULL, NULL);
   g_object_bind_property (self, "min-size", gtk_spin_button_get_adjustment (self->min_size_spin),
                           "value", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self, "split-size", gtk_spin_button_get_adjustment (self->split_spin),
+                          "value", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+
+  {
+    g_autoptr(GtkStringList) titles = gtk_string_list_new (NULL);
+
+    for (guint c = 0; c < EVOX_N_PARTICLE_COLORS; c++)
+      gtk_string_list_append (titles, _(color_titles[c]));
+    gtk_drop_down_set_model (self->color_dropdown, G_LIST_MODEL (titles));
+  }
+  gtk_drawing_area_set_draw_func (self->color_bar, draw_color_bar, self, NULL);
 
   add_columns (self);
   self->sorted = gtk_sort_list_model_new (NULL, g_object_ref (gtk_column_view_get_sorter (
