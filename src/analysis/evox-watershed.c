@@ -615,7 +615,9 @@ evox_watershed_split (EvoxLabels    *labels,
   g_autofree guint8 *mask = NULL;
   g_autofree float *dist = NULL;
   g_autofree float *rec = NULL;
-  g_autofree guint32 *out = NULL;
+  /* The new labels: EvoxLabels takes them and frees them as its own, with _evox_free_large. */
+  g_auto (EvoxLargeBuffer) out_buffer = NULL;
+  guint32 *out;
   double spacing[3], lo, hi;
   gsize dims[3], n, n_fg = 0;
   guint32 n_markers = 0;
@@ -644,7 +646,7 @@ evox_watershed_split (EvoxLabels    *labels,
   mask = _evox_try_alloc_large (MAX (n, 1));
   dist = _evox_try_alloc_large (MAX (n, 1) * sizeof (float));
   rec = _evox_try_alloc_large (MAX (n, 1) * sizeof (float));
-  out = _evox_try_alloc_large (MAX (n, 1) * sizeof (guint32));
+  out = out_buffer = _evox_alloc_large (MAX (n, 1) * sizeof (guint32));
   if (mask == NULL || dist == NULL || rec == NULL || out == NULL)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
@@ -707,7 +709,7 @@ evox_watershed_split (EvoxLabels    *labels,
   _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 1.0, dims[1] * dims[2]);
   return _evox_labels_new_take (volume, evox_labels_get_channel (labels),
                                 evox_labels_get_phase_name (labels), lo, hi, connectivity,
-                                evox_labels_get_min_size (labels), g_steal_pointer (&out),
+                                evox_labels_get_min_size (labels), g_steal_pointer (&out_buffer),
                                 n_markers, &monitor, error);
 }
 

@@ -93,7 +93,7 @@ EvoxLabels         *evox_labels_compute_finish (GAsyncResult        *result,
  * order of each particle's first voxel and measured as evox_labels_compute() measures. The range,
  * connectivity and min_size are kept for tables and files. Fails with G_IO_ERROR_CANCELLED when
  * cancelled or EVOX_ERROR_TOO_LARGE when the tables do not fit the memory cap; labels is freed
- * either way. */
+ * either way, with _evox_free_large (): allocate it with _evox_alloc_large (). */
 EvoxLabels         *_evox_labels_new_take      (EvoxVolume          *volume,
                                                 guint                channel,
                                                 const char          *phase_name,

@@ -67,6 +67,10 @@ gpointer     _evox_try_alloc_large       (gsize         bytes);
  * _evox_free_large () only; NULL is ignored. */
 gpointer     _evox_alloc_large           (gsize         bytes);
 void         _evox_free_large            (gpointer      mem);
+/* A local holding an _evox_alloc_large () buffer: g_auto (EvoxLargeBuffer) frees it with
+ * _evox_free_large () unless it was stolen (g_steal_pointer), for instance by EvoxLabels. */
+typedef gpointer EvoxLargeBuffer;
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (EvoxLargeBuffer, _evox_free_large, NULL)
 /* Makes freed buffers of 256 KiB and more go back to the system (glibc); volumes call it. */
 void         _evox_memory_init           (void);
 

@@ -360,6 +360,7 @@ struct _EvoxParticlePanel
   GtkSpinButton      *split_spin;
   GtkWidget          *split_box;
   GtkLabel           *split_label;
+  GtkLabel           *split_unit_label;
   GBinding           *color_binding;
 
   /* While a split is previewed: the labels it replaced in the document, and the colouring
@@ -724,6 +725,7 @@ update_units (EvoxParticlePanel *self)
     }
   axis = g_strdup_printf (_("Equivalent diameter (%s)"),
                           evox_units_symbol (&units, 1, EVOX_UNITS_UNICODE));
+  gtk_label_set_text (self->split_unit_label, evox_units_symbol (&units, 1, EVOX_UNITS_UNICODE));
   evox_plot_set_axes (self->plot, axis, _("Particles"));
 }
 
@@ -895,7 +897,7 @@ static const char *color_titles[EVOX_N_PARTICLE_COLORS] = {
   N_("None"),
   N_("Particle (a colour each)"),
   N_("Size (voxels, log scale)"),
-  N_("Equivalent diameter (nm)"),
+  N_("Equivalent diameter"),
   N_("Sphericity"),
   N_("Mean value"),
   N_("Touches border (no, yes)"),
@@ -915,7 +917,7 @@ draw_color_bar (GtkDrawingArea *area,
   EvoxParticleColor by;
   const guint8 (*table)[3];
   g_autoptr(PangoLayout) layout = NULL;
-  g_autofree char *lo_text = NULL, *hi_text = NULL;
+  g_autofree char *lo_text = NULL, *hi_text = NULL, *title = NULL;
   GdkRGBA fg;
   double lo, hi;
   int text_w, text_h;
@@ -945,6 +947,18 @@ draw_color_bar (GtkDrawingArea *area,
   gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (area)), &fg);
 #endif
   gdk_cairo_set_source_rgba (cr, &fg);
+  /* Diameters in the table's length unit (nm, µm or, without a voxel size, px). */
+  if (by == EVOX_PARTICLE_COLOR_DIAMETER)
+    {
+      EvoxUnits units = evox_units_for_volume (evox_labels_get_volume (labels));
+
+      lo /= units.nm;
+      hi /= units.nm;
+      title = g_strdup_printf (_("%s (%s)"), _(color_titles[by]),
+                               evox_units_symbol (&units, 1, EVOX_UNITS_UNICODE));
+    }
+  else
+    title = g_strdup (_(color_titles[by]));
   lo_text = g_strdup_printf ("%.4g", lo);
   hi_text = g_strdup_printf ("%.4g", hi);
   layout = gtk_widget_create_pango_layout (GTK_WIDGET (area), lo_text);
@@ -954,7 +968,7 @@ draw_color_bar (GtkDrawingArea *area,
   pango_layout_get_pixel_size (layout, &text_w, &text_h);
   cairo_move_to (cr, width - text_w, bar_h + 2);
   pango_cairo_show_layout (cr, layout);
-  pango_layout_set_text (layout, _(color_titles[by]), -1);
+  pango_layout_set_text (layout, title, -1);
   pango_layout_get_pixel_size (layout, &text_w, &text_h);
   cairo_move_to (cr, (width - text_w) / 2.0, bar_h + 2);
   pango_cairo_show_layout (cr, layout);
@@ -1179,6 +1193,7 @@ preview_split_action (GtkWidget  *widget,
 {
   EvoxParticlePanel *self = EVOX_PARTICLE_PANEL (widget);
   EvoxLabels *source = self->unsplit != NULL ? self->unsplit : current_labels (self);
+  EvoxUnits units;
   SearchData *data;
 
   if (source == NULL)
@@ -1200,7 +1215,9 @@ preview_split_action (GtkWidget  *widget,
   update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 
-  evox_watershed_split_async (source, self->split_size,
+  /* h is typed in the length unit shown beside it; the split takes nm of the spacing. */
+  units = evox_units_for_volume (evox_labels_get_volume (source));
+  evox_watershed_split_async (source, self->split_size * units.nm,
                               self->progress, self->cancellable, split_finished, data);
 }
 
@@ -1582,6 +1599,7 @@ evox_particle_panel_class_init (EvoxParticlePanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, split_spin);
   gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, split_box);
   gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, split_label);
+  gtk_widget_class_bind_template_child (widget_class, EvoxParticlePanel, split_unit_label);
 
   gtk_widget_class_install_action (widget_class, "particles.find", NULL, find_action);
   gtk_widget_class_install_action (widget_class, "particles.cancel", NULL, cancel_action);
