@@ -122,12 +122,14 @@ project_voxel (EvoxDocument *document,
   pixel[1] = (1.0 - clip[1] / clip[3]) * 0.5 * height;
 }
 
-/* The single view drawn alone offscreen at width x height (straight RGBA, rows from the top). */
+/* The single view drawn alone offscreen at width x height (straight RGBA, rows from the top),
+ * framed with `padding` pixels around it as the panes are. */
 static guint8 *
 render_single (EvoxWindow *window,
                EvoxView    view,
                int         width,
-               int         height)
+               int         height,
+               int         padding)
 {
   EvoxDocument *document = evox_window_get_document (window);
   GtkWidget *canvas = evox_window_get_canvas (window);
@@ -137,9 +139,11 @@ render_single (EvoxWindow *window,
   guint8 *pixels;
 
   evox_document_set_view (document, view);
+  evox_camera_set_padding (evox_renderer_get_camera (renderer), padding);
   gtk_gl_area_make_current (GTK_GL_AREA (canvas));
   pixels = evox_renderer_render_image (renderer, width, height, width, height, FALSE, &error);
   g_assert_no_error (error);
+  evox_camera_set_padding (evox_renderer_get_camera (renderer), 0);
   evox_document_set_view (document, was);
   return pixels;
 }
@@ -228,7 +232,7 @@ test_quad_panes (void)
       int rect[4];
 
       pane_rect (window, p, rect);
-      single = render_single (window, view, rect[2], rect[3]);
+      single = render_single (window, view, rect[2], rect[3], evox_camera_get_padding (camera));
       if (view != EVOX_VIEW_SLICES)
         project_voxel (document, camera, rect[2], rect[3], 12, 27, 9, cross);
       if (view != EVOX_VIEW_SLICES)
@@ -336,6 +340,127 @@ test_quad_panes (void)
     }
   g_free (grab.pixels);
   evox_test_close_window (window);
+}
+
+/* Pixels of the 2D pane frame's colour (x red, y green, z blue; drawn opaque) along a line
+ * across one side of the slice's outline: from (x, y) in steps of (dx, dy), n pixels, inside
+ * the pane only. */
+static guint
+count_frame_pixels (const EvoxTestGrab *grab,
+                    const int           rect[4],
+                    guint               axis,
+                    int                 x,
+                    int                 y,
+                    int                 dx,
+                    int                 dy,
+                    int                 n)
+{
+  static const guint8 colors[3][3] = { { 242, 89, 89 }, { 102, 217, 102 }, { 102, 153, 255 } };
+  guint count = 0;
+
+  for (int i = 0; i < n; i++, x += dx, y += dy)
+    {
+      const guint8 *p;
+
+      if (x < 0 || y < 0 || x >= rect[2] || y >= rect[3])
+        continue;
+      p = grab_pixel (grab, rect[0] + x, rect[1] + y);
+      if (abs (p[0] - colors[axis][0]) <= 3 && abs (p[1] - colors[axis][1]) <= 3 &&
+          abs (p[2] - colors[axis][2]) <= 3)
+        count++;
+    }
+  return count;
+}
+
+/* In a narrow canvas each 2D pane's slice is as wide as the pane: its frame must still show
+ * whole on all four sides (it lost half its width before, 1 px left on the left and 2 on the
+ * right), off the pane's outermost pixels. Two window sizes, so that some panes are
+ * odd-sized. */
+static void
+test_quad_frames (void)
+{
+  static const int sizes[2][2] = { { 1000, 700 }, { 1013, 741 } };
+  g_autoptr(EvoxVolume) volume = gradient_volume ();
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+      EvoxDocument *document = evox_window_get_document (window);
+      GtkWidget *canvas = evox_window_get_canvas (window);
+      EvoxRenderer *renderer = evox_canvas_get_renderer (EVOX_CANVAS (canvas));
+      EvoxTestGrab grab = { 0 };
+      guint narrow = 0;
+
+      gtk_window_set_default_size (GTK_WINDOW (window), sizes[s][0], sizes[s][1]);
+      evox_document_set_volume (document, volume, "gradient", NULL);
+      gtk_window_present (GTK_WINDOW (window));
+      g_assert_true (evox_test_wait_for (has_frames, window, 20));
+      /* On a grey map nothing but the frames has their colours. */
+      evox_document_set_colormap (document, "grey");
+      evox_document_set_view (document, EVOX_VIEW_QUAD);
+      grab_next_frame (window, &grab);
+      g_test_message ("canvas %d x %d", grab.width, grab.height);
+      g_assert_cmpint (grab.width, ==, gtk_widget_get_width (canvas));
+      g_assert_cmpint (grab.height, ==, gtk_widget_get_height (canvas));
+
+      for (guint p = 0; p < EVOX_N_PANES; p++)
+        {
+          EvoxView view = evox_renderer_get_pane_view (p);
+          EvoxCamera *camera = evox_renderer_get_pane_camera (renderer, p);
+          const double n[3] = { 48, 40, 32 };
+          double edges[4] = { G_MAXDOUBLE, -G_MAXDOUBLE, G_MAXDOUBLE, -G_MAXDOUBLE };
+          guint axis, u, v, sides[4];
+          int rect[4], mx, my;
+
+          if (view == EVOX_VIEW_SLICES)
+            continue;
+          axis = view - EVOX_VIEW_SLICE_X;
+          u = (axis + 1) % 3;
+          v = (axis + 2) % 3;
+          pane_rect (window, p, rect);
+          for (guint c = 0; c < 4; c++)
+            {
+              double voxel[3] = { 24, 20, 16 }, corner[2];
+
+              voxel[u] = (c & 1) ? n[u] - 0.5 : -0.5;
+              voxel[v] = (c & 2) ? n[v] - 0.5 : -0.5;
+              project_voxel (document, camera, rect[2], rect[3], voxel[0], voxel[1], voxel[2],
+                             corner);
+              edges[0] = MIN (edges[0], corner[0]);
+              edges[1] = MAX (edges[1], corner[0]);
+              edges[2] = MIN (edges[2], corner[1]);
+              edges[3] = MAX (edges[3], corner[1]);
+            }
+          /* Across each side a quarter of the way along it, clear of the crosshairs. */
+          mx = (int) (0.75 * edges[0] + 0.25 * edges[1]);
+          my = (int) (0.75 * edges[2] + 0.25 * edges[3]);
+          sides[0] = count_frame_pixels (&grab, rect, axis, (int) edges[0] - 6, my, 1, 0, 13);
+          sides[1] = count_frame_pixels (&grab, rect, axis, (int) edges[1] - 6, my, 1, 0, 13);
+          sides[2] = count_frame_pixels (&grab, rect, axis, mx, (int) edges[2] - 6, 0, 1, 13);
+          sides[3] = count_frame_pixels (&grab, rect, axis, mx, (int) edges[3] - 6, 0, 1, 13);
+          g_test_message ("pane %u (%s) %d x %d: slice x %.1f..%.1f, y %.1f..%.1f; frame "
+                          "widths left %u right %u top %u bottom %u", p,
+                          evox_view_to_string (view), rect[2], rect[3], edges[0], edges[1],
+                          edges[2], edges[3], sides[0], sides[1], sides[2], sides[3]);
+          if (edges[0] < 8 || edges[2] < 8)
+            narrow++;
+          for (guint i = 0; i < 4; i++)
+            g_assert_cmpuint (sides[i], >=, 2);
+          g_assert_cmpint (abs ((int) sides[0] - (int) sides[1]), <=, 1);
+          g_assert_cmpint (abs ((int) sides[2] - (int) sides[3]), <=, 1);
+          /* The frame stays off the pane's outermost pixels. */
+          g_assert_cmpuint (count_frame_pixels (&grab, rect, axis, 0, my, 0, 1, 1), ==, 0);
+          g_assert_cmpuint (count_frame_pixels (&grab, rect, axis, rect[2] - 1, my, 0, 1, 1),
+                            ==, 0);
+          g_assert_cmpuint (count_frame_pixels (&grab, rect, axis, mx, 0, 1, 0, 1), ==, 0);
+          g_assert_cmpuint (count_frame_pixels (&grab, rect, axis, mx, rect[3] - 1, 1, 0, 1),
+                            ==, 0);
+        }
+      /* The case this is about: slices that fill their panes' width or height. */
+      g_assert_cmpuint (narrow, >=, 1);
+      g_free (grab.pixels);
+      evox_test_close_window (window);
+    }
 }
 
 /* A click in one 2D pane moves the other two slices (through the document) to the voxel
@@ -697,6 +822,7 @@ main (int    argc,
   if (!evox_test_ui_init (&argc, &argv))
     return 0;
   g_test_add_func ("/Evox/Views/quad-panes", test_quad_panes);
+  g_test_add_func ("/Evox/Views/quad-frames", test_quad_frames);
   g_test_add_func ("/Evox/Views/click-moves-slices", test_click_moves_slices);
   g_test_add_func ("/Evox/Views/ruler-and-profile", test_ruler_and_profile);
   g_test_add_func ("/Evox/Views/screenshots", test_screenshots);
