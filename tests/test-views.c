@@ -672,6 +672,89 @@ test_ruler_and_profile (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The Measure page on a segmented volume (labels 0, 85, 170): its profile reads the nearest
+ * voxel by default, so every sample is a label, the voxel under the sample read directly; the
+ * caption says so. Trilinear, chosen on the page, mixes them as evox_profile_sample does. */
+static void
+test_profile_sampling (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (48, 40, 32, 1, EVOX_SAMPLE_U8, &error);
+  g_autoptr(EvoxProfile) expected = NULL;
+  EvoxWindow *window;
+  EvoxDocument *document;
+  EvoxMeasurePanel *panel;
+  EvoxMeasurement *ruler;
+  const EvoxProfile *profile;
+  const guint8 *data;
+  double start[3], end[3];
+  guint between = 0;
+
+  g_assert_no_error (error);
+  {
+    guint8 *labels = evox_volume_get_data_mut (volume, 0);
+
+    for (gsize z = 0; z < 32; z++)
+      for (gsize y = 0; y < 40; y++)
+        for (gsize x = 0; x < 48; x++)
+          labels[(z * 40 + y) * 48 + x] = (guint8) (((x / 4 + y / 3 + z / 5) % 3) * 85);
+  }
+  evox_volume_set_spacing (volume, test_spacing);
+  evox_volume_freeze (volume);
+  data = evox_volume_get_data (volume, 0);
+  window = open_window (volume);
+  document = evox_window_get_document (window);
+  panel = EVOX_MEASURE_PANEL (evox_window_get_measure_panel (window));
+  g_assert_cmpint (evox_measure_panel_get_sampling (panel), ==, EVOX_PROFILE_NEAREST);
+
+  /* A ruler on z slice 9 from voxel (1, 2) to (45, 37), as the canvas would add it. */
+  start[0] = 1 * test_spacing[0];
+  start[1] = 2 * test_spacing[1];
+  end[0] = 45 * test_spacing[0];
+  end[1] = 37 * test_spacing[1];
+  start[2] = end[2] = 9 * test_spacing[2];
+  ruler = evox_measurement_new (2, 9, start, end);
+  evox_measurement_list_append (evox_document_get_measurements (document), ruler);
+  g_object_unref (ruler);
+  profile = evox_measure_panel_get_profile (panel);
+  g_assert_nonnull (profile);
+  g_test_message ("caption: %s", _evox_measure_panel_get_caption (panel));
+  g_assert_nonnull (strstr (_evox_measure_panel_get_caption (panel), "nearest"));
+  for (guint i = 0; i < profile->n; i++)
+    {
+      const double *p = profile->position_nm + 3 * i;
+      gsize x = (gsize) lround (p[0] / test_spacing[0]), y = (gsize) lround (p[1] / test_spacing[1]);
+
+      g_assert_cmpfloat (profile->value[i], ==, data[((gsize) 9 * 40 + y) * 48 + x]);
+    }
+
+  /* Trilinear: values between the labels, as the core samples them. */
+  evox_measure_panel_set_sampling (panel, EVOX_PROFILE_TRILINEAR);
+  profile = evox_measure_panel_get_profile (panel);
+  g_assert_nonnull (strstr (_evox_measure_panel_get_caption (panel), "trilinear"));
+  expected = evox_profile_sample (volume, 0, start, end);
+  g_assert_cmpuint (profile->n, ==, expected->n);
+  for (guint i = 0; i < profile->n; i++)
+    {
+      g_assert_cmpfloat (profile->value[i], ==, expected->value[i]);
+      if (fmod (profile->value[i], 85.0) != 0.0)
+        between++;
+    }
+  g_test_message ("%u of %u trilinear samples between labels", between, profile->n);
+  g_assert_cmpuint (between, >, 0);
+
+  /* A new volume brings its own default back. */
+  {
+    g_autoptr(EvoxVolume) gradient = gradient_volume ();
+
+    evox_document_set_volume (document, gradient, "gradient", NULL);
+    g_assert_cmpint (evox_measure_panel_get_sampling (panel), ==, EVOX_PROFILE_TRILINEAR);
+    evox_document_set_volume (document, volume, "labels", NULL);
+    g_assert_cmpint (evox_measure_panel_get_sampling (panel), ==, EVOX_PROFILE_NEAREST);
+  }
+  evox_test_close_window (window);
+}
+
 /* With EVOX_VIEWS_SCREENSHOTS=DIR: the window on the real tomogram and SSRM table in the 2x2
  * with a ruler and its profile, as PNG files to look at. */
 static void
@@ -825,6 +908,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Views/quad-frames", test_quad_frames);
   g_test_add_func ("/Evox/Views/click-moves-slices", test_click_moves_slices);
   g_test_add_func ("/Evox/Views/ruler-and-profile", test_ruler_and_profile);
+  g_test_add_func ("/Evox/Views/profile-sampling", test_profile_sampling);
   g_test_add_func ("/Evox/Views/screenshots", test_screenshots);
   return g_test_run ();
 }
