@@ -755,6 +755,273 @@ test_profile_sampling (void)
   evox_test_close_window (window);
 }
 
+/* Every button, modifier and place a drag can begin, against the rules written out here. */
+static void
+test_drag_action (void)
+{
+  static const guint buttons[3] = { GDK_BUTTON_PRIMARY, GDK_BUTTON_MIDDLE, GDK_BUTTON_SECONDARY };
+  static const GdkModifierType states[4] = { 0, GDK_CONTROL_MASK, GDK_SHIFT_MASK,
+                                             GDK_CONTROL_MASK | GDK_SHIFT_MASK };
+  static const EvoxView views[5] = { EVOX_VIEW_SLICES, EVOX_VIEW_STACK, EVOX_VIEW_SLICE_X,
+                                     EVOX_VIEW_SLICE_Y, EVOX_VIEW_SLICE_Z };
+  guint checked = 0;
+
+  for (guint b = 0; b < 3; b++)
+    for (guint m = 0; m < 4; m++)
+      for (guint v = 0; v < 5; v++)
+        for (guint flags = 0; flags < 8; flags++)
+          {
+            gboolean in_pane = flags & 1, tool = (flags >> 1) & 1, on_end = (flags >> 2) & 1;
+            gboolean left = buttons[b] == GDK_BUTTON_PRIMARY;
+            gboolean flat = views[v] != EVOX_VIEW_SLICES && views[v] != EVOX_VIEW_STACK;
+            gboolean ctrl = (states[m] & GDK_CONTROL_MASK) != 0;
+            gboolean shift = (states[m] & GDK_SHIFT_MASK) != 0;
+            EvoxDragAction expected;
+
+            if (buttons[b] == GDK_BUTTON_MIDDLE || shift)
+              expected = EVOX_DRAG_PAN;
+            else if (!flat)
+              expected = EVOX_DRAG_ORBIT;
+            else if (left && on_end)
+              expected = EVOX_DRAG_MOVE_END;
+            else if (left && (ctrl || tool))
+              expected = EVOX_DRAG_MEASURE;
+            else if (left && in_pane)
+              expected = EVOX_DRAG_CROSSHAIR;
+            else
+              expected = EVOX_DRAG_PAN;
+            g_assert_cmpint (_evox_canvas_drag_action (buttons[b], states[m], views[v], in_pane,
+                                                       tool, on_end), ==, expected);
+            checked++;
+          }
+  g_assert_cmpuint (checked, ==, 480);
+  /* The ones people use, spelt out. */
+  g_assert_cmpint (_evox_canvas_drag_action (GDK_BUTTON_PRIMARY, 0, EVOX_VIEW_SLICE_Z, TRUE,
+                                             FALSE, FALSE), ==, EVOX_DRAG_CROSSHAIR);
+  g_assert_cmpint (_evox_canvas_drag_action (GDK_BUTTON_PRIMARY, 0, EVOX_VIEW_SLICE_Z, FALSE,
+                                             FALSE, FALSE), ==, EVOX_DRAG_PAN);
+  g_assert_cmpint (_evox_canvas_drag_action (GDK_BUTTON_PRIMARY, GDK_CONTROL_MASK,
+                                             EVOX_VIEW_SLICES, TRUE, FALSE, FALSE), ==,
+                   EVOX_DRAG_ORBIT);
+}
+
+/* Widget point of voxel (i, j, k) in pane `pane` of the 2x2. */
+static void
+pane_point (EvoxWindow *window,
+            EvoxPane    pane,
+            double      i,
+            double      j,
+            double      k,
+            double      point[2])
+{
+  EvoxRenderer *renderer = evox_canvas_get_renderer (
+    EVOX_CANVAS (evox_window_get_canvas (window)));
+  int rect[4];
+
+  pane_rect (window, pane, rect);
+  project_voxel (evox_window_get_document (window),
+                 evox_renderer_get_pane_camera (renderer, pane), rect[2], rect[3], i, j, k,
+                 point);
+  point[0] += rect[0];
+  point[1] += rect[1];
+}
+
+/* Drags through the canvas's gesture code in each pane and with each modifier: what each one
+ * moves, and what it leaves alone. */
+static void
+test_drag_modes (void)
+{
+  g_autoptr(EvoxVolume) volume = gradient_volume ();
+  EvoxWindow *window = open_window (volume);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxCanvas *canvas = EVOX_CANVAS (evox_window_get_canvas (window));
+  EvoxRenderer *renderer = evox_canvas_get_renderer (canvas);
+  EvoxMeasurementList *list = evox_document_get_measurements (document);
+  EvoxCamera *z_camera = evox_renderer_get_pane_camera (renderer, EVOX_PANE_Z);
+  EvoxCamera *camera_3d = evox_renderer_get_pane_camera (renderer, EVOX_PANE_3D);
+  double a[2], b[2], before[3], after[3], direction[3], turned[3];
+  int rect[4];
+
+  evox_document_set_view (document, EVOX_VIEW_QUAD);
+  evox_document_set_slice (document, 0, 10);
+  evox_document_set_slice (document, 1, 10);
+  evox_document_set_slice (document, 2, 20);
+
+  /* Left in the z pane: the crosshairs (x and y slices) follow to where it ends. */
+  pane_point (window, EVOX_PANE_Z, 5, 6, 20, a);
+  pane_point (window, EVOX_PANE_Z, 30, 25, 20, b);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, a[0], a[1], b[0], b[1]), ==,
+                   EVOX_DRAG_CROSSHAIR);
+  g_assert_cmpuint (evox_document_get_slice (document, 0), ==, 30);
+  g_assert_cmpuint (evox_document_get_slice (document, 1), ==, 25);
+  g_assert_cmpuint (evox_document_get_slice (document, 2), ==, 20);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 0);
+
+  /* Shift+left pans that pane's camera alone by the drag; the slices stay. */
+  evox_camera_get_center (z_camera, before);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, GDK_SHIFT_MASK, a[0], a[1],
+                                     b[0], b[1]), ==, EVOX_DRAG_PAN);
+  evox_camera_get_center (z_camera, after);
+  g_test_message ("pan moved the centre by %.2f, %.2f nm for 25, 19 voxels", after[0] - before[0],
+                  after[1] - before[1]);
+  /* What was under the start is under the end: the centre moves back by the drag. */
+  g_assert_cmpfloat (fabs ((before[0] - after[0]) - 25 * test_spacing[0]), <, 0.1);
+  g_assert_cmpfloat (fabs ((before[1] - after[1]) - 19 * test_spacing[1]), <, 0.1);
+  g_assert_cmpuint (evox_document_get_slice (document, 0), ==, 30);
+  g_assert_cmpuint (evox_document_get_slice (document, 1), ==, 25);
+  evox_canvas_look_along (canvas, -1);
+
+  /* The middle button pans too; so does the right one in a 2D pane. */
+  pane_point (window, EVOX_PANE_Z, 5, 6, 20, a);
+  evox_camera_get_center (z_camera, before);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_MIDDLE, 0, a[0], a[1], a[0] + 10,
+                                     a[1]), ==, EVOX_DRAG_PAN);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_SECONDARY, 0, a[0], a[1], a[0] + 10,
+                                     a[1]), ==, EVOX_DRAG_PAN);
+  evox_camera_get_center (z_camera, after);
+  g_assert_cmpfloat (after[0], <, before[0]);
+  g_assert_cmpuint (evox_document_get_slice (document, 0), ==, 30);
+  evox_canvas_look_along (canvas, -1);
+
+  /* Ctrl+left draws a ruler on the z slice. */
+  pane_point (window, EVOX_PANE_Z, 5, 6, 20, a);
+  pane_point (window, EVOX_PANE_Z, 30, 25, 20, b);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, GDK_CONTROL_MASK, a[0], a[1],
+                                     b[0], b[1]), ==, EVOX_DRAG_MEASURE);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 1);
+  g_assert_cmpuint (evox_measurement_get_axis (evox_measurement_list_get_measurement (list, 0)),
+                    ==, 2);
+  g_assert_cmpuint (evox_document_get_slice (document, 0), ==, 30);
+  /* So does a plain left drag with the Measure tool, in the y pane. */
+  evox_canvas_set_measure_tool (canvas, TRUE);
+  pane_point (window, EVOX_PANE_Y, 5, 25, 3, a);
+  pane_point (window, EVOX_PANE_Y, 40, 25, 28, b);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, a[0], a[1], b[0], b[1]), ==,
+                   EVOX_DRAG_MEASURE);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 2);
+  g_assert_cmpuint (evox_measurement_get_axis (evox_measurement_list_get_measurement (list, 1)),
+                    ==, 1);
+  evox_canvas_set_measure_tool (canvas, FALSE);
+
+  /* Left in the 3D pane orbits its camera (not the 2D panes'); Ctrl does not make it a ruler. */
+  pane_rect (window, EVOX_PANE_3D, rect);
+  evox_camera_get_eye_direction (camera_3d, direction);
+  evox_camera_get_center (z_camera, before);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, GDK_CONTROL_MASK,
+                                     rect[0] + rect[2] / 2.0, rect[1] + rect[3] / 2.0,
+                                     rect[0] + rect[2] / 2.0 + 40, rect[1] + rect[3] / 2.0), ==,
+                   EVOX_DRAG_ORBIT);
+  evox_camera_get_eye_direction (camera_3d, turned);
+  g_assert_cmpfloat (fabs (turned[0] - direction[0]) + fabs (turned[1] - direction[1]), >, 0.05);
+  evox_camera_get_center (z_camera, after);
+  g_assert_cmpmem (before, sizeof before, after, sizeof after);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 2);
+  /* The gap between the panes starts nothing. */
+  pane_rect (window, EVOX_PANE_3D, rect);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, rect[0] - 1, rect[1] + 10,
+                                     rect[0] + 30, rect[1] + 10), ==, EVOX_DRAG_NONE);
+
+  /* In a single slice view a plain left drag pans. */
+  evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
+  {
+    GtkWidget *widget = GTK_WIDGET (canvas);
+    EvoxCamera *camera = evox_renderer_get_camera (renderer);
+
+    evox_camera_get_center (camera, before);
+    g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0,
+                                       gtk_widget_get_width (widget) / 2.0,
+                                       gtk_widget_get_height (widget) / 2.0,
+                                       gtk_widget_get_width (widget) / 2.0 + 20,
+                                       gtk_widget_get_height (widget) / 2.0), ==, EVOX_DRAG_PAN);
+    evox_camera_get_center (camera, after);
+    g_assert_cmpfloat (after[0], <, before[0]);
+    g_assert_cmpuint (evox_document_get_slice (document, 0), ==, 30);
+  }
+  evox_test_close_window (window);
+}
+
+/* A ruler's end grabbed within a few pixels and dragged: the ruler, its row and its profile
+ * follow; a press farther away moves the crosshairs instead. */
+static void
+test_ruler_end_drag (void)
+{
+  g_autoptr(EvoxVolume) volume = gradient_volume ();
+  EvoxWindow *window = open_window (volume);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxCanvas *canvas = EVOX_CANVAS (evox_window_get_canvas (window));
+  EvoxMeasurePanel *panel = EVOX_MEASURE_PANEL (evox_window_get_measure_panel (window));
+  EvoxMeasurementList *list = evox_document_get_measurements (document);
+  EvoxMeasurement *ruler;
+  const EvoxProfile *profile;
+  double a[2], b[2], c[2], start[3], end[3], moved[3], length;
+  g_autofree char *row_before = NULL;
+
+  evox_document_set_view (document, EVOX_VIEW_QUAD);
+  evox_document_set_slice (document, 2, 11);
+  pane_point (window, EVOX_PANE_Z, 4, 6, 11, a);
+  pane_point (window, EVOX_PANE_Z, 20, 6, 11, b);
+  ruler = evox_canvas_measure (canvas, a[0], a[1], b[0], b[1]);
+  g_assert_nonnull (ruler);
+  evox_measurement_get_points (ruler, start, end);
+  row_before = g_strdup (_evox_measure_panel_get_row_text (panel, 0));
+  g_assert_cmpfloat (fabs (evox_measurement_get_length_nm (ruler) - 32.0), <, 1.0);
+
+  /* Grab the end 3 px off and drag it to voxel (20, 30): the start stays. */
+  pane_point (window, EVOX_PANE_Z, 20, 30, 11, c);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, b[0] + 2, b[1] - 2,
+                                     c[0] + 2, c[1] - 2), ==, EVOX_DRAG_MOVE_END);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 1);
+  evox_measurement_get_points (ruler, moved, end);
+  g_assert_cmpmem (moved, sizeof moved, start, sizeof start);
+  g_test_message ("end moved to %.2f, %.2f, %.2f nm", end[0], end[1], end[2]);
+  g_assert_cmpfloat (fabs (end[0] - 20 * test_spacing[0]), <, 1.0);
+  g_assert_cmpfloat (fabs (end[1] - 30 * test_spacing[1]), <, 1.0);
+  g_assert_cmpfloat (end[2], ==, 11 * test_spacing[2]);
+  length = evox_measurement_get_length_nm (ruler);
+  g_assert_cmpfloat (fabs (length - sqrt (32.0 * 32.0 + 72.0 * 72.0)), <, 1.5);
+  /* The slices did not move: the drag was the ruler's. */
+  g_assert_cmpuint (evox_document_get_slice (document, 0), ==, 24);
+  g_assert_cmpuint (evox_document_get_slice (document, 1), ==, 20);
+  /* The row and the profile follow. */
+  g_test_message ("row %s -> %s", row_before, _evox_measure_panel_get_row_text (panel, 0));
+  g_assert_cmpstr (_evox_measure_panel_get_row_text (panel, 0), !=, row_before);
+  {
+    g_autofree char *text = evox_format_length (volume, length);
+
+    g_assert_nonnull (strstr (_evox_measure_panel_get_row_text (panel, 0), text));
+  }
+  profile = evox_measure_panel_get_profile (panel);
+  g_assert_nonnull (profile);
+  g_assert_cmpfloat (profile->position_nm[3 * (profile->n - 1)], ==, end[0]);
+  g_assert_cmpfloat (profile->position_nm[3 * (profile->n - 1) + 1], ==, end[1]);
+
+  /* The start too, with Ctrl held (a grab wins over a new ruler). */
+  pane_point (window, EVOX_PANE_Z, 10, 20, 11, c);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, GDK_CONTROL_MASK, a[0] - 1,
+                                     a[1] + 1, c[0] - 1, c[1] + 1), ==, EVOX_DRAG_MOVE_END);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 1);
+  evox_measurement_get_points (ruler, start, moved);
+  g_assert_cmpmem (moved, sizeof moved, end, sizeof end);
+  g_assert_cmpfloat (fabs (start[0] - 10 * test_spacing[0]), <, 1.0);
+  g_assert_cmpfloat (fabs (start[1] - 20 * test_spacing[1]), <, 1.0);
+
+  /* 15 px from both ends: the crosshairs move, the ruler stays. */
+  pane_point (window, EVOX_PANE_Z, 10, 20, 11, c);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, c[0] + 15, c[1],
+                                     c[0] + 15, c[1]), ==, EVOX_DRAG_CROSSHAIR);
+  evox_measurement_get_points (ruler, moved, NULL);
+  g_assert_cmpmem (moved, sizeof moved, start, sizeof start);
+
+  /* On another z slice the ruler is not there to grab. */
+  evox_document_set_slice (document, 2, 12);
+  pane_point (window, EVOX_PANE_Z, 20, 30, 12, c);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, c[0], c[1], c[0] + 5, c[1]),
+                   ==, EVOX_DRAG_CROSSHAIR);
+  evox_measurement_get_points (ruler, NULL, moved);
+  g_assert_cmpmem (moved, sizeof moved, end, sizeof end);
+  evox_test_close_window (window);
+}
+
 /* With EVOX_VIEWS_SCREENSHOTS=DIR: the window on the real tomogram and SSRM table in the 2x2
  * with a ruler and its profile, as PNG files to look at. */
 static void
@@ -909,6 +1176,9 @@ main (int    argc,
   g_test_add_func ("/Evox/Views/click-moves-slices", test_click_moves_slices);
   g_test_add_func ("/Evox/Views/ruler-and-profile", test_ruler_and_profile);
   g_test_add_func ("/Evox/Views/profile-sampling", test_profile_sampling);
+  g_test_add_func ("/Evox/Views/drag-action", test_drag_action);
+  g_test_add_func ("/Evox/Views/drag-modes", test_drag_modes);
+  g_test_add_func ("/Evox/Views/ruler-end-drag", test_ruler_end_drag);
   g_test_add_func ("/Evox/Views/screenshots", test_screenshots);
   return g_test_run ();
 }
