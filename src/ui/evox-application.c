@@ -75,6 +75,8 @@ apply_startup_view (EvoxApplication *self,
       evox_document_set_slice (document, evox_measurement_get_axis (ruler),
                                evox_measurement_get_slice (ruler));
       evox_measurement_list_append (evox_document_get_measurements (document), ruler);
+      /* The last ruler is selected: its profile is what to look at. */
+      evox_window_show_page (window, "measure");
     }
 }
 
