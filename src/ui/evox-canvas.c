@@ -51,6 +51,8 @@ struct _EvoxCanvas
   /* From the point under the pointer to the grabbed end, in nm: the end moves with the pointer
    * rather than jumping under it. */
   double        grab_offset[3];
+  /* The pointer is over a ruler's end (the cursor says so). */
+  gboolean      over_ruler_end;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxCanvas, evox_canvas, GTK_TYPE_GL_AREA)
@@ -731,8 +733,9 @@ begin_drag (EvoxCanvas      *self,
   self->drag_last[0] = 0;
   self->drag_last[1] = 0;
   g_clear_object (&self->ruler);
+  self->drag_mode = EVOX_DRAG_NONE;
   if (!target_at (self, x, y, target))
-    return self->drag_mode = EVOX_DRAG_NONE;
+    return EVOX_DRAG_NONE;
   self->drag_start[0] = target->x;
   self->drag_start[1] = target->y;
 
@@ -892,7 +895,20 @@ motion (GtkEventControllerMotion *controller,
         double                    y,
         EvoxCanvas               *self)
 {
+  Target target;
+  gboolean is_start;
+  double offset[3];
+  gboolean on_end;
+
   evox_canvas_hover_at (self, x, y);
+  /* A hand over a ruler's end says it can be dragged. */
+  on_end = target_at (self, x, y, &target) &&
+           find_ruler_end (self, &target, target.x, target.y, &is_start, offset) != NULL;
+  if (on_end == self->over_ruler_end)
+    return;
+  self->over_ruler_end = on_end;
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self),
+                                   on_end ? "grab" : self->measure_tool ? "crosshair" : NULL);
 }
 
 static void
