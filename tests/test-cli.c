@@ -445,6 +445,26 @@ test_unknown_command (void)
   }
 }
 
+/* The window's --view and --ruler are checked before any window opens (no display needed):
+ * one line on stderr, exit status 2. */
+static void
+test_viewer_view_options (void)
+{
+  const char *cases[][3] = {
+    { "--view", "sideways", "--view must be xyz, x, y, z, stack or quad, not 'sideways'" },
+    { "--ruler", "1,2,3", "--ruler: a ruler is X0,Y0,Z0:X1,Y1,Z1" },
+    { "--ruler", "1,2,3:4,5,-6", "--ruler: a ruler is X0,Y0,Z0:X1,Y1,Z1" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) run = evox_headless (cases[i][0], cases[i][1], "volume.tif", NULL);
+
+      g_test_message ("%s %s: %s", cases[i][0], cases[i][1], run.err);
+      assert_refused (&run, 2, cases[i][2]);
+    }
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* evox render                                                                                  */
 
@@ -2659,6 +2679,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Cli/render/views", test_render_views);
   g_test_add_func ("/Evox/Cli/render/options", test_render_options);
   g_test_add_func ("/Evox/Cli/render/ruler", test_render_ruler);
+  g_test_add_func ("/Evox/Cli/viewer-view-options", test_viewer_view_options);
   g_test_add_func ("/Evox/Cli/render/overwrite", test_render_overwrite);
   g_test_add_func ("/Evox/Cli/render/bad-usage", test_render_bad_usage);
   g_test_add_func ("/Evox/Cli/render/bad-input", test_render_bad_input);
