@@ -631,9 +631,8 @@ _evox_canvas_drag_action (guint           button,
   return EVOX_DRAG_PAN;
 }
 
-/* Distance in display pixels between two points of a 2D target's slice, in nm (z is stretched
- * on screen, so the distance is taken in display space), with `per_pixel` display units a
- * pixel. */
+/* The distance between two points given in nm as the screen shows it (z stretched), over
+ * `per_pixel`: in pixels when that is one pixel's length. */
 static double
 pixel_distance (EvoxCanvas   *self,
                 const double  a[3],
@@ -662,6 +661,8 @@ find_ruler_end (EvoxCanvas   *self,
   guint axis;
 
   if (self->document == NULL || !is_flat (target->view) ||
+      evox_measurement_list_get_n_measurements (
+        evox_document_get_measurements (self->document)) == 0 ||
       !target_pick (self, target, x, y, here))
     return NULL;
   /* One pixel's length on screen, measured where the pointer is (either neighbour will do). */
