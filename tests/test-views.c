@@ -805,7 +805,8 @@ test_drag_action (void)
                    EVOX_DRAG_ORBIT);
 }
 
-/* Widget point of voxel (i, j, k) in pane `pane` of the 2x2. */
+/* Widget point of voxel (i, j, k) in pane `pane` of the 2x2: where the renderer draws it in
+ * the framebuffer (panes laid out in its pixels), in widget pixels, at any scale factor. */
 static void
 pane_point (EvoxWindow *window,
             EvoxPane    pane,
@@ -814,16 +815,18 @@ pane_point (EvoxWindow *window,
             double      k,
             double      point[2])
 {
-  EvoxRenderer *renderer = evox_canvas_get_renderer (
-    EVOX_CANVAS (evox_window_get_canvas (window)));
+  GtkWidget *canvas = evox_window_get_canvas (window);
+  EvoxRenderer *renderer = evox_canvas_get_renderer (EVOX_CANVAS (canvas));
+  int scale = gtk_widget_get_scale_factor (canvas);
   int rect[4];
 
-  pane_rect (window, pane, rect);
+  evox_renderer_get_pane_rect (gtk_widget_get_width (canvas) * scale,
+                               gtk_widget_get_height (canvas) * scale, pane, rect);
   project_voxel (evox_window_get_document (window),
                  evox_renderer_get_pane_camera (renderer, pane), rect[2], rect[3], i, j, k,
                  point);
-  point[0] += rect[0];
-  point[1] += rect[1];
+  point[0] = (point[0] + rect[0]) / scale;
+  point[1] = (point[1] + rect[1]) / scale;
 }
 
 /* Drags through the canvas's gesture code in each pane and with each modifier: what each one

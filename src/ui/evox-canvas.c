@@ -16,7 +16,9 @@
 #define GRAB_PIXELS 6.0
 
 /* Where a point of the canvas lands: a pane of the 2x2 or the whole canvas, with its view, its
- * camera, its size and the point in its own coordinates. */
+ * camera, its size and the point in its own coordinates. Sizes and points are in the
+ * framebuffer's pixels, as the renderer lays out and draws the panes (`scale` of them a widget
+ * pixel), so that a pick lands where the drawing is at any scale factor. */
 typedef struct
 {
   int         pane;      /* -1: the whole canvas */
@@ -24,6 +26,7 @@ typedef struct
   EvoxCamera *camera;
   double      x, y;
   int         width, height;
+  int         scale;
 } Target;
 
 struct _EvoxCanvas
@@ -36,7 +39,7 @@ struct _EvoxCanvas
   guint         frames;
 
   /* Drag state: what the gesture does, where (a pane of the 2x2 or the whole canvas), and the
-   * offset already applied. */
+   * offset already applied (in the target's pixels). */
   EvoxDragAction drag_mode;
   Target        drag_target;
   double        drag_start[2];
@@ -330,6 +333,16 @@ describe_point (EvoxCanvas   *self,
   return g_string_free (text, FALSE);
 }
 
+static gboolean target_at   (EvoxCanvas   *self,
+                             double        x,
+                             double        y,
+                             Target       *target);
+static gboolean target_pick (EvoxCanvas   *self,
+                             const Target *target,
+                             double        x,
+                             double        y,
+                             double        position[3]);
+
 void
 evox_canvas_hover_at (EvoxCanvas *self,
                       double      x,
@@ -338,14 +351,15 @@ evox_canvas_hover_at (EvoxCanvas *self,
   double position[3];
   EvoxLabels *labels;
   gsize index[3];
+  Target target;
 
   g_return_if_fail (EVOX_IS_CANVAS (self));
 
   self->pointer[0] = x;
   self->pointer[1] = y;
   if (self->document == NULL || evox_document_get_volume (self->document) == NULL ||
-      !evox_renderer_pick (self->renderer, x, y, gtk_widget_get_width (GTK_WIDGET (self)),
-                           gtk_widget_get_height (GTK_WIDGET (self)), position))
+      !target_at (self, x, y, &target) ||
+      !target_pick (self, &target, target.x, target.y, position))
     {
       set_hover_text (self, NULL);
       return;
@@ -371,12 +385,16 @@ target_at (EvoxCanvas *self,
            double      y,
            Target     *target)
 {
-  int width = gtk_widget_get_width (GTK_WIDGET (self));
-  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  int scale = MAX (gtk_widget_get_scale_factor (GTK_WIDGET (self)), 1);
+  int width = gtk_widget_get_width (GTK_WIDGET (self)) * scale;
+  int height = gtk_widget_get_height (GTK_WIDGET (self)) * scale;
   EvoxView view = evox_renderer_get_view (self->renderer);
   double local[2];
   int rect[4];
 
+  x *= scale;
+  y *= scale;
+  target->scale = scale;
   if (view != EVOX_VIEW_QUAD)
     {
       target->pane = -1;
@@ -538,7 +556,8 @@ evox_canvas_measure (EvoxCanvas *self,
 
   if (!target_at (self, x0, y0, &target) || !begin_ruler (self, &target))
     return NULL;
-  update_ruler (self, &target, target.x + (x1 - x0), target.y + (y1 - y0));
+  update_ruler (self, &target, target.x + (x1 - x0) * target.scale,
+                target.y + (y1 - y0) * target.scale);
   ruler = self->ruler;
   end_ruler (self);
   /* Still in the list unless it was too short. */
@@ -657,7 +676,7 @@ find_ruler_end (EvoxCanvas   *self,
 {
   EvoxMeasurementList *list;
   EvoxMeasurement *found = NULL;
-  double here[3], next[3], per_pixel, best = GRAB_PIXELS;
+  double here[3], next[3], per_pixel, best = GRAB_PIXELS * target->scale;
   guint axis;
 
   if (self->document == NULL || !is_flat (target->view) ||
@@ -773,16 +792,21 @@ begin_drag (EvoxCanvas      *self,
   return self->drag_mode;
 }
 
-/* The pointer is (offset_x, offset_y) from where the drag began. */
+/* The pointer is (offset_x, offset_y) widget pixels from where the drag began. */
 static void
 update_drag (EvoxCanvas *self,
              double      offset_x,
              double      offset_y)
 {
   const Target *target = &self->drag_target;
-  double dx = offset_x - self->drag_last[0];
-  double dy = offset_y - self->drag_last[1];
-  double x = self->drag_start[0] + offset_x, y = self->drag_start[1] + offset_y;
+  double dx, dy, x, y;
+
+  offset_x *= target->scale;
+  offset_y *= target->scale;
+  dx = offset_x - self->drag_last[0];
+  dy = offset_y - self->drag_last[1];
+  x = self->drag_start[0] + offset_x;
+  y = self->drag_start[1] + offset_y;
 
   self->drag_last[0] = offset_x;
   self->drag_last[1] = offset_y;
@@ -801,7 +825,8 @@ update_drag (EvoxCanvas *self,
       move_ruler_end (self, target, x, y);
       break;
     case EVOX_DRAG_ORBIT:
-      evox_camera_orbit (target->camera, dx, dy);
+      /* Degrees per widget pixel, whatever the scale. */
+      evox_camera_orbit (target->camera, dx / target->scale, dy / target->scale);
       break;
     case EVOX_DRAG_NONE:
     default:
