@@ -845,6 +845,9 @@ test_drag_modes (void)
   double a[2], b[2], before[3], after[3], direction[3], turned[3];
   int rect[4];
 
+  g_test_message ("canvas scale %d, %d x %d", gtk_widget_get_scale_factor (GTK_WIDGET (canvas)),
+                  gtk_widget_get_width (GTK_WIDGET (canvas)),
+                  gtk_widget_get_height (GTK_WIDGET (canvas)));
   evox_document_set_view (document, EVOX_VIEW_QUAD);
   evox_document_set_slice (document, 0, 10);
   evox_document_set_slice (document, 1, 10);
@@ -1020,6 +1023,44 @@ test_ruler_end_drag (void)
   evox_test_close_window (window);
 }
 
+/* The drags again at a scale factor of 2 (GDK_SCALE, so in a child process, on a screen of its
+ * own large enough for the window at twice the size): the canvas draws in device pixels, and
+ * the pointer must land where the drawing is. */
+static void
+test_drags_scale_2 (void)
+{
+  g_auto(GStrv) envp = g_environ_setenv (g_get_environ (), "GDK_SCALE", "2", TRUE);
+  g_autofree char *xvfb_run = g_find_program_in_path ("xvfb-run");
+  const char *argv[] = { xvfb_run, "-a", "-s", "-screen 0 2560x1600x24", "/proc/self/exe",
+                         "--tap", "-p", "/Evox/Views/drag-modes", "-p",
+                         "/Evox/Views/ruler-end-drag", NULL };
+  g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  if (g_strcmp0 (g_getenv ("GDK_SCALE"), "2") == 0)
+    {
+      g_test_skip ("already at scale 2");
+      return;
+    }
+  if (xvfb_run == NULL || self_path == NULL)
+    {
+      g_test_skip ("needs xvfb-run and /proc/self/exe");
+      return;
+    }
+  argv[4] = self_path;
+  g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
+                &error);
+  g_assert_no_error (error);
+  g_test_message ("child: %s%s", out, err);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (out, "# canvas scale 2,"));
+  g_assert_nonnull (strstr (out, "ok 1 /Evox/Views/drag-modes"));
+  g_assert_nonnull (strstr (out, "ok 2 /Evox/Views/ruler-end-drag"));
+}
+
 /* With EVOX_VIEWS_SCREENSHOTS=DIR: the window on the real tomogram and SSRM table in the 2x2
  * with a ruler and its profile, as PNG files to look at. */
 static void
@@ -1177,6 +1218,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Views/drag-action", test_drag_action);
   g_test_add_func ("/Evox/Views/drag-modes", test_drag_modes);
   g_test_add_func ("/Evox/Views/ruler-end-drag", test_ruler_end_drag);
+  g_test_add_func ("/Evox/Views/drags-scale-2", test_drags_scale_2);
   g_test_add_func ("/Evox/Views/screenshots", test_screenshots);
   return g_test_run ();
 }
