@@ -546,6 +546,26 @@ test_unknown_command (void)
   }
 }
 
+/* The window's --view and --ruler are checked before any window opens (no display needed):
+ * one line on stderr, exit status 2. */
+static void
+test_viewer_view_options (void)
+{
+  const char *cases[][3] = {
+    { "--view", "sideways", "--view must be xyz, x, y, z, stack or quad, not 'sideways'" },
+    { "--ruler", "1,2,3", "--ruler: a ruler is X0,Y0,Z0:X1,Y1,Z1" },
+    { "--ruler", "1,2,3:4,5,-6", "--ruler: a ruler is X0,Y0,Z0:X1,Y1,Z1" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) run = evox_headless (cases[i][0], cases[i][1], "volume.tif", NULL);
+
+      g_test_message ("%s %s: %s", cases[i][0], cases[i][1], run.err);
+      assert_refused (&run, 2, cases[i][2]);
+    }
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* evox render                                                                                  */
 
@@ -762,6 +782,61 @@ test_render_transparent (void)
       for (gsize p = 0; p < 200 * 150; p++)
         n_opaque += image.rgba[p * 4 + 3] == 255;
       g_assert_cmpuint (n_opaque, >, 200 * 150 / 20);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* --ruler draws the ruler (yellow, on a grey map nothing else is) in a 2D view and a pane of
+ * the 2x2; rulers that cannot be are usage errors that write nothing. */
+static void
+test_render_ruler (void)
+{
+  const char *views[] = { "z", "quad" };
+  const char *bad[] = { "1,2,3", "1,2,3:4,5,x", "0,0,3:200,0,3", "0,0,3:5,6,7", "4,4,4:4,4,4" };
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *out = g_build_filename (dir, "bad.png", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    {
+      guint counts[2];
+
+      for (guint with = 0; with < 2; with++)
+        {
+          g_autofree char *name = g_strdup_printf ("%s-%u.png", views[i], with);
+          g_autofree char *path = g_build_filename (dir, name, NULL);
+          g_auto(Run) run = with ? evox_headless ("render", "--demo", "--view", views[i],
+                                                  "--colormap", "grey", "-s", "320x240",
+                                                  "--ruler", "10,20,5:110,90,5", "-o", path,
+                                                  NULL)
+                                 : evox_headless ("render", "--demo", "--view", views[i],
+                                                  "--colormap", "grey", "-s", "320x240",
+                                                  "--slice", "64,64,5", "-o", path, NULL);
+          g_auto(Image) image = { 0 };
+
+          assert_rendered (&run);
+          image = read_png (path);
+          counts[with] = 0;
+          for (gsize p = 0; p < (gsize) image.width * image.height; p++)
+            {
+              const guint8 *rgba = image.rgba + 4 * p;
+
+              if (rgba[0] > 230 && rgba[1] > 190 && rgba[1] < 235 && rgba[2] < 90)
+                counts[with]++;
+            }
+        }
+      g_test_message ("view %s: %u ruler pixels, %u without the ruler", views[i], counts[1],
+                      counts[0]);
+      g_assert_cmpuint (counts[0], ==, 0);
+      g_assert_cmpuint (counts[1], >, 60);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_auto(Run) run = evox_headless ("render", "--demo", "--ruler", bad[i], "-o", out, NULL);
+
+      g_test_message ("--ruler %s: %s", bad[i], run.err);
+      g_assert_cmpint (run.status, ==, 2);
+      g_assert_nonnull (strstr (run.err, "--ruler"));
+      g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
     }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
@@ -2959,6 +3034,8 @@ main (int    argc,
   g_test_add_func ("/Evox/Cli/render/transparent", test_render_transparent);
   g_test_add_func ("/Evox/Cli/render/views", test_render_views);
   g_test_add_func ("/Evox/Cli/render/options", test_render_options);
+  g_test_add_func ("/Evox/Cli/render/ruler", test_render_ruler);
+  g_test_add_func ("/Evox/Cli/viewer-view-options", test_viewer_view_options);
   g_test_add_func ("/Evox/Cli/render/overwrite", test_render_overwrite);
   g_test_add_func ("/Evox/Cli/render/bad-usage", test_render_bad_usage);
   g_test_add_func ("/Evox/Cli/render/bad-input", test_render_bad_input);

@@ -202,6 +202,156 @@ test_profile_electrode (void)
   g_assert_cmpuint (labels[1], >, 0);
 }
 
+/* A u8 volume of labels 0, 85 and 170 in blocks, or of `n_values` distinct values. */
+static EvoxVolume *
+label_volume (const double spacing[3],
+              const double origin[3],
+              guint        n_values)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *volume = evox_volume_new (14, 11, 5, 1, EVOX_SAMPLE_U8, &error);
+  guint8 *data;
+
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  for (gsize z = 0; z < 5; z++)
+    for (gsize y = 0; y < 11; y++)
+      for (gsize x = 0; x < 14; x++)
+        {
+          gsize i = (z * 11 + y) * 14 + x;
+
+          data[i] = n_values == 3 ? (guint8) (((x / 3 + y / 2 + z) % 3) * 85)
+                                  : (guint8) (i % n_values);
+        }
+  evox_volume_set_spacing (volume, spacing);
+  evox_volume_set_origin (volume, origin);
+  evox_volume_freeze (volume);
+  return volume;
+}
+
+/* Nearest reads the voxel under each point (labels stay 0, 85 or 170); trilinear mixes the
+ * eight around it (values between the labels). Both checked against the voxels read directly
+ * from the data, the trilinear weights computed here. Label volumes default to nearest. */
+static void
+test_profile_sampling (void)
+{
+  const double spacing[3] = { 2.0, 3.0, 5.0 }, origin[3] = { -7.0, 4.0, 11.0 };
+  g_autoptr(EvoxVolume) volume = label_volume (spacing, origin, 3);
+  g_autoptr(EvoxVolume) grey = label_volume (spacing, origin, 200);
+  g_autoptr(EvoxVolume) floats = random_volume (4, 4, 4, spacing, origin, 9);
+  g_autoptr(EvoxProfile) nearest = NULL;
+  g_autoptr(EvoxProfile) trilinear = NULL;
+  const guint8 *data = evox_volume_get_data (volume, 0);
+  guint between = 0;
+  double a[3], b[3];
+
+  g_assert_cmpint (evox_profile_default_sampling (volume, 0), ==, EVOX_PROFILE_NEAREST);
+  g_assert_cmpint (evox_profile_default_sampling (grey, 0), ==, EVOX_PROFILE_TRILINEAR);
+  g_assert_cmpint (evox_profile_default_sampling (floats, 0), ==, EVOX_PROFILE_TRILINEAR);
+  g_assert_cmpstr (evox_profile_sampling_to_string (EVOX_PROFILE_NEAREST), ==, "nearest");
+
+  /* On z slice 2, from voxel (0.3, 0.6) to (12.8, 9.1): sqrt(12.5^2 + 8.5^2) = 15.1 steps, so
+   * 16 steps and 17 samples. */
+  voxel_centre (spacing, origin, 0.3, 0.6, 2, a);
+  voxel_centre (spacing, origin, 12.8, 9.1, 2, b);
+  nearest = evox_profile_sample_with (volume, 0, a, b, EVOX_PROFILE_NEAREST);
+  trilinear = evox_profile_sample_with (volume, 0, a, b, EVOX_PROFILE_TRILINEAR);
+  g_assert_cmpint (nearest->sampling, ==, EVOX_PROFILE_NEAREST);
+  g_assert_cmpint (trilinear->sampling, ==, EVOX_PROFILE_TRILINEAR);
+  g_assert_cmpuint (nearest->n, ==, 17);
+  g_assert_cmpuint (trilinear->n, ==, nearest->n);
+  for (guint s = 0; s < nearest->n; s++)
+    {
+      double t = s / (double) (nearest->n - 1);
+      double u = 0.3 + t * 12.5, v = 0.6 + t * 8.5;
+      int i = (int) floor (u), j = (int) floor (v);
+      double fu = u - i, fv = v - j;
+      guint8 under = data[((gsize) 2 * 11 + (gsize) lround (v)) * 14 + (gsize) lround (u)];
+      double mixed =
+        (1 - fu) * (1 - fv) * data[(2 * 11 + j) * 14 + i] +
+        fu * (1 - fv) * data[(2 * 11 + j) * 14 + MIN (i + 1, 13)] +
+        (1 - fu) * fv * data[(2 * 11 + MIN (j + 1, 10)) * 14 + i] +
+        fu * fv * data[(2 * 11 + MIN (j + 1, 10)) * 14 + MIN (i + 1, 13)];
+
+      g_assert_cmpfloat (nearest->value[s], ==, under);
+      g_assert_true (nearest->value[s] == 0 || nearest->value[s] == 85 ||
+                     nearest->value[s] == 170);
+      g_assert_cmpfloat_with_epsilon (trilinear->value[s], mixed, 1e-9);
+      g_assert_cmpfloat (nearest->distance_nm[s], ==, trilinear->distance_nm[s]);
+      if (fmod (trilinear->value[s], 85.0) > 1e-6)
+        between++;
+    }
+  /* The trouble nearest avoids: trilinear samples that are no label at all. */
+  g_test_message ("%u of %u trilinear samples fall between labels", between, trilinear->n);
+  g_assert_cmpuint (between, >, 0);
+
+  /* At the box's faces nearest clamps to the outer voxel; beyond them it is NaN. */
+  voxel_centre (spacing, origin, -0.5, 0, 0, a);
+  g_assert_cmpfloat (evox_volume_sample_nearest (volume, 0, a), ==, data[0]);
+  voxel_centre (spacing, origin, 13.5, 10.5, 4.5, a);
+  g_assert_cmpfloat (evox_volume_sample_nearest (volume, 0, a), ==, data[14 * 11 * 5 - 1]);
+  voxel_centre (spacing, origin, -0.6, 0, 0, a);
+  g_assert_true (isnan (evox_volume_sample_nearest (volume, 0, a)));
+}
+
+/* The command line's rulers: X0,Y0,Z0:X1,Y1,Z1 in voxels, on the slice the ends share. */
+static void
+test_from_voxels (void)
+{
+  const double spacing[3] = { 2.0, 3.0, 5.0 }, origin[3] = { -7.0, 4.0, 11.0 };
+  g_autoptr(EvoxVolume) volume = label_volume (spacing, origin, 3);
+  static const char *bad_specs[] = { "", "1,2,3", "1,2,3:4,5", "1,2,3:4,5,x", "-1,2,3:4,5,6",
+                                     "1,2,3;4,5,6", "1,2,3:4,5,6:7,8,9" };
+  g_autoptr(EvoxMeasurement) ruler = NULL;
+  g_autoptr(GError) error = NULL;
+  guint start[3], end[3];
+  double a[3], b[3];
+
+  g_assert_true (evox_ruler_spec_parse ("1,2,4: 13, 9 ,4", start, end, &error));
+  g_assert_no_error (error);
+  ruler = evox_measurement_new_from_voxels (volume, start, end, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_measurement_get_axis (ruler), ==, 2);
+  g_assert_cmpuint (evox_measurement_get_slice (ruler), ==, 4);
+  evox_measurement_get_points (ruler, a, b);
+  g_assert_cmpfloat (a[0], ==, -5.0);
+  g_assert_cmpfloat (a[1], ==, 10.0);
+  g_assert_cmpfloat (a[2], ==, 31.0);
+  g_assert_cmpfloat (b[0], ==, 19.0);
+  g_assert_cmpfloat (b[1], ==, 31.0);
+  g_assert_cmpfloat_with_epsilon (evox_measurement_get_length_nm (ruler),
+                                  sqrt (24.0 * 24.0 + 21.0 * 21.0), 1e-12);
+  g_clear_object (&ruler);
+
+  /* Sharing x only: an x slice. */
+  ruler = evox_measurement_new_from_voxels (volume, (guint[3]) { 6, 0, 0 },
+                                            (guint[3]) { 6, 10, 4 }, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_measurement_get_axis (ruler), ==, 0);
+  g_assert_cmpuint (evox_measurement_get_slice (ruler), ==, 6);
+  g_clear_object (&ruler);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_specs); i++)
+    {
+      g_assert_false (evox_ruler_spec_parse (bad_specs[i], start, end, &error));
+      g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+      g_clear_error (&error);
+    }
+  /* Outside the volume, in no common slice, or no length at all. */
+  g_assert_null (evox_measurement_new_from_voxels (volume, (guint[3]) { 14, 0, 0 },
+                                                   (guint[3]) { 0, 0, 0 }, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "0..13"));
+  g_clear_error (&error);
+  g_assert_null (evox_measurement_new_from_voxels (volume, (guint[3]) { 1, 2, 3 },
+                                                   (guint[3]) { 2, 3, 4 }, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_null (evox_measurement_new_from_voxels (volume, (guint[3]) { 1, 2, 3 },
+                                                   (guint[3]) { 1, 2, 3 }, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+}
+
 /* CSV: the header with units, every sample back as the same double, written safely. */
 static void
 test_profile_csv (void)
@@ -284,5 +434,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Profile/oblique", test_profile_oblique);
   g_test_add_func ("/Evox/Profile/electrode", test_profile_electrode);
   g_test_add_func ("/Evox/Profile/csv", test_profile_csv);
+  g_test_add_func ("/Evox/Profile/sampling", test_profile_sampling);
+  g_test_add_func ("/Evox/Measurement/from-voxels", test_from_voxels);
   return g_test_run ();
 }

@@ -3444,6 +3444,98 @@ test_quad (void)
   renderer_free (renderer);
 }
 
+/* Padding keeps that many pixels free around the framed box, whatever the viewport's aspect,
+ * and changes nothing else about the framing. */
+static void
+test_camera_padding (void)
+{
+  g_autoptr(EvoxCamera) camera = evox_camera_new ();
+  const double lo[3] = { 0, 0, 0 }, hi[3] = { 10, 20, 5 };
+  const int sizes[3][2] = { { 100, 400 }, { 401, 99 }, { 64, 64 } };
+
+  evox_camera_set_bounds (camera, lo, hi);
+  evox_camera_set_orthographic (camera, TRUE);
+  evox_camera_look_along (camera, 2);
+  g_assert_cmpint (evox_camera_get_padding (camera), ==, 0);
+  for (guint pad = 0; pad <= 3; pad += 3)
+    {
+      evox_camera_set_padding (camera, (int) pad);
+      for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+        {
+          int w = sizes[i][0], h = sizes[i][1];
+          double a[2], b[2], left, right, top, bottom;
+
+          project (camera, (const double[3]) { 0, 0, 2.5 }, w, h, a);
+          project (camera, (const double[3]) { 10, 20, 2.5 }, w, h, b);
+          left = MIN (a[0], b[0]);
+          right = w - MAX (a[0], b[0]);
+          top = MIN (a[1], b[1]);
+          bottom = h - MAX (a[1], b[1]);
+          g_test_message ("padding %u, %d x %d: %.3f %.3f %.3f %.3f", pad, w, h, left, right,
+                          top, bottom);
+          /* Centred; the tighter direction touches the padding exactly. */
+          g_assert_cmpfloat (fabs (left - right), <, 1e-3);
+          g_assert_cmpfloat (fabs (top - bottom), <, 1e-3);
+          g_assert_cmpfloat (MIN (left, top), >, pad - 1e-3);
+          g_assert_cmpfloat (MIN (left, top), <, pad + 1e-3);
+          /* Square pixels: 10 by 20 nm stays 1:2 on screen. */
+          g_assert_cmpfloat (fabs (fabs (b[1] - a[1]) - 2 * fabs (b[0] - a[0])), <, 1e-3);
+        }
+    }
+}
+
+/* The 2D panes of the 2x2 keep their 3 px frames whole in narrow panes, in the window's size and
+ * in a 2x export (where the frames and the room for them double). */
+static void
+test_quad_frames (void)
+{
+  static const guint8 blue[3] = { 102, 153, 255 };
+  g_autoptr(EvoxVolume) volume = volume_new (32, 32, 32, EVOX_SAMPLE_U8);
+  EvoxRenderer *renderer;
+  const int width = 301, height = 601;
+
+  if (!need_gl ())
+    return;
+  memset (evox_volume_get_data_mut (volume, 0), 128, 32 * 32 * 32);
+  evox_volume_freeze (volume);
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_colormap (renderer, "grey");
+  evox_renderer_set_view (renderer, EVOX_VIEW_QUAD);
+  for (int scale = 1; scale <= 2; scale++)
+    {
+      g_autofree guint8 *pixels = evox_renderer_render_image (renderer, scale * width,
+                                                              scale * height, width, height,
+                                                              FALSE, NULL);
+      int gap = EVOX_RENDERER_PANE_GAP * scale;
+      /* The z pane, top left, as exports lay it out. */
+      int pane_width = (scale * width - gap) / 2, pane_height = (scale * height - gap) / 2;
+      int y = pane_height / 2;
+      guint sides[2] = { 0, 0 };
+
+      g_assert_nonnull (pixels);
+      for (int x = 0; x < 8 * scale; x++)
+        {
+          const guint8 *l = pixel_at (pixels, scale * width, x, y);
+          const guint8 *r = pixel_at (pixels, scale * width, pane_width - 1 - x, y);
+
+          sides[0] += abs (l[0] - blue[0]) <= 3 && abs (l[1] - blue[1]) <= 3 &&
+                      abs (l[2] - blue[2]) <= 3;
+          sides[1] += abs (r[0] - blue[0]) <= 3 && abs (r[1] - blue[1]) <= 3 &&
+                      abs (r[2] - blue[2]) <= 3;
+        }
+      g_test_message ("%dx: z pane %d x %d, frame %u px on the left, %u on the right", scale,
+                      pane_width, pane_height, sides[0], sides[1]);
+      g_assert_cmpuint (sides[0], >=, 3 * scale - 1);
+      g_assert_cmpuint (sides[1], >=, 3 * scale - 1);
+      g_assert_cmpint (abs ((int) sides[0] - (int) sides[1]), <=, 1);
+      /* The pane's outermost column is background, not frame. */
+      g_assert_cmpuint (pixel_at (pixels, scale * width, 0, y)[2], <, 100);
+      g_assert_cmpuint (pixel_at (pixels, scale * width, pane_width - 1, y)[2], <, 100);
+    }
+  renderer_free (renderer);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -3459,6 +3551,7 @@ main (int    argc,
 
   g_test_add_func ("/Evox/Render/camera/zoom-at", test_camera_zoom_at);
   g_test_add_func ("/Evox/Render/camera/pan", test_camera_pan);
+  g_test_add_func ("/Evox/Render/camera/padding", test_camera_padding);
   g_test_add_func ("/Evox/Render/camera/look-along", test_camera_look_along);
   g_test_add_func ("/Evox/Render/signals", test_signals);
   g_test_add_func ("/Evox/Render/pick", test_pick);
@@ -3495,6 +3588,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Render/surfaces/clip", test_surfaces_clip);
   g_test_add_func ("/Evox/Render/surfaces/uploads", test_surfaces_uploads);
   g_test_add_func ("/Evox/Render/surfaces/vertex-colors", test_surfaces_vertex_colors);
+  g_test_add_func ("/Evox/Render/quad-frames", test_quad_frames);
   g_test_add_func ("/Evox/Render/quad", test_quad);
 
   status = g_test_run ();

@@ -123,12 +123,14 @@ project_voxel (EvoxDocument *document,
   pixel[1] = (1.0 - clip[1] / clip[3]) * 0.5 * height;
 }
 
-/* The single view drawn alone offscreen at width x height (straight RGBA, rows from the top). */
+/* The single view drawn alone offscreen at width x height (straight RGBA, rows from the top),
+ * framed with `padding` pixels around it as the panes are. */
 static guint8 *
 render_single (EvoxWindow *window,
                EvoxView    view,
                int         width,
-               int         height)
+               int         height,
+               int         padding)
 {
   EvoxDocument *document = evox_window_get_document (window);
   GtkWidget *canvas = evox_window_get_canvas (window);
@@ -138,9 +140,11 @@ render_single (EvoxWindow *window,
   guint8 *pixels;
 
   evox_document_set_view (document, view);
+  evox_camera_set_padding (evox_renderer_get_camera (renderer), padding);
   gtk_gl_area_make_current (GTK_GL_AREA (canvas));
   pixels = evox_renderer_render_image (renderer, width, height, width, height, FALSE, &error);
   g_assert_no_error (error);
+  evox_camera_set_padding (evox_renderer_get_camera (renderer), 0);
   evox_document_set_view (document, was);
   return pixels;
 }
@@ -229,7 +233,7 @@ test_quad_panes (void)
       int rect[4];
 
       pane_rect (window, p, rect);
-      single = render_single (window, view, rect[2], rect[3]);
+      single = render_single (window, view, rect[2], rect[3], evox_camera_get_padding (camera));
       if (view != EVOX_VIEW_SLICES)
         project_voxel (document, camera, rect[2], rect[3], 12, 27, 9, cross);
       if (view != EVOX_VIEW_SLICES)
@@ -337,6 +341,127 @@ test_quad_panes (void)
     }
   g_free (grab.pixels);
   evox_test_close_window (window);
+}
+
+/* Pixels of the 2D pane frame's colour (x red, y green, z blue; drawn opaque) along a line
+ * across one side of the slice's outline: from (x, y) in steps of (dx, dy), n pixels, inside
+ * the pane only. */
+static guint
+count_frame_pixels (const EvoxTestGrab *grab,
+                    const int           rect[4],
+                    guint               axis,
+                    int                 x,
+                    int                 y,
+                    int                 dx,
+                    int                 dy,
+                    int                 n)
+{
+  static const guint8 colors[3][3] = { { 242, 89, 89 }, { 102, 217, 102 }, { 102, 153, 255 } };
+  guint count = 0;
+
+  for (int i = 0; i < n; i++, x += dx, y += dy)
+    {
+      const guint8 *p;
+
+      if (x < 0 || y < 0 || x >= rect[2] || y >= rect[3])
+        continue;
+      p = grab_pixel (grab, rect[0] + x, rect[1] + y);
+      if (abs (p[0] - colors[axis][0]) <= 3 && abs (p[1] - colors[axis][1]) <= 3 &&
+          abs (p[2] - colors[axis][2]) <= 3)
+        count++;
+    }
+  return count;
+}
+
+/* In a narrow canvas each 2D pane's slice is as wide as the pane: its frame must still show
+ * whole on all four sides (it lost half its width before, 1 px left on the left and 2 on the
+ * right), off the pane's outermost pixels. Two window sizes, so that some panes are
+ * odd-sized. */
+static void
+test_quad_frames (void)
+{
+  static const int sizes[2][2] = { { 1000, 700 }, { 1013, 741 } };
+  g_autoptr(EvoxVolume) volume = gradient_volume ();
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+      EvoxDocument *document = evox_window_get_document (window);
+      GtkWidget *canvas = evox_window_get_canvas (window);
+      EvoxRenderer *renderer = evox_canvas_get_renderer (EVOX_CANVAS (canvas));
+      EvoxTestGrab grab = { 0 };
+      guint narrow = 0;
+
+      gtk_window_set_default_size (GTK_WINDOW (window), sizes[s][0], sizes[s][1]);
+      evox_document_set_volume (document, volume, "gradient", NULL);
+      gtk_window_present (GTK_WINDOW (window));
+      g_assert_true (evox_test_wait_for (has_frames, window, 20));
+      /* On a grey map nothing but the frames has their colours. */
+      evox_document_set_colormap (document, "grey");
+      evox_document_set_view (document, EVOX_VIEW_QUAD);
+      grab_next_frame (window, &grab);
+      g_test_message ("canvas %d x %d", grab.width, grab.height);
+      g_assert_cmpint (grab.width, ==, gtk_widget_get_width (canvas));
+      g_assert_cmpint (grab.height, ==, gtk_widget_get_height (canvas));
+
+      for (guint p = 0; p < EVOX_N_PANES; p++)
+        {
+          EvoxView view = evox_renderer_get_pane_view (p);
+          EvoxCamera *camera = evox_renderer_get_pane_camera (renderer, p);
+          const double n[3] = { 48, 40, 32 };
+          double edges[4] = { G_MAXDOUBLE, -G_MAXDOUBLE, G_MAXDOUBLE, -G_MAXDOUBLE };
+          guint axis, u, v, sides[4];
+          int rect[4], mx, my;
+
+          if (view == EVOX_VIEW_SLICES)
+            continue;
+          axis = view - EVOX_VIEW_SLICE_X;
+          u = (axis + 1) % 3;
+          v = (axis + 2) % 3;
+          pane_rect (window, p, rect);
+          for (guint c = 0; c < 4; c++)
+            {
+              double voxel[3] = { 24, 20, 16 }, corner[2];
+
+              voxel[u] = (c & 1) ? n[u] - 0.5 : -0.5;
+              voxel[v] = (c & 2) ? n[v] - 0.5 : -0.5;
+              project_voxel (document, camera, rect[2], rect[3], voxel[0], voxel[1], voxel[2],
+                             corner);
+              edges[0] = MIN (edges[0], corner[0]);
+              edges[1] = MAX (edges[1], corner[0]);
+              edges[2] = MIN (edges[2], corner[1]);
+              edges[3] = MAX (edges[3], corner[1]);
+            }
+          /* Across each side a quarter of the way along it, clear of the crosshairs. */
+          mx = (int) (0.75 * edges[0] + 0.25 * edges[1]);
+          my = (int) (0.75 * edges[2] + 0.25 * edges[3]);
+          sides[0] = count_frame_pixels (&grab, rect, axis, (int) edges[0] - 6, my, 1, 0, 13);
+          sides[1] = count_frame_pixels (&grab, rect, axis, (int) edges[1] - 6, my, 1, 0, 13);
+          sides[2] = count_frame_pixels (&grab, rect, axis, mx, (int) edges[2] - 6, 0, 1, 13);
+          sides[3] = count_frame_pixels (&grab, rect, axis, mx, (int) edges[3] - 6, 0, 1, 13);
+          g_test_message ("pane %u (%s) %d x %d: slice x %.1f..%.1f, y %.1f..%.1f; frame "
+                          "widths left %u right %u top %u bottom %u", p,
+                          evox_view_to_string (view), rect[2], rect[3], edges[0], edges[1],
+                          edges[2], edges[3], sides[0], sides[1], sides[2], sides[3]);
+          if (edges[0] < 8 || edges[2] < 8)
+            narrow++;
+          for (guint i = 0; i < 4; i++)
+            g_assert_cmpuint (sides[i], >=, 2);
+          g_assert_cmpint (abs ((int) sides[0] - (int) sides[1]), <=, 1);
+          g_assert_cmpint (abs ((int) sides[2] - (int) sides[3]), <=, 1);
+          /* The frame stays off the pane's outermost pixels. */
+          g_assert_cmpuint (count_frame_pixels (&grab, rect, axis, 0, my, 0, 1, 1), ==, 0);
+          g_assert_cmpuint (count_frame_pixels (&grab, rect, axis, rect[2] - 1, my, 0, 1, 1),
+                            ==, 0);
+          g_assert_cmpuint (count_frame_pixels (&grab, rect, axis, mx, 0, 1, 0, 1), ==, 0);
+          g_assert_cmpuint (count_frame_pixels (&grab, rect, axis, mx, rect[3] - 1, 1, 0, 1),
+                            ==, 0);
+        }
+      /* The case this is about: slices that fill their panes' width or height. */
+      g_assert_cmpuint (narrow, >=, 1);
+      g_free (grab.pixels);
+      evox_test_close_window (window);
+    }
 }
 
 /* A click in one 2D pane moves the other two slices (through the document) to the voxel
@@ -548,6 +673,395 @@ test_ruler_and_profile (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The Measure page on a segmented volume (labels 0, 85, 170): its profile reads the nearest
+ * voxel by default, so every sample is a label, the voxel under the sample read directly; the
+ * caption says so. Trilinear, chosen on the page, mixes them as evox_profile_sample does. */
+static void
+test_profile_sampling (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (48, 40, 32, 1, EVOX_SAMPLE_U8, &error);
+  g_autoptr(EvoxProfile) expected = NULL;
+  EvoxWindow *window;
+  EvoxDocument *document;
+  EvoxMeasurePanel *panel;
+  EvoxMeasurement *ruler;
+  const EvoxProfile *profile;
+  const guint8 *data;
+  double start[3], end[3];
+  guint between = 0;
+
+  g_assert_no_error (error);
+  {
+    guint8 *labels = evox_volume_get_data_mut (volume, 0);
+
+    for (gsize z = 0; z < 32; z++)
+      for (gsize y = 0; y < 40; y++)
+        for (gsize x = 0; x < 48; x++)
+          labels[(z * 40 + y) * 48 + x] = (guint8) (((x / 4 + y / 3 + z / 5) % 3) * 85);
+  }
+  evox_volume_set_spacing (volume, test_spacing);
+  evox_volume_freeze (volume);
+  data = evox_volume_get_data (volume, 0);
+  window = open_window (volume);
+  document = evox_window_get_document (window);
+  panel = EVOX_MEASURE_PANEL (evox_window_get_measure_panel (window));
+  g_assert_cmpint (evox_measure_panel_get_sampling (panel), ==, EVOX_PROFILE_NEAREST);
+
+  /* A ruler on z slice 9 from voxel (1, 2) to (45, 37), as the canvas would add it. */
+  start[0] = 1 * test_spacing[0];
+  start[1] = 2 * test_spacing[1];
+  end[0] = 45 * test_spacing[0];
+  end[1] = 37 * test_spacing[1];
+  start[2] = end[2] = 9 * test_spacing[2];
+  ruler = evox_measurement_new (2, 9, start, end);
+  evox_measurement_list_append (evox_document_get_measurements (document), ruler);
+  g_object_unref (ruler);
+  profile = evox_measure_panel_get_profile (panel);
+  g_assert_nonnull (profile);
+  g_test_message ("caption: %s", _evox_measure_panel_get_caption (panel));
+  g_assert_nonnull (strstr (_evox_measure_panel_get_caption (panel), "nearest"));
+  for (guint i = 0; i < profile->n; i++)
+    {
+      const double *p = profile->position_nm + 3 * i;
+      gsize x = (gsize) lround (p[0] / test_spacing[0]), y = (gsize) lround (p[1] / test_spacing[1]);
+
+      g_assert_cmpfloat (profile->value[i], ==, data[((gsize) 9 * 40 + y) * 48 + x]);
+    }
+
+  /* Trilinear: values between the labels, as the core samples them. */
+  evox_measure_panel_set_sampling (panel, EVOX_PROFILE_TRILINEAR);
+  profile = evox_measure_panel_get_profile (panel);
+  g_assert_nonnull (strstr (_evox_measure_panel_get_caption (panel), "trilinear"));
+  expected = evox_profile_sample (volume, 0, start, end);
+  g_assert_cmpuint (profile->n, ==, expected->n);
+  for (guint i = 0; i < profile->n; i++)
+    {
+      g_assert_cmpfloat (profile->value[i], ==, expected->value[i]);
+      if (fmod (profile->value[i], 85.0) != 0.0)
+        between++;
+    }
+  g_test_message ("%u of %u trilinear samples between labels", between, profile->n);
+  g_assert_cmpuint (between, >, 0);
+
+  /* A new volume brings its own default back. */
+  {
+    g_autoptr(EvoxVolume) gradient = gradient_volume ();
+
+    evox_document_set_volume (document, gradient, "gradient", NULL);
+    g_assert_cmpint (evox_measure_panel_get_sampling (panel), ==, EVOX_PROFILE_TRILINEAR);
+    evox_document_set_volume (document, volume, "labels", NULL);
+    g_assert_cmpint (evox_measure_panel_get_sampling (panel), ==, EVOX_PROFILE_NEAREST);
+  }
+  evox_test_close_window (window);
+}
+
+/* Every button, modifier and place a drag can begin, against the rules written out here. */
+static void
+test_drag_action (void)
+{
+  static const guint buttons[3] = { GDK_BUTTON_PRIMARY, GDK_BUTTON_MIDDLE, GDK_BUTTON_SECONDARY };
+  static const GdkModifierType states[4] = { 0, GDK_CONTROL_MASK, GDK_SHIFT_MASK,
+                                             GDK_CONTROL_MASK | GDK_SHIFT_MASK };
+  static const EvoxView views[5] = { EVOX_VIEW_SLICES, EVOX_VIEW_STACK, EVOX_VIEW_SLICE_X,
+                                     EVOX_VIEW_SLICE_Y, EVOX_VIEW_SLICE_Z };
+  guint checked = 0;
+
+  for (guint b = 0; b < 3; b++)
+    for (guint m = 0; m < 4; m++)
+      for (guint v = 0; v < 5; v++)
+        for (guint flags = 0; flags < 8; flags++)
+          {
+            gboolean in_pane = flags & 1, tool = (flags >> 1) & 1, on_end = (flags >> 2) & 1;
+            gboolean left = buttons[b] == GDK_BUTTON_PRIMARY;
+            gboolean flat = views[v] != EVOX_VIEW_SLICES && views[v] != EVOX_VIEW_STACK;
+            gboolean ctrl = (states[m] & GDK_CONTROL_MASK) != 0;
+            gboolean shift = (states[m] & GDK_SHIFT_MASK) != 0;
+            EvoxDragAction expected;
+
+            if (buttons[b] == GDK_BUTTON_MIDDLE || shift)
+              expected = EVOX_DRAG_PAN;
+            else if (!flat)
+              expected = EVOX_DRAG_ORBIT;
+            else if (left && on_end)
+              expected = EVOX_DRAG_MOVE_END;
+            else if (left && (ctrl || tool))
+              expected = EVOX_DRAG_MEASURE;
+            else if (left && in_pane)
+              expected = EVOX_DRAG_CROSSHAIR;
+            else
+              expected = EVOX_DRAG_PAN;
+            g_assert_cmpint (_evox_canvas_drag_action (buttons[b], states[m], views[v], in_pane,
+                                                       tool, on_end), ==, expected);
+            checked++;
+          }
+  g_assert_cmpuint (checked, ==, 480);
+  /* The ones people use, spelt out. */
+  g_assert_cmpint (_evox_canvas_drag_action (GDK_BUTTON_PRIMARY, 0, EVOX_VIEW_SLICE_Z, TRUE,
+                                             FALSE, FALSE), ==, EVOX_DRAG_CROSSHAIR);
+  g_assert_cmpint (_evox_canvas_drag_action (GDK_BUTTON_PRIMARY, 0, EVOX_VIEW_SLICE_Z, FALSE,
+                                             FALSE, FALSE), ==, EVOX_DRAG_PAN);
+  g_assert_cmpint (_evox_canvas_drag_action (GDK_BUTTON_PRIMARY, GDK_CONTROL_MASK,
+                                             EVOX_VIEW_SLICES, TRUE, FALSE, FALSE), ==,
+                   EVOX_DRAG_ORBIT);
+}
+
+/* Widget point of voxel (i, j, k) in pane `pane` of the 2x2: where the renderer draws it in
+ * the framebuffer (panes laid out in its pixels), in widget pixels, at any scale factor. */
+static void
+pane_point (EvoxWindow *window,
+            EvoxPane    pane,
+            double      i,
+            double      j,
+            double      k,
+            double      point[2])
+{
+  GtkWidget *canvas = evox_window_get_canvas (window);
+  EvoxRenderer *renderer = evox_canvas_get_renderer (EVOX_CANVAS (canvas));
+  int scale = gtk_widget_get_scale_factor (canvas);
+  int rect[4];
+
+  evox_renderer_get_pane_rect (gtk_widget_get_width (canvas) * scale,
+                               gtk_widget_get_height (canvas) * scale, pane, rect);
+  project_voxel (evox_window_get_document (window),
+                 evox_renderer_get_pane_camera (renderer, pane), rect[2], rect[3], i, j, k,
+                 point);
+  point[0] = (point[0] + rect[0]) / scale;
+  point[1] = (point[1] + rect[1]) / scale;
+}
+
+/* Drags through the canvas's gesture code in each pane and with each modifier: what each one
+ * moves, and what it leaves alone. */
+static void
+test_drag_modes (void)
+{
+  g_autoptr(EvoxVolume) volume = gradient_volume ();
+  EvoxWindow *window = open_window (volume);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxCanvas *canvas = EVOX_CANVAS (evox_window_get_canvas (window));
+  EvoxRenderer *renderer = evox_canvas_get_renderer (canvas);
+  EvoxMeasurementList *list = evox_document_get_measurements (document);
+  EvoxCamera *z_camera = evox_renderer_get_pane_camera (renderer, EVOX_PANE_Z);
+  EvoxCamera *camera_3d = evox_renderer_get_pane_camera (renderer, EVOX_PANE_3D);
+  double a[2], b[2], before[3], after[3], direction[3], turned[3];
+  int rect[4];
+
+  g_test_message ("canvas scale %d, %d x %d", gtk_widget_get_scale_factor (GTK_WIDGET (canvas)),
+                  gtk_widget_get_width (GTK_WIDGET (canvas)),
+                  gtk_widget_get_height (GTK_WIDGET (canvas)));
+  evox_document_set_view (document, EVOX_VIEW_QUAD);
+  evox_document_set_slice (document, 0, 10);
+  evox_document_set_slice (document, 1, 10);
+  evox_document_set_slice (document, 2, 20);
+
+  /* Left in the z pane: the crosshairs (x and y slices) follow to where it ends. */
+  pane_point (window, EVOX_PANE_Z, 5, 6, 20, a);
+  pane_point (window, EVOX_PANE_Z, 30, 25, 20, b);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, a[0], a[1], b[0], b[1]), ==,
+                   EVOX_DRAG_CROSSHAIR);
+  g_assert_cmpuint (evox_document_get_slice (document, 0), ==, 30);
+  g_assert_cmpuint (evox_document_get_slice (document, 1), ==, 25);
+  g_assert_cmpuint (evox_document_get_slice (document, 2), ==, 20);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 0);
+
+  /* Shift+left pans that pane's camera alone by the drag; the slices stay. */
+  evox_camera_get_center (z_camera, before);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, GDK_SHIFT_MASK, a[0], a[1],
+                                     b[0], b[1]), ==, EVOX_DRAG_PAN);
+  evox_camera_get_center (z_camera, after);
+  g_test_message ("pan moved the centre by %.2f, %.2f nm for 25, 19 voxels", after[0] - before[0],
+                  after[1] - before[1]);
+  /* What was under the start is under the end: the centre moves back by the drag. */
+  g_assert_cmpfloat (fabs ((before[0] - after[0]) - 25 * test_spacing[0]), <, 0.1);
+  g_assert_cmpfloat (fabs ((before[1] - after[1]) - 19 * test_spacing[1]), <, 0.1);
+  g_assert_cmpuint (evox_document_get_slice (document, 0), ==, 30);
+  g_assert_cmpuint (evox_document_get_slice (document, 1), ==, 25);
+  evox_canvas_look_along (canvas, -1);
+
+  /* The middle button pans too; so does the right one in a 2D pane. */
+  pane_point (window, EVOX_PANE_Z, 5, 6, 20, a);
+  evox_camera_get_center (z_camera, before);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_MIDDLE, 0, a[0], a[1], a[0] + 10,
+                                     a[1]), ==, EVOX_DRAG_PAN);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_SECONDARY, 0, a[0], a[1], a[0] + 10,
+                                     a[1]), ==, EVOX_DRAG_PAN);
+  evox_camera_get_center (z_camera, after);
+  g_assert_cmpfloat (after[0], <, before[0]);
+  g_assert_cmpuint (evox_document_get_slice (document, 0), ==, 30);
+  evox_canvas_look_along (canvas, -1);
+
+  /* Ctrl+left draws a ruler on the z slice. */
+  pane_point (window, EVOX_PANE_Z, 5, 6, 20, a);
+  pane_point (window, EVOX_PANE_Z, 30, 25, 20, b);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, GDK_CONTROL_MASK, a[0], a[1],
+                                     b[0], b[1]), ==, EVOX_DRAG_MEASURE);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 1);
+  g_assert_cmpuint (evox_measurement_get_axis (evox_measurement_list_get_measurement (list, 0)),
+                    ==, 2);
+  g_assert_cmpuint (evox_document_get_slice (document, 0), ==, 30);
+  /* So does a plain left drag with the Measure tool, in the y pane. */
+  evox_canvas_set_measure_tool (canvas, TRUE);
+  pane_point (window, EVOX_PANE_Y, 5, 25, 3, a);
+  pane_point (window, EVOX_PANE_Y, 40, 25, 28, b);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, a[0], a[1], b[0], b[1]), ==,
+                   EVOX_DRAG_MEASURE);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 2);
+  g_assert_cmpuint (evox_measurement_get_axis (evox_measurement_list_get_measurement (list, 1)),
+                    ==, 1);
+  evox_canvas_set_measure_tool (canvas, FALSE);
+
+  /* Left in the 3D pane orbits its camera (not the 2D panes'); Ctrl does not make it a ruler. */
+  pane_rect (window, EVOX_PANE_3D, rect);
+  evox_camera_get_eye_direction (camera_3d, direction);
+  evox_camera_get_center (z_camera, before);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, GDK_CONTROL_MASK,
+                                     rect[0] + rect[2] / 2.0, rect[1] + rect[3] / 2.0,
+                                     rect[0] + rect[2] / 2.0 + 40, rect[1] + rect[3] / 2.0), ==,
+                   EVOX_DRAG_ORBIT);
+  evox_camera_get_eye_direction (camera_3d, turned);
+  g_assert_cmpfloat (fabs (turned[0] - direction[0]) + fabs (turned[1] - direction[1]), >, 0.05);
+  evox_camera_get_center (z_camera, after);
+  g_assert_cmpmem (before, sizeof before, after, sizeof after);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 2);
+  /* The gap between the panes starts nothing. */
+  pane_rect (window, EVOX_PANE_3D, rect);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, rect[0] - 1, rect[1] + 10,
+                                     rect[0] + 30, rect[1] + 10), ==, EVOX_DRAG_NONE);
+
+  /* In a single slice view a plain left drag pans. */
+  evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
+  {
+    GtkWidget *widget = GTK_WIDGET (canvas);
+    EvoxCamera *camera = evox_renderer_get_camera (renderer);
+
+    evox_camera_get_center (camera, before);
+    g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0,
+                                       gtk_widget_get_width (widget) / 2.0,
+                                       gtk_widget_get_height (widget) / 2.0,
+                                       gtk_widget_get_width (widget) / 2.0 + 20,
+                                       gtk_widget_get_height (widget) / 2.0), ==, EVOX_DRAG_PAN);
+    evox_camera_get_center (camera, after);
+    g_assert_cmpfloat (after[0], <, before[0]);
+    g_assert_cmpuint (evox_document_get_slice (document, 0), ==, 30);
+  }
+  evox_test_close_window (window);
+}
+
+/* A ruler's end grabbed within a few pixels and dragged: the ruler, its row and its profile
+ * follow; a press farther away moves the crosshairs instead. */
+static void
+test_ruler_end_drag (void)
+{
+  g_autoptr(EvoxVolume) volume = gradient_volume ();
+  EvoxWindow *window = open_window (volume);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxCanvas *canvas = EVOX_CANVAS (evox_window_get_canvas (window));
+  EvoxMeasurePanel *panel = EVOX_MEASURE_PANEL (evox_window_get_measure_panel (window));
+  EvoxMeasurementList *list = evox_document_get_measurements (document);
+  EvoxMeasurement *ruler;
+  const EvoxProfile *profile;
+  double a[2], b[2], c[2], start[3], end[3], moved[3], length;
+  g_autofree char *row_before = NULL;
+
+  evox_document_set_view (document, EVOX_VIEW_QUAD);
+  evox_document_set_slice (document, 2, 11);
+  pane_point (window, EVOX_PANE_Z, 4, 6, 11, a);
+  pane_point (window, EVOX_PANE_Z, 20, 6, 11, b);
+  ruler = evox_canvas_measure (canvas, a[0], a[1], b[0], b[1]);
+  g_assert_nonnull (ruler);
+  evox_measurement_get_points (ruler, start, end);
+  row_before = g_strdup (_evox_measure_panel_get_row_text (panel, 0));
+  g_assert_cmpfloat (fabs (evox_measurement_get_length_nm (ruler) - 32.0), <, 1.0);
+
+  /* Grab the end 3 px off and drag it to voxel (20, 30): the start stays. */
+  pane_point (window, EVOX_PANE_Z, 20, 30, 11, c);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, b[0] + 2, b[1] - 2,
+                                     c[0] + 2, c[1] - 2), ==, EVOX_DRAG_MOVE_END);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 1);
+  evox_measurement_get_points (ruler, moved, end);
+  g_assert_cmpmem (moved, sizeof moved, start, sizeof start);
+  g_test_message ("end moved to %.2f, %.2f, %.2f nm", end[0], end[1], end[2]);
+  g_assert_cmpfloat (fabs (end[0] - 20 * test_spacing[0]), <, 1.0);
+  g_assert_cmpfloat (fabs (end[1] - 30 * test_spacing[1]), <, 1.0);
+  g_assert_cmpfloat (end[2], ==, 11 * test_spacing[2]);
+  length = evox_measurement_get_length_nm (ruler);
+  g_assert_cmpfloat (fabs (length - sqrt (32.0 * 32.0 + 72.0 * 72.0)), <, 1.5);
+  /* The slices did not move: the drag was the ruler's. */
+  g_assert_cmpuint (evox_document_get_slice (document, 0), ==, 24);
+  g_assert_cmpuint (evox_document_get_slice (document, 1), ==, 20);
+  /* The row and the profile follow. */
+  g_test_message ("row %s -> %s", row_before, _evox_measure_panel_get_row_text (panel, 0));
+  g_assert_cmpstr (_evox_measure_panel_get_row_text (panel, 0), !=, row_before);
+  profile = evox_measure_panel_get_profile (panel);
+  g_assert_nonnull (profile);
+  g_assert_cmpfloat (profile->position_nm[3 * (profile->n - 1)], ==, end[0]);
+  g_assert_cmpfloat (profile->position_nm[3 * (profile->n - 1) + 1], ==, end[1]);
+
+  /* The start too, with Ctrl held (a grab wins over a new ruler). */
+  pane_point (window, EVOX_PANE_Z, 10, 20, 11, c);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, GDK_CONTROL_MASK, a[0] - 1,
+                                     a[1] + 1, c[0] - 1, c[1] + 1), ==, EVOX_DRAG_MOVE_END);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 1);
+  evox_measurement_get_points (ruler, start, moved);
+  g_assert_cmpmem (moved, sizeof moved, end, sizeof end);
+  g_assert_cmpfloat (fabs (start[0] - 10 * test_spacing[0]), <, 1.0);
+  g_assert_cmpfloat (fabs (start[1] - 20 * test_spacing[1]), <, 1.0);
+
+  /* 15 px from both ends: the crosshairs move, the ruler stays. */
+  pane_point (window, EVOX_PANE_Z, 10, 20, 11, c);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, c[0] + 15, c[1],
+                                     c[0] + 15, c[1]), ==, EVOX_DRAG_CROSSHAIR);
+  evox_measurement_get_points (ruler, moved, NULL);
+  g_assert_cmpmem (moved, sizeof moved, start, sizeof start);
+
+  /* On another z slice the ruler is not there to grab. */
+  evox_document_set_slice (document, 2, 12);
+  pane_point (window, EVOX_PANE_Z, 20, 30, 12, c);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, c[0], c[1], c[0] + 5, c[1]),
+                   ==, EVOX_DRAG_CROSSHAIR);
+  evox_measurement_get_points (ruler, NULL, moved);
+  g_assert_cmpmem (moved, sizeof moved, end, sizeof end);
+  evox_test_close_window (window);
+}
+
+/* The drags again at a scale factor of 2 (GDK_SCALE, so in a child process, on a screen of its
+ * own large enough for the window at twice the size): the canvas draws in device pixels, and
+ * the pointer must land where the drawing is. */
+static void
+test_drags_scale_2 (void)
+{
+  g_auto(GStrv) envp = g_environ_setenv (g_get_environ (), "GDK_SCALE", "2", TRUE);
+  g_autofree char *xvfb_run = g_find_program_in_path ("xvfb-run");
+  const char *argv[] = { xvfb_run, "-a", "-s", "-screen 0 2560x1600x24", "/proc/self/exe",
+                         "--tap", "-p", "/Evox/Views/drag-modes", "-p",
+                         "/Evox/Views/ruler-end-drag", NULL };
+  g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  if (g_strcmp0 (g_getenv ("GDK_SCALE"), "2") == 0)
+    {
+      g_test_skip ("already at scale 2");
+      return;
+    }
+  if (xvfb_run == NULL || self_path == NULL)
+    {
+      g_test_skip ("needs xvfb-run and /proc/self/exe");
+      return;
+    }
+  argv[4] = self_path;
+  g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
+                &error);
+  g_assert_no_error (error);
+  g_test_message ("child: %s%s", out, err);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (out, "# canvas scale 2,"));
+  g_assert_nonnull (strstr (out, "ok 1 /Evox/Views/drag-modes"));
+  g_assert_nonnull (strstr (out, "ok 2 /Evox/Views/ruler-end-drag"));
+}
+
 /* With EVOX_VIEWS_SCREENSHOTS=DIR: the window on the real tomogram and SSRM table in the 2x2
  * with a ruler and its profile, as PNG files to look at. */
 static void
@@ -698,8 +1212,14 @@ main (int    argc,
   if (!evox_test_ui_init (&argc, &argv))
     return 0;
   g_test_add_func ("/Evox/Views/quad-panes", test_quad_panes);
+  g_test_add_func ("/Evox/Views/quad-frames", test_quad_frames);
   g_test_add_func ("/Evox/Views/click-moves-slices", test_click_moves_slices);
   g_test_add_func ("/Evox/Views/ruler-and-profile", test_ruler_and_profile);
+  g_test_add_func ("/Evox/Views/profile-sampling", test_profile_sampling);
+  g_test_add_func ("/Evox/Views/drag-action", test_drag_action);
+  g_test_add_func ("/Evox/Views/drag-modes", test_drag_modes);
+  g_test_add_func ("/Evox/Views/ruler-end-drag", test_ruler_end_drag);
+  g_test_add_func ("/Evox/Views/drags-scale-2", test_drags_scale_2);
   g_test_add_func ("/Evox/Views/screenshots", test_screenshots);
   return g_test_run ();
 }

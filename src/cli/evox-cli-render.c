@@ -12,6 +12,7 @@
 #include "evox-document.h"
 #include "evox-gl-context.h"
 #include "evox-image.h"
+#include "evox-measurement.h"
 #include "evox-renderer.h"
 
 #define DEFAULT_WIDTH 1600
@@ -261,6 +262,37 @@ configure_renderer (EvoxRenderer *renderer,
   evox_renderer_set_phases (renderer, evox_document_get_phases (document),
                             evox_document_get_show_phases (document),
                             evox_document_get_hide_outside_phases (document));
+  evox_renderer_set_measurements (renderer, evox_document_get_measurements (document));
+}
+
+/* --ruler: each ruler on its slice, which is shown unless --slice chose the slices. */
+static gboolean
+add_rulers (GOptionContext *context,
+            EvoxDocument   *document,
+            char          **rulers,
+            gboolean        have_slices,
+            int            *status)
+{
+  for (guint i = 0; rulers != NULL && rulers[i] != NULL; i++)
+    {
+      g_autoptr(EvoxMeasurement) ruler = NULL;
+      g_autoptr(GError) error = NULL;
+      guint start[3], end[3];
+
+      if (evox_ruler_spec_parse (rulers[i], start, end, &error))
+        ruler = evox_measurement_new_from_voxels (evox_document_get_volume (document), start,
+                                                  end, &error);
+      if (ruler == NULL)
+        {
+          *status = _evox_cli_usage_error (context, "--ruler: %s", error->message);
+          return FALSE;
+        }
+      if (!have_slices)
+        evox_document_set_slice (document, evox_measurement_get_axis (ruler),
+                                 evox_measurement_get_slice (ruler));
+      evox_measurement_list_append (evox_document_get_measurements (document), ruler);
+    }
+  return TRUE;
 }
 
 static int
@@ -318,6 +350,7 @@ _evox_cli_render (int    argc,
   g_autofree char *channel_name = NULL;
   g_autofree char *title = NULL;
   g_auto(GStrv) phase_specs = NULL;
+  g_auto(GStrv) rulers = NULL;
   double z_exaggeration = NAN;
   gboolean transparent = FALSE, force = FALSE, hide_outside = FALSE;
   RenderRequest request;
@@ -347,6 +380,10 @@ _evox_cli_render (int    argc,
       "Colour the voxels with LO <= value <= HI over the colour map (stored values; colour "
       "optional; OPACITY from 0 to 1, default 0.7, 1 for the colour alone; auto:N for N phases "
       "from Otsu; repeat)", "NAME=LO:HI[:#rrggbb[:OPACITY]]" },
+    { "ruler", 0, 0, G_OPTION_ARG_STRING_ARRAY, &rulers,
+      "A ruler (with its length) between the centres of two voxels that share an x, y or z "
+      "index, drawn in the 2D views and panes and on the slice in 3D; its slice is shown unless "
+      "--slice is given (repeat)", "X0,Y0,Z0:X1,Y1,Z1" },
     { "hide-outside", 0, 0, G_OPTION_ARG_NONE, &hide_outside,
       "Leave out the voxels in no phase (needs --phase)", NULL },
     { "transparent", 0, 0, G_OPTION_ARG_NONE, &transparent,
@@ -370,6 +407,13 @@ _evox_cli_render (int    argc,
     return status;
   if (hide_outside && phase_specs == NULL)
     return _evox_cli_usage_error (context, "--hide-outside needs at least one --phase");
+  for (guint i = 0; rulers != NULL && rulers[i] != NULL; i++)
+    {
+      guint start[3], end[3];
+
+      if (!evox_ruler_spec_parse (rulers[i], start, end, &error))
+        return _evox_cli_usage_error (context, "--ruler: %s", error->message);
+    }
   if (!force && g_file_test (out, G_FILE_TEST_EXISTS))
     {
       fprintf (stderr, "evox: %s: exists already (use --force to replace it)\n", out);
@@ -395,6 +439,8 @@ _evox_cli_render (int    argc,
                                   EVOX_RENDERER_MAX_PHASES);
   evox_document_set_hide_outside_phases (document, hide_outside);
   if (!apply_request (context, document, &request, colormap, &status))
+    return status;
+  if (!add_rulers (context, document, rulers, request.have_slices, &status))
     return status;
 
   pixels = render (document, &request, transparent, &error);

@@ -158,6 +158,19 @@ evox_measurement_set_end (EvoxMeasurement *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LENGTH_NM]);
 }
 
+void
+evox_measurement_set_start (EvoxMeasurement *self,
+                            const double     start_nm[3])
+{
+  g_return_if_fail (EVOX_IS_MEASUREMENT (self));
+  g_return_if_fail (start_nm != NULL);
+
+  if (memcmp (self->start, start_nm, sizeof self->start) == 0)
+    return;
+  memcpy (self->start, start_nm, sizeof self->start);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LENGTH_NM]);
+}
+
 double
 evox_measurement_get_length_nm (EvoxMeasurement *self)
 {
@@ -166,6 +179,100 @@ evox_measurement_get_length_nm (EvoxMeasurement *self)
   return sqrt ((self->end[0] - self->start[0]) * (self->end[0] - self->start[0]) +
                (self->end[1] - self->start[1]) * (self->end[1] - self->start[1]) +
                (self->end[2] - self->start[2]) * (self->end[2] - self->start[2]));
+}
+
+/* "X,Y,Z" of unsigned indices. */
+static gboolean
+parse_voxel (const char *text,
+             guint       index[3])
+{
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+
+  if (g_strv_length (parts) != 3)
+    return FALSE;
+  for (guint a = 0; a < 3; a++)
+    {
+      guint64 value;
+
+      if (!g_ascii_string_to_unsigned (g_strstrip (parts[a]), 10, 0, G_MAXUINT, &value, NULL))
+        return FALSE;
+      index[a] = (guint) value;
+    }
+  return TRUE;
+}
+
+gboolean
+evox_ruler_spec_parse (const char  *spec,
+                       guint        start[3],
+                       guint        end[3],
+                       GError     **error)
+{
+  g_auto(GStrv) ends = NULL;
+
+  g_return_val_if_fail (spec != NULL, FALSE);
+  g_return_val_if_fail (start != NULL && end != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  ends = g_strsplit (spec, ":", -1);
+  if (g_strv_length (ends) != 2 || !parse_voxel (ends[0], start) || !parse_voxel (ends[1], end))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "a ruler is X0,Y0,Z0:X1,Y1,Z1 (voxel indices of its ends), not '%s'", spec);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+EvoxMeasurement *
+evox_measurement_new_from_voxels (EvoxVolume   *volume,
+                                  const guint   start[3],
+                                  const guint   end[3],
+                                  GError      **error)
+{
+  double origin[3], spacing[3], a[3], b[3];
+  gsize dims[3];
+  int axis = -1;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
+  g_return_val_if_fail (start != NULL && end != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  evox_volume_get_dims (volume, dims);
+  for (guint i = 0; i < 3; i++)
+    if (start[i] >= dims[i] || end[i] >= dims[i])
+      {
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                     "ruler %u,%u,%u:%u,%u,%u: the %c index must be within 0..%zu",
+                     start[0], start[1], start[2], end[0], end[1], end[2], "xyz"[i],
+                     dims[i] - 1);
+        return NULL;
+      }
+  if (memcmp (start, end, 3 * sizeof (guint)) == 0)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "ruler %u,%u,%u:%u,%u,%u: its two ends are the same voxel",
+                   start[0], start[1], start[2], end[0], end[1], end[2]);
+      return NULL;
+    }
+  /* Rulers are drawn on a slice: the z slices first, as the 2D views' first choice. */
+  for (int i = 2; i >= 0 && axis < 0; i--)
+    if (start[i] == end[i])
+      axis = i;
+  if (axis < 0)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "ruler %u,%u,%u:%u,%u,%u: its ends must lie in one slice (share their x, y "
+                   "or z index)", start[0], start[1], start[2], end[0], end[1], end[2]);
+      return NULL;
+    }
+  evox_volume_get_origin (volume, origin);
+  evox_volume_get_spacing (volume, spacing);
+  for (guint i = 0; i < 3; i++)
+    {
+      a[i] = origin[i] + spacing[i] * start[i];
+      b[i] = origin[i] + spacing[i] * end[i];
+    }
+  return evox_measurement_new ((guint) axis, start[axis], a, b);
 }
 
 /* EvoxMeasurementList */

@@ -27,7 +27,25 @@ void             evox_measurement_get_points     (EvoxMeasurement *self,
 /* Moves the end (while the ruler is dragged out). */
 void             evox_measurement_set_end        (EvoxMeasurement *self,
                                                   const double     end_nm[3]);
+/* Moves the start (an end grabbed and dragged after the ruler was drawn). */
+void             evox_measurement_set_start      (EvoxMeasurement *self,
+                                                  const double     start_nm[3]);
 double           evox_measurement_get_length_nm  (EvoxMeasurement *self);
+
+/* "X0,Y0,Z0:X1,Y1,Z1": voxel indices of a ruler's two ends (the command line's --ruler).
+ * FALSE with an EVOX_ERROR_ARGUMENT error that says what is wrong. */
+gboolean         evox_ruler_spec_parse           (const char      *spec,
+                                                  guint            start[3],
+                                                  guint            end[3],
+                                                  GError         **error);
+/* The ruler from the centre of voxel `start` to that of voxel `end` of `volume`, on the slice
+ * both ends share (along z when they share z, else y, else x). NULL with an
+ * EVOX_ERROR_ARGUMENT error when an index is outside the volume, the ends share no slice or
+ * they are the same voxel. */
+EvoxMeasurement *evox_measurement_new_from_voxels (EvoxVolume     *volume,
+                                                  const guint      start[3],
+                                                  const guint      end[3],
+                                                  GError         **error);
 
 #define EVOX_TYPE_MEASUREMENT_LIST (evox_measurement_list_get_type ())
 G_DECLARE_FINAL_TYPE (EvoxMeasurementList, evox_measurement_list, EVOX, MEASUREMENT_LIST,

@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "evox-profile.h"
+#include "evox-histogram.h"
 
 double
 evox_volume_sample_trilinear (EvoxVolume   *volume,
@@ -55,11 +56,80 @@ evox_volume_sample_trilinear (EvoxVolume   *volume,
   return sum;
 }
 
+double
+evox_volume_sample_nearest (EvoxVolume   *volume,
+                            guint         channel,
+                            const double  position_nm[3])
+{
+  double origin[3], spacing[3];
+  gsize dims[3], index[3];
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NAN);
+  g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), NAN);
+
+  evox_volume_get_dims (volume, dims);
+  evox_volume_get_origin (volume, origin);
+  evox_volume_get_spacing (volume, spacing);
+  for (guint a = 0; a < 3; a++)
+    {
+      double f = (position_nm[a] - origin[a]) / spacing[a];
+
+      /* The same box as trilinear sampling's; its outer face rounds onto the last voxel. */
+      if (!(f >= -0.5 && f <= (double) dims[a] - 0.5))
+        return NAN;
+      index[a] = (gsize) MIN (floor (MAX (f, 0.0) + 0.5), (double) dims[a] - 1);
+    }
+  return evox_volume_get_value (volume, channel, index[0], index[1], index[2]);
+}
+
+EvoxProfileSampling
+evox_profile_default_sampling (EvoxVolume *volume,
+                               guint       channel)
+{
+  EvoxSampleType type;
+  EvoxFineHistogram *fine;
+  const guint64 *counts;
+  guint n_bins, distinct = 0;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), EVOX_PROFILE_TRILINEAR);
+  g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), EVOX_PROFILE_TRILINEAR);
+
+  type = evox_volume_get_sample_type (volume);
+  if (type != EVOX_SAMPLE_U8 && type != EVOX_SAMPLE_U16)
+    return EVOX_PROFILE_TRILINEAR;
+  /* Integer channels' fine histograms count each value exactly (built once at load). */
+  fine = evox_volume_get_fine_histogram (volume, channel);
+  if (fine == NULL || !evox_fine_histogram_is_exact (fine))
+    return EVOX_PROFILE_TRILINEAR;
+  counts = evox_fine_histogram_get_counts (fine);
+  n_bins = evox_fine_histogram_get_n_bins (fine);
+  for (guint i = 0; i < n_bins && distinct <= EVOX_PROFILE_MAX_LABELS; i++)
+    if (counts[i] != 0)
+      distinct++;
+  return distinct <= EVOX_PROFILE_MAX_LABELS ? EVOX_PROFILE_NEAREST : EVOX_PROFILE_TRILINEAR;
+}
+
+const char *
+evox_profile_sampling_to_string (EvoxProfileSampling sampling)
+{
+  return sampling == EVOX_PROFILE_NEAREST ? "nearest" : "trilinear";
+}
+
 EvoxProfile *
 evox_profile_sample (EvoxVolume   *volume,
                      guint         channel,
                      const double  start_nm[3],
                      const double  end_nm[3])
+{
+  return evox_profile_sample_with (volume, channel, start_nm, end_nm, EVOX_PROFILE_TRILINEAR);
+}
+
+EvoxProfile *
+evox_profile_sample_with (EvoxVolume          *volume,
+                          guint                channel,
+                          const double         start_nm[3],
+                          const double         end_nm[3],
+                          EvoxProfileSampling  sampling)
 {
   double spacing[3], steps = 0.0, length = 0.0;
   EvoxProfile *profile;
@@ -84,6 +154,7 @@ evox_profile_sample (EvoxVolume   *volume,
   n = MAX (n, 2);
 
   profile = g_new0 (EvoxProfile, 1);
+  profile->sampling = sampling;
   profile->n = n;
   profile->distance_nm = g_new (double, n);
   profile->position_nm = g_new (double, 3 * (gsize) n);
@@ -96,7 +167,9 @@ evox_profile_sample (EvoxVolume   *volume,
       for (guint a = 0; a < 3; a++)
         p[a] = start_nm[a] + t * (end_nm[a] - start_nm[a]);
       profile->distance_nm[i] = t * length;
-      profile->value[i] = evox_volume_sample_trilinear (volume, channel, p);
+      profile->value[i] = sampling == EVOX_PROFILE_NEAREST ?
+                          evox_volume_sample_nearest (volume, channel, p) :
+                          evox_volume_sample_trilinear (volume, channel, p);
     }
   return profile;
 }

@@ -7,8 +7,19 @@
 
 G_BEGIN_DECLS
 
+/* How a profile reads the volume between voxel centres. */
+typedef enum
+{
+  EVOX_PROFILE_NEAREST,    /* the voxel whose centre is nearest: labels stay labels */
+  EVOX_PROFILE_TRILINEAR,  /* between the eight voxel centres around the point */
+} EvoxProfileSampling;
+
+/* A label volume holds at most this many distinct values. */
+#define EVOX_PROFILE_MAX_LABELS 32
+
 typedef struct
 {
+  EvoxProfileSampling sampling;
   guint    n;             /* samples, >= 2 */
   double  *distance_nm;   /* from the start, n of them */
   double  *position_nm;   /* x, y, z of each sample: 3 n */
@@ -25,10 +36,28 @@ EvoxProfile *evox_profile_sample  (EvoxVolume   *volume,
                                    guint         channel,
                                    const double  start_nm[3],
                                    const double  end_nm[3]);
+/* The same points, read as `sampling` says. */
+EvoxProfile *evox_profile_sample_with (EvoxVolume          *volume,
+                                       guint                channel,
+                                       const double         start_nm[3],
+                                       const double         end_nm[3],
+                                       EvoxProfileSampling  sampling);
 void         evox_profile_free    (EvoxProfile  *profile);
+
+/* Nearest for a u8 or u16 channel of at most EVOX_PROFILE_MAX_LABELS distinct values (a
+ * segmented volume: values between its labels mean nothing), trilinear otherwise. */
+EvoxProfileSampling evox_profile_default_sampling (EvoxVolume *volume,
+                                                   guint       channel);
+/* "nearest" or "trilinear". */
+const char  *evox_profile_sampling_to_string (EvoxProfileSampling sampling);
 
 /* The trilinear value at a point in nm (as above). */
 double       evox_volume_sample_trilinear (EvoxVolume   *volume,
+                                           guint         channel,
+                                           const double  position_nm[3]);
+/* The value of the voxel whose centre is nearest a point in nm (half way rounds up); NaN
+ * outside the volume's box. */
+double       evox_volume_sample_nearest   (EvoxVolume   *volume,
                                            guint         channel,
                                            const double  position_nm[3]);
 

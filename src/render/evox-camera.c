@@ -43,6 +43,8 @@ struct _EvoxCamera
   double   elevation;
   double   frame[2];
   gboolean orthographic;
+  /* Window pixels kept free around the framed region (see evox_camera_set_padding). */
+  int      padding;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxCamera, evox_camera, G_TYPE_OBJECT)
@@ -151,10 +153,13 @@ get_half_size (EvoxCamera *self,
                double     *half_width,
                double     *half_height)
 {
-  double aspect = (double) MAX (width, 1) / (double) MAX (height, 1);
+  int inner_width = MAX (width - 2 * self->padding, 1);
+  int inner_height = MAX (height - 2 * self->padding, 1);
+  double aspect = (double) inner_width / inner_height;
 
-  *half_height = MAX (self->frame[1], self->frame[0] / aspect);
-  *half_width = *half_height * aspect;
+  /* The frame fits the viewport less the padding; the padding shows a little more around it. */
+  *half_height = MAX (self->frame[1], self->frame[0] / aspect) * MAX (height, 1) / inner_height;
+  *half_width = *half_height * MAX (width, 1) / MAX (height, 1);
 }
 
 static gboolean
@@ -283,6 +288,26 @@ evox_camera_look_along (EvoxCamera *self,
     }
   fit (self);
   emit_changed (self);
+}
+
+void
+evox_camera_set_padding (EvoxCamera *self,
+                         int         pixels)
+{
+  g_return_if_fail (EVOX_IS_CAMERA (self));
+  g_return_if_fail (pixels >= 0);
+
+  if (self->padding == pixels)
+    return;
+  self->padding = pixels;
+  emit_changed (self);
+}
+
+int
+evox_camera_get_padding (EvoxCamera *self)
+{
+  g_return_val_if_fail (EVOX_IS_CAMERA (self), 0);
+  return self->padding;
 }
 
 void

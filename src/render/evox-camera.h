@@ -22,6 +22,12 @@ void        evox_camera_reset            (EvoxCamera   *self);
  * In 3D views -z is up: z is depth, the first layer on top. */
 void        evox_camera_look_along       (EvoxCamera   *self,
                                           guint         axis);
+/* Window pixels kept free on every side of the framed region (0 by default): a line drawn
+ * along the edge of a slice that fills its viewport then lies whole inside it. Matrices, pans
+ * and zooms take it into account; it scales with the viewport's pixels, not the box. */
+void        evox_camera_set_padding      (EvoxCamera   *self,
+                                          int           pixels);
+int         evox_camera_get_padding      (EvoxCamera   *self);
 void        evox_camera_set_orthographic (EvoxCamera   *self,
                                           gboolean      orthographic);
 gboolean    evox_camera_get_orthographic (EvoxCamera   *self);

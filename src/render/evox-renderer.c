@@ -51,6 +51,8 @@ GResource *evox_shaders_get_resource (void);
 /* Opacity from which a surface is drawn as opaque, and below which it is not drawn at all. */
 #define OPAQUE_OPACITY 0.999
 #define INVISIBLE_OPACITY (1.0 / 512.0)
+/* Window pixels around what a 2D pane of the 2x2 frames: room for its 3 px frame. */
+#define PANE_PADDING 3
 
 typedef struct
 {
@@ -305,6 +307,11 @@ evox_renderer_init (EvoxRenderer *self)
   for (guint p = 0; p < EVOX_N_PANES; p++)
     {
       self->pane_cameras[p] = evox_camera_new ();
+      /* A 2D pane's slice fills the pane's width or height; its frame (3 px wide, centred on
+       * the slice's edge) would lose its outer half: 1 px of it was left on the left, 2 on the
+       * right (a pixel centre on a quad's edge goes to one side only). */
+      if (p != EVOX_PANE_3D)
+        evox_camera_set_padding (self->pane_cameras[p], PANE_PADDING);
       g_signal_connect (self->pane_cameras[p], "changed", G_CALLBACK (on_camera_changed), self);
     }
   self->colormap = g_strdup (DEFAULT_COLORMAP);

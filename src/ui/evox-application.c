@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "evox-application.h"
+#include "evox-measurement.h"
 #include "evox-ssrm-reader.h"
 #include "evox-window.h"
 #include "evox-ui-resources.h"
@@ -21,6 +22,10 @@ struct _EvoxApplication
   GStrv            phase_specs;
   char            *preset;
   gboolean         surfaces;
+  /* --view and --ruler, applied to each window's first volume. */
+  gboolean         have_view;
+  EvoxView         view;
+  GStrv            rulers;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxApplication, evox_application, GTK_TYPE_APPLICATION)
@@ -39,6 +44,70 @@ evox_application_get_start (void)
   return start_time;
 }
 
+/* The view and rulers asked for on the command line, once the window's volume is there (a
+ * volume that arrives chooses its own view, so they must come after it). */
+static void
+apply_startup_view (EvoxApplication *self,
+                    EvoxWindow      *window)
+{
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxVolume *volume = evox_document_get_volume (document);
+
+  if (self->have_view)
+    evox_document_set_view (document, self->view);
+  for (guint i = 0; self->rulers != NULL && self->rulers[i] != NULL; i++)
+    {
+      g_autoptr(EvoxMeasurement) ruler = NULL;
+      g_autoptr(GError) error = NULL;
+      guint start[3], end[3];
+
+      /* The syntax was checked with the options; the indices need the volume. */
+      if (evox_ruler_spec_parse (self->rulers[i], start, end, &error))
+        ruler = evox_measurement_new_from_voxels (volume, start, end, &error);
+      if (ruler == NULL)
+        {
+          g_autofree char *message = g_strdup_printf (_("--ruler: %s"), error->message);
+
+          evox_window_show_error (window, message);
+          continue;
+        }
+      /* Shown on its own slice, not faint on another. */
+      evox_document_set_slice (document, evox_measurement_get_axis (ruler),
+                               evox_measurement_get_slice (ruler));
+      evox_measurement_list_append (evox_document_get_measurements (document), ruler);
+      /* The last ruler is selected: its profile is what to look at. */
+      evox_window_show_page (window, "measure");
+    }
+}
+
+static void
+on_first_volume (EvoxDocument *document,
+                 GParamSpec   *pspec,
+                 EvoxWindow   *window)
+{
+  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (window)));
+
+  if (evox_document_get_volume (document) == NULL || app == NULL)
+    return;
+  g_signal_handlers_disconnect_by_func (document, on_first_volume, window);
+  apply_startup_view (EVOX_APPLICATION (app), window);
+}
+
+static void
+set_startup_view (EvoxApplication *self,
+                  EvoxWindow      *window)
+{
+  EvoxDocument *document = evox_window_get_document (window);
+
+  if (!self->have_view && self->rulers == NULL)
+    return;
+  if (evox_document_get_volume (document) != NULL)
+    apply_startup_view (self, window);
+  else
+    g_signal_connect_object (document, "notify::volume", G_CALLBACK (on_first_volume), window,
+                             0);
+}
+
 static void
 evox_application_activate (GApplication *app)
 {
@@ -48,6 +117,7 @@ evox_application_activate (GApplication *app)
   evox_window_set_startup_phases (window, (const char * const *) EVOX_APPLICATION (app)->phase_specs,
                                   EVOX_APPLICATION (app)->preset);
   evox_window_open_demo (window);
+  set_startup_view (EVOX_APPLICATION (app), window);
   gtk_window_present (GTK_WINDOW (window));
 }
 
@@ -66,6 +136,7 @@ evox_application_open (GApplication  *app,
                                       (const char * const *) EVOX_APPLICATION (app)->phase_specs,
                                       EVOX_APPLICATION (app)->preset);
       gtk_window_present (GTK_WINDOW (window));
+      set_startup_view (EVOX_APPLICATION (app), window);
       evox_window_open_file (window, files[i], EVOX_APPLICATION (app)->ssrm_options);
     }
 }
@@ -148,6 +219,7 @@ evox_application_handle_local_options (GApplication *app,
 {
   EvoxApplication *self = EVOX_APPLICATION (app);
   g_autofree const char **values = NULL;
+  g_autofree char *view = NULL;
   double dz = 0, pixel = 0;
   gboolean given = FALSE;
 
@@ -158,6 +230,27 @@ evox_application_handle_local_options (GApplication *app,
     {
       g_printerr ("evox: --phase and --preset cannot be used together\n");
       return 2;
+    }
+  if (g_variant_dict_lookup (options, "view", "s", &view))
+    {
+      if (!evox_view_from_string (view, &self->view))
+        {
+          g_printerr ("evox: --view must be xyz, x, y, z, stack or quad, not '%s'\n", view);
+          return 2;
+        }
+      self->have_view = TRUE;
+    }
+  g_variant_dict_lookup (options, "ruler", "^as", &self->rulers);
+  for (guint i = 0; self->rulers != NULL && self->rulers[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      guint start[3], end[3];
+
+      if (!evox_ruler_spec_parse (self->rulers[i], start, end, &error))
+        {
+          g_printerr ("evox: --ruler: %s\n", error->message);
+          return 2;
+        }
     }
   if (g_variant_dict_lookup (options, "dz", "d", &dz))
     given = TRUE;
@@ -191,6 +284,7 @@ evox_application_finalize (GObject *object)
   g_clear_pointer (&self->ssrm_options, evox_ssrm_options_free);
   g_clear_pointer (&self->phase_specs, g_strfreev);
   g_clear_pointer (&self->preset, g_free);
+  g_clear_pointer (&self->rulers, g_strfreev);
   G_OBJECT_CLASS (evox_application_parent_class)->finalize (object);
 }
 
@@ -229,6 +323,12 @@ evox_application_init (EvoxApplication *self)
       N_("Start with the phases of this preset (see the Phases page)"), N_("NAME") },
     { "surfaces", 0, 0, G_OPTION_ARG_NONE, NULL,
       N_("With --phase or --preset: start with a surface of each phase"), NULL },
+    { "view", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Start in this view: xyz (three slices in 3D), x, y, z (one flat slice), stack or "
+         "quad (2x2)"), N_("VIEW") },
+    { "ruler", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+      N_("Start with a ruler between these voxels, which share an x, y or z index (repeat per "
+         "ruler)"), N_("X0,Y0,Z0:X1,Y1,Z1") },
     { NULL }
   };
 

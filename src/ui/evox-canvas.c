@@ -13,16 +13,13 @@
 #include "evox-units.h"
 #include "evox-application.h"
 
-typedef enum
-{
-  DRAG_ORBIT,
-  DRAG_PAN,
-  DRAG_CROSSHAIR,  /* moves the other slices to the point (2D panes of the 2x2) */
-  DRAG_MEASURE,    /* drags out a ruler (2D views, with Ctrl or the Measure tool) */
-} DragMode;
+/* Pixels from a ruler's end within which a press grabs it. */
+#define GRAB_PIXELS 6.0
 
 /* Where a point of the canvas lands: a pane of the 2x2 or the whole canvas, with its view, its
- * camera, its size and the point in its own coordinates. */
+ * camera, its size and the point in its own coordinates. Sizes and points are in the
+ * framebuffer's pixels, as the renderer lays out and draws the panes (`scale` of them a widget
+ * pixel), so that a pick lands where the drawing is at any scale factor. */
 typedef struct
 {
   int         pane;      /* -1: the whole canvas */
@@ -30,6 +27,7 @@ typedef struct
   EvoxCamera *camera;
   double      x, y;
   int         width, height;
+  int         scale;
 } Target;
 
 struct _EvoxCanvas
@@ -42,16 +40,23 @@ struct _EvoxCanvas
   guint         frames;
 
   /* Drag state: what the gesture does, where (a pane of the 2x2 or the whole canvas), and the
-   * offset already applied. */
-  DragMode      drag_mode;
+   * offset already applied (in the target's pixels). */
+  EvoxDragAction drag_mode;
   Target        drag_target;
   double        drag_start[2];
   double        drag_last[2];
   double        pointer[2];
   gboolean      report_first_frame;
   gboolean      measure_tool;
-  /* The ruler being dragged out (a reference; it is also in the document's list). */
+  /* The ruler being dragged out or whose end is dragged (a reference; it is also in the
+   * document's list), and which end moves. */
   EvoxMeasurement *ruler;
+  gboolean      ruler_start;
+  /* From the point under the pointer to the grabbed end, in nm: the end moves with the pointer
+   * rather than jumping under it. */
+  double        grab_offset[3];
+  /* The pointer is over a ruler's end (the cursor says so). */
+  gboolean      over_ruler_end;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxCanvas, evox_canvas, GTK_TYPE_GL_AREA)
@@ -344,6 +349,16 @@ describe_point (EvoxCanvas   *self,
   return g_string_free (text, FALSE);
 }
 
+static gboolean target_at   (EvoxCanvas   *self,
+                             double        x,
+                             double        y,
+                             Target       *target);
+static gboolean target_pick (EvoxCanvas   *self,
+                             const Target *target,
+                             double        x,
+                             double        y,
+                             double        position[3]);
+
 void
 evox_canvas_hover_at (EvoxCanvas *self,
                       double      x,
@@ -352,14 +367,15 @@ evox_canvas_hover_at (EvoxCanvas *self,
   double position[3];
   EvoxLabels *labels;
   gsize index[3];
+  Target target;
 
   g_return_if_fail (EVOX_IS_CANVAS (self));
 
   self->pointer[0] = x;
   self->pointer[1] = y;
   if (self->document == NULL || evox_document_get_volume (self->document) == NULL ||
-      !evox_renderer_pick (self->renderer, x, y, gtk_widget_get_width (GTK_WIDGET (self)),
-                           gtk_widget_get_height (GTK_WIDGET (self)), position))
+      !target_at (self, x, y, &target) ||
+      !target_pick (self, &target, target.x, target.y, position))
     {
       set_hover_text (self, NULL);
       return;
@@ -385,12 +401,16 @@ target_at (EvoxCanvas *self,
            double      y,
            Target     *target)
 {
-  int width = gtk_widget_get_width (GTK_WIDGET (self));
-  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  int scale = MAX (gtk_widget_get_scale_factor (GTK_WIDGET (self)), 1);
+  int width = gtk_widget_get_width (GTK_WIDGET (self)) * scale;
+  int height = gtk_widget_get_height (GTK_WIDGET (self)) * scale;
   EvoxView view = evox_renderer_get_view (self->renderer);
   double local[2];
   int rect[4];
 
+  x *= scale;
+  y *= scale;
+  target->scale = scale;
   if (view != EVOX_VIEW_QUAD)
     {
       target->pane = -1;
@@ -552,7 +572,8 @@ evox_canvas_measure (EvoxCanvas *self,
 
   if (!target_at (self, x0, y0, &target) || !begin_ruler (self, &target))
     return NULL;
-  update_ruler (self, &target, target.x + (x1 - x0), target.y + (y1 - y0));
+  update_ruler (self, &target, target.x + (x1 - x0) * target.scale,
+                target.y + (y1 - y0) * target.scale);
   ruler = self->ruler;
   end_ruler (self);
   /* Still in the list unless it was too short. */
@@ -620,44 +641,261 @@ evox_canvas_set_measure_tool (EvoxCanvas *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEASURE_TOOL]);
 }
 
+EvoxDragAction
+_evox_canvas_drag_action (guint           button,
+                          GdkModifierType state,
+                          EvoxView        view,
+                          gboolean        in_pane,
+                          gboolean        measure_tool,
+                          gboolean        on_ruler_end)
+{
+  gboolean left = button == GDK_BUTTON_PRIMARY;
+
+  if (button == GDK_BUTTON_MIDDLE || (state & GDK_SHIFT_MASK) != 0)
+    return EVOX_DRAG_PAN;
+  if (!is_flat (view))
+    return EVOX_DRAG_ORBIT;
+  /* A ruler's end is grabbed before anything else: even the Measure tool moves it rather than
+   * starting a ruler on top of it. */
+  if (left && on_ruler_end)
+    return EVOX_DRAG_MOVE_END;
+  if (left && (measure_tool || (state & GDK_CONTROL_MASK) != 0))
+    return EVOX_DRAG_MEASURE;
+  if (left && in_pane)
+    return EVOX_DRAG_CROSSHAIR;
+  return EVOX_DRAG_PAN;
+}
+
+/* The distance between two points given in nm as the screen shows it (z stretched), over
+ * `per_pixel`: in pixels when that is one pixel's length. */
+static double
+pixel_distance (EvoxCanvas   *self,
+                const double  a[3],
+                const double  b[3],
+                double        per_pixel)
+{
+  double ex = evox_renderer_get_z_exaggeration (self->renderer);
+  double dx = a[0] - b[0], dy = a[1] - b[1], dz = (a[2] - b[2]) * ex;
+
+  return sqrt (dx * dx + dy * dy + dz * dz) / per_pixel;
+}
+
+/* The ruler end (on the slice the target shows) within GRAB_PIXELS of (x, y), the nearest if
+ * several: its ruler (transfer none) and whether it is the start. */
+static EvoxMeasurement *
+find_ruler_end (EvoxCanvas   *self,
+                const Target *target,
+                double        x,
+                double        y,
+                gboolean     *is_start,
+                double        offset[3])
+{
+  EvoxMeasurementList *list;
+  EvoxMeasurement *found = NULL;
+  double here[3], next[3], per_pixel, best = GRAB_PIXELS * target->scale;
+  guint axis;
+
+  if (self->document == NULL || !is_flat (target->view) ||
+      evox_measurement_list_get_n_measurements (
+        evox_document_get_measurements (self->document)) == 0 ||
+      !target_pick (self, target, x, y, here))
+    return NULL;
+  /* One pixel's length on screen, measured where the pointer is (either neighbour will do). */
+  if (!target_pick (self, target, x + 1, y, next) && !target_pick (self, target, x - 1, y, next))
+    return NULL;
+  per_pixel = pixel_distance (self, here, next, 1.0);
+  if (!(per_pixel > 0))
+    return NULL;
+  axis = target->view - EVOX_VIEW_SLICE_X;
+  list = evox_document_get_measurements (self->document);
+  for (guint i = 0; i < evox_measurement_list_get_n_measurements (list); i++)
+    {
+      EvoxMeasurement *ruler = evox_measurement_list_get_measurement (list, i);
+      double ends[2][3];
+
+      if (evox_measurement_get_axis (ruler) != axis ||
+          evox_measurement_get_slice (ruler) != evox_document_get_slice (self->document, axis))
+        continue;
+      evox_measurement_get_points (ruler, ends[0], ends[1]);
+      for (guint e = 0; e < 2; e++)
+        {
+          double d = pixel_distance (self, here, ends[e], per_pixel);
+
+          if (d <= best)
+            {
+              best = d;
+              found = ruler;
+              *is_start = e == 0;
+              for (guint a = 0; a < 3; a++)
+                offset[a] = ends[e][a] - here[a];
+            }
+        }
+    }
+  return found;
+}
+
+static void
+move_ruler_end (EvoxCanvas   *self,
+                const Target *target,
+                double        x,
+                double        y)
+{
+  double position[3];
+
+  /* Off the slice the end stays where it last was on it. */
+  if (self->ruler == NULL || !target_pick (self, target, x, y, position))
+    return;
+  for (guint a = 0; a < 3; a++)
+    position[a] += self->grab_offset[a];
+  if (self->ruler_start)
+    evox_measurement_set_start (self->ruler, position);
+  else
+    evox_measurement_set_end (self->ruler, position);
+}
+
+/* What a press of `button` with `state` at widget point (x, y) starts; EVOX_DRAG_NONE in the
+ * gaps of the 2x2. The gesture handlers and evox_canvas_drag share this and the two below. */
+static EvoxDragAction
+begin_drag (EvoxCanvas      *self,
+            guint            button,
+            GdkModifierType  state,
+            double           x,
+            double           y)
+{
+  Target *target = &self->drag_target;
+  EvoxMeasurement *grabbed;
+  gboolean is_start = FALSE;
+
+  self->drag_last[0] = 0;
+  self->drag_last[1] = 0;
+  g_clear_object (&self->ruler);
+  self->drag_mode = EVOX_DRAG_NONE;
+  if (!target_at (self, x, y, target))
+    return EVOX_DRAG_NONE;
+  self->drag_start[0] = target->x;
+  self->drag_start[1] = target->y;
+
+  grabbed = find_ruler_end (self, target, target->x, target->y, &is_start, self->grab_offset);
+  self->drag_mode = _evox_canvas_drag_action (button, state, target->view, target->pane >= 0,
+                                              self->measure_tool, grabbed != NULL);
+  switch (self->drag_mode)
+    {
+    case EVOX_DRAG_MOVE_END:
+      g_set_object (&self->ruler, grabbed);
+      self->ruler_start = is_start;
+      break;
+    case EVOX_DRAG_MEASURE:
+      if (begin_ruler (self, target))
+        {
+          self->ruler_start = FALSE;
+          break;
+        }
+      /* Off the slice: what the same drag does without Ctrl or the tool. */
+      self->drag_mode = _evox_canvas_drag_action (button, state & ~GDK_CONTROL_MASK,
+                                                  target->view, target->pane >= 0, FALSE, FALSE);
+      if (self->drag_mode == EVOX_DRAG_CROSSHAIR)
+        move_slices_to (self, target, target->x, target->y);
+      break;
+    case EVOX_DRAG_CROSSHAIR:
+      move_slices_to (self, target, target->x, target->y);
+      break;
+    case EVOX_DRAG_PAN:
+    case EVOX_DRAG_ORBIT:
+    case EVOX_DRAG_NONE:
+    default:
+      break;
+    }
+  return self->drag_mode;
+}
+
+/* The pointer is (offset_x, offset_y) widget pixels from where the drag began. */
+static void
+update_drag (EvoxCanvas *self,
+             double      offset_x,
+             double      offset_y)
+{
+  const Target *target = &self->drag_target;
+  double dx, dy, x, y;
+
+  offset_x *= target->scale;
+  offset_y *= target->scale;
+  dx = offset_x - self->drag_last[0];
+  dy = offset_y - self->drag_last[1];
+  x = self->drag_start[0] + offset_x;
+  y = self->drag_start[1] + offset_y;
+
+  self->drag_last[0] = offset_x;
+  self->drag_last[1] = offset_y;
+  switch (self->drag_mode)
+    {
+    case EVOX_DRAG_PAN:
+      evox_camera_pan (target->camera, dx, dy, target->width, target->height);
+      break;
+    case EVOX_DRAG_CROSSHAIR:
+      move_slices_to (self, target, x, y);
+      break;
+    case EVOX_DRAG_MEASURE:
+      update_ruler (self, target, x, y);
+      break;
+    case EVOX_DRAG_MOVE_END:
+      move_ruler_end (self, target, x, y);
+      break;
+    case EVOX_DRAG_ORBIT:
+      /* Degrees per widget pixel, whatever the scale. */
+      evox_camera_orbit (target->camera, dx / target->scale, dy / target->scale);
+      break;
+    case EVOX_DRAG_NONE:
+    default:
+      break;
+    }
+}
+
+static void
+finish_drag (EvoxCanvas *self)
+{
+  if (self->drag_mode == EVOX_DRAG_MEASURE)
+    end_ruler (self);
+  g_clear_object (&self->ruler);
+  self->drag_mode = EVOX_DRAG_NONE;
+}
+
+EvoxDragAction
+evox_canvas_drag (EvoxCanvas      *self,
+                  guint            button,
+                  GdkModifierType  state,
+                  double           x0,
+                  double           y0,
+                  double           x1,
+                  double           y1)
+{
+  EvoxDragAction action;
+  const guint steps = 4;
+
+  g_return_val_if_fail (EVOX_IS_CANVAS (self), EVOX_DRAG_NONE);
+
+  action = begin_drag (self, button, state, x0, y0);
+  if (action == EVOX_DRAG_NONE)
+    return action;
+  /* In a few motion events, as a mouse delivers them. */
+  for (guint i = 1; i <= steps; i++)
+    update_drag (self, (x1 - x0) * i / steps, (y1 - y0) * i / steps);
+  finish_drag (self);
+  return action;
+}
+
 static void
 drag_begin (GtkGestureDrag *gesture,
             double          x,
             double          y,
             EvoxCanvas     *self)
 {
-  GtkGestureSingle *single = GTK_GESTURE_SINGLE (gesture);
   GdkModifierType state = gtk_event_controller_get_current_event_state (
     GTK_EVENT_CONTROLLER (gesture));
-  guint button = gtk_gesture_single_get_current_button (single);
-  gboolean left = button == GDK_BUTTON_PRIMARY;
-  Target *target = &self->drag_target;
+  guint button = gtk_gesture_single_get_current_button (GTK_GESTURE_SINGLE (gesture));
 
-  self->drag_last[0] = 0;
-  self->drag_last[1] = 0;
   gtk_widget_grab_focus (GTK_WIDGET (self));
-  if (!target_at (self, x, y, target))
-    {
-      gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
-      return;
-    }
-  self->drag_start[0] = target->x;
-  self->drag_start[1] = target->y;
-
-  if (button == GDK_BUTTON_MIDDLE || (state & GDK_SHIFT_MASK) != 0)
-    self->drag_mode = DRAG_PAN;
-  else if (left && is_flat (target->view) &&
-           (self->measure_tool || (state & GDK_CONTROL_MASK) != 0) && begin_ruler (self, target))
-    self->drag_mode = DRAG_MEASURE;
-  else if (left && is_flat (target->view) && target->pane >= 0)
-    {
-      self->drag_mode = DRAG_CROSSHAIR;
-      move_slices_to (self, target, target->x, target->y);
-    }
-  else if (is_flat (target->view))
-    self->drag_mode = DRAG_PAN;
-  else
-    self->drag_mode = DRAG_ORBIT;
+  if (begin_drag (self, button, state, x, y) == EVOX_DRAG_NONE)
+    gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
 }
 
 static void
@@ -666,29 +904,7 @@ drag_update (GtkGestureDrag *gesture,
              double          offset_y,
              EvoxCanvas     *self)
 {
-  const Target *target = &self->drag_target;
-  double dx = offset_x - self->drag_last[0];
-  double dy = offset_y - self->drag_last[1];
-  double x = self->drag_start[0] + offset_x, y = self->drag_start[1] + offset_y;
-
-  self->drag_last[0] = offset_x;
-  self->drag_last[1] = offset_y;
-  switch (self->drag_mode)
-    {
-    case DRAG_PAN:
-      evox_camera_pan (target->camera, dx, dy, target->width, target->height);
-      break;
-    case DRAG_CROSSHAIR:
-      move_slices_to (self, target, x, y);
-      break;
-    case DRAG_MEASURE:
-      update_ruler (self, target, x, y);
-      break;
-    case DRAG_ORBIT:
-    default:
-      evox_camera_orbit (target->camera, dx, dy);
-      break;
-    }
+  update_drag (self, offset_x, offset_y);
 }
 
 static void
@@ -697,8 +913,7 @@ drag_end (GtkGestureDrag *gesture,
           double          offset_y,
           EvoxCanvas     *self)
 {
-  if (self->drag_mode == DRAG_MEASURE)
-    end_ruler (self);
+  finish_drag (self);
 }
 
 static gboolean
@@ -722,7 +937,20 @@ motion (GtkEventControllerMotion *controller,
         double                    y,
         EvoxCanvas               *self)
 {
+  Target target;
+  gboolean is_start;
+  double offset[3];
+  gboolean on_end;
+
   evox_canvas_hover_at (self, x, y);
+  /* A hand over a ruler's end says it can be dragged. */
+  on_end = target_at (self, x, y, &target) &&
+           find_ruler_end (self, &target, target.x, target.y, &is_start, offset) != NULL;
+  if (on_end == self->over_ruler_end)
+    return;
+  self->over_ruler_end = on_end;
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self),
+                                   on_end ? "grab" : self->measure_tool ? "crosshair" : NULL);
 }
 
 static void

@@ -45,6 +45,39 @@ EvoxMeasurement *evox_canvas_measure       (EvoxCanvas   *self,
                                             double        y0,
                                             double        x1,
                                             double        y1);
+/* What a drag does. */
+typedef enum
+{
+  EVOX_DRAG_NONE,       /* it began in a gap between the panes of the 2x2 */
+  EVOX_DRAG_ORBIT,      /* turns the camera (3D views and the 3D pane) */
+  EVOX_DRAG_PAN,        /* moves the view */
+  EVOX_DRAG_CROSSHAIR,  /* moves the other two slices to the point (2D panes of the 2x2) */
+  EVOX_DRAG_MEASURE,    /* draws a ruler on the slice (2D views) */
+  EVOX_DRAG_MOVE_END,   /* moves the ruler end it began on (2D views) */
+} EvoxDragAction;
+
+/* The one place that decides what a drag does, from the button (GDK_BUTTON_*), the modifiers,
+ * the view where it begins (a pane's view in the 2x2), whether that is a pane of the 2x2, the
+ * Measure tool and whether it begins within a few pixels of a ruler's end on the slice shown:
+ * middle or Shift pans; in 3D anything else orbits; in 2D left moves a ruler end it begins on,
+ * else with Ctrl or the tool draws a ruler, else moves the crosshairs in a pane and pans in a
+ * single slice view; other buttons pan. */
+EvoxDragAction _evox_canvas_drag_action    (guint            button,
+                                            GdkModifierType  state,
+                                            EvoxView         view,
+                                            gboolean         in_pane,
+                                            gboolean         measure_tool,
+                                            gboolean         on_ruler_end);
+/* A whole drag as the mouse makes it, through the gesture handlers' code: pressed at (x0, y0)
+ * (widget coordinates) with button and modifiers, moved to (x1, y1) in a few steps, released.
+ * Returns what it did. */
+EvoxDragAction evox_canvas_drag            (EvoxCanvas      *self,
+                                            guint            button,
+                                            GdkModifierType  state,
+                                            double           x0,
+                                            double           y0,
+                                            double           x1,
+                                            double           y1);
 gboolean      evox_canvas_get_measure_tool (EvoxCanvas   *self);
 void          evox_canvas_set_measure_tool (EvoxCanvas   *self,
                                             gboolean      measure);

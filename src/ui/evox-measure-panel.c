@@ -19,10 +19,12 @@ struct _EvoxMeasurePanel
   EvoxDocument     *document;
   EvoxProfile      *profile;
   gboolean          measure_tool;
+  EvoxProfileSampling sampling;
 
   GtkToggleButton  *tool_button;
   GtkLabel         *empty_label;
   GtkListBox       *ruler_list;
+  GtkDropDown      *sampling_dropdown;
   EvoxPlot         *plot;
   GtkLabel         *profile_label;
   GtkLabel         *error_label;
@@ -34,6 +36,7 @@ enum
 {
   PROP_0,
   PROP_MEASURE_TOOL,
+  PROP_SAMPLING,
   N_PROPS
 };
 
@@ -174,8 +177,8 @@ update_profile (EvoxMeasurePanel *self)
   ruler = evox_measurement_list_get_measurement (get_list (self), (guint) index);
   volume = evox_document_get_volume (self->document);
   evox_measurement_get_points (ruler, start, end);
-  self->profile = evox_profile_sample (volume, evox_document_get_channel (self->document),
-                                       start, end);
+  self->profile = evox_profile_sample_with (volume, evox_document_get_channel (self->document),
+                                            start, end, self->sampling);
 
   units = evox_units_for_volume (volume);
   unit = evox_units_symbol (&units, 1, EVOX_UNITS_UNICODE);
@@ -190,8 +193,12 @@ update_profile (EvoxMeasurePanel *self)
   evox_plot_add_line (self->plot, x, self->profile->value, self->profile->n,
                       &(GdkRGBA) { 0.20f, 0.52f, 0.89f, 1.0f }, NULL);
   length = evox_format_volume_length (volume, evox_measurement_get_length_nm (ruler));
-  summary = g_strdup_printf (_("%u samples over %s, trilinear between voxel centres"),
-                             self->profile->n, length);
+  if (self->sampling == EVOX_PROFILE_NEAREST)
+    summary = g_strdup_printf (_("%u samples over %s, each the nearest voxel's value"),
+                               self->profile->n, length);
+  else
+    summary = g_strdup_printf (_("%u samples over %s, trilinear between voxel centres"),
+                               self->profile->n, length);
   gtk_label_set_text (self->profile_label, summary);
 }
 
@@ -228,6 +235,12 @@ on_row_selected (GtkListBox       *box,
 static void
 on_volume_changed (EvoxMeasurePanel *self)
 {
+  EvoxVolume *volume = self->document != NULL ? evox_document_get_volume (self->document) : NULL;
+
+  /* Each volume starts with the sampling that suits it: labels stay labels. */
+  if (volume != NULL)
+    evox_measure_panel_set_sampling (self, evox_profile_default_sampling (
+                                             volume, evox_document_get_channel (self->document)));
   update_rows (self);
   update_profile (self);
 }
@@ -262,8 +275,28 @@ evox_measure_panel_set_document (EvoxMeasurePanel *self,
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "measure.clear",
                                      evox_measurement_list_get_n_measurements (list) > 0);
     }
-  update_rows (self);
+  on_volume_changed (self);
+}
+
+EvoxProfileSampling
+evox_measure_panel_get_sampling (EvoxMeasurePanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_MEASURE_PANEL (self), EVOX_PROFILE_TRILINEAR);
+  return self->sampling;
+}
+
+void
+evox_measure_panel_set_sampling (EvoxMeasurePanel    *self,
+                                 EvoxProfileSampling  sampling)
+{
+  g_return_if_fail (EVOX_IS_MEASURE_PANEL (self));
+  g_return_if_fail (sampling <= EVOX_PROFILE_TRILINEAR);
+
+  if (self->sampling == sampling)
+    return;
+  self->sampling = sampling;
   update_profile (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAMPLING]);
 }
 
 const EvoxProfile *
@@ -330,6 +363,13 @@ _evox_measure_panel_get_row_text (EvoxMeasurePanel *self,
   if (row == NULL)
     return NULL;
   return gtk_label_get_text (g_object_get_data (G_OBJECT (row), "label"));
+}
+
+const char *
+_evox_measure_panel_get_caption (EvoxMeasurePanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_MEASURE_PANEL (self), NULL);
+  return gtk_label_get_text (self->profile_label);
 }
 
 static void
@@ -418,6 +458,9 @@ evox_measure_panel_get_property (GObject    *object,
     case PROP_MEASURE_TOOL:
       g_value_set_boolean (value, self->measure_tool);
       break;
+    case PROP_SAMPLING:
+      g_value_set_uint (value, self->sampling);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -439,6 +482,9 @@ evox_measure_panel_set_property (GObject      *object,
           self->measure_tool = g_value_get_boolean (value);
           g_object_notify_by_pspec (object, pspec);
         }
+      break;
+    case PROP_SAMPLING:
+      evox_measure_panel_set_sampling (self, g_value_get_uint (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -471,6 +517,12 @@ evox_measure_panel_class_init (EvoxMeasurePanelClass *klass)
                                                        G_PARAM_READWRITE |
                                                        G_PARAM_EXPLICIT_NOTIFY |
                                                        G_PARAM_STATIC_STRINGS);
+  /* An EvoxProfileSampling; the drop-down's positions are its values. */
+  properties[PROP_SAMPLING] = g_param_spec_uint ("sampling", NULL, NULL,
+                                                 EVOX_PROFILE_NEAREST, EVOX_PROFILE_TRILINEAR,
+                                                 EVOX_PROFILE_NEAREST,
+                                                 G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                                                 G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (EVOX_TYPE_PLOT);
@@ -479,6 +531,7 @@ evox_measure_panel_class_init (EvoxMeasurePanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxMeasurePanel, tool_button);
   gtk_widget_class_bind_template_child (widget_class, EvoxMeasurePanel, empty_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxMeasurePanel, ruler_list);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMeasurePanel, sampling_dropdown);
   gtk_widget_class_bind_template_child (widget_class, EvoxMeasurePanel, plot);
   gtk_widget_class_bind_template_child (widget_class, EvoxMeasurePanel, profile_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxMeasurePanel, error_label);
@@ -495,6 +548,8 @@ evox_measure_panel_init (EvoxMeasurePanel *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   g_object_bind_property (self, "measure-tool", self->tool_button, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self, "sampling", self->sampling_dropdown, "selected",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_signal_connect_object (self->ruler_list, "row-selected", G_CALLBACK (on_row_selected), self,
                            0);

@@ -12,7 +12,9 @@ G_BEGIN_DECLS
 #define EVOX_TYPE_MEASURE_PANEL (evox_measure_panel_get_type ())
 G_DECLARE_FINAL_TYPE (EvoxMeasurePanel, evox_measure_panel, EVOX, MEASURE_PANEL, GtkWidget)
 
-/* Properties: measure-tool (boolean: the Measure toggle; the window binds it to the canvas's).
+/* Properties: measure-tool (boolean: the Measure toggle; the window binds it to the canvas's),
+ * sampling (uint, an EvoxProfileSampling: how profiles read the volume; each volume that arrives
+ * sets its default, nearest for label volumes).
  * Actions: measure.clear (remove every ruler), measure.remove (u: ruler index),
  * measure.export-profile (asks where, then writes the CSV). A new ruler is selected; the
  * selected ruler's profile is plotted (values against the distance along it). */
@@ -21,6 +23,9 @@ void               evox_measure_panel_set_document   (EvoxMeasurePanel *self,
                                                       EvoxDocument     *document);
 /* The profile now plotted (NULL when no ruler is selected). */
 const EvoxProfile *evox_measure_panel_get_profile    (EvoxMeasurePanel *self);
+EvoxProfileSampling evox_measure_panel_get_sampling (EvoxMeasurePanel   *self);
+void               evox_measure_panel_set_sampling   (EvoxMeasurePanel    *self,
+                                                      EvoxProfileSampling  sampling);
 /* Index of the selected ruler, -1 for none. */
 int                evox_measure_panel_get_selected   (EvoxMeasurePanel *self);
 void               evox_measure_panel_select         (EvoxMeasurePanel *self,
@@ -30,6 +35,8 @@ gboolean           evox_measure_panel_export_profile (EvoxMeasurePanel *self,
                                                       const char       *path,
                                                       gboolean          overwrite,
                                                       GError          **error);
+/* The line under the plot ("45 samples over 12.4 µm, trilinear between voxel centres"). */
+const char        *_evox_measure_panel_get_caption   (EvoxMeasurePanel *self);
 /* The text of ruler row index ("1  12.4 µm  z = 128"), for tests; NULL past the end. */
 const char        *_evox_measure_panel_get_row_text  (EvoxMeasurePanel *self,
                                                       guint             index);
