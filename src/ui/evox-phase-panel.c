@@ -307,8 +307,9 @@ suggest_action (GtkWidget  *widget,
                 GVariant   *parameter)
 {
   EvoxPhasePanel *self = EVOX_PHASE_PANEL (widget);
-  EvoxFineHistogram *histogram = self->document ? evox_document_get_histogram (self->document)
-                                                : NULL;
+  /* Otsu splits what the fractions count: the measured scans of an SSRM stack by default. */
+  EvoxFineHistogram *histogram = self->document
+                                 ? evox_document_get_basis_histogram (self->document) : NULL;
   guint n = (guint) gtk_spin_button_get_value_as_int (self->suggest_spin);
   g_autoptr (GError) error = NULL;
 
@@ -342,8 +343,9 @@ apply_preset_action (GtkWidget  *widget,
   EvoxPhasePanel *self = EVOX_PHASE_PANEL (widget);
   g_autoptr (GPtrArray) presets = evox_phase_presets_list ();
   EvoxPhasePreset *preset = find_preset (presets, g_variant_get_string (parameter, NULL));
-  EvoxFineHistogram *histogram = self->document ? evox_document_get_histogram (self->document)
-                                                : NULL;
+  /* Otsu splits what the fractions count: the measured scans of an SSRM stack by default. */
+  EvoxFineHistogram *histogram = self->document
+                                 ? evox_document_get_basis_histogram (self->document) : NULL;
   g_autoptr (GError) error = NULL;
 
   gtk_popover_popdown (self->presets_popover);

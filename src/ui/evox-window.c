@@ -276,8 +276,8 @@ apply_startup_phases (EvoxWindow *self)
         g_set_error (&error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, _("There is no preset “%s”"),
                      self->startup_preset);
       else
-        evox_phase_preset_apply (preset, list, evox_document_get_histogram (self->document),
-                                 &error);
+        evox_phase_preset_apply (preset, list,
+                                 evox_document_get_basis_histogram (self->document), &error);
     }
   for (guint i = 0; self->startup_phases != NULL && self->startup_phases[i] != NULL &&
                     error == NULL; i++)
