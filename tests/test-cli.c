@@ -2941,6 +2941,20 @@ test_voxel_size (void)
         g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, 10);
       }
       {
+        /* --dz alone leaves the pixel size unknown; --pixel-size states it. */
+        g_auto(Run) bare = evox ("info", "--json", "--dz", "10", a19, NULL);
+        g_auto(Run) sized = evox ("info", "--json", "--pixel-size", "7.8125", a19, NULL);
+        g_autoptr(JsonParser) bare_parser = NULL;
+        g_autoptr(JsonParser) sized_parser = NULL;
+
+        g_assert_cmpint (bare.status, ==, 0);
+        g_assert_false (json_object_get_boolean_member (parse_json (bare.out, &bare_parser),
+                                                        "spacing_known"));
+        g_assert_cmpint (sized.status, ==, 0);
+        g_assert_true (json_object_get_boolean_member (parse_json (sized.out, &sized_parser),
+                                                       "spacing_known"));
+      }
+      {
         g_auto(Run) run = evox ("info", "--voxel-size", "7.8125", "--pixel-size", "7.8125", a19,
                                 NULL);
         g_assert_cmpint (run.status, ==, 2);
