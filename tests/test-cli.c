@@ -2915,6 +2915,27 @@ test_voxel_size (void)
     g_assert_cmpfloat_with_epsilon (in_nm.volume, 48, 1e-9);
     g_assert_cmpfloat_with_epsilon (in_nm.area, 88, 1e-9);
   }
+  {
+    /* So does the mesh file: its header names px (voxel steps) without a size, nm with one,
+     * and its enclosed volume reads the same numbers as the printed figures. */
+    g_autofree char *ply = g_build_filename (dir, "level.ply", NULL);
+    g_autofree char *obj = g_build_filename (dir, "level.obj", NULL);
+    g_auto(Run) bare = evox ("isosurface", tif, "--level", "0", "-o", ply, NULL);
+    g_auto(Run) sized = evox ("isosurface", "--voxel-size", "2", tif, "--level", "0", "-o", obj,
+                              NULL);
+    g_autoptr(EvoxTestMesh) in_voxels = NULL;
+    g_autoptr(EvoxTestMesh) in_nm = NULL;
+
+    g_assert_cmpint (bare.status, ==, 0);
+    g_assert_cmpint (sized.status, ==, 0);
+    in_voxels = evox_test_mesh_read (ply);
+    in_nm = evox_test_mesh_read (obj);
+    g_assert_nonnull (strstr (in_voxels->comments, "unit px (voxel steps"));
+    g_assert_null (strstr (in_voxels->comments, "nm"));
+    g_assert_nonnull (strstr (in_nm->comments, "unit nm"));
+    g_assert_cmpfloat_with_epsilon (fabs (evox_test_mesh_volume (in_voxels)), 6, 1e-6);
+    g_assert_cmpfloat_with_epsilon (fabs (evox_test_mesh_volume (in_nm)), 48, 1e-5);
+  }
   if (a19 != NULL)
     {
       {

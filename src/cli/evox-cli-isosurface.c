@@ -309,7 +309,8 @@ _evox_cli_isosurface (int    argc,
                                 error->message);
       return _evox_cli_input_error (error);
     }
-  if (!evox_mesh_write (mesh, output, format, color != NULL ? rgba : NULL, force, &error))
+  if (!evox_mesh_write_for_volume (mesh, volume, output, format, color != NULL ? rgba : NULL,
+                                   force, &error))
     return _evox_cli_input_error (error);
   units = evox_units_for_volume (volume);
   print_mesh (mesh, &units);
