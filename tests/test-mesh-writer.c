@@ -467,7 +467,8 @@ test_cube_measures (void)
 }
 
 /* A mesh of a volume whose voxel size is not known: every header says px (voxel steps) and the
- * coordinates are the mesh's nm over the assumed spacing per axis (0.5, 2.5, 0.25 nm here), so
+ * coordinates are the mesh's nm less the origin over the assumed spacing per axis (voxel
+ * indices; spacing 0.5, 2.5, 0.25 nm here), so
  * the box of 3 x 7.5 x 0.5 nm spans 6 x 3 x 2 voxel steps, 36 voxels; normals stay unit axes.
  * Known, the same volume writes nm. Before, every file said "unit nm" whatever the volume. */
 static void
@@ -477,12 +478,13 @@ test_voxel_units (void)
   g_autofree char *dir = evox_test_tmpdir_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(EvoxVolume) volume = evox_volume_new (4, 4, 4, 1, EVOX_SAMPLE_U8, &error);
-  const double spacing[3] = { 0.5, 2.5, 0.25 };
+  const double spacing[3] = { 0.5, 2.5, 0.25 }, origin[3] = { 1, -2, 0.5 };
   const float *positions = evox_mesh_get_positions (cube);
   const float *normals = evox_mesh_get_normals (cube);
 
   g_assert_no_error (error);
   evox_volume_set_spacing (volume, spacing);
+  evox_volume_set_origin (volume, origin);
   for (int known = 0; known < 2; known++)
     {
       evox_volume_set_spacing_known (volume, known);
@@ -525,7 +527,8 @@ test_voxel_units (void)
                 }
               for (guint k = 0; k < 3; k++)
                 {
-                  double want = known ? positions[3 * v + k] : positions[3 * v + k] / spacing[k];
+                  double want = known ? positions[3 * v + k]
+                                      : (positions[3 * v + k] - origin[k]) / spacing[k];
 
                   g_assert_cmpfloat_with_epsilon (back->positions[3 * v + k], want, 1e-6);
                   g_assert_cmpfloat_with_epsilon (back->normals[3 * v + k], m[k] / sqrt (length),

@@ -23,11 +23,13 @@
 /* Fits the 80 bytes of an STL header. */
 #define VOXEL_NOTE "Evox mesh, unit px (voxel steps; voxel size not known)"
 
-/* How coordinates are written: multiplied by scale[k] per axis (nm to voxel steps), with normals
- * carried along (the inverse transpose, renormalised); NULL scale writes the nm as they are. */
+/* How coordinates are written: less offset[k], times scale[k] per axis (nm to voxel indices),
+ * with normals carried along (the inverse transpose, renormalised); NULL scale writes the nm as
+ * they are. */
 typedef struct
 {
   const char   *note;
+  const double *offset;
   const double *scale;
 } Frame;
 
@@ -37,7 +39,7 @@ frame_position (const Frame *frame,
                 float        out[3])
 {
   for (guint k = 0; k < 3; k++)
-    out[k] = frame->scale != NULL ? (float) (p[k] * frame->scale[k]) : p[k];
+    out[k] = frame->scale != NULL ? (float) ((p[k] - frame->offset[k]) * frame->scale[k]) : p[k];
 }
 
 static inline void
@@ -648,7 +650,7 @@ evox_mesh_write (EvoxMesh        *mesh,
                  gboolean         overwrite,
                  GError         **error)
 {
-  return write_in_frame (mesh, path, format, rgba, &(Frame) { UNIT_NOTE, NULL }, overwrite,
+  return write_in_frame (mesh, path, format, rgba, &(Frame) { UNIT_NOTE, NULL, NULL }, overwrite,
                          error);
 }
 
@@ -657,7 +659,8 @@ evox_mesh_write (EvoxMesh        *mesh,
  *
  * Without a known voxel size the mesh's nm are those of the spacing Evox assumed (1 nm, or an
  * SSRM stack's 1 nm pixels and its layer step): writing them as nm would state a size nobody
- * measured, so they become voxel steps along each axis.
+ * measured, so they become voxel steps along each axis from the volume's first voxel centre,
+ * the voxel indices the hover readout shows.
  */
 gboolean
 evox_mesh_write_for_volume (EvoxMesh        *mesh,
@@ -668,15 +671,16 @@ evox_mesh_write_for_volume (EvoxMesh        *mesh,
                             gboolean         overwrite,
                             GError         **error)
 {
-  double spacing[3], scale[3];
+  double spacing[3], origin[3], scale[3];
 
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
 
   if (evox_volume_get_spacing_known (volume))
     return evox_mesh_write (mesh, path, format, rgba, overwrite, error);
   evox_volume_get_spacing (volume, spacing);
+  evox_volume_get_origin (volume, origin);
   for (guint k = 0; k < 3; k++)
     scale[k] = 1.0 / spacing[k];
-  return write_in_frame (mesh, path, format, rgba, &(Frame) { VOXEL_NOTE, scale }, overwrite,
-                         error);
+  return write_in_frame (mesh, path, format, rgba, &(Frame) { VOXEL_NOTE, origin, scale },
+                         overwrite, error);
 }

@@ -35,9 +35,10 @@ gboolean evox_mesh_write            (EvoxMesh        *mesh,
                                      gboolean         overwrite,
                                      GError         **error);
 /* A mesh built from volume (in nm, as every EvoxMesh): in nm when the volume's voxel size is
- * known, as evox_mesh_write; when it is not, every coordinate is divided by the spacing Evox
- * assumed on its axis, so it counts voxel steps (px), and the STL header and the PLY and OBJ
- * comments say "unit px (voxel steps; voxel size not known)" instead of "unit nm". */
+ * known, as evox_mesh_write; when it is not, each coordinate less the volume's origin is divided
+ * by the spacing Evox assumed on its axis, so it counts voxel steps from the first voxel's centre
+ * (px; voxel (i, j, k) is at (i, j, k)), and the STL header and the PLY and OBJ comments say
+ * "unit px (voxel steps; voxel size not known)" instead of "unit nm". */
 gboolean evox_mesh_write_for_volume (EvoxMesh        *mesh,
                                      EvoxVolume      *volume,
                                      const char      *path,
