@@ -576,8 +576,19 @@ test_a19_measured (void)
     g_autofree char *want = g_strdup_printf ("%.1f %%",
                                              100 * evox_fraction_table_get_fraction (moved, 2,
                                                                                      -1));
+    g_autofree char *total = NULL;
+    guint64 in_phases = 0;
+
     g_assert_cmpstr (evox_phase_row_get_fraction_text (evox_phase_panel_get_row (panel, 2)), ==,
                      want);
+    /* The values in no phase are those above 1 (and none below -7): exact too. */
+    for (guint k = 0; k < 3; k++)
+      in_phases += moved->rows[k].voxels;
+    total = g_strdup_printf ("In no shown phase: %.1f %% of the values of the 4 measured scans",
+                             100.0 * (65536 - in_phases) / 65536);
+    g_test_message ("%s", total);
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find_widget (GTK_WIDGET (panel),
+                                                                 "total_label"))), ==, total);
   }
   evox_document_set_basis (document, EVOX_BASIS_VOLUME);
   g_assert_true (g_str_has_prefix (evox_phase_row_get_fraction_text (
