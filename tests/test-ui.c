@@ -23,6 +23,7 @@
 #include "evox-test-util.h"
 #include "evox-tiff.h"
 #include "evox-ui-util.h"
+#include "evox-units.h"
 #include "evox-window.h"
 
 static gboolean
@@ -451,6 +452,34 @@ test_ssrm_dialog (void)
     g_assert_true (evox_test_wait_for (not_loading, window, 60));
     volume = evox_document_get_volume (evox_window_get_document (window));
     g_assert_true (evox_volume_get_spacing_known (volume));
+  }
+  {
+    /* A pixel size remembered for the table (Image Properties, when it was read with 43 nm
+     * layers) comes back without its z: the layer step is the one read now. A copy, so the
+     * remembered size stays with this test. */
+    g_autofree char *dir = evox_test_tmpdir_new ();
+    g_autofree char *base = g_path_get_basename (table);
+    g_autofree char *copy = g_build_filename (dir, base, NULL);
+    g_autofree char *text = NULL;
+    g_autoptr (GFile) copied = g_file_new_for_path (copy);
+    g_autoptr (EvoxSsrmOptions) from_cli = evox_ssrm_options_new ();
+    const double remembered[3] = { 7.8125, 7.8125, 43 };
+    double spacing[3];
+    gsize length;
+
+    g_assert_true (g_file_get_contents (table, &text, &length, NULL));
+    g_assert_true (g_file_set_contents (copy, text, (gssize) length, NULL));
+    g_assert_true (evox_voxel_size_remember (copy, remembered, &error));
+    g_assert_no_error (error);
+    from_cli->dz_nm = 10;
+    evox_window_open_file (window, copied, from_cli);
+    g_assert_true (evox_test_wait_for (not_loading, window, 60));
+    volume = evox_document_get_volume (evox_window_get_document (window));
+    g_assert_true (evox_volume_get_spacing_known (volume));
+    evox_volume_get_spacing (volume, spacing);
+    g_assert_cmpfloat (spacing[0], ==, 7.8125);
+    g_assert_cmpfloat (spacing[2], ==, 10);
+    evox_test_tmpdir_free (g_steal_pointer (&dir));
   }
   {
     /* GFile canonicalises the path (no "..") */
