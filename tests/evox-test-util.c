@@ -4,6 +4,8 @@
 
 #include <glib/gstdio.h>
 
+#include <math.h>
+
 #include "evox-test-util.h"
 
 char *
@@ -93,4 +95,56 @@ double
 evox_test_uniform (guint64 *state)
 {
   return (evox_test_random (state) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Brute-force Otsu for the tests: every pair of thresholds over 256 equal bins of [min, max] of
+ * the given values (bin index as the value, as evox_otsu_bins), between-class variance as
+ * sum w_k mu_k^2 (the total mean is fixed). t[k]: the value where class k + 1 starts. */
+void
+evox_test_otsu3 (const float * const *arrays,
+                 const gsize         *lengths,
+                 guint                n_arrays,
+                 double               t[2],
+                 double              *bin_width)
+{
+  double counts[256] = { 0 }, sum_w[257] = { 0 }, sum_m[257] = { 0 };
+  double min = INFINITY, max = -INFINITY, best = -1;
+  guint best_a = 0, best_b = 0;
+
+  for (guint a = 0; a < n_arrays; a++)
+    for (gsize i = 0; i < lengths[a]; i++)
+      if (isfinite (arrays[a][i]))
+        {
+          min = MIN (min, arrays[a][i]);
+          max = MAX (max, arrays[a][i]);
+        }
+  for (guint a = 0; a < n_arrays; a++)
+    for (gsize i = 0; i < lengths[a]; i++)
+      if (isfinite (arrays[a][i]))
+        counts[MIN (255, (guint) ((arrays[a][i] - min) / (max - min) * 256))] += 1;
+  for (guint b = 0; b < 256; b++)
+    {
+      sum_w[b + 1] = sum_w[b] + counts[b];
+      sum_m[b + 1] = sum_m[b] + counts[b] * b;
+    }
+  for (guint a = 1; a < 256; a++)
+    for (guint b = a + 1; b < 256; b++)
+      {
+        double w0 = sum_w[a], w1 = sum_w[b] - sum_w[a], w2 = sum_w[256] - sum_w[b];
+        double m0 = sum_m[a], m1 = sum_m[b] - sum_m[a], m2 = sum_m[256] - sum_m[b];
+        double v;
+
+        if (w0 == 0 || w1 == 0 || w2 == 0)
+          continue;
+        v = m0 * m0 / w0 + m1 * m1 / w1 + m2 * m2 / w2;
+        if (v > best)
+          {
+            best = v;
+            best_a = a;
+            best_b = b;
+          }
+      }
+  *bin_width = (max - min) / 256;
+  t[0] = min + best_a * *bin_width;
+  t[1] = min + best_b * *bin_width;
 }

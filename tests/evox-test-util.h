@@ -20,4 +20,12 @@ guint64 evox_test_random  (guint64 *state);
 /* Uniform in [0, 1), from the same stream. */
 double  evox_test_uniform (guint64 *state);
 
+/* Brute-force three-class Otsu over 256 equal bins of [min, max] of the finite values of
+ * n_arrays arrays: t[k] is where class k + 1 starts, bin_width the width of a bin. */
+void  evox_test_otsu3     (const float * const *arrays,
+                           const gsize         *lengths,
+                           guint                n_arrays,
+                           double               t[2],
+                           double              *bin_width);
+
 G_END_DECLS

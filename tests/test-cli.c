@@ -1910,6 +1910,63 @@ test_segment_auto (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* auto:3 on an SSRM stack splits the basis: the measured scans by default, the interpolated
+ * volume with --basis volume. Oracle: brute-force Otsu (evox_test_otsu3) on the scan values and
+ * on the voxels; before the basis reached auto:N both runs split the volume. */
+static void
+test_segment_auto_basis (void)
+{
+  g_autofree char *ssrm = evox_test_data_path ("ssrm/A19_GrSi_Anode_1x1.csv");
+  g_autofree char *dir = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  static const char * const bases[] = { "measured", "volume" };
+  const float *scans[4];
+  gsize lengths[4], dims[3];
+  double t[2][2], width[2];
+
+  if (ssrm == NULL)
+    return;
+  volume = evox_volume_load (ssrm, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_volume_get_dims (volume, dims);
+  for (guint s = 0; s < 4; s++)
+    {
+      scans[s] = evox_volume_get_scan (volume, s)->values;
+      lengths[s] = dims[0] * dims[1];
+    }
+  evox_test_otsu3 (scans, lengths, 4, t[0], &width[0]);
+  {
+    const float *all = evox_volume_get_data (volume, 0);
+    gsize n = evox_volume_get_n_voxels (volume);
+
+    evox_test_otsu3 (&all, &n, 1, t[1], &width[1]);
+  }
+  g_assert_cmpfloat (fabs (t[0][0] - t[1][0]) + fabs (t[0][1] - t[1][1]), >,
+                     4 * (width[0] + width[1]));
+
+  dir = evox_test_tmpdir_new ();
+  for (guint b = 0; b < 2; b++)
+    {
+      g_autofree char *csv = g_build_filename (dir, bases[b], NULL);
+      g_autoptr(GPtrArray) rows = NULL;
+      g_auto(Run) run = evox ("segment", ssrm, "--phase", "auto:3", "--fractions", csv,
+                              b == 1 ? "--basis" : NULL, "volume", NULL);
+
+      assert_done (&run);
+      rows = read_csv (csv);
+      g_assert_cmpuint (rows->len, ==, 4);
+      for (guint k = 0; k < 2; k++)
+        {
+          g_test_message ("%s: class %u starts at %g (brute force %g)", bases[b], k + 2,
+                          csv_double (rows, k + 2, "lo"), t[b][k]);
+          g_assert_cmpfloat (fabs (csv_double (rows, k + 2, "lo") - t[b][k]), <=,
+                             1.01 * width[b]);
+        }
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* More particles than 16 bits hold: refused with --label-bits 16, u32 otherwise. */
 static void
 test_segment_label_bits (void)
@@ -2977,6 +3034,27 @@ test_voxel_size (void)
     g_assert_cmpfloat_with_epsilon (in_nm.volume, 48, 1e-9);
     g_assert_cmpfloat_with_epsilon (in_nm.area, 88, 1e-9);
   }
+  {
+    /* So does the mesh file: its header names px (voxel steps) without a size, nm with one,
+     * and its enclosed volume reads the same numbers as the printed figures. */
+    g_autofree char *ply = g_build_filename (dir, "level.ply", NULL);
+    g_autofree char *obj = g_build_filename (dir, "level.obj", NULL);
+    g_auto(Run) bare = evox ("isosurface", tif, "--level", "0", "-o", ply, NULL);
+    g_auto(Run) sized = evox ("isosurface", "--voxel-size", "2", tif, "--level", "0", "-o", obj,
+                              NULL);
+    g_autoptr(EvoxTestMesh) in_voxels = NULL;
+    g_autoptr(EvoxTestMesh) in_nm = NULL;
+
+    g_assert_cmpint (bare.status, ==, 0);
+    g_assert_cmpint (sized.status, ==, 0);
+    in_voxels = evox_test_mesh_read (ply);
+    in_nm = evox_test_mesh_read (obj);
+    g_assert_nonnull (strstr (in_voxels->comments, "unit px (voxel steps"));
+    g_assert_null (strstr (in_voxels->comments, "nm"));
+    g_assert_nonnull (strstr (in_nm->comments, "unit nm"));
+    g_assert_cmpfloat_with_epsilon (fabs (evox_test_mesh_volume (in_voxels)), 6, 1e-6);
+    g_assert_cmpfloat_with_epsilon (fabs (evox_test_mesh_volume (in_nm)), 48, 1e-5);
+  }
   if (a19 != NULL)
     {
       {
@@ -3001,6 +3079,20 @@ test_voxel_size (void)
         spacing = json_object_get_array_member (info, "spacing_nm");
         g_assert_cmpfloat (json_array_get_double_element (spacing, 0), ==, 7.8125);
         g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, 10);
+      }
+      {
+        /* --dz alone leaves the pixel size unknown; --pixel-size states it. */
+        g_auto(Run) bare = evox ("info", "--json", "--dz", "10", a19, NULL);
+        g_auto(Run) sized = evox ("info", "--json", "--pixel-size", "7.8125", a19, NULL);
+        g_autoptr(JsonParser) bare_parser = NULL;
+        g_autoptr(JsonParser) sized_parser = NULL;
+
+        g_assert_cmpint (bare.status, ==, 0);
+        g_assert_false (json_object_get_boolean_member (parse_json (bare.out, &bare_parser),
+                                                        "spacing_known"));
+        g_assert_cmpint (sized.status, ==, 0);
+        g_assert_true (json_object_get_boolean_member (parse_json (sized.out, &sized_parser),
+                                                       "spacing_known"));
       }
       {
         g_auto(Run) run = evox ("info", "--voxel-size", "7.8125", "--pixel-size", "7.8125", a19,
@@ -3051,6 +3143,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Cli/segment/particles", test_segment_particles);
   g_test_add_func ("/Evox/Cli/segment/mask", test_segment_mask);
   g_test_add_func ("/Evox/Cli/segment/auto", test_segment_auto);
+  g_test_add_func ("/Evox/Cli/segment/auto-basis", test_segment_auto_basis);
   g_test_add_func ("/Evox/Cli/segment/label-bits", test_segment_label_bits);
   g_test_add_func ("/Evox/Cli/segment/bad-input", test_segment_bad_input);
   g_test_add_func ("/Evox/Cli/segment/rollback", test_segment_rollback);

@@ -466,6 +466,80 @@ test_cube_measures (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A mesh of a volume whose voxel size is not known: every header says px (voxel steps) and the
+ * coordinates are the mesh's nm less the origin over the assumed spacing per axis (voxel
+ * indices; spacing 0.5, 2.5, 0.25 nm here), so
+ * the box of 3 x 7.5 x 0.5 nm spans 6 x 3 x 2 voxel steps, 36 voxels; normals stay unit axes.
+ * Known, the same volume writes nm. Before, every file said "unit nm" whatever the volume. */
+static void
+test_voxel_units (void)
+{
+  g_autoptr(EvoxMesh) cube = make_cube (FALSE);
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (4, 4, 4, 1, EVOX_SAMPLE_U8, &error);
+  const double spacing[3] = { 0.5, 2.5, 0.25 }, origin[3] = { 1, -2, 0.5 };
+  const float *positions = evox_mesh_get_positions (cube);
+  const float *normals = evox_mesh_get_normals (cube);
+
+  g_assert_no_error (error);
+  evox_volume_set_spacing (volume, spacing);
+  evox_volume_set_origin (volume, origin);
+  for (int known = 0; known < 2; known++)
+    {
+      evox_volume_set_spacing_known (volume, known);
+      for (guint f = 0; f < G_N_ELEMENTS (all_formats); f++)
+        {
+          g_autofree char *file = g_strdup_printf ("cube-%d.%s", known,
+                                                   evox_mesh_format_to_string (all_formats[f]));
+          g_autofree char *path = g_build_filename (dir, file, NULL);
+          g_autoptr(EvoxTestMesh) back = NULL;
+
+          g_assert_true (evox_mesh_write_for_volume (cube, volume, path, all_formats[f], NULL,
+                                                     FALSE, &error));
+          g_assert_no_error (error);
+          back = evox_test_mesh_read (path);
+          g_test_message ("%s: %s", file, back->comments);
+          if (known)
+            {
+              g_assert_nonnull (strstr (back->comments, "unit nm"));
+              g_assert_cmpfloat_with_epsilon (evox_test_mesh_volume (back), 3 * 7.5 * 0.5, 1e-9);
+            }
+          else
+            {
+              g_assert_null (strstr (back->comments, "nm"));
+              g_assert_nonnull (strstr (back->comments,
+                                        "unit px (voxel steps; voxel size not known)"));
+              g_assert_cmpfloat_with_epsilon (evox_test_mesh_volume (back), 36, 1e-9);
+            }
+          if (all_formats[f] == EVOX_MESH_FORMAT_STL)
+            continue;
+          /* Indexed formats keep the vertex order: each coordinate against the mesh's, each
+           * normal against the mesh's carried by the inverse transpose (times the spacing). */
+          for (gsize v = 0; v < back->n_vertices; v++)
+            {
+              double m[3], length = 0;
+
+              for (guint k = 0; k < 3; k++)
+                {
+                  m[k] = normals[3 * v + k] * (known ? 1 : spacing[k]);
+                  length += m[k] * m[k];
+                }
+              for (guint k = 0; k < 3; k++)
+                {
+                  double want = known ? positions[3 * v + k]
+                                      : (positions[3 * v + k] - origin[k]) / spacing[k];
+
+                  g_assert_cmpfloat_with_epsilon (back->positions[3 * v + k], want, 1e-6);
+                  g_assert_cmpfloat_with_epsilon (back->normals[3 * v + k], m[k] / sqrt (length),
+                                                  1e-6);
+                }
+            }
+        }
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 static void
 test_icosahedron (void)
 {
@@ -692,6 +766,7 @@ main (int    argc,
   g_test_add_func ("/Evox/MeshWriter/cube", test_cube);
   g_test_add_func ("/Evox/MeshWriter/cube-measures", test_cube_measures);
   g_test_add_func ("/Evox/MeshWriter/icosahedron", test_icosahedron);
+  g_test_add_func ("/Evox/MeshWriter/voxel-units", test_voxel_units);
   g_test_add_func ("/Evox/MeshWriter/big", test_big);
   g_test_add_func ("/Evox/MeshWriter/degenerate", test_degenerate);
   g_test_add_func ("/Evox/MeshWriter/empty", test_empty);

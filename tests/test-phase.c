@@ -7,6 +7,7 @@
 
 #include <glib/gstdio.h>
 
+#include "evox-demo.h"
 #include "evox-phase.h"
 #include "evox-test-util.h"
 #include "evox-test-volume.h"
@@ -1393,6 +1394,46 @@ test_shared_edges (void)
   }
 }
 
+/* Counts of a phase list on a basis, as the phase rows show them: exact (brute force over the
+ * scan values here) on the measured scans, from the fine histogram (not exact) on the f32
+ * interpolated volume, and shared edges owned by the first phase in both. */
+static void
+test_count_basis (void)
+{
+  g_autoptr(EvoxVolume) volume = evox_demo_volume_new (10);
+  g_autoptr(EvoxPhaseList) list = evox_phase_list_new ();
+  g_autoptr(EvoxPhase) a = evox_phase_new ("a", -6, -3.5, "#1f77b4");
+  g_autoptr(EvoxPhase) b = evox_phase_new ("b", -3.5, 0.25, "#ff7f0e");
+  gsize dims[3];
+
+  evox_phase_list_append (list, a);
+  evox_phase_list_append (list, b);
+  evox_volume_get_dims (volume, dims);
+  for (guint k = 0; k < 2; k++)
+    {
+      guint64 brute = 0, finite = 0, count = 0, n_finite = 0;
+
+      for (guint s = 0; s < evox_volume_get_n_scans (volume); s++)
+        for (gsize i = 0; i < dims[0] * dims[1]; i++)
+          {
+            float v = evox_volume_get_scan (volume, s)->values[i];
+
+            finite += isfinite (v);
+            brute += k == 0 ? v >= -6 && v <= -3.5 : v > -3.5 && v <= 0.25;
+          }
+      g_assert_true (evox_phase_list_count_basis (list, k, volume, 0, EVOX_BASIS_MEASURED,
+                                                  &count, &n_finite));
+      g_assert_cmpuint (count, ==, brute);
+      g_assert_cmpuint (n_finite, ==, finite);
+      g_assert_false (evox_phase_list_count_basis (list, k, volume, 0, EVOX_BASIS_VOLUME,
+                                                   &count, &n_finite));
+      g_assert_cmpuint (n_finite, ==, evox_volume_get_n_voxels (volume));
+      g_assert_cmpuint (count, ==, evox_phase_list_count (list, k, EVOX_SAMPLE_F32,
+                                                          evox_volume_get_fine_histogram (volume,
+                                                                                          0)));
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1420,6 +1461,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Phase/presets-user", test_presets_user);
   g_test_add_func ("/Evox/Phase/presets-corrupt", test_presets_corrupt);
   g_test_add_func ("/Evox/Phase/shared-edges", test_shared_edges);
+  g_test_add_func ("/Evox/Phase/count-basis", test_count_basis);
   status = g_test_run ();
   evox_test_tmpdir_free (config_home);
   return status;

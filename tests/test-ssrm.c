@@ -122,6 +122,48 @@ test_delimiters (void)
     }
 }
 
+/* A table has depths in nm but no pixel size: unless the options state one, the stack is built
+ * with 1 nm pixels and says its voxel size is not known (the layer step is still dz). Before the
+ * options could say so, every table read as known 1 nm pixels. */
+static void
+test_pixel_size_given (void)
+{
+  const char *table = "X,Y,R0,Z0,R1,Z1\n0,0,1,0,2,20\n1,0,1,0,2,20\n";
+  g_autoptr(EvoxSsrmOptions) options = evox_ssrm_options_new ();
+  g_autoptr(GError) error = NULL;
+  double spacing[3];
+
+  g_assert_cmpfloat (options->pixel_size_nm, ==, 0);
+  {
+    g_autoptr(EvoxVolume) volume = parse (table, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_false (evox_volume_get_spacing_known (volume));
+    evox_volume_get_spacing (volume, spacing);
+    g_assert_cmpfloat (spacing[0], ==, 1);
+    g_assert_cmpfloat (spacing[1], ==, 1);
+    g_assert_cmpfloat (spacing[2], ==, EVOX_SSRM_DEFAULT_DZ_NM);
+  }
+  options->dz_nm = 5;
+  options->pixel_size_nm = 7.8125;
+  {
+    g_autoptr(EvoxVolume) volume = parse (table, options, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (evox_volume_get_spacing_known (volume));
+    evox_volume_get_spacing (volume, spacing);
+    g_assert_cmpfloat (spacing[0], ==, 7.8125);
+    g_assert_cmpfloat (spacing[2], ==, 5);
+  }
+  options->pixel_size_nm = -1;
+  {
+    g_autoptr(EvoxVolume) volume = parse (table, options, &error);
+
+    g_assert_null (volume);
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  }
+}
+
 static void
 test_named_columns (void)
 {
@@ -615,6 +657,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Ssrm/real-table", test_real_table);
   g_test_add_func ("/Evox/Ssrm/delimiters", test_delimiters);
   g_test_add_func ("/Evox/Ssrm/named-columns", test_named_columns);
+  g_test_add_func ("/Evox/Ssrm/pixel-size-given", test_pixel_size_given);
   g_test_add_func ("/Evox/Ssrm/zero-and-missing", test_zero_and_missing_cells);
   g_test_add_func ("/Evox/Ssrm/sniff", test_sniff);
   g_test_add_func ("/Evox/Ssrm/errors", test_errors);

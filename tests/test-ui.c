@@ -23,6 +23,7 @@
 #include "evox-test-util.h"
 #include "evox-tiff.h"
 #include "evox-ui-util.h"
+#include "evox-units.h"
 #include "evox-window.h"
 
 static gboolean
@@ -410,11 +411,76 @@ test_ssrm_dialog (void)
   g_assert_cmpuint (options->values->len, ==, 4);
   g_assert_cmpstr (options->x_column, ==, "X");
   g_assert_cmpstr (options->y_column, ==, "Y");
+  /* Nobody stated the pixel size: the field says so, and the volume's voxel size is unknown
+   * (lengths in px, the banner asks), as `evox info TABLE` says. A typed size is known. */
+  g_assert_cmpfloat (options->pixel_size_nm, ==, 0);
+  {
+    GtkWidget *pixel = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (dialog),
+                                                                  EVOX_TYPE_SSRM_DIALOG,
+                                                                  "pixel_spin"));
+    g_autoptr (EvoxSsrmOptions) typed = NULL;
+
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (pixel)), ==, "unknown");
+    gtk_editable_set_text (GTK_EDITABLE (pixel), "7.5");
+    gtk_spin_button_update (GTK_SPIN_BUTTON (pixel));
+    typed = evox_ssrm_dialog_dup_options (EVOX_SSRM_DIALOG (dialog), &error);
+    g_assert_cmpfloat (typed->pixel_size_nm, ==, 7.5);
+    gtk_editable_set_text (GTK_EDITABLE (pixel), "");
+    gtk_spin_button_update (GTK_SPIN_BUTTON (pixel));
+    g_clear_pointer (&typed, evox_ssrm_options_free);
+    typed = evox_ssrm_dialog_dup_options (EVOX_SSRM_DIALOG (dialog), &error);
+    g_assert_cmpfloat (typed->pixel_size_nm, ==, 0);
+  }
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "ssrm.open", NULL));
   g_assert_true (evox_test_wait_for (not_loading, window, 60));
   g_assert_null (evox_window_get_error (window));
   volume = evox_document_get_volume (evox_window_get_document (window));
   g_assert_cmpuint (evox_volume_get_n_scans (volume), ==, 4);
+  g_assert_false (evox_volume_get_spacing_known (volume));
+  g_assert_nonnull (evox_window_get_voxel_banner (window));
+  {
+    /* `evox --dz 10 TABLE`: the application's options carry the layer step only. */
+    g_autoptr (EvoxSsrmOptions) from_cli = evox_ssrm_options_new ();
+
+    from_cli->dz_nm = 10;
+    evox_window_open_file (window, file, from_cli);
+    g_assert_true (evox_test_wait_for (not_loading, window, 60));
+    volume = evox_document_get_volume (evox_window_get_document (window));
+    g_assert_false (evox_volume_get_spacing_known (volume));
+    from_cli->pixel_size_nm = 7.8125;
+    evox_window_open_file (window, file, from_cli);
+    g_assert_true (evox_test_wait_for (not_loading, window, 60));
+    volume = evox_document_get_volume (evox_window_get_document (window));
+    g_assert_true (evox_volume_get_spacing_known (volume));
+  }
+  {
+    /* A pixel size remembered for the table (Image Properties, when it was read with 43 nm
+     * layers) comes back without its z: the layer step is the one read now. A copy, so the
+     * remembered size stays with this test. */
+    g_autofree char *dir = evox_test_tmpdir_new ();
+    g_autofree char *base = g_path_get_basename (table);
+    g_autofree char *copy = g_build_filename (dir, base, NULL);
+    g_autofree char *text = NULL;
+    g_autoptr (GFile) copied = g_file_new_for_path (copy);
+    g_autoptr (EvoxSsrmOptions) from_cli = evox_ssrm_options_new ();
+    const double remembered[3] = { 7.8125, 7.8125, 43 };
+    double spacing[3];
+    gsize length;
+
+    g_assert_true (g_file_get_contents (table, &text, &length, NULL));
+    g_assert_true (g_file_set_contents (copy, text, (gssize) length, NULL));
+    g_assert_true (evox_voxel_size_remember (copy, remembered, &error));
+    g_assert_no_error (error);
+    from_cli->dz_nm = 10;
+    evox_window_open_file (window, copied, from_cli);
+    g_assert_true (evox_test_wait_for (not_loading, window, 60));
+    volume = evox_document_get_volume (evox_window_get_document (window));
+    g_assert_true (evox_volume_get_spacing_known (volume));
+    evox_volume_get_spacing (volume, spacing);
+    g_assert_cmpfloat (spacing[0], ==, 7.8125);
+    g_assert_cmpfloat (spacing[2], ==, 10);
+    evox_test_tmpdir_free (g_steal_pointer (&dir));
+  }
   {
     /* GFile canonicalises the path (no "..") */
     g_autofree char *base = g_path_get_basename (table);

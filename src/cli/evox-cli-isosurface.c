@@ -216,8 +216,8 @@ _evox_cli_isosurface (int    argc,
     { "color", 0, 0, G_OPTION_ARG_STRING, &color,
       N_("Vertex colour in PLY and OBJ (default light grey)"), "#rrggbb" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
-      N_("The mesh file, in nm: binary STL, binary PLY (normals and colours) or OBJ, by its "
-         "extension"), "OUT.stl|ply|obj" },
+      N_("The mesh file, in nm (in voxel steps while the voxel size is not known): binary STL, "
+         "binary PLY (normals and colours) or OBJ, by its extension"), "OUT.stl|ply|obj" },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Replace the output file if it exists"),
       NULL },
     { NULL }
@@ -227,7 +227,8 @@ _evox_cli_isosurface (int    argc,
   if (!_evox_cli_parse (context,
       _("Extract a closed surface from a volume by flying edges and write it as a mesh: the\n"
         "surface of a value level, of a phase (a value range) or of particles in a label\n"
-        "volume. Prints the triangles, vertices, area in nm^2 and enclosed volume in nm^3."),
+        "volume. Prints the triangles, vertices, area in nm^2 and enclosed volume in nm^3\n"
+        "(px^2 and voxels while the voxel size is not known)."),
       entries, &input, &argc, &argv, 0, &status))
     return status;
   in = input.demo ? NULL : argv[1];
@@ -309,7 +310,8 @@ _evox_cli_isosurface (int    argc,
                                 error->message);
       return _evox_cli_input_error (error);
     }
-  if (!evox_mesh_write (mesh, output, format, color != NULL ? rgba : NULL, force, &error))
+  if (!evox_mesh_write_for_volume (mesh, volume, output, format, color != NULL ? rgba : NULL,
+                                   force, &error))
     return _evox_cli_input_error (error);
   units = evox_units_for_volume (volume);
   print_mesh (mesh, &units);

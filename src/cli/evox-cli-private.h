@@ -92,6 +92,15 @@ gboolean     _evox_cli_parse_phases   (EvoxPhaseList  *list,
                                        char          **specs,
                                        gboolean        with_color,
                                        int            *status);
+/* The same, with auto:N split by Otsu on the histogram of the basis (_evox_cli_parse_phases
+ * takes the measured scans, the default basis of the window and of `evox segment`). */
+gboolean     _evox_cli_parse_phases_on_basis (EvoxPhaseList  *list,
+                                              EvoxVolume     *volume,
+                                              guint           channel,
+                                              EvoxBasis       basis,
+                                              char          **specs,
+                                              gboolean        with_color,
+                                              int            *status);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EvoxCliInput, _evox_cli_input_clear)
 

@@ -19,11 +19,13 @@
 
 #define DEFAULT_CONNECTIVITY 26
 
-/* "auto:N": N phases from Otsu on the channel's fine histogram, appended to list. */
+/* "auto:N": N phases from Otsu on the fine histogram of the basis (the measured scans of an SSRM
+ * stack, or the channel), appended to list. */
 static gboolean
 append_suggested (EvoxPhaseList *list,
                   EvoxVolume    *volume,
                   guint          channel,
+                  EvoxBasis      basis,
                   const char    *spec,
                   int           *status)
 {
@@ -37,7 +39,7 @@ append_suggested (EvoxPhaseList *list,
                                  spec);
       return FALSE;
     }
-  if (!evox_phase_list_suggest (suggested, evox_volume_get_fine_histogram (volume, channel),
+  if (!evox_phase_list_suggest (suggested, evox_basis_get_histogram (volume, channel, basis),
                                 (guint) n, NULL, &error))
     {
       *status = _evox_cli_error (_evox_cli_error_status (error), "--phase %s: %s", spec,
@@ -73,6 +75,19 @@ _evox_cli_parse_phases (EvoxPhaseList  *list,
                         gboolean        with_color,
                         int            *status)
 {
+  return _evox_cli_parse_phases_on_basis (list, volume, channel, EVOX_BASIS_MEASURED, specs,
+                                          with_color, status);
+}
+
+gboolean
+_evox_cli_parse_phases_on_basis (EvoxPhaseList  *list,
+                                 EvoxVolume     *volume,
+                                 guint           channel,
+                                 EvoxBasis       basis,
+                                 char          **specs,
+                                 gboolean        with_color,
+                                 int            *status)
+{
   for (guint i = 0; specs != NULL && specs[i] != NULL; i++)
     {
       g_autoptr(GError) error = NULL;
@@ -81,7 +96,7 @@ _evox_cli_parse_phases (EvoxPhaseList  *list,
 
       if (g_str_has_prefix (specs[i], "auto:"))
         {
-          if (!append_suggested (list, volume, channel, specs[i], status))
+          if (!append_suggested (list, volume, channel, basis, specs[i], status))
             return FALSE;
           continue;
         }
@@ -424,7 +439,8 @@ _evox_cli_segment (int    argc,
     return status;
   if ((channel = _evox_cli_find_channel (volume, channel_name, &status)) < 0)
     return status;
-  if (!_evox_cli_parse_phases (phases, volume, (guint) channel, specs, TRUE, &status))
+  if (!_evox_cli_parse_phases_on_basis (phases, volume, (guint) channel, basis, specs, TRUE,
+                                        &status))
     return status;
   if (mask != NULL && evox_phase_list_get_n_phases (phases) > G_MAXUINT8)
     return _evox_cli_error (EVOX_EXIT_USAGE,

@@ -455,7 +455,7 @@ _evox_cli_input_load (EvoxCliInput *input,
   const char *unused;
 
   if (!parse_nm (input->dz, "--dz", EVOX_SSRM_DEFAULT_DZ_NM, &options->dz_nm, status) ||
-      !parse_nm (input->pixel_size, "--pixel-size", 1.0, &options->pixel_size_nm, status))
+      !parse_nm (input->pixel_size, "--pixel-size", 0, &options->pixel_size_nm, status))
     return NULL;
   if (input->voxel_size != NULL &&
       !evox_units_parse_voxel_size (input->voxel_size, voxel_size, &error))

@@ -1184,6 +1184,45 @@ evox_count_ranges_exact_basis (EvoxVolume    *volume,
   return TRUE;
 }
 
+gboolean
+evox_phase_list_count_basis (EvoxPhaseList *self,
+                             guint          index,
+                             EvoxVolume    *volume,
+                             guint          channel,
+                             EvoxBasis      basis,
+                             guint64       *count,
+                             guint64       *n_finite)
+{
+  EvoxSampleType type;
+  EvoxFineHistogram *histogram;
+  float first, last;
+  double lo, hi;
+
+  g_return_val_if_fail (EVOX_IS_PHASE_LIST (self), FALSE);
+  g_return_val_if_fail (index < n_phases (self), FALSE);
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+  g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), FALSE);
+  g_return_val_if_fail (count != NULL && n_finite != NULL, FALSE);
+
+  type = evox_volume_get_sample_type (volume);
+  basis = evox_basis_resolve (volume, channel, basis);
+  histogram = evox_basis_get_histogram (volume, channel, basis);
+  *n_finite = evox_fine_histogram_get_n_finite (histogram);
+  *count = 0;
+  if (basis == EVOX_BASIS_VOLUME && type == EVOX_SAMPLE_F32)
+    {
+      *count = owned_count (self, index, type, histogram);
+      return FALSE;
+    }
+  if (!evox_phase_list_get_owned_range (self, index, type, &first, &last))
+    return TRUE;
+  lo = first;
+  hi = last;
+  /* Cannot fail: no cancellable. */
+  evox_count_ranges_exact_basis (volume, channel, basis, 1, &lo, &hi, count, NULL, NULL);
+  return TRUE;
+}
+
 
 /* Sensitivity */
 

@@ -218,6 +218,19 @@ gboolean       evox_count_ranges_exact_basis     (EvoxVolume        *volume,
                                                   GCancellable      *cancellable,
                                                   GError           **error);
 
+/* Count of phase `index` over its owned range on the basis, with the finite values it is of.
+ * Exact (TRUE) when counting is cheap: the measured scans of an SSRM stack are read value by
+ * value (nx * ny per scan, well under a millisecond for a few scans) and integer data have one
+ * fine bin per value. The interpolated volume of f32 data is too big to read on every edge move,
+ * so its count comes from the fine histogram, within one fine bin per edge (FALSE). */
+gboolean       evox_phase_list_count_basis       (EvoxPhaseList     *self,
+                                                  guint              index,
+                                                  EvoxVolume        *volume,
+                                                  guint              channel,
+                                                  EvoxBasis          basis,
+                                                  guint64           *count,
+                                                  guint64           *n_finite);
+
 /* How much a fraction depends on where the edges are: the fraction with lo moved by shift[k]
  * (hi fixed) and with hi moved by shift[k] (lo fixed), for n_steps shifts evenly over
  * [-delta, +delta]. delta is 0.5 (half a decade) for log10 data and 5% of the data range for

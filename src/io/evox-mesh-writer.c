@@ -20,6 +20,46 @@
 #define MAX_RECORD 256
 
 #define UNIT_NOTE "Evox mesh, unit nm"
+/* Fits the 80 bytes of an STL header. */
+#define VOXEL_NOTE "Evox mesh, unit px (voxel steps; voxel size not known)"
+
+/* How coordinates are written: less offset[k], times scale[k] per axis (nm to voxel indices),
+ * with normals carried along (the inverse transpose, renormalised); NULL scale writes the nm as
+ * they are. */
+typedef struct
+{
+  const char   *note;
+  const double *offset;
+  const double *scale;
+} Frame;
+
+static inline void
+frame_position (const Frame *frame,
+                const float *p,
+                float        out[3])
+{
+  for (guint k = 0; k < 3; k++)
+    out[k] = frame->scale != NULL ? (float) ((p[k] - frame->offset[k]) * frame->scale[k]) : p[k];
+}
+
+static inline void
+frame_normal (const Frame *frame,
+              const float *n,
+              float        out[3])
+{
+  double m[3], length;
+
+  if (frame->scale == NULL)
+    {
+      memcpy (out, n, 3 * sizeof (float));
+      return;
+    }
+  for (guint k = 0; k < 3; k++)
+    m[k] = n[k] / frame->scale[k];
+  length = sqrt (m[0] * m[0] + m[1] * m[1] + m[2] * m[2]);
+  for (guint k = 0; k < 3; k++)
+    out[k] = length > 0 ? (float) (m[k] / length) : 0.0f;
+}
 
 static const guint8 default_rgba[4] = { 200, 200, 200, 255 };
 
@@ -207,8 +247,9 @@ facet_normal (const float *a,
 }
 
 static void
-write_stl (Sink     *sink,
-           EvoxMesh *mesh)
+write_stl (Sink        *sink,
+           EvoxMesh    *mesh,
+           const Frame *frame)
 {
   const float *positions = evox_mesh_get_positions (mesh);
   const guint32 *triangles = evox_mesh_get_triangles (mesh);
@@ -217,18 +258,18 @@ write_stl (Sink     *sink,
 
   /* Readers take a header that starts with "solid" for ASCII STL. */
   memset (header, ' ', 80);
-  memcpy (header, UNIT_NOTE, strlen (UNIT_NOTE));
+  memcpy (header, frame->note, strlen (frame->note));
   put_u32 (header + 80, (guint32) n_triangles);
   sink_append (sink, header, sizeof header);
 
   for (gsize t = 0; t < n_triangles; t++)
     {
       guint8 *p = sink_reserve (sink, STL_RECORD);
-      const float *corner[3];
+      float corner[3][3];
       float n[3];
 
       for (guint c = 0; c < 3; c++)
-        corner[c] = positions + 3 * (gsize) triangles[3 * t + c];
+        frame_position (frame, positions + 3 * (gsize) triangles[3 * t + c], corner[c]);
       facet_normal (corner[0], corner[1], corner[2], n);
       for (guint k = 0; k < 3; k++)
         put_f32 (p + 4 * k, n[k]);
@@ -249,7 +290,8 @@ write_stl (Sink     *sink,
 static void
 write_ply (Sink         *sink,
            EvoxMesh     *mesh,
-           const guint8 *rgba)
+           const guint8 *rgba,
+           const Frame  *frame)
 {
   const float *positions = evox_mesh_get_positions (mesh);
   const float *normals = evox_mesh_get_normals (mesh);
@@ -262,7 +304,7 @@ write_ply (Sink         *sink,
   /* "uchar int" is the face list that MeshLab, ParaView and Blender all read. */
   header = g_strdup_printf ("ply\n"
                             "format binary_little_endian 1.0\n"
-                            "comment " UNIT_NOTE "\n"
+                            "comment %s\n"
                             "element vertex %" G_GSIZE_FORMAT "\n"
                             "property float x\n"
                             "property float y\n"
@@ -276,17 +318,20 @@ write_ply (Sink         *sink,
                             "property uchar alpha\n"
                             "element face %" G_GSIZE_FORMAT "\n"
                             "property list uchar int vertex_indices\n"
-                            "end_header\n", n_vertices, n_triangles);
+                            "end_header\n", frame->note, n_vertices, n_triangles);
   sink_append_string (sink, header);
 
   for (gsize v = 0; v < n_vertices; v++)
     {
       guint8 *p = sink_reserve (sink, PLY_VERTEX);
+      float x[3], n[3];
 
+      frame_position (frame, positions + 3 * v, x);
+      frame_normal (frame, normals + 3 * v, n);
       for (guint k = 0; k < 3; k++)
         {
-          put_f32 (p + 4 * k, positions[3 * v + k]);
-          put_f32 (p + 12 + 4 * k, normals[3 * v + k]);
+          put_f32 (p + 4 * k, x[k]);
+          put_f32 (p + 12 + 4 * k, n[k]);
         }
       memcpy (p + 24, colors != NULL ? colors + 4 * v : rgba, 4);
       sink->length += PLY_VERTEX;
@@ -448,7 +493,8 @@ typedef struct
 static void
 write_obj (Sink         *sink,
            EvoxMesh     *mesh,
-           const guint8 *rgba)
+           const guint8 *rgba,
+           const Frame  *frame)
 {
   const float *positions = evox_mesh_get_positions (mesh);
   const float *normals = evox_mesh_get_normals (mesh);
@@ -465,10 +511,10 @@ write_obj (Sink         *sink,
       color_text[i].length = (guint8) strlen (color_text[i].text);
     }
 
-  header = g_strdup_printf ("# " UNIT_NOTE "\n"
+  header = g_strdup_printf ("# %s\n"
                             "# %" G_GSIZE_FORMAT " vertices, %" G_GSIZE_FORMAT " triangles; "
                             "v x y z red green blue (0..1), vn, f v//vn\n",
-                            n_vertices, n_triangles);
+                            frame->note, n_vertices, n_triangles);
   sink_append_string (sink, header);
 
   for (gsize v = 0; v < n_vertices; v++)
@@ -476,12 +522,14 @@ write_obj (Sink         *sink,
       char *start = (char *) sink_reserve (sink, MAX_RECORD);
       const guint8 *c = colors != NULL ? colors + 4 * v : rgba;
       char *p = start;
+      float x[3];
 
+      frame_position (frame, positions + 3 * v, x);
       *p++ = 'v';
       for (guint k = 0; k < 3; k++)
         {
           *p++ = ' ';
-          p = format_float (p, positions[3 * v + k]);
+          p = format_float (p, x[k]);
         }
       for (guint k = 0; k < 3; k++)
         {
@@ -496,13 +544,15 @@ write_obj (Sink         *sink,
     {
       char *start = (char *) sink_reserve (sink, MAX_RECORD);
       char *p = start;
+      float n[3];
 
+      frame_normal (frame, normals + 3 * v, n);
       *p++ = 'v';
       *p++ = 'n';
       for (guint k = 0; k < 3; k++)
         {
           *p++ = ' ';
-          p = format_float (p, normals[3 * v + k]);
+          p = format_float (p, n[k]);
         }
       *p++ = '\n';
       sink->length += (gsize) (p - start);
@@ -536,6 +586,7 @@ typedef struct
   EvoxMesh       *mesh;
   EvoxMeshFormat  format;
   const guint8   *rgba;
+  Frame           frame;
 } MeshJob;
 
 static gboolean
@@ -549,23 +600,24 @@ write_mesh_fd (int          fd,
 
   switch (job->format)
     {
-    case EVOX_MESH_FORMAT_STL: write_stl (&sink, job->mesh); break;
-    case EVOX_MESH_FORMAT_PLY: write_ply (&sink, job->mesh, job->rgba); break;
-    case EVOX_MESH_FORMAT_OBJ: write_obj (&sink, job->mesh, job->rgba); break;
+    case EVOX_MESH_FORMAT_STL: write_stl (&sink, job->mesh, &job->frame); break;
+    case EVOX_MESH_FORMAT_PLY: write_ply (&sink, job->mesh, job->rgba, &job->frame); break;
+    case EVOX_MESH_FORMAT_OBJ: write_obj (&sink, job->mesh, job->rgba, &job->frame); break;
     default: g_assert_not_reached ();
     }
   return sink_finish (&sink, path, error);
 }
 
-gboolean
-evox_mesh_write (EvoxMesh        *mesh,
-                 const char      *path,
-                 EvoxMeshFormat   format,
-                 const guint8    *rgba,
-                 gboolean         overwrite,
-                 GError         **error)
+static gboolean
+write_in_frame (EvoxMesh        *mesh,
+                const char      *path,
+                EvoxMeshFormat   format,
+                const guint8    *rgba,
+                const Frame     *frame,
+                gboolean         overwrite,
+                GError         **error)
 {
-  MeshJob job = { mesh, format, rgba != NULL ? rgba : default_rgba };
+  MeshJob job = { mesh, format, rgba != NULL ? rgba : default_rgba, *frame };
   gsize n_vertices, n_triangles;
 
   g_return_val_if_fail (mesh != NULL, FALSE);
@@ -588,4 +640,47 @@ evox_mesh_write (EvoxMesh        *mesh,
       return FALSE;
     }
   return _evox_output_write (path, overwrite, write_mesh_fd, &job, error);
+}
+
+gboolean
+evox_mesh_write (EvoxMesh        *mesh,
+                 const char      *path,
+                 EvoxMeshFormat   format,
+                 const guint8    *rgba,
+                 gboolean         overwrite,
+                 GError         **error)
+{
+  return write_in_frame (mesh, path, format, rgba, &(Frame) { UNIT_NOTE, NULL, NULL }, overwrite,
+                         error);
+}
+
+/**
+ * evox_mesh_write_for_volume:
+ *
+ * Without a known voxel size the mesh's nm are those of the spacing Evox assumed (1 nm, or an
+ * SSRM stack's 1 nm pixels and its layer step): writing them as nm would state a size nobody
+ * measured, so they become voxel steps along each axis from the volume's first voxel centre,
+ * the voxel indices the hover readout shows.
+ */
+gboolean
+evox_mesh_write_for_volume (EvoxMesh        *mesh,
+                            EvoxVolume      *volume,
+                            const char      *path,
+                            EvoxMeshFormat   format,
+                            const guint8    *rgba,
+                            gboolean         overwrite,
+                            GError         **error)
+{
+  double spacing[3], origin[3], scale[3];
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+
+  if (evox_volume_get_spacing_known (volume))
+    return evox_mesh_write (mesh, path, format, rgba, overwrite, error);
+  evox_volume_get_spacing (volume, spacing);
+  evox_volume_get_origin (volume, origin);
+  for (guint k = 0; k < 3; k++)
+    scale[k] = 1.0 / spacing[k];
+  return write_in_frame (mesh, path, format, rgba, &(Frame) { VOXEL_NOTE, origin, scale },
+                         overwrite, error);
 }

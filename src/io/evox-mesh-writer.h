@@ -4,6 +4,7 @@
 
 #include <gio/gio.h>
 #include "evox-mesh.h"
+#include "evox-volume.h"
 
 G_BEGIN_DECLS
 
@@ -28,6 +29,18 @@ const char *evox_mesh_format_to_string (EvoxMeshFormat format);
  * "list uchar int", what MeshLab, ParaView and Blender all read) 2^31 - 1 vertices
  * (EVOX_ERROR_TOO_LARGE past that). An empty mesh writes a valid empty file. */
 gboolean evox_mesh_write            (EvoxMesh        *mesh,
+                                     const char      *path,
+                                     EvoxMeshFormat   format,
+                                     const guint8    *rgba,
+                                     gboolean         overwrite,
+                                     GError         **error);
+/* A mesh built from volume (in nm, as every EvoxMesh): in nm when the volume's voxel size is
+ * known, as evox_mesh_write; when it is not, each coordinate less the volume's origin is divided
+ * by the spacing Evox assumed on its axis, so it counts voxel steps from the first voxel's centre
+ * (px; voxel (i, j, k) is at (i, j, k)), and the STL header and the PLY and OBJ comments say
+ * "unit px (voxel steps; voxel size not known)" instead of "unit nm". */
+gboolean evox_mesh_write_for_volume (EvoxMesh        *mesh,
+                                     EvoxVolume      *volume,
                                      const char      *path,
                                      EvoxMeshFormat   format,
                                      const guint8    *rgba,

@@ -22,7 +22,7 @@ evox_ssrm_options_new (void)
   EvoxSsrmOptions *options = g_new0 (EvoxSsrmOptions, 1);
 
   options->dz_nm = EVOX_SSRM_DEFAULT_DZ_NM;
-  options->pixel_size_nm = 1.0;
+  options->pixel_size_nm = 0;
   options->values = g_ptr_array_new_with_free_func (g_free);
   options->scale = EVOX_SCALE_LOG10;
   return options;
@@ -1036,8 +1036,9 @@ evox_ssrm_parse (const char             *name,
 
   evox_progress_push (progress, 0.95, 1.0);
   volume = evox_ssrm_stack_new_with_progress (nx, ny, scans, n_scans, options->dz_nm,
-                                              options->pixel_size_nm, options->scale, progress,
-                                              cancellable, error);
+                                              options->pixel_size_nm == 0
+                                                ? 1.0 : options->pixel_size_nm,
+                                              options->scale, progress, cancellable, error);
   evox_progress_pop (progress);
   if (volume == NULL)
     {
@@ -1054,6 +1055,9 @@ evox_ssrm_parse (const char             *name,
                               header.delimiter == ' ' ? "whitespace" : delimiter);
     evox_volume_set_metadata (volume, "missing_pixels", missing);
   }
+  /* A table holds depths in nm but no pixel size: unless one was given, lengths across the scan
+   * are not known (the window asks, the command line counts voxels). */
+  evox_volume_set_spacing_known (volume, options->pixel_size_nm > 0);
   for (guint s = 0; s < n_scans; s++)
     if (specs[s].depth_column >= 0 && table.depth_max[s] - table.depth_min[s] > 1.0)
       {

@@ -10,7 +10,9 @@ G_BEGIN_DECLS
 typedef struct
 {
   double          dz_nm;          /* grid step between layers, > 0 */
-  double          pixel_size_nm;  /* lateral pixel size, > 0 */
+  double          pixel_size_nm;  /* lateral pixel size, > 0; 0 (the default): nobody stated
+                                   * it, so the stack is built with 1 nm pixels and its voxel
+                                   * size is not known (the layer step still is) */
   char           *x_column;       /* NULL: "X" */
   char           *y_column;       /* NULL: "Y" */
   GPtrArray      *values;         /* "VALUE:DEPTH" strings; DEPTH is a column or a number in nm;

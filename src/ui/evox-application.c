@@ -312,7 +312,8 @@ evox_application_init (EvoxApplication *self)
     { "dz", 0, 0, G_OPTION_ARG_DOUBLE, NULL,
       N_("SSRM tables: depth step of the interpolated layers in nm (default 10)"), N_("NM") },
     { "pixel-size", 0, 0, G_OPTION_ARG_DOUBLE, NULL,
-      N_("SSRM tables: lateral pixel size in nm (default 1)"), N_("NM") },
+      N_("SSRM tables: lateral pixel size in nm (without it, lengths are in pixels until "
+         "Image Properties sets it)"), N_("NM") },
     { "value", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
       N_("SSRM tables: a scan as VALUE:DEPTH (column, and column or nm); repeat per scan"),
       N_("VALUE:DEPTH") },

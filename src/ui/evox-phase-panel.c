@@ -55,8 +55,9 @@ compare_doubles (gconstpointer a,
   return (x > y) - (x < y);
 }
 
-/* The fraction of finite voxels in no shown phase: one minus the union of the shown ranges,
- * from the basis's fine histogram (merging overlapping ranges so no voxel counts twice). */
+/* The fraction of finite voxels in no shown phase: one minus the union of the shown ranges
+ * (merging overlapping ranges so no voxel counts twice), counted exactly where the phase rows
+ * are (the measured scans, integer data), else from the basis's fine histogram with "≈". */
 static void
 update_total (EvoxPhasePanel *self)
 {
@@ -66,8 +67,12 @@ update_total (EvoxPhasePanel *self)
   g_autofree char *basis = NULL;
   guint n = evox_phase_list_get_n_phases (list);
   g_autoptr (GArray) ranges = g_array_new (FALSE, FALSE, 2 * sizeof (double));
+  g_autoptr (GArray) merged = g_array_new (FALSE, FALSE, 2 * sizeof (double));
   double covered = 0, end = -INFINITY, start = 0;
   guint64 n_finite;
+  guint channel;
+  EvoxBasis counted;
+  gboolean exact;
   g_autofree char *text = NULL;
 
   gtk_widget_set_visible (GTK_WIDGET (self->empty_label), n == 0);
@@ -92,17 +97,43 @@ update_total (EvoxPhasePanel *self)
       if (range[0] > end)
         {
           if (end > -INFINITY)
-            covered += evox_fine_histogram_range_fraction (histogram, start, end);
+            g_array_append_val (merged, ((double[2]) { start, end }));
           start = range[0];
         }
       end = MAX (end, range[1]);
     }
   if (end > -INFINITY)
-    covered += evox_fine_histogram_range_fraction (histogram, start, end);
-  basis = evox_basis_dup_label (volume, evox_document_get_channel (self->document),
-                                evox_document_get_basis (self->document));
-  /* TRANSLATORS: the last %s is "of the 4 measured scans" or "of the interpolated volume" */
-  text = g_strdup_printf (_("In no shown phase: %.1f %% of the values %s"),
+    g_array_append_val (merged, ((double[2]) { start, end }));
+
+  channel = evox_document_get_channel (self->document);
+  counted = evox_basis_resolve (volume, channel, evox_document_get_basis (self->document));
+  exact = counted == EVOX_BASIS_MEASURED || evox_volume_get_sample_type (volume) != EVOX_SAMPLE_F32;
+  if (exact && merged->len > 0)
+    {
+      g_autofree double *lo = g_new (double, merged->len);
+      g_autofree double *hi = g_new (double, merged->len);
+      g_autofree guint64 *counts = g_new0 (guint64, merged->len);
+
+      for (guint i = 0; i < merged->len; i++)
+        {
+          lo[i] = g_array_index (merged, double, 2 * i);
+          hi[i] = g_array_index (merged, double, 2 * i + 1);
+        }
+      /* No cancellable, so it cannot fail. */
+      evox_count_ranges_exact_basis (volume, channel, counted, merged->len, lo, hi, counts, NULL,
+                                     NULL);
+      for (guint i = 0; i < merged->len; i++)
+        covered += (double) counts[i];
+    }
+  else
+    for (guint i = 0; i < merged->len; i++)
+      covered += evox_fine_histogram_range_fraction (histogram,
+                                                     g_array_index (merged, double, 2 * i),
+                                                     g_array_index (merged, double, 2 * i + 1));
+  basis = evox_basis_dup_label (volume, channel, evox_document_get_basis (self->document));
+  /* TRANSLATORS: the first %s is "≈" or nothing, the last "of the 4 measured scans" or "of the
+   * interpolated volume" */
+  text = g_strdup_printf (_("In no shown phase: %s%.1f %% of the values %s"), exact ? "" : "≈",
                           100 * MAX (0.0, 1 - covered / n_finite), basis);
   if (n > EVOX_RENDERER_MAX_PHASES)
     {
@@ -307,8 +338,9 @@ suggest_action (GtkWidget  *widget,
                 GVariant   *parameter)
 {
   EvoxPhasePanel *self = EVOX_PHASE_PANEL (widget);
-  EvoxFineHistogram *histogram = self->document ? evox_document_get_histogram (self->document)
-                                                : NULL;
+  /* Otsu splits what the fractions count: the measured scans of an SSRM stack by default. */
+  EvoxFineHistogram *histogram = self->document
+                                 ? evox_document_get_basis_histogram (self->document) : NULL;
   guint n = (guint) gtk_spin_button_get_value_as_int (self->suggest_spin);
   g_autoptr (GError) error = NULL;
 
@@ -342,8 +374,9 @@ apply_preset_action (GtkWidget  *widget,
   EvoxPhasePanel *self = EVOX_PHASE_PANEL (widget);
   g_autoptr (GPtrArray) presets = evox_phase_presets_list ();
   EvoxPhasePreset *preset = find_preset (presets, g_variant_get_string (parameter, NULL));
-  EvoxFineHistogram *histogram = self->document ? evox_document_get_histogram (self->document)
-                                                : NULL;
+  /* Otsu splits what the fractions count: the measured scans of an SSRM stack by default. */
+  EvoxFineHistogram *histogram = self->document
+                                 ? evox_document_get_basis_histogram (self->document) : NULL;
   g_autoptr (GError) error = NULL;
 
   gtk_popover_popdown (self->presets_popover);

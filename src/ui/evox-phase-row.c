@@ -134,6 +134,8 @@ update_fraction (EvoxPhaseRow *self)
   g_autofree char *text = NULL;
   g_autofree char *tip = NULL;
   g_autofree char *basis = NULL;
+  guint64 count, n_finite;
+  gboolean exact;
 
   if (histogram == NULL || index < 0)
     {
@@ -142,13 +144,17 @@ update_fraction (EvoxPhaseRow *self)
     }
   basis = evox_basis_dup_label (volume, evox_document_get_channel (self->document),
                                 evox_document_get_basis (self->document));
-  text = g_strdup_printf ("%s%.1f %%", evox_fine_histogram_is_exact (histogram) ? "" : "≈",
-                          100 * evox_phase_list_fraction (list, index, row_sample_type (self),
-                                                          histogram));
+  /* Exact where counting is cheap (the measured scans, integer data), as `evox segment` counts;
+   * "≈" only for the fine histogram of an interpolated f32 volume. */
+  exact = evox_phase_list_count_basis (list, index, volume,
+                                       evox_document_get_channel (self->document),
+                                       evox_document_get_basis (self->document), &count,
+                                       &n_finite);
+  text = g_strdup_printf ("%s%.1f %%", exact ? "" : "≈",
+                          n_finite > 0 ? 100.0 * (double) count / (double) n_finite : 0.0);
   /* TRANSLATORS: the last %s is "of the 4 measured scans" or "of the interpolated volume" */
   tip = g_strdup_printf (_("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " values %s"),
-                         evox_phase_list_count (list, index, row_sample_type (self), histogram),
-                         evox_fine_histogram_get_n_finite (histogram), basis);
+                         count, n_finite, basis);
   gtk_label_set_text (self->fraction_label, text);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->fraction_label), tip);
 }

@@ -97,6 +97,32 @@ evox_ssrm_dialog_dup_options (EvoxSsrmDialog  *self,
   return g_steal_pointer (&options);
 }
 
+/* A pixel size of 0 is one nobody stated: shown as "unknown", and an empty field or that word
+ * reads back as 0, so the volume's voxel size stays unknown until Image Properties sets it. */
+static gboolean
+pixel_output (GtkSpinButton *spin,
+              gpointer       user_data)
+{
+  if (gtk_spin_button_get_value (spin) != 0)
+    return FALSE;
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (spin)), _("unknown")) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (spin), _("unknown"));
+  return TRUE;
+}
+
+static int
+pixel_input (GtkSpinButton *spin,
+             double        *value,
+             gpointer       user_data)
+{
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (spin))));
+
+  if (*text != '\0' && g_strcmp0 (text, _("unknown")) != 0)
+    return FALSE;
+  *value = 0;
+  return TRUE;
+}
+
 static void
 finish (EvoxSsrmDialog  *self,
         EvoxSsrmOptions *options)
@@ -195,6 +221,10 @@ static void
 evox_ssrm_dialog_init (EvoxSsrmDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect (self->pixel_spin, "output", G_CALLBACK (pixel_output), NULL);
+  g_signal_connect (self->pixel_spin, "input", G_CALLBACK (pixel_input), NULL);
+  /* The template's value was set before the handlers could show it. */
+  pixel_output (self->pixel_spin, NULL);
 }
 
 static guint

@@ -196,6 +196,7 @@ merge_surfaces (EvoxSurfaceList *list)
 
 static gboolean
 write_mesh (EvoxMesh      *mesh,
+            EvoxVolume    *volume,
             const guint8  *rgba,
             const char    *path,
             gboolean       overwrite,
@@ -211,7 +212,8 @@ write_mesh (EvoxMesh      *mesh,
                    _("No surface is shown and built yet: add one on the Surfaces page"));
       return FALSE;
     }
-  return evox_mesh_write (mesh, path, format, rgba, overwrite, error);
+  /* In px when the voxel size is not known, as every other length of the window. */
+  return evox_mesh_write_for_volume (mesh, volume, path, format, rgba, overwrite, error);
 }
 
 gboolean
@@ -246,7 +248,8 @@ evox_window_export_surface (EvoxWindow  *self,
   /* Written as it is, in the surface's colour: no merged copy of a mesh of millions of
    * triangles. */
   surface_bytes (surface, rgba);
-  return write_mesh (mesh, rgba, path, overwrite, error);
+  return write_mesh (mesh, evox_document_get_volume (self->document), rgba, path, overwrite,
+                     error);
 }
 
 gboolean
@@ -301,7 +304,7 @@ evox_window_export_data (EvoxWindow      *self,
         EvoxSurfaceList *list = evox_document_get_surfaces (doc);
         g_autoptr (EvoxMesh) mesh = merge_surfaces (list);
 
-        return write_mesh (mesh, NULL, path, overwrite, error);
+        return write_mesh (mesh, volume, NULL, path, overwrite, error);
       }
     default:
       g_return_val_if_reached (FALSE);

@@ -276,8 +276,8 @@ apply_startup_phases (EvoxWindow *self)
         g_set_error (&error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, _("There is no preset “%s”"),
                      self->startup_preset);
       else
-        evox_phase_preset_apply (preset, list, evox_document_get_histogram (self->document),
-                                 &error);
+        evox_phase_preset_apply (preset, list,
+                                 evox_document_get_basis_histogram (self->document), &error);
     }
   for (guint i = 0; self->startup_phases != NULL && self->startup_phases[i] != NULL &&
                     error == NULL; i++)
@@ -368,7 +368,16 @@ show_uploaded_volume (EvoxWindow *self)
 
   /* A size the user set for this file before comes back; else the banner asks. */
   if (!evox_volume_get_spacing_known (volume) && evox_voxel_size_lookup (path, spacing))
-    evox_volume_set_spacing (volume, spacing);
+    {
+      double read[3];
+
+      /* An SSRM stack's z step is the layer step it was read with now (--dz, the dialog), not
+       * the one it had when its pixel size was remembered. */
+      evox_volume_get_spacing (volume, read);
+      if (evox_volume_get_n_scans (volume) > 0)
+        spacing[2] = read[2];
+      evox_volume_set_spacing (volume, spacing);
+    }
   evox_document_set_volume (self->document, volume, name, path);
   evox_window_show_error (self, NULL);
   evox_window_show_voxel_banner (self, TRUE);
