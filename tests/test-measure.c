@@ -77,21 +77,33 @@ test_length (void)
   g_assert_cmpuint (evox_measurement_get_axis (ruler), ==, 2);
   g_assert_cmpuint (evox_measurement_get_slice (ruler), ==, 3);
 
-  text = evox_format_volume_length (volume, evox_measurement_get_length_nm (ruler));
+  text = evox_format_segment_length (volume, a, b);
   g_assert_cmpstr (text, ==, "13.42 nm");
   g_clear_pointer (&text, g_free);
   /* One unit for every length of this volume (its widest side is under a micrometre), so a long
    * ruler stays in nm like the rest of its figures. */
-  text = evox_format_volume_length (volume, 4250.0);
-  g_assert_cmpstr (text, ==, "4250 nm");
-  g_clear_pointer (&text, g_free);
+  {
+    double far[3] = { a[0] + 4250.0, a[1], a[2] };
 
-  /* Unknown voxel size: voxel steps, never nm. */
+    text = evox_format_segment_length (volume, a, far);
+    g_assert_cmpstr (text, ==, "4250 nm");
+    g_clear_pointer (&text, g_free);
+  }
+
+  /* Unknown voxel size: voxel steps, never nm, each axis counted in its own assumed spacing
+   * (2 x 3 x 5 nm here): 3 steps along x and 4 along y are 5 px, not 13.42 nm over some
+   * average voxel edge. */
   evox_volume_set_spacing_known (volume, FALSE);
-  text = evox_format_volume_length (volume, 20.0);
-  /* A px is the edge of a cube as large as one assumed voxel (evox_units_for_volume):
-   * 20 nm / cbrt (2 * 3 * 5 nm^3) = 6.437 px. */
-  g_assert_cmpstr (text, ==, "6.437 px");
+  text = evox_format_segment_length (volume, a, b);
+  g_assert_cmpstr (text, ==, "5 px");
+  g_clear_pointer (&text, g_free);
+  {
+    /* Ten steps along z alone (5 nm each) are 10 px. */
+    double deep[3] = { a[0], a[1], a[2] + 10 * spacing[2] };
+
+    text = evox_format_segment_length (volume, a, deep);
+    g_assert_cmpstr (text, ==, "10 px");
+  }
 
   evox_measurement_list_append (list, ruler);
   g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 1);

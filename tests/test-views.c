@@ -594,7 +594,7 @@ test_ruler_and_profile (void)
 
   /* Listed with its length, selected, its profile plotted. */
   {
-    g_autofree char *text = evox_format_volume_length (volume, length);
+    g_autofree char *text = evox_format_segment_length (volume, start, end);
 
     g_test_message ("row: %s", _evox_measure_panel_get_row_text (panel, 0));
     g_assert_nonnull (strstr (_evox_measure_panel_get_row_text (panel, 0), text));

@@ -127,17 +127,42 @@ evox_format_length (const EvoxUnits *units,
   return format_power (units, length_nm, 1, style);
 }
 
-char *
-evox_format_volume_length (EvoxVolume *volume,
-                           double      length_nm)
+EvoxUnits
+evox_units_for_segment (EvoxVolume   *volume,
+                        const double  a_nm[3],
+                        const double  b_nm[3])
 {
-  EvoxUnits units = { EVOX_LENGTH_NM, 1.0 };
+  double spacing[3], nm2 = 0, steps2 = 0;
 
-  g_return_val_if_fail (volume == NULL || EVOX_IS_VOLUME (volume), NULL);
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), ((EvoxUnits) { EVOX_LENGTH_NM, 1.0 }));
 
-  if (volume != NULL)
-    units = evox_units_for_volume (volume);
-  return evox_format_length (&units, length_nm, EVOX_UNITS_UNICODE);
+  if (evox_volume_get_spacing_known (volume))
+    return evox_units_for_volume (volume);
+  evox_volume_get_spacing (volume, spacing);
+  for (guint a = 0; a < 3; a++)
+    {
+      double d = b_nm[a] - a_nm[a];
+
+      nm2 += d * d;
+      steps2 += (d / spacing[a]) * (d / spacing[a]);
+    }
+  /* A point has no direction: count it in steps along x. */
+  if (!(steps2 > 0))
+    return (EvoxUnits) { EVOX_LENGTH_VOXELS, spacing[0] };
+  return (EvoxUnits) { EVOX_LENGTH_VOXELS, sqrt (nm2 / steps2) };
+}
+
+char *
+evox_format_segment_length (EvoxVolume   *volume,
+                            const double  a_nm[3],
+                            const double  b_nm[3])
+{
+  EvoxUnits units = evox_units_for_segment (volume, a_nm, b_nm);
+  double length_nm = 0;
+
+  for (guint a = 0; a < 3; a++)
+    length_nm += (b_nm[a] - a_nm[a]) * (b_nm[a] - a_nm[a]);
+  return evox_format_length (&units, sqrt (length_nm), EVOX_UNITS_UNICODE);
 }
 
 char *

@@ -42,10 +42,17 @@ char       *evox_units_format_number  (double           value);
 char       *evox_format_length        (const EvoxUnits *units,
                                        double           length_nm,
                                        EvoxUnitsStyle   style);
-/* A length in the units of @volume's figures (evox_units_for_volume; nm without a volume): the
- * one place a ruler or profile length becomes text. */
-char       *evox_format_volume_length (EvoxVolume      *volume,
-                                       double           length_nm);
+/* The units of a length measured along the segment from a_nm to b_nm (nm of @volume's frame):
+ * those of the volume's figures (evox_units_for_volume) while its voxel size is known; while it
+ * is not, voxel steps along this segment, each axis counted in its own assumed spacing, so a
+ * ruler across ten pixels reads 10 px even where the assumed voxels are not cubes. */
+EvoxUnits   evox_units_for_segment    (EvoxVolume      *volume,
+                                       const double     a_nm[3],
+                                       const double     b_nm[3]);
+/* The segment's length in those units: the one place a ruler or profile length becomes text. */
+char       *evox_format_segment_length (EvoxVolume     *volume,
+                                        const double    a_nm[3],
+                                        const double    b_nm[3]);
 char       *evox_format_area          (const EvoxUnits *units,
                                        double           area_nm2,
                                        EvoxUnitsStyle   style);

@@ -9,6 +9,7 @@
 #include "evox-profile-csv.h"
 #include "evox-csv.h"
 #include "evox-measurement.h"
+#include "evox-units.h"
 
 /* "log10_ohm", "ohm", or NULL: the value column's unit, made safe for a column name. */
 static char *
@@ -32,7 +33,8 @@ evox_profile_csv_format (const EvoxProfile *profile,
 {
   g_autofree char *unit = NULL;
   const char *length_unit = "nm";
-  double spacing[3] = { 1.0, 1.0, 1.0 };
+  double spacing[3] = { 1.0, 1.0, 1.0 }, origin[3] = { 0.0, 0.0, 0.0 };
+  double nm_per_step = 1.0;
   GString *text;
 
   g_return_val_if_fail (profile != NULL, NULL);
@@ -41,8 +43,16 @@ evox_profile_csv_format (const EvoxProfile *profile,
   unit = value_unit (volume);
   if (!evox_volume_get_spacing_known (volume))
     {
+      /* Voxel steps: positions as voxel indices (the hover's), distances along the line in
+       * the steps evox_units_for_segment counts, as the Measure page plots them. */
       length_unit = "px";
       evox_volume_get_spacing (volume, spacing);
+      evox_volume_get_origin (volume, origin);
+      if (profile->n > 1)
+        nm_per_step = evox_units_for_segment (volume, profile->position_nm,
+                                              profile->position_nm + 3 * (gsize) (profile->n - 1)).nm;
+      else
+        nm_per_step = spacing[0];
     }
   text = g_string_new (NULL);
   g_string_append_printf (text, "distance_%s,x_%s,y_%s,z_%s,", length_unit, length_unit,
@@ -61,12 +71,11 @@ evox_profile_csv_format (const EvoxProfile *profile,
     {
       const double *p = profile->position_nm + 3 * (gsize) i;
 
-      /* Unknown voxel sizes are read as isotropic steps: distances in px are along x's. */
-      evox_csv_append_double (text, profile->distance_nm[i] / spacing[0]);
+      evox_csv_append_double (text, profile->distance_nm[i] / nm_per_step);
       for (guint a = 0; a < 3; a++)
         {
           g_string_append_c (text, ',');
-          evox_csv_append_double (text, p[a] / spacing[a]);
+          evox_csv_append_double (text, (p[a] - origin[a]) / spacing[a]);
         }
       g_string_append_c (text, ',');
       evox_csv_append_double (text, profile->value[i]);

@@ -2930,7 +2930,7 @@ draw_overlays (EvoxRenderer *self,
       for (guint a = 0; a < 3; a++)
         middle[a] = 0.5 * (start[a] + end[a]);
       to_world (self, middle, middle);
-      text = evox_format_volume_length (self->volume, evox_measurement_get_length_nm (ruler));
+      text = evox_format_segment_length (self->volume, start, end);
       draw_label (self, frame, middle, text);
     }
 }

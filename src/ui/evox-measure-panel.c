@@ -63,9 +63,12 @@ describe_ruler (EvoxMeasurePanel *self,
                 guint             index,
                 EvoxMeasurement  *ruler)
 {
-  g_autofree char *length = evox_format_volume_length (evox_document_get_volume (self->document),
-                                                       evox_measurement_get_length_nm (ruler));
   guint axis = evox_measurement_get_axis (ruler);
+  g_autofree char *length = NULL;
+  double start[3], end[3];
+
+  evox_measurement_get_points (ruler, start, end);
+  length = evox_format_segment_length (evox_document_get_volume (self->document), start, end);
 
   /* TRANSLATORS: ruler number, its length, the slice it was drawn on ("z = 128"). */
   return g_strdup_printf (_("%u   %s   %s = %u"), index + 1, length, axis_names[axis],
@@ -180,7 +183,7 @@ update_profile (EvoxMeasurePanel *self)
   self->profile = evox_profile_sample_with (volume, evox_document_get_channel (self->document),
                                             start, end, self->sampling);
 
-  units = evox_units_for_volume (volume);
+  units = evox_units_for_segment (volume, start, end);
   unit = evox_units_symbol (&units, 1, EVOX_UNITS_UNICODE);
   scale = units.nm;
   x = g_new (double, self->profile->n);
@@ -192,7 +195,7 @@ update_profile (EvoxMeasurePanel *self)
   /* The ruler's own yellow would vanish on a light theme: the plot takes a steady blue. */
   evox_plot_add_line (self->plot, x, self->profile->value, self->profile->n,
                       &(GdkRGBA) { 0.20f, 0.52f, 0.89f, 1.0f }, NULL);
-  length = evox_format_volume_length (volume, evox_measurement_get_length_nm (ruler));
+  length = evox_format_segment_length (volume, start, end);
   if (self->sampling == EVOX_PROFILE_NEAREST)
     summary = g_strdup_printf (_("%u samples over %s, each the nearest voxel's value"),
                                self->profile->n, length);
