@@ -822,6 +822,57 @@ test_panel_no_phase (void)
   g_assert_finalize_object (document);
 }
 
+/* Two phases that meet at one value (A = 1:3, B = 3:4): a voxel of value 3 is A's, as in the
+ * fractions and label volumes, so B's particles are only its 4s. The volume is 3s for x < 3 and
+ * 4s for x >= 3: counted by hand, B holds 5 * 6 * 6 = 180 voxels in one particle. */
+static void
+test_panel_shared_edge (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (8, 6, 6, 1, EVOX_SAMPLE_U8, &error);
+  g_autoptr(EvoxPhase) a = evox_phase_new ("A", 1, 3, "#000000");
+  g_autoptr(EvoxPhase) b = evox_phase_new ("B", 3, 4, "#ffffff");
+  EvoxDocument *document = evox_document_new ();
+  EvoxParticlePanel *panel = EVOX_PARTICLE_PANEL (evox_particle_panel_new ());
+  EvoxLabels *labels;
+  GtkWidget *window;
+  guint8 *data;
+  guint64 total = 0;
+
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  for (gsize i = 0; i < 8 * 6 * 6; i++)
+    data[i] = i % 8 < 3 ? 3 : 4;
+  evox_volume_freeze (volume);
+  g_object_set (panel, "document", document, NULL);
+  evox_document_set_volume (document, volume, "v", NULL);
+  evox_phase_list_append (evox_document_get_phases (document), a);
+  evox_phase_list_append (evox_document_get_phases (document), b);
+  window = show_in_window (GTK_WIDGET (panel), 500, 700);
+  evox_document_set_selected_phase (document, 1);
+  evox_particle_panel_set_min_size (panel, 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
+  g_assert_true (evox_test_wait_for (has_labels, document, 60));
+  labels = evox_document_get_labels (document);
+  g_assert_cmpstr (evox_labels_get_phase_name (labels), ==, "B");
+  g_assert_cmpuint (evox_labels_get_n_particles (labels), ==, 1);
+  for (guint i = 1; i <= evox_labels_get_n_particles (labels); i++)
+    total += evox_labels_get_particle (labels, i)->voxels;
+  g_assert_cmpuint (total, ==, 180);
+
+  /* Phase A owns its edge, so its particles keep the 3s: 3 * 6 * 6 = 108 voxels. */
+  evox_document_set_selected_phase (document, 0);
+  evox_document_set_labels (document, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
+  g_assert_true (evox_test_wait_for (has_labels, document, 60));
+  labels = evox_document_get_labels (document);
+  g_assert_cmpstr (evox_labels_get_phase_name (labels), ==, "A");
+  g_assert_cmpuint (evox_labels_get_particle (labels, 1)->voxels, ==, 108);
+
+  close_window (window);
+  g_assert_finalize_object (document);
+}
+
 typedef struct
 {
   GtkAdjustment *adjustment;
@@ -1335,6 +1386,7 @@ main (int    argc,
   g_test_add ("/Evox/ParticlePanel/cancel", Fixture, NULL, fixture_set_up, test_panel_cancel,
               fixture_tear_down);
   g_test_add_func ("/Evox/ParticlePanel/no-phase", test_panel_no_phase);
+  g_test_add_func ("/Evox/ParticlePanel/shared-edge", test_panel_shared_edge);
   g_test_add_func ("/Evox/ParticlePanel/many", test_panel_many);
   g_test_add_func ("/Evox/ParticlePanel/columns", test_panel_columns);
   g_test_add_func ("/Evox/ParticlePanel/split", test_panel_split);

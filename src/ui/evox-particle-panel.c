@@ -439,22 +439,43 @@ format_value (double value)
   return g_strdup_printf ("%.4g", value);
 }
 
-/* Whether the phase the labels came from still has the same range. */
+/* The stored values the phase named `name` owns (evox_phase_list_get_owned_range): a voxel on an
+ * edge it shares with a phase before it belongs to that phase, here as in fractions and label
+ * volumes. FALSE when there is no such phase or it owns no value. */
+static gboolean
+get_owned_range (EvoxParticlePanel *self,
+                 const char        *name,
+                 double            *lo,
+                 double            *hi)
+{
+  EvoxPhaseList *phases = evox_document_get_phases (self->document);
+  EvoxVolume *volume = current_volume (self);
+  float first, last;
+  int index;
+
+  if (name == NULL || volume == NULL || (index = evox_phase_list_find (phases, name)) < 0 ||
+      !evox_phase_list_get_owned_range (phases, (guint) index,
+                                        evox_volume_get_sample_type (volume), &first, &last))
+    return FALSE;
+  *lo = first;
+  *hi = last;
+  return TRUE;
+}
+
+/* Whether the phase the labels came from still owns the same values. */
 static gboolean
 labels_are_stale (EvoxParticlePanel *self,
                   EvoxLabels        *labels)
 {
-  EvoxPhaseList *phases = evox_document_get_phases (self->document);
   const char *name = evox_labels_get_phase_name (labels);
-  double lo, hi;
-  EvoxPhase *phase;
-  int index;
+  double lo, hi, owned_lo, owned_hi;
 
-  if (name == NULL || (index = evox_phase_list_find (phases, name)) < 0)
+  if (name == NULL || evox_phase_list_find (evox_document_get_phases (self->document), name) < 0)
     return FALSE;
-  phase = evox_phase_list_get_phase (phases, index);
+  if (!get_owned_range (self, name, &owned_lo, &owned_hi))
+    return TRUE;
   evox_labels_get_range (labels, &lo, &hi);
-  return evox_phase_get_lo (phase) != lo || evox_phase_get_hi (phase) != hi;
+  return owned_lo != lo || owned_hi != hi;
 }
 
 static void
@@ -1117,9 +1138,16 @@ find_action (GtkWidget  *widget,
   EvoxVolume *volume = current_volume (self);
   EvoxPhase *phase = gtk_drop_down_get_selected_item (self->phase_dropdown);
   SearchData *data;
+  double lo, hi;
 
   if (volume == NULL || phase == NULL)
     return;
+  if (!get_owned_range (self, evox_phase_get_name (phase), &lo, &hi))
+    {
+      show_error (self, _("This phase holds no value of its own: the phases before it in the "
+                          "list own its whole range."));
+      return;
+    }
 
   cancel_search (self);
   show_error (self, NULL);
@@ -1138,8 +1166,8 @@ find_action (GtkWidget  *widget,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 
   evox_labels_compute_async (volume, evox_document_get_channel (self->document),
-                             evox_phase_get_name (phase), evox_phase_get_lo (phase),
-                             evox_phase_get_hi (phase), self->connectivity, self->min_size,
+                             evox_phase_get_name (phase), lo, hi, self->connectivity,
+                             self->min_size,
                              self->progress, self->cancellable, search_finished, data);
 }
 
