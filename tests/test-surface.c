@@ -261,6 +261,44 @@ test_document (void)
   g_assert_cmpuint (evox_surface_list_get_n_surfaces (list), ==, 0);
 }
 
+/* Phases that meet at one value: the value is the first phase's, as fractions and label volumes
+ * count it, so the second phase's surface does not enclose it too. A surface made outside a
+ * document keeps its phase's whole range (test_model). */
+static void
+test_shared_edge (void)
+{
+  g_autoptr (EvoxDocument) document = evox_document_new ();
+  g_autoptr (EvoxVolume) ball = evox_test_ball_new (N, 6, 255, 0);
+  g_autoptr (EvoxPhase) a = evox_phase_new ("A", 0, 255, "#000000");
+  g_autoptr (EvoxPhase) b = evox_phase_new ("B", 200, 255, "#ffffff");
+  EvoxSurface *surface;
+
+  evox_document_set_volume (document, ball, "ball", NULL);
+  _evox_document_set_surface_delay (document, 0);
+  evox_phase_list_append (evox_document_get_phases (document), a);
+  evox_phase_list_append (evox_document_get_phases (document), b);
+  surface = evox_document_add_phase_surface (document, b);
+  /* B overlaps A over 200..255, more than an edge: it keeps its range (the overlap is flagged). */
+  g_assert_cmpfloat (evox_surface_get_spec (surface)->lo, ==, 200);
+  g_assert_cmpfloat (evox_surface_get_spec (surface)->hi, ==, 255);
+
+  /* Editing A so that only the edge 200 is shared gives 200 to A: B encloses 201..255. */
+  evox_phase_set_range (a, 0, 200);
+  g_assert_cmpfloat (evox_surface_get_spec (surface)->lo, ==, 201);
+  g_assert_cmpfloat (evox_surface_get_spec (surface)->hi, ==, 255);
+  g_assert_true (iterate_until_idle (document, 30));
+  g_assert_cmpint (evox_surface_get_state (surface), ==, EVOX_SURFACE_STATE_READY);
+  g_assert_cmpfloat (evox_mesh_get_volume (evox_surface_get_mesh (surface)), >, 0);
+
+  /* Moving B above A gives it the edge. */
+  evox_phase_list_move (evox_document_get_phases (document), 1, 0);
+  g_assert_cmpfloat (evox_surface_get_spec (surface)->lo, ==, 200);
+  g_assert_cmpint (evox_surface_get_state (surface), ==, EVOX_SURFACE_STATE_STALE);
+  /* First in the list, B owns all of its range whatever A does. */
+  evox_phase_set_range (b, 150, 255);
+  g_assert_cmpfloat (evox_surface_get_spec (surface)->lo, ==, 150);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -272,5 +310,6 @@ main (int   argc,
   g_test_add_func ("/Evox/Surface/debounce", test_debounce);
   g_test_add_func ("/Evox/Surface/cancel", test_cancel);
   g_test_add_func ("/Evox/Surface/document", test_document);
+  g_test_add_func ("/Evox/Surface/shared-edge", test_shared_edge);
   return g_test_run ();
 }

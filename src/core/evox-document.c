@@ -384,6 +384,7 @@ evox_document_class_init (EvoxDocumentClass *klass)
 
 static void notify (EvoxDocument *self,
                     guint         prop_id);
+static void follow_phase_list (EvoxDocument *self);
 
 /* A phase's surface goes with the phase: removed, or replaced by a preset or Suggest. */
 static void
@@ -443,6 +444,8 @@ evox_document_init (EvoxDocument *self)
   self->selected_phase = -1;
   g_signal_connect_object (self->phases, "items-changed", G_CALLBACK (on_phases_items_changed),
                            self, 0);
+  g_signal_connect_object (self->phases, "changed", G_CALLBACK (follow_phase_list), self,
+                           G_CONNECT_SWAPPED);
   self->surfaces = evox_surface_list_new ();
   self->measurements = evox_measurement_list_new ();
   self->builder = evox_surface_builder_new (self->surfaces);
@@ -512,6 +515,17 @@ remove_particle_surfaces (EvoxDocument *self)
 }
 
 /* Every surface's spec takes the document's channel, smoothing and triangle budget. */
+/* Phase surfaces enclose what their phase owns, which an edit of another phase can change. */
+static void
+follow_phase_list (EvoxDocument *self)
+{
+  if (self->volume == NULL)
+    return;
+  for (guint i = 0; i < evox_surface_list_get_n_surfaces (self->surfaces); i++)
+    _evox_surface_follow_phase_list (evox_surface_list_get_surface (self->surfaces, i),
+                                     self->phases, evox_volume_get_sample_type (self->volume));
+}
+
 static void
 update_surface_specs (EvoxDocument *self)
 {
@@ -527,6 +541,7 @@ update_surface_specs (EvoxDocument *self)
       spec.max_triangles = self->triangle_budget;
       evox_surface_set_spec (surface, &spec);
     }
+  follow_phase_list (self);
 }
 
 void
@@ -1535,6 +1550,8 @@ evox_document_add_phase_surface (EvoxDocument *self,
 
   surface = evox_surface_new_for_phase (phase, self->channel, self->smooth_surfaces,
                                         self->triangle_budget);
+  _evox_surface_follow_phase_list (surface, self->phases,
+                                   evox_volume_get_sample_type (self->volume));
   evox_surface_list_append (self->surfaces, surface);
   return surface;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "evox-surface.h"
+#include "evox-object-list.h"
 
 #define DEFAULT_OPACITY 1.0
 
@@ -26,6 +27,8 @@ struct _EvoxSurface
   char             *name;
   EvoxSurfaceSpec   spec;
   EvoxPhase        *phase;
+  EvoxPhaseList    *phase_list;       /* weak: where phase lives, to know what it owns */
+  EvoxSampleType    phase_list_type;
   char              color[8];
   double            opacity;
   gboolean          visible;
@@ -75,16 +78,43 @@ set_message (EvoxSurface *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
 }
 
+/* The phase's range, or with its list the values it owns there, so a voxel on an edge shared
+ * with a phase above it is enclosed by that phase's surface alone, as fractions count it. */
 static void
 on_phase_range (EvoxPhase   *phase,
                 GParamSpec  *pspec,
                 EvoxSurface *self)
 {
   EvoxSurfaceSpec spec = self->spec;
+  float first, last;
+  int index;
 
   spec.lo = evox_phase_get_lo (phase);
   spec.hi = evox_phase_get_hi (phase);
+  if (self->phase_list != NULL &&
+      (index = _evox_object_list_find (EVOX_OBJECT_LIST (self->phase_list), phase)) >= 0 &&
+      evox_phase_list_get_owned_range (self->phase_list, (guint) index, self->phase_list_type,
+                                       &first, &last))
+    {
+      spec.lo = first;
+      spec.hi = last;
+    }
   evox_surface_set_spec (self, &spec);
+}
+
+void
+_evox_surface_follow_phase_list (EvoxSurface    *self,
+                                 EvoxPhaseList  *list,
+                                 EvoxSampleType  type)
+{
+  g_return_if_fail (EVOX_IS_SURFACE (self));
+  g_return_if_fail (list == NULL || EVOX_IS_PHASE_LIST (list));
+
+  if (self->phase == NULL)
+    return;
+  g_set_weak_pointer (&self->phase_list, list);
+  self->phase_list_type = type;
+  on_phase_range (self->phase, NULL, self);
 }
 
 static void
@@ -95,6 +125,7 @@ evox_surface_dispose (GObject *object)
   if (self->phase != NULL)
     g_signal_handlers_disconnect_by_data (self->phase, self);
   g_clear_object (&self->phase);
+  g_clear_weak_pointer (&self->phase_list);
   g_clear_pointer (&self->mesh, evox_mesh_unref);
   g_clear_pointer (&self->progress, evox_progress_unref);
 

@@ -74,6 +74,12 @@ void                   _evox_surface_end_build     (EvoxSurface           *self,
                                                     EvoxMesh              *mesh,
                                                     const GError          *error);
 void                   _evox_surface_mark_stale    (EvoxSurface           *self);
+/* For the document: a phase surface encloses the values its phase owns in `list`
+ * (evox_phase_list_get_owned_range for a volume of `type`), not its whole range; called again
+ * when another phase of the list changes. NULL: the whole range again. */
+void                   _evox_surface_follow_phase_list (EvoxSurface       *self,
+                                                        EvoxPhaseList     *list,
+                                                        EvoxSampleType     type);
 
 /* The surfaces of one document, in drawing order: a GListModel of EvoxSurface. "changed" is
  * emitted after items-changed and after any property of any surface changed (one signal per
