@@ -384,19 +384,20 @@ test_profile_csv (void)
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (path, &text, NULL, &error));
   lines = g_strsplit (text, "\n", -1);
-  g_assert_cmpstr (lines[0], ==, "distance_nm,x_nm,y_nm,z_nm,value_log10_ohm");
+  g_assert_cmpstr (lines[0], ==, "distance_nm,x_nm,y_nm,z_nm,value_log10_ohm,sampling");
   g_assert_cmpuint (g_strv_length (lines), ==, profile->n + 2);
   g_assert_cmpstr (lines[profile->n + 1], ==, "");
   for (guint i = 0; i < profile->n; i++)
     {
       g_auto(GStrv) fields = g_strsplit (lines[i + 1], ",", -1);
 
-      g_assert_cmpuint (g_strv_length (fields), ==, 5);
+      g_assert_cmpuint (g_strv_length (fields), ==, 6);
       g_assert_cmpfloat (g_ascii_strtod (fields[0], NULL), ==, profile->distance_nm[i]);
       for (guint c = 0; c < 3; c++)
         g_assert_cmpfloat (g_ascii_strtod (fields[1 + c], NULL), ==,
                            profile->position_nm[3 * i + c]);
       g_assert_cmpfloat (g_ascii_strtod (fields[4], NULL), ==, profile->value[i]);
+      g_assert_cmpstr (fields[5], ==, "trilinear");
     }
 
   /* An existing file stays as it was, and nothing is left beside it. */
@@ -409,7 +410,7 @@ test_profile_csv (void)
   evox_volume_set_spacing_known (volume, FALSE);
   g_clear_pointer (&text, g_free);
   text = evox_profile_csv_format (profile, volume);
-  g_assert_true (g_str_has_prefix (text, "distance_px,x_px,y_px,z_px,value_log10_ohm\n0,0,0.5,2,"));
+  g_assert_true (g_str_has_prefix (text, "distance_px,x_px,y_px,z_px,value_log10_ohm,sampling\n0,0,0.5,2,"));
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 

@@ -630,7 +630,7 @@ test_ruler_and_profile (void)
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (csv_path, &csv, NULL, &error));
   lines = g_strsplit (csv, "\n", -1);
-  g_assert_cmpstr (lines[0], ==, "distance_nm,x_nm,y_nm,z_nm,value");
+  g_assert_cmpstr (lines[0], ==, "distance_nm,x_nm,y_nm,z_nm,value,sampling");
   g_assert_cmpuint (g_strv_length (lines), ==, profile->n + 2);
   for (guint i = 0; i < profile->n; i++)
     {
@@ -639,6 +639,7 @@ test_ruler_and_profile (void)
       g_assert_cmpfloat (g_ascii_strtod (fields[0], NULL), ==, profile->distance_nm[i]);
       g_assert_cmpfloat (g_ascii_strtod (fields[3], NULL), ==, 11 * test_spacing[2]);
       g_assert_cmpfloat (g_ascii_strtod (fields[4], NULL), ==, profile->value[i]);
+      g_assert_cmpstr (fields[5], ==, evox_profile_sampling_to_string (profile->sampling));
     }
   g_assert_false (evox_measure_panel_export_profile (panel, csv_path, FALSE, &error));
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);

@@ -65,7 +65,9 @@ evox_profile_csv_format (const EvoxProfile *profile,
     }
   else
     g_string_append (text, "value");
-  g_string_append_c (text, '\n');
+  /* How the values were read, in every row as fractions carry their basis: a file that leaves
+   * the window still says whether values between labels can appear. */
+  g_string_append (text, ",sampling\n");
 
   for (guint i = 0; i < profile->n; i++)
     {
@@ -79,7 +81,7 @@ evox_profile_csv_format (const EvoxProfile *profile,
         }
       g_string_append_c (text, ',');
       evox_csv_append_double (text, profile->value[i]);
-      g_string_append_c (text, '\n');
+      g_string_append_printf (text, ",%s\n", evox_profile_sampling_to_string (profile->sampling));
     }
   return g_string_free (text, FALSE);
 }
