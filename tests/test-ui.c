@@ -771,26 +771,9 @@ test_export_image (void)
 }
 
 static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
 display_panel_of (EvoxWindow *window)
 {
-  GtkWidget *panel = find_descendant (GTK_WIDGET (window), EVOX_TYPE_DISPLAY_PANEL);
+  GtkWidget *panel = evox_test_find_descendant (GTK_WIDGET (window), EVOX_TYPE_DISPLAY_PANEL);
 
   g_assert_nonnull (panel);
   return panel;
