@@ -4,6 +4,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "evox-profile-csv.h"
@@ -32,17 +33,20 @@ evox_profile_csv_format (const EvoxProfile *profile,
 {
   g_autofree char *unit = NULL;
   const char *length_unit = "nm";
-  double spacing[3] = { 1.0, 1.0, 1.0 };
+  double spacing[3] = { 1.0, 1.0, 1.0 }, origin[3] = { 0.0, 0.0, 0.0 };
+  gboolean in_voxels;
   GString *text;
 
   g_return_val_if_fail (profile != NULL, NULL);
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
 
   unit = value_unit (volume);
-  if (!evox_volume_get_spacing_known (volume))
+  in_voxels = !evox_volume_get_spacing_known (volume);
+  if (in_voxels)
     {
       length_unit = "px";
       evox_volume_get_spacing (volume, spacing);
+      evox_volume_get_origin (volume, origin);
     }
   text = g_string_new (NULL);
   g_string_append_printf (text, "distance_%s,x_%s,y_%s,z_%s,", length_unit, length_unit,
@@ -60,13 +64,21 @@ evox_profile_csv_format (const EvoxProfile *profile,
   for (guint i = 0; i < profile->n; i++)
     {
       const double *p = profile->position_nm + 3 * (gsize) i;
+      double steps = 0.0;
 
-      /* Unknown voxel sizes are read as isotropic steps: distances in px are along x's. */
-      evox_csv_append_double (text, profile->distance_nm[i] / spacing[0]);
+      /* Without a voxel size, positions are voxel indices and distances count voxel steps along
+       * each axis, even where one axis's step is known (an SSRM table's layers). */
+      for (guint a = 0; in_voxels && a < 3; a++)
+        {
+          double d = (p[a] - profile->position_nm[a]) / spacing[a];
+
+          steps += d * d;
+        }
+      evox_csv_append_double (text, in_voxels ? sqrt (steps) : profile->distance_nm[i]);
       for (guint a = 0; a < 3; a++)
         {
           g_string_append_c (text, ',');
-          evox_csv_append_double (text, p[a] / spacing[a]);
+          evox_csv_append_double (text, (p[a] - origin[a]) / spacing[a]);
         }
       g_string_append_c (text, ',');
       evox_csv_append_double (text, profile->value[i]);
