@@ -1301,16 +1301,17 @@ evox_document_set_labels (EvoxDocument *self,
 }
 
 /* Rulers keep their ends in nm: scaled about the origin, they stay on the voxels they were drawn
- * between (and on their slice) when the voxel size changes. */
+ * between (and on their slice) when the voxel size changes. Called with the new size already
+ * set, so that whoever hears of a ruler moving sees it in the volume's new frame. */
 static void
 rescale_rulers (EvoxDocument *self,
-                const double  spacing_nm[3])
+                const double  old_spacing[3])
 {
-  double origin[3], old_spacing[3];
+  double origin[3], spacing_nm[3];
   guint n = evox_measurement_list_get_n_measurements (self->measurements);
 
   evox_volume_get_origin (self->volume, origin);
-  evox_volume_get_spacing (self->volume, old_spacing);
+  evox_volume_get_spacing (self->volume, spacing_nm);
   for (guint i = 0; i < n; i++)
     {
       EvoxMeasurement *ruler = evox_measurement_list_get_measurement (self->measurements, i);
@@ -1341,14 +1342,17 @@ void
 evox_document_set_voxel_size (EvoxDocument *self,
                               const double  spacing_nm[3])
 {
+  double old_spacing[3];
+
   g_return_if_fail (EVOX_IS_DOCUMENT (self));
 
   if (self->volume == NULL)
     return;
   g_object_freeze_notify (G_OBJECT (self));
   evox_document_set_labels (self, NULL);
-  rescale_rulers (self, spacing_nm);
+  evox_volume_get_spacing (self->volume, old_spacing);
   evox_volume_set_spacing (self->volume, spacing_nm);
+  rescale_rulers (self, old_spacing);
   /* Same volume: cancels the running build and marks every surface stale. */
   evox_surface_builder_set_volume (self->builder, self->volume);
   notify (self, PROP_VOLUME);
