@@ -52,6 +52,23 @@ evox_test_close_window (EvoxWindow *window)
   g_assert_null (document);
 }
 
+GtkWidget *
+evox_test_find_descendant (GtkWidget *widget,
+                           GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = evox_test_find_descendant (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 void
 evox_test_grab_frame (GtkGLArea    *area,
                       EvoxTestGrab *grab)

@@ -22,6 +22,10 @@ gboolean evox_test_wait_for          (gboolean    (*check) (gpointer),
  * must be finalized. */
 void     evox_test_close_window      (EvoxWindow   *window);
 
+/* The first widget of `type` in widget's tree (widget itself included, depth first), or NULL. */
+GtkWidget *evox_test_find_descendant (GtkWidget    *widget,
+                                      GType         type);
+
 /* The pixels a GtkGLArea drew last, read back from its own framebuffer: connect
  * evox_test_grab_frame to the canvas's "frame-drawn" with the EvoxTestGrab as data, clear
  * `pixels` and wait for evox_test_grabbed. RGBA rows from the bottom up; free `pixels`. */

@@ -11,6 +11,7 @@
 
 #include "evox-demo.h"
 #include "evox-document.h"
+#include "evox-measurement.h"
 
 static void
 count_notify (GObject    *object,
@@ -387,6 +388,43 @@ test_basis (void)
                  evox_volume_get_fine_histogram (plain, 0));
 }
 
+/* Setting the voxel size keeps the rulers on the voxels they were drawn between: a ruler drawn
+ * in voxels and then given a size does not shrink onto a corner of the old frame. */
+static void
+test_voxel_size_keeps_rulers (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxDocument) doc = evox_document_new ();
+  g_autoptr (EvoxVolume) volume = gradient_u8 (8);
+  g_autoptr (EvoxMeasurement) ruler = NULL;
+  EvoxMeasurementList *rulers = evox_document_get_measurements (doc);
+  const double origin[3] = { 100, -50, 7 };
+  const double size[3] = { 2, 3, 4 };
+  double start[3], end[3];
+
+  evox_volume_set_origin (volume, origin);
+  evox_document_set_volume (doc, volume, "gradient", NULL);
+  /* From the centre of voxel (1, 2, 3) to that of (6, 6, 3), on z = 3. */
+  ruler = evox_measurement_new_from_voxels (volume, (guint[3]) { 1, 2, 3 },
+                                            (guint[3]) { 6, 6, 3 }, &error);
+  g_assert_no_error (error);
+  evox_measurement_list_append (rulers, ruler);
+
+  evox_document_set_voxel_size (doc, size);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (rulers), ==, 1);
+  evox_measurement_get_points (ruler, start, end);
+  /* Voxel i's centre is at origin + i * size, worked out by hand. */
+  g_assert_cmpfloat_with_epsilon (start[0], 102, 1e-9);
+  g_assert_cmpfloat_with_epsilon (start[1], -44, 1e-9);
+  g_assert_cmpfloat_with_epsilon (start[2], 19, 1e-9);
+  g_assert_cmpfloat_with_epsilon (end[0], 112, 1e-9);
+  g_assert_cmpfloat_with_epsilon (end[1], -32, 1e-9);
+  g_assert_cmpfloat_with_epsilon (end[2], 19, 1e-9);
+  /* hypot (5 * 2, 4 * 3) */
+  g_assert_cmpfloat_with_epsilon (evox_measurement_get_length_nm (ruler), sqrt (244.0), 1e-9);
+  g_assert_cmpuint (evox_measurement_get_slice (ruler), ==, 3);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -404,5 +442,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Document/labels-and-focus", test_labels_and_focus);
   g_test_add_func ("/Evox/Document/phases-follow-scale", test_phases_follow_scale);
   g_test_add_func ("/Evox/Document/basis", test_basis);
+  g_test_add_func ("/Evox/Document/voxel-size-keeps-rulers", test_voxel_size_keeps_rulers);
   return g_test_run ();
 }

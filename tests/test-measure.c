@@ -414,6 +414,38 @@ test_profile_csv (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* With the voxel size unknown, the CSV counts voxels along each axis: a stack whose layer step
+ * alone is known (an SSRM table without a pixel size: 1 nm stands in laterally, 10 nm a layer)
+ * gives a ruler from voxel (1, 2, 0) to voxel (4, 2, 4) sqrt (3^2 + 4^2) = 5 px, not its
+ * length in nm, and positions are voxel indices from the origin. */
+static void
+test_profile_csv_px (void)
+{
+  const double spacing[3] = { 1.0, 1.0, 10.0 }, origin[3] = { 5.0, -3.0, 20.0 };
+  g_autoptr(EvoxVolume) volume = random_volume (6, 6, 6, spacing, origin, 7);
+  g_autoptr(EvoxProfile) profile = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_auto(GStrv) first = NULL;
+  g_auto(GStrv) last = NULL;
+  double a[3] = { 6.0, -1.0, 20.0 }, b[3] = { 9.0, -1.0, 60.0 };
+
+  evox_volume_set_spacing_known (volume, FALSE);
+  profile = evox_profile_sample (volume, 0, a, b);
+  text = evox_profile_csv_format (profile, volume);
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "distance_px,x_px,y_px,z_px,value,sampling");
+  first = g_strsplit (lines[1], ",", -1);
+  last = g_strsplit (lines[profile->n], ",", -1);
+  g_assert_cmpfloat_with_epsilon (g_ascii_strtod (first[0], NULL), 0.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (g_ascii_strtod (first[1], NULL), 1.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (g_ascii_strtod (first[2], NULL), 2.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (g_ascii_strtod (first[3], NULL), 0.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (g_ascii_strtod (last[0], NULL), 5.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (g_ascii_strtod (last[1], NULL), 4.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (g_ascii_strtod (last[3], NULL), 4.0, 1e-12);
+}
+
 /* The document keeps the rulers and drops them with the volume they were drawn on. */
 static void
 test_document (void)
@@ -447,6 +479,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Profile/oblique", test_profile_oblique);
   g_test_add_func ("/Evox/Profile/electrode", test_profile_electrode);
   g_test_add_func ("/Evox/Profile/csv", test_profile_csv);
+  g_test_add_func ("/Evox/Profile/csv-px", test_profile_csv_px);
   g_test_add_func ("/Evox/Profile/sampling", test_profile_sampling);
   g_test_add_func ("/Evox/Measurement/from-voxels", test_from_voxels);
   return g_test_run ();

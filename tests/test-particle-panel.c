@@ -766,23 +766,6 @@ test_panel_cancel (Fixture       *fixture,
   g_assert_null (evox_document_get_labels (fixture->document));
 }
 
-/* The first widget of a type in depth-first order (the phase dropdown comes first). */
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static void
 test_panel_no_phase (void)
 {
@@ -803,8 +786,8 @@ test_panel_no_phase (void)
   {
     g_autoptr(EvoxPhase) a = evox_phase_new ("A", 0, 0, "#000000");
     g_autoptr(EvoxPhase) b = evox_phase_new ("B", SOLID, SOLID, "#ffffff");
-    GtkDropDown *dropdown = GTK_DROP_DOWN (find_descendant (GTK_WIDGET (panel),
-                                                            GTK_TYPE_DROP_DOWN));
+    GtkDropDown *dropdown = GTK_DROP_DOWN (evox_test_find_descendant (GTK_WIDGET (panel),
+                                                                      GTK_TYPE_DROP_DOWN));
 
     evox_phase_list_append (evox_document_get_phases (document), a);
     evox_phase_list_append (evox_document_get_phases (document), b);
@@ -1117,24 +1100,6 @@ test_panel_columns (void)
   g_assert_finalize_object (document);
 }
 
-/* The first widget of type in widget's tree (depth first), or NULL. */
-static GtkWidget *
-find_of_type (GtkWidget *widget,
-              GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_of_type (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 not_busy (gpointer data)
 {
@@ -1193,9 +1158,9 @@ test_panel_split (void)
   /* Colour by diameter: the document holds the choice, the dropdown follows it and the colour
    * bar shows; None hides the bar. */
   {
-    GtkWidget *bar = find_of_type (GTK_WIDGET (panel), GTK_TYPE_DRAWING_AREA);
-    GtkDropDown *choice = GTK_DROP_DOWN (find_of_type (gtk_widget_get_parent (bar),
-                                                       GTK_TYPE_DROP_DOWN));
+    GtkWidget *bar = evox_test_find_descendant (GTK_WIDGET (panel), GTK_TYPE_DRAWING_AREA);
+    GtkDropDown *choice = GTK_DROP_DOWN (evox_test_find_descendant (gtk_widget_get_parent (bar),
+                                                                    GTK_TYPE_DROP_DOWN));
 
     g_assert_false (gtk_widget_get_visible (bar));
     evox_document_set_particle_colors (document, EVOX_PARTICLE_COLOR_DIAMETER);
@@ -1359,7 +1324,8 @@ test_window_screens (void)
   evox_document_focus_particle (document, 2);
   shoot ("colour-selected.xwd");
   evox_document_set_selected_particle (document, 0);
-  gtk_expander_set_expanded (GTK_EXPANDER (find_of_type (GTK_WIDGET (panel), GTK_TYPE_EXPANDER)),
+  gtk_expander_set_expanded (GTK_EXPANDER (evox_test_find_descendant (GTK_WIDGET (panel),
+                                                                   GTK_TYPE_EXPANDER)),
                              TRUE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.preview-split", NULL));
   g_assert_true (evox_test_wait_for (not_busy, panel, 120));

@@ -148,6 +148,35 @@ test_voxel_size_dialog (void)
   evox_test_tmpdir_free (dir);
 }
 
+/* The dialog sets the size of the volume it was opened for: when another volume has come into
+ * the window meanwhile (a load that finished), Apply changes nothing and says why. */
+static void
+test_voxel_size_other_volume (void)
+{
+  g_autoptr (EvoxVolume) first = evox_test_ball_new (16, 5, 200, 10);
+  g_autoptr (EvoxVolume) second = evox_test_ball_new (16, 5, 200, 10);
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxPropertiesDialog *dialog;
+  double spacing[3];
+
+  evox_document_set_volume (document, first, "first.tif", NULL);
+  dialog = evox_properties_dialog_new (window);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+  evox_document_set_volume (document, second, "second.tif", NULL);
+  evox_properties_dialog_set_values (dialog, 0.5, 0.5, 2, "µm");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "properties.apply", NULL));
+  g_assert_false (evox_volume_get_spacing_known (second));
+  evox_volume_get_spacing (second, spacing);
+  g_assert_cmpfloat (spacing[0], ==, 1);
+  g_assert_false (evox_volume_get_spacing_known (first));
+  g_assert_nonnull (dialog);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_null (dialog);
+  evox_test_close_window (window);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -155,5 +184,6 @@ main (int    argc,
   if (!evox_test_ui_init (&argc, &argv))
     return 0;
   g_test_add_func ("/Evox/PropertiesUI/voxel-size", test_voxel_size_dialog);
+  g_test_add_func ("/Evox/PropertiesUI/voxel-size-other-volume", test_voxel_size_other_volume);
   return g_test_run ();
 }

@@ -13,6 +13,7 @@
 #include "evox-demo.h"
 #include "evox-gl-context.h"
 #include "evox-labels.h"
+#include "evox-measurement.h"
 #include "evox-phase.h"
 #include "evox-renderer.h"
 #include "evox-renderer-private.h"
@@ -3536,6 +3537,59 @@ test_quad_frames (void)
   renderer_free (renderer);
 }
 
+/* A ruler's length label stays inside the image: one along the slice's top row has it below the
+ * line instead of above, out of sight; one at the left edge is moved in. */
+static guint
+count_label_pixels (EvoxVolume *volume,
+                    const guint start[3],
+                    const guint end[3])
+{
+  static const guint8 white[3] = { 255, 255, 255 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxMeasurementList) rulers = evox_measurement_list_new ();
+  g_autoptr(EvoxMeasurement) ruler = evox_measurement_new_from_voxels (volume, start, end,
+                                                                       &error);
+  EvoxRenderer *renderer = slice_z_renderer_new (volume, 2, 0, 1);
+  g_autofree guint8 *pixels = NULL;
+  guint n;
+
+  g_assert_no_error (error);
+  evox_measurement_list_append (rulers, ruler);
+  evox_renderer_set_measurements (renderer, rulers);
+  pixels = render (renderer, 400, 300, FALSE);
+  /* The slice of zeros is dark and nothing else is white: white is the label's text. */
+  n = count_colour (pixels, 400 * 300, white);
+  evox_renderer_set_measurements (renderer, NULL);
+  renderer_free (renderer);
+  return n;
+}
+
+static void
+test_ruler_label_inside (void)
+{
+  g_autoptr(EvoxVolume) volume = NULL;
+  guint middle;
+
+  if (!need_gl ())
+    return;
+  /* 10 px a voxel; y = 0 is the image's top row. */
+  volume = volume_new (40, 30, 5, EVOX_SAMPLE_U8);
+  evox_volume_freeze (volume);
+  middle = count_label_pixels (volume, (guint[3]) { 8, 15, 2 }, (guint[3]) { 32, 15, 2 });
+  g_assert_cmpuint (middle, >, 0);
+  /* The same text along the top and the bottom row: all of it shows. */
+  g_assert_cmpuint (count_label_pixels (volume, (guint[3]) { 8, 0, 2 }, (guint[3]) { 32, 0, 2 }),
+                    ==, middle);
+  g_assert_cmpuint (count_label_pixels (volume, (guint[3]) { 8, 29, 2 },
+                                        (guint[3]) { 32, 29, 2 }), ==, middle);
+  /* A short ruler along the left edge, whose label is wider than twice its distance from it,
+   * against the same length in the middle. */
+  middle = count_label_pixels (volume, (guint[3]) { 20, 10, 2 }, (guint[3]) { 20, 14, 2 });
+  g_assert_cmpuint (middle, >, 0);
+  g_assert_cmpuint (count_label_pixels (volume, (guint[3]) { 0, 10, 2 }, (guint[3]) { 0, 14, 2 }),
+                    ==, middle);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -3590,6 +3644,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Render/surfaces/vertex-colors", test_surfaces_vertex_colors);
   g_test_add_func ("/Evox/Render/quad-frames", test_quad_frames);
   g_test_add_func ("/Evox/Render/quad", test_quad);
+  g_test_add_func ("/Evox/Render/ruler-label-inside", test_ruler_label_inside);
 
   status = g_test_run ();
 

@@ -837,26 +837,9 @@ test_export_image (void)
 }
 
 static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
 display_panel_of (EvoxWindow *window)
 {
-  GtkWidget *panel = find_descendant (GTK_WIDGET (window), EVOX_TYPE_DISPLAY_PANEL);
+  GtkWidget *panel = evox_test_find_descendant (GTK_WIDGET (window), EVOX_TYPE_DISPLAY_PANEL);
 
   g_assert_nonnull (panel);
   return panel;
@@ -1172,6 +1155,63 @@ test_color_button_hex (void)
   g_assert_finalize_object (button);
 }
 
+/* Every revealed banner (GtkRevealer showing its child) under widget. */
+static void
+collect_revealed (GtkWidget *widget,
+                  GPtrArray *found)
+{
+  if (GTK_IS_REVEALER (widget) && gtk_revealer_get_child_revealed (GTK_REVEALER (widget)))
+    g_ptr_array_add (found, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_revealed (child, found);
+}
+
+static gboolean
+two_revealed (gpointer window)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+
+  collect_revealed (window, found);
+  return found->len >= 2;
+}
+
+/* An error and the voxel-size banner at once, over a narrow canvas: both stay readable, one
+ * under the other, instead of the second drawn over the first. */
+static void
+test_banners_apart (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (8, 8, 8, 1, EVOX_SAMPLE_U8, &error);
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+
+  g_assert_no_error (error);
+  evox_volume_freeze (volume);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_document_set_volume (evox_window_get_document (window), volume, "cube.tif", NULL);
+  evox_window_show_voxel_banner (window, TRUE);
+  evox_window_show_error (window, "Could not open “other.tif”. Not a TIFF file");
+  g_assert_true (evox_test_wait_for (two_revealed, window, 10));
+  evox_test_wait_for (never, NULL, 0.3);
+  collect_revealed (GTK_WIDGET (window), found);
+  g_assert_cmpuint (found->len, ==, 2);
+  {
+    graphene_rect_t a, b, overlap;
+
+    g_assert_true (gtk_widget_compute_bounds (found->pdata[0], GTK_WIDGET (window), &a));
+    g_assert_true (gtk_widget_compute_bounds (found->pdata[1], GTK_WIDGET (window), &b));
+    g_test_message ("banners %g,%g %gx%g and %g,%g %gx%g", a.origin.x, a.origin.y,
+                    a.size.width, a.size.height, b.origin.x, b.origin.y, b.size.width,
+                    b.size.height);
+    g_assert_true (a.size.height > 0 && b.size.height > 0);
+    g_assert_false (graphene_rect_intersection (&a, &b, &overlap) &&
+                    overlap.size.width > 0 && overlap.size.height > 0);
+  }
+  evox_test_close_window (window);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1197,5 +1237,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Ui/load-stages", test_load_stages);
   g_test_add_func ("/Evox/Ui/hover-readout-fits", test_hover_readout_fits);
   g_test_add_func ("/Evox/Ui/phase-row-opacity", test_phase_row_opacity);
+  g_test_add_func ("/Evox/Ui/banners-apart", test_banners_apart);
   return g_test_run ();
 }

@@ -1206,6 +1206,38 @@ test_screenshots (void)
                  (double[2]) { 0.9, 0.5 });
 }
 
+/* What `evox --phase ... --ruler ...` does when the volume arrives: the application opens the
+ * Measure page for its rulers, and the window's startup phases must not take it away. */
+static void
+open_measure_page (EvoxDocument *document,
+                   GParamSpec   *pspec,
+                   EvoxWindow   *window)
+{
+  if (evox_document_get_volume (document) != NULL)
+    evox_window_show_page (window, "measure");
+}
+
+static void
+test_startup_ruler_page (void)
+{
+  const char *specs[] = { "graphite=-7:-3.5", NULL };
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  EvoxDocument *document = evox_window_get_document (window);
+
+  evox_window_set_startup_phases (window, specs, NULL);
+  g_signal_connect (document, "notify::volume", G_CALLBACK (open_measure_page), window);
+  evox_window_open_demo (window);
+  g_assert_cmpuint (evox_phase_list_get_n_phases (evox_document_get_phases (document)), ==, 1);
+  g_assert_cmpstr (evox_window_get_page (window), ==, "measure");
+  g_signal_handlers_disconnect_by_func (document, open_measure_page, window);
+
+  /* Without rulers the phases asked for are what to look at. */
+  evox_window_show_page (window, "display");
+  evox_window_set_startup_phases (window, specs, NULL);
+  g_assert_cmpstr (evox_window_get_page (window), ==, "phases");
+  evox_test_close_window (window);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1221,6 +1253,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Views/drag-modes", test_drag_modes);
   g_test_add_func ("/Evox/Views/ruler-end-drag", test_ruler_end_drag);
   g_test_add_func ("/Evox/Views/drags-scale-2", test_drags_scale_2);
+  g_test_add_func ("/Evox/Views/startup-ruler-page", test_startup_ruler_page);
   g_test_add_func ("/Evox/Views/screenshots", test_screenshots);
   return g_test_run ();
 }

@@ -72,26 +72,6 @@ parse_range (const char *text,
   return isfinite (*lo) && isfinite (*hi) && *lo < *hi;
 }
 
-/* "X,Y,Z" voxel indices. */
-static gboolean
-parse_slices (const char *text,
-              guint       slices[3])
-{
-  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
-
-  if (g_strv_length (parts) != 3)
-    return FALSE;
-  for (guint i = 0; i < 3; i++)
-    {
-      gint64 v;
-
-      if (!_evox_cli_parse_int (g_strstrip (parts[i]), 0, G_MAXUINT32, &v))
-        return FALSE;
-      slices[i] = (guint) v;
-    }
-  return TRUE;
-}
-
 static char *
 colormap_names (void)
 {
@@ -169,7 +149,7 @@ parse_request (GOptionContext *context,
     }
   if (slices != NULL)
     {
-      if (!parse_slices (slices, request->slices))
+      if (!evox_voxel_index_parse (slices, request->slices))
         {
           *status = _evox_cli_usage_error (context, "--slice must be X,Y,Z voxel indices, "
                                            "not '%s'", slices);

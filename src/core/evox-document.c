@@ -1315,25 +1315,59 @@ evox_document_set_labels (EvoxDocument *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+/* Rulers keep their ends in nm: scaled about the origin, they stay on the voxels they were drawn
+ * between (and on their slice) when the voxel size changes. Called with the new size already
+ * set, so that whoever hears of a ruler moving sees it in the volume's new frame. */
+static void
+rescale_rulers (EvoxDocument *self,
+                const double  old_spacing[3])
+{
+  double origin[3], spacing_nm[3];
+  guint n = evox_measurement_list_get_n_measurements (self->measurements);
+
+  evox_volume_get_origin (self->volume, origin);
+  evox_volume_get_spacing (self->volume, spacing_nm);
+  for (guint i = 0; i < n; i++)
+    {
+      EvoxMeasurement *ruler = evox_measurement_list_get_measurement (self->measurements, i);
+      double start[3], end[3];
+
+      evox_measurement_get_points (ruler, start, end);
+      for (guint a = 0; a < 3; a++)
+        {
+          double scale = spacing_nm[a] / old_spacing[a];
+
+          start[a] = origin[a] + (start[a] - origin[a]) * scale;
+          end[a] = origin[a] + (end[a] - origin[a]) * scale;
+        }
+      evox_measurement_set_start (ruler, start);
+      evox_measurement_set_end (ruler, end);
+    }
+}
+
 /**
  * evox_document_set_voxel_size:
  *
  * The voxel size lives on the volume, the one place every reader of spacing (views, renderer,
- * particles, surfaces, exports) already goes through; the voxels stay as they are. Particles
- * measured with the old size are dropped, surfaces are built again, and notify::volume has
- * every view read the geometry again.
+ * particles, surfaces, exports) already goes through; the voxels stay as they are, and rulers
+ * stay on theirs. Particles measured with the old size are dropped, surfaces are built again,
+ * and notify::volume has every view read the geometry again.
  */
 void
 evox_document_set_voxel_size (EvoxDocument *self,
                               const double  spacing_nm[3])
 {
+  double old_spacing[3];
+
   g_return_if_fail (EVOX_IS_DOCUMENT (self));
 
   if (self->volume == NULL)
     return;
   g_object_freeze_notify (G_OBJECT (self));
   evox_document_set_labels (self, NULL);
+  evox_volume_get_spacing (self->volume, old_spacing);
   evox_volume_set_spacing (self->volume, spacing_nm);
+  rescale_rulers (self, old_spacing);
   /* Same volume: cancels the running build and marks every surface stale. */
   evox_surface_builder_set_volume (self->builder, self->volume);
   notify (self, PROP_VOLUME);

@@ -1436,6 +1436,55 @@ runs_measure (const Runs     *rl,
   return TRUE;
 }
 
+/* The particles of labels 1..n_labels from their sums: label l becomes particle remap[l] (none
+ * when 0), or l itself without remap. */
+static void
+finish_particles (EvoxLabels    *self,
+                  const Acc     *accs,
+                  const guint32 *remap,
+                  guint32        n_labels,
+                  guint32        kept)
+{
+  double spacing[3], origin[3], factors[13];
+
+  evox_volume_get_spacing (self->volume, spacing);
+  evox_volume_get_origin (self->volume, origin);
+  crofton_factors (spacing, factors);
+  self->n_particles = kept;
+  self->particles = g_new0 (EvoxParticle, MAX (kept, 1));
+#pragma omp parallel for schedule(static)
+  for (guint32 label = 1; label <= n_labels; label++)
+    {
+      guint32 id = remap != NULL ? remap[label] : label;
+
+      if (id != 0)
+        particle_finish (&self->particles[id - 1], id, &accs[label], spacing, origin, factors);
+    }
+}
+
+/* Labels of a phase of a volume's channel, without their label volume or particles yet. */
+static EvoxLabels *
+labels_new (EvoxVolume       *volume,
+            guint             channel,
+            const char       *phase_name,
+            double            lo,
+            double            hi,
+            EvoxConnectivity  connectivity,
+            guint64           min_size)
+{
+  EvoxLabels *self = g_object_new (EVOX_TYPE_LABELS, NULL);
+
+  self->volume = g_object_ref (volume);
+  self->channel = channel;
+  self->phase_name = g_strdup (phase_name);
+  self->lo = lo;
+  self->hi = hi;
+  self->connectivity = connectivity;
+  self->min_size = min_size;
+  evox_volume_get_dims (volume, self->dims);
+  return self;
+}
+
 /**
  * evox_labels_compute:
  * @progress: (nullable): stages "Finding particles" and "Measuring particles"
@@ -1459,7 +1508,6 @@ evox_labels_compute (EvoxVolume        *volume,
   EvoxWorkMonitor monitor = { .progress = progress, .cancellable = cancellable };
   g_autofree Acc *accs = NULL;
   g_autofree guint32 *remap = NULL;
-  double spacing[3], origin[3], factors[13];
   gsize n_voxels;
   Source src;
   Runs rl;
@@ -1478,15 +1526,7 @@ evox_labels_compute (EvoxVolume        *volume,
       return NULL;
     }
 
-  self = g_object_new (EVOX_TYPE_LABELS, NULL);
-  self->volume = g_object_ref (volume);
-  self->channel = channel;
-  self->phase_name = g_strdup (phase_name);
-  self->lo = lo;
-  self->hi = hi;
-  self->connectivity = connectivity;
-  self->min_size = min_size;
-  evox_volume_get_dims (volume, self->dims);
+  self = labels_new (volume, channel, phase_name, lo, hi, connectivity, min_size);
   n_voxels = self->dims[0] * self->dims[1] * self->dims[2];
   if (!evox_check_allocation (n_voxels, sizeof (guint32), "The label volume", error))
     return NULL;
@@ -1524,22 +1564,13 @@ evox_labels_compute (EvoxVolume        *volume,
       return NULL;
     }
 
-  evox_volume_get_spacing (volume, spacing);
-  evox_volume_get_origin (volume, origin);
-  crofton_factors (spacing, factors);
   remap = g_new0 (guint32, (gsize) rl.n_labels + 1);
   for (guint32 label = 1; label <= rl.n_labels; label++)
     if (accs[label].voxels >= min_size)
       remap[label] = ++kept;
   self->n_found = rl.n_labels;
   self->n_dropped = rl.n_labels - kept;
-  self->n_particles = kept;
-  self->particles = g_new0 (EvoxParticle, MAX (kept, 1));
-#pragma omp parallel for schedule(static)
-  for (guint32 label = 1; label <= rl.n_labels; label++)
-    if (remap[label] != 0)
-      particle_finish (&self->particles[remap[label] - 1], remap[label], &accs[label],
-                       spacing, origin, factors);
+  finish_particles (self, accs, remap, rl.n_labels, kept);
   g_clear_pointer (&accs, g_free);
 
   self->labels = _evox_alloc_large (n_voxels * sizeof (guint32));
@@ -1642,7 +1673,6 @@ _evox_labels_new_take (EvoxVolume        *volume,
   g_autoptr(EvoxLabels) self = NULL;
   g_autofree guint32 *remap = NULL;
   g_autofree Acc *accs = NULL;
-  double spacing[3], origin[3], factors[13];
   Measure ms = { 0 };
   guint32 n = 0;
   gsize n_voxels;
@@ -1650,16 +1680,8 @@ _evox_labels_new_take (EvoxVolume        *volume,
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
   g_return_val_if_fail (labels != NULL, NULL);
 
-  self = g_object_new (EVOX_TYPE_LABELS, NULL);
-  self->volume = g_object_ref (volume);
-  self->channel = channel;
-  self->phase_name = g_strdup (phase_name);
-  self->lo = lo;
-  self->hi = hi;
-  self->connectivity = connectivity;
-  self->min_size = min_size;
+  self = labels_new (volume, channel, phase_name, lo, hi, connectivity, min_size);
   self->labels = labels;
-  evox_volume_get_dims (volume, self->dims);
   n_voxels = self->dims[0] * self->dims[1] * self->dims[2];
 
   if (!evox_check_allocation ((guint64) max_label + 1,
@@ -1696,14 +1718,8 @@ _evox_labels_new_take (EvoxVolume        *volume,
       measure_label_row (&ms, labels, self->dims, r % self->dims[1], r / self->dims[1]);
     }
 
-  evox_volume_get_spacing (volume, spacing);
-  evox_volume_get_origin (volume, origin);
-  crofton_factors (spacing, factors);
   self->n_found = n;
-  self->n_particles = n;
-  self->particles = g_new0 (EvoxParticle, MAX (n, 1));
-  for (guint32 l = 1; l <= n; l++)
-    particle_finish (&self->particles[l - 1], l, &accs[l], spacing, origin, factors);
+  finish_particles (self, accs, NULL, n, n);
   return g_steal_pointer (&self);
 }
 

@@ -181,12 +181,16 @@ evox_measurement_get_length_nm (EvoxMeasurement *self)
                (self->end[2] - self->start[2]) * (self->end[2] - self->start[2]));
 }
 
-/* "X,Y,Z" of unsigned indices. */
-static gboolean
-parse_voxel (const char *text,
-             guint       index[3])
+gboolean
+evox_voxel_index_parse (const char *text,
+                        guint       index[3])
 {
-  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+  g_auto(GStrv) parts = NULL;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (index != NULL, FALSE);
+
+  parts = g_strsplit (text, ",", -1);
 
   if (g_strv_length (parts) != 3)
     return FALSE;
@@ -214,7 +218,8 @@ evox_ruler_spec_parse (const char  *spec,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   ends = g_strsplit (spec, ":", -1);
-  if (g_strv_length (ends) != 2 || !parse_voxel (ends[0], start) || !parse_voxel (ends[1], end))
+  if (g_strv_length (ends) != 2 || !evox_voxel_index_parse (ends[0], start) ||
+      !evox_voxel_index_parse (ends[1], end))
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
                    "a ruler is X0,Y0,Z0:X1,Y1,Z1 (voxel indices of its ends), not '%s'", spec);

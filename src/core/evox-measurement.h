@@ -32,6 +32,9 @@ void             evox_measurement_set_start      (EvoxMeasurement *self,
                                                   const double     start_nm[3]);
 double           evox_measurement_get_length_nm  (EvoxMeasurement *self);
 
+/* "X,Y,Z": three voxel indices, unsigned decimal numbers (spaces around each allowed). */
+gboolean         evox_voxel_index_parse          (const char      *text,
+                                                  guint            index[3]);
 /* "X0,Y0,Z0:X1,Y1,Z1": voxel indices of a ruler's two ends (the command line's --ruler).
  * FALSE with an EVOX_ERROR_ARGUMENT error that says what is wrong. */
 gboolean         evox_ruler_spec_parse           (const char      *spec,

@@ -9,31 +9,48 @@
 #include "evox-profile.h"
 #include "evox-histogram.h"
 
-double
-evox_volume_sample_trilinear (EvoxVolume   *volume,
-                              guint         channel,
-                              const double  position_nm[3])
+/* The position in voxel coordinates (voxel centres at whole numbers), or FALSE outside the
+ * box, which reaches half a voxel beyond the outer centres as the views draw it. */
+static gboolean
+position_to_voxels (EvoxVolume   *volume,
+                    const double  position_nm[3],
+                    double        f[3],
+                    gsize         dims[3])
 {
-  double origin[3], spacing[3], frac[3], sum = 0.0;
-  gsize dims[3], lo[3], hi[3];
-
-  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NAN);
-  g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), NAN);
+  double origin[3], spacing[3];
 
   evox_volume_get_dims (volume, dims);
   evox_volume_get_origin (volume, origin);
   evox_volume_get_spacing (volume, spacing);
   for (guint a = 0; a < 3; a++)
     {
-      double f = (position_nm[a] - origin[a]) / spacing[a];
+      f[a] = (position_nm[a] - origin[a]) / spacing[a];
+      if (!(f[a] >= -0.5 && f[a] <= (double) dims[a] - 0.5))
+        return FALSE;
+    }
+  return TRUE;
+}
 
-      /* The box reaches half a voxel beyond the outer centres, as the views draw it. */
-      if (!(f >= -0.5 && f <= (double) dims[a] - 0.5))
-        return NAN;
-      f = CLAMP (f, 0.0, (double) dims[a] - 1);
-      lo[a] = (gsize) floor (f);
+double
+evox_volume_sample_trilinear (EvoxVolume   *volume,
+                              guint         channel,
+                              const double  position_nm[3])
+{
+  double f[3], frac[3], sum = 0.0;
+  gsize dims[3], lo[3], hi[3];
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NAN);
+  g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), NAN);
+
+  if (!position_to_voxels (volume, position_nm, f, dims))
+    return NAN;
+  for (guint a = 0; a < 3; a++)
+    {
+      double c = CLAMP (f[a], 0.0, (double) dims[a] - 1);
+
+      lo[a] = (gsize) floor (c);
       hi[a] = MIN (lo[a] + 1, dims[a] - 1);
-      frac[a] = f - (double) lo[a];
+      frac[a] = c - (double) lo[a];
     }
 
   for (guint corner = 0; corner < 8; corner++)
@@ -61,24 +78,17 @@ evox_volume_sample_nearest (EvoxVolume   *volume,
                             guint         channel,
                             const double  position_nm[3])
 {
-  double origin[3], spacing[3];
+  double f[3];
   gsize dims[3], index[3];
 
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), NAN);
   g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), NAN);
 
-  evox_volume_get_dims (volume, dims);
-  evox_volume_get_origin (volume, origin);
-  evox_volume_get_spacing (volume, spacing);
+  if (!position_to_voxels (volume, position_nm, f, dims))
+    return NAN;
+  /* The box's outer face rounds onto the last voxel. */
   for (guint a = 0; a < 3; a++)
-    {
-      double f = (position_nm[a] - origin[a]) / spacing[a];
-
-      /* The same box as trilinear sampling's; its outer face rounds onto the last voxel. */
-      if (!(f >= -0.5 && f <= (double) dims[a] - 0.5))
-        return NAN;
-      index[a] = (gsize) MIN (floor (MAX (f, 0.0) + 0.5), (double) dims[a] - 1);
-    }
+    index[a] = (gsize) MIN (floor (MAX (f[a], 0.0) + 0.5), (double) dims[a] - 1);
   return evox_volume_get_value (volume, channel, index[0], index[1], index[2]);
 }
 

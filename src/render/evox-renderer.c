@@ -2747,9 +2747,10 @@ push_ndc (EvoxRenderer *self,
   push_vertex (self->vertices, point, zero);
 }
 
-/* text centred above `anchor` (world units), white on a dark backdrop, in window pixels that
- * exports scale like line widths. Glyph rows become runs of thick lines: the line program
- * draws them, so text needs no program or texture of its own. */
+/* text centred above `anchor` (world units; below it or moved sideways where the viewport's edge
+ * would cut it), white on a dark backdrop, in window pixels that exports scale like line widths.
+ * Glyph rows become runs of thick lines: the line program draws them, so text needs no program
+ * or texture of its own. */
 static void
 draw_label (EvoxRenderer *self,
             const Frame  *frame,
@@ -2758,7 +2759,7 @@ draw_label (EvoxRenderer *self,
 {
   static const float identity[16] = { 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1 };
   vec4 world, clip;
-  double ndc[2], width, left, top, half;
+  double ndc[2], width, left, top, half, centre = 0.0;
   glong n = g_utf8_strlen (text, -1);
   guint back, first;
   const char *p;
@@ -2774,14 +2775,28 @@ draw_label (EvoxRenderer *self,
   ndc[1] = clip[1] / clip[3];
 
   width = (6.0 * n - 1.0) * LABEL_PIXEL;
-  left = -0.5 * width;
   top = 10.0 + 7.0 * LABEL_PIXEL;
+  /* The label stays in the viewport (in the unscaled pixels offsets are given in): below a
+   * ruler along the top edge rather than above it, and moved in from a side edge. */
+  {
+    double w = frame->viewport[0] / frame->line_scale, h = frame->viewport[1] / frame->line_scale;
+    double x = 0.5 * (ndc[0] + 1.0) * w, y = 0.5 * (ndc[1] + 1.0) * h;
+    double box = 0.5 * width + 3.0;
+
+    if (y + top + 3.0 > h)
+      top = -10.0;
+    if (x - box < 0.0)
+      centre = box - x;
+    else if (x + box > w)
+      centre = w - box - x;
+  }
+  left = centre - 0.5 * width;
   g_array_set_size (self->vertices, 0);
   /* The backdrop's line grows half its width past each end: shorten it by as much. */
   half = MAX (0.5 * width + 3.0 - 0.5 * label_back_style.width, 0.01);
   back = self->vertices->len;
-  push_ndc (self, frame, ndc, -half, top - 3.5 * LABEL_PIXEL);
-  push_ndc (self, frame, ndc, half, top - 3.5 * LABEL_PIXEL);
+  push_ndc (self, frame, ndc, centre - half, top - 3.5 * LABEL_PIXEL);
+  push_ndc (self, frame, ndc, centre + half, top - 3.5 * LABEL_PIXEL);
   first = self->vertices->len;
   p = text;
   for (glong i = 0; i < n; i++, p = g_utf8_next_char (p))

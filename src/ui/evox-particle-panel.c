@@ -1086,36 +1086,42 @@ cancel_search (EvoxParticlePanel *self)
   stop_search (self);
 }
 
+/* The panel a finished search or split reports to, with the search stopped and a failure
+ * shown (what failed, then why); NULL when the panel closed or a newer search replaced it. */
+static EvoxParticlePanel *
+finish_search (SearchData   *data,
+               const GError *error,
+               const char   *failure)
+{
+  EvoxParticlePanel *self = data->panel;
+
+  if (self == NULL || self->cancellable != data->cancellable)
+    return NULL;
+  stop_search (self);
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *message = g_strdup_printf ("%s: %s", failure, error->message);
+
+      show_error (self, message);
+    }
+  return self;
+}
+
 static void
 search_finished (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
   SearchData *data = user_data;
-  EvoxParticlePanel *self = data->panel;
   g_autoptr(GError) error = NULL;
   g_autoptr(EvoxLabels) labels = evox_labels_compute_finish (result, &error);
+  g_autofree char *failure = g_strdup_printf (_("Could not find the particles of “%s”"),
+                                              data->phase_name);
+  EvoxParticlePanel *self = finish_search (data, error, failure);
 
-  if (self == NULL || self->cancellable != data->cancellable)
-    {
-      /* Closed, cancelled or replaced by a newer search. */
-      search_data_free (data);
-      return;
-    }
-  stop_search (self);
-
-  if (labels == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          g_autofree char *message =
-            g_strdup_printf (_("Could not find the particles of “%s”: %s"), data->phase_name,
-                             error->message);
-          show_error (self, message);
-        }
-    }
-  else if (evox_labels_get_volume (labels) == current_volume (self) &&
-           evox_labels_get_channel (labels) == evox_document_get_channel (self->document))
+  if (self != NULL && labels != NULL &&
+      evox_labels_get_volume (labels) == current_volume (self) &&
+      evox_labels_get_channel (labels) == evox_document_get_channel (self->document))
     evox_document_set_labels (self->document, labels);
   search_data_free (data);
 }
@@ -1127,6 +1133,35 @@ poll_progress (gpointer user_data)
 
   _evox_show_progress (self->progress_bar, self->progress);
   return G_SOURCE_CONTINUE;
+}
+
+/* Replaces any running search with a new one that shows its progress; the caller starts the
+ * work with self->progress and self->cancellable and hands the returned data to its callback. */
+static SearchData *
+start_search (EvoxParticlePanel *self,
+              const char        *phase_name,
+              EvoxLabels        *source)
+{
+  SearchData *data;
+
+  cancel_search (self);
+  show_error (self, NULL);
+  self->cancellable = g_cancellable_new ();
+  self->progress = evox_progress_new ();
+  data = g_new0 (SearchData, 1);
+  g_set_weak_pointer (&data->panel, self);
+  data->cancellable = g_object_ref (self->cancellable);
+  data->phase_name = g_strdup (phase_name);
+  if (source != NULL)
+    data->source = g_object_ref (source);
+
+  gtk_progress_bar_set_fraction (self->progress_bar, 0);
+  gtk_progress_bar_set_text (self->progress_bar, _("Starting"));
+  gtk_widget_set_visible (self->progress_box, TRUE);
+  self->poll_id = g_timeout_add (50, poll_progress, self);
+  update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  return data;
 }
 
 static void
@@ -1149,21 +1184,7 @@ find_action (GtkWidget  *widget,
       return;
     }
 
-  cancel_search (self);
-  show_error (self, NULL);
-  self->cancellable = g_cancellable_new ();
-  self->progress = evox_progress_new ();
-  data = g_new0 (SearchData, 1);
-  g_set_weak_pointer (&data->panel, self);
-  data->cancellable = g_object_ref (self->cancellable);
-  data->phase_name = g_strdup (evox_phase_get_name (phase));
-
-  gtk_progress_bar_set_fraction (self->progress_bar, 0);
-  gtk_progress_bar_set_text (self->progress_bar, _("Starting"));
-  gtk_widget_set_visible (self->progress_box, TRUE);
-  self->poll_id = g_timeout_add (50, poll_progress, self);
-  update_actions (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  data = start_search (self, evox_phase_get_name (phase), NULL);
 
   evox_labels_compute_async (volume, evox_document_get_channel (self->document),
                              evox_phase_get_name (phase), lo, hi, self->connectivity,
@@ -1177,30 +1198,16 @@ split_finished (GObject      *source,
                 gpointer      user_data)
 {
   SearchData *data = user_data;
-  EvoxParticlePanel *self = data->panel;
   g_autoptr(GError) error = NULL;
   g_autoptr(EvoxLabels) split = evox_watershed_split_finish (result, &error);
+  g_autofree char *failure = g_strdup_printf (_("Could not split the particles of “%s”"),
+                                              data->phase_name != NULL ? data->phase_name : "");
+  EvoxParticlePanel *self = finish_search (data, error, failure);
 
-  if (self == NULL || self->cancellable != data->cancellable)
-    {
-      search_data_free (data);
-      return;
-    }
-  stop_search (self);
-
-  if (split == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          g_autofree char *message =
-            g_strdup_printf (_("Could not split the particles of “%s”: %s"),
-                             data->phase_name != NULL ? data->phase_name : "", error->message);
-          show_error (self, message);
-        }
-    }
-  else if (evox_labels_get_volume (split) == current_volume (self) &&
-           evox_labels_get_channel (split) == evox_document_get_channel (self->document) &&
-           (data->source == self->unsplit || data->source == current_labels (self)))
+  if (self != NULL && split != NULL &&
+      evox_labels_get_volume (split) == current_volume (self) &&
+      evox_labels_get_channel (split) == evox_document_get_channel (self->document) &&
+      (data->source == self->unsplit || data->source == current_labels (self)))
     {
       if (self->unsplit == NULL)
         {
@@ -1226,22 +1233,7 @@ preview_split_action (GtkWidget  *widget,
 
   if (source == NULL)
     return;
-  cancel_search (self);
-  show_error (self, NULL);
-  self->cancellable = g_cancellable_new ();
-  self->progress = evox_progress_new ();
-  data = g_new0 (SearchData, 1);
-  g_set_weak_pointer (&data->panel, self);
-  data->cancellable = g_object_ref (self->cancellable);
-  data->phase_name = g_strdup (evox_labels_get_phase_name (source));
-  data->source = g_object_ref (source);
-
-  gtk_progress_bar_set_fraction (self->progress_bar, 0);
-  gtk_progress_bar_set_text (self->progress_bar, _("Starting"));
-  gtk_widget_set_visible (self->progress_box, TRUE);
-  self->poll_id = g_timeout_add (50, poll_progress, self);
-  update_actions (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  data = start_search (self, evox_labels_get_phase_name (source), source);
 
   /* h is typed in the length unit shown beside it; the split takes nm of the spacing. */
   units = evox_units_for_volume (evox_labels_get_volume (source));

@@ -25,6 +25,7 @@ struct _EvoxPropertiesDialog
   GtkWindow       parent_instance;
 
   EvoxWindow     *window;   /* weak */
+  EvoxVolume     *volume;   /* weak: the volume whose size the dialog shows */
   gboolean        layered;  /* an SSRM stack: z is its layer step, not for changing here */
 
   GtkLabel       *file_label;
@@ -74,6 +75,15 @@ apply_action (GtkWidget  *widget,
   if (self->window == NULL)
     return;
   document = evox_window_get_document (self->window);
+  /* The values shown are another volume's: they are not for the one open now. */
+  if (self->volume == NULL || evox_document_get_volume (document) != self->volume)
+    {
+      gtk_label_set_text (self->message_label,
+                          _("Another volume was opened meanwhile: nothing was changed."));
+      gtk_widget_set_visible (GTK_WIDGET (self->message_label), TRUE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "properties.apply", FALSE);
+      return;
+    }
   for (int i = 0; i < 3; i++)
     {
       gtk_spin_button_update (self->size_spin[i]);
@@ -103,6 +113,7 @@ evox_properties_dialog_dispose (GObject *object)
   EvoxPropertiesDialog *self = EVOX_PROPERTIES_DIALOG (object);
 
   g_clear_weak_pointer (&self->window);
+  g_clear_weak_pointer (&self->volume);
   gtk_widget_dispose_template (GTK_WIDGET (object), EVOX_TYPE_PROPERTIES_DIALOG);
   G_OBJECT_CLASS (evox_properties_dialog_parent_class)->dispose (object);
 }
@@ -177,6 +188,7 @@ evox_properties_dialog_new (EvoxWindow *window)
   guint unit = 0;
 
   g_set_weak_pointer (&self->window, window);
+  g_set_weak_pointer (&self->volume, volume);
   /* An SSRM stack's layers sit at depths the table gave in nm: only the pixel size is open. */
   self->layered = volume != NULL && evox_volume_get_n_scans (volume) > 0;
   if (self->layered)

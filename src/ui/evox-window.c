@@ -78,6 +78,13 @@ evox_window_show_page (EvoxWindow *self,
   gtk_stack_set_visible_child_name (self->side_stack, page);
 }
 
+const char *
+evox_window_get_page (EvoxWindow *self)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->side_stack);
+}
+
 GtkWidget *
 evox_window_get_histogram (EvoxWindow *self)
 {
@@ -261,6 +268,7 @@ apply_startup_phases (EvoxWindow *self)
   EvoxPhaseList *phases = evox_document_get_phases (self->document);
   g_autoptr (EvoxPhaseList) list = evox_phase_list_new ();
   g_autoptr (GError) error = NULL;
+  gboolean keep_page;
 
   if (volume == NULL || (self->startup_phases == NULL && self->startup_preset == NULL))
     return;
@@ -303,12 +311,16 @@ apply_startup_phases (EvoxWindow *self)
     }
   evox_phase_list_assign (phases, list);
   evox_document_set_selected_phase (self->document, 0);
-  gtk_stack_set_visible_child_name (self->side_stack, "phases");
+  /* Rulers from the command line opened the Measure page as the volume arrived: it stays. */
+  keep_page = g_strcmp0 (gtk_stack_get_visible_child_name (self->side_stack), "measure") == 0;
+  if (!keep_page)
+    gtk_stack_set_visible_child_name (self->side_stack, "phases");
   if (self->startup_surfaces)
     {
       for (guint i = 0; i < evox_phase_list_get_n_phases (phases); i++)
         evox_document_add_phase_surface (self->document, evox_phase_list_get_phase (phases, i));
-      gtk_stack_set_visible_child_name (self->side_stack, "surfaces");
+      if (!keep_page)
+        gtk_stack_set_visible_child_name (self->side_stack, "surfaces");
     }
 }
 

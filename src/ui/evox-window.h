@@ -85,5 +85,6 @@ GtkWidget    *evox_window_get_surface_panel (EvoxWindow         *self);
 GtkWidget    *evox_window_get_measure_panel (EvoxWindow         *self);
 void          evox_window_show_page      (EvoxWindow            *self,
                                           const char            *page);
+const char   *evox_window_get_page       (EvoxWindow            *self);
 
 G_END_DECLS
