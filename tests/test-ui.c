@@ -1099,6 +1099,63 @@ test_phase_row_opacity (void)
   }
 }
 
+/* `evox --phase auto:3` in the window splits the basis (the demo's four measured scans) as
+ * `evox segment --phase auto:3` does; it failed with "expected NAME=LO:HI". Oracle: brute-force
+ * three-class Otsu (evox_test_otsu3) on the scan values, within one bin. A name given twice
+ * shows in the banner and sets no phase. */
+static void
+test_startup_phases_auto (void)
+{
+  {
+    const char *specs[] = { "auto:3", "mine=-2:-1", NULL };
+    EvoxWindow *window = open_window ();
+    EvoxDocument *document = evox_window_get_document (window);
+    EvoxVolume *volume = evox_document_get_volume (document);
+    EvoxPhaseList *list = evox_document_get_phases (document);
+    const float *scans[4];
+    gsize lengths[4], dims[3];
+    double t[2], width;
+
+    g_assert_cmpuint (evox_volume_get_n_scans (volume), ==, 4);
+    evox_volume_get_dims (volume, dims);
+    for (guint s = 0; s < 4; s++)
+      {
+        scans[s] = evox_volume_get_scan (volume, s)->values;
+        lengths[s] = dims[0] * dims[1];
+      }
+    evox_test_otsu3 (scans, lengths, 4, t, &width);
+
+    evox_window_set_startup_phases (window, specs, NULL);
+    g_assert_null (evox_window_get_error (window));
+    g_assert_cmpuint (evox_phase_list_get_n_phases (list), ==, 4);
+    for (guint k = 0; k < 2; k++)
+      {
+        EvoxPhase *phase = evox_phase_list_get_phase (list, k + 1);
+
+        g_test_message ("class %u starts at %g (brute force %g)", k + 2,
+                        evox_phase_get_lo (phase), t[k]);
+        g_assert_cmpfloat (fabs (evox_phase_get_lo (phase) - t[k]), <=, 1.01 * width);
+      }
+    g_assert_cmpstr (evox_phase_get_name (evox_phase_list_get_phase (list, 0)), ==, "Phase 1");
+    g_assert_cmpstr (evox_phase_get_name (evox_phase_list_get_phase (list, 3)), ==, "mine");
+    evox_window_show_page (window, "phases");
+    evox_test_wait_for (never, NULL, 0.6);
+    save_screenshot (GTK_WIDGET (window), "phase-auto");
+    evox_test_close_window (window);
+  }
+  {
+    const char *specs[] = { "a=-2:-1", "a=-1:0", NULL };
+    EvoxWindow *window = open_window ();
+    EvoxPhaseList *list = evox_document_get_phases (evox_window_get_document (window));
+
+    evox_window_set_startup_phases (window, specs, NULL);
+    g_assert_nonnull (evox_window_get_error (window));
+    g_assert_nonnull (strstr (evox_window_get_error (window), "twice"));
+    g_assert_cmpuint (evox_phase_list_get_n_phases (list), ==, 0);
+    evox_test_close_window (window);
+  }
+}
+
 static void
 count_signal (gpointer  instance,
               guint    *count)
@@ -1237,6 +1294,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Ui/load-stages", test_load_stages);
   g_test_add_func ("/Evox/Ui/hover-readout-fits", test_hover_readout_fits);
   g_test_add_func ("/Evox/Ui/phase-row-opacity", test_phase_row_opacity);
+  g_test_add_func ("/Evox/Ui/startup-phases-auto", test_startup_phases_auto);
   g_test_add_func ("/Evox/Ui/banners-apart", test_banners_apart);
   return g_test_run ();
 }

@@ -287,19 +287,10 @@ apply_startup_phases (EvoxWindow *self)
         evox_phase_preset_apply (preset, list,
                                  evox_document_get_basis_histogram (self->document), &error);
     }
-  for (guint i = 0; self->startup_phases != NULL && self->startup_phases[i] != NULL &&
-                    error == NULL; i++)
-    {
-      gboolean has_color = FALSE;
-      g_autoptr (EvoxPhase) phase = evox_phase_parse_styled_spec (self->startup_phases[i], volume,
-                                                                  &has_color, &error);
-      if (phase != NULL)
-        {
-          if (!has_color)
-            evox_phase_set_color (phase, evox_phase_list_next_color (list));
-          evox_phase_list_append (list, phase);
-        }
-    }
+  if (error == NULL)
+    evox_phase_list_append_specs (list, (const char * const *) self->startup_phases, volume,
+                                  evox_document_get_basis_histogram (self->document), TRUE,
+                                  &error);
   g_clear_pointer (&self->startup_phases, g_strfreev);
   g_clear_pointer (&self->startup_preset, g_free);
   if (error != NULL)
