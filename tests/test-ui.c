@@ -490,6 +490,80 @@ test_ssrm_dialog (void)
   evox_test_close_window (window);
 }
 
+/* Opens path in window and waits for its volume; returns its spacing. */
+static void
+open_and_get_spacing (EvoxWindow *window,
+                      const char *path,
+                      double      spacing[3])
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  EvoxVolume *volume;
+
+  evox_window_open_file (window, file, NULL);
+  g_assert_true (evox_test_wait_for (not_loading, window, 60));
+  g_assert_null (evox_window_get_error (window));
+  volume = evox_document_get_volume (evox_window_get_document (window));
+  g_assert_true (evox_volume_get_spacing_known (volume));
+  evox_volume_get_spacing (volume, spacing);
+}
+
+/* `evox --voxel-size` (the viewer refused the option): the size wins over the one the TIFF
+ * states and over one remembered for the file, is not remembered itself, and applies once, to
+ * the volume that arrives next; an SSRM stack (the demo) takes x and y, z staying its layer
+ * step. */
+static void
+test_startup_voxel_size (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *stated = NULL;
+  g_autofree char *known = write_tiff (dir, "known.tif", 6);
+  g_autoptr (GError) error = NULL;
+  const double file_size[3] = { 4, 4, 4 }, remembered[3] = { 2, 3, 4 }, given[3] = { 5, 6, 7 };
+  EvoxWindow *window = open_window ();
+  double spacing[3];
+
+  {
+    g_autoptr (EvoxVolume) volume = evox_volume_new (6, 6, 6, 1, EVOX_SAMPLE_U8, &error);
+
+    g_assert_no_error (error);
+    evox_volume_set_spacing (volume, file_size);
+    evox_volume_freeze (volume);
+    stated = g_build_filename (dir, "stated.tif", NULL);
+    g_assert_true (evox_tiff_write (volume, 0, stated, 0, &error));
+    g_assert_no_error (error);
+  }
+  /* The oracle of "as the file states": without the option the file's own size comes back. */
+  open_and_get_spacing (window, stated, spacing);
+  g_assert_cmpfloat_with_epsilon (spacing[0], 4, 1e-9);
+  evox_window_set_startup_voxel_size (window, given);
+  open_and_get_spacing (window, stated, spacing);
+  for (int a = 0; a < 3; a++)
+    g_assert_cmpfloat (spacing[a], ==, given[a]);
+  /* Applied once: the next file is the file's again. */
+  open_and_get_spacing (window, stated, spacing);
+  g_assert_cmpfloat_with_epsilon (spacing[0], 4, 1e-9);
+
+  g_assert_true (evox_voxel_size_remember (known, remembered, &error));
+  g_assert_no_error (error);
+  evox_window_set_startup_voxel_size (window, given);
+  open_and_get_spacing (window, known, spacing);
+  for (int a = 0; a < 3; a++)
+    g_assert_cmpfloat (spacing[a], ==, given[a]);
+  g_assert_true (evox_voxel_size_lookup (known, spacing));
+  for (int a = 0; a < 3; a++)
+    g_assert_cmpfloat (spacing[a], ==, remembered[a]);
+
+  evox_window_set_startup_voxel_size (window, given);
+  evox_window_open_demo (window);
+  evox_volume_get_spacing (evox_document_get_volume (evox_window_get_document (window)),
+                           spacing);
+  g_assert_cmpfloat (spacing[0], ==, 5);
+  g_assert_cmpfloat (spacing[1], ==, 6);
+  g_assert_cmpfloat (spacing[2], ==, EVOX_SSRM_DEFAULT_DZ_NM);
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* Widgets under `widget` (itself included) with CSS class `name`, in tree order. */
 static void
 collect_with_class (GtkWidget  *widget,
@@ -1295,6 +1369,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Ui/hover-readout-fits", test_hover_readout_fits);
   g_test_add_func ("/Evox/Ui/phase-row-opacity", test_phase_row_opacity);
   g_test_add_func ("/Evox/Ui/startup-phases-auto", test_startup_phases_auto);
+  g_test_add_func ("/Evox/Ui/startup-voxel-size", test_startup_voxel_size);
   g_test_add_func ("/Evox/Ui/banners-apart", test_banners_apart);
   return g_test_run ();
 }

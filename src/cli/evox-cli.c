@@ -50,13 +50,15 @@ static void
 print_help (FILE *out)
 {
   fprintf (out, "Usage: evox [--dz NM] [--pixel-size NM] [--value VALUE:DEPTH]...\n"
-                "            [--phase NAME=LO:HI[:#rrggbb[:OPACITY]]...\n"
+                "            [--voxel-size X[,Y,Z][UNIT]]\n"
+                "            [--phase NAME=LO:HI[:#rrggbb[:OPACITY]]|auto:N...\n"
                 "            | --preset NAME] [--surfaces] [--view xyz|x|y|z|stack|quad]\n"
                 "            [--ruler X0,Y0,Z0:X1,Y1,Z1]... [FILE...]\n"
                 "       evox COMMAND [OPTION...] FILE\n\n"
                 "Evox, the electrode volume explorer. Without a command it opens the viewer: each\n"
                 "FILE (SSRM table, TIFF stack, folder of TIFFs) in a window, or the demo volume.\n"
                 "SSRM tables open without asking when --dz, --pixel-size or --value is given.\n"
+                "--voxel-size sets the voxel size, over the one the file states (SSRM: x, y).\n"
                 "--phase and --preset start each window with those phases, --surfaces adds their\n"
                 "surfaces, --view picks the view (quad: four views) and --ruler draws a ruler\n"
                 "between two voxels of one slice. 'evox --help-all' lists every option.\n\n"

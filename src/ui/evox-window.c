@@ -191,6 +191,24 @@ evox_window_get_voxel_banner (EvoxWindow *self)
 
 static void apply_startup_phases (EvoxWindow *self);
 
+/* --voxel-size, once, on the volume about to be shown: it wins over the file's own size and a
+ * remembered one, as in the commands; an SSRM stack keeps the layer step it was read with. */
+static void
+apply_startup_voxel_size (EvoxWindow *self,
+                          EvoxVolume *volume)
+{
+  double spacing[3], read[3];
+
+  if (!self->have_startup_voxel_size)
+    return;
+  self->have_startup_voxel_size = FALSE;
+  memcpy (spacing, self->startup_voxel_size, sizeof spacing);
+  evox_volume_get_spacing (volume, read);
+  if (evox_volume_get_n_scans (volume) > 0)
+    spacing[2] = read[2];
+  evox_volume_set_spacing (volume, spacing);
+}
+
 void
 evox_window_open_demo (EvoxWindow *self)
 {
@@ -199,6 +217,7 @@ evox_window_open_demo (EvoxWindow *self)
   g_return_if_fail (EVOX_IS_WINDOW (self));
 
   evox_window_cancel_load (self);
+  apply_startup_voxel_size (self, volume);
   evox_document_set_volume (self->document, volume, _("Demo SSRM stack"), NULL);
   apply_startup_phases (self);
   evox_window_show_error (self, NULL);
@@ -316,6 +335,16 @@ apply_startup_phases (EvoxWindow *self)
 }
 
 void
+evox_window_set_startup_voxel_size (EvoxWindow   *self,
+                                    const double  spacing_nm[3])
+{
+  g_return_if_fail (EVOX_IS_WINDOW (self));
+  self->have_startup_voxel_size = spacing_nm != NULL;
+  if (spacing_nm != NULL)
+    memcpy (self->startup_voxel_size, spacing_nm, sizeof self->startup_voxel_size);
+}
+
+void
 evox_window_set_startup_surfaces (EvoxWindow *self,
                                   gboolean    surfaces)
 {
@@ -381,6 +410,7 @@ show_uploaded_volume (EvoxWindow *self)
         spacing[2] = read[2];
       evox_volume_set_spacing (volume, spacing);
     }
+  apply_startup_voxel_size (self, volume);
   evox_document_set_volume (self->document, volume, name, path);
   evox_window_show_error (self, NULL);
   evox_window_show_voxel_banner (self, TRUE);
