@@ -3001,6 +3001,7 @@ test_voxel_size (void)
       { "--voxel-size", "5ft", NULL },
       { "--voxel-size", "1,2", NULL },
       { "--voxel-size", "-1", NULL },
+      { "--voxel-size", "1e10mm", NULL },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
@@ -3011,6 +3012,9 @@ test_voxel_size (void)
         g_assert_cmpstr (run.out, ==, "");
         g_assert_nonnull (strstr (run.err, refused[i][0]));
         g_assert_true (strchr (run.err, '\n') == run.err + strlen (run.err) - 1);
+        /* A bad --voxel-size names the command as its other usage errors do (it said "evox:"). */
+        if (g_str_equal (refused[i][0], "--voxel-size"))
+          g_assert_true (g_str_has_prefix (run.err, "evox info: --voxel-size: "));
       }
   }
   {
