@@ -546,8 +546,8 @@ test_unknown_command (void)
   }
 }
 
-/* The window's --view and --ruler are checked before any window opens (no display needed):
- * one line on stderr, exit status 2. */
+/* The window's --view, --ruler, --voxel-size and the syntax of --phase are checked before any
+ * window opens (no display needed): one line on stderr, exit status 2. */
 static void
 test_viewer_view_options (void)
 {
@@ -555,6 +555,17 @@ test_viewer_view_options (void)
     { "--view", "sideways", "--view must be xyz, x, y, z, stack or quad, not 'sideways'" },
     { "--ruler", "1,2,3", "--ruler: a ruler is X0,Y0,Z0:X1,Y1,Z1" },
     { "--ruler", "1,2,3:4,5,-6", "--ruler: a ruler is X0,Y0,Z0:X1,Y1,Z1" },
+    /* --phase was checked only in the open window (a banner, exit 0), auto:N not at all. */
+    { "--phase", "soft", "--phase: Phase “soft”: expected NAME=LO:HI" },
+    { "--phase", "a=x:2", "--phase: Phase “a=x:2”: expected NAME=LO:HI with numbers" },
+    { "--phase", "a=1:2:#12345", "the colour must be #rrggbb" },
+    { "--phase", "a=1:2:#123456:3", "the opacity after the colour must be a number from 0 to 1" },
+    { "--phase", "auto:9", "--phase: Phase “auto:9”: auto:N takes N from 2 to 8" },
+    { "--phase", "auto:", "auto:N takes N from 2 to 8" },
+    /* --voxel-size was an unknown option (exit 1); the parser names its range. */
+    { "--voxel-size", "5ft", "--voxel-size: voxel size '5ft': unknown unit 'ft'" },
+    { "--voxel-size", "1,2", "--voxel-size: voxel size '1,2': give one size or three" },
+    { "--voxel-size", "1e10mm", "is outside 1 pm to 1 m" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -564,6 +575,13 @@ test_viewer_view_options (void)
       g_test_message ("%s %s: %s", cases[i][0], cases[i][1], run.err);
       assert_refused (&run, 2, cases[i][2]);
     }
+  /* As in the commands, the two options that set an SSRM table's pixel size cannot meet. */
+  {
+    g_auto(Run) run = evox_headless ("--voxel-size", "5", "--pixel-size", "3", "table.csv",
+                                     NULL);
+
+    assert_refused (&run, 2, "--voxel-size and --pixel-size both set the pixel size");
+  }
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -2983,6 +3001,7 @@ test_voxel_size (void)
       { "--voxel-size", "5ft", NULL },
       { "--voxel-size", "1,2", NULL },
       { "--voxel-size", "-1", NULL },
+      { "--voxel-size", "1e10mm", NULL },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
@@ -2993,6 +3012,9 @@ test_voxel_size (void)
         g_assert_cmpstr (run.out, ==, "");
         g_assert_nonnull (strstr (run.err, refused[i][0]));
         g_assert_true (strchr (run.err, '\n') == run.err + strlen (run.err) - 1);
+        /* A bad --voxel-size names the command as its other usage errors do (it said "evox:"). */
+        if (g_str_equal (refused[i][0], "--voxel-size"))
+          g_assert_true (g_str_has_prefix (run.err, "evox info: --voxel-size: "));
       }
   }
   {

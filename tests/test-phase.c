@@ -1434,6 +1434,75 @@ test_count_basis (void)
     }
 }
 
+/* What the viewer checks of --phase before the volume is read: the shape, the style and N, but
+ * not the values' scale (a log10 volume's "3.2e-5 ohm" and "1e3:5" are good there). */
+static void
+test_spec_syntax (void)
+{
+  const char *good[] = { "a=1:2", " b c =-7:-3.5", "q=3.2e-5 ohm:1e-4 ohm", "r=1e3:5",
+                         "s=1:2:#E07020", "t=1:2:#e07020:0.5", "auto:2", "auto:8" };
+  const char *bad[] = { "a", "=1:2", "a=1", "a=1:2:3", "a=x:2", "a=1:", "a=:2",
+                        "a=1:2:#12345", "a=1:2:#123456:2", "a=1:2:#123456:0.5:1", "auto:1",
+                        "auto:9", "auto:", "auto:3x", "auto:-3" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_test_message ("%s", good[i]);
+      g_assert_true (evox_phase_check_spec_syntax (good[i], &error));
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_test_message ("%s", bad[i]);
+      g_assert_false (evox_phase_check_spec_syntax (bad[i], &error));
+      g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, bad[i]));
+    }
+}
+
+/* The one spec-list function: ranges keep their colours or take the palette's next, auto:N
+ * names its phases after the names already taken, a name given twice fails. The auto:N
+ * thresholds are checked against brute force in test-cli and test-ui. */
+static void
+test_append_specs (void)
+{
+  g_autoptr (EvoxVolume) volume = evox_demo_volume_new (10);
+  EvoxFineHistogram *fine = evox_basis_get_histogram (volume, 0, EVOX_BASIS_MEASURED);
+  g_autoptr (EvoxPhaseList) list = evox_phase_list_new ();
+  g_autoptr (GError) error = NULL;
+  const char *specs[] = { "Phase 2=-9:-8:#123456:1", "auto:3", "last=-2:-1", NULL };
+  const char *twice[] = { "x=-2:-1", "x=-3:-2", NULL };
+  const char *names[] = { "Phase 2", "Phase 1", "Phase 3", "Phase 4", "last" };
+
+  g_assert_true (evox_phase_list_append_specs (list, specs, volume, fine, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_phase_list_get_n_phases (list), ==, 5);
+  for (guint i = 0; i < 5; i++)
+    g_assert_cmpstr (evox_phase_get_name (evox_phase_list_get_phase (list, i)), ==, names[i]);
+  g_assert_cmpstr (evox_phase_get_color (evox_phase_list_get_phase (list, 0)), ==, "#123456");
+  g_assert_cmpfloat (evox_phase_get_opacity (evox_phase_list_get_phase (list, 0)), ==, 1);
+  for (guint i = 1; i < 5; i++)
+    for (guint j = 0; j < i; j++)
+      g_assert_cmpstr (evox_phase_get_color (evox_phase_list_get_phase (list, i)), !=,
+                       evox_phase_get_color (evox_phase_list_get_phase (list, j)));
+
+  g_assert_false (evox_phase_list_append_specs (list, twice, volume, fine, FALSE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "twice"));
+  g_clear_error (&error);
+  /* Without styled, a colour is no part of the range. */
+  {
+    const char *styled[] = { "y=-2:-1:#123456", NULL };
+
+    g_assert_false (evox_phase_list_append_specs (list, styled, volume, fine, FALSE, &error));
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1462,6 +1531,8 @@ main (int    argc,
   g_test_add_func ("/Evox/Phase/presets-corrupt", test_presets_corrupt);
   g_test_add_func ("/Evox/Phase/shared-edges", test_shared_edges);
   g_test_add_func ("/Evox/Phase/count-basis", test_count_basis);
+  g_test_add_func ("/Evox/Phase/spec-syntax", test_spec_syntax);
+  g_test_add_func ("/Evox/Phase/append-specs", test_append_specs);
   status = g_test_run ();
   evox_test_tmpdir_free (config_home);
   return status;

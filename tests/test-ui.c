@@ -490,6 +490,80 @@ test_ssrm_dialog (void)
   evox_test_close_window (window);
 }
 
+/* Opens path in window and waits for its volume; returns its spacing. */
+static void
+open_and_get_spacing (EvoxWindow *window,
+                      const char *path,
+                      double      spacing[3])
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  EvoxVolume *volume;
+
+  evox_window_open_file (window, file, NULL);
+  g_assert_true (evox_test_wait_for (not_loading, window, 60));
+  g_assert_null (evox_window_get_error (window));
+  volume = evox_document_get_volume (evox_window_get_document (window));
+  g_assert_true (evox_volume_get_spacing_known (volume));
+  evox_volume_get_spacing (volume, spacing);
+}
+
+/* `evox --voxel-size` (the viewer refused the option): the size wins over the one the TIFF
+ * states and over one remembered for the file, is not remembered itself, and applies once, to
+ * the volume that arrives next; an SSRM stack (the demo) takes x and y, z staying its layer
+ * step. */
+static void
+test_startup_voxel_size (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *stated = NULL;
+  g_autofree char *known = write_tiff (dir, "known.tif", 6);
+  g_autoptr (GError) error = NULL;
+  const double file_size[3] = { 4, 4, 4 }, remembered[3] = { 2, 3, 4 }, given[3] = { 5, 6, 7 };
+  EvoxWindow *window = open_window ();
+  double spacing[3];
+
+  {
+    g_autoptr (EvoxVolume) volume = evox_volume_new (6, 6, 6, 1, EVOX_SAMPLE_U8, &error);
+
+    g_assert_no_error (error);
+    evox_volume_set_spacing (volume, file_size);
+    evox_volume_freeze (volume);
+    stated = g_build_filename (dir, "stated.tif", NULL);
+    g_assert_true (evox_tiff_write (volume, 0, stated, 0, &error));
+    g_assert_no_error (error);
+  }
+  /* The oracle of "as the file states": without the option the file's own size comes back. */
+  open_and_get_spacing (window, stated, spacing);
+  g_assert_cmpfloat_with_epsilon (spacing[0], 4, 1e-9);
+  evox_window_set_startup_voxel_size (window, given);
+  open_and_get_spacing (window, stated, spacing);
+  for (int a = 0; a < 3; a++)
+    g_assert_cmpfloat (spacing[a], ==, given[a]);
+  /* Applied once: the next file is the file's again. */
+  open_and_get_spacing (window, stated, spacing);
+  g_assert_cmpfloat_with_epsilon (spacing[0], 4, 1e-9);
+
+  g_assert_true (evox_voxel_size_remember (known, remembered, &error));
+  g_assert_no_error (error);
+  evox_window_set_startup_voxel_size (window, given);
+  open_and_get_spacing (window, known, spacing);
+  for (int a = 0; a < 3; a++)
+    g_assert_cmpfloat (spacing[a], ==, given[a]);
+  g_assert_true (evox_voxel_size_lookup (known, spacing));
+  for (int a = 0; a < 3; a++)
+    g_assert_cmpfloat (spacing[a], ==, remembered[a]);
+
+  evox_window_set_startup_voxel_size (window, given);
+  evox_window_open_demo (window);
+  evox_volume_get_spacing (evox_document_get_volume (evox_window_get_document (window)),
+                           spacing);
+  g_assert_cmpfloat (spacing[0], ==, 5);
+  g_assert_cmpfloat (spacing[1], ==, 6);
+  g_assert_cmpfloat (spacing[2], ==, EVOX_SSRM_DEFAULT_DZ_NM);
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* Widgets under `widget` (itself included) with CSS class `name`, in tree order. */
 static void
 collect_with_class (GtkWidget  *widget,
@@ -1099,6 +1173,63 @@ test_phase_row_opacity (void)
   }
 }
 
+/* `evox --phase auto:3` in the window splits the basis (the demo's four measured scans) as
+ * `evox segment --phase auto:3` does; it failed with "expected NAME=LO:HI". Oracle: brute-force
+ * three-class Otsu (evox_test_otsu3) on the scan values, within one bin. A name given twice
+ * shows in the banner and sets no phase. */
+static void
+test_startup_phases_auto (void)
+{
+  {
+    const char *specs[] = { "auto:3", "mine=-2:-1", NULL };
+    EvoxWindow *window = open_window ();
+    EvoxDocument *document = evox_window_get_document (window);
+    EvoxVolume *volume = evox_document_get_volume (document);
+    EvoxPhaseList *list = evox_document_get_phases (document);
+    const float *scans[4];
+    gsize lengths[4], dims[3];
+    double t[2], width;
+
+    g_assert_cmpuint (evox_volume_get_n_scans (volume), ==, 4);
+    evox_volume_get_dims (volume, dims);
+    for (guint s = 0; s < 4; s++)
+      {
+        scans[s] = evox_volume_get_scan (volume, s)->values;
+        lengths[s] = dims[0] * dims[1];
+      }
+    evox_test_otsu3 (scans, lengths, 4, t, &width);
+
+    evox_window_set_startup_phases (window, specs, NULL);
+    g_assert_null (evox_window_get_error (window));
+    g_assert_cmpuint (evox_phase_list_get_n_phases (list), ==, 4);
+    for (guint k = 0; k < 2; k++)
+      {
+        EvoxPhase *phase = evox_phase_list_get_phase (list, k + 1);
+
+        g_test_message ("class %u starts at %g (brute force %g)", k + 2,
+                        evox_phase_get_lo (phase), t[k]);
+        g_assert_cmpfloat (fabs (evox_phase_get_lo (phase) - t[k]), <=, 1.01 * width);
+      }
+    g_assert_cmpstr (evox_phase_get_name (evox_phase_list_get_phase (list, 0)), ==, "Phase 1");
+    g_assert_cmpstr (evox_phase_get_name (evox_phase_list_get_phase (list, 3)), ==, "mine");
+    evox_window_show_page (window, "phases");
+    evox_test_wait_for (never, NULL, 0.6);
+    save_screenshot (GTK_WIDGET (window), "phase-auto");
+    evox_test_close_window (window);
+  }
+  {
+    const char *specs[] = { "a=-2:-1", "a=-1:0", NULL };
+    EvoxWindow *window = open_window ();
+    EvoxPhaseList *list = evox_document_get_phases (evox_window_get_document (window));
+
+    evox_window_set_startup_phases (window, specs, NULL);
+    g_assert_nonnull (evox_window_get_error (window));
+    g_assert_nonnull (strstr (evox_window_get_error (window), "twice"));
+    g_assert_cmpuint (evox_phase_list_get_n_phases (list), ==, 0);
+    evox_test_close_window (window);
+  }
+}
+
 static void
 count_signal (gpointer  instance,
               guint    *count)
@@ -1237,6 +1368,8 @@ main (int    argc,
   g_test_add_func ("/Evox/Ui/load-stages", test_load_stages);
   g_test_add_func ("/Evox/Ui/hover-readout-fits", test_hover_readout_fits);
   g_test_add_func ("/Evox/Ui/phase-row-opacity", test_phase_row_opacity);
+  g_test_add_func ("/Evox/Ui/startup-phases-auto", test_startup_phases_auto);
+  g_test_add_func ("/Evox/Ui/startup-voxel-size", test_startup_voxel_size);
   g_test_add_func ("/Evox/Ui/banners-apart", test_banners_apart);
   return g_test_run ();
 }

@@ -145,6 +145,36 @@ test_parse_voxel_size (void)
     }
 }
 
+/* Sizes outside 1 pm to 1 m are refused with the range named; the edges themselves pass. */
+static void
+test_parse_voxel_size_range (void)
+{
+  const char *good[] = { "0.001", "1e-3nm", "1e9", "1000mm", "1e6um", "0.001,5,1e9" };
+  const char *bad[] = { "1e-300", "1e10mm", "0.0009", "1e9mm", "2e9", "5,5,1e-300",
+                        "1e-7um", "1e300" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      double nm[3];
+
+      g_test_message ("%s", good[i]);
+      g_assert_true (evox_units_parse_voxel_size (good[i], nm, &error));
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      double nm[3];
+
+      g_test_message ("%s", bad[i]);
+      g_assert_false (evox_units_parse_voxel_size (bad[i], nm, &error));
+      g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, bad[i]));
+      g_assert_nonnull (strstr (error->message, "1 pm to 1 m"));
+    }
+}
+
 /* Sizes set in the window come back for the same file, and only for it as it was. */
 static void
 test_remember (void)
@@ -244,6 +274,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Units/format", test_format);
   g_test_add_func ("/Evox/Units/volume", test_volume_units);
   g_test_add_func ("/Evox/Units/parse-voxel-size", test_parse_voxel_size);
+  g_test_add_func ("/Evox/Units/parse-voxel-size-range", test_parse_voxel_size_range);
   g_test_add_func ("/Evox/Units/remember", test_remember);
   g_test_add_func ("/Evox/Units/document-voxel-size", test_document_voxel_size);
   return g_test_run ();

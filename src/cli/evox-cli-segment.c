@@ -19,45 +19,6 @@
 
 #define DEFAULT_CONNECTIVITY 26
 
-/* "auto:N": N phases from Otsu on the fine histogram of the basis (the measured scans of an SSRM
- * stack, or the channel), appended to list. */
-static gboolean
-append_suggested (EvoxPhaseList *list,
-                  EvoxVolume    *volume,
-                  guint          channel,
-                  EvoxBasis      basis,
-                  const char    *spec,
-                  int           *status)
-{
-  g_autoptr(EvoxPhaseList) suggested = evox_phase_list_new ();
-  g_autoptr(GError) error = NULL;
-  gint64 n;
-
-  if (!_evox_cli_parse_int (spec + strlen ("auto:"), 2, 8, &n))
-    {
-      *status = _evox_cli_error (EVOX_EXIT_USAGE, _("--phase %s: auto:N takes N from 2 to 8"),
-                                 spec);
-      return FALSE;
-    }
-  if (!evox_phase_list_suggest (suggested, evox_basis_get_histogram (volume, channel, basis),
-                                (guint) n, NULL, &error))
-    {
-      *status = _evox_cli_error (_evox_cli_error_status (error), "--phase %s: %s", spec,
-                                 error->message);
-      return FALSE;
-    }
-  for (guint i = 0; i < evox_phase_list_get_n_phases (suggested); i++)
-    {
-      EvoxPhase *phase = evox_phase_list_get_phase (suggested, i);
-      g_autofree char *name = evox_phase_list_dup_unique_name (list);
-      g_autoptr(EvoxPhase) copy = evox_phase_new (name, evox_phase_get_lo (phase),
-                                                  evox_phase_get_hi (phase),
-                                                  evox_phase_list_next_color (list));
-      evox_phase_list_append (list, copy);
-    }
-  return TRUE;
-}
-
 /**
  * _evox_cli_parse_phases:
  * @specs: --phase values: NAME=LO:HI (with_color: optionally :#rrggbb or :#rrggbb:OPACITY
@@ -88,36 +49,14 @@ _evox_cli_parse_phases_on_basis (EvoxPhaseList  *list,
                                  gboolean        with_color,
                                  int            *status)
 {
-  for (guint i = 0; specs != NULL && specs[i] != NULL; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(EvoxPhase) phase = NULL;
-      gboolean has_color = FALSE;
+  g_autoptr(GError) error = NULL;
 
-      if (g_str_has_prefix (specs[i], "auto:"))
-        {
-          if (!append_suggested (list, volume, channel, basis, specs[i], status))
-            return FALSE;
-          continue;
-        }
-      if (!with_color)
-        phase = evox_phase_parse_spec (specs[i], volume, &error);
-      else
-        phase = evox_phase_parse_styled_spec (specs[i], volume, &has_color, &error);
-      if (phase == NULL)
-        {
-          *status = _evox_cli_error (_evox_cli_error_status (error), "--phase: %s", error->message);
-          return FALSE;
-        }
-      if (evox_phase_list_find (list, evox_phase_get_name (phase)) >= 0)
-        {
-          *status = _evox_cli_error (EVOX_EXIT_USAGE, _("--phase: the name '%s' is given twice"),
-                                     evox_phase_get_name (phase));
-          return FALSE;
-        }
-      if (!has_color)
-        evox_phase_set_color (phase, evox_phase_list_next_color (list));
-      evox_phase_list_append (list, phase);
+  if (!evox_phase_list_append_specs (list, (const char * const *) specs, volume,
+                                     evox_basis_get_histogram (volume, channel, basis),
+                                     with_color, &error))
+    {
+      *status = _evox_cli_error (_evox_cli_error_status (error), "--phase: %s", error->message);
+      return FALSE;
     }
   return TRUE;
 }

@@ -50,13 +50,15 @@ static void
 print_help (FILE *out)
 {
   fprintf (out, "Usage: evox [--dz NM] [--pixel-size NM] [--value VALUE:DEPTH]...\n"
-                "            [--phase NAME=LO:HI[:#rrggbb[:OPACITY]]...\n"
+                "            [--voxel-size X[,Y,Z][UNIT]]\n"
+                "            [--phase NAME=LO:HI[:#rrggbb[:OPACITY]]|auto:N...\n"
                 "            | --preset NAME] [--surfaces] [--view xyz|x|y|z|stack|quad]\n"
                 "            [--ruler X0,Y0,Z0:X1,Y1,Z1]... [FILE...]\n"
                 "       evox COMMAND [OPTION...] FILE\n\n"
                 "Evox, the electrode volume explorer. Without a command it opens the viewer: each\n"
                 "FILE (SSRM table, TIFF stack, folder of TIFFs) in a window, or the demo volume.\n"
                 "SSRM tables open without asking when --dz, --pixel-size or --value is given.\n"
+                "--voxel-size sets the voxel size, over the one the file states (SSRM: x, y).\n"
                 "--phase and --preset start each window with those phases, --surfaces adds their\n"
                 "surfaces, --view picks the view (quad: four views) and --ruler draws a ruler\n"
                 "between two voxels of one slice. 'evox --help-all' lists every option.\n\n"
@@ -276,6 +278,8 @@ _evox_cli_parse (GOptionContext      *context,
   return TRUE;
 }
 
+/* context: (nullable): unused; the message names the command through the program name, which
+ * is "evox COMMAND" while a command runs, so errors found after parsing may pass NULL. */
 int
 _evox_cli_usage_error (GOptionContext *context,
                        const char     *format,
@@ -464,7 +468,7 @@ _evox_cli_input_load (EvoxCliInput *input,
   if (input->voxel_size != NULL &&
       !evox_units_parse_voxel_size (input->voxel_size, voxel_size, &error))
     {
-      *status = _evox_cli_error (EVOX_EXIT_USAGE, "--voxel-size: %s", error->message);
+      *status = _evox_cli_usage_error (NULL, "--voxel-size: %s", error->message);
       return NULL;
     }
   if (input->scale != NULL)
@@ -504,16 +508,16 @@ _evox_cli_input_load (EvoxCliInput *input,
     }
   if (ssrm && input->voxel_size != NULL && input->pixel_size != NULL)
     {
-      *status = _evox_cli_error (EVOX_EXIT_USAGE, "--voxel-size and --pixel-size both set the "
-                                 "pixel size of an SSRM table: give one");
+      *status = _evox_cli_usage_error (NULL, "--voxel-size and --pixel-size both set the "
+                                       "pixel size of an SSRM table: give one");
       return NULL;
     }
 
   if (ssrm && input->voxel_size != NULL && strchr (input->voxel_size, ',') != NULL &&
       fabs (voxel_size[2] - options->dz_nm) > 1e-9 * options->dz_nm)
     {
-      *status = _evox_cli_error (EVOX_EXIT_USAGE, "--voxel-size: the z size of an SSRM stack is "
-                                 "its layer step, --dz (%g nm)", options->dz_nm);
+      *status = _evox_cli_usage_error (NULL, "--voxel-size: the z size of an SSRM stack is "
+                                       "its layer step, --dz (%g nm)", options->dz_nm);
       return NULL;
     }
 

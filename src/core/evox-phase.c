@@ -786,15 +786,62 @@ evox_phase_check_range (const char      *name,
  *
  * Returns: (transfer full): a new phase, or %NULL with EVOX_ERROR_ARGUMENT quoting the spec.
  */
+/* Splits "RANGE[:#rrggbb[:OPACITY]]" into its range text and style, checking the style: color is
+ * NULL without one, opacity -1 without one. */
+static gboolean
+split_styled_spec (const char  *spec,
+                   char       **range,
+                   char       **color,
+                   double      *opacity,
+                   GError     **error)
+{
+  const char *style = NULL;
+  g_auto (GStrv) parts = NULL;
+
+  *range = NULL;
+  *color = NULL;
+  *opacity = -1;
+  /* Numbers never hold '#', so the last ":#" starts the style. */
+  style = g_strrstr (spec, ":#");
+  if (style == NULL)
+    {
+      *range = g_strdup (spec);
+      return TRUE;
+    }
+  parts = g_strsplit (style + 1, ":", 3);
+  if (!evox_color_is_valid (parts[0]))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "Phase “%s”: the colour must be #rrggbb", spec);
+      return FALSE;
+    }
+  if (parts[1] != NULL)
+    {
+      char *end = NULL;
+
+      *opacity = g_ascii_strtod (parts[1], &end);
+      if (parts[2] != NULL || end == parts[1] || *end != '\0' ||
+          !(*opacity >= 0 && *opacity <= 1))
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                       "Phase “%s”: the opacity after the colour must be a number from 0 to 1",
+                       spec);
+          return FALSE;
+        }
+    }
+  *range = g_strndup (spec, style - spec);
+  *color = g_strdup (parts[0]);
+  return TRUE;
+}
+
 EvoxPhase *
 evox_phase_parse_styled_spec (const char  *spec,
                               EvoxVolume  *volume,
                               gboolean    *has_color,
                               GError     **error)
 {
-  const char *style = NULL;
   g_autofree char *range = NULL;
-  g_auto (GStrv) parts = NULL;
+  g_autofree char *color = NULL;
   g_autoptr (EvoxPhase) phase = NULL;
   double opacity = -1;
 
@@ -803,40 +850,178 @@ evox_phase_parse_styled_spec (const char  *spec,
 
   if (has_color != NULL)
     *has_color = FALSE;
-  /* Numbers never hold '#', so the last ":#" starts the style. */
-  style = g_strrstr (spec, ":#");
-  if (style == NULL)
+  if (!split_styled_spec (spec, &range, &color, &opacity, error))
+    return NULL;
+  if (color == NULL)
     return evox_phase_parse_spec (spec, volume, error);
-  parts = g_strsplit (style + 1, ":", 3);
-  if (!evox_color_is_valid (parts[0]))
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   "Phase “%s”: the colour must be #rrggbb", spec);
-      return NULL;
-    }
-  if (parts[1] != NULL)
-    {
-      char *end = NULL;
-
-      opacity = g_ascii_strtod (parts[1], &end);
-      if (parts[2] != NULL || end == parts[1] || *end != '\0' || !(opacity >= 0 && opacity <= 1))
-        {
-          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                       "Phase “%s”: the opacity after the colour must be a number from 0 to 1",
-                       spec);
-          return NULL;
-        }
-    }
-  range = g_strndup (spec, style - spec);
   phase = evox_phase_parse_spec (range, volume, error);
   if (phase == NULL)
     return NULL;
-  evox_phase_set_color (phase, parts[0]);
+  evox_phase_set_color (phase, color);
   if (opacity >= 0)
     evox_phase_set_opacity (phase, opacity);
   if (has_color != NULL)
     *has_color = TRUE;
   return g_steal_pointer (&phase);
+}
+
+/* N of "auto:N" (2 to 8), or FALSE with EVOX_ERROR_ARGUMENT quoting the spec. */
+static gboolean
+parse_auto_spec (const char  *spec,
+                 guint       *n,
+                 GError     **error)
+{
+  const char *digits = spec + strlen ("auto:");
+  char *end = NULL;
+  guint64 value = 0;
+
+  if (g_ascii_isdigit (*digits))
+    value = g_ascii_strtoull (digits, &end, 10);
+  if (end == NULL || *end != '\0' || value < 2 || value > 8)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "Phase “%s”: auto:N takes N from 2 to 8", spec);
+      return FALSE;
+    }
+  *n = (guint) value;
+  return TRUE;
+}
+
+/* A value's text before the volume is known: it must start with a number; what follows may be
+ * the volume's unit, which only the volume can confirm. */
+static gboolean
+starts_with_number (const char *text)
+{
+  char *end = NULL;
+
+  g_ascii_strtod (text, &end);
+  return end != text;
+}
+
+/**
+ * evox_phase_check_spec_syntax:
+ *
+ * What can be checked of a --phase value without the volume: auto:N with N from 2 to 8, or
+ * NAME=LO:HI with a name, two values that start with numbers and a valid style. Whether the
+ * values are in the data's scale and hold a voxel is left to evox_phase_list_append_specs().
+ *
+ * Returns: FALSE with EVOX_ERROR_ARGUMENT quoting the spec when it cannot be right.
+ */
+gboolean
+evox_phase_check_spec_syntax (const char  *spec,
+                              GError     **error)
+{
+  g_autofree char *range = NULL;
+  g_autofree char *color = NULL;
+  const char *eq, *colon;
+  g_autofree char *name = NULL;
+  g_autofree char *lo_text = NULL;
+  g_autofree char *hi_text = NULL;
+  double opacity;
+  guint n;
+
+  g_return_val_if_fail (spec != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (g_str_has_prefix (spec, "auto:"))
+    return parse_auto_spec (spec, &n, error);
+  if (!split_styled_spec (spec, &range, &color, &opacity, error))
+    return FALSE;
+  eq = strchr (range, '=');
+  colon = eq != NULL ? strchr (eq + 1, ':') : NULL;
+  if (eq == NULL || colon == NULL || strchr (colon + 1, ':') != NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "Phase “%s”: expected NAME=LO:HI or auto:N", spec);
+      return FALSE;
+    }
+  name = g_strstrip (g_strndup (range, eq - range));
+  lo_text = g_strstrip (g_strndup (eq + 1, colon - eq - 1));
+  hi_text = g_strstrip (g_strdup (colon + 1));
+  if (*name == '\0' || !starts_with_number (lo_text) || !starts_with_number (hi_text))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "Phase “%s”: expected NAME=LO:HI with numbers LO and HI, or auto:N", spec);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * evox_phase_list_append_specs:
+ * @specs: (array zero-terminated=1) (nullable): --phase values, NAME=LO:HI (with @styled, also
+ *   :#rrggbb[:OPACITY] after it) or auto:N
+ * @volume: gives the scale, unit and sample type of the values
+ * @basis_histogram: the fine histogram that auto:N splits with multi-level Otsu (the basis of the
+ *   fractions: an SSRM stack's measured scans, or the channel)
+ * @styled: whether a colour and opacity may follow a range
+ *
+ * Appends one phase per NAME=LO:HI and N per auto:N, the latter named "Phase 1"... as still
+ * free; phases without a given colour take the palette's next. Names must be unique. Segment,
+ * render and the window all turn their --phase values into phases here, so they agree.
+ *
+ * Returns: FALSE with an error quoting the spec at the first that fails (EVOX_ERROR_ARGUMENT for
+ * a mistake in it); the phases of the specs before it stay appended.
+ */
+gboolean
+evox_phase_list_append_specs (EvoxPhaseList       *self,
+                              const char * const  *specs,
+                              EvoxVolume          *volume,
+                              EvoxFineHistogram   *basis_histogram,
+                              gboolean             styled,
+                              GError             **error)
+{
+  g_return_val_if_fail (EVOX_IS_PHASE_LIST (self), FALSE);
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+  g_return_val_if_fail (basis_histogram != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  for (guint i = 0; specs != NULL && specs[i] != NULL; i++)
+    {
+      g_autoptr (EvoxPhase) phase = NULL;
+      gboolean has_color = FALSE;
+
+      if (g_str_has_prefix (specs[i], "auto:"))
+        {
+          g_autoptr (EvoxPhaseList) suggested = evox_phase_list_new ();
+          guint n;
+
+          if (!parse_auto_spec (specs[i], &n, error))
+            return FALSE;
+          if (!evox_phase_list_suggest (suggested, basis_histogram, n, NULL, error))
+            {
+              g_prefix_error (error, "Phase “%s”: ", specs[i]);
+              return FALSE;
+            }
+          for (guint k = 0; k < evox_phase_list_get_n_phases (suggested); k++)
+            {
+              EvoxPhase *found = evox_phase_list_get_phase (suggested, k);
+              g_autofree char *name = evox_phase_list_dup_unique_name (self);
+              g_autoptr (EvoxPhase) copy = evox_phase_new (name, evox_phase_get_lo (found),
+                                                           evox_phase_get_hi (found),
+                                                           evox_phase_list_next_color (self));
+              evox_phase_list_append (self, copy);
+            }
+          continue;
+        }
+      if (styled)
+        phase = evox_phase_parse_styled_spec (specs[i], volume, &has_color, error);
+      else
+        phase = evox_phase_parse_spec (specs[i], volume, error);
+      if (phase == NULL)
+        return FALSE;
+      if (evox_phase_list_find (self, evox_phase_get_name (phase)) >= 0)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                       "Phase “%s”: the name “%s” is given twice", specs[i],
+                       evox_phase_get_name (phase));
+          return FALSE;
+        }
+      if (!has_color)
+        evox_phase_set_color (phase, evox_phase_list_next_color (self));
+      evox_phase_list_append (self, phase);
+    }
+  return TRUE;
 }
 
 /**

@@ -138,6 +138,20 @@ EvoxPhase     *evox_phase_parse_styled_spec      (const char     *spec,
                                                   EvoxVolume     *volume,
                                                   gboolean       *has_color,
                                                   GError        **error);
+/* What can be checked of a --phase value (NAME=LO:HI[:#rrggbb[:OPACITY]] or auto:N) before the
+ * volume is read: the shape, the style, N from 2 to 8, values that start with numbers. */
+gboolean       evox_phase_check_spec_syntax      (const char     *spec,
+                                                  GError        **error);
+/* --phase values into phases for a volume, as segment, render and the window take them: NAME=LO:HI
+ * (styled: optionally :#rrggbb[:OPACITY]) or auto:N, N phases from multi-level Otsu on
+ * basis_histogram, named "Phase 1"... as free. Uncoloured phases get the palette's next colour;
+ * a name given twice fails. On failure the phases of the earlier specs stay appended. */
+gboolean       evox_phase_list_append_specs      (EvoxPhaseList       *self,
+                                                  const char * const  *specs,
+                                                  EvoxVolume          *volume,
+                                                  EvoxFineHistogram   *basis_histogram,
+                                                  gboolean             styled,
+                                                  GError             **error);
 /* Same checks for a range typed in a dialog; names the phase in the message. */
 gboolean       evox_phase_check_range            (const char     *name,
                                                   double          lo,

@@ -189,6 +189,10 @@ evox_format_density (const EvoxUnits *units,
   return format_power (units, per_nm3, -3, style);
 }
 
+/* The sizes a typed voxel size may have, in nm: 1 pm to 1 m. */
+#define VOXEL_SIZE_MIN_NM 1e-3
+#define VOXEL_SIZE_MAX_NM 1e9
+
 /* nm per unit for the units a voxel size may be typed in; 0 for anything else. */
 static double
 length_unit_nm (const char *unit)
@@ -209,7 +213,8 @@ length_unit_nm (const char *unit)
  * @text: `X[,Y,Z][unit]`: one number for cubic voxels or three, in nm, um (µm) or mm (default nm)
  * @spacing_nm: (out): the voxel size in nm
  *
- * Returns: FALSE with EVOX_ERROR_ARGUMENT saying what is wrong
+ * Returns: FALSE with EVOX_ERROR_ARGUMENT saying what is wrong, also for a size outside
+ *   1 pm to 1 m
  */
 gboolean
 evox_units_parse_voxel_size (const char  *text,
@@ -260,6 +265,15 @@ evox_units_parse_voxel_size (const char  *text,
         {
           g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
                        "voxel size '%s': '%s' is not a positive number", text, part);
+          return FALSE;
+        }
+      /* A voxel between a picometre and a metre: outside that the number is a typo, and its
+       * lengths and volumes would overflow or vanish in the arithmetic that follows. */
+      if (value * scale < VOXEL_SIZE_MIN_NM || value * scale > VOXEL_SIZE_MAX_NM)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                       "voxel size '%s': '%s' is outside 1 pm to 1 m (1e-3 to 1e9 nm)", text,
+                       part);
           return FALSE;
         }
       spacing_nm[i] = value * scale;

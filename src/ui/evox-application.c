@@ -8,7 +8,9 @@
 
 #include "evox-application.h"
 #include "evox-measurement.h"
+#include "evox-phase.h"
 #include "evox-ssrm-reader.h"
+#include "evox-units.h"
 #include "evox-window.h"
 #include "evox-ui-resources.h"
 
@@ -26,6 +28,9 @@ struct _EvoxApplication
   gboolean         have_view;
   EvoxView         view;
   GStrv            rulers;
+  /* --voxel-size in nm, over each command-line file's own size (not remembered). */
+  gboolean         have_voxel_size;
+  double           voxel_size[3];
 };
 
 G_DEFINE_FINAL_TYPE (EvoxApplication, evox_application, GTK_TYPE_APPLICATION)
@@ -116,6 +121,8 @@ evox_application_activate (GApplication *app)
   evox_window_set_startup_surfaces (window, EVOX_APPLICATION (app)->surfaces);
   evox_window_set_startup_phases (window, (const char * const *) EVOX_APPLICATION (app)->phase_specs,
                                   EVOX_APPLICATION (app)->preset);
+  if (EVOX_APPLICATION (app)->have_voxel_size)
+    evox_window_set_startup_voxel_size (window, EVOX_APPLICATION (app)->voxel_size);
   evox_window_open_demo (window);
   set_startup_view (EVOX_APPLICATION (app), window);
   gtk_window_present (GTK_WINDOW (window));
@@ -135,6 +142,8 @@ evox_application_open (GApplication  *app,
       evox_window_set_startup_phases (window,
                                       (const char * const *) EVOX_APPLICATION (app)->phase_specs,
                                       EVOX_APPLICATION (app)->preset);
+      if (EVOX_APPLICATION (app)->have_voxel_size)
+        evox_window_set_startup_voxel_size (window, EVOX_APPLICATION (app)->voxel_size);
       gtk_window_present (GTK_WINDOW (window));
       set_startup_view (EVOX_APPLICATION (app), window);
       evox_window_open_file (window, files[i], EVOX_APPLICATION (app)->ssrm_options);
@@ -220,6 +229,7 @@ evox_application_handle_local_options (GApplication *app,
   EvoxApplication *self = EVOX_APPLICATION (app);
   g_autofree const char **values = NULL;
   g_autofree char *view = NULL;
+  g_autofree char *voxel_size = NULL;
   double dz = 0, pixel = 0;
   gboolean given = FALSE;
 
@@ -230,6 +240,29 @@ evox_application_handle_local_options (GApplication *app,
     {
       g_printerr ("evox: --phase and --preset cannot be used together\n");
       return 2;
+    }
+  /* What the volume is not needed for is checked now, as the commands do; auto:N and whether the
+   * ranges fit the data wait for it (the banner). */
+  for (guint i = 0; self->phase_specs != NULL && self->phase_specs[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!evox_phase_check_spec_syntax (self->phase_specs[i], &error))
+        {
+          g_printerr ("evox: --phase: %s\n", error->message);
+          return 2;
+        }
+    }
+  if (g_variant_dict_lookup (options, "voxel-size", "s", &voxel_size))
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!evox_units_parse_voxel_size (voxel_size, self->voxel_size, &error))
+        {
+          g_printerr ("evox: --voxel-size: %s\n", error->message);
+          return 2;
+        }
+      self->have_voxel_size = TRUE;
     }
   if (g_variant_dict_lookup (options, "view", "s", &view))
     {
@@ -260,6 +293,12 @@ evox_application_handle_local_options (GApplication *app,
     given = TRUE;
   if (!given)
     return -1;
+  if (self->have_voxel_size && pixel > 0)
+    {
+      g_printerr ("evox: --voxel-size and --pixel-size both set the pixel size of an SSRM "
+                  "table: give one\n");
+      return 2;
+    }
   if (dz < 0 || pixel < 0 || (dz == 0 && g_variant_dict_contains (options, "dz")) ||
       (pixel == 0 && g_variant_dict_contains (options, "pixel-size")))
     {
@@ -318,8 +357,9 @@ evox_application_init (EvoxApplication *self)
       N_("SSRM tables: a scan as VALUE:DEPTH (column, and column or nm); repeat per scan"),
       N_("VALUE:DEPTH") },
     { "phase", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
-      N_("Start with this phase (repeat per phase); values as in evox segment"),
-      N_("NAME=LO:HI[:#rrggbb[:OPACITY]]") },
+      N_("Start with this phase (repeat per phase); values as in evox segment; auto:N for N "
+         "phases from multi-level Otsu"),
+      N_("NAME=LO:HI[:#rrggbb[:OPACITY]]|auto:N") },
     { "preset", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("Start with the phases of this preset (see the Phases page)"), N_("NAME") },
     { "surfaces", 0, 0, G_OPTION_ARG_NONE, NULL,
@@ -327,6 +367,10 @@ evox_application_init (EvoxApplication *self)
     { "view", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("Start in this view: xyz (three slices in 3D), x, y, z (one flat slice), stack or "
          "quad (2x2)"), N_("VIEW") },
+    { "voxel-size", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Voxel size in nm (or with um, mm): one for cubic voxels or X,Y,Z; over the size the "
+         "file states or one remembered for it, and not remembered. SSRM tables take the lateral "
+         "size from it; z stays the layer step"), N_("X[,Y,Z][UNIT]") },
     { "ruler", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
       N_("Start with a ruler between these voxels, which share an x, y or z index (repeat per "
          "ruler)"), N_("X0,Y0,Z0:X1,Y1,Z1") },

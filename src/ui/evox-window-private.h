@@ -28,6 +28,9 @@ struct _EvoxWindow
   GStrv                 startup_phases;
   char                 *startup_preset;
   gboolean              startup_surfaces;
+  /* --voxel-size: overrides the size of the next volume to arrive, once (not remembered). */
+  gboolean              have_startup_voxel_size;
+  double                startup_voxel_size[3];
   char                 *saved_path;       /* the last export, for Open Folder */
   guint                 saved_timeout_id;
 

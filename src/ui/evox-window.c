@@ -191,6 +191,24 @@ evox_window_get_voxel_banner (EvoxWindow *self)
 
 static void apply_startup_phases (EvoxWindow *self);
 
+/* --voxel-size, once, on the volume about to be shown: it wins over the file's own size and a
+ * remembered one, as in the commands; an SSRM stack keeps the layer step it was read with. */
+static void
+apply_startup_voxel_size (EvoxWindow *self,
+                          EvoxVolume *volume)
+{
+  double spacing[3], read[3];
+
+  if (!self->have_startup_voxel_size)
+    return;
+  self->have_startup_voxel_size = FALSE;
+  memcpy (spacing, self->startup_voxel_size, sizeof spacing);
+  evox_volume_get_spacing (volume, read);
+  if (evox_volume_get_n_scans (volume) > 0)
+    spacing[2] = read[2];
+  evox_volume_set_spacing (volume, spacing);
+}
+
 void
 evox_window_open_demo (EvoxWindow *self)
 {
@@ -199,6 +217,7 @@ evox_window_open_demo (EvoxWindow *self)
   g_return_if_fail (EVOX_IS_WINDOW (self));
 
   evox_window_cancel_load (self);
+  apply_startup_voxel_size (self, volume);
   evox_document_set_volume (self->document, volume, _("Demo SSRM stack"), NULL);
   apply_startup_phases (self);
   evox_window_show_error (self, NULL);
@@ -287,19 +306,10 @@ apply_startup_phases (EvoxWindow *self)
         evox_phase_preset_apply (preset, list,
                                  evox_document_get_basis_histogram (self->document), &error);
     }
-  for (guint i = 0; self->startup_phases != NULL && self->startup_phases[i] != NULL &&
-                    error == NULL; i++)
-    {
-      gboolean has_color = FALSE;
-      g_autoptr (EvoxPhase) phase = evox_phase_parse_styled_spec (self->startup_phases[i], volume,
-                                                                  &has_color, &error);
-      if (phase != NULL)
-        {
-          if (!has_color)
-            evox_phase_set_color (phase, evox_phase_list_next_color (list));
-          evox_phase_list_append (list, phase);
-        }
-    }
+  if (error == NULL)
+    evox_phase_list_append_specs (list, (const char * const *) self->startup_phases, volume,
+                                  evox_document_get_basis_histogram (self->document), TRUE,
+                                  &error);
   g_clear_pointer (&self->startup_phases, g_strfreev);
   g_clear_pointer (&self->startup_preset, g_free);
   if (error != NULL)
@@ -322,6 +332,16 @@ apply_startup_phases (EvoxWindow *self)
       if (!keep_page)
         gtk_stack_set_visible_child_name (self->side_stack, "surfaces");
     }
+}
+
+void
+evox_window_set_startup_voxel_size (EvoxWindow   *self,
+                                    const double  spacing_nm[3])
+{
+  g_return_if_fail (EVOX_IS_WINDOW (self));
+  self->have_startup_voxel_size = spacing_nm != NULL;
+  if (spacing_nm != NULL)
+    memcpy (self->startup_voxel_size, spacing_nm, sizeof self->startup_voxel_size);
 }
 
 void
@@ -390,6 +410,7 @@ show_uploaded_volume (EvoxWindow *self)
         spacing[2] = read[2];
       evox_volume_set_spacing (volume, spacing);
     }
+  apply_startup_voxel_size (self, volume);
   evox_document_set_volume (self->document, volume, name, path);
   evox_window_show_error (self, NULL);
   evox_window_show_voxel_banner (self, TRUE);

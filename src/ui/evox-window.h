@@ -62,6 +62,11 @@ gboolean      evox_window_export_image   (EvoxWindow            *self,
 void          evox_window_set_startup_phases (EvoxWindow         *self,
                                               const char * const *specs,
                                               const char         *preset);
+/* A voxel size in nm for the next volume to arrive (--voxel-size), over the size its file states
+ * or one remembered for it; an SSRM stack takes x and y only, z staying its layer step. Applied
+ * once and not remembered; NULL drops it. */
+void          evox_window_set_startup_voxel_size (EvoxWindow     *self,
+                                                  const double    spacing_nm[3]);
 /* Whether the startup phases each get a surface too (call before set_startup_phases). */
 void          evox_window_set_startup_surfaces (EvoxWindow       *self,
                                                 gboolean          surfaces);
