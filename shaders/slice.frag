@@ -31,10 +31,13 @@ uniform usampler3D u_labels;    // R8UI, R16UI or R32UI, texelFetch only
 uniform vec3 u_highlight;
 uniform float u_dim;
 
-// Particle colouring: label l's RGBA at (l mod width, l / width); alpha 0 keeps the usual colour,
-// in grey. Width 0 turns it off.
+// Particle colouring, built only into the PARTICLE_COLORS variant (llvmpipe runs a branch's code
+// for every fragment whether or not any takes it: the block cost the layer stack 12%): label l's
+// RGBA at (l mod width, l / width), width = 2^shift so both are bit operations; alpha 0 keeps the
+// usual colour, in grey. Width 0 turns it off.
 uniform sampler2D u_label_colors;   // RGBA8, texelFetch only
 uniform int u_label_color_width;
+uniform int u_label_color_shift;
 
 out vec4 frag_color;
 
@@ -69,7 +72,11 @@ label_here ()
   ivec3 size;
   ivec3 voxel;
 
+#ifdef PARTICLE_COLORS
   if (u_selected == 0u && u_label_color_width == 0)
+#else
+  if (u_selected == 0u)
+#endif
     return 0u;
   size = textureSize (u_labels, 0);
   voxel = clamp (ivec3 (floor (v_texcoord * vec3 (size))), ivec3 (0), size - 1);
@@ -82,7 +89,6 @@ main ()
   float v = texture (u_volume, v_texcoord).r * u_value_scale;
   bool drawable = u_valid;
   uint label;
-  bool colouring;
   float w, t;
   int index, phase = -1;
   vec3 colour = vec3 (0.0);
@@ -107,12 +113,13 @@ main ()
         discard;
     }
 
-  colouring = u_label_color_width > 0;
-  if (colouring && label != 0u)
+#ifdef PARTICLE_COLORS
+  if (u_label_color_width > 0 && label != 0u)
     {
-      int width = u_label_color_width;
-      vec4 particle = texelFetch (u_label_colors, ivec2 (int (label % uint (width)),
-                                                         int (label / uint (width))), 0);
+      uint mask = uint (u_label_color_width) - 1u;
+      vec4 particle = texelFetch (u_label_colors, ivec2 (int (label & mask),
+                                                         int (label >> uint (u_label_color_shift))),
+                                  0);
 
       if (particle.a > 0.5)
         {
@@ -123,6 +130,7 @@ main ()
           return;
         }
     }
+#endif
 
   if (u_transfer == 1)
     {
@@ -152,10 +160,12 @@ main ()
 
       colour = mix (colour, tint.rgb, tint.a);
     }
+#ifdef PARTICLE_COLORS
   // While particles are coloured, the rest is grey so that no value's colour reads as a
   // particle's.
-  if (colouring)
+  if (u_label_color_width > 0)
     colour = vec3 (dot (colour, vec3 (0.2126, 0.7152, 0.0722)));
+#endif
   if (u_selected != 0u)
     colour *= u_dim;
 

@@ -104,6 +104,22 @@ typedef struct
   guint     generation;     /* the last sync that found a surface holding the mesh */
 } MeshBuffers;
 
+/* The slice program comes in two builds: particle colouring in the shader costs every fragment
+ * on llvmpipe even when nothing is coloured, so only frames that colour particles pay for it. */
+enum
+{
+  SLICE_PLAIN,
+  SLICE_PARTICLE_COLORS,
+  N_SLICE_PROGRAMS
+};
+
+typedef struct
+{
+  GLint mvp, volume, colormap, value_scale, integer, transfer, a, b, m, valid, alpha;
+  GLint phase_mode, n_phases, phases, selected, labels, highlight, dim;
+  GLint label_colors, label_color_width, label_color_shift;
+} SliceUniforms;
+
 struct _EvoxRenderer
 {
   GObject         parent_instance;
@@ -145,7 +161,8 @@ struct _EvoxRenderer
 
   /* GL objects, valid between realize and unrealize */
   gboolean        realized;
-  GLuint          slice_program;
+  GLuint          slice_programs[N_SLICE_PROGRAMS];  /* plain, with particle colours */
+  guint           slice_variant;  /* the one use_slice_program last made current */
   GLuint          line_program;
   GLuint          mesh_programs[N_MESH_PROGRAMS];
   GLuint          composite_program;
@@ -159,7 +176,8 @@ struct _EvoxRenderer
   GLuint          label_texture;
   GLenum          label_format;
   GLuint          label_color_texture;
-  int             label_color_width;   /* 0 while no colours apply */
+  int             label_color_width;   /* a power of two; 0 while no colours apply */
+  int             label_color_shift;   /* log2 of the width */
   gsize           label_dims[3];
   guint           n_phase_rows;
   gboolean        volume_dirty;
@@ -170,12 +188,7 @@ struct _EvoxRenderer
   gboolean        surfaces_dirty;
   gboolean        volume_on_gpu;
   EvoxRendererUploads uploads;
-  struct
-  {
-    GLint mvp, volume, colormap, value_scale, integer, transfer, a, b, m, valid, alpha;
-    GLint phase_mode, n_phases, phases, selected, labels, highlight, dim;
-    GLint label_colors, label_color_width;
-  } su;
+  SliceUniforms   su[N_SLICE_PROGRAMS];
   struct
   {
     GLint mvp, viewport, width, color;
@@ -1076,7 +1089,9 @@ link_program (const char  *name,
 static void
 delete_programs (EvoxRenderer *self)
 {
-  GLuint *programs[3] = { &self->slice_program, &self->line_program, &self->composite_program };
+  GLuint *programs[] = { &self->slice_programs[SLICE_PLAIN],
+                         &self->slice_programs[SLICE_PARTICLE_COLORS], &self->line_program,
+                         &self->composite_program };
 
   for (guint i = 0; i < G_N_ELEMENTS (programs); i++)
     if (*programs[i] != 0)
@@ -1125,9 +1140,18 @@ evox_renderer_realize (EvoxRenderer  *self,
   if (!check_gl_version (error))
     return FALSE;
 
-  self->slice_program = link_program ("slice", "slice.vert", NULL, "slice.frag", NULL, error);
-  if (self->slice_program == 0)
-    return FALSE;
+  self->slice_programs[SLICE_PLAIN] = link_program ("slice", "slice.vert", NULL, "slice.frag",
+                                                    NULL, error);
+  if (self->slice_programs[SLICE_PLAIN] != 0)
+    self->slice_programs[SLICE_PARTICLE_COLORS] = link_program ("slice", "slice.vert", NULL,
+                                                                "slice.frag",
+                                                                "#define PARTICLE_COLORS 1\n",
+                                                                error);
+  if (self->slice_programs[SLICE_PARTICLE_COLORS] == 0)
+    {
+      delete_programs (self);
+      return FALSE;
+    }
   self->line_program = link_program ("line", "line.vert", "line.geom", "line.frag", NULL,
                                      error);
   /* Variants rather than uniforms that switch code: a shader that may discard fragments loses
@@ -1154,37 +1178,43 @@ evox_renderer_realize (EvoxRenderer  *self,
       return FALSE;
     }
 
-#define SLICE_UNIFORM(field, name) \
-  self->su.field = glGetUniformLocation (self->slice_program, name)
-  SLICE_UNIFORM (mvp, "u_mvp");
-  SLICE_UNIFORM (volume, "u_volume");
-  SLICE_UNIFORM (colormap, "u_colormap");
-  SLICE_UNIFORM (value_scale, "u_value_scale");
-  SLICE_UNIFORM (integer, "u_integer");
-  SLICE_UNIFORM (transfer, "u_transfer");
-  SLICE_UNIFORM (a, "u_a");
-  SLICE_UNIFORM (b, "u_b");
-  SLICE_UNIFORM (m, "u_m");
-  SLICE_UNIFORM (valid, "u_valid");
-  SLICE_UNIFORM (alpha, "u_alpha");
-  SLICE_UNIFORM (phase_mode, "u_phase_mode");
-  SLICE_UNIFORM (n_phases, "u_n_phases");
-  SLICE_UNIFORM (phases, "u_phases");
-  SLICE_UNIFORM (selected, "u_selected");
-  SLICE_UNIFORM (labels, "u_labels");
-  SLICE_UNIFORM (highlight, "u_highlight");
-  SLICE_UNIFORM (dim, "u_dim");
-  SLICE_UNIFORM (label_colors, "u_label_colors");
-  SLICE_UNIFORM (label_color_width, "u_label_color_width");
+  for (guint v = 0; v < N_SLICE_PROGRAMS; v++)
+    {
+      SliceUniforms *su = &self->su[v];
+      GLuint program = self->slice_programs[v];
+
+#define SLICE_UNIFORM(field, name) su->field = glGetUniformLocation (program, name)
+      SLICE_UNIFORM (mvp, "u_mvp");
+      SLICE_UNIFORM (volume, "u_volume");
+      SLICE_UNIFORM (colormap, "u_colormap");
+      SLICE_UNIFORM (value_scale, "u_value_scale");
+      SLICE_UNIFORM (integer, "u_integer");
+      SLICE_UNIFORM (transfer, "u_transfer");
+      SLICE_UNIFORM (a, "u_a");
+      SLICE_UNIFORM (b, "u_b");
+      SLICE_UNIFORM (m, "u_m");
+      SLICE_UNIFORM (valid, "u_valid");
+      SLICE_UNIFORM (alpha, "u_alpha");
+      SLICE_UNIFORM (phase_mode, "u_phase_mode");
+      SLICE_UNIFORM (n_phases, "u_n_phases");
+      SLICE_UNIFORM (phases, "u_phases");
+      SLICE_UNIFORM (selected, "u_selected");
+      SLICE_UNIFORM (labels, "u_labels");
+      SLICE_UNIFORM (highlight, "u_highlight");
+      SLICE_UNIFORM (dim, "u_dim");
+      SLICE_UNIFORM (label_colors, "u_label_colors");
+      SLICE_UNIFORM (label_color_width, "u_label_color_width");
+      SLICE_UNIFORM (label_color_shift, "u_label_color_shift");
 #undef SLICE_UNIFORM
-  /* Each sampler on its own unit for good: samplers of different types (the float volume and the
-   * integer labels) must never share one, not even while unused. */
-  glUseProgram (self->slice_program);
-  glUniform1i (self->su.volume, 0);
-  glUniform1i (self->su.colormap, 1);
-  glUniform1i (self->su.phases, 2);
-  glUniform1i (self->su.labels, 3);
-  glUniform1i (self->su.label_colors, 4);
+      /* Each sampler on its own unit for good: samplers of different types (the float volume
+       * and the integer labels) must never share one, not even while unused. */
+      glUseProgram (program);
+      glUniform1i (su->volume, 0);
+      glUniform1i (su->colormap, 1);
+      glUniform1i (su->phases, 2);
+      glUniform1i (su->labels, 3);
+      glUniform1i (su->label_colors, 4);
+    }
   glUseProgram (0);
   self->lu.mvp = glGetUniformLocation (self->line_program, "u_mvp");
   self->lu.viewport = glGetUniformLocation (self->line_program, "u_viewport");
@@ -1771,7 +1801,7 @@ upload_label_colors (EvoxRenderer *self)
   g_autofree guint8 *padded = NULL;
   gsize n = 0;
   GLint max_size = 0;
-  int width, height;
+  int width, height, shift;
 
   self->label_colors_dirty = FALSE;
   self->label_color_width = 0;
@@ -1779,7 +1809,10 @@ upload_label_colors (EvoxRenderer *self)
     return;
   table = evox_labels_dup_colors (self->labels, self->particle_colors, self->colormap, &n);
   glGetIntegerv (GL_MAX_TEXTURE_SIZE, &max_size);
-  width = (int) MIN ((gsize) max_size, n);
+  /* A power of two wide, so the shader finds a label's texel with a mask and a shift. */
+  for (shift = 0; shift < 30 && ((gsize) 1 << shift) < n && (2 << shift) <= max_size; shift++)
+    ;
+  width = 1 << shift;
   height = (int) ((n + (gsize) width - 1) / (gsize) width);
   if (height > max_size)
     {
@@ -1801,6 +1834,7 @@ upload_label_colors (EvoxRenderer *self)
   glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
   glActiveTexture (GL_TEXTURE0);
   self->label_color_width = width;
+  self->label_color_shift = shift;
 }
 
 static void
@@ -1957,6 +1991,8 @@ use_slice_program (EvoxRenderer *self,
   /* prepare () has uploaded the current labels, so their dims are the texture's. */
   gboolean highlight = self->label_texture != 0 &&
                        memcmp (self->label_dims, self->dims, sizeof self->dims) == 0;
+  gboolean colouring;
+  SliceUniforms *su;
 
   if (transfer == EVOX_TRANSFER_EXP10)
     {
@@ -1987,24 +2023,28 @@ use_slice_program (EvoxRenderer *self,
       break;
     }
 
-  glUseProgram (self->slice_program);
-  glUniformMatrix4fv (self->su.mvp, 1, GL_FALSE, (const float *) frame->mvp);
-  glUniform1i (self->su.volume, 0);
-  glUniform1i (self->su.colormap, 1);
-  glUniform1f (self->su.value_scale, value_scale);
-  glUniform1i (self->su.integer, integer);
-  glUniform1i (self->su.transfer, (int) transfer);
-  glUniform1f (self->su.a, (float) a);
-  glUniform1f (self->su.b, (float) b);
-  glUniform1f (self->su.m, (float) m);
-  glUniform1i (self->su.valid, isfinite ((float) a) && isfinite ((float) b));
-  glUniform1f (self->su.alpha, alpha);
-  glUniform1i (self->su.phase_mode, phases_shown (self) ? (self->hide_outside ? 2 : 1) : 0);
-  glUniform1i (self->su.n_phases, (int) self->n_phase_rows);
-  glUniform1ui (self->su.selected, highlight ? self->selected_particle : 0u);
-  glUniform3fv (self->su.highlight, 1, highlight_rgb);
-  glUniform1f (self->su.dim, EVOX_RENDERER_DIM);
-  glUniform1i (self->su.label_color_width, highlight ? self->label_color_width : 0);
+  colouring = highlight && self->label_color_width > 0;
+  self->slice_variant = colouring ? SLICE_PARTICLE_COLORS : SLICE_PLAIN;
+  su = &self->su[self->slice_variant];
+  glUseProgram (self->slice_programs[self->slice_variant]);
+  glUniformMatrix4fv (su->mvp, 1, GL_FALSE, (const float *) frame->mvp);
+  glUniform1i (su->volume, 0);
+  glUniform1i (su->colormap, 1);
+  glUniform1f (su->value_scale, value_scale);
+  glUniform1i (su->integer, integer);
+  glUniform1i (su->transfer, (int) transfer);
+  glUniform1f (su->a, (float) a);
+  glUniform1f (su->b, (float) b);
+  glUniform1f (su->m, (float) m);
+  glUniform1i (su->valid, isfinite ((float) a) && isfinite ((float) b));
+  glUniform1f (su->alpha, alpha);
+  glUniform1i (su->phase_mode, phases_shown (self) ? (self->hide_outside ? 2 : 1) : 0);
+  glUniform1i (su->n_phases, (int) self->n_phase_rows);
+  glUniform1ui (su->selected, highlight ? self->selected_particle : 0u);
+  glUniform3fv (su->highlight, 1, highlight_rgb);
+  glUniform1f (su->dim, EVOX_RENDERER_DIM);
+  glUniform1i (su->label_color_width, colouring ? self->label_color_width : 0);
+  glUniform1i (su->label_color_shift, self->label_color_shift);
   glActiveTexture (GL_TEXTURE0);
   glBindTexture (GL_TEXTURE_3D, self->volume_texture);
   glActiveTexture (GL_TEXTURE1);
@@ -2655,7 +2695,7 @@ draw_stack_view (EvoxRenderer *self,
             {
               /* The labels belong to the grid, not to a scan between its layers. */
               glBindTexture (GL_TEXTURE_3D, self->scan_texture);
-              glUniform1ui (self->su.selected, 0u);
+              glUniform1ui (self->su[self->slice_variant].selected, 0u);
             }
           glDrawArrays (GL_TRIANGLES, (GLint) planes[i], 6);
         }
