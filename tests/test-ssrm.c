@@ -448,6 +448,30 @@ test_line_ends_and_bytes (void)
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
   g_assert_nonnull (strstr (error->message, "table.csv: line 3, column R0"));
   g_assert_nonnull (strstr (error->message, "NUL"));
+  g_clear_error (&error);
+
+  /* The same table on disk, its NUL within the bytes the loader looks at to tell text from
+   * binary files: still the table reader's message naming the line, not "not a text table";
+   * a file binary from its first byte stays refused as one. */
+  {
+    g_autofree char *dir = evox_test_tmpdir_new ();
+    g_autofree char *path = g_build_filename (dir, "nul.csv", NULL);
+    g_autofree char *binary = g_build_filename (dir, "binary.dat", NULL);
+
+    g_assert_true (g_file_set_contents (path, nul, sizeof nul - 1, NULL));
+    bad = evox_volume_load (path, NULL, NULL, NULL, &error);
+    g_assert_null (bad);
+    g_assert_nonnull (error);
+    g_test_message ("%s", error->message);
+    g_assert_nonnull (strstr (error->message, "nul.csv: line 3, column R0"));
+    g_clear_error (&error);
+    g_assert_true (g_file_set_contents (binary, "\0\1\2binary", 9, NULL));
+    bad = evox_volume_load (binary, NULL, NULL, NULL, &error);
+    g_assert_null (bad);
+    g_assert_nonnull (strstr (error->message, "not a TIFF stack or a text table"));
+    g_clear_error (&error);
+    evox_test_tmpdir_free (g_steal_pointer (&dir));
+  }
 }
 
 /* An empty table, in memory as NULL and on disk: an error, with no arithmetic on NULL (UBSan

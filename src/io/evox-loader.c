@@ -27,6 +27,24 @@ has_tiff_pages (const char *folder)
   return FALSE;
 }
 
+/* Text lines up to a NUL byte: a table with a NUL in a field (a damaged export), which the table
+ * reader refuses naming the line and column, rather than a binary file of no known kind. */
+static gboolean
+is_text_until_nul (const guint8 *head,
+                   gsize         n)
+{
+  gboolean line_end = FALSE;
+
+  for (gsize i = 0; i < n && head[i] != '\0'; i++)
+    {
+      if (head[i] == '\n' || head[i] == '\r')
+        line_end = TRUE;
+      else if (head[i] < 0x20 && head[i] != '\t')
+        return FALSE;
+    }
+  return line_end;
+}
+
 /**
  * evox_detect_format:
  *
@@ -68,7 +86,7 @@ evox_detect_format (const char  *path,
   if (n >= 4 && (memcmp (head, "II*\0", 4) == 0 || memcmp (head, "MM\0*", 4) == 0 ||
                  memcmp (head, "II+\0", 4) == 0 || memcmp (head, "MM\0+", 4) == 0))
     return EVOX_FORMAT_TIFF;
-  if (memchr (head, '\0', n) == NULL)
+  if (memchr (head, '\0', n) == NULL || is_text_until_nul (head, (gsize) n))
     return EVOX_FORMAT_SSRM_TABLE;
   if (n >= 8 && memcmp (head, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
     g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
