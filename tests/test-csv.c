@@ -239,7 +239,7 @@ test_particles_voxels (void)
   g_assert_cmpstr (lines[0], ==, "phase,id,voxels,volume_voxels,diameter_px,area_px2,sphericity,"
                                  "centroid_x_px,centroid_y_px,centroid_z_px,bbox_x0,bbox_y0,"
                                  "bbox_z0,bbox_x1,bbox_y1,bbox_z1,mean,std,min,max,"
-                                 "touches_border");
+                                 "touches_border,basis");
   g_assert_null (strstr (lines[0], "nm"));
   fields = g_strsplit (lines[1], ",", -1);
   g_assert_cmpstr (fields[2], ==, "8");
@@ -291,7 +291,7 @@ test_particles (void)
   g_assert_cmpstr (lines[0], ==, "phase,id,voxels,volume_nm3,diameter_nm,area_nm2,sphericity,"
                                  "centroid_x_nm,centroid_y_nm,centroid_z_nm,bbox_x0,bbox_y0,"
                                  "bbox_z0,bbox_x1,bbox_y1,bbox_z1,mean,std,min,max,"
-                                 "touches_border");
+                                 "touches_border,basis");
   for (guint k = 0; k < 2; k++)
     for (guint32 id = 1; id <= evox_labels_get_n_particles (both[k]); id++, line++)
       {
@@ -303,7 +303,7 @@ test_particles (void)
         g_autofree char *bbox = g_strdup_printf (",%u,%u,%u,%u,%u,%u,", p->bbox_min[0],
                                                  p->bbox_min[1], p->bbox_min[2], p->bbox_max[0],
                                                  p->bbox_max[1], p->bbox_max[2]);
-        g_autofree char *end = g_strdup_printf (",%g,%g,%s", p->min, p->max,
+        g_autofree char *end = g_strdup_printf (",%g,%g,%s,volume", p->min, p->max,
                                                 p->touches_border ? "true" : "false");
 
         g_assert_true (g_str_has_prefix (lines[line], start));

@@ -20,13 +20,13 @@ static const char fractions_header[] =
 static const char particles_header[] =
   "phase,id,voxels,volume_nm3,diameter_nm,area_nm2,sphericity,centroid_x_nm,centroid_y_nm,"
   "centroid_z_nm,bbox_x0,bbox_y0,bbox_z0,bbox_x1,bbox_y1,bbox_z1,mean,std,min,max,"
-  "touches_border\n";
+  "touches_border,basis\n";
 
 /* While the voxel size is not known, lengths are voxel edges: a column must not say nm. */
 static const char particles_header_voxels[] =
   "phase,id,voxels,volume_voxels,diameter_px,area_px2,sphericity,centroid_x_px,centroid_y_px,"
   "centroid_z_px,bbox_x0,bbox_y0,bbox_z0,bbox_x1,bbox_y1,bbox_z1,mean,std,min,max,"
-  "touches_border\n";
+  "touches_border,basis\n";
 
 /* How the particle figures leave the file: nm, or voxels when the voxel size is not known (the
  * centroid then as a voxel index along each axis, from origin and spacing). */
@@ -334,7 +334,9 @@ append_particle (GString             *s,
   evox_csv_append_float (s, (float) p->min);
   g_string_append_c (s, ',');
   evox_csv_append_float (s, (float) p->max);
-  g_string_append (s, p->touches_border ? ",true\n" : ",false\n");
+  /* Particles join in 3D, so they are always of the volume (interpolated, for an SSRM stack);
+   * the column says so as the fractions' says theirs. */
+  g_string_append (s, p->touches_border ? ",true,volume\n" : ",false,volume\n");
 }
 
 char *
