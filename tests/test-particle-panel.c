@@ -856,6 +856,45 @@ test_panel_shared_edge (void)
   g_assert_finalize_object (document);
 }
 
+static const char *
+column_title (EvoxParticlePanel *panel,
+              const char        *prefix)
+{
+  GListModel *columns = gtk_column_view_get_columns (evox_particle_panel_get_column_view (panel));
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+      const char *title = gtk_column_view_column_get_title (column);
+
+      if (g_str_has_prefix (title, prefix))
+        return title;
+    }
+  return NULL;
+}
+
+/* The column titles say the volume's unit before any particle is found: px while the voxel
+ * size is not known (the .ui's "nm" said otherwise), nm once it is. */
+static void
+test_panel_units_before_find (void)
+{
+  g_autoptr(EvoxVolume) volume = random_volume (6, 6, 6, 0.2, 3);
+  EvoxDocument *document = evox_document_new ();
+  EvoxParticlePanel *panel = EVOX_PARTICLE_PANEL (evox_particle_panel_new ());
+  const double spacing[3] = { 10, 10, 10 };
+  GtkWidget *window;
+
+  g_object_set (panel, "document", document, NULL);
+  window = show_in_window (GTK_WIDGET (panel), 500, 700);
+  evox_volume_set_spacing_known (volume, FALSE);
+  evox_document_set_volume (document, volume, "v", NULL);
+  g_assert_cmpstr (column_title (panel, "Diameter"), ==, "Diameter (px)");
+  evox_document_set_voxel_size (document, spacing);
+  g_assert_cmpstr (column_title (panel, "Diameter"), ==, "Diameter (nm)");
+  close_window (window);
+  g_assert_finalize_object (document);
+}
+
 typedef struct
 {
   GtkAdjustment *adjustment;
@@ -1353,6 +1392,7 @@ main (int    argc,
               fixture_tear_down);
   g_test_add_func ("/Evox/ParticlePanel/no-phase", test_panel_no_phase);
   g_test_add_func ("/Evox/ParticlePanel/shared-edge", test_panel_shared_edge);
+  g_test_add_func ("/Evox/ParticlePanel/units-before-find", test_panel_units_before_find);
   g_test_add_func ("/Evox/ParticlePanel/many", test_panel_many);
   g_test_add_func ("/Evox/ParticlePanel/columns", test_panel_columns);
   g_test_add_func ("/Evox/ParticlePanel/split", test_panel_split);

@@ -1291,6 +1291,9 @@ on_document_notify (EvoxDocument      *document,
       show_error (self, NULL);
       update_actions (self);
       update_summary (self);
+      /* Before any particle is found the titles already say the new volume's unit (px while
+       * its voxel size is not known). */
+      update_units (self);
     }
   else if (g_str_equal (name, "labels"))
     {
