@@ -898,6 +898,25 @@ starts_with_number (const char *text)
   return end != text;
 }
 
+/* NAME=LO:HI into its three stripped parts (any may be empty); FALSE when it is not that shape
+ * (no '=', no ':' after it, or a second ':'). */
+static gboolean
+split_name_range (const char  *spec,
+                  char       **name,
+                  char       **lo_text,
+                  char       **hi_text)
+{
+  const char *eq = strchr (spec, '=');
+  const char *colon = eq != NULL ? strchr (eq + 1, ':') : NULL;
+
+  if (eq == NULL || colon == NULL || strchr (colon + 1, ':') != NULL)
+    return FALSE;
+  *name = g_strstrip (g_strndup (spec, eq - spec));
+  *lo_text = g_strstrip (g_strndup (eq + 1, colon - eq - 1));
+  *hi_text = g_strstrip (g_strdup (colon + 1));
+  return TRUE;
+}
+
 /**
  * evox_phase_check_spec_syntax:
  *
@@ -913,7 +932,6 @@ evox_phase_check_spec_syntax (const char  *spec,
 {
   g_autofree char *range = NULL;
   g_autofree char *color = NULL;
-  const char *eq, *colon;
   g_autofree char *name = NULL;
   g_autofree char *lo_text = NULL;
   g_autofree char *hi_text = NULL;
@@ -927,17 +945,12 @@ evox_phase_check_spec_syntax (const char  *spec,
     return parse_auto_spec (spec, &n, error);
   if (!split_styled_spec (spec, &range, &color, &opacity, error))
     return FALSE;
-  eq = strchr (range, '=');
-  colon = eq != NULL ? strchr (eq + 1, ':') : NULL;
-  if (eq == NULL || colon == NULL || strchr (colon + 1, ':') != NULL)
+  if (!split_name_range (range, &name, &lo_text, &hi_text))
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
                    "Phase “%s”: expected NAME=LO:HI or auto:N", spec);
       return FALSE;
     }
-  name = g_strstrip (g_strndup (range, eq - range));
-  lo_text = g_strstrip (g_strndup (eq + 1, colon - eq - 1));
-  hi_text = g_strstrip (g_strdup (colon + 1));
   if (*name == '\0' || !starts_with_number (lo_text) || !starts_with_number (hi_text))
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
@@ -1042,7 +1055,6 @@ evox_phase_parse_spec (const char  *spec,
   EvoxValueScale scale = EVOX_SCALE_LINEAR;
   EvoxSampleType type = EVOX_SAMPLE_F32;
   const char *unit = NULL;
-  const char *eq, *colon;
   g_autofree char *name = NULL;
   g_autofree char *lo_text = NULL;
   g_autofree char *hi_text = NULL;
@@ -1060,17 +1072,12 @@ evox_phase_parse_spec (const char  *spec,
       unit = evox_volume_get_unit (volume);
       type = evox_volume_get_sample_type (volume);
     }
-  eq = strchr (spec, '=');
-  colon = eq != NULL ? strchr (eq + 1, ':') : NULL;
-  if (eq == NULL || colon == NULL || strchr (colon + 1, ':') != NULL)
+  if (!split_name_range (spec, &name, &lo_text, &hi_text))
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
                    "Phase “%s”: expected NAME=LO:HI", spec);
       return NULL;
     }
-  name = g_strstrip (g_strndup (spec, eq - spec));
-  lo_text = g_strstrip (g_strndup (eq + 1, colon - eq - 1));
-  hi_text = g_strstrip (g_strdup (colon + 1));
   if (*name == '\0')
     problem = g_strdup ("empty name (expected NAME=LO:HI)");
   else if (*lo_text == '\0')
