@@ -209,7 +209,8 @@ test_info_real (void)
     /* Counts of 0, 85 and 170 from tifffile 2023.2.3 + numpy.unique. */
     g_auto(Run) run = evox ("histogram", "--bins", "3", "--range", "0:255", tomo, NULL);
     g_assert_cmpint (run.status, ==, 0);
-    g_assert_cmpstr (run.out, ==, "lo,hi,count\n0,85,7548361\n85,170,6718710\n170,255,2510145\n");
+    g_assert_cmpstr (run.out, ==, "lo,hi,count,basis\n0,85,7548361,volume\n85,170,6718710,volume\n"
+                                  "170,255,2510145,volume\n");
   }
 }
 
@@ -249,7 +250,7 @@ test_histogram (void)
     g_auto(GStrv) lines = g_strsplit (run.out, "\n", -1);
 
     g_assert_cmpint (run.status, ==, 0);
-    g_assert_cmpstr (lines[0], ==, "lo,hi,count");
+    g_assert_cmpstr (lines[0], ==, "lo,hi,count,basis");
     g_assert_true (g_str_has_prefix (lines[1], "-2,"));
     for (int b = 0; b < 7; b++)
       {
@@ -262,19 +263,37 @@ test_histogram (void)
     g_auto(Run) run = evox ("histogram", "--bins", "2", "--per-layer", path, NULL);
     g_auto(GStrv) lines = g_strsplit (run.out, "\n", -1);
     g_assert_cmpint (run.status, ==, 0);
-    g_assert_cmpstr (lines[0], ==, "lo,hi,z=0nm,z=1nm,z=2nm,z=3nm,z=4nm");
+    g_assert_cmpstr (lines[0], ==, "lo,hi,z=0nm,z=1nm,z=2nm,z=3nm,z=4nm,basis");
   }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The count of bin row `b` (its third field). */
+static guint64
+row_count (char **lines,
+           int    b)
+{
+  g_auto(GStrv) fields = g_strsplit (lines[b], ",", -1);
+
+  return g_ascii_strtoull (fields[2], NULL, 10);
+}
+
+/* An SSRM stack's histogram is of its measured scans unless the volume is asked for, as the
+ * window's and evox segment's fractions are; every row says which. */
 static void
 test_histogram_measured (void)
 {
-  g_auto(Run) all = evox ("histogram", "--demo", "--bins", "4", "--range", "-8:4", NULL);
+  g_auto(Run) all = evox ("histogram", "--demo", "--bins", "4", "--range", "-8:4",
+                          "--layers", "all", NULL);
+  g_auto(Run) volume = evox ("histogram", "--demo", "--bins", "4", "--range", "-8:4",
+                             "--basis", "volume", NULL);
   g_auto(Run) measured = evox ("histogram", "--demo", "--bins", "4", "--range", "-8:4",
                                "--layers", "measured", NULL);
+  g_auto(Run) by_default = evox ("histogram", "--demo", "--bins", "4", "--range", "-8:4", NULL);
   g_auto(Run) per_scan = evox ("histogram", "--demo", "--bins", "4", "--layers", "measured",
                                "--per-layer", NULL);
+  g_auto(Run) disagree = evox ("histogram", "--demo", "--basis", "volume", "--layers",
+                               "measured", NULL);
   guint64 total_all = 0, total_measured = 0;
   g_auto(GStrv) a = g_strsplit (all.out, "\n", -1);
   g_auto(GStrv) m = g_strsplit (measured.out, "\n", -1);
@@ -283,13 +302,18 @@ test_histogram_measured (void)
   g_assert_cmpint (measured.status, ==, 0);
   for (int b = 1; b <= 4; b++)
     {
-      total_all += g_ascii_strtoull (strrchr (a[b], ',') + 1, NULL, 10);
-      total_measured += g_ascii_strtoull (strrchr (m[b], ',') + 1, NULL, 10);
+      total_all += row_count (a, b);
+      total_measured += row_count (m, b);
+      g_assert_true (g_str_has_suffix (a[b], ",volume"));
+      g_assert_true (g_str_has_suffix (m[b], ",measured"));
     }
   g_assert_cmpuint (total_all, ==, 128 * 128 * 14);
   g_assert_cmpuint (total_measured, ==, 128 * 128 * 4);
+  g_assert_cmpstr (volume.out, ==, all.out);
+  g_assert_cmpstr (by_default.out, ==, measured.out);
   g_assert_cmpint (per_scan.status, ==, 0);
-  g_assert_true (g_str_has_prefix (per_scan.out, "lo,hi,z=0nm,z=43nm,z=87nm,z=130nm\n"));
+  g_assert_true (g_str_has_prefix (per_scan.out, "lo,hi,z=0nm,z=43nm,z=87nm,z=130nm,basis\n"));
+  g_assert_cmpint (disagree.status, ==, 2);
 }
 
 static void

@@ -125,7 +125,8 @@ write_histogram (EvoxVolume *volume,
                  double      lo,
                  double      hi,
                  gboolean    measured,
-                 gboolean    per_layer)
+                 gboolean    per_layer,
+                 const char *basis)
 {
   g_autoptr(GArray) columns = select_columns (volume, channel, measured, per_layer);
   gboolean single = !evox_volume_source_is_integer (volume) ||
@@ -172,7 +173,7 @@ write_histogram (EvoxVolume *volume,
 
   for (guint c = 0; c < columns->len; c++)
     g_string_append_printf (out, ",%s", g_array_index (columns, Column, c).name);
-  g_string_append_c (out, '\n');
+  g_string_append (out, ",basis\n");
   for (guint b = 0; b < n_bins; b++)
     {
       g_autofree char *a = _evox_cli_format_number (binning->edges[b], single);
@@ -181,7 +182,7 @@ write_histogram (EvoxVolume *volume,
       g_string_append_printf (out, "%s,%s", a, e);
       for (guint c = 0; c < columns->len; c++)
         g_string_append_printf (out, ",%" G_GUINT64_FORMAT, counts[(gsize) c * n_bins + b]);
-      g_string_append_c (out, '\n');
+      g_string_append_printf (out, ",%s\n", basis);
     }
   fwrite (out->str, 1, out->len, stdout);
   return fflush (stdout) == 0 ? EVOX_EXIT_OK : EVOX_EXIT_INPUT;
@@ -196,9 +197,10 @@ _evox_cli_histogram (int    argc,
   g_autoptr(EvoxVolume) volume = NULL;
   g_autofree char *range = NULL;
   g_autofree char *layers = NULL;
+  g_autofree char *basis = NULL;
   g_autofree char *channel_name = NULL;
   gboolean per_layer = FALSE;
-  gboolean measured = FALSE;
+  gboolean measured = FALSE, chosen = FALSE;
   int n_bins = 10;
   double lo = 0, hi = 0;
   int status, channel;
@@ -206,8 +208,10 @@ _evox_cli_histogram (int    argc,
     { "bins", 0, 0, G_OPTION_ARG_INT, &n_bins, "Number of equal bins (default 10)", "N" },
     { "range", 0, 0, G_OPTION_ARG_STRING, &range,
       "Lower and upper edge (default: min and max of the data)", "LO:HI" },
+    { "basis", 0, 0, G_OPTION_ARG_STRING, &basis,
+      "SSRM stacks: the measured scans (default) or the interpolated volume", "measured|volume" },
     { "layers", 0, 0, G_OPTION_ARG_STRING, &layers,
-      "all grid layers (default), or measured: the measured scans only", "all|measured" },
+      "the same as --basis: measured, or all (the volume's grid layers)", "all|measured" },
     { "per-layer", 0, 0, G_OPTION_ARG_NONE, &per_layer, "One count column per layer", NULL },
     { "channel", 0, 0, G_OPTION_ARG_STRING, &channel_name, "Channel label or index", "C" },
     { NULL }
@@ -231,6 +235,22 @@ _evox_cli_histogram (int    argc,
       else if (!g_str_equal (layers, "all"))
         return _evox_cli_usage_error (context, "--layers must be all or measured, not '%s'",
                                       layers);
+      chosen = TRUE;
+    }
+  if (basis != NULL)
+    {
+      EvoxBasis parsed;
+      gboolean want;
+
+      if (!evox_basis_from_string (basis, &parsed))
+        return _evox_cli_usage_error (context, "--basis must be measured or volume, not '%s'",
+                                      basis);
+      want = parsed == EVOX_BASIS_MEASURED;
+      if (chosen && want != measured)
+        return _evox_cli_usage_error (context, "--basis %s and --layers %s disagree", basis,
+                                      layers);
+      measured = want;
+      chosen = TRUE;
     }
 
   volume = _evox_cli_input_load (&input, input.demo ? NULL : argv[1], &status);
@@ -239,8 +259,15 @@ _evox_cli_histogram (int    argc,
   channel = _evox_cli_find_channel (volume, channel_name, &status);
   if (channel < 0)
     return status;
+  /* As the window's histogram and evox segment's fractions: an SSRM stack's measured scans are
+   * the data, unless the interpolated volume is asked for. */
+  if (!chosen)
+    measured = evox_basis_has_choice (volume, (guint) channel);
   if (measured && channel != 0)
-    return _evox_cli_usage_error (context, "--layers measured has only the scans' one channel");
+    return _evox_cli_usage_error (context, "--basis measured has only the scans' one channel");
 
-  return write_histogram (volume, channel, n_bins, range != NULL, lo, hi, measured, per_layer);
+  return write_histogram (volume, channel, n_bins, range != NULL, lo, hi, measured, per_layer,
+                          evox_basis_to_string (evox_basis_resolve (
+                            volume, (guint) channel,
+                            measured ? EVOX_BASIS_MEASURED : EVOX_BASIS_VOLUME)));
 }
