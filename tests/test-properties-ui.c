@@ -177,6 +177,67 @@ test_voxel_size_other_volume (void)
   evox_test_close_window (window);
 }
 
+static guint
+count_properties_dialogs (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GObject) item = g_list_model_get_item (toplevels, i);
+
+      if (EVOX_IS_PROPERTIES_DIALOG (item))
+        n++;
+    }
+  return n;
+}
+
+/* Image Properties twice: the second activation brings the open dialog forward, never a
+ * second one; once closed, the action opens a fresh one. */
+static void
+test_properties_once (void)
+{
+  g_autoptr (EvoxVolume) ball = evox_test_ball_new (16, 5, 200, 10);
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  gpointer dialog = NULL;
+
+  evox_document_set_volume (evox_window_get_document (window), ball, "ball.tif", NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_cmpuint (count_properties_dialogs (), ==, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.image-properties", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.image-properties", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.image-properties", NULL));
+  g_assert_cmpuint (count_properties_dialogs (), ==, 1);
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels) && dialog == NULL; i++)
+    {
+      g_autoptr (GObject) item = g_list_model_get_item (toplevels, i);
+
+      if (EVOX_IS_PROPERTIES_DIALOG (item))
+        dialog = item;
+    }
+  g_object_add_weak_pointer (G_OBJECT (dialog), &dialog);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_true (evox_test_wait_for (dialog_gone, &dialog, 10));
+  g_assert_cmpuint (count_properties_dialogs (), ==, 0);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.image-properties", NULL));
+  g_assert_cmpuint (count_properties_dialogs (), ==, 1);
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GObject) item = g_list_model_get_item (toplevels, i);
+
+      if (EVOX_IS_PROPERTIES_DIALOG (item))
+        {
+          gtk_window_destroy (GTK_WINDOW (item));
+          break;
+        }
+    }
+  evox_test_close_window (window);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -185,5 +246,6 @@ main (int    argc,
     return 0;
   g_test_add_func ("/Evox/PropertiesUI/voxel-size", test_voxel_size_dialog);
   g_test_add_func ("/Evox/PropertiesUI/voxel-size-other-volume", test_voxel_size_other_volume);
+  g_test_add_func ("/Evox/PropertiesUI/once", test_properties_once);
   return g_test_run ();
 }

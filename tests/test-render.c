@@ -3537,6 +3537,103 @@ test_quad_frames (void)
   renderer_free (renderer);
 }
 
+/* draw () into a framebuffer of our own, as the canvas draws: rows from the top down. */
+static guint8 *
+draw_into_framebuffer (EvoxRenderer *renderer,
+                       int           width,
+                       int           height)
+{
+  g_autofree guint8 *drawn = g_malloc ((gsize) width * height * 4);
+  guint8 *pixels = g_malloc ((gsize) width * height * 4);
+  GLuint fbo, rb[2];
+
+  glGenFramebuffers (1, &fbo);
+  glGenRenderbuffers (2, rb);
+  glBindRenderbuffer (GL_RENDERBUFFER, rb[0]);
+  glRenderbufferStorage (GL_RENDERBUFFER, GL_RGBA8, width, height);
+  glBindRenderbuffer (GL_RENDERBUFFER, rb[1]);
+  glRenderbufferStorage (GL_RENDERBUFFER, GL_DEPTH_COMPONENT24, width, height);
+  glBindFramebuffer (GL_FRAMEBUFFER, fbo);
+  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, rb[0]);
+  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_RENDERBUFFER, rb[1]);
+  evox_renderer_draw (renderer, width, height);
+  glPixelStorei (GL_PACK_ALIGNMENT, 1);
+  glReadPixels (0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, drawn);
+  for (int y = 0; y < height; y++)
+    memcpy (pixels + (gsize) y * width * 4, drawn + (gsize) (height - 1 - y) * width * 4,
+            (gsize) width * 4);
+  glBindFramebuffer (GL_FRAMEBUFFER, 0);
+  glDeleteRenderbuffers (2, rb);
+  glDeleteFramebuffers (1, &fbo);
+  return pixels;
+}
+
+/* On a screen at GDK scale 2 the window draws twice as many pixels each way: the 2D panes'
+ * frames are 3 window pixels wide, so 6 device pixels, and stay whole (the room left for them
+ * doubles too), as in a 2x export; they were one window pixel's worth of device pixels. */
+static void
+test_quad_frames_scale_2 (void)
+{
+  static const guint8 blue[3] = { 102, 153, 255 };
+  g_autoptr(EvoxVolume) volume = volume_new (32, 32, 32, EVOX_SAMPLE_U8);
+  EvoxRenderer *renderer;
+  const int width = 301, height = 601;
+  guint widths[3] = { 0, 0, 0 };
+
+  if (!need_gl ())
+    return;
+  memset (evox_volume_get_data_mut (volume, 0), 128, 32 * 32 * 32);
+  evox_volume_freeze (volume);
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_colormap (renderer, "grey");
+  evox_renderer_set_view (renderer, EVOX_VIEW_QUAD);
+  g_assert_cmpint (evox_renderer_get_scale_factor (renderer), ==, 1);
+  for (int scale = 1; scale <= 2; scale++)
+    {
+      g_autofree guint8 *pixels = NULL;
+      int rect[4], y;
+      guint sides[2] = { 0, 0 };
+
+      evox_renderer_set_scale_factor (renderer, scale);
+      pixels = draw_into_framebuffer (renderer, scale * width, scale * height);
+      evox_renderer_get_pane_rect (scale * width, scale * height, EVOX_PANE_Z, rect);
+      y = rect[1] + rect[3] / 2;
+      for (int x = 0; x < 8 * scale; x++)
+        {
+          const guint8 *l = pixel_at (pixels, scale * width, rect[0] + x, y);
+          const guint8 *r = pixel_at (pixels, scale * width, rect[0] + rect[2] - 1 - x, y);
+
+          sides[0] += abs (l[0] - blue[0]) <= 3 && abs (l[1] - blue[1]) <= 3 &&
+                      abs (l[2] - blue[2]) <= 3;
+          sides[1] += abs (r[0] - blue[0]) <= 3 && abs (r[1] - blue[1]) <= 3 &&
+                      abs (r[2] - blue[2]) <= 3;
+        }
+      g_test_message ("scale %d: z pane at %d, %d, %d x %d; frame %u px left, %u right", scale,
+                      rect[0], rect[1], rect[2], rect[3], sides[0], sides[1]);
+      g_assert_cmpuint (sides[0], >=, 3 * scale - 1);
+      g_assert_cmpuint (sides[1], >=, 3 * scale - 1);
+      g_assert_cmpint (abs ((int) sides[0] - (int) sides[1]), <=, 1);
+      g_assert_cmpuint (pixel_at (pixels, scale * width, rect[0], y)[2], <, 100);
+      g_assert_cmpuint (pixel_at (pixels, scale * width, rect[0] + rect[2] - 1, y)[2], <, 100);
+      widths[scale] = sides[0] + sides[1];
+    }
+  /* Twice the window pixels: twice the frame, to a pixel either side. */
+  g_assert_cmpint (abs ((int) widths[2] - 2 * (int) widths[1]), <=, 2);
+  /* An export meanwhile frames the panes as before, and the screen's scale stays. */
+  {
+    g_autofree guint8 *pixels = evox_renderer_render_image (renderer, 2 * width, 2 * height,
+                                                            width, height, FALSE, NULL);
+
+    g_assert_nonnull (pixels);
+    g_assert_cmpint (evox_renderer_get_scale_factor (renderer), ==, 2);
+    g_assert_cmpint (evox_camera_get_padding (evox_renderer_get_pane_camera (renderer,
+                                                                             EVOX_PANE_Z)),
+                     ==, 6);
+  }
+  renderer_free (renderer);
+}
+
 /* A ruler's length label stays inside the image: one along the slice's top row has it below the
  * line instead of above, out of sight; one at the left edge is moved in. */
 static guint
@@ -3643,6 +3740,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Render/surfaces/uploads", test_surfaces_uploads);
   g_test_add_func ("/Evox/Render/surfaces/vertex-colors", test_surfaces_vertex_colors);
   g_test_add_func ("/Evox/Render/quad-frames", test_quad_frames);
+  g_test_add_func ("/Evox/Render/quad-frames-scale-2", test_quad_frames_scale_2);
   g_test_add_func ("/Evox/Render/quad", test_quad);
   g_test_add_func ("/Evox/Render/ruler-label-inside", test_ruler_label_inside);
 

@@ -663,6 +663,12 @@ test_physics_plain_and_broken (void)
     "ImageJ=1.54f\nevox_layers=x:M:0;1:M:0;2:M:0\nevox_scan_pages=1\nevox_scans=0:a\n",
     "ImageJ=1.54f\nevox_layers=0:I:0:0:2;1:M:0;2:M:0\nevox_scan_pages=1\nevox_scans=0:a\n",
     "ImageJ=1.54f\nevox_scale=cubits\nevox_quantity=%ZZ\nevox_layers=;;;\n",
+    /* Scans whose depth is not a finite number: the keys are ignored, never a NaN depth. */
+    "ImageJ=1.54f\nevox_layers=0:M:0;1:M:0;2:M:0\nevox_scan_pages=1\nevox_scans=x:a\n",
+    "ImageJ=1.54f\nevox_layers=0:M:0;1:M:0;2:M:0\nevox_scan_pages=1\nevox_scans=:a\n",
+    "ImageJ=1.54f\nevox_layers=0:M:0;1:M:0;2:M:0\nevox_scan_pages=1\nevox_scans=nan:a\n",
+    "ImageJ=1.54f\nevox_layers=0:M:0;1:M:1\nevox_scan_pages=2\nevox_scans=0:a;inf:b\n",
+    "ImageJ=1.54f\nevox_layers=0:M:0;1:M:0;2:M:0\nevox_scan_pages=1\nevox_scans=a\n",
   };
   g_autofree char *path = g_build_filename (dir, "fiji.tif", NULL);
 

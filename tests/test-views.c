@@ -757,6 +757,88 @@ test_profile_sampling (void)
   evox_test_close_window (window);
 }
 
+/* The Measure page samples its profile once for each change of the volume under a ruler: a
+ * voxel size that moves the rulers and then notifies the volume, a channel whose default
+ * sampling differs. The profile after each is the core's for the same ruler. */
+static void
+test_profile_once (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (48, 40, 32, 2, EVOX_SAMPLE_U8, &error);
+  g_autoptr(EvoxProfile) expected = NULL;
+  const double spacing[3] = { 20, 30, 50 };
+  EvoxWindow *window;
+  EvoxDocument *document;
+  EvoxMeasurePanel *panel;
+  EvoxMeasurement *ruler;
+  const EvoxProfile *profile;
+  double start[3], end[3];
+  guint n;
+
+  g_assert_no_error (error);
+  {
+    guint8 *gradient = evox_volume_get_data_mut (volume, 0);
+    guint8 *labels = evox_volume_get_data_mut (volume, 1);
+
+    for (gsize z = 0; z < 32; z++)
+      for (gsize y = 0; y < 40; y++)
+        for (gsize x = 0; x < 48; x++)
+          {
+            gsize i = (z * 40 + y) * 48 + x;
+
+            gradient[i] = (guint8) ((x * 5 + y * 3 + z * 7) % 256);
+            labels[i] = (guint8) (((x / 4 + y / 3 + z / 5) % 3) * 85);
+          }
+  }
+  evox_volume_set_spacing (volume, test_spacing);
+  evox_volume_freeze (volume);
+  window = open_window (volume);
+  document = evox_window_get_document (window);
+  panel = EVOX_MEASURE_PANEL (evox_window_get_measure_panel (window));
+  g_assert_cmpint (evox_measure_panel_get_sampling (panel), ==, EVOX_PROFILE_TRILINEAR);
+
+  start[0] = 1 * test_spacing[0];
+  start[1] = 2 * test_spacing[1];
+  end[0] = 45 * test_spacing[0];
+  end[1] = 37 * test_spacing[1];
+  start[2] = end[2] = 9 * test_spacing[2];
+  ruler = evox_measurement_new (2, 9, start, end);
+  evox_measurement_list_append (evox_document_get_measurements (document), ruler);
+  g_object_unref (ruler);
+  g_assert_nonnull (evox_measure_panel_get_profile (panel));
+
+  /* A new voxel size: the ruler moves with its voxels, the profile is sampled once. */
+  n = _evox_measure_panel_get_n_profiles (panel);
+  evox_document_set_voxel_size (document, spacing);
+  g_test_message ("voxel size: %u samplings", _evox_measure_panel_get_n_profiles (panel) - n);
+  g_assert_cmpuint (_evox_measure_panel_get_n_profiles (panel) - n, ==, 1);
+  evox_measurement_get_points (ruler, start, end);
+  g_assert_cmpfloat (start[0], ==, 1 * spacing[0]);
+  g_assert_cmpfloat (end[1], ==, 37 * spacing[1]);
+  profile = evox_measure_panel_get_profile (panel);
+  expected = evox_profile_sample_with (volume, 0, start, end, EVOX_PROFILE_TRILINEAR);
+  g_assert_cmpuint (profile->n, ==, expected->n);
+  for (guint i = 0; i < profile->n; i++)
+    {
+      g_assert_cmpfloat (profile->value[i], ==, expected->value[i]);
+      g_assert_cmpfloat (profile->distance_nm[i], ==, expected->distance_nm[i]);
+    }
+  g_clear_pointer (&expected, evox_profile_free);
+
+  /* The labels channel: nearest by default, sampled once. */
+  n = _evox_measure_panel_get_n_profiles (panel);
+  evox_document_set_channel (document, 1);
+  g_test_message ("channel: %u samplings", _evox_measure_panel_get_n_profiles (panel) - n);
+  g_assert_cmpuint (_evox_measure_panel_get_n_profiles (panel) - n, ==, 1);
+  g_assert_cmpint (evox_measure_panel_get_sampling (panel), ==, EVOX_PROFILE_NEAREST);
+  profile = evox_measure_panel_get_profile (panel);
+  expected = evox_profile_sample_with (volume, 1, start, end, EVOX_PROFILE_NEAREST);
+  g_assert_cmpuint (profile->n, ==, expected->n);
+  for (guint i = 0; i < profile->n; i++)
+    g_assert_cmpfloat (profile->value[i], ==, expected->value[i]);
+  evox_test_close_window (window);
+}
+
 /* Every button, modifier and place a drag can begin, against the rules written out here. */
 static void
 test_drag_action (void)
@@ -1249,6 +1331,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Views/click-moves-slices", test_click_moves_slices);
   g_test_add_func ("/Evox/Views/ruler-and-profile", test_ruler_and_profile);
   g_test_add_func ("/Evox/Views/profile-sampling", test_profile_sampling);
+  g_test_add_func ("/Evox/Views/profile-once", test_profile_once);
   g_test_add_func ("/Evox/Views/drag-action", test_drag_action);
   g_test_add_func ("/Evox/Views/drag-modes", test_drag_modes);
   g_test_add_func ("/Evox/Views/ruler-end-drag", test_ruler_end_drag);

@@ -1340,8 +1340,11 @@ rescale_rulers (EvoxDocument *self,
           start[a] = origin[a] + (start[a] - origin[a]) * scale;
           end[a] = origin[a] + (end[a] - origin[a]) * scale;
         }
+      /* One notify for the moved ruler, not one per end: each has its profile sampled. */
+      g_object_freeze_notify (G_OBJECT (ruler));
       evox_measurement_set_start (ruler, start);
       evox_measurement_set_end (ruler, end);
+      g_object_thaw_notify (G_OBJECT (ruler));
     }
 }
 

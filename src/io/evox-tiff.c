@@ -427,10 +427,11 @@ typedef struct
   EvoxSampleType  dest_type;
   gsize           dest_item;
   guint8         *dest;
-  /* Pages from n_volume_pages on are Evox's measured SSRM scans (evox_scan_pages=), decoded into
-   * scan_dest instead of the volume. */
+  /* Pages from n_volume_pages on are Evox's measured SSRM scans (evox_scan_pages=), each decoded
+   * into a buffer of its own that the volume then takes over. */
   guint           n_volume_pages;
-  guint8         *scan_dest;
+  float         **scan_dest;
+  guint           n_scan_dest;
 
   EvoxProgress   *progress;
   GCancellable   *cancellable;
@@ -453,6 +454,8 @@ tiff_reader_clear (TiffReader *reader)
   g_clear_pointer (&reader->pages, g_array_unref);
   g_clear_pointer (&reader->runs, g_array_unref);
   g_clear_pointer (&reader->description, g_free);
+  for (guint i = 0; reader->scan_dest != NULL && i < reader->n_scan_dest; i++)
+    g_free (reader->scan_dest[i]);
   g_clear_pointer (&reader->scan_dest, g_free);
 }
 
@@ -1480,7 +1483,7 @@ worker_decode (TiffWorker  *worker,
   gsize page_bytes = (gsize) reader->format.width * reader->format.height * reader->dest_item;
   guint8 *dest = index < reader->n_volume_pages
                    ? reader->dest + (gsize) index * page_bytes
-                   : reader->scan_dest + (gsize) (index - reader->n_volume_pages) * page_bytes;
+                   : (guint8 *) reader->scan_dest[index - reader->n_volume_pages];
 
   diag_clear (&worker->diag);
   if (page->n_runs > 0)
@@ -1888,8 +1891,21 @@ parse_layers (const char *text,
   return TRUE;
 }
 
+/* An evox_scans entry is DEPTH:LABEL; the depth must be a finite number. */
+static gboolean
+parse_scan_depth (const char *entry,
+                  double     *z_nm)
+{
+  const char *colon = strchr (entry, ':');
+  g_autofree char *depth = g_strndup (entry, colon != NULL ? (gsize) (colon - entry)
+                                                           : strlen (entry));
+
+  return parse_number (depth, z_nm);
+}
+
 /* How many trailing pages hold measured SSRM scans: only when the description lists exactly that
- * many scans and the pages are f32 like the stack's; anything else reads as plain pages. */
+ * many scans, each at a depth that parses, and the pages are f32 like the stack's; anything else
+ * reads as plain pages. */
 static guint
 scan_page_count (const TiffReader *reader)
 {
@@ -1904,6 +1920,13 @@ scan_page_count (const TiffReader *reader)
   scans = g_strsplit (ij.evox_scans, ";", -1);
   if (g_strv_length (scans) != ij.evox_scan_pages)
     return 0;
+  for (guint i = 0; scans[i] != NULL; i++)
+    {
+      double z_nm;
+
+      if (!parse_scan_depth (scans[i], &z_nm))
+        return 0;
+    }
   /* Pages set apart as scans must be what the layers refer to; otherwise all are the stack. */
   layers = g_new (EvoxLayer, reader->pages->len - ij.evox_scan_pages);
   if (ij.evox_layers == NULL ||
@@ -1915,14 +1938,14 @@ scan_page_count (const TiffReader *reader)
 
 /* What the values mean, the layers' provenance and the measured scans, from Evox's own keys. */
 static void
-apply_physics (const TiffReader *reader,
-               EvoxVolume       *volume)
+apply_physics (TiffReader *reader,
+               EvoxVolume *volume)
 {
   g_auto(ImageJInfo) ij = { NULL };
   g_auto(GStrv) scans = NULL;
   g_autofree EvoxLayer *layers = NULL;
   guint n_scans = reader->pages->len - reader->n_volume_pages;
-  gsize dims[3], page;
+  gsize dims[3];
 
   evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "intensity", "");
   parse_imagej (reader->description, &ij);
@@ -1938,7 +1961,6 @@ apply_physics (const TiffReader *reader,
     }
 
   evox_volume_get_dims (volume, dims);
-  page = dims[0] * dims[1];
   layers = g_new0 (EvoxLayer, dims[2]);
   if (ij.evox_layers == NULL || !parse_layers (ij.evox_layers, dims[2], n_scans, layers))
     return;
@@ -1949,23 +1971,20 @@ apply_physics (const TiffReader *reader,
   scans = g_strsplit (ij.evox_scans, ";", -1);
   for (guint i = 0; i < n_scans; i++)
     {
-      char *colon = strchr (scans[i], ':');
+      const char *colon = strchr (scans[i], ':');
       g_autofree char *label = unescape_field (colon != NULL ? colon + 1 : "");
-      double z_nm;
+      double z_nm = 0;
+      gboolean parsed = parse_scan_depth (scans[i], &z_nm);
 
-      if (colon != NULL)
-        *colon = '\0';
-      if (!parse_number (scans[i], &z_nm))
-        z_nm = NAN;
-      evox_volume_add_scan (volume, z_nm, label,
-                            g_memdup2 (reader->scan_dest + i * page * sizeof (float),
-                                       page * sizeof (float)));
+      /* scan_page_count () set these pages apart only when every depth parsed. */
+      g_assert (parsed);
+      evox_volume_add_scan (volume, z_nm, label, g_steal_pointer (&reader->scan_dest[i]));
     }
 }
 
 static void
-apply_metadata (const TiffReader *reader,
-                EvoxVolume       *volume)
+apply_metadata (TiffReader *reader,
+                EvoxVolume *volume)
 {
   double spacing[3];
   gboolean known = physical_spacing (reader, spacing);
@@ -2081,8 +2100,13 @@ evox_tiff_read (const char    *path,
     return NULL;
   reader.dest = evox_volume_get_data_mut (volume, 0);
   if (n_scans > 0)
-    reader.scan_dest = g_malloc ((gsize) n_scans * reader.format.width * reader.format.height *
-                                 reader.dest_item);
+    {
+      reader.scan_dest = g_new0 (float *, n_scans);
+      reader.n_scan_dest = n_scans;
+      for (guint i = 0; i < n_scans; i++)
+        reader.scan_dest[i] = g_malloc ((gsize) reader.format.width * reader.format.height *
+                                        reader.dest_item);
+    }
 
   evox_progress_set_stage (progress, "Reading TIFF pages", scan_weight, 1.0);
   if (!decode_all (&reader, cancellable, error))

@@ -129,6 +129,9 @@ struct _EvoxRenderer
   /* The camera of the frame being drawn: `camera`, or a pane's. */
   EvoxCamera     *draw_camera;
   EvoxCamera     *pane_cameras[EVOX_N_PANES];
+  /* Device pixels per window pixel (GDK's scale factor): lines, labels and the panes' room for
+   * their frames are given in window pixels, and drawn this many times wider. */
+  int             scale_factor;
   EvoxMeasurementList *measurements;
 
   EvoxVolume     *volume;
@@ -315,6 +318,7 @@ static void
 evox_renderer_init (EvoxRenderer *self)
 {
   self->camera = evox_camera_new ();
+  self->scale_factor = 1;
   g_signal_connect (self->camera, "changed", G_CALLBACK (on_camera_changed), self);
   self->draw_camera = self->camera;
   for (guint p = 0; p < EVOX_N_PANES; p++)
@@ -702,6 +706,37 @@ evox_renderer_get_z_exaggeration (EvoxRenderer *self)
 {
   g_return_val_if_fail (EVOX_IS_RENDERER (self), 1.0);
   return self->z_exaggeration;
+}
+
+/* The 2D panes' padding in the pixels their cameras are given: device pixels on screen. */
+static void
+set_pane_padding (EvoxRenderer *self,
+                  int           scale)
+{
+  for (guint p = 0; p < EVOX_N_PANES; p++)
+    if (p != EVOX_PANE_3D)
+      evox_camera_set_padding (self->pane_cameras[p], PANE_PADDING * scale);
+}
+
+void
+evox_renderer_set_scale_factor (EvoxRenderer *self,
+                                int           scale)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (scale >= 1);
+
+  if (self->scale_factor == scale)
+    return;
+  self->scale_factor = scale;
+  set_pane_padding (self, scale);
+  emit_changed (self);
+}
+
+int
+evox_renderer_get_scale_factor (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), 1);
+  return self->scale_factor;
 }
 
 void
@@ -3216,7 +3251,8 @@ evox_renderer_draw_view (EvoxRenderer *self,
   for (guint i = 0; i < 3; i++)
     clear[i] = self->background[i] * self->background[3];
   clear[3] = self->background[3];
-  draw_pane_part (self, view, camera, width, height, width, height, sub, offset, 1.0f, clear);
+  draw_pane_part (self, view, camera, width, height, width, height, sub, offset,
+                  (float) self->scale_factor, clear);
 }
 
 static void
@@ -3319,7 +3355,7 @@ evox_renderer_draw (EvoxRenderer *self,
   glm_mat4_copy (view, frame.view);
   frame.viewport[0] = width;
   frame.viewport[1] = height;
-  frame.line_scale = 1.0f;
+  frame.line_scale = (float) self->scale_factor;
   frame.offset[0] = frame.offset[1] = 0;
   frame.camera = self->camera;
   frame.kind = self->view;
@@ -3480,6 +3516,9 @@ evox_renderer_render_image (EvoxRenderer  *self,
     }
 
   prepare (self);
+  /* Exports are framed in window pixels (view_width), where the panes' padding is its own. */
+  self->camera_quiet++;
+  set_pane_padding (self, 1);
 
   glGetIntegerv (GL_DRAW_FRAMEBUFFER_BINDING, &old_draw_fbo);
   glGetIntegerv (GL_READ_FRAMEBUFFER_BINDING, &old_read_fbo);
@@ -3564,6 +3603,8 @@ evox_renderer_render_image (EvoxRenderer  *self,
       }
 
 out:
+  set_pane_padding (self, self->scale_factor);
+  self->camera_quiet--;
   glPixelStorei (GL_PACK_ALIGNMENT, old_pack);
   glBindFramebuffer (GL_DRAW_FRAMEBUFFER, (GLuint) old_draw_fbo);
   glBindFramebuffer (GL_READ_FRAMEBUFFER, (GLuint) old_read_fbo);

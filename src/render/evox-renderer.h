@@ -61,6 +61,13 @@ void          evox_renderer_set_scan_visible   (EvoxRenderer   *self,
 void          evox_renderer_set_z_exaggeration (EvoxRenderer   *self,
                                                 double          factor);
 double        evox_renderer_get_z_exaggeration (EvoxRenderer   *self);
+/* Device pixels per window pixel (gtk_widget_get_scale_factor): draw () and draw_view () make
+ * lines, ruler labels and the 2D panes' room for their frames this many times wider, so they
+ * keep their size in window pixels on a high-resolution screen. Exports scale them by the
+ * image's size over the view's instead. */
+void          evox_renderer_set_scale_factor   (EvoxRenderer   *self,
+                                                int             scale);
+int           evox_renderer_get_scale_factor   (EvoxRenderer   *self);
 /* Opacity of each plane in the layer-stack view, in (0, 1]. */
 void          evox_renderer_set_stack_opacity  (EvoxRenderer   *self,
                                                 double          opacity);

@@ -971,6 +971,14 @@ pressed (GtkGestureClick *gesture,
     evox_canvas_recenter_at (self, x, y);
 }
 
+/* The renderer draws in device pixels: its lines keep their width in window pixels. */
+static void
+follow_scale_factor (EvoxCanvas *self)
+{
+  evox_renderer_set_scale_factor (self->renderer,
+                                  MAX (gtk_widget_get_scale_factor (GTK_WIDGET (self)), 1));
+}
+
 static void
 evox_canvas_realize (GtkWidget *widget)
 {
@@ -979,6 +987,7 @@ evox_canvas_realize (GtkWidget *widget)
 
   GTK_WIDGET_CLASS (evox_canvas_parent_class)->realize (widget);
 
+  follow_scale_factor (self);
   gtk_gl_area_make_current (GTK_GL_AREA (self));
   if (gtk_gl_area_get_error (GTK_GL_AREA (self)) != NULL)
     return;
@@ -1178,6 +1187,7 @@ evox_canvas_init (EvoxCanvas *self)
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
 
+  g_signal_connect_swapped (self, "notify::scale-factor", G_CALLBACK (follow_scale_factor), self);
   g_signal_connect_object (self->renderer, "changed", G_CALLBACK (queue_render), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (evox_renderer_get_camera (self->renderer), "changed",

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "evox-measure-panel.h"
 #include "evox-plot.h"
@@ -18,6 +19,15 @@ struct _EvoxMeasurePanel
 
   EvoxDocument     *document;
   EvoxProfile      *profile;
+  /* What the profile was sampled from: a voxel size change moves the rulers (their notify) and
+   * then notifies the volume; the second sampling would be the same, so it is skipped. */
+  EvoxVolume       *profile_volume;
+  guint             profile_channel;
+  EvoxProfileSampling profile_sampling;
+  double            profile_spacing[3];
+  double            profile_start[3];
+  double            profile_end[3];
+  guint             n_profiles;   /* samplings done, for tests */
   gboolean          measure_tool;
   EvoxProfileSampling sampling;
 
@@ -168,20 +178,39 @@ update_profile (EvoxMeasurePanel *self)
   g_autofree char *length = NULL;
   EvoxUnits units;
   const char *unit;
+  guint channel;
+  double spacing[3];
 
-  g_clear_pointer (&self->profile, evox_profile_free);
-  evox_plot_clear (self->plot);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "measure.export-profile", index >= 0);
   if (index < 0)
     {
+      g_clear_pointer (&self->profile, evox_profile_free);
+      g_clear_object (&self->profile_volume);
+      evox_plot_clear (self->plot);
       gtk_label_set_text (self->profile_label, _("Select a ruler to see the values along it."));
       return;
     }
   ruler = evox_measurement_list_get_measurement (get_list (self), (guint) index);
   volume = evox_document_get_volume (self->document);
+  channel = evox_document_get_channel (self->document);
   evox_measurement_get_points (ruler, start, end);
-  self->profile = evox_profile_sample_with (volume, evox_document_get_channel (self->document),
-                                            start, end, self->sampling);
+  evox_volume_get_spacing (volume, spacing);
+  if (self->profile != NULL && self->profile_volume == volume &&
+      self->profile_channel == channel && self->profile_sampling == self->sampling &&
+      memcmp (self->profile_spacing, spacing, sizeof spacing) == 0 &&
+      memcmp (self->profile_start, start, sizeof start) == 0 &&
+      memcmp (self->profile_end, end, sizeof end) == 0)
+    return;
+  g_clear_pointer (&self->profile, evox_profile_free);
+  evox_plot_clear (self->plot);
+  self->profile = evox_profile_sample_with (volume, channel, start, end, self->sampling);
+  self->n_profiles++;
+  g_set_object (&self->profile_volume, volume);
+  self->profile_channel = channel;
+  self->profile_sampling = self->sampling;
+  memcpy (self->profile_spacing, spacing, sizeof spacing);
+  memcpy (self->profile_start, start, sizeof start);
+  memcpy (self->profile_end, end, sizeof end);
 
   units = evox_units_for_segment (volume, start, end);
   unit = evox_units_symbol (&units, 1, EVOX_UNITS_UNICODE);
@@ -240,10 +269,19 @@ on_volume_changed (EvoxMeasurePanel *self)
 {
   EvoxVolume *volume = self->document != NULL ? evox_document_get_volume (self->document) : NULL;
 
-  /* Each volume starts with the sampling that suits it: labels stay labels. */
+  /* Each volume starts with the sampling that suits it: labels stay labels. Set here without
+   * the setter's own update, so the profile is sampled once, below. */
   if (volume != NULL)
-    evox_measure_panel_set_sampling (self, evox_profile_default_sampling (
-                                             volume, evox_document_get_channel (self->document)));
+    {
+      EvoxProfileSampling sampling =
+        evox_profile_default_sampling (volume, evox_document_get_channel (self->document));
+
+      if (self->sampling != sampling)
+        {
+          self->sampling = sampling;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAMPLING]);
+        }
+    }
   update_rows (self);
   update_profile (self);
 }
@@ -300,6 +338,13 @@ evox_measure_panel_set_sampling (EvoxMeasurePanel    *self,
   self->sampling = sampling;
   update_profile (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAMPLING]);
+}
+
+guint
+_evox_measure_panel_get_n_profiles (EvoxMeasurePanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_MEASURE_PANEL (self), 0);
+  return self->n_profiles;
 }
 
 const EvoxProfile *
@@ -501,6 +546,7 @@ evox_measure_panel_dispose (GObject *object)
 
   evox_measure_panel_set_document (self, NULL);
   g_clear_pointer (&self->profile, evox_profile_free);
+  g_clear_object (&self->profile_volume);
   _evox_dispose_bin_template (GTK_WIDGET (self), EVOX_TYPE_MEASURE_PANEL);
 
   G_OBJECT_CLASS (evox_measure_panel_parent_class)->dispose (object);

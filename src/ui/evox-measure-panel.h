@@ -37,6 +37,8 @@ gboolean           evox_measure_panel_export_profile (EvoxMeasurePanel *self,
                                                       GError          **error);
 /* The line under the plot ("45 samples over 12.4 µm, trilinear between voxel centres"). */
 const char        *_evox_measure_panel_get_caption   (EvoxMeasurePanel *self);
+/* How many times a profile has been sampled, for tests that count them. */
+guint              _evox_measure_panel_get_n_profiles (EvoxMeasurePanel *self);
 /* The text of ruler row index ("1  12.4 µm  z = 128"), for tests; NULL past the end. */
 const char        *_evox_measure_panel_get_row_text  (EvoxMeasurePanel *self,
                                                       guint             index);

@@ -531,7 +531,13 @@ image_properties_action (GtkWidget  *widget,
                          const char *action_name,
                          GVariant   *parameter)
 {
-  gtk_window_present (GTK_WINDOW (evox_properties_dialog_new (EVOX_WINDOW (widget))));
+  EvoxWindow *self = EVOX_WINDOW (widget);
+
+  /* One dialog per window: a second one could apply a size the first then overwrites. */
+  if (self->properties_dialog == NULL)
+    g_set_weak_pointer (&self->properties_dialog,
+                        GTK_WINDOW (evox_properties_dialog_new (self)));
+  gtk_window_present (self->properties_dialog);
 }
 
 static void

@@ -33,6 +33,7 @@ struct _EvoxWindow
   double                startup_voxel_size[3];
   char                 *saved_path;       /* the last export, for Open Folder */
   guint                 saved_timeout_id;
+  GtkWindow            *properties_dialog; /* weak: the open Image Properties, if any */
 
   /* template children */
   EvoxCanvas           *canvas;
