@@ -560,6 +560,18 @@ test_startup_voxel_size (void)
   g_assert_cmpfloat (spacing[0], ==, 5);
   g_assert_cmpfloat (spacing[1], ==, 6);
   g_assert_cmpfloat (spacing[2], ==, EVOX_SSRM_DEFAULT_DZ_NM);
+  /* The z of 7 nm was meant for the layers, which keep their step: the banner says so (the
+   * commands refuse it; the viewer learns the file's kind only when it is read). */
+  g_assert_nonnull (evox_window_get_error (window));
+  g_assert_nonnull (strstr (evox_window_get_error (window), "layer step, 10 nm; the 7 nm given"));
+  /* One number is the pixel's size and says nothing of the layers. */
+  {
+    const double cubic[3] = { 5, 5, 5 };
+
+    evox_window_set_startup_voxel_size (window, cubic);
+    evox_window_open_demo (window);
+    g_assert_null (evox_window_get_error (window));
+  }
   evox_test_close_window (window);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }

@@ -4,6 +4,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include <glib/gi18n.h>
 
 #include "evox-window-private.h"
@@ -192,35 +194,47 @@ evox_window_get_voxel_banner (EvoxWindow *self)
 static void apply_startup_phases (EvoxWindow *self);
 
 /* --voxel-size, once, on the volume about to be shown: it wins over the file's own size and a
- * remembered one, as in the commands; an SSRM stack keeps the layer step it was read with. */
-static void
+ * remembered one, as in the commands; an SSRM stack keeps the layer step it was read with.
+ * Returns what the user must be told when a z size of their own was not used (the commands
+ * refuse it; here the file's kind is known only now), else NULL. */
+static char *
 apply_startup_voxel_size (EvoxWindow *self,
                           EvoxVolume *volume)
 {
   double spacing[3], read[3];
+  char *note = NULL;
 
   if (!self->have_startup_voxel_size)
-    return;
+    return NULL;
   self->have_startup_voxel_size = FALSE;
   memcpy (spacing, self->startup_voxel_size, sizeof spacing);
   evox_volume_get_spacing (volume, read);
   if (evox_volume_get_n_scans (volume) > 0)
-    spacing[2] = read[2];
+    {
+      /* One number is the pixel's size; a distinct z was meant for the layers. */
+      if (spacing[2] != spacing[0] && fabs (spacing[2] - read[2]) > 1e-9 * read[2])
+        note = g_strdup_printf (_("--voxel-size: the z size of an SSRM stack is its layer "
+                                  "step, %g nm; the %g nm given was not used"),
+                                read[2], spacing[2]);
+      spacing[2] = read[2];
+    }
   evox_volume_set_spacing (volume, spacing);
+  return note;
 }
 
 void
 evox_window_open_demo (EvoxWindow *self)
 {
   g_autoptr (EvoxVolume) volume = evox_demo_volume_new (EVOX_SSRM_DEFAULT_DZ_NM);
+  g_autofree char *note = NULL;
 
   g_return_if_fail (EVOX_IS_WINDOW (self));
 
   evox_window_cancel_load (self);
-  apply_startup_voxel_size (self, volume);
+  note = apply_startup_voxel_size (self, volume);
   evox_document_set_volume (self->document, volume, _("Demo SSRM stack"), NULL);
   apply_startup_phases (self);
-  evox_window_show_error (self, NULL);
+  evox_window_show_error (self, note);
   evox_window_show_voxel_banner (self, FALSE);
 }
 
@@ -392,6 +406,7 @@ show_uploaded_volume (EvoxWindow *self)
   g_autofree char *path = g_steal_pointer (&self->upload_path);
   g_autofree char *name = g_filename_display_basename (path);
   g_autofree char *uri = g_filename_to_uri (path, NULL, NULL);
+  g_autofree char *note = NULL;
   double spacing[3];
 
   if (self->upload_clock != NULL)
@@ -410,9 +425,9 @@ show_uploaded_volume (EvoxWindow *self)
         spacing[2] = read[2];
       evox_volume_set_spacing (volume, spacing);
     }
-  apply_startup_voxel_size (self, volume);
+  note = apply_startup_voxel_size (self, volume);
   evox_document_set_volume (self->document, volume, name, path);
-  evox_window_show_error (self, NULL);
+  evox_window_show_error (self, note);
   evox_window_show_voxel_banner (self, TRUE);
   apply_startup_phases (self);
   if (uri != NULL)
