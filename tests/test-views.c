@@ -677,6 +677,35 @@ test_ruler_and_profile (void)
 /* The Measure page on a segmented volume (labels 0, 85, 170): its profile reads the nearest
  * voxel by default, so every sample is a label, the voxel under the sample read directly; the
  * caption says so. Trilinear, chosen on the page, mixes them as evox_profile_sample does. */
+/* The 48 x 40 x 32 label volume of the sampling tests: 0, 85 and 170 in small blocks, so a line
+ * crosses many label boundaries. */
+static guint8
+test_label (gsize x,
+            gsize y,
+            gsize z)
+{
+  return (guint8) (((x / 4 + y / 3 + z / 5) % 3) * 85);
+}
+
+/* A ruler on z slice 9 from voxel (1, 2) to (45, 37), added as the canvas adds one; its ends
+ * go to start and end (nm). */
+static EvoxMeasurement *
+add_test_ruler (EvoxDocument *document,
+                double        start[3],
+                double        end[3])
+{
+  g_autoptr(EvoxMeasurement) ruler = NULL;
+
+  start[0] = 1 * test_spacing[0];
+  start[1] = 2 * test_spacing[1];
+  end[0] = 45 * test_spacing[0];
+  end[1] = 37 * test_spacing[1];
+  start[2] = end[2] = 9 * test_spacing[2];
+  ruler = evox_measurement_new (2, 9, start, end);
+  evox_measurement_list_append (evox_document_get_measurements (document), ruler);
+  return ruler;
+}
+
 static void
 test_profile_sampling (void)
 {
@@ -686,7 +715,6 @@ test_profile_sampling (void)
   EvoxWindow *window;
   EvoxDocument *document;
   EvoxMeasurePanel *panel;
-  EvoxMeasurement *ruler;
   const EvoxProfile *profile;
   const guint8 *data;
   double start[3], end[3];
@@ -699,7 +727,7 @@ test_profile_sampling (void)
     for (gsize z = 0; z < 32; z++)
       for (gsize y = 0; y < 40; y++)
         for (gsize x = 0; x < 48; x++)
-          labels[(z * 40 + y) * 48 + x] = (guint8) (((x / 4 + y / 3 + z / 5) % 3) * 85);
+          labels[(z * 40 + y) * 48 + x] = test_label (x, y, z);
   }
   evox_volume_set_spacing (volume, test_spacing);
   evox_volume_freeze (volume);
@@ -709,15 +737,7 @@ test_profile_sampling (void)
   panel = EVOX_MEASURE_PANEL (evox_window_get_measure_panel (window));
   g_assert_cmpint (evox_measure_panel_get_sampling (panel), ==, EVOX_PROFILE_NEAREST);
 
-  /* A ruler on z slice 9 from voxel (1, 2) to (45, 37), as the canvas would add it. */
-  start[0] = 1 * test_spacing[0];
-  start[1] = 2 * test_spacing[1];
-  end[0] = 45 * test_spacing[0];
-  end[1] = 37 * test_spacing[1];
-  start[2] = end[2] = 9 * test_spacing[2];
-  ruler = evox_measurement_new (2, 9, start, end);
-  evox_measurement_list_append (evox_document_get_measurements (document), ruler);
-  g_object_unref (ruler);
+  add_test_ruler (document, start, end);
   profile = evox_measure_panel_get_profile (panel);
   g_assert_nonnull (profile);
   g_test_message ("caption: %s", _evox_measure_panel_get_caption (panel));
@@ -787,7 +807,7 @@ test_profile_once (void)
             gsize i = (z * 40 + y) * 48 + x;
 
             gradient[i] = (guint8) ((x * 5 + y * 3 + z * 7) % 256);
-            labels[i] = (guint8) (((x / 4 + y / 3 + z / 5) % 3) * 85);
+            labels[i] = test_label (x, y, z);
           }
   }
   evox_volume_set_spacing (volume, test_spacing);
@@ -797,14 +817,7 @@ test_profile_once (void)
   panel = EVOX_MEASURE_PANEL (evox_window_get_measure_panel (window));
   g_assert_cmpint (evox_measure_panel_get_sampling (panel), ==, EVOX_PROFILE_TRILINEAR);
 
-  start[0] = 1 * test_spacing[0];
-  start[1] = 2 * test_spacing[1];
-  end[0] = 45 * test_spacing[0];
-  end[1] = 37 * test_spacing[1];
-  start[2] = end[2] = 9 * test_spacing[2];
-  ruler = evox_measurement_new (2, 9, start, end);
-  evox_measurement_list_append (evox_document_get_measurements (document), ruler);
-  g_object_unref (ruler);
+  ruler = add_test_ruler (document, start, end);
   g_assert_nonnull (evox_measure_panel_get_profile (panel));
 
   /* A new voxel size: the ruler moves with its voxels, the profile is sampled once. */
