@@ -935,6 +935,25 @@ filled_layer (gsize n,
   return values;
 }
 
+/* An opaque layer stack of log10 data over -5..-1, seen straight down z in parallel projection,
+ * so every plane covers the same pixels. */
+static EvoxRenderer *
+stack_renderer_from_above (EvoxVolume *volume)
+{
+  EvoxRenderer *renderer = renderer_new_realized ();
+  EvoxCamera *camera;
+
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
+  evox_renderer_set_range (renderer, -5, -1);
+  evox_renderer_set_view (renderer, EVOX_VIEW_STACK);
+  evox_renderer_set_stack_opacity (renderer, 1.0);
+  camera = evox_renderer_get_camera (renderer);
+  evox_camera_set_orthographic (camera, TRUE);
+  evox_camera_look_along (camera, 2);
+  return renderer;
+}
+
 /* Scans at 0, 15 and 40 nm on a 10 nm grid: 0 and 40 are grid layers, 15 lies between layers 1
  * and 2 and is drawn as a plane of its own, from its own values, shown and hidden on its own.
  * Interpolated layers are drawn at half the stack opacity, measured ones at all of it. Seen
@@ -953,7 +972,6 @@ test_stack_scans (void)
                                                       EVOX_SCALE_LOG10, &error);
   const guint8 *top = evox_colormap_get_table ("viridis")[255];
   EvoxRenderer *renderer;
-  EvoxCamera *camera;
 
   g_assert_no_error (error);
   g_assert_false (evox_volume_get_layer (volume, 1)->measured);
@@ -961,15 +979,7 @@ test_stack_scans (void)
   if (!need_gl ())
     return;
 
-  renderer = renderer_new_realized ();
-  evox_renderer_set_volume (renderer, volume, 0);
-  evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
-  evox_renderer_set_range (renderer, -5, -1);
-  evox_renderer_set_view (renderer, EVOX_VIEW_STACK);
-  evox_renderer_set_stack_opacity (renderer, 1.0);
-  camera = evox_renderer_get_camera (renderer);
-  evox_camera_set_orthographic (camera, TRUE);
-  evox_camera_look_along (camera, 2);
+  renderer = stack_renderer_from_above (volume);
   for (guint k = 0; k < 5; k++)
     evox_renderer_set_layer_visible (renderer, k, FALSE);
 
@@ -1843,20 +1853,11 @@ test_phases_stack (void)
   g_autoptr(GError) error = NULL;
   const float highlight[3] = EVOX_RENDERER_HIGHLIGHT_RGB;
   EvoxRenderer *renderer;
-  EvoxCamera *camera;
 
   if (!need_gl ())
     return;
 
-  renderer = renderer_new_realized ();
-  evox_renderer_set_volume (renderer, volume, 0);
-  evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
-  evox_renderer_set_range (renderer, -5, -1);
-  evox_renderer_set_view (renderer, EVOX_VIEW_STACK);
-  evox_renderer_set_stack_opacity (renderer, 1.0);
-  camera = evox_renderer_get_camera (renderer);
-  evox_camera_set_orthographic (camera, TRUE);
-  evox_camera_look_along (camera, 2);
+  renderer = stack_renderer_from_above (volume);
 
   labels = evox_labels_compute (volume, 0, "red", specs[0].lo, specs[0].hi,
                                 EVOX_CONNECTIVITY_26, 0, NULL, NULL, &error);
