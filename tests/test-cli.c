@@ -2965,6 +2965,26 @@ test_isosurface_real (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* `evox info --json` succeeded with a known voxel size of x, y, z nm. */
+static void
+assert_info_spacing (Run    *run,
+                     double  x,
+                     double  y,
+                     double  z)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  JsonObject *info;
+  JsonArray *spacing;
+
+  g_assert_cmpint (run->status, ==, 0);
+  info = parse_json (run->out, &parser);
+  g_assert_true (json_object_get_boolean_member (info, "spacing_known"));
+  spacing = json_object_get_array_member (info, "spacing_nm");
+  g_assert_cmpfloat (json_array_get_double_element (spacing, 0), ==, x);
+  g_assert_cmpfloat (json_array_get_double_element (spacing, 1), ==, y);
+  g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, z);
+}
+
 /* --voxel-size on every reading command; SSRM options that a volume does not use are refused. */
 static void
 test_voxel_size (void)
@@ -2995,26 +3015,13 @@ test_voxel_size (void)
   }
   {
     g_auto(Run) run = evox ("info", "--json", "--voxel-size", "0.5,0.5,2um", tif, NULL);
-    g_autoptr(JsonParser) parser = NULL;
-    JsonObject *info;
-    JsonArray *spacing;
 
-    g_assert_cmpint (run.status, ==, 0);
-    info = parse_json (run.out, &parser);
-    g_assert_true (json_object_get_boolean_member (info, "spacing_known"));
-    spacing = json_object_get_array_member (info, "spacing_nm");
-    g_assert_cmpfloat (json_array_get_double_element (spacing, 0), ==, 500);
-    g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, 2000);
+    assert_info_spacing (&run, 500, 500, 2000);
   }
   {
     g_auto(Run) run = evox ("info", "--json", "--voxel-size", "3", tif, NULL);
-    g_autoptr(JsonParser) parser = NULL;
-    JsonArray *spacing;
 
-    g_assert_cmpint (run.status, ==, 0);
-    spacing = json_object_get_array_member (parse_json (run.out, &parser), "spacing_nm");
-    g_assert_cmpfloat (json_array_get_double_element (spacing, 1), ==, 3);
-    g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, 3);
+    assert_info_spacing (&run, 3, 3, 3);
   }
   {
     /* An SSRM option on a TIFF used to be ignored with status 0. */
@@ -3048,13 +3055,8 @@ test_voxel_size (void)
   {
     /* The demo takes a pixel size too, instead of ignoring it. */
     g_auto(Run) run = evox ("info", "--json", "--demo", "--pixel-size", "5", NULL);
-    g_autoptr(JsonParser) parser = NULL;
-    JsonArray *spacing;
 
-    g_assert_cmpint (run.status, ==, 0);
-    spacing = json_object_get_array_member (parse_json (run.out, &parser), "spacing_nm");
-    g_assert_cmpfloat (json_array_get_double_element (spacing, 0), ==, 5);
-    g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, 10);
+    assert_info_spacing (&run, 5, 5, 10);
   }
   {
     /* Printed figures follow: voxels without a size, nm with one. */
@@ -3115,16 +3117,8 @@ test_voxel_size (void)
       {
         /* ...--voxel-size gives it, and the layer step stays --dz. */
         g_auto(Run) run = evox ("info", "--json", "--voxel-size", "7.8125", a19, NULL);
-        g_autoptr(JsonParser) parser = NULL;
-        JsonObject *info;
-        JsonArray *spacing;
 
-        g_assert_cmpint (run.status, ==, 0);
-        info = parse_json (run.out, &parser);
-        g_assert_true (json_object_get_boolean_member (info, "spacing_known"));
-        spacing = json_object_get_array_member (info, "spacing_nm");
-        g_assert_cmpfloat (json_array_get_double_element (spacing, 0), ==, 7.8125);
-        g_assert_cmpfloat (json_array_get_double_element (spacing, 2), ==, 10);
+        assert_info_spacing (&run, 7.8125, 7.8125, 10);
       }
       {
         /* --dz alone leaves the pixel size unknown; --pixel-size states it. */
