@@ -112,6 +112,31 @@ evox_test_render_widget (GtkWidget *widget,
   return pixels;
 }
 
+gboolean
+evox_test_screenshot (GtkWidget  *widget,
+                      const char *name)
+{
+  const char *dir = g_getenv ("EVOX_TEST_SCREENSHOTS");
+  g_autofree guint32 *pixels = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *path = NULL;
+  int width, height;
+
+  if (dir == NULL)
+    return FALSE;
+  pixels = evox_test_render_widget (widget, &width, &height);
+  bytes = g_bytes_new_take (g_steal_pointer (&pixels), (gsize) width * height * 4);
+  /* Cairo's ARGB32 words are GDK's default memory layout. */
+  texture = gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes, (gsize) width * 4);
+  file = g_strdup_printf ("%s.png", name);
+  path = g_build_filename (dir, file, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot %s", path);
+  return TRUE;
+}
+
 guint
 evox_test_colormap_distance (const char   *name,
                              const guint8 *rgb)

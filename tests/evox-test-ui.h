@@ -46,6 +46,12 @@ guint32 *evox_test_render_widget     (GtkWidget    *widget,
                                       int          *width,
                                       int          *height);
 
+/* With EVOX_TEST_SCREENSHOTS=DIR set, what the widget draws (a window: all of it, the GL canvas
+ * included) goes to DIR/NAME.png for a person to look at; nothing happens when it is unset.
+ * Returns whether a file was written. */
+gboolean evox_test_screenshot        (GtkWidget    *widget,
+                                      const char   *name);
+
 /* The smallest sum of absolute RGB differences between rgb and an entry of the colour map. */
 guint    evox_test_colormap_distance (const char   *name,
                                       const guint8 *rgb);

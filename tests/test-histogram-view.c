@@ -287,27 +287,6 @@ flush (void)
 }
 
 /* Draws the widget again (as the window would) and renders it, which must not complain. */
-/* EVOX_TEST_SHOTS=DIR keeps a PNG of what a test looked at, for people to see. */
-static void
-save_shot (EvoxHistogramView *view,
-           const char        *name)
-{
-  const char *dir = g_getenv ("EVOX_TEST_SHOTS");
-  g_autoptr (GdkTexture) texture = NULL;
-  g_autoptr (GBytes) bytes = NULL;
-  g_autofree guint32 *pixels = NULL;
-  g_autofree char *path = NULL;
-  int width, height;
-
-  if (dir == NULL)
-    return;
-  pixels = evox_test_render_widget (GTK_WIDGET (view), &width, &height);
-  bytes = g_bytes_new_take (g_steal_pointer (&pixels), (gsize) width * height * 4);
-  texture = gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes, (gsize) width * 4);
-  path = g_strdup_printf ("%s/%s.png", dir, name);
-  gdk_texture_save_to_png (texture, path);
-}
-
 static void
 draw_once (EvoxHistogramView *view)
 {
@@ -545,7 +524,7 @@ test_log10 (void)
   g_assert_cmpuint (evox_histogram_view_get_n_series (shown.view), ==, 1);
   assert_counts_match (shown.view, volume, &box);
   draw_once (shown.view);
-  save_shot (shown.view, "volume-basis");
+  evox_test_screenshot (GTK_WIDGET (shown.view), "volume-basis");
 
   /* The stored log10 numbers shown with a linear mapping: same bins, other colours. */
   evox_document_set_mapping (document, EVOX_MAPPING_LINEAR);
@@ -1621,7 +1600,7 @@ test_end_bars (void)
   shown = show_view (document);
   evox_histogram_view_get_counts (shown.view, NULL, &lo, &hi);
   draw_once (shown.view);
-  save_shot (shown.view, "end-bars");
+  evox_test_screenshot (GTK_WIDGET (shown.view), "end-bars");
 
   pixels = render_pixels (shown.view, &width, &height, &stride);
   g_assert_true (evox_histogram_view_get_colorbar_bounds (shown.view, &bar));
@@ -1706,7 +1685,7 @@ test_scan_palette_and_lines (void)
 
     evox_document_set_histogram_log_counts (document, TRUE);
     draw_once (shown.view);
-    save_shot (shown.view, "scan-lines");
+    evox_test_screenshot (GTK_WIDGET (shown.view), "scan-lines");
     pixels = render_pixels (shown.view, &width, &height, &stride);
     get_pixel (pixels, stride, x, y, got);
     g_test_message ("foot of bin %u as lines: %u %u %u", best, got[0], got[1], got[2]);

@@ -624,27 +624,6 @@ has_row_for_43 (gpointer data)
   return find_layer_row (data, "z = 43.0 nm · R1") != NULL;
 }
 
-/* With EVOX_TEST_DUMP=dir, the layer list as drawn goes to dir/layer-list.png to be looked at. */
-static void
-dump_widget (GtkWidget  *widget,
-             const char *name)
-{
-  const char *dir = g_getenv ("EVOX_TEST_DUMP");
-  g_autofree char *path = NULL;
-  g_autofree guint32 *pixels = NULL;
-  cairo_surface_t *surface;
-  int width, height;
-
-  if (dir == NULL)
-    return;
-  pixels = evox_test_render_widget (widget, &width, &height);
-  path = g_build_filename (dir, name, NULL);
-  surface = cairo_image_surface_create_for_data ((guchar *) pixels, CAIRO_FORMAT_ARGB32, width,
-                                                 height, width * 4);
-  g_assert_cmpint (cairo_surface_write_to_png (surface, path), ==, CAIRO_STATUS_SUCCESS);
-  cairo_surface_destroy (surface);
-}
-
 /* The demo stack (scans at 0, 43, 87 and 130 nm, layers every 10 nm): the layer list holds the
  * 14 grid layers and the 2 scans between them at their depths, marked measured, and their checks
  * show and hide them in the document as the document's changes show in the checks. */
@@ -682,8 +661,8 @@ test_layer_list_scans (void)
   g_test_message ("list %d px high, its scrolled window %d px",
                   gtk_widget_get_height (GTK_WIDGET (list)),
                   gtk_widget_get_height (gtk_widget_get_parent (GTK_WIDGET (list))));
-  dump_widget (gtk_widget_get_parent (gtk_widget_get_parent (GTK_WIDGET (list))),
-               "layer-list.png");
+  evox_test_screenshot (gtk_widget_get_parent (gtk_widget_get_parent (GTK_WIDGET (list))),
+                        "layer-list");
 
   /* The check hides the scan, not the grid layer with the same index. */
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check), FALSE);
@@ -813,36 +792,6 @@ test_hover_and_keys (void)
   evox_test_close_window (window);
 }
 
-/* With EVOX_TEST_SCREENSHOTS set to a folder, the window as drawn goes there as NAME.png, for a
- * person to look at. */
-static void
-save_screenshot (GtkWidget  *window,
-                 const char *name)
-{
-  const char *dir = g_getenv ("EVOX_TEST_SCREENSHOTS");
-  g_autoptr (GdkPaintable) paintable = NULL;
-  g_autoptr (GtkSnapshot) snapshot = NULL;
-  g_autoptr (GskRenderNode) node = NULL;
-  g_autoptr (GdkTexture) texture = NULL;
-  g_autofree char *file = NULL;
-  g_autofree char *path = NULL;
-  int width = gtk_widget_get_width (window), height = gtk_widget_get_height (window);
-
-  if (dir == NULL)
-    return;
-  paintable = gtk_widget_paintable_new (window);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  file = g_strdup_printf ("%s.png", name);
-  path = g_build_filename (dir, file, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot %s", path);
-}
-
 /* At the default window size (1280 x 800) the hover readout was cut off with an ellipsis,
  * losing the end that says whether the layer was measured or interpolated: it wraps now and
  * shows whole. */
@@ -876,7 +825,7 @@ test_hover_readout_fits (void)
                   gtk_widget_get_height (GTK_WIDGET (window)), w, h, text);
   g_assert_nonnull (strstr (text, "interpolated layer"));
   evox_test_wait_for (never, NULL, 0.5);
-  save_screenshot (GTK_WIDGET (window), "hover-readout");
+  evox_test_screenshot (GTK_WIDGET (window), "hover-readout");
 
   gtk_window_get_default_size (GTK_WINDOW (window), &w, &h);
   g_assert_cmpint (w, ==, 1280);
@@ -1130,7 +1079,7 @@ test_export_saved (void)
   g_assert_cmpstr (gtk_label_get_text (label), ==, "Saved a19.png");
   g_assert_cmpstr (evox_window_get_saved_path (window), ==, path);
   evox_test_wait_for (never, NULL, 0.6);
-  save_screenshot (GTK_WIDGET (window), "export-saved");
+  evox_test_screenshot (GTK_WIDGET (window), "export-saved");
 
   /* A failed export leaves the toast of the last one that worked. */
   g_assert_false (evox_window_export_image (window, bad, 64, 64, FALSE, &error));
@@ -1180,7 +1129,7 @@ test_phase_row_opacity (void)
     g_assert_cmpfloat (evox_phase_get_opacity (high), ==, 0.7);
     evox_window_show_page (window, "phases");
     evox_test_wait_for (never, NULL, 0.6);
-    save_screenshot (GTK_WIDGET (window), "phase-opacity");
+    evox_test_screenshot (GTK_WIDGET (window), "phase-opacity");
     evox_test_close_window (window);
   }
 }
@@ -1226,7 +1175,7 @@ test_startup_phases_auto (void)
     g_assert_cmpstr (evox_phase_get_name (evox_phase_list_get_phase (list, 3)), ==, "mine");
     evox_window_show_page (window, "phases");
     evox_test_wait_for (never, NULL, 0.6);
-    save_screenshot (GTK_WIDGET (window), "phase-auto");
+    evox_test_screenshot (GTK_WIDGET (window), "phase-auto");
     evox_test_close_window (window);
   }
   {

@@ -1158,33 +1158,11 @@ test_drags_scale_2 (void)
   g_assert_nonnull (strstr (out, "ok 2 /Evox/Views/ruler-end-drag"));
 }
 
-/* With EVOX_VIEWS_SCREENSHOTS=DIR: the window on the real tomogram and SSRM table in the 2x2
+/* With EVOX_TEST_SCREENSHOTS=DIR: the window on the real tomogram and SSRM table in the 2x2
  * with a ruler and its profile, as PNG files to look at. */
 static void
-save_window (EvoxWindow *window,
-             const char *path)
-{
-  GtkWidget *widget = GTK_WIDGET (window);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GdkPaintable *paintable = gtk_widget_paintable_new (widget);
-
-  gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (widget),
-                          gtk_widget_get_height (widget));
-  node = gtk_snapshot_free_to_node (snapshot);
-  texture = gsk_renderer_render_texture (renderer, node,
-                                         &GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (widget),
-                                                              gtk_widget_get_height (widget)));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_object_unref (paintable);
-  g_test_message ("wrote %s", path);
-}
-
-static void
 screenshot_of (const char *relative,
-               const char *out,
+               const char *name,
                guint       axis,
                const double from[2],
                const double to[2])
@@ -1276,7 +1254,7 @@ screenshot_of (const char *relative,
         g_usleep (2000);
       }
   }
-  save_window (window, out);
+  evox_test_screenshot (GTK_WIDGET (window), name);
   g_free (grab.pixels);
   evox_test_close_window (window);
 }
@@ -1284,20 +1262,14 @@ screenshot_of (const char *relative,
 static void
 test_screenshots (void)
 {
-  const char *dir = g_getenv ("EVOX_VIEWS_SCREENSHOTS");
-  g_autofree char *tomo = NULL;
-  g_autofree char *ssrm = NULL;
-
-  if (dir == NULL)
+  if (g_getenv ("EVOX_TEST_SCREENSHOTS") == NULL)
     {
-      g_test_skip ("set EVOX_VIEWS_SCREENSHOTS=DIR to write the screenshots");
+      g_test_skip ("set EVOX_TEST_SCREENSHOTS=DIR to write the screenshots");
       return;
     }
-  tomo = g_build_filename (dir, "quad-electrode.png", NULL);
-  ssrm = g_build_filename (dir, "quad-ssrm.png", NULL);
-  screenshot_of ("tomo/electrode.tiff", tomo, 2, (double[2]) { 0.15, 0.2 },
+  screenshot_of ("tomo/electrode.tiff", "quad-electrode", 2, (double[2]) { 0.15, 0.2 },
                  (double[2]) { 0.8, 0.65 });
-  screenshot_of ("ssrm/A19_GrSi_Anode_1x1.csv", ssrm, 2, (double[2]) { 0.1, 0.5 },
+  screenshot_of ("ssrm/A19_GrSi_Anode_1x1.csv", "quad-ssrm", 2, (double[2]) { 0.1, 0.5 },
                  (double[2]) { 0.9, 0.5 });
 }
 
