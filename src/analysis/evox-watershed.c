@@ -728,21 +728,14 @@ split_data_free (SplitData *data)
   g_free (data);
 }
 
-static void
-split_thread (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
+static gpointer
+split_work (gpointer       task_data,
+            GCancellable  *cancellable,
+            GError       **error)
 {
   SplitData *data = task_data;
-  GError *error = NULL;
-  EvoxLabels *split;
 
-  split = evox_watershed_split (data->labels, data->h, data->progress, cancellable, &error);
-  if (split == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, split, g_object_unref);
+  return evox_watershed_split (data->labels, data->h, data->progress, cancellable, error);
 }
 
 /**
@@ -759,28 +752,22 @@ evox_watershed_split_async (EvoxLabels          *labels,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   SplitData *data;
 
   g_return_if_fail (EVOX_IS_LABELS (labels));
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, evox_watershed_split_async);
-  g_task_set_return_on_cancel (task, FALSE);
   data = g_new0 (SplitData, 1);
   data->labels = g_object_ref (labels);
   data->h = h;
   data->progress = evox_progress_ref (progress);
-  g_task_set_task_data (task, data, (GDestroyNotify) split_data_free);
-  g_task_run_in_thread (task, split_thread);
+  _evox_task_run (evox_watershed_split_async, split_work, data,
+                  (GDestroyNotify) split_data_free, g_object_unref, cancellable, callback,
+                  user_data);
 }
 
 EvoxLabels *
 evox_watershed_split_finish (GAsyncResult  *result,
                              GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == evox_watershed_split_async,
-                        NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return _evox_task_finish (result, evox_watershed_split_async, error);
 }

@@ -1492,22 +1492,15 @@ build_data_free (BuildData *data)
   g_free (data);
 }
 
-static void
-build_thread (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
+static gpointer
+build_work (gpointer       task_data,
+            GCancellable  *cancellable,
+            GError       **error)
 {
   BuildData *data = task_data;
-  GError *error = NULL;
-  EvoxMesh *mesh;
 
-  mesh = evox_isosurface_build (data->volume, data->labels, &data->spec, data->progress,
-                                cancellable, &error);
-  if (mesh == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, mesh, (GDestroyNotify) evox_mesh_unref);
+  return evox_isosurface_build (data->volume, data->labels, &data->spec, data->progress,
+                                cancellable, error);
 }
 
 /**
@@ -1525,31 +1518,25 @@ evox_isosurface_build_async (EvoxVolume             *volume,
                              GAsyncReadyCallback     callback,
                              gpointer                user_data)
 {
-  g_autoptr(GTask) task = NULL;
   BuildData *data;
 
   g_return_if_fail (EVOX_IS_VOLUME (volume));
   g_return_if_fail (labels == NULL || EVOX_IS_LABELS (labels));
   g_return_if_fail (spec != NULL);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, evox_isosurface_build_async);
-  g_task_set_return_on_cancel (task, FALSE);
   data = g_new0 (BuildData, 1);
   data->volume = g_object_ref (volume);
   data->labels = labels != NULL ? g_object_ref (labels) : NULL;
   data->spec = *spec;
   data->progress = evox_progress_ref (progress);
-  g_task_set_task_data (task, data, (GDestroyNotify) build_data_free);
-  g_task_run_in_thread (task, build_thread);
+  _evox_task_run (evox_isosurface_build_async, build_work, data,
+                  (GDestroyNotify) build_data_free, (GDestroyNotify) evox_mesh_unref,
+                  cancellable, callback, user_data);
 }
 
 EvoxMesh *
 evox_isosurface_build_finish (GAsyncResult  *result,
                               GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == evox_isosurface_build_async,
-                        NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return _evox_task_finish (result, evox_isosurface_build_async, error);
 }

@@ -1744,23 +1744,16 @@ compute_data_free (ComputeData *data)
   g_free (data);
 }
 
-static void
-compute_thread (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
+static gpointer
+compute_work (gpointer       task_data,
+              GCancellable  *cancellable,
+              GError       **error)
 {
   ComputeData *data = task_data;
-  GError *error = NULL;
-  EvoxLabels *labels;
 
-  labels = evox_labels_compute (data->volume, data->channel, data->phase_name, data->lo,
-                                data->hi, data->connectivity, data->min_size, data->progress,
-                                cancellable, &error);
-  if (labels == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, labels, g_object_unref);
+  return evox_labels_compute (data->volume, data->channel, data->phase_name, data->lo, data->hi,
+                              data->connectivity, data->min_size, data->progress, cancellable,
+                              error);
 }
 
 /**
@@ -1782,16 +1775,12 @@ evox_labels_compute_async (EvoxVolume          *volume,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   ComputeData *data;
 
   g_return_if_fail (EVOX_IS_VOLUME (volume));
   g_return_if_fail (channel < evox_volume_get_n_channels (volume));
   g_return_if_fail (evox_connectivity_is_valid (connectivity));
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, evox_labels_compute_async);
-  g_task_set_return_on_cancel (task, FALSE);
   data = g_new0 (ComputeData, 1);
   data->volume = g_object_ref (volume);
   data->channel = channel;
@@ -1801,18 +1790,16 @@ evox_labels_compute_async (EvoxVolume          *volume,
   data->connectivity = connectivity;
   data->min_size = min_size;
   data->progress = evox_progress_ref (progress);
-  g_task_set_task_data (task, data, (GDestroyNotify) compute_data_free);
-  g_task_run_in_thread (task, compute_thread);
+  _evox_task_run (evox_labels_compute_async, compute_work, data,
+                  (GDestroyNotify) compute_data_free, g_object_unref, cancellable, callback,
+                  user_data);
 }
 
 EvoxLabels *
 evox_labels_compute_finish (GAsyncResult  *result,
                             GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == evox_labels_compute_async,
-                        NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return _evox_task_finish (result, evox_labels_compute_async, error);
 }
 
 EvoxVolume *

@@ -279,3 +279,68 @@ _evox_work_monitor_stopped (EvoxWorkMonitor *monitor)
   g_atomic_int_set (&monitor->stopped, 1);
   return TRUE;
 }
+
+/* Tasks */
+
+typedef struct
+{
+  EvoxTaskWork   work;
+  gpointer       data;
+  GDestroyNotify data_free;
+  GDestroyNotify result_free;
+} TaskData;
+
+static void
+task_data_free (TaskData *task_data)
+{
+  if (task_data->data_free != NULL)
+    task_data->data_free (task_data->data);
+  g_free (task_data);
+}
+
+static void
+task_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      data,
+             GCancellable *cancellable)
+{
+  TaskData *task_data = data;
+  GError *error = NULL;
+  gpointer result = task_data->work (task_data->data, cancellable, &error);
+
+  if (result == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, result, task_data->result_free);
+}
+
+void
+_evox_task_run (gpointer             source_tag,
+                EvoxTaskWork         work,
+                gpointer             data,
+                GDestroyNotify       data_free,
+                GDestroyNotify       result_free,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  TaskData *task_data = g_new0 (TaskData, 1);
+
+  g_task_set_source_tag (task, source_tag);
+  /* The worker owns data the caller may free once the callback ran: never return early. */
+  g_task_set_return_on_cancel (task, FALSE);
+  *task_data = (TaskData) { work, data, data_free, result_free };
+  g_task_set_task_data (task, task_data, (GDestroyNotify) task_data_free);
+  g_task_run_in_thread (task, task_thread);
+}
+
+gpointer
+_evox_task_finish (GAsyncResult  *result,
+                   gpointer       source_tag,
+                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

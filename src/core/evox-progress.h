@@ -62,4 +62,28 @@ gboolean _evox_work_monitor_step    (EvoxWorkMonitor *monitor,
 /* TRUE once the job is cancelled (checked now, then remembered). */
 gboolean _evox_work_monitor_stopped (EvoxWorkMonitor *monitor);
 
+/* The worker half of an _async function: the job itself on a worker thread, given the data the
+ * _async function gathered; returns the result, or NULL with error set. */
+typedef gpointer (*EvoxTaskWork) (gpointer       data,
+                                  GCancellable  *cancellable,
+                                  GError       **error);
+
+/* Runs work (data, freed with data_free when the task ends) on a worker thread for the _async
+ * function source_tag; the result (freed with result_free if nobody takes it), or the error,
+ * reaches callback in the caller's main context, %G_IO_ERROR_CANCELLED when cancellable fires
+ * first. */
+void     _evox_task_run             (gpointer             source_tag,
+                                     EvoxTaskWork         work,
+                                     gpointer             data,
+                                     GDestroyNotify       data_free,
+                                     GDestroyNotify       result_free,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data);
+/* The result of a task _evox_task_run started for source_tag (transfer full), or NULL with
+ * error set. */
+gpointer _evox_task_finish          (GAsyncResult        *result,
+                                     gpointer             source_tag,
+                                     GError             **error);
+
 G_END_DECLS

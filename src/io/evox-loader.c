@@ -191,44 +191,32 @@ copy_options (const EvoxSsrmOptions *options)
   return copy;
 }
 
-static void
-load_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
+static gpointer
+load_work (gpointer       task_data,
+           GCancellable  *cancellable,
+           GError       **error)
 {
   LoadData *data = task_data;
-  GError *error = NULL;
   g_autoptr(EvoxVolume) volume = NULL;
-  EvoxFormat format = evox_detect_format (data->path, &error);
+  EvoxFormat format = evox_detect_format (data->path, error);
   double read_share = format == EVOX_FORMAT_SSRM_TABLE ? SSRM_READ_SHARE : TIFF_READ_SHARE;
+  gboolean built;
 
   if (format == EVOX_FORMAT_UNKNOWN)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+    return NULL;
 
   evox_progress_push (data->progress, 0.0, read_share);
-  volume = read_format (data->path, format, data->options, data->progress, cancellable, &error);
+  volume = read_format (data->path, format, data->options, data->progress, cancellable, error);
   evox_progress_pop (data->progress);
   if (volume == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+    return NULL;
 
   /* Statistics and fine histograms are built here, off the main thread, so the first
    * threshold drag after loading never waits for a pass over the voxels. */
   evox_progress_push (data->progress, read_share, 1.0);
-  if (!evox_volume_build_histograms (volume, data->progress, cancellable, &error))
-    {
-      evox_progress_pop (data->progress);
-      g_task_return_error (task, error);
-      return;
-    }
+  built = evox_volume_build_histograms (volume, data->progress, cancellable, error);
   evox_progress_pop (data->progress);
-  g_task_return_pointer (task, g_steal_pointer (&volume), g_object_unref);
+  return built ? g_steal_pointer (&volume) : NULL;
 }
 
 /**
@@ -250,26 +238,21 @@ evox_volume_load_async (const char             *path,
                         GAsyncReadyCallback     callback,
                         gpointer                user_data)
 {
-  g_autoptr(GTask) task = NULL;
   LoadData *data;
 
   g_return_if_fail (path != NULL);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, evox_volume_load_async);
-  g_task_set_return_on_cancel (task, FALSE);
   data = g_new0 (LoadData, 1);
   data->path = g_strdup (path);
   data->options = copy_options (ssrm_options);
   data->progress = evox_progress_ref (progress);
-  g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
-  g_task_run_in_thread (task, load_thread);
+  _evox_task_run (evox_volume_load_async, load_work, data, (GDestroyNotify) load_data_free,
+                  g_object_unref, cancellable, callback, user_data);
 }
 
 EvoxVolume *
 evox_volume_load_finish (GAsyncResult  *result,
                          GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return _evox_task_finish (result, evox_volume_load_async, error);
 }
