@@ -1,0 +1,73 @@
+/* evox-clustering.h: the whole clustering job (features, mask, scaling, PCA, k-means, sweep)
+ * that the Clusters page and `evox cluster` run. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <gio/gio.h>
+#include "evox-clusters.h"
+#include "evox-features.h"
+#include "evox-kmeans.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  EvoxFeatureKind   features;
+  guint             channel;        /* EVOX_FEATURES_LOCAL: the channel */
+  guint             window;         /* EVOX_FEATURES_LOCAL: 3 or 5 */
+  EvoxFeatureMask   mask;
+  EvoxFeatureScale  scale;          /* default ZSCORE */
+  guint             pca;            /* components, 0 for none */
+  guint             k;              /* 0: choose k at the knee of the sweep */
+  guint             k_max;          /* sweep k = 1..k_max; default 12 */
+  gsize             sweep_sample;   /* points the sweep clusters; default 100,000 */
+  EvoxKmeansParams  kmeans;
+} EvoxClusteringParams;
+
+void evox_clustering_params_init (EvoxClusteringParams *params);
+
+typedef struct
+{
+  guint             n_volumes;
+  EvoxClusters    **clusters;       /* one per volume, the same cluster ids across them */
+  EvoxKmeansSweep  *sweep;          /* NULL unless k was 0 or a sweep was asked for */
+  guint             k;
+  double            inertia;        /* in the scaled (and projected) feature space */
+  guint             n_features;     /* before PCA */
+  double           *explained_variance_ratio;  /* pca entries, NULL without PCA */
+  double           *centers;        /* k rows of n_features in the original units */
+  char            **feature_names;
+} EvoxClusteringResult;
+
+/* Clusters the voxels of one or more volumes (the same features, one feature space: joint
+ * clustering) and returns a labelling per volume. Fails with EVOX_ERROR_ARGUMENT (k larger than
+ * the points, an empty mask, volumes whose features differ) and G_IO_ERROR_CANCELLED. */
+EvoxClusteringResult *evox_clustering_run        (EvoxVolume                 **volumes,
+                                                  guint                        n_volumes,
+                                                  const EvoxClusteringParams  *params,
+                                                  gboolean                     sweep,
+                                                  EvoxProgress                *progress,
+                                                  GCancellable                *cancellable,
+                                                  GError                     **error);
+void                  evox_clustering_run_async  (EvoxVolume                  *volume,
+                                                  const EvoxClusteringParams  *params,
+                                                  gboolean                     sweep,
+                                                  EvoxProgress                *progress,
+                                                  GCancellable                *cancellable,
+                                                  GAsyncReadyCallback          callback,
+                                                  gpointer                     user_data);
+EvoxClusteringResult *evox_clustering_run_finish (GAsyncResult                *result,
+                                                  GError                     **error);
+/* The sweep alone (k = 1..params->k_max), for the panel's plot while the user chooses k. */
+void                  evox_clustering_sweep_async  (EvoxVolume                *volume,
+                                                    const EvoxClusteringParams *params,
+                                                    EvoxProgress              *progress,
+                                                    GCancellable              *cancellable,
+                                                    GAsyncReadyCallback        callback,
+                                                    gpointer                   user_data);
+EvoxKmeansSweep      *evox_clustering_sweep_finish (GAsyncResult              *result,
+                                                    GError                   **error);
+void                  evox_clustering_result_free (EvoxClusteringResult       *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvoxClusteringResult, evox_clustering_result_free)
+
+G_END_DECLS
