@@ -1,6 +1,648 @@
-/* evox-clustering.c: (being written for issue 12; see evox-clustering.h). */
+/* evox-clustering.c: the clustering job: features of one or more volumes, one scaling and PCA
+ * fitted on all their points, k from the knee of a sweep or given, k-means, a labelling each. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
 #include "config.h"
 #include "evox-clustering.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "evox-types.h"
+
+/* Progress weights of the stages, as fractions of the whole job; the sweep takes its share only
+ * when it runs. */
+#define WEIGHT_FEATURES 0.25
+#define WEIGHT_SCALING  0.05
+#define WEIGHT_PCA      0.05
+#define WEIGHT_SWEEP    0.35
+
+void
+evox_clustering_params_init (EvoxClusteringParams *params)
+{
+  g_return_if_fail (params != NULL);
+
+  *params = (EvoxClusteringParams) {
+    .features = EVOX_FEATURES_CHANNELS,
+    .channel = 0,
+    .window = 3,
+    .mask = { -1, -INFINITY, INFINITY },
+    .scale = EVOX_FEATURE_SCALE_ZSCORE,
+    .pca = 0,
+    .k = 0,
+    .k_max = 12,
+    .sweep_sample = 100000,
+  };
+  evox_kmeans_params_init (&params->kmeans);
+}
+
+/* Every volume's points, scaled (and projected) as one feature space. */
+typedef struct
+{
+  guint             n_volumes;
+  EvoxFeatureSet  **sets;
+  gsize            *offsets;      /* n_volumes + 1: where each volume's points start */
+  gsize             n;            /* points of all volumes */
+  guint             d;            /* features */
+  float            *scaled;       /* n rows of d, scaled (owned unless it is sets[0]->points) */
+  gboolean          scaled_owned;
+  EvoxScaler       *scaler;
+  EvoxPca          *pca;
+  float            *projected;    /* n rows of pca->d_out, or NULL without PCA */
+  guint64           n_in_mask;
+} Prepared;
+
+static void
+prepared_free (Prepared *self)
+{
+  if (self == NULL)
+    return;
+  for (guint v = 0; v < self->n_volumes && self->sets != NULL; v++)
+    g_clear_pointer (&self->sets[v], evox_feature_set_free);
+  g_free (self->sets);
+  g_free (self->offsets);
+  if (self->scaled_owned)
+    g_free (self->scaled);
+  g_clear_pointer (&self->scaler, evox_scaler_free);
+  g_clear_pointer (&self->pca, evox_pca_free);
+  g_free (self->projected);
+  g_free (self);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Prepared, prepared_free)
+
+/* How a message names volume v: the file it came from when the reader said, else its number
+ * (only when there are several). */
+static char *
+volume_name (EvoxVolume *volume,
+             guint       v,
+             guint       n_volumes)
+{
+  const char *file = evox_volume_get_metadata (volume, "source_file");
+
+  if (file != NULL)
+    return g_strdup_printf ("%s: ", file);
+  if (n_volumes > 1)
+    return g_strdup_printf ("volume %u of %u: ", v + 1, n_volumes);
+  return g_strdup ("");
+}
+
+static gboolean
+check_params (const EvoxClusteringParams  *params,
+              GError                     **error)
+{
+  if (params->features == EVOX_FEATURES_LOCAL && params->window != 3 && params->window != 5)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "the local window must be 3 or 5 voxels wide, not %u", params->window);
+      return FALSE;
+    }
+  if (params->k > G_MAXUINT16)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "k = %u: cluster labels hold at most %u clusters", params->k, G_MAXUINT16);
+      return FALSE;
+    }
+  if (params->k == 0 && params->k_max < 2)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "choosing k needs a sweep over k = 1..K with K at least 2, not %u",
+                   params->k_max);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Features of every volume, joined into one feature space, scaled and projected. The stages
+ * cover [0, end] of the current progress part. */
+static Prepared *
+prepare (EvoxVolume                 **volumes,
+         guint                        n_volumes,
+         const EvoxClusteringParams  *params,
+         double                       end,
+         EvoxProgress                *progress,
+         GCancellable                *cancellable,
+         GError                     **error)
+{
+  g_autoptr(Prepared) self = g_new0 (Prepared, 1);
+  double f_end = end * WEIGHT_FEATURES / (WEIGHT_FEATURES + WEIGHT_SCALING + WEIGHT_PCA);
+  double s_end = end * (WEIGHT_FEATURES + WEIGHT_SCALING) /
+                 (WEIGHT_FEATURES + WEIGHT_SCALING + WEIGHT_PCA);
+
+  self->n_volumes = n_volumes;
+  self->sets = g_new0 (EvoxFeatureSet *, n_volumes);
+  self->offsets = g_new0 (gsize, n_volumes + 1);
+
+  evox_progress_set_stage (progress, "Features", 0.0, f_end);
+  for (guint v = 0; v < n_volumes; v++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *name = volume_name (volumes[v], v, n_volumes);
+      EvoxFeatureSet *set;
+
+      evox_progress_push (progress, f_end * v / n_volumes, f_end * (v + 1) / n_volumes);
+      if (params->features == EVOX_FEATURES_LOCAL)
+        set = evox_features_local (volumes[v], params->channel, params->window, &params->mask,
+                                   progress, cancellable, &local_error);
+      else
+        set = evox_features_from_channels (volumes[v], NULL, 0, &params->mask, progress,
+                                           cancellable, &local_error);
+      evox_progress_pop (progress);
+      if (set == NULL)
+        {
+          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_propagate_error (error, g_steal_pointer (&local_error));
+          else
+            g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "%s", name);
+          return NULL;
+        }
+      self->sets[v] = set;
+      if (v > 0 && set->d != self->sets[0]->d)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                       "%sits voxels have %u features where the first volume's have %u: joint "
+                       "clustering needs the same features", name, set->d, self->sets[0]->d);
+          return NULL;
+        }
+      self->offsets[v + 1] = self->offsets[v] + set->n;
+      self->n_in_mask += set->n_in_mask;
+    }
+  self->n = self->offsets[n_volumes];
+  self->d = self->sets[0]->d;
+  if (self->n == 0)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "the mask selects no voxel with finite features");
+      return NULL;
+    }
+
+  /* One volume's points are scaled where they are; several are copied into one block, since
+   * the scaling and k-means see one feature space. */
+  if (n_volumes == 1)
+    self->scaled = self->sets[0]->points;
+  else
+    {
+      if (self->n > G_MAXSIZE / sizeof (float) / self->d)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                       "%" G_GSIZE_FORMAT " points of %u features do not fit in memory",
+                       self->n, self->d);
+          return NULL;
+        }
+      self->scaled = g_try_new (float, self->n * self->d);
+      if (self->scaled == NULL)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                       "no memory for %" G_GSIZE_FORMAT " points of %u features", self->n,
+                       self->d);
+          return NULL;
+        }
+      self->scaled_owned = TRUE;
+      for (guint v = 0; v < n_volumes; v++)
+        memcpy (self->scaled + self->offsets[v] * self->d, self->sets[v]->points,
+                self->sets[v]->n * self->d * sizeof (float));
+    }
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+
+  evox_progress_set_stage (progress, "Scaling", f_end, s_end);
+  self->scaler = evox_scaler_fit (self->scaled, self->n, self->d, params->scale);
+  evox_scaler_apply (self->scaler, self->scaled, self->n);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+
+  if (params->pca > 0)
+    {
+      evox_progress_set_stage (progress, "PCA", s_end, end);
+      self->pca = evox_pca_fit (self->scaled, self->n, self->d, params->pca, error);
+      if (self->pca == NULL)
+        return NULL;
+      if (self->n > G_MAXSIZE / sizeof (float) / self->pca->d_out ||
+          (self->projected = g_try_new (float, self->n * self->pca->d_out)) == NULL)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                       "no memory for %" G_GSIZE_FORMAT " points of %u components", self->n,
+                       self->pca->d_out);
+          return NULL;
+        }
+      evox_pca_transform (self->pca, self->scaled, self->n, self->projected);
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+    }
+  evox_progress_update (progress, 1.0);
+  return g_steal_pointer (&self);
+}
+
+/* What k-means and the sweep cluster: the projected points with PCA, else the scaled ones. */
+static const float *
+prepared_points (const Prepared *self,
+                 guint          *d)
+{
+  *d = self->pca != NULL ? self->pca->d_out : self->d;
+  return self->pca != NULL ? self->projected : self->scaled;
+}
+
+static EvoxKmeansSweep *
+run_sweep (const Prepared              *prepared,
+           const EvoxClusteringParams  *params,
+           double                       start,
+           double                       end,
+           EvoxProgress                *progress,
+           GCancellable                *cancellable,
+           GError                     **error)
+{
+  guint d;
+  const float *points = prepared_points (prepared, &d);
+  guint k_max = (guint) MIN ((gsize) params->k_max, prepared->n);
+  EvoxKmeansSweep *sweep;
+
+  evox_progress_set_stage (progress, "Sweep", start, end);
+  evox_progress_push (progress, start, end);
+  sweep = evox_kmeans_sweep (points, prepared->n, d, MAX (k_max, 1), params->sweep_sample,
+                             &params->kmeans, progress, cancellable, error);
+  evox_progress_pop (progress);
+  return sweep;
+}
+
+static const char *
+describe_features (const EvoxClusteringParams *params,
+                   char                       *buffer,
+                   gsize                       size)
+{
+  if (params->features == EVOX_FEATURES_LOCAL)
+    g_snprintf (buffer, size, "%s %u^3 of channel %u",
+                evox_feature_kind_to_string (params->features), params->window,
+                params->channel);
+  else
+    g_snprintf (buffer, size, "%s", evox_feature_kind_to_string (params->features));
+  return buffer;
+}
+
+static void
+set_info_number (EvoxClusters *clusters,
+                 const char   *key,
+                 double        value)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+  evox_clusters_set_info (clusters, key, g_ascii_dtostr (buffer, sizeof buffer, value));
+}
+
+/* Volume v's labelling: ids 1..k (k-means' size order, so 1 is the largest over all volumes),
+ * and per cluster the mean and population std of the features in their original units,
+ * computed on the scaled points (smaller numbers, so the sums lose less) and scaled back. */
+static EvoxClusters *
+make_clusters (const Prepared              *prepared,
+               guint                        v,
+               const EvoxKmeansResult      *kmeans,
+               const EvoxClusteringParams  *params,
+               GError                     **error)
+{
+  const EvoxFeatureSet *set = prepared->sets[v];
+  const float *points = prepared->scaled + prepared->offsets[v] * prepared->d;
+  const guint32 *labels = kmeans->labels + prepared->offsets[v];
+  guint k = kmeans->k, d = prepared->d;
+  gsize n_voxels = set->dims[0] * set->dims[1] * set->dims[2];
+  g_auto(EvoxLargeBuffer) ids = NULL;
+  g_autofree double *means = g_new0 (double, (gsize) k * d);
+  g_autofree double *stds = g_new0 (double, (gsize) k * d);
+  g_autofree guint64 *counts = g_new0 (guint64, k);
+  g_autoptr(EvoxClusters) clusters = NULL;
+  char buffer[256];
+
+  if (n_voxels > G_MAXSIZE / sizeof (guint16) ||
+      (ids = _evox_alloc_large (n_voxels * sizeof (guint16))) == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "no memory for the cluster labels of %" G_GSIZE_FORMAT " voxels", n_voxels);
+      return NULL;
+    }
+  for (gsize i = 0; i < set->n; i++)
+    {
+      guint c = labels[i];
+      const float *p = points + i * d;
+
+      ((guint16 *) ids)[set->voxels[i]] = (guint16) (c + 1);
+      counts[c]++;
+      for (guint j = 0; j < d; j++)
+        means[(gsize) c * d + j] += p[j];
+    }
+  for (guint c = 0; c < k; c++)
+    for (guint j = 0; j < d; j++)
+      means[(gsize) c * d + j] = counts[c] > 0 ? means[(gsize) c * d + j] / counts[c] : NAN;
+  /* Two passes: deviations from the mean, not sums of squares, which cancel. */
+  for (gsize i = 0; i < set->n; i++)
+    {
+      guint c = labels[i];
+      const float *p = points + i * d;
+
+      for (guint j = 0; j < d; j++)
+        {
+          double delta = p[j] - means[(gsize) c * d + j];
+          stds[(gsize) c * d + j] += delta * delta;
+        }
+    }
+  for (guint c = 0; c < k; c++)
+    for (guint j = 0; j < d; j++)
+      stds[(gsize) c * d + j] = counts[c] > 0
+                                ? sqrt (stds[(gsize) c * d + j] / counts[c]) *
+                                  fabs (prepared->scaler->scale[j])
+                                : NAN;
+  evox_scaler_invert (prepared->scaler, means, k);
+
+  clusters = evox_clusters_new_take (set->dims, g_steal_pointer (&ids), k, d,
+                                     (const char * const *) set->names, set->axis,
+                                     set->axis_title, means, stds, error);
+  if (clusters == NULL)
+    return NULL;
+
+  evox_clusters_set_info (clusters, "features",
+                          describe_features (params, buffer, sizeof buffer));
+  evox_clusters_set_info (clusters, "scale", evox_feature_scale_to_string (params->scale));
+  g_snprintf (buffer, sizeof buffer, "%u", params->pca);
+  evox_clusters_set_info (clusters, "pca", params->pca > 0 ? buffer : "none");
+  g_snprintf (buffer, sizeof buffer, "%" G_GUINT64_FORMAT, params->kmeans.seed);
+  evox_clusters_set_info (clusters, "seed", buffer);
+  g_snprintf (buffer, sizeof buffer, "%u", MAX (params->kmeans.restarts, 1));
+  evox_clusters_set_info (clusters, "restarts", buffer);
+  set_info_number (clusters, "inertia", kmeans->inertia);
+  g_snprintf (buffer, sizeof buffer, "%u", k);
+  evox_clusters_set_info (clusters, "k", buffer);
+  g_snprintf (buffer, sizeof buffer, "%" G_GUINT64_FORMAT, set->n_in_mask - set->n);
+  evox_clusters_set_info (clusters, "dropped", buffer);
+  if (prepared->n_volumes > 1)
+    {
+      g_snprintf (buffer, sizeof buffer, "%u", prepared->n_volumes);
+      evox_clusters_set_info (clusters, "volumes", buffer);
+    }
+  return g_steal_pointer (&clusters);
+}
+
+/**
+ * evox_clustering_run:
+ * @volumes: (array length=n_volumes): the volumes, whose voxels share one feature space
+ * @sweep: also sweep k = 1..k_max when k is given (the sweep always runs when k is 0)
+ *
+ * The features of every volume are joined before scaling, PCA and k-means, so the cluster ids
+ * mean the same in every volume's labelling.
+ */
+EvoxClusteringResult *
+evox_clustering_run (EvoxVolume                 **volumes,
+                     guint                        n_volumes,
+                     const EvoxClusteringParams  *params,
+                     gboolean                     sweep,
+                     EvoxProgress                *progress,
+                     GCancellable                *cancellable,
+                     GError                     **error)
+{
+  g_autoptr(Prepared) prepared = NULL;
+  g_autoptr(EvoxKmeansSweep) sweep_result = NULL;
+  g_autoptr(EvoxKmeansResult) kmeans = NULL;
+  g_autoptr(EvoxClusteringResult) result = NULL;
+  EvoxKmeansParams kparams;
+  gboolean sweeping;
+  double prepared_end, sweep_end;
+  const float *points;
+  guint d, k;
+
+  g_return_val_if_fail (volumes != NULL && n_volumes > 0, NULL);
+  g_return_val_if_fail (params != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  for (guint v = 0; v < n_volumes; v++)
+    g_return_val_if_fail (EVOX_IS_VOLUME (volumes[v]), NULL);
+
+  if (!check_params (params, error))
+    return NULL;
+
+  sweeping = sweep || params->k == 0;
+  prepared_end = WEIGHT_FEATURES + WEIGHT_SCALING + WEIGHT_PCA;
+  sweep_end = prepared_end + (sweeping ? WEIGHT_SWEEP : 0.0);
+
+  evox_progress_push (progress, 0.0, prepared_end);
+  prepared = prepare (volumes, n_volumes, params, 1.0, progress, cancellable, error);
+  evox_progress_pop (progress);
+  if (prepared == NULL)
+    return NULL;
+  points = prepared_points (prepared, &d);
+
+  if (params->k > prepared->n)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "k = %u is more than the %" G_GSIZE_FORMAT " voxels with finite features in "
+                   "the mask", params->k, prepared->n);
+      return NULL;
+    }
+
+  k = params->k;
+  if (sweeping)
+    {
+      sweep_result = run_sweep (prepared, params, prepared_end, sweep_end, progress, cancellable,
+                                error);
+      if (sweep_result == NULL)
+        return NULL;
+      if (k == 0)
+        {
+          if (sweep_result->knee_k <= 0)
+            {
+              g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                           "the inertia over k = 1..%u has no knee, so k cannot be chosen: give "
+                           "k (--k N)", sweep_result->n_rows);
+              return NULL;
+            }
+          k = (guint) sweep_result->knee_k;
+        }
+    }
+
+  kparams = params->kmeans;
+  kparams.k = k;
+  evox_progress_set_stage (progress, "k-means", sweep_end, 1.0);
+  evox_progress_push (progress, sweep_end, 1.0);
+  kmeans = evox_kmeans_run (points, prepared->n, d, &kparams, NULL, progress, cancellable,
+                            error);
+  evox_progress_pop (progress);
+  if (kmeans == NULL)
+    return NULL;
+
+  result = g_new0 (EvoxClusteringResult, 1);
+  result->n_volumes = n_volumes;
+  result->clusters = g_new0 (EvoxClusters *, n_volumes);
+  result->k = k;
+  result->inertia = kmeans->inertia;
+  result->n_features = prepared->d;
+  result->n_points = prepared->n;
+  result->n_dropped = prepared->n_in_mask - prepared->n;
+  result->feature_names = g_strdupv (prepared->sets[0]->names);
+  result->sizes = g_memdup2 (kmeans->sizes, sizeof (guint64) * k);
+  if (prepared->pca != NULL)
+    {
+      result->explained_variance_ratio = g_memdup2 (prepared->pca->explained_variance_ratio,
+                                                    sizeof (double) * prepared->pca->d_out);
+      result->centers = evox_pca_inverse (prepared->pca, kmeans->centers, k);
+    }
+  else
+    result->centers = g_memdup2 (kmeans->centers, sizeof (double) * k * prepared->d);
+  evox_scaler_invert (prepared->scaler, result->centers, k);
+  result->sweep = g_steal_pointer (&sweep_result);
+
+  for (guint v = 0; v < n_volumes; v++)
+    {
+      result->clusters[v] = make_clusters (prepared, v, kmeans, params, error);
+      if (result->clusters[v] == NULL)
+        return NULL;
+    }
+  evox_progress_update (progress, 1.0);
+  return g_steal_pointer (&result);
+}
+
+void
+evox_clustering_result_free (EvoxClusteringResult *self)
+{
+  if (self == NULL)
+    return;
+  for (guint v = 0; v < self->n_volumes && self->clusters != NULL; v++)
+    g_clear_object (&self->clusters[v]);
+  g_free (self->clusters);
+  g_clear_pointer (&self->sweep, evox_kmeans_sweep_free);
+  g_free (self->explained_variance_ratio);
+  g_free (self->centers);
+  g_free (self->sizes);
+  g_strfreev (self->feature_names);
+  g_free (self);
+}
+
+/* The async versions: one volume, the job on a worker thread. */
+typedef struct
+{
+  EvoxVolume           *volume;
+  EvoxClusteringParams  params;
+  gboolean              sweep;
+  EvoxProgress         *progress;
+} JobData;
+
+static void
+job_data_free (JobData *data)
+{
+  g_clear_object (&data->volume);
+  g_clear_pointer (&data->progress, evox_progress_unref);
+  g_free (data);
+}
+
+static JobData *
+job_data_new (EvoxVolume                 *volume,
+              const EvoxClusteringParams *params,
+              gboolean                    sweep,
+              EvoxProgress               *progress)
+{
+  JobData *data = g_new0 (JobData, 1);
+
+  data->volume = g_object_ref (volume);
+  data->params = *params;
+  data->sweep = sweep;
+  data->progress = evox_progress_ref (progress);
+  return data;
+}
+
+static gpointer
+run_work (gpointer       user_data,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  JobData *data = user_data;
+
+  return evox_clustering_run (&data->volume, 1, &data->params, data->sweep, data->progress,
+                              cancellable, error);
+}
+
+void
+evox_clustering_run_async (EvoxVolume                 *volume,
+                           const EvoxClusteringParams *params,
+                           gboolean                    sweep,
+                           EvoxProgress               *progress,
+                           GCancellable               *cancellable,
+                           GAsyncReadyCallback         callback,
+                           gpointer                    user_data)
+{
+  g_return_if_fail (EVOX_IS_VOLUME (volume));
+  g_return_if_fail (params != NULL);
+
+  _evox_task_run (evox_clustering_run_async, run_work,
+                  job_data_new (volume, params, sweep, progress), (GDestroyNotify) job_data_free,
+                  (GDestroyNotify) evox_clustering_result_free, cancellable, callback,
+                  user_data);
+}
+
+EvoxClusteringResult *
+evox_clustering_run_finish (GAsyncResult  *result,
+                            GError       **error)
+{
+  return _evox_task_finish (result, evox_clustering_run_async, error);
+}
+
+/**
+ * evox_clustering_sweep:
+ *
+ * The sweep alone, on the features, scaling and PCA that evox_clustering_run would use.
+ */
+EvoxKmeansSweep *
+evox_clustering_sweep (EvoxVolume                 **volumes,
+                       guint                        n_volumes,
+                       const EvoxClusteringParams  *params,
+                       EvoxProgress                *progress,
+                       GCancellable                *cancellable,
+                       GError                     **error)
+{
+  g_autoptr(Prepared) prepared = NULL;
+  double prepared_end = WEIGHT_FEATURES + WEIGHT_SCALING + WEIGHT_PCA;
+
+  g_return_val_if_fail (volumes != NULL && n_volumes > 0, NULL);
+  g_return_val_if_fail (params != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (params->k_max < 1)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "a sweep over k = 1..K needs K at least 1");
+      return NULL;
+    }
+  evox_progress_push (progress, 0.0, prepared_end);
+  prepared = prepare (volumes, n_volumes, params, 1.0, progress, cancellable, error);
+  evox_progress_pop (progress);
+  if (prepared == NULL)
+    return NULL;
+  return run_sweep (prepared, params, prepared_end, 1.0, progress, cancellable, error);
+}
+
+static gpointer
+sweep_work (gpointer       user_data,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  JobData *data = user_data;
+
+  return evox_clustering_sweep (&data->volume, 1, &data->params, data->progress, cancellable,
+                                error);
+}
+
+void
+evox_clustering_sweep_async (EvoxVolume                 *volume,
+                             const EvoxClusteringParams *params,
+                             EvoxProgress               *progress,
+                             GCancellable               *cancellable,
+                             GAsyncReadyCallback         callback,
+                             gpointer                    user_data)
+{
+  g_return_if_fail (EVOX_IS_VOLUME (volume));
+  g_return_if_fail (params != NULL);
+
+  _evox_task_run (evox_clustering_sweep_async, sweep_work,
+                  job_data_new (volume, params, TRUE, progress), (GDestroyNotify) job_data_free,
+                  (GDestroyNotify) evox_kmeans_sweep_free, cancellable, callback, user_data);
+}
+
+EvoxKmeansSweep *
+evox_clustering_sweep_finish (GAsyncResult  *result,
+                              GError       **error)
+{
+  return _evox_task_finish (result, evox_clustering_sweep_async, error);
+}

@@ -18,7 +18,7 @@ typedef struct
   EvoxFeatureMask   mask;
   EvoxFeatureScale  scale;          /* default ZSCORE */
   guint             pca;            /* components, 0 for none */
-  guint             k;              /* 0: choose k at the knee of the sweep */
+  guint             k;              /* 0 (the default): choose k at the knee of the sweep */
   guint             k_max;          /* sweep k = 1..k_max; default 12 */
   gsize             sweep_sample;   /* points the sweep clusters; default 100,000 */
   EvoxKmeansParams  kmeans;
@@ -34,6 +34,9 @@ typedef struct
   guint             k;
   double            inertia;        /* in the scaled (and projected) feature space */
   guint             n_features;     /* before PCA */
+  guint64           n_points;       /* voxels clustered, all volumes together */
+  guint64           n_dropped;      /* voxels in the masks left out for a non-finite feature */
+  guint64          *sizes;          /* k: voxels per cluster, all volumes together */
   double           *explained_variance_ratio;  /* pca entries, NULL without PCA */
   double           *centers;        /* k rows of n_features in the original units */
   char            **feature_names;
@@ -58,7 +61,14 @@ void                  evox_clustering_run_async  (EvoxVolume                  *v
                                                   gpointer                     user_data);
 EvoxClusteringResult *evox_clustering_run_finish (GAsyncResult                *result,
                                                   GError                     **error);
-/* The sweep alone (k = 1..params->k_max), for the panel's plot while the user chooses k. */
+/* The sweep alone (k = 1..params->k_max) on the features, scaling and PCA the run would use,
+ * for the panel's plot while the user chooses k. */
+EvoxKmeansSweep      *evox_clustering_sweep        (EvoxVolume               **volumes,
+                                                    guint                      n_volumes,
+                                                    const EvoxClusteringParams *params,
+                                                    EvoxProgress              *progress,
+                                                    GCancellable              *cancellable,
+                                                    GError                   **error);
 void                  evox_clustering_sweep_async  (EvoxVolume                *volume,
                                                     const EvoxClusteringParams *params,
                                                     EvoxProgress              *progress,
