@@ -30,6 +30,7 @@ static const Subcommand subcommands[] = {
   { "render", _evox_cli_render, "draw a volume as the viewer shows it into a PNG or TIFF figure" },
   { "segment", _evox_cli_segment, "phase fractions, particles, phase mask and label volume" },
   { "isosurface", _evox_cli_isosurface, "surface of a level, phase or particles as a mesh" },
+  { "cluster", _evox_cli_cluster, "k-means clusters of voxel features, centres and k sweep" },
 };
 
 gboolean

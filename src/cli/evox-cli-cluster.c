@@ -1,0 +1,761 @@
+/* evox-cli-cluster.c: `evox cluster`, k-means clusters of per-voxel features of one or more
+ * volumes (or of a feature file), with labels, centres, the k sweep and domain statistics. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "evox-cli-private.h"
+#include "evox-clustering.h"
+#include "evox-feature-file.h"
+#include "evox-table-csv.h"
+#include "evox-tiff.h"
+#include "evox-units.h"
+
+#define DEFAULT_K_MAX 12
+#define NAME_FIELD "{name}"
+
+/* What the command line asked for, checked before any volume is read. */
+typedef struct
+{
+  EvoxClusteringParams params;
+  gboolean             sweep;          /* --sweep: also sweep when k is given */
+  const char          *feature_file;   /* --features FILE.npy|FILE.csv */
+  char               **inputs;         /* IN..., or the feature file */
+  guint                n_inputs;
+  GPtrArray           *labels_paths;   /* per input, or NULL */
+  GPtrArray           *stats_paths;    /* per input, or NULL */
+} Request;
+
+static void
+request_clear (Request *request)
+{
+  g_clear_pointer (&request->labels_paths, g_ptr_array_unref);
+  g_clear_pointer (&request->stats_paths, g_ptr_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Request, request_clear)
+
+static gboolean
+has_suffix_nocase (const char *path,
+                   const char *suffix)
+{
+  gsize lp = strlen (path), ls = strlen (suffix);
+
+  return lp > ls && g_ascii_strcasecmp (path + lp - ls, suffix) == 0;
+}
+
+/* --k N (1..65535) or --k auto[:KMAX] (KMAX 2..1000). */
+static gboolean
+parse_k (const char           *text,
+         EvoxClusteringParams *params)
+{
+  gint64 value;
+
+  if (g_str_equal (text, "auto"))
+    {
+      params->k = 0;
+      params->k_max = DEFAULT_K_MAX;
+      return TRUE;
+    }
+  if (g_str_has_prefix (text, "auto:"))
+    {
+      if (!_evox_cli_parse_int (text + 5, 2, 1000, &value))
+        return FALSE;
+      params->k = 0;
+      params->k_max = (guint) value;
+      return TRUE;
+    }
+  if (!_evox_cli_parse_int (text, 1, G_MAXUINT16, &value))
+    return FALSE;
+  params->k = (guint) value;
+  return TRUE;
+}
+
+/* The input's file name without its folder and extension, for "{name}". */
+static char *
+input_stem (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  char *dot = strrchr (base, '.');
+
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+  return g_steal_pointer (&base);
+}
+
+static char *
+expand_template (const char *template,
+                 const char *input)
+{
+  g_autofree char *stem = input_stem (input);
+  g_auto(GStrv) parts = g_strsplit (template, NAME_FIELD, -1);
+
+  return g_strjoinv (stem, parts);
+}
+
+/* One output path per input from a template; several inputs need "{name}" in it, or every
+ * input's file would go to one path. */
+static GPtrArray *
+expand_outputs (const char  *option,
+                const char  *template,
+                Request     *request,
+                int         *status)
+{
+  GPtrArray *paths;
+
+  if (request->n_inputs > 1 && strstr (template, NAME_FIELD) == NULL)
+    {
+      *status = _evox_cli_usage_error (NULL, "%s %s: with %u inputs the name needs %s, which "
+                                       "becomes each input's file name without its extension",
+                                       option, template, request->n_inputs, NAME_FIELD);
+      return NULL;
+    }
+  paths = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < request->n_inputs; i++)
+    g_ptr_array_add (paths, expand_template (template, request->inputs[i]));
+  return paths;
+}
+
+/* Every output checked against every input, before anything is read. */
+static gboolean
+check_outputs (Request    *request,
+               const char *centers,
+               const char *sweep,
+               gboolean    force,
+               int        *status)
+{
+  g_autoptr(GArray) outputs = g_array_new (FALSE, FALSE, sizeof (EvoxCliOutput));
+  EvoxCliOutput output;
+
+  for (guint i = 0; request->labels_paths != NULL && i < request->labels_paths->len; i++)
+    {
+      output = (EvoxCliOutput) { "--labels", request->labels_paths->pdata[i] };
+      g_array_append_val (outputs, output);
+    }
+  for (guint i = 0; request->stats_paths != NULL && i < request->stats_paths->len; i++)
+    {
+      output = (EvoxCliOutput) { "--stats", request->stats_paths->pdata[i] };
+      g_array_append_val (outputs, output);
+    }
+  if (centers != NULL)
+    {
+      output = (EvoxCliOutput) { "--centers", centers };
+      g_array_append_val (outputs, output);
+    }
+  if (sweep != NULL)
+    {
+      output = (EvoxCliOutput) { "--sweep", sweep };
+      g_array_append_val (outputs, output);
+    }
+  if (outputs->len == 0)
+    return TRUE;
+  for (guint i = 0; i < MAX (request->n_inputs, 1); i++)
+    if (!_evox_cli_check_outputs ((EvoxCliOutput *) outputs->data, outputs->len,
+                                  request->n_inputs > 0 ? request->inputs[i] : NULL, force,
+                                  status))
+      return FALSE;
+  return TRUE;
+}
+
+/* A feature file as a multi-channel volume: .npy features at .npy coordinates, or a CSV with
+ * x, y[, z] columns. */
+static EvoxVolume *
+load_feature_file (const char   *path,
+                   const char   *coords,
+                   EvoxCliInput *input,
+                   int          *status)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  double spacing[3];
+
+  if (input->voxel_size != NULL &&
+      !evox_units_parse_voxel_size (input->voxel_size, spacing, &error))
+    {
+      *status = _evox_cli_usage_error (NULL, "--voxel-size: %s", error->message);
+      return NULL;
+    }
+  volume = coords != NULL ? evox_feature_file_load_npy (path, coords, &error)
+                          : evox_feature_file_load_csv (path, &error);
+  if (volume == NULL)
+    {
+      /* The file's content is at fault, not the command line. */
+      *status = _evox_cli_error (EVOX_EXIT_INPUT, "%s", error->message);
+      return NULL;
+    }
+  if (input->voxel_size != NULL)
+    {
+      evox_volume_set_spacing (volume, spacing);
+      evox_volume_set_spacing_known (volume, TRUE);
+    }
+  return g_steal_pointer (&volume);
+}
+
+/* A channel that every volume has: the same label or index in each. */
+static int
+find_channel_in_all (GPtrArray  *volumes,
+                     const char *channel,
+                     const char *option,
+                     int        *status)
+{
+  int first = -1;
+
+  for (guint v = 0; v < volumes->len; v++)
+    {
+      EvoxVolume *volume = volumes->pdata[v];
+      int c = channel != NULL ? evox_volume_find_channel (volume, channel) : 0;
+
+      if (c < 0)
+        {
+          *status = _evox_cli_error (EVOX_EXIT_USAGE, "%s %s: %s has no such channel (it has "
+                                     "%u)", option, channel,
+                                     evox_volume_get_metadata (volume, "source_file"),
+                                     evox_volume_get_n_channels (volume));
+          return -1;
+        }
+      if (v == 0)
+        first = c;
+      else if (c != first)
+        {
+          *status = _evox_cli_error (EVOX_EXIT_USAGE, "%s %s is channel %d of %s but %d of the "
+                                     "first input", option, channel, c,
+                                     evox_volume_get_metadata (volume, "source_file"), first);
+          return -1;
+        }
+    }
+  return first;
+}
+
+/* --mask NAME=LO:HI as `evox segment` reads a phase (stored values; for log10 data a number with
+ * an exponent or the unit is the quantity), on the first volume's values. */
+static gboolean
+parse_mask (const char      *spec,
+            EvoxVolume      *volume,
+            guint            channel,
+            EvoxFeatureMask *mask,
+            int             *status)
+{
+  g_autoptr(EvoxPhaseList) list = evox_phase_list_new ();
+  g_autoptr(GError) error = NULL;
+  const char *specs[] = { spec, NULL };
+  EvoxPhase *phase;
+
+  if (spec == NULL || g_str_equal (spec, "finite"))
+    {
+      *mask = (EvoxFeatureMask) { -1, -INFINITY, INFINITY };
+      return TRUE;
+    }
+  if (g_str_has_prefix (spec, "auto"))
+    {
+      *status = _evox_cli_usage_error (NULL, "--mask must be NAME=LO:HI or finite, not '%s'",
+                                       spec);
+      return FALSE;
+    }
+  if (!evox_phase_list_append_specs (list, specs, volume,
+                                     evox_basis_get_histogram (volume, channel,
+                                                               EVOX_BASIS_VOLUME),
+                                     FALSE, &error))
+    {
+      *status = _evox_cli_error (_evox_cli_error_status (error), "--mask: %s", error->message);
+      return FALSE;
+    }
+  phase = evox_phase_list_get_phase (list, 0);
+  *mask = (EvoxFeatureMask) { (int) channel, evox_phase_get_lo (phase),
+                              evox_phase_get_hi (phase) };
+  return TRUE;
+}
+
+/* A u8 (k <= 255) or u16 label volume with the voxel size of the volume it labels. */
+static gboolean
+write_labels (const char    *path,
+              EvoxClusters  *clusters,
+              EvoxVolume    *like,
+              gboolean       force,
+              GError       **error)
+{
+  gsize dims[3];
+  double spacing[3], origin[3];
+  gboolean u8 = evox_clusters_get_k (clusters) <= G_MAXUINT8;
+  const guint16 *ids = evox_clusters_get_data (clusters);
+  g_autoptr(EvoxVolume) volume = NULL;
+  gpointer data;
+  gsize n;
+
+  evox_clusters_get_dims (clusters, dims);
+  volume = evox_volume_new (dims[0], dims[1], dims[2], 1,
+                            u8 ? EVOX_SAMPLE_U8 : EVOX_SAMPLE_U16, error);
+  if (volume == NULL)
+    return FALSE;
+  n = dims[0] * dims[1] * dims[2];
+  data = evox_volume_get_data_mut (volume, 0);
+  if (u8)
+    for (gsize i = 0; i < n; i++)
+      ((guint8 *) data)[i] = (guint8) ids[i];
+  else
+    memcpy (data, ids, n * sizeof (guint16));
+  evox_volume_get_spacing (like, spacing);
+  evox_volume_get_origin (like, origin);
+  evox_volume_set_spacing (volume, spacing);
+  evox_volume_set_origin (volume, origin);
+  evox_volume_set_spacing_known (volume, evox_volume_get_spacing_known (like));
+  evox_volume_set_channel_info (volume, 0, "cluster", NAN);
+  evox_volume_freeze (volume);
+  return evox_tiff_write (volume, 0, path,
+                          force ? EVOX_TIFF_WRITE_OVERWRITE : EVOX_TIFF_WRITE_NONE, error);
+}
+
+/* cluster,voxels,fraction, then every feature by name: the centres in original units. */
+static gboolean
+write_centers (const char                  *path,
+               const EvoxClusteringResult  *result,
+               gboolean                     force,
+               GError                     **error)
+{
+  guint k = result->k, d = result->n_features;
+  g_autofree EvoxCsvColumn *columns = g_new0 (EvoxCsvColumn, 3 + d);
+  g_autofree double *ids = g_new (double, k);
+  g_autofree double *voxels = g_new (double, k);
+  g_autofree double *fractions = g_new (double, k);
+  g_autofree double *values = g_new (double, (gsize) k * d);
+
+  for (guint c = 0; c < k; c++)
+    {
+      ids[c] = c + 1;
+      voxels[c] = (double) result->sizes[c];
+      fractions[c] = (double) result->sizes[c] / (double) result->n_points;
+      for (guint j = 0; j < d; j++)
+        values[(gsize) j * k + c] = result->centers[(gsize) c * d + j];
+    }
+  columns[0] = (EvoxCsvColumn) { "cluster", ids, TRUE };
+  columns[1] = (EvoxCsvColumn) { "voxels", voxels, TRUE };
+  columns[2] = (EvoxCsvColumn) { "fraction", fractions, FALSE };
+  for (guint j = 0; j < d; j++)
+    columns[3 + j] = (EvoxCsvColumn) { result->feature_names[j], values + (gsize) j * k, FALSE };
+  return evox_table_csv_write (path, columns, 3 + d, k, force, error);
+}
+
+/* k,inertia,calinski_harabasz,silhouette,knee (1 on the knee's row). */
+static gboolean
+write_sweep (const char             *path,
+             const EvoxKmeansSweep  *sweep,
+             gboolean                force,
+             GError                **error)
+{
+  guint n = sweep->n_rows;
+  g_autofree double *ks = g_new (double, n);
+  g_autofree double *inertia = g_new (double, n);
+  g_autofree double *ch = g_new (double, n);
+  g_autofree double *silhouette = g_new (double, n);
+  g_autofree double *knee = g_new (double, n);
+  EvoxCsvColumn columns[5];
+
+  for (guint r = 0; r < n; r++)
+    {
+      ks[r] = sweep->rows[r].k;
+      inertia[r] = sweep->rows[r].inertia;
+      ch[r] = sweep->rows[r].calinski_harabasz;
+      silhouette[r] = sweep->rows[r].silhouette;
+      knee[r] = sweep->knee_k > 0 && sweep->rows[r].k == (guint) sweep->knee_k;
+    }
+  columns[0] = (EvoxCsvColumn) { "k", ks, TRUE };
+  columns[1] = (EvoxCsvColumn) { "inertia", inertia, FALSE };
+  columns[2] = (EvoxCsvColumn) { "calinski_harabasz", ch, FALSE };
+  columns[3] = (EvoxCsvColumn) { "silhouette", silhouette, FALSE };
+  columns[4] = (EvoxCsvColumn) { "knee", knee, TRUE };
+  return evox_table_csv_write (path, columns, G_N_ELEMENTS (columns), n, force, error);
+}
+
+/* cluster,domain_voxels,domain_mean,domain_std,boundary_voxels,boundary_mean,boundary_std,
+ * difference: one row per cluster of the whole volume. */
+static gboolean
+write_stats (const char  *path,
+             GArray      *rows,
+             gboolean     force,
+             GError     **error)
+{
+  static const char *names[] = { "cluster", "domain_voxels", "domain_mean", "domain_std",
+                                 "boundary_voxels", "boundary_mean", "boundary_std",
+                                 "difference" };
+  guint n = rows->len;
+  g_autofree double *values = g_new (double, (gsize) n * G_N_ELEMENTS (names));
+  EvoxCsvColumn columns[G_N_ELEMENTS (names)];
+
+  for (guint r = 0; r < n; r++)
+    {
+      const EvoxDomainStats *s = &g_array_index (rows, EvoxDomainStats, r);
+      const double row[] = { s->cluster, (double) s->domain_voxels, s->domain_mean,
+                             s->domain_std, (double) s->boundary_voxels, s->boundary_mean,
+                             s->boundary_std, s->difference };
+
+      for (guint c = 0; c < G_N_ELEMENTS (names); c++)
+        values[(gsize) c * n + r] = row[c];
+    }
+  for (guint c = 0; c < G_N_ELEMENTS (names); c++)
+    columns[c] = (EvoxCsvColumn) { names[c], values + (gsize) c * n,
+                                   c == 0 || c == 1 || c == 4 };
+  return evox_table_csv_write (path, columns, G_N_ELEMENTS (columns), n, force, error);
+}
+
+/* What was asked is printed for people and scripts: one "key: value" line each, then the
+ * clusters. */
+static void
+print_summary (const Request              *request,
+               const EvoxClusteringResult *result)
+{
+  const EvoxKmeansSweep *sweep = result->sweep;
+
+  printf ("voxels: %" G_GUINT64_FORMAT " clustered, %" G_GUINT64_FORMAT
+          " dropped for a non-finite feature\n", result->n_points, result->n_dropped);
+  printf ("features:");
+  for (guint j = 0; j < result->n_features; j++)
+    printf ("%s %s", j > 0 ? "," : "", result->feature_names[j]);
+  printf (" (%s, scaled %s)\n",
+          evox_clusters_get_info (result->clusters[0], "features"),
+          evox_feature_scale_to_string (request->params.scale));
+  if (result->explained_variance_ratio != NULL)
+    {
+      double total = 0.0;
+
+      printf ("explained_variance_ratio:");
+      for (guint j = 0; j < request->params.pca; j++)
+        {
+          g_autofree char *text = _evox_cli_format_number (result->explained_variance_ratio[j],
+                                                           FALSE);
+          printf ("%s %s", j > 0 ? "," : "", text);
+          total += result->explained_variance_ratio[j];
+        }
+      printf (" (%.4f in all)\n", total);
+    }
+  if (request->params.k == 0)
+    printf ("k: %u (the knee of the inertia over k = 1..%u on %" G_GSIZE_FORMAT " voxels)\n",
+            result->k, sweep->n_rows, sweep->n_sampled);
+  else
+    printf ("k: %u\n", result->k);
+  {
+    g_autofree char *inertia = _evox_cli_format_number (result->inertia, FALSE);
+    printf ("inertia: %s\n", inertia);
+  }
+  printf ("seed: %" G_GUINT64_FORMAT "\n", request->params.kmeans.seed);
+
+  printf ("cluster  voxels  fraction");
+  for (guint v = 0; result->n_volumes > 1 && v < result->n_volumes; v++)
+    {
+      g_autofree char *stem = input_stem (request->inputs[v]);
+      printf ("  %s", stem);
+    }
+  printf ("\n");
+  for (guint c = 0; c < result->k; c++)
+    {
+      printf ("%u  %" G_GUINT64_FORMAT "  %.6f", c + 1, result->sizes[c],
+              (double) result->sizes[c] / (double) result->n_points);
+      for (guint v = 0; result->n_volumes > 1 && v < result->n_volumes; v++)
+        printf ("  %" G_GUINT64_FORMAT, evox_clusters_get_voxels (result->clusters[v], c + 1));
+      printf ("\n");
+    }
+}
+
+int
+_evox_cli_cluster (int    argc,
+                   char **argv)
+{
+  g_auto(EvoxCliInput) input;
+  g_auto(Request) request = { 0 };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("IN... --k N|auto[:KMAX]"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) volumes = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) stats = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g_autoptr(EvoxClusteringResult) result = NULL;
+  g_autoptr(GPtrArray) written = g_ptr_array_new ();
+  g_autofree char *features = NULL;
+  g_autofree char *coords = NULL;
+  g_autofree char *channel_name = NULL;
+  g_autofree char *window_text = NULL;
+  g_autofree char *mask_spec = NULL;
+  g_autofree char *scale_text = NULL;
+  g_autofree char *pca_text = NULL;
+  g_autofree char *k_text = NULL;
+  g_autofree char *seed_text = NULL;
+  g_autofree char *restarts_text = NULL;
+  g_autofree char *labels = NULL;
+  g_autofree char *centers = NULL;
+  g_autofree char *sweep = NULL;
+  g_autofree char *stats_path = NULL;
+  g_autofree char *stats_channel_name = NULL;
+  gboolean force = FALSE;
+  int status, channel = 0, stats_channel = 0;
+  gint64 value;
+  const GOptionEntry entries[] = {
+    { "features", 0, 0, G_OPTION_ARG_FILENAME, &features,
+      N_("What a voxel's feature vector holds: every channel's value (default), the local "
+         "texture of --channel (value, local mean and std, gradient magnitude), or the vectors "
+         "of a .npy matrix (with --coords) or a CSV with x, y[, z] columns (then no IN)"),
+      "channels|local|FILE.npy|FILE.csv" },
+    { "coords", 0, 0, G_OPTION_ARG_FILENAME, &coords,
+      N_("Voxel indices (N x 2 or N x 3, x first) of the rows of --features FILE.npy"),
+      "FILE.npy" },
+    { "channel", 0, 0, G_OPTION_ARG_STRING, &channel_name,
+      N_("Channel label or index of --features local and --mask (default the first)"), "C" },
+    { "window", 0, 0, G_OPTION_ARG_STRING, &window_text,
+      N_("Width of the local window of --features local (default 3)"), "3|5" },
+    { "mask", 0, 0, G_OPTION_ARG_STRING, &mask_spec,
+      N_("Which voxels take part: those whose --channel value lies in [LO, HI] (as evox segment "
+         "reads a phase), or every voxel with finite features (default)"),
+      "NAME=LO:HI|finite" },
+    { "scale", 0, 0, G_OPTION_ARG_STRING, &scale_text,
+      N_("Per-feature scaling: mean 0 and std 1 (default), [0, 1], or none"),
+      "zscore|minmax|none" },
+    { "pca", 0, 0, G_OPTION_ARG_STRING, &pca_text,
+      N_("Cluster the first N principal components of the scaled features"), "N" },
+    { "k", 0, 0, G_OPTION_ARG_STRING, &k_text,
+      N_("Number of clusters, or auto: the knee of the inertia over k = 1..KMAX (default 12)"),
+      "N|auto[:KMAX]" },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text,
+      N_("Seed of the k-means++ starts and samples (default 0)"), "S" },
+    { "restarts", 0, 0, G_OPTION_ARG_STRING, &restarts_text,
+      N_("k-means runs from different starts; the lowest inertia is kept (default 4)"), "N" },
+    { "labels", 0, 0, G_OPTION_ARG_FILENAME, &labels,
+      N_("Write the cluster of every voxel as a u8 (or u16 when k > 255) TIFF, 0 outside the "
+         "mask; with several IN a name with {name}"), "OUT.tif" },
+    { "centers", 0, 0, G_OPTION_ARG_FILENAME, &centers,
+      N_("Write the cluster centres in the features' units as CSV"), "OUT.csv" },
+    { "sweep", 0, 0, G_OPTION_ARG_FILENAME, &sweep,
+      N_("Write the inertia, Calinski-Harabasz index and silhouette of k = 1..KMAX as CSV"),
+      "OUT.csv" },
+    { "stats", 0, 0, G_OPTION_ARG_FILENAME, &stats_path,
+      N_("Write the mean and std of --stats-channel in each cluster's domain and boundary as "
+         "CSV; with several IN a name with {name}"), "OUT.csv" },
+    { "stats-channel", 0, 0, G_OPTION_ARG_STRING, &stats_channel_name,
+      N_("Channel label or index of --stats (default the first)"), "C" },
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Replace output files that exist"), NULL },
+    { NULL }
+  };
+
+  _evox_cli_input_init (&input);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context,
+      _("Cluster voxels by their features with k-means++ and Lloyd's iterations: the channels\n"
+        "of each volume, the local texture of one channel, or the vectors of a feature file.\n"
+        "Several IN are clustered in one feature space (the same ids in each). Prints k, the\n"
+        "inertia (in the scaled feature space) and the cluster sizes. Nothing is written\n"
+        "unless everything succeeds."));
+  g_option_context_add_main_entries (context, entries, NULL);
+  _evox_cli_input_add_options (&input, context);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return _evox_cli_usage_error (context, "%s", error->message);
+
+  /* Everything that needs no volume is checked first. */
+  evox_clustering_params_init (&request.params);
+  if (k_text == NULL)
+    return _evox_cli_usage_error (context, _("--k N or --k auto[:KMAX] is required"));
+  if (!parse_k (k_text, &request.params))
+    return _evox_cli_usage_error (context, _("--k must be a number of clusters from 1 to %u, "
+                                             "auto or auto:KMAX (KMAX from 2 to 1000), not "
+                                             "'%s'"), G_MAXUINT16, k_text);
+  request.sweep = sweep != NULL;
+
+  if (features == NULL || g_str_equal (features, "channels"))
+    request.params.features = EVOX_FEATURES_CHANNELS;
+  else if (g_str_equal (features, "local"))
+    request.params.features = EVOX_FEATURES_LOCAL;
+  else if (has_suffix_nocase (features, ".npy"))
+    {
+      if (coords == NULL)
+        return _evox_cli_usage_error (context, _("--features %s needs --coords FILE.npy, the "
+                                                 "voxel of each row"), features);
+      request.feature_file = features;
+    }
+  else if (has_suffix_nocase (features, ".csv"))
+    {
+      if (coords != NULL)
+        return _evox_cli_usage_error (context, _("--coords is for --features FILE.npy; a "
+                                                 "feature CSV holds its x, y[, z] columns"));
+      request.feature_file = features;
+    }
+  else
+    return _evox_cli_usage_error (context, _("--features must be channels, local, FILE.npy or "
+                                             "FILE.csv, not '%s'"), features);
+  if (coords != NULL && request.feature_file == NULL)
+    return _evox_cli_usage_error (context, _("--coords is for --features FILE.npy"));
+
+  if (window_text != NULL)
+    {
+      if (request.params.features != EVOX_FEATURES_LOCAL)
+        return _evox_cli_usage_error (context, _("--window is for --features local"));
+      if (!g_str_equal (window_text, "3") && !g_str_equal (window_text, "5"))
+        return _evox_cli_usage_error (context, _("--window must be 3 or 5, not '%s'"),
+                                      window_text);
+      request.params.window = (guint) (window_text[0] - '0');
+    }
+  if (scale_text != NULL && !evox_feature_scale_from_string (scale_text, &request.params.scale))
+    return _evox_cli_usage_error (context, _("--scale must be zscore, minmax or none, not '%s'"),
+                                  scale_text);
+  if (pca_text != NULL)
+    {
+      if (!_evox_cli_parse_int (pca_text, 1, 4096, &value))
+        return _evox_cli_usage_error (context, _("--pca must be a number of components from 1 "
+                                                 "to 4096, not '%s'"), pca_text);
+      request.params.pca = (guint) value;
+    }
+  if (seed_text != NULL)
+    {
+      if (!_evox_cli_parse_int (seed_text, 0, G_MAXINT64, &value))
+        return _evox_cli_usage_error (context, _("--seed must be a whole number of 0 or more, "
+                                                 "not '%s'"), seed_text);
+      request.params.kmeans.seed = (guint64) value;
+    }
+  if (restarts_text != NULL)
+    {
+      if (!_evox_cli_parse_int (restarts_text, 1, 1000, &value))
+        return _evox_cli_usage_error (context, _("--restarts must be from 1 to 1000, not '%s'"),
+                                      restarts_text);
+      request.params.kmeans.restarts = (guint) value;
+    }
+  if (stats_channel_name != NULL && stats_path == NULL)
+    return _evox_cli_usage_error (context, _("--stats-channel is for --stats"));
+
+  if (request.feature_file != NULL)
+    {
+      if (argc > 1 || input.demo)
+        return _evox_cli_usage_error (context, _("--features %s is the input: give no IN (or "
+                                                 "--demo) with it"), request.feature_file);
+      if (input.dz != NULL || input.pixel_size != NULL || input.x_column != NULL ||
+          input.y_column != NULL || input.values != NULL || input.scale != NULL)
+        return _evox_cli_usage_error (context, _("the SSRM reading options do not apply to a "
+                                                 "feature file"));
+      request.inputs = (char **) &request.feature_file;
+      request.n_inputs = 1;
+    }
+  else if (input.demo)
+    {
+      if (argc > 1)
+        return _evox_cli_usage_error (context, _("give no IN with --demo"));
+      request.n_inputs = 0;
+    }
+  else
+    {
+      if (argc < 2)
+        return _evox_cli_usage_error (context, _("expected IN..., the volumes to cluster"));
+      request.inputs = argv + 1;
+      request.n_inputs = (guint) argc - 1;
+    }
+
+  if (labels != NULL &&
+      (request.labels_paths = expand_outputs ("--labels", labels, &request, &status)) == NULL)
+    return status;
+  if (stats_path != NULL &&
+      (request.stats_paths = expand_outputs ("--stats", stats_path, &request, &status)) == NULL)
+    return status;
+  /* --demo has no file name for {name}: the template is the name. */
+  if (input.demo && labels != NULL)
+    g_ptr_array_add (request.labels_paths = g_ptr_array_new_with_free_func (g_free),
+                     expand_template (labels, "demo"));
+  if (input.demo && stats_path != NULL)
+    g_ptr_array_add (request.stats_paths = g_ptr_array_new_with_free_func (g_free),
+                     expand_template (stats_path, "demo"));
+  if (!check_outputs (&request, centers, sweep, force, &status))
+    return status;
+
+  /* The volumes. */
+  if (request.feature_file != NULL)
+    {
+      EvoxVolume *volume = load_feature_file (request.feature_file, coords, &input, &status);
+
+      if (volume == NULL)
+        return status;
+      g_ptr_array_add (volumes, volume);
+    }
+  for (guint i = 0; request.feature_file == NULL && i < MAX (request.n_inputs, 1); i++)
+    {
+      const char *path = request.n_inputs > 0 ? request.inputs[i] : NULL;
+      EvoxVolume *volume = _evox_cli_input_load (&input, path, &status);
+
+      if (volume == NULL)
+        return status;
+      g_ptr_array_add (volumes, volume);
+    }
+  for (guint v = 0; v < volumes->len; v++)
+    if (evox_volume_get_metadata (volumes->pdata[v], "source_file") == NULL)
+      {
+        g_autofree char *base = request.n_inputs > 0 ? g_path_get_basename (request.inputs[v])
+                                                     : g_strdup ("demo");
+        evox_volume_set_metadata (volumes->pdata[v], "source_file", base);
+      }
+
+  if ((channel = find_channel_in_all (volumes, channel_name, "--channel", &status)) < 0)
+    return status;
+  if (stats_path != NULL &&
+      (stats_channel = find_channel_in_all (volumes, stats_channel_name, "--stats-channel",
+                                            &status)) < 0)
+    return status;
+  request.params.channel = (guint) channel;
+  if (!parse_mask (mask_spec, volumes->pdata[0], (guint) channel, &request.params.mask, &status))
+    return status;
+
+  /* Everything is computed before the first file is written. */
+  result = evox_clustering_run ((EvoxVolume **) volumes->pdata, volumes->len, &request.params,
+                                request.sweep, NULL, NULL, &error);
+  if (result == NULL)
+    return _evox_cli_input_error (error);
+  for (guint v = 0; stats_path != NULL && v < volumes->len; v++)
+    {
+      GArray *rows = evox_domain_stats (evox_clusters_get_data (result->clusters[v]), result->k,
+                                        volumes->pdata[v], (guint) stats_channel, NULL, NULL,
+                                        &error);
+      if (rows == NULL)
+        return _evox_cli_input_error (error);
+      g_ptr_array_add (stats, rows);
+    }
+
+  /* Written whole or not at all; when one fails, those before it go too. */
+  for (guint step = 0; step < 4; step++)
+    {
+      guint n = step == 0 ? (request.labels_paths != NULL ? request.labels_paths->len : 0)
+              : step == 1 ? (request.stats_paths != NULL ? request.stats_paths->len : 0)
+              : step == 2 ? centers != NULL
+              : result->sweep != NULL && sweep != NULL;
+
+      for (guint i = 0; i < n; i++)
+        {
+          const char *path;
+          gboolean ok;
+
+          if (step == 0)
+            {
+              path = request.labels_paths->pdata[i];
+              ok = write_labels (path, result->clusters[i], volumes->pdata[i], force, &error);
+            }
+          else if (step == 1)
+            {
+              path = request.stats_paths->pdata[i];
+              ok = write_stats (path, stats->pdata[i], force, &error);
+            }
+          else if (step == 2)
+            {
+              path = centers;
+              ok = write_centers (path, result, force, &error);
+            }
+          else
+            {
+              path = sweep;
+              ok = write_sweep (path, result->sweep, force, &error);
+            }
+          if (!ok)
+            {
+              for (guint j = 0; j < written->len; j++)
+                g_unlink (written->pdata[j]);
+              return _evox_cli_error (EVOX_EXIT_INPUT, "%s", error->message);
+            }
+          g_ptr_array_add (written, (gpointer) path);
+        }
+    }
+
+  print_summary (&request, result);
+  return EVOX_EXIT_OK;
+}
