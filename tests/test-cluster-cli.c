@@ -267,10 +267,11 @@ test_two_blobs (void)
   g_assert_cmpfloat (cell (rows, 1, 0), ==, 1);
   g_assert_cmpfloat (cell (rows, 1, 1), ==, 280);
   g_assert_cmpfloat (cell (rows, 1, 2), ==, 280.0 / 480.0);
-  g_assert_cmpfloat_with_epsilon (cell (rows, 1, 3), mean[0], 1e-9 * mean[0]);
+  /* The centres come back from scaled float points: float precision, not double. */
+  g_assert_cmpfloat_with_epsilon (cell (rows, 1, 3), mean[0], 1e-6 * mean[0]);
   g_assert_cmpfloat (cell (rows, 2, 0), ==, 2);
   g_assert_cmpfloat (cell (rows, 2, 1), ==, 200);
-  g_assert_cmpfloat_with_epsilon (cell (rows, 2, 3), mean[1], 1e-9 * mean[1]);
+  g_assert_cmpfloat_with_epsilon (cell (rows, 2, 3), mean[1], 1e-6 * mean[1]);
 
   /* The same seed gives the same files. */
   {

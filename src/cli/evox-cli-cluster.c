@@ -538,6 +538,33 @@ _evox_cli_cluster (int    argc,
   };
 
   _evox_cli_input_init (&input);
+  g_option_context_add_main_entries (context, entries, NULL);
+  {
+    /* The reading options of every command, but --scale here is the features' scaling, so an
+     * SSRM table's value scale is --value-scale. */
+    const GOptionEntry reading[] = {
+      { "voxel-size", 0, 0, G_OPTION_ARG_STRING, &input.voxel_size,
+        "Voxel size, one number for cubic voxels or X,Y,Z, in nm, um or mm (default nm); for "
+        "SSRM tables the lateral pixel size", "X[,Y,Z][UNIT]" },
+      { "dz", 0, 0, G_OPTION_ARG_STRING, &input.dz, "SSRM layer step in nm (default 10)", "NM" },
+      { "pixel-size", 0, 0, G_OPTION_ARG_STRING, &input.pixel_size,
+        "SSRM lateral pixel size in nm (without it, lengths are in pixels)", "NM" },
+      { "x", 0, 0, G_OPTION_ARG_STRING, &input.x_column,
+        "SSRM column of the pixel X index (default X)", "COLUMN" },
+      { "y", 0, 0, G_OPTION_ARG_STRING, &input.y_column,
+        "SSRM column of the pixel Y index (default Y)", "COLUMN" },
+      { "value", 0, 0, G_OPTION_ARG_STRING_ARRAY, &input.values,
+        "SSRM scan: value column and depth column or depth in nm (repeat; default every Ri:Zi)",
+        "VALUE:DEPTH" },
+      { "value-scale", 0, 0, G_OPTION_ARG_STRING, &input.scale,
+        "SSRM values are log10 (default) or linear (--scale of the other commands)",
+        "log10|linear" },
+      { "demo", 0, 0, G_OPTION_ARG_NONE, &input.demo,
+        "Use the generated demo SSRM stack instead of a file", NULL },
+      { NULL }
+    };
+    g_option_context_add_main_entries (context, reading, NULL);
+  }
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
       _("Cluster voxels by their features with k-means++ and Lloyd's iterations: the channels\n"
@@ -545,8 +572,6 @@ _evox_cli_cluster (int    argc,
         "Several IN are clustered in one feature space (the same ids in each). Prints k, the\n"
         "inertia (in the scaled feature space) and the cluster sizes. Nothing is written\n"
         "unless everything succeeds."));
-  g_option_context_add_main_entries (context, entries, NULL);
-  _evox_cli_input_add_options (&input, context);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return _evox_cli_usage_error (context, "%s", error->message);
 
