@@ -1,0 +1,343 @@
+/* test-clustering.c: the clustering job (joint features, curves in original units, k from the
+ * sweep, async runs, progress, cancellation, refusals) against brute force. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "evox-clustering.h"
+#include "evox-test-util.h"
+
+/* An f32 volume of n_channels: channel c of voxel i is level(i) * (c + 1) plus noise, where
+ * level is 0 for x < split and 10 from there on. */
+static EvoxVolume *
+make_volume (gsize  nx,
+             gsize  ny,
+             gsize  nz,
+             guint  n_channels,
+             gsize  split,
+             guint64 seed)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (nx, ny, nz, n_channels, EVOX_SAMPLE_F32,
+                                                  &error);
+  guint64 state = seed;
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < n_channels; c++)
+    {
+      float *data = evox_volume_get_data_mut (volume, c);
+
+      for (gsize i = 0; i < nx * ny * nz; i++)
+        data[i] = (float) ((i % nx < split ? 0.0 : 10.0) * (c + 1) + evox_test_uniform (&state));
+    }
+  evox_volume_freeze (volume);
+  return g_steal_pointer (&volume);
+}
+
+/* The curves of each cluster are the mean and population std of its voxels' features in
+ * their own units, computed here from the labels the job returned. */
+static void
+assert_curves (EvoxClusters *clusters,
+               EvoxVolume   *volume)
+{
+  guint k = evox_clusters_get_k (clusters), d = evox_volume_get_n_channels (volume);
+  const guint16 *labels = evox_clusters_get_data (clusters);
+  gsize n = evox_volume_get_n_voxels (volume);
+
+  g_assert_cmpuint (evox_clusters_get_n_features (clusters), ==, d);
+  for (guint id = 1; id <= k; id++)
+    for (guint c = 0; c < d; c++)
+      {
+        const float *data = evox_volume_get_data (volume, c);
+        double sum = 0, sq = 0, count = 0, mean;
+
+        for (gsize i = 0; i < n; i++)
+          if (labels[i] == id)
+            sum += data[i], count++;
+        mean = sum / count;
+        for (gsize i = 0; i < n; i++)
+          if (labels[i] == id)
+            sq += (data[i] - mean) * (data[i] - mean);
+        g_assert_cmpuint (evox_clusters_get_voxels (clusters, id), ==, count);
+        g_assert_cmpfloat_with_epsilon (evox_clusters_get_mean_curve (clusters, id)[c], mean,
+                                        1e-5 * (fabs (mean) + 1));
+        g_assert_cmpfloat_with_epsilon (evox_clusters_get_std_curve (clusters, id)[c],
+                                        sqrt (sq / count), 1e-5);
+      }
+}
+
+/* Two volumes of two channels, clustered jointly: the ids mean the same level in both, the
+ * result's sizes add both volumes, the centres are the level means and the info says what
+ * was done. */
+static void
+test_joint (void)
+{
+  g_autoptr(EvoxVolume) a = make_volume (10, 6, 3, 2, 7, 1);  /* 7 of 10 columns low */
+  g_autoptr(EvoxVolume) b = make_volume (10, 6, 3, 2, 2, 2);  /* 2 of 10 columns low */
+  EvoxVolume *volumes[] = { a, b };
+  EvoxClusteringParams params;
+  g_autoptr(EvoxClusteringResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  evox_clustering_params_init (&params);
+  g_assert_cmpuint (params.k, ==, 0);
+  g_assert_cmpuint (params.k_max, ==, 12);
+  params.k = 2;
+  result = evox_clustering_run (volumes, 2, &params, FALSE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->n_volumes, ==, 2);
+  g_assert_cmpuint (result->k, ==, 2);
+  g_assert_null (result->sweep);
+  g_assert_null (result->explained_variance_ratio);
+  g_assert_cmpuint (result->n_features, ==, 2);
+  g_assert_cmpuint (result->n_points, ==, 360);
+  g_assert_cmpuint (result->n_dropped, ==, 0);
+  /* Low: 7 * 18 + 2 * 18 = 162 voxels, high 198: high is cluster 1. */
+  g_assert_cmpuint (result->sizes[0], ==, 198);
+  g_assert_cmpuint (result->sizes[1], ==, 162);
+  for (guint v = 0; v < 2; v++)
+    {
+      EvoxClusters *clusters = result->clusters[v];
+      const guint16 *labels = evox_clusters_get_data (clusters);
+      gsize split = v == 0 ? 7 : 2;
+
+      for (gsize i = 0; i < 180; i++)
+        g_assert_cmpuint (labels[i], ==, i % 10 < split ? 2 : 1);
+      assert_curves (clusters, volumes[v]);
+      g_assert_cmpstr (evox_clusters_get_info (clusters, "k"), ==, "2");
+      g_assert_cmpstr (evox_clusters_get_info (clusters, "scale"), ==, "zscore");
+      g_assert_cmpstr (evox_clusters_get_info (clusters, "pca"), ==, "none");
+      g_assert_cmpstr (evox_clusters_get_info (clusters, "features"), ==,
+                       evox_feature_kind_to_string (EVOX_FEATURES_CHANNELS));
+      g_assert_cmpfloat_with_epsilon (g_ascii_strtod (evox_clusters_get_info (clusters,
+                                                                              "inertia"), NULL),
+                                      result->inertia, 1e-12 * result->inertia);
+    }
+  /* The centres are the clusters' means over both volumes, in the channels' units: about 10.5
+   * and 20.5 for the high level, 0.5 for the low one. */
+  g_assert_cmpfloat_with_epsilon (result->centers[0], 10.5, 0.1);
+  g_assert_cmpfloat_with_epsilon (result->centers[1], 20.5, 0.1);
+  g_assert_cmpfloat_with_epsilon (result->centers[2], 0.5, 0.1);
+  g_assert_cmpfloat_with_epsilon (result->centers[3], 0.5, 0.1);
+  {
+    double mean = 0;
+    for (guint v = 0; v < 2; v++)
+      mean += evox_clusters_get_mean_curve (result->clusters[v], 1)[0] *
+              evox_clusters_get_voxels (result->clusters[v], 1);
+    g_assert_cmpfloat_with_epsilon (result->centers[0], mean / 198, 1e-5);
+  }
+}
+
+/* PCA to every component is a rotation: the same clusters, and the centres back in the
+ * original units are the clusters' means. */
+static void
+test_pca (void)
+{
+  g_autoptr(EvoxVolume) volume = make_volume (10, 6, 3, 3, 4, 5);
+  EvoxClusteringParams params;
+  g_autoptr(EvoxClusteringResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  double total = 0;
+
+  evox_clustering_params_init (&params);
+  params.k = 2;
+  params.pca = 3;
+  result = evox_clustering_run (&volume, 1, &params, FALSE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (result->explained_variance_ratio);
+  for (guint j = 0; j < 3; j++)
+    total += result->explained_variance_ratio[j];
+  g_assert_cmpfloat_with_epsilon (total, 1.0, 1e-9);
+  g_assert_cmpfloat (result->explained_variance_ratio[0], >, 0.9);
+  for (guint c = 0; c < 3; c++)
+    g_assert_cmpfloat_with_epsilon (result->centers[c],
+                                    evox_clusters_get_mean_curve (result->clusters[0], 1)[c],
+                                    1e-4);
+  g_assert_cmpstr (evox_clusters_get_info (result->clusters[0], "pca"), ==, "3");
+
+  params.pca = 4;
+  g_clear_pointer (&result, evox_clustering_result_free);
+  result = evox_clustering_run (&volume, 1, &params, FALSE, NULL, NULL, &error);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_null (result);
+}
+
+/* k = 0: the sweep runs and its knee is k; with NaN voxels dropped and counted. */
+static void
+test_sweep_knee (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (20, 10, 1, 5, EVOX_SAMPLE_F32, &error);
+  EvoxClusteringParams params;
+  g_autoptr(EvoxClusteringResult) result = NULL;
+  guint64 state = 9;
+
+  /* Five blobs at the corners of a simplex (one-hot 10s), 40 pixels each by rows of 2, and
+   * every 13th pixel NaN in one channel. */
+  g_assert_no_error (error);
+  for (guint c = 0; c < 5; c++)
+    {
+      float *data = evox_volume_get_data_mut (volume, c);
+      for (gsize i = 0; i < 200; i++)
+        data[i] = (i / 40 == c ? 10.0f : 0.0f) + (float) evox_test_uniform (&state);
+    }
+  for (gsize i = 0; i < 200; i += 13)
+    ((float *) evox_volume_get_data_mut (volume, 3))[i] = NAN;
+  evox_volume_freeze (volume);
+
+  evox_clustering_params_init (&params);
+  result = evox_clustering_run (&volume, 1, &params, FALSE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (result->sweep);
+  g_assert_cmpuint (result->sweep->n_rows, ==, 12);
+  g_assert_cmpint (result->sweep->knee_k, ==, 5);
+  g_assert_cmpuint (result->k, ==, 5);
+  g_assert_cmpuint (result->n_dropped, ==, 16);
+  g_assert_cmpuint (result->n_points, ==, 184);
+  g_assert_cmpuint (evox_clusters_get_n_masked (result->clusters[0]), ==, 184);
+  for (gsize i = 0; i < 200; i += 13)
+    g_assert_cmpuint (evox_clusters_get_data (result->clusters[0])[i], ==, 0);
+  g_assert_cmpstr (evox_clusters_get_info (result->clusters[0], "dropped"), ==, "16");
+}
+
+/* Refusals: k past the points, an empty mask, volumes whose features differ, no knee. */
+static void
+test_refusals (void)
+{
+  g_autoptr(EvoxVolume) one = make_volume (4, 3, 2, 1, 2, 1);
+  g_autoptr(EvoxVolume) two = make_volume (4, 3, 2, 2, 2, 1);
+  EvoxVolume *mixed[] = { one, two };
+  EvoxClusteringParams params;
+  g_autoptr(GError) error = NULL;
+  EvoxClusteringResult *result;
+
+  evox_clustering_params_init (&params);
+  params.k = 25;
+  result = evox_clustering_run (&one, 1, &params, FALSE, NULL, NULL, &error);
+  g_assert_null (result);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "24"));
+  g_clear_error (&error);
+
+  params.k = 2;
+  params.mask = (EvoxFeatureMask) { 0, 100, 200 };
+  result = evox_clustering_run (&one, 1, &params, FALSE, NULL, NULL, &error);
+  g_assert_null (result);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_clear_error (&error);
+
+  evox_clustering_params_init (&params);
+  params.k = 2;
+  result = evox_clustering_run (mixed, 2, &params, FALSE, NULL, NULL, &error);
+  g_assert_null (result);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "volume 2 of 2"));
+  g_clear_error (&error);
+
+  /* A straight line of inertia has no knee: k = 1..2 of two points. */
+  {
+    g_autoptr(EvoxVolume) pair = make_volume (2, 1, 1, 1, 1, 3);
+
+    evox_clustering_params_init (&params);
+    params.k_max = 2;
+    result = evox_clustering_run (&pair, 1, &params, FALSE, NULL, NULL, &error);
+    g_assert_null (result);
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "--k N"));
+  }
+}
+
+typedef struct
+{
+  GMainLoop    *loop;
+  GAsyncResult *result;
+} Wait;
+
+static void
+done (GObject      *source,
+      GAsyncResult *result,
+      gpointer      user_data)
+{
+  Wait *wait = user_data;
+
+  wait->result = g_object_ref (result);
+  g_main_loop_quit (wait->loop);
+}
+
+static GAsyncResult *
+wait_for (Wait *wait)
+{
+  g_main_loop_run (wait->loop);
+  return wait->result;
+}
+
+/* The async run and sweep deliver on the main context, move the progress to the end through
+ * the stages, and a cancelled job ends with G_IO_ERROR_CANCELLED. */
+static void
+test_async (void)
+{
+  g_autoptr(EvoxVolume) volume = make_volume (10, 6, 3, 2, 4, 7);
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(EvoxProgress) progress = evox_progress_new ();
+  g_autoptr(GError) error = NULL;
+  EvoxClusteringParams params;
+
+  evox_clustering_params_init (&params);
+  params.k = 2;
+  {
+    Wait wait = { loop, NULL };
+    g_autoptr(EvoxClusteringResult) result = NULL;
+    g_autoptr(GAsyncResult) async = NULL;
+
+    evox_clustering_run_async (volume, &params, TRUE, progress, NULL, done, &wait);
+    async = wait_for (&wait);
+    result = evox_clustering_run_finish (async, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (result->k, ==, 2);
+    g_assert_nonnull (result->sweep);
+    g_assert_cmpfloat (evox_progress_get_fraction (progress), ==, 1.0);
+    assert_curves (result->clusters[0], volume);
+  }
+  {
+    Wait wait = { loop, NULL };
+    g_autoptr(EvoxKmeansSweep) sweep = NULL;
+    g_autoptr(GAsyncResult) async = NULL;
+
+    params.k_max = 6;
+    evox_clustering_sweep_async (volume, &params, NULL, NULL, done, &wait);
+    async = wait_for (&wait);
+    sweep = evox_clustering_sweep_finish (async, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (sweep->n_rows, ==, 6);
+    for (guint r = 1; r < 6; r++)
+      g_assert_cmpfloat (sweep->rows[r].inertia, <=, sweep->rows[r - 1].inertia * (1 + 1e-9));
+  }
+  {
+    Wait wait = { loop, NULL };
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr(GAsyncResult) async = NULL;
+    EvoxClusteringResult *result;
+
+    g_cancellable_cancel (cancellable);
+    evox_clustering_run_async (volume, &params, FALSE, NULL, cancellable, done, &wait);
+    async = wait_for (&wait);
+    result = evox_clustering_run_finish (async, &error);
+    g_assert_null (result);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Evox/Clustering/joint", test_joint);
+  g_test_add_func ("/Evox/Clustering/pca", test_pca);
+  g_test_add_func ("/Evox/Clustering/sweep-knee", test_sweep_knee);
+  g_test_add_func ("/Evox/Clustering/refusals", test_refusals);
+  g_test_add_func ("/Evox/Clustering/async", test_async);
+  return g_test_run ();
+}
