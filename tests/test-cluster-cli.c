@@ -626,6 +626,45 @@ test_pca (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* k > 255 needs u16 labels: 400 distinct values in 300 clusters, every voxel labelled 1..300,
+ * ids by size (ties by the first voxel), and the sizes add up. */
+static void
+test_u16_labels (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "ramp.tif", NULL);
+  g_autofree char *labels_path = g_build_filename (dir, "labels.tif", NULL);
+  const gsize dims[3] = { 20, 20, 1 };
+  float values[400];
+  guint64 sizes[301] = { 0 };
+  g_autoptr(EvoxVolume) labels = NULL;
+
+  for (guint i = 0; i < 400; i++)
+    values[i] = (float) i;
+  write_volume (in, dims, EVOX_SAMPLE_F32, values);
+  {
+    g_auto(Run) run = cluster (in, "--k", "300", "--restarts", "1", "--labels", labels_path,
+                               NULL);
+    assert_ok (&run);
+  }
+  labels = read_volume (labels_path);
+  g_assert_cmpint (evox_volume_get_sample_type (labels), ==, EVOX_SAMPLE_U16);
+  for (guint i = 0; i < 400; i++)
+    {
+      guint id = label_at (labels, i);
+      g_assert_cmpuint (id, >=, 1);
+      g_assert_cmpuint (id, <=, 300);
+      sizes[id]++;
+    }
+  for (guint id = 1; id <= 300; id++)
+    {
+      g_assert_cmpuint (sizes[id], >=, 1);
+      if (id > 1)
+        g_assert_cmpuint (sizes[id], <=, sizes[id - 1]);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* Every refusal: status 1 for bad input, 2 for bad usage, one line, nothing written. */
 static void
 test_bad_input (void)
@@ -829,6 +868,7 @@ main (int    argc,
   g_test_add_func ("/Evox/ClusterCli/joint", test_joint);
   g_test_add_func ("/Evox/ClusterCli/mask-nan", test_mask_nan);
   g_test_add_func ("/Evox/ClusterCli/pca", test_pca);
+  g_test_add_func ("/Evox/ClusterCli/u16-labels", test_u16_labels);
   g_test_add_func ("/Evox/ClusterCli/bad-input", test_bad_input);
   g_test_add_func ("/Evox/ClusterCli/real", test_real);
   return g_test_run ();
