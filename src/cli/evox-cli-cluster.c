@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "evox-cli-private.h"
 #include "evox-clustering.h"
@@ -461,6 +462,84 @@ print_summary (const Request              *request,
     }
 }
 
+/* The job in a worker thread while this one shows its stage on a terminal. */
+typedef struct
+{
+  EvoxVolume                 **volumes;
+  guint                        n_volumes;
+  const EvoxClusteringParams  *params;
+  gboolean                     sweep;
+  EvoxProgress                *progress;
+  GMainLoop                   *loop;
+  EvoxClusteringResult        *result;
+  GError                      *error;
+} Job;
+
+static gboolean
+job_done (gpointer user_data)
+{
+  Job *job = user_data;
+
+  g_main_loop_quit (job->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+job_thread (gpointer user_data)
+{
+  Job *job = user_data;
+
+  job->result = evox_clustering_run (job->volumes, job->n_volumes, job->params, job->sweep,
+                                     job->progress, NULL, &job->error);
+  g_idle_add (job_done, job);
+  return NULL;
+}
+
+static gboolean
+show_progress (gpointer user_data)
+{
+  Job *job = user_data;
+  g_autofree char *stage = evox_progress_dup_stage (job->progress);
+
+  fprintf (stderr, "\r\033[K%s %3.0f%%", stage != NULL ? stage : _("Clustering"),
+           100.0 * evox_progress_get_fraction (job->progress));
+  fflush (stderr);
+  return G_SOURCE_CONTINUE;
+}
+
+/* On a terminal the stages show on stderr while the job runs; otherwise stderr stays for
+ * errors. */
+static EvoxClusteringResult *
+run_clustering (EvoxVolume                 **volumes,
+                guint                        n_volumes,
+                const EvoxClusteringParams  *params,
+                gboolean                     sweep,
+                GError                     **error)
+{
+  g_autoptr(EvoxProgress) progress = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  GThread *thread;
+  Job job;
+  guint timer;
+
+  if (!isatty (STDERR_FILENO))
+    return evox_clustering_run (volumes, n_volumes, params, sweep, NULL, NULL, error);
+
+  progress = evox_progress_new ();
+  loop = g_main_loop_new (NULL, FALSE);
+  job = (Job) { volumes, n_volumes, params, sweep, progress, loop, NULL, NULL };
+  thread = g_thread_new ("evox-cluster", job_thread, &job);
+  timer = g_timeout_add (200, show_progress, &job);
+  g_main_loop_run (loop);
+  g_source_remove (timer);
+  g_thread_join (thread);
+  fprintf (stderr, "\r\033[K");
+  fflush (stderr);
+  if (job.result == NULL)
+    g_propagate_error (error, job.error);
+  return job.result;
+}
+
 int
 _evox_cli_cluster (int    argc,
                    char **argv)
@@ -724,8 +803,8 @@ _evox_cli_cluster (int    argc,
     return status;
 
   /* Everything is computed before the first file is written. */
-  result = evox_clustering_run ((EvoxVolume **) volumes->pdata, volumes->len, &request.params,
-                                request.sweep, NULL, NULL, &error);
+  result = run_clustering ((EvoxVolume **) volumes->pdata, volumes->len, &request.params,
+                           request.sweep, &error);
   if (result == NULL)
     return _evox_cli_input_error (error);
   for (guint v = 0; stats_path != NULL && v < volumes->len; v++)
