@@ -376,6 +376,9 @@ test_auto_k (void)
   rows = read_csv (sweep_path);
   assert_header (rows, "k,inertia,calinski_harabasz,silhouette,knee");
   g_assert_cmpuint (rows->len, ==, 13);
+  /* Neither index is defined for one cluster. */
+  g_assert_true (isnan (cell (rows, 1, 2)));
+  g_assert_true (isnan (cell (rows, 1, 3)));
   for (guint r = 1; r <= 12; r++)
     {
       g_assert_cmpfloat (cell (rows, r, 0), ==, r);
