@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "evox-feature-file.h"
+#include "evox-loader.h"
 #include "evox-test-util.h"
 #include "evox-types.h"
 #include "evox-volume.h"
@@ -521,6 +522,23 @@ test_place_csv (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The viewer's loader knows a .npy by its magic bytes, whatever its name, and says where it goes. */
+static void
+test_loader_refuses_npy (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = WRITE_FIXTURE (dir, "features.dat", npy_f8);
+  GError *error = NULL;
+
+  g_assert_null (evox_volume_load (path, NULL, NULL, NULL, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, path));
+  g_assert_nonnull (strstr (error->message, "a NumPy matrix"));
+  g_assert_nonnull (strstr (error->message, "evox cluster --features"));
+  g_clear_error (&error);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -531,5 +549,6 @@ main (int   argc,
   g_test_add_func ("/Evox/FeatureFile/npy-refusals", test_npy_refusals);
   g_test_add_func ("/Evox/FeatureFile/place-npy", test_place_npy);
   g_test_add_func ("/Evox/FeatureFile/place-csv", test_place_csv);
+  g_test_add_func ("/Evox/FeatureFile/loader-refuses-npy", test_loader_refuses_npy);
   return g_test_run ();
 }
