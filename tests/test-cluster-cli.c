@@ -784,6 +784,14 @@ test_bad_input (void)
     g_auto(Run) run = cluster (in, "--features", npy, "--coords", coords, "--k", "2", NULL);
     assert_refused (&run, 2, "no IN");
   }
+  {
+    g_auto(Run) run = cluster ("--features", npy, "--coords", "c.csv", "--k", "2", NULL);
+    assert_refused (&run, 2, "--coords");
+  }
+  {
+    g_auto(Run) run = cluster (in, "--coords", coords, "--k", "2", NULL);
+    assert_refused (&run, 2, "--coords");
+  }
   g_assert_cmpuint (evox_test_count_entries (dir), ==, before);
 
   /* An existing output is refused before clustering, and replaced with --force. */

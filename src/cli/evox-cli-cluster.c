@@ -687,6 +687,10 @@ _evox_cli_cluster (int    argc,
                                              "FILE.csv, not '%s'"), features);
   if (coords != NULL && request.feature_file == NULL)
     return _evox_cli_usage_error (context, _("--coords is for --features FILE.npy"));
+  if (coords != NULL && !has_suffix_nocase (coords, ".npy"))
+    return _evox_cli_usage_error (context, _("--coords must be a .npy matrix (a CSV of features "
+                                             "holds its x, y[, z] columns: give it as --features "
+                                             "FILE.csv)"));
 
   if (window_text != NULL)
     {
