@@ -5,7 +5,9 @@
 
 #include <glib/gstdio.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "evox-feature-file.h"
@@ -28,33 +30,68 @@ run_clear (Run *run)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
 
-/* `evox cluster` with the arguments (NULL-terminated), run to its end. */
 static Run
-cluster (const char *first,
-         ...)
+cluster_va (GSpawnChildSetupFunc  setup,
+            const char           *first,
+            va_list               ap)
 {
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   const char *binary = g_getenv ("EVOX");
   Run run = { 0 };
   int wait_status;
-  va_list ap;
 
   g_assert_nonnull (binary);
   g_ptr_array_add (args, (char *) binary);
   g_ptr_array_add (args, (char *) "cluster");
-  va_start (ap, first);
   for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
     g_ptr_array_add (args, (char *) a);
-  va_end (ap);
   g_ptr_array_add (args, NULL);
-  g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &run.out,
+  g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, setup, NULL, &run.out,
                 &run.err, &wait_status, &error);
   g_assert_no_error (error);
   g_assert_true (WIFEXITED (wait_status));
   run.status = WEXITSTATUS (wait_status);
   if (run.status != 0)
     g_test_message ("evox cluster: status %d: %s", run.status, run.err);
+  return run;
+}
+
+/* `evox cluster` with the arguments (NULL-terminated), run to its end. */
+static Run
+cluster (const char *first,
+         ...)
+{
+  va_list ap;
+  Run run;
+
+  va_start (ap, first);
+  run = cluster_va (NULL, first, ap);
+  va_end (ap);
+  return run;
+}
+
+static void
+limit_file_size (gpointer user_data)
+{
+  struct rlimit limit = { 100000, 100000 };
+
+  /* write() then fails with EFBIG instead of the signal ending the process. */
+  signal (SIGXFSZ, SIG_IGN);
+  setrlimit (RLIMIT_FSIZE, &limit);
+}
+
+/* The same with files limited to 100 kB. */
+static Run
+cluster_limited (const char *first,
+                 ...)
+{
+  va_list ap;
+  Run run;
+
+  va_start (ap, first);
+  run = cluster_va (limit_file_size, first, ap);
+  va_end (ap);
   return run;
 }
 
@@ -822,6 +859,41 @@ test_bad_input (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A write that fails after others succeeded (the file-size limit stops the 160 kB labels, which
+ * go last) takes the tables the run already wrote with it. */
+static void
+test_rollback (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "in.tif", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autofree char *labels_path = g_build_filename (out, "l.tif", NULL);
+  g_autofree char *centers_path = g_build_filename (out, "c.csv", NULL);
+  g_autofree char *sweep_path = g_build_filename (out, "s.csv", NULL);
+  g_autofree char *stats_path = g_build_filename (out, "st.csv", NULL);
+  const gsize dims[3] = { 64, 64, 40 };
+  g_autofree float *values = g_new (float, 64 * 64 * 40);
+
+  for (gsize i = 0; i < 64 * 64 * 40; i++)
+    values[i] = i % 64 < 20 ? 10 : 200;
+  write_volume (in, dims, EVOX_SAMPLE_U8, values);
+  g_assert_cmpint (g_mkdir (out, 0755), ==, 0);
+  {
+    g_auto(Run) run = cluster_limited (in, "--k", "2", "--labels", labels_path, "--centers",
+                                       centers_path, "--sweep", sweep_path, "--stats",
+                                       stats_path, NULL);
+    assert_refused (&run, 1, "l.tif");
+    g_assert_cmpuint (evox_test_count_entries (out), ==, 0);
+  }
+  {
+    g_auto(Run) run = cluster (in, "--k", "2", "--labels", labels_path, "--centers",
+                               centers_path, "--sweep", sweep_path, "--stats", stats_path, NULL);
+    assert_ok (&run);
+    g_assert_cmpuint (evox_test_count_entries (out), ==, 4);
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* The real tomogram: a 40^3 crop of electrode.tiff (labels 0, 85, 170), local texture features,
  * k = 3. The sizes add up to the crop, every voxel's label is one of three, and the inertia is
  * no worse than scikit-learn's best of 10 k-means++ starts on the same features by more than
@@ -902,6 +974,7 @@ main (int    argc,
   g_test_add_func ("/Evox/ClusterCli/pca", test_pca);
   g_test_add_func ("/Evox/ClusterCli/u16-labels", test_u16_labels);
   g_test_add_func ("/Evox/ClusterCli/bad-input", test_bad_input);
+  g_test_add_func ("/Evox/ClusterCli/rollback", test_rollback);
   g_test_add_func ("/Evox/ClusterCli/real", test_real);
   return g_test_run ();
 }

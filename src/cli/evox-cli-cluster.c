@@ -462,6 +462,33 @@ print_summary (const Request              *request,
     }
 }
 
+/* One file to write: what, for which volume, where. */
+typedef enum
+{
+  WRITE_CENTERS,
+  WRITE_SWEEP,
+  WRITE_STATS,
+  WRITE_LABELS,
+} WriteKind;
+
+typedef struct
+{
+  WriteKind   kind;
+  guint       volume;
+  const char *path;
+} Write;
+
+static void
+add_write (GArray      *writes,
+           WriteKind    kind,
+           guint        volume,
+           const char  *path)
+{
+  Write write = { kind, volume, path };
+
+  g_array_append_val (writes, write);
+}
+
 /* The job in a worker thread while this one shows its stage on a terminal. */
 typedef struct
 {
@@ -551,7 +578,6 @@ _evox_cli_cluster (int    argc,
   g_autoptr(GPtrArray) volumes = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) stats = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   g_autoptr(EvoxClusteringResult) result = NULL;
-  g_autoptr(GPtrArray) written = g_ptr_array_new ();
   g_autofree char *features = NULL;
   g_autofree char *coords = NULL;
   g_autofree char *channel_name = NULL;
@@ -821,48 +847,50 @@ _evox_cli_cluster (int    argc,
       g_ptr_array_add (stats, rows);
     }
 
-  /* Written whole or not at all; when one fails, those before it go too. */
-  for (guint step = 0; step < 4; step++)
-    {
-      guint n = step == 0 ? (request.labels_paths != NULL ? request.labels_paths->len : 0)
-              : step == 1 ? (request.stats_paths != NULL ? request.stats_paths->len : 0)
-              : step == 2 ? centers != NULL
-              : result->sweep != NULL && sweep != NULL;
+  /* Written whole or not at all; when one fails, those before it go too. The tables go first
+   * and the label volumes, the big files, last. */
+  {
+    g_autoptr(GArray) writes = g_array_new (FALSE, FALSE, sizeof (Write));
 
-      for (guint i = 0; i < n; i++)
-        {
-          const char *path;
-          gboolean ok;
+    if (centers != NULL)
+      add_write (writes, WRITE_CENTERS, 0, centers);
+    if (sweep != NULL)
+      add_write (writes, WRITE_SWEEP, 0, sweep);
+    for (guint v = 0; request.stats_paths != NULL && v < request.stats_paths->len; v++)
+      add_write (writes, WRITE_STATS, v, request.stats_paths->pdata[v]);
+    for (guint v = 0; request.labels_paths != NULL && v < request.labels_paths->len; v++)
+      add_write (writes, WRITE_LABELS, v, request.labels_paths->pdata[v]);
+    for (guint i = 0; i < writes->len; i++)
+      {
+        const Write *write = &g_array_index (writes, Write, i);
+        gboolean ok = FALSE;
 
-          if (step == 0)
-            {
-              path = request.labels_paths->pdata[i];
-              ok = write_labels (path, result->clusters[i], volumes->pdata[i], force, &error);
-            }
-          else if (step == 1)
-            {
-              path = request.stats_paths->pdata[i];
-              ok = write_stats (path, stats->pdata[i], force, &error);
-            }
-          else if (step == 2)
-            {
-              path = centers;
-              ok = write_centers (path, result, force, &error);
-            }
-          else
-            {
-              path = sweep;
-              ok = write_sweep (path, result->sweep, force, &error);
-            }
-          if (!ok)
-            {
-              for (guint j = 0; j < written->len; j++)
-                g_unlink (written->pdata[j]);
-              return _evox_cli_error (EVOX_EXIT_INPUT, "%s", error->message);
-            }
-          g_ptr_array_add (written, (gpointer) path);
-        }
-    }
+        switch (write->kind)
+          {
+          case WRITE_CENTERS:
+            ok = write_centers (write->path, result, force, &error);
+            break;
+          case WRITE_SWEEP:
+            ok = write_sweep (write->path, result->sweep, force, &error);
+            break;
+          case WRITE_STATS:
+            ok = write_stats (write->path, stats->pdata[write->volume], force, &error);
+            break;
+          case WRITE_LABELS:
+            ok = write_labels (write->path, result->clusters[write->volume],
+                               volumes->pdata[write->volume], force, &error);
+            break;
+          default:
+            g_assert_not_reached ();
+          }
+        if (!ok)
+          {
+            for (guint j = 0; j < i; j++)
+              g_unlink (g_array_index (writes, Write, j).path);
+            return _evox_cli_error (EVOX_EXIT_INPUT, "%s", error->message);
+          }
+      }
+  }
 
   print_summary (&request, result);
   return EVOX_EXIT_OK;
