@@ -43,6 +43,40 @@ request_clear (Request *request)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Request, request_clear)
 
+/* The options as typed, so one left out can be told from one given with its default. */
+typedef struct
+{
+  char     *features;
+  char     *coords;
+  char     *channel;
+  char     *window;
+  char     *mask;
+  char     *scale;
+  char     *pca;
+  char     *k;
+  char     *seed;
+  char     *restarts;
+  char     *labels;
+  char     *centers;
+  char     *sweep;
+  char     *stats;
+  char     *stats_channel;
+  gboolean  force;
+} Options;
+
+static void
+options_clear (Options *o)
+{
+  char **fields[] = { &o->features, &o->coords, &o->channel, &o->window, &o->mask, &o->scale,
+                      &o->pca, &o->k, &o->seed, &o->restarts, &o->labels, &o->centers,
+                      &o->sweep, &o->stats, &o->stats_channel };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    g_clear_pointer (fields[i], g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
+
 static gboolean
 has_suffix_nocase (const char *path,
                    const char *suffix)
@@ -567,78 +601,343 @@ run_clustering (EvoxVolume                 **volumes,
   return job.result;
 }
 
+/* Options whose values are words or numbers, before any volume is read. */
+static gboolean
+parse_values (const Options  *o,
+              Request        *request,
+              int            *status)
+{
+  EvoxClusteringParams *params = &request->params;
+  gint64 value;
+
+  evox_clustering_params_init (params);
+  if (o->k == NULL)
+    {
+      *status = _evox_cli_usage_error (NULL, "--k N or --k auto[:KMAX] is required");
+      return FALSE;
+    }
+  if (!parse_k (o->k, params))
+    {
+      *status = _evox_cli_usage_error (NULL, "--k must be a number of clusters from 1 to %u, "
+                                       "auto or auto:KMAX (KMAX from 2 to 1000), not '%s'",
+                                       G_MAXUINT16, o->k);
+      return FALSE;
+    }
+  request->sweep = o->sweep != NULL;
+
+  if (o->features == NULL || g_str_equal (o->features, "channels"))
+    params->features = EVOX_FEATURES_CHANNELS;
+  else if (g_str_equal (o->features, "local"))
+    params->features = EVOX_FEATURES_LOCAL;
+  else if (has_suffix_nocase (o->features, ".npy") || has_suffix_nocase (o->features, ".csv"))
+    request->feature_file = o->features;
+  else
+    {
+      *status = _evox_cli_usage_error (NULL, "--features must be channels, local, FILE.npy or "
+                                       "FILE.csv, not '%s'", o->features);
+      return FALSE;
+    }
+  if (request->feature_file != NULL && has_suffix_nocase (o->features, ".npy") &&
+      o->coords == NULL)
+    {
+      *status = _evox_cli_usage_error (NULL, "--features %s needs --coords FILE.npy, the voxel "
+                                       "of each row", o->features);
+      return FALSE;
+    }
+  if (o->coords != NULL &&
+      (request->feature_file == NULL || !has_suffix_nocase (o->features, ".npy") ||
+       !has_suffix_nocase (o->coords, ".npy")))
+    {
+      *status = _evox_cli_usage_error (NULL, "--coords is a .npy matrix for --features "
+                                       "FILE.npy (a CSV of features holds its x, y[, z] "
+                                       "columns: give it as --features FILE.csv)");
+      return FALSE;
+    }
+
+  if (o->window != NULL)
+    {
+      if (params->features != EVOX_FEATURES_LOCAL || request->feature_file != NULL)
+        {
+          *status = _evox_cli_usage_error (NULL, "--window is for --features local");
+          return FALSE;
+        }
+      if (!g_str_equal (o->window, "3") && !g_str_equal (o->window, "5"))
+        {
+          *status = _evox_cli_usage_error (NULL, "--window must be 3 or 5, not '%s'", o->window);
+          return FALSE;
+        }
+      params->window = (guint) (o->window[0] - '0');
+    }
+  if (o->scale != NULL && !evox_feature_scale_from_string (o->scale, &params->scale))
+    {
+      *status = _evox_cli_usage_error (NULL, "--scale must be zscore, minmax or none, not '%s'",
+                                       o->scale);
+      return FALSE;
+    }
+  if (o->pca != NULL)
+    {
+      if (!_evox_cli_parse_int (o->pca, 1, 4096, &value))
+        {
+          *status = _evox_cli_usage_error (NULL, "--pca must be a number of components from 1 "
+                                           "to 4096, not '%s'", o->pca);
+          return FALSE;
+        }
+      params->pca = (guint) value;
+    }
+  if (o->seed != NULL)
+    {
+      if (!_evox_cli_parse_int (o->seed, 0, G_MAXINT64, &value))
+        {
+          *status = _evox_cli_usage_error (NULL, "--seed must be a whole number of 0 or more, "
+                                           "not '%s'", o->seed);
+          return FALSE;
+        }
+      params->kmeans.seed = (guint64) value;
+    }
+  if (o->restarts != NULL)
+    {
+      if (!_evox_cli_parse_int (o->restarts, 1, 1000, &value))
+        {
+          *status = _evox_cli_usage_error (NULL, "--restarts must be from 1 to 1000, not '%s'",
+                                           o->restarts);
+          return FALSE;
+        }
+      params->kmeans.restarts = (guint) value;
+    }
+  if (o->stats_channel != NULL && o->stats == NULL)
+    {
+      *status = _evox_cli_usage_error (NULL, "--stats-channel is for --stats");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The inputs (IN..., --demo or the feature file) and the per-input output names; every output
+ * is checked before anything is read. */
+static gboolean
+parse_inputs (const Options       *o,
+              const EvoxCliInput  *input,
+              int                  argc,
+              char               **argv,
+              Request             *request,
+              int                 *status)
+{
+  if (request->feature_file != NULL)
+    {
+      if (argc > 1 || input->demo)
+        {
+          *status = _evox_cli_usage_error (NULL, "--features %s is the input: give no IN (or "
+                                           "--demo) with it", request->feature_file);
+          return FALSE;
+        }
+      if (input->dz != NULL || input->pixel_size != NULL || input->x_column != NULL ||
+          input->y_column != NULL || input->values != NULL || input->scale != NULL)
+        {
+          *status = _evox_cli_usage_error (NULL, "the SSRM reading options do not apply to a "
+                                           "feature file");
+          return FALSE;
+        }
+      request->inputs = (char **) &request->feature_file;
+      request->n_inputs = 1;
+    }
+  else if (input->demo)
+    {
+      if (argc > 1)
+        {
+          *status = _evox_cli_usage_error (NULL, "give no IN with --demo");
+          return FALSE;
+        }
+      request->n_inputs = 0;
+    }
+  else
+    {
+      if (argc < 2)
+        {
+          *status = _evox_cli_usage_error (NULL, "expected IN..., the volumes to cluster");
+          return FALSE;
+        }
+      request->inputs = argv + 1;
+      request->n_inputs = (guint) argc - 1;
+    }
+
+  if (o->labels != NULL &&
+      (request->labels_paths = expand_outputs ("--labels", o->labels, request, status)) == NULL)
+    return FALSE;
+  if (o->stats != NULL &&
+      (request->stats_paths = expand_outputs ("--stats", o->stats, request, status)) == NULL)
+    return FALSE;
+  /* --demo has no file name for {name}: "demo" stands for it. */
+  if (input->demo && o->labels != NULL)
+    g_ptr_array_add (request->labels_paths = g_ptr_array_new_with_free_func (g_free),
+                     expand_template (o->labels, "demo"));
+  if (input->demo && o->stats != NULL)
+    g_ptr_array_add (request->stats_paths = g_ptr_array_new_with_free_func (g_free),
+                     expand_template (o->stats, "demo"));
+  return check_outputs (request, o->centers, o->sweep, o->force, status);
+}
+
+/* Reads the inputs, names each for messages, and resolves --channel, --stats-channel and
+ * --mask on them. */
+static GPtrArray *
+load_volumes (const Options  *o,
+              EvoxCliInput   *input,
+              Request        *request,
+              int            *stats_channel,
+              int            *status)
+{
+  g_autoptr(GPtrArray) volumes = g_ptr_array_new_with_free_func (g_object_unref);
+  int channel;
+
+  if (request->feature_file != NULL)
+    {
+      EvoxVolume *volume = load_feature_file (request->feature_file, o->coords, input, status);
+
+      if (volume == NULL)
+        return NULL;
+      g_ptr_array_add (volumes, volume);
+    }
+  for (guint i = 0; request->feature_file == NULL && i < MAX (request->n_inputs, 1); i++)
+    {
+      const char *path = request->n_inputs > 0 ? request->inputs[i] : NULL;
+      EvoxVolume *volume = _evox_cli_input_load (input, path, status);
+
+      if (volume == NULL)
+        return NULL;
+      g_ptr_array_add (volumes, volume);
+    }
+  for (guint v = 0; v < volumes->len; v++)
+    if (evox_volume_get_metadata (volumes->pdata[v], "source_file") == NULL)
+      {
+        g_autofree char *base = request->n_inputs > 0 ? g_path_get_basename (request->inputs[v])
+                                                      : g_strdup ("demo");
+        evox_volume_set_metadata (volumes->pdata[v], "source_file", base);
+      }
+
+  if ((channel = find_channel_in_all (volumes, o->channel, "--channel", status)) < 0)
+    return NULL;
+  *stats_channel = 0;
+  if (o->stats != NULL &&
+      (*stats_channel = find_channel_in_all (volumes, o->stats_channel, "--stats-channel",
+                                             status)) < 0)
+    return NULL;
+  request->params.channel = (guint) channel;
+  if (!parse_mask (o->mask, volumes->pdata[0], (guint) channel, &request->params.mask, status))
+    return NULL;
+  return g_steal_pointer (&volumes);
+}
+
+/* Written whole or not at all: when one file fails, those before it go too. The tables go first
+ * and the label volumes, the big files, last. */
+static gboolean
+write_outputs (const Options              *o,
+               const Request              *request,
+               const EvoxClusteringResult *result,
+               GPtrArray                  *volumes,
+               GPtrArray                  *stats,
+               int                        *status)
+{
+  g_autoptr(GArray) writes = g_array_new (FALSE, FALSE, sizeof (Write));
+  g_autoptr(GError) error = NULL;
+
+  if (o->centers != NULL)
+    add_write (writes, WRITE_CENTERS, 0, o->centers);
+  if (o->sweep != NULL)
+    add_write (writes, WRITE_SWEEP, 0, o->sweep);
+  for (guint v = 0; request->stats_paths != NULL && v < request->stats_paths->len; v++)
+    add_write (writes, WRITE_STATS, v, request->stats_paths->pdata[v]);
+  for (guint v = 0; request->labels_paths != NULL && v < request->labels_paths->len; v++)
+    add_write (writes, WRITE_LABELS, v, request->labels_paths->pdata[v]);
+
+  for (guint i = 0; i < writes->len; i++)
+    {
+      const Write *write = &g_array_index (writes, Write, i);
+      gboolean ok = FALSE;
+
+      switch (write->kind)
+        {
+        case WRITE_CENTERS:
+          ok = write_centers (write->path, result, o->force, &error);
+          break;
+        case WRITE_SWEEP:
+          ok = write_sweep (write->path, result->sweep, o->force, &error);
+          break;
+        case WRITE_STATS:
+          ok = write_stats (write->path, stats->pdata[write->volume], o->force, &error);
+          break;
+        case WRITE_LABELS:
+          ok = write_labels (write->path, result->clusters[write->volume],
+                             volumes->pdata[write->volume], o->force, &error);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+      if (!ok)
+        {
+          for (guint j = 0; j < i; j++)
+            g_unlink (g_array_index (writes, Write, j).path);
+          *status = _evox_cli_error (EVOX_EXIT_INPUT, "%s", error->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 int
 _evox_cli_cluster (int    argc,
                    char **argv)
 {
   g_auto(EvoxCliInput) input;
+  g_auto(Options) o = { NULL };
   g_auto(Request) request = { 0 };
   g_autoptr(GOptionContext) context = g_option_context_new (_("IN... --k N|auto[:KMAX]"));
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) volumes = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) volumes = NULL;
   g_autoptr(GPtrArray) stats = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   g_autoptr(EvoxClusteringResult) result = NULL;
-  g_autofree char *features = NULL;
-  g_autofree char *coords = NULL;
-  g_autofree char *channel_name = NULL;
-  g_autofree char *window_text = NULL;
-  g_autofree char *mask_spec = NULL;
-  g_autofree char *scale_text = NULL;
-  g_autofree char *pca_text = NULL;
-  g_autofree char *k_text = NULL;
-  g_autofree char *seed_text = NULL;
-  g_autofree char *restarts_text = NULL;
-  g_autofree char *labels = NULL;
-  g_autofree char *centers = NULL;
-  g_autofree char *sweep = NULL;
-  g_autofree char *stats_path = NULL;
-  g_autofree char *stats_channel_name = NULL;
-  gboolean force = FALSE;
-  int status, channel = 0, stats_channel = 0;
-  gint64 value;
+  int status, stats_channel;
   const GOptionEntry entries[] = {
-    { "features", 0, 0, G_OPTION_ARG_FILENAME, &features,
+    { "features", 0, 0, G_OPTION_ARG_FILENAME, &o.features,
       N_("What a voxel's feature vector holds: every channel's value (default), the local "
          "texture of --channel (value, local mean and std, gradient magnitude), or the vectors "
          "of a .npy matrix (with --coords) or a CSV with x, y[, z] columns (then no IN)"),
       "channels|local|FILE.npy|FILE.csv" },
-    { "coords", 0, 0, G_OPTION_ARG_FILENAME, &coords,
+    { "coords", 0, 0, G_OPTION_ARG_FILENAME, &o.coords,
       N_("Voxel indices (N x 2 or N x 3, x first) of the rows of --features FILE.npy"),
       "FILE.npy" },
-    { "channel", 0, 0, G_OPTION_ARG_STRING, &channel_name,
+    { "channel", 0, 0, G_OPTION_ARG_STRING, &o.channel,
       N_("Channel label or index of --features local and --mask (default the first)"), "C" },
-    { "window", 0, 0, G_OPTION_ARG_STRING, &window_text,
+    { "window", 0, 0, G_OPTION_ARG_STRING, &o.window,
       N_("Width of the local window of --features local (default 3)"), "3|5" },
-    { "mask", 0, 0, G_OPTION_ARG_STRING, &mask_spec,
+    { "mask", 0, 0, G_OPTION_ARG_STRING, &o.mask,
       N_("Which voxels take part: those whose --channel value lies in [LO, HI] (as evox segment "
          "reads a phase), or every voxel with finite features (default)"),
       "NAME=LO:HI|finite" },
-    { "scale", 0, 0, G_OPTION_ARG_STRING, &scale_text,
+    { "scale", 0, 0, G_OPTION_ARG_STRING, &o.scale,
       N_("Per-feature scaling: mean 0 and std 1 (default), [0, 1], or none"),
       "zscore|minmax|none" },
-    { "pca", 0, 0, G_OPTION_ARG_STRING, &pca_text,
+    { "pca", 0, 0, G_OPTION_ARG_STRING, &o.pca,
       N_("Cluster the first N principal components of the scaled features"), "N" },
-    { "k", 0, 0, G_OPTION_ARG_STRING, &k_text,
+    { "k", 0, 0, G_OPTION_ARG_STRING, &o.k,
       N_("Number of clusters, or auto: the knee of the inertia over k = 1..KMAX (default 12)"),
       "N|auto[:KMAX]" },
-    { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text,
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &o.seed,
       N_("Seed of the k-means++ starts and samples (default 0)"), "S" },
-    { "restarts", 0, 0, G_OPTION_ARG_STRING, &restarts_text,
+    { "restarts", 0, 0, G_OPTION_ARG_STRING, &o.restarts,
       N_("k-means runs from different starts; the lowest inertia is kept (default 4)"), "N" },
-    { "labels", 0, 0, G_OPTION_ARG_FILENAME, &labels,
+    { "labels", 0, 0, G_OPTION_ARG_FILENAME, &o.labels,
       N_("Write the cluster of every voxel as a u8 (or u16 when k > 255) TIFF, 0 outside the "
          "mask; with several IN a name with {name}"), "OUT.tif" },
-    { "centers", 0, 0, G_OPTION_ARG_FILENAME, &centers,
+    { "centers", 0, 0, G_OPTION_ARG_FILENAME, &o.centers,
       N_("Write the cluster centres in the features' units as CSV"), "OUT.csv" },
-    { "sweep", 0, 0, G_OPTION_ARG_FILENAME, &sweep,
+    { "sweep", 0, 0, G_OPTION_ARG_FILENAME, &o.sweep,
       N_("Write the inertia, Calinski-Harabasz index and silhouette of k = 1..KMAX as CSV"),
       "OUT.csv" },
-    { "stats", 0, 0, G_OPTION_ARG_FILENAME, &stats_path,
+    { "stats", 0, 0, G_OPTION_ARG_FILENAME, &o.stats,
       N_("Write the mean and std of --stats-channel in each cluster's domain and boundary as "
          "CSV; with several IN a name with {name}"), "OUT.csv" },
-    { "stats-channel", 0, 0, G_OPTION_ARG_STRING, &stats_channel_name,
+    { "stats-channel", 0, 0, G_OPTION_ARG_STRING, &o.stats_channel,
       N_("Channel label or index of --stats (default the first)"), "C" },
-    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Replace output files that exist"), NULL },
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &o.force, N_("Replace output files that exist"), NULL },
     { NULL }
   };
 
@@ -680,156 +979,11 @@ _evox_cli_cluster (int    argc,
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return _evox_cli_usage_error (context, "%s", error->message);
 
-  /* Everything that needs no volume is checked first. */
-  evox_clustering_params_init (&request.params);
-  if (k_text == NULL)
-    return _evox_cli_usage_error (context, _("--k N or --k auto[:KMAX] is required"));
-  if (!parse_k (k_text, &request.params))
-    return _evox_cli_usage_error (context, _("--k must be a number of clusters from 1 to %u, "
-                                             "auto or auto:KMAX (KMAX from 2 to 1000), not "
-                                             "'%s'"), G_MAXUINT16, k_text);
-  request.sweep = sweep != NULL;
-
-  if (features == NULL || g_str_equal (features, "channels"))
-    request.params.features = EVOX_FEATURES_CHANNELS;
-  else if (g_str_equal (features, "local"))
-    request.params.features = EVOX_FEATURES_LOCAL;
-  else if (has_suffix_nocase (features, ".npy"))
-    {
-      if (coords == NULL)
-        return _evox_cli_usage_error (context, _("--features %s needs --coords FILE.npy, the "
-                                                 "voxel of each row"), features);
-      request.feature_file = features;
-    }
-  else if (has_suffix_nocase (features, ".csv"))
-    {
-      if (coords != NULL)
-        return _evox_cli_usage_error (context, _("--coords is for --features FILE.npy; a "
-                                                 "feature CSV holds its x, y[, z] columns"));
-      request.feature_file = features;
-    }
-  else
-    return _evox_cli_usage_error (context, _("--features must be channels, local, FILE.npy or "
-                                             "FILE.csv, not '%s'"), features);
-  if (coords != NULL && request.feature_file == NULL)
-    return _evox_cli_usage_error (context, _("--coords is for --features FILE.npy"));
-  if (coords != NULL && !has_suffix_nocase (coords, ".npy"))
-    return _evox_cli_usage_error (context, _("--coords must be a .npy matrix (a CSV of features "
-                                             "holds its x, y[, z] columns: give it as --features "
-                                             "FILE.csv)"));
-
-  if (window_text != NULL)
-    {
-      if (request.params.features != EVOX_FEATURES_LOCAL)
-        return _evox_cli_usage_error (context, _("--window is for --features local"));
-      if (!g_str_equal (window_text, "3") && !g_str_equal (window_text, "5"))
-        return _evox_cli_usage_error (context, _("--window must be 3 or 5, not '%s'"),
-                                      window_text);
-      request.params.window = (guint) (window_text[0] - '0');
-    }
-  if (scale_text != NULL && !evox_feature_scale_from_string (scale_text, &request.params.scale))
-    return _evox_cli_usage_error (context, _("--scale must be zscore, minmax or none, not '%s'"),
-                                  scale_text);
-  if (pca_text != NULL)
-    {
-      if (!_evox_cli_parse_int (pca_text, 1, 4096, &value))
-        return _evox_cli_usage_error (context, _("--pca must be a number of components from 1 "
-                                                 "to 4096, not '%s'"), pca_text);
-      request.params.pca = (guint) value;
-    }
-  if (seed_text != NULL)
-    {
-      if (!_evox_cli_parse_int (seed_text, 0, G_MAXINT64, &value))
-        return _evox_cli_usage_error (context, _("--seed must be a whole number of 0 or more, "
-                                                 "not '%s'"), seed_text);
-      request.params.kmeans.seed = (guint64) value;
-    }
-  if (restarts_text != NULL)
-    {
-      if (!_evox_cli_parse_int (restarts_text, 1, 1000, &value))
-        return _evox_cli_usage_error (context, _("--restarts must be from 1 to 1000, not '%s'"),
-                                      restarts_text);
-      request.params.kmeans.restarts = (guint) value;
-    }
-  if (stats_channel_name != NULL && stats_path == NULL)
-    return _evox_cli_usage_error (context, _("--stats-channel is for --stats"));
-
-  if (request.feature_file != NULL)
-    {
-      if (argc > 1 || input.demo)
-        return _evox_cli_usage_error (context, _("--features %s is the input: give no IN (or "
-                                                 "--demo) with it"), request.feature_file);
-      if (input.dz != NULL || input.pixel_size != NULL || input.x_column != NULL ||
-          input.y_column != NULL || input.values != NULL || input.scale != NULL)
-        return _evox_cli_usage_error (context, _("the SSRM reading options do not apply to a "
-                                                 "feature file"));
-      request.inputs = (char **) &request.feature_file;
-      request.n_inputs = 1;
-    }
-  else if (input.demo)
-    {
-      if (argc > 1)
-        return _evox_cli_usage_error (context, _("give no IN with --demo"));
-      request.n_inputs = 0;
-    }
-  else
-    {
-      if (argc < 2)
-        return _evox_cli_usage_error (context, _("expected IN..., the volumes to cluster"));
-      request.inputs = argv + 1;
-      request.n_inputs = (guint) argc - 1;
-    }
-
-  if (labels != NULL &&
-      (request.labels_paths = expand_outputs ("--labels", labels, &request, &status)) == NULL)
+  if (!parse_values (&o, &request, &status) ||
+      !parse_inputs (&o, &input, argc, argv, &request, &status))
     return status;
-  if (stats_path != NULL &&
-      (request.stats_paths = expand_outputs ("--stats", stats_path, &request, &status)) == NULL)
-    return status;
-  /* --demo has no file name for {name}: the template is the name. */
-  if (input.demo && labels != NULL)
-    g_ptr_array_add (request.labels_paths = g_ptr_array_new_with_free_func (g_free),
-                     expand_template (labels, "demo"));
-  if (input.demo && stats_path != NULL)
-    g_ptr_array_add (request.stats_paths = g_ptr_array_new_with_free_func (g_free),
-                     expand_template (stats_path, "demo"));
-  if (!check_outputs (&request, centers, sweep, force, &status))
-    return status;
-
-  /* The volumes. */
-  if (request.feature_file != NULL)
-    {
-      EvoxVolume *volume = load_feature_file (request.feature_file, coords, &input, &status);
-
-      if (volume == NULL)
-        return status;
-      g_ptr_array_add (volumes, volume);
-    }
-  for (guint i = 0; request.feature_file == NULL && i < MAX (request.n_inputs, 1); i++)
-    {
-      const char *path = request.n_inputs > 0 ? request.inputs[i] : NULL;
-      EvoxVolume *volume = _evox_cli_input_load (&input, path, &status);
-
-      if (volume == NULL)
-        return status;
-      g_ptr_array_add (volumes, volume);
-    }
-  for (guint v = 0; v < volumes->len; v++)
-    if (evox_volume_get_metadata (volumes->pdata[v], "source_file") == NULL)
-      {
-        g_autofree char *base = request.n_inputs > 0 ? g_path_get_basename (request.inputs[v])
-                                                     : g_strdup ("demo");
-        evox_volume_set_metadata (volumes->pdata[v], "source_file", base);
-      }
-
-  if ((channel = find_channel_in_all (volumes, channel_name, "--channel", &status)) < 0)
-    return status;
-  if (stats_path != NULL &&
-      (stats_channel = find_channel_in_all (volumes, stats_channel_name, "--stats-channel",
-                                            &status)) < 0)
-    return status;
-  request.params.channel = (guint) channel;
-  if (!parse_mask (mask_spec, volumes->pdata[0], (guint) channel, &request.params.mask, &status))
+  volumes = load_volumes (&o, &input, &request, &stats_channel, &status);
+  if (volumes == NULL)
     return status;
 
   /* Everything is computed before the first file is written. */
@@ -837,7 +991,7 @@ _evox_cli_cluster (int    argc,
                            request.sweep, &error);
   if (result == NULL)
     return _evox_cli_input_error (error);
-  for (guint v = 0; stats_path != NULL && v < volumes->len; v++)
+  for (guint v = 0; o.stats != NULL && v < volumes->len; v++)
     {
       GArray *rows = evox_domain_stats (evox_clusters_get_data (result->clusters[v]), result->k,
                                         volumes->pdata[v], (guint) stats_channel, NULL, NULL,
@@ -847,51 +1001,8 @@ _evox_cli_cluster (int    argc,
       g_ptr_array_add (stats, rows);
     }
 
-  /* Written whole or not at all; when one fails, those before it go too. The tables go first
-   * and the label volumes, the big files, last. */
-  {
-    g_autoptr(GArray) writes = g_array_new (FALSE, FALSE, sizeof (Write));
-
-    if (centers != NULL)
-      add_write (writes, WRITE_CENTERS, 0, centers);
-    if (sweep != NULL)
-      add_write (writes, WRITE_SWEEP, 0, sweep);
-    for (guint v = 0; request.stats_paths != NULL && v < request.stats_paths->len; v++)
-      add_write (writes, WRITE_STATS, v, request.stats_paths->pdata[v]);
-    for (guint v = 0; request.labels_paths != NULL && v < request.labels_paths->len; v++)
-      add_write (writes, WRITE_LABELS, v, request.labels_paths->pdata[v]);
-    for (guint i = 0; i < writes->len; i++)
-      {
-        const Write *write = &g_array_index (writes, Write, i);
-        gboolean ok = FALSE;
-
-        switch (write->kind)
-          {
-          case WRITE_CENTERS:
-            ok = write_centers (write->path, result, force, &error);
-            break;
-          case WRITE_SWEEP:
-            ok = write_sweep (write->path, result->sweep, force, &error);
-            break;
-          case WRITE_STATS:
-            ok = write_stats (write->path, stats->pdata[write->volume], force, &error);
-            break;
-          case WRITE_LABELS:
-            ok = write_labels (write->path, result->clusters[write->volume],
-                               volumes->pdata[write->volume], force, &error);
-            break;
-          default:
-            g_assert_not_reached ();
-          }
-        if (!ok)
-          {
-            for (guint j = 0; j < i; j++)
-              g_unlink (g_array_index (writes, Write, j).path);
-            return _evox_cli_error (EVOX_EXIT_INPUT, "%s", error->message);
-          }
-      }
-  }
-
+  if (!write_outputs (&o, &request, result, volumes, stats, &status))
+    return status;
   print_summary (&request, result);
   return EVOX_EXIT_OK;
 }
