@@ -130,6 +130,31 @@ test_joint (void)
   }
 }
 
+/* A cluster that one volume does not have: no voxels there, and NaN curves, not zeros. */
+static void
+test_joint_absent (void)
+{
+  g_autoptr(EvoxVolume) a = make_volume (10, 6, 3, 2, 5, 1);
+  g_autoptr(EvoxVolume) high = make_volume (10, 6, 3, 2, 0, 2);
+  EvoxVolume *volumes[] = { a, high };
+  EvoxClusteringParams params;
+  g_autoptr(EvoxClusteringResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  evox_clustering_params_init (&params);
+  params.k = 2;
+  result = evox_clustering_run (volumes, 2, &params, FALSE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* 90 + 180 high voxels are cluster 1, the 90 low ones of a cluster 2. */
+  g_assert_cmpuint (result->sizes[0], ==, 270);
+  g_assert_cmpuint (result->sizes[1], ==, 90);
+  g_assert_cmpuint (evox_clusters_get_voxels (result->clusters[1], 1), ==, 180);
+  g_assert_cmpuint (evox_clusters_get_voxels (result->clusters[1], 2), ==, 0);
+  g_assert_true (isnan (evox_clusters_get_mean_curve (result->clusters[1], 2)[0]));
+  g_assert_true (isnan (evox_clusters_get_std_curve (result->clusters[1], 2)[1]));
+  assert_curves (result->clusters[0], a);
+}
+
 /* PCA to every component is a rotation: the same clusters, and the centres back in the
  * original units are the clusters' means. */
 static void
@@ -335,6 +360,7 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Evox/Clustering/joint", test_joint);
+  g_test_add_func ("/Evox/Clustering/joint-absent", test_joint_absent);
   g_test_add_func ("/Evox/Clustering/pca", test_pca);
   g_test_add_func ("/Evox/Clustering/sweep-knee", test_sweep_knee);
   g_test_add_func ("/Evox/Clustering/refusals", test_refusals);
