@@ -72,6 +72,34 @@ prepared_free (Prepared *self)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Prepared, prepared_free)
 
+/* Several volumes' points go into one block, since the scaling and k-means see one feature
+ * space; each volume's own copy goes as soon as it is in, so the features of all volumes are
+ * never held twice. */
+static gboolean
+append_points (Prepared  *self,
+               guint      v,
+               GError   **error)
+{
+  EvoxFeatureSet *set = self->sets[v];
+  gsize n = self->offsets[v + 1];
+  float *block;
+
+  if (n > G_MAXSIZE / sizeof (float) / set->d ||
+      (block = g_try_realloc (self->scaled, n * set->d * sizeof (float))) == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "no memory for %" G_GSIZE_FORMAT " points of %u features", n, set->d);
+      return FALSE;
+    }
+  self->scaled = block;
+  self->scaled_owned = TRUE;
+  memcpy (self->scaled + self->offsets[v] * set->d, set->points,
+          set->n * set->d * sizeof (float));
+  /* evox_feature_set_free () frees points with g_free () too. */
+  g_clear_pointer (&set->points, g_free);
+  return TRUE;
+}
+
 /* How a message names volume v: the file it came from when the reader said, else its number
  * (only when there are several). */
 static char *
@@ -167,6 +195,8 @@ prepare (EvoxVolume                 **volumes,
         }
       self->offsets[v + 1] = self->offsets[v] + set->n;
       self->n_in_mask += set->n_in_mask;
+      if (n_volumes > 1 && !append_points (self, v, error))
+        return NULL;
     }
   self->n = self->offsets[n_volumes];
   self->d = self->sets[0]->d;
@@ -177,32 +207,9 @@ prepare (EvoxVolume                 **volumes,
       return NULL;
     }
 
-  /* One volume's points are scaled where they are; several are copied into one block, since
-   * the scaling and k-means see one feature space. */
+  /* One volume's points are scaled where they are. */
   if (n_volumes == 1)
     self->scaled = self->sets[0]->points;
-  else
-    {
-      if (self->n > G_MAXSIZE / sizeof (float) / self->d)
-        {
-          g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
-                       "%" G_GSIZE_FORMAT " points of %u features do not fit in memory",
-                       self->n, self->d);
-          return NULL;
-        }
-      self->scaled = g_try_new (float, self->n * self->d);
-      if (self->scaled == NULL)
-        {
-          g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
-                       "no memory for %" G_GSIZE_FORMAT " points of %u features", self->n,
-                       self->d);
-          return NULL;
-        }
-      self->scaled_owned = TRUE;
-      for (guint v = 0; v < n_volumes; v++)
-        memcpy (self->scaled + self->offsets[v] * self->d, self->sets[v]->points,
-                self->sets[v]->n * self->d * sizeof (float));
-    }
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
 
