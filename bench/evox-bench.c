@@ -23,6 +23,7 @@
 #include "evox-isosurface.h"
 #include "evox-labels.h"
 #include "evox-mesh-writer.h"
+#include "evox-phase.h"
 #include "evox-renderer.h"
 #include "evox-tiff.h"
 #include "evox-volume.h"
@@ -44,6 +45,7 @@ static char     *opt_size = NULL;
 static char     *opt_view = NULL;
 static gboolean  opt_demo = FALSE;
 static char     *opt_dump = NULL;
+static char     *opt_overlay = NULL;
 static int       opt_connectivity = 26;
 static double    opt_value = 1.0;
 static double    opt_level = NAN;
@@ -69,6 +71,9 @@ static const GOptionEntry bench_entries[] = {
     "VIEW" },
   { "demo", 0, 0, G_OPTION_ARG_NONE, &opt_demo,
     "Draw the demo SSRM stack (128x128x14) instead of FILE (render)", NULL },
+  { "overlay", 0, 0, G_OPTION_ARG_STRING, &opt_overlay,
+    "none, phases (three, by thirds of the range), clusters (three, by thirds of the range, "
+    "opacity 0.6) or outlines (the clusters with outlines) (render; default none)", "WHAT" },
   { "dump", 0, 0, G_OPTION_ARG_FILENAME, &opt_dump,
     "Write the last timed frame to this PNG or TIFF, to look at (render)", "IMAGE" },
   { "connectivity", 0, 0, G_OPTION_ARG_INT, &opt_connectivity,
@@ -793,6 +798,62 @@ time_frames (EvoxRenderer *renderer,
   return TRUE;
 }
 
+/* --overlay: what the frames colour on top of the colour map, for comparing their cost. Three
+ * phases or three clusters split the data range in thirds, so both tint the same voxels. */
+static gboolean
+add_overlay (EvoxRenderer    *renderer,
+             EvoxVolume      *vol,
+             const EvoxStats *stats)
+{
+  static const char * const colors[] = { "#1f77b4", "#ff7f0e", "#2ca02c" };
+  double third = (stats->max - stats->min) / 3;
+
+  if (opt_overlay == NULL || g_str_equal (opt_overlay, "none"))
+    return TRUE;
+  if (g_str_equal (opt_overlay, "phases"))
+    {
+      g_autoptr(EvoxPhaseList) phases = evox_phase_list_new ();
+
+      for (guint i = 0; i < 3; i++)
+        {
+          g_autofree char *name = g_strdup_printf ("Phase %u", i + 1);
+          g_autoptr(EvoxPhase) phase = evox_phase_new (name, stats->min + i * third,
+                                                       stats->min + (i + 1) * third, colors[i]);
+
+          evox_phase_list_append (phases, phase);
+        }
+      evox_renderer_set_phases (renderer, phases, TRUE, FALSE);
+      return TRUE;
+    }
+  if (g_str_equal (opt_overlay, "clusters") || g_str_equal (opt_overlay, "outlines"))
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(EvoxClusters) clusters = NULL;
+      gsize dims[3], n = evox_volume_get_n_voxels (vol);
+      guint16 *ids = _evox_alloc_large (n * sizeof (guint16));
+
+      evox_volume_get_dims (vol, dims);
+      for (gsize i = 0; i < n; i++)
+        {
+          double v = evox_volume_get_value (vol, 0, i % dims[0], i / dims[0] % dims[1],
+                                            i / (dims[0] * dims[1]));
+
+          ids[i] = isfinite (v) ? (guint16) CLAMP ((int) ((v - stats->min) / third) + 1, 1, 3) : 0;
+        }
+      clusters = evox_clusters_new_take (dims, ids, 3, 0, NULL, NULL, NULL, NULL, NULL, &error);
+      if (clusters == NULL)
+        {
+          g_printerr ("evox-bench: %s\n", error->message);
+          return FALSE;
+        }
+      evox_renderer_set_clusters (renderer, clusters);
+      evox_renderer_set_cluster_style (renderer, TRUE, 0.6, g_str_equal (opt_overlay, "outlines"));
+      return TRUE;
+    }
+  g_printerr ("evox-bench: --overlay must be none, phases, clusters or outlines\n");
+  return FALSE;
+}
+
 static int
 run_render (const char *path)
 {
@@ -842,12 +903,16 @@ run_render (const char *path)
   evox_renderer_set_view (renderer, view);
 
   /* The first frame uploads the volume; it is what opening a file costs on top of the load. */
+  if (!add_overlay (renderer, vol, stats))
+    return 2;
+
   first_ms = timed_frame (renderer, width, height);
   if (!time_frames (renderer, width, height, &frames))
     return 1;
-  g_print ("render %s view=%s width=%d height=%d frames=%d warmup=%d first_ms=%.3f "
+  g_print ("render %s view=%s overlay=%s width=%d height=%d frames=%d warmup=%d first_ms=%.3f "
            "median_ms=%.3f mean_ms=%.3f min_ms=%.3f p90_ms=%.3f max_ms=%.3f drawn=%.3f "
-           "gl_renderer=%s gl_version=%s\n", desc, evox_view_to_string (view), width, height,
+           "gl_renderer=%s gl_version=%s\n", desc, evox_view_to_string (view),
+           opt_overlay != NULL ? opt_overlay : "none", width, height,
            opt_frames, opt_warmup, first_ms, frames.median_ms, frames.mean_ms, frames.min_ms,
            frames.p90_ms, frames.max_ms, frames.drawn, scene.gl_renderer, scene.gl_version);
   return 0;

@@ -40,14 +40,17 @@ uniform sampler2D u_label_colors;   // RGBA8, texelFetch only
 uniform int u_label_color_width;
 uniform int u_label_color_shift;
 
-// Cluster overlay, built only into the CLUSTERS variant (a frame without clusters costs what it
-// did): id i's colour at (i mod 256, i / 256), alpha 0 for id 0 and hidden clusters.
+// Cluster overlay, built only into the CLUSTERS variants (a frame without clusters costs what it
+// did), outlines only into CLUSTER_OUTLINES ones (their four extra fetches would cost every
+// fragment, outlines or not): id i's colour at (i mod 256, i / 256), alpha 0 for id 0 and hidden
+// clusters.
 #ifdef CLUSTERS
 uniform usampler3D u_clusters;      // R16UI, texelFetch only
 uniform sampler2D u_cluster_colors; // RGBA8, texelFetch only
 uniform float u_cluster_opacity;
-uniform bool u_cluster_outlines;
 uniform bool u_clusters_on;         // FALSE for planes the ids do not belong to (scans)
+#endif
+#ifdef CLUSTER_OUTLINES
 const float OUTLINE_SHADE = 0.5;    // EVOX_RENDERER_OUTLINE_SHADE
 // How the texture coordinate changes across the screen, taken first thing in main (derivatives
 // are undefined in branches some fragments of a 2 x 2 quad skip).
@@ -118,7 +121,7 @@ cluster_overlay (vec3 colour)
   tint = texelFetch (u_cluster_colors, ivec2 (int (id & 255u), int (id >> 8u)), 0);
   if (tint.a < 0.5)
     return colour;
-  if (u_cluster_outlines)
+#ifdef CLUSTER_OUTLINES
     {
       // The plane's normal is the axis along which the texture coordinate does not change
       // across the screen; its two other axes span the slice.
@@ -142,6 +145,7 @@ cluster_overlay (vec3 colour)
       if (edge)
         return tint.rgb * OUTLINE_SHADE;
     }
+#endif
   return mix (colour, tint.rgb, u_cluster_opacity);
 }
 #endif
@@ -156,7 +160,7 @@ main ()
   int index, phase = -1;
   vec3 colour = vec3 (0.0);
 
-#ifdef CLUSTERS
+#ifdef CLUSTER_OUTLINES
   plane_change = abs (dFdx (v_texcoord)) + abs (dFdy (v_texcoord));
 #endif
   if (!is_finite (v))

@@ -104,23 +104,30 @@ typedef struct
   guint     generation;     /* the last sync that found a surface holding the mesh */
 } MeshBuffers;
 
-/* The slice program comes in four builds, two flags: particle colouring and the cluster overlay
- * in the shader cost every fragment on llvmpipe even when nothing is coloured, so only frames
- * that colour particles or show clusters pay for them. */
+/* The slice program comes in builds by three flags (outlines only with clusters): particle
+ * colouring, the cluster overlay and its outlines in the shader cost every fragment on llvmpipe
+ * even when nothing is coloured, so only frames that show them pay for them. */
 enum
 {
   SLICE_PLAIN = 0,
   SLICE_PARTICLE_COLORS = 1 << 0,
   SLICE_CLUSTERS = 1 << 1,
-  N_SLICE_PROGRAMS = 4
+  SLICE_CLUSTER_OUTLINES = 1 << 2,
+  N_SLICE_PROGRAMS = 8
 };
+
+static gboolean
+slice_variant_exists (guint variant)
+{
+  return !(variant & SLICE_CLUSTER_OUTLINES) || (variant & SLICE_CLUSTERS);
+}
 
 typedef struct
 {
   GLint mvp, volume, colormap, value_scale, integer, transfer, a, b, m, valid, alpha;
   GLint phase_mode, n_phases, phases, selected, labels, highlight, dim;
   GLint label_colors, label_color_width, label_color_shift;
-  GLint clusters, cluster_colors, cluster_opacity, cluster_outlines, clusters_on;
+  GLint clusters, cluster_colors, cluster_opacity, clusters_on;
 } SliceUniforms;
 
 struct _EvoxRenderer
@@ -1280,6 +1287,8 @@ gboolean
 evox_renderer_realize (EvoxRenderer  *self,
                        GError       **error)
 {
+  gboolean linked = TRUE;
+
   g_return_val_if_fail (EVOX_IS_RENDERER (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -1288,19 +1297,21 @@ evox_renderer_realize (EvoxRenderer  *self,
   if (!check_gl_version (error))
     return FALSE;
 
-  for (guint v = 0; v < N_SLICE_PROGRAMS; v++)
+  for (guint v = 0; v < N_SLICE_PROGRAMS && linked; v++)
     {
-      g_autofree char *defines = g_strconcat (v & SLICE_PARTICLE_COLORS
-                                              ? "#define PARTICLE_COLORS 1\n" : "",
-                                              v & SLICE_CLUSTERS ? "#define CLUSTERS 1\n" : "",
-                                              NULL);
+      g_autofree char *defines = NULL;
 
+      if (!slice_variant_exists (v))
+        continue;
+      defines = g_strconcat (v & SLICE_PARTICLE_COLORS ? "#define PARTICLE_COLORS 1\n" : "",
+                             v & SLICE_CLUSTERS ? "#define CLUSTERS 1\n" : "",
+                             v & SLICE_CLUSTER_OUTLINES ? "#define CLUSTER_OUTLINES 1\n" : "",
+                             NULL);
       self->slice_programs[v] = link_program ("slice", "slice.vert", NULL, "slice.frag",
                                               defines, error);
-      if (self->slice_programs[v] == 0)
-        break;
+      linked = self->slice_programs[v] != 0;
     }
-  if (self->slice_programs[N_SLICE_PROGRAMS - 1] == 0)
+  if (!linked)
     {
       delete_programs (self);
       return FALSE;
@@ -1336,6 +1347,8 @@ evox_renderer_realize (EvoxRenderer  *self,
       SliceUniforms *su = &self->su[v];
       GLuint program = self->slice_programs[v];
 
+      if (program == 0)
+        continue;
 #define SLICE_UNIFORM(field, name) su->field = glGetUniformLocation (program, name)
       SLICE_UNIFORM (mvp, "u_mvp");
       SLICE_UNIFORM (volume, "u_volume");
@@ -1361,7 +1374,6 @@ evox_renderer_realize (EvoxRenderer  *self,
       SLICE_UNIFORM (clusters, "u_clusters");
       SLICE_UNIFORM (cluster_colors, "u_cluster_colors");
       SLICE_UNIFORM (cluster_opacity, "u_cluster_opacity");
-      SLICE_UNIFORM (cluster_outlines, "u_cluster_outlines");
       SLICE_UNIFORM (clusters_on, "u_clusters_on");
 #undef SLICE_UNIFORM
       /* Each sampler on its own unit for good: samplers of different types (the float volume
@@ -2273,7 +2285,9 @@ use_slice_program (EvoxRenderer *self,
     }
 
   colouring = highlight && self->label_color_width > 0;
-  self->slice_variant = (colouring ? SLICE_PARTICLE_COLORS : 0) | (clusters ? SLICE_CLUSTERS : 0);
+  self->slice_variant = (colouring ? SLICE_PARTICLE_COLORS : 0) |
+                        (clusters ? SLICE_CLUSTERS : 0) |
+                        (clusters && self->cluster_outlines ? SLICE_CLUSTER_OUTLINES : 0);
   su = &self->su[self->slice_variant];
   glUseProgram (self->slice_programs[self->slice_variant]);
   glUniformMatrix4fv (su->mvp, 1, GL_FALSE, (const float *) frame->mvp);
@@ -2297,7 +2311,6 @@ use_slice_program (EvoxRenderer *self,
   if (clusters)
     {
       glUniform1f (su->cluster_opacity, (float) self->cluster_opacity);
-      glUniform1i (su->cluster_outlines, self->cluster_outlines);
       glUniform1i (su->clusters_on, TRUE);
       glActiveTexture (GL_TEXTURE6);
       glBindTexture (GL_TEXTURE_3D, self->cluster_texture);
