@@ -3908,6 +3908,77 @@ test_clusters_over_phases (void)
   renderer_free (renderer);
 }
 
+/* The overlay in the layer stack (every layer the same clusters, by column) and in each pane of
+ * the 2x2: seen from above at opacity 1 the stack shows mix (plain, cluster colour, 0.6); with
+ * every voxel in cluster 1 at opacity 1, most of each pane is exactly cluster 1's colour. */
+static void
+test_clusters_stack_and_quad (void)
+{
+  g_autoptr(EvoxVolume) volume = small_stack ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxClusters) columns = NULL;
+  g_autoptr(EvoxClusters) all = NULL;
+  const gsize dims[3] = { 16, 12, 5 };
+  guint16 *ids = _evox_alloc_large (16 * 12 * 5 * sizeof (guint16));
+  g_autofree guint8 *plain = NULL;
+  g_autofree guint8 *pixels = NULL;
+  EvoxRenderer *renderer;
+
+  for (gsize v = 0; v < 16 * 12 * 5; v++)
+    ids[v] = v % 16 < 3 ? 0 : v % 16 < 9 ? 1 : 2;
+  columns = evox_clusters_new_take (dims, ids, 2, 0, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  ids = _evox_alloc_large (16 * 12 * 5 * sizeof (guint16));
+  for (gsize v = 0; v < 16 * 12 * 5; v++)
+    ids[v] = 1;
+  all = evox_clusters_new_take (dims, ids, 1, 0, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  if (!need_gl ())
+    return;
+
+  renderer = stack_renderer_from_above (volume);
+  plain = render (renderer, 128, 96, FALSE);
+  evox_renderer_set_clusters (renderer, columns);
+  pixels = render (renderer, 128, 96, FALSE);
+  for (int j = 0; j < 12; j++)
+    for (int i = 0; i < 16; i++)
+      {
+        const guint8 *p = pixel_at (pixels, 128, i * 8 + 4, j * 8 + 4);
+        const guint8 *q = pixel_at (plain, 128, i * 8 + 4, j * 8 + 4);
+        guint id = evox_clusters_get_label (columns, i, j, 0), rgb[3];
+
+        if (id == 0)
+          {
+            g_assert_cmpmem (p, 4, q, 4);
+            continue;
+          }
+        parse_color (evox_clusters_get_color (columns, id), rgb);
+        for (guint c = 0; c < 3; c++)
+          g_assert_cmpfloat (fabs (p[c] - (q[c] * 0.4 + rgb[c] * 0.6)), <=, 2.0);
+      }
+
+  evox_renderer_set_clusters (renderer, all);
+  evox_renderer_set_cluster_style (renderer, TRUE, 1.0, FALSE);
+  evox_renderer_set_view (renderer, EVOX_VIEW_QUAD);
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 400, 300, FALSE);
+  for (guint pane = 0; pane < EVOX_N_PANES; pane++)
+    {
+      int rect[4];
+      guint exact = 0;
+
+      evox_renderer_get_pane_rect (400, 300, pane, rect);
+      for (int y = rect[1]; y < rect[1] + rect[3]; y++)
+        for (int x = rect[0]; x < rect[0] + rect[2]; x++)
+          exact += memcmp (pixel_at (pixels, 400, x, y), "\x1f\x77\xb4", 3) == 0;
+      g_test_message ("pane %u: %u of %d pixels in cluster 1's colour", pane, exact,
+                      rect[2] * rect[3]);
+      /* The 2D panes are mostly slice; the 3D pane shows three slices in a box. */
+      g_assert_cmpuint (exact, >, (guint) (rect[2] * rect[3]) / (pane == EVOX_PANE_3D ? 20 : 4));
+    }
+  renderer_free (renderer);
+}
+
 /* The "changed" signal: the style and clusters redraw only when a frame would differ. */
 static void
 count_changed (EvoxRenderer *renderer,
@@ -3994,6 +4065,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Render/clusters/overlay", test_clusters_overlay);
   g_test_add_func ("/Evox/Render/clusters/over-phases", test_clusters_over_phases);
   g_test_add_func ("/Evox/Render/clusters/signals", test_clusters_signals);
+  g_test_add_func ("/Evox/Render/clusters/stack-and-quad", test_clusters_stack_and_quad);
   g_test_add_func ("/Evox/Render/surfaces/silhouette", test_surfaces_silhouette);
   g_test_add_func ("/Evox/Render/surfaces/views", test_surfaces_views);
   g_test_add_func ("/Evox/Render/surfaces/translucent", test_surfaces_translucent);
