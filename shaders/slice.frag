@@ -45,7 +45,7 @@ uniform int u_label_color_shift;
 // fragment, outlines or not): id i's colour at (i mod 256, i / 256), alpha 0 for id 0 and hidden
 // clusters.
 #ifdef CLUSTERS
-uniform usampler3D u_clusters;      // R16UI, texelFetch only
+uniform usampler3D u_clusters;      // R8UI or R16UI, texelFetch only
 uniform sampler2D u_cluster_colors; // RGBA8, texelFetch only
 uniform float u_cluster_opacity;
 uniform bool u_clusters_on;         // FALSE for planes the ids do not belong to (scans)

@@ -3979,6 +3979,60 @@ test_clusters_stack_and_quad (void)
   renderer_free (renderer);
 }
 
+/* More than 255 clusters: the ids go up as R16UI and the colour table has several rows (id at
+ * (id mod 256, id / 256)); at opacity 1 every voxel of slice z = 5 is its id's palette colour. */
+static void
+test_clusters_many (void)
+{
+  g_autoptr(EvoxVolume) volume = gradient_u8 ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxClusters) clusters = NULL;
+  const gsize dims[3] = { 8, 8, 8 };
+  guint16 *ids = _evox_alloc_large (512 * sizeof (guint16));
+  g_autofree guint8 *pixels = NULL;
+  EvoxRenderer *renderer;
+
+  for (guint v = 0; v < 512; v++)
+    ids[v] = (guint16) (v + 1);
+  clusters = evox_clusters_new_take (dims, ids, 512, 0, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* A colour of its own for two ids of the second row, so a wrong row shows. */
+  evox_clusters_set_color (clusters, 5 * 64 + 3 * 8 + 2 + 1, "#010203");
+  evox_clusters_set_color (clusters, 5 * 64 + 7 * 8 + 7 + 1, "#fefdfc");
+  if (!need_gl ())
+    return;
+
+  renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
+  evox_renderer_set_clusters (renderer, clusters);
+  evox_renderer_set_cluster_style (renderer, TRUE, 1.0, FALSE);
+  pixels = render (renderer, 64, 64, FALSE);
+  g_assert_cmpuint (_evox_renderer_get_cluster_format (renderer), ==, GL_R16UI);
+  for (int j = 0; j < 8; j++)
+    for (int i = 0; i < 8; i++)
+      {
+        guint id = evox_clusters_get_label (clusters, i, j, slice_index), rgb[3];
+        const guint8 *p = pixel_at (pixels, 64, i * 8 + 4, j * 8 + 4);
+
+        g_assert_cmpuint (id, >, 256);
+        parse_color (evox_clusters_get_color (clusters, id), rgb);
+        for (guint c = 0; c < 3; c++)
+          g_assert_cmpuint (p[c], ==, rgb[c]);
+      }
+  renderer_free (renderer);
+
+  /* A few clusters take a byte a voxel. */
+  {
+    g_autoptr(EvoxClusters) few = band_clusters ();
+
+    renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
+    evox_renderer_set_clusters (renderer, few);
+    g_clear_pointer (&pixels, g_free);
+    pixels = render (renderer, 64, 64, FALSE);
+    g_assert_cmpuint (_evox_renderer_get_cluster_format (renderer), ==, GL_R8UI);
+    renderer_free (renderer);
+  }
+}
+
 /* The "changed" signal: the style and clusters redraw only when a frame would differ. */
 static void
 count_changed (EvoxRenderer *renderer,
@@ -4065,6 +4119,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Render/clusters/overlay", test_clusters_overlay);
   g_test_add_func ("/Evox/Render/clusters/over-phases", test_clusters_over_phases);
   g_test_add_func ("/Evox/Render/clusters/signals", test_clusters_signals);
+  g_test_add_func ("/Evox/Render/clusters/many", test_clusters_many);
   g_test_add_func ("/Evox/Render/clusters/stack-and-quad", test_clusters_stack_and_quad);
   g_test_add_func ("/Evox/Render/surfaces/silhouette", test_surfaces_silhouette);
   g_test_add_func ("/Evox/Render/surfaces/views", test_surfaces_views);

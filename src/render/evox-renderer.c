@@ -198,6 +198,7 @@ struct _EvoxRenderer
   gsize           label_dims[3];
   GLuint          cluster_texture;        /* R16UI ids, 0 outside the mask */
   gsize           cluster_dims[3];
+  GLenum          cluster_format;         /* GL_R8UI for k <= 255, else GL_R16UI */
   GLuint          cluster_color_texture;  /* RGBA8, id at (id mod 256, id / 256); alpha: shown */
   guint           n_phase_rows;
   gboolean        volume_dirty;
@@ -1116,6 +1117,13 @@ _evox_renderer_get_label_format (EvoxRenderer *self)
   return self->label_texture != 0 ? self->label_format : 0;
 }
 
+GLenum
+_evox_renderer_get_cluster_format (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), 0);
+  return self->cluster_texture != 0 ? self->cluster_format : 0;
+}
+
 guint
 _evox_renderer_get_n_meshes (EvoxRenderer *self)
 {
@@ -2023,9 +2031,11 @@ upload_label_colors (EvoxRenderer *self)
 static void
 upload_clusters (EvoxRenderer *self)
 {
+  g_autofree guint8 *narrow = NULL;
+  const guint16 *ids;
   GLint max_size = 0;
-  GLenum status;
-  gsize dims[3];
+  GLenum status, format = GL_R16UI;
+  gsize dims[3], n_voxels;
 
   self->clusters_dirty = FALSE;
   if (self->cluster_texture != 0)
@@ -2047,9 +2057,22 @@ upload_clusters (EvoxRenderer *self)
                    "side)", dims[0], dims[1], dims[2], max_size);
         return;
       }
-  status = upload_texture_3d (GL_TEXTURE6, &self->cluster_texture, GL_R16UI, dims,
-                              GL_RED_INTEGER, GL_UNSIGNED_SHORT,
-                              evox_clusters_get_data (self->clusters));
+  ids = evox_clusters_get_data (self->clusters);
+  n_voxels = dims[0] * dims[1] * dims[2];
+  /* Fetching the ids is what the overlay costs a frame on llvmpipe (memory bound): with k <= 255,
+   * as nearly always, a byte per voxel halves it, for one narrowing pass per result. */
+  if (evox_clusters_get_k (self->clusters) <= G_MAXUINT8 &&
+      (narrow = g_try_malloc (n_voxels)) != NULL)
+    {
+      for (gsize i = 0; i < n_voxels; i++)
+        narrow[i] = (guint8) ids[i];
+      status = upload_texture_3d (GL_TEXTURE6, &self->cluster_texture, GL_R8UI, dims,
+                                  GL_RED_INTEGER, GL_UNSIGNED_BYTE, narrow);
+      format = GL_R8UI;
+    }
+  else
+    status = upload_texture_3d (GL_TEXTURE6, &self->cluster_texture, GL_R16UI, dims,
+                                GL_RED_INTEGER, GL_UNSIGNED_SHORT, ids);
   if (status != GL_NO_ERROR)
     {
       g_warning ("The GPU could not take the cluster labels of %" G_GSIZE_FORMAT " x %"
@@ -2061,6 +2084,7 @@ upload_clusters (EvoxRenderer *self)
       return;
     }
   memcpy (self->cluster_dims, dims, sizeof dims);
+  self->cluster_format = format;
   self->uploads.clusters++;
 }
 
