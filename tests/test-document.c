@@ -504,6 +504,10 @@ test_cluster_properties (void)
   evox_document_set_volume (doc, other, "other", NULL);
   g_assert_null (evox_document_get_clusters (doc));
   g_assert_cmpuint (set, ==, 2);
+  /* A late result for the old volume is refused. */
+  g_assert_false (evox_document_set_clusters (doc, clusters));
+  g_assert_null (evox_document_get_clusters (doc));
+  g_assert_cmpuint (set, ==, 2);
 }
 
 static void
