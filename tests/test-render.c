@@ -3979,8 +3979,9 @@ test_clusters_stack_and_quad (void)
   renderer_free (renderer);
 }
 
-/* More than 255 clusters: the ids go up as R16UI and the colour table has several rows (id at
- * (id mod 256, id / 256)); at opacity 1 every voxel of slice z = 5 is its id's palette colour. */
+/* More than 255 clusters over u8 values: value and id go up as RG16 (the value as 257 v) and the
+ * colour table has several rows (id at (id mod 256, id / 256)); at opacity 1 every voxel of slice
+ * z = 5 is its id's palette colour, at 0.5 half of it over the unchanged value's colour. */
 static void
 test_clusters_many (void)
 {
@@ -3990,6 +3991,7 @@ test_clusters_many (void)
   const gsize dims[3] = { 8, 8, 8 };
   guint16 *ids = _evox_alloc_large (512 * sizeof (guint16));
   g_autofree guint8 *pixels = NULL;
+  g_autofree guint8 *plain = NULL;
   EvoxRenderer *renderer;
 
   for (guint v = 0; v < 512; v++)
@@ -4003,10 +4005,16 @@ test_clusters_many (void)
     return;
 
   renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
+  plain = render (renderer, 64, 64, FALSE);
+  g_assert_cmpuint (_evox_renderer_get_cluster_format (renderer), ==, 0);
   evox_renderer_set_clusters (renderer, clusters);
-  evox_renderer_set_cluster_style (renderer, TRUE, 1.0, FALSE);
+  evox_renderer_set_cluster_style (renderer, TRUE, 0.5, FALSE);
   pixels = render (renderer, 64, 64, FALSE);
-  g_assert_cmpuint (_evox_renderer_get_cluster_format (renderer), ==, GL_R16UI);
+  g_assert_cmpuint (_evox_renderer_get_cluster_format (renderer), ==, GL_RG16);
+  assert_cluster_image (pixels, plain, clusters, voxel_of_z, 0.5, FALSE);
+  evox_renderer_set_cluster_style (renderer, TRUE, 1.0, FALSE);
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 64, 64, FALSE);
   for (int j = 0; j < 8; j++)
     for (int i = 0; i < 8; i++)
       {
@@ -4028,9 +4036,53 @@ test_clusters_many (void)
     evox_renderer_set_clusters (renderer, few);
     g_clear_pointer (&pixels, g_free);
     pixels = render (renderer, 64, 64, FALSE);
-    g_assert_cmpuint (_evox_renderer_get_cluster_format (renderer), ==, GL_R8UI);
+    g_assert_cmpuint (_evox_renderer_get_cluster_format (renderer), ==, GL_RG8);
     renderer_free (renderer);
   }
+}
+
+/* The ids packed beside u16 values (RG16) and f32 values (RG32F): the overlay and its outlines as
+ * for u8 data. */
+static void
+test_clusters_types (void)
+{
+  g_autoptr(EvoxVolume) wide = volume_new (8, 8, 8, EVOX_SAMPLE_U16);
+  g_autoptr(EvoxVolume) floats = gradient_f32 (EVOX_SCALE_LINEAR);
+  g_autoptr(EvoxClusters) clusters = band_clusters ();
+  guint16 *data = evox_volume_get_data_mut (wide, 0);
+  EvoxVolume *volumes[2] = { wide, floats };
+  const GLenum formats[2] = { GL_RG16, GL_RG32F };
+  const double ranges[2][2] = { { 0, 65535 }, { -3, 1 } };
+
+  for (gsize v = 0; v < 512; v++)
+    data[v] = (guint16) (1009 * (v % 8) + 8111 * (v / 8 % 8) + 3 * (v / 64));
+  /* No hole: a hole is background with or without clusters. */
+  ((float *) evox_volume_get_data_mut (floats, 0))[(slice_index * 8 + 2) * 8 + 3] = 0.5f;
+  if (!need_gl ())
+    return;
+
+  for (guint t = 0; t < 2; t++)
+    {
+      EvoxRenderer *renderer = slice_z_renderer_new (volumes[t], slice_index, ranges[t][0],
+                                                     ranges[t][1]);
+      g_autofree guint8 *plain = render (renderer, 64, 64, FALSE);
+      g_autofree guint8 *pixels = NULL;
+      g_autofree guint8 *outlined = NULL;
+
+      evox_renderer_set_clusters (renderer, clusters);
+      pixels = render (renderer, 64, 64, FALSE);
+      g_assert_cmpuint (_evox_renderer_get_cluster_format (renderer), ==, formats[t]);
+      assert_cluster_image (pixels, plain, clusters, voxel_of_z, 0.6, FALSE);
+      evox_renderer_set_cluster_style (renderer, TRUE, 0.3, TRUE);
+      outlined = render (renderer, 64, 64, FALSE);
+      assert_cluster_image (outlined, plain, clusters, voxel_of_z, 0.3, TRUE);
+      /* The plain picture reads only the values: the same with the ids beside them. */
+      evox_renderer_set_cluster_style (renderer, FALSE, 0.3, TRUE);
+      g_clear_pointer (&pixels, g_free);
+      pixels = render (renderer, 64, 64, FALSE);
+      g_assert_cmpmem (pixels, 64 * 64 * 4, plain, 64 * 64 * 4);
+      renderer_free (renderer);
+    }
 }
 
 /* The "changed" signal: the style and clusters redraw only when a frame would differ. */
@@ -4120,6 +4172,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Render/clusters/over-phases", test_clusters_over_phases);
   g_test_add_func ("/Evox/Render/clusters/signals", test_clusters_signals);
   g_test_add_func ("/Evox/Render/clusters/many", test_clusters_many);
+  g_test_add_func ("/Evox/Render/clusters/types", test_clusters_types);
   g_test_add_func ("/Evox/Render/clusters/stack-and-quad", test_clusters_stack_and_quad);
   g_test_add_func ("/Evox/Render/surfaces/silhouette", test_surfaces_silhouette);
   g_test_add_func ("/Evox/Render/surfaces/views", test_surfaces_views);
