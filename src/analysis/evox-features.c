@@ -598,7 +598,7 @@ evox_features_local (EvoxVolume             *volume,
   const EvoxStats *stats;
   Local l = { 0 };
   Gather g;
-  gsize plane, n_threads = 1;
+  gsize plane, n_threads = 1, n_slots;
 
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -621,9 +621,12 @@ evox_features_local (EvoxVolume             *volume,
 #ifdef _OPENMP
   n_threads = MAX (omp_get_max_threads (), 1);
 #endif
-  /* each thread keeps a ring of `window` planes of sums and one plane for the x sums */
+  /* each thread keeps a ring of `window` planes of sums (fewer in a thinner volume) and one
+   * plane for the x sums */
+  n_slots = MIN (window, g.dims[2]);
   if (!gather_begin (&g, volume, 4, g.dims[0], mask, "Local features",
-                     n_threads * (window + 1) * plane * (2 * sizeof (double) + 1), error))
+                     MIN (n_threads, g.dims[2]) * (n_slots + 1) * plane *
+                     (2 * sizeof (double) + 1), error))
     {
       gather_clear (&g);
       return NULL;
@@ -658,9 +661,12 @@ evox_features_local (EvoxVolume             *volume,
     /* each thread slides its ring over a contiguous slab of planes */
     z0 = nz * id / nt;
     z1 = nz * (id + 1) / nt;
-    for (guint k = 0; k <= window; k++)
+    memset (store, 0, sizeof store);
+    memset (&tmp, 0, sizeof tmp);
+    /* plane zz lives in slot zz mod window, so a volume of fewer planes needs fewer slots */
+    for (guint k = 0; z0 < z1 && k <= n_slots; k++)
       {
-        PlaneSums *s = k < window ? &store[k] : &tmp;
+        PlaneSums *s = k < n_slots ? &store[k] : &tmp;
 
         s->s1 = g_new (double, MAX (plane, 1));
         s->s2 = g_new (double, MAX (plane, 1));
@@ -686,9 +692,9 @@ evox_features_local (EvoxVolume             *volume,
         local_plane (&l, z, ring, n);
         _evox_work_monitor_step (&g.monitor, 1);
       }
-    for (guint k = 0; k <= window; k++)
+    for (guint k = 0; k <= n_slots; k++)
       {
-        PlaneSums *s = k < window ? &store[k] : &tmp;
+        PlaneSums *s = k < n_slots ? &store[k] : &tmp;
 
         g_free (s->s1);
         g_free (s->s2);
