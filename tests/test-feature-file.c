@@ -438,6 +438,19 @@ test_place_npy (void)
     g_clear_error (&error);
     g_unsetenv ("EVOX_MEMORY_LIMIT");
   }
+  /* a grid whose voxel count does not fit in 64 bits, and coordinates past any grid */
+  {
+    const double corners[] = { 0, 0, 0, 1, 0, 0, 0, 1, 0, 1e9, 1e9, 1e9 };
+    const double beyond[] = { 0, 0, 3, 1, 1e300, 2, 2, 0 };
+    g_autofree char *c_corners = write_matrix (dir, "corners.npy", corners, 4, 3);
+    g_autofree char *c_beyond = write_matrix (dir, "beyond.npy", beyond, 4, 2);
+
+    g_assert_null (evox_feature_file_load_npy (f, c_corners, &error));
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE);
+    g_assert_nonnull (strstr (error->message, c_corners));
+    g_clear_error (&error);
+    assert_load_fails (f, c_beyond, "too large for a voxel index");
+  }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 

@@ -707,7 +707,14 @@ place_features (const char   *what,
           }
         dims[a] = MAX (dims[a], (gsize) c + 1);
       }
-  n_voxels = dims[0] * dims[1] * dims[2];
+  if (!g_size_checked_mul (&n_voxels, dims[0], dims[1]) ||
+      !g_size_checked_mul (&n_voxels, n_voxels, dims[2]))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "%s: a %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
+                   " grid is too large", what, dims[0], dims[1], dims[2]);
+      return NULL;
+    }
   {
     g_autofree char *grid = g_strdup_printf ("%s: a %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
                                              " x %" G_GSIZE_FORMAT " grid of %u features",
