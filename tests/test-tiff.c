@@ -2091,6 +2091,14 @@ test_hyperstack_imagej_channels (void)
   volume = evox_tiff_read (path, NULL, NULL, &error);
   g_assert_no_error (error);
   assert_czt (volume, 1, 6, 1);
+  g_clear_object (&volume);
+  /* absurd sizes (2^32 - 1 each, far above the 6 pages; their product would wrap around 2^64)
+   * are not a layout either */
+  write_czt (path, "ImageJ=1.11a\nchannels=4294967295\nslices=4294967295\n"
+             "frames=4294967295\nhyperstack=true\n", 1, 6, 1, 6);
+  volume = evox_tiff_read (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_czt (volume, 1, 6, 1);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 

@@ -1976,18 +1976,22 @@ static guint
 hyperstack_layout (TiffReader *reader)
 {
   g_auto(ImageJInfo) ij = { NULL };
-  guint64 c, z, t;
+  guint64 c, z, t, n, product;
 
   reader->hs_c = 1;
   reader->hs_z = reader->n_volume_pages;
   parse_imagej (reader->description, &ij);
   c = MAX (ij.channels, 1);
   t = MAX (ij.frames, 1);
-  if (c * t == 1 || reader->n_volume_pages != reader->pages->len)
+  n = reader->n_volume_pages;
+  /* sizes above the page count cannot multiply to it (and their product could wrap) */
+  if (c * t == 1 || n != reader->pages->len || c > n || t > n || ij.slices > n)
     return 1;
   /* ImageJ leaves slices= out when there is one */
-  z = ij.slices > 0 ? ij.slices : reader->n_volume_pages / (c * t);
-  if (z == 0 || c * z * t != reader->n_volume_pages || (ij.images != 0 && ij.images != c * z * t))
+  z = ij.slices > 0 ? ij.slices : n / (c * t);
+  if (z == 0 || !g_uint64_checked_mul (&product, c, t) ||
+      !g_uint64_checked_mul (&product, product, z) || product != n ||
+      (ij.images != 0 && ij.images != n))
     return 1;
   reader->hs_c = (guint) c;
   reader->hs_z = (guint) z;
