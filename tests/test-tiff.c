@@ -2092,6 +2092,32 @@ test_hyperstack_imagej_channels (void)
   g_assert_no_error (error);
   assert_czt (volume, 1, 6, 1);
   g_clear_object (&volume);
+  /* every small combination on 6 pages: a layout exactly when the sizes multiply to the pages
+   * (slices= left out standing for the pages over channels x frames) */
+  for (guint c = 0; c <= 7; c++)
+    for (guint z = 0; z <= 7; z++)
+      for (guint t = 0; t <= 7; t++)
+        {
+          g_autoptr(GString) desc = g_string_new ("ImageJ=1.11a\n");
+          guint cc = MAX (c, 1), tt = MAX (t, 1), zz = z > 0 ? z : 6 / (cc * tt);
+          gboolean layout = cc * tt > 1 && zz > 0 && cc * zz * tt == 6;
+
+          if (c > 0)
+            g_string_append_printf (desc, "channels=%u\n", c);
+          if (z > 0)
+            g_string_append_printf (desc, "slices=%u\n", z);
+          if (t > 0)
+            g_string_append_printf (desc, "frames=%u\n", t);
+          write_czt (path, desc->str, layout ? cc : 1, layout ? zz : 6, layout ? tt : 1, 6);
+          g_clear_object (&volume);
+          volume = evox_tiff_read (path, NULL, NULL, &error);
+          g_assert_no_error (error);
+          if (layout)
+            assert_czt (volume, cc, zz, tt);
+          else
+            assert_czt (volume, 1, 6, 1);
+        }
+  g_clear_object (&volume);
   /* absurd sizes (2^32 - 1 each, far above the 6 pages; their product would wrap around 2^64)
    * are not a layout either */
   write_czt (path, "ImageJ=1.11a\nchannels=4294967295\nslices=4294967295\n"
