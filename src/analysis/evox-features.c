@@ -103,7 +103,7 @@ mask_init (Mask                  *m,
   return TRUE;
 }
 
-/* What the kernels share: the volume's shape, the mask and where each row's points go. */
+/* What the kernels share: the volume's shape, the mask and where each block's points go. */
 typedef struct
 {
   gsize            dims[3];
@@ -111,8 +111,8 @@ typedef struct
   Mask             mask;
   gsize            block;      /* voxels per block; the last may be shorter */
   gsize            n_blocks;
-  guint64         *row_start;  /* n_blocks + 1 prefix sums of the masked voxels per block */
-  guint64         *row_kept;   /* points each block kept */
+  guint64         *block_start;  /* n_blocks + 1 prefix sums of the masked voxels per block */
+  guint64         *block_kept;   /* points each block kept */
   float           *points;
   guint64         *voxels;
   EvoxWorkMonitor  monitor;
@@ -121,13 +121,13 @@ typedef struct
 static void
 gather_clear (Gather *g)
 {
-  g_clear_pointer (&g->row_start, g_free);
-  g_clear_pointer (&g->row_kept, g_free);
+  g_clear_pointer (&g->block_start, g_free);
+  g_clear_pointer (&g->block_kept, g_free);
   g_clear_pointer (&g->points, g_free);
   g_clear_pointer (&g->voxels, g_free);
 }
 
-/* Counts the masked voxels of each row and makes room for them. */
+/* Counts the masked voxels of each block and makes room for them. */
 static gboolean
 gather_begin (Gather                *g,
               EvoxVolume            *volume,
@@ -138,7 +138,7 @@ gather_begin (Gather                *g,
               gsize                  extra_bytes,
               GError               **error)
 {
-  gsize n_rows, n_voxels;
+  gsize n_blocks, n_voxels;
   guint64 n_in_mask = 0;
 
   memset (g, 0, sizeof *g);
@@ -148,23 +148,23 @@ gather_begin (Gather                *g,
     return FALSE;
   n_voxels = g->dims[0] * g->dims[1] * g->dims[2];
   g->block = MAX (block, 1);
-  g->n_blocks = n_rows = (n_voxels + g->block - 1) / g->block;
-  g->row_start = g_new0 (guint64, n_rows + 1);
-  g->row_kept = g_new0 (guint64, n_rows);
+  g->n_blocks = n_blocks = (n_voxels + g->block - 1) / g->block;
+  g->block_start = g_new0 (guint64, n_blocks + 1);
+  g->block_kept = g_new0 (guint64, n_blocks);
 
 #pragma omp parallel for schedule(static) reduction(+:n_in_mask)
-  for (gsize r = 0; r < n_rows; r++)
+  for (gsize r = 0; r < n_blocks; r++)
     {
       gsize base = r * g->block, end = MIN (base + g->block, n_voxels);
       guint64 count = 0;
 
       for (gsize i = base; i < end; i++)
         count += mask_has (&g->mask, i);
-      g->row_start[r + 1] = count;
+      g->block_start[r + 1] = count;
       n_in_mask += count;
     }
-  for (gsize r = 0; r < n_rows; r++)
-    g->row_start[r + 1] += g->row_start[r];
+  for (gsize r = 0; r < n_blocks; r++)
+    g->block_start[r + 1] += g->block_start[r];
 
   if (n_in_mask == 0)
     {
@@ -202,7 +202,7 @@ gather_finish (Gather       *g,
                GError      **error)
 {
   g_autoptr (EvoxFeatureSet) set = NULL;
-  gsize n_rows = g->n_blocks;
+  gsize n_blocks = g->n_blocks;
   guint64 n = 0;
 
   if (_evox_work_monitor_stopped (&g->monitor))
@@ -211,9 +211,9 @@ gather_finish (Gather       *g,
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
       return NULL;
     }
-  for (gsize r = 0; r < n_rows; r++)
+  for (gsize r = 0; r < n_blocks; r++)
     {
-      guint64 start = g->row_start[r], kept = g->row_kept[r];
+      guint64 start = g->block_start[r], kept = g->block_kept[r];
 
       if (kept > 0 && start != n)
         {
@@ -227,7 +227,7 @@ gather_finish (Gather       *g,
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
                    "None of the %" G_GUINT64_FORMAT " voxels in the mask has finite features",
-                   g->row_start[n_rows]);
+                   g->block_start[n_blocks]);
       return NULL;
     }
 
@@ -235,7 +235,7 @@ gather_finish (Gather       *g,
   memcpy (set->dims, g->dims, sizeof set->dims);
   set->n = n;
   set->d = g->d;
-  set->n_in_mask = g->row_start[n_rows];
+  set->n_in_mask = g->block_start[n_blocks];
   if (n < set->n_in_mask)
     {
       float *points = g_try_realloc (g->points, n * g->d * sizeof (float));
@@ -286,7 +286,7 @@ gather_channels_block (Gather        *g,
   gsize base = r * g->block;
   gsize n = MIN (g->block, g->dims[0] * g->dims[1] * g->dims[2] - base);
   guint d = g->d;
-  guint64 out = g->row_start[r];
+  guint64 out = g->block_start[r];
 
   for (gsize x0 = 0; x0 < n; x0 += tile)
     {
@@ -337,7 +337,7 @@ gather_channels_block (Gather        *g,
         }
       out += kept;
     }
-  g->row_kept[r] = out - g->row_start[r];
+  g->block_kept[r] = out - g->block_start[r];
 }
 
 static EvoxFeatureSet *
@@ -542,8 +542,8 @@ local_plane (const Local      *l,
 
   for (gsize y = 0; y < ny; y++)
     {
-      gsize r = z * ny + y, base = r * nx;
-      guint64 out = g->row_start[r];
+      gsize r = z * ny + y, base = r * nx;  /* local features gather in blocks of one row */
+      guint64 out = g->block_start[r];
 
       for (gsize x = 0; x < nx; x++)
         {
@@ -579,7 +579,7 @@ local_plane (const Local      *l,
           g->voxels[out] = i;
           out++;
         }
-      g->row_kept[r] = out - g->row_start[r];
+      g->block_kept[r] = out - g->block_start[r];
     }
 }
 
