@@ -1065,7 +1065,7 @@ lloyd_assign (Lloyd    *L,
   guint k = L->k, d = L->d;
   gsize changes = 0;
 
-#pragma omp parallel reduction(+:changes)
+#pragma omp parallel reduction(+:changes) if (L->ch.count > 1)
   {
     g_autofree double *dist = g_new (double, (gsize) BLOCK * k);
     gsize idx[BLOCK];
@@ -1184,7 +1184,7 @@ lloyd_update (Lloyd *L)
   gsize kd = (gsize) k * d;
   double total = 0.0;
 
-#pragma omp parallel for schedule(static)
+  /* k x d x chunks additions: less than a fork and join of threads costs */
   for (gsize e = 0; e < kd; e++)
     {
       double s = 0.0;
@@ -1264,7 +1264,7 @@ lloyd_inertia (Lloyd *L)
 {
   double total = 0.0;
 
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (L->ch.count > 1)
   for (gsize c = 0; c < L->ch.count; c++)
     {
       gsize end = MIN (L->n, (c + 1) * L->ch.size);
