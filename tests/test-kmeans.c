@@ -377,6 +377,18 @@ test_sweep (void)
   g_assert_true (close_rel (s->rows[4].silhouette, 0.83977549932218831, 1e-9));
   g_assert_true (close_rel (s->rows[4].calinski_harabasz, 13478.27515426637, 1e-9));
 
+  /* each row is what evox_kmeans_run gives for its k, whichever thread ran it */
+  for (guint k = 1; k <= 10; k += 3)
+    {
+      g_autoptr (EvoxKmeansResult) r = NULL;
+      EvoxKmeansParams pk = p;
+
+      pk.k = k;
+      r = evox_kmeans_run (x, 1000, 3, &pk, NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpfloat (r->inertia, ==, s->rows[k - 1].inertia);
+    }
+
   /* on a sample of 300, CH still peaks at 5 (Kneedle, normalising the whole curve, is more
    * sensitive to the sample) */
   g_clear_pointer (&s, evox_kmeans_sweep_free);

@@ -19,13 +19,15 @@
  * on n only) and adds the chunk results in chunk order, so a result is bit-identical for any
  * number of OpenMP threads. */
 
-/* The distance kernels also get an AVX2+FMA build picked at load time where the compiler and
- * the machine can. */
+/* The loops over points also get an AVX2+FMA build picked at load time where the compiler and
+ * the machine can; the distance kernels are inlined into them (a cloned function is called
+ * through an indirection and never inlined, which costs more than 16 features take). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__ELF__)
 #define EVOX_KMEANS_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
 #else
 #define EVOX_KMEANS_CLONES
 #endif
+#define EVOX_KMEANS_INLINE static inline __attribute__ ((always_inline))
 
 /* Points per chunk: at least this many, and at most MAX_CHUNKS chunks, so per-chunk cluster
  * sums stay small however many points there are. */
@@ -172,7 +174,7 @@ chunks_for (gsize n)
 
 /* ---- distance kernels ---- */
 
-EVOX_KMEANS_CLONES static double
+EVOX_KMEANS_INLINE double
 dist2_fd (const float  *x,
           const double *c,
           guint         d)
@@ -188,7 +190,7 @@ dist2_fd (const float  *x,
   return s;
 }
 
-EVOX_KMEANS_CLONES static double
+EVOX_KMEANS_INLINE double
 dist2_ff (const float *x,
           const float *y,
           guint        d)
@@ -206,7 +208,7 @@ dist2_ff (const float *x,
 
 /* Squared distances of nb points (rows idx[] of x) to k centres, out[p * k + j]; centre-major
  * so each centre row is read once from memory for the whole block. */
-EVOX_KMEANS_CLONES static void
+EVOX_KMEANS_INLINE void
 block_distances (const float  *x,
                  guint         d,
                  const gsize  *idx,
@@ -823,6 +825,31 @@ is_cancelled (GCancellable *cancellable,
   return FALSE;
 }
 
+/* For the points start..end-1: out[i] = min (closest[i], |x_i - centre|^2), or the distance
+ * alone when closest is NULL (the first centre); returns their sum. */
+EVOX_KMEANS_CLONES static double
+trial_chunk (const float  *x,
+             guint         d,
+             gsize         start,
+             gsize         end,
+             const float  *centre,
+             const double *closest,
+             double       *out)
+{
+  double s = 0.0;
+
+  for (gsize i = start; i < end; i++)
+    {
+      double dd = dist2_ff (x + i * d, centre, d);
+
+      if (closest != NULL)
+        dd = MIN (closest[i], dd);
+      out[i] = dd;
+      s += dd;
+    }
+  return s;
+}
+
 /* Greedy k-means++ as scikit-learn's _kmeans_plusplus: the first centre is a uniform draw; each
  * next one is the best of 2 + floor(ln k) candidates drawn with probability proportional to
  * the squared distance to the nearest centre so far (the first index whose cumulative sum
@@ -852,18 +879,12 @@ kmeans_plusplus (const float  *x,
   for (guint f = 0; f < d; f++)
     centers[f] = first[f];
 
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (ch.count > 1)
   for (gsize c = 0; c < ch.count; c++)
     {
       gsize end = MIN (n, (c + 1) * ch.size);
-      double s = 0.0;
 
-      for (gsize i = c * ch.size; i < end; i++)
-        {
-          closest[i] = dist2_ff (x + i * d, first, d);
-          s += closest[i];
-        }
-      partial[c] = s;
+      partial[c] = trial_chunk (x, d, c * ch.size, end, first, NULL, closest);
     }
   for (gsize c = 0; c < ch.count; c++)
     pot += partial[c];
@@ -896,24 +917,14 @@ kmeans_plusplus (const float  *x,
           ids[t] = MIN (lo, n - 1);
         }
 
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (ch.count > 1)
       for (gsize b = 0; b < ch.count; b++)
         {
           gsize end = MIN (n, (b + 1) * ch.size);
-          double s[trials];
 
           for (guint t = 0; t < trials; t++)
-            s[t] = 0.0;
-          for (gsize i = b * ch.size; i < end; i++)
-            for (guint t = 0; t < trials; t++)
-              {
-                double dd = MIN (closest[i], dist2_ff (x + i * d, x + ids[t] * d, d));
-
-                cand[t * n + i] = dd;
-                s[t] += dd;
-              }
-          for (guint t = 0; t < trials; t++)
-            partial[b * trials + t] = s[t];
+            partial[b * trials + t] = trial_chunk (x, d, b * ch.size, end, x + ids[t] * d,
+                                                   closest, cand + t * n);
         }
 
       for (guint t = 0; t < trials; t++)
@@ -1006,7 +1017,7 @@ lloyd_clear (Lloyd *L)
 
 /* Finds the nearest and second-nearest centres of the points of a block; the nearest is the
  * lowest index among equals, as scikit-learn's argmin. */
-static gsize
+EVOX_KMEANS_INLINE gsize
 assign_block (Lloyd       *L,
               gsize        chunk,
               const gsize *idx,
@@ -1061,73 +1072,82 @@ assign_block (Lloyd       *L,
   return changes;
 }
 
-/* Labels every point against L->c; returns how many labels changed. The first pass computes
- * every distance and fills the chunk sums; later ones first move the bounds by the last
- * centre shifts, then skip each point whose bounds prove its label. */
+/* Labels the points of chunk c against L->c; returns how many labels changed. The first pass
+ * computes every distance and fills the chunk's sums; later ones first move the bounds by the
+ * last centre shifts, then skip each point whose bounds prove its label. */
+EVOX_KMEANS_CLONES static gsize
+assign_chunk (Lloyd    *L,
+              gsize     c,
+              gboolean  first,
+              double   *dist)
+{
+  guint k = L->k, d = L->d;
+  gsize start = c * L->ch.size, end = MIN (L->n, start + L->ch.size), changes = 0;
+  gsize idx[BLOCK];
+  guint nb = 0;
+
+  for (gsize i = start; i < end; i++)
+    {
+      if (!first)
+        {
+          guint j = L->a[i];
+          double m;
+
+          L->u[i] += L->shift[j];
+          L->l[i] -= L->max_shift[j == L->max_shift_at];
+          m = MAX (L->half[j], L->l[i]);
+          if (L->u[i] * BOUND_MARGIN < m)
+            continue;
+          L->u[i] = sqrt (dist2_fd (L->x + i * d, L->c + (gsize) j * d, d));
+          if (L->u[i] * BOUND_MARGIN < m)
+            continue;
+        }
+      idx[nb++] = i;
+      if (nb == BLOCK)
+        {
+          changes += assign_block (L, c, idx, nb, dist, first);
+          nb = 0;
+        }
+    }
+  if (nb > 0)
+    changes += assign_block (L, c, idx, nb, dist, first);
+
+  if (first)
+    {
+      double *sums = L->sums + c * k * d;
+      gint64 *counts = L->counts + c * k;
+
+      memset (sums, 0, sizeof (double) * k * d);
+      memset (counts, 0, sizeof (gint64) * k);
+      for (gsize i = start; i < end; i++)
+        {
+          const float *x = L->x + i * d;
+          double *s = sums + (gsize) L->a[i] * d;
+
+          for (guint f = 0; f < d; f++)
+            s[f] += x[f];
+          counts[L->a[i]]++;
+        }
+    }
+  return changes;
+}
+
+/* Labels every point against L->c; returns how many labels changed (every point on the first
+ * pass). */
 static gsize
 lloyd_assign (Lloyd    *L,
               gboolean  first)
 {
-  guint k = L->k, d = L->d;
   gsize changes = 0;
 
 #pragma omp parallel reduction(+:changes) if (L->ch.count > 1)
   {
-    g_autofree double *dist = g_new (double, (gsize) BLOCK * k);
-    gsize idx[BLOCK];
+    g_autofree double *dist = g_new (double, (gsize) BLOCK * L->k);
 
 #pragma omp for schedule(dynamic, 1)
     for (gsize c = 0; c < L->ch.count; c++)
-      {
-        gsize start = c * L->ch.size, end = MIN (L->n, start + L->ch.size);
-        guint nb = 0;
-
-        if (is_cancelled (L->cancellable, &L->cancelled))
-          continue;
-        for (gsize i = start; i < end; i++)
-          {
-            if (!first)
-              {
-                guint j = L->a[i];
-                double m;
-
-                L->u[i] += L->shift[j];
-                L->l[i] -= L->max_shift[j == L->max_shift_at];
-                m = MAX (L->half[j], L->l[i]);
-                if (L->u[i] * BOUND_MARGIN < m)
-                  continue;
-                L->u[i] = sqrt (dist2_fd (L->x + i * d, L->c + (gsize) j * d, d));
-                if (L->u[i] * BOUND_MARGIN < m)
-                  continue;
-              }
-            idx[nb++] = i;
-            if (nb == BLOCK)
-              {
-                changes += assign_block (L, c, idx, nb, dist, first);
-                nb = 0;
-              }
-          }
-        if (nb > 0)
-          changes += assign_block (L, c, idx, nb, dist, first);
-
-        if (first)
-          {
-            double *sums = L->sums + c * k * d;
-            gint64 *counts = L->counts + c * k;
-
-            memset (sums, 0, sizeof (double) * k * d);
-            memset (counts, 0, sizeof (gint64) * k);
-            for (gsize i = start; i < end; i++)
-              {
-                const float *x = L->x + i * d;
-                double *s = sums + (gsize) L->a[i] * d;
-
-                for (guint f = 0; f < d; f++)
-                  s[f] += x[f];
-                counts[L->a[i]]++;
-              }
-          }
-      }
+      if (!is_cancelled (L->cancellable, &L->cancelled))
+        changes += assign_chunk (L, c, first, dist);
   }
   return first ? L->n : changes;
 }
@@ -1265,6 +1285,18 @@ lloyd_update (Lloyd *L)
   return total;
 }
 
+EVOX_KMEANS_CLONES static double
+inertia_chunk (const Lloyd *L,
+               gsize        c)
+{
+  gsize end = MIN (L->n, (c + 1) * L->ch.size);
+  double s = 0.0;
+
+  for (gsize i = c * L->ch.size; i < end; i++)
+    s += dist2_fd (L->x + i * L->d, L->c + (gsize) L->a[i] * L->d, L->d);
+  return s;
+}
+
 static double
 lloyd_inertia (Lloyd *L)
 {
@@ -1272,14 +1304,7 @@ lloyd_inertia (Lloyd *L)
 
 #pragma omp parallel for schedule(dynamic, 1) if (L->ch.count > 1)
   for (gsize c = 0; c < L->ch.count; c++)
-    {
-      gsize end = MIN (L->n, (c + 1) * L->ch.size);
-      double s = 0.0;
-
-      for (gsize i = c * L->ch.size; i < end; i++)
-        s += dist2_fd (L->x + i * L->d, L->c + (gsize) L->a[i] * L->d, L->d);
-      L->scratch[c] = s;
-    }
+    L->scratch[c] = inertia_chunk (L, c);
   for (gsize c = 0; c < L->ch.count; c++)
     total += L->scratch[c];
   return total;
@@ -1390,52 +1415,90 @@ relabel_by_size (EvoxKmeansResult *r,
     r->labels[i] = map[r->labels[i]];
 }
 
-EvoxKmeansResult *
-evox_kmeans_run (const float             *points,
-                 gsize                    n,
-                 guint                    d,
-                 const EvoxKmeansParams  *params,
-                 const double            *init_centers,
-                 EvoxProgress            *progress,
-                 GCancellable            *cancellable,
-                 GError                 **error)
+/* scikit-learn's _tolerance: tol times the mean of the features' variances. */
+static double
+absolute_tolerance (const float *points,
+                    gsize        n,
+                    guint        d,
+                    double       tol)
 {
-  g_autoptr (EvoxKmeansResult) best = NULL;
-  g_autofree double *init = NULL;
-  g_autofree double *var = NULL, *mean = NULL;
-  Lloyd L = { 0 };
-  guint k, restarts, max_iter;
-  double tol, tol_abs = 0.0;
-  gsize init_sample;
+  g_autofree double *mean = feature_means (points, n, d);
+  g_autofree double *var = feature_variances (points, n, d, mean);
+  double sum = 0.0;
 
-  g_return_val_if_fail (points != NULL || n == 0, NULL);
-  g_return_val_if_fail (d > 0, NULL);
-  g_return_val_if_fail (params != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  k = params->k;
-  if (k == 0 || k > n)
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   "k-means needs 1 to %" G_GSIZE_FORMAT " clusters for %" G_GSIZE_FORMAT
-                   " points; k = %u", n, n, k);
-      return NULL;
-    }
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return NULL;
-
-  restarts = init_centers != NULL ? 1 : MAX (params->restarts, 1);
-  max_iter = params->max_iter == 0 ? 300 : params->max_iter;
-  tol = params->tol == 0 ? 1e-4 : MAX (params->tol, 0.0);
-  init_sample = params->init_sample == 0 ? n : MIN (params->init_sample, n);
-  init_sample = MAX (init_sample, k);
-
-  /* scikit-learn's _tolerance: tol times the mean of the features' variances */
-  mean = feature_means (points, n, d);
-  var = feature_variances (points, n, d, mean);
   for (guint f = 0; f < d; f++)
-    tol_abs += var[f];
-  tol_abs = tol * tol_abs / d;
+    sum += var[f];
+  return tol * sum / d;
+}
+
+/* What a run needs beyond the points, with the parameters' defaults resolved. */
+typedef struct
+{
+  guint    k;
+  guint64  seed;
+  guint    restarts;
+  guint    max_iter;
+  double   tol_abs;
+  gsize    init_sample;
+} RunSetup;
+
+static void
+run_setup_init (RunSetup               *setup,
+                const EvoxKmeansParams *params,
+                guint                   k,
+                const float            *points,
+                gsize                   n,
+                guint                   d)
+{
+  setup->k = k;
+  setup->seed = params->seed;
+  setup->restarts = MAX (params->restarts, 1);
+  setup->max_iter = params->max_iter == 0 ? 300 : params->max_iter;
+  setup->tol_abs = absolute_tolerance (points, n, d,
+                                       params->tol == 0 ? 1e-4 : MAX (params->tol, 0.0));
+  setup->init_sample = params->init_sample == 0 ? n : MIN (params->init_sample, n);
+  setup->init_sample = MAX (setup->init_sample, k);
+}
+
+/* Restart r: greedy k-means++ from (seed, r) unless init_centers are given, then Lloyd; the
+ * clusters not yet numbered by size. NULL when cancelled. */
+static EvoxKmeansResult *
+kmeans_once (const float    *points,
+             gsize           n,
+             guint           d,
+             const RunSetup *setup,
+             guint           r,
+             const double   *init_centers,
+             EvoxProgress   *progress,
+             GCancellable   *cancellable)
+{
+  g_autofree double *init = NULL;
+  EvoxKmeansResult *run = NULL;
+  guint k = setup->k, n_iter = 0;
+  gboolean converged = FALSE;
+  Lloyd L = { 0 };
+
+  init = g_new (double, (gsize) k * d);
+  if (init_centers != NULL)
+    memcpy (init, init_centers, sizeof (double) * k * d);
+  else
+    {
+      Rng rng;
+      gboolean ok;
+
+      rng_init (&rng, setup->seed, r);
+      if (setup->init_sample < n)
+        {
+          g_autofree gsize *idx = sample_indices (n, setup->init_sample, &rng);
+          g_autofree float *sample = gather_rows (points, d, idx, setup->init_sample);
+
+          ok = kmeans_plusplus (sample, setup->init_sample, d, k, &rng, init, cancellable);
+        }
+      else
+        ok = kmeans_plusplus (points, n, d, k, &rng, init, cancellable);
+      if (!ok)
+        return NULL;
+    }
 
   L.x = points;
   L.n = n;
@@ -1454,56 +1517,74 @@ evox_kmeans_run (const float             *points,
   L.counts = g_new0 (gint64, L.ch.count * k);
   L.counts_d = g_new0 (double, k);
   L.scratch = g_new0 (double, L.ch.count);
-  init = g_new (double, (gsize) k * d);
 
-  for (guint r = 0; r < restarts; r++)
+  if (lloyd_run (&L, init, setup->max_iter, setup->tol_abs, progress, &n_iter, &converged))
     {
-      g_autoptr (EvoxKmeansResult) run = NULL;
-      gboolean converged = FALSE;
-      guint n_iter = 0;
-
-      evox_progress_set_stage (progress, "k-means", (double) r / restarts,
-                               (double) (r + 1) / restarts);
-      if (init_centers != NULL)
-        memcpy (init, init_centers, sizeof (double) * k * d);
-      else
-        {
-          Rng rng;
-          gboolean ok;
-
-          rng_init (&rng, params->seed, r);
-          if (init_sample < n)
-            {
-              g_autofree gsize *idx = sample_indices (n, init_sample, &rng);
-              g_autofree float *sample = gather_rows (points, d, idx, init_sample);
-
-              ok = kmeans_plusplus (sample, init_sample, d, k, &rng, init, cancellable);
-            }
-          else
-            ok = kmeans_plusplus (points, n, d, k, &rng, init, cancellable);
-          if (!ok)
-            break;
-        }
-
-      if (!lloyd_run (&L, init, max_iter, tol_abs, progress, &n_iter, &converged))
-        break;
-
       run = g_new0 (EvoxKmeansResult, 1);
-      run->inertia = lloyd_inertia (&L);
-      if (best != NULL && !(run->inertia < best->inertia))
-        continue;
       run->k = k;
       run->d = d;
-      run->centers = g_memdup2 (L.c, sizeof (double) * k * d);
-      run->labels = g_memdup2 (L.a, sizeof (guint32) * n);
+      run->inertia = lloyd_inertia (&L);
+      run->centers = g_steal_pointer (&L.c);
+      run->labels = g_steal_pointer (&L.a);
       run->sizes = g_new0 (guint64, k);
       run->n_iter = n_iter;
       run->restart = r;
       run->converged = converged;
-      g_clear_pointer (&best, evox_kmeans_result_free);
-      best = g_steal_pointer (&run);
     }
   lloyd_clear (&L);
+  return run;
+}
+
+EvoxKmeansResult *
+evox_kmeans_run (const float             *points,
+                 gsize                    n,
+                 guint                    d,
+                 const EvoxKmeansParams  *params,
+                 const double            *init_centers,
+                 EvoxProgress            *progress,
+                 GCancellable            *cancellable,
+                 GError                 **error)
+{
+  g_autoptr (EvoxKmeansResult) best = NULL;
+  RunSetup setup;
+  guint k;
+
+  g_return_val_if_fail (points != NULL || n == 0, NULL);
+  g_return_val_if_fail (d > 0, NULL);
+  g_return_val_if_fail (params != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  k = params->k;
+  if (k == 0 || k > n)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "k-means needs 1 to %" G_GSIZE_FORMAT " clusters for %" G_GSIZE_FORMAT
+                   " points; k = %u", n, n, k);
+      return NULL;
+    }
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+
+  run_setup_init (&setup, params, k, points, n, d);
+  if (init_centers != NULL)
+    setup.restarts = 1;
+
+  for (guint r = 0; r < setup.restarts; r++)
+    {
+      g_autoptr (EvoxKmeansResult) run = NULL;
+
+      evox_progress_set_stage (progress, "k-means", (double) r / setup.restarts,
+                               (double) (r + 1) / setup.restarts);
+      run = kmeans_once (points, n, d, &setup, r, init_centers, progress, cancellable);
+      if (run == NULL)
+        break;
+      /* the first of equal inertias stays, as scikit-learn keeps it */
+      if (best == NULL || run->inertia < best->inertia)
+        {
+          g_clear_pointer (&best, evox_kmeans_result_free);
+          best = g_steal_pointer (&run);
+        }
+    }
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
@@ -1577,6 +1658,41 @@ evox_calinski_harabasz (const float   *points,
   return extra * (double) (n - present) / (intra * (double) (present - 1));
 }
 
+/* acc[offsets[L] + j]: the sum of the distances from point i to the points of cluster j of
+ * labelling L. */
+EVOX_KMEANS_CLONES static void
+silhouette_sums (const float    *x,
+                 gsize           n,
+                 guint           d,
+                 gsize           i,
+                 const guint32 **labels,
+                 const gsize    *offsets,
+                 guint           n_labelings,
+                 double         *acc)
+{
+  const float *xi = x + i * d;
+  double dist[64];
+
+  memset (acc, 0, sizeof (double) * offsets[n_labelings]);
+  for (gsize j0 = 0; j0 < n; j0 += 64)
+    {
+      gsize j1 = MIN (n, j0 + 64);
+
+      for (gsize j = j0; j < j1; j++)
+        dist[j - j0] = sqrt (dist2_ff (xi, x + j * d, d));
+      if (i >= j0 && i < j1)
+        dist[i - j0] = 0.0;
+      for (guint L = 0; L < n_labelings; L++)
+        {
+          double *a = acc + offsets[L];
+          const guint32 *lab = labels[L];
+
+          for (gsize j = j0; j < j1; j++)
+            a[lab[j]] += dist[j - j0];
+        }
+    }
+}
+
 /* Silhouettes of several labellings of the same points at once: every pairwise distance is
  * computed once and added to each labelling's per-cluster sums. out[L] is the mean silhouette
  * of labelling L, or NaN when fewer than 2 of its labels occur. */
@@ -1611,31 +1727,11 @@ silhouette_many (const float    *x,
 #pragma omp parallel
   {
     g_autofree double *acc = g_new (double, MAX (total_k, 1));
-    double dist[64];
 
 #pragma omp for schedule(dynamic, 16)
     for (gsize i = 0; i < n; i++)
       {
-        const float *xi = x + i * d;
-
-        memset (acc, 0, sizeof (double) * total_k);
-        for (gsize j0 = 0; j0 < n; j0 += 64)
-          {
-            gsize j1 = MIN (n, j0 + 64);
-
-            for (gsize j = j0; j < j1; j++)
-              dist[j - j0] = sqrt (dist2_ff (xi, x + j * d, d));
-            if (i >= j0 && i < j1)
-              dist[i - j0] = 0.0;
-            for (guint L = 0; L < n_labelings; L++)
-              {
-                double *a = acc + offsets[L];
-                const guint32 *lab = labels[L];
-
-                for (gsize j = j0; j < j1; j++)
-                  a[lab[j]] += dist[j - j0];
-              }
-          }
+        silhouette_sums (x, n, d, i, labels, offsets, n_labelings, acc);
         for (guint L = 0; L < n_labelings; L++)
           {
             const double *a = acc + offsets[L];
@@ -1788,6 +1884,7 @@ evox_kmeans_sweep (const float             *points,
   g_autofree guint32 **sil_labels = NULL;
   g_autofree guint *sil_k = NULL;
   g_autofree double *sil = NULL, *xs = NULL, *ys = NULL;
+  g_autofree EvoxKmeansResult **runs = NULL;
   const float *pts = points;
   gsize m = n, sil_n;
   int knee;
@@ -1833,31 +1930,66 @@ evox_kmeans_sweep (const float             *points,
   sil_labels = g_new0 (guint32 *, k_max);
   sil_k = g_new0 (guint, k_max);
 
-  for (guint k = 1; k <= k_max; k++)
-    {
-      g_autoptr (EvoxKmeansResult) r = NULL;
-      EvoxKmeansParams p = *params;
-      EvoxKmeansSweepRow *row = &sweep->rows[k - 1];
+  /* The k_max x restarts runs are independent and most are short: they go to the threads
+   * whole (largest k first), each run on one thread, instead of joining the threads at every
+   * Lloyd iteration. A run's result does not depend on the thread it ran on, so the sweep is
+   * what evox_kmeans_run gives for each k. */
+  {
+    RunSetup setup;
+    guint total;
+    gint done = 0, cancelled = 0;
 
-      p.k = k;
-      evox_progress_push (progress, 0.9 * (k - 1) / k_max, 0.9 * k / k_max);
-      r = evox_kmeans_run (pts, m, d, &p, NULL, progress, cancellable, error);
-      evox_progress_pop (progress);
-      if (r == NULL)
-        {
-          for (guint j = 0; j < k_max; j++)
-            g_free (sil_labels[j]);
-          return NULL;
-        }
-      row->k = k;
-      row->inertia = r->inertia;
-      row->calinski_harabasz = k > 1 ? evox_calinski_harabasz (pts, m, d, r->labels, k) : NAN;
-      row->silhouette = NAN;
-      sil_k[k - 1] = k;
-      sil_labels[k - 1] = g_new (guint32, MAX (sil_n, 1));
-      for (gsize i = 0; i < sil_n; i++)
-        sil_labels[k - 1][i] = r->labels[sil_idx != NULL ? sil_idx[i] : i];
-    }
+    run_setup_init (&setup, params, 1, pts, m, d);
+    total = k_max * setup.restarts;
+    runs = g_new0 (EvoxKmeansResult *, total);
+    evox_progress_set_stage (progress, "k-means", 0.0, 0.9);
+
+#pragma omp parallel for schedule(dynamic, 1)
+    for (guint t = 0; t < total; t++)
+      {
+        guint k = k_max - t / setup.restarts, r = t % setup.restarts;
+        RunSetup mine = setup;
+
+        if (is_cancelled (cancellable, &cancelled))
+          continue;
+        mine.k = k;
+        mine.init_sample = MAX (setup.init_sample, k);
+        runs[(k - 1) * setup.restarts + r] = kmeans_once (pts, m, d, &mine, r, NULL, NULL,
+                                                          cancellable);
+#pragma omp critical (evox_kmeans_sweep_progress)
+        evox_progress_update (progress, (double) ++done / total);
+      }
+
+    for (guint k = 1; k <= k_max && !g_cancellable_is_cancelled (cancellable); k++)
+      {
+        EvoxKmeansResult **mine = runs + (gsize) (k - 1) * setup.restarts;
+        EvoxKmeansSweepRow *row = &sweep->rows[k - 1];
+        EvoxKmeansResult *best = NULL;
+
+        for (guint r = 0; r < setup.restarts; r++)
+          if (mine[r] != NULL && (best == NULL || mine[r]->inertia < best->inertia))
+            best = mine[r];
+        g_assert (best != NULL);
+        relabel_by_size (best, m);
+        row->k = k;
+        row->inertia = best->inertia;
+        row->calinski_harabasz = k > 1 ? evox_calinski_harabasz (pts, m, d, best->labels, k)
+                                       : NAN;
+        row->silhouette = NAN;
+        sil_k[k - 1] = k;
+        sil_labels[k - 1] = g_new (guint32, MAX (sil_n, 1));
+        for (gsize i = 0; i < sil_n; i++)
+          sil_labels[k - 1][i] = best->labels[sil_idx != NULL ? sil_idx[i] : i];
+      }
+    for (guint t = 0; t < total; t++)
+      evox_kmeans_result_free (runs[t]);
+    if (g_cancellable_set_error_if_cancelled (cancellable, error))
+      {
+        for (guint j = 0; j < k_max; j++)
+          g_free (sil_labels[j]);
+        return NULL;
+      }
+  }
 
   evox_progress_set_stage (progress, "Silhouette", 0.9, 1.0);
   if (k_max > 1)
