@@ -653,6 +653,55 @@ test_errors (void)
   g_clear_error (&error);
 }
 
+static gpointer
+cancel_later (gpointer cancellable)
+{
+  g_usleep (20000);
+  g_cancellable_cancel (cancellable);
+  return NULL;
+}
+
+/* A job cancelled while it runs stops within an iteration: fifty restarts on 10^5 points would
+ * take seconds. */
+static void
+test_cancel_running (void)
+{
+  const gsize n = 100000;
+  g_autofree float *x = blobs (8, n, 8, 20, 3.0, 1.0);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (EvoxKmeansResult) r = NULL;
+  g_autoptr (EvoxKmeansSweep) s = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxProgress) progress = evox_progress_new ();
+  GThread *thread;
+  EvoxKmeansParams p;
+  gint64 t0;
+
+  evox_kmeans_params_init (&p);
+  p.k = 20;
+  p.restarts = 50;
+  p.init_sample = 0;
+  t0 = g_get_monotonic_time ();
+  thread = g_thread_new ("cancel", cancel_later, cancellable);
+  r = evox_kmeans_run (x, n, 8, &p, NULL, progress, cancellable, &error);
+  g_thread_join (thread);
+  g_assert_null (r);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 2 * G_USEC_PER_SEC);
+  g_assert_cmpfloat (evox_progress_get_fraction (progress), <, 0.5);
+  g_clear_error (&error);
+
+  g_cancellable_reset (cancellable);
+  p.restarts = 4;
+  t0 = g_get_monotonic_time ();
+  thread = g_thread_new ("cancel", cancel_later, cancellable);
+  s = evox_kmeans_sweep (x, n, 8, 30, 0, &p, progress, cancellable, &error);
+  g_thread_join (thread);
+  g_assert_null (s);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 2 * G_USEC_PER_SEC);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -671,5 +720,6 @@ main (int   argc,
   g_test_add_func ("/Evox/Kmeans/pca-eigen", test_pca_eigen);
   g_test_add_func ("/Evox/Kmeans/threads", test_threads);
   g_test_add_func ("/Evox/Kmeans/errors", test_errors);
+  g_test_add_func ("/Evox/Kmeans/cancel-running", test_cancel_running);
   return g_test_run ();
 }
