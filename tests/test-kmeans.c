@@ -653,6 +653,48 @@ test_errors (void)
   g_clear_error (&error);
 }
 
+/* Degenerate input finishes without crashing: identical points (every potential 0, clusters
+ * emptied and relocated every iteration), one point, one feature. */
+static void
+test_degenerate (void)
+{
+  g_autofree float *same = g_new (float, 300);
+  g_autoptr (EvoxKmeansResult) r = NULL;
+  g_autoptr (EvoxKmeansSweep) s = NULL;
+  g_autoptr (EvoxPca) pca = NULL;
+  g_autoptr (GError) error = NULL;
+  const float one[] = { 2.5f };
+  EvoxKmeansParams p;
+
+  for (guint i = 0; i < 300; i++)
+    same[i] = 1.5f;
+  evox_kmeans_params_init (&p);
+  p.k = 3;
+  r = evox_kmeans_run (same, 100, 3, &p, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (r->inertia, ==, 0.0);
+  g_assert_cmpuint (r->sizes[0] + r->sizes[1] + r->sizes[2], ==, 100);
+  check_labels_by_size (r, 100);
+  g_clear_pointer (&r, evox_kmeans_result_free);
+
+  s = evox_kmeans_sweep (same, 100, 3, 4, 0, &p, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (s->knee_k, ==, 0);
+  g_assert_true (isnan (s->rows[2].calinski_harabasz));
+
+  p.k = 1;
+  r = evox_kmeans_run (one, 1, 1, &p, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (r->centers[0], ==, 2.5);
+  g_assert_cmpuint (r->labels[0], ==, 0);
+  g_assert_true (r->converged);
+
+  pca = evox_pca_fit (one, 1, 1, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (pca->explained_variance[0], ==, 0.0);
+  g_assert_cmpfloat (pca->components[0], ==, 1.0);
+}
+
 static gpointer
 cancel_later (gpointer cancellable)
 {
@@ -720,6 +762,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Kmeans/pca-eigen", test_pca_eigen);
   g_test_add_func ("/Evox/Kmeans/threads", test_threads);
   g_test_add_func ("/Evox/Kmeans/errors", test_errors);
+  g_test_add_func ("/Evox/Kmeans/degenerate", test_degenerate);
   g_test_add_func ("/Evox/Kmeans/cancel-running", test_cancel_running);
   return g_test_run ();
 }
