@@ -995,19 +995,19 @@ typedef struct
 } Lloyd;
 
 static void
-lloyd_clear (Lloyd *L)
+lloyd_clear (Lloyd *lloyd)
 {
-  g_free (L->c);
-  g_free (L->c_new);
-  g_free (L->shift);
-  g_free (L->half);
-  g_free (L->a);
-  g_free (L->u);
-  g_free (L->l);
-  g_free (L->sums);
-  g_free (L->counts);
-  g_free (L->counts_d);
-  g_free (L->scratch);
+  g_free (lloyd->c);
+  g_free (lloyd->c_new);
+  g_free (lloyd->shift);
+  g_free (lloyd->half);
+  g_free (lloyd->a);
+  g_free (lloyd->u);
+  g_free (lloyd->l);
+  g_free (lloyd->sums);
+  g_free (lloyd->counts);
+  g_free (lloyd->counts_d);
+  g_free (lloyd->scratch);
 }
 
 /* Bounds can only be trusted up to rounding: a point is skipped only when its upper bound is
@@ -1018,19 +1018,19 @@ lloyd_clear (Lloyd *L)
 /* Finds the nearest and second-nearest centres of the points of a block; the nearest is the
  * lowest index among equals, as scikit-learn's argmin. */
 EVOX_KMEANS_INLINE gsize
-assign_block (Lloyd       *L,
+assign_block (Lloyd       *lloyd,
               gsize        chunk,
               const gsize *idx,
               guint        nb,
               double      *dist,
               gboolean     first)
 {
-  guint k = L->k, d = L->d;
-  double *sums = L->sums + chunk * k * d;
-  gint64 *counts = L->counts + chunk * k;
+  guint k = lloyd->k, d = lloyd->d;
+  double *sums = lloyd->sums + chunk * k * d;
+  gint64 *counts = lloyd->counts + chunk * k;
   gsize changes = 0;
 
-  block_distances (L->x, d, idx, nb, L->c, k, dist);
+  block_distances (lloyd->x, d, idx, nb, lloyd->c, k, dist);
   for (guint p = 0; p < nb; p++)
     {
       const double *dp = dist + (gsize) p * k;
@@ -1049,40 +1049,40 @@ assign_block (Lloyd       *L,
           else if (dp[j] < b2)
             b2 = dp[j];
         }
-      L->u[i] = sqrt (b1);
-      L->l[i] = sqrt (b2);
+      lloyd->u[i] = sqrt (b1);
+      lloyd->l[i] = sqrt (b2);
       if (first)
-        L->a[i] = best;
-      else if (L->a[i] != best)
+        lloyd->a[i] = best;
+      else if (lloyd->a[i] != best)
         {
-          const float *x = L->x + i * d;
-          double *from = sums + (gsize) L->a[i] * d, *to = sums + (gsize) best * d;
+          const float *x = lloyd->x + i * d;
+          double *from = sums + (gsize) lloyd->a[i] * d, *to = sums + (gsize) best * d;
 
           for (guint f = 0; f < d; f++)
             {
               from[f] -= x[f];
               to[f] += x[f];
             }
-          counts[L->a[i]]--;
+          counts[lloyd->a[i]]--;
           counts[best]++;
-          L->a[i] = best;
+          lloyd->a[i] = best;
           changes++;
         }
     }
   return changes;
 }
 
-/* Labels the points of chunk c against L->c; returns how many labels changed. The first pass
+/* Labels the points of chunk c against lloyd->c; returns how many labels changed. The first pass
  * computes every distance and fills the chunk's sums; later ones first move the bounds by the
  * last centre shifts, then skip each point whose bounds prove its label. */
 EVOX_KMEANS_CLONES static gsize
-assign_chunk (Lloyd    *L,
+assign_chunk (Lloyd    *lloyd,
               gsize     c,
               gboolean  first,
               double   *dist)
 {
-  guint k = L->k, d = L->d;
-  gsize start = c * L->ch.size, end = MIN (L->n, start + L->ch.size), changes = 0;
+  guint k = lloyd->k, d = lloyd->d;
+  gsize start = c * lloyd->ch.size, end = MIN (lloyd->n, start + lloyd->ch.size), changes = 0;
   gsize idx[BLOCK];
   guint nb = 0;
 
@@ -1090,77 +1090,77 @@ assign_chunk (Lloyd    *L,
     {
       if (!first)
         {
-          guint j = L->a[i];
+          guint j = lloyd->a[i];
           double m;
 
-          L->u[i] += L->shift[j];
-          L->l[i] -= L->max_shift[j == L->max_shift_at];
-          m = MAX (L->half[j], L->l[i]);
-          if (L->u[i] * BOUND_MARGIN < m)
+          lloyd->u[i] += lloyd->shift[j];
+          lloyd->l[i] -= lloyd->max_shift[j == lloyd->max_shift_at];
+          m = MAX (lloyd->half[j], lloyd->l[i]);
+          if (lloyd->u[i] * BOUND_MARGIN < m)
             continue;
-          L->u[i] = sqrt (dist2_fd (L->x + i * d, L->c + (gsize) j * d, d));
-          if (L->u[i] * BOUND_MARGIN < m)
+          lloyd->u[i] = sqrt (dist2_fd (lloyd->x + i * d, lloyd->c + (gsize) j * d, d));
+          if (lloyd->u[i] * BOUND_MARGIN < m)
             continue;
         }
       idx[nb++] = i;
       if (nb == BLOCK)
         {
-          changes += assign_block (L, c, idx, nb, dist, first);
+          changes += assign_block (lloyd, c, idx, nb, dist, first);
           nb = 0;
         }
     }
   if (nb > 0)
-    changes += assign_block (L, c, idx, nb, dist, first);
+    changes += assign_block (lloyd, c, idx, nb, dist, first);
 
   if (first)
     {
-      double *sums = L->sums + c * k * d;
-      gint64 *counts = L->counts + c * k;
+      double *sums = lloyd->sums + c * k * d;
+      gint64 *counts = lloyd->counts + c * k;
 
       memset (sums, 0, sizeof (double) * k * d);
       memset (counts, 0, sizeof (gint64) * k);
       for (gsize i = start; i < end; i++)
         {
-          const float *x = L->x + i * d;
-          double *s = sums + (gsize) L->a[i] * d;
+          const float *x = lloyd->x + i * d;
+          double *s = sums + (gsize) lloyd->a[i] * d;
 
           for (guint f = 0; f < d; f++)
             s[f] += x[f];
-          counts[L->a[i]]++;
+          counts[lloyd->a[i]]++;
         }
     }
   return changes;
 }
 
-/* Labels every point against L->c; returns how many labels changed (every point on the first
+/* Labels every point against lloyd->c; returns how many labels changed (every point on the first
  * pass). */
 static gsize
-lloyd_assign (Lloyd    *L,
+lloyd_assign (Lloyd    *lloyd,
               gboolean  first)
 {
   gsize changes = 0;
 
-#pragma omp parallel reduction(+:changes) if (L->ch.count > 1)
+#pragma omp parallel reduction(+:changes) if (lloyd->ch.count > 1)
   {
-    g_autofree double *dist = g_new (double, (gsize) BLOCK * L->k);
+    g_autofree double *dist = g_new (double, (gsize) BLOCK * lloyd->k);
 
 #pragma omp for schedule(dynamic, 1)
-    for (gsize c = 0; c < L->ch.count; c++)
-      if (!is_cancelled (L->cancellable, &L->cancelled))
-        changes += assign_chunk (L, c, first, dist);
+    for (gsize c = 0; c < lloyd->ch.count; c++)
+      if (!is_cancelled (lloyd->cancellable, &lloyd->cancelled))
+        changes += assign_chunk (lloyd, c, first, dist);
   }
-  return first ? L->n : changes;
+  return first ? lloyd->n : changes;
 }
 
 /* scikit-learn's _relocate_empty_clusters_dense: each empty cluster takes one of the points
  * farthest from their centres (the farthest first; equal distances by the lower index), which
  * leaves its old cluster's sum. Labels are not changed: the next assignment settles them. */
 static void
-relocate_empty (Lloyd  *L,
+relocate_empty (Lloyd  *lloyd,
                 double *sums,
                 double *counts)
 {
-  guint k = L->k, d = L->d, n_empty = 0;
+  guint k = lloyd->k, d = lloyd->d, n_empty = 0;
   g_autofree guint *empty = g_new (guint, k);
   g_autofree double *far = NULL;
   g_autofree gsize *taken = NULL;
@@ -1171,25 +1171,25 @@ relocate_empty (Lloyd  *L,
   if (n_empty == 0)
     return;
 
-  far = g_new (double, L->n);
+  far = g_new (double, lloyd->n);
 #pragma omp parallel for schedule(static)
-  for (gsize i = 0; i < L->n; i++)
-    far[i] = dist2_fd (L->x + i * d, L->c + (gsize) L->a[i] * d, d);
+  for (gsize i = 0; i < lloyd->n; i++)
+    far[i] = dist2_fd (lloyd->x + i * d, lloyd->c + (gsize) lloyd->a[i] * d, d);
 
   taken = g_new (gsize, n_empty);
-  for (guint e = 0; e < n_empty && e < L->n; e++)
+  for (guint e = 0; e < n_empty && e < lloyd->n; e++)
     {
       gsize best = G_MAXSIZE;
       const float *x;
       guint from;
 
-      for (gsize i = 0; i < L->n; i++)
+      for (gsize i = 0; i < lloyd->n; i++)
         if (far[i] >= 0 && (best == G_MAXSIZE || far[i] > far[best]))
           best = i;
       far[best] = -1.0;
       taken[e] = best;
-      x = L->x + best * d;
-      from = L->a[best];
+      x = lloyd->x + best * d;
+      from = lloyd->a[best];
       for (guint f = 0; f < d; f++)
         {
           sums[(gsize) from * d + f] -= x[f];
@@ -1204,9 +1204,9 @@ relocate_empty (Lloyd  *L,
  * shifts, the half distances between centres, and swaps c_new into c. Returns the total
  * squared shift. */
 static double
-lloyd_update (Lloyd *L)
+lloyd_update (Lloyd *lloyd)
 {
-  guint k = L->k, d = L->d;
+  guint k = lloyd->k, d = lloyd->d;
   gsize kd = (gsize) k * d;
   double total = 0.0;
 
@@ -1215,53 +1215,53 @@ lloyd_update (Lloyd *L)
     {
       double s = 0.0;
 
-      for (gsize c = 0; c < L->ch.count; c++)
-        s += L->sums[c * kd + e];
-      L->c_new[e] = s;
+      for (gsize c = 0; c < lloyd->ch.count; c++)
+        s += lloyd->sums[c * kd + e];
+      lloyd->c_new[e] = s;
     }
   for (guint j = 0; j < k; j++)
     {
       gint64 s = 0;
 
-      for (gsize c = 0; c < L->ch.count; c++)
-        s += L->counts[c * k + j];
-      L->counts_d[j] = (double) s;
+      for (gsize c = 0; c < lloyd->ch.count; c++)
+        s += lloyd->counts[c * k + j];
+      lloyd->counts_d[j] = (double) s;
     }
-  relocate_empty (L, L->c_new, L->counts_d);
+  relocate_empty (lloyd, lloyd->c_new, lloyd->counts_d);
   for (guint j = 0; j < k; j++)
-    if (L->counts_d[j] > 0)
+    if (lloyd->counts_d[j] > 0)
       for (guint f = 0; f < d; f++)
-        L->c_new[(gsize) j * d + f] /= L->counts_d[j];
+        lloyd->c_new[(gsize) j * d + f] /= lloyd->counts_d[j];
 
-  L->max_shift[0] = L->max_shift[1] = 0.0;
-  L->max_shift_at = 0;
+  lloyd->max_shift[0] = lloyd->max_shift[1] = 0.0;
+  lloyd->max_shift_at = 0;
   for (guint j = 0; j < k; j++)
     {
       double s2 = 0.0, s;
 
       for (guint f = 0; f < d; f++)
         {
-          double t = L->c_new[(gsize) j * d + f] - L->c[(gsize) j * d + f];
+          double t = lloyd->c_new[(gsize) j * d + f] - lloyd->c[(gsize) j * d + f];
           s2 += t * t;
         }
       total += s2;
       s = sqrt (s2);
-      L->shift[j] = s;
+      lloyd->shift[j] = s;
       /* the largest shift, and the largest of the others, for the lower bounds */
-      if (s > L->max_shift[0])
+      if (s > lloyd->max_shift[0])
         {
-          L->max_shift[1] = L->max_shift[0];
-          L->max_shift[0] = s;
-          L->max_shift_at = j;
+          lloyd->max_shift[1] = lloyd->max_shift[0];
+          lloyd->max_shift[0] = s;
+          lloyd->max_shift_at = j;
         }
-      else if (s > L->max_shift[1])
-        L->max_shift[1] = s;
+      else if (s > lloyd->max_shift[1])
+        lloyd->max_shift[1] = s;
     }
   {
-    double *t = L->c;
+    double *t = lloyd->c;
 
-    L->c = L->c_new;
-    L->c_new = t;
+    lloyd->c = lloyd->c_new;
+    lloyd->c_new = t;
   }
 
   for (guint j = 0; j < k; j++)
@@ -1275,38 +1275,38 @@ lloyd_update (Lloyd *L)
 
             for (guint f = 0; f < d; f++)
               {
-                double t = L->c[(gsize) j * d + f] - L->c[(gsize) j2 * d + f];
+                double t = lloyd->c[(gsize) j * d + f] - lloyd->c[(gsize) j2 * d + f];
                 s += t * t;
               }
             best = MIN (best, s);
           }
-      L->half[j] = 0.5 * sqrt (best);
+      lloyd->half[j] = 0.5 * sqrt (best);
     }
   return total;
 }
 
 EVOX_KMEANS_CLONES static double
-inertia_chunk (const Lloyd *L,
+inertia_chunk (const Lloyd *lloyd,
                gsize        c)
 {
-  gsize end = MIN (L->n, (c + 1) * L->ch.size);
+  gsize end = MIN (lloyd->n, (c + 1) * lloyd->ch.size);
   double s = 0.0;
 
-  for (gsize i = c * L->ch.size; i < end; i++)
-    s += dist2_fd (L->x + i * L->d, L->c + (gsize) L->a[i] * L->d, L->d);
+  for (gsize i = c * lloyd->ch.size; i < end; i++)
+    s += dist2_fd (lloyd->x + i * lloyd->d, lloyd->c + (gsize) lloyd->a[i] * lloyd->d, lloyd->d);
   return s;
 }
 
 static double
-lloyd_inertia (Lloyd *L)
+lloyd_inertia (Lloyd *lloyd)
 {
   double total = 0.0;
 
-#pragma omp parallel for schedule(dynamic, 1) if (L->ch.count > 1)
-  for (gsize c = 0; c < L->ch.count; c++)
-    L->scratch[c] = inertia_chunk (L, c);
-  for (gsize c = 0; c < L->ch.count; c++)
-    total += L->scratch[c];
+#pragma omp parallel for schedule(dynamic, 1) if (lloyd->ch.count > 1)
+  for (gsize c = 0; c < lloyd->ch.count; c++)
+    lloyd->scratch[c] = inertia_chunk (lloyd, c);
+  for (gsize c = 0; c < lloyd->ch.count; c++)
+    total += lloyd->scratch[c];
   return total;
 }
 
@@ -1315,7 +1315,7 @@ lloyd_inertia (Lloyd *L)
  * no label changed (strict convergence) or the total squared shift is at most tol_abs; unless
  * strict, the points are labelled once more against the final centres. */
 static gboolean
-lloyd_run (Lloyd         *L,
+lloyd_run (Lloyd         *lloyd,
            const double  *init,
            guint          max_iter,
            double         tol_abs,
@@ -1326,16 +1326,16 @@ lloyd_run (Lloyd         *L,
   gboolean strict = FALSE;
   guint it;
 
-  memcpy (L->c, init, sizeof (double) * L->k * L->d);
+  memcpy (lloyd->c, init, sizeof (double) * lloyd->k * lloyd->d);
   *converged = FALSE;
   for (it = 0; it < max_iter; it++)
     {
-      gsize changes = lloyd_assign (L, it == 0);
+      gsize changes = lloyd_assign (lloyd, it == 0);
       double shift;
 
-      if (L->cancelled)
+      if (lloyd->cancelled)
         return FALSE;
-      shift = lloyd_update (L);
+      shift = lloyd_update (lloyd);
       evox_progress_update (progress, (double) (it + 1) / max_iter);
       if (it > 0 && changes == 0)
         {
@@ -1353,8 +1353,8 @@ lloyd_run (Lloyd         *L,
     }
   *n_iter = MIN (it, max_iter);
   if (!strict)
-    lloyd_assign (L, FALSE);
-  return !L->cancelled;
+    lloyd_assign (lloyd, FALSE);
+  return !lloyd->cancelled;
 }
 
 /* Numbers the clusters by size, 0 the largest; equal sizes by the lower index of the cluster's
@@ -1476,7 +1476,7 @@ kmeans_once (const float    *points,
   EvoxKmeansResult *run = NULL;
   guint k = setup->k, n_iter = 0;
   gboolean converged = FALSE;
-  Lloyd L = { 0 };
+  Lloyd lloyd = { 0 };
 
   init = g_new (double, (gsize) k * d);
   if (init_centers != NULL)
@@ -1500,38 +1500,38 @@ kmeans_once (const float    *points,
         return NULL;
     }
 
-  L.x = points;
-  L.n = n;
-  L.d = d;
-  L.k = k;
-  L.ch = chunks_for (n);
-  L.cancellable = cancellable;
-  L.c = g_new (double, (gsize) k * d);
-  L.c_new = g_new (double, (gsize) k * d);
-  L.shift = g_new0 (double, k);
-  L.half = g_new0 (double, k);
-  L.a = g_new0 (guint32, n);
-  L.u = g_new (double, n);
-  L.l = g_new (double, n);
-  L.sums = g_new0 (double, L.ch.count * k * d);
-  L.counts = g_new0 (gint64, L.ch.count * k);
-  L.counts_d = g_new0 (double, k);
-  L.scratch = g_new0 (double, L.ch.count);
+  lloyd.x = points;
+  lloyd.n = n;
+  lloyd.d = d;
+  lloyd.k = k;
+  lloyd.ch = chunks_for (n);
+  lloyd.cancellable = cancellable;
+  lloyd.c = g_new (double, (gsize) k * d);
+  lloyd.c_new = g_new (double, (gsize) k * d);
+  lloyd.shift = g_new0 (double, k);
+  lloyd.half = g_new0 (double, k);
+  lloyd.a = g_new0 (guint32, n);
+  lloyd.u = g_new (double, n);
+  lloyd.l = g_new (double, n);
+  lloyd.sums = g_new0 (double, lloyd.ch.count * k * d);
+  lloyd.counts = g_new0 (gint64, lloyd.ch.count * k);
+  lloyd.counts_d = g_new0 (double, k);
+  lloyd.scratch = g_new0 (double, lloyd.ch.count);
 
-  if (lloyd_run (&L, init, setup->max_iter, setup->tol_abs, progress, &n_iter, &converged))
+  if (lloyd_run (&lloyd, init, setup->max_iter, setup->tol_abs, progress, &n_iter, &converged))
     {
       run = g_new0 (EvoxKmeansResult, 1);
       run->k = k;
       run->d = d;
-      run->inertia = lloyd_inertia (&L);
-      run->centers = g_steal_pointer (&L.c);
-      run->labels = g_steal_pointer (&L.a);
+      run->inertia = lloyd_inertia (&lloyd);
+      run->centers = g_steal_pointer (&lloyd.c);
+      run->labels = g_steal_pointer (&lloyd.a);
       run->sizes = g_new0 (guint64, k);
       run->n_iter = n_iter;
       run->restart = r;
       run->converged = converged;
     }
-  lloyd_clear (&L);
+  lloyd_clear (&lloyd);
   return run;
 }
 
