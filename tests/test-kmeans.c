@@ -129,6 +129,12 @@ static const char empty_labels[] =
   "01221302032311310122312303230123002203210323012331231120132201230123012312230122"
   "112313230123133312330322012202230322112301220123132101031323"
   ;
+static const char wide_labels[] =
+  "01232312343123401432212240134201234110344023401032012344203401030040344124441432"
+  "01034010340103121231010320101241034012320123404234014240123214214012344103101032"
+  "01334412340123101334010344123032032010340143341030014320023441234014024023241234"
+  "310024433041034012344124401234013340123401434011324123411031"
+  ;
 static const double zscore_mean[] = {
   -0.37263616378506415, 0.56642732738517221, 7, -0.92172016812488433,
   0.37670775101752951,
@@ -221,6 +227,28 @@ test_fixed_init (void)
   g_assert_cmpuint (r->n_iter, ==, 12);
   g_assert_true (r->converged);
   check_labels_by_size (r, 300);
+}
+
+/* 40 features take the centre-by-centre distance loop: KMeans(5, init=x[:5]) gives inertia
+ * 11801.912204586122 in 27 iterations and wide_labels. */
+static void
+test_fixed_init_wide (void)
+{
+  g_autofree float *x = blobs (9, 300, 40, 5, 0.6, 1.0);
+  g_autofree double *init = g_new (double, 200);
+  g_autoptr (EvoxKmeansResult) r = NULL;
+  g_autoptr (GError) error = NULL;
+  EvoxKmeansParams p;
+
+  for (guint i = 0; i < 200; i++)
+    init[i] = x[i];
+  evox_kmeans_params_init (&p);
+  p.k = 5;
+  r = evox_kmeans_run (x, 300, 40, &p, init, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (same_partition (r->labels, wide_labels, 300, 5));
+  g_assert_true (close_rel (r->inertia, 11801.912204586122, 1e-6));
+  g_assert_cmpuint (r->n_iter, ==, 27);
 }
 
 /* The start centre at (100, 100, 100) gets no point: scikit-learn moves it to the point
@@ -750,6 +778,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Evox/Kmeans/fixed-init", test_fixed_init);
+  g_test_add_func ("/Evox/Kmeans/fixed-init-wide", test_fixed_init_wide);
   g_test_add_func ("/Evox/Kmeans/empty-cluster", test_empty_cluster);
   g_test_add_func ("/Evox/Kmeans/plusplus-restarts", test_plusplus_restarts);
   g_test_add_func ("/Evox/Kmeans/plusplus-centres", test_plusplus_centres);

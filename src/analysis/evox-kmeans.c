@@ -206,17 +206,52 @@ dist2_ff (const float *x,
   return s;
 }
 
-/* Squared distances of nb points (rows idx[] of x) to k centres, out[p * k + j]; centre-major
- * so each centre row is read once from memory for the whole block. */
+/* Up to this many features, distances to all centres are summed feature by feature across the
+ * centres (vectors over centres, no horizontal sums); above it, centre by centre. */
+#define SMALL_D 32
+
+typedef double V4D __attribute__ ((vector_size (32)));
+
+/* Squared distances of nb points (rows idx[] of x) to k centres, out[p * stride + j]. With
+ * few features, ct holds the centres transposed (d rows of stride, padded with copies of the
+ * last centre) and each point's distances to all centres grow together; otherwise the loop is
+ * centre-major so each centre row is read once for the whole block. */
 EVOX_KMEANS_INLINE void
 block_distances (const float  *x,
                  guint         d,
                  const gsize  *idx,
                  guint         nb,
                  const double *centers,
+                 const double *ct,
                  guint         k,
+                 guint         stride,
                  double       *out)
 {
+  if (d <= SMALL_D)
+    {
+      for (guint p = 0; p < nb; p++)
+        {
+          const float *xp = x + idx[p] * d;
+
+          /* four centres per register, summed over the features without a trip to memory */
+          for (guint j = 0; j < stride; j += 4)
+            {
+              V4D acc = { 0.0, 0.0, 0.0, 0.0 };
+
+              for (guint f = 0; f < d; f++)
+                {
+                  V4D c, t;
+
+                  memcpy (&c, ct + (gsize) f * stride + j, sizeof c);
+                  t = (double) xp[f] - c;
+                  acc += t * t;
+                }
+              memcpy (out + (gsize) p * stride + j, &acc, sizeof acc);
+            }
+        }
+      return;
+    }
+
   for (guint j = 0; j < k; j++)
     {
       const double *c = centers + (gsize) j * d;
@@ -232,7 +267,7 @@ block_distances (const float  *x,
               double t = (double) xp[f] - c[f];
               s += t * t;
             }
-          out[p * k + j] = s;
+          out[p * stride + j] = s;
         }
     }
 }
@@ -992,6 +1027,8 @@ typedef struct
   gint64       *counts;    /* chunks x k */
   double       *counts_d;  /* k, the cluster sizes as doubles */
   double       *scratch;   /* chunks */
+  double       *ct;        /* d x stride: the centres transposed, for few features */
+  guint         stride;    /* k rounded up to a multiple of 4 */
 } Lloyd;
 
 static void
@@ -1008,6 +1045,19 @@ lloyd_clear (Lloyd *lloyd)
   g_free (lloyd->counts);
   g_free (lloyd->counts_d);
   g_free (lloyd->scratch);
+  g_free (lloyd->ct);
+}
+
+static void
+transpose_centres (Lloyd *lloyd)
+{
+  guint k = lloyd->k, d = lloyd->d;
+
+  if (d > SMALL_D)
+    return;
+  for (guint f = 0; f < d; f++)
+    for (guint j = 0; j < lloyd->stride; j++)
+      lloyd->ct[(gsize) f * lloyd->stride + j] = lloyd->c[(gsize) MIN (j, k - 1) * d + f];
 }
 
 /* Bounds can only be trusted up to rounding: a point is skipped only when its upper bound is
@@ -1030,10 +1080,10 @@ assign_block (Lloyd       *lloyd,
   gint64 *counts = lloyd->counts + chunk * k;
   gsize changes = 0;
 
-  block_distances (lloyd->x, d, idx, nb, lloyd->c, k, dist);
+  block_distances (lloyd->x, d, idx, nb, lloyd->c, lloyd->ct, k, lloyd->stride, dist);
   for (guint p = 0; p < nb; p++)
     {
-      const double *dp = dist + (gsize) p * k;
+      const double *dp = dist + (gsize) p * lloyd->stride;
       gsize i = idx[p];
       double b1 = dp[0], b2 = INFINITY;
       guint best = 0;
@@ -1142,7 +1192,7 @@ lloyd_assign (Lloyd    *lloyd,
 
 #pragma omp parallel reduction(+:changes) if (lloyd->ch.count > 1)
   {
-    g_autofree double *dist = g_new (double, (gsize) BLOCK * lloyd->k);
+    g_autofree double *dist = g_new (double, (gsize) BLOCK * lloyd->stride);
 
 #pragma omp for schedule(dynamic, 1)
     for (gsize c = 0; c < lloyd->ch.count; c++)
@@ -1262,6 +1312,7 @@ lloyd_update (Lloyd *lloyd)
 
     lloyd->c = lloyd->c_new;
     lloyd->c_new = t;
+    transpose_centres (lloyd);
   }
 
   for (guint j = 0; j < k; j++)
@@ -1327,6 +1378,7 @@ lloyd_run (Lloyd         *lloyd,
   guint it;
 
   memcpy (lloyd->c, init, sizeof (double) * lloyd->k * lloyd->d);
+  transpose_centres (lloyd);
   *converged = FALSE;
   for (it = 0; it < max_iter; it++)
     {
@@ -1517,6 +1569,8 @@ kmeans_once (const float    *points,
   lloyd.counts = g_new0 (gint64, lloyd.ch.count * k);
   lloyd.counts_d = g_new0 (double, k);
   lloyd.scratch = g_new0 (double, lloyd.ch.count);
+  lloyd.stride = (k + 3) / 4 * 4;
+  lloyd.ct = g_new (double, (gsize) d * lloyd.stride);
 
   if (lloyd_run (&lloyd, init, setup->max_iter, setup->tol_abs, progress, &n_iter, &converged))
     {
