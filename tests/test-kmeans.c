@@ -1,4 +1,4 @@
-/* test-kmeans.c: scaling, PCA, k-means++, Lloyd, CH, silhouette, Kneedle and the sweep against scikit-learn 1.2 and brute force. */
+/* test-kmeans.c: scaling, PCA, k-means, CH, silhouette, Kneedle and the sweep against scikit-learn and brute force. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 

@@ -1,4 +1,4 @@
-/* evox-kmeans.c: feature scaling, PCA, greedy k-means++, Lloyd with Hamerly's bounds, quality measures, Kneedle and the k sweep. */
+/* evox-kmeans.c: scaling, PCA, k-means++, Lloyd with Hamerly's bounds, CH, silhouette, Kneedle, the sweep. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
