@@ -1,4 +1,4 @@
-/* evox-bench.c: times Evox's TIFF load, histograms, range counts, frames and labelling (beside references). */
+/* evox-bench.c: times Evox's TIFF load, histograms, range counts, frames, labelling and k-means (beside references). */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox-bench"
 
@@ -21,6 +21,7 @@
 #include "evox-histogram.h"
 #include "evox-image.h"
 #include "evox-isosurface.h"
+#include "evox-kmeans.h"
 #include "evox-labels.h"
 #include "evox-mesh-writer.h"
 #include "evox-phase.h"
@@ -1264,6 +1265,141 @@ run_mesh_render (void)
   return 0;
 }
 
+/* k-means (run-bench.py --kmeans) on FILE: n rows of d float32, raw and row-major as numpy's
+ * tofile writes them (--shape NxD). With --init (k rows of d float64, raw) one run starts from
+ * those centres, for the time per Lloyd iteration; with --sweep K the sweep k = 1..K; otherwise
+ * a whole run from greedy k-means++ with Evox's defaults (k-means++ on a 100,000-point sample). */
+
+static int      opt_k = 8;
+static char    *opt_shape = NULL;
+static char    *opt_init = NULL;
+static int      opt_max_iter = 0;
+static double   opt_tol = 1e-4;
+static int      opt_restarts = -1;
+static int      opt_seed = 0;
+static int      opt_sweep = 0;
+static int      opt_sweep_sample = 100000;
+
+static const GOptionEntry kmeans_entries[] = {
+  { "k", 0, 0, G_OPTION_ARG_INT, &opt_k, "Clusters (kmeans; default 8)", "K" },
+  { "shape", 0, 0, G_OPTION_ARG_STRING, &opt_shape, "Rows and columns of FILE (kmeans)", "NxD" },
+  { "init", 0, 0, G_OPTION_ARG_FILENAME, &opt_init,
+    "Start centres, k x d raw float64 (kmeans: one run from them)", "FILE" },
+  { "max-iter", 0, 0, G_OPTION_ARG_INT, &opt_max_iter, "Lloyd iterations at most (kmeans)", "N" },
+  { "tol", 0, 0, G_OPTION_ARG_DOUBLE, &opt_tol,
+    "Relative tolerance; negative: stop only when no label changes (kmeans; default 1e-4)", "T" },
+  { "restarts", 0, 0, G_OPTION_ARG_INT, &opt_restarts, "k-means++ restarts (kmeans; default 1, the sweep 4 as Evox)",
+    "N" },
+  { "seed", 0, 0, G_OPTION_ARG_INT, &opt_seed, "Seed (kmeans; default 0)", "S" },
+  { "sweep", 0, 0, G_OPTION_ARG_INT, &opt_sweep, "Sweep k = 1..K instead (kmeans)", "K" },
+  { "sweep-sample", 0, 0, G_OPTION_ARG_INT, &opt_sweep_sample,
+    "Points the sweep clusters (kmeans --sweep; default 100000, 0 all)", "N" },
+  { NULL }
+};
+
+static int
+run_kmeans (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *init = NULL;
+  g_autofree double *t = g_new0 (double, opt_runs);
+  g_autofree char *runs = NULL;
+  EvoxKmeansParams params;
+  gsize len = 0, init_len = 0, n = 0;
+  guint d = 0;
+  int threads = 1;
+  gint64 rows = 0, cols = 0;
+
+  if (opt_shape == NULL || sscanf (opt_shape, "%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT, &rows,
+                                   &cols) != 2 || rows < 1 || cols < 1 || opt_k < 1)
+    {
+      g_printerr ("evox-bench: kmeans needs --shape NxD and k >= 1\n");
+      return 2;
+    }
+  n = rows;
+  d = cols;
+  if (!g_file_get_contents (path, &data, &len, &error) ||
+      (opt_init != NULL && !g_file_get_contents (opt_init, &init, &init_len, &error)))
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  if (len != n * d * sizeof (float) ||
+      (init != NULL && init_len != (gsize) opt_k * d * sizeof (double)))
+    {
+      g_printerr ("evox-bench: %s is not %zu x %u float32, or the centres not %d x %u float64\n",
+                  path, n, d, opt_k, d);
+      return 1;
+    }
+#ifdef HAVE_OPENMP
+  threads = omp_get_max_threads ();
+#endif
+  evox_kmeans_params_init (&params);
+  params.k = opt_k;
+  params.seed = opt_seed;
+  if (opt_restarts >= 0)
+    params.restarts = opt_restarts;
+  else if (opt_sweep == 0)
+    params.restarts = 1;
+  params.max_iter = opt_max_iter;
+  params.tol = opt_tol < 0 ? -1.0 : opt_tol;
+
+  if (opt_sweep > 0)
+    {
+      g_autoptr(EvoxKmeansSweep) sweep = NULL;
+      g_autoptr(GString) inertia = g_string_new (NULL);
+
+      for (int r = 0; r < opt_runs; r++)
+        {
+          double t0 = now_s ();
+
+          g_clear_pointer (&sweep, evox_kmeans_sweep_free);
+          sweep = evox_kmeans_sweep ((const float *) data, n, d, opt_sweep, opt_sweep_sample,
+                                     &params, NULL, NULL, &error);
+          if (sweep == NULL)
+            {
+              g_printerr ("evox-bench: %s\n", error->message);
+              return 1;
+            }
+          t[r] = now_s () - t0;
+        }
+      for (guint k = 0; k < sweep->n_rows; k++)
+        g_string_append_printf (inertia, "%s%.6g", k > 0 ? "," : "", sweep->rows[k].inertia);
+      runs = format_runs (t, opt_runs);
+      g_print ("kmeans-sweep n=%zu d=%u k_max=%d sample=%zu restarts=%u threads=%d s=%.6f "
+               "knee=%d inertia=%s runs_s=%s\n", n, d, opt_sweep, sweep->n_sampled,
+               params.restarts, threads, min_of (t, opt_runs), sweep->knee_k, inertia->str, runs);
+      return 0;
+    }
+
+  {
+    g_autoptr(EvoxKmeansResult) result = NULL;
+
+    for (int r = 0; r < opt_runs; r++)
+      {
+        double t0 = now_s ();
+
+        g_clear_pointer (&result, evox_kmeans_result_free);
+        result = evox_kmeans_run ((const float *) data, n, d, &params, (const double *) init,
+                                  NULL, NULL, &error);
+        if (result == NULL)
+          {
+            g_printerr ("evox-bench: %s\n", error->message);
+            return 1;
+          }
+        t[r] = now_s () - t0;
+      }
+    runs = format_runs (t, opt_runs);
+    g_print ("%s n=%zu d=%u k=%d threads=%d init_sample=%zu n_iter=%u s=%.6f s_per_iter=%.6f "
+             "inertia=%.10g runs_s=%s\n", init != NULL ? "kmeans-iter" : "kmeans-run", n, d,
+             opt_k, threads, init != NULL ? 0 : MIN (n, (gsize) params.init_sample),
+             result->n_iter, min_of (t, opt_runs), min_of (t, opt_runs) / MAX (result->n_iter, 1),
+             result->inertia, runs);
+  }
+  return 0;
+}
+
 static void
 usage (void)
 {
@@ -1279,6 +1415,9 @@ usage (void)
               "       evox-bench mesh-render [--frames N] [--warmup N] [--size WxH] [--opacity A]\n"
               "                              [--mesh-grid N] [--mesh-period P] [--ply FILE]\n"
               "                              [--dump IMAGE]\n"
+              "       evox-bench kmeans [--runs N] --shape NxD [--k K] [--init CENTRES]\n"
+              "                         [--max-iter N] [--tol T] [--restarts N] [--seed S]\n"
+              "                         [--sweep K [--sweep-sample N]] FILE\n"
               "Each prints one line per result: a record name and key=value fields.\n");
 }
 
@@ -1305,6 +1444,7 @@ main (int   argc,
   context = g_option_context_new ("FILE");
   g_option_context_add_main_entries (context, bench_entries, NULL);
   g_option_context_add_main_entries (context, mesh_render_entries, NULL);
+  g_option_context_add_main_entries (context, kmeans_entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("evox-bench: %s\n", error->message);
@@ -1339,6 +1479,8 @@ main (int   argc,
     return run_labels (argv[1]);
   if (g_str_equal (command, "isosurface"))
     return run_isosurface (argv[1]);
+  if (g_str_equal (command, "kmeans"))
+    return run_kmeans (argv[1]);
   usage ();
   return 2;
 }
