@@ -726,6 +726,30 @@ test_u16_labels (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* --demo is an input like a file; {name} becomes "demo", and no IN may come with it. */
+static void
+test_demo (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *labels_template = g_build_filename (dir, "labels-{name}.tif", NULL);
+  g_autofree char *labels_path = g_build_filename (dir, "labels-demo.tif", NULL);
+  g_autoptr(EvoxVolume) labels = NULL;
+  gsize dims[3];
+
+  {
+    g_auto(Run) run = cluster ("--demo", "--k", "2", "--labels", labels_template, NULL);
+    assert_ok (&run);
+  }
+  labels = read_volume (labels_path);
+  evox_volume_get_dims (labels, dims);
+  g_assert_cmpuint (dims[0] * dims[1] * dims[2], >, 0);
+  {
+    g_auto(Run) run = cluster ("--demo", labels_path, "--k", "2", NULL);
+    assert_refused (&run, 2, "--demo");
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* Every refusal: status 1 for bad input, 2 for bad usage, one line, nothing written. */
 static void
 test_bad_input (void)
@@ -973,6 +997,7 @@ main (int    argc,
   g_test_add_func ("/Evox/ClusterCli/mask-nan", test_mask_nan);
   g_test_add_func ("/Evox/ClusterCli/pca", test_pca);
   g_test_add_func ("/Evox/ClusterCli/u16-labels", test_u16_labels);
+  g_test_add_func ("/Evox/ClusterCli/demo", test_demo);
   g_test_add_func ("/Evox/ClusterCli/bad-input", test_bad_input);
   g_test_add_func ("/Evox/ClusterCli/rollback", test_rollback);
   g_test_add_func ("/Evox/ClusterCli/real", test_real);
