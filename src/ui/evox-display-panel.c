@@ -451,7 +451,8 @@ sync_channel_label (EvoxDisplayPanel *self)
     {
       g_autofree char *what = describe_channel (volume, channel);
 
-      text = g_strdup_printf (_("%u of %u · %s"), channel + 1, evox_volume_get_n_channels (volume),
+      /* 0-based, as the spin button, --channel and the slice labels count. */
+      text = g_strdup_printf (_("%u / %u · %s"), channel, evox_volume_get_n_channels (volume) - 1,
                               what);
     }
   gtk_label_set_text (self->channel_label, text != NULL ? text : "");
@@ -489,6 +490,8 @@ rebuild_channels (EvoxDisplayPanel *self)
                             MAX (1, n / 10), 0);
   gtk_widget_set_visible (GTK_WIDGET (self->channel_dropdown), n <= CHANNEL_DROPDOWN_MAX);
   gtk_widget_set_visible (self->channel_stepper, n > CHANNEL_DROPDOWN_MAX);
+  /* The drop-down names the channel itself; beside a slider the name needs a line. */
+  gtk_widget_set_visible (GTK_WIDGET (self->channel_label), n > CHANNEL_DROPDOWN_MAX);
   gtk_widget_set_visible (self->channel_box, n > 1);
   sync_channel_label (self);
 }
