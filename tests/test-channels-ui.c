@@ -188,6 +188,22 @@ test_chooser (void)
   g_assert_cmpuint (evox_document_get_channel (document), ==, 0);
   g_assert_cmpuint (gtk_drop_down_get_selected (dropdown), ==, 0);
 
+  /* A volume and its channel change in one batch of notifications, as when clusters become a
+   * channel: the chooser must take the new channel, not clamp it to the old volume's count. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (EvoxVolume) four = evox_volume_new (NX, NY, NZ, 4, EVOX_SAMPLE_F32, &error);
+
+    g_assert_no_error (error);
+    evox_volume_freeze (four);
+    g_object_freeze_notify (G_OBJECT (document));
+    evox_document_set_volume (document, four, "four", NULL);
+    evox_document_set_channel (document, 3);
+    g_object_thaw_notify (G_OBJECT (document));
+    g_assert_cmpuint (evox_document_get_channel (document), ==, 3);
+    g_assert_cmpuint (gtk_drop_down_get_selected (dropdown), ==, 3);
+  }
+
   evox_test_screenshot (GTK_WIDGET (window), "channels");
   evox_test_close_window (window);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
