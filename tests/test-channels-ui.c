@@ -15,6 +15,9 @@
 #include "evox-canvas.h"
 #include "evox-feature-file.h"
 #include "evox-histogram-view.h"
+#include "evox-phase.h"
+#include "evox-phase-panel.h"
+#include "evox-phase-row.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
@@ -130,6 +133,32 @@ assert_hover_value (EvoxWindow *window,
   g_assert_nonnull (strstr (text, value_text));
 }
 
+static gboolean
+fraction_ends_with (gpointer data)
+{
+  gpointer *pair = data;
+  /* The rows are made again when the channel changes. */
+  EvoxPhaseRow *row = evox_phase_panel_get_row (pair[0], 0);
+  const char *text = row != NULL ? evox_phase_row_get_fraction_text (row) : NULL;
+
+  return text != NULL && g_str_has_suffix (text, pair[1]);
+}
+
+/* The share of channel c's voxels in [lo, hi], counted here, as the phase row prints it. */
+static char *
+brute_fraction (guint  c,
+                double lo,
+                double hi)
+{
+  guint n = 0;
+
+  for (gsize z = 0; z < NZ; z++)
+    for (gsize y = 0; y < NY; y++)
+      for (gsize x = 0; x < NX; x++)
+        n += expected_value (c, x, y, z) >= lo && expected_value (c, x, y, z) <= hi;
+  return g_strdup_printf ("%.1f %%", 100.0 * n / (NX * NY * NZ));
+}
+
 static void
 test_chooser (void)
 {
@@ -187,6 +216,28 @@ test_chooser (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "view.channel-step", "i", -1);
   g_assert_cmpuint (evox_document_get_channel (document), ==, 0);
   g_assert_cmpuint (gtk_drop_down_get_selected (dropdown), ==, 0);
+
+  /* A phase's fraction is of the channel shown: 0 .. 10.05 holds no Mn voxel (1000 and up),
+   * one Co voxel (10) and a hundred Ni voxels (0.1 .. 10). */
+  {
+    g_autoptr (EvoxPhase) phase = evox_phase_new ("low", 0, 10.05, "#ff0000");
+    EvoxPhasePanel *panel = EVOX_PHASE_PANEL (evox_window_get_phase_panel (window));
+    gpointer pair[2];
+
+    evox_phase_list_append (evox_document_get_phases (document), phase);
+    evox_window_show_page (window, "phases");
+    pair[0] = panel;
+    for (guint c = 0; c < 3; c++)
+      {
+        g_autofree char *expected = brute_fraction (c, 0, 10.05);
+
+        gtk_drop_down_set_selected (dropdown, c);
+        pair[1] = expected;
+        g_test_message ("channel %u: phase fraction %s", c, expected);
+        g_assert_true (evox_test_wait_for (fraction_ends_with, pair, 5));
+      }
+    evox_window_show_page (window, "display");
+  }
 
   /* A volume and its channel change in one batch of notifications, as when clusters become a
    * channel: the chooser must take the new channel, not clamp it to the old volume's count. */
