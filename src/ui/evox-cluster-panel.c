@@ -25,9 +25,12 @@
 EvoxClusters *evox_document_get_clusters      (EvoxDocument *self);
 void          evox_document_set_clusters      (EvoxDocument *self,
                                                EvoxClusters *clusters);
-gboolean      evox_document_cluster_to_phase  (EvoxDocument *self,
+EvoxPhase    *evox_document_cluster_to_phase  (EvoxDocument *self,
                                                guint         id,
                                                GError      **error);
+guint         evox_document_get_selected_cluster (EvoxDocument *self);
+void          evox_document_set_selected_cluster (EvoxDocument *self,
+                                                  guint         id);
 
 #define DEFAULT_K 4
 #define DEFAULT_RESTARTS 4
@@ -448,6 +451,19 @@ update_summary (EvoxClusterPanel *self)
                               evox_clusters_get_info (clusters, "scale") ?: "?",
                               evox_clusters_get_info (clusters, "seed"));
     }
+  if (self->explained != NULL && self->run_clusters == clusters)
+    {
+      double total = 0;
+
+      for (guint i = 0; i < self->n_explained; i++)
+        total += self->explained[i];
+      g_string_append_c (text, '\n');
+      /* TRANSLATORS: "PCA: 2 components keep 97.3 % of the variance" */
+      g_string_append_printf (text, ngettext ("PCA: %u component keeps %.1f %% of the variance",
+                                              "PCA: %u components keep %.1f %% of the variance",
+                                              self->n_explained),
+                              self->n_explained, 100 * total);
+    }
   gtk_label_set_text (self->summary_label, text->str);
 }
 
@@ -560,6 +576,7 @@ run_finished (GObject      *source,
       keep_run_info (self, result, &data->params);
       evox_document_set_clusters (self->document, result->clusters[0]);
       update_pca_label (self);
+      update_summary (self);
     }
   run_data_free (data);
 }
@@ -1024,13 +1041,13 @@ rebuild_rows (EvoxClusterPanel *self)
 static void
 sync_selection (EvoxClusterPanel *self)
 {
-  guint id = 0, ids[2];
+  guint id, ids[2];
   guint n;
   GtkListBoxRow *row;
 
   if (self->document == NULL)
     return;
-  g_object_get (self->document, "selected-cluster", &id, NULL);
+  id = evox_document_get_selected_cluster (self->document);
   n = selected_ids (self, ids);
   if ((id == 0 && n == 0) || (n == 1 && ids[0] == id) || (id == 0 && n > 1))
     return;
@@ -1077,7 +1094,7 @@ on_selected_rows_changed (EvoxClusterPanel *self)
   if (self->updating || self->document == NULL)
     return;
   self->updating = TRUE;
-  g_object_set (self->document, "selected-cluster", n == 1 ? ids[0] : 0u, NULL);
+  evox_document_set_selected_cluster (self->document, n == 1 ? ids[0] : 0);
   self->updating = FALSE;
   if (gtk_toggle_button_get_active (self->solo_button))
     apply_solo (self);
@@ -1119,7 +1136,7 @@ make_phase_action (GtkWidget  *widget,
 
   if (current_clusters (self) == NULL || selected_ids (self, ids) != 1)
     return;
-  if (!evox_document_cluster_to_phase (self->document, ids[0], &error))
+  if (evox_document_cluster_to_phase (self->document, ids[0], &error) == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("Could not make a phase of the cluster: %s"),
                                                   error->message);
