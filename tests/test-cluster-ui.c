@@ -227,11 +227,13 @@ brute_stats (EvoxVolume    *volume,
   *std = sqrt (sum2 / n);
 }
 
+/* The job gathers features as floats: its means may differ from doubles summed here by float
+ * rounding, far below the +-1 noise of the blocks. */
 static void
 assert_close (double a,
               double b)
 {
-  g_assert_cmpfloat (fabs (a - b), <=, 1e-9 * MAX (1.0, fabs (b)));
+  g_assert_cmpfloat (fabs (a - b), <=, 1e-6 * MAX (1.0, fabs (b)));
 }
 
 /* CSV */
@@ -486,6 +488,24 @@ phase_voxels (EvoxDocument *document,
   return voxels;
 }
 
+/* The "Only This" button. */
+static GtkToggleButton *
+find_solo (GtkWidget *widget)
+{
+  if (GTK_IS_TOGGLE_BUTTON (widget) &&
+      g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), "Only This") == 0)
+    return GTK_TOGGLE_BUTTON (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkToggleButton *found = find_solo (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 test_merge_phase (Fixture       *fixture,
                   gconstpointer  user_data)
@@ -503,14 +523,10 @@ test_merge_phase (Fixture       *fixture,
   g_assert_cmpuint (evox_document_get_selected_cluster (fixture->document), ==, 2);
 
   /* "Only This" shows the selected cluster alone, and all again when released. */
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (evox_test_find_descendant (
-                                  GTK_WIDGET (fixture->panel), GTK_TYPE_TOGGLE_BUTTON)),
-                                TRUE);
+  gtk_toggle_button_set_active (find_solo (GTK_WIDGET (fixture->panel)), TRUE);
   for (guint id = 1; id <= 3; id++)
     g_assert_cmpint (evox_clusters_get_visible (clusters, id), ==, id == 2);
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (evox_test_find_descendant (
-                                  GTK_WIDGET (fixture->panel), GTK_TYPE_TOGGLE_BUTTON)),
-                                FALSE);
+  gtk_toggle_button_set_active (find_solo (GTK_WIDGET (fixture->panel)), FALSE);
   for (guint id = 1; id <= 3; id++)
     g_assert_true (evox_clusters_get_visible (clusters, id));
 

@@ -134,9 +134,8 @@ struct _EvoxClusterPanel
   GCancellable      *cancellable;
   EvoxProgress      *progress;
   guint              poll_id;
-  /* The last run's centres (original units) and explained variance, for the clusters it made. */
-  EvoxClusters      *run_clusters;   /* weak identity, not a reference */
-  double            *centers;
+  /* The last run's explained variance, for the clusters it made. */
+  EvoxClusters      *run_clusters;   /* compared by identity only, not a reference */
   double            *explained;
   guint              n_explained;
 
@@ -515,17 +514,12 @@ keep_run_info (EvoxClusterPanel           *self,
                const EvoxClusteringParams *params)
 {
   EvoxClusters *clusters = result->clusters[0];
-  guint k = evox_clusters_get_k (clusters);
-  guint d = evox_clusters_get_n_features (clusters);
   char number[G_ASCII_DTOSTR_BUF_SIZE];
   g_autofree char *text = NULL;
 
-  g_clear_pointer (&self->centers, g_free);
   g_clear_pointer (&self->explained, g_free);
   self->n_explained = 0;
   self->run_clusters = clusters;
-  if (result->centers != NULL && result->n_features == d)
-    self->centers = g_memdup2 (result->centers, sizeof (double) * k * d);
   if (result->explained_variance_ratio != NULL && params->pca > 0)
     {
       self->explained = g_memdup2 (result->explained_variance_ratio,
@@ -1851,9 +1845,19 @@ evox_cluster_panel_dispose (GObject *object)
   EvoxClusterPanel *self = EVOX_CLUSTER_PANEL (object);
 
   release_document (self);
+  /* The template's children emit as they go (a list box losing its selected rows): the panel
+   * stops listening first. */
+  if (self->cluster_list != NULL)
+    {
+      GObject *emitters[] = { G_OBJECT (self->cluster_list), G_OBJECT (self->solo_button),
+                              G_OBJECT (self->metric_dropdown),
+                              G_OBJECT (self->domain_channel_dropdown) };
+
+      for (guint i = 0; i < G_N_ELEMENTS (emitters); i++)
+        g_signal_handlers_disconnect_by_data (emitters[i], self);
+    }
   g_clear_pointer (&self->sweep, evox_kmeans_sweep_free);
   g_clear_pointer (&self->domain_rows, g_array_unref);
-  g_clear_pointer (&self->centers, g_free);
   g_clear_pointer (&self->explained, g_free);
   if (self->domain_view != NULL)
     gtk_column_view_set_model (self->domain_view, NULL);
