@@ -1,5 +1,6 @@
 // slice.frag: stored value -> transfer -> [lo, hi] -> colour-map entry, tinted by the phase that
-// owns the value and by the particle highlight, or in its particle's colour; holes are discarded.
+// owns the value and by the particle highlight, or in its particle's colour, then by the voxel's
+// cluster; holes are discarded.
 // SPDX-License-Identifier: BSD-3-Clause
 #version 330 core
 
@@ -38,6 +39,20 @@ uniform float u_dim;
 uniform sampler2D u_label_colors;   // RGBA8, texelFetch only
 uniform int u_label_color_width;
 uniform int u_label_color_shift;
+
+// Cluster overlay, built only into the CLUSTERS variant (a frame without clusters costs what it
+// did): id i's colour at (i mod 256, i / 256), alpha 0 for id 0 and hidden clusters.
+#ifdef CLUSTERS
+uniform usampler3D u_clusters;      // R16UI, texelFetch only
+uniform sampler2D u_cluster_colors; // RGBA8, texelFetch only
+uniform float u_cluster_opacity;
+uniform bool u_cluster_outlines;
+uniform bool u_clusters_on;         // FALSE for planes the ids do not belong to (scans)
+const float OUTLINE_SHADE = 0.5;    // EVOX_RENDERER_OUTLINE_SHADE
+// How the texture coordinate changes across the screen, taken first thing in main (derivatives
+// are undefined in branches some fragments of a 2 x 2 quad skip).
+vec3 plane_change;
+#endif
 
 out vec4 frag_color;
 
@@ -83,6 +98,54 @@ label_here ()
   return texelFetch (u_labels, voxel, 0).r;
 }
 
+#ifdef CLUSTERS
+// The colour with the voxel's cluster over it; outline voxels (a neighbour in the slice plane
+// with another id) opaque in a darker shade of their cluster's colour.
+vec3
+cluster_overlay (vec3 colour)
+{
+  ivec3 size, voxel;
+  uint id;
+  vec4 tint;
+
+  if (!u_clusters_on)
+    return colour;
+  size = textureSize (u_clusters, 0);
+  voxel = clamp (ivec3 (floor (v_texcoord * vec3 (size))), ivec3 (0), size - 1);
+  id = texelFetch (u_clusters, voxel, 0).r;
+  if (id == 0u)
+    return colour;
+  tint = texelFetch (u_cluster_colors, ivec2 (int (id & 255u), int (id >> 8u)), 0);
+  if (tint.a < 0.5)
+    return colour;
+  if (u_cluster_outlines)
+    {
+      // The plane's normal is the axis along which the texture coordinate does not change
+      // across the screen; its two other axes span the slice.
+      vec3 change = plane_change;
+      int normal = change.x <= change.y && change.x <= change.z ? 0
+                   : change.y <= change.z ? 1 : 2;
+      ivec3 u = ivec3 (0), v = ivec3 (0);
+      bool edge = false;
+
+      u[(normal + 1) % 3] = 1;
+      v[(normal + 2) % 3] = 1;
+      ivec3 around[4] = ivec3[4] (voxel + u, voxel - u, voxel + v, voxel - v);
+      for (int i = 0; i < 4; i++)
+        {
+          ivec3 n = around[i];
+
+          if (all (greaterThanEqual (n, ivec3 (0))) && all (lessThan (n, size)) &&
+              texelFetch (u_clusters, n, 0).r != id)
+            edge = true;
+        }
+      if (edge)
+        return tint.rgb * OUTLINE_SHADE;
+    }
+  return mix (colour, tint.rgb, u_cluster_opacity);
+}
+#endif
+
 void
 main ()
 {
@@ -93,6 +156,9 @@ main ()
   int index, phase = -1;
   vec3 colour = vec3 (0.0);
 
+#ifdef CLUSTERS
+  plane_change = abs (dFdx (v_texcoord)) + abs (dFdy (v_texcoord));
+#endif
   if (!is_finite (v))
     discard;
   if (u_integer)
@@ -124,6 +190,9 @@ main ()
       if (particle.a > 0.5)
         {
           colour = particle.rgb;
+#ifdef CLUSTERS
+          colour = cluster_overlay (colour);
+#endif
           if (u_selected != 0u)
             colour *= u_dim;
           frag_color = vec4 (colour, u_alpha);
@@ -165,6 +234,9 @@ main ()
   // particle's.
   if (u_label_color_width > 0)
     colour = vec3 (dot (colour, vec3 (0.2126, 0.7152, 0.0722)));
+#endif
+#ifdef CLUSTERS
+  colour = cluster_overlay (colour);
 #endif
   if (u_selected != 0u)
     colour *= u_dim;

@@ -2406,6 +2406,116 @@ test_render_phases (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* --clusters: at opacity 1 every clustered voxel is its cluster's palette colour (tab10's first
+ * two), --only-clusters leaves the others' grey, outlines add a darker shade at the boundary;
+ * labels of other dims, unknown ids and a bad opacity are refused and write nothing. */
+static void
+test_render_clusters (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "halves.tif", NULL);
+  g_autofree char *labels = g_build_filename (dir, "labels.tif", NULL);
+  g_autofree char *small = g_build_filename (dir, "small.tif", NULL);
+  g_autofree char *out = g_build_filename (dir, "out.png", NULL);
+  const guint8 blue[3] = { 0x1f, 0x77, 0xb4 }, orange[3] = { 0xff, 0x7f, 0x0e };
+  g_auto(TestVolume) v;
+  g_auto(TestVolume) l;
+  g_auto(TestVolume) s;
+
+  test_volume_init (&v, EVOX_SAMPLE_U8, 32, 32, 4);
+  test_volume_init (&l, EVOX_SAMPLE_U8, 32, 32, 4);
+  test_volume_init (&s, EVOX_SAMPLE_U8, 32, 32, 3);
+  for (gsize i = 0; i < test_volume_n (&v); i++)
+    {
+      v.values[i] = 100;
+      /* 1 on the left, 2 on the right, none in the top rows. */
+      l.values[i] = (i / 32) % 32 < 8 ? 0 : i % 32 < 16 ? 1 : 2;
+    }
+  test_volume_write (&v, in);
+  test_volume_write (&l, labels);
+  test_volume_write (&s, small);
+
+  for (guint k = 0; k < 3; k++)
+    {
+      g_auto(Run) run = evox_headless ("render", in, "--view", "z", "--colormap", "grey",
+                                       "--transparent", "-s", "160x160", "-o", out, "--force",
+                                       "--clusters", labels, "--cluster-opacity", "1",
+                                       k == 1 ? "--only-clusters" : k == 2 ? "--cluster-outlines"
+                                                                           : NULL,
+                                       k == 1 ? "2" : NULL, NULL);
+      g_auto(Image) image = { 0 };
+      gsize opaque = 0, n_blue = 0, n_orange = 0, n_grey = 0, other = 0;
+
+      assert_rendered (&run);
+      image = read_png (out);
+      for (gsize p = 0; p < 160 * 160; p++)
+        {
+          const guint8 *px = image.rgba + p * 4;
+
+          if (px[3] == 0)
+            continue;
+          opaque++;
+          if (memcmp (px, blue, 3) == 0)
+            n_blue++;
+          else if (memcmp (px, orange, 3) == 0)
+            n_orange++;
+          else if (px[0] == px[1] && px[1] == px[2])
+            n_grey++;
+          else
+            other++;
+        }
+      g_test_message ("variant %u: %zu opaque, %zu blue, %zu orange, %zu grey, %zu other", k,
+                      opaque, n_blue, n_orange, n_grey, other);
+      g_assert_cmpuint (opaque, >, 160 * 160 / 4);
+      if (k == 0)
+        {
+          /* A quarter of the rows unclustered, the rest split in halves. */
+          g_assert_cmpuint (other, ==, 0);
+          g_assert_cmpuint (n_blue, ==, n_orange);
+          g_assert_cmpuint (n_grey * 3, ==, n_blue + n_orange);
+        }
+      else if (k == 1)
+        {
+          g_assert_cmpuint (n_blue, ==, 0);
+          g_assert_cmpuint (other, ==, 0);
+          g_assert_cmpuint (n_grey, ==, opaque - n_orange);
+          g_assert_cmpuint (n_orange * 8, ==, opaque * 3);
+        }
+      else
+        {
+          /* Columns and rows of darker shades where the ids change. */
+          g_assert_cmpuint (other, >, 0);
+          g_assert_cmpuint (n_blue + n_orange + other + n_grey, ==, opaque);
+        }
+    }
+  g_assert_cmpint (g_unlink (out), ==, 0);
+
+  {
+    g_auto(Run) run = evox_headless ("render", in, "-o", out, "--clusters", small, NULL);
+    assert_input_error (&run, "small.tif");
+    g_assert_nonnull (strstr (run.err, "32 x 32 x 3"));
+  }
+  {
+    const char *bad[][4] = {
+      { "--clusters", labels, "--only-clusters", "3" },
+      { "--clusters", labels, "--only-clusters", "1,,2" },
+      { "--clusters", labels, "--cluster-opacity", "1.5" },
+      { "--cluster-outlines", NULL, NULL, NULL },
+    };
+
+    for (guint b = 0; b < G_N_ELEMENTS (bad); b++)
+      {
+        g_auto(Run) run = evox_headless ("render", in, "-o", out, bad[b][0], bad[b][1],
+                                         bad[b][2], bad[b][3], NULL);
+        g_test_message ("%s %s: %s", bad[b][0], bad[b][2], run.err);
+        g_assert_cmpint (run.status, ==, 2);
+        g_assert_cmpint (strchr (run.err, '\n') - run.err, ==, strlen (run.err) - 1);
+      }
+  }
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* --phase NAME=LO:HI:#rrggbb:OPACITY: opacity 1 draws exactly the phase colour (before, the
  * colour was always blended over the colour map at 0.7, so am=85:85:#e07020 drew another
  * colour, and ":1" was refused as a bad colour); the default stays a blend. */
@@ -3173,6 +3283,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Cli/render/bad-input", test_render_bad_input);
   g_test_add_func ("/Evox/Cli/render/real", test_render_real);
   g_test_add_func ("/Evox/Cli/render/phases", test_render_phases);
+  g_test_add_func ("/Evox/Cli/render/clusters", test_render_clusters);
   g_test_add_func ("/Evox/Cli/render/phase-opacity", test_render_phase_opacity);
   g_test_add_func ("/Evox/Cli/segment/fractions-u8", test_segment_fractions_u8);
   g_test_add_func ("/Evox/Cli/segment/fractions-f32", test_segment_fractions_f32);

@@ -425,6 +425,201 @@ test_voxel_size_keeps_rulers (void)
   g_assert_cmpuint (evox_measurement_get_slice (ruler), ==, 3);
 }
 
+
+/* Cluster ids for an n^3 volume: 1 in two corner boxes of 4^3 (two particles apart), 2 in the
+ * rest of the half x < n / 2, 0 (outside the mask) elsewhere; or, with many, i % 257 (k 256). */
+static EvoxClusters *
+corner_clusters (gsize    n,
+                 gboolean many)
+{
+  g_autoptr (GError) error = NULL;
+  const gsize dims[3] = { n, n, n };
+  guint16 *ids = _evox_alloc_large (n * n * n * sizeof (guint16));
+  EvoxClusters *clusters;
+
+  for (gsize z = 0; z < n; z++)
+    for (gsize y = 0; y < n; y++)
+      for (gsize x = 0; x < n; x++)
+        {
+          gsize i = (z * n + y) * n + x;
+          gboolean box = (x < 4 && y < 4 && z < 4) || (x < 4 && y >= n - 4 && z >= n - 4);
+
+          ids[i] = many ? (guint16) (i % 257) : box ? 1 : x < n / 2 ? 2 : 0;
+        }
+  clusters = evox_clusters_new_take (dims, ids, many ? 256 : 2, 0, NULL, NULL, NULL, NULL, NULL,
+                                     &error);
+  g_assert_no_error (error);
+  return clusters;
+}
+
+static void
+test_cluster_properties (void)
+{
+  g_autoptr (EvoxDocument) doc = evox_document_new ();
+  g_autoptr (EvoxVolume) volume = gradient_u8 (16);
+  g_autoptr (EvoxVolume) same = gradient_u8 (16);
+  g_autoptr (EvoxVolume) other = gradient_u8 (8);
+  g_autoptr (EvoxClusters) clusters = corner_clusters (16, FALSE);
+  guint opacity = 0, outlines = 0, show = 0, selected = 0, set = 0;
+
+  g_assert_null (evox_document_get_clusters (doc));
+  g_assert_true (evox_document_get_show_clusters (doc));
+  g_assert_cmpfloat (evox_document_get_cluster_opacity (doc), ==, 0.6);
+  g_assert_false (evox_document_get_cluster_outlines (doc));
+  g_assert_cmpuint (evox_document_get_selected_cluster (doc), ==, 0);
+
+  evox_document_set_volume (doc, volume, "v", NULL);
+  g_signal_connect (doc, "notify::cluster-opacity", G_CALLBACK (count_notify), &opacity);
+  g_signal_connect (doc, "notify::cluster-outlines", G_CALLBACK (count_notify), &outlines);
+  g_signal_connect (doc, "notify::show-clusters", G_CALLBACK (count_notify), &show);
+  g_signal_connect (doc, "notify::selected-cluster", G_CALLBACK (count_notify), &selected);
+  g_signal_connect (doc, "notify::clusters", G_CALLBACK (count_notify), &set);
+
+  evox_document_set_cluster_opacity (doc, 0.25);
+  evox_document_set_cluster_opacity (doc, 0.25);
+  evox_document_set_cluster_opacity (doc, NAN);
+  evox_document_set_cluster_opacity (doc, 7);
+  g_assert_cmpfloat (evox_document_get_cluster_opacity (doc), ==, 1);
+  g_assert_cmpuint (opacity, ==, 2);
+  g_object_set (doc, "cluster-outlines", TRUE, "show-clusters", FALSE, NULL);
+  g_object_set (doc, "cluster-outlines", TRUE, "show-clusters", FALSE, NULL);
+  g_assert_cmpuint (outlines, ==, 1);
+  g_assert_cmpuint (show, ==, 1);
+
+  /* No clusters, no selection. */
+  evox_document_set_selected_cluster (doc, 1);
+  g_assert_cmpuint (selected, ==, 0);
+  evox_document_set_clusters (doc, clusters);
+  evox_document_set_clusters (doc, clusters);
+  g_assert_cmpuint (set, ==, 1);
+  evox_document_set_selected_cluster (doc, 2);
+  evox_document_set_selected_cluster (doc, 2);
+  g_assert_cmpuint (selected, ==, 1);
+  evox_document_set_selected_cluster (doc, 3);
+  g_assert_cmpuint (evox_document_get_selected_cluster (doc), ==, 0);
+
+  /* A volume of the same dims keeps them; other dims clear them. */
+  evox_document_set_volume (doc, same, "same", NULL);
+  g_assert_true (evox_document_get_clusters (doc) == clusters);
+  evox_document_set_volume (doc, other, "other", NULL);
+  g_assert_null (evox_document_get_clusters (doc));
+  g_assert_cmpuint (set, ==, 2);
+}
+
+static void
+test_cluster_to_phase (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxDocument) doc = evox_document_new ();
+  g_autoptr (EvoxVolume) volume = gradient_u8 (16);
+  g_autoptr (EvoxClusters) clusters = corner_clusters (16, FALSE);
+  g_autoptr (EvoxClusters) many = corner_clusters (16, TRUE);
+  g_autoptr (EvoxPhase) kept = evox_phase_new ("Kept", 10, 20, "#ffffff");
+  g_autoptr (EvoxMeasurement) ruler = NULL;
+  g_autoptr (EvoxLabels) particles = NULL;
+  EvoxVolume *derived;
+  EvoxPhase *phase, *second;
+  guint64 voxels;
+
+  evox_document_set_volume (doc, volume, "v", NULL);
+  evox_document_set_colormap (doc, "magma");
+  evox_document_set_slice (doc, 2, 3);
+  evox_phase_list_append (evox_document_get_phases (doc), kept);
+  ruler = evox_measurement_new_from_voxels (volume, (guint[3]) { 1, 2, 3 },
+                                            (guint[3]) { 6, 6, 3 }, &error);
+  g_assert_no_error (error);
+  evox_measurement_list_append (evox_document_get_measurements (doc), ruler);
+
+  g_assert_null (evox_document_cluster_to_phase (doc, 1, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_clear_error (&error);
+
+  /* An 8-bit volume holds no id above 255. */
+  evox_document_set_clusters (doc, many);
+  g_assert_null (evox_document_cluster_to_phase (doc, 1, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED);
+  g_clear_error (&error);
+  g_assert_true (evox_document_get_volume (doc) == volume);
+
+  evox_document_set_clusters (doc, clusters);
+  evox_clusters_set_name (clusters, 2, "Matrix");
+  g_assert_null (evox_document_cluster_to_phase (doc, 3, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_clear_error (&error);
+
+  phase = evox_document_cluster_to_phase (doc, 1, &error);
+  g_assert_no_error (error);
+  derived = evox_document_get_volume (doc);
+  g_assert_true (derived != volume);
+  /* The loaded channel is shared, not copied; the ids follow in the same sample type. */
+  g_assert_cmpuint (evox_volume_get_n_channels (derived), ==, 2);
+  g_assert_true (evox_volume_get_data (derived, 0) == evox_volume_get_data (volume, 0));
+  g_assert_cmpint (evox_volume_get_sample_type (derived), ==, EVOX_SAMPLE_U8);
+  g_assert_cmpstr (evox_volume_get_channel_label (derived, 1), ==, "Clusters");
+  g_assert_cmpfloat (evox_volume_get_value (derived, 1, 0, 0, 0), ==, 1);
+  g_assert_cmpfloat (evox_volume_get_value (derived, 1, 5, 5, 5), ==, 2);
+  g_assert_cmpfloat (evox_volume_get_value (derived, 1, 12, 5, 5), ==, 0);
+  g_assert_cmpuint (evox_document_get_channel (doc), ==, 1);
+  /* What the user had set up stays. */
+  g_assert_true (evox_document_get_clusters (doc) == clusters);
+  g_assert_cmpstr (evox_document_get_colormap (doc), ==, "magma");
+  g_assert_cmpuint (evox_document_get_slice (doc, 2), ==, 3);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (evox_document_get_measurements (doc)),
+                    ==, 1);
+  g_assert_cmpuint (evox_phase_list_get_n_phases (evox_document_get_phases (doc)), ==, 2);
+  g_assert_true (evox_phase_list_get_phase (evox_document_get_phases (doc), 0) == kept);
+
+  g_assert_cmpstr (evox_phase_get_name (phase), ==, "Cluster 1");
+  g_assert_cmpstr (evox_phase_get_color (phase), ==, evox_clusters_get_color (clusters, 1));
+  g_assert_cmpfloat (evox_phase_get_lo (phase), ==, 1);
+  g_assert_cmpfloat (evox_phase_get_hi (phase), ==, 1);
+  /* Its volume fraction is the cluster's share of all voxels: 2 boxes of 4^3 in 16^3. */
+  voxels = evox_clusters_get_voxels (clusters, 1);
+  g_assert_cmpuint (voxels, ==, 128);
+  g_assert_cmpfloat_with_epsilon (evox_phase_fraction (phase,
+                                                       evox_document_get_basis_histogram (doc)),
+                                  (double) voxels / 4096, 1e-12);
+  /* Labelling the phase finds the two boxes as particles. */
+  particles = evox_labels_compute (derived, 1, evox_phase_get_name (phase),
+                                   evox_phase_get_lo (phase), evox_phase_get_hi (phase),
+                                   EVOX_CONNECTIVITY_6, 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_labels_get_n_particles (particles), ==, 2);
+  evox_document_set_labels (doc, particles);
+  g_assert_true (evox_document_get_labels (doc) == particles);
+
+  /* The second cluster reuses the channel: same volume, a phase under the user's name. */
+  second = evox_document_cluster_to_phase (doc, 2, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_document_get_volume (doc) == derived);
+  g_assert_cmpstr (evox_phase_get_name (second), ==, "Matrix");
+  g_assert_cmpfloat_with_epsilon (evox_phase_fraction (second,
+                                                       evox_document_get_basis_histogram (doc)),
+                                  (double) evox_clusters_get_voxels (clusters, 2) / 4096, 1e-12);
+  g_assert_cmpuint (evox_phase_list_get_n_phases (evox_document_get_phases (doc)), ==, 3);
+}
+
+static void
+test_cluster_to_phase_float (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxDocument) doc = evox_document_new ();
+  g_autoptr (EvoxVolume) volume = evox_volume_new (16, 16, 16, 1, EVOX_SAMPLE_F32, &error);
+  g_autoptr (EvoxClusters) clusters = corner_clusters (16, FALSE);
+  EvoxVolume *derived;
+
+  g_assert_no_error (error);
+  evox_volume_freeze (volume);
+  evox_document_set_volume (doc, volume, "f", NULL);
+  evox_document_set_clusters (doc, clusters);
+  g_assert_nonnull (evox_document_cluster_to_phase (doc, 2, &error));
+  g_assert_no_error (error);
+  derived = evox_document_get_volume (doc);
+  g_assert_cmpint (evox_volume_get_sample_type (derived), ==, EVOX_SAMPLE_F32);
+  g_assert_cmpfloat (evox_volume_get_value (derived, 1, 5, 5, 5), ==, 2.0);
+  g_assert_cmpfloat (evox_volume_get_value (derived, 1, 0, 0, 0), ==, 1.0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -443,5 +638,8 @@ main (int    argc,
   g_test_add_func ("/Evox/Document/phases-follow-scale", test_phases_follow_scale);
   g_test_add_func ("/Evox/Document/basis", test_basis);
   g_test_add_func ("/Evox/Document/voxel-size-keeps-rulers", test_voxel_size_keeps_rulers);
+  g_test_add_func ("/Evox/Document/cluster-properties", test_cluster_properties);
+  g_test_add_func ("/Evox/Document/cluster-to-phase", test_cluster_to_phase);
+  g_test_add_func ("/Evox/Document/cluster-to-phase-float", test_cluster_to_phase_float);
   return g_test_run ();
 }

@@ -1,10 +1,12 @@
-/* test-fuzz.c: mutated SSRM tables and TIFF files give a volume or an error, never a crash. */
+/* test-fuzz.c: mutated SSRM tables, TIFF files and feature files give a volume or an error, never
+ * a crash. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
 #include <string.h>
 
 #include "evox-demo.h"
+#include "evox-feature-file.h"
 #include "evox-loader.h"
 #include "evox-tiff.h"
 #include "evox-test-util.h"
@@ -142,6 +144,70 @@ test_fuzz_tiff_deflate (void)
   fuzz_tiff (EVOX_TIFF_WRITE_DEFLATE | EVOX_TIFF_WRITE_F32, 31);
 }
 
+/* Mutated .npy matrices and feature CSVs, read by their own readers (the loader refuses .npy). */
+static void
+test_fuzz_feature_files (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *seed_npy = g_build_filename (dir, "seed.npy", NULL);
+  g_autofree char *npy = g_build_filename (dir, "matrix.npy", NULL);
+  g_autofree char *csv = g_build_filename (dir, "features.csv", NULL);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (41);
+  g_autoptr(GString) table = g_string_new ("x,y,z,a,b\n");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *original = NULL;
+  double values[4 * 3];
+  gsize length;
+  guint opened = 0;
+
+  for (int i = 0; i < 12; i++)
+    values[i] = i * 0.5 - 2;
+  g_assert_true (evox_npy_write (seed_npy, values, 4, 3, TRUE, &error));
+  g_assert_true (g_file_get_contents (seed_npy, &original, &length, NULL));
+  for (int y = 0; y < 4; y++)
+    for (int x = 0; x < 5; x++)
+      g_string_append_printf (table, "%d,%d,%d,%.2f,%.1f\n", x, y, (x + y) % 2, 0.1 * x, 2.0 * y);
+
+  g_setenv ("EVOX_MEMORY_LIMIT", "256M", TRUE);
+  for (int round = 0; round < ROUNDS; round++)
+    {
+      g_autoptr(GBytes) bytes = mutate (rand, (const guint8 *) original, length);
+      g_autoptr(GBytes) text = mutate (rand, (const guint8 *) table->str, table->len);
+      g_autoptr(EvoxNpyMatrix) m = NULL;
+      g_autoptr(EvoxVolume) volume = NULL;
+      GError *failure = NULL;
+      gsize size;
+      gconstpointer data = g_bytes_get_data (bytes, &size);
+
+      g_assert_true (g_file_set_contents (npy, data, size, NULL));
+      m = evox_npy_read (npy, TRUE, &failure);
+      if (m == NULL)
+        {
+          g_assert_nonnull (failure);
+          g_assert_nonnull (strstr (failure->message, "matrix.npy"));
+          g_clear_error (&failure);
+        }
+      else
+        {
+          /* whatever it read, the file held it */
+          g_assert_cmpuint (m->rows * m->cols, <=, size);
+          opened++;
+        }
+      data = g_bytes_get_data (text, &size);
+      g_assert_true (g_file_set_contents (csv, data, size, NULL));
+      volume = evox_feature_file_load_csv (csv, &failure);
+      if (volume == NULL)
+        {
+          g_assert_nonnull (failure);
+          g_assert_nonnull (strstr (failure->message, "features.csv"));
+          g_clear_error (&failure);
+        }
+    }
+  g_unsetenv ("EVOX_MEMORY_LIMIT");
+  g_test_message ("matrix.npy: %u of %d mutations still opened", opened, ROUNDS);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -150,5 +216,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Fuzz/ssrm", test_fuzz_ssrm);
   g_test_add_func ("/Evox/Fuzz/tiff", test_fuzz_tiff_plain);
   g_test_add_func ("/Evox/Fuzz/tiff-deflate", test_fuzz_tiff_deflate);
+  g_test_add_func ("/Evox/Fuzz/feature-files", test_fuzz_feature_files);
   return g_test_run ();
 }

@@ -3688,6 +3688,263 @@ test_ruler_label_inside (void)
                     ==, middle);
 }
 
+
+/* Cluster ids over an 8^3 volume that vary in x, y and z: 0 (outside the mask) for i < 2, then
+ * 1, 2 or 3 by bands of j and k, so every slice orientation sees boundaries. */
+static guint16
+cluster_id_at (gsize i,
+               gsize j,
+               gsize k)
+{
+  if (i < 2)
+    return 0;
+  if (j < 3)
+    return 1;
+  return k < 4 ? 2 : 3;
+}
+
+static EvoxClusters *
+band_clusters (void)
+{
+  g_autoptr(GError) error = NULL;
+  const gsize dims[3] = { 8, 8, 8 };
+  guint16 *ids = _evox_alloc_large (512 * sizeof (guint16));
+  EvoxClusters *clusters;
+
+  for (gsize k = 0; k < 8; k++)
+    for (gsize j = 0; j < 8; j++)
+      for (gsize i = 0; i < 8; i++)
+        ids[(k * 8 + j) * 8 + i] = cluster_id_at (i, j, k);
+  clusters = evox_clusters_new_take (dims, ids, 3, 0, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return clusters;
+}
+
+/* The oracle for one 2D slice image (8 px a voxel, (u, v) -> voxel by `voxel_of`): voxels of a
+ * visible cluster are mix (plain, cluster colour, opacity); with outlines, those with a neighbour
+ * of another id in the image plane are the cluster colour times EVOX_RENDERER_OUTLINE_SHADE; the
+ * rest are the plain picture. Within 1 of 255 per channel. */
+typedef void (*VoxelOf) (int u, int v, gsize voxel[3]);
+
+static void
+assert_cluster_image (const guint8 *pixels,
+                      const guint8 *plain,
+                      EvoxClusters *clusters,
+                      VoxelOf       voxel_of,
+                      double        opacity,
+                      gboolean      outlines)
+{
+  for (int v = 0; v < 8; v++)
+    for (int u = 0; u < 8; u++)
+      {
+        const guint8 *p = pixel_at (pixels, 64, u * 8 + 4, v * 8 + 4);
+        const guint8 *q = pixel_at (plain, 64, u * 8 + 4, v * 8 + 4);
+        gsize x[3];
+        guint id;
+        guint rgb[3];
+        gboolean edge = FALSE;
+        static const int steps[4][2] = { { 1, 0 }, { -1, 0 }, { 0, 1 }, { 0, -1 } };
+
+        voxel_of (u, v, x);
+        id = evox_clusters_get_label (clusters, x[0], x[1], x[2]);
+        if (id == 0 || !evox_clusters_get_visible (clusters, id))
+          {
+            g_assert_cmpmem (p, 4, q, 4);
+            continue;
+          }
+        parse_color (evox_clusters_get_color (clusters, id), rgb);
+        for (guint s = 0; s < 4; s++)
+          {
+            int nu = u + steps[s][0], nv = v + steps[s][1];
+            gsize n[3];
+
+            if (nu < 0 || nu > 7 || nv < 0 || nv > 7)
+              continue;
+            voxel_of (nu, nv, n);
+            edge = edge || evox_clusters_get_label (clusters, n[0], n[1], n[2]) != id;
+          }
+        for (guint c = 0; c < 3; c++)
+          {
+            double expected = outlines && edge ? rgb[c] * EVOX_RENDERER_OUTLINE_SHADE
+                                               : q[c] * (1 - opacity) + rgb[c] * opacity;
+
+            if (fabs (p[c] - expected) > 1.0)
+              g_error ("voxel %" G_GSIZE_FORMAT ",%" G_GSIZE_FORMAT ",%" G_GSIZE_FORMAT
+                       " (cluster %u%s): drew %u,%u,%u, expected channel %u = %g", x[0], x[1],
+                       x[2], id, edge ? ", edge" : "", p[0], p[1], p[2], c, expected);
+          }
+        g_assert_cmpuint (p[3], ==, 255);
+      }
+}
+
+static void
+voxel_of_z (int u, int v, gsize voxel[3])
+{
+  voxel[0] = u;
+  voxel[1] = v;
+  voxel[2] = slice_index;
+}
+
+static void
+voxel_of_x (int u, int v, gsize voxel[3])
+{
+  voxel[0] = slice_index;
+  voxel[1] = u;
+  voxel[2] = v;
+}
+
+static void
+test_clusters_overlay (void)
+{
+  g_autoptr(EvoxVolume) volume = gradient_u8 ();
+  g_autoptr(EvoxClusters) clusters = band_clusters ();
+  g_autofree guint8 *plain = NULL;
+  g_autofree guint8 *plain_x = NULL;
+  EvoxRendererUploads uploads;
+  EvoxRenderer *renderer;
+
+  if (!need_gl ())
+    return;
+
+  renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
+  plain = render (renderer, 64, 64, FALSE);
+
+  /* Default style: shown at 0.6 without outlines. */
+  evox_renderer_set_clusters (renderer, clusters);
+  g_assert_true (evox_renderer_get_clusters (renderer) == clusters);
+  {
+    g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+    assert_cluster_image (pixels, plain, clusters, voxel_of_z, 0.6, FALSE);
+  }
+
+  /* Opaque, one cluster hidden, a colour changed: the ids are not uploaded again. */
+  evox_renderer_set_cluster_style (renderer, TRUE, 1.0, FALSE);
+  evox_clusters_set_visible (clusters, 2, FALSE);
+  evox_clusters_set_color (clusters, 3, "#00ff80");
+  {
+    g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+    assert_cluster_image (pixels, plain, clusters, voxel_of_z, 1.0, FALSE);
+  }
+  _evox_renderer_get_uploads (renderer, &uploads);
+  g_assert_cmpuint (uploads.clusters, ==, 1);
+  g_assert_cmpuint (uploads.cluster_colors, ==, 2);
+
+  /* Outlines over a translucent overlay. */
+  evox_clusters_set_visible (clusters, 2, TRUE);
+  evox_renderer_set_cluster_style (renderer, TRUE, 0.3, TRUE);
+  {
+    g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+    assert_cluster_image (pixels, plain, clusters, voxel_of_z, 0.3, TRUE);
+  }
+
+  /* The same in an x slice, whose plane spans y and z. */
+  evox_renderer_set_cluster_style (renderer, FALSE, 0.3, TRUE);
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_X);
+  plain_x = render (renderer, 64, 64, FALSE);
+  evox_renderer_set_cluster_style (renderer, TRUE, 0.3, TRUE);
+  {
+    g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+    assert_cluster_image (pixels, plain_x, clusters, voxel_of_x, 0.3, TRUE);
+  }
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+
+  /* Hidden overlay, and opacity 0 without outlines: the plain picture, byte for byte. */
+  evox_renderer_set_cluster_style (renderer, FALSE, 0.6, TRUE);
+  {
+    g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+    g_assert_cmpmem (pixels, 64 * 64 * 4, plain, 64 * 64 * 4);
+  }
+  evox_renderer_set_cluster_style (renderer, TRUE, 0.0, FALSE);
+  {
+    g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+    g_assert_cmpmem (pixels, 64 * 64 * 4, plain, 64 * 64 * 4);
+  }
+
+  /* Clusters of another shape are not drawn; NULL clears. */
+  evox_renderer_set_cluster_style (renderer, TRUE, 0.6, FALSE);
+  {
+    g_autoptr(GError) error = NULL;
+    const gsize dims[3] = { 4, 4, 4 };
+    guint16 *ids = _evox_alloc_large (64 * sizeof (guint16));
+    g_autoptr(EvoxClusters) small = NULL;
+    g_autofree guint8 *pixels = NULL;
+
+    for (guint i = 0; i < 64; i++)
+      ids[i] = 1;
+    small = evox_clusters_new_take (dims, ids, 1, 0, NULL, NULL, NULL, NULL, NULL, &error);
+    g_assert_no_error (error);
+    evox_renderer_set_clusters (renderer, small);
+    pixels = render (renderer, 64, 64, FALSE);
+    g_assert_cmpmem (pixels, 64 * 64 * 4, plain, 64 * 64 * 4);
+  }
+  evox_renderer_set_clusters (renderer, NULL);
+  {
+    g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+    g_assert_cmpmem (pixels, 64 * 64 * 4, plain, 64 * 64 * 4);
+  }
+  renderer_free (renderer);
+}
+
+/* Clusters go over phase tints: the oracle mixes into the phase-tinted plain picture. */
+static void
+test_clusters_over_phases (void)
+{
+  g_autoptr(EvoxVolume) volume = gradient_u8 ();
+  g_autoptr(EvoxClusters) clusters = band_clusters ();
+  const PhaseSpec specs[] = { { 0, 120, "#ffffff", 0.5, TRUE } };
+  g_autoptr(EvoxPhaseList) list = phase_list_new (specs, 1);
+  g_autofree guint8 *tinted = NULL;
+  g_autofree guint8 *pixels = NULL;
+  EvoxRenderer *renderer;
+
+  if (!need_gl ())
+    return;
+  renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
+  evox_renderer_set_phases (renderer, list, TRUE, FALSE);
+  tinted = render (renderer, 64, 64, FALSE);
+  evox_renderer_set_clusters (renderer, clusters);
+  pixels = render (renderer, 64, 64, FALSE);
+  assert_cluster_image (pixels, tinted, clusters, voxel_of_z, 0.6, FALSE);
+  renderer_free (renderer);
+}
+
+/* The "changed" signal: the style and clusters redraw only when a frame would differ. */
+static void
+count_changed (EvoxRenderer *renderer,
+               guint        *count)
+{
+  (*count)++;
+}
+
+static void
+test_clusters_signals (void)
+{
+  g_autoptr(EvoxVolume) volume = gradient_u8 ();
+  g_autoptr(EvoxClusters) clusters = band_clusters ();
+  g_autoptr(EvoxRenderer) renderer = evox_renderer_new ();
+  guint changed = 0;
+
+  evox_renderer_set_volume (renderer, volume, 0);
+  g_signal_connect (renderer, "changed", G_CALLBACK (count_changed), &changed);
+  evox_renderer_set_cluster_style (renderer, TRUE, 0.5, FALSE);
+  g_assert_cmpuint (changed, ==, 0);   /* nothing to draw yet */
+  evox_renderer_set_clusters (renderer, clusters);
+  evox_renderer_set_clusters (renderer, clusters);
+  g_assert_cmpuint (changed, ==, 1);
+  evox_clusters_set_name (clusters, 1, "one");
+  g_assert_cmpuint (changed, ==, 2);
+  evox_renderer_set_cluster_style (renderer, TRUE, 0.5, FALSE);
+  g_assert_cmpuint (changed, ==, 2);
+  evox_renderer_set_cluster_style (renderer, FALSE, 0.5, FALSE);
+  g_assert_cmpuint (changed, ==, 3);
+  evox_clusters_set_name (clusters, 1, "two");
+  g_assert_cmpuint (changed, ==, 3);
+  evox_renderer_set_clusters (renderer, NULL);
+  g_assert_cmpuint (changed, ==, 3);
+  evox_clusters_set_name (clusters, 1, "three");
+  g_assert_cmpuint (changed, ==, 3);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -3734,6 +3991,9 @@ main (int    argc,
   g_test_add_func ("/Evox/Render/particles/formats", test_particles_formats);
   g_test_add_func ("/Evox/Render/particles/signals", test_particles_signals);
   g_test_add_func ("/Evox/Render/particles/too-large", test_particles_too_large);
+  g_test_add_func ("/Evox/Render/clusters/overlay", test_clusters_overlay);
+  g_test_add_func ("/Evox/Render/clusters/over-phases", test_clusters_over_phases);
+  g_test_add_func ("/Evox/Render/clusters/signals", test_clusters_signals);
   g_test_add_func ("/Evox/Render/surfaces/silhouette", test_surfaces_silhouette);
   g_test_add_func ("/Evox/Render/surfaces/views", test_surfaces_views);
   g_test_add_func ("/Evox/Render/surfaces/translucent", test_surfaces_translucent);

@@ -842,6 +842,75 @@ test_hover_readout_fits (void)
   evox_test_close_window (window);
 }
 
+
+/* Hovering a clustered voxel names its cluster (the user's name once given) and its share, and
+ * the overlay draws over the demo stack (screenshot "clusters-overlay"). */
+static void
+test_hover_cluster (void)
+{
+  g_autoptr (GError) error = NULL;
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxCanvas *canvas = EVOX_CANVAS (evox_window_get_canvas (window));
+  g_autoptr (EvoxClusters) clusters = NULL;
+  guint16 *ids;
+  gsize dims[3], n;
+  int w, h;
+
+  evox_window_open_demo (window);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (evox_test_wait_for (has_frames, window, 20));
+  evox_volume_get_dims (evox_document_get_volume (document), dims);
+  n = dims[0] * dims[1] * dims[2];
+  /* The left quarter in cluster 1, the rest of the left half in 2, the right half unclustered. */
+  ids = _evox_alloc_large (n * sizeof (guint16));
+  for (gsize i = 0; i < n; i++)
+    {
+      gsize x = i % dims[0];
+      ids[i] = x < dims[0] / 4 ? 1 : x < dims[0] / 2 ? 2 : 0;
+    }
+  clusters = evox_clusters_new_take (dims, ids, 2, 0, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_document_set_clusters (document, clusters);
+  evox_document_set_cluster_outlines (document, TRUE);
+  evox_clusters_set_name (clusters, 2, "Middle");
+  evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
+  evox_test_wait_for (never, NULL, 0.5);
+  w = gtk_widget_get_width (GTK_WIDGET (canvas));
+  h = gtk_widget_get_height (GTK_WIDGET (canvas));
+
+  /* Along the middle row, left to right: Cluster 1, then Middle, then no cluster. */
+  {
+    gboolean seen[3] = { FALSE, FALSE, FALSE };
+
+    for (int x = 0; x < w; x += 4)
+      {
+        const char *text;
+
+        evox_canvas_hover_at (canvas, x, h / 2.0);
+        text = evox_canvas_get_hover_text (canvas);
+        if (text == NULL)
+          continue;
+        if (strstr (text, "Cluster 1 (50.0 %)") != NULL)
+          seen[0] = TRUE;
+        else if (strstr (text, "Middle (50.0 %)") != NULL)
+          {
+            g_assert_true (seen[0]);
+            seen[1] = TRUE;
+          }
+        else if (strstr (text, "voxel (") != NULL)
+          {
+            g_assert_null (strstr (text, "Cluster"));
+            seen[2] = seen[1];
+          }
+      }
+    g_assert_true (seen[0] && seen[1] && seen[2]);
+  }
+  evox_test_wait_for (never, NULL, 0.5);
+  evox_test_screenshot (GTK_WIDGET (window), "clusters-overlay");
+  evox_test_close_window (window);
+}
+
 static void
 test_export_image (void)
 {
@@ -1328,6 +1397,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Ui/export-saved", test_export_saved);
   g_test_add_func ("/Evox/Ui/load-stages", test_load_stages);
   g_test_add_func ("/Evox/Ui/hover-readout-fits", test_hover_readout_fits);
+  g_test_add_func ("/Evox/Ui/hover-cluster", test_hover_cluster);
   g_test_add_func ("/Evox/Ui/phase-row-opacity", test_phase_row_opacity);
   g_test_add_func ("/Evox/Ui/startup-phases-auto", test_startup_phases_auto);
   g_test_add_func ("/Evox/Ui/startup-voxel-size", test_startup_voxel_size);

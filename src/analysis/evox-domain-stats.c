@@ -1,6 +1,250 @@
-/* evox-domain-stats.c: (being written for issue 12; see evox-features.h). */
+/* evox-domain-stats.c: statistics of a channel over each cluster's domain interior and its
+ * boundary, per cluster or per (particle, cluster). */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
 #include "config.h"
+
+#include <math.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "evox-features.h"
+#include "evox-types.h"
+
+/* Voxels, finite values and the sums of (value - shift) and its square, the shift being the
+ * channel's mean so the variance does not cancel. */
+typedef struct
+{
+  guint64 voxels;
+  guint64 n;
+  double  s1;
+  double  s2;
+} Acc;
+
+static inline float
+sample (const void     *data,
+        EvoxSampleType  type,
+        gsize           i)
+{
+  switch (type)
+    {
+    case EVOX_SAMPLE_U8:
+      return ((const guint8 *) data)[i];
+    case EVOX_SAMPLE_U16:
+      return ((const guint16 *) data)[i];
+    case EVOX_SAMPLE_F32:
+    default:
+      return ((const float *) data)[i];
+    }
+}
+
+/* TRUE when voxel i of cluster c has a face neighbour inside the volume in another cluster. */
+static inline gboolean
+is_boundary (const guint16 *labels,
+             const gsize    dims[3],
+             gsize          i,
+             gsize          x,
+             gsize          y,
+             gsize          z,
+             guint16        c)
+{
+  gsize nx = dims[0], nxy = dims[0] * dims[1];
+
+#define OTHER(j) (labels[j] != 0 && labels[j] != c)
+  return (x > 0 && OTHER (i - 1)) || (x + 1 < dims[0] && OTHER (i + 1)) ||
+         (y > 0 && OTHER (i - nx)) || (y + 1 < dims[1] && OTHER (i + nx)) ||
+         (z > 0 && OTHER (i - nxy)) || (z + 1 < dims[2] && OTHER (i + nxy));
+#undef OTHER
+}
+
+static void
+finish_part (const Acc *a,
+             double     shift,
+             guint64   *voxels,
+             double    *mean,
+             double    *std)
+{
+  double m;
+
+  *voxels = a->voxels;
+  if (a->n == 0)
+    {
+      *mean = *std = NAN;
+      return;
+    }
+  m = a->s1 / a->n;
+  *mean = m + shift;
+  *std = sqrt (MAX (a->s2 / a->n - m * m, 0.0));
+}
+
+GArray *
+evox_domain_stats (const guint16   *cluster_labels,
+                   guint            k,
+                   EvoxVolume      *volume,
+                   guint            channel,
+                   const guint32   *particle_labels,
+                   GCancellable    *cancellable,
+                   GError         **error)
+{
+  g_autoptr (GArray) rows = NULL;
+  g_autofree Acc *acc = NULL;
+  const EvoxStats *stats;
+  const void *data;
+  EvoxSampleType type;
+  EvoxWorkMonitor monitor;
+  gsize dims[3], n_voxels;
+  guint64 n_particles = 1, n_slots;
+  guint n_threads = 1;
+  guint16 bad_label = 0;
+  double shift;
+
+  g_return_val_if_fail (cluster_labels != NULL, NULL);
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (k == 0 || k > G_MAXUINT16)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "Domain statistics need 1 to 65535 clusters, not %u", k);
+      return NULL;
+    }
+  if (channel >= evox_volume_get_n_channels (volume))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "Channel %u does not exist (the volume has %u)", channel,
+                   evox_volume_get_n_channels (volume));
+      return NULL;
+    }
+  evox_volume_get_dims (volume, dims);
+  n_voxels = dims[0] * dims[1] * dims[2];
+  data = evox_volume_get_data (volume, channel);
+  type = evox_volume_get_sample_type (volume);
+  stats = evox_volume_get_stats (volume, channel);
+  shift = stats != NULL && isfinite (stats->mean) ? stats->mean : 0.0;
+
+  if (particle_labels != NULL)
+    {
+      guint32 max_id = 0;
+
+#pragma omp parallel for schedule(static) reduction(max:max_id)
+      for (gsize i = 0; i < n_voxels; i++)
+        max_id = MAX (max_id, particle_labels[i]);
+      n_particles = (guint64) max_id + 1;
+    }
+#ifdef _OPENMP
+  n_threads = MAX (omp_get_max_threads (), 1);
+#endif
+  /* a domain and a boundary accumulator for every (particle, cluster), per thread, merged at
+   * the end: threads never share a cache line of sums */
+  n_slots = n_particles * k * 2;
+  if (!evox_check_allocation (n_slots * n_threads, sizeof (Acc), "Domain statistics", error))
+    return NULL;
+  acc = g_try_new0 (Acc, n_slots * n_threads);
+  if (acc == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "Domain statistics of %" G_GUINT64_FORMAT " particles x %u clusters do not "
+                   "fit in memory", n_particles, k);
+      return NULL;
+    }
+
+  _evox_work_monitor_begin (&monitor, NULL, cancellable, 0.0, 1.0, dims[2]);
+#pragma omp parallel
+  {
+    Acc *mine = acc;
+    guint16 bad = 0;
+
+#ifdef _OPENMP
+    mine = acc + (gsize) omp_get_thread_num () * n_slots;
+#endif
+#pragma omp for schedule(dynamic, 1)
+    for (gsize z = 0; z < dims[2]; z++)
+      {
+        if (_evox_work_monitor_stopped (&monitor))
+          continue;
+        for (gsize y = 0; y < dims[1]; y++)
+          for (gsize x = 0; x < dims[0]; x++)
+            {
+              gsize i = (z * dims[1] + y) * dims[0] + x;
+              guint16 c = cluster_labels[i];
+              guint64 p = 0;
+              Acc *a;
+              double v;
+
+              if (c == 0)
+                continue;
+              if (c > k)
+                {
+                  bad = c;
+                  continue;
+                }
+              if (particle_labels != NULL)
+                {
+                  p = particle_labels[i];
+                  if (p == 0)
+                    continue;
+                }
+              a = &mine[(p * k + (c - 1)) * 2 +
+                        is_boundary (cluster_labels, dims, i, x, y, z, c)];
+              a->voxels++;
+              v = sample (data, type, i);
+              if (!isfinite (v))
+                continue;
+              v -= shift;
+              a->n++;
+              a->s1 += v;
+              a->s2 += v * v;
+            }
+        _evox_work_monitor_step (&monitor, 1);
+      }
+    if (bad != 0)
+      {
+#pragma omp critical (evox_domain_stats_bad)
+        bad_label = MAX (bad_label, bad);
+      }
+  }
+  if (_evox_work_monitor_stopped (&monitor))
+    {
+      if (!g_cancellable_set_error_if_cancelled (cancellable, error))
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
+      return NULL;
+    }
+  if (bad_label != 0)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "Cluster label %u is above the number of clusters (%u)", bad_label, k);
+      return NULL;
+    }
+
+  for (guint t = 1; t < n_threads; t++)
+    for (guint64 s = 0; s < n_slots; s++)
+      {
+        const Acc *from = &acc[t * n_slots + s];
+
+        acc[s].voxels += from->voxels;
+        acc[s].n += from->n;
+        acc[s].s1 += from->s1;
+        acc[s].s2 += from->s2;
+      }
+
+  rows = g_array_new (FALSE, TRUE, sizeof (EvoxDomainStats));
+  for (guint64 p = particle_labels != NULL ? 1 : 0; p < n_particles; p++)
+    for (guint c = 1; c <= k; c++)
+      {
+        const Acc *dom = &acc[(p * k + (c - 1)) * 2], *bnd = dom + 1;
+        EvoxDomainStats row = { 0 };
+
+        if (particle_labels != NULL && dom->voxels + bnd->voxels == 0)
+          continue;
+        row.particle = p;
+        row.cluster = c;
+        finish_part (dom, shift, &row.domain_voxels, &row.domain_mean, &row.domain_std);
+        finish_part (bnd, shift, &row.boundary_voxels, &row.boundary_mean, &row.boundary_std);
+        row.difference = row.boundary_mean - row.domain_mean;
+        g_array_append_val (rows, row);
+      }
+  return g_steal_pointer (&rows);
+}

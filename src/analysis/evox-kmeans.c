@@ -1,6 +1,1890 @@
-/* evox-kmeans.c: (being written for issue 12; see evox-kmeans.h). */
+/* evox-kmeans.c: feature scaling, PCA, greedy k-means++, Lloyd with Hamerly's bounds, quality measures, Kneedle and the k sweep. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
 #include "config.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
 #include "evox-kmeans.h"
+#include "evox-types.h"
+
+/* What scikit-learn 1.2 defines, Evox computes the same way (StandardScaler, MinMaxScaler, PCA,
+ * KMeans(algorithm="lloyd"), calinski_harabasz_score, silhouette_score, kneed's KneeLocator);
+ * README.md ("k-means (what Evox computes)") lists where and why the numbers can differ.
+ *
+ * Every reduction over points runs over a fixed partition of the points into chunks (it depends
+ * on n only) and adds the chunk results in chunk order, so a result is bit-identical for any
+ * number of OpenMP threads. */
+
+/* The distance kernels also get an AVX2+FMA build picked at load time where the compiler and
+ * the machine can. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__ELF__)
+#define EVOX_KMEANS_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#else
+#define EVOX_KMEANS_CLONES
+#endif
+
+/* Points per chunk: at least this many, and at most MAX_CHUNKS chunks, so per-chunk cluster
+ * sums stay small however many points there are. */
+#define MIN_CHUNK  4096
+#define MAX_CHUNKS 256
+/* Points whose distances to every centre are computed together, so that one centre row is
+ * reused from L1 for all of them. */
+#define BLOCK      16
+/* The silhouette is exact and quadratic: the sweep computes it on at most this many points. */
+#define SILHOUETTE_MAX 10000
+
+/* Random streams, so that restarts, the sweep's sample and the silhouette's subset never share
+ * draws; restart r uses stream r. */
+#define STREAM_SWEEP      (G_GUINT64_CONSTANT (1) << 40)
+#define STREAM_SILHOUETTE ((G_GUINT64_CONSTANT (1) << 40) + 1)
+
+/* ---- random numbers: xoshiro256** seeded through splitmix64 ---- */
+
+typedef struct
+{
+  guint64 s[4];
+} Rng;
+
+static guint64
+splitmix64 (guint64 *state)
+{
+  guint64 z = (*state += G_GUINT64_CONSTANT (0x9e3779b97f4a7c15));
+
+  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+static void
+rng_init (Rng     *rng,
+          guint64  seed,
+          guint64  stream)
+{
+  guint64 mix = stream;
+  guint64 state = seed ^ splitmix64 (&mix);
+
+  for (guint i = 0; i < 4; i++)
+    rng->s[i] = splitmix64 (&state);
+}
+
+static inline guint64
+rotl64 (guint64 x,
+        int     k)
+{
+  return (x << k) | (x >> (64 - k));
+}
+
+static guint64
+rng_next (Rng *rng)
+{
+  guint64 *s = rng->s;
+  guint64 result = rotl64 (s[1] * 5, 7) * 9;
+  guint64 t = s[1] << 17;
+
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl64 (s[3], 45);
+  return result;
+}
+
+/* Uniform in [0, 1), 53 random bits. */
+static double
+rng_uniform (Rng *rng)
+{
+  return (double) (rng_next (rng) >> 11) * 0x1.0p-53;
+}
+
+/* Uniform in [0, n) without modulo bias (Lemire's multiply and reject). */
+static guint64
+rng_below (Rng     *rng,
+           guint64  n)
+{
+  unsigned __int128 m = (unsigned __int128) rng_next (rng) * n;
+  guint64 low = (guint64) m;
+
+  if (low < n)
+    {
+      guint64 threshold = -n % n;
+
+      while (low < threshold)
+        {
+          m = (unsigned __int128) rng_next (rng) * n;
+          low = (guint64) m;
+        }
+    }
+  return (guint64) (m >> 64);
+}
+
+/* m of the indices 0..n-1 without replacement, in increasing order (Knuth's selection
+ * sampling: one pass, no memory beyond the answer, and rows are then gathered in file order). */
+static gsize *
+sample_indices (gsize  n,
+                gsize  m,
+                Rng   *rng)
+{
+  gsize *idx = g_new (gsize, MAX (m, 1));
+  gsize got = 0;
+
+  for (gsize i = 0; i < n && got < m; i++)
+    if ((double) (n - i) * rng_uniform (rng) < (double) (m - got))
+      idx[got++] = i;
+  g_assert (got == m);
+  return idx;
+}
+
+static float *
+gather_rows (const float *points,
+             guint        d,
+             const gsize *idx,
+             gsize        m)
+{
+  float *out = g_new (float, MAX (m * d, 1));
+
+  for (gsize i = 0; i < m; i++)
+    memcpy (out + i * d, points + idx[i] * d, d * sizeof (float));
+  return out;
+}
+
+/* ---- chunks ---- */
+
+typedef struct
+{
+  gsize size;
+  gsize count;
+} Chunks;
+
+static Chunks
+chunks_for (gsize n)
+{
+  Chunks c;
+
+  c.size = MAX ((gsize) MIN_CHUNK, (n + MAX_CHUNKS - 1) / MAX_CHUNKS);
+  c.count = n == 0 ? 0 : (n + c.size - 1) / c.size;
+  return c;
+}
+
+/* ---- distance kernels ---- */
+
+EVOX_KMEANS_CLONES static double
+dist2_fd (const float  *x,
+          const double *c,
+          guint         d)
+{
+  double s = 0.0;
+
+#pragma omp simd reduction(+:s)
+  for (guint f = 0; f < d; f++)
+    {
+      double t = (double) x[f] - c[f];
+      s += t * t;
+    }
+  return s;
+}
+
+EVOX_KMEANS_CLONES static double
+dist2_ff (const float *x,
+          const float *y,
+          guint        d)
+{
+  double s = 0.0;
+
+#pragma omp simd reduction(+:s)
+  for (guint f = 0; f < d; f++)
+    {
+      double t = (double) x[f] - (double) y[f];
+      s += t * t;
+    }
+  return s;
+}
+
+/* Squared distances of nb points (rows idx[] of x) to k centres, out[p * k + j]; centre-major
+ * so each centre row is read once from memory for the whole block. */
+EVOX_KMEANS_CLONES static void
+block_distances (const float  *x,
+                 guint         d,
+                 const gsize  *idx,
+                 guint         nb,
+                 const double *centers,
+                 guint         k,
+                 double       *out)
+{
+  for (guint j = 0; j < k; j++)
+    {
+      const double *c = centers + (gsize) j * d;
+
+      for (guint p = 0; p < nb; p++)
+        {
+          const float *xp = x + idx[p] * d;
+          double s = 0.0;
+
+#pragma omp simd reduction(+:s)
+          for (guint f = 0; f < d; f++)
+            {
+              double t = (double) xp[f] - c[f];
+              s += t * t;
+            }
+          out[p * k + j] = s;
+        }
+    }
+}
+
+/* ---- scaling ---- */
+
+const char *
+evox_feature_scale_to_string (EvoxFeatureScale scale)
+{
+  switch (scale)
+    {
+    case EVOX_FEATURE_SCALE_ZSCORE:
+      return "zscore";
+    case EVOX_FEATURE_SCALE_MINMAX:
+      return "minmax";
+    case EVOX_FEATURE_SCALE_NONE:
+    default:
+      return "none";
+    }
+}
+
+gboolean
+evox_feature_scale_from_string (const char       *text,
+                                EvoxFeatureScale *scale)
+{
+  g_return_val_if_fail (scale != NULL, FALSE);
+
+  if (g_strcmp0 (text, "zscore") == 0)
+    *scale = EVOX_FEATURE_SCALE_ZSCORE;
+  else if (g_strcmp0 (text, "minmax") == 0)
+    *scale = EVOX_FEATURE_SCALE_MINMAX;
+  else if (g_strcmp0 (text, "none") == 0)
+    *scale = EVOX_FEATURE_SCALE_NONE;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* Per-feature means in doubles. */
+static double *
+feature_means (const float *points,
+               gsize        n,
+               guint        d)
+{
+  double *mean = g_new0 (double, d);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      const float *x = points + i * d;
+
+      for (guint f = 0; f < d; f++)
+        mean[f] += x[f];
+    }
+  for (guint f = 0; f < d; f++)
+    mean[f] /= (double) MAX (n, 1);
+  return mean;
+}
+
+/* Population variances about the given means (two passes, as numpy's var). */
+static double *
+feature_variances (const float  *points,
+                   gsize         n,
+                   guint         d,
+                   const double *mean)
+{
+  double *var = g_new0 (double, d);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      const float *x = points + i * d;
+
+      for (guint f = 0; f < d; f++)
+        {
+          double t = x[f] - mean[f];
+          var[f] += t * t;
+        }
+    }
+  for (guint f = 0; f < d; f++)
+    var[f] /= (double) MAX (n, 1);
+  return var;
+}
+
+EvoxScaler *
+evox_scaler_fit (const float      *points,
+                 gsize             n,
+                 guint             d,
+                 EvoxFeatureScale  scale)
+{
+  EvoxScaler *self;
+
+  g_return_val_if_fail (points != NULL || n == 0, NULL);
+  g_return_val_if_fail (d > 0, NULL);
+
+  self = g_new0 (EvoxScaler, 1);
+  self->d = d;
+  self->offset = g_new0 (double, d);
+  self->scale = g_new (double, d);
+  for (guint f = 0; f < d; f++)
+    self->scale[f] = 1.0;
+  if (n == 0)
+    return self;
+
+  if (scale == EVOX_FEATURE_SCALE_ZSCORE)
+    {
+      g_autofree double *mean = feature_means (points, n, d);
+      g_autofree double *var = feature_variances (points, n, d, mean);
+
+      for (guint f = 0; f < d; f++)
+        {
+          /* StandardScaler's test for a constant feature: a variance no larger than its own
+           * rounding error is zero. */
+          double bound = (double) n * DBL_EPSILON * var[f] +
+                         pow ((double) n * mean[f] * DBL_EPSILON, 2);
+
+          self->offset[f] = mean[f];
+          self->scale[f] = var[f] <= bound ? 1.0 : sqrt (var[f]);
+        }
+    }
+  else if (scale == EVOX_FEATURE_SCALE_MINMAX)
+    {
+      for (guint f = 0; f < d; f++)
+        {
+          double lo = INFINITY, hi = -INFINITY;
+
+          for (gsize i = 0; i < n; i++)
+            {
+              double v = points[i * d + f];
+
+              lo = MIN (lo, v);
+              hi = MAX (hi, v);
+            }
+          self->offset[f] = lo;
+          /* MinMaxScaler's _handle_zeros_in_scale */
+          self->scale[f] = hi - lo < 10.0 * DBL_EPSILON ? 1.0 : hi - lo;
+        }
+    }
+  return self;
+}
+
+void
+evox_scaler_apply (const EvoxScaler *self,
+                   float            *points,
+                   gsize             n)
+{
+  guint d;
+
+  g_return_if_fail (self != NULL);
+  d = self->d;
+
+#pragma omp parallel for schedule(static)
+  for (gsize i = 0; i < n; i++)
+    for (guint f = 0; f < d; f++)
+      points[i * d + f] = (float) (((double) points[i * d + f] - self->offset[f]) / self->scale[f]);
+}
+
+void
+evox_scaler_invert (const EvoxScaler *self,
+                    double           *rows,
+                    gsize             n_rows)
+{
+  g_return_if_fail (self != NULL);
+
+  for (gsize i = 0; i < n_rows; i++)
+    for (guint f = 0; f < self->d; f++)
+      rows[i * self->d + f] = rows[i * self->d + f] * self->scale[f] + self->offset[f];
+}
+
+void
+evox_scaler_free (EvoxScaler *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->offset);
+  g_free (self->scale);
+  g_free (self);
+}
+
+/* ---- PCA: symmetric eigen-decomposition of the covariance ---- */
+
+/* Householder reduction of the symmetric n x n matrix a (destroyed) to a tridiagonal T with
+ * diagonal diag and off-diagonal off (off[i] couples i and i + 1, off[n - 1] = 0), and qt = Q^T
+ * where a = Q T Q^T. */
+static void
+tridiagonalise (double *a,
+                guint   n,
+                double *diag,
+                double *off,
+                double *qt)
+{
+  g_autofree double *vs = g_new0 (double, (gsize) n * n);  /* row k: the reflector of step k */
+  g_autofree double *p = g_new (double, n);
+  g_autofree double *w = g_new (double, n);
+
+  for (guint k = 0; k + 2 < n; k++)
+    {
+      double *v = vs + (gsize) k * n;
+      double tail = 0.0, norm, x0, alpha, vnorm = 0.0, kk = 0.0;
+
+      for (guint i = k + 2; i < n; i++)
+        tail += a[(gsize) i * n + k] * a[(gsize) i * n + k];
+      if (tail == 0.0)
+        continue;  /* already tridiagonal in this column: no reflector (v stays 0) */
+      x0 = a[(gsize) (k + 1) * n + k];
+      norm = sqrt (tail + x0 * x0);
+      /* the sign that avoids cancellation in x0 - alpha */
+      alpha = x0 > 0 ? -norm : norm;
+      v[k + 1] = x0 - alpha;
+      for (guint i = k + 2; i < n; i++)
+        v[i] = a[(gsize) i * n + k];
+      for (guint i = k + 1; i < n; i++)
+        vnorm += v[i] * v[i];
+      vnorm = sqrt (vnorm);
+      for (guint i = k + 1; i < n; i++)
+        v[i] /= vnorm;
+
+      /* H A H on the trailing block with H = I - 2 v v^T: A - v w^T - w v^T where
+       * w = 2 (A v) - 2 (v^T A v) v. */
+#pragma omp parallel for schedule(static)
+      for (guint i = k + 1; i < n; i++)
+        {
+          const double *row = a + (gsize) i * n;
+          double s = 0.0;
+
+          for (guint j = k + 1; j < n; j++)
+            s += row[j] * v[j];
+          p[i] = s;
+        }
+      for (guint i = k + 1; i < n; i++)
+        kk += v[i] * p[i];
+      for (guint i = k + 1; i < n; i++)
+        w[i] = 2.0 * p[i] - 2.0 * kk * v[i];
+#pragma omp parallel for schedule(static)
+      for (guint i = k + 1; i < n; i++)
+        {
+          double *row = a + (gsize) i * n;
+
+          for (guint j = k + 1; j < n; j++)
+            row[j] -= v[i] * w[j] + w[i] * v[j];
+        }
+      a[(gsize) (k + 1) * n + k] = a[(gsize) k * n + k + 1] = alpha;
+      for (guint i = k + 2; i < n; i++)
+        a[(gsize) i * n + k] = a[(gsize) k * n + i] = 0.0;
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      diag[i] = a[(gsize) i * n + i];
+      off[i] = i + 1 < n ? a[(gsize) i * n + i + 1] : 0.0;
+    }
+
+  /* Q^T = H_{n-3} ... H_1 H_0 */
+  memset (qt, 0, sizeof (double) * n * n);
+  for (guint i = 0; i < n; i++)
+    qt[(gsize) i * n + i] = 1.0;
+  for (guint k = 0; k + 2 < n; k++)
+    {
+      const double *v = vs + (gsize) k * n;
+
+      if (v[k + 1] == 0.0)
+        {
+          gboolean zero = TRUE;
+
+          for (guint i = k + 2; i < n && zero; i++)
+            zero = v[i] == 0.0;
+          if (zero)
+            continue;
+        }
+      memset (w, 0, sizeof (double) * n);
+      for (guint i = k + 1; i < n; i++)
+        {
+          const double *row = qt + (gsize) i * n;
+
+          for (guint j = 0; j < n; j++)
+            w[j] += v[i] * row[j];
+        }
+#pragma omp parallel for schedule(static)
+      for (guint i = k + 1; i < n; i++)
+        {
+          double *row = qt + (gsize) i * n;
+
+          for (guint j = 0; j < n; j++)
+            row[j] -= 2.0 * v[i] * w[j];
+        }
+    }
+}
+
+/* Eigenvalues (into diag) and eigenvectors of a symmetric tridiagonal matrix by the implicit QL
+ * method with Wilkinson's shift; the rotations are applied to the rows of zt, which start as
+ * Q^T, so row j ends as the eigenvector of diag[j] of the original matrix. */
+static gboolean
+tridiagonal_ql (double *diag,
+                double *off,
+                guint   n,
+                double *zt)
+{
+  for (guint l = 0; l < n; l++)
+    {
+      guint iter = 0;
+
+      for (;;)
+        {
+          guint m;
+          double g, r, s, c, p;
+          gboolean underflow = FALSE;
+
+          for (m = l; m + 1 < n; m++)
+            {
+              double dd = fabs (diag[m]) + fabs (diag[m + 1]);
+
+              if (fabs (off[m]) <= DBL_EPSILON * dd)
+                break;
+            }
+          if (m == l)
+            break;
+          if (iter++ == 100)
+            return FALSE;
+
+          g = (diag[l + 1] - diag[l]) / (2.0 * off[l]);
+          r = hypot (g, 1.0);
+          g = diag[m] - diag[l] + off[l] / (g + copysign (r, g));
+          s = c = 1.0;
+          p = 0.0;
+          for (guint i = m; i-- > l;)
+            {
+              double f = s * off[i], b = c * off[i];
+              double *zi = zt + (gsize) i * n, *zj = zi + n;
+
+              r = hypot (f, g);
+              off[i + 1] = r;
+              if (r == 0.0)
+                {
+                  diag[i + 1] -= p;
+                  off[m] = 0.0;
+                  underflow = TRUE;
+                  break;
+                }
+              s = f / r;
+              c = g / r;
+              g = diag[i + 1] - p;
+              r = (diag[i] - g) * s + 2.0 * c * b;
+              p = s * r;
+              diag[i + 1] = g + p;
+              g = c * r - b;
+              for (guint q = 0; q < n; q++)
+                {
+                  double t = zj[q];
+
+                  zj[q] = s * zi[q] + c * t;
+                  zi[q] = c * zi[q] - s * t;
+                }
+            }
+          if (underflow)
+            continue;
+          diag[l] -= p;
+          off[l] = g;
+          off[m] = 0.0;
+        }
+    }
+  return TRUE;
+}
+
+/* Covariance (n - 1 in the denominator) of the points about mean, d x d. Each entry sums the
+ * points in order whatever the number of threads: threads own rows of the matrix. */
+EVOX_KMEANS_CLONES static void
+covariance_rows (const float  *points,
+                 gsize         n,
+                 guint         d,
+                 const double *mean,
+                 double       *cov)
+{
+  const gsize block = 128;
+
+#pragma omp parallel
+  {
+    for (gsize b = 0; b < n; b += block)
+      {
+        gsize end = MIN (n, b + block);
+
+#pragma omp for schedule(static, 1) nowait
+        for (guint f = 0; f < d; f++)
+          {
+            double *row = cov + (gsize) f * d;
+
+            for (gsize i = b; i < end; i++)
+              {
+                const float *x = points + i * d;
+                double a = (double) x[f] - mean[f];
+
+#pragma omp simd
+                for (guint g = f; g < d; g++)
+                  row[g] += a * ((double) x[g] - mean[g]);
+              }
+          }
+      }
+  }
+}
+
+EvoxPca *
+evox_pca_fit (const float  *points,
+              gsize         n,
+              guint         d,
+              guint         d_out,
+              GError      **error)
+{
+  g_autofree double *cov = NULL, *diag = NULL, *off = NULL, *zt = NULL;
+  g_autofree guint *order = NULL;
+  EvoxPca *self;
+  double total = 0.0;
+
+  g_return_val_if_fail (points != NULL || n == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (d_out == 0 || d_out > MIN (n, (gsize) d))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "PCA to %u components needs 1 to %" G_GSIZE_FORMAT
+                   " (the smaller of %" G_GSIZE_FORMAT " points and %u features)",
+                   d_out, MIN (n, (gsize) d), n, d);
+      return NULL;
+    }
+
+  self = g_new0 (EvoxPca, 1);
+  self->d_in = d;
+  self->d_out = d_out;
+  self->mean = feature_means (points, n, d);
+
+  cov = g_new0 (double, (gsize) d * d);
+  covariance_rows (points, n, d, self->mean, cov);
+  for (guint f = 0; f < d; f++)
+    for (guint g = f; g < d; g++)
+      {
+        double v = cov[(gsize) f * d + g] / (double) MAX (n - 1, 1);
+
+        cov[(gsize) f * d + g] = cov[(gsize) g * d + f] = v;
+      }
+
+  diag = g_new (double, d);
+  off = g_new (double, d);
+  zt = g_new (double, (gsize) d * d);
+  tridiagonalise (cov, d, diag, off, zt);
+  if (!tridiagonal_ql (diag, off, d, zt))
+    g_warning ("PCA: the QL iteration did not converge; components may be inaccurate");
+
+  /* largest variance first; equal ones keep their order */
+  order = g_new (guint, d);
+  for (guint j = 0; j < d; j++)
+    order[j] = j;
+  for (guint j = 1; j < d; j++)
+    {
+      guint o = order[j], i = j;
+
+      while (i > 0 && diag[order[i - 1]] < diag[o])
+        {
+          order[i] = order[i - 1];
+          i--;
+        }
+      order[i] = o;
+    }
+
+  for (guint j = 0; j < d; j++)
+    total += MAX (diag[j], 0.0);
+
+  self->components = g_new (double, (gsize) d_out * d);
+  self->explained_variance = g_new (double, d_out);
+  self->explained_variance_ratio = g_new (double, d_out);
+  for (guint c = 0; c < d_out; c++)
+    {
+      const double *v = zt + (gsize) order[c] * d;
+      double *out = self->components + (gsize) c * d;
+      guint big = 0;
+
+      for (guint f = 1; f < d; f++)
+        if (fabs (v[f]) > fabs (v[big]))
+          big = f;
+      for (guint f = 0; f < d; f++)
+        out[f] = v[big] < 0 ? -v[f] : v[f];
+      /* a covariance is positive semi-definite: negative eigenvalues are rounding */
+      self->explained_variance[c] = MAX (diag[order[c]], 0.0);
+      self->explained_variance_ratio[c] = total > 0 ? self->explained_variance[c] / total : 0.0;
+    }
+  return self;
+}
+
+void
+evox_pca_transform (const EvoxPca *self,
+                    const float   *points,
+                    gsize          n,
+                    float         *out)
+{
+  guint d, d_out;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (out != points || n == 0);
+  d = self->d_in;
+  d_out = self->d_out;
+
+#pragma omp parallel
+  {
+    g_autofree double *centred = g_new (double, d);
+
+#pragma omp for schedule(static)
+    for (gsize i = 0; i < n; i++)
+      {
+        for (guint f = 0; f < d; f++)
+          centred[f] = (double) points[i * d + f] - self->mean[f];
+        for (guint c = 0; c < d_out; c++)
+          {
+            const double *comp = self->components + (gsize) c * d;
+            double s = 0.0;
+
+            for (guint f = 0; f < d; f++)
+              s += centred[f] * comp[f];
+            out[i * d_out + c] = (float) s;
+          }
+      }
+  }
+}
+
+double *
+evox_pca_inverse (const EvoxPca *self,
+                  const double  *rows,
+                  gsize          n_rows)
+{
+  double *out;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  out = g_new (double, MAX (n_rows * self->d_in, 1));
+  for (gsize i = 0; i < n_rows; i++)
+    {
+      double *o = out + i * self->d_in;
+
+      memcpy (o, self->mean, sizeof (double) * self->d_in);
+      for (guint c = 0; c < self->d_out; c++)
+        {
+          const double *comp = self->components + (gsize) c * self->d_in;
+          double r = rows[i * self->d_out + c];
+
+          for (guint f = 0; f < self->d_in; f++)
+            o[f] += r * comp[f];
+        }
+    }
+  return out;
+}
+
+void
+evox_pca_free (EvoxPca *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->mean);
+  g_free (self->components);
+  g_free (self->explained_variance);
+  g_free (self->explained_variance_ratio);
+  g_free (self);
+}
+
+/* ---- k-means++ ---- */
+
+void
+evox_kmeans_params_init (EvoxKmeansParams *params)
+{
+  g_return_if_fail (params != NULL);
+
+  params->k = 8;
+  params->seed = 0;
+  params->restarts = 4;
+  params->max_iter = 300;
+  params->tol = 1e-4;
+  params->init_sample = 100000;
+}
+
+static gboolean
+is_cancelled (GCancellable *cancellable,
+              gint         *flag)
+{
+  if (g_atomic_int_get (flag))
+    return TRUE;
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      g_atomic_int_set (flag, 1);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* Greedy k-means++ as scikit-learn's _kmeans_plusplus: the first centre is a uniform draw; each
+ * next one is the best of 2 + floor(ln k) candidates drawn with probability proportional to
+ * the squared distance to the nearest centre so far (the first index whose cumulative sum
+ * reaches u * potential), the best being the one that leaves the lowest potential. FALSE when
+ * cancelled. */
+static gboolean
+kmeans_plusplus (const float  *x,
+                 gsize         n,
+                 guint         d,
+                 guint         k,
+                 Rng          *rng,
+                 double       *centers,
+                 GCancellable *cancellable)
+{
+  guint trials = 2 + (guint) floor (log ((double) k));
+  Chunks ch = chunks_for (n);
+  g_autofree double *closest = g_new (double, n);
+  g_autofree double *cand = g_new (double, (gsize) trials * n);
+  g_autofree double *cum = g_new (double, n);
+  g_autofree double *partial = g_new0 (double, MAX (ch.count, 1) * trials);
+  g_autofree gsize *ids = g_new (gsize, trials);
+  const float *first;
+  double pot = 0.0;
+  gint cancelled = 0;
+
+  first = x + rng_below (rng, n) * d;
+  for (guint f = 0; f < d; f++)
+    centers[f] = first[f];
+
+#pragma omp parallel for schedule(dynamic, 1)
+  for (gsize c = 0; c < ch.count; c++)
+    {
+      gsize end = MIN (n, (c + 1) * ch.size);
+      double s = 0.0;
+
+      for (gsize i = c * ch.size; i < end; i++)
+        {
+          closest[i] = dist2_ff (x + i * d, first, d);
+          s += closest[i];
+        }
+      partial[c] = s;
+    }
+  for (gsize c = 0; c < ch.count; c++)
+    pot += partial[c];
+
+  for (guint c = 1; c < k; c++)
+    {
+      double acc = 0.0, best_pot = INFINITY;
+      guint best = 0;
+
+      if (is_cancelled (cancellable, &cancelled))
+        return FALSE;
+
+      for (gsize i = 0; i < n; i++)
+        cum[i] = (acc += closest[i]);
+      for (guint t = 0; t < trials; t++)
+        {
+          double r = rng_uniform (rng) * pot;
+          gsize lo = 0, hi = n;
+
+          /* the first index with cum >= r (numpy's searchsorted, side "left") */
+          while (lo < hi)
+            {
+              gsize mid = lo + (hi - lo) / 2;
+
+              if (cum[mid] < r)
+                lo = mid + 1;
+              else
+                hi = mid;
+            }
+          ids[t] = MIN (lo, n - 1);
+        }
+
+#pragma omp parallel for schedule(dynamic, 1)
+      for (gsize b = 0; b < ch.count; b++)
+        {
+          gsize end = MIN (n, (b + 1) * ch.size);
+          double s[trials];
+
+          for (guint t = 0; t < trials; t++)
+            s[t] = 0.0;
+          for (gsize i = b * ch.size; i < end; i++)
+            for (guint t = 0; t < trials; t++)
+              {
+                double dd = MIN (closest[i], dist2_ff (x + i * d, x + ids[t] * d, d));
+
+                cand[t * n + i] = dd;
+                s[t] += dd;
+              }
+          for (guint t = 0; t < trials; t++)
+            partial[b * trials + t] = s[t];
+        }
+
+      for (guint t = 0; t < trials; t++)
+        {
+          double s = 0.0;
+
+          for (gsize b = 0; b < ch.count; b++)
+            s += partial[b * trials + t];
+          if (s < best_pot)
+            {
+              best_pot = s;
+              best = t;
+            }
+        }
+      pot = best_pot;
+      memcpy (closest, cand + best * n, sizeof (double) * n);
+      for (guint f = 0; f < d; f++)
+        centers[(gsize) c * d + f] = x[ids[best] * d + f];
+    }
+  return TRUE;
+}
+
+double *
+evox_kmeans_plusplus (const float *points,
+                      gsize        n,
+                      guint        d,
+                      guint        k,
+                      guint64      seed)
+{
+  double *centers;
+  Rng rng;
+
+  g_return_val_if_fail (points != NULL, NULL);
+  g_return_val_if_fail (k > 0 && k <= n && d > 0, NULL);
+
+  rng_init (&rng, seed, 0);
+  centers = g_new (double, (gsize) k * d);
+  kmeans_plusplus (points, n, d, k, &rng, centers, NULL);
+  return centers;
+}
+
+/* ---- Lloyd with Hamerly's bounds ---- */
+
+typedef struct
+{
+  const float  *x;
+  gsize         n;
+  guint         d;
+  guint         k;
+  Chunks        ch;
+  GCancellable *cancellable;
+  gint          cancelled;
+
+  double       *c;         /* k x d, the centres the labels are measured against */
+  double       *c_new;     /* k x d */
+  double       *shift;     /* k: how far each centre moved in the last update */
+  double       *half;      /* k: half the distance to the nearest other centre */
+  double        max_shift[2];
+  guint         max_shift_at;
+
+  guint32      *a;         /* n labels */
+  double       *u;         /* n upper bounds on the distance to the own centre */
+  double       *l;         /* n lower bounds on the distance to any other centre */
+  double       *sums;      /* chunks x k x d, kept equal to the sums of each chunk's members */
+  gint64       *counts;    /* chunks x k */
+  double       *counts_d;  /* k, the cluster sizes as doubles */
+  double       *scratch;   /* chunks */
+} Lloyd;
+
+static void
+lloyd_clear (Lloyd *L)
+{
+  g_free (L->c);
+  g_free (L->c_new);
+  g_free (L->shift);
+  g_free (L->half);
+  g_free (L->a);
+  g_free (L->u);
+  g_free (L->l);
+  g_free (L->sums);
+  g_free (L->counts);
+  g_free (L->counts_d);
+  g_free (L->scratch);
+}
+
+/* Bounds can only be trusted up to rounding: a point is skipped only when its upper bound is
+ * below the lower one by more than this relative margin, so near-ties are always decided by
+ * exact distances, as Lloyd decides them. */
+#define BOUND_MARGIN (1.0 + 1e-10)
+
+/* Finds the nearest and second-nearest centres of the points of a block; the nearest is the
+ * lowest index among equals, as scikit-learn's argmin. */
+static gsize
+assign_block (Lloyd       *L,
+              gsize        chunk,
+              const gsize *idx,
+              guint        nb,
+              double      *dist,
+              gboolean     first)
+{
+  guint k = L->k, d = L->d;
+  double *sums = L->sums + chunk * k * d;
+  gint64 *counts = L->counts + chunk * k;
+  gsize changes = 0;
+
+  block_distances (L->x, d, idx, nb, L->c, k, dist);
+  for (guint p = 0; p < nb; p++)
+    {
+      const double *dp = dist + (gsize) p * k;
+      gsize i = idx[p];
+      double b1 = dp[0], b2 = INFINITY;
+      guint best = 0;
+
+      for (guint j = 1; j < k; j++)
+        {
+          if (dp[j] < b1)
+            {
+              b2 = b1;
+              b1 = dp[j];
+              best = j;
+            }
+          else if (dp[j] < b2)
+            b2 = dp[j];
+        }
+      L->u[i] = sqrt (b1);
+      L->l[i] = sqrt (b2);
+      if (first)
+        L->a[i] = best;
+      else if (L->a[i] != best)
+        {
+          const float *x = L->x + i * d;
+          double *from = sums + (gsize) L->a[i] * d, *to = sums + (gsize) best * d;
+
+          for (guint f = 0; f < d; f++)
+            {
+              from[f] -= x[f];
+              to[f] += x[f];
+            }
+          counts[L->a[i]]--;
+          counts[best]++;
+          L->a[i] = best;
+          changes++;
+        }
+    }
+  return changes;
+}
+
+/* Labels every point against L->c; returns how many labels changed. The first pass computes
+ * every distance and fills the chunk sums; later ones first move the bounds by the last
+ * centre shifts, then skip each point whose bounds prove its label. */
+static gsize
+lloyd_assign (Lloyd    *L,
+              gboolean  first)
+{
+  guint k = L->k, d = L->d;
+  gsize changes = 0;
+
+#pragma omp parallel reduction(+:changes)
+  {
+    g_autofree double *dist = g_new (double, (gsize) BLOCK * k);
+    gsize idx[BLOCK];
+
+#pragma omp for schedule(dynamic, 1)
+    for (gsize c = 0; c < L->ch.count; c++)
+      {
+        gsize start = c * L->ch.size, end = MIN (L->n, start + L->ch.size);
+        guint nb = 0;
+
+        if (is_cancelled (L->cancellable, &L->cancelled))
+          continue;
+        for (gsize i = start; i < end; i++)
+          {
+            if (!first)
+              {
+                guint j = L->a[i];
+                double m;
+
+                L->u[i] += L->shift[j];
+                L->l[i] -= L->max_shift[j == L->max_shift_at];
+                m = MAX (L->half[j], L->l[i]);
+                if (L->u[i] * BOUND_MARGIN < m)
+                  continue;
+                L->u[i] = sqrt (dist2_fd (L->x + i * d, L->c + (gsize) j * d, d));
+                if (L->u[i] * BOUND_MARGIN < m)
+                  continue;
+              }
+            idx[nb++] = i;
+            if (nb == BLOCK)
+              {
+                changes += assign_block (L, c, idx, nb, dist, first);
+                nb = 0;
+              }
+          }
+        if (nb > 0)
+          changes += assign_block (L, c, idx, nb, dist, first);
+
+        if (first)
+          {
+            double *sums = L->sums + c * k * d;
+            gint64 *counts = L->counts + c * k;
+
+            memset (sums, 0, sizeof (double) * k * d);
+            memset (counts, 0, sizeof (gint64) * k);
+            for (gsize i = start; i < end; i++)
+              {
+                const float *x = L->x + i * d;
+                double *s = sums + (gsize) L->a[i] * d;
+
+                for (guint f = 0; f < d; f++)
+                  s[f] += x[f];
+                counts[L->a[i]]++;
+              }
+          }
+      }
+  }
+  return first ? L->n : changes;
+}
+
+/* scikit-learn's _relocate_empty_clusters_dense: each empty cluster takes one of the points
+ * farthest from their centres (the farthest first; equal distances by the lower index), which
+ * leaves its old cluster's sum. Labels are not changed: the next assignment settles them. */
+static void
+relocate_empty (Lloyd  *L,
+                double *sums,
+                double *counts)
+{
+  guint k = L->k, d = L->d, n_empty = 0;
+  g_autofree guint *empty = g_new (guint, k);
+  g_autofree double *far = NULL;
+  g_autofree gsize *taken = NULL;
+
+  for (guint j = 0; j < k; j++)
+    if (counts[j] == 0)
+      empty[n_empty++] = j;
+  if (n_empty == 0)
+    return;
+
+  far = g_new (double, L->n);
+#pragma omp parallel for schedule(static)
+  for (gsize i = 0; i < L->n; i++)
+    far[i] = dist2_fd (L->x + i * d, L->c + (gsize) L->a[i] * d, d);
+
+  taken = g_new (gsize, n_empty);
+  for (guint e = 0; e < n_empty && e < L->n; e++)
+    {
+      gsize best = G_MAXSIZE;
+      const float *x;
+      guint from;
+
+      for (gsize i = 0; i < L->n; i++)
+        if (far[i] >= 0 && (best == G_MAXSIZE || far[i] > far[best]))
+          best = i;
+      far[best] = -1.0;
+      taken[e] = best;
+      x = L->x + best * d;
+      from = L->a[best];
+      for (guint f = 0; f < d; f++)
+        {
+          sums[(gsize) from * d + f] -= x[f];
+          sums[(gsize) empty[e] * d + f] = x[f];
+        }
+      counts[from] -= 1;
+      counts[empty[e]] = 1;
+    }
+}
+
+/* New centres from the chunk sums (in chunk order), with empty clusters relocated; sets the
+ * shifts, the half distances between centres, and swaps c_new into c. Returns the total
+ * squared shift. */
+static double
+lloyd_update (Lloyd *L)
+{
+  guint k = L->k, d = L->d;
+  gsize kd = (gsize) k * d;
+  double total = 0.0;
+
+#pragma omp parallel for schedule(static)
+  for (gsize e = 0; e < kd; e++)
+    {
+      double s = 0.0;
+
+      for (gsize c = 0; c < L->ch.count; c++)
+        s += L->sums[c * kd + e];
+      L->c_new[e] = s;
+    }
+  for (guint j = 0; j < k; j++)
+    {
+      gint64 s = 0;
+
+      for (gsize c = 0; c < L->ch.count; c++)
+        s += L->counts[c * k + j];
+      L->counts_d[j] = (double) s;
+    }
+  relocate_empty (L, L->c_new, L->counts_d);
+  for (guint j = 0; j < k; j++)
+    if (L->counts_d[j] > 0)
+      for (guint f = 0; f < d; f++)
+        L->c_new[(gsize) j * d + f] /= L->counts_d[j];
+
+  L->max_shift[0] = L->max_shift[1] = 0.0;
+  L->max_shift_at = 0;
+  for (guint j = 0; j < k; j++)
+    {
+      double s2 = 0.0, s;
+
+      for (guint f = 0; f < d; f++)
+        {
+          double t = L->c_new[(gsize) j * d + f] - L->c[(gsize) j * d + f];
+          s2 += t * t;
+        }
+      total += s2;
+      s = sqrt (s2);
+      L->shift[j] = s;
+      /* the largest shift, and the largest of the others, for the lower bounds */
+      if (s > L->max_shift[0])
+        {
+          L->max_shift[1] = L->max_shift[0];
+          L->max_shift[0] = s;
+          L->max_shift_at = j;
+        }
+      else if (s > L->max_shift[1])
+        L->max_shift[1] = s;
+    }
+  {
+    double *t = L->c;
+
+    L->c = L->c_new;
+    L->c_new = t;
+  }
+
+  for (guint j = 0; j < k; j++)
+    {
+      double best = INFINITY;
+
+      for (guint j2 = 0; j2 < k; j2++)
+        if (j2 != j)
+          {
+            double s = 0.0;
+
+            for (guint f = 0; f < d; f++)
+              {
+                double t = L->c[(gsize) j * d + f] - L->c[(gsize) j2 * d + f];
+                s += t * t;
+              }
+            best = MIN (best, s);
+          }
+      L->half[j] = 0.5 * sqrt (best);
+    }
+  return total;
+}
+
+static double
+lloyd_inertia (Lloyd *L)
+{
+  double total = 0.0;
+
+#pragma omp parallel for schedule(dynamic, 1)
+  for (gsize c = 0; c < L->ch.count; c++)
+    {
+      gsize end = MIN (L->n, (c + 1) * L->ch.size);
+      double s = 0.0;
+
+      for (gsize i = c * L->ch.size; i < end; i++)
+        s += dist2_fd (L->x + i * L->d, L->c + (gsize) L->a[i] * L->d, L->d);
+      L->scratch[c] = s;
+    }
+  for (gsize c = 0; c < L->ch.count; c++)
+    total += L->scratch[c];
+  return total;
+}
+
+/* One run from the given centres, as scikit-learn's _kmeans_single_lloyd: each iteration
+ * labels the points against the centres, then moves the centres to the means; it stops when
+ * no label changed (strict convergence) or the total squared shift is at most tol_abs; unless
+ * strict, the points are labelled once more against the final centres. */
+static gboolean
+lloyd_run (Lloyd         *L,
+           const double  *init,
+           guint          max_iter,
+           double         tol_abs,
+           EvoxProgress  *progress,
+           guint         *n_iter,
+           gboolean      *converged)
+{
+  gboolean strict = FALSE;
+  guint it;
+
+  memcpy (L->c, init, sizeof (double) * L->k * L->d);
+  *converged = FALSE;
+  for (it = 0; it < max_iter; it++)
+    {
+      gsize changes = lloyd_assign (L, it == 0);
+      double shift;
+
+      if (L->cancelled)
+        return FALSE;
+      shift = lloyd_update (L);
+      evox_progress_update (progress, (double) (it + 1) / max_iter);
+      if (it > 0 && changes == 0)
+        {
+          strict = TRUE;
+          *converged = TRUE;
+          it++;
+          break;
+        }
+      if (shift <= tol_abs)
+        {
+          *converged = TRUE;
+          it++;
+          break;
+        }
+    }
+  *n_iter = MIN (it, max_iter);
+  if (!strict)
+    lloyd_assign (L, FALSE);
+  return !L->cancelled;
+}
+
+/* Numbers the clusters by size, 0 the largest; equal sizes by the lower index of the cluster's
+ * first point (empty clusters last, by their old number). */
+static void
+relabel_by_size (EvoxKmeansResult *r,
+                 gsize             n)
+{
+  guint k = r->k, d = r->d;
+  g_autofree gsize *first = g_new (gsize, k);
+  g_autofree guint *order = g_new (guint, k);
+  g_autofree guint *map = g_new (guint, k);
+  g_autofree double *centers = g_new (double, (gsize) k * d);
+  g_autofree guint64 *sizes = g_new (guint64, k);
+
+  for (guint j = 0; j < k; j++)
+    {
+      first[j] = G_MAXSIZE;
+      r->sizes[j] = 0;
+      order[j] = j;
+    }
+  for (gsize i = 0; i < n; i++)
+    {
+      guint j = r->labels[i];
+
+      if (first[j] == G_MAXSIZE)
+        first[j] = i;
+      r->sizes[j]++;
+    }
+  for (guint j = 1; j < k; j++)
+    {
+      guint o = order[j], i = j;
+
+      while (i > 0)
+        {
+          guint p = order[i - 1];
+          gboolean after = r->sizes[p] < r->sizes[o] ||
+                           (r->sizes[p] == r->sizes[o] &&
+                            (first[p] > first[o] || (first[p] == first[o] && p > o)));
+
+          if (!after)
+            break;
+          order[i] = p;
+          i--;
+        }
+      order[i] = o;
+    }
+  for (guint j = 0; j < k; j++)
+    {
+      map[order[j]] = j;
+      memcpy (centers + (gsize) j * d, r->centers + (gsize) order[j] * d, sizeof (double) * d);
+      sizes[j] = r->sizes[order[j]];
+    }
+  memcpy (r->centers, centers, sizeof (double) * k * d);
+  memcpy (r->sizes, sizes, sizeof (guint64) * k);
+#pragma omp parallel for schedule(static)
+  for (gsize i = 0; i < n; i++)
+    r->labels[i] = map[r->labels[i]];
+}
+
+EvoxKmeansResult *
+evox_kmeans_run (const float             *points,
+                 gsize                    n,
+                 guint                    d,
+                 const EvoxKmeansParams  *params,
+                 const double            *init_centers,
+                 EvoxProgress            *progress,
+                 GCancellable            *cancellable,
+                 GError                 **error)
+{
+  g_autoptr (EvoxKmeansResult) best = NULL;
+  g_autofree double *init = NULL;
+  g_autofree double *var = NULL, *mean = NULL;
+  Lloyd L = { 0 };
+  guint k, restarts, max_iter;
+  double tol, tol_abs = 0.0;
+  gsize init_sample;
+
+  g_return_val_if_fail (points != NULL || n == 0, NULL);
+  g_return_val_if_fail (d > 0, NULL);
+  g_return_val_if_fail (params != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  k = params->k;
+  if (k == 0 || k > n)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "k-means needs 1 to %" G_GSIZE_FORMAT " clusters for %" G_GSIZE_FORMAT
+                   " points; k = %u", n, n, k);
+      return NULL;
+    }
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+
+  restarts = init_centers != NULL ? 1 : MAX (params->restarts, 1);
+  max_iter = params->max_iter == 0 ? 300 : params->max_iter;
+  tol = params->tol == 0 ? 1e-4 : MAX (params->tol, 0.0);
+  init_sample = params->init_sample == 0 ? n : MIN (params->init_sample, n);
+  init_sample = MAX (init_sample, k);
+
+  /* scikit-learn's _tolerance: tol times the mean of the features' variances */
+  mean = feature_means (points, n, d);
+  var = feature_variances (points, n, d, mean);
+  for (guint f = 0; f < d; f++)
+    tol_abs += var[f];
+  tol_abs = tol * tol_abs / d;
+
+  L.x = points;
+  L.n = n;
+  L.d = d;
+  L.k = k;
+  L.ch = chunks_for (n);
+  L.cancellable = cancellable;
+  L.c = g_new (double, (gsize) k * d);
+  L.c_new = g_new (double, (gsize) k * d);
+  L.shift = g_new0 (double, k);
+  L.half = g_new0 (double, k);
+  L.a = g_new0 (guint32, n);
+  L.u = g_new (double, n);
+  L.l = g_new (double, n);
+  L.sums = g_new0 (double, L.ch.count * k * d);
+  L.counts = g_new0 (gint64, L.ch.count * k);
+  L.counts_d = g_new0 (double, k);
+  L.scratch = g_new0 (double, L.ch.count);
+  init = g_new (double, (gsize) k * d);
+
+  for (guint r = 0; r < restarts; r++)
+    {
+      g_autoptr (EvoxKmeansResult) run = NULL;
+      gboolean converged = FALSE;
+      guint n_iter = 0;
+
+      evox_progress_set_stage (progress, "k-means", (double) r / restarts,
+                               (double) (r + 1) / restarts);
+      if (init_centers != NULL)
+        memcpy (init, init_centers, sizeof (double) * k * d);
+      else
+        {
+          Rng rng;
+          gboolean ok;
+
+          rng_init (&rng, params->seed, r);
+          if (init_sample < n)
+            {
+              g_autofree gsize *idx = sample_indices (n, init_sample, &rng);
+              g_autofree float *sample = gather_rows (points, d, idx, init_sample);
+
+              ok = kmeans_plusplus (sample, init_sample, d, k, &rng, init, cancellable);
+            }
+          else
+            ok = kmeans_plusplus (points, n, d, k, &rng, init, cancellable);
+          if (!ok)
+            break;
+        }
+
+      if (!lloyd_run (&L, init, max_iter, tol_abs, progress, &n_iter, &converged))
+        break;
+
+      run = g_new0 (EvoxKmeansResult, 1);
+      run->inertia = lloyd_inertia (&L);
+      if (best != NULL && !(run->inertia < best->inertia))
+        continue;
+      run->k = k;
+      run->d = d;
+      run->centers = g_memdup2 (L.c, sizeof (double) * k * d);
+      run->labels = g_memdup2 (L.a, sizeof (guint32) * n);
+      run->sizes = g_new0 (guint64, k);
+      run->n_iter = n_iter;
+      run->restart = r;
+      run->converged = converged;
+      g_clear_pointer (&best, evox_kmeans_result_free);
+      best = g_steal_pointer (&run);
+    }
+  lloyd_clear (&L);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  g_assert (best != NULL);
+  relabel_by_size (best, n);
+  return g_steal_pointer (&best);
+}
+
+void
+evox_kmeans_result_free (EvoxKmeansResult *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->centers);
+  g_free (self->labels);
+  g_free (self->sizes);
+  g_free (self);
+}
+
+/* ---- quality measures ---- */
+
+double
+evox_calinski_harabasz (const float   *points,
+                        gsize          n,
+                        guint          d,
+                        const guint32 *labels,
+                        guint          k)
+{
+  g_autofree double *mean = NULL;
+  g_autofree double *sums = g_new0 (double, (gsize) k * d);
+  g_autofree gsize *sizes = g_new0 (gsize, k);
+  double extra = 0.0, intra = 0.0;
+  guint present = 0;
+
+  g_return_val_if_fail (points != NULL && labels != NULL, NAN);
+
+  mean = feature_means (points, n, d);
+  for (gsize i = 0; i < n; i++)
+    {
+      double *s;
+
+      g_return_val_if_fail (labels[i] < k, NAN);
+      s = sums + (gsize) labels[i] * d;
+      for (guint f = 0; f < d; f++)
+        s[f] += points[i * d + f];
+      sizes[labels[i]]++;
+    }
+  for (guint j = 0; j < k; j++)
+    if (sizes[j] > 0)
+      {
+        double e = 0.0;
+
+        present++;
+        for (guint f = 0; f < d; f++)
+          {
+            double t;
+
+            sums[(gsize) j * d + f] /= (double) sizes[j];
+            t = sums[(gsize) j * d + f] - mean[f];
+            e += t * t;
+          }
+        extra += (double) sizes[j] * e;
+      }
+  /* scikit-learn counts the labels that occur, and refuses fewer than 2 */
+  if (present < 2 || present >= n)
+    return NAN;
+  for (gsize i = 0; i < n; i++)
+    intra += dist2_fd (points + i * d, sums + (gsize) labels[i] * d, d);
+  if (intra == 0.0)
+    return 1.0;
+  return extra * (double) (n - present) / (intra * (double) (present - 1));
+}
+
+/* Silhouettes of several labellings of the same points at once: every pairwise distance is
+ * computed once and added to each labelling's per-cluster sums. out[L] is the mean silhouette
+ * of labelling L, or NaN when fewer than 2 of its labels occur. */
+static void
+silhouette_many (const float    *x,
+                 gsize           n,
+                 guint           d,
+                 const guint32 **labels,
+                 const guint    *ks,
+                 guint           n_labelings,
+                 double         *out)
+{
+  g_autofree gsize *offsets = g_new (gsize, n_labelings + 1);
+  g_autofree gsize *sizes = NULL;
+  g_autofree double *s = g_new (double, (gsize) n_labelings * MAX (n, 1));
+  g_autofree guint *present = g_new0 (guint, n_labelings);
+  gsize total_k;
+
+  offsets[0] = 0;
+  for (guint L = 0; L < n_labelings; L++)
+    offsets[L + 1] = offsets[L] + ks[L];
+  total_k = offsets[n_labelings];
+  sizes = g_new0 (gsize, total_k);
+  for (guint L = 0; L < n_labelings; L++)
+    {
+      for (gsize i = 0; i < n; i++)
+        sizes[offsets[L] + labels[L][i]]++;
+      for (guint j = 0; j < ks[L]; j++)
+        present[L] += sizes[offsets[L] + j] > 0;
+    }
+
+#pragma omp parallel
+  {
+    g_autofree double *acc = g_new (double, MAX (total_k, 1));
+    double dist[64];
+
+#pragma omp for schedule(dynamic, 16)
+    for (gsize i = 0; i < n; i++)
+      {
+        const float *xi = x + i * d;
+
+        memset (acc, 0, sizeof (double) * total_k);
+        for (gsize j0 = 0; j0 < n; j0 += 64)
+          {
+            gsize j1 = MIN (n, j0 + 64);
+
+            for (gsize j = j0; j < j1; j++)
+              dist[j - j0] = sqrt (dist2_ff (xi, x + j * d, d));
+            if (i >= j0 && i < j1)
+              dist[i - j0] = 0.0;
+            for (guint L = 0; L < n_labelings; L++)
+              {
+                double *a = acc + offsets[L];
+                const guint32 *lab = labels[L];
+
+                for (gsize j = j0; j < j1; j++)
+                  a[lab[j]] += dist[j - j0];
+              }
+          }
+        for (guint L = 0; L < n_labelings; L++)
+          {
+            const double *a = acc + offsets[L];
+            const gsize *sz = sizes + offsets[L];
+            guint own = labels[L][i];
+            double intra, inter = INFINITY, v;
+
+            if (sz[own] <= 1)
+              {
+                /* scikit-learn: a point alone in its cluster scores 0 */
+                s[L * n + i] = 0.0;
+                continue;
+              }
+            intra = a[own] / (double) (sz[own] - 1);
+            for (guint j = 0; j < ks[L]; j++)
+              if (j != own && sz[j] > 0)
+                inter = MIN (inter, a[j] / (double) sz[j]);
+            v = (inter - intra) / MAX (intra, inter);
+            s[L * n + i] = isfinite (v) ? v : 0.0;
+          }
+      }
+  }
+
+  for (guint L = 0; L < n_labelings; L++)
+    {
+      double sum = 0.0;
+
+      if (present[L] < 2 || present[L] >= n)
+        {
+          out[L] = NAN;
+          continue;
+        }
+      for (gsize i = 0; i < n; i++)
+        sum += s[L * n + i];
+      out[L] = sum / (double) n;
+    }
+}
+
+double
+evox_silhouette (const float   *points,
+                 gsize          n,
+                 guint          d,
+                 const guint32 *labels,
+                 guint          k)
+{
+  double out;
+
+  g_return_val_if_fail (points != NULL && labels != NULL, NAN);
+  for (gsize i = 0; i < n; i++)
+    g_return_val_if_fail (labels[i] < k, NAN);
+
+  if (k < 2)
+    return 0.0;
+  silhouette_many (points, n, d, &labels, &k, 1, &out);
+  return out;
+}
+
+/* ---- Kneedle ---- */
+
+int
+evox_kneedle (const double *x,
+              const double *y,
+              guint         n)
+{
+  g_autofree double *xd = NULL, *yd = NULL;
+  g_autofree gboolean *is_max = NULL, *is_min = NULL;
+  double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+  double step = 0.0, threshold = 0.0;
+  int first_max = -1, threshold_index = -1;
+
+  g_return_val_if_fail (n == 0 || (x != NULL && y != NULL), -1);
+  if (n < 3)
+    return -1;
+
+  for (guint i = 0; i < n; i++)
+    {
+      xmin = MIN (xmin, x[i]);
+      xmax = MAX (xmax, x[i]);
+      ymin = MIN (ymin, y[i]);
+      ymax = MAX (ymax, y[i]);
+    }
+  if (!(xmax > xmin) || !(ymax > ymin))
+    return -1;
+
+  /* kneed's transform for a convex decreasing curve: x' = reversed (1 - x_norm),
+   * y' = 1 - y_norm, so the knee becomes the maximum of the difference curve y' - x'. */
+  xd = g_new (double, n);
+  yd = g_new (double, n);
+  for (guint i = 0; i < n; i++)
+    {
+      double xn = 1.0 - (x[n - 1 - i] - xmin) / (xmax - xmin);
+      double yn = 1.0 - (y[i] - ymin) / (ymax - ymin);
+
+      xd[i] = xn;
+      yd[i] = yn - xn;
+    }
+  for (guint i = 0; i + 1 < n; i++)
+    step += xd[i + 1] - xd[i];
+  step = fabs (step / (n - 1));
+
+  /* local extrema as scipy's argrelextrema with >= / <= and the ends clipped */
+  is_max = g_new (gboolean, n);
+  is_min = g_new (gboolean, n);
+  for (guint i = 0; i < n; i++)
+    {
+      double prev = yd[i == 0 ? 0 : i - 1], next = yd[i + 1 < n ? i + 1 : n - 1];
+
+      is_max[i] = yd[i] >= prev && yd[i] >= next;
+      is_min[i] = yd[i] <= prev && yd[i] <= next;
+      if (is_max[i] && first_max < 0)
+        first_max = i;
+    }
+  if (first_max < 0)
+    return -1;
+
+  /* walk the difference curve from its first maximum: the first point whose successor falls
+   * below the threshold of the last maximum (S = 1 mean steps below it; 0 after a minimum) is
+   * the knee */
+  for (guint i = first_max; i + 1 < n; i++)
+    {
+      if (is_max[i])
+        {
+          threshold = yd[i] - step;
+          threshold_index = i;
+        }
+      if (is_min[i])
+        threshold = 0.0;
+      if (yd[i + 1] < threshold)
+        return threshold_index;
+    }
+  return -1;
+}
+
+/* ---- the sweep ---- */
+
+EvoxKmeansSweep *
+evox_kmeans_sweep (const float             *points,
+                   gsize                    n,
+                   guint                    d,
+                   guint                    k_max,
+                   gsize                    sample_size,
+                   const EvoxKmeansParams  *params,
+                   EvoxProgress            *progress,
+                   GCancellable            *cancellable,
+                   GError                 **error)
+{
+  g_autoptr (EvoxKmeansSweep) sweep = NULL;
+  g_autofree float *sample = NULL, *sil_points = NULL;
+  g_autofree gsize *sil_idx = NULL;
+  g_autofree guint32 **sil_labels = NULL;
+  g_autofree guint *sil_k = NULL;
+  g_autofree double *sil = NULL, *xs = NULL, *ys = NULL;
+  const float *pts = points;
+  gsize m = n, sil_n;
+  int knee;
+
+  g_return_val_if_fail (points != NULL || n == 0, NULL);
+  g_return_val_if_fail (params != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (sample_size > 0 && sample_size < n)
+    m = sample_size;
+  if (k_max == 0 || k_max > m)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "a k sweep needs 1 to %" G_GSIZE_FORMAT " clusters for %" G_GSIZE_FORMAT
+                   " points; k up to %u", m, m, k_max);
+      return NULL;
+    }
+
+  if (m < n)
+    {
+      g_autofree gsize *idx = NULL;
+      Rng rng;
+
+      rng_init (&rng, params->seed, STREAM_SWEEP);
+      idx = sample_indices (n, m, &rng);
+      sample = gather_rows (points, d, idx, m);
+      pts = sample;
+    }
+  sil_n = MIN (m, (gsize) SILHOUETTE_MAX);
+  if (sil_n < m)
+    {
+      Rng rng;
+
+      rng_init (&rng, params->seed, STREAM_SILHOUETTE);
+      sil_idx = sample_indices (m, sil_n, &rng);
+      sil_points = gather_rows (pts, d, sil_idx, sil_n);
+    }
+
+  sweep = g_new0 (EvoxKmeansSweep, 1);
+  sweep->n_rows = k_max;
+  sweep->rows = g_new0 (EvoxKmeansSweepRow, k_max);
+  sweep->n_sampled = m;
+  sil_labels = g_new0 (guint32 *, k_max);
+  sil_k = g_new0 (guint, k_max);
+
+  for (guint k = 1; k <= k_max; k++)
+    {
+      g_autoptr (EvoxKmeansResult) r = NULL;
+      EvoxKmeansParams p = *params;
+      EvoxKmeansSweepRow *row = &sweep->rows[k - 1];
+
+      p.k = k;
+      evox_progress_push (progress, 0.9 * (k - 1) / k_max, 0.9 * k / k_max);
+      r = evox_kmeans_run (pts, m, d, &p, NULL, progress, cancellable, error);
+      evox_progress_pop (progress);
+      if (r == NULL)
+        {
+          for (guint j = 0; j < k_max; j++)
+            g_free (sil_labels[j]);
+          return NULL;
+        }
+      row->k = k;
+      row->inertia = r->inertia;
+      row->calinski_harabasz = k > 1 ? evox_calinski_harabasz (pts, m, d, r->labels, k) : NAN;
+      row->silhouette = NAN;
+      sil_k[k - 1] = k;
+      sil_labels[k - 1] = g_new (guint32, MAX (sil_n, 1));
+      for (gsize i = 0; i < sil_n; i++)
+        sil_labels[k - 1][i] = r->labels[sil_idx != NULL ? sil_idx[i] : i];
+    }
+
+  evox_progress_set_stage (progress, "Silhouette", 0.9, 1.0);
+  if (k_max > 1)
+    {
+      sil = g_new (double, k_max - 1);
+      silhouette_many (sil_points != NULL ? sil_points : pts, sil_n, d,
+                       (const guint32 **) sil_labels + 1, sil_k + 1, k_max - 1, sil);
+      for (guint k = 2; k <= k_max; k++)
+        sweep->rows[k - 1].silhouette = sil[k - 2];
+    }
+  for (guint j = 0; j < k_max; j++)
+    g_free (sil_labels[j]);
+  evox_progress_update (progress, 1.0);
+
+  xs = g_new (double, k_max);
+  ys = g_new (double, k_max);
+  for (guint k = 1; k <= k_max; k++)
+    {
+      xs[k - 1] = k;
+      ys[k - 1] = sweep->rows[k - 1].inertia;
+    }
+  knee = evox_kneedle (xs, ys, k_max);
+  sweep->knee_k = knee >= 0 ? knee + 1 : 0;
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  return g_steal_pointer (&sweep);
+}
+
+void
+evox_kmeans_sweep_free (EvoxKmeansSweep *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->rows);
+  g_free (self);
+}

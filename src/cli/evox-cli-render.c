@@ -14,6 +14,7 @@
 #include "evox-image.h"
 #include "evox-measurement.h"
 #include "evox-renderer.h"
+#include "evox-tiff.h"
 
 #define DEFAULT_WIDTH 1600
 #define DEFAULT_HEIGHT 1200
@@ -243,6 +244,86 @@ configure_renderer (EvoxRenderer *renderer,
                             evox_document_get_show_phases (document),
                             evox_document_get_hide_outside_phases (document));
   evox_renderer_set_measurements (renderer, evox_document_get_measurements (document));
+  evox_renderer_set_clusters (renderer, evox_document_get_clusters (document));
+  evox_renderer_set_cluster_style (renderer, evox_document_get_show_clusters (document),
+                                   evox_document_get_cluster_opacity (document),
+                                   evox_document_get_cluster_outlines (document));
+}
+
+/* "1,3": cluster ids, each 1..65535, at most 65535 of them. */
+static GArray *
+parse_cluster_ids (const char *text)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      gint64 id;
+      guint value;
+
+      if (!_evox_cli_parse_int (parts[i], 1, G_MAXUINT16, &id))
+        return NULL;
+      value = (guint) id;
+      g_array_append_val (ids, value);
+    }
+  return ids->len > 0 ? g_steal_pointer (&ids) : NULL;
+}
+
+/* --clusters: the labels file (u8 or u16, 0 outside the mask) read as the TIFF it is, checked
+ * against the volume's dims, shown at the asked opacity; --only-clusters hides the others. */
+static gboolean
+add_clusters (GOptionContext *context,
+              EvoxDocument   *document,
+              const char     *path,
+              double          opacity,
+              gboolean        outlines,
+              GArray         *only,
+              int            *status)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) labels = NULL;
+  g_autoptr(EvoxClusters) clusters = NULL;
+  gsize dims[3], vdims[3];
+  guint k;
+
+  labels = evox_tiff_read (path, NULL, NULL, &error);
+  if (labels != NULL)
+    {
+      evox_volume_get_dims (labels, dims);
+      evox_volume_get_dims (evox_document_get_volume (document), vdims);
+      if (memcmp (dims, vdims, sizeof dims) != 0)
+        {
+          *status = _evox_cli_error (EVOX_EXIT_INPUT, "%s: the cluster labels are %zu x %zu x %zu "
+                                     "voxels, the volume %zu x %zu x %zu", path, dims[0], dims[1],
+                                     dims[2], vdims[0], vdims[1], vdims[2]);
+          return FALSE;
+        }
+      clusters = evox_clusters_new_from_volume (labels, NULL, &error);
+    }
+  if (clusters == NULL)
+    {
+      /* The reader's messages name the file already. */
+      *status = strstr (error->message, path) != NULL
+                ? _evox_cli_error (EVOX_EXIT_INPUT, "%s", error->message)
+                : _evox_cli_error (EVOX_EXIT_INPUT, "%s: %s", path, error->message);
+      return FALSE;
+    }
+  k = evox_clusters_get_k (clusters);
+  for (guint i = 0; only != NULL && i < only->len; i++)
+    if (g_array_index (only, guint, i) > k)
+      {
+        *status = _evox_cli_usage_error (context, "--only-clusters: there is no cluster %u in "
+                                         "%s (the clusters are 1 to %u)",
+                                         g_array_index (only, guint, i), path, k);
+        return FALSE;
+      }
+  if (only != NULL)
+    evox_clusters_show_only (clusters, (const guint *) only->data, only->len);
+  evox_document_set_clusters (document, clusters);
+  evox_document_set_cluster_opacity (document, opacity);
+  evox_document_set_cluster_outlines (document, outlines);
+  return TRUE;
 }
 
 /* --ruler: each ruler on its slice, which is shown unless --slice chose the slices. */
@@ -331,6 +412,11 @@ _evox_cli_render (int    argc,
   g_autofree char *title = NULL;
   g_auto(GStrv) phase_specs = NULL;
   g_auto(GStrv) rulers = NULL;
+  g_autofree char *clusters_path = NULL;
+  g_autofree char *only_clusters = NULL;
+  g_autoptr(GArray) only = NULL;
+  double cluster_opacity = NAN;
+  gboolean cluster_outlines = FALSE;
   double z_exaggeration = NAN;
   gboolean transparent = FALSE, force = FALSE, hide_outside = FALSE;
   RenderRequest request;
@@ -364,6 +450,17 @@ _evox_cli_render (int    argc,
       "A ruler (with its length) between the centres of two voxels that share an x, y or z "
       "index, drawn in the 2D views and panes and on the slice in 3D; its slice is shown unless "
       "--slice is given (repeat)", "X0,Y0,Z0:X1,Y1,Z1" },
+    { "clusters", 0, 0, G_OPTION_ARG_FILENAME, &clusters_path,
+      "Colour each voxel by its cluster in LABELS (a u8 or u16 TIFF of the volume's dims, 0 "
+      "outside the mask, as `evox cluster --labels` writes), over the colour map and phases",
+      "LABELS.tif" },
+    { "cluster-opacity", 0, 0, G_OPTION_ARG_DOUBLE, &cluster_opacity,
+      "How much of a cluster's colour covers its voxels, 0 to 1 (default 0.6)", "A" },
+    { "cluster-outlines", 0, 0, G_OPTION_ARG_NONE, &cluster_outlines,
+      "Draw the boundaries between clusters in each slice, opaque, in a darker shade of the "
+      "cluster's colour", NULL },
+    { "only-clusters", 0, 0, G_OPTION_ARG_STRING, &only_clusters,
+      "Show these clusters only (ids from 1)", "ID,ID..." },
     { "hide-outside", 0, 0, G_OPTION_ARG_NONE, &hide_outside,
       "Leave out the voxels in no phase (needs --phase)", NULL },
     { "transparent", 0, 0, G_OPTION_ARG_NONE, &transparent,
@@ -387,6 +484,15 @@ _evox_cli_render (int    argc,
     return status;
   if (hide_outside && phase_specs == NULL)
     return _evox_cli_usage_error (context, "--hide-outside needs at least one --phase");
+  if (clusters_path == NULL && (!isnan (cluster_opacity) || cluster_outlines ||
+                                only_clusters != NULL))
+    return _evox_cli_usage_error (context, "--cluster-opacity, --cluster-outlines and "
+                                  "--only-clusters need --clusters LABELS");
+  if (!isnan (cluster_opacity) && !(cluster_opacity >= 0 && cluster_opacity <= 1))
+    return _evox_cli_usage_error (context, "--cluster-opacity must be a number from 0 to 1");
+  if (only_clusters != NULL && (only = parse_cluster_ids (only_clusters)) == NULL)
+    return _evox_cli_usage_error (context, "--only-clusters must be cluster ids from 1, "
+                                  "separated by commas, not '%s'", only_clusters);
   for (guint i = 0; rulers != NULL && rulers[i] != NULL; i++)
     {
       guint start[3], end[3];
@@ -421,6 +527,11 @@ _evox_cli_render (int    argc,
   if (!apply_request (context, document, &request, colormap, &status))
     return status;
   if (!add_rulers (context, document, rulers, request.have_slices, &status))
+    return status;
+  if (clusters_path != NULL &&
+      !add_clusters (context, document, clusters_path,
+                     isnan (cluster_opacity) ? 0.6 : cluster_opacity, cluster_outlines, only,
+                     &status))
     return status;
 
   pixels = render (document, &request, transparent, &error);

@@ -16,10 +16,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (EvoxClusters, evox_clusters, EVOX, CLUSTERS, GObject)
 
 /* Takes labels (an _evox_alloc_large () buffer of n_voxels u16, freed with the object or on
- * failure), sizes[k] (voxels per cluster), the features' names (d of them), the curves' abscissae
- * and title, and per cluster the mean and population std of every feature in its original units
- * (k rows of d each, copied). Counts every voxel of labels and fails with EVOX_ERROR_INVALID_DATA
- * when a label exceeds k or sizes disagree. */
+ * failure), the features' names (d of them; NULL: "feature N"), the curves' abscissae (NULL:
+ * 0..d-1) and title, and per cluster the mean and population std of every feature in its
+ * original units (k rows of d each, copied). Counts every voxel of labels for the sizes and
+ * fails with EVOX_ERROR_INVALID_DATA when a label exceeds k. */
 EvoxClusters   *evox_clusters_new_take        (const gsize          dims[3],
                                                guint16             *labels,
                                                guint                k,
@@ -30,8 +30,11 @@ EvoxClusters   *evox_clusters_new_take        (const gsize          dims[3],
                                                const double        *means,
                                                const double        *stds,
                                                GError             **error);
-/* Labels read from a file (u8 or u16 volume, 0 outside the mask): sizes counted, curves of every
- * channel of `features` (NULL: none, d = 0). */
+/* Labels read from a file (channel 0 of a u8 or u16 volume, or f32 holding whole numbers; 0
+ * outside the mask; k is the largest label, ids kept as the file has them): sizes counted,
+ * curves (mean and population std, non-finite values left out) of every channel of `features`
+ * (NULL: none, d = 0; else its dims must be the labels'), over channel energies when every
+ * channel has one, else channel indices. */
 EvoxClusters   *evox_clusters_new_from_volume (EvoxVolume          *labels,
                                                EvoxVolume          *features,
                                                GError             **error);
@@ -77,6 +80,16 @@ gboolean        evox_clusters_get_visible     (EvoxClusters        *self,
 void            evox_clusters_set_visible     (EvoxClusters        *self,
                                                guint                id,
                                                gboolean             visible);
+/* Shows the clusters in ids, hides the rest: one "changed" (0). */
+void            evox_clusters_show_only       (EvoxClusters        *self,
+                                               const guint         *ids,
+                                               guint                n_ids);
+/* The colour as straight RGB, 0..1. */
+void            evox_clusters_get_rgb         (EvoxClusters        *self,
+                                               guint                id,
+                                               float                rgb[3]);
+/* The fixed palette's colour for cluster id (1..): tab10, then tab20's lighter ten, repeated. */
+const char     *_evox_clusters_palette_color  (guint                id);
 
 /* A new labelling with cluster b merged into a (pooled means and stds), renumbered by size; the
  * names and colours of the clusters that stay follow them. Fails with EVOX_ERROR_ARGUMENT when a

@@ -49,6 +49,13 @@ struct _EvoxDocument
   gboolean             clip_surfaces;
   gboolean             smooth_surfaces;
   guint64              triangle_budget;
+  EvoxClusters        *clusters;
+  gboolean             show_clusters;
+  double               cluster_opacity;
+  gboolean             cluster_outlines;
+  guint                selected_cluster;
+  /* The clusters the volume's "Clusters" channel holds (set by cluster_to_phase), or NULL. */
+  EvoxClusters        *cluster_channel_source;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxDocument, evox_document, G_TYPE_OBJECT)
@@ -87,6 +94,11 @@ enum
   PROP_CLIP_SURFACES,
   PROP_SMOOTH_SURFACES,
   PROP_TRIANGLE_BUDGET,
+  PROP_CLUSTERS,
+  PROP_SHOW_CLUSTERS,
+  PROP_CLUSTER_OPACITY,
+  PROP_CLUSTER_OUTLINES,
+  PROP_SELECTED_CLUSTER,
   N_PROPS
 };
 
@@ -118,6 +130,8 @@ evox_document_finalize (GObject *object)
   g_clear_object (&self->labels);
   g_clear_object (&self->surfaces);
   g_clear_object (&self->measurements);
+  g_clear_object (&self->clusters);
+  g_clear_object (&self->cluster_channel_source);
 
   G_OBJECT_CLASS (evox_document_parent_class)->finalize (object);
 }
@@ -221,6 +235,21 @@ evox_document_get_property (GObject    *object,
     case PROP_TRIANGLE_BUDGET:
       g_value_set_uint64 (value, self->triangle_budget);
       break;
+    case PROP_CLUSTERS:
+      g_value_set_object (value, self->clusters);
+      break;
+    case PROP_SHOW_CLUSTERS:
+      g_value_set_boolean (value, self->show_clusters);
+      break;
+    case PROP_CLUSTER_OPACITY:
+      g_value_set_double (value, self->cluster_opacity);
+      break;
+    case PROP_CLUSTER_OUTLINES:
+      g_value_set_boolean (value, self->cluster_outlines);
+      break;
+    case PROP_SELECTED_CLUSTER:
+      g_value_set_uint (value, self->selected_cluster);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -304,6 +333,18 @@ evox_document_set_property (GObject      *object,
     case PROP_TRIANGLE_BUDGET:
       evox_document_set_triangle_budget (self, g_value_get_uint64 (value));
       break;
+    case PROP_SHOW_CLUSTERS:
+      evox_document_set_show_clusters (self, g_value_get_boolean (value));
+      break;
+    case PROP_CLUSTER_OPACITY:
+      evox_document_set_cluster_opacity (self, g_value_get_double (value));
+      break;
+    case PROP_CLUSTER_OUTLINES:
+      evox_document_set_cluster_outlines (self, g_value_get_boolean (value));
+      break;
+    case PROP_SELECTED_CLUSTER:
+      evox_document_set_selected_cluster (self, g_value_get_uint (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -371,6 +412,15 @@ evox_document_class_init (EvoxDocumentClass *klass)
   properties[PROP_TRIANGLE_BUDGET] = g_param_spec_uint64 ("triangle-budget", NULL, NULL, 0,
                                                           G_MAXUINT64,
                                                           EVOX_DEFAULT_TRIANGLE_BUDGET, rw);
+  properties[PROP_CLUSTERS] = g_param_spec_object ("clusters", NULL, NULL, EVOX_TYPE_CLUSTERS,
+                                                   ro);
+  properties[PROP_SHOW_CLUSTERS] = g_param_spec_boolean ("show-clusters", NULL, NULL, TRUE, rw);
+  properties[PROP_CLUSTER_OPACITY] = g_param_spec_double ("cluster-opacity", NULL, NULL, 0, 1,
+                                                          0.6, rw);
+  properties[PROP_CLUSTER_OUTLINES] = g_param_spec_boolean ("cluster-outlines", NULL, NULL, FALSE,
+                                                            rw);
+  properties[PROP_SELECTED_CLUSTER] = g_param_spec_uint ("selected-cluster", NULL, NULL, 0,
+                                                         G_MAXUINT16, 0, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[LAYERS_CHANGED] = g_signal_new ("layers-changed", G_TYPE_FROM_CLASS (klass),
@@ -451,6 +501,8 @@ evox_document_init (EvoxDocument *self)
   self->builder = evox_surface_builder_new (self->surfaces);
   self->smooth_surfaces = TRUE;
   self->triangle_budget = EVOX_DEFAULT_TRIANGLE_BUDGET;
+  self->show_clusters = TRUE;
+  self->cluster_opacity = 0.6;
   g_signal_connect_object (self->builder, "notify::busy", G_CALLBACK (on_builder_busy), self, 0);
 }
 
@@ -544,6 +596,20 @@ update_surface_specs (EvoxDocument *self)
   follow_phase_list (self);
 }
 
+/* Clusters label the voxels of volumes of their dims. */
+static gboolean
+clusters_fit (EvoxClusters *clusters,
+              EvoxVolume   *volume)
+{
+  gsize a[3], b[3];
+
+  if (volume == NULL)
+    return FALSE;
+  evox_clusters_get_dims (clusters, a);
+  evox_volume_get_dims (volume, b);
+  return memcmp (a, b, sizeof a) == 0;
+}
+
 void
 evox_document_set_volume (EvoxDocument *self,
                           EvoxVolume   *volume,
@@ -569,8 +635,11 @@ evox_document_set_volume (EvoxDocument *self,
     evox_surface_list_clear (self->surfaces);
   if (self->volume != volume)
     evox_document_set_labels (self, NULL);
+  if (self->clusters != NULL && !clusters_fit (self->clusters, volume))
+    evox_document_set_clusters (self, NULL);
   if (g_set_object (&self->volume, volume))
     notify (self, PROP_VOLUME);
+  g_clear_object (&self->cluster_channel_source);
   if (g_strcmp0 (self->title, title) != 0)
     {
       g_free (self->title);
@@ -1630,4 +1699,236 @@ evox_document_add_particle_surface (EvoxDocument *self,
     name = g_strdup_printf ("All particles (%s)", phase);
   /* The highlight colour, so the surface and the slices' highlight of the selection agree. */
   return add_surface (self, name, &spec, id > 0 ? "#ff00ff" : NULL);
+}
+
+/* Clusters */
+
+EvoxClusters *
+evox_document_get_clusters (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+  return self->clusters;
+}
+
+void
+evox_document_set_clusters (EvoxDocument *self,
+                            EvoxClusters *clusters)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+  g_return_if_fail (clusters == NULL || EVOX_IS_CLUSTERS (clusters));
+  g_return_if_fail (clusters == NULL || clusters_fit (clusters, self->volume));
+
+  if (self->clusters == clusters)
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  evox_document_set_selected_cluster (self, 0);
+  g_set_object (&self->clusters, clusters);
+  notify (self, PROP_CLUSTERS);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+gboolean
+evox_document_get_show_clusters (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+  return self->show_clusters;
+}
+
+void
+evox_document_set_show_clusters (EvoxDocument *self,
+                                 gboolean      show)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  show = !!show;
+  if (self->show_clusters == show)
+    return;
+  self->show_clusters = show;
+  notify (self, PROP_SHOW_CLUSTERS);
+}
+
+double
+evox_document_get_cluster_opacity (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), 0.6);
+  return self->cluster_opacity;
+}
+
+void
+evox_document_set_cluster_opacity (EvoxDocument *self,
+                                   double        opacity)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  if (isnan (opacity))
+    return;
+  opacity = CLAMP (opacity, 0.0, 1.0);
+  if (self->cluster_opacity == opacity)
+    return;
+  self->cluster_opacity = opacity;
+  notify (self, PROP_CLUSTER_OPACITY);
+}
+
+gboolean
+evox_document_get_cluster_outlines (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+  return self->cluster_outlines;
+}
+
+void
+evox_document_set_cluster_outlines (EvoxDocument *self,
+                                    gboolean      outlines)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  outlines = !!outlines;
+  if (self->cluster_outlines == outlines)
+    return;
+  self->cluster_outlines = outlines;
+  notify (self, PROP_CLUSTER_OUTLINES);
+}
+
+guint
+evox_document_get_selected_cluster (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), 0);
+  return self->selected_cluster;
+}
+
+void
+evox_document_set_selected_cluster (EvoxDocument *self,
+                                    guint         id)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  if (self->clusters == NULL || id > evox_clusters_get_k (self->clusters))
+    id = 0;
+  if (self->selected_cluster == id)
+    return;
+  self->selected_cluster = id;
+  notify (self, PROP_SELECTED_CLUSTER);
+}
+
+/* The cluster ids in the volume's sample type, or NULL with an error (u8 holds k <= 255). */
+static gpointer
+cluster_channel_data (EvoxDocument  *self,
+                      GError       **error)
+{
+  EvoxSampleType type = evox_volume_get_sample_type (self->volume);
+  gsize n = evox_volume_get_n_voxels (self->volume);
+  const guint16 *ids = evox_clusters_get_data (self->clusters);
+  guint k = evox_clusters_get_k (self->clusters);
+  gpointer data;
+
+  if (type == EVOX_SAMPLE_U8 && k > G_MAXUINT8)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
+                   "%u clusters do not fit the 8-bit volume's values (at most 255): merge "
+                   "clusters or cluster with a smaller k", k);
+      return NULL;
+    }
+  data = _evox_alloc_large (n * evox_sample_type_size (type));
+  if (data == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "could not allocate a Clusters channel of %" G_GSIZE_FORMAT " voxels", n);
+      return NULL;
+    }
+  for (gsize i = 0; i < n; i++)
+    switch (type)
+      {
+      case EVOX_SAMPLE_U8: ((guint8 *) data)[i] = (guint8) ids[i]; break;
+      case EVOX_SAMPLE_U16: ((guint16 *) data)[i] = ids[i]; break;
+      default: ((float *) data)[i] = ids[i]; break;
+      }
+  return data;
+}
+
+/* Swaps in a volume of the same dims and scans made from the current one, keeping what the user
+ * set up: phases, surfaces (rebuilt from the new volume's voxels), rulers, slices, layer
+ * visibility, view, colours. Then shows `channel`. */
+static void
+replace_volume_keeping_state (EvoxDocument *self,
+                              EvoxVolume   *volume,
+                              guint         channel)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  /* Particles belong to the old volume object. */
+  evox_document_set_labels (self, NULL);
+  g_set_object (&self->volume, volume);
+  notify (self, PROP_VOLUME);
+  evox_surface_builder_set_volume (self->builder, volume);
+  if (self->channel != channel)
+    evox_document_set_channel (self, channel);
+  else
+    {
+      update_surface_specs (self);
+      evox_document_reset_range (self);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/**
+ * evox_document_cluster_to_phase:
+ *
+ * Returns: (transfer none): the new phase, or NULL with an error.
+ */
+EvoxPhase *
+evox_document_cluster_to_phase (EvoxDocument  *self,
+                                guint          id,
+                                GError       **error)
+{
+  g_autoptr(EvoxPhase) phase = NULL;
+  const char *name;
+  int channel;
+
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (self->volume == NULL || self->clusters == NULL)
+    {
+      g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                           "there are no clusters to turn into a phase");
+      return NULL;
+    }
+  if (id < 1 || id > evox_clusters_get_k (self->clusters))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "there is no cluster %u (the clusters are 1 to %u)", id,
+                   evox_clusters_get_k (self->clusters));
+      return NULL;
+    }
+
+  channel = evox_volume_find_channel (self->volume, EVOX_DOCUMENT_CLUSTER_CHANNEL);
+  if (channel < 0 || self->cluster_channel_source != self->clusters ||
+      g_strcmp0 (evox_volume_get_channel_label (self->volume, channel),
+                 EVOX_DOCUMENT_CLUSTER_CHANNEL) != 0)
+    {
+      g_autoptr(EvoxVolume) derived = NULL;
+      gpointer data = cluster_channel_data (self, error);
+
+      if (data == NULL)
+        return NULL;
+      derived = _evox_volume_new_with_channel (self->volume, EVOX_DOCUMENT_CLUSTER_CHANNEL, data,
+                                               error);
+      if (derived == NULL)
+        return NULL;
+      g_set_object (&self->cluster_channel_source, self->clusters);
+      channel = (int) evox_volume_get_n_channels (derived) - 1;
+      replace_volume_keeping_state (self, derived, (guint) channel);
+    }
+  else
+    evox_document_set_channel (self, (guint) channel);
+
+  name = evox_clusters_get_name (self->clusters, id);
+  if (evox_phase_list_find (self->phases, name) >= 0)
+    {
+      g_autofree char *unique = g_strdup_printf ("%s (%u)", name, id);
+      phase = evox_phase_new (unique, id, id, evox_clusters_get_color (self->clusters, id));
+    }
+  else
+    phase = evox_phase_new (name, id, id, evox_clusters_get_color (self->clusters, id));
+  evox_phase_list_append (self->phases, phase);
+  return phase;
 }

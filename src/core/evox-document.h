@@ -3,6 +3,7 @@
 #pragma once
 
 #include <glib-object.h>
+#include "evox-clusters.h"
 #include "evox-display.h"
 #include "evox-histogram.h"
 #include "evox-labels.h"
@@ -47,7 +48,13 @@ G_DECLARE_FINAL_TYPE (EvoxDocument, evox_document, EVOX, DOCUMENT, GObject)
  *   clip-surfaces (boolean, default FALSE: cut surfaces away in front of the slices),
  *   smooth-surfaces (boolean, default TRUE: Gaussian-smoothed masks for phases and particles),
  *   triangle-budget (uint64, default EVOX_DEFAULT_TRIANGLE_BUDGET, 0 = none: larger surfaces
- *   are decimated to it; 1 to 3 become 4, the fewest a closed surface has).
+ *   are decimated to it; 1 to 3 become 4, the fewest a closed surface has),
+ *   clusters (EvoxClusters, read-only: use set_clusters; the volume's dims; kept when a volume of
+ *   the same dims replaces the volume, cleared otherwise),
+ *   show-clusters (boolean, default TRUE: the views draw the cluster overlay),
+ *   cluster-opacity (double 0..1, default 0.6: how much of a cluster's colour covers a voxel),
+ *   cluster-outlines (boolean, default FALSE: boundaries between clusters drawn opaque),
+ *   selected-cluster (uint, 0 for none: the cluster the panels work on; reset by set_clusters).
  * Surfaces follow the document: a new volume of the same value scale rebuilds them from its
  * voxels (another scale clears them, as it clears phases); a channel change rebuilds them from
  * that channel; new or cleared labels remove the particle surfaces; a phase's surface goes with
@@ -224,6 +231,39 @@ EvoxSurface       *evox_document_add_level_surface  (EvoxDocument  *self,
                                                      double         level);
 EvoxSurface       *evox_document_add_particle_surface (EvoxDocument *self,
                                                        guint32       id);
+/* The clusters of the volume's voxels (NULL clears); their dims must be the volume's. Resets
+ * selected-cluster. */
+EvoxClusters      *evox_document_get_clusters       (EvoxDocument  *self);
+void               evox_document_set_clusters       (EvoxDocument  *self,
+                                                     EvoxClusters  *clusters);
+gboolean           evox_document_get_show_clusters  (EvoxDocument  *self);
+void               evox_document_set_show_clusters  (EvoxDocument  *self,
+                                                     gboolean       show);
+double             evox_document_get_cluster_opacity (EvoxDocument *self);
+/* Clamped to 0..1. */
+void               evox_document_set_cluster_opacity (EvoxDocument *self,
+                                                      double        opacity);
+gboolean           evox_document_get_cluster_outlines (EvoxDocument *self);
+void               evox_document_set_cluster_outlines (EvoxDocument *self,
+                                                       gboolean      outlines);
+guint              evox_document_get_selected_cluster (EvoxDocument *self);
+/* 0 or a cluster id; others clear the selection. */
+void               evox_document_set_selected_cluster (EvoxDocument *self,
+                                                       guint         id);
+
+/* The label of the channel that holds cluster ids once a cluster was turned into a phase. */
+#define EVOX_DOCUMENT_CLUSTER_CHANNEL "Clusters"
+
+/* Turns cluster id into a phase, so fractions, particles and surfaces work on it unchanged: the
+ * document switches to a derived volume (the loaded channels' voxels shared, not copied, plus a
+ * "Clusters" channel of the ids in the volume's sample type; an 8-bit volume takes k <= 255)
+ * keeping phases, surfaces, rulers, slices and display settings, shows the Clusters channel, and
+ * appends a phase named after the cluster, range [id, id], in its colour. Later calls for the
+ * same clusters reuse the channel. Returns the phase (transfer none) or NULL with an error. */
+EvoxPhase         *evox_document_cluster_to_phase   (EvoxDocument  *self,
+                                                     guint          id,
+                                                     GError       **error);
+
 /* For tests: the quiet period before a rebuild. */
 void               _evox_document_set_surface_delay (EvoxDocument  *self,
                                                      guint          delay_ms);

@@ -17,6 +17,7 @@ typedef struct
   double             energy_ev;
   EvoxStats          stats;
   EvoxFineHistogram *fine;      /* with stats, built on first use; NULL until then */
+  gboolean           borrowed;  /* data belongs to `base`, which this volume keeps alive */
 } Channel;
 
 struct _EvoxVolume
@@ -46,6 +47,7 @@ struct _EvoxVolume
   gboolean           frozen;
   EvoxStats          measured_stats;
   EvoxFineHistogram *measured_fine; /* with measured_stats, built on first use */
+  EvoxVolume        *base;          /* owner of the borrowed channels' voxels, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (EvoxVolume, evox_volume, G_TYPE_OBJECT)
@@ -66,7 +68,8 @@ evox_volume_finalize (GObject *object)
 
   for (guint c = 0; c < self->n_channels; c++)
     {
-      _evox_free_large (self->channels[c].data);
+      if (!self->channels[c].borrowed)
+        _evox_free_large (self->channels[c].data);
       g_free (self->channels[c].label);
       g_clear_pointer (&self->channels[c].fine, evox_fine_histogram_unref);
     }
@@ -77,6 +80,7 @@ evox_volume_finalize (GObject *object)
   g_clear_pointer (&self->scans, g_array_unref);
   g_clear_pointer (&self->metadata, g_hash_table_unref);
   g_clear_pointer (&self->measured_fine, evox_fine_histogram_unref);
+  g_clear_object (&self->base);
   g_mutex_clear (&self->lock);
   g_mutex_clear (&self->spacing_lock);
 
@@ -204,6 +208,107 @@ evox_volume_new (gsize            nx,
           return NULL;
         }
     }
+  return g_steal_pointer (&self);
+}
+
+/**
+ * _evox_volume_new_with_channel:
+ * @data: (transfer full): an _evox_alloc_large () buffer of the base's voxel count and sample
+ *   type; freed on failure too
+ *
+ * A derived map as a volume: every channel of base but one labelled `label` (which the new one
+ * replaces), sharing their voxels and cached histograms (base stays alive while the new volume
+ * does), then a channel `label` holding data. Spacing, origin, values, layers, scans and
+ * metadata are the base's. Frozen. No voxel is copied, so a 2 GB volume stays 2 GB.
+ */
+EvoxVolume *
+_evox_volume_new_with_channel (EvoxVolume  *base,
+                               const char  *label,
+                               gpointer     data,
+                               GError     **error)
+{
+  g_auto (EvoxLargeBuffer) owned = data;
+  g_autoptr(EvoxVolume) self = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  guint n = 0;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (base), NULL);
+  g_return_val_if_fail (label != NULL, NULL);
+  g_return_val_if_fail (data != NULL, NULL);
+
+  for (guint c = 0; c < base->n_channels; c++)
+    if (g_strcmp0 (base->channels[c].label, label) != 0)
+      n++;
+  if (!evox_check_allocation (evox_volume_get_n_voxels (base),
+                              evox_sample_type_size (base->type), "the new channel", error))
+    return NULL;
+
+  self = g_object_new (EVOX_TYPE_VOLUME, NULL);
+  memcpy (self->dims, base->dims, sizeof self->dims);
+  self->type = base->type;
+  self->n_channels = n + 1;
+  self->channels = g_new0 (Channel, n + 1);
+  self->base = g_object_ref (base);
+  base->frozen = TRUE;
+
+  g_mutex_lock (&base->lock);
+  for (guint c = 0, i = 0; c < base->n_channels; c++)
+    {
+      const Channel *from = &base->channels[c];
+      Channel *to;
+
+      if (g_strcmp0 (from->label, label) == 0)
+        continue;
+      to = &self->channels[i++];
+      to->data = from->data;
+      to->borrowed = TRUE;
+      to->label = g_strdup (from->label);
+      to->energy_ev = from->energy_ev;
+      if (from->fine != NULL)
+        {
+          to->fine = evox_fine_histogram_ref (from->fine);
+          to->stats = from->stats;
+        }
+    }
+  g_mutex_unlock (&base->lock);
+  self->channels[n].data = g_steal_pointer (&owned);
+  self->channels[n].label = g_strdup (label);
+  self->channels[n].energy_ev = NAN;
+
+  evox_volume_get_spacing (base, self->spacing);
+  self->spacing_known = evox_volume_get_spacing_known (base);
+  memcpy (self->origin, base->origin, sizeof self->origin);
+  self->scale = base->scale;
+  g_free (self->quantity);
+  self->quantity = g_strdup (base->quantity);
+  g_free (self->unit);
+  self->unit = g_strdup (base->unit);
+  self->layers = g_memdup2 (base->layers, MAX (base->dims[2], 1) * sizeof (EvoxLayer));
+  self->layers_explicit = base->layers_explicit;
+  for (guint i = 0; i < base->scans->len; i++)
+    {
+      const EvoxScan *scan = &g_array_index (base->scans, EvoxScan, i);
+      EvoxScan copy = {
+        .z_nm = scan->z_nm,
+        .label = g_strdup (scan->label),
+        .values = _evox_alloc_large (base->dims[0] * base->dims[1] * sizeof (float)),
+      };
+
+      if (copy.values == NULL)
+        {
+          g_free (copy.label);
+          g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                               "could not allocate the scans of the new volume");
+          return NULL;
+        }
+      memcpy (copy.values, scan->values, base->dims[0] * base->dims[1] * sizeof (float));
+      g_array_append_val (self->scans, copy);
+    }
+  g_hash_table_iter_init (&iter, base->metadata);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (self->metadata, g_strdup (key), g_strdup (value));
+  self->frozen = TRUE;
   return g_steal_pointer (&self);
 }
 

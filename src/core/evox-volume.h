@@ -131,4 +131,10 @@ gboolean          evox_volume_build_histograms     (EvoxVolume      *self,
                                                     GError         **error);
 gboolean          evox_volume_source_is_integer    (EvoxVolume      *self);
 
+/* A derived volume sharing base's voxels plus one new channel (see evox-volume.c). */
+EvoxVolume       *_evox_volume_new_with_channel    (EvoxVolume      *base,
+                                                    const char      *label,
+                                                    gpointer         data,
+                                                    GError         **error);
+
 G_END_DECLS

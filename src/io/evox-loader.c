@@ -92,6 +92,10 @@ evox_detect_format (const char  *path,
     g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
                  "%s: an OLE2 file (Xradia .xrm/.txrm or old Excel), which Evox cannot read yet",
                  path);
+  else if (n >= 6 && memcmp (head, "\x93NUMPY", 6) == 0)
+    g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
+                 "%s: a NumPy matrix: give it to `evox cluster --features FILE.npy --coords "
+                 "COORDS.npy`, which places its rows on a grid", path);
   else if (n >= 4 && memcmp (head, "PK\3\4", 4) == 0)
     g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
                  "%s: a zip archive (an .xlsx workbook?); export the sheet as CSV", path);

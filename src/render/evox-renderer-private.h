@@ -15,6 +15,8 @@ typedef struct
   guint colormap;
   guint phases;
   guint labels;
+  guint clusters;
+  guint cluster_colors;
   guint meshes;
   guint meshes_freed;
 } EvoxRendererUploads;

@@ -104,13 +104,15 @@ typedef struct
   guint     generation;     /* the last sync that found a surface holding the mesh */
 } MeshBuffers;
 
-/* The slice program comes in two builds: particle colouring in the shader costs every fragment
- * on llvmpipe even when nothing is coloured, so only frames that colour particles pay for it. */
+/* The slice program comes in four builds, two flags: particle colouring and the cluster overlay
+ * in the shader cost every fragment on llvmpipe even when nothing is coloured, so only frames
+ * that colour particles or show clusters pay for them. */
 enum
 {
-  SLICE_PLAIN,
-  SLICE_PARTICLE_COLORS,
-  N_SLICE_PROGRAMS
+  SLICE_PLAIN = 0,
+  SLICE_PARTICLE_COLORS = 1 << 0,
+  SLICE_CLUSTERS = 1 << 1,
+  N_SLICE_PROGRAMS = 4
 };
 
 typedef struct
@@ -118,6 +120,7 @@ typedef struct
   GLint mvp, volume, colormap, value_scale, integer, transfer, a, b, m, valid, alpha;
   GLint phase_mode, n_phases, phases, selected, labels, highlight, dim;
   GLint label_colors, label_color_width, label_color_shift;
+  GLint clusters, cluster_colors, cluster_opacity, cluster_outlines, clusters_on;
 } SliceUniforms;
 
 struct _EvoxRenderer
@@ -161,10 +164,14 @@ struct _EvoxRenderer
   EvoxParticleColor particle_colors;
   EvoxSurfaceList *surfaces;
   gboolean        clip_surfaces;
+  EvoxClusters   *clusters;
+  gboolean        show_clusters;
+  double          cluster_opacity;
+  gboolean        cluster_outlines;
 
   /* GL objects, valid between realize and unrealize */
   gboolean        realized;
-  GLuint          slice_programs[N_SLICE_PROGRAMS];  /* plain, with particle colours */
+  GLuint          slice_programs[N_SLICE_PROGRAMS];  /* by SLICE_* flags */
   guint           slice_variant;  /* the one use_slice_program last made current */
   GLuint          line_program;
   GLuint          mesh_programs[N_MESH_PROGRAMS];
@@ -182,12 +189,17 @@ struct _EvoxRenderer
   int             label_color_width;   /* a power of two; 0 while no colours apply */
   int             label_color_shift;   /* log2 of the width */
   gsize           label_dims[3];
+  GLuint          cluster_texture;        /* R16UI ids, 0 outside the mask */
+  gsize           cluster_dims[3];
+  GLuint          cluster_color_texture;  /* RGBA8, id at (id mod 256, id / 256); alpha: shown */
   guint           n_phase_rows;
   gboolean        volume_dirty;
   gboolean        colormap_dirty;
   gboolean        phases_dirty;
   gboolean        labels_dirty;
   gboolean        label_colors_dirty;
+  gboolean        clusters_dirty;
+  gboolean        cluster_colors_dirty;
   gboolean        surfaces_dirty;
   gboolean        volume_on_gpu;
   EvoxRendererUploads uploads;
@@ -278,6 +290,9 @@ evox_renderer_dispose (GObject *object)
   if (self->surfaces != NULL)
     g_signal_handlers_disconnect_by_data (self->surfaces, self);
   g_clear_object (&self->surfaces);
+  if (self->clusters != NULL)
+    g_signal_handlers_disconnect_by_data (self->clusters, self);
+  g_clear_object (&self->clusters);
 
   G_OBJECT_CLASS (evox_renderer_parent_class)->dispose (object);
 }
@@ -338,6 +353,8 @@ evox_renderer_init (EvoxRenderer *self)
   self->view = EVOX_VIEW_SLICES;
   self->z_exaggeration = 1.0;
   self->stack_opacity = 0.6;
+  self->show_clusters = TRUE;
+  self->cluster_opacity = 0.6;
   self->background[0] = 0.16f;
   self->background[1] = 0.16f;
   self->background[2] = 0.17f;
@@ -908,6 +925,98 @@ evox_renderer_get_particle_colors (EvoxRenderer *self)
   return self->particle_colors;
 }
 
+/* Clusters */
+
+/* The clusters apply to the volume on screen only while they have its shape. */
+static gboolean
+clusters_match_volume (EvoxRenderer *self)
+{
+  gsize dims[3];
+
+  if (self->clusters == NULL || self->volume == NULL)
+    return FALSE;
+  evox_clusters_get_dims (self->clusters, dims);
+  return memcmp (dims, self->dims, sizeof dims) == 0;
+}
+
+/* Whether a frame shows the overlay at all: a frame that does not pays nothing for it. */
+static gboolean
+clusters_shown (EvoxRenderer *self)
+{
+  return self->show_clusters && clusters_match_volume (self) &&
+         (self->cluster_opacity > 0.0 || self->cluster_outlines);
+}
+
+static void
+on_clusters_changed (EvoxClusters *clusters,
+                     guint         id,
+                     EvoxRenderer *self)
+{
+  /* A name, colour or visibility: a table of k texels, never the labels. */
+  self->cluster_colors_dirty = TRUE;
+  if (clusters_shown (self))
+    emit_changed (self);
+}
+
+/**
+ * evox_renderer_set_clusters:
+ *
+ * Holds a reference to clusters and follows its "changed" signal.
+ */
+void
+evox_renderer_set_clusters (EvoxRenderer *self,
+                            EvoxClusters *clusters)
+{
+  gboolean was_shown;
+
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (clusters == NULL || EVOX_IS_CLUSTERS (clusters));
+
+  if (self->clusters == clusters)
+    return;
+  was_shown = clusters_shown (self);
+  if (self->clusters != NULL)
+    g_signal_handlers_disconnect_by_func (self->clusters, on_clusters_changed, self);
+  g_set_object (&self->clusters, clusters);
+  if (clusters != NULL)
+    g_signal_connect (clusters, "changed", G_CALLBACK (on_clusters_changed), self);
+  self->clusters_dirty = TRUE;
+  self->cluster_colors_dirty = TRUE;
+  if (was_shown || clusters_shown (self))
+    emit_changed (self);
+}
+
+EvoxClusters *
+evox_renderer_get_clusters (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), NULL);
+  return self->clusters;
+}
+
+void
+evox_renderer_set_cluster_style (EvoxRenderer *self,
+                                 gboolean      show,
+                                 double        opacity,
+                                 gboolean      outlines)
+{
+  gboolean was_shown;
+
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+
+  opacity = isnan (opacity) ? self->cluster_opacity : CLAMP (opacity, 0.0, 1.0);
+  show = !!show;
+  outlines = !!outlines;
+  if (self->show_clusters == show && self->cluster_opacity == opacity &&
+      self->cluster_outlines == outlines)
+    return;
+  was_shown = clusters_shown (self);
+  self->show_clusters = show;
+  self->cluster_opacity = opacity;
+  self->cluster_outlines = outlines;
+  if (was_shown || clusters_shown (self))
+    emit_changed (self);
+}
+
 /* Surfaces */
 
 static void
@@ -1124,10 +1233,14 @@ link_program (const char  *name,
 static void
 delete_programs (EvoxRenderer *self)
 {
-  GLuint *programs[] = { &self->slice_programs[SLICE_PLAIN],
-                         &self->slice_programs[SLICE_PARTICLE_COLORS], &self->line_program,
-                         &self->composite_program };
+  GLuint *programs[] = { &self->line_program, &self->composite_program };
 
+  for (guint v = 0; v < N_SLICE_PROGRAMS; v++)
+    if (self->slice_programs[v] != 0)
+      {
+        glDeleteProgram (self->slice_programs[v]);
+        self->slice_programs[v] = 0;
+      }
   for (guint i = 0; i < G_N_ELEMENTS (programs); i++)
     if (*programs[i] != 0)
       {
@@ -1175,14 +1288,19 @@ evox_renderer_realize (EvoxRenderer  *self,
   if (!check_gl_version (error))
     return FALSE;
 
-  self->slice_programs[SLICE_PLAIN] = link_program ("slice", "slice.vert", NULL, "slice.frag",
-                                                    NULL, error);
-  if (self->slice_programs[SLICE_PLAIN] != 0)
-    self->slice_programs[SLICE_PARTICLE_COLORS] = link_program ("slice", "slice.vert", NULL,
-                                                                "slice.frag",
-                                                                "#define PARTICLE_COLORS 1\n",
-                                                                error);
-  if (self->slice_programs[SLICE_PARTICLE_COLORS] == 0)
+  for (guint v = 0; v < N_SLICE_PROGRAMS; v++)
+    {
+      g_autofree char *defines = g_strconcat (v & SLICE_PARTICLE_COLORS
+                                              ? "#define PARTICLE_COLORS 1\n" : "",
+                                              v & SLICE_CLUSTERS ? "#define CLUSTERS 1\n" : "",
+                                              NULL);
+
+      self->slice_programs[v] = link_program ("slice", "slice.vert", NULL, "slice.frag",
+                                              defines, error);
+      if (self->slice_programs[v] == 0)
+        break;
+    }
+  if (self->slice_programs[N_SLICE_PROGRAMS - 1] == 0)
     {
       delete_programs (self);
       return FALSE;
@@ -1240,6 +1358,11 @@ evox_renderer_realize (EvoxRenderer  *self,
       SLICE_UNIFORM (label_colors, "u_label_colors");
       SLICE_UNIFORM (label_color_width, "u_label_color_width");
       SLICE_UNIFORM (label_color_shift, "u_label_color_shift");
+      SLICE_UNIFORM (clusters, "u_clusters");
+      SLICE_UNIFORM (cluster_colors, "u_cluster_colors");
+      SLICE_UNIFORM (cluster_opacity, "u_cluster_opacity");
+      SLICE_UNIFORM (cluster_outlines, "u_cluster_outlines");
+      SLICE_UNIFORM (clusters_on, "u_clusters_on");
 #undef SLICE_UNIFORM
       /* Each sampler on its own unit for good: samplers of different types (the float volume
        * and the integer labels) must never share one, not even while unused. */
@@ -1249,6 +1372,8 @@ evox_renderer_realize (EvoxRenderer  *self,
       glUniform1i (su->phases, 2);
       glUniform1i (su->labels, 3);
       glUniform1i (su->label_colors, 4);
+      glUniform1i (su->clusters, 6);
+      glUniform1i (su->cluster_colors, 7);
     }
   glUseProgram (0);
   self->lu.mvp = glGetUniformLocation (self->line_program, "u_mvp");
@@ -1300,6 +1425,8 @@ evox_renderer_realize (EvoxRenderer  *self,
   self->colormap_dirty = TRUE;
   self->phases_dirty = TRUE;
   self->labels_dirty = TRUE;
+  self->clusters_dirty = TRUE;
+  self->cluster_colors_dirty = TRUE;
   self->surfaces_dirty = TRUE;
   self->realized = TRUE;
   return TRUE;
@@ -1331,6 +1458,14 @@ evox_renderer_unrealize (EvoxRenderer *self)
     glDeleteTextures (1, &self->label_texture);
   if (self->label_color_texture != 0)
     glDeleteTextures (1, &self->label_color_texture);
+  if (self->cluster_texture != 0)
+    glDeleteTextures (1, &self->cluster_texture);
+  if (self->cluster_color_texture != 0)
+    glDeleteTextures (1, &self->cluster_color_texture);
+  self->cluster_texture = self->cluster_color_texture = 0;
+  memset (self->cluster_dims, 0, sizeof self->cluster_dims);
+  self->clusters_dirty = TRUE;
+  self->cluster_colors_dirty = TRUE;
 
   self->vao = self->vbo = self->empty_vao = 0;
   self->volume_texture = self->colormap_texture = 0;
@@ -1872,6 +2007,79 @@ upload_label_colors (EvoxRenderer *self)
   self->label_color_shift = shift;
 }
 
+/* The ids as they are (R16UI), once per EvoxClusters: they never change. */
+static void
+upload_clusters (EvoxRenderer *self)
+{
+  GLint max_size = 0;
+  GLenum status;
+  gsize dims[3];
+
+  self->clusters_dirty = FALSE;
+  if (self->cluster_texture != 0)
+    {
+      glDeleteTextures (1, &self->cluster_texture);
+      self->cluster_texture = 0;
+    }
+  memset (self->cluster_dims, 0, sizeof self->cluster_dims);
+  if (self->clusters == NULL)
+    return;
+
+  evox_clusters_get_dims (self->clusters, dims);
+  glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &max_size);
+  for (guint a = 0; a < 3; a++)
+    if (dims[a] > (gsize) max_size || dims[a] == 0)
+      {
+        g_warning ("Clusters of a %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
+                   " volume cannot be drawn: larger than this GPU's 3D texture limit (%d per "
+                   "side)", dims[0], dims[1], dims[2], max_size);
+        return;
+      }
+  status = upload_texture_3d (GL_TEXTURE6, &self->cluster_texture, GL_R16UI, dims,
+                              GL_RED_INTEGER, GL_UNSIGNED_SHORT,
+                              evox_clusters_get_data (self->clusters));
+  if (status != GL_NO_ERROR)
+    {
+      g_warning ("The GPU could not take the cluster labels of %" G_GSIZE_FORMAT " x %"
+                 G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " voxels (%s); clusters are not drawn",
+                 dims[0], dims[1], dims[2],
+                 status == GL_OUT_OF_MEMORY ? "out of memory" : "rejected");
+      glDeleteTextures (1, &self->cluster_texture);
+      self->cluster_texture = 0;
+      return;
+    }
+  memcpy (self->cluster_dims, dims, sizeof dims);
+  self->uploads.clusters++;
+}
+
+/* Colour and visibility of every id, 256 a row: id 0 (outside the mask) and hidden clusters
+ * have alpha 0 and keep the colour map. */
+static void
+upload_cluster_colors (EvoxRenderer *self)
+{
+  g_autofree guint8 *table = NULL;
+  guint k, rows;
+
+  self->cluster_colors_dirty = FALSE;
+  if (self->clusters == NULL)
+    return;
+  k = evox_clusters_get_k (self->clusters);
+  rows = (k + 1 + 255) / 256;
+  table = g_new0 (guint8, (gsize) rows * 256 * 4);
+  for (guint id = 1; id <= k; id++)
+    {
+      float rgb[3];
+
+      evox_clusters_get_rgb (self->clusters, id, rgb);
+      for (guint c = 0; c < 3; c++)
+        table[4 * id + c] = (guint8) lrintf (rgb[c] * 255.0f);
+      table[4 * id + 3] = evox_clusters_get_visible (self->clusters, id) ? 255 : 0;
+    }
+  upload_texture_2d (GL_TEXTURE7, &self->cluster_color_texture, GL_RGBA8, 256, (GLsizei) rows,
+                     GL_UNSIGNED_BYTE, table, 1);
+  self->uploads.cluster_colors++;
+}
+
 static void
 prepare (EvoxRenderer *self)
 {
@@ -1888,6 +2096,10 @@ prepare (EvoxRenderer *self)
     upload_labels (self);
   if (self->label_colors_dirty)
     upload_label_colors (self);
+  if (self->clusters_dirty)
+    upload_clusters (self);
+  if (self->cluster_colors_dirty)
+    upload_cluster_colors (self);
   if (self->surfaces_dirty)
     sync_meshes (self);
 }
@@ -2027,6 +2239,8 @@ use_slice_program (EvoxRenderer *self,
   gboolean highlight = self->label_texture != 0 &&
                        memcmp (self->label_dims, self->dims, sizeof self->dims) == 0;
   gboolean colouring;
+  gboolean clusters = clusters_shown (self) && self->cluster_texture != 0 &&
+                      memcmp (self->cluster_dims, self->dims, sizeof self->dims) == 0;
   SliceUniforms *su;
 
   if (transfer == EVOX_TRANSFER_EXP10)
@@ -2059,7 +2273,7 @@ use_slice_program (EvoxRenderer *self,
     }
 
   colouring = highlight && self->label_color_width > 0;
-  self->slice_variant = colouring ? SLICE_PARTICLE_COLORS : SLICE_PLAIN;
+  self->slice_variant = (colouring ? SLICE_PARTICLE_COLORS : 0) | (clusters ? SLICE_CLUSTERS : 0);
   su = &self->su[self->slice_variant];
   glUseProgram (self->slice_programs[self->slice_variant]);
   glUniformMatrix4fv (su->mvp, 1, GL_FALSE, (const float *) frame->mvp);
@@ -2080,6 +2294,16 @@ use_slice_program (EvoxRenderer *self,
   glUniform1f (su->dim, EVOX_RENDERER_DIM);
   glUniform1i (su->label_color_width, colouring ? self->label_color_width : 0);
   glUniform1i (su->label_color_shift, self->label_color_shift);
+  if (clusters)
+    {
+      glUniform1f (su->cluster_opacity, (float) self->cluster_opacity);
+      glUniform1i (su->cluster_outlines, self->cluster_outlines);
+      glUniform1i (su->clusters_on, TRUE);
+      glActiveTexture (GL_TEXTURE6);
+      glBindTexture (GL_TEXTURE_3D, self->cluster_texture);
+      glActiveTexture (GL_TEXTURE7);
+      glBindTexture (GL_TEXTURE_2D, self->cluster_color_texture);
+    }
   glActiveTexture (GL_TEXTURE0);
   glBindTexture (GL_TEXTURE_3D, self->volume_texture);
   glActiveTexture (GL_TEXTURE1);
@@ -2731,6 +2955,7 @@ draw_stack_view (EvoxRenderer *self,
               /* The labels belong to the grid, not to a scan between its layers. */
               glBindTexture (GL_TEXTURE_3D, self->scan_texture);
               glUniform1ui (self->su[self->slice_variant].selected, 0u);
+              glUniform1i (self->su[self->slice_variant].clusters_on, FALSE);
             }
           glDrawArrays (GL_TRIANGLES, (GLint) planes[i], 6);
         }

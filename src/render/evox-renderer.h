@@ -4,6 +4,7 @@
 
 #include <glib-object.h>
 #include "evox-camera.h"
+#include "evox-clusters.h"
 #include "evox-display.h"
 #include "evox-labels.h"
 #include "evox-measurement.h"
@@ -116,6 +117,27 @@ guint32       evox_renderer_get_selected_particle (EvoxRenderer *self);
 void              evox_renderer_set_particle_colors (EvoxRenderer      *self,
                                                      EvoxParticleColor  by);
 EvoxParticleColor evox_renderer_get_particle_colors (EvoxRenderer      *self);
+
+/* Cluster overlay, in every view that draws voxels (the three slices, a single slice, the 2x2
+ * panes, the layer stack's grid layers; not the measured scans drawn between grid layers). The
+ * ids go to the GPU once per EvoxClusters (R16UI), at the next draw, and are used while their
+ * dims equal the volume's; names, colours and visibility ("changed") re-upload a table of k
+ * texels. A voxel of a visible cluster is drawn as mix (colour as it would be drawn, cluster
+ * colour, opacity): clusters go over the colour map, phase tints and particle colours; the
+ * selected particle's highlight stays on top; voxels outside the mask (0) and of hidden clusters
+ * keep their colour. With outlines, a voxel of a visible cluster that has a neighbour in the
+ * slice plane (4-neighbourhood) with another id is drawn opaque in its cluster's colour at half
+ * brightness (EVOX_RENDERER_OUTLINE_SHADE), whatever the opacity. NULL clears. */
+#define EVOX_RENDERER_OUTLINE_SHADE 0.5f
+void          evox_renderer_set_clusters       (EvoxRenderer   *self,
+                                                EvoxClusters   *clusters);
+EvoxClusters *evox_renderer_get_clusters       (EvoxRenderer   *self);
+/* show FALSE, or opacity 0 without outlines, draws no overlay (and costs nothing). Defaults:
+ * shown, 0.6, no outlines. opacity is clamped to 0..1. */
+void          evox_renderer_set_cluster_style  (EvoxRenderer   *self,
+                                                gboolean        show,
+                                                double          opacity,
+                                                gboolean        outlines);
 
 /* Surfaces (meshes in nm of the volume's frame), drawn in the three-slice and layer-stack views
  * (not in the 2D slice views) with the slices' transform (z exaggeration), lit by a headlight,

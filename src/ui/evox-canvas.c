@@ -122,6 +122,10 @@ sync_display (EvoxCanvas *self)
   evox_renderer_set_surfaces (self->renderer, evox_document_get_surfaces (doc));
   evox_renderer_set_clip_surfaces (self->renderer, evox_document_get_clip_surfaces (doc));
   evox_renderer_set_measurements (self->renderer, evox_document_get_measurements (doc));
+  evox_renderer_set_clusters (self->renderer, evox_document_get_clusters (doc));
+  evox_renderer_set_cluster_style (self->renderer, evox_document_get_show_clusters (doc),
+                                   evox_document_get_cluster_opacity (doc),
+                                   evox_document_get_cluster_outlines (doc));
   if (volume != NULL)
     {
       gsize dims[3];
@@ -300,6 +304,7 @@ describe_point (EvoxCanvas   *self,
   g_autofree char *value_text = NULL;
   const EvoxLayer *layer;
   EvoxLabels *labels;
+  EvoxClusters *clusters;
   GString *text;
   int owner;
   EvoxUnits units;
@@ -328,6 +333,17 @@ describe_point (EvoxCanvas   *self,
     g_string_append_printf (text, _(" · %s"), evox_phase_get_name (
                               evox_phase_list_get_phase (evox_document_get_phases (self->document),
                                                          owner)));
+  clusters = evox_document_get_clusters (self->document);
+  if (clusters != NULL)
+    {
+      guint id = evox_clusters_get_label (clusters, index[0], index[1], index[2]);
+
+      /* TRANSLATORS: the cluster under the pointer (its name, "Cluster 2" unless the user named
+       * it) and its share of the clustered voxels */
+      if (id != 0)
+        g_string_append_printf (text, _(" · %s (%.1f %%)"), evox_clusters_get_name (clusters, id),
+                                100.0 * evox_clusters_get_fraction (clusters, id));
+    }
   labels = evox_document_get_labels (self->document);
   if (labels != NULL)
     {
