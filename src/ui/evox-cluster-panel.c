@@ -20,18 +20,6 @@
 #include "evox-ui-util.h"
 #include "evox-window.h"
 
-/* TEMPORARY until the overlay branch lands in main: the document's cluster API as its brief
- * names it. */
-EvoxClusters *evox_document_get_clusters      (EvoxDocument *self);
-void          evox_document_set_clusters      (EvoxDocument *self,
-                                               EvoxClusters *clusters);
-EvoxPhase    *evox_document_cluster_to_phase  (EvoxDocument *self,
-                                               guint         id,
-                                               GError      **error);
-guint         evox_document_get_selected_cluster (EvoxDocument *self);
-void          evox_document_set_selected_cluster (EvoxDocument *self,
-                                                  guint         id);
-
 #define DEFAULT_K 4
 #define DEFAULT_RESTARTS 4
 /* The pause after the last change of the features before a sweep starts. */
@@ -1142,6 +1130,26 @@ make_phase_action (GtkWidget  *widget,
 
 /* Mean curves */
 
+/* Energies are their own title; feature indices are named under the axis while they are few
+ * ("Feature: 1 value, 2 local mean, ..."), since ticks between them mean nothing. */
+static char *
+curve_axis_title (EvoxClusters *clusters)
+{
+  const char *title = evox_clusters_get_axis_title (clusters);
+  guint d = evox_clusters_get_n_features (clusters);
+  GString *text;
+
+  if (title != NULL && g_strcmp0 (title, "Feature") != 0)
+    return g_strdup (title);
+  text = g_string_new (_("Feature"));
+  if (d > 6)
+    return g_string_free (text, FALSE);
+  for (guint f = 0; f < d; f++)
+    g_string_append_printf (text, f == 0 ? ": %u %s" : ", %u %s", f + 1,
+                            evox_clusters_get_feature_name (clusters, f));
+  return g_string_free (text, FALSE);
+}
+
 static void
 update_curves (EvoxClusterPanel *self)
 {
@@ -1151,13 +1159,14 @@ update_curves (EvoxClusterPanel *self)
   g_autofree double *x = NULL;
   g_autofree double *lo = NULL;
   g_autofree double *hi = NULL;
+  g_autofree char *x_title = NULL;
 
   evox_plot_clear (self->curve_plot);
   if (clusters == NULL || d == 0)
     return;
   axis = evox_clusters_get_axis (clusters);
-  evox_plot_set_axes (self->curve_plot,
-                      evox_clusters_get_axis_title (clusters) ?: _("Feature"), _("Mean ± std"));
+  x_title = curve_axis_title (clusters);
+  evox_plot_set_axes (self->curve_plot, x_title, _("Mean ± std"));
   x = g_new (double, d);
   lo = g_new (double, d);
   hi = g_new (double, d);
