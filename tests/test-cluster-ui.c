@@ -539,8 +539,16 @@ test_merge_phase (Fixture       *fixture,
   gtk_list_box_unselect_all (list);
   gtk_list_box_select_row (list, row_at (fixture, 2));
   gtk_list_box_select_row (list, row_at (fixture, 3));
+  /* "Only This" with two rows shows both. */
+  gtk_toggle_button_set_active (find_solo (GTK_WIDGET (fixture->panel)), TRUE);
+  for (guint id = 1; id <= 3; id++)
+    g_assert_cmpint (evox_clusters_get_visible (clusters, id), ==, id != 1);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "clusters.merge", NULL));
   clusters = evox_document_get_clusters (fixture->document);
+  /* New clusters come with every cluster shown. */
+  g_assert_false (gtk_toggle_button_get_active (find_solo (GTK_WIDGET (fixture->panel))));
+  for (guint id = 1; id <= 2; id++)
+    g_assert_true (evox_clusters_get_visible (clusters, id));
   g_assert_cmpuint (evox_clusters_get_k (clusters), ==, 2);
   g_assert_cmpuint (evox_clusters_get_voxels (clusters, 1), ==, 576);
   g_assert_cmpuint (evox_clusters_get_voxels (clusters, 2), ==, 448);

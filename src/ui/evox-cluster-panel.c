@@ -1570,9 +1570,11 @@ sync_clusters (EvoxClusterPanel *self)
       g_set_object (&self->clusters, clusters);
       if (clusters != NULL)
         g_signal_connect_object (clusters, "changed", G_CALLBACK (on_clusters_changed), self, 0);
+      /* New clusters (a run, a merge) start with all of them shown. */
+      if (gtk_toggle_button_get_active (self->solo_button))
+        gtk_toggle_button_set_active (self->solo_button, FALSE);
     }
-  if (clusters == NULL && gtk_toggle_button_get_active (self->solo_button))
-    gtk_toggle_button_set_active (self->solo_button, FALSE);
+
   rebuild_rows (self);
   sync_selection (self);
   update_curves (self);
