@@ -470,6 +470,68 @@ test_exports (Fixture       *fixture,
   evox_test_tmpdir_free (dir);
 }
 
+/* With particles in the document, the table has a row per particle and cluster. */
+static void
+test_particles (Fixture       *fixture,
+                gconstpointer  user_data)
+{
+  char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "domains.csv", NULL);
+  g_autoptr(EvoxLabels) particles = NULL;
+  g_autoptr(GPtrArray) csv = NULL;
+  g_autoptr(GError) error = NULL;
+  EvoxClusters *clusters = run_clusters (fixture, 3);
+  const guint16 *labels = evox_clusters_get_data (clusters);
+  GArray *rows;
+  gboolean found = FALSE;
+
+  /* Channel 0 under 30: block 0 alone, one particle (id 1). */
+  particles = evox_labels_compute (fixture->volume, 0, "Low", 0, 30, EVOX_CONNECTIVITY_6, 1,
+                                   NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_labels_get_n_particles (particles), ==, 1);
+  evox_document_set_labels (fixture->document, particles);
+  g_assert_null (evox_cluster_panel_get_domain_stats (fixture->panel));
+  g_assert_true (evox_test_wait_for (has_domains, fixture->panel, 60));
+  rows = evox_cluster_panel_get_domain_stats (fixture->panel);
+  for (guint r = 0; r < rows->len; r++)
+    {
+      const EvoxDomainStats *row = &g_array_index (rows, EvoxDomainStats, r);
+      guint64 boundary = 0;
+
+      if (row->particle != 1)
+        continue;
+      /* The particle is cluster 1 (block 0): its boundary faces block 1, a slab of 16 x 4. */
+      g_assert_cmpuint (row->cluster, ==, 1);
+      for (gsize i = 0; i < N_VOXELS; i++)
+        if (labels[i] == 1 && brute_is_boundary (labels, i))
+          boundary++;
+      g_assert_cmpuint (row->boundary_voxels, ==, boundary);
+      g_assert_cmpuint (row->boundary_voxels, ==, NY * NZ);
+      g_assert_cmpuint (row->domain_voxels, ==, block_size[0] - NY * NZ);
+      found = TRUE;
+    }
+  g_assert_true (found);
+
+  /* The CSV names the particle first. */
+  g_assert_true (evox_cluster_panel_export_stats (fixture->panel, path, FALSE, &error));
+  g_assert_no_error (error);
+  csv = read_csv (path);
+  g_assert_cmpstr (((char **) g_ptr_array_index (csv, 0))[0], ==, "particle");
+  g_assert_cmpuint (csv->len, ==, rows->len + 1);
+  for (guint r = 0; r < rows->len; r++)
+    {
+      const EvoxDomainStats *row = &g_array_index (rows, EvoxDomainStats, r);
+
+      g_assert_cmpfloat (csv_double (csv, r + 1, 0), ==, row->particle);
+      g_assert_cmpfloat (csv_double (csv, r + 1, 1), ==, row->cluster);
+      g_assert_cmpfloat (csv_double (csv, r + 1, 2), ==, row->domain_voxels);
+      g_assert_cmpfloat (csv_double (csv, r + 1, 5), ==, row->boundary_voxels);
+    }
+  evox_document_set_labels (fixture->document, NULL);
+  evox_test_tmpdir_free (dir);
+}
+
 static guint64
 phase_voxels (EvoxDocument *document,
               guint         index)
@@ -797,6 +859,8 @@ main (int    argc,
   g_test_add ("/Evox/ClusterPanel/run", Fixture, NULL, fixture_set_up, test_run,
               fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/exports", Fixture, NULL, fixture_set_up, test_exports,
+              fixture_tear_down);
+  g_test_add ("/Evox/ClusterPanel/particles", Fixture, NULL, fixture_set_up, test_particles,
               fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/merge-phase", Fixture, NULL, fixture_set_up, test_merge_phase,
               fixture_tear_down);
