@@ -325,6 +325,34 @@ test_run (Fixture       *fixture,
         }
     }
 
+  /* A colour chosen in a row's button is the cluster's, and the curve takes it. */
+  {
+    GObject *button = g_object_get_data (G_OBJECT (row_at (fixture, 1)), "evox-color");
+    GdkRGBA rgba = { 1, 0, 0, 1 };
+    GdkRGBA drawn;
+
+    G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+    gtk_color_chooser_set_rgba (GTK_COLOR_CHOOSER (button), &rgba);
+    G_GNUC_END_IGNORE_DEPRECATIONS
+    g_signal_emit_by_name (button, "color-set");
+    g_assert_cmpstr (evox_clusters_get_color (clusters, 1), ==, "#ff0000");
+    g_assert_true (gdk_rgba_parse (&drawn, evox_clusters_get_color (clusters, 1)));
+    g_assert_cmpfloat (drawn.red, ==, 1);
+  }
+  /* A name typed in a row is the cluster's once editing ends; one set elsewhere shows in the
+   * row. */
+  {
+    GtkEditable *name = g_object_get_data (G_OBJECT (row_at (fixture, 2)), "evox-name");
+
+    gtk_editable_label_start_editing (GTK_EDITABLE_LABEL (name));
+    gtk_editable_set_text (name, "Binder");
+    gtk_editable_label_stop_editing (GTK_EDITABLE_LABEL (name), TRUE);
+    g_assert_cmpstr (evox_clusters_get_name (clusters, 2), ==, "Binder");
+    evox_clusters_set_name (clusters, 3, "Pores");
+    g_assert_cmpstr (gtk_editable_get_text (g_object_get_data (G_OBJECT (row_at (fixture, 3)),
+                                                               "evox-name")), ==, "Pores");
+  }
+
   /* A hidden cluster leaves the plot; shown again it comes back. */
   evox_clusters_set_visible (clusters, 2, FALSE);
   g_assert_cmpuint (evox_plot_get_n_lines (curves), ==, 2);

@@ -928,7 +928,7 @@ make_row (EvoxClusterPanel *self,
 {
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *color = gtk_color_button_new ();
+  GtkWidget *color;
   GtkWidget *name = gtk_editable_label_new (evox_clusters_get_name (clusters, id));
   g_autofree char *voxels_text = format_count (evox_clusters_get_voxels (clusters, id));
   g_autofree char *fraction_text = g_strdup_printf ("%.1f %%",
@@ -938,6 +938,11 @@ make_row (EvoxClusterPanel *self,
   GtkWidget *fraction = gtk_label_new (fraction_text);
   GtkWidget *visible = gtk_check_button_new ();
 
+  /* GtkColorButton, as the phase rows use it: GtkColorDialogButton needs GTK 4.10, and the
+   * helpers of evox-ui-util keep its deprecation there quiet. */
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  color = gtk_color_button_new ();
+  G_GNUC_END_IGNORE_DEPRECATIONS
   g_object_set_data (G_OBJECT (row), "evox-cluster-id", GUINT_TO_POINTER (id));
   gtk_widget_set_margin_start (box, 6);
   gtk_widget_set_margin_end (box, 6);
