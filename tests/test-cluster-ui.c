@@ -344,9 +344,11 @@ test_run (Fixture       *fixture,
   {
     GtkEditable *name = g_object_get_data (G_OBJECT (row_at (fixture, 2)), "evox-name");
 
-    gtk_editable_label_start_editing (GTK_EDITABLE_LABEL (name));
+    /* As a user's Enter ends the editing (GTK's own start/stop without a focused window
+     * leaves a timer behind that outlives the row, so the test says the editing ended). */
     gtk_editable_set_text (name, "Binder");
-    gtk_editable_label_stop_editing (GTK_EDITABLE_LABEL (name), TRUE);
+    g_assert_cmpstr (evox_clusters_get_name (clusters, 2), !=, "Binder");
+    g_object_notify (G_OBJECT (name), "editing");
     g_assert_cmpstr (evox_clusters_get_name (clusters, 2), ==, "Binder");
     evox_clusters_set_name (clusters, 3, "Pores");
     g_assert_cmpstr (gtk_editable_get_text (g_object_get_data (G_OBJECT (row_at (fixture, 3)),
