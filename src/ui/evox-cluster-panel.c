@@ -1604,7 +1604,11 @@ on_document_notify (EvoxDocument     *document,
       cancel_run (self);
       show_error (self, NULL);
       if (new_volume)
-        update_domain_channels (self);
+        {
+          /* Clusters of the same dims stay with a new volume: their table is of its values. */
+          update_domain_channels (self);
+          start_domains (self);
+        }
       update_pca_limit (self);
       update_actions (self);
       update_summary (self);
@@ -1834,6 +1838,13 @@ selected_to_window (GBinding     *binding,
 {
   g_value_set_uint (to, g_value_get_uint (from) == 1 ? 5 : 3);
   return TRUE;
+}
+
+static void
+on_domain_channel_changed (EvoxClusterPanel *self)
+{
+  if (!self->updating)
+    start_domains (self);
 }
 
 static void
@@ -2124,7 +2135,7 @@ evox_cluster_panel_init (EvoxClusterPanel *self)
   g_signal_connect_swapped (self->metric_dropdown, "notify::selected",
                             G_CALLBACK (update_sweep_plot), self);
   g_signal_connect_swapped (self->domain_channel_dropdown, "notify::selected",
-                            G_CALLBACK (start_domains), self);
+                            G_CALLBACK (on_domain_channel_changed), self);
   g_signal_connect_swapped (self->cluster_list, "selected-rows-changed",
                             G_CALLBACK (on_selected_rows_changed), self);
   g_signal_connect_swapped (self->solo_button, "toggled", G_CALLBACK (on_solo_toggled), self);
