@@ -438,6 +438,19 @@ test_place_npy (void)
     g_clear_error (&error);
     g_unsetenv ("EVOX_MEMORY_LIMIT");
   }
+  /* a grid whose voxel count does not fit in 64 bits, and coordinates past any grid */
+  {
+    const double corners[] = { 0, 0, 0, 1, 0, 0, 0, 1, 0, 1e9, 1e9, 1e9 };
+    const double beyond[] = { 0, 0, 3, 1, 1e300, 2, 2, 0 };
+    g_autofree char *c_corners = write_matrix (dir, "corners.npy", corners, 4, 3);
+    g_autofree char *c_beyond = write_matrix (dir, "beyond.npy", beyond, 4, 2);
+
+    g_assert_null (evox_feature_file_load_npy (f, c_corners, &error));
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE);
+    g_assert_nonnull (strstr (error->message, c_corners));
+    g_clear_error (&error);
+    assert_load_fails (f, c_beyond, "too large for a voxel index");
+  }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -454,8 +467,11 @@ test_place_csv (void)
     "1,1,1,NaN,30\r\n"
     "0,1,1,-2e3,NA\r\n";
   const char spaced[] = "y x a\n0 0 1\n0 1 2\n2 1 3\n";
+  /* quoted as Evox's CSV writers quote (RFC 4180): commas and doubled quotes inside names */
+  const char quoted[] = "x,y,\"width, nm\",\"say \"\"hi\"\"\"\n1,0,\"2.5\",3\n";
   g_autofree char *path = write_file (dir, "f.csv", table, sizeof table - 1);
   g_autofree char *path2 = write_file (dir, "g.txt", spaced, sizeof spaced - 1);
+  g_autofree char *path3 = write_file (dir, "q.csv", quoted, sizeof quoted - 1);
   g_autoptr (EvoxVolume) volume = NULL;
   GError *error = NULL;
   gsize dims[3];
@@ -505,6 +521,16 @@ test_place_csv (void)
   g_assert_cmpuint (dims[1], ==, 3);
   g_assert_cmpfloat (evox_volume_get_value (volume, 0, 1, 0, 0), ==, 2);
   g_assert_cmpfloat (evox_volume_get_value (volume, 0, 1, 2, 0), ==, 3);
+
+  g_clear_object (&volume);
+
+  volume = evox_feature_file_load_csv (path3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_n_channels (volume), ==, 2);
+  g_assert_cmpstr (evox_volume_get_channel_label (volume, 0), ==, "width, nm");
+  g_assert_cmpstr (evox_volume_get_channel_label (volume, 1), ==, "say \"hi\"");
+  g_assert_cmpfloat (evox_volume_get_value (volume, 0, 1, 0, 0), ==, 2.5);
+  g_assert_cmpfloat (evox_volume_get_value (volume, 1, 1, 0, 0), ==, 3);
 
   for (guint k = 0; k < G_N_ELEMENTS (bad); k++)
     {

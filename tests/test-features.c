@@ -555,6 +555,30 @@ test_domain_stats_errors (void)
   g_clear_error (&error);
 }
 
+/* The stage and the fraction a panel's progress bar shows. */
+static void
+test_progress (void)
+{
+  g_autoptr (EvoxVolume) volume = random_volume (40, 30, 20, 3, 0.0, 12);
+  g_autoptr (EvoxProgress) progress = evox_progress_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxFeatureSet) a = NULL;
+  g_autoptr (EvoxFeatureSet) b = NULL;
+  g_autofree char *stage = NULL;
+
+  a = evox_features_from_channels (volume, NULL, 0, NULL, progress, NULL, &error);
+  g_assert_no_error (error);
+  stage = evox_progress_dup_stage (progress);
+  g_assert_cmpstr (stage, ==, "Gathering features");
+  g_assert_cmpfloat_with_epsilon (evox_progress_get_fraction (progress), 1.0, 1e-9);
+  g_clear_pointer (&stage, g_free);
+  b = evox_features_local (volume, 0, 5, NULL, progress, NULL, &error);
+  g_assert_no_error (error);
+  stage = evox_progress_dup_stage (progress);
+  g_assert_cmpstr (stage, ==, "Local features");
+  g_assert_cmpfloat_with_epsilon (evox_progress_get_fraction (progress), 1.0, 1e-9);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -567,6 +591,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Features/errors", test_channels_errors);
   g_test_add_func ("/Evox/Features/local-brute", test_local_brute);
   g_test_add_func ("/Evox/Features/local-numpy", test_local_numpy);
+  g_test_add_func ("/Evox/Features/progress", test_progress);
   g_test_add_func ("/Evox/Features/domain-stats", test_domain_stats);
   g_test_add_func ("/Evox/Features/domain-stats-errors", test_domain_stats_errors);
   return g_test_run ();

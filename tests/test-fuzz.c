@@ -144,6 +144,30 @@ test_fuzz_tiff_deflate (void)
   fuzz_tiff (EVOX_TIFF_WRITE_DEFLATE | EVOX_TIFF_WRITE_F32, 31);
 }
 
+/* A hyperstack: mutations of its description (channels=, slices=, frames=, evox_channels=) must
+ * read as some layout or fail, never address pages outside the volume. */
+static void
+test_fuzz_tiff_hyperstack (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "seed.tif", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (5, 4, 3, 2, EVOX_SAMPLE_U8, &error);
+
+  for (guint c = 0; c < 2; c++)
+    {
+      guint8 *v = evox_volume_get_data_mut (volume, c);
+
+      for (int i = 0; i < 5 * 4 * 3; i++)
+        v[i] = (guint8) (i * 3 + c * 100);
+    }
+  evox_volume_set_channel_info (volume, 0, "a", 6534);
+  g_assert_true (evox_tiff_write (volume, -1, path, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+  fuzz_file (path, "hyper.tif", 51);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* Mutated .npy matrices and feature CSVs, read by their own readers (the loader refuses .npy). */
 static void
 test_fuzz_feature_files (void)
@@ -216,6 +240,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Fuzz/ssrm", test_fuzz_ssrm);
   g_test_add_func ("/Evox/Fuzz/tiff", test_fuzz_tiff_plain);
   g_test_add_func ("/Evox/Fuzz/tiff-deflate", test_fuzz_tiff_deflate);
+  g_test_add_func ("/Evox/Fuzz/tiff-hyperstack", test_fuzz_tiff_hyperstack);
   g_test_add_func ("/Evox/Fuzz/feature-files", test_fuzz_feature_files);
   return g_test_run ();
 }

@@ -953,10 +953,13 @@ test_write_all_channels (void)
   back = evox_tiff_read (path, NULL, NULL, &error);
   g_assert_no_error (error);
   evox_volume_get_dims (back, dims);
-  g_assert_cmpuint (dims[2], ==, 8);
-  /* Channel-major: all of channel 0, then all of channel 1. */
-  assert_same_voxels (volume, 0, back, 0);
-  assert_same_voxels (volume, 1, back, 4);
+  /* Channel-major pages (ImageJ frames) read back as the channels they were. */
+  g_assert_cmpuint (dims[2], ==, 4);
+  g_assert_cmpuint (evox_volume_get_n_channels (back), ==, 2);
+  for (guint c = 0; c < 2; c++)
+    for (gsize i = 0; i < 6 * 5 * 4; i++)
+      g_assert_cmpuint (((const guint16 *) evox_volume_get_data (back, c))[i], ==,
+                        ((const guint16 *) evox_volume_get_data (volume, c))[i]);
   desc = read_description (path);
   g_assert_nonnull (strstr (desc, "\nimages=8\n"));
   g_assert_nonnull (strstr (desc, "\nframes=2\n"));
@@ -1934,6 +1937,197 @@ test_real_electrode (void)
   g_assert_cmpuint (counts[0] + counts[85] + counts[170], ==, 256 * 256 * 256);
 }
 
+/* A multi-channel volume written by Evox (ImageJ frames, channel-major pages) reads back with its
+ * channels, their labels and energies, what the values mean and the voxel size. */
+static void
+test_hyperstack_round_trip (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "channels.tif", NULL);
+  const EvoxSampleType types[] = { EVOX_SAMPLE_F32, EVOX_SAMPLE_U8 };
+
+  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+    {
+      g_autoptr(EvoxVolume) volume = make_volume (types[k], 5, 4, 3, 3);
+      g_autoptr(EvoxVolume) back = NULL;
+      g_autoptr(GError) error = NULL;
+      double spacing[3];
+      gsize dims[3];
+
+      evox_volume_set_channel_info (volume, 0, "6534 eV", 6534);
+      evox_volume_set_channel_info (volume, 2, "odd; label: 100%", 7704.25);
+      evox_volume_set_values (volume, EVOX_SCALE_LOG10, "resistance", "ohm");
+      g_assert_true (evox_tiff_write (volume, -1, path, EVOX_TIFF_WRITE_OVERWRITE, &error));
+      g_assert_no_error (error);
+      back = evox_tiff_read (path, NULL, NULL, &error);
+      g_assert_no_error (error);
+      evox_volume_get_dims (back, dims);
+      g_assert_cmpuint (dims[0], ==, 5);
+      g_assert_cmpuint (dims[1], ==, 4);
+      g_assert_cmpuint (dims[2], ==, 3);
+      g_assert_cmpuint (evox_volume_get_n_channels (back), ==, 3);
+      g_assert_cmpint (evox_volume_get_sample_type (back), ==, types[k]);
+      for (guint c = 0; c < 3; c++)
+        for (gsize z = 0; z < 3; z++)
+          for (gsize y = 0; y < 4; y++)
+            for (gsize x = 0; x < 5; x++)
+              g_assert_cmpfloat (evox_volume_get_value (back, c, x, y, z), ==,
+                                 evox_volume_get_value (volume, c, x, y, z));
+      g_assert_cmpstr (evox_volume_get_channel_label (back, 0), ==, "6534 eV");
+      g_assert_null (evox_volume_get_channel_label (back, 1));
+      g_assert_cmpstr (evox_volume_get_channel_label (back, 2), ==, "odd; label: 100%");
+      g_assert_cmpfloat (evox_volume_get_channel_energy (back, 0), ==, 6534);
+      g_assert_true (isnan (evox_volume_get_channel_energy (back, 1)));
+      g_assert_cmpfloat (evox_volume_get_channel_energy (back, 2), ==, 7704.25);
+      g_assert_cmpint (evox_volume_get_value_scale (back), ==, EVOX_SCALE_LOG10);
+      g_assert_cmpstr (evox_volume_get_quantity (back), ==, "resistance");
+      g_assert_cmpstr (evox_volume_get_unit (back), ==, "ohm");
+      evox_volume_get_spacing (back, spacing);
+      g_assert_cmpfloat_with_epsilon (spacing[0], 650, 1e-3);
+      g_assert_cmpfloat_with_epsilon (spacing[2], 1200, 1e-9);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* Pages of C channels, Z slices and T frames in ImageJ's czt order (channel fastest), each page
+ * filled with 1000 t + 100 c + 10 z + (x + y) % 7, under `description`. */
+static void
+write_czt (const char *path,
+           const char *description,
+           guint       n_c,
+           guint       n_z,
+           guint       n_t,
+           guint       n_pages)
+{
+  TIFF *tif = TIFFOpen (path, "w");
+  guint16 row[6];
+
+  g_assert_nonnull (tif);
+  for (guint p = 0; p < n_pages; p++)
+    {
+      guint c = p % n_c, z = p / n_c % n_z, t = p / (n_c * n_z);
+
+      g_assert_true (TIFFSetField (tif, TIFFTAG_IMAGEWIDTH, 6));
+      g_assert_true (TIFFSetField (tif, TIFFTAG_IMAGELENGTH, 4));
+      g_assert_true (TIFFSetField (tif, TIFFTAG_BITSPERSAMPLE, 16));
+      g_assert_true (TIFFSetField (tif, TIFFTAG_SAMPLESPERPIXEL, 1));
+      g_assert_true (TIFFSetField (tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK));
+      g_assert_true (TIFFSetField (tif, TIFFTAG_ROWSPERSTRIP, 4));
+      if (p == 0)
+        g_assert_true (TIFFSetField (tif, TIFFTAG_IMAGEDESCRIPTION, description));
+      for (guint y = 0; y < 4; y++)
+        {
+          for (guint x = 0; x < 6; x++)
+            row[x] = 1000 * t + 100 * c + 10 * z + (x + y) % 7;
+          g_assert_cmpint (TIFFWriteScanline (tif, row, y, 0), ==, 1);
+        }
+      g_assert_true (TIFFWriteDirectory (tif));
+    }
+  TIFFClose (tif);
+}
+
+static void
+assert_czt (EvoxVolume *volume,
+            guint       n_c,
+            guint       n_z,
+            guint       n_t)
+{
+  gsize dims[3];
+
+  evox_volume_get_dims (volume, dims);
+  g_assert_cmpuint (dims[2], ==, n_z);
+  g_assert_cmpuint (evox_volume_get_n_channels (volume), ==, n_c * n_t);
+  for (guint t = 0; t < n_t; t++)
+    for (guint c = 0; c < n_c; c++)
+      for (guint z = 0; z < n_z; z++)
+        for (guint y = 0; y < 4; y++)
+          for (guint x = 0; x < 6; x++)
+            g_assert_cmpfloat (evox_volume_get_value (volume, t * n_c + c, x, y, z), ==,
+                               1000 * t + 100 * c + 10 * z + (x + y) % 7);
+}
+
+/* ImageJ's own channels: the description tifffile 2023.2 writes for
+ * tifffile.imwrite (path, zcyx, imagej=True, metadata={'axes': 'ZCYX'}) with 3 slices of 2
+ * channels, pages z0c0, z0c1, z1c0... (written here with libtiff, so no Python is needed). */
+static void
+test_hyperstack_imagej_channels (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "czt.tif", NULL);
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+
+  write_czt (path, "ImageJ=1.11a\nimages=6\nchannels=2\nslices=3\nhyperstack=true\n"
+             "mode=grayscale", 2, 3, 1, 6);
+  volume = evox_tiff_read (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_czt (volume, 2, 3, 1);
+  g_clear_object (&volume);
+
+  /* channels and frames: every (frame, channel) is a channel */
+  write_czt (path, "ImageJ=1.11a\nimages=12\nchannels=2\nslices=3\nframes=2\n"
+             "hyperstack=true\n", 2, 3, 2, 12);
+  volume = evox_tiff_read (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_czt (volume, 2, 3, 2);
+  g_clear_object (&volume);
+
+  /* one slice: ImageJ leaves slices= out */
+  write_czt (path, "ImageJ=1.11a\nimages=3\nchannels=3\nhyperstack=true\n", 3, 1, 1, 3);
+  volume = evox_tiff_read (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_czt (volume, 3, 1, 1);
+  g_clear_object (&volume);
+
+  /* a description that does not fit the pages reads as a plain stack */
+  write_czt (path, "ImageJ=1.11a\nimages=6\nchannels=2\nslices=3\nhyperstack=true\n",
+             1, 5, 1, 5);
+  volume = evox_tiff_read (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_czt (volume, 1, 5, 1);
+  g_clear_object (&volume);
+  write_czt (path, "ImageJ=1.11a\nimages=7\nchannels=2\nslices=3\nhyperstack=true\n",
+             1, 6, 1, 6);
+  volume = evox_tiff_read (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_czt (volume, 1, 6, 1);
+  g_clear_object (&volume);
+  /* every small combination on 6 pages: a layout exactly when the sizes multiply to the pages
+   * (slices= left out standing for the pages over channels x frames) */
+  for (guint c = 0; c <= 7; c++)
+    for (guint z = 0; z <= 7; z++)
+      for (guint t = 0; t <= 7; t++)
+        {
+          g_autoptr(GString) desc = g_string_new ("ImageJ=1.11a\n");
+          guint cc = MAX (c, 1), tt = MAX (t, 1), zz = z > 0 ? z : 6 / (cc * tt);
+          gboolean layout = cc * tt > 1 && zz > 0 && cc * zz * tt == 6;
+
+          if (c > 0)
+            g_string_append_printf (desc, "channels=%u\n", c);
+          if (z > 0)
+            g_string_append_printf (desc, "slices=%u\n", z);
+          if (t > 0)
+            g_string_append_printf (desc, "frames=%u\n", t);
+          write_czt (path, desc->str, layout ? cc : 1, layout ? zz : 6, layout ? tt : 1, 6);
+          g_clear_object (&volume);
+          volume = evox_tiff_read (path, NULL, NULL, &error);
+          g_assert_no_error (error);
+          if (layout)
+            assert_czt (volume, cc, zz, tt);
+          else
+            assert_czt (volume, 1, 6, 1);
+        }
+  g_clear_object (&volume);
+  /* absurd sizes (2^32 - 1 each, far above the 6 pages; their product would wrap around 2^64)
+   * are not a layout either */
+  write_czt (path, "ImageJ=1.11a\nchannels=4294967295\nslices=4294967295\n"
+             "frames=4294967295\nhyperstack=true\n", 1, 6, 1, 6);
+  volume = evox_tiff_read (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_czt (volume, 1, 6, 1);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1988,6 +2182,8 @@ main (int    argc,
   g_test_add_func ("/Evox/Tiff/write/labels", test_write_labels);
   g_test_add_func ("/Evox/Tiff/write/labels-refused", test_write_labels_refused);
   g_test_add_func ("/Evox/Tiff/real/electrode", test_real_electrode);
+  g_test_add_func ("/Evox/Tiff/hyperstack/round-trip", test_hyperstack_round_trip);
+  g_test_add_func ("/Evox/Tiff/hyperstack/imagej-channels", test_hyperstack_imagej_channels);
 
   return g_test_run ();
 }

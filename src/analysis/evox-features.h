@@ -78,7 +78,8 @@ typedef struct
 {
   guint32  particle;        /* 0: the whole volume */
   guint    cluster;         /* 1..k */
-  guint64  domain_voxels;
+  guint64  domain_voxels;   /* voxels, whatever their value; the statistics are of the finite
+                             * ones */
   double   domain_mean;     /* NaN when there are none */
   double   domain_std;      /* population */
   guint64  boundary_voxels;

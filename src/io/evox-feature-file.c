@@ -707,7 +707,14 @@ place_features (const char   *what,
           }
         dims[a] = MAX (dims[a], (gsize) c + 1);
       }
-  n_voxels = dims[0] * dims[1] * dims[2];
+  if (!g_size_checked_mul (&n_voxels, dims[0], dims[1]) ||
+      !g_size_checked_mul (&n_voxels, n_voxels, dims[2]))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "%s: a %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
+                   " grid is too large", what, dims[0], dims[1], dims[2]);
+      return NULL;
+    }
   {
     g_autofree char *grid = g_strdup_printf ("%s: a %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
                                              " x %" G_GSIZE_FORMAT " grid of %u features",
@@ -837,6 +844,25 @@ csv_delimiter (const char *line,
   return best;
 }
 
+/* A field in double quotes (RFC 4180, as Evox's CSV writers quote names): delimiters inside it
+ * are text and "" is one quote. p is at the opening quote; returns past the closing one. */
+static const char *
+quoted_field (const char *p,
+              const char *end,
+              GString    *out)
+{
+  for (p++; p < end; p++)
+    {
+      if (*p != '"')
+        g_string_append_c (out, *p);
+      else if (p + 1 < end && p[1] == '"')
+        g_string_append_c (out, *p++);
+      else
+        return p + 1;
+    }
+  return p;
+}
+
 /* The fields of a line, trimmed, quotes around a field removed. */
 static GPtrArray *
 csv_fields (const char *line,
@@ -864,6 +890,22 @@ csv_fields (const char *line,
       else
         {
           s = p;
+          while (s < end && (*s == ' ' || *s == '\t'))
+            s++;
+          if (s < end && *s == '"')
+            {
+              GString *text = g_string_new (NULL);
+
+              /* anything between the closing quote and the delimiter is dropped */
+              p = quoted_field (s, end, text);
+              e = memchr (p, delimiter, end - p);
+              p = e != NULL ? e : end;
+              g_ptr_array_add (fields, g_string_free (text, FALSE));
+              if (p == end)
+                break;
+              p++;
+              continue;
+            }
           e = memchr (p, delimiter, end - p);
           if (e == NULL)
             e = end;

@@ -26,7 +26,8 @@ EvoxNpyMatrix *evox_npy_read        (const char     *path,
 void           evox_npy_matrix_free (EvoxNpyMatrix  *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvoxNpyMatrix, evox_npy_matrix_free)
 
-/* Writes a C-order f4 (or f8) 2D .npy (for exports and tests); temporary file and rename. */
+/* Writes a C-order f4 (or f8) 2D .npy (for exports and tests) byte for byte as numpy.save
+ * does; temporary file and rename, replacing an existing file (callers check --force first). */
 gboolean       evox_npy_write       (const char     *path,
                                      const double   *data,
                                      gsize           rows,

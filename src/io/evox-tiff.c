@@ -432,6 +432,12 @@ typedef struct
   guint           n_volume_pages;
   float         **scan_dest;
   guint           n_scan_dest;
+  /* An ImageJ hyperstack's pages go to channels (hyperstack_layout): page p is channel
+   * (p / (hs_c * hs_z)) * hs_c + p % hs_c, slice p / hs_c % hs_z; one channel: hs_c = 1 and
+   * hs_z = the pages. */
+  guint8        **channel_dest;
+  guint           hs_c;
+  guint           hs_z;
 
   EvoxProgress   *progress;
   GCancellable   *cancellable;
@@ -457,6 +463,7 @@ tiff_reader_clear (TiffReader *reader)
   for (guint i = 0; reader->scan_dest != NULL && i < reader->n_scan_dest; i++)
     g_free (reader->scan_dest[i]);
   g_clear_pointer (&reader->scan_dest, g_free);
+  g_clear_pointer (&reader->channel_dest, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TiffReader, tiff_reader_clear)
@@ -1481,9 +1488,16 @@ worker_decode (TiffWorker  *worker,
   const TiffReader *reader = worker->reader;
   const TiffPage *page = &g_array_index (reader->pages, TiffPage, index);
   gsize page_bytes = (gsize) reader->format.width * reader->format.height * reader->dest_item;
-  guint8 *dest = index < reader->n_volume_pages
-                   ? reader->dest + (gsize) index * page_bytes
-                   : (guint8 *) reader->scan_dest[index - reader->n_volume_pages];
+  guint8 *dest;
+
+  if (index >= reader->n_volume_pages)
+    dest = (guint8 *) reader->scan_dest[index - reader->n_volume_pages];
+  else if (reader->channel_dest != NULL)
+    dest = reader->channel_dest[index / (reader->hs_c * reader->hs_z) * reader->hs_c +
+                                index % reader->hs_c] +
+           (gsize) (index / reader->hs_c % reader->hs_z) * page_bytes;
+  else
+    dest = reader->dest + (gsize) index * page_bytes;
 
   diag_clear (&worker->diag);
   if (page->n_runs > 0)
@@ -1677,6 +1691,12 @@ typedef struct
   char   *evox_layers;
   char   *evox_scans;
   guint   evox_scan_pages;
+  /* the hyperstack's shape (0 when absent) and Evox's channel labels and energies */
+  guint   images;
+  guint   channels;
+  guint   slices;
+  guint   frames;
+  char   *evox_channels;
 } ImageJInfo;
 
 static void
@@ -1689,6 +1709,7 @@ imagej_info_clear (ImageJInfo *info)
   g_clear_pointer (&info->evox_unit, g_free);
   g_clear_pointer (&info->evox_layers, g_free);
   g_clear_pointer (&info->evox_scans, g_free);
+  g_clear_pointer (&info->evox_channels, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ImageJInfo, imagej_info_clear)
@@ -1723,6 +1744,15 @@ parse_imagej (const char *description,
         }
       else if (strcmp (lines[i], "spacing") == 0)
         info->spacing = g_ascii_strtod (value, NULL);
+      else if (strcmp (lines[i], "images") == 0 || strcmp (lines[i], "channels") == 0 ||
+               strcmp (lines[i], "slices") == 0 || strcmp (lines[i], "frames") == 0)
+        {
+          guint *slot = lines[i][0] == 'i' ? &info->images : lines[i][0] == 'c' ? &info->channels
+                      : lines[i][0] == 's' ? &info->slices : &info->frames;
+          guint64 n;
+
+          *slot = g_ascii_string_to_unsigned (value, 10, 1, G_MAXUINT32, &n, NULL) ? (guint) n : 0;
+        }
       else if (g_str_has_prefix (lines[i], "evox_"))
         {
           const char *key = lines[i] + strlen ("evox_");
@@ -1731,6 +1761,7 @@ parse_imagej (const char *description,
                       : strcmp (key, "unit") == 0       ? &info->evox_unit
                       : strcmp (key, "layers") == 0     ? &info->evox_layers
                       : strcmp (key, "scans") == 0      ? &info->evox_scans
+                      : strcmp (key, "channels") == 0   ? &info->evox_channels
                       : NULL;
           guint64 n;
 
@@ -1936,6 +1967,70 @@ scan_page_count (const TiffReader *reader)
   return ij.evox_scan_pages;
 }
 
+/* ImageJ hyperstacks: `channels=C`, `slices=Z` and `frames=T` over C * Z * T pages in ImageJ's
+ * czt order (channel fastest, then slice, then frame). Evox writes a multi-channel volume as
+ * frames (channel-major pages, which Fiji shows as a time series), so every (frame, channel)
+ * pair is a channel here, C * T of them. Returns how many; 1 for a plain stack, for a stack with
+ * measured SSRM scan pages, or for a description that does not fit the pages. */
+static guint
+hyperstack_layout (TiffReader *reader)
+{
+  g_auto(ImageJInfo) ij = { NULL };
+  guint64 c, z, t, n, product;
+
+  reader->hs_c = 1;
+  reader->hs_z = reader->n_volume_pages;
+  parse_imagej (reader->description, &ij);
+  c = MAX (ij.channels, 1);
+  t = MAX (ij.frames, 1);
+  n = reader->n_volume_pages;
+  /* sizes above the page count cannot multiply to it (and their product could wrap) */
+  if (c * t == 1 || n != reader->pages->len || c > n || t > n || ij.slices > n)
+    return 1;
+  /* ImageJ leaves slices= out when there is one */
+  z = ij.slices > 0 ? ij.slices : n / (c * t);
+  if (z == 0 || !g_uint64_checked_mul (&product, c, t) ||
+      !g_uint64_checked_mul (&product, product, z) || product != n ||
+      (ij.images != 0 && ij.images != n))
+    return 1;
+  reader->hs_c = (guint) c;
+  reader->hs_z = (guint) z;
+  return (guint) (c * t);
+}
+
+/* Channel labels and energies from Evox's key `evox_channels=LABEL:ENERGY;...` (labels
+ * percent-escaped, an empty energy for none), when it has one entry per channel. */
+static void
+apply_channels (TiffReader *reader,
+                EvoxVolume *volume)
+{
+  g_auto(ImageJInfo) ij = { NULL };
+  g_auto(GStrv) entries = NULL;
+  guint n = evox_volume_get_n_channels (volume);
+
+  parse_imagej (reader->description, &ij);
+  if (n < 2 || ij.evox_channels == NULL)
+    return;
+  entries = g_strsplit (ij.evox_channels, ";", -1);
+  if (g_strv_length (entries) != n)
+    return;
+  for (guint c = 0; c < n; c++)
+    {
+      char *colon = strchr (entries[c], ':');
+      g_autofree char *label = NULL;
+      double energy = NAN;
+
+      if (colon != NULL)
+        {
+          *colon = '\0';
+          if (colon[1] != '\0' && !parse_number (colon + 1, &energy))
+            energy = NAN;
+        }
+      label = unescape_field (entries[c]);
+      evox_volume_set_channel_info (volume, c, label[0] != '\0' ? label : NULL, energy);
+    }
+}
+
 /* What the values mean, the layers' provenance and the measured scans, from Evox's own keys. */
 static void
 apply_physics (TiffReader *reader,
@@ -1994,6 +2089,7 @@ apply_metadata (TiffReader *reader,
     evox_volume_set_spacing (volume, spacing);
   evox_volume_set_metadata (volume, "source_type", source_types[reader->format.source].name);
   apply_physics (reader, volume);
+  apply_channels (reader, volume);
   if (reader->description != NULL && reader->description[0] != '\0')
     {
       g_autofree char *text = description_for_metadata (reader->description);
@@ -2047,7 +2143,7 @@ evox_tiff_read (const char    *path,
   g_autoptr(EvoxVolume) volume = NULL;
   gboolean folder;
   double scan_weight;
-  guint n_scans;
+  guint n_scans, n_channels;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
@@ -2094,11 +2190,19 @@ evox_tiff_read (const char    *path,
 
   n_scans = scan_page_count (&reader);
   reader.n_volume_pages = reader.pages->len - n_scans;
-  volume = evox_volume_new (reader.format.width, reader.format.height, reader.n_volume_pages, 1,
-                            reader.dest_type, error);
+  n_channels = hyperstack_layout (&reader);
+  volume = evox_volume_new (reader.format.width, reader.format.height,
+                            reader.n_volume_pages / n_channels, n_channels, reader.dest_type,
+                            error);
   if (volume == NULL)
     return NULL;
   reader.dest = evox_volume_get_data_mut (volume, 0);
+  if (n_channels > 1)
+    {
+      reader.channel_dest = g_new (guint8 *, n_channels);
+      for (guint c = 0; c < n_channels; c++)
+        reader.channel_dest[c] = evox_volume_get_data_mut (volume, c);
+    }
   if (n_scans > 0)
     {
       reader.scan_dest = g_new0 (float *, n_scans);
@@ -2251,6 +2355,28 @@ append_physics (GString          *s,
     g_string_append_printf (s, "evox_scan_pages=%u\n", writer->n_scan_pages);
 }
 
+/* Each channel's label and energy, so a multi-channel volume reopens with them:
+ * evox_channels=LABEL:ENERGY;... (labels percent-escaped, the energy empty when there is none). */
+static void
+append_channels (GString          *s,
+                 const TiffWriter *writer)
+{
+  g_string_append (s, "evox_channels=");
+  for (guint c = 0; c < writer->n_channels; c++)
+    {
+      const char *label = evox_volume_get_channel_label (writer->volume, writer->first_channel + c);
+      double energy = evox_volume_get_channel_energy (writer->volume, writer->first_channel + c);
+
+      if (c > 0)
+        g_string_append_c (s, ';');
+      append_escaped (s, label != NULL ? label : "");
+      g_string_append_c (s, ':');
+      if (isfinite (energy))
+        append_exact (s, energy);
+    }
+  g_string_append_c (s, '\n');
+}
+
 /* ImageJ's own header, so Fiji shows the stack with its voxel size and a sensible display range.
  * Channels are written channel-major, which ImageJ's czt order reads as frames. */
 static char *
@@ -2277,6 +2403,8 @@ imagej_description (const TiffWriter *writer)
   append_double (s, "max", writer->max);
   if (writer->physics)
     append_physics (s, writer);
+  if (writer->n_channels > 1)
+    append_channels (s, writer);
   return g_string_free (s, FALSE);
 }
 
@@ -2440,9 +2568,9 @@ prepare_writer (TiffWriter          *writer,
   writer->bytes = evox_sample_type_size (out_type);
   writer->is_float = out_type == EVOX_SAMPLE_F32;
   writer->page = volume_page;
-  writer->physics = writer->n_channels == 1;
+  writer->physics = TRUE;
   /* Scans are f32 like the stacks they come with; they fit only beside one such channel. */
-  if (writer->physics && writer->is_float &&
+  if (writer->n_channels == 1 && writer->is_float &&
       evox_volume_get_sample_type (volume) == EVOX_SAMPLE_F32)
     writer->n_scan_pages = evox_volume_get_n_scans (volume);
 
