@@ -1,4 +1,4 @@
-/* evox-bench.c: times Evox's TIFF load, histograms, range counts, frames and labelling (beside references). */
+/* evox-bench.c: times Evox's TIFF load, histograms, range counts, frames, labelling and k-means (beside references). */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox-bench"
 
@@ -21,8 +21,10 @@
 #include "evox-histogram.h"
 #include "evox-image.h"
 #include "evox-isosurface.h"
+#include "evox-kmeans.h"
 #include "evox-labels.h"
 #include "evox-mesh-writer.h"
+#include "evox-phase.h"
 #include "evox-renderer.h"
 #include "evox-tiff.h"
 #include "evox-volume.h"
@@ -44,6 +46,7 @@ static char     *opt_size = NULL;
 static char     *opt_view = NULL;
 static gboolean  opt_demo = FALSE;
 static char     *opt_dump = NULL;
+static char     *opt_overlay = NULL;
 static int       opt_connectivity = 26;
 static double    opt_value = 1.0;
 static double    opt_level = NAN;
@@ -69,6 +72,9 @@ static const GOptionEntry bench_entries[] = {
     "VIEW" },
   { "demo", 0, 0, G_OPTION_ARG_NONE, &opt_demo,
     "Draw the demo SSRM stack (128x128x14) instead of FILE (render)", NULL },
+  { "overlay", 0, 0, G_OPTION_ARG_STRING, &opt_overlay,
+    "none, phases (three, by thirds of the range), clusters (three, by thirds of the range, "
+    "opacity 0.6) or outlines (the clusters with outlines) (render; default none)", "WHAT" },
   { "dump", 0, 0, G_OPTION_ARG_FILENAME, &opt_dump,
     "Write the last timed frame to this PNG or TIFF, to look at (render)", "IMAGE" },
   { "connectivity", 0, 0, G_OPTION_ARG_INT, &opt_connectivity,
@@ -793,6 +799,62 @@ time_frames (EvoxRenderer *renderer,
   return TRUE;
 }
 
+/* --overlay: what the frames colour on top of the colour map, for comparing their cost. Three
+ * phases or three clusters split the data range in thirds, so both tint the same voxels. */
+static gboolean
+add_overlay (EvoxRenderer    *renderer,
+             EvoxVolume      *vol,
+             const EvoxStats *stats)
+{
+  static const char * const colors[] = { "#1f77b4", "#ff7f0e", "#2ca02c" };
+  double third = (stats->max - stats->min) / 3;
+
+  if (opt_overlay == NULL || g_str_equal (opt_overlay, "none"))
+    return TRUE;
+  if (g_str_equal (opt_overlay, "phases"))
+    {
+      g_autoptr(EvoxPhaseList) phases = evox_phase_list_new ();
+
+      for (guint i = 0; i < 3; i++)
+        {
+          g_autofree char *name = g_strdup_printf ("Phase %u", i + 1);
+          g_autoptr(EvoxPhase) phase = evox_phase_new (name, stats->min + i * third,
+                                                       stats->min + (i + 1) * third, colors[i]);
+
+          evox_phase_list_append (phases, phase);
+        }
+      evox_renderer_set_phases (renderer, phases, TRUE, FALSE);
+      return TRUE;
+    }
+  if (g_str_equal (opt_overlay, "clusters") || g_str_equal (opt_overlay, "outlines"))
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(EvoxClusters) clusters = NULL;
+      gsize dims[3], n = evox_volume_get_n_voxels (vol);
+      guint16 *ids = _evox_alloc_large (n * sizeof (guint16));
+
+      evox_volume_get_dims (vol, dims);
+      for (gsize i = 0; i < n; i++)
+        {
+          double v = evox_volume_get_value (vol, 0, i % dims[0], i / dims[0] % dims[1],
+                                            i / (dims[0] * dims[1]));
+
+          ids[i] = isfinite (v) ? (guint16) CLAMP ((int) ((v - stats->min) / third) + 1, 1, 3) : 0;
+        }
+      clusters = evox_clusters_new_take (dims, ids, 3, 0, NULL, NULL, NULL, NULL, NULL, &error);
+      if (clusters == NULL)
+        {
+          g_printerr ("evox-bench: %s\n", error->message);
+          return FALSE;
+        }
+      evox_renderer_set_clusters (renderer, clusters);
+      evox_renderer_set_cluster_style (renderer, TRUE, 0.6, g_str_equal (opt_overlay, "outlines"));
+      return TRUE;
+    }
+  g_printerr ("evox-bench: --overlay must be none, phases, clusters or outlines\n");
+  return FALSE;
+}
+
 static int
 run_render (const char *path)
 {
@@ -842,12 +904,16 @@ run_render (const char *path)
   evox_renderer_set_view (renderer, view);
 
   /* The first frame uploads the volume; it is what opening a file costs on top of the load. */
+  if (!add_overlay (renderer, vol, stats))
+    return 2;
+
   first_ms = timed_frame (renderer, width, height);
   if (!time_frames (renderer, width, height, &frames))
     return 1;
-  g_print ("render %s view=%s width=%d height=%d frames=%d warmup=%d first_ms=%.3f "
+  g_print ("render %s view=%s overlay=%s width=%d height=%d frames=%d warmup=%d first_ms=%.3f "
            "median_ms=%.3f mean_ms=%.3f min_ms=%.3f p90_ms=%.3f max_ms=%.3f drawn=%.3f "
-           "gl_renderer=%s gl_version=%s\n", desc, evox_view_to_string (view), width, height,
+           "gl_renderer=%s gl_version=%s\n", desc, evox_view_to_string (view),
+           opt_overlay != NULL ? opt_overlay : "none", width, height,
            opt_frames, opt_warmup, first_ms, frames.median_ms, frames.mean_ms, frames.min_ms,
            frames.p90_ms, frames.max_ms, frames.drawn, scene.gl_renderer, scene.gl_version);
   return 0;
@@ -1199,6 +1265,141 @@ run_mesh_render (void)
   return 0;
 }
 
+/* k-means (run-bench.py --kmeans) on FILE: n rows of d float32, raw and row-major as numpy's
+ * tofile writes them (--shape NxD). With --init (k rows of d float64, raw) one run starts from
+ * those centres, for the time per Lloyd iteration; with --sweep K the sweep k = 1..K; otherwise
+ * a whole run from greedy k-means++ with Evox's defaults (k-means++ on a 100,000-point sample). */
+
+static int      opt_k = 8;
+static char    *opt_shape = NULL;
+static char    *opt_init = NULL;
+static int      opt_max_iter = 0;
+static double   opt_tol = 1e-4;
+static int      opt_restarts = -1;
+static int      opt_seed = 0;
+static int      opt_sweep = 0;
+static int      opt_sweep_sample = 100000;
+
+static const GOptionEntry kmeans_entries[] = {
+  { "k", 0, 0, G_OPTION_ARG_INT, &opt_k, "Clusters (kmeans; default 8)", "K" },
+  { "shape", 0, 0, G_OPTION_ARG_STRING, &opt_shape, "Rows and columns of FILE (kmeans)", "NxD" },
+  { "init", 0, 0, G_OPTION_ARG_FILENAME, &opt_init,
+    "Start centres, k x d raw float64 (kmeans: one run from them)", "FILE" },
+  { "max-iter", 0, 0, G_OPTION_ARG_INT, &opt_max_iter, "Lloyd iterations at most (kmeans)", "N" },
+  { "tol", 0, 0, G_OPTION_ARG_DOUBLE, &opt_tol,
+    "Relative tolerance; negative: stop only when no label changes (kmeans; default 1e-4)", "T" },
+  { "restarts", 0, 0, G_OPTION_ARG_INT, &opt_restarts, "k-means++ restarts (kmeans; default 1, the sweep 4 as Evox)",
+    "N" },
+  { "seed", 0, 0, G_OPTION_ARG_INT, &opt_seed, "Seed (kmeans; default 0)", "S" },
+  { "sweep", 0, 0, G_OPTION_ARG_INT, &opt_sweep, "Sweep k = 1..K instead (kmeans)", "K" },
+  { "sweep-sample", 0, 0, G_OPTION_ARG_INT, &opt_sweep_sample,
+    "Points the sweep clusters (kmeans --sweep; default 100000, 0 all)", "N" },
+  { NULL }
+};
+
+static int
+run_kmeans (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *init = NULL;
+  g_autofree double *t = g_new0 (double, opt_runs);
+  g_autofree char *runs = NULL;
+  EvoxKmeansParams params;
+  gsize len = 0, init_len = 0, n = 0;
+  guint d = 0;
+  int threads = 1;
+  gint64 rows = 0, cols = 0;
+
+  if (opt_shape == NULL || sscanf (opt_shape, "%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT, &rows,
+                                   &cols) != 2 || rows < 1 || cols < 1 || opt_k < 1)
+    {
+      g_printerr ("evox-bench: kmeans needs --shape NxD and k >= 1\n");
+      return 2;
+    }
+  n = rows;
+  d = cols;
+  if (!g_file_get_contents (path, &data, &len, &error) ||
+      (opt_init != NULL && !g_file_get_contents (opt_init, &init, &init_len, &error)))
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  if (len != n * d * sizeof (float) ||
+      (init != NULL && init_len != (gsize) opt_k * d * sizeof (double)))
+    {
+      g_printerr ("evox-bench: %s is not %zu x %u float32, or the centres not %d x %u float64\n",
+                  path, n, d, opt_k, d);
+      return 1;
+    }
+#ifdef HAVE_OPENMP
+  threads = omp_get_max_threads ();
+#endif
+  evox_kmeans_params_init (&params);
+  params.k = opt_k;
+  params.seed = opt_seed;
+  if (opt_restarts >= 0)
+    params.restarts = opt_restarts;
+  else if (opt_sweep == 0)
+    params.restarts = 1;
+  params.max_iter = opt_max_iter;
+  params.tol = opt_tol < 0 ? -1.0 : opt_tol;
+
+  if (opt_sweep > 0)
+    {
+      g_autoptr(EvoxKmeansSweep) sweep = NULL;
+      g_autoptr(GString) inertia = g_string_new (NULL);
+
+      for (int r = 0; r < opt_runs; r++)
+        {
+          double t0 = now_s ();
+
+          g_clear_pointer (&sweep, evox_kmeans_sweep_free);
+          sweep = evox_kmeans_sweep ((const float *) data, n, d, opt_sweep, opt_sweep_sample,
+                                     &params, NULL, NULL, &error);
+          if (sweep == NULL)
+            {
+              g_printerr ("evox-bench: %s\n", error->message);
+              return 1;
+            }
+          t[r] = now_s () - t0;
+        }
+      for (guint k = 0; k < sweep->n_rows; k++)
+        g_string_append_printf (inertia, "%s%.6g", k > 0 ? "," : "", sweep->rows[k].inertia);
+      runs = format_runs (t, opt_runs);
+      g_print ("kmeans-sweep n=%zu d=%u k_max=%d sample=%zu restarts=%u threads=%d s=%.6f "
+               "knee=%d inertia=%s runs_s=%s\n", n, d, opt_sweep, sweep->n_sampled,
+               params.restarts, threads, min_of (t, opt_runs), sweep->knee_k, inertia->str, runs);
+      return 0;
+    }
+
+  {
+    g_autoptr(EvoxKmeansResult) result = NULL;
+
+    for (int r = 0; r < opt_runs; r++)
+      {
+        double t0 = now_s ();
+
+        g_clear_pointer (&result, evox_kmeans_result_free);
+        result = evox_kmeans_run ((const float *) data, n, d, &params, (const double *) init,
+                                  NULL, NULL, &error);
+        if (result == NULL)
+          {
+            g_printerr ("evox-bench: %s\n", error->message);
+            return 1;
+          }
+        t[r] = now_s () - t0;
+      }
+    runs = format_runs (t, opt_runs);
+    g_print ("%s n=%zu d=%u k=%d threads=%d init_sample=%zu n_iter=%u s=%.6f s_per_iter=%.6f "
+             "inertia=%.10g runs_s=%s\n", init != NULL ? "kmeans-iter" : "kmeans-run", n, d,
+             opt_k, threads, init != NULL ? 0 : MIN (n, (gsize) params.init_sample),
+             result->n_iter, min_of (t, opt_runs), min_of (t, opt_runs) / MAX (result->n_iter, 1),
+             result->inertia, runs);
+  }
+  return 0;
+}
+
 static void
 usage (void)
 {
@@ -1214,6 +1415,9 @@ usage (void)
               "       evox-bench mesh-render [--frames N] [--warmup N] [--size WxH] [--opacity A]\n"
               "                              [--mesh-grid N] [--mesh-period P] [--ply FILE]\n"
               "                              [--dump IMAGE]\n"
+              "       evox-bench kmeans [--runs N] --shape NxD [--k K] [--init CENTRES]\n"
+              "                         [--max-iter N] [--tol T] [--restarts N] [--seed S]\n"
+              "                         [--sweep K [--sweep-sample N]] FILE\n"
               "Each prints one line per result: a record name and key=value fields.\n");
 }
 
@@ -1240,6 +1444,7 @@ main (int   argc,
   context = g_option_context_new ("FILE");
   g_option_context_add_main_entries (context, bench_entries, NULL);
   g_option_context_add_main_entries (context, mesh_render_entries, NULL);
+  g_option_context_add_main_entries (context, kmeans_entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("evox-bench: %s\n", error->message);
@@ -1274,6 +1479,8 @@ main (int   argc,
     return run_labels (argv[1]);
   if (g_str_equal (command, "isosurface"))
     return run_isosurface (argv[1]);
+  if (g_str_equal (command, "kmeans"))
+    return run_kmeans (argv[1]);
   usage ();
   return 2;
 }

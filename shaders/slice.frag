@@ -40,14 +40,18 @@ uniform sampler2D u_label_colors;   // RGBA8, texelFetch only
 uniform int u_label_color_width;
 uniform int u_label_color_shift;
 
-// Cluster overlay, built only into the CLUSTERS variant (a frame without clusters costs what it
-// did): id i's colour at (i mod 256, i / 256), alpha 0 for id 0 and hidden clusters.
+// Cluster overlay, built only into the CLUSTERS variants (a frame without clusters costs what it
+// did), outlines only into CLUSTER_OUTLINES ones (their four extra fetches would cost every
+// fragment, outlines or not). The ids come with the value, in the volume texture's second
+// component (RG8, RG16 or RG32F: one fetch for both); id i's colour is at (i mod 256, i / 256),
+// alpha 0 for id 0 and hidden clusters. Textures without ids (the scans) read id 0.
 #ifdef CLUSTERS
-uniform usampler3D u_clusters;      // R16UI, texelFetch only
+uniform float u_cluster_scale;      // 255 for RG8, 65535 for RG16, 1 for RG32F
 uniform sampler2D u_cluster_colors; // RGBA8, texelFetch only
 uniform float u_cluster_opacity;
-uniform bool u_cluster_outlines;
 uniform bool u_clusters_on;         // FALSE for planes the ids do not belong to (scans)
+#endif
+#ifdef CLUSTER_OUTLINES
 const float OUTLINE_SHADE = 0.5;    // EVOX_RENDERER_OUTLINE_SHADE
 // How the texture coordinate changes across the screen, taken first thing in main (derivatives
 // are undefined in branches some fragments of a 2 x 2 quad skip).
@@ -101,25 +105,31 @@ label_here ()
 #ifdef CLUSTERS
 // The colour with the voxel's cluster over it; outline voxels (a neighbour in the slice plane
 // with another id) opaque in a darker shade of their cluster's colour.
-vec3
-cluster_overlay (vec3 colour)
+uint
+cluster_id (float normalized)
 {
-  ivec3 size, voxel;
+  return uint (normalized * u_cluster_scale + 0.5);
+}
+
+vec3
+cluster_overlay (vec3 colour,
+                 float normalized)
+{
   uint id;
   vec4 tint;
 
   if (!u_clusters_on)
     return colour;
-  size = textureSize (u_clusters, 0);
-  voxel = clamp (ivec3 (floor (v_texcoord * vec3 (size))), ivec3 (0), size - 1);
-  id = texelFetch (u_clusters, voxel, 0).r;
+  id = cluster_id (normalized);
   if (id == 0u)
     return colour;
   tint = texelFetch (u_cluster_colors, ivec2 (int (id & 255u), int (id >> 8u)), 0);
   if (tint.a < 0.5)
     return colour;
-  if (u_cluster_outlines)
+#ifdef CLUSTER_OUTLINES
     {
+      ivec3 size = textureSize (u_volume, 0);
+      ivec3 voxel = clamp (ivec3 (floor (v_texcoord * vec3 (size))), ivec3 (0), size - 1);
       // The plane's normal is the axis along which the texture coordinate does not change
       // across the screen; its two other axes span the slice.
       vec3 change = plane_change;
@@ -136,12 +146,13 @@ cluster_overlay (vec3 colour)
           ivec3 n = around[i];
 
           if (all (greaterThanEqual (n, ivec3 (0))) && all (lessThan (n, size)) &&
-              texelFetch (u_clusters, n, 0).r != id)
+              cluster_id (texelFetch (u_volume, n, 0).g) != id)
             edge = true;
         }
       if (edge)
         return tint.rgb * OUTLINE_SHADE;
     }
+#endif
   return mix (colour, tint.rgb, u_cluster_opacity);
 }
 #endif
@@ -149,14 +160,15 @@ cluster_overlay (vec3 colour)
 void
 main ()
 {
-  float v = texture (u_volume, v_texcoord).r * u_value_scale;
+  vec4 texel = texture (u_volume, v_texcoord);
+  float v = texel.r * u_value_scale;
   bool drawable = u_valid;
   uint label;
   float w, t;
   int index, phase = -1;
   vec3 colour = vec3 (0.0);
 
-#ifdef CLUSTERS
+#ifdef CLUSTER_OUTLINES
   plane_change = abs (dFdx (v_texcoord)) + abs (dFdy (v_texcoord));
 #endif
   if (!is_finite (v))
@@ -191,7 +203,7 @@ main ()
         {
           colour = particle.rgb;
 #ifdef CLUSTERS
-          colour = cluster_overlay (colour);
+          colour = cluster_overlay (colour, texel.g);
 #endif
           if (u_selected != 0u)
             colour *= u_dim;
@@ -236,7 +248,7 @@ main ()
     colour = vec3 (dot (colour, vec3 (0.2126, 0.7152, 0.0722)));
 #endif
 #ifdef CLUSTERS
-  colour = cluster_overlay (colour);
+  colour = cluster_overlay (colour, texel.g);
 #endif
   if (u_selected != 0u)
     colour *= u_dim;

@@ -62,6 +62,12 @@ km = KMeans(4, init=init, n_init=1, algorithm="lloyd").fit(x.astype(np.float64))
 print("/* empty cluster: inertia %.17g n_iter %d */" % (km.inertia_, km.n_iter_))
 c_labels("empty_labels", km.labels_)
 
+# 1c. 40 features (the centre-by-centre distance loop), 5 blobs, from points 0..4.
+x = blobs(9, 300, 40, 5, 0.6, 1.0)
+km = KMeans(5, init=x[:5].astype(np.float64), n_init=1, algorithm="lloyd").fit(x.astype(np.float64))
+print("/* 40 features: inertia %.17g n_iter %d */" % (km.inertia_, km.n_iter_))
+c_labels("wide_labels", km.labels_)
+
 # 2. k-means++ with n_init 10: the best inertia of scikit-learn over 20 seeds of n_init=10.
 x = blobs(2, 500, 4, 6, 4.0, 1.2)
 best = [KMeans(6, init="k-means++", n_init=10, algorithm="lloyd", random_state=s)

@@ -504,6 +504,10 @@ test_cluster_properties (void)
   evox_document_set_volume (doc, other, "other", NULL);
   g_assert_null (evox_document_get_clusters (doc));
   g_assert_cmpuint (set, ==, 2);
+  /* A late result for the old volume is refused. */
+  g_assert_false (evox_document_set_clusters (doc, clusters));
+  g_assert_null (evox_document_get_clusters (doc));
+  g_assert_cmpuint (set, ==, 2);
 }
 
 static void
@@ -597,6 +601,25 @@ test_cluster_to_phase (void)
                                                        evox_document_get_basis_histogram (doc)),
                                   (double) evox_clusters_get_voxels (clusters, 2) / 4096, 1e-12);
   g_assert_cmpuint (evox_phase_list_get_n_phases (evox_document_get_phases (doc)), ==, 3);
+
+  /* New clusters make a new Clusters channel in place of the old one, still over the loaded
+   * voxels; the old derived volume goes once nothing holds it. */
+  {
+    g_autoptr (EvoxClusters) again = corner_clusters (16, FALSE);
+    EvoxVolume *third;
+
+    g_object_add_weak_pointer (G_OBJECT (derived), (gpointer *) &derived);
+    evox_document_set_clusters (doc, again);
+    evox_document_set_labels (doc, NULL);
+    g_assert_nonnull (evox_document_cluster_to_phase (doc, 1, &error));
+    g_assert_no_error (error);
+    third = evox_document_get_volume (doc);
+    g_assert_cmpuint (evox_volume_get_n_channels (third), ==, 2);
+    g_assert_true (evox_volume_get_data (third, 0) == evox_volume_get_data (volume, 0));
+    g_assert_cmpstr (evox_volume_get_channel_label (third, 1), ==, "Clusters");
+    g_clear_object (&particles);
+    g_assert_null (derived);
+  }
 }
 
 static void

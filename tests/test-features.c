@@ -5,6 +5,9 @@
 
 #include <math.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "evox-features.h"
 #include "evox-test-util.h"
@@ -346,6 +349,47 @@ test_local_brute (void)
   check_local (line, 5, NULL);
 }
 
+/* A 2D map's rows are shared among the threads (its one plane would give a single thread all
+ * the work): the features are the same bits on one thread as on several, more threads than
+ * rows included. */
+static void
+test_local_map_threads (void)
+{
+#ifdef _OPENMP
+  g_autoptr (EvoxVolume) map = random_volume (41, 29, 1, 2, 0.03, 21);
+  EvoxFeatureMask mask = { 1, 1.0, 9.0 };
+  int saved = omp_get_max_threads ();
+
+  for (guint w = 3; w <= 5; w += 2)
+    for (guint m = 0; m < 2; m++)
+      {
+        g_autoptr (GError) error = NULL;
+        g_autoptr (EvoxFeatureSet) one = NULL;
+
+        omp_set_num_threads (1);
+        one = evox_features_local (map, 0, w, m ? &mask : NULL, NULL, NULL, &error);
+        g_assert_no_error (error);
+        for (int nt = 2; nt <= 64; nt *= 4)
+          {
+            g_autoptr (EvoxFeatureSet) many = NULL;
+
+            omp_set_num_threads (nt);
+            many = evox_features_local (map, 0, w, m ? &mask : NULL, NULL, NULL, &error);
+            g_assert_no_error (error);
+            g_assert_cmpuint (many->n, ==, one->n);
+            g_assert_cmpuint (many->n_in_mask, ==, one->n_in_mask);
+            g_assert_cmpmem (many->points, many->n * 4 * sizeof (float), one->points,
+                             one->n * 4 * sizeof (float));
+            g_assert_cmpmem (many->voxels, many->n * sizeof (guint64), one->voxels,
+                             one->n * sizeof (guint64));
+          }
+      }
+  omp_set_num_threads (saved);
+#else
+  g_test_skip ("built without OpenMP");
+#endif
+}
+
 /* Numbers from numpy 1.24 (window mean and std over the clipped window as numpy slices, and
  * numpy.gradient with spacing (5, 3, 2) nm along (z, y, x) and without):
  *
@@ -590,6 +634,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Features/names-axis", test_channels_names_axis);
   g_test_add_func ("/Evox/Features/errors", test_channels_errors);
   g_test_add_func ("/Evox/Features/local-brute", test_local_brute);
+  g_test_add_func ("/Evox/Features/local-map-threads", test_local_map_threads);
   g_test_add_func ("/Evox/Features/local-numpy", test_local_numpy);
   g_test_add_func ("/Evox/Features/progress", test_progress);
   g_test_add_func ("/Evox/Features/domain-stats", test_domain_stats);

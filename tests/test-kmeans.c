@@ -1,4 +1,4 @@
-/* test-kmeans.c: scaling, PCA, k-means++, Lloyd, CH, silhouette, Kneedle and the sweep against scikit-learn 1.2 and brute force. */
+/* test-kmeans.c: scaling, PCA, k-means, CH, silhouette, Kneedle and the sweep against scikit-learn and brute force. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
@@ -129,6 +129,12 @@ static const char empty_labels[] =
   "01221302032311310122312303230123002203210323012331231120132201230123012312230122"
   "112313230123133312330322012202230322112301220123132101031323"
   ;
+static const char wide_labels[] =
+  "01232312343123401432212240134201234110344023401032012344203401030040344124441432"
+  "01034010340103121231010320101241034012320123404234014240123214214012344103101032"
+  "01334412340123101334010344123032032010340143341030014320023441234014024023241234"
+  "310024433041034012344124401234013340123401434011324123411031"
+  ;
 static const double zscore_mean[] = {
   -0.37263616378506415, 0.56642732738517221, 7, -0.92172016812488433,
   0.37670775101752951,
@@ -221,6 +227,28 @@ test_fixed_init (void)
   g_assert_cmpuint (r->n_iter, ==, 12);
   g_assert_true (r->converged);
   check_labels_by_size (r, 300);
+}
+
+/* 40 features take the centre-by-centre distance loop: KMeans(5, init=x[:5]) gives inertia
+ * 11801.912204586122 in 27 iterations and wide_labels. */
+static void
+test_fixed_init_wide (void)
+{
+  g_autofree float *x = blobs (9, 300, 40, 5, 0.6, 1.0);
+  g_autofree double *init = g_new (double, 200);
+  g_autoptr (EvoxKmeansResult) r = NULL;
+  g_autoptr (GError) error = NULL;
+  EvoxKmeansParams p;
+
+  for (guint i = 0; i < 200; i++)
+    init[i] = x[i];
+  evox_kmeans_params_init (&p);
+  p.k = 5;
+  r = evox_kmeans_run (x, 300, 40, &p, init, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (same_partition (r->labels, wide_labels, 300, 5));
+  g_assert_true (close_rel (r->inertia, 11801.912204586122, 1e-6));
+  g_assert_cmpuint (r->n_iter, ==, 27);
 }
 
 /* The start centre at (100, 100, 100) gets no point: scikit-learn moves it to the point
@@ -376,6 +404,18 @@ test_sweep (void)
   g_assert_cmpuint (best_ch, ==, 5);
   g_assert_true (close_rel (s->rows[4].silhouette, 0.83977549932218831, 1e-9));
   g_assert_true (close_rel (s->rows[4].calinski_harabasz, 13478.27515426637, 1e-9));
+
+  /* each row is what evox_kmeans_run gives for its k, whichever thread ran it */
+  for (guint k = 1; k <= 10; k += 3)
+    {
+      g_autoptr (EvoxKmeansResult) r = NULL;
+      EvoxKmeansParams pk = p;
+
+      pk.k = k;
+      r = evox_kmeans_run (x, 1000, 3, &pk, NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpfloat (r->inertia, ==, s->rows[k - 1].inertia);
+    }
 
   /* on a sample of 300, CH still peaks at 5 (Kneedle, normalising the whole curve, is more
    * sensitive to the sample) */
@@ -641,12 +681,104 @@ test_errors (void)
   g_clear_error (&error);
 }
 
+/* Degenerate input finishes without crashing: identical points (every potential 0, clusters
+ * emptied and relocated every iteration), one point, one feature. */
+static void
+test_degenerate (void)
+{
+  g_autofree float *same = g_new (float, 300);
+  g_autoptr (EvoxKmeansResult) r = NULL;
+  g_autoptr (EvoxKmeansSweep) s = NULL;
+  g_autoptr (EvoxPca) pca = NULL;
+  g_autoptr (GError) error = NULL;
+  const float one[] = { 2.5f };
+  EvoxKmeansParams p;
+
+  for (guint i = 0; i < 300; i++)
+    same[i] = 1.5f;
+  evox_kmeans_params_init (&p);
+  p.k = 3;
+  r = evox_kmeans_run (same, 100, 3, &p, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (r->inertia, ==, 0.0);
+  g_assert_cmpuint (r->sizes[0] + r->sizes[1] + r->sizes[2], ==, 100);
+  check_labels_by_size (r, 100);
+  g_clear_pointer (&r, evox_kmeans_result_free);
+
+  s = evox_kmeans_sweep (same, 100, 3, 4, 0, &p, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (s->knee_k, ==, 0);
+  g_assert_true (isnan (s->rows[2].calinski_harabasz));
+
+  p.k = 1;
+  r = evox_kmeans_run (one, 1, 1, &p, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (r->centers[0], ==, 2.5);
+  g_assert_cmpuint (r->labels[0], ==, 0);
+  g_assert_true (r->converged);
+
+  pca = evox_pca_fit (one, 1, 1, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (pca->explained_variance[0], ==, 0.0);
+  g_assert_cmpfloat (pca->components[0], ==, 1.0);
+}
+
+static gpointer
+cancel_later (gpointer cancellable)
+{
+  g_usleep (20000);
+  g_cancellable_cancel (cancellable);
+  return NULL;
+}
+
+/* A job cancelled while it runs stops within an iteration: fifty restarts on 10^5 points would
+ * take seconds. */
+static void
+test_cancel_running (void)
+{
+  const gsize n = 100000;
+  g_autofree float *x = blobs (8, n, 8, 20, 3.0, 1.0);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (EvoxKmeansResult) r = NULL;
+  g_autoptr (EvoxKmeansSweep) s = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxProgress) progress = evox_progress_new ();
+  GThread *thread;
+  EvoxKmeansParams p;
+  gint64 t0;
+
+  evox_kmeans_params_init (&p);
+  p.k = 20;
+  p.restarts = 50;
+  p.init_sample = 0;
+  t0 = g_get_monotonic_time ();
+  thread = g_thread_new ("cancel", cancel_later, cancellable);
+  r = evox_kmeans_run (x, n, 8, &p, NULL, progress, cancellable, &error);
+  g_thread_join (thread);
+  g_assert_null (r);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 2 * G_USEC_PER_SEC);
+  g_assert_cmpfloat (evox_progress_get_fraction (progress), <, 0.5);
+  g_clear_error (&error);
+
+  g_cancellable_reset (cancellable);
+  p.restarts = 4;
+  t0 = g_get_monotonic_time ();
+  thread = g_thread_new ("cancel", cancel_later, cancellable);
+  s = evox_kmeans_sweep (x, n, 8, 30, 0, &p, progress, cancellable, &error);
+  g_thread_join (thread);
+  g_assert_null (s);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 2 * G_USEC_PER_SEC);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Evox/Kmeans/fixed-init", test_fixed_init);
+  g_test_add_func ("/Evox/Kmeans/fixed-init-wide", test_fixed_init_wide);
   g_test_add_func ("/Evox/Kmeans/empty-cluster", test_empty_cluster);
   g_test_add_func ("/Evox/Kmeans/plusplus-restarts", test_plusplus_restarts);
   g_test_add_func ("/Evox/Kmeans/plusplus-centres", test_plusplus_centres);
@@ -659,5 +791,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Kmeans/pca-eigen", test_pca_eigen);
   g_test_add_func ("/Evox/Kmeans/threads", test_threads);
   g_test_add_func ("/Evox/Kmeans/errors", test_errors);
+  g_test_add_func ("/Evox/Kmeans/degenerate", test_degenerate);
+  g_test_add_func ("/Evox/Kmeans/cancel-running", test_cancel_running);
   return g_test_run ();
 }

@@ -3908,6 +3908,183 @@ test_clusters_over_phases (void)
   renderer_free (renderer);
 }
 
+/* The overlay in the layer stack (every layer the same clusters, by column) and in each pane of
+ * the 2x2: seen from above at opacity 1 the stack shows mix (plain, cluster colour, 0.6); with
+ * every voxel in cluster 1 at opacity 1, most of each pane is exactly cluster 1's colour. */
+static void
+test_clusters_stack_and_quad (void)
+{
+  g_autoptr(EvoxVolume) volume = small_stack ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxClusters) columns = NULL;
+  g_autoptr(EvoxClusters) all = NULL;
+  const gsize dims[3] = { 16, 12, 5 };
+  guint16 *ids = _evox_alloc_large (16 * 12 * 5 * sizeof (guint16));
+  g_autofree guint8 *plain = NULL;
+  g_autofree guint8 *pixels = NULL;
+  EvoxRenderer *renderer;
+
+  for (gsize v = 0; v < 16 * 12 * 5; v++)
+    ids[v] = v % 16 < 3 ? 0 : v % 16 < 9 ? 1 : 2;
+  columns = evox_clusters_new_take (dims, ids, 2, 0, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  ids = _evox_alloc_large (16 * 12 * 5 * sizeof (guint16));
+  for (gsize v = 0; v < 16 * 12 * 5; v++)
+    ids[v] = 1;
+  all = evox_clusters_new_take (dims, ids, 1, 0, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  if (!need_gl ())
+    return;
+
+  renderer = stack_renderer_from_above (volume);
+  plain = render (renderer, 128, 96, FALSE);
+  evox_renderer_set_clusters (renderer, columns);
+  pixels = render (renderer, 128, 96, FALSE);
+  for (int j = 0; j < 12; j++)
+    for (int i = 0; i < 16; i++)
+      {
+        const guint8 *p = pixel_at (pixels, 128, i * 8 + 4, j * 8 + 4);
+        const guint8 *q = pixel_at (plain, 128, i * 8 + 4, j * 8 + 4);
+        guint id = evox_clusters_get_label (columns, i, j, 0), rgb[3];
+
+        if (id == 0)
+          {
+            g_assert_cmpmem (p, 4, q, 4);
+            continue;
+          }
+        parse_color (evox_clusters_get_color (columns, id), rgb);
+        for (guint c = 0; c < 3; c++)
+          g_assert_cmpfloat (fabs (p[c] - (q[c] * 0.4 + rgb[c] * 0.6)), <=, 2.0);
+      }
+
+  evox_renderer_set_clusters (renderer, all);
+  evox_renderer_set_cluster_style (renderer, TRUE, 1.0, FALSE);
+  evox_renderer_set_view (renderer, EVOX_VIEW_QUAD);
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 400, 300, FALSE);
+  for (guint pane = 0; pane < EVOX_N_PANES; pane++)
+    {
+      int rect[4];
+      guint exact = 0;
+
+      evox_renderer_get_pane_rect (400, 300, pane, rect);
+      for (int y = rect[1]; y < rect[1] + rect[3]; y++)
+        for (int x = rect[0]; x < rect[0] + rect[2]; x++)
+          exact += memcmp (pixel_at (pixels, 400, x, y), "\x1f\x77\xb4", 3) == 0;
+      g_test_message ("pane %u: %u of %d pixels in cluster 1's colour", pane, exact,
+                      rect[2] * rect[3]);
+      /* The 2D panes are mostly slice; the 3D pane shows three slices in a box. */
+      g_assert_cmpuint (exact, >, (guint) (rect[2] * rect[3]) / (pane == EVOX_PANE_3D ? 20 : 4));
+    }
+  renderer_free (renderer);
+}
+
+/* More than 255 clusters over u8 values: value and id go up as RG16 (the value as 257 v) and the
+ * colour table has several rows (id at (id mod 256, id / 256)); at opacity 1 every voxel of slice
+ * z = 5 is its id's palette colour, at 0.5 half of it over the unchanged value's colour. */
+static void
+test_clusters_many (void)
+{
+  g_autoptr(EvoxVolume) volume = gradient_u8 ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxClusters) clusters = NULL;
+  const gsize dims[3] = { 8, 8, 8 };
+  guint16 *ids = _evox_alloc_large (512 * sizeof (guint16));
+  g_autofree guint8 *pixels = NULL;
+  g_autofree guint8 *plain = NULL;
+  EvoxRenderer *renderer;
+
+  for (guint v = 0; v < 512; v++)
+    ids[v] = (guint16) (v + 1);
+  clusters = evox_clusters_new_take (dims, ids, 512, 0, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* A colour of its own for two ids of the second row, so a wrong row shows. */
+  evox_clusters_set_color (clusters, 5 * 64 + 3 * 8 + 2 + 1, "#010203");
+  evox_clusters_set_color (clusters, 5 * 64 + 7 * 8 + 7 + 1, "#fefdfc");
+  if (!need_gl ())
+    return;
+
+  renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
+  plain = render (renderer, 64, 64, FALSE);
+  g_assert_cmpuint (_evox_renderer_get_cluster_format (renderer), ==, 0);
+  evox_renderer_set_clusters (renderer, clusters);
+  evox_renderer_set_cluster_style (renderer, TRUE, 0.5, FALSE);
+  pixels = render (renderer, 64, 64, FALSE);
+  g_assert_cmpuint (_evox_renderer_get_cluster_format (renderer), ==, GL_RG16);
+  assert_cluster_image (pixels, plain, clusters, voxel_of_z, 0.5, FALSE);
+  evox_renderer_set_cluster_style (renderer, TRUE, 1.0, FALSE);
+  g_clear_pointer (&pixels, g_free);
+  pixels = render (renderer, 64, 64, FALSE);
+  for (int j = 0; j < 8; j++)
+    for (int i = 0; i < 8; i++)
+      {
+        guint id = evox_clusters_get_label (clusters, i, j, slice_index), rgb[3];
+        const guint8 *p = pixel_at (pixels, 64, i * 8 + 4, j * 8 + 4);
+
+        g_assert_cmpuint (id, >, 256);
+        parse_color (evox_clusters_get_color (clusters, id), rgb);
+        for (guint c = 0; c < 3; c++)
+          g_assert_cmpuint (p[c], ==, rgb[c]);
+      }
+  renderer_free (renderer);
+
+  /* A few clusters take a byte a voxel. */
+  {
+    g_autoptr(EvoxClusters) few = band_clusters ();
+
+    renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
+    evox_renderer_set_clusters (renderer, few);
+    g_clear_pointer (&pixels, g_free);
+    pixels = render (renderer, 64, 64, FALSE);
+    g_assert_cmpuint (_evox_renderer_get_cluster_format (renderer), ==, GL_RG8);
+    renderer_free (renderer);
+  }
+}
+
+/* The ids packed beside u16 values (RG16) and f32 values (RG32F): the overlay and its outlines as
+ * for u8 data. */
+static void
+test_clusters_types (void)
+{
+  g_autoptr(EvoxVolume) wide = volume_new (8, 8, 8, EVOX_SAMPLE_U16);
+  g_autoptr(EvoxVolume) floats = gradient_f32 (EVOX_SCALE_LINEAR);
+  g_autoptr(EvoxClusters) clusters = band_clusters ();
+  guint16 *data = evox_volume_get_data_mut (wide, 0);
+  EvoxVolume *volumes[2] = { wide, floats };
+  const GLenum formats[2] = { GL_RG16, GL_RG32F };
+  const double ranges[2][2] = { { 0, 65535 }, { -3, 1 } };
+
+  for (gsize v = 0; v < 512; v++)
+    data[v] = (guint16) (1009 * (v % 8) + 8111 * (v / 8 % 8) + 3 * (v / 64));
+  /* No hole: a hole is background with or without clusters. */
+  ((float *) evox_volume_get_data_mut (floats, 0))[(slice_index * 8 + 2) * 8 + 3] = 0.5f;
+  if (!need_gl ())
+    return;
+
+  for (guint t = 0; t < 2; t++)
+    {
+      EvoxRenderer *renderer = slice_z_renderer_new (volumes[t], slice_index, ranges[t][0],
+                                                     ranges[t][1]);
+      g_autofree guint8 *plain = render (renderer, 64, 64, FALSE);
+      g_autofree guint8 *pixels = NULL;
+      g_autofree guint8 *outlined = NULL;
+
+      evox_renderer_set_clusters (renderer, clusters);
+      pixels = render (renderer, 64, 64, FALSE);
+      g_assert_cmpuint (_evox_renderer_get_cluster_format (renderer), ==, formats[t]);
+      assert_cluster_image (pixels, plain, clusters, voxel_of_z, 0.6, FALSE);
+      evox_renderer_set_cluster_style (renderer, TRUE, 0.3, TRUE);
+      outlined = render (renderer, 64, 64, FALSE);
+      assert_cluster_image (outlined, plain, clusters, voxel_of_z, 0.3, TRUE);
+      /* The plain picture reads only the values: the same with the ids beside them. */
+      evox_renderer_set_cluster_style (renderer, FALSE, 0.3, TRUE);
+      g_clear_pointer (&pixels, g_free);
+      pixels = render (renderer, 64, 64, FALSE);
+      g_assert_cmpmem (pixels, 64 * 64 * 4, plain, 64 * 64 * 4);
+      renderer_free (renderer);
+    }
+}
+
 /* The "changed" signal: the style and clusters redraw only when a frame would differ. */
 static void
 count_changed (EvoxRenderer *renderer,
@@ -3994,6 +4171,9 @@ main (int    argc,
   g_test_add_func ("/Evox/Render/clusters/overlay", test_clusters_overlay);
   g_test_add_func ("/Evox/Render/clusters/over-phases", test_clusters_over_phases);
   g_test_add_func ("/Evox/Render/clusters/signals", test_clusters_signals);
+  g_test_add_func ("/Evox/Render/clusters/many", test_clusters_many);
+  g_test_add_func ("/Evox/Render/clusters/types", test_clusters_types);
+  g_test_add_func ("/Evox/Render/clusters/stack-and-quad", test_clusters_stack_and_quad);
   g_test_add_func ("/Evox/Render/surfaces/silhouette", test_surfaces_silhouette);
   g_test_add_func ("/Evox/Render/surfaces/views", test_surfaces_views);
   g_test_add_func ("/Evox/Render/surfaces/translucent", test_surfaces_translucent);

@@ -908,6 +908,19 @@ test_hover_cluster (void)
   }
   evox_test_wait_for (never, NULL, 0.5);
   evox_test_screenshot (GTK_WIDGET (window), "clusters-overlay");
+
+  /* Turned into a phase, the window shows the Clusters channel and the new phase, and keeps the
+   * clusters. */
+  g_assert_nonnull (evox_document_cluster_to_phase (document, 2, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (evox_volume_get_channel_label (evox_document_get_volume (document),
+                                                  evox_document_get_channel (document)),
+                   ==, "Clusters");
+  g_assert_true (evox_document_get_clusters (document) == clusters);
+  g_assert_cmpuint (evox_phase_list_get_n_phases (evox_document_get_phases (document)), ==, 1);
+  g_assert_true (evox_test_wait_for (has_frames, window, 20));
+  evox_test_wait_for (never, NULL, 0.5);
+  evox_test_screenshot (GTK_WIDGET (window), "cluster-phase");
   evox_test_close_window (window);
 }
 

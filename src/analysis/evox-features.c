@@ -452,6 +452,69 @@ typedef struct
   double   step[3];   /* the spacing numpy.gradient divides by */
 } Local;
 
+/* The window sums along x of row y of plane z, into tmp. */
+static void
+row_sums_x (const Local *l,
+            gsize        z,
+            gsize        y,
+            PlaneSums   *tmp)
+{
+  gsize nx = l->g->dims[0], ny = l->g->dims[1];
+  gssize r = l->radius;
+  gsize base = z * nx * ny, row = y * nx;
+
+  for (gsize x = 0; x < nx; x++)
+    {
+      gssize lo = MAX ((gssize) x - r, 0), hi = MIN ((gssize) x + r, (gssize) nx - 1);
+      double s1 = 0, s2 = 0;
+      guint n = 0;
+
+      for (gssize i = lo; i <= hi; i++)
+        {
+          double v = channel_sample (&l->channel, base + row + i);
+
+          if (!isfinite (v))
+            continue;
+          v -= l->shift;
+          s1 += v;
+          s2 += v * v;
+          n++;
+        }
+      tmp->s1[row + x] = s1;
+      tmp->s2[row + x] = s2;
+      tmp->n[row + x] = n;
+    }
+}
+
+/* The 2D window sums of row y, from the x sums of the rows around it in tmp, into out. */
+static void
+row_sums_y (const Local     *l,
+            gsize            y,
+            const PlaneSums *tmp,
+            PlaneSums       *out)
+{
+  gsize nx = l->g->dims[0], ny = l->g->dims[1];
+  gssize r = l->radius;
+
+  gssize lo = MAX ((gssize) y - r, 0), hi = MIN ((gssize) y + r, (gssize) ny - 1);
+
+  for (gsize x = 0; x < nx; x++)
+    {
+      double s1 = 0, s2 = 0;
+      guint n = 0;
+
+      for (gssize j = lo; j <= hi; j++)
+        {
+          s1 += tmp->s1[j * nx + x];
+          s2 += tmp->s2[j * nx + x];
+          n += tmp->n[j * nx + x];
+        }
+      out->s1[y * nx + x] = s1;
+      out->s2[y * nx + x] = s2;
+      out->n[y * nx + x] = n;
+    }
+}
+
 /* The 2D window sums of plane z: along x into tmp, then along y into out. */
 static void
 plane_sums (const Local *l,
@@ -459,56 +522,12 @@ plane_sums (const Local *l,
             PlaneSums   *tmp,
             PlaneSums   *out)
 {
-  gsize nx = l->g->dims[0], ny = l->g->dims[1];
-  gssize r = l->radius;
-  gsize base = z * nx * ny;
+  gsize ny = l->g->dims[1];
 
   for (gsize y = 0; y < ny; y++)
-    {
-      gsize row = y * nx;
-
-      for (gsize x = 0; x < nx; x++)
-        {
-          gssize lo = MAX ((gssize) x - r, 0), hi = MIN ((gssize) x + r, (gssize) nx - 1);
-          double s1 = 0, s2 = 0;
-          guint n = 0;
-
-          for (gssize i = lo; i <= hi; i++)
-            {
-              double v = channel_sample (&l->channel, base + row + i);
-
-              if (!isfinite (v))
-                continue;
-              v -= l->shift;
-              s1 += v;
-              s2 += v * v;
-              n++;
-            }
-          tmp->s1[row + x] = s1;
-          tmp->s2[row + x] = s2;
-          tmp->n[row + x] = n;
-        }
-    }
+    row_sums_x (l, z, y, tmp);
   for (gsize y = 0; y < ny; y++)
-    {
-      gssize lo = MAX ((gssize) y - r, 0), hi = MIN ((gssize) y + r, (gssize) ny - 1);
-
-      for (gsize x = 0; x < nx; x++)
-        {
-          double s1 = 0, s2 = 0;
-          guint n = 0;
-
-          for (gssize j = lo; j <= hi; j++)
-            {
-              s1 += tmp->s1[j * nx + x];
-              s2 += tmp->s2[j * nx + x];
-              n += tmp->n[j * nx + x];
-            }
-          out->s1[y * nx + x] = s1;
-          out->s2[y * nx + x] = s2;
-          out->n[y * nx + x] = n;
-        }
-    }
+    row_sums_y (l, y, tmp, out);
 }
 
 /* numpy.gradient along one axis: central differences inside, one-sided first differences at
@@ -531,56 +550,108 @@ gradient_1d (const Channel *c,
          (2.0 * step);
 }
 
+/* The features of row y of plane z, from the window sums of the planes around it. */
+static void
+local_row (const Local      *l,
+           gsize             z,
+           gsize             y,
+           PlaneSums *const *ring,
+           guint             n_ring)
+{
+  Gather *g = l->g;
+  gsize nx = g->dims[0], ny = g->dims[1], nz = g->dims[2];
+
+  gsize r = z * ny + y, base = r * nx;  /* local features gather in blocks of one row */
+  guint64 out = g->block_start[r];
+
+  for (gsize x = 0; x < nx; x++)
+    {
+      gsize i = base + x, p = y * nx + x;
+      double v, s1 = 0, s2 = 0, mean, var, gx, gy, gz, grad;
+      guint n = 0;
+      float *row;
+
+      if (!mask_has (&g->mask, i))
+        continue;
+      v = channel_sample (&l->channel, i);
+      if (!isfinite (v))
+        continue;
+      gx = gradient_1d (&l->channel, i, x, nx, 1, l->step[0]);
+      gy = gradient_1d (&l->channel, i, y, ny, nx, l->step[1]);
+      gz = gradient_1d (&l->channel, i, z, nz, nx * ny, l->step[2]);
+      grad = sqrt (gx * gx + gy * gy + gz * gz);
+      if (!isfinite (grad))
+        continue;
+      for (guint k = 0; k < n_ring; k++)
+        {
+          s1 += ring[k]->s1[p];
+          s2 += ring[k]->s2[p];
+          n += ring[k]->n[p];
+        }
+      mean = s1 / n;
+      var = MAX (s2 / n - mean * mean, 0.0);
+      row = g->points + out * 4;
+      row[0] = v;
+      row[1] = mean + l->shift;
+      row[2] = sqrt (var);
+      row[3] = grad;
+      g->voxels[out] = i;
+      out++;
+    }
+  g->block_kept[r] = out - g->block_start[r];
+}
+
 static void
 local_plane (const Local      *l,
              gsize             z,
              PlaneSums *const *ring,
              guint             n_ring)
 {
+  for (gsize y = 0; y < l->g->dims[1]; y++)
+    local_row (l, z, y, ring, n_ring);
+}
+
+/* A 2D map has one plane, which the slabs of planes would give to one thread: its rows are
+ * shared out instead, in the same three passes (x sums, y sums, features), each row computed
+ * exactly as local_plane does, so the result does not depend on the thread count. */
+static void
+local_map (const Local *l)
+{
   Gather *g = l->g;
-  gsize nx = g->dims[0], ny = g->dims[1], nz = g->dims[2];
+  gssize ny = (gssize) g->dims[1];
+  gsize plane = MAX (g->dims[0] * g->dims[1], 1);
+  PlaneSums tmp, sums, *ring[1] = { &sums };
 
-  for (gsize y = 0; y < ny; y++)
-    {
-      gsize r = z * ny + y, base = r * nx;  /* local features gather in blocks of one row */
-      guint64 out = g->block_start[r];
-
-      for (gsize x = 0; x < nx; x++)
+  tmp.s1 = g_new (double, plane);
+  tmp.s2 = g_new (double, plane);
+  tmp.n = g_new (guint8, plane);
+  sums.s1 = g_new (double, plane);
+  sums.s2 = g_new (double, plane);
+  sums.n = g_new (guint8, plane);
+#pragma omp parallel
+  {
+#pragma omp for schedule(static)
+    for (gssize y = 0; y < ny; y++)
+      if (!_evox_work_monitor_stopped (&g->monitor))
+        row_sums_x (l, 0, (gsize) y, &tmp);
+#pragma omp for schedule(static)
+    for (gssize y = 0; y < ny; y++)
+      if (!_evox_work_monitor_stopped (&g->monitor))
+        row_sums_y (l, (gsize) y, &tmp, &sums);
+#pragma omp for schedule(static)
+    for (gssize y = 0; y < ny; y++)
+      if (!_evox_work_monitor_stopped (&g->monitor))
         {
-          gsize i = base + x, p = y * nx + x;
-          double v, s1 = 0, s2 = 0, mean, var, gx, gy, gz, grad;
-          guint n = 0;
-          float *row;
-
-          if (!mask_has (&g->mask, i))
-            continue;
-          v = channel_sample (&l->channel, i);
-          if (!isfinite (v))
-            continue;
-          gx = gradient_1d (&l->channel, i, x, nx, 1, l->step[0]);
-          gy = gradient_1d (&l->channel, i, y, ny, nx, l->step[1]);
-          gz = gradient_1d (&l->channel, i, z, nz, nx * ny, l->step[2]);
-          grad = sqrt (gx * gx + gy * gy + gz * gz);
-          if (!isfinite (grad))
-            continue;
-          for (guint k = 0; k < n_ring; k++)
-            {
-              s1 += ring[k]->s1[p];
-              s2 += ring[k]->s2[p];
-              n += ring[k]->n[p];
-            }
-          mean = s1 / n;
-          var = MAX (s2 / n - mean * mean, 0.0);
-          row = g->points + out * 4;
-          row[0] = v;
-          row[1] = mean + l->shift;
-          row[2] = sqrt (var);
-          row[3] = grad;
-          g->voxels[out] = i;
-          out++;
+          local_row (l, 0, (gsize) y, ring, 1);
+          _evox_work_monitor_step (&g->monitor, 1);
         }
-      g->block_kept[r] = out - g->block_start[r];
-    }
+  }
+  g_free (tmp.s1);
+  g_free (tmp.s2);
+  g_free (tmp.n);
+  g_free (sums.s1);
+  g_free (sums.s2);
+  g_free (sums.n);
 }
 
 EvoxFeatureSet *
@@ -645,8 +716,13 @@ evox_features_local (EvoxVolume             *volume,
     l.step[0] = l.step[1] = l.step[2] = 1.0;
 
   evox_progress_set_stage (progress, "Local features", 0.0, 1.0);
-  _evox_work_monitor_begin (&g.monitor, progress, cancellable, 0.0, 1.0, g.dims[2]);
+  /* counted in planes, or in rows of a 2D map */
+  _evox_work_monitor_begin (&g.monitor, progress, cancellable, 0.0, 1.0,
+                            g.dims[2] == 1 ? g.dims[1] : g.dims[2]);
 
+  if (g.dims[2] == 1)
+    local_map (&l);
+  else
 #pragma omp parallel
   {
     PlaneSums store[5], tmp, *ring[5];

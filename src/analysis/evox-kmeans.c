@@ -1,4 +1,4 @@
-/* evox-kmeans.c: feature scaling, PCA, greedy k-means++, Lloyd with Hamerly's bounds, quality measures, Kneedle and the k sweep. */
+/* evox-kmeans.c: scaling, PCA, k-means++, Lloyd with Hamerly's bounds, CH, silhouette, Kneedle, the sweep. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
@@ -19,13 +19,15 @@
  * on n only) and adds the chunk results in chunk order, so a result is bit-identical for any
  * number of OpenMP threads. */
 
-/* The distance kernels also get an AVX2+FMA build picked at load time where the compiler and
- * the machine can. */
+/* The loops over points also get an AVX2+FMA build picked at load time where the compiler and
+ * the machine can; the distance kernels are inlined into them (a cloned function is called
+ * through an indirection and never inlined, which costs more than 16 features take). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__ELF__)
 #define EVOX_KMEANS_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
 #else
 #define EVOX_KMEANS_CLONES
 #endif
+#define EVOX_KMEANS_INLINE static inline __attribute__ ((always_inline))
 
 /* Points per chunk: at least this many, and at most MAX_CHUNKS chunks, so per-chunk cluster
  * sums stay small however many points there are. */
@@ -172,7 +174,7 @@ chunks_for (gsize n)
 
 /* ---- distance kernels ---- */
 
-EVOX_KMEANS_CLONES static double
+EVOX_KMEANS_INLINE double
 dist2_fd (const float  *x,
           const double *c,
           guint         d)
@@ -188,7 +190,7 @@ dist2_fd (const float  *x,
   return s;
 }
 
-EVOX_KMEANS_CLONES static double
+EVOX_KMEANS_INLINE double
 dist2_ff (const float *x,
           const float *y,
           guint        d)
@@ -204,17 +206,52 @@ dist2_ff (const float *x,
   return s;
 }
 
-/* Squared distances of nb points (rows idx[] of x) to k centres, out[p * k + j]; centre-major
- * so each centre row is read once from memory for the whole block. */
-EVOX_KMEANS_CLONES static void
+/* Up to this many features, distances to all centres are summed feature by feature across the
+ * centres (vectors over centres, no horizontal sums); above it, centre by centre. */
+#define SMALL_D 32
+
+typedef double V4D __attribute__ ((vector_size (32)));
+
+/* Squared distances of nb points (rows idx[] of x) to k centres, out[p * stride + j]. With
+ * few features, ct holds the centres transposed (d rows of stride, padded with copies of the
+ * last centre) and each point's distances to all centres grow together; otherwise the loop is
+ * centre-major so each centre row is read once for the whole block. */
+EVOX_KMEANS_INLINE void
 block_distances (const float  *x,
                  guint         d,
                  const gsize  *idx,
                  guint         nb,
                  const double *centers,
+                 const double *ct,
                  guint         k,
+                 guint         stride,
                  double       *out)
 {
+  if (d <= SMALL_D)
+    {
+      for (guint p = 0; p < nb; p++)
+        {
+          const float *xp = x + idx[p] * d;
+
+          /* four centres per register, summed over the features without a trip to memory */
+          for (guint j = 0; j < stride; j += 4)
+            {
+              V4D acc = { 0.0, 0.0, 0.0, 0.0 };
+
+              for (guint f = 0; f < d; f++)
+                {
+                  V4D c, t;
+
+                  memcpy (&c, ct + (gsize) f * stride + j, sizeof c);
+                  t = (double) xp[f] - c;
+                  acc += t * t;
+                }
+              memcpy (out + (gsize) p * stride + j, &acc, sizeof acc);
+            }
+        }
+      return;
+    }
+
   for (guint j = 0; j < k; j++)
     {
       const double *c = centers + (gsize) j * d;
@@ -230,7 +267,7 @@ block_distances (const float  *x,
               double t = (double) xp[f] - c[f];
               s += t * t;
             }
-          out[p * k + j] = s;
+          out[p * stride + j] = s;
         }
     }
 }
@@ -412,7 +449,8 @@ evox_scaler_free (EvoxScaler *self)
 
 /* Householder reduction of the symmetric n x n matrix a (destroyed) to a tridiagonal T with
  * diagonal diag and off-diagonal off (off[i] couples i and i + 1, off[n - 1] = 0), and qt = Q^T
- * where a = Q T Q^T. */
+ * where a = Q T Q^T. Serial: O(n^3) is a fraction of a second for n = 512, and threads joined
+ * 3n times cost more than they save on a busy machine. */
 static void
 tridiagonalise (double *a,
                 guint   n,
@@ -448,7 +486,6 @@ tridiagonalise (double *a,
 
       /* H A H on the trailing block with H = I - 2 v v^T: A - v w^T - w v^T where
        * w = 2 (A v) - 2 (v^T A v) v. */
-#pragma omp parallel for schedule(static)
       for (guint i = k + 1; i < n; i++)
         {
           const double *row = a + (gsize) i * n;
@@ -462,7 +499,6 @@ tridiagonalise (double *a,
         kk += v[i] * p[i];
       for (guint i = k + 1; i < n; i++)
         w[i] = 2.0 * p[i] - 2.0 * kk * v[i];
-#pragma omp parallel for schedule(static)
       for (guint i = k + 1; i < n; i++)
         {
           double *row = a + (gsize) i * n;
@@ -506,7 +542,6 @@ tridiagonalise (double *a,
           for (guint j = 0; j < n; j++)
             w[j] += v[i] * row[j];
         }
-#pragma omp parallel for schedule(static)
       for (guint i = k + 1; i < n; i++)
         {
           double *row = qt + (gsize) i * n;
@@ -592,36 +627,44 @@ tridiagonal_ql (double *diag,
   return TRUE;
 }
 
-/* Covariance (n - 1 in the denominator) of the points about mean, d x d. Each entry sums the
- * points in order whatever the number of threads: threads own rows of the matrix. */
+/* Sums of products of the centred points, upper triangle of the d x d matrix. Each thread
+ * centres a block of points into doubles itself (cheap beside the d^2 products), then adds
+ * the block into the rows of the matrix it owns, so every entry sums the points in order
+ * whatever the number of threads, and no thread waits for another. */
 EVOX_KMEANS_CLONES static void
-covariance_rows (const float  *points,
+covariance_sums (const float  *points,
                  gsize         n,
                  guint         d,
                  const double *mean,
                  double       *cov)
 {
-  const gsize block = 128;
+  const gsize block = 64;
 
 #pragma omp parallel
   {
+    g_autofree double *centred = g_new (double, block * d);
+
     for (gsize b = 0; b < n; b += block)
       {
-        gsize end = MIN (n, b + block);
+        gsize rows = MIN (n, b + block) - b;
+
+        for (gsize i = 0; i < rows; i++)
+          for (guint f = 0; f < d; f++)
+            centred[i * d + f] = (double) points[(b + i) * d + f] - mean[f];
 
 #pragma omp for schedule(static, 1) nowait
         for (guint f = 0; f < d; f++)
           {
             double *row = cov + (gsize) f * d;
 
-            for (gsize i = b; i < end; i++)
+            for (gsize i = 0; i < rows; i++)
               {
-                const float *x = points + i * d;
-                double a = (double) x[f] - mean[f];
+                const double *c = centred + i * d;
+                double a = c[f];
 
 #pragma omp simd
                 for (guint g = f; g < d; g++)
-                  row[g] += a * ((double) x[g] - mean[g]);
+                  row[g] += a * c[g];
               }
           }
       }
@@ -658,7 +701,7 @@ evox_pca_fit (const float  *points,
   self->mean = feature_means (points, n, d);
 
   cov = g_new0 (double, (gsize) d * d);
-  covariance_rows (points, n, d, self->mean, cov);
+  covariance_sums (points, n, d, self->mean, cov);
   for (guint f = 0; f < d; f++)
     for (guint g = f; g < d; g++)
       {
@@ -817,6 +860,31 @@ is_cancelled (GCancellable *cancellable,
   return FALSE;
 }
 
+/* For the points start..end-1: out[i] = min (closest[i], |x_i - centre|^2), or the distance
+ * alone when closest is NULL (the first centre); returns their sum. */
+EVOX_KMEANS_CLONES static double
+trial_chunk (const float  *x,
+             guint         d,
+             gsize         start,
+             gsize         end,
+             const float  *centre,
+             const double *closest,
+             double       *out)
+{
+  double s = 0.0;
+
+  for (gsize i = start; i < end; i++)
+    {
+      double dd = dist2_ff (x + i * d, centre, d);
+
+      if (closest != NULL)
+        dd = MIN (closest[i], dd);
+      out[i] = dd;
+      s += dd;
+    }
+  return s;
+}
+
 /* Greedy k-means++ as scikit-learn's _kmeans_plusplus: the first centre is a uniform draw; each
  * next one is the best of 2 + floor(ln k) candidates drawn with probability proportional to
  * the squared distance to the nearest centre so far (the first index whose cumulative sum
@@ -846,18 +914,12 @@ kmeans_plusplus (const float  *x,
   for (guint f = 0; f < d; f++)
     centers[f] = first[f];
 
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (ch.count > 1)
   for (gsize c = 0; c < ch.count; c++)
     {
       gsize end = MIN (n, (c + 1) * ch.size);
-      double s = 0.0;
 
-      for (gsize i = c * ch.size; i < end; i++)
-        {
-          closest[i] = dist2_ff (x + i * d, first, d);
-          s += closest[i];
-        }
-      partial[c] = s;
+      partial[c] = trial_chunk (x, d, c * ch.size, end, first, NULL, closest);
     }
   for (gsize c = 0; c < ch.count; c++)
     pot += partial[c];
@@ -890,24 +952,14 @@ kmeans_plusplus (const float  *x,
           ids[t] = MIN (lo, n - 1);
         }
 
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (ch.count > 1)
       for (gsize b = 0; b < ch.count; b++)
         {
           gsize end = MIN (n, (b + 1) * ch.size);
-          double s[trials];
 
           for (guint t = 0; t < trials; t++)
-            s[t] = 0.0;
-          for (gsize i = b * ch.size; i < end; i++)
-            for (guint t = 0; t < trials; t++)
-              {
-                double dd = MIN (closest[i], dist2_ff (x + i * d, x + ids[t] * d, d));
-
-                cand[t * n + i] = dd;
-                s[t] += dd;
-              }
-          for (guint t = 0; t < trials; t++)
-            partial[b * trials + t] = s[t];
+            partial[b * trials + t] = trial_chunk (x, d, b * ch.size, end, x + ids[t] * d,
+                                                   closest, cand + t * n);
         }
 
       for (guint t = 0; t < trials; t++)
@@ -975,22 +1027,37 @@ typedef struct
   gint64       *counts;    /* chunks x k */
   double       *counts_d;  /* k, the cluster sizes as doubles */
   double       *scratch;   /* chunks */
+  double       *ct;        /* d x stride: the centres transposed, for few features */
+  guint         stride;    /* k rounded up to a multiple of 4 */
 } Lloyd;
 
 static void
-lloyd_clear (Lloyd *L)
+lloyd_clear (Lloyd *lloyd)
 {
-  g_free (L->c);
-  g_free (L->c_new);
-  g_free (L->shift);
-  g_free (L->half);
-  g_free (L->a);
-  g_free (L->u);
-  g_free (L->l);
-  g_free (L->sums);
-  g_free (L->counts);
-  g_free (L->counts_d);
-  g_free (L->scratch);
+  g_free (lloyd->c);
+  g_free (lloyd->c_new);
+  g_free (lloyd->shift);
+  g_free (lloyd->half);
+  g_free (lloyd->a);
+  g_free (lloyd->u);
+  g_free (lloyd->l);
+  g_free (lloyd->sums);
+  g_free (lloyd->counts);
+  g_free (lloyd->counts_d);
+  g_free (lloyd->scratch);
+  g_free (lloyd->ct);
+}
+
+static void
+transpose_centres (Lloyd *lloyd)
+{
+  guint k = lloyd->k, d = lloyd->d;
+
+  if (d > SMALL_D)
+    return;
+  for (guint f = 0; f < d; f++)
+    for (guint j = 0; j < lloyd->stride; j++)
+      lloyd->ct[(gsize) f * lloyd->stride + j] = lloyd->c[(gsize) MIN (j, k - 1) * d + f];
 }
 
 /* Bounds can only be trusted up to rounding: a point is skipped only when its upper bound is
@@ -1000,23 +1067,23 @@ lloyd_clear (Lloyd *L)
 
 /* Finds the nearest and second-nearest centres of the points of a block; the nearest is the
  * lowest index among equals, as scikit-learn's argmin. */
-static gsize
-assign_block (Lloyd       *L,
+EVOX_KMEANS_INLINE gsize
+assign_block (Lloyd       *lloyd,
               gsize        chunk,
               const gsize *idx,
               guint        nb,
               double      *dist,
               gboolean     first)
 {
-  guint k = L->k, d = L->d;
-  double *sums = L->sums + chunk * k * d;
-  gint64 *counts = L->counts + chunk * k;
+  guint k = lloyd->k, d = lloyd->d;
+  double *sums = lloyd->sums + chunk * k * d;
+  gint64 *counts = lloyd->counts + chunk * k;
   gsize changes = 0;
 
-  block_distances (L->x, d, idx, nb, L->c, k, dist);
+  block_distances (lloyd->x, d, idx, nb, lloyd->c, lloyd->ct, k, lloyd->stride, dist);
   for (guint p = 0; p < nb; p++)
     {
-      const double *dp = dist + (gsize) p * k;
+      const double *dp = dist + (gsize) p * lloyd->stride;
       gsize i = idx[p];
       double b1 = dp[0], b2 = INFINITY;
       guint best = 0;
@@ -1032,109 +1099,118 @@ assign_block (Lloyd       *L,
           else if (dp[j] < b2)
             b2 = dp[j];
         }
-      L->u[i] = sqrt (b1);
-      L->l[i] = sqrt (b2);
+      lloyd->u[i] = sqrt (b1);
+      lloyd->l[i] = sqrt (b2);
       if (first)
-        L->a[i] = best;
-      else if (L->a[i] != best)
+        lloyd->a[i] = best;
+      else if (lloyd->a[i] != best)
         {
-          const float *x = L->x + i * d;
-          double *from = sums + (gsize) L->a[i] * d, *to = sums + (gsize) best * d;
+          const float *x = lloyd->x + i * d;
+          double *from = sums + (gsize) lloyd->a[i] * d, *to = sums + (gsize) best * d;
 
           for (guint f = 0; f < d; f++)
             {
               from[f] -= x[f];
               to[f] += x[f];
             }
-          counts[L->a[i]]--;
+          counts[lloyd->a[i]]--;
           counts[best]++;
-          L->a[i] = best;
+          lloyd->a[i] = best;
           changes++;
         }
     }
   return changes;
 }
 
-/* Labels every point against L->c; returns how many labels changed. The first pass computes
- * every distance and fills the chunk sums; later ones first move the bounds by the last
- * centre shifts, then skip each point whose bounds prove its label. */
+/* Labels the points of chunk c against lloyd->c; returns how many labels changed. The first pass
+ * computes every distance and fills the chunk's sums; later ones first move the bounds by the
+ * last centre shifts, then skip each point whose bounds prove its label. */
+EVOX_KMEANS_CLONES static gsize
+assign_chunk (Lloyd    *lloyd,
+              gsize     c,
+              gboolean  first,
+              double   *dist)
+{
+  guint k = lloyd->k, d = lloyd->d;
+  gsize start = c * lloyd->ch.size, end = MIN (lloyd->n, start + lloyd->ch.size), changes = 0;
+  gsize idx[BLOCK];
+  guint nb = 0;
+
+  for (gsize i = start; i < end; i++)
+    {
+      if (!first)
+        {
+          guint j = lloyd->a[i];
+          double m;
+
+          lloyd->u[i] += lloyd->shift[j];
+          lloyd->l[i] -= lloyd->max_shift[j == lloyd->max_shift_at];
+          m = MAX (lloyd->half[j], lloyd->l[i]);
+          if (lloyd->u[i] * BOUND_MARGIN < m)
+            continue;
+          lloyd->u[i] = sqrt (dist2_fd (lloyd->x + i * d, lloyd->c + (gsize) j * d, d));
+          if (lloyd->u[i] * BOUND_MARGIN < m)
+            continue;
+        }
+      idx[nb++] = i;
+      if (nb == BLOCK)
+        {
+          changes += assign_block (lloyd, c, idx, nb, dist, first);
+          nb = 0;
+        }
+    }
+  if (nb > 0)
+    changes += assign_block (lloyd, c, idx, nb, dist, first);
+
+  if (first)
+    {
+      double *sums = lloyd->sums + c * k * d;
+      gint64 *counts = lloyd->counts + c * k;
+
+      memset (sums, 0, sizeof (double) * k * d);
+      memset (counts, 0, sizeof (gint64) * k);
+      for (gsize i = start; i < end; i++)
+        {
+          const float *x = lloyd->x + i * d;
+          double *s = sums + (gsize) lloyd->a[i] * d;
+
+          for (guint f = 0; f < d; f++)
+            s[f] += x[f];
+          counts[lloyd->a[i]]++;
+        }
+    }
+  return changes;
+}
+
+/* Labels every point against lloyd->c; returns how many labels changed (every point on the first
+ * pass). */
 static gsize
-lloyd_assign (Lloyd    *L,
+lloyd_assign (Lloyd    *lloyd,
               gboolean  first)
 {
-  guint k = L->k, d = L->d;
   gsize changes = 0;
 
-#pragma omp parallel reduction(+:changes)
+#pragma omp parallel reduction(+:changes) if (lloyd->ch.count > 1)
   {
-    g_autofree double *dist = g_new (double, (gsize) BLOCK * k);
-    gsize idx[BLOCK];
+    g_autofree double *dist = g_new (double, (gsize) BLOCK * lloyd->stride);
 
 #pragma omp for schedule(dynamic, 1)
-    for (gsize c = 0; c < L->ch.count; c++)
-      {
-        gsize start = c * L->ch.size, end = MIN (L->n, start + L->ch.size);
-        guint nb = 0;
-
-        if (is_cancelled (L->cancellable, &L->cancelled))
-          continue;
-        for (gsize i = start; i < end; i++)
-          {
-            if (!first)
-              {
-                guint j = L->a[i];
-                double m;
-
-                L->u[i] += L->shift[j];
-                L->l[i] -= L->max_shift[j == L->max_shift_at];
-                m = MAX (L->half[j], L->l[i]);
-                if (L->u[i] * BOUND_MARGIN < m)
-                  continue;
-                L->u[i] = sqrt (dist2_fd (L->x + i * d, L->c + (gsize) j * d, d));
-                if (L->u[i] * BOUND_MARGIN < m)
-                  continue;
-              }
-            idx[nb++] = i;
-            if (nb == BLOCK)
-              {
-                changes += assign_block (L, c, idx, nb, dist, first);
-                nb = 0;
-              }
-          }
-        if (nb > 0)
-          changes += assign_block (L, c, idx, nb, dist, first);
-
-        if (first)
-          {
-            double *sums = L->sums + c * k * d;
-            gint64 *counts = L->counts + c * k;
-
-            memset (sums, 0, sizeof (double) * k * d);
-            memset (counts, 0, sizeof (gint64) * k);
-            for (gsize i = start; i < end; i++)
-              {
-                const float *x = L->x + i * d;
-                double *s = sums + (gsize) L->a[i] * d;
-
-                for (guint f = 0; f < d; f++)
-                  s[f] += x[f];
-                counts[L->a[i]]++;
-              }
-          }
-      }
+    for (gsize c = 0; c < lloyd->ch.count; c++)
+      if (!is_cancelled (lloyd->cancellable, &lloyd->cancelled))
+        changes += assign_chunk (lloyd, c, first, dist);
   }
-  return first ? L->n : changes;
+  return first ? lloyd->n : changes;
 }
 
 /* scikit-learn's _relocate_empty_clusters_dense: each empty cluster takes one of the points
  * farthest from their centres (the farthest first; equal distances by the lower index), which
  * leaves its old cluster's sum. Labels are not changed: the next assignment settles them. */
 static void
-relocate_empty (Lloyd  *L,
+relocate_empty (Lloyd  *lloyd,
                 double *sums,
                 double *counts)
 {
-  guint k = L->k, d = L->d, n_empty = 0;
+  guint k = lloyd->k, d = lloyd->d, n_empty = 0;
   g_autofree guint *empty = g_new (guint, k);
   g_autofree double *far = NULL;
   g_autofree gsize *taken = NULL;
@@ -1145,25 +1221,25 @@ relocate_empty (Lloyd  *L,
   if (n_empty == 0)
     return;
 
-  far = g_new (double, L->n);
+  far = g_new (double, lloyd->n);
 #pragma omp parallel for schedule(static)
-  for (gsize i = 0; i < L->n; i++)
-    far[i] = dist2_fd (L->x + i * d, L->c + (gsize) L->a[i] * d, d);
+  for (gsize i = 0; i < lloyd->n; i++)
+    far[i] = dist2_fd (lloyd->x + i * d, lloyd->c + (gsize) lloyd->a[i] * d, d);
 
   taken = g_new (gsize, n_empty);
-  for (guint e = 0; e < n_empty && e < L->n; e++)
+  for (guint e = 0; e < n_empty && e < lloyd->n; e++)
     {
       gsize best = G_MAXSIZE;
       const float *x;
       guint from;
 
-      for (gsize i = 0; i < L->n; i++)
+      for (gsize i = 0; i < lloyd->n; i++)
         if (far[i] >= 0 && (best == G_MAXSIZE || far[i] > far[best]))
           best = i;
       far[best] = -1.0;
       taken[e] = best;
-      x = L->x + best * d;
-      from = L->a[best];
+      x = lloyd->x + best * d;
+      from = lloyd->a[best];
       for (guint f = 0; f < d; f++)
         {
           sums[(gsize) from * d + f] -= x[f];
@@ -1178,64 +1254,65 @@ relocate_empty (Lloyd  *L,
  * shifts, the half distances between centres, and swaps c_new into c. Returns the total
  * squared shift. */
 static double
-lloyd_update (Lloyd *L)
+lloyd_update (Lloyd *lloyd)
 {
-  guint k = L->k, d = L->d;
+  guint k = lloyd->k, d = lloyd->d;
   gsize kd = (gsize) k * d;
   double total = 0.0;
 
-#pragma omp parallel for schedule(static)
+  /* k x d x chunks additions: less than a fork and join of threads costs */
   for (gsize e = 0; e < kd; e++)
     {
       double s = 0.0;
 
-      for (gsize c = 0; c < L->ch.count; c++)
-        s += L->sums[c * kd + e];
-      L->c_new[e] = s;
+      for (gsize c = 0; c < lloyd->ch.count; c++)
+        s += lloyd->sums[c * kd + e];
+      lloyd->c_new[e] = s;
     }
   for (guint j = 0; j < k; j++)
     {
       gint64 s = 0;
 
-      for (gsize c = 0; c < L->ch.count; c++)
-        s += L->counts[c * k + j];
-      L->counts_d[j] = (double) s;
+      for (gsize c = 0; c < lloyd->ch.count; c++)
+        s += lloyd->counts[c * k + j];
+      lloyd->counts_d[j] = (double) s;
     }
-  relocate_empty (L, L->c_new, L->counts_d);
+  relocate_empty (lloyd, lloyd->c_new, lloyd->counts_d);
   for (guint j = 0; j < k; j++)
-    if (L->counts_d[j] > 0)
+    if (lloyd->counts_d[j] > 0)
       for (guint f = 0; f < d; f++)
-        L->c_new[(gsize) j * d + f] /= L->counts_d[j];
+        lloyd->c_new[(gsize) j * d + f] /= lloyd->counts_d[j];
 
-  L->max_shift[0] = L->max_shift[1] = 0.0;
-  L->max_shift_at = 0;
+  lloyd->max_shift[0] = lloyd->max_shift[1] = 0.0;
+  lloyd->max_shift_at = 0;
   for (guint j = 0; j < k; j++)
     {
       double s2 = 0.0, s;
 
       for (guint f = 0; f < d; f++)
         {
-          double t = L->c_new[(gsize) j * d + f] - L->c[(gsize) j * d + f];
+          double t = lloyd->c_new[(gsize) j * d + f] - lloyd->c[(gsize) j * d + f];
           s2 += t * t;
         }
       total += s2;
       s = sqrt (s2);
-      L->shift[j] = s;
+      lloyd->shift[j] = s;
       /* the largest shift, and the largest of the others, for the lower bounds */
-      if (s > L->max_shift[0])
+      if (s > lloyd->max_shift[0])
         {
-          L->max_shift[1] = L->max_shift[0];
-          L->max_shift[0] = s;
-          L->max_shift_at = j;
+          lloyd->max_shift[1] = lloyd->max_shift[0];
+          lloyd->max_shift[0] = s;
+          lloyd->max_shift_at = j;
         }
-      else if (s > L->max_shift[1])
-        L->max_shift[1] = s;
+      else if (s > lloyd->max_shift[1])
+        lloyd->max_shift[1] = s;
     }
   {
-    double *t = L->c;
+    double *t = lloyd->c;
 
-    L->c = L->c_new;
-    L->c_new = t;
+    lloyd->c = lloyd->c_new;
+    lloyd->c_new = t;
+    transpose_centres (lloyd);
   }
 
   for (guint j = 0; j < k; j++)
@@ -1249,33 +1326,38 @@ lloyd_update (Lloyd *L)
 
             for (guint f = 0; f < d; f++)
               {
-                double t = L->c[(gsize) j * d + f] - L->c[(gsize) j2 * d + f];
+                double t = lloyd->c[(gsize) j * d + f] - lloyd->c[(gsize) j2 * d + f];
                 s += t * t;
               }
             best = MIN (best, s);
           }
-      L->half[j] = 0.5 * sqrt (best);
+      lloyd->half[j] = 0.5 * sqrt (best);
     }
   return total;
 }
 
+EVOX_KMEANS_CLONES static double
+inertia_chunk (const Lloyd *lloyd,
+               gsize        c)
+{
+  gsize end = MIN (lloyd->n, (c + 1) * lloyd->ch.size);
+  double s = 0.0;
+
+  for (gsize i = c * lloyd->ch.size; i < end; i++)
+    s += dist2_fd (lloyd->x + i * lloyd->d, lloyd->c + (gsize) lloyd->a[i] * lloyd->d, lloyd->d);
+  return s;
+}
+
 static double
-lloyd_inertia (Lloyd *L)
+lloyd_inertia (Lloyd *lloyd)
 {
   double total = 0.0;
 
-#pragma omp parallel for schedule(dynamic, 1)
-  for (gsize c = 0; c < L->ch.count; c++)
-    {
-      gsize end = MIN (L->n, (c + 1) * L->ch.size);
-      double s = 0.0;
-
-      for (gsize i = c * L->ch.size; i < end; i++)
-        s += dist2_fd (L->x + i * L->d, L->c + (gsize) L->a[i] * L->d, L->d);
-      L->scratch[c] = s;
-    }
-  for (gsize c = 0; c < L->ch.count; c++)
-    total += L->scratch[c];
+#pragma omp parallel for schedule(dynamic, 1) if (lloyd->ch.count > 1)
+  for (gsize c = 0; c < lloyd->ch.count; c++)
+    lloyd->scratch[c] = inertia_chunk (lloyd, c);
+  for (gsize c = 0; c < lloyd->ch.count; c++)
+    total += lloyd->scratch[c];
   return total;
 }
 
@@ -1284,7 +1366,7 @@ lloyd_inertia (Lloyd *L)
  * no label changed (strict convergence) or the total squared shift is at most tol_abs; unless
  * strict, the points are labelled once more against the final centres. */
 static gboolean
-lloyd_run (Lloyd         *L,
+lloyd_run (Lloyd         *lloyd,
            const double  *init,
            guint          max_iter,
            double         tol_abs,
@@ -1295,16 +1377,17 @@ lloyd_run (Lloyd         *L,
   gboolean strict = FALSE;
   guint it;
 
-  memcpy (L->c, init, sizeof (double) * L->k * L->d);
+  memcpy (lloyd->c, init, sizeof (double) * lloyd->k * lloyd->d);
+  transpose_centres (lloyd);
   *converged = FALSE;
   for (it = 0; it < max_iter; it++)
     {
-      gsize changes = lloyd_assign (L, it == 0);
+      gsize changes = lloyd_assign (lloyd, it == 0);
       double shift;
 
-      if (L->cancelled)
+      if (lloyd->cancelled)
         return FALSE;
-      shift = lloyd_update (L);
+      shift = lloyd_update (lloyd);
       evox_progress_update (progress, (double) (it + 1) / max_iter);
       if (it > 0 && changes == 0)
         {
@@ -1322,8 +1405,8 @@ lloyd_run (Lloyd         *L,
     }
   *n_iter = MIN (it, max_iter);
   if (!strict)
-    lloyd_assign (L, FALSE);
-  return !L->cancelled;
+    lloyd_assign (lloyd, FALSE);
+  return !lloyd->cancelled;
 }
 
 /* Numbers the clusters by size, 0 the largest; equal sizes by the lower index of the cluster's
@@ -1384,6 +1467,128 @@ relabel_by_size (EvoxKmeansResult *r,
     r->labels[i] = map[r->labels[i]];
 }
 
+/* scikit-learn's _tolerance: tol times the mean of the features' variances. */
+static double
+absolute_tolerance (const float *points,
+                    gsize        n,
+                    guint        d,
+                    double       tol)
+{
+  g_autofree double *mean = feature_means (points, n, d);
+  g_autofree double *var = feature_variances (points, n, d, mean);
+  double sum = 0.0;
+
+  for (guint f = 0; f < d; f++)
+    sum += var[f];
+  return tol * sum / d;
+}
+
+/* What a run needs beyond the points, with the parameters' defaults resolved. */
+typedef struct
+{
+  guint    k;
+  guint64  seed;
+  guint    restarts;
+  guint    max_iter;
+  double   tol_abs;
+  gsize    init_sample;
+} RunSetup;
+
+static void
+run_setup_init (RunSetup               *setup,
+                const EvoxKmeansParams *params,
+                guint                   k,
+                const float            *points,
+                gsize                   n,
+                guint                   d)
+{
+  setup->k = k;
+  setup->seed = params->seed;
+  setup->restarts = MAX (params->restarts, 1);
+  setup->max_iter = params->max_iter == 0 ? 300 : params->max_iter;
+  setup->tol_abs = absolute_tolerance (points, n, d,
+                                       params->tol == 0 ? 1e-4 : MAX (params->tol, 0.0));
+  setup->init_sample = params->init_sample == 0 ? n : MIN (params->init_sample, n);
+  setup->init_sample = MAX (setup->init_sample, k);
+}
+
+/* Restart r: greedy k-means++ from (seed, r) unless init_centers are given, then Lloyd; the
+ * clusters not yet numbered by size. NULL when cancelled. */
+static EvoxKmeansResult *
+kmeans_once (const float    *points,
+             gsize           n,
+             guint           d,
+             const RunSetup *setup,
+             guint           r,
+             const double   *init_centers,
+             EvoxProgress   *progress,
+             GCancellable   *cancellable)
+{
+  g_autofree double *init = NULL;
+  EvoxKmeansResult *run = NULL;
+  guint k = setup->k, n_iter = 0;
+  gboolean converged = FALSE;
+  Lloyd lloyd = { 0 };
+
+  init = g_new (double, (gsize) k * d);
+  if (init_centers != NULL)
+    memcpy (init, init_centers, sizeof (double) * k * d);
+  else
+    {
+      Rng rng;
+      gboolean ok;
+
+      rng_init (&rng, setup->seed, r);
+      if (setup->init_sample < n)
+        {
+          g_autofree gsize *idx = sample_indices (n, setup->init_sample, &rng);
+          g_autofree float *sample = gather_rows (points, d, idx, setup->init_sample);
+
+          ok = kmeans_plusplus (sample, setup->init_sample, d, k, &rng, init, cancellable);
+        }
+      else
+        ok = kmeans_plusplus (points, n, d, k, &rng, init, cancellable);
+      if (!ok)
+        return NULL;
+    }
+
+  lloyd.x = points;
+  lloyd.n = n;
+  lloyd.d = d;
+  lloyd.k = k;
+  lloyd.ch = chunks_for (n);
+  lloyd.cancellable = cancellable;
+  lloyd.c = g_new (double, (gsize) k * d);
+  lloyd.c_new = g_new (double, (gsize) k * d);
+  lloyd.shift = g_new0 (double, k);
+  lloyd.half = g_new0 (double, k);
+  lloyd.a = g_new0 (guint32, n);
+  lloyd.u = g_new (double, n);
+  lloyd.l = g_new (double, n);
+  lloyd.sums = g_new0 (double, lloyd.ch.count * k * d);
+  lloyd.counts = g_new0 (gint64, lloyd.ch.count * k);
+  lloyd.counts_d = g_new0 (double, k);
+  lloyd.scratch = g_new0 (double, lloyd.ch.count);
+  lloyd.stride = (k + 3) / 4 * 4;
+  lloyd.ct = g_new (double, (gsize) d * lloyd.stride);
+
+  if (lloyd_run (&lloyd, init, setup->max_iter, setup->tol_abs, progress, &n_iter, &converged))
+    {
+      run = g_new0 (EvoxKmeansResult, 1);
+      run->k = k;
+      run->d = d;
+      run->inertia = lloyd_inertia (&lloyd);
+      run->centers = g_steal_pointer (&lloyd.c);
+      run->labels = g_steal_pointer (&lloyd.a);
+      run->sizes = g_new0 (guint64, k);
+      run->n_iter = n_iter;
+      run->restart = r;
+      run->converged = converged;
+    }
+  lloyd_clear (&lloyd);
+  return run;
+}
+
 EvoxKmeansResult *
 evox_kmeans_run (const float             *points,
                  gsize                    n,
@@ -1395,12 +1600,8 @@ evox_kmeans_run (const float             *points,
                  GError                 **error)
 {
   g_autoptr (EvoxKmeansResult) best = NULL;
-  g_autofree double *init = NULL;
-  g_autofree double *var = NULL, *mean = NULL;
-  Lloyd L = { 0 };
-  guint k, restarts, max_iter;
-  double tol, tol_abs = 0.0;
-  gsize init_sample;
+  RunSetup setup;
+  guint k;
 
   g_return_val_if_fail (points != NULL || n == 0, NULL);
   g_return_val_if_fail (d > 0, NULL);
@@ -1418,86 +1619,26 @@ evox_kmeans_run (const float             *points,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
 
-  restarts = init_centers != NULL ? 1 : MAX (params->restarts, 1);
-  max_iter = params->max_iter == 0 ? 300 : params->max_iter;
-  tol = params->tol == 0 ? 1e-4 : MAX (params->tol, 0.0);
-  init_sample = params->init_sample == 0 ? n : MIN (params->init_sample, n);
-  init_sample = MAX (init_sample, k);
+  run_setup_init (&setup, params, k, points, n, d);
+  if (init_centers != NULL)
+    setup.restarts = 1;
 
-  /* scikit-learn's _tolerance: tol times the mean of the features' variances */
-  mean = feature_means (points, n, d);
-  var = feature_variances (points, n, d, mean);
-  for (guint f = 0; f < d; f++)
-    tol_abs += var[f];
-  tol_abs = tol * tol_abs / d;
-
-  L.x = points;
-  L.n = n;
-  L.d = d;
-  L.k = k;
-  L.ch = chunks_for (n);
-  L.cancellable = cancellable;
-  L.c = g_new (double, (gsize) k * d);
-  L.c_new = g_new (double, (gsize) k * d);
-  L.shift = g_new0 (double, k);
-  L.half = g_new0 (double, k);
-  L.a = g_new0 (guint32, n);
-  L.u = g_new (double, n);
-  L.l = g_new (double, n);
-  L.sums = g_new0 (double, L.ch.count * k * d);
-  L.counts = g_new0 (gint64, L.ch.count * k);
-  L.counts_d = g_new0 (double, k);
-  L.scratch = g_new0 (double, L.ch.count);
-  init = g_new (double, (gsize) k * d);
-
-  for (guint r = 0; r < restarts; r++)
+  for (guint r = 0; r < setup.restarts; r++)
     {
       g_autoptr (EvoxKmeansResult) run = NULL;
-      gboolean converged = FALSE;
-      guint n_iter = 0;
 
-      evox_progress_set_stage (progress, "k-means", (double) r / restarts,
-                               (double) (r + 1) / restarts);
-      if (init_centers != NULL)
-        memcpy (init, init_centers, sizeof (double) * k * d);
-      else
-        {
-          Rng rng;
-          gboolean ok;
-
-          rng_init (&rng, params->seed, r);
-          if (init_sample < n)
-            {
-              g_autofree gsize *idx = sample_indices (n, init_sample, &rng);
-              g_autofree float *sample = gather_rows (points, d, idx, init_sample);
-
-              ok = kmeans_plusplus (sample, init_sample, d, k, &rng, init, cancellable);
-            }
-          else
-            ok = kmeans_plusplus (points, n, d, k, &rng, init, cancellable);
-          if (!ok)
-            break;
-        }
-
-      if (!lloyd_run (&L, init, max_iter, tol_abs, progress, &n_iter, &converged))
+      evox_progress_set_stage (progress, "k-means", (double) r / setup.restarts,
+                               (double) (r + 1) / setup.restarts);
+      run = kmeans_once (points, n, d, &setup, r, init_centers, progress, cancellable);
+      if (run == NULL)
         break;
-
-      run = g_new0 (EvoxKmeansResult, 1);
-      run->inertia = lloyd_inertia (&L);
-      if (best != NULL && !(run->inertia < best->inertia))
-        continue;
-      run->k = k;
-      run->d = d;
-      run->centers = g_memdup2 (L.c, sizeof (double) * k * d);
-      run->labels = g_memdup2 (L.a, sizeof (guint32) * n);
-      run->sizes = g_new0 (guint64, k);
-      run->n_iter = n_iter;
-      run->restart = r;
-      run->converged = converged;
-      g_clear_pointer (&best, evox_kmeans_result_free);
-      best = g_steal_pointer (&run);
+      /* the first of equal inertias stays, as scikit-learn keeps it */
+      if (best == NULL || run->inertia < best->inertia)
+        {
+          g_clear_pointer (&best, evox_kmeans_result_free);
+          best = g_steal_pointer (&run);
+        }
     }
-  lloyd_clear (&L);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
@@ -1571,6 +1712,41 @@ evox_calinski_harabasz (const float   *points,
   return extra * (double) (n - present) / (intra * (double) (present - 1));
 }
 
+/* acc[offsets[L] + j]: the sum of the distances from point i to the points of cluster j of
+ * labelling L. */
+EVOX_KMEANS_CLONES static void
+silhouette_sums (const float    *x,
+                 gsize           n,
+                 guint           d,
+                 gsize           i,
+                 const guint32 **labels,
+                 const gsize    *offsets,
+                 guint           n_labelings,
+                 double         *acc)
+{
+  const float *xi = x + i * d;
+  double dist[64];
+
+  memset (acc, 0, sizeof (double) * offsets[n_labelings]);
+  for (gsize j0 = 0; j0 < n; j0 += 64)
+    {
+      gsize j1 = MIN (n, j0 + 64);
+
+      for (gsize j = j0; j < j1; j++)
+        dist[j - j0] = sqrt (dist2_ff (xi, x + j * d, d));
+      if (i >= j0 && i < j1)
+        dist[i - j0] = 0.0;
+      for (guint L = 0; L < n_labelings; L++)
+        {
+          double *a = acc + offsets[L];
+          const guint32 *lab = labels[L];
+
+          for (gsize j = j0; j < j1; j++)
+            a[lab[j]] += dist[j - j0];
+        }
+    }
+}
+
 /* Silhouettes of several labellings of the same points at once: every pairwise distance is
  * computed once and added to each labelling's per-cluster sums. out[L] is the mean silhouette
  * of labelling L, or NaN when fewer than 2 of its labels occur. */
@@ -1605,31 +1781,11 @@ silhouette_many (const float    *x,
 #pragma omp parallel
   {
     g_autofree double *acc = g_new (double, MAX (total_k, 1));
-    double dist[64];
 
 #pragma omp for schedule(dynamic, 16)
     for (gsize i = 0; i < n; i++)
       {
-        const float *xi = x + i * d;
-
-        memset (acc, 0, sizeof (double) * total_k);
-        for (gsize j0 = 0; j0 < n; j0 += 64)
-          {
-            gsize j1 = MIN (n, j0 + 64);
-
-            for (gsize j = j0; j < j1; j++)
-              dist[j - j0] = sqrt (dist2_ff (xi, x + j * d, d));
-            if (i >= j0 && i < j1)
-              dist[i - j0] = 0.0;
-            for (guint L = 0; L < n_labelings; L++)
-              {
-                double *a = acc + offsets[L];
-                const guint32 *lab = labels[L];
-
-                for (gsize j = j0; j < j1; j++)
-                  a[lab[j]] += dist[j - j0];
-              }
-          }
+        silhouette_sums (x, n, d, i, labels, offsets, n_labelings, acc);
         for (guint L = 0; L < n_labelings; L++)
           {
             const double *a = acc + offsets[L];
@@ -1782,6 +1938,7 @@ evox_kmeans_sweep (const float             *points,
   g_autofree guint32 **sil_labels = NULL;
   g_autofree guint *sil_k = NULL;
   g_autofree double *sil = NULL, *xs = NULL, *ys = NULL;
+  g_autofree EvoxKmeansResult **runs = NULL;
   const float *pts = points;
   gsize m = n, sil_n;
   int knee;
@@ -1827,31 +1984,66 @@ evox_kmeans_sweep (const float             *points,
   sil_labels = g_new0 (guint32 *, k_max);
   sil_k = g_new0 (guint, k_max);
 
-  for (guint k = 1; k <= k_max; k++)
-    {
-      g_autoptr (EvoxKmeansResult) r = NULL;
-      EvoxKmeansParams p = *params;
-      EvoxKmeansSweepRow *row = &sweep->rows[k - 1];
+  /* The k_max x restarts runs are independent and most are short: they go to the threads
+   * whole (largest k first), each run on one thread, instead of joining the threads at every
+   * Lloyd iteration. A run's result does not depend on the thread it ran on, so the sweep is
+   * what evox_kmeans_run gives for each k. */
+  {
+    RunSetup setup;
+    guint total;
+    gint done = 0, cancelled = 0;
 
-      p.k = k;
-      evox_progress_push (progress, 0.9 * (k - 1) / k_max, 0.9 * k / k_max);
-      r = evox_kmeans_run (pts, m, d, &p, NULL, progress, cancellable, error);
-      evox_progress_pop (progress);
-      if (r == NULL)
-        {
-          for (guint j = 0; j < k_max; j++)
-            g_free (sil_labels[j]);
-          return NULL;
-        }
-      row->k = k;
-      row->inertia = r->inertia;
-      row->calinski_harabasz = k > 1 ? evox_calinski_harabasz (pts, m, d, r->labels, k) : NAN;
-      row->silhouette = NAN;
-      sil_k[k - 1] = k;
-      sil_labels[k - 1] = g_new (guint32, MAX (sil_n, 1));
-      for (gsize i = 0; i < sil_n; i++)
-        sil_labels[k - 1][i] = r->labels[sil_idx != NULL ? sil_idx[i] : i];
-    }
+    run_setup_init (&setup, params, 1, pts, m, d);
+    total = k_max * setup.restarts;
+    runs = g_new0 (EvoxKmeansResult *, total);
+    evox_progress_set_stage (progress, "k-means", 0.0, 0.9);
+
+#pragma omp parallel for schedule(dynamic, 1)
+    for (guint t = 0; t < total; t++)
+      {
+        guint k = k_max - t / setup.restarts, r = t % setup.restarts;
+        RunSetup mine = setup;
+
+        if (is_cancelled (cancellable, &cancelled))
+          continue;
+        mine.k = k;
+        mine.init_sample = MAX (setup.init_sample, k);
+        runs[(k - 1) * setup.restarts + r] = kmeans_once (pts, m, d, &mine, r, NULL, NULL,
+                                                          cancellable);
+#pragma omp critical (evox_kmeans_sweep_progress)
+        evox_progress_update (progress, (double) ++done / total);
+      }
+
+    for (guint k = 1; k <= k_max && !g_cancellable_is_cancelled (cancellable); k++)
+      {
+        EvoxKmeansResult **mine = runs + (gsize) (k - 1) * setup.restarts;
+        EvoxKmeansSweepRow *row = &sweep->rows[k - 1];
+        EvoxKmeansResult *best = NULL;
+
+        for (guint r = 0; r < setup.restarts; r++)
+          if (mine[r] != NULL && (best == NULL || mine[r]->inertia < best->inertia))
+            best = mine[r];
+        g_assert (best != NULL);
+        relabel_by_size (best, m);
+        row->k = k;
+        row->inertia = best->inertia;
+        row->calinski_harabasz = k > 1 ? evox_calinski_harabasz (pts, m, d, best->labels, k)
+                                       : NAN;
+        row->silhouette = NAN;
+        sil_k[k - 1] = k;
+        sil_labels[k - 1] = g_new (guint32, MAX (sil_n, 1));
+        for (gsize i = 0; i < sil_n; i++)
+          sil_labels[k - 1][i] = best->labels[sil_idx != NULL ? sil_idx[i] : i];
+      }
+    for (guint t = 0; t < total; t++)
+      evox_kmeans_result_free (runs[t]);
+    if (g_cancellable_set_error_if_cancelled (cancellable, error))
+      {
+        for (guint j = 0; j < k_max; j++)
+          g_free (sil_labels[j]);
+        return NULL;
+      }
+  }
 
   evox_progress_set_stage (progress, "Silhouette", 0.9, 1.0);
   if (k_max > 1)

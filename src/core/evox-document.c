@@ -1710,21 +1710,29 @@ evox_document_get_clusters (EvoxDocument *self)
   return self->clusters;
 }
 
-void
+/**
+ * evox_document_set_clusters:
+ *
+ * Returns: FALSE, changing nothing, when the clusters do not have the volume's dims (a result
+ * that arrives after the user opened another volume).
+ */
+gboolean
 evox_document_set_clusters (EvoxDocument *self,
                             EvoxClusters *clusters)
 {
-  g_return_if_fail (EVOX_IS_DOCUMENT (self));
-  g_return_if_fail (clusters == NULL || EVOX_IS_CLUSTERS (clusters));
-  g_return_if_fail (clusters == NULL || clusters_fit (clusters, self->volume));
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (clusters == NULL || EVOX_IS_CLUSTERS (clusters), FALSE);
 
+  if (clusters != NULL && !clusters_fit (clusters, self->volume))
+    return FALSE;
   if (self->clusters == clusters)
-    return;
+    return TRUE;
   g_object_freeze_notify (G_OBJECT (self));
   evox_document_set_selected_cluster (self, 0);
   g_set_object (&self->clusters, clusters);
   notify (self, PROP_CLUSTERS);
   g_object_thaw_notify (G_OBJECT (self));
+  return TRUE;
 }
 
 gboolean

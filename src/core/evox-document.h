@@ -231,10 +231,11 @@ EvoxSurface       *evox_document_add_level_surface  (EvoxDocument  *self,
                                                      double         level);
 EvoxSurface       *evox_document_add_particle_surface (EvoxDocument *self,
                                                        guint32       id);
-/* The clusters of the volume's voxels (NULL clears); their dims must be the volume's. Resets
- * selected-cluster. */
+/* The clusters of the volume's voxels (NULL clears). Clusters of other dims than the volume's
+ * (a result that finished after another volume was opened) are refused: FALSE, nothing changes.
+ * Resets selected-cluster. */
 EvoxClusters      *evox_document_get_clusters       (EvoxDocument  *self);
-void               evox_document_set_clusters       (EvoxDocument  *self,
+gboolean           evox_document_set_clusters       (EvoxDocument  *self,
                                                      EvoxClusters  *clusters);
 gboolean           evox_document_get_show_clusters  (EvoxDocument  *self);
 void               evox_document_set_show_clusters  (EvoxDocument  *self,

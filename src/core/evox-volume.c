@@ -231,6 +231,7 @@ _evox_volume_new_with_channel (EvoxVolume  *base,
   g_autoptr(EvoxVolume) self = NULL;
   GHashTableIter iter;
   gpointer key, value;
+  gboolean owns_kept;
   guint n = 0;
 
   g_return_val_if_fail (EVOX_IS_VOLUME (base), NULL);
@@ -249,8 +250,14 @@ _evox_volume_new_with_channel (EvoxVolume  *base,
   self->type = base->type;
   self->n_channels = n + 1;
   self->channels = g_new0 (Channel, n + 1);
-  self->base = g_object_ref (base);
   base->frozen = TRUE;
+  /* A map replacing the one a derived base added (new clusters after a first "Clusters"
+   * channel): every kept channel is the base's base's, so hold that one and let the replaced
+   * channel go with the base. */
+  owns_kept = base->base == NULL;
+  for (guint c = 0; c < base->n_channels && !owns_kept; c++)
+    owns_kept = !base->channels[c].borrowed && g_strcmp0 (base->channels[c].label, label) != 0;
+  self->base = g_object_ref (owns_kept ? base : base->base);
 
   g_mutex_lock (&base->lock);
   for (guint c = 0, i = 0; c < base->n_channels; c++)

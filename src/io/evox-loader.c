@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "evox-loader.h"
+#include "evox-feature-file.h"
 #include "evox-tiff.h"
 
 static gboolean
@@ -94,8 +95,9 @@ evox_detect_format (const char  *path,
                  path);
   else if (n >= 6 && memcmp (head, "\x93NUMPY", 6) == 0)
     g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
-                 "%s: a NumPy matrix: give it to `evox cluster --features FILE.npy --coords "
-                 "COORDS.npy`, which places its rows on a grid", path);
+                 "%s: a NumPy matrix: open it with its coordinates (File > Open Features, "
+                 "`evox FILE.npy --coords COORDS.npy`, `evox cluster --features FILE.npy "
+                 "--coords COORDS.npy`), which places its rows on a grid", path);
   else if (n >= 4 && memcmp (head, "PK\3\4", 4) == 0)
     g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
                  "%s: a zip archive (an .xlsx workbook?); export the sheet as CSV", path);
@@ -259,4 +261,121 @@ evox_volume_load_finish (GAsyncResult  *result,
                          GError       **error)
 {
   return _evox_task_finish (result, evox_volume_load_async, error);
+}
+
+/* Reading a feature file is one pass over text or a matrix; the histograms of D channels take
+ * about as long. */
+#define FEATURE_READ_SHARE 0.5
+
+static gboolean
+is_npy (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) stream = g_file_read (file, NULL, NULL);
+  guint8 head[6];
+
+  return stream != NULL &&
+         g_input_stream_read (G_INPUT_STREAM (stream), head, sizeof head, NULL, NULL) == 6 &&
+         memcmp (head, "\x93NUMPY", 6) == 0;
+}
+
+/**
+ * evox_feature_volume_load:
+ * @coords_path: (nullable): the coordinates of a .npy matrix; NULL reads a feature CSV
+ *
+ * Places feature vectors on their grid as a volume of one channel per feature.
+ */
+EvoxVolume *
+evox_feature_volume_load (const char    *features_path,
+                          const char    *coords_path,
+                          EvoxProgress  *progress,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  g_autoptr(EvoxVolume) volume = NULL;
+  gboolean built;
+
+  g_return_val_if_fail (features_path != NULL, NULL);
+
+  /* Read as a table, a matrix gives a message about bytes; say what it lacks instead. */
+  if (coords_path == NULL && is_npy (features_path))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "%s: a NumPy matrix of features needs its coordinates (a second .npy file "
+                   "of x, y[, z] per row)", features_path);
+      return NULL;
+    }
+  evox_progress_set_stage (progress, "Reading", 0.0, FEATURE_READ_SHARE);
+  if (coords_path != NULL)
+    volume = evox_feature_file_load_npy (features_path, coords_path, error);
+  else
+    volume = evox_feature_file_load_csv (features_path, error);
+  if (volume == NULL)
+    return NULL;
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  evox_progress_push (progress, FEATURE_READ_SHARE, 1.0);
+  built = evox_volume_build_histograms (volume, progress, cancellable, error);
+  evox_progress_pop (progress);
+  return built ? g_steal_pointer (&volume) : NULL;
+}
+
+typedef struct
+{
+  char         *features_path;
+  char         *coords_path;
+  EvoxProgress *progress;
+} FeatureLoadData;
+
+static void
+feature_load_data_free (FeatureLoadData *data)
+{
+  g_free (data->features_path);
+  g_free (data->coords_path);
+  evox_progress_unref (data->progress);
+  g_free (data);
+}
+
+static gpointer
+feature_load_work (gpointer       task_data,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  FeatureLoadData *data = task_data;
+
+  return evox_feature_volume_load (data->features_path, data->coords_path, data->progress,
+                                   cancellable, error);
+}
+
+/**
+ * evox_feature_volume_load_async:
+ *
+ * evox_feature_volume_load on a worker thread; the callback runs in the caller's main context.
+ */
+void
+evox_feature_volume_load_async (const char          *features_path,
+                                const char          *coords_path,
+                                EvoxProgress        *progress,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  FeatureLoadData *data;
+
+  g_return_if_fail (features_path != NULL);
+
+  data = g_new0 (FeatureLoadData, 1);
+  data->features_path = g_strdup (features_path);
+  data->coords_path = g_strdup (coords_path);
+  data->progress = evox_progress_ref (progress);
+  _evox_task_run (evox_feature_volume_load_async, feature_load_work, data,
+                  (GDestroyNotify) feature_load_data_free, g_object_unref, cancellable, callback,
+                  user_data);
+}
+
+EvoxVolume *
+evox_feature_volume_load_finish (GAsyncResult  *result,
+                                 GError       **error)
+{
+  return _evox_task_finish (result, evox_feature_volume_load_async, error);
 }

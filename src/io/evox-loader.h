@@ -1,4 +1,5 @@
-/* evox-loader.h: open any supported file or folder as a volume, detecting the format. */
+/* evox-loader.h: open any supported file or folder as a volume, detecting the format; feature
+ * files, which need to be named as such. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
@@ -29,6 +30,24 @@ void         evox_volume_load_async    (const char              *path,
                                         GAsyncReadyCallback      callback,
                                         gpointer                 user_data);
 EvoxVolume  *evox_volume_load_finish   (GAsyncResult            *result,
+                                        GError                 **error);
+
+/* Feature vectors placed on a grid (evox-feature-file.h): a .npy matrix with its coordinates, or
+ * with coords_path NULL a feature CSV; then statistics and fine histograms of every channel, as
+ * evox_volume_load builds them. Reading the files cannot be interrupted; cancelling stops the
+ * histograms. */
+EvoxVolume  *evox_feature_volume_load  (const char              *features_path,
+                                        const char              *coords_path,
+                                        EvoxProgress            *progress,
+                                        GCancellable            *cancellable,
+                                        GError                 **error);
+void         evox_feature_volume_load_async (const char         *features_path,
+                                        const char              *coords_path,
+                                        EvoxProgress            *progress,
+                                        GCancellable            *cancellable,
+                                        GAsyncReadyCallback      callback,
+                                        gpointer                 user_data);
+EvoxVolume  *evox_feature_volume_load_finish (GAsyncResult      *result,
                                         GError                 **error);
 
 G_END_DECLS

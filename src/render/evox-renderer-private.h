@@ -26,6 +26,9 @@ void   _evox_renderer_get_uploads      (EvoxRenderer        *self,
 /* Internal format of the label texture now on the GPU (GL_R8UI, GL_R16UI, GL_R32UI), 0 when
  * there is none. */
 GLenum _evox_renderer_get_label_format (EvoxRenderer        *self);
+/* Internal format of the volume texture when it carries cluster ids (GL_RG8, GL_RG16 or
+ * GL_RG32F), 0 when it carries none. `clusters` in the uploads counts those uploads. */
+GLenum _evox_renderer_get_cluster_format (EvoxRenderer       *self);
 /* Meshes whose buffers are on the GPU now. */
 guint  _evox_renderer_get_n_meshes     (EvoxRenderer        *self);
 

@@ -104,23 +104,30 @@ typedef struct
   guint     generation;     /* the last sync that found a surface holding the mesh */
 } MeshBuffers;
 
-/* The slice program comes in four builds, two flags: particle colouring and the cluster overlay
- * in the shader cost every fragment on llvmpipe even when nothing is coloured, so only frames
- * that colour particles or show clusters pay for them. */
+/* The slice program comes in builds by three flags (outlines only with clusters): particle
+ * colouring, the cluster overlay and its outlines in the shader cost every fragment on llvmpipe
+ * even when nothing is coloured, so only frames that show them pay for them. */
 enum
 {
   SLICE_PLAIN = 0,
   SLICE_PARTICLE_COLORS = 1 << 0,
   SLICE_CLUSTERS = 1 << 1,
-  N_SLICE_PROGRAMS = 4
+  SLICE_CLUSTER_OUTLINES = 1 << 2,
+  N_SLICE_PROGRAMS = 8
 };
+
+static gboolean
+slice_variant_exists (guint variant)
+{
+  return !(variant & SLICE_CLUSTER_OUTLINES) || (variant & SLICE_CLUSTERS);
+}
 
 typedef struct
 {
   GLint mvp, volume, colormap, value_scale, integer, transfer, a, b, m, valid, alpha;
   GLint phase_mode, n_phases, phases, selected, labels, highlight, dim;
   GLint label_colors, label_color_width, label_color_shift;
-  GLint clusters, cluster_colors, cluster_opacity, cluster_outlines, clusters_on;
+  GLint cluster_colors, cluster_opacity, clusters_on, cluster_scale;
 } SliceUniforms;
 
 struct _EvoxRenderer
@@ -189,8 +196,10 @@ struct _EvoxRenderer
   int             label_color_width;   /* a power of two; 0 while no colours apply */
   int             label_color_shift;   /* log2 of the width */
   gsize           label_dims[3];
-  GLuint          cluster_texture;        /* R16UI ids, 0 outside the mask */
-  gsize           cluster_dims[3];
+  /* The volume texture carries the cluster ids in its second component (0 when not):
+   * GL_RG8, GL_RG16 or GL_RG32F, and the number a normalized id is multiplied by. */
+  GLenum          cluster_format;
+  float           cluster_scale;
   GLuint          cluster_color_texture;  /* RGBA8, id at (id mod 256, id / 256); alpha: shown */
   guint           n_phase_rows;
   gboolean        volume_dirty;
@@ -198,7 +207,6 @@ struct _EvoxRenderer
   gboolean        phases_dirty;
   gboolean        labels_dirty;
   gboolean        label_colors_dirty;
-  gboolean        clusters_dirty;
   gboolean        cluster_colors_dirty;
   gboolean        surfaces_dirty;
   gboolean        volume_on_gpu;
@@ -980,7 +988,9 @@ evox_renderer_set_clusters (EvoxRenderer *self,
   g_set_object (&self->clusters, clusters);
   if (clusters != NULL)
     g_signal_connect (clusters, "changed", G_CALLBACK (on_clusters_changed), self);
-  self->clusters_dirty = TRUE;
+  /* The ids travel inside the volume texture; a cleared result leaves them there unused. */
+  if (clusters != NULL)
+    self->volume_dirty = TRUE;
   self->cluster_colors_dirty = TRUE;
   if (was_shown || clusters_shown (self))
     emit_changed (self);
@@ -1107,6 +1117,13 @@ _evox_renderer_get_label_format (EvoxRenderer *self)
 {
   g_return_val_if_fail (EVOX_IS_RENDERER (self), 0);
   return self->label_texture != 0 ? self->label_format : 0;
+}
+
+GLenum
+_evox_renderer_get_cluster_format (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), 0);
+  return self->volume_on_gpu ? self->cluster_format : 0;
 }
 
 guint
@@ -1280,6 +1297,8 @@ gboolean
 evox_renderer_realize (EvoxRenderer  *self,
                        GError       **error)
 {
+  gboolean linked = TRUE;
+
   g_return_val_if_fail (EVOX_IS_RENDERER (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -1288,19 +1307,21 @@ evox_renderer_realize (EvoxRenderer  *self,
   if (!check_gl_version (error))
     return FALSE;
 
-  for (guint v = 0; v < N_SLICE_PROGRAMS; v++)
+  for (guint v = 0; v < N_SLICE_PROGRAMS && linked; v++)
     {
-      g_autofree char *defines = g_strconcat (v & SLICE_PARTICLE_COLORS
-                                              ? "#define PARTICLE_COLORS 1\n" : "",
-                                              v & SLICE_CLUSTERS ? "#define CLUSTERS 1\n" : "",
-                                              NULL);
+      g_autofree char *defines = NULL;
 
+      if (!slice_variant_exists (v))
+        continue;
+      defines = g_strconcat (v & SLICE_PARTICLE_COLORS ? "#define PARTICLE_COLORS 1\n" : "",
+                             v & SLICE_CLUSTERS ? "#define CLUSTERS 1\n" : "",
+                             v & SLICE_CLUSTER_OUTLINES ? "#define CLUSTER_OUTLINES 1\n" : "",
+                             NULL);
       self->slice_programs[v] = link_program ("slice", "slice.vert", NULL, "slice.frag",
                                               defines, error);
-      if (self->slice_programs[v] == 0)
-        break;
+      linked = self->slice_programs[v] != 0;
     }
-  if (self->slice_programs[N_SLICE_PROGRAMS - 1] == 0)
+  if (!linked)
     {
       delete_programs (self);
       return FALSE;
@@ -1336,6 +1357,8 @@ evox_renderer_realize (EvoxRenderer  *self,
       SliceUniforms *su = &self->su[v];
       GLuint program = self->slice_programs[v];
 
+      if (program == 0)
+        continue;
 #define SLICE_UNIFORM(field, name) su->field = glGetUniformLocation (program, name)
       SLICE_UNIFORM (mvp, "u_mvp");
       SLICE_UNIFORM (volume, "u_volume");
@@ -1358,11 +1381,10 @@ evox_renderer_realize (EvoxRenderer  *self,
       SLICE_UNIFORM (label_colors, "u_label_colors");
       SLICE_UNIFORM (label_color_width, "u_label_color_width");
       SLICE_UNIFORM (label_color_shift, "u_label_color_shift");
-      SLICE_UNIFORM (clusters, "u_clusters");
       SLICE_UNIFORM (cluster_colors, "u_cluster_colors");
       SLICE_UNIFORM (cluster_opacity, "u_cluster_opacity");
-      SLICE_UNIFORM (cluster_outlines, "u_cluster_outlines");
       SLICE_UNIFORM (clusters_on, "u_clusters_on");
+      SLICE_UNIFORM (cluster_scale, "u_cluster_scale");
 #undef SLICE_UNIFORM
       /* Each sampler on its own unit for good: samplers of different types (the float volume
        * and the integer labels) must never share one, not even while unused. */
@@ -1372,7 +1394,6 @@ evox_renderer_realize (EvoxRenderer  *self,
       glUniform1i (su->phases, 2);
       glUniform1i (su->labels, 3);
       glUniform1i (su->label_colors, 4);
-      glUniform1i (su->clusters, 6);
       glUniform1i (su->cluster_colors, 7);
     }
   glUseProgram (0);
@@ -1425,7 +1446,6 @@ evox_renderer_realize (EvoxRenderer  *self,
   self->colormap_dirty = TRUE;
   self->phases_dirty = TRUE;
   self->labels_dirty = TRUE;
-  self->clusters_dirty = TRUE;
   self->cluster_colors_dirty = TRUE;
   self->surfaces_dirty = TRUE;
   self->realized = TRUE;
@@ -1458,13 +1478,10 @@ evox_renderer_unrealize (EvoxRenderer *self)
     glDeleteTextures (1, &self->label_texture);
   if (self->label_color_texture != 0)
     glDeleteTextures (1, &self->label_color_texture);
-  if (self->cluster_texture != 0)
-    glDeleteTextures (1, &self->cluster_texture);
   if (self->cluster_color_texture != 0)
     glDeleteTextures (1, &self->cluster_color_texture);
-  self->cluster_texture = self->cluster_color_texture = 0;
-  memset (self->cluster_dims, 0, sizeof self->cluster_dims);
-  self->clusters_dirty = TRUE;
+  self->cluster_color_texture = 0;
+  self->cluster_format = 0;
   self->cluster_colors_dirty = TRUE;
 
   self->vao = self->vbo = self->empty_vao = 0;
@@ -1578,6 +1595,91 @@ upload_texture_2d (GLenum         unit,
   glActiveTexture (GL_TEXTURE0);
 }
 
+/* The volume with the cluster ids as a second component, so the overlay costs no texture fetch
+ * of its own (a second 3D fetch per fragment made overlay frames half again as slow as phase
+ * colouring on llvmpipe). u8 values with k <= 255 go as RG8; u8 values with more clusters (each
+ * value v stored as 257 v, the same normalized number) and u16 values as RG16; f32 as RG32F
+ * with the ids as floats. Interleaved and sent a slab of layers at a time, so the CPU side
+ * needs a few MB whatever the volume. */
+static GLenum
+upload_volume_with_ids (EvoxRenderer *self)
+{
+  EvoxSampleType sample = evox_volume_get_sample_type (self->volume);
+  gconstpointer values = evox_volume_get_data (self->volume, self->channel);
+  const guint16 *ids = evox_clusters_get_data (self->clusters);
+  gboolean wide = sample == EVOX_SAMPLE_U16 ||
+                  (sample == EVOX_SAMPLE_U8 && evox_clusters_get_k (self->clusters) > G_MAXUINT8);
+  GLenum format = sample == EVOX_SAMPLE_F32 ? GL_RG32F : wide ? GL_RG16 : GL_RG8;
+  GLenum type = sample == EVOX_SAMPLE_F32 ? GL_FLOAT
+                : wide ? GL_UNSIGNED_SHORT : GL_UNSIGNED_BYTE;
+  gsize texel = sample == EVOX_SAMPLE_F32 ? 8 : wide ? 4 : 2;
+  gsize layer = self->dims[0] * self->dims[1];
+  gsize slab = MAX ((gsize) 1, ((gsize) 4 << 20) / layer);
+  g_autofree guint8 *buffer = g_try_malloc (MIN (slab, self->dims[2]) * layer * texel);
+  GLint alignment = 4;
+  GLenum status;
+
+  if (buffer == NULL)
+    return GL_OUT_OF_MEMORY;
+  drain_gl_errors ();
+  glGenTextures (1, &self->volume_texture);
+  glActiveTexture (GL_TEXTURE0);
+  glBindTexture (GL_TEXTURE_3D, self->volume_texture);
+  set_texture_parameters (GL_TEXTURE_3D);
+  glTexImage3D (GL_TEXTURE_3D, 0, (GLint) format, (GLsizei) self->dims[0],
+                (GLsizei) self->dims[1], (GLsizei) self->dims[2], 0, GL_RG, type, NULL);
+  status = glGetError ();
+  glGetIntegerv (GL_UNPACK_ALIGNMENT, &alignment);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
+  for (gsize z0 = 0; z0 < self->dims[2] && status == GL_NO_ERROR; z0 += slab)
+    {
+      gsize nz = MIN (slab, self->dims[2] - z0), first = z0 * layer, n = nz * layer;
+
+      switch (sample)
+        {
+        case EVOX_SAMPLE_U8:
+          for (gsize i = 0; i < n && wide; i++)
+            {
+              ((guint16 *) buffer)[2 * i] = (guint16) (((const guint8 *) values)[first + i] * 257);
+              ((guint16 *) buffer)[2 * i + 1] = ids[first + i];
+            }
+          for (gsize i = 0; i < n && !wide; i++)
+            {
+              buffer[2 * i] = ((const guint8 *) values)[first + i];
+              buffer[2 * i + 1] = (guint8) ids[first + i];
+            }
+          break;
+        case EVOX_SAMPLE_U16:
+          for (gsize i = 0; i < n; i++)
+            {
+              ((guint16 *) buffer)[2 * i] = ((const guint16 *) values)[first + i];
+              ((guint16 *) buffer)[2 * i + 1] = ids[first + i];
+            }
+          break;
+        case EVOX_SAMPLE_F32:
+        default:
+          for (gsize i = 0; i < n; i++)
+            {
+              ((float *) buffer)[2 * i] = ((const float *) values)[first + i];
+              ((float *) buffer)[2 * i + 1] = ids[first + i];
+            }
+          break;
+        }
+      glTexSubImage3D (GL_TEXTURE_3D, 0, 0, 0, (GLint) z0, (GLsizei) self->dims[0],
+                       (GLsizei) self->dims[1], (GLsizei) nz, GL_RG, type, buffer);
+      status = glGetError ();
+    }
+  glPixelStorei (GL_UNPACK_ALIGNMENT, alignment);
+  glBindTexture (GL_TEXTURE_3D, 0);
+  if (status == GL_NO_ERROR)
+    {
+      self->cluster_format = format;
+      self->cluster_scale = sample == EVOX_SAMPLE_F32 ? 1.0f : wide ? 65535.0f : 255.0f;
+      self->uploads.clusters++;
+    }
+  return status;
+}
+
 static void
 upload_volume (EvoxRenderer *self)
 {
@@ -1586,6 +1688,7 @@ upload_volume (EvoxRenderer *self)
 
   self->volume_dirty = FALSE;
   self->volume_on_gpu = FALSE;
+  self->cluster_format = 0;
   if (self->volume_texture != 0)
     {
       glDeleteTextures (1, &self->volume_texture);
@@ -1623,8 +1726,21 @@ upload_volume (EvoxRenderer *self)
       break;
     }
 
-  status = upload_texture_3d (GL_TEXTURE0, &self->volume_texture, internal_format, self->dims,
-                              GL_RED, type, evox_volume_get_data (self->volume, self->channel));
+  status = GL_INVALID_OPERATION;
+  if (clusters_match_volume (self) && (status = upload_volume_with_ids (self)) != GL_NO_ERROR)
+    {
+      /* Twice the volume's size may not fit where the volume does: show it without clusters. */
+      g_warning ("The GPU could not take the volume of %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
+                 " x %" G_GSIZE_FORMAT " voxels with its cluster labels (%s); clusters are not "
+                 "drawn", self->dims[0], self->dims[1], self->dims[2],
+                 status == GL_OUT_OF_MEMORY ? "out of memory" : "rejected");
+      if (self->volume_texture != 0)
+        glDeleteTextures (1, &self->volume_texture);
+      self->volume_texture = 0;
+    }
+  if (status != GL_NO_ERROR)
+    status = upload_texture_3d (GL_TEXTURE0, &self->volume_texture, internal_format, self->dims,
+                                GL_RED, type, evox_volume_get_data (self->volume, self->channel));
   if (status != GL_NO_ERROR)
     {
       g_warning ("The GPU could not take the volume of %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
@@ -2007,51 +2123,6 @@ upload_label_colors (EvoxRenderer *self)
   self->label_color_shift = shift;
 }
 
-/* The ids as they are (R16UI), once per EvoxClusters: they never change. */
-static void
-upload_clusters (EvoxRenderer *self)
-{
-  GLint max_size = 0;
-  GLenum status;
-  gsize dims[3];
-
-  self->clusters_dirty = FALSE;
-  if (self->cluster_texture != 0)
-    {
-      glDeleteTextures (1, &self->cluster_texture);
-      self->cluster_texture = 0;
-    }
-  memset (self->cluster_dims, 0, sizeof self->cluster_dims);
-  if (self->clusters == NULL)
-    return;
-
-  evox_clusters_get_dims (self->clusters, dims);
-  glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &max_size);
-  for (guint a = 0; a < 3; a++)
-    if (dims[a] > (gsize) max_size || dims[a] == 0)
-      {
-        g_warning ("Clusters of a %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
-                   " volume cannot be drawn: larger than this GPU's 3D texture limit (%d per "
-                   "side)", dims[0], dims[1], dims[2], max_size);
-        return;
-      }
-  status = upload_texture_3d (GL_TEXTURE6, &self->cluster_texture, GL_R16UI, dims,
-                              GL_RED_INTEGER, GL_UNSIGNED_SHORT,
-                              evox_clusters_get_data (self->clusters));
-  if (status != GL_NO_ERROR)
-    {
-      g_warning ("The GPU could not take the cluster labels of %" G_GSIZE_FORMAT " x %"
-                 G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " voxels (%s); clusters are not drawn",
-                 dims[0], dims[1], dims[2],
-                 status == GL_OUT_OF_MEMORY ? "out of memory" : "rejected");
-      glDeleteTextures (1, &self->cluster_texture);
-      self->cluster_texture = 0;
-      return;
-    }
-  memcpy (self->cluster_dims, dims, sizeof dims);
-  self->uploads.clusters++;
-}
-
 /* Colour and visibility of every id, 256 a row: id 0 (outside the mask) and hidden clusters
  * have alpha 0 and keep the colour map. */
 static void
@@ -2096,8 +2167,6 @@ prepare (EvoxRenderer *self)
     upload_labels (self);
   if (self->label_colors_dirty)
     upload_label_colors (self);
-  if (self->clusters_dirty)
-    upload_clusters (self);
   if (self->cluster_colors_dirty)
     upload_cluster_colors (self);
   if (self->surfaces_dirty)
@@ -2239,8 +2308,8 @@ use_slice_program (EvoxRenderer *self,
   gboolean highlight = self->label_texture != 0 &&
                        memcmp (self->label_dims, self->dims, sizeof self->dims) == 0;
   gboolean colouring;
-  gboolean clusters = clusters_shown (self) && self->cluster_texture != 0 &&
-                      memcmp (self->cluster_dims, self->dims, sizeof self->dims) == 0;
+  /* prepare () has packed the current clusters' ids into the volume texture when they match. */
+  gboolean clusters = clusters_shown (self) && self->cluster_format != 0;
   SliceUniforms *su;
 
   if (transfer == EVOX_TRANSFER_EXP10)
@@ -2273,7 +2342,9 @@ use_slice_program (EvoxRenderer *self,
     }
 
   colouring = highlight && self->label_color_width > 0;
-  self->slice_variant = (colouring ? SLICE_PARTICLE_COLORS : 0) | (clusters ? SLICE_CLUSTERS : 0);
+  self->slice_variant = (colouring ? SLICE_PARTICLE_COLORS : 0) |
+                        (clusters ? SLICE_CLUSTERS : 0) |
+                        (clusters && self->cluster_outlines ? SLICE_CLUSTER_OUTLINES : 0);
   su = &self->su[self->slice_variant];
   glUseProgram (self->slice_programs[self->slice_variant]);
   glUniformMatrix4fv (su->mvp, 1, GL_FALSE, (const float *) frame->mvp);
@@ -2297,10 +2368,8 @@ use_slice_program (EvoxRenderer *self,
   if (clusters)
     {
       glUniform1f (su->cluster_opacity, (float) self->cluster_opacity);
-      glUniform1i (su->cluster_outlines, self->cluster_outlines);
       glUniform1i (su->clusters_on, TRUE);
-      glActiveTexture (GL_TEXTURE6);
-      glBindTexture (GL_TEXTURE_3D, self->cluster_texture);
+      glUniform1f (su->cluster_scale, self->cluster_scale);
       glActiveTexture (GL_TEXTURE7);
       glBindTexture (GL_TEXTURE_2D, self->cluster_color_texture);
     }

@@ -120,14 +120,18 @@ EvoxParticleColor evox_renderer_get_particle_colors (EvoxRenderer      *self);
 
 /* Cluster overlay, in every view that draws voxels (the three slices, a single slice, the 2x2
  * panes, the layer stack's grid layers; not the measured scans drawn between grid layers). The
- * ids go to the GPU once per EvoxClusters (R16UI), at the next draw, and are used while their
- * dims equal the volume's; names, colours and visibility ("changed") re-upload a table of k
- * texels. A voxel of a visible cluster is drawn as mix (colour as it would be drawn, cluster
- * colour, opacity): clusters go over the colour map, phase tints and particle colours; the
- * selected particle's highlight stays on top; voxels outside the mask (0) and of hidden clusters
- * keep their colour. With outlines, a voxel of a visible cluster that has a neighbour in the
- * slice plane (4-neighbourhood) with another id is drawn opaque in its cluster's colour at half
- * brightness (EVOX_RENDERER_OUTLINE_SHADE), whatever the opacity. NULL clears. */
+ * ids go to the GPU once per EvoxClusters, at the next draw, as the second component of the
+ * volume texture (RG8 beside u8 values while k <= 255, RG16 beside u16 values or u8 ones with
+ * more clusters, RG32F beside f32 values), so a frame fetches value and id at once and costs
+ * what phase colouring costs; they are used while their dims equal the volume's. Names, colours
+ * and visibility ("changed") re-upload a table of k texels. A voxel of a visible cluster is drawn
+ * as mix (colour as it would be drawn, cluster colour, opacity): clusters go over the colour map,
+ * phase tints and particle colours; the selected particle's highlight stays on top; voxels
+ * outside the mask (0) and of hidden clusters keep their colour. With outlines, a voxel of a
+ * visible cluster that has a neighbour in the slice plane (4-neighbourhood) with another id is
+ * drawn opaque in its cluster's colour at half brightness (EVOX_RENDERER_OUTLINE_SHADE),
+ * whatever the opacity. NULL clears (the ids stay in the texture, unused, until the volume is
+ * uploaded again). */
 #define EVOX_RENDERER_OUTLINE_SHADE 0.5f
 void          evox_renderer_set_clusters       (EvoxRenderer   *self,
                                                 EvoxClusters   *clusters);

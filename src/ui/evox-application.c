@@ -31,6 +31,14 @@ struct _EvoxApplication
   /* --voxel-size in nm, over each command-line file's own size (not remembered). */
   gboolean         have_voxel_size;
   double           voxel_size[3];
+  /* --channel (a label or an index), resolved by each window on its first volume. */
+  char            *channel;
+  /* --coords and --features: the files given are feature files, not volumes. */
+  char            *coords;
+  gboolean         features;
+  /* Set by open() when the files do not fit the options (they are not among the options GLib
+   * hands to handle_local_options): the run then ends with status 2. */
+  gboolean         usage_error;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxApplication, evox_application, GTK_TYPE_APPLICATION)
@@ -113,16 +121,36 @@ set_startup_view (EvoxApplication *self,
                              0);
 }
 
+static gboolean
+check_feature_files (EvoxApplication *self,
+                     int              n_files)
+{
+  /* One feature matrix per coordinates file: several files would all claim the same grid. */
+  if ((self->coords != NULL || self->features) && n_files != 1)
+    {
+      g_printerr ("evox: --%s needs exactly one feature file\n",
+                  self->coords != NULL ? "coords" : "features");
+      self->usage_error = TRUE;
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 evox_application_activate (GApplication *app)
 {
-  EvoxWindow *window = evox_window_new (EVOX_APPLICATION (app));
+  EvoxWindow *window;
+
+  if (!check_feature_files (EVOX_APPLICATION (app), 0))
+    return;
+  window = evox_window_new (EVOX_APPLICATION (app));
 
   evox_window_set_startup_surfaces (window, EVOX_APPLICATION (app)->surfaces);
   evox_window_set_startup_phases (window, (const char * const *) EVOX_APPLICATION (app)->phase_specs,
                                   EVOX_APPLICATION (app)->preset);
   if (EVOX_APPLICATION (app)->have_voxel_size)
     evox_window_set_startup_voxel_size (window, EVOX_APPLICATION (app)->voxel_size);
+  evox_window_set_startup_channel (window, EVOX_APPLICATION (app)->channel);
   evox_window_open_demo (window);
   set_startup_view (EVOX_APPLICATION (app), window);
   gtk_window_present (GTK_WINDOW (window));
@@ -134,6 +162,8 @@ evox_application_open (GApplication  *app,
                        int            n_files,
                        const char    *hint)
 {
+  if (!check_feature_files (EVOX_APPLICATION (app), n_files))
+    return;
   for (int i = 0; i < n_files; i++)
     {
       EvoxWindow *window = evox_window_new (EVOX_APPLICATION (app));
@@ -144,9 +174,20 @@ evox_application_open (GApplication  *app,
                                       EVOX_APPLICATION (app)->preset);
       if (EVOX_APPLICATION (app)->have_voxel_size)
         evox_window_set_startup_voxel_size (window, EVOX_APPLICATION (app)->voxel_size);
+      evox_window_set_startup_channel (window, EVOX_APPLICATION (app)->channel);
       gtk_window_present (GTK_WINDOW (window));
       set_startup_view (EVOX_APPLICATION (app), window);
-      evox_window_open_file (window, files[i], EVOX_APPLICATION (app)->ssrm_options);
+      if (EVOX_APPLICATION (app)->coords != NULL)
+        {
+          g_autoptr (GFile) coords = g_file_new_for_commandline_arg (
+                                       EVOX_APPLICATION (app)->coords);
+
+          evox_window_open_features (window, files[i], coords);
+        }
+      else if (EVOX_APPLICATION (app)->features)
+        evox_window_open_features (window, files[i], NULL);
+      else
+        evox_window_open_file (window, files[i], EVOX_APPLICATION (app)->ssrm_options);
     }
 }
 
@@ -233,6 +274,14 @@ evox_application_handle_local_options (GApplication *app,
   double dz = 0, pixel = 0;
   gboolean given = FALSE;
 
+  g_variant_dict_lookup (options, "channel", "s", &self->channel);
+  g_variant_dict_lookup (options, "coords", "^ay", &self->coords);
+  g_variant_dict_lookup (options, "features", "b", &self->features);
+  if (self->channel != NULL && *self->channel == '\0')
+    {
+      g_printerr ("evox: --channel needs a channel label or index\n");
+      return 2;
+    }
   g_variant_dict_lookup (options, "phase", "^as", &self->phase_specs);
   g_variant_dict_lookup (options, "preset", "s", &self->preset);
   g_variant_dict_lookup (options, "surfaces", "b", &self->surfaces);
@@ -315,6 +364,21 @@ evox_application_handle_local_options (GApplication *app,
   return -1;
 }
 
+static gboolean
+evox_application_local_command_line (GApplication   *app,
+                                     char         ***arguments,
+                                     int            *exit_status)
+{
+  gboolean handled = G_APPLICATION_CLASS (evox_application_parent_class)->local_command_line (
+                       app, arguments, exit_status);
+
+  /* open() or activate() ran in this process (the application is not unique) and made no
+   * window, so the run ends here, as wrong usage. */
+  if (handled && EVOX_APPLICATION (app)->usage_error)
+    *exit_status = 2;
+  return handled;
+}
+
 static void
 evox_application_finalize (GObject *object)
 {
@@ -324,6 +388,8 @@ evox_application_finalize (GObject *object)
   g_clear_pointer (&self->phase_specs, g_strfreev);
   g_clear_pointer (&self->preset, g_free);
   g_clear_pointer (&self->rulers, g_strfreev);
+  g_clear_pointer (&self->channel, g_free);
+  g_clear_pointer (&self->coords, g_free);
   G_OBJECT_CLASS (evox_application_parent_class)->finalize (object);
 }
 
@@ -334,6 +400,7 @@ evox_application_class_init (EvoxApplicationClass *klass)
 
   G_OBJECT_CLASS (klass)->finalize = evox_application_finalize;
   app_class->handle_local_options = evox_application_handle_local_options;
+  app_class->local_command_line = evox_application_local_command_line;
 
   app_class->activate = evox_application_activate;
   app_class->open = evox_application_open;
@@ -371,6 +438,15 @@ evox_application_init (EvoxApplication *self)
       N_("Voxel size in nm (or with um, mm): one for cubic voxels or X,Y,Z; over the size the "
          "file states or one remembered for it, and not remembered. SSRM tables take the lateral "
          "size from it; z stays the layer step"), N_("X[,Y,Z][UNIT]") },
+    { "channel", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Start on this channel of a multi-channel volume: its label or 0-based index"),
+      N_("C") },
+    { "coords", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      N_("FILE is a feature matrix (.npy, N x D) and this .npy holds its voxel coordinates "
+         "(N x 2 or N x 3, x first); opens one channel per feature"), N_("COORDS.npy") },
+    { "features", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("FILE is a feature CSV: columns x, y[, z] (voxel indices) and one column per "
+         "feature; opens one channel per feature"), NULL },
     { "ruler", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
       N_("Start with a ruler between these voxels, which share an x, y or z index (repeat per "
          "ruler)"), N_("X0,Y0,Z0:X1,Y1,Z1") },
@@ -384,6 +460,7 @@ evox_application_init (EvoxApplication *self)
     G_APPLICATION (self),
     _("Opens SSRM tables, TIFF stacks and folders of TIFF slices. With any SSRM option given,\n"
       "tables open without asking; otherwise a dialog asks how to read them.\n"
+      "Feature files open with --coords (a .npy matrix) or --features (a CSV).\n"
       "Headless subcommands: evox info|histogram|convert|render --help"));
 }
 

@@ -1,4 +1,4 @@
-/* evox-display-panel.c: colour map with previews, mapping, range sliders on decades, view,
+/* evox-display-panel.c: channel chooser, colour map with previews, mapping, range sliders on decades, view,
  * slice sliders in nm, and the SSRM layer list with measured/interpolated marks. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
@@ -18,12 +18,20 @@ struct _EvoxDisplayPanel
   GtkWidget      parent_instance;
 
   EvoxDocument  *document;
-  GBinding      *bindings[5];
+  GBinding      *bindings[6];
+  GBinding      *channel_binding;  /* to the drop-down, remade with its model */
   gboolean       updating;
+  /* The channel changed and the range that follows it has not arrived yet. */
+  gboolean       range_stale;
   /* Slider space: log10 of the quantity when the data or the mapping is logarithmic. */
   gboolean       log_space;
   gboolean       stored_log10;
 
+  GtkWidget     *channel_box;
+  GtkDropDown   *channel_dropdown;
+  GtkWidget     *channel_stepper;
+  GtkAdjustment *channel_adjustment;
+  GtkLabel      *channel_label;
   GtkDropDown   *colormap_dropdown;
   GtkDropDown   *mapping_dropdown;
   GtkScale      *lo_scale;
@@ -412,6 +420,82 @@ sync_slices (EvoxDisplayPanel *self)
   sync_slice_labels (self);
 }
 
+/* Up to this many channels are listed by name in a drop-down; more would make a list too long
+ * to find anything in, so a slider and a spin button step through them instead. */
+#define CHANNEL_DROPDOWN_MAX 12
+
+/* "Ni edge · 8345 eV", or "Channel 3" for a channel without a label. */
+static char *
+describe_channel (EvoxVolume *volume,
+                                      guint       channel)
+{
+  const char *label = evox_volume_get_channel_label (volume, channel);
+  double energy = evox_volume_get_channel_energy (volume, channel);
+  g_autofree char *name = NULL;
+
+  name = label != NULL && *label ? g_strdup (label) : g_strdup_printf (_("Channel %u"), channel);
+  /* Readers store NaN (or 0) for a channel that is not an energy. */
+  if (isfinite (energy) && energy > 0)
+    return g_strdup_printf (_("%s · %.6g eV"), name, energy);
+  return g_steal_pointer (&name);
+}
+
+static void
+sync_channel_label (EvoxDisplayPanel *self)
+{
+  EvoxVolume *volume = evox_document_get_volume (self->document);
+  g_autofree char *text = NULL;
+  guint channel = evox_document_get_channel (self->document);
+
+  if (volume != NULL && evox_volume_get_n_channels (volume) > 1)
+    {
+      g_autofree char *what = describe_channel (volume, channel);
+
+      /* 0-based, as the spin button, --channel and the slice labels count. */
+      text = g_strdup_printf (_("%u / %u · %s"), channel, evox_volume_get_n_channels (volume) - 1,
+                              what);
+    }
+  gtk_label_set_text (self->channel_label, text != NULL ? text : "");
+}
+
+static void
+rebuild_channels (EvoxDisplayPanel *self)
+{
+  EvoxVolume *volume = evox_document_get_volume (self->document);
+  guint n = volume != NULL ? evox_volume_get_n_channels (volume) : 1;
+  g_autoptr (GtkStringList) names = gtk_string_list_new (NULL);
+  guint channel = evox_document_get_channel (self->document);
+
+  /* The drop-down's binding goes while its model changes: a new model selects its first item,
+   * which must not move the document's channel. */
+  _evox_clear_bindings (&self->channel_binding, 1);
+  for (guint c = 0; n > 1 && n <= CHANNEL_DROPDOWN_MAX && c < n; c++)
+    {
+      g_autofree char *text = describe_channel (volume, c);
+
+      gtk_string_list_append (names, text);
+    }
+  gtk_drop_down_set_model (self->channel_dropdown, G_LIST_MODEL (names));
+  gtk_drop_down_set_selected (self->channel_dropdown, n <= CHANNEL_DROPDOWN_MAX ? channel : 0);
+  if (n > 1 && n <= CHANNEL_DROPDOWN_MAX)
+    {
+      self->channel_binding = g_object_bind_property (self->document, "channel",
+                                                      self->channel_dropdown, "selected",
+                                                      G_BINDING_BIDIRECTIONAL |
+                                                      G_BINDING_SYNC_CREATE);
+      g_object_ref (self->channel_binding);
+    }
+  /* The value first, so the adjustment never holds a channel the volume lacks. */
+  gtk_adjustment_configure (self->channel_adjustment, channel, 0, MAX (n, 2) - 1, 1,
+                            MAX (1, n / 10), 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->channel_dropdown), n <= CHANNEL_DROPDOWN_MAX);
+  gtk_widget_set_visible (self->channel_stepper, n > CHANNEL_DROPDOWN_MAX);
+  /* The drop-down names the channel itself; beside a slider the name needs a line. */
+  gtk_widget_set_visible (GTK_WIDGET (self->channel_label), n > CHANNEL_DROPDOWN_MAX);
+  gtk_widget_set_visible (self->channel_box, n > 1);
+  sync_channel_label (self);
+}
+
 static void
 on_document_notify (EvoxDocument     *doc,
                     GParamSpec       *pspec,
@@ -421,12 +505,26 @@ on_document_notify (EvoxDocument     *doc,
 
   if (g_str_equal (name, "volume"))
     {
+      rebuild_channels (self);
       rebuild_range (self);
       rebuild_slices (self);
       rebuild_layers (self);
     }
-  else if (g_str_equal (name, "mapping") || g_str_equal (name, "channel"))
+  else if (g_str_equal (name, "channel"))
+    {
+      sync_channel_label (self);
+      rebuild_range (self);
+      /* The document resets the range to the new channel's data right after: on a log axis the
+       * sliders' lower end depends on it, so they are laid out again when it comes. */
+      self->range_stale = TRUE;
+    }
+  else if (g_str_equal (name, "mapping"))
     rebuild_range (self);
+  else if ((g_str_equal (name, "range-lo") || g_str_equal (name, "range-hi")) && self->range_stale)
+    {
+      self->range_stale = FALSE;
+      rebuild_range (self);
+    }
   else if (g_str_equal (name, "range-lo") || g_str_equal (name, "range-hi"))
     sync_range (self);
   else if (g_str_has_prefix (name, "slice-"))
@@ -490,6 +588,7 @@ evox_display_panel_set_document (EvoxDisplayPanel *self,
     {
       g_signal_handlers_disconnect_by_data (self->document, self);
       _evox_clear_bindings (self->bindings, G_N_ELEMENTS (self->bindings));
+      _evox_clear_bindings (&self->channel_binding, 1);
     }
   g_set_object (&self->document, document);
 
@@ -506,6 +605,11 @@ evox_display_panel_set_document (EvoxDisplayPanel *self,
   self->bindings[4] = g_object_bind_property (document, "stack-opacity",
                                               gtk_range_get_adjustment (
                                                 GTK_RANGE (self->opacity_scale)), "value",
+                                              G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  /* Laid out for this document's volume first, so syncing never clamps its channel. */
+  rebuild_channels (self);
+  self->bindings[5] = g_object_bind_property (document, "channel", self->channel_adjustment,
+                                              "value",
                                               G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   /* Bindings are weak on both ends; the panel owns them through self->bindings. */
   for (guint i = 0; i < G_N_ELEMENTS (self->bindings); i++)
@@ -589,6 +693,7 @@ evox_display_panel_dispose (GObject *object)
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_data (self->document, self);
   _evox_clear_bindings (self->bindings, G_N_ELEMENTS (self->bindings));
+  _evox_clear_bindings (&self->channel_binding, 1);
   g_clear_object (&self->document);
   _evox_dispose_bin_template (GTK_WIDGET (self), EVOX_TYPE_DISPLAY_PANEL);
   /* After the list view, whose rows leave it on the way out. */
@@ -607,6 +712,11 @@ evox_display_panel_class_init (EvoxDisplayPanelClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/evox/Evox/evox-display-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_box);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_stepper);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, colormap_dropdown);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, mapping_dropdown);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, lo_scale);

@@ -2267,6 +2267,15 @@ evox_histogram_view_get_counts (EvoxHistogramView *self,
   return self->counts;
 }
 
+const char *
+evox_histogram_view_get_title (EvoxHistogramView *self)
+{
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), NULL);
+
+  ensure_bins (self);
+  return self->have_bins ? self->title : NULL;
+}
+
 gboolean
 evox_histogram_view_get_log_bins (EvoxHistogramView *self)
 {

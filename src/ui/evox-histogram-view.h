@@ -37,6 +37,8 @@ const double  *evox_histogram_view_get_counts          (EvoxHistogramView *self,
                                                         guint             *n_bins,
                                                         double            *lo,
                                                         double            *hi);
+/* The value axis's title ("Value · Ni" on a channel of several), NULL without a volume. */
+const char    *evox_histogram_view_get_title           (EvoxHistogramView *self);
 /* TRUE when the bins are spaced evenly in log10 of the stored value (linear data shown with a
  * log mapping); otherwise they are spaced evenly in the stored value. */
 gboolean       evox_histogram_view_get_log_bins        (EvoxHistogramView *self);

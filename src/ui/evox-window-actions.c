@@ -69,6 +69,89 @@ open_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+static gboolean
+is_npy_name (GFile *file)
+{
+  g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *lower = g_ascii_strdown (name != NULL ? name : "", -1);
+
+  return g_str_has_suffix (lower, ".npy");
+}
+
+static void
+coords_response (GtkNativeDialog *chooser,
+                 int              response,
+                 EvoxWindow      *self)
+{
+  GFile *features = g_object_get_data (G_OBJECT (chooser), "features");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) coords = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      if (coords != NULL)
+        evox_window_open_features (self, features, coords);
+    }
+  g_object_unref (chooser);
+}
+
+/* A .npy matrix has no coordinates in it: a second chooser asks for the file that has them,
+ * named in its title so the user knows which step this is. */
+static void
+features_response (GtkNativeDialog *chooser,
+                   int              response,
+                   EvoxWindow      *self)
+{
+  static const char *npy[] = { "*.npy", "*.NPY", NULL };
+  g_autoptr (GFile) features = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *title = NULL;
+  GtkFileChooserNative *coords_chooser;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    features = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  g_object_unref (chooser);
+  if (features == NULL)
+    return;
+  if (!is_npy_name (features))
+    {
+      evox_window_open_features (self, features, NULL);
+      return;
+    }
+  name = g_file_get_basename (features);
+  title = g_strdup_printf (_("Coordinates of “%s”"), name);
+  coords_chooser = gtk_file_chooser_native_new (title, GTK_WINDOW (self),
+                                                GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
+                                                _("_Cancel"));
+  add_filter (GTK_FILE_CHOOSER (coords_chooser), _("NumPy matrices (N × 2 or N × 3)"), npy);
+  g_object_set_data_full (G_OBJECT (coords_chooser), "features", g_steal_pointer (&features),
+                          g_object_unref);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (coords_chooser), TRUE);
+  g_signal_connect (coords_chooser, "response", G_CALLBACK (coords_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (coords_chooser));
+}
+
+static void
+open_features_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  EvoxWindow *self = EVOX_WINDOW (widget);
+  static const char *features[] = { "*.npy", "*.NPY", "*.csv", "*.CSV", NULL };
+  static const char *all[] = { "*", NULL };
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Open Features"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
+                                         _("_Cancel"));
+  add_filter (GTK_FILE_CHOOSER (chooser),
+              _("Feature files (.npy matrix, then its coordinates; CSV with x, y columns)"),
+              features);
+  add_filter (GTK_FILE_CHOOSER (chooser), _("All files"), all);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (features_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
 static void
 open_demo_action (GtkWidget  *widget,
                   const char *action_name,
@@ -499,6 +582,23 @@ slice_step_action (GtkWidget  *widget,
   evox_document_set_slice (self->document, axis, (guint) MAX (index, 0));
 }
 
+/* Steps the channel shown, stopping at the first and the last. */
+static void
+channel_step_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  EvoxWindow *self = EVOX_WINDOW (widget);
+  EvoxVolume *volume = evox_document_get_volume (self->document);
+  gint64 channel;
+
+  if (volume == NULL)
+    return;
+  channel = (gint64) evox_document_get_channel (self->document) + g_variant_get_int32 (parameter);
+  channel = CLAMP (channel, 0, (gint64) evox_volume_get_n_channels (volume) - 1);
+  evox_document_set_channel (self->document, (guint) channel);
+}
+
 static void
 show_help_action (GtkWidget  *widget,
                   const char *action_name,
@@ -521,6 +621,7 @@ show_help_action (GtkWidget  *widget,
       "1, 2, 3: look along x, y, z\n"
       "0: reset the view\n"
       "Page Up, Page Down: move the active slice\n"
+      "Ctrl+Page Up, Ctrl+Page Down: next, previous channel\n"
       "Ctrl+O: open · Ctrl+E: export image · Ctrl+W: close · Ctrl+Q: quit"));
   g_signal_connect (dialog, "response", G_CALLBACK (gtk_window_destroy), NULL);
   gtk_window_present (GTK_WINDOW (dialog));
@@ -556,6 +657,8 @@ _evox_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.dismiss-voxel-size", NULL,
                                    dismiss_voxel_size_action);
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.open-features", NULL,
+                                   open_features_action);
   gtk_widget_class_install_action (widget_class, "win.open-demo", NULL, open_demo_action);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
   gtk_widget_class_install_action (widget_class, "win.export-image", NULL, export_image_action);
@@ -572,6 +675,7 @@ _evox_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.show-help", NULL, show_help_action);
   gtk_widget_class_install_action (widget_class, "view.look-along", "i", look_along_action);
   gtk_widget_class_install_action (widget_class, "view.slice-step", "i", slice_step_action);
+  gtk_widget_class_install_action (widget_class, "view.channel-step", "i", channel_step_action);
 
   /* Bubble-phase bindings: a focused entry or spin button still gets its digits first. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, 0, "view.look-along", "i", 0);
@@ -587,4 +691,9 @@ _evox_window_install_actions (GtkWidgetClass *widget_class)
                                        "i", 1);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, 0, "view.slice-step",
                                        "i", -1);
+  /* Page Up and Down step slices; with Ctrl they step channels the same way round. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, GDK_CONTROL_MASK,
+                                       "view.channel-step", "i", 1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, GDK_CONTROL_MASK,
+                                       "view.channel-step", "i", -1);
 }

@@ -20,6 +20,7 @@ struct _EvoxWindow
    * goes to the document, then the box goes once the canvas has drawn it. */
   EvoxVolume           *upload_volume;
   char                 *upload_path;
+  gboolean              upload_features;  /* a feature file: not a recent file */
   GdkFrameClock        *upload_clock;
   gulong                upload_paint_id;
   gulong                upload_frame_id;
@@ -27,6 +28,7 @@ struct _EvoxWindow
   char                 *error_text;
   GStrv                 startup_phases;
   char                 *startup_preset;
+  char                 *startup_channel;  /* --channel: a label or an index, once */
   gboolean              startup_surfaces;
   /* --voxel-size: overrides the size of the next volume to arrive, once (not remembered). */
   gboolean              have_startup_voxel_size;

@@ -201,6 +201,30 @@ evox_window_get_voxel_banner (EvoxWindow *self)
 
 static void apply_startup_phases (EvoxWindow *self);
 
+/* --channel, once, on the volume just shown, before the startup phases (which read its values);
+ * a channel the volume lacks shows in the banner. */
+static void
+apply_startup_channel (EvoxWindow *self)
+{
+  EvoxVolume *volume = evox_document_get_volume (self->document);
+  g_autofree char *name = g_steal_pointer (&self->startup_channel);
+  int channel;
+
+  if (name == NULL || volume == NULL)
+    return;
+  channel = evox_volume_find_channel (volume, name);
+  if (channel >= 0)
+    evox_document_set_channel (self->document, (guint) channel);
+  else
+    {
+      g_autofree char *message =
+        g_strdup_printf (_("--channel: no channel “%s” (the volume has %u)"), name,
+                         evox_volume_get_n_channels (volume));
+
+      evox_window_show_error (self, message);
+    }
+}
+
 /* --voxel-size, once, on the volume about to be shown: it wins over the file's own size and a
  * remembered one, as in the commands; an SSRM stack keeps the layer step it was read with.
  * Returns what the user must be told when a z size of their own was not used (the commands
@@ -241,9 +265,11 @@ evox_window_open_demo (EvoxWindow *self)
   evox_window_cancel_load (self);
   note = apply_startup_voxel_size (self, volume);
   evox_document_set_volume (self->document, volume, _("Demo SSRM stack"), NULL);
-  apply_startup_phases (self);
+  /* The note first: the banner then keeps what the startup channel or phases have to say. */
   evox_window_show_error (self, note);
   evox_window_show_voxel_banner (self, FALSE);
+  apply_startup_channel (self);
+  apply_startup_phases (self);
 }
 
 gboolean
@@ -289,6 +315,7 @@ typedef struct
   EvoxWindow   *window;   /* weak: the load outlives a closed window only to be dropped */
   GCancellable *cancellable;
   char         *path;
+  gboolean      features;  /* a feature file, read by evox_feature_volume_load_async */
 } LoadData;
 
 static void
@@ -367,6 +394,16 @@ evox_window_set_startup_voxel_size (EvoxWindow   *self,
 }
 
 void
+evox_window_set_startup_channel (EvoxWindow *self,
+                                 const char *channel)
+{
+  g_return_if_fail (EVOX_IS_WINDOW (self));
+
+  g_free (self->startup_channel);
+  self->startup_channel = g_strdup (channel);
+}
+
+void
 evox_window_set_startup_surfaces (EvoxWindow *self,
                                   gboolean    surfaces)
 {
@@ -437,8 +474,10 @@ show_uploaded_volume (EvoxWindow *self)
   evox_document_set_volume (self->document, volume, name, path);
   evox_window_show_error (self, note);
   evox_window_show_voxel_banner (self, TRUE);
+  apply_startup_channel (self);
   apply_startup_phases (self);
-  if (uri != NULL)
+  /* Open Recent reopens by content, which a feature file does not tell. */
+  if (uri != NULL && !self->upload_features)
     gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
 
   if (gtk_widget_get_mapped (GTK_WIDGET (self->canvas)) &&
@@ -487,7 +526,9 @@ load_finished (GObject      *source,
   LoadData *data = user_data;
   EvoxWindow *self = data->window;
   g_autoptr (GError) error = NULL;
-  g_autoptr (EvoxVolume) volume = evox_volume_load_finish (result, &error);
+  g_autoptr (EvoxVolume) volume = data->features ?
+                                  evox_feature_volume_load_finish (result, &error) :
+                                  evox_volume_load_finish (result, &error);
 
   if (self == NULL || self->load_cancellable != data->cancellable)
     {
@@ -506,7 +547,10 @@ load_finished (GObject      *source,
       evox_window_show_error (self, message);
     }
   else
-    start_upload (self, g_steal_pointer (&volume), g_steal_pointer (&data->path));
+    {
+      self->upload_features = data->features;
+      start_upload (self, g_steal_pointer (&volume), g_steal_pointer (&data->path));
+    }
   load_data_free (data);
 }
 
@@ -520,10 +564,10 @@ poll_progress (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-void
-_evox_window_start_load (EvoxWindow            *self,
-                         const char            *path,
-                         const EvoxSsrmOptions *options)
+/* The progress box and the load's bookkeeping, for either kind of file. */
+static LoadData *
+begin_load (EvoxWindow *self,
+            const char *path)
 {
   LoadData *data;
   g_autofree char *name = g_filename_display_basename (path);
@@ -545,9 +589,47 @@ _evox_window_start_load (EvoxWindow            *self,
   gtk_progress_bar_set_text (self->load_progress, _("Starting"));
   gtk_widget_set_visible (self->load_box, TRUE);
   self->load_poll_id = g_timeout_add (50, poll_progress, self);
+  return data;
+}
+
+void
+_evox_window_start_load (EvoxWindow            *self,
+                         const char            *path,
+                         const EvoxSsrmOptions *options)
+{
+  LoadData *data = begin_load (self, path);
 
   evox_volume_load_async (path, options, self->load_progress_state, self->load_cancellable,
                           load_finished, data);
+}
+
+void
+evox_window_open_features (EvoxWindow *self,
+                           GFile      *features,
+                           GFile      *coords)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *coords_path = NULL;
+  LoadData *data;
+
+  g_return_if_fail (EVOX_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (features));
+  g_return_if_fail (coords == NULL || G_IS_FILE (coords));
+
+  path = g_file_get_path (features);
+  coords_path = coords != NULL ? g_file_get_path (coords) : NULL;
+  if (path == NULL || (coords != NULL && coords_path == NULL))
+    {
+      g_autofree char *uri = g_file_get_uri (path == NULL ? features : coords);
+      g_autofree char *message = g_strdup_printf (_("Could not open “%s”: only local files can "
+                                                    "be opened"), uri);
+      evox_window_show_error (self, message);
+      return;
+    }
+  data = begin_load (self, path);
+  data->features = TRUE;
+  evox_feature_volume_load_async (path, coords_path, self->load_progress_state,
+                                  self->load_cancellable, load_finished, data);
 }
 
 static void
@@ -729,6 +811,7 @@ evox_window_dispose (GObject *object)
   g_clear_pointer (&self->error_text, g_free);
   g_clear_pointer (&self->startup_phases, g_strfreev);
   g_clear_pointer (&self->startup_preset, g_free);
+  g_clear_pointer (&self->startup_channel, g_free);
 
   G_OBJECT_CLASS (evox_window_parent_class)->dispose (object);
 }

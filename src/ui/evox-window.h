@@ -34,6 +34,12 @@ void          evox_window_open_demo      (EvoxWindow            *self);
 void          evox_window_open_file      (EvoxWindow            *self,
                                           GFile                 *file,
                                           const EvoxSsrmOptions *ssrm_options);
+/* File > Open Features: feature vectors placed on their grid, one channel per feature; a .npy
+ * matrix with its coordinates (.npy), or with coords NULL a feature CSV (x, y[, z] columns). In
+ * the background like any load; errors go to the banner and the volume shown stays. */
+void          evox_window_open_features  (EvoxWindow            *self,
+                                          GFile                 *features,
+                                          GFile                 *coords);
 gboolean      evox_window_is_loading     (EvoxWindow            *self);
 void          evox_window_cancel_load    (EvoxWindow            *self);
 /* The banner's text, NULL when none is shown. */
@@ -67,6 +73,10 @@ void          evox_window_set_startup_phases (EvoxWindow         *self,
  * once and not remembered; NULL drops it. */
 void          evox_window_set_startup_voxel_size (EvoxWindow     *self,
                                                   const double    spacing_nm[3]);
+/* The channel to show (a label or a 0-based index, as --channel takes it) on the next volume to
+ * arrive, before the startup phases; once. A channel that volume lacks shows in the banner. */
+void          evox_window_set_startup_channel (EvoxWindow        *self,
+                                               const char        *channel);
 /* Whether the startup phases each get a surface too (call before set_startup_phases). */
 void          evox_window_set_startup_surfaces (EvoxWindow       *self,
                                                 gboolean          surfaces);
