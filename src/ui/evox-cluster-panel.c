@@ -123,7 +123,7 @@ struct _EvoxClusterPanel
   EvoxProgress      *progress;
   guint              poll_id;
   /* The last run's explained variance, for the clusters it made. */
-  EvoxClusters      *run_clusters;   /* compared by identity only, not a reference */
+  EvoxClusters      *run_clusters;   /* weak */
   double            *explained;
   guint              n_explained;
 
@@ -507,7 +507,7 @@ keep_run_info (EvoxClusterPanel           *self,
 
   g_clear_pointer (&self->explained, g_free);
   self->n_explained = 0;
-  self->run_clusters = clusters;
+  g_set_weak_pointer (&self->run_clusters, clusters);
   if (result->explained_variance_ratio != NULL && params->pca > 0)
     {
       self->explained = g_memdup2 (result->explained_variance_ratio,
@@ -1886,6 +1886,7 @@ evox_cluster_panel_dispose (GObject *object)
   g_clear_pointer (&self->sweep, evox_kmeans_sweep_free);
   g_clear_pointer (&self->domain_rows, g_array_unref);
   g_clear_pointer (&self->explained, g_free);
+  g_clear_weak_pointer (&self->run_clusters);
   if (self->domain_view != NULL)
     gtk_column_view_set_model (self->domain_view, NULL);
   g_clear_object (&self->domain_store);
