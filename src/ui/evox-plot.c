@@ -29,6 +29,16 @@ typedef struct
   gboolean  points;
 } Line;
 
+/* A filled region between two curves over the same x (a +-1 std band). */
+typedef struct
+{
+  double   *x;
+  double   *lo;
+  double   *hi;
+  guint     n;
+  GdkRGBA   color;
+} Band;
+
 typedef struct
 {
   int   line;    /* -1: no line point */
@@ -49,6 +59,7 @@ struct _EvoxPlot
   guint            n_bins;
   GdkRGBA          bar_color;
   GArray          *markers;       /* double */
+  GArray          *bands;         /* Band */
 
   gboolean         ranges_dirty;
   gboolean         has_ranges;
@@ -71,6 +82,16 @@ line_clear (gpointer data)
   g_free (line->x);
   g_free (line->y);
   g_free (line->label);
+}
+
+static void
+band_clear (gpointer data)
+{
+  Band *band = data;
+
+  g_free (band->x);
+  g_free (band->lo);
+  g_free (band->hi);
 }
 
 static void
@@ -123,6 +144,18 @@ ensure_ranges (EvoxPlot *self)
           {
             widen (&x0, &x1, line->x[i]);
             widen (&y0, &y1, line->y[i]);
+          }
+    }
+  for (guint b = 0; b < self->bands->len; b++)
+    {
+      const Band *band = &g_array_index (self->bands, Band, b);
+
+      for (guint i = 0; i < band->n; i++)
+        if (isfinite (band->x[i]) && isfinite (band->lo[i]) && isfinite (band->hi[i]))
+          {
+            widen (&x0, &x1, band->x[i]);
+            widen (&y0, &y1, band->lo[i]);
+            widen (&y0, &y1, band->hi[i]);
           }
     }
   if (self->n_bins > 0)
@@ -530,6 +563,44 @@ draw_lines (EvoxPlot      *self,
   cairo_destroy (cr);
 }
 
+/* Each run of finite points as one polygon: along hi, back along lo. */
+static void
+draw_bands (EvoxPlot    *self,
+            GtkSnapshot *snapshot)
+{
+  cairo_t *cr;
+
+  if (self->bands->len == 0)
+    return;
+  cr = gtk_snapshot_append_cairo (snapshot, &self->area);
+  for (guint b = 0; b < self->bands->len; b++)
+    {
+      const Band *band = &g_array_index (self->bands, Band, b);
+      guint start = 0;
+
+      gdk_cairo_set_source_rgba (cr, &band->color);
+      while (start < band->n)
+        {
+          guint end = start;
+
+          while (end < band->n && isfinite (band->x[end]) && isfinite (band->lo[end]) &&
+                 isfinite (band->hi[end]))
+            end++;
+          if (end > start)
+            {
+              for (guint i = start; i < end; i++)
+                cairo_line_to (cr, data_x (self, band->x[i]), data_y (self, band->hi[i]));
+              for (guint i = end; i > start; i--)
+                cairo_line_to (cr, data_x (self, band->x[i - 1]), data_y (self, band->lo[i - 1]));
+              cairo_close_path (cr);
+              cairo_fill (cr);
+            }
+          start = end + 1;
+        }
+    }
+  cairo_destroy (cr);
+}
+
 static void
 draw_markers (EvoxPlot      *self,
               GtkSnapshot   *snapshot,
@@ -613,6 +684,7 @@ evox_plot_snapshot (GtkWidget   *widget,
     find_hit (self, self->pointer_x, self->pointer_y, &hit);
   draw_axes (self, snapshot, layout, &frame, &fg);
   draw_bars (self, snapshot, &hit);
+  draw_bands (self, snapshot);
   draw_markers (self, snapshot, &fg);
   draw_lines (self, snapshot, &hit);
   draw_legend (self, snapshot, layout, &fg);
@@ -651,6 +723,7 @@ evox_plot_finalize (GObject *object)
   g_free (self->placeholder);
   g_array_unref (self->lines);
   g_array_unref (self->markers);
+  g_array_unref (self->bands);
   g_free (self->edges);
   g_free (self->counts);
 
@@ -679,6 +752,8 @@ evox_plot_init (EvoxPlot *self)
   self->lines = g_array_new (FALSE, TRUE, sizeof (Line));
   g_array_set_clear_func (self->lines, line_clear);
   self->markers = g_array_new (FALSE, FALSE, sizeof (double));
+  self->bands = g_array_new (FALSE, TRUE, sizeof (Band));
+  g_array_set_clear_func (self->bands, band_clear);
   self->ranges_dirty = TRUE;
 
   g_signal_connect_swapped (motion, "motion", G_CALLBACK (on_motion), self);
@@ -731,6 +806,7 @@ evox_plot_clear (EvoxPlot *self)
 
   g_array_set_size (self->lines, 0);
   g_array_set_size (self->markers, 0);
+  g_array_set_size (self->bands, 0);
   g_clear_pointer (&self->edges, g_free);
   g_clear_pointer (&self->counts, g_free);
   self->n_bins = 0;
@@ -759,6 +835,62 @@ evox_plot_add_line (EvoxPlot      *self,
   g_array_append_val (self->lines, line);
   invalidate (self);
   return self->lines->len - 1;
+}
+
+void
+evox_plot_add_band (EvoxPlot      *self,
+                    const double  *x,
+                    const double  *lo,
+                    const double  *hi,
+                    guint          n,
+                    const GdkRGBA *color)
+{
+  Band band = { 0 };
+
+  g_return_if_fail (EVOX_IS_PLOT (self));
+  g_return_if_fail (n == 0 || (x != NULL && lo != NULL && hi != NULL));
+  g_return_if_fail (color != NULL);
+
+  band.x = g_memdup2 (x, sizeof (double) * n);
+  band.lo = g_memdup2 (lo, sizeof (double) * n);
+  band.hi = g_memdup2 (hi, sizeof (double) * n);
+  band.n = n;
+  band.color = *color;
+  g_array_append_val (self->bands, band);
+  invalidate (self);
+}
+
+guint
+evox_plot_get_n_bands (EvoxPlot *self)
+{
+  g_return_val_if_fail (EVOX_IS_PLOT (self), 0);
+  return self->bands->len;
+}
+
+guint
+evox_plot_get_n_lines (EvoxPlot *self)
+{
+  g_return_val_if_fail (EVOX_IS_PLOT (self), 0);
+  return self->lines->len;
+}
+
+const double *
+evox_plot_get_line (EvoxPlot      *self,
+                    guint          line,
+                    const double **x,
+                    guint         *n)
+{
+  const Line *item;
+
+  g_return_val_if_fail (EVOX_IS_PLOT (self), NULL);
+  g_return_val_if_fail (line < self->lines->len, NULL);
+
+  item = &g_array_index (self->lines, Line, line);
+  if (x != NULL)
+    *x = item->x;
+  if (n != NULL)
+    *n = item->n;
+  return item->y;
 }
 
 void

@@ -30,6 +30,22 @@ guint      evox_plot_add_line        (EvoxPlot      *self,
                                       guint          n,
                                       const GdkRGBA *color,
                                       const char    *label);
+/* A filled band between lo and hi over x (n points each, copied), drawn under the lines, e.g.
+ * a mean +- 1 std in a semi-transparent colour. Non-finite points are gaps. */
+void       evox_plot_add_band        (EvoxPlot      *self,
+                                      const double  *x,
+                                      const double  *lo,
+                                      const double  *hi,
+                                      guint          n,
+                                      const GdkRGBA *color);
+/* For tests: how many bands and lines the plot holds, and line `line`'s y values (x and n may
+ * be NULL). */
+guint         evox_plot_get_n_bands  (EvoxPlot      *self);
+guint         evox_plot_get_n_lines  (EvoxPlot      *self);
+const double *evox_plot_get_line     (EvoxPlot      *self,
+                                      guint          line,
+                                      const double **x,
+                                      guint         *n);
 /* Draws a dot at each point of line `line`. */
 void       evox_plot_set_line_points (EvoxPlot      *self,
                                       guint          line,

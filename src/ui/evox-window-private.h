@@ -43,6 +43,7 @@ struct _EvoxWindow
   GtkWidget            *display_panel;
   GtkWidget            *phase_panel;
   GtkWidget            *particle_panel;
+  GtkWidget            *cluster_panel;
   GtkWidget            *surface_panel;
   GtkWidget            *measure_panel;
   GtkStack             *side_stack;

@@ -13,6 +13,7 @@
 #include "evox-display-panel.h"
 #include "evox-histogram-view.h"
 #include "evox-particle-panel.h"
+#include "evox-cluster-panel.h"
 #include "evox-phase-panel.h"
 #include "evox-surface-panel.h"
 #include "evox-measure-panel.h"
@@ -56,6 +57,13 @@ evox_window_get_particle_panel (EvoxWindow *self)
 {
   g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
   return self->particle_panel;
+}
+
+GtkWidget *
+evox_window_get_cluster_panel (EvoxWindow *self)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
+  return self->cluster_panel;
 }
 
 GtkWidget *
@@ -821,6 +829,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   g_type_ensure (EVOX_TYPE_DISPLAY_PANEL);
   g_type_ensure (EVOX_TYPE_PHASE_PANEL);
   g_type_ensure (EVOX_TYPE_PARTICLE_PANEL);
+  g_type_ensure (EVOX_TYPE_CLUSTER_PANEL);
   g_type_ensure (EVOX_TYPE_SURFACE_PANEL);
   g_type_ensure (EVOX_TYPE_MEASURE_PANEL);
 
@@ -830,6 +839,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, display_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, phase_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, particle_panel);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, cluster_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, surface_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, measure_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, side_stack);
@@ -876,6 +886,7 @@ evox_window_init (EvoxWindow *self)
   evox_display_panel_set_document (EVOX_DISPLAY_PANEL (self->display_panel), self->document);
   evox_phase_panel_set_document (EVOX_PHASE_PANEL (self->phase_panel), self->document);
   evox_particle_panel_set_document (EVOX_PARTICLE_PANEL (self->particle_panel), self->document);
+  evox_cluster_panel_set_document (EVOX_CLUSTER_PANEL (self->cluster_panel), self->document);
   evox_surface_panel_set_document (EVOX_SURFACE_PANEL (self->surface_panel), self->document);
   evox_measure_panel_set_document (EVOX_MEASURE_PANEL (self->measure_panel), self->document);
   g_object_bind_property (self->canvas, "measure-tool", self->measure_panel, "measure-tool",

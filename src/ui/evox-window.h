@@ -95,6 +95,7 @@ gboolean      evox_window_export_surface (EvoxWindow            *self,
 /* The side panel's pages: "display", "phases", "particles", "surfaces", "measure". */
 GtkWidget    *evox_window_get_phase_panel (EvoxWindow           *self);
 GtkWidget    *evox_window_get_particle_panel (EvoxWindow        *self);
+GtkWidget    *evox_window_get_cluster_panel (EvoxWindow         *self);
 GtkWidget    *evox_window_get_surface_panel (EvoxWindow         *self);
 /* The Measure page: rulers and the line profile. */
 GtkWidget    *evox_window_get_measure_panel (EvoxWindow         *self);
