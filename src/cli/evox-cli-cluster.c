@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "evox-cli-private.h"
+#include "evox-cluster-csv.h"
 #include "evox-clustering.h"
 #include "evox-feature-file.h"
 #include "evox-table-csv.h"
@@ -374,68 +375,6 @@ write_centers (const char                  *path,
   for (guint j = 0; j < d; j++)
     columns[3 + j] = (EvoxCsvColumn) { result->feature_names[j], values + (gsize) j * k, FALSE };
   return evox_table_csv_write (path, columns, 3 + d, k, force, error);
-}
-
-/* k,inertia,calinski_harabasz,silhouette,knee (1 on the knee's row). */
-static gboolean
-write_sweep (const char             *path,
-             const EvoxKmeansSweep  *sweep,
-             gboolean                force,
-             GError                **error)
-{
-  guint n = sweep->n_rows;
-  g_autofree double *ks = g_new (double, n);
-  g_autofree double *inertia = g_new (double, n);
-  g_autofree double *ch = g_new (double, n);
-  g_autofree double *silhouette = g_new (double, n);
-  g_autofree double *knee = g_new (double, n);
-  EvoxCsvColumn columns[5];
-
-  for (guint r = 0; r < n; r++)
-    {
-      ks[r] = sweep->rows[r].k;
-      inertia[r] = sweep->rows[r].inertia;
-      ch[r] = sweep->rows[r].calinski_harabasz;
-      silhouette[r] = sweep->rows[r].silhouette;
-      knee[r] = sweep->knee_k > 0 && sweep->rows[r].k == (guint) sweep->knee_k;
-    }
-  columns[0] = (EvoxCsvColumn) { "k", ks, TRUE };
-  columns[1] = (EvoxCsvColumn) { "inertia", inertia, FALSE };
-  columns[2] = (EvoxCsvColumn) { "calinski_harabasz", ch, FALSE };
-  columns[3] = (EvoxCsvColumn) { "silhouette", silhouette, FALSE };
-  columns[4] = (EvoxCsvColumn) { "knee", knee, TRUE };
-  return evox_table_csv_write (path, columns, G_N_ELEMENTS (columns), n, force, error);
-}
-
-/* cluster,domain_voxels,domain_mean,domain_std,boundary_voxels,boundary_mean,boundary_std,
- * difference: one row per cluster of the whole volume. */
-static gboolean
-write_stats (const char  *path,
-             GArray      *rows,
-             gboolean     force,
-             GError     **error)
-{
-  static const char *names[] = { "cluster", "domain_voxels", "domain_mean", "domain_std",
-                                 "boundary_voxels", "boundary_mean", "boundary_std",
-                                 "difference" };
-  guint n = rows->len;
-  g_autofree double *values = g_new (double, (gsize) n * G_N_ELEMENTS (names));
-  EvoxCsvColumn columns[G_N_ELEMENTS (names)];
-
-  for (guint r = 0; r < n; r++)
-    {
-      const EvoxDomainStats *s = &g_array_index (rows, EvoxDomainStats, r);
-      const double row[] = { s->cluster, (double) s->domain_voxels, s->domain_mean,
-                             s->domain_std, (double) s->boundary_voxels, s->boundary_mean,
-                             s->boundary_std, s->difference };
-
-      for (guint c = 0; c < G_N_ELEMENTS (names); c++)
-        values[(gsize) c * n + r] = row[c];
-    }
-  for (guint c = 0; c < G_N_ELEMENTS (names); c++)
-    columns[c] = (EvoxCsvColumn) { names[c], values + (gsize) c * n,
-                                   c == 0 || c == 1 || c == 4 };
-  return evox_table_csv_write (path, columns, G_N_ELEMENTS (columns), n, force, error);
 }
 
 /* What was asked is printed for people and scripts: one "key: value" line each, then the
@@ -859,10 +798,15 @@ write_outputs (const Options              *o,
           ok = write_centers (write->path, result, o->force, &error);
           break;
         case WRITE_SWEEP:
-          ok = write_sweep (write->path, result->sweep, o->force, &error);
+          ok = evox_cluster_csv_write_sweep (write->path, result->sweep, o->force, &error);
           break;
         case WRITE_STATS:
-          ok = write_stats (write->path, stats->pdata[write->volume], o->force, &error);
+          {
+            GArray *rows = stats->pdata[write->volume];
+
+            ok = evox_cluster_csv_write_stats (write->path, (const EvoxDomainStats *) rows->data,
+                                               rows->len, o->force, &error);
+          }
           break;
         case WRITE_LABELS:
           ok = write_labels (write->path, result->clusters[write->volume],
