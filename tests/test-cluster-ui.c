@@ -775,6 +775,38 @@ test_mask (Fixture       *fixture,
   g_assert_true (evox_document_get_clusters (fixture->document) == clusters);
 }
 
+/* Voxels with a NaN feature take no part, and the summary counts them. */
+static void
+test_nan (Fixture       *fixture,
+          gconstpointer  user_data)
+{
+  static const gsize holes[] = { 3, 100, 517, 800, 1023 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (NX, NY, NZ, 2, EVOX_SAMPLE_F32, &error);
+  EvoxClusters *clusters;
+  const guint16 *labels;
+  guint64 sum = 0;
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < 2; c++)
+    memcpy (evox_volume_get_data_mut (volume, c), evox_volume_get_data (fixture->volume, c),
+            N_VOXELS * sizeof (float));
+  for (guint i = 0; i < G_N_ELEMENTS (holes); i++)
+    ((float *) evox_volume_get_data_mut (volume, 1))[holes[i]] = NAN;
+  evox_volume_freeze (volume);
+  evox_document_set_volume (fixture->document, volume, "holes", NULL);
+
+  clusters = run_clusters (fixture, 3);
+  labels = evox_clusters_get_data (clusters);
+  for (guint id = 1; id <= 3; id++)
+    sum += evox_clusters_get_voxels (clusters, id);
+  g_assert_cmpuint (sum, ==, N_VOXELS - G_N_ELEMENTS (holes));
+  for (guint i = 0; i < G_N_ELEMENTS (holes); i++)
+    g_assert_cmpuint (labels[holes[i]], ==, 0);
+  g_assert_nonnull (strstr (evox_cluster_panel_get_summary (fixture->panel),
+                            "5 voxels with a non-finite feature left out"));
+}
+
 static void
 test_pca (Fixture       *fixture,
           gconstpointer  user_data)
@@ -897,6 +929,8 @@ main (int    argc,
   g_test_add ("/Evox/ClusterPanel/sweep", Fixture, NULL, fixture_set_up, test_sweep,
               fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/mask", Fixture, NULL, fixture_set_up, test_mask,
+              fixture_tear_down);
+  g_test_add ("/Evox/ClusterPanel/nan", Fixture, NULL, fixture_set_up, test_nan,
               fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/pca", Fixture, NULL, fixture_set_up, test_pca,
               fixture_tear_down);

@@ -407,7 +407,7 @@ update_summary (EvoxClusterPanel *self)
   EvoxClusters *clusters = current_clusters (self);
   g_autoptr(GString) text = g_string_new (NULL);
   g_autofree char *masked = NULL;
-  const char *inertia;
+  const char *inertia, *dropped;
 
   if (clusters == NULL)
     {
@@ -423,6 +423,14 @@ update_summary (EvoxClusterPanel *self)
   g_string_append_printf (text, ngettext ("%u cluster of %s voxels", "%u clusters of %s voxels",
                                           evox_clusters_get_k (clusters)),
                           evox_clusters_get_k (clusters), masked);
+  dropped = evox_clusters_get_info (clusters, "dropped");
+  if (dropped != NULL && g_strcmp0 (dropped, "0") != 0)
+    {
+      g_string_append_c (text, '\n');
+      /* TRANSLATORS: voxels of the mask that took no part, "12 voxels with a non-finite
+       * feature left out" */
+      g_string_append_printf (text, _("%s voxels with a non-finite feature left out"), dropped);
+    }
   inertia = evox_clusters_get_info (clusters, "inertia");
   if (inertia != NULL)
     {
@@ -515,6 +523,10 @@ keep_run_info (EvoxClusterPanel           *self,
       self->n_explained = params->pca;
     }
 
+  /* Voxels of the mask with a NaN feature are no cluster's: the summary says how many. */
+  text = g_strdup_printf ("%" G_GUINT64_FORMAT, result->n_dropped);
+  evox_clusters_set_info (clusters, "dropped", text);
+  g_clear_pointer (&text, g_free);
   g_ascii_formatd (number, sizeof number, "%.6g", result->inertia);
   evox_clusters_set_info (clusters, "inertia", number);
   evox_clusters_set_info (clusters, "features", evox_feature_kind_to_string (params->features));
