@@ -17,6 +17,7 @@
 #include "evox-phase-panel.h"
 #include "evox-surface-panel.h"
 #include "evox-measure-panel.h"
+#include "evox-curve-figure.h"
 #include "evox-image.h"
 #include "evox-loader.h"
 #include "evox-ssrm-dialog.h"
@@ -699,15 +700,41 @@ evox_window_export_image (EvoxWindow  *self,
                           gboolean     transparent,
                           GError     **error)
 {
+  return evox_window_export_figure (self, path, width, height, transparent, FALSE, error);
+}
+
+gboolean
+evox_window_export_figure (EvoxWindow  *self,
+                           const char  *path,
+                           int          width,
+                           int          height,
+                           gboolean     transparent,
+                           gboolean     curves,
+                           GError     **error)
+{
+  EvoxClusters *clusters;
+  g_autoptr(EvoxCurveFigure) figure = NULL;
   g_autofree guint8 *pixels = NULL;
+  int out_width = width;
 
   g_return_val_if_fail (EVOX_IS_WINDOW (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
+  clusters = evox_document_get_clusters (self->document);
+  if (curves && clusters != NULL)
+    figure = evox_curve_figure_new_from_clusters (clusters);
   pixels = evox_canvas_render_image (self->canvas, width, height, transparent, error);
   if (pixels == NULL)
     return FALSE;
-  if (!evox_image_write (path, pixels, width, height, EVOX_IMAGE_WRITE_OVERWRITE, error))
+  if (figure != NULL)
+    {
+      guint8 *joined = evox_curve_figure_attach (figure, pixels, width, height, transparent,
+                                                 &out_width);
+
+      g_free (pixels);
+      pixels = joined;
+    }
+  if (!evox_image_write (path, pixels, out_width, height, EVOX_IMAGE_WRITE_OVERWRITE, error))
     return FALSE;
   evox_window_show_saved (self, path);
   return TRUE;
