@@ -361,6 +361,13 @@ show_text (cairo_t     *cr,
 
 /* Layout */
 
+/* Four steps, or five when rounding both ends out adds one. */
+static int
+y_steps (const Layout *layout)
+{
+  return (int) lround ((layout->y1 - layout->y0) / layout->y_step);
+}
+
 static void
 compute_layout (EvoxCurveFigure *self,
                 PangoLayout     *text,
@@ -373,7 +380,7 @@ compute_layout (EvoxCurveFigure *self,
 
   layout->scale = s;
   measure (text, "0.9", NULL, &layout->text_height);
-  for (int i = 0; i <= 4; i++)
+  for (int i = 0; i <= y_steps (layout); i++)
     {
       g_autofree char *label = format_tick (layout->y0 + i * layout->y_step, layout->y_step);
       double w;
@@ -494,7 +501,7 @@ draw_axes (EvoxCurveFigure *self,
   cairo_stroke (cr);
 
   cairo_set_source_rgb (cr, FG[0], FG[1], FG[2]);
-  for (int i = 0; i <= 4; i++)
+  for (int i = 0; i <= y_steps (layout); i++)
     {
       double at = layout->y0 + i * layout->y_step;
       double y = py_of (layout, at);
