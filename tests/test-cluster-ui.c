@@ -911,6 +911,47 @@ test_window (void)
   evox_test_close_window (window);
 }
 
+/* Export Plot: nothing before a run; after one, an SVG whose text names every cluster (GMarkup
+ * parses it) and a PNG of 1500 x 1000 pixels. */
+static void
+test_export_plot (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  char *dir = evox_test_tmpdir_new ();
+  g_autofree char *svg = g_build_filename (dir, "plot.svg", NULL);
+  g_autofree char *png = g_build_filename (dir, "plot.png", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMarkupParseContext) context = NULL;
+  const GMarkupParser parser = { 0 };
+  EvoxClusters *clusters;
+  gsize length;
+
+  g_assert_false (evox_cluster_panel_export_plot (fixture->panel, svg, FALSE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (g_file_test (svg, G_FILE_TEST_EXISTS));
+
+  clusters = run_clusters (fixture, 3);
+  evox_clusters_set_name (clusters, 2, "Binder & pores");
+  g_assert_true (evox_cluster_panel_export_plot (fixture->panel, svg, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (svg, &contents, &length, NULL));
+  context = g_markup_parse_context_new (&parser, 0, NULL, NULL);
+  g_assert_true (g_markup_parse_context_parse (context, contents, length, &error));
+  g_assert_true (g_markup_parse_context_end_parse (context, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (contents, "<desc>Cluster 1\nBinder &amp; pores\nCluster 3</desc>"));
+
+  g_assert_true (evox_cluster_panel_export_plot (fixture->panel, png, FALSE, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (png, &contents, &length, NULL));
+  g_assert_cmpuint (GUINT32_FROM_BE (*(guint32 *) (contents + 16)), ==, 1500);
+  g_assert_cmpuint (GUINT32_FROM_BE (*(guint32 *) (contents + 20)), ==, 1000);
+  evox_test_tmpdir_free (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -921,6 +962,8 @@ main (int    argc,
   g_test_add ("/Evox/ClusterPanel/run", Fixture, NULL, fixture_set_up, test_run,
               fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/exports", Fixture, NULL, fixture_set_up, test_exports,
+              fixture_tear_down);
+  g_test_add ("/Evox/ClusterPanel/export-plot", Fixture, NULL, fixture_set_up, test_export_plot,
               fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/particles", Fixture, NULL, fixture_set_up, test_particles,
               fixture_tear_down);

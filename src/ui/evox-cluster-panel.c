@@ -14,6 +14,7 @@
 #include "evox-cluster-csv.h"
 #include "evox-clustering.h"
 #include "evox-clusters.h"
+#include "evox-curve-figure.h"
 #include "evox-plot.h"
 #include "evox-types.h"
 #include "evox-ui-resources.h"
@@ -243,6 +244,7 @@ update_actions (EvoxClusterPanel *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "clusters.merge", !busy && n == 2);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "clusters.make-phase", !busy && n == 1);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "clusters.export-curves", have_clusters);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "clusters.export-plot", have_clusters);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "clusters.export-stats",
                                  self->domain_rows != NULL && self->domain_rows->len > 0);
   gtk_widget_set_sensitive (GTK_WIDGET (self->solo_button), have_clusters);
@@ -1510,6 +1512,79 @@ evox_cluster_panel_export_stats (EvoxClusterPanel *self,
                                        self->domain_rows->len, overwrite, error);
 }
 
+gboolean
+evox_cluster_panel_export_plot (EvoxClusterPanel *self,
+                                const char       *path,
+                                gboolean          overwrite,
+                                GError          **error)
+{
+  EvoxClusters *clusters;
+  g_autoptr(EvoxCurveFigure) figure = NULL;
+  g_autofree char *lower = NULL;
+  gboolean raster;
+
+  g_return_val_if_fail (EVOX_IS_CLUSTER_PANEL (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  clusters = current_clusters (self);
+  if (clusters != NULL)
+    figure = evox_curve_figure_new_from_clusters (clusters);
+  if (figure == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   _("No mean curves to plot: run the clustering and show a cluster"));
+      return FALSE;
+    }
+  /* A page-width figure in print; the PNG at 2.5 times that many pixels. */
+  lower = g_ascii_strdown (path, -1);
+  raster = g_str_has_suffix (lower, ".png");
+  return evox_curve_figure_write (figure, path, raster ? 1500 : 600, raster ? 1000 : 400,
+                                  overwrite ? EVOX_IMAGE_WRITE_OVERWRITE : EVOX_IMAGE_WRITE_NONE,
+                                  error);
+}
+
+static void
+plot_response (GtkNativeDialog  *chooser,
+               int               response,
+               EvoxClusterPanel *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+      g_autoptr(GError) error = NULL;
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+      if (path != NULL && !evox_cluster_panel_export_plot (self, path, TRUE, &error))
+        {
+          g_autofree char *message = g_strdup_printf (_("Could not export %s: %s"), path,
+                                                      error->message);
+          show_error (self, message);
+        }
+      else if (path != NULL && EVOX_IS_WINDOW (root))
+        evox_window_show_saved (EVOX_WINDOW (root), path);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+export_plot_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Export Plot (PNG, SVG or PDF)"),
+                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
+                                         _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "cluster-curves.svg");
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect_object (chooser, "response", G_CALLBACK (plot_response), widget, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
 static void
 export_response (GtkNativeDialog  *chooser,
                  int               response,
@@ -2106,6 +2181,8 @@ evox_cluster_panel_class_init (EvoxClusterPanelClass *klass)
                                    make_phase_action);
   gtk_widget_class_install_action (widget_class, "clusters.export-curves", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "clusters.export-stats", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "clusters.export-plot", NULL,
+                                   export_plot_action);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
