@@ -5,7 +5,9 @@
 
 #include "config.h"
 
+#include <fontconfig/fontconfig.h>
 #include <glib/gstdio.h>
+#include <pango/pangocairo.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,8 +191,8 @@ svg_text (GMarkupParseContext  *context,
 
 /* The SVG parses as XML (GMarkup, the subset GLib reads) with an <svg> root, and its text holds
  * the legend's names and the axis titles, unescaped; PNG and PDF are written at the asked size;
- * an existing file is kept without OVERWRITE, another extension is refused, and a folder that
- * does not exist gives an error naming the file and leaves nothing. */
+ * an existing file is kept without OVERWRITE, another extension and a size cairo cannot draw are
+ * refused, and a folder that does not exist gives an error naming the file and leaves nothing. */
 static void
 test_write (void)
 {
@@ -253,6 +255,13 @@ test_write (void)
   g_clear_error (&error);
   g_assert_false (g_file_test (jpg, G_FILE_TEST_EXISTS));
 
+  /* Wider than cairo draws: an error, no crash, no file. */
+  g_assert_null (evox_curve_figure_render_rgba (figure, 40000, 10, FALSE));
+  g_assert_false (evox_curve_figure_write (figure, png, 40000, 10, EVOX_IMAGE_WRITE_OVERWRITE,
+                                           &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+
   g_assert_false (evox_curve_figure_write (figure, missing, 300, 200, EVOX_IMAGE_WRITE_NONE,
                                            &error));
   g_assert_nonnull (error);
@@ -309,11 +318,20 @@ int
 main (int    argc,
       char **argv)
 {
+  int status;
+
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Evox/CurveFigure/bands", test_bands);
   g_test_add_func ("/Evox/CurveFigure/attach", test_attach);
   g_test_add_func ("/Evox/CurveFigure/write", test_write);
   g_test_add_func ("/Evox/CurveFigure/from-clusters", test_from_clusters);
-  return g_test_run ();
+  status = g_test_run ();
+
+  /* Fontconfig keeps its font list for the life of the process; hand it back so the sanitizer
+   * build's leak check sees only what Evox leaks. */
+  pango_cairo_font_map_set_default (NULL);
+  cairo_debug_reset_static_data ();
+  FcFini ();
+  return status;
 }

@@ -561,6 +561,12 @@ _evox_cli_render (int    argc,
       guint8 *joined = evox_curve_figure_attach (figure, pixels, request.width, request.height,
                                                  transparent, &out_width);
 
+      if (joined == NULL)
+        {
+          fprintf (stderr, "evox: cannot render %s: the cluster curves cannot be drawn %d "
+                   "pixels high (cairo's limit or memory)\n", out, request.height);
+          return EVOX_EXIT_INPUT;
+        }
       g_free (pixels);
       pixels = joined;
     }

@@ -739,6 +739,12 @@ evox_curve_figure_render_rgba (EvoxCurveFigure *self,
   g_return_val_if_fail (width > 0 && height > 0, NULL);
 
   surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  /* Cairo refuses sides over 32767 and fails when memory runs out. */
+  if (cairo_surface_status (surface) != CAIRO_STATUS_SUCCESS)
+    {
+      cairo_surface_destroy (surface);
+      return NULL;
+    }
   cr = cairo_create (surface);
   paint_background (cr, transparent);
   evox_curve_figure_draw (self, cr, width, height);
@@ -748,6 +754,11 @@ evox_curve_figure_render_rgba (EvoxCurveFigure *self,
   /* Cairo keeps premultiplied native-endian ARGB words; the writers take straight RGBA. */
   data = cairo_image_surface_get_data (surface);
   stride = cairo_image_surface_get_stride (surface);
+  if (data == NULL || cairo_surface_status (surface) != CAIRO_STATUS_SUCCESS)
+    {
+      cairo_surface_destroy (surface);
+      return NULL;
+    }
   rgba = g_malloc ((gsize) width * height * 4);
   for (int y = 0; y < height; y++)
     {
@@ -790,6 +801,8 @@ evox_curve_figure_attach (EvoxCurveFigure *self,
 
   evox_curve_figure_panel_size (height, &panel_width, &panel_height);
   panel = evox_curve_figure_render_rgba (self, panel_width, panel_height, transparent);
+  if (panel == NULL)
+    return NULL;
   total = width + panel_width;
   joined = g_malloc ((gsize) total * height * 4);
   for (int y = 0; y < height; y++)
@@ -946,6 +959,15 @@ evox_curve_figure_write (EvoxCurveFigure     *self,
     {
       g_autofree guint8 *rgba = evox_curve_figure_render_rgba (self, width, height, FALSE);
 
+      if (rgba == NULL)
+        {
+          g_autofree char *display = g_filename_display_name (path);
+
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                       "Cannot write %s: a plot of %d x %d pixels is too large to draw", display,
+                       width, height);
+          return FALSE;
+        }
       return evox_image_write (path, rgba, width, height, flags, error);
     }
   {

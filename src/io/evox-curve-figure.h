@@ -55,13 +55,14 @@ void             evox_curve_figure_draw            (EvoxCurveFigure   *self,
                                                     cairo_t           *cr,
                                                     int                width,
                                                     int                height);
-/* Straight RGBA, rows top to bottom, on white (or on transparent). */
+/* Straight RGBA, rows top to bottom, on white (or on transparent); NULL when cairo cannot make
+ * an image that large (a side over 32767, or no memory). */
 guint8          *evox_curve_figure_render_rgba     (EvoxCurveFigure   *self,
                                                     int                width,
                                                     int                height,
                                                     gboolean           transparent);
 /* A new RGBA image of (width + the panel's width) x height: the image, then the figure on the
- * right at evox_curve_figure_panel_size (). */
+ * right at evox_curve_figure_panel_size (); NULL as for render_rgba (). */
 guint8          *evox_curve_figure_attach          (EvoxCurveFigure   *self,
                                                     const guint8      *rgba,
                                                     int                width,

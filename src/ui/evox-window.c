@@ -731,6 +731,13 @@ evox_window_export_figure (EvoxWindow  *self,
       guint8 *joined = evox_curve_figure_attach (figure, pixels, width, height, transparent,
                                                  &out_width);
 
+      if (joined == NULL)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                       _("The cluster curves cannot be drawn %d pixels high: export a smaller "
+                         "image"), height);
+          return FALSE;
+        }
       g_free (pixels);
       pixels = joined;
     }
