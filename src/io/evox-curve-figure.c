@@ -850,7 +850,8 @@ add_svg_text (EvoxCurveFigure *self,
       if (curve->label == NULL)
         continue;
       escaped = g_markup_escape_text (curve->label, -1);
-      g_string_append_printf (meta, "%s%s", c > 0 ? "\n" : "", escaped);
+      g_string_append_printf (meta, "%s%s", g_str_has_suffix (meta->str, "<desc>") ? "" : "\n",
+                              escaped);
     }
   g_string_append (meta, "</desc>");
   g_string_insert (text, end + 1 - text->str, meta->str);
