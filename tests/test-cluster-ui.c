@@ -911,6 +911,53 @@ test_window (void)
   evox_test_close_window (window);
 }
 
+/* Prints the minimum width of each child of widget down to `depth` levels (diagnostics). */
+static void
+print_widths (GtkWidget *widget,
+              int        depth,
+              int        indent)
+{
+  int min = 0, nat = 0;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+  g_test_message ("%*s%s %s: min %d nat %d", indent, "", G_OBJECT_TYPE_NAME (widget),
+                  gtk_widget_get_name (widget), min, nat);
+  if (depth == 0)
+    return;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    print_widths (c, depth - 1, indent + 2);
+}
+
+#define SIDE_MAX_WIDTH 470
+
+/* The side panel (the paned's end child) must stay as narrow as before the Clusters page came:
+ * the side stack is homogeneous, so the widest page's minimum width is the panel's. */
+static void
+test_side_width (void)
+{
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  GtkWidget *paned, *side;
+  int min = 0, nat = 0;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_window_open_demo (window);
+  g_assert_true (evox_test_wait_for (window_idle, window, 60));
+  evox_window_show_page (window, "clusters");
+  spin (0.3);
+  paned = evox_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PANED);
+  g_assert_nonnull (paned);
+  side = gtk_paned_get_end_child (GTK_PANED (paned));
+  gtk_widget_measure (side, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+  g_test_message ("side panel: min %d nat %d", min, nat);
+  /* 461 px before the Clusters page came (the Particles page's grid); 823 px when the page
+   * switcher's six buttons took the theme's 100 px each. */
+  if (min > SIDE_MAX_WIDTH)
+    print_widths (side, 12, 0);
+  g_assert_cmpint (min, <=, SIDE_MAX_WIDTH);
+  evox_test_close_window (window);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -939,6 +986,7 @@ main (int    argc,
   g_test_add ("/Evox/ClusterPanel/cancel", Fixture, NULL, fixture_set_up, test_cancel,
               fixture_tear_down);
   g_test_add_func ("/Evox/ClusterPanel/window", test_window);
+  g_test_add_func ("/Evox/ClusterPanel/side-width", test_side_width);
 
   return g_test_run ();
 }
