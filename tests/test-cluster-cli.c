@@ -986,6 +986,60 @@ test_real (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* --channels picks the features: a splits the 10 x 10 grid at x = 6 (60 / 40 voxels), b at
+ * y = 3 (70 / 30), c is noise; the sizes printed show which channel was used. A list naming no
+ * channel, or one with --features local, is refused. */
+static void
+test_channels (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *csv = g_build_filename (dir, "abc.csv", NULL);
+  g_autoptr(GString) text = g_string_new ("x,y,a,b,c\n");
+  guint64 state = 5;
+
+  for (guint i = 0; i < 100; i++)
+    {
+      guint x = i % 10, y = i / 10;
+
+      g_string_append_printf (text, "%u,%u,%.4f,%.4f,%.4f\n", x, y,
+                              (x < 6 ? 0 : 10) + evox_test_uniform (&state),
+                              (y < 3 ? 0 : 10) + evox_test_uniform (&state),
+                              0.5 * evox_test_uniform (&state));
+    }
+  g_assert_true (g_file_set_contents (csv, text->str, -1, NULL));
+  {
+    g_auto(Run) run = cluster ("--features", csv, "--channels", "b", "--k", "2", NULL);
+
+    assert_ok (&run);
+    g_test_message ("%s", run.out);
+    g_assert_nonnull (strstr (run.out, "features: b (channels 1, scaled zscore)"));
+    g_assert_nonnull (strstr (run.out, "\n1  70  "));
+    g_assert_nonnull (strstr (run.out, "\n2  30  "));
+  }
+  {
+    g_auto(Run) run = cluster ("--features", csv, "--channels", "0, c", "--k", "2", NULL);
+
+    assert_ok (&run);
+    g_assert_nonnull (strstr (run.out, "features: a, c (channels 0, 2, scaled zscore)"));
+    g_assert_nonnull (strstr (run.out, "\n1  60  "));
+    g_assert_nonnull (strstr (run.out, "\n2  40  "));
+  }
+  {
+    g_auto(Run) run = cluster ("--features", csv, "--channels", "b, z", "--k", "2", NULL);
+    assert_refused (&run, 2, "\"z\"");
+  }
+  {
+    g_auto(Run) run = cluster ("--features", csv, "--channels", "2-1", "--k", "2", NULL);
+    assert_refused (&run, 2, "\"2-1\"");
+  }
+  {
+    g_auto(Run) run = cluster ("--demo", "--features", "local", "--channels", "0", "--k", "2",
+                               NULL);
+    assert_refused (&run, 2, "--channels");
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -996,6 +1050,7 @@ main (int    argc,
   g_test_add_func ("/Evox/ClusterCli/joint", test_joint);
   g_test_add_func ("/Evox/ClusterCli/mask-nan", test_mask_nan);
   g_test_add_func ("/Evox/ClusterCli/pca", test_pca);
+  g_test_add_func ("/Evox/ClusterCli/channels", test_channels);
   g_test_add_func ("/Evox/ClusterCli/u16-labels", test_u16_labels);
   g_test_add_func ("/Evox/ClusterCli/demo", test_demo);
   g_test_add_func ("/Evox/ClusterCli/bad-input", test_bad_input);

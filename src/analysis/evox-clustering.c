@@ -71,7 +71,7 @@ evox_clustering_parse_channels (EvoxVolume  *volume,
           if (i == 0 && items[1] == NULL)
             break;
           g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                       "channel list \"%s\": an empty item", text);
+                       "channel list: an empty item in \"%s\"", text);
           return FALSE;
         }
       found = evox_volume_find_channel (volume, item);
