@@ -911,6 +911,79 @@ test_window (void)
   evox_test_close_window (window);
 }
 
+/* The channel list: "1" clusters on channel 1 alone (curves of one feature, its brute-force
+ * means); a list naming no channel turns the entry red and Run refuses with the reason; after
+ * Make Phase the derived Clusters channel is left out of the default features; the local
+ * texture takes the channel chosen on the page, not the one shown. */
+static void
+test_channels (Fixture       *fixture,
+               gconstpointer  user_data)
+{
+  GtkWidget *entry = evox_test_find_descendant (GTK_WIDGET (fixture->panel), GTK_TYPE_ENTRY);
+  EvoxClusters *clusters, *before;
+  EvoxVolume *volume;
+  const guint16 *labels;
+
+  g_assert_nonnull (entry);
+  g_object_set (fixture->panel, "channels", "1", NULL);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "1");
+  g_assert_false (gtk_widget_has_css_class (entry, "error"));
+  clusters = run_clusters (fixture, 3);
+  g_assert_cmpuint (evox_clusters_get_n_features (clusters), ==, 1);
+  g_assert_cmpstr (evox_clusters_get_info (clusters, "features"), ==, "channels 1");
+  labels = evox_clusters_get_data (clusters);
+  for (guint id = 1; id <= 3; id++)
+    {
+      double mean, std;
+
+      block_of_cluster (clusters, id);
+      brute_stats (fixture->volume, labels, id, 1, &mean, &std);
+      assert_close (evox_clusters_get_mean_curve (clusters, id)[0], mean);
+    }
+
+  /* Typed wrong: red, and Run says why and leaves the clusters. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "0, 7");
+  g_assert_true (gtk_widget_has_css_class (entry, "error"));
+  before = evox_document_get_clusters (fixture->document);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "clusters.run", NULL));
+  g_assert_false (evox_cluster_panel_is_busy (fixture->panel));
+  g_assert_nonnull (strstr (evox_cluster_panel_get_error (fixture->panel), "\"7\""));
+  g_assert_true (evox_document_get_clusters (fixture->document) == before);
+
+  /* Empty: every channel; Make Phase adds the derived Clusters channel, which the next run
+   * leaves out. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  g_assert_false (gtk_widget_has_css_class (entry, "error"));
+  clusters = run_clusters (fixture, 3);
+  g_assert_cmpuint (evox_clusters_get_n_features (clusters), ==, 2);
+  gtk_list_box_select_row (evox_cluster_panel_get_list (fixture->panel), row_at (fixture, 2));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "clusters.make-phase",
+                                             NULL));
+  g_assert_cmpstr (evox_cluster_panel_get_error (fixture->panel), ==, "");
+  volume = evox_document_get_volume (fixture->document);
+  g_assert_cmpuint (evox_volume_get_n_channels (volume), ==, 3);
+  g_assert_true (evox_volume_get_channel_derived (volume, 2));
+  clusters = run_clusters (fixture, 3);
+  g_assert_cmpuint (evox_clusters_get_n_features (clusters), ==, 2);
+  for (guint id = 1; id <= 3; id++)
+    block_of_cluster (clusters, id);
+
+  /* The texture of channel 1 while channel 0 is shown: the first feature is channel 1's value. */
+  evox_document_set_channel (fixture->document, 0);
+  g_object_set (fixture->panel, "features", EVOX_FEATURES_LOCAL, "texture-channel", 1, NULL);
+  clusters = run_clusters (fixture, 3);
+  g_assert_cmpuint (evox_clusters_get_n_features (clusters), ==, 4);
+  g_assert_nonnull (strstr (evox_clusters_get_info (clusters, "features"), "of channel 1"));
+  labels = evox_clusters_get_data (clusters);
+  for (guint id = 1; id <= 3; id++)
+    {
+      double mean, std;
+
+      brute_stats (fixture->volume, labels, id, 1, &mean, &std);
+      assert_close (evox_clusters_get_mean_curve (clusters, id)[0], mean);
+    }
+}
+
 /* Prints the minimum width of each child of widget down to `depth` levels (diagnostics). */
 static void
 print_widths (GtkWidget *widget,
@@ -984,6 +1057,8 @@ main (int    argc,
   g_test_add ("/Evox/ClusterPanel/local", Fixture, NULL, fixture_set_up, test_local,
               fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/cancel", Fixture, NULL, fixture_set_up, test_cancel,
+              fixture_tear_down);
+  g_test_add ("/Evox/ClusterPanel/channels", Fixture, NULL, fixture_set_up, test_channels,
               fixture_tear_down);
   g_test_add_func ("/Evox/ClusterPanel/window", test_window);
   g_test_add_func ("/Evox/ClusterPanel/side-width", test_side_width);
