@@ -984,6 +984,38 @@ test_channels (Fixture       *fixture,
     }
 }
 
+/* Twelve clusters' curves: the legend wraps into rows inside the plot's width (it ran off the
+ * left edge in one row before), and the plot area starts below it. */
+static void
+test_legend (Fixture       *fixture,
+             gconstpointer  user_data)
+{
+  EvoxPlot *curves = EVOX_PLOT (evox_cluster_panel_get_curve_plot (fixture->panel));
+  graphene_rect_t bounds;
+  double x0, x1, y0, y1, top_x, top_y;
+  guint rows;
+
+  run_clusters (fixture, 12);
+  spin (0.3);
+  g_assert_cmpuint (evox_plot_get_n_lines (curves), ==, 12);
+  rows = evox_plot_get_legend (curves, &bounds);
+  g_test_message ("legend: %u rows, x %g..%g of %d, y %g..%g", rows, bounds.origin.x,
+                  bounds.origin.x + bounds.size.width, gtk_widget_get_width (GTK_WIDGET (curves)),
+                  bounds.origin.y, bounds.origin.y + bounds.size.height);
+  g_assert_cmpuint (rows, >=, 2);
+  g_assert_cmpfloat (bounds.origin.x, >=, 0);
+  g_assert_cmpfloat (bounds.origin.x + bounds.size.width, <=,
+                     gtk_widget_get_width (GTK_WIDGET (curves)));
+  g_assert_true (evox_plot_get_ranges (curves, &x0, &x1, &y0, &y1));
+  g_assert_true (evox_plot_data_to_widget (curves, x0, y1, &top_x, &top_y));
+  g_assert_cmpfloat (top_y, >=, bounds.origin.y + bounds.size.height);
+  /* The plot grew by the extra rows rather than squeezing its curves. */
+  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (curves)), >, 180);
+  gtk_widget_grab_focus (GTK_WIDGET (curves));
+  spin (0.2);
+  evox_test_screenshot (GTK_WIDGET (curves), "cluster-legend");
+}
+
 /* Prints the minimum width of each child of widget down to `depth` levels (diagnostics). */
 static void
 print_widths (GtkWidget *widget,
@@ -1059,6 +1091,8 @@ main (int    argc,
   g_test_add ("/Evox/ClusterPanel/cancel", Fixture, NULL, fixture_set_up, test_cancel,
               fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/channels", Fixture, NULL, fixture_set_up, test_channels,
+              fixture_tear_down);
+  g_test_add ("/Evox/ClusterPanel/legend", Fixture, NULL, fixture_set_up, test_legend,
               fixture_tear_down);
   g_test_add_func ("/Evox/ClusterPanel/window", test_window);
   g_test_add_func ("/Evox/ClusterPanel/side-width", test_side_width);
