@@ -16,7 +16,6 @@
 #include "evox-cluster-csv.h"
 #include "evox-clustering.h"
 #include "evox-feature-file.h"
-#include "evox-table-csv.h"
 #include "evox-tiff.h"
 #include "evox-units.h"
 
@@ -350,34 +349,17 @@ write_labels (const char    *path,
                           force ? EVOX_TIFF_WRITE_OVERWRITE : EVOX_TIFF_WRITE_NONE, error);
 }
 
-/* cluster,voxels,fraction, then every feature by name: the centres in original units. */
+/* The one centres format (evox-cluster-csv.h): cluster, name, voxels, fraction, the features. */
 static gboolean
 write_centers (const char                  *path,
                const EvoxClusteringResult  *result,
                gboolean                     force,
                GError                     **error)
 {
-  guint k = result->k, d = result->n_features;
-  g_autofree EvoxCsvColumn *columns = g_new0 (EvoxCsvColumn, 3 + d);
-  g_autofree double *ids = g_new (double, k);
-  g_autofree double *voxels = g_new (double, k);
-  g_autofree double *fractions = g_new (double, k);
-  g_autofree double *values = g_new (double, (gsize) k * d);
-
-  for (guint c = 0; c < k; c++)
-    {
-      ids[c] = c + 1;
-      voxels[c] = (double) result->sizes[c];
-      fractions[c] = (double) result->sizes[c] / (double) result->n_points;
-      for (guint j = 0; j < d; j++)
-        values[(gsize) j * k + c] = result->centers[(gsize) c * d + j];
-    }
-  columns[0] = (EvoxCsvColumn) { "cluster", ids, TRUE };
-  columns[1] = (EvoxCsvColumn) { "voxels", voxels, TRUE };
-  columns[2] = (EvoxCsvColumn) { "fraction", fractions, FALSE };
-  for (guint j = 0; j < d; j++)
-    columns[3 + j] = (EvoxCsvColumn) { result->feature_names[j], values + (gsize) j * k, FALSE };
-  return evox_table_csv_write (path, columns, 3 + d, k, force, error);
+  /* the names are the first volume's (ids mean the same in every volume); the counts are the
+   * totals over all of them */
+  return evox_cluster_csv_write_centers (path, result->clusters[0], result->centers,
+                                         result->sizes, result->n_points, force, error);
 }
 
 /* What was asked is printed for people and scripts: one "key: value" line each, then the
