@@ -1049,7 +1049,12 @@ test_side_width (void)
   evox_window_open_demo (window);
   g_assert_true (evox_test_wait_for (window_idle, window, 60));
   evox_window_show_page (window, "clusters");
-  spin (0.3);
+  /* with a result: twelve rows, their curves and legend, the domain table */
+  g_object_set (evox_window_get_cluster_panel (window), "k", 12, "restarts", 1, NULL);
+  g_assert_true (gtk_widget_activate_action (evox_window_get_cluster_panel (window),
+                                             "clusters.run", NULL));
+  g_assert_true (evox_test_wait_for (window_has_clusters, window, 120));
+  spin (0.5);
   paned = evox_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PANED);
   g_assert_nonnull (paned);
   side = gtk_paned_get_end_child (GTK_PANED (paned));
