@@ -956,11 +956,20 @@ test_channels (Fixture       *fixture,
   g_assert_false (gtk_widget_has_css_class (entry, "error"));
   clusters = run_clusters (fixture, 3);
   g_assert_cmpuint (evox_clusters_get_n_features (clusters), ==, 2);
+  g_object_set (fixture->panel, "texture-channel", 1, NULL);
   gtk_list_box_select_row (evox_cluster_panel_get_list (fixture->panel), row_at (fixture, 2));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "clusters.make-phase",
                                              NULL));
   g_assert_cmpstr (evox_cluster_panel_get_error (fixture->panel), ==, "");
   volume = evox_document_get_volume (fixture->document);
+  /* The derived volume shows its Clusters channel; the texture channel stays the page's. */
+  g_assert_cmpuint (evox_document_get_channel (fixture->document), ==, 2);
+  {
+    guint texture;
+
+    g_object_get (fixture->panel, "texture-channel", &texture, NULL);
+    g_assert_cmpuint (texture, ==, 1);
+  }
   g_assert_cmpuint (evox_volume_get_n_channels (volume), ==, 3);
   g_assert_true (evox_volume_get_channel_derived (volume, 2));
   clusters = run_clusters (fixture, 3);
@@ -970,7 +979,7 @@ test_channels (Fixture       *fixture,
 
   /* The texture of channel 1 while channel 0 is shown: the first feature is channel 1's value. */
   evox_document_set_channel (fixture->document, 0);
-  g_object_set (fixture->panel, "features", EVOX_FEATURES_LOCAL, "texture-channel", 1, NULL);
+  g_object_set (fixture->panel, "features", EVOX_FEATURES_LOCAL, NULL);
   clusters = run_clusters (fixture, 3);
   g_assert_cmpuint (evox_clusters_get_n_features (clusters), ==, 4);
   g_assert_nonnull (strstr (evox_clusters_get_info (clusters, "features"), "of channel 1"));

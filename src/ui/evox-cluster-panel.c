@@ -142,6 +142,7 @@ struct _EvoxClusterPanel
    * channel of the local texture, chosen on the page, not the document's current one. */
   char              *channels_text;
   guint              texture_channel;
+  char              *texture_label;   /* its label, to keep it across a derived volume */
 
   GtkDropDown       *features_dropdown;
   GtkEntry          *channels_entry;
@@ -1326,11 +1327,26 @@ update_domain_channels (EvoxClusterPanel *self)
     gtk_drop_down_set_selected (self->domain_channel_dropdown,
                                 MIN (evox_document_get_channel (self->document), n - 1));
   self->updating = FALSE;
-  /* A new volume's texture channel starts as the one shown; from then on it is the page's. */
-  gtk_drop_down_set_model (self->texture_dropdown, G_LIST_MODEL (items));
-  if (n > 0)
-    g_object_set (self, "texture-channel",
-                  MIN (evox_document_get_channel (self->document), n - 1), NULL);
+  /* A new volume's texture channel starts as the one shown; from then on it is the page's, also
+   * when Make Phase switches to a derived volume and shows its Clusters channel. */
+  {
+    guint keep = self->texture_channel;
+    gboolean same = self->texture_label != NULL && keep < n &&
+                    !evox_volume_get_channel_derived (volume, keep) &&
+                    g_strcmp0 (evox_volume_get_channel_label (volume, keep) ?: "",
+                               self->texture_label) == 0;
+
+    gtk_drop_down_set_model (self->texture_dropdown, G_LIST_MODEL (items));
+    if (n > 0)
+      {
+        guint pick = same ? keep : MIN (evox_document_get_channel (self->document), n - 1);
+
+        for (guint c = 0; c < n && evox_volume_get_channel_derived (volume, pick); c++)
+          pick = c;
+        self->texture_channel = G_MAXUINT;
+        g_object_set (self, "texture-channel", pick, NULL);
+      }
+  }
 }
 
 typedef struct
@@ -1984,6 +2000,7 @@ evox_cluster_panel_dispose (GObject *object)
   g_clear_pointer (&self->domain_rows, g_array_unref);
   g_clear_pointer (&self->explained, g_free);
   g_clear_pointer (&self->channels_text, g_free);
+  g_clear_pointer (&self->texture_label, g_free);
   g_clear_weak_pointer (&self->run_clusters);
   if (self->domain_view != NULL)
     gtk_column_view_set_model (self->domain_view, NULL);
@@ -2099,9 +2116,18 @@ evox_cluster_panel_set_property (GObject      *object,
         }
       break;
     case PROP_TEXTURE_CHANNEL:
-      if (set_uint (self, &self->texture_channel, g_value_get_uint (value), pspec) &&
-          self->features == EVOX_FEATURES_LOCAL)
-        schedule_sweep (self);
+      if (set_uint (self, &self->texture_channel, g_value_get_uint (value), pspec))
+        {
+          EvoxVolume *volume = current_volume (self);
+
+          g_clear_pointer (&self->texture_label, g_free);
+          if (volume != NULL && self->texture_channel < evox_volume_get_n_channels (volume))
+            self->texture_label = g_strdup (evox_volume_get_channel_label (volume,
+                                                                           self->texture_channel)
+                                            ?: "");
+          if (self->features == EVOX_FEATURES_LOCAL)
+            schedule_sweep (self);
+        }
       break;
     case PROP_WINDOW:
       if (set_uint (self, &self->window, g_value_get_uint (value), pspec) &&
