@@ -907,11 +907,30 @@ guard_panel_wheels (GtkWidget *widget)
     guard_panel_wheels (child);
 }
 
+/* The application's style sheet, once per display. The window loads it (not the application) so
+ * that a window made without the application, as the tests make it, looks and measures as the
+ * user sees it: the side panel's width depends on it. */
+static void
+ensure_style (GdkDisplay *display)
+{
+  g_autoptr (GtkCssProvider) provider = NULL;
+
+  if (display == NULL || g_object_get_data (G_OBJECT (display), "evox-style") != NULL)
+    return;
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (provider, "/org/evox/Evox/style.css");
+  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  g_object_set_data_full (G_OBJECT (display), "evox-style", g_steal_pointer (&provider),
+                          g_object_unref);
+}
+
 static void
 evox_window_init (EvoxWindow *self)
 {
   GtkDropTarget *drop;
 
+  ensure_style (gtk_widget_get_display (GTK_WIDGET (self)));
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->document = evox_document_new ();
