@@ -1429,7 +1429,7 @@ evox_sensitivity_delta (EvoxVolume *volume,
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), 0);
   g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), 0);
 
-  if (evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10)
+  if (evox_volume_get_channel_value_scale (volume, channel) == EVOX_SCALE_LOG10)
     return 0.5;
   stats = evox_volume_get_stats (volume, channel);
   if (stats->n_finite == 0 || !(stats->max > stats->min))
