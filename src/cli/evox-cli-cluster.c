@@ -342,6 +342,7 @@ write_labels (const char    *path,
   evox_volume_set_origin (volume, origin);
   evox_volume_set_spacing_known (volume, evox_volume_get_spacing_known (like));
   evox_volume_set_channel_info (volume, 0, "cluster", NAN);
+  evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "cluster", NULL);
   evox_volume_freeze (volume);
   return evox_tiff_write (volume, 0, path,
                           force ? EVOX_TIFF_WRITE_OVERWRITE : EVOX_TIFF_WRITE_NONE, error);

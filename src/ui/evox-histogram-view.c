@@ -1984,21 +1984,21 @@ format_edge (EvoxHistogramView *self,
   return g_strdup_printf ("%.3g", value);
 }
 
-static gboolean
-on_query_tooltip (EvoxHistogramView *self,
-                  int                x,
-                  int                y,
-                  gboolean           keyboard,
-                  GtkTooltip        *tooltip)
+/* The hover text of bar `bin`: its value range in the shown channel's unit, and its counts. */
+char *
+_evox_histogram_view_dup_bin_text (EvoxHistogramView *self,
+                                   guint              bin)
 {
-  int bin = bin_at (self, x, y);
   double a0, a1, lo, hi;
   const char *unit;
   GString *text;
   EvoxVolume *volume;
 
-  if (bin < 0)
-    return FALSE;
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), NULL);
+  ensure_bins (self);
+  if (!self->have_bins || bin >= self->n_bins || self->document == NULL ||
+      evox_document_get_volume (self->document) == NULL)
+    return NULL;
 
   volume = evox_document_get_volume (self->document);
   unit = evox_volume_get_channel_unit (volume, evox_document_get_channel (self->document));
@@ -2037,9 +2037,30 @@ on_query_tooltip (EvoxHistogramView *self,
   for (guint s = 0; self->n_series > 1 && s < self->n_series; s++)
     g_string_append_printf (text, "\n%s: %.0f", (char *) g_ptr_array_index (self->legend, s),
                             self->series[(gsize) s * self->n_bins + bin]);
+  return g_string_free (text, FALSE);
+}
 
-  gtk_tooltip_set_text (tooltip, text->str);
-  g_string_free (text, TRUE);
+gboolean
+_evox_histogram_view_get_decades (EvoxHistogramView *self)
+{
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), FALSE);
+  ensure_bins (self);
+  return self->have_bins && self->decades;
+}
+
+static gboolean
+on_query_tooltip (EvoxHistogramView *self,
+                  int                x,
+                  int                y,
+                  gboolean           keyboard,
+                  GtkTooltip        *tooltip)
+{
+  int bin = bin_at (self, x, y);
+  g_autofree char *text = NULL;
+
+  if (bin < 0 || (text = _evox_histogram_view_dup_bin_text (self, (guint) bin)) == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
   return TRUE;
 }
 
