@@ -294,10 +294,10 @@ parse_mask (const char      *spec,
                                        spec);
       return FALSE;
     }
-  if (!evox_phase_list_append_specs (list, specs, volume,
-                                     evox_basis_get_histogram (volume, channel,
-                                                               EVOX_BASIS_VOLUME),
-                                     FALSE, &error))
+  if (!evox_phase_list_append_channel_specs (list, specs, volume, channel,
+                                             evox_basis_get_histogram (volume, channel,
+                                                                       EVOX_BASIS_VOLUME),
+                                             FALSE, &error))
     {
       *status = _evox_cli_error (_evox_cli_error_status (error), "--mask: %s", error->message);
       return FALSE;
