@@ -2206,6 +2206,22 @@ test_channel_values_old_files (void)
                        good ? "cluster" : "resistance");
       g_assert_cmpstr (evox_volume_get_channel_unit (volume, 1), ==, good ? "" : "ohm");
     }
+  /* The meanings without labels (evox_channels=) still apply. */
+  {
+    g_autoptr(EvoxVolume) volume = NULL;
+    g_autoptr(GError) error = NULL;
+
+    write_czt (path, "ImageJ=1.11a\nimages=6\nchannels=2\nslices=3\nhyperstack=true\n"
+               "evox_scale=log10\nevox_quantity=resistance\nevox_unit=ohm\n"
+               "evox_channel_values=log10:resistance:ohm;linear:edge%20energy:eV\n", 2, 3, 1, 6);
+    volume = evox_tiff_read (path, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_null (evox_volume_get_channel_label (volume, 1));
+    g_assert_cmpint (evox_volume_get_channel_value_scale (volume, 0), ==, EVOX_SCALE_LOG10);
+    g_assert_cmpint (evox_volume_get_channel_value_scale (volume, 1), ==, EVOX_SCALE_LINEAR);
+    g_assert_cmpstr (evox_volume_get_channel_quantity (volume, 1), ==, "edge energy");
+    g_assert_cmpstr (evox_volume_get_channel_unit (volume, 1), ==, "eV");
+  }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 

@@ -2050,6 +2050,8 @@ apply_channels (TiffReader *reader,
   guint n = evox_volume_get_n_channels (volume);
 
   parse_imagej (reader->description, &ij);
+  /* The meanings stand on their own: a file may give them without labels. */
+  apply_channel_values (volume, ij.evox_channel_values);
   if (n < 2 || ij.evox_channels == NULL)
     return;
   entries = g_strsplit (ij.evox_channels, ";", -1);
@@ -2070,7 +2072,6 @@ apply_channels (TiffReader *reader,
       label = unescape_field (entries[c]);
       evox_volume_set_channel_info (volume, c, label[0] != '\0' ? label : NULL, energy);
     }
-  apply_channel_values (volume, ij.evox_channel_values);
 }
 
 /* What the values mean, the layers' provenance and the measured scans, from Evox's own keys. */
