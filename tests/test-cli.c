@@ -3361,6 +3361,69 @@ test_voxel_size (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A file whose channels mean different things (log10 resistance, then cluster ids) shows each
+ * channel's meaning in channel_info, channel 0's at the top level, and per channel in text. */
+static void
+test_info_channel_values (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "two.tif", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (2, 2, 2, 2, EVOX_SAMPLE_F32, &error);
+  g_autoptr(JsonParser) parser = NULL;
+  JsonObject *info, *first, *second;
+  JsonArray *channels;
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < 2; c++)
+    {
+      float *values = evox_volume_get_data_mut (volume, c);
+
+      for (guint i = 0; i < 8; i++)
+        values[i] = c == 0 ? -5.0f + 0.5f * (float) i : (float) (1 + i % 2);
+    }
+  evox_volume_set_channel_info (volume, 0, "R", NAN);
+  evox_volume_set_channel_info (volume, 1, "Clusters", NAN);
+  evox_volume_set_channel_values (volume, 0, EVOX_SCALE_LOG10, "resistance", "ohm");
+  evox_volume_set_channel_values (volume, 1, EVOX_SCALE_LINEAR, "cluster", NULL);
+  evox_volume_freeze (volume);
+  g_assert_true (evox_tiff_write (volume, -1, path, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+
+  {
+    g_auto(Run) run = evox ("info", "--json", path, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    info = parse_json (run.out, &parser);
+    g_assert_cmpstr (json_object_get_string_member (info, "value_scale"), ==, "log10");
+    g_assert_cmpstr (json_object_get_string_member (info, "quantity"), ==, "resistance");
+    g_assert_cmpstr (json_object_get_string_member (info, "unit"), ==, "ohm");
+    channels = json_object_get_array_member (info, "channel_info");
+    g_assert_cmpuint (json_array_get_length (channels), ==, 2);
+    first = json_array_get_object_element (channels, 0);
+    second = json_array_get_object_element (channels, 1);
+    g_assert_cmpstr (json_object_get_string_member (first, "label"), ==, "R");
+    g_assert_cmpstr (json_object_get_string_member (first, "value_scale"), ==, "log10");
+    g_assert_cmpstr (json_object_get_string_member (first, "quantity"), ==, "resistance");
+    g_assert_cmpstr (json_object_get_string_member (first, "unit"), ==, "ohm");
+    g_assert_cmpstr (json_object_get_string_member (second, "label"), ==, "Clusters");
+    g_assert_cmpstr (json_object_get_string_member (second, "value_scale"), ==, "linear");
+    g_assert_cmpstr (json_object_get_string_member (second, "quantity"), ==, "cluster");
+    g_assert_cmpstr (json_object_get_string_member (second, "unit"), ==, "");
+    g_assert_cmpfloat (json_object_get_double_member (second, "min"), ==, 1);
+    g_assert_cmpfloat (json_object_get_double_member (second, "max"), ==, 2);
+  }
+  {
+    g_auto(Run) text = evox ("info", path, NULL);
+
+    g_assert_cmpint (text.status, ==, 0);
+    g_assert_nonnull (strstr (text.out, "values       f32, per channel:\n"));
+    g_assert_nonnull (strstr (text.out, "  R          log10 of resistance in ohm\n"));
+    g_assert_nonnull (strstr (text.out, "  Clusters   cluster\n"));
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -3368,6 +3431,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Evox/Cli/info-demo", test_info_demo);
   g_test_add_func ("/Evox/Cli/info-real", test_info_real);
+  g_test_add_func ("/Evox/Cli/info-channel-values", test_info_channel_values);
   g_test_add_func ("/Evox/Cli/histogram", test_histogram);
   g_test_add_func ("/Evox/Cli/histogram-measured", test_histogram_measured);
   g_test_add_func ("/Evox/Cli/convert", test_convert);

@@ -643,6 +643,62 @@ test_cluster_to_phase_float (void)
   g_assert_cmpfloat (evox_volume_get_value (derived, 1, 0, 0, 0), ==, 1.0);
 }
 
+/* Make Phase on log10 resistance (an SSRM stack's meaning): the Clusters channel holds ids, a
+ * linear "cluster" count with no unit, so the hover reads "cluster = 2", not R = 100 ohm, and
+ * the mapping is linear; the loaded channel keeps its log10 meaning. */
+static void
+test_cluster_to_phase_log10 (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxDocument) doc = evox_document_new ();
+  g_autoptr (EvoxVolume) volume = evox_volume_new (16, 16, 16, 1, EVOX_SAMPLE_F32, &error);
+  g_autoptr (EvoxClusters) clusters = corner_clusters (16, FALSE);
+  float *values;
+  EvoxVolume *derived;
+  char *text;
+
+  g_assert_no_error (error);
+  values = evox_volume_get_data_mut (volume, 0);
+  for (gsize i = 0; i < 16 * 16 * 16; i++)
+    values[i] = -6.0f + (float) (i % 16) * 0.25f;
+  evox_volume_set_values (volume, EVOX_SCALE_LOG10, "resistance", "ohm");
+  evox_volume_freeze (volume);
+  evox_document_set_volume (doc, volume, "ssrm", NULL);
+  g_assert_cmpint (evox_document_get_mapping (doc), ==, EVOX_MAPPING_LOG);
+  evox_document_set_clusters (doc, clusters);
+  g_assert_nonnull (evox_document_cluster_to_phase (doc, 2, &error));
+  g_assert_no_error (error);
+
+  derived = evox_document_get_volume (doc);
+  g_assert_cmpuint (evox_document_get_channel (doc), ==, 1);
+  g_assert_cmpint (evox_volume_get_channel_value_scale (derived, 1), ==, EVOX_SCALE_LINEAR);
+  g_assert_cmpstr (evox_volume_get_channel_quantity (derived, 1), ==, "cluster");
+  g_assert_cmpstr (evox_volume_get_channel_unit (derived, 1), ==, "");
+  g_assert_cmpint (evox_volume_get_channel_value_scale (derived, 0), ==, EVOX_SCALE_LOG10);
+  g_assert_cmpstr (evox_volume_get_channel_quantity (derived, 0), ==, "resistance");
+  g_assert_cmpstr (evox_volume_get_channel_unit (derived, 0), ==, "ohm");
+  g_assert_false (evox_volume_channels_share_values (derived));
+  /* The loaded volume is not changed by the derived one's meaning. */
+  g_assert_cmpint (evox_volume_get_channel_value_scale (volume, 0), ==, EVOX_SCALE_LOG10);
+
+  text = evox_document_format_value (doc, evox_volume_get_value (derived, 1, 5, 5, 5));
+  g_assert_cmpstr (text, ==, "cluster = 2");
+  g_free (text);
+  g_assert_cmpint (evox_document_get_mapping (doc), ==, EVOX_MAPPING_LINEAR);
+  g_assert_cmpint (evox_document_get_transfer (doc), ==, EVOX_TRANSFER_IDENTITY);
+
+  /* Back on the resistance channel: its own meaning and a log mapping again. */
+  evox_document_set_channel (doc, 0);
+  text = evox_document_format_value (doc, 2.0);
+  g_assert_cmpstr (text, ==, "log10 R = 2.00 (R = 100 ohm)");
+  g_free (text);
+  g_assert_cmpint (evox_document_get_mapping (doc), ==, EVOX_MAPPING_LOG);
+  g_assert_cmpint (evox_document_get_transfer (doc), ==, EVOX_TRANSFER_IDENTITY);
+  /* The id channel through a log mapping would have shown 10^id: now it maps linearly. */
+  evox_document_set_channel (doc, 1);
+  g_assert_cmpint (evox_document_get_transfer (doc), ==, EVOX_TRANSFER_IDENTITY);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -663,6 +719,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Document/voxel-size-keeps-rulers", test_voxel_size_keeps_rulers);
   g_test_add_func ("/Evox/Document/cluster-properties", test_cluster_properties);
   g_test_add_func ("/Evox/Document/cluster-to-phase", test_cluster_to_phase);
+  g_test_add_func ("/Evox/Document/cluster-to-phase-log10", test_cluster_to_phase_log10);
   g_test_add_func ("/Evox/Document/cluster-to-phase-float", test_cluster_to_phase_float);
   return g_test_run ();
 }

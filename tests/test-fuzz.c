@@ -144,8 +144,9 @@ test_fuzz_tiff_deflate (void)
   fuzz_tiff (EVOX_TIFF_WRITE_DEFLATE | EVOX_TIFF_WRITE_F32, 31);
 }
 
-/* A hyperstack: mutations of its description (channels=, slices=, frames=, evox_channels=) must
- * read as some layout or fail, never address pages outside the volume. */
+/* A hyperstack: mutations of its description (channels=, slices=, frames=, evox_channels=,
+ * evox_channel_values=) must read as some layout or fail, never address pages outside the
+ * volume. */
 static void
 test_fuzz_tiff_hyperstack (void)
 {
@@ -162,6 +163,8 @@ test_fuzz_tiff_hyperstack (void)
         v[i] = (guint8) (i * 3 + c * 100);
     }
   evox_volume_set_channel_info (volume, 0, "a", 6534);
+  evox_volume_set_channel_values (volume, 0, EVOX_SCALE_LOG10, "resistance", "ohm");
+  evox_volume_set_channel_values (volume, 1, EVOX_SCALE_LINEAR, "cluster", NULL);
   g_assert_true (evox_tiff_write (volume, -1, path, EVOX_TIFF_WRITE_NONE, &error));
   g_assert_no_error (error);
   fuzz_file (path, "hyper.tif", 51);

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-clusters.h"
 #include "evox-demo.h"
 #include "evox-document.h"
 #include "evox-histogram-view-private.h"
@@ -1703,6 +1704,80 @@ test_scan_palette_and_lines (void)
   g_assert_finalize_object (volume);
 }
 
+/* Make Phase on the demo stack (log10 resistance): the Clusters channel's histogram is of ids
+ * on a linear axis, titled and hovered without the stack's ohm or log10 numbers; back on the
+ * resistance channel the axis reads decades again. */
+static void
+test_cluster_channel_linear (void)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxDocument *document = evox_document_new ();
+  EvoxVolume *volume = evox_demo_volume_new (10.0);
+  g_autoptr(EvoxClusters) clusters = NULL;
+  gsize dims[3], n;
+  guint16 *ids;
+  Shown shown;
+  guint n_bins;
+  const double *counts;
+  double total = 0;
+  int last = -1;
+
+  evox_volume_get_dims (volume, dims);
+  n = dims[0] * dims[1] * dims[2];
+  ids = _evox_alloc_large (n * sizeof (guint16));
+  for (gsize i = 0; i < n; i++)
+    ids[i] = i % dims[0] < dims[0] / 2 ? 1 : 2;
+  clusters = evox_clusters_new_take (dims, ids, 2, 0, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_document_set_volume (document, volume, "demo", NULL);
+  evox_document_set_clusters (document, clusters);
+  shown = show_view (document);
+  g_assert_true (_evox_histogram_view_get_decades (shown.view));
+
+  g_assert_nonnull (evox_document_cluster_to_phase (document, 2, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_document_get_channel (document), ==, 1);
+  g_assert_false (_evox_histogram_view_get_decades (shown.view));
+  g_assert_false (evox_histogram_view_get_log_bins (shown.view));
+  g_assert_nonnull (strstr (evox_histogram_view_get_title (shown.view), "cluster"));
+  g_assert_null (strstr (evox_histogram_view_get_title (shown.view), "ohm"));
+  counts = evox_histogram_view_get_counts (shown.view, &n_bins, NULL, NULL);
+  for (guint b = 0; b < n_bins; b++)
+    {
+      total += counts[b];
+      if (counts[b] > 0)
+        last = (int) b;
+    }
+  /* Every voxel is in cluster 1 or 2: all of them counted, half in the top bar. */
+  g_assert_cmpfloat (total, ==, (double) n);
+  g_assert_cmpint (last, >=, 0);
+  g_assert_cmpfloat (counts[last], ==, (double) n / 2);
+  {
+    g_autofree char *text = _evox_histogram_view_dup_bin_text (shown.view, (guint) last);
+    double lo, hi;
+
+    g_assert_nonnull (text);
+    g_test_message ("top bar: %s; title: %s", text, evox_histogram_view_get_title (shown.view));
+    g_assert_null (strstr (text, "ohm"));
+    g_assert_null (strstr (text, "log"));
+    /* The bar's range holds the id 2 itself, not 10^2. */
+    g_assert_cmpint (sscanf (text, "%lf – %lf", &lo, &hi), ==, 2);
+    g_assert_cmpfloat (lo, <=, 2);
+    g_assert_cmpfloat (hi, >=, 2);
+  }
+  draw_once (shown.view);
+  evox_test_screenshot (GTK_WIDGET (shown.view), "cluster-channel");
+
+  evox_document_set_channel (document, 0);
+  g_assert_true (_evox_histogram_view_get_decades (shown.view));
+  g_assert_nonnull (strstr (evox_histogram_view_get_title (shown.view), "ohm"));
+
+  close_view (&shown);
+  g_assert_finalize_object (document);
+  g_clear_object (&clusters);
+  g_assert_finalize_object (volume);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1715,6 +1790,7 @@ main (int    argc,
   g_test_add_func ("/Evox/HistogramView/u16", test_u16);
   g_test_add_func ("/Evox/HistogramView/f32", test_f32);
   g_test_add_func ("/Evox/HistogramView/log10", test_log10);
+  g_test_add_func ("/Evox/HistogramView/cluster-channel-linear", test_cluster_channel_linear);
   g_test_add_func ("/Evox/HistogramView/per-layer-small", test_per_layer_small);
   g_test_add_func ("/Evox/HistogramView/slice", test_slice);
   g_test_add_func ("/Evox/HistogramView/range-keeps-counts", test_range_keeps_counts);

@@ -468,6 +468,38 @@ test_document (void)
   g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 0);
 }
 
+/* The value column is named in the sampled channel's unit: a linear map in eV beside log10
+ * resistance gives value_eV, not value_log10_ohm. */
+static void
+test_profile_csv_channel_unit (void)
+{
+  const double spacing[3] = { 2.0, 2.0, 2.0 }, origin[3] = { 0.0, 0.0, 0.0 };
+  g_autoptr(EvoxVolume) base = random_volume (6, 6, 6, spacing, origin, 4);
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(EvoxProfile) on_map = NULL;
+  g_autoptr(EvoxProfile) on_base = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *map_text = NULL;
+  g_autofree char *base_text = NULL;
+  double a[3] = { 0.0, 1.0, 4.0 }, b[3] = { 9.0, 7.0, 4.0 };
+  float *map = _evox_alloc_large (6 * 6 * 6 * sizeof (float));
+
+  for (guint i = 0; i < 6 * 6 * 6; i++)
+    map[i] = 8000.0f + (float) i;
+  evox_volume_set_values (base, EVOX_SCALE_LOG10, "resistance", "ohm");
+  volume = _evox_volume_new_with_channel (base, "edge", map, &error);
+  g_assert_no_error (error);
+  evox_volume_set_channel_values (volume, 1, EVOX_SCALE_LINEAR, "edge energy", "eV");
+  on_map = evox_profile_sample (volume, 1, a, b);
+  on_base = evox_profile_sample (volume, 0, a, b);
+  g_assert_cmpuint (on_map->channel, ==, 1);
+  map_text = evox_profile_csv_format (on_map, volume);
+  base_text = evox_profile_csv_format (on_base, volume);
+  g_assert_true (g_str_has_prefix (map_text, "distance_nm,x_nm,y_nm,z_nm,value_eV,sampling\n"));
+  g_assert_true (g_str_has_prefix (base_text,
+                                   "distance_nm,x_nm,y_nm,z_nm,value_log10_ohm,sampling\n"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -480,6 +512,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Profile/electrode", test_profile_electrode);
   g_test_add_func ("/Evox/Profile/csv", test_profile_csv);
   g_test_add_func ("/Evox/Profile/csv-px", test_profile_csv_px);
+  g_test_add_func ("/Evox/Profile/csv-channel-unit", test_profile_csv_channel_unit);
   g_test_add_func ("/Evox/Profile/sampling", test_profile_sampling);
   g_test_add_func ("/Evox/Measurement/from-voxels", test_from_voxels);
   return g_test_run ();

@@ -1503,6 +1503,44 @@ test_append_specs (void)
   }
 }
 
+/* Phases of a channel read their values in that channel's meaning: "3e-5" is a quantity stored
+ * as its log10 on log10 resistance, and plainly 3e-5 on a linear channel of the same volume. */
+static void
+test_append_channel_specs (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) volume = evox_volume_new (4, 4, 2, 2, EVOX_SAMPLE_F32, &error);
+  g_autoptr (EvoxPhaseList) on_log = evox_phase_list_new ();
+  g_autoptr (EvoxPhaseList) on_linear = evox_phase_list_new ();
+  const char *specs[] = { "p=3e-5:1e-3:#123456", NULL };
+
+  g_assert_no_error (error);
+  evox_volume_set_channel_values (volume, 0, EVOX_SCALE_LOG10, "resistance", "ohm");
+  evox_volume_set_channel_values (volume, 1, EVOX_SCALE_LINEAR, "cluster", NULL);
+  evox_volume_freeze (volume);
+
+  g_assert_true (evox_phase_list_append_channel_specs (on_log, specs, volume, 0,
+                                                       evox_volume_get_fine_histogram (volume, 0),
+                                                       TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat_with_epsilon (evox_phase_get_lo (evox_phase_list_get_phase (on_log, 0)),
+                                  log10 (3e-5), 1e-12);
+  g_assert_cmpfloat_with_epsilon (evox_phase_get_hi (evox_phase_list_get_phase (on_log, 0)),
+                                  -3, 1e-12);
+
+  g_assert_true (evox_phase_list_append_channel_specs (on_linear, specs, volume, 1,
+                                                       evox_volume_get_fine_histogram (volume, 1),
+                                                       TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (evox_phase_get_lo (evox_phase_list_get_phase (on_linear, 0)), ==, 3e-5);
+  g_assert_cmpfloat (evox_phase_get_hi (evox_phase_list_get_phase (on_linear, 0)), ==, 1e-3);
+  g_assert_cmpstr (evox_phase_get_color (evox_phase_list_get_phase (on_linear, 0)), ==,
+                   "#123456");
+  /* The sensitivity step follows the channel too: half a decade only on log10 data. */
+  g_assert_cmpfloat (evox_sensitivity_delta (volume, 0), ==, 0.5);
+  g_assert_cmpfloat (evox_sensitivity_delta (volume, 1), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1533,6 +1571,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Phase/count-basis", test_count_basis);
   g_test_add_func ("/Evox/Phase/spec-syntax", test_spec_syntax);
   g_test_add_func ("/Evox/Phase/append-specs", test_append_specs);
+  g_test_add_func ("/Evox/Phase/append-channel-specs", test_append_channel_specs);
   status = g_test_run ();
   evox_test_tmpdir_free (config_home);
   return status;

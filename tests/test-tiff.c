@@ -2128,6 +2128,103 @@ test_hyperstack_imagej_channels (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Channels of different meaning (log10 resistance and a linear map in eV) keep each its own
+ * through a file: evox_channel_values=SCALE:QUANTITY:UNIT;... A channel written alone keeps
+ * its meaning as the file's. */
+static void
+test_channel_values_round_trip (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "meanings.tif", NULL);
+  g_autofree char *one = g_build_filename (dir, "one.tif", NULL);
+  g_autoptr(EvoxVolume) volume = make_volume (EVOX_SAMPLE_F32, 4, 3, 2, 2);
+  g_autoptr(EvoxVolume) back = NULL;
+  g_autoptr(EvoxVolume) alone = NULL;
+  g_autoptr(GError) error = NULL;
+
+  evox_volume_set_channel_values (volume, 0, EVOX_SCALE_LOG10, "resistance", "ohm");
+  evox_volume_set_channel_values (volume, 1, EVOX_SCALE_LINEAR, "edge; energy: 100%", "eV");
+  g_assert_true (evox_tiff_write (volume, -1, path, EVOX_TIFF_WRITE_OVERWRITE, &error));
+  g_assert_no_error (error);
+  back = evox_tiff_read (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_n_channels (back), ==, 2);
+  g_assert_cmpint (evox_volume_get_channel_value_scale (back, 0), ==, EVOX_SCALE_LOG10);
+  g_assert_cmpstr (evox_volume_get_channel_quantity (back, 0), ==, "resistance");
+  g_assert_cmpstr (evox_volume_get_channel_unit (back, 0), ==, "ohm");
+  g_assert_cmpint (evox_volume_get_channel_value_scale (back, 1), ==, EVOX_SCALE_LINEAR);
+  g_assert_cmpstr (evox_volume_get_channel_quantity (back, 1), ==, "edge; energy: 100%");
+  g_assert_cmpstr (evox_volume_get_channel_unit (back, 1), ==, "eV");
+
+  g_assert_true (evox_tiff_write (volume, 1, one, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+  alone = evox_tiff_read (one, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_n_channels (alone), ==, 1);
+  g_assert_cmpint (evox_volume_get_value_scale (alone), ==, EVOX_SCALE_LINEAR);
+  g_assert_cmpstr (evox_volume_get_quantity (alone), ==, "edge; energy: 100%");
+  g_assert_cmpstr (evox_volume_get_unit (alone), ==, "eV");
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* Files from before evox_channel_values (or with a damaged one) give every channel the
+ * file's one meaning; a damaged entry leaves only its channel at that. */
+static void
+test_channel_values_old_files (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "old.tif", NULL);
+  const char *head = "ImageJ=1.11a\nimages=6\nchannels=2\nslices=3\nhyperstack=true\n"
+                     "evox_scale=log10\nevox_quantity=resistance\nevox_unit=ohm\n"
+                     "evox_channels=a:;b:\n";
+  const char *tails[] = {
+    "",                                             /* an old file */
+    "evox_channel_values=linear:cluster:\n",        /* one entry for two channels */
+    "evox_channel_values=log10:resistance:ohm;cubic:x:y\n",  /* an unknown scale */
+    "evox_channel_values=log10:resistance:ohm;linear:cluster\n",  /* two fields */
+    "evox_channel_values=log10:resistance:ohm;linear:cluster:\n", /* a good one */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (tails); i++)
+    {
+      g_autofree char *description = g_strconcat (head, tails[i], NULL);
+      g_autoptr(EvoxVolume) volume = NULL;
+      g_autoptr(GError) error = NULL;
+      gboolean good = i == G_N_ELEMENTS (tails) - 1;
+
+      write_czt (path, description, 2, 3, 1, 6);
+      volume = evox_tiff_read (path, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (evox_volume_get_n_channels (volume), ==, 2);
+      g_assert_cmpstr (evox_volume_get_channel_label (volume, 1), ==, "b");
+      g_assert_cmpint (evox_volume_get_channel_value_scale (volume, 0), ==, EVOX_SCALE_LOG10);
+      g_assert_cmpstr (evox_volume_get_channel_quantity (volume, 0), ==, "resistance");
+      g_assert_cmpstr (evox_volume_get_channel_unit (volume, 0), ==, "ohm");
+      g_assert_cmpint (evox_volume_get_channel_value_scale (volume, 1), ==,
+                       good ? EVOX_SCALE_LINEAR : EVOX_SCALE_LOG10);
+      g_assert_cmpstr (evox_volume_get_channel_quantity (volume, 1), ==,
+                       good ? "cluster" : "resistance");
+      g_assert_cmpstr (evox_volume_get_channel_unit (volume, 1), ==, good ? "" : "ohm");
+    }
+  /* The meanings without labels (evox_channels=) still apply. */
+  {
+    g_autoptr(EvoxVolume) volume = NULL;
+    g_autoptr(GError) error = NULL;
+
+    write_czt (path, "ImageJ=1.11a\nimages=6\nchannels=2\nslices=3\nhyperstack=true\n"
+               "evox_scale=log10\nevox_quantity=resistance\nevox_unit=ohm\n"
+               "evox_channel_values=log10:resistance:ohm;linear:edge%20energy:eV\n", 2, 3, 1, 6);
+    volume = evox_tiff_read (path, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_null (evox_volume_get_channel_label (volume, 1));
+    g_assert_cmpint (evox_volume_get_channel_value_scale (volume, 0), ==, EVOX_SCALE_LOG10);
+    g_assert_cmpint (evox_volume_get_channel_value_scale (volume, 1), ==, EVOX_SCALE_LINEAR);
+    g_assert_cmpstr (evox_volume_get_channel_quantity (volume, 1), ==, "edge energy");
+    g_assert_cmpstr (evox_volume_get_channel_unit (volume, 1), ==, "eV");
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2184,6 +2281,8 @@ main (int    argc,
   g_test_add_func ("/Evox/Tiff/real/electrode", test_real_electrode);
   g_test_add_func ("/Evox/Tiff/hyperstack/round-trip", test_hyperstack_round_trip);
   g_test_add_func ("/Evox/Tiff/hyperstack/imagej-channels", test_hyperstack_imagej_channels);
+  g_test_add_func ("/Evox/Tiff/hyperstack/channel-values", test_channel_values_round_trip);
+  g_test_add_func ("/Evox/Tiff/hyperstack/channel-values-old", test_channel_values_old_files);
 
   return g_test_run ();
 }

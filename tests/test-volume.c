@@ -325,6 +325,61 @@ test_inner_range (void)
   }
 }
 
+/* Value meaning is per channel: the volume-wide calls are channel 0's and set every channel;
+ * a derived channel starts linear "value" while the shared ones keep the base's meaning. */
+static void
+test_channel_values (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) volume = evox_volume_new (2, 2, 2, 2, EVOX_SAMPLE_F32, &error);
+  g_autoptr (EvoxVolume) derived = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (evox_volume_get_channel_value_scale (volume, 1), ==, EVOX_SCALE_LINEAR);
+  g_assert_cmpstr (evox_volume_get_channel_quantity (volume, 1), ==, "value");
+  g_assert_cmpstr (evox_volume_get_channel_unit (volume, 1), ==, "");
+
+  evox_volume_set_values (volume, EVOX_SCALE_LOG10, "resistance", "ohm");
+  for (guint c = 0; c < 2; c++)
+    {
+      g_assert_cmpint (evox_volume_get_channel_value_scale (volume, c), ==, EVOX_SCALE_LOG10);
+      g_assert_cmpstr (evox_volume_get_channel_quantity (volume, c), ==, "resistance");
+      g_assert_cmpstr (evox_volume_get_channel_unit (volume, c), ==, "ohm");
+    }
+  g_assert_true (evox_volume_channels_share_values (volume));
+
+  evox_volume_set_channel_values (volume, 1, EVOX_SCALE_LINEAR, "energy", "eV");
+  g_assert_false (evox_volume_channels_share_values (volume));
+  g_assert_cmpint (evox_volume_get_value_scale (volume), ==, EVOX_SCALE_LOG10);
+  g_assert_cmpstr (evox_volume_get_quantity (volume), ==, "resistance");
+  g_assert_cmpstr (evox_volume_get_unit (volume), ==, "ohm");
+  g_assert_cmpint (evox_volume_get_channel_value_scale (volume, 1), ==, EVOX_SCALE_LINEAR);
+  g_assert_cmpstr (evox_volume_get_channel_quantity (volume, 1), ==, "energy");
+  g_assert_cmpstr (evox_volume_get_channel_unit (volume, 1), ==, "eV");
+  /* NULL quantity reads "value", NULL unit none. */
+  evox_volume_set_channel_values (volume, 1, EVOX_SCALE_LINEAR, NULL, NULL);
+  g_assert_cmpstr (evox_volume_get_channel_quantity (volume, 1), ==, "value");
+  g_assert_cmpstr (evox_volume_get_channel_unit (volume, 1), ==, "");
+  evox_volume_set_channel_values (volume, 1, EVOX_SCALE_LINEAR, "energy", "eV");
+
+  evox_volume_set_channel_info (volume, 0, "R", NAN);
+  evox_volume_set_channel_info (volume, 1, "E", NAN);
+  derived = _evox_volume_new_with_channel (volume, "Clusters",
+                                           _evox_alloc_large (8 * sizeof (float)), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_n_channels (derived), ==, 3);
+  g_assert_cmpint (evox_volume_get_channel_value_scale (derived, 0), ==, EVOX_SCALE_LOG10);
+  g_assert_cmpstr (evox_volume_get_channel_unit (derived, 0), ==, "ohm");
+  g_assert_cmpstr (evox_volume_get_channel_quantity (derived, 1), ==, "energy");
+  g_assert_cmpstr (evox_volume_get_channel_unit (derived, 1), ==, "eV");
+  g_assert_cmpint (evox_volume_get_channel_value_scale (derived, 2), ==, EVOX_SCALE_LINEAR);
+  g_assert_cmpstr (evox_volume_get_channel_quantity (derived, 2), ==, "value");
+  g_assert_cmpstr (evox_volume_get_channel_unit (derived, 2), ==, "");
+  /* The derived volume's meanings are its own. */
+  evox_volume_set_channel_values (derived, 0, EVOX_SCALE_LINEAR, "other", NULL);
+  g_assert_cmpstr (evox_volume_get_channel_quantity (volume, 0), ==, "resistance");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -337,5 +392,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Volume/stack-errors", test_stack_errors);
   g_test_add_func ("/Evox/Volume/demo", test_demo);
   g_test_add_func ("/Evox/Volume/inner-range", test_inner_range);
+  g_test_add_func ("/Evox/Volume/channel-values", test_channel_values);
   return g_test_run ();
 }

@@ -296,10 +296,10 @@ parse_mask (const char      *spec,
                                        spec);
       return FALSE;
     }
-  if (!evox_phase_list_append_specs (list, specs, volume,
-                                     evox_basis_get_histogram (volume, channel,
-                                                               EVOX_BASIS_VOLUME),
-                                     FALSE, &error))
+  if (!evox_phase_list_append_channel_specs (list, specs, volume, channel,
+                                             evox_basis_get_histogram (volume, channel,
+                                                                       EVOX_BASIS_VOLUME),
+                                             FALSE, &error))
     {
       *status = _evox_cli_error (_evox_cli_error_status (error), "--mask: %s", error->message);
       return FALSE;
@@ -344,6 +344,7 @@ write_labels (const char    *path,
   evox_volume_set_origin (volume, origin);
   evox_volume_set_spacing_known (volume, evox_volume_get_spacing_known (like));
   evox_volume_set_channel_info (volume, 0, "cluster", NAN);
+  evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "cluster", NULL);
   evox_volume_freeze (volume);
   return evox_tiff_write (volume, 0, path,
                           force ? EVOX_TIFF_WRITE_OVERWRITE : EVOX_TIFF_WRITE_NONE, error);

@@ -173,6 +173,13 @@ info_json (EvoxVolume *volume,
       else
         json_builder_add_null_value (builder);
       add_number (builder, "energy_ev", evox_volume_get_channel_energy (volume, c));
+      json_builder_set_member_name (builder, "value_scale");
+      json_builder_add_string_value (
+        builder, evox_value_scale_to_string (evox_volume_get_channel_value_scale (volume, c)));
+      json_builder_set_member_name (builder, "quantity");
+      json_builder_add_string_value (builder, evox_volume_get_channel_quantity (volume, c));
+      json_builder_set_member_name (builder, "unit");
+      json_builder_add_string_value (builder, evox_volume_get_channel_unit (volume, c));
       add_stats (builder, evox_volume_get_stats (volume, c));
       json_builder_end_object (builder);
     }
@@ -188,6 +195,7 @@ info_json (EvoxVolume *volume,
   json_builder_set_member_name (builder, "sample_type");
   json_builder_add_string_value (builder,
                                  evox_sample_type_to_string (evox_volume_get_sample_type (volume)));
+  /* The volume-wide meaning is channel 0's; channel_info has each channel's. */
   json_builder_set_member_name (builder, "value_scale");
   json_builder_add_string_value (builder,
                                  evox_value_scale_to_string (evox_volume_get_value_scale (volume)));
@@ -221,6 +229,20 @@ info_json (EvoxVolume *volume,
   json_generator_set_root (generator, root);
   json_generator_set_pretty (generator, TRUE);
   return json_generator_to_data (generator, NULL);
+}
+
+/* "log10 of resistance in ohm", "cluster". */
+static char *
+describe_values (EvoxVolume *volume,
+                 guint       channel)
+{
+  const char *unit = evox_volume_get_channel_unit (volume, channel);
+
+  return g_strdup_printf ("%s%s%s%s",
+                          evox_volume_get_channel_value_scale (volume, channel) == EVOX_SCALE_LOG10
+                          ? "log10 of " : "",
+                          evox_volume_get_channel_quantity (volume, channel),
+                          *unit ? " in " : "", unit);
 }
 
 static void
@@ -265,11 +287,19 @@ print_text (EvoxVolume *volume,
   else
     printf ("%-12s not known (lengths in voxels; give --voxel-size)\n", "spacing");
   {
-    const char *unit = evox_volume_get_unit (volume);
-    printf ("%-12s %s, %s%s%s%s\n", "values",
+    g_autofree char *meaning = describe_values (volume, 0);
+
+    /* Channels of different meaning (a derived Clusters channel) are listed one by one. */
+    printf ("%-12s %s, %s\n", "values",
             evox_sample_type_to_string (evox_volume_get_sample_type (volume)),
-            evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10 ? "log10 of " : "",
-            evox_volume_get_quantity (volume), *unit ? " in " : "", unit);
+            evox_volume_channels_share_values (volume) ? meaning : "per channel:");
+    for (guint c = 0; !evox_volume_channels_share_values (volume) && c < n_channels; c++)
+      {
+        g_autofree char *each = describe_values (volume, c);
+        const char *label = evox_volume_get_channel_label (volume, c);
+
+        printf ("  %-10s %s\n", label != NULL ? label : "", each);
+      }
   }
   print_stats_line ("statistics", &stats, single);
   for (guint c = 0; n_channels > 1 && c < n_channels; c++)

@@ -24,8 +24,9 @@ parse_values (EvoxVolume      *volume,
               EvoxSurfaceSpec *spec,
               int             *status)
 {
-  EvoxValueScale scale = evox_volume_get_value_scale (volume);
-  const char *unit = evox_volume_get_unit (volume);
+  /* Typed in the meaning of the chosen channel (spec->channel is set before). */
+  EvoxValueScale scale = evox_volume_get_channel_value_scale (volume, spec->channel);
+  const char *unit = evox_volume_get_channel_unit (volume, spec->channel);
   EvoxSampleType type = evox_volume_get_sample_type (volume);
   g_autoptr(GError) error = NULL;
   float first, last;

@@ -51,9 +51,9 @@ _evox_cli_parse_phases_on_basis (EvoxPhaseList  *list,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!evox_phase_list_append_specs (list, (const char * const *) specs, volume,
-                                     evox_basis_get_histogram (volume, channel, basis),
-                                     with_color, &error))
+  if (!evox_phase_list_append_channel_specs (list, (const char * const *) specs, volume, channel,
+                                             evox_basis_get_histogram (volume, channel, basis),
+                                             with_color, &error))
     {
       *status = _evox_cli_error (_evox_cli_error_status (error), "--phase: %s", error->message);
       return FALSE;

@@ -525,7 +525,7 @@ default_mapping (EvoxVolume *volume,
 {
   const EvoxStats *stats;
 
-  if (evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10)
+  if (evox_volume_get_channel_value_scale (volume, channel) == EVOX_SCALE_LOG10)
     return EVOX_MAPPING_LOG;
   stats = evox_volume_get_stats (volume, channel);
   if (stats->n_finite > 0 && stats->min > 0 && stats->max > 1000 * stats->min)
@@ -728,6 +728,8 @@ void
 evox_document_set_channel (EvoxDocument *self,
                            guint         channel)
 {
+  EvoxValueScale old_scale;
+
   g_return_if_fail (EVOX_IS_DOCUMENT (self));
 
   if (self->volume == NULL || channel >= evox_volume_get_n_channels (self->volume))
@@ -736,8 +738,16 @@ evox_document_set_channel (EvoxDocument *self,
     return;
   /* Particles are of one channel's values. */
   evox_document_set_labels (self, NULL);
+  /* self->channel may be past a swapped-in volume's channels (replace_volume_keeping_state). */
+  old_scale = self->channel < evox_volume_get_n_channels (self->volume)
+              ? evox_volume_get_channel_value_scale (self->volume, self->channel)
+              : EVOX_SCALE_LINEAR;
   self->channel = channel;
   notify (self, PROP_CHANNEL);
+  /* A channel of another meaning (cluster ids after log10 resistance) gets its own mapping;
+   * between channels of one meaning the user's choice stays. */
+  if (evox_volume_get_channel_value_scale (self->volume, channel) != old_scale)
+    evox_document_set_mapping (self, default_mapping (self->volume, channel));
   update_surface_specs (self);
   evox_document_reset_range (self);
 }
@@ -776,7 +786,8 @@ evox_document_get_transfer (EvoxDocument *self)
 
   g_return_val_if_fail (EVOX_IS_DOCUMENT (self), EVOX_TRANSFER_IDENTITY);
 
-  scale = self->volume != NULL ? evox_volume_get_value_scale (self->volume) : EVOX_SCALE_LINEAR;
+  scale = self->volume != NULL ? evox_volume_get_channel_value_scale (self->volume, self->channel)
+                               : EVOX_SCALE_LINEAR;
   return evox_transfer_for (scale, self->mapping);
 }
 
@@ -1248,8 +1259,9 @@ evox_document_format_value (EvoxDocument *self,
   if (self->volume == NULL)
     return g_strdup_printf ("%.4g", value);
 
-  quantity = evox_volume_get_quantity (self->volume);
-  unit = evox_volume_get_unit (self->volume);
+  /* The shown channel's meaning: cluster ids read "cluster = 2", not a log10 resistance. */
+  quantity = evox_volume_get_channel_quantity (self->volume, self->channel);
+  unit = evox_volume_get_channel_unit (self->volume, self->channel);
   if (quantity == NULL || *quantity == '\0')
     quantity = "value";
   /* Readouts use the symbol a paper would. */
@@ -1257,7 +1269,7 @@ evox_document_format_value (EvoxDocument *self,
     quantity = "R";
   else if (g_ascii_strcasecmp (quantity, "resistivity") == 0)
     quantity = "ρ";
-  if (evox_volume_get_value_scale (self->volume) == EVOX_SCALE_LOG10)
+  if (evox_volume_get_channel_value_scale (self->volume, self->channel) == EVOX_SCALE_LOG10)
     return g_strdup_printf ("log10 %s = %.2f (%s = %.3g%s%s)", quantity, value, quantity,
                             pow (10, value), unit != NULL && *unit ? " " : "",
                             unit != NULL ? unit : "");
@@ -1922,6 +1934,9 @@ evox_document_cluster_to_phase (EvoxDocument  *self,
                                                error);
       if (derived == NULL)
         return NULL;
+      /* Ids are labels counted 1..k, whatever the loaded channels measure. */
+      evox_volume_set_channel_values (derived, evox_volume_get_n_channels (derived) - 1,
+                                      EVOX_SCALE_LINEAR, "cluster", NULL);
       g_set_object (&self->cluster_channel_source, self->clusters);
       channel = (int) evox_volume_get_n_channels (derived) - 1;
       replace_volume_keeping_state (self, derived, (guint) channel);

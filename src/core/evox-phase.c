@@ -786,6 +786,11 @@ evox_phase_check_range (const char      *name,
  *
  * Returns: (transfer full): a new phase, or %NULL with EVOX_ERROR_ARGUMENT quoting the spec.
  */
+static EvoxPhase *parse_spec_on_channel (const char  *spec,
+                                         EvoxVolume  *volume,
+                                         guint        channel,
+                                         GError     **error);
+
 /* Splits "RANGE[:#rrggbb[:OPACITY]]" into its range text and style, checking the style: color is
  * NULL without one, opacity -1 without one. */
 static gboolean
@@ -834,9 +839,25 @@ split_styled_spec (const char  *spec,
   return TRUE;
 }
 
+static EvoxPhase *parse_styled_spec_on_channel (const char  *spec,
+                                                EvoxVolume  *volume,
+                                                guint        channel,
+                                                gboolean    *has_color,
+                                                GError     **error);
+
 EvoxPhase *
 evox_phase_parse_styled_spec (const char  *spec,
                               EvoxVolume  *volume,
+                              gboolean    *has_color,
+                              GError     **error)
+{
+  return parse_styled_spec_on_channel (spec, volume, 0, has_color, error);
+}
+
+static EvoxPhase *
+parse_styled_spec_on_channel (const char  *spec,
+                              EvoxVolume  *volume,
+                              guint        channel,
                               gboolean    *has_color,
                               GError     **error)
 {
@@ -853,8 +874,8 @@ evox_phase_parse_styled_spec (const char  *spec,
   if (!split_styled_spec (spec, &range, &color, &opacity, error))
     return NULL;
   if (color == NULL)
-    return evox_phase_parse_spec (spec, volume, error);
-  phase = evox_phase_parse_spec (range, volume, error);
+    return parse_spec_on_channel (spec, volume, channel, error);
+  phase = parse_spec_on_channel (range, volume, channel, error);
   if (phase == NULL)
     return NULL;
   evox_phase_set_color (phase, color);
@@ -984,8 +1005,28 @@ evox_phase_list_append_specs (EvoxPhaseList       *self,
                               gboolean             styled,
                               GError             **error)
 {
+  return evox_phase_list_append_channel_specs (self, specs, volume, 0, basis_histogram, styled,
+                                               error);
+}
+
+/**
+ * evox_phase_list_append_channel_specs:
+ * @channel: the channel the phases apply to: its value scale and unit read the values
+ *
+ * evox_phase_list_append_specs() for phases of another channel than the first.
+ */
+gboolean
+evox_phase_list_append_channel_specs (EvoxPhaseList       *self,
+                                      const char * const  *specs,
+                                      EvoxVolume          *volume,
+                                      guint                channel,
+                                      EvoxFineHistogram   *basis_histogram,
+                                      gboolean             styled,
+                                      GError             **error)
+{
   g_return_val_if_fail (EVOX_IS_PHASE_LIST (self), FALSE);
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+  g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), FALSE);
   g_return_val_if_fail (basis_histogram != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -1018,9 +1059,9 @@ evox_phase_list_append_specs (EvoxPhaseList       *self,
           continue;
         }
       if (styled)
-        phase = evox_phase_parse_styled_spec (specs[i], volume, &has_color, error);
+        phase = parse_styled_spec_on_channel (specs[i], volume, channel, &has_color, error);
       else
-        phase = evox_phase_parse_spec (specs[i], volume, error);
+        phase = parse_spec_on_channel (specs[i], volume, channel, error);
       if (phase == NULL)
         return FALSE;
       if (evox_phase_list_find (self, evox_phase_get_name (phase)) >= 0)
@@ -1052,6 +1093,17 @@ evox_phase_parse_spec (const char  *spec,
                        EvoxVolume  *volume,
                        GError     **error)
 {
+  return parse_spec_on_channel (spec, volume, 0, error);
+}
+
+/* Values are typed in the meaning of the channel the phases apply to (log10 numbers or "3e-5"
+ * for log10 resistance, plain ids for a Clusters channel). */
+static EvoxPhase *
+parse_spec_on_channel (const char  *spec,
+                       EvoxVolume  *volume,
+                       guint        channel,
+                       GError     **error)
+{
   EvoxValueScale scale = EVOX_SCALE_LINEAR;
   EvoxSampleType type = EVOX_SAMPLE_F32;
   const char *unit = NULL;
@@ -1068,8 +1120,9 @@ evox_phase_parse_spec (const char  *spec,
 
   if (volume != NULL)
     {
-      scale = evox_volume_get_value_scale (volume);
-      unit = evox_volume_get_unit (volume);
+      g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), NULL);
+      scale = evox_volume_get_channel_value_scale (volume, channel);
+      unit = evox_volume_get_channel_unit (volume, channel);
       type = evox_volume_get_sample_type (volume);
     }
   if (!split_name_range (spec, &name, &lo_text, &hi_text))
@@ -1429,7 +1482,7 @@ evox_sensitivity_delta (EvoxVolume *volume,
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), 0);
   g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), 0);
 
-  if (evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10)
+  if (evox_volume_get_channel_value_scale (volume, channel) == EVOX_SCALE_LOG10)
     return 0.5;
   stats = evox_volume_get_stats (volume, channel);
   if (stats->n_finite == 0 || !(stats->max > stats->min))

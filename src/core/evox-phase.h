@@ -152,6 +152,15 @@ gboolean       evox_phase_list_append_specs      (EvoxPhaseList       *self,
                                                   EvoxFineHistogram   *basis_histogram,
                                                   gboolean             styled,
                                                   GError             **error);
+/* The same for phases of `channel`: its value scale and unit read the values (the call above
+ * reads them as channel 0's, and evox_phase_parse_spec too). */
+gboolean       evox_phase_list_append_channel_specs (EvoxPhaseList    *self,
+                                                  const char * const  *specs,
+                                                  EvoxVolume          *volume,
+                                                  guint                channel,
+                                                  EvoxFineHistogram   *basis_histogram,
+                                                  gboolean             styled,
+                                                  GError             **error);
 /* Same checks for a range typed in a dialog; names the phase in the message. */
 gboolean       evox_phase_check_range            (const char     *name,
                                                   double          lo,

@@ -164,6 +164,7 @@ evox_profile_sample_with (EvoxVolume          *volume,
   n = MAX (n, 2);
 
   profile = g_new0 (EvoxProfile, 1);
+  profile->channel = channel;
   profile->sampling = sampling;
   profile->n = n;
   profile->distance_nm = g_new (double, n);

@@ -25,6 +25,7 @@ typedef struct
   double  *position_nm;   /* x, y, z of each sample: 3 n */
   double  *value;         /* stored values (log10 numbers for log10 data); NaN outside the
                            * volume or next to a hole */
+  guint    channel;       /* the sampled channel: its value meaning labels the values */
 } EvoxProfile;
 
 /* Samples channel `channel` from start to end (nm of the volume's frame) at n evenly spaced

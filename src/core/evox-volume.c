@@ -15,6 +15,10 @@ typedef struct
   gpointer           data;
   char              *label;
   double             energy_ev;
+  /* What the numbers mean: a derived channel (cluster ids) differs from the measured ones. */
+  EvoxValueScale     scale;
+  char              *quantity;
+  char              *unit;
   EvoxStats          stats;
   EvoxFineHistogram *fine;      /* with stats, built on first use; NULL until then */
   gboolean           borrowed;  /* data belongs to `base`, which this volume keeps alive */
@@ -34,9 +38,6 @@ struct _EvoxVolume
   gboolean           spacing_known;
   GMutex             spacing_lock;  /* not `lock`: that one is held while histograms build */
   double             origin[3];
-  EvoxValueScale     scale;
-  char              *quantity;
-  char              *unit;
 
   EvoxLayer         *layers;
   gboolean           layers_explicit;
@@ -72,11 +73,11 @@ evox_volume_finalize (GObject *object)
       if (!self->channels[c].borrowed)
         _evox_free_large (self->channels[c].data);
       g_free (self->channels[c].label);
+      g_free (self->channels[c].quantity);
+      g_free (self->channels[c].unit);
       g_clear_pointer (&self->channels[c].fine, evox_fine_histogram_unref);
     }
   g_free (self->channels);
-  g_free (self->quantity);
-  g_free (self->unit);
   g_free (self->layers);
   g_clear_pointer (&self->scans, g_array_unref);
   g_clear_pointer (&self->metadata, g_hash_table_unref);
@@ -104,8 +105,6 @@ evox_volume_init (EvoxVolume *self)
   self->scans = g_array_new (FALSE, TRUE, sizeof (EvoxScan));
   g_array_set_clear_func (self->scans, clear_scan);
   self->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->quantity = g_strdup ("value");
-  self->unit = g_strdup ("");
   for (int i = 0; i < 3; i++)
     self->spacing[i] = 1.0;
 }
@@ -199,6 +198,8 @@ evox_volume_new (gsize            nx,
   for (guint c = 0; c < n_channels; c++)
     {
       self->channels[c].energy_ev = NAN;
+      self->channels[c].quantity = g_strdup ("value");
+      self->channels[c].unit = g_strdup ("");
       self->channels[c].data = _evox_alloc_large (n_voxels * item);
       if (self->channels[c].data == NULL)
         {
@@ -274,6 +275,9 @@ _evox_volume_new_with_channel (EvoxVolume  *base,
       to->label = g_strdup (from->label);
       to->energy_ev = from->energy_ev;
       to->derived = from->derived;
+      to->scale = from->scale;
+      to->quantity = g_strdup (from->quantity);
+      to->unit = g_strdup (from->unit);
       if (from->fine != NULL)
         {
           to->fine = evox_fine_histogram_ref (from->fine);
@@ -285,15 +289,15 @@ _evox_volume_new_with_channel (EvoxVolume  *base,
   self->channels[n].label = g_strdup (label);
   self->channels[n].energy_ev = NAN;
   self->channels[n].derived = TRUE;
+  /* The new map's meaning is its maker's to say (evox_volume_set_channel_values); until then
+   * it is a plain linear value, not the base's log10 resistance. */
+  self->channels[n].scale = EVOX_SCALE_LINEAR;
+  self->channels[n].quantity = g_strdup ("value");
+  self->channels[n].unit = g_strdup ("");
 
   evox_volume_get_spacing (base, self->spacing);
   self->spacing_known = evox_volume_get_spacing_known (base);
   memcpy (self->origin, base->origin, sizeof self->origin);
-  self->scale = base->scale;
-  g_free (self->quantity);
-  self->quantity = g_strdup (base->quantity);
-  g_free (self->unit);
-  self->unit = g_strdup (base->unit);
   self->layers = g_memdup2 (base->layers, MAX (base->dims[2], 1) * sizeof (EvoxLayer));
   self->layers_explicit = base->layers_explicit;
   for (guint i = 0; i < base->scans->len; i++)
@@ -553,27 +557,27 @@ evox_volume_set_origin (EvoxVolume   *self,
   update_implicit_layers (self);
 }
 
+/* The volume-wide value meaning is channel 0's: what the reader measured. Code that shows or
+ * computes with one channel's values asks for that channel's (evox_volume_get_channel_*). */
 EvoxValueScale
 evox_volume_get_value_scale (EvoxVolume *self)
 {
-  g_return_val_if_fail (EVOX_IS_VOLUME (self), EVOX_SCALE_LINEAR);
-  return self->scale;
+  return evox_volume_get_channel_value_scale (self, 0);
 }
 
 const char *
 evox_volume_get_unit (EvoxVolume *self)
 {
-  g_return_val_if_fail (EVOX_IS_VOLUME (self), NULL);
-  return self->unit;
+  return evox_volume_get_channel_unit (self, 0);
 }
 
 const char *
 evox_volume_get_quantity (EvoxVolume *self)
 {
-  g_return_val_if_fail (EVOX_IS_VOLUME (self), NULL);
-  return self->quantity;
+  return evox_volume_get_channel_quantity (self, 0);
 }
 
+/* Every channel gets the meaning: readers of single-meaning files call this. */
 void
 evox_volume_set_values (EvoxVolume     *self,
                         EvoxValueScale  scale,
@@ -581,11 +585,68 @@ evox_volume_set_values (EvoxVolume     *self,
                         const char     *unit)
 {
   g_return_if_fail (EVOX_IS_VOLUME (self));
-  self->scale = scale;
-  g_free (self->quantity);
-  self->quantity = g_strdup (quantity != NULL ? quantity : "value");
-  g_free (self->unit);
-  self->unit = g_strdup (unit != NULL ? unit : "");
+  for (guint c = 0; c < self->n_channels; c++)
+    evox_volume_set_channel_values (self, c, scale, quantity, unit);
+}
+
+EvoxValueScale
+evox_volume_get_channel_value_scale (EvoxVolume *self,
+                                     guint       channel)
+{
+  g_return_val_if_fail (EVOX_IS_VOLUME (self), EVOX_SCALE_LINEAR);
+  g_return_val_if_fail (channel < self->n_channels, EVOX_SCALE_LINEAR);
+  return self->channels[channel].scale;
+}
+
+const char *
+evox_volume_get_channel_unit (EvoxVolume *self,
+                              guint       channel)
+{
+  g_return_val_if_fail (EVOX_IS_VOLUME (self), NULL);
+  g_return_val_if_fail (channel < self->n_channels, NULL);
+  return self->channels[channel].unit;
+}
+
+const char *
+evox_volume_get_channel_quantity (EvoxVolume *self,
+                                  guint       channel)
+{
+  g_return_val_if_fail (EVOX_IS_VOLUME (self), NULL);
+  g_return_val_if_fail (channel < self->n_channels, NULL);
+  return self->channels[channel].quantity;
+}
+
+/* quantity NULL means "value", unit NULL means none. */
+void
+evox_volume_set_channel_values (EvoxVolume     *self,
+                                guint           channel,
+                                EvoxValueScale  scale,
+                                const char     *quantity,
+                                const char     *unit)
+{
+  Channel *ch;
+
+  g_return_if_fail (EVOX_IS_VOLUME (self));
+  g_return_if_fail (channel < self->n_channels);
+  ch = &self->channels[channel];
+  ch->scale = scale;
+  g_free (ch->quantity);
+  ch->quantity = g_strdup (quantity != NULL ? quantity : "value");
+  g_free (ch->unit);
+  ch->unit = g_strdup (unit != NULL ? unit : "");
+}
+
+/* TRUE when every channel means the same (one scale, quantity and unit). */
+gboolean
+evox_volume_channels_share_values (EvoxVolume *self)
+{
+  g_return_val_if_fail (EVOX_IS_VOLUME (self), TRUE);
+  for (guint c = 1; c < self->n_channels; c++)
+    if (self->channels[c].scale != self->channels[0].scale ||
+        g_strcmp0 (self->channels[c].quantity, self->channels[0].quantity) != 0 ||
+        g_strcmp0 (self->channels[c].unit, self->channels[0].unit) != 0)
+      return FALSE;
+  return TRUE;
 }
 
 const EvoxLayer *

@@ -92,6 +92,8 @@ void              evox_volume_get_origin           (EvoxVolume      *self,
 void              evox_volume_set_origin           (EvoxVolume      *self,
                                                     const double     origin_nm[3]);
 
+/* Value meaning. The volume-wide getters are channel 0's; evox_volume_set_values sets every
+ * channel's. A derived channel (_evox_volume_new_with_channel) starts linear "value". */
 EvoxValueScale    evox_volume_get_value_scale      (EvoxVolume      *self);
 const char       *evox_volume_get_unit             (EvoxVolume      *self);
 const char       *evox_volume_get_quantity         (EvoxVolume      *self);
@@ -99,6 +101,18 @@ void              evox_volume_set_values           (EvoxVolume      *self,
                                                     EvoxValueScale   scale,
                                                     const char      *quantity,
                                                     const char      *unit);
+EvoxValueScale    evox_volume_get_channel_value_scale (EvoxVolume   *self,
+                                                    guint            channel);
+const char       *evox_volume_get_channel_unit     (EvoxVolume      *self,
+                                                    guint            channel);
+const char       *evox_volume_get_channel_quantity (EvoxVolume      *self,
+                                                    guint            channel);
+void              evox_volume_set_channel_values   (EvoxVolume      *self,
+                                                    guint            channel,
+                                                    EvoxValueScale   scale,
+                                                    const char      *quantity,
+                                                    const char      *unit);
+gboolean          evox_volume_channels_share_values (EvoxVolume     *self);
 
 const EvoxLayer  *evox_volume_get_layer            (EvoxVolume      *self,
                                                     gsize            z);

@@ -14,16 +14,18 @@
 
 /* "log10_ohm", "ohm", or NULL: the value column's unit, made safe for a column name. */
 static char *
-value_unit (EvoxVolume *volume)
+value_unit (EvoxVolume *volume,
+            guint       channel)
 {
-  const char *unit = evox_volume_get_unit (volume);
+  const char *unit = evox_volume_get_channel_unit (volume, channel);
+  EvoxValueScale scale = evox_volume_get_channel_value_scale (volume, channel);
   g_autofree char *clean = NULL;
 
   if (unit == NULL || unit[0] == '\0')
-    return evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10 ? g_strdup ("log10") : NULL;
+    return scale == EVOX_SCALE_LOG10 ? g_strdup ("log10") : NULL;
   clean = g_strdup (unit);
   g_strdelimit (clean, " ,\"\r\n\t", '_');
-  if (evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10)
+  if (scale == EVOX_SCALE_LOG10)
     return g_strconcat ("log10_", clean, NULL);
   return g_steal_pointer (&clean);
 }
@@ -41,7 +43,9 @@ evox_profile_csv_format (const EvoxProfile *profile,
   g_return_val_if_fail (profile != NULL, NULL);
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
 
-  unit = value_unit (volume);
+  g_return_val_if_fail (profile->channel < evox_volume_get_n_channels (volume), NULL);
+
+  unit = value_unit (volume, profile->channel);
   if (!evox_volume_get_spacing_known (volume))
     {
       /* Voxel steps: positions as voxel indices (the hover's), distances along the line in

@@ -1697,6 +1697,7 @@ typedef struct
   guint   slices;
   guint   frames;
   char   *evox_channels;
+  char   *evox_channel_values;  /* SCALE:QUANTITY:UNIT;... per channel, since issue 12 */
 } ImageJInfo;
 
 static void
@@ -1710,6 +1711,7 @@ imagej_info_clear (ImageJInfo *info)
   g_clear_pointer (&info->evox_layers, g_free);
   g_clear_pointer (&info->evox_scans, g_free);
   g_clear_pointer (&info->evox_channels, g_free);
+  g_clear_pointer (&info->evox_channel_values, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ImageJInfo, imagej_info_clear)
@@ -1762,6 +1764,7 @@ parse_imagej (const char *description,
                       : strcmp (key, "layers") == 0     ? &info->evox_layers
                       : strcmp (key, "scans") == 0      ? &info->evox_scans
                       : strcmp (key, "channels") == 0   ? &info->evox_channels
+                      : strcmp (key, "channel_values") == 0 ? &info->evox_channel_values
                       : NULL;
           guint64 n;
 
@@ -1998,6 +2001,44 @@ hyperstack_layout (TiffReader *reader)
   return (guint) (c * t);
 }
 
+/* Each channel's value meaning from `evox_channel_values=SCALE:QUANTITY:UNIT;...` (quantity and
+ * unit percent-escaped), when it has one entry per channel. A separate key rather than more
+ * fields in evox_channels, so that older readers still read the energies there. Files without
+ * it (or with a damaged entry) keep the volume-wide evox_scale/quantity/unit for that channel. */
+static void
+apply_channel_values (EvoxVolume *volume,
+                      const char *text)
+{
+  g_auto(GStrv) entries = NULL;
+  guint n = evox_volume_get_n_channels (volume);
+
+  if (text == NULL)
+    return;
+  entries = g_strsplit (text, ";", -1);
+  if (g_strv_length (entries) != n)
+    return;
+  for (guint c = 0; c < n; c++)
+    {
+      g_auto(GStrv) fields = g_strsplit (entries[c], ":", -1);
+      g_autofree char *quantity = NULL;
+      g_autofree char *unit = NULL;
+      EvoxValueScale scale;
+
+      if (g_strv_length (fields) != 3)
+        continue;
+      if (strcmp (fields[0], "log10") == 0)
+        scale = EVOX_SCALE_LOG10;
+      else if (strcmp (fields[0], "linear") == 0)
+        scale = EVOX_SCALE_LINEAR;
+      else
+        continue;
+      quantity = unescape_field (fields[1]);
+      unit = unescape_field (fields[2]);
+      evox_volume_set_channel_values (volume, c, scale, quantity[0] != '\0' ? quantity : NULL,
+                                      unit);
+    }
+}
+
 /* Channel labels and energies from Evox's key `evox_channels=LABEL:ENERGY;...` (labels
  * percent-escaped, an empty energy for none), when it has one entry per channel. */
 static void
@@ -2009,6 +2050,8 @@ apply_channels (TiffReader *reader,
   guint n = evox_volume_get_n_channels (volume);
 
   parse_imagej (reader->description, &ij);
+  /* The meanings stand on their own: a file may give them without labels. */
+  apply_channel_values (volume, ij.evox_channel_values);
   if (n < 2 || ij.evox_channels == NULL)
     return;
   entries = g_strsplit (ij.evox_channels, ";", -1);
@@ -2312,13 +2355,16 @@ append_physics (GString          *s,
 {
   EvoxVolume *volume = writer->volume;
   guint n_scans = evox_volume_get_n_scans (volume);
+  guint first = writer->first_channel;
 
+  /* The first written channel's meaning: one channel written alone (a Clusters channel) keeps
+   * its own; evox_channel_values has every channel's. */
   g_string_append_printf (s, "evox_scale=%s\nevox_quantity=",
-                          evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10 ? "log10"
-                                                                                   : "linear");
-  append_escaped (s, evox_volume_get_quantity (volume));
+                          evox_volume_get_channel_value_scale (volume, first) == EVOX_SCALE_LOG10
+                          ? "log10" : "linear");
+  append_escaped (s, evox_volume_get_channel_quantity (volume, first));
   g_string_append (s, "\nevox_unit=");
-  append_escaped (s, evox_volume_get_unit (volume));
+  append_escaped (s, evox_volume_get_channel_unit (volume, first));
   g_string_append (s, "\nevox_layers=");
   for (gsize z = 0; z < writer->dims[2]; z++)
     {
@@ -2377,6 +2423,28 @@ append_channels (GString          *s,
   g_string_append_c (s, '\n');
 }
 
+/* Each written channel's value meaning: evox_channel_values=SCALE:QUANTITY:UNIT;... (quantity
+ * and unit percent-escaped, so neither ':' nor ';' appears in them). */
+static void
+append_channel_values (GString          *s,
+                       const TiffWriter *writer)
+{
+  g_string_append (s, "evox_channel_values=");
+  for (guint c = 0; c < writer->n_channels; c++)
+    {
+      guint channel = writer->first_channel + c;
+
+      if (c > 0)
+        g_string_append_c (s, ';');
+      g_string_append (s, evox_volume_get_channel_value_scale (writer->volume, channel) ==
+                          EVOX_SCALE_LOG10 ? "log10:" : "linear:");
+      append_escaped (s, evox_volume_get_channel_quantity (writer->volume, channel));
+      g_string_append_c (s, ':');
+      append_escaped (s, evox_volume_get_channel_unit (writer->volume, channel));
+    }
+  g_string_append_c (s, '\n');
+}
+
 /* ImageJ's own header, so Fiji shows the stack with its voxel size and a sensible display range.
  * Channels are written channel-major, which ImageJ's czt order reads as frames. */
 static char *
@@ -2405,6 +2473,8 @@ imagej_description (const TiffWriter *writer)
     append_physics (s, writer);
   if (writer->n_channels > 1)
     append_channels (s, writer);
+  if (writer->physics && writer->n_channels > 1)
+    append_channel_values (s, writer);
   return g_string_free (s, FALSE);
 }
 

@@ -2298,7 +2298,8 @@ use_slice_program (EvoxRenderer *self,
                    const Frame  *frame,
                    float         alpha)
 {
-  EvoxTransfer transfer = evox_transfer_for (evox_volume_get_value_scale (self->volume),
+  EvoxTransfer transfer = evox_transfer_for (evox_volume_get_channel_value_scale (self->volume,
+                                                                                 self->channel),
                                              self->mapping);
   static const float highlight_rgb[3] = EVOX_RENDERER_HIGHLIGHT_RGB;
   double a, b, m = 0.0;

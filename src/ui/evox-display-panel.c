@@ -148,7 +148,9 @@ rebuild_range (EvoxDisplayPanel *self)
   EvoxTransfer transfer = evox_document_get_transfer (self->document);
   double lo, hi, lower, upper, step;
 
-  self->stored_log10 = volume != NULL && evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10;
+  self->stored_log10 = volume != NULL &&
+                       evox_volume_get_channel_value_scale (
+                         volume, evox_document_get_channel (self->document)) == EVOX_SCALE_LOG10;
   self->log_space = self->stored_log10 || transfer == EVOX_TRANSFER_LOG10;
 
   evox_document_get_data_range (self->document, &lo, &hi);

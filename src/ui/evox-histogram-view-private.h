@@ -33,4 +33,10 @@ gboolean    _evox_histogram_view_key_pressed (EvoxHistogramView *self,
 GdkRGBA     _evox_histogram_view_get_series_color (EvoxHistogramView *self,
                                                    guint              series);
 
+/* Whether the axis reads in decades (log10 data or a log mapping), and the hover text of bar
+ * `bin` (NULL without bars): both follow the shown channel's value meaning. */
+gboolean    _evox_histogram_view_get_decades      (EvoxHistogramView *self);
+char       *_evox_histogram_view_dup_bin_text     (EvoxHistogramView *self,
+                                                   guint              bin);
+
 G_END_DECLS

@@ -169,6 +169,8 @@ choose_bins (EvoxHistogramView *self,
              EvoxFineHistogram *hist,
              Source             source)
 {
+  EvoxValueScale scale =
+    evox_volume_get_channel_value_scale (volume, evox_document_get_channel (self->document));
   double lo, hi;
   guint n = self->n_bins_request;
 
@@ -187,9 +189,10 @@ choose_bins (EvoxHistogramView *self,
   self->log_bins = FALSE;
   self->integer_bins = FALSE;
   self->integer_values = evox_volume_get_sample_type (volume) != EVOX_SAMPLE_F32;
-  self->decades = evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10;
+  /* The shown channel's scale: a Clusters channel of ids on an SSRM stack has linear bins. */
+  self->decades = scale == EVOX_SCALE_LOG10;
 
-  if (evox_volume_get_value_scale (volume) == EVOX_SCALE_LINEAR &&
+  if (scale == EVOX_SCALE_LINEAR &&
       evox_document_get_mapping (self->document) == EVOX_MAPPING_LOG)
     {
       double floor_value = evox_fine_histogram_get_smallest_positive (hist);
@@ -281,8 +284,8 @@ static char *
 make_title (EvoxVolume *volume,
             guint       channel)
 {
-  const char *quantity = evox_volume_get_quantity (volume);
-  const char *unit = evox_volume_get_unit (volume);
+  const char *quantity = evox_volume_get_channel_quantity (volume, channel);
+  const char *unit = evox_volume_get_channel_unit (volume, channel);
   const char *label = evox_volume_get_channel_label (volume, channel);
   GString *title = g_string_new (NULL);
 
@@ -427,7 +430,9 @@ on_document_notify (EvoxHistogramView *self,
       EvoxVolume *volume = evox_document_get_volume (document);
 
       /* Only linear data changes its bins with the mapping (log-spaced bins for a log map). */
-      if (volume != NULL && evox_volume_get_value_scale (volume) == EVOX_SCALE_LINEAR)
+      if (volume != NULL &&
+          evox_volume_get_channel_value_scale (volume, evox_document_get_channel (document)) ==
+          EVOX_SCALE_LINEAR)
         invalidate_bins (self);
       self->colorbar_dirty = TRUE;
       gtk_widget_queue_draw (GTK_WIDGET (self));
@@ -1979,24 +1984,24 @@ format_edge (EvoxHistogramView *self,
   return g_strdup_printf ("%.3g", value);
 }
 
-static gboolean
-on_query_tooltip (EvoxHistogramView *self,
-                  int                x,
-                  int                y,
-                  gboolean           keyboard,
-                  GtkTooltip        *tooltip)
+/* The hover text of bar `bin`: its value range in the shown channel's unit, and its counts. */
+char *
+_evox_histogram_view_dup_bin_text (EvoxHistogramView *self,
+                                   guint              bin)
 {
-  int bin = bin_at (self, x, y);
   double a0, a1, lo, hi;
   const char *unit;
   GString *text;
   EvoxVolume *volume;
 
-  if (bin < 0)
-    return FALSE;
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), NULL);
+  ensure_bins (self);
+  if (!self->have_bins || bin >= self->n_bins || self->document == NULL ||
+      evox_document_get_volume (self->document) == NULL)
+    return NULL;
 
   volume = evox_document_get_volume (self->document);
-  unit = evox_volume_get_unit (volume);
+  unit = evox_volume_get_channel_unit (volume, evox_document_get_channel (self->document));
   a0 = axis_coordinate (self, self->lo);
   a1 = axis_coordinate (self, self->hi);
   lo = a0 + (a1 - a0) * bin / self->n_bins;
@@ -2032,9 +2037,30 @@ on_query_tooltip (EvoxHistogramView *self,
   for (guint s = 0; self->n_series > 1 && s < self->n_series; s++)
     g_string_append_printf (text, "\n%s: %.0f", (char *) g_ptr_array_index (self->legend, s),
                             self->series[(gsize) s * self->n_bins + bin]);
+  return g_string_free (text, FALSE);
+}
 
-  gtk_tooltip_set_text (tooltip, text->str);
-  g_string_free (text, TRUE);
+gboolean
+_evox_histogram_view_get_decades (EvoxHistogramView *self)
+{
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), FALSE);
+  ensure_bins (self);
+  return self->have_bins && self->decades;
+}
+
+static gboolean
+on_query_tooltip (EvoxHistogramView *self,
+                  int                x,
+                  int                y,
+                  gboolean           keyboard,
+                  GtkTooltip        *tooltip)
+{
+  int bin = bin_at (self, x, y);
+  g_autofree char *text = NULL;
+
+  if (bin < 0 || (text = _evox_histogram_view_dup_bin_text (self, (guint) bin)) == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
   return TRUE;
 }
 

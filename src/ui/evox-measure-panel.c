@@ -145,14 +145,15 @@ update_rows (EvoxMeasurePanel *self)
 
 /* "log10 resistance (ohm)", "intensity", "value": the y axis of the plot. */
 static char *
-value_title (EvoxVolume *volume)
+value_title (EvoxVolume *volume,
+             guint       channel)
 {
-  const char *quantity = evox_volume_get_quantity (volume);
-  const char *unit = evox_volume_get_unit (volume);
+  const char *quantity = evox_volume_get_channel_quantity (volume, channel);
+  const char *unit = evox_volume_get_channel_unit (volume, channel);
   g_autofree char *name = g_strdup (quantity != NULL && quantity[0] != '\0' ? quantity
                                                                            : _("value"));
 
-  if (evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10)
+  if (evox_volume_get_channel_value_scale (volume, channel) == EVOX_SCALE_LOG10)
     {
       g_autofree char *log_name = g_strdup_printf ("log10 %s", name);
 
@@ -219,7 +220,7 @@ update_profile (EvoxMeasurePanel *self)
   for (guint i = 0; i < self->profile->n; i++)
     x[i] = self->profile->distance_nm[i] / scale;
   x_title = g_strdup_printf (_("distance (%s)"), unit);
-  y_title = value_title (volume);
+  y_title = value_title (volume, self->profile->channel);
   evox_plot_set_axes (self->plot, x_title, y_title);
   /* The ruler's own yellow would vanish on a light theme: the plot takes a steady blue. */
   evox_plot_add_line (self->plot, x, self->profile->value, self->profile->n,

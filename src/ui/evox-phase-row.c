@@ -48,7 +48,9 @@ is_log10 (EvoxPhaseRow *self)
 {
   EvoxVolume *volume = row_volume (self);
 
-  return volume != NULL && evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10;
+  return volume != NULL &&
+         evox_volume_get_channel_value_scale (volume, evox_document_get_channel (self->document)) ==
+         EVOX_SCALE_LOG10;
 }
 
 static int
@@ -66,11 +68,12 @@ phase_index (EvoxPhaseRow *self)
  * log10 numbers, four significant digits otherwise. */
 char *
 _evox_phase_format_edge (EvoxVolume *volume,
+                         guint       channel,
                          double      stored)
 {
   if (volume != NULL && evox_volume_get_sample_type (volume) != EVOX_SAMPLE_F32)
     return g_strdup_printf ("%.0f", stored);
-  if (volume != NULL && evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10)
+  if (volume != NULL && evox_volume_get_channel_value_scale (volume, channel) == EVOX_SCALE_LOG10)
     return g_strdup_printf ("%.3f", stored);
   return g_strdup_printf ("%.4g", stored);
 }
@@ -81,7 +84,9 @@ show_edge (EvoxPhaseRow *self,
            double        stored)
 {
   GtkEntry *entry = which == 0 ? self->lo_entry : self->hi_entry;
-  g_autofree char *text = _evox_phase_format_edge (row_volume (self), stored);
+  g_autofree char *text = _evox_phase_format_edge (row_volume (self),
+                                                   evox_document_get_channel (self->document),
+                                                   stored);
 
   /* Do not overwrite what the user is typing. */
   if (gtk_widget_has_focus (GTK_WIDGET (entry)) || gtk_widget_has_focus (
@@ -102,9 +107,10 @@ update_caption (EvoxPhaseRow *self)
 
   if (volume != NULL && is_log10 (self))
     {
-      const char *unit = evox_volume_get_unit (volume);
+      guint channel = evox_document_get_channel (self->document);
+      const char *unit = evox_volume_get_channel_unit (volume, channel);
       g_autofree char *text = g_strdup_printf (_("%s from %.3g to %.3g %s; type -4.5 (log10) or 3.2e-5"),
-                                               evox_volume_get_quantity (volume),
+                                               evox_volume_get_channel_quantity (volume, channel),
                                                pow (10, lo), pow (10, hi),
                                                unit != NULL ? unit : "");
       gtk_label_set_text (self->caption_label, text);
@@ -265,11 +271,13 @@ apply_entries (EvoxPhaseRow *self,
   for (guint i = 0; i < 2; i++)
     {
       const char *text = gtk_editable_get_text (GTK_EDITABLE (entries[i]));
+      guint channel = evox_document_get_channel (self->document);
 
       if (g_strcmp0 (text, self->shown[i]) == 0)
         continue;
-      if (!evox_phase_parse_value (text, evox_volume_get_value_scale (volume),
-                                   evox_volume_get_unit (volume), &edge[i], &error))
+      if (!evox_phase_parse_value (text, evox_volume_get_channel_value_scale (volume, channel),
+                                   evox_volume_get_channel_unit (volume, channel), &edge[i],
+                                   &error))
         {
           /* Mark the entry holding the text that is no number, not the one just left. */
           wrong = entries[i];

@@ -21,6 +21,7 @@ gboolean    evox_phase_row_get_overlap_flagged (EvoxPhaseRow *self);
 
 /* The text an edge is shown with in its entry. */
 char       *_evox_phase_format_edge            (EvoxVolume   *volume,
+                                                guint         channel,
                                                 double        stored);
 
 G_END_DECLS

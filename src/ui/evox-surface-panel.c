@@ -216,8 +216,12 @@ add_level_action (GtkWidget  *widget,
 
   if (volume == NULL)
     return;
-  if (!evox_phase_parse_value (text, evox_volume_get_value_scale (volume),
-                               evox_volume_get_unit (volume), &level, &error))
+  if (!evox_phase_parse_value (text,
+                               evox_volume_get_channel_value_scale (
+                                 volume, evox_document_get_channel (self->document)),
+                               evox_volume_get_channel_unit (
+                                 volume, evox_document_get_channel (self->document)),
+                               &level, &error))
     {
       gtk_widget_add_css_class (GTK_WIDGET (self->level_entry), "error");
       show_error (self, error->message);

@@ -357,9 +357,10 @@ apply_startup_phases (EvoxWindow *self)
                                  evox_document_get_basis_histogram (self->document), &error);
     }
   if (error == NULL)
-    evox_phase_list_append_specs (list, (const char * const *) self->startup_phases, volume,
-                                  evox_document_get_basis_histogram (self->document), TRUE,
-                                  &error);
+    evox_phase_list_append_channel_specs (list, (const char * const *) self->startup_phases,
+                                          volume, evox_document_get_channel (self->document),
+                                          evox_document_get_basis_histogram (self->document),
+                                          TRUE, &error);
   g_clear_pointer (&self->startup_phases, g_strfreev);
   g_clear_pointer (&self->startup_preset, g_free);
   if (error != NULL)
