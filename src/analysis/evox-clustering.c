@@ -53,6 +53,18 @@ typedef struct
   guint64           n_in_mask;
 } Prepared;
 
+/* Where the job's time goes, for G_MESSAGES_DEBUG=evox: the seconds since *since, then *since
+ * moves on. */
+static void
+stage_done (const char *stage,
+            gint64     *since)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_debug ("clustering: %s took %.3f s", stage, (now - *since) / 1e6);
+  *since = now;
+}
+
 static void
 prepared_free (Prepared *self)
 {
@@ -158,6 +170,8 @@ prepare (EvoxVolume                 **volumes,
   double s_end = end * (WEIGHT_FEATURES + WEIGHT_SCALING) /
                  (WEIGHT_FEATURES + WEIGHT_SCALING + WEIGHT_PCA);
 
+  gint64 clock = g_get_monotonic_time ();
+
   self->n_volumes = n_volumes;
   self->sets = g_new0 (EvoxFeatureSet *, n_volumes);
   self->offsets = g_new0 (gsize, n_volumes + 1);
@@ -213,9 +227,12 @@ prepare (EvoxVolume                 **volumes,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
 
+  stage_done ("features", &clock);
+
   evox_progress_set_stage (progress, "Scaling", f_end, s_end);
   self->scaler = evox_scaler_fit (self->scaled, self->n, self->d, params->scale);
   evox_scaler_apply (self->scaler, self->scaled, self->n);
+  stage_done ("scaling", &clock);
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
 
@@ -234,6 +251,7 @@ prepare (EvoxVolume                 **volumes,
           return NULL;
         }
       evox_pca_transform (self->pca, self->scaled, self->n, self->projected);
+      stage_done ("PCA", &clock);
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return NULL;
     }
@@ -412,6 +430,7 @@ evox_clustering_run (EvoxVolume                 **volumes,
   double prepared_end, sweep_end;
   const float *points;
   guint d, k;
+  gint64 clock;
 
   g_return_val_if_fail (volumes != NULL && n_volumes > 0, NULL);
   g_return_val_if_fail (params != NULL, NULL);
@@ -442,12 +461,14 @@ evox_clustering_run (EvoxVolume                 **volumes,
     }
 
   k = params->k;
+  clock = g_get_monotonic_time ();
   if (sweeping)
     {
       sweep_result = run_sweep (prepared, params, prepared_end, sweep_end, progress, cancellable,
                                 error);
       if (sweep_result == NULL)
         return NULL;
+      stage_done ("sweep", &clock);
       if (k == 0)
         {
           if (sweep_result->knee_k <= 0)
@@ -470,6 +491,7 @@ evox_clustering_run (EvoxVolume                 **volumes,
   evox_progress_pop (progress);
   if (kmeans == NULL)
     return NULL;
+  stage_done ("k-means", &clock);
 
   result = g_new0 (EvoxClusteringResult, 1);
   result->n_volumes = n_volumes;
@@ -498,6 +520,7 @@ evox_clustering_run (EvoxVolume                 **volumes,
       if (result->clusters[v] == NULL)
         return NULL;
     }
+  stage_done ("labels and curves", &clock);
   evox_progress_update (progress, 1.0);
   return g_steal_pointer (&result);
 }

@@ -1512,8 +1512,28 @@ run_setup_init (RunSetup               *setup,
   setup->init_sample = MAX (setup->init_sample, k);
 }
 
+/* The per-point arrays of one run (n labels, n upper and n lower bounds: 20 bytes a point),
+ * handed from restart to restart: fresh ones for millions of points are fresh pages, and
+ * faulting them in cost more than a Lloyd iteration. Their contents are never read before the
+ * first assignment writes them, so reuse changes no result. */
+typedef struct
+{
+  guint32 *a;
+  double  *u;
+  double  *l;
+} LloydSpare;
+
+static void
+lloyd_spare_clear (LloydSpare *spare)
+{
+  g_clear_pointer (&spare->a, g_free);
+  g_clear_pointer (&spare->u, g_free);
+  g_clear_pointer (&spare->l, g_free);
+}
+
 /* Restart r: greedy k-means++ from (seed, r) unless init_centers are given, then Lloyd; the
- * clusters not yet numbered by size. NULL when cancelled. */
+ * clusters not yet numbered by size. NULL when cancelled. spare, when not NULL, lends the
+ * per-point arrays and gets the bounds back (the labels leave with the result). */
 static EvoxKmeansResult *
 kmeans_once (const float    *points,
              gsize           n,
@@ -1521,6 +1541,7 @@ kmeans_once (const float    *points,
              const RunSetup *setup,
              guint           r,
              const double   *init_centers,
+             LloydSpare     *spare,
              EvoxProgress   *progress,
              GCancellable   *cancellable)
 {
@@ -1562,9 +1583,9 @@ kmeans_once (const float    *points,
   lloyd.c_new = g_new (double, (gsize) k * d);
   lloyd.shift = g_new0 (double, k);
   lloyd.half = g_new0 (double, k);
-  lloyd.a = g_new0 (guint32, n);
-  lloyd.u = g_new (double, n);
-  lloyd.l = g_new (double, n);
+  lloyd.a = spare != NULL && spare->a != NULL ? g_steal_pointer (&spare->a) : g_new (guint32, n);
+  lloyd.u = spare != NULL && spare->u != NULL ? g_steal_pointer (&spare->u) : g_new (double, n);
+  lloyd.l = spare != NULL && spare->l != NULL ? g_steal_pointer (&spare->l) : g_new (double, n);
   lloyd.sums = g_new0 (double, lloyd.ch.count * k * d);
   lloyd.counts = g_new0 (gint64, lloyd.ch.count * k);
   lloyd.counts_d = g_new0 (double, k);
@@ -1585,6 +1606,11 @@ kmeans_once (const float    *points,
       run->restart = r;
       run->converged = converged;
     }
+  if (spare != NULL)
+    {
+      spare->u = g_steal_pointer (&lloyd.u);
+      spare->l = g_steal_pointer (&lloyd.l);
+    }
   lloyd_clear (&lloyd);
   return run;
 }
@@ -1600,6 +1626,7 @@ evox_kmeans_run (const float             *points,
                  GError                 **error)
 {
   g_autoptr (EvoxKmeansResult) best = NULL;
+  LloydSpare spare = { 0 };
   RunSetup setup;
   guint k;
 
@@ -1629,16 +1656,29 @@ evox_kmeans_run (const float             *points,
 
       evox_progress_set_stage (progress, "k-means", (double) r / setup.restarts,
                                (double) (r + 1) / setup.restarts);
-      run = kmeans_once (points, n, d, &setup, r, init_centers, progress, cancellable);
+      gint64 clock = g_get_monotonic_time ();
+
+      run = kmeans_once (points, n, d, &setup, r, init_centers, &spare, progress, cancellable);
       if (run == NULL)
         break;
+      g_debug ("k-means: restart %u of %" G_GSIZE_FORMAT " points, k = %u: %u iterations, "
+               "%.3f s", r, n, k, run->n_iter, (g_get_monotonic_time () - clock) / 1e6);
       /* the first of equal inertias stays, as scikit-learn keeps it */
       if (best == NULL || run->inertia < best->inertia)
         {
-          g_clear_pointer (&best, evox_kmeans_result_free);
+          EvoxKmeansResult *t = best;
+
           best = g_steal_pointer (&run);
+          run = t;
+        }
+      /* The loser's labels become the next restart's. */
+      if (run != NULL)
+        {
+          g_free (spare.a);
+          spare.a = g_steal_pointer (&run->labels);
         }
     }
+  lloyd_spare_clear (&spare);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
@@ -2008,7 +2048,7 @@ evox_kmeans_sweep (const float             *points,
           continue;
         mine.k = k;
         mine.init_sample = MAX (setup.init_sample, k);
-        runs[(k - 1) * setup.restarts + r] = kmeans_once (pts, m, d, &mine, r, NULL, NULL,
+        runs[(k - 1) * setup.restarts + r] = kmeans_once (pts, m, d, &mine, r, NULL, NULL, NULL,
                                                           cancellable);
 #pragma omp critical (evox_kmeans_sweep_progress)
         evox_progress_update (progress, (double) ++done / total);
