@@ -1021,8 +1021,11 @@ typedef struct
   guint         max_shift_at;
 
   guint32      *a;         /* n labels */
-  double       *u;         /* n upper bounds on the distance to the own centre */
-  double       *l;         /* n lower bounds on the distance to any other centre */
+  /* The bounds are floats rounded outwards (u up, l down): still bounds, half the bytes of the
+   * pass that streams them every iteration. A looser bound only sends a point to the exact
+   * distances, so the labels are those of double bounds. */
+  float        *u;         /* n upper bounds on the distance to the own centre */
+  float        *l;         /* n lower bounds on the distance to any other centre */
   double       *sums;      /* chunks x k x d, kept equal to the sums of each chunk's members */
   gint64       *counts;    /* chunks x k */
   double       *counts_d;  /* k, the cluster sizes as doubles */
@@ -1058,6 +1061,23 @@ transpose_centres (Lloyd *lloyd)
   for (guint f = 0; f < d; f++)
     for (guint j = 0; j < lloyd->stride; j++)
       lloyd->ct[(gsize) f * lloyd->stride + j] = lloyd->c[(gsize) MIN (j, k - 1) * d + f];
+}
+
+/* x as a float no smaller (bound_up) or no larger (bound_down) than x. */
+static inline float
+bound_up (double x)
+{
+  float f = (float) x;
+
+  return (double) f < x ? nextafterf (f, INFINITY) : f;
+}
+
+static inline float
+bound_down (double x)
+{
+  float f = (float) x;
+
+  return (double) f > x ? nextafterf (f, -INFINITY) : f;
 }
 
 /* Bounds can only be trusted up to rounding: a point is skipped only when its upper bound is
@@ -1099,8 +1119,8 @@ assign_block (Lloyd       *lloyd,
           else if (dp[j] < b2)
             b2 = dp[j];
         }
-      lloyd->u[i] = sqrt (b1);
-      lloyd->l[i] = sqrt (b2);
+      lloyd->u[i] = bound_up (sqrt (b1));
+      lloyd->l[i] = bound_down (sqrt (b2));
       if (first)
         lloyd->a[i] = best;
       else if (lloyd->a[i] != best)
@@ -1141,15 +1161,18 @@ assign_chunk (Lloyd    *lloyd,
       if (!first)
         {
           guint j = lloyd->a[i];
-          double m;
+          double m, u, l;
 
-          lloyd->u[i] += lloyd->shift[j];
-          lloyd->l[i] -= lloyd->max_shift[j == lloyd->max_shift_at];
-          m = MAX (lloyd->half[j], lloyd->l[i]);
-          if (lloyd->u[i] * BOUND_MARGIN < m)
+          u = (double) lloyd->u[i] + lloyd->shift[j];
+          l = (double) lloyd->l[i] - lloyd->max_shift[j == lloyd->max_shift_at];
+          lloyd->u[i] = bound_up (u);
+          lloyd->l[i] = bound_down (l);
+          m = MAX (lloyd->half[j], (double) lloyd->l[i]);
+          if ((double) lloyd->u[i] * BOUND_MARGIN < m)
             continue;
-          lloyd->u[i] = sqrt (dist2_fd (lloyd->x + i * d, lloyd->c + (gsize) j * d, d));
-          if (lloyd->u[i] * BOUND_MARGIN < m)
+          u = sqrt (dist2_fd (lloyd->x + i * d, lloyd->c + (gsize) j * d, d));
+          lloyd->u[i] = bound_up (u);
+          if (u * BOUND_MARGIN < m)
             continue;
         }
       idx[nb++] = i;
@@ -1512,15 +1535,15 @@ run_setup_init (RunSetup               *setup,
   setup->init_sample = MAX (setup->init_sample, k);
 }
 
-/* The per-point arrays of one run (n labels, n upper and n lower bounds: 20 bytes a point),
+/* The per-point arrays of one run (n labels, n upper and n lower bounds: 12 bytes a point),
  * handed from restart to restart: fresh ones for millions of points are fresh pages, and
  * faulting them in cost more than a Lloyd iteration. Their contents are never read before the
  * first assignment writes them, so reuse changes no result. */
 typedef struct
 {
   guint32 *a;
-  double  *u;
-  double  *l;
+  float   *u;
+  float   *l;
 } LloydSpare;
 
 static void
@@ -1584,8 +1607,8 @@ kmeans_once (const float    *points,
   lloyd.shift = g_new0 (double, k);
   lloyd.half = g_new0 (double, k);
   lloyd.a = spare != NULL && spare->a != NULL ? g_steal_pointer (&spare->a) : g_new (guint32, n);
-  lloyd.u = spare != NULL && spare->u != NULL ? g_steal_pointer (&spare->u) : g_new (double, n);
-  lloyd.l = spare != NULL && spare->l != NULL ? g_steal_pointer (&spare->l) : g_new (double, n);
+  lloyd.u = spare != NULL && spare->u != NULL ? g_steal_pointer (&spare->u) : g_new (float, n);
+  lloyd.l = spare != NULL && spare->l != NULL ? g_steal_pointer (&spare->l) : g_new (float, n);
   lloyd.sums = g_new0 (double, lloyd.ch.count * k * d);
   lloyd.counts = g_new0 (gint64, lloyd.ch.count * k);
   lloyd.counts_d = g_new0 (double, k);
