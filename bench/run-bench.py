@@ -763,7 +763,8 @@ def evox_cluster_once(program, path, threads):
         raise RuntimeError('evox cluster failed (status %d): %s'
                            % (result.returncode, result.stderr.strip()[-2000:]))
     stages = {}
-    for m in re.finditer(r'clustering: (.+?) took ([0-9.]+) s', result.stderr):
+    # GLib's default handler writes debug messages to stdout
+    for m in re.finditer(r'clustering: (.+?) took ([0-9.]+) s', result.stdout + result.stderr):
         stages[m.group(1)] = float(m.group(2))
     k = int(re.search(r'^k: (\d+)', result.stdout, re.M).group(1))
     inertia = float(re.search(r'^inertia: (\S+)', result.stdout, re.M).group(1))
