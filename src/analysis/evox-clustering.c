@@ -747,6 +747,8 @@ evox_clustering_sweep (EvoxVolume                 **volumes,
 {
   g_autoptr(Prepared) prepared = NULL;
   double prepared_end = WEIGHT_FEATURES + WEIGHT_SCALING + WEIGHT_PCA;
+  EvoxKmeansSweep *sweep;
+  gint64 clock;
 
   g_return_val_if_fail (volumes != NULL && n_volumes > 0, NULL);
   g_return_val_if_fail (params != NULL, NULL);
@@ -763,7 +765,11 @@ evox_clustering_sweep (EvoxVolume                 **volumes,
   evox_progress_pop (progress);
   if (prepared == NULL)
     return NULL;
-  return run_sweep (prepared, params, prepared_end, 1.0, progress, cancellable, error);
+  clock = g_get_monotonic_time ();
+  sweep = run_sweep (prepared, params, prepared_end, 1.0, progress, cancellable, error);
+  if (sweep != NULL)
+    stage_done ("sweep", &clock);
+  return sweep;
 }
 
 static gpointer
