@@ -2516,6 +2516,110 @@ test_render_clusters (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A band's colour at 0.22 over white, as the curve figure draws it. */
+static gboolean
+is_band_pixel (const guint8 *px,
+               const guint8  color[3])
+{
+  for (int c = 0; c < 3; c++)
+    if (fabs (px[c] - (255 * 0.78 + color[c] * 0.22)) > 3)
+      return FALSE;
+  return px[3] == 255;
+}
+
+/* --cluster-curves: the PNG grows by the plot (1.25 times the height wide, at least 320) and
+ * keeps the figure's pixels at the left; the plot has both clusters' bands, whose sizes and
+ * places follow the volume's values over each cluster (cluster 1: 50 and 70, mean 60 std 10;
+ * cluster 2: 160 and 200, mean 180 std 20): band 2 twice as high, the centres 120 apart, six
+ * band-1 heights. Without --clusters it is a usage error (2) and writes nothing. */
+static void
+test_render_cluster_curves (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "two.tif", NULL);
+  g_autofree char *labels = g_build_filename (dir, "labels.tif", NULL);
+  g_autofree char *plain = g_build_filename (dir, "plain.png", NULL);
+  g_autofree char *out = g_build_filename (dir, "curves.png", NULL);
+  const guint8 blue[3] = { 0x1f, 0x77, 0xb4 }, orange[3] = { 0xff, 0x7f, 0x0e };
+  g_auto(TestVolume) v;
+  g_auto(TestVolume) l;
+  g_auto(Image) a = { 0 };
+  g_auto(Image) b = { 0 };
+  int column = -1, top1 = -1, bottom1 = -1, top2 = -1, bottom2 = -1;
+  double h1, h2;
+
+  test_volume_init (&v, EVOX_SAMPLE_U8, 32, 32, 4);
+  test_volume_init (&l, EVOX_SAMPLE_U8, 32, 32, 4);
+  for (gsize i = 0; i < test_volume_n (&v); i++)
+    {
+      gboolean left = i % 32 < 16, odd = i % 2 == 1;
+
+      l.values[i] = (i / 32) % 32 < 8 ? 0 : left ? 1 : 2;
+      v.values[i] = l.values[i] == 0 ? 120 : left ? (odd ? 70 : 50) : (odd ? 200 : 160);
+    }
+  test_volume_write (&v, in);
+  test_volume_write (&l, labels);
+
+  {
+    g_auto(Run) run = evox_headless ("render", in, "--view", "z", "-s", "200x400", "-o", plain,
+                                     "--clusters", labels, NULL);
+    assert_rendered (&run);
+  }
+  {
+    g_auto(Run) run = evox_headless ("render", in, "--view", "z", "-s", "200x400", "-o", out,
+                                     "--clusters", labels, "--cluster-curves", NULL);
+    assert_rendered (&run);
+  }
+  a = read_png (plain);
+  b = read_png (out);
+  g_assert_cmpint (a.width, ==, 200);
+  g_assert_cmpint (b.width, ==, 200 + 500);
+  g_assert_cmpint (b.height, ==, 400);
+  for (int y = 0; y < 400; y++)
+    g_assert_cmpmem (b.rgba + (gsize) y * b.width * 4, 200 * 4, a.rgba + (gsize) y * 200 * 4,
+                     200 * 4);
+
+  /* The one channel is one x: both bands are bars in the same columns. */
+  for (int x = 200; x < b.width && column < 0; x++)
+    for (int y = 0; y < 400 && column < 0; y++)
+      if (is_band_pixel (b.rgba + ((gsize) y * b.width + x) * 4, blue))
+        column = x + 3;
+  g_assert_cmpint (column, >, 200);
+  for (int y = 0; y < 400; y++)
+    {
+      const guint8 *px = b.rgba + ((gsize) y * b.width + column) * 4;
+
+      if (is_band_pixel (px, blue))
+        {
+          top1 = top1 < 0 ? y : top1;
+          bottom1 = y;
+        }
+      if (is_band_pixel (px, orange))
+        {
+          top2 = top2 < 0 ? y : top2;
+          bottom2 = y;
+        }
+    }
+  h1 = bottom1 - top1 + 1;
+  h2 = bottom2 - top2 + 1;
+  g_test_message ("column %d: band 1 rows %d-%d, band 2 rows %d-%d", column, top1, bottom1, top2,
+                  bottom2);
+  g_assert_cmpfloat (h1, >, 20);
+  g_assert_cmpfloat (fabs (h2 / h1 - 2), <, 0.1);
+  g_assert_cmpfloat (fabs (((top1 + bottom1) - (top2 + bottom2)) / 2.0 / h1 - 6), <, 0.3);
+
+  {
+    g_autofree char *other = g_build_filename (dir, "other.png", NULL);
+    g_auto(Run) run = evox_headless ("render", in, "-o", other, "--cluster-curves", NULL);
+
+    g_assert_cmpint (run.status, ==, 2);
+    g_assert_nonnull (strstr (run.err, "--cluster-curves"));
+    g_assert_cmpint (strchr (run.err, '\n') - run.err, ==, strlen (run.err) - 1);
+    g_assert_false (g_file_test (other, G_FILE_TEST_EXISTS));
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* --phase NAME=LO:HI:#rrggbb:OPACITY: opacity 1 draws exactly the phase colour (before, the
  * colour was always blended over the colour map at 0.7, so am=85:85:#e07020 drew another
  * colour, and ":1" was refused as a bad colour); the default stays a blend. */
@@ -3284,6 +3388,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Cli/render/real", test_render_real);
   g_test_add_func ("/Evox/Cli/render/phases", test_render_phases);
   g_test_add_func ("/Evox/Cli/render/clusters", test_render_clusters);
+  g_test_add_func ("/Evox/Cli/render/cluster-curves", test_render_cluster_curves);
   g_test_add_func ("/Evox/Cli/render/phase-opacity", test_render_phase_opacity);
   g_test_add_func ("/Evox/Cli/segment/fractions-u8", test_segment_fractions_u8);
   g_test_add_func ("/Evox/Cli/segment/fractions-f32", test_segment_fractions_f32);

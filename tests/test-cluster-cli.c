@@ -297,18 +297,18 @@ test_two_blobs (void)
 
   rows = read_csv (centers_path);
   g_assert_cmpuint (rows->len, ==, 3);
-  g_assert_cmpuint (g_strv_length (g_ptr_array_index (rows, 0)), ==, 4);
+  g_assert_cmpuint (g_strv_length (g_ptr_array_index (rows, 0)), ==, 5);
   g_assert_cmpstr (((char **) g_ptr_array_index (rows, 0))[0], ==, "cluster");
-  g_assert_cmpstr (((char **) g_ptr_array_index (rows, 0))[1], ==, "voxels");
-  g_assert_cmpstr (((char **) g_ptr_array_index (rows, 0))[2], ==, "fraction");
+  g_assert_cmpstr (((char **) g_ptr_array_index (rows, 0))[1], ==, "name");
+  g_assert_cmpstr (((char **) g_ptr_array_index (rows, 0))[2], ==, "voxels");
   g_assert_cmpfloat (cell (rows, 1, 0), ==, 1);
-  g_assert_cmpfloat (cell (rows, 1, 1), ==, 280);
-  g_assert_cmpfloat (cell (rows, 1, 2), ==, 280.0 / 480.0);
+  g_assert_cmpfloat (cell (rows, 1, 2), ==, 280);
+  g_assert_cmpfloat (cell (rows, 1, 3), ==, 280.0 / 480.0);
   /* The centres come back from scaled float points: float precision, not double. */
-  g_assert_cmpfloat_with_epsilon (cell (rows, 1, 3), mean[0], 1e-6 * mean[0]);
+  g_assert_cmpfloat_with_epsilon (cell (rows, 1, 4), mean[0], 1e-6 * mean[0]);
   g_assert_cmpfloat (cell (rows, 2, 0), ==, 2);
-  g_assert_cmpfloat (cell (rows, 2, 1), ==, 200);
-  g_assert_cmpfloat_with_epsilon (cell (rows, 2, 3), mean[1], 1e-6 * mean[1]);
+  g_assert_cmpfloat (cell (rows, 2, 2), ==, 200);
+  g_assert_cmpfloat_with_epsilon (cell (rows, 2, 4), mean[1], 1e-6 * mean[1]);
 
   /* The same seed gives the same files. */
   {
@@ -495,10 +495,25 @@ test_joint (void)
   write_volume (a, dims, EVOX_SAMPLE_U8, va);
   write_volume (b, dims, EVOX_SAMPLE_U8, vb);
   {
+    g_autofree char *centers_path = g_build_filename (dir, "centers.csv", NULL);
+    g_autoptr(GPtrArray) rows = NULL;
     g_auto(Run) run = cluster (a, b, "--k", "2", "--labels", labels_template, "--stats",
-                               stats_template, NULL);
+                               stats_template, "--centers", centers_path, NULL);
     assert_ok (&run);
     g_test_message ("%s", run.out);
+
+    /* The centres count both volumes: 200 in 36 + 126 voxels, 50 in 108 + 18 (counted from the
+     * values above), as the one centres format with the clusters' names. */
+    rows = read_csv (centers_path);
+    assert_header (rows, "cluster,name,voxels,fraction,channel 0");
+    g_assert_cmpuint (rows->len, ==, 3);
+    g_assert_cmpstr (((char **) g_ptr_array_index (rows, 1))[1], ==, "Cluster 1");
+    g_assert_cmpfloat (cell (rows, 1, 2), ==, 162);
+    g_assert_cmpfloat (cell (rows, 1, 3), ==, 162.0 / 288.0);
+    g_assert_cmpfloat_with_epsilon (cell (rows, 1, 4), 200, 1e-4);
+    g_assert_cmpfloat (cell (rows, 2, 2), ==, 126);
+    g_assert_cmpfloat (cell (rows, 2, 3), ==, 126.0 / 288.0);
+    g_assert_cmpfloat_with_epsilon (cell (rows, 2, 4), 50, 1e-4);
   }
   for (guint f = 0; f < 2; f++)
     {
@@ -876,8 +891,8 @@ test_bad_input (void)
     /* Three levels of 8 voxels each: sizes tie, each centre is a level. */
     for (guint r = 1; r <= 3; r++)
       {
-        g_assert_cmpfloat (cell (rows, r, 1), ==, 8);
-        g_assert_cmpfloat_with_epsilon (cell (rows, r, 3), round (cell (rows, r, 3)), 1e-6);
+        g_assert_cmpfloat (cell (rows, r, 2), ==, 8);
+        g_assert_cmpfloat_with_epsilon (cell (rows, r, 4), round (cell (rows, r, 4)), 1e-6);
       }
   }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
@@ -974,15 +989,69 @@ test_real (void)
     }
   rows = read_csv (centers_path);
   g_assert_cmpuint (rows->len, ==, 4);
-  g_assert_cmpuint (g_strv_length (g_ptr_array_index (rows, 0)), ==, 3 + 4);
+  g_assert_cmpuint (g_strv_length (g_ptr_array_index (rows, 0)), ==, 4 + 4);
   for (guint id = 1; id <= 3; id++)
     {
-      g_assert_cmpfloat (cell (rows, id, 1), ==, counts[id]);
-      total += cell (rows, id, 1);
+      g_assert_cmpfloat (cell (rows, id, 2), ==, counts[id]);
+      total += cell (rows, id, 2);
       if (id > 1)
         g_assert_cmpuint (counts[id], <=, counts[id - 1]);
     }
   g_assert_cmpfloat (total, ==, 40 * 40 * 40);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* --channels picks the features: a splits the 10 x 10 grid at x = 6 (60 / 40 voxels), b at
+ * y = 3 (70 / 30), c is noise; the sizes printed show which channel was used. A list naming no
+ * channel, or one with --features local, is refused. */
+static void
+test_channels (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *csv = g_build_filename (dir, "abc.csv", NULL);
+  g_autoptr(GString) text = g_string_new ("x,y,a,b,c\n");
+  guint64 state = 5;
+
+  for (guint i = 0; i < 100; i++)
+    {
+      guint x = i % 10, y = i / 10;
+
+      g_string_append_printf (text, "%u,%u,%.4f,%.4f,%.4f\n", x, y,
+                              (x < 6 ? 0 : 10) + evox_test_uniform (&state),
+                              (y < 3 ? 0 : 10) + evox_test_uniform (&state),
+                              0.5 * evox_test_uniform (&state));
+    }
+  g_assert_true (g_file_set_contents (csv, text->str, -1, NULL));
+  {
+    g_auto(Run) run = cluster ("--features", csv, "--channels", "b", "--k", "2", NULL);
+
+    assert_ok (&run);
+    g_test_message ("%s", run.out);
+    g_assert_nonnull (strstr (run.out, "features: b (channels 1, scaled zscore)"));
+    g_assert_nonnull (strstr (run.out, "\n1  70  "));
+    g_assert_nonnull (strstr (run.out, "\n2  30  "));
+  }
+  {
+    g_auto(Run) run = cluster ("--features", csv, "--channels", "0, c", "--k", "2", NULL);
+
+    assert_ok (&run);
+    g_assert_nonnull (strstr (run.out, "features: a, c (channels 0, 2, scaled zscore)"));
+    g_assert_nonnull (strstr (run.out, "\n1  60  "));
+    g_assert_nonnull (strstr (run.out, "\n2  40  "));
+  }
+  {
+    g_auto(Run) run = cluster ("--features", csv, "--channels", "b, z", "--k", "2", NULL);
+    assert_refused (&run, 2, "\"z\"");
+  }
+  {
+    g_auto(Run) run = cluster ("--features", csv, "--channels", "2-1", "--k", "2", NULL);
+    assert_refused (&run, 2, "\"2-1\"");
+  }
+  {
+    g_auto(Run) run = cluster ("--demo", "--features", "local", "--channels", "0", "--k", "2",
+                               NULL);
+    assert_refused (&run, 2, "--channels");
+  }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -996,6 +1065,7 @@ main (int    argc,
   g_test_add_func ("/Evox/ClusterCli/joint", test_joint);
   g_test_add_func ("/Evox/ClusterCli/mask-nan", test_mask_nan);
   g_test_add_func ("/Evox/ClusterCli/pca", test_pca);
+  g_test_add_func ("/Evox/ClusterCli/channels", test_channels);
   g_test_add_func ("/Evox/ClusterCli/u16-labels", test_u16_labels);
   g_test_add_func ("/Evox/ClusterCli/demo", test_demo);
   g_test_add_func ("/Evox/ClusterCli/bad-input", test_bad_input);

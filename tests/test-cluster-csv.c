@@ -203,8 +203,11 @@ test_centers (void)
 {
   g_autoptr(EvoxClusters) clusters = small_clusters ();
   static const double centers[] = { 9, 8, 7, 6, 5.5, 4.25 };
-  g_autofree char *text = evox_cluster_csv_format_centers (clusters, centers);
-  g_autofree char *from_means = evox_cluster_csv_format_centers (clusters, NULL);
+  static const guint64 totals[] = { 40, 25, 5 };
+  g_autofree char *text = evox_cluster_csv_format_centers (clusters, centers, NULL, 0);
+  g_autofree char *from_means = evox_cluster_csv_format_centers (clusters, NULL, NULL, 0);
+  g_autofree char *joint = evox_cluster_csv_format_centers (clusters, centers, totals, 70);
+  g_autoptr(GPtrArray) csv_joint = parse_csv (joint);
   g_autoptr(GPtrArray) csv = parse_csv (text);
   g_autoptr(GPtrArray) csv_means = parse_csv (from_means);
 
@@ -223,7 +226,14 @@ test_centers (void)
           g_assert_cmpfloat (field_double (csv, id, 4 + f), ==, centers[(id - 1) * 2 + f]);
           g_assert_cmpfloat (field_double (csv_means, id, 4 + f), ==,
                              evox_clusters_get_mean_curve (clusters, id)[f]);
+          g_assert_cmpfloat (field_double (csv_joint, id, 4 + f), ==,
+                             centers[(id - 1) * 2 + f]);
         }
+      /* Joint clustering: the counts and fractions are the totals over every volume. */
+      g_assert_cmpstr (((char **) g_ptr_array_index (csv_joint, id))[1], ==,
+                       evox_clusters_get_name (clusters, id));
+      g_assert_cmpfloat (field_double (csv_joint, id, 2), ==, totals[id - 1]);
+      g_assert_cmpfloat (field_double (csv_joint, id, 3), ==, totals[id - 1] / 70.0);
     }
 }
 

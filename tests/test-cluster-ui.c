@@ -911,6 +911,213 @@ test_window (void)
   evox_test_close_window (window);
 }
 
+/* Export Plot: nothing before a run; after one, an SVG whose text names every cluster (GMarkup
+ * parses it) and a PNG of 1500 x 1000 pixels. */
+static void
+test_export_plot (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  char *dir = evox_test_tmpdir_new ();
+  g_autofree char *svg = g_build_filename (dir, "plot.svg", NULL);
+  g_autofree char *png = g_build_filename (dir, "plot.png", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMarkupParseContext) context = NULL;
+  const GMarkupParser parser = { 0 };
+  EvoxClusters *clusters;
+  gsize length;
+
+  g_assert_false (evox_cluster_panel_export_plot (fixture->panel, svg, FALSE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (g_file_test (svg, G_FILE_TEST_EXISTS));
+
+  clusters = run_clusters (fixture, 3);
+  evox_clusters_set_name (clusters, 2, "Binder & pores");
+  g_assert_true (evox_cluster_panel_export_plot (fixture->panel, svg, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (svg, &contents, &length, NULL));
+  context = g_markup_parse_context_new (&parser, 0, NULL, NULL);
+  g_assert_true (g_markup_parse_context_parse (context, contents, length, &error));
+  g_assert_true (g_markup_parse_context_end_parse (context, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (contents, "<desc>Cluster 1\nBinder &amp; pores\nCluster 3</desc>"));
+
+  g_assert_true (evox_cluster_panel_export_plot (fixture->panel, png, FALSE, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (png, &contents, &length, NULL));
+  g_assert_cmpuint (GUINT32_FROM_BE (*(guint32 *) (contents + 16)), ==, 1500);
+  g_assert_cmpuint (GUINT32_FROM_BE (*(guint32 *) (contents + 20)), ==, 1000);
+  evox_test_tmpdir_free (dir);
+}
+
+/* The channel list: "1" clusters on channel 1 alone (curves of one feature, its brute-force
+ * means); a list naming no channel turns the entry red and Run refuses with the reason; after
+ * Make Phase the derived Clusters channel is left out of the default features; the local
+ * texture takes the channel chosen on the page, not the one shown. */
+static void
+test_channels (Fixture       *fixture,
+               gconstpointer  user_data)
+{
+  GtkWidget *entry = evox_test_find_descendant (GTK_WIDGET (fixture->panel), GTK_TYPE_ENTRY);
+  EvoxClusters *clusters, *before;
+  EvoxVolume *volume;
+  const guint16 *labels;
+
+  g_assert_nonnull (entry);
+  g_object_set (fixture->panel, "channels", "1", NULL);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "1");
+  g_assert_false (gtk_widget_has_css_class (entry, "error"));
+  clusters = run_clusters (fixture, 3);
+  g_assert_cmpuint (evox_clusters_get_n_features (clusters), ==, 1);
+  g_assert_cmpstr (evox_clusters_get_info (clusters, "features"), ==, "channels 1");
+  labels = evox_clusters_get_data (clusters);
+  for (guint id = 1; id <= 3; id++)
+    {
+      double mean, std;
+
+      block_of_cluster (clusters, id);
+      brute_stats (fixture->volume, labels, id, 1, &mean, &std);
+      assert_close (evox_clusters_get_mean_curve (clusters, id)[0], mean);
+    }
+
+  /* Typed wrong: red, and Run says why and leaves the clusters. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "0, 7");
+  g_assert_true (gtk_widget_has_css_class (entry, "error"));
+  before = evox_document_get_clusters (fixture->document);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "clusters.run", NULL));
+  g_assert_false (evox_cluster_panel_is_busy (fixture->panel));
+  g_assert_nonnull (strstr (evox_cluster_panel_get_error (fixture->panel), "\"7\""));
+  g_assert_true (evox_document_get_clusters (fixture->document) == before);
+
+  /* Empty: every channel; Make Phase adds the derived Clusters channel, which the next run
+   * leaves out. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  g_assert_false (gtk_widget_has_css_class (entry, "error"));
+  clusters = run_clusters (fixture, 3);
+  g_assert_cmpuint (evox_clusters_get_n_features (clusters), ==, 2);
+  g_object_set (fixture->panel, "texture-channel", 1, NULL);
+  gtk_list_box_select_row (evox_cluster_panel_get_list (fixture->panel), row_at (fixture, 2));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "clusters.make-phase",
+                                             NULL));
+  g_assert_cmpstr (evox_cluster_panel_get_error (fixture->panel), ==, "");
+  volume = evox_document_get_volume (fixture->document);
+  /* The derived volume shows its Clusters channel; the texture channel stays the page's. */
+  g_assert_cmpuint (evox_document_get_channel (fixture->document), ==, 2);
+  {
+    guint texture;
+
+    g_object_get (fixture->panel, "texture-channel", &texture, NULL);
+    g_assert_cmpuint (texture, ==, 1);
+  }
+  g_assert_cmpuint (evox_volume_get_n_channels (volume), ==, 3);
+  g_assert_true (evox_volume_get_channel_derived (volume, 2));
+  clusters = run_clusters (fixture, 3);
+  g_assert_cmpuint (evox_clusters_get_n_features (clusters), ==, 2);
+  for (guint id = 1; id <= 3; id++)
+    block_of_cluster (clusters, id);
+
+  /* The texture of channel 1 while channel 0 is shown: the first feature is channel 1's value. */
+  evox_document_set_channel (fixture->document, 0);
+  g_object_set (fixture->panel, "features", EVOX_FEATURES_LOCAL, NULL);
+  clusters = run_clusters (fixture, 3);
+  g_assert_cmpuint (evox_clusters_get_n_features (clusters), ==, 4);
+  g_assert_nonnull (strstr (evox_clusters_get_info (clusters, "features"), "of channel 1"));
+  labels = evox_clusters_get_data (clusters);
+  for (guint id = 1; id <= 3; id++)
+    {
+      double mean, std;
+
+      brute_stats (fixture->volume, labels, id, 1, &mean, &std);
+      assert_close (evox_clusters_get_mean_curve (clusters, id)[0], mean);
+    }
+}
+
+/* Twelve clusters' curves: the legend wraps into rows inside the plot's width (it ran off the
+ * left edge in one row before), and the plot area starts below it. */
+static void
+test_legend (Fixture       *fixture,
+             gconstpointer  user_data)
+{
+  EvoxPlot *curves = EVOX_PLOT (evox_cluster_panel_get_curve_plot (fixture->panel));
+  graphene_rect_t bounds;
+  double x0, x1, y0, y1, top_x, top_y;
+  guint rows;
+
+  run_clusters (fixture, 12);
+  spin (0.3);
+  g_assert_cmpuint (evox_plot_get_n_lines (curves), ==, 12);
+  rows = evox_plot_get_legend (curves, &bounds);
+  g_test_message ("legend: %u rows, x %g..%g of %d, y %g..%g", rows, bounds.origin.x,
+                  bounds.origin.x + bounds.size.width, gtk_widget_get_width (GTK_WIDGET (curves)),
+                  bounds.origin.y, bounds.origin.y + bounds.size.height);
+  g_assert_cmpuint (rows, >=, 2);
+  g_assert_cmpfloat (bounds.origin.x, >=, 0);
+  g_assert_cmpfloat (bounds.origin.x + bounds.size.width, <=,
+                     gtk_widget_get_width (GTK_WIDGET (curves)));
+  g_assert_true (evox_plot_get_ranges (curves, &x0, &x1, &y0, &y1));
+  g_assert_true (evox_plot_data_to_widget (curves, x0, y1, &top_x, &top_y));
+  g_assert_cmpfloat (top_y, >=, bounds.origin.y + bounds.size.height);
+  /* The plot grew by the extra rows rather than squeezing its curves. */
+  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (curves)), >, 180);
+  gtk_widget_grab_focus (GTK_WIDGET (curves));
+  spin (0.2);
+  evox_test_screenshot (GTK_WIDGET (curves), "cluster-legend");
+}
+
+/* Prints the minimum width of each child of widget down to `depth` levels (diagnostics). */
+static void
+print_widths (GtkWidget *widget,
+              int        depth,
+              int        indent)
+{
+  int min = 0, nat = 0;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+  g_test_message ("%*s%s %s: min %d nat %d", indent, "", G_OBJECT_TYPE_NAME (widget),
+                  gtk_widget_get_name (widget), min, nat);
+  if (depth == 0)
+    return;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    print_widths (c, depth - 1, indent + 2);
+}
+
+#define SIDE_MAX_WIDTH 470
+
+/* The side panel (the paned's end child) must stay as narrow as before the Clusters page came:
+ * the side stack is homogeneous, so the widest page's minimum width is the panel's. */
+static void
+test_side_width (void)
+{
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  GtkWidget *paned, *side;
+  int min = 0, nat = 0;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_window_open_demo (window);
+  g_assert_true (evox_test_wait_for (window_idle, window, 60));
+  evox_window_show_page (window, "clusters");
+  /* with a result: twelve rows, their curves and legend, the domain table */
+  g_object_set (evox_window_get_cluster_panel (window), "k", 12, "restarts", 1, NULL);
+  g_assert_true (gtk_widget_activate_action (evox_window_get_cluster_panel (window),
+                                             "clusters.run", NULL));
+  g_assert_true (evox_test_wait_for (window_has_clusters, window, 120));
+  spin (0.5);
+  paned = evox_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PANED);
+  g_assert_nonnull (paned);
+  side = gtk_paned_get_end_child (GTK_PANED (paned));
+  gtk_widget_measure (side, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+  g_test_message ("side panel: min %d nat %d", min, nat);
+  /* 461 px before the Clusters page came (the Particles page's grid); 823 px when the page
+   * switcher's six buttons took the theme's 100 px each. */
+  if (min > SIDE_MAX_WIDTH)
+    print_widths (side, 12, 0);
+  g_assert_cmpint (min, <=, SIDE_MAX_WIDTH);
+  evox_test_close_window (window);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -921,6 +1128,8 @@ main (int    argc,
   g_test_add ("/Evox/ClusterPanel/run", Fixture, NULL, fixture_set_up, test_run,
               fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/exports", Fixture, NULL, fixture_set_up, test_exports,
+              fixture_tear_down);
+  g_test_add ("/Evox/ClusterPanel/export-plot", Fixture, NULL, fixture_set_up, test_export_plot,
               fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/particles", Fixture, NULL, fixture_set_up, test_particles,
               fixture_tear_down);
@@ -938,7 +1147,12 @@ main (int    argc,
               fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/cancel", Fixture, NULL, fixture_set_up, test_cancel,
               fixture_tear_down);
+  g_test_add ("/Evox/ClusterPanel/channels", Fixture, NULL, fixture_set_up, test_channels,
+              fixture_tear_down);
+  g_test_add ("/Evox/ClusterPanel/legend", Fixture, NULL, fixture_set_up, test_legend,
+              fixture_tear_down);
   g_test_add_func ("/Evox/ClusterPanel/window", test_window);
+  g_test_add_func ("/Evox/ClusterPanel/side-width", test_side_width);
 
   return g_test_run ();
 }

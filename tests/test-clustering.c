@@ -303,6 +303,29 @@ test_kept (void)
       fresh = run_fresh (volume, &other);
       assert_same_result (after, fresh);
     }
+
+  /* A channel list: what is kept holds its own copy, so the caller's list changing afterwards
+   * is a different list, and another list prepares anew. */
+  {
+    g_autoptr(EvoxClusteringResult) after = NULL;
+    g_autoptr(EvoxClusteringResult) fresh = NULL;
+    guint list[1] = { 1 };
+
+    other = params;
+    other.channels = list;
+    other.n_channels = 1;
+    after = evox_clustering_run (&volume, 1, &other, FALSE, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (_evox_clustering_is_kept (volume, &other));
+    g_assert_false (_evox_clustering_is_kept (volume, &params));
+    list[0] = 0;
+    g_assert_false (_evox_clustering_is_kept (volume, &other));
+    list[0] = 1;
+    fresh = run_fresh (volume, &other);
+    assert_same_result (after, fresh);
+    g_assert_cmpuint (after->n_features, ==, 1);
+  }
+
   _evox_clustering_forget (volume);
   g_assert_false (_evox_clustering_is_kept (volume, &params));
 }
@@ -472,6 +495,136 @@ test_async (void)
   }
 }
 
+/* A channel list as typed: labels, indices, ranges, repeats once; wrong items refused; and the
+ * list written back as ranges. */
+static void
+test_parse_channels (void)
+{
+  g_autoptr(EvoxVolume) volume = make_volume (4, 2, 1, 6, 2, 1);
+  static const struct { const char *text; guint n; guint want[6]; } good[] = {
+    { "", 0, { 0 } },
+    { "  ", 0, { 0 } },
+    { "0-2, 5", 4, { 0, 1, 2, 5 } },
+    { "Ni K", 1, { 3 } },
+    { "4,Ni K , 3-5", 3, { 4, 3, 5 } },
+    { "2, 0-2", 3, { 2, 0, 1 } },
+    { "1 - 1", 1, { 1 } },
+  };
+  static const char *bad[] = { "6", "2-1", "0,,1", "0,", "Co K", "-3", "0-6", "a-b" };
+
+  evox_volume_set_channel_info (volume, 3, "Ni K", 8333);
+  for (guint t = 0; t < G_N_ELEMENTS (good); t++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree guint *channels = NULL;
+      guint n = 99;
+
+      g_assert_true (evox_clustering_parse_channels (volume, good[t].text, &channels, &n,
+                                                     &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (n, ==, good[t].n);
+      for (guint i = 0; i < n; i++)
+        g_assert_cmpuint (channels[i], ==, good[t].want[i]);
+    }
+  for (guint t = 0; t < G_N_ELEMENTS (bad); t++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree guint *channels = NULL;
+      guint n = 99;
+
+      g_assert_false (evox_clustering_parse_channels (volume, bad[t], &channels, &n, &error));
+      g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+      g_assert_null (channels);
+      g_assert_cmpuint (n, ==, 0);
+    }
+  {
+    static const guint list[] = { 0, 1, 2, 5, 7, 8, 3 };
+    g_autofree char *text = evox_clustering_format_channels (list, G_N_ELEMENTS (list));
+    g_autofree char *none = evox_clustering_format_channels (NULL, 0);
+
+    g_assert_cmpstr (text, ==, "0-2, 5, 7-8, 3");
+    g_assert_cmpstr (none, ==, "");
+  }
+}
+
+/* The "Clusters" channel that Make Phase adds is derived: a run with no channel list leaves it
+ * out (it splits the voxels along y, the loaded channels along x, so its use would show in the
+ * labels); a list picks exactly its channels, the derived one too when named. */
+static void
+test_channel_subset (void)
+{
+  g_autoptr(EvoxVolume) base = make_volume (10, 6, 3, 3, 7, 1);
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize n = 180;
+  float *derived = _evox_alloc_large (n * sizeof (float));
+  static const guint only_2[] = { 2 }, only_derived[] = { 3 };
+
+  for (gsize i = 0; i < n; i++)
+    derived[i] = i / 10 % 6 < 3 ? 1000 : 0;
+  volume = _evox_volume_new_with_channel (base, "Clusters", derived, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_n_channels (volume), ==, 4);
+  for (guint c = 0; c < 4; c++)
+    g_assert_cmpint (evox_volume_get_channel_derived (volume, c), ==, c == 3);
+  g_assert_false (evox_volume_get_channel_derived (base, 0));
+
+  for (guint t = 0; t < 3; t++)
+    {
+      g_autoptr(EvoxClusteringResult) result = NULL;
+      g_autoptr(EvoxKmeansSweep) sweep = NULL;
+      EvoxClusteringParams params;
+      const guint16 *labels;
+
+      evox_clustering_params_init (&params);
+      params.k = 2;
+      params.k_max = 3;
+      if (t == 1)
+        params.channels = only_2, params.n_channels = 1;
+      else if (t == 2)
+        params.channels = only_derived, params.n_channels = 1;
+      result = evox_clustering_run (&volume, 1, &params, FALSE, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (result->n_features, ==, t == 0 ? 3 : 1);
+      labels = evox_clusters_get_data (result->clusters[0]);
+      for (gsize i = 0; i < n; i++)
+        if (t == 2)
+          g_assert_cmpint (labels[i] == labels[0], ==, i / 10 % 6 < 3);
+        else
+          g_assert_cmpuint (labels[i], ==, i % 10 < 7 ? 1 : 2);
+      if (t == 1)
+        {
+          /* channel 2 is level * 3 + noise: 0.5 low, 30.5 high */
+          g_assert_cmpstr (result->feature_names[0], ==, "channel 2");
+          g_assert_cmpfloat_with_epsilon (result->centers[0], 0.5, 0.1);
+          g_assert_cmpfloat_with_epsilon (result->centers[1], 30.5, 0.1);
+          g_assert_cmpstr (evox_clusters_get_info (result->clusters[0], "features"), ==,
+                           "channels 2");
+        }
+      if (t == 0)
+        {
+          for (guint j = 0; j < 3; j++)
+            g_assert_cmpstr (result->feature_names[j], !=, "Clusters");
+          sweep = evox_clustering_sweep (&volume, 1, &params, NULL, NULL, &error);
+          g_assert_no_error (error);
+          /* z-scored features: at k = 1 the inertia is the points times the features */
+          g_assert_cmpfloat_with_epsilon (sweep->rows[0].inertia, 180.0 * 3, 1e-6 * 540);
+        }
+    }
+  {
+    static const guint missing[] = { 4 };
+    EvoxClusteringParams params;
+    g_autoptr(EvoxClusteringResult) result = NULL;
+
+    evox_clustering_params_init (&params);
+    params.k = 2;
+    params.channels = missing, params.n_channels = 1;
+    result = evox_clustering_run (&volume, 1, &params, FALSE, NULL, NULL, &error);
+    g_assert_null (result);
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -483,6 +636,8 @@ main (int    argc,
   g_test_add_func ("/Evox/Clustering/sweep-knee", test_sweep_knee);
   g_test_add_func ("/Evox/Clustering/refusals", test_refusals);
   g_test_add_func ("/Evox/Clustering/async", test_async);
+  g_test_add_func ("/Evox/Clustering/parse-channels", test_parse_channels);
+  g_test_add_func ("/Evox/Clustering/channel-subset", test_channel_subset);
   g_test_add_func ("/Evox/Clustering/kept", test_kept);
   return g_test_run ();
 }

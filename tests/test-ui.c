@@ -7,9 +7,11 @@
 
 #include <gtk/gtk.h>
 #include <math.h>
+#include <png.h>
 #include <string.h>
 
 #include "evox-canvas.h"
+#include "evox-curve-figure.h"
 #include "evox-display-panel.h"
 #include "evox-export-dialog.h"
 #include "evox-labels.h"
@@ -807,7 +809,7 @@ test_hover_readout_fits (void)
   GtkWidget *overlay = gtk_widget_get_parent (GTK_WIDGET (label));
   const char *text;
   graphene_rect_t bounds;
-  int w, h, min_height, nat_height;
+  int w, h, text_height;
 
   evox_window_open_demo (window);
   gtk_window_present (GTK_WINDOW (window));
@@ -831,11 +833,11 @@ test_hover_readout_fits (void)
   g_assert_cmpint (w, ==, 1280);
   g_assert_cmpint (h, ==, 800);
   g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (label)));
-  /* The label got the height its text needs at its width, and lies inside the canvas. */
-  gtk_widget_measure (GTK_WIDGET (label), GTK_ORIENTATION_VERTICAL,
-                      gtk_widget_get_width (GTK_WIDGET (label)), &min_height, &nat_height,
-                      NULL, NULL);
-  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (label)), >=, min_height);
+  /* The label got the height its text needs at its width (its layout, wrapped at the width it
+   * got: a measure would count the style sheet's margins, which the allocation leaves out), and
+   * lies inside the canvas. */
+  pango_layout_get_pixel_size (gtk_label_get_layout (label), NULL, &text_height);
+  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (label)), >=, text_height);
   g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (label), overlay, &bounds));
   g_assert_cmpfloat (bounds.origin.x + bounds.size.width, <=, gtk_widget_get_width (overlay));
   g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, gtk_widget_get_height (overlay));
@@ -949,6 +951,159 @@ test_export_image (void)
   g_assert_false (evox_window_export_image (window, bad, 64, 64, FALSE, &error));
   g_assert_nonnull (error);
   g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* The check button labelled `label` in widget's tree, or NULL. */
+static GtkWidget *
+find_check (GtkWidget  *widget,
+            const char *label)
+{
+  if (GTK_IS_CHECK_BUTTON (widget) &&
+      g_strcmp0 (gtk_check_button_get_label (GTK_CHECK_BUTTON (widget)), label) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_check (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+assert_png_size (const char *path,
+                 int         width,
+                 int         height)
+{
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpuint (length, >, 24);
+  g_assert_cmpmem (contents + 1, 3, "PNG", 3);
+  g_assert_cmpint (GUINT32_FROM_BE (*(guint32 *) (contents + 16)), ==, width);
+  g_assert_cmpint (GUINT32_FROM_BE (*(guint32 *) (contents + 20)), ==, height);
+}
+
+/* Export with the cluster curves: the file is wider by exactly the panel's width, as high; the
+ * curves are the demo volume's mean over each cluster (labels: the left quarter 1, the rest of
+ * the left half 2), which the test sums itself; the band of cluster 1 (one channel: a bar) is
+ * centred on that mean and spans 2 std in the panel. Without curves, or with every cluster
+ * hidden, the size stays the canvas's. The dialog offers the box only with clusters. */
+static void
+test_export_cluster_curves (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *plain = g_build_filename (dir, "plain.png", NULL);
+  g_autofree char *with = g_build_filename (dir, "curves.png", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) labels = NULL;
+  g_autoptr (EvoxClusters) clusters = NULL;
+  g_autoptr (EvoxCurveFigure) figure = NULL;
+  EvoxWindow *window = open_window ();
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxVolume *volume = evox_document_get_volume (document);
+  const int w = 240, h = 300;
+  int panel_w, panel_h, top = -1, bottom = -1;
+  double sum = 0, sum2 = 0, mean, std, px, py, py_hi, py_lo;
+  guint64 count = 0;
+  gsize dims[3];
+  guint8 *ids;
+  png_image png = { .version = PNG_IMAGE_VERSION };
+  g_autofree guint8 *rgba = NULL;
+  EvoxExportDialog *dialog;
+  GtkWidget *check;
+
+  evox_volume_get_dims (volume, dims);
+  labels = evox_volume_new (dims[0], dims[1], dims[2], 1, EVOX_SAMPLE_U8, &error);
+  g_assert_no_error (error);
+  ids = evox_volume_get_data_mut (labels, 0);
+  for (gsize z = 0, i = 0; z < dims[2]; z++)
+    for (gsize y = 0; y < dims[1]; y++)
+      for (gsize x = 0; x < dims[0]; x++, i++)
+        {
+          ids[i] = x < dims[0] / 4 ? 1 : x < dims[0] / 2 ? 2 : 0;
+          if (ids[i] == 1)
+            {
+              double v = evox_volume_get_value (volume, 0, x, y, z);
+
+              sum += v;
+              sum2 += v * v;
+              count++;
+            }
+        }
+  mean = sum / count;
+  std = sqrt (MAX (sum2 / count - mean * mean, 0));
+  clusters = evox_clusters_new_from_volume (labels, volume, &error);
+  g_assert_no_error (error);
+
+  /* No clusters: no box, and asking for curves changes nothing. */
+  dialog = evox_export_dialog_new (window, 100, 100);
+  check = find_check (GTK_WIDGET (dialog), "Include cluster curves");
+  g_assert_nonnull (check);
+  g_assert_false (gtk_widget_get_visible (check));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_true (evox_window_export_figure (window, plain, w, h, FALSE, TRUE, &error));
+  g_assert_no_error (error);
+  assert_png_size (plain, w, h);
+
+  evox_document_set_clusters (document, clusters);
+  dialog = evox_export_dialog_new (window, 100, 100);
+  check = find_check (GTK_WIDGET (dialog), "Include cluster curves");
+  g_assert_true (gtk_widget_get_visible (check));
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)) ==
+                 evox_document_get_show_clusters (document));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  g_assert_true (evox_window_export_figure (window, plain, w, h, FALSE, FALSE, &error));
+  assert_png_size (plain, w, h);
+  /* Cluster 2's band covers most of cluster 1's on the demo: leave it out. */
+  evox_clusters_show_only (clusters, (const guint[]) { 1 }, 1);
+  g_assert_true (evox_window_export_figure (window, with, w, h, FALSE, TRUE, &error));
+  g_assert_no_error (error);
+  evox_curve_figure_panel_size (h, &panel_w, &panel_h);
+  assert_png_size (with, w + panel_w, h);
+
+  g_assert_true (png_image_begin_read_from_file (&png, with));
+  png.format = PNG_FORMAT_RGBA;
+  rgba = g_malloc (PNG_IMAGE_SIZE (png));
+  g_assert_true (png_image_finish_read (&png, NULL, rgba, 0, NULL));
+  figure = evox_curve_figure_new_from_clusters (clusters);
+  g_assert_true (evox_curve_figure_data_to_pixel (figure, panel_w, h, 0, mean, &px, &py));
+  g_assert_true (evox_curve_figure_data_to_pixel (figure, panel_w, h, 0, mean + std, &px,
+                                                  &py_hi));
+  g_assert_true (evox_curve_figure_data_to_pixel (figure, panel_w, h, 0, mean - std, &px,
+                                                  &py_lo));
+  /* The bar's edge column, clear of the mean's dot: tab10 blue at 0.22 over white. */
+  for (int y = 0; y < h; y++)
+    {
+      const guint8 *p = rgba + ((gsize) y * (w + panel_w) + w + (int) round (px) + 3) * 4;
+      gboolean band = TRUE;
+
+      for (int c = 0; c < 3; c++)
+        band = band && fabs (p[c] - (255 * 0.78 + (const guint8[]) { 0x1f, 0x77, 0xb4 }[c] * 0.22))
+                       <= 3;
+      if (band)
+        {
+          if (top < 0)
+            top = y;
+          bottom = y;
+        }
+    }
+  g_test_message ("mean %g std %g: band rows %d-%d, expected %.1f-%.1f", mean, std, top, bottom,
+                  py_hi, py_lo);
+  g_assert_cmpint (top, >=, 0);
+  g_assert_cmpfloat (fabs (top - py_hi), <=, 1.5);
+  g_assert_cmpfloat (fabs (bottom + 1 - py_lo), <=, 1.5);
+  g_assert_cmpfloat (fabs ((top + bottom + 1) / 2.0 - py), <=, 1.5);
+
+  evox_clusters_show_only (clusters, NULL, 0);
+  g_assert_true (evox_window_export_figure (window, plain, w, h, FALSE, TRUE, &error));
+  assert_png_size (plain, w, h);
   evox_test_close_window (window);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
@@ -1404,6 +1559,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Ui/notes-not-a-table", test_notes_not_a_table);
   g_test_add_func ("/Evox/Ui/hover-and-keys", test_hover_and_keys);
   g_test_add_func ("/Evox/Ui/export-image", test_export_image);
+  g_test_add_func ("/Evox/Ui/export-cluster-curves", test_export_cluster_curves);
   g_test_add_func ("/Evox/Ui/color-button-hex", test_color_button_hex);
   g_test_add_func ("/Evox/Ui/slice-sliders-follow", test_slice_sliders_follow);
   g_test_add_func ("/Evox/Ui/panel-wheel", test_panel_wheel);

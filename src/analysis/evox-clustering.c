@@ -37,6 +37,148 @@ evox_clustering_params_init (EvoxClusteringParams *params)
   evox_kmeans_params_init (&params->kmeans);
 }
 
+gboolean
+evox_clustering_parse_channels (EvoxVolume  *volume,
+                                const char  *text,
+                                guint      **channels,
+                                guint       *n_channels,
+                                GError     **error)
+{
+  g_auto (GStrv) items = NULL;
+  g_autoptr (GArray) list = NULL;
+  g_autofree gboolean *seen = NULL;
+  guint n;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+  g_return_val_if_fail (channels != NULL && n_channels != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  *channels = NULL;
+  *n_channels = 0;
+  n = evox_volume_get_n_channels (volume);
+  list = g_array_new (FALSE, FALSE, sizeof (guint));
+  seen = g_new0 (gboolean, n);
+  items = g_strsplit (text != NULL ? text : "", ",", -1);
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      char *item = g_strstrip (items[i]);
+      const char *dash;
+      guint64 lo, hi;
+      int found;
+
+      if (*item == '\0')
+        {
+          if (i == 0 && items[1] == NULL)
+            break;
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                       "channel list: an empty item in \"%s\"", text);
+          return FALSE;
+        }
+      found = evox_volume_find_channel (volume, item);
+      if (found >= 0)
+        lo = hi = (guint) found;
+      else
+        {
+          g_autofree char *first = NULL;
+
+          dash = strchr (item, '-');
+          if (dash == NULL || dash == item)
+            {
+              g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                           "channel list: \"%s\" is no channel label and no index 0..%u", item,
+                           n - 1);
+              return FALSE;
+            }
+          first = g_strstrip (g_strndup (item, dash - item));
+          if (!g_ascii_string_to_unsigned (first, 10, 0, n - 1, &lo, NULL) ||
+              !g_ascii_string_to_unsigned (g_strstrip ((char *) dash + 1), 10, 0, n - 1, &hi,
+                                           NULL) ||
+              hi < lo)
+            {
+              g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                           "channel list: \"%s\" is no channel label and no range A-B with "
+                           "0 <= A <= B <= %u", item, n - 1);
+              return FALSE;
+            }
+        }
+      for (guint64 c = lo; c <= hi; c++)
+        if (!seen[c])
+          {
+            guint value = (guint) c;
+
+            seen[c] = TRUE;
+            g_array_append_val (list, value);
+          }
+    }
+  *n_channels = list->len;
+  *channels = list->len > 0 ? (guint *) g_array_free (g_steal_pointer (&list), FALSE) : NULL;
+  return TRUE;
+}
+
+char *
+evox_clustering_format_channels (const guint *channels,
+                                 guint        n_channels)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < n_channels;)
+    {
+      guint j = i;
+
+      /* a run of consecutive indices reads as a range */
+      while (j + 1 < n_channels && channels[j + 1] == channels[j] + 1)
+        j++;
+      if (text->len > 0)
+        g_string_append (text, ", ");
+      if (j > i)
+        g_string_append_printf (text, "%u-%u", channels[i], channels[j]);
+      else
+        g_string_append_printf (text, "%u", channels[i]);
+      i = j + 1;
+    }
+  return g_string_free (text, FALSE);
+}
+
+guint *
+evox_clustering_resolve_channels (EvoxVolume                 *volume,
+                                  const EvoxClusteringParams *params,
+                                  guint                      *n_channels,
+                                  GError                    **error)
+{
+  guint n = evox_volume_get_n_channels (volume), m = 0;
+  guint *channels;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
+  g_return_val_if_fail (params != NULL && n_channels != NULL, NULL);
+
+  *n_channels = 0;
+  if (params->n_channels > 0)
+    {
+      for (guint i = 0; i < params->n_channels; i++)
+        if (params->channels[i] >= n)
+          {
+            g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                         "channel %u does not exist (the volume has %u)", params->channels[i], n);
+            return NULL;
+          }
+      *n_channels = params->n_channels;
+      return g_memdup2 (params->channels, params->n_channels * sizeof (guint));
+    }
+  channels = g_new (guint, MAX (n, 1));
+  for (guint c = 0; c < n; c++)
+    if (!evox_volume_get_channel_derived (volume, c))
+      channels[m++] = c;
+  if (m == 0)
+    {
+      g_free (channels);
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "every channel of the volume is derived (clusters): choose the channels");
+      return NULL;
+    }
+  *n_channels = m;
+  return channels;
+}
+
 /* Every volume's points, scaled (and projected) as one feature space. */
 typedef struct
 {
@@ -190,8 +332,17 @@ prepare (EvoxVolume                 **volumes,
         set = evox_features_local (volumes[v], params->channel, params->window, &params->mask,
                                    progress, cancellable, &local_error);
       else
-        set = evox_features_from_channels (volumes[v], NULL, 0, &params->mask, progress,
-                                           cancellable, &local_error);
+        {
+          g_autofree guint *channels = NULL;
+          guint n_channels = 0;
+
+          channels = evox_clustering_resolve_channels (volumes[v], params, &n_channels,
+                                                       &local_error);
+          set = channels == NULL
+                ? NULL
+                : evox_features_from_channels (volumes[v], channels, n_channels, &params->mask,
+                                               progress, cancellable, &local_error);
+        }
       evox_progress_pop (progress);
       if (set == NULL)
         {
@@ -301,6 +452,13 @@ describe_features (const EvoxClusteringParams *params,
     g_snprintf (buffer, size, "%s %u^3 of channel %u",
                 evox_feature_kind_to_string (params->features), params->window,
                 params->channel);
+  else if (params->n_channels > 0)
+    {
+      g_autofree char *list = evox_clustering_format_channels (params->channels,
+                                                               params->n_channels);
+
+      g_snprintf (buffer, size, "%s %s", evox_feature_kind_to_string (params->features), list);
+    }
   else
     g_snprintf (buffer, size, "%s", evox_feature_kind_to_string (params->features));
   return buffer;
@@ -334,7 +492,8 @@ set_info_number (EvoxClusters *clusters,
 
 typedef struct
 {
-  EvoxClusteringParams  params;
+  EvoxClusteringParams  params;     /* its channels point into `channels` */
+  guint                *channels;
   Prepared             *prepared;
 } CacheEntry;
 
@@ -344,6 +503,7 @@ cache_entry_free (gpointer data)
   CacheEntry *entry = data;
 
   prepared_free (entry->prepared);
+  g_free (entry->channels);
   g_free (entry);
 }
 
@@ -353,7 +513,10 @@ same_preparation (const EvoxClusteringParams *a,
 {
   char da[256], db[256];
 
-  return a->features == b->features && a->channel == b->channel && a->window == b->window &&
+  return a->features == b->features && a->n_channels == b->n_channels &&
+         (a->n_channels == 0 ||
+          memcmp (a->channels, b->channels, a->n_channels * sizeof (guint)) == 0) &&
+         a->channel == b->channel && a->window == b->window &&
          a->mask.channel == b->mask.channel &&
          memcmp (&a->mask.lo, &b->mask.lo, sizeof (double)) == 0 &&
          memcmp (&a->mask.hi, &b->mask.hi, sizeof (double)) == 0 && a->scale == b->scale &&
@@ -409,6 +572,11 @@ prepare_cached (EvoxVolume                 **volumes,
     }
   entry = g_new0 (CacheEntry, 1);
   entry->params = *params;
+  /* the caller's list is not ours to keep */
+  entry->channels = params->n_channels > 0
+                      ? g_memdup2 (params->channels, params->n_channels * sizeof (guint))
+                      : NULL;
+  entry->params.channels = entry->channels;
   entry->prepared = prepared;
   g_atomic_int_inc (&prepared->ref_count);
   /* The old entry goes; a job holding its points keeps them until it is done. */
@@ -669,6 +837,7 @@ typedef struct
 {
   EvoxVolume           *volume;
   EvoxClusteringParams  params;
+  guint                *channels;     /* params.channels, owned */
   gboolean              sweep;
   EvoxProgress         *progress;
 } JobData;
@@ -678,6 +847,7 @@ job_data_free (JobData *data)
 {
   g_clear_object (&data->volume);
   g_clear_pointer (&data->progress, evox_progress_unref);
+  g_free (data->channels);
   g_free (data);
 }
 
@@ -691,6 +861,8 @@ job_data_new (EvoxVolume                 *volume,
 
   data->volume = g_object_ref (volume);
   data->params = *params;
+  data->channels = g_memdup2 (params->channels, params->n_channels * sizeof (guint));
+  data->params.channels = data->channels;
   data->sweep = sweep;
   data->progress = evox_progress_ref (progress);
   return data;

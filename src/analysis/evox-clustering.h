@@ -13,6 +13,10 @@ G_BEGIN_DECLS
 typedef struct
 {
   EvoxFeatureKind   features;
+  const guint      *channels;       /* EVOX_FEATURES_CHANNELS: the channels (not owned; the
+                                     * _async functions copy them), NULL with n_channels 0 for
+                                     * every channel but the derived ones */
+  guint             n_channels;
   guint             channel;        /* EVOX_FEATURES_LOCAL: the channel */
   guint             window;         /* EVOX_FEATURES_LOCAL: 3 or 5 */
   EvoxFeatureMask   mask;
@@ -25,6 +29,25 @@ typedef struct
 } EvoxClusteringParams;
 
 void evox_clustering_params_init (EvoxClusteringParams *params);
+
+/* A channel list as a user types it: comma-separated channel labels, 0-based indices and
+ * ranges "A-B" (a label wins over a range that reads the same), for example "0-99, 120, Ni K".
+ * Repeats count once, in the order first given. Empty text gives no channel (n 0: the default).
+ * Fails with EVOX_ERROR_ARGUMENT naming the item that is neither. */
+gboolean evox_clustering_parse_channels  (EvoxVolume   *volume,
+                                          const char   *text,
+                                          guint       **channels,
+                                          guint        *n_channels,
+                                          GError      **error);
+/* The list back as short text ("0-99, 120"), indices only. */
+char    *evox_clustering_format_channels (const guint  *channels,
+                                          guint         n_channels);
+/* The channels a run uses: params' own, or with none every channel that is not derived (the
+ * "Clusters" channel of Make Phase). Fails when a channel does not exist or none is left. */
+guint   *evox_clustering_resolve_channels (EvoxVolume                 *volume,
+                                           const EvoxClusteringParams *params,
+                                           guint                      *n_channels,
+                                           GError                    **error);
 
 typedef struct
 {
@@ -80,8 +103,8 @@ EvoxKmeansSweep      *evox_clustering_sweep_finish (GAsyncResult              *r
 void                  evox_clustering_result_free (EvoxClusteringResult       *self);
 
 /* A single-volume job keeps its features, scaling and PCA on the volume (object data, freed
- * with it) and the next job with the same feature parameters (features, channel, window, mask,
- * scale, pca) reuses them: the window's sweep and the run after it prepare once. This drops
+ * with it) and the next job with the same feature parameters (features, channels, channel,
+ * window, mask, scale, pca) reuses them: the window's sweep and the run after it prepare once. This drops
  * them (tests; memory). */
 void                  _evox_clustering_forget     (EvoxVolume                 *volume);
 /* Whether a job with params would reuse what is kept on volume. */

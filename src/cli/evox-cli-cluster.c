@@ -16,7 +16,6 @@
 #include "evox-cluster-csv.h"
 #include "evox-clustering.h"
 #include "evox-feature-file.h"
-#include "evox-table-csv.h"
 #include "evox-tiff.h"
 #include "evox-units.h"
 
@@ -33,6 +32,7 @@ typedef struct
   guint                n_inputs;
   GPtrArray           *labels_paths;   /* per input, or NULL */
   GPtrArray           *stats_paths;    /* per input, or NULL */
+  guint               *channels;       /* --channels, resolved; params.channels points here */
 } Request;
 
 static void
@@ -40,6 +40,7 @@ request_clear (Request *request)
 {
   g_clear_pointer (&request->labels_paths, g_ptr_array_unref);
   g_clear_pointer (&request->stats_paths, g_ptr_array_unref);
+  g_clear_pointer (&request->channels, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Request, request_clear)
@@ -50,6 +51,7 @@ typedef struct
   char     *features;
   char     *coords;
   char     *channel;
+  char     *channels;
   char     *window;
   char     *mask;
   char     *scale;
@@ -68,7 +70,7 @@ typedef struct
 static void
 options_clear (Options *o)
 {
-  char **fields[] = { &o->features, &o->coords, &o->channel, &o->window, &o->mask, &o->scale,
+  char **fields[] = { &o->features, &o->coords, &o->channel, &o->channels, &o->window, &o->mask, &o->scale,
                       &o->pca, &o->k, &o->seed, &o->restarts, &o->labels, &o->centers,
                       &o->sweep, &o->stats, &o->stats_channel };
 
@@ -347,34 +349,17 @@ write_labels (const char    *path,
                           force ? EVOX_TIFF_WRITE_OVERWRITE : EVOX_TIFF_WRITE_NONE, error);
 }
 
-/* cluster,voxels,fraction, then every feature by name: the centres in original units. */
+/* The one centres format (evox-cluster-csv.h): cluster, name, voxels, fraction, the features. */
 static gboolean
 write_centers (const char                  *path,
                const EvoxClusteringResult  *result,
                gboolean                     force,
                GError                     **error)
 {
-  guint k = result->k, d = result->n_features;
-  g_autofree EvoxCsvColumn *columns = g_new0 (EvoxCsvColumn, 3 + d);
-  g_autofree double *ids = g_new (double, k);
-  g_autofree double *voxels = g_new (double, k);
-  g_autofree double *fractions = g_new (double, k);
-  g_autofree double *values = g_new (double, (gsize) k * d);
-
-  for (guint c = 0; c < k; c++)
-    {
-      ids[c] = c + 1;
-      voxels[c] = (double) result->sizes[c];
-      fractions[c] = (double) result->sizes[c] / (double) result->n_points;
-      for (guint j = 0; j < d; j++)
-        values[(gsize) j * k + c] = result->centers[(gsize) c * d + j];
-    }
-  columns[0] = (EvoxCsvColumn) { "cluster", ids, TRUE };
-  columns[1] = (EvoxCsvColumn) { "voxels", voxels, TRUE };
-  columns[2] = (EvoxCsvColumn) { "fraction", fractions, FALSE };
-  for (guint j = 0; j < d; j++)
-    columns[3 + j] = (EvoxCsvColumn) { result->feature_names[j], values + (gsize) j * k, FALSE };
-  return evox_table_csv_write (path, columns, 3 + d, k, force, error);
+  /* the names are the first volume's (ids mean the same in every volume); the counts are the
+   * totals over all of them */
+  return evox_cluster_csv_write_centers (path, result->clusters[0], result->centers,
+                                         result->sizes, result->n_points, force, error);
 }
 
 /* What was asked is printed for people and scripts: one "key: value" line each, then the
@@ -593,6 +578,12 @@ parse_values (const Options  *o,
       return FALSE;
     }
 
+  if (o->channels != NULL && params->features == EVOX_FEATURES_LOCAL)
+    {
+      *status = _evox_cli_usage_error (NULL, "--channels is for --features channels or a "
+                                       "feature file (--features local takes one --channel)");
+      return FALSE;
+    }
   if (o->window != NULL)
     {
       if (params->features != EVOX_FEATURES_LOCAL || request->feature_file != NULL)
@@ -715,6 +706,45 @@ parse_inputs (const Options       *o,
   return check_outputs (request, o->centers, o->sweep, o->force, status);
 }
 
+/* --channels LIST on every input: the same channels in each (joint clustering needs one feature
+ * space), an empty list meaning the default. */
+static gboolean
+parse_channels_in_all (GPtrArray  *volumes,
+                       const char *text,
+                       Request    *request,
+                       int        *status)
+{
+  for (guint v = 0; v < volumes->len; v++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree guint *channels = NULL;
+      guint n = 0;
+
+      if (!evox_clustering_parse_channels (volumes->pdata[v], text, &channels, &n, &error))
+        {
+          *status = _evox_cli_error (EVOX_EXIT_USAGE, "--channels of %s: %s",
+                                     evox_volume_get_metadata (volumes->pdata[v], "source_file"),
+                                     error->message);
+          return FALSE;
+        }
+      if (v > 0 && (n != request->params.n_channels ||
+                    (n > 0 && memcmp (channels, request->channels, n * sizeof (guint)) != 0)))
+        {
+          *status = _evox_cli_error (EVOX_EXIT_USAGE, "--channels %s names other channels in %s "
+                                     "than in the first input", text,
+                                     evox_volume_get_metadata (volumes->pdata[v], "source_file"));
+          return FALSE;
+        }
+      if (v == 0)
+        {
+          request->channels = g_steal_pointer (&channels);
+          request->params.channels = request->channels;
+          request->params.n_channels = n;
+        }
+    }
+  return TRUE;
+}
+
 /* Reads the inputs, names each for messages, and resolves --channel, --stats-channel and
  * --mask on them. */
 static GPtrArray *
@@ -760,6 +790,8 @@ load_volumes (const Options  *o,
                                              status)) < 0)
     return NULL;
   request->params.channel = (guint) channel;
+  if (o->channels != NULL && !parse_channels_in_all (volumes, o->channels, request, status))
+    return NULL;
   if (!parse_mask (o->mask, volumes->pdata[0], (guint) channel, &request->params.mask, status))
     return NULL;
   return g_steal_pointer (&volumes);
@@ -850,6 +882,10 @@ _evox_cli_cluster (int    argc,
       "FILE.npy" },
     { "channel", 0, 0, G_OPTION_ARG_STRING, &o.channel,
       N_("Channel label or index of --features local and --mask (default the first)"), "C" },
+    { "channels", 0, 0, G_OPTION_ARG_STRING, &o.channels,
+      N_("The channels whose values are the features: labels, 0-based indices and ranges, "
+         "comma-separated, for example '0-99,120,Ni K' (default every channel but derived "
+         "ones)"), "LIST" },
     { "window", 0, 0, G_OPTION_ARG_STRING, &o.window,
       N_("Width of the local window of --features local (default 3)"), "3|5" },
     { "mask", 0, 0, G_OPTION_ARG_STRING, &o.mask,

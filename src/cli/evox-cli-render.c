@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "evox-cli-private.h"
+#include "evox-curve-figure.h"
 #include "evox-document.h"
 #include "evox-gl-context.h"
 #include "evox-image.h"
@@ -280,6 +281,7 @@ add_clusters (GOptionContext *context,
               double          opacity,
               gboolean        outlines,
               GArray         *only,
+              gboolean        curves,
               int            *status)
 {
   g_autoptr(GError) error = NULL;
@@ -300,7 +302,10 @@ add_clusters (GOptionContext *context,
                                      dims[2], vdims[0], vdims[1], vdims[2]);
           return FALSE;
         }
-      clusters = evox_clusters_new_from_volume (labels, NULL, &error);
+      /* The curves are the volume's channels averaged over each cluster. */
+      clusters = evox_clusters_new_from_volume (labels,
+                                                curves ? evox_document_get_volume (document)
+                                                       : NULL, &error);
     }
   if (clusters == NULL)
     {
@@ -418,6 +423,9 @@ _evox_cli_render (int    argc,
   g_autoptr(GArray) only = NULL;
   double cluster_opacity = NAN;
   gboolean cluster_outlines = FALSE;
+  gboolean cluster_curves = FALSE;
+  g_autoptr(EvoxCurveFigure) figure = NULL;
+  int out_width;
   double z_exaggeration = NAN;
   gboolean transparent = FALSE, force = FALSE, hide_outside = FALSE;
   RenderRequest request;
@@ -462,6 +470,9 @@ _evox_cli_render (int    argc,
       "cluster's colour", NULL },
     { "only-clusters", 0, 0, G_OPTION_ARG_STRING, &only_clusters,
       "Show these clusters only (ids from 1)", "ID,ID..." },
+    { "cluster-curves", 0, 0, G_OPTION_ARG_NONE, &cluster_curves,
+      "Draw each shown cluster's mean curve over the volume's channels with a band of +-1 std "
+      "beside the figure, as high as the figure (the image grows by the plot's width)", NULL },
     { "hide-outside", 0, 0, G_OPTION_ARG_NONE, &hide_outside,
       "Leave out the voxels in no phase (needs --phase)", NULL },
     { "transparent", 0, 0, G_OPTION_ARG_NONE, &transparent,
@@ -486,9 +497,9 @@ _evox_cli_render (int    argc,
   if (hide_outside && phase_specs == NULL)
     return _evox_cli_usage_error (context, "--hide-outside needs at least one --phase");
   if (clusters_path == NULL && (!isnan (cluster_opacity) || cluster_outlines ||
-                                only_clusters != NULL))
-    return _evox_cli_usage_error (context, "--cluster-opacity, --cluster-outlines and "
-                                  "--only-clusters need --clusters LABELS");
+                                only_clusters != NULL || cluster_curves))
+    return _evox_cli_usage_error (context, "--cluster-opacity, --cluster-outlines, "
+                                  "--only-clusters and --cluster-curves need --clusters LABELS");
   if (!isnan (cluster_opacity) && !(cluster_opacity >= 0 && cluster_opacity <= 1))
     return _evox_cli_usage_error (context, "--cluster-opacity must be a number from 0 to 1");
   if (only_clusters != NULL && (only = parse_cluster_ids (only_clusters)) == NULL)
@@ -532,13 +543,35 @@ _evox_cli_render (int    argc,
   if (clusters_path != NULL &&
       !add_clusters (context, document, clusters_path,
                      isnan (cluster_opacity) ? 0.6 : cluster_opacity, cluster_outlines, only,
-                     &status))
+                     cluster_curves, &status))
     return status;
+  if (cluster_curves)
+    {
+      figure = evox_curve_figure_new_from_clusters (evox_document_get_clusters (document));
+      /* new_from_volume gives every channel a curve, so only hiding every cluster leaves none. */
+      if (figure == NULL)
+        return _evox_cli_usage_error (context, "--cluster-curves: no cluster is shown");
+    }
 
   pixels = render (document, &request, transparent, &error);
   if (pixels == NULL)
     return render_error (out, error);
-  if (!evox_image_write (out, pixels, request.width, request.height,
+  out_width = request.width;
+  if (figure != NULL)
+    {
+      guint8 *joined = evox_curve_figure_attach (figure, pixels, request.width, request.height,
+                                                 transparent, &out_width);
+
+      if (joined == NULL)
+        {
+          fprintf (stderr, "evox: cannot render %s: the cluster curves cannot be drawn %d "
+                   "pixels high (cairo's limit or memory)\n", out, request.height);
+          return EVOX_EXIT_INPUT;
+        }
+      g_free (pixels);
+      pixels = joined;
+    }
+  if (!evox_image_write (out, pixels, out_width, request.height,
                          force ? EVOX_IMAGE_WRITE_OVERWRITE : EVOX_IMAGE_WRITE_NONE, &error))
     return _evox_cli_input_error (error);
   return EVOX_EXIT_OK;

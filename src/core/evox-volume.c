@@ -18,6 +18,7 @@ typedef struct
   EvoxStats          stats;
   EvoxFineHistogram *fine;      /* with stats, built on first use; NULL until then */
   gboolean           borrowed;  /* data belongs to `base`, which this volume keeps alive */
+  gboolean           derived;   /* a map computed from the other channels (see below) */
 } Channel;
 
 struct _EvoxVolume
@@ -272,6 +273,7 @@ _evox_volume_new_with_channel (EvoxVolume  *base,
       to->borrowed = TRUE;
       to->label = g_strdup (from->label);
       to->energy_ev = from->energy_ev;
+      to->derived = from->derived;
       if (from->fine != NULL)
         {
           to->fine = evox_fine_histogram_ref (from->fine);
@@ -282,6 +284,7 @@ _evox_volume_new_with_channel (EvoxVolume  *base,
   self->channels[n].data = g_steal_pointer (&owned);
   self->channels[n].label = g_strdup (label);
   self->channels[n].energy_ev = NAN;
+  self->channels[n].derived = TRUE;
 
   evox_volume_get_spacing (base, self->spacing);
   self->spacing_known = evox_volume_get_spacing_known (base);
@@ -431,6 +434,17 @@ evox_volume_get_channel_energy (EvoxVolume *self,
   g_return_val_if_fail (EVOX_IS_VOLUME (self), NAN);
   g_return_val_if_fail (channel < self->n_channels, NAN);
   return self->channels[channel].energy_ev;
+}
+
+/* TRUE for a channel that a derived volume added (the "Clusters" channel of Make Phase): it was
+ * computed from the loaded channels, so it is no feature of a new clustering by default. */
+gboolean
+evox_volume_get_channel_derived (EvoxVolume *self,
+                                 guint       channel)
+{
+  g_return_val_if_fail (EVOX_IS_VOLUME (self), FALSE);
+  g_return_val_if_fail (channel < self->n_channels, FALSE);
+  return self->channels[channel].derived;
 }
 
 void

@@ -71,6 +71,8 @@ const char       *evox_volume_get_channel_label    (EvoxVolume      *self,
                                                     guint            channel);
 double            evox_volume_get_channel_energy   (EvoxVolume      *self,
                                                     guint            channel);
+gboolean          evox_volume_get_channel_derived  (EvoxVolume      *self,
+                                                    guint            channel);
 void              evox_volume_set_channel_info     (EvoxVolume      *self,
                                                     guint            channel,
                                                     const char      *label,

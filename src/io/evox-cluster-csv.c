@@ -46,13 +46,16 @@ evox_cluster_csv_format_curves (EvoxClusters *clusters)
 }
 
 char *
-evox_cluster_csv_format_centers (EvoxClusters *clusters,
-                                 const double *centers)
+evox_cluster_csv_format_centers (EvoxClusters  *clusters,
+                                 const double  *centers,
+                                 const guint64 *sizes,
+                                 guint64        n_points)
 {
   guint k, d;
   GString *text;
 
   g_return_val_if_fail (EVOX_IS_CLUSTERS (clusters), NULL);
+  g_return_val_if_fail (sizes == NULL || n_points > 0, NULL);
 
   k = evox_clusters_get_k (clusters);
   d = evox_clusters_get_n_features (clusters);
@@ -68,12 +71,14 @@ evox_cluster_csv_format_centers (EvoxClusters *clusters,
     {
       const double *row = centers != NULL ? centers + (gsize) (id - 1) * d
                                           : evox_clusters_get_mean_curve (clusters, id);
+      guint64 voxels = sizes != NULL ? sizes[id - 1] : evox_clusters_get_voxels (clusters, id);
+      double fraction = sizes != NULL ? (double) sizes[id - 1] / (double) n_points
+                                      : evox_clusters_get_fraction (clusters, id);
 
       g_string_append_printf (text, "%u,", id);
       evox_csv_append_field (text, evox_clusters_get_name (clusters, id));
-      g_string_append_printf (text, ",%" G_GUINT64_FORMAT ",",
-                              evox_clusters_get_voxels (clusters, id));
-      evox_csv_append_double (text, evox_clusters_get_fraction (clusters, id));
+      g_string_append_printf (text, ",%" G_GUINT64_FORMAT ",", voxels);
+      evox_csv_append_double (text, fraction);
       for (guint f = 0; f < d; f++)
         {
           g_string_append_c (text, ',');
@@ -168,17 +173,20 @@ evox_cluster_csv_write_curves (const char    *path,
 }
 
 gboolean
-evox_cluster_csv_write_centers (const char    *path,
-                                EvoxClusters  *clusters,
-                                const double  *centers,
-                                gboolean       overwrite,
-                                GError       **error)
+evox_cluster_csv_write_centers (const char     *path,
+                                EvoxClusters   *clusters,
+                                const double   *centers,
+                                const guint64  *sizes,
+                                guint64         n_points,
+                                gboolean        overwrite,
+                                GError        **error)
 {
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (EVOX_IS_CLUSTERS (clusters), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return write_text (path, evox_cluster_csv_format_centers (clusters, centers), overwrite, error);
+  return write_text (path, evox_cluster_csv_format_centers (clusters, centers, sizes, n_points),
+                     overwrite, error);
 }
 
 gboolean

@@ -21,10 +21,15 @@ G_BEGIN_DECLS
 char     *evox_cluster_csv_format_curves  (EvoxClusters            *clusters);
 /* The cluster centres in the features' original units, one row per cluster:
  *   cluster,name,voxels,fraction,<feature 1>,...,<feature d>
- * centers: k rows of d (EvoxClusteringResult's); NULL takes the clusters' mean curves, which
- * are the centres when no PCA projected the points. */
+ * the one centres format of the page and `evox cluster`. centers: k rows of d
+ * (EvoxClusteringResult's); NULL takes the clusters' mean curves, which are the centres when no
+ * PCA projected the points. sizes: k voxel counts over every volume clustered jointly (the
+ * result's), fractions of n_points; NULL takes the clusters' own counts and fractions. Names
+ * and feature names are the clusters'. */
 char     *evox_cluster_csv_format_centers (EvoxClusters            *clusters,
-                                           const double            *centers);
+                                           const double            *centers,
+                                           const guint64           *sizes,
+                                           guint64                  n_points);
 /*   k,inertia,calinski_harabasz,silhouette,knee
  * knee is 1 on the row of the sweep's knee, else 0. */
 char     *evox_cluster_csv_format_sweep   (const EvoxKmeansSweep   *sweep);
@@ -42,6 +47,8 @@ gboolean  evox_cluster_csv_write_curves   (const char              *path,
 gboolean  evox_cluster_csv_write_centers  (const char              *path,
                                            EvoxClusters            *clusters,
                                            const double            *centers,
+                                           const guint64           *sizes,
+                                           guint64                  n_points,
                                            gboolean                 overwrite,
                                            GError                 **error);
 gboolean  evox_cluster_csv_write_sweep    (const char              *path,

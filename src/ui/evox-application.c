@@ -245,8 +245,6 @@ evox_application_startup (GApplication *app)
     { "win.export-image", { "<Control>e", NULL } },
     { "window.close", { "<Control>w", NULL } },
   };
-  g_autoptr (GtkCssProvider) provider = NULL;
-
   G_APPLICATION_CLASS (evox_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions),
@@ -255,12 +253,6 @@ evox_application_startup (GApplication *app)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action,
                                            accels[i].accels);
   gtk_window_set_default_icon_name (APPLICATION_ID);
-
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (provider, "/org/evox/Evox/style.css");
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                              GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 }
 
 static int

@@ -14,6 +14,7 @@
 #include "evox-cluster-csv.h"
 #include "evox-clustering.h"
 #include "evox-clusters.h"
+#include "evox-curve-figure.h"
 #include "evox-plot.h"
 #include "evox-types.h"
 #include "evox-ui-resources.h"
@@ -138,7 +139,15 @@ struct _EvoxClusterPanel
   GArray            *domain_rows;
   GListStore        *domain_store;
 
+  /* The channels of the channel features as typed (empty: all but derived ones), and the
+   * channel of the local texture, chosen on the page, not the document's current one. */
+  char              *channels_text;
+  guint              texture_channel;
+  char              *texture_label;   /* its label, to keep it across a derived volume */
+
   GtkDropDown       *features_dropdown;
+  GtkEntry          *channels_entry;
+  GtkDropDown       *texture_dropdown;
   GtkDropDown       *window_dropdown;
   GtkDropDown       *mask_dropdown;
   GtkDropDown       *scale_dropdown;
@@ -172,6 +181,8 @@ enum
   PROP_0,
   PROP_DOCUMENT,
   PROP_FEATURES,
+  PROP_CHANNELS,
+  PROP_TEXTURE_CHANNEL,
   PROP_WINDOW,
   PROP_MASK_PHASE,
   PROP_SCALE,
@@ -243,6 +254,7 @@ update_actions (EvoxClusterPanel *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "clusters.merge", !busy && n == 2);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "clusters.make-phase", !busy && n == 1);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "clusters.export-curves", have_clusters);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "clusters.export-plot", have_clusters);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "clusters.export-stats",
                                  self->domain_rows != NULL && self->domain_rows->len > 0);
   gtk_widget_set_sensitive (GTK_WIDGET (self->solo_button), have_clusters);
@@ -270,15 +282,50 @@ get_phase_range (EvoxClusterPanel *self,
   return TRUE;
 }
 
-/* FALSE with a message when the mask's phase owns no value. */
+/* The channels typed on the page, parsed on the current volume (NULL and 0: the default). */
+static gboolean
+parse_channels (EvoxClusterPanel *self,
+                guint           **channels,
+                guint            *n_channels,
+                GError          **error)
+{
+  EvoxVolume *volume = current_volume (self);
+
+  *channels = NULL;
+  *n_channels = 0;
+  if (volume == NULL)
+    return TRUE;
+  return evox_clustering_parse_channels (volume, self->channels_text, channels, n_channels,
+                                         error);
+}
+
+/* FALSE with a message when the mask's phase owns no value or the channel list is wrong.
+ * params->channels is set to *channels, which the caller frees. */
 static gboolean
 fill_params (EvoxClusterPanel     *self,
              EvoxClusteringParams *params,
+             guint               **channels,
              GError              **error)
 {
+  EvoxVolume *volume = current_volume (self);
+
   evox_clustering_params_init (params);
   params->features = self->features;
-  params->channel = evox_document_get_channel (self->document);
+  if (params->features == EVOX_FEATURES_CHANNELS)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (!parse_channels (self, channels, &params->n_channels, &local_error))
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, _("Channels: %s"),
+                       local_error->message);
+          return FALSE;
+        }
+      params->channels = *channels;
+    }
+  params->channel = volume != NULL
+                    ? MIN (self->texture_channel, evox_volume_get_n_channels (volume) - 1)
+                    : 0;
   params->window = self->window;
   params->mask.channel = -1;
   params->mask.lo = -INFINITY;
@@ -309,9 +356,42 @@ n_features (EvoxClusterPanel *self)
 {
   EvoxVolume *volume = current_volume (self);
 
+  g_autofree guint *channels = NULL;
+  guint n = 0;
+
   if (volume == NULL)
     return 1;
-  return self->features == EVOX_FEATURES_LOCAL ? 4 : evox_volume_get_n_channels (volume);
+  if (self->features == EVOX_FEATURES_LOCAL)
+    return 4;
+  if (parse_channels (self, &channels, &n, NULL) && n > 0)
+    return n;
+  n = 0;
+  for (guint c = 0; c < evox_volume_get_n_channels (volume); c++)
+    n += !evox_volume_get_channel_derived (volume, c);
+  return MAX (n, 1);
+}
+
+/* The channel list entry says at once whether it reads: red with the reason as its tooltip. */
+static void
+check_channels_text (EvoxClusterPanel *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree guint *channels = NULL;
+  guint n = 0;
+
+  if (parse_channels (self, &channels, &n, &error))
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->channels_entry), "error");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->channels_entry),
+                                   _("The channels whose values are the features: labels, "
+                                     "0-based indices and ranges, for example “0-99, 120, Ni K”; "
+                                     "empty for every channel but derived ones (Clusters)"));
+    }
+  else
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->channels_entry), "error");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->channels_entry), error->message);
+    }
 }
 
 static void
@@ -499,6 +579,7 @@ typedef struct
   EvoxVolume       *volume;
   guint             channel;
   EvoxClusteringParams params;
+  guint            *channels;     /* params.channels */
 } RunData;
 
 static void
@@ -507,6 +588,7 @@ run_data_free (RunData *data)
   g_clear_weak_pointer (&data->panel);
   g_clear_object (&data->cancellable);
   g_clear_object (&data->volume);
+  g_free (data->channels);
   g_free (data);
 }
 
@@ -535,7 +617,6 @@ keep_run_info (EvoxClusterPanel           *self,
   g_clear_pointer (&text, g_free);
   g_ascii_formatd (number, sizeof number, "%.6g", result->inertia);
   evox_clusters_set_info (clusters, "inertia", number);
-  evox_clusters_set_info (clusters, "features", evox_feature_kind_to_string (params->features));
   evox_clusters_set_info (clusters, "scale", evox_feature_scale_to_string (params->scale));
   text = g_strdup_printf ("%u", params->pca);
   evox_clusters_set_info (clusters, "pca", text);
@@ -596,7 +677,7 @@ run_action (GtkWidget  *widget,
   cancel_run (self);
   show_error (self, NULL);
   data = g_new0 (RunData, 1);
-  if (!fill_params (self, &data->params, &error))
+  if (!fill_params (self, &data->params, &data->channels, &error))
     {
       show_error (self, error->message);
       run_data_free (data);
@@ -711,13 +792,14 @@ start_sweep (gpointer user_data)
   EvoxVolume *volume = current_volume (self);
   EvoxClusteringParams params;
   g_autoptr(GError) error = NULL;
+  g_autofree guint *channels = NULL;
   SweepData *data;
 
   self->sweep_timeout_id = 0;
   self->sweep_due = FALSE;
   if (volume == NULL)
     return G_SOURCE_REMOVE;
-  if (!fill_params (self, &params, &error))
+  if (!fill_params (self, &params, &channels, &error))
     {
       gtk_label_set_text (self->sweep_label, error->message);
       return G_SOURCE_REMOVE;
@@ -1253,6 +1335,26 @@ update_domain_channels (EvoxClusterPanel *self)
     gtk_drop_down_set_selected (self->domain_channel_dropdown,
                                 MIN (evox_document_get_channel (self->document), n - 1));
   self->updating = FALSE;
+  /* A new volume's texture channel starts as the one shown; from then on it is the page's, also
+   * when Make Phase switches to a derived volume and shows its Clusters channel. */
+  {
+    guint keep = self->texture_channel;
+    gboolean same = self->texture_label != NULL && keep < n &&
+                    !evox_volume_get_channel_derived (volume, keep) &&
+                    g_strcmp0 (evox_volume_get_channel_label (volume, keep) ?: "",
+                               self->texture_label) == 0;
+
+    gtk_drop_down_set_model (self->texture_dropdown, G_LIST_MODEL (items));
+    if (n > 0)
+      {
+        guint pick = same ? keep : MIN (evox_document_get_channel (self->document), n - 1);
+
+        for (guint c = 0; c < n && evox_volume_get_channel_derived (volume, pick); c++)
+          pick = c;
+        self->texture_channel = G_MAXUINT;
+        g_object_set (self, "texture-channel", pick, NULL);
+      }
+  }
 }
 
 typedef struct
@@ -1516,6 +1618,79 @@ evox_cluster_panel_export_stats (EvoxClusterPanel *self,
                                        self->domain_rows->len, overwrite, error);
 }
 
+gboolean
+evox_cluster_panel_export_plot (EvoxClusterPanel *self,
+                                const char       *path,
+                                gboolean          overwrite,
+                                GError          **error)
+{
+  EvoxClusters *clusters;
+  g_autoptr(EvoxCurveFigure) figure = NULL;
+  g_autofree char *lower = NULL;
+  gboolean raster;
+
+  g_return_val_if_fail (EVOX_IS_CLUSTER_PANEL (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  clusters = current_clusters (self);
+  if (clusters != NULL)
+    figure = evox_curve_figure_new_from_clusters (clusters);
+  if (figure == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   _("No mean curves to plot: run the clustering and show a cluster"));
+      return FALSE;
+    }
+  /* A page-width figure in print; the PNG at 2.5 times that many pixels. */
+  lower = g_ascii_strdown (path, -1);
+  raster = g_str_has_suffix (lower, ".png");
+  return evox_curve_figure_write (figure, path, raster ? 1500 : 600, raster ? 1000 : 400,
+                                  overwrite ? EVOX_IMAGE_WRITE_OVERWRITE : EVOX_IMAGE_WRITE_NONE,
+                                  error);
+}
+
+static void
+plot_response (GtkNativeDialog  *chooser,
+               int               response,
+               EvoxClusterPanel *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+      g_autoptr(GError) error = NULL;
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+      if (path != NULL && !evox_cluster_panel_export_plot (self, path, TRUE, &error))
+        {
+          g_autofree char *message = g_strdup_printf (_("Could not export %s: %s"), path,
+                                                      error->message);
+          show_error (self, message);
+        }
+      else if (path != NULL && EVOX_IS_WINDOW (root))
+        evox_window_show_saved (EVOX_WINDOW (root), path);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+export_plot_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Export Plot (PNG, SVG or PDF)"),
+                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
+                                         _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "cluster-curves.svg");
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect_object (chooser, "response", G_CALLBACK (plot_response), widget, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
 static void
 export_response (GtkNativeDialog  *chooser,
                  int               response,
@@ -1626,13 +1801,14 @@ on_document_notify (EvoxDocument     *document,
           /* Clusters of the same dims stay with a new volume: their table is of its values. */
           update_domain_channels (self);
           start_domains (self);
+          check_channels_text (self);
         }
       update_pca_limit (self);
       update_actions (self);
       update_summary (self);
-      /* Channels feed every feature set of a new volume; the current channel only the local
-       * texture. */
-      if (new_volume || self->features == EVOX_FEATURES_LOCAL || self->mask_phase >= 0)
+      /* Channels feed every feature set of a new volume; the current channel only the mask
+       * (the local texture has its own channel). */
+      if (new_volume || self->mask_phase >= 0)
         schedule_sweep (self);
     }
   else if (g_str_equal (name, "clusters"))
@@ -1904,6 +2080,8 @@ evox_cluster_panel_dispose (GObject *object)
   g_clear_pointer (&self->sweep, evox_kmeans_sweep_free);
   g_clear_pointer (&self->domain_rows, g_array_unref);
   g_clear_pointer (&self->explained, g_free);
+  g_clear_pointer (&self->channels_text, g_free);
+  g_clear_pointer (&self->texture_label, g_free);
   g_clear_weak_pointer (&self->run_clusters);
   if (self->domain_view != NULL)
     gtk_column_view_set_model (self->domain_view, NULL);
@@ -1928,6 +2106,12 @@ evox_cluster_panel_get_property (GObject    *object,
       break;
     case PROP_FEATURES:
       g_value_set_int (value, self->features);
+      break;
+    case PROP_CHANNELS:
+      g_value_set_string (value, self->channels_text);
+      break;
+    case PROP_TEXTURE_CHANNEL:
+      g_value_set_uint (value, self->texture_channel);
       break;
     case PROP_WINDOW:
       g_value_set_uint (value, self->window);
@@ -1991,9 +2175,39 @@ evox_cluster_panel_set_property (GObject      *object,
           self->features = g_value_get_int (value);
           gtk_widget_set_sensitive (GTK_WIDGET (self->window_dropdown),
                                     self->features == EVOX_FEATURES_LOCAL);
+          gtk_widget_set_sensitive (GTK_WIDGET (self->texture_dropdown),
+                                    self->features == EVOX_FEATURES_LOCAL);
+          gtk_widget_set_sensitive (GTK_WIDGET (self->channels_entry),
+                                    self->features == EVOX_FEATURES_CHANNELS);
           update_pca_limit (self);
           g_object_notify_by_pspec (object, pspec);
           schedule_sweep (self);
+        }
+      break;
+    case PROP_CHANNELS:
+      if (g_strcmp0 (self->channels_text, g_value_get_string (value)) != 0)
+        {
+          g_free (self->channels_text);
+          self->channels_text = g_value_dup_string (value);
+          check_channels_text (self);
+          update_pca_limit (self);
+          g_object_notify_by_pspec (object, pspec);
+          if (self->features == EVOX_FEATURES_CHANNELS)
+            schedule_sweep (self);
+        }
+      break;
+    case PROP_TEXTURE_CHANNEL:
+      if (set_uint (self, &self->texture_channel, g_value_get_uint (value), pspec))
+        {
+          EvoxVolume *volume = current_volume (self);
+
+          g_clear_pointer (&self->texture_label, g_free);
+          if (volume != NULL && self->texture_channel < evox_volume_get_n_channels (volume))
+            self->texture_label = g_strdup (evox_volume_get_channel_label (volume,
+                                                                           self->texture_channel)
+                                            ?: "");
+          if (self->features == EVOX_FEATURES_LOCAL)
+            schedule_sweep (self);
         }
       break;
     case PROP_WINDOW:
@@ -2056,6 +2270,9 @@ evox_cluster_panel_class_init (EvoxClusterPanelClass *klass)
   properties[PROP_FEATURES] =
     g_param_spec_int ("features", NULL, NULL, EVOX_FEATURES_CHANNELS, EVOX_FEATURES_LOCAL,
                       EVOX_FEATURES_CHANNELS, flags);
+  properties[PROP_CHANNELS] = g_param_spec_string ("channels", NULL, NULL, "", flags);
+  properties[PROP_TEXTURE_CHANNEL] =
+    g_param_spec_uint ("texture-channel", NULL, NULL, 0, G_MAXUINT, 0, flags);
   properties[PROP_WINDOW] = g_param_spec_uint ("window", NULL, NULL, 3, 5, 3, flags);
   properties[PROP_MASK_PHASE] =
     g_param_spec_int ("mask-phase", NULL, NULL, -1, G_MAXINT, -1, flags);
@@ -2079,6 +2296,8 @@ evox_cluster_panel_class_init (EvoxClusterPanelClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/evox/Evox/evox-cluster-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, EvoxClusterPanel, features_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxClusterPanel, channels_entry);
+  gtk_widget_class_bind_template_child (widget_class, EvoxClusterPanel, texture_dropdown);
   gtk_widget_class_bind_template_child (widget_class, EvoxClusterPanel, window_dropdown);
   gtk_widget_class_bind_template_child (widget_class, EvoxClusterPanel, mask_dropdown);
   gtk_widget_class_bind_template_child (widget_class, EvoxClusterPanel, scale_dropdown);
@@ -2112,6 +2331,8 @@ evox_cluster_panel_class_init (EvoxClusterPanelClass *klass)
                                    make_phase_action);
   gtk_widget_class_install_action (widget_class, "clusters.export-curves", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "clusters.export-stats", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "clusters.export-plot", NULL,
+                                   export_plot_action);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -2122,6 +2343,7 @@ evox_cluster_panel_init (EvoxClusterPanel *self)
 
   self->features = EVOX_FEATURES_CHANNELS;
   self->window = 3;
+  self->channels_text = g_strdup ("");
   self->mask_phase = -1;
   self->scale = EVOX_FEATURE_SCALE_ZSCORE;
   self->k = DEFAULT_K;
@@ -2132,6 +2354,10 @@ evox_cluster_panel_init (EvoxClusterPanel *self)
   g_object_bind_property_full (self, "features", self->features_dropdown, "selected",
                                G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE,
                                int_to_selected, selected_to_int, GINT_TO_POINTER (0), NULL);
+  g_object_bind_property (self, "channels", self->channels_entry, "text",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self, "texture-channel", self->texture_dropdown, "selected",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_object_bind_property_full (self, "window", self->window_dropdown, "selected",
                                G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE,
                                window_to_selected, selected_to_window, NULL, NULL);
@@ -2151,6 +2377,8 @@ evox_cluster_panel_init (EvoxClusterPanel *self)
                           gtk_spin_button_get_adjustment (self->restarts_spin), "value",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->window_dropdown), FALSE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->texture_dropdown), FALSE);
+  check_channels_text (self);
   g_signal_connect_swapped (self->metric_dropdown, "notify::selected",
                             G_CALLBACK (update_sweep_plot), self);
   g_signal_connect_swapped (self->domain_channel_dropdown, "notify::selected",

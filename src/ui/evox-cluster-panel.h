@@ -43,6 +43,12 @@ gboolean           evox_cluster_panel_export_stats   (EvoxClusterPanel *self,
                                                       const char       *path,
                                                       gboolean          overwrite,
                                                       GError          **error);
+/* The mean-curve plot alone (EvoxCurveFigure) as .png (1500 x 1000 px), .svg or .pdf (600 x
+ * 400 pt). EVOX_ERROR_ARGUMENT without curves to draw. */
+gboolean           evox_cluster_panel_export_plot    (EvoxClusterPanel *self,
+                                                      const char       *path,
+                                                      gboolean          overwrite,
+                                                      GError          **error);
 
 /* For tests: the last sweep (NULL before one finished), whether a sweep is running or due, the
  * last domain table (EvoxDomainStats rows, NULL before one finished), whether it is being

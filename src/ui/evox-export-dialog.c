@@ -9,6 +9,8 @@
 
 #include "evox-export-dialog.h"
 
+#include "evox-curve-figure.h"
+
 #define CUSTOM_SCALE 4
 
 struct _EvoxExportDialog
@@ -24,6 +26,7 @@ struct _EvoxExportDialog
   GtkSpinButton  *height_spin;
   GtkDropDown    *format_dropdown;
   GtkCheckButton *transparent_check;
+  GtkCheckButton *curves_check;
   GtkLabel       *message_label;
 };
 
@@ -47,6 +50,22 @@ size_edited (EvoxExportDialog *self)
 {
   if (!self->updating)
     gtk_drop_down_set_selected (self->scale_dropdown, CUSTOM_SCALE);
+}
+
+/* The curves are offered when the clusters have some to draw, ticked when the clusters are
+ * shown on the canvas. */
+static void
+offer_curves (EvoxExportDialog *self)
+{
+  EvoxDocument *document = evox_window_get_document (self->window);
+  EvoxClusters *clusters = evox_document_get_clusters (document);
+  g_autoptr(EvoxCurveFigure) figure = NULL;
+
+  if (clusters != NULL)
+    figure = evox_curve_figure_new_from_clusters (clusters);
+  gtk_widget_set_visible (GTK_WIDGET (self->curves_check), figure != NULL);
+  gtk_check_button_set_active (self->curves_check,
+                               figure != NULL && evox_document_get_show_clusters (document));
 }
 
 static void
@@ -78,11 +97,13 @@ save_response (GtkNativeDialog  *chooser,
       show_message (self, _("Images can only be saved to local files"));
       return;
     }
-  if (!evox_window_export_image (self->window, path,
-                                 gtk_spin_button_get_value_as_int (self->width_spin),
-                                 gtk_spin_button_get_value_as_int (self->height_spin),
-                                 gtk_check_button_get_active (self->transparent_check),
-                                 &error))
+  if (!evox_window_export_figure (self->window, path,
+                                  gtk_spin_button_get_value_as_int (self->width_spin),
+                                  gtk_spin_button_get_value_as_int (self->height_spin),
+                                  gtk_check_button_get_active (self->transparent_check),
+                                  gtk_widget_get_visible (GTK_WIDGET (self->curves_check)) &&
+                                  gtk_check_button_get_active (self->curves_check),
+                                  &error))
     {
       show_message (self, error->message);
       return;
@@ -172,6 +193,7 @@ evox_export_dialog_class_init (EvoxExportDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, height_spin);
   gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, format_dropdown);
   gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, transparent_check);
+  gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, curves_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, message_label);
 
   gtk_widget_class_install_action (widget_class, "export.choose-file", NULL,
@@ -202,5 +224,6 @@ evox_export_dialog_new (EvoxWindow *window,
   self->view_size[1] = MAX (view_height, 16);
   gtk_drop_down_set_selected (self->scale_dropdown, 1);
   scale_changed (self);
+  offer_curves (self);
   return self;
 }

@@ -226,6 +226,7 @@ typedef struct
   int     width;
   int     height;
   int     text_height;
+  guint   legend_rows;
   GArray *x_ticks;
   GArray *y_ticks;
 } Frame;
@@ -238,6 +239,64 @@ frame_clear (Frame *frame)
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Frame, frame_clear)
+
+/* The legend's entries (swatch and label) flow in rows across the top margin, each row
+ * right-aligned to the plot's right edge, so ten or sixty clusters wrap instead of running off
+ * the left side. Returns the rows; with `x`, entry l's left edge and row go to x[l], row[l]. */
+static guint
+legend_layout (EvoxPlot    *self,
+               PangoLayout *layout,
+               int          width,
+               double      *x,
+               guint       *row)
+{
+  double right = width - PAD - 10, avail = MAX (right - PAD, 1);
+  double used = 0;
+  guint rows = 0, first = 0;
+
+  for (guint l = 0; l <= self->lines->len; l++)
+    {
+      const Line *line = l < self->lines->len ? &g_array_index (self->lines, Line, l) : NULL;
+      int text_width = 0, text_height;
+      double entry = 0;
+
+      if (line != NULL && line->label == NULL)
+        continue;
+      if (line != NULL)
+        {
+          _evox_measure_text (layout, line->label, &text_width, &text_height);
+          entry = SWATCH + 4 + text_width;
+        }
+      /* a full row (or the end) is placed right-aligned */
+      if (line == NULL || (used > 0 && used + 12 + entry > avail))
+        {
+          if (used > 0 && x != NULL)
+            {
+              double at = right - used;
+
+              for (guint m = first; m < l; m++)
+                {
+                  const Line *placed = &g_array_index (self->lines, Line, m);
+                  int w, h;
+
+                  if (placed->label == NULL)
+                    continue;
+                  _evox_measure_text (layout, placed->label, &w, &h);
+                  x[m] = at;
+                  row[m] = rows;
+                  at += SWATCH + 4 + w + 12;
+                }
+            }
+          if (used > 0)
+            rows++;
+          used = 0;
+          first = l;
+        }
+      if (line != NULL)
+        used += (used > 0 ? 12 : 0) + entry;
+    }
+  return rows;
+}
 
 static gboolean
 has_legend (EvoxPlot *self)
@@ -263,7 +322,9 @@ layout_frame (EvoxPlot    *self,
   frame->height = gtk_widget_get_height (GTK_WIDGET (self));
   _evox_measure_text (layout, "0.9", &dummy, &frame->text_height);
 
-  top = PAD + (has_legend (self) ? frame->text_height + 4 : frame->text_height / 2);
+  frame->legend_rows = legend_layout (self, layout, frame->width, NULL, NULL);
+  top = PAD + (frame->legend_rows > 0 ? (int) frame->legend_rows * (frame->text_height + 2) + 2
+                                      : frame->text_height / 2);
   bottom = PAD + EVOX_TICK_LENGTH + EVOX_LABEL_GAP + frame->text_height +
            (self->x_title != NULL ? frame->text_height + 2 : 0);
   left = PAD + (self->y_title != NULL ? frame->text_height + 4 : 0);
@@ -619,28 +680,27 @@ draw_markers (EvoxPlot      *self,
     }
 }
 
-/* Line labels right-aligned across the top margin. */
+/* Line labels in rows across the top margin (see legend_layout). */
 static void
 draw_legend (EvoxPlot      *self,
              GtkSnapshot   *snapshot,
              PangoLayout   *layout,
+             const Frame   *frame,
              const GdkRGBA *fg)
 {
-  double x = area_right (self);
+  g_autofree double *x = g_new0 (double, self->lines->len + 1);
+  g_autofree guint *row = g_new0 (guint, self->lines->len + 1);
 
-  for (guint n = self->lines->len; n > 0; n--)
+  legend_layout (self, layout, frame->width, x, row);
+  for (guint l = 0; l < self->lines->len; l++)
     {
-      const Line *line = &g_array_index (self->lines, Line, n - 1);
-      int width, height;
+      const Line *line = &g_array_index (self->lines, Line, l);
+      double y = PAD + row[l] * (frame->text_height + 2);
 
       if (line->label == NULL)
         continue;
-      _evox_measure_text (layout, line->label, &width, &height);
-      x -= width;
-      _evox_draw_text (snapshot, layout, line->label, x, PAD, fg);
-      x -= 4 + SWATCH;
-      _evox_fill (snapshot, &line->color, x, PAD + height / 2.0 - 1, SWATCH, 2);
-      x -= 12;
+      _evox_fill (snapshot, &line->color, x[l], y + frame->text_height / 2.0 - 1, SWATCH, 2);
+      _evox_draw_text (snapshot, layout, line->label, x[l] + SWATCH + 4, y, fg);
     }
 }
 
@@ -687,7 +747,7 @@ evox_plot_snapshot (GtkWidget   *widget,
   draw_bands (self, snapshot);
   draw_markers (self, snapshot, &fg);
   draw_lines (self, snapshot, &hit);
-  draw_legend (self, snapshot, layout, &fg);
+  draw_legend (self, snapshot, layout, &frame, &fg);
 }
 
 /* GObject */
@@ -708,9 +768,30 @@ evox_plot_measure (GtkWidget      *widget,
     }
   else
     {
-      *minimum = 120;
-      *natural = 180;
+      /* rows of legend beyond the first come on top of the plot's own height */
+      guint rows = 0;
+      int dummy, text_height = 0;
+
+      if (for_size > 0 && has_legend (EVOX_PLOT (widget)))
+        {
+          g_autoptr(PangoLayout) layout = _evox_create_small_layout (widget);
+
+          _evox_measure_text (layout, "0.9", &dummy, &text_height);
+          rows = legend_layout (EVOX_PLOT (widget), layout, for_size, NULL, NULL);
+        }
+      int extra = rows > 1 ? (int) (rows - 1) * (text_height + 2) : 0, asked;
+
+      /* on top of the height asked for, which would otherwise win over the minimum */
+      gtk_widget_get_size_request (widget, NULL, &asked);
+      *minimum = MAX (asked, 120) + extra;
+      *natural = MAX (asked, 180) + extra;
     }
+}
+
+static GtkSizeRequestMode
+evox_plot_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
 }
 
 static void
@@ -739,6 +820,7 @@ evox_plot_class_init (EvoxPlotClass *klass)
   object_class->finalize = evox_plot_finalize;
   widget_class->snapshot = evox_plot_snapshot;
   widget_class->measure = evox_plot_measure;
+  widget_class->get_request_mode = evox_plot_get_request_mode;
 
   gtk_widget_class_set_css_name (widget_class, "plot");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
@@ -811,6 +893,7 @@ evox_plot_clear (EvoxPlot *self)
   g_clear_pointer (&self->counts, g_free);
   self->n_bins = 0;
   invalidate (self);
+  gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
 guint
@@ -834,6 +917,8 @@ evox_plot_add_line (EvoxPlot      *self,
   line.label = g_strdup (label);
   g_array_append_val (self->lines, line);
   invalidate (self);
+  if (label != NULL)
+    gtk_widget_queue_resize (GTK_WIDGET (self));
   return self->lines->len - 1;
 }
 
@@ -985,6 +1070,46 @@ evox_plot_get_ranges (EvoxPlot *self,
   if (y1 != NULL)
     *y1 = self->y1;
   return TRUE;
+}
+
+guint
+evox_plot_get_legend (EvoxPlot        *self,
+                      graphene_rect_t *bounds)
+{
+  g_autoptr(PangoLayout) layout = NULL;
+  g_autofree double *x = NULL;
+  g_autofree guint *row = NULL;
+  int width, dummy, text_height;
+  guint rows;
+
+  g_return_val_if_fail (EVOX_IS_PLOT (self), 0);
+  g_return_val_if_fail (bounds != NULL, 0);
+
+  *bounds = GRAPHENE_RECT_INIT (0, 0, 0, 0);
+  width = gtk_widget_get_width (GTK_WIDGET (self));
+  layout = _evox_create_small_layout (GTK_WIDGET (self));
+  _evox_measure_text (layout, "0.9", &dummy, &text_height);
+  x = g_new0 (double, self->lines->len + 1);
+  row = g_new0 (guint, self->lines->len + 1);
+  rows = legend_layout (self, layout, width, x, row);
+  for (guint l = 0, first = TRUE; l < self->lines->len; l++)
+    {
+      const Line *line = &g_array_index (self->lines, Line, l);
+      graphene_rect_t entry;
+      int w, h;
+
+      if (line->label == NULL)
+        continue;
+      _evox_measure_text (layout, line->label, &w, &h);
+      entry = GRAPHENE_RECT_INIT (x[l], PAD + row[l] * (text_height + 2), SWATCH + 4 + w,
+                                  text_height);
+      if (first)
+        *bounds = entry;
+      else
+        graphene_rect_union (bounds, &entry, bounds);
+      first = FALSE;
+    }
+  return rows;
 }
 
 gboolean

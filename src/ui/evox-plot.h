@@ -73,6 +73,10 @@ gboolean   evox_plot_get_ranges      (EvoxPlot      *self,
                                       double        *x1,
                                       double        *y0,
                                       double        *y1);
+/* For tests: the rows of the legend at the current width and the rectangle its entries cover,
+ * in widget coordinates. */
+guint      evox_plot_get_legend      (EvoxPlot        *self,
+                                      graphene_rect_t *bounds);
 /* Where data point (x, y) lies in widget coordinates for the current size; FALSE when empty or
  * not yet allocated. */
 gboolean   evox_plot_data_to_widget  (EvoxPlot      *self,

@@ -17,6 +17,7 @@
 #include "evox-phase-panel.h"
 #include "evox-surface-panel.h"
 #include "evox-measure-panel.h"
+#include "evox-curve-figure.h"
 #include "evox-image.h"
 #include "evox-loader.h"
 #include "evox-ssrm-dialog.h"
@@ -699,15 +700,48 @@ evox_window_export_image (EvoxWindow  *self,
                           gboolean     transparent,
                           GError     **error)
 {
+  return evox_window_export_figure (self, path, width, height, transparent, FALSE, error);
+}
+
+gboolean
+evox_window_export_figure (EvoxWindow  *self,
+                           const char  *path,
+                           int          width,
+                           int          height,
+                           gboolean     transparent,
+                           gboolean     curves,
+                           GError     **error)
+{
+  EvoxClusters *clusters;
+  g_autoptr(EvoxCurveFigure) figure = NULL;
   g_autofree guint8 *pixels = NULL;
+  int out_width = width;
 
   g_return_val_if_fail (EVOX_IS_WINDOW (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
+  clusters = evox_document_get_clusters (self->document);
+  if (curves && clusters != NULL)
+    figure = evox_curve_figure_new_from_clusters (clusters);
   pixels = evox_canvas_render_image (self->canvas, width, height, transparent, error);
   if (pixels == NULL)
     return FALSE;
-  if (!evox_image_write (path, pixels, width, height, EVOX_IMAGE_WRITE_OVERWRITE, error))
+  if (figure != NULL)
+    {
+      guint8 *joined = evox_curve_figure_attach (figure, pixels, width, height, transparent,
+                                                 &out_width);
+
+      if (joined == NULL)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                       _("The cluster curves cannot be drawn %d pixels high: export a smaller "
+                         "image"), height);
+          return FALSE;
+        }
+      g_free (pixels);
+      pixels = joined;
+    }
+  if (!evox_image_write (path, pixels, out_width, height, EVOX_IMAGE_WRITE_OVERWRITE, error))
     return FALSE;
   evox_window_show_saved (self, path);
   return TRUE;
@@ -873,11 +907,30 @@ guard_panel_wheels (GtkWidget *widget)
     guard_panel_wheels (child);
 }
 
+/* The application's style sheet, once per display. The window loads it (not the application) so
+ * that a window made without the application, as the tests make it, looks and measures as the
+ * user sees it: the side panel's width depends on it. */
+static void
+ensure_style (GdkDisplay *display)
+{
+  g_autoptr (GtkCssProvider) provider = NULL;
+
+  if (display == NULL || g_object_get_data (G_OBJECT (display), "evox-style") != NULL)
+    return;
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (provider, "/org/evox/Evox/style.css");
+  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  g_object_set_data_full (G_OBJECT (display), "evox-style", g_steal_pointer (&provider),
+                          g_object_unref);
+}
+
 static void
 evox_window_init (EvoxWindow *self)
 {
   GtkDropTarget *drop;
 
+  ensure_style (gtk_widget_get_display (GTK_WIDGET (self)));
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->document = evox_document_new ();

@@ -63,6 +63,16 @@ gboolean      evox_window_export_image   (EvoxWindow            *self,
                                           int                    height,
                                           gboolean               transparent,
                                           GError               **error);
+/* The same, with the document's cluster curves (evox_curve_figure_new_from_clusters ()) beside
+ * the canvas image when curves is TRUE and there are curves to draw: the file is then wider by
+ * evox_curve_figure_panel_size (height). */
+gboolean      evox_window_export_figure  (EvoxWindow            *self,
+                                          const char            *path,
+                                          int                    width,
+                                          int                    height,
+                                          gboolean               transparent,
+                                          gboolean               curves,
+                                          GError               **error);
 /* Phases to start with: specs as `evox segment --phase` takes them (NAME=LO:HI), or a preset's
  * name. Applied once, to the volume shown now or to the next one that loads. */
 void          evox_window_set_startup_phases (EvoxWindow         *self,

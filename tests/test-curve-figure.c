@@ -1,0 +1,337 @@
+/* test-curve-figure.c: the cluster curve figure drawn without a window: band geometry measured
+ * in the pixels, the panel beside an image, the SVG as XML with the names, and the writers. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <fontconfig/fontconfig.h>
+#include <glib/gstdio.h>
+#include <pango/pangocairo.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evox-curve-figure.h"
+#include "evox-test-util.h"
+#include "evox-types.h"
+#include "evox-volume.h"
+
+/* tab10's blue and orange, as the clusters' palette gives ids 1 and 2. */
+static const guint8 BLUE[3] = { 0x1f, 0x77, 0xb4 };
+static const guint8 ORANGE[3] = { 0xff, 0x7f, 0x0e };
+
+/* A band's colour at EVOX_CURVE_FIGURE_BAND_ALPHA over white, worked out here by hand. */
+static gboolean
+is_band (const guint8 *px,
+         const guint8  color[3])
+{
+  for (int c = 0; c < 3; c++)
+    {
+      double expected = 255 * (1 - 0.22) + color[c] * 0.22;
+
+      if (fabs (px[c] - expected) > 3)
+        return FALSE;
+    }
+  return px[3] == 255;
+}
+
+/* The rows of column x whose pixel is the band colour: first and last. */
+static gboolean
+band_extent (const guint8 *rgba,
+             int           width,
+             int           height,
+             int           x,
+             const guint8  color[3],
+             int          *top,
+             int          *bottom)
+{
+  *top = -1;
+  *bottom = -1;
+  for (int y = 0; y < height; y++)
+    if (is_band (rgba + ((gsize) y * width + x) * 4, color))
+      {
+        if (*top < 0)
+          *top = y;
+        *bottom = y;
+      }
+  return *top >= 0;
+}
+
+static EvoxCurveFigure *
+two_curves (void)
+{
+  /* Means 10 and 30 with stds 2 and 4 over x = 1, 2, 3: bands [8, 12] and [26, 34]. */
+  const double x[3] = { 1, 2, 3 };
+  const double mean1[3] = { 10, 10, 10 }, std1[3] = { 2, 2, 2 };
+  const double mean2[3] = { 30, 30, 30 }, std2[3] = { 4, 4, 4 };
+  EvoxCurveFigure *figure = evox_curve_figure_new ("Energy (eV)", "Mean ± std");
+
+  evox_curve_figure_add_curve (figure, x, mean1, std1, 3, "#1f77b4", "Graphite & binder");
+  evox_curve_figure_add_curve (figure, x, mean2, std2, 3, "#ff7f0e", "Pores <0.1 µm");
+  return figure;
+}
+
+/* The bands' heights and the gap between their centres, measured in the middle column, keep
+ * the data's proportions (band 2 twice as high as band 1; centres 20 apart, five band-1
+ * heights, up to a row of antialiased edge each), and the data_to_pixel point of a mean lies at the middle of its band. */
+static void
+test_bands (void)
+{
+  g_autoptr(EvoxCurveFigure) figure = two_curves ();
+  const int width = 500, height = 400;
+  g_autofree guint8 *rgba = evox_curve_figure_render_rgba (figure, width, height, FALSE);
+  int top1, bottom1, top2, bottom2, column;
+  double px, py, h1, h2;
+
+  /* Halfway between x = 1 and 2, away from the dots on the points. */
+  g_assert_true (evox_curve_figure_data_to_pixel (figure, width, height, 1.5, 10, &px, &py));
+  column = (int) round (px);
+  g_assert_true (band_extent (rgba, width, height, column, BLUE, &top1, &bottom1));
+  g_assert_true (band_extent (rgba, width, height, column, ORANGE, &top2, &bottom2));
+  h1 = bottom1 - top1 + 1;
+  h2 = bottom2 - top2 + 1;
+  g_test_message ("band 1 rows %d-%d, band 2 rows %d-%d, mean 1 at y %.1f", top1, bottom1, top2,
+                  bottom2, py);
+  g_assert_cmpfloat (h1, >, 20);
+  g_assert_cmpfloat (fabs (h2 / h1 - 2), <, 0.1);
+  g_assert_cmpfloat (fabs (((top1 + bottom1) - (top2 + bottom2)) / 2.0 / h1 - 5), <, 0.3);
+  g_assert_cmpfloat (fabs ((top1 + bottom1) / 2.0 - py), <, 1.5);
+  /* Above band 2 and below band 1 is the white of the plot. */
+  g_assert_cmpuint (rgba[((gsize) (top2 - 3) * width + column) * 4], ==, 255);
+  g_assert_cmpuint (rgba[((gsize) (bottom1 + 3) * width + column) * 4 + 1], ==, 255);
+}
+
+/* The panel beside an image: the image is copied unchanged at the left, the panel's width is
+ * evox_curve_figure_panel_size ()'s, and the panel holds both bands; transparent leaves the
+ * panel's background at alpha 0. */
+static void
+test_attach (void)
+{
+  g_autoptr(EvoxCurveFigure) figure = two_curves ();
+  const int width = 64, height = 300;
+  g_autofree guint8 *image = g_malloc ((gsize) width * height * 4);
+  int panel_width, panel_height;
+
+  for (gsize i = 0; i < (gsize) width * height * 4; i++)
+    image[i] = (guint8) (i * 7);
+  evox_curve_figure_panel_size (height, &panel_width, &panel_height);
+  g_assert_cmpint (panel_height, ==, height);
+  g_assert_cmpint (panel_width, >=, 320);
+
+  for (int transparent = 0; transparent < 2; transparent++)
+    {
+      int out_width = 0, top, bottom;
+      g_autofree guint8 *joined = evox_curve_figure_attach (figure, image, width, height,
+                                                            transparent, &out_width);
+      double px, py;
+
+      g_assert_cmpint (out_width, ==, width + panel_width);
+      for (int y = 0; y < height; y++)
+        g_assert_cmpmem (joined + (gsize) y * out_width * 4, width * 4,
+                         image + (gsize) y * width * 4, width * 4);
+      g_assert_true (evox_curve_figure_data_to_pixel (figure, panel_width, height, 1.5, 30,
+                                                      &px, &py));
+      if (!transparent)
+        {
+          g_assert_true (band_extent (joined, out_width, height, width + (int) round (px), ORANGE,
+                                      &top, &bottom));
+          g_assert_cmpfloat (fabs ((top + bottom) / 2.0 - py), <, 1.5);
+          /* The panel's top right corner is white. */
+          g_assert_cmpuint (joined[((gsize) 0 * out_width + out_width - 1) * 4 + 3], ==, 255);
+        }
+      else
+        {
+          const guint8 *px8 = joined + ((gsize) (int) round (py) * out_width + width +
+                                        (int) round (px)) * 4;
+
+          g_assert_cmpuint (joined[((gsize) out_width - 1) * 4 + 3], ==, 0);
+          /* The mean's line over its band: more opaque than the band, in the cluster's colour
+           * (straight alpha, so the colour comes back whole). */
+          g_assert_cmpuint (px8[3], >, 0.22 * 255 + 10);
+          for (int c = 0; c < 3; c++)
+            g_assert_cmpint (abs (px8[c] - ORANGE[c]), <=, 3);
+        }
+    }
+}
+
+typedef struct
+{
+  gboolean  root_svg;
+  GString  *text;
+} SvgScan;
+
+static void
+svg_start (GMarkupParseContext  *context,
+           const char           *element,
+           const char          **names,
+           const char          **values,
+           gpointer              user_data,
+           GError              **error)
+{
+  SvgScan *scan = user_data;
+
+  if (g_markup_parse_context_get_element_stack (context)->next == NULL)
+    scan->root_svg = g_strcmp0 (element, "svg") == 0;
+}
+
+static void
+svg_text (GMarkupParseContext  *context,
+          const char           *text,
+          gsize                 length,
+          gpointer              user_data,
+          GError              **error)
+{
+  SvgScan *scan = user_data;
+  g_autofree char *chunk = g_strstrip (g_strndup (text, length));
+
+  if (*chunk != '\0')
+    g_string_append_printf (scan->text, "%s\n", chunk);
+}
+
+/* The SVG parses as XML (GMarkup, the subset GLib reads) with an <svg> root, and its text holds
+ * the legend's names and the axis titles, unescaped; PNG and PDF are written at the asked size;
+ * an existing file is kept without OVERWRITE, another extension and a size cairo cannot draw are
+ * refused, and a folder that does not exist gives an error naming the file and leaves nothing. */
+static void
+test_write (void)
+{
+  g_autoptr(EvoxCurveFigure) figure = two_curves ();
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *svg = g_build_filename (dir, "curves.svg", NULL);
+  g_autofree char *png = g_build_filename (dir, "curves.png", NULL);
+  g_autofree char *pdf = g_build_filename (dir, "curves.PDF", NULL);
+  g_autofree char *jpg = g_build_filename (dir, "curves.jpg", NULL);
+  g_autofree char *missing = g_build_filename (dir, "no-such-folder", "curves.svg", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMarkupParseContext) context = NULL;
+  const GMarkupParser parser = { svg_start, NULL, svg_text, NULL, NULL };
+  SvgScan scan = { FALSE, g_string_new (NULL) };
+  gsize length;
+
+  g_assert_true (evox_curve_figure_write (figure, svg, 640, 400, EVOX_IMAGE_WRITE_NONE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (svg, &contents, &length, NULL));
+  context = g_markup_parse_context_new (&parser, 0, &scan, NULL);
+  /* GMarkup does not read a DOCTYPE; cairo writes none, and the XML declaration is allowed. */
+  g_assert_true (g_markup_parse_context_parse (context, contents, length, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_markup_parse_context_end_parse (context, &error));
+  g_assert_no_error (error);
+  g_assert_true (scan.root_svg);
+  g_test_message ("SVG text: %s", scan.text->str);
+  g_assert_nonnull (strstr (scan.text->str, "Graphite & binder"));
+  g_assert_nonnull (strstr (scan.text->str, "Pores <0.1 µm"));
+  g_assert_nonnull (strstr (scan.text->str, "Energy (eV)"));
+  g_assert_nonnull (strstr (contents, "width=\"640"));
+  g_string_free (scan.text, TRUE);
+
+  g_assert_false (evox_curve_figure_write (figure, svg, 64, 40, EVOX_IMAGE_WRITE_NONE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_true (evox_curve_figure_write (figure, svg, 64, 40, EVOX_IMAGE_WRITE_OVERWRITE,
+                                          &error));
+  g_assert_no_error (error);
+
+  g_assert_true (evox_curve_figure_write (figure, png, 321, 203, EVOX_IMAGE_WRITE_NONE, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (png, &contents, &length, NULL));
+  g_assert_cmpuint (length, >, 24);
+  g_assert_cmpmem (contents + 1, 3, "PNG", 3);
+  g_assert_cmpuint (GUINT32_FROM_BE (*(guint32 *) (contents + 16)), ==, 321);
+  g_assert_cmpuint (GUINT32_FROM_BE (*(guint32 *) (contents + 20)), ==, 203);
+
+  g_assert_true (evox_curve_figure_write (figure, pdf, 300, 200, EVOX_IMAGE_WRITE_NONE, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (pdf, &contents, &length, NULL));
+  g_assert_true (g_str_has_prefix (contents, "%PDF-"));
+
+  g_assert_false (evox_curve_figure_write (figure, jpg, 300, 200, EVOX_IMAGE_WRITE_NONE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "curves.jpg"));
+  g_clear_error (&error);
+  g_assert_false (g_file_test (jpg, G_FILE_TEST_EXISTS));
+
+  /* Wider than cairo draws: an error, no crash, no file. */
+  g_assert_null (evox_curve_figure_render_rgba (figure, 40000, 10, FALSE));
+  g_assert_false (evox_curve_figure_write (figure, png, 40000, 10, EVOX_IMAGE_WRITE_OVERWRITE,
+                                           &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+
+  g_assert_false (evox_curve_figure_write (figure, missing, 300, 200, EVOX_IMAGE_WRITE_NONE,
+                                           &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "curves.svg"));
+  g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* From clusters: one curve per shown cluster, in the clusters' colours; none without features
+ * or with every cluster hidden. */
+static void
+test_from_clusters (void)
+{
+  const gsize dims[3] = { 4, 2, 1 };
+  const double means[3 * 2] = { 1, 2, 3, 4, 5, 6 }, stds[3 * 2] = { 0.1, 0.1, 0.2, 0.2, 0, 0 };
+  const char *names[2] = { "a", "b" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxClusters) clusters = NULL;
+  g_autoptr(EvoxClusters) plain = NULL;
+  g_autoptr(EvoxCurveFigure) figure = NULL;
+  guint16 *labels = _evox_alloc_large (8 * sizeof (guint16));
+  const guint shown[1] = { 3 };
+  double px, py, qx, qy;
+
+  for (guint i = 0; i < 8; i++)
+    labels[i] = i % 3 + 1;
+  clusters = evox_clusters_new_take (dims, labels, 3, 2, names, NULL, NULL, means, stds, &error);
+  g_assert_no_error (error);
+  figure = evox_curve_figure_new_from_clusters (clusters);
+  g_assert_nonnull (figure);
+  g_assert_cmpuint (evox_curve_figure_get_n_curves (figure), ==, 3);
+  /* x runs 1..d without an axis: feature 1 at the left end, feature 2 at the right. */
+  g_assert_true (evox_curve_figure_data_to_pixel (figure, 400, 300, 1, 1, &px, &py));
+  g_assert_true (evox_curve_figure_data_to_pixel (figure, 400, 300, 2, 1, &qx, &qy));
+  g_assert_cmpfloat (qx, >, px + 100);
+  g_clear_object (&figure);
+
+  evox_clusters_set_visible (clusters, 2, FALSE);
+  figure = evox_curve_figure_new_from_clusters (clusters);
+  g_assert_cmpuint (evox_curve_figure_get_n_curves (figure), ==, 2);
+  g_clear_object (&figure);
+  evox_clusters_show_only (clusters, shown, 0);
+  g_assert_null (evox_curve_figure_new_from_clusters (clusters));
+
+  labels = _evox_alloc_large (8 * sizeof (guint16));
+  for (guint i = 0; i < 8; i++)
+    labels[i] = i % 2 + 1;
+  plain = evox_clusters_new_take (dims, labels, 2, 0, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (evox_curve_figure_new_from_clusters (plain));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Evox/CurveFigure/bands", test_bands);
+  g_test_add_func ("/Evox/CurveFigure/attach", test_attach);
+  g_test_add_func ("/Evox/CurveFigure/write", test_write);
+  g_test_add_func ("/Evox/CurveFigure/from-clusters", test_from_clusters);
+  status = g_test_run ();
+
+  /* Fontconfig keeps its font list for the life of the process; hand it back so the sanitizer
+   * build's leak check sees only what Evox leaks. */
+  pango_cairo_font_map_set_default (NULL);
+  cairo_debug_reset_static_data ();
+  FcFini ();
+  return status;
+}
