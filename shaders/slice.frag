@@ -124,7 +124,8 @@ cluster_overlay (vec3 colour,
   if (id == 0u)
     return colour;
   tint = texelFetch (u_cluster_colors, ivec2 (int (id & 255u), int (id >> 8u)), 0);
-  if (tint.a < 0.5)
+  // alpha: the cluster's share of the opacity (0 hidden, below 1 dimmed beside a selected one)
+  if (tint.a == 0.0)
     return colour;
 #ifdef CLUSTER_OUTLINES
     {
@@ -150,10 +151,10 @@ cluster_overlay (vec3 colour,
             edge = true;
         }
       if (edge)
-        return tint.rgb * OUTLINE_SHADE;
+        return mix (colour, tint.rgb * OUTLINE_SHADE, tint.a);
     }
 #endif
-  return mix (colour, tint.rgb, u_cluster_opacity);
+  return mix (colour, tint.rgb, u_cluster_opacity * tint.a);
 }
 #endif
 

@@ -189,6 +189,147 @@ test_pca (void)
   g_assert_null (result);
 }
 
+/* The job keeps its features, scaling and PCA on the volume: a sweep then a run with the same
+ * feature parameters prepare once, and the results equal those of a job that prepared afresh
+ * (the oracle: the same job after _evox_clustering_forget). Any feature parameter changed
+ * (features, window, mask, scale, pca) prepares anew, never reusing stale points; k, restarts
+ * and the seed do not matter to what is kept. */
+static void
+assert_same_result (const EvoxClusteringResult *a,
+                    const EvoxClusteringResult *b)
+{
+  gsize n = 10 * 6 * 3;
+
+  g_assert_cmpuint (a->k, ==, b->k);
+  g_assert_cmpuint (a->n_points, ==, b->n_points);
+  g_assert_cmpfloat (a->inertia, ==, b->inertia);
+  g_assert_cmpmem (evox_clusters_get_data (a->clusters[0]), n * sizeof (guint16),
+                   evox_clusters_get_data (b->clusters[0]), n * sizeof (guint16));
+  g_assert_cmpmem (a->centers, sizeof (double) * a->k * a->n_features, b->centers,
+                   sizeof (double) * b->k * b->n_features);
+}
+
+static EvoxClusteringResult *
+run_fresh (EvoxVolume                 *volume,
+           const EvoxClusteringParams *params)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxClusteringResult *result;
+
+  _evox_clustering_forget (volume);
+  result = evox_clustering_run (&volume, 1, params, FALSE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return result;
+}
+
+static void
+test_kept (void)
+{
+  g_autoptr(EvoxVolume) volume = make_volume (10, 6, 3, 2, 4, 11);
+  g_autoptr(EvoxKmeansSweep) sweep = NULL;
+  g_autoptr(EvoxKmeansSweep) fresh_sweep = NULL;
+  g_autoptr(GError) error = NULL;
+  EvoxClusteringParams params, other;
+  static const char *const changes[] = { "local", "window 5", "mask", "minmax", "pca" };
+
+  evox_clustering_params_init (&params);
+  params.k = 2;
+  params.k_max = 4;
+  _evox_clustering_forget (volume);
+  g_assert_false (_evox_clustering_is_kept (volume, &params));
+  sweep = evox_clustering_sweep (&volume, 1, &params, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (_evox_clustering_is_kept (volume, &params));
+  other = params;
+  other.k = 3;
+  other.kmeans.restarts = 1;
+  other.kmeans.seed = 5;
+  g_assert_true (_evox_clustering_is_kept (volume, &other));
+
+  /* The sweep again and the run, from what the first sweep kept, equal fresh ones. */
+  {
+    g_autoptr(EvoxClusteringResult) kept = NULL;
+    g_autoptr(EvoxClusteringResult) fresh = NULL;
+    g_autoptr(EvoxKmeansSweep) again = evox_clustering_sweep (&volume, 1, &params, NULL, NULL,
+                                                              &error);
+
+    g_assert_no_error (error);
+    kept = evox_clustering_run (&volume, 1, &params, FALSE, NULL, NULL, &error);
+    g_assert_no_error (error);
+    fresh = run_fresh (volume, &params);
+    assert_same_result (kept, fresh);
+    _evox_clustering_forget (volume);
+    fresh_sweep = evox_clustering_sweep (&volume, 1, &params, NULL, NULL, &error);
+    g_assert_no_error (error);
+    for (guint r = 0; r < 4; r++)
+      {
+        g_assert_cmpfloat (sweep->rows[r].inertia, ==, fresh_sweep->rows[r].inertia);
+        g_assert_cmpfloat (again->rows[r].inertia, ==, fresh_sweep->rows[r].inertia);
+      }
+  }
+
+  /* Each feature parameter changed in turn, after a job on the old ones. */
+  for (guint c = 0; c < G_N_ELEMENTS (changes); c++)
+    {
+      g_autoptr(EvoxClusteringResult) before = NULL;
+      g_autoptr(EvoxClusteringResult) after = NULL;
+      g_autoptr(EvoxClusteringResult) fresh = NULL;
+
+      other = params;
+      if (c == 0)
+        other.features = EVOX_FEATURES_LOCAL;
+      else if (c == 1)
+        {
+          other.features = EVOX_FEATURES_LOCAL;
+          other.window = 5;
+        }
+      else if (c == 2)
+        {
+          other.mask.channel = 0;
+          other.mask.lo = 5.0;
+        }
+      else if (c == 3)
+        other.scale = EVOX_FEATURE_SCALE_MINMAX;
+      else
+        other.pca = 1;
+      g_test_message ("changed: %s", changes[c]);
+      before = evox_clustering_run (&volume, 1, &params, FALSE, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (_evox_clustering_is_kept (volume, &params));
+      g_assert_false (_evox_clustering_is_kept (volume, &other));
+      after = evox_clustering_run (&volume, 1, &other, FALSE, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (_evox_clustering_is_kept (volume, &other));
+      fresh = run_fresh (volume, &other);
+      assert_same_result (after, fresh);
+    }
+
+  /* A channel list: what is kept holds its own copy, so the caller's list changing afterwards
+   * is a different list, and another list prepares anew. */
+  {
+    g_autoptr(EvoxClusteringResult) after = NULL;
+    g_autoptr(EvoxClusteringResult) fresh = NULL;
+    guint list[1] = { 1 };
+
+    other = params;
+    other.channels = list;
+    other.n_channels = 1;
+    after = evox_clustering_run (&volume, 1, &other, FALSE, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (_evox_clustering_is_kept (volume, &other));
+    g_assert_false (_evox_clustering_is_kept (volume, &params));
+    list[0] = 0;
+    g_assert_false (_evox_clustering_is_kept (volume, &other));
+    list[0] = 1;
+    fresh = run_fresh (volume, &other);
+    assert_same_result (after, fresh);
+    g_assert_cmpuint (after->n_features, ==, 1);
+  }
+
+  _evox_clustering_forget (volume);
+  g_assert_false (_evox_clustering_is_kept (volume, &params));
+}
+
 /* k = 0: the sweep runs and its knee is k; with NaN voxels dropped and counted. */
 static void
 test_sweep_knee (void)
@@ -497,5 +638,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Clustering/async", test_async);
   g_test_add_func ("/Evox/Clustering/parse-channels", test_parse_channels);
   g_test_add_func ("/Evox/Clustering/channel-subset", test_channel_subset);
+  g_test_add_func ("/Evox/Clustering/kept", test_kept);
   return g_test_run ();
 }

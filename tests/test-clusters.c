@@ -343,6 +343,47 @@ test_merge (void)
   g_assert_cmpstr (evox_clusters_get_feature_name (merged, 0), ==, "first");
 }
 
+/* Info that measures the partition is the run's, not the merged result's: a merge moves it to
+ * "unmerged-KEY" (kept from the run through a second merge), sets "k" to the new k and counts
+ * the merges; info about the run is copied as is. */
+static void
+test_merge_info (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) labels = make_labels (4, 5);
+  g_autoptr(EvoxClusters) clusters = evox_clusters_new_from_volume (labels, NULL, &error);
+  g_autoptr(EvoxClusters) once = NULL;
+  g_autoptr(EvoxClusters) twice = NULL;
+
+  g_assert_no_error (error);
+  evox_clusters_set_info (clusters, "inertia", "123.5");
+  evox_clusters_set_info (clusters, "silhouette", "0.25");
+  evox_clusters_set_info (clusters, "k", "4");
+  evox_clusters_set_info (clusters, "seed", "7");
+
+  once = evox_clusters_merge (clusters, 1, 2, &error);
+  g_assert_no_error (error);
+  g_assert_null (evox_clusters_get_info (once, "inertia"));
+  g_assert_null (evox_clusters_get_info (once, "silhouette"));
+  g_assert_cmpstr (evox_clusters_get_info (once, "unmerged-inertia"), ==, "123.5");
+  g_assert_cmpstr (evox_clusters_get_info (once, "unmerged-silhouette"), ==, "0.25");
+  g_assert_cmpstr (evox_clusters_get_info (once, "k"), ==, "3");
+  g_assert_cmpstr (evox_clusters_get_info (once, "unmerged-k"), ==, "4");
+  g_assert_cmpstr (evox_clusters_get_info (once, "merges"), ==, "1");
+  g_assert_cmpstr (evox_clusters_get_info (once, "seed"), ==, "7");
+  /* The source keeps its own. */
+  g_assert_cmpstr (evox_clusters_get_info (clusters, "inertia"), ==, "123.5");
+  g_assert_null (evox_clusters_get_info (clusters, "merges"));
+
+  twice = evox_clusters_merge (once, 1, 3, &error);
+  g_assert_no_error (error);
+  g_assert_null (evox_clusters_get_info (twice, "inertia"));
+  g_assert_cmpstr (evox_clusters_get_info (twice, "unmerged-inertia"), ==, "123.5");
+  g_assert_cmpstr (evox_clusters_get_info (twice, "k"), ==, "2");
+  g_assert_cmpstr (evox_clusters_get_info (twice, "unmerged-k"), ==, "4");
+  g_assert_cmpstr (evox_clusters_get_info (twice, "merges"), ==, "2");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -353,6 +394,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Evox/Clusters/take", test_take);
   g_test_add_func ("/Evox/Clusters/styles", test_styles);
   g_test_add_func ("/Evox/Clusters/merge", test_merge);
+  g_test_add_func ("/Evox/Clusters/merge-info", test_merge_info);
 
   return g_test_run ();
 }

@@ -3726,6 +3726,18 @@ band_clusters (void)
  * rest are the plain picture. Within 1 of 255 per channel. */
 typedef void (*VoxelOf) (int u, int v, gsize voxel[3]);
 
+/* With a cluster selected (selected != 0), every other visible cluster's overlay and outline
+ * is mixed in by EVOX_RENDERER_CLUSTER_DIM of its weight: colour over plain by dim * opacity,
+ * the outline shade over plain by dim. */
+static void
+assert_cluster_image_selected (const guint8 *pixels,
+                               const guint8 *plain,
+                               EvoxClusters *clusters,
+                               VoxelOf       voxel_of,
+                               double        opacity,
+                               gboolean      outlines,
+                               guint         selected);
+
 static void
 assert_cluster_image (const guint8 *pixels,
                       const guint8 *plain,
@@ -3733,6 +3745,18 @@ assert_cluster_image (const guint8 *pixels,
                       VoxelOf       voxel_of,
                       double        opacity,
                       gboolean      outlines)
+{
+  assert_cluster_image_selected (pixels, plain, clusters, voxel_of, opacity, outlines, 0);
+}
+
+static void
+assert_cluster_image_selected (const guint8 *pixels,
+                               const guint8 *plain,
+                               EvoxClusters *clusters,
+                               VoxelOf       voxel_of,
+                               double        opacity,
+                               gboolean      outlines,
+                               guint         selected)
 {
   for (int v = 0; v < 8; v++)
     for (int u = 0; u < 8; u++)
@@ -3765,8 +3789,11 @@ assert_cluster_image (const guint8 *pixels,
           }
         for (guint c = 0; c < 3; c++)
           {
-            double expected = outlines && edge ? rgb[c] * EVOX_RENDERER_OUTLINE_SHADE
-                                               : q[c] * (1 - opacity) + rgb[c] * opacity;
+            double weight = selected == 0 || selected == id ? 1.0 : 64.0 / 255.0;
+            double expected = outlines && edge
+                                ? q[c] * (1 - weight) +
+                                    rgb[c] * EVOX_RENDERER_OUTLINE_SHADE * weight
+                                : q[c] * (1 - opacity * weight) + rgb[c] * opacity * weight;
 
             if (fabs (p[c] - expected) > 1.0)
               g_error ("voxel %" G_GSIZE_FORMAT ",%" G_GSIZE_FORMAT ",%" G_GSIZE_FORMAT
@@ -3847,6 +3874,50 @@ test_clusters_overlay (void)
     assert_cluster_image (pixels, plain_x, clusters, voxel_of_x, 0.3, TRUE);
   }
   evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+
+  /* A selected cluster: the others dimmed to a quarter (64/255) of the opacity and outline, in
+   * a z and an x slice; selection changes only the colour table. Cleared, the picture is the
+   * unselected one byte for byte; an id above k selects nothing. */
+  {
+    g_autofree guint8 *before = render (renderer, 64, 64, FALSE);
+    g_autofree guint8 *cleared = NULL;
+    g_autofree guint8 *too_big = NULL;
+
+    _evox_renderer_get_uploads (renderer, &uploads);
+    evox_renderer_set_selected_cluster (renderer, 2);
+    g_assert_cmpuint (evox_renderer_get_selected_cluster (renderer), ==, 2);
+    {
+      g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+      assert_cluster_image_selected (pixels, plain, clusters, voxel_of_z, 0.3, TRUE, 2);
+    }
+    evox_renderer_set_cluster_style (renderer, TRUE, 0.8, FALSE);
+    {
+      g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+      assert_cluster_image_selected (pixels, plain, clusters, voxel_of_z, 0.8, FALSE, 2);
+    }
+    evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_X);
+    evox_renderer_set_selected_cluster (renderer, 3);
+    {
+      g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+      assert_cluster_image_selected (pixels, plain_x, clusters, voxel_of_x, 0.8, FALSE, 3);
+    }
+    evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+    {
+      EvoxRendererUploads after;
+
+      _evox_renderer_get_uploads (renderer, &after);
+      g_assert_cmpuint (after.clusters, ==, uploads.clusters);
+      g_assert_cmpuint (after.cluster_colors, ==, uploads.cluster_colors + 2);
+    }
+    evox_renderer_set_cluster_style (renderer, TRUE, 0.3, TRUE);
+    evox_renderer_set_selected_cluster (renderer, 0);
+    cleared = render (renderer, 64, 64, FALSE);
+    g_assert_cmpmem (cleared, 64 * 64 * 4, before, 64 * 64 * 4);
+    evox_renderer_set_selected_cluster (renderer, 4);
+    too_big = render (renderer, 64, 64, FALSE);
+    g_assert_cmpmem (too_big, 64 * 64 * 4, before, 64 * 64 * 4);
+    evox_renderer_set_selected_cluster (renderer, 0);
+  }
 
   /* Hidden overlay, and opacity 0 without outlines: the plain picture, byte for byte. */
   evox_renderer_set_cluster_style (renderer, FALSE, 0.6, TRUE);

@@ -193,12 +193,25 @@ typedef struct
   EvoxPca          *pca;
   float            *projected;    /* n rows of pca->d_out, or NULL without PCA */
   guint64           n_in_mask;
+  gint              ref_count;    /* read-only once prepared: a sweep and a run may share it */
 } Prepared;
+
+/* Where the job's time goes, for G_MESSAGES_DEBUG=evox: the seconds since *since, then *since
+ * moves on. */
+static void
+stage_done (const char *stage,
+            gint64     *since)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_debug ("clustering: %s took %.3f s", stage, (now - *since) / 1e6);
+  *since = now;
+}
 
 static void
 prepared_free (Prepared *self)
 {
-  if (self == NULL)
+  if (self == NULL || !g_atomic_int_dec_and_test (&self->ref_count))
     return;
   for (guint v = 0; v < self->n_volumes && self->sets != NULL; v++)
     g_clear_pointer (&self->sets[v], evox_feature_set_free);
@@ -300,6 +313,9 @@ prepare (EvoxVolume                 **volumes,
   double s_end = end * (WEIGHT_FEATURES + WEIGHT_SCALING) /
                  (WEIGHT_FEATURES + WEIGHT_SCALING + WEIGHT_PCA);
 
+  gint64 clock = g_get_monotonic_time ();
+
+  self->ref_count = 1;
   self->n_volumes = n_volumes;
   self->sets = g_new0 (EvoxFeatureSet *, n_volumes);
   self->offsets = g_new0 (gsize, n_volumes + 1);
@@ -364,9 +380,12 @@ prepare (EvoxVolume                 **volumes,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
 
+  stage_done ("features", &clock);
+
   evox_progress_set_stage (progress, "Scaling", f_end, s_end);
   self->scaler = evox_scaler_fit (self->scaled, self->n, self->d, params->scale);
   evox_scaler_apply (self->scaler, self->scaled, self->n);
+  stage_done ("scaling", &clock);
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
 
@@ -385,6 +404,7 @@ prepare (EvoxVolume                 **volumes,
           return NULL;
         }
       evox_pca_transform (self->pca, self->scaled, self->n, self->projected);
+      stage_done ("PCA", &clock);
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return NULL;
     }
@@ -457,6 +477,137 @@ set_info_number (EvoxClusters *clusters,
 /* Volume v's labelling: ids 1..k (k-means' size order, so 1 is the largest over all volumes),
  * and per cluster the mean and population std of the features in their original units,
  * computed on the scaled points (smaller numbers, so the sums lose less) and scaled back. */
+/* ---- the last prepared points, for the next job on the same features ---- */
+
+/* The window sweeps k on the page's features, then runs k-means on the same ones: the features,
+ * the scaling and the PCA (a third of the job on a 256^3 volume) are kept on the volume from one
+ * job to the next while the parameters they depend on stay the same, and go with it. One entry
+ * a volume, for single-volume jobs (the window's). Every parameter prepare () reads must be in
+ * same_preparation (). */
+#define CACHE_KEY "evox-clustering-prepared"
+/* Points of more bytes than this (each point's floats and voxel index) are not kept: the next
+ * job then prepares again rather than the window holding that much between jobs. 256^3 voxels
+ * of 4 local features take 384 MiB. */
+#define CACHE_MAX_BYTES ((gsize) 1 << 30)
+
+typedef struct
+{
+  EvoxClusteringParams  params;     /* its channels point into `channels` */
+  guint                *channels;
+  Prepared             *prepared;
+} CacheEntry;
+
+static void
+cache_entry_free (gpointer data)
+{
+  CacheEntry *entry = data;
+
+  prepared_free (entry->prepared);
+  g_free (entry->channels);
+  g_free (entry);
+}
+
+static gboolean
+same_preparation (const EvoxClusteringParams *a,
+                  const EvoxClusteringParams *b)
+{
+  char da[256], db[256];
+
+  return a->features == b->features && a->n_channels == b->n_channels &&
+         (a->n_channels == 0 ||
+          memcmp (a->channels, b->channels, a->n_channels * sizeof (guint)) == 0) &&
+         a->channel == b->channel && a->window == b->window &&
+         a->mask.channel == b->mask.channel &&
+         memcmp (&a->mask.lo, &b->mask.lo, sizeof (double)) == 0 &&
+         memcmp (&a->mask.hi, &b->mask.hi, sizeof (double)) == 0 && a->scale == b->scale &&
+         a->pca == b->pca &&
+         g_str_equal (describe_features (a, da, sizeof da), describe_features (b, db, sizeof db));
+}
+
+/* Under the object's data lock: a new reference to the entry's points when they fit. */
+static gpointer
+cache_dup (gpointer data,
+           gpointer user_data)
+{
+  CacheEntry *entry = data;
+
+  if (entry == NULL || !same_preparation (&entry->params, user_data))
+    return NULL;
+  g_atomic_int_inc (&entry->prepared->ref_count);
+  return entry->prepared;
+}
+
+/* The kept points when they fit, else new ones (kept on the volume for the next job). */
+static Prepared *
+prepare_cached (EvoxVolume                 **volumes,
+                guint                        n_volumes,
+                const EvoxClusteringParams  *params,
+                EvoxProgress                *progress,
+                GCancellable                *cancellable,
+                GError                     **error)
+{
+  Prepared *prepared;
+  CacheEntry *entry;
+
+  if (n_volumes != 1)
+    return prepare (volumes, n_volumes, params, 1.0, progress, cancellable, error);
+  prepared = g_object_dup_data (G_OBJECT (volumes[0]), CACHE_KEY, cache_dup,
+                                (gpointer) params);
+  if (prepared != NULL)
+    {
+      g_debug ("clustering: the features, scaling and PCA of the last job reused");
+      evox_progress_update (progress, 1.0);
+      return prepared;
+    }
+  prepared = prepare (volumes, n_volumes, params, 1.0, progress, cancellable, error);
+  if (prepared == NULL)
+    return NULL;
+  if (prepared->n > CACHE_MAX_BYTES / (sizeof (float) * prepared->d + sizeof (guint64) +
+                                       (prepared->pca != NULL ? sizeof (float) *
+                                                                prepared->pca->d_out : 0)))
+    {
+      /* too big to hold between jobs; and what is kept would be stale now */
+      g_object_set_data (G_OBJECT (volumes[0]), CACHE_KEY, NULL);
+      return prepared;
+    }
+  entry = g_new0 (CacheEntry, 1);
+  entry->params = *params;
+  /* the caller's list is not ours to keep */
+  entry->channels = params->n_channels > 0
+                      ? g_memdup2 (params->channels, params->n_channels * sizeof (guint))
+                      : NULL;
+  entry->params.channels = entry->channels;
+  entry->prepared = prepared;
+  g_atomic_int_inc (&prepared->ref_count);
+  /* The old entry goes; a job holding its points keeps them until it is done. */
+  g_object_set_data_full (G_OBJECT (volumes[0]), CACHE_KEY, entry, cache_entry_free);
+  return prepared;
+}
+
+/**
+ * _evox_clustering_forget:
+ *
+ * Drops the points kept on volume for the next job.
+ */
+void
+_evox_clustering_forget (EvoxVolume *volume)
+{
+  g_return_if_fail (EVOX_IS_VOLUME (volume));
+  g_object_set_data (G_OBJECT (volume), CACHE_KEY, NULL);
+}
+
+gboolean
+_evox_clustering_is_kept (EvoxVolume                 *volume,
+                          const EvoxClusteringParams *params)
+{
+  Prepared *kept;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+  kept = g_object_dup_data (G_OBJECT (volume), CACHE_KEY, cache_dup, (gpointer) params);
+  prepared_free (kept);
+  return kept != NULL;
+}
+
 static EvoxClusters *
 make_clusters (const Prepared              *prepared,
                guint                        v,
@@ -570,6 +721,7 @@ evox_clustering_run (EvoxVolume                 **volumes,
   double prepared_end, sweep_end;
   const float *points;
   guint d, k;
+  gint64 clock;
 
   g_return_val_if_fail (volumes != NULL && n_volumes > 0, NULL);
   g_return_val_if_fail (params != NULL, NULL);
@@ -585,7 +737,7 @@ evox_clustering_run (EvoxVolume                 **volumes,
   sweep_end = prepared_end + (sweeping ? WEIGHT_SWEEP : 0.0);
 
   evox_progress_push (progress, 0.0, prepared_end);
-  prepared = prepare (volumes, n_volumes, params, 1.0, progress, cancellable, error);
+  prepared = prepare_cached (volumes, n_volumes, params, progress, cancellable, error);
   evox_progress_pop (progress);
   if (prepared == NULL)
     return NULL;
@@ -600,12 +752,14 @@ evox_clustering_run (EvoxVolume                 **volumes,
     }
 
   k = params->k;
+  clock = g_get_monotonic_time ();
   if (sweeping)
     {
       sweep_result = run_sweep (prepared, params, prepared_end, sweep_end, progress, cancellable,
                                 error);
       if (sweep_result == NULL)
         return NULL;
+      stage_done ("sweep", &clock);
       if (k == 0)
         {
           if (sweep_result->knee_k <= 0)
@@ -628,6 +782,7 @@ evox_clustering_run (EvoxVolume                 **volumes,
   evox_progress_pop (progress);
   if (kmeans == NULL)
     return NULL;
+  stage_done ("k-means", &clock);
 
   result = g_new0 (EvoxClusteringResult, 1);
   result->n_volumes = n_volumes;
@@ -656,6 +811,7 @@ evox_clustering_run (EvoxVolume                 **volumes,
       if (result->clusters[v] == NULL)
         return NULL;
     }
+  stage_done ("labels and curves", &clock);
   evox_progress_update (progress, 1.0);
   return g_steal_pointer (&result);
 }
@@ -763,6 +919,8 @@ evox_clustering_sweep (EvoxVolume                 **volumes,
 {
   g_autoptr(Prepared) prepared = NULL;
   double prepared_end = WEIGHT_FEATURES + WEIGHT_SCALING + WEIGHT_PCA;
+  EvoxKmeansSweep *sweep;
+  gint64 clock;
 
   g_return_val_if_fail (volumes != NULL && n_volumes > 0, NULL);
   g_return_val_if_fail (params != NULL, NULL);
@@ -775,11 +933,15 @@ evox_clustering_sweep (EvoxVolume                 **volumes,
       return NULL;
     }
   evox_progress_push (progress, 0.0, prepared_end);
-  prepared = prepare (volumes, n_volumes, params, 1.0, progress, cancellable, error);
+  prepared = prepare_cached (volumes, n_volumes, params, progress, cancellable, error);
   evox_progress_pop (progress);
   if (prepared == NULL)
     return NULL;
-  return run_sweep (prepared, params, prepared_end, 1.0, progress, cancellable, error);
+  clock = g_get_monotonic_time ();
+  sweep = run_sweep (prepared, params, prepared_end, 1.0, progress, cancellable, error);
+  if (sweep != NULL)
+    stage_done ("sweep", &clock);
+  return sweep;
 }
 
 static gpointer

@@ -101,6 +101,15 @@ void                  evox_clustering_sweep_async  (EvoxVolume                *v
 EvoxKmeansSweep      *evox_clustering_sweep_finish (GAsyncResult              *result,
                                                     GError                   **error);
 void                  evox_clustering_result_free (EvoxClusteringResult       *self);
+
+/* A single-volume job keeps its features, scaling and PCA on the volume (object data, freed
+ * with it) and the next job with the same feature parameters (features, channels, channel,
+ * window, mask, scale, pca) reuses them: the window's sweep and the run after it prepare once. This drops
+ * them (tests; memory). */
+void                  _evox_clustering_forget     (EvoxVolume                 *volume);
+/* Whether a job with params would reuse what is kept on volume. */
+gboolean              _evox_clustering_is_kept    (EvoxVolume                 *volume,
+                                                   const EvoxClusteringParams *params);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvoxClusteringResult, evox_clustering_result_free)
 
 G_END_DECLS

@@ -1021,8 +1021,11 @@ typedef struct
   guint         max_shift_at;
 
   guint32      *a;         /* n labels */
-  double       *u;         /* n upper bounds on the distance to the own centre */
-  double       *l;         /* n lower bounds on the distance to any other centre */
+  /* The bounds are floats rounded outwards (u up, l down): still bounds, half the bytes of the
+   * pass that streams them every iteration. A looser bound only sends a point to the exact
+   * distances, so the labels are those of double bounds. */
+  float        *u;         /* n upper bounds on the distance to the own centre */
+  float        *l;         /* n lower bounds on the distance to any other centre */
   double       *sums;      /* chunks x k x d, kept equal to the sums of each chunk's members */
   gint64       *counts;    /* chunks x k */
   double       *counts_d;  /* k, the cluster sizes as doubles */
@@ -1058,6 +1061,25 @@ transpose_centres (Lloyd *lloyd)
   for (guint f = 0; f < d; f++)
     for (guint j = 0; j < lloyd->stride; j++)
       lloyd->ct[(gsize) f * lloyd->stride + j] = lloyd->c[(gsize) MIN (j, k - 1) * d + f];
+}
+
+/* x as a float no smaller (bound_up) or no larger (bound_down) than x, in a few flops (a call
+ * of nextafterf per point cost more than the bytes saved): widened by 2^-22 of itself, which
+ * rounding to the nearest float (half an ulp, at most 2^-24 of it) cannot undo, and by the
+ * smallest subnormal, which covers the subnormal range. */
+static inline float
+bound_up (double x)
+{
+  return (float) (x + fabs (x) * 0x1p-22 + 0x1p-149);
+}
+
+static inline float
+bound_down (double x)
+{
+  double y = x - fabs (x) * 0x1p-22 - 0x1p-149;
+
+  /* a finite bound above the floats becomes the largest float, not infinity */
+  return y < FLT_MAX ? (float) y : isinf (x) ? INFINITY : FLT_MAX;
 }
 
 /* Bounds can only be trusted up to rounding: a point is skipped only when its upper bound is
@@ -1099,8 +1121,8 @@ assign_block (Lloyd       *lloyd,
           else if (dp[j] < b2)
             b2 = dp[j];
         }
-      lloyd->u[i] = sqrt (b1);
-      lloyd->l[i] = sqrt (b2);
+      lloyd->u[i] = bound_up (sqrt (b1));
+      lloyd->l[i] = bound_down (sqrt (b2));
       if (first)
         lloyd->a[i] = best;
       else if (lloyd->a[i] != best)
@@ -1141,15 +1163,18 @@ assign_chunk (Lloyd    *lloyd,
       if (!first)
         {
           guint j = lloyd->a[i];
-          double m;
+          double m, u, l;
 
-          lloyd->u[i] += lloyd->shift[j];
-          lloyd->l[i] -= lloyd->max_shift[j == lloyd->max_shift_at];
-          m = MAX (lloyd->half[j], lloyd->l[i]);
-          if (lloyd->u[i] * BOUND_MARGIN < m)
+          u = (double) lloyd->u[i] + lloyd->shift[j];
+          l = (double) lloyd->l[i] - lloyd->max_shift[j == lloyd->max_shift_at];
+          lloyd->u[i] = bound_up (u);
+          lloyd->l[i] = bound_down (l);
+          m = MAX (lloyd->half[j], (double) lloyd->l[i]);
+          if ((double) lloyd->u[i] * BOUND_MARGIN < m)
             continue;
-          lloyd->u[i] = sqrt (dist2_fd (lloyd->x + i * d, lloyd->c + (gsize) j * d, d));
-          if (lloyd->u[i] * BOUND_MARGIN < m)
+          u = sqrt (dist2_fd (lloyd->x + i * d, lloyd->c + (gsize) j * d, d));
+          lloyd->u[i] = bound_up (u);
+          if (u * BOUND_MARGIN < m)
             continue;
         }
       idx[nb++] = i;
@@ -1512,8 +1537,28 @@ run_setup_init (RunSetup               *setup,
   setup->init_sample = MAX (setup->init_sample, k);
 }
 
+/* The per-point arrays of one run (n labels, n upper and n lower bounds: 12 bytes a point),
+ * handed from restart to restart: fresh ones for millions of points are fresh pages, and
+ * faulting them in cost more than a Lloyd iteration. Their contents are never read before the
+ * first assignment writes them, so reuse changes no result. */
+typedef struct
+{
+  guint32 *a;
+  float   *u;
+  float   *l;
+} LloydSpare;
+
+static void
+lloyd_spare_clear (LloydSpare *spare)
+{
+  g_clear_pointer (&spare->a, g_free);
+  g_clear_pointer (&spare->u, g_free);
+  g_clear_pointer (&spare->l, g_free);
+}
+
 /* Restart r: greedy k-means++ from (seed, r) unless init_centers are given, then Lloyd; the
- * clusters not yet numbered by size. NULL when cancelled. */
+ * clusters not yet numbered by size. NULL when cancelled. spare, when not NULL, lends the
+ * per-point arrays and gets the bounds back (the labels leave with the result). */
 static EvoxKmeansResult *
 kmeans_once (const float    *points,
              gsize           n,
@@ -1521,6 +1566,7 @@ kmeans_once (const float    *points,
              const RunSetup *setup,
              guint           r,
              const double   *init_centers,
+             LloydSpare     *spare,
              EvoxProgress   *progress,
              GCancellable   *cancellable)
 {
@@ -1562,9 +1608,9 @@ kmeans_once (const float    *points,
   lloyd.c_new = g_new (double, (gsize) k * d);
   lloyd.shift = g_new0 (double, k);
   lloyd.half = g_new0 (double, k);
-  lloyd.a = g_new0 (guint32, n);
-  lloyd.u = g_new (double, n);
-  lloyd.l = g_new (double, n);
+  lloyd.a = spare != NULL && spare->a != NULL ? g_steal_pointer (&spare->a) : g_new (guint32, n);
+  lloyd.u = spare != NULL && spare->u != NULL ? g_steal_pointer (&spare->u) : g_new (float, n);
+  lloyd.l = spare != NULL && spare->l != NULL ? g_steal_pointer (&spare->l) : g_new (float, n);
   lloyd.sums = g_new0 (double, lloyd.ch.count * k * d);
   lloyd.counts = g_new0 (gint64, lloyd.ch.count * k);
   lloyd.counts_d = g_new0 (double, k);
@@ -1585,6 +1631,11 @@ kmeans_once (const float    *points,
       run->restart = r;
       run->converged = converged;
     }
+  if (spare != NULL)
+    {
+      spare->u = g_steal_pointer (&lloyd.u);
+      spare->l = g_steal_pointer (&lloyd.l);
+    }
   lloyd_clear (&lloyd);
   return run;
 }
@@ -1600,6 +1651,7 @@ evox_kmeans_run (const float             *points,
                  GError                 **error)
 {
   g_autoptr (EvoxKmeansResult) best = NULL;
+  LloydSpare spare = { 0 };
   RunSetup setup;
   guint k;
 
@@ -1629,16 +1681,29 @@ evox_kmeans_run (const float             *points,
 
       evox_progress_set_stage (progress, "k-means", (double) r / setup.restarts,
                                (double) (r + 1) / setup.restarts);
-      run = kmeans_once (points, n, d, &setup, r, init_centers, progress, cancellable);
+      gint64 clock = g_get_monotonic_time ();
+
+      run = kmeans_once (points, n, d, &setup, r, init_centers, &spare, progress, cancellable);
       if (run == NULL)
         break;
+      g_debug ("k-means: restart %u of %" G_GSIZE_FORMAT " points, k = %u: %u iterations, "
+               "%.3f s", r, n, k, run->n_iter, (g_get_monotonic_time () - clock) / 1e6);
       /* the first of equal inertias stays, as scikit-learn keeps it */
       if (best == NULL || run->inertia < best->inertia)
         {
-          g_clear_pointer (&best, evox_kmeans_result_free);
+          EvoxKmeansResult *t = best;
+
           best = g_steal_pointer (&run);
+          run = t;
+        }
+      /* The loser's labels become the next restart's. */
+      if (run != NULL)
+        {
+          g_free (spare.a);
+          spare.a = g_steal_pointer (&run->labels);
         }
     }
+  lloyd_spare_clear (&spare);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
@@ -2008,7 +2073,7 @@ evox_kmeans_sweep (const float             *points,
           continue;
         mine.k = k;
         mine.init_sample = MAX (setup.init_sample, k);
-        runs[(k - 1) * setup.restarts + r] = kmeans_once (pts, m, d, &mine, r, NULL, NULL,
+        runs[(k - 1) * setup.restarts + r] = kmeans_once (pts, m, d, &mine, r, NULL, NULL, NULL,
                                                           cancellable);
 #pragma omp critical (evox_kmeans_sweep_progress)
         evox_progress_update (progress, (double) ++done / total);

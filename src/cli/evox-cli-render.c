@@ -249,6 +249,7 @@ configure_renderer (EvoxRenderer *renderer,
   evox_renderer_set_cluster_style (renderer, evox_document_get_show_clusters (document),
                                    evox_document_get_cluster_opacity (document),
                                    evox_document_get_cluster_outlines (document));
+  evox_renderer_set_selected_cluster (renderer, evox_document_get_selected_cluster (document));
 }
 
 /* "1,3": cluster ids, each 1..65535, at most 65535 of them. */

@@ -628,6 +628,51 @@ evox_clusters_show_only (EvoxClusters *self,
     g_signal_emit (self, signals[CHANGED], 0, 0u);
 }
 
+/* Info keys that measure the partition itself: after a merge they describe the run before it,
+ * so they move to "unmerged-KEY" (the first merge keeps the run's value through later ones)
+ * instead of reading as the merged result's. Keys about the run (features, scaling, seed...)
+ * still hold and are copied. */
+static const char * const partition_keys[] = {
+  "inertia", "silhouette", "calinski-harabasz", "davies-bouldin",
+};
+
+static void
+copy_info_merged (EvoxClusters *self,
+                  EvoxClusters *merged)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  const char *merges;
+  char buffer[32];
+
+  g_hash_table_iter_init (&iter, self->info);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (merged->info, g_strdup (key), g_strdup (value));
+  for (guint i = 0; i < G_N_ELEMENTS (partition_keys); i++)
+    {
+      const char *stale = g_hash_table_lookup (self->info, partition_keys[i]);
+      g_autofree char *unmerged = g_strconcat ("unmerged-", partition_keys[i], NULL);
+
+      if (stale == NULL)
+        continue;
+      if (!g_hash_table_contains (merged->info, unmerged))
+        g_hash_table_insert (merged->info, g_steal_pointer (&unmerged), g_strdup (stale));
+      g_hash_table_remove (merged->info, partition_keys[i]);
+    }
+  if (g_hash_table_contains (merged->info, "k"))
+    {
+      if (!g_hash_table_contains (merged->info, "unmerged-k"))
+        g_hash_table_insert (merged->info, g_strdup ("unmerged-k"),
+                             g_strdup (g_hash_table_lookup (self->info, "k")));
+      g_snprintf (buffer, sizeof buffer, "%u", merged->k);
+      g_hash_table_insert (merged->info, g_strdup ("k"), g_strdup (buffer));
+    }
+  merges = g_hash_table_lookup (self->info, "merges");
+  g_snprintf (buffer, sizeof buffer, "%" G_GUINT64_FORMAT,
+              (merges != NULL ? g_ascii_strtoull (merges, NULL, 10) : 0) + 1);
+  g_hash_table_insert (merged->info, g_strdup ("merges"), g_strdup (buffer));
+}
+
 EvoxClusters *
 evox_clusters_merge (EvoxClusters  *self,
                      guint          a,
@@ -643,8 +688,6 @@ evox_clusters_merge (EvoxClusters  *self,
   gsize n_voxels;
   guint16 *labels;
   guint k, d;
-  GHashTableIter iter;
-  gpointer key, value;
 
   g_return_val_if_fail (EVOX_IS_CLUSTERS (self), NULL);
 
@@ -746,9 +789,7 @@ evox_clusters_merge (EvoxClusters  *self,
       memcpy (merged->styles[i].color, style->color, sizeof style->color);
       merged->styles[i].visible = style->visible;
     }
-  g_hash_table_iter_init (&iter, self->info);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    g_hash_table_insert (merged->info, g_strdup (key), g_strdup (value));
+  copy_info_merged (self, merged);
   return g_steal_pointer (&merged);
 }
 

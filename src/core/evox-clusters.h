@@ -92,8 +92,11 @@ void            evox_clusters_get_rgb         (EvoxClusters        *self,
 const char     *_evox_clusters_palette_color  (guint                id);
 
 /* A new labelling with cluster b merged into a (pooled means and stds), renumbered by size; the
- * names and colours of the clusters that stay follow them. Fails with EVOX_ERROR_ARGUMENT when a
- * or b is not a cluster or a == b. */
+ * names and colours of the clusters that stay follow them. Info about the run is copied; info
+ * that measures the partition ("inertia", "silhouette", "calinski-harabasz", "davies-bouldin")
+ * is not the merged result's, so it moves to "unmerged-KEY" (the run's value, kept through
+ * further merges); "k" becomes the new k (the run's in "unmerged-k") and "merges" counts the
+ * merges since the run. Fails with EVOX_ERROR_ARGUMENT when a or b is not a cluster or a == b. */
 EvoxClusters   *evox_clusters_merge           (EvoxClusters        *self,
                                                guint                a,
                                                guint                b,

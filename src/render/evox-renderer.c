@@ -175,6 +175,7 @@ struct _EvoxRenderer
   gboolean        show_clusters;
   double          cluster_opacity;
   gboolean        cluster_outlines;
+  guint           selected_cluster;
 
   /* GL objects, valid between realize and unrealize */
   gboolean        realized;
@@ -200,7 +201,9 @@ struct _EvoxRenderer
    * GL_RG8, GL_RG16 or GL_RG32F, and the number a normalized id is multiplied by. */
   GLenum          cluster_format;
   float           cluster_scale;
-  GLuint          cluster_color_texture;  /* RGBA8, id at (id mod 256, id / 256); alpha: shown */
+  /* RGBA8, id at (id mod 256, id / 256); alpha: the share of the overlay's opacity the cluster
+   * gets (0 hidden, 1 normally, EVOX_RENDERER_CLUSTER_DIM while another one is selected) */
+  GLuint          cluster_color_texture;
   guint           n_phase_rows;
   gboolean        volume_dirty;
   gboolean        colormap_dirty;
@@ -1025,6 +1028,33 @@ evox_renderer_set_cluster_style (EvoxRenderer *self,
   self->cluster_outlines = outlines;
   if (was_shown || clusters_shown (self))
     emit_changed (self);
+}
+
+/**
+ * evox_renderer_set_selected_cluster:
+ *
+ * Only the colour table changes: the emphasis rides in its alpha, which the shader already
+ * reads, so selecting costs no pass, no variant and no upload of the ids.
+ */
+void
+evox_renderer_set_selected_cluster (EvoxRenderer *self,
+                                    guint         id)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+
+  if (self->selected_cluster == id)
+    return;
+  self->selected_cluster = id;
+  self->cluster_colors_dirty = TRUE;
+  if (clusters_shown (self))
+    emit_changed (self);
+}
+
+guint
+evox_renderer_get_selected_cluster (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), 0);
+  return self->selected_cluster;
 }
 
 /* Surfaces */
@@ -2123,18 +2153,21 @@ upload_label_colors (EvoxRenderer *self)
   self->label_color_shift = shift;
 }
 
-/* Colour and visibility of every id, 256 a row: id 0 (outside the mask) and hidden clusters
- * have alpha 0 and keep the colour map. */
+/* Colour and weight of every id, 256 a row: id 0 (outside the mask) and hidden clusters have
+ * alpha 0 and keep the colour map; while a cluster of this result is selected the others get
+ * EVOX_RENDERER_CLUSTER_DIM of the opacity, else every shown cluster gets all of it (255, so
+ * nothing selected draws exactly what it drew before selection existed). */
 static void
 upload_cluster_colors (EvoxRenderer *self)
 {
   g_autofree guint8 *table = NULL;
-  guint k, rows;
+  guint k, rows, selected;
 
   self->cluster_colors_dirty = FALSE;
   if (self->clusters == NULL)
     return;
   k = evox_clusters_get_k (self->clusters);
+  selected = self->selected_cluster <= k ? self->selected_cluster : 0;
   rows = (k + 1 + 255) / 256;
   table = g_new0 (guint8, (gsize) rows * 256 * 4);
   for (guint id = 1; id <= k; id++)
@@ -2144,7 +2177,11 @@ upload_cluster_colors (EvoxRenderer *self)
       evox_clusters_get_rgb (self->clusters, id, rgb);
       for (guint c = 0; c < 3; c++)
         table[4 * id + c] = (guint8) lrintf (rgb[c] * 255.0f);
-      table[4 * id + 3] = evox_clusters_get_visible (self->clusters, id) ? 255 : 0;
+      if (!evox_clusters_get_visible (self->clusters, id))
+        table[4 * id + 3] = 0;
+      else
+        table[4 * id + 3] = selected == 0 || selected == id ? 255
+                            : (guint8) lrintf (EVOX_RENDERER_CLUSTER_DIM * 255.0f);
     }
   upload_texture_2d (GL_TEXTURE7, &self->cluster_color_texture, GL_RGBA8, 256, (GLsizei) rows,
                      GL_UNSIGNED_BYTE, table, 1);

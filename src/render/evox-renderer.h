@@ -143,6 +143,16 @@ void          evox_renderer_set_cluster_style  (EvoxRenderer   *self,
                                                 double          opacity,
                                                 gboolean        outlines);
 
+/* The selected cluster (0 for none, the document's selected-cluster) is drawn emphasised: while
+ * an id of the current clusters is selected, every other visible cluster is drawn with
+ * EVOX_RENDERER_CLUSTER_DIM (64/255) of the opacity, and its outlines mixed into the picture by
+ * the same share, so the selected one stands out at the opacity the user chose in every view
+ * that draws the overlay. Nothing selected (or an id above k) draws exactly as before. */
+#define EVOX_RENDERER_CLUSTER_DIM (64.0f / 255.0f)
+void          evox_renderer_set_selected_cluster (EvoxRenderer *self,
+                                                  guint         id);
+guint         evox_renderer_get_selected_cluster (EvoxRenderer *self);
+
 /* Surfaces (meshes in nm of the volume's frame), drawn in the three-slice and layer-stack views
  * (not in the 2D slice views) with the slices' transform (z exaggeration), lit by a headlight,
  * two-sided (the inside darker), in each surface's colour, or the mesh's own colours when it has

@@ -126,6 +126,7 @@ sync_display (EvoxCanvas *self)
   evox_renderer_set_cluster_style (self->renderer, evox_document_get_show_clusters (doc),
                                    evox_document_get_cluster_opacity (doc),
                                    evox_document_get_cluster_outlines (doc));
+  evox_renderer_set_selected_cluster (self->renderer, evox_document_get_selected_cluster (doc));
   if (volume != NULL)
     {
       gsize dims[3];

@@ -518,6 +518,12 @@ update_summary (EvoxClusterPanel *self)
       /* TRANSLATORS: the sum of squared distances to the centres, in the scaled features */
       g_string_append_printf (text, _("Inertia %s (scaled features)"), inertia);
     }
+  else if ((inertia = evox_clusters_get_info (clusters, "unmerged-inertia")) != NULL)
+    {
+      g_string_append_c (text, '\n');
+      /* TRANSLATORS: after clusters were merged only the run's inertia is known */
+      g_string_append_printf (text, _("Inertia %s before merging (scaled features)"), inertia);
+    }
   if (evox_clusters_get_info (clusters, "seed") != NULL)
     {
       g_string_append_c (text, '\n');
