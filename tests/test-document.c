@@ -630,6 +630,8 @@ test_cluster_to_phase_float (void)
   g_autoptr (EvoxVolume) volume = evox_volume_new (16, 16, 16, 1, EVOX_SAMPLE_F32, &error);
   g_autoptr (EvoxClusters) clusters = corner_clusters (16, FALSE);
   EvoxVolume *derived;
+  EvoxPhase *phase;
+  guint64 n_two = 0;
 
   g_assert_no_error (error);
   evox_volume_freeze (volume);
@@ -641,6 +643,19 @@ test_cluster_to_phase_float (void)
   g_assert_cmpint (evox_volume_get_sample_type (derived), ==, EVOX_SAMPLE_F32);
   g_assert_cmpfloat (evox_volume_get_value (derived, 1, 5, 5, 5), ==, 2.0);
   g_assert_cmpfloat (evox_volume_get_value (derived, 1, 0, 0, 0), ==, 1.0);
+
+  /* Float channels are counted from the fine histogram, where [2, 2] held no voxels (the
+   * Phases page said 0.0 %): the phase spans half a step either side of the id and holds
+   * exactly the cluster's voxels, counted here from the labels. */
+  phase = evox_phase_list_get_phase (evox_document_get_phases (doc), 0);
+  g_assert_cmpfloat (evox_phase_get_lo (phase), ==, 1.5);
+  g_assert_cmpfloat (evox_phase_get_hi (phase), ==, 2.5);
+  for (gsize i = 0; i < 16 * 16 * 16; i++)
+    n_two += evox_clusters_get_data (clusters)[i] == 2;
+  g_assert_cmpuint (n_two, ==, evox_clusters_get_voxels (clusters, 2));
+  g_assert_cmpfloat_with_epsilon (
+    evox_fine_histogram_range_fraction (evox_volume_get_fine_histogram (derived, 1), 1.5, 2.5),
+    (double) n_two, 1e-9);
 }
 
 /* Make Phase on log10 resistance (an SSRM stack's meaning): the Clusters channel holds ids, a

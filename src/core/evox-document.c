@@ -1901,6 +1901,7 @@ evox_document_cluster_to_phase (EvoxDocument  *self,
 {
   g_autoptr(EvoxPhase) phase = NULL;
   const char *name;
+  double half;
   int channel;
 
   g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
@@ -1944,14 +1945,21 @@ evox_document_cluster_to_phase (EvoxDocument  *self,
   else
     evox_document_set_channel (self, (guint) channel);
 
+  /* Integer channels count [id, id] exactly. Float channels count phases from the fine
+   * histogram, which spreads a bin's voxels evenly over its width and so gives a range of no
+   * width no voxels: half a step either side holds the same voxels, as whole ids are all there
+   * is, and covers their bins whole. */
+  half = evox_volume_get_sample_type (self->volume) == EVOX_SAMPLE_F32 ? 0.5 : 0.0;
   name = evox_clusters_get_name (self->clusters, id);
   if (evox_phase_list_find (self->phases, name) >= 0)
     {
       g_autofree char *unique = g_strdup_printf ("%s (%u)", name, id);
-      phase = evox_phase_new (unique, id, id, evox_clusters_get_color (self->clusters, id));
+      phase = evox_phase_new (unique, id - half, id + half,
+                              evox_clusters_get_color (self->clusters, id));
     }
   else
-    phase = evox_phase_new (name, id, id, evox_clusters_get_color (self->clusters, id));
+    phase = evox_phase_new (name, id - half, id + half,
+                            evox_clusters_get_color (self->clusters, id));
   evox_phase_list_append (self->phases, phase);
   return phase;
 }

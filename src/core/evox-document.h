@@ -259,7 +259,8 @@ void               evox_document_set_selected_cluster (EvoxDocument *self,
  * document switches to a derived volume (the loaded channels' voxels shared, not copied, plus a
  * "Clusters" channel of the ids in the volume's sample type; an 8-bit volume takes k <= 255)
  * keeping phases, surfaces, rulers, slices and display settings, shows the Clusters channel, and
- * appends a phase named after the cluster, range [id, id], in its colour. Later calls for the
+ * appends a phase named after the cluster, range [id, id] ([id - 0.5, id + 0.5] on float volumes,
+ * whose phases are counted from the fine histogram), in its colour. Later calls for the
  * same clusters reuse the channel. Returns the phase (transfer none) or NULL with an error. */
 EvoxPhase         *evox_document_cluster_to_phase   (EvoxDocument  *self,
                                                      guint          id,
