@@ -28,4 +28,17 @@ void  evox_test_otsu3     (const float * const *arrays,
                            double               t[2],
                            double              *bin_width);
 
+/* Lines of a CSV text (blank ones skipped), each split at commas: the Evox writers quote
+ * nothing in what the tests give them. The text must end with '\n', as every writer's does. */
+GPtrArray *evox_test_csv_parse (const char *text);
+/* The same for the file at `path`. */
+GPtrArray *evox_test_csv_read  (const char *path);
+/* Field `column` of row `row`, asserted to be one whole number. */
+double     evox_test_csv_double (GPtrArray *rows,
+                                 guint      row,
+                                 guint      column);
+/* Asserts that the first row joined with commas is `header`. */
+void       evox_test_csv_assert_header (GPtrArray  *rows,
+                                        const char *header);
+
 G_END_DECLS

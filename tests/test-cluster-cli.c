@@ -130,46 +130,6 @@ printed_number (const Run  *run,
   return NAN;
 }
 
-/* CSV as the cluster tables write it (no quoting needed for these names): rows of fields. */
-static GPtrArray *
-read_csv (const char *path)
-{
-  g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
-  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  g_assert_true (g_str_has_suffix (text, "\n"));
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
-    g_ptr_array_add (rows, g_strsplit (lines[i], ",", -1));
-  return rows;
-}
-
-static double
-cell (GPtrArray *rows,
-      guint      row,
-      guint      column)
-{
-  char **line = g_ptr_array_index (rows, row);
-  char *end = NULL;
-  double value;
-
-  g_assert_cmpuint (column, <, g_strv_length (line));
-  value = g_ascii_strtod (line[column], &end);
-  g_assert_true (end != line[column] && *end == '\0');
-  return value;
-}
-
-static void
-assert_header (GPtrArray  *rows,
-               const char *header)
-{
-  g_autofree char *joined = g_strjoinv (",", g_ptr_array_index (rows, 0));
-
-  g_assert_cmpstr (joined, ==, header);
-}
-
 /* An f32 (or u8) volume of one channel with spacing 2 x 3 x 5 nm, as a TIFF. */
 static void
 write_volume (const char     *path,
@@ -295,20 +255,20 @@ test_two_blobs (void)
   for (gsize i = 0; i < n; i++)
     g_assert_cmpuint (label_at (labels, i), ==, in_a[i] ? 2 : 1);
 
-  rows = read_csv (centers_path);
+  rows = evox_test_csv_read (centers_path);
   g_assert_cmpuint (rows->len, ==, 3);
   g_assert_cmpuint (g_strv_length (g_ptr_array_index (rows, 0)), ==, 5);
   g_assert_cmpstr (((char **) g_ptr_array_index (rows, 0))[0], ==, "cluster");
   g_assert_cmpstr (((char **) g_ptr_array_index (rows, 0))[1], ==, "name");
   g_assert_cmpstr (((char **) g_ptr_array_index (rows, 0))[2], ==, "voxels");
-  g_assert_cmpfloat (cell (rows, 1, 0), ==, 1);
-  g_assert_cmpfloat (cell (rows, 1, 2), ==, 280);
-  g_assert_cmpfloat (cell (rows, 1, 3), ==, 280.0 / 480.0);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 0), ==, 1);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 2), ==, 280);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 3), ==, 280.0 / 480.0);
   /* The centres come back from scaled float points: float precision, not double. */
-  g_assert_cmpfloat_with_epsilon (cell (rows, 1, 4), mean[0], 1e-6 * mean[0]);
-  g_assert_cmpfloat (cell (rows, 2, 0), ==, 2);
-  g_assert_cmpfloat (cell (rows, 2, 2), ==, 200);
-  g_assert_cmpfloat_with_epsilon (cell (rows, 2, 4), mean[1], 1e-6 * mean[1]);
+  g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, 1, 4), mean[0], 1e-6 * mean[0]);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 2, 0), ==, 2);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 2, 2), ==, 200);
+  g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, 2, 4), mean[1], 1e-6 * mean[1]);
 
   /* The same seed gives the same files. */
   {
@@ -410,18 +370,19 @@ test_auto_k (void)
   assert_simplex_labels (labels_path);
 
   /* The sweep table: k = 1..12, the inertia falling, the knee marked on k = 5 alone. */
-  rows = read_csv (sweep_path);
-  assert_header (rows, "k,inertia,calinski_harabasz,silhouette,knee");
+  rows = evox_test_csv_read (sweep_path);
+  evox_test_csv_assert_header (rows, "k,inertia,calinski_harabasz,silhouette,knee");
   g_assert_cmpuint (rows->len, ==, 13);
   /* Neither index is defined for one cluster. */
-  g_assert_true (isnan (cell (rows, 1, 2)));
-  g_assert_true (isnan (cell (rows, 1, 3)));
+  g_assert_true (isnan (evox_test_csv_double (rows, 1, 2)));
+  g_assert_true (isnan (evox_test_csv_double (rows, 1, 3)));
   for (guint r = 1; r <= 12; r++)
     {
-      g_assert_cmpfloat (cell (rows, r, 0), ==, r);
-      g_assert_cmpfloat (cell (rows, r, 4), ==, r == 5);
+      g_assert_cmpfloat (evox_test_csv_double (rows, r, 0), ==, r);
+      g_assert_cmpfloat (evox_test_csv_double (rows, r, 4), ==, r == 5);
       if (r > 1)
-        g_assert_cmpfloat (cell (rows, r, 1), <=, cell (rows, r - 1, 1) * (1 + 1e-12));
+        g_assert_cmpfloat (evox_test_csv_double (rows, r, 1), <=,
+                           evox_test_csv_double (rows, r - 1, 1) * (1 + 1e-12));
     }
   /* In z-scored units every feature has variance 1, so k = 1 leaves 200 x 5 = 1000; k = 5 the
    * sum of squared deviations from the blob means, computed here; and the silhouette is best
@@ -447,11 +408,11 @@ test_auto_k (void)
             within += delta * delta / var;
           }
       }
-    g_assert_cmpfloat_with_epsilon (cell (rows, 1, 1), 1000, 1e-6 * 1000);
-    g_assert_cmpfloat_with_epsilon (cell (rows, 5, 1), within, 1e-5 * within);
+    g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, 1, 1), 1000, 1e-6 * 1000);
+    g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, 5, 1), within, 1e-5 * within);
   }
   for (guint r = 2; r <= 12; r++)
-    g_assert_cmpfloat (cell (rows, r, 3), <=, cell (rows, 5, 3));
+    g_assert_cmpfloat (evox_test_csv_double (rows, r, 3), <=, evox_test_csv_double (rows, 5, 3));
 
   /* The same points as .npy matrices (f64 features, f32 coordinates). */
   g_assert_true (evox_npy_write (npy, features, 200, N_BLOBS, TRUE, &error));
@@ -504,16 +465,16 @@ test_joint (void)
 
     /* The centres count both volumes: 200 in 36 + 126 voxels, 50 in 108 + 18 (counted from the
      * values above), as the one centres format with the clusters' names. */
-    rows = read_csv (centers_path);
-    assert_header (rows, "cluster,name,voxels,fraction,channel 0");
+    rows = evox_test_csv_read (centers_path);
+    evox_test_csv_assert_header (rows, "cluster,name,voxels,fraction,channel 0");
     g_assert_cmpuint (rows->len, ==, 3);
     g_assert_cmpstr (((char **) g_ptr_array_index (rows, 1))[1], ==, "Cluster 1");
-    g_assert_cmpfloat (cell (rows, 1, 2), ==, 162);
-    g_assert_cmpfloat (cell (rows, 1, 3), ==, 162.0 / 288.0);
-    g_assert_cmpfloat_with_epsilon (cell (rows, 1, 4), 200, 1e-4);
-    g_assert_cmpfloat (cell (rows, 2, 2), ==, 126);
-    g_assert_cmpfloat (cell (rows, 2, 3), ==, 126.0 / 288.0);
-    g_assert_cmpfloat_with_epsilon (cell (rows, 2, 4), 50, 1e-4);
+    g_assert_cmpfloat (evox_test_csv_double (rows, 1, 2), ==, 162);
+    g_assert_cmpfloat (evox_test_csv_double (rows, 1, 3), ==, 162.0 / 288.0);
+    g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, 1, 4), 200, 1e-4);
+    g_assert_cmpfloat (evox_test_csv_double (rows, 2, 2), ==, 126);
+    g_assert_cmpfloat (evox_test_csv_double (rows, 2, 3), ==, 126.0 / 288.0);
+    g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, 2, 4), 50, 1e-4);
   }
   for (guint f = 0; f < 2; f++)
     {
@@ -523,7 +484,7 @@ test_joint (void)
       g_autofree char *stats_path = g_build_filename (dir, f == 0 ? "stats-a.csv"
                                                                   : "stats-b.csv", NULL);
       g_autoptr(EvoxVolume) labels = read_volume (labels_path);
-      g_autoptr(GPtrArray) rows = read_csv (stats_path);
+      g_autoptr(GPtrArray) rows = evox_test_csv_read (stats_path);
       guint64 domain[3] = { 0 }, boundary[3] = { 0 };
       double dsum[3] = { 0 }, bsum[3] = { 0 };
 
@@ -566,21 +527,24 @@ test_joint (void)
               else
                 domain[id]++, dsum[id] += values[i];
             }
-      assert_header (rows, "cluster,domain_voxels,domain_mean,domain_std,boundary_voxels,"
-                           "boundary_mean,boundary_std,difference");
+      evox_test_csv_assert_header (rows,
+                                   "cluster,domain_voxels,domain_mean,domain_std,boundary_voxels,"
+                                   "boundary_mean,boundary_std,difference");
       g_assert_cmpuint (rows->len, ==, 3);
       for (guint id = 1; id <= 2; id++)
         {
-          g_assert_cmpfloat (cell (rows, id, 0), ==, id);
-          g_assert_cmpfloat (cell (rows, id, 1), ==, domain[id]);
-          g_assert_cmpfloat (cell (rows, id, 4), ==, boundary[id]);
+          g_assert_cmpfloat (evox_test_csv_double (rows, id, 0), ==, id);
+          g_assert_cmpfloat (evox_test_csv_double (rows, id, 1), ==, domain[id]);
+          g_assert_cmpfloat (evox_test_csv_double (rows, id, 4), ==, boundary[id]);
           if (domain[id] > 0)
-            g_assert_cmpfloat_with_epsilon (cell (rows, id, 2), dsum[id] / domain[id], 1e-9);
+            g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, id, 2),
+                                            dsum[id] / domain[id], 1e-9);
           if (boundary[id] > 0)
-            g_assert_cmpfloat_with_epsilon (cell (rows, id, 5), bsum[id] / boundary[id], 1e-9);
+            g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, id, 5),
+                                            bsum[id] / boundary[id], 1e-9);
           /* One value per cluster: no spread. */
           if (domain[id] > 0 && boundary[id] > 0)
-            g_assert_cmpfloat_with_epsilon (cell (rows, id, 7),
+            g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, id, 7),
                                             bsum[id] / boundary[id] - dsum[id] / domain[id],
                                             1e-9);
         }
@@ -886,13 +850,14 @@ test_bad_input (void)
     g_auto(Run) run = cluster (in, "--k", "3", "--centers", centers, "--force", NULL);
 
     assert_ok (&run);
-    rows = read_csv (centers);
+    rows = evox_test_csv_read (centers);
     g_assert_cmpuint (rows->len, ==, 4);
     /* Three levels of 8 voxels each: sizes tie, each centre is a level. */
     for (guint r = 1; r <= 3; r++)
       {
-        g_assert_cmpfloat (cell (rows, r, 2), ==, 8);
-        g_assert_cmpfloat_with_epsilon (cell (rows, r, 4), round (cell (rows, r, 4)), 1e-6);
+        g_assert_cmpfloat (evox_test_csv_double (rows, r, 2), ==, 8);
+        g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, r, 4),
+                                        round (evox_test_csv_double (rows, r, 4)), 1e-6);
       }
   }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
@@ -987,13 +952,13 @@ test_real (void)
       g_assert_cmpuint (id, <=, 3);
       counts[id]++;
     }
-  rows = read_csv (centers_path);
+  rows = evox_test_csv_read (centers_path);
   g_assert_cmpuint (rows->len, ==, 4);
   g_assert_cmpuint (g_strv_length (g_ptr_array_index (rows, 0)), ==, 4 + 4);
   for (guint id = 1; id <= 3; id++)
     {
-      g_assert_cmpfloat (cell (rows, id, 2), ==, counts[id]);
-      total += cell (rows, id, 2);
+      g_assert_cmpfloat (evox_test_csv_double (rows, id, 2), ==, counts[id]);
+      total += evox_test_csv_double (rows, id, 2);
       if (id > 1)
         g_assert_cmpuint (counts[id], <=, counts[id - 1]);
     }

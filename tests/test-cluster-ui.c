@@ -236,38 +236,6 @@ assert_close (double a,
   g_assert_cmpfloat (fabs (a - b), <=, 1e-6 * MAX (1.0, fabs (b)));
 }
 
-/* CSV */
-
-static GPtrArray *
-read_csv (const char *path)
-{
-  g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
-  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (lines[i][0] != '\0')
-      g_ptr_array_add (rows, g_strsplit (lines[i], ",", -1));
-  return rows;
-}
-
-static double
-csv_double (GPtrArray *rows,
-            guint      row,
-            guint      column)
-{
-  char **fields = g_ptr_array_index (rows, row);
-  char *end = NULL;
-  double value;
-
-  g_assert_cmpuint (column, <, g_strv_length (fields));
-  value = g_ascii_strtod (fields[column], &end);
-  g_assert_true (*end == '\0');
-  return value;
-}
-
 /* Tests */
 
 static void
@@ -423,7 +391,7 @@ test_exports (Fixture       *fixture,
   /* Curves: axis, feature, then per cluster the brute-force mean and population std. */
   g_assert_true (evox_cluster_panel_export_curves (fixture->panel, curves_path, FALSE, &error));
   g_assert_no_error (error);
-  curves = read_csv (curves_path);
+  curves = evox_test_csv_read (curves_path);
   g_assert_cmpuint (curves->len, ==, 3);
   {
     g_autofree char *header = g_strjoinv (",", g_ptr_array_index (curves, 0));
@@ -432,14 +400,15 @@ test_exports (Fixture       *fixture,
   }
   for (guint c = 0; c < 2; c++)
     {
-      g_assert_cmpfloat (csv_double (curves, c + 1, 0), ==, c + 1);
+      g_assert_cmpfloat (evox_test_csv_double (curves, c + 1, 0), ==, c + 1);
       for (guint id = 1; id <= 3; id++)
         {
           double mean, std;
 
           brute_stats (fixture->volume, labels, id, c, &mean, &std);
-          assert_close (csv_double (curves, c + 1, 2 * id), mean);
-          g_assert_cmpfloat (fabs (csv_double (curves, c + 1, 2 * id + 1) - std), <=, 1e-6);
+          assert_close (evox_test_csv_double (curves, c + 1, 2 * id), mean);
+          g_assert_cmpfloat (fabs (evox_test_csv_double (curves, c + 1, 2 * id + 1) - std), <=,
+                             1e-6);
         }
     }
   /* An existing file is kept without overwrite. */
@@ -480,20 +449,20 @@ test_exports (Fixture       *fixture,
   /* The table's CSV reads back as the same numbers. */
   g_assert_true (evox_cluster_panel_export_stats (fixture->panel, stats_path, FALSE, &error));
   g_assert_no_error (error);
-  stats = read_csv (stats_path);
+  stats = evox_test_csv_read (stats_path);
   g_assert_cmpuint (stats->len, ==, 4);
   for (guint r = 0; r < 3; r++)
     {
       const EvoxDomainStats *row = &g_array_index (rows, EvoxDomainStats, r);
 
-      g_assert_cmpfloat (csv_double (stats, r + 1, 0), ==, row->cluster);
-      g_assert_cmpfloat (csv_double (stats, r + 1, 1), ==, row->domain_voxels);
-      g_assert_cmpfloat (csv_double (stats, r + 1, 2), ==, row->domain_mean);
-      g_assert_cmpfloat (csv_double (stats, r + 1, 3), ==, row->domain_std);
-      g_assert_cmpfloat (csv_double (stats, r + 1, 4), ==, row->boundary_voxels);
-      g_assert_cmpfloat (csv_double (stats, r + 1, 5), ==, row->boundary_mean);
-      g_assert_cmpfloat (csv_double (stats, r + 1, 6), ==, row->boundary_std);
-      g_assert_cmpfloat (csv_double (stats, r + 1, 7), ==, row->difference);
+      g_assert_cmpfloat (evox_test_csv_double (stats, r + 1, 0), ==, row->cluster);
+      g_assert_cmpfloat (evox_test_csv_double (stats, r + 1, 1), ==, row->domain_voxels);
+      g_assert_cmpfloat (evox_test_csv_double (stats, r + 1, 2), ==, row->domain_mean);
+      g_assert_cmpfloat (evox_test_csv_double (stats, r + 1, 3), ==, row->domain_std);
+      g_assert_cmpfloat (evox_test_csv_double (stats, r + 1, 4), ==, row->boundary_voxels);
+      g_assert_cmpfloat (evox_test_csv_double (stats, r + 1, 5), ==, row->boundary_mean);
+      g_assert_cmpfloat (evox_test_csv_double (stats, r + 1, 6), ==, row->boundary_std);
+      g_assert_cmpfloat (evox_test_csv_double (stats, r + 1, 7), ==, row->difference);
     }
   /* Two files and no temporaries. */
   g_assert_cmpuint (evox_test_count_entries (dir), ==, 2);
@@ -546,17 +515,17 @@ test_particles (Fixture       *fixture,
   /* The CSV names the particle first. */
   g_assert_true (evox_cluster_panel_export_stats (fixture->panel, path, FALSE, &error));
   g_assert_no_error (error);
-  csv = read_csv (path);
+  csv = evox_test_csv_read (path);
   g_assert_cmpstr (((char **) g_ptr_array_index (csv, 0))[0], ==, "particle");
   g_assert_cmpuint (csv->len, ==, rows->len + 1);
   for (guint r = 0; r < rows->len; r++)
     {
       const EvoxDomainStats *row = &g_array_index (rows, EvoxDomainStats, r);
 
-      g_assert_cmpfloat (csv_double (csv, r + 1, 0), ==, row->particle);
-      g_assert_cmpfloat (csv_double (csv, r + 1, 1), ==, row->cluster);
-      g_assert_cmpfloat (csv_double (csv, r + 1, 2), ==, row->domain_voxels);
-      g_assert_cmpfloat (csv_double (csv, r + 1, 5), ==, row->boundary_voxels);
+      g_assert_cmpfloat (evox_test_csv_double (csv, r + 1, 0), ==, row->particle);
+      g_assert_cmpfloat (evox_test_csv_double (csv, r + 1, 1), ==, row->cluster);
+      g_assert_cmpfloat (evox_test_csv_double (csv, r + 1, 2), ==, row->domain_voxels);
+      g_assert_cmpfloat (evox_test_csv_double (csv, r + 1, 5), ==, row->boundary_voxels);
     }
   evox_document_set_labels (fixture->document, NULL);
   evox_test_tmpdir_free (dir);
