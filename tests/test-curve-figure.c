@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evox-axis.h"
 #include "evox-curve-figure.h"
 #include "evox-test-util.h"
 #include "evox-types.h"
@@ -314,6 +315,58 @@ test_from_clusters (void)
   g_assert_null (evox_curve_figure_new_from_clusters (plain));
 }
 
+/* The axis rules the figure shares with the page's plot, against values worked by hand. */
+static void
+test_axis_rules (void)
+{
+  struct { double lo, hi, fraction; gboolean keep_zero; double want_lo, want_hi; } pads[] = {
+    { 2, 7, 0.1, FALSE, 2, 7 },          /* a range with width stays */
+    { 10, 10, 0.1, FALSE, 9, 11 },       /* 10 % of |lo| each side */
+    { -4, -4, 0.05, FALSE, -4.2, -3.8 },
+    { 0, 0, 0.1, FALSE, -0.5, 0.5 },     /* 0.5 each side of zero */
+    { 0, 0, 0.1, TRUE, 0, 0.5 },         /* counts keep their zero */
+    { 3, 3, 0.1, TRUE, 2.7, 3.3 },       /* only a zero end is kept */
+  };
+  struct { double lo, hi, step, want_lo, want_hi; } snaps[] = {
+    { 0.13, 0.87, 0.2, 0, 1 },
+    { -3.5, 7, 5, -5, 10 },
+    { 0.6, 1.2, 0.2, 0.6, 1.2 },         /* ends on ticks stay (0.6 / 0.2 is 2.9999999999999996) */
+  };
+  struct { double value, step; int max_decimals; const char *want; } ticks[] = {
+    { 0.25, 0.05, 4, "0.25" },           /* 0.05 needs two decimals */
+    { 1.5, 0.5, 4, "1.5" },
+    { 40, 20, 4, "40" },
+    { 1e-17, 0.1, 4, "0.0" },            /* a rounding residue of zero */
+    { 2500000, 500000, 4, "2.5e+06" },   /* |value| >= 1e6 */
+    { 3e-5, 1e-5, 4, "3e-05" },          /* five decimals > 4 */
+    { 3e-5, 1e-5, 6, "0.00003" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (pads); i++)
+    {
+      double lo = pads[i].lo, hi = pads[i].hi;
+
+      evox_axis_pad_flat (&lo, &hi, pads[i].fraction, pads[i].keep_zero);
+      g_assert_cmpfloat_with_epsilon (lo, pads[i].want_lo, 1e-12);
+      g_assert_cmpfloat_with_epsilon (hi, pads[i].want_hi, 1e-12);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (snaps); i++)
+    {
+      double lo = snaps[i].lo, hi = snaps[i].hi;
+
+      evox_axis_snap_to_step (&lo, &hi, snaps[i].step);
+      g_assert_cmpfloat_with_epsilon (lo, snaps[i].want_lo, 1e-12);
+      g_assert_cmpfloat_with_epsilon (hi, snaps[i].want_hi, 1e-12);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (ticks); i++)
+    {
+      g_autofree char *label = evox_axis_format_tick (ticks[i].value, ticks[i].step,
+                                                      ticks[i].max_decimals);
+
+      g_assert_cmpstr (label, ==, ticks[i].want);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -322,6 +375,7 @@ main (int    argc,
 
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/Evox/CurveFigure/axis-rules", test_axis_rules);
   g_test_add_func ("/Evox/CurveFigure/bands", test_bands);
   g_test_add_func ("/Evox/CurveFigure/attach", test_attach);
   g_test_add_func ("/Evox/CurveFigure/write", test_write);

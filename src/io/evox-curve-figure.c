@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "evox-axis.h"
 #include "evox-output.h"
 #include "evox-types.h"
 
@@ -220,7 +221,8 @@ evox_curve_figure_panel_size (int  image_height,
 
 /* Ranges and ticks */
 
-/* The smallest 1, 2 or 5 times a power of ten at least value. */
+/* The smallest 1, 2 or 5 times a power of ten at least value. Unlike evox_nice_ceil a tie is
+ * within 1e-9 of value, not of its mantissa: kept so that figures stay as they were. */
 static double
 nice_ceil (double value)
 {
@@ -276,37 +278,23 @@ find_ranges (EvoxCurveFigure *self,
     }
   if (!(x0 <= x1 && y0 <= y1))
     return FALSE;
-  if (!(x1 > x0))
-    {
-      double half = x0 != 0 ? fabs (x0) * 0.05 : 0.5;
-      x0 -= half;
-      x1 += half;
-    }
-  if (!(y1 > y0))
-    {
-      double half = y0 != 0 ? fabs (y0) * 0.1 : 0.5;
-      y0 -= half;
-      y1 += half;
-    }
+  evox_axis_pad_flat (&x0, &x1, 0.05, FALSE);
+  evox_axis_pad_flat (&y0, &y1, 0.1, FALSE);
   layout->y_step = nice_ceil ((y1 - y0) / 4);
-  layout->y0 = floor (y0 / layout->y_step + 1e-9) * layout->y_step;
-  layout->y1 = ceil (y1 / layout->y_step - 1e-9) * layout->y_step;
+  evox_axis_snap_to_step (&y0, &y1, layout->y_step);
+  layout->y0 = y0;
+  layout->y1 = y1;
   layout->x0 = x0;
   layout->x1 = x1;
   return TRUE;
 }
 
+/* Steps finer than 1e-6 label with three significant digits. */
 static char *
 format_tick (double at,
              double step)
 {
-  int decimals = (int) CLAMP (-floor (log10 (step) + 1e-9), 0, 9);
-
-  if (fabs (at) < step * 1e-6)
-    at = 0;
-  if (fabs (at) >= 1e6 || step < 1e-6)
-    return g_strdup_printf ("%.3g", at);
-  return g_strdup_printf ("%.*f", decimals, at);
+  return evox_axis_format_tick (at, step, 6);
 }
 
 /* Text */

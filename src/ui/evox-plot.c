@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-axis.h"
 #include "evox-display.h"
 #include "evox-ui-util.h"
 
@@ -171,25 +172,12 @@ ensure_ranges (EvoxPlot *self)
   if (!self->has_ranges)
     return;
 
-  if (!(x1 > x0))
-    {
-      double half = x0 != 0 ? fabs (x0) * 0.05 : 0.5;
-      x0 -= half;
-      x1 += half;
-    }
+  evox_axis_pad_flat (&x0, &x1, 0.05, FALSE);
   if (!(y1 > y0))
-    {
-      double half = y0 != 0 ? fabs (y0) * 0.1 : 0.5;
-      y0 = y0 == 0 && self->n_bins > 0 ? 0 : y0 - half;
-      y1 += half;
-    }
+    evox_axis_pad_flat (&y0, &y1, 0.1, self->n_bins > 0);
   else
-    {
-      /* Whole steps of a four-tick axis, so the top and bottom fall on round numbers. */
-      double step = evox_nice_ceil ((y1 - y0) / 4);
-      y0 = floor (y0 / step + 1e-9) * step;
-      y1 = ceil (y1 / step - 1e-9) * step;
-    }
+    /* Whole steps of a four-tick axis, so the top and bottom fall on round numbers. */
+    evox_axis_snap_to_step (&y0, &y1, evox_nice_ceil ((y1 - y0) / 4));
 
   self->x0 = x0;
   self->x1 = x1;

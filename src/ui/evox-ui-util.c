@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "evox-axis.h"
 #include "evox-display.h"
 
 static gboolean
@@ -170,13 +171,7 @@ _evox_format_tick_value (double value,
                          double step,
                          int    max_decimals)
 {
-  int decimals = step < 1 ? (int) ceil (-log10 (step) - 1e-9) : 0;
-
-  if (fabs (value) < step * 1e-6)
-    value = 0;
-  if (fabs (value) >= 1e6 || decimals > max_decimals)
-    return g_strdup_printf ("%.3g", value);
-  return g_strdup_printf ("%.*f", decimals, value);
+  return evox_axis_format_tick (value, step, max_decimals);
 }
 
 static void
