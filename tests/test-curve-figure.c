@@ -367,6 +367,49 @@ test_axis_rules (void)
     }
 }
 
+static void
+double_pixel (gconstpointer  frame,
+              double         x,
+              double         y,
+              double        *px,
+              double        *py)
+{
+  *px = 2 * x;
+  *py = 100 - y;
+}
+
+/* A missing point lifts the pen: points 0-1 and 3-4 are two pieces, lone point 6 a move only. */
+static void
+test_axis_trace (void)
+{
+  const double x[] = { 1, 2, 3, 4, 5, INFINITY, 7 };
+  const double y[] = { 10, 20, NAN, 40, 50, 60, 70 };
+  const cairo_path_data_type_t want_type[] = {
+    CAIRO_PATH_MOVE_TO, CAIRO_PATH_LINE_TO, CAIRO_PATH_MOVE_TO, CAIRO_PATH_LINE_TO,
+    CAIRO_PATH_MOVE_TO,
+  };
+  const double want_x[] = { 2, 4, 8, 10, 14 }, want_y[] = { 90, 80, 60, 50, 30 };
+  cairo_surface_t *surface = cairo_recording_surface_create (CAIRO_CONTENT_COLOR_ALPHA, NULL);
+  cairo_t *cr = cairo_create (surface);
+  cairo_path_t *path;
+  guint n = 0;
+
+  evox_axis_trace_line (cr, x, y, G_N_ELEMENTS (x), double_pixel, NULL);
+  path = cairo_copy_path (cr);
+  g_assert_cmpint (path->status, ==, CAIRO_STATUS_SUCCESS);
+  for (int i = 0; i < path->num_data; i += path->data[i].header.length, n++)
+    {
+      g_assert_cmpuint (n, <, G_N_ELEMENTS (want_type));
+      g_assert_cmpint (path->data[i].header.type, ==, want_type[n]);
+      g_assert_cmpfloat (path->data[i + 1].point.x, ==, want_x[n]);
+      g_assert_cmpfloat (path->data[i + 1].point.y, ==, want_y[n]);
+    }
+  g_assert_cmpuint (n, ==, G_N_ELEMENTS (want_type));
+  cairo_path_destroy (path);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -376,6 +419,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Evox/CurveFigure/axis-rules", test_axis_rules);
+  g_test_add_func ("/Evox/CurveFigure/axis-trace", test_axis_trace);
   g_test_add_func ("/Evox/CurveFigure/bands", test_bands);
   g_test_add_func ("/Evox/CurveFigure/attach", test_attach);
   g_test_add_func ("/Evox/CurveFigure/write", test_write);

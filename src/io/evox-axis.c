@@ -9,6 +9,17 @@
 #include <math.h>
 
 void
+evox_axis_widen (double *lo,
+                 double *hi,
+                 double  value)
+{
+  if (!isfinite (value))
+    return;
+  *lo = MIN (*lo, value);
+  *hi = MAX (*hi, value);
+}
+
+void
 evox_axis_pad_flat (double   *lo,
                     double   *hi,
                     double    fraction,
@@ -47,4 +58,32 @@ evox_axis_format_tick (double value,
   if (fabs (value) >= 1e6 || decimals > max_decimals)
     return g_strdup_printf ("%.3g", value);
   return g_strdup_printf ("%.*f", decimals, value);
+}
+
+void
+evox_axis_trace_line (cairo_t         *cr,
+                      const double    *x,
+                      const double    *y,
+                      guint            n,
+                      EvoxAxisToPixel  to_pixel,
+                      gconstpointer    frame)
+{
+  gboolean pen_down = FALSE;
+
+  for (guint i = 0; i < n; i++)
+    {
+      double px, py;
+
+      if (!isfinite (x[i]) || !isfinite (y[i]))
+        {
+          pen_down = FALSE;
+          continue;
+        }
+      to_pixel (frame, x[i], y[i], &px, &py);
+      if (pen_down)
+        cairo_line_to (cr, px, py);
+      else
+        cairo_move_to (cr, px, py);
+      pen_down = TRUE;
+    }
 }

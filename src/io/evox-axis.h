@@ -1,11 +1,18 @@
 /* evox-axis.h: the axis rules the page's plots (EvoxPlot) and the figure files
- * (EvoxCurveFigure) share: padding a flat range, round tick steps, tick labels. */
+ * (EvoxCurveFigure) share: data ranges, padding a flat range, round tick steps, tick labels,
+ * and tracing a curve that breaks at missing points. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
+#include <cairo.h>
 #include <glib.h>
 
 G_BEGIN_DECLS
+
+/* Widens [lo, hi] to take in value; a NaN or infinite value is passed over. */
+void   evox_axis_widen             (double   *lo,
+                                    double   *hi,
+                                    double    value);
 
 /* A range with no width (hi <= lo) widened by `fraction` of |lo| to each side, or by 0.5 when
  * lo is 0; with keep_zero a lower end at 0 stays there (counts start at zero). A range with
@@ -27,5 +34,21 @@ void   evox_axis_snap_to_step      (double   *lo,
 char  *evox_axis_format_tick       (double    value,
                                     double    step,
                                     int       max_decimals);
+
+/* Where data point (x, y) falls in the drawing, for the frame a caller passes along. */
+typedef void (*EvoxAxisToPixel) (gconstpointer  frame,
+                                 double         x,
+                                 double         y,
+                                 double        *px,
+                                 double        *py);
+
+/* Adds the curve through the n points to the path of cr (nothing stroked): a point whose x or
+ * y is NaN or infinite lifts the pen, so a gap shows where data is missing. */
+void   evox_axis_trace_line        (cairo_t         *cr,
+                                    const double    *x,
+                                    const double    *y,
+                                    guint            n,
+                                    EvoxAxisToPixel  to_pixel,
+                                    gconstpointer    frame);
 
 G_END_DECLS

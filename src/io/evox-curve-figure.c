@@ -240,17 +240,6 @@ nice_ceil (double value)
   return power;
 }
 
-static void
-widen (double *lo,
-       double *hi,
-       double  value)
-{
-  if (!isfinite (value))
-    return;
-  *lo = MIN (*lo, value);
-  *hi = MAX (*hi, value);
-}
-
 static inline double
 point_std (const Curve *curve,
            guint        i)
@@ -271,9 +260,9 @@ find_ranges (EvoxCurveFigure *self,
       for (guint i = 0; i < curve->n; i++)
         if (isfinite (curve->x[i]) && isfinite (curve->mean[i]))
           {
-            widen (&x0, &x1, curve->x[i]);
-            widen (&y0, &y1, curve->mean[i] - point_std (curve, i));
-            widen (&y0, &y1, curve->mean[i] + point_std (curve, i));
+            evox_axis_widen (&x0, &x1, curve->x[i]);
+            evox_axis_widen (&y0, &y1, curve->mean[i] - point_std (curve, i));
+            evox_axis_widen (&y0, &y1, curve->mean[i] + point_std (curve, i));
           }
     }
   if (!(x0 <= x1 && y0 <= y1))
@@ -421,6 +410,17 @@ py_of (const Layout *layout,
 {
   return layout->bottom - (y - layout->y0) / (layout->y1 - layout->y0) *
          (layout->bottom - layout->top);
+}
+
+static void
+to_pixel (gconstpointer  frame,
+          double         x,
+          double         y,
+          double        *px,
+          double        *py)
+{
+  *px = px_of (frame, x);
+  *py = py_of (frame, y);
 }
 
 static gboolean
@@ -587,25 +587,11 @@ draw_line (cairo_t      *cr,
            const Layout *layout,
            const Curve  *curve)
 {
-  gboolean pen_down = FALSE;
-
   cairo_set_source_rgb (cr, curve->rgb[0], curve->rgb[1], curve->rgb[2]);
   cairo_set_line_width (cr, LINE_WIDTH * layout->scale);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
-  for (guint i = 0; i < curve->n; i++)
-    {
-      if (!isfinite (curve->x[i]) || !isfinite (curve->mean[i]))
-        {
-          pen_down = FALSE;
-          continue;
-        }
-      if (pen_down)
-        cairo_line_to (cr, px_of (layout, curve->x[i]), py_of (layout, curve->mean[i]));
-      else
-        cairo_move_to (cr, px_of (layout, curve->x[i]), py_of (layout, curve->mean[i]));
-      pen_down = TRUE;
-    }
+  evox_axis_trace_line (cr, curve->x, curve->mean, curve->n, to_pixel, layout);
   cairo_stroke (cr);
   if (curve->n > MAX_POINTS_DRAWN)
     return;
