@@ -5,6 +5,10 @@
 #include <glib/gstdio.h>
 
 #include <math.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "evox-test-util.h"
 
@@ -197,4 +201,49 @@ evox_test_csv_assert_header (GPtrArray  *rows,
   g_assert_cmpuint (rows->len, >, 0);
   joined = g_strjoinv (",", g_ptr_array_index (rows, 0));
   g_assert_cmpstr (joined, ==, header);
+}
+
+void
+evox_test_run_clear (EvoxTestRun *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+}
+
+EvoxTestRun
+evox_test_spawn (const char * const   *argv,
+                 char                **envp,
+                 GSpawnChildSetupFunc  setup)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxTestRun run = { 0 };
+  int wait_status;
+
+  g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_DEFAULT, setup, NULL, &run.out, &run.err,
+                &wait_status, &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (wait_status));
+  run.status = WEXITSTATUS (wait_status);
+  return run;
+}
+
+void
+evox_test_limit_file_size (gpointer user_data)
+{
+  struct rlimit limit = { 100000, 100000 };
+
+  signal (SIGXFSZ, SIG_IGN);
+  setrlimit (RLIMIT_FSIZE, &limit);
+}
+
+void
+evox_test_assert_refused (const EvoxTestRun *run,
+                          int                status,
+                          const char        *text)
+{
+  g_assert_cmpint (run->status, ==, status);
+  g_assert_cmpstr (run->out, ==, "");
+  if (strstr (run->err, text) == NULL)
+    g_error ("stderr '%s' does not say '%s'", run->err, text);
+  g_assert_cmpint (strchr (run->err, '\n') - run->err, ==, strlen (run->err) - 1);
 }

@@ -14,21 +14,8 @@
 #include "evox-tiff.h"
 #include "evox-test-util.h"
 
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+typedef EvoxTestRun Run;
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, evox_test_run_clear)
 
 static Run
 cluster_va (GSpawnChildSetupFunc  setup,
@@ -36,10 +23,8 @@ cluster_va (GSpawnChildSetupFunc  setup,
             va_list               ap)
 {
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
   const char *binary = g_getenv ("EVOX");
-  Run run = { 0 };
-  int wait_status;
+  Run run;
 
   g_assert_nonnull (binary);
   g_ptr_array_add (args, (char *) binary);
@@ -47,11 +32,7 @@ cluster_va (GSpawnChildSetupFunc  setup,
   for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
     g_ptr_array_add (args, (char *) a);
   g_ptr_array_add (args, NULL);
-  g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, setup, NULL, &run.out,
-                &run.err, &wait_status, &error);
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (wait_status));
-  run.status = WEXITSTATUS (wait_status);
+  run = evox_test_spawn ((const char * const *) args->pdata, NULL, setup);
   if (run.status != 0)
     g_test_message ("evox cluster: status %d: %s", run.status, run.err);
   return run;
@@ -71,16 +52,6 @@ cluster (const char *first,
   return run;
 }
 
-static void
-limit_file_size (gpointer user_data)
-{
-  struct rlimit limit = { 100000, 100000 };
-
-  /* write() then fails with EFBIG instead of the signal ending the process. */
-  signal (SIGXFSZ, SIG_IGN);
-  setrlimit (RLIMIT_FSIZE, &limit);
-}
-
 /* The same with files limited to 100 kB. */
 static Run
 cluster_limited (const char *first,
@@ -90,7 +61,7 @@ cluster_limited (const char *first,
   Run run;
 
   va_start (ap, first);
-  run = cluster_va (limit_file_size, first, ap);
+  run = cluster_va (evox_test_limit_file_size, first, ap);
   va_end (ap);
   return run;
 }
@@ -100,19 +71,6 @@ assert_ok (const Run *run)
 {
   g_assert_cmpstr (run->err, ==, "");
   g_assert_cmpint (run->status, ==, 0);
-}
-
-/* A refusal: the exit status, nothing on stdout, one line on stderr holding `text`. */
-static void
-assert_refused (const Run  *run,
-                int         status,
-                const char *text)
-{
-  g_assert_cmpint (run->status, ==, status);
-  g_assert_cmpstr (run->out, ==, "");
-  if (strstr (run->err, text) == NULL)
-    g_error ("stderr '%s' does not say '%s'", run->err, text);
-  g_assert_cmpint (strchr (run->err, '\n') - run->err, ==, strlen (run->err) - 1);
 }
 
 /* The number after "key: " on a line of stdout. */
@@ -556,7 +514,7 @@ test_joint (void)
     guint before = evox_test_count_entries (dir);
     g_auto(Run) run = cluster (a, b, "--k", "2", "--labels", one, NULL);
 
-    assert_refused (&run, 2, "{name}");
+    evox_test_assert_refused (&run, 2, "{name}");
     g_assert_cmpuint (evox_test_count_entries (dir), ==, before);
   }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
@@ -661,7 +619,7 @@ test_pca (void)
   }
   {
     g_auto(Run) run = cluster ("--features", csv, "--pca", "3", "--k", "2", NULL);
-    assert_refused (&run, 2, "");
+    evox_test_assert_refused (&run, 2, "");
   }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
@@ -724,7 +682,7 @@ test_demo (void)
   g_assert_cmpuint (dims[0] * dims[1] * dims[2], >, 0);
   {
     g_auto(Run) run = cluster ("--demo", labels_path, "--k", "2", NULL);
-    assert_refused (&run, 2, "--demo");
+    evox_test_assert_refused (&run, 2, "--demo");
   }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
@@ -760,39 +718,39 @@ test_bad_input (void)
   {
     /* k larger than the voxels in the mask. */
     g_auto(Run) run = cluster (in, "--k", "25", "--labels", out, NULL);
-    assert_refused (&run, 2, "k = 25");
+    evox_test_assert_refused (&run, 2, "k = 25");
   }
   {
     g_auto(Run) run = cluster (in, "--k", "9", "--mask", "p=2:2", "--labels", out, NULL);
-    assert_refused (&run, 2, "k = 9");
+    evox_test_assert_refused (&run, 2, "k = 9");
   }
   {
     /* An empty mask. */
     g_auto(Run) run = cluster (in, "--k", "2", "--mask", "none=50:60", "--centers", centers,
                                NULL);
-    assert_refused (&run, 2, "mask");
+    evox_test_assert_refused (&run, 2, "mask");
   }
   {
     /* Coordinates that do not match the features. */
     g_auto(Run) run = cluster ("--features", npy, "--coords", coords_short, "--k", "2",
                                "--labels", out, NULL);
-    assert_refused (&run, 1, "short.npy");
+    evox_test_assert_refused (&run, 1, "short.npy");
   }
   {
     g_auto(Run) run = cluster ("--features", not_npy, "--coords", coords, "--k", "2", "--labels",
                                out, NULL);
-    assert_refused (&run, 1, "text.npy");
+    evox_test_assert_refused (&run, 1, "text.npy");
   }
   {
     /* A missing input. */
     g_autofree char *missing = g_build_filename (dir, "missing.tif", NULL);
     g_auto(Run) run = cluster (missing, "--k", "2", NULL);
-    assert_refused (&run, 1, "missing.tif");
+    evox_test_assert_refused (&run, 1, "missing.tif");
   }
   /* Bad usage. */
   {
     g_auto(Run) run = cluster (in, "--labels", out, NULL);
-    assert_refused (&run, 2, "--k");
+    evox_test_assert_refused (&run, 2, "--k");
   }
   {
     const char *bad[][2] = { { "--k", "0" }, { "--k", "auto:1" }, { "--k", "two" },
@@ -809,28 +767,28 @@ test_bad_input (void)
                           : cluster (in, "--k", k, bad[i][0], bad[i][1], "--labels", out, NULL);
 
         g_test_message ("%s %s", bad[i][0], bad[i][1]);
-        assert_refused (&run, 2, bad[i][0]);
+        evox_test_assert_refused (&run, 2, bad[i][0]);
       }
   }
   {
     g_auto(Run) run = cluster (in, "--features", "local", "--window", "4", "--k", "2", NULL);
-    assert_refused (&run, 2, "--window");
+    evox_test_assert_refused (&run, 2, "--window");
   }
   {
     g_auto(Run) run = cluster ("--features", npy, "--k", "2", NULL);
-    assert_refused (&run, 2, "--coords");
+    evox_test_assert_refused (&run, 2, "--coords");
   }
   {
     g_auto(Run) run = cluster (in, "--features", npy, "--coords", coords, "--k", "2", NULL);
-    assert_refused (&run, 2, "no IN");
+    evox_test_assert_refused (&run, 2, "no IN");
   }
   {
     g_auto(Run) run = cluster ("--features", npy, "--coords", "c.csv", "--k", "2", NULL);
-    assert_refused (&run, 2, "--coords");
+    evox_test_assert_refused (&run, 2, "--coords");
   }
   {
     g_auto(Run) run = cluster (in, "--coords", coords, "--k", "2", NULL);
-    assert_refused (&run, 2, "--coords");
+    evox_test_assert_refused (&run, 2, "--coords");
   }
   g_assert_cmpuint (evox_test_count_entries (dir), ==, before);
 
@@ -840,7 +798,7 @@ test_bad_input (void)
     g_autofree char *text = NULL;
     g_auto(Run) run = cluster (in, "--k", "2", "--centers", centers, "--labels", out, NULL);
 
-    assert_refused (&run, 1, "--force");
+    evox_test_assert_refused (&run, 1, "--force");
     g_assert_true (g_file_get_contents (centers, &text, NULL, NULL));
     g_assert_cmpstr (text, ==, "keep\n");
     g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
@@ -886,7 +844,7 @@ test_rollback (void)
     g_auto(Run) run = cluster_limited (in, "--k", "2", "--labels", labels_path, "--centers",
                                        centers_path, "--sweep", sweep_path, "--stats",
                                        stats_path, NULL);
-    assert_refused (&run, 1, "l.tif");
+    evox_test_assert_refused (&run, 1, "l.tif");
     g_assert_cmpuint (evox_test_count_entries (out), ==, 0);
   }
   {
@@ -1006,16 +964,16 @@ test_channels (void)
   }
   {
     g_auto(Run) run = cluster ("--features", csv, "--channels", "b, z", "--k", "2", NULL);
-    assert_refused (&run, 2, "\"z\"");
+    evox_test_assert_refused (&run, 2, "\"z\"");
   }
   {
     g_auto(Run) run = cluster ("--features", csv, "--channels", "2-1", "--k", "2", NULL);
-    assert_refused (&run, 2, "\"2-1\"");
+    evox_test_assert_refused (&run, 2, "\"2-1\"");
   }
   {
     g_auto(Run) run = cluster ("--demo", "--features", "local", "--channels", "0", "--k", "2",
                                NULL);
-    assert_refused (&run, 2, "--channels");
+    evox_test_assert_refused (&run, 2, "--channels");
   }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
