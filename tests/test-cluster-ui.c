@@ -1087,6 +1087,68 @@ test_side_width (void)
   evox_test_close_window (window);
 }
 
+/* The file chooser on screen (GtkFileChooserNative falls back to a dialog without a portal). */
+static GtkWindow *
+find_chooser (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+chooser_shown (gpointer user_data)
+{
+  return find_chooser () != NULL;
+}
+
+static gboolean
+chooser_gone (gpointer user_data)
+{
+  return find_chooser () == NULL;
+}
+
+/* Each export action opens a chooser with its title and file name; cancelling writes nothing
+ * and drops the chooser. (Accepting is left out: an ACCEPT sent to the fallback dialog after
+ * gtk_file_chooser_set_file wrote no file here; test_exports and test_export_plot cover the
+ * writers.) */
+static void
+test_export_choosers (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  const struct { const char *action, *title, *name; } exports[] = {
+    { "clusters.export-curves", "Export Cluster Curves", "cluster-curves.csv" },
+    { "clusters.export-stats", "Export Domain Statistics", "cluster-domains.csv" },
+    { "clusters.export-plot", "Export Plot (PNG, SVG or PDF)", "cluster-curves.svg" },
+  };
+
+  run_clusters (fixture, 2);
+  for (guint i = 0; i < G_N_ELEMENTS (exports); i++)
+    {
+      GtkWindow *chooser;
+
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel),
+                                                 exports[i].action, NULL));
+      g_assert_true (evox_test_wait_for (chooser_shown, NULL, 20));
+      chooser = find_chooser ();
+      g_assert_cmpstr (gtk_window_get_title (chooser), ==, exports[i].title);
+      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+      g_assert_cmpstr (gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (chooser)), ==,
+                       exports[i].name);
+      /* The response handler drops the chooser, which destroys the dialog. */
+      gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
+      G_GNUC_END_IGNORE_DEPRECATIONS
+    }
+  g_assert_true (evox_test_wait_for (chooser_gone, NULL, 20));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1100,6 +1162,8 @@ main (int    argc,
               fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/export-plot", Fixture, NULL, fixture_set_up, test_export_plot,
               fixture_tear_down);
+  g_test_add ("/Evox/ClusterPanel/export-choosers", Fixture, NULL, fixture_set_up,
+              test_export_choosers, fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/particles", Fixture, NULL, fixture_set_up, test_particles,
               fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/merge-phase", Fixture, NULL, fixture_set_up, test_merge_phase,

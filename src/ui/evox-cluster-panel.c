@@ -1643,46 +1643,31 @@ evox_cluster_panel_export_plot (EvoxClusterPanel *self,
                                   error);
 }
 
-static void
-plot_response (GtkNativeDialog  *chooser,
-               int               response,
-               EvoxClusterPanel *self)
+/* What a file chooser of the page exports. */
+typedef enum
 {
-  if (response == GTK_RESPONSE_ACCEPT)
+  EXPORT_CURVES,
+  EXPORT_STATS,
+  EXPORT_PLOT,
+} ExportKind;
+
+static gboolean
+export_file (EvoxClusterPanel  *self,
+             ExportKind         kind,
+             const char        *path,
+             GError           **error)
+{
+  /* The chooser has already asked before replacing a file. */
+  switch (kind)
     {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
-      g_autoptr(GError) error = NULL;
-      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-      if (path != NULL && !evox_cluster_panel_export_plot (self, path, TRUE, &error))
-        {
-          g_autofree char *message = g_strdup_printf (_("Could not export %s: %s"), path,
-                                                      error->message);
-          show_error (self, message);
-        }
-      else if (path != NULL && EVOX_IS_WINDOW (root))
-        evox_window_show_saved (EVOX_WINDOW (root), path);
+    case EXPORT_CURVES:
+      return evox_cluster_panel_export_curves (self, path, TRUE, error);
+    case EXPORT_STATS:
+      return evox_cluster_panel_export_stats (self, path, TRUE, error);
+    case EXPORT_PLOT:
+    default:
+      return evox_cluster_panel_export_plot (self, path, TRUE, error);
     }
-  g_object_unref (chooser);
-}
-
-static void
-export_plot_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
-{
-  GtkRoot *root = gtk_widget_get_root (widget);
-  GtkFileChooserNative *chooser;
-
-  chooser = gtk_file_chooser_native_new (_("Export Plot (PNG, SVG or PDF)"),
-                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
-                                         _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "cluster-curves.svg");
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect_object (chooser, "response", G_CALLBACK (plot_response), widget, 0);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 static void
@@ -1690,7 +1675,7 @@ export_response (GtkNativeDialog  *chooser,
                  int               response,
                  EvoxClusterPanel *self)
 {
-  gboolean curves = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (chooser), "evox-curves"));
+  ExportKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (chooser), "evox-export"));
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
@@ -1698,12 +1683,8 @@ export_response (GtkNativeDialog  *chooser,
       g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
       g_autoptr(GError) error = NULL;
       GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-      /* The chooser has already asked before replacing a file. */
-      gboolean written = path == NULL ||
-                         (curves ? evox_cluster_panel_export_curves (self, path, TRUE, &error)
-                                 : evox_cluster_panel_export_stats (self, path, TRUE, &error));
 
-      if (!written)
+      if (path != NULL && !export_file (self, kind, path, &error))
         {
           g_autofree char *message = g_strdup_printf (_("Could not export %s: %s"), path,
                                                       error->message);
@@ -1715,26 +1696,36 @@ export_response (GtkNativeDialog  *chooser,
   g_object_unref (chooser);
 }
 
+/* clusters.export-curves, clusters.export-stats and clusters.export-plot. */
 static void
 export_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
 {
-  EvoxClusterPanel *self = EVOX_CLUSTER_PANEL (widget);
-  gboolean curves = g_str_equal (action_name, "clusters.export-curves");
+  ExportKind kind = g_str_equal (action_name, "clusters.export-curves") ? EXPORT_CURVES
+                    : g_str_equal (action_name, "clusters.export-stats") ? EXPORT_STATS
+                    : EXPORT_PLOT;
+  const char *titles[] = {
+    [EXPORT_CURVES] = _("Export Cluster Curves"),
+    [EXPORT_STATS] = _("Export Domain Statistics"),
+    [EXPORT_PLOT] = _("Export Plot (PNG, SVG or PDF)"),
+  };
+  const char *names[] = {
+    [EXPORT_CURVES] = "cluster-curves.csv",
+    [EXPORT_STATS] = "cluster-domains.csv",
+    [EXPORT_PLOT] = "cluster-curves.svg",
+  };
   GtkRoot *root = gtk_widget_get_root (widget);
   GtkFileChooserNative *chooser;
 
-  chooser = gtk_file_chooser_native_new (curves ? _("Export Cluster Curves")
-                                                : _("Export Domain Statistics"),
+  chooser = gtk_file_chooser_native_new (titles[kind],
                                          GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                          GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
                                          _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser),
-                                     curves ? "cluster-curves.csv" : "cluster-domains.csv");
-  g_object_set_data (G_OBJECT (chooser), "evox-curves", GINT_TO_POINTER (curves));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), names[kind]);
+  g_object_set_data (G_OBJECT (chooser), "evox-export", GINT_TO_POINTER (kind));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect_object (chooser, "response", G_CALLBACK (export_response), self, 0);
+  g_signal_connect_object (chooser, "response", G_CALLBACK (export_response), widget, 0);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
@@ -2325,8 +2316,7 @@ evox_cluster_panel_class_init (EvoxClusterPanelClass *klass)
                                    make_phase_action);
   gtk_widget_class_install_action (widget_class, "clusters.export-curves", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "clusters.export-stats", NULL, export_action);
-  gtk_widget_class_install_action (widget_class, "clusters.export-plot", NULL,
-                                   export_plot_action);
+  gtk_widget_class_install_action (widget_class, "clusters.export-plot", NULL, export_action);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
