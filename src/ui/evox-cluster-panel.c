@@ -1528,18 +1528,6 @@ format_domain_cell (const EvoxDomainStats *row,
 }
 
 static void
-setup_domain_cell (GtkSignalListItemFactory *factory,
-                   GtkListItem              *item,
-                   gpointer                  user_data)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 1);
-  gtk_widget_add_css_class (label, "numeric");
-  gtk_list_item_set_child (item, label);
-}
-
-static void
 bind_domain_cell (GtkSignalListItemFactory *factory,
                   GtkListItem              *item,
                   gpointer                  user_data)
@@ -1557,11 +1545,9 @@ add_domain_columns (EvoxClusterPanel *self)
 {
   for (guint c = 0; c < N_DOMAIN_COLUMNS; c++)
     {
-      GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+      GtkListItemFactory *factory = _evox_numeric_cell_factory (G_CALLBACK (bind_domain_cell), c);
       GtkColumnViewColumn *column;
 
-      g_signal_connect (factory, "setup", G_CALLBACK (setup_domain_cell), NULL);
-      g_signal_connect (factory, "bind", G_CALLBACK (bind_domain_cell), GUINT_TO_POINTER (c));
       column = gtk_column_view_column_new (_(domain_titles[c]), factory);
       gtk_column_view_column_set_resizable (column, TRUE);
       gtk_column_view_column_set_visible (column, c != DOMAIN_PARTICLE);

@@ -89,6 +89,29 @@ _evox_fill (GtkSnapshot   *snapshot,
   gtk_snapshot_append_color (snapshot, color, &GRAPHENE_RECT_INIT (x, y, width, height));
 }
 
+static void
+setup_numeric_cell (GtkSignalListItemFactory *factory,
+                    GtkListItem              *item,
+                    gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 1);
+  gtk_widget_add_css_class (label, "numeric");
+  gtk_list_item_set_child (item, label);
+}
+
+GtkListItemFactory *
+_evox_numeric_cell_factory (GCallback bind,
+                            guint     column)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_numeric_cell), NULL);
+  g_signal_connect (factory, "bind", bind, GUINT_TO_POINTER (column));
+  return factory;
+}
+
 GdkRGBA
 _evox_with_alpha (const GdkRGBA *color,
                   float          alpha)
