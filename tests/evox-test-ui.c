@@ -40,6 +40,24 @@ evox_test_wait_for (gboolean (*check) (gpointer),
   return TRUE;
 }
 
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+void
+evox_test_spin (double seconds)
+{
+  evox_test_wait_for (never, NULL, seconds);
+}
+
+gboolean
+evox_test_is_drawn (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
+}
+
 void
 evox_test_close_window (EvoxWindow *window)
 {

@@ -18,6 +18,11 @@ gboolean evox_test_wait_for          (gboolean    (*check) (gpointer),
                                       gpointer      data,
                                       double        seconds);
 
+/* Runs the main loop for `seconds`. */
+void     evox_test_spin              (double        seconds);
+/* A check for evox_test_wait_for: the widget is mapped and has been given a width. */
+gboolean evox_test_is_drawn          (gpointer      widget);
+
 /* A window made for a test (demo or file already asked for), closed: the window and its document
  * must be finalized. */
 void     evox_test_close_window      (EvoxWindow   *window);

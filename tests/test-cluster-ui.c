@@ -66,26 +66,6 @@ value_at (EvoxVolume *volume,
   return ((const float *) evox_volume_get_data (volume, channel))[i];
 }
 
-/* Main loop */
-
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
-}
-
-static void
-spin (double seconds)
-{
-  evox_test_wait_for (never, NULL, seconds);
-}
-
-static gboolean
-is_drawn (gpointer data)
-{
-  return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 0;
-}
-
 typedef struct
 {
   EvoxDocument     *document;
@@ -112,7 +92,7 @@ fixture_set_up (Fixture       *fixture,
                                    gtk_window_get_child (GTK_WINDOW (fixture->window))),
                                  GTK_WIDGET (fixture->panel));
   gtk_window_present (GTK_WINDOW (fixture->window));
-  g_assert_true (evox_test_wait_for (is_drawn, fixture->panel, 20));
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, fixture->panel, 20));
 }
 
 static void
@@ -121,7 +101,7 @@ fixture_tear_down (Fixture       *fixture,
 {
   gtk_window_destroy (GTK_WINDOW (fixture->window));
   g_assert_finalize_object (fixture->window);
-  spin (0.05);
+  evox_test_spin (0.05);
   g_assert_finalize_object (fixture->document);
   g_assert_finalize_object (fixture->volume);
 }
@@ -151,7 +131,7 @@ run_clusters (Fixture *fixture,
   g_assert_true (evox_test_wait_for (not_busy, fixture->panel, 60));
   g_assert_cmpstr (evox_cluster_panel_get_error (fixture->panel), ==, "");
   g_assert_true (has_clusters (fixture));
-  spin (0.05);
+  evox_test_spin (0.05);
   return evox_document_get_clusters (fixture->document);
 }
 
@@ -689,7 +669,7 @@ test_sweep (Fixture       *fixture,
   g_assert_cmpuint (k, ==, 3);
 
   /* A click near k = 5 on the plot picks 5. */
-  spin (0.1);
+  evox_test_spin (0.1);
   g_assert_true (evox_plot_data_to_widget (plot, 5, sweep->rows[4].inertia, &wx, &wy));
   _evox_cluster_panel_click_sweep (fixture->panel, wx + 2, wy);
   g_object_get (fixture->panel, "k", &k, NULL);
@@ -833,7 +813,7 @@ test_cancel (Fixture       *fixture,
                                              NULL));
   g_assert_false (evox_cluster_panel_is_busy (fixture->panel));
   /* Whatever the job did, its result is dropped. */
-  spin (1.0);
+  evox_test_spin (1.0);
   g_assert_null (evox_document_get_clusters (fixture->document));
   g_assert_cmpstr (evox_cluster_panel_get_error (fixture->panel), ==, "");
 }
@@ -871,7 +851,7 @@ test_window (void)
   g_assert_true (evox_test_wait_for (window_has_clusters, window, 120));
   g_assert_cmpuint (evox_clusters_get_k (evox_document_get_clusters (
                                            evox_window_get_document (window))), ==, 4);
-  spin (0.5);
+  evox_test_spin (0.5);
   evox_test_screenshot (GTK_WIDGET (window), "cluster-page");
 
   /* Close in the middle of a run. */
@@ -1015,7 +995,7 @@ test_legend (Fixture       *fixture,
   guint rows;
 
   run_clusters (fixture, 12);
-  spin (0.3);
+  evox_test_spin (0.3);
   g_assert_cmpuint (evox_plot_get_n_lines (curves), ==, 12);
   rows = evox_plot_get_legend (curves, &bounds);
   g_test_message ("legend: %u rows, x %g..%g of %d, y %g..%g", rows, bounds.origin.x,
@@ -1031,7 +1011,7 @@ test_legend (Fixture       *fixture,
   /* The plot grew by the extra rows rather than squeezing its curves. */
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (curves)), >, 180);
   gtk_widget_grab_focus (GTK_WIDGET (curves));
-  spin (0.2);
+  evox_test_spin (0.2);
   evox_test_screenshot (GTK_WIDGET (curves), "cluster-legend");
 }
 
@@ -1073,7 +1053,7 @@ test_side_width (void)
   g_assert_true (gtk_widget_activate_action (evox_window_get_cluster_panel (window),
                                              "clusters.run", NULL));
   g_assert_true (evox_test_wait_for (window_has_clusters, window, 120));
-  spin (0.5);
+  evox_test_spin (0.5);
   paned = evox_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PANED);
   g_assert_nonnull (paned);
   side = gtk_paned_get_end_child (GTK_PANED (paned));
