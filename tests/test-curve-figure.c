@@ -283,6 +283,7 @@ test_from_clusters (void)
   g_autoptr(EvoxClusters) clusters = NULL;
   g_autoptr(EvoxClusters) plain = NULL;
   g_autoptr(EvoxCurveFigure) figure = NULL;
+  g_autofree char *title = NULL;
   guint16 *labels = _evox_alloc_large (8 * sizeof (guint16));
   const guint shown[1] = { 3 };
   double px, py, qx, qy;
@@ -299,6 +300,9 @@ test_from_clusters (void)
   g_assert_true (evox_curve_figure_data_to_pixel (figure, 400, 300, 2, 1, &qx, &qy));
   g_assert_cmpfloat (qx, >, px + 100);
   g_clear_object (&figure);
+  /* Without an axis of their own the features are numbered and named under the axis. */
+  title = evox_curve_figure_axis_title (clusters, "Merkmal");
+  g_assert_cmpstr (title, ==, "Merkmal: 1 a, 2 b");
 
   evox_clusters_set_visible (clusters, 2, FALSE);
   figure = evox_curve_figure_new_from_clusters (clusters);

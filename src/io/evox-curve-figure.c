@@ -107,18 +107,22 @@ evox_curve_figure_new (const char *x_title,
   return self;
 }
 
-/* The Clusters page's rule: the clusters' own axis title, else "Feature" with the features'
- * names when there are few. */
-static char *
-clusters_axis_title (EvoxClusters *clusters)
+char *
+evox_curve_figure_axis_title (EvoxClusters *clusters,
+                              const char   *feature)
 {
-  const char *title = evox_clusters_get_axis_title (clusters);
-  guint d = evox_clusters_get_n_features (clusters);
+  const char *title;
+  guint d;
   GString *text;
 
+  g_return_val_if_fail (EVOX_IS_CLUSTERS (clusters), NULL);
+  g_return_val_if_fail (feature != NULL, NULL);
+
+  title = evox_clusters_get_axis_title (clusters);
+  d = evox_clusters_get_n_features (clusters);
   if (title != NULL && g_strcmp0 (title, "Feature") != 0)
     return g_strdup (title);
-  text = g_string_new ("Feature");
+  text = g_string_new (feature);
   if (d > 6)
     return g_string_free (text, FALSE);
   for (guint f = 0; f < d; f++)
@@ -141,7 +145,7 @@ evox_curve_figure_new_from_clusters (EvoxClusters *clusters)
   d = evox_clusters_get_n_features (clusters);
   if (d == 0)
     return NULL;
-  x_title = clusters_axis_title (clusters);
+  x_title = evox_curve_figure_axis_title (clusters, "Feature");
   self = evox_curve_figure_new (x_title, "Mean ± std");
   axis = evox_clusters_get_axis (clusters);
   x = g_new (double, d);

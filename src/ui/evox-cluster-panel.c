@@ -1229,26 +1229,6 @@ make_phase_action (GtkWidget  *widget,
 
 /* Mean curves */
 
-/* Energies are their own title; feature indices are named under the axis while they are few
- * ("Feature: 1 value, 2 local mean, ..."), since ticks between them mean nothing. */
-static char *
-curve_axis_title (EvoxClusters *clusters)
-{
-  const char *title = evox_clusters_get_axis_title (clusters);
-  guint d = evox_clusters_get_n_features (clusters);
-  GString *text;
-
-  if (title != NULL && g_strcmp0 (title, "Feature") != 0)
-    return g_strdup (title);
-  text = g_string_new (_("Feature"));
-  if (d > 6)
-    return g_string_free (text, FALSE);
-  for (guint f = 0; f < d; f++)
-    g_string_append_printf (text, f == 0 ? ": %u %s" : ", %u %s", f + 1,
-                            evox_clusters_get_feature_name (clusters, f));
-  return g_string_free (text, FALSE);
-}
-
 static void
 update_curves (EvoxClusterPanel *self)
 {
@@ -1264,7 +1244,7 @@ update_curves (EvoxClusterPanel *self)
   if (clusters == NULL || d == 0)
     return;
   axis = evox_clusters_get_axis (clusters);
-  x_title = curve_axis_title (clusters);
+  x_title = evox_curve_figure_axis_title (clusters, _("Feature"));
   evox_plot_set_axes (self->curve_plot, x_title, _("Mean ± std"));
   x = g_new (double, d);
   lo = g_new (double, d);
