@@ -40,6 +40,45 @@ evox_test_wait_for (gboolean (*check) (gpointer),
   return TRUE;
 }
 
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+void
+evox_test_spin (double seconds)
+{
+  evox_test_wait_for (never, NULL, seconds);
+}
+
+gboolean
+evox_test_is_drawn (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
+}
+
+gboolean
+evox_test_window_loaded (gpointer window)
+{
+  return !evox_window_is_loading (window) &&
+         evox_document_get_volume (evox_window_get_document (window)) != NULL;
+}
+
+EvoxWindow *
+evox_test_open_file (const char *path)
+{
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_window_open_file (window, file, NULL);
+  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 30));
+  g_assert_null (evox_window_get_error (window));
+  return window;
+}
+
 void
 evox_test_close_window (EvoxWindow *window)
 {

@@ -18,6 +18,16 @@ gboolean evox_test_wait_for          (gboolean    (*check) (gpointer),
                                       gpointer      data,
                                       double        seconds);
 
+/* Runs the main loop for `seconds`. */
+void     evox_test_spin              (double        seconds);
+/* A check for evox_test_wait_for: the widget is mapped and has been given a width. */
+gboolean evox_test_is_drawn          (gpointer      widget);
+
+/* A check for evox_test_wait_for: the EvoxWindow has a volume and is not loading. */
+gboolean    evox_test_window_loaded (gpointer    window);
+/* A 1000 x 700 window that has opened the file at `path` (within 30 s, without an error). */
+EvoxWindow *evox_test_open_file     (const char *path);
+
 /* A window made for a test (demo or file already asked for), closed: the window and its document
  * must be finalized. */
 void     evox_test_close_window      (EvoxWindow   *window);

@@ -5,6 +5,10 @@
 #include <glib/gstdio.h>
 
 #include <math.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "evox-test-util.h"
 
@@ -147,4 +151,99 @@ evox_test_otsu3 (const float * const *arrays,
   *bin_width = (max - min) / 256;
   t[0] = min + best_a * *bin_width;
   t[1] = min + best_b * *bin_width;
+}
+
+GPtrArray *
+evox_test_csv_parse (const char *text)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+
+  g_assert_true (g_str_has_suffix (text, "\n"));
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (lines[i][0] != '\0')
+      g_ptr_array_add (rows, g_strsplit (lines[i], ",", -1));
+  return rows;
+}
+
+GPtrArray *
+evox_test_csv_read (const char *path)
+{
+  g_autofree char *text = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  return evox_test_csv_parse (text);
+}
+
+double
+evox_test_csv_double (GPtrArray *rows,
+                      guint      row,
+                      guint      column)
+{
+  char **fields;
+  char *end = NULL;
+  double value;
+
+  g_assert_cmpuint (row, <, rows->len);
+  fields = g_ptr_array_index (rows, row);
+  g_assert_cmpuint (column, <, g_strv_length (fields));
+  value = g_ascii_strtod (fields[column], &end);
+  g_assert_true (end != fields[column] && *end == '\0');
+  return value;
+}
+
+void
+evox_test_csv_assert_header (GPtrArray  *rows,
+                             const char *header)
+{
+  g_autofree char *joined = NULL;
+
+  g_assert_cmpuint (rows->len, >, 0);
+  joined = g_strjoinv (",", g_ptr_array_index (rows, 0));
+  g_assert_cmpstr (joined, ==, header);
+}
+
+void
+evox_test_run_clear (EvoxTestRun *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+}
+
+EvoxTestRun
+evox_test_spawn (const char * const   *argv,
+                 char                **envp,
+                 GSpawnChildSetupFunc  setup)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxTestRun run = { 0 };
+  int wait_status;
+
+  g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_DEFAULT, setup, NULL, &run.out, &run.err,
+                &wait_status, &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (wait_status));
+  run.status = WEXITSTATUS (wait_status);
+  return run;
+}
+
+void
+evox_test_limit_file_size (gpointer user_data)
+{
+  struct rlimit limit = { 100000, 100000 };
+
+  signal (SIGXFSZ, SIG_IGN);
+  setrlimit (RLIMIT_FSIZE, &limit);
+}
+
+void
+evox_test_assert_refused (const EvoxTestRun *run,
+                          int                status,
+                          const char        *text)
+{
+  g_assert_cmpint (run->status, ==, status);
+  g_assert_cmpstr (run->out, ==, "");
+  if (strstr (run->err, text) == NULL)
+    g_error ("stderr '%s' does not say '%s'", run->err, text);
+  g_assert_cmpint (strchr (run->err, '\n') - run->err, ==, strlen (run->err) - 1);
 }

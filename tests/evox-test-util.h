@@ -1,4 +1,5 @@
-/* evox-test-util.h: helpers shared by the test suites (test data, temp folders, random). */
+/* evox-test-util.h: helpers shared by the test suites (test data, temp folders, random, CSV,
+ * running the command line). */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
@@ -27,5 +28,42 @@ void  evox_test_otsu3     (const float * const *arrays,
                            guint                n_arrays,
                            double               t[2],
                            double              *bin_width);
+
+/* A finished run of a program: its exit status and everything it wrote. */
+typedef struct
+{
+  int   status;
+  char *out;
+  char *err;
+} EvoxTestRun;
+
+void        evox_test_run_clear (EvoxTestRun *run);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EvoxTestRun, evox_test_run_clear)
+
+/* Runs argv (the binary first, NULL-terminated) with envp (NULL: this environment) to its
+ * end; setup runs in the child before exec. Asserts that it started and exited normally. */
+EvoxTestRun evox_test_spawn     (const char * const   *argv,
+                                 char                **envp,
+                                 GSpawnChildSetupFunc  setup);
+/* A setup for evox_test_spawn: files the child writes are limited to 100 kB, and a write past
+ * that fails with EFBIG instead of a signal ending the child. */
+void        evox_test_limit_file_size (gpointer user_data);
+/* A refusal: the exit status, nothing on stdout, one line on stderr holding `text`. */
+void        evox_test_assert_refused  (const EvoxTestRun *run,
+                                       int                status,
+                                       const char        *text);
+
+/* Lines of a CSV text (blank ones skipped), each split at commas: the Evox writers quote
+ * nothing in what the tests give them. The text must end with '\n', as every writer's does. */
+GPtrArray *evox_test_csv_parse (const char *text);
+/* The same for the file at `path`. */
+GPtrArray *evox_test_csv_read  (const char *path);
+/* Field `column` of row `row`, asserted to be one whole number. */
+double     evox_test_csv_double (GPtrArray *rows,
+                                 guint      row,
+                                 guint      column);
+/* Asserts that the first row joined with commas is `header`. */
+void       evox_test_csv_assert_header (GPtrArray  *rows,
+                                        const char *header);
 
 G_END_DECLS

@@ -67,13 +67,6 @@ write_channels (const char *dir)
 }
 
 static gboolean
-has_volume (gpointer data)
-{
-  return evox_document_get_volume (evox_window_get_document (data)) != NULL &&
-         !evox_window_is_loading (data);
-}
-
-static gboolean
 not_loading (gpointer data)
 {
   return !evox_window_is_loading (data);
@@ -94,19 +87,6 @@ find_named (GtkWidget  *widget,
         return found;
     }
   return NULL;
-}
-
-static EvoxWindow *
-open_path (const char *path)
-{
-  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
-  g_autoptr (GFile) file = g_file_new_for_path (path);
-
-  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
-  gtk_window_present (GTK_WINDOW (window));
-  evox_window_open_file (window, file, NULL);
-  g_assert_true (evox_test_wait_for (has_volume, window, 30));
-  return window;
 }
 
 /* The hover readout names a voxel and the value there: the value must be the shown channel's
@@ -164,7 +144,7 @@ test_chooser (void)
 {
   g_autofree char *dir = evox_test_tmpdir_new ();
   g_autofree char *path = write_channels (dir);
-  EvoxWindow *window = open_path (path);
+  EvoxWindow *window = evox_test_open_file (path);
   EvoxDocument *document = evox_window_get_document (window);
   EvoxHistogramView *histogram = EVOX_HISTOGRAM_VIEW (evox_window_get_histogram (window));
   GtkWidget *box = find_named (GTK_WIDGET (window), "channel-box");
@@ -268,7 +248,7 @@ test_log_range_follows (void)
 {
   g_autofree char *dir = evox_test_tmpdir_new ();
   g_autofree char *path = write_channels (dir);
-  EvoxWindow *window = open_path (path);
+  EvoxWindow *window = evox_test_open_file (path);
   EvoxDocument *document = evox_window_get_document (window);
   GtkAdjustment *lo_adjustment =
     gtk_range_get_adjustment (GTK_RANGE (find_named (GTK_WIDGET (window), "lo-scale")));
@@ -420,7 +400,7 @@ test_open_features (void)
   gtk_window_present (GTK_WINDOW (window));
 
   evox_window_open_features (window, npy_file, coords_file);
-  g_assert_true (evox_test_wait_for (has_volume, window, 30));
+  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 30));
   assert_features (window);
   g_assert_cmpstr (evox_document_get_title (document), ==, "features.npy");
 

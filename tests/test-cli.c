@@ -18,39 +18,8 @@
 #include "evox-test-mesh.h"
 #include "evox-test-util.h"
 
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-/* Runs argv (the binary first, NULL-terminated) to its end. */
-static Run
-spawn_argv (const char * const   *argv,
-            char                **envp,
-            GSpawnChildSetupFunc  setup)
-{
-  g_autoptr(GError) error = NULL;
-  Run run = { 0 };
-  int wait_status;
-
-  g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_DEFAULT, setup, NULL, &run.out, &run.err,
-                &wait_status, &error);
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (wait_status));
-  run.status = WEXITSTATUS (wait_status);
-  return run;
-}
+typedef EvoxTestRun Run;
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, evox_test_run_clear)
 
 static Run
 spawn_evox (const char  *first,
@@ -65,7 +34,7 @@ spawn_evox (const char  *first,
   for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
     g_ptr_array_add (args, (char *) a);
   g_ptr_array_add (args, NULL);
-  return spawn_argv ((const char * const *) args->pdata, envp, NULL);
+  return evox_test_spawn ((const char * const *) args->pdata, envp, NULL);
 }
 
 static Run
@@ -98,24 +67,12 @@ evox_headless (const char *first,
   return run;
 }
 
-/* A refusal: the exit status, nothing on stdout, one line on stderr naming `name`. */
-static void
-assert_refused (const Run  *run,
-                int         status,
-                const char *name)
-{
-  g_assert_cmpint (run->status, ==, status);
-  g_assert_cmpstr (run->out, ==, "");
-  g_assert_nonnull (strstr (run->err, name));
-  g_assert_cmpint (strchr (run->err, '\n') - run->err, ==, strlen (run->err) - 1);
-}
-
 /* Bad input is one line on stderr naming the file, exit status 1. */
 static void
 assert_input_error (const Run  *run,
                     const char *name)
 {
-  assert_refused (run, 1, name);
+  evox_test_assert_refused (run, 1, name);
 }
 
 static JsonObject *
@@ -561,7 +518,7 @@ test_unknown_command (void)
       g_auto(Run) run = evox_headless (cases[i].arg, "x", NULL);
 
       g_test_message ("case %s: %s", cases[i].arg, run.err);
-      assert_refused (&run, cases[i].status, cases[i].message);
+      evox_test_assert_refused (&run, cases[i].status, cases[i].message);
     }
   /* "frobnicate" is far from every command: no suggestion. */
   {
@@ -597,14 +554,14 @@ test_viewer_view_options (void)
       g_auto(Run) run = evox_headless (cases[i][0], cases[i][1], "volume.tif", NULL);
 
       g_test_message ("%s %s: %s", cases[i][0], cases[i][1], run.err);
-      assert_refused (&run, 2, cases[i][2]);
+      evox_test_assert_refused (&run, 2, cases[i][2]);
     }
   /* As in the commands, the two options that set an SSRM table's pixel size cannot meet. */
   {
     g_auto(Run) run = evox_headless ("--voxel-size", "5", "--pixel-size", "3", "table.csv",
                                      NULL);
 
-    assert_refused (&run, 2, "--voxel-size and --pixel-size both set the pixel size");
+    evox_test_assert_refused (&run, 2, "--voxel-size and --pixel-size both set the pixel size");
   }
 }
 
@@ -2151,16 +2108,16 @@ test_segment_bad_input (void)
           g_ptr_array_add (args, labels);
         }
       g_ptr_array_add (args, NULL);
-      run = spawn_argv ((const char * const *) args->pdata, NULL, NULL);
+      run = evox_test_spawn ((const char * const *) args->pdata, NULL, NULL);
       g_test_message ("case %u (%s): %s", c, cases[c].named, run.err);
-      assert_refused (&run, cases[c].status, cases[c].named);
+      evox_test_assert_refused (&run, cases[c].status, cases[c].named);
       g_assert_cmpuint (evox_test_count_entries (out), ==, 0);
     }
 
   /* auto:N with more classes than the data have values. */
   {
     g_auto(Run) run = evox ("segment", two, "--phase", "auto:3", "--fractions", frac, NULL);
-    assert_refused (&run, 2, "auto:3");
+    evox_test_assert_refused (&run, 2, "auto:3");
   }
   /* A missing and a broken input file. */
   {
@@ -2217,16 +2174,6 @@ test_segment_bad_input (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
-static void
-limit_file_size (gpointer user_data)
-{
-  struct rlimit limit = { 100000, 100000 };
-
-  /* write() then fails with EFBIG instead of the signal ending the process. */
-  signal (SIGXFSZ, SIG_IGN);
-  setrlimit (RLIMIT_FSIZE, &limit);
-}
-
 /* A write that fails after others succeeded (here: the file-size limit stops the 160 kB mask)
  * takes the files already written by the run with it. */
 static void
@@ -2249,7 +2196,7 @@ test_segment_rollback (void)
   test_volume_write (&v, in);
   g_assert_cmpint (g_mkdir (out, 0755), ==, 0);
 
-  limited = spawn_argv (argv, NULL, limit_file_size);
+  limited = evox_test_spawn (argv, NULL, evox_test_limit_file_size);
   g_test_message ("%s", limited.err);
   assert_input_error (&limited, "m.tif");
   g_assert_cmpuint (evox_test_count_entries (out), ==, 0);
@@ -2680,7 +2627,7 @@ test_render_phase_opacity (void)
       {
         g_auto(Run) run = evox_headless ("render", in, "-o", out, "--phase", bad[b], NULL);
         g_test_message ("%s: %s", bad[b], run.err);
-        assert_refused (&run, 2, bad[b]);
+        evox_test_assert_refused (&run, 2, bad[b]);
       }
     g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
   }
@@ -2691,7 +2638,7 @@ test_render_phase_opacity (void)
 
     g_assert_cmpint (run.status, ==, 0);
     g_assert_nonnull (strstr (run.out, "am"));
-    assert_refused (&bad, 2, "opacity");
+    evox_test_assert_refused (&bad, 2, "opacity");
   }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
@@ -3105,9 +3052,9 @@ test_isosurface_bad_input (void)
                                  : g_str_equal (o, "stl") ? stl : nowhere);
         }
       g_ptr_array_add (args, NULL);
-      run = spawn_argv ((const char * const *) args->pdata, NULL, NULL);
+      run = evox_test_spawn ((const char * const *) args->pdata, NULL, NULL);
       g_test_message ("case %u (%s): %s", c, cases[c].named, run.err);
-      assert_refused (&run, cases[c].status, cases[c].named);
+      evox_test_assert_refused (&run, cases[c].status, cases[c].named);
       g_assert_cmpuint (evox_test_count_entries (out), ==, 0);
     }
 

@@ -14,21 +14,8 @@
 #include "evox-tiff.h"
 #include "evox-test-util.h"
 
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+typedef EvoxTestRun Run;
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, evox_test_run_clear)
 
 static Run
 cluster_va (GSpawnChildSetupFunc  setup,
@@ -36,10 +23,8 @@ cluster_va (GSpawnChildSetupFunc  setup,
             va_list               ap)
 {
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
   const char *binary = g_getenv ("EVOX");
-  Run run = { 0 };
-  int wait_status;
+  Run run;
 
   g_assert_nonnull (binary);
   g_ptr_array_add (args, (char *) binary);
@@ -47,11 +32,7 @@ cluster_va (GSpawnChildSetupFunc  setup,
   for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
     g_ptr_array_add (args, (char *) a);
   g_ptr_array_add (args, NULL);
-  g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, setup, NULL, &run.out,
-                &run.err, &wait_status, &error);
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (wait_status));
-  run.status = WEXITSTATUS (wait_status);
+  run = evox_test_spawn ((const char * const *) args->pdata, NULL, setup);
   if (run.status != 0)
     g_test_message ("evox cluster: status %d: %s", run.status, run.err);
   return run;
@@ -71,16 +52,6 @@ cluster (const char *first,
   return run;
 }
 
-static void
-limit_file_size (gpointer user_data)
-{
-  struct rlimit limit = { 100000, 100000 };
-
-  /* write() then fails with EFBIG instead of the signal ending the process. */
-  signal (SIGXFSZ, SIG_IGN);
-  setrlimit (RLIMIT_FSIZE, &limit);
-}
-
 /* The same with files limited to 100 kB. */
 static Run
 cluster_limited (const char *first,
@@ -90,7 +61,7 @@ cluster_limited (const char *first,
   Run run;
 
   va_start (ap, first);
-  run = cluster_va (limit_file_size, first, ap);
+  run = cluster_va (evox_test_limit_file_size, first, ap);
   va_end (ap);
   return run;
 }
@@ -100,19 +71,6 @@ assert_ok (const Run *run)
 {
   g_assert_cmpstr (run->err, ==, "");
   g_assert_cmpint (run->status, ==, 0);
-}
-
-/* A refusal: the exit status, nothing on stdout, one line on stderr holding `text`. */
-static void
-assert_refused (const Run  *run,
-                int         status,
-                const char *text)
-{
-  g_assert_cmpint (run->status, ==, status);
-  g_assert_cmpstr (run->out, ==, "");
-  if (strstr (run->err, text) == NULL)
-    g_error ("stderr '%s' does not say '%s'", run->err, text);
-  g_assert_cmpint (strchr (run->err, '\n') - run->err, ==, strlen (run->err) - 1);
 }
 
 /* The number after "key: " on a line of stdout. */
@@ -128,46 +86,6 @@ printed_number (const Run  *run,
       return g_ascii_strtod (lines[i] + strlen (prefix), NULL);
   g_error ("no '%s' in:\n%s", key, run->out);
   return NAN;
-}
-
-/* CSV as the cluster tables write it (no quoting needed for these names): rows of fields. */
-static GPtrArray *
-read_csv (const char *path)
-{
-  g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
-  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  g_assert_true (g_str_has_suffix (text, "\n"));
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
-    g_ptr_array_add (rows, g_strsplit (lines[i], ",", -1));
-  return rows;
-}
-
-static double
-cell (GPtrArray *rows,
-      guint      row,
-      guint      column)
-{
-  char **line = g_ptr_array_index (rows, row);
-  char *end = NULL;
-  double value;
-
-  g_assert_cmpuint (column, <, g_strv_length (line));
-  value = g_ascii_strtod (line[column], &end);
-  g_assert_true (end != line[column] && *end == '\0');
-  return value;
-}
-
-static void
-assert_header (GPtrArray  *rows,
-               const char *header)
-{
-  g_autofree char *joined = g_strjoinv (",", g_ptr_array_index (rows, 0));
-
-  g_assert_cmpstr (joined, ==, header);
 }
 
 /* An f32 (or u8) volume of one channel with spacing 2 x 3 x 5 nm, as a TIFF. */
@@ -295,20 +213,20 @@ test_two_blobs (void)
   for (gsize i = 0; i < n; i++)
     g_assert_cmpuint (label_at (labels, i), ==, in_a[i] ? 2 : 1);
 
-  rows = read_csv (centers_path);
+  rows = evox_test_csv_read (centers_path);
   g_assert_cmpuint (rows->len, ==, 3);
   g_assert_cmpuint (g_strv_length (g_ptr_array_index (rows, 0)), ==, 5);
   g_assert_cmpstr (((char **) g_ptr_array_index (rows, 0))[0], ==, "cluster");
   g_assert_cmpstr (((char **) g_ptr_array_index (rows, 0))[1], ==, "name");
   g_assert_cmpstr (((char **) g_ptr_array_index (rows, 0))[2], ==, "voxels");
-  g_assert_cmpfloat (cell (rows, 1, 0), ==, 1);
-  g_assert_cmpfloat (cell (rows, 1, 2), ==, 280);
-  g_assert_cmpfloat (cell (rows, 1, 3), ==, 280.0 / 480.0);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 0), ==, 1);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 2), ==, 280);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 3), ==, 280.0 / 480.0);
   /* The centres come back from scaled float points: float precision, not double. */
-  g_assert_cmpfloat_with_epsilon (cell (rows, 1, 4), mean[0], 1e-6 * mean[0]);
-  g_assert_cmpfloat (cell (rows, 2, 0), ==, 2);
-  g_assert_cmpfloat (cell (rows, 2, 2), ==, 200);
-  g_assert_cmpfloat_with_epsilon (cell (rows, 2, 4), mean[1], 1e-6 * mean[1]);
+  g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, 1, 4), mean[0], 1e-6 * mean[0]);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 2, 0), ==, 2);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 2, 2), ==, 200);
+  g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, 2, 4), mean[1], 1e-6 * mean[1]);
 
   /* The same seed gives the same files. */
   {
@@ -410,18 +328,19 @@ test_auto_k (void)
   assert_simplex_labels (labels_path);
 
   /* The sweep table: k = 1..12, the inertia falling, the knee marked on k = 5 alone. */
-  rows = read_csv (sweep_path);
-  assert_header (rows, "k,inertia,calinski_harabasz,silhouette,knee");
+  rows = evox_test_csv_read (sweep_path);
+  evox_test_csv_assert_header (rows, "k,inertia,calinski_harabasz,silhouette,knee");
   g_assert_cmpuint (rows->len, ==, 13);
   /* Neither index is defined for one cluster. */
-  g_assert_true (isnan (cell (rows, 1, 2)));
-  g_assert_true (isnan (cell (rows, 1, 3)));
+  g_assert_true (isnan (evox_test_csv_double (rows, 1, 2)));
+  g_assert_true (isnan (evox_test_csv_double (rows, 1, 3)));
   for (guint r = 1; r <= 12; r++)
     {
-      g_assert_cmpfloat (cell (rows, r, 0), ==, r);
-      g_assert_cmpfloat (cell (rows, r, 4), ==, r == 5);
+      g_assert_cmpfloat (evox_test_csv_double (rows, r, 0), ==, r);
+      g_assert_cmpfloat (evox_test_csv_double (rows, r, 4), ==, r == 5);
       if (r > 1)
-        g_assert_cmpfloat (cell (rows, r, 1), <=, cell (rows, r - 1, 1) * (1 + 1e-12));
+        g_assert_cmpfloat (evox_test_csv_double (rows, r, 1), <=,
+                           evox_test_csv_double (rows, r - 1, 1) * (1 + 1e-12));
     }
   /* In z-scored units every feature has variance 1, so k = 1 leaves 200 x 5 = 1000; k = 5 the
    * sum of squared deviations from the blob means, computed here; and the silhouette is best
@@ -447,11 +366,11 @@ test_auto_k (void)
             within += delta * delta / var;
           }
       }
-    g_assert_cmpfloat_with_epsilon (cell (rows, 1, 1), 1000, 1e-6 * 1000);
-    g_assert_cmpfloat_with_epsilon (cell (rows, 5, 1), within, 1e-5 * within);
+    g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, 1, 1), 1000, 1e-6 * 1000);
+    g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, 5, 1), within, 1e-5 * within);
   }
   for (guint r = 2; r <= 12; r++)
-    g_assert_cmpfloat (cell (rows, r, 3), <=, cell (rows, 5, 3));
+    g_assert_cmpfloat (evox_test_csv_double (rows, r, 3), <=, evox_test_csv_double (rows, 5, 3));
 
   /* The same points as .npy matrices (f64 features, f32 coordinates). */
   g_assert_true (evox_npy_write (npy, features, 200, N_BLOBS, TRUE, &error));
@@ -504,16 +423,16 @@ test_joint (void)
 
     /* The centres count both volumes: 200 in 36 + 126 voxels, 50 in 108 + 18 (counted from the
      * values above), as the one centres format with the clusters' names. */
-    rows = read_csv (centers_path);
-    assert_header (rows, "cluster,name,voxels,fraction,channel 0");
+    rows = evox_test_csv_read (centers_path);
+    evox_test_csv_assert_header (rows, "cluster,name,voxels,fraction,channel 0");
     g_assert_cmpuint (rows->len, ==, 3);
     g_assert_cmpstr (((char **) g_ptr_array_index (rows, 1))[1], ==, "Cluster 1");
-    g_assert_cmpfloat (cell (rows, 1, 2), ==, 162);
-    g_assert_cmpfloat (cell (rows, 1, 3), ==, 162.0 / 288.0);
-    g_assert_cmpfloat_with_epsilon (cell (rows, 1, 4), 200, 1e-4);
-    g_assert_cmpfloat (cell (rows, 2, 2), ==, 126);
-    g_assert_cmpfloat (cell (rows, 2, 3), ==, 126.0 / 288.0);
-    g_assert_cmpfloat_with_epsilon (cell (rows, 2, 4), 50, 1e-4);
+    g_assert_cmpfloat (evox_test_csv_double (rows, 1, 2), ==, 162);
+    g_assert_cmpfloat (evox_test_csv_double (rows, 1, 3), ==, 162.0 / 288.0);
+    g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, 1, 4), 200, 1e-4);
+    g_assert_cmpfloat (evox_test_csv_double (rows, 2, 2), ==, 126);
+    g_assert_cmpfloat (evox_test_csv_double (rows, 2, 3), ==, 126.0 / 288.0);
+    g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, 2, 4), 50, 1e-4);
   }
   for (guint f = 0; f < 2; f++)
     {
@@ -523,7 +442,7 @@ test_joint (void)
       g_autofree char *stats_path = g_build_filename (dir, f == 0 ? "stats-a.csv"
                                                                   : "stats-b.csv", NULL);
       g_autoptr(EvoxVolume) labels = read_volume (labels_path);
-      g_autoptr(GPtrArray) rows = read_csv (stats_path);
+      g_autoptr(GPtrArray) rows = evox_test_csv_read (stats_path);
       guint64 domain[3] = { 0 }, boundary[3] = { 0 };
       double dsum[3] = { 0 }, bsum[3] = { 0 };
 
@@ -566,21 +485,24 @@ test_joint (void)
               else
                 domain[id]++, dsum[id] += values[i];
             }
-      assert_header (rows, "cluster,domain_voxels,domain_mean,domain_std,boundary_voxels,"
-                           "boundary_mean,boundary_std,difference");
+      evox_test_csv_assert_header (rows,
+                                   "cluster,domain_voxels,domain_mean,domain_std,boundary_voxels,"
+                                   "boundary_mean,boundary_std,difference");
       g_assert_cmpuint (rows->len, ==, 3);
       for (guint id = 1; id <= 2; id++)
         {
-          g_assert_cmpfloat (cell (rows, id, 0), ==, id);
-          g_assert_cmpfloat (cell (rows, id, 1), ==, domain[id]);
-          g_assert_cmpfloat (cell (rows, id, 4), ==, boundary[id]);
+          g_assert_cmpfloat (evox_test_csv_double (rows, id, 0), ==, id);
+          g_assert_cmpfloat (evox_test_csv_double (rows, id, 1), ==, domain[id]);
+          g_assert_cmpfloat (evox_test_csv_double (rows, id, 4), ==, boundary[id]);
           if (domain[id] > 0)
-            g_assert_cmpfloat_with_epsilon (cell (rows, id, 2), dsum[id] / domain[id], 1e-9);
+            g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, id, 2),
+                                            dsum[id] / domain[id], 1e-9);
           if (boundary[id] > 0)
-            g_assert_cmpfloat_with_epsilon (cell (rows, id, 5), bsum[id] / boundary[id], 1e-9);
+            g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, id, 5),
+                                            bsum[id] / boundary[id], 1e-9);
           /* One value per cluster: no spread. */
           if (domain[id] > 0 && boundary[id] > 0)
-            g_assert_cmpfloat_with_epsilon (cell (rows, id, 7),
+            g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, id, 7),
                                             bsum[id] / boundary[id] - dsum[id] / domain[id],
                                             1e-9);
         }
@@ -592,7 +514,7 @@ test_joint (void)
     guint before = evox_test_count_entries (dir);
     g_auto(Run) run = cluster (a, b, "--k", "2", "--labels", one, NULL);
 
-    assert_refused (&run, 2, "{name}");
+    evox_test_assert_refused (&run, 2, "{name}");
     g_assert_cmpuint (evox_test_count_entries (dir), ==, before);
   }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
@@ -697,7 +619,7 @@ test_pca (void)
   }
   {
     g_auto(Run) run = cluster ("--features", csv, "--pca", "3", "--k", "2", NULL);
-    assert_refused (&run, 2, "");
+    evox_test_assert_refused (&run, 2, "");
   }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
@@ -760,7 +682,7 @@ test_demo (void)
   g_assert_cmpuint (dims[0] * dims[1] * dims[2], >, 0);
   {
     g_auto(Run) run = cluster ("--demo", labels_path, "--k", "2", NULL);
-    assert_refused (&run, 2, "--demo");
+    evox_test_assert_refused (&run, 2, "--demo");
   }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
@@ -796,39 +718,39 @@ test_bad_input (void)
   {
     /* k larger than the voxels in the mask. */
     g_auto(Run) run = cluster (in, "--k", "25", "--labels", out, NULL);
-    assert_refused (&run, 2, "k = 25");
+    evox_test_assert_refused (&run, 2, "k = 25");
   }
   {
     g_auto(Run) run = cluster (in, "--k", "9", "--mask", "p=2:2", "--labels", out, NULL);
-    assert_refused (&run, 2, "k = 9");
+    evox_test_assert_refused (&run, 2, "k = 9");
   }
   {
     /* An empty mask. */
     g_auto(Run) run = cluster (in, "--k", "2", "--mask", "none=50:60", "--centers", centers,
                                NULL);
-    assert_refused (&run, 2, "mask");
+    evox_test_assert_refused (&run, 2, "mask");
   }
   {
     /* Coordinates that do not match the features. */
     g_auto(Run) run = cluster ("--features", npy, "--coords", coords_short, "--k", "2",
                                "--labels", out, NULL);
-    assert_refused (&run, 1, "short.npy");
+    evox_test_assert_refused (&run, 1, "short.npy");
   }
   {
     g_auto(Run) run = cluster ("--features", not_npy, "--coords", coords, "--k", "2", "--labels",
                                out, NULL);
-    assert_refused (&run, 1, "text.npy");
+    evox_test_assert_refused (&run, 1, "text.npy");
   }
   {
     /* A missing input. */
     g_autofree char *missing = g_build_filename (dir, "missing.tif", NULL);
     g_auto(Run) run = cluster (missing, "--k", "2", NULL);
-    assert_refused (&run, 1, "missing.tif");
+    evox_test_assert_refused (&run, 1, "missing.tif");
   }
   /* Bad usage. */
   {
     g_auto(Run) run = cluster (in, "--labels", out, NULL);
-    assert_refused (&run, 2, "--k");
+    evox_test_assert_refused (&run, 2, "--k");
   }
   {
     const char *bad[][2] = { { "--k", "0" }, { "--k", "auto:1" }, { "--k", "two" },
@@ -845,28 +767,28 @@ test_bad_input (void)
                           : cluster (in, "--k", k, bad[i][0], bad[i][1], "--labels", out, NULL);
 
         g_test_message ("%s %s", bad[i][0], bad[i][1]);
-        assert_refused (&run, 2, bad[i][0]);
+        evox_test_assert_refused (&run, 2, bad[i][0]);
       }
   }
   {
     g_auto(Run) run = cluster (in, "--features", "local", "--window", "4", "--k", "2", NULL);
-    assert_refused (&run, 2, "--window");
+    evox_test_assert_refused (&run, 2, "--window");
   }
   {
     g_auto(Run) run = cluster ("--features", npy, "--k", "2", NULL);
-    assert_refused (&run, 2, "--coords");
+    evox_test_assert_refused (&run, 2, "--coords");
   }
   {
     g_auto(Run) run = cluster (in, "--features", npy, "--coords", coords, "--k", "2", NULL);
-    assert_refused (&run, 2, "no IN");
+    evox_test_assert_refused (&run, 2, "no IN");
   }
   {
     g_auto(Run) run = cluster ("--features", npy, "--coords", "c.csv", "--k", "2", NULL);
-    assert_refused (&run, 2, "--coords");
+    evox_test_assert_refused (&run, 2, "--coords");
   }
   {
     g_auto(Run) run = cluster (in, "--coords", coords, "--k", "2", NULL);
-    assert_refused (&run, 2, "--coords");
+    evox_test_assert_refused (&run, 2, "--coords");
   }
   g_assert_cmpuint (evox_test_count_entries (dir), ==, before);
 
@@ -876,7 +798,7 @@ test_bad_input (void)
     g_autofree char *text = NULL;
     g_auto(Run) run = cluster (in, "--k", "2", "--centers", centers, "--labels", out, NULL);
 
-    assert_refused (&run, 1, "--force");
+    evox_test_assert_refused (&run, 1, "--force");
     g_assert_true (g_file_get_contents (centers, &text, NULL, NULL));
     g_assert_cmpstr (text, ==, "keep\n");
     g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
@@ -886,13 +808,14 @@ test_bad_input (void)
     g_auto(Run) run = cluster (in, "--k", "3", "--centers", centers, "--force", NULL);
 
     assert_ok (&run);
-    rows = read_csv (centers);
+    rows = evox_test_csv_read (centers);
     g_assert_cmpuint (rows->len, ==, 4);
     /* Three levels of 8 voxels each: sizes tie, each centre is a level. */
     for (guint r = 1; r <= 3; r++)
       {
-        g_assert_cmpfloat (cell (rows, r, 2), ==, 8);
-        g_assert_cmpfloat_with_epsilon (cell (rows, r, 4), round (cell (rows, r, 4)), 1e-6);
+        g_assert_cmpfloat (evox_test_csv_double (rows, r, 2), ==, 8);
+        g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, r, 4),
+                                        round (evox_test_csv_double (rows, r, 4)), 1e-6);
       }
   }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
@@ -921,7 +844,7 @@ test_rollback (void)
     g_auto(Run) run = cluster_limited (in, "--k", "2", "--labels", labels_path, "--centers",
                                        centers_path, "--sweep", sweep_path, "--stats",
                                        stats_path, NULL);
-    assert_refused (&run, 1, "l.tif");
+    evox_test_assert_refused (&run, 1, "l.tif");
     g_assert_cmpuint (evox_test_count_entries (out), ==, 0);
   }
   {
@@ -987,13 +910,13 @@ test_real (void)
       g_assert_cmpuint (id, <=, 3);
       counts[id]++;
     }
-  rows = read_csv (centers_path);
+  rows = evox_test_csv_read (centers_path);
   g_assert_cmpuint (rows->len, ==, 4);
   g_assert_cmpuint (g_strv_length (g_ptr_array_index (rows, 0)), ==, 4 + 4);
   for (guint id = 1; id <= 3; id++)
     {
-      g_assert_cmpfloat (cell (rows, id, 2), ==, counts[id]);
-      total += cell (rows, id, 2);
+      g_assert_cmpfloat (evox_test_csv_double (rows, id, 2), ==, counts[id]);
+      total += evox_test_csv_double (rows, id, 2);
       if (id > 1)
         g_assert_cmpuint (counts[id], <=, counts[id - 1]);
     }
@@ -1041,16 +964,16 @@ test_channels (void)
   }
   {
     g_auto(Run) run = cluster ("--features", csv, "--channels", "b, z", "--k", "2", NULL);
-    assert_refused (&run, 2, "\"z\"");
+    evox_test_assert_refused (&run, 2, "\"z\"");
   }
   {
     g_auto(Run) run = cluster ("--features", csv, "--channels", "2-1", "--k", "2", NULL);
-    assert_refused (&run, 2, "\"2-1\"");
+    evox_test_assert_refused (&run, 2, "\"2-1\"");
   }
   {
     g_auto(Run) run = cluster ("--demo", "--features", "local", "--channels", "0", "--k", "2",
                                NULL);
-    assert_refused (&run, 2, "--channels");
+    evox_test_assert_refused (&run, 2, "--channels");
   }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }

@@ -13,45 +13,6 @@
 #include "evox-test-util.h"
 #include "evox-types.h"
 
-/* Lines of a CSV text, each split at commas (the tests' fields hold none). */
-static GPtrArray *
-parse_csv (const char *text)
-{
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
-  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (lines[i][0] != '\0')
-      g_ptr_array_add (rows, g_strsplit (lines[i], ",", -1));
-  /* Every line ends with '\n', the last one too. */
-  g_assert_true (g_str_has_suffix (text, "\n"));
-  return rows;
-}
-
-static double
-field_double (GPtrArray *rows,
-              guint      row,
-              guint      column)
-{
-  char **fields = g_ptr_array_index (rows, row);
-  char *end = NULL;
-  double value;
-
-  g_assert_cmpuint (column, <, g_strv_length (fields));
-  value = g_ascii_strtod (fields[column], &end);
-  g_assert_true (end != fields[column] && *end == '\0');
-  return value;
-}
-
-static void
-assert_header (GPtrArray  *rows,
-               const char *header)
-{
-  g_autofree char *joined = g_strjoinv (",", g_ptr_array_index (rows, 0));
-
-  g_assert_cmpstr (joined, ==, header);
-}
-
 static void
 test_sweep (void)
 {
@@ -63,34 +24,34 @@ test_sweep (void)
   };
   EvoxKmeansSweep sweep = { G_N_ELEMENTS (rows), rows, 2, 1000 };
   g_autofree char *text = evox_cluster_csv_format_sweep (&sweep);
-  g_autoptr(GPtrArray) csv = parse_csv (text);
+  g_autoptr(GPtrArray) csv = evox_test_csv_parse (text);
 
-  assert_header (csv, "k,inertia,calinski_harabasz,silhouette,knee");
+  evox_test_csv_assert_header (csv, "k,inertia,calinski_harabasz,silhouette,knee");
   g_assert_cmpuint (csv->len, ==, 4);
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
-      g_assert_cmpfloat (field_double (csv, i + 1, 0), ==, rows[i].k);
-      g_assert_cmpfloat (field_double (csv, i + 1, 1), ==, rows[i].inertia);
+      g_assert_cmpfloat (evox_test_csv_double (csv, i + 1, 0), ==, rows[i].k);
+      g_assert_cmpfloat (evox_test_csv_double (csv, i + 1, 1), ==, rows[i].inertia);
       if (isnan (rows[i].calinski_harabasz))
-        g_assert_true (isnan (field_double (csv, i + 1, 2)));
+        g_assert_true (isnan (evox_test_csv_double (csv, i + 1, 2)));
       else
-        g_assert_cmpfloat (field_double (csv, i + 1, 2), ==, rows[i].calinski_harabasz);
+        g_assert_cmpfloat (evox_test_csv_double (csv, i + 1, 2), ==, rows[i].calinski_harabasz);
       if (isnan (rows[i].silhouette))
-        g_assert_true (isnan (field_double (csv, i + 1, 3)));
+        g_assert_true (isnan (evox_test_csv_double (csv, i + 1, 3)));
       else
-        g_assert_cmpfloat (field_double (csv, i + 1, 3), ==, rows[i].silhouette);
+        g_assert_cmpfloat (evox_test_csv_double (csv, i + 1, 3), ==, rows[i].silhouette);
       /* The knee is marked on its row only. */
-      g_assert_cmpfloat (field_double (csv, i + 1, 4), ==, rows[i].k == 2 ? 1 : 0);
+      g_assert_cmpfloat (evox_test_csv_double (csv, i + 1, 4), ==, rows[i].k == 2 ? 1 : 0);
     }
 
   /* No knee: no row marked. */
   sweep.knee_k = 0;
   {
     g_autofree char *none = evox_cluster_csv_format_sweep (&sweep);
-    g_autoptr(GPtrArray) rows_none = parse_csv (none);
+    g_autoptr(GPtrArray) rows_none = evox_test_csv_parse (none);
 
     for (guint i = 1; i < rows_none->len; i++)
-      g_assert_cmpfloat (field_double (rows_none, i, 4), ==, 0);
+      g_assert_cmpfloat (evox_test_csv_double (rows_none, i, 4), ==, 0);
   }
 }
 
@@ -106,7 +67,7 @@ assert_stats_row (GPtrArray             *csv,
 
   for (guint c = 0; c < G_N_ELEMENTS (expected); c++)
     {
-      double value = field_double (csv, row, first + c);
+      double value = evox_test_csv_double (csv, row, first + c);
 
       if (isnan (expected[c]))
         g_assert_true (isnan (value));
@@ -123,12 +84,12 @@ test_stats (void)
     { 0, 2, 0, NAN, NAN, 12, 5, 0, NAN },
   };
   g_autofree char *text = evox_cluster_csv_format_stats (rows, G_N_ELEMENTS (rows));
-  g_autoptr(GPtrArray) csv = parse_csv (text);
+  g_autoptr(GPtrArray) csv = evox_test_csv_parse (text);
   const char *header = "cluster,domain_voxels,domain_mean,domain_std,boundary_voxels,"
                        "boundary_mean,boundary_std,difference";
 
   /* Whole-volume rows: no particle column. */
-  assert_header (csv, header);
+  evox_test_csv_assert_header (csv, header);
   g_assert_cmpuint (csv->len, ==, 3);
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     assert_stats_row (csv, i + 1, 0, &rows[i]);
@@ -138,13 +99,13 @@ test_stats (void)
   rows[1].particle = 7;
   {
     g_autofree char *per = evox_cluster_csv_format_stats (rows, G_N_ELEMENTS (rows));
-    g_autoptr(GPtrArray) csv_per = parse_csv (per);
+    g_autoptr(GPtrArray) csv_per = evox_test_csv_parse (per);
     g_autofree char *header_per = g_strconcat ("particle,", header, NULL);
 
-    assert_header (csv_per, header_per);
+    evox_test_csv_assert_header (csv_per, header_per);
     for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
       {
-        g_assert_cmpfloat (field_double (csv_per, i + 1, 0), ==, rows[i].particle);
+        g_assert_cmpfloat (evox_test_csv_double (csv_per, i + 1, 0), ==, rows[i].particle);
         assert_stats_row (csv_per, i + 1, 1, &rows[i]);
       }
   }
@@ -178,21 +139,22 @@ test_curves (void)
 {
   g_autoptr(EvoxClusters) clusters = small_clusters ();
   g_autofree char *text = evox_cluster_csv_format_curves (clusters);
-  g_autoptr(GPtrArray) csv = parse_csv (text);
+  g_autoptr(GPtrArray) csv = evox_test_csv_parse (text);
   guint k = evox_clusters_get_k (clusters);
 
-  assert_header (csv, "axis,feature,mean_1,std_1,mean_2,std_2,mean_3,std_3");
+  evox_test_csv_assert_header (csv, "axis,feature,mean_1,std_1,mean_2,std_2,mean_3,std_3");
   g_assert_cmpuint (csv->len, ==, 3);
   for (guint f = 0; f < 2; f++)
     {
-      g_assert_cmpfloat (field_double (csv, f + 1, 0), ==, evox_clusters_get_axis (clusters)[f]);
+      g_assert_cmpfloat (evox_test_csv_double (csv, f + 1, 0), ==,
+                         evox_clusters_get_axis (clusters)[f]);
       g_assert_cmpstr (((char **) g_ptr_array_index (csv, f + 1))[1], ==,
                        evox_clusters_get_feature_name (clusters, f));
       for (guint id = 1; id <= k; id++)
         {
-          g_assert_cmpfloat (field_double (csv, f + 1, 2 * id),
+          g_assert_cmpfloat (evox_test_csv_double (csv, f + 1, 2 * id),
                              ==, evox_clusters_get_mean_curve (clusters, id)[f]);
-          g_assert_cmpfloat (field_double (csv, f + 1, 2 * id + 1),
+          g_assert_cmpfloat (evox_test_csv_double (csv, f + 1, 2 * id + 1),
                              ==, evox_clusters_get_std_curve (clusters, id)[f]);
         }
     }
@@ -207,33 +169,34 @@ test_centers (void)
   g_autofree char *text = evox_cluster_csv_format_centers (clusters, centers, NULL, 0);
   g_autofree char *from_means = evox_cluster_csv_format_centers (clusters, NULL, NULL, 0);
   g_autofree char *joint = evox_cluster_csv_format_centers (clusters, centers, totals, 70);
-  g_autoptr(GPtrArray) csv_joint = parse_csv (joint);
-  g_autoptr(GPtrArray) csv = parse_csv (text);
-  g_autoptr(GPtrArray) csv_means = parse_csv (from_means);
+  g_autoptr(GPtrArray) csv_joint = evox_test_csv_parse (joint);
+  g_autoptr(GPtrArray) csv = evox_test_csv_parse (text);
+  g_autoptr(GPtrArray) csv_means = evox_test_csv_parse (from_means);
 
-  assert_header (csv, "cluster,name,voxels,fraction,Fe K-edge,gradient");
+  evox_test_csv_assert_header (csv, "cluster,name,voxels,fraction,Fe K-edge,gradient");
   g_assert_cmpuint (csv->len, ==, 4);
   for (guint id = 1; id <= 3; id++)
     {
-      g_assert_cmpfloat (field_double (csv, id, 0), ==, id);
+      g_assert_cmpfloat (evox_test_csv_double (csv, id, 0), ==, id);
       g_assert_cmpstr (((char **) g_ptr_array_index (csv, id))[1], ==,
                        evox_clusters_get_name (clusters, id));
-      g_assert_cmpfloat (field_double (csv, id, 2), ==, evox_clusters_get_voxels (clusters, id));
-      g_assert_cmpfloat (field_double (csv, id, 3), ==,
+      g_assert_cmpfloat (evox_test_csv_double (csv, id, 2), ==,
+                         evox_clusters_get_voxels (clusters, id));
+      g_assert_cmpfloat (evox_test_csv_double (csv, id, 3), ==,
                          evox_clusters_get_fraction (clusters, id));
       for (guint f = 0; f < 2; f++)
         {
-          g_assert_cmpfloat (field_double (csv, id, 4 + f), ==, centers[(id - 1) * 2 + f]);
-          g_assert_cmpfloat (field_double (csv_means, id, 4 + f), ==,
+          g_assert_cmpfloat (evox_test_csv_double (csv, id, 4 + f), ==, centers[(id - 1) * 2 + f]);
+          g_assert_cmpfloat (evox_test_csv_double (csv_means, id, 4 + f), ==,
                              evox_clusters_get_mean_curve (clusters, id)[f]);
-          g_assert_cmpfloat (field_double (csv_joint, id, 4 + f), ==,
+          g_assert_cmpfloat (evox_test_csv_double (csv_joint, id, 4 + f), ==,
                              centers[(id - 1) * 2 + f]);
         }
       /* Joint clustering: the counts and fractions are the totals over every volume. */
       g_assert_cmpstr (((char **) g_ptr_array_index (csv_joint, id))[1], ==,
                        evox_clusters_get_name (clusters, id));
-      g_assert_cmpfloat (field_double (csv_joint, id, 2), ==, totals[id - 1]);
-      g_assert_cmpfloat (field_double (csv_joint, id, 3), ==, totals[id - 1] / 70.0);
+      g_assert_cmpfloat (evox_test_csv_double (csv_joint, id, 2), ==, totals[id - 1]);
+      g_assert_cmpfloat (evox_test_csv_double (csv_joint, id, 3), ==, totals[id - 1] / 70.0);
     }
 }
 

@@ -66,26 +66,6 @@ value_at (EvoxVolume *volume,
   return ((const float *) evox_volume_get_data (volume, channel))[i];
 }
 
-/* Main loop */
-
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
-}
-
-static void
-spin (double seconds)
-{
-  evox_test_wait_for (never, NULL, seconds);
-}
-
-static gboolean
-is_drawn (gpointer data)
-{
-  return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 0;
-}
-
 typedef struct
 {
   EvoxDocument     *document;
@@ -112,7 +92,7 @@ fixture_set_up (Fixture       *fixture,
                                    gtk_window_get_child (GTK_WINDOW (fixture->window))),
                                  GTK_WIDGET (fixture->panel));
   gtk_window_present (GTK_WINDOW (fixture->window));
-  g_assert_true (evox_test_wait_for (is_drawn, fixture->panel, 20));
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, fixture->panel, 20));
 }
 
 static void
@@ -121,7 +101,7 @@ fixture_tear_down (Fixture       *fixture,
 {
   gtk_window_destroy (GTK_WINDOW (fixture->window));
   g_assert_finalize_object (fixture->window);
-  spin (0.05);
+  evox_test_spin (0.05);
   g_assert_finalize_object (fixture->document);
   g_assert_finalize_object (fixture->volume);
 }
@@ -151,7 +131,7 @@ run_clusters (Fixture *fixture,
   g_assert_true (evox_test_wait_for (not_busy, fixture->panel, 60));
   g_assert_cmpstr (evox_cluster_panel_get_error (fixture->panel), ==, "");
   g_assert_true (has_clusters (fixture));
-  spin (0.05);
+  evox_test_spin (0.05);
   return evox_document_get_clusters (fixture->document);
 }
 
@@ -234,38 +214,6 @@ assert_close (double a,
               double b)
 {
   g_assert_cmpfloat (fabs (a - b), <=, 1e-6 * MAX (1.0, fabs (b)));
-}
-
-/* CSV */
-
-static GPtrArray *
-read_csv (const char *path)
-{
-  g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
-  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (lines[i][0] != '\0')
-      g_ptr_array_add (rows, g_strsplit (lines[i], ",", -1));
-  return rows;
-}
-
-static double
-csv_double (GPtrArray *rows,
-            guint      row,
-            guint      column)
-{
-  char **fields = g_ptr_array_index (rows, row);
-  char *end = NULL;
-  double value;
-
-  g_assert_cmpuint (column, <, g_strv_length (fields));
-  value = g_ascii_strtod (fields[column], &end);
-  g_assert_true (*end == '\0');
-  return value;
 }
 
 /* Tests */
@@ -423,7 +371,7 @@ test_exports (Fixture       *fixture,
   /* Curves: axis, feature, then per cluster the brute-force mean and population std. */
   g_assert_true (evox_cluster_panel_export_curves (fixture->panel, curves_path, FALSE, &error));
   g_assert_no_error (error);
-  curves = read_csv (curves_path);
+  curves = evox_test_csv_read (curves_path);
   g_assert_cmpuint (curves->len, ==, 3);
   {
     g_autofree char *header = g_strjoinv (",", g_ptr_array_index (curves, 0));
@@ -432,14 +380,15 @@ test_exports (Fixture       *fixture,
   }
   for (guint c = 0; c < 2; c++)
     {
-      g_assert_cmpfloat (csv_double (curves, c + 1, 0), ==, c + 1);
+      g_assert_cmpfloat (evox_test_csv_double (curves, c + 1, 0), ==, c + 1);
       for (guint id = 1; id <= 3; id++)
         {
           double mean, std;
 
           brute_stats (fixture->volume, labels, id, c, &mean, &std);
-          assert_close (csv_double (curves, c + 1, 2 * id), mean);
-          g_assert_cmpfloat (fabs (csv_double (curves, c + 1, 2 * id + 1) - std), <=, 1e-6);
+          assert_close (evox_test_csv_double (curves, c + 1, 2 * id), mean);
+          g_assert_cmpfloat (fabs (evox_test_csv_double (curves, c + 1, 2 * id + 1) - std), <=,
+                             1e-6);
         }
     }
   /* An existing file is kept without overwrite. */
@@ -480,20 +429,20 @@ test_exports (Fixture       *fixture,
   /* The table's CSV reads back as the same numbers. */
   g_assert_true (evox_cluster_panel_export_stats (fixture->panel, stats_path, FALSE, &error));
   g_assert_no_error (error);
-  stats = read_csv (stats_path);
+  stats = evox_test_csv_read (stats_path);
   g_assert_cmpuint (stats->len, ==, 4);
   for (guint r = 0; r < 3; r++)
     {
       const EvoxDomainStats *row = &g_array_index (rows, EvoxDomainStats, r);
 
-      g_assert_cmpfloat (csv_double (stats, r + 1, 0), ==, row->cluster);
-      g_assert_cmpfloat (csv_double (stats, r + 1, 1), ==, row->domain_voxels);
-      g_assert_cmpfloat (csv_double (stats, r + 1, 2), ==, row->domain_mean);
-      g_assert_cmpfloat (csv_double (stats, r + 1, 3), ==, row->domain_std);
-      g_assert_cmpfloat (csv_double (stats, r + 1, 4), ==, row->boundary_voxels);
-      g_assert_cmpfloat (csv_double (stats, r + 1, 5), ==, row->boundary_mean);
-      g_assert_cmpfloat (csv_double (stats, r + 1, 6), ==, row->boundary_std);
-      g_assert_cmpfloat (csv_double (stats, r + 1, 7), ==, row->difference);
+      g_assert_cmpfloat (evox_test_csv_double (stats, r + 1, 0), ==, row->cluster);
+      g_assert_cmpfloat (evox_test_csv_double (stats, r + 1, 1), ==, row->domain_voxels);
+      g_assert_cmpfloat (evox_test_csv_double (stats, r + 1, 2), ==, row->domain_mean);
+      g_assert_cmpfloat (evox_test_csv_double (stats, r + 1, 3), ==, row->domain_std);
+      g_assert_cmpfloat (evox_test_csv_double (stats, r + 1, 4), ==, row->boundary_voxels);
+      g_assert_cmpfloat (evox_test_csv_double (stats, r + 1, 5), ==, row->boundary_mean);
+      g_assert_cmpfloat (evox_test_csv_double (stats, r + 1, 6), ==, row->boundary_std);
+      g_assert_cmpfloat (evox_test_csv_double (stats, r + 1, 7), ==, row->difference);
     }
   /* Two files and no temporaries. */
   g_assert_cmpuint (evox_test_count_entries (dir), ==, 2);
@@ -546,17 +495,17 @@ test_particles (Fixture       *fixture,
   /* The CSV names the particle first. */
   g_assert_true (evox_cluster_panel_export_stats (fixture->panel, path, FALSE, &error));
   g_assert_no_error (error);
-  csv = read_csv (path);
+  csv = evox_test_csv_read (path);
   g_assert_cmpstr (((char **) g_ptr_array_index (csv, 0))[0], ==, "particle");
   g_assert_cmpuint (csv->len, ==, rows->len + 1);
   for (guint r = 0; r < rows->len; r++)
     {
       const EvoxDomainStats *row = &g_array_index (rows, EvoxDomainStats, r);
 
-      g_assert_cmpfloat (csv_double (csv, r + 1, 0), ==, row->particle);
-      g_assert_cmpfloat (csv_double (csv, r + 1, 1), ==, row->cluster);
-      g_assert_cmpfloat (csv_double (csv, r + 1, 2), ==, row->domain_voxels);
-      g_assert_cmpfloat (csv_double (csv, r + 1, 5), ==, row->boundary_voxels);
+      g_assert_cmpfloat (evox_test_csv_double (csv, r + 1, 0), ==, row->particle);
+      g_assert_cmpfloat (evox_test_csv_double (csv, r + 1, 1), ==, row->cluster);
+      g_assert_cmpfloat (evox_test_csv_double (csv, r + 1, 2), ==, row->domain_voxels);
+      g_assert_cmpfloat (evox_test_csv_double (csv, r + 1, 5), ==, row->boundary_voxels);
     }
   evox_document_set_labels (fixture->document, NULL);
   evox_test_tmpdir_free (dir);
@@ -720,7 +669,7 @@ test_sweep (Fixture       *fixture,
   g_assert_cmpuint (k, ==, 3);
 
   /* A click near k = 5 on the plot picks 5. */
-  spin (0.1);
+  evox_test_spin (0.1);
   g_assert_true (evox_plot_data_to_widget (plot, 5, sweep->rows[4].inertia, &wx, &wy));
   _evox_cluster_panel_click_sweep (fixture->panel, wx + 2, wy);
   g_object_get (fixture->panel, "k", &k, NULL);
@@ -864,7 +813,7 @@ test_cancel (Fixture       *fixture,
                                              NULL));
   g_assert_false (evox_cluster_panel_is_busy (fixture->panel));
   /* Whatever the job did, its result is dropped. */
-  spin (1.0);
+  evox_test_spin (1.0);
   g_assert_null (evox_document_get_clusters (fixture->document));
   g_assert_cmpstr (evox_cluster_panel_get_error (fixture->panel), ==, "");
 }
@@ -902,7 +851,7 @@ test_window (void)
   g_assert_true (evox_test_wait_for (window_has_clusters, window, 120));
   g_assert_cmpuint (evox_clusters_get_k (evox_document_get_clusters (
                                            evox_window_get_document (window))), ==, 4);
-  spin (0.5);
+  evox_test_spin (0.5);
   evox_test_screenshot (GTK_WIDGET (window), "cluster-page");
 
   /* Close in the middle of a run. */
@@ -1046,7 +995,7 @@ test_legend (Fixture       *fixture,
   guint rows;
 
   run_clusters (fixture, 12);
-  spin (0.3);
+  evox_test_spin (0.3);
   g_assert_cmpuint (evox_plot_get_n_lines (curves), ==, 12);
   rows = evox_plot_get_legend (curves, &bounds);
   g_test_message ("legend: %u rows, x %g..%g of %d, y %g..%g", rows, bounds.origin.x,
@@ -1062,7 +1011,7 @@ test_legend (Fixture       *fixture,
   /* The plot grew by the extra rows rather than squeezing its curves. */
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (curves)), >, 180);
   gtk_widget_grab_focus (GTK_WIDGET (curves));
-  spin (0.2);
+  evox_test_spin (0.2);
   evox_test_screenshot (GTK_WIDGET (curves), "cluster-legend");
 }
 
@@ -1104,7 +1053,7 @@ test_side_width (void)
   g_assert_true (gtk_widget_activate_action (evox_window_get_cluster_panel (window),
                                              "clusters.run", NULL));
   g_assert_true (evox_test_wait_for (window_has_clusters, window, 120));
-  spin (0.5);
+  evox_test_spin (0.5);
   paned = evox_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PANED);
   g_assert_nonnull (paned);
   side = gtk_paned_get_end_child (GTK_PANED (paned));
@@ -1116,6 +1065,68 @@ test_side_width (void)
     print_widths (side, 12, 0);
   g_assert_cmpint (min, <=, SIDE_MAX_WIDTH);
   evox_test_close_window (window);
+}
+
+/* The file chooser on screen (GtkFileChooserNative falls back to a dialog without a portal). */
+static GtkWindow *
+find_chooser (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+chooser_shown (gpointer user_data)
+{
+  return find_chooser () != NULL;
+}
+
+static gboolean
+chooser_gone (gpointer user_data)
+{
+  return find_chooser () == NULL;
+}
+
+/* Each export action opens a chooser with its title and file name; cancelling writes nothing
+ * and drops the chooser. (Accepting is left out: an ACCEPT sent to the fallback dialog after
+ * gtk_file_chooser_set_file wrote no file here; test_exports and test_export_plot cover the
+ * writers.) */
+static void
+test_export_choosers (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  const struct { const char *action, *title, *name; } exports[] = {
+    { "clusters.export-curves", "Export Cluster Curves", "cluster-curves.csv" },
+    { "clusters.export-stats", "Export Domain Statistics", "cluster-domains.csv" },
+    { "clusters.export-plot", "Export Plot (PNG, SVG or PDF)", "cluster-curves.svg" },
+  };
+
+  run_clusters (fixture, 2);
+  for (guint i = 0; i < G_N_ELEMENTS (exports); i++)
+    {
+      GtkWindow *chooser;
+
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel),
+                                                 exports[i].action, NULL));
+      g_assert_true (evox_test_wait_for (chooser_shown, NULL, 20));
+      chooser = find_chooser ();
+      g_assert_cmpstr (gtk_window_get_title (chooser), ==, exports[i].title);
+      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+      g_assert_cmpstr (gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (chooser)), ==,
+                       exports[i].name);
+      /* The response handler drops the chooser, which destroys the dialog. */
+      gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
+      G_GNUC_END_IGNORE_DEPRECATIONS
+    }
+  g_assert_true (evox_test_wait_for (chooser_gone, NULL, 20));
 }
 
 int
@@ -1131,6 +1142,8 @@ main (int    argc,
               fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/export-plot", Fixture, NULL, fixture_set_up, test_export_plot,
               fixture_tear_down);
+  g_test_add ("/Evox/ClusterPanel/export-choosers", Fixture, NULL, fixture_set_up,
+              test_export_choosers, fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/particles", Fixture, NULL, fixture_set_up, test_particles,
               fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/merge-phase", Fixture, NULL, fixture_set_up, test_merge_phase,

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evox-axis.h"
 #include "evox-curve-figure.h"
 #include "evox-test-util.h"
 #include "evox-types.h"
@@ -282,6 +283,7 @@ test_from_clusters (void)
   g_autoptr(EvoxClusters) clusters = NULL;
   g_autoptr(EvoxClusters) plain = NULL;
   g_autoptr(EvoxCurveFigure) figure = NULL;
+  g_autofree char *title = NULL;
   guint16 *labels = _evox_alloc_large (8 * sizeof (guint16));
   const guint shown[1] = { 3 };
   double px, py, qx, qy;
@@ -298,6 +300,9 @@ test_from_clusters (void)
   g_assert_true (evox_curve_figure_data_to_pixel (figure, 400, 300, 2, 1, &qx, &qy));
   g_assert_cmpfloat (qx, >, px + 100);
   g_clear_object (&figure);
+  /* Without an axis of their own the features are numbered and named under the axis. */
+  title = evox_curve_figure_axis_title (clusters, "Merkmal");
+  g_assert_cmpstr (title, ==, "Merkmal: 1 a, 2 b");
 
   evox_clusters_set_visible (clusters, 2, FALSE);
   figure = evox_curve_figure_new_from_clusters (clusters);
@@ -314,6 +319,101 @@ test_from_clusters (void)
   g_assert_null (evox_curve_figure_new_from_clusters (plain));
 }
 
+/* The axis rules the figure shares with the page's plot, against values worked by hand. */
+static void
+test_axis_rules (void)
+{
+  struct { double lo, hi, fraction; gboolean keep_zero; double want_lo, want_hi; } pads[] = {
+    { 2, 7, 0.1, FALSE, 2, 7 },          /* a range with width stays */
+    { 10, 10, 0.1, FALSE, 9, 11 },       /* 10 % of |lo| each side */
+    { -4, -4, 0.05, FALSE, -4.2, -3.8 },
+    { 0, 0, 0.1, FALSE, -0.5, 0.5 },     /* 0.5 each side of zero */
+    { 0, 0, 0.1, TRUE, 0, 0.5 },         /* counts keep their zero */
+    { 3, 3, 0.1, TRUE, 2.7, 3.3 },       /* only a zero end is kept */
+  };
+  struct { double lo, hi, step, want_lo, want_hi; } snaps[] = {
+    { 0.13, 0.87, 0.2, 0, 1 },
+    { -3.5, 7, 5, -5, 10 },
+    { 0.6, 1.2, 0.2, 0.6, 1.2 },         /* ends on ticks stay (0.6 / 0.2 is 2.9999999999999996) */
+  };
+  struct { double value, step; int max_decimals; const char *want; } ticks[] = {
+    { 0.25, 0.05, 4, "0.25" },           /* 0.05 needs two decimals */
+    { 1.5, 0.5, 4, "1.5" },
+    { 40, 20, 4, "40" },
+    { 1e-17, 0.1, 4, "0.0" },            /* a rounding residue of zero */
+    { 2500000, 500000, 4, "2.5e+06" },   /* |value| >= 1e6 */
+    { 3e-5, 1e-5, 4, "3e-05" },          /* five decimals > 4 */
+    { 3e-5, 1e-5, 6, "0.00003" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (pads); i++)
+    {
+      double lo = pads[i].lo, hi = pads[i].hi;
+
+      evox_axis_pad_flat (&lo, &hi, pads[i].fraction, pads[i].keep_zero);
+      g_assert_cmpfloat_with_epsilon (lo, pads[i].want_lo, 1e-12);
+      g_assert_cmpfloat_with_epsilon (hi, pads[i].want_hi, 1e-12);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (snaps); i++)
+    {
+      double lo = snaps[i].lo, hi = snaps[i].hi;
+
+      evox_axis_snap_to_step (&lo, &hi, snaps[i].step);
+      g_assert_cmpfloat_with_epsilon (lo, snaps[i].want_lo, 1e-12);
+      g_assert_cmpfloat_with_epsilon (hi, snaps[i].want_hi, 1e-12);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (ticks); i++)
+    {
+      g_autofree char *label = evox_axis_format_tick (ticks[i].value, ticks[i].step,
+                                                      ticks[i].max_decimals);
+
+      g_assert_cmpstr (label, ==, ticks[i].want);
+    }
+}
+
+static void
+double_pixel (gconstpointer  frame,
+              double         x,
+              double         y,
+              double        *px,
+              double        *py)
+{
+  *px = 2 * x;
+  *py = 100 - y;
+}
+
+/* A missing point lifts the pen: points 0-1 and 3-4 are two pieces, lone point 6 a move only. */
+static void
+test_axis_trace (void)
+{
+  const double x[] = { 1, 2, 3, 4, 5, INFINITY, 7 };
+  const double y[] = { 10, 20, NAN, 40, 50, 60, 70 };
+  const cairo_path_data_type_t want_type[] = {
+    CAIRO_PATH_MOVE_TO, CAIRO_PATH_LINE_TO, CAIRO_PATH_MOVE_TO, CAIRO_PATH_LINE_TO,
+    CAIRO_PATH_MOVE_TO,
+  };
+  const double want_x[] = { 2, 4, 8, 10, 14 }, want_y[] = { 90, 80, 60, 50, 30 };
+  cairo_surface_t *surface = cairo_recording_surface_create (CAIRO_CONTENT_COLOR_ALPHA, NULL);
+  cairo_t *cr = cairo_create (surface);
+  cairo_path_t *path;
+  guint n = 0;
+
+  evox_axis_trace_line (cr, x, y, G_N_ELEMENTS (x), double_pixel, NULL);
+  path = cairo_copy_path (cr);
+  g_assert_cmpint (path->status, ==, CAIRO_STATUS_SUCCESS);
+  for (int i = 0; i < path->num_data; i += path->data[i].header.length, n++)
+    {
+      g_assert_cmpuint (n, <, G_N_ELEMENTS (want_type));
+      g_assert_cmpint (path->data[i].header.type, ==, want_type[n]);
+      g_assert_cmpfloat (path->data[i + 1].point.x, ==, want_x[n]);
+      g_assert_cmpfloat (path->data[i + 1].point.y, ==, want_y[n]);
+    }
+  g_assert_cmpuint (n, ==, G_N_ELEMENTS (want_type));
+  cairo_path_destroy (path);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -322,6 +422,8 @@ main (int    argc,
 
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/Evox/CurveFigure/axis-rules", test_axis_rules);
+  g_test_add_func ("/Evox/CurveFigure/axis-trace", test_axis_trace);
   g_test_add_func ("/Evox/CurveFigure/bands", test_bands);
   g_test_add_func ("/Evox/CurveFigure/attach", test_attach);
   g_test_add_func ("/Evox/CurveFigure/write", test_write);

@@ -8,6 +8,7 @@
 
 #include "evox-feature-file.h"
 #include "evox-loader.h"
+#include "evox-text-table.h"
 #include "evox-test-util.h"
 #include "evox-types.h"
 #include "evox-volume.h"
@@ -565,11 +566,48 @@ test_loader_refuses_npy (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The text-table rules the feature CSVs share with the SSRM reader, on a text worked by hand:
+ * a byte-order mark, a comment, blank lines, CRLF, a lone CR and a last line with no break. */
+static void
+test_text_table (void)
+{
+  const char text[] = "\xEF\xBB\xBF# comment\n\n  \t\r\nx;y\r\n1;2\r3;4\n \"a b\" \n5\t6";
+  const char *want[] = { "x;y", "1;2", "3;4", " \"a b\" ", "5\t6" };
+  const gsize want_number[] = { 4, 5, 6, 7, 8 };
+  const char *p = text, *line;
+  gsize length = strlen (text), number = 0, n = 0;
+  g_autofree char *field = NULL;
+
+  evox_text_table_skip_bom (&p, &length);
+  g_assert_true (p == text + 3);
+  g_assert_cmpuint (length, ==, strlen (text) - 3);
+  while (evox_text_table_next_line (&p, text + strlen (text), &number, &line, &length))
+    {
+      g_assert_cmpuint (n, <, G_N_ELEMENTS (want));
+      g_assert_cmpuint (length, ==, strlen (want[n]));
+      g_assert_true (memcmp (line, want[n], length) == 0);
+      g_assert_cmpuint (number, ==, want_number[n]);
+      n++;
+    }
+  g_assert_cmpuint (n, ==, G_N_ELEMENTS (want));
+
+  g_assert_cmpint (evox_text_table_delimiter ("x;y;z", 5), ==, ';');
+  g_assert_cmpint (evox_text_table_delimiter ("a,b\tc\td", 7), ==, '\t');
+  g_assert_cmpint (evox_text_table_delimiter ("a,b;c", 5), ==, ',');   /* a tie: the first */
+  g_assert_cmpint (evox_text_table_delimiter ("a  b", 4), ==, ' ');
+  field = evox_text_table_field_dup (" \"a b\" ", 7);
+  g_assert_cmpstr (field, ==, "a b");
+  g_clear_pointer (&field, g_free);
+  field = evox_text_table_field_dup ("'x\"", 3);                       /* quotes differ */
+  g_assert_cmpstr (field, ==, "'x\"");
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Evox/FeatureFile/text-table", test_text_table);
   g_test_add_func ("/Evox/FeatureFile/npy-read", test_npy_read);
   g_test_add_func ("/Evox/FeatureFile/npy-write", test_npy_write);
   g_test_add_func ("/Evox/FeatureFile/npy-refusals", test_npy_refusals);

@@ -257,6 +257,7 @@ check_local (EvoxVolume            *volume,
           gsize i = (z * dims[1] + y) * dims[0] + x;
           gsize at[3] = { x, y, z }, stride[3] = { 1, dims[0], dims[0] * dims[1] };
           double v = value_of (volume, 0, i), sum = 0, sq = 0, mean, grad2 = 0;
+          double values[125];   /* the finite values of a window of up to 5 x 5 x 5 */
           guint n = 0;
           const float *row;
 
@@ -278,25 +279,14 @@ check_local (EvoxVolume            *volume,
                   w = value_of (volume, 0, (zz * dims[1] + yy) * dims[0] + xx);
                   if (isfinite (w))
                     {
+                      g_assert_cmpuint (n, <, G_N_ELEMENTS (values));
+                      values[n++] = w;
                       sum += w;
-                      n++;
                     }
                 }
           mean = sum / n;
-          for (int dz = -r; dz <= r; dz++)
-            for (int dy = -r; dy <= r; dy++)
-              for (int dx = -r; dx <= r; dx++)
-                {
-                  gssize xx = (gssize) x + dx, yy = (gssize) y + dy, zz = (gssize) z + dz;
-                  double w;
-
-                  if (xx < 0 || yy < 0 || zz < 0 || xx >= (gssize) dims[0] ||
-                      yy >= (gssize) dims[1] || zz >= (gssize) dims[2])
-                    continue;
-                  w = value_of (volume, 0, (zz * dims[1] + yy) * dims[0] + xx);
-                  if (isfinite (w))
-                    sq += (w - mean) * (w - mean);
-                }
+          for (guint j = 0; j < n; j++)
+            sq += (values[j] - mean) * (values[j] - mean);
           for (int a = 0; a < 3; a++)
             {
               double g;

@@ -204,23 +204,47 @@ brute_inertia (const float            *x,
   return s;
 }
 
+/* The first n values of x, as doubles: the rows scikit-learn's init=x[:k] starts from. */
+static double *
+first_values (const float *x,
+              guint        n)
+{
+  double *init = g_new (double, n);
+
+  for (guint i = 0; i < n; i++)
+    init[i] = x[i];
+  return init;
+}
+
+/* Lloyd's iterations from the start centres `init` (k x d), like KMeans(k, init=init,
+ * n_init=1). */
+static EvoxKmeansResult *
+run_from (const float  *x,
+          gsize         n,
+          guint         d,
+          guint         k,
+          const double *init)
+{
+  g_autoptr (GError) error = NULL;
+  EvoxKmeansResult *r;
+  EvoxKmeansParams p;
+
+  evox_kmeans_params_init (&p);
+  p.k = k;
+  r = evox_kmeans_run (x, n, d, &p, init, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return r;
+}
+
 /* KMeans(4, init=x[:4], n_init=1, algorithm="lloyd") gives inertia 1506.0208925224092 in 12
  * iterations and fixed_labels. */
 static void
 test_fixed_init (void)
 {
   g_autofree float *x = blobs (1, 300, 3, 4, 3.0, 1.5);
-  g_autofree double *init = g_new (double, 12);
-  g_autoptr (EvoxKmeansResult) r = NULL;
-  g_autoptr (GError) error = NULL;
-  EvoxKmeansParams p;
+  g_autofree double *init = first_values (x, 12);
+  g_autoptr (EvoxKmeansResult) r = run_from (x, 300, 3, 4, init);
 
-  for (guint i = 0; i < 12; i++)
-    init[i] = x[i];
-  evox_kmeans_params_init (&p);
-  p.k = 4;
-  r = evox_kmeans_run (x, 300, 3, &p, init, NULL, NULL, &error);
-  g_assert_no_error (error);
   g_assert_true (same_partition (r->labels, fixed_labels, 300, 4));
   g_assert_true (close_rel (r->inertia, 1506.0208925224092, 1e-6));
   g_assert_true (close_rel (r->inertia, brute_inertia (x, 300, 3, r), 1e-12));
@@ -235,17 +259,9 @@ static void
 test_fixed_init_wide (void)
 {
   g_autofree float *x = blobs (9, 300, 40, 5, 0.6, 1.0);
-  g_autofree double *init = g_new (double, 200);
-  g_autoptr (EvoxKmeansResult) r = NULL;
-  g_autoptr (GError) error = NULL;
-  EvoxKmeansParams p;
+  g_autofree double *init = first_values (x, 200);
+  g_autoptr (EvoxKmeansResult) r = run_from (x, 300, 40, 5, init);
 
-  for (guint i = 0; i < 200; i++)
-    init[i] = x[i];
-  evox_kmeans_params_init (&p);
-  p.k = 5;
-  r = evox_kmeans_run (x, 300, 40, &p, init, NULL, NULL, &error);
-  g_assert_no_error (error);
   g_assert_true (same_partition (r->labels, wide_labels, 300, 5));
   g_assert_true (close_rel (r->inertia, 11801.912204586122, 1e-6));
   g_assert_cmpuint (r->n_iter, ==, 27);
@@ -257,18 +273,11 @@ static void
 test_empty_cluster (void)
 {
   g_autofree float *x = blobs (1, 300, 3, 4, 3.0, 1.5);
-  g_autofree double *init = g_new (double, 12);
+  g_autofree double *init = first_values (x, 12);
   g_autoptr (EvoxKmeansResult) r = NULL;
-  g_autoptr (GError) error = NULL;
-  EvoxKmeansParams p;
 
-  for (guint i = 0; i < 9; i++)
-    init[i] = x[i];
   init[9] = init[10] = init[11] = 100.0;
-  evox_kmeans_params_init (&p);
-  p.k = 4;
-  r = evox_kmeans_run (x, 300, 3, &p, init, NULL, NULL, &error);
-  g_assert_no_error (error);
+  r = run_from (x, 300, 3, 4, init);
   g_assert_true (same_partition (r->labels, empty_labels, 300, 4));
   g_assert_true (close_rel (r->inertia, 1505.6153351362805, 1e-6));
   g_assert_cmpuint (r->n_iter, ==, 14);

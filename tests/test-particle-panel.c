@@ -19,26 +19,6 @@
 #include "evox-tiff.h"
 #include "evox-window.h"
 
-/* Main loop */
-
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
-}
-
-static void
-spin (double seconds)
-{
-  evox_test_wait_for (never, NULL, seconds);
-}
-
-static gboolean
-is_drawn (gpointer data)
-{
-  return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 0;
-}
-
 static GtkWidget *
 show_in_window (GtkWidget *child,
                 int        width,
@@ -49,8 +29,8 @@ show_in_window (GtkWidget *child,
   gtk_window_set_default_size (GTK_WINDOW (window), width, height);
   gtk_window_set_child (GTK_WINDOW (window), child);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (evox_test_wait_for (is_drawn, child, 20));
-  spin (0.05);
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, child, 20));
+  evox_test_spin (0.05);
   return window;
 }
 
@@ -129,7 +109,7 @@ test_plot_bars (void)
   evox_plot_set_axes (plot, "Diameter (nm)", "Particles");
   evox_plot_set_bars (plot, edges, counts, 4, &red);
   evox_plot_add_marker (plot, 25);
-  spin (0.05);
+  evox_test_spin (0.05);
 
   g_assert_true (evox_plot_has_data (plot));
   g_assert_true (evox_plot_get_ranges (plot, &x0, &x1, &y0, &y1));
@@ -213,7 +193,7 @@ test_plot_lines (void)
   line = evox_plot_add_line (plot, x, hi, 5, &green, "hi edge");
   g_assert_cmpuint (line, ==, 1);
   evox_plot_add_marker (plot, 0);
-  spin (0.05);
+  evox_test_spin (0.05);
 
   g_assert_true (evox_plot_get_ranges (plot, &x0, &x1, &y0, &y1));
   g_assert_cmpfloat (x0, ==, -0.5);
@@ -477,7 +457,7 @@ fixture_tear_down (Fixture       *fixture,
 {
   if (fixture->window != NULL)
     close_window (fixture->window);
-  spin (0.05);
+  evox_test_spin (0.05);
   g_assert_finalize_object (fixture->document);
   g_assert_finalize_object (fixture->volume);
   flood_free (fixture->flood);
@@ -497,7 +477,7 @@ find_particles (Fixture *fixture)
   g_assert_true (evox_test_wait_for (has_labels, fixture->document, 60));
   g_assert_false (evox_particle_panel_is_busy (fixture->panel));
   g_assert_cmpstr (evox_particle_panel_get_error (fixture->panel), ==, "");
-  spin (0.05);
+  evox_test_spin (0.05);
 }
 
 static GtkSingleSelection *
@@ -565,7 +545,7 @@ sort_by (Fixture     *fixture,
         {
           g_assert_nonnull (gtk_column_view_column_get_sorter (column));
           gtk_column_view_sort_by_column (view, column, order);
-          spin (0.05);
+          evox_test_spin (0.05);
           return;
         }
     }
@@ -665,7 +645,7 @@ test_panel_find (Fixture       *fixture,
   for (guint axis = 0; axis < 3; axis++)
     before[axis] = evox_document_get_slice (document, axis);
   evox_document_set_selected_particle (document, other);
-  spin (0.05);
+  evox_test_spin (0.05);
   g_assert_cmpuint (selected_row_id (fixture), ==, other);
   for (guint axis = 0; axis < 3; axis++)
     g_assert_cmpuint (evox_document_get_slice (document, axis), ==, before[axis]);
@@ -735,7 +715,7 @@ test_panel_cancel (Fixture       *fixture,
                                              NULL));
   g_assert_false (evox_particle_panel_is_busy (fixture->panel));
   g_assert_cmpuint (notified, ==, 2);
-  spin (0.5);
+  evox_test_spin (0.5);
   g_assert_null (evox_document_get_labels (fixture->document));
   g_assert_cmpstr (evox_particle_panel_get_error (fixture->panel), ==, "");
 
@@ -750,7 +730,7 @@ test_panel_cancel (Fixture       *fixture,
   evox_particle_panel_set_document (fixture->panel, second);
   g_assert_false (evox_particle_panel_is_busy (fixture->panel));
   g_assert_cmpuint (n_rows (fixture), ==, 0);
-  spin (0.5);
+  evox_test_spin (0.5);
   g_assert_null (evox_document_get_labels (fixture->document));
   g_assert_nonnull (strstr (evox_particle_panel_get_summary (fixture->panel), "volume"));
   /* Without a volume there is nothing to find. */
@@ -762,7 +742,7 @@ test_panel_cancel (Fixture       *fixture,
   gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "particles.find", NULL);
   g_assert_true (evox_particle_panel_is_busy (fixture->panel));
   close_window (g_steal_pointer (&fixture->window));
-  spin (0.5);
+  evox_test_spin (0.5);
   g_assert_null (evox_document_get_labels (fixture->document));
 }
 
@@ -947,7 +927,7 @@ test_panel_many (void)
   start = g_get_monotonic_time ();
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
   g_assert_true (evox_test_wait_for (has_labels, document, 120));
-  spin (0.05);
+  evox_test_spin (0.05);
   g_test_message ("labels and table: %.0f ms", (g_get_monotonic_time () - start) / 1e3);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (selection)), ==, expected);
 
@@ -1055,7 +1035,7 @@ test_panel_columns (void)
   window = show_in_window (GTK_WIDGET (panel), 380, 800);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
   g_assert_true (evox_test_wait_for (has_labels, document, 60));
-  spin (0.2);
+  evox_test_spin (0.2);
   labels = evox_document_get_labels (document);
 
   for (guint i = 0; i < G_N_ELEMENTS (defaults); i++)
@@ -1214,7 +1194,7 @@ test_panel_split (void)
   g_object_set (panel, "split-size", 2.0, NULL);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.preview-split", NULL));
   g_assert_true (evox_test_wait_for (not_busy, panel, 60));
-  spin (0.05);
+  evox_test_spin (0.05);
   g_assert_cmpstr (evox_particle_panel_get_error (panel), ==, "");
   g_assert_cmpuint (n_document_particles (document), ==, 2);
   g_assert_cmpint (evox_document_get_particle_colors (document), ==, EVOX_PARTICLE_COLOR_ID);
@@ -1238,7 +1218,7 @@ test_panel_split (void)
   g_assert_true (evox_test_wait_for (not_busy, panel, 60));
   g_assert_cmpuint (n_document_particles (document), ==, 2);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.apply-split", NULL));
-  spin (0.05);
+  evox_test_spin (0.05);
   g_assert_cmpuint (n_document_particles (document), ==, 2);
   g_assert_cmpint (evox_document_get_particle_colors (document), ==,
                    EVOX_PARTICLE_COLOR_DIAMETER);
@@ -1293,7 +1273,7 @@ test_panel_electrode (void)
 
       gtk_column_view_sort_by_column (view, voxels, GTK_SORT_DESCENDING);
       evox_document_focus_particle (document, 1);
-      spin (g_ascii_strtod (linger, NULL));
+      evox_test_spin (g_ascii_strtod (linger, NULL));
     }
 
   close_window (window);
@@ -1316,7 +1296,7 @@ shoot (const char *name)
   g_autofree char *path = NULL;
   gsize length;
 
-  spin (1.5);
+  evox_test_spin (1.5);
   if (fb == NULL || dir == NULL || !g_file_get_contents (fb, &contents, &length, NULL))
     return;
   path = g_build_filename (dir, name, NULL);

@@ -41,13 +41,6 @@ find_widget (GtkWidget  *root,
   return NULL;
 }
 
-static gboolean
-not_loading (gpointer data)
-{
-  return !evox_window_is_loading (data) &&
-         evox_document_get_volume (evox_window_get_document (data)) != NULL;
-}
-
 /* A u8 volume whose value is 4 x (so each value 0, 4, ..., 252 fills one x column). */
 static char *
 write_ramp (const char *dir)
@@ -65,20 +58,6 @@ write_ramp (const char *dir)
   g_assert_true (evox_tiff_write (volume, 0, path, 0, &error));
   g_assert_no_error (error);
   return path;
-}
-
-static EvoxWindow *
-open_window (const char *path)
-{
-  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
-  g_autoptr (GFile) file = g_file_new_for_path (path);
-
-  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
-  gtk_window_present (GTK_WINDOW (window));
-  evox_window_open_file (window, file, NULL);
-  g_assert_true (evox_test_wait_for (not_loading, window, 30));
-  g_assert_null (evox_window_get_error (window));
-  return window;
 }
 
 /* Among the canvas pixels that show the slice, the share drawn in pure red (the phase colour at
@@ -124,7 +103,7 @@ test_drag_edge (void)
 {
   g_autofree char *dir = evox_test_tmpdir_new ();
   g_autofree char *path = write_ramp (dir);
-  EvoxWindow *window = open_window (path);
+  EvoxWindow *window = evox_test_open_file (path);
   EvoxDocument *document = evox_window_get_document (window);
   EvoxHistogramView *view = EVOX_HISTOGRAM_VIEW (evox_window_get_histogram (window));
   EvoxPhasePanel *panel = EVOX_PHASE_PANEL (evox_window_get_phase_panel (window));
@@ -190,7 +169,7 @@ test_suggest (void)
 {
   g_autofree char *dir = evox_test_tmpdir_new ();
   g_autofree char *path = write_ramp (dir);
-  EvoxWindow *window = open_window (path);
+  EvoxWindow *window = evox_test_open_file (path);
   EvoxDocument *document = evox_window_get_document (window);
   EvoxPhaseList *phases = evox_document_get_phases (document);
   EvoxPhasePanel *panel = EVOX_PHASE_PANEL (evox_window_get_phase_panel (window));
@@ -286,7 +265,7 @@ test_particles_and_exports (void)
 {
   g_autofree char *dir = evox_test_tmpdir_new ();
   g_autofree char *path = write_ramp (dir);
-  EvoxWindow *window = open_window (path);
+  EvoxWindow *window = evox_test_open_file (path);
   EvoxDocument *document = evox_window_get_document (window);
   EvoxPhaseList *phases = evox_document_get_phases (document);
   GtkWidget *canvas = evox_window_get_canvas (window);
@@ -465,7 +444,7 @@ test_basis_switch (void)
 
   /* A tomogram has one basis: no switch, the plain source name. */
   evox_window_open_file (window, file, NULL);
-  g_assert_true (evox_test_wait_for (not_loading, window, 30));
+  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 30));
   g_assert_false (gtk_widget_get_visible (box));
   g_assert_cmpstr (gtk_string_list_get_string (sources, 0), ==, "Whole volume");
 

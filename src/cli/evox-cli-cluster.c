@@ -481,18 +481,6 @@ job_thread (gpointer user_data)
   return NULL;
 }
 
-static gboolean
-show_progress (gpointer user_data)
-{
-  Job *job = user_data;
-  g_autofree char *stage = evox_progress_dup_stage (job->progress);
-
-  fprintf (stderr, "\r\033[K%s %3.0f%%", stage != NULL ? stage : _("Clustering"),
-           100.0 * evox_progress_get_fraction (job->progress));
-  fflush (stderr);
-  return G_SOURCE_CONTINUE;
-}
-
 /* On a terminal the stages show on stderr while the job runs; otherwise stderr stays for
  * errors. */
 static EvoxClusteringResult *
@@ -515,12 +503,10 @@ run_clustering (EvoxVolume                 **volumes,
   loop = g_main_loop_new (NULL, FALSE);
   job = (Job) { volumes, n_volumes, params, sweep, progress, loop, NULL, NULL };
   thread = g_thread_new ("evox-cluster", job_thread, &job);
-  timer = g_timeout_add (200, show_progress, &job);
+  timer = _evox_cli_progress_start (progress, _("Clustering"));
   g_main_loop_run (loop);
-  g_source_remove (timer);
   g_thread_join (thread);
-  fprintf (stderr, "\r\033[K");
-  fflush (stderr);
+  _evox_cli_progress_stop (timer);
   if (job.result == NULL)
     g_propagate_error (error, job.error);
   return job.result;

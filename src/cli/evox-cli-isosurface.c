@@ -78,7 +78,6 @@ typedef struct
 {
   GMainLoop    *loop;
   GAsyncResult *result;
-  EvoxProgress *progress;
 } Build;
 
 static void
@@ -90,18 +89,6 @@ build_done (GObject      *source,
 
   build->result = g_object_ref (result);
   g_main_loop_quit (build->loop);
-}
-
-static gboolean
-show_progress (gpointer user_data)
-{
-  Build *build = user_data;
-  g_autofree char *stage = evox_progress_dup_stage (build->progress);
-
-  fprintf (stderr, "\r\033[K%s %3.0f%%", stage != NULL ? stage : _("Building"),
-           100.0 * evox_progress_get_fraction (build->progress));
-  fflush (stderr);
-  return G_SOURCE_CONTINUE;
 }
 
 /* On a terminal the build runs in a worker while this thread shows its progress on stderr;
@@ -122,13 +109,11 @@ build_mesh (EvoxVolume            *volume,
 
   progress = evox_progress_new ();
   loop = g_main_loop_new (NULL, FALSE);
-  build = (Build) { loop, NULL, progress };
+  build = (Build) { loop, NULL };
   evox_isosurface_build_async (volume, NULL, spec, progress, NULL, build_done, &build);
-  timer = g_timeout_add (200, show_progress, &build);
+  timer = _evox_cli_progress_start (progress, _("Building"));
   g_main_loop_run (loop);
-  g_source_remove (timer);
-  fprintf (stderr, "\r\033[K");
-  fflush (stderr);
+  _evox_cli_progress_stop (timer);
   mesh = evox_isosurface_build_finish (build.result, error);
   g_object_unref (build.result);
   return mesh;

@@ -4,6 +4,7 @@
 
 #include "evox-cli.h"
 #include "evox-phase.h"
+#include "evox-progress.h"
 
 G_BEGIN_DECLS
 
@@ -74,6 +75,13 @@ gboolean     _evox_cli_check_outputs  (const EvoxCliOutput *outputs,
                                        const char          *input,
                                        gboolean             force,
                                        int                 *status);
+
+/* On a terminal, a line on stderr showing progress's stage (or `fallback`, a static string,
+ * before the first) and percentage, redrawn every 200 ms while the main loop runs; returns the
+ * source for _evox_cli_progress_stop(), which removes it and clears the line. */
+guint        _evox_cli_progress_start (EvoxProgress   *progress,
+                                       const char     *fallback);
+void         _evox_cli_progress_stop  (guint           source);
 
 const char  *_evox_cli_suggest_command (const char *name);
 

@@ -296,6 +296,54 @@ _evox_cli_usage_error (GOptionContext *context,
   return EVOX_EXIT_USAGE;
 }
 
+typedef struct
+{
+  EvoxProgress *progress;
+  const char   *fallback;
+} ProgressLine;
+
+static void
+progress_line_free (gpointer data)
+{
+  ProgressLine *line = data;
+
+  evox_progress_unref (line->progress);
+  g_free (line);
+}
+
+static gboolean
+show_progress_line (gpointer data)
+{
+  ProgressLine *line = data;
+  g_autofree char *stage = evox_progress_dup_stage (line->progress);
+
+  /* \r and erase-line redraw the line in place. */
+  fprintf (stderr, "\r\033[K%s %3.0f%%", stage != NULL ? stage : line->fallback,
+           100.0 * evox_progress_get_fraction (line->progress));
+  fflush (stderr);
+  return G_SOURCE_CONTINUE;
+}
+
+guint
+_evox_cli_progress_start (EvoxProgress *progress,
+                          const char   *fallback)
+{
+  ProgressLine *line = g_new (ProgressLine, 1);
+
+  line->progress = evox_progress_ref (progress);
+  line->fallback = fallback;
+  return g_timeout_add_full (G_PRIORITY_DEFAULT, 200, show_progress_line, line,
+                             progress_line_free);
+}
+
+void
+_evox_cli_progress_stop (guint source)
+{
+  g_source_remove (source);
+  fprintf (stderr, "\r\033[K");
+  fflush (stderr);
+}
+
 int
 _evox_cli_error (int         status,
                  const char *format,

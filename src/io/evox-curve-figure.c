@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "evox-axis.h"
 #include "evox-output.h"
 #include "evox-types.h"
 
@@ -106,18 +107,22 @@ evox_curve_figure_new (const char *x_title,
   return self;
 }
 
-/* The Clusters page's rule: the clusters' own axis title, else "Feature" with the features'
- * names when there are few. */
-static char *
-clusters_axis_title (EvoxClusters *clusters)
+char *
+evox_curve_figure_axis_title (EvoxClusters *clusters,
+                              const char   *feature)
 {
-  const char *title = evox_clusters_get_axis_title (clusters);
-  guint d = evox_clusters_get_n_features (clusters);
+  const char *title;
+  guint d;
   GString *text;
 
+  g_return_val_if_fail (EVOX_IS_CLUSTERS (clusters), NULL);
+  g_return_val_if_fail (feature != NULL, NULL);
+
+  title = evox_clusters_get_axis_title (clusters);
+  d = evox_clusters_get_n_features (clusters);
   if (title != NULL && g_strcmp0 (title, "Feature") != 0)
     return g_strdup (title);
-  text = g_string_new ("Feature");
+  text = g_string_new (feature);
   if (d > 6)
     return g_string_free (text, FALSE);
   for (guint f = 0; f < d; f++)
@@ -140,7 +145,7 @@ evox_curve_figure_new_from_clusters (EvoxClusters *clusters)
   d = evox_clusters_get_n_features (clusters);
   if (d == 0)
     return NULL;
-  x_title = clusters_axis_title (clusters);
+  x_title = evox_curve_figure_axis_title (clusters, "Feature");
   self = evox_curve_figure_new (x_title, "Mean ± std");
   axis = evox_clusters_get_axis (clusters);
   x = g_new (double, d);
@@ -220,7 +225,8 @@ evox_curve_figure_panel_size (int  image_height,
 
 /* Ranges and ticks */
 
-/* The smallest 1, 2 or 5 times a power of ten at least value. */
+/* The smallest 1, 2 or 5 times a power of ten at least value. Unlike evox_nice_ceil a tie is
+ * within 1e-9 of value, not of its mantissa: kept so that figures stay as they were. */
 static double
 nice_ceil (double value)
 {
@@ -236,17 +242,6 @@ nice_ceil (double value)
         return 5 * power;
     }
   return power;
-}
-
-static void
-widen (double *lo,
-       double *hi,
-       double  value)
-{
-  if (!isfinite (value))
-    return;
-  *lo = MIN (*lo, value);
-  *hi = MAX (*hi, value);
 }
 
 static inline double
@@ -269,44 +264,30 @@ find_ranges (EvoxCurveFigure *self,
       for (guint i = 0; i < curve->n; i++)
         if (isfinite (curve->x[i]) && isfinite (curve->mean[i]))
           {
-            widen (&x0, &x1, curve->x[i]);
-            widen (&y0, &y1, curve->mean[i] - point_std (curve, i));
-            widen (&y0, &y1, curve->mean[i] + point_std (curve, i));
+            evox_axis_widen (&x0, &x1, curve->x[i]);
+            evox_axis_widen (&y0, &y1, curve->mean[i] - point_std (curve, i));
+            evox_axis_widen (&y0, &y1, curve->mean[i] + point_std (curve, i));
           }
     }
   if (!(x0 <= x1 && y0 <= y1))
     return FALSE;
-  if (!(x1 > x0))
-    {
-      double half = x0 != 0 ? fabs (x0) * 0.05 : 0.5;
-      x0 -= half;
-      x1 += half;
-    }
-  if (!(y1 > y0))
-    {
-      double half = y0 != 0 ? fabs (y0) * 0.1 : 0.5;
-      y0 -= half;
-      y1 += half;
-    }
+  evox_axis_pad_flat (&x0, &x1, 0.05, FALSE);
+  evox_axis_pad_flat (&y0, &y1, 0.1, FALSE);
   layout->y_step = nice_ceil ((y1 - y0) / 4);
-  layout->y0 = floor (y0 / layout->y_step + 1e-9) * layout->y_step;
-  layout->y1 = ceil (y1 / layout->y_step - 1e-9) * layout->y_step;
+  evox_axis_snap_to_step (&y0, &y1, layout->y_step);
+  layout->y0 = y0;
+  layout->y1 = y1;
   layout->x0 = x0;
   layout->x1 = x1;
   return TRUE;
 }
 
+/* Steps finer than 1e-6 label with three significant digits. */
 static char *
 format_tick (double at,
              double step)
 {
-  int decimals = (int) CLAMP (-floor (log10 (step) + 1e-9), 0, 9);
-
-  if (fabs (at) < step * 1e-6)
-    at = 0;
-  if (fabs (at) >= 1e6 || step < 1e-6)
-    return g_strdup_printf ("%.3g", at);
-  return g_strdup_printf ("%.*f", decimals, at);
+  return evox_axis_format_tick (at, step, 6);
 }
 
 /* Text */
@@ -433,6 +414,17 @@ py_of (const Layout *layout,
 {
   return layout->bottom - (y - layout->y0) / (layout->y1 - layout->y0) *
          (layout->bottom - layout->top);
+}
+
+static void
+to_pixel (gconstpointer  frame,
+          double         x,
+          double         y,
+          double        *px,
+          double        *py)
+{
+  *px = px_of (frame, x);
+  *py = py_of (frame, y);
 }
 
 static gboolean
@@ -599,25 +591,11 @@ draw_line (cairo_t      *cr,
            const Layout *layout,
            const Curve  *curve)
 {
-  gboolean pen_down = FALSE;
-
   cairo_set_source_rgb (cr, curve->rgb[0], curve->rgb[1], curve->rgb[2]);
   cairo_set_line_width (cr, LINE_WIDTH * layout->scale);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
-  for (guint i = 0; i < curve->n; i++)
-    {
-      if (!isfinite (curve->x[i]) || !isfinite (curve->mean[i]))
-        {
-          pen_down = FALSE;
-          continue;
-        }
-      if (pen_down)
-        cairo_line_to (cr, px_of (layout, curve->x[i]), py_of (layout, curve->mean[i]));
-      else
-        cairo_move_to (cr, px_of (layout, curve->x[i]), py_of (layout, curve->mean[i]));
-      pen_down = TRUE;
-    }
+  evox_axis_trace_line (cr, curve->x, curve->mean, curve->n, to_pixel, layout);
   cairo_stroke (cr);
   if (curve->n > MAX_POINTS_DRAWN)
     return;

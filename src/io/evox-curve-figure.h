@@ -27,6 +27,12 @@ EvoxCurveFigure *evox_curve_figure_new             (const char        *x_title,
  * x title as the Clusters page gives it. NULL when the clusters have no features (d = 0) or no
  * cluster is visible. */
 EvoxCurveFigure *evox_curve_figure_new_from_clusters (EvoxClusters    *clusters);
+/* The x title of the clusters' curves, the Clusters page's and the figure's: the clusters' own
+ * axis title (an energy), else `feature` ("Feature", or its translation) followed by the
+ * features' numbers and names while there are at most 6, since ticks between them mean
+ * nothing. */
+char            *evox_curve_figure_axis_title      (EvoxClusters      *clusters,
+                                                    const char        *feature);
 /* n points of x, mean and std (copied; std may be NULL for no band); colour "#rrggbb";
  * non-finite points are gaps. */
 void             evox_curve_figure_add_curve       (EvoxCurveFigure   *self,

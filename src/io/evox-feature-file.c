@@ -14,6 +14,7 @@
 
 #include "evox-feature-file.h"
 #include "evox-output.h"
+#include "evox-text-table.h"
 #include "evox-types.h"
 
 /* The .npy format (numpy.lib.format): the magic "\x93NUMPY", a major and minor version byte, the
@@ -818,31 +819,8 @@ evox_feature_file_load_npy (const char  *features_path,
 
 /* Feature CSV tables: a header row naming the columns, then rows of numbers; comma, tab,
  * semicolon or whitespace delimited (whichever the header has most of), '#' comments and blank
- * lines skipped, LF, CRLF or CR line ends, a byte-order mark. The SSRM reader's tokeniser is
- * private to it and tied to its scan layout, so the few lines it takes live here too. */
-
-static char
-csv_delimiter (const char *line,
-               gsize       length)
-{
-  const char candidates[] = { ',', '\t', ';' };
-  gsize best_count = 0;
-  char best = ' ';
-
-  for (guint c = 0; c < G_N_ELEMENTS (candidates); c++)
-    {
-      gsize count = 0;
-
-      for (gsize i = 0; i < length; i++)
-        count += line[i] == candidates[c];
-      if (count > best_count)
-        {
-          best_count = count;
-          best = candidates[c];
-        }
-    }
-  return best;
-}
+ * lines skipped, LF, CRLF or CR line ends, a byte-order mark: the rules of evox-text-table.h,
+ * which the SSRM reader follows too. Fields here may be quoted (RFC 4180). */
 
 /* A field in double quotes (RFC 4180, as Evox's CSV writers quote names): delimiters inside it
  * are text and "" is one quote. p is at the opening quote; returns past the closing one. */
@@ -911,13 +889,7 @@ csv_fields (const char *line,
             e = end;
           p = e;
         }
-      while (s < e && g_ascii_isspace (*s))
-        s++;
-      while (e > s && g_ascii_isspace (e[-1]))
-        e--;
-      if (e - s >= 2 && (*s == '"' || *s == '\'') && e[-1] == *s)
-        s++, e--;
-      g_ptr_array_add (fields, g_strndup (s, e - s));
+      g_ptr_array_add (fields, evox_text_table_field_dup (s, e - s));
       if (delimiter != ' ')
         {
           /* after the last delimiter comes one more field, empty or not */
@@ -944,38 +916,6 @@ csv_number (const char *text,
     }
   *value = g_ascii_strtod (text, &end);
   return end != text && *end == '\0';
-}
-
-/* The next line that is not blank or a comment. */
-static gboolean
-csv_next_line (const char **p,
-               const char  *end,
-               gsize       *number,
-               const char **line,
-               gsize       *length)
-{
-  while (*p < end)
-    {
-      const char *s = *p, *e = memchr (s, '\n', end - s), *r, *t;
-
-      if (e == NULL)
-        e = end;
-      r = memchr (s, '\r', e - s);
-      if (r != NULL && r + 1 < e)
-        e = r;
-      *p = e < end ? e + 1 : e;
-      (*number)++;
-      if (e > s && e[-1] == '\r')
-        e--;
-      for (t = s; t < e && (*t == ' ' || *t == '\t'); t++)
-        ;
-      if (t == e || *t == '#')
-        continue;
-      *line = s;
-      *length = e - s;
-      return TRUE;
-    }
-  return FALSE;
 }
 
 EvoxVolume *
@@ -1005,21 +945,20 @@ evox_feature_file_load_csv (const char  *path,
     return NULL;
   p = text;
   end = text + text_length;
-  if (text_length >= 3 && memcmp (text, "\xEF\xBB\xBF", 3) == 0)
-    p += 3;
+  evox_text_table_skip_bom (&p, &text_length);
   if (memchr (p, '\0', end - p) != NULL)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
                    "%s: holds a NUL byte; not a text table", path);
       return NULL;
     }
-  if (!csv_next_line (&p, end, &number, &line, &length))
+  if (!evox_text_table_next_line (&p, end, &number, &line, &length))
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
                    "%s: no header row (the file is empty or only comments)", path);
       return NULL;
     }
-  delimiter = csv_delimiter (line, length);
+  delimiter = evox_text_table_delimiter (line, length);
   header = csv_fields (line, length, delimiter);
   if (header->len > 65535 + 3)
     {
@@ -1084,7 +1023,7 @@ evox_feature_file_load_csv (const char  *path,
 
   features = g_array_new (FALSE, FALSE, sizeof (double));
   coords = g_array_new (FALSE, FALSE, sizeof (double));
-  while (csv_next_line (&p, end, &number, &line, &length))
+  while (evox_text_table_next_line (&p, end, &number, &line, &length))
     {
       g_autoptr (GPtrArray) fields = csv_fields (line, length, delimiter);
 

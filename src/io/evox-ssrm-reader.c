@@ -15,6 +15,7 @@
 
 #include "evox-ssrm-reader.h"
 #include "evox-ssrm-stack.h"
+#include "evox-text-table.h"
 
 EvoxSsrmOptions *
 evox_ssrm_options_new (void)
@@ -70,8 +71,7 @@ line_reader_init (LineReader *reader,
 {
   if (text == NULL || length == 0)
     text = "", length = 0;
-  if (length >= 3 && memcmp (text, "\xEF\xBB\xBF", 3) == 0)
-    text += 3, length -= 3;
+  evox_text_table_skip_bom (&text, &length);
   *reader = (LineReader) { name, text, text + length, 0 };
 }
 
@@ -81,54 +81,7 @@ next_line (LineReader  *reader,
            const char **start,
            gsize       *length)
 {
-  while (reader->p < reader->end)
-    {
-      const char *s = reader->p;
-      const char *e = memchr (s, '\n', reader->end - s);
-      const char *r, *t;
-
-      if (e == NULL)
-        e = reader->end;
-      /* Old Mac exports end lines with a lone CR: the line ends at the first CR that is not
-       * the CR of a CRLF. */
-      r = memchr (s, '\r', e - s);
-      if (r != NULL && r + 1 < e)
-        e = r;
-      reader->p = e < reader->end ? e + 1 : e;
-      reader->number++;
-      if (e > s && e[-1] == '\r')
-        e--;
-      for (t = s; t < e && (*t == ' ' || *t == '\t'); t++)
-        ;
-      if (t == e || *t == '#')
-        continue;
-      *start = s;
-      *length = e - s;
-      return TRUE;
-    }
-  return FALSE;
-}
-
-static char
-detect_delimiter (const char *line,
-                  gsize       length)
-{
-  const char candidates[] = { ',', '\t', ';' };
-  gsize best_count = 0;
-  char best = ' ';
-
-  for (guint c = 0; c < G_N_ELEMENTS (candidates); c++)
-    {
-      gsize count = 0;
-      for (gsize i = 0; i < length; i++)
-        count += line[i] == candidates[c];
-      if (count > best_count)
-        {
-          best_count = count;
-          best = candidates[c];
-        }
-    }
-  return best;
+  return evox_text_table_next_line (&reader->p, reader->end, &reader->number, start, length);
 }
 
 /* Splits a line into at most max_fields fields (pointers into the line, not terminated) and
@@ -181,19 +134,6 @@ split_fields (const char  *line,
         return n;
       p = e + 1;
     }
-}
-
-static char *
-field_to_string (const char *s,
-                 gsize       length)
-{
-  while (length > 0 && g_ascii_isspace (*s))
-    s++, length--;
-  while (length > 0 && g_ascii_isspace (s[length - 1]))
-    length--;
-  if (length >= 2 && (s[0] == '"' || s[0] == '\'') && s[length - 1] == s[0])
-    s++, length -= 2;
-  return g_strndup (s, length);
 }
 
 typedef enum { FIELD_NUMBER, FIELD_MISSING, FIELD_BAD, FIELD_NUL } FieldKind;
@@ -268,7 +208,7 @@ read_header (LineReader  *reader,
       return FALSE;
     }
 
-  header->delimiter = detect_delimiter (line, length);
+  header->delimiter = evox_text_table_delimiter (line, length);
   n = split_fields (line, length, header->delimiter, NULL, NULL, 0);
   if (n > 10000)
     {
@@ -285,7 +225,7 @@ read_header (LineReader  *reader,
   for (gsize i = 0; i < n; i++)
     {
       double dummy;
-      char *name = field_to_string (starts[i], lengths[i]);
+      char *name = evox_text_table_field_dup (starts[i], lengths[i]);
 
       if (parse_number (starts[i], lengths[i], &dummy) == FIELD_NUMBER)
         {
@@ -679,7 +619,7 @@ read_number (const LineReader *reader,
                    reader->name, reader->number, header->columns[col]);
       return FALSE;
     }
-  text = field_to_string (start, MIN (length, 40));
+  text = evox_text_table_field_dup (start, MIN (length, 40));
   g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
                "%s: line %" G_GSIZE_FORMAT ", column %s: '%s' is not a number",
                reader->name, reader->number, header->columns[col], text);

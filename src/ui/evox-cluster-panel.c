@@ -1235,26 +1235,6 @@ make_phase_action (GtkWidget  *widget,
 
 /* Mean curves */
 
-/* Energies are their own title; feature indices are named under the axis while they are few
- * ("Feature: 1 value, 2 local mean, ..."), since ticks between them mean nothing. */
-static char *
-curve_axis_title (EvoxClusters *clusters)
-{
-  const char *title = evox_clusters_get_axis_title (clusters);
-  guint d = evox_clusters_get_n_features (clusters);
-  GString *text;
-
-  if (title != NULL && g_strcmp0 (title, "Feature") != 0)
-    return g_strdup (title);
-  text = g_string_new (_("Feature"));
-  if (d > 6)
-    return g_string_free (text, FALSE);
-  for (guint f = 0; f < d; f++)
-    g_string_append_printf (text, f == 0 ? ": %u %s" : ", %u %s", f + 1,
-                            evox_clusters_get_feature_name (clusters, f));
-  return g_string_free (text, FALSE);
-}
-
 static void
 update_curves (EvoxClusterPanel *self)
 {
@@ -1270,7 +1250,7 @@ update_curves (EvoxClusterPanel *self)
   if (clusters == NULL || d == 0)
     return;
   axis = evox_clusters_get_axis (clusters);
-  x_title = curve_axis_title (clusters);
+  x_title = evox_curve_figure_axis_title (clusters, _("Feature"));
   evox_plot_set_axes (self->curve_plot, x_title, _("Mean ± std"));
   x = g_new (double, d);
   lo = g_new (double, d);
@@ -1534,18 +1514,6 @@ format_domain_cell (const EvoxDomainStats *row,
 }
 
 static void
-setup_domain_cell (GtkSignalListItemFactory *factory,
-                   GtkListItem              *item,
-                   gpointer                  user_data)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 1);
-  gtk_widget_add_css_class (label, "numeric");
-  gtk_list_item_set_child (item, label);
-}
-
-static void
 bind_domain_cell (GtkSignalListItemFactory *factory,
                   GtkListItem              *item,
                   gpointer                  user_data)
@@ -1563,11 +1531,9 @@ add_domain_columns (EvoxClusterPanel *self)
 {
   for (guint c = 0; c < N_DOMAIN_COLUMNS; c++)
     {
-      GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+      GtkListItemFactory *factory = _evox_numeric_cell_factory (G_CALLBACK (bind_domain_cell), c);
       GtkColumnViewColumn *column;
 
-      g_signal_connect (factory, "setup", G_CALLBACK (setup_domain_cell), NULL);
-      g_signal_connect (factory, "bind", G_CALLBACK (bind_domain_cell), GUINT_TO_POINTER (c));
       column = gtk_column_view_column_new (_(domain_titles[c]), factory);
       gtk_column_view_column_set_resizable (column, TRUE);
       gtk_column_view_column_set_visible (column, c != DOMAIN_PARTICLE);
@@ -1649,46 +1615,31 @@ evox_cluster_panel_export_plot (EvoxClusterPanel *self,
                                   error);
 }
 
-static void
-plot_response (GtkNativeDialog  *chooser,
-               int               response,
-               EvoxClusterPanel *self)
+/* What a file chooser of the page exports. */
+typedef enum
 {
-  if (response == GTK_RESPONSE_ACCEPT)
+  EXPORT_CURVES,
+  EXPORT_STATS,
+  EXPORT_PLOT,
+} ExportKind;
+
+static gboolean
+export_file (EvoxClusterPanel  *self,
+             ExportKind         kind,
+             const char        *path,
+             GError           **error)
+{
+  /* The chooser has already asked before replacing a file. */
+  switch (kind)
     {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
-      g_autoptr(GError) error = NULL;
-      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-      if (path != NULL && !evox_cluster_panel_export_plot (self, path, TRUE, &error))
-        {
-          g_autofree char *message = g_strdup_printf (_("Could not export %s: %s"), path,
-                                                      error->message);
-          show_error (self, message);
-        }
-      else if (path != NULL && EVOX_IS_WINDOW (root))
-        evox_window_show_saved (EVOX_WINDOW (root), path);
+    case EXPORT_CURVES:
+      return evox_cluster_panel_export_curves (self, path, TRUE, error);
+    case EXPORT_STATS:
+      return evox_cluster_panel_export_stats (self, path, TRUE, error);
+    case EXPORT_PLOT:
+    default:
+      return evox_cluster_panel_export_plot (self, path, TRUE, error);
     }
-  g_object_unref (chooser);
-}
-
-static void
-export_plot_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
-{
-  GtkRoot *root = gtk_widget_get_root (widget);
-  GtkFileChooserNative *chooser;
-
-  chooser = gtk_file_chooser_native_new (_("Export Plot (PNG, SVG or PDF)"),
-                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
-                                         _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "cluster-curves.svg");
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect_object (chooser, "response", G_CALLBACK (plot_response), widget, 0);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 static void
@@ -1696,7 +1647,7 @@ export_response (GtkNativeDialog  *chooser,
                  int               response,
                  EvoxClusterPanel *self)
 {
-  gboolean curves = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (chooser), "evox-curves"));
+  ExportKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (chooser), "evox-export"));
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
@@ -1704,12 +1655,8 @@ export_response (GtkNativeDialog  *chooser,
       g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
       g_autoptr(GError) error = NULL;
       GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-      /* The chooser has already asked before replacing a file. */
-      gboolean written = path == NULL ||
-                         (curves ? evox_cluster_panel_export_curves (self, path, TRUE, &error)
-                                 : evox_cluster_panel_export_stats (self, path, TRUE, &error));
 
-      if (!written)
+      if (path != NULL && !export_file (self, kind, path, &error))
         {
           g_autofree char *message = g_strdup_printf (_("Could not export %s: %s"), path,
                                                       error->message);
@@ -1721,26 +1668,36 @@ export_response (GtkNativeDialog  *chooser,
   g_object_unref (chooser);
 }
 
+/* clusters.export-curves, clusters.export-stats and clusters.export-plot. */
 static void
 export_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
 {
-  EvoxClusterPanel *self = EVOX_CLUSTER_PANEL (widget);
-  gboolean curves = g_str_equal (action_name, "clusters.export-curves");
+  ExportKind kind = g_str_equal (action_name, "clusters.export-curves") ? EXPORT_CURVES
+                    : g_str_equal (action_name, "clusters.export-stats") ? EXPORT_STATS
+                    : EXPORT_PLOT;
+  const char *titles[] = {
+    [EXPORT_CURVES] = _("Export Cluster Curves"),
+    [EXPORT_STATS] = _("Export Domain Statistics"),
+    [EXPORT_PLOT] = _("Export Plot (PNG, SVG or PDF)"),
+  };
+  const char *names[] = {
+    [EXPORT_CURVES] = "cluster-curves.csv",
+    [EXPORT_STATS] = "cluster-domains.csv",
+    [EXPORT_PLOT] = "cluster-curves.svg",
+  };
   GtkRoot *root = gtk_widget_get_root (widget);
   GtkFileChooserNative *chooser;
 
-  chooser = gtk_file_chooser_native_new (curves ? _("Export Cluster Curves")
-                                                : _("Export Domain Statistics"),
+  chooser = gtk_file_chooser_native_new (titles[kind],
                                          GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                          GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
                                          _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser),
-                                     curves ? "cluster-curves.csv" : "cluster-domains.csv");
-  g_object_set_data (G_OBJECT (chooser), "evox-curves", GINT_TO_POINTER (curves));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), names[kind]);
+  g_object_set_data (G_OBJECT (chooser), "evox-export", GINT_TO_POINTER (kind));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect_object (chooser, "response", G_CALLBACK (export_response), self, 0);
+  g_signal_connect_object (chooser, "response", G_CALLBACK (export_response), widget, 0);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
@@ -2331,8 +2288,7 @@ evox_cluster_panel_class_init (EvoxClusterPanelClass *klass)
                                    make_phase_action);
   gtk_widget_class_install_action (widget_class, "clusters.export-curves", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "clusters.export-stats", NULL, export_action);
-  gtk_widget_class_install_action (widget_class, "clusters.export-plot", NULL,
-                                   export_plot_action);
+  gtk_widget_class_install_action (widget_class, "clusters.export-plot", NULL, export_action);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 

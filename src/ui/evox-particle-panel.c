@@ -826,18 +826,6 @@ format_cell (const EvoxParticle *p,
 }
 
 static void
-setup_cell (GtkSignalListItemFactory *factory,
-            GtkListItem              *item,
-            gpointer                  user_data)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 1);
-  gtk_widget_add_css_class (label, "numeric");
-  gtk_list_item_set_child (item, label);
-}
-
-static void
 bind_cell (GtkSignalListItemFactory *factory,
            GtkListItem              *item,
            gpointer                  user_data)
@@ -880,7 +868,7 @@ add_columns (EvoxParticlePanel *self)
 
   for (guint c = 0; c < N_COLUMNS; c++)
     {
-      GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+      GtkListItemFactory *factory = _evox_numeric_cell_factory (G_CALLBACK (bind_cell), c);
       GtkExpression *expression = gtk_property_expression_new (EVOX_TYPE_PARTICLE_ROW, NULL,
                                                                 columns[c].property);
       GtkSorter *sorter = GTK_SORTER (gtk_numeric_sorter_new (expression));
@@ -889,8 +877,6 @@ add_columns (EvoxParticlePanel *self)
       g_autofree char *detailed = g_strconcat ("columns.", columns[c].property, NULL);
       GtkColumnViewColumn *column;
 
-      g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), NULL);
-      g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), GUINT_TO_POINTER (c));
       column = gtk_column_view_column_new (_(columns[c].title), factory);
       gtk_column_view_column_set_sorter (column, sorter);
       gtk_column_view_column_set_resizable (column, TRUE);

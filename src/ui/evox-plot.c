@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-axis.h"
 #include "evox-display.h"
 #include "evox-ui-util.h"
 
@@ -116,17 +117,6 @@ update_description (EvoxPlot *self)
 /* Ranges */
 
 static void
-widen (double *lo,
-       double *hi,
-       double  value)
-{
-  if (!isfinite (value))
-    return;
-  *lo = MIN (*lo, value);
-  *hi = MAX (*hi, value);
-}
-
-static void
 ensure_ranges (EvoxPlot *self)
 {
   double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
@@ -142,8 +132,8 @@ ensure_ranges (EvoxPlot *self)
       for (guint i = 0; i < line->n; i++)
         if (isfinite (line->x[i]) && isfinite (line->y[i]))
           {
-            widen (&x0, &x1, line->x[i]);
-            widen (&y0, &y1, line->y[i]);
+            evox_axis_widen (&x0, &x1, line->x[i]);
+            evox_axis_widen (&y0, &y1, line->y[i]);
           }
     }
   for (guint b = 0; b < self->bands->len; b++)
@@ -153,43 +143,30 @@ ensure_ranges (EvoxPlot *self)
       for (guint i = 0; i < band->n; i++)
         if (isfinite (band->x[i]) && isfinite (band->lo[i]) && isfinite (band->hi[i]))
           {
-            widen (&x0, &x1, band->x[i]);
-            widen (&y0, &y1, band->lo[i]);
-            widen (&y0, &y1, band->hi[i]);
+            evox_axis_widen (&x0, &x1, band->x[i]);
+            evox_axis_widen (&y0, &y1, band->lo[i]);
+            evox_axis_widen (&y0, &y1, band->hi[i]);
           }
     }
   if (self->n_bins > 0)
     {
-      widen (&x0, &x1, self->edges[0]);
-      widen (&x0, &x1, self->edges[self->n_bins]);
-      widen (&y0, &y1, 0);
+      evox_axis_widen (&x0, &x1, self->edges[0]);
+      evox_axis_widen (&x0, &x1, self->edges[self->n_bins]);
+      evox_axis_widen (&y0, &y1, 0);
       for (guint b = 0; b < self->n_bins; b++)
-        widen (&y0, &y1, self->counts[b]);
+        evox_axis_widen (&y0, &y1, self->counts[b]);
     }
 
   self->has_ranges = x0 <= x1 && y0 <= y1;
   if (!self->has_ranges)
     return;
 
-  if (!(x1 > x0))
-    {
-      double half = x0 != 0 ? fabs (x0) * 0.05 : 0.5;
-      x0 -= half;
-      x1 += half;
-    }
+  evox_axis_pad_flat (&x0, &x1, 0.05, FALSE);
   if (!(y1 > y0))
-    {
-      double half = y0 != 0 ? fabs (y0) * 0.1 : 0.5;
-      y0 = y0 == 0 && self->n_bins > 0 ? 0 : y0 - half;
-      y1 += half;
-    }
+    evox_axis_pad_flat (&y0, &y1, 0.1, self->n_bins > 0);
   else
-    {
-      /* Whole steps of a four-tick axis, so the top and bottom fall on round numbers. */
-      double step = evox_nice_ceil ((y1 - y0) / 4);
-      y0 = floor (y0 / step + 1e-9) * step;
-      y1 = ceil (y1 / step - 1e-9) * step;
-    }
+    /* Whole steps of a four-tick axis, so the top and bottom fall on round numbers. */
+    evox_axis_snap_to_step (&y0, &y1, evox_nice_ceil ((y1 - y0) / 4));
 
   self->x0 = x0;
   self->x1 = x1;
@@ -362,6 +339,19 @@ data_y (EvoxPlot *self,
 {
   return self->area.origin.y + self->area.size.height -
          (y - self->y0) / (self->y1 - self->y0) * self->area.size.height;
+}
+
+static void
+to_pixel (gconstpointer  frame,
+          double         x,
+          double         y,
+          double        *px,
+          double        *py)
+{
+  EvoxPlot *self = (EvoxPlot *) frame;
+
+  *px = data_x (self, x);
+  *py = data_y (self, y);
 }
 
 static inline double
@@ -591,22 +581,9 @@ draw_lines (EvoxPlot      *self,
   for (guint l = 0; l < self->lines->len; l++)
     {
       const Line *line = &g_array_index (self->lines, Line, l);
-      gboolean pen_down = FALSE;
 
       gdk_cairo_set_source_rgba (cr, &line->color);
-      for (guint i = 0; i < line->n; i++)
-        {
-          if (!isfinite (line->x[i]) || !isfinite (line->y[i]))
-            {
-              pen_down = FALSE;
-              continue;
-            }
-          if (pen_down)
-            cairo_line_to (cr, data_x (self, line->x[i]), data_y (self, line->y[i]));
-          else
-            cairo_move_to (cr, data_x (self, line->x[i]), data_y (self, line->y[i]));
-          pen_down = TRUE;
-        }
+      evox_axis_trace_line (cr, line->x, line->y, line->n, to_pixel, self);
       cairo_stroke (cr);
 
       for (guint i = 0; i < line->n; i++)

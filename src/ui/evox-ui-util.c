@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "evox-axis.h"
 #include "evox-display.h"
 
 static gboolean
@@ -86,6 +87,29 @@ _evox_fill (GtkSnapshot   *snapshot,
   if (width <= 0 || height <= 0)
     return;
   gtk_snapshot_append_color (snapshot, color, &GRAPHENE_RECT_INIT (x, y, width, height));
+}
+
+static void
+setup_numeric_cell (GtkSignalListItemFactory *factory,
+                    GtkListItem              *item,
+                    gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 1);
+  gtk_widget_add_css_class (label, "numeric");
+  gtk_list_item_set_child (item, label);
+}
+
+GtkListItemFactory *
+_evox_numeric_cell_factory (GCallback bind,
+                            guint     column)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_numeric_cell), NULL);
+  g_signal_connect (factory, "bind", bind, GUINT_TO_POINTER (column));
+  return factory;
 }
 
 GdkRGBA
@@ -170,13 +194,7 @@ _evox_format_tick_value (double value,
                          double step,
                          int    max_decimals)
 {
-  int decimals = step < 1 ? (int) ceil (-log10 (step) - 1e-9) : 0;
-
-  if (fabs (value) < step * 1e-6)
-    value = 0;
-  if (fabs (value) >= 1e6 || decimals > max_decimals)
-    return g_strdup_printf ("%.3g", value);
-  return g_strdup_printf ("%.*f", decimals, value);
+  return evox_axis_format_tick (value, step, max_decimals);
 }
 
 static void

@@ -75,6 +75,11 @@ void         _evox_draw_title         (GtkSnapshot           *snapshot,
                                        double                 y,
                                        const GdkRGBA         *color);
 
+/* A column view cell factory whose cells are right-aligned numeric labels; `bind` (a
+ * GtkSignalListItemFactory "bind" handler) gets `column` as its user data and sets the text. */
+GtkListItemFactory *_evox_numeric_cell_factory (GCallback bind,
+                                                guint     column);
+
 /* Value labels for a linear axis stepped by `step`: as many decimals as the step needs,
  * switching to three significant digits for large values or more than `max_decimals`. */
 char        *_evox_format_tick_value  (double                 value,
