@@ -714,6 +714,23 @@ test_cluster_to_phase_log10 (void)
   g_assert_cmpint (evox_document_get_transfer (doc), ==, EVOX_TRANSFER_IDENTITY);
 }
 
+/* A 2D map (one layer, no scans) opens in the z slice, a volume in the three slices. */
+static void
+test_flat_map_view (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxDocument) doc = evox_document_new ();
+  g_autoptr (EvoxVolume) map = evox_volume_new (32, 24, 1, 3, EVOX_SAMPLE_F32, &error);
+  g_autoptr (EvoxVolume) volume = gradient_u8 (8);
+
+  g_assert_no_error (error);
+  evox_volume_freeze (map);
+  evox_document_set_volume (doc, map, "map", NULL);
+  g_assert_cmpint (evox_document_get_view (doc), ==, EVOX_VIEW_SLICE_Z);
+  evox_document_set_volume (doc, volume, "volume", NULL);
+  g_assert_cmpint (evox_document_get_view (doc), ==, EVOX_VIEW_SLICES);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -721,6 +738,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Evox/Document/defaults", test_defaults);
+  g_test_add_func ("/Evox/Document/flat-map-view", test_flat_map_view);
   g_test_add_func ("/Evox/Document/thin-stack-exaggeration", test_thin_stack_exaggeration);
   g_test_add_func ("/Evox/Document/notify-on-change-only", test_notify_on_change_only);
   g_test_add_func ("/Evox/Document/log-mapping-range", test_log_mapping_keeps_range_positive);

@@ -680,9 +680,12 @@ evox_document_set_volume (EvoxDocument *self,
   if (volume != NULL)
     {
       gboolean stack = evox_volume_get_n_scans (volume) >= 2;
+      /* A 2D map (feature maps, one image) has nothing to turn in 3D: it opens flat. */
+      gboolean flat = dims[2] == 1 && !stack;
 
       evox_document_set_mapping (self, default_mapping (volume, 0));
-      evox_document_set_view (self, stack ? EVOX_VIEW_STACK : EVOX_VIEW_SLICES);
+      evox_document_set_view (self, stack ? EVOX_VIEW_STACK
+                                          : flat ? EVOX_VIEW_SLICE_Z : EVOX_VIEW_SLICES);
       evox_document_set_z_exaggeration (self, default_z_exaggeration (volume));
       evox_document_set_histogram_per_layer (self, stack);
       evox_document_reset_range (self);
