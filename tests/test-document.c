@@ -714,6 +714,44 @@ test_cluster_to_phase_log10 (void)
   g_assert_cmpint (evox_document_get_transfer (doc), ==, EVOX_TRANSFER_IDENTITY);
 }
 
+/* A loaded channel that happens to be called "Clusters" is data, not the channel Make Phase
+ * adds: it stays when a cluster becomes a phase, and when a new result replaces the derived
+ * channel. */
+static void
+test_cluster_to_phase_loaded_label (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxDocument) doc = evox_document_new ();
+  g_autoptr (EvoxVolume) volume = evox_volume_new (16, 16, 16, 2, EVOX_SAMPLE_U8, &error);
+  g_autoptr (EvoxClusters) clusters = corner_clusters (16, FALSE);
+  g_autoptr (EvoxClusters) again = corner_clusters (16, FALSE);
+  EvoxVolume *derived;
+
+  g_assert_no_error (error);
+  memset (evox_volume_get_data_mut (volume, 1), 7, 16 * 16 * 16);
+  evox_volume_set_channel_info (volume, 1, EVOX_DOCUMENT_CLUSTER_CHANNEL, NAN);
+  evox_volume_freeze (volume);
+  evox_document_set_volume (doc, volume, "two", NULL);
+  evox_document_set_clusters (doc, clusters);
+  g_assert_nonnull (evox_document_cluster_to_phase (doc, 2, &error));
+  g_assert_no_error (error);
+  derived = evox_document_get_volume (doc);
+  g_assert_cmpuint (evox_volume_get_n_channels (derived), ==, 3);
+  g_assert_false (evox_volume_get_channel_derived (derived, 1));
+  g_assert_cmpfloat (evox_volume_get_value (derived, 1, 5, 5, 5), ==, 7.0);
+  g_assert_true (evox_volume_get_channel_derived (derived, 2));
+  g_assert_cmpuint (evox_document_get_channel (doc), ==, 2);
+
+  /* A new result: the derived channel is replaced, the loaded one kept. */
+  evox_document_set_clusters (doc, again);
+  g_assert_nonnull (evox_document_cluster_to_phase (doc, 1, &error));
+  g_assert_no_error (error);
+  derived = evox_document_get_volume (doc);
+  g_assert_cmpuint (evox_volume_get_n_channels (derived), ==, 3);
+  g_assert_cmpfloat (evox_volume_get_value (derived, 1, 5, 5, 5), ==, 7.0);
+  g_assert_cmpfloat (evox_volume_get_value (derived, 2, 0, 0, 0), ==, 1.0);
+}
+
 /* A 2D map (one layer, no scans) opens in the z slice, a volume in the three slices. */
 static void
 test_flat_map_view (void)
@@ -739,6 +777,8 @@ main (int    argc,
 
   g_test_add_func ("/Evox/Document/defaults", test_defaults);
   g_test_add_func ("/Evox/Document/flat-map-view", test_flat_map_view);
+  g_test_add_func ("/Evox/Document/cluster-to-phase-loaded-label",
+                   test_cluster_to_phase_loaded_label);
   g_test_add_func ("/Evox/Document/thin-stack-exaggeration", test_thin_stack_exaggeration);
   g_test_add_func ("/Evox/Document/notify-on-change-only", test_notify_on_change_only);
   g_test_add_func ("/Evox/Document/log-mapping-range", test_log_mapping_keeps_range_positive);

@@ -1924,10 +1924,15 @@ evox_document_cluster_to_phase (EvoxDocument  *self,
       return NULL;
     }
 
-  channel = evox_volume_find_channel (self->volume, EVOX_DOCUMENT_CLUSTER_CHANNEL);
-  if (channel < 0 || self->cluster_channel_source != self->clusters ||
-      g_strcmp0 (evox_volume_get_channel_label (self->volume, channel),
-                 EVOX_DOCUMENT_CLUSTER_CHANNEL) != 0)
+  /* The Clusters channel an earlier call added: derived, so a loaded channel of that name is not
+   * taken for it. */
+  channel = -1;
+  for (guint c = 0; c < evox_volume_get_n_channels (self->volume); c++)
+    if (evox_volume_get_channel_derived (self->volume, c) &&
+        g_strcmp0 (evox_volume_get_channel_label (self->volume, c),
+                   EVOX_DOCUMENT_CLUSTER_CHANNEL) == 0)
+      channel = (int) c;
+  if (channel < 0 || self->cluster_channel_source != self->clusters)
     {
       g_autoptr(EvoxVolume) derived = NULL;
       gpointer data = cluster_channel_data (self, error);

@@ -213,15 +213,25 @@ evox_volume_new (gsize            nx,
   return g_steal_pointer (&self);
 }
 
+/* A derived channel labelled `label` is the one a new map of that label replaces; a loaded channel
+ * that happens to carry the label stays. */
+static gboolean
+is_replaced (const Channel *channel,
+             const char    *label)
+{
+  return channel->derived && g_strcmp0 (channel->label, label) == 0;
+}
+
 /**
  * _evox_volume_new_with_channel:
  * @data: (transfer full): an _evox_alloc_large () buffer of the base's voxel count and sample
  *   type; freed on failure too
  *
- * A derived map as a volume: every channel of base but one labelled `label` (which the new one
- * replaces), sharing their voxels and cached histograms (base stays alive while the new volume
- * does), then a channel `label` holding data. Spacing, origin, values, layers, scans and
- * metadata are the base's. Frozen. No voxel is copied, so a 2 GB volume stays 2 GB.
+ * A derived map as a volume: every channel of base but a derived one labelled `label` (which the
+ * new one replaces; a loaded channel of that label stays), sharing their voxels and cached
+ * histograms (base stays alive while the new volume does), then a channel `label` holding data.
+ * Spacing, origin, values, layers, scans and metadata are the base's. Frozen. No voxel is copied,
+ * so a 2 GB volume stays 2 GB.
  */
 EvoxVolume *
 _evox_volume_new_with_channel (EvoxVolume  *base,
@@ -241,7 +251,7 @@ _evox_volume_new_with_channel (EvoxVolume  *base,
   g_return_val_if_fail (data != NULL, NULL);
 
   for (guint c = 0; c < base->n_channels; c++)
-    if (g_strcmp0 (base->channels[c].label, label) != 0)
+    if (!is_replaced (&base->channels[c], label))
       n++;
   if (!evox_check_allocation (evox_volume_get_n_voxels (base),
                               evox_sample_type_size (base->type), "the new channel", error))
@@ -258,7 +268,7 @@ _evox_volume_new_with_channel (EvoxVolume  *base,
    * channel go with the base. */
   owns_kept = base->base == NULL;
   for (guint c = 0; c < base->n_channels && !owns_kept; c++)
-    owns_kept = !base->channels[c].borrowed && g_strcmp0 (base->channels[c].label, label) != 0;
+    owns_kept = !base->channels[c].borrowed && !is_replaced (&base->channels[c], label);
   self->base = g_object_ref (owns_kept ? base : base->base);
 
   g_mutex_lock (&base->lock);
@@ -267,7 +277,7 @@ _evox_volume_new_with_channel (EvoxVolume  *base,
       const Channel *from = &base->channels[c];
       Channel *to;
 
-      if (g_strcmp0 (from->label, label) == 0)
+      if (is_replaced (from, label))
         continue;
       to = &self->channels[i++];
       to->data = from->data;
