@@ -2354,7 +2354,8 @@ test_render_phases (void)
 }
 
 /* --clusters: at opacity 1 every clustered voxel is its cluster's palette colour (tab10's first
- * two), --only-clusters leaves the others' grey, outlines add a darker shade at the boundary;
+ * two), --only-clusters leaves the others' grey, outlines add a darker shade at the boundary,
+ * --select-cluster dims the others (neither blue nor grey any more, as many as the orange);
  * labels of other dims, unknown ids and a bad opacity are refused and write nothing. */
 static void
 test_render_clusters (void)
@@ -2382,14 +2383,14 @@ test_render_clusters (void)
   test_volume_write (&l, labels);
   test_volume_write (&s, small);
 
-  for (guint k = 0; k < 3; k++)
+  for (guint k = 0; k < 4; k++)
     {
       g_auto(Run) run = evox_headless ("render", in, "--view", "z", "--colormap", "grey",
                                        "--transparent", "-s", "160x160", "-o", out, "--force",
                                        "--clusters", labels, "--cluster-opacity", "1",
                                        k == 1 ? "--only-clusters" : k == 2 ? "--cluster-outlines"
-                                                                           : NULL,
-                                       k == 1 ? "2" : NULL, NULL);
+                                       : k == 3 ? "--select-cluster" : NULL,
+                                       k == 1 || k == 3 ? "2" : NULL, NULL);
       g_auto(Image) image = { 0 };
       gsize opaque = 0, n_blue = 0, n_orange = 0, n_grey = 0, other = 0;
 
@@ -2428,6 +2429,12 @@ test_render_clusters (void)
           g_assert_cmpuint (n_grey, ==, opaque - n_orange);
           g_assert_cmpuint (n_orange * 8, ==, opaque * 3);
         }
+      else if (k == 3)
+        {
+          g_assert_cmpuint (n_blue, ==, 0);
+          g_assert_cmpuint (n_orange * 8, ==, opaque * 3);
+          g_assert_cmpuint (other, ==, n_orange);
+        }
       else
         {
           /* Columns and rows of darker shades where the ids change. */
@@ -2448,6 +2455,8 @@ test_render_clusters (void)
       { "--clusters", labels, "--only-clusters", "1,,2" },
       { "--clusters", labels, "--cluster-opacity", "1.5" },
       { "--cluster-outlines", NULL, NULL, NULL },
+      { "--clusters", labels, "--select-cluster", "3" },
+      { "--select-cluster", "1", NULL, NULL },
     };
 
     for (guint b = 0; b < G_N_ELEMENTS (bad); b++)

@@ -281,6 +281,7 @@ add_clusters (GOptionContext *context,
               double          opacity,
               gboolean        outlines,
               GArray         *only,
+              guint           selected,
               gboolean        curves,
               int            *status)
 {
@@ -324,9 +325,16 @@ add_clusters (GOptionContext *context,
                                          g_array_index (only, guint, i), path, k);
         return FALSE;
       }
+  if (selected > k)
+    {
+      *status = _evox_cli_usage_error (context, "--select-cluster: there is no cluster %u in %s "
+                                       "(the clusters are 1 to %u)", selected, path, k);
+      return FALSE;
+    }
   if (only != NULL)
     evox_clusters_show_only (clusters, (const guint *) only->data, only->len);
   evox_document_set_clusters (document, clusters);
+  evox_document_set_selected_cluster (document, selected);
   evox_document_set_cluster_opacity (document, opacity);
   evox_document_set_cluster_outlines (document, outlines);
   return TRUE;
@@ -422,6 +430,7 @@ _evox_cli_render (int    argc,
   g_autofree char *only_clusters = NULL;
   g_autoptr(GArray) only = NULL;
   double cluster_opacity = NAN;
+  int select_cluster = 0;
   gboolean cluster_outlines = FALSE;
   gboolean cluster_curves = FALSE;
   g_autoptr(EvoxCurveFigure) figure = NULL;
@@ -470,6 +479,9 @@ _evox_cli_render (int    argc,
       "cluster's colour", NULL },
     { "only-clusters", 0, 0, G_OPTION_ARG_STRING, &only_clusters,
       "Show these clusters only (ids from 1)", "ID,ID..." },
+    { "select-cluster", 0, 0, G_OPTION_ARG_INT, &select_cluster,
+      "Emphasise this cluster as the viewer shows a selected one: the others at a quarter of "
+      "the opacity", "ID" },
     { "cluster-curves", 0, 0, G_OPTION_ARG_NONE, &cluster_curves,
       "Draw each shown cluster's mean curve over the volume's channels with a band of +-1 std "
       "beside the figure, as high as the figure (the image grows by the plot's width)", NULL },
@@ -497,9 +509,12 @@ _evox_cli_render (int    argc,
   if (hide_outside && phase_specs == NULL)
     return _evox_cli_usage_error (context, "--hide-outside needs at least one --phase");
   if (clusters_path == NULL && (!isnan (cluster_opacity) || cluster_outlines ||
-                                only_clusters != NULL || cluster_curves))
+                                only_clusters != NULL || cluster_curves || select_cluster != 0))
     return _evox_cli_usage_error (context, "--cluster-opacity, --cluster-outlines, "
-                                  "--only-clusters and --cluster-curves need --clusters LABELS");
+                                  "--only-clusters, --select-cluster and --cluster-curves need "
+                                  "--clusters LABELS");
+  if (select_cluster < 0)
+    return _evox_cli_usage_error (context, "--select-cluster must be a cluster id from 1");
   if (!isnan (cluster_opacity) && !(cluster_opacity >= 0 && cluster_opacity <= 1))
     return _evox_cli_usage_error (context, "--cluster-opacity must be a number from 0 to 1");
   if (only_clusters != NULL && (only = parse_cluster_ids (only_clusters)) == NULL)
@@ -543,7 +558,7 @@ _evox_cli_render (int    argc,
   if (clusters_path != NULL &&
       !add_clusters (context, document, clusters_path,
                      isnan (cluster_opacity) ? 0.6 : cluster_opacity, cluster_outlines, only,
-                     cluster_curves, &status))
+                     (guint) select_cluster, cluster_curves, &status))
     return status;
   if (cluster_curves)
     {
