@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "evox-feature-file.h"
@@ -856,6 +857,32 @@ test_rollback (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* --force replaces files, not what is no file: an output that names a FIFO (or a device such
+ * as /dev/full, which a rename over it would replace with a plain file) is refused before
+ * anything is read, and stays what it was. */
+static void
+test_force_special (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "in.tif", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "fifo.csv", NULL);
+  const gsize dims[3] = { 4, 4, 2 };
+  float values[32];
+  GStatBuf st;
+
+  for (guint i = 0; i < 32; i++)
+    values[i] = i % 4 < 2 ? 10 : 200;
+  write_volume (in, dims, EVOX_SAMPLE_U8, values);
+  g_assert_cmpint (mkfifo (fifo, 0644), ==, 0);
+  {
+    g_auto(Run) run = cluster (in, "--k", "2", "--centers", fifo, "--force", NULL);
+    evox_test_assert_refused (&run, 1, "fifo.csv");
+  }
+  g_assert_cmpint (g_stat (fifo, &st), ==, 0);
+  g_assert_true (S_ISFIFO (st.st_mode));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* The real tomogram: a 40^3 crop of electrode.tiff (labels 0, 85, 170), local texture features,
  * k = 3. The sizes add up to the crop, every voxel's label is one of three, and the inertia is
  * no worse than scikit-learn's best of 10 k-means++ starts on the same features by more than
@@ -993,6 +1020,7 @@ main (int    argc,
   g_test_add_func ("/Evox/ClusterCli/demo", test_demo);
   g_test_add_func ("/Evox/ClusterCli/bad-input", test_bad_input);
   g_test_add_func ("/Evox/ClusterCli/rollback", test_rollback);
+  g_test_add_func ("/Evox/ClusterCli/force-special", test_force_special);
   g_test_add_func ("/Evox/ClusterCli/real", test_real);
   return g_test_run ();
 }

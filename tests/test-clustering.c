@@ -326,6 +326,27 @@ test_kept (void)
     g_assert_cmpuint (after->n_features, ==, 1);
   }
 
+  /* The voxel size, which the user may set on the open volume after a job: the local features'
+   * gradient divides by it (voxel steps while it is unknown), so the next job prepares anew. */
+  {
+    g_autoptr(EvoxClusteringResult) before = NULL;
+    g_autoptr(EvoxClusteringResult) after = NULL;
+    g_autoptr(EvoxClusteringResult) fresh = NULL;
+
+    other = params;
+    other.features = EVOX_FEATURES_LOCAL;
+    other.scale = EVOX_FEATURE_SCALE_NONE;
+    before = evox_clustering_run (&volume, 1, &other, FALSE, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (_evox_clustering_is_kept (volume, &other));
+    evox_volume_set_spacing (volume, (double[3]) { 1.0, 1.0, 4.0 });
+    g_assert_false (_evox_clustering_is_kept (volume, &other));
+    after = evox_clustering_run (&volume, 1, &other, FALSE, NULL, NULL, &error);
+    g_assert_no_error (error);
+    fresh = run_fresh (volume, &other);
+    assert_same_result (after, fresh);
+  }
+
   _evox_clustering_forget (volume);
   g_assert_false (_evox_clustering_is_kept (volume, &params));
 }

@@ -494,8 +494,29 @@ typedef struct
 {
   EvoxClusteringParams  params;     /* its channels point into `channels` */
   guint                *channels;
+  double                steps[3];   /* cache_steps () of the volume when it was prepared */
   Prepared             *prepared;
 } CacheEntry;
+
+/* What a lookup compares: the parameters, and the voxel size, which is no parameter but which
+ * the local features' gradient divides by and which the user may set on the open volume. */
+typedef struct
+{
+  const EvoxClusteringParams *params;
+  double                      steps[3];
+} CacheKey;
+
+/* The spacing the gradient uses: the voxel size when known, voxel steps (0 here) when not. */
+static void
+cache_key_init (CacheKey                   *key,
+                EvoxVolume                 *volume,
+                const EvoxClusteringParams *params)
+{
+  key->params = params;
+  memset (key->steps, 0, sizeof key->steps);
+  if (evox_volume_get_spacing_known (volume))
+    evox_volume_get_spacing (volume, key->steps);
+}
 
 static void
 cache_entry_free (gpointer data)
@@ -530,8 +551,10 @@ cache_dup (gpointer data,
            gpointer user_data)
 {
   CacheEntry *entry = data;
+  const CacheKey *key = user_data;
 
-  if (entry == NULL || !same_preparation (&entry->params, user_data))
+  if (entry == NULL || !same_preparation (&entry->params, key->params) ||
+      memcmp (entry->steps, key->steps, sizeof key->steps) != 0)
     return NULL;
   g_atomic_int_inc (&entry->prepared->ref_count);
   return entry->prepared;
@@ -548,11 +571,13 @@ prepare_cached (EvoxVolume                 **volumes,
 {
   Prepared *prepared;
   CacheEntry *entry;
+  CacheKey key;
 
   if (n_volumes != 1)
     return prepare (volumes, n_volumes, params, 1.0, progress, cancellable, error);
-  prepared = g_object_dup_data (G_OBJECT (volumes[0]), CACHE_KEY, cache_dup,
-                                (gpointer) params);
+  /* Taken before preparing: a voxel size set meanwhile then misses next time, never hits. */
+  cache_key_init (&key, volumes[0], params);
+  prepared = g_object_dup_data (G_OBJECT (volumes[0]), CACHE_KEY, cache_dup, &key);
   if (prepared != NULL)
     {
       g_debug ("clustering: the features, scaling and PCA of the last job reused");
@@ -577,6 +602,7 @@ prepare_cached (EvoxVolume                 **volumes,
                       ? g_memdup2 (params->channels, params->n_channels * sizeof (guint))
                       : NULL;
   entry->params.channels = entry->channels;
+  memcpy (entry->steps, key.steps, sizeof key.steps);
   entry->prepared = prepared;
   g_atomic_int_inc (&prepared->ref_count);
   /* The old entry goes; a job holding its points keeps them until it is done. */
@@ -601,9 +627,11 @@ _evox_clustering_is_kept (EvoxVolume                 *volume,
                           const EvoxClusteringParams *params)
 {
   Prepared *kept;
+  CacheKey key;
 
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
-  kept = g_object_dup_data (G_OBJECT (volume), CACHE_KEY, cache_dup, (gpointer) params);
+  cache_key_init (&key, volume, params);
+  kept = g_object_dup_data (G_OBJECT (volume), CACHE_KEY, cache_dup, &key);
   prepared_free (kept);
   return kept != NULL;
 }

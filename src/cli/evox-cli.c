@@ -398,6 +398,14 @@ _evox_cli_check_outputs (const EvoxCliOutput *outputs,
                                      path);
           return FALSE;
         }
+      /* The writers write a temporary file and rename it over the output, which would replace a
+       * FIFO or a device (say /dev/full) with a plain file: --force is for files only. */
+      if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        {
+          *status = _evox_cli_error (EVOX_EXIT_INPUT, _("%s %s: is not a regular file"),
+                                     outputs[i].option, path);
+          return FALSE;
+        }
       if (!force && g_file_test (path, G_FILE_TEST_EXISTS))
         {
           *status = _evox_cli_error (EVOX_EXIT_INPUT, _("%s: exists already (use --force to "

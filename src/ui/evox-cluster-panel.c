@@ -125,6 +125,11 @@ struct _EvoxClusterPanel
   guint              poll_id;
   /* The last run's explained variance, for the clusters it made. */
   EvoxClusters      *run_clusters;   /* weak */
+  /* The document's volume the jobs last saw: another replacing it drops the features its jobs
+   * kept on it, which a derived volume (Make Phase) would otherwise keep alive unused. A strong
+   * reference, to the volume the document holds anyway, so that no worker thread's last unref
+   * of an old volume clears it under the main thread. */
+  EvoxVolume        *job_volume;
   double            *explained;
   guint              n_explained;
 
@@ -1755,6 +1760,9 @@ on_document_notify (EvoxDocument     *document,
       show_error (self, NULL);
       if (new_volume)
         {
+          if (self->job_volume != NULL && self->job_volume != current_volume (self))
+            _evox_clustering_forget (self->job_volume);
+          g_set_object (&self->job_volume, current_volume (self));
           /* Clusters of the same dims stay with a new volume: their table is of its values. */
           update_domain_channels (self);
           start_domains (self);
@@ -1791,6 +1799,7 @@ release_document (EvoxClusterPanel *self)
     g_signal_handlers_disconnect_by_data (self->clusters, self);
   g_clear_object (&self->clusters);
   g_clear_object (&self->document);
+  g_clear_object (&self->job_volume);
 }
 
 void
@@ -1820,6 +1829,7 @@ evox_cluster_panel_set_document (EvoxClusterPanel *self,
       self->bindings[2] = g_object_ref (
         g_object_bind_property (document, "cluster-outlines", self->outlines_check, "active",
                                 G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE));
+      g_set_object (&self->job_volume, current_volume (self));
       g_signal_connect_object (document, "notify", G_CALLBACK (on_document_notify), self, 0);
       g_signal_connect_object (evox_document_get_phases (document), "changed",
                                G_CALLBACK (on_phases_changed), self, G_CONNECT_SWAPPED);
