@@ -720,6 +720,8 @@ test_bad_input (void)
     /* k larger than the voxels in the mask. */
     g_auto(Run) run = cluster (in, "--k", "25", "--labels", out, NULL);
     evox_test_assert_refused (&run, 2, "k = 25");
+    /* Which file, for a batch run's log. */
+    g_assert_nonnull (strstr (run.err, "in.tif: "));
   }
   {
     g_auto(Run) run = cluster (in, "--k", "9", "--mask", "p=2:2", "--labels", out, NULL);
@@ -730,6 +732,7 @@ test_bad_input (void)
     g_auto(Run) run = cluster (in, "--k", "2", "--mask", "none=50:60", "--centers", centers,
                                NULL);
     evox_test_assert_refused (&run, 2, "mask");
+    g_assert_nonnull (strstr (run.err, "in.tif: "));
   }
   {
     /* Coordinates that do not match the features. */

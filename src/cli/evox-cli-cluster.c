@@ -957,7 +957,14 @@ _evox_cli_cluster (int    argc,
   result = run_clustering ((EvoxVolume **) volumes->pdata, volumes->len, &request.params,
                            request.sweep, &error);
   if (result == NULL)
-    return _evox_cli_input_error (error);
+    {
+      /* The job says what about the data failed (k against the voxels, an empty mask, no
+       * knee); a batch log also needs which file. Joint runs name theirs already. */
+      if (request.n_inputs == 1 && request.inputs != NULL &&
+          strstr (error->message, request.inputs[0]) == NULL)
+        g_prefix_error (&error, "%s: ", request.inputs[0]);
+      return _evox_cli_input_error (error);
+    }
   for (guint v = 0; o.stats != NULL && v < volumes->len; v++)
     {
       GArray *rows = evox_domain_stats (evox_clusters_get_data (result->clusters[v]), result->k,
