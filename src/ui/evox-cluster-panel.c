@@ -120,9 +120,7 @@ struct _EvoxClusterPanel
   gboolean           updating;
 
   /* The running clustering, if any. */
-  GCancellable      *cancellable;
-  EvoxProgress      *progress;
-  guint              poll_id;
+  EvoxUiJob          job;
   /* The last run's explained variance, for the clusters it made. */
   EvoxClusters      *run_clusters;   /* weak */
   /* The document's volume the jobs last saw: another replacing it drops the features its jobs
@@ -248,7 +246,7 @@ selected_ids (EvoxClusterPanel *self,
 static void
 update_actions (EvoxClusterPanel *self)
 {
-  gboolean busy = self->cancellable != NULL;
+  gboolean busy = self->job.cancellable != NULL;
   gboolean have_clusters = current_clusters (self) != NULL;
   guint ids[2];
   guint n = have_clusters ? selected_ids (self, ids) : 0;
@@ -446,24 +444,11 @@ on_phases_changed (EvoxClusterPanel *self)
 
 /* Progress */
 
-static gboolean
-poll_progress (gpointer user_data)
-{
-  EvoxClusterPanel *self = user_data;
-
-  _evox_show_progress (self->progress_bar, self->progress);
-  return G_SOURCE_CONTINUE;
-}
-
 static void
 stop_run (EvoxClusterPanel *self)
 {
-  if (self->cancellable == NULL)
+  if (!_evox_ui_job_stop (&self->job))
     return;
-  g_clear_handle_id (&self->poll_id, g_source_remove);
-  g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->progress, evox_progress_unref);
-  gtk_widget_set_visible (self->progress_box, FALSE);
   update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
@@ -471,10 +456,9 @@ stop_run (EvoxClusterPanel *self)
 static void
 cancel_run (EvoxClusterPanel *self)
 {
-  if (self->cancellable == NULL)
-    return;
   /* The finished callback of a cancelled run only drops its result. */
-  g_cancellable_cancel (self->cancellable);
+  if (self->job.cancellable != NULL)
+    g_cancellable_cancel (self->job.cancellable);
   stop_run (self);
 }
 
@@ -640,7 +624,7 @@ run_finished (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(EvoxClusteringResult) result = evox_clustering_run_finish (res, &error);
 
-  if (self == NULL || self->cancellable != data->cancellable)
+  if (self == NULL || self->job.cancellable != data->cancellable)
     {
       run_data_free (data);
       return;
@@ -688,21 +672,16 @@ run_action (GtkWidget  *widget,
       run_data_free (data);
       return;
     }
-  self->cancellable = g_cancellable_new ();
-  self->progress = evox_progress_new ();
+  _evox_ui_job_start (&self->job, self->progress_bar, self->progress_box);
   g_set_weak_pointer (&data->panel, self);
-  data->cancellable = g_object_ref (self->cancellable);
+  data->cancellable = g_object_ref (self->job.cancellable);
   data->volume = g_object_ref (volume);
   data->channel = evox_document_get_channel (self->document);
 
-  gtk_progress_bar_set_fraction (self->progress_bar, 0);
-  gtk_progress_bar_set_text (self->progress_bar, _("Starting"));
-  gtk_widget_set_visible (self->progress_box, TRUE);
-  self->poll_id = g_timeout_add (50, poll_progress, self);
   update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 
-  evox_clustering_run_async (volume, &data->params, FALSE, self->progress, self->cancellable,
+  evox_clustering_run_async (volume, &data->params, FALSE, self->job.progress, self->job.cancellable,
                              run_finished, data);
 }
 
@@ -1853,7 +1832,7 @@ gboolean
 evox_cluster_panel_is_busy (EvoxClusterPanel *self)
 {
   g_return_val_if_fail (EVOX_IS_CLUSTER_PANEL (self), FALSE);
-  return self->cancellable != NULL;
+  return self->job.cancellable != NULL;
 }
 
 const EvoxKmeansSweep *
@@ -2102,7 +2081,7 @@ evox_cluster_panel_get_property (GObject    *object,
       g_value_set_uint (value, self->restarts);
       break;
     case PROP_BUSY:
-      g_value_set_boolean (value, self->cancellable != NULL);
+      g_value_set_boolean (value, self->job.cancellable != NULL);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

@@ -338,9 +338,7 @@ struct _EvoxParticlePanel
   gboolean            updating;
 
   /* The running search, if any. */
-  GCancellable       *cancellable;
-  EvoxProgress       *progress;
-  guint               poll_id;
+  EvoxUiJob          job;
 
   GtkSortListModel   *sorted;
   GtkSingleSelection *selection;
@@ -408,7 +406,7 @@ show_error (EvoxParticlePanel *self,
 static void
 update_actions (EvoxParticlePanel *self)
 {
-  gboolean busy = self->cancellable != NULL;
+  gboolean busy = self->job.cancellable != NULL;
   gboolean can_find = current_volume (self) != NULL &&
                       gtk_drop_down_get_selected_item (self->phase_dropdown) != NULL;
 
@@ -1052,12 +1050,8 @@ search_data_free (SearchData *data)
 static void
 stop_search (EvoxParticlePanel *self)
 {
-  if (self->cancellable == NULL)
+  if (!_evox_ui_job_stop (&self->job))
     return;
-  g_clear_handle_id (&self->poll_id, g_source_remove);
-  g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->progress, evox_progress_unref);
-  gtk_widget_set_visible (self->progress_box, FALSE);
   update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
@@ -1065,10 +1059,9 @@ stop_search (EvoxParticlePanel *self)
 static void
 cancel_search (EvoxParticlePanel *self)
 {
-  if (self->cancellable == NULL)
-    return;
   /* The finished callback of a cancelled search only drops its result. */
-  g_cancellable_cancel (self->cancellable);
+  if (self->job.cancellable != NULL)
+    g_cancellable_cancel (self->job.cancellable);
   stop_search (self);
 }
 
@@ -1081,7 +1074,7 @@ finish_search (SearchData   *data,
 {
   EvoxParticlePanel *self = data->panel;
 
-  if (self == NULL || self->cancellable != data->cancellable)
+  if (self == NULL || self->job.cancellable != data->cancellable)
     return NULL;
   stop_search (self);
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -1112,17 +1105,9 @@ search_finished (GObject      *source,
   search_data_free (data);
 }
 
-static gboolean
-poll_progress (gpointer user_data)
-{
-  EvoxParticlePanel *self = user_data;
-
-  _evox_show_progress (self->progress_bar, self->progress);
-  return G_SOURCE_CONTINUE;
-}
-
 /* Replaces any running search with a new one that shows its progress; the caller starts the
- * work with self->progress and self->cancellable and hands the returned data to its callback. */
+ * work with self->job.progress and self->job.cancellable and hands the returned data to its
+ * callback. */
 static SearchData *
 start_search (EvoxParticlePanel *self,
               const char        *phase_name,
@@ -1132,19 +1117,13 @@ start_search (EvoxParticlePanel *self,
 
   cancel_search (self);
   show_error (self, NULL);
-  self->cancellable = g_cancellable_new ();
-  self->progress = evox_progress_new ();
+  _evox_ui_job_start (&self->job, self->progress_bar, self->progress_box);
   data = g_new0 (SearchData, 1);
   g_set_weak_pointer (&data->panel, self);
-  data->cancellable = g_object_ref (self->cancellable);
+  data->cancellable = g_object_ref (self->job.cancellable);
   data->phase_name = g_strdup (phase_name);
   if (source != NULL)
     data->source = g_object_ref (source);
-
-  gtk_progress_bar_set_fraction (self->progress_bar, 0);
-  gtk_progress_bar_set_text (self->progress_bar, _("Starting"));
-  gtk_widget_set_visible (self->progress_box, TRUE);
-  self->poll_id = g_timeout_add (50, poll_progress, self);
   update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
   return data;
@@ -1175,7 +1154,7 @@ find_action (GtkWidget  *widget,
   evox_labels_compute_async (volume, evox_document_get_channel (self->document),
                              evox_phase_get_name (phase), lo, hi, self->connectivity,
                              self->min_size,
-                             self->progress, self->cancellable, search_finished, data);
+                             self->job.progress, self->job.cancellable, search_finished, data);
 }
 
 static void
@@ -1224,7 +1203,7 @@ preview_split_action (GtkWidget  *widget,
   /* h is typed in the length unit shown beside it; the split takes nm of the spacing. */
   units = evox_units_for_volume (evox_labels_get_volume (source));
   evox_watershed_split_async (source, self->split_size * units.nm,
-                              self->progress, self->cancellable, split_finished, data);
+                              self->job.progress, self->job.cancellable, split_finished, data);
 }
 
 static void
@@ -1451,7 +1430,7 @@ gboolean
 evox_particle_panel_is_busy (EvoxParticlePanel *self)
 {
   g_return_val_if_fail (EVOX_IS_PARTICLE_PANEL (self), FALSE);
-  return self->cancellable != NULL;
+  return self->job.cancellable != NULL;
 }
 
 GtkColumnView *
@@ -1522,7 +1501,7 @@ evox_particle_panel_get_property (GObject    *object,
       g_value_set_double (value, self->split_size);
       break;
     case PROP_BUSY:
-      g_value_set_boolean (value, self->cancellable != NULL);
+      g_value_set_boolean (value, self->job.cancellable != NULL);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

@@ -389,6 +389,44 @@ _evox_show_progress (GtkProgressBar *bar,
   gtk_progress_bar_set_text (bar, stage != NULL ? stage : _("Starting"));
 }
 
+static gboolean
+poll_job (gpointer user_data)
+{
+  EvoxUiJob *job = user_data;
+
+  _evox_show_progress (job->bar, job->progress);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+_evox_ui_job_start (EvoxUiJob      *job,
+                    GtkProgressBar *bar,
+                    GtkWidget      *box)
+{
+  g_return_if_fail (job->cancellable == NULL);
+
+  job->cancellable = g_cancellable_new ();
+  job->progress = evox_progress_new ();
+  job->bar = bar;
+  job->box = box;
+  gtk_progress_bar_set_fraction (bar, 0);
+  gtk_progress_bar_set_text (bar, _("Starting"));
+  gtk_widget_set_visible (box, TRUE);
+  job->poll_id = g_timeout_add (50, poll_job, job);
+}
+
+gboolean
+_evox_ui_job_stop (EvoxUiJob *job)
+{
+  if (job->cancellable == NULL)
+    return FALSE;
+  g_clear_handle_id (&job->poll_id, g_source_remove);
+  g_clear_object (&job->cancellable);
+  g_clear_pointer (&job->progress, evox_progress_unref);
+  gtk_widget_set_visible (job->box, FALSE);
+  return TRUE;
+}
+
 void
 _evox_dispose_bin_template (GtkWidget *widget,
                             GType      type)

@@ -149,6 +149,26 @@ char     *_evox_color_button_dup_hex  (GtkColorButton *button);
 void      _evox_show_progress         (GtkProgressBar *bar,
                                        EvoxProgress   *progress);
 
+/* A panel's background job as the panel shows it: the cancellable its worker checks, the
+ * progress the worker writes, and the bar (inside box) that a timer fills from it meanwhile. */
+typedef struct
+{
+  GCancellable   *cancellable;
+  EvoxProgress   *progress;
+  guint           poll_id;
+  GtkProgressBar *bar;
+  GtkWidget      *box;
+} EvoxUiJob;
+
+/* Shows a new job in bar and box; the caller hands job->cancellable and job->progress to the
+ * worker. */
+void      _evox_ui_job_start          (EvoxUiJob      *job,
+                                       GtkProgressBar *bar,
+                                       GtkWidget      *box);
+/* Stops showing the job and forgets it (cancel job->cancellable first to drop its result);
+ * FALSE when none was running. */
+gboolean  _evox_ui_job_stop           (EvoxUiJob      *job);
+
 /* Disposes the template of a panel whose template holds one unnamed top-level child under a bin
  * layout: the template's named children, then that child, which gtk_widget_dispose_template
  * leaves in place. */
