@@ -15,6 +15,9 @@ typedef struct
   gpointer           data;
   char              *label;
   double             energy_ev;
+  /* Lateral pixel size (nm) the channel was imaged with; 0: the volume's x and y spacing. A raw
+   * spectral stack keeps each energy's own magnification here until it is registered. */
+  double             pixel_size_nm;
   /* What the numbers mean: a derived channel (cluster ids) differs from the measured ones. */
   EvoxValueScale     scale;
   char              *quantity;
@@ -284,6 +287,7 @@ _evox_volume_new_with_channel (EvoxVolume  *base,
       to->borrowed = TRUE;
       to->label = g_strdup (from->label);
       to->energy_ev = from->energy_ev;
+      to->pixel_size_nm = from->pixel_size_nm;
       to->derived = from->derived;
       to->scale = from->scale;
       to->quantity = g_strdup (from->quantity);
@@ -448,6 +452,37 @@ evox_volume_get_channel_energy (EvoxVolume *self,
   g_return_val_if_fail (EVOX_IS_VOLUME (self), NAN);
   g_return_val_if_fail (channel < self->n_channels, NAN);
   return self->channels[channel].energy_ev;
+}
+
+/**
+ * evox_volume_get_channel_pixel_size:
+ *
+ * The lateral pixel size in nm the channel was imaged with: what evox_volume_set_channel_pixel_size
+ * gave, or else the volume's x spacing.
+ */
+double
+evox_volume_get_channel_pixel_size (EvoxVolume *self,
+                                    guint       channel)
+{
+  double spacing[3];
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (self), NAN);
+  g_return_val_if_fail (channel < self->n_channels, NAN);
+  if (self->channels[channel].pixel_size_nm > 0)
+    return self->channels[channel].pixel_size_nm;
+  evox_volume_get_spacing (self, spacing);
+  return spacing[0];
+}
+
+/* pixel_size_nm <= 0 (or NaN) returns the channel to the volume's spacing. */
+void
+evox_volume_set_channel_pixel_size (EvoxVolume *self,
+                                    guint       channel,
+                                    double      pixel_size_nm)
+{
+  g_return_if_fail (EVOX_IS_VOLUME (self));
+  g_return_if_fail (channel < self->n_channels);
+  self->channels[channel].pixel_size_nm = pixel_size_nm > 0 ? pixel_size_nm : 0;
 }
 
 /* TRUE for a channel that a derived volume added (the "Clusters" channel of Make Phase): it was

@@ -77,6 +77,13 @@ void              evox_volume_set_channel_info     (EvoxVolume      *self,
                                                     guint            channel,
                                                     const char      *label,
                                                     double           energy_ev);
+/* Per-channel lateral pixel size in nm (a raw spectral stack: each energy's magnification);
+ * unset, the volume's x spacing. */
+double            evox_volume_get_channel_pixel_size (EvoxVolume    *self,
+                                                    guint            channel);
+void              evox_volume_set_channel_pixel_size (EvoxVolume    *self,
+                                                    guint            channel,
+                                                    double           pixel_size_nm);
 int               evox_volume_find_channel         (EvoxVolume      *self,
                                                     const char      *name_or_index);
 

@@ -8,7 +8,10 @@
 
 #include "evox-loader.h"
 #include "evox-feature-file.h"
+#include "evox-hdf5.h"
+#include "evox-spectral-reader.h"
 #include "evox-tiff.h"
+#include "evox-xrm.h"
 
 static gboolean
 has_tiff_pages (const char *folder)
@@ -65,6 +68,9 @@ evox_detect_format (const char  *path,
 
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     {
+      /* Xradia images or per-energy TIFFs before plain pages: a folder of energies is a stack. */
+      if (evox_spectral_detect (path) != EVOX_SPECTRAL_NONE)
+        return EVOX_FORMAT_SPECTRAL;
       if (has_tiff_pages (path))
         return EVOX_FORMAT_TIFF_FOLDER;
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
@@ -86,14 +92,16 @@ evox_detect_format (const char  *path,
     }
   if (n >= 4 && (memcmp (head, "II*\0", 4) == 0 || memcmp (head, "MM\0*", 4) == 0 ||
                  memcmp (head, "II+\0", 4) == 0 || memcmp (head, "MM\0+", 4) == 0))
-    return EVOX_FORMAT_TIFF;
+    return evox_spectral_detect (path) == EVOX_SPECTRAL_TIFF_ENERGIES ? EVOX_FORMAT_SPECTRAL
+                                                                      : EVOX_FORMAT_TIFF;
+  if (evox_xrm_has_signature (head, (gsize) n))
+    return EVOX_FORMAT_XRADIA;
+  if (evox_hdf5_has_signature (head, (gsize) n))
+    return EVOX_FORMAT_HDF5;
   if (memchr (head, '\0', n) == NULL || is_text_until_nul (head, (gsize) n))
-    return EVOX_FORMAT_SSRM_TABLE;
-  if (n >= 8 && memcmp (head, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
-    g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
-                 "%s: an OLE2 file (Xradia .xrm/.txrm or old Excel), which Evox cannot read yet",
-                 path);
-  else if (n >= 6 && memcmp (head, "\x93NUMPY", 6) == 0)
+    return evox_spectral_detect (path) == EVOX_SPECTRAL_SSRL_SCRIPT ? EVOX_FORMAT_SPECTRAL
+                                                                    : EVOX_FORMAT_SSRM_TABLE;
+  if (n >= 6 && memcmp (head, "\x93NUMPY", 6) == 0)
     g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
                  "%s: a NumPy matrix: open it with its coordinates (File > Open Features, "
                  "`evox FILE.npy --coords COORDS.npy`, `evox cluster --features FILE.npy "
@@ -117,18 +125,26 @@ evox_detect_format (const char  *path,
 static EvoxVolume *
 read_format (const char             *path,
              EvoxFormat              format,
-             const EvoxSsrmOptions  *ssrm_options,
+             const EvoxLoadOptions  *options,
              EvoxProgress           *progress,
              GCancellable           *cancellable,
              GError                **error)
 {
+  EvoxSpectralOptions spectral = { .bin = options->bin };
+
   switch (format)
     {
     case EVOX_FORMAT_TIFF:
     case EVOX_FORMAT_TIFF_FOLDER:
       return evox_tiff_read (path, progress, cancellable, error);
     case EVOX_FORMAT_SSRM_TABLE:
-      return evox_ssrm_read (path, ssrm_options, progress, cancellable, error);
+      return evox_ssrm_read (path, options->ssrm, progress, cancellable, error);
+    case EVOX_FORMAT_XRADIA:
+      return evox_xrm_load (path, options->bin, progress, cancellable, error);
+    case EVOX_FORMAT_HDF5:
+      return evox_hdf5_load (path, options->bin, progress, cancellable, error);
+    case EVOX_FORMAT_SPECTRAL:
+      return evox_spectral_load (path, &spectral, progress, cancellable, error);
     case EVOX_FORMAT_UNKNOWN:
     default:
       break;
@@ -153,6 +169,25 @@ evox_volume_load (const char             *path,
                   GCancellable           *cancellable,
                   GError                **error)
 {
+  EvoxLoadOptions options = { .ssrm = ssrm_options, .bin = 1 };
+
+  return evox_volume_load_with (path, &options, progress, cancellable, error);
+}
+
+/**
+ * evox_volume_load_with:
+ * @options: (nullable): how to read; NULL for the defaults
+ *
+ * Opens anything evox_detect_format recognises.
+ */
+EvoxVolume *
+evox_volume_load_with (const char             *path,
+                       const EvoxLoadOptions  *options,
+                       EvoxProgress           *progress,
+                       GCancellable           *cancellable,
+                       GError                **error)
+{
+  EvoxLoadOptions defaults = { .ssrm = NULL, .bin = 1 };
   EvoxFormat format;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -161,13 +196,15 @@ evox_volume_load (const char             *path,
   format = evox_detect_format (path, error);
   if (format == EVOX_FORMAT_UNKNOWN)
     return NULL;
-  return read_format (path, format, ssrm_options, progress, cancellable, error);
+  return read_format (path, format, options != NULL ? options : &defaults, progress,
+                      cancellable, error);
 }
 
 typedef struct
 {
   char            *path;
   EvoxSsrmOptions *options;
+  guint            bin;
   EvoxProgress    *progress;
 } LoadData;
 
@@ -203,6 +240,7 @@ load_work (gpointer       task_data,
            GError       **error)
 {
   LoadData *data = task_data;
+  EvoxLoadOptions options = { .ssrm = data->options, .bin = data->bin };
   g_autoptr(EvoxVolume) volume = NULL;
   EvoxFormat format = evox_detect_format (data->path, error);
   double read_share = format == EVOX_FORMAT_SSRM_TABLE ? SSRM_READ_SHARE : TIFF_READ_SHARE;
@@ -212,7 +250,7 @@ load_work (gpointer       task_data,
     return NULL;
 
   evox_progress_push (data->progress, 0.0, read_share);
-  volume = read_format (data->path, format, data->options, data->progress, cancellable, error);
+  volume = read_format (data->path, format, &options, data->progress, cancellable, error);
   evox_progress_pop (data->progress);
   if (volume == NULL)
     return NULL;
@@ -244,13 +282,28 @@ evox_volume_load_async (const char             *path,
                         GAsyncReadyCallback     callback,
                         gpointer                user_data)
 {
+  EvoxLoadOptions options = { .ssrm = ssrm_options, .bin = 1 };
+
+  evox_volume_load_with_async (path, &options, progress, cancellable, callback, user_data);
+}
+
+/* The callback finishes with evox_volume_load_finish. */
+void
+evox_volume_load_with_async (const char             *path,
+                             const EvoxLoadOptions  *options,
+                             EvoxProgress           *progress,
+                             GCancellable           *cancellable,
+                             GAsyncReadyCallback     callback,
+                             gpointer                user_data)
+{
   LoadData *data;
 
   g_return_if_fail (path != NULL);
 
   data = g_new0 (LoadData, 1);
   data->path = g_strdup (path);
-  data->options = copy_options (ssrm_options);
+  data->options = copy_options (options != NULL ? options->ssrm : NULL);
+  data->bin = options != NULL && options->bin > 1 ? options->bin : 1;
   data->progress = evox_progress_ref (progress);
   _evox_task_run (evox_volume_load_async, load_work, data, (GDestroyNotify) load_data_free,
                   g_object_unref, cancellable, callback, user_data);

@@ -14,7 +14,19 @@ typedef enum
   EVOX_FORMAT_TIFF,
   EVOX_FORMAT_TIFF_FOLDER,
   EVOX_FORMAT_SSRM_TABLE,
+  EVOX_FORMAT_XRADIA,          /* one .xrm or .txrm (evox-xrm.h) */
+  EVOX_FORMAT_HDF5,            /* Data Exchange (evox-hdf5.h) */
+  EVOX_FORMAT_SPECTRAL,        /* a scan script, a folder of .xrm files or of per-energy TIFFs,
+                                * a TIFF with an energies file (evox-spectral-reader.h) */
 } EvoxFormat;
+
+/* How to read: the SSRM table options (NULL: the defaults), and binning for image stacks
+ * (Xradia, HDF5, spectral sets; 0 or 1: none). */
+typedef struct
+{
+  const EvoxSsrmOptions *ssrm;
+  guint                  bin;
+} EvoxLoadOptions;
 
 EvoxFormat   evox_detect_format        (const char              *path,
                                         GError                 **error);
@@ -31,6 +43,19 @@ void         evox_volume_load_async    (const char              *path,
                                         gpointer                 user_data);
 EvoxVolume  *evox_volume_load_finish   (GAsyncResult            *result,
                                         GError                 **error);
+
+/* The same with every reading option; evox_volume_load is this with {ssrm_options, 1}. */
+EvoxVolume  *evox_volume_load_with     (const char              *path,
+                                        const EvoxLoadOptions   *options,
+                                        EvoxProgress            *progress,
+                                        GCancellable            *cancellable,
+                                        GError                 **error);
+void         evox_volume_load_with_async (const char            *path,
+                                        const EvoxLoadOptions   *options,
+                                        EvoxProgress            *progress,
+                                        GCancellable            *cancellable,
+                                        GAsyncReadyCallback      callback,
+                                        gpointer                 user_data);
 
 /* Feature vectors placed on a grid (evox-feature-file.h): a .npy matrix with its coordinates, or
  * with coords_path NULL a feature CSV; then statistics and fine histograms of every channel, as
