@@ -31,6 +31,7 @@ static const Subcommand subcommands[] = {
   { "segment", _evox_cli_segment, "phase fractions, particles, phase mask and label volume" },
   { "isosurface", _evox_cli_isosurface, "surface of a level, phase or particles as a mesh" },
   { "cluster", _evox_cli_cluster, "k-means clusters of voxel features, centres and k sweep" },
+  { "register", _evox_cli_register, "register a spectral stack's energies, with a quality report" },
 };
 
 gboolean

@@ -24,3 +24,17 @@ evox_hdf5_load (const char    *path,
   g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED, "%s: HDF5 files are not read yet", path);
   return NULL;
 }
+
+/* TEMPORARY (regcli branch): so that `evox register` links before the writer is merged. */
+gboolean
+evox_hdf5_write (EvoxVolume    *volume,
+                 const char    *path,
+                 gboolean       force,
+                 EvoxProgress  *progress,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED, "%s: HDF5 files are not written yet",
+               path);
+  return FALSE;
+}

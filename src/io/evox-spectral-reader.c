@@ -23,3 +23,16 @@ evox_spectral_load (const char                 *path,
   g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED, "%s: spectral sets are not read yet", path);
   return NULL;
 }
+
+/* TEMPORARY (regcli branch): so that `evox register` links before the reader is merged. */
+EvoxVolume *
+evox_spectral_load_files (const char * const         *paths,
+                          const EvoxSpectralOptions  *options,
+                          EvoxProgress               *progress,
+                          GCancellable               *cancellable,
+                          GError                    **error)
+{
+  g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED, "%s: .xrm lists are not read yet",
+               paths[0]);
+  return NULL;
+}

@@ -1,0 +1,266 @@
+/* evox-energy-tiff-writer.c: a spectral volume as a multi-page TIFF with its energies file, or as
+ * a folder of per-energy TIFFs. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "evox-energy-tiff-writer.h"
+#include "evox-csv.h"
+#include "evox-output.h"
+#include "evox-tiff.h"
+#include "evox-types.h"
+
+char *
+evox_energy_tiff_energies_path (const char *tiff_path)
+{
+  g_autofree char *lower = NULL;
+  gsize length;
+
+  g_return_val_if_fail (tiff_path != NULL, NULL);
+
+  lower = g_ascii_strdown (tiff_path, -1);
+  length = strlen (tiff_path);
+  if (g_str_has_suffix (lower, ".tiff"))
+    length -= 5;
+  else if (g_str_has_suffix (lower, ".tif"))
+    length -= 4;
+  return g_strdup_printf ("%.*s.energies.txt", (int) length, tiff_path);
+}
+
+char *
+evox_energy_tiff_folder_file (const char *folder,
+                              const char *stem,
+                              double      energy_ev)
+{
+  g_autofree char *name = NULL;
+  char number[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_return_val_if_fail (folder != NULL && stem != NULL, NULL);
+
+  g_ascii_formatd (number, sizeof number, "%.1f", energy_ev);
+  name = g_strdup_printf ("%s_%seV.tif", stem, number);
+  return g_build_filename (folder, name, NULL);
+}
+
+static gboolean
+check_energies (EvoxVolume  *volume,
+                const char  *path,
+                GError     **error)
+{
+  guint n = evox_volume_get_n_channels (volume);
+
+  for (guint c = 0; c < n; c++)
+    if (!isfinite (evox_volume_get_channel_energy (volume, c)))
+      {
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                     "Cannot write %s: channel %u has no energy", path, c);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+GPtrArray *
+evox_energy_tiff_folder_paths (EvoxVolume  *volume,
+                               const char  *folder,
+                               const char  *stem,
+                               GError     **error)
+{
+  g_autoptr(GPtrArray) paths = NULL;
+  guint n;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
+  g_return_val_if_fail (folder != NULL && stem != NULL, NULL);
+
+  if (!check_energies (volume, folder, error))
+    return NULL;
+  n = evox_volume_get_n_channels (volume);
+  paths = g_ptr_array_new_with_free_func (g_free);
+  for (guint c = 0; c < n; c++)
+    {
+      char *path = evox_energy_tiff_folder_file (folder, stem,
+                                                 evox_volume_get_channel_energy (volume, c));
+
+      /* One decimal is what the names carry; energies closer than that would share a file. */
+      for (guint j = 0; j < paths->len; j++)
+        if (g_str_equal (paths->pdata[j], path))
+          {
+            g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                         "Cannot write %s: channels %u and %u both have energy %.1f eV to one "
+                         "decimal, which names the files", folder, j, c,
+                         evox_volume_get_channel_energy (volume, c));
+            g_free (path);
+            return NULL;
+          }
+      g_ptr_array_add (paths, path);
+    }
+  return g_steal_pointer (&paths);
+}
+
+static gboolean
+refuse_existing (const char  *path,
+                 GError     **error)
+{
+  g_autofree char *display = g_filename_display_name (path);
+
+  g_set_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS,
+               "%s already exists; choose another name or allow overwriting", display);
+  return FALSE;
+}
+
+gboolean
+evox_energy_tiff_write_stack (EvoxVolume  *volume,
+                              const char  *path,
+                              gboolean     force,
+                              GError     **error)
+{
+  g_autofree char *energies_path = NULL;
+  g_autoptr(GString) text = NULL;
+  guint n;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_energies (volume, path, error))
+    return FALSE;
+  energies_path = evox_energy_tiff_energies_path (path);
+  /* Both are checked before either is written, so a refusal leaves nothing behind. */
+  if (!force && g_file_test (path, G_FILE_TEST_EXISTS))
+    return refuse_existing (path, error);
+  if (!force && g_file_test (energies_path, G_FILE_TEST_EXISTS))
+    return refuse_existing (energies_path, error);
+
+  n = evox_volume_get_n_channels (volume);
+  text = g_string_new (NULL);
+  for (guint c = 0; c < n; c++)
+    {
+      evox_csv_append_double (text, evox_volume_get_channel_energy (volume, c));
+      g_string_append_c (text, '\n');
+    }
+
+  if (!evox_tiff_write (volume, -1, path,
+                        EVOX_TIFF_WRITE_F32 | (force ? EVOX_TIFF_WRITE_OVERWRITE : 0), error))
+    return FALSE;
+  if (!evox_csv_write_text (energies_path, text->str, text->len, force, error))
+    {
+      /* A stack without its energies would open as a plain volume: better none. A stack that
+       * was there before has been replaced already and goes too rather than pair with an old
+       * energies file. */
+      g_unlink (path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Hidden temporaries beside their final names, removed on failure. */
+typedef struct
+{
+  GPtrArray *temporaries;
+} FolderWrite;
+
+static void
+folder_write_clear (FolderWrite *write)
+{
+  if (write->temporaries == NULL)
+    return;
+  for (guint i = 0; i < write->temporaries->len; i++)
+    if (write->temporaries->pdata[i] != NULL)
+      g_unlink (write->temporaries->pdata[i]);
+  g_clear_pointer (&write->temporaries, g_ptr_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FolderWrite, folder_write_clear)
+
+static char *
+new_temporary (const char  *path,
+               GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *name = g_strdup_printf (".%s.XXXXXX", base);
+  g_autofree char *tmpl = g_build_filename (dir, name, NULL);
+  int fd = g_mkstemp (tmpl);
+
+  if (fd < 0)
+    {
+      _evox_output_set_write_error (error, errno, path);
+      return NULL;
+    }
+  close (fd);
+  return g_steal_pointer (&tmpl);
+}
+
+gboolean
+evox_energy_tiff_write_folder (EvoxVolume  *volume,
+                               const char  *folder,
+                               const char  *stem,
+                               gboolean     force,
+                               GError     **error)
+{
+  g_autoptr(GPtrArray) paths = NULL;
+  g_auto(FolderWrite) write = { NULL };
+  guint n;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+  g_return_val_if_fail (folder != NULL && stem != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  paths = evox_energy_tiff_folder_paths (volume, folder, stem, error);
+  if (paths == NULL)
+    return FALSE;
+  if (!g_file_test (folder, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "Cannot write %s: not a folder",
+                   folder);
+      return FALSE;
+    }
+  for (guint c = 0; !force && c < paths->len; c++)
+    if (g_file_test (paths->pdata[c], G_FILE_TEST_EXISTS))
+      return refuse_existing (paths->pdata[c], error);
+
+  n = evox_volume_get_n_channels (volume);
+  write.temporaries = g_ptr_array_new_with_free_func (g_free);
+  for (guint c = 0; c < n; c++)
+    {
+      char *tmp = new_temporary (paths->pdata[c], error);
+
+      if (tmp == NULL)
+        return FALSE;
+      g_ptr_array_add (write.temporaries, tmp);
+      if (!evox_tiff_write (volume, (int) c, tmp,
+                            EVOX_TIFF_WRITE_F32 | EVOX_TIFF_WRITE_OVERWRITE, error))
+        {
+          /* The message names the temporary; the user asked for the final name. */
+          if (error != NULL && *error != NULL)
+            {
+              g_autoptr(GString) message = g_string_new ((*error)->message);
+
+              g_string_replace (message, tmp, paths->pdata[c], 0);
+              g_free ((*error)->message);
+              (*error)->message = g_string_free (g_steal_pointer (&message), FALSE);
+            }
+          return FALSE;
+        }
+    }
+  for (guint c = 0; c < n; c++)
+    {
+      if (g_rename (write.temporaries->pdata[c], paths->pdata[c]) != 0)
+        {
+          int saved_errno = errno;
+
+          /* The ones already in place stay: they are complete files. */
+          _evox_output_set_write_error (error, saved_errno, paths->pdata[c]);
+          return FALSE;
+        }
+      /* Renamed: nothing left to remove under that name. */
+      g_clear_pointer (&write.temporaries->pdata[c], g_free);
+    }
+  return TRUE;
+}

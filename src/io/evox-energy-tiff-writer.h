@@ -1,0 +1,46 @@
+/* evox-energy-tiff-writer.h: a spectral volume as TIFF files the spectral reader opens again: one
+ * multi-page TIFF with an energies file beside it, or a folder with a TIFF per energy. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <gio/gio.h>
+#include "evox-volume.h"
+
+G_BEGIN_DECLS
+
+/* STACK.energies.txt beside STACK.tif (or .tiff): the name the spectral reader looks for. */
+char      *evox_energy_tiff_energies_path (const char  *tiff_path);
+
+/* STEM_<E>eV.tif with E to one decimal (particle_8324.0eV.tif), in folder. */
+char      *evox_energy_tiff_folder_file   (const char  *folder,
+                                           const char  *stem,
+                                           double       energy_ev);
+
+/* The files evox_energy_tiff_write_folder writes, a path per channel in channel order; refuses
+ * (EVOX_ERROR_ARGUMENT) a channel without an energy and two energies that name the same file. */
+GPtrArray *evox_energy_tiff_folder_paths  (EvoxVolume  *volume,
+                                           const char  *folder,
+                                           const char  *stem,
+                                           GError     **error);
+
+/* Every channel, channel-major, as one f32 ImageJ hyperstack (evox_tiff_write: the voxel size
+ * and Evox's channel labels and energies in the description), and the energies file beside it:
+ * one energy in eV a line, the shortest text that reads back as the same double. Every channel
+ * needs an energy. Neither file is replaced unless force (EVOX_ERROR_EXISTS); the energies file
+ * is written after the stack, and on its failure the stack is removed. */
+gboolean   evox_energy_tiff_write_stack   (EvoxVolume  *volume,
+                                           const char  *path,
+                                           gboolean     force,
+                                           GError     **error);
+
+/* A single-channel f32 TIFF per channel, named as evox_energy_tiff_folder_paths says, in an
+ * existing folder. All or nothing: every file is written under a hidden temporary name first and
+ * renamed into place once all are complete; an existing file is refused (EVOX_ERROR_EXISTS)
+ * before anything is written, unless force. */
+gboolean   evox_energy_tiff_write_folder  (EvoxVolume  *volume,
+                                           const char  *folder,
+                                           const char  *stem,
+                                           gboolean     force,
+                                           GError     **error);
+
+G_END_DECLS

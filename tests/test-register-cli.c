@@ -1,0 +1,572 @@
+/* test-register-cli.c: `evox register` run as a user would on stacks made here with known
+ * scales and sub-pixel shifts; its outputs read back, its refusals checked. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "evox-energy-tiff-writer.h"
+#include "evox-loader.h"
+#include "evox-registration-csv.h"
+#include "evox-tiff.h"
+#include "evox-test-util.h"
+
+typedef EvoxTestRun Run;
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, evox_test_run_clear)
+
+#define REPORT_HEADER "energy_ev,channel,reference,anchor,excluded,nominal_scale,scale,shift_x," \
+                      "shift_y,shift_z,ncc_before,ncc_after,mi_before,mi_after,residual_px," \
+                      "flagged"
+#define N_ENERGIES 4
+#define SIZE 96
+#define PIXEL_NM 20.0
+
+/* The stack: energies in eV (the highest is the default reference, scale 1), and the shift in
+ * reference pixels (x, y) each raw image needs. The transform is the one evox-registration.h
+ * defines: reference position = c + (E / E_ref) (raw position - c) + shift. */
+static const double energies[N_ENERGIES] = { 8330.0, 8400.0, 8480.0, 8570.0 };
+static const double shifts[N_ENERGIES][2] = {
+  { 1.30, -0.70 }, { -2.25, 0.45 }, { 0.60, 1.85 }, { 0.0, 0.0 },
+};
+
+static Run
+evox_va (const char *first,
+         va_list     ap)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  const char *binary = g_getenv ("EVOX");
+  Run run;
+
+  g_assert_nonnull (binary);
+  g_ptr_array_add (args, (char *) binary);
+  g_ptr_array_add (args, (char *) "register");
+  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
+    g_ptr_array_add (args, (char *) a);
+  g_ptr_array_add (args, NULL);
+  run = evox_test_spawn ((const char * const *) args->pdata, NULL, NULL);
+  if (run.status != 0)
+    g_test_message ("evox register: status %d: %s", run.status, run.err);
+  return run;
+}
+
+/* `evox register` with the arguments (NULL-terminated), run to its end. */
+static Run
+reg (const char *first,
+     ...)
+{
+  va_list ap;
+  Run run;
+
+  va_start (ap, first);
+  run = evox_va (first, ap);
+  va_end (ap);
+  return run;
+}
+
+static void
+assert_ok (const Run *run)
+{
+  g_assert_cmpint (run->status, ==, 0);
+}
+
+/* The particle every energy sees: a sum of Gaussian blobs, evaluated exactly at any point, so
+ * the raw images carry no interpolation error of their own. */
+static double
+particle (double x,
+          double y)
+{
+  static const double blobs[][4] = {
+    /* x, y, sigma, amplitude */
+    { 30, 34, 6, 1.0 }, { 58, 30, 8, 0.8 }, { 44, 60, 5, 1.2 }, { 66, 62, 7, 0.6 },
+    { 36, 50, 4, 0.9 }, { 52, 44, 3, 0.7 }, { 24, 66, 5, 0.5 }, { 70, 42, 4, 1.1 },
+  };
+  double v = 0;
+
+  for (guint k = 0; k < G_N_ELEMENTS (blobs); k++)
+    {
+      double dx = x - blobs[k][0], dy = y - blobs[k][1];
+
+      v += blobs[k][3] * exp (-(dx * dx + dy * dy) / (2 * blobs[k][2] * blobs[k][2]));
+    }
+  return v;
+}
+
+/* Channel c holds raw image c: at raw pixel p, the particle at c + s (p - c) + shift. With
+ * with_energies FALSE the channels carry no energy. */
+static EvoxVolume *
+make_stack (guint    n_channels,
+            gboolean with_energies)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (SIZE, SIZE, 1, n_channels, EVOX_SAMPLE_F32,
+                                                  &error);
+  const double spacing[3] = { PIXEL_NM, PIXEL_NM, PIXEL_NM };
+  const double centre = (SIZE - 1) / 2.0;
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < n_channels; c++)
+    {
+      float *data = evox_volume_get_data_mut (volume, c);
+      double s = energies[c] / energies[N_ENERGIES - 1];
+
+      for (gsize y = 0; y < SIZE; y++)
+        for (gsize x = 0; x < SIZE; x++)
+          data[y * SIZE + x] = (float) particle (centre + s * (x - centre) + shifts[c][0],
+                                                 centre + s * (y - centre) + shifts[c][1]);
+      if (with_energies)
+        {
+          g_autofree char *label = g_strdup_printf ("%.1f eV", energies[c]);
+
+          evox_volume_set_channel_info (volume, c, label, energies[c]);
+        }
+    }
+  evox_volume_set_spacing (volume, spacing);
+  evox_volume_set_spacing_known (volume, TRUE);
+  evox_volume_freeze (volume);
+  return g_steal_pointer (&volume);
+}
+
+/* The stack as Evox's own multi-channel TIFF: the energies in its description. */
+static char *
+write_stack (const char *dir,
+             const char *name,
+             guint       n_channels,
+             gboolean    with_energies)
+{
+  g_autoptr(EvoxVolume) volume = make_stack (n_channels, with_energies);
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_assert_true (evox_tiff_write (volume, -1, path, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+static EvoxVolume *
+load (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *volume = evox_volume_load (path, NULL, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return volume;
+}
+
+/* The report: the header, a row per energy with its energy, and the shifts found within 0.05 px
+ * of the ones the stack was made with; scales within 0.1 % of the energy ratio. Returns the
+ * rows. */
+static GPtrArray *
+check_report (const char *path,
+              double      excluded)
+{
+  GPtrArray *rows = evox_test_csv_read (path);
+  int channel = 0;
+
+  evox_test_csv_assert_header (rows, REPORT_HEADER);
+  g_assert_cmpuint (rows->len, ==, N_ENERGIES + 1);
+  for (guint i = 0; i < N_ENERGIES; i++)
+    {
+      char **row = g_ptr_array_index (rows, i + 1);
+      gboolean is_excluded = energies[i] == excluded;
+      double s = energies[i] / energies[N_ENERGIES - 1];
+
+      g_assert_cmpuint (g_strv_length (row), ==, 16);
+      g_assert_cmpfloat (evox_test_csv_double (rows, i + 1, 0), ==, energies[i]);
+      g_assert_cmpstr (row[2], ==, i == N_ENERGIES - 1 ? "1" : "0");
+      g_assert_cmpstr (row[4], ==, is_excluded ? "1" : "0");
+      if (is_excluded)
+        {
+          g_assert_cmpstr (row[1], ==, "");
+          continue;
+        }
+      g_assert_cmpfloat (evox_test_csv_double (rows, i + 1, 1), ==, channel++);
+      g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, i + 1, 5), s, 1e-9);
+      g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, i + 1, 6), s, 1e-3 * s);
+      g_test_message ("%.1f eV: shift %s, %s (made with %g, %g)", energies[i], row[7], row[8],
+                      shifts[i][0], shifts[i][1]);
+      g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, i + 1, 7), shifts[i][0], 0.05);
+      g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, i + 1, 8), shifts[i][1], 0.05);
+      g_assert_cmpfloat (evox_test_csv_double (rows, i + 1, 9), ==, 0);
+      /* registered, the images agree with the reference */
+      g_assert_cmpfloat (evox_test_csv_double (rows, i + 1, 11), >, 0.99);
+      g_assert_cmpfloat (evox_test_csv_double (rows, i + 1, 14), <, 0.1);
+      g_assert_cmpstr (row[15], ==, "0");
+    }
+  return rows;
+}
+
+/* The registered stack: the energies that were not excluded, the reference's pixel size, and
+ * images that match the particle on the reference grid wherever they are defined and far from
+ * the border (where cubic interpolation of a shrunk image sees past its edge). */
+static void
+check_registered (EvoxVolume *volume,
+                  double      excluded)
+{
+  gsize dims[3];
+  double spacing[3];
+  guint c = 0;
+
+  evox_volume_get_dims (volume, dims);
+  g_assert_cmpuint (dims[0], ==, SIZE);
+  g_assert_cmpuint (dims[1], ==, SIZE);
+  g_assert_cmpuint (dims[2], ==, 1);
+  g_assert_cmpuint (evox_volume_get_n_channels (volume), ==,
+                    N_ENERGIES - (excluded > 0 ? 1 : 0));
+  evox_volume_get_spacing (volume, spacing);
+  g_assert_cmpfloat_with_epsilon (spacing[0], PIXEL_NM, 1e-4);
+  g_assert_cmpfloat_with_epsilon (spacing[1], PIXEL_NM, 1e-4);
+  for (guint i = 0; i < N_ENERGIES; i++)
+    {
+      double worst = 0;
+
+      if (energies[i] == excluded)
+        continue;
+      g_assert_cmpfloat (evox_volume_get_channel_energy (volume, c), ==, energies[i]);
+      for (gsize y = 12; y < SIZE - 12; y++)
+        for (gsize x = 12; x < SIZE - 12; x++)
+          {
+            double v = evox_volume_get_value (volume, c, x, y, 0);
+
+            g_assert_true (isfinite (v));
+            worst = MAX (worst, fabs (v - particle (x, y)));
+          }
+      /* the blobs peak near 1; a 0.05 px error moves a steep flank by about 0.01 */
+      g_test_message ("%.1f eV: largest difference to the particle %g", energies[i], worst);
+      g_assert_cmpfloat (worst, <, 0.02);
+      c++;
+    }
+}
+
+/* To HDF5: the stack, its energies and pixel size read back; the report's shifts. */
+static void
+test_hdf5 (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = write_stack (dir, "stack.tif", N_ENERGIES, TRUE);
+  g_autofree char *out = g_build_filename (dir, "registered.h5", NULL);
+  g_autofree char *qc = g_build_filename (dir, "qc.csv", NULL);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+
+  {
+    g_auto(Run) run = reg (in, "-o", out, "--report", qc, NULL);
+    assert_ok (&run);
+    g_test_message ("%s", run.out);
+    g_assert_nonnull (strstr (run.out, "reference: 8570.0 eV\n"));
+    g_assert_nonnull (strstr (run.out, "flagged: 0 of 4\n"));
+  }
+  rows = check_report (qc, 0);
+  volume = load (out);
+  check_registered (volume, 0);
+  /* in, out, the report: nothing else, no temporary left */
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 3);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* To one multi-page TIFF with its energies file: one energy a line, exactly. An excluded energy
+ * is in the report, not in the stack. */
+static void
+test_tiff_stack (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = write_stack (dir, "stack.tif", N_ENERGIES, TRUE);
+  g_autofree char *out = g_build_filename (dir, "registered.tif", NULL);
+  g_autofree char *energies_path = g_build_filename (dir, "registered.energies.txt", NULL);
+  g_autofree char *qc = g_build_filename (dir, "qc.csv", NULL);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  guint k = 0;
+
+  {
+    g_auto(Run) run = reg (in, "-o", out, "--report", qc, "--exclude", "8400", NULL);
+    assert_ok (&run);
+    g_test_message ("%s", run.out);
+    g_assert_nonnull (strstr (run.out, "8400.0  excluded\n"));
+    g_assert_nonnull (strstr (run.out, "flagged: 0 of 3\n"));
+  }
+  rows = check_report (qc, 8400);
+
+  g_assert_true (g_file_get_contents (energies_path, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; i < N_ENERGIES; i++)
+    if (energies[i] != 8400)
+      g_assert_cmpfloat (g_ascii_strtod (lines[k++], NULL), ==, energies[i]);
+  g_assert_cmpstr (lines[k], ==, "");
+  g_assert_null (lines[k + 1]);
+
+  volume = load (out);
+  g_assert_cmpint (evox_volume_get_sample_type (volume), ==, EVOX_SAMPLE_F32);
+  check_registered (volume, 8400);
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 4);
+
+  /* The same command again: the outputs exist; with --force they are replaced. */
+  {
+    g_auto(Run) run = reg (in, "-o", out, "--report", qc, NULL);
+    evox_test_assert_refused (&run, 1, "exists already (use --force");
+  }
+  {
+    g_auto(Run) run = reg (in, "-o", out, "--report", qc, "--force", NULL);
+    g_autoptr(EvoxVolume) again = NULL;
+
+    assert_ok (&run);
+    again = load (out);
+    g_assert_cmpuint (evox_volume_get_n_channels (again), ==, N_ENERGIES);
+  }
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 4);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* To a folder (made when missing): STEM_<E>eV.tif per energy, one decimal, each a single f32
+ * image with the reference's pixel size. */
+static void
+test_folder (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = write_stack (dir, "particle.tif", N_ENERGIES, TRUE);
+  g_autofree char *folder = g_build_filename (dir, "out", NULL);
+  g_autofree char *out = g_strconcat (folder, G_DIR_SEPARATOR_S, NULL);
+  g_autofree char *qc = g_build_filename (dir, "qc.csv", NULL);
+  g_autoptr(GPtrArray) rows = NULL;
+
+  {
+    g_auto(Run) run = reg (in, "-o", out, "--report", qc, "--reference", "8480", NULL);
+    assert_ok (&run);
+    g_test_message ("%s", run.out);
+    g_assert_nonnull (strstr (run.out, "reference: 8480.0 eV\n"));
+  }
+  /* Another reference: its row says so, and the other shifts are relative to it. */
+  rows = evox_test_csv_read (qc);
+  evox_test_csv_assert_header (rows, REPORT_HEADER);
+  for (guint i = 0; i < N_ENERGIES; i++)
+    {
+      char **row = g_ptr_array_index (rows, i + 1);
+
+      g_assert_cmpstr (row[2], ==, energies[i] == 8480 ? "1" : "0");
+      g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, i + 1, 5),
+                                      energies[i] / 8480.0, 1e-9);
+    }
+  g_assert_cmpuint (evox_test_count_entries (folder), ==, N_ENERGIES);
+  for (guint i = 0; i < N_ENERGIES; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("particle_%.1feV.tif", energies[i]);
+      g_autofree char *path = g_build_filename (folder, name, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(EvoxVolume) image = evox_tiff_read (path, NULL, NULL, &error);
+      gsize dims[3];
+      double spacing[3];
+
+      g_assert_no_error (error);
+      evox_volume_get_dims (image, dims);
+      g_assert_cmpuint (dims[0], ==, SIZE);
+      g_assert_cmpuint (dims[2], ==, 1);
+      g_assert_cmpuint (evox_volume_get_n_channels (image), ==, 1);
+      g_assert_cmpint (evox_volume_get_sample_type (image), ==, EVOX_SAMPLE_F32);
+      evox_volume_get_spacing (image, spacing);
+      g_assert_cmpfloat_with_epsilon (spacing[0], PIXEL_NM, 1e-4);
+    }
+
+  /* Into the folder again: refused by the first file that exists, nothing replaced. */
+  {
+    g_auto(Run) run = reg (in, "-o", folder, NULL);
+    evox_test_assert_refused (&run, 1, "particle_8330.0eV.tif: exists already");
+  }
+  g_assert_cmpuint (evox_test_count_entries (folder), ==, N_ENERGIES);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* The report on its own: columns, round-trippable numbers, an excluded row. */
+static void
+test_report_format (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) raw = make_stack (3, TRUE);
+  g_autoptr(EvoxVolume) registered = evox_volume_new (SIZE, SIZE, 1, 2, EVOX_SAMPLE_F32, &error);
+  g_autoptr(EvoxRegistration) registration = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autofree char *text = NULL;
+  EvoxRegistrationEntry entries[3] = {
+    { 8330, 0, 0, FALSE, FALSE, TRUE, 8330.0 / 8480, 0.1 + 0.2, { 1.0 / 3, -2e-7, 0 },
+      0.5, 0.999, 0.25, 1.5, 0.0125, TRUE },
+    { 8400, 1, -1, TRUE, FALSE, FALSE, 8400.0 / 8480, 8400.0 / 8480, { 0, 0, 0 },
+      NAN, NAN, NAN, NAN, NAN, FALSE },
+    { 8480, 2, 1, FALSE, TRUE, TRUE, 1, 1, { 0, 0, 0 }, 1, 1, 2, 2, 0, FALSE },
+  };
+
+  g_assert_no_error (error);
+  registration = evox_registration_new (raw, registered, entries, 3, "fit");
+  text = evox_registration_csv_format (registration);
+  rows = evox_test_csv_parse (text);
+  evox_test_csv_assert_header (rows, REPORT_HEADER);
+  g_assert_cmpuint (rows->len, ==, 4);
+  g_assert_cmpstr (((char **) rows->pdata[1])[1], ==, "0");
+  g_assert_cmpstr (((char **) rows->pdata[1])[3], ==, "1");
+  g_assert_cmpstr (((char **) rows->pdata[1])[15], ==, "1");
+  /* every number reads back as the same double */
+  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 5), ==, 8330.0 / 8480);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 6), ==, 0.1 + 0.2);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 7), ==, 1.0 / 3);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 8), ==, -2e-7);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 14), ==, 0.0125);
+  /* excluded: no channel, undefined measures as nan */
+  g_assert_cmpstr (((char **) rows->pdata[2])[1], ==, "");
+  g_assert_cmpstr (((char **) rows->pdata[2])[4], ==, "1");
+  g_assert_cmpstr (((char **) rows->pdata[2])[10], ==, "nan");
+  g_assert_cmpstr (((char **) rows->pdata[3])[2], ==, "1");
+  g_assert_cmpstr (((char **) rows->pdata[3])[1], ==, "1");
+}
+
+/* The energy-TIFF writer's names: the energies file beside the stack, one decimal in the
+ * folder's names, and energies that would share a name refused. */
+static void
+test_names (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (2, 2, 1, 2, EVOX_SAMPLE_F32, &error);
+  g_autoptr(GPtrArray) paths = NULL;
+  g_autofree char *a = evox_energy_tiff_energies_path ("/d/x.tif");
+  g_autofree char *b = evox_energy_tiff_energies_path ("/d/x.y.TIFF");
+  g_autofree char *c = evox_energy_tiff_folder_file ("/d", "p", 8324.04);
+
+  g_assert_cmpstr (a, ==, "/d/x.energies.txt");
+  g_assert_cmpstr (b, ==, "/d/x.y.energies.txt");
+  g_assert_cmpstr (c, ==, "/d/p_8324.0eV.tif");
+
+  evox_volume_set_channel_info (volume, 0, NULL, 8324.01);
+  evox_volume_set_channel_info (volume, 1, NULL, 8323.98);
+  paths = evox_energy_tiff_folder_paths (volume, "/d", "p", &error);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_null (paths);
+}
+
+/* Every refusal: its status, one line naming the reason, and nothing written. */
+static void
+test_refusals (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = write_stack (dir, "stack.tif", N_ENERGIES, TRUE);
+  g_autofree char *one = write_stack (dir, "one.tif", 1, TRUE);
+  g_autofree char *plain = write_stack (dir, "plain.tif", 2, FALSE);
+  g_autofree char *out = g_build_filename (dir, "out.h5", NULL);
+  g_autofree char *tif = g_build_filename (dir, "out.tif", NULL);
+  g_autofree char *png = g_build_filename (dir, "out.png", NULL);
+  g_autofree char *absent = g_build_filename (dir, "absent.tif", NULL);
+  g_autofree char *missing = g_strconcat (dir, "/no/such/out/", NULL);
+
+  {
+    g_auto(Run) run = reg (in, NULL);
+    evox_test_assert_refused (&run, 2, "-o OUT is required");
+  }
+  {
+    g_auto(Run) run = reg ("-o", out, NULL);
+    evox_test_assert_refused (&run, 2, "expected IN");
+  }
+  {
+    g_auto(Run) run = reg (in, "-o", png, NULL);
+    evox_test_assert_refused (&run, 2, "OUT must end in .h5");
+  }
+  {
+    g_auto(Run) run = reg (in, "-o", tif, "--scale", "bigger", NULL);
+    evox_test_assert_refused (&run, 2, "--scale must be energy, fit or none");
+  }
+  {
+    g_auto(Run) run = reg (in, "-o", tif, "--reference", "9000", NULL);
+    evox_test_assert_refused (&run, 2, "--reference 9000: ");
+    g_assert_nonnull (strstr (run.err, "4 energies from 8330.0 to 8570.0 eV"));
+  }
+  {
+    g_auto(Run) run = reg (in, "-o", tif, "--reference", "8570eV", NULL);
+    evox_test_assert_refused (&run, 2, "--reference must be an energy in eV");
+  }
+  {
+    g_auto(Run) run = reg (in, "-o", tif, "--exclude", "8330,8401", NULL);
+    evox_test_assert_refused (&run, 2, "--exclude 8401: ");
+  }
+  {
+    g_auto(Run) run = reg (in, "-o", tif, "--exclude", "8330,", NULL);
+    evox_test_assert_refused (&run, 2, "--exclude takes energies");
+  }
+  {
+    g_auto(Run) run = reg (in, "-o", tif, "--bin", "0", NULL);
+    evox_test_assert_refused (&run, 2, "--bin must be a whole number");
+  }
+  {
+    g_auto(Run) run = reg (in, "-o", tif, "--bin", "2", NULL);
+    evox_test_assert_refused (&run, 2, "--bin applies to");
+  }
+  {
+    g_auto(Run) run = reg (in, plain, "-o", tif, NULL);
+    evox_test_assert_refused (&run, 2, "several IN must be .xrm files");
+  }
+  {
+    g_auto(Run) run = reg (one, "-o", tif, NULL);
+    evox_test_assert_refused (&run, 1, "no stack of energies");
+    g_assert_nonnull (strstr (run.err, one));
+  }
+  {
+    g_auto(Run) run = reg (plain, "-o", tif, NULL);
+    evox_test_assert_refused (&run, 1, "channel 0 has no energy");
+    g_assert_nonnull (strstr (run.err, plain));
+  }
+  {
+    g_auto(Run) run = reg (absent, "-o", tif, NULL);
+    g_assert_cmpint (run.status, ==, 1);
+    g_assert_nonnull (strstr (run.err, "absent.tif"));
+  }
+  {
+    g_auto(Run) run = reg (in, "-o", in, NULL);
+    evox_test_assert_refused (&run, 2, "that is the input file");
+  }
+  {
+    g_auto(Run) run = reg (in, "-o", missing, NULL);
+    evox_test_assert_refused (&run, 1, "does not exist");
+  }
+  /* A folder without write permission (root writes anywhere, so only as a user; as root a
+   * read-only file system stands in when there is one). */
+  {
+    g_autofree char *locked = g_build_filename (dir, "locked", NULL);
+    g_autofree char *target = NULL;
+
+    if (geteuid () != 0)
+      {
+        g_assert_cmpint (g_mkdir (locked, 0555), ==, 0);
+        target = g_strconcat (locked, G_DIR_SEPARATOR_S, NULL);
+      }
+    else if (g_access ("/proc/sys", W_OK) != 0)
+      target = g_strdup ("/proc/sys/evox-registered/");
+    if (target != NULL)
+      {
+        g_auto(Run) run = reg (in, "-o", target, NULL);
+        evox_test_assert_refused (&run, 1, "is not writable");
+      }
+    else
+      g_test_message ("no unwritable folder to try as root");
+    if (geteuid () != 0)
+      {
+        g_assert_cmpuint (evox_test_count_entries (locked), ==, 0);
+        g_chmod (locked, 0755);
+        g_rmdir (locked);
+      }
+  }
+  /* the three inputs, nothing else */
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 3);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Evox/RegisterCli/report-format", test_report_format);
+  g_test_add_func ("/Evox/RegisterCli/names", test_names);
+  g_test_add_func ("/Evox/RegisterCli/refusals", test_refusals);
+  g_test_add_func ("/Evox/RegisterCli/tiff-stack", test_tiff_stack);
+  g_test_add_func ("/Evox/RegisterCli/folder", test_folder);
+  g_test_add_func ("/Evox/RegisterCli/hdf5", test_hdf5);
+  return g_test_run ();
+}
