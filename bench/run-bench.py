@@ -57,6 +57,15 @@ same start centres (max_iter 20, tol 0, time / n_iter) and the whole run from k-
 the 10^6 points (on its default 100,000-point sample, and on all of them), with the goal of
 under 10 s.
 
+    /usr/bin/python3 bench/run-bench.py --register [--runs 3] [--threads 2] [--markdown]
+                                        [--register-images 67] [--register-dims 2|3]
+
+measures registration across energies instead (issue 13): evox-bench register beside
+scikit-image's phase_cross_correlation(upsample_factor=20) with scipy.ndimage.zoom and shift, on
+67 images of 1024^2 and 67 volumes of 128^3 with known scales and sub-pixel shifts, written once
+under bench/data/ by bench/register-ref.py (which says exactly what is done), with the goals of
+at least 5x the reference's time on 2 cores and the same shifts within 0.05 px.
+
     /usr/bin/python3 bench/run-bench.py --cluster [--runs 1] [--threads 2] [--markdown]
 
 measures the whole clustering job instead: `evox cluster ELECTRODE --features local --k auto`
@@ -1085,6 +1094,21 @@ def bench_render(binary, size, frames, warmup, rounds, first_runs, regenerate):
     return r
 
 
+def register_report(binary, args):
+    """bench/register-ref.py's cases through this script's options: 67 images of 1024^2 and 67
+    volumes of 128^3 (or --register-dims), best of --runs, Evox on --threads threads."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('register_ref',
+                                                  os.path.join(HERE, 'register-ref.py'))
+    register_ref = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(register_ref)
+    cases = [(args.register_images, 1024, 2), (args.register_images, 128, 3)]
+    if args.register_dims is not None:
+        cases = [c for c in cases if c[2] == args.register_dims]
+    return register_ref.run(binary, cases, args.runs, args.threads, args.regenerate,
+                            args.markdown, sys.argv)
+
+
 def machine_line(loads):
     return ('- machine: %d processors (`nproc`), %s, %s RAM, Linux %s; '
             'load average %s before the run, %s after'
@@ -1706,6 +1730,13 @@ def main():
     parser.add_argument('--cluster', action='store_true',
                         help='the whole clustering job (evox cluster) beside numpy and '
                         'scikit-learn doing the same steps instead')
+    parser.add_argument('--register', action='store_true',
+                        help='registration across energies beside scikit-image + scipy '
+                             '(bench/register-ref.py)')
+    parser.add_argument('--register-images', type=int, default=67,
+                        help='images per stack (--register; default 67)')
+    parser.add_argument('--register-dims', type=int, choices=(2, 3),
+                        help='only 2D (1024^2) or 3D (128^3) stacks (--register; default both)')
     parser.add_argument('--labels', action='store_true',
                         help='connected components and particle statistics beside '
                         'scipy.ndimage instead')
@@ -1756,6 +1787,11 @@ def main():
         results = bench_mesh_render(binary, args.mesh_frames, args.mesh_warmup, args.mesh_rounds)
         print(mesh_render_report(results, binary, sys.argv, args.markdown,
                                  (load_before, load_average())))
+        return
+    if args.register:
+        if args.register_images < 2 or args.threads < 1:
+            parser.error('--register-images must be at least 2, --threads at least 1')
+        print(register_report(binary, args))
         return
     info = evox_bench(binary, 'info')['info'][0]
     if args.isosurface:
