@@ -491,6 +491,16 @@ test_refusals (void)
     evox_test_assert_refused (&run, 2, "--exclude takes energies");
   }
   {
+    /* only the reference would be left */
+    g_auto(Run) run = reg (in, "-o", tif, "--exclude", "8330,8400,8480", NULL);
+    g_assert_cmpint (run.status, ==, 2);
+    g_assert_cmpstr (run.out, ==, "");
+  }
+  {
+    g_auto(Run) run = reg (in, "-o", tif, "--exclude", "8570", "--reference", "8570", NULL);
+    evox_test_assert_refused (&run, 2, "that is the reference energy");
+  }
+  {
     g_auto(Run) run = reg (in, "-o", tif, "--bin", "0", NULL);
     evox_test_assert_refused (&run, 2, "--bin must be a whole number");
   }
@@ -557,6 +567,67 @@ test_refusals (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The real SSRL set (two energies, 8324 and 8354 eV, each with its references), binned by 4: by
+ * its scan script and as a plain list of its .xrm files, to HDF5 and a folder. What is checked is
+ * what the command line adds: the energies, the reference, the report's rows, the outputs. */
+static void
+test_real (void)
+{
+  g_autofree char *script = evox_test_data_path ("xrm/ssrl/20161456_ssrl-test-data_XANES.txt");
+  g_autofree char *dir = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *qc = NULL;
+  g_autofree char *folder = NULL;
+  g_autofree char *ssrl = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  static const char *files[] = {
+    "rep01_000051_ref_20161456_ssrl-test-data_08324.0_eV_001of010.xrm",
+    "rep01_000351_ref_20161456_ssrl-test-data_08354.0_eV_001of010.xrm",
+    "rep01_20161456_ssrl-test-data_08324.0_eV_001of003.xrm",
+    "rep01_20161456_ssrl-test-data_08354.0_eV_001of003.xrm",
+  };
+  char *paths[G_N_ELEMENTS (files)] = { NULL };
+
+  if (script == NULL)
+    return;
+  dir = evox_test_tmpdir_new ();
+  out = g_build_filename (dir, "ssrl.h5", NULL);
+  qc = g_build_filename (dir, "qc.csv", NULL);
+  folder = g_build_filename (dir, "stack/", NULL);
+  ssrl = g_path_get_dirname (script);
+  {
+    g_auto(Run) run = reg (script, "-o", out, "--report", qc, "--bin", "4", NULL);
+    assert_ok (&run);
+    g_test_message ("%s%s", run.out, run.err);
+    g_assert_nonnull (strstr (run.out, "reference: 8354.0 eV\n"));
+  }
+  rows = evox_test_csv_read (qc);
+  evox_test_csv_assert_header (rows, REPORT_HEADER);
+  g_assert_cmpuint (rows->len, ==, 3);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 0), ==, 8324);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 2, 0), ==, 8354);
+  g_assert_cmpstr (((char **) rows->pdata[2])[2], ==, "1");
+  volume = load (out);
+  g_assert_cmpuint (evox_volume_get_n_channels (volume), ==, 2);
+  g_assert_cmpfloat (evox_volume_get_channel_energy (volume, 0), ==, 8324);
+  g_assert_cmpfloat (evox_volume_get_channel_energy (volume, 1), ==, 8354);
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    paths[i] = g_build_filename (ssrl, files[i], NULL);
+  {
+    g_autofree char *tif = g_build_filename (folder, "registered_8324.0eV.tif", NULL);
+    g_auto(Run) run = reg (paths[0], paths[1], paths[2], paths[3], "-o", folder, "--bin", "4",
+                           "--scale", "energy", NULL);
+    assert_ok (&run);
+    g_assert_cmpuint (evox_test_count_entries (folder), ==, 2);
+    g_assert_true (evox_tiff_is_tiff (tif));
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    g_free (paths[i]);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -568,5 +639,6 @@ main (int    argc,
   g_test_add_func ("/Evox/RegisterCli/tiff-stack", test_tiff_stack);
   g_test_add_func ("/Evox/RegisterCli/folder", test_folder);
   g_test_add_func ("/Evox/RegisterCli/hdf5", test_hdf5);
+  g_test_add_func ("/Evox/RegisterCli/real", test_real);
   return g_test_run ();
 }
