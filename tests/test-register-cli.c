@@ -8,9 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "evox-energy-tiff-writer.h"
 #include "evox-loader.h"
-#include "evox-registration-csv.h"
 #include "evox-tiff.h"
 #include "evox-test-util.h"
 
@@ -379,70 +377,6 @@ test_folder (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
-/* The report on its own: columns, round-trippable numbers, an excluded row. */
-static void
-test_report_format (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EvoxVolume) raw = make_stack (3, TRUE);
-  g_autoptr(EvoxVolume) registered = evox_volume_new (SIZE, SIZE, 1, 2, EVOX_SAMPLE_F32, &error);
-  g_autoptr(EvoxRegistration) registration = NULL;
-  g_autoptr(GPtrArray) rows = NULL;
-  g_autofree char *text = NULL;
-  EvoxRegistrationEntry entries[3] = {
-    { 8330, 0, 0, FALSE, FALSE, TRUE, 8330.0 / 8480, 0.1 + 0.2, { 1.0 / 3, -2e-7, 0 },
-      0.5, 0.999, 0.25, 1.5, 0.0125, TRUE },
-    { 8400, 1, -1, TRUE, FALSE, FALSE, 8400.0 / 8480, 8400.0 / 8480, { 0, 0, 0 },
-      NAN, NAN, NAN, NAN, NAN, FALSE },
-    { 8480, 2, 1, FALSE, TRUE, TRUE, 1, 1, { 0, 0, 0 }, 1, 1, 2, 2, 0, FALSE },
-  };
-
-  g_assert_no_error (error);
-  registration = evox_registration_new (raw, registered, entries, 3, "fit");
-  text = evox_registration_csv_format (registration);
-  rows = evox_test_csv_parse (text);
-  evox_test_csv_assert_header (rows, REPORT_HEADER);
-  g_assert_cmpuint (rows->len, ==, 4);
-  g_assert_cmpstr (((char **) rows->pdata[1])[1], ==, "0");
-  g_assert_cmpstr (((char **) rows->pdata[1])[3], ==, "1");
-  g_assert_cmpstr (((char **) rows->pdata[1])[15], ==, "1");
-  /* every number reads back as the same double */
-  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 5), ==, 8330.0 / 8480);
-  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 6), ==, 0.1 + 0.2);
-  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 7), ==, 1.0 / 3);
-  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 8), ==, -2e-7);
-  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 14), ==, 0.0125);
-  /* excluded: no channel, undefined measures as nan */
-  g_assert_cmpstr (((char **) rows->pdata[2])[1], ==, "");
-  g_assert_cmpstr (((char **) rows->pdata[2])[4], ==, "1");
-  g_assert_cmpstr (((char **) rows->pdata[2])[10], ==, "nan");
-  g_assert_cmpstr (((char **) rows->pdata[3])[2], ==, "1");
-  g_assert_cmpstr (((char **) rows->pdata[3])[1], ==, "1");
-}
-
-/* The energy-TIFF writer's names: the energies file beside the stack, one decimal in the
- * folder's names, and energies that would share a name refused. */
-static void
-test_names (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EvoxVolume) volume = evox_volume_new (2, 2, 1, 2, EVOX_SAMPLE_F32, &error);
-  g_autoptr(GPtrArray) paths = NULL;
-  g_autofree char *a = evox_energy_tiff_energies_path ("/d/x.tif");
-  g_autofree char *b = evox_energy_tiff_energies_path ("/d/x.y.TIFF");
-  g_autofree char *c = evox_energy_tiff_folder_file ("/d", "p", 8324.04);
-
-  g_assert_cmpstr (a, ==, "/d/x.energies.txt");
-  g_assert_cmpstr (b, ==, "/d/x.y.energies.txt");
-  g_assert_cmpstr (c, ==, "/d/p_8324.0eV.tif");
-
-  evox_volume_set_channel_info (volume, 0, NULL, 8324.01);
-  evox_volume_set_channel_info (volume, 1, NULL, 8323.98);
-  paths = evox_energy_tiff_folder_paths (volume, "/d", "p", &error);
-  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
-  g_assert_null (paths);
-}
-
 /* Every refusal: its status, one line naming the reason, and nothing written. */
 static void
 test_refusals (void)
@@ -633,8 +567,6 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/Evox/RegisterCli/report-format", test_report_format);
-  g_test_add_func ("/Evox/RegisterCli/names", test_names);
   g_test_add_func ("/Evox/RegisterCli/refusals", test_refusals);
   g_test_add_func ("/Evox/RegisterCli/tiff-stack", test_tiff_stack);
   g_test_add_func ("/Evox/RegisterCli/folder", test_folder);

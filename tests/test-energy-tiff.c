@@ -1,0 +1,353 @@
+/* test-energy-tiff.c: the spectral writers of `evox register`: a stack as one TIFF with its
+ * energies file or as a TIFF per energy, and the registration report as CSV; read back and
+ * compared value for value. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "evox-energy-tiff-writer.h"
+#include "evox-registration-csv.h"
+#include "evox-tiff.h"
+#include "evox-test-util.h"
+
+#define REPORT_HEADER "energy_ev,channel,reference,anchor,excluded,nominal_scale,scale,shift_x," \
+                      "shift_y,shift_z,ncc_before,ncc_after,mi_before,mi_after,residual_px," \
+                      "flagged"
+
+/* Energies that need all 17 digits (8000 + 1/3) and one that needs few. */
+static const double energies[3] = { 8000.0 + 1.0 / 3, 8333.5, 8570.0 };
+
+/* nx x ny x nz, three channels, values that differ by channel and voxel, 12.5 nm voxels. */
+static EvoxVolume *
+make_volume (gsize    nx,
+             gsize    ny,
+             gsize    nz,
+             gboolean with_energies)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (nx, ny, nz, 3, EVOX_SAMPLE_F32, &error);
+  const double spacing[3] = { 12.5, 12.5, 12.5 };
+  gsize n = nx * ny * nz;
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < 3; c++)
+    {
+      float *data = evox_volume_get_data_mut (volume, c);
+
+      for (gsize i = 0; i < n; i++)
+        data[i] = (float) (c * 1000 + i) / 7.0f;
+      if (with_energies)
+        evox_volume_set_channel_info (volume, c, NULL, energies[c]);
+    }
+  evox_volume_set_spacing (volume, spacing);
+  evox_volume_set_spacing_known (volume, TRUE);
+  evox_volume_freeze (volume);
+  return g_steal_pointer (&volume);
+}
+
+static void
+assert_channel_equal (EvoxVolume *a,
+                      guint       ca,
+                      EvoxVolume *b,
+                      guint       cb)
+{
+  gsize n = evox_volume_get_n_voxels (a);
+
+  g_assert_cmpuint (evox_volume_get_n_voxels (b), ==, n);
+  g_assert_cmpmem (evox_volume_get_data (a, ca), n * sizeof (float),
+                   evox_volume_get_data (b, cb), n * sizeof (float));
+}
+
+static void
+test_names (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (2, 2, 1, 2, EVOX_SAMPLE_F32, &error);
+  g_autoptr(GPtrArray) paths = NULL;
+  g_autofree char *a = evox_energy_tiff_energies_path ("/d/x.tif");
+  g_autofree char *b = evox_energy_tiff_energies_path ("/d/x.y.TIFF");
+  g_autofree char *c = evox_energy_tiff_folder_file ("/d", "p", 8324.04);
+  g_autofree char *d = evox_energy_tiff_folder_file ("/d", "p", 8324.06);
+
+  g_assert_cmpstr (a, ==, "/d/x.energies.txt");
+  g_assert_cmpstr (b, ==, "/d/x.y.energies.txt");
+  g_assert_cmpstr (c, ==, "/d/p_8324.0eV.tif");
+  g_assert_cmpstr (d, ==, "/d/p_8324.1eV.tif");
+
+  /* two energies that name one file */
+  evox_volume_set_channel_info (volume, 0, NULL, 8324.01);
+  evox_volume_set_channel_info (volume, 1, NULL, 8323.98);
+  paths = evox_energy_tiff_folder_paths (volume, "/d", "p", &error);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_null (paths);
+}
+
+/* The stack reads back with every channel, its energy and its values; the energies file holds
+ * them one a line, exactly. */
+static void
+test_stack (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "stack.tif", NULL);
+  g_autofree char *energies_path = g_build_filename (dir, "stack.energies.txt", NULL);
+  g_autoptr(EvoxVolume) volume = make_volume (9, 7, 3, TRUE);
+  g_autoptr(EvoxVolume) back = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  double spacing[3];
+  gsize dims[3];
+
+  g_assert_true (evox_energy_tiff_write_stack (volume, path, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 2);
+
+  g_assert_true (g_file_get_contents (energies_path, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 4);
+  for (guint c = 0; c < 3; c++)
+    g_assert_cmpfloat (g_ascii_strtod (lines[c], NULL), ==, energies[c]);
+  g_assert_cmpstr (lines[1], ==, "8333.5");
+  g_assert_cmpstr (lines[3], ==, "");
+
+  back = evox_tiff_read (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_volume_get_dims (back, dims);
+  g_assert_cmpuint (dims[0], ==, 9);
+  g_assert_cmpuint (dims[1], ==, 7);
+  g_assert_cmpuint (dims[2], ==, 3);
+  g_assert_cmpuint (evox_volume_get_n_channels (back), ==, 3);
+  evox_volume_get_spacing (back, spacing);
+  g_assert_cmpfloat_with_epsilon (spacing[0], 12.5, 1e-6);
+  g_assert_cmpfloat_with_epsilon (spacing[2], 12.5, 1e-6);
+  for (guint c = 0; c < 3; c++)
+    {
+      g_assert_cmpfloat (evox_volume_get_channel_energy (back, c), ==, energies[c]);
+      assert_channel_equal (volume, c, back, c);
+    }
+  g_clear_object (&back);
+
+  /* Either file there already: refused, nothing touched; with force, both replaced. */
+  g_assert_false (evox_energy_tiff_write_stack (volume, path, FALSE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_false (evox_energy_tiff_write_stack (volume, path, FALSE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_set_contents (energies_path, "1\n", -1, NULL));
+  g_assert_true (evox_energy_tiff_write_stack (volume, path, TRUE, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&text, g_free);
+  g_assert_true (g_file_get_contents (energies_path, &text, NULL, NULL));
+  g_assert_true (g_str_has_prefix (text, "8000.333333333333"));
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 2);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* A channel without an energy cannot be written with energies: refused, nothing written. */
+static void
+test_no_energy (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "stack.tif", NULL);
+  g_autoptr(EvoxVolume) volume = make_volume (4, 4, 1, FALSE);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (evox_energy_tiff_write_stack (volume, path, FALSE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "channel 0 has no energy"));
+  g_clear_error (&error);
+  g_assert_false (evox_energy_tiff_write_folder (volume, dir, "s", FALSE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 0);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* A TIFF per energy, named by it, each the channel's values; an existing one refuses the whole
+ * write before anything is written. */
+static void
+test_folder (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autoptr(EvoxVolume) volume = make_volume (6, 5, 2, TRUE);
+  g_autoptr(GError) error = NULL;
+  static const char *names[3] = { "p_8000.3eV.tif", "p_8333.5eV.tif", "p_8570.0eV.tif" };
+
+  g_assert_true (evox_energy_tiff_write_folder (volume, dir, "p", FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 3);
+  for (guint c = 0; c < 3; c++)
+    {
+      g_autofree char *path = g_build_filename (dir, names[c], NULL);
+      g_autoptr(EvoxVolume) back = evox_tiff_read (path, NULL, NULL, &error);
+      double spacing[3];
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (evox_volume_get_n_channels (back), ==, 1);
+      evox_volume_get_spacing (back, spacing);
+      g_assert_cmpfloat_with_epsilon (spacing[0], 12.5, 1e-6);
+      assert_channel_equal (volume, c, back, 0);
+    }
+
+  {
+    g_autofree char *last = g_build_filename (dir, names[2], NULL);
+
+    g_assert_cmpint (g_unlink (last), ==, 0);
+    g_assert_false (evox_energy_tiff_write_folder (volume, dir, "p", FALSE, &error));
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
+    g_clear_error (&error);
+    /* the missing one was not written either */
+    g_assert_cmpuint (evox_test_count_entries (dir), ==, 2);
+    g_assert_true (evox_energy_tiff_write_folder (volume, dir, "p", TRUE, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (evox_test_count_entries (dir), ==, 3);
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* A write that fails (files limited to 2 kB; each image is 4 kB) leaves nothing: no file and no
+ * temporary, in the folder and beside the stack. */
+static void
+test_failed_write (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "stack.tif", NULL);
+  g_autoptr(EvoxVolume) volume = make_volume (32, 32, 1, TRUE);
+  g_autoptr(GError) error = NULL;
+  struct rlimit saved, limit;
+  gboolean ok_folder, ok_stack;
+
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  limit = saved;
+  limit.rlim_cur = 2048;
+  signal (SIGXFSZ, SIG_IGN);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
+  ok_folder = evox_energy_tiff_write_folder (volume, dir, "p", FALSE, &error);
+  g_test_message ("folder: %s", error != NULL ? error->message : "written");
+  g_clear_error (&error);
+  ok_stack = evox_energy_tiff_write_stack (volume, path, FALSE, &error);
+  g_test_message ("stack: %s", error != NULL ? error->message : "written");
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  signal (SIGXFSZ, SIG_DFL);
+
+  g_assert_false (ok_folder);
+  g_assert_false (ok_stack);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 0);
+
+  /* The energies file fails after the stack is written (a folder has its name): the stack goes
+   * too. */
+  {
+    g_autofree char *energies_path = evox_energy_tiff_energies_path (path);
+
+    g_assert_cmpint (g_mkdir (energies_path, 0755), ==, 0);
+    g_assert_false (evox_energy_tiff_write_stack (volume, path, TRUE, &error));
+    g_assert_nonnull (error);
+    g_test_message ("energies: %s", error->message);
+    g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+    g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
+    g_rmdir (energies_path);
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* The report on its own: columns, round-trippable numbers, an excluded row. */
+static void
+test_report_format (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) raw = make_volume (8, 8, 1, TRUE);
+  g_autoptr(EvoxVolume) registered = evox_volume_new (8, 8, 1, 2, EVOX_SAMPLE_F32, &error);
+  g_autoptr(EvoxRegistration) registration = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autofree char *text = NULL;
+  EvoxRegistrationEntry entries[3] = {
+    { 8330, 0, 0, FALSE, FALSE, TRUE, 8330.0 / 8480, 0.1 + 0.2, { 1.0 / 3, -2e-7, 0 },
+      0.5, 0.999, 0.25, 1.5, 0.0125, TRUE },
+    { 8400, 1, -1, TRUE, FALSE, FALSE, 8400.0 / 8480, 8400.0 / 8480, { 0, 0, 0 },
+      NAN, NAN, NAN, NAN, NAN, FALSE },
+    { 8480, 2, 1, FALSE, TRUE, TRUE, 1, 1, { 0, 0, 0 }, 1, 1, 2, 2, 0, FALSE },
+  };
+
+  g_assert_no_error (error);
+  registration = evox_registration_new (raw, registered, entries, 3, "fit");
+  text = evox_registration_csv_format (registration);
+  rows = evox_test_csv_parse (text);
+  evox_test_csv_assert_header (rows, REPORT_HEADER);
+  g_assert_cmpuint (rows->len, ==, 4);
+  g_assert_cmpstr (((char **) rows->pdata[1])[1], ==, "0");
+  g_assert_cmpstr (((char **) rows->pdata[1])[3], ==, "1");
+  g_assert_cmpstr (((char **) rows->pdata[1])[15], ==, "1");
+  /* every number reads back as the same double */
+  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 5), ==, 8330.0 / 8480);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 6), ==, 0.1 + 0.2);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 7), ==, 1.0 / 3);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 8), ==, -2e-7);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 14), ==, 0.0125);
+  /* excluded: no channel, undefined measures as nan */
+  g_assert_cmpstr (((char **) rows->pdata[2])[1], ==, "");
+  g_assert_cmpstr (((char **) rows->pdata[2])[4], ==, "1");
+  g_assert_cmpstr (((char **) rows->pdata[2])[10], ==, "nan");
+  g_assert_cmpstr (((char **) rows->pdata[3])[2], ==, "1");
+  g_assert_cmpstr (((char **) rows->pdata[3])[1], ==, "1");
+}
+
+/* The report written through the safe-output path: refused over an existing file. */
+static void
+test_report_write (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "qc.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) raw = make_volume (8, 8, 1, TRUE);
+  g_autoptr(EvoxVolume) registered = evox_volume_new (8, 8, 1, 3, EVOX_SAMPLE_F32, &error);
+  g_autoptr(EvoxRegistration) registration = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  EvoxRegistrationEntry entries[3] = { { 0 } };
+
+  for (guint i = 0; i < 3; i++)
+    {
+      entries[i].energy_ev = energies[i];
+      entries[i].raw_channel = i;
+      entries[i].channel = (int) i;
+      entries[i].scale = entries[i].nominal_scale = energies[i] / energies[2];
+    }
+  entries[2].is_reference = TRUE;
+  registration = evox_registration_new (raw, registered, entries, 3, "energy");
+  g_assert_true (evox_registration_csv_write (registration, path, FALSE, &error));
+  g_assert_no_error (error);
+  rows = evox_test_csv_read (path);
+  evox_test_csv_assert_header (rows, REPORT_HEADER);
+  g_assert_cmpuint (rows->len, ==, 4);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 1, 0), ==, energies[0]);
+  g_assert_cmpfloat (evox_test_csv_double (rows, 2, 6), ==, energies[1] / energies[2]);
+  g_assert_false (evox_registration_csv_write (registration, path, FALSE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_true (evox_registration_csv_write (registration, path, TRUE, &error));
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Evox/EnergyTiff/names", test_names);
+  g_test_add_func ("/Evox/EnergyTiff/stack", test_stack);
+  g_test_add_func ("/Evox/EnergyTiff/no-energy", test_no_energy);
+  g_test_add_func ("/Evox/EnergyTiff/folder", test_folder);
+  g_test_add_func ("/Evox/EnergyTiff/failed-write", test_failed_write);
+  g_test_add_func ("/Evox/RegistrationCsv/format", test_report_format);
+  g_test_add_func ("/Evox/RegistrationCsv/write", test_report_write);
+  return g_test_run ();
+}
