@@ -466,6 +466,16 @@ test_refusals (void)
     evox_test_assert_refused (&run, 2, "that is the input file");
   }
   {
+    g_autofree char *tiff = g_build_filename (dir, "stack.tiff", NULL);
+    g_auto(Run) run = reg (in, "-o", tiff, NULL);
+    evox_test_assert_refused (&run, 2, "stack.energies.txt belongs to the input");
+  }
+  {
+    /* a folder as IN (here of TIFF pages) and as OUT: the new files would join the raw ones */
+    g_auto(Run) run = reg (dir, "-o", dir, NULL);
+    evox_test_assert_refused (&run, 2, "that is the input folder");
+  }
+  {
     g_auto(Run) run = reg (in, "-o", missing, NULL);
     evox_test_assert_refused (&run, 1, "does not exist");
   }

@@ -179,6 +179,45 @@ parse_values (Options  *o,
   return TRUE;
 }
 
+/* What the common output check cannot see: the folder output being the input folder (its new
+ * files would join the raw ones), and the stack's energies file being the one the input TIFF
+ * pairs with. */
+static gboolean
+check_not_input (const Request *request,
+                 int           *status)
+{
+  for (guint i = 0; i < request->n_inputs; i++)
+    {
+      g_autofree char *input = g_canonicalize_filename (request->inputs[i], NULL);
+
+      if (request->kind == OUTPUT_TIFF_FOLDER)
+        {
+          g_autofree char *folder = g_canonicalize_filename (request->folder, NULL);
+
+          if (g_str_equal (folder, input))
+            {
+              *status = _evox_cli_error (EVOX_EXIT_USAGE, "-o %s: that is the input folder",
+                                         request->folder);
+              return FALSE;
+            }
+        }
+      else if (request->kind == OUTPUT_TIFF_STACK)
+        {
+          g_autofree char *ours = g_canonicalize_filename (request->energies, NULL);
+          g_autofree char *theirs_rel = evox_energy_tiff_energies_path (request->inputs[i]);
+          g_autofree char *theirs = g_canonicalize_filename (theirs_rel, NULL);
+
+          if (g_str_equal (ours, theirs) || g_str_equal (ours, input))
+            {
+              *status = _evox_cli_error (EVOX_EXIT_USAGE, "-o: the energies file %s belongs to "
+                                         "the input %s", request->energies, request->inputs[i]);
+              return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
 /* -o decides the output's kind by its name; the rest of it is checked as every command checks
  * its outputs, before anything is read. */
 static gboolean
@@ -258,7 +297,7 @@ parse_output (Options  *o,
     if (!_evox_cli_check_outputs ((EvoxCliOutput *) outputs->data, outputs->len,
                                   request->inputs[i], o->force, status))
       return FALSE;
-  return TRUE;
+  return check_not_input (request, status);
 }
 
 /* Several inputs are the .xrm files of one stack (a plain list, as APS users have them). */
