@@ -140,13 +140,14 @@ dup_text_attribute (hid_t       object,
     return NULL;
   if (H5Tget_class (type) != H5T_STRING || H5Sget_simple_extent_npoints (space) != 1)
     return NULL;
+  /* HDF5 converts no text between character sets: read in the stored one. */
   memtype = H5Tcopy (H5T_C_S1);
+  H5Tset_cset (memtype, H5Tget_cset (type));
   if (H5Tis_variable_str (type) > 0)
     {
       char *vlen = NULL;
 
       H5Tset_size (memtype, H5T_VARIABLE);
-      H5Tset_cset (memtype, H5Tget_cset (type));
       if (H5Aread (attribute, memtype, &vlen) < 0 || vlen == NULL)
         return NULL;
       text = g_strndup (vlen, MAX_TEXT);
@@ -158,7 +159,8 @@ dup_text_attribute (hid_t       object,
 
       if (size == 0 || size > MAX_TEXT)
         return NULL;
-      H5Tset_size (memtype, size);
+      /* One more byte than stored: NULLTERM in memory keeps every stored character. */
+      H5Tset_size (memtype, size + 1);
       text = g_malloc0 (size + 1);
       if (H5Aread (attribute, memtype, text) < 0)
         g_clear_pointer (&text, g_free);
@@ -1196,13 +1198,16 @@ evox_hdf5_load (const char    *path,
 /* ------------------------------------------------------------------------------------------ */
 /* Writing                                                                                     */
 
+/* Fixed-length UTF-8 text of exactly value's bytes. Not variable-length: those live in HDF5's
+ * global heap, whose reader (1.10) crashes on a damaged heap instead of failing, and Evox must
+ * read its own files back safely. h5py gives these as bytes (numpy.bytes_). */
 static hid_t
-text_type (void)
+text_type (const char *value)
 {
   hid_t type = H5Tcopy (H5T_C_S1);
 
-  /* Variable-length UTF-8: h5py gives str, not bytes, for these. */
-  H5Tset_size (type, H5T_VARIABLE);
+  H5Tset_size (type, MAX (strlen (value), 1));
+  H5Tset_strpad (type, H5T_STR_NULLPAD);
   H5Tset_cset (type, H5T_CSET_UTF8);
   return type;
 }
@@ -1212,11 +1217,12 @@ write_text_attribute (hid_t       object,
                       const char *name,
                       const char *value)
 {
-  g_auto(EvoxH5Id) type = text_type ();
+  g_auto(EvoxH5Id) type = text_type (value);
   g_auto(EvoxH5Id) space = H5Screate (H5S_SCALAR);
   g_auto(EvoxH5Id) attribute = H5Acreate2 (object, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+  g_autofree char *padded = g_strndup (value, MAX (strlen (value), 1));
 
-  return attribute >= 0 && H5Awrite (attribute, type, &value) >= 0;
+  return attribute >= 0 && H5Awrite (attribute, type, padded) >= 0;
 }
 
 static gboolean
@@ -1240,12 +1246,12 @@ write_text_dataset (hid_t       location,
                     const char *name,
                     const char *value)
 {
-  g_auto(EvoxH5Id) type = text_type ();
+  g_auto(EvoxH5Id) type = text_type (value);
   g_auto(EvoxH5Id) space = H5Screate (H5S_SCALAR);
   g_auto(EvoxH5Id) dataset = H5Dcreate2 (location, name, type, space, H5P_DEFAULT, H5P_DEFAULT,
                                          H5P_DEFAULT);
 
-  return dataset >= 0 && H5Dwrite (dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value) >= 0;
+  return dataset >= 0 && H5Dwrite (dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, value) >= 0;
 }
 
 /* The metadata that describes the volume, beside the data. */
@@ -1269,7 +1275,8 @@ write_description (hid_t        file,
   if (!write_text_dataset (file, "implements", "exchange") ||
       !write_text_attribute (file, "version", "1.0") ||
       !write_text_attribute (data, "axes", axes) ||
-      !write_text_attribute (data, "units", unit != NULL ? unit : "counts") ||
+      /* Without units Data Exchange means counts: say nothing rather than something wrong. */
+      (unit != NULL && unit[0] != '\0' && !write_text_attribute (data, "units", unit)) ||
       (quantity != NULL && !write_text_attribute (data, "description", quantity)) ||
       !write_text_attribute (data, "evox_value_scale",
                              evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10 ? "log10"
