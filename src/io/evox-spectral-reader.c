@@ -1190,8 +1190,12 @@ probe_tiff (const char  *path,
   if (tif == NULL)
     {
       close (fd);
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA, "%s: %s", path,
-                   diag.message != NULL ? diag.message : "cannot read the TIFF header");
+      /* libtiff's messages name the file already. */
+      if (diag.message != NULL && g_str_has_prefix (diag.message, path))
+        g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA, diag.message);
+      else
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA, "%s: %s", path,
+                     diag.message != NULL ? diag.message : "cannot read the TIFF header");
       g_free (diag.message);
       return FALSE;
     }
