@@ -23,7 +23,7 @@
 
 /* Energies match a channel within this, as evox_register_stack matches them. */
 #define ENERGY_TOLERANCE_EV 0.05
-#define MAX_BIN 64
+#define MAX_BIN 4096
 
 typedef enum
 {
