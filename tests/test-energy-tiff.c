@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 
 #include "evox-energy-tiff-writer.h"
+#include "evox-loader.h"
 #include "evox-registration-csv.h"
 #include "evox-tiff.h"
 #include "evox-test-util.h"
@@ -87,15 +88,16 @@ test_names (void)
   g_assert_null (paths);
 }
 
-/* The stack reads back with every channel, its energy and its values; the energies file holds
- * them one a line, exactly. */
+/* A 2D stack: a page per energy and the energies file, one energy a line, exactly; read back
+ * through the loader (the spectral reader pairs them) with every channel, its energy and its
+ * values, and by the TIFF reader alone as a plain stack of pages. */
 static void
 test_stack (void)
 {
   g_autofree char *dir = evox_test_tmpdir_new ();
   g_autofree char *path = g_build_filename (dir, "stack.tif", NULL);
   g_autofree char *energies_path = g_build_filename (dir, "stack.energies.txt", NULL);
-  g_autoptr(EvoxVolume) volume = make_volume (9, 7, 3, TRUE);
+  g_autoptr(EvoxVolume) volume = make_volume (9, 7, 1, TRUE);
   g_autoptr(EvoxVolume) back = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
@@ -115,21 +117,27 @@ test_stack (void)
   g_assert_cmpstr (lines[1], ==, "8333.5");
   g_assert_cmpstr (lines[3], ==, "");
 
-  back = evox_tiff_read (path, NULL, NULL, &error);
+  back = evox_volume_load (path, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   evox_volume_get_dims (back, dims);
   g_assert_cmpuint (dims[0], ==, 9);
   g_assert_cmpuint (dims[1], ==, 7);
-  g_assert_cmpuint (dims[2], ==, 3);
+  g_assert_cmpuint (dims[2], ==, 1);
   g_assert_cmpuint (evox_volume_get_n_channels (back), ==, 3);
   evox_volume_get_spacing (back, spacing);
   g_assert_cmpfloat_with_epsilon (spacing[0], 12.5, 1e-6);
-  g_assert_cmpfloat_with_epsilon (spacing[2], 12.5, 1e-6);
   for (guint c = 0; c < 3; c++)
     {
       g_assert_cmpfloat (evox_volume_get_channel_energy (back, c), ==, energies[c]);
       assert_channel_equal (volume, c, back, c);
     }
+  g_clear_object (&back);
+
+  back = evox_tiff_read (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_volume_get_dims (back, dims);
+  g_assert_cmpuint (dims[2], ==, 3);
+  g_assert_cmpuint (evox_volume_get_n_channels (back), ==, 1);
   g_clear_object (&back);
 
   /* Either file there already: refused, nothing touched; with force, both replaced. */
@@ -148,6 +156,40 @@ test_stack (void)
   g_assert_true (g_file_get_contents (energies_path, &text, NULL, NULL));
   g_assert_true (g_str_has_prefix (text, "8000.333333333333"));
   g_assert_cmpuint (evox_test_count_entries (dir), ==, 2);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* A 3D stack: one hyperstack with the energies in its description and no energies file (an old
+ * one goes, with force); the TIFF reader gives every channel back with its energy. */
+static void
+test_stack_3d (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "stack.tif", NULL);
+  g_autofree char *energies_path = g_build_filename (dir, "stack.energies.txt", NULL);
+  g_autoptr(EvoxVolume) volume = make_volume (9, 7, 3, TRUE);
+  g_autoptr(EvoxVolume) back = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize dims[3];
+
+  g_assert_true (g_file_set_contents (energies_path, "1\n2\n3\n", -1, NULL));
+  g_assert_false (evox_energy_tiff_write_stack (volume, path, FALSE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_true (evox_energy_tiff_write_stack (volume, path, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
+
+  back = evox_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_volume_get_dims (back, dims);
+  g_assert_cmpuint (dims[2], ==, 3);
+  g_assert_cmpuint (evox_volume_get_n_channels (back), ==, 3);
+  for (guint c = 0; c < 3; c++)
+    {
+      g_assert_cmpfloat (evox_volume_get_channel_energy (back, c), ==, energies[c]);
+      assert_channel_equal (volume, c, back, c);
+    }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -195,6 +237,18 @@ test_folder (void)
       g_assert_cmpfloat_with_epsilon (spacing[0], 12.5, 1e-6);
       assert_channel_equal (volume, c, back, 0);
     }
+
+  /* The folder opens as a stack with the energies its names carry (to one decimal). */
+  {
+    g_autoptr(EvoxVolume) back = evox_volume_load (dir, NULL, NULL, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (evox_volume_get_n_channels (back), ==, 3);
+    g_assert_cmpfloat_with_epsilon (evox_volume_get_channel_energy (back, 0), 8000.3, 1e-9);
+    g_assert_cmpfloat (evox_volume_get_channel_energy (back, 1), ==, 8333.5);
+    for (guint c = 0; c < 3; c++)
+      assert_channel_equal (volume, c, back, c);
+  }
 
   {
     g_autofree char *last = g_build_filename (dir, names[2], NULL);
@@ -344,6 +398,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Evox/EnergyTiff/names", test_names);
   g_test_add_func ("/Evox/EnergyTiff/stack", test_stack);
+  g_test_add_func ("/Evox/EnergyTiff/stack-3d", test_stack_3d);
   g_test_add_func ("/Evox/EnergyTiff/no-energy", test_no_energy);
   g_test_add_func ("/Evox/EnergyTiff/folder", test_folder);
   g_test_add_func ("/Evox/EnergyTiff/failed-write", test_failed_write);

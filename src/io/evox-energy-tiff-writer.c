@@ -114,6 +114,40 @@ refuse_existing (const char  *path,
   return FALSE;
 }
 
+/* A 2D stack's channels as the pages of one single-channel volume (channels are contiguous, so
+ * page c is channel c), which evox_tiff_write stores as a plain stack: one page per energy, the
+ * layout the spectral reader pairs with the energies file line by line. */
+static EvoxVolume *
+pages_volume (EvoxVolume  *volume,
+              GError     **error)
+{
+  g_autoptr(EvoxVolume) pages = NULL;
+  EvoxSampleType type = evox_volume_get_sample_type (volume);
+  guint n = evox_volume_get_n_channels (volume);
+  gsize dims[3], bytes;
+  double spacing[3];
+  guint8 *dst;
+
+  evox_volume_get_dims (volume, dims);
+  pages = evox_volume_new (dims[0], dims[1], n, 1, type, error);
+  if (pages == NULL)
+    return NULL;
+  bytes = dims[0] * dims[1] * evox_sample_type_size (type);
+  dst = evox_volume_get_data_mut (pages, 0);
+  for (guint c = 0; c < n; c++)
+    memcpy (dst + c * bytes, evox_volume_get_data (volume, c), bytes);
+  evox_volume_get_spacing (volume, spacing);
+  /* The pages are energies, not depths: a z step like the pixel keeps ImageJ's view square. */
+  spacing[2] = spacing[0];
+  evox_volume_set_spacing (pages, spacing);
+  evox_volume_set_spacing_known (pages, evox_volume_get_spacing_known (volume));
+  evox_volume_set_values (pages, evox_volume_get_channel_value_scale (volume, 0),
+                          evox_volume_get_channel_quantity (volume, 0),
+                          evox_volume_get_channel_unit (volume, 0));
+  evox_volume_freeze (pages);
+  return g_steal_pointer (&pages);
+}
+
 gboolean
 evox_energy_tiff_write_stack (EvoxVolume  *volume,
                               const char  *path,
@@ -122,6 +156,9 @@ evox_energy_tiff_write_stack (EvoxVolume  *volume,
 {
   g_autofree char *energies_path = NULL;
   g_autoptr(GString) text = NULL;
+  g_autoptr(EvoxVolume) pages = NULL;
+  EvoxTiffWriteFlags flags = EVOX_TIFF_WRITE_F32 | (force ? EVOX_TIFF_WRITE_OVERWRITE : 0);
+  gsize dims[3];
   guint n;
 
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
@@ -137,16 +174,27 @@ evox_energy_tiff_write_stack (EvoxVolume  *volume,
   if (!force && g_file_test (energies_path, G_FILE_TEST_EXISTS))
     return refuse_existing (energies_path, error);
 
+  evox_volume_get_dims (volume, dims);
   n = evox_volume_get_n_channels (volume);
+  if (dims[2] > 1)
+    {
+      /* A volume per energy is no page per energy: the hyperstack carries the energies in its
+       * description, and an energies file beside it would pair its lines with the wrong pages
+       * (an old one is removed for that reason). */
+      if (!evox_tiff_write (volume, -1, path, flags, error))
+        return FALSE;
+      g_unlink (energies_path);
+      return TRUE;
+    }
+
   text = g_string_new (NULL);
   for (guint c = 0; c < n; c++)
     {
       evox_csv_append_double (text, evox_volume_get_channel_energy (volume, c));
       g_string_append_c (text, '\n');
     }
-
-  if (!evox_tiff_write (volume, -1, path,
-                        EVOX_TIFF_WRITE_F32 | (force ? EVOX_TIFF_WRITE_OVERWRITE : 0), error))
+  pages = pages_volume (volume, error);
+  if (pages == NULL || !evox_tiff_write (pages, 0, path, flags, error))
     return FALSE;
   if (!evox_csv_write_text (energies_path, text->str, text->len, force, error))
     {

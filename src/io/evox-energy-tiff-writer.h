@@ -23,11 +23,14 @@ GPtrArray *evox_energy_tiff_folder_paths  (EvoxVolume  *volume,
                                            const char  *stem,
                                            GError     **error);
 
-/* Every channel, channel-major, as one f32 ImageJ hyperstack (evox_tiff_write: the voxel size
- * and Evox's channel labels and energies in the description), and the energies file beside it:
- * one energy in eV a line, the shortest text that reads back as the same double. Every channel
- * needs an energy. Neither file is replaced unless force (EVOX_ERROR_EXISTS); the energies file
- * is written after the stack, and on its failure the stack is removed. */
+/* A 2D stack (one layer deep) as one f32 multi-page TIFF, a page per channel in channel order
+ * (a plain ImageJ stack with the pixel size), and the energies file beside it: one energy in eV
+ * a line, the shortest text that reads back as the same double; the spectral reader pairs them
+ * line by line. A 3D stack as an f32 ImageJ hyperstack instead (frames = energies, channel-major
+ * pages; the energies in Evox's evox_channels key, which Evox's TIFF reader reads), without an
+ * energies file: a volume per energy is not a page per energy. Every channel needs an energy.
+ * Neither file is replaced unless force (EVOX_ERROR_EXISTS); the energies file is written after
+ * the stack, and on its failure the stack is removed. */
 gboolean   evox_energy_tiff_write_stack   (EvoxVolume  *volume,
                                            const char  *path,
                                            gboolean     force,
