@@ -91,14 +91,15 @@ has_suffix_nocase (const char *path,
   return lp > ls && g_ascii_strcasecmp (path + lp - ls, suffix) == 0;
 }
 
-/* A positive energy in eV as typed: plain decimal, no unit. */
+/* A positive energy in eV as typed: plain decimal, no unit; spaces around it (after a comma of
+ * --exclude) are dropped in place. */
 static gboolean
-parse_energy (const char *text,
-              double     *energy)
+parse_energy (char   *text,
+              double *energy)
 {
   char *end = NULL;
 
-  g_strstrip ((char *) text);
+  g_strstrip (text);
   if (text[0] == '\0')
     return FALSE;
   *energy = g_ascii_strtod (text, &end);
