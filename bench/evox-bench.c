@@ -17,7 +17,6 @@
 #endif
 
 #include "evox-demo.h"
-#include "evox-energy-tiff-writer.h"
 #include "evox-gl-context.h"
 #include "evox-histogram.h"
 #include "evox-image.h"
@@ -26,7 +25,6 @@
 #include "evox-labels.h"
 #include "evox-mesh-writer.h"
 #include "evox-phase.h"
-#include "evox-register.h"
 #include "evox-renderer.h"
 #include "evox-tiff.h"
 #include "evox-volume.h"
@@ -1402,126 +1400,6 @@ run_kmeans (const char *path)
   return 0;
 }
 
-/* ------------------------------------------------------------------------------------------ */
-/* Registration across energies (issue 13): a minimal mode of the regcli helper, to be replaced
- * by the register helper's; bench/register-ref.py reads its records. */
-
-static int opt_images = 0;
-static int opt_dims = 2;
-
-static const GOptionEntry register_entries[] = {
-  { "images", 0, 0, G_OPTION_ARG_INT, &opt_images,
-    "Images (or volumes) in FILE, one after another (register)", "N" },
-  { "dims", 0, 0, G_OPTION_ARG_INT, &opt_dims, "2: images of SIZE^2, 3: volumes of SIZE^3 "
-    "(register; default 2)", "2|3" },
-  { NULL }
-};
-
-/* FILE: IMAGES images of --size S pixels a side (pages of a TIFF, image after image) and
- * FILE.energies.txt beside it; the highest energy is the reference. Each other image is scaled
- * by E / E_ref, its shift found by phase correlation (1/20 px) and it is resampled once more with
- * that shift: what the registration does per energy. Prints a register-image record per moving
- * image and the total time of the best run. */
-static int
-run_register (const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EvoxVolume) stack = NULL;
-  g_autofree char *energies_path = evox_energy_tiff_energies_path (path);
-  g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
-  g_autofree double *energies = NULL;
-  g_autofree double *shifts = NULL;
-  g_autofree double *t = g_new0 (double, opt_runs);
-  g_autofree float *scaled = NULL;
-  g_autofree float *registered = NULL;
-  g_autofree char *runs = NULL;
-  gsize stack_dims[3], dims[3], n;
-  guint n_energies = 0, reference = 0;
-  gint64 size = 0;
-  const float *data;
-  int threads = 1;
-
-  if (opt_size == NULL || !g_ascii_string_to_signed (opt_size, 10, 8, 1 << 16, &size, NULL) ||
-      opt_images < 2 || (opt_dims != 2 && opt_dims != 3))
-    {
-      g_printerr ("evox-bench: register needs --images N (>= 2), --size S and --dims 2|3\n");
-      return 2;
-    }
-  dims[0] = dims[1] = (gsize) size;
-  dims[2] = opt_dims == 3 ? (gsize) size : 1;
-  n = dims[0] * dims[1] * dims[2];
-  if (!g_file_get_contents (energies_path, &text, NULL, &error))
-    {
-      g_printerr ("evox-bench: %s\n", error->message);
-      return 1;
-    }
-  lines = g_strsplit (text, "\n", -1);
-  energies = g_new0 (double, opt_images);
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (lines[i][0] != '\0' && n_energies < (guint) opt_images)
-      energies[n_energies++] = g_ascii_strtod (lines[i], NULL);
-  stack = evox_tiff_read (path, NULL, NULL, &error);
-  if (stack == NULL)
-    {
-      g_printerr ("evox-bench: %s\n", error->message);
-      return 1;
-    }
-  evox_volume_get_dims (stack, stack_dims);
-  if (n_energies != (guint) opt_images || evox_volume_get_sample_type (stack) != EVOX_SAMPLE_F32 ||
-      stack_dims[0] != dims[0] || stack_dims[1] != dims[1] ||
-      stack_dims[2] != dims[2] * (gsize) opt_images)
-    {
-      g_printerr ("evox-bench: %s is not %d f32 %s of %" G_GINT64_FORMAT "^%d with an energy "
-                  "each\n", path, opt_images, opt_dims == 3 ? "volumes" : "images", size,
-                  opt_dims);
-      return 1;
-    }
-  for (guint i = 1; i < n_energies; i++)
-    if (energies[i] > energies[reference])
-      reference = i;
-  data = evox_volume_get_data (stack, 0);
-  scaled = g_new (float, n);
-  registered = g_new (float, n);
-  shifts = g_new0 (double, 3 * (gsize) opt_images);
-#ifdef HAVE_OPENMP
-  threads = omp_get_max_threads ();
-#endif
-
-  for (int r = 0; r < opt_runs; r++)
-    {
-      double t0 = now_s ();
-
-      for (guint i = 0; i < n_energies; i++)
-        {
-          const double zero[3] = { 0, 0, 0 };
-          double scale = energies[i] / energies[reference];
-
-          if (i == reference)
-            continue;
-          evox_register_resample (data + i * n, dims, scale, zero, scaled);
-          if (!isfinite (evox_register_phase_correlation (data + reference * n, scaled, dims,
-                                                          20, shifts + 3 * i, &error)))
-            {
-              g_printerr ("evox-bench: image %u: %s\n", i,
-                          error != NULL ? error->message : "no peak");
-              return 1;
-            }
-          evox_register_resample (data + i * n, dims, scale, shifts + 3 * i, registered);
-        }
-      t[r] = now_s () - t0;
-    }
-  for (guint i = 0; i < n_energies; i++)
-    if (i != reference)
-      g_print ("register-image i=%u energy=%.6f scale=%.9f shift_x=%.6f shift_y=%.6f "
-               "shift_z=%.6f\n", i, energies[i], energies[i] / energies[reference],
-               shifts[3 * i], shifts[3 * i + 1], shifts[3 * i + 2]);
-  runs = format_runs (t, opt_runs);
-  g_print ("register images=%d size=%" G_GINT64_FORMAT " dims=%d threads=%d s=%.6f "
-           "runs_s=%s\n", opt_images, size, opt_dims, threads, min_of (t, opt_runs), runs);
-  return 0;
-}
-
 static void
 usage (void)
 {
@@ -1540,7 +1418,6 @@ usage (void)
               "       evox-bench kmeans [--runs N] --shape NxD [--k K] [--init CENTRES]\n"
               "                         [--max-iter N] [--tol T] [--restarts N] [--seed S]\n"
               "                         [--sweep K [--sweep-sample N]] FILE\n"
-              "       evox-bench register [--runs N] --images N --size S [--dims 2|3] FILE\n"
               "Each prints one line per result: a record name and key=value fields.\n");
 }
 
@@ -1568,7 +1445,6 @@ main (int   argc,
   g_option_context_add_main_entries (context, bench_entries, NULL);
   g_option_context_add_main_entries (context, mesh_render_entries, NULL);
   g_option_context_add_main_entries (context, kmeans_entries, NULL);
-  g_option_context_add_main_entries (context, register_entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("evox-bench: %s\n", error->message);
@@ -1605,8 +1481,6 @@ main (int   argc,
     return run_isosurface (argv[1]);
   if (g_str_equal (command, "kmeans"))
     return run_kmeans (argv[1]);
-  if (g_str_equal (command, "register"))
-    return run_register (argv[1]);
   usage ();
   return 2;
 }

@@ -19,20 +19,20 @@ particle magnified by E / E_ref about the image centre and moved by a random sub
 
 The raw images are cubic-spline samples (scipy.ndimage.map_coordinates, order 3) of a smooth
 textured particle on a zero background, so neither tool meets an edge at the border. Files:
-register-{2d,3d}-SIZE-IMAGES.tif (float32 pages, image after image, z slowest within a volume),
-the same name with .energies.txt (one energy a line, the stack reader's naming) and .truth.json
-(energies, scales, shifts).
+register-{2d,3d}-SIZE-IMAGES.npy (float32, images x [z x] y x x), the same name with
+.energies.txt (one energy a line) and .truth.json (energies, scales, shifts).
 
 The reference, per image: scipy.ndimage.zoom(image, E / E_ref, order=3), placed in the middle of
 a SIZE frame (zero outside), skimage.registration.phase_cross_correlation(reference, zoomed,
 upsample_factor=20), then scipy.ndimage.shift(zoomed, shift, order=3): the registered image.
 zoom makes round(SIZE * s) pixels, so the zoomed image's centre lands d = k + (m - 1) / 2 -
 (SIZE - 1) / 2 pixels off the frame's for an offset k; the shift compared is the one found plus
-d, in the model's convention (x, y, z). Evox: `evox-bench register --images N --size S [--dims
-3] FILE`, which prints a `register-image` record per moving image (i, energy, scale, shift_x,
-shift_y, shift_z) and a `register` record with the total time s. The report gives both times,
-the ratio, the largest and RMS difference between the shifts of the two tools (target: RMS <=
-0.05 px) and of each against the shifts the data was made with, and the CPU model. The target is
+d, in the model's convention (x, y, z). Evox: `evox-bench register --energies ENERGIES --runs R
+FILE.npy` (the register helper's mode: per image the scale, the windowed upsampled phase
+correlation and one resampling with both), which prints a `register-image` record per image
+(index, energy_ev, scale, shift_x, shift_y, shift_z) and a `register` record with the time s. The report gives both times,
+the ratio, the largest and RMS length of the difference between the shift vectors of the two
+tools (target: RMS <= 0.05 px) and of each against the shifts the data was made with, and the CPU model. The target is
 on the RMS because the reference is not exact itself: zoom's whole-pixel output makes its scale
 round(SIZE s) / SIZE rather than s, which moves texture off the centre by up to 0.5 px x its
 distance from the centre / SIZE, and both tools round to 1/20 px; at 128^3 its own shifts are
@@ -53,7 +53,6 @@ import sys
 import time
 
 import numpy as np
-import tifffile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_ROOT = os.path.dirname(HERE)
@@ -115,16 +114,16 @@ def raw_image(coeffs, margin, size, dims, scale, shift_xyz):
 
 def data_paths(images, size, dims):
     stem = os.path.join(DATA_DIR, 'register-%dd-%d-%d' % (dims, size, images))
-    return stem + '.tif', stem + '.energies.txt', stem + '.truth.json'
+    return stem + '.npy', stem + '.energies.txt', stem + '.truth.json'
 
 
 def ensure_data(images, size, dims, regenerate):
-    tif, energies_path, truth_path = data_paths(images, size, dims)
-    if not regenerate and all(os.path.exists(p) for p in (tif, energies_path, truth_path)):
+    npy, energies_path, truth_path = data_paths(images, size, dims)
+    if not regenerate and all(os.path.exists(p) for p in (npy, energies_path, truth_path)):
         with open(truth_path) as f:
-            return tif, json.load(f)
+            return npy, energies_path, json.load(f)
     os.makedirs(DATA_DIR, exist_ok=True)
-    log('writing %s (%d %s of %d^%d)' % (tif, images, 'volumes' if dims == 3 else 'images',
+    log('writing %s (%d %s of %d^%d)' % (npy, images, 'volumes' if dims == 3 else 'images',
                                          size, dims))
     rng = np.random.default_rng(SEED + 7 * size + dims)
     coeffs, margin = particle(size, dims, rng)
@@ -133,12 +132,14 @@ def ensure_data(images, size, dims, regenerate):
     shifts = rng.uniform(-MAX_SHIFT, MAX_SHIFT, (images, 3))
     shifts[:, dims:] = 0
     shifts[-1] = 0
-    with tifffile.TiffWriter(tif + '.tmp') as writer:
-        for i in range(images):
-            image = raw_image(coeffs, margin, size, dims, scales[i], shifts[i])
-            for page in (image if dims == 3 else image[None]):
-                writer.write(page, contiguous=True)
-    os.replace(tif + '.tmp', tif)
+    # image by image into the file, so the stack is never twice in memory
+    out = np.lib.format.open_memmap(npy + '.tmp', mode='w+', dtype=np.float32,
+                                    shape=(images,) + (size,) * dims)
+    for i in range(images):
+        out[i] = raw_image(coeffs, margin, size, dims, scales[i], shifts[i])
+    out.flush()
+    del out
+    os.replace(npy + '.tmp', npy)
     with open(energies_path + '.tmp', 'w') as f:
         f.write(''.join('%r\n' % float(e) for e in energies))
     os.replace(energies_path + '.tmp', energies_path)
@@ -147,12 +148,7 @@ def ensure_data(images, size, dims, regenerate):
     with open(truth_path + '.tmp', 'w') as f:
         json.dump(truth, f)
     os.replace(truth_path + '.tmp', truth_path)
-    return tif, truth
-
-
-def read_images(tif, images, size, dims):
-    stack = tifffile.imread(tif)
-    return stack.reshape((images,) + (size,) * dims)
+    return npy, energies_path, truth
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,12 +203,8 @@ def parse_records(text):
     return records
 
 
-def run_evox(binary, tif, truth, runs, threads):
-    command = [binary, 'register', '--images', str(truth['images']), '--size',
-               str(truth['size'])]
-    if truth['dims'] == 3:
-        command += ['--dims', '3']
-    command += ['--runs', str(runs), tif]
+def run_evox(binary, npy, energies_path, truth, runs, threads):
+    command = [binary, 'register', '--energies', energies_path, '--runs', str(runs), npy]
     log('  $ OMP_NUM_THREADS=%d %s' % (threads, ' '.join(shlex.quote(c) for c in command)))
     result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
@@ -221,7 +213,7 @@ def run_evox(binary, tif, truth, runs, threads):
     if result.returncode != 0:
         raise RuntimeError('%s failed with status %d' % (' '.join(command), result.returncode))
     records = parse_records(result.stdout)
-    per_image = {int(r['i']): [float(r.get('shift_' + a, 0)) for a in 'xyz']
+    per_image = {int(r['index']): [float(r.get('shift_' + a, 0)) for a in 'xyz']
                  for r in records.get('register-image', [])}
     total = records['register'][0]
     shifts = np.array([per_image[i] for i in range(truth['images'] - 1)])
@@ -233,22 +225,23 @@ def run_evox(binary, tif, truth, runs, threads):
 
 
 def differences(a, b, dims):
-    d = (a - b)[:, :dims]
-    return float(np.abs(d).max()), float(np.sqrt((d ** 2).sum(axis=1).mean()))
+    """The largest and the RMS length of the difference vectors, in pixels."""
+    length = np.sqrt((((a - b)[:, :dims]) ** 2).sum(axis=1))
+    return float(length.max()), float(np.sqrt((length ** 2).mean()))
 
 
 def bench_case(binary, images, size, dims, runs, threads, regenerate, reference_only=False):
-    tif, truth = ensure_data(images, size, dims, regenerate)
+    npy, energies_path, truth = ensure_data(images, size, dims, regenerate)
     truth_shifts = np.array(truth['shifts_xyz'][:-1])
     log('%d %s of %d^%d: reference' % (images, 'volumes' if dims == 3 else 'images', size, dims))
-    stack = read_images(tif, images, size, dims)
+    stack = np.load(npy, mmap_mode='r')
     ref_s, ref_shifts = run_reference(stack, truth, runs)
     del stack
     r = {'images': images, 'size': size, 'dims': dims, 'ref_s': ref_s,
          'ref_vs_truth': differences(ref_shifts, truth_shifts, dims)}
     if reference_only:
         return r
-    evox_s, evox_shifts, record = run_evox(binary, tif, truth, runs, threads)
+    evox_s, evox_shifts, record = run_evox(binary, npy, energies_path, truth, runs, threads)
     r.update({'evox_s': evox_s, 'threads': int(record.get('threads', threads)),
               'evox_vs_truth': differences(evox_shifts, truth_shifts, dims),
               'evox_vs_ref': differences(evox_shifts, ref_shifts, dims)})

@@ -103,25 +103,3 @@ evox_register_scale_to_string (EvoxRegisterScale scale)
   return scale == EVOX_REGISTER_SCALE_FIT ? "fit" : scale == EVOX_REGISTER_SCALE_ENERGY ? "energy"
                                                                                        : "none";
 }
-
-double
-evox_register_phase_correlation (const float  *reference,
-                                 const float  *moving,
-                                 const gsize   dims[3],
-                                 guint         upsample,
-                                 double        shift[3],
-                                 GError      **error)
-{
-  shift[0] = shift[1] = shift[2] = 0;
-  return 1.0;
-}
-
-void
-evox_register_resample (const float  *src,
-                        const gsize   dims[3],
-                        double        scale,
-                        const double  shift[3],
-                        float        *dst)
-{
-  memcpy (dst, src, dims[0] * dims[1] * dims[2] * sizeof (float));
-}
