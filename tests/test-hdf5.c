@@ -676,6 +676,86 @@ test_cancel_progress (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* `evox convert IN -o OUT.h5`: the flat-field corrected stack written and read back; refusals
+ * with one line and nothing left behind. */
+static void
+test_cli_convert (void)
+{
+  const char *evox = g_getenv ("EVOX");
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = tmp_file (dir, "in.h5");
+  g_autofree char *out = tmp_file (dir, "out.hdf5");
+  g_autofree char *text = tmp_file (dir, "text.h5");
+  g_autofree char *never = tmp_file (dir, "never.h5");
+  g_autoptr(EvoxVolume) source = NULL;
+  g_autoptr(EvoxVolume) back = NULL;
+  const hsize_t dims[3] = { 2, 3, 4 };
+  double data[24], white[24], energies[2] = { 8333, 8400 };
+  hid_t file;
+
+  if (evox == NULL)
+    {
+      g_test_skip ("EVOX is not set (run under meson test)");
+      return;
+    }
+  for (guint i = 0; i < 24; i++)
+    {
+      data[i] = 100 + 17 * i;
+      white[i] = 1000 + 3 * i;
+    }
+  file = create_file (in);
+  H5Dclose (put_doubles (file, "/exchange/data", H5T_STD_U16LE, 3, dims, data));
+  H5Dclose (put_doubles (file, "/exchange/data_white", H5T_STD_U16LE, 3, dims, white));
+  put_vector (file, "/exchange/energy", energies, 2, "eV");
+  H5Fclose (file);
+  g_assert_true (g_file_set_contents (text, "not hdf5\n", -1, NULL));
+
+  {
+    const char *argv[] = { evox, "convert", in, "-o", out, NULL };
+    g_auto(EvoxTestRun) run = evox_test_spawn (argv, NULL, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpstr (run.err, ==, "");
+  }
+  source = load_ok (in, 1);
+  back = load_ok (out, 1);
+  g_assert_cmpuint (evox_volume_get_n_channels (back), ==, 2);
+  for (guint c = 0; c < 2; c++)
+    {
+      g_assert_cmpmem (evox_volume_get_data (back, c), 12 * sizeof (float),
+                       evox_volume_get_data (source, c), 12 * sizeof (float));
+      g_assert_cmpfloat (evox_volume_get_channel_energy (back, c), ==, energies[c]);
+    }
+  g_assert_cmpstr (evox_volume_get_quantity (back), ==, "optical density");
+  {
+    const char *argv[] = { evox, "convert", in, "-o", out, NULL };
+    g_auto(EvoxTestRun) run = evox_test_spawn (argv, NULL, NULL);
+
+    evox_test_assert_refused (&run, 1, "exists already");
+  }
+  {
+    const char *argv[] = { evox, "convert", "--force", in, out, NULL };
+    g_auto(EvoxTestRun) run = evox_test_spawn (argv, NULL, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  {
+    const char *argv[] = { evox, "convert", "--f32", in, never, NULL };
+    g_auto(EvoxTestRun) run = evox_test_spawn (argv, NULL, NULL);
+
+    evox_test_assert_refused (&run, 2, "for TIFF output");
+  }
+  {
+    const char *argv[] = { evox, "convert", text, "-o", never, NULL };
+    g_auto(EvoxTestRun) run = evox_test_spawn (argv, NULL, NULL);
+
+    evox_test_assert_refused (&run, 1, "text.h5");
+  }
+  /* in.h5, out.hdf5, text.h5: no never.h5, no temporaries. */
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 3);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -691,5 +771,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Hdf5/round-trip", test_round_trip);
   g_test_add_func ("/Evox/Hdf5/bad-input", test_bad_input);
   g_test_add_func ("/Evox/Hdf5/cancel-progress", test_cancel_progress);
+  g_test_add_func ("/Evox/Hdf5/cli-convert", test_cli_convert);
   return g_test_run ();
 }
