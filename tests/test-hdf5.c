@@ -273,6 +273,17 @@ test_flat_dark (void)
   H5Dclose (put_doubles (file, "/exchange/data_dark", H5T_STD_I32LE, 3, ref_dims, dark));
   H5Fclose (file);
 
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxHdf5Info) info = evox_hdf5_read_info (path, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (info->has_white);
+    g_assert_true (info->has_dark);
+    g_assert_cmpuint (info->shape[0], ==, 3);
+    g_assert_cmpuint (info->n_energies, ==, 0);
+    g_assert_true (isnan (info->pixel_size_nm));
+  }
   volume = load_ok (path, 1);
   g_assert_cmpint (evox_volume_get_sample_type (volume), ==, EVOX_SAMPLE_F32);
   g_assert_cmpstr (evox_volume_get_quantity (volume), ==, "optical density");
@@ -615,6 +626,27 @@ test_bad_input (void)
   H5Dclose (put_doubles (file, "/exchange/data", H5T_IEEE_F32LE, 1, &d1, values));
   H5Fclose (file);
   assert_refused (path, "rank1.h5", EVOX_ERROR_UNSUPPORTED, "rank 1");
+
+  /* Energies in units Evox does not know; a white of another image size. */
+  g_free (path);
+  path = tmp_file (dir, "units.h5");
+  file = create_file (path);
+  {
+    const hsize_t d3[3] = { 1, 2, 2 }, w3[3] = { 1, 2, 3 };
+    double e = 8333;
+
+    H5Dclose (put_doubles (file, "/exchange/data", H5T_IEEE_F32LE, 3, d3, values));
+    put_vector (file, "/exchange/energy", &e, 1, "furlongs");
+    H5Fclose (file);
+    assert_refused (path, "units.h5", EVOX_ERROR_UNSUPPORTED, "units 'furlongs'");
+    g_free (path);
+    path = tmp_file (dir, "white.h5");
+    file = create_file (path);
+    H5Dclose (put_doubles (file, "/exchange/data", H5T_IEEE_F32LE, 3, d3, values));
+    H5Dclose (put_doubles (file, "/exchange/data_white", H5T_IEEE_F32LE, 3, w3, values));
+    H5Fclose (file);
+    assert_refused (path, "white.h5", EVOX_ERROR_INVALID_DATA, "2 x 3 images, the data 2 x 2");
+  }
 
   /* Truncated: half of a valid file. */
   g_assert_true (g_file_get_contents (path, &contents, &length, NULL));

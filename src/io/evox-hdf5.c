@@ -34,6 +34,8 @@ static const guint8 hdf5_signature[8] = { 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a,
 #define KEV_BELOW 200.0
 /* A vector (energies, angles) longer than this is not metadata. */
 #define MAX_VECTOR (1u << 20)
+/* Flat and dark fields are tens of frames; more than this is a damaged header. */
+#define MAX_REFERENCE_FRAMES 65536u
 /* A text attribute longer than this is not ours to show. */
 #define MAX_TEXT (1u << 20)
 
@@ -551,10 +553,19 @@ open_reference (Source      *source,
     }
   ref->n_frames = 1;
   for (int i = ref->per_energy ? 1 : 0; i < ref->rank - 2; i++)
-    ref->n_frames *= ref->shape[i];
+    if (!g_uint64_checked_mul (&ref->n_frames, ref->n_frames, ref->shape[i]))
+      ref->n_frames = G_MAXUINT64;
   if (ref->n_frames == 0)
     {
       set_error (error, EVOX_ERROR_INVALID_DATA, source->path, "%s holds no frames", name);
+      return FALSE;
+    }
+  /* Every frame is read to average it: a damaged header claiming billions would never end. */
+  if (ref->n_frames > MAX_REFERENCE_FRAMES)
+    {
+      set_error (error, EVOX_ERROR_TOO_LARGE, source->path,
+                 "%s claims %" G_GUINT64_FORMAT " frames to average (at most %u)", name,
+                 ref->n_frames, MAX_REFERENCE_FRAMES);
       return FALSE;
     }
   return TRUE;
@@ -858,12 +869,12 @@ bin_that_fits (const Source *source,
 {
   for (guint bin = 2; bin <= 64; bin++)
     {
-      guint64 n = (guint64) (source->nx / bin) * (source->ny / bin) *
-                  (source->nz > 1 ? source->nz / bin : 1) * source->n_channels;
+      double n = (double) (source->nx / bin) * (double) (source->ny / bin) *
+                 (double) (source->nz > 1 ? source->nz / bin : 1) * source->n_channels;
 
       if (n == 0)
         return 0;
-      if (n * item <= evox_memory_cap ())
+      if (n * item <= (double) evox_memory_cap ())
         return bin;
     }
   return 0;
@@ -1078,9 +1089,13 @@ evox_hdf5_load (const char    *path,
     g_autofree char *described = g_strdup_printf ("%s %s", what,
                                                   evox_sample_type_to_string (type));
     GError *local = NULL;
+    guint64 n_voxels = 0;
 
-    if (!evox_check_allocation ((guint64) dims[0] * dims[1] * dims[2],
-                                item * source.n_channels, described, &local))
+    /* Each axis is below 2^32, their product need not be. */
+    if (!g_uint64_checked_mul (&n_voxels, dims[0], dims[1]) ||
+        !g_uint64_checked_mul (&n_voxels, n_voxels, dims[2]))
+      n_voxels = G_MAXUINT64;
+    if (!evox_check_allocation (n_voxels, item * source.n_channels, described, &local))
       {
         guint fits = bin_that_fits (&source, item);
 
@@ -1092,6 +1107,16 @@ evox_hdf5_load (const char    *path,
         return NULL;
       }
   }
+  /* The images are read whole before binning: their buffers (data, white, dark as floats, the
+   * frame sums as doubles) must fit too. */
+  if (!evox_check_allocation ((guint64) source.nx * source.ny, 3 * sizeof (float) +
+                              2 * sizeof (double), "one image's buffers", error))
+    {
+      g_autofree char *display = g_filename_display_name (path);
+
+      g_prefix_error (error, "%s: ", display);
+      return NULL;
+    }
   volume = evox_volume_new (dims[0], dims[1], dims[2], source.n_channels, type, error);
   if (volume == NULL)
     {
