@@ -321,15 +321,15 @@ energies_to_ev (double      *e,
                      "/exchange/energy has units '%s'; Evox reads eV, keV and J", units);
           return FALSE;
         }
-      *note = g_strdup_printf ("units \"%s\"", units);
+      *note = g_strdup_printf ("%s (the units attribute)", units);
     }
   else if (max < KEV_BELOW)
     {
       scale = 1000;
-      *note = g_strdup_printf ("no units; values below %g read as keV", KEV_BELOW);
+      *note = g_strdup_printf ("none given; values below %g read as keV", KEV_BELOW);
     }
   else
-    *note = g_strdup ("no units; read as eV");
+    *note = g_strdup ("none given; read as eV");
   for (guint i = 0; i < n; i++)
     e[i] *= scale;
   return TRUE;
@@ -379,22 +379,22 @@ pixel_size_scale (const char *units,
       for (guint i = 0; i < G_N_ELEMENTS (known); i++)
         if (g_ascii_strcasecmp (units, known[i].name) == 0 || strcmp (units, known[i].name) == 0)
           {
-            *note = g_strdup_printf ("units \"%s\"", units);
+            *note = g_strdup_printf ("from %s, the units attribute", units);
             return known[i].nm;
           }
       return 0;
     }
   if (value < 1e-3)
     {
-      *note = g_strdup ("no units; below 1e-3 read as m");
+      *note = g_strdup ("no units given; below 1e-3 read as m");
       return 1e9;
     }
   if (value <= 100)
     {
-      *note = g_strdup ("no units; up to 100 read as um");
+      *note = g_strdup ("no units given; up to 100 read as um");
       return 1e3;
     }
-  *note = g_strdup ("no units; above 100 read as nm");
+  *note = g_strdup ("no units given; above 100 read as nm");
   return 1;
 }
 
@@ -912,7 +912,7 @@ set_info_metadata (EvoxVolume   *volume,
       evox_volume_set_metadata (volume, "info.flat field", flat);
     }
   if (corrected)
-    evox_volume_set_metadata (volume, "info.values",
+    evox_volume_set_metadata (volume, "info.correction",
                               "optical density -ln((data - dark) / (white - dark))");
   if (info->n_energies > 0)
     {
@@ -924,10 +924,13 @@ set_info_metadata (EvoxVolume   *volume,
           lo = MIN (lo, info->energies_ev[i]);
           hi = MAX (hi, info->energies_ev[i]);
         }
-      text = g_strdup_printf ("%u from %g to %g eV (%s)%s", info->n_energies, lo, hi,
-                              source->energy_note,
-                              source->energies_used ? "" : "; not one per channel, not used");
-      evox_volume_set_metadata (volume, "info.energies", text);
+      if (source->energies_used)
+        text = g_strdup (source->energy_note);
+      else
+        text = g_strdup_printf ("%s; %u energies from %g to %g eV for %u channels, not used",
+                                source->energy_note, info->n_energies, lo, hi,
+                                source->n_channels);
+      evox_volume_set_metadata (volume, "info.energy units", text);
     }
   if (info->n_angles > 0)
     {
