@@ -1034,10 +1034,18 @@ set_geometry (EvoxVolume   *volume,
   for (guint c = 0; c < source->n_channels; c++)
     {
       double energy = source->energies_used ? info->energies_ev[c] : NAN;
-      g_autofree char *label = isfinite (energy) ? g_strdup_printf ("%g eV", energy) : NULL;
 
-      if (label != NULL)
-        evox_volume_set_channel_info (volume, c, label, energy);
+      /* Labels name channels on the command line (--channel): not in the user's locale. The
+       * Xradia reader's form, so channels read the same from either. */
+      if (isfinite (energy))
+        {
+          char number[G_ASCII_DTOSTR_BUF_SIZE];
+          g_autofree char *label = g_strdup_printf ("%s eV", g_ascii_formatd (number,
+                                                                              sizeof number,
+                                                                              "%.2f", energy));
+
+          evox_volume_set_channel_info (volume, c, label, energy);
+        }
       if (source->channel_pixel_nm != NULL && source->channel_pixel_nm[c] > 0)
         evox_volume_set_channel_pixel_size (volume, c, source->channel_pixel_nm[c] * bin);
     }
