@@ -586,6 +586,19 @@ test_bad_input (void)
   assert_refused (path, "text.h5", EVOX_ERROR_INVALID_DATA, "not an HDF5 file");
   g_free (path);
 
+  /* The signature, then garbage: HDF5's own refusal, named. */
+  path = tmp_file (dir, "garbage.h5");
+  {
+    guint8 head[600];
+
+    for (guint i = 0; i < sizeof head; i++)
+      head[i] = (guint8) (i * 131 + 7);
+    memcpy (head, "\x89HDF\r\n\x1a\n", 8);
+    g_assert_true (g_file_set_contents (path, (const char *) head, sizeof head, NULL));
+    assert_refused (path, "garbage.h5", EVOX_ERROR_INVALID_DATA, "cannot open as HDF5");
+  }
+  g_free (path);
+
   /* HDF5 without /exchange/data. */
   path = tmp_file (dir, "other.h5");
   file = create_file (path);
