@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 #include <hdf5.h>
+#include <glib/gstdio.h>
 
 #include "evox-hdf5.h"
 #include "evox-loader.h"
@@ -518,6 +519,14 @@ test_round_trip (void)
   g_assert_true (evox_hdf5_write (volume, path, TRUE, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
+  {
+    g_autofree char *nowhere = g_build_filename (dir, "missing", "out.h5", NULL);
+
+    g_assert_false (evox_hdf5_write (volume, nowhere, FALSE, NULL, NULL, &error));
+    g_assert_nonnull (error);
+    g_assert_nonnull (strstr (error->message, "out.h5"));
+    g_clear_error (&error);
+  }
   g_clear_object (&volume);
 
   /* Two f32 channels without energies, 3 layers, log10 values: (E, z, y, x). */
@@ -795,6 +804,22 @@ test_cli_convert (void)
     g_auto(EvoxTestRun) run = evox_test_spawn (argv, NULL, NULL);
 
     evox_test_assert_refused (&run, 1, "text.h5");
+  }
+  /* A full disk (files limited to 100 kB) while writing 160 kB: refused, nothing left. */
+  {
+    g_autofree char *big = tmp_file (dir, "big.h5");
+    const hsize_t big_dims[2] = { 200, 400 };
+    g_autofree double *zeros = g_new0 (double, 200 * 400);
+    const char *argv[] = { evox, "convert", big, "-o", never, NULL };
+    g_auto(EvoxTestRun) run = { 0 };
+
+    file = create_file (big);
+    H5Dclose (put_doubles (file, "/exchange/data", H5T_STD_U16LE, 2, big_dims, zeros));
+    H5Fclose (file);
+    run = evox_test_spawn (argv, NULL, evox_test_limit_file_size);
+    evox_test_assert_refused (&run, 1, "never.h5");
+    g_assert_nonnull (strstr (run.err, "cannot write"));
+    g_unlink (big);
   }
   /* in.h5, out.hdf5, text.h5: no never.h5, no temporaries. */
   g_assert_cmpuint (evox_test_count_entries (dir), ==, 3);

@@ -39,6 +39,17 @@ static const guint8 hdf5_signature[8] = { 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a,
 /* A text attribute longer than this is not ours to show. */
 #define MAX_TEXT (1u << 20)
 
+/* HDF5 (1.10) closes its open files when the program exits. A file whose close failed (a write
+ * that ran out of disk: the flush in H5Fclose fails) stays half torn down in its tables, and
+ * that exit-time close then crashes (H5F__close_cb) after Evox has reported the error. Evox
+ * closes every file it opens itself, so the library is told not to clean up at exit; this must
+ * happen before anything initialises HDF5, hence at load time. */
+__attribute__ ((constructor)) static void
+skip_hdf5_atexit (void)
+{
+  H5dont_atexit ();
+}
+
 /* HDF5 prints its error stack to stderr by default. Its error state is per thread in the
  * thread-safe builds Debian ships, so every entry point that may run on a worker silences it. */
 static void
@@ -99,6 +110,16 @@ set_hdf5_error (GError     **error,
   g_autofree char *reason = dup_hdf5_reason ();
 
   set_error (error, EVOX_ERROR_INVALID_DATA, path, "%s failed (%s)", what, reason);
+}
+
+/* A failed write: HDF5 says little more than that (a full disk shows as a failed flush). */
+static void
+set_hdf5_write_error (GError     **error,
+                      const char  *path)
+{
+  g_autofree char *reason = dup_hdf5_reason ();
+
+  set_error (error, EVOX_ERROR_FAILED, path, "cannot write (%s)", reason);
 }
 
 gboolean
@@ -1430,7 +1451,7 @@ write_file (EvoxVolume    *volume,
                           H5P_DEFAULT)) < 0 ||
       !write_description (file, exchange, data, volume, axes))
     {
-      set_hdf5_error (error, path, "writing");
+      set_hdf5_write_error (error, path);
       return FALSE;
     }
 
@@ -1460,7 +1481,7 @@ write_file (EvoxVolume    *volume,
               H5Dwrite (data, memtype, mem_space, file_space, H5P_DEFAULT,
                         voxels + z * dims[0] * dims[1] * item) < 0)
             {
-              set_hdf5_error (error, path, "writing /exchange/data");
+              set_hdf5_write_error (error, path);
               return FALSE;
             }
           evox_progress_update (progress, (double) ++done / (double) total);
@@ -1479,7 +1500,7 @@ write_file (EvoxVolume    *volume,
   file = H5I_INVALID_HID;
   if (H5Fclose (closing) < 0)
     {
-      set_hdf5_error (error, path, "writing");
+      set_hdf5_write_error (error, path);
       return FALSE;
     }
   return TRUE;
