@@ -722,8 +722,17 @@ test_cancel_progress (void)
   volume = evox_hdf5_load (path, 1, progress, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpfloat (evox_progress_get_fraction (progress), ==, 1.0);
-  g_clear_object (&volume);
   g_cancellable_cancel (cancellable);
+  {
+    g_autofree char *out = tmp_file (dir, "out.h5");
+
+    /* A cancelled write leaves nothing, not even its temporary. */
+    g_assert_false (evox_hdf5_write (volume, out, FALSE, NULL, cancellable, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
+    g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
+  }
+  g_clear_object (&volume);
   volume = evox_hdf5_load (path, 1, NULL, cancellable, &error);
   g_assert_null (volume);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
