@@ -64,6 +64,8 @@ struct _EvoxCanvas
    * region_rect holds its corners in widget coordinates and region_voxel[0] the first voxel. */
   gboolean      region_tool;
   gboolean      region_active;
+  /* The pointer moved while pressed: its release is the end of a drag, not a click. */
+  gboolean      press_moved;
   double        region_rect[4];
   gsize         region_voxel[2][3];
 };
@@ -1001,6 +1003,7 @@ drag_begin (GtkGestureDrag *gesture,
   guint button = gtk_gesture_single_get_current_button (GTK_GESTURE_SINGLE (gesture));
 
   gtk_widget_grab_focus (GTK_WIDGET (self));
+  self->press_moved = FALSE;
   if (begin_drag (self, button, state, x, y) == EVOX_DRAG_NONE)
     gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
 }
@@ -1011,6 +1014,8 @@ drag_update (GtkGestureDrag *gesture,
              double          offset_y,
              EvoxCanvas     *self)
 {
+  if (fabs (offset_x) > 2 || fabs (offset_y) > 2)
+    self->press_moved = TRUE;
   update_drag (self, offset_x, offset_y);
 }
 
@@ -1079,7 +1084,7 @@ released (GtkGestureClick *gesture,
           double           y,
           EvoxCanvas      *self)
 {
-  if (n_press != 1)
+  if (n_press != 1 || self->press_moved)
     return;
   evox_canvas_hover_at (self, x, y);
   if (self->hover_valid)

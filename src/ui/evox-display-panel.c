@@ -541,6 +541,9 @@ rebuild_channels (EvoxDisplayPanel *self)
   gtk_widget_set_visible (GTK_WIDGET (self->channel_label), !listed);
   /* Along an energy scan the knob carries its energy. */
   gtk_scale_set_draw_value (self->channel_scale, scan);
+  /* Beside the knob's track rather than over it, where it would spill out of the panel at
+   * the ends. */
+  gtk_scale_set_value_pos (self->channel_scale, GTK_POS_RIGHT);
   gtk_widget_set_visible (self->channel_box, n > 1);
   sync_channel_label (self);
 }

@@ -161,8 +161,10 @@ rebuild_plot (EvoxSpectrumPanel *self)
       _evox_get_foreground (GTK_WIDGET (self), &fg);
       add_spectrum (self, self->hovered, &fg, TRUE);
     }
-  /* Where the channel shown lies on the energy axis. */
-  if (self->document != NULL)
+  /* Where the channel shown lies on the energy axis. Notifications of one change come in no
+   * fixed order: the channel may be the next volume's. */
+  if (self->document != NULL && self->volume != NULL &&
+      evox_document_get_channel (self->document) < evox_volume_get_n_channels (self->volume))
     {
       double energy = evox_volume_get_channel_energy (self->volume,
                                                       evox_document_get_channel (self->document));
