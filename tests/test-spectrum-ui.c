@@ -265,7 +265,13 @@ test_spectra (void)
       g_assert_cmpfloat (line_x[c], ==, energy_of (c));
     }
 
-  /* A click pins it. */
+  /* A click pins it, while the page is shown: on another page a click means nothing here. */
+  evox_window_show_page (window, "display");
+  evox_test_spin (0.2);
+  g_signal_emit_by_name (canvas, "voxel-clicked", (guint) voxel[0], (guint) voxel[1], 0u);
+  g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, 0);
+  evox_window_show_page (window, "spectra");
+  evox_test_spin (0.2);
   g_signal_emit_by_name (canvas, "voxel-clicked", (guint) voxel[0], (guint) voxel[1], 0u);
   g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, 1);
   g_assert_cmpstr (evox_spectrum_panel_get_pinned (panel, 0)->label, ==, hovered->label);

@@ -681,8 +681,14 @@ on_voxel_clicked (EvoxCanvas        *canvas,
                   guint              z,
                   EvoxSpectrumPanel *self)
 {
-  /* Clicks pin only while the page is on screen: elsewhere they mean nothing here. */
-  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+  GtkWidget *stack = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_STACK);
+  GtkWidget *page = stack != NULL ? gtk_stack_get_visible_child (GTK_STACK (stack)) : NULL;
+
+  /* Clicks pin only while the page is the one shown (a page fading out is still mapped):
+   * elsewhere they mean nothing here. */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)) &&
+      (stack == NULL || (page != NULL && (page == GTK_WIDGET (self) ||
+                                          gtk_widget_is_ancestor (GTK_WIDGET (self), page)))))
     evox_spectrum_panel_pin_voxel (self, x, y, z);
 }
 
