@@ -285,6 +285,7 @@ test_spectra (void)
     guint b[4], z0, z1;
     gboolean region;
 
+    g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "region-tool")));
     evox_canvas_set_region_tool (canvas, TRUE);
     g_object_get (measure, "region-tool", &region, NULL);
     g_assert_true (region);
@@ -378,11 +379,15 @@ test_spectra (void)
 
     g_assert_no_error (error);
     evox_volume_freeze (plain);
+    evox_canvas_set_region_tool (canvas, TRUE);
     evox_document_set_volume (document, plain, "plain", NULL);
     g_assert_false (evox_spectrum_panel_get_spectral (panel));
     g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, 0);
     g_assert_false (gtk_stack_page_get_visible (gtk_stack_get_page (
       stack, gtk_stack_get_child_by_name (stack, "spectra"))));
+    /* Nor is the Region tool offered on the Measure page, and it is off. */
+    g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "region-tool")));
+    g_assert_false (evox_canvas_get_region_tool (canvas));
   }
 
   evox_test_close_window (window);

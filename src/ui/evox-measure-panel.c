@@ -49,6 +49,7 @@ enum
   PROP_0,
   PROP_MEASURE_TOOL,
   PROP_REGION_TOOL,
+  PROP_REGION_AVAILABLE,
   PROP_SAMPLING,
   N_PROPS
 };
@@ -513,6 +514,9 @@ evox_measure_panel_get_property (GObject    *object,
     case PROP_REGION_TOOL:
       g_value_set_boolean (value, self->region_tool);
       break;
+    case PROP_REGION_AVAILABLE:
+      g_value_set_boolean (value, gtk_widget_get_visible (GTK_WIDGET (self->region_button)));
+      break;
     case PROP_SAMPLING:
       g_value_set_uint (value, self->sampling);
       break;
@@ -542,6 +546,13 @@ evox_measure_panel_set_property (GObject      *object,
       if (self->region_tool != g_value_get_boolean (value))
         {
           self->region_tool = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_REGION_AVAILABLE:
+      if (gtk_widget_get_visible (GTK_WIDGET (self->region_button)) != g_value_get_boolean (value))
+        {
+          gtk_widget_set_visible (GTK_WIDGET (self->region_button), g_value_get_boolean (value));
           g_object_notify_by_pspec (object, pspec);
         }
       break;
@@ -585,6 +596,11 @@ evox_measure_panel_class_init (EvoxMeasurePanelClass *klass)
                                                       G_PARAM_READWRITE |
                                                       G_PARAM_EXPLICIT_NOTIFY |
                                                       G_PARAM_STATIC_STRINGS);
+  /* Whether the Region toggle is offered (volumes with spectra to take of a rectangle). */
+  properties[PROP_REGION_AVAILABLE] = g_param_spec_boolean ("region-available", NULL, NULL, TRUE,
+                                                           G_PARAM_READWRITE |
+                                                           G_PARAM_EXPLICIT_NOTIFY |
+                                                           G_PARAM_STATIC_STRINGS);
   /* An EvoxProfileSampling; the drop-down's positions are its values. */
   properties[PROP_SAMPLING] = g_param_spec_uint ("sampling", NULL, NULL,
                                                  EVOX_PROFILE_NEAREST, EVOX_PROFILE_TRILINEAR,

@@ -999,6 +999,8 @@ evox_window_init (EvoxWindow *self)
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   evox_spectrum_panel_set_document (EVOX_SPECTRUM_PANEL (self->spectrum_panel), self->document);
   evox_spectrum_panel_set_canvas (EVOX_SPECTRUM_PANEL (self->spectrum_panel), self->canvas);
+  g_object_bind_property (self->spectrum_panel, "spectral", self->measure_panel,
+                          "region-available", G_BINDING_SYNC_CREATE);
 
   guard_panel_wheels (GTK_WIDGET (self->side_stack));
 
