@@ -1,5 +1,5 @@
-/* test-fuzz.c: mutated SSRM tables, TIFF files, feature files and Xradia files give a volume or an
- * error, never a crash. */
+/* test-fuzz.c: mutated SSRM tables, TIFF files, feature files, Xradia and HDF5 files give a volume
+ * or an error, never a crash. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
@@ -7,6 +7,7 @@
 
 #include "evox-demo.h"
 #include "evox-feature-file.h"
+#include "evox-hdf5.h"
 #include "evox-loader.h"
 #include "evox-tiff.h"
 #include "evox-test-util.h"
@@ -292,6 +293,35 @@ test_fuzz_feature_files (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A Data Exchange file as Evox writes it: two energies of u16 with energies, pixel sizes and
+ * metadata, so mutations reach the superblock, the object headers, the attributes and the
+ * chunk index. */
+static void
+test_fuzz_hdf5 (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "seed.h5", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (6, 5, 1, 2, EVOX_SAMPLE_U16, &error);
+  double spacing[3] = { 30, 30, 30 };
+
+  for (guint c = 0; c < 2; c++)
+    {
+      guint16 *v = evox_volume_get_data_mut (volume, c);
+
+      for (int i = 0; i < 6 * 5; i++)
+        v[i] = (guint16) (i * 997 + c * 13);
+      evox_volume_set_channel_info (volume, c, c == 0 ? "a" : "b", 8300 + 50 * c);
+    }
+  evox_volume_set_spacing (volume, spacing);
+  evox_volume_set_spacing_known (volume, TRUE);
+  evox_volume_set_metadata (volume, "sample", "NMC");
+  g_assert_true (evox_hdf5_write (volume, path, FALSE, NULL, NULL, &error));
+  g_assert_no_error (error);
+  fuzz_file (path, "data.h5", 61);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -303,5 +333,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Fuzz/tiff-hyperstack", test_fuzz_tiff_hyperstack);
   g_test_add_func ("/Evox/Fuzz/feature-files", test_fuzz_feature_files);
   g_test_add_func ("/Evox/Fuzz/xrm", test_fuzz_xrm);
+  g_test_add_func ("/Evox/Fuzz/hdf5", test_fuzz_hdf5);
   return g_test_run ();
 }
