@@ -584,7 +584,7 @@ test_xrm_list_real (void)
 }
 
 /* Images of two sizes in one set: refused naming both files (a real 1024 x 1024 file and the
- * real test_chip00.xrm, copied into one folder). */
+ * real 512 x 512 test_chip00.xrm, copied into one folder with a script). */
 static void
 test_xrm_mixed_sizes (void)
 {
@@ -595,6 +595,7 @@ test_xrm_mixed_sizes (void)
   g_autofree char *a = NULL;
   g_autofree char *b = NULL;
   g_autofree char *contents = NULL;
+  g_autofree char *script = NULL;
   gsize length;
 
   if (chip == NULL || ssrl == NULL)
@@ -607,6 +608,9 @@ test_xrm_mixed_sizes (void)
   g_clear_pointer (&contents, g_free);
   g_assert_true (g_file_get_contents (chip, &contents, &length, NULL));
   g_assert_true (g_file_set_contents (b, contents, length, NULL));
+  /* The script gives both one energy (the chip file says 7191 eV). */
+  script = g_build_filename (dir, "scan.txt", NULL);
+  write_text (script, "sete 8324.0\ncollect s_8324.0_eV_1.xrm\ncollect s_ref_8324.0_eV_1.xrm\n");
   assert_refused (dir, 1, EVOX_ERROR_INVALID_DATA, "mixed image sizes", a, b, NULL);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
