@@ -207,6 +207,10 @@ test_info_xrm (void)
   run = run_evox (NULL, "info", path, NULL);
   g_assert_cmpint (run.status, ==, 0);
   assert_contains (run.out, "dims         512 x 512 x 1 voxels");
+  /* The reader's "info.instrument" and "info.energy" keys, as lines of their own. */
+  assert_contains (run.out, "\ninstrument   ");
+  assert_contains (run.out, "\nenergy       7191.05 eV\n");
+  assert_contains (run.out, "energies     1, 7191.0 eV\n");
 }
 
 int

@@ -484,6 +484,15 @@ test_ssrl_real (void)
   g_assert_nonnull (warnings);
   g_assert_nonnull (strstr (warnings, "802 of the 806 files the script names are missing"));
   g_assert_nonnull (strstr (warnings, "4 files were matched by repeat"));
+  {
+    g_auto(GStrv) missing = g_strsplit (evox_volume_get_metadata (volume,
+                                                                  "spectral_missing_files"),
+                                        "\n", -1);
+
+    g_assert_cmpuint (g_strv_length (missing), ==, 802);
+    g_assert_cmpstr (missing[0], ==, "rep01_000001_ref_20161456_NCA_Pg41-10_pristine_fov08_"
+                     "XANES_08250.0_eV_001of010.xrm");
+  }
   g_assert_cmpstr (evox_volume_get_metadata (volume, "spectral_files_8324.0"), ==,
                    "rep01_20161456_NCA_Pg41-10_pristine_fov08_XANES_08324.0_eV_001of003.xrm\n"
                    "rep01_000051_ref_20161456_NCA_Pg41-10_pristine_fov08_XANES_08324.0_eV_"

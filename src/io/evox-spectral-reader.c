@@ -22,8 +22,10 @@
 
 /* Energies closer than this are one energy (scripts print 0.01 eV at most). */
 #define ENERGY_TOLERANCE_EV 0.005
-/* How many names one warning lists before "and N more". */
-#define WARNING_MAX_NAMES 10
+/* How many names (long: SSRL names run to 80 characters) and energies one warning lists before
+ * "and N more"; the whole list of missing files is in "spectral_missing_files". */
+#define WARNING_MAX_NAMES 3
+#define WARNING_MAX_ENERGIES 10
 /* How much of a text file detection reads to decide whether it is a scan script. */
 #define SCRIPT_SNIFF_BYTES (64u << 10)
 
@@ -630,15 +632,15 @@ warn_missing (GPtrArray  *files,
         any |= ((SetFile *) files->pdata[j])->path != NULL;
       if (!any && isfinite (first->energy))
         {
-          if (n_dropped < WARNING_MAX_NAMES)
+          if (n_dropped < WARNING_MAX_ENERGIES)
             g_string_append_printf (dropped, "%s%.1f", n_dropped > 0 ? ", " : "",
                                     first->energy);
           n_dropped++;
         }
       i = j;
     }
-  if (n_dropped > WARNING_MAX_NAMES)
-    g_string_append_printf (dropped, " and %u more", n_dropped - WARNING_MAX_NAMES);
+  if (n_dropped > WARNING_MAX_ENERGIES)
+    g_string_append_printf (dropped, " and %u more", n_dropped - WARNING_MAX_ENERGIES);
   list = join_names (missing);
   if (n_dropped > 0)
     g_ptr_array_add (warnings,
@@ -970,6 +972,17 @@ assemble_xrm (const char          *source,
         }
       evox_volume_set_metadata (volume, key, used->str);
     }
+
+  {
+    g_autoptr(GString) missing = g_string_new (NULL);
+
+    for (guint i = 0; i < files->len; i++)
+      if (((SetFile *) files->pdata[i])->path == NULL)
+        g_string_append_printf (missing, "%s%s", missing->len > 0 ? "\n" : "",
+                                ((SetFile *) files->pdata[i])->name);
+    if (missing->len > 0)
+      evox_volume_set_metadata (volume, "spectral_missing_files", missing->str);
+  }
 
   if (isfinite (first_pixel))
     {
