@@ -344,10 +344,22 @@ test_tiff_folder (void)
                 g_assert_cmpfloat_with_epsilon (evox_volume_get_value (volume, c, x, y, z),
                                                 binned_pattern (x, y, z, c, bin), 1e-3);
         }
-      g_assert_nonnull (evox_volume_get_metadata (volume, "spectral_files_8339.5"));
+      g_assert_cmpstr (evox_volume_get_metadata (volume, "spectral_source"), ==,
+                       "3 per-energy TIFF files");
       g_assert_cmpstr (evox_volume_get_metadata (volume, "spectral_files_8339.5"), ==,
                        "p_8339.5eV.tiff");
     }
+  /* A cancelled load stops between files with the cancellation, not a volume. */
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxVolume) volume = NULL;
+
+    g_cancellable_cancel (cancellable);
+    volume = evox_spectral_load (dir, NULL, NULL, cancellable, &error);
+    g_assert_null (volume);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
