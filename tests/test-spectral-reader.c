@@ -242,6 +242,11 @@ test_detect (void)
   found = evox_spectral_find_energies_file (stack);
   g_assert_cmpstr (found, ==, stack_energies);
   g_assert_null (evox_spectral_find_energies_file (plain));
+  {
+    g_autofree char *named = evox_spectral_energies_path ("/x/OUT.tiff");
+    g_assert_cmpstr (named, ==, "/x/OUT.energies.txt");
+    g_assert_null (evox_spectral_energies_path ("/x/OUT.h5"));
+  }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 

@@ -375,18 +375,28 @@ has_tiff_magic (const char *path)
 }
 
 char *
-evox_spectral_find_energies_file (const char *tiff_path)
+evox_spectral_energies_path (const char *tiff_path)
 {
   g_autofree char *stem = NULL;
-  g_autofree char *path = NULL;
 
   g_return_val_if_fail (tiff_path != NULL, NULL);
 
   if (!is_tiff_name (tiff_path))
     return NULL;
   stem = g_strndup (tiff_path, strrchr (tiff_path, '.') - tiff_path);
-  path = g_strconcat (stem, ".energies.txt", NULL);
-  return g_file_test (path, G_FILE_TEST_IS_REGULAR) ? g_steal_pointer (&path) : NULL;
+  return g_strconcat (stem, ".energies.txt", NULL);
+}
+
+char *
+evox_spectral_find_energies_file (const char *tiff_path)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (tiff_path != NULL, NULL);
+
+  path = evox_spectral_energies_path (tiff_path);
+  return path != NULL && g_file_test (path, G_FILE_TEST_IS_REGULAR) ? g_steal_pointer (&path)
+                                                                    : NULL;
 }
 
 /* The scan script in a folder of Xradia images, NULL when none. */
