@@ -975,7 +975,7 @@ set_info_metadata (EvoxVolume   *volume,
     }
 }
 
-static gboolean
+static herr_t
 copy_root_metadata_cb (hid_t               location,
                        const char         *name,
                        const H5A_info_t   *ainfo,
@@ -1023,8 +1023,7 @@ restore_evox_attributes (EvoxVolume   *volume,
     {
       hsize_t index = 0;
 
-      H5Aiterate2 (root, H5_INDEX_NAME, H5_ITER_INC, &index,
-                   (H5A_operator2_t) copy_root_metadata_cb, volume);
+      H5Aiterate2 (root, H5_INDEX_NAME, H5_ITER_INC, &index, copy_root_metadata_cb, volume);
     }
   H5Eclear2 (H5E_DEFAULT);
 }
