@@ -455,6 +455,11 @@ typedef struct
   Reference     dark;
 } Source;
 
+/* Nothing open: what source_clear() may meet before source_open() ran. */
+#define SOURCE_INIT { .file = H5I_INVALID_HID, .data = H5I_INVALID_HID, \
+                      .white = { .dataset = H5I_INVALID_HID }, \
+                      .dark = { .dataset = H5I_INVALID_HID } }
+
 static void
 source_clear (Source *source)
 {
@@ -778,7 +783,7 @@ EvoxHdf5Info *
 evox_hdf5_read_info (const char  *path,
                      GError     **error)
 {
-  g_auto(Source) source;
+  g_auto(Source) source = SOURCE_INIT;
   EvoxHdf5Info *info;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -1078,7 +1083,7 @@ evox_hdf5_load (const char    *path,
                 GCancellable  *cancellable,
                 GError       **error)
 {
-  g_auto(Source) source;
+  g_auto(Source) source = SOURCE_INIT;
   g_autoptr(EvoxVolume) volume = NULL;
   g_autofree float *white = NULL;
   g_autofree float *dark = NULL;
