@@ -663,7 +663,14 @@ source_open (Source      *source,
   source->class = H5Tget_class (type);
   source->size = H5Tget_size (type);
   source->sign = H5Tget_sign (type);
-  if (!is_number_type (type) || source->size == 0 || source->size > 8)
+  if (is_number_type (type) && (source->size == 0 || source->size > 8))
+    {
+      set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+                 "/exchange/data holds %zu-bit numbers; Evox reads up to 64-bit integers and "
+                 "floats", source->size * 8);
+      return FALSE;
+    }
+  if (!is_number_type (type))
     {
       set_error (error, EVOX_ERROR_UNSUPPORTED, path,
                  "/exchange/data holds %s values; Evox reads integers and floats",
