@@ -32,6 +32,7 @@ static const Subcommand subcommands[] = {
   { "isosurface", _evox_cli_isosurface, "surface of a level, phase or particles as a mesh" },
   { "cluster", _evox_cli_cluster, "k-means clusters of voxel features, centres and k sweep" },
   { "register", _evox_cli_register, "register a spectral stack's energies, with a quality report" },
+  { "spectrum", _evox_cli_spectrum, "spectrum of a voxel, box or phase across energies as CSV" },
 };
 
 gboolean

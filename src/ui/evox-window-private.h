@@ -48,6 +48,7 @@ struct _EvoxWindow
   GtkWidget            *cluster_panel;
   GtkWidget            *surface_panel;
   GtkWidget            *measure_panel;
+  GtkWidget            *spectrum_panel;
   GtkStack             *side_stack;
   GtkLabel             *title_label;
   GtkRevealer          *error_revealer;

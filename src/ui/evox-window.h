@@ -113,6 +113,7 @@ GtkWidget    *evox_window_get_cluster_panel (EvoxWindow         *self);
 GtkWidget    *evox_window_get_surface_panel (EvoxWindow         *self);
 /* The Measure page: rulers and the line profile. */
 GtkWidget    *evox_window_get_measure_panel (EvoxWindow         *self);
+GtkWidget    *evox_window_get_spectrum_panel (EvoxWindow        *self);
 void          evox_window_show_page      (EvoxWindow            *self,
                                           const char            *page);
 const char   *evox_window_get_page       (EvoxWindow            *self);
