@@ -72,15 +72,17 @@ assert_ok (const Run *run)
 }
 
 /* The particle every energy sees: a sum of Gaussian blobs, evaluated exactly at any point, so
- * the raw images carry no interpolation error of their own. */
+ * the raw images carry no interpolation error of their own. It lies inside the field of view
+ * with a zero background around it, as a particle in a TXM image does: at the border the values
+ * are below 1e-6. */
 static double
 particle (double x,
           double y)
 {
   static const double blobs[][4] = {
     /* x, y, sigma, amplitude */
-    { 30, 34, 6, 1.0 }, { 58, 30, 8, 0.8 }, { 44, 60, 5, 1.2 }, { 66, 62, 7, 0.6 },
-    { 36, 50, 4, 0.9 }, { 52, 44, 3, 0.7 }, { 24, 66, 5, 0.5 }, { 70, 42, 4, 1.1 },
+    { 38, 40, 5, 1.0 }, { 56, 38, 6, 0.8 }, { 46, 58, 4, 1.2 }, { 60, 58, 5, 0.6 },
+    { 40, 52, 3, 0.9 }, { 50, 46, 2.5, 0.7 }, { 34, 60, 3, 0.5 }, { 62, 46, 3, 1.1 },
   };
   double v = 0;
 
