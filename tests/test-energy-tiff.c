@@ -13,6 +13,7 @@
 #include "evox-energy-tiff-writer.h"
 #include "evox-loader.h"
 #include "evox-registration-csv.h"
+#include "evox-spectral-reader.h"
 #include "evox-tiff.h"
 #include "evox-test-util.h"
 
@@ -70,13 +71,9 @@ test_names (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(EvoxVolume) volume = evox_volume_new (2, 2, 1, 2, EVOX_SAMPLE_F32, &error);
   g_autoptr(GPtrArray) paths = NULL;
-  g_autofree char *a = evox_energy_tiff_energies_path ("/d/x.tif");
-  g_autofree char *b = evox_energy_tiff_energies_path ("/d/x.y.TIFF");
   g_autofree char *c = evox_energy_tiff_folder_file ("/d", "p", 8324.04);
   g_autofree char *d = evox_energy_tiff_folder_file ("/d", "p", 8324.06);
 
-  g_assert_cmpstr (a, ==, "/d/x.energies.txt");
-  g_assert_cmpstr (b, ==, "/d/x.y.energies.txt");
   g_assert_cmpstr (c, ==, "/d/p_8324.0eV.tif");
   g_assert_cmpstr (d, ==, "/d/p_8324.1eV.tif");
 
@@ -193,7 +190,8 @@ test_stack_3d (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
-/* A channel without an energy cannot be written with energies: refused, nothing written. */
+/* A channel without an energy cannot be written with energies, nor a stack under a name that is
+ * no TIFF's: refused, nothing written. */
 static void
 test_no_energy (void)
 {
@@ -208,7 +206,18 @@ test_no_energy (void)
   g_clear_error (&error);
   g_assert_false (evox_energy_tiff_write_folder (volume, dir, "s", FALSE, &error));
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_clear_error (&error);
   g_assert_cmpuint (evox_test_count_entries (dir), ==, 0);
+
+  /* and the stack's name must say TIFF, or there is no energies file to pair with it */
+  {
+    g_autoptr(EvoxVolume) with = make_volume (4, 4, 1, TRUE);
+    g_autofree char *other = g_build_filename (dir, "stack.h5", NULL);
+
+    g_assert_false (evox_energy_tiff_write_stack (with, other, FALSE, &error));
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+    g_assert_cmpuint (evox_test_count_entries (dir), ==, 0);
+  }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -300,7 +309,7 @@ test_failed_write (void)
   /* The energies file fails after the stack is written (a folder has its name): the stack goes
    * too. */
   {
-    g_autofree char *energies_path = evox_energy_tiff_energies_path (path);
+    g_autofree char *energies_path = evox_spectral_energies_path (path);
 
     g_assert_cmpint (g_mkdir (energies_path, 0755), ==, 0);
     g_assert_false (evox_energy_tiff_write_stack (volume, path, TRUE, &error));

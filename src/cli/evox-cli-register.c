@@ -205,10 +205,11 @@ check_not_input (const Request *request,
       else if (request->kind == OUTPUT_TIFF_STACK)
         {
           g_autofree char *ours = g_canonicalize_filename (request->energies, NULL);
-          g_autofree char *theirs_rel = evox_energy_tiff_energies_path (request->inputs[i]);
-          g_autofree char *theirs = g_canonicalize_filename (theirs_rel, NULL);
+          g_autofree char *theirs_rel = evox_spectral_energies_path (request->inputs[i]);
+          g_autofree char *theirs = theirs_rel != NULL ? g_canonicalize_filename (theirs_rel, NULL)
+                                                       : NULL;
 
-          if (g_str_equal (ours, theirs) || g_str_equal (ours, input))
+          if (g_strcmp0 (ours, theirs) == 0 || g_str_equal (ours, input))
             {
               *status = _evox_cli_error (EVOX_EXIT_USAGE, "-o: the energies file %s belongs to "
                                          "the input %s", request->energies, request->inputs[i]);
@@ -277,7 +278,7 @@ parse_output (Options  *o,
   else if (has_suffix_nocase (out, ".tif") || has_suffix_nocase (out, ".tiff"))
     {
       request->kind = OUTPUT_TIFF_STACK;
-      request->energies = evox_energy_tiff_energies_path (out);
+      request->energies = evox_spectral_energies_path (out);
       output = (EvoxCliOutput) { "-o", out };
       g_array_append_val (outputs, output);
       output = (EvoxCliOutput) { "-o", request->energies };

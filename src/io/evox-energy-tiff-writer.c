@@ -14,25 +14,9 @@
 #include "evox-energy-tiff-writer.h"
 #include "evox-csv.h"
 #include "evox-output.h"
+#include "evox-spectral-reader.h"
 #include "evox-tiff.h"
 #include "evox-types.h"
-
-char *
-evox_energy_tiff_energies_path (const char *tiff_path)
-{
-  g_autofree char *lower = NULL;
-  gsize length;
-
-  g_return_val_if_fail (tiff_path != NULL, NULL);
-
-  lower = g_ascii_strdown (tiff_path, -1);
-  length = strlen (tiff_path);
-  if (g_str_has_suffix (lower, ".tiff"))
-    length -= 5;
-  else if (g_str_has_suffix (lower, ".tif"))
-    length -= 4;
-  return g_strdup_printf ("%.*s.energies.txt", (int) length, tiff_path);
-}
 
 char *
 evox_energy_tiff_folder_file (const char *folder,
@@ -167,7 +151,13 @@ evox_energy_tiff_write_stack (EvoxVolume  *volume,
 
   if (!check_energies (volume, path, error))
     return FALSE;
-  energies_path = evox_energy_tiff_energies_path (path);
+  energies_path = evox_spectral_energies_path (path);
+  if (energies_path == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "Cannot write %s: a stack with energies is a .tif or .tiff file", path);
+      return FALSE;
+    }
   /* Both are checked before either is written, so a refusal leaves nothing behind. */
   if (!force && g_file_test (path, G_FILE_TEST_EXISTS))
     return refuse_existing (path, error);

@@ -8,9 +8,6 @@
 
 G_BEGIN_DECLS
 
-/* STACK.energies.txt beside STACK.tif (or .tiff): the name the spectral reader looks for. */
-char      *evox_energy_tiff_energies_path (const char  *tiff_path);
-
 /* STEM_<E>eV.tif with E to one decimal (particle_8324.0eV.tif), in folder. */
 char      *evox_energy_tiff_folder_file   (const char  *folder,
                                            const char  *stem,
@@ -23,8 +20,8 @@ GPtrArray *evox_energy_tiff_folder_paths  (EvoxVolume  *volume,
                                            const char  *stem,
                                            GError     **error);
 
-/* A 2D stack (one layer deep) as one f32 multi-page TIFF, a page per channel in channel order
- * (a plain ImageJ stack with the pixel size), and the energies file beside it: one energy in eV
+/* A 2D stack (one layer deep) as one f32 multi-page TIFF (path ending in .tif or .tiff), a page per channel in channel order
+ * (a plain ImageJ stack with the pixel size), and the energies file beside it (evox_spectral_energies_path): one energy in eV
  * a line, the shortest text that reads back as the same double; the spectral reader pairs them
  * line by line. A 3D stack as an f32 ImageJ hyperstack instead (frames = energies, channel-major
  * pages; the energies in Evox's evox_channels key, which Evox's TIFF reader reads), without an
