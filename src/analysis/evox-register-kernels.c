@@ -12,9 +12,6 @@
 #include <string.h>
 #include <kiss_fft.h>
 #include <kiss_fftr.h>
-#ifdef HAVE_OPENMP
-#include <omp.h>
-#endif
 
 #include "evox-types.h"
 
@@ -29,11 +26,7 @@ struct _EvoxRegisterPlan
   gsize          dims[3];
   gsize          nh;          /* nx / 2 + 1: the half spectrum along x */
   int            ndim;        /* 2 when nz == 1 */
-  /* Even nx: real transforms along x, one configuration per thread (kiss_fftr keeps its scratch
-   * buffer in the configuration); n_threads of each. */
-  kiss_fftr_cfg *rfwd;
-  kiss_fftr_cfg *rinv;
-  int            n_threads;
+  gboolean       even;        /* even nx: real transforms along x, made per parallel region */
   kiss_fft_cfg   xfwd;        /* odd nx: complex transforms along x */
   kiss_fft_cfg   xinv;
   kiss_fft_cfg   yfwd;
@@ -64,52 +57,19 @@ tukey_window (gsize n)
   return w;
 }
 
-static int
-max_threads (void)
-{
-#ifdef HAVE_OPENMP
-  return MAX (omp_get_max_threads (), 1);
-#else
-  return 1;
-#endif
-}
-
-static int
-thread_num (void)
-{
-#ifdef HAVE_OPENMP
-  return omp_get_thread_num ();
-#else
-  return 0;
-#endif
-}
-
-/* This thread's real-transform configuration, or a new one (owned by *local) for a thread
- * beyond those the plan was made for. */
+/* kiss_fftr keeps a scratch buffer in its configuration, so each thread of a parallel region
+ * makes its own (cheap next to the transforms: the twiddles of one row); a per-thread table in the
+ * plan would be shared wrongly when the caller runs images in parallel and regions nest. */
 static kiss_fftr_cfg
-thread_fftr (EvoxRegisterPlan *plan,
-             gboolean          inverse,
-             kiss_fftr_cfg    *local)
+real_config (EvoxRegisterPlan *plan,
+             gboolean          inverse)
 {
-  int t = thread_num ();
-
-  if (t < plan->n_threads)
-    return inverse ? plan->rinv[t] : plan->rfwd[t];
-  if (*local == NULL)
-    *local = kiss_fftr_alloc ((int) plan->dims[0], inverse, NULL, NULL);
-  return *local;
+  return plan->even ? kiss_fftr_alloc ((int) plan->dims[0], inverse, NULL, NULL) : NULL;
 }
 
 static void
 plan_free (EvoxRegisterPlan *plan)
 {
-  for (int t = 0; plan->rfwd != NULL && t < plan->n_threads; t++)
-    {
-      kiss_fftr_free (plan->rfwd[t]);
-      kiss_fftr_free (plan->rinv[t]);
-    }
-  g_free (plan->rfwd);
-  g_free (plan->rinv);
   kiss_fft_free (plan->xfwd);
   kiss_fft_free (plan->xinv);
   kiss_fft_free (plan->yfwd);
@@ -131,14 +91,7 @@ plan_new (const gsize dims[3])
   plan->ndim = dims[2] > 1 ? 3 : 2;
   if (dims[0] % 2 == 0)
     {
-      plan->n_threads = max_threads ();
-      plan->rfwd = g_new (kiss_fftr_cfg, plan->n_threads);
-      plan->rinv = g_new (kiss_fftr_cfg, plan->n_threads);
-      for (int t = 0; t < plan->n_threads; t++)
-        {
-          plan->rfwd[t] = kiss_fftr_alloc ((int) dims[0], 0, NULL, NULL);
-          plan->rinv[t] = kiss_fftr_alloc ((int) dims[0], 1, NULL, NULL);
-        }
+      plan->even = TRUE;
     }
   else
     {
@@ -281,8 +234,7 @@ _evox_register_forward (EvoxRegisterPlan *plan,
       float *buf = g_new (float, nx);
       kiss_fft_cpx *cin = plan->xfwd != NULL ? g_new (kiss_fft_cpx, nx) : NULL;
       kiss_fft_cpx *cout = plan->xfwd != NULL ? g_new (kiss_fft_cpx, nx) : NULL;
-      kiss_fftr_cfg local = NULL;
-      kiss_fftr_cfg rfwd = plan->rfwd != NULL ? thread_fftr (plan, FALSE, &local) : NULL;
+      kiss_fftr_cfg rfwd = real_config (plan, FALSE);
 
 #pragma omp for schedule(static)
       for (gint64 r = 0; r < n_rows; r++)
@@ -308,7 +260,7 @@ _evox_register_forward (EvoxRegisterPlan *plan,
       g_free (buf);
       g_free (cin);
       g_free (cout);
-      kiss_fftr_free (local);
+      kiss_fftr_free (rfwd);
     }
   }
   fft_columns (plan, spec, 1, FALSE);
@@ -332,8 +284,7 @@ inverse_real (EvoxRegisterPlan *plan,
   {
     kiss_fft_cpx *cin = plan->xinv != NULL ? g_new (kiss_fft_cpx, nx) : NULL;
     kiss_fft_cpx *cout = plan->xinv != NULL ? g_new (kiss_fft_cpx, nx) : NULL;
-    kiss_fftr_cfg local = NULL;
-    kiss_fftr_cfg rinv = plan->rinv != NULL ? thread_fftr (plan, TRUE, &local) : NULL;
+    kiss_fftr_cfg rinv = real_config (plan, TRUE);
 
 #pragma omp for schedule(static)
     for (gint64 r = 0; r < n_rows; r++)
@@ -358,7 +309,7 @@ inverse_real (EvoxRegisterPlan *plan,
       }
     g_free (cin);
     g_free (cout);
-    kiss_fftr_free (local);
+    kiss_fftr_free (rinv);
   }
 }
 
