@@ -1412,6 +1412,7 @@ static int      opt_images = 67;
 static int      opt_dims = 2;
 static char    *opt_energies = NULL;
 static gboolean opt_stack = FALSE;
+static char    *opt_scale = NULL;
 
 static const GOptionEntry register_entries[] = {
   { "images", 0, 0, G_OPTION_ARG_INT, &opt_images,
@@ -1423,6 +1424,8 @@ static const GOptionEntry register_entries[] = {
   { "stack", 0, 0, G_OPTION_ARG_NONE, &opt_stack,
     "Also time evox_register_stack (scale \"energy\": chain, anchors, report) on the images "
     "(register)", NULL },
+  { "scale", 0, 0, G_OPTION_ARG_STRING, &opt_scale,
+    "fit, energy or none (register --stack; default energy)", "MODE" },
   { NULL }
 };
 
@@ -1752,6 +1755,11 @@ run_register (const char *path)
       evox_volume_freeze (vol);
       evox_register_options_init (&options);
       options.scale = EVOX_REGISTER_SCALE_ENERGY;
+      if (opt_scale != NULL && !evox_register_scale_from_string (opt_scale, &options.scale))
+        {
+          g_printerr ("evox-bench: --scale wants fit, energy or none\n");
+          return 2;
+        }
       t0 = now_s ();
       reg = evox_register_stack (vol, &options, NULL, NULL, &error);
       if (reg == NULL)
@@ -1769,8 +1777,9 @@ run_register (const char *path)
                    e->energy_ev, e->scale, e->shift[0], e->shift[1], e->shift[2], e->ncc_after,
                    e->residual_px, e->is_anchor, e->flagged);
         }
-      g_print ("register-stack images=%u size=%zu dims=%d threads=%d s=%.6f s_per_image=%.6f\n",
-               n_images, dims[0], dims[2] > 1 ? 3 : 2, threads, t0, t0 / n_images);
+      g_print ("register-stack images=%u size=%zu dims=%d threads=%d scale=%s s=%.6f "
+               "s_per_image=%.6f\n", n_images, dims[0], dims[2] > 1 ? 3 : 2, threads,
+               evox_register_scale_to_string (options.scale), t0, t0 / n_images);
     }
   return 0;
 }
@@ -1794,7 +1803,8 @@ usage (void)
               "                         [--max-iter N] [--tol T] [--restarts N] [--seed S]\n"
               "                         [--sweep K [--sweep-sample N]] FILE\n"
               "       evox-bench register [--runs N] [--images N] [--size S] [--dims 2|3]\n"
-              "                           [--energies LIST|FILE] [--stack] [IMAGES.npy]\n"
+              "                           [--energies LIST|FILE] [--stack [--scale MODE]]\n"
+              "                           [IMAGES.npy]\n"
               "Each prints one line per result: a record name and key=value fields.\n");
 }
 

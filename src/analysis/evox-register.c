@@ -15,8 +15,9 @@
 
 /* Bins per axis of the joint histogram behind the report's mutual information. */
 #define MI_BINS 32
-/* The coarse scale search runs on a copy binned until its largest side is at most this. */
-#define COARSE_SIDE 256
+/* The coarse scale search runs on a copy binned (by powers of 2, to no less than 32 a side) until
+ * it has at most this many pixels, 256^2. */
+#define COARSE_VOXELS 65536
 /* Neighbours on each side whose shifts make the running median of the outlier flag. */
 #define FLAG_HALF_WINDOW 3
 /* The MAD is floored here (pixels): shifts on a perfect trend have a MAD of 0, and then every
@@ -230,8 +231,9 @@ bin_image (const float *src,
   return out;
 }
 
-/* The scale (nominal x (1 +- range), by golden section on a binned copy and then at full
- * resolution) and the translation that put moving onto target. */
+/* The scale (nominal x (1 +- range), by golden section on a copy binned to at most
+ * COARSE_VOXELS, then on one binned half as much, or the image itself, around the coarse best) and the
+ * translation at full resolution that put moving onto target. */
 static void
 register_pair (const float       *moving,
                const float       *target,
@@ -245,34 +247,43 @@ register_pair (const float       *moving,
 {
   Level level;
   double lo = nominal * (1 - range), hi = nominal * (1 + range);
-  gsize factor = 1;
+  gsize factor = 1, levels[2];
+  guint n_levels;
+  int d = dims[2] > 1 ? 3 : 2;
 
   *scale = mode == EVOX_REGISTER_SCALE_NONE ? 1.0 : nominal;
   if (mode == EVOX_REGISTER_SCALE_FIT && range > 0)
     {
-      while (MAX (dims[0], dims[1]) / factor > COARSE_SIDE && MIN (dims[0], dims[1]) / factor >= 16)
+      while ((double) dims[0] * dims[1] * dims[2] / pow (factor, d) > COARSE_VOXELS
+             && MIN (dims[0], dims[1]) / (factor * 2) >= 32
+             && (d == 2 || dims[2] / (factor * 2) >= 32))
         factor *= 2;
-      if (factor > 1)
+      levels[0] = factor;
+      levels[1] = factor >= 4 ? factor / 2 : 1;
+      n_levels = factor > 1 ? 2 : 1;
+
+      /* The fine pass binned by half the coarse factor is precise enough (a 1e-4 scale error
+       * moves a 512 px image's border by 0.03 px) at a quarter of the cost of the full image. */
+      for (guint l = 0; l < n_levels; l++)
         {
-          gsize bdims[3];
-          g_autofree float *bm = bin_image (moving, dims, factor, bdims);
-          g_autofree float *bt = bin_image (target, dims, factor, bdims);
-          Level coarse;
+          gsize f = levels[l], bdims[3];
+          g_autofree float *bm = f > 1 ? bin_image (moving, dims, f, bdims) : NULL;
+          g_autofree float *bt = f > 1 ? bin_image (target, dims, f, bdims) : NULL;
+          Level search;
           double width;
 
-          level_init (&coarse, bdims, bm, bt, MIN (upsample, 10));
-          *scale = golden_section (&coarse, &lo, &hi, 10);
-          level_clear (&coarse);
-          /* At full resolution, a bracket a few times the coarse one around its best. */
-          width = MAX (hi - lo, nominal * 1e-4);
+          level_init (&search, f > 1 ? bdims : dims, f > 1 ? bm : moving, f > 1 ? bt : target,
+                      l == 0 && f > 1 ? MIN (upsample, 10) : upsample);
+          *scale = golden_section (&search, &lo, &hi, l > 0 ? 10 : f > 1 ? 10 : 16);
+          level_clear (&search);
+          /* The next level searches around this best, a quarter of the range each side at least:
+           * the binned copy's best can be off by more than its final bracket. */
+          width = MAX (hi - lo, nominal * range / 4);
           lo = *scale - 1.5 * width;
           hi = *scale + 1.5 * width;
         }
-      level_init (&level, dims, moving, target, upsample);
-      *scale = golden_section (&level, &lo, &hi, factor > 1 ? 8 : 16);
     }
-  else
-    level_init (&level, dims, moving, target, upsample);
+  level_init (&level, dims, moving, target, upsample);
   level_translation (&level, *scale, shift);
   level_clear (&level);
 }
