@@ -548,7 +548,6 @@ evox_register_stack (EvoxVolume                 *raw,
       return NULL;
     }
   entries[ref_ch].is_reference = TRUE;
-  entries[ref_ch].is_anchor = TRUE;
 
   /* Nominal scales: raw pixel size / the reference's when the channels say, else the energy
    * ratio (a TXM's magnification, hence pixel size, grows with energy). */
