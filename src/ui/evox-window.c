@@ -17,6 +17,7 @@
 #include "evox-phase-panel.h"
 #include "evox-surface-panel.h"
 #include "evox-measure-panel.h"
+#include "evox-spectrum-panel.h"
 #include "evox-curve-figure.h"
 #include "evox-image.h"
 #include "evox-loader.h"
@@ -79,6 +80,13 @@ evox_window_get_measure_panel (EvoxWindow *self)
 {
   g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
   return self->measure_panel;
+}
+
+GtkWidget *
+evox_window_get_spectrum_panel (EvoxWindow *self)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
+  return self->spectrum_panel;
 }
 
 void
@@ -406,6 +414,14 @@ evox_window_set_startup_channel (EvoxWindow *self,
 }
 
 void
+evox_window_set_startup_bin (EvoxWindow *self,
+                             guint       bin)
+{
+  g_return_if_fail (EVOX_IS_WINDOW (self));
+  self->startup_bin = bin;
+}
+
+void
 evox_window_set_startup_surfaces (EvoxWindow *self,
                                   gboolean    surfaces)
 {
@@ -444,6 +460,35 @@ upload_timed_out (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* What the reader left out or guessed ("spectral_warnings": files a scan script names that are
+ * missing, names matched loosely), for the banner; NULL when nothing. */
+static char *
+load_warnings (EvoxVolume *volume)
+{
+  const char *warnings = evox_volume_get_metadata (volume, "spectral_warnings");
+
+  if (warnings == NULL || *warnings == '\0')
+    return NULL;
+  return g_strdup_printf (_("Opened with warnings: %s"), warnings);
+}
+
+/* Two banner notes (either may be NULL) as one; takes both. */
+static char *
+join_notes (char *first,
+            char *second)
+{
+  char *joined;
+
+  if (first == NULL)
+    return second;
+  if (second == NULL)
+    return first;
+  joined = g_strconcat (first, "\n", second, NULL);
+  g_free (first);
+  g_free (second);
+  return joined;
+}
+
 /* The "Uploading" stage is on screen: hand the volume over; the canvas uploads it in its next
  * frame, and the box goes when that frame is drawn. */
 static void
@@ -472,7 +517,7 @@ show_uploaded_volume (EvoxWindow *self)
         spacing[2] = read[2];
       evox_volume_set_spacing (volume, spacing);
     }
-  note = apply_startup_voxel_size (self, volume);
+  note = join_notes (apply_startup_voxel_size (self, volume), load_warnings (volume));
   evox_document_set_volume (self->document, volume, name, path);
   evox_window_show_error (self, note);
   evox_window_show_voxel_banner (self, TRUE);
@@ -600,9 +645,12 @@ _evox_window_start_load (EvoxWindow            *self,
                          const EvoxSsrmOptions *options)
 {
   LoadData *data = begin_load (self, path);
+  EvoxLoadOptions load = { .ssrm = options, .bin = self->startup_bin };
 
-  evox_volume_load_async (path, options, self->load_progress_state, self->load_cancellable,
-                          load_finished, data);
+  /* --bin is for the file named with it, not for whatever is opened later. */
+  self->startup_bin = 0;
+  evox_volume_load_with_async (path, &load, self->load_progress_state, self->load_cancellable,
+                               load_finished, data);
 }
 
 void
@@ -867,6 +915,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   g_type_ensure (EVOX_TYPE_CLUSTER_PANEL);
   g_type_ensure (EVOX_TYPE_SURFACE_PANEL);
   g_type_ensure (EVOX_TYPE_MEASURE_PANEL);
+  g_type_ensure (EVOX_TYPE_SPECTRUM_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/evox/Evox/evox-window.ui");
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, canvas);
@@ -877,6 +926,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, cluster_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, surface_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, measure_panel);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, spectrum_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, side_stack);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, title_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, error_revealer);
@@ -945,6 +995,12 @@ evox_window_init (EvoxWindow *self)
   evox_measure_panel_set_document (EVOX_MEASURE_PANEL (self->measure_panel), self->document);
   g_object_bind_property (self->canvas, "measure-tool", self->measure_panel, "measure-tool",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->canvas, "region-tool", self->measure_panel, "region-tool",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  evox_spectrum_panel_set_document (EVOX_SPECTRUM_PANEL (self->spectrum_panel), self->document);
+  evox_spectrum_panel_set_canvas (EVOX_SPECTRUM_PANEL (self->spectrum_panel), self->canvas);
+  g_object_bind_property (self->spectrum_panel, "spectral", self->measure_panel,
+                          "region-available", G_BINDING_SYNC_CREATE);
 
   guard_panel_wheels (GTK_WIDGET (self->side_stack));
 
