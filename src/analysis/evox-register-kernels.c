@@ -199,11 +199,12 @@ fft_columns (EvoxRegisterPlan *plan,
 }
 
 /* The half spectrum (nh x ny x nz) of the image with its finite mean subtracted, non-finite
- * pixels set to that mean, and the edge window applied. */
+ * pixels set to that mean, and the edge window applied (unless window is FALSE). */
 void
 _evox_register_forward (EvoxRegisterPlan *plan,
                         const float      *image,
-                        kiss_fft_cpx     *spec)
+                        kiss_fft_cpx     *spec,
+                        gboolean          window)
 {
   gsize nx = plan->dims[0], ny = plan->dims[1], nz = plan->dims[2], nh = plan->nh;
   gint64 n_rows = (gint64) (ny * nz);
@@ -240,10 +241,11 @@ _evox_register_forward (EvoxRegisterPlan *plan,
       for (gint64 r = 0; r < n_rows; r++)
         {
           const float *row = image + r * nx;
-          float wyz = plan->window[1][r % ny] * plan->window[2][r / ny];
+          float wyz = window ? plan->window[1][r % ny] * plan->window[2][r / ny] : 1.0f;
 
           for (gsize x = 0; x < nx; x++)
-            buf[x] = isfinite (row[x]) ? (row[x] - mean) * plan->window[0][x] * wyz : 0.0f;
+            buf[x] = isfinite (row[x]) ? (row[x] - mean) * (window ? plan->window[0][x] : 1.0f) * wyz
+                                       : 0.0f;
           if (rfwd != NULL)
             kiss_fftr (rfwd, buf, spec + r * nh);
           else
@@ -552,8 +554,8 @@ evox_register_phase_correlation (const float  *reference,
   plan = _evox_register_plan_get (dims);
   fr = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
   fm = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
-  _evox_register_forward (plan, reference, fr);
-  _evox_register_forward (plan, moving, fm);
+  _evox_register_forward (plan, reference, fr, TRUE);
+  _evox_register_forward (plan, moving, fm, TRUE);
   peak = _evox_register_phase_correlation_spectra (plan, fr, fm, TRUE, upsample, shift);
   _evox_register_plan_release (plan);
   return peak;

@@ -108,7 +108,7 @@ level_init (Level       *level,
   level->target_spec = g_new (kiss_fft_cpx, _evox_register_spectrum_size (level->plan));
   level->spec = g_new (kiss_fft_cpx, _evox_register_spectrum_size (level->plan));
   level->work = g_new (float, level->n);
-  _evox_register_forward (level->plan, target, level->target_spec);
+  _evox_register_forward (level->plan, target, level->target_spec, TRUE);
 }
 
 static void
@@ -134,11 +134,11 @@ level_translation (Level  *level,
   double delta[3];
 
   evox_register_resample (level->moving, level->dims, scale, zero, level->work);
-  _evox_register_forward (level->plan, level->work, level->spec);
+  _evox_register_forward (level->plan, level->work, level->spec, TRUE);
   _evox_register_phase_correlation_spectra (level->plan, level->target_spec, level->spec,
                                             TRUE, level->upsample, shift);
   evox_register_resample (level->moving, level->dims, scale, shift, level->work);
-  _evox_register_forward (level->plan, level->work, level->spec);
+  _evox_register_forward (level->plan, level->work, level->spec, TRUE);
   _evox_register_phase_correlation_spectra (level->plan, level->target_spec, level->spec,
                                             FALSE, level->upsample, delta);
   if (fabs (delta[0]) < 1 && fabs (delta[1]) < 1 && fabs (delta[2]) < 1)
@@ -661,7 +661,7 @@ evox_register_stack (EvoxVolume                 *raw,
       evox_progress_update (progress, (u + 0.5) / n_used);
     }
   /* The report: before is the raw pixels on the same grid, after the registered ones. */
-  _evox_register_forward (plan, evox_volume_get_data (out, entries[ref_ch].channel), ref_spec);
+  _evox_register_forward (plan, evox_volume_get_data (out, entries[ref_ch].channel), ref_spec, TRUE);
   for (guint u = 0; u < n_used; u++)
     {
       guint e = used[u];
@@ -685,8 +685,8 @@ evox_register_stack (EvoxVolume                 *raw,
           g_autofree kiss_fft_cpx *ts = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
           g_autofree kiss_fft_cpx *ms = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
 
-          _evox_register_forward (plan, target, ts);
-          _evox_register_forward (plan, reg, ms);
+          _evox_register_forward (plan, target, ts, TRUE);
+          _evox_register_forward (plan, reg, ms, TRUE);
           entries[e].residual_px = residual (plan, ts, ms, options->upsample);
         }
       evox_progress_update (progress, (u + 1.0) / n_used);
