@@ -1482,8 +1482,8 @@ read_npy (const char *path,
       char *end;
       guint64 v = g_ascii_strtoull (p, &end, 10);
 
-      if (end == p)
-        break;
+      if (end == p || v == 0 || v > 1u << 20 || n > G_MAXSIZE / v)
+        goto bad;
       shape[(*ndim)++] = v;
       n *= v;
       p = end;
@@ -1492,7 +1492,8 @@ read_npy (const char *path,
     }
   size = g_str_has_prefix (descr, "|u1") ? 1 : g_str_has_prefix (descr, "<u2") ? 2
          : g_str_has_prefix (descr, "<f4") ? 4 : g_str_has_prefix (descr, "<f8") ? 8 : 0;
-  if (size == 0 || *ndim < 3 || n == 0 || (length - offset) / size < n)
+  if (size == 0 || *ndim < 3 || shape[*ndim - 1] < 2 || shape[*ndim - 2] < 2
+      || (length - offset) / size < n)
     goto bad;
   out = g_new (float, n);
   for (gsize i = 0; i < n; i++)
