@@ -614,6 +614,44 @@ test_stack_flagged (void)
   truth_clear (&t);
 }
 
+/* Every energy moved the same (MAD 0 around the running median): rounding to 1/20 pixel must not
+ * flag any, which it would without the MAD's floor. */
+static void
+test_stack_flag_floor (void)
+{
+  Truth t = { .dims = { 64, 64, 1 }, .n_blobs = 100, .noise = 0.03 };
+  g_autoptr(EvoxVolume) vol = NULL;
+  g_autoptr(EvoxRegistration) reg = NULL;
+  g_autoptr(GError) error = NULL;
+  EvoxRegisterOptions options;
+  gboolean varied = FALSE;
+
+  fill_truth (&t, 10, 0, 0, 1);
+  for (guint k = 0; k + 1 < t.n; k++)
+    {
+      t.scale[k] = 1;
+      t.shift[k][0] = 0.53;
+      t.shift[k][1] = -0.27;
+    }
+  t.scale[t.n - 1] = 1;
+  vol = make_stack (&t);
+  evox_register_options_init (&options);
+  options.scale = EVOX_REGISTER_SCALE_NONE;
+  reg = evox_register_stack (vol, &options, NULL, NULL, &error);
+  g_assert_no_error (error);
+  check_truth (reg, &t, 0.05, 1e-12);
+  for (guint k = 0; k + 1 < t.n; k++)
+    {
+      const EvoxRegistrationEntry *e = entry_for (reg, t.energy[k]);
+
+      varied |= e->shift[0] != entry_for (reg, t.energy[0])->shift[0]
+                || e->shift[1] != entry_for (reg, t.energy[0])->shift[1];
+    }
+  g_test_message ("shifts %s", varied ? "differ by rounding" : "all equal");
+  g_assert_cmpuint (evox_registration_get_n_flagged (reg), ==, 0);
+  truth_clear (&t);
+}
+
 /* A reference in the middle (energies above it have larger pixels, scale > 1) and an exclusion;
  * pixel sizes on the channels give the nominal scale instead of the energies. */
 static void
@@ -838,6 +876,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Register/stack-edge", test_stack_edge);
   g_test_add_func ("/Evox/Register/stack-chain-drift", test_stack_chain_drift);
   g_test_add_func ("/Evox/Register/stack-flagged", test_stack_flagged);
+  g_test_add_func ("/Evox/Register/stack-flag-floor", test_stack_flag_floor);
   g_test_add_func ("/Evox/Register/stack-reference-exclude", test_stack_reference_exclude);
   g_test_add_func ("/Evox/Register/stack-u16", test_stack_u16);
   g_test_add_func ("/Evox/Register/stack-bad-arguments", test_stack_bad_arguments);
