@@ -422,7 +422,9 @@ fill_truth (Truth  *t,
   for (guint k = 0; k < n; k++)
     {
       t->energy[k] = 8250 + 320.0 * k / (n - 1);
-      t->scale[k] = t->energy[k] / 8570.0 * (k == n - 1 ? 1 : 1 + scale_jitter * (2 * lcg_next (&seed) - 1));
+      double jitter = k == n - 1 ? 0 : scale_jitter * (2 * lcg_next (&seed) - 1);
+
+      t->scale[k] = t->energy[k] / 8570.0 * (1 + jitter);
       for (int a = 0; a < 3; a++)
         t->shift[k][a] = k == n - 1 || (a == 2 && t->dims[2] == 1)
                            ? 0 : shift_range * (2 * lcg_next (&seed) - 1);
@@ -739,7 +741,8 @@ test_stack_u16 (void)
   g_assert_cmpint (evox_volume_get_sample_type (out), ==, EVOX_SAMPLE_F32);
   g_assert_cmpstr (evox_volume_get_channel_quantity (out, 1), ==, "transmission");
   g_assert_cmpstr (evox_volume_get_channel_unit (out, 1), ==, "counts");
-  g_assert_cmpstr (evox_volume_get_channel_label (out, 1), ==, evox_volume_get_channel_label (vol, 1));
+  g_assert_cmpstr (evox_volume_get_channel_label (out, 1), ==,
+                   evox_volume_get_channel_label (vol, 1));
   /* The reference is resampled by the identity: its voxels as they were. */
   g_assert_cmpfloat (((const float *) evox_volume_get_data (out, 2))[64 * 30 + 30], ==,
                      ((const guint16 *) evox_volume_get_data (vol, 2))[64 * 30 + 30]);

@@ -15,6 +15,11 @@
 
 #include "evox-types.h"
 
+/* Loops over fewer elements run on one thread: a parallel region costs a barrier, and on a busy
+ * machine a barrier can wait a scheduler tick for a descheduled thread, which the many small
+ * regions of a stack of small images turned into seconds. */
+#define PARALLEL_MIN 65536
+
 /* ------------------------------------------------------------------------------------------ */
 /* Plans: kissfft configurations and edge windows for one image size, made once and kept for the
  * life of the process (a stack registers many images of one size, so this is a handful). */
@@ -117,7 +122,8 @@ _evox_register_plan_get (const gsize dims[3])
 
   g_mutex_lock (&plan_lock);
   for (int i = 0; i < N_CACHED_PLANS; i++)
-    if (plan_cache[i] != NULL && memcmp (plan_cache[i]->dims, dims, sizeof plan_cache[i]->dims) == 0)
+    if (plan_cache[i] != NULL
+        && memcmp (plan_cache[i]->dims, dims, sizeof plan_cache[i]->dims) == 0)
       {
         plan = plan_cache[i];
         g_mutex_unlock (&plan_lock);
@@ -170,7 +176,7 @@ fft_columns (EvoxRegisterPlan *plan,
                                : (inverse ? plan->zinv : plan->zfwd);
   gint64 n_jobs = (gint64) (n_lines * n_blocks);
 
-#pragma omp parallel
+#pragma omp parallel if (len * nh * n_lines >= PARALLEL_MIN)
   {
     kiss_fft_cpx *in = g_new (kiss_fft_cpx, len * COLUMN_BLOCK);
     kiss_fft_cpx *out = g_new (kiss_fft_cpx, len);
@@ -211,7 +217,8 @@ _evox_register_forward (EvoxRegisterPlan *plan,
   double sum = 0;
   guint64 n_finite = 0;
 
-#pragma omp parallel for reduction(+:sum,n_finite) schedule(static)
+#pragma omp parallel for reduction(+:sum,n_finite) schedule(static) \
+  if (nx * ny * nz >= PARALLEL_MIN)
   for (gint64 r = 0; r < n_rows; r++)
     {
       const float *row = image + r * nx;
@@ -230,7 +237,7 @@ _evox_register_forward (EvoxRegisterPlan *plan,
   {
     float mean = n_finite > 0 ? (float) (sum / n_finite) : 0.0f;
 
-#pragma omp parallel
+#pragma omp parallel if (nx * ny * nz >= PARALLEL_MIN)
     {
       float *buf = g_new (float, nx);
       kiss_fft_cpx *cin = plan->xfwd != NULL ? g_new (kiss_fft_cpx, nx) : NULL;
@@ -244,8 +251,11 @@ _evox_register_forward (EvoxRegisterPlan *plan,
           float wyz = window ? plan->window[1][r % ny] * plan->window[2][r / ny] : 1.0f;
 
           for (gsize x = 0; x < nx; x++)
-            buf[x] = isfinite (row[x]) ? (row[x] - mean) * (window ? plan->window[0][x] : 1.0f) * wyz
-                                       : 0.0f;
+            {
+              float wx = window ? plan->window[0][x] : 1.0f;
+
+              buf[x] = isfinite (row[x]) ? (row[x] - mean) * wx * wyz : 0.0f;
+            }
           if (rfwd != NULL)
             kiss_fftr (rfwd, buf, spec + r * nh);
           else
@@ -282,7 +292,7 @@ inverse_real (EvoxRegisterPlan *plan,
   if (plan->ndim == 3)
     fft_columns (plan, spec, 2, TRUE);
   fft_columns (plan, spec, 1, TRUE);
-#pragma omp parallel
+#pragma omp parallel if (nx * ny * nz >= PARALLEL_MIN)
   {
     kiss_fft_cpx *cin = plan->xinv != NULL ? g_new (kiss_fft_cpx, nx) : NULL;
     kiss_fft_cpx *cout = plan->xinv != NULL ? g_new (kiss_fft_cpx, nx) : NULL;
@@ -381,7 +391,7 @@ upsampled_correlation (EvoxRegisterPlan   *plan,
     }
 
   /* Along x: the bulk of the work, one complex dot product of nh per row and point. */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((gsize) n_rows * nh >= PARALLEL_MIN)
   for (gint64 r = 0; r < n_rows; r++)
     {
       const kiss_fft_cpx *p = product + r * nh;
@@ -402,7 +412,7 @@ upsampled_correlation (EvoxRegisterPlan   *plan,
         }
     }
   /* Along y, then z. */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nz * ny * region >= PARALLEL_MIN)
   for (gint64 z = 0; z < (gint64) nz; z++)
     for (gsize uy = 0; uy < region; uy++)
       {
@@ -457,13 +467,18 @@ _evox_register_phase_correlation_spectra (EvoxRegisterPlan   *plan,
 
   if (!whiten)
     {
-#pragma omp parallel for reduction(+:power) schedule(static)
+#pragma omp parallel for reduction(+:power) schedule(static) if (n_spec >= PARALLEL_MIN)
       for (gint64 i = 0; i < (gint64) n_spec; i++)
-        power += sqrt (((double) reference[i].r * reference[i].r + (double) reference[i].i * reference[i].i)
-                       * ((double) moving[i].r * moving[i].r + (double) moving[i].i * moving[i].i));
+        {
+          double r2 = (double) reference[i].r * reference[i].r
+                      + (double) reference[i].i * reference[i].i;
+          double m2 = (double) moving[i].r * moving[i].r + (double) moving[i].i * moving[i].i;
+
+          power += sqrt (r2 * m2);
+        }
       power = power > 0 ? power / n_spec : 1;
     }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n_spec >= PARALLEL_MIN)
   for (gint64 i = 0; i < (gint64) n_spec; i++)
     {
       float re = reference[i].r * moving[i].r + reference[i].i * moving[i].i;
@@ -638,7 +653,7 @@ evox_register_resample (const float  *src,
   along_x = g_new (float, nx * ny * nz);
   along_y = nz > 1 ? g_new (float, nx * ny * nz) : NULL;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nx * ny * nz >= PARALLEL_MIN)
   for (gint64 r = 0; r < (gint64) (ny * nz); r++)
     {
       const float *row = src + r * nx;
@@ -652,7 +667,7 @@ evox_register_resample (const float  *src,
                    + t->weight[2] * row[t->index[2]] + t->weight[3] * row[t->index[3]];
         }
     }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nx * ny * nz >= PARALLEL_MIN)
   for (gint64 r = 0; r < (gint64) (ny * nz); r++)
     {
       gsize y = r % ny, z = r / ny;
@@ -669,7 +684,7 @@ evox_register_resample (const float  *src,
     }
   if (nz > 1)
     {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nx * ny * nz >= PARALLEL_MIN)
       for (gint64 r = 0; r < (gint64) (ny * nz); r++)
         {
           gsize y = r % ny, z = r / ny;
@@ -689,7 +704,7 @@ evox_register_resample (const float  *src,
     }
 
   /* NaN where any axis falls outside. */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nx * ny * nz >= PARALLEL_MIN)
   for (gint64 r = 0; r < (gint64) (ny * nz); r++)
     {
       gsize y = r % ny, z = r / ny;
@@ -721,7 +736,7 @@ evox_register_ncc (const float *a,
 
   g_return_val_if_fail (n == 0 || (a != NULL && b != NULL), NAN);
 
-#pragma omp parallel for reduction(+:sa,sb,count) schedule(static)
+#pragma omp parallel for reduction(+:sa,sb,count) schedule(static) if (n >= PARALLEL_MIN)
   for (gint64 i = 0; i < (gint64) n; i++)
     if (isfinite (a[i]) && isfinite (b[i]))
       {
@@ -734,7 +749,7 @@ evox_register_ncc (const float *a,
   ma = sa / count;
   mb = sb / count;
   /* Centred second pass: the one-pass formula loses the digits of images with a large mean. */
-#pragma omp parallel for reduction(+:saa,sbb,sab) schedule(static)
+#pragma omp parallel for reduction(+:saa,sbb,sab) schedule(static) if (n >= PARALLEL_MIN)
   for (gint64 i = 0; i < (gint64) n; i++)
     if (isfinite (a[i]) && isfinite (b[i]))
       {

@@ -212,7 +212,7 @@ bin_image (const float *src,
   out_dims[1] = dims[1] / factor;
   out_dims[2] = dims[2] / fz;
   out = g_new0 (float, out_dims[0] * out_dims[1] * out_dims[2]);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (dims[0] * dims[1] * dims[2] >= 65536)
   for (gint64 r = 0; r < (gint64) (out_dims[1] * out_dims[2]); r++)
     {
       gsize y = r % out_dims[1], z = r / out_dims[1];
@@ -232,8 +232,8 @@ bin_image (const float *src,
 }
 
 /* The scale (nominal x (1 +- range), by golden section on a copy binned to at most
- * COARSE_VOXELS, then on one binned half as much, or the image itself, around the coarse best) and the
- * translation at full resolution that put moving onto target. */
+ * COARSE_VOXELS, then on one binned half as much, or the image itself, around the coarse best)
+ * and the translation at full resolution that put moving onto target. */
 static void
 register_pair (const float       *moving,
                const float       *target,
@@ -666,8 +666,9 @@ stack_report (Stack        *s,
       else
         {
           gint toward = u < s->ref_pos ? 1 : -1;
-          const float *target = e->is_anchor ? reg_ref
-                                             : evox_volume_get_data (out, (guint) ((gint) u + toward));
+          const float *target = e->is_anchor
+                                  ? reg_ref
+                                  : evox_volume_get_data (out, (guint) ((gint) u + toward));
 
           _evox_register_forward (plan, target, ts, TRUE);
           _evox_register_forward (plan, reg, ms, TRUE);
@@ -851,7 +852,8 @@ evox_register_stack_async (EvoxVolume                 *raw,
   else
     evox_register_options_init (&data->options);
   data->exclude = data->options.n_exclude > 0
-                    ? g_memdup2 (data->options.exclude_ev, data->options.n_exclude * sizeof (double))
+                    ? g_memdup2 (data->options.exclude_ev,
+                                 data->options.n_exclude * sizeof (double))
                     : NULL;
   data->options.exclude_ev = data->exclude;
   data->progress = progress != NULL ? evox_progress_ref (progress) : NULL;
