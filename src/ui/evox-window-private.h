@@ -46,6 +46,10 @@ struct _EvoxWindow
   GtkWidget            *cluster_panel;
   GtkWidget            *surface_panel;
   GtkWidget            *measure_panel;
+  GtkWidget            *registration_panel;
+  GtkWidget            *registration_switch;
+  GtkToggleButton      *registration_raw;
+  GtkToggleButton      *registration_registered;
   GtkStack             *side_stack;
   GtkLabel             *title_label;
   GtkRevealer          *error_revealer;
