@@ -328,53 +328,49 @@ test_report (Fixture       *fixture,
   z_column = g_list_model_get_item (gtk_column_view_get_columns (table), COLUMN_SHIFT_Z);
   g_assert_false (gtk_column_view_column_get_visible (z_column));
 
-  /* Shift plot: |shift|, x, y, then the flagged dots on |shift|. */
+  /* Shift plot: |shift|, x, y, then the flagged dots on |shift|, over the energies registered
+   * (the one left out has no shift); NCC before over every energy, after over those. */
   g_assert_cmpuint (evox_plot_get_n_lines (shift_plot), ==, 4);
-  y = evox_plot_get_line (shift_plot, 0, &x, &n);
-  g_assert_cmpuint (n, ==, EVOX_TEST_REG_N);
-  for (guint i = 0; i < n; i++)
-    {
-      const double *s = evox_test_reg_shifts[i];
-
-      g_assert_cmpfloat (x[i], ==, evox_test_reg_energies[i]);
-      if (i == EVOX_TEST_REG_EXCLUDED)
-        g_assert_true (isnan (y[i]));
-      else
-        g_assert_cmpfloat_with_epsilon (y[i], hypot (s[0], s[1]), 1e-12);
-    }
-  for (guint a = 0; a < 2; a++)
-    {
-      y = evox_plot_get_line (shift_plot, 1 + a, NULL, &n);
-      for (guint i = 0; i < n; i++)
-        if (i == EVOX_TEST_REG_EXCLUDED)
-          g_assert_true (isnan (y[i]));
-        else
-          g_assert_cmpfloat (y[i], ==, evox_test_reg_shifts[i][a]);
-    }
-  y = evox_plot_get_line (shift_plot, 3, NULL, &n);
-  for (guint i = 0; i < n; i++)
-    if (i == EVOX_TEST_REG_FLAGGED)
-      g_assert_cmpfloat (y[i], ==, 5);  /* |(4, 3)| */
-    else
-      g_assert_true (isnan (y[i]));
-
-  /* NCC plot: before and after. */
   g_assert_cmpuint (evox_plot_get_n_lines (ncc_plot), ==, 2);
-  for (guint line = 0; line < 2; line++)
+  for (guint line = 0; line < 4; line++)
     {
-      y = evox_plot_get_line (ncc_plot, line, NULL, &n);
-      for (guint i = 0; i < n; i++)
-        {
-          const EvoxRegistrationEntry *e = evox_registration_get_entry (fixture->registration,
-                                                                        i);
-          double expected = line == 0 ? e->ncc_before : e->ncc_after;
+      guint k = 0;
 
-          if (isnan (expected))
-            g_assert_true (isnan (y[i]));
+      y = evox_plot_get_line (shift_plot, line, &x, &n);
+      g_assert_cmpuint (n, ==, EVOX_TEST_REG_N - 1);
+      for (guint i = 0; i < EVOX_TEST_REG_N; i++)
+        {
+          const double *s = evox_test_reg_shifts[i];
+
+          if (i == EVOX_TEST_REG_EXCLUDED)
+            continue;
+          g_assert_cmpfloat (x[k], ==, evox_test_reg_energies[i]);
+          if (line == 0)
+            g_assert_cmpfloat_with_epsilon (y[k], hypot (s[0], s[1]), 1e-12);
+          else if (line <= 2)
+            g_assert_cmpfloat (y[k], ==, s[line - 1]);
+          else if (i == EVOX_TEST_REG_FLAGGED)
+            g_assert_cmpfloat (y[k], ==, 5);  /* |(4, 3)| */
           else
-            g_assert_cmpfloat (y[i], ==, expected);
+            g_assert_true (isnan (y[k]));
+          k++;
         }
     }
+  y = evox_plot_get_line (ncc_plot, 0, &x, &n);
+  g_assert_cmpuint (n, ==, EVOX_TEST_REG_N);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpfloat (y[i], ==, evox_registration_get_entry (fixture->registration,
+                                                              i)->ncc_before);
+  y = evox_plot_get_line (ncc_plot, 1, &x, &n);
+  g_assert_cmpuint (n, ==, EVOX_TEST_REG_N - 1);
+  for (guint i = 0, k = 0; i < EVOX_TEST_REG_N; i++)
+    if (i != EVOX_TEST_REG_EXCLUDED)
+      {
+        g_assert_cmpfloat (x[k], ==, evox_test_reg_energies[i]);
+        g_assert_cmpfloat (y[k], ==, evox_registration_get_entry (fixture->registration,
+                                                                  i)->ncc_after);
+        k++;
+      }
   g_assert_nonnull (strstr (evox_registration_panel_get_summary (fixture->panel), "4 of 5"));
   g_assert_nonnull (strstr (evox_registration_panel_get_summary (fixture->panel),
                             "7800.0 eV"));
@@ -600,6 +596,14 @@ test_window (void)
     GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (panel), GTK_TYPE_SCROLLED_WINDOW);
     GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
 
+    graphene_point_t at;
+
+    g_assert_true (gtk_widget_compute_point (evox_registration_panel_get_shift_plot (panel),
+                                             GTK_WIDGET (panel), &GRAPHENE_POINT_INIT (0, 0),
+                                             &at));
+    gtk_adjustment_set_value (adjustment, at.y - 80);
+    evox_test_spin (0.3);
+    evox_test_screenshot (GTK_WIDGET (window), "registration-plots");
     gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
     evox_test_spin (0.3);
     evox_test_screenshot (GTK_WIDGET (window), "registration-report");

@@ -503,6 +503,7 @@ update_plots (EvoxRegistrationPanel *self,
 {
   guint n = registration != NULL ? evox_registration_get_n_entries (registration) : 0;
   g_autofree double *energy = g_new (double, MAX (n, 1));
+  g_autofree double *kept_energy = g_new (double, MAX (n, 1));
   g_autofree double *shift = g_new (double, 3 * MAX (n, 1));
   g_autofree double *magnitude = g_new (double, MAX (n, 1));
   g_autofree double *flagged = g_new (double, MAX (n, 1));
@@ -510,7 +511,7 @@ update_plots (EvoxRegistrationPanel *self,
   g_autofree double *after = g_new (double, MAX (n, 1));
   const char *axis_names[3] = { N_("Shift x"), N_("Shift y"), N_("Shift z") };
   const GdkRGBA *axis_colors[3] = { &x_color, &y_color, &z_color };
-  guint n_axes;
+  guint n_axes, kept = 0;
   guint line;
 
   evox_plot_clear (self->shift_plot);
@@ -518,49 +519,52 @@ update_plots (EvoxRegistrationPanel *self,
   if (n == 0)
     return;
   n_axes = is_3d (registration) ? 3 : 2;
+  /* An energy left out has no shift and no registered image: the after series skip it (the
+   * lines join its neighbours); before, it had an image like any other. */
   for (guint i = 0; i < n; i++)
     {
       const EvoxRegistrationEntry *e = evox_registration_get_entry (registration, i);
-      double m = 0;
 
       energy[i] = e->energy_ev;
-      for (guint a = 0; a < 3; a++)
-        {
-          /* An energy left out has no shift: a gap in the lines. */
-          shift[a * n + i] = e->excluded ? NAN : e->shift[a];
-          m += e->shift[a] * e->shift[a];
-        }
-      magnitude[i] = e->excluded ? NAN : sqrt (m);
-      flagged[i] = e->flagged && !e->excluded ? magnitude[i] : NAN;
       before[i] = e->ncc_before;
-      after[i] = e->excluded ? NAN : e->ncc_after;
+      if (e->excluded)
+        continue;
+      kept_energy[kept] = e->energy_ev;
+      for (guint a = 0; a < 3; a++)
+        shift[a * n + kept] = e->shift[a];
+      magnitude[kept] = sqrt (e->shift[0] * e->shift[0] + e->shift[1] * e->shift[1] +
+                              e->shift[2] * e->shift[2]);
+      /* Isolated finite points: dots, no segments between flagged energies. */
+      flagged[kept] = e->flagged ? magnitude[kept] : NAN;
+      after[kept] = e->ncc_after;
+      kept++;
     }
 
-  line = evox_plot_add_line (self->shift_plot, energy, magnitude, n, &magnitude_color,
+  line = evox_plot_add_line (self->shift_plot, kept_energy, magnitude, kept, &magnitude_color,
                              _("|shift|"));
   evox_plot_set_line_points (self->shift_plot, line, TRUE);
   for (guint a = 0; a < n_axes; a++)
     {
-      line = evox_plot_add_line (self->shift_plot, energy, shift + a * n, n, axis_colors[a],
-                                 _(axis_names[a]));
+      line = evox_plot_add_line (self->shift_plot, kept_energy, shift + a * n, kept,
+                                 axis_colors[a], _(axis_names[a]));
       evox_plot_set_line_points (self->shift_plot, line, TRUE);
     }
   line = evox_plot_add_line (self->ncc_plot, energy, before, n, &before_color, _("before"));
   evox_plot_set_line_points (self->ncc_plot, line, TRUE);
-  line = evox_plot_add_line (self->ncc_plot, energy, after, n, &x_color, _("after"));
+  line = evox_plot_add_line (self->ncc_plot, kept_energy, after, kept, &x_color, _("after"));
   evox_plot_set_line_points (self->ncc_plot, line, TRUE);
 
   /* Flagged energies: a red dot on |shift| and a marker across both plots. */
   if (evox_registration_get_n_flagged (registration) > 0)
     {
-      line = evox_plot_add_line (self->shift_plot, energy, flagged, n, &flagged_color,
+      line = evox_plot_add_line (self->shift_plot, kept_energy, flagged, kept, &flagged_color,
                                  _("flagged"));
       evox_plot_set_line_points (self->shift_plot, line, TRUE);
-      for (guint i = 0; i < n; i++)
+      for (guint i = 0; i < kept; i++)
         if (isfinite (flagged[i]))
           {
-            evox_plot_add_marker (self->shift_plot, energy[i]);
-            evox_plot_add_marker (self->ncc_plot, energy[i]);
+            evox_plot_add_marker (self->shift_plot, kept_energy[i]);
+            evox_plot_add_marker (self->ncc_plot, kept_energy[i]);
           }
     }
 }
