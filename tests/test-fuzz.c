@@ -1,5 +1,5 @@
-/* test-fuzz.c: mutated SSRM tables, TIFF files and feature files give a volume or an error, never
- * a crash. */
+/* test-fuzz.c: mutated SSRM tables, TIFF files, feature files, Xradia and HDF5 files give a volume
+ * or an error, never a crash. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
@@ -7,9 +7,11 @@
 
 #include "evox-demo.h"
 #include "evox-feature-file.h"
+#include "evox-hdf5.h"
 #include "evox-loader.h"
 #include "evox-tiff.h"
 #include "evox-test-util.h"
+#include "evox-test-xrm.h"
 
 #define ROUNDS 400
 
@@ -171,6 +173,62 @@ test_fuzz_tiff_hyperstack (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Xradia files: byte flips land in the OLE2 header, allocation tables, directory and streams
+ * (sizes, types, names), and random cuts make truncated files. A small .txrm with a reference,
+ * small streams (metadata in the mini stream) and big ones (images of 40 x 32 u16). */
+static void
+test_fuzz_xrm (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *seed = g_build_filename (dir, "seed.txrm", NULL);
+  g_autofree char *path = g_build_filename (dir, "scan.txrm", NULL);
+  static const float energies[4] = { 8333, 8340, 8350, 0 };
+  EvoxTestXrm spec = { .width = 40, .height = 32, .n_images = 3, .data_type = 5,
+                       .energies = energies, .n_energies = 4, .reference = TRUE };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (61);
+  g_autofree char *original = NULL;
+  gsize length;
+  guint opened = 0;
+
+  evox_test_xrm_write (seed, &spec);
+  fuzz_file (seed, "mutant.txrm", 71);
+
+  /* Cuts anywhere, and runs of random bytes over the header and the tables. */
+  g_assert_true (g_file_get_contents (seed, &original, &length, NULL));
+  g_setenv ("EVOX_MEMORY_LIMIT", "256M", TRUE);
+  for (int round = 0; round < ROUNDS; round++)
+    {
+      g_autofree char *copy = g_memdup2 (original, length);
+      gsize size = length;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(EvoxVolume) volume = NULL;
+
+      if (round % 2 == 0)
+        size = g_rand_int_range (rand, 0, (gint32) length);
+      else
+        for (int k = g_rand_int_range (rand, 1, 6); k > 0; k--)
+          {
+            /* The first sectors hold the header, FAT and directory. */
+            gsize at = g_rand_int_range (rand, 0, (gint32) MIN (length, 3 * 4096 + 512));
+            guint32 word = g_rand_int (rand);
+
+            memcpy (copy + MIN (at, length - 4), &word, 4);
+          }
+      g_assert_true (g_file_set_contents (path, copy, size, NULL));
+      volume = evox_volume_load (path, NULL, NULL, NULL, &error);
+      if (volume == NULL)
+        {
+          g_assert_nonnull (error);
+          g_assert_nonnull (strstr (error->message, "scan.txrm"));
+        }
+      else
+        opened++;
+    }
+  g_unsetenv ("EVOX_MEMORY_LIMIT");
+  g_test_message ("scan.txrm: %u of %d cuts and overwrites still opened", opened, ROUNDS);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* Mutated .npy matrices and feature CSVs, read by their own readers (the loader refuses .npy). */
 static void
 test_fuzz_feature_files (void)
@@ -235,6 +293,35 @@ test_fuzz_feature_files (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A Data Exchange file as Evox writes it: two energies of u16 with energies, pixel sizes and
+ * metadata, so mutations reach the superblock, the object headers, the attributes and the
+ * chunk index. */
+static void
+test_fuzz_hdf5 (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "seed.h5", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (6, 5, 1, 2, EVOX_SAMPLE_U16, &error);
+  double spacing[3] = { 30, 30, 30 };
+
+  for (guint c = 0; c < 2; c++)
+    {
+      guint16 *v = evox_volume_get_data_mut (volume, c);
+
+      for (int i = 0; i < 6 * 5; i++)
+        v[i] = (guint16) (i * 997 + c * 13);
+      evox_volume_set_channel_info (volume, c, c == 0 ? "a" : "b", 8300 + 50 * c);
+    }
+  evox_volume_set_spacing (volume, spacing);
+  evox_volume_set_spacing_known (volume, TRUE);
+  evox_volume_set_metadata (volume, "sample", "NMC");
+  g_assert_true (evox_hdf5_write (volume, path, FALSE, NULL, NULL, &error));
+  g_assert_no_error (error);
+  fuzz_file (path, "data.h5", 61);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -245,5 +332,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Fuzz/tiff-deflate", test_fuzz_tiff_deflate);
   g_test_add_func ("/Evox/Fuzz/tiff-hyperstack", test_fuzz_tiff_hyperstack);
   g_test_add_func ("/Evox/Fuzz/feature-files", test_fuzz_feature_files);
+  g_test_add_func ("/Evox/Fuzz/xrm", test_fuzz_xrm);
+  g_test_add_func ("/Evox/Fuzz/hdf5", test_fuzz_hdf5);
   return g_test_run ();
 }

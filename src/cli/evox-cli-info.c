@@ -7,6 +7,8 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "evox-cli-private.h"
 
@@ -135,6 +137,90 @@ add_scans (JsonBuilder *builder,
   json_builder_end_array (builder);
 }
 
+static int
+compare_strings (const void *a,
+                 const void *b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+/* Channels that carry an energy: a spectral stack. */
+static guint
+count_energies (EvoxVolume *volume)
+{
+  guint n = 0;
+
+  for (guint c = 0; c < evox_volume_get_n_channels (volume); c++)
+    n += isfinite (evox_volume_get_channel_energy (volume, c));
+  return n;
+}
+
+/* Lines of "spectral_warnings", without empty ones. */
+static GStrv
+dup_warnings (EvoxVolume *volume)
+{
+  const char *text = evox_volume_get_metadata (volume, "spectral_warnings");
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) lines = text != NULL ? g_strsplit (text, "\n", -1) : NULL;
+
+  for (guint i = 0; lines != NULL && lines[i] != NULL; i++)
+    if (*lines[i] != '\0')
+      g_strv_builder_add (builder, lines[i]);
+  return g_strv_builder_end (builder);
+}
+
+/* "info.<name>" metadata, which the Xradia and HDF5 readers set for this command, by name. */
+static GStrv
+dup_info_keys (EvoxVolume *volume)
+{
+  g_auto(GStrv) keys = evox_volume_dup_metadata_keys (volume);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  GStrv sorted;
+
+  for (guint i = 0; keys[i] != NULL; i++)
+    if (g_str_has_prefix (keys[i], "info.") && keys[i][5] != '\0')
+      g_strv_builder_add (builder, keys[i]);
+  sorted = g_strv_builder_end (builder);
+  qsort (sorted, g_strv_length (sorted), sizeof (char *), compare_strings);
+  return sorted;
+}
+
+static void
+add_spectral (JsonBuilder *builder,
+              EvoxVolume  *volume)
+{
+  g_auto(GStrv) warnings = dup_warnings (volume);
+  g_auto(GStrv) info_keys = dup_info_keys (volume);
+  const char *source = evox_volume_get_metadata (volume, "spectral_source");
+
+  if (count_energies (volume) > 0)
+    {
+      json_builder_set_member_name (builder, "energies_ev");
+      json_builder_begin_array (builder);
+      for (guint c = 0; c < evox_volume_get_n_channels (volume); c++)
+        add_number (builder, NULL, evox_volume_get_channel_energy (volume, c));
+      json_builder_end_array (builder);
+    }
+  if (source != NULL)
+    {
+      json_builder_set_member_name (builder, "source");
+      json_builder_add_string_value (builder, source);
+    }
+  json_builder_set_member_name (builder, "info");
+  json_builder_begin_object (builder);
+  for (guint i = 0; info_keys[i] != NULL; i++)
+    {
+      json_builder_set_member_name (builder, info_keys[i] + 5);
+      json_builder_add_string_value (builder, evox_volume_get_metadata (volume, info_keys[i]));
+    }
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "warnings");
+  json_builder_begin_array (builder);
+  for (guint i = 0; warnings[i] != NULL; i++)
+    json_builder_add_string_value (builder, warnings[i]);
+  json_builder_end_array (builder);
+}
+
 static char *
 info_json (EvoxVolume *volume,
            const char *path)
@@ -173,6 +259,9 @@ info_json (EvoxVolume *volume,
       else
         json_builder_add_null_value (builder);
       add_number (builder, "energy_ev", evox_volume_get_channel_energy (volume, c));
+      add_number (builder, "pixel_size_nm", evox_volume_get_spacing_known (volume)
+                                            ? evox_volume_get_channel_pixel_size (volume, c)
+                                            : NAN);
       json_builder_set_member_name (builder, "value_scale");
       json_builder_add_string_value (
         builder, evox_value_scale_to_string (evox_volume_get_channel_value_scale (volume, c)));
@@ -214,6 +303,8 @@ info_json (EvoxVolume *volume,
       add_stats (builder, evox_volume_get_measured_stats (volume));
       json_builder_end_object (builder);
     }
+
+  add_spectral (builder, volume);
 
   json_builder_set_member_name (builder, "metadata");
   json_builder_begin_object (builder);
@@ -259,6 +350,63 @@ print_stats_line (const char      *title,
   printf ("\n");
 }
 
+/* At most this many energies are listed on the energies line; the channel table has them all. */
+#define ENERGIES_LISTED 12
+
+/* Energies, pixel sizes per energy, where the stack came from, what the reader says about it
+ * ("info.<name>" metadata) and its warnings. */
+static void
+print_spectral (EvoxVolume *volume)
+{
+  guint n_channels = evox_volume_get_n_channels (volume);
+  guint n_energies = count_energies (volume);
+  g_auto(GStrv) warnings = dup_warnings (volume);
+  g_auto(GStrv) info_keys = dup_info_keys (volume);
+  const char *source = evox_volume_get_metadata (volume, "spectral_source");
+
+  if (source != NULL)
+    printf ("%-12s %s\n", "source", source);
+  if (n_energies > 0)
+    {
+      double lo = INFINITY, hi = -INFINITY;
+      g_autoptr(GString) list = g_string_new (NULL);
+
+      for (guint c = 0; c < n_channels; c++)
+        {
+          double e = evox_volume_get_channel_energy (volume, c);
+
+          if (!isfinite (e))
+            continue;
+          lo = MIN (lo, e);
+          hi = MAX (hi, e);
+          g_string_append_printf (list, "%s%.1f", list->len > 0 ? ", " : "", e);
+        }
+      if (n_energies == 1)
+        printf ("%-12s 1, %.1f eV\n", "energies", lo);
+      else if (n_energies <= ENERGIES_LISTED)
+        printf ("%-12s %u, %.1f to %.1f eV: %s\n", "energies", n_energies, lo, hi, list->str);
+      else
+        printf ("%-12s %u, %.1f to %.1f eV\n", "energies", n_energies, lo, hi);
+      printf ("%-12s %-8s %12s %14s\n", "channels", "index", "energy (eV)", "pixel (nm)");
+      for (guint c = 0; c < n_channels; c++)
+        {
+          double e = evox_volume_get_channel_energy (volume, c);
+          /* Unknown spacing falls back to 1: no size to show. */
+          double pixel = evox_volume_get_spacing_known (volume)
+                         ? evox_volume_get_channel_pixel_size (volume, c) : NAN;
+          g_autofree char *e_text = isfinite (e) ? g_strdup_printf ("%.2f", e) : g_strdup ("-");
+          g_autofree char *p_text = isfinite (pixel) ? g_strdup_printf ("%.4g", pixel)
+                                                     : g_strdup ("-");
+
+          printf ("%-12s %-8u %12s %14s\n", "", c, e_text, p_text);
+        }
+    }
+  for (guint i = 0; info_keys[i] != NULL; i++)
+    printf ("%-12s %s\n", info_keys[i] + 5, evox_volume_get_metadata (volume, info_keys[i]));
+  for (guint i = 0; warnings[i] != NULL; i++)
+    printf ("%-12s %s\n", "warning", warnings[i]);
+}
+
 static void
 print_text (EvoxVolume *volume,
             const char *path)
@@ -301,6 +449,7 @@ print_text (EvoxVolume *volume,
         printf ("  %-10s %s\n", label != NULL ? label : "", each);
       }
   }
+  print_spectral (volume);
   print_stats_line ("statistics", &stats, single);
   for (guint c = 0; n_channels > 1 && c < n_channels; c++)
     {

@@ -19,6 +19,7 @@ typedef struct
   GStrv    values;
   char    *scale;
   char    *voxel_size;
+  char    *bin;
   gboolean demo;
 } EvoxCliInput;
 

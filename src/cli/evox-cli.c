@@ -208,6 +208,7 @@ _evox_cli_input_clear (EvoxCliInput *input)
   g_clear_pointer (&input->values, g_strfreev);
   g_clear_pointer (&input->scale, g_free);
   g_clear_pointer (&input->voxel_size, g_free);
+  g_clear_pointer (&input->bin, g_free);
 }
 
 /* The reading options join the command's own, so `--help` shows them. */
@@ -232,6 +233,8 @@ _evox_cli_input_add_options (EvoxCliInput   *input,
       "VALUE:DEPTH" },
     { "scale", 0, 0, G_OPTION_ARG_STRING, &input->scale,
       "SSRM values are log10 (default) or linear", "log10|linear" },
+    { "bin", 0, 0, G_OPTION_ARG_STRING, &input->bin,
+      "Average N x N pixels of each image as it is read (Xradia, HDF5, spectral sets)", "N" },
     { "demo", 0, 0, G_OPTION_ARG_NONE, &input->demo,
       "Use the generated demo SSRM stack instead of a file", NULL },
     { NULL }
@@ -499,6 +502,22 @@ first_ssrm_option (const EvoxCliInput *input,
   return NULL;
 }
 
+/* What a reader left out or guessed ("spectral_warnings"), one line each on stderr, so batch
+ * logs keep them beside the command's output. */
+static void
+print_load_warnings (EvoxVolume *volume)
+{
+  const char *warnings = evox_volume_get_metadata (volume, "spectral_warnings");
+  g_auto(GStrv) lines = NULL;
+
+  if (warnings == NULL)
+    return;
+  lines = g_strsplit (warnings, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (*lines[i] != '\0')
+      fprintf (stderr, "evox: warning: %s\n", lines[i]);
+}
+
 /**
  * _evox_cli_input_load:
  * @path: (nullable): the file, or NULL with --demo
@@ -518,6 +537,8 @@ _evox_cli_input_load (EvoxCliInput *input,
   double voxel_size[3];
   gboolean ssrm, lateral_known;
   const char *unused;
+  EvoxFormat format = EVOX_FORMAT_UNKNOWN;
+  gint64 bin = 1;
 
   if (!parse_nm (input->dz, "--dz", EVOX_SSRM_DEFAULT_DZ_NM, &options->dz_nm, status) ||
       !parse_nm (input->pixel_size, "--pixel-size", 0, &options->pixel_size_nm, status))
@@ -542,10 +563,17 @@ _evox_cli_input_load (EvoxCliInput *input,
         }
     }
 
+  if (input->bin != NULL && !_evox_cli_parse_int (input->bin, 1, 4096, &bin))
+    {
+      *status = _evox_cli_usage_error (NULL, "--bin must be a whole number from 1 to 4096, not "
+                                       "'%s'", input->bin);
+      return NULL;
+    }
+
   ssrm = input->demo;
   if (!input->demo)
     {
-      EvoxFormat format = evox_detect_format (path, &error);
+      format = evox_detect_format (path, &error);
 
       if (format == EVOX_FORMAT_UNKNOWN)
         {
@@ -553,6 +581,14 @@ _evox_cli_input_load (EvoxCliInput *input,
           return NULL;
         }
       ssrm = format == EVOX_FORMAT_SSRM_TABLE;
+    }
+  /* Only the image-stack readers bin; elsewhere --bin would be silently ignored. */
+  if (bin > 1 && format != EVOX_FORMAT_XRADIA && format != EVOX_FORMAT_HDF5 &&
+      format != EVOX_FORMAT_SPECTRAL)
+    {
+      *status = _evox_cli_error (EVOX_EXIT_USAGE, "--bin applies to Xradia, HDF5 and spectral "
+                                 "sets, not to %s", input->demo ? "the demo volume" : path);
+      return NULL;
     }
   unused = ssrm && !input->demo ? NULL : first_ssrm_option (input, input->demo);
   if (unused != NULL)
@@ -586,12 +622,17 @@ _evox_cli_input_load (EvoxCliInput *input,
   if (input->demo)
     volume = evox_demo_volume_new (options->dz_nm);
   else
-    volume = evox_volume_load (path, options, NULL, NULL, &error);
+    {
+      EvoxLoadOptions load = { .ssrm = options, .bin = (guint) bin };
+
+      volume = evox_volume_load_with (path, &load, NULL, NULL, &error);
+    }
   if (volume == NULL)
     {
       *status = error != NULL ? _evox_cli_input_error (error) : EVOX_EXIT_INPUT;
       return NULL;
     }
+  print_load_warnings (volume);
 
   if (ssrm)
     {

@@ -1,17 +1,1032 @@
-/* evox-hdf5.c: Data Exchange HDF5 files. */
+/* evox-hdf5.c: Data Exchange HDF5 files: /exchange/data read plane by plane (any integer or float
+ * type, 2D to 4D, flat and dark corrected into optical density, binned), and written back. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
 #include "config.h"
 
-#include "evox-hdf5.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include <hdf5.h>
 
-/* Placeholder until the reader lands: the loader links against it. */
+#include "evox-hdf5.h"
+#include "evox-output.h"
+
+/* Every HDF5 object is closed the same way when its local goes out of scope. */
+typedef hid_t EvoxH5Id;
+
+static void
+close_id (hid_t id)
+{
+  H5Idec_ref (id);
+}
+
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (EvoxH5Id, close_id, H5I_INVALID_HID)
+
+static const guint8 hdf5_signature[8] = { 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n' };
+
+/* Energies below this are in keV when the file does not say: TXM energies are 4 to 30 keV, and no
+ * X-ray microscope images at 200 eV and below with hard X-ray optics. */
+#define KEV_BELOW 200.0
+/* A vector (energies, angles) longer than this is not metadata. */
+#define MAX_VECTOR (1u << 20)
+/* A text attribute longer than this is not ours to show. */
+#define MAX_TEXT (1u << 20)
+
+/* HDF5 prints its error stack to stderr by default. Its error state is per thread in the
+ * thread-safe builds Debian ships, so every entry point that may run on a worker silences it. */
+static void
+quiet (void)
+{
+  H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
+}
+
+static herr_t
+first_description (unsigned                 n,
+                   const H5E_error2_t      *entry,
+                   void                    *data)
+{
+  char **out = data;
+
+  if (*out == NULL && entry->desc != NULL && entry->desc[0] != '\0')
+    *out = g_strdup (entry->desc);
+  return 0;
+}
+
+/* The innermost message of HDF5's error stack (the most specific one), then the stack cleared. */
+static char *
+dup_hdf5_reason (void)
+{
+  char *reason = NULL;
+
+  H5Ewalk2 (H5E_DEFAULT, H5E_WALK_UPWARD, first_description, &reason);
+  H5Eclear2 (H5E_DEFAULT);
+  return reason != NULL ? reason : g_strdup ("HDF5 library error");
+}
+
+static void set_error (GError **error, int code, const char *path, const char *format, ...)
+  G_GNUC_PRINTF (4, 5);
+
+static void
+set_error (GError     **error,
+           int          code,
+           const char  *path,
+           const char  *format,
+           ...)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, EVOX_ERROR, code, "%s: %s", display, message);
+}
+
+/* What failed ("reading /exchange/data") and HDF5's own reason. */
+static void
+set_hdf5_error (GError     **error,
+                const char  *path,
+                const char  *what)
+{
+  g_autofree char *reason = dup_hdf5_reason ();
+
+  set_error (error, EVOX_ERROR_INVALID_DATA, path, "%s failed (%s)", what, reason);
+}
+
 gboolean
 evox_hdf5_has_signature (const guint8 *head,
                          gsize         n)
 {
+  return head != NULL && n >= sizeof hdf5_signature &&
+         memcmp (head, hdf5_signature, sizeof hdf5_signature) == 0;
+}
+
+void
+evox_hdf5_info_free (EvoxHdf5Info *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->type_name);
+  g_free (info->energies_ev);
+  g_free (info->angles_deg);
+  g_free (info);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reading small things: text attributes, vectors                                              */
+
+/* A scalar text attribute (fixed or variable length), or NULL when absent or not text. */
+static char *
+dup_text_attribute (hid_t       object,
+                    const char *name)
+{
+  g_auto(EvoxH5Id) attribute = H5I_INVALID_HID;
+  g_auto(EvoxH5Id) type = H5I_INVALID_HID;
+  g_auto(EvoxH5Id) space = H5I_INVALID_HID;
+  g_auto(EvoxH5Id) memtype = H5I_INVALID_HID;
+  char *text = NULL;
+
+  if (H5Aexists (object, name) <= 0)
+    return NULL;
+  attribute = H5Aopen (object, name, H5P_DEFAULT);
+  if (attribute < 0 || (type = H5Aget_type (attribute)) < 0 ||
+      (space = H5Aget_space (attribute)) < 0)
+    return NULL;
+  if (H5Tget_class (type) != H5T_STRING || H5Sget_simple_extent_npoints (space) != 1)
+    return NULL;
+  /* HDF5 converts no text between character sets: read in the stored one. */
+  memtype = H5Tcopy (H5T_C_S1);
+  H5Tset_cset (memtype, H5Tget_cset (type));
+  if (H5Tis_variable_str (type) > 0)
+    {
+      char *vlen = NULL;
+
+      H5Tset_size (memtype, H5T_VARIABLE);
+      if (H5Aread (attribute, memtype, &vlen) < 0 || vlen == NULL)
+        return NULL;
+      text = g_strndup (vlen, MAX_TEXT);
+      H5free_memory (vlen);
+    }
+  else
+    {
+      size_t size = H5Tget_size (type);
+
+      if (size == 0 || size > MAX_TEXT)
+        return NULL;
+      /* One more byte than stored: NULLTERM in memory keeps every stored character. */
+      H5Tset_size (memtype, size + 1);
+      text = g_malloc0 (size + 1);
+      if (H5Aread (attribute, memtype, text) < 0)
+        g_clear_pointer (&text, g_free);
+    }
+  if (text != NULL && !g_utf8_validate (text, -1, NULL))
+    {
+      char *valid = g_utf8_make_valid (text, -1);
+
+      g_free (text);
+      text = valid;
+    }
+  return text != NULL ? g_strstrip (text) : NULL;
+}
+
+/* The dataset at `name` (absolute), or H5I_INVALID_HID when there is nothing of that name, or
+ * it is no dataset. Each parent is looked up first: H5Lexists fails on a missing group. */
+static hid_t
+open_dataset (hid_t       file,
+              const char *name)
+{
+  g_auto(GStrv) parts = g_strsplit (name + 1, "/", -1);
+  g_autoptr(GString) prefix = g_string_new ("");
+  hid_t object;
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      g_string_append_printf (prefix, "/%s", parts[i]);
+      if (H5Lexists (file, prefix->str, H5P_DEFAULT) <= 0)
+        {
+          H5Eclear2 (H5E_DEFAULT);
+          return H5I_INVALID_HID;
+        }
+    }
+  object = H5Oopen (file, name, H5P_DEFAULT);
+  if (object < 0)
+    {
+      H5Eclear2 (H5E_DEFAULT);
+      return H5I_INVALID_HID;
+    }
+  if (H5Iget_type (object) != H5I_DATASET)
+    {
+      H5Oclose (object);
+      return H5I_INVALID_HID;
+    }
+  return object;
+}
+
+static gboolean
+is_number_type (hid_t type)
+{
+  H5T_class_t class = H5Tget_class (type);
+
+  return class == H5T_INTEGER || class == H5T_FLOAT;
+}
+
+/* A numeric vector (or scalar) as doubles: *n = 0 when absent; an error when present but not
+ * numbers, of rank above 1, or too long. */
+static gboolean
+read_vector (hid_t         file,
+             const char   *name,
+             const char   *path,
+             double      **values,
+             guint        *n,
+             char        **units,
+             GError      **error)
+{
+  g_auto(EvoxH5Id) dataset = open_dataset (file, name);
+  g_auto(EvoxH5Id) type = H5I_INVALID_HID;
+  g_auto(EvoxH5Id) space = H5I_INVALID_HID;
+  g_autofree double *v = NULL;
+  hssize_t count;
+  int rank;
+
+  *values = NULL;
+  *n = 0;
+  if (units != NULL)
+    *units = NULL;
+  if (dataset < 0)
+    return TRUE;
+  type = H5Dget_type (dataset);
+  space = H5Dget_space (dataset);
+  if (type < 0 || space < 0)
+    {
+      set_hdf5_error (error, path, name);
+      return FALSE;
+    }
+  rank = H5Sget_simple_extent_ndims (space);
+  count = H5Sget_simple_extent_npoints (space);
+  if (!is_number_type (type) || rank < 0 || rank > 1 || count < 1)
+    {
+      set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+                 "%s is not a list of numbers (rank %d, %" G_GINT64_FORMAT " values)", name, rank,
+                 (gint64) count);
+      return FALSE;
+    }
+  if (count > MAX_VECTOR)
+    {
+      set_error (error, EVOX_ERROR_TOO_LARGE, path, "%s claims %" G_GINT64_FORMAT " values", name,
+                 (gint64) count);
+      return FALSE;
+    }
+  v = g_new (double, count);
+  if (H5Dread (dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+    {
+      g_autofree char *what = g_strdup_printf ("reading %s", name);
+
+      set_hdf5_error (error, path, what);
+      return FALSE;
+    }
+  if (units != NULL)
+    *units = dup_text_attribute (dataset, "units");
+  *values = g_steal_pointer (&v);
+  *n = (guint) count;
+  return TRUE;
+}
+
+static gboolean
+units_are (const char *units,
+           const char * const *names)
+{
+  for (guint i = 0; names[i] != NULL; i++)
+    if (g_ascii_strcasecmp (units, names[i]) == 0)
+      return TRUE;
   return FALSE;
+}
+
+/* Energies to eV by their units attribute; without one, values all below KEV_BELOW are keV.
+ * `note` says which rule decided. */
+static gboolean
+energies_to_ev (double      *e,
+                guint        n,
+                const char  *units,
+                const char  *path,
+                char       **note,
+                GError     **error)
+{
+  static const char * const ev[] = { "eV", "electronvolt", "electron volt", NULL };
+  static const char * const kev[] = { "keV", "kiloelectronvolt", NULL };
+  static const char * const joule[] = { "J", "joule", NULL };
+  double scale = 1, max = 0;
+
+  for (guint i = 0; i < n; i++)
+    if (isfinite (e[i]))
+      max = MAX (max, fabs (e[i]));
+  if (units != NULL && units[0] != '\0')
+    {
+      if (units_are (units, ev))
+        scale = 1;
+      else if (units_are (units, kev))
+        scale = 1000;
+      else if (units_are (units, joule))
+        scale = 1 / 1.602176634e-19;
+      else
+        {
+          set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+                     "/exchange/energy has units '%s'; Evox reads eV, keV and J", units);
+          return FALSE;
+        }
+      *note = g_strdup_printf ("units \"%s\"", units);
+    }
+  else if (max < KEV_BELOW)
+    {
+      scale = 1000;
+      *note = g_strdup_printf ("no units; values below %g read as keV", KEV_BELOW);
+    }
+  else
+    *note = g_strdup ("no units; read as eV");
+  for (guint i = 0; i < n; i++)
+    e[i] *= scale;
+  return TRUE;
+}
+
+/* Data Exchange stores angles in degrees; radians only when the units attribute says so. */
+static gboolean
+angles_to_degrees (double      *a,
+                   guint        n,
+                   const char  *units,
+                   const char  *path,
+                   GError     **error)
+{
+  static const char * const deg[] = { "deg", "degree", "degrees", NULL };
+  static const char * const rad[] = { "rad", "radian", "radians", NULL };
+
+  if (units == NULL || units[0] == '\0' || units_are (units, deg))
+    return TRUE;
+  if (!units_are (units, rad))
+    {
+      set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+                 "/exchange/theta has units '%s'; Evox reads degrees and radians", units);
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    a[i] *= 180 / G_PI;
+  return TRUE;
+}
+
+/* Nanometres per unit of a pixel size; 0 when the units are not a length Evox knows. Without
+ * units, Data Exchange means SI (metres), but TXM writers put micrometres there unlabelled: a
+ * value below 1e-3 is metres, up to 100 micrometres, above that nanometres. */
+static double
+pixel_size_scale (const char *units,
+                  double      value,
+                  char      **note)
+{
+  static const struct { const char *name; double nm; } known[] = {
+    { "nm", 1 }, { "nanometer", 1 }, { "nanometre", 1 }, { "nanometers", 1 },
+    { "um", 1e3 }, { "µm", 1e3 }, { "micron", 1e3 }, { "microns", 1e3 }, { "micrometer", 1e3 },
+    { "micrometre", 1e3 }, { "micrometers", 1e3 },
+    { "mm", 1e6 }, { "cm", 1e7 }, { "m", 1e9 }, { "meter", 1e9 }, { "metre", 1e9 },
+  };
+
+  if (units != NULL && units[0] != '\0')
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (known); i++)
+        if (g_ascii_strcasecmp (units, known[i].name) == 0 || strcmp (units, known[i].name) == 0)
+          {
+            *note = g_strdup_printf ("units \"%s\"", units);
+            return known[i].nm;
+          }
+      return 0;
+    }
+  if (value < 1e-3)
+    {
+      *note = g_strdup ("no units; below 1e-3 read as m");
+      return 1e9;
+    }
+  if (value <= 100)
+    {
+      *note = g_strdup ("no units; up to 100 read as um");
+      return 1e3;
+    }
+  *note = g_strdup ("no units; above 100 read as nm");
+  return 1;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* What the file holds                                                                         */
+
+/* A flat or dark field: its shape and how its frames map onto the data. */
+typedef struct
+{
+  hid_t    dataset;
+  int      rank;
+  hsize_t  shape[4];
+  gboolean per_energy;  /* the first axis runs over the energies */
+  guint64  n_frames;    /* averaged per energy (per_energy) or over all */
+} Reference;
+
+typedef struct
+{
+  const char   *path;
+  hid_t         file;
+  hid_t         data;
+  EvoxHdf5Info *info;
+  hsize_t       shape[4];
+  H5T_class_t   class;
+  size_t        size;
+  H5T_sign_t    sign;
+  /* layout */
+  guint         n_channels;
+  gsize         nx, ny, nz;
+  const char   *axes;
+  gboolean      energies_used;
+  char         *energy_note;
+  char         *pixel_note;
+  double       *channel_pixel_nm;   /* one per channel when /exchange/pixel_size has them */
+  double        spacing_nm[3];      /* Evox's own attribute, NaN when absent */
+  Reference     white;
+  Reference     dark;
+} Source;
+
+static void
+source_clear (Source *source)
+{
+  if (source->white.dataset >= 0)
+    H5Dclose (source->white.dataset);
+  if (source->dark.dataset >= 0)
+    H5Dclose (source->dark.dataset);
+  if (source->data >= 0)
+    H5Dclose (source->data);
+  if (source->file >= 0)
+    H5Fclose (source->file);
+  evox_hdf5_info_free (source->info);
+  g_free (source->energy_note);
+  g_free (source->pixel_note);
+  g_free (source->channel_pixel_nm);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Source, source_clear)
+
+static char *
+type_name (H5T_class_t class,
+           size_t      size,
+           H5T_sign_t  sign)
+{
+  if (class == H5T_FLOAT)
+    return g_strdup_printf ("float%zu", size * 8);
+  return g_strdup_printf ("%sint%zu", sign == H5T_SGN_NONE ? "u" : "", size * 8);
+}
+
+static const char *
+class_name (H5T_class_t class)
+{
+  switch (class)
+    {
+    case H5T_STRING: return "text";
+    case H5T_BITFIELD: return "bit field";
+    case H5T_OPAQUE: return "opaque";
+    case H5T_COMPOUND: return "compound";
+    case H5T_REFERENCE: return "reference";
+    case H5T_ENUM: return "enumerated";
+    case H5T_VLEN: return "variable-length";
+    case H5T_ARRAY: return "array";
+    default: return "unknown";
+    }
+}
+
+/* HDF5 cannot tell a truncated or foreign file from a damaged superblock without reading it;
+ * refusing what is plainly not HDF5 here keeps the library away from most garbage. */
+static gboolean
+check_signature (const char  *path,
+                 GError     **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) stream = g_file_read (file, NULL, error);
+  guint8 head[sizeof hdf5_signature];
+  gsize n = 0;
+
+  if (stream == NULL)
+    return FALSE;
+  if (!g_input_stream_read_all (G_INPUT_STREAM (stream), head, sizeof head, &n, NULL, error))
+    return FALSE;
+  if (!evox_hdf5_has_signature (head, n))
+    {
+      set_error (error, EVOX_ERROR_INVALID_DATA, path, "not an HDF5 file (no HDF5 signature)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+open_reference (Source      *source,
+                const char  *name,
+                Reference   *ref,
+                GError     **error)
+{
+  g_auto(EvoxH5Id) type = H5I_INVALID_HID;
+  g_auto(EvoxH5Id) space = H5I_INVALID_HID;
+  int data_rank = source->info->rank;
+
+  ref->dataset = open_dataset (source->file, name);
+  if (ref->dataset < 0)
+    return TRUE;
+  type = H5Dget_type (ref->dataset);
+  space = H5Dget_space (ref->dataset);
+  if (type < 0 || space < 0)
+    {
+      set_hdf5_error (error, source->path, name);
+      return FALSE;
+    }
+  ref->rank = H5Sget_simple_extent_ndims (space);
+  if (!is_number_type (type) || ref->rank < 2 || ref->rank > 4)
+    {
+      set_error (error, EVOX_ERROR_UNSUPPORTED, source->path,
+                 "%s is not 2 to 4 dimensional numbers", name);
+      return FALSE;
+    }
+  H5Sget_simple_extent_dims (space, ref->shape, NULL);
+  if (ref->shape[ref->rank - 2] != source->ny || ref->shape[ref->rank - 1] != source->nx)
+    {
+      set_error (error, EVOX_ERROR_INVALID_DATA, source->path,
+                 "%s holds %" G_GUINT64_FORMAT " x %" G_GUINT64_FORMAT " images, the data %"
+                 G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT, name, (guint64) ref->shape[ref->rank - 2],
+                 (guint64) ref->shape[ref->rank - 1], source->ny, source->nx);
+      return FALSE;
+    }
+  /* Per energy when the first axis runs over the energies and there is an axis of frames left
+   * (4D), or for a 2D stack (E, y, x), whose references one per energy are the usual case. */
+  ref->per_energy = source->n_channels > 1 && ref->rank >= 3 &&
+                    ref->shape[0] == source->n_channels &&
+                    (ref->rank == 4 || data_rank == 3);
+  if (ref->rank == 4 && !ref->per_energy)
+    {
+      set_error (error, EVOX_ERROR_INVALID_DATA, source->path,
+                 "%s is 4D but its first axis (%" G_GUINT64_FORMAT ") is not the %u energies",
+                 name, (guint64) ref->shape[0], source->n_channels);
+      return FALSE;
+    }
+  ref->n_frames = 1;
+  for (int i = ref->per_energy ? 1 : 0; i < ref->rank - 2; i++)
+    ref->n_frames *= ref->shape[i];
+  if (ref->n_frames == 0)
+    {
+      set_error (error, EVOX_ERROR_INVALID_DATA, source->path, "%s holds no frames", name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+angles_vary (const EvoxHdf5Info *info)
+{
+  for (guint i = 1; i < info->n_angles; i++)
+    if (info->angles_deg[i] != info->angles_deg[0])
+      return TRUE;
+  return FALSE;
+}
+
+/* Opens the file and /exchange/data, reads the small datasets, decides the layout. */
+static gboolean
+source_open (Source      *source,
+             const char  *path,
+             GError     **error)
+{
+  g_auto(EvoxH5Id) fapl = H5I_INVALID_HID;
+  g_auto(EvoxH5Id) type = H5I_INVALID_HID;
+  g_auto(EvoxH5Id) space = H5I_INVALID_HID;
+  g_autofree char *energy_units = NULL;
+  g_autofree char *angle_units = NULL;
+  g_autofree char *pixel_units = NULL;
+  g_autofree double *pixel = NULL;
+  EvoxHdf5Info *info;
+  guint n_pixel = 0;
+  int rank;
+
+  memset (source, 0, sizeof *source);
+  source->path = path;
+  source->file = source->data = source->white.dataset = source->dark.dataset = H5I_INVALID_HID;
+  source->info = info = g_new0 (EvoxHdf5Info, 1);
+  info->pixel_size_nm = NAN;
+  for (int i = 0; i < 3; i++)
+    source->spacing_nm[i] = NAN;
+
+  quiet ();
+  if (!check_signature (path, error))
+    return FALSE;
+  fapl = H5Pcreate (H5P_FILE_ACCESS);
+  /* Closing the file closes whatever is still open in it. */
+  H5Pset_fclose_degree (fapl, H5F_CLOSE_STRONG);
+  source->file = H5Fopen (path, H5F_ACC_RDONLY, fapl);
+  if (source->file < 0)
+    {
+      g_autofree char *reason = dup_hdf5_reason ();
+
+      set_error (error, EVOX_ERROR_INVALID_DATA, path, "cannot open as HDF5 (%s)", reason);
+      return FALSE;
+    }
+
+  source->data = open_dataset (source->file, "/exchange/data");
+  if (source->data < 0)
+    {
+      set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+                 "no /exchange/data dataset (not a Data Exchange file)");
+      return FALSE;
+    }
+  type = H5Dget_type (source->data);
+  space = H5Dget_space (source->data);
+  if (type < 0 || space < 0)
+    {
+      set_hdf5_error (error, path, "/exchange/data");
+      return FALSE;
+    }
+  source->class = H5Tget_class (type);
+  source->size = H5Tget_size (type);
+  source->sign = H5Tget_sign (type);
+  if (!is_number_type (type) || source->size == 0 || source->size > 8)
+    {
+      set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+                 "/exchange/data holds %s values; Evox reads integers and floats",
+                 class_name (source->class));
+      return FALSE;
+    }
+  rank = H5Sget_simple_extent_ndims (space);
+  if (rank < 2 || rank > 4)
+    {
+      set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+                 "/exchange/data has rank %d; Evox reads 2 (y, x), 3 (z or energy, y, x) and "
+                 "4 (energy, z, y, x)", rank);
+      return FALSE;
+    }
+  info->rank = rank;
+  H5Sget_simple_extent_dims (space, source->shape, NULL);
+  for (int i = 0; i < rank; i++)
+    {
+      info->shape[i] = source->shape[i];
+      if (source->shape[i] == 0 || source->shape[i] > G_MAXUINT32)
+        {
+          set_error (error, EVOX_ERROR_INVALID_DATA, path,
+                     "/exchange/data axis %d has %" G_GUINT64_FORMAT " entries", i,
+                     (guint64) source->shape[i]);
+          return FALSE;
+        }
+    }
+  info->type_name = type_name (source->class, source->size, source->sign);
+
+  if (!read_vector (source->file, "/exchange/energy", path, &info->energies_ev,
+                    &info->n_energies, &energy_units, error) ||
+      !read_vector (source->file, "/exchange/theta", path, &info->angles_deg, &info->n_angles,
+                    &angle_units, error) ||
+      !read_vector (source->file, "/exchange/pixel_size", path, &pixel, &n_pixel, &pixel_units,
+                    error))
+    return FALSE;
+  if (info->n_energies > 0 &&
+      !energies_to_ev (info->energies_ev, info->n_energies, energy_units, path,
+                       &source->energy_note, error))
+    return FALSE;
+  if (!angles_to_degrees (info->angles_deg, info->n_angles, angle_units, path, error))
+    return FALSE;
+
+  /* The layout: energy first for 4D, and for 3D when the energies name the first axis and no
+   * rotation runs along it. */
+  source->nx = source->shape[rank - 1];
+  source->ny = source->shape[rank - 2];
+  if (rank == 2)
+    {
+      source->n_channels = 1;
+      source->nz = 1;
+      source->axes = "(y, x)";
+    }
+  else if (rank == 3 && info->n_energies == source->shape[0] && !angles_vary (info))
+    {
+      source->n_channels = (guint) source->shape[0];
+      source->nz = 1;
+      source->axes = "(energy, y, x)";
+    }
+  else if (rank == 3)
+    {
+      source->n_channels = 1;
+      source->nz = source->shape[0];
+      source->axes = info->n_angles == source->shape[0] ? "(theta, y, x)" : "(z, y, x)";
+    }
+  else
+    {
+      source->n_channels = (guint) source->shape[0];
+      source->nz = source->shape[1];
+      source->axes = info->n_angles == source->shape[1] ? "(energy, theta, y, x)"
+                                                       : "(energy, z, y, x)";
+    }
+  source->energies_used = info->n_energies == source->n_channels;
+
+  if (n_pixel > 0)
+    {
+      double scale = pixel_size_scale (pixel_units, fabs (pixel[0]), &source->pixel_note);
+
+      if (scale == 0)
+        {
+          set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+                     "/exchange/pixel_size has units '%s'; Evox reads nm, um, mm and m",
+                     pixel_units);
+          return FALSE;
+        }
+      if (isfinite (pixel[0]) && pixel[0] > 0)
+        info->pixel_size_nm = pixel[0] * scale;
+      if (n_pixel == source->n_channels && n_pixel > 1)
+        {
+          source->channel_pixel_nm = g_new (double, n_pixel);
+          for (guint c = 0; c < n_pixel; c++)
+            source->channel_pixel_nm[c] = pixel[c] * scale;
+        }
+    }
+  if (H5Aexists (source->data, "evox_spacing_nm") > 0)
+    {
+      g_auto(EvoxH5Id) attribute = H5Aopen (source->data, "evox_spacing_nm", H5P_DEFAULT);
+      g_auto(EvoxH5Id) aspace = attribute >= 0 ? H5Aget_space (attribute) : H5I_INVALID_HID;
+      double s[3];
+
+      if (aspace >= 0 && H5Sget_simple_extent_npoints (aspace) == 3 &&
+          H5Aread (attribute, H5T_NATIVE_DOUBLE, s) >= 0 && isfinite (s[0] + s[1] + s[2]) &&
+          s[0] > 0 && s[1] > 0 && s[2] > 0)
+        memcpy (source->spacing_nm, s, sizeof s);
+      H5Eclear2 (H5E_DEFAULT);
+    }
+
+  if (!open_reference (source, "/exchange/data_white", &source->white, error) ||
+      !open_reference (source, "/exchange/data_dark", &source->dark, error))
+    return FALSE;
+  info->has_white = source->white.dataset >= 0;
+  info->has_dark = source->dark.dataset >= 0;
+  return TRUE;
+}
+
+EvoxHdf5Info *
+evox_hdf5_read_info (const char  *path,
+                     GError     **error)
+{
+  g_auto(Source) source;
+  EvoxHdf5Info *info;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (!source_open (&source, path, error))
+    return NULL;
+  info = g_steal_pointer (&source.info);
+  return info;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reading the planes                                                                          */
+
+/* Reads image `frame` (the leading axes flattened, slowest first) of a dataset of `rank` and
+ * `shape` into buf as memtype. */
+static gboolean
+read_frame (hid_t           dataset,
+            int             rank,
+            const hsize_t  *shape,
+            guint64         frame,
+            hid_t           memtype,
+            gpointer        buf)
+{
+  g_auto(EvoxH5Id) file_space = H5Dget_space (dataset);
+  g_auto(EvoxH5Id) mem_space = H5I_INVALID_HID;
+  hsize_t start[4] = { 0 }, count[4];
+  hsize_t plane[2] = { shape[rank - 2], shape[rank - 1] };
+
+  for (int i = rank - 3; i >= 0; i--)
+    {
+      start[i] = frame % shape[i];
+      frame /= shape[i];
+      count[i] = 1;
+    }
+  count[rank - 2] = plane[0];
+  count[rank - 1] = plane[1];
+  mem_space = H5Screate_simple (2, plane, NULL);
+  if (file_space < 0 || mem_space < 0 ||
+      H5Sselect_hyperslab (file_space, H5S_SELECT_SET, start, NULL, count, NULL) < 0)
+    return FALSE;
+  return H5Dread (dataset, memtype, mem_space, file_space, H5P_DEFAULT, buf) >= 0;
+}
+
+/* The mean of a reference's frames for energy `channel` into out (ny * nx floats). */
+static gboolean
+average_reference (Source      *source,
+                   Reference   *ref,
+                   guint        channel,
+                   const char  *name,
+                   float       *out,
+                   float       *scratch,
+                   GError     **error)
+{
+  gsize n = source->nx * source->ny;
+  guint64 first = ref->per_energy ? (guint64) channel * ref->n_frames : 0;
+  g_autofree double *sum = g_new0 (double, n);
+
+  for (guint64 f = 0; f < ref->n_frames; f++)
+    {
+      if (!read_frame (ref->dataset, ref->rank, ref->shape, first + f, H5T_NATIVE_FLOAT, scratch))
+        {
+          g_autofree char *what = g_strdup_printf ("reading %s", name);
+
+          set_hdf5_error (error, source->path, what);
+          return FALSE;
+        }
+      for (gsize i = 0; i < n; i++)
+        sum[i] += scratch[i];
+    }
+  for (gsize i = 0; i < n; i++)
+    out[i] = (float) (sum[i] / (double) ref->n_frames);
+  return TRUE;
+}
+
+/* Optical density -ln((I - dark) / (white - dark)); NaN where either difference is not
+ * positive, where the logarithm means nothing. */
+static void
+apply_optical_density (float       *v,
+                       const float *white,
+                       const float *dark,
+                       gsize        n)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      double d = dark != NULL ? dark[i] : 0;
+      double num = (double) v[i] - d, den = (double) white[i] - d;
+      double od = num > 0 && den > 0 ? -log (num / den) : NAN;
+
+      v[i] = isfinite (od) ? (float) od : NAN;
+    }
+}
+
+static char *
+format_size (gsize         n_channels,
+             const gsize  *dims)
+{
+  if (n_channels > 1)
+    return g_strdup_printf ("%" G_GSIZE_FORMAT " energies of %" G_GSIZE_FORMAT " x %"
+                            G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT, n_channels, dims[0], dims[1],
+                            dims[2]);
+  return g_strdup_printf ("%" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT,
+                          dims[0], dims[1], dims[2]);
+}
+
+/* The smallest bin at which the volume fits under the memory cap, for the message; 0 if none. */
+static guint
+bin_that_fits (const Source *source,
+               gsize         item)
+{
+  for (guint bin = 2; bin <= 64; bin++)
+    {
+      guint64 n = (guint64) (source->nx / bin) * (source->ny / bin) *
+                  (source->nz > 1 ? source->nz / bin : 1) * source->n_channels;
+
+      if (n == 0)
+        return 0;
+      if (n * item <= evox_memory_cap ())
+        return bin;
+    }
+  return 0;
+}
+
+static void
+set_info_metadata (EvoxVolume   *volume,
+                   const Source *source,
+                   guint         bin,
+                   gboolean      corrected)
+{
+  const EvoxHdf5Info *info = source->info;
+  g_autoptr(GString) layout = g_string_new (source->axes);
+
+  g_string_append_c (layout, ' ');
+  for (int i = 0; i < info->rank; i++)
+    g_string_append_printf (layout, "%s%" G_GSIZE_FORMAT, i > 0 ? " x " : "", info->shape[i]);
+  g_string_append_printf (layout, " %s", info->type_name);
+  evox_volume_set_metadata (volume, "info.format", "Data Exchange HDF5");
+  evox_volume_set_metadata (volume, "info.layout", layout->str);
+  if (info->has_white || info->has_dark)
+    {
+      g_autofree char *flat = NULL;
+      g_autofree char *white = info->has_white
+        ? g_strdup_printf ("data_white %" G_GUINT64_FORMAT " frames%s", source->white.n_frames,
+                           source->white.per_energy ? " per energy" : "")
+        : g_strdup ("no data_white");
+      g_autofree char *dark = info->has_dark
+        ? g_strdup_printf ("data_dark %" G_GUINT64_FORMAT "%s", source->dark.n_frames,
+                           source->dark.per_energy ? " per energy" : "")
+        : g_strdup ("no data_dark");
+
+      flat = g_strdup_printf ("%s, %s%s", white, dark,
+                              corrected ? "" : " (not applied without data_white)");
+      evox_volume_set_metadata (volume, "info.flat field", flat);
+    }
+  if (corrected)
+    evox_volume_set_metadata (volume, "info.values",
+                              "optical density -ln((data - dark) / (white - dark))");
+  if (info->n_energies > 0)
+    {
+      double lo = INFINITY, hi = -INFINITY;
+      g_autofree char *text = NULL;
+
+      for (guint i = 0; i < info->n_energies; i++)
+        {
+          lo = MIN (lo, info->energies_ev[i]);
+          hi = MAX (hi, info->energies_ev[i]);
+        }
+      text = g_strdup_printf ("%u from %g to %g eV (%s)%s", info->n_energies, lo, hi,
+                              source->energy_note,
+                              source->energies_used ? "" : "; not one per channel, not used");
+      evox_volume_set_metadata (volume, "info.energies", text);
+    }
+  if (info->n_angles > 0)
+    {
+      g_autofree char *text = g_strdup_printf ("%u from %g to %g degrees", info->n_angles,
+                                               info->angles_deg[0],
+                                               info->angles_deg[info->n_angles - 1]);
+      evox_volume_set_metadata (volume, "info.angles", text);
+    }
+  if (isfinite (info->pixel_size_nm))
+    {
+      g_autofree char *text = g_strdup_printf ("%g nm (%s)", info->pixel_size_nm,
+                                               source->pixel_note);
+      evox_volume_set_metadata (volume, "info.pixel size", text);
+    }
+  if (bin > 1)
+    {
+      g_autofree char *text = source->nz > 1
+        ? g_strdup_printf ("%u (mean of %u x %u x %u voxels)", bin, bin, bin, bin)
+        : g_strdup_printf ("%u (mean of %u x %u pixels)", bin, bin, bin);
+      evox_volume_set_metadata (volume, "info.bin", text);
+    }
+}
+
+static gboolean
+copy_root_metadata_cb (hid_t               location,
+                       const char         *name,
+                       const H5A_info_t   *ainfo,
+                       void               *data)
+{
+  EvoxVolume *volume = data;
+  g_autofree char *text = NULL;
+
+  /* The Data Exchange version and Evox's own keys are not free metadata. */
+  if (g_str_has_prefix (name, "info.") || strcmp (name, "version") == 0)
+    return 0;
+  text = dup_text_attribute (location, name);
+  if (text != NULL && g_utf8_validate (name, -1, NULL))
+    evox_volume_set_metadata (volume, name, text);
+  return 0;
+}
+
+/* What Evox wrote: channel labels, the value meaning, root attributes as metadata. */
+static void
+restore_evox_attributes (EvoxVolume   *volume,
+                         const Source *source,
+                         gboolean      corrected)
+{
+  g_autofree char *labels = dup_text_attribute (source->data, "evox_channel_labels");
+  g_autofree char *quantity = dup_text_attribute (source->data, "description");
+  g_autofree char *unit = dup_text_attribute (source->data, "units");
+  g_autofree char *scale = dup_text_attribute (source->data, "evox_value_scale");
+  g_auto(EvoxH5Id) root = H5Gopen2 (source->file, "/", H5P_DEFAULT);
+
+  if (labels != NULL)
+    {
+      g_auto(GStrv) parts = g_strsplit (labels, "\n", -1);
+
+      if (g_strv_length (parts) == source->n_channels)
+        for (guint c = 0; c < source->n_channels; c++)
+          evox_volume_set_channel_info (volume, c, parts[c],
+                                        evox_volume_get_channel_energy (volume, c));
+    }
+  if (!corrected && scale != NULL)
+    evox_volume_set_values (volume,
+                            strcmp (scale, "log10") == 0 ? EVOX_SCALE_LOG10 : EVOX_SCALE_LINEAR,
+                            quantity != NULL && quantity[0] != '\0' ? quantity : NULL,
+                            unit != NULL && unit[0] != '\0' ? unit : NULL);
+  if (root >= 0)
+    {
+      hsize_t index = 0;
+
+      H5Aiterate2 (root, H5_INDEX_NAME, H5_ITER_INC, &index,
+                   (H5A_operator2_t) copy_root_metadata_cb, volume);
+    }
+  H5Eclear2 (H5E_DEFAULT);
+}
+
+static void
+set_geometry (EvoxVolume   *volume,
+              const Source *source,
+              guint         bin)
+{
+  const EvoxHdf5Info *info = source->info;
+
+  if (isfinite (source->spacing_nm[0]))
+    {
+      double s[3] = { source->spacing_nm[0] * bin, source->spacing_nm[1] * bin,
+                      source->spacing_nm[2] * (source->nz > 1 ? bin : 1) };
+
+      evox_volume_set_spacing (volume, s);
+      evox_volume_set_spacing_known (volume, TRUE);
+    }
+  else if (isfinite (info->pixel_size_nm))
+    {
+      double p = info->pixel_size_nm * bin;
+      double s[3] = { p, p, p };
+
+      evox_volume_set_spacing (volume, s);
+      evox_volume_set_spacing_known (volume, TRUE);
+    }
+  for (guint c = 0; c < source->n_channels; c++)
+    {
+      double energy = source->energies_used ? info->energies_ev[c] : NAN;
+      g_autofree char *label = isfinite (energy) ? g_strdup_printf ("%g eV", energy) : NULL;
+
+      if (label != NULL)
+        evox_volume_set_channel_info (volume, c, label, energy);
+      if (source->channel_pixel_nm != NULL && source->channel_pixel_nm[c] > 0)
+        evox_volume_set_channel_pixel_size (volume, c, source->channel_pixel_nm[c] * bin);
+    }
 }
 
 EvoxVolume *
@@ -21,6 +1036,472 @@ evox_hdf5_load (const char    *path,
                 GCancellable  *cancellable,
                 GError       **error)
 {
-  g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED, "%s: HDF5 files are not read yet", path);
-  return NULL;
+  g_auto(Source) source;
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autofree float *white = NULL;
+  g_autofree float *dark = NULL;
+  g_autofree float *scratch = NULL;
+  g_autofree double *sum = NULL;
+  gboolean corrected, direct;
+  EvoxSampleType type;
+  gsize dims[3], plane_in, plane_out, item;
+  guint bz;
+  guint64 done = 0, total;
+  hid_t memtype;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+
+  bin = MAX (bin, 1);
+  if (!source_open (&source, path, error))
+    return NULL;
+
+  corrected = source.info->has_white;
+  if (corrected || source.class == H5T_FLOAT || source.sign != H5T_SGN_NONE || source.size > 2)
+    type = EVOX_SAMPLE_F32;
+  else
+    type = source.size == 1 ? EVOX_SAMPLE_U8 : EVOX_SAMPLE_U16;
+  item = evox_sample_type_size (type);
+  bz = source.nz > 1 ? bin : 1;
+  dims[0] = source.nx / bin;
+  dims[1] = source.ny / bin;
+  dims[2] = source.nz / bz;
+  if (dims[0] == 0 || dims[1] == 0 || dims[2] == 0)
+    {
+      set_error (error, EVOX_ERROR_ARGUMENT, path,
+                 "binning by %u leaves nothing of %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %"
+                 G_GSIZE_FORMAT, bin, source.nx, source.ny, source.nz);
+      return NULL;
+    }
+  {
+    g_autofree char *what = format_size (source.n_channels, dims);
+    g_autofree char *described = g_strdup_printf ("%s %s", what,
+                                                  evox_sample_type_to_string (type));
+    GError *local = NULL;
+
+    if (!evox_check_allocation ((guint64) dims[0] * dims[1] * dims[2],
+                                item * source.n_channels, described, &local))
+      {
+        guint fits = bin_that_fits (&source, item);
+
+        if (fits > bin)
+          set_error (error, local->code, path, "%s; try --bin %u", local->message, fits);
+        else
+          set_error (error, local->code, path, "%s", local->message);
+        g_error_free (local);
+        return NULL;
+      }
+  }
+  volume = evox_volume_new (dims[0], dims[1], dims[2], source.n_channels, type, error);
+  if (volume == NULL)
+    {
+      g_autofree char *display = g_filename_display_name (path);
+
+      g_prefix_error (error, "%s: ", display);
+      return NULL;
+    }
+
+  plane_in = source.nx * source.ny;
+  plane_out = dims[0] * dims[1];
+  direct = bin == 1 && !corrected;
+  memtype = type == EVOX_SAMPLE_U8 ? H5T_NATIVE_UINT8 : type == EVOX_SAMPLE_U16
+            ? H5T_NATIVE_UINT16 : H5T_NATIVE_FLOAT;
+  if (!direct || corrected)
+    scratch = g_new (float, plane_in);
+  if (bin > 1)
+    sum = g_new (double, plane_out);
+  if (corrected)
+    {
+      white = g_new (float, plane_in);
+      if (source.info->has_dark)
+        dark = g_new (float, plane_in);
+    }
+
+  evox_progress_set_stage (progress, "Reading HDF5", 0.0, 1.0);
+  total = (guint64) source.n_channels * dims[2] * bz;
+  for (guint c = 0; c < source.n_channels; c++)
+    {
+      guint8 *out = evox_volume_get_data_mut (volume, c);
+
+      if (corrected && (c == 0 || source.white.per_energy) &&
+          !average_reference (&source, &source.white, c, "/exchange/data_white", white, scratch,
+                              error))
+        return NULL;
+      if (dark != NULL && (c == 0 || source.dark.per_energy) &&
+          !average_reference (&source, &source.dark, c, "/exchange/data_dark", dark, scratch,
+                              error))
+        return NULL;
+
+      for (gsize zo = 0; zo < dims[2]; zo++)
+        {
+          if (sum != NULL)
+            memset (sum, 0, plane_out * sizeof *sum);
+          for (guint k = 0; k < bz; k++)
+            {
+              guint64 frame = (guint64) c * source.nz + zo * bz + k;
+              gpointer buf = direct ? (gpointer) (out + zo * plane_out * item) : (gpointer) scratch;
+
+              if (g_cancellable_set_error_if_cancelled (cancellable, error))
+                return NULL;
+              if (!read_frame (source.data, source.info->rank, source.shape, frame,
+                               direct ? memtype : H5T_NATIVE_FLOAT, buf))
+                {
+                  set_hdf5_error (error, path, "reading /exchange/data");
+                  return NULL;
+                }
+              if (corrected)
+                apply_optical_density (scratch, white, dark, plane_in);
+              if (sum != NULL)
+                {
+                  for (gsize y = 0; y < dims[1] * bin; y++)
+                    {
+                      const float *row = scratch + y * source.nx;
+                      double *acc = sum + (y / bin) * dims[0];
+
+                      for (gsize x = 0; x < dims[0] * bin; x++)
+                        acc[x / bin] += row[x];
+                    }
+                }
+              else if (!direct)
+                memcpy (out + zo * plane_out * item, scratch, plane_out * item);
+              evox_progress_update (progress, (double) ++done / (double) total);
+            }
+          if (sum != NULL)
+            {
+              double n = (double) bin * bin * bz;
+
+              for (gsize i = 0; i < plane_out; i++)
+                {
+                  double mean = sum[i] / n;
+
+                  /* Integer samples keep their type: the mean rounded to the nearest. */
+                  if (type == EVOX_SAMPLE_U8)
+                    out[zo * plane_out + i] = (guint8) CLAMP (lround (mean), 0, 255);
+                  else if (type == EVOX_SAMPLE_U16)
+                    ((guint16 *) out)[zo * plane_out + i] =
+                      (guint16) CLAMP (lround (mean), 0, 65535);
+                  else
+                    ((float *) out)[zo * plane_out + i] = (float) mean;
+                }
+            }
+        }
+    }
+
+  set_geometry (volume, &source, bin);
+  if (corrected)
+    evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "optical density", NULL);
+  restore_evox_attributes (volume, &source, corrected);
+  set_info_metadata (volume, &source, bin, corrected);
+  return g_steal_pointer (&volume);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Writing                                                                                     */
+
+/* Fixed-length UTF-8 text of exactly value's bytes. Not variable-length: those live in HDF5's
+ * global heap, whose reader (1.10) crashes on a damaged heap instead of failing, and Evox must
+ * read its own files back safely. h5py gives these as bytes (numpy.bytes_). */
+static hid_t
+text_type (const char *value)
+{
+  hid_t type = H5Tcopy (H5T_C_S1);
+
+  H5Tset_size (type, MAX (strlen (value), 1));
+  H5Tset_strpad (type, H5T_STR_NULLPAD);
+  H5Tset_cset (type, H5T_CSET_UTF8);
+  return type;
+}
+
+static gboolean
+write_text_attribute (hid_t       object,
+                      const char *name,
+                      const char *value)
+{
+  g_auto(EvoxH5Id) type = text_type (value);
+  g_auto(EvoxH5Id) space = H5Screate (H5S_SCALAR);
+  g_auto(EvoxH5Id) attribute = H5Acreate2 (object, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+  g_autofree char *padded = g_strndup (value, MAX (strlen (value), 1));
+
+  return attribute >= 0 && H5Awrite (attribute, type, padded) >= 0;
+}
+
+static gboolean
+write_doubles (hid_t         location,
+               const char   *name,
+               const double *values,
+               hsize_t       n,
+               const char   *units)
+{
+  g_auto(EvoxH5Id) space = n == 0 ? H5Screate (H5S_SCALAR) : H5Screate_simple (1, &n, NULL);
+  g_auto(EvoxH5Id) dataset = H5Dcreate2 (location, name, H5T_IEEE_F64LE, space, H5P_DEFAULT,
+                                         H5P_DEFAULT, H5P_DEFAULT);
+
+  return dataset >= 0 &&
+         H5Dwrite (dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) >= 0 &&
+         (units == NULL || write_text_attribute (dataset, "units", units));
+}
+
+static gboolean
+write_text_dataset (hid_t       location,
+                    const char *name,
+                    const char *value)
+{
+  g_auto(EvoxH5Id) type = text_type (value);
+  g_auto(EvoxH5Id) space = H5Screate (H5S_SCALAR);
+  g_auto(EvoxH5Id) dataset = H5Dcreate2 (location, name, type, space, H5P_DEFAULT, H5P_DEFAULT,
+                                         H5P_DEFAULT);
+
+  return dataset >= 0 && H5Dwrite (dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, value) >= 0;
+}
+
+/* The metadata that describes the volume, beside the data. */
+static gboolean
+write_description (hid_t        file,
+                   hid_t        exchange,
+                   hid_t        data,
+                   EvoxVolume  *volume,
+                   const char  *axes)
+{
+  guint n_channels = evox_volume_get_n_channels (volume);
+  g_auto(GStrv) keys = evox_volume_dup_metadata_keys (volume);
+  g_autoptr(GString) labels = g_string_new (NULL);
+  g_autofree double *energies = g_new (double, n_channels);
+  g_autofree double *pixel_um = g_new (double, n_channels);
+  const char *quantity = evox_volume_get_quantity (volume);
+  const char *unit = evox_volume_get_unit (volume);
+  gboolean have_energies = TRUE, pixel_varies = FALSE;
+  double spacing[3];
+
+  if (!write_text_dataset (file, "implements", "exchange") ||
+      !write_text_attribute (file, "version", "1.0") ||
+      !write_text_attribute (data, "axes", axes) ||
+      /* Without units Data Exchange means counts: say nothing rather than something wrong. */
+      (unit != NULL && unit[0] != '\0' && !write_text_attribute (data, "units", unit)) ||
+      (quantity != NULL && !write_text_attribute (data, "description", quantity)) ||
+      !write_text_attribute (data, "evox_value_scale",
+                             evox_volume_get_value_scale (volume) == EVOX_SCALE_LOG10 ? "log10"
+                                                                                      : "linear"))
+    return FALSE;
+
+  evox_volume_get_spacing (volume, spacing);
+  for (guint c = 0; c < n_channels; c++)
+    {
+      const char *label = evox_volume_get_channel_label (volume, c);
+
+      energies[c] = evox_volume_get_channel_energy (volume, c);
+      have_energies = have_energies && isfinite (energies[c]) && energies[c] > 0;
+      pixel_um[c] = evox_volume_get_channel_pixel_size (volume, c) / 1e3;
+      pixel_varies = pixel_varies || pixel_um[c] != pixel_um[0];
+      g_string_append_printf (labels, "%s%s", c > 0 ? "\n" : "", label != NULL ? label : "");
+    }
+  if (!write_text_attribute (data, "evox_channel_labels", labels->str))
+    return FALSE;
+  if (have_energies && !write_doubles (exchange, "energy", energies, n_channels, "eV"))
+    return FALSE;
+  if (evox_volume_get_spacing_known (volume))
+    {
+      hsize_t three = 3;
+      g_auto(EvoxH5Id) space = H5Screate_simple (1, &three, NULL);
+      g_auto(EvoxH5Id) attribute = H5Acreate2 (data, "evox_spacing_nm", H5T_IEEE_F64LE, space,
+                                               H5P_DEFAULT, H5P_DEFAULT);
+
+      if (attribute < 0 || H5Awrite (attribute, H5T_NATIVE_DOUBLE, spacing) < 0 ||
+          !write_doubles (exchange, "pixel_size", pixel_um, pixel_varies ? n_channels : 0, "um"))
+        return FALSE;
+    }
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+    {
+      const char *value = evox_volume_get_metadata (volume, keys[i]);
+
+      /* info.* keys describe the file the volume was read from, not this one. */
+      if (g_str_has_prefix (keys[i], "info.") || strcmp (keys[i], "version") == 0 ||
+          value == NULL)
+        continue;
+      if (!write_text_attribute (file, keys[i], value))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_file (EvoxVolume    *volume,
+            const char    *tmp_path,
+            const char    *path,
+            EvoxProgress  *progress,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  guint n_channels = evox_volume_get_n_channels (volume);
+  EvoxSampleType type = evox_volume_get_sample_type (volume);
+  gsize dims[3], item = evox_sample_type_size (type);
+  gboolean have_energies = TRUE;
+  hid_t file_type, memtype;
+  hsize_t shape[4], chunk[4];
+  int rank = 0;
+  const char *axes;
+  g_auto(EvoxH5Id) file = H5I_INVALID_HID;
+  g_auto(EvoxH5Id) exchange = H5I_INVALID_HID;
+  g_auto(EvoxH5Id) space = H5I_INVALID_HID;
+  g_auto(EvoxH5Id) dcpl = H5I_INVALID_HID;
+  g_auto(EvoxH5Id) data = H5I_INVALID_HID;
+  guint64 done = 0, total;
+  hid_t closing;
+
+  evox_volume_get_dims (volume, dims);
+  for (guint c = 0; c < n_channels; c++)
+    have_energies = have_energies && isfinite (evox_volume_get_channel_energy (volume, c));
+
+  /* (E, y, x) only when the energies name the first axis, as the reader decides; channels
+   * without energies keep their own axis, so a stack of features does not come back as z. */
+  if (n_channels > 1 && dims[2] == 1 && have_energies)
+    {
+      axes = "energy:y:x";
+      shape[rank++] = n_channels;
+    }
+  else if (n_channels > 1)
+    {
+      axes = "energy:z:y:x";
+      shape[rank++] = n_channels;
+      shape[rank++] = dims[2];
+    }
+  else
+    {
+      axes = "z:y:x";
+      shape[rank++] = dims[2];
+    }
+  shape[rank++] = dims[1];
+  shape[rank++] = dims[0];
+  for (int i = 0; i < rank; i++)
+    chunk[i] = i < rank - 2 ? 1 : shape[i];
+  file_type = type == EVOX_SAMPLE_U8 ? H5T_STD_U8LE : type == EVOX_SAMPLE_U16 ? H5T_STD_U16LE
+              : H5T_IEEE_F32LE;
+  memtype = type == EVOX_SAMPLE_U8 ? H5T_NATIVE_UINT8 : type == EVOX_SAMPLE_U16
+            ? H5T_NATIVE_UINT16 : H5T_NATIVE_FLOAT;
+
+  file = H5Fcreate (tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (file < 0)
+    {
+      g_autofree char *reason = dup_hdf5_reason ();
+
+      set_error (error, EVOX_ERROR_FAILED, path, "cannot create an HDF5 file (%s)", reason);
+      return FALSE;
+    }
+  exchange = H5Gcreate2 (file, "exchange", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  space = H5Screate_simple (rank, shape, NULL);
+  dcpl = H5Pcreate (H5P_DATASET_CREATE);
+  if (exchange < 0 || space < 0 || dcpl < 0 || H5Pset_chunk (dcpl, rank, chunk) < 0 ||
+      (data = H5Dcreate2 (exchange, "data", file_type, space, H5P_DEFAULT, dcpl,
+                          H5P_DEFAULT)) < 0 ||
+      !write_description (file, exchange, data, volume, axes))
+    {
+      set_hdf5_error (error, path, "writing");
+      return FALSE;
+    }
+
+  evox_progress_set_stage (progress, "Writing HDF5", 0.0, 1.0);
+  total = (guint64) n_channels * dims[2];
+  for (guint c = 0; c < n_channels; c++)
+    {
+      const guint8 *voxels = evox_volume_get_data (volume, c);
+
+      for (gsize z = 0; z < dims[2]; z++)
+        {
+          hsize_t start[4] = { 0 }, count[4];
+          hsize_t plane[2] = { dims[1], dims[0] };
+          g_auto(EvoxH5Id) mem_space = H5Screate_simple (2, plane, NULL);
+          g_auto(EvoxH5Id) file_space = H5Dget_space (data);
+          int lead = 0;
+
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            return FALSE;
+          if (n_channels > 1)
+            start[lead++] = c;
+          if (rank - lead == 3)
+            start[lead++] = z;
+          for (int i = 0; i < rank; i++)
+            count[i] = i < rank - 2 ? 1 : shape[i];
+          if (H5Sselect_hyperslab (file_space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+              H5Dwrite (data, memtype, mem_space, file_space, H5P_DEFAULT,
+                        voxels + z * dims[0] * dims[1] * item) < 0)
+            {
+              set_hdf5_error (error, path, "writing /exchange/data");
+              return FALSE;
+            }
+          evox_progress_update (progress, (double) ++done / (double) total);
+        }
+    }
+  H5Dclose (data);
+  data = H5I_INVALID_HID;
+  H5Pclose (dcpl);
+  dcpl = H5I_INVALID_HID;
+  H5Sclose (space);
+  space = H5I_INVALID_HID;
+  H5Gclose (exchange);
+  exchange = H5I_INVALID_HID;
+  /* Closing flushes: a full disk shows up here. */
+  closing = file;
+  file = H5I_INVALID_HID;
+  if (H5Fclose (closing) < 0)
+    {
+      set_hdf5_error (error, path, "writing");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+evox_hdf5_write (EvoxVolume    *volume,
+                 const char    *path,
+                 gboolean       force,
+                 EvoxProgress  *progress,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *tmp_path = NULL;
+  int fd;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  quiet ();
+  if (!force && g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *display = g_filename_display_name (path);
+
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS,
+                   "%s already exists; choose another name or allow overwriting", display);
+      return FALSE;
+    }
+  /* A hidden temporary beside the target, so the rename stays on one file system. */
+  dir = g_path_get_dirname (path);
+  base = g_path_get_basename (path);
+  {
+    g_autofree char *name = g_strdup_printf (".%s.XXXXXX", base);
+
+    tmp_path = g_build_filename (dir, name, NULL);
+  }
+  fd = g_mkstemp_full (tmp_path, O_RDWR | O_CLOEXEC, 0666);
+  if (fd < 0)
+    {
+      _evox_output_set_write_error (error, errno, path);
+      return FALSE;
+    }
+  close (fd);
+  if (!write_file (volume, tmp_path, path, progress, cancellable, error))
+    {
+      g_unlink (tmp_path);
+      return FALSE;
+    }
+  if (g_rename (tmp_path, path) != 0)
+    {
+      int saved_errno = errno;
+
+      g_unlink (tmp_path);
+      _evox_output_set_write_error (error, saved_errno, path);
+      return FALSE;
+    }
+  return TRUE;
 }

@@ -33,6 +33,8 @@ struct _EvoxApplication
   double           voxel_size[3];
   /* --channel (a label or an index), resolved by each window on its first volume. */
   char            *channel;
+  /* --bin: N x N pixel means for the files named on the command line (0: none). */
+  int              bin;
   /* --coords and --features: the files given are feature files, not volumes. */
   char            *coords;
   gboolean         features;
@@ -175,6 +177,7 @@ evox_application_open (GApplication  *app,
       if (EVOX_APPLICATION (app)->have_voxel_size)
         evox_window_set_startup_voxel_size (window, EVOX_APPLICATION (app)->voxel_size);
       evox_window_set_startup_channel (window, EVOX_APPLICATION (app)->channel);
+      evox_window_set_startup_bin (window, (guint) EVOX_APPLICATION (app)->bin);
       gtk_window_present (GTK_WINDOW (window));
       set_startup_view (EVOX_APPLICATION (app), window);
       if (EVOX_APPLICATION (app)->coords != NULL)
@@ -272,6 +275,12 @@ evox_application_handle_local_options (GApplication *app,
   if (self->channel != NULL && *self->channel == '\0')
     {
       g_printerr ("evox: --channel needs a channel label or index\n");
+      return 2;
+    }
+  if (g_variant_dict_lookup (options, "bin", "i", &self->bin) &&
+      (self->bin < 0 || self->bin > 4096))
+    {
+      g_printerr ("evox: --bin must be a whole number from 1 to 4096\n");
       return 2;
     }
   g_variant_dict_lookup (options, "phase", "^as", &self->phase_specs);
@@ -439,6 +448,9 @@ evox_application_init (EvoxApplication *self)
     { "features", 0, 0, G_OPTION_ARG_NONE, NULL,
       N_("FILE is a feature CSV: columns x, y[, z] (voxel indices) and one column per "
          "feature; opens one channel per feature"), NULL },
+    { "bin", 0, 0, G_OPTION_ARG_INT, NULL,
+      N_("Xradia, HDF5 and spectral sets: average N x N pixels of each image as it is read "
+         "(what the memory check suggests for stacks that do not fit)"), N_("N") },
     { "ruler", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
       N_("Start with a ruler between these voxels, which share an x, y or z index (repeat per "
          "ruler)"), N_("X0,Y0,Z0:X1,Y1,Z1") },
@@ -450,7 +462,8 @@ evox_application_init (EvoxApplication *self)
                                                      _("[FILE…] — no FILE opens the demo volume"));
   g_application_set_option_context_summary (
     G_APPLICATION (self),
-    _("Opens SSRM tables, TIFF stacks and folders of TIFF slices. With any SSRM option given,\n"
+    _("Opens SSRM tables, TIFF stacks and folders of TIFF slices, Xradia and HDF5 files, SSRL\n"
+      "scan scripts, folders of .xrm or per-energy TIFF files. With any SSRM option given,\n"
       "tables open without asking; otherwise a dialog asks how to read them.\n"
       "Feature files open with --coords (a .npy matrix) or --features (a CSV).\n"
       "Headless subcommands: evox info|histogram|convert|render --help"));

@@ -33,6 +33,8 @@ struct _EvoxWindow
   /* --voxel-size: overrides the size of the next volume to arrive, once (not remembered). */
   gboolean              have_startup_voxel_size;
   double                startup_voxel_size[3];
+  /* --bin: N x N pixel means for the next load of an image stack, once. */
+  guint                 startup_bin;
   char                 *saved_path;       /* the last export, for Open Folder */
   guint                 saved_timeout_id;
   GtkWindow            *properties_dialog; /* weak: the open Image Properties, if any */

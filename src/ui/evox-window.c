@@ -473,6 +473,14 @@ evox_window_set_startup_channel (EvoxWindow *self,
 }
 
 void
+evox_window_set_startup_bin (EvoxWindow *self,
+                             guint       bin)
+{
+  g_return_if_fail (EVOX_IS_WINDOW (self));
+  self->startup_bin = bin;
+}
+
+void
 evox_window_set_startup_surfaces (EvoxWindow *self,
                                   gboolean    surfaces)
 {
@@ -511,6 +519,35 @@ upload_timed_out (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* What the reader left out or guessed ("spectral_warnings": files a scan script names that are
+ * missing, names matched loosely), for the banner; NULL when nothing. */
+static char *
+load_warnings (EvoxVolume *volume)
+{
+  const char *warnings = evox_volume_get_metadata (volume, "spectral_warnings");
+
+  if (warnings == NULL || *warnings == '\0')
+    return NULL;
+  return g_strdup_printf (_("Opened with warnings: %s"), warnings);
+}
+
+/* Two banner notes (either may be NULL) as one; takes both. */
+static char *
+join_notes (char *first,
+            char *second)
+{
+  char *joined;
+
+  if (first == NULL)
+    return second;
+  if (second == NULL)
+    return first;
+  joined = g_strconcat (first, "\n", second, NULL);
+  g_free (first);
+  g_free (second);
+  return joined;
+}
+
 /* The "Uploading" stage is on screen: hand the volume over; the canvas uploads it in its next
  * frame, and the box goes when that frame is drawn. */
 static void
@@ -539,7 +576,7 @@ show_uploaded_volume (EvoxWindow *self)
         spacing[2] = read[2];
       evox_volume_set_spacing (volume, spacing);
     }
-  note = apply_startup_voxel_size (self, volume);
+  note = join_notes (apply_startup_voxel_size (self, volume), load_warnings (volume));
   evox_document_set_volume (self->document, volume, name, path);
   evox_window_show_error (self, note);
   evox_window_show_voxel_banner (self, TRUE);
@@ -667,9 +704,12 @@ _evox_window_start_load (EvoxWindow            *self,
                          const EvoxSsrmOptions *options)
 {
   LoadData *data = begin_load (self, path);
+  EvoxLoadOptions load = { .ssrm = options, .bin = self->startup_bin };
 
-  evox_volume_load_async (path, options, self->load_progress_state, self->load_cancellable,
-                          load_finished, data);
+  /* --bin is for the file named with it, not for whatever is opened later. */
+  self->startup_bin = 0;
+  evox_volume_load_with_async (path, &load, self->load_progress_state, self->load_cancellable,
+                               load_finished, data);
 }
 
 void

@@ -87,6 +87,10 @@ void          evox_window_set_startup_voxel_size (EvoxWindow     *self,
  * arrive, before the startup phases; once. A channel that volume lacks shows in the banner. */
 void          evox_window_set_startup_channel (EvoxWindow        *self,
                                                const char        *channel);
+/* N x N pixel means (--bin) for the next file loaded, an Xradia, HDF5 or spectral set; once.
+ * 0 or 1: none. */
+void          evox_window_set_startup_bin (EvoxWindow            *self,
+                                           guint                  bin);
 /* Whether the startup phases each get a surface too (call before set_startup_phases). */
 void          evox_window_set_startup_surfaces (EvoxWindow       *self,
                                                 gboolean          surfaces);
