@@ -696,6 +696,15 @@ test_real_run (void)
   g_assert_null (evox_document_get_registration (document));
   g_assert_true (evox_document_get_volume (document) == stack);
 
+  /* A reference no channel has: refused, said on the page, the document as it was. */
+  g_object_set (panel, "reference-ev", 1234.0, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "registration.run", NULL));
+  g_assert_true (evox_test_wait_for (not_busy, panel, 120));
+  g_assert_nonnull (evox_registration_panel_get_error (panel));
+  g_assert_null (evox_document_get_registration (document));
+  g_assert_true (evox_document_get_volume (document) == stack);
+  g_object_set (panel, "reference-ev", 0.0, NULL);
+
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "registration.run", NULL));
   g_assert_true (evox_test_wait_for (not_busy, panel, 120));
   g_assert_null (evox_registration_panel_get_error (panel));
