@@ -194,7 +194,10 @@ evox_test_xrm_write (const char        *path,
           exposures[i] = 0.5f + 0.25f * i;
         }
       writer_put_f32s (&w, "ImageInfo/Angles", angles, n);
-      writer_put_f32s (&w, "ImageInfo/ExpTimes", exposures, n);
+      writer_put_f32s (&w, spec->exp_time ? "ImageInfo/ExpTime" : "ImageInfo/ExpTimes",
+                       exposures, n);
+      if (spec->images_taken > 0)
+        writer_put_u32 (&w, "ImageInfo/ImagesTaken", spec->images_taken);
       if (spec->energies != NULL)
         writer_put_f32s (&w, "ImageInfo/Energy", spec->energies, spec->n_energies);
       if (spec->mosaic_rows > 0 && spec->mosaic_columns > 0)
@@ -216,14 +219,21 @@ evox_test_xrm_write (const char        *path,
         }
       if (spec->reference)
         {
-          gsize count = (gsize) spec->width * spec->height;
+          guint rw = spec->reference_width ? spec->reference_width : spec->width;
+          guint rh = spec->reference_height ? spec->reference_height : spec->height;
+          gsize count = (gsize) rw * rh;
           g_autofree guint8 *bytes = g_malloc (count * 2);
           float exposure = 0.3f;
 
-          for (guint y = 0; y < spec->height; y++)
-            for (guint x = 0; x < spec->width; x++)
-              put_sample (bytes + ((gsize) y * spec->width + x) * 2, 5,
+          for (guint y = 0; y < rh; y++)
+            for (guint x = 0; x < rw; x++)
+              put_sample (bytes + ((gsize) y * rw + x) * 2, 5,
                           evox_test_xrm_reference_value (x, y));
+          if (spec->reference_info)
+            {
+              writer_put_u32 (&w, "ReferenceData/ImageInfo/ImageWidth", rw);
+              writer_put_u32 (&w, "ReferenceData/ImageInfo/ImageHeight", rh);
+            }
           writer_put_u32 (&w, "ReferenceData/DataType", 5);
           writer_put_f32s (&w, "ReferenceData/ExpTime", &exposure, 1);
           writer_put (&w, "ReferenceData/Image", bytes, count * 2);

@@ -19,7 +19,12 @@ typedef struct
   guint         mosaic_columns;
   const float  *energies;        /* ImageInfo/Energy, n_energies entries; NULL: none */
   guint         n_energies;
-  gboolean      reference;       /* ReferenceData/Image (width x height u16) and ExpTime 0.3 */
+  guint         images_taken;    /* > 0: ImageInfo/ImagesTaken (an aborted scan) */
+  gboolean      exp_time;        /* exposures in ImageInfo/ExpTime rather than ExpTimes */
+  gboolean      reference;       /* ReferenceData/Image (u16) and ExpTime 0.3 */
+  guint         reference_width; /* its size; 0: the image's */
+  guint         reference_height;
+  gboolean      reference_info;  /* its size also in ReferenceData/ImageInfo/ImageWidth, ... */
   guint         short_image;     /* > 0: image k = short_image is one sample short */
   gboolean      no_image_info;   /* an OLE2 file with only a "Workbook" stream (an old .xls) */
 } EvoxTestXrm;

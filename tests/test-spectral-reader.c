@@ -242,6 +242,11 @@ test_detect (void)
   found = evox_spectral_find_energies_file (stack);
   g_assert_cmpstr (found, ==, stack_energies);
   g_assert_null (evox_spectral_find_energies_file (plain));
+  {
+    g_autofree char *named = evox_spectral_energies_path ("/x/OUT.tiff");
+    g_assert_cmpstr (named, ==, "/x/OUT.energies.txt");
+    g_assert_null (evox_spectral_energies_path ("/x/OUT.h5"));
+  }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -344,10 +349,22 @@ test_tiff_folder (void)
                 g_assert_cmpfloat_with_epsilon (evox_volume_get_value (volume, c, x, y, z),
                                                 binned_pattern (x, y, z, c, bin), 1e-3);
         }
-      g_assert_nonnull (evox_volume_get_metadata (volume, "spectral_files_8339.5"));
+      g_assert_cmpstr (evox_volume_get_metadata (volume, "spectral_source"), ==,
+                       "3 per-energy TIFF files");
       g_assert_cmpstr (evox_volume_get_metadata (volume, "spectral_files_8339.5"), ==,
                        "p_8339.5eV.tiff");
     }
+  /* A cancelled load stops between files with the cancellation, not a volume. */
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxVolume) volume = NULL;
+
+    g_cancellable_cancel (cancellable);
+    volume = evox_spectral_load (dir, NULL, NULL, cancellable, &error);
+    g_assert_null (volume);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -484,6 +501,15 @@ test_ssrl_real (void)
   g_assert_nonnull (warnings);
   g_assert_nonnull (strstr (warnings, "802 of the 806 files the script names are missing"));
   g_assert_nonnull (strstr (warnings, "4 files were matched by repeat"));
+  {
+    g_auto(GStrv) missing = g_strsplit (evox_volume_get_metadata (volume,
+                                                                  "spectral_missing_files"),
+                                        "\n", -1);
+
+    g_assert_cmpuint (g_strv_length (missing), ==, 802);
+    g_assert_cmpstr (missing[0], ==, "rep01_000001_ref_20161456_NCA_Pg41-10_pristine_fov08_"
+                     "XANES_08250.0_eV_001of010.xrm");
+  }
   g_assert_cmpstr (evox_volume_get_metadata (volume, "spectral_files_8324.0"), ==,
                    "rep01_20161456_NCA_Pg41-10_pristine_fov08_XANES_08324.0_eV_001of003.xrm\n"
                    "rep01_000051_ref_20161456_NCA_Pg41-10_pristine_fov08_XANES_08324.0_eV_"
@@ -584,7 +610,7 @@ test_xrm_list_real (void)
 }
 
 /* Images of two sizes in one set: refused naming both files (a real 1024 x 1024 file and the
- * real test_chip00.xrm, copied into one folder). */
+ * real 512 x 512 test_chip00.xrm, copied into one folder with a script). */
 static void
 test_xrm_mixed_sizes (void)
 {
@@ -595,6 +621,7 @@ test_xrm_mixed_sizes (void)
   g_autofree char *a = NULL;
   g_autofree char *b = NULL;
   g_autofree char *contents = NULL;
+  g_autofree char *script = NULL;
   gsize length;
 
   if (chip == NULL || ssrl == NULL)
@@ -607,6 +634,9 @@ test_xrm_mixed_sizes (void)
   g_clear_pointer (&contents, g_free);
   g_assert_true (g_file_get_contents (chip, &contents, &length, NULL));
   g_assert_true (g_file_set_contents (b, contents, length, NULL));
+  /* The script gives both one energy (the chip file says 7191 eV). */
+  script = g_build_filename (dir, "scan.txt", NULL);
+  write_text (script, "sete 8324.0\ncollect s_8324.0_eV_1.xrm\ncollect s_ref_8324.0_eV_1.xrm\n");
   assert_refused (dir, 1, EVOX_ERROR_INVALID_DATA, "mixed image sizes", a, b, NULL);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }

@@ -258,6 +258,11 @@ test_real_ssrl (void)
 /* ------------------------------------------------------------------------------------------ */
 /* Synthetic files                                                                              */
 
+static void assert_refused (const char *path,
+                            GQuark      domain,
+                            int         code,
+                            const char *reason);
+
 static char *
 write_spec (const char        *dir,
             const char        *name,
@@ -344,6 +349,68 @@ test_lower_case (void)
   g_assert_cmpfloat (image[3 * 6 + 5], ==, evox_test_xrm_value (5, 2, 5, 3));
   g_assert_true (evox_xrm_read_reference (file, image, &error));
   g_assert_cmpfloat (image[2 * 6 + 1], ==, evox_test_xrm_reference_value (1, 2));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* An aborted scan (ImagesTaken below NoOfImages) holds the images it took; ExpTime stands in for
+ * ExpTimes; a reference may say its own size (ReferenceData/ImageInfo), and a stitched mosaic's
+ * may be one tile. */
+static void
+test_variants (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+
+  {
+    EvoxTestXrm spec = { .width = 4, .height = 3, .n_images = 3, .no_of_images = 5,
+                         .images_taken = 3, .data_type = 5, .exp_time = TRUE };
+    g_autofree char *path = write_spec (dir, "aborted.txrm", &spec);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxXrmFile) file = evox_xrm_open (path, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (evox_xrm_get_info (file)->n_images, ==, 3);
+    g_assert_cmpfloat (evox_xrm_get_info (file)->exp_times_s[2], ==, 1.0);
+  }
+  {
+    EvoxTestXrm spec = { .width = 5, .height = 4, .n_images = 1, .data_type = 10,
+                         .reference = TRUE, .reference_width = 3, .reference_height = 2,
+                         .reference_info = TRUE };
+    g_autofree char *path = write_spec (dir, "own-reference.xrm", &spec);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxXrmFile) file = evox_xrm_open (path, &error);
+    const EvoxXrmInfo *info;
+    float reference[6];
+
+    g_assert_no_error (error);
+    info = evox_xrm_get_info (file);
+    g_assert_cmpuint (info->reference_width, ==, 3);
+    g_assert_cmpuint (info->reference_height, ==, 2);
+    g_assert_cmpint (info->reference_data_type, ==, 5);
+    g_assert_true (evox_xrm_read_reference (file, reference, &error));
+    for (guint i = 0; i < 6; i++)
+      g_assert_cmpfloat (reference[i], ==, evox_test_xrm_reference_value (i % 3, i / 3));
+  }
+  {
+    EvoxTestXrm spec = { .width = 6, .height = 4, .n_images = 1, .data_type = 5,
+                         .mosaic_rows = 2, .mosaic_columns = 3, .reference = TRUE,
+                         .reference_width = 2, .reference_height = 2 };
+    g_autofree char *path = write_spec (dir, "mosaic-reference.xrm", &spec);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxXrmFile) file = evox_xrm_open (path, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (evox_xrm_get_info (file)->reference_width, ==, 2);
+    g_assert_cmpuint (evox_xrm_get_info (file)->reference_height, ==, 2);
+  }
+  {
+    /* A reference shorter than the image and no size of its own: refused, not read short. */
+    EvoxTestXrm spec = { .width = 6, .height = 4, .n_images = 1, .data_type = 5,
+                         .reference = TRUE, .reference_width = 2, .reference_height = 2 };
+    g_autofree char *path = write_spec (dir, "short-reference.xrm", &spec);
+
+    assert_refused (path, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                    "ReferenceData/Image holds 8 bytes, shorter than its 6 x 4 u16 image");
+  }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -692,6 +759,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Xrm/real-ssrl", test_real_ssrl);
   g_test_add_func ("/Evox/Xrm/data-types", test_data_types);
   g_test_add_func ("/Evox/Xrm/lower-case", test_lower_case);
+  g_test_add_func ("/Evox/Xrm/variants", test_variants);
   g_test_add_func ("/Evox/Xrm/many-images", test_many_images);
   g_test_add_func ("/Evox/Xrm/mosaic", test_mosaic);
   g_test_add_func ("/Evox/Xrm/energies", test_energies);

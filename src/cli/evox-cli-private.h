@@ -93,6 +93,7 @@ int          _evox_cli_render         (int argc, char **argv);
 int          _evox_cli_segment        (int argc, char **argv);
 int          _evox_cli_isosurface     (int argc, char **argv);
 int          _evox_cli_cluster        (int argc, char **argv);
+int          _evox_cli_spectrum       (int argc, char **argv);
 
 /* --phase NAME=LO:HI (with_color: also NAME=LO:HI:#rrggbb) or auto:N, appended to list; prints
  * the message and sets status on failure. */

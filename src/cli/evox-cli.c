@@ -31,6 +31,7 @@ static const Subcommand subcommands[] = {
   { "segment", _evox_cli_segment, "phase fractions, particles, phase mask and label volume" },
   { "isosurface", _evox_cli_isosurface, "surface of a level, phase or particles as a mesh" },
   { "cluster", _evox_cli_cluster, "k-means clusters of voxel features, centres and k sweep" },
+  { "spectrum", _evox_cli_spectrum, "spectrum of a voxel, box or phase across energies as CSV" },
 };
 
 gboolean

@@ -22,8 +22,10 @@
 
 /* Energies closer than this are one energy (scripts print 0.01 eV at most). */
 #define ENERGY_TOLERANCE_EV 0.005
-/* How many names one warning lists before "and N more". */
-#define WARNING_MAX_NAMES 10
+/* How many names (long: SSRL names run to 80 characters) and energies one warning lists before
+ * "and N more"; the whole list of missing files is in "spectral_missing_files". */
+#define WARNING_MAX_NAMES 3
+#define WARNING_MAX_ENERGIES 10
 /* How much of a text file detection reads to decide whether it is a scan script. */
 #define SCRIPT_SNIFF_BYTES (64u << 10)
 
@@ -373,18 +375,28 @@ has_tiff_magic (const char *path)
 }
 
 char *
-evox_spectral_find_energies_file (const char *tiff_path)
+evox_spectral_energies_path (const char *tiff_path)
 {
   g_autofree char *stem = NULL;
-  g_autofree char *path = NULL;
 
   g_return_val_if_fail (tiff_path != NULL, NULL);
 
   if (!is_tiff_name (tiff_path))
     return NULL;
   stem = g_strndup (tiff_path, strrchr (tiff_path, '.') - tiff_path);
-  path = g_strconcat (stem, ".energies.txt", NULL);
-  return g_file_test (path, G_FILE_TEST_IS_REGULAR) ? g_steal_pointer (&path) : NULL;
+  return g_strconcat (stem, ".energies.txt", NULL);
+}
+
+char *
+evox_spectral_find_energies_file (const char *tiff_path)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (tiff_path != NULL, NULL);
+
+  path = evox_spectral_energies_path (tiff_path);
+  return path != NULL && g_file_test (path, G_FILE_TEST_IS_REGULAR) ? g_steal_pointer (&path)
+                                                                    : NULL;
 }
 
 /* The scan script in a folder of Xradia images, NULL when none. */
@@ -630,15 +642,15 @@ warn_missing (GPtrArray  *files,
         any |= ((SetFile *) files->pdata[j])->path != NULL;
       if (!any && isfinite (first->energy))
         {
-          if (n_dropped < WARNING_MAX_NAMES)
+          if (n_dropped < WARNING_MAX_ENERGIES)
             g_string_append_printf (dropped, "%s%.1f", n_dropped > 0 ? ", " : "",
                                     first->energy);
           n_dropped++;
         }
       i = j;
     }
-  if (n_dropped > WARNING_MAX_NAMES)
-    g_string_append_printf (dropped, " and %u more", n_dropped - WARNING_MAX_NAMES);
+  if (n_dropped > WARNING_MAX_ENERGIES)
+    g_string_append_printf (dropped, " and %u more", n_dropped - WARNING_MAX_ENERGIES);
   list = join_names (missing);
   if (n_dropped > 0)
     g_ptr_array_add (warnings,
@@ -970,6 +982,17 @@ assemble_xrm (const char          *source,
         }
       evox_volume_set_metadata (volume, key, used->str);
     }
+
+  {
+    g_autoptr(GString) missing = g_string_new (NULL);
+
+    for (guint i = 0; i < files->len; i++)
+      if (((SetFile *) files->pdata[i])->path == NULL)
+        g_string_append_printf (missing, "%s%s", missing->len > 0 ? "\n" : "",
+                                ((SetFile *) files->pdata[i])->name);
+    if (missing->len > 0)
+      evox_volume_set_metadata (volume, "spectral_missing_files", missing->str);
+  }
 
   if (isfinite (first_pixel))
     {

@@ -39,6 +39,9 @@ EvoxSpectralKind evox_spectral_detect        (const char                 *path);
 
 /* The energies file beside a multi-page TIFF (newly allocated path), or NULL when none. */
 char            *evox_spectral_find_energies_file (const char            *tiff_path);
+/* The name that file has, for writers, whether or not it exists: STACK.tif (or .tiff) gives
+ * STACK.energies.txt; NULL when tiff_path does not end in .tif or .tiff. */
+char            *evox_spectral_energies_path (const char                 *tiff_path);
 
 /* Reads a script, a folder or a TIFF with energies as evox_spectral_detect classifies it. */
 EvoxVolume      *evox_spectral_load          (const char                 *path,

@@ -26,7 +26,7 @@ typedef struct
   double  *x_positions;        /* ImageInfo/XPosition, YPosition, ZPosition (um) */
   double  *y_positions;
   double  *z_positions;
-  guint    binning;            /* ImageInfo/CameraBinning; 0 when absent */
+  guint    binning;            /* ImageInfo/CameraBinning, else HorizontalBin; 0 when absent */
   guint    mosaic_rows;        /* ImageInfo/MosiacRows (sic), MosiacColumns; 0 when absent */
   guint    mosaic_columns;
   gboolean has_reference;      /* ReferenceData/Image is present */

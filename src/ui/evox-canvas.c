@@ -57,6 +57,17 @@ struct _EvoxCanvas
   double        grab_offset[3];
   /* The pointer is over a ruler's end (the cursor says so). */
   gboolean      over_ruler_end;
+  /* The voxel under the pointer, for the spectrum of what is hovered. */
+  gboolean      hover_valid;
+  gsize         hover_voxel[3];
+  /* The Region tool: a left drag on a slice outlines a rectangle of voxels; while it is drawn
+   * region_rect holds its corners in widget coordinates and region_voxel[0] the first voxel. */
+  gboolean      region_tool;
+  gboolean      region_active;
+  /* The pointer moved while pressed: its release is the end of a drag, not a click. */
+  gboolean      press_moved;
+  double        region_rect[4];
+  gsize         region_voxel[2][3];
 };
 
 G_DEFINE_FINAL_TYPE (EvoxCanvas, evox_canvas, GTK_TYPE_GL_AREA)
@@ -68,6 +79,7 @@ enum
   PROP_HOVER_TEXT,
   PROP_FRAMES,
   PROP_MEASURE_TOOL,
+  PROP_REGION_TOOL,
   N_PROPS
 };
 
@@ -76,6 +88,8 @@ static GParamSpec *properties[N_PROPS];
 enum
 {
   FRAME_DRAWN,
+  VOXEL_CLICKED,
+  REGION_DRAWN,
   N_SIGNALS
 };
 
@@ -394,9 +408,12 @@ evox_canvas_hover_at (EvoxCanvas *self,
       !target_at (self, x, y, &target) ||
       !target_pick (self, &target, target.x, target.y, position))
     {
+      self->hover_valid = FALSE;
       set_hover_text (self, NULL);
       return;
     }
+  voxel_at (evox_document_get_volume (self->document), position, self->hover_voxel);
+  self->hover_valid = TRUE;
   set_hover_text (self, describe_point (self, position));
   labels = evox_document_get_labels (self->document);
   if (labels != NULL)
@@ -656,6 +673,11 @@ evox_canvas_set_measure_tool (EvoxCanvas *self,
   self->measure_tool = measure;
   gtk_widget_set_cursor_from_name (GTK_WIDGET (self), measure ? "crosshair" : NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEASURE_TOOL]);
+  if (measure && self->region_tool)
+    {
+      self->region_tool = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REGION_TOOL]);
+    }
 }
 
 EvoxDragAction
@@ -772,6 +794,63 @@ move_ruler_end (EvoxCanvas   *self,
 
 /* What a press of `button` with `state` at widget point (x, y) starts; EVOX_DRAG_NONE in the
  * gaps of the 2x2. The gesture handlers and evox_canvas_drag share this and the two below. */
+static gboolean
+begin_region (EvoxCanvas   *self,
+              const Target *target)
+{
+  double position[3];
+
+  if (self->document == NULL || evox_document_get_volume (self->document) == NULL ||
+      !is_flat (target->view) || !target_pick (self, target, target->x, target->y, position))
+    return FALSE;
+  voxel_at (evox_document_get_volume (self->document), position, self->region_voxel[0]);
+  memcpy (self->region_voxel[1], self->region_voxel[0], sizeof self->region_voxel[0]);
+  self->region_rect[0] = self->region_rect[2] = self->pointer[0];
+  self->region_rect[1] = self->region_rect[3] = self->pointer[1];
+  self->region_active = TRUE;
+  return TRUE;
+}
+
+static void
+update_region (EvoxCanvas   *self,
+               const Target *target,
+               double        x,
+               double        y)
+{
+  double position[3];
+
+  /* Widget coordinates for the outline: the target's pixels over the scale, shifted back by
+   * where the pane lies (the drag began at region_rect[0..1]). */
+  self->region_rect[2] = self->region_rect[0] + (x - self->drag_start[0]) / target->scale;
+  self->region_rect[3] = self->region_rect[1] + (y - self->drag_start[1]) / target->scale;
+  if (target_pick (self, target, x, y, position))
+    voxel_at (evox_document_get_volume (self->document), position, self->region_voxel[1]);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* The rectangle of voxels between the two corners, on the slice it was drawn on (the axis
+ * across the slice keeps the slice's index). */
+static void
+end_region (EvoxCanvas *self)
+{
+  guint lo[3], hi[3];
+
+  if (!self->region_active)
+    return;
+  self->region_active = FALSE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  /* A click is no rectangle. */
+  if (fabs (self->region_rect[2] - self->region_rect[0]) < 3 &&
+      fabs (self->region_rect[3] - self->region_rect[1]) < 3)
+    return;
+  for (int a = 0; a < 3; a++)
+    {
+      lo[a] = (guint) MIN (self->region_voxel[0][a], self->region_voxel[1][a]);
+      hi[a] = (guint) MAX (self->region_voxel[0][a], self->region_voxel[1][a]);
+    }
+  g_signal_emit (self, signals[REGION_DRAWN], 0, lo[0], lo[1], lo[2], hi[0], hi[1], hi[2]);
+}
+
 static EvoxDragAction
 begin_drag (EvoxCanvas      *self,
             guint            button,
@@ -792,6 +871,14 @@ begin_drag (EvoxCanvas      *self,
   self->drag_start[0] = target->x;
   self->drag_start[1] = target->y;
 
+  self->pointer[0] = x;
+  self->pointer[1] = y;
+  if (self->region_tool && button == GDK_BUTTON_PRIMARY && (state & GDK_SHIFT_MASK) == 0 &&
+      begin_region (self, target))
+    {
+      self->drag_mode = EVOX_DRAG_REGION;
+      return self->drag_mode;
+    }
   grabbed = find_ruler_end (self, target, target->x, target->y, &is_start, self->grab_offset);
   self->drag_mode = _evox_canvas_drag_action (button, state, target->view, target->pane >= 0,
                                               self->measure_tool, grabbed != NULL);
@@ -857,6 +944,9 @@ update_drag (EvoxCanvas *self,
     case EVOX_DRAG_MOVE_END:
       move_ruler_end (self, target, x, y);
       break;
+    case EVOX_DRAG_REGION:
+      update_region (self, target, x, y);
+      break;
     case EVOX_DRAG_ORBIT:
       /* Degrees per widget pixel, whatever the scale. */
       evox_camera_orbit (target->camera, dx / target->scale, dy / target->scale);
@@ -872,6 +962,8 @@ finish_drag (EvoxCanvas *self)
 {
   if (self->drag_mode == EVOX_DRAG_MEASURE)
     end_ruler (self);
+  if (self->drag_mode == EVOX_DRAG_REGION)
+    end_region (self);
   g_clear_object (&self->ruler);
   self->drag_mode = EVOX_DRAG_NONE;
 }
@@ -911,6 +1003,7 @@ drag_begin (GtkGestureDrag *gesture,
   guint button = gtk_gesture_single_get_current_button (GTK_GESTURE_SINGLE (gesture));
 
   gtk_widget_grab_focus (GTK_WIDGET (self));
+  self->press_moved = FALSE;
   if (begin_drag (self, button, state, x, y) == EVOX_DRAG_NONE)
     gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
 }
@@ -921,6 +1014,8 @@ drag_update (GtkGestureDrag *gesture,
              double          offset_y,
              EvoxCanvas     *self)
 {
+  if (fabs (offset_x) > 2 || fabs (offset_y) > 2)
+    self->press_moved = TRUE;
   update_drag (self, offset_x, offset_y);
 }
 
@@ -967,14 +1062,96 @@ motion (GtkEventControllerMotion *controller,
     return;
   self->over_ruler_end = on_end;
   gtk_widget_set_cursor_from_name (GTK_WIDGET (self),
-                                   on_end ? "grab" : self->measure_tool ? "crosshair" : NULL);
+                                   on_end ? "grab"
+                                           : self->measure_tool || self->region_tool ? "crosshair"
+                                                                                     : NULL);
 }
 
 static void
 leave (GtkEventControllerMotion *controller,
        EvoxCanvas               *self)
 {
+  self->hover_valid = FALSE;
   set_hover_text (self, NULL);
+}
+
+/* A click that did not become a drag pins what is under the pointer (the spectrum panel
+ * listens); double clicks recentre instead. */
+static void
+released (GtkGestureClick *gesture,
+          int              n_press,
+          double           x,
+          double           y,
+          EvoxCanvas      *self)
+{
+  if (n_press != 1 || self->press_moved)
+    return;
+  evox_canvas_hover_at (self, x, y);
+  if (self->hover_valid)
+    g_signal_emit (self, signals[VOXEL_CLICKED], 0, (guint) self->hover_voxel[0],
+                   (guint) self->hover_voxel[1], (guint) self->hover_voxel[2]);
+}
+
+gboolean
+evox_canvas_get_hover_voxel (EvoxCanvas *self,
+                             gsize       voxel[3])
+{
+  g_return_val_if_fail (EVOX_IS_CANVAS (self), FALSE);
+
+  if (self->hover_valid && voxel != NULL)
+    memcpy (voxel, self->hover_voxel, sizeof self->hover_voxel);
+  return self->hover_valid;
+}
+
+gboolean
+evox_canvas_get_region_tool (EvoxCanvas *self)
+{
+  g_return_val_if_fail (EVOX_IS_CANVAS (self), FALSE);
+  return self->region_tool;
+}
+
+/* The Region and Measure tools are one choice of what a left drag does: turning one on turns
+ * the other off. */
+void
+evox_canvas_set_region_tool (EvoxCanvas *self,
+                             gboolean    region)
+{
+  g_return_if_fail (EVOX_IS_CANVAS (self));
+
+  region = !!region;
+  if (self->region_tool == region)
+    return;
+  self->region_tool = region;
+  if (region)
+    evox_canvas_set_measure_tool (self, FALSE);
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), region ? "crosshair" : NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REGION_TOOL]);
+}
+
+/* The outline of the region being drawn, over the GL frame. */
+static void
+evox_canvas_snapshot (GtkWidget   *widget,
+                      GtkSnapshot *snapshot)
+{
+  EvoxCanvas *self = EVOX_CANVAS (widget);
+  const GdkRGBA color = { 1.0, 0.85, 0.1, 1.0 };
+  const GdkRGBA colors[4] = { color, color, color, color };
+  const float widths[4] = { 2, 2, 2, 2 };
+  GskRoundedRect outline;
+
+  GTK_WIDGET_CLASS (evox_canvas_parent_class)->snapshot (widget, snapshot);
+  if (!self->region_active)
+    return;
+  gsk_rounded_rect_init_from_rect (&outline,
+                                   &GRAPHENE_RECT_INIT (MIN (self->region_rect[0],
+                                                             self->region_rect[2]),
+                                                        MIN (self->region_rect[1],
+                                                             self->region_rect[3]),
+                                                        fabs (self->region_rect[2] -
+                                                              self->region_rect[0]),
+                                                        fabs (self->region_rect[3] -
+                                                              self->region_rect[1])), 0);
+  gtk_snapshot_append_border (snapshot, &outline, widths, colors);
 }
 
 static void
@@ -1124,6 +1301,9 @@ evox_canvas_get_property (GObject    *object,
     case PROP_MEASURE_TOOL:
       g_value_set_boolean (value, self->measure_tool);
       break;
+    case PROP_REGION_TOOL:
+      g_value_set_boolean (value, self->region_tool);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1145,6 +1325,9 @@ evox_canvas_set_property (GObject      *object,
     case PROP_MEASURE_TOOL:
       evox_canvas_set_measure_tool (self, g_value_get_boolean (value));
       break;
+    case PROP_REGION_TOOL:
+      evox_canvas_set_region_tool (self, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1163,6 +1346,7 @@ evox_canvas_class_init (EvoxCanvasClass *klass)
   object_class->set_property = evox_canvas_set_property;
   widget_class->realize = evox_canvas_realize;
   widget_class->unrealize = evox_canvas_unrealize;
+  widget_class->snapshot = evox_canvas_snapshot;
   area_class->render = evox_canvas_render;
 
   properties[PROP_DOCUMENT] = g_param_spec_object ("document", NULL, NULL, EVOX_TYPE_DOCUMENT,
@@ -1176,12 +1360,25 @@ evox_canvas_class_init (EvoxCanvasClass *klass)
                                                        G_PARAM_READWRITE |
                                                        G_PARAM_EXPLICIT_NOTIFY |
                                                        G_PARAM_STATIC_STRINGS);
+  properties[PROP_REGION_TOOL] = g_param_spec_boolean ("region-tool", NULL, NULL, FALSE,
+                                                      G_PARAM_READWRITE |
+                                                      G_PARAM_EXPLICIT_NOTIFY |
+                                                      G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* Emitted right after a frame is drawn, with the GL context current and the canvas's
    * framebuffer still bound, so tests and benchmarks can read back what is on screen. */
   signals[FRAME_DRAWN] = g_signal_new ("frame-drawn", G_TYPE_FROM_CLASS (klass),
                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* A click (no drag) on a voxel: x, y, z. */
+  signals[VOXEL_CLICKED] = g_signal_new ("voxel-clicked", G_TYPE_FROM_CLASS (klass),
+                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                                         G_TYPE_UINT, G_TYPE_UINT, G_TYPE_UINT);
+  /* A rectangle drawn with the Region tool: its first and last voxel on each axis. */
+  signals[REGION_DRAWN] = g_signal_new ("region-drawn", G_TYPE_FROM_CLASS (klass),
+                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 6,
+                                        G_TYPE_UINT, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_UINT,
+                                        G_TYPE_UINT, G_TYPE_UINT);
 
   gtk_widget_class_set_css_name (widget_class, "evox-canvas");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
@@ -1221,6 +1418,7 @@ evox_canvas_init (EvoxCanvas *self)
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
 
   g_signal_connect (click, "pressed", G_CALLBACK (pressed), self);
+  g_signal_connect (click, "released", G_CALLBACK (released), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
 
   scroller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);

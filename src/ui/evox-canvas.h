@@ -54,6 +54,7 @@ typedef enum
   EVOX_DRAG_CROSSHAIR,  /* moves the other two slices to the point (2D panes of the 2x2) */
   EVOX_DRAG_MEASURE,    /* draws a ruler on the slice (2D views) */
   EVOX_DRAG_MOVE_END,   /* moves the ruler end it began on (2D views) */
+  EVOX_DRAG_REGION,     /* outlines a rectangle of voxels with the Region tool (2D views) */
 } EvoxDragAction;
 
 /* The one place that decides what a drag does, from the button (GDK_BUTTON_*), the modifiers,
@@ -78,6 +79,15 @@ EvoxDragAction evox_canvas_drag            (EvoxCanvas      *self,
                                             double           y0,
                                             double           x1,
                                             double           y1);
+/* The Region tool (property region-tool): a left drag on a 2D slice outlines a rectangle and
+ * emits "region-drawn" (guint x0, y0, z0, x1, y1, z1: its first and last voxels, the slice's
+ * index on the axis across it). A click without a drag emits "voxel-clicked" (guint x, y, z). */
+gboolean      evox_canvas_get_region_tool  (EvoxCanvas   *self);
+void          evox_canvas_set_region_tool  (EvoxCanvas   *self,
+                                            gboolean      region);
+/* The voxel under the pointer as the last hover found it; FALSE when there is none. */
+gboolean      evox_canvas_get_hover_voxel  (EvoxCanvas   *self,
+                                            gsize         voxel[3]);
 gboolean      evox_canvas_get_measure_tool (EvoxCanvas   *self);
 void          evox_canvas_set_measure_tool (EvoxCanvas   *self,
                                             gboolean      measure);

@@ -30,6 +30,7 @@ struct _EvoxDisplayPanel
   GtkWidget     *channel_box;
   GtkDropDown   *channel_dropdown;
   GtkWidget     *channel_stepper;
+  GtkScale      *channel_scale;
   GtkAdjustment *channel_adjustment;
   GtkLabel      *channel_label;
   GtkDropDown   *colormap_dropdown;
@@ -460,6 +461,48 @@ sync_channel_label (EvoxDisplayPanel *self)
   gtk_label_set_text (self->channel_label, text != NULL ? text : "");
 }
 
+/* An energy scan (a XANES stack): at least this many measured channels, all with energies. A
+ * slider over them reads as moving along the energy axis; a few named edges (Mn, Co, Ni) stay a
+ * drop-down. */
+#define ENERGY_SCAN_MIN 4
+
+static gboolean
+is_energy_scan (EvoxVolume *volume)
+{
+  guint n = 0;
+
+  for (guint c = 0; c < evox_volume_get_n_channels (volume); c++)
+    {
+      double energy = evox_volume_get_channel_energy (volume, c);
+
+      if (evox_volume_get_channel_derived (volume, c))
+        continue;
+      if (!(isfinite (energy) && energy > 0))
+        return FALSE;
+      n++;
+    }
+  return n >= ENERGY_SCAN_MIN;
+}
+
+/* The scale's own value: the energy of the channel under the knob. */
+static char *
+format_channel_value (GtkScale *scale,
+                      double    value,
+                      gpointer  data)
+{
+  EvoxDisplayPanel *self = data;
+  EvoxVolume *volume = self->document != NULL ? evox_document_get_volume (self->document) : NULL;
+  guint channel = (guint) MAX (round (value), 0);
+  double energy;
+
+  if (volume == NULL || channel >= evox_volume_get_n_channels (volume))
+    return g_strdup ("");
+  energy = evox_volume_get_channel_energy (volume, channel);
+  if (isfinite (energy) && energy > 0)
+    return g_strdup_printf (_("%.6g eV"), energy);
+  return g_strdup_printf ("%u", channel);
+}
+
 static void
 rebuild_channels (EvoxDisplayPanel *self)
 {
@@ -467,19 +510,21 @@ rebuild_channels (EvoxDisplayPanel *self)
   guint n = volume != NULL ? evox_volume_get_n_channels (volume) : 1;
   g_autoptr (GtkStringList) names = gtk_string_list_new (NULL);
   guint channel = evox_document_get_channel (self->document);
+  gboolean scan = volume != NULL && is_energy_scan (volume);
+  gboolean listed = n <= CHANNEL_DROPDOWN_MAX && !scan;
 
   /* The drop-down's binding goes while its model changes: a new model selects its first item,
    * which must not move the document's channel. */
   _evox_clear_bindings (&self->channel_binding, 1);
-  for (guint c = 0; n > 1 && n <= CHANNEL_DROPDOWN_MAX && c < n; c++)
+  for (guint c = 0; n > 1 && listed && c < n; c++)
     {
       g_autofree char *text = describe_channel (volume, c);
 
       gtk_string_list_append (names, text);
     }
   gtk_drop_down_set_model (self->channel_dropdown, G_LIST_MODEL (names));
-  gtk_drop_down_set_selected (self->channel_dropdown, n <= CHANNEL_DROPDOWN_MAX ? channel : 0);
-  if (n > 1 && n <= CHANNEL_DROPDOWN_MAX)
+  gtk_drop_down_set_selected (self->channel_dropdown, listed ? channel : 0);
+  if (n > 1 && listed)
     {
       self->channel_binding = g_object_bind_property (self->document, "channel",
                                                       self->channel_dropdown, "selected",
@@ -490,10 +535,15 @@ rebuild_channels (EvoxDisplayPanel *self)
   /* The value first, so the adjustment never holds a channel the volume lacks. */
   gtk_adjustment_configure (self->channel_adjustment, channel, 0, MAX (n, 2) - 1, 1,
                             MAX (1, n / 10), 0);
-  gtk_widget_set_visible (GTK_WIDGET (self->channel_dropdown), n <= CHANNEL_DROPDOWN_MAX);
-  gtk_widget_set_visible (self->channel_stepper, n > CHANNEL_DROPDOWN_MAX);
+  gtk_widget_set_visible (GTK_WIDGET (self->channel_dropdown), listed);
+  gtk_widget_set_visible (self->channel_stepper, !listed);
   /* The drop-down names the channel itself; beside a slider the name needs a line. */
-  gtk_widget_set_visible (GTK_WIDGET (self->channel_label), n > CHANNEL_DROPDOWN_MAX);
+  gtk_widget_set_visible (GTK_WIDGET (self->channel_label), !listed);
+  /* Along an energy scan the knob carries its energy. */
+  gtk_scale_set_draw_value (self->channel_scale, scan);
+  /* Beside the knob's track rather than over it, where it would spill out of the panel at
+   * the ends. */
+  gtk_scale_set_value_pos (self->channel_scale, GTK_POS_RIGHT);
   gtk_widget_set_visible (self->channel_box, n > 1);
   sync_channel_label (self);
 }
@@ -717,6 +767,7 @@ evox_display_panel_class_init (EvoxDisplayPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_box);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_dropdown);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_stepper);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_scale);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_adjustment);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, colormap_dropdown);
@@ -748,6 +799,7 @@ evox_display_panel_init (EvoxDisplayPanel *self)
   GtkStringList *names = gtk_string_list_new (evox_colormap_list_names ());
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_scale_set_format_value_func (self->channel_scale, format_channel_value, self, NULL);
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_colormap_item), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_colormap_item), NULL);

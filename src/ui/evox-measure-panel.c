@@ -29,9 +29,11 @@ struct _EvoxMeasurePanel
   double            profile_end[3];
   guint             n_profiles;   /* samplings done, for tests */
   gboolean          measure_tool;
+  gboolean          region_tool;
   EvoxProfileSampling sampling;
 
   GtkToggleButton  *tool_button;
+  GtkToggleButton  *region_button;
   GtkLabel         *empty_label;
   GtkListBox       *ruler_list;
   GtkDropDown      *sampling_dropdown;
@@ -46,6 +48,8 @@ enum
 {
   PROP_0,
   PROP_MEASURE_TOOL,
+  PROP_REGION_TOOL,
+  PROP_REGION_AVAILABLE,
   PROP_SAMPLING,
   N_PROPS
 };
@@ -507,6 +511,12 @@ evox_measure_panel_get_property (GObject    *object,
     case PROP_MEASURE_TOOL:
       g_value_set_boolean (value, self->measure_tool);
       break;
+    case PROP_REGION_TOOL:
+      g_value_set_boolean (value, self->region_tool);
+      break;
+    case PROP_REGION_AVAILABLE:
+      g_value_set_boolean (value, gtk_widget_get_visible (GTK_WIDGET (self->region_button)));
+      break;
     case PROP_SAMPLING:
       g_value_set_uint (value, self->sampling);
       break;
@@ -529,6 +539,20 @@ evox_measure_panel_set_property (GObject      *object,
       if (self->measure_tool != g_value_get_boolean (value))
         {
           self->measure_tool = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_REGION_TOOL:
+      if (self->region_tool != g_value_get_boolean (value))
+        {
+          self->region_tool = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_REGION_AVAILABLE:
+      if (gtk_widget_get_visible (GTK_WIDGET (self->region_button)) != g_value_get_boolean (value))
+        {
+          gtk_widget_set_visible (GTK_WIDGET (self->region_button), g_value_get_boolean (value));
           g_object_notify_by_pspec (object, pspec);
         }
       break;
@@ -567,6 +591,16 @@ evox_measure_panel_class_init (EvoxMeasurePanelClass *klass)
                                                        G_PARAM_READWRITE |
                                                        G_PARAM_EXPLICIT_NOTIFY |
                                                        G_PARAM_STATIC_STRINGS);
+  /* The Region toggle; the window binds it to the canvas's region-tool. */
+  properties[PROP_REGION_TOOL] = g_param_spec_boolean ("region-tool", NULL, NULL, FALSE,
+                                                      G_PARAM_READWRITE |
+                                                      G_PARAM_EXPLICIT_NOTIFY |
+                                                      G_PARAM_STATIC_STRINGS);
+  /* Whether the Region toggle is offered (volumes with spectra to take of a rectangle). */
+  properties[PROP_REGION_AVAILABLE] = g_param_spec_boolean ("region-available", NULL, NULL, TRUE,
+                                                           G_PARAM_READWRITE |
+                                                           G_PARAM_EXPLICIT_NOTIFY |
+                                                           G_PARAM_STATIC_STRINGS);
   /* An EvoxProfileSampling; the drop-down's positions are its values. */
   properties[PROP_SAMPLING] = g_param_spec_uint ("sampling", NULL, NULL,
                                                  EVOX_PROFILE_NEAREST, EVOX_PROFILE_TRILINEAR,
@@ -579,6 +613,7 @@ evox_measure_panel_class_init (EvoxMeasurePanelClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/evox/Evox/evox-measure-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, EvoxMeasurePanel, tool_button);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMeasurePanel, region_button);
   gtk_widget_class_bind_template_child (widget_class, EvoxMeasurePanel, empty_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxMeasurePanel, ruler_list);
   gtk_widget_class_bind_template_child (widget_class, EvoxMeasurePanel, sampling_dropdown);
@@ -598,6 +633,8 @@ evox_measure_panel_init (EvoxMeasurePanel *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   g_object_bind_property (self, "measure-tool", self->tool_button, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self, "region-tool", self->region_button, "active",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_object_bind_property (self, "sampling", self->sampling_dropdown, "selected",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);

@@ -13,6 +13,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (EvoxMeasurePanel, evox_measure_panel, EVOX, MEASURE_PANEL, GtkWidget)
 
 /* Properties: measure-tool (boolean: the Measure toggle; the window binds it to the canvas's),
+ * region-tool (boolean: the Region toggle, bound the same way), region-available (boolean, default
+ * TRUE: the Region toggle is shown),
  * sampling (uint, an EvoxProfileSampling: how profiles read the volume; each volume that arrives
  * sets its default, nearest for label volumes).
  * Actions: measure.clear (remove every ruler), measure.remove (u: ruler index),

@@ -52,6 +52,7 @@ struct _EvoxWindow
   GtkWidget            *registration_switch;
   GtkToggleButton      *registration_raw;
   GtkToggleButton      *registration_registered;
+  GtkWidget            *spectrum_panel;
   GtkStack             *side_stack;
   GtkLabel             *title_label;
   GtkRevealer          *error_revealer;

@@ -18,6 +18,7 @@
 #include "evox-surface-panel.h"
 #include "evox-measure-panel.h"
 #include "evox-registration-panel.h"
+#include "evox-spectrum-panel.h"
 #include "evox-curve-figure.h"
 #include "evox-image.h"
 #include "evox-loader.h"
@@ -146,6 +147,13 @@ evox_window_get_measure_panel (EvoxWindow *self)
 {
   g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
   return self->measure_panel;
+}
+
+GtkWidget *
+evox_window_get_spectrum_panel (EvoxWindow *self)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
+  return self->spectrum_panel;
 }
 
 void
@@ -975,6 +983,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   g_type_ensure (EVOX_TYPE_SURFACE_PANEL);
   g_type_ensure (EVOX_TYPE_MEASURE_PANEL);
   g_type_ensure (EVOX_TYPE_REGISTRATION_PANEL);
+  g_type_ensure (EVOX_TYPE_SPECTRUM_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/evox/Evox/evox-window.ui");
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, canvas);
@@ -989,6 +998,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, registration_switch);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, registration_raw);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, registration_registered);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, spectrum_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, side_stack);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, title_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, error_revealer);
@@ -1060,6 +1070,12 @@ evox_window_init (EvoxWindow *self)
   bind_registration_switch (self);
   g_object_bind_property (self->canvas, "measure-tool", self->measure_panel, "measure-tool",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->canvas, "region-tool", self->measure_panel, "region-tool",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  evox_spectrum_panel_set_document (EVOX_SPECTRUM_PANEL (self->spectrum_panel), self->document);
+  evox_spectrum_panel_set_canvas (EVOX_SPECTRUM_PANEL (self->spectrum_panel), self->canvas);
+  g_object_bind_property (self->spectrum_panel, "spectral", self->measure_panel,
+                          "region-available", G_BINDING_SYNC_CREATE);
 
   guard_panel_wheels (GTK_WIDGET (self->side_stack));
 

@@ -117,6 +117,7 @@ GtkWidget    *evox_window_get_measure_panel (EvoxWindow         *self);
 GtkWidget    *evox_window_get_registration_panel (EvoxWindow    *self);
 GtkToggleButton *evox_window_get_registration_toggle (EvoxWindow *self,
                                                       gboolean    raw);
+GtkWidget    *evox_window_get_spectrum_panel (EvoxWindow        *self);
 void          evox_window_show_page      (EvoxWindow            *self,
                                           const char            *page);
 const char   *evox_window_get_page       (EvoxWindow            *self);

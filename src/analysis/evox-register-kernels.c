@@ -1,0 +1,852 @@
+/* evox-register-kernels.c: the kernels of registration: upsampled phase correlation on kissfft,
+ * cubic resampling with scale and shift, NCC and mutual information. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include "evox-register.h"
+#include "evox-register-private.h"
+
+#include <math.h>
+#include <string.h>
+#include <kiss_fft.h>
+#include <kiss_fftr.h>
+#ifdef HAVE_OPENMP
+#include <omp.h>
+#endif
+
+#include "evox-types.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Plans: kissfft configurations and edge windows for one image size, made once and kept for the
+ * life of the process (a stack registers many images of one size, so this is a handful). */
+
+#define N_CACHED_PLANS 8
+
+struct _EvoxRegisterPlan
+{
+  gsize          dims[3];
+  gsize          nh;          /* nx / 2 + 1: the half spectrum along x */
+  int            ndim;        /* 2 when nz == 1 */
+  /* Even nx: real transforms along x, one configuration per thread (kiss_fftr keeps its scratch
+   * buffer in the configuration); n_threads of each. */
+  kiss_fftr_cfg *rfwd;
+  kiss_fftr_cfg *rinv;
+  int            n_threads;
+  kiss_fft_cfg   xfwd;        /* odd nx: complex transforms along x */
+  kiss_fft_cfg   xinv;
+  kiss_fft_cfg   yfwd;
+  kiss_fft_cfg   yinv;
+  kiss_fft_cfg   zfwd;
+  kiss_fft_cfg   zinv;
+  float         *window[3];
+  gboolean       cached;
+};
+
+static GMutex            plan_lock;
+static EvoxRegisterPlan *plan_cache[N_CACHED_PLANS];
+
+/* A Tukey window: flat in the middle, a raised cosine over the outer eighth at each end, so the
+ * wrap-around jump at the borders does not dominate the spectrum. */
+static float *
+tukey_window (gsize n)
+{
+  float *w = g_new (float, n);
+  gsize taper = MAX (n / 8, 1);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      gsize d = MIN (i, n - 1 - i);
+
+      w[i] = d >= taper || n < 4 ? 1.0f : (float) (0.5 * (1.0 - cos (G_PI * (d + 0.5) / taper)));
+    }
+  return w;
+}
+
+static int
+max_threads (void)
+{
+#ifdef HAVE_OPENMP
+  return MAX (omp_get_max_threads (), 1);
+#else
+  return 1;
+#endif
+}
+
+static int
+thread_num (void)
+{
+#ifdef HAVE_OPENMP
+  return omp_get_thread_num ();
+#else
+  return 0;
+#endif
+}
+
+/* This thread's real-transform configuration, or a new one (owned by *local) for a thread
+ * beyond those the plan was made for. */
+static kiss_fftr_cfg
+thread_fftr (EvoxRegisterPlan *plan,
+             gboolean          inverse,
+             kiss_fftr_cfg    *local)
+{
+  int t = thread_num ();
+
+  if (t < plan->n_threads)
+    return inverse ? plan->rinv[t] : plan->rfwd[t];
+  if (*local == NULL)
+    *local = kiss_fftr_alloc ((int) plan->dims[0], inverse, NULL, NULL);
+  return *local;
+}
+
+static void
+plan_free (EvoxRegisterPlan *plan)
+{
+  for (int t = 0; plan->rfwd != NULL && t < plan->n_threads; t++)
+    {
+      kiss_fftr_free (plan->rfwd[t]);
+      kiss_fftr_free (plan->rinv[t]);
+    }
+  g_free (plan->rfwd);
+  g_free (plan->rinv);
+  kiss_fft_free (plan->xfwd);
+  kiss_fft_free (plan->xinv);
+  kiss_fft_free (plan->yfwd);
+  kiss_fft_free (plan->yinv);
+  kiss_fft_free (plan->zfwd);
+  kiss_fft_free (plan->zinv);
+  for (int a = 0; a < 3; a++)
+    g_free (plan->window[a]);
+  g_free (plan);
+}
+
+static EvoxRegisterPlan *
+plan_new (const gsize dims[3])
+{
+  EvoxRegisterPlan *plan = g_new0 (EvoxRegisterPlan, 1);
+
+  memcpy (plan->dims, dims, sizeof plan->dims);
+  plan->nh = dims[0] / 2 + 1;
+  plan->ndim = dims[2] > 1 ? 3 : 2;
+  if (dims[0] % 2 == 0)
+    {
+      plan->n_threads = max_threads ();
+      plan->rfwd = g_new (kiss_fftr_cfg, plan->n_threads);
+      plan->rinv = g_new (kiss_fftr_cfg, plan->n_threads);
+      for (int t = 0; t < plan->n_threads; t++)
+        {
+          plan->rfwd[t] = kiss_fftr_alloc ((int) dims[0], 0, NULL, NULL);
+          plan->rinv[t] = kiss_fftr_alloc ((int) dims[0], 1, NULL, NULL);
+        }
+    }
+  else
+    {
+      plan->xfwd = kiss_fft_alloc ((int) dims[0], 0, NULL, NULL);
+      plan->xinv = kiss_fft_alloc ((int) dims[0], 1, NULL, NULL);
+    }
+  plan->yfwd = kiss_fft_alloc ((int) dims[1], 0, NULL, NULL);
+  plan->yinv = kiss_fft_alloc ((int) dims[1], 1, NULL, NULL);
+  if (plan->ndim == 3)
+    {
+      plan->zfwd = kiss_fft_alloc ((int) dims[2], 0, NULL, NULL);
+      plan->zinv = kiss_fft_alloc ((int) dims[2], 1, NULL, NULL);
+    }
+  for (int a = 0; a < 3; a++)
+    plan->window[a] = tukey_window (dims[a]);
+  return plan;
+}
+
+EvoxRegisterPlan *
+_evox_register_plan_get (const gsize dims[3])
+{
+  EvoxRegisterPlan *plan;
+
+  g_mutex_lock (&plan_lock);
+  for (int i = 0; i < N_CACHED_PLANS; i++)
+    if (plan_cache[i] != NULL && memcmp (plan_cache[i]->dims, dims, sizeof plan_cache[i]->dims) == 0)
+      {
+        plan = plan_cache[i];
+        g_mutex_unlock (&plan_lock);
+        return plan;
+      }
+  plan = plan_new (dims);
+  for (int i = 0; i < N_CACHED_PLANS; i++)
+    if (plan_cache[i] == NULL)
+      {
+        plan->cached = TRUE;
+        plan_cache[i] = plan;
+        break;
+      }
+  g_mutex_unlock (&plan_lock);
+  return plan;
+}
+
+void
+_evox_register_plan_release (EvoxRegisterPlan *plan)
+{
+  /* Cached plans are never freed (nothing can hold one while it goes); extra sizes beyond the
+   * cache are made and dropped per call. */
+  if (plan != NULL && !plan->cached)
+    plan_free (plan);
+}
+
+gsize
+_evox_register_spectrum_size (EvoxRegisterPlan *plan)
+{
+  return plan->nh * plan->dims[1] * plan->dims[2];
+}
+
+/* Transforms the columns of spec (nh wide rows of ny, in nz planes) along y or z; blocks of
+ * neighbouring columns are gathered together so each pass reads whole cache lines. */
+#define COLUMN_BLOCK 16
+
+static void
+fft_columns (EvoxRegisterPlan *plan,
+             kiss_fft_cpx     *spec,
+             int               axis,
+             gboolean          inverse)
+{
+  gsize nh = plan->nh, ny = plan->dims[1], nz = plan->dims[2];
+  gsize len = axis == 1 ? ny : nz;
+  gsize stride = axis == 1 ? nh : nh * ny;
+  gsize n_lines = axis == 1 ? nz : ny;          /* independent sets of columns */
+  gsize line_stride = axis == 1 ? nh * ny : nh;
+  gsize n_blocks = (nh + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+  kiss_fft_cfg cfg = axis == 1 ? (inverse ? plan->yinv : plan->yfwd)
+                               : (inverse ? plan->zinv : plan->zfwd);
+  gint64 n_jobs = (gint64) (n_lines * n_blocks);
+
+#pragma omp parallel
+  {
+    kiss_fft_cpx *in = g_new (kiss_fft_cpx, len * COLUMN_BLOCK);
+    kiss_fft_cpx *out = g_new (kiss_fft_cpx, len);
+
+#pragma omp for schedule(static)
+    for (gint64 job = 0; job < n_jobs; job++)
+      {
+        gsize line = (gsize) job / n_blocks;
+        gsize k0 = ((gsize) job % n_blocks) * COLUMN_BLOCK;
+        gsize kn = MIN (COLUMN_BLOCK, nh - k0);
+        kiss_fft_cpx *base = spec + line * line_stride + k0;
+
+        for (gsize j = 0; j < len; j++)
+          for (gsize k = 0; k < kn; k++)
+            in[k * len + j] = base[j * stride + k];
+        for (gsize k = 0; k < kn; k++)
+          {
+            kiss_fft (cfg, in + k * len, out);
+            for (gsize j = 0; j < len; j++)
+              base[j * stride + k] = out[j];
+          }
+      }
+    g_free (in);
+    g_free (out);
+  }
+}
+
+/* The half spectrum (nh x ny x nz) of the image with its finite mean subtracted, non-finite
+ * pixels set to that mean, and the edge window applied. */
+void
+_evox_register_forward (EvoxRegisterPlan *plan,
+                        const float      *image,
+                        kiss_fft_cpx     *spec)
+{
+  gsize nx = plan->dims[0], ny = plan->dims[1], nz = plan->dims[2], nh = plan->nh;
+  gint64 n_rows = (gint64) (ny * nz);
+  double sum = 0;
+  guint64 n_finite = 0;
+
+#pragma omp parallel for reduction(+:sum,n_finite) schedule(static)
+  for (gint64 r = 0; r < n_rows; r++)
+    {
+      const float *row = image + r * nx;
+      double s = 0;
+      guint64 n = 0;
+
+      for (gsize x = 0; x < nx; x++)
+        if (isfinite (row[x]))
+          {
+            s += row[x];
+            n++;
+          }
+      sum += s;
+      n_finite += n;
+    }
+  {
+    float mean = n_finite > 0 ? (float) (sum / n_finite) : 0.0f;
+
+#pragma omp parallel
+    {
+      float *buf = g_new (float, nx);
+      kiss_fft_cpx *cin = plan->xfwd != NULL ? g_new (kiss_fft_cpx, nx) : NULL;
+      kiss_fft_cpx *cout = plan->xfwd != NULL ? g_new (kiss_fft_cpx, nx) : NULL;
+      kiss_fftr_cfg local = NULL;
+      kiss_fftr_cfg rfwd = plan->rfwd != NULL ? thread_fftr (plan, FALSE, &local) : NULL;
+
+#pragma omp for schedule(static)
+      for (gint64 r = 0; r < n_rows; r++)
+        {
+          const float *row = image + r * nx;
+          float wyz = plan->window[1][r % ny] * plan->window[2][r / ny];
+
+          for (gsize x = 0; x < nx; x++)
+            buf[x] = isfinite (row[x]) ? (row[x] - mean) * plan->window[0][x] * wyz : 0.0f;
+          if (rfwd != NULL)
+            kiss_fftr (rfwd, buf, spec + r * nh);
+          else
+            {
+              for (gsize x = 0; x < nx; x++)
+                {
+                  cin[x].r = buf[x];
+                  cin[x].i = 0;
+                }
+              kiss_fft (plan->xfwd, cin, cout);
+              memcpy (spec + r * nh, cout, nh * sizeof (kiss_fft_cpx));
+            }
+        }
+      g_free (buf);
+      g_free (cin);
+      g_free (cout);
+      kiss_fftr_free (local);
+    }
+  }
+  fft_columns (plan, spec, 1, FALSE);
+  if (plan->ndim == 3)
+    fft_columns (plan, spec, 2, FALSE);
+}
+
+/* The real inverse of a Hermitian half spectrum, unnormalised; spec is overwritten. */
+static void
+inverse_real (EvoxRegisterPlan *plan,
+              kiss_fft_cpx     *spec,
+              float            *out)
+{
+  gsize nx = plan->dims[0], ny = plan->dims[1], nz = plan->dims[2], nh = plan->nh;
+  gint64 n_rows = (gint64) (ny * nz);
+
+  if (plan->ndim == 3)
+    fft_columns (plan, spec, 2, TRUE);
+  fft_columns (plan, spec, 1, TRUE);
+#pragma omp parallel
+  {
+    kiss_fft_cpx *cin = plan->xinv != NULL ? g_new (kiss_fft_cpx, nx) : NULL;
+    kiss_fft_cpx *cout = plan->xinv != NULL ? g_new (kiss_fft_cpx, nx) : NULL;
+    kiss_fftr_cfg local = NULL;
+    kiss_fftr_cfg rinv = plan->rinv != NULL ? thread_fftr (plan, TRUE, &local) : NULL;
+
+#pragma omp for schedule(static)
+    for (gint64 r = 0; r < n_rows; r++)
+      {
+        if (rinv != NULL)
+          kiss_fftri (rinv, spec + r * nh, out + r * nx);
+        else
+          {
+            /* Odd nx: once y and z are inverted, each row is Hermitian along x (the
+             * spectrum of a real image is), so the missing half is the mirror's conjugate. */
+            for (gsize x = 0; x < nh; x++)
+              cin[x] = spec[r * nh + x];
+            for (gsize x = nh; x < nx; x++)
+              {
+                cin[x].r = spec[r * nh + nx - x].r;
+                cin[x].i = -spec[r * nh + nx - x].i;
+              }
+            kiss_fft (plan->xinv, cin, cout);
+            for (gsize x = 0; x < nx; x++)
+              out[r * nx + x] = cout[x].r;
+          }
+      }
+    g_free (cin);
+    g_free (cout);
+    kiss_fftr_free (local);
+  }
+}
+
+/* Signed frequency of index k of an n-point transform, as numpy's fftfreq (times n). */
+static inline double
+signed_freq (gsize k,
+             gsize n)
+{
+  return k < (n + 1) / 2 ? (double) k : (double) k - (double) n;
+}
+
+/* The cross-correlation sum_k P(k) exp(2 pi i k.t / n) at the points t = shift + (u - half) /
+ * upsample, u = 0..region-1 per axis (the matrix-multiply DFT of Guizar-Sicairos et al.), from
+ * the half spectrum: a real image's cross-correlation is real, so the half along x counted twice
+ * (its own mirror at kx = 0 and the Nyquist column once) and the real part is the whole sum. */
+static void
+upsampled_correlation (EvoxRegisterPlan   *plan,
+                       const kiss_fft_cpx *product,
+                       const double        shift[3],
+                       guint               upsample,
+                       gsize               region,
+                       double             *out)
+{
+  gsize nx = plan->dims[0], ny = plan->dims[1], nz = plan->dims[2], nh = plan->nh;
+  gsize rz = plan->ndim == 3 ? region : 1;
+  gsize half = region / 2;
+  g_autofree float *ex_re = g_new (float, region * nh);
+  g_autofree float *ex_im = g_new (float, region * nh);
+  g_autofree double *ey = g_new (double, 2 * region * ny);
+  g_autofree double *ez = g_new (double, 2 * rz * nz);
+  g_autofree double *g = g_new (double, 2 * region * ny * nz);  /* [z][y][ux] */
+  g_autofree double *h = g_new0 (double, 2 * region * region * nz);  /* [z][uy][ux] */
+  gint64 n_rows = (gint64) (ny * nz);
+
+  for (gsize u = 0; u < region; u++)
+    {
+      double t = shift[0] + ((double) u - (double) half) / upsample;
+
+      for (gsize k = 0; k < nh; k++)
+        {
+          double weight = k == 0 || (nx % 2 == 0 && k == nh - 1) ? 1.0 : 2.0;
+          double phase = 2 * G_PI * (double) k * t / (double) nx;
+
+          ex_re[u * nh + k] = (float) (weight * cos (phase));
+          ex_im[u * nh + k] = (float) (weight * sin (phase));
+        }
+      t = shift[1] + ((double) u - (double) half) / upsample;
+      for (gsize k = 0; k < ny; k++)
+        {
+          double phase = 2 * G_PI * signed_freq (k, ny) * t / (double) ny;
+
+          ey[2 * (u * ny + k)] = cos (phase);
+          ey[2 * (u * ny + k) + 1] = sin (phase);
+        }
+    }
+  for (gsize u = 0; u < rz; u++)
+    {
+      double t = plan->ndim == 3 ? shift[2] + ((double) u - (double) half) / upsample : 0;
+
+      for (gsize k = 0; k < nz; k++)
+        {
+          double phase = 2 * G_PI * signed_freq (k, nz) * t / (double) nz;
+
+          ez[2 * (u * nz + k)] = cos (phase);
+          ez[2 * (u * nz + k) + 1] = sin (phase);
+        }
+    }
+
+  /* Along x: the bulk of the work, one complex dot product of nh per row and point. */
+#pragma omp parallel for schedule(static)
+  for (gint64 r = 0; r < n_rows; r++)
+    {
+      const kiss_fft_cpx *p = product + r * nh;
+
+      for (gsize u = 0; u < region; u++)
+        {
+          const float *cr = ex_re + u * nh, *ci = ex_im + u * nh;
+          float sr = 0, si = 0;
+
+#pragma omp simd reduction(+:sr,si)
+          for (gsize k = 0; k < nh; k++)
+            {
+              sr += p[k].r * cr[k] - p[k].i * ci[k];
+              si += p[k].r * ci[k] + p[k].i * cr[k];
+            }
+          g[2 * (r * region + u)] = sr;
+          g[2 * (r * region + u) + 1] = si;
+        }
+    }
+  /* Along y, then z. */
+#pragma omp parallel for schedule(static)
+  for (gint64 z = 0; z < (gint64) nz; z++)
+    for (gsize uy = 0; uy < region; uy++)
+      {
+        double *dst = h + 2 * ((z * region + uy) * region);
+
+        for (gsize y = 0; y < ny; y++)
+          {
+            double er = ey[2 * (uy * ny + y)], ei = ey[2 * (uy * ny + y) + 1];
+            const double *src = g + 2 * ((z * ny + y) * region);
+
+            for (gsize ux = 0; ux < region; ux++)
+              {
+                dst[2 * ux] += src[2 * ux] * er - src[2 * ux + 1] * ei;
+                dst[2 * ux + 1] += src[2 * ux] * ei + src[2 * ux + 1] * er;
+              }
+          }
+      }
+  for (gsize uz = 0; uz < rz; uz++)
+    for (gsize i = 0; i < region * region; i++)
+      {
+        double s = 0;
+
+        for (gsize z = 0; z < nz; z++)
+          s += h[2 * (z * region * region + i)] * ez[2 * (uz * nz + z)]
+               - h[2 * (z * region * region + i) + 1] * ez[2 * (uz * nz + z) + 1];
+        out[uz * region * region + i] = s;
+      }
+}
+
+double
+_evox_register_phase_correlation_spectra (EvoxRegisterPlan   *plan,
+                                          const kiss_fft_cpx *reference,
+                                          const kiss_fft_cpx *moving,
+                                          gboolean            whiten,
+                                          guint               upsample,
+                                          double              shift[3])
+{
+  gsize nx = plan->dims[0], ny = plan->dims[1], nz = plan->dims[2];
+  gsize n_spec = _evox_register_spectrum_size (plan);
+  gsize n = nx * ny * nz;
+  g_autofree kiss_fft_cpx *product = g_new (kiss_fft_cpx, n_spec);
+  g_autofree kiss_fft_cpx *work = g_new (kiss_fft_cpx, n_spec);
+  g_autofree float *cc = g_new (float, n);
+  gsize best = 0;
+  float best_value = -1;
+  gsize pos[3];
+  double peak;
+
+  /* The normalised cross-power spectrum, as skimage's normalization="phase"; unwhitened, the
+   * plain cross-correlation, whose peak height is scaled by the total power instead. */
+  double power = 0;
+
+  if (!whiten)
+    {
+#pragma omp parallel for reduction(+:power) schedule(static)
+      for (gint64 i = 0; i < (gint64) n_spec; i++)
+        power += sqrt (((double) reference[i].r * reference[i].r + (double) reference[i].i * reference[i].i)
+                       * ((double) moving[i].r * moving[i].r + (double) moving[i].i * moving[i].i));
+      power = power > 0 ? power / n_spec : 1;
+    }
+#pragma omp parallel for schedule(static)
+  for (gint64 i = 0; i < (gint64) n_spec; i++)
+    {
+      float re = reference[i].r * moving[i].r + reference[i].i * moving[i].i;
+      float im = reference[i].i * moving[i].r - reference[i].r * moving[i].i;
+      float mag = sqrtf (re * re + im * im);
+
+      if (!whiten)
+        mag = (float) power;
+      else if (mag < 1e-30f)
+        mag = INFINITY;
+      product[i].r = re / mag;
+      product[i].i = im / mag;
+    }
+  memcpy (work, product, n_spec * sizeof (kiss_fft_cpx));
+  inverse_real (plan, work, cc);
+  for (gsize i = 0; i < n; i++)
+    if (fabsf (cc[i]) > best_value)
+      {
+        best_value = fabsf (cc[i]);
+        best = i;
+      }
+  pos[0] = best % nx;
+  pos[1] = (best / nx) % ny;
+  pos[2] = best / (nx * ny);
+  for (int a = 0; a < 3; a++)
+    {
+      gsize na = plan->dims[a];
+
+      shift[a] = pos[a] > na / 2 ? (double) pos[a] - (double) na : (double) pos[a];
+    }
+  if (plan->ndim == 2)
+    shift[2] = 0;
+  peak = best_value / (double) n;
+
+  if (upsample > 1)
+    {
+      /* skimage's neighbourhood: 1.5 pixels, ceil (1.5 upsample) points around the peak. */
+      gsize region = (gsize) ceil (upsample * 1.5);
+      gsize rz = plan->ndim == 3 ? region : 1;
+      g_autofree double *up = g_new (double, region * region * rz);
+      gsize ubest = 0;
+      double ubest_value = -1;
+
+      upsampled_correlation (plan, product, shift, upsample, region, up);
+      for (gsize i = 0; i < region * region * rz; i++)
+        if (fabs (up[i]) > ubest_value)
+          {
+            ubest_value = fabs (up[i]);
+            ubest = i;
+          }
+      shift[0] += ((double) (ubest % region) - (double) (region / 2)) / upsample;
+      shift[1] += ((double) ((ubest / region) % region) - (double) (region / 2)) / upsample;
+      if (plan->ndim == 3)
+        shift[2] += ((double) (ubest / (region * region)) - (double) (region / 2)) / upsample;
+      peak = ubest_value / (double) n;
+    }
+  return MIN (peak, 1.0);
+}
+
+double
+evox_register_phase_correlation (const float  *reference,
+                                 const float  *moving,
+                                 const gsize   dims[3],
+                                 guint         upsample,
+                                 double        shift[3],
+                                 GError      **error)
+{
+  EvoxRegisterPlan *plan;
+  g_autofree kiss_fft_cpx *fr = NULL;
+  g_autofree kiss_fft_cpx *fm = NULL;
+  double peak;
+
+  g_return_val_if_fail (reference != NULL && moving != NULL, NAN);
+  g_return_val_if_fail (dims != NULL && shift != NULL, NAN);
+  g_return_val_if_fail (error == NULL || *error == NULL, NAN);
+
+  shift[0] = shift[1] = shift[2] = 0;
+  if (dims[0] < 2 || dims[1] < 2 || dims[2] < 1 || dims[0] > G_MAXINT || dims[1] > G_MAXINT
+      || dims[2] > G_MAXINT)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "Phase correlation needs images at least 2x2 (got %zux%zux%zu)",
+                   dims[0], dims[1], dims[2]);
+      return NAN;
+    }
+  if (upsample < 1)
+    upsample = 1;
+  plan = _evox_register_plan_get (dims);
+  fr = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
+  fm = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
+  _evox_register_forward (plan, reference, fr);
+  _evox_register_forward (plan, moving, fm);
+  peak = _evox_register_phase_correlation_spectra (plan, fr, fm, TRUE, upsample, shift);
+  _evox_register_plan_release (plan);
+  return peak;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Resampling: Keys' cubic convolution (a = -0.5, Catmull-Rom), separable because the transform
+ * is a scale and a shift on each axis, so each axis's taps are computed once. */
+
+typedef struct
+{
+  gsize    index[4];
+  float    weight[4];
+  gboolean inside;
+} Taps;
+
+static void
+axis_taps (gsize   n,
+           double  scale,
+           double  shift,
+           Taps   *taps)
+{
+  double c = (n - 1) / 2.0;
+
+  for (gsize p = 0; p < n; p++)
+    {
+      double pos = c + ((double) p - c - shift) / scale;
+      double f, t;
+      gssize i0;
+
+      /* Within a rounding error of the border counts as on it: an identity transform keeps
+       * every pixel. */
+      taps[p].inside = pos >= -1e-6 && pos <= (double) (n - 1) + 1e-6;
+      pos = CLAMP (pos, 0.0, (double) (n - 1));
+      f = floor (pos);
+      t = pos - f;
+      i0 = (gssize) f - 1;
+      taps[p].weight[0] = (float) (((-0.5 * t + 1.0) * t - 0.5) * t);
+      taps[p].weight[1] = (float) ((1.5 * t - 2.5) * t * t + 1.0);
+      taps[p].weight[2] = (float) (((-1.5 * t + 2.0) * t + 0.5) * t);
+      taps[p].weight[3] = (float) ((0.5 * t - 0.5) * t * t);
+      for (int k = 0; k < 4; k++)
+        taps[p].index[k] = (gsize) CLAMP (i0 + k, (gssize) 0, (gssize) n - 1);
+    }
+}
+
+void
+evox_register_resample (const float  *src,
+                        const gsize   dims[3],
+                        double        scale,
+                        const double  shift[3],
+                        float        *dst)
+{
+  gsize nx, ny, nz;
+  g_autofree Taps *tx = NULL;
+  g_autofree Taps *ty = NULL;
+  g_autofree Taps *tz = NULL;
+  g_autofree float *along_x = NULL;
+  g_autofree float *along_y = NULL;
+
+  g_return_if_fail (src != NULL && dims != NULL && shift != NULL && dst != NULL);
+  g_return_if_fail (scale > 0 && isfinite (scale));
+
+  nx = dims[0];
+  ny = dims[1];
+  nz = dims[2];
+  tx = g_new (Taps, nx);
+  ty = g_new (Taps, ny);
+  tz = g_new (Taps, nz);
+  axis_taps (nx, scale, shift[0], tx);
+  axis_taps (ny, scale, shift[1], ty);
+  if (nz > 1)
+    axis_taps (nz, scale, shift[2], tz);
+  else
+    {
+      /* One layer: a 2D image, z untouched. */
+      tz[0] = (Taps) { { 0, 0, 0, 0 }, { 0, 1, 0, 0 }, TRUE };
+    }
+
+  along_x = g_new (float, nx * ny * nz);
+  along_y = nz > 1 ? g_new (float, nx * ny * nz) : NULL;
+
+#pragma omp parallel for schedule(static)
+  for (gint64 r = 0; r < (gint64) (ny * nz); r++)
+    {
+      const float *row = src + r * nx;
+      float *out = along_x + r * nx;
+
+      for (gsize x = 0; x < nx; x++)
+        {
+          const Taps *t = tx + x;
+
+          out[x] = t->weight[0] * row[t->index[0]] + t->weight[1] * row[t->index[1]]
+                   + t->weight[2] * row[t->index[2]] + t->weight[3] * row[t->index[3]];
+        }
+    }
+#pragma omp parallel for schedule(static)
+  for (gint64 r = 0; r < (gint64) (ny * nz); r++)
+    {
+      gsize y = r % ny, z = r / ny;
+      const Taps *t = ty + y;
+      const float *plane = along_x + z * nx * ny;
+      const float *r0 = plane + t->index[0] * nx, *r1 = plane + t->index[1] * nx;
+      const float *r2 = plane + t->index[2] * nx, *r3 = plane + t->index[3] * nx;
+      float w0 = t->weight[0], w1 = t->weight[1], w2 = t->weight[2], w3 = t->weight[3];
+      float *out = (nz > 1 ? along_y : dst) + r * nx;
+
+#pragma omp simd
+      for (gsize x = 0; x < nx; x++)
+        out[x] = w0 * r0[x] + w1 * r1[x] + w2 * r2[x] + w3 * r3[x];
+    }
+  if (nz > 1)
+    {
+#pragma omp parallel for schedule(static)
+      for (gint64 r = 0; r < (gint64) (ny * nz); r++)
+        {
+          gsize y = r % ny, z = r / ny;
+          const Taps *t = tz + z;
+          gsize plane = nx * ny;
+          const float *r0 = along_y + t->index[0] * plane + y * nx;
+          const float *r1 = along_y + t->index[1] * plane + y * nx;
+          const float *r2 = along_y + t->index[2] * plane + y * nx;
+          const float *r3 = along_y + t->index[3] * plane + y * nx;
+          float w0 = t->weight[0], w1 = t->weight[1], w2 = t->weight[2], w3 = t->weight[3];
+          float *out = dst + r * nx;
+
+#pragma omp simd
+          for (gsize x = 0; x < nx; x++)
+            out[x] = w0 * r0[x] + w1 * r1[x] + w2 * r2[x] + w3 * r3[x];
+        }
+    }
+
+  /* NaN where any axis falls outside. */
+#pragma omp parallel for schedule(static)
+  for (gint64 r = 0; r < (gint64) (ny * nz); r++)
+    {
+      gsize y = r % ny, z = r / ny;
+      float *out = dst + r * nx;
+
+      if (!ty[y].inside || !tz[z].inside)
+        {
+          for (gsize x = 0; x < nx; x++)
+            out[x] = NAN;
+          continue;
+        }
+      for (gsize x = 0; x < nx; x++)
+        if (!tx[x].inside)
+          out[x] = NAN;
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Similarity. */
+
+double
+evox_register_ncc (const float *a,
+                   const float *b,
+                   gsize        n)
+{
+  double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+  guint64 count = 0;
+  double ma, mb;
+
+  g_return_val_if_fail (n == 0 || (a != NULL && b != NULL), NAN);
+
+#pragma omp parallel for reduction(+:sa,sb,count) schedule(static)
+  for (gint64 i = 0; i < (gint64) n; i++)
+    if (isfinite (a[i]) && isfinite (b[i]))
+      {
+        sa += a[i];
+        sb += b[i];
+        count++;
+      }
+  if (count < 2)
+    return NAN;
+  ma = sa / count;
+  mb = sb / count;
+  /* Centred second pass: the one-pass formula loses the digits of images with a large mean. */
+#pragma omp parallel for reduction(+:saa,sbb,sab) schedule(static)
+  for (gint64 i = 0; i < (gint64) n; i++)
+    if (isfinite (a[i]) && isfinite (b[i]))
+      {
+        double da = a[i] - ma, db = b[i] - mb;
+
+        saa += da * da;
+        sbb += db * db;
+        sab += da * db;
+      }
+  if (saa <= 0 || sbb <= 0)
+    return NAN;
+  return sab / sqrt (saa * sbb);
+}
+
+double
+evox_register_mutual_information (const float *a,
+                                  const float *b,
+                                  gsize        n,
+                                  guint        bins)
+{
+  float amin = INFINITY, amax = -INFINITY, bmin = INFINITY, bmax = -INFINITY;
+  g_autofree guint64 *joint = NULL;
+  g_autofree double *pa = NULL;
+  g_autofree double *pb = NULL;
+  guint64 count = 0;
+  double mi = 0;
+
+  g_return_val_if_fail (n == 0 || (a != NULL && b != NULL), NAN);
+  g_return_val_if_fail (bins >= 1, NAN);
+
+  for (gsize i = 0; i < n; i++)
+    if (isfinite (a[i]) && isfinite (b[i]))
+      {
+        amin = MIN (amin, a[i]);
+        amax = MAX (amax, a[i]);
+        bmin = MIN (bmin, b[i]);
+        bmax = MAX (bmax, b[i]);
+        count++;
+      }
+  if (count == 0)
+    return NAN;
+  joint = g_new0 (guint64, (gsize) bins * bins);
+  for (gsize i = 0; i < n; i++)
+    if (isfinite (a[i]) && isfinite (b[i]))
+      {
+        guint ia = amax > amin ? (guint) ((a[i] - amin) / (amax - amin) * bins) : 0;
+        guint ib = bmax > bmin ? (guint) ((b[i] - bmin) / (bmax - bmin) * bins) : 0;
+
+        joint[(gsize) MIN (ia, bins - 1) * bins + MIN (ib, bins - 1)]++;
+      }
+  pa = g_new0 (double, bins);
+  pb = g_new0 (double, bins);
+  for (guint i = 0; i < bins; i++)
+    for (guint j = 0; j < bins; j++)
+      {
+        pa[i] += (double) joint[(gsize) i * bins + j] / count;
+        pb[j] += (double) joint[(gsize) i * bins + j] / count;
+      }
+  for (guint i = 0; i < bins; i++)
+    for (guint j = 0; j < bins; j++)
+      {
+        double p = (double) joint[(gsize) i * bins + j] / count;
+
+        if (p > 0)
+          mi += p * log (p / (pa[i] * pb[j]));
+      }
+  return MAX (mi, 0.0);
+}

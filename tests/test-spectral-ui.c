@@ -1,0 +1,140 @@
+/* test-spectral-ui.c: the viewer's --bin on a spectral set, and a reader's warnings in the
+ * window's banner. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <gtk/gtk.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "evox-application.h"
+#include "evox-test-ui.h"
+#include "evox-test-util.h"
+#include "evox-tiff.h"
+#include "evox-window.h"
+
+/* What the first window had once its volume arrived. */
+typedef struct
+{
+  gboolean  seen;
+  gsize     dims[3];
+  guint     n_channels;
+  double    first_value;
+  char     *error;
+} Startup;
+
+static gboolean
+check_startup (gpointer user_data)
+{
+  GApplication *app = user_data;
+  Startup *startup = g_object_get_data (G_OBJECT (app), "startup");
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+  EvoxWindow *window;
+  EvoxVolume *volume;
+
+  if (windows == NULL || startup->seen)
+    return G_SOURCE_CONTINUE;
+  window = windows->data;
+  volume = evox_document_get_volume (evox_window_get_document (window));
+  if (evox_window_is_loading (window) || volume == NULL)
+    return G_SOURCE_CONTINUE;
+  startup->seen = TRUE;
+  evox_volume_get_dims (volume, startup->dims);
+  startup->n_channels = evox_volume_get_n_channels (volume);
+  startup->first_value = evox_volume_get_value (volume, 0, 0, 0, 0);
+  startup->error = g_strdup (evox_window_get_error (window));
+  gtk_window_destroy (GTK_WINDOW (window));
+  return G_SOURCE_CONTINUE;
+}
+
+/* The viewer's command line, run in this process as main() runs it. */
+static int
+run_viewer (const char * const *args,
+            Startup            *startup)
+{
+  g_autoptr (EvoxApplication) app = evox_application_new ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  guint id;
+  int status;
+
+  g_ptr_array_add (argv, (char *) "evox");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_object_set_data (G_OBJECT (app), "startup", startup);
+  id = g_timeout_add (50, check_startup, app);
+  status = g_application_run (G_APPLICATION (app), (int) argv->len - 1, (char **) argv->pdata);
+  g_source_remove (id);
+  return status;
+}
+
+/* Two per-energy 6 x 4 images, value x + 6 y (+ 100 for the second); --bin 2 gives 3 x 2 means,
+ * the first (0 + 1 + 6 + 7) / 4 = 3.5. */
+static void
+test_bin (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  Startup startup = { 0 };
+
+  for (guint e = 0; e < 2; e++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (EvoxVolume) volume = evox_volume_new (6, 4, 1, 1, EVOX_SAMPLE_F32, &error);
+      float *data = evox_volume_get_data_mut (volume, 0);
+      g_autofree char *name = g_strdup_printf ("p_%ueV.tif", 8324 + 30 * e);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      for (guint i = 0; i < 24; i++)
+        data[i] = (float) (i + 100 * e);
+      g_assert_true (evox_tiff_write (volume, 0, path, EVOX_TIFF_WRITE_F32, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpint (run_viewer ((const char *[]) { "--bin", "2", dir, NULL }, &startup), ==, 0);
+  g_assert_true (startup.seen);
+  g_assert_cmpuint (startup.dims[0], ==, 3);
+  g_assert_cmpuint (startup.dims[1], ==, 2);
+  g_assert_cmpuint (startup.n_channels, ==, 2);
+  g_assert_cmpfloat (startup.first_value, ==, 3.5);
+  g_clear_pointer (&startup.error, g_free);
+
+  /* Without it, the images as they are. */
+  memset (&startup, 0, sizeof startup);
+  g_assert_cmpint (run_viewer ((const char *[]) { dir, NULL }, &startup), ==, 0);
+  g_assert_cmpuint (startup.dims[0], ==, 6);
+  g_assert_cmpfloat (startup.first_value, ==, 0);
+  g_clear_pointer (&startup.error, g_free);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* The real SSRL script: the files it names that are missing show in the banner. */
+static void
+test_warnings_banner (void)
+{
+  g_autofree char *script = evox_test_data_path ("xrm/ssrl/20161456_ssrl-test-data_XANES.txt");
+  Startup startup = { 0 };
+
+  if (script == NULL)
+    return;
+  g_assert_cmpint (run_viewer ((const char *[]) { "--bin", "8", script, NULL }, &startup), ==,
+                   0);
+  g_assert_true (startup.seen);
+  g_assert_cmpuint (startup.dims[0], ==, 128);
+  g_assert_cmpuint (startup.n_channels, ==, 2);
+  g_assert_nonnull (startup.error);
+  g_assert_true (g_str_has_prefix (startup.error, "Opened with warnings: "));
+  g_assert_nonnull (strstr (startup.error, "802 of the 806 files the script names are missing"));
+  g_assert_nonnull (strstr (startup.error, "4 files were matched"));
+  g_clear_pointer (&startup.error, g_free);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  if (!evox_test_ui_init (&argc, &argv))
+    return 0;
+  g_test_add_func ("/Evox/SpectralUi/bin", test_bin);
+  g_test_add_func ("/Evox/SpectralUi/warnings-banner", test_warnings_banner);
+  return g_test_run ();
+}

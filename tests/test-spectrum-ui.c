@@ -1,0 +1,405 @@
+/* test-spectrum-ui.c: the energy slider and the Spectra page under Xvfb: hovering, pinning
+ * voxels, a phase, a particle and a Region rectangle, removing and exporting, checked against
+ * the values the test volume was written with. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <gtk/gtk.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "evox-canvas.h"
+#include "evox-histogram-view.h"
+#include "evox-labels.h"
+#include "evox-measure-panel.h"
+#include "evox-plot.h"
+#include "evox-spectrum-panel.h"
+#include "evox-test-ui.h"
+#include "evox-test-util.h"
+#include "evox-tiff.h"
+#include "evox-window.h"
+
+/* 32 x 32 x 1, 8 energies 8330 .. 8400 eV: two discs whose optical density rises across an
+ * edge (at 8350 and at 8370 eV) on a faint background, with a small pattern inside so regions
+ * have a spread. */
+#define NX 32
+#define NY 32
+#define NC 8
+
+static double
+energy_of (guint c)
+{
+  return 8330 + 10.0 * c;
+}
+
+static int
+disc_at (gsize x,
+         gsize y)
+{
+  if ((x - 10.0) * (x - 10.0) + (y - 12.0) * (y - 12.0) <= 36)
+    return 1;
+  if ((x - 22.0) * (x - 22.0) + (y - 20.0) * (y - 20.0) <= 25)
+    return 2;
+  return 0;
+}
+
+static double
+expected_value (guint c,
+                gsize x,
+                gsize y)
+{
+  double e = energy_of (c), v;
+
+  switch (disc_at (x, y))
+    {
+    case 1: v = 0.3 + 1.0 / (1 + exp (-(e - 8350) / 5)); break;
+    case 2: v = 0.2 + 0.8 / (1 + exp (-(e - 8370) / 5)); break;
+    default: v = 0.05 + 0.001 * x; break;
+    }
+  /* As stored: f32. */
+  return (float) (v + 0.002 * ((x * 7 + y * 3) % 5));
+}
+
+static char *
+write_stack (const char *dir)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) volume = evox_volume_new (NX, NY, 1, NC, EVOX_SAMPLE_F32, &error);
+  char *path = g_build_filename (dir, "xanes.tiff", NULL);
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < NC; c++)
+    {
+      float *data = evox_volume_get_data_mut (volume, c);
+      g_autofree char *label = g_strdup_printf ("E%u", c);
+
+      for (gsize y = 0; y < NY; y++)
+        for (gsize x = 0; x < NX; x++)
+          data[x + NX * y] = expected_value (c, x, y);
+      evox_volume_set_channel_info (volume, c, label, energy_of (c));
+    }
+  evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "optical density", NULL);
+  evox_volume_freeze (volume);
+  g_assert_true (evox_tiff_write (volume, -1, path, 0, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+static GtkWidget *
+find_named (GtkWidget  *widget,
+            const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_named (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Brute-force mean, population std and count over the voxels where in (x, y). */
+static void
+brute (guint            c,
+       gboolean       (*in) (gsize x, gsize y, gpointer data),
+       gpointer         data,
+       double          *mean,
+       double          *std,
+       guint64         *n)
+{
+  double sum = 0, ss = 0;
+
+  *n = 0;
+  for (gsize y = 0; y < NY; y++)
+    for (gsize x = 0; x < NX; x++)
+      if (in (x, y, data))
+        {
+          sum += expected_value (c, x, y);
+          (*n)++;
+        }
+  *mean = sum / *n;
+  for (gsize y = 0; y < NY; y++)
+    for (gsize x = 0; x < NX; x++)
+      if (in (x, y, data))
+        ss += (expected_value (c, x, y) - *mean) * (expected_value (c, x, y) - *mean);
+  *std = sqrt (ss / *n);
+}
+
+static void
+assert_region (const EvoxSpectrum *spectrum,
+               gboolean          (*in) (gsize x, gsize y, gpointer data),
+               gpointer            data)
+{
+  g_assert_cmpuint (spectrum->n_points, ==, NC);
+  for (guint c = 0; c < NC; c++)
+    {
+      double mean, std;
+      guint64 n;
+
+      brute (c, in, data, &mean, &std, &n);
+      g_assert_cmpfloat (spectrum->points[c].energy_ev, ==, energy_of (c));
+      g_assert_cmpuint (spectrum->points[c].voxels, ==, n);
+      g_assert_cmpfloat_with_epsilon (spectrum->points[c].mean, mean, 1e-9);
+      g_assert_cmpfloat_with_epsilon (spectrum->points[c].std, std, 1e-9);
+    }
+}
+
+static gboolean
+in_box (gsize    x,
+        gsize    y,
+        gpointer data)
+{
+  const guint *b = data;
+
+  return x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3];
+}
+
+static gboolean
+in_disc1 (gsize    x,
+          gsize    y,
+          gpointer data)
+{
+  return disc_at (x, y) == 1;
+}
+
+static gboolean
+in_range (gsize    x,
+          gsize    y,
+          gpointer data)
+{
+  const double *r = data;
+  double v = expected_value ((guint) r[2], x, y);
+
+  return v >= r[0] && v <= r[1];
+}
+
+typedef struct
+{
+  EvoxSpectrumPanel *panel;
+  guint              n;
+} PinWait;
+
+static gboolean
+pinned_reaches (gpointer data)
+{
+  PinWait *wait = data;
+
+  return evox_spectrum_panel_get_n_pending (wait->panel) == 0 &&
+         evox_spectrum_panel_get_n_pinned (wait->panel) >= wait->n;
+}
+
+static void
+wait_pinned (EvoxSpectrumPanel *panel,
+             guint              n)
+{
+  PinWait wait = { panel, n };
+
+  g_assert_true (evox_test_wait_for (pinned_reaches, &wait, 10));
+  g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, n);
+}
+
+static void
+test_spectra (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = write_stack (dir);
+  g_autofree char *csv = g_build_filename (dir, "spectra.csv", NULL);
+  EvoxWindow *window = evox_test_open_file (path);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxCanvas *canvas = EVOX_CANVAS (evox_window_get_canvas (window));
+  EvoxSpectrumPanel *panel = EVOX_SPECTRUM_PANEL (evox_window_get_spectrum_panel (window));
+  EvoxHistogramView *histogram = EVOX_HISTOGRAM_VIEW (evox_window_get_histogram (window));
+  GtkWidget *scale = find_named (GTK_WIDGET (window), "channel-scale");
+  GtkLabel *channel_label = GTK_LABEL (find_named (GTK_WIDGET (window), "channel-label"));
+  GtkStack *stack = GTK_STACK (gtk_widget_get_ancestor (GTK_WIDGET (panel), GTK_TYPE_STACK));
+  EvoxPlot *plot = EVOX_PLOT (_evox_spectrum_panel_get_plot (panel));
+  const EvoxSpectrum *hovered;
+  const double *line;
+  const double *line_x;
+  guint n_line;
+  gsize voxel[3];
+  g_autoptr (GPtrArray) rows = NULL;
+
+  /* An energy scan: a slider over the energies (no drop-down), the label saying the eV. */
+  g_assert_true (evox_spectrum_panel_get_spectral (panel));
+  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "channel-stepper")));
+  g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (window),
+                                                      "channel-dropdown")));
+  g_assert_true (gtk_scale_get_draw_value (GTK_SCALE (scale)));
+  gtk_range_set_value (GTK_RANGE (scale), 3);
+  g_assert_cmpuint (evox_document_get_channel (document), ==, 3);
+  g_test_message ("channel label: %s", gtk_label_get_text (channel_label));
+  g_assert_nonnull (strstr (gtk_label_get_text (channel_label), "8360 eV"));
+  /* The histogram follows the channel shown. */
+  g_assert_nonnull (strstr (evox_histogram_view_get_title (histogram), "E3"));
+
+  /* The Spectra page is there for this volume. */
+  g_assert_true (gtk_stack_page_get_visible (gtk_stack_get_page (
+    stack, gtk_stack_get_child_by_name (stack, "spectra"))));
+  evox_window_show_page (window, "spectra");
+  evox_test_spin (0.3);
+
+  /* Hovering a voxel plots its spectrum: the values the file holds at that voxel. */
+  evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
+  evox_test_spin (0.3);
+  evox_canvas_hover_at (canvas, gtk_widget_get_width (GTK_WIDGET (canvas)) / 2.0,
+                        gtk_widget_get_height (GTK_WIDGET (canvas)) / 2.0);
+  g_assert_true (evox_canvas_get_hover_voxel (canvas, voxel));
+  hovered = evox_spectrum_panel_get_hovered (panel);
+  g_assert_nonnull (hovered);
+  g_test_message ("hovered %s", hovered->label);
+  g_assert_cmpuint (hovered->n_points, ==, NC);
+  line = evox_plot_get_line (plot, evox_plot_get_n_lines (plot) - 1, &line_x, &n_line);
+  g_assert_cmpuint (n_line, ==, NC);
+  for (guint c = 0; c < NC; c++)
+    {
+      g_assert_cmpfloat (hovered->points[c].mean, ==, expected_value (c, voxel[0], voxel[1]));
+      g_assert_cmpfloat (line[c], ==, expected_value (c, voxel[0], voxel[1]));
+      g_assert_cmpfloat (line_x[c], ==, energy_of (c));
+    }
+
+  /* A click pins it, while the page is shown: on another page a click means nothing here. */
+  evox_window_show_page (window, "display");
+  evox_test_spin (0.2);
+  g_signal_emit_by_name (canvas, "voxel-clicked", (guint) voxel[0], (guint) voxel[1], 0u);
+  g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, 0);
+  evox_window_show_page (window, "spectra");
+  evox_test_spin (0.2);
+  g_signal_emit_by_name (canvas, "voxel-clicked", (guint) voxel[0], (guint) voxel[1], 0u);
+  g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, 1);
+  g_assert_cmpstr (evox_spectrum_panel_get_pinned (panel, 0)->label, ==, hovered->label);
+
+  /* The Region tool: the toggle on the Measure page is the canvas's; a drag pins its box. */
+  {
+    EvoxMeasurePanel *measure = EVOX_MEASURE_PANEL (evox_window_get_measure_panel (window));
+    const EvoxSpectrum *box;
+    double cx = gtk_widget_get_width (GTK_WIDGET (canvas)) / 2.0;
+    double cy = gtk_widget_get_height (GTK_WIDGET (canvas)) / 2.0;
+    guint b[4], z0, z1;
+    gboolean region;
+
+    g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "region-tool")));
+    evox_canvas_set_region_tool (canvas, TRUE);
+    g_object_get (measure, "region-tool", &region, NULL);
+    g_assert_true (region);
+    g_assert_true (gtk_toggle_button_get_active (
+      GTK_TOGGLE_BUTTON (find_named (GTK_WIDGET (panel), "spectrum-region"))));
+    g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, cx - 60, cy - 40, cx + 30,
+                                       cy + 50), ==, EVOX_DRAG_REGION);
+    wait_pinned (panel, 2);
+    box = evox_spectrum_panel_get_pinned (panel, 1);
+    g_test_message ("region %s", box->label);
+    g_assert_cmpint (sscanf (box->label, "box (%u, %u, %u)-(%u, %u, %u)", &b[0], &b[1], &z0,
+                             &b[2], &b[3], &z1), ==, 6);
+    g_assert_cmpuint (b[2], >, b[0]);
+    g_assert_cmpuint (b[3], >, b[1]);
+    assert_region (box, in_box, b);
+    /* A click with the tool draws nothing. */
+    evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, cx, cy, cx, cy);
+    evox_test_spin (0.2);
+    g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, 2);
+    /* Measure and Region are one choice. */
+    evox_canvas_set_measure_tool (canvas, TRUE);
+    g_assert_false (evox_canvas_get_region_tool (canvas));
+    evox_canvas_set_measure_tool (canvas, FALSE);
+  }
+
+  /* The selected phase, over its range on the channel shown, in the phase's colour. */
+  {
+    g_autoptr (EvoxPhase) phase = evox_phase_new ("rich", 0.5, 2.0, "#00ff00");
+    double range[3] = { 0.5, 2.0, 3 };
+
+    evox_phase_list_append (evox_document_get_phases (document), phase);
+    evox_document_set_selected_phase (document, 0);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "spectrum.pin-phase", NULL));
+    wait_pinned (panel, 3);
+    g_assert_cmpstr (evox_spectrum_panel_get_pinned (panel, 2)->label, ==, "phase rich");
+    assert_region (evox_spectrum_panel_get_pinned (panel, 2), in_range, range);
+  }
+
+  /* The selected particle: disc 1 is particle 1 of the phase's labels (raster order). */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (EvoxLabels) labels = evox_labels_compute (evox_document_get_volume (document), 3,
+                                                         "rich", 0.5, 2.0,
+                                                         EVOX_CONNECTIVITY_26, 0, NULL, NULL,
+                                                         &error);
+
+    g_assert_no_error (error);
+    evox_document_set_labels (document, labels);
+    evox_document_set_selected_particle (document, evox_labels_get_label (labels, 10, 12, 0));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "spectrum.pin-particle",
+                                               NULL));
+    wait_pinned (panel, 4);
+    assert_region (evox_spectrum_panel_get_pinned (panel, 3), in_disc1, NULL);
+  }
+
+  /* Each pinned spectrum on the plot (lines for all, bands for the regions), the hovered one
+   * last. */
+  g_assert_cmpuint (evox_plot_get_n_lines (plot), ==, 5);
+  g_assert_cmpuint (evox_plot_get_n_bands (plot), ==, 3);
+  evox_test_spin (0.5);
+  evox_test_screenshot (GTK_WIDGET (window), "spectra");
+
+  /* Remove the voxel; export the three regions. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "spectrum.remove", "u", 0));
+  g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, 3);
+  g_assert_true (g_str_has_prefix (evox_spectrum_panel_get_pinned (panel, 0)->label, "box"));
+  {
+    g_autoptr (GError) error = NULL;
+
+    g_assert_true (evox_spectrum_panel_export (panel, csv, FALSE, &error));
+    g_assert_no_error (error);
+    g_assert_false (evox_spectrum_panel_export (panel, csv, FALSE, &error));
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
+  }
+  {
+    g_autofree char *text = NULL;
+    g_auto (GStrv) lines = NULL;
+
+    g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+    lines = g_strsplit (text, "\n", -1);
+    g_assert_cmpstr (lines[0], ==, "spectrum,energy_ev,mean,std,voxels");
+    g_assert_cmpuint (g_strv_length (lines), ==, 1 + 3 * NC + 1);
+    g_assert_true (g_str_has_prefix (lines[1 + NC], "phase rich,8330,"));
+    g_assert_true (g_str_has_prefix (lines[1 + 2 * NC], "particle "));
+  }
+
+  /* A volume of one channel: no spectra, the page goes. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (EvoxVolume) plain = evox_volume_new (4, 4, 1, 1, EVOX_SAMPLE_U8, &error);
+
+    g_assert_no_error (error);
+    evox_volume_freeze (plain);
+    evox_canvas_set_region_tool (canvas, TRUE);
+    evox_document_set_volume (document, plain, "plain", NULL);
+    g_assert_false (evox_spectrum_panel_get_spectral (panel));
+    g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, 0);
+    g_assert_false (gtk_stack_page_get_visible (gtk_stack_get_page (
+      stack, gtk_stack_get_child_by_name (stack, "spectra"))));
+    /* Nor is the Region tool offered on the Measure page, and it is off. */
+    g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "region-tool")));
+    g_assert_false (evox_canvas_get_region_tool (canvas));
+  }
+
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  if (!evox_test_ui_init (&argc, &argv))
+    return 0;
+  g_test_add_func ("/Evox/SpectrumUi/spectra", test_spectra);
+  return g_test_run ();
+}
