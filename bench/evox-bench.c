@@ -1,4 +1,4 @@
-/* evox-bench.c: times Evox's TIFF load, histograms, range counts, frames, labelling and k-means (beside references). */
+/* evox-bench.c: times Evox's TIFF load, histograms, range counts, frames, labelling, k-means and registration (beside references). */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox-bench"
 
@@ -25,6 +25,8 @@
 #include "evox-labels.h"
 #include "evox-mesh-writer.h"
 #include "evox-phase.h"
+#include "evox-register.h"
+#include "evox-register-private.h"
 #include "evox-renderer.h"
 #include "evox-tiff.h"
 #include "evox-volume.h"
@@ -1400,6 +1402,412 @@ run_kmeans (const char *path)
   return 0;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* register: per image, the scale from the energy ratio, the translation by upsampled phase
+ * correlation against the reference (the highest energy), and one resampling with both: the
+ * work of skimage's phase_cross_correlation (upsample_factor=20) plus scipy.ndimage's zoom and
+ * shift, which run-bench.py times beside it on the same images. */
+
+static int      opt_images = 67;
+static int      opt_dims = 2;
+static char    *opt_energies = NULL;
+static gboolean opt_stack = FALSE;
+static char    *opt_scale = NULL;
+static gboolean opt_no_window = FALSE;
+static gboolean opt_refine = FALSE;
+
+static const GOptionEntry register_entries[] = {
+  { "images", 0, 0, G_OPTION_ARG_INT, &opt_images,
+    "Images (register: synthetic ones when no FILE; default 67)", "N" },
+  { "dims", 0, 0, G_OPTION_ARG_INT, &opt_dims, "2: S x S images, 3: S^3 volumes (register)", "D" },
+  { "energies", 0, 0, G_OPTION_ARG_STRING, &opt_energies,
+    "Energies in eV, comma-separated or a text file of them, one per image (register, with a "
+    ".npy FILE; default 8250..8570 evenly)", "LIST|FILE" },
+  { "stack", 0, 0, G_OPTION_ARG_NONE, &opt_stack,
+    "Also time evox_register_stack (scale \"energy\": chain, anchors, report) on the images "
+    "(register)", NULL },
+  { "no-window", 0, 0, G_OPTION_ARG_NONE, &opt_no_window,
+    "Correlate without the edge window, as skimage's phase_cross_correlation on raw images "
+    "(register)", NULL },
+  { "refine", 0, 0, G_OPTION_ARG_NONE, &opt_refine,
+    "Refine each shift as evox_register_stack does: correlate the moved image once more, "
+    "unwhitened (register)", NULL },
+  { "scale", 0, 0, G_OPTION_ARG_STRING, &opt_scale,
+    "fit, energy or none (register --stack; default energy)", "MODE" },
+  { NULL }
+};
+
+/* A numpy .npy file (version 1 or 2, C order, u1, u2, f4 or f8, little-endian) as floats. */
+static float *
+read_npy (const char *path,
+          gsize      *shape,
+          guint      *ndim,
+          GError    **error)
+{
+  g_autofree char *contents = NULL;
+  gsize length, header_len, offset, n = 1, size;
+  g_autofree char *header = NULL;
+  const char *descr, *p;
+  float *out;
+
+  if (!g_file_get_contents (path, &contents, &length, error))
+    return NULL;
+  if (length < 10 || memcmp (contents, "\x93NUMPY", 6) != 0)
+    goto bad;
+  if (contents[6] == 1)
+    {
+      header_len = (guint8) contents[8] | ((gsize) (guint8) contents[9] << 8);
+      offset = 10;
+    }
+  else
+    {
+      if (length < 12)
+        goto bad;
+      header_len = (guint8) contents[8] | ((gsize) (guint8) contents[9] << 8)
+                   | ((gsize) (guint8) contents[10] << 16) | ((gsize) (guint8) contents[11] << 24);
+      offset = 12;
+    }
+  if (offset + header_len > length)
+    goto bad;
+  header = g_strndup (contents + offset, header_len);
+  offset += header_len;
+  if (strstr (header, "'fortran_order': True") != NULL || (descr = strstr (header, "'descr': '")) == NULL
+      || (p = strstr (header, "'shape': (")) == NULL)
+    goto bad;
+  descr += strlen ("'descr': '");
+  p += strlen ("'shape': (");
+  *ndim = 0;
+  while (*p != ')' && *ndim < 4)
+    {
+      char *end;
+      guint64 v = g_ascii_strtoull (p, &end, 10);
+
+      if (end == p || v == 0 || v > 1u << 20 || n > G_MAXSIZE / v)
+        goto bad;
+      shape[(*ndim)++] = v;
+      n *= v;
+      p = end;
+      while (*p == ',' || *p == ' ')
+        p++;
+    }
+  size = g_str_has_prefix (descr, "|u1") ? 1 : g_str_has_prefix (descr, "<u2") ? 2
+         : g_str_has_prefix (descr, "<f4") ? 4 : g_str_has_prefix (descr, "<f8") ? 8 : 0;
+  if (size == 0 || *ndim < 3 || shape[*ndim - 1] < 2 || shape[*ndim - 2] < 2
+      || (length - offset) / size < n)
+    goto bad;
+  out = g_new (float, n);
+  for (gsize i = 0; i < n; i++)
+    {
+      const char *v = contents + offset + i * size;
+
+      if (size == 1)
+        out[i] = (guint8) v[0];
+      else if (size == 2)
+        {
+          guint16 x;
+
+          memcpy (&x, v, 2);
+          out[i] = GUINT16_FROM_LE (x);
+        }
+      else if (size == 4)
+        memcpy (&out[i], v, 4);
+      else
+        {
+          double x;
+
+          memcpy (&x, v, 8);
+          out[i] = (float) x;
+        }
+    }
+  return out;
+
+bad:
+  g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
+               "%s: not a C-order .npy of u1, u2, f4 or f8 with 3 or 4 dimensions", path);
+  return NULL;
+}
+
+static double *
+parse_energies (const char *text,
+                guint       n,
+                GError    **error)
+{
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) parts = NULL;
+  double *e = g_new (double, n);
+  guint m = 0;
+
+  if (g_file_test (text, G_FILE_TEST_IS_REGULAR))
+    {
+      if (!g_file_get_contents (text, &contents, NULL, error))
+        {
+          g_free (e);
+          return NULL;
+        }
+      text = contents;
+    }
+  parts = g_strsplit_set (text, ", \t\r\n", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (*parts[i] != '\0' && *parts[i] != '#')
+      {
+        char *end;
+        double v = g_ascii_strtod (parts[i], &end);
+
+        if (*end != '\0' || !(v > 0) || m == n)
+          {
+            m = n + 1;
+            break;
+          }
+        e[m++] = v;
+      }
+  if (m != n)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "--energies: want %u positive energies, one per image", n);
+      g_free (e);
+      return NULL;
+    }
+  return e;
+}
+
+/* Smooth random blobs (sigma 1.2..2.5 px, splatted within 4 sigma) on the reference grid; each
+ * raw image sees it through scale E / E_max about the centre and a sub-pixel shift, with 1%
+ * noise. The true shifts go to stderr. */
+static float *
+synthetic_images (const gsize   dims[3],
+                  guint         n_images,
+                  const double *energy)
+{
+  gsize n = dims[0] * dims[1] * dims[2];
+  g_autofree float *object = g_new0 (float, n);
+  float *images = g_new (float, n * n_images);
+  guint64 n_blobs = n / (dims[2] > 1 ? 300 : 40);
+  g_autoptr(GRand) rand = g_rand_new_with_seed ((guint32) opt_seed);
+
+  for (guint64 b = 0; b < n_blobs; b++)
+    {
+      double c[3], s = g_rand_double_range (rand, 1.2, 2.5), a = g_rand_double_range (rand, 0.5, 1.5);
+      gssize lo[3], hi[3];
+
+      for (int k = 0; k < 3; k++)
+        {
+          c[k] = dims[k] > 1 ? g_rand_double_range (rand, 0.15, 0.85) * dims[k] : 0;
+          lo[k] = dims[k] > 1 ? MAX ((gssize) floor (c[k] - 4 * s), 0) : 0;
+          hi[k] = dims[k] > 1 ? MIN ((gssize) ceil (c[k] + 4 * s), (gssize) dims[k] - 1) : 0;
+        }
+      for (gssize z = lo[2]; z <= hi[2]; z++)
+        for (gssize y = lo[1]; y <= hi[1]; y++)
+          for (gssize x = lo[0]; x <= hi[0]; x++)
+            {
+              double r2 = (x - c[0]) * (x - c[0]) + (y - c[1]) * (y - c[1])
+                          + (dims[2] > 1 ? (z - c[2]) * (z - c[2]) : 0);
+
+              object[((gsize) z * dims[1] + (gsize) y) * dims[0] + (gsize) x]
+                += (float) (a * exp (-r2 / (2 * s * s)));
+            }
+    }
+  for (guint k = 0; k < n_images; k++)
+    {
+      double scale = energy[k] / energy[n_images - 1];
+      double t[3] = { 0, 0, 0 }, inverse_shift[3];
+      float *raw = images + k * n;
+
+      for (int a = 0; a < 3 && k + 1 < n_images; a++)
+        t[a] = dims[a] > 1 ? g_rand_double_range (rand, -3, 3) : 0;
+      /* raw(q) = object(c + scale (q - c) + t): the resampler's inverse transform. */
+      for (int a = 0; a < 3; a++)
+        inverse_shift[a] = -t[a] / scale;
+      evox_register_resample (object, dims, 1 / scale, inverse_shift, raw);
+      for (gsize i = 0; i < n; i++)
+        raw[i] = (isfinite (raw[i]) ? raw[i] : 0) + (float) g_rand_double_range (rand, -0.017, 0.017);
+      g_printerr ("evox-bench: image %u true scale=%.6f shift=%.4f,%.4f,%.4f\n", k, scale, t[0],
+                  t[1], t[2]);
+    }
+  return images;
+}
+
+static int
+run_register (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree float *images = NULL;
+  g_autofree double *energy = NULL;
+  g_autofree double *shifts = NULL;
+  g_autofree double *t = g_new (double, opt_runs);
+  g_autofree char *runs = NULL;
+  gsize dims[3], n;
+  guint n_images;
+  int threads = 1;
+  double load_s, t0;
+
+#ifdef HAVE_OPENMP
+  threads = omp_get_max_threads ();
+#endif
+  t0 = now_s ();
+  if (path != NULL)
+    {
+      gsize shape[4];
+      guint ndim;
+
+      images = read_npy (path, shape, &ndim, &error);
+      if (images == NULL)
+        {
+          g_printerr ("evox-bench: %s\n", error->message);
+          return 1;
+        }
+      n_images = (guint) shape[0];
+      dims[0] = shape[ndim - 1];
+      dims[1] = shape[ndim - 2];
+      dims[2] = ndim == 4 ? shape[1] : 1;
+    }
+  else
+    {
+      gsize side = opt_size != NULL ? g_ascii_strtoull (opt_size, NULL, 10) : 1024;
+
+      if (opt_images < 2 || side < 8 || (opt_dims != 2 && opt_dims != 3))
+        {
+          g_printerr ("evox-bench: register wants --images 2 or more, --size 8 or more, --dims 2 or 3\n");
+          return 2;
+        }
+      n_images = (guint) opt_images;
+      dims[0] = dims[1] = side;
+      dims[2] = opt_dims == 3 ? side : 1;
+    }
+  if (opt_energies != NULL)
+    {
+      energy = parse_energies (opt_energies, n_images, &error);
+      if (energy == NULL)
+        {
+          g_printerr ("evox-bench: %s\n", error->message);
+          return 2;
+        }
+    }
+  else
+    {
+      energy = g_new (double, n_images);
+      for (guint k = 0; k < n_images; k++)
+        energy[k] = 8250 + 320.0 * k / MAX (n_images - 1, 1);
+    }
+  n = dims[0] * dims[1] * dims[2];
+  if (images == NULL)
+    images = synthetic_images (dims, n_images, energy);
+  load_s = now_s () - t0;
+
+  {
+    guint ref = 0;
+    g_autofree float *registered = g_new (float, n * n_images);
+
+    /* The reference: the highest energy, as Evox's default. */
+    for (guint k = 1; k < n_images; k++)
+      if (energy[k] > energy[ref])
+        ref = k;
+    shifts = g_new0 (double, 3 * n_images);
+    for (int r = 0; r < opt_runs; r++)
+      {
+        EvoxRegisterPlan *plan;
+        g_autofree kiss_fft_cpx *ref_spec = NULL;
+
+        t0 = now_s ();
+        plan = _evox_register_plan_get (dims);
+        ref_spec = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
+        _evox_register_forward (plan, images + ref * n, ref_spec, !opt_no_window);
+        /* Images in parallel, one per thread: every step of one image is then serial, and the
+         * two cores never wait on each other inside an image. */
+#pragma omp parallel
+        {
+          g_autofree float *scaled = g_new (float, n);
+          g_autofree kiss_fft_cpx *spec = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
+
+#pragma omp for schedule(dynamic, 1)
+          for (guint k = 0; k < n_images; k++)
+            {
+              static const double zero[3] = { 0, 0, 0 };
+              double scale = energy[k] / energy[ref];
+              double *shift = shifts + 3 * k;
+
+              evox_register_resample (images + k * n, dims, scale, zero, scaled);
+              _evox_register_forward (plan, scaled, spec, !opt_no_window);
+              _evox_register_phase_correlation_spectra (plan, ref_spec, spec, TRUE, 20, shift);
+              evox_register_resample (images + k * n, dims, scale, shift, registered + k * n);
+              if (opt_refine)
+                {
+                  double delta[3];
+
+                  _evox_register_forward (plan, registered + k * n, spec, !opt_no_window);
+                  _evox_register_phase_correlation_spectra (plan, ref_spec, spec, FALSE, 20, delta);
+                  if (fabs (delta[0]) < 1 && fabs (delta[1]) < 1 && fabs (delta[2]) < 1)
+                    {
+                      for (int a = 0; a < 3; a++)
+                        shift[a] += delta[a];
+                      evox_register_resample (images + k * n, dims, scale, shift,
+                                              registered + k * n);
+                    }
+                }
+            }
+        }
+        _evox_register_plan_release (plan);
+        t[r] = now_s () - t0;
+      }
+    for (guint k = 0; k < n_images; k++)
+      g_print ("register-image index=%u energy_ev=%.4f scale=%.8f shift_x=%.4f shift_y=%.4f "
+               "shift_z=%.4f\n", k, energy[k], energy[k] / energy[ref], shifts[3 * k],
+               shifts[3 * k + 1], shifts[3 * k + 2]);
+    runs = format_runs (t, opt_runs);
+    g_print ("register images=%u size=%zu dims=%d threads=%d upsample=20 window=%d refine=%d "
+             "load_s=%.6f s=%.6f s_per_image=%.6f runs_s=%s\n", n_images, dims[0],
+             dims[2] > 1 ? 3 : 2, threads, !opt_no_window, opt_refine, load_s,
+             min_of (t, opt_runs), min_of (t, opt_runs) / n_images, runs);
+  }
+
+  if (opt_stack)
+    {
+      g_autoptr(EvoxVolume) vol = evox_volume_new (dims[0], dims[1], dims[2], n_images,
+                                                   EVOX_SAMPLE_F32, &error);
+      g_autoptr(EvoxRegistration) reg = NULL;
+      EvoxRegisterOptions options;
+
+      if (vol == NULL)
+        {
+          g_printerr ("evox-bench: %s\n", error->message);
+          return 1;
+        }
+      for (guint k = 0; k < n_images; k++)
+        {
+          memcpy (evox_volume_get_data_mut (vol, k), images + k * n, n * sizeof (float));
+          evox_volume_set_channel_info (vol, k, NULL, energy[k]);
+        }
+      evox_volume_freeze (vol);
+      evox_register_options_init (&options);
+      options.scale = EVOX_REGISTER_SCALE_ENERGY;
+      if (opt_scale != NULL && !evox_register_scale_from_string (opt_scale, &options.scale))
+        {
+          g_printerr ("evox-bench: --scale wants fit, energy or none\n");
+          return 2;
+        }
+      t0 = now_s ();
+      reg = evox_register_stack (vol, &options, NULL, NULL, &error);
+      if (reg == NULL)
+        {
+          g_printerr ("evox-bench: %s\n", error->message);
+          return 1;
+        }
+      t0 = now_s () - t0;
+      for (guint i = 0; i < evox_registration_get_n_entries (reg); i++)
+        {
+          const EvoxRegistrationEntry *e = evox_registration_get_entry (reg, i);
+
+          g_print ("register-stack-image energy_ev=%.4f scale=%.8f shift_x=%.4f shift_y=%.4f "
+                   "shift_z=%.4f ncc_after=%.4f residual_px=%.4f anchor=%d flagged=%d\n",
+                   e->energy_ev, e->scale, e->shift[0], e->shift[1], e->shift[2], e->ncc_after,
+                   e->residual_px, e->is_anchor, e->flagged);
+        }
+      g_print ("register-stack images=%u size=%zu dims=%d threads=%d scale=%s s=%.6f "
+               "s_per_image=%.6f\n", n_images, dims[0], dims[2] > 1 ? 3 : 2, threads,
+               evox_register_scale_to_string (options.scale), t0, t0 / n_images);
+    }
+  return 0;
+}
+
 static void
 usage (void)
 {
@@ -1418,6 +1826,10 @@ usage (void)
               "       evox-bench kmeans [--runs N] --shape NxD [--k K] [--init CENTRES]\n"
               "                         [--max-iter N] [--tol T] [--restarts N] [--seed S]\n"
               "                         [--sweep K [--sweep-sample N]] FILE\n"
+              "       evox-bench register [--runs N] [--images N] [--size S] [--dims 2|3]\n"
+              "                           [--energies LIST|FILE] [--no-window] [--refine]\n"
+              "                           [--stack [--scale MODE]]\n"
+              "                           [IMAGES.npy]\n"
               "Each prints one line per result: a record name and key=value fields.\n");
 }
 
@@ -1445,6 +1857,7 @@ main (int   argc,
   g_option_context_add_main_entries (context, bench_entries, NULL);
   g_option_context_add_main_entries (context, mesh_render_entries, NULL);
   g_option_context_add_main_entries (context, kmeans_entries, NULL);
+  g_option_context_add_main_entries (context, register_entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("evox-bench: %s\n", error->message);
@@ -1459,6 +1872,8 @@ main (int   argc,
     return run_render (NULL);
   if (g_str_equal (command, "mesh-render") && argc == 1)
     return run_mesh_render ();
+  if (g_str_equal (command, "register") && argc <= 2)
+    return run_register (argc == 2 ? argv[1] : NULL);
   if (argc != 2)
     {
       usage ();

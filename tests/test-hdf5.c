@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 #include <hdf5.h>
+#include <glib/gstdio.h>
 
 #include "evox-hdf5.h"
 #include "evox-loader.h"
@@ -273,6 +274,17 @@ test_flat_dark (void)
   H5Dclose (put_doubles (file, "/exchange/data_dark", H5T_STD_I32LE, 3, ref_dims, dark));
   H5Fclose (file);
 
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxHdf5Info) info = evox_hdf5_read_info (path, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (info->has_white);
+    g_assert_true (info->has_dark);
+    g_assert_cmpuint (info->shape[0], ==, 3);
+    g_assert_cmpuint (info->n_energies, ==, 0);
+    g_assert_true (isnan (info->pixel_size_nm));
+  }
   volume = load_ok (path, 1);
   g_assert_cmpint (evox_volume_get_sample_type (volume), ==, EVOX_SAMPLE_F32);
   g_assert_cmpstr (evox_volume_get_quantity (volume), ==, "optical density");
@@ -507,6 +519,14 @@ test_round_trip (void)
   g_assert_true (evox_hdf5_write (volume, path, TRUE, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
+  {
+    g_autofree char *nowhere = g_build_filename (dir, "missing", "out.h5", NULL);
+
+    g_assert_false (evox_hdf5_write (volume, nowhere, FALSE, NULL, NULL, &error));
+    g_assert_nonnull (error);
+    g_assert_nonnull (strstr (error->message, "out.h5"));
+    g_clear_error (&error);
+  }
   g_clear_object (&volume);
 
   /* Two f32 channels without energies, 3 layers, log10 values: (E, z, y, x). */
@@ -575,6 +595,19 @@ test_bad_input (void)
   assert_refused (path, "text.h5", EVOX_ERROR_INVALID_DATA, "not an HDF5 file");
   g_free (path);
 
+  /* The signature, then garbage: HDF5's own refusal, named. */
+  path = tmp_file (dir, "garbage.h5");
+  {
+    guint8 head[600];
+
+    for (guint i = 0; i < sizeof head; i++)
+      head[i] = (guint8) (i * 131 + 7);
+    memcpy (head, "\x89HDF\r\n\x1a\n", 8);
+    g_assert_true (g_file_set_contents (path, (const char *) head, sizeof head, NULL));
+    assert_refused (path, "garbage.h5", EVOX_ERROR_INVALID_DATA, "cannot open as HDF5");
+  }
+  g_free (path);
+
   /* HDF5 without /exchange/data. */
   path = tmp_file (dir, "other.h5");
   file = create_file (path);
@@ -615,6 +648,27 @@ test_bad_input (void)
   H5Dclose (put_doubles (file, "/exchange/data", H5T_IEEE_F32LE, 1, &d1, values));
   H5Fclose (file);
   assert_refused (path, "rank1.h5", EVOX_ERROR_UNSUPPORTED, "rank 1");
+
+  /* Energies in units Evox does not know; a white of another image size. */
+  g_free (path);
+  path = tmp_file (dir, "units.h5");
+  file = create_file (path);
+  {
+    const hsize_t d3[3] = { 1, 2, 2 }, w3[3] = { 1, 2, 3 };
+    double e = 8333;
+
+    H5Dclose (put_doubles (file, "/exchange/data", H5T_IEEE_F32LE, 3, d3, values));
+    put_vector (file, "/exchange/energy", &e, 1, "furlongs");
+    H5Fclose (file);
+    assert_refused (path, "units.h5", EVOX_ERROR_UNSUPPORTED, "units 'furlongs'");
+    g_free (path);
+    path = tmp_file (dir, "white.h5");
+    file = create_file (path);
+    H5Dclose (put_doubles (file, "/exchange/data", H5T_IEEE_F32LE, 3, d3, values));
+    H5Dclose (put_doubles (file, "/exchange/data_white", H5T_IEEE_F32LE, 3, w3, values));
+    H5Fclose (file);
+    assert_refused (path, "white.h5", EVOX_ERROR_INVALID_DATA, "2 x 3 images, the data 2 x 2");
+  }
 
   /* Truncated: half of a valid file. */
   g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
@@ -668,11 +722,153 @@ test_cancel_progress (void)
   volume = evox_hdf5_load (path, 1, progress, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpfloat (evox_progress_get_fraction (progress), ==, 1.0);
-  g_clear_object (&volume);
   g_cancellable_cancel (cancellable);
+  {
+    g_autofree char *out = tmp_file (dir, "out.h5");
+
+    /* A cancelled write leaves nothing, not even its temporary. */
+    g_assert_false (evox_hdf5_write (volume, out, FALSE, NULL, cancellable, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
+    g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
+  }
+  g_clear_object (&volume);
   volume = evox_hdf5_load (path, 1, NULL, cancellable, &error);
   g_assert_null (volume);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* `evox convert IN -o OUT.h5`: the flat-field corrected stack written and read back; refusals
+ * with one line and nothing left behind. */
+static void
+test_cli_convert (void)
+{
+  const char *evox = g_getenv ("EVOX");
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = tmp_file (dir, "in.h5");
+  g_autofree char *out = tmp_file (dir, "out.hdf5");
+  g_autofree char *text = tmp_file (dir, "text.h5");
+  g_autofree char *never = tmp_file (dir, "never.h5");
+  g_autoptr(EvoxVolume) source = NULL;
+  g_autoptr(EvoxVolume) back = NULL;
+  const hsize_t dims[3] = { 2, 3, 4 };
+  double data[24], white[24], energies[2] = { 8333, 8400 };
+  hid_t file;
+
+  if (evox == NULL)
+    {
+      g_test_skip ("EVOX is not set (run under meson test)");
+      return;
+    }
+  for (guint i = 0; i < 24; i++)
+    {
+      data[i] = 100 + 17 * i;
+      white[i] = 1000 + 3 * i;
+    }
+  file = create_file (in);
+  H5Dclose (put_doubles (file, "/exchange/data", H5T_STD_U16LE, 3, dims, data));
+  H5Dclose (put_doubles (file, "/exchange/data_white", H5T_STD_U16LE, 3, dims, white));
+  put_vector (file, "/exchange/energy", energies, 2, "eV");
+  H5Fclose (file);
+  g_assert_true (g_file_set_contents (text, "not hdf5\n", -1, NULL));
+
+  {
+    const char *argv[] = { evox, "convert", in, "-o", out, NULL };
+    g_auto(EvoxTestRun) run = evox_test_spawn (argv, NULL, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpstr (run.err, ==, "");
+  }
+  source = load_ok (in, 1);
+  back = load_ok (out, 1);
+  g_assert_cmpuint (evox_volume_get_n_channels (back), ==, 2);
+  for (guint c = 0; c < 2; c++)
+    {
+      g_assert_cmpmem (evox_volume_get_data (back, c), 12 * sizeof (float),
+                       evox_volume_get_data (source, c), 12 * sizeof (float));
+      g_assert_cmpfloat (evox_volume_get_channel_energy (back, c), ==, energies[c]);
+    }
+  g_assert_cmpstr (evox_volume_get_quantity (back), ==, "optical density");
+  {
+    const char *argv[] = { evox, "convert", in, "-o", out, NULL };
+    g_auto(EvoxTestRun) run = evox_test_spawn (argv, NULL, NULL);
+
+    evox_test_assert_refused (&run, 1, "exists already");
+  }
+  {
+    const char *argv[] = { evox, "convert", "--force", in, out, NULL };
+    g_auto(EvoxTestRun) run = evox_test_spawn (argv, NULL, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  {
+    const char *argv[] = { evox, "convert", "--f32", in, never, NULL };
+    g_auto(EvoxTestRun) run = evox_test_spawn (argv, NULL, NULL);
+
+    evox_test_assert_refused (&run, 2, "for TIFF output");
+  }
+  {
+    const char *argv[] = { evox, "convert", text, "-o", never, NULL };
+    g_auto(EvoxTestRun) run = evox_test_spawn (argv, NULL, NULL);
+
+    evox_test_assert_refused (&run, 1, "text.h5");
+  }
+  /* A full disk (files limited to 100 kB) while writing 160 kB: refused, nothing left. */
+  {
+    g_autofree char *big = tmp_file (dir, "big.h5");
+    const hsize_t big_dims[2] = { 200, 400 };
+    g_autofree double *zeros = g_new0 (double, 200 * 400);
+    const char *argv[] = { evox, "convert", big, "-o", never, NULL };
+    g_auto(EvoxTestRun) run = { 0 };
+
+    file = create_file (big);
+    H5Dclose (put_doubles (file, "/exchange/data", H5T_STD_U16LE, 2, big_dims, zeros));
+    H5Fclose (file);
+    run = evox_test_spawn (argv, NULL, evox_test_limit_file_size);
+    evox_test_assert_refused (&run, 1, "never.h5");
+    g_assert_nonnull (strstr (run.err, "cannot write"));
+    g_unlink (big);
+  }
+  /* in.h5, out.hdf5, text.h5: no never.h5, no temporaries. */
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 3);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static void
+loaded_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  EvoxVolume **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = evox_volume_load_finish (result, &error);
+  g_assert_no_error (error);
+}
+
+/* Loading on the loader's worker thread (HDF5's error state is per thread; the reader sets it up
+ * on whichever thread runs it) gives the same volume, with its histograms. */
+static void
+test_async (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = tmp_file (dir, "a.h5");
+  g_autoptr(EvoxVolume) volume = NULL;
+  const hsize_t dims[2] = { 3, 4 };
+  double v[12];
+  hid_t file = create_file (path);
+
+  for (guint i = 0; i < 12; i++)
+    v[i] = i * 1.5;
+  H5Dclose (put_doubles (file, "/exchange/data", H5T_IEEE_F64LE, 2, dims, v));
+  H5Fclose (file);
+  evox_volume_load_async (path, NULL, NULL, NULL, loaded_cb, &volume);
+  while (volume == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  for (guint i = 0; i < 12; i++)
+    g_assert_cmpfloat (evox_volume_get_value (volume, 0, i % 4, i / 4, 0), ==, v[i]);
+  g_assert_nonnull (evox_volume_get_fine_histogram (volume, 0));
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -691,5 +887,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Hdf5/round-trip", test_round_trip);
   g_test_add_func ("/Evox/Hdf5/bad-input", test_bad_input);
   g_test_add_func ("/Evox/Hdf5/cancel-progress", test_cancel_progress);
+  g_test_add_func ("/Evox/Hdf5/async", test_async);
+  g_test_add_func ("/Evox/Hdf5/cli-convert", test_cli_convert);
   return g_test_run ();
 }

@@ -12,11 +12,13 @@
 #include <string.h>
 #include <kiss_fft.h>
 #include <kiss_fftr.h>
-#ifdef HAVE_OPENMP
-#include <omp.h>
-#endif
 
 #include "evox-types.h"
+
+/* Loops over fewer elements run on one thread: a parallel region costs a barrier, and on a busy
+ * machine a barrier can wait a scheduler tick for a descheduled thread, which the many small
+ * regions of a stack of small images turned into seconds. */
+#define PARALLEL_MIN 65536
 
 /* ------------------------------------------------------------------------------------------ */
 /* Plans: kissfft configurations and edge windows for one image size, made once and kept for the
@@ -29,11 +31,7 @@ struct _EvoxRegisterPlan
   gsize          dims[3];
   gsize          nh;          /* nx / 2 + 1: the half spectrum along x */
   int            ndim;        /* 2 when nz == 1 */
-  /* Even nx: real transforms along x, one configuration per thread (kiss_fftr keeps its scratch
-   * buffer in the configuration); n_threads of each. */
-  kiss_fftr_cfg *rfwd;
-  kiss_fftr_cfg *rinv;
-  int            n_threads;
+  gboolean       even;        /* even nx: real transforms along x, made per parallel region */
   kiss_fft_cfg   xfwd;        /* odd nx: complex transforms along x */
   kiss_fft_cfg   xinv;
   kiss_fft_cfg   yfwd;
@@ -64,52 +62,19 @@ tukey_window (gsize n)
   return w;
 }
 
-static int
-max_threads (void)
-{
-#ifdef HAVE_OPENMP
-  return MAX (omp_get_max_threads (), 1);
-#else
-  return 1;
-#endif
-}
-
-static int
-thread_num (void)
-{
-#ifdef HAVE_OPENMP
-  return omp_get_thread_num ();
-#else
-  return 0;
-#endif
-}
-
-/* This thread's real-transform configuration, or a new one (owned by *local) for a thread
- * beyond those the plan was made for. */
+/* kiss_fftr keeps a scratch buffer in its configuration, so each thread of a parallel region
+ * makes its own (cheap next to the transforms: the twiddles of one row); a per-thread table in the
+ * plan would be shared wrongly when the caller runs images in parallel and regions nest. */
 static kiss_fftr_cfg
-thread_fftr (EvoxRegisterPlan *plan,
-             gboolean          inverse,
-             kiss_fftr_cfg    *local)
+real_config (EvoxRegisterPlan *plan,
+             gboolean          inverse)
 {
-  int t = thread_num ();
-
-  if (t < plan->n_threads)
-    return inverse ? plan->rinv[t] : plan->rfwd[t];
-  if (*local == NULL)
-    *local = kiss_fftr_alloc ((int) plan->dims[0], inverse, NULL, NULL);
-  return *local;
+  return plan->even ? kiss_fftr_alloc ((int) plan->dims[0], inverse, NULL, NULL) : NULL;
 }
 
 static void
 plan_free (EvoxRegisterPlan *plan)
 {
-  for (int t = 0; plan->rfwd != NULL && t < plan->n_threads; t++)
-    {
-      kiss_fftr_free (plan->rfwd[t]);
-      kiss_fftr_free (plan->rinv[t]);
-    }
-  g_free (plan->rfwd);
-  g_free (plan->rinv);
   kiss_fft_free (plan->xfwd);
   kiss_fft_free (plan->xinv);
   kiss_fft_free (plan->yfwd);
@@ -131,14 +96,7 @@ plan_new (const gsize dims[3])
   plan->ndim = dims[2] > 1 ? 3 : 2;
   if (dims[0] % 2 == 0)
     {
-      plan->n_threads = max_threads ();
-      plan->rfwd = g_new (kiss_fftr_cfg, plan->n_threads);
-      plan->rinv = g_new (kiss_fftr_cfg, plan->n_threads);
-      for (int t = 0; t < plan->n_threads; t++)
-        {
-          plan->rfwd[t] = kiss_fftr_alloc ((int) dims[0], 0, NULL, NULL);
-          plan->rinv[t] = kiss_fftr_alloc ((int) dims[0], 1, NULL, NULL);
-        }
+      plan->even = TRUE;
     }
   else
     {
@@ -164,7 +122,8 @@ _evox_register_plan_get (const gsize dims[3])
 
   g_mutex_lock (&plan_lock);
   for (int i = 0; i < N_CACHED_PLANS; i++)
-    if (plan_cache[i] != NULL && memcmp (plan_cache[i]->dims, dims, sizeof plan_cache[i]->dims) == 0)
+    if (plan_cache[i] != NULL
+        && memcmp (plan_cache[i]->dims, dims, sizeof plan_cache[i]->dims) == 0)
       {
         plan = plan_cache[i];
         g_mutex_unlock (&plan_lock);
@@ -217,7 +176,7 @@ fft_columns (EvoxRegisterPlan *plan,
                                : (inverse ? plan->zinv : plan->zfwd);
   gint64 n_jobs = (gint64) (n_lines * n_blocks);
 
-#pragma omp parallel
+#pragma omp parallel if (len * nh * n_lines >= PARALLEL_MIN)
   {
     kiss_fft_cpx *in = g_new (kiss_fft_cpx, len * COLUMN_BLOCK);
     kiss_fft_cpx *out = g_new (kiss_fft_cpx, len);
@@ -246,18 +205,20 @@ fft_columns (EvoxRegisterPlan *plan,
 }
 
 /* The half spectrum (nh x ny x nz) of the image with its finite mean subtracted, non-finite
- * pixels set to that mean, and the edge window applied. */
+ * pixels set to that mean, and the edge window applied (unless window is FALSE). */
 void
 _evox_register_forward (EvoxRegisterPlan *plan,
                         const float      *image,
-                        kiss_fft_cpx     *spec)
+                        kiss_fft_cpx     *spec,
+                        gboolean          window)
 {
   gsize nx = plan->dims[0], ny = plan->dims[1], nz = plan->dims[2], nh = plan->nh;
   gint64 n_rows = (gint64) (ny * nz);
   double sum = 0;
   guint64 n_finite = 0;
 
-#pragma omp parallel for reduction(+:sum,n_finite) schedule(static)
+#pragma omp parallel for reduction(+:sum,n_finite) schedule(static) \
+  if (nx * ny * nz >= PARALLEL_MIN)
   for (gint64 r = 0; r < n_rows; r++)
     {
       const float *row = image + r * nx;
@@ -276,22 +237,25 @@ _evox_register_forward (EvoxRegisterPlan *plan,
   {
     float mean = n_finite > 0 ? (float) (sum / n_finite) : 0.0f;
 
-#pragma omp parallel
+#pragma omp parallel if (nx * ny * nz >= PARALLEL_MIN)
     {
       float *buf = g_new (float, nx);
       kiss_fft_cpx *cin = plan->xfwd != NULL ? g_new (kiss_fft_cpx, nx) : NULL;
       kiss_fft_cpx *cout = plan->xfwd != NULL ? g_new (kiss_fft_cpx, nx) : NULL;
-      kiss_fftr_cfg local = NULL;
-      kiss_fftr_cfg rfwd = plan->rfwd != NULL ? thread_fftr (plan, FALSE, &local) : NULL;
+      kiss_fftr_cfg rfwd = real_config (plan, FALSE);
 
 #pragma omp for schedule(static)
       for (gint64 r = 0; r < n_rows; r++)
         {
           const float *row = image + r * nx;
-          float wyz = plan->window[1][r % ny] * plan->window[2][r / ny];
+          float wyz = window ? plan->window[1][r % ny] * plan->window[2][r / ny] : 1.0f;
 
           for (gsize x = 0; x < nx; x++)
-            buf[x] = isfinite (row[x]) ? (row[x] - mean) * plan->window[0][x] * wyz : 0.0f;
+            {
+              float wx = window ? plan->window[0][x] : 1.0f;
+
+              buf[x] = isfinite (row[x]) ? (row[x] - mean) * wx * wyz : 0.0f;
+            }
           if (rfwd != NULL)
             kiss_fftr (rfwd, buf, spec + r * nh);
           else
@@ -308,7 +272,7 @@ _evox_register_forward (EvoxRegisterPlan *plan,
       g_free (buf);
       g_free (cin);
       g_free (cout);
-      kiss_fftr_free (local);
+      kiss_fftr_free (rfwd);
     }
   }
   fft_columns (plan, spec, 1, FALSE);
@@ -328,12 +292,11 @@ inverse_real (EvoxRegisterPlan *plan,
   if (plan->ndim == 3)
     fft_columns (plan, spec, 2, TRUE);
   fft_columns (plan, spec, 1, TRUE);
-#pragma omp parallel
+#pragma omp parallel if (nx * ny * nz >= PARALLEL_MIN)
   {
     kiss_fft_cpx *cin = plan->xinv != NULL ? g_new (kiss_fft_cpx, nx) : NULL;
     kiss_fft_cpx *cout = plan->xinv != NULL ? g_new (kiss_fft_cpx, nx) : NULL;
-    kiss_fftr_cfg local = NULL;
-    kiss_fftr_cfg rinv = plan->rinv != NULL ? thread_fftr (plan, TRUE, &local) : NULL;
+    kiss_fftr_cfg rinv = real_config (plan, TRUE);
 
 #pragma omp for schedule(static)
     for (gint64 r = 0; r < n_rows; r++)
@@ -358,7 +321,7 @@ inverse_real (EvoxRegisterPlan *plan,
       }
     g_free (cin);
     g_free (cout);
-    kiss_fftr_free (local);
+    kiss_fftr_free (rinv);
   }
 }
 
@@ -428,7 +391,7 @@ upsampled_correlation (EvoxRegisterPlan   *plan,
     }
 
   /* Along x: the bulk of the work, one complex dot product of nh per row and point. */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((gsize) n_rows * nh >= PARALLEL_MIN)
   for (gint64 r = 0; r < n_rows; r++)
     {
       const kiss_fft_cpx *p = product + r * nh;
@@ -449,7 +412,7 @@ upsampled_correlation (EvoxRegisterPlan   *plan,
         }
     }
   /* Along y, then z. */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nz * ny * region >= PARALLEL_MIN)
   for (gint64 z = 0; z < (gint64) nz; z++)
     for (gsize uy = 0; uy < region; uy++)
       {
@@ -504,13 +467,18 @@ _evox_register_phase_correlation_spectra (EvoxRegisterPlan   *plan,
 
   if (!whiten)
     {
-#pragma omp parallel for reduction(+:power) schedule(static)
+#pragma omp parallel for reduction(+:power) schedule(static) if (n_spec >= PARALLEL_MIN)
       for (gint64 i = 0; i < (gint64) n_spec; i++)
-        power += sqrt (((double) reference[i].r * reference[i].r + (double) reference[i].i * reference[i].i)
-                       * ((double) moving[i].r * moving[i].r + (double) moving[i].i * moving[i].i));
+        {
+          double r2 = (double) reference[i].r * reference[i].r
+                      + (double) reference[i].i * reference[i].i;
+          double m2 = (double) moving[i].r * moving[i].r + (double) moving[i].i * moving[i].i;
+
+          power += sqrt (r2 * m2);
+        }
       power = power > 0 ? power / n_spec : 1;
     }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n_spec >= PARALLEL_MIN)
   for (gint64 i = 0; i < (gint64) n_spec; i++)
     {
       float re = reference[i].r * moving[i].r + reference[i].i * moving[i].i;
@@ -601,8 +569,8 @@ evox_register_phase_correlation (const float  *reference,
   plan = _evox_register_plan_get (dims);
   fr = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
   fm = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
-  _evox_register_forward (plan, reference, fr);
-  _evox_register_forward (plan, moving, fm);
+  _evox_register_forward (plan, reference, fr, TRUE);
+  _evox_register_forward (plan, moving, fm, TRUE);
   peak = _evox_register_phase_correlation_spectra (plan, fr, fm, TRUE, upsample, shift);
   _evox_register_plan_release (plan);
   return peak;
@@ -685,7 +653,7 @@ evox_register_resample (const float  *src,
   along_x = g_new (float, nx * ny * nz);
   along_y = nz > 1 ? g_new (float, nx * ny * nz) : NULL;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nx * ny * nz >= PARALLEL_MIN)
   for (gint64 r = 0; r < (gint64) (ny * nz); r++)
     {
       const float *row = src + r * nx;
@@ -699,7 +667,7 @@ evox_register_resample (const float  *src,
                    + t->weight[2] * row[t->index[2]] + t->weight[3] * row[t->index[3]];
         }
     }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nx * ny * nz >= PARALLEL_MIN)
   for (gint64 r = 0; r < (gint64) (ny * nz); r++)
     {
       gsize y = r % ny, z = r / ny;
@@ -716,7 +684,7 @@ evox_register_resample (const float  *src,
     }
   if (nz > 1)
     {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nx * ny * nz >= PARALLEL_MIN)
       for (gint64 r = 0; r < (gint64) (ny * nz); r++)
         {
           gsize y = r % ny, z = r / ny;
@@ -736,7 +704,7 @@ evox_register_resample (const float  *src,
     }
 
   /* NaN where any axis falls outside. */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nx * ny * nz >= PARALLEL_MIN)
   for (gint64 r = 0; r < (gint64) (ny * nz); r++)
     {
       gsize y = r % ny, z = r / ny;
@@ -768,7 +736,7 @@ evox_register_ncc (const float *a,
 
   g_return_val_if_fail (n == 0 || (a != NULL && b != NULL), NAN);
 
-#pragma omp parallel for reduction(+:sa,sb,count) schedule(static)
+#pragma omp parallel for reduction(+:sa,sb,count) schedule(static) if (n >= PARALLEL_MIN)
   for (gint64 i = 0; i < (gint64) n; i++)
     if (isfinite (a[i]) && isfinite (b[i]))
       {
@@ -781,7 +749,7 @@ evox_register_ncc (const float *a,
   ma = sa / count;
   mb = sb / count;
   /* Centred second pass: the one-pass formula loses the digits of images with a large mean. */
-#pragma omp parallel for reduction(+:saa,sbb,sab) schedule(static)
+#pragma omp parallel for reduction(+:saa,sbb,sab) schedule(static) if (n >= PARALLEL_MIN)
   for (gint64 i = 0; i < (gint64) n; i++)
     if (isfinite (a[i]) && isfinite (b[i]))
       {

@@ -34,8 +34,21 @@ static const guint8 hdf5_signature[8] = { 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a,
 #define KEV_BELOW 200.0
 /* A vector (energies, angles) longer than this is not metadata. */
 #define MAX_VECTOR (1u << 20)
+/* Flat and dark fields are tens of frames; more than this is a damaged header. */
+#define MAX_REFERENCE_FRAMES 65536u
 /* A text attribute longer than this is not ours to show. */
 #define MAX_TEXT (1u << 20)
+
+/* HDF5 (1.10) closes its open files when the program exits. A file whose close failed (a write
+ * that ran out of disk: the flush in H5Fclose fails) stays half torn down in its tables, and
+ * that exit-time close then crashes (H5F__close_cb) after Evox has reported the error. Evox
+ * closes every file it opens itself, so the library is told not to clean up at exit; this must
+ * happen before anything initialises HDF5, hence at load time. */
+__attribute__ ((constructor)) static void
+skip_hdf5_atexit (void)
+{
+  H5dont_atexit ();
+}
 
 /* HDF5 prints its error stack to stderr by default. Its error state is per thread in the
  * thread-safe builds Debian ships, so every entry point that may run on a worker silences it. */
@@ -97,6 +110,16 @@ set_hdf5_error (GError     **error,
   g_autofree char *reason = dup_hdf5_reason ();
 
   set_error (error, EVOX_ERROR_INVALID_DATA, path, "%s failed (%s)", what, reason);
+}
+
+/* A failed write: HDF5 says little more than that (a full disk shows as a failed flush). */
+static void
+set_hdf5_write_error (GError     **error,
+                      const char  *path)
+{
+  g_autofree char *reason = dup_hdf5_reason ();
+
+  set_error (error, EVOX_ERROR_FAILED, path, "cannot write (%s)", reason);
 }
 
 gboolean
@@ -319,15 +342,15 @@ energies_to_ev (double      *e,
                      "/exchange/energy has units '%s'; Evox reads eV, keV and J", units);
           return FALSE;
         }
-      *note = g_strdup_printf ("units \"%s\"", units);
+      *note = g_strdup_printf ("%s (the units attribute)", units);
     }
   else if (max < KEV_BELOW)
     {
       scale = 1000;
-      *note = g_strdup_printf ("no units; values below %g read as keV", KEV_BELOW);
+      *note = g_strdup_printf ("none given; values below %g read as keV", KEV_BELOW);
     }
   else
-    *note = g_strdup ("no units; read as eV");
+    *note = g_strdup ("none given; read as eV");
   for (guint i = 0; i < n; i++)
     e[i] *= scale;
   return TRUE;
@@ -377,22 +400,22 @@ pixel_size_scale (const char *units,
       for (guint i = 0; i < G_N_ELEMENTS (known); i++)
         if (g_ascii_strcasecmp (units, known[i].name) == 0 || strcmp (units, known[i].name) == 0)
           {
-            *note = g_strdup_printf ("units \"%s\"", units);
+            *note = g_strdup_printf ("from %s, the units attribute", units);
             return known[i].nm;
           }
       return 0;
     }
   if (value < 1e-3)
     {
-      *note = g_strdup ("no units; below 1e-3 read as m");
+      *note = g_strdup ("no units given; below 1e-3 read as m");
       return 1e9;
     }
   if (value <= 100)
     {
-      *note = g_strdup ("no units; up to 100 read as um");
+      *note = g_strdup ("no units given; up to 100 read as um");
       return 1e3;
     }
-  *note = g_strdup ("no units; above 100 read as nm");
+  *note = g_strdup ("no units given; above 100 read as nm");
   return 1;
 }
 
@@ -431,6 +454,11 @@ typedef struct
   Reference     white;
   Reference     dark;
 } Source;
+
+/* Nothing open: what source_clear() may meet before source_open() ran. */
+#define SOURCE_INIT { .file = H5I_INVALID_HID, .data = H5I_INVALID_HID, \
+                      .white = { .dataset = H5I_INVALID_HID }, \
+                      .dark = { .dataset = H5I_INVALID_HID } }
 
 static void
 source_clear (Source *source)
@@ -551,10 +579,19 @@ open_reference (Source      *source,
     }
   ref->n_frames = 1;
   for (int i = ref->per_energy ? 1 : 0; i < ref->rank - 2; i++)
-    ref->n_frames *= ref->shape[i];
+    if (!g_uint64_checked_mul (&ref->n_frames, ref->n_frames, ref->shape[i]))
+      ref->n_frames = G_MAXUINT64;
   if (ref->n_frames == 0)
     {
       set_error (error, EVOX_ERROR_INVALID_DATA, source->path, "%s holds no frames", name);
+      return FALSE;
+    }
+  /* Every frame is read to average it: a damaged header claiming billions would never end. */
+  if (ref->n_frames > MAX_REFERENCE_FRAMES)
+    {
+      set_error (error, EVOX_ERROR_TOO_LARGE, source->path,
+                 "%s claims %" G_GUINT64_FORMAT " frames to average (at most %u)", name,
+                 ref->n_frames, MAX_REFERENCE_FRAMES);
       return FALSE;
     }
   return TRUE;
@@ -626,7 +663,14 @@ source_open (Source      *source,
   source->class = H5Tget_class (type);
   source->size = H5Tget_size (type);
   source->sign = H5Tget_sign (type);
-  if (!is_number_type (type) || source->size == 0 || source->size > 8)
+  if (is_number_type (type) && (source->size == 0 || source->size > 8))
+    {
+      set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+                 "/exchange/data holds %zu-bit numbers; Evox reads up to 64-bit integers and "
+                 "floats", source->size * 8);
+      return FALSE;
+    }
+  if (!is_number_type (type))
     {
       set_error (error, EVOX_ERROR_UNSUPPORTED, path,
                  "/exchange/data holds %s values; Evox reads integers and floats",
@@ -746,7 +790,7 @@ EvoxHdf5Info *
 evox_hdf5_read_info (const char  *path,
                      GError     **error)
 {
-  g_auto(Source) source;
+  g_auto(Source) source = SOURCE_INIT;
   EvoxHdf5Info *info;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -858,12 +902,12 @@ bin_that_fits (const Source *source,
 {
   for (guint bin = 2; bin <= 64; bin++)
     {
-      guint64 n = (guint64) (source->nx / bin) * (source->ny / bin) *
-                  (source->nz > 1 ? source->nz / bin : 1) * source->n_channels;
+      double n = (double) (source->nx / bin) * (double) (source->ny / bin) *
+                 (double) (source->nz > 1 ? source->nz / bin : 1) * source->n_channels;
 
       if (n == 0)
         return 0;
-      if (n * item <= evox_memory_cap ())
+      if (n * item <= (double) evox_memory_cap ())
         return bin;
     }
   return 0;
@@ -901,7 +945,7 @@ set_info_metadata (EvoxVolume   *volume,
       evox_volume_set_metadata (volume, "info.flat field", flat);
     }
   if (corrected)
-    evox_volume_set_metadata (volume, "info.values",
+    evox_volume_set_metadata (volume, "info.correction",
                               "optical density -ln((data - dark) / (white - dark))");
   if (info->n_energies > 0)
     {
@@ -913,10 +957,13 @@ set_info_metadata (EvoxVolume   *volume,
           lo = MIN (lo, info->energies_ev[i]);
           hi = MAX (hi, info->energies_ev[i]);
         }
-      text = g_strdup_printf ("%u from %g to %g eV (%s)%s", info->n_energies, lo, hi,
-                              source->energy_note,
-                              source->energies_used ? "" : "; not one per channel, not used");
-      evox_volume_set_metadata (volume, "info.energies", text);
+      if (source->energies_used)
+        text = g_strdup (source->energy_note);
+      else
+        text = g_strdup_printf ("%s; %u energies from %g to %g eV for %u channels, not used",
+                                source->energy_note, info->n_energies, lo, hi,
+                                source->n_channels);
+      evox_volume_set_metadata (volume, "info.energy units", text);
     }
   if (info->n_angles > 0)
     {
@@ -940,7 +987,7 @@ set_info_metadata (EvoxVolume   *volume,
     }
 }
 
-static gboolean
+static herr_t
 copy_root_metadata_cb (hid_t               location,
                        const char         *name,
                        const H5A_info_t   *ainfo,
@@ -988,8 +1035,7 @@ restore_evox_attributes (EvoxVolume   *volume,
     {
       hsize_t index = 0;
 
-      H5Aiterate2 (root, H5_INDEX_NAME, H5_ITER_INC, &index,
-                   (H5A_operator2_t) copy_root_metadata_cb, volume);
+      H5Aiterate2 (root, H5_INDEX_NAME, H5_ITER_INC, &index, copy_root_metadata_cb, volume);
     }
   H5Eclear2 (H5E_DEFAULT);
 }
@@ -1020,10 +1066,18 @@ set_geometry (EvoxVolume   *volume,
   for (guint c = 0; c < source->n_channels; c++)
     {
       double energy = source->energies_used ? info->energies_ev[c] : NAN;
-      g_autofree char *label = isfinite (energy) ? g_strdup_printf ("%g eV", energy) : NULL;
 
-      if (label != NULL)
-        evox_volume_set_channel_info (volume, c, label, energy);
+      /* Labels name channels on the command line (--channel): not in the user's locale. The
+       * Xradia reader's form, so channels read the same from either. */
+      if (isfinite (energy))
+        {
+          char number[G_ASCII_DTOSTR_BUF_SIZE];
+          g_autofree char *label = g_strdup_printf ("%s eV", g_ascii_formatd (number,
+                                                                              sizeof number,
+                                                                              "%.2f", energy));
+
+          evox_volume_set_channel_info (volume, c, label, energy);
+        }
       if (source->channel_pixel_nm != NULL && source->channel_pixel_nm[c] > 0)
         evox_volume_set_channel_pixel_size (volume, c, source->channel_pixel_nm[c] * bin);
     }
@@ -1036,7 +1090,7 @@ evox_hdf5_load (const char    *path,
                 GCancellable  *cancellable,
                 GError       **error)
 {
-  g_auto(Source) source;
+  g_auto(Source) source = SOURCE_INIT;
   g_autoptr(EvoxVolume) volume = NULL;
   g_autofree float *white = NULL;
   g_autofree float *dark = NULL;
@@ -1078,9 +1132,13 @@ evox_hdf5_load (const char    *path,
     g_autofree char *described = g_strdup_printf ("%s %s", what,
                                                   evox_sample_type_to_string (type));
     GError *local = NULL;
+    guint64 n_voxels = 0;
 
-    if (!evox_check_allocation ((guint64) dims[0] * dims[1] * dims[2],
-                                item * source.n_channels, described, &local))
+    /* Each axis is below 2^32, their product need not be. */
+    if (!g_uint64_checked_mul (&n_voxels, dims[0], dims[1]) ||
+        !g_uint64_checked_mul (&n_voxels, n_voxels, dims[2]))
+      n_voxels = G_MAXUINT64;
+    if (!evox_check_allocation (n_voxels, item * source.n_channels, described, &local))
       {
         guint fits = bin_that_fits (&source, item);
 
@@ -1092,6 +1150,16 @@ evox_hdf5_load (const char    *path,
         return NULL;
       }
   }
+  /* The images are read whole before binning: their buffers (data, white, dark as floats, the
+   * frame sums as doubles) must fit too. */
+  if (!evox_check_allocation ((guint64) source.nx * source.ny, 3 * sizeof (float) +
+                              2 * sizeof (double), "one image's buffers", error))
+    {
+      g_autofree char *display = g_filename_display_name (path);
+
+      g_prefix_error (error, "%s: ", display);
+      return NULL;
+    }
   volume = evox_volume_new (dims[0], dims[1], dims[2], source.n_channels, type, error);
   if (volume == NULL)
     {
@@ -1394,7 +1462,7 @@ write_file (EvoxVolume    *volume,
                           H5P_DEFAULT)) < 0 ||
       !write_description (file, exchange, data, volume, axes))
     {
-      set_hdf5_error (error, path, "writing");
+      set_hdf5_write_error (error, path);
       return FALSE;
     }
 
@@ -1424,7 +1492,7 @@ write_file (EvoxVolume    *volume,
               H5Dwrite (data, memtype, mem_space, file_space, H5P_DEFAULT,
                         voxels + z * dims[0] * dims[1] * item) < 0)
             {
-              set_hdf5_error (error, path, "writing /exchange/data");
+              set_hdf5_write_error (error, path);
               return FALSE;
             }
           evox_progress_update (progress, (double) ++done / (double) total);
@@ -1443,7 +1511,7 @@ write_file (EvoxVolume    *volume,
   file = H5I_INVALID_HID;
   if (H5Fclose (closing) < 0)
     {
-      set_hdf5_error (error, path, "writing");
+      set_hdf5_write_error (error, path);
       return FALSE;
     }
   return TRUE;
