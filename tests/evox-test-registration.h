@@ -29,25 +29,27 @@ evox_test_reg_disc (gsize  x,
   return dx * dx + dy * dy <= 16 ? 1000 : 100;
 }
 
-/* raw: u16, nx x ny x 1, a channel per energy with the disc moved by minus its shift (so that the
+/* raw: u16, nx x ny x nz, a channel per energy with the disc moved by minus its shift (so that the
  * shift brings it back to the centre); registered: f32, the disc at the centre in each channel
  * that is not excluded, plus `offset` so the two are told apart by value. */
 static inline EvoxRegistration *
-evox_test_registration_new (gsize   nx,
-                            gsize   ny,
-                            float   offset,
-                            EvoxVolume **raw_out)
+evox_test_registration_new_3d (gsize        nx,
+                               gsize        ny,
+                               gsize        nz,
+                               float        offset,
+                               EvoxVolume **raw_out)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (EvoxVolume) raw = evox_volume_new (nx, ny, 1, EVOX_TEST_REG_N, EVOX_SAMPLE_U16,
-                                                &error);
+  g_autoptr (EvoxVolume) raw = evox_volume_new (nx, ny, nz, EVOX_TEST_REG_N,
+                                                EVOX_SAMPLE_U16, &error);
   g_autoptr (EvoxVolume) registered = NULL;
   EvoxRegistrationEntry entries[EVOX_TEST_REG_N] = { 0 };
   double cx = (nx - 1) / 2.0, cy = (ny - 1) / 2.0;
   int channel = 0;
 
   g_assert_no_error (error);
-  registered = evox_volume_new (nx, ny, 1, EVOX_TEST_REG_N - 1, EVOX_SAMPLE_F32, &error);
+  registered = evox_volume_new (nx, ny, nz, EVOX_TEST_REG_N - 1, EVOX_SAMPLE_F32,
+                                &error);
   g_assert_no_error (error);
   for (guint c = 0; c < EVOX_TEST_REG_N; c++)
     {
@@ -55,10 +57,10 @@ evox_test_registration_new (gsize   nx,
       EvoxRegistrationEntry *e = &entries[c];
       g_autofree char *label = g_strdup_printf ("%.1f eV", evox_test_reg_energies[c]);
 
-      for (gsize y = 0; y < ny; y++)
-        for (gsize x = 0; x < nx; x++)
-          data[y * nx + x] = (guint16) evox_test_reg_disc (x, y, cx - evox_test_reg_shifts[c][0],
-                                                           cy - evox_test_reg_shifts[c][1]);
+      for (gsize i = 0; i < nx * ny * nz; i++)
+        data[i] = (guint16) evox_test_reg_disc (i % nx, (i / nx) % ny,
+                                                cx - evox_test_reg_shifts[c][0],
+                                                cy - evox_test_reg_shifts[c][1]);
       evox_volume_set_channel_info (raw, c, label, evox_test_reg_energies[c]);
       e->energy_ev = evox_test_reg_energies[c];
       e->raw_channel = c;
@@ -70,6 +72,7 @@ evox_test_registration_new (gsize   nx,
       e->scale = e->nominal_scale * (1 + 0.001 * c);
       e->shift[0] = evox_test_reg_shifts[c][0];
       e->shift[1] = evox_test_reg_shifts[c][1];
+      e->shift[2] = nz > 1 ? 0.5 * c : 0;
       e->ncc_before = 0.5 + 0.05 * c;
       e->ncc_after = e->is_reference ? 1 : 0.9 + 0.01 * c;
       e->mi_before = 0.2 + 0.01 * c;
@@ -86,9 +89,8 @@ evox_test_registration_new (gsize   nx,
       {
         float *out = evox_volume_get_data_mut (registered, channel);
 
-        for (gsize y = 0; y < ny; y++)
-          for (gsize x = 0; x < nx; x++)
-            out[y * nx + x] = (float) evox_test_reg_disc (x, y, cx, cy) + offset;
+        for (gsize i = 0; i < nx * ny * nz; i++)
+          out[i] = (float) evox_test_reg_disc (i % nx, (i / nx) % ny, cx, cy) + offset;
         evox_volume_set_channel_info (registered, channel, label, evox_test_reg_energies[c]);
         channel++;
       }
@@ -98,4 +100,14 @@ evox_test_registration_new (gsize   nx,
   if (raw_out != NULL)
     *raw_out = g_object_ref (raw);
   return evox_registration_new (raw, registered, entries, EVOX_TEST_REG_N, "fit");
+}
+
+/* The same, one layer deep (a 2D stack). */
+static inline EvoxRegistration *
+evox_test_registration_new (gsize        nx,
+                            gsize        ny,
+                            float        offset,
+                            EvoxVolume **raw_out)
+{
+  return evox_test_registration_new_3d (nx, ny, 1, offset, raw_out);
 }

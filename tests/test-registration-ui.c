@@ -387,6 +387,36 @@ test_report (Fixture       *fixture,
                       G_LIST_MODEL (gtk_column_view_get_model (table))), ==, 0);
 }
 
+/* A 3D stack: the z shifts get a column and a line. */
+static void
+test_report_3d (Fixture       *fixture,
+                gconstpointer  user_data)
+{
+  g_autoptr(EvoxVolume) raw = NULL;
+  g_autoptr(EvoxRegistration) registration = evox_test_registration_new_3d (12, 10, 4, 0, &raw);
+  EvoxPlot *shift_plot = EVOX_PLOT (evox_registration_panel_get_shift_plot (fixture->panel));
+  GtkColumnView *table = evox_registration_panel_get_table (fixture->panel);
+  g_autoptr(GtkColumnViewColumn) z_column = NULL;
+  g_autofree char *cell = NULL;
+  const double *y;
+  guint n;
+
+  evox_document_set_volume (fixture->document, raw, "3D stack", NULL);
+  g_assert_true (evox_document_set_registration (fixture->document, registration));
+  z_column = g_list_model_get_item (gtk_column_view_get_columns (table), COLUMN_SHIFT_Z);
+  g_assert_true (gtk_column_view_column_get_visible (z_column));
+  cell = evox_registration_panel_dup_cell (fixture->panel, 3, COLUMN_SHIFT_Z);
+  g_assert_cmpstr (cell, ==, "+1.50");
+  /* |shift|, x, y, z, flagged. */
+  g_assert_cmpuint (evox_plot_get_n_lines (shift_plot), ==, 5);
+  y = evox_plot_get_line (shift_plot, 3, NULL, &n);
+  g_assert_cmpuint (n, ==, EVOX_TEST_REG_N - 1);
+  g_assert_cmpfloat (y[2], ==, 1.5);  /* the 4th energy, 3rd registered: 0.5 x 3 */
+  y = evox_plot_get_line (shift_plot, 0, NULL, &n);
+  g_assert_cmpfloat_with_epsilon (y[1], sqrt (16 + 9 + 1), 1e-12);
+  evox_document_set_volume (fixture->document, fixture->raw, "stack", NULL);
+}
+
 static gboolean
 not_busy (gpointer panel)
 {
@@ -732,6 +762,8 @@ main (int    argc,
   g_test_add ("/Evox/RegistrationPanel/sensitivity", Fixture, NULL, fixture_set_up,
               test_sensitivity, fixture_tear_down);
   g_test_add ("/Evox/RegistrationPanel/report", Fixture, NULL, fixture_set_up, test_report,
+              fixture_tear_down);
+  g_test_add ("/Evox/RegistrationPanel/report-3d", Fixture, NULL, fixture_set_up, test_report_3d,
               fixture_tear_down);
   g_test_add ("/Evox/RegistrationPanel/run", Fixture, NULL, fixture_set_up, test_run,
               fixture_tear_down);
