@@ -14,6 +14,10 @@ G_DEFINE_ENUM_TYPE (EvoxHistogramSource, evox_histogram_source,
   G_DEFINE_ENUM_VALUE (EVOX_HISTOGRAM_WHOLE, "whole"),
   G_DEFINE_ENUM_VALUE (EVOX_HISTOGRAM_SLICE, "slice"))
 
+G_DEFINE_ENUM_TYPE (EvoxRegistrationView, evox_registration_view,
+  G_DEFINE_ENUM_VALUE (EVOX_REGISTRATION_VIEW_REGISTERED, "registered"),
+  G_DEFINE_ENUM_VALUE (EVOX_REGISTRATION_VIEW_RAW, "raw"))
+
 struct _EvoxDocument
 {
   GObject              parent_instance;
@@ -56,6 +60,8 @@ struct _EvoxDocument
   guint                selected_cluster;
   /* The clusters the volume's "Clusters" channel holds (set by cluster_to_phase), or NULL. */
   EvoxClusters        *cluster_channel_source;
+  EvoxRegistration    *registration;
+  EvoxRegistrationView registration_view;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxDocument, evox_document, G_TYPE_OBJECT)
@@ -99,6 +105,8 @@ enum
   PROP_CLUSTER_OPACITY,
   PROP_CLUSTER_OUTLINES,
   PROP_SELECTED_CLUSTER,
+  PROP_REGISTRATION,
+  PROP_REGISTRATION_VIEW,
   N_PROPS
 };
 
@@ -132,6 +140,7 @@ evox_document_finalize (GObject *object)
   g_clear_object (&self->measurements);
   g_clear_object (&self->clusters);
   g_clear_object (&self->cluster_channel_source);
+  g_clear_object (&self->registration);
 
   G_OBJECT_CLASS (evox_document_parent_class)->finalize (object);
 }
@@ -250,6 +259,12 @@ evox_document_get_property (GObject    *object,
     case PROP_SELECTED_CLUSTER:
       g_value_set_uint (value, self->selected_cluster);
       break;
+    case PROP_REGISTRATION:
+      g_value_set_object (value, self->registration);
+      break;
+    case PROP_REGISTRATION_VIEW:
+      g_value_set_enum (value, self->registration_view);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -345,6 +360,9 @@ evox_document_set_property (GObject      *object,
     case PROP_SELECTED_CLUSTER:
       evox_document_set_selected_cluster (self, g_value_get_uint (value));
       break;
+    case PROP_REGISTRATION_VIEW:
+      evox_document_set_registration_view (self, g_value_get_enum (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -421,6 +439,11 @@ evox_document_class_init (EvoxDocumentClass *klass)
                                                             rw);
   properties[PROP_SELECTED_CLUSTER] = g_param_spec_uint ("selected-cluster", NULL, NULL, 0,
                                                          G_MAXUINT16, 0, rw);
+  properties[PROP_REGISTRATION] = g_param_spec_object ("registration", NULL, NULL,
+                                                       EVOX_TYPE_REGISTRATION, ro);
+  properties[PROP_REGISTRATION_VIEW] = g_param_spec_enum ("registration-view", NULL, NULL,
+                                                          EVOX_TYPE_REGISTRATION_VIEW,
+                                                          EVOX_REGISTRATION_VIEW_REGISTERED, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[LAYERS_CHANGED] = g_signal_new ("layers-changed", G_TYPE_FROM_CLASS (klass),
@@ -640,6 +663,17 @@ evox_document_set_volume (EvoxDocument *self,
   if (g_set_object (&self->volume, volume))
     notify (self, PROP_VOLUME);
   g_clear_object (&self->cluster_channel_source);
+  /* Another file (or the same one loaded again) has no registration yet. */
+  if (self->registration != NULL)
+    {
+      g_clear_object (&self->registration);
+      notify (self, PROP_REGISTRATION);
+    }
+  if (self->registration_view != EVOX_REGISTRATION_VIEW_REGISTERED)
+    {
+      self->registration_view = EVOX_REGISTRATION_VIEW_REGISTERED;
+      notify (self, PROP_REGISTRATION_VIEW);
+    }
   if (g_strcmp0 (self->title, title) != 0)
     {
       g_free (self->title);
@@ -1970,4 +2004,160 @@ evox_document_cluster_to_phase (EvoxDocument  *self,
                             evox_clusters_get_color (self->clusters, id));
   evox_phase_list_append (self->phases, phase);
   return phase;
+}
+
+/* Registration */
+
+EvoxRegistration *
+evox_document_get_registration (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+  return self->registration;
+}
+
+EvoxRegistrationView
+evox_document_get_registration_view (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), EVOX_REGISTRATION_VIEW_REGISTERED);
+  return self->registration_view;
+}
+
+/* The channel of `to` that shows what the current channel shows: the same energy (registered
+ * stacks keep the raw channels' energies), else the reference's channel of a registered stack
+ * (an excluded energy has none there), else the same index as far as it goes. */
+static guint
+matching_channel (EvoxDocument     *self,
+                  EvoxRegistration *registration,
+                  EvoxVolume       *to)
+{
+  guint n = evox_volume_get_n_channels (to);
+  const EvoxRegistrationEntry *reference;
+  double energy = NAN;
+
+  if (self->volume != NULL && self->channel < evox_volume_get_n_channels (self->volume))
+    energy = evox_volume_get_channel_energy (self->volume, self->channel);
+  if (isfinite (energy))
+    for (guint c = 0; c < n; c++)
+      if (fabs (evox_volume_get_channel_energy (to, c) - energy) <= 0.05)
+        return c;
+  reference = evox_registration_get_reference (registration);
+  if (to == evox_registration_get_registered (registration) && reference != NULL &&
+      reference->channel >= 0 && (guint) reference->channel < n)
+    return (guint) reference->channel;
+  return MIN (self->channel, n - 1);
+}
+
+/* Swaps between the stacks of a registration: both are of the loaded data on (nearly) one grid,
+ * so everything the user set up stays, as when a cluster becomes a phase, and the display range
+ * too, so that raw and registered images of an energy compare in the same colours. */
+static void
+show_registration_volume (EvoxDocument     *self,
+                          EvoxRegistration *registration,
+                          EvoxVolume       *volume)
+{
+  guint channel;
+  double range[2] = { self->range[0], self->range[1] };
+  gsize dims[3];
+
+  if (self->volume == volume)
+    return;
+  channel = matching_channel (self, registration, volume);
+  g_object_freeze_notify (G_OBJECT (self));
+  /* Particles belong to the old volume object. */
+  evox_document_set_labels (self, NULL);
+  g_set_object (&self->volume, volume);
+  g_clear_object (&self->cluster_channel_source);
+  notify (self, PROP_VOLUME);
+  if (self->clusters != NULL && !clusters_fit (self->clusters, volume))
+    evox_document_set_clusters (self, NULL);
+  evox_volume_get_dims (volume, dims);
+  if (self->layer_hidden->len != dims[2])
+    g_array_set_size (self->layer_hidden, dims[2]);
+  for (guint axis = 0; axis < 3; axis++)
+    evox_document_set_slice (self, axis, self->slice[axis]);
+  evox_surface_builder_set_volume (self->builder, volume);
+  /* Not evox_document_set_channel, which resets the range: the same energy's values, raw or
+   * registered, mean the same (the registered stack copies the raw channels' value meaning). */
+  if (self->channel != channel)
+    {
+      self->channel = channel;
+      notify (self, PROP_CHANNEL);
+    }
+  update_surface_specs (self);
+  /* Clamps a log range to the new data's positive values; otherwise no change, no notify. */
+  evox_document_set_range (self, range[0], range[1]);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/**
+ * evox_document_set_registration:
+ *
+ * Returns: FALSE, changing nothing, when registration is not of the document's raw stack (a
+ * result that arrives after the user opened another file).
+ */
+gboolean
+evox_document_set_registration (EvoxDocument     *self,
+                                EvoxRegistration *registration)
+{
+  EvoxVolume *raw;
+
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (registration == NULL || EVOX_IS_REGISTRATION (registration), FALSE);
+
+  if (registration == self->registration)
+    return TRUE;
+  if (registration == NULL)
+    {
+      g_object_freeze_notify (G_OBJECT (self));
+      show_registration_volume (self, self->registration,
+                                evox_registration_get_raw (self->registration));
+      g_clear_object (&self->registration);
+      notify (self, PROP_REGISTRATION);
+      evox_document_set_registration_view (self, EVOX_REGISTRATION_VIEW_REGISTERED);
+      g_object_thaw_notify (G_OBJECT (self));
+      return TRUE;
+    }
+
+  raw = evox_registration_get_raw (registration);
+  if (self->volume == NULL ||
+      (raw != self->volume &&
+       (self->registration == NULL || raw != evox_registration_get_raw (self->registration))))
+    return FALSE;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  g_set_object (&self->registration, registration);
+  notify (self, PROP_REGISTRATION);
+  if (self->registration_view != EVOX_REGISTRATION_VIEW_REGISTERED)
+    {
+      self->registration_view = EVOX_REGISTRATION_VIEW_REGISTERED;
+      notify (self, PROP_REGISTRATION_VIEW);
+    }
+  show_registration_volume (self, registration, evox_registration_get_registered (registration));
+  g_object_thaw_notify (G_OBJECT (self));
+  return TRUE;
+}
+
+void
+evox_document_set_registration_view (EvoxDocument         *self,
+                                     EvoxRegistrationView  view)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+  g_return_if_fail (view == EVOX_REGISTRATION_VIEW_REGISTERED ||
+                    view == EVOX_REGISTRATION_VIEW_RAW);
+
+  if (self->registration_view == view)
+    return;
+  /* Without a registration there is only the loaded stack, which counts as the registered
+   * one (the view a new registration starts in). */
+  if (self->registration == NULL && view == EVOX_REGISTRATION_VIEW_RAW)
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  self->registration_view = view;
+  notify (self, PROP_REGISTRATION_VIEW);
+  if (self->registration != NULL)
+    show_registration_volume (self, self->registration,
+                              view == EVOX_REGISTRATION_VIEW_RAW
+                              ? evox_registration_get_raw (self->registration)
+                              : evox_registration_get_registered (self->registration));
+  g_object_thaw_notify (G_OBJECT (self));
 }

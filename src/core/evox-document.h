@@ -9,6 +9,7 @@
 #include "evox-labels.h"
 #include "evox-measurement.h"
 #include "evox-phase.h"
+#include "evox-registration.h"
 #include "evox-surface.h"
 #include "evox-volume.h"
 
@@ -22,6 +23,16 @@ typedef enum
 
 GType evox_histogram_source_get_type (void) G_GNUC_CONST;
 #define EVOX_TYPE_HISTOGRAM_SOURCE (evox_histogram_source_get_type ())
+
+/* Which of a registration's two stacks the document shows. */
+typedef enum
+{
+  EVOX_REGISTRATION_VIEW_REGISTERED,  /* after: the registered stack */
+  EVOX_REGISTRATION_VIEW_RAW,         /* before: the stack as loaded */
+} EvoxRegistrationView;
+
+GType evox_registration_view_get_type (void) G_GNUC_CONST;
+#define EVOX_TYPE_REGISTRATION_VIEW (evox_registration_view_get_type ())
 
 #define EVOX_TYPE_DOCUMENT (evox_document_get_type ())
 G_DECLARE_FINAL_TYPE (EvoxDocument, evox_document, EVOX, DOCUMENT, GObject)
@@ -54,7 +65,10 @@ G_DECLARE_FINAL_TYPE (EvoxDocument, evox_document, EVOX, DOCUMENT, GObject)
  *   show-clusters (boolean, default TRUE: the views draw the cluster overlay),
  *   cluster-opacity (double 0..1, default 0.6: how much of a cluster's colour covers a voxel),
  *   cluster-outlines (boolean, default FALSE: boundaries between clusters drawn opaque),
- *   selected-cluster (uint, 0 for none: the cluster the panels work on; reset by set_clusters).
+ *   selected-cluster (uint, 0 for none: the cluster the panels work on; reset by set_clusters),
+ *   registration (EvoxRegistration, read-only: use set_registration; cleared by set_volume),
+ *   registration-view (EvoxRegistrationView, default REGISTERED: which of the registration's
+ *   stacks is the volume; stays REGISTERED without a registration).
  * Surfaces follow the document: a new volume of the same value scale rebuilds them from its
  * voxels (another scale clears them, as it clears phases); a channel change rebuilds them from
  * that channel; new or cleared labels remove the particle surfaces; a phase's surface goes with
@@ -69,7 +83,8 @@ EvoxDocument      *evox_document_new                (void);
  * the display range (to the data range), the mapping (log for log10 data and for linear data
  * spanning more than three decades with positive values, else linear), the view (stack for SSRM
  * stacks with several scans, else slices) and the z-exaggeration (so the depth is at least a
- * quarter of the widest side). title: what the window calls it; path may be NULL. */
+ * quarter of the widest side); drops the registration. title: what the window calls it; path
+ * may be NULL. */
 void               evox_document_set_volume         (EvoxDocument  *self,
                                                      EvoxVolume    *volume,
                                                      const char    *title,
@@ -265,6 +280,22 @@ void               evox_document_set_selected_cluster (EvoxDocument *self,
 EvoxPhase         *evox_document_cluster_to_phase   (EvoxDocument  *self,
                                                      guint          id,
                                                      GError       **error);
+
+/* The registration of the loaded stack across energies (NULL when none). */
+EvoxRegistration  *evox_document_get_registration   (EvoxDocument  *self);
+/* Makes registration's registered stack the volume (registration-view back to REGISTERED),
+ * keeping phases, surfaces (rebuilt), rulers, slices, view, colours and the display range, and
+ * showing the channel of the energy shown before (the reference's when that energy was
+ * excluded). The raw stack must be the volume, or the raw stack of the registration there is
+ * (a new run replacing it): FALSE, nothing changed, otherwise. NULL reverts to the raw stack
+ * and drops the registration. */
+gboolean           evox_document_set_registration   (EvoxDocument     *self,
+                                                     EvoxRegistration *registration);
+EvoxRegistrationView evox_document_get_registration_view (EvoxDocument *self);
+/* Switches the volume between the raw and the registered stack (no recomputation), keeping what
+ * set_registration keeps; nothing without a registration. */
+void               evox_document_set_registration_view (EvoxDocument        *self,
+                                                        EvoxRegistrationView view);
 
 /* For tests: the quiet period before a rebuild. */
 void               _evox_document_set_surface_delay (EvoxDocument  *self,

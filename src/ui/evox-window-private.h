@@ -48,6 +48,10 @@ struct _EvoxWindow
   GtkWidget            *cluster_panel;
   GtkWidget            *surface_panel;
   GtkWidget            *measure_panel;
+  GtkWidget            *registration_panel;
+  GtkWidget            *registration_switch;
+  GtkToggleButton      *registration_raw;
+  GtkToggleButton      *registration_registered;
   GtkWidget            *spectrum_panel;
   GtkStack             *side_stack;
   GtkLabel             *title_label;

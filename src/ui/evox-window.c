@@ -17,6 +17,7 @@
 #include "evox-phase-panel.h"
 #include "evox-surface-panel.h"
 #include "evox-measure-panel.h"
+#include "evox-registration-panel.h"
 #include "evox-spectrum-panel.h"
 #include "evox-curve-figure.h"
 #include "evox-image.h"
@@ -66,6 +67,72 @@ evox_window_get_cluster_panel (EvoxWindow *self)
 {
   g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
   return self->cluster_panel;
+}
+
+GtkWidget *
+evox_window_get_registration_panel (EvoxWindow *self)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
+  return self->registration_panel;
+}
+
+GtkToggleButton *
+evox_window_get_registration_toggle (EvoxWindow *self,
+                                     gboolean    raw)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
+  return raw ? self->registration_raw : self->registration_registered;
+}
+
+/* The Raw/Registered switch: each button is on while the document shows its stack; pressing
+ * one shows that stack (the other going off by the group says nothing). */
+static gboolean
+view_to_active (GBinding     *binding,
+                const GValue *from,
+                GValue       *to,
+                gpointer      view)
+{
+  g_value_set_boolean (to, g_value_get_enum (from) == GPOINTER_TO_INT (view));
+  return TRUE;
+}
+
+static gboolean
+active_to_view (GBinding     *binding,
+                const GValue *from,
+                GValue       *to,
+                gpointer      view)
+{
+  if (!g_value_get_boolean (from))
+    return FALSE;
+  g_value_set_enum (to, GPOINTER_TO_INT (view));
+  return TRUE;
+}
+
+static gboolean
+object_to_visible (GBinding     *binding,
+                   const GValue *from,
+                   GValue       *to,
+                   gpointer      user_data)
+{
+  g_value_set_boolean (to, g_value_get_object (from) != NULL);
+  return TRUE;
+}
+
+static void
+bind_registration_switch (EvoxWindow *self)
+{
+  g_object_bind_property_full (self->document, "registration", self->registration_switch,
+                               "visible", G_BINDING_SYNC_CREATE, object_to_visible, NULL, NULL,
+                               NULL);
+  g_object_bind_property_full (self->document, "registration-view", self->registration_raw,
+                               "active", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE,
+                               view_to_active, active_to_view,
+                               GINT_TO_POINTER (EVOX_REGISTRATION_VIEW_RAW), NULL);
+  g_object_bind_property_full (self->document, "registration-view",
+                               self->registration_registered, "active",
+                               G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE,
+                               view_to_active, active_to_view,
+                               GINT_TO_POINTER (EVOX_REGISTRATION_VIEW_REGISTERED), NULL);
 }
 
 GtkWidget *
@@ -915,6 +982,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   g_type_ensure (EVOX_TYPE_CLUSTER_PANEL);
   g_type_ensure (EVOX_TYPE_SURFACE_PANEL);
   g_type_ensure (EVOX_TYPE_MEASURE_PANEL);
+  g_type_ensure (EVOX_TYPE_REGISTRATION_PANEL);
   g_type_ensure (EVOX_TYPE_SPECTRUM_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/evox/Evox/evox-window.ui");
@@ -926,6 +994,10 @@ evox_window_class_init (EvoxWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, cluster_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, surface_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, measure_panel);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, registration_panel);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, registration_switch);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, registration_raw);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, registration_registered);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, spectrum_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, side_stack);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, title_label);
@@ -993,6 +1065,9 @@ evox_window_init (EvoxWindow *self)
   evox_cluster_panel_set_document (EVOX_CLUSTER_PANEL (self->cluster_panel), self->document);
   evox_surface_panel_set_document (EVOX_SURFACE_PANEL (self->surface_panel), self->document);
   evox_measure_panel_set_document (EVOX_MEASURE_PANEL (self->measure_panel), self->document);
+  evox_registration_panel_set_document (EVOX_REGISTRATION_PANEL (self->registration_panel),
+                                        self->document);
+  bind_registration_switch (self);
   g_object_bind_property (self->canvas, "measure-tool", self->measure_panel, "measure-tool",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->canvas, "region-tool", self->measure_panel, "region-tool",

@@ -1,0 +1,1144 @@
+/* evox-registration-panel.c: the Registration page: runs evox_register_stack off the main thread
+ * and shows the quality report of the document's registration. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "evox-registration-panel.h"
+#include "evox-plot.h"
+#include "evox-registration-csv.h"
+#include "evox-ui-util.h"
+#include "evox-window.h"
+
+/* Energies closer than this are one (the tolerance evox_register_stack matches with). */
+#define ENERGY_TOLERANCE_EV 0.05
+
+static const GdkRGBA x_color = { 0.208f, 0.518f, 0.894f, 1.0f };
+static const GdkRGBA y_color = { 0.902f, 0.380f, 0.0f, 1.0f };
+static const GdkRGBA z_color = { 0.180f, 0.620f, 0.300f, 1.0f };
+static const GdkRGBA magnitude_color = { 0.35f, 0.35f, 0.35f, 1.0f };
+static const GdkRGBA flagged_color = { 0.878f, 0.106f, 0.141f, 1.0f };
+static const GdkRGBA before_color = { 0.6f, 0.6f, 0.6f, 1.0f };
+
+typedef enum
+{
+  COLUMN_ENERGY,
+  COLUMN_SHIFT_X,
+  COLUMN_SHIFT_Y,
+  COLUMN_SHIFT_Z,
+  COLUMN_SCALE,
+  COLUMN_NCC_BEFORE,
+  COLUMN_NCC_AFTER,
+  COLUMN_MI_BEFORE,
+  COLUMN_MI_AFTER,
+  COLUMN_RESIDUAL,
+  COLUMN_FLAG,
+  N_COLUMNS
+} Column;
+
+static const char *column_titles[N_COLUMNS] = {
+  N_("Energy (eV)"),
+  N_("Shift x"),
+  N_("Shift y"),
+  N_("Shift z"),
+  N_("Scale"),
+  N_("NCC before"),
+  N_("NCC after"),
+  N_("MI before"),
+  N_("MI after"),
+  N_("Residual (px)"),
+  N_("Flag"),
+};
+
+/* One row of the table: an entry of a registration, which it keeps alive. */
+
+#define EVOX_TYPE_REGISTRATION_ROW (evox_registration_row_get_type ())
+G_DECLARE_FINAL_TYPE (EvoxRegistrationRow, evox_registration_row, EVOX, REGISTRATION_ROW, GObject)
+
+struct _EvoxRegistrationRow
+{
+  GObject           parent_instance;
+  EvoxRegistration *registration;
+  guint             index;
+};
+
+G_DEFINE_FINAL_TYPE (EvoxRegistrationRow, evox_registration_row, G_TYPE_OBJECT)
+
+static void
+evox_registration_row_finalize (GObject *object)
+{
+  g_clear_object (&EVOX_REGISTRATION_ROW (object)->registration);
+  G_OBJECT_CLASS (evox_registration_row_parent_class)->finalize (object);
+}
+
+static void
+evox_registration_row_class_init (EvoxRegistrationRowClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = evox_registration_row_finalize;
+}
+
+static void
+evox_registration_row_init (EvoxRegistrationRow *self)
+{
+}
+
+/* The panel */
+
+struct _EvoxRegistrationPanel
+{
+  GtkWidget               parent_instance;
+
+  EvoxDocument           *document;
+  /* The raw stack the page offers to register: its energies fill the reference and exclusion
+   * lists, and a run's result must be of it. */
+  EvoxVolume             *stack;
+  GArray                 *energies;      /* double per channel of stack, channel order */
+  GArray                 *excluded;      /* double energies the user left out */
+  double                  reference_ev;  /* 0: the highest */
+  EvoxRegisterScale       scale;
+  EvoxUiJob               job;
+  double                  last_fraction;
+  gboolean                updating;
+  GListStore             *rows;
+  EvoxRegisterAsyncFunc   run;
+  EvoxRegisterFinishFunc  finish;
+
+  /* template children */
+  GtkLabel               *hint_label;
+  GtkWidget              *controls;
+  GtkDropDown            *reference_dropdown;
+  GtkDropDown            *scale_dropdown;
+  GtkListBox             *exclude_list;
+  GtkWidget              *progress_box;
+  GtkProgressBar         *progress_bar;
+  GtkLabel               *error_label;
+  GtkWidget              *report_box;
+  GtkLabel               *summary_label;
+  EvoxPlot               *shift_plot;
+  EvoxPlot               *ncc_plot;
+  GtkColumnView          *table;
+};
+
+G_DEFINE_FINAL_TYPE (EvoxRegistrationPanel, evox_registration_panel, GTK_TYPE_WIDGET)
+
+enum
+{
+  PROP_0,
+  PROP_DOCUMENT,
+  PROP_REFERENCE_EV,
+  PROP_SCALE,
+  PROP_BUSY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+show_error (EvoxRegistrationPanel *self,
+            const char            *message)
+{
+  gtk_label_set_text (self->error_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+}
+
+static EvoxRegistration *
+current_registration (EvoxRegistrationPanel *self)
+{
+  return self->document != NULL ? evox_document_get_registration (self->document) : NULL;
+}
+
+/* The stack to register: the raw one, also while the registered one is shown. */
+static EvoxVolume *
+source_stack (EvoxRegistrationPanel *self)
+{
+  EvoxRegistration *registration = current_registration (self);
+
+  if (registration != NULL)
+    return evox_registration_get_raw (registration);
+  return self->document != NULL ? evox_document_get_volume (self->document) : NULL;
+}
+
+/* Two or more channels, each with an energy. */
+static gboolean
+stack_usable (EvoxRegistrationPanel *self)
+{
+  return self->stack != NULL && self->energies->len >= 2;
+}
+
+static gboolean
+same_energy (double a,
+             double b)
+{
+  return fabs (a - b) <= ENERGY_TOLERANCE_EV;
+}
+
+static int
+find_energy (GArray *energies,
+             double  energy)
+{
+  for (guint i = 0; i < energies->len; i++)
+    if (same_energy (g_array_index (energies, double, i), energy))
+      return (int) i;
+  return -1;
+}
+
+/* The index of the reference in energies: the one chosen, or the highest; -1 when the chosen one
+ * is not among them. */
+static int
+reference_index (EvoxRegistrationPanel *self)
+{
+  int best = -1;
+
+  if (self->reference_ev > 0)
+    return find_energy (self->energies, self->reference_ev);
+  for (guint i = 0; i < self->energies->len; i++)
+    if (best < 0 || g_array_index (self->energies, double, i) >
+                    g_array_index (self->energies, double, best))
+      best = (int) i;
+  return best;
+}
+
+gboolean
+evox_registration_panel_is_busy (EvoxRegistrationPanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_REGISTRATION_PANEL (self), FALSE);
+  return self->job.cancellable != NULL;
+}
+
+static void
+update_actions (EvoxRegistrationPanel *self)
+{
+  gboolean busy = evox_registration_panel_is_busy (self);
+  gboolean have = current_registration (self) != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "registration.run",
+                                 stack_usable (self) && !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "registration.cancel", busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "registration.save-report", have);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "registration.revert", have && !busy);
+  gtk_widget_set_sensitive (self->controls, stack_usable (self) && !busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->hint_label), !stack_usable (self));
+}
+
+/* Reference and exclusions */
+
+static char *
+format_energy (double energy)
+{
+  return g_strdup_printf (_("%.1f eV"), energy);
+}
+
+/* The reference cannot be left out: its row is off while it is the reference. */
+static void
+sync_exclude_rows (EvoxRegistrationPanel *self)
+{
+  int reference = reference_index (self);
+  guint i = 0;
+
+  self->updating = TRUE;
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->exclude_list));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
+    {
+      GtkWidget *check;
+      double energy;
+
+      if (!GTK_IS_LIST_BOX_ROW (row))
+        continue;
+      check = gtk_list_box_row_get_child (GTK_LIST_BOX_ROW (row));
+      energy = g_array_index (self->energies, double, i);
+      gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
+                                   find_energy (self->excluded, energy) >= 0);
+      gtk_widget_set_sensitive (check, (int) i != reference);
+      i++;
+    }
+  self->updating = FALSE;
+}
+
+static void
+sync_reference_dropdown (EvoxRegistrationPanel *self)
+{
+  int reference = reference_index (self);
+
+  self->updating = TRUE;
+  gtk_drop_down_set_selected (self->reference_dropdown,
+                              reference >= 0 ? (guint) reference : GTK_INVALID_LIST_POSITION);
+  self->updating = FALSE;
+}
+
+static void
+on_exclude_toggled (GtkCheckButton        *check,
+                    EvoxRegistrationPanel *self)
+{
+  double energy = *(double *) g_object_get_data (G_OBJECT (check), "evox-energy");
+
+  if (self->updating)
+    return;
+  evox_registration_panel_set_excluded (self, energy, gtk_check_button_get_active (check));
+}
+
+static void
+on_reference_selected (EvoxRegistrationPanel *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->reference_dropdown);
+
+  if (self->updating || selected >= self->energies->len)
+    return;
+  g_object_set (self, "reference-ev", g_array_index (self->energies, double, selected), NULL);
+}
+
+static void
+rebuild_energy_lists (EvoxRegistrationPanel *self)
+{
+  g_autoptr(GtkStringList) items = gtk_string_list_new (NULL);
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->exclude_list))) != NULL)
+    gtk_list_box_remove (self->exclude_list, child);
+  for (guint i = 0; i < self->energies->len; i++)
+    {
+      double *energy = g_new (double, 1);
+      g_autofree char *label = NULL;
+      GtkWidget *check;
+
+      *energy = g_array_index (self->energies, double, i);
+      label = format_energy (*energy);
+      gtk_string_list_append (items, label);
+      check = gtk_check_button_new_with_label (label);
+      g_object_set_data_full (G_OBJECT (check), "evox-energy", energy, g_free);
+      g_signal_connect_object (check, "toggled", G_CALLBACK (on_exclude_toggled), self, 0);
+      gtk_list_box_append (self->exclude_list, check);
+    }
+  self->updating = TRUE;
+  gtk_drop_down_set_model (self->reference_dropdown, G_LIST_MODEL (items));
+  self->updating = FALSE;
+  sync_reference_dropdown (self);
+  sync_exclude_rows (self);
+}
+
+static void cancel_run (EvoxRegistrationPanel *self);
+
+/* Follows the raw stack of the document: a new one gets new lists, the default reference and no
+ * exclusions, and drops a run on the old one. */
+static void
+sync_stack (EvoxRegistrationPanel *self)
+{
+  EvoxVolume *stack = source_stack (self);
+
+  if (stack == self->stack)
+    return;
+  cancel_run (self);
+  show_error (self, NULL);
+  g_set_object (&self->stack, stack);
+  g_array_set_size (self->energies, 0);
+  g_array_set_size (self->excluded, 0);
+  if (stack != NULL)
+    {
+      guint n = evox_volume_get_n_channels (stack);
+
+      for (guint c = 0; c < n; c++)
+        {
+          double energy = evox_volume_get_channel_energy (stack, c);
+
+          if (!isfinite (energy) || energy <= 0)
+            {
+              g_array_set_size (self->energies, 0);
+              break;
+            }
+          g_array_append_val (self->energies, energy);
+        }
+      if (n < 2)
+        g_array_set_size (self->energies, 0);
+    }
+  if (self->reference_ev != 0)
+    {
+      self->reference_ev = 0;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REFERENCE_EV]);
+    }
+  rebuild_energy_lists (self);
+  update_actions (self);
+}
+
+void
+evox_registration_panel_set_excluded (EvoxRegistrationPanel *self,
+                                      double                 energy_ev,
+                                      gboolean               excluded)
+{
+  int at;
+
+  g_return_if_fail (EVOX_IS_REGISTRATION_PANEL (self));
+
+  at = find_energy (self->excluded, energy_ev);
+  if (excluded && at < 0)
+    g_array_append_val (self->excluded, energy_ev);
+  else if (!excluded && at >= 0)
+    g_array_remove_index (self->excluded, at);
+  sync_exclude_rows (self);
+}
+
+gboolean
+evox_registration_panel_get_excluded (EvoxRegistrationPanel *self,
+                                      double                 energy_ev)
+{
+  g_return_val_if_fail (EVOX_IS_REGISTRATION_PANEL (self), FALSE);
+  return find_energy (self->excluded, energy_ev) >= 0;
+}
+
+/* Report */
+
+static gboolean
+is_3d (EvoxRegistration *registration)
+{
+  gsize dims[3];
+
+  evox_volume_get_dims (evox_registration_get_registered (registration), dims);
+  return dims[2] > 1;
+}
+
+static char *
+format_number (double      value,
+               const char *format)
+{
+  if (!isfinite (value))
+    return g_strdup ("–");
+  return g_strdup_printf (format, value);
+}
+
+static char *
+format_cell (const EvoxRegistrationEntry *entry,
+             Column                       column)
+{
+  switch (column)
+    {
+    case COLUMN_ENERGY:
+      return g_strdup_printf ("%.1f", entry->energy_ev);
+    case COLUMN_SHIFT_X:
+    case COLUMN_SHIFT_Y:
+    case COLUMN_SHIFT_Z:
+      if (entry->excluded)
+        return g_strdup ("–");
+      return format_number (entry->shift[column - COLUMN_SHIFT_X], "%+.2f");
+    case COLUMN_SCALE:
+      if (entry->excluded)
+        return g_strdup ("–");
+      return format_number (entry->scale, "%.4f");
+    case COLUMN_NCC_BEFORE:
+      return format_number (entry->ncc_before, "%.3f");
+    case COLUMN_NCC_AFTER:
+      return format_number (entry->ncc_after, "%.3f");
+    case COLUMN_MI_BEFORE:
+      return format_number (entry->mi_before, "%.3f");
+    case COLUMN_MI_AFTER:
+      return format_number (entry->mi_after, "%.3f");
+    case COLUMN_RESIDUAL:
+      return format_number (entry->residual_px, "%.3f");
+    case COLUMN_FLAG:
+      if (entry->is_reference)
+        return g_strdup (_("reference"));
+      if (entry->excluded)
+        return g_strdup (_("left out"));
+      if (entry->flagged)
+        return g_strdup (_("⚑ off trend"));
+      return g_strdup ("");
+    case N_COLUMNS:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+bind_cell (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           gpointer                  user_data)
+{
+  EvoxRegistrationRow *row = gtk_list_item_get_item (item);
+  const EvoxRegistrationEntry *entry = evox_registration_get_entry (row->registration,
+                                                                    row->index);
+  g_autofree char *text = format_cell (entry, GPOINTER_TO_UINT (user_data));
+  GtkWidget *label = gtk_list_item_get_child (item);
+
+  gtk_label_set_text (GTK_LABEL (label), text);
+  if (entry->flagged)
+    gtk_widget_add_css_class (label, "error");
+  else
+    gtk_widget_remove_css_class (label, "error");
+}
+
+static void
+add_columns (EvoxRegistrationPanel *self)
+{
+  for (guint c = 0; c < N_COLUMNS; c++)
+    {
+      GtkListItemFactory *factory = _evox_numeric_cell_factory (G_CALLBACK (bind_cell), c);
+      GtkColumnViewColumn *column = gtk_column_view_column_new (_(column_titles[c]), factory);
+
+      gtk_column_view_column_set_resizable (column, TRUE);
+      gtk_column_view_append_column (self->table, column);
+      g_object_unref (column);
+    }
+}
+
+char *
+evox_registration_panel_dup_cell (EvoxRegistrationPanel *self,
+                                  guint                  row,
+                                  guint                  column)
+{
+  g_autoptr(EvoxRegistrationRow) item = NULL;
+
+  g_return_val_if_fail (EVOX_IS_REGISTRATION_PANEL (self), NULL);
+  g_return_val_if_fail (column < N_COLUMNS, NULL);
+
+  item = g_list_model_get_item (G_LIST_MODEL (self->rows), row);
+  if (item == NULL)
+    return NULL;
+  return format_cell (evox_registration_get_entry (item->registration, item->index), column);
+}
+
+static void
+update_plots (EvoxRegistrationPanel *self,
+              EvoxRegistration      *registration)
+{
+  guint n = registration != NULL ? evox_registration_get_n_entries (registration) : 0;
+  g_autofree double *energy = g_new (double, MAX (n, 1));
+  g_autofree double *kept_energy = g_new (double, MAX (n, 1));
+  g_autofree double *shift = g_new (double, 3 * MAX (n, 1));
+  g_autofree double *magnitude = g_new (double, MAX (n, 1));
+  g_autofree double *flagged = g_new (double, MAX (n, 1));
+  g_autofree double *before = g_new (double, MAX (n, 1));
+  g_autofree double *after = g_new (double, MAX (n, 1));
+  const char *axis_names[3] = { N_("Shift x"), N_("Shift y"), N_("Shift z") };
+  const GdkRGBA *axis_colors[3] = { &x_color, &y_color, &z_color };
+  guint n_axes, kept = 0;
+  guint line;
+
+  evox_plot_clear (self->shift_plot);
+  evox_plot_clear (self->ncc_plot);
+  if (n == 0)
+    return;
+  n_axes = is_3d (registration) ? 3 : 2;
+  /* An energy left out has no shift and no registered image: the after series skip it (the
+   * lines join its neighbours); before, it had an image like any other. */
+  for (guint i = 0; i < n; i++)
+    {
+      const EvoxRegistrationEntry *e = evox_registration_get_entry (registration, i);
+
+      energy[i] = e->energy_ev;
+      before[i] = e->ncc_before;
+      if (e->excluded)
+        continue;
+      kept_energy[kept] = e->energy_ev;
+      for (guint a = 0; a < 3; a++)
+        shift[a * n + kept] = e->shift[a];
+      magnitude[kept] = sqrt (e->shift[0] * e->shift[0] + e->shift[1] * e->shift[1] +
+                              e->shift[2] * e->shift[2]);
+      /* Isolated finite points: dots, no segments between flagged energies. */
+      flagged[kept] = e->flagged ? magnitude[kept] : NAN;
+      after[kept] = e->ncc_after;
+      kept++;
+    }
+
+  line = evox_plot_add_line (self->shift_plot, kept_energy, magnitude, kept, &magnitude_color,
+                             _("|shift|"));
+  evox_plot_set_line_points (self->shift_plot, line, TRUE);
+  for (guint a = 0; a < n_axes; a++)
+    {
+      line = evox_plot_add_line (self->shift_plot, kept_energy, shift + a * n, kept,
+                                 axis_colors[a], _(axis_names[a]));
+      evox_plot_set_line_points (self->shift_plot, line, TRUE);
+    }
+  line = evox_plot_add_line (self->ncc_plot, energy, before, n, &before_color, _("before"));
+  evox_plot_set_line_points (self->ncc_plot, line, TRUE);
+  line = evox_plot_add_line (self->ncc_plot, kept_energy, after, kept, &x_color, _("after"));
+  evox_plot_set_line_points (self->ncc_plot, line, TRUE);
+
+  /* Flagged energies: a red dot on |shift| and a marker across both plots. */
+  if (evox_registration_get_n_flagged (registration) > 0)
+    {
+      line = evox_plot_add_line (self->shift_plot, kept_energy, flagged, kept, &flagged_color,
+                                 _("flagged"));
+      evox_plot_set_line_points (self->shift_plot, line, TRUE);
+      for (guint i = 0; i < kept; i++)
+        if (isfinite (flagged[i]))
+          {
+            evox_plot_add_marker (self->shift_plot, kept_energy[i]);
+            evox_plot_add_marker (self->ncc_plot, kept_energy[i]);
+          }
+    }
+}
+
+static void
+update_summary (EvoxRegistrationPanel *self,
+                EvoxRegistration      *registration)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  const EvoxRegistrationEntry *reference = evox_registration_get_reference (registration);
+  guint n = evox_registration_get_n_entries (registration);
+  guint kept = 0, flagged = 0;
+  double worst = NAN;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const EvoxRegistrationEntry *e = evox_registration_get_entry (registration, i);
+
+      if (e->excluded)
+        continue;
+      kept++;
+      if (isfinite (e->residual_px) && !(worst >= e->residual_px))
+        worst = e->residual_px;
+    }
+  if (reference != NULL)
+    g_string_append_printf (text, _("%u of %u energies registered onto %.1f eV (scale: %s)."),
+                            kept, n, reference->energy_ev,
+                            evox_registration_get_scale_mode (registration));
+  else
+    g_string_append_printf (text, _("%u of %u energies registered (scale: %s)."), kept, n,
+                            evox_registration_get_scale_mode (registration));
+  if (isfinite (worst))
+    g_string_append_printf (text, _(" Largest residual shift %.3f px."), worst);
+  for (guint i = 0; i < n; i++)
+    {
+      const EvoxRegistrationEntry *e = evox_registration_get_entry (registration, i);
+
+      if (!e->flagged)
+        continue;
+      g_string_append_printf (text, flagged == 0 ? _(" Off the trend: %.1f eV") : ", %.1f eV",
+                              e->energy_ev);
+      flagged++;
+    }
+  if (flagged > 0)
+    g_string_append (text, ".");
+  gtk_label_set_text (self->summary_label, text->str);
+}
+
+static void
+update_report (EvoxRegistrationPanel *self)
+{
+  EvoxRegistration *registration = current_registration (self);
+  guint n = registration != NULL ? evox_registration_get_n_entries (registration) : 0;
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  GListModel *columns = gtk_column_view_get_columns (self->table);
+  g_autoptr(GtkColumnViewColumn) z_column = g_list_model_get_item (columns, COLUMN_SHIFT_Z);
+
+  for (guint i = 0; i < n; i++)
+    {
+      EvoxRegistrationRow *row = g_object_new (EVOX_TYPE_REGISTRATION_ROW, NULL);
+
+      row->registration = g_object_ref (registration);
+      row->index = i;
+      g_ptr_array_add (items, row);
+    }
+  g_list_store_splice (self->rows, 0, g_list_model_get_n_items (G_LIST_MODEL (self->rows)),
+                       items->pdata, items->len);
+  gtk_column_view_column_set_visible (z_column, registration != NULL && is_3d (registration));
+  update_plots (self, registration);
+  if (registration != NULL)
+    update_summary (self, registration);
+  else
+    gtk_label_set_text (self->summary_label, "");
+  gtk_widget_set_visible (self->report_box, registration != NULL);
+}
+
+/* Run */
+
+typedef struct
+{
+  EvoxRegistrationPanel *panel;        /* weak */
+  GCancellable          *cancellable;
+  EvoxProgress          *progress;
+  EvoxVolume            *volume;
+  GArray                *exclude;      /* double */
+  EvoxRegisterFinishFunc finish;
+} RunData;
+
+static void
+run_data_free (RunData *data)
+{
+  g_clear_weak_pointer (&data->panel);
+  g_clear_object (&data->cancellable);
+  g_clear_pointer (&data->progress, evox_progress_unref);
+  g_clear_object (&data->volume);
+  g_clear_pointer (&data->exclude, g_array_unref);
+  g_free (data);
+}
+
+static void
+stop_run (EvoxRegistrationPanel *self)
+{
+  if (!_evox_ui_job_stop (&self->job))
+    return;
+  update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+}
+
+static void
+cancel_run (EvoxRegistrationPanel *self)
+{
+  /* The finished callback of a cancelled run only drops its result. */
+  if (self->job.cancellable != NULL)
+    g_cancellable_cancel (self->job.cancellable);
+  stop_run (self);
+}
+
+static void
+run_finished (GObject      *source,
+              GAsyncResult *res,
+              gpointer      user_data)
+{
+  RunData *data = user_data;
+  EvoxRegistrationPanel *self = data->panel;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxRegistration) result = NULL;
+
+  /* Collected even when dropped, so that the task's result is freed. */
+  result = data->finish (res, &error);
+  if (self == NULL || self->job.cancellable != data->cancellable)
+    {
+      run_data_free (data);
+      return;
+    }
+  self->last_fraction = evox_progress_get_fraction (data->progress);
+  stop_run (self);
+  if (result == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *message = g_strdup_printf (_("Could not register: %s"),
+                                                      error->message);
+          show_error (self, message);
+        }
+    }
+  else if (data->volume != source_stack (self) ||
+           !evox_document_set_registration (self->document, result))
+    show_error (self, _("The stack changed while it was being registered: run again"));
+  run_data_free (data);
+}
+
+static void
+run_action (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *parameter)
+{
+  EvoxRegistrationPanel *self = EVOX_REGISTRATION_PANEL (widget);
+  EvoxRegisterOptions options;
+  RunData *data;
+
+  if (!stack_usable (self))
+    return;
+  cancel_run (self);
+  show_error (self, NULL);
+
+  data = g_new0 (RunData, 1);
+  data->volume = g_object_ref (self->stack);
+  data->exclude = g_array_copy (self->excluded);
+  data->finish = self->finish;
+  evox_register_options_init (&options);
+  options.reference_ev = self->reference_ev;
+  options.exclude_ev = (const double *) data->exclude->data;
+  options.n_exclude = data->exclude->len;
+  options.scale = self->scale;
+
+  _evox_ui_job_start (&self->job, self->progress_bar, self->progress_box);
+  g_set_weak_pointer (&data->panel, self);
+  data->cancellable = g_object_ref (self->job.cancellable);
+  data->progress = evox_progress_ref (self->job.progress);
+  self->last_fraction = NAN;
+  update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+
+  self->run (data->volume, &options, self->job.progress, self->job.cancellable, run_finished,
+             data);
+}
+
+static void
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  cancel_run (EVOX_REGISTRATION_PANEL (widget));
+}
+
+static void
+revert_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  EvoxRegistrationPanel *self = EVOX_REGISTRATION_PANEL (widget);
+
+  if (self->document != NULL)
+    evox_document_set_registration (self->document, NULL);
+}
+
+/* Report CSV */
+
+gboolean
+evox_registration_panel_save_report (EvoxRegistrationPanel  *self,
+                                     const char             *path,
+                                     gboolean                overwrite,
+                                     GError                **error)
+{
+  EvoxRegistration *registration;
+
+  g_return_val_if_fail (EVOX_IS_REGISTRATION_PANEL (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  registration = current_registration (self);
+  if (registration == NULL)
+    {
+      g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                           "there is no registration to report: run one first");
+      return FALSE;
+    }
+  return evox_registration_csv_write (registration, path, overwrite, error);
+}
+
+static void
+save_response (GtkNativeDialog       *chooser,
+               int                    response,
+               EvoxRegistrationPanel *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+      g_autoptr(GError) error = NULL;
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+      /* The chooser has already asked before replacing a file. */
+      if (path != NULL && !evox_registration_panel_save_report (self, path, TRUE, &error))
+        {
+          g_autofree char *message = g_strdup_printf (_("Could not save %s: %s"), path,
+                                                      error->message);
+          show_error (self, message);
+        }
+      else if (path != NULL && EVOX_IS_WINDOW (root))
+        evox_window_show_saved (EVOX_WINDOW (root), path);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+save_report_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Save Registration Report"),
+                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
+                                         _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "registration-report.csv");
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect_object (chooser, "response", G_CALLBACK (save_response), widget, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+/* Document */
+
+static void
+on_document_notify (EvoxDocument          *document,
+                    GParamSpec            *pspec,
+                    EvoxRegistrationPanel *self)
+{
+  const char *name = g_param_spec_get_name (pspec);
+
+  /* Switching between the raw and the registered stack keeps the raw one as the source: only
+   * another file changes it. */
+  if (g_str_equal (name, "volume"))
+    sync_stack (self);
+  else if (g_str_equal (name, "registration"))
+    {
+      sync_stack (self);
+      update_report (self);
+      update_actions (self);
+    }
+}
+
+static void
+release_document (EvoxRegistrationPanel *self)
+{
+  if (self->document == NULL)
+    return;
+  cancel_run (self);
+  g_signal_handlers_disconnect_by_data (self->document, self);
+  g_clear_object (&self->document);
+}
+
+void
+evox_registration_panel_set_document (EvoxRegistrationPanel *self,
+                                      EvoxDocument          *document)
+{
+  g_return_if_fail (EVOX_IS_REGISTRATION_PANEL (self));
+  g_return_if_fail (document == NULL || EVOX_IS_DOCUMENT (document));
+
+  if (self->document == document)
+    return;
+  release_document (self);
+  show_error (self, NULL);
+  if (document != NULL)
+    {
+      self->document = g_object_ref (document);
+      g_signal_connect_object (document, "notify", G_CALLBACK (on_document_notify), self, 0);
+    }
+  sync_stack (self);
+  update_report (self);
+  update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOCUMENT]);
+}
+
+EvoxDocument *
+evox_registration_panel_get_document (EvoxRegistrationPanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_REGISTRATION_PANEL (self), NULL);
+  return self->document;
+}
+
+void
+_evox_registration_panel_set_runner (EvoxRegistrationPanel  *self,
+                                     EvoxRegisterAsyncFunc   run,
+                                     EvoxRegisterFinishFunc  finish)
+{
+  g_return_if_fail (EVOX_IS_REGISTRATION_PANEL (self));
+  self->run = run != NULL ? run : evox_register_stack_async;
+  self->finish = finish != NULL ? finish : evox_register_stack_finish;
+}
+
+/* For tests */
+
+GtkColumnView *
+evox_registration_panel_get_table (EvoxRegistrationPanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_REGISTRATION_PANEL (self), NULL);
+  return self->table;
+}
+
+GtkWidget *
+evox_registration_panel_get_shift_plot (EvoxRegistrationPanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_REGISTRATION_PANEL (self), NULL);
+  return GTK_WIDGET (self->shift_plot);
+}
+
+GtkWidget *
+evox_registration_panel_get_ncc_plot (EvoxRegistrationPanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_REGISTRATION_PANEL (self), NULL);
+  return GTK_WIDGET (self->ncc_plot);
+}
+
+GtkListBox *
+evox_registration_panel_get_exclude_list (EvoxRegistrationPanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_REGISTRATION_PANEL (self), NULL);
+  return self->exclude_list;
+}
+
+const char *
+evox_registration_panel_get_error (EvoxRegistrationPanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_REGISTRATION_PANEL (self), NULL);
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->error_label)))
+    return NULL;
+  return gtk_label_get_text (self->error_label);
+}
+
+const char *
+evox_registration_panel_get_summary (EvoxRegistrationPanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_REGISTRATION_PANEL (self), NULL);
+  return gtk_label_get_text (self->summary_label);
+}
+
+double
+evox_registration_panel_get_last_fraction (EvoxRegistrationPanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_REGISTRATION_PANEL (self), NAN);
+  return self->last_fraction;
+}
+
+/* GObject */
+
+static void
+evox_registration_panel_dispose (GObject *object)
+{
+  EvoxRegistrationPanel *self = EVOX_REGISTRATION_PANEL (object);
+
+  /* Closing the window cancels the run. */
+  release_document (self);
+  if (self->reference_dropdown != NULL)
+    g_signal_handlers_disconnect_by_data (self->reference_dropdown, self);
+  if (self->table != NULL)
+    gtk_column_view_set_model (self->table, NULL);
+  g_clear_object (&self->rows);
+  g_clear_object (&self->stack);
+  _evox_dispose_bin_template (GTK_WIDGET (self), EVOX_TYPE_REGISTRATION_PANEL);
+
+  G_OBJECT_CLASS (evox_registration_panel_parent_class)->dispose (object);
+}
+
+static void
+evox_registration_panel_finalize (GObject *object)
+{
+  EvoxRegistrationPanel *self = EVOX_REGISTRATION_PANEL (object);
+
+  g_clear_pointer (&self->energies, g_array_unref);
+  g_clear_pointer (&self->excluded, g_array_unref);
+  G_OBJECT_CLASS (evox_registration_panel_parent_class)->finalize (object);
+}
+
+static void
+evox_registration_panel_get_property (GObject    *object,
+                                      guint       prop_id,
+                                      GValue     *value,
+                                      GParamSpec *pspec)
+{
+  EvoxRegistrationPanel *self = EVOX_REGISTRATION_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_DOCUMENT:
+      g_value_set_object (value, self->document);
+      break;
+    case PROP_REFERENCE_EV:
+      g_value_set_double (value, self->reference_ev);
+      break;
+    case PROP_SCALE:
+      g_value_set_int (value, self->scale);
+      break;
+    case PROP_BUSY:
+      g_value_set_boolean (value, evox_registration_panel_is_busy (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+evox_registration_panel_set_property (GObject      *object,
+                                      guint         prop_id,
+                                      const GValue *value,
+                                      GParamSpec   *pspec)
+{
+  EvoxRegistrationPanel *self = EVOX_REGISTRATION_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_DOCUMENT:
+      evox_registration_panel_set_document (self, g_value_get_object (value));
+      break;
+    case PROP_REFERENCE_EV:
+      {
+        double reference = g_value_get_double (value);
+
+        if (reference == self->reference_ev)
+          break;
+        self->reference_ev = reference;
+        /* The reference cannot be left out as well. */
+        if (reference_index (self) >= 0)
+          evox_registration_panel_set_excluded (
+            self, g_array_index (self->energies, double, reference_index (self)), FALSE);
+        sync_reference_dropdown (self);
+        sync_exclude_rows (self);
+        g_object_notify_by_pspec (object, pspec);
+      }
+      break;
+    case PROP_SCALE:
+      if (self->scale != (EvoxRegisterScale) g_value_get_int (value))
+        {
+          self->scale = g_value_get_int (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+evox_registration_panel_class_init (EvoxRegistrationPanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = evox_registration_panel_dispose;
+  object_class->finalize = evox_registration_panel_finalize;
+  object_class->get_property = evox_registration_panel_get_property;
+  object_class->set_property = evox_registration_panel_set_property;
+
+  properties[PROP_DOCUMENT] = g_param_spec_object ("document", NULL, NULL, EVOX_TYPE_DOCUMENT,
+                                                   rw);
+  properties[PROP_REFERENCE_EV] = g_param_spec_double ("reference-ev", NULL, NULL, 0,
+                                                       G_MAXDOUBLE, 0, rw);
+  properties[PROP_SCALE] = g_param_spec_int ("scale", NULL, NULL, EVOX_REGISTER_SCALE_FIT,
+                                             EVOX_REGISTER_SCALE_NONE, EVOX_REGISTER_SCALE_FIT,
+                                             rw);
+  properties[PROP_BUSY] = g_param_spec_boolean ("busy", NULL, NULL, FALSE,
+                                                G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (EVOX_TYPE_PLOT);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/evox/Evox/evox-registration-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, EvoxRegistrationPanel, hint_label);
+  gtk_widget_class_bind_template_child (widget_class, EvoxRegistrationPanel, controls);
+  gtk_widget_class_bind_template_child (widget_class, EvoxRegistrationPanel, reference_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxRegistrationPanel, scale_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxRegistrationPanel, exclude_list);
+  gtk_widget_class_bind_template_child (widget_class, EvoxRegistrationPanel, progress_box);
+  gtk_widget_class_bind_template_child (widget_class, EvoxRegistrationPanel, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, EvoxRegistrationPanel, error_label);
+  gtk_widget_class_bind_template_child (widget_class, EvoxRegistrationPanel, report_box);
+  gtk_widget_class_bind_template_child (widget_class, EvoxRegistrationPanel, summary_label);
+  gtk_widget_class_bind_template_child (widget_class, EvoxRegistrationPanel, shift_plot);
+  gtk_widget_class_bind_template_child (widget_class, EvoxRegistrationPanel, ncc_plot);
+  gtk_widget_class_bind_template_child (widget_class, EvoxRegistrationPanel, table);
+
+  gtk_widget_class_install_action (widget_class, "registration.run", NULL, run_action);
+  gtk_widget_class_install_action (widget_class, "registration.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "registration.save-report", NULL,
+                                   save_report_action);
+  gtk_widget_class_install_action (widget_class, "registration.revert", NULL, revert_action);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+evox_registration_panel_init (EvoxRegistrationPanel *self)
+{
+  g_autoptr(GtkNoSelection) selection = NULL;
+
+  self->energies = g_array_new (FALSE, FALSE, sizeof (double));
+  self->excluded = g_array_new (FALSE, FALSE, sizeof (double));
+  self->scale = EVOX_REGISTER_SCALE_FIT;
+  self->last_fraction = NAN;
+  self->run = evox_register_stack_async;
+  self->finish = evox_register_stack_finish;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_object_bind_property (self, "scale", self->scale_dropdown, "selected",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_signal_connect_swapped (self->reference_dropdown, "notify::selected",
+                            G_CALLBACK (on_reference_selected), self);
+  evox_plot_set_axes (self->shift_plot, _("Energy (eV)"), _("Shift (px)"));
+  evox_plot_set_axes (self->ncc_plot, _("Energy (eV)"), _("NCC"));
+
+  self->rows = g_list_store_new (EVOX_TYPE_REGISTRATION_ROW);
+  add_columns (self);
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->rows)));
+  gtk_column_view_set_model (self->table, GTK_SELECTION_MODEL (selection));
+
+  rebuild_energy_lists (self);
+  update_report (self);
+  update_actions (self);
+}
+
+GtkWidget *
+evox_registration_panel_new (void)
+{
+  return g_object_new (EVOX_TYPE_REGISTRATION_PANEL, NULL);
+}

@@ -1,0 +1,315 @@
+/* test-registration-doc.c: the document's registration: the registered stack replaces the raw one
+ * keeping what the user set up, the before/after switch, Revert, a new file clearing it, a result
+ * for another volume refused, and notifications only on change. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <math.h>
+
+#include "evox-document.h"
+#include "evox-test-registration.h"
+
+typedef struct
+{
+  guint volume;
+  guint registration;
+  guint view;
+  guint channel;
+  guint colormap;
+  guint range;
+  guint slice;
+} Counts;
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *count)
+{
+  (*count)++;
+}
+
+static void
+watch (EvoxDocument *doc,
+       Counts       *counts)
+{
+  g_signal_connect (doc, "notify::volume", G_CALLBACK (count_notify), &counts->volume);
+  g_signal_connect (doc, "notify::registration", G_CALLBACK (count_notify),
+                    &counts->registration);
+  g_signal_connect (doc, "notify::registration-view", G_CALLBACK (count_notify), &counts->view);
+  g_signal_connect (doc, "notify::channel", G_CALLBACK (count_notify), &counts->channel);
+  g_signal_connect (doc, "notify::colormap", G_CALLBACK (count_notify), &counts->colormap);
+  g_signal_connect (doc, "notify::range-lo", G_CALLBACK (count_notify), &counts->range);
+  g_signal_connect (doc, "notify::range-hi", G_CALLBACK (count_notify), &counts->range);
+  g_signal_connect (doc, "notify::slice-x", G_CALLBACK (count_notify), &counts->slice);
+  g_signal_connect (doc, "notify::slice-y", G_CALLBACK (count_notify), &counts->slice);
+  g_signal_connect (doc, "notify::slice-z", G_CALLBACK (count_notify), &counts->slice);
+}
+
+/* A document showing the raw stack with the user's settings: channel of 7725 eV, inferno,
+ * range 150..900, view Z slice, slices moved, a phase. */
+static EvoxDocument *
+set_up (EvoxRegistration **registration_out,
+        EvoxVolume       **raw_out)
+{
+  EvoxDocument *doc = evox_document_new ();
+  g_autoptr (EvoxPhase) phase = evox_phase_new ("disc", 500, 1200, "#ff0000");
+
+  *registration_out = evox_test_registration_new (24, 20, 5, raw_out);
+  evox_document_set_volume (doc, *raw_out, "stack", "/tmp/stack.txt");
+  evox_document_set_channel (doc, 2);
+  evox_document_set_colormap (doc, "inferno");
+  evox_document_set_range (doc, 150, 900);
+  evox_document_set_view (doc, EVOX_VIEW_SLICE_Z);
+  evox_document_set_slice (doc, 0, 3);
+  evox_document_set_slice (doc, 1, 17);
+  evox_phase_list_append (evox_document_get_phases (doc), phase);
+  return doc;
+}
+
+static void
+assert_settings_kept (EvoxDocument *doc)
+{
+  double lo, hi;
+
+  g_assert_cmpstr (evox_document_get_colormap (doc), ==, "inferno");
+  evox_document_get_range (doc, &lo, &hi);
+  g_assert_cmpfloat (lo, ==, 150);
+  g_assert_cmpfloat (hi, ==, 900);
+  g_assert_cmpint (evox_document_get_view (doc), ==, EVOX_VIEW_SLICE_Z);
+  g_assert_cmpuint (evox_document_get_slice (doc, 0), ==, 3);
+  g_assert_cmpuint (evox_document_get_slice (doc, 1), ==, 17);
+  g_assert_cmpuint (evox_document_get_slice (doc, 2), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (evox_document_get_phases (doc))),
+                    ==, 1);
+  g_assert_cmpstr (evox_document_get_title (doc), ==, "stack");
+  g_assert_cmpstr (evox_document_get_path (doc), ==, "/tmp/stack.txt");
+}
+
+static double
+shown_energy (EvoxDocument *doc)
+{
+  return evox_volume_get_channel_energy (evox_document_get_volume (doc),
+                                         evox_document_get_channel (doc));
+}
+
+static void
+test_set (void)
+{
+  g_autoptr (EvoxRegistration) registration = NULL;
+  g_autoptr (EvoxVolume) raw = NULL;
+  g_autoptr (EvoxDocument) doc = set_up (&registration, &raw);
+  Counts counts = { 0 };
+
+  g_assert_null (evox_document_get_registration (doc));
+  g_assert_cmpint (evox_document_get_registration_view (doc), ==,
+                   EVOX_REGISTRATION_VIEW_REGISTERED);
+  watch (doc, &counts);
+  g_assert_true (evox_document_set_registration (doc, registration));
+  g_assert_true (evox_document_get_registration (doc) == registration);
+  g_assert_true (evox_document_get_volume (doc) == evox_registration_get_registered (registration));
+  g_assert_cmpuint (counts.registration, ==, 1);
+  g_assert_cmpuint (counts.volume, ==, 1);
+  g_assert_cmpuint (counts.view, ==, 0);
+  g_assert_cmpuint (counts.colormap, ==, 0);
+  g_assert_cmpuint (counts.slice, ==, 0);
+  /* 7725 eV is raw channel 2 and, 7712.5 eV being excluded, registered channel 1. */
+  g_assert_cmpuint (evox_document_get_channel (doc), ==, 1);
+  g_assert_cmpfloat (shown_energy (doc), ==, 7725);
+  g_assert_cmpuint (counts.channel, ==, 1);
+  g_assert_cmpuint (counts.range, ==, 0);
+  assert_settings_kept (doc);
+  /* The voxels shown are the registered ones: the disc at the centre plus the offset of 5. */
+  g_assert_cmpfloat (evox_volume_get_value (evox_document_get_volume (doc), 1, 11, 9, 0), ==,
+                     1005);
+
+  /* The same registration again: nothing happens. */
+  g_assert_true (evox_document_set_registration (doc, registration));
+  g_assert_cmpuint (counts.registration, ==, 1);
+  g_assert_cmpuint (counts.volume, ==, 1);
+}
+
+static void
+test_toggle (void)
+{
+  g_autoptr (EvoxRegistration) registration = NULL;
+  g_autoptr (EvoxVolume) raw = NULL;
+  g_autoptr (EvoxDocument) doc = set_up (&registration, &raw);
+  EvoxVolume *registered = evox_registration_get_registered (registration);
+  Counts counts = { 0 };
+
+  g_assert_true (evox_document_set_registration (doc, registration));
+  watch (doc, &counts);
+
+  evox_document_set_registration_view (doc, EVOX_REGISTRATION_VIEW_RAW);
+  g_assert_true (evox_document_get_volume (doc) == raw);
+  g_assert_cmpuint (counts.view, ==, 1);
+  g_assert_cmpuint (counts.volume, ==, 1);
+  g_assert_cmpuint (counts.registration, ==, 0);
+  g_assert_cmpfloat (shown_energy (doc), ==, 7725);
+  g_assert_cmpuint (evox_document_get_channel (doc), ==, 2);
+  assert_settings_kept (doc);
+  /* Switching is not recomputing: the registration object and its volumes stay the same. */
+  g_assert_true (evox_document_get_registration (doc) == registration);
+  g_assert_true (evox_registration_get_registered (registration) == registered);
+
+  /* Again: no change, no notification. */
+  evox_document_set_registration_view (doc, EVOX_REGISTRATION_VIEW_RAW);
+  g_object_set (doc, "registration-view", EVOX_REGISTRATION_VIEW_RAW, NULL);
+  g_assert_cmpuint (counts.view, ==, 1);
+  g_assert_cmpuint (counts.volume, ==, 1);
+
+  /* The excluded energy, shown raw, has no registered image: back on the reference's. */
+  evox_document_set_channel (doc, EVOX_TEST_REG_EXCLUDED);
+  g_object_set (doc, "registration-view", EVOX_REGISTRATION_VIEW_REGISTERED, NULL);
+  g_assert_true (evox_document_get_volume (doc) == registered);
+  g_assert_cmpuint (counts.view, ==, 2);
+  g_assert_cmpuint (counts.volume, ==, 2);
+  g_assert_cmpfloat (shown_energy (doc), ==, evox_test_reg_energies[EVOX_TEST_REG_N - 1]);
+  g_assert_cmpuint (evox_document_get_channel (doc), ==, EVOX_TEST_REG_N - 2);
+  g_assert_cmpstr (evox_document_get_colormap (doc), ==, "inferno");
+  g_assert_cmpuint (evox_document_get_slice (doc, 1), ==, 17);
+}
+
+static void
+test_revert (void)
+{
+  g_autoptr (EvoxRegistration) registration = NULL;
+  g_autoptr (EvoxVolume) raw = NULL;
+  g_autoptr (EvoxDocument) doc = set_up (&registration, &raw);
+  Counts counts = { 0 };
+
+  g_assert_true (evox_document_set_registration (doc, registration));
+  evox_document_set_registration_view (doc, EVOX_REGISTRATION_VIEW_RAW);
+  evox_document_set_registration_view (doc, EVOX_REGISTRATION_VIEW_REGISTERED);
+  watch (doc, &counts);
+
+  g_assert_true (evox_document_set_registration (doc, NULL));
+  g_assert_null (evox_document_get_registration (doc));
+  g_assert_true (evox_document_get_volume (doc) == raw);
+  g_assert_cmpint (evox_document_get_registration_view (doc), ==,
+                   EVOX_REGISTRATION_VIEW_REGISTERED);
+  g_assert_cmpuint (counts.registration, ==, 1);
+  g_assert_cmpuint (counts.volume, ==, 1);
+  g_assert_cmpuint (counts.view, ==, 0);
+  g_assert_cmpfloat (shown_energy (doc), ==, 7725);
+  assert_settings_kept (doc);
+
+  /* Without a registration there is nothing raw to switch to, and nothing to revert. */
+  evox_document_set_registration_view (doc, EVOX_REGISTRATION_VIEW_RAW);
+  g_assert_cmpint (evox_document_get_registration_view (doc), ==,
+                   EVOX_REGISTRATION_VIEW_REGISTERED);
+  g_assert_true (evox_document_set_registration (doc, NULL));
+  g_assert_cmpuint (counts.registration, ==, 1);
+  g_assert_cmpuint (counts.volume, ==, 1);
+  g_assert_cmpuint (counts.view, ==, 0);
+
+  /* Reverting while the raw stack is shown changes no volume. */
+  g_assert_true (evox_document_set_registration (doc, registration));
+  evox_document_set_registration_view (doc, EVOX_REGISTRATION_VIEW_RAW);
+  counts = (Counts) { 0 };
+  g_assert_true (evox_document_set_registration (doc, NULL));
+  g_assert_true (evox_document_get_volume (doc) == raw);
+  g_assert_cmpuint (counts.volume, ==, 0);
+  g_assert_cmpuint (counts.registration, ==, 1);
+  g_assert_cmpuint (counts.view, ==, 1);
+}
+
+static void
+test_new_volume_clears (void)
+{
+  g_autoptr (EvoxRegistration) registration = NULL;
+  g_autoptr (EvoxVolume) raw = NULL;
+  g_autoptr (EvoxDocument) doc = set_up (&registration, &raw);
+  g_autoptr (EvoxRegistration) other = NULL;
+  g_autoptr (EvoxVolume) other_raw = NULL;
+  Counts counts = { 0 };
+
+  g_assert_true (evox_document_set_registration (doc, registration));
+  evox_document_set_registration_view (doc, EVOX_REGISTRATION_VIEW_RAW);
+  watch (doc, &counts);
+
+  other = evox_test_registration_new (16, 16, 0, &other_raw);
+  evox_document_set_volume (doc, other_raw, "other", NULL);
+  g_assert_null (evox_document_get_registration (doc));
+  g_assert_cmpint (evox_document_get_registration_view (doc), ==,
+                   EVOX_REGISTRATION_VIEW_REGISTERED);
+  g_assert_cmpuint (counts.registration, ==, 1);
+  g_assert_cmpuint (counts.view, ==, 1);
+
+  /* Loading the same file again starts without a registration too. */
+  g_assert_true (evox_document_set_registration (doc, other));
+  counts = (Counts) { 0 };
+  evox_document_set_volume (doc, other_raw, "other", NULL);
+  g_assert_null (evox_document_get_registration (doc));
+  g_assert_cmpuint (counts.registration, ==, 1);
+  g_assert_cmpuint (counts.view, ==, 0);
+}
+
+static void
+test_refused (void)
+{
+  g_autoptr (EvoxRegistration) registration = NULL;
+  g_autoptr (EvoxVolume) raw = NULL;
+  g_autoptr (EvoxDocument) doc = set_up (&registration, &raw);
+  g_autoptr (EvoxRegistration) stale = NULL;
+  g_autoptr (EvoxVolume) stale_raw = NULL;
+  g_autoptr (EvoxDocument) empty = evox_document_new ();
+  Counts counts = { 0 };
+
+  /* A result for a stack that is no longer open (or never was) changes nothing. */
+  stale = evox_test_registration_new (24, 20, 0, &stale_raw);
+  watch (doc, &counts);
+  g_assert_false (evox_document_set_registration (doc, stale));
+  g_assert_false (evox_document_set_registration (empty, stale));
+  g_assert_null (evox_document_get_registration (doc));
+  g_assert_true (evox_document_get_volume (doc) == raw);
+  g_assert_cmpuint (counts.registration + counts.volume + counts.view + counts.channel, ==, 0);
+}
+
+static void
+test_replace (void)
+{
+  g_autoptr (EvoxRegistration) first = NULL;
+  g_autoptr (EvoxVolume) raw = NULL;
+  g_autoptr (EvoxDocument) doc = set_up (&first, &raw);
+  g_autoptr (EvoxRegistration) second = NULL;
+  EvoxRegistrationEntry entries[EVOX_TEST_REG_N];
+  Counts counts = { 0 };
+
+  /* A second run on the raw stack of the first, the registered stack still shown, while the
+   * user looks at the raw stack: the new result is shown registered. */
+  for (guint i = 0; i < EVOX_TEST_REG_N; i++)
+    entries[i] = *evox_registration_get_entry (first, i);
+  second = evox_registration_new (raw, evox_registration_get_registered (first), entries,
+                                  EVOX_TEST_REG_N, "energy");
+  g_assert_true (evox_document_set_registration (doc, first));
+  evox_document_set_registration_view (doc, EVOX_REGISTRATION_VIEW_RAW);
+  evox_document_set_registration_view (doc, EVOX_REGISTRATION_VIEW_REGISTERED);
+  evox_document_set_registration_view (doc, EVOX_REGISTRATION_VIEW_RAW);
+  watch (doc, &counts);
+  g_assert_true (evox_document_set_registration (doc, second));
+  g_assert_true (evox_document_get_registration (doc) == second);
+  g_assert_cmpint (evox_document_get_registration_view (doc), ==,
+                   EVOX_REGISTRATION_VIEW_REGISTERED);
+  g_assert_true (evox_document_get_volume (doc) == evox_registration_get_registered (second));
+  g_assert_cmpuint (counts.registration, ==, 1);
+  g_assert_cmpuint (counts.view, ==, 1);
+  g_assert_cmpuint (counts.volume, ==, 1);
+  g_assert_cmpfloat (shown_energy (doc), ==, 7725);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Evox/RegistrationDoc/set", test_set);
+  g_test_add_func ("/Evox/RegistrationDoc/toggle", test_toggle);
+  g_test_add_func ("/Evox/RegistrationDoc/revert", test_revert);
+  g_test_add_func ("/Evox/RegistrationDoc/new-volume-clears", test_new_volume_clears);
+  g_test_add_func ("/Evox/RegistrationDoc/refused", test_refused);
+  g_test_add_func ("/Evox/RegistrationDoc/replace", test_replace);
+  return g_test_run ();
+}

@@ -1,0 +1,785 @@
+/* test-registration-ui.c: the Registration page and the canvas's Raw/Registered switch, with a
+ * hand-made registration whose every number is known (tests/evox-test-registration.h): the table,
+ * the plot series and the flagged marks against the entries; runs through a stand-in runner
+ * (options passed, progress, cancel, a result for a stack no longer open dropped, errors shown);
+ * one run of evox_register_stack itself on a small synthetic stack. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+#include <math.h>
+#include <string.h>
+
+#include "evox-canvas.h"
+#include "evox-document.h"
+#include "evox-plot.h"
+#include "evox-registration-panel.h"
+#include "evox-test-registration.h"
+#include "evox-test-ui.h"
+#include "evox-test-util.h"
+#include "evox-window.h"
+
+/* Table columns, in the page's order. */
+enum
+{
+  COLUMN_ENERGY,
+  COLUMN_SHIFT_X,
+  COLUMN_SHIFT_Y,
+  COLUMN_SHIFT_Z,
+  COLUMN_SCALE,
+  COLUMN_NCC_BEFORE,
+  COLUMN_NCC_AFTER,
+  COLUMN_MI_BEFORE,
+  COLUMN_MI_AFTER,
+  COLUMN_RESIDUAL,
+  COLUMN_FLAG,
+};
+
+/* The stand-in for evox_register_stack_async: records what it was asked, then answers with the
+ * hand-made registration's numbers for the stack it was given, fails, or waits to be cancelled
+ * or released. */
+typedef struct
+{
+  guint             calls;
+  double            reference_ev;
+  EvoxRegisterScale scale;
+  GArray           *exclude;
+  gboolean          fail;
+  gboolean          block;
+  gint              release;       /* atomic */
+  gint              cancelled;     /* atomic: the worker saw its cancellable go */
+  EvoxRegistration *template;
+} Fake;
+
+static Fake fake;
+
+static void
+fake_reset (EvoxRegistration *template)
+{
+  g_clear_pointer (&fake.exclude, g_array_unref);
+  g_clear_object (&fake.template);
+  memset (&fake, 0, sizeof fake);
+  fake.exclude = g_array_new (FALSE, FALSE, sizeof (double));
+  fake.template = template != NULL ? g_object_ref (template) : NULL;
+}
+
+static void
+fake_worker (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  EvoxVolume *raw = task_data;
+  EvoxProgress *progress = g_object_get_data (G_OBJECT (task), "progress");
+  EvoxRegistrationEntry entries[EVOX_TEST_REG_N];
+  guint n = evox_registration_get_n_entries (fake.template);
+
+  evox_progress_update (progress, 0.5);
+  while (fake.block && !g_atomic_int_get (&fake.release))
+    {
+      if (g_cancellable_is_cancelled (cancellable))
+        {
+          g_atomic_int_set (&fake.cancelled, 1);
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
+          return;
+        }
+      g_usleep (5000);
+    }
+  for (guint i = 0; i < n; i++)
+    entries[i] = *evox_registration_get_entry (fake.template, i);
+  evox_progress_update (progress, 1);
+  g_task_return_pointer (task,
+                         evox_registration_new (raw,
+                                                evox_registration_get_registered (fake.template),
+                                                entries, n, "fit"),
+                         g_object_unref);
+}
+
+static void
+fake_run (EvoxVolume                *raw,
+          const EvoxRegisterOptions *options,
+          EvoxProgress              *progress,
+          GCancellable              *cancellable,
+          GAsyncReadyCallback        callback,
+          gpointer                   user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  fake.calls++;
+  fake.reference_ev = options->reference_ev;
+  fake.scale = options->scale;
+  g_array_set_size (fake.exclude, 0);
+  g_array_append_vals (fake.exclude, options->exclude_ev, options->n_exclude);
+  if (fake.fail)
+    {
+      g_task_return_new_error (task, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                               "no channel has the reference energy %.1f eV",
+                               options->reference_ev);
+      return;
+    }
+  g_task_set_task_data (task, g_object_ref (raw), g_object_unref);
+  g_object_set_data_full (G_OBJECT (task), "progress", evox_progress_ref (progress),
+                          (GDestroyNotify) evox_progress_unref);
+  g_task_run_in_thread (task, fake_worker);
+}
+
+static EvoxRegistration *
+fake_finish (GAsyncResult  *result,
+             GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+typedef struct
+{
+  EvoxDocument          *document;
+  EvoxVolume            *raw;
+  EvoxRegistration      *registration;
+  EvoxRegistrationPanel *panel;
+  GtkWidget             *window;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  user_data)
+{
+  fixture->registration = evox_test_registration_new (24, 20, 5, &fixture->raw);
+  fake_reset (fixture->registration);
+  fixture->document = evox_document_new ();
+  evox_document_set_volume (fixture->document, fixture->raw, "stack", NULL);
+  fixture->panel = EVOX_REGISTRATION_PANEL (evox_registration_panel_new ());
+  _evox_registration_panel_set_runner (fixture->panel, fake_run, fake_finish);
+  evox_registration_panel_set_document (fixture->panel, fixture->document);
+
+  fixture->window = g_object_ref_sink (gtk_window_new ());
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 420, 1000);
+  gtk_window_set_child (GTK_WINDOW (fixture->window), gtk_scrolled_window_new ());
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (
+                                   gtk_window_get_child (GTK_WINDOW (fixture->window))),
+                                 GTK_WIDGET (fixture->panel));
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, fixture->panel, 20));
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  g_assert_finalize_object (fixture->window);
+  evox_test_spin (0.05);
+  g_assert_finalize_object (fixture->document);
+  g_clear_object (&fixture->registration);
+  fake_reset (NULL);
+  g_assert_finalize_object (fixture->raw);
+}
+
+static gboolean
+action_enabled (gpointer    widget,
+                const char *name)
+{
+  GtkWidget *button = NULL;
+  gboolean enabled = FALSE;
+
+  /* The action's state as a button bound to it sees it. */
+  button = gtk_button_new ();
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), name);
+  gtk_widget_set_parent (button, widget);
+  enabled = gtk_widget_get_sensitive (button);
+  gtk_widget_unparent (button);
+  return enabled;
+}
+
+static guint
+n_exclude_rows (EvoxRegistrationPanel *panel)
+{
+  guint n = 0;
+
+  for (GtkWidget *row = gtk_widget_get_first_child (
+         GTK_WIDGET (evox_registration_panel_get_exclude_list (panel)));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
+    n += GTK_IS_LIST_BOX_ROW (row);
+  return n;
+}
+
+static GtkCheckButton *
+exclude_check (EvoxRegistrationPanel *panel,
+               guint                  index)
+{
+  GtkListBoxRow *row = gtk_list_box_get_row_at_index (
+    evox_registration_panel_get_exclude_list (panel), (int) index);
+
+  return GTK_CHECK_BUTTON (gtk_list_box_row_get_child (row));
+}
+
+/* Sensitive only for a stack of energies; the lists hold its energies, the highest the
+ * reference, which cannot be left out. */
+static void
+test_sensitivity (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) plain = evox_volume_new (8, 8, 1, 2, EVOX_SAMPLE_U8, &error);
+  GtkDropDown *reference;
+
+  g_assert_no_error (error);
+  g_assert_true (action_enabled (fixture->panel, "registration.run"));
+  g_assert_false (action_enabled (fixture->panel, "registration.cancel"));
+  g_assert_false (action_enabled (fixture->panel, "registration.revert"));
+  g_assert_false (action_enabled (fixture->panel, "registration.save-report"));
+  g_assert_cmpuint (n_exclude_rows (fixture->panel), ==, EVOX_TEST_REG_N);
+  reference = GTK_DROP_DOWN (evox_test_find_descendant (GTK_WIDGET (fixture->panel),
+                                                        GTK_TYPE_DROP_DOWN));
+  g_assert_cmpuint (gtk_drop_down_get_selected (reference), ==, EVOX_TEST_REG_N - 1);
+  g_assert_false (gtk_widget_get_sensitive (
+                    GTK_WIDGET (exclude_check (fixture->panel, EVOX_TEST_REG_N - 1))));
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (exclude_check (fixture->panel, 0))));
+
+  /* Two channels without energies: nothing to register. */
+  evox_volume_freeze (plain);
+  evox_document_set_volume (fixture->document, plain, "plain", NULL);
+  g_assert_false (action_enabled (fixture->panel, "registration.run"));
+  g_assert_cmpuint (n_exclude_rows (fixture->panel), ==, 0);
+  evox_document_set_volume (fixture->document, fixture->raw, "stack", NULL);
+  g_assert_true (action_enabled (fixture->panel, "registration.run"));
+
+  /* Choosing another reference frees the highest and locks the chosen one. */
+  gtk_check_button_set_active (exclude_check (fixture->panel, 0), TRUE);
+  g_assert_true (evox_registration_panel_get_excluded (fixture->panel, 7700));
+  gtk_drop_down_set_selected (reference, 0);
+  g_assert_cmpfloat (({ double r; g_object_get (fixture->panel, "reference-ev", &r, NULL); r; }),
+                     ==, 7700);
+  g_assert_false (evox_registration_panel_get_excluded (fixture->panel, 7700));
+  g_assert_false (gtk_check_button_get_active (exclude_check (fixture->panel, 0)));
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (exclude_check (fixture->panel, 0))));
+  g_assert_true (gtk_widget_get_sensitive (
+                   GTK_WIDGET (exclude_check (fixture->panel, EVOX_TEST_REG_N - 1))));
+}
+
+/* What a cell should read: the entry's number to the digits the page promises, "–" for what an
+ * energy left out does not have. */
+static char *
+expected_cell (const EvoxRegistrationEntry *e,
+               guint                        column)
+{
+  if (e->excluded && column != COLUMN_ENERGY && column != COLUMN_NCC_BEFORE)
+    return g_strdup ("–");
+  switch (column)
+    {
+    case COLUMN_ENERGY: return g_strdup_printf ("%.1f", e->energy_ev);
+    case COLUMN_SHIFT_X: return g_strdup_printf ("%+.2f", e->shift[0]);
+    case COLUMN_SHIFT_Y: return g_strdup_printf ("%+.2f", e->shift[1]);
+    case COLUMN_SCALE: return g_strdup_printf ("%.4f", e->scale);
+    case COLUMN_NCC_BEFORE: return g_strdup_printf ("%.3f", e->ncc_before);
+    case COLUMN_NCC_AFTER: return g_strdup_printf ("%.3f", e->ncc_after);
+    case COLUMN_RESIDUAL: return g_strdup_printf ("%.3f", e->residual_px);
+    default: g_assert_not_reached ();
+    }
+}
+
+/* The report of a hand-made registration: a row per energy with its numbers, the shift and NCC
+ * series against energy, the flagged energy marked, Revert. */
+static void
+test_report (Fixture       *fixture,
+             gconstpointer  user_data)
+{
+  EvoxPlot *shift_plot = EVOX_PLOT (evox_registration_panel_get_shift_plot (fixture->panel));
+  EvoxPlot *ncc_plot = EVOX_PLOT (evox_registration_panel_get_ncc_plot (fixture->panel));
+  GtkColumnView *table = evox_registration_panel_get_table (fixture->panel);
+  g_autoptr(GtkColumnViewColumn) z_column = NULL;
+  const double *x, *y;
+  guint n;
+
+  g_assert_false (evox_plot_has_data (shift_plot));
+  g_assert_true (evox_document_set_registration (fixture->document, fixture->registration));
+  g_assert_true (action_enabled (fixture->panel, "registration.revert"));
+  g_assert_true (action_enabled (fixture->panel, "registration.save-report"));
+
+  g_assert_cmpuint (g_list_model_get_n_items (
+                      G_LIST_MODEL (gtk_column_view_get_model (table))), ==, EVOX_TEST_REG_N);
+  for (guint i = 0; i < EVOX_TEST_REG_N; i++)
+    {
+      const EvoxRegistrationEntry *e = evox_registration_get_entry (fixture->registration, i);
+      guint columns[] = { COLUMN_ENERGY, COLUMN_SHIFT_X, COLUMN_SHIFT_Y, COLUMN_SCALE,
+                          COLUMN_NCC_BEFORE, COLUMN_NCC_AFTER, COLUMN_RESIDUAL };
+      g_autofree char *flag = evox_registration_panel_dup_cell (fixture->panel, i, COLUMN_FLAG);
+
+      for (guint c = 0; c < G_N_ELEMENTS (columns); c++)
+        {
+          g_autofree char *cell = evox_registration_panel_dup_cell (fixture->panel, i,
+                                                                    columns[c]);
+          g_autofree char *expected = expected_cell (e, columns[c]);
+
+          g_assert_cmpstr (cell, ==, expected);
+        }
+      if (i == EVOX_TEST_REG_FLAGGED)
+        g_assert_nonnull (strstr (flag, "off trend"));
+      else if (i == EVOX_TEST_REG_EXCLUDED)
+        g_assert_cmpstr (flag, ==, "left out");
+      else if (i == EVOX_TEST_REG_N - 1)
+        g_assert_cmpstr (flag, ==, "reference");
+      else
+        g_assert_cmpstr (flag, ==, "");
+    }
+  {
+    g_autofree char *cell = evox_registration_panel_dup_cell (fixture->panel, 2, COLUMN_SHIFT_X);
+    g_assert_cmpstr (cell, ==, "+4.00");
+  }
+  /* A 2D stack: no z column. */
+  z_column = g_list_model_get_item (gtk_column_view_get_columns (table), COLUMN_SHIFT_Z);
+  g_assert_false (gtk_column_view_column_get_visible (z_column));
+
+  /* Shift plot: |shift|, x, y, then the flagged dots on |shift|, over the energies registered
+   * (the one left out has no shift); NCC before over every energy, after over those. */
+  g_assert_cmpuint (evox_plot_get_n_lines (shift_plot), ==, 4);
+  g_assert_cmpuint (evox_plot_get_n_lines (ncc_plot), ==, 2);
+  for (guint line = 0; line < 4; line++)
+    {
+      guint k = 0;
+
+      y = evox_plot_get_line (shift_plot, line, &x, &n);
+      g_assert_cmpuint (n, ==, EVOX_TEST_REG_N - 1);
+      for (guint i = 0; i < EVOX_TEST_REG_N; i++)
+        {
+          const double *s = evox_test_reg_shifts[i];
+
+          if (i == EVOX_TEST_REG_EXCLUDED)
+            continue;
+          g_assert_cmpfloat (x[k], ==, evox_test_reg_energies[i]);
+          if (line == 0)
+            g_assert_cmpfloat_with_epsilon (y[k], hypot (s[0], s[1]), 1e-12);
+          else if (line <= 2)
+            g_assert_cmpfloat (y[k], ==, s[line - 1]);
+          else if (i == EVOX_TEST_REG_FLAGGED)
+            g_assert_cmpfloat (y[k], ==, 5);  /* |(4, 3)| */
+          else
+            g_assert_true (isnan (y[k]));
+          k++;
+        }
+    }
+  y = evox_plot_get_line (ncc_plot, 0, &x, &n);
+  g_assert_cmpuint (n, ==, EVOX_TEST_REG_N);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpfloat (y[i], ==, evox_registration_get_entry (fixture->registration,
+                                                              i)->ncc_before);
+  y = evox_plot_get_line (ncc_plot, 1, &x, &n);
+  g_assert_cmpuint (n, ==, EVOX_TEST_REG_N - 1);
+  for (guint i = 0, k = 0; i < EVOX_TEST_REG_N; i++)
+    if (i != EVOX_TEST_REG_EXCLUDED)
+      {
+        g_assert_cmpfloat (x[k], ==, evox_test_reg_energies[i]);
+        g_assert_cmpfloat (y[k], ==, evox_registration_get_entry (fixture->registration,
+                                                                  i)->ncc_after);
+        k++;
+      }
+  g_assert_nonnull (strstr (evox_registration_panel_get_summary (fixture->panel), "4 of 5"));
+  g_assert_nonnull (strstr (evox_registration_panel_get_summary (fixture->panel),
+                            "7800.0 eV"));
+  g_assert_nonnull (strstr (evox_registration_panel_get_summary (fixture->panel),
+                            "Off the trend: 7725.0 eV"));
+
+  /* Revert: back to the raw stack, the report goes. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "registration.revert",
+                                             NULL));
+  g_assert_null (evox_document_get_registration (fixture->document));
+  g_assert_true (evox_document_get_volume (fixture->document) == fixture->raw);
+  g_assert_false (evox_plot_has_data (shift_plot));
+  g_assert_cmpuint (g_list_model_get_n_items (
+                      G_LIST_MODEL (gtk_column_view_get_model (table))), ==, 0);
+}
+
+/* A 3D stack: the z shifts get a column and a line. */
+static void
+test_report_3d (Fixture       *fixture,
+                gconstpointer  user_data)
+{
+  g_autoptr(EvoxVolume) raw = NULL;
+  g_autoptr(EvoxRegistration) registration = evox_test_registration_new_3d (12, 10, 4, 0, &raw);
+  EvoxPlot *shift_plot = EVOX_PLOT (evox_registration_panel_get_shift_plot (fixture->panel));
+  GtkColumnView *table = evox_registration_panel_get_table (fixture->panel);
+  g_autoptr(GtkColumnViewColumn) z_column = NULL;
+  g_autofree char *cell = NULL;
+  const double *y;
+  guint n;
+
+  evox_document_set_volume (fixture->document, raw, "3D stack", NULL);
+  g_assert_true (evox_document_set_registration (fixture->document, registration));
+  z_column = g_list_model_get_item (gtk_column_view_get_columns (table), COLUMN_SHIFT_Z);
+  g_assert_true (gtk_column_view_column_get_visible (z_column));
+  cell = evox_registration_panel_dup_cell (fixture->panel, 3, COLUMN_SHIFT_Z);
+  g_assert_cmpstr (cell, ==, "+1.50");
+  /* |shift|, x, y, z, flagged. */
+  g_assert_cmpuint (evox_plot_get_n_lines (shift_plot), ==, 5);
+  y = evox_plot_get_line (shift_plot, 3, NULL, &n);
+  g_assert_cmpuint (n, ==, EVOX_TEST_REG_N - 1);
+  g_assert_cmpfloat (y[2], ==, 1.5);  /* the 4th energy, 3rd registered: 0.5 x 3 */
+  y = evox_plot_get_line (shift_plot, 0, NULL, &n);
+  g_assert_cmpfloat_with_epsilon (y[1], sqrt (16 + 9 + 1), 1e-12);
+  evox_document_set_volume (fixture->document, fixture->raw, "stack", NULL);
+}
+
+static gboolean
+not_busy (gpointer panel)
+{
+  return !evox_registration_panel_is_busy (panel);
+}
+
+/* Run hands the reference, exclusions and scale to the worker, shows progress, and puts the
+ * result in the document. */
+static void
+test_run (Fixture       *fixture,
+          gconstpointer  user_data)
+{
+  EvoxRegistration *result;
+
+  g_object_set (fixture->panel, "reference-ev", 7740.0, "scale", EVOX_REGISTER_SCALE_ENERGY,
+                NULL);
+  gtk_check_button_set_active (exclude_check (fixture->panel, 1), TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "registration.run",
+                                             NULL));
+  g_assert_true (evox_registration_panel_is_busy (fixture->panel));
+  g_assert_true (action_enabled (fixture->panel, "registration.cancel"));
+  g_assert_false (action_enabled (fixture->panel, "registration.run"));
+  g_assert_true (evox_test_wait_for (not_busy, fixture->panel, 20));
+  g_assert_cmpuint (fake.calls, ==, 1);
+  g_assert_cmpfloat (fake.reference_ev, ==, 7740);
+  g_assert_cmpint (fake.scale, ==, EVOX_REGISTER_SCALE_ENERGY);
+  g_assert_cmpuint (fake.exclude->len, ==, 1);
+  g_assert_cmpfloat (g_array_index (fake.exclude, double, 0), ==, 7712.5);
+  g_assert_cmpfloat (evox_registration_panel_get_last_fraction (fixture->panel), ==, 1);
+  g_assert_null (evox_registration_panel_get_error (fixture->panel));
+  result = evox_document_get_registration (fixture->document);
+  g_assert_nonnull (result);
+  g_assert_true (evox_registration_get_raw (result) == fixture->raw);
+  g_assert_true (evox_document_get_volume (fixture->document) ==
+                 evox_registration_get_registered (result));
+
+  /* The settings stay for the next run; running again replaces the registration. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "registration.run",
+                                             NULL));
+  g_assert_true (evox_test_wait_for (not_busy, fixture->panel, 20));
+  g_assert_cmpuint (fake.calls, ==, 2);
+  g_assert_cmpfloat (fake.reference_ev, ==, 7740);
+  g_assert_true (evox_document_get_registration (fixture->document) != result);
+}
+
+static gboolean
+fake_cancelled (gpointer data)
+{
+  return g_atomic_int_get (&fake.cancelled);
+}
+
+/* Cancel, and another file opened during a run: the document stays as it was. */
+static void
+test_cancel (Fixture       *fixture,
+             gconstpointer  user_data)
+{
+  g_autoptr(EvoxRegistration) other = NULL;
+  g_autoptr(EvoxVolume) other_raw = NULL;
+
+  fake.block = TRUE;
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "registration.run",
+                                             NULL));
+  g_assert_true (evox_registration_panel_is_busy (fixture->panel));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel),
+                                             "registration.cancel", NULL));
+  g_assert_false (evox_registration_panel_is_busy (fixture->panel));
+  g_assert_true (evox_test_wait_for (fake_cancelled, NULL, 20));
+  evox_test_spin (0.1);
+  g_assert_null (evox_document_get_registration (fixture->document));
+  g_assert_true (evox_document_get_volume (fixture->document) == fixture->raw);
+  g_assert_null (evox_registration_panel_get_error (fixture->panel));
+
+  /* A run whose stack is replaced meanwhile is dropped, even if it finishes. */
+  g_atomic_int_set (&fake.cancelled, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "registration.run",
+                                             NULL));
+  other = evox_test_registration_new (16, 16, 0, &other_raw);
+  evox_document_set_volume (fixture->document, other_raw, "other", NULL);
+  g_assert_false (evox_registration_panel_is_busy (fixture->panel));
+  g_atomic_int_set (&fake.release, 1);
+  evox_test_spin (0.2);
+  g_assert_null (evox_document_get_registration (fixture->document));
+  g_assert_true (evox_document_get_volume (fixture->document) == other_raw);
+
+  /* Switching between raw and registered is not another stack: the run goes on. */
+  evox_document_set_volume (fixture->document, fixture->raw, "stack", NULL);
+  g_assert_true (evox_document_set_registration (fixture->document, fixture->registration));
+  g_atomic_int_set (&fake.release, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "registration.run",
+                                             NULL));
+  evox_document_set_registration_view (fixture->document, EVOX_REGISTRATION_VIEW_RAW);
+  g_assert_true (evox_registration_panel_is_busy (fixture->panel));
+  g_atomic_int_set (&fake.release, 1);
+  g_assert_true (evox_test_wait_for (not_busy, fixture->panel, 20));
+  g_assert_true (evox_document_get_registration (fixture->document) != fixture->registration);
+  g_assert_cmpint (evox_document_get_registration_view (fixture->document), ==,
+                   EVOX_REGISTRATION_VIEW_REGISTERED);
+}
+
+/* A refused run shows why in the page; the document keeps its registration and volume. */
+static void
+test_error (Fixture       *fixture,
+            gconstpointer  user_data)
+{
+  EvoxVolume *shown;
+
+  g_assert_true (evox_document_set_registration (fixture->document, fixture->registration));
+  shown = evox_document_get_volume (fixture->document);
+  fake.fail = TRUE;
+  g_object_set (fixture->panel, "reference-ev", 1234.0, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "registration.run",
+                                             NULL));
+  g_assert_true (evox_test_wait_for (not_busy, fixture->panel, 20));
+  g_assert_nonnull (evox_registration_panel_get_error (fixture->panel));
+  g_assert_nonnull (strstr (evox_registration_panel_get_error (fixture->panel),
+                            "reference energy 1234.0 eV"));
+  g_assert_true (evox_document_get_registration (fixture->document) == fixture->registration);
+  g_assert_true (evox_document_get_volume (fixture->document) == shown);
+  evox_test_spin (0.3);
+  evox_test_screenshot (fixture->window, "registration-error");
+}
+
+/* Save Report writes the document's registration as CSV, a row per energy; nothing to write
+ * without one. */
+static void
+test_save_report (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "qc.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+
+  g_assert_false (evox_registration_panel_save_report (fixture->panel, path, FALSE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  g_assert_true (evox_document_set_registration (fixture->document, fixture->registration));
+  g_assert_true (evox_registration_panel_save_report (fixture->panel, path, FALSE, &error));
+  g_assert_no_error (error);
+  rows = evox_test_csv_read (path);
+  g_assert_cmpuint (rows->len, ==, 1 + EVOX_TEST_REG_N);
+  for (guint i = 0; i < EVOX_TEST_REG_N; i++)
+    {
+      char **header = g_ptr_array_index (rows, 0);
+
+      g_assert_cmpstr (header[0], ==, "energy_ev");
+      g_assert_cmpfloat (evox_test_csv_double (rows, 1 + i, 0), ==, evox_test_reg_energies[i]);
+    }
+  /* An existing file is not replaced without being told. */
+  g_assert_false (evox_registration_panel_save_report (fixture->panel, path, FALSE, &error));
+  g_assert_nonnull (error);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* The window: the page is in the side stack, the Raw/Registered switch appears with a
+ * registration and swaps the canvas's volume, which draws again; closing the window mid-run
+ * cancels the run. */
+typedef struct
+{
+  EvoxCanvas *canvas;
+  guint       frames;
+} FrameWait;
+
+static gboolean
+drew_again (gpointer data)
+{
+  FrameWait *wait = data;
+
+  return evox_canvas_get_frames (wait->canvas) > wait->frames;
+}
+
+static void
+test_window (void)
+{
+  g_autoptr(EvoxVolume) raw = NULL;
+  g_autoptr(EvoxRegistration) registration = evox_test_registration_new (64, 48, 5, &raw);
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxRegistrationPanel *panel;
+  GtkToggleButton *raw_button = evox_window_get_registration_toggle (window, TRUE);
+  GtkToggleButton *registered_button = evox_window_get_registration_toggle (window, FALSE);
+  GtkWidget *switch_box = gtk_widget_get_parent (GTK_WIDGET (raw_button));
+  FrameWait wait = { EVOX_CANVAS (evox_window_get_canvas (window)), 0 };
+
+  fake_reset (registration);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_document_set_volume (document, raw, "XANES stack", NULL);
+  evox_window_show_page (window, "registration");
+  g_assert_cmpstr (evox_window_get_page (window), ==, "registration");
+  panel = EVOX_REGISTRATION_PANEL (evox_window_get_registration_panel (window));
+  g_assert_true (evox_registration_panel_get_document (panel) == document);
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, panel, 20));
+  g_assert_false (gtk_widget_get_visible (switch_box));
+
+  g_assert_true (evox_document_set_registration (document, registration));
+  g_assert_true (gtk_widget_get_visible (switch_box));
+  g_assert_true (gtk_toggle_button_get_active (registered_button));
+  g_assert_false (gtk_toggle_button_get_active (raw_button));
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, switch_box, 20));
+  evox_test_spin (0.5);
+  evox_test_screenshot (GTK_WIDGET (window), "registration-page");
+  {
+    /* The report, scrolled into view for the person looking at the screenshots. */
+    GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (panel),
+                                                   GTK_TYPE_SCROLLED_WINDOW);
+    GtkAdjustment *adjustment =
+      gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+
+    graphene_point_t at;
+
+    g_assert_true (gtk_widget_compute_point (evox_registration_panel_get_shift_plot (panel),
+                                             GTK_WIDGET (panel), &GRAPHENE_POINT_INIT (0, 0),
+                                             &at));
+    gtk_adjustment_set_value (adjustment, at.y - 80);
+    evox_test_spin (0.3);
+    evox_test_screenshot (GTK_WIDGET (window), "registration-plots");
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+    evox_test_spin (0.3);
+    evox_test_screenshot (GTK_WIDGET (window), "registration-report");
+  }
+
+  /* Raw: the document shows the raw stack, and the canvas draws it. */
+  wait.frames = evox_canvas_get_frames (wait.canvas);
+  gtk_toggle_button_set_active (raw_button, TRUE);
+  g_assert_false (gtk_toggle_button_get_active (registered_button));
+  g_assert_cmpint (evox_document_get_registration_view (document), ==,
+                   EVOX_REGISTRATION_VIEW_RAW);
+  g_assert_true (evox_document_get_volume (document) == raw);
+  g_assert_true (evox_test_wait_for (drew_again, &wait, 20));
+  evox_test_screenshot (GTK_WIDGET (window), "registration-raw");
+
+  /* And back, from the document's side too. */
+  wait.frames = evox_canvas_get_frames (wait.canvas);
+  gtk_toggle_button_set_active (registered_button, TRUE);
+  g_assert_true (evox_document_get_volume (document) ==
+                 evox_registration_get_registered (registration));
+  g_assert_true (evox_test_wait_for (drew_again, &wait, 20));
+  evox_document_set_registration_view (document, EVOX_REGISTRATION_VIEW_RAW);
+  g_assert_true (gtk_toggle_button_get_active (raw_button));
+  g_assert_false (gtk_toggle_button_get_active (registered_button));
+
+  /* Revert hides the switch. */
+  evox_document_set_registration (document, NULL);
+  g_assert_false (gtk_widget_get_visible (switch_box));
+
+  /* Closing the window mid-run cancels the run. */
+  _evox_registration_panel_set_runner (panel, fake_run, fake_finish);
+  fake.block = TRUE;
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "registration.run", NULL));
+  g_assert_true (evox_registration_panel_is_busy (panel));
+  evox_test_close_window (window);
+  g_assert_true (evox_test_wait_for (fake_cancelled, NULL, 20));
+  evox_test_spin (0.05);
+  fake_reset (NULL);
+}
+
+/* evox_register_stack itself, off the main thread: a disc moved by known whole-pixel shifts at
+ * three energies of one pixel size (scale none). The progress reaches 1, the registration is of
+ * the document's stack with an entry per energy; a cancelled run leaves the document as it was. */
+static EvoxVolume *
+shifted_discs (void)
+{
+  static const double shifts[3][2] = { { 3, -2 }, { -1, 4 }, { 0, 0 } };
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *volume = evox_volume_new (64, 64, 1, 3, EVOX_SAMPLE_F32, &error);
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < 3; c++)
+    {
+      float *data = evox_volume_get_data_mut (volume, c);
+
+      for (gsize y = 0; y < 64; y++)
+        for (gsize x = 0; x < 64; x++)
+          {
+            double dx = x - 30.0 + shifts[c][0], dy = y - 33.0 + shifts[c][1];
+
+            /* A smooth blob, so the correlation peak is well defined. */
+            data[y * 64 + x] = (float) (100 + 900 * exp (-(dx * dx + dy * dy) / 50.0) +
+                                        300 * exp (-((dx - 12) * (dx - 12) + dy * dy) / 20.0));
+          }
+      evox_volume_set_channel_info (volume, c, NULL, 8000 + 10.0 * c);
+    }
+  evox_volume_freeze (volume);
+  return volume;
+}
+
+static void
+test_real_run (void)
+{
+  g_autoptr(EvoxDocument) document = evox_document_new ();
+  g_autoptr(EvoxVolume) stack = shifted_discs ();
+  EvoxRegistrationPanel *panel = EVOX_REGISTRATION_PANEL (evox_registration_panel_new ());
+  GtkWidget *window = g_object_ref_sink (gtk_window_new ());
+  EvoxRegistration *result;
+
+  g_object_ref_sink (panel);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (panel));
+  evox_document_set_volume (document, stack, "discs", NULL);
+  evox_registration_panel_set_document (panel, document);
+  g_object_set (panel, "scale", EVOX_REGISTER_SCALE_NONE, NULL);
+
+  /* Cancelled at once: the document keeps the raw stack. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "registration.run", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "registration.cancel", NULL));
+  evox_test_spin (0.5);
+  g_assert_null (evox_document_get_registration (document));
+  g_assert_true (evox_document_get_volume (document) == stack);
+
+  /* A reference no channel has: refused, said on the page, the document as it was. */
+  g_object_set (panel, "reference-ev", 1234.0, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "registration.run", NULL));
+  g_assert_true (evox_test_wait_for (not_busy, panel, 120));
+  g_assert_nonnull (evox_registration_panel_get_error (panel));
+  g_assert_null (evox_document_get_registration (document));
+  g_assert_true (evox_document_get_volume (document) == stack);
+  g_object_set (panel, "reference-ev", 0.0, NULL);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "registration.run", NULL));
+  g_assert_true (evox_test_wait_for (not_busy, panel, 120));
+  g_assert_null (evox_registration_panel_get_error (panel));
+  g_assert_cmpfloat (evox_registration_panel_get_last_fraction (panel), ==, 1);
+  result = evox_document_get_registration (document);
+  g_assert_nonnull (result);
+  g_assert_true (evox_registration_get_raw (result) == stack);
+  g_assert_cmpuint (evox_registration_get_n_entries (result), ==, 3);
+  g_assert_true (evox_document_get_volume (document) == evox_registration_get_registered (result));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_model (
+                      evox_registration_panel_get_table (panel)))), ==, 3);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+  g_assert_finalize_object (panel);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  if (!evox_test_ui_init (&argc, &argv))
+    return 0;
+
+  g_test_add ("/Evox/RegistrationPanel/sensitivity", Fixture, NULL, fixture_set_up,
+              test_sensitivity, fixture_tear_down);
+  g_test_add ("/Evox/RegistrationPanel/report", Fixture, NULL, fixture_set_up, test_report,
+              fixture_tear_down);
+  g_test_add ("/Evox/RegistrationPanel/report-3d", Fixture, NULL, fixture_set_up, test_report_3d,
+              fixture_tear_down);
+  g_test_add ("/Evox/RegistrationPanel/run", Fixture, NULL, fixture_set_up, test_run,
+              fixture_tear_down);
+  g_test_add ("/Evox/RegistrationPanel/cancel", Fixture, NULL, fixture_set_up, test_cancel,
+              fixture_tear_down);
+  g_test_add ("/Evox/RegistrationPanel/error", Fixture, NULL, fixture_set_up, test_error,
+              fixture_tear_down);
+  g_test_add ("/Evox/RegistrationPanel/save-report", Fixture, NULL, fixture_set_up,
+              test_save_report, fixture_tear_down);
+  g_test_add_func ("/Evox/RegistrationPanel/window", test_window);
+  g_test_add_func ("/Evox/RegistrationPanel/real-run", test_real_run);
+  return g_test_run ();
+}
