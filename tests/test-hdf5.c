@@ -872,6 +872,63 @@ test_async (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* What a reader says about the files it read ("spectral_warnings": script files that were
+ * missing) is about that source; the written file must not repeat it as its own on every load.
+ * Free metadata of any length goes along: a scan script's list of missing files runs past the
+ * 64 KiB an HDF5 attribute holds in the object header. */
+static void
+test_metadata (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = tmp_file (dir, "meta.h5");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (3, 2, 1, 2, EVOX_SAMPLE_F32, &error);
+  g_autoptr(EvoxVolume) back = NULL;
+  g_autoptr(GString) missing = g_string_new (NULL);
+
+  for (guint i = 0; missing->len < 200000; i++)
+    g_string_append_printf (missing, "%srep01_%06u_ref_some_sample_XANES_08250.0_eV_001of010.xrm",
+                            i > 0 ? "\n" : "", i);
+  for (guint c = 0; c < 2; c++)
+    evox_volume_set_channel_info (volume, c, NULL, 8300 + 50 * c);
+  evox_volume_set_metadata (volume, "spectral_warnings", "802 of the 806 files are missing");
+  evox_volume_set_metadata (volume, "spectral_missing_files", missing->str);
+  g_assert_true (evox_hdf5_write (volume, path, FALSE, NULL, NULL, &error));
+  g_assert_no_error (error);
+  back = load_ok (path, 1);
+  g_assert_null (evox_volume_get_metadata (back, "spectral_warnings"));
+  g_assert_cmpstr (evox_volume_get_metadata (back, "spectral_missing_files"), ==, missing->str);
+  g_clear_object (&back);
+
+  /* A file an older Evox wrote, with the warnings as a root attribute: not repeated either. */
+  {
+    const double v[6] = { 1, 2, 3, 4, 5, 6 };
+    const hsize_t dims[2] = { 2, 3 };
+    hid_t file = create_file (path);
+    hid_t type = H5Tcopy (H5T_C_S1);
+    hid_t space = H5Screate (H5S_SCALAR);
+    hid_t attribute;
+    const char *text = "802 of the 806 files are missing";
+
+    H5Tset_size (type, strlen (text) + 1);
+    attribute = H5Acreate2 (file, "spectral_warnings", type, space, H5P_DEFAULT, H5P_DEFAULT);
+    g_assert_cmpint (H5Awrite (attribute, type, text), >=, 0);
+    H5Aclose (attribute);
+    attribute = H5Acreate2 (file, "sample", type, space, H5P_DEFAULT, H5P_DEFAULT);
+    g_assert_cmpint (H5Awrite (attribute, type, text), >=, 0);
+    H5Aclose (attribute);
+    H5Sclose (space);
+    H5Tclose (type);
+    H5Dclose (put_doubles (file, "/exchange/data", H5T_IEEE_F64LE, 2, dims, v));
+    H5Fclose (file);
+  }
+  back = load_ok (path, 1);
+  g_assert_null (evox_volume_get_metadata (back, "spectral_warnings"));
+  g_assert_cmpstr (evox_volume_get_metadata (back, "sample"), ==,
+                   "802 of the 806 files are missing");
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -885,6 +942,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Hdf5/units", test_units);
   g_test_add_func ("/Evox/Hdf5/bin", test_bin);
   g_test_add_func ("/Evox/Hdf5/round-trip", test_round_trip);
+  g_test_add_func ("/Evox/Hdf5/metadata", test_metadata);
   g_test_add_func ("/Evox/Hdf5/bad-input", test_bad_input);
   g_test_add_func ("/Evox/Hdf5/cancel-progress", test_cancel_progress);
   g_test_add_func ("/Evox/Hdf5/async", test_async);

@@ -996,8 +996,10 @@ copy_root_metadata_cb (hid_t               location,
   EvoxVolume *volume = data;
   g_autofree char *text = NULL;
 
-  /* The Data Exchange version and Evox's own keys are not free metadata. */
-  if (g_str_has_prefix (name, "info.") || strcmp (name, "version") == 0)
+  /* The Data Exchange version and Evox's own keys are not free metadata; the warnings of the
+   * reader that made the volume (which older versions wrote) are not this file's. */
+  if (g_str_has_prefix (name, "info.") || strcmp (name, "version") == 0 ||
+      strcmp (name, "spectral_warnings") == 0)
     return 0;
   text = dup_text_attribute (location, name);
   if (text != NULL && g_utf8_validate (name, -1, NULL))
@@ -1381,9 +1383,10 @@ write_description (hid_t        file,
     {
       const char *value = evox_volume_get_metadata (volume, keys[i]);
 
-      /* info.* keys describe the file the volume was read from, not this one. */
+      /* info.* keys describe the file the volume was read from, not this one, and so do the
+       * reader's warnings (files it found missing): reopened, this file would repeat them. */
       if (g_str_has_prefix (keys[i], "info.") || strcmp (keys[i], "version") == 0 ||
-          value == NULL)
+          strcmp (keys[i], "spectral_warnings") == 0 || value == NULL)
         continue;
       if (!write_text_attribute (file, keys[i], value))
         return FALSE;
@@ -1407,6 +1410,7 @@ write_file (EvoxVolume    *volume,
   hsize_t shape[4], chunk[4];
   int rank = 0;
   const char *axes;
+  g_auto(EvoxH5Id) fapl = H5I_INVALID_HID;
   g_auto(EvoxH5Id) file = H5I_INVALID_HID;
   g_auto(EvoxH5Id) exchange = H5I_INVALID_HID;
   g_auto(EvoxH5Id) space = H5I_INVALID_HID;
@@ -1446,7 +1450,13 @@ write_file (EvoxVolume    *volume,
   memtype = type == EVOX_SAMPLE_U8 ? H5T_NATIVE_UINT8 : type == EVOX_SAMPLE_U16
             ? H5T_NATIVE_UINT16 : H5T_NATIVE_FLOAT;
 
-  file = H5Fcreate (tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  /* The 1.8 format (what every HDF5 since 2008, h5py and TXM-Sandbox read) keeps attributes
+   * over 64 KiB in dense storage; the earliest format refuses them, and a scan script's list of
+   * missing files is longer than that. */
+  fapl = H5Pcreate (H5P_FILE_ACCESS);
+  if (fapl >= 0)
+    H5Pset_libver_bounds (fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
+  file = H5Fcreate (tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl >= 0 ? fapl : H5P_DEFAULT);
   if (file < 0)
     {
       g_autofree char *reason = dup_hdf5_reason ();
