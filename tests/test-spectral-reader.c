@@ -418,6 +418,14 @@ test_tiff_energies (void)
                              (float) pattern (x, y, page_of[c], 0));
     }
 
+  /* Numbers all below 200 are keV, as in the HDF5 reader. */
+  g_clear_object (&volume);
+  write_text (energies, "8.354\n8.324\n8.33325\n");
+  volume = evox_volume_load (stack, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  for (guint c = 0; c < 3; c++)
+    g_assert_cmpfloat_with_epsilon (evox_volume_get_channel_energy (volume, c), sorted[c], 1e-6);
+
   write_text (energies, "8324\n8354\n");
   assert_refused (stack, 1, EVOX_ERROR_INVALID_DATA, energies, "2 energies", "3 pages", NULL);
   write_text (energies, "8324\n8354\nkeV\n");

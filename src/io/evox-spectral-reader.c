@@ -1478,6 +1478,9 @@ load_tiff_folder (const char    *path,
   return g_steal_pointer (&volume);
 }
 
+/* Below this every energy of an energies file is in keV (the HDF5 reader's rule). */
+#define KEV_BELOW 200.0
+
 /* One energy a line; blank lines and `#` comments are skipped. */
 static GArray *
 read_energies_file (const char  *path,
@@ -1521,6 +1524,14 @@ read_energies_file (const char  *path,
         }
       g_array_append_val (energies, value);
     }
+  /* Energies all below 200 are keV, as the HDF5 reader takes /exchange/energy without units: no
+   * hard X-ray microscope images at 200 eV or below, and read as eV they would give spectra a
+   * thousand times off while registration (which uses ratios) hid it. */
+  for (guint i = 0; i < energies->len; i++)
+    if (g_array_index (energies, double, i) >= KEV_BELOW)
+      return g_steal_pointer (&energies);
+  for (guint i = 0; i < energies->len; i++)
+    g_array_index (energies, double, i) *= 1000.0;
   return g_steal_pointer (&energies);
 }
 
