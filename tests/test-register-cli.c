@@ -518,6 +518,38 @@ test_refusals (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A run that fails writing the volume leaves a report that --force would have replaced as it
+ * was: the new report takes its name only after the volume is written. The folder output fails
+ * here because one of its file names is taken by a folder. */
+static void
+test_failed_write_keeps_report (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = write_stack (dir, "stack.tif", N_ENERGIES, TRUE);
+  g_autofree char *report = g_build_filename (dir, "qc.csv", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autofree char *blocker = g_build_filename (out, "stack_8400.0eV.tif", NULL);
+  g_autofree char *text = NULL;
+
+  g_assert_true (g_file_set_contents (report, "an earlier report\n", -1, NULL));
+  g_assert_cmpint (g_mkdir_with_parents (blocker, 0755), ==, 0);
+  {
+    g_auto(Run) run = reg (in, "-o", out, "--report", report, "--force", NULL);
+
+    g_assert_cmpint (run.status, ==, 1);
+    g_assert_nonnull (strstr (run.err, "stack_8400.0eV.tif"));
+    g_assert_nonnull (strstr (run.err, "a folder has that name"));
+  }
+  g_assert_true (g_file_get_contents (report, &text, NULL, NULL));
+  g_assert_cmpstr (text, ==, "an earlier report\n");
+  /* stack.tif, qc.csv and out/, nothing half-written beside them */
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 3);
+  /* and none of the energies written beside the folder in the way */
+  g_assert_cmpuint (evox_test_count_entries (out), ==, 1);
+  g_rmdir (blocker);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* The real SSRL set (two energies, 8324 and 8354 eV, each with its references), binned by 4: by
  * its scan script and as a plain list of its .xrm files, to HDF5 and a folder. What is checked is
  * what the command line adds: the energies, the reference, the report's rows, the outputs. */
@@ -587,6 +619,7 @@ main (int    argc,
   g_test_add_func ("/Evox/RegisterCli/refusals", test_refusals);
   g_test_add_func ("/Evox/RegisterCli/tiff-stack", test_tiff_stack);
   g_test_add_func ("/Evox/RegisterCli/folder", test_folder);
+  g_test_add_func ("/Evox/RegisterCli/failed-write-keeps-report", test_failed_write_keeps_report);
   g_test_add_func ("/Evox/RegisterCli/hdf5", test_hdf5);
   g_test_add_func ("/Evox/RegisterCli/real", test_real);
   return g_test_run ();

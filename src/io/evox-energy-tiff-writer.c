@@ -262,6 +262,17 @@ evox_energy_tiff_write_folder (EvoxVolume  *volume,
   for (guint c = 0; !force && c < paths->len; c++)
     if (g_file_test (paths->pdata[c], G_FILE_TEST_EXISTS))
       return refuse_existing (paths->pdata[c], error);
+  /* A folder under a file's name would fail its rename after others had replaced theirs: a
+   * folder of old and new energies. Refused before anything is written. */
+  for (guint c = 0; c < paths->len; c++)
+    if (g_file_test (paths->pdata[c], G_FILE_TEST_IS_DIR))
+      {
+        g_autofree char *display = g_filename_display_name (paths->pdata[c]);
+
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
+                     "Cannot write %s: a folder has that name", display);
+        return FALSE;
+      }
 
   n = evox_volume_get_n_channels (volume);
   write.temporaries = g_ptr_array_new_with_free_func (g_free);
