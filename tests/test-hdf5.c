@@ -805,6 +805,26 @@ test_cli_convert (void)
 
     g_assert_cmpint (run.status, ==, 0);
   }
+  /* OUT is IN: refused as bad usage, as register and spectrum refuse it, even with --force;
+   * a missing folder is refused before the input is read. */
+  {
+    const char *argv[] = { evox, "convert", "--force", in, "-o", in, NULL };
+    g_auto(EvoxTestRun) run = evox_test_spawn (argv, NULL, NULL);
+    g_autoptr(EvoxVolume) again = NULL;
+
+    evox_test_assert_refused (&run, 2, "that is the input file");
+    again = load_ok (in, 1);
+    g_assert_cmpmem (evox_volume_get_data (again, 0), 12 * sizeof (float),
+                     evox_volume_get_data (source, 0), 12 * sizeof (float));
+  }
+  {
+    g_autofree char *nowhere = g_build_filename (dir, "no", "such.h5", NULL);
+    const char *argv[] = { evox, "convert", text, "-o", nowhere, NULL };
+    g_auto(EvoxTestRun) run = evox_test_spawn (argv, NULL, NULL);
+
+    /* text.h5 is no HDF5 file: the output's folder is what is refused */
+    evox_test_assert_refused (&run, 1, "does not exist");
+  }
   {
     const char *argv[] = { evox, "convert", "--f32", in, never, NULL };
     g_auto(EvoxTestRun) run = evox_test_spawn (argv, NULL, NULL);
