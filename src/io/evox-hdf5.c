@@ -1394,6 +1394,32 @@ write_description (hid_t        file,
   return TRUE;
 }
 
+/* Text longer than this does not go into an attribute of the earliest format (its object
+ * header messages hold 64 KiB, name, type and space included). */
+#define COMPACT_ATTRIBUTE_MAX 32768
+
+static gboolean
+has_long_metadata (EvoxVolume *volume)
+{
+  g_auto(GStrv) keys = evox_volume_dup_metadata_keys (volume);
+  gsize labels = 0;
+
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+    {
+      const char *value = evox_volume_get_metadata (volume, keys[i]);
+
+      if (value != NULL && strlen (value) >= COMPACT_ATTRIBUTE_MAX)
+        return TRUE;
+    }
+  for (guint c = 0; c < evox_volume_get_n_channels (volume); c++)
+    {
+      const char *label = evox_volume_get_channel_label (volume, c);
+
+      labels += (label != NULL ? strlen (label) : 0) + 1;
+    }
+  return labels >= COMPACT_ATTRIBUTE_MAX;
+}
+
 static gboolean
 write_file (EvoxVolume    *volume,
             const char    *tmp_path,
@@ -1450,12 +1476,15 @@ write_file (EvoxVolume    *volume,
   memtype = type == EVOX_SAMPLE_U8 ? H5T_NATIVE_UINT8 : type == EVOX_SAMPLE_U16
             ? H5T_NATIVE_UINT16 : H5T_NATIVE_FLOAT;
 
-  /* The 1.8 format (what every HDF5 since 2008, h5py and TXM-Sandbox read) keeps attributes
-   * over 64 KiB in dense storage; the earliest format refuses them, and a scan script's list of
-   * missing files is longer than that. */
-  fapl = H5Pcreate (H5P_FILE_ACCESS);
-  if (fapl >= 0)
-    H5Pset_libver_bounds (fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
+  /* The earliest format reads everywhere but holds no attribute over 64 KiB, and a scan
+   * script's list of missing files is longer than that; the 1.8 format (every HDF5 since 2008,
+   * h5py, TXM-Sandbox) keeps those in dense storage, so it is used when they are there. */
+  if (has_long_metadata (volume))
+    {
+      fapl = H5Pcreate (H5P_FILE_ACCESS);
+      if (fapl >= 0)
+        H5Pset_libver_bounds (fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
+    }
   file = H5Fcreate (tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl >= 0 ? fapl : H5P_DEFAULT);
   if (file < 0)
     {
