@@ -866,13 +866,15 @@ average_reference (Source      *source,
 }
 
 /* Optical density -ln((I - dark) / (white - dark)); NaN where either difference is not
- * positive, where the logarithm means nothing. */
-static void
+ * positive, where the logarithm means nothing. Returns how many are NaN. */
+static guint64
 apply_optical_density (float       *v,
                        const float *white,
                        const float *dark,
                        gsize        n)
 {
+  guint64 n_nan = 0;
+
   for (gsize i = 0; i < n; i++)
     {
       double d = dark != NULL ? dark[i] : 0;
@@ -880,7 +882,9 @@ apply_optical_density (float       *v,
       double od = num > 0 && den > 0 ? -log (num / den) : NAN;
 
       v[i] = isfinite (od) ? (float) od : NAN;
+      n_nan += !isfinite (od);
     }
+  return n_nan;
 }
 
 static char *
@@ -1102,7 +1106,7 @@ evox_hdf5_load (const char    *path,
   EvoxSampleType type;
   gsize dims[3], plane_in, plane_out, item;
   guint bz;
-  guint64 done = 0, total;
+  guint64 done = 0, total, n_nan = 0;
   hid_t memtype;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -1220,7 +1224,7 @@ evox_hdf5_load (const char    *path,
                   return NULL;
                 }
               if (corrected)
-                apply_optical_density (scratch, white, dark, plane_in);
+                n_nan += apply_optical_density (scratch, white, dark, plane_in);
               if (sum != NULL)
                 {
                   for (gsize y = 0; y < dims[1] * bin; y++)
@@ -1262,6 +1266,16 @@ evox_hdf5_load (const char    *path,
     evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "optical density", NULL);
   restore_evox_attributes (volume, &source, corrected);
   set_info_metadata (volume, &source, bin, corrected);
+  /* Said as the scan-script reader says it: a flat field at or below the dark, or data at or
+   * below it, gives NaN where the user would otherwise see nothing wrong. */
+  if (n_nan > 0)
+    {
+      g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT " pixels have data or "
+                                               "white at or below the dark (or 0): their "
+                                               "optical density is NaN", n_nan);
+
+      evox_volume_set_metadata (volume, "spectral_warnings", text);
+    }
   return g_steal_pointer (&volume);
 }
 
