@@ -176,14 +176,18 @@ test_layouts (void)
   g_autofree char *path = tmp_file (dir, "layout.h5");
   double values[2 * 3 * 4 * 5], energies[3] = { 8300, 8350, 8400 };
   double angles[3] = { 0, 90, 180 }, same[3] = { 12, 12, 12 };
-  struct { int rank; hsize_t dims[4]; gboolean energy; const double *theta;
+  /* A series at one energy with its energy per frame: layers, as the Xradia reader reads a tilt
+   * series, not three channels of one energy. */
+  double one_energy[3] = { 8333, 8333, 8333 };
+  struct { int rank; hsize_t dims[4]; const double *energy; const double *theta;
            guint channels; gsize nz; } cases[] = {
-    { 2, { 4, 5 }, FALSE, NULL, 1, 1 },
-    { 3, { 3, 4, 5 }, TRUE, NULL, 3, 1 },
-    { 3, { 3, 4, 5 }, TRUE, angles, 1, 3 },
-    { 3, { 3, 4, 5 }, TRUE, same, 3, 1 },
-    { 3, { 3, 4, 5 }, FALSE, NULL, 1, 3 },
-    { 4, { 2, 3, 4, 5 }, FALSE, NULL, 2, 3 },
+    { 2, { 4, 5 }, NULL, NULL, 1, 1 },
+    { 3, { 3, 4, 5 }, energies, NULL, 3, 1 },
+    { 3, { 3, 4, 5 }, energies, angles, 1, 3 },
+    { 3, { 3, 4, 5 }, energies, same, 3, 1 },
+    { 3, { 3, 4, 5 }, one_energy, NULL, 1, 3 },
+    { 3, { 3, 4, 5 }, NULL, NULL, 1, 3 },
+    { 4, { 2, 3, 4, 5 }, NULL, NULL, 2, 3 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (values); i++)
@@ -196,8 +200,8 @@ test_layouts (void)
 
       H5Dclose (put_doubles (file, "/exchange/data", H5T_IEEE_F32LE, cases[k].rank,
                              cases[k].dims, values));
-      if (cases[k].energy)
-        put_vector (file, "/exchange/energy", energies, 3, "eV");
+      if (cases[k].energy != NULL)
+        put_vector (file, "/exchange/energy", cases[k].energy, 3, "eV");
       if (cases[k].theta != NULL)
         put_vector (file, "/exchange/theta", cases[k].theta, 3, NULL);
       H5Fclose (file);
@@ -967,6 +971,38 @@ test_metadata (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Two channels of one energy (a 4D file's repeated energy, say) round-trip as two channels:
+ * written (E, z, y, x), since (E, y, x) with one energy twice reads back as layers. */
+static void
+test_same_energy (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = tmp_file (dir, "same.h5");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (3, 2, 1, 2, EVOX_SAMPLE_F32, &error);
+  g_autoptr(EvoxVolume) back = NULL;
+  gsize dims[3];
+
+  for (guint c = 0; c < 2; c++)
+    {
+      float *v = evox_volume_get_data_mut (volume, c);
+
+      for (guint i = 0; i < 6; i++)
+        v[i] = (float) (10 * c + i);
+      evox_volume_set_channel_info (volume, c, NULL, 8333);
+    }
+  g_assert_true (evox_hdf5_write (volume, path, FALSE, NULL, NULL, &error));
+  g_assert_no_error (error);
+  back = load_ok (path, 1);
+  evox_volume_get_dims (back, dims);
+  g_assert_cmpuint (evox_volume_get_n_channels (back), ==, 2);
+  g_assert_cmpuint (dims[2], ==, 1);
+  for (guint c = 0; c < 2; c++)
+    g_assert_cmpmem (evox_volume_get_data (back, c), 6 * sizeof (float),
+                     evox_volume_get_data (volume, c), 6 * sizeof (float));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -981,6 +1017,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Hdf5/bin", test_bin);
   g_test_add_func ("/Evox/Hdf5/round-trip", test_round_trip);
   g_test_add_func ("/Evox/Hdf5/metadata", test_metadata);
+  g_test_add_func ("/Evox/Hdf5/same-energy", test_same_energy);
   g_test_add_func ("/Evox/Hdf5/bad-input", test_bad_input);
   g_test_add_func ("/Evox/Hdf5/cancel-progress", test_cancel_progress);
   g_test_add_func ("/Evox/Hdf5/async", test_async);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -606,6 +607,36 @@ angles_vary (const EvoxHdf5Info *info)
   return FALSE;
 }
 
+/* Energies that can name channels: finite, positive and no two alike (as the Xradia reader
+ * decides between a spectral stack and a tilt series). A series at one energy, its energy
+ * repeated per frame, is layers. */
+static int
+compare_doubles (const void *a,
+                 const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static gboolean
+energies_distinct (const EvoxHdf5Info *info)
+{
+  g_autofree double *sorted = NULL;
+
+  if (info->n_energies == 0)
+    return FALSE;
+  sorted = g_memdup2 (info->energies_ev, sizeof (double) * info->n_energies);
+  for (guint i = 0; i < info->n_energies; i++)
+    if (!isfinite (sorted[i]) || sorted[i] <= 0)
+      return FALSE;
+  qsort (sorted, info->n_energies, sizeof (double), compare_doubles);
+  for (guint i = 1; i < info->n_energies; i++)
+    if (sorted[i] == sorted[i - 1])
+      return FALSE;
+  return TRUE;
+}
+
 /* Opens the file and /exchange/data, reads the small datasets, decides the layout. */
 static gboolean
 source_open (Source      *source,
@@ -724,7 +755,8 @@ source_open (Source      *source,
       source->nz = 1;
       source->axes = "(y, x)";
     }
-  else if (rank == 3 && info->n_energies == source->shape[0] && !angles_vary (info))
+  else if (rank == 3 && info->n_energies == source->shape[0] && !angles_vary (info) &&
+           energies_distinct (info))
     {
       source->n_channels = (guint) source->shape[0];
       source->nz = 1;
@@ -1461,7 +1493,14 @@ write_file (EvoxVolume    *volume,
 
   evox_volume_get_dims (volume, dims);
   for (guint c = 0; c < n_channels; c++)
-    have_energies = have_energies && isfinite (evox_volume_get_channel_energy (volume, c));
+    {
+      double e = evox_volume_get_channel_energy (volume, c);
+
+      have_energies = have_energies && isfinite (e);
+      /* Two channels of one energy would read back as layers from (E, y, x). */
+      for (guint d = 0; have_energies && d < c; d++)
+        have_energies = evox_volume_get_channel_energy (volume, d) != e;
+    }
 
   /* (E, y, x) only when the energies name the first axis, as the reader decides; channels
    * without energies keep their own axis, so a stack of features does not come back as z. */
