@@ -701,6 +701,12 @@ print_summary (EvoxRegistration *registration,
       if (!e->is_reference && isfinite (e->residual_px) && e->residual_px >= 0.1)
         fprintf (stderr, "evox: warning: %.1f eV: %.3f px of shift remain after registration\n",
                  e->energy_ev, e->residual_px);
+      /* A constant or all-NaN image has no correlation to measure: its shift and scale mean
+       * nothing, though nothing else in the table says so. */
+      if (!isfinite (e->ncc_after))
+        fprintf (stderr, "evox: warning: %.1f eV: no correlation with the reference could be "
+                 "measured (a constant image, or no finite values): its shift means nothing\n",
+                 e->energy_ev);
     }
   printf ("reference: %.1f eV\n", reference != NULL ? reference->energy_ev : NAN);
   printf ("flagged: %u of %u\n", n_flagged, n_registered);
