@@ -12,6 +12,7 @@
 #include "evox-demo.h"
 #include "evox-display-panel.h"
 #include "evox-histogram-view.h"
+#include "evox-page-switcher.h"
 #include "evox-particle-panel.h"
 #include "evox-cluster-panel.h"
 #include "evox-phase-panel.h"
@@ -977,6 +978,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   g_type_ensure (EVOX_TYPE_CANVAS);
   g_type_ensure (EVOX_TYPE_HISTOGRAM_VIEW);
   g_type_ensure (EVOX_TYPE_DISPLAY_PANEL);
+  g_type_ensure (EVOX_TYPE_PAGE_SWITCHER);
   g_type_ensure (EVOX_TYPE_PHASE_PANEL);
   g_type_ensure (EVOX_TYPE_PARTICLE_PANEL);
   g_type_ensure (EVOX_TYPE_CLUSTER_PANEL);
