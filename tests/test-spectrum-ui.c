@@ -301,6 +301,45 @@ test_spectra (void)
     g_assert_cmpuint (b[2], >, b[0]);
     g_assert_cmpuint (b[3], >, b[1]);
     assert_region (box, in_box, b);
+    /* The pinned box stays outlined on the slice, in its colour (the palette's second, after
+     * the voxel's): the canvas's own pick, just inside the outline's corners, finds the box's
+     * first and last voxels. */
+    {
+      const EvoxCanvasBox *drawn;
+      graphene_rect_t outline;
+      GdkRGBA orange;
+      gsize corner[3];
+
+      g_assert_cmpuint (evox_canvas_get_n_boxes (canvas), ==, 1);
+      drawn = evox_canvas_get_box (canvas, 0);
+      g_assert_true (gdk_rgba_parse (&orange, "#ff7f0e"));
+      g_assert_true (gdk_rgba_equal (&drawn->color, &orange));
+      g_assert_cmpuint (drawn->lo[0], ==, b[0]);
+      g_assert_cmpuint (drawn->hi[1], ==, b[3]);
+      g_assert_true (evox_canvas_get_box_outline (canvas, 0, &outline));
+      g_test_message ("outline %g, %g, %g x %g", outline.origin.x, outline.origin.y,
+                      outline.size.width, outline.size.height);
+      evox_canvas_hover_at (canvas, outline.origin.x + 1, outline.origin.y + 1);
+      g_assert_true (evox_canvas_get_hover_voxel (canvas, corner));
+      g_assert_cmpuint (corner[0], ==, b[0]);
+      g_assert_cmpuint (corner[1], ==, b[1]);
+      evox_canvas_hover_at (canvas, outline.origin.x + outline.size.width - 1,
+                            outline.origin.y + outline.size.height - 1);
+      g_assert_true (evox_canvas_get_hover_voxel (canvas, corner));
+      g_assert_cmpuint (corner[0], ==, b[2]);
+      g_assert_cmpuint (corner[1], ==, b[3]);
+      /* Across the box on another axis: a slice through it shows its thin side, one beside it
+       * nothing. */
+      evox_document_set_view (document, EVOX_VIEW_SLICE_X);
+      evox_document_set_slice (document, 0, b[0] - 1);
+      evox_test_spin (0.2);
+      g_assert_false (evox_canvas_get_box_outline (canvas, 0, NULL));
+      evox_document_set_slice (document, 0, b[2]);
+      evox_test_spin (0.2);
+      g_assert_true (evox_canvas_get_box_outline (canvas, 0, NULL));
+      evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
+      evox_test_spin (0.2);
+    }
     /* A click with the tool draws nothing. */
     evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, cx, cy, cx, cy);
     evox_test_spin (0.2);
@@ -352,6 +391,7 @@ test_spectra (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "spectrum.remove", "u", 0));
   g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, 3);
   g_assert_true (g_str_has_prefix (evox_spectrum_panel_get_pinned (panel, 0)->label, "box"));
+  g_assert_cmpuint (evox_canvas_get_n_boxes (canvas), ==, 1);
   {
     g_autoptr (GError) error = NULL;
 
@@ -383,6 +423,7 @@ test_spectra (void)
     evox_document_set_volume (document, plain, "plain", NULL);
     g_assert_false (evox_spectrum_panel_get_spectral (panel));
     g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, 0);
+    g_assert_cmpuint (evox_canvas_get_n_boxes (canvas), ==, 0);
     g_assert_false (gtk_stack_page_get_visible (gtk_stack_get_page (
       stack, gtk_stack_get_child_by_name (stack, "spectra"))));
     /* Nor is the Region tool offered on the Measure page, and it is off. */

@@ -472,8 +472,8 @@ rebuild_channels (EvoxDisplayPanel *self)
   g_autoptr (GtkStringList) names = gtk_string_list_new (NULL);
   guint channel = evox_document_get_channel (self->document);
   /* A scan along the energy axis, from two energies on (below and above an edge, as the SSRL
-   * script takes them), is a slider carrying the energy, as the Spectra page plots it; channels
-   * with names of their own (Mn, Co, Ni edges) are picked by name. */
+   * script takes them), is a slider carrying the energy, as the Spectra page plots it; a few
+   * channels with names of their own (Mn, Co, Ni edges) are picked by name. */
   gboolean scan = volume != NULL && _evox_volume_is_energy_scan (volume);
   gboolean listed = n <= CHANNEL_DROPDOWN_MAX && !scan;
 

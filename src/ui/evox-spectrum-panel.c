@@ -24,6 +24,10 @@ typedef struct
 {
   EvoxSpectrum *spectrum;
   GdkRGBA       color;
+  /* A rectangle drawn with the Region tool: outlined on the canvas while pinned. */
+  gboolean      is_box;
+  guint         lo[3];
+  guint         hi[3];
 } Pinned;
 
 static void
@@ -238,23 +242,59 @@ sync_actions (EvoxSpectrumPanel *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->region_button), has_doc);
 }
 
+/* The pinned rectangles on the canvas, so what a spectrum was taken over stays in sight. */
+static void
+sync_boxes (EvoxSpectrumPanel *self)
+{
+  g_autoptr(GArray) boxes = g_array_new (FALSE, FALSE, sizeof (EvoxCanvasBox));
+
+  if (self->canvas == NULL)
+    return;
+  for (guint i = 0; i < self->pinned->len; i++)
+    {
+      Pinned *pinned = g_ptr_array_index (self->pinned, i);
+      EvoxCanvasBox box;
+
+      if (!pinned->is_box)
+        continue;
+      memcpy (box.lo, pinned->lo, sizeof box.lo);
+      memcpy (box.hi, pinned->hi, sizeof box.hi);
+      box.color = pinned->color;
+      g_array_append_val (boxes, box);
+    }
+  evox_canvas_set_boxes (self->canvas, (EvoxCanvasBox *) boxes->data, boxes->len);
+}
+
 static void
 pinned_changed (EvoxSpectrumPanel *self)
 {
   rebuild_list (self);
   rebuild_plot (self);
   sync_actions (self);
+  sync_boxes (self);
 }
 
-/* Takes spectrum; color NULL: the next of the palette. */
+/* Takes spectrum; color NULL: the next of the palette; lo, hi: the box it was taken over, or
+ * NULL. */
 static void
 pin (EvoxSpectrumPanel *self,
      EvoxSpectrum      *spectrum,
-     const GdkRGBA     *color)
+     const GdkRGBA     *color,
+     const gsize       *lo,
+     const gsize       *hi)
 {
   Pinned *pinned = g_new0 (Pinned, 1);
 
   pinned->spectrum = spectrum;
+  if (lo != NULL && hi != NULL)
+    {
+      pinned->is_box = TRUE;
+      for (guint a = 0; a < 3; a++)
+        {
+          pinned->lo[a] = (guint) lo[a];
+          pinned->hi[a] = (guint) hi[a];
+        }
+    }
   if (color != NULL)
     pinned->color = *color;
   else
@@ -362,7 +402,8 @@ region_done (GObject      *source,
       return;
     }
   show_status (self, NULL);
-  pin (self, spectrum, job->has_color ? &job->color : NULL);
+  pin (self, spectrum, job->has_color ? &job->color : NULL,
+       job->kind == REGION_BOX ? job->lo : NULL, job->kind == REGION_BOX ? job->hi : NULL);
 }
 
 static void
@@ -418,7 +459,7 @@ evox_spectrum_panel_pin_voxel (EvoxSpectrumPanel *self,
       show_status (self, error->message);
       return;
     }
-  pin (self, spectrum, NULL);
+  pin (self, spectrum, NULL, NULL, NULL);
 }
 
 void
@@ -722,7 +763,10 @@ evox_spectrum_panel_set_canvas (EvoxSpectrumPanel *self,
       g_clear_object (&self->region_binding);
     }
   if (self->canvas != NULL)
-    g_signal_handlers_disconnect_by_data (self->canvas, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->canvas, self);
+      evox_canvas_set_boxes (self->canvas, NULL, 0);
+    }
   g_set_object (&self->canvas, canvas);
   if (canvas == NULL)
     return;
@@ -733,6 +777,7 @@ evox_spectrum_panel_set_canvas (EvoxSpectrumPanel *self,
                                                                self->region_button, "active",
                                                                G_BINDING_BIDIRECTIONAL |
                                                                G_BINDING_SYNC_CREATE));
+  sync_boxes (self);
 }
 
 gboolean

@@ -79,20 +79,26 @@ _evox_describe_channel (EvoxVolume *volume,
   return g_strdup_printf (_("%.6g eV"), energy);
 }
 
+/* From this many energies on, a stack is a scan whatever its channels are called; fewer named
+ * ones (Mn, Co and Ni edges) are picked by name. */
+#define NAMED_SCAN_MIN 4
+
 gboolean
 _evox_volume_is_energy_scan (EvoxVolume *volume)
 {
+  gboolean named = FALSE;
   guint n = 0;
 
   for (guint c = 0; c < evox_volume_get_n_channels (volume); c++)
     {
       if (evox_volume_get_channel_derived (volume, c))
         continue;
-      if (!_evox_channel_has_energy (volume, c) || _evox_channel_own_name (volume, c) != NULL)
+      if (!_evox_channel_has_energy (volume, c))
         return FALSE;
+      named |= _evox_channel_own_name (volume, c) != NULL;
       n++;
     }
-  return n >= 2;
+  return n >= (named ? NAMED_SCAN_MIN : 2);
 }
 
 static gboolean

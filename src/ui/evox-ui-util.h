@@ -29,8 +29,9 @@ const char *_evox_channel_own_name    (EvoxVolume  *volume,
 /* "Ni edge · 8345 eV", "8324 eV", "Ni edge", or "Channel 3". */
 char     *_evox_describe_channel      (EvoxVolume  *volume,
                                        guint        channel);
-/* Two or more measured channels, every one with an energy and none with a name of its own: a
- * scan along the energy axis, which a slider steps through and the Spectra page plots. */
+/* Measured channels that all have energies, two or more of them without names of their own (or
+ * four or more with names): a scan along the energy axis, which a slider steps through and the
+ * Spectra page plots. */
 gboolean  _evox_volume_is_energy_scan (EvoxVolume  *volume);
 
 /* "10⁻⁵" style label of a power of ten. */
