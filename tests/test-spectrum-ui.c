@@ -310,13 +310,16 @@ test_spectra (void)
       GdkRGBA orange;
       gsize corner[3];
 
-      g_assert_cmpuint (evox_canvas_get_n_boxes (canvas), ==, 1);
-      drawn = evox_canvas_get_box (canvas, 0);
+      /* The voxel pinned first is marked too, as a box of one voxel. */
+      g_assert_cmpuint (evox_canvas_get_n_boxes (canvas), ==, 2);
+      g_assert_cmpuint (evox_canvas_get_box (canvas, 0)->lo[0], ==, voxel[0]);
+      g_assert_cmpuint (evox_canvas_get_box (canvas, 0)->hi[1], ==, voxel[1]);
+      drawn = evox_canvas_get_box (canvas, 1);
       g_assert_true (gdk_rgba_parse (&orange, "#ff7f0e"));
       g_assert_true (gdk_rgba_equal (&drawn->color, &orange));
       g_assert_cmpuint (drawn->lo[0], ==, b[0]);
       g_assert_cmpuint (drawn->hi[1], ==, b[3]);
-      g_assert_true (evox_canvas_get_box_outline (canvas, 0, &outline));
+      g_assert_true (evox_canvas_get_box_outline (canvas, 1, &outline));
       g_test_message ("outline %g, %g, %g x %g", outline.origin.x, outline.origin.y,
                       outline.size.width, outline.size.height);
       evox_canvas_hover_at (canvas, outline.origin.x + 1, outline.origin.y + 1);
@@ -333,10 +336,10 @@ test_spectra (void)
       evox_document_set_view (document, EVOX_VIEW_SLICE_X);
       evox_document_set_slice (document, 0, b[0] - 1);
       evox_test_spin (0.2);
-      g_assert_false (evox_canvas_get_box_outline (canvas, 0, NULL));
+      g_assert_false (evox_canvas_get_box_outline (canvas, 1, NULL));
       evox_document_set_slice (document, 0, b[2]);
       evox_test_spin (0.2);
-      g_assert_true (evox_canvas_get_box_outline (canvas, 0, NULL));
+      g_assert_true (evox_canvas_get_box_outline (canvas, 1, NULL));
       evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
       evox_test_spin (0.2);
     }

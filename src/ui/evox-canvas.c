@@ -1181,6 +1181,8 @@ project (const float   view[16],
   pixel[1] = (0.5 - clip[1] / clip[3] * 0.5) * height;
 }
 
+#define BOX_MIN_PIXELS 7
+
 /* The rectangle (x, y, width, height in the target's pixels) that box covers on the target's
  * slice; FALSE when that slice misses the box. */
 static gboolean
@@ -1224,10 +1226,14 @@ box_rect (EvoxCanvas          *self,
           hi[i] = MAX (hi[i], pixel[i]);
         }
     }
-  rect[0] = lo[0];
-  rect[1] = lo[1];
-  rect[2] = hi[0] - lo[0];
-  rect[3] = hi[1] - lo[1];
+  /* A pinned voxel is often less than a pixel: never smaller than a mark one can see. */
+  for (guint i = 0; i < 2; i++)
+    {
+      double grow = MAX (BOX_MIN_PIXELS * target->scale - (hi[i] - lo[i]), 0) / 2;
+
+      rect[i] = lo[i] - grow;
+      rect[2 + i] = hi[i] - lo[i] + 2 * grow;
+    }
   return TRUE;
 }
 

@@ -87,7 +87,7 @@ void          evox_canvas_set_region_tool  (EvoxCanvas   *self,
                                             gboolean      region);
 /* Boxes of voxels outlined on the 2D slices they cross, each in its colour (the pinned Region
  * spectra): on a slice along axis a whose index lies in [lo[a], hi[a]], the rectangle of the
- * box's voxels there, to their outer edges. */
+ * box's voxels there, to their outer edges (at least a few pixels wide). */
 typedef struct
 {
   guint   lo[3];

@@ -13,6 +13,7 @@
 #include "evox-plot.h"
 #include "evox-spectrum-csv.h"
 #include "evox-ui-util.h"
+#include "evox-window.h"
 
 /* Pinned spectra take these in turn (phases bring their own); the hovered one is drawn in the
  * foreground colour. */
@@ -24,7 +25,8 @@ typedef struct
 {
   EvoxSpectrum *spectrum;
   GdkRGBA       color;
-  /* A rectangle drawn with the Region tool: outlined on the canvas while pinned. */
+  /* A voxel clicked or a rectangle drawn with the Region tool: outlined on the canvas while
+   * pinned. */
   gboolean      is_box;
   guint         lo[3];
   guint         hi[3];
@@ -459,7 +461,12 @@ evox_spectrum_panel_pin_voxel (EvoxSpectrumPanel *self,
       show_status (self, error->message);
       return;
     }
-  pin (self, spectrum, NULL, NULL, NULL);
+  {
+    const gsize voxel[3] = { x, y, z };
+
+    /* Marked on the canvas as a box of one voxel. */
+    pin (self, spectrum, NULL, voxel, voxel);
+  }
 }
 
 void
@@ -596,12 +603,18 @@ export_response (GtkNativeDialog   *chooser,
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
       g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
       g_autoptr(GError) error = NULL;
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
       /* The chooser has asked before replacing a file. */
       if (path != NULL && !evox_spectrum_panel_export (self, path, TRUE, &error))
         show_status (self, error->message);
       else
-        show_status (self, NULL);
+        {
+          show_status (self, NULL);
+          /* Said where it went, with a way to the folder, as every other export does. */
+          if (path != NULL && EVOX_IS_WINDOW (root))
+            evox_window_show_saved (EVOX_WINDOW (root), path);
+        }
     }
   g_object_unref (chooser);
 }
