@@ -30,6 +30,8 @@ typedef struct
   gboolean      is_box;
   guint         lo[3];
   guint         hi[3];
+  /* Its name says which of a registration's two stacks it was taken from. */
+  gboolean      tagged;
 } Pinned;
 
 static void
@@ -276,6 +278,38 @@ pinned_changed (EvoxSpectrumPanel *self)
   sync_boxes (self);
 }
 
+/* Which of the document's registration's stacks volume is: " (raw)", " (registered)", or NULL
+ * for a volume that is neither. */
+static const char *
+stack_tag (EvoxSpectrumPanel *self,
+           EvoxVolume        *volume)
+{
+  EvoxRegistration *registration = self->document != NULL
+                                   ? evox_document_get_registration (self->document) : NULL;
+
+  if (registration == NULL || volume == NULL)
+    return NULL;
+  if (volume == evox_registration_get_raw (registration))
+    return _(" (raw)");
+  if (volume == evox_registration_get_registered (registration))
+    return _(" (registered)");
+  return NULL;
+}
+
+static void
+tag_pinned (Pinned     *pinned,
+            const char *tag)
+{
+  char *label;
+
+  if (pinned->tagged || tag == NULL)
+    return;
+  label = g_strconcat (pinned->spectrum->label, tag, NULL);
+  g_free (pinned->spectrum->label);
+  pinned->spectrum->label = label;
+  pinned->tagged = TRUE;
+}
+
 /* Takes spectrum; color NULL: the next of the palette; lo, hi: the box it was taken over, or
  * NULL. */
 static void
@@ -301,6 +335,7 @@ pin (EvoxSpectrumPanel *self,
     pinned->color = *color;
   else
     gdk_rgba_parse (&pinned->color, palette[self->next_color++ % G_N_ELEMENTS (palette)]);
+  tag_pinned (pinned, stack_tag (self, self->volume));
   g_ptr_array_add (self->pinned, pinned);
   pinned_changed (self);
 }
@@ -656,7 +691,19 @@ sync_volume (EvoxSpectrumPanel *self)
   EvoxVolume *volume = self->document != NULL ? evox_document_get_volume (self->document) : NULL;
   gboolean spectral = volume_is_spectral (volume);
 
-  if (volume != self->volume)
+  /* The raw and the registered stack are one sample seen two ways: spectra pinned on one stay
+   * beside those of the other, each named by its stack, to compare what registration changed. */
+  if (volume != self->volume && stack_tag (self, volume) != NULL &&
+      stack_tag (self, self->volume) != NULL)
+    {
+      const char *tag = stack_tag (self, self->volume);
+
+      for (guint i = 0; i < self->pinned->len; i++)
+        tag_pinned (g_ptr_array_index (self->pinned, i), tag);
+      g_set_object (&self->volume, volume);
+      g_clear_pointer (&self->hovered, evox_spectrum_free);
+    }
+  else if (volume != self->volume)
     {
       g_cancellable_cancel (self->cancellable);
       g_clear_object (&self->cancellable);
