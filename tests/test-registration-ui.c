@@ -666,8 +666,11 @@ test_window (void)
   /* The spectrum pinned on the registered stack stays, to compare with one of the raw stack: the
    * raw values there, as the file has them (the disc of 1000 or the background of 100). */
   g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (spectra), ==, 1);
+  /* Its mark is outlined over the registered stack only: the grids need not match. */
+  g_assert_cmpuint (evox_canvas_get_n_boxes (wait.canvas), ==, 0);
   evox_spectrum_panel_pin_voxel (spectra, 32, 24, 0);
   g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (spectra), ==, 2);
+  g_assert_cmpuint (evox_canvas_get_n_boxes (wait.canvas), ==, 1);
   g_assert_cmpstr (evox_spectrum_panel_get_pinned (spectra, 1)->label, ==,
                    "voxel (32, 24, 0) (raw)");
   g_assert_cmpuint (evox_spectrum_panel_get_pinned (spectra, 1)->n_points, ==, EVOX_TEST_REG_N);
@@ -685,7 +688,21 @@ test_window (void)
   g_assert_true (gtk_toggle_button_get_active (raw_button));
   g_assert_false (gtk_toggle_button_get_active (registered_button));
 
+  /* Each stack shows the mark pinned on it: the raw one second in the palette, the registered
+   * one first. */
   g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (spectra), ==, 2);
+  g_assert_cmpuint (evox_canvas_get_n_boxes (wait.canvas), ==, 1);
+  {
+    GdkRGBA first, second;
+
+    g_assert_true (gdk_rgba_parse (&first, "#1f77b4"));
+    g_assert_true (gdk_rgba_parse (&second, "#ff7f0e"));
+    g_assert_true (gdk_rgba_equal (&evox_canvas_get_box (wait.canvas, 0)->color, &second));
+    evox_document_set_registration_view (document, EVOX_REGISTRATION_VIEW_REGISTERED);
+    g_assert_cmpuint (evox_canvas_get_n_boxes (wait.canvas), ==, 1);
+    g_assert_true (gdk_rgba_equal (&evox_canvas_get_box (wait.canvas, 0)->color, &first));
+    g_assert_cmpuint (evox_canvas_get_box (wait.canvas, 0)->lo[0], ==, 32);
+  }
 
   /* Revert hides the switch. */
   evox_document_set_registration (document, NULL);

@@ -32,12 +32,15 @@ typedef struct
   guint         hi[3];
   /* Its name says which of a registration's two stacks it was taken from. */
   gboolean      tagged;
+  /* That stack: the box is outlined only over it, as the other's grid may differ. */
+  EvoxVolume   *volume;
 } Pinned;
 
 static void
 pinned_free (Pinned *pinned)
 {
   evox_spectrum_free (pinned->spectrum);
+  g_clear_object (&pinned->volume);
   g_free (pinned);
 }
 
@@ -259,7 +262,7 @@ sync_boxes (EvoxSpectrumPanel *self)
       Pinned *pinned = g_ptr_array_index (self->pinned, i);
       EvoxCanvasBox box;
 
-      if (!pinned->is_box)
+      if (!pinned->is_box || pinned->volume != self->volume)
         continue;
       memcpy (box.lo, pinned->lo, sizeof box.lo);
       memcpy (box.hi, pinned->hi, sizeof box.hi);
@@ -335,6 +338,7 @@ pin (EvoxSpectrumPanel *self,
     pinned->color = *color;
   else
     gdk_rgba_parse (&pinned->color, palette[self->next_color++ % G_N_ELEMENTS (palette)]);
+  pinned->volume = self->volume != NULL ? g_object_ref (self->volume) : NULL;
   tag_pinned (pinned, stack_tag (self, self->volume));
   g_ptr_array_add (self->pinned, pinned);
   pinned_changed (self);
