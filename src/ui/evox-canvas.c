@@ -1327,19 +1327,25 @@ snapshot_boxes (EvoxCanvas  *self,
         {
           const EvoxCanvasBox *box = &g_array_index (self->boxes, EvoxCanvasBox, b);
           const GdkRGBA colors[4] = { box->color, box->color, box->color, box->color };
+          const GdkRGBA dark = { 0, 0, 0, 0.7f };
+          const GdkRGBA halo[4] = { dark, dark, dark, dark };
+          const float thin[4] = { 1, 1, 1, 1 };
           GskRoundedRect outline;
+          graphene_rect_t area;
           double rect[4];
 
           if (!box_rect (self, box, target, rect))
             continue;
-          gsk_rounded_rect_init_from_rect (&outline,
-                                           &GRAPHENE_RECT_INIT ((target->x + rect[0]) /
-                                                                target->scale,
-                                                                (target->y + rect[1]) /
-                                                                target->scale,
-                                                                rect[2] / target->scale,
-                                                                rect[3] / target->scale), 0);
+          graphene_rect_init (&area, (target->x + rect[0]) / target->scale,
+                              (target->y + rect[1]) / target->scale, rect[2] / target->scale,
+                              rect[3] / target->scale);
+          gsk_rounded_rect_init_from_rect (&outline, &area, 0);
           gtk_snapshot_append_border (snapshot, &outline, widths, colors);
+          /* A dark line either side, so a blue box stays visible on viridis's blues. */
+          gsk_rounded_rect_init_from_rect (&outline, graphene_rect_inset (&area, -1, -1), 0);
+          gtk_snapshot_append_border (snapshot, &outline, thin, halo);
+          gsk_rounded_rect_init_from_rect (&outline, graphene_rect_inset (&area, 2, 2), 0);
+          gtk_snapshot_append_border (snapshot, &outline, thin, halo);
         }
       gtk_snapshot_pop (snapshot);
     }
