@@ -122,9 +122,12 @@ test_warnings_banner (void)
   g_assert_cmpuint (startup.dims[0], ==, 128);
   g_assert_cmpuint (startup.n_channels, ==, 2);
   g_assert_nonnull (startup.error);
-  g_assert_true (g_str_has_prefix (startup.error, "Opened with warnings: "));
-  g_assert_nonnull (strstr (startup.error, "802 of the 806 files the script names are missing"));
-  g_assert_nonnull (strstr (startup.error, "4 files were matched"));
+  /* A heading, then a bulleted line a warning. */
+  g_test_message ("banner: %s", startup.error);
+  g_assert_true (g_str_has_prefix (startup.error, "Opened with warnings:\n• "));
+  g_assert_nonnull (strstr (startup.error,
+                            "\n• 802 of the 806 files the script names are missing"));
+  g_assert_nonnull (strstr (startup.error, "\n• 4 files were matched"));
   g_clear_pointer (&startup.error, g_free);
 }
 

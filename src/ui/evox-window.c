@@ -534,10 +534,18 @@ static char *
 load_warnings (EvoxVolume *volume)
 {
   const char *warnings = evox_volume_get_metadata (volume, "spectral_warnings");
+  g_auto(GStrv) lines = NULL;
+  GString *text;
 
   if (warnings == NULL || *warnings == '\0')
     return NULL;
-  return g_strdup_printf (_("Opened with warnings: %s"), warnings);
+  /* One line a warning, bulleted: run on after the heading they read as one sentence. */
+  text = g_string_new (_("Opened with warnings:"));
+  lines = g_strsplit (warnings, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (*g_strstrip (lines[i]) != '\0')
+      g_string_append_printf (text, "\n• %s", lines[i]);
+  return g_string_free (text, FALSE);
 }
 
 /* Two banner notes (either may be NULL) as one; takes both. */
