@@ -436,11 +436,22 @@ sync_channel_label (EvoxDisplayPanel *self)
 
   if (volume != NULL && evox_volume_get_n_channels (volume) > 1)
     {
-      g_autofree char *what = _evox_describe_channel (volume, channel);
+      guint last = evox_volume_get_n_channels (volume) - 1;
+      const char *name = _evox_channel_own_name (volume, channel);
+      g_autofree char *what = NULL;
 
+      /* Along an energy scan the knob already says the energy: the line under it says it
+       * not again, only the channel's name, if it has one. */
+      if (gtk_scale_get_draw_value (self->channel_scale) &&
+          _evox_channel_has_energy (volume, channel))
+        what = g_strdup (name);
+      else
+        what = _evox_describe_channel (volume, channel);
       /* 0-based, as the spin button, --channel and the slice labels count. */
-      text = g_strdup_printf (_("%u / %u · %s"), channel, evox_volume_get_n_channels (volume) - 1,
-                              what);
+      if (what != NULL)
+        text = g_strdup_printf (_("%u / %u · %s"), channel, last, what);
+      else
+        text = g_strdup_printf (_("%u / %u"), channel, last);
     }
   gtk_label_set_text (self->channel_label, text != NULL ? text : "");
 }

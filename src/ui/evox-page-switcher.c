@@ -237,7 +237,7 @@ evox_page_switcher_init (EvoxPageSwitcher *self)
   gtk_flow_box_set_min_children_per_line (self->flow, COLUMNS);
   gtk_flow_box_set_max_children_per_line (self->flow, COLUMNS);
   gtk_flow_box_set_column_spacing (self->flow, 4);
-  gtk_flow_box_set_row_spacing (self->flow, 4);
+  gtk_flow_box_set_row_spacing (self->flow, 2);
   gtk_widget_set_parent (GTK_WIDGET (self->flow), GTK_WIDGET (self));
 }
 
