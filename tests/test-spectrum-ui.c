@@ -344,6 +344,21 @@ test_spectra (void)
       evox_document_set_slice (document, 0, b[2]);
       evox_test_spin (0.2);
       g_assert_true (evox_canvas_get_box_outline (canvas, 1, NULL));
+      /* In the 2x2, in its pane: the pick at the outline's corners again finds the box's. */
+      evox_document_set_view (document, EVOX_VIEW_QUAD);
+      evox_test_spin (0.3);
+      g_assert_true (evox_canvas_get_box_outline (canvas, 1, &outline));
+      g_test_message ("outline in the 2x2 %g, %g, %g x %g", outline.origin.x, outline.origin.y,
+                      outline.size.width, outline.size.height);
+      evox_canvas_hover_at (canvas, outline.origin.x + 0.5, outline.origin.y + 0.5);
+      g_assert_true (evox_canvas_get_hover_voxel (canvas, corner));
+      g_assert_cmpuint (corner[0], ==, b[0]);
+      g_assert_cmpuint (corner[1], ==, b[1]);
+      evox_canvas_hover_at (canvas, outline.origin.x + outline.size.width - 0.5,
+                            outline.origin.y + outline.size.height - 0.5);
+      g_assert_true (evox_canvas_get_hover_voxel (canvas, corner));
+      g_assert_cmpuint (corner[0], ==, b[2]);
+      g_assert_cmpuint (corner[1], ==, b[3]);
       evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
       evox_test_spin (0.2);
     }
