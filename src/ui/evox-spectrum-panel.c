@@ -970,7 +970,9 @@ evox_spectrum_panel_init (EvoxSpectrumPanel *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->pinned = g_ptr_array_new_with_free_func ((GDestroyNotify) pinned_free);
   self->cancellable = g_cancellable_new ();
-  evox_plot_set_placeholder (self->plot, _("Hover a voxel of a spectral volume"));
+  /* The page is there only for spectral volumes, and the line under the plot says what to do:
+   * the empty plot only says it is empty. */
+  evox_plot_set_placeholder (self->plot, _("No spectrum yet"));
   evox_plot_set_axes (self->plot, _("energy (eV)"), _("value"));
   pinned_changed (self);
 }
