@@ -10,7 +10,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "evox-cli-private.h"
 #include "evox-cluster-csv.h"
@@ -448,37 +447,23 @@ add_write (GArray      *writes,
   g_array_append_val (writes, write);
 }
 
-/* The job in a worker thread while this one shows its stage on a terminal. */
 typedef struct
 {
   EvoxVolume                 **volumes;
   guint                        n_volumes;
   const EvoxClusteringParams  *params;
   gboolean                     sweep;
-  EvoxProgress                *progress;
-  GMainLoop                   *loop;
-  EvoxClusteringResult        *result;
-  GError                      *error;
 } Job;
 
-static gboolean
-job_done (gpointer user_data)
-{
-  Job *job = user_data;
-
-  g_main_loop_quit (job->loop);
-  return G_SOURCE_REMOVE;
-}
-
 static gpointer
-job_thread (gpointer user_data)
+cluster_job (gpointer       data,
+             EvoxProgress  *progress,
+             GError       **error)
 {
-  Job *job = user_data;
+  Job *job = data;
 
-  job->result = evox_clustering_run (job->volumes, job->n_volumes, job->params, job->sweep,
-                                     job->progress, NULL, &job->error);
-  g_idle_add (job_done, job);
-  return NULL;
+  return evox_clustering_run (job->volumes, job->n_volumes, job->params, job->sweep, progress,
+                              NULL, error);
 }
 
 /* On a terminal the stages show on stderr while the job runs; otherwise stderr stays for
@@ -490,26 +475,9 @@ run_clustering (EvoxVolume                 **volumes,
                 gboolean                     sweep,
                 GError                     **error)
 {
-  g_autoptr(EvoxProgress) progress = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
-  GThread *thread;
-  Job job;
-  guint timer;
+  Job job = { volumes, n_volumes, params, sweep };
 
-  if (!isatty (STDERR_FILENO))
-    return evox_clustering_run (volumes, n_volumes, params, sweep, NULL, NULL, error);
-
-  progress = evox_progress_new ();
-  loop = g_main_loop_new (NULL, FALSE);
-  job = (Job) { volumes, n_volumes, params, sweep, progress, loop, NULL, NULL };
-  thread = g_thread_new ("evox-cluster", job_thread, &job);
-  timer = _evox_cli_progress_start (progress, _("Clustering"));
-  g_main_loop_run (loop);
-  g_thread_join (thread);
-  _evox_cli_progress_stop (timer);
-  if (job.result == NULL)
-    g_propagate_error (error, job.error);
-  return job.result;
+  return _evox_cli_run_with_progress (cluster_job, &job, "evox-cluster", _("Clustering"), error);
 }
 
 /* Options whose values are words or numbers, before any volume is read. */

@@ -84,6 +84,20 @@ guint        _evox_cli_progress_start (EvoxProgress   *progress,
                                        const char     *fallback);
 void         _evox_cli_progress_stop  (guint           source);
 
+/* A job for _evox_cli_run_with_progress(): the result (NULL with error set on failure) of data,
+ * reporting to progress (NULL when nothing shows it). */
+typedef gpointer (*EvoxCliWorkFunc) (gpointer       data,
+                                     EvoxProgress  *progress,
+                                     GError       **error);
+/* Runs work (data): on a terminal in a worker thread named thread_name while this one shows its
+ * progress line (fallback as for _evox_cli_progress_start); elsewhere right here, without
+ * progress. Returns what work returned. */
+gpointer     _evox_cli_run_with_progress (EvoxCliWorkFunc   work,
+                                          gpointer          data,
+                                          const char       *thread_name,
+                                          const char       *fallback,
+                                          GError          **error);
+
 const char  *_evox_cli_suggest_command (const char *name);
 
 int          _evox_cli_info           (int argc, char **argv);

@@ -498,62 +498,32 @@ check_folder_files (Request    *request,
   return TRUE;
 }
 
-/* The registration in a worker thread while this one shows its stage on a terminal. */
 typedef struct
 {
   EvoxVolume                *volume;
   const EvoxRegisterOptions *options;
-  EvoxProgress              *progress;
-  GMainLoop                 *loop;
-  EvoxRegistration          *result;
-  GError                    *error;
 } Job;
 
-static gboolean
-job_done (gpointer user_data)
-{
-  Job *job = user_data;
-
-  g_main_loop_quit (job->loop);
-  return G_SOURCE_REMOVE;
-}
-
 static gpointer
-job_thread (gpointer user_data)
+register_job (gpointer       data,
+              EvoxProgress  *progress,
+              GError       **error)
 {
-  Job *job = user_data;
+  Job *job = data;
 
-  job->result = evox_register_stack (job->volume, job->options, job->progress, NULL,
-                                     &job->error);
-  g_idle_add (job_done, job);
-  return NULL;
+  return evox_register_stack (job->volume, job->options, progress, NULL, error);
 }
 
+/* On a terminal the stages show on stderr while the registration runs. */
 static EvoxRegistration *
 run_registration (EvoxVolume                *volume,
                   const EvoxRegisterOptions *options,
                   GError                   **error)
 {
-  g_autoptr(EvoxProgress) progress = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
-  GThread *thread;
-  Job job;
-  guint timer;
+  Job job = { volume, options };
 
-  if (!isatty (STDERR_FILENO))
-    return evox_register_stack (volume, options, NULL, NULL, error);
-
-  progress = evox_progress_new ();
-  loop = g_main_loop_new (NULL, FALSE);
-  job = (Job) { volume, options, progress, loop, NULL, NULL };
-  thread = g_thread_new ("evox-register", job_thread, &job);
-  timer = _evox_cli_progress_start (progress, _("Registering"));
-  g_main_loop_run (loop);
-  g_thread_join (thread);
-  _evox_cli_progress_stop (timer);
-  if (job.result == NULL)
-    g_propagate_error (error, job.error);
-  return job.result;
+  return _evox_cli_run_with_progress (register_job, &job, "evox-register", _("Registering"),
+                                      error);
 }
 
 static gboolean

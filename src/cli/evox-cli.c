@@ -349,6 +349,65 @@ _evox_cli_progress_stop (guint source)
   fflush (stderr);
 }
 
+typedef struct
+{
+  EvoxCliWorkFunc  work;
+  gpointer         data;
+  EvoxProgress    *progress;
+  GMainLoop       *loop;
+  gpointer         result;
+  GError          *error;
+} Worker;
+
+static gboolean
+worker_done (gpointer user_data)
+{
+  Worker *worker = user_data;
+
+  g_main_loop_quit (worker->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+worker_thread (gpointer user_data)
+{
+  Worker *worker = user_data;
+
+  worker->result = worker->work (worker->data, worker->progress, &worker->error);
+  g_idle_add (worker_done, worker);
+  return NULL;
+}
+
+gpointer
+_evox_cli_run_with_progress (EvoxCliWorkFunc   work,
+                             gpointer          data,
+                             const char       *thread_name,
+                             const char       *fallback,
+                             GError          **error)
+{
+  g_autoptr(EvoxProgress) progress = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  GThread *thread;
+  Worker worker;
+  guint timer;
+
+  /* Off a terminal stderr stays for errors. */
+  if (!isatty (STDERR_FILENO))
+    return work (data, NULL, error);
+
+  progress = evox_progress_new ();
+  loop = g_main_loop_new (NULL, FALSE);
+  worker = (Worker) { work, data, progress, loop, NULL, NULL };
+  thread = g_thread_new (thread_name, worker_thread, &worker);
+  timer = _evox_cli_progress_start (progress, fallback);
+  g_main_loop_run (loop);
+  g_thread_join (thread);
+  _evox_cli_progress_stop (timer);
+  if (worker.result == NULL)
+    g_propagate_error (error, worker.error);
+  return worker.result;
+}
+
 int
 _evox_cli_error (int         status,
                  const char *format,
