@@ -31,26 +31,6 @@ static const double shifts[N_ENERGIES][2] = {
   { 1.80, -0.95 }, { 1.30, -0.70 }, { 0.65, -0.35 }, { 0.0, 0.0 },
 };
 
-static Run
-evox_va (const char *first,
-         va_list     ap)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  const char *binary = g_getenv ("EVOX");
-  Run run;
-
-  g_assert_nonnull (binary);
-  g_ptr_array_add (args, (char *) binary);
-  g_ptr_array_add (args, (char *) "register");
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (args, (char *) a);
-  g_ptr_array_add (args, NULL);
-  run = evox_test_spawn ((const char * const *) args->pdata, NULL, NULL);
-  if (run.status != 0)
-    g_test_message ("evox register: status %d: %s", run.status, run.err);
-  return run;
-}
-
 /* `evox register` with the arguments (NULL-terminated), run to its end. */
 static Run
 reg (const char *first,
@@ -60,7 +40,7 @@ reg (const char *first,
   Run run;
 
   va_start (ap, first);
-  run = evox_va (first, ap);
+  run = evox_test_run_evox_va (NULL, NULL, "register", first, ap);
   va_end (ap);
   return run;
 }
