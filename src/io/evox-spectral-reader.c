@@ -269,16 +269,16 @@ script_command (char  *line,
   return p;
 }
 
-GPtrArray *
-_evox_spectral_parse_script (const char  *path,
-                             GError     **error)
+/* The whole of a text file; a failure to read it, or a NUL byte in it (`not_text` says what the
+ * file is not), is EVOX_ERROR_INVALID_DATA. */
+static char *
+read_text (const char  *path,
+           const char  *not_text,
+           GError     **error)
 {
-  g_autoptr(GPtrArray) images = g_ptr_array_new_with_free_func ((GDestroyNotify) script_image_free);
   g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
   g_autoptr(GError) local = NULL;
   gsize length;
-  double energy = NAN;
 
   if (!g_file_get_contents (path, &text, &length, &local))
     {
@@ -287,10 +287,24 @@ _evox_spectral_parse_script (const char  *path,
     }
   if (memchr (text, '\0', length) != NULL)
     {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
-                   "%s: not a scan script (a NUL byte in the text)", path);
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA, "%s: %s", path, not_text);
       return NULL;
     }
+  return g_steal_pointer (&text);
+}
+
+GPtrArray *
+_evox_spectral_parse_script (const char  *path,
+                             GError     **error)
+{
+  g_autoptr(GPtrArray) images = g_ptr_array_new_with_free_func ((GDestroyNotify) script_image_free);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  double energy = NAN;
+
+  text = read_text (path, "not a scan script (a NUL byte in the text)", error);
+  if (text == NULL)
+    return NULL;
   lines = g_strsplit_set (text, "\r\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
@@ -1486,20 +1500,10 @@ read_energies_file (const char  *path,
   g_autofree char *text = NULL;
   g_auto(GStrv) lines = NULL;
   g_autoptr(GArray) energies = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr(GError) local = NULL;
-  gsize length;
 
-  if (!g_file_get_contents (path, &text, &length, &local))
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA, "%s", local->message);
-      return NULL;
-    }
-  if (memchr (text, '\0', length) != NULL)
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
-                   "%s: not a text file of energies (a NUL byte)", path);
-      return NULL;
-    }
+  text = read_text (path, "not a text file of energies (a NUL byte)", error);
+  if (text == NULL)
+    return NULL;
   lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
