@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "evox-spectral-reader.h"
+#include "evox-binning.h"
 #include "evox-spectral-reader-private.h"
 #include "evox-tiff.h"
 #include "evox-tiff-private.h"
@@ -542,35 +543,6 @@ check_bin (const char  *path,
   return FALSE;
 }
 
-/* Adds scale times the bin x bin means of src (width x height, row-major) to dst
- * ((width / bin) x (height / bin)); a partial block at the right or bottom edge is dropped. */
-static void
-bin_add (const float *src,
-         guint        width,
-         guint        height,
-         guint        bin,
-         double       scale,
-         double      *dst)
-{
-  guint nx = width / bin, ny = height / bin;
-  double weight = scale / ((double) bin * bin);
-
-  for (guint y = 0; y < ny; y++)
-    for (guint x = 0; x < nx; x++)
-      {
-        double sum = 0;
-
-        for (guint dy = 0; dy < bin; dy++)
-          {
-            const float *row = src + (gsize) (y * bin + dy) * width + (gsize) x * bin;
-
-            for (guint dx = 0; dx < bin; dx++)
-              sum += row[dx];
-          }
-        dst[(gsize) y * nx + x] += sum * weight;
-      }
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Xradia sets                                                                                */
 /* ------------------------------------------------------------------------------------------ */
@@ -840,7 +812,7 @@ accumulate_file (SetFile      *file,
           t = 1.0;
           (*n_no_exptime)++;
         }
-      bin_add (scratch, info->width, info->height, bin, 1.0 / t, sum);
+      _evox_bin_add (scratch, info->width, info->height, bin, 1.0 / t, sum);
       (*n_images)++;
     }
   return TRUE;
@@ -1300,7 +1272,7 @@ bin_layer (EvoxVolume *source,
       return;
     }
   memset (sum, 0, n * sizeof (double));
-  bin_add (scratch, dims[0], dims[1], bin, 1.0, sum);
+  _evox_bin_add (scratch, dims[0], dims[1], bin, 1.0, sum);
   for (gsize i = 0; i < n; i++)
     dst[i] = (float) sum[i];
 }
