@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "evox-binning.h"
+#include "evox-types.h"
 
 void
 _evox_bin_add (const float *src,
@@ -31,4 +32,18 @@ _evox_bin_add (const float *src,
           }
         dst[(gsize) y * nx + x] += sum * weight;
       }
+}
+
+gboolean
+_evox_bin_check (const char  *path,
+                 guint        width,
+                 guint        height,
+                 guint        bin,
+                 GError     **error)
+{
+  if (bin <= width && bin <= height)
+    return TRUE;
+  g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+               "%s: --bin %u is larger than its %u x %u images", path, bin, width, height);
+  return FALSE;
 }

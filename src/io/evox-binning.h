@@ -15,4 +15,11 @@ void _evox_bin_add (const float *src,
                     double       scale,
                     double      *dst);
 
+/* EVOX_ERROR_ARGUMENT, naming path, when bin x bin blocks do not fit the width x height images. */
+gboolean _evox_bin_check (const char  *path,
+                          guint        width,
+                          guint        height,
+                          guint        bin,
+                          GError     **error);
+
 G_END_DECLS

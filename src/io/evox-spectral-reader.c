@@ -529,20 +529,6 @@ check_memory (const char  *path,
   return FALSE;
 }
 
-static gboolean
-check_bin (const char  *path,
-           guint        width,
-           guint        height,
-           guint        bin,
-           GError     **error)
-{
-  if (bin <= width && bin <= height)
-    return TRUE;
-  g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-               "%s: --bin %u is larger than its %u x %u images", path, bin, width, height);
-  return FALSE;
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Xradia sets                                                                                */
 /* ------------------------------------------------------------------------------------------ */
@@ -889,7 +875,7 @@ assemble_xrm (const char          *source,
           !survey_file (&survey, file, error))
         return NULL;
     }
-  if (!check_bin (source, survey.width, survey.height, bin, error) ||
+  if (!_evox_bin_check (source, survey.width, survey.height, bin, error) ||
       !check_memory (source, groups->len, survey.width, survey.height, 1, bin, error))
     return NULL;
 
@@ -1404,7 +1390,7 @@ load_tiff_folder (const char    *path,
           return NULL;
         }
     }
-  if (!check_bin (path, width, height, bin, error) ||
+  if (!_evox_bin_check (path, width, height, bin, error) ||
       !check_memory (path, files->len, width, height, depth, bin, error))
     return NULL;
   volume = evox_volume_new (width / bin, height / bin, depth, files->len, EVOX_SAMPLE_F32, error);
@@ -1563,7 +1549,7 @@ load_tiff_energies (const char    *path,
                      MAX (order[i].page, order[i - 1].page) + 1, order[i].energy);
         return NULL;
       }
-  if (!check_bin (path, width, height, bin, error) ||
+  if (!_evox_bin_check (path, width, height, bin, error) ||
       !check_memory (path, pages, width, height, 1, bin, error))
     return NULL;
 

@@ -1483,13 +1483,8 @@ evox_xrm_load (const char    *path,
   if (self == NULL)
     return NULL;
   info = &self->info;
-  if (bin > info->width || bin > info->height)
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   "%s: --bin %u is larger than the %u x %u images", path, bin, info->width,
-                   info->height);
-      return NULL;
-    }
+  if (!_evox_bin_check (path, info->width, info->height, bin, error))
+    return NULL;
   ow = info->width / bin;
   oh = info->height / bin;
   plane = ow * oh;
