@@ -500,7 +500,8 @@ test_refusals (void)
 
 /* The real SSRL set (two energies, 8324 and 8354 eV, each with its references), binned by 4: by
  * its scan script and as a plain list of its .xrm files, to HDF5 and a folder. What is checked is
- * what the command line adds: the energies, the reference, the report's rows, the outputs. */
+ * what the command line adds: the reader's warnings, the energies, the reference, the report's
+ * rows, the outputs. */
 static void
 test_real (void)
 {
@@ -532,6 +533,10 @@ test_real (void)
     assert_ok (&run);
     g_test_message ("%s%s", run.out, run.err);
     g_assert_nonnull (strstr (run.out, "reference: 8354.0 eV\n"));
+    /* The reader's warnings come first, a line each, as every reading subcommand says them. */
+    g_assert_true (g_str_has_prefix (run.err, "evox: warning: 4 files were matched"));
+    g_assert_nonnull (strstr (run.err, "\nevox: warning: 802 of the 806 files the script names "
+                                       "are missing"));
   }
   rows = evox_test_csv_read (qc);
   evox_test_csv_assert_header (rows, REPORT_HEADER);

@@ -79,15 +79,6 @@ options_clear (Options *o)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
 
-static gboolean
-has_suffix_nocase (const char *path,
-                   const char *suffix)
-{
-  gsize lp = strlen (path), ls = strlen (suffix);
-
-  return lp > ls && g_ascii_strcasecmp (path + lp - ls, suffix) == 0;
-}
-
 /* --k N (1..65535) or --k auto[:KMAX] (KMAX 2..1000). */
 static gboolean
 parse_k (const char           *text,
@@ -508,7 +499,8 @@ parse_values (const Options  *o,
     params->features = EVOX_FEATURES_CHANNELS;
   else if (g_str_equal (o->features, "local"))
     params->features = EVOX_FEATURES_LOCAL;
-  else if (has_suffix_nocase (o->features, ".npy") || has_suffix_nocase (o->features, ".csv"))
+  else if (_evox_cli_has_suffix_nocase (o->features, ".npy") ||
+           _evox_cli_has_suffix_nocase (o->features, ".csv"))
     request->feature_file = o->features;
   else
     {
@@ -516,7 +508,7 @@ parse_values (const Options  *o,
                                        "FILE.csv, not '%s'", o->features);
       return FALSE;
     }
-  if (request->feature_file != NULL && has_suffix_nocase (o->features, ".npy") &&
+  if (request->feature_file != NULL && _evox_cli_has_suffix_nocase (o->features, ".npy") &&
       o->coords == NULL)
     {
       *status = _evox_cli_usage_error (NULL, "--features %s needs --coords FILE.npy, the voxel "
@@ -524,8 +516,8 @@ parse_values (const Options  *o,
       return FALSE;
     }
   if (o->coords != NULL &&
-      (request->feature_file == NULL || !has_suffix_nocase (o->features, ".npy") ||
-       !has_suffix_nocase (o->coords, ".npy")))
+      (request->feature_file == NULL || !_evox_cli_has_suffix_nocase (o->features, ".npy") ||
+       !_evox_cli_has_suffix_nocase (o->coords, ".npy")))
     {
       *status = _evox_cli_usage_error (NULL, "--coords is a .npy matrix for --features "
                                        "FILE.npy (a CSV of features holds its x, y[, z] "

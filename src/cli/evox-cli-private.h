@@ -50,6 +50,12 @@ int          _evox_cli_error          (int             status,
 int          _evox_cli_error_status   (const GError   *error);
 /* _evox_cli_error() of the error's message with its status. */
 int          _evox_cli_input_error    (const GError   *error);
+/* What a reader left out or guessed ("spectral_warnings"), one line each on stderr, so batch
+ * logs keep them beside the command's output. */
+void         _evox_cli_print_load_warnings (EvoxVolume *volume);
+/* Whether path ends in suffix (ASCII case ignored) after at least one other character. */
+gboolean     _evox_cli_has_suffix_nocase (const char *path,
+                                          const char *suffix);
 /* A plain decimal (digits only, no sign or spaces) from min to max. */
 gboolean     _evox_cli_parse_int      (const char     *text,
                                        gint64          min,

@@ -82,15 +82,6 @@ request_clear (Request *request)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Request, request_clear)
 
-static gboolean
-has_suffix_nocase (const char *path,
-                   const char *suffix)
-{
-  gsize lp = strlen (path), ls = strlen (suffix);
-
-  return lp > ls && g_ascii_strcasecmp (path + lp - ls, suffix) == 0;
-}
-
 /* A positive energy in eV as typed: plain decimal, no unit; spaces around it (after a comma of
  * --exclude) are dropped in place. */
 static gboolean
@@ -269,13 +260,13 @@ parse_output (Options  *o,
           return FALSE;
         }
     }
-  else if (has_suffix_nocase (out, ".h5") || has_suffix_nocase (out, ".hdf5"))
+  else if (_evox_cli_has_suffix_nocase (out, ".h5") || _evox_cli_has_suffix_nocase (out, ".hdf5"))
     {
       request->kind = OUTPUT_HDF5;
       output = (EvoxCliOutput) { "-o", out };
       g_array_append_val (outputs, output);
     }
-  else if (has_suffix_nocase (out, ".tif") || has_suffix_nocase (out, ".tiff"))
+  else if (_evox_cli_has_suffix_nocase (out, ".tif") || _evox_cli_has_suffix_nocase (out, ".tiff"))
     {
       request->kind = OUTPUT_TIFF_STACK;
       request->energies = evox_spectral_energies_path (out);
@@ -313,7 +304,7 @@ check_inputs (Request *request,
   if (request->n_inputs > 1)
     {
       for (guint i = 0; i < request->n_inputs; i++)
-        if (!has_suffix_nocase (request->inputs[i], ".xrm"))
+        if (!_evox_cli_has_suffix_nocase (request->inputs[i], ".xrm"))
           {
             *status = _evox_cli_usage_error (NULL, "several IN must be .xrm files of one stack "
                                              "(give any other stack as one file or folder): "
@@ -630,22 +621,6 @@ print_summary (EvoxRegistration *registration,
   printf ("flagged: %u of %u\n", n_flagged, n_registered);
 }
 
-/* What the readers left out (missing files, energies without images) is said once, before the
- * work, so a user can stop a run on the wrong data. */
-static void
-print_reader_warnings (EvoxVolume *volume)
-{
-  const char *warnings = evox_volume_get_metadata (volume, "spectral_warnings");
-  g_auto(GStrv) lines = NULL;
-
-  if (warnings == NULL)
-    return;
-  lines = g_strsplit (warnings, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (lines[i][0] != '\0')
-      fprintf (stderr, "evox: warning: %s\n", lines[i]);
-}
-
 int
 _evox_cli_register (int    argc,
                     char **argv)
@@ -709,7 +684,9 @@ _evox_cli_register (int    argc,
   if (request.kind == OUTPUT_TIFF_FOLDER &&
       !check_folder_files (&request, volume, o.force, &status))
     return status;
-  print_reader_warnings (volume);
+  /* What the readers left out (missing files, energies without images) is said before the
+   * work, so a user can stop a run on the wrong data. */
+  _evox_cli_print_load_warnings (volume);
 
   registration = run_registration (volume, &request.options, &error);
   if (registration == NULL)

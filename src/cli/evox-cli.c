@@ -506,6 +506,15 @@ _evox_cli_input_error (const GError *error)
 }
 
 gboolean
+_evox_cli_has_suffix_nocase (const char *path,
+                             const char *suffix)
+{
+  gsize lp = strlen (path), ls = strlen (suffix);
+
+  return lp > ls && g_ascii_strcasecmp (path + lp - ls, suffix) == 0;
+}
+
+gboolean
 _evox_cli_parse_int (const char *text,
                      gint64      min,
                      gint64      max,
@@ -563,10 +572,8 @@ first_ssrm_option (const EvoxCliInput *input,
   return NULL;
 }
 
-/* What a reader left out or guessed ("spectral_warnings"), one line each on stderr, so batch
- * logs keep them beside the command's output. */
-static void
-print_load_warnings (EvoxVolume *volume)
+void
+_evox_cli_print_load_warnings (EvoxVolume *volume)
 {
   const char *warnings = evox_volume_get_metadata (volume, "spectral_warnings");
   g_auto(GStrv) lines = NULL;
@@ -693,7 +700,7 @@ _evox_cli_input_load (EvoxCliInput *input,
       *status = error != NULL ? _evox_cli_input_error (error) : EVOX_EXIT_INPUT;
       return NULL;
     }
-  print_load_warnings (volume);
+  _evox_cli_print_load_warnings (volume);
 
   if (ssrm)
     {
