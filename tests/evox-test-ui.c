@@ -92,6 +92,22 @@ evox_test_close_window (EvoxWindow *window)
 }
 
 GtkWidget *
+evox_test_panel_window_new (GtkWidget *panel,
+                            int        width,
+                            int        height)
+{
+  GtkWidget *window = g_object_ref_sink (gtk_window_new ());
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_set_child (GTK_WINDOW (window), scrolled);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), panel);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, panel, 20));
+  return window;
+}
+
+GtkWidget *
 evox_test_find_descendant (GtkWidget *widget,
                            GType      type)
 {

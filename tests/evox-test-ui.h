@@ -32,6 +32,12 @@ EvoxWindow *evox_test_open_file     (const char *path);
  * must be finalized. */
 void     evox_test_close_window      (EvoxWindow   *window);
 
+/* A width x height window (a reference owned by the caller) showing panel in a scrolled window,
+ * presented and drawn (within 20 s). */
+GtkWidget *evox_test_panel_window_new (GtkWidget    *panel,
+                                       int           width,
+                                       int           height);
+
 /* The first widget of `type` in widget's tree (widget itself included, depth first), or NULL. */
 GtkWidget *evox_test_find_descendant (GtkWidget    *widget,
                                       GType         type);

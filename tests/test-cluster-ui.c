@@ -84,15 +84,7 @@ fixture_set_up (Fixture       *fixture,
   fixture->panel = EVOX_CLUSTER_PANEL (evox_cluster_panel_new ());
   evox_cluster_panel_set_document (fixture->panel, fixture->document);
 
-  fixture->window = g_object_ref_sink (gtk_window_new ());
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 600, 1000);
-  gtk_window_set_child (GTK_WINDOW (fixture->window),
-                        gtk_scrolled_window_new ());
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (
-                                   gtk_window_get_child (GTK_WINDOW (fixture->window))),
-                                 GTK_WIDGET (fixture->panel));
-  gtk_window_present (GTK_WINDOW (fixture->window));
-  g_assert_true (evox_test_wait_for (evox_test_is_drawn, fixture->panel, 20));
+  fixture->window = evox_test_panel_window_new (GTK_WIDGET (fixture->panel), 600, 1000);
 }
 
 static void
