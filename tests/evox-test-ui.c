@@ -6,6 +6,7 @@
 
 #include "evox-test-ui.h"
 
+#include "evox-application.h"
 #include "evox-display.h"
 
 gboolean
@@ -89,6 +90,56 @@ evox_test_close_window (EvoxWindow *window)
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (window);
   g_assert_null (document);
+}
+
+typedef struct
+{
+  EvoxTestViewerSeen  seen;
+  gpointer            data;
+  gboolean            done;
+} ViewerCheck;
+
+static gboolean
+check_viewer (gpointer user_data)
+{
+  GApplication *app = user_data;
+  ViewerCheck *check = g_object_get_data (G_OBJECT (app), "evox-test-viewer");
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+  EvoxWindow *window;
+
+  /* The source stays until evox_test_run_viewer removes it. */
+  if (windows == NULL || check->done)
+    return G_SOURCE_CONTINUE;
+  window = windows->data;
+  if (evox_window_is_loading (window) ||
+      evox_document_get_volume (evox_window_get_document (window)) == NULL)
+    return G_SOURCE_CONTINUE;
+  check->done = TRUE;
+  check->seen (window, check->data);
+  gtk_window_destroy (GTK_WINDOW (window));
+  return G_SOURCE_CONTINUE;
+}
+
+int
+evox_test_run_viewer (const char * const *args,
+                      EvoxTestViewerSeen  seen,
+                      gpointer            data)
+{
+  g_autoptr (EvoxApplication) app = evox_application_new ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  ViewerCheck check = { seen, data, FALSE };
+  guint id;
+  int status;
+
+  g_ptr_array_add (argv, (char *) "evox");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_object_set_data (G_OBJECT (app), "evox-test-viewer", &check);
+  id = g_timeout_add (50, check_viewer, app);
+  status = g_application_run (G_APPLICATION (app), (int) argv->len - 1, (char **) argv->pdata);
+  g_source_remove (id);
+  return status;
 }
 
 GtkWidget *

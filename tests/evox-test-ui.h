@@ -32,6 +32,17 @@ EvoxWindow *evox_test_open_file     (const char *path);
  * must be finalized. */
 void     evox_test_close_window      (EvoxWindow   *window);
 
+/* What a test records of the viewer's first window once its volume is there. */
+typedef void (*EvoxTestViewerSeen) (EvoxWindow *window,
+                                    gpointer    data);
+
+/* The viewer's command line (args after the program name, NULL-terminated), run in this process
+ * as main() runs it: once the first window has its volume and is not loading, seen (window, data)
+ * records it and the window closes, so the application returns. Returns its exit status. */
+int         evox_test_run_viewer     (const char * const *args,
+                                      EvoxTestViewerSeen  seen,
+                                      gpointer            data);
+
 /* A width x height window (a reference owned by the caller) showing panel in a scrolled window,
  * presented and drawn (within 20 s). */
 GtkWidget *evox_test_panel_window_new (GtkWidget    *panel,

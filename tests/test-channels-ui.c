@@ -442,48 +442,24 @@ typedef struct
   gboolean seen;
 } Startup;
 
-static gboolean
-check_startup (gpointer user_data)
+static void
+record_startup (EvoxWindow *window,
+                gpointer    data)
 {
-  GApplication *app = user_data;
-  Startup *startup = g_object_get_data (G_OBJECT (app), "startup");
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
-  EvoxWindow *window;
-  EvoxVolume *volume;
+  Startup *startup = data;
+  EvoxVolume *volume = evox_document_get_volume (evox_window_get_document (window));
 
-  /* The source stays until run_viewer removes it. */
-  if (windows == NULL || startup->seen)
-    return G_SOURCE_CONTINUE;
-  window = windows->data;
-  volume = evox_document_get_volume (evox_window_get_document (window));
-  if (evox_window_is_loading (window) || volume == NULL)
-    return G_SOURCE_CONTINUE;
   startup->seen = TRUE;
   startup->n_channels = evox_volume_get_n_channels (volume);
   startup->channel = evox_document_get_channel (evox_window_get_document (window));
   startup->error = g_strdup (evox_window_get_error (window));
-  gtk_window_destroy (GTK_WINDOW (window));
-  return G_SOURCE_CONTINUE;
 }
 
 static int
 run_viewer (const char * const *args,
             Startup            *startup)
 {
-  g_autoptr (EvoxApplication) app = evox_application_new ();
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  guint id;
-  int status;
-
-  g_ptr_array_add (argv, (char *) "evox");
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
-  g_ptr_array_add (argv, NULL);
-  g_object_set_data (G_OBJECT (app), "startup", startup);
-  id = g_timeout_add (50, check_startup, app);
-  status = g_application_run (G_APPLICATION (app), (int) argv->len - 1, (char **) argv->pdata);
-  g_source_remove (id);
-  return status;
+  return evox_test_run_viewer (args, record_startup, startup);
 }
 
 static void
