@@ -159,6 +159,23 @@ evox_test_panel_window_new (GtkWidget *panel,
 }
 
 GtkWidget *
+evox_test_find_named (GtkWidget  *widget,
+                      const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = evox_test_find_named (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+GtkWidget *
 evox_test_find_descendant (GtkWidget *widget,
                            GType      type)
 {

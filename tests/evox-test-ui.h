@@ -53,6 +53,11 @@ GtkWidget *evox_test_panel_window_new (GtkWidget    *panel,
 GtkWidget *evox_test_find_descendant (GtkWidget    *widget,
                                       GType         type);
 
+/* The first widget named `name` (gtk_widget_set_name, or the .ui's name) in widget's tree (widget
+ * itself included, depth first), or NULL. */
+GtkWidget *evox_test_find_named      (GtkWidget    *widget,
+                                      const char   *name);
+
 /* The pixels a GtkGLArea drew last, read back from its own framebuffer: connect
  * evox_test_grab_frame to the canvas's "frame-drawn" with the EvoxTestGrab as data, clear
  * `pixels` and wait for evox_test_grabbed. RGBA rows from the bottom up; free `pixels`. */

@@ -72,23 +72,6 @@ not_loading (gpointer data)
   return !evox_window_is_loading (data);
 }
 
-static GtkWidget *
-find_named (GtkWidget  *widget,
-            const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_named (child, name);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* The hover readout names a voxel and the value there: the value must be the shown channel's
  * at that voxel, by the formula the file was written with. */
 static void
@@ -147,16 +130,18 @@ test_chooser (void)
   EvoxWindow *window = evox_test_open_file (path);
   EvoxDocument *document = evox_window_get_document (window);
   EvoxHistogramView *histogram = EVOX_HISTOGRAM_VIEW (evox_window_get_histogram (window));
-  GtkWidget *box = find_named (GTK_WIDGET (window), "channel-box");
-  GtkDropDown *dropdown = GTK_DROP_DOWN (find_named (GTK_WIDGET (window), "channel-dropdown"));
-  GtkLabel *label = GTK_LABEL (find_named (GTK_WIDGET (window), "channel-label"));
+  GtkWidget *box = evox_test_find_named (GTK_WIDGET (window), "channel-box");
+  GtkDropDown *dropdown =
+    GTK_DROP_DOWN (evox_test_find_named (GTK_WIDGET (window), "channel-dropdown"));
+  GtkLabel *label = GTK_LABEL (evox_test_find_named (GTK_WIDGET (window), "channel-label"));
   GListModel *model;
   double lo, hi;
 
   g_assert_cmpuint (evox_volume_get_n_channels (evox_document_get_volume (document)), ==, 3);
   g_assert_true (gtk_widget_get_visible (box));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dropdown)));
-  g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "channel-stepper")));
+  g_assert_false (gtk_widget_get_visible (evox_test_find_named (GTK_WIDGET (window),
+                                                                "channel-stepper")));
 
   /* Each channel by its label and energy. */
   model = gtk_drop_down_get_model (dropdown);
@@ -251,9 +236,9 @@ test_log_range_follows (void)
   EvoxWindow *window = evox_test_open_file (path);
   EvoxDocument *document = evox_window_get_document (window);
   GtkAdjustment *lo_adjustment =
-    gtk_range_get_adjustment (GTK_RANGE (find_named (GTK_WIDGET (window), "lo-scale")));
+    gtk_range_get_adjustment (GTK_RANGE (evox_test_find_named (GTK_WIDGET (window), "lo-scale")));
   GtkAdjustment *hi_adjustment =
-    gtk_range_get_adjustment (GTK_RANGE (find_named (GTK_WIDGET (window), "hi-scale")));
+    gtk_range_get_adjustment (GTK_RANGE (evox_test_find_named (GTK_WIDGET (window), "hi-scale")));
   double lo, hi;
 
   evox_document_set_mapping (document, EVOX_MAPPING_LOG);
@@ -295,12 +280,13 @@ test_many_channels (void)
   gtk_window_present (GTK_WINDOW (window));
   evox_document_set_volume (document, volume, "many", NULL);
 
-  stepper = find_named (GTK_WIDGET (window), "channel-stepper");
-  spin = GTK_SPIN_BUTTON (find_named (GTK_WIDGET (window), "channel-spin"));
-  label = GTK_LABEL (find_named (GTK_WIDGET (window), "channel-label"));
-  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "channel-box")));
+  stepper = evox_test_find_named (GTK_WIDGET (window), "channel-stepper");
+  spin = GTK_SPIN_BUTTON (evox_test_find_named (GTK_WIDGET (window), "channel-spin"));
+  label = GTK_LABEL (evox_test_find_named (GTK_WIDGET (window), "channel-label"));
+  g_assert_true (gtk_widget_get_visible (evox_test_find_named (GTK_WIDGET (window),
+                                                               "channel-box")));
   g_assert_true (gtk_widget_get_visible (stepper));
-  g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (window),
+  g_assert_false (gtk_widget_get_visible (evox_test_find_named (GTK_WIDGET (window),
                                                       "channel-dropdown")));
   g_assert_cmpfloat (gtk_adjustment_get_upper (gtk_spin_button_get_adjustment (spin)), ==, 299);
   gtk_spin_button_set_value (spin, 237);
@@ -316,7 +302,8 @@ test_many_channels (void)
   volume = evox_volume_new (2, 2, 1, 1, EVOX_SAMPLE_F32, &error);
   evox_volume_freeze (volume);
   evox_document_set_volume (document, volume, "one", NULL);
-  g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "channel-box")));
+  g_assert_false (gtk_widget_get_visible (evox_test_find_named (GTK_WIDGET (window),
+                                                                "channel-box")));
   evox_test_close_window (window);
 }
 
@@ -350,7 +337,8 @@ assert_features (EvoxWindow *window)
   /* A grid point without a vector. */
   g_assert_true (isnan (evox_volume_get_value (volume, 1, 1, 0, 0)));
   /* The chooser shows up for them. */
-  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "channel-box")));
+  g_assert_true (gtk_widget_get_visible (evox_test_find_named (GTK_WIDGET (window),
+                                                               "channel-box")));
 }
 
 static void
