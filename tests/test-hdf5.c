@@ -489,6 +489,7 @@ test_round_trip (void)
   evox_volume_set_spacing_known (volume, TRUE);
   evox_volume_set_metadata (volume, "sample", "NMC 811");
   evox_volume_set_metadata (volume, "info.layout", "from elsewhere");
+  evox_volume_set_metadata (volume, "spectral_warnings", "3 files were missing");
   g_assert_true (evox_hdf5_write (volume, path, FALSE, NULL, NULL, &error));
   g_assert_no_error (error);
 
@@ -510,6 +511,8 @@ test_round_trip (void)
   g_assert_cmpstr (evox_volume_get_metadata (back, "sample"), ==, "NMC 811");
   g_assert_cmpstr (evox_volume_get_metadata (back, "info.layout"), ==,
                    "(energy, y, x) 3 x 4 x 5 uint16");
+  /* The source's load warnings were said when it was read, not again for this file. */
+  g_assert_null (evox_volume_get_metadata (back, "spectral_warnings"));
   g_clear_object (&back);
 
   /* The file exists: refused without force, replaced with it. */

@@ -992,8 +992,10 @@ copy_root_metadata_cb (hid_t               location,
   EvoxVolume *volume = data;
   g_autofree char *text = NULL;
 
-  /* The Data Exchange version and Evox's own keys are not free metadata. */
-  if (g_str_has_prefix (name, "info.") || strcmp (name, "version") == 0)
+  /* The Data Exchange version and Evox's own keys are not free metadata; warnings are the
+   * current read's (files written before they were left out may hold them). */
+  if (g_str_has_prefix (name, "info.") || strcmp (name, "version") == 0 ||
+      strcmp (name, "spectral_warnings") == 0)
     return 0;
   text = dup_text_attribute (location, name);
   if (text != NULL && g_utf8_validate (name, -1, NULL))
@@ -1377,9 +1379,10 @@ write_description (hid_t        file,
     {
       const char *value = evox_volume_get_metadata (volume, keys[i]);
 
-      /* info.* keys describe the file the volume was read from, not this one. */
+      /* info.* keys describe the file the volume was read from, not this one; the reader's
+       * warnings were said when it was read and would be said again on every later read. */
       if (g_str_has_prefix (keys[i], "info.") || strcmp (keys[i], "version") == 0 ||
-          value == NULL)
+          strcmp (keys[i], "spectral_warnings") == 0 || value == NULL)
         continue;
       if (!write_text_attribute (file, keys[i], value))
         return FALSE;
