@@ -158,6 +158,57 @@ evox_test_panel_window_new (GtkWidget *panel,
   return window;
 }
 
+GtkWindow *
+evox_test_find_file_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+  return NULL;
+}
+
+gboolean
+evox_test_file_dialog_shown (gpointer unused)
+{
+  return evox_test_find_file_dialog () != NULL;
+}
+
+gboolean
+evox_test_file_dialog_gone (gpointer unused)
+{
+  return evox_test_find_file_dialog () == NULL;
+}
+
+static gboolean
+file_dialog_names (gpointer path)
+{
+  g_autoptr(GFile) file =
+    gtk_file_chooser_get_file (GTK_FILE_CHOOSER (evox_test_find_file_dialog ()));
+
+  return file != NULL && g_strcmp0 (g_file_peek_path (file), path) == 0;
+}
+
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+void
+evox_test_answer_file_dialog (const char *path,
+                              int         response)
+{
+  GtkWindow *dialog;
+
+  g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 20));
+  dialog = evox_test_find_file_dialog ();
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), path);
+  g_assert_true (evox_test_wait_for (file_dialog_names, (gpointer) path, 10));
+  gtk_dialog_response (GTK_DIALOG (dialog), response);
+}
+G_GNUC_END_IGNORE_DEPRECATIONS
+
 GtkWidget *
 evox_test_find_named (GtkWidget  *widget,
                       const char *name)

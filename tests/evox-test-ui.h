@@ -53,6 +53,17 @@ GtkWidget *evox_test_panel_window_new (GtkWidget    *panel,
 GtkWidget *evox_test_find_descendant (GtkWidget    *widget,
                                       GType         type);
 
+/* The file chooser on screen: GtkFileChooserNative falls back to a dialog where there is no
+ * portal (as under xvfb-run); NULL when none is shown. */
+GtkWindow *evox_test_find_file_dialog   (void);
+/* Checks for evox_test_wait_for: a file chooser is shown; none is. */
+gboolean   evox_test_file_dialog_shown  (gpointer      unused);
+gboolean   evox_test_file_dialog_gone   (gpointer      unused);
+/* Answers the file chooser on screen as a user would: `path` typed whole into its name (its
+ * folder would change only after turns of the main loop), then `response`. */
+void       evox_test_answer_file_dialog (const char   *path,
+                                         int           response);
+
 /* The first widget named `name` (gtk_widget_set_name, or the .ui's name) in widget's tree (widget
  * itself included, depth first), or NULL. */
 GtkWidget *evox_test_find_named      (GtkWidget    *widget,

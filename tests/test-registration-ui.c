@@ -612,37 +612,6 @@ record_error (GtkWidget  *owner,
   save_record->error = g_strdup (message);
 }
 
-/* The dialog GTK falls back to where there is no portal (as under xvfb-run): answered as a user
- * would, with `path` typed in. */
-static GtkWidget *
-find_file_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (GTK_IS_FILE_CHOOSER (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return GTK_WIDGET (window);
-    }
-  return NULL;
-}
-
-static gboolean
-file_dialog_shown (gpointer data)
-{
-  return find_file_dialog () != NULL;
-}
-
-static gboolean
-dialog_names (gpointer path)
-{
-  g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (find_file_dialog ()));
-
-  return file != NULL && g_strcmp0 (g_file_peek_path (file), path) == 0;
-}
-
 static gboolean
 weak_ref_gone (gpointer data)
 {
@@ -651,7 +620,6 @@ weak_ref_gone (gpointer data)
   return object == NULL;
 }
 
-G_GNUC_BEGIN_IGNORE_DEPRECATIONS
 static void
 answer_save_chooser (GtkWidget  *owner,
                      const char *path,
@@ -660,21 +628,14 @@ answer_save_chooser (GtkWidget  *owner,
   GtkFileChooserNative *chooser =
     _evox_save_chooser_new (owner, "Save", "_Save", "report.csv", record_save, save_record,
                             "Could not save %s: %s", record_error);
-  GtkWidget *dialog;
   GWeakRef gone;
 
   g_weak_ref_init (&gone, chooser);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-  g_assert_true (evox_test_wait_for (file_dialog_shown, NULL, 10));
-  dialog = find_file_dialog ();
-  /* Typed as a whole path: the dialog's folder would change only after turns of the loop. */
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), path);
-  g_assert_true (evox_test_wait_for (dialog_names, (gpointer) path, 10));
-  gtk_dialog_response (GTK_DIALOG (dialog), response);
+  evox_test_answer_file_dialog (path, response);
   g_assert_true (evox_test_wait_for (weak_ref_gone, &gone, 10));
   g_weak_ref_clear (&gone);
 }
-G_GNUC_END_IGNORE_DEPRECATIONS
 
 static void
 test_save_chooser (void)
