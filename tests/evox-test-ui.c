@@ -6,6 +6,7 @@
 
 #include "evox-test-ui.h"
 
+#include "evox-application.h"
 #include "evox-display.h"
 
 gboolean
@@ -89,6 +90,140 @@ evox_test_close_window (EvoxWindow *window)
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (window);
   g_assert_null (document);
+}
+
+typedef struct
+{
+  EvoxTestViewerSeen  seen;
+  gpointer            data;
+  gboolean            done;
+} ViewerCheck;
+
+static gboolean
+check_viewer (gpointer user_data)
+{
+  GApplication *app = user_data;
+  ViewerCheck *check = g_object_get_data (G_OBJECT (app), "evox-test-viewer");
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+  EvoxWindow *window;
+
+  /* The source stays until evox_test_run_viewer removes it. */
+  if (windows == NULL || check->done)
+    return G_SOURCE_CONTINUE;
+  window = windows->data;
+  if (evox_window_is_loading (window) ||
+      evox_document_get_volume (evox_window_get_document (window)) == NULL)
+    return G_SOURCE_CONTINUE;
+  check->done = TRUE;
+  check->seen (window, check->data);
+  gtk_window_destroy (GTK_WINDOW (window));
+  return G_SOURCE_CONTINUE;
+}
+
+int
+evox_test_run_viewer (const char * const *args,
+                      EvoxTestViewerSeen  seen,
+                      gpointer            data)
+{
+  g_autoptr (EvoxApplication) app = evox_application_new ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  ViewerCheck check = { seen, data, FALSE };
+  guint id;
+  int status;
+
+  g_ptr_array_add (argv, (char *) "evox");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_object_set_data (G_OBJECT (app), "evox-test-viewer", &check);
+  id = g_timeout_add (50, check_viewer, app);
+  status = g_application_run (G_APPLICATION (app), (int) argv->len - 1, (char **) argv->pdata);
+  g_source_remove (id);
+  return status;
+}
+
+GtkWidget *
+evox_test_panel_window_new (GtkWidget *panel,
+                            int        width,
+                            int        height)
+{
+  GtkWidget *window = g_object_ref_sink (gtk_window_new ());
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_set_child (GTK_WINDOW (window), scrolled);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), panel);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, panel, 20));
+  return window;
+}
+
+GtkWindow *
+evox_test_find_file_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+  return NULL;
+}
+
+gboolean
+evox_test_file_dialog_shown (gpointer unused)
+{
+  return evox_test_find_file_dialog () != NULL;
+}
+
+gboolean
+evox_test_file_dialog_gone (gpointer unused)
+{
+  return evox_test_find_file_dialog () == NULL;
+}
+
+static gboolean
+file_dialog_names (gpointer path)
+{
+  g_autoptr(GFile) file =
+    gtk_file_chooser_get_file (GTK_FILE_CHOOSER (evox_test_find_file_dialog ()));
+
+  return file != NULL && g_strcmp0 (g_file_peek_path (file), path) == 0;
+}
+
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+void
+evox_test_answer_file_dialog (const char *path,
+                              int         response)
+{
+  GtkWindow *dialog;
+
+  g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 20));
+  dialog = evox_test_find_file_dialog ();
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), path);
+  g_assert_true (evox_test_wait_for (file_dialog_names, (gpointer) path, 10));
+  gtk_dialog_response (GTK_DIALOG (dialog), response);
+}
+G_GNUC_END_IGNORE_DEPRECATIONS
+
+GtkWidget *
+evox_test_find_named (GtkWidget  *widget,
+                      const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = evox_test_find_named (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
 }
 
 GtkWidget *

@@ -32,9 +32,42 @@ EvoxWindow *evox_test_open_file     (const char *path);
  * must be finalized. */
 void     evox_test_close_window      (EvoxWindow   *window);
 
+/* What a test records of the viewer's first window once its volume is there. */
+typedef void (*EvoxTestViewerSeen) (EvoxWindow *window,
+                                    gpointer    data);
+
+/* The viewer's command line (args after the program name, NULL-terminated), run in this process
+ * as main() runs it: once the first window has its volume and is not loading, seen (window, data)
+ * records it and the window closes, so the application returns. Returns its exit status. */
+int         evox_test_run_viewer     (const char * const *args,
+                                      EvoxTestViewerSeen  seen,
+                                      gpointer            data);
+
+/* A width x height window (a reference owned by the caller) showing panel in a scrolled window,
+ * presented and drawn (within 20 s). */
+GtkWidget *evox_test_panel_window_new (GtkWidget    *panel,
+                                       int           width,
+                                       int           height);
+
 /* The first widget of `type` in widget's tree (widget itself included, depth first), or NULL. */
 GtkWidget *evox_test_find_descendant (GtkWidget    *widget,
                                       GType         type);
+
+/* The file chooser on screen: GtkFileChooserNative falls back to a dialog where there is no
+ * portal (as under xvfb-run); NULL when none is shown. */
+GtkWindow *evox_test_find_file_dialog   (void);
+/* Checks for evox_test_wait_for: a file chooser is shown; none is. */
+gboolean   evox_test_file_dialog_shown  (gpointer      unused);
+gboolean   evox_test_file_dialog_gone   (gpointer      unused);
+/* Answers the file chooser on screen as a user would: `path` typed whole into its name (its
+ * folder would change only after turns of the main loop), then `response`. */
+void       evox_test_answer_file_dialog (const char   *path,
+                                         int           response);
+
+/* The first widget named `name` (gtk_widget_set_name, or the .ui's name) in widget's tree (widget
+ * itself included, depth first), or NULL. */
+GtkWidget *evox_test_find_named      (GtkWidget    *widget,
+                                      const char   *name);
 
 /* The pixels a GtkGLArea drew last, read back from its own framebuffer: connect
  * evox_test_grab_frame to the canvas's "frame-drawn" with the EvoxTestGrab as data, clear

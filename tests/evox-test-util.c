@@ -227,6 +227,31 @@ evox_test_spawn (const char * const   *argv,
   return run;
 }
 
+EvoxTestRun
+evox_test_run_evox_va (char                **envp,
+                       GSpawnChildSetupFunc  setup,
+                       const char           *command,
+                       const char           *first,
+                       va_list               ap)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  const char *binary = g_getenv ("EVOX");
+  EvoxTestRun run;
+
+  g_assert_nonnull (binary);
+  g_ptr_array_add (args, (char *) binary);
+  if (command != NULL)
+    g_ptr_array_add (args, (char *) command);
+  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
+    g_ptr_array_add (args, (char *) a);
+  g_ptr_array_add (args, NULL);
+  run = evox_test_spawn ((const char * const *) args->pdata, envp, setup);
+  if (run.status != 0)
+    g_test_message ("evox %s: status %d: %s", command != NULL ? command : first != NULL ? first : "",
+                    run.status, run.err);
+  return run;
+}
+
 void
 evox_test_limit_file_size (gpointer user_data)
 {

@@ -45,6 +45,14 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EvoxTestRun, evox_test_run_clear)
 EvoxTestRun evox_test_spawn     (const char * const   *argv,
                                  char                **envp,
                                  GSpawnChildSetupFunc  setup);
+/* Runs $EVOX (the program under test, asserted to be set) with `command` (a subcommand; NULL:
+ * none) and the arguments from first on (NULL-terminated), envp and setup as for
+ * evox_test_spawn(); a run that fails says its status and stderr in the test log. */
+EvoxTestRun evox_test_run_evox_va (char                **envp,
+                                   GSpawnChildSetupFunc  setup,
+                                   const char           *command,
+                                   const char           *first,
+                                   va_list               ap);
 /* A setup for evox_test_spawn: files the child writes are limited to 100 kB, and a write past
  * that fails with EFBIG instead of a signal ending the child. */
 void        evox_test_limit_file_size (gpointer user_data);

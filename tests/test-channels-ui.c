@@ -73,23 +73,6 @@ not_loading (gpointer data)
   return !evox_window_is_loading (data);
 }
 
-static GtkWidget *
-find_named (GtkWidget  *widget,
-            const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_named (child, name);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* The hover readout names a voxel and the value there: the value must be the shown channel's
  * at that voxel, by the formula the file was written with. */
 static void
@@ -148,16 +131,18 @@ test_chooser (void)
   EvoxWindow *window = evox_test_open_file (path);
   EvoxDocument *document = evox_window_get_document (window);
   EvoxHistogramView *histogram = EVOX_HISTOGRAM_VIEW (evox_window_get_histogram (window));
-  GtkWidget *box = find_named (GTK_WIDGET (window), "channel-box");
-  GtkDropDown *dropdown = GTK_DROP_DOWN (find_named (GTK_WIDGET (window), "channel-dropdown"));
-  GtkLabel *label = GTK_LABEL (find_named (GTK_WIDGET (window), "channel-label"));
+  GtkWidget *box = evox_test_find_named (GTK_WIDGET (window), "channel-box");
+  GtkDropDown *dropdown =
+    GTK_DROP_DOWN (evox_test_find_named (GTK_WIDGET (window), "channel-dropdown"));
+  GtkLabel *label = GTK_LABEL (evox_test_find_named (GTK_WIDGET (window), "channel-label"));
   GListModel *model;
   double lo, hi;
 
   g_assert_cmpuint (evox_volume_get_n_channels (evox_document_get_volume (document)), ==, 3);
   g_assert_true (gtk_widget_get_visible (box));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dropdown)));
-  g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "channel-stepper")));
+  g_assert_false (gtk_widget_get_visible (evox_test_find_named (GTK_WIDGET (window),
+                                                                "channel-stepper")));
 
   /* Each channel by its label and energy. */
   model = gtk_drop_down_get_model (dropdown);
@@ -252,9 +237,9 @@ test_log_range_follows (void)
   EvoxWindow *window = evox_test_open_file (path);
   EvoxDocument *document = evox_window_get_document (window);
   GtkAdjustment *lo_adjustment =
-    gtk_range_get_adjustment (GTK_RANGE (find_named (GTK_WIDGET (window), "lo-scale")));
+    gtk_range_get_adjustment (GTK_RANGE (evox_test_find_named (GTK_WIDGET (window), "lo-scale")));
   GtkAdjustment *hi_adjustment =
-    gtk_range_get_adjustment (GTK_RANGE (find_named (GTK_WIDGET (window), "hi-scale")));
+    gtk_range_get_adjustment (GTK_RANGE (evox_test_find_named (GTK_WIDGET (window), "hi-scale")));
   double lo, hi;
 
   evox_document_set_mapping (document, EVOX_MAPPING_LOG);
@@ -296,12 +281,13 @@ test_many_channels (void)
   gtk_window_present (GTK_WINDOW (window));
   evox_document_set_volume (document, volume, "many", NULL);
 
-  stepper = find_named (GTK_WIDGET (window), "channel-stepper");
-  spin = GTK_SPIN_BUTTON (find_named (GTK_WIDGET (window), "channel-spin"));
-  label = GTK_LABEL (find_named (GTK_WIDGET (window), "channel-label"));
-  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "channel-box")));
+  stepper = evox_test_find_named (GTK_WIDGET (window), "channel-stepper");
+  spin = GTK_SPIN_BUTTON (evox_test_find_named (GTK_WIDGET (window), "channel-spin"));
+  label = GTK_LABEL (evox_test_find_named (GTK_WIDGET (window), "channel-label"));
+  g_assert_true (gtk_widget_get_visible (evox_test_find_named (GTK_WIDGET (window),
+                                                               "channel-box")));
   g_assert_true (gtk_widget_get_visible (stepper));
-  g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (window),
+  g_assert_false (gtk_widget_get_visible (evox_test_find_named (GTK_WIDGET (window),
                                                       "channel-dropdown")));
   g_assert_cmpfloat (gtk_adjustment_get_upper (gtk_spin_button_get_adjustment (spin)), ==, 299);
   gtk_spin_button_set_value (spin, 237);
@@ -317,7 +303,8 @@ test_many_channels (void)
   volume = evox_volume_new (2, 2, 1, 1, EVOX_SAMPLE_F32, &error);
   evox_volume_freeze (volume);
   evox_document_set_volume (document, volume, "one", NULL);
-  g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "channel-box")));
+  g_assert_false (gtk_widget_get_visible (evox_test_find_named (GTK_WIDGET (window),
+                                                                "channel-box")));
   evox_test_close_window (window);
 }
 
@@ -367,11 +354,11 @@ test_energy_labels (void)
 
   gtk_window_present (GTK_WINDOW (window));
   evox_document_set_volume (document, scan, "scan", NULL);
-  dropdown = GTK_DROP_DOWN (find_named (GTK_WIDGET (window), "channel-dropdown"));
-  label = GTK_LABEL (find_named (GTK_WIDGET (window), "channel-label"));
-  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "channel-stepper")));
+  dropdown = GTK_DROP_DOWN (evox_test_find_named (GTK_WIDGET (window), "channel-dropdown"));
+  label = GTK_LABEL (evox_test_find_named (GTK_WIDGET (window), "channel-label"));
+  g_assert_true (gtk_widget_get_visible (evox_test_find_named (GTK_WIDGET (window), "channel-stepper")));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (dropdown)));
-  scale = find_named (GTK_WIDGET (window), "channel-scale");
+  scale = evox_test_find_named (GTK_WIDGET (window), "channel-scale");
   g_assert_true (gtk_scale_get_draw_value (GTK_SCALE (scale)));
   /* The knob says the energy (the scale's own value label); the line under it, only where. */
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (evox_test_find_descendant (
@@ -390,7 +377,7 @@ test_energy_labels (void)
    * "8345" are energies. */
   evox_document_set_volume (document, mixed, "mixed", NULL);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dropdown)));
-  g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "channel-stepper")));
+  g_assert_false (gtk_widget_get_visible (evox_test_find_named (GTK_WIDGET (window), "channel-stepper")));
   model = gtk_drop_down_get_model (dropdown);
   g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (model), 0), ==,
                    "Mn edge · 6534 eV");
@@ -430,7 +417,8 @@ assert_features (EvoxWindow *window)
   /* A grid point without a vector. */
   g_assert_true (isnan (evox_volume_get_value (volume, 1, 1, 0, 0)));
   /* The chooser shows up for them. */
-  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "channel-box")));
+  g_assert_true (gtk_widget_get_visible (evox_test_find_named (GTK_WIDGET (window),
+                                                               "channel-box")));
 }
 
 static void
@@ -522,48 +510,24 @@ typedef struct
   gboolean seen;
 } Startup;
 
-static gboolean
-check_startup (gpointer user_data)
+static void
+record_startup (EvoxWindow *window,
+                gpointer    data)
 {
-  GApplication *app = user_data;
-  Startup *startup = g_object_get_data (G_OBJECT (app), "startup");
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
-  EvoxWindow *window;
-  EvoxVolume *volume;
+  Startup *startup = data;
+  EvoxVolume *volume = evox_document_get_volume (evox_window_get_document (window));
 
-  /* The source stays until run_viewer removes it. */
-  if (windows == NULL || startup->seen)
-    return G_SOURCE_CONTINUE;
-  window = windows->data;
-  volume = evox_document_get_volume (evox_window_get_document (window));
-  if (evox_window_is_loading (window) || volume == NULL)
-    return G_SOURCE_CONTINUE;
   startup->seen = TRUE;
   startup->n_channels = evox_volume_get_n_channels (volume);
   startup->channel = evox_document_get_channel (evox_window_get_document (window));
   startup->error = g_strdup (evox_window_get_error (window));
-  gtk_window_destroy (GTK_WINDOW (window));
-  return G_SOURCE_CONTINUE;
 }
 
 static int
 run_viewer (const char * const *args,
             Startup            *startup)
 {
-  g_autoptr (EvoxApplication) app = evox_application_new ();
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  guint id;
-  int status;
-
-  g_ptr_array_add (argv, (char *) "evox");
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
-  g_ptr_array_add (argv, NULL);
-  g_object_set_data (G_OBJECT (app), "startup", startup);
-  id = g_timeout_add (50, check_startup, app);
-  status = g_application_run (G_APPLICATION (app), (int) argv->len - 1, (char **) argv->pdata);
-  g_source_remove (id);
-  return status;
+  return evox_test_run_viewer (args, record_startup, startup);
 }
 
 static void

@@ -22,22 +22,6 @@ typedef EvoxTestRun Run;
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, evox_test_run_clear)
 
 static Run
-spawn_evox (const char  *first,
-            va_list      ap,
-            char       **envp)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  const char *binary = g_getenv ("EVOX");
-
-  g_assert_nonnull (binary);
-  g_ptr_array_add (args, (char *) binary);
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (args, (char *) a);
-  g_ptr_array_add (args, NULL);
-  return evox_test_spawn ((const char * const *) args->pdata, envp, NULL);
-}
-
-static Run
 evox (const char *first,
       ...)
 {
@@ -45,7 +29,7 @@ evox (const char *first,
   Run run;
 
   va_start (ap, first);
-  run = spawn_evox (first, ap, NULL);
+  run = evox_test_run_evox_va (NULL, NULL, NULL, first, ap);
   va_end (ap);
   return run;
 }
@@ -62,7 +46,7 @@ evox_headless (const char *first,
   envp = g_environ_unsetenv (envp, "DISPLAY");
   envp = g_environ_unsetenv (envp, "WAYLAND_DISPLAY");
   va_start (ap, first);
-  run = spawn_evox (first, ap, envp);
+  run = evox_test_run_evox_va (envp, NULL, NULL, first, ap);
   va_end (ap);
   return run;
 }

@@ -18,27 +18,6 @@
 typedef EvoxTestRun Run;
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, evox_test_run_clear)
 
-static Run
-cluster_va (GSpawnChildSetupFunc  setup,
-            const char           *first,
-            va_list               ap)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  const char *binary = g_getenv ("EVOX");
-  Run run;
-
-  g_assert_nonnull (binary);
-  g_ptr_array_add (args, (char *) binary);
-  g_ptr_array_add (args, (char *) "cluster");
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (args, (char *) a);
-  g_ptr_array_add (args, NULL);
-  run = evox_test_spawn ((const char * const *) args->pdata, NULL, setup);
-  if (run.status != 0)
-    g_test_message ("evox cluster: status %d: %s", run.status, run.err);
-  return run;
-}
-
 /* `evox cluster` with the arguments (NULL-terminated), run to its end. */
 static Run
 cluster (const char *first,
@@ -48,7 +27,7 @@ cluster (const char *first,
   Run run;
 
   va_start (ap, first);
-  run = cluster_va (NULL, first, ap);
+  run = evox_test_run_evox_va (NULL, NULL, "cluster", first, ap);
   va_end (ap);
   return run;
 }
@@ -62,7 +41,7 @@ cluster_limited (const char *first,
   Run run;
 
   va_start (ap, first);
-  run = cluster_va (evox_test_limit_file_size, first, ap);
+  run = evox_test_run_evox_va (NULL, evox_test_limit_file_size, "cluster", first, ap);
   va_end (ap);
   return run;
 }

@@ -84,15 +84,7 @@ fixture_set_up (Fixture       *fixture,
   fixture->panel = EVOX_CLUSTER_PANEL (evox_cluster_panel_new ());
   evox_cluster_panel_set_document (fixture->panel, fixture->document);
 
-  fixture->window = g_object_ref_sink (gtk_window_new ());
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 600, 1000);
-  gtk_window_set_child (GTK_WINDOW (fixture->window),
-                        gtk_scrolled_window_new ());
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (
-                                   gtk_window_get_child (GTK_WINDOW (fixture->window))),
-                                 GTK_WIDGET (fixture->panel));
-  gtk_window_present (GTK_WINDOW (fixture->window));
-  g_assert_true (evox_test_wait_for (evox_test_is_drawn, fixture->panel, 20));
+  fixture->window = evox_test_panel_window_new (GTK_WIDGET (fixture->panel), 600, 1000);
 }
 
 static void
@@ -1076,38 +1068,9 @@ test_side_width (void)
   evox_test_close_window (window);
 }
 
-/* The file chooser on screen (GtkFileChooserNative falls back to a dialog without a portal). */
-static GtkWindow *
-find_chooser (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (GTK_IS_FILE_CHOOSER (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return window;
-    }
-  return NULL;
-}
-
-static gboolean
-chooser_shown (gpointer user_data)
-{
-  return find_chooser () != NULL;
-}
-
-static gboolean
-chooser_gone (gpointer user_data)
-{
-  return find_chooser () == NULL;
-}
-
 /* Each export action opens a chooser with its title and file name; cancelling writes nothing
- * and drops the chooser. (Accepting is left out: an ACCEPT sent to the fallback dialog after
- * gtk_file_chooser_set_file wrote no file here; test_exports and test_export_plot cover the
- * writers.) */
+ * and drops the chooser; accepting writes the file chosen (test_exports and test_export_plot
+ * check what the writers write). */
 static void
 test_export_choosers (Fixture       *fixture,
                       gconstpointer  user_data)
@@ -1117,16 +1080,18 @@ test_export_choosers (Fixture       *fixture,
     { "clusters.export-stats", "Export Domain Statistics", "cluster-domains.csv" },
     { "clusters.export-plot", "Export Plot (PNG, SVG or PDF)", "cluster-curves.svg" },
   };
+  g_autofree char *dir = evox_test_tmpdir_new ();
 
   run_clusters (fixture, 2);
   for (guint i = 0; i < G_N_ELEMENTS (exports); i++)
     {
+      g_autofree char *path = g_build_filename (dir, exports[i].name, NULL);
       GtkWindow *chooser;
 
       g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel),
                                                  exports[i].action, NULL));
-      g_assert_true (evox_test_wait_for (chooser_shown, NULL, 20));
-      chooser = find_chooser ();
+      g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 20));
+      chooser = evox_test_find_file_dialog ();
       g_assert_cmpstr (gtk_window_get_title (chooser), ==, exports[i].title);
       G_GNUC_BEGIN_IGNORE_DEPRECATIONS
       g_assert_cmpstr (gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (chooser)), ==,
@@ -1134,8 +1099,18 @@ test_export_choosers (Fixture       *fixture,
       /* The response handler drops the chooser, which destroys the dialog. */
       gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
       G_GNUC_END_IGNORE_DEPRECATIONS
+      g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 20));
+      g_assert_cmpuint (evox_test_count_entries (dir), ==, i);
+
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel),
+                                                 exports[i].action, NULL));
+      evox_test_answer_file_dialog (path, GTK_RESPONSE_ACCEPT);
+      g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 20));
+      g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+      g_assert_cmpuint (evox_test_count_entries (dir), ==, i + 1);
     }
-  g_assert_true (evox_test_wait_for (chooser_gone, NULL, 20));
+  g_assert_cmpstr (evox_cluster_panel_get_error (fixture->panel), ==, "");
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 int

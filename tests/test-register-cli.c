@@ -31,26 +31,6 @@ static const double shifts[N_ENERGIES][2] = {
   { 1.80, -0.95 }, { 1.30, -0.70 }, { 0.65, -0.35 }, { 0.0, 0.0 },
 };
 
-static Run
-evox_va (const char *first,
-         va_list     ap)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  const char *binary = g_getenv ("EVOX");
-  Run run;
-
-  g_assert_nonnull (binary);
-  g_ptr_array_add (args, (char *) binary);
-  g_ptr_array_add (args, (char *) "register");
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (args, (char *) a);
-  g_ptr_array_add (args, NULL);
-  run = evox_test_spawn ((const char * const *) args->pdata, NULL, NULL);
-  if (run.status != 0)
-    g_test_message ("evox register: status %d: %s", run.status, run.err);
-  return run;
-}
-
 /* `evox register` with the arguments (NULL-terminated), run to its end. */
 static Run
 reg (const char *first,
@@ -60,7 +40,7 @@ reg (const char *first,
   Run run;
 
   va_start (ap, first);
-  run = evox_va (first, ap);
+  run = evox_test_run_evox_va (NULL, NULL, "register", first, ap);
   va_end (ap);
   return run;
 }
@@ -593,7 +573,8 @@ test_failed_write_keeps_report (void)
 
 /* The real SSRL set (two energies, 8324 and 8354 eV, each with its references), binned by 4: by
  * its scan script and as a plain list of its .xrm files, to HDF5 and a folder. What is checked is
- * what the command line adds: the energies, the reference, the report's rows, the outputs. */
+ * what the command line adds: the reader's warnings, the energies, the reference, the report's
+ * rows, the outputs. */
 static void
 test_real (void)
 {
@@ -625,6 +606,10 @@ test_real (void)
     assert_ok (&run);
     g_test_message ("%s%s", run.out, run.err);
     g_assert_nonnull (strstr (run.out, "reference: 8354.0 eV\n"));
+    /* The reader's warnings come first, a line each, as every reading subcommand says them. */
+    g_assert_true (g_str_has_prefix (run.err, "evox: warning: 4 files were matched"));
+    g_assert_nonnull (strstr (run.err, "\nevox: warning: 802 of the 806 files the script names "
+                                       "are missing"));
   }
   rows = evox_test_csv_read (qc);
   evox_test_csv_assert_header (rows, REPORT_HEADER);

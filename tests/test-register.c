@@ -406,6 +406,23 @@ check_truth (EvoxRegistration *reg,
   g_assert_cmpfloat (worst_scale, <, max_scale_error);
 }
 
+/* Registers vol, the stack of t, with options, asserting that it succeeds within max_rms of the
+ * true shifts and max_scale_error of the true scales. */
+static EvoxRegistration *
+register_checked (EvoxVolume                *vol,
+                  const EvoxRegisterOptions *options,
+                  const Truth               *t,
+                  double                     max_rms,
+                  double                     max_scale_error)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxRegistration *reg = evox_register_stack (vol, options, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  check_truth (reg, t, max_rms, max_scale_error);
+  return reg;
+}
+
 /* Energies spread over 8250..8570 eV, reference the highest; true scales the energy ratio times
  * a small factor the fit must find, sub-pixel shifts. */
 static void
@@ -445,7 +462,6 @@ test_stack_2d_fit (void)
   Truth t = { .dims = { 128, 128, 1 }, .n_blobs = 300, .noise = 0.02 };
   g_autoptr(EvoxVolume) vol = NULL;
   g_autoptr(EvoxRegistration) reg = NULL;
-  g_autoptr(GError) error = NULL;
   EvoxRegisterOptions options;
   EvoxVolume *out;
   double spacing[3];
@@ -453,9 +469,7 @@ test_stack_2d_fit (void)
   fill_truth (&t, 6, 0.005, 3.0, 21);
   vol = make_stack (&t);
   evox_register_options_init (&options);
-  reg = evox_register_stack (vol, &options, NULL, NULL, &error);
-  g_assert_no_error (error);
-  check_truth (reg, &t, 0.05, 0.001);
+  reg = register_checked (vol, &options, &t, 0.05, 0.001);
   g_assert_cmpstr (evox_registration_get_scale_mode (reg), ==, "fit");
   g_assert_cmpfloat (evox_registration_get_reference (reg)->energy_ev, ==, 8570);
   out = evox_registration_get_registered (reg);
@@ -485,16 +499,13 @@ test_stack_3d (void)
   Truth t = { .dims = { 32, 32, 32 }, .n_blobs = 120, .noise = 0.02 };
   g_autoptr(EvoxVolume) vol = NULL;
   g_autoptr(EvoxRegistration) reg = NULL;
-  g_autoptr(GError) error = NULL;
   EvoxRegisterOptions options;
 
   fill_truth (&t, 4, 0, 2.0, 31);
   vol = make_stack (&t);
   evox_register_options_init (&options);
   options.scale = EVOX_REGISTER_SCALE_ENERGY;
-  reg = evox_register_stack (vol, &options, NULL, NULL, &error);
-  g_assert_no_error (error);
-  check_truth (reg, &t, 0.05, 1e-9);
+  reg = register_checked (vol, &options, &t, 0.05, 1e-9);
   truth_clear (&t);
 }
 
@@ -505,15 +516,12 @@ test_stack_3d_fit (void)
   Truth t = { .dims = { 32, 32, 32 }, .n_blobs = 120, .noise = 0.01 };
   g_autoptr(EvoxVolume) vol = NULL;
   g_autoptr(EvoxRegistration) reg = NULL;
-  g_autoptr(GError) error = NULL;
   EvoxRegisterOptions options;
 
   fill_truth (&t, 3, 0.004, 2.0, 37);
   vol = make_stack (&t);
   evox_register_options_init (&options);
-  reg = evox_register_stack (vol, &options, NULL, NULL, &error);
-  g_assert_no_error (error);
-  check_truth (reg, &t, 0.05, 0.001);
+  reg = register_checked (vol, &options, &t, 0.05, 0.001);
   truth_clear (&t);
 }
 
@@ -531,9 +539,7 @@ test_stack_edge (void)
   fill_truth (&t, 8, 0.004, 3.0, 41);
   vol = make_stack (&t);
   evox_register_options_init (&options);
-  reg = evox_register_stack (vol, &options, NULL, NULL, &error);
-  g_assert_no_error (error);
-  check_truth (reg, &t, 0.05, 0.001);
+  reg = register_checked (vol, &options, &t, 0.05, 0.001);
   truth_clear (&t);
 }
 
@@ -546,7 +552,6 @@ test_stack_chain_drift (void)
   Truth t = { .dims = { 64, 64, 1 }, .n_blobs = 100, .noise = 0.05 };
   g_autoptr(EvoxVolume) vol = NULL;
   g_autoptr(EvoxRegistration) reg = NULL;
-  g_autoptr(GError) error = NULL;
   EvoxRegisterOptions options;
   double far_error = 0;
   guint n_anchors = 0;
@@ -562,9 +567,7 @@ test_stack_chain_drift (void)
   evox_register_options_init (&options);
   options.scale = EVOX_REGISTER_SCALE_NONE;
   options.anchor_step = 4;
-  reg = evox_register_stack (vol, &options, NULL, NULL, &error);
-  g_assert_no_error (error);
-  check_truth (reg, &t, 0.05, 1e-12);
+  reg = register_checked (vol, &options, &t, 0.05, 1e-12);
   for (guint k = 0; k < 4; k++)
     {
       const EvoxRegistrationEntry *e = entry_for (reg, t.energy[k]);
@@ -593,7 +596,6 @@ test_stack_flagged (void)
   Truth t = { .dims = { 64, 64, 1 }, .n_blobs = 100, .noise = 0.01 };
   g_autoptr(EvoxVolume) vol = NULL;
   g_autoptr(EvoxRegistration) reg = NULL;
-  g_autoptr(GError) error = NULL;
   EvoxRegisterOptions options;
 
   fill_truth (&t, 12, 0, 0, 1);
@@ -607,9 +609,7 @@ test_stack_flagged (void)
   vol = make_stack (&t);
   evox_register_options_init (&options);
   options.scale = EVOX_REGISTER_SCALE_ENERGY;
-  reg = evox_register_stack (vol, &options, NULL, NULL, &error);
-  g_assert_no_error (error);
-  check_truth (reg, &t, 0.05, 1e-9);
+  reg = register_checked (vol, &options, &t, 0.05, 1e-9);
   for (guint k = 0; k < t.n; k++)
     g_assert_cmpint (entry_for (reg, t.energy[k])->flagged, ==, k == 5);
   g_assert_cmpuint (evox_registration_get_n_flagged (reg), ==, 1);
@@ -624,7 +624,6 @@ test_stack_flag_floor (void)
   Truth t = { .dims = { 64, 64, 1 }, .n_blobs = 100, .noise = 0.03 };
   g_autoptr(EvoxVolume) vol = NULL;
   g_autoptr(EvoxRegistration) reg = NULL;
-  g_autoptr(GError) error = NULL;
   EvoxRegisterOptions options;
   gboolean varied = FALSE;
 
@@ -639,9 +638,7 @@ test_stack_flag_floor (void)
   vol = make_stack (&t);
   evox_register_options_init (&options);
   options.scale = EVOX_REGISTER_SCALE_NONE;
-  reg = evox_register_stack (vol, &options, NULL, NULL, &error);
-  g_assert_no_error (error);
-  check_truth (reg, &t, 0.05, 1e-12);
+  reg = register_checked (vol, &options, &t, 0.05, 1e-12);
   for (guint k = 0; k + 1 < t.n; k++)
     {
       const EvoxRegistrationEntry *e = entry_for (reg, t.energy[k]);
@@ -662,7 +659,6 @@ test_stack_reference_exclude (void)
   Truth t = { .dims = { 64, 64, 1 }, .n_blobs = 100, .noise = 0.01 };
   g_autoptr(EvoxVolume) vol = NULL;
   g_autoptr(EvoxRegistration) reg = NULL;
-  g_autoptr(GError) error = NULL;
   EvoxRegisterOptions options;
   const double exclude[] = { 8410.02 };
   EvoxVolume *out;
@@ -685,9 +681,7 @@ test_stack_reference_exclude (void)
   options.exclude_ev = exclude;
   options.n_exclude = 1;
   options.scale = EVOX_REGISTER_SCALE_ENERGY;
-  reg = evox_register_stack (vol, &options, NULL, NULL, &error);
-  g_assert_no_error (error);
-  check_truth (reg, &t, 0.05, 1e-9);
+  reg = register_checked (vol, &options, &t, 0.05, 1e-9);
   ref = evox_registration_get_reference (reg);
   g_assert_cmpfloat (ref->energy_ev, ==, 8490);
   g_assert_cmpfloat (ref->scale, ==, 1);
@@ -734,9 +728,7 @@ test_stack_u16 (void)
   evox_volume_freeze (vol);
   evox_register_options_init (&options);
   options.scale = EVOX_REGISTER_SCALE_ENERGY;
-  reg = evox_register_stack (vol, &options, NULL, NULL, &error);
-  g_assert_no_error (error);
-  check_truth (reg, &t, 0.05, 1e-9);
+  reg = register_checked (vol, &options, &t, 0.05, 1e-9);
   out = evox_registration_get_registered (reg);
   g_assert_cmpint (evox_volume_get_sample_type (out), ==, EVOX_SAMPLE_F32);
   g_assert_cmpstr (evox_volume_get_channel_quantity (out, 1), ==, "transmission");

@@ -21,6 +21,7 @@
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-spectrum-panel.h"
+#include "evox-ui-util.h"
 #include "evox-window.h"
 
 /* Table columns, in the page's order. */
@@ -155,14 +156,7 @@ fixture_set_up (Fixture       *fixture,
   _evox_registration_panel_set_runner (fixture->panel, fake_run, fake_finish);
   evox_registration_panel_set_document (fixture->panel, fixture->document);
 
-  fixture->window = g_object_ref_sink (gtk_window_new ());
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 420, 1000);
-  gtk_window_set_child (GTK_WINDOW (fixture->window), gtk_scrolled_window_new ());
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (
-                                   gtk_window_get_child (GTK_WINDOW (fixture->window))),
-                                 GTK_WIDGET (fixture->panel));
-  gtk_window_present (GTK_WINDOW (fixture->window));
-  g_assert_true (evox_test_wait_for (evox_test_is_drawn, fixture->panel, 20));
+  fixture->window = evox_test_panel_window_new (GTK_WIDGET (fixture->panel), 420, 1000);
 }
 
 static void
@@ -578,6 +572,119 @@ test_save_report (Fixture       *fixture,
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The save dialog of the panels (_evox_save_chooser_new), answered as a user would: Accept saves
+ * to the chosen path and the window shows it saved; a failure goes to the panel's error line as
+ * "Could not save PATH: why"; Cancel saves nothing; each dialog goes once answered. */
+typedef struct
+{
+  guint    saves;
+  char    *path;
+  char    *error;
+  gboolean fail;
+} SaveRecord;
+
+static gboolean
+record_save (GtkWidget   *owner,
+             const char  *path,
+             gpointer     user_data,
+             GError     **error)
+{
+  SaveRecord *record = user_data;
+
+  record->saves++;
+  g_free (record->path);
+  record->path = g_strdup (path);
+  if (record->fail)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED, "no room");
+      return FALSE;
+    }
+  return evox_registration_panel_save_report (EVOX_REGISTRATION_PANEL (owner), path, TRUE,
+                                              error);
+}
+
+static SaveRecord *save_record;
+
+static void
+record_error (GtkWidget  *owner,
+              const char *message)
+{
+  g_free (save_record->error);
+  save_record->error = g_strdup (message);
+}
+
+static gboolean
+weak_ref_gone (gpointer data)
+{
+  g_autoptr(GObject) object = g_weak_ref_get (data);
+
+  return object == NULL;
+}
+
+static void
+answer_save_chooser (GtkWidget  *owner,
+                     const char *path,
+                     int         response)
+{
+  GtkFileChooserNative *chooser =
+    _evox_save_chooser_new (owner, "Save", "_Save", "report.csv", record_save, save_record,
+                            "Could not save %s: %s", record_error);
+  GWeakRef gone;
+
+  g_weak_ref_init (&gone, chooser);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  evox_test_answer_file_dialog (path, response);
+  g_assert_true (evox_test_wait_for (weak_ref_gone, &gone, 10));
+  g_weak_ref_clear (&gone);
+}
+
+static void
+test_save_chooser (void)
+{
+  g_autoptr(EvoxVolume) raw = NULL;
+  g_autoptr(EvoxRegistration) registration = evox_test_registration_new (24, 20, 5, &raw);
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  EvoxDocument *document = evox_window_get_document (window);
+  GtkWidget *panel = evox_window_get_registration_panel (window);
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "qc.csv", NULL);
+  g_autofree char *other = g_build_filename (dir, "other.csv", NULL);
+  g_autofree char *expected = NULL;
+  SaveRecord record = { 0 };
+  g_autoptr(GPtrArray) rows = NULL;
+
+  save_record = &record;
+  gtk_window_present (GTK_WINDOW (window));
+  evox_document_set_volume (document, raw, "XANES stack", NULL);
+  g_assert_true (evox_document_set_registration (document, registration));
+
+  answer_save_chooser (panel, path, GTK_RESPONSE_ACCEPT);
+  g_assert_cmpuint (record.saves, ==, 1);
+  g_assert_cmpstr (record.path, ==, path);
+  g_assert_null (record.error);
+  g_assert_cmpstr (evox_window_get_saved_path (window), ==, path);
+  rows = evox_test_csv_read (path);
+  g_assert_cmpuint (rows->len, ==, 1 + EVOX_TEST_REG_N);
+
+  answer_save_chooser (panel, other, GTK_RESPONSE_CANCEL);
+  g_assert_cmpuint (record.saves, ==, 1);
+  g_assert_false (g_file_test (other, G_FILE_TEST_EXISTS));
+
+  record.fail = TRUE;
+  answer_save_chooser (panel, other, GTK_RESPONSE_ACCEPT);
+  g_assert_cmpuint (record.saves, ==, 2);
+  expected = g_strdup_printf ("Could not save %s: no room", other);
+  g_assert_cmpstr (record.error, ==, expected);
+  /* The window still shows the file saved before. */
+  g_assert_cmpstr (evox_window_get_saved_path (window), ==, path);
+
+  save_record = NULL;
+  g_free (record.path);
+  g_free (record.error);
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* The window: the page is in the side stack, the Raw/Registered switch appears with a
  * registration and swaps the canvas's volume, which draws again; closing the window mid-run
  * cancels the run. */
@@ -818,6 +925,7 @@ main (int    argc,
               fixture_tear_down);
   g_test_add ("/Evox/RegistrationPanel/save-report", Fixture, NULL, fixture_set_up,
               test_save_report, fixture_tear_down);
+  g_test_add_func ("/Evox/RegistrationPanel/save-chooser", test_save_chooser);
   g_test_add_func ("/Evox/RegistrationPanel/window", test_window);
   g_test_add_func ("/Evox/RegistrationPanel/real-run", test_real_run);
   return g_test_run ();

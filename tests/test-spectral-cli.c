@@ -16,18 +16,13 @@ run_evox (char       **envp,
           const char  *first,
           ...)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  const char *binary = g_getenv ("EVOX");
   va_list ap;
+  EvoxTestRun run;
 
-  g_assert_nonnull (binary);
-  g_ptr_array_add (args, (char *) binary);
   va_start (ap, first);
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (args, (char *) a);
+  run = evox_test_run_evox_va (envp, NULL, NULL, first, ap);
   va_end (ap);
-  g_ptr_array_add (args, NULL);
-  return evox_test_spawn ((const char * const *) args->pdata, envp, NULL);
+  return run;
 }
 
 static void

@@ -189,6 +189,19 @@ test_parse_script (void)
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
   g_assert_nonnull (strstr (error->message, "line 2"));
   g_assert_nonnull (strstr (error->message, path));
+
+  /* A NUL byte: not a text, refused as a whole. */
+  {
+    static const char binary[] = "sete 8250.0\n\0collect a_ref_1eV.xrm\n";
+
+    g_clear_error (&error);
+    g_assert_true (g_file_set_contents (path, binary, sizeof binary - 1, NULL));
+    images = _evox_spectral_parse_script (path, &error);
+    g_assert_null (images);
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
+    g_assert_nonnull (strstr (error->message, "not a scan script (a NUL byte in the text)"));
+    g_assert_nonnull (strstr (error->message, path));
+  }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -431,6 +444,13 @@ test_tiff_energies (void)
   assert_refused (stack, 1, EVOX_ERROR_INVALID_DATA, energies, "2 energies", "3 pages", NULL);
   write_text (energies, "8324\n8354\nkeV\n");
   assert_refused (stack, 1, EVOX_ERROR_INVALID_DATA, energies, "line 3", NULL);
+  {
+    static const char binary[] = "8324\n8354\n\0" "8340\n";
+
+    g_assert_true (g_file_set_contents (energies, binary, sizeof binary - 1, NULL));
+    assert_refused (stack, 1, EVOX_ERROR_INVALID_DATA, energies,
+                    "not a text file of energies (a NUL byte)", NULL);
+  }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 

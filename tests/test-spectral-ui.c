@@ -24,49 +24,25 @@ typedef struct
   char     *error;
 } Startup;
 
-static gboolean
-check_startup (gpointer user_data)
+static void
+record_startup (EvoxWindow *window,
+                gpointer    data)
 {
-  GApplication *app = user_data;
-  Startup *startup = g_object_get_data (G_OBJECT (app), "startup");
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
-  EvoxWindow *window;
-  EvoxVolume *volume;
+  Startup *startup = data;
+  EvoxVolume *volume = evox_document_get_volume (evox_window_get_document (window));
 
-  if (windows == NULL || startup->seen)
-    return G_SOURCE_CONTINUE;
-  window = windows->data;
-  volume = evox_document_get_volume (evox_window_get_document (window));
-  if (evox_window_is_loading (window) || volume == NULL)
-    return G_SOURCE_CONTINUE;
   startup->seen = TRUE;
   evox_volume_get_dims (volume, startup->dims);
   startup->n_channels = evox_volume_get_n_channels (volume);
   startup->first_value = evox_volume_get_value (volume, 0, 0, 0, 0);
   startup->error = g_strdup (evox_window_get_error (window));
-  gtk_window_destroy (GTK_WINDOW (window));
-  return G_SOURCE_CONTINUE;
 }
 
-/* The viewer's command line, run in this process as main() runs it. */
 static int
 run_viewer (const char * const *args,
             Startup            *startup)
 {
-  g_autoptr (EvoxApplication) app = evox_application_new ();
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  guint id;
-  int status;
-
-  g_ptr_array_add (argv, (char *) "evox");
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
-  g_ptr_array_add (argv, NULL);
-  g_object_set_data (G_OBJECT (app), "startup", startup);
-  id = g_timeout_add (50, check_startup, app);
-  status = g_application_run (G_APPLICATION (app), (int) argv->len - 1, (char **) argv->pdata);
-  g_source_remove (id);
-  return status;
+  return evox_test_run_viewer (args, record_startup, startup);
 }
 
 /* Two per-energy 6 x 4 images, value x + 6 y (+ 100 for the second); --bin 2 gives 3 x 2 means,

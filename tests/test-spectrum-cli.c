@@ -72,22 +72,12 @@ static EvoxTestRun
 spectrum (const char *first,
           ...)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  const char *binary = g_getenv ("EVOX");
   va_list ap;
   EvoxTestRun run;
 
-  g_assert_nonnull (binary);
-  g_ptr_array_add (args, (char *) binary);
-  g_ptr_array_add (args, (char *) "spectrum");
   va_start (ap, first);
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (args, (char *) a);
+  run = evox_test_run_evox_va (NULL, NULL, "spectrum", first, ap);
   va_end (ap);
-  g_ptr_array_add (args, NULL);
-  run = evox_test_spawn ((const char * const *) args->pdata, NULL, NULL);
-  if (run.status != 0)
-    g_test_message ("evox spectrum: status %d: %s", run.status, run.err);
   return run;
 }
 

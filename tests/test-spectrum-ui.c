@@ -88,23 +88,6 @@ write_stack (const char *dir)
   return path;
 }
 
-static GtkWidget *
-find_named (GtkWidget  *widget,
-            const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_named (child, name);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* Brute-force mean, population std and count over the voxels where in (x, y). */
 static void
 brute (guint            c,
@@ -216,8 +199,8 @@ test_spectra (void)
   EvoxCanvas *canvas = EVOX_CANVAS (evox_window_get_canvas (window));
   EvoxSpectrumPanel *panel = EVOX_SPECTRUM_PANEL (evox_window_get_spectrum_panel (window));
   EvoxHistogramView *histogram = EVOX_HISTOGRAM_VIEW (evox_window_get_histogram (window));
-  GtkWidget *scale = find_named (GTK_WIDGET (window), "channel-scale");
-  GtkLabel *channel_label = GTK_LABEL (find_named (GTK_WIDGET (window), "channel-label"));
+  GtkWidget *scale = evox_test_find_named (GTK_WIDGET (window), "channel-scale");
+  GtkLabel *channel_label = GTK_LABEL (evox_test_find_named (GTK_WIDGET (window), "channel-label"));
   GtkStack *stack = GTK_STACK (gtk_widget_get_ancestor (GTK_WIDGET (panel), GTK_TYPE_STACK));
   EvoxPlot *plot = EVOX_PLOT (_evox_spectrum_panel_get_plot (panel));
   const EvoxSpectrum *hovered;
@@ -229,8 +212,9 @@ test_spectra (void)
 
   /* An energy scan: a slider over the energies (no drop-down), the label saying the eV. */
   g_assert_true (evox_spectrum_panel_get_spectral (panel));
-  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "channel-stepper")));
-  g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (window),
+  g_assert_true (gtk_widget_get_visible (evox_test_find_named (GTK_WIDGET (window),
+                                                               "channel-stepper")));
+  g_assert_false (gtk_widget_get_visible (evox_test_find_named (GTK_WIDGET (window),
                                                       "channel-dropdown")));
   g_assert_true (gtk_scale_get_draw_value (GTK_SCALE (scale)));
   gtk_range_set_value (GTK_RANGE (scale), 3);
@@ -289,12 +273,13 @@ test_spectra (void)
     guint b[4], z0, z1;
     gboolean region;
 
-    g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "region-tool")));
+    g_assert_true (gtk_widget_get_visible (evox_test_find_named (GTK_WIDGET (window),
+                                                                 "region-tool")));
     evox_canvas_set_region_tool (canvas, TRUE);
     g_object_get (measure, "region-tool", &region, NULL);
     g_assert_true (region);
     g_assert_true (gtk_toggle_button_get_active (
-      GTK_TOGGLE_BUTTON (find_named (GTK_WIDGET (panel), "spectrum-region"))));
+      GTK_TOGGLE_BUTTON (evox_test_find_named (GTK_WIDGET (panel), "spectrum-region"))));
     g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, cx - 60, cy - 40, cx + 30,
                                        cy + 50), ==, EVOX_DRAG_REGION);
     wait_pinned (panel, 2);
@@ -449,7 +434,8 @@ test_spectra (void)
     g_assert_false (gtk_stack_page_get_visible (gtk_stack_get_page (
       stack, gtk_stack_get_child_by_name (stack, "spectra"))));
     /* Nor is the Region tool offered on the Measure page, and it is off. */
-    g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "region-tool")));
+    g_assert_false (gtk_widget_get_visible (evox_test_find_named (GTK_WIDGET (window),
+                                                                  "region-tool")));
     g_assert_false (evox_canvas_get_region_tool (canvas));
   }
 

@@ -606,6 +606,7 @@ test_bin (void)
   g_assert_null (volume);
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
   g_assert_nonnull (strstr (error->message, "bin.txrm"));
+  g_assert_nonnull (strstr (error->message, "--bin 6 is larger than its 5 x 5 images"));
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 

@@ -10,7 +10,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "evox-cli-private.h"
 #include "evox-cluster-csv.h"
@@ -79,15 +78,6 @@ options_clear (Options *o)
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
-
-static gboolean
-has_suffix_nocase (const char *path,
-                   const char *suffix)
-{
-  gsize lp = strlen (path), ls = strlen (suffix);
-
-  return lp > ls && g_ascii_strcasecmp (path + lp - ls, suffix) == 0;
-}
 
 /* --k N (1..65535) or --k auto[:KMAX] (KMAX 2..1000). */
 static gboolean
@@ -448,37 +438,23 @@ add_write (GArray      *writes,
   g_array_append_val (writes, write);
 }
 
-/* The job in a worker thread while this one shows its stage on a terminal. */
 typedef struct
 {
   EvoxVolume                 **volumes;
   guint                        n_volumes;
   const EvoxClusteringParams  *params;
   gboolean                     sweep;
-  EvoxProgress                *progress;
-  GMainLoop                   *loop;
-  EvoxClusteringResult        *result;
-  GError                      *error;
 } Job;
 
-static gboolean
-job_done (gpointer user_data)
-{
-  Job *job = user_data;
-
-  g_main_loop_quit (job->loop);
-  return G_SOURCE_REMOVE;
-}
-
 static gpointer
-job_thread (gpointer user_data)
+cluster_job (gpointer       data,
+             EvoxProgress  *progress,
+             GError       **error)
 {
-  Job *job = user_data;
+  Job *job = data;
 
-  job->result = evox_clustering_run (job->volumes, job->n_volumes, job->params, job->sweep,
-                                     job->progress, NULL, &job->error);
-  g_idle_add (job_done, job);
-  return NULL;
+  return evox_clustering_run (job->volumes, job->n_volumes, job->params, job->sweep, progress,
+                              NULL, error);
 }
 
 /* On a terminal the stages show on stderr while the job runs; otherwise stderr stays for
@@ -490,26 +466,9 @@ run_clustering (EvoxVolume                 **volumes,
                 gboolean                     sweep,
                 GError                     **error)
 {
-  g_autoptr(EvoxProgress) progress = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
-  GThread *thread;
-  Job job;
-  guint timer;
+  Job job = { volumes, n_volumes, params, sweep };
 
-  if (!isatty (STDERR_FILENO))
-    return evox_clustering_run (volumes, n_volumes, params, sweep, NULL, NULL, error);
-
-  progress = evox_progress_new ();
-  loop = g_main_loop_new (NULL, FALSE);
-  job = (Job) { volumes, n_volumes, params, sweep, progress, loop, NULL, NULL };
-  thread = g_thread_new ("evox-cluster", job_thread, &job);
-  timer = _evox_cli_progress_start (progress, _("Clustering"));
-  g_main_loop_run (loop);
-  g_thread_join (thread);
-  _evox_cli_progress_stop (timer);
-  if (job.result == NULL)
-    g_propagate_error (error, job.error);
-  return job.result;
+  return _evox_cli_run_with_progress (cluster_job, &job, "evox-cluster", _("Clustering"), error);
 }
 
 /* Options whose values are words or numbers, before any volume is read. */
@@ -540,7 +499,8 @@ parse_values (const Options  *o,
     params->features = EVOX_FEATURES_CHANNELS;
   else if (g_str_equal (o->features, "local"))
     params->features = EVOX_FEATURES_LOCAL;
-  else if (has_suffix_nocase (o->features, ".npy") || has_suffix_nocase (o->features, ".csv"))
+  else if (_evox_cli_has_suffix_nocase (o->features, ".npy") ||
+           _evox_cli_has_suffix_nocase (o->features, ".csv"))
     request->feature_file = o->features;
   else
     {
@@ -548,7 +508,7 @@ parse_values (const Options  *o,
                                        "FILE.csv, not '%s'", o->features);
       return FALSE;
     }
-  if (request->feature_file != NULL && has_suffix_nocase (o->features, ".npy") &&
+  if (request->feature_file != NULL && _evox_cli_has_suffix_nocase (o->features, ".npy") &&
       o->coords == NULL)
     {
       *status = _evox_cli_usage_error (NULL, "--features %s needs --coords FILE.npy, the voxel "
@@ -556,8 +516,8 @@ parse_values (const Options  *o,
       return FALSE;
     }
   if (o->coords != NULL &&
-      (request->feature_file == NULL || !has_suffix_nocase (o->features, ".npy") ||
-       !has_suffix_nocase (o->coords, ".npy")))
+      (request->feature_file == NULL || !_evox_cli_has_suffix_nocase (o->features, ".npy") ||
+       !_evox_cli_has_suffix_nocase (o->coords, ".npy")))
     {
       *status = _evox_cli_usage_error (NULL, "--coords is a .npy matrix for --features "
                                        "FILE.npy (a CSV of features holds its x, y[, z] "

@@ -50,6 +50,12 @@ int          _evox_cli_error          (int             status,
 int          _evox_cli_error_status   (const GError   *error);
 /* _evox_cli_error() of the error's message with its status. */
 int          _evox_cli_input_error    (const GError   *error);
+/* What a reader left out or guessed ("spectral_warnings"), one line each on stderr, so batch
+ * logs keep them beside the command's output. */
+void         _evox_cli_print_load_warnings (EvoxVolume *volume);
+/* Whether path ends in suffix (ASCII case ignored) after at least one other character. */
+gboolean     _evox_cli_has_suffix_nocase (const char *path,
+                                          const char *suffix);
 /* A plain decimal (digits only, no sign or spaces) from min to max. */
 gboolean     _evox_cli_parse_int      (const char     *text,
                                        gint64          min,
@@ -83,6 +89,20 @@ gboolean     _evox_cli_check_outputs  (const EvoxCliOutput *outputs,
 guint        _evox_cli_progress_start (EvoxProgress   *progress,
                                        const char     *fallback);
 void         _evox_cli_progress_stop  (guint           source);
+
+/* A job for _evox_cli_run_with_progress(): the result (NULL with error set on failure) of data,
+ * reporting to progress (NULL when nothing shows it). */
+typedef gpointer (*EvoxCliWorkFunc) (gpointer       data,
+                                     EvoxProgress  *progress,
+                                     GError       **error);
+/* Runs work (data): on a terminal in a worker thread named thread_name while this one shows its
+ * progress line (fallback as for _evox_cli_progress_start); elsewhere right here, without
+ * progress. Returns what work returned. */
+gpointer     _evox_cli_run_with_progress (EvoxCliWorkFunc   work,
+                                          gpointer          data,
+                                          const char       *thread_name,
+                                          const char       *fallback,
+                                          GError          **error);
 
 const char  *_evox_cli_suggest_command (const char *name);
 

@@ -82,15 +82,6 @@ request_clear (Request *request)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Request, request_clear)
 
-static gboolean
-has_suffix_nocase (const char *path,
-                   const char *suffix)
-{
-  gsize lp = strlen (path), ls = strlen (suffix);
-
-  return lp > ls && g_ascii_strcasecmp (path + lp - ls, suffix) == 0;
-}
-
 /* A positive energy in eV as typed: plain decimal, no unit; spaces around it (after a comma of
  * --exclude) are dropped in place. */
 static gboolean
@@ -269,13 +260,13 @@ parse_output (Options  *o,
           return FALSE;
         }
     }
-  else if (has_suffix_nocase (out, ".h5") || has_suffix_nocase (out, ".hdf5"))
+  else if (_evox_cli_has_suffix_nocase (out, ".h5") || _evox_cli_has_suffix_nocase (out, ".hdf5"))
     {
       request->kind = OUTPUT_HDF5;
       output = (EvoxCliOutput) { "-o", out };
       g_array_append_val (outputs, output);
     }
-  else if (has_suffix_nocase (out, ".tif") || has_suffix_nocase (out, ".tiff"))
+  else if (_evox_cli_has_suffix_nocase (out, ".tif") || _evox_cli_has_suffix_nocase (out, ".tiff"))
     {
       request->kind = OUTPUT_TIFF_STACK;
       request->energies = evox_spectral_energies_path (out);
@@ -313,7 +304,7 @@ check_inputs (Request *request,
   if (request->n_inputs > 1)
     {
       for (guint i = 0; i < request->n_inputs; i++)
-        if (!has_suffix_nocase (request->inputs[i], ".xrm"))
+        if (!_evox_cli_has_suffix_nocase (request->inputs[i], ".xrm"))
           {
             *status = _evox_cli_usage_error (NULL, "several IN must be .xrm files of one stack "
                                              "(give any other stack as one file or folder): "
@@ -498,62 +489,32 @@ check_folder_files (Request    *request,
   return TRUE;
 }
 
-/* The registration in a worker thread while this one shows its stage on a terminal. */
 typedef struct
 {
   EvoxVolume                *volume;
   const EvoxRegisterOptions *options;
-  EvoxProgress              *progress;
-  GMainLoop                 *loop;
-  EvoxRegistration          *result;
-  GError                    *error;
 } Job;
 
-static gboolean
-job_done (gpointer user_data)
-{
-  Job *job = user_data;
-
-  g_main_loop_quit (job->loop);
-  return G_SOURCE_REMOVE;
-}
-
 static gpointer
-job_thread (gpointer user_data)
+register_job (gpointer       data,
+              EvoxProgress  *progress,
+              GError       **error)
 {
-  Job *job = user_data;
+  Job *job = data;
 
-  job->result = evox_register_stack (job->volume, job->options, job->progress, NULL,
-                                     &job->error);
-  g_idle_add (job_done, job);
-  return NULL;
+  return evox_register_stack (job->volume, job->options, progress, NULL, error);
 }
 
+/* On a terminal the stages show on stderr while the registration runs. */
 static EvoxRegistration *
 run_registration (EvoxVolume                *volume,
                   const EvoxRegisterOptions *options,
                   GError                   **error)
 {
-  g_autoptr(EvoxProgress) progress = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
-  GThread *thread;
-  Job job;
-  guint timer;
+  Job job = { volume, options };
 
-  if (!isatty (STDERR_FILENO))
-    return evox_register_stack (volume, options, NULL, NULL, error);
-
-  progress = evox_progress_new ();
-  loop = g_main_loop_new (NULL, FALSE);
-  job = (Job) { volume, options, progress, loop, NULL, NULL };
-  thread = g_thread_new ("evox-register", job_thread, &job);
-  timer = _evox_cli_progress_start (progress, _("Registering"));
-  g_main_loop_run (loop);
-  g_thread_join (thread);
-  _evox_cli_progress_stop (timer);
-  if (job.result == NULL)
-    g_propagate_error (error, job.error);
-  return job.result;
+  return _evox_cli_run_with_progress (register_job, &job, "evox-register", _("Registering"),
+                                      error);
 }
 
 static gboolean
@@ -712,22 +673,6 @@ print_summary (EvoxRegistration *registration,
   printf ("flagged: %u of %u\n", n_flagged, n_registered);
 }
 
-/* What the readers left out (missing files, energies without images) is said once, before the
- * work, so a user can stop a run on the wrong data. */
-static void
-print_reader_warnings (EvoxVolume *volume)
-{
-  const char *warnings = evox_volume_get_metadata (volume, "spectral_warnings");
-  g_auto(GStrv) lines = NULL;
-
-  if (warnings == NULL)
-    return;
-  lines = g_strsplit (warnings, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (lines[i][0] != '\0')
-      fprintf (stderr, "evox: warning: %s\n", lines[i]);
-}
-
 int
 _evox_cli_register (int    argc,
                     char **argv)
@@ -791,7 +736,9 @@ _evox_cli_register (int    argc,
   if (request.kind == OUTPUT_TIFF_FOLDER &&
       !check_folder_files (&request, volume, o.force, &status))
     return status;
-  print_reader_warnings (volume);
+  /* What the readers left out (missing files, energies without images) is said before the
+   * work, so a user can stop a run on the wrong data. */
+  _evox_cli_print_load_warnings (volume);
 
   registration = run_registration (volume, &request.options, &error);
   if (registration == NULL)

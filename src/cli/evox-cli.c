@@ -349,6 +349,65 @@ _evox_cli_progress_stop (guint source)
   fflush (stderr);
 }
 
+typedef struct
+{
+  EvoxCliWorkFunc  work;
+  gpointer         data;
+  EvoxProgress    *progress;
+  GMainLoop       *loop;
+  gpointer         result;
+  GError          *error;
+} Worker;
+
+static gboolean
+worker_done (gpointer user_data)
+{
+  Worker *worker = user_data;
+
+  g_main_loop_quit (worker->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+worker_thread (gpointer user_data)
+{
+  Worker *worker = user_data;
+
+  worker->result = worker->work (worker->data, worker->progress, &worker->error);
+  g_idle_add (worker_done, worker);
+  return NULL;
+}
+
+gpointer
+_evox_cli_run_with_progress (EvoxCliWorkFunc   work,
+                             gpointer          data,
+                             const char       *thread_name,
+                             const char       *fallback,
+                             GError          **error)
+{
+  g_autoptr(EvoxProgress) progress = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  GThread *thread;
+  Worker worker;
+  guint timer;
+
+  /* Off a terminal stderr stays for errors. */
+  if (!isatty (STDERR_FILENO))
+    return work (data, NULL, error);
+
+  progress = evox_progress_new ();
+  loop = g_main_loop_new (NULL, FALSE);
+  worker = (Worker) { work, data, progress, loop, NULL, NULL };
+  thread = g_thread_new (thread_name, worker_thread, &worker);
+  timer = _evox_cli_progress_start (progress, fallback);
+  g_main_loop_run (loop);
+  g_thread_join (thread);
+  _evox_cli_progress_stop (timer);
+  if (worker.result == NULL)
+    g_propagate_error (error, worker.error);
+  return worker.result;
+}
+
 int
 _evox_cli_error (int         status,
                  const char *format,
@@ -447,6 +506,15 @@ _evox_cli_input_error (const GError *error)
 }
 
 gboolean
+_evox_cli_has_suffix_nocase (const char *path,
+                             const char *suffix)
+{
+  gsize lp = strlen (path), ls = strlen (suffix);
+
+  return lp > ls && g_ascii_strcasecmp (path + lp - ls, suffix) == 0;
+}
+
+gboolean
 _evox_cli_parse_int (const char *text,
                      gint64      min,
                      gint64      max,
@@ -504,10 +572,8 @@ first_ssrm_option (const EvoxCliInput *input,
   return NULL;
 }
 
-/* What a reader left out or guessed ("spectral_warnings"), one line each on stderr, so batch
- * logs keep them beside the command's output. */
-static void
-print_load_warnings (EvoxVolume *volume)
+void
+_evox_cli_print_load_warnings (EvoxVolume *volume)
 {
   const char *warnings = evox_volume_get_metadata (volume, "spectral_warnings");
   g_auto(GStrv) lines = NULL;
@@ -634,7 +700,7 @@ _evox_cli_input_load (EvoxCliInput *input,
       *status = error != NULL ? _evox_cli_input_error (error) : EVOX_EXIT_INPUT;
       return NULL;
     }
-  print_load_warnings (volume);
+  _evox_cli_print_load_warnings (volume);
 
   if (ssrm)
     {

@@ -5,13 +5,9 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <glib/gstdio.h>
 #include <hdf5.h>
 
 #include "evox-hdf5.h"
@@ -1609,6 +1605,25 @@ write_file (EvoxVolume    *volume,
   return TRUE;
 }
 
+/* What evox_hdf5_write hands to the temporary's writer. */
+typedef struct
+{
+  EvoxVolume   *volume;
+  EvoxProgress *progress;
+  GCancellable *cancellable;
+} WriteJob;
+
+static gboolean
+write_temporary (const char  *tmp_path,
+                 const char  *path,
+                 gpointer     user_data,
+                 GError     **error)
+{
+  WriteJob *job = user_data;
+
+  return write_file (job->volume, tmp_path, path, job->progress, job->cancellable, error);
+}
+
 gboolean
 evox_hdf5_write (EvoxVolume    *volume,
                  const char    *path,
@@ -1617,51 +1632,12 @@ evox_hdf5_write (EvoxVolume    *volume,
                  GCancellable  *cancellable,
                  GError       **error)
 {
-  g_autofree char *dir = NULL;
-  g_autofree char *base = NULL;
-  g_autofree char *tmp_path = NULL;
-  int fd;
+  WriteJob job = { volume, progress, cancellable };
 
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   quiet ();
-  if (!force && g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_autofree char *display = g_filename_display_name (path);
-
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS,
-                   "%s already exists; choose another name or allow overwriting", display);
-      return FALSE;
-    }
-  /* A hidden temporary beside the target, so the rename stays on one file system. */
-  dir = g_path_get_dirname (path);
-  base = g_path_get_basename (path);
-  {
-    g_autofree char *name = g_strdup_printf (".%s.XXXXXX", base);
-
-    tmp_path = g_build_filename (dir, name, NULL);
-  }
-  fd = g_mkstemp_full (tmp_path, O_RDWR | O_CLOEXEC, 0666);
-  if (fd < 0)
-    {
-      _evox_output_set_write_error (error, errno, path);
-      return FALSE;
-    }
-  close (fd);
-  if (!write_file (volume, tmp_path, path, progress, cancellable, error))
-    {
-      g_unlink (tmp_path);
-      return FALSE;
-    }
-  if (g_rename (tmp_path, path) != 0)
-    {
-      int saved_errno = errno;
-
-      g_unlink (tmp_path);
-      _evox_output_set_write_error (error, saved_errno, path);
-      return FALSE;
-    }
-  return TRUE;
+  return _evox_output_write_file (path, force, write_temporary, &job, error);
 }

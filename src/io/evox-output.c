@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <unistd.h>
 
 #include "evox-output.h"
 #include "evox-types.h"
@@ -43,18 +44,19 @@ open_temporary (const char  *path,
   return fd;
 }
 
-gboolean
-_evox_output_write (const char           *path,
-                    gboolean              overwrite,
-                    EvoxOutputWriteFunc   write,
-                    gpointer              user_data,
-                    GError              **error)
+/* One of write_fd and write_file writes the temporary: through its fd, or by its name once the
+ * fd is closed. */
+static gboolean
+write_through_temporary (const char               *path,
+                         gboolean                  overwrite,
+                         EvoxOutputWriteFunc       write_fd,
+                         EvoxOutputWriteFileFunc   write_file,
+                         gpointer                  user_data,
+                         GError                  **error)
 {
   g_autofree char *tmp_path = NULL;
+  gboolean written;
   int fd;
-
-  g_return_val_if_fail (path != NULL, FALSE);
-  g_return_val_if_fail (write != NULL, FALSE);
 
   if (!overwrite && g_file_test (path, G_FILE_TEST_EXISTS))
     {
@@ -68,7 +70,14 @@ _evox_output_write (const char           *path,
   fd = open_temporary (path, &tmp_path, error);
   if (fd < 0)
     return FALSE;
-  if (!write (fd, path, user_data, error))
+  if (write_fd != NULL)
+    written = write_fd (fd, path, user_data, error);
+  else
+    {
+      close (fd);
+      written = write_file (tmp_path, path, user_data, error);
+    }
+  if (!written)
     {
       g_unlink (tmp_path);
       return FALSE;
@@ -82,4 +91,30 @@ _evox_output_write (const char           *path,
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+_evox_output_write (const char           *path,
+                    gboolean              overwrite,
+                    EvoxOutputWriteFunc   write,
+                    gpointer              user_data,
+                    GError              **error)
+{
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (write != NULL, FALSE);
+
+  return write_through_temporary (path, overwrite, write, NULL, user_data, error);
+}
+
+gboolean
+_evox_output_write_file (const char               *path,
+                         gboolean                  overwrite,
+                         EvoxOutputWriteFileFunc   write,
+                         gpointer                  user_data,
+                         GError                  **error)
+{
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (write != NULL, FALSE);
+
+  return write_through_temporary (path, overwrite, NULL, write, user_data, error);
 }

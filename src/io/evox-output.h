@@ -23,6 +23,20 @@ gboolean _evox_output_write (const char           *path,
                              gpointer              user_data,
                              GError              **error);
 
+/* Writes the whole file by its name, tmp_path: an empty file made for it, to be opened and
+ * written or replaced; path is for messages. */
+typedef gboolean (*EvoxOutputWriteFileFunc) (const char  *tmp_path,
+                                             const char  *path,
+                                             gpointer     user_data,
+                                             GError     **error);
+
+/* The same as _evox_output_write() for a library that opens its files by name (HDF5). */
+gboolean _evox_output_write_file (const char               *path,
+                                  gboolean                  overwrite,
+                                  EvoxOutputWriteFileFunc   write,
+                                  gpointer                  user_data,
+                                  GError                  **error);
+
 /* "Cannot write PATH: reason" in G_IO_ERROR, for errno after a failed write, fsync or close. */
 void     _evox_output_set_write_error (GError     **error,
                                        int          saved_errno,

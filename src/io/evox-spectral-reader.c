@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "evox-spectral-reader.h"
+#include "evox-binning.h"
 #include "evox-spectral-reader-private.h"
 #include "evox-tiff.h"
 #include "evox-tiff-private.h"
@@ -269,16 +270,16 @@ script_command (char  *line,
   return p;
 }
 
-GPtrArray *
-_evox_spectral_parse_script (const char  *path,
-                             GError     **error)
+/* The whole of a text file; a failure to read it, or a NUL byte in it (`not_text` says what the
+ * file is not), is EVOX_ERROR_INVALID_DATA. */
+static char *
+read_text (const char  *path,
+           const char  *not_text,
+           GError     **error)
 {
-  g_autoptr(GPtrArray) images = g_ptr_array_new_with_free_func ((GDestroyNotify) script_image_free);
   g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
   g_autoptr(GError) local = NULL;
   gsize length;
-  double energy = NAN;
 
   if (!g_file_get_contents (path, &text, &length, &local))
     {
@@ -287,10 +288,24 @@ _evox_spectral_parse_script (const char  *path,
     }
   if (memchr (text, '\0', length) != NULL)
     {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
-                   "%s: not a scan script (a NUL byte in the text)", path);
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA, "%s: %s", path, not_text);
       return NULL;
     }
+  return g_steal_pointer (&text);
+}
+
+GPtrArray *
+_evox_spectral_parse_script (const char  *path,
+                             GError     **error)
+{
+  g_autoptr(GPtrArray) images = g_ptr_array_new_with_free_func ((GDestroyNotify) script_image_free);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  double energy = NAN;
+
+  text = read_text (path, "not a scan script (a NUL byte in the text)", error);
+  if (text == NULL)
+    return NULL;
   lines = g_strsplit_set (text, "\r\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
@@ -512,49 +527,6 @@ check_memory (const char  *path,
                "no binning makes it fit", path, n_channels, width / bin, height / bin, depth,
                need_text, limit_text);
   return FALSE;
-}
-
-static gboolean
-check_bin (const char  *path,
-           guint        width,
-           guint        height,
-           guint        bin,
-           GError     **error)
-{
-  if (bin <= width && bin <= height)
-    return TRUE;
-  g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-               "%s: --bin %u is larger than its %u x %u images", path, bin, width, height);
-  return FALSE;
-}
-
-/* Adds scale times the bin x bin means of src (width x height, row-major) to dst
- * ((width / bin) x (height / bin)); a partial block at the right or bottom edge is dropped. */
-static void
-bin_add (const float *src,
-         guint        width,
-         guint        height,
-         guint        bin,
-         double       scale,
-         double      *dst)
-{
-  guint nx = width / bin, ny = height / bin;
-  double weight = scale / ((double) bin * bin);
-
-  for (guint y = 0; y < ny; y++)
-    for (guint x = 0; x < nx; x++)
-      {
-        double sum = 0;
-
-        for (guint dy = 0; dy < bin; dy++)
-          {
-            const float *row = src + (gsize) (y * bin + dy) * width + (gsize) x * bin;
-
-            for (guint dx = 0; dx < bin; dx++)
-              sum += row[dx];
-          }
-        dst[(gsize) y * nx + x] += sum * weight;
-      }
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -829,7 +801,7 @@ accumulate_file (SetFile      *file,
           t = 1.0;
           (*n_no_exptime)++;
         }
-      bin_add (scratch, info->width, info->height, bin, 1.0 / t, sum);
+      _evox_bin_add (scratch, info->width, info->height, bin, 1.0 / t, sum);
       (*n_images)++;
     }
   return TRUE;
@@ -907,7 +879,7 @@ assemble_xrm (const char          *source,
           !survey_file (&survey, file, error))
         return NULL;
     }
-  if (!check_bin (source, survey.width, survey.height, bin, error) ||
+  if (!_evox_bin_check (source, survey.width, survey.height, bin, error) ||
       !check_memory (source, groups->len, survey.width, survey.height, 1, bin, error))
     return NULL;
 
@@ -1302,7 +1274,7 @@ bin_layer (EvoxVolume *source,
       return;
     }
   memset (sum, 0, n * sizeof (double));
-  bin_add (scratch, dims[0], dims[1], bin, 1.0, sum);
+  _evox_bin_add (scratch, dims[0], dims[1], bin, 1.0, sum);
   for (gsize i = 0; i < n; i++)
     dst[i] = (float) sum[i];
 }
@@ -1434,7 +1406,7 @@ load_tiff_folder (const char    *path,
           return NULL;
         }
     }
-  if (!check_bin (path, width, height, bin, error) ||
+  if (!_evox_bin_check (path, width, height, bin, error) ||
       !check_memory (path, files->len, width, height, depth, bin, error))
     return NULL;
   volume = evox_volume_new (width / bin, height / bin, depth, files->len, EVOX_SAMPLE_F32, error);
@@ -1505,20 +1477,10 @@ read_energies_file (const char  *path,
   g_autofree char *text = NULL;
   g_auto(GStrv) lines = NULL;
   g_autoptr(GArray) energies = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr(GError) local = NULL;
-  gsize length;
 
-  if (!g_file_get_contents (path, &text, &length, &local))
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA, "%s", local->message);
-      return NULL;
-    }
-  if (memchr (text, '\0', length) != NULL)
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
-                   "%s: not a text file of energies (a NUL byte)", path);
-      return NULL;
-    }
+  text = read_text (path, "not a text file of energies (a NUL byte)", error);
+  if (text == NULL)
+    return NULL;
   lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
@@ -1614,7 +1576,7 @@ load_tiff_energies (const char    *path,
                      MAX (order[i].page, order[i - 1].page) + 1, order[i].energy);
         return NULL;
       }
-  if (!check_bin (path, width, height, bin, error) ||
+  if (!_evox_bin_check (path, width, height, bin, error) ||
       !check_memory (path, pages, width, height, 1, bin, error))
     return NULL;
 

@@ -14,6 +14,8 @@
 #include <gsf/gsf-input-stdio.h>
 #include <gsf/gsf-input.h>
 
+#include "evox-binning.h"
+
 /* libgsf 1.14 declares no autoptr cleanups of its own. */
 typedef GsfInput  EvoxGsfInput;
 typedef GsfInfile EvoxGsfInfile;
@@ -1277,40 +1279,28 @@ is_spectral (const EvoxXrmInfo *info)
 static void
 bin_image (const float    *src,
            guint           w,
+           guint           h,
            guint           bin,
-           gsize           ow,
-           gsize           oh,
            EvoxSampleType  type,
            gpointer        dst)
 {
-  double scale = 1.0 / ((double) bin * bin);
+  gsize n = (gsize) (w / bin) * (h / bin);
+  g_autofree double *mean = g_new0 (double, n);
 
-  for (gsize oy = 0; oy < oh; oy++)
-    for (gsize ox = 0; ox < ow; ox++)
+  _evox_bin_add (src, w, h, bin, 1.0, mean);
+  for (gsize i = 0; i < n; i++)
+    switch (type)
       {
-        double sum = 0;
-
-        for (guint dy = 0; dy < bin; dy++)
-          {
-            const float *row = src + (oy * bin + dy) * w + ox * bin;
-
-            for (guint dx = 0; dx < bin; dx++)
-              sum += row[dx];
-          }
-        sum *= scale;
-        switch (type)
-          {
-          case EVOX_SAMPLE_U8:
-            ((guint8 *) dst)[oy * ow + ox] = (guint8) CLAMP (lround (sum), 0, 255);
-            break;
-          case EVOX_SAMPLE_U16:
-            ((guint16 *) dst)[oy * ow + ox] = (guint16) CLAMP (lround (sum), 0, 65535);
-            break;
-          case EVOX_SAMPLE_F32:
-          default:
-            ((float *) dst)[oy * ow + ox] = (float) sum;
-            break;
-          }
+      case EVOX_SAMPLE_U8:
+        ((guint8 *) dst)[i] = (guint8) CLAMP (lround (mean[i]), 0, 255);
+        break;
+      case EVOX_SAMPLE_U16:
+        ((guint16 *) dst)[i] = (guint16) CLAMP (lround (mean[i]), 0, 65535);
+        break;
+      case EVOX_SAMPLE_F32:
+      default:
+        ((float *) dst)[i] = (float) mean[i];
+        break;
       }
 }
 
@@ -1493,13 +1483,8 @@ evox_xrm_load (const char    *path,
   if (self == NULL)
     return NULL;
   info = &self->info;
-  if (bin > info->width || bin > info->height)
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   "%s: --bin %u is larger than the %u x %u images", path, bin, info->width,
-                   info->height);
-      return NULL;
-    }
+  if (!_evox_bin_check (path, info->width, info->height, bin, error))
+    return NULL;
   ow = info->width / bin;
   oh = info->height / bin;
   plane = ow * oh;
@@ -1546,7 +1531,7 @@ evox_xrm_load (const char    *path,
             }
           if (!evox_xrm_read_image (self, i, scratch, error))
             return NULL;
-          bin_image (scratch, info->width, bin, ow, oh, type, dst);
+          bin_image (scratch, info->width, info->height, bin, type, dst);
         }
       else if (type == EVOX_SAMPLE_F32)
         {

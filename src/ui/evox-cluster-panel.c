@@ -19,7 +19,6 @@
 #include "evox-types.h"
 #include "evox-ui-resources.h"
 #include "evox-ui-util.h"
-#include "evox-window.h"
 
 #define DEFAULT_K 4
 #define DEFAULT_RESTARTS 4
@@ -1607,14 +1606,17 @@ typedef enum
   EXPORT_PLOT,
 } ExportKind;
 
+/* user_data is the ExportKind. */
 static gboolean
-export_file (EvoxClusterPanel  *self,
-             ExportKind         kind,
-             const char        *path,
-             GError           **error)
+export_file (GtkWidget   *owner,
+             const char  *path,
+             gpointer     user_data,
+             GError     **error)
 {
+  EvoxClusterPanel *self = EVOX_CLUSTER_PANEL (owner);
+
   /* The chooser has already asked before replacing a file. */
-  switch (kind)
+  switch ((ExportKind) GPOINTER_TO_INT (user_data))
     {
     case EXPORT_CURVES:
       return evox_cluster_panel_export_curves (self, path, TRUE, error);
@@ -1627,29 +1629,10 @@ export_file (EvoxClusterPanel  *self,
 }
 
 static void
-export_response (GtkNativeDialog  *chooser,
-                 int               response,
-                 EvoxClusterPanel *self)
+show_error_func (GtkWidget  *owner,
+                 const char *message)
 {
-  ExportKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (chooser), "evox-export"));
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
-      g_autoptr(GError) error = NULL;
-      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-      if (path != NULL && !export_file (self, kind, path, &error))
-        {
-          g_autofree char *message = g_strdup_printf (_("Could not export %s: %s"), path,
-                                                      error->message);
-          show_error (self, message);
-        }
-      else if (path != NULL && EVOX_IS_WINDOW (root))
-        evox_window_show_saved (EVOX_WINDOW (root), path);
-    }
-  g_object_unref (chooser);
+  show_error (EVOX_CLUSTER_PANEL (owner), message);
 }
 
 /* clusters.export-curves, clusters.export-stats and clusters.export-plot. */
@@ -1671,17 +1654,11 @@ export_action (GtkWidget  *widget,
     [EXPORT_STATS] = "cluster-domains.csv",
     [EXPORT_PLOT] = "cluster-curves.svg",
   };
-  GtkRoot *root = gtk_widget_get_root (widget);
   GtkFileChooserNative *chooser;
 
-  chooser = gtk_file_chooser_native_new (titles[kind],
-                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
-                                         _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), names[kind]);
-  g_object_set_data (G_OBJECT (chooser), "evox-export", GINT_TO_POINTER (kind));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect_object (chooser, "response", G_CALLBACK (export_response), widget, 0);
+  chooser = _evox_save_chooser_new (widget, titles[kind], _("_Export"), names[kind], export_file,
+                                    GINT_TO_POINTER (kind), _("Could not export %s: %s"),
+                                    show_error_func);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 

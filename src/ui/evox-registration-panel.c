@@ -12,7 +12,6 @@
 #include "evox-plot.h"
 #include "evox-registration-csv.h"
 #include "evox-ui-util.h"
-#include "evox-window.h"
 
 /* Energies closer than this are one (the tolerance evox_register_stack matches with). */
 #define ENERGY_TOLERANCE_EV 0.05
@@ -794,29 +793,20 @@ evox_registration_panel_save_report (EvoxRegistrationPanel  *self,
   return evox_registration_csv_write (registration, path, overwrite, error);
 }
 
-static void
-save_response (GtkNativeDialog       *chooser,
-               int                    response,
-               EvoxRegistrationPanel *self)
+static gboolean
+save_report (GtkWidget   *owner,
+             const char  *path,
+             gpointer     user_data,
+             GError     **error)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
-      g_autoptr(GError) error = NULL;
-      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  return evox_registration_panel_save_report (EVOX_REGISTRATION_PANEL (owner), path, TRUE, error);
+}
 
-      /* The chooser has already asked before replacing a file. */
-      if (path != NULL && !evox_registration_panel_save_report (self, path, TRUE, &error))
-        {
-          g_autofree char *message = g_strdup_printf (_("Could not save %s: %s"), path,
-                                                      error->message);
-          show_error (self, message);
-        }
-      else if (path != NULL && EVOX_IS_WINDOW (root))
-        evox_window_show_saved (EVOX_WINDOW (root), path);
-    }
-  g_object_unref (chooser);
+static void
+show_error_func (GtkWidget  *owner,
+                 const char *message)
+{
+  show_error (EVOX_REGISTRATION_PANEL (owner), message);
 }
 
 static void
@@ -824,16 +814,11 @@ save_report_action (GtkWidget  *widget,
                     const char *action_name,
                     GVariant   *parameter)
 {
-  GtkRoot *root = gtk_widget_get_root (widget);
   GtkFileChooserNative *chooser;
 
-  chooser = gtk_file_chooser_native_new (_("Save Registration Report"),
-                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
-                                         _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "registration-report.csv");
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect_object (chooser, "response", G_CALLBACK (save_response), widget, 0);
+  chooser = _evox_save_chooser_new (widget, _("Save Registration Report"), _("_Save"),
+                                    "registration-report.csv", save_report, NULL,
+                                    _("Could not save %s: %s"), show_error_func);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 

@@ -11,6 +11,7 @@
 
 #include "evox-axis.h"
 #include "evox-display.h"
+#include "evox-window.h"
 
 gboolean
 _evox_channel_has_energy (EvoxVolume *volume,
@@ -514,6 +515,74 @@ _evox_ui_job_stop (EvoxUiJob *job)
   g_clear_pointer (&job->progress, evox_progress_unref);
   gtk_widget_set_visible (job->box, FALSE);
   return TRUE;
+}
+
+/* What a save dialog does once answered. */
+typedef struct
+{
+  EvoxSaveFunc       save;
+  gpointer           user_data;
+  char              *failure;
+  EvoxShowErrorFunc  show_error;
+} SaveChooser;
+
+static void
+save_chooser_free (gpointer data)
+{
+  SaveChooser *saver = data;
+
+  g_free (saver->failure);
+  g_free (saver);
+}
+
+static void
+save_chooser_response (GtkNativeDialog *chooser,
+                       int              response,
+                       GtkWidget       *owner)
+{
+  SaveChooser *saver = g_object_get_data (G_OBJECT (chooser), "evox-save");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+      g_autoptr(GError) error = NULL;
+      GtkRoot *root = gtk_widget_get_root (owner);
+
+      if (path != NULL && !saver->save (owner, path, saver->user_data, &error))
+        {
+          g_autofree char *message = g_strdup_printf (saver->failure, path, error->message);
+
+          saver->show_error (owner, message);
+        }
+      else if (path != NULL && EVOX_IS_WINDOW (root))
+        evox_window_show_saved (EVOX_WINDOW (root), path);
+    }
+  g_object_unref (chooser);
+}
+
+GtkFileChooserNative *
+_evox_save_chooser_new (GtkWidget         *owner,
+                        const char        *title,
+                        const char        *accept,
+                        const char        *name,
+                        EvoxSaveFunc       save,
+                        gpointer           user_data,
+                        const char        *failure,
+                        EvoxShowErrorFunc  show_error)
+{
+  GtkRoot *root = gtk_widget_get_root (owner);
+  GtkFileChooserNative *chooser;
+  SaveChooser *saver = g_new (SaveChooser, 1);
+
+  *saver = (SaveChooser) { save, user_data, g_strdup (failure), show_error };
+  chooser = gtk_file_chooser_native_new (title, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, accept, _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_object_set_data_full (G_OBJECT (chooser), "evox-save", saver, save_chooser_free);
+  g_signal_connect_object (chooser, "response", G_CALLBACK (save_chooser_response), owner, 0);
+  return chooser;
 }
 
 void

@@ -184,6 +184,28 @@ void      _evox_ui_job_start          (EvoxUiJob      *job,
  * FALSE when none was running. */
 gboolean  _evox_ui_job_stop           (EvoxUiJob      *job);
 
+/* Writes the file at path for owner; user_data as given to _evox_save_chooser_new(). */
+typedef gboolean (*EvoxSaveFunc)      (GtkWidget      *owner,
+                                       const char     *path,
+                                       gpointer        user_data,
+                                       GError        **error);
+/* Shows a failure where owner shows its errors. */
+typedef void     (*EvoxShowErrorFunc) (GtkWidget      *owner,
+                                       const char     *message);
+
+/* A modal save dialog over owner's window (title, accept label, suggested file name), to be
+ * shown. Once the user accepts, save writes the file, replacing one (the dialog has asked
+ * before), and the window shows it saved; or show_error gets `failure`, a format taking the
+ * path then the reason. The dialog unrefs itself once answered. */
+GtkFileChooserNative *_evox_save_chooser_new (GtkWidget         *owner,
+                                              const char        *title,
+                                              const char        *accept,
+                                              const char        *name,
+                                              EvoxSaveFunc       save,
+                                              gpointer           user_data,
+                                              const char        *failure,
+                                              EvoxShowErrorFunc  show_error);
+
 /* Disposes the template of a panel whose template holds one unnamed top-level child under a bin
  * layout: the template's named children, then that child, which gtk_widget_dispose_template
  * leaves in place. */
