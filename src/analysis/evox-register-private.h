@@ -31,4 +31,29 @@ double            _evox_register_phase_correlation_spectra (EvoxRegisterPlan   *
                                                guint               upsample,
                                                double              shift[3]);
 
+/* What evox_register_stack does per image to find its translation (and what the benchmark
+ * times): moving scaled by scale about the centre into work, its spectrum into spec, and the
+ * shift (to 1 / upsample pixel) onto the target whose windowed spectrum is target_spec: the
+ * whitened correlation's peak roughly, then the plain correlation with the window moved. */
+void              _evox_register_translate    (EvoxRegisterPlan   *plan,
+                                               const kiss_fft_cpx *target_spec,
+                                               const float        *moving,
+                                               double              scale,
+                                               guint               upsample,
+                                               kiss_fft_cpx       *spec,
+                                               float              *work,
+                                               double              shift[3]);
+/* Narrows lo..hi (inclusive, per axis) to the bounding box of image's finite pixels; FALSE when
+ * nothing is left. */
+gboolean          _evox_register_finite_box   (const float        *image,
+                                               const gsize         dims[3],
+                                               gsize               lo[3],
+                                               gsize               hi[3]);
+/* evox_register_residual inside the box lo..hi where both images are finite. */
+double            _evox_register_residual_in_box (const float     *target,
+                                               const float        *moving,
+                                               const gsize         dims[3],
+                                               const gsize         lo[3],
+                                               const gsize         hi[3]);
+
 G_END_DECLS
