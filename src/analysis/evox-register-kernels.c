@@ -562,9 +562,11 @@ integer_peak (EvoxRegisterPlan   *plan,
 }
 
 /* Moves shift to the largest |correlation| among region^d points 1 / upsample apart centred on
- * it; returns that |correlation| / n. With vertex, then on to the vertex of the parabola through
- * that point and its neighbours on each axis, so the shift varies smoothly rather than in steps
- * of 1 / upsample (the scale search compares scores of nearby scales). */
+ * it; returns that |correlation| / n. With vertex, the neighbourhood follows the peak while it
+ * lies on its border (a few times: the plain correlation has one broad peak, but the rough
+ * start may be most of a pixel off), then shift moves on to the vertex of the parabola through
+ * the peak and its neighbours on each axis, so it varies smoothly rather than in steps of
+ * 1 / upsample (the scale search compares scores of nearby scales). */
 static double
 upsampled_peak (EvoxRegisterPlan   *plan,
                 const kiss_fft_cpx *product,
@@ -576,23 +578,37 @@ upsampled_peak (EvoxRegisterPlan   *plan,
   gsize rz = plan->ndim == 3 ? region : 1;
   gsize n = plan->dims[0] * plan->dims[1] * plan->dims[2];
   g_autofree double *up = g_new (double, region * region * rz);
-  gsize best = 0;
+  gsize best = 0, u[3] = { 0, 0, 0 };
   double best_value = -1;
 
-  upsampled_correlation (plan, product, shift, upsample, region, up);
-  for (gsize i = 0; i < region * region * rz; i++)
-    if (fabs (up[i]) > best_value)
-      {
-        best_value = fabs (up[i]);
-        best = i;
-      }
-  for (int a = 0; a < plan->ndim; a++)
+  for (guint round = 0; round < (vertex ? 4 : 1); round++)
+    {
+      gboolean on_border = FALSE;
+
+      upsampled_correlation (plan, product, shift, upsample, region, up);
+      best_value = -1;
+      for (gsize i = 0; i < region * region * rz; i++)
+        if (fabs (up[i]) > best_value)
+          {
+            best_value = fabs (up[i]);
+            best = i;
+          }
+      for (int a = 0; a < plan->ndim; a++)
+        {
+          gsize stride = a == 0 ? 1 : a == 1 ? region : region * region;
+
+          u[a] = (best / stride) % region;
+          shift[a] += ((double) u[a] - (double) (region / 2)) / upsample;
+          on_border |= u[a] == 0 || u[a] + 1 == region;
+        }
+      if (!on_border)
+        break;
+    }
+  for (int a = 0; vertex && a < plan->ndim; a++)
     {
       gsize stride = a == 0 ? 1 : a == 1 ? region : region * region;
-      gsize u = (best / stride) % region;
 
-      shift[a] += ((double) u - (double) (region / 2)) / upsample;
-      if (vertex && u > 0 && u + 1 < region)
+      if (u[a] > 0 && u[a] + 1 < region)
         {
           double cm = fabs (up[best - stride]), cp = fabs (up[best + stride]);
           double curvature = cm - 2 * best_value + cp;
@@ -639,6 +655,45 @@ _evox_register_phase_correlation_spectra (EvoxRegisterPlan   *plan,
   return MIN (peak / power, 1.0);
 }
 
+/* From a rough shift (within a pixel or so) to 1 / upsample pixel and on to a parabola's vertex:
+ * the plain correlation of target (its windowed spectrum) with moving, whose spectrum spec is
+ * remade with the window moved by the shift. The plain correlation weighs the low frequencies,
+ * where the cubic resampling of a scaled image keeps the phase, while whitening gives the high
+ * ones (attenuated and noisy) as much say, which cost 0.05 px RMS. The edge window weighs the
+ * same place of both images, but they are shift apart, so it would cut different content from
+ * each and pull the peak towards zero (0.1 px in a 32^3 volume with content near its faces):
+ * moving's window moves by the shift, so both windows cut the same content. The price is a
+ * forward transform and the upsampled neighbourhood (+-0.6 px) of the shift; no inverse
+ * transform and no resampling. */
+static void
+refine_plain (EvoxRegisterPlan   *plan,
+              const kiss_fft_cpx *target_spec,
+              const float        *moving,
+              guint               upsample,
+              kiss_fft_cpx       *spec,
+              double              shift[3])
+{
+  g_autofree kiss_fft_cpx *product = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
+
+  for (int pass = 0; pass < 2; pass++)
+    {
+      double rough[3];
+      gboolean moved = FALSE;
+
+      memcpy (rough, shift, sizeof rough);
+      forward_shifted_window (plan, moving, spec, shift);
+      cross_power (plan, target_spec, spec, FALSE, product);
+      upsampled_peak (plan, product, upsample, (gsize) ceil (1.2 * upsample) + 1, TRUE, shift);
+      /* Where the whitened peak was fooled (content running off the image, cut alike by both
+       * windows, correlates at zero shift) the window sat a good part of a pixel off: once more
+       * from where the plain correlation went. */
+      for (int a = 0; a < plan->ndim; a++)
+        moved |= fabs (shift[a] - rough[a]) > 0.2;
+      if (!moved)
+        break;
+    }
+}
+
 void
 _evox_register_translate (EvoxRegisterPlan   *plan,
                           const kiss_fft_cpx *target_spec,
@@ -664,17 +719,7 @@ _evox_register_translate (EvoxRegisterPlan   *plan,
         shift[a] = round (shift[a]);
       return;
     }
-  /* The plain correlation places the peak: it weighs the low frequencies, where the cubic
-   * resampling of the scaled image keeps the phase, while whitening gives the high ones
-   * (attenuated and noisy) as much say, which cost 0.05 px RMS. The edge window weighs the same
-   * place of both images, but they are shift apart, so it would cut different content from each
-   * and pull the peak towards zero (0.1 px in a 32^3 volume with content near its faces): moving's
-   * window moves by the rough shift, so both windows cut the same content. The price is one
-   * forward transform and the upsampled neighbourhood (+-0.6 px) of the rough shift; no inverse
-   * transform and no resampling. */
-  forward_shifted_window (plan, work, spec, shift);
-  cross_power (plan, target_spec, spec, FALSE, product);
-  upsampled_peak (plan, product, upsample, (gsize) ceil (1.2 * upsample) + 1, TRUE, shift);
+  refine_plain (plan, target_spec, work, upsample, spec, shift);
 }
 
 double
@@ -800,14 +845,15 @@ _evox_register_residual_in_box (const float *target,
   product = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
   _evox_register_forward (plan, t, ts, TRUE);
   _evox_register_forward (plan, m, ms, TRUE);
-  /* As registration measures (the whitened peak's pixel, the plain correlation around it), then
-   * 10 times finer around that, so a residual under the 1/20 px grid shows as what it is. */
+  /* As registration measures, but 10 times finer (1/200 px and a parabola's vertex), so a
+   * residual under registration's 1/20 px grid shows as what it is. */
   cross_power (plan, ts, ms, TRUE, product);
-  integer_peak (plan, product, FALSE, shift);
-  if (fabs (shift[0]) <= 1 && fabs (shift[1]) <= 1 && fabs (shift[2]) <= 1)
+  integer_peak (plan, product, TRUE, shift);
+  if (fabs (shift[0]) <= 1.5 && fabs (shift[1]) <= 1.5 && fabs (shift[2]) <= 1.5)
     {
+      refine_plain (plan, ts, m, 20, ms, shift);
+      forward_shifted_window (plan, m, ms, shift);
       cross_power (plan, ts, ms, FALSE, product);
-      upsampled_peak (plan, product, 20, upsample_region (20), FALSE, shift);
       upsampled_peak (plan, product, 200, 21, TRUE, shift);
     }
   _evox_register_plan_release (plan);
