@@ -25,19 +25,21 @@ register-{2d,3d}-SIZE-IMAGES.npy (float32, images x [z x] y x x), the same name 
 The reference, per image: scipy.ndimage.zoom(image, E / E_ref, order=3), placed in the middle of
 a SIZE frame (zero outside), skimage.registration.phase_cross_correlation(reference, zoomed,
 upsample_factor=20), then scipy.ndimage.shift(zoomed, shift, order=3): the registered image.
-zoom makes round(SIZE * s) pixels, so the zoomed image's centre lands d = k + (m - 1) / 2 -
-(SIZE - 1) / 2 pixels off the frame's for an offset k; the shift compared is the one found plus
-d, in the model's convention (x, y, z). Evox: `evox-bench register --energies ENERGIES --runs R
-FILE.npy` (per image the scale, the windowed upsampled phase correlation and one resampling with
-both), and the same with `--refine` (the unwhitened second pass evox_register_stack adds, so what
-`evox register` does), each of which prints a `register-image` record per image
-(index, energy_ev, scale, shift_x, shift_y, shift_z) and a `register` record with the time s. The report gives both times,
-the ratio, the largest and RMS length of the difference between the shift vectors of the two
-tools (target: RMS <= 0.05 px) and of each against the shifts the data was made with, and the CPU model. The target is
-on the RMS because the reference is not exact itself: zoom's whole-pixel output makes its scale
-round(SIZE s) / SIZE rather than s, which moves texture off the centre by up to 0.5 px x its
-distance from the centre / SIZE, and both tools round to 1/20 px; at 128^3 its own shifts are
-off the data's by about 0.05 px RMS (0.08 px at most).
+The reference's shifts are put in Evox's frame (about the centre c = (SIZE - 1) / 2, x first):
+zoom makes m = round(SIZE * s) pixels and maps output pixel i to input i (SIZE - 1) / (m - 1), so
+the zoomed image's centre is the input's centre and lands d = k + (m - 1) / 2 - (SIZE - 1) / 2
+pixels off the frame's for an offset k; the shift compared is the one found plus d. What is left
+of the reference's own error is its own: zoom's whole-pixel output makes its scale (m - 1) /
+(SIZE - 1) rather than s (texture off the centre moves by up to 0.5 px x its distance from the
+centre / SIZE, which the one shift found averages), and skimage rounds to 1/20 px.
+Evox: `evox-bench register --energies ENERGIES --runs R FILE.npy`, per image exactly what
+evox_register_stack does with `--scale energy` to register an image to its target
+(_evox_register_translate) and the one resampling with scale and shift; it prints a
+`register-image` record per image (index, energy_ev, scale, shift_x, shift_y, shift_z) and a
+`register` record with the time s. The report gives both times, the ratio, and the largest and
+RMS length of the difference of the shift vectors: Evox against the reference (target: RMS <=
+0.05 px), and each tool against the shifts the data was made with (the truth), and the CPU
+model.
 
 The reference runs single-threaded in this process (numpy's FFT and scipy.ndimage use one
 thread); Evox gets OMP_NUM_THREADS=THREADS. run-bench.py --register runs this.
@@ -64,9 +66,8 @@ MAX_SHIFT = 4.0
 UPSAMPLE = 20
 TARGET_RATIO = 5.0
 TARGET_SHIFT_PX = 0.05
-# evox-bench register as it is (windowed phase correlation, one resampling), and with the
-# unwhitened second pass evox_register_stack adds, which is what `evox register` does
-EVOX_VARIANTS = (('phase correlation', ()), ('with the refining pass', ('--refine',)))
+# evox-bench register: what evox_register_stack does per image (so `evox register`)
+EVOX_VARIANTS = (('as evox_register_stack', ()),)
 
 
 def log(message):
@@ -303,16 +304,16 @@ def report(results, argv, markdown, loads):
         for e in r['evox']:
             ratio = r['ref_s'] / e['s']
             same = e['vs_ref'][1] <= TARGET_SHIFT_PX
-            lines.append('| %s | time of %d registrations (scale, %s, shift) | %.2f s | %.2f s | '
-                         '%.1fx | >= %gx | %s |'
+            lines.append('| %s | time of %d registrations (%s: scale, translation, one '
+                         'resampling) | %.2f s | %.2f s | %.1fx | >= %gx | %s |'
                          % (data, r['images'] - 1, e['name'], e['s'], r['ref_s'], ratio,
                             TARGET_RATIO, 'pass' if ratio >= TARGET_RATIO else '**fail**'))
-            lines.append('| %s | shifts (%s), Evox against the reference | max %.3f, RMS %.3f px '
+            lines.append('| %s | shifts, Evox against the reference | max %.3f, RMS %.3f px '
                          '| | | RMS <= %g px | %s |'
-                         % ((data, e['name']) + e['vs_ref'] +
+                         % ((data,) + e['vs_ref'] +
                             (TARGET_SHIFT_PX, 'pass' if same else '**fail**')))
-            lines.append('| %s | shifts (%s) against the data\'s | max %.3f, RMS %.3f px | %s | '
-                         '| | |' % ((data, e['name']) + e['vs_truth'] + (ref_truth,)))
+            lines.append('| %s | shifts, each tool against the truth (the data\'s) | max %.3f, '
+                         'RMS %.3f px | %s | | | |' % ((data,) + e['vs_truth'] + (ref_truth,)))
     out.append('\n'.join(lines))
     out.append('')
     out.append('Times are the best of the runs, each the sum over the moving images (the '

@@ -510,25 +510,23 @@ cross_power (EvoxRegisterPlan   *plan,
     }
 }
 
-/* The whole-pixel peak of the correlation whose spectrum is product (which is kept): its place
+/* The whole-pixel peak of the correlation whose spectrum is product (overwritten): its place
  * as a signed shift, and its height |cc| / n. With subpixel, the place is moved to the vertex of a
  * parabola through the peak and its two neighbours on each axis: a rough fraction (a tenth of a
  * pixel or so), for what needs only to be near. */
 static double
-integer_peak (EvoxRegisterPlan   *plan,
-              const kiss_fft_cpx *product,
-              gboolean            subpixel,
-              double              shift[3])
+integer_peak (EvoxRegisterPlan *plan,
+              kiss_fft_cpx     *product,
+              gboolean          subpixel,
+              double            shift[3])
 {
   gsize nx = plan->dims[0], ny = plan->dims[1], nz = plan->dims[2];
-  gsize n_spec = _evox_register_spectrum_size (plan);
   gsize n = nx * ny * nz;
-  g_autofree kiss_fft_cpx *work = g_memdup2 (product, n_spec * sizeof (kiss_fft_cpx));
   g_autofree float *cc = g_new (float, n);
   gsize best = 0, pos[3];
   float best_value = -1;
 
-  inverse_real (plan, work, cc);
+  inverse_real (plan, product, cc);
   for (gsize i = 0; i < n; i++)
     if (fabsf (cc[i]) > best_value)
       {
@@ -635,21 +633,22 @@ _evox_register_phase_correlation_spectra (EvoxRegisterPlan   *plan,
                                           guint               upsample,
                                           double              shift[3])
 {
-  g_autofree kiss_fft_cpx *product = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
+  gsize n_spec = _evox_register_spectrum_size (plan);
+  g_autofree kiss_fft_cpx *product = g_new (kiss_fft_cpx, n_spec);
+  g_autofree kiss_fft_cpx *work = g_new (kiss_fft_cpx, n_spec);
   double peak, power = 1;
 
   cross_power (plan, reference, moving, whiten, product);
   if (!whiten)
     {
       /* Unwhitened, the peak height is scaled by the mean cross-power magnitude instead. */
-      gsize n_spec = _evox_register_spectrum_size (plan);
-
       power = 0;
       for (gsize i = 0; i < n_spec; i++)
         power += hypotf (product[i].r, product[i].i);
       power = power > 0 ? power / n_spec : 1;
     }
-  peak = integer_peak (plan, product, FALSE, shift);
+  memcpy (work, product, n_spec * sizeof (kiss_fft_cpx));
+  peak = integer_peak (plan, work, FALSE, shift);
   if (upsample > 1)
     peak = upsampled_peak (plan, product, upsample, upsample_region (upsample), FALSE, shift);
   return MIN (peak / power, 1.0);
@@ -663,7 +662,7 @@ _evox_register_phase_correlation_spectra (EvoxRegisterPlan   *plan,
  * same place of both images, but they are shift apart, so it would cut different content from
  * each and pull the peak towards zero (0.1 px in a 32^3 volume with content near its faces):
  * moving's window moves by the shift, so both windows cut the same content. The price is a
- * forward transform and the upsampled neighbourhood (+-0.6 px) of the shift; no inverse
+ * forward transform and the upsampled neighbourhood (+-0.3 px) of the shift; no inverse
  * transform and no resampling. */
 static void
 refine_plain (EvoxRegisterPlan   *plan,
@@ -683,7 +682,7 @@ refine_plain (EvoxRegisterPlan   *plan,
       memcpy (rough, shift, sizeof rough);
       forward_shifted_window (plan, moving, spec, shift);
       cross_power (plan, target_spec, spec, FALSE, product);
-      upsampled_peak (plan, product, upsample, (gsize) ceil (1.2 * upsample) + 1, TRUE, shift);
+      upsampled_peak (plan, product, upsample, (gsize) ceil (0.6 * upsample) + 1, TRUE, shift);
       /* Where the whitened peak was fooled (content running off the image, cut alike by both
        * windows, correlates at zero shift) the window sat a good part of a pixel off: once more
        * from where the plain correlation went. */
