@@ -18,6 +18,7 @@
 #include "evox-phase.h"
 #include "evox-phase-panel.h"
 #include "evox-phase-row.h"
+#include "evox-spectrum-panel.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
@@ -166,7 +167,7 @@ test_chooser (void)
   g_assert_cmpuint (gtk_drop_down_get_selected (dropdown), ==, 0);
   /* The drop-down names the channel: no second line saying it again. */
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (label)));
-  g_assert_cmpstr (evox_histogram_view_get_title (histogram), ==, "value · Mn");
+  g_assert_cmpstr (evox_histogram_view_get_title (histogram), ==, "value · Mn · 6534 eV");
 
   /* Looking along z shows one slice flat: the point under the middle is a voxel of it. */
   evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
@@ -175,7 +176,7 @@ test_chooser (void)
   /* The user picks Ni: document, label, histogram, range and readout follow. */
   gtk_drop_down_set_selected (dropdown, 2);
   g_assert_cmpuint (evox_document_get_channel (document), ==, 2);
-  g_assert_cmpstr (evox_histogram_view_get_title (histogram), ==, "value · Ni");
+  g_assert_cmpstr (evox_histogram_view_get_title (histogram), ==, "value · Ni · 8345 eV");
   evox_document_get_range (document, &lo, &hi);
   g_assert_cmpfloat (lo, ==, expected_value (2, 0, 0, 0));
   g_assert_cmpfloat (hi, ==, expected_value (2, NX - 1, NY - 1, NZ - 1));
@@ -184,7 +185,7 @@ test_chooser (void)
   /* The document moves the chooser too. */
   evox_document_set_channel (document, 1);
   g_assert_cmpuint (gtk_drop_down_get_selected (dropdown), ==, 1);
-  g_assert_cmpstr (evox_histogram_view_get_title (histogram), ==, "value · Co");
+  g_assert_cmpstr (evox_histogram_view_get_title (histogram), ==, "value · Co · 7728 eV");
 
   /* Ctrl+Page Up / Down step, and stop at the ends. */
   gtk_widget_activate_action (GTK_WIDGET (window), "view.channel-step", "i", 1);
@@ -317,6 +318,85 @@ test_many_channels (void)
   evox_volume_freeze (volume);
   evox_document_set_volume (document, volume, "one", NULL);
   g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "channel-box")));
+  evox_test_close_window (window);
+}
+
+/* A volume of n channels of 2 x 2 x 1 with these labels and energies. */
+static EvoxVolume *
+labelled_volume (guint               n,
+                 const char * const *names,
+                 const double       *ev)
+{
+  g_autoptr (GError) error = NULL;
+  EvoxVolume *volume = evox_volume_new (2, 2, 1, n, EVOX_SAMPLE_F32, &error);
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < n; c++)
+    {
+      float *data = evox_volume_get_data_mut (volume, c);
+
+      for (guint i = 0; i < 4; i++)
+        data[i] = (float) (c * 10 + i);
+      evox_volume_set_channel_info (volume, c, names[c], ev[c]);
+    }
+  evox_volume_freeze (volume);
+  return volume;
+}
+
+/* The spectral readers label a channel by its energy ("8324.0 eV", the SSRL script's two
+ * energies): the chooser, its label and the histogram's title say the energy once, and two
+ * energies are a scan as the Spectra page sees them: a slider whose knob carries the energy
+ * (the line under it then says only which channel), beside the Spectra page. Channels with names of their own stay a drop-down, energy after the name. */
+static void
+test_energy_labels (void)
+{
+  static const char * const scan_names[] = { "8324.0 eV", "8345.0 eV" };
+  static const double scan_ev[] = { 8324, 8345 };
+  static const char * const mixed_names[] = { "Mn edge", "7.728 keV", "8345" };
+  static const double mixed_ev[] = { 6534, 7728, 8345 };
+  g_autoptr (EvoxVolume) scan = labelled_volume (2, scan_names, scan_ev);
+  g_autoptr (EvoxVolume) mixed = labelled_volume (3, mixed_names, mixed_ev);
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxHistogramView *histogram = EVOX_HISTOGRAM_VIEW (evox_window_get_histogram (window));
+  GtkWidget *spectra = evox_window_get_spectrum_panel (window);
+  GtkDropDown *dropdown;
+  GtkLabel *label;
+  GtkWidget *scale;
+  GListModel *model;
+
+  gtk_window_present (GTK_WINDOW (window));
+  evox_document_set_volume (document, scan, "scan", NULL);
+  dropdown = GTK_DROP_DOWN (find_named (GTK_WIDGET (window), "channel-dropdown"));
+  label = GTK_LABEL (find_named (GTK_WIDGET (window), "channel-label"));
+  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "channel-stepper")));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (dropdown)));
+  scale = find_named (GTK_WIDGET (window), "channel-scale");
+  g_assert_true (gtk_scale_get_draw_value (GTK_SCALE (scale)));
+  /* The knob says the energy (the scale's own value label); the line under it, only where. */
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (evox_test_find_descendant (
+                     scale, GTK_TYPE_LABEL))), ==, "8324 eV");
+  g_assert_cmpstr (gtk_label_get_text (label), ==, "0 / 1");
+  g_assert_true (evox_spectrum_panel_get_spectral (EVOX_SPECTRUM_PANEL (spectra)));
+  evox_document_set_channel (document, 1);
+  g_assert_cmpstr (gtk_label_get_text (label), ==, "1 / 1");
+  evox_test_spin (0.1);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (evox_test_find_descendant (
+                     scale, GTK_TYPE_LABEL))), ==, "8345 eV");
+  evox_test_spin (0.2);
+  g_assert_cmpstr (evox_histogram_view_get_title (histogram), ==, "value · 8345 eV");
+
+  /* A few channels, one with a name of its own, keep the drop-down; "7.728 keV" and a bare
+   * "8345" are energies. */
+  evox_document_set_volume (document, mixed, "mixed", NULL);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dropdown)));
+  g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (window), "channel-stepper")));
+  model = gtk_drop_down_get_model (dropdown);
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (model), 0), ==,
+                   "Mn edge · 6534 eV");
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (model), 1), ==, "7728 eV");
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (model), 2), ==, "8345 eV");
+  g_assert_true (evox_spectrum_panel_get_spectral (EVOX_SPECTRUM_PANEL (spectra)));
   evox_test_close_window (window);
 }
 
@@ -570,6 +650,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Channels/chooser", test_chooser);
   g_test_add_func ("/Evox/Channels/log-range-follows", test_log_range_follows);
   g_test_add_func ("/Evox/Channels/many-channels", test_many_channels);
+  g_test_add_func ("/Evox/Channels/energy-labels", test_energy_labels);
   g_test_add_func ("/Evox/Channels/open-features", test_open_features);
   g_test_add_func ("/Evox/Channels/options", test_options);
   for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)

@@ -306,18 +306,23 @@ test_failed_write (void)
   g_clear_error (&error);
   g_assert_cmpuint (evox_test_count_entries (dir), ==, 0);
 
-  /* The energies file fails after the stack is written (a folder has its name): the stack goes
-   * too. */
+  /* The energies file cannot be written (a folder has its name): refused before anything is
+   * written, so a stack that --force would replace stays as it was, and nothing new is left. */
   {
     g_autofree char *energies_path = evox_spectral_energies_path (path);
+    g_autofree char *text = NULL;
 
     g_assert_cmpint (g_mkdir (energies_path, 0755), ==, 0);
+    g_assert_true (g_file_set_contents (path, "an earlier stack", -1, NULL));
     g_assert_false (evox_energy_tiff_write_stack (volume, path, TRUE, &error));
     g_assert_nonnull (error);
     g_test_message ("energies: %s", error->message);
-    g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
-    g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
+    g_assert_nonnull (strstr (error->message, "stack.energies.txt"));
+    g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+    g_assert_cmpstr (text, ==, "an earlier stack");
+    g_assert_cmpuint (evox_test_count_entries (dir), ==, 2);
     g_rmdir (energies_path);
+    g_unlink (path);
   }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }

@@ -176,14 +176,18 @@ test_layouts (void)
   g_autofree char *path = tmp_file (dir, "layout.h5");
   double values[2 * 3 * 4 * 5], energies[3] = { 8300, 8350, 8400 };
   double angles[3] = { 0, 90, 180 }, same[3] = { 12, 12, 12 };
-  struct { int rank; hsize_t dims[4]; gboolean energy; const double *theta;
+  /* A series at one energy with its energy per frame: layers, as the Xradia reader reads a tilt
+   * series, not three channels of one energy. */
+  double one_energy[3] = { 8333, 8333, 8333 };
+  struct { int rank; hsize_t dims[4]; const double *energy; const double *theta;
            guint channels; gsize nz; } cases[] = {
-    { 2, { 4, 5 }, FALSE, NULL, 1, 1 },
-    { 3, { 3, 4, 5 }, TRUE, NULL, 3, 1 },
-    { 3, { 3, 4, 5 }, TRUE, angles, 1, 3 },
-    { 3, { 3, 4, 5 }, TRUE, same, 3, 1 },
-    { 3, { 3, 4, 5 }, FALSE, NULL, 1, 3 },
-    { 4, { 2, 3, 4, 5 }, FALSE, NULL, 2, 3 },
+    { 2, { 4, 5 }, NULL, NULL, 1, 1 },
+    { 3, { 3, 4, 5 }, energies, NULL, 3, 1 },
+    { 3, { 3, 4, 5 }, energies, angles, 1, 3 },
+    { 3, { 3, 4, 5 }, energies, same, 3, 1 },
+    { 3, { 3, 4, 5 }, one_energy, NULL, 1, 3 },
+    { 3, { 3, 4, 5 }, NULL, NULL, 1, 3 },
+    { 4, { 2, 3, 4, 5 }, NULL, NULL, 2, 3 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (values); i++)
@@ -196,8 +200,8 @@ test_layouts (void)
 
       H5Dclose (put_doubles (file, "/exchange/data", H5T_IEEE_F32LE, cases[k].rank,
                              cases[k].dims, values));
-      if (cases[k].energy)
-        put_vector (file, "/exchange/energy", energies, 3, "eV");
+      if (cases[k].energy != NULL)
+        put_vector (file, "/exchange/energy", cases[k].energy, 3, "eV");
       if (cases[k].theta != NULL)
         put_vector (file, "/exchange/theta", cases[k].theta, 3, NULL);
       H5Fclose (file);
@@ -297,6 +301,20 @@ test_flat_dark (void)
       assert_od (volume, 0, p % 4, p / 4, z,
                  od (data[z * 8 + p], (white[p] + white[8 + p]) / 2, (dark[p] + dark[8 + p]) / 2));
   g_assert_true (isnan (evox_volume_get_value (volume, 0, 1, 1, 0)));
+  /* The NaN pixels are said, as the scan-script reader says them; counted here by brute force. */
+  {
+    guint n_nan = 0;
+    g_autofree char *expected = NULL;
+
+    for (guint z = 0; z < 3; z++)
+      for (guint p = 0; p < 8; p++)
+        n_nan += isnan (od (data[z * 8 + p], (white[p] + white[8 + p]) / 2,
+                            (dark[p] + dark[8 + p]) / 2));
+    g_assert_cmpuint (n_nan, ==, 1);
+    expected = g_strdup_printf ("%u pixels have data or white at or below the dark (or 0): "
+                                "their optical density is NaN", n_nan);
+    g_assert_cmpstr (evox_volume_get_metadata (volume, "spectral_warnings"), ==, expected);
+  }
   g_clear_object (&volume);
 
   /* (E, y, x) with a white per energy, no dark. */
@@ -316,6 +334,7 @@ test_flat_dark (void)
         assert_od (volume, c, p % 4, p / 4, 0, od (data[c * 8 + p], white[c * 8 + p], 0));
     g_assert_cmpstr (evox_volume_get_metadata (volume, "info.flat field"), ==,
                      "data_white 1 frames per energy, no data_dark");
+    g_assert_null (evox_volume_get_metadata (volume, "spectral_warnings"));
     g_clear_object (&volume);
   }
 
@@ -489,6 +508,7 @@ test_round_trip (void)
   evox_volume_set_spacing_known (volume, TRUE);
   evox_volume_set_metadata (volume, "sample", "NMC 811");
   evox_volume_set_metadata (volume, "info.layout", "from elsewhere");
+  evox_volume_set_metadata (volume, "spectral_warnings", "3 files were missing");
   g_assert_true (evox_hdf5_write (volume, path, FALSE, NULL, NULL, &error));
   g_assert_no_error (error);
 
@@ -510,6 +530,8 @@ test_round_trip (void)
   g_assert_cmpstr (evox_volume_get_metadata (back, "sample"), ==, "NMC 811");
   g_assert_cmpstr (evox_volume_get_metadata (back, "info.layout"), ==,
                    "(energy, y, x) 3 x 4 x 5 uint16");
+  /* The source's load warnings were said when it was read, not again for this file. */
+  g_assert_null (evox_volume_get_metadata (back, "spectral_warnings"));
   g_clear_object (&back);
 
   /* The file exists: refused without force, replaced with it. */
@@ -802,6 +824,26 @@ test_cli_convert (void)
 
     g_assert_cmpint (run.status, ==, 0);
   }
+  /* OUT is IN: refused as bad usage, as register and spectrum refuse it, even with --force;
+   * a missing folder is refused before the input is read. */
+  {
+    const char *argv[] = { evox, "convert", "--force", in, "-o", in, NULL };
+    g_auto(EvoxTestRun) run = evox_test_spawn (argv, NULL, NULL);
+    g_autoptr(EvoxVolume) again = NULL;
+
+    evox_test_assert_refused (&run, 2, "that is the input file");
+    again = load_ok (in, 1);
+    g_assert_cmpmem (evox_volume_get_data (again, 0), 12 * sizeof (float),
+                     evox_volume_get_data (source, 0), 12 * sizeof (float));
+  }
+  {
+    g_autofree char *nowhere = g_build_filename (dir, "no", "such.h5", NULL);
+    const char *argv[] = { evox, "convert", text, "-o", nowhere, NULL };
+    g_auto(EvoxTestRun) run = evox_test_spawn (argv, NULL, NULL);
+
+    /* text.h5 is no HDF5 file: the output's folder is what is refused */
+    evox_test_assert_refused (&run, 1, "does not exist");
+  }
   {
     const char *argv[] = { evox, "convert", "--f32", in, never, NULL };
     g_auto(EvoxTestRun) run = evox_test_spawn (argv, NULL, NULL);
@@ -872,6 +914,95 @@ test_async (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* What a reader says about the files it read ("spectral_warnings": script files that were
+ * missing) is about that source; the written file must not repeat it as its own on every load.
+ * Free metadata of any length goes along: a scan script's list of missing files runs past the
+ * 64 KiB an HDF5 attribute holds in the object header. */
+static void
+test_metadata (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = tmp_file (dir, "meta.h5");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (3, 2, 1, 2, EVOX_SAMPLE_F32, &error);
+  g_autoptr(EvoxVolume) back = NULL;
+  g_autoptr(GString) missing = g_string_new (NULL);
+
+  for (guint i = 0; missing->len < 200000; i++)
+    g_string_append_printf (missing, "%srep01_%06u_ref_some_sample_XANES_08250.0_eV_001of010.xrm",
+                            i > 0 ? "\n" : "", i);
+  for (guint c = 0; c < 2; c++)
+    evox_volume_set_channel_info (volume, c, NULL, 8300 + 50 * c);
+  evox_volume_set_metadata (volume, "spectral_warnings", "802 of the 806 files are missing");
+  evox_volume_set_metadata (volume, "spectral_missing_files", missing->str);
+  g_assert_true (evox_hdf5_write (volume, path, FALSE, NULL, NULL, &error));
+  g_assert_no_error (error);
+  back = load_ok (path, 1);
+  g_assert_null (evox_volume_get_metadata (back, "spectral_warnings"));
+  g_assert_cmpstr (evox_volume_get_metadata (back, "spectral_missing_files"), ==, missing->str);
+  g_clear_object (&back);
+
+  /* A file an older Evox wrote, with the warnings as a root attribute: not repeated either. */
+  {
+    const double v[6] = { 1, 2, 3, 4, 5, 6 };
+    const hsize_t dims[2] = { 2, 3 };
+    hid_t file = create_file (path);
+    hid_t type = H5Tcopy (H5T_C_S1);
+    hid_t space = H5Screate (H5S_SCALAR);
+    hid_t attribute;
+    const char *text = "802 of the 806 files are missing";
+
+    H5Tset_size (type, strlen (text) + 1);
+    attribute = H5Acreate2 (file, "spectral_warnings", type, space, H5P_DEFAULT, H5P_DEFAULT);
+    g_assert_cmpint (H5Awrite (attribute, type, text), >=, 0);
+    H5Aclose (attribute);
+    attribute = H5Acreate2 (file, "sample", type, space, H5P_DEFAULT, H5P_DEFAULT);
+    g_assert_cmpint (H5Awrite (attribute, type, text), >=, 0);
+    H5Aclose (attribute);
+    H5Sclose (space);
+    H5Tclose (type);
+    H5Dclose (put_doubles (file, "/exchange/data", H5T_IEEE_F64LE, 2, dims, v));
+    H5Fclose (file);
+  }
+  back = load_ok (path, 1);
+  g_assert_null (evox_volume_get_metadata (back, "spectral_warnings"));
+  g_assert_cmpstr (evox_volume_get_metadata (back, "sample"), ==,
+                   "802 of the 806 files are missing");
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* Two channels of one energy (a 4D file's repeated energy, say) round-trip as two channels:
+ * written (E, z, y, x), since (E, y, x) with one energy twice reads back as layers. */
+static void
+test_same_energy (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = tmp_file (dir, "same.h5");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (3, 2, 1, 2, EVOX_SAMPLE_F32, &error);
+  g_autoptr(EvoxVolume) back = NULL;
+  gsize dims[3];
+
+  for (guint c = 0; c < 2; c++)
+    {
+      float *v = evox_volume_get_data_mut (volume, c);
+
+      for (guint i = 0; i < 6; i++)
+        v[i] = (float) (10 * c + i);
+      evox_volume_set_channel_info (volume, c, NULL, 8333);
+    }
+  g_assert_true (evox_hdf5_write (volume, path, FALSE, NULL, NULL, &error));
+  g_assert_no_error (error);
+  back = load_ok (path, 1);
+  evox_volume_get_dims (back, dims);
+  g_assert_cmpuint (evox_volume_get_n_channels (back), ==, 2);
+  g_assert_cmpuint (dims[2], ==, 1);
+  for (guint c = 0; c < 2; c++)
+    g_assert_cmpmem (evox_volume_get_data (back, c), 6 * sizeof (float),
+                     evox_volume_get_data (volume, c), 6 * sizeof (float));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -885,6 +1016,8 @@ main (int    argc,
   g_test_add_func ("/Evox/Hdf5/units", test_units);
   g_test_add_func ("/Evox/Hdf5/bin", test_bin);
   g_test_add_func ("/Evox/Hdf5/round-trip", test_round_trip);
+  g_test_add_func ("/Evox/Hdf5/metadata", test_metadata);
+  g_test_add_func ("/Evox/Hdf5/same-energy", test_same_energy);
   g_test_add_func ("/Evox/Hdf5/bad-input", test_bad_input);
   g_test_add_func ("/Evox/Hdf5/cancel-progress", test_cancel_progress);
   g_test_add_func ("/Evox/Hdf5/async", test_async);

@@ -270,6 +270,47 @@ test_hdf5 (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* An energy whose image is all zeros (a failed exposure) has no correlation to measure: the
+ * run goes on, and stderr says that energy's shift means nothing (the others are not named). */
+static void
+test_constant_energy (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "stack.tif", NULL);
+  g_autofree char *out = g_build_filename (dir, "registered.h5", NULL);
+  g_autoptr(EvoxVolume) stack = make_stack (N_ENERGIES, TRUE);
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+
+  volume = evox_volume_new (SIZE, SIZE, 1, N_ENERGIES, EVOX_SAMPLE_F32, &error);
+  g_assert_no_error (error);
+  for (guint c = 0; c < N_ENERGIES; c++)
+    {
+      float *dst = evox_volume_get_data_mut (volume, c);
+
+      if (c == 1)
+        for (gsize i = 0; i < SIZE * SIZE; i++)
+          dst[i] = 0.0f;
+      else
+        memcpy (dst, evox_volume_get_data (stack, c), SIZE * SIZE * sizeof (float));
+      evox_volume_set_channel_info (volume, c, evox_volume_get_channel_label (stack, c),
+                                    energies[c]);
+    }
+  evox_volume_freeze (volume);
+  g_assert_true (evox_tiff_write (volume, -1, in, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+  {
+    g_auto(Run) run = reg (in, "-o", out, NULL);
+
+    assert_ok (&run);
+    g_assert_nonnull (strstr (run.err, "8400.0 eV: no correlation with the reference could be "
+                                       "measured"));
+    g_assert_null (strstr (run.err, "8330.0 eV: no correlation"));
+    g_assert_null (strstr (run.err, "8480.0 eV: no correlation"));
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* To one multi-page TIFF with its energies file: one energy a line, exactly. An excluded energy
  * is in the report, not in the stack; --scale energy applies the energy ratio as it is. */
 static void
@@ -518,6 +559,38 @@ test_refusals (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A run that fails writing the volume leaves a report that --force would have replaced as it
+ * was: the new report takes its name only after the volume is written. The folder output fails
+ * here because one of its file names is taken by a folder. */
+static void
+test_failed_write_keeps_report (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = write_stack (dir, "stack.tif", N_ENERGIES, TRUE);
+  g_autofree char *report = g_build_filename (dir, "qc.csv", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autofree char *blocker = g_build_filename (out, "stack_8400.0eV.tif", NULL);
+  g_autofree char *text = NULL;
+
+  g_assert_true (g_file_set_contents (report, "an earlier report\n", -1, NULL));
+  g_assert_cmpint (g_mkdir_with_parents (blocker, 0755), ==, 0);
+  {
+    g_auto(Run) run = reg (in, "-o", out, "--report", report, "--force", NULL);
+
+    g_assert_cmpint (run.status, ==, 1);
+    g_assert_nonnull (strstr (run.err, "stack_8400.0eV.tif"));
+    g_assert_nonnull (strstr (run.err, "a folder has that name"));
+  }
+  g_assert_true (g_file_get_contents (report, &text, NULL, NULL));
+  g_assert_cmpstr (text, ==, "an earlier report\n");
+  /* stack.tif, qc.csv and out/, nothing half-written beside them */
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 3);
+  /* and none of the energies written beside the folder in the way */
+  g_assert_cmpuint (evox_test_count_entries (out), ==, 1);
+  g_rmdir (blocker);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* The real SSRL set (two energies, 8324 and 8354 eV, each with its references), binned by 4: by
  * its scan script and as a plain list of its .xrm files, to HDF5 and a folder. What is checked is
  * what the command line adds: the energies, the reference, the report's rows, the outputs. */
@@ -587,6 +660,8 @@ main (int    argc,
   g_test_add_func ("/Evox/RegisterCli/refusals", test_refusals);
   g_test_add_func ("/Evox/RegisterCli/tiff-stack", test_tiff_stack);
   g_test_add_func ("/Evox/RegisterCli/folder", test_folder);
+  g_test_add_func ("/Evox/RegisterCli/constant-energy", test_constant_energy);
+  g_test_add_func ("/Evox/RegisterCli/failed-write-keeps-report", test_failed_write_keeps_report);
   g_test_add_func ("/Evox/RegisterCli/hdf5", test_hdf5);
   g_test_add_func ("/Evox/RegisterCli/real", test_real);
   return g_test_run ();

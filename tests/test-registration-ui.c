@@ -20,6 +20,7 @@
 #include "evox-test-registration.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
+#include "evox-spectrum-panel.h"
 #include "evox-window.h"
 
 /* Table columns, in the page's order. */
@@ -602,6 +603,7 @@ test_window (void)
   EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
   EvoxDocument *document = evox_window_get_document (window);
   EvoxRegistrationPanel *panel;
+  EvoxSpectrumPanel *spectra;
   GtkToggleButton *raw_button = evox_window_get_registration_toggle (window, TRUE);
   GtkToggleButton *registered_button = evox_window_get_registration_toggle (window, FALSE);
   GtkWidget *switch_box = gtk_widget_get_parent (GTK_WIDGET (raw_button));
@@ -645,6 +647,13 @@ test_window (void)
     evox_test_screenshot (GTK_WIDGET (window), "registration-report");
   }
 
+  /* A spectrum pinned on the registered stack, named so. */
+  spectra = EVOX_SPECTRUM_PANEL (evox_window_get_spectrum_panel (window));
+  evox_spectrum_panel_pin_voxel (spectra, 32, 24, 0);
+  g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (spectra), ==, 1);
+  g_assert_cmpstr (evox_spectrum_panel_get_pinned (spectra, 0)->label, ==,
+                   "voxel (32, 24, 0) (registered)");
+
   /* Raw: the document shows the raw stack, and the canvas draws it. */
   wait.frames = evox_canvas_get_frames (wait.canvas);
   gtk_toggle_button_set_active (raw_button, TRUE);
@@ -654,6 +663,20 @@ test_window (void)
   g_assert_true (evox_document_get_volume (document) == raw);
   g_assert_true (evox_test_wait_for (drew_again, &wait, 20));
   evox_test_screenshot (GTK_WIDGET (window), "registration-raw");
+  /* The spectrum pinned on the registered stack stays, to compare with one of the raw stack: the
+   * raw values there, as the file has them (the disc of 1000 or the background of 100). */
+  g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (spectra), ==, 1);
+  /* Its mark is outlined over the registered stack only: the grids need not match. */
+  g_assert_cmpuint (evox_canvas_get_n_boxes (wait.canvas), ==, 0);
+  evox_spectrum_panel_pin_voxel (spectra, 32, 24, 0);
+  g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (spectra), ==, 2);
+  g_assert_cmpuint (evox_canvas_get_n_boxes (wait.canvas), ==, 1);
+  g_assert_cmpstr (evox_spectrum_panel_get_pinned (spectra, 1)->label, ==,
+                   "voxel (32, 24, 0) (raw)");
+  g_assert_cmpuint (evox_spectrum_panel_get_pinned (spectra, 1)->n_points, ==, EVOX_TEST_REG_N);
+  for (guint c = 0; c < EVOX_TEST_REG_N; c++)
+    g_assert_cmpfloat (evox_spectrum_panel_get_pinned (spectra, 1)->points[c].mean, ==,
+                       *((const guint16 *) evox_volume_get_data (raw, c) + 32 + 64 * 24));
 
   /* And back, from the document's side too. */
   wait.frames = evox_canvas_get_frames (wait.canvas);
@@ -664,6 +687,22 @@ test_window (void)
   evox_document_set_registration_view (document, EVOX_REGISTRATION_VIEW_RAW);
   g_assert_true (gtk_toggle_button_get_active (raw_button));
   g_assert_false (gtk_toggle_button_get_active (registered_button));
+
+  /* Each stack shows the mark pinned on it: the raw one second in the palette, the registered
+   * one first. */
+  g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (spectra), ==, 2);
+  g_assert_cmpuint (evox_canvas_get_n_boxes (wait.canvas), ==, 1);
+  {
+    GdkRGBA first, second;
+
+    g_assert_true (gdk_rgba_parse (&first, "#1f77b4"));
+    g_assert_true (gdk_rgba_parse (&second, "#ff7f0e"));
+    g_assert_true (gdk_rgba_equal (&evox_canvas_get_box (wait.canvas, 0)->color, &second));
+    evox_document_set_registration_view (document, EVOX_REGISTRATION_VIEW_REGISTERED);
+    g_assert_cmpuint (evox_canvas_get_n_boxes (wait.canvas), ==, 1);
+    g_assert_true (gdk_rgba_equal (&evox_canvas_get_box (wait.canvas, 0)->color, &first));
+    g_assert_cmpuint (evox_canvas_get_box (wait.canvas, 0)->lo[0], ==, 32);
+  }
 
   /* Revert hides the switch. */
   evox_document_set_registration (document, NULL);

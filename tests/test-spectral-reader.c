@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -418,6 +419,14 @@ test_tiff_energies (void)
                              (float) pattern (x, y, page_of[c], 0));
     }
 
+  /* Numbers all below 200 are keV, as in the HDF5 reader. */
+  g_clear_object (&volume);
+  write_text (energies, "8.354\n8.324\n8.33325\n");
+  volume = evox_volume_load (stack, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  for (guint c = 0; c < 3; c++)
+    g_assert_cmpfloat_with_epsilon (evox_volume_get_channel_energy (volume, c), sorted[c], 1e-6);
+
   write_text (energies, "8324\n8354\n");
   assert_refused (stack, 1, EVOX_ERROR_INVALID_DATA, energies, "2 energies", "3 pages", NULL);
   write_text (energies, "8324\n8354\nkeV\n");
@@ -607,6 +616,30 @@ test_xrm_list_real (void)
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
   g_assert_nonnull (strstr (error->message, "8354.0 eV"));
   g_assert_nonnull (strstr (error->message, names[0]));
+
+  /* The 8324 eV sample and the 8354 eV reference in a folder without a script: the message
+   * names the folder and the file at fault, not the folder's first file (the reference of
+   * another energy). */
+  {
+    g_autofree char *dir = evox_test_tmpdir_new ();
+
+    for (guint i = 0; i < 2; i++)
+      {
+        g_autofree char *from = g_build_filename (folder, names[i], NULL);
+        g_autofree char *to = g_build_filename (dir, names[i], NULL);
+
+        g_assert_cmpint (symlink (from, to), ==, 0);
+      }
+    g_clear_error (&error);
+    volume = evox_spectral_load (dir, NULL, NULL, NULL, &error);
+    g_assert_null (volume);
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
+    g_assert_true (g_str_has_prefix (error->message, dir));
+    g_assert_nonnull (strstr (error->message, "8324.0 eV has sample images but no reference"));
+    g_assert_nonnull (strstr (error->message, names[1]));
+    g_assert_null (strstr (error->message, names[0]));
+    evox_test_tmpdir_free (g_steal_pointer (&dir));
+  }
 }
 
 /* Images of two sizes in one set: refused naming both files (a real 1024 x 1024 file and the

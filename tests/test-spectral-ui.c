@@ -122,10 +122,81 @@ test_warnings_banner (void)
   g_assert_cmpuint (startup.dims[0], ==, 128);
   g_assert_cmpuint (startup.n_channels, ==, 2);
   g_assert_nonnull (startup.error);
-  g_assert_true (g_str_has_prefix (startup.error, "Opened with warnings: "));
-  g_assert_nonnull (strstr (startup.error, "802 of the 806 files the script names are missing"));
-  g_assert_nonnull (strstr (startup.error, "4 files were matched"));
+  /* A heading, then a bulleted line a warning. */
+  g_test_message ("banner: %s", startup.error);
+  g_assert_true (g_str_has_prefix (startup.error, "Opened with warnings:\n• "));
+  g_assert_nonnull (strstr (startup.error,
+                            "\n• 802 of the 806 files the script names are missing"));
+  g_assert_nonnull (strstr (startup.error, "\n• 4 files were matched"));
   g_clear_pointer (&startup.error, g_free);
+}
+
+/* The file chooser on screen (GtkFileChooserNative falls back to a dialog without a portal). */
+static GtkWindow *
+find_chooser (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+chooser_shown (gpointer user_data)
+{
+  return find_chooser () != NULL;
+}
+
+static gboolean
+chooser_gone (gpointer user_data)
+{
+  return find_chooser () == NULL;
+}
+
+static gboolean
+filter_matches (GtkFileFilter *filter,
+                const char    *name)
+{
+  g_autoptr(GFileInfo) info = g_file_info_new ();
+
+  g_file_info_set_display_name (info, name);
+  return gtk_filter_match (GTK_FILTER (filter), info);
+}
+
+/* File > Open lists the spectral formats under the filter it starts with: a .xrm or .h5 file
+ * hidden by it would look like one Evox cannot open. */
+static void
+test_open_filters (void)
+{
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  const char *shown[] = { "scan.xrm", "tomo.txrm", "stack.h5", "stack.hdf5", "stack.tif",
+                          "XANES.txt", "A19.csv" };
+  GtkWindow *chooser;
+  GtkFileFilter *filter;
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open", NULL));
+  g_assert_true (evox_test_wait_for (chooser_shown, NULL, 20));
+  chooser = find_chooser ();
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  filter = gtk_file_chooser_get_filter (GTK_FILE_CHOOSER (chooser));
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_assert_nonnull (filter);
+  g_test_message ("filter: %s", gtk_file_filter_get_name (filter));
+  for (guint i = 0; i < G_N_ELEMENTS (shown); i++)
+    g_assert_true (filter_matches (filter, shown[i]));
+  g_assert_false (filter_matches (filter, "paper.pdf"));
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_assert_true (evox_test_wait_for (chooser_gone, NULL, 20));
+  evox_test_close_window (window);
 }
 
 int
@@ -136,5 +207,6 @@ main (int    argc,
     return 0;
   g_test_add_func ("/Evox/SpectralUi/bin", test_bin);
   g_test_add_func ("/Evox/SpectralUi/warnings-banner", test_warnings_banner);
+  g_test_add_func ("/Evox/SpectralUi/open-filters", test_open_filters);
   return g_test_run ();
 }

@@ -236,7 +236,11 @@ test_spectra (void)
   gtk_range_set_value (GTK_RANGE (scale), 3);
   g_assert_cmpuint (evox_document_get_channel (document), ==, 3);
   g_test_message ("channel label: %s", gtk_label_get_text (channel_label));
-  g_assert_nonnull (strstr (gtk_label_get_text (channel_label), "8360 eV"));
+  /* The knob carries the energy; the line under it the channel's name, the energy not again. */
+  g_assert_cmpstr (gtk_label_get_text (channel_label), ==, "3 / 7 · E3");
+  evox_test_spin (0.1);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (evox_test_find_descendant (
+                     scale, GTK_TYPE_LABEL))), ==, "8360 eV");
   /* The histogram follows the channel shown. */
   g_assert_nonnull (strstr (evox_histogram_view_get_title (histogram), "E3"));
 
@@ -301,6 +305,63 @@ test_spectra (void)
     g_assert_cmpuint (b[2], >, b[0]);
     g_assert_cmpuint (b[3], >, b[1]);
     assert_region (box, in_box, b);
+    /* The pinned box stays outlined on the slice, in its colour (the palette's second, after
+     * the voxel's): the canvas's own pick, just inside the outline's corners, finds the box's
+     * first and last voxels. */
+    {
+      const EvoxCanvasBox *drawn;
+      graphene_rect_t outline;
+      GdkRGBA orange;
+      gsize corner[3];
+
+      /* The voxel pinned first is marked too, as a box of one voxel. */
+      g_assert_cmpuint (evox_canvas_get_n_boxes (canvas), ==, 2);
+      g_assert_cmpuint (evox_canvas_get_box (canvas, 0)->lo[0], ==, voxel[0]);
+      g_assert_cmpuint (evox_canvas_get_box (canvas, 0)->hi[1], ==, voxel[1]);
+      drawn = evox_canvas_get_box (canvas, 1);
+      g_assert_true (gdk_rgba_parse (&orange, "#ff7f0e"));
+      g_assert_true (gdk_rgba_equal (&drawn->color, &orange));
+      g_assert_cmpuint (drawn->lo[0], ==, b[0]);
+      g_assert_cmpuint (drawn->hi[1], ==, b[3]);
+      g_assert_true (evox_canvas_get_box_outline (canvas, 1, &outline));
+      g_test_message ("outline %g, %g, %g x %g", outline.origin.x, outline.origin.y,
+                      outline.size.width, outline.size.height);
+      evox_canvas_hover_at (canvas, outline.origin.x + 1, outline.origin.y + 1);
+      g_assert_true (evox_canvas_get_hover_voxel (canvas, corner));
+      g_assert_cmpuint (corner[0], ==, b[0]);
+      g_assert_cmpuint (corner[1], ==, b[1]);
+      evox_canvas_hover_at (canvas, outline.origin.x + outline.size.width - 1,
+                            outline.origin.y + outline.size.height - 1);
+      g_assert_true (evox_canvas_get_hover_voxel (canvas, corner));
+      g_assert_cmpuint (corner[0], ==, b[2]);
+      g_assert_cmpuint (corner[1], ==, b[3]);
+      /* Across the box on another axis: a slice through it shows its thin side, one beside it
+       * nothing. */
+      evox_document_set_view (document, EVOX_VIEW_SLICE_X);
+      evox_document_set_slice (document, 0, b[0] - 1);
+      evox_test_spin (0.2);
+      g_assert_false (evox_canvas_get_box_outline (canvas, 1, NULL));
+      evox_document_set_slice (document, 0, b[2]);
+      evox_test_spin (0.2);
+      g_assert_true (evox_canvas_get_box_outline (canvas, 1, NULL));
+      /* In the 2x2, in its pane: the pick at the outline's corners again finds the box's. */
+      evox_document_set_view (document, EVOX_VIEW_QUAD);
+      evox_test_spin (0.3);
+      g_assert_true (evox_canvas_get_box_outline (canvas, 1, &outline));
+      g_test_message ("outline in the 2x2 %g, %g, %g x %g", outline.origin.x, outline.origin.y,
+                      outline.size.width, outline.size.height);
+      evox_canvas_hover_at (canvas, outline.origin.x + 0.5, outline.origin.y + 0.5);
+      g_assert_true (evox_canvas_get_hover_voxel (canvas, corner));
+      g_assert_cmpuint (corner[0], ==, b[0]);
+      g_assert_cmpuint (corner[1], ==, b[1]);
+      evox_canvas_hover_at (canvas, outline.origin.x + outline.size.width - 0.5,
+                            outline.origin.y + outline.size.height - 0.5);
+      g_assert_true (evox_canvas_get_hover_voxel (canvas, corner));
+      g_assert_cmpuint (corner[0], ==, b[2]);
+      g_assert_cmpuint (corner[1], ==, b[3]);
+      evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
+      evox_test_spin (0.2);
+    }
     /* A click with the tool draws nothing. */
     evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, cx, cy, cx, cy);
     evox_test_spin (0.2);
@@ -352,6 +413,7 @@ test_spectra (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "spectrum.remove", "u", 0));
   g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, 3);
   g_assert_true (g_str_has_prefix (evox_spectrum_panel_get_pinned (panel, 0)->label, "box"));
+  g_assert_cmpuint (evox_canvas_get_n_boxes (canvas), ==, 1);
   {
     g_autoptr (GError) error = NULL;
 
@@ -383,6 +445,7 @@ test_spectra (void)
     evox_document_set_volume (document, plain, "plain", NULL);
     g_assert_false (evox_spectrum_panel_get_spectral (panel));
     g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, 0);
+    g_assert_cmpuint (evox_canvas_get_n_boxes (canvas), ==, 0);
     g_assert_false (gtk_stack_page_get_visible (gtk_stack_get_page (
       stack, gtk_stack_get_child_by_name (stack, "spectra"))));
     /* Nor is the Region tool offered on the Measure page, and it is off. */

@@ -334,6 +334,8 @@ test_files (void)
   volume = evox_volume_load (dir, NULL, NULL, NULL, &error);
   g_assert_null (volume);
   g_assert_nonnull (strstr (error->message, "no .tif"));
+  /* A folder may also be a spectral set: the message names what that would need. */
+  g_assert_nonnull (strstr (error->message, ".xrm"));
 
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }

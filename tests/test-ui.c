@@ -19,6 +19,7 @@
 #include "evox-phase-row.h"
 #include "evox-histogram-view.h"
 #include "evox-layer-list.h"
+#include "evox-page-switcher.h"
 #include "evox-ssrm-stack.h"
 #include "evox-ssrm-dialog.h"
 #include "evox-test-ui.h"
@@ -1541,6 +1542,81 @@ test_banners_apart (void)
   evox_test_close_window (window);
 }
 
+/* The side panel's page buttons: one per page, named by the page's title, in rows of four that
+ * fit the panel; the Spectra button only while the volume has several energies; the button of
+ * the page shown is the one down, pressing one shows its page, pressing it again keeps it. */
+static void
+test_page_switcher (void)
+{
+  static const char * const pages[] = {
+    "display", "spectra", "phases", "particles", "clusters", "registration", "surfaces", "measure",
+  };
+  static const double ev[] = { 8324, 8345 };
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) stack = evox_volume_new (4, 4, 1, 2, EVOX_SAMPLE_F32, &error);
+  EvoxPageSwitcher *switcher;
+  GtkWidget *button;
+  int min = 0, nat = 0;
+
+  g_assert_no_error (error);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_window_open_demo (window);
+  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 60));
+  switcher = EVOX_PAGE_SWITCHER (evox_test_find_descendant (GTK_WIDGET (window),
+                                                            EVOX_TYPE_PAGE_SWITCHER));
+  g_assert_nonnull (switcher);
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      button = evox_page_switcher_get_button (switcher, pages[i]);
+      g_assert_nonnull (button);
+      /* The demo is one channel: no spectra to plot. */
+      g_assert_true (gtk_widget_get_visible (gtk_widget_get_parent (button)) ==
+                     (i != 1));
+    }
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (evox_page_switcher_get_button (
+                                                       switcher, "particles"))), ==,
+                   "Particles");
+  /* Four a row at their narrowest: the eight titles in one row were 485 px with the panel. */
+  gtk_widget_measure (GTK_WIDGET (switcher), GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat,
+                      NULL, NULL);
+  g_test_message ("switcher: min %d nat %d", min, nat);
+  g_assert_cmpint (min, <=, 420);
+  gtk_widget_measure (GTK_WIDGET (switcher), GTK_ORIENTATION_VERTICAL, min, &min, &nat,
+                      NULL, NULL);
+  button = evox_page_switcher_get_button (switcher, "display");
+  gtk_widget_measure (button, GTK_ORIENTATION_VERTICAL, -1, &nat, NULL, NULL, NULL);
+  g_assert_cmpint (min, >=, 2 * nat);
+  g_assert_cmpint (min, <, 3 * nat);
+
+  evox_window_show_page (window, "phases");
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (
+                     evox_page_switcher_get_button (switcher, pages[i]))) == (i == 2));
+  button = evox_page_switcher_get_button (switcher, "measure");
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_cmpstr (evox_window_get_page (window), ==, "measure");
+  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (
+                    evox_page_switcher_get_button (switcher, "phases"))));
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_cmpstr (evox_window_get_page (window), ==, "measure");
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)));
+
+  /* Two energies: the Spectra button comes. */
+  memset (evox_volume_get_data_mut (stack, 0), 0, 16 * sizeof (float));
+  memset (evox_volume_get_data_mut (stack, 1), 0, 16 * sizeof (float));
+  for (guint c = 0; c < 2; c++)
+    evox_volume_set_channel_info (stack, c, NULL, ev[c]);
+  evox_volume_freeze (stack);
+  evox_document_set_volume (evox_window_get_document (window), stack, "stack", NULL);
+  button = evox_page_switcher_get_button (switcher, "spectra");
+  g_assert_true (gtk_widget_get_visible (gtk_widget_get_parent (button)));
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_cmpstr (evox_window_get_page (window), ==, "spectra");
+  evox_test_close_window (window);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1571,5 +1647,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Ui/startup-phases-auto", test_startup_phases_auto);
   g_test_add_func ("/Evox/Ui/startup-voxel-size", test_startup_voxel_size);
   g_test_add_func ("/Evox/Ui/banners-apart", test_banners_apart);
+  g_test_add_func ("/Evox/Ui/page-switcher", test_page_switcher);
   return g_test_run ();
 }

@@ -87,11 +87,14 @@ _evox_cli_convert (int    argc,
     return _evox_cli_usage_error (context,
                                   "--channel, --f32, --deflate and --bigtiff are for TIFF output;"
                                   " HDF5 takes every channel in its sample type");
-  if (!force && g_file_test (out, G_FILE_TEST_EXISTS))
-    {
-      fprintf (stderr, "evox: %s: exists already (use --force to replace it)\n", out);
-      return EVOX_EXIT_INPUT;
-    }
+  /* As every command checks its outputs, before the input is read: OUT being IN (status 2, as
+   * in register and spectrum), a missing folder, a file there without --force. */
+  {
+    EvoxCliOutput outputs[] = { { output != NULL ? "-o" : "OUT", out } };
+
+    if (!_evox_cli_check_outputs (outputs, 1, input.demo ? NULL : in, force, &status))
+      return status;
+  }
 
   volume = _evox_cli_input_load (&input, input.demo ? NULL : in, &status);
   if (volume == NULL)

@@ -591,8 +591,32 @@ write_volume (Request     *request,
     }
 }
 
-/* The report first: it is small, and a failure of the volume afterwards removes it, so that a
- * failed run leaves neither. */
+/* A hidden temporary beside path, for the report until the volume is written. */
+static char *
+report_temporary (const char  *path,
+                  GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *name = g_strdup_printf (".%s.XXXXXX", base);
+  g_autofree char *tmpl = g_build_filename (dir, name, NULL);
+  int fd = g_mkstemp (tmpl);
+
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "Cannot write %s: %s",
+                   path, g_strerror (saved_errno));
+      return NULL;
+    }
+  close (fd);
+  return g_steal_pointer (&tmpl);
+}
+
+/* The report first, under a temporary name: it is small and fails early on a bad path. It takes
+ * its own name only once the volume is written, so a failed run leaves neither, and a report
+ * that --force would replace stays as it was. */
 static gboolean
 write_outputs (Request          *request,
                Options          *o,
@@ -600,19 +624,41 @@ write_outputs (Request          *request,
                int              *status)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *report_tmp = NULL;
   EvoxVolume *registered = evox_registration_get_registered (registration);
 
-  if (o->report != NULL &&
-      !evox_registration_csv_write (registration, o->report, o->force, &error))
+  if (o->report != NULL)
     {
-      *status = _evox_cli_error (EVOX_EXIT_INPUT, "%s", error->message);
-      return FALSE;
+      report_tmp = report_temporary (o->report, &error);
+      if (report_tmp == NULL ||
+          !evox_registration_csv_write (registration, report_tmp, TRUE, &error))
+        {
+          g_autoptr(GString) message = g_string_new (error->message);
+
+          /* The message names the temporary; the user asked for the report's name. */
+          if (report_tmp != NULL)
+            {
+              g_string_replace (message, report_tmp, o->report, 0);
+              g_unlink (report_tmp);
+            }
+          *status = _evox_cli_error (EVOX_EXIT_INPUT, "%s", message->str);
+          return FALSE;
+        }
     }
   if (!write_volume (request, o->output, registered, o->force, &error))
     {
-      if (o->report != NULL)
-        g_unlink (o->report);
+      if (report_tmp != NULL)
+        g_unlink (report_tmp);
       *status = _evox_cli_error (EVOX_EXIT_INPUT, "%s", error->message);
+      return FALSE;
+    }
+  if (report_tmp != NULL && g_rename (report_tmp, o->report) != 0)
+    {
+      int saved_errno = errno;
+
+      g_unlink (report_tmp);
+      *status = _evox_cli_error (EVOX_EXIT_INPUT, "Cannot write %s: %s", o->report,
+                                 g_strerror (saved_errno));
       return FALSE;
     }
   return TRUE;
@@ -655,6 +701,12 @@ print_summary (EvoxRegistration *registration,
       if (!e->is_reference && isfinite (e->residual_px) && e->residual_px >= 0.1)
         fprintf (stderr, "evox: warning: %.1f eV: %.3f px of shift remain after registration\n",
                  e->energy_ev, e->residual_px);
+      /* A constant or all-NaN image has no correlation to measure: its shift and scale mean
+       * nothing, though nothing else in the table says so. */
+      if (!isfinite (e->ncc_after))
+        fprintf (stderr, "evox: warning: %.1f eV: no correlation with the reference could be "
+                 "measured (a constant image, or no finite values): its shift means nothing\n",
+                 e->energy_ev);
     }
   printf ("reference: %.1f eV\n", reference != NULL ? reference->energy_ev : NAN);
   printf ("flagged: %u of %u\n", n_flagged, n_registered);

@@ -132,6 +132,41 @@ pages_volume (EvoxVolume  *volume,
   return g_steal_pointer (&pages);
 }
 
+static char *
+new_temporary (const char  *path,
+               GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *name = g_strdup_printf (".%s.XXXXXX", base);
+  g_autofree char *tmpl = g_build_filename (dir, name, NULL);
+  int fd = g_mkstemp (tmpl);
+
+  if (fd < 0)
+    {
+      _evox_output_set_write_error (error, errno, path);
+      return NULL;
+    }
+  close (fd);
+  return g_steal_pointer (&tmpl);
+}
+
+/* The message names the temporary; the user asked for the final name. */
+static void
+rename_in_message (GError     **error,
+                   const char  *tmp,
+                   const char  *path)
+{
+  g_autoptr(GString) message = NULL;
+
+  if (error == NULL || *error == NULL)
+    return;
+  message = g_string_new ((*error)->message);
+  g_string_replace (message, tmp, path, 0);
+  g_free ((*error)->message);
+  (*error)->message = g_string_free (g_steal_pointer (&message), FALSE);
+}
+
 gboolean
 evox_energy_tiff_write_stack (EvoxVolume  *volume,
                               const char  *path,
@@ -141,6 +176,7 @@ evox_energy_tiff_write_stack (EvoxVolume  *volume,
   g_autofree char *energies_path = NULL;
   g_autoptr(GString) text = NULL;
   g_autoptr(EvoxVolume) pages = NULL;
+  g_autofree char *energies_tmp = NULL;
   EvoxTiffWriteFlags flags = EVOX_TIFF_WRITE_F32 | (force ? EVOX_TIFF_WRITE_OVERWRITE : 0);
   gsize dims[3];
   guint n;
@@ -163,6 +199,16 @@ evox_energy_tiff_write_stack (EvoxVolume  *volume,
     return refuse_existing (path, error);
   if (!force && g_file_test (energies_path, G_FILE_TEST_EXISTS))
     return refuse_existing (energies_path, error);
+  /* A folder under either name would fail its rename after the other was replaced. */
+  for (guint i = 0; i < 2; i++)
+    if (g_file_test (i == 0 ? path : energies_path, G_FILE_TEST_IS_DIR))
+      {
+        g_autofree char *display = g_filename_display_name (i == 0 ? path : energies_path);
+
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
+                     "Cannot write %s: a folder has that name", display);
+        return FALSE;
+      }
 
   evox_volume_get_dims (volume, dims);
   n = evox_volume_get_n_channels (volume);
@@ -184,13 +230,31 @@ evox_energy_tiff_write_stack (EvoxVolume  *volume,
       g_string_append_c (text, '\n');
     }
   pages = pages_volume (volume, error);
-  if (pages == NULL || !evox_tiff_write (pages, 0, path, flags, error))
+  if (pages == NULL)
     return FALSE;
-  if (!evox_csv_write_text (energies_path, text->str, text->len, force, error))
+  /* The energies under a temporary name first, renamed once the stack is in place: a failure of
+   * either leaves a pair that --force would replace as it was. */
+  energies_tmp = new_temporary (energies_path, error);
+  if (energies_tmp == NULL)
+    return FALSE;
+  if (!evox_csv_write_text (energies_tmp, text->str, text->len, TRUE, error))
     {
-      /* A stack without its energies would open as a plain volume: better none. A stack that
-       * was there before has been replaced already and goes too rather than pair with an old
-       * energies file. */
+      rename_in_message (error, energies_tmp, energies_path);
+      g_unlink (energies_tmp);
+      return FALSE;
+    }
+  if (!evox_tiff_write (pages, 0, path, flags, error))
+    {
+      g_unlink (energies_tmp);
+      return FALSE;
+    }
+  if (g_rename (energies_tmp, energies_path) != 0)
+    {
+      int saved_errno = errno;
+
+      /* A stack without its energies would open as a plain volume: better none. */
+      _evox_output_set_write_error (error, saved_errno, energies_path);
+      g_unlink (energies_tmp);
       g_unlink (path);
       return FALSE;
     }
@@ -215,25 +279,6 @@ folder_write_clear (FolderWrite *write)
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FolderWrite, folder_write_clear)
-
-static char *
-new_temporary (const char  *path,
-               GError     **error)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *name = g_strdup_printf (".%s.XXXXXX", base);
-  g_autofree char *tmpl = g_build_filename (dir, name, NULL);
-  int fd = g_mkstemp (tmpl);
-
-  if (fd < 0)
-    {
-      _evox_output_set_write_error (error, errno, path);
-      return NULL;
-    }
-  close (fd);
-  return g_steal_pointer (&tmpl);
-}
 
 gboolean
 evox_energy_tiff_write_folder (EvoxVolume  *volume,
@@ -262,6 +307,17 @@ evox_energy_tiff_write_folder (EvoxVolume  *volume,
   for (guint c = 0; !force && c < paths->len; c++)
     if (g_file_test (paths->pdata[c], G_FILE_TEST_EXISTS))
       return refuse_existing (paths->pdata[c], error);
+  /* A folder under a file's name would fail its rename after others had replaced theirs: a
+   * folder of old and new energies. Refused before anything is written. */
+  for (guint c = 0; c < paths->len; c++)
+    if (g_file_test (paths->pdata[c], G_FILE_TEST_IS_DIR))
+      {
+        g_autofree char *display = g_filename_display_name (paths->pdata[c]);
+
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
+                     "Cannot write %s: a folder has that name", display);
+        return FALSE;
+      }
 
   n = evox_volume_get_n_channels (volume);
   write.temporaries = g_ptr_array_new_with_free_func (g_free);
@@ -275,15 +331,7 @@ evox_energy_tiff_write_folder (EvoxVolume  *volume,
       if (!evox_tiff_write (volume, (int) c, tmp,
                             EVOX_TIFF_WRITE_F32 | EVOX_TIFF_WRITE_OVERWRITE, error))
         {
-          /* The message names the temporary; the user asked for the final name. */
-          if (error != NULL && *error != NULL)
-            {
-              g_autoptr(GString) message = g_string_new ((*error)->message);
-
-              g_string_replace (message, tmp, paths->pdata[c], 0);
-              g_free ((*error)->message);
-              (*error)->message = g_string_free (g_steal_pointer (&message), FALSE);
-            }
+          rename_in_message (error, tmp, paths->pdata[c]);
           return FALSE;
         }
     }

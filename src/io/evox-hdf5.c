@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -606,6 +607,36 @@ angles_vary (const EvoxHdf5Info *info)
   return FALSE;
 }
 
+/* Energies that can name channels: finite, positive and no two alike (as the Xradia reader
+ * decides between a spectral stack and a tilt series). A series at one energy, its energy
+ * repeated per frame, is layers. */
+static int
+compare_doubles (const void *a,
+                 const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static gboolean
+energies_distinct (const EvoxHdf5Info *info)
+{
+  g_autofree double *sorted = NULL;
+
+  if (info->n_energies == 0)
+    return FALSE;
+  sorted = g_memdup2 (info->energies_ev, sizeof (double) * info->n_energies);
+  for (guint i = 0; i < info->n_energies; i++)
+    if (!isfinite (sorted[i]) || sorted[i] <= 0)
+      return FALSE;
+  qsort (sorted, info->n_energies, sizeof (double), compare_doubles);
+  for (guint i = 1; i < info->n_energies; i++)
+    if (sorted[i] == sorted[i - 1])
+      return FALSE;
+  return TRUE;
+}
+
 /* Opens the file and /exchange/data, reads the small datasets, decides the layout. */
 static gboolean
 source_open (Source      *source,
@@ -724,7 +755,8 @@ source_open (Source      *source,
       source->nz = 1;
       source->axes = "(y, x)";
     }
-  else if (rank == 3 && info->n_energies == source->shape[0] && !angles_vary (info))
+  else if (rank == 3 && info->n_energies == source->shape[0] && !angles_vary (info) &&
+           energies_distinct (info))
     {
       source->n_channels = (guint) source->shape[0];
       source->nz = 1;
@@ -866,13 +898,15 @@ average_reference (Source      *source,
 }
 
 /* Optical density -ln((I - dark) / (white - dark)); NaN where either difference is not
- * positive, where the logarithm means nothing. */
-static void
+ * positive, where the logarithm means nothing. Returns how many are NaN. */
+static guint64
 apply_optical_density (float       *v,
                        const float *white,
                        const float *dark,
                        gsize        n)
 {
+  guint64 n_nan = 0;
+
   for (gsize i = 0; i < n; i++)
     {
       double d = dark != NULL ? dark[i] : 0;
@@ -880,7 +914,9 @@ apply_optical_density (float       *v,
       double od = num > 0 && den > 0 ? -log (num / den) : NAN;
 
       v[i] = isfinite (od) ? (float) od : NAN;
+      n_nan += !isfinite (od);
     }
+  return n_nan;
 }
 
 static char *
@@ -996,8 +1032,10 @@ copy_root_metadata_cb (hid_t               location,
   EvoxVolume *volume = data;
   g_autofree char *text = NULL;
 
-  /* The Data Exchange version and Evox's own keys are not free metadata. */
-  if (g_str_has_prefix (name, "info.") || strcmp (name, "version") == 0)
+  /* The Data Exchange version and Evox's own keys are not free metadata; warnings are the
+   * current read's (files written before they were left out may hold them). */
+  if (g_str_has_prefix (name, "info.") || strcmp (name, "version") == 0 ||
+      strcmp (name, "spectral_warnings") == 0)
     return 0;
   text = dup_text_attribute (location, name);
   if (text != NULL && g_utf8_validate (name, -1, NULL))
@@ -1100,7 +1138,7 @@ evox_hdf5_load (const char    *path,
   EvoxSampleType type;
   gsize dims[3], plane_in, plane_out, item;
   guint bz;
-  guint64 done = 0, total;
+  guint64 done = 0, total, n_nan = 0;
   hid_t memtype;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -1218,7 +1256,7 @@ evox_hdf5_load (const char    *path,
                   return NULL;
                 }
               if (corrected)
-                apply_optical_density (scratch, white, dark, plane_in);
+                n_nan += apply_optical_density (scratch, white, dark, plane_in);
               if (sum != NULL)
                 {
                   for (gsize y = 0; y < dims[1] * bin; y++)
@@ -1260,6 +1298,16 @@ evox_hdf5_load (const char    *path,
     evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "optical density", NULL);
   restore_evox_attributes (volume, &source, corrected);
   set_info_metadata (volume, &source, bin, corrected);
+  /* Said as the scan-script reader says it: a flat field at or below the dark, or data at or
+   * below it, gives NaN where the user would otherwise see nothing wrong. */
+  if (n_nan > 0)
+    {
+      g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT " pixels have data or "
+                                               "white at or below the dark (or 0): their "
+                                               "optical density is NaN", n_nan);
+
+      evox_volume_set_metadata (volume, "spectral_warnings", text);
+    }
   return g_steal_pointer (&volume);
 }
 
@@ -1381,14 +1429,41 @@ write_description (hid_t        file,
     {
       const char *value = evox_volume_get_metadata (volume, keys[i]);
 
-      /* info.* keys describe the file the volume was read from, not this one. */
+      /* info.* keys describe the file the volume was read from, not this one; the reader's
+       * warnings were said when it was read and would be said again on every later read. */
       if (g_str_has_prefix (keys[i], "info.") || strcmp (keys[i], "version") == 0 ||
-          value == NULL)
+          strcmp (keys[i], "spectral_warnings") == 0 || value == NULL)
         continue;
       if (!write_text_attribute (file, keys[i], value))
         return FALSE;
     }
   return TRUE;
+}
+
+/* Text longer than this does not go into an attribute of the earliest format (its object
+ * header messages hold 64 KiB, name, type and space included). */
+#define COMPACT_ATTRIBUTE_MAX 32768
+
+static gboolean
+has_long_metadata (EvoxVolume *volume)
+{
+  g_auto(GStrv) keys = evox_volume_dup_metadata_keys (volume);
+  gsize labels = 0;
+
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+    {
+      const char *value = evox_volume_get_metadata (volume, keys[i]);
+
+      if (value != NULL && strlen (value) >= COMPACT_ATTRIBUTE_MAX)
+        return TRUE;
+    }
+  for (guint c = 0; c < evox_volume_get_n_channels (volume); c++)
+    {
+      const char *label = evox_volume_get_channel_label (volume, c);
+
+      labels += (label != NULL ? strlen (label) : 0) + 1;
+    }
+  return labels >= COMPACT_ATTRIBUTE_MAX;
 }
 
 static gboolean
@@ -1407,6 +1482,7 @@ write_file (EvoxVolume    *volume,
   hsize_t shape[4], chunk[4];
   int rank = 0;
   const char *axes;
+  g_auto(EvoxH5Id) fapl = H5I_INVALID_HID;
   g_auto(EvoxH5Id) file = H5I_INVALID_HID;
   g_auto(EvoxH5Id) exchange = H5I_INVALID_HID;
   g_auto(EvoxH5Id) space = H5I_INVALID_HID;
@@ -1417,7 +1493,14 @@ write_file (EvoxVolume    *volume,
 
   evox_volume_get_dims (volume, dims);
   for (guint c = 0; c < n_channels; c++)
-    have_energies = have_energies && isfinite (evox_volume_get_channel_energy (volume, c));
+    {
+      double e = evox_volume_get_channel_energy (volume, c);
+
+      have_energies = have_energies && isfinite (e);
+      /* Two channels of one energy would read back as layers from (E, y, x). */
+      for (guint d = 0; have_energies && d < c; d++)
+        have_energies = evox_volume_get_channel_energy (volume, d) != e;
+    }
 
   /* (E, y, x) only when the energies name the first axis, as the reader decides; channels
    * without energies keep their own axis, so a stack of features does not come back as z. */
@@ -1446,7 +1529,16 @@ write_file (EvoxVolume    *volume,
   memtype = type == EVOX_SAMPLE_U8 ? H5T_NATIVE_UINT8 : type == EVOX_SAMPLE_U16
             ? H5T_NATIVE_UINT16 : H5T_NATIVE_FLOAT;
 
-  file = H5Fcreate (tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  /* The earliest format reads everywhere but holds no attribute over 64 KiB, and a scan
+   * script's list of missing files is longer than that; the 1.8 format (every HDF5 since 2008,
+   * h5py, TXM-Sandbox) keeps those in dense storage, so it is used when they are there. */
+  if (has_long_metadata (volume))
+    {
+      fapl = H5Pcreate (H5P_FILE_ACCESS);
+      if (fapl >= 0)
+        H5Pset_libver_bounds (fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
+    }
+  file = H5Fcreate (tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl >= 0 ? fapl : H5P_DEFAULT);
   if (file < 0)
     {
       g_autofree char *reason = dup_hdf5_reason ();

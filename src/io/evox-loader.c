@@ -74,7 +74,8 @@ evox_detect_format (const char  *path,
       if (has_tiff_pages (path))
         return EVOX_FORMAT_TIFF_FOLDER;
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
-                   "%s: folder holds no .tif or .tiff files", path);
+                   "%s: folder holds no .tif or .tiff files, no .xrm files and no scan script",
+                   path);
       return EVOX_FORMAT_UNKNOWN;
     }
 

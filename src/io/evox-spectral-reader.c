@@ -665,7 +665,8 @@ warn_missing (GPtrArray  *files,
 }
 
 /* Groups present files by energy; an energy with samples but no reference, or references but
- * no sample, is refused. */
+ * no sample, is refused, named by source (the script or folder) or, for a plain list (source
+ * NULL), by the file's own path. */
 static GPtrArray *
 group_by_energy (const char  *source,
                  GPtrArray   *files,
@@ -699,7 +700,8 @@ group_by_energy (const char  *source,
           SetFile *one = group->refs->len > 0 ? group->refs->pdata[0] : group->samples->pdata[0];
 
           g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
-                       "%s: energy %.1f eV has %s but no %s (%s)", source, group->energy,
+                       "%s: energy %.1f eV has %s but no %s (%s)",
+                       source != NULL ? source : one->path, group->energy,
                        group->refs->len > 0 ? "reference images" : "sample images",
                        group->refs->len > 0 ? "sample image" : "reference (a file with `ref` "
                        "as a word in its name)", one->name);
@@ -709,7 +711,8 @@ group_by_energy (const char  *source,
   if (groups->len == 0)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
-                   "%s: none of the %u files it names is present", source, files->len);
+                   "%s: none of the %u files it names is present",
+                   source != NULL ? source : "the list", files->len);
       return NULL;
     }
   return g_steal_pointer (&groups);
@@ -852,6 +855,7 @@ format_angles (GArray *angles)
 /* Builds the optical-density stack from files sorted by energy (missing ones have no path). */
 static EvoxVolume *
 assemble_xrm (const char          *source,
+              gboolean             is_list,
               const char          *source_text,
               const char          *description,
               GPtrArray           *files,
@@ -889,7 +893,7 @@ assemble_xrm (const char          *source,
   /* Pairing is decided before any image is checked: a missing reference is the likelier
    * mistake, and says more than the first odd file would. */
   g_ptr_array_sort (files, compare_energy);
-  groups = group_by_energy (source, files, error);
+  groups = group_by_energy (is_list ? NULL : source, files, error);
   if (groups == NULL)
     return NULL;
   warn_missing (files, warnings, source_text);
@@ -1121,23 +1125,23 @@ load_script (const char    *path,
   if (!resolve_script_files (path, images, files, warnings, error))
     return NULL;
   source = g_strdup_printf ("SSRL scan script %s", base);
-  return assemble_xrm (path, "the script names", source, files, warnings, bin, progress,
+  return assemble_xrm (path, FALSE, "the script names", source, files, warnings, bin, progress,
                        cancellable, error);
 }
 
-EvoxVolume *
-evox_spectral_load_files (const char * const         *paths,
-                          const EvoxSpectralOptions  *options,
-                          EvoxProgress               *progress,
-                          GCancellable               *cancellable,
-                          GError                    **error)
+/* The .xrm files of a folder (folder set: errors name it) or of a plain list (folder NULL: errors
+ * name the first file, or the file at fault). */
+static EvoxVolume *
+load_xrm_list (const char * const  *paths,
+               const char          *folder,
+               guint                bin,
+               EvoxProgress        *progress,
+               GCancellable        *cancellable,
+               GError             **error)
 {
   g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) set_file_free);
   g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
-  guint bin = options != NULL && options->bin > 1 ? options->bin : 1;
   g_autofree char *source = NULL;
-
-  g_return_val_if_fail (paths != NULL, NULL);
 
   if (paths[0] == NULL)
     {
@@ -1155,8 +1159,21 @@ evox_spectral_load_files (const char * const         *paths,
       g_ptr_array_add (files, file);
     }
   source = g_strdup_printf ("%u Xradia files", files->len);
-  return assemble_xrm (paths[0], "listed", source, files, warnings, bin, progress, cancellable,
-                       error);
+  return assemble_xrm (folder != NULL ? folder : paths[0], folder == NULL, "listed", source, files,
+                       warnings, bin, progress, cancellable, error);
+}
+
+EvoxVolume *
+evox_spectral_load_files (const char * const         *paths,
+                          const EvoxSpectralOptions  *options,
+                          EvoxProgress               *progress,
+                          GCancellable               *cancellable,
+                          GError                    **error)
+{
+  g_return_val_if_fail (paths != NULL, NULL);
+
+  return load_xrm_list (paths, NULL, options != NULL && options->bin > 1 ? options->bin : 1,
+                        progress, cancellable, error);
 }
 
 static EvoxVolume *
@@ -1169,7 +1186,6 @@ load_xrm_folder (const char    *path,
   g_autofree char *script = find_script (path);
   g_autoptr(GPtrArray) names = NULL;
   g_autoptr(GPtrArray) paths = NULL;
-  EvoxSpectralOptions options = { .bin = bin };
 
   if (script != NULL)
     return load_script (script, bin, progress, cancellable, error);
@@ -1180,8 +1196,8 @@ load_xrm_folder (const char    *path,
   for (guint i = 0; i < names->len; i++)
     g_ptr_array_add (paths, g_build_filename (path, names->pdata[i], NULL));
   g_ptr_array_add (paths, NULL);
-  return evox_spectral_load_files ((const char * const *) paths->pdata, &options, progress,
-                                   cancellable, error);
+  return load_xrm_list ((const char * const *) paths->pdata, path, bin, progress, cancellable,
+                        error);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1478,6 +1494,9 @@ load_tiff_folder (const char    *path,
   return g_steal_pointer (&volume);
 }
 
+/* Below this every energy of an energies file is in keV (the HDF5 reader's rule). */
+#define KEV_BELOW 200.0
+
 /* One energy a line; blank lines and `#` comments are skipped. */
 static GArray *
 read_energies_file (const char  *path,
@@ -1521,6 +1540,14 @@ read_energies_file (const char  *path,
         }
       g_array_append_val (energies, value);
     }
+  /* Energies all below 200 are keV, as the HDF5 reader takes /exchange/energy without units: no
+   * hard X-ray microscope images at 200 eV or below, and read as eV they would give spectra a
+   * thousand times off while registration (which uses ratios) hid it. */
+  for (guint i = 0; i < energies->len; i++)
+    if (g_array_index (energies, double, i) >= KEV_BELOW)
+      return g_steal_pointer (&energies);
+  for (guint i = 0; i < energies->len; i++)
+    g_array_index (energies, double, i) *= 1000.0;
   return g_steal_pointer (&energies);
 }
 

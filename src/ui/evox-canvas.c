@@ -68,6 +68,8 @@ struct _EvoxCanvas
   gboolean      press_moved;
   double        region_rect[4];
   gsize         region_voxel[2][3];
+  /* EvoxCanvasBox: outlined on the slices they cross. */
+  GArray       *boxes;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxCanvas, evox_canvas, GTK_TYPE_GL_AREA)
@@ -1128,7 +1130,228 @@ evox_canvas_set_region_tool (EvoxCanvas *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REGION_TOOL]);
 }
 
-/* The outline of the region being drawn, over the GL frame. */
+void
+evox_canvas_set_boxes (EvoxCanvas          *self,
+                       const EvoxCanvasBox *boxes,
+                       guint                n_boxes)
+{
+  g_return_if_fail (EVOX_IS_CANVAS (self));
+  g_return_if_fail (boxes != NULL || n_boxes == 0);
+
+  g_array_set_size (self->boxes, 0);
+  g_array_append_vals (self->boxes, boxes, n_boxes);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+guint
+evox_canvas_get_n_boxes (EvoxCanvas *self)
+{
+  g_return_val_if_fail (EVOX_IS_CANVAS (self), 0);
+
+  return self->boxes->len;
+}
+
+const EvoxCanvasBox *
+evox_canvas_get_box (EvoxCanvas *self,
+                     guint       index)
+{
+  g_return_val_if_fail (EVOX_IS_CANVAS (self), NULL);
+  g_return_val_if_fail (index < self->boxes->len, NULL);
+
+  return &g_array_index (self->boxes, EvoxCanvasBox, index);
+}
+
+/* Where the world point lands in a width x height viewport of camera, y down. */
+static void
+project (const float   view[16],
+         const float   projection[16],
+         const double  world[3],
+         int           width,
+         int           height,
+         double        pixel[2])
+{
+  double eye[4], clip[4];
+
+  for (guint r = 0; r < 4; r++)
+    eye[r] = view[r] * world[0] + view[4 + r] * world[1] + view[8 + r] * world[2] + view[12 + r];
+  for (guint r = 0; r < 4; r++)
+    clip[r] = projection[r] * eye[0] + projection[4 + r] * eye[1] + projection[8 + r] * eye[2] +
+              projection[12 + r] * eye[3];
+  pixel[0] = (clip[0] / clip[3] * 0.5 + 0.5) * width;
+  pixel[1] = (0.5 - clip[1] / clip[3] * 0.5) * height;
+}
+
+#define BOX_MIN_PIXELS 7
+
+/* The rectangle (x, y, width, height in the target's pixels) that box covers on the target's
+ * slice; FALSE when that slice misses the box. */
+static gboolean
+box_rect (EvoxCanvas          *self,
+          const EvoxCanvasBox *box,
+          const Target        *target,
+          double               rect[4])
+{
+  EvoxVolume *volume = evox_document_get_volume (self->document);
+  guint axis = target->view - EVOX_VIEW_SLICE_X;
+  guint slice = evox_document_get_slice (self->document, axis);
+  double origin[3], spacing[3], lo[2] = { G_MAXDOUBLE, G_MAXDOUBLE }, hi[2] = { -G_MAXDOUBLE,
+                                                                                 -G_MAXDOUBLE };
+  double z_scale = evox_renderer_get_z_exaggeration (self->renderer);
+  float view[16], projection[16];
+
+  if (slice < box->lo[axis] || slice > box->hi[axis])
+    return FALSE;
+  evox_volume_get_origin (volume, origin);
+  evox_volume_get_spacing (volume, spacing);
+  evox_camera_get_matrices (target->camera, target->width, target->height, view, projection);
+  for (guint corner = 0; corner < 4; corner++)
+    {
+      double world[3], pixel[2];
+      guint side = 0;
+
+      for (guint a = 0; a < 3; a++)
+        {
+          /* To the outer edges of the box's voxels, on the plane through the slice's centres. */
+          double index = a == axis ? slice
+                         : (corner >> side++) & 1 ? box->hi[a] + 0.5 : box->lo[a] - 0.5;
+
+          world[a] = origin[a] + spacing[a] * index;
+        }
+      /* The camera works in display space, where z is stretched. */
+      world[2] *= z_scale;
+      project (view, projection, world, target->width, target->height, pixel);
+      for (guint i = 0; i < 2; i++)
+        {
+          lo[i] = MIN (lo[i], pixel[i]);
+          hi[i] = MAX (hi[i], pixel[i]);
+        }
+    }
+  /* A pinned voxel is often less than a pixel: never smaller than a mark one can see. */
+  for (guint i = 0; i < 2; i++)
+    {
+      double grow = MAX (BOX_MIN_PIXELS * target->scale - (hi[i] - lo[i]), 0) / 2;
+
+      rect[i] = lo[i] - grow;
+      rect[2 + i] = hi[i] - lo[i] + 2 * grow;
+    }
+  return TRUE;
+}
+
+/* The 2D views the canvas shows: the whole canvas, or the slice panes of the 2x2, as targets
+ * whose x, y is their top-left corner in the framebuffer's pixels. */
+static guint
+flat_targets (EvoxCanvas *self,
+              Target      targets[EVOX_N_PANES])
+{
+  int scale = MAX (gtk_widget_get_scale_factor (GTK_WIDGET (self)), 1);
+  int width = gtk_widget_get_width (GTK_WIDGET (self)) * scale;
+  int height = gtk_widget_get_height (GTK_WIDGET (self)) * scale;
+  EvoxView view = evox_renderer_get_view (self->renderer);
+  guint n = 0;
+
+  if (view != EVOX_VIEW_QUAD)
+    {
+      if (!is_flat (view))
+        return 0;
+      targets[0] = (Target) { -1, view, evox_renderer_get_camera (self->renderer), 0, 0, width,
+                              height, scale };
+      return 1;
+    }
+  for (int pane = 0; pane < EVOX_N_PANES; pane++)
+    {
+      int rect[4];
+
+      if (!is_flat (evox_renderer_get_pane_view (pane)))
+        continue;
+      evox_renderer_get_pane_rect (width, height, pane, rect);
+      targets[n++] = (Target) { pane, evox_renderer_get_pane_view (pane),
+                                evox_renderer_get_pane_camera (self->renderer, pane), rect[0],
+                                rect[1], rect[2], rect[3], scale };
+    }
+  return n;
+}
+
+gboolean
+evox_canvas_get_box_outline (EvoxCanvas      *self,
+                             guint            index,
+                             graphene_rect_t *outline)
+{
+  Target targets[EVOX_N_PANES];
+  guint n;
+
+  g_return_val_if_fail (EVOX_IS_CANVAS (self), FALSE);
+  g_return_val_if_fail (index < self->boxes->len, FALSE);
+
+  if (self->document == NULL || evox_document_get_volume (self->document) == NULL)
+    return FALSE;
+  n = flat_targets (self, targets);
+  for (guint t = 0; t < n; t++)
+    {
+      double rect[4];
+
+      if (box_rect (self, &g_array_index (self->boxes, EvoxCanvasBox, index), &targets[t], rect))
+        {
+          if (outline != NULL)
+            graphene_rect_init (outline, (targets[t].x + rect[0]) / targets[t].scale,
+                                (targets[t].y + rect[1]) / targets[t].scale,
+                                rect[2] / targets[t].scale, rect[3] / targets[t].scale);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* The pinned boxes on the slices they cross, each within its pane. */
+static void
+snapshot_boxes (EvoxCanvas  *self,
+                GtkSnapshot *snapshot)
+{
+  const float widths[4] = { 2, 2, 2, 2 };
+  Target targets[EVOX_N_PANES];
+  guint n;
+
+  if (self->boxes->len == 0 || self->document == NULL ||
+      evox_document_get_volume (self->document) == NULL)
+    return;
+  n = flat_targets (self, targets);
+  for (guint t = 0; t < n; t++)
+    {
+      const Target *target = &targets[t];
+
+      gtk_snapshot_push_clip (snapshot,
+                              &GRAPHENE_RECT_INIT (target->x / target->scale,
+                                                   target->y / target->scale,
+                                                   (float) target->width / target->scale,
+                                                   (float) target->height / target->scale));
+      for (guint b = 0; b < self->boxes->len; b++)
+        {
+          const EvoxCanvasBox *box = &g_array_index (self->boxes, EvoxCanvasBox, b);
+          const GdkRGBA colors[4] = { box->color, box->color, box->color, box->color };
+          const GdkRGBA dark = { 0, 0, 0, 0.7f };
+          const GdkRGBA halo[4] = { dark, dark, dark, dark };
+          const float thin[4] = { 1, 1, 1, 1 };
+          GskRoundedRect outline;
+          graphene_rect_t area;
+          double rect[4];
+
+          if (!box_rect (self, box, target, rect))
+            continue;
+          graphene_rect_init (&area, (target->x + rect[0]) / target->scale,
+                              (target->y + rect[1]) / target->scale, rect[2] / target->scale,
+                              rect[3] / target->scale);
+          gsk_rounded_rect_init_from_rect (&outline, &area, 0);
+          gtk_snapshot_append_border (snapshot, &outline, widths, colors);
+          /* A dark line either side, so a blue box stays visible on viridis's blues. */
+          gsk_rounded_rect_init_from_rect (&outline, graphene_rect_inset (&area, -1, -1), 0);
+          gtk_snapshot_append_border (snapshot, &outline, thin, halo);
+          gsk_rounded_rect_init_from_rect (&outline, graphene_rect_inset (&area, 2, 2), 0);
+          gtk_snapshot_append_border (snapshot, &outline, thin, halo);
+        }
+      gtk_snapshot_pop (snapshot);
+    }
+}
+
+/* The pinned boxes and the outline of the region being drawn, over the GL frame. */
 static void
 evox_canvas_snapshot (GtkWidget   *widget,
                       GtkSnapshot *snapshot)
@@ -1140,6 +1363,7 @@ evox_canvas_snapshot (GtkWidget   *widget,
   GskRoundedRect outline;
 
   GTK_WIDGET_CLASS (evox_canvas_parent_class)->snapshot (widget, snapshot);
+  snapshot_boxes (self, snapshot);
   if (!self->region_active)
     return;
   gsk_rounded_rect_init_from_rect (&outline,
@@ -1275,6 +1499,7 @@ evox_canvas_finalize (GObject *object)
 
   g_clear_object (&self->renderer);
   g_clear_pointer (&self->hover_text, g_free);
+  g_clear_pointer (&self->boxes, g_array_unref);
 
   G_OBJECT_CLASS (evox_canvas_parent_class)->finalize (object);
 }
@@ -1393,6 +1618,7 @@ evox_canvas_init (EvoxCanvas *self)
   GtkEventController *pointer = gtk_event_controller_motion_new ();
 
   self->renderer = evox_renderer_new ();
+  self->boxes = g_array_new (FALSE, FALSE, sizeof (EvoxCanvasBox));
   self->report_first_frame = g_strcmp0 (g_getenv ("EVOX_BENCH_FIRST_FRAME"), "1") == 0;
 
   gtk_gl_area_set_required_version (GTK_GL_AREA (self), 3, 3);

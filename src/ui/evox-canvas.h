@@ -85,6 +85,27 @@ EvoxDragAction evox_canvas_drag            (EvoxCanvas      *self,
 gboolean      evox_canvas_get_region_tool  (EvoxCanvas   *self);
 void          evox_canvas_set_region_tool  (EvoxCanvas   *self,
                                             gboolean      region);
+/* Boxes of voxels outlined on the 2D slices they cross, each in its colour (the pinned Region
+ * spectra): on a slice along axis a whose index lies in [lo[a], hi[a]], the rectangle of the
+ * box's voxels there, to their outer edges (at least a few pixels wide). */
+typedef struct
+{
+  guint   lo[3];
+  guint   hi[3];
+  GdkRGBA color;
+} EvoxCanvasBox;
+
+void          evox_canvas_set_boxes        (EvoxCanvas          *self,
+                                            const EvoxCanvasBox *boxes,
+                                            guint                n_boxes);
+guint         evox_canvas_get_n_boxes      (EvoxCanvas          *self);
+const EvoxCanvasBox *evox_canvas_get_box   (EvoxCanvas          *self,
+                                            guint                index);
+/* Where box `index` is outlined, in widget coordinates: in the first 2D view or pane whose
+ * slice crosses it; FALSE where none does. */
+gboolean      evox_canvas_get_box_outline  (EvoxCanvas          *self,
+                                            guint                index,
+                                            graphene_rect_t     *outline);
 /* The voxel under the pointer as the last hover found it; FALSE when there is none. */
 gboolean      evox_canvas_get_hover_voxel  (EvoxCanvas   *self,
                                             gsize         voxel[3]);

@@ -427,22 +427,6 @@ sync_slices (EvoxDisplayPanel *self)
  * to find anything in, so a slider and a spin button step through them instead. */
 #define CHANNEL_DROPDOWN_MAX 12
 
-/* "Ni edge · 8345 eV", or "Channel 3" for a channel without a label. */
-static char *
-describe_channel (EvoxVolume *volume,
-                                      guint       channel)
-{
-  const char *label = evox_volume_get_channel_label (volume, channel);
-  double energy = evox_volume_get_channel_energy (volume, channel);
-  g_autofree char *name = NULL;
-
-  name = label != NULL && *label ? g_strdup (label) : g_strdup_printf (_("Channel %u"), channel);
-  /* Readers store NaN (or 0) for a channel that is not an energy. */
-  if (isfinite (energy) && energy > 0)
-    return g_strdup_printf (_("%s · %.6g eV"), name, energy);
-  return g_steal_pointer (&name);
-}
-
 static void
 sync_channel_label (EvoxDisplayPanel *self)
 {
@@ -452,36 +436,24 @@ sync_channel_label (EvoxDisplayPanel *self)
 
   if (volume != NULL && evox_volume_get_n_channels (volume) > 1)
     {
-      g_autofree char *what = describe_channel (volume, channel);
+      guint last = evox_volume_get_n_channels (volume) - 1;
+      const char *name = _evox_channel_own_name (volume, channel);
+      g_autofree char *what = NULL;
 
+      /* Along an energy scan the knob already says the energy: the line under it says it
+       * not again, only the channel's name, if it has one. */
+      if (gtk_scale_get_draw_value (self->channel_scale) &&
+          _evox_channel_has_energy (volume, channel))
+        what = g_strdup (name);
+      else
+        what = _evox_describe_channel (volume, channel);
       /* 0-based, as the spin button, --channel and the slice labels count. */
-      text = g_strdup_printf (_("%u / %u · %s"), channel, evox_volume_get_n_channels (volume) - 1,
-                              what);
+      if (what != NULL)
+        text = g_strdup_printf (_("%u / %u · %s"), channel, last, what);
+      else
+        text = g_strdup_printf (_("%u / %u"), channel, last);
     }
   gtk_label_set_text (self->channel_label, text != NULL ? text : "");
-}
-
-/* An energy scan (a XANES stack): at least this many measured channels, all with energies. A
- * slider over them reads as moving along the energy axis; a few named edges (Mn, Co, Ni) stay a
- * drop-down. */
-#define ENERGY_SCAN_MIN 4
-
-static gboolean
-is_energy_scan (EvoxVolume *volume)
-{
-  guint n = 0;
-
-  for (guint c = 0; c < evox_volume_get_n_channels (volume); c++)
-    {
-      double energy = evox_volume_get_channel_energy (volume, c);
-
-      if (evox_volume_get_channel_derived (volume, c))
-        continue;
-      if (!(isfinite (energy) && energy > 0))
-        return FALSE;
-      n++;
-    }
-  return n >= ENERGY_SCAN_MIN;
 }
 
 /* The scale's own value: the energy of the channel under the knob. */
@@ -510,7 +482,10 @@ rebuild_channels (EvoxDisplayPanel *self)
   guint n = volume != NULL ? evox_volume_get_n_channels (volume) : 1;
   g_autoptr (GtkStringList) names = gtk_string_list_new (NULL);
   guint channel = evox_document_get_channel (self->document);
-  gboolean scan = volume != NULL && is_energy_scan (volume);
+  /* A scan along the energy axis, from two energies on (below and above an edge, as the SSRL
+   * script takes them), is a slider carrying the energy, as the Spectra page plots it; a few
+   * channels with names of their own (Mn, Co, Ni edges) are picked by name. */
+  gboolean scan = volume != NULL && _evox_volume_is_energy_scan (volume);
   gboolean listed = n <= CHANNEL_DROPDOWN_MAX && !scan;
 
   /* The drop-down's binding goes while its model changes: a new model selects its first item,
@@ -518,7 +493,7 @@ rebuild_channels (EvoxDisplayPanel *self)
   _evox_clear_bindings (&self->channel_binding, 1);
   for (guint c = 0; n > 1 && listed && c < n; c++)
     {
-      g_autofree char *text = describe_channel (volume, c);
+      g_autofree char *text = _evox_describe_channel (volume, c);
 
       gtk_string_list_append (names, text);
     }

@@ -286,14 +286,17 @@ make_title (EvoxVolume *volume,
 {
   const char *quantity = evox_volume_get_channel_quantity (volume, channel);
   const char *unit = evox_volume_get_channel_unit (volume, channel);
-  const char *label = evox_volume_get_channel_label (volume, channel);
   GString *title = g_string_new (NULL);
 
   g_string_append (title, quantity != NULL && *quantity ? quantity : _("Value"));
   if (unit != NULL && *unit)
     g_string_append_printf (title, " (%s)", unit);
-  if (evox_volume_get_n_channels (volume) > 1 && label != NULL && *label)
-    g_string_append_printf (title, " · %s", label);
+  if (evox_volume_get_n_channels (volume) > 1)
+    {
+      g_autofree char *what = _evox_describe_channel (volume, channel);
+
+      g_string_append_printf (title, " · %s", what);
+    }
   return g_string_free (title, FALSE);
 }
 

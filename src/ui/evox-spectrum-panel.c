@@ -13,6 +13,7 @@
 #include "evox-plot.h"
 #include "evox-spectrum-csv.h"
 #include "evox-ui-util.h"
+#include "evox-window.h"
 
 /* Pinned spectra take these in turn (phases bring their own); the hovered one is drawn in the
  * foreground colour. */
@@ -24,12 +25,22 @@ typedef struct
 {
   EvoxSpectrum *spectrum;
   GdkRGBA       color;
+  /* A voxel clicked or a rectangle drawn with the Region tool: outlined on the canvas while
+   * pinned. */
+  gboolean      is_box;
+  guint         lo[3];
+  guint         hi[3];
+  /* Its name says which of a registration's two stacks it was taken from. */
+  gboolean      tagged;
+  /* That stack: the box is outlined only over it, as the other's grid may differ. */
+  EvoxVolume   *volume;
 } Pinned;
 
 static void
 pinned_free (Pinned *pinned)
 {
   evox_spectrum_free (pinned->spectrum);
+  g_clear_object (&pinned->volume);
   g_free (pinned);
 }
 
@@ -238,27 +249,97 @@ sync_actions (EvoxSpectrumPanel *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->region_button), has_doc);
 }
 
+/* The pinned rectangles on the canvas, so what a spectrum was taken over stays in sight. */
+static void
+sync_boxes (EvoxSpectrumPanel *self)
+{
+  g_autoptr(GArray) boxes = g_array_new (FALSE, FALSE, sizeof (EvoxCanvasBox));
+
+  if (self->canvas == NULL)
+    return;
+  for (guint i = 0; i < self->pinned->len; i++)
+    {
+      Pinned *pinned = g_ptr_array_index (self->pinned, i);
+      EvoxCanvasBox box;
+
+      if (!pinned->is_box || pinned->volume != self->volume)
+        continue;
+      memcpy (box.lo, pinned->lo, sizeof box.lo);
+      memcpy (box.hi, pinned->hi, sizeof box.hi);
+      box.color = pinned->color;
+      g_array_append_val (boxes, box);
+    }
+  evox_canvas_set_boxes (self->canvas, (EvoxCanvasBox *) boxes->data, boxes->len);
+}
+
 static void
 pinned_changed (EvoxSpectrumPanel *self)
 {
   rebuild_list (self);
   rebuild_plot (self);
   sync_actions (self);
+  sync_boxes (self);
 }
 
-/* Takes spectrum; color NULL: the next of the palette. */
+/* Which of the document's registration's stacks volume is: " (raw)", " (registered)", or NULL
+ * for a volume that is neither. */
+static const char *
+stack_tag (EvoxSpectrumPanel *self,
+           EvoxVolume        *volume)
+{
+  EvoxRegistration *registration = self->document != NULL
+                                   ? evox_document_get_registration (self->document) : NULL;
+
+  if (registration == NULL || volume == NULL)
+    return NULL;
+  if (volume == evox_registration_get_raw (registration))
+    return _(" (raw)");
+  if (volume == evox_registration_get_registered (registration))
+    return _(" (registered)");
+  return NULL;
+}
+
+static void
+tag_pinned (Pinned     *pinned,
+            const char *tag)
+{
+  char *label;
+
+  if (pinned->tagged || tag == NULL)
+    return;
+  label = g_strconcat (pinned->spectrum->label, tag, NULL);
+  g_free (pinned->spectrum->label);
+  pinned->spectrum->label = label;
+  pinned->tagged = TRUE;
+}
+
+/* Takes spectrum; color NULL: the next of the palette; lo, hi: the box it was taken over, or
+ * NULL. */
 static void
 pin (EvoxSpectrumPanel *self,
      EvoxSpectrum      *spectrum,
-     const GdkRGBA     *color)
+     const GdkRGBA     *color,
+     const gsize       *lo,
+     const gsize       *hi)
 {
   Pinned *pinned = g_new0 (Pinned, 1);
 
   pinned->spectrum = spectrum;
+  if (lo != NULL && hi != NULL)
+    {
+      pinned->is_box = TRUE;
+      for (guint a = 0; a < 3; a++)
+        {
+          pinned->lo[a] = (guint) lo[a];
+          pinned->hi[a] = (guint) hi[a];
+        }
+    }
   if (color != NULL)
     pinned->color = *color;
   else
     gdk_rgba_parse (&pinned->color, palette[self->next_color++ % G_N_ELEMENTS (palette)]);
+  pinned->volume = self->volume != NULL ? g_object_ref (self->volume) : NULL;
+  tag_pinned (pinned, stack_tag (self, self->volume));
   g_ptr_array_add (self->pinned, pinned);
   pinned_changed (self);
 }
@@ -362,7 +443,8 @@ region_done (GObject      *source,
       return;
     }
   show_status (self, NULL);
-  pin (self, spectrum, job->has_color ? &job->color : NULL);
+  pin (self, spectrum, job->has_color ? &job->color : NULL,
+       job->kind == REGION_BOX ? job->lo : NULL, job->kind == REGION_BOX ? job->hi : NULL);
 }
 
 static void
@@ -418,7 +500,12 @@ evox_spectrum_panel_pin_voxel (EvoxSpectrumPanel *self,
       show_status (self, error->message);
       return;
     }
-  pin (self, spectrum, NULL);
+  {
+    const gsize voxel[3] = { x, y, z };
+
+    /* Marked on the canvas as a box of one voxel. */
+    pin (self, spectrum, NULL, voxel, voxel);
+  }
 }
 
 void
@@ -555,12 +642,18 @@ export_response (GtkNativeDialog   *chooser,
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
       g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
       g_autoptr(GError) error = NULL;
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
       /* The chooser has asked before replacing a file. */
       if (path != NULL && !evox_spectrum_panel_export (self, path, TRUE, &error))
         show_status (self, error->message);
       else
-        show_status (self, NULL);
+        {
+          show_status (self, NULL);
+          /* Said where it went, with a way to the folder, as every other export does. */
+          if (path != NULL && EVOX_IS_WINDOW (root))
+            evox_window_show_saved (EVOX_WINDOW (root), path);
+        }
     }
   g_object_unref (chooser);
 }
@@ -602,7 +695,19 @@ sync_volume (EvoxSpectrumPanel *self)
   EvoxVolume *volume = self->document != NULL ? evox_document_get_volume (self->document) : NULL;
   gboolean spectral = volume_is_spectral (volume);
 
-  if (volume != self->volume)
+  /* The raw and the registered stack are one sample seen two ways: spectra pinned on one stay
+   * beside those of the other, each named by its stack, to compare what registration changed. */
+  if (volume != self->volume && stack_tag (self, volume) != NULL &&
+      stack_tag (self, self->volume) != NULL)
+    {
+      const char *tag = stack_tag (self, self->volume);
+
+      for (guint i = 0; i < self->pinned->len; i++)
+        tag_pinned (g_ptr_array_index (self->pinned, i), tag);
+      g_set_object (&self->volume, volume);
+      g_clear_pointer (&self->hovered, evox_spectrum_free);
+    }
+  else if (volume != self->volume)
     {
       g_cancellable_cancel (self->cancellable);
       g_clear_object (&self->cancellable);
@@ -722,7 +827,10 @@ evox_spectrum_panel_set_canvas (EvoxSpectrumPanel *self,
       g_clear_object (&self->region_binding);
     }
   if (self->canvas != NULL)
-    g_signal_handlers_disconnect_by_data (self->canvas, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->canvas, self);
+      evox_canvas_set_boxes (self->canvas, NULL, 0);
+    }
   g_set_object (&self->canvas, canvas);
   if (canvas == NULL)
     return;
@@ -733,6 +841,7 @@ evox_spectrum_panel_set_canvas (EvoxSpectrumPanel *self,
                                                                self->region_button, "active",
                                                                G_BINDING_BIDIRECTIONAL |
                                                                G_BINDING_SYNC_CREATE));
+  sync_boxes (self);
 }
 
 gboolean
@@ -861,7 +970,9 @@ evox_spectrum_panel_init (EvoxSpectrumPanel *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->pinned = g_ptr_array_new_with_free_func ((GDestroyNotify) pinned_free);
   self->cancellable = g_cancellable_new ();
-  evox_plot_set_placeholder (self->plot, _("Hover a voxel of a spectral volume"));
+  /* The page is there only for spectral volumes, and the line under the plot says what to do:
+   * the empty plot only says it is empty. */
+  evox_plot_set_placeholder (self->plot, _("No spectrum yet"));
   evox_plot_set_axes (self->plot, _("energy (eV)"), _("value"));
   pinned_changed (self);
 }

@@ -12,6 +12,95 @@
 #include "evox-axis.h"
 #include "evox-display.h"
 
+gboolean
+_evox_channel_has_energy (EvoxVolume *volume,
+                          guint       channel)
+{
+  double energy = evox_volume_get_channel_energy (volume, channel);
+
+  /* Readers store NaN (or 0) for a channel that is not an energy. */
+  return isfinite (energy) && energy > 0;
+}
+
+/* Whether label is nothing but a number of eV (or keV, or no unit) within the rounding of a
+ * printed energy. */
+static gboolean
+label_is_energy (const char *label,
+                 double      energy)
+{
+  const char *p = label;
+  char *end = NULL;
+  double value;
+
+  while (g_ascii_isspace (*p))
+    p++;
+  value = g_ascii_strtod (p, &end);
+  if (end == p || !isfinite (value))
+    return FALSE;
+  while (g_ascii_isspace (*end))
+    end++;
+  if (g_str_has_prefix (end, "keV"))
+    {
+      value *= 1000;
+      end += 3;
+    }
+  else if (g_str_has_prefix (end, "eV"))
+    end += 2;
+  while (g_ascii_isspace (*end))
+    end++;
+  return *end == '\0' && fabs (value - energy) <= 0.05 + 1e-6 * fabs (energy);
+}
+
+const char *
+_evox_channel_own_name (EvoxVolume *volume,
+                        guint       channel)
+{
+  const char *label = evox_volume_get_channel_label (volume, channel);
+
+  if (label == NULL || *label == '\0')
+    return NULL;
+  if (_evox_channel_has_energy (volume, channel) &&
+      label_is_energy (label, evox_volume_get_channel_energy (volume, channel)))
+    return NULL;
+  return label;
+}
+
+char *
+_evox_describe_channel (EvoxVolume *volume,
+                        guint       channel)
+{
+  const char *name = _evox_channel_own_name (volume, channel);
+  double energy = evox_volume_get_channel_energy (volume, channel);
+
+  if (!_evox_channel_has_energy (volume, channel))
+    return name != NULL ? g_strdup (name) : g_strdup_printf (_("Channel %u"), channel);
+  if (name != NULL)
+    return g_strdup_printf (_("%s · %.6g eV"), name, energy);
+  return g_strdup_printf (_("%.6g eV"), energy);
+}
+
+/* From this many energies on, a stack is a scan whatever its channels are called; fewer named
+ * ones (Mn, Co and Ni edges) are picked by name. */
+#define NAMED_SCAN_MIN 4
+
+gboolean
+_evox_volume_is_energy_scan (EvoxVolume *volume)
+{
+  gboolean named = FALSE;
+  guint n = 0;
+
+  for (guint c = 0; c < evox_volume_get_n_channels (volume); c++)
+    {
+      if (evox_volume_get_channel_derived (volume, c))
+        continue;
+      if (!_evox_channel_has_energy (volume, c))
+        return FALSE;
+      named |= _evox_channel_own_name (volume, c) != NULL;
+      n++;
+    }
+  return n >= (named ? NAMED_SCAN_MIN : 2);
+}
+
 static gboolean
 enum_to_selected (GBinding     *binding,
                   const GValue *from,

@@ -5,6 +5,7 @@
 #include <gtk/gtk.h>
 
 #include "evox-progress.h"
+#include "evox-volume.h"
 
 G_BEGIN_DECLS
 
@@ -18,6 +19,20 @@ GBinding *_evox_bind_enum_to_dropdown (gpointer     source,
  * reference on, to cut before either end goes). */
 void      _evox_clear_bindings        (GBinding    **bindings,
                                        guint         n_bindings);
+
+/* Channels in words, one way for every page. The spectral readers label a channel by its energy
+ * ("8324.0 eV"): such a label is no name of its own, so the energy is said once. */
+gboolean  _evox_channel_has_energy    (EvoxVolume  *volume,
+                                       guint        channel);
+const char *_evox_channel_own_name    (EvoxVolume  *volume,
+                                       guint        channel);
+/* "Ni edge · 8345 eV", "8324 eV", "Ni edge", or "Channel 3". */
+char     *_evox_describe_channel      (EvoxVolume  *volume,
+                                       guint        channel);
+/* Measured channels that all have energies, two or more of them without names of their own (or
+ * four or more with names): a scan along the energy axis, which a slider steps through and the
+ * Spectra page plots. */
+gboolean  _evox_volume_is_energy_scan (EvoxVolume  *volume);
 
 /* "10⁻⁵" style label of a power of ten. */
 char     *_evox_format_decade         (int          exponent);

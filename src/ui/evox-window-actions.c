@@ -49,9 +49,12 @@ open_action (GtkWidget  *widget,
 {
   EvoxWindow *self = EVOX_WINDOW (widget);
   static const char *volumes[] = { "*.tif", "*.tiff", "*.TIF", "*.TIFF", "*.csv", "*.txt",
-                                   "*.tsv", "*.dat", NULL };
+                                   "*.tsv", "*.dat", "*.xrm", "*.txrm", "*.XRM", "*.TXRM",
+                                   "*.h5", "*.hdf5", "*.hdf", "*.H5", "*.HDF5", NULL };
   static const char *tiffs[] = { "*.tif", "*.tiff", "*.TIF", "*.TIFF", NULL };
   static const char *tables[] = { "*.csv", "*.txt", "*.tsv", "*.dat", NULL };
+  static const char *xradia[] = { "*.xrm", "*.txrm", "*.XRM", "*.TXRM", NULL };
+  static const char *hdf5[] = { "*.h5", "*.hdf5", "*.hdf", "*.H5", "*.HDF5", NULL };
   static const char *all[] = { "*", NULL };
   GtkFileChooserNative *chooser;
 
@@ -60,9 +63,14 @@ open_action (GtkWidget  *widget,
   chooser = gtk_file_chooser_native_new (_("Open Volume"), GTK_WINDOW (self),
                                          GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
                                          _("_Cancel"));
-  add_filter (GTK_FILE_CHOOSER (chooser), _("Volumes (TIFF, SSRM tables)"), volumes);
+  /* The spectral formats too: the first filter is what the chooser lists, and a .xrm hidden by
+   * it looks like a file Evox cannot open. */
+  add_filter (GTK_FILE_CHOOSER (chooser),
+              _("Volumes (TIFF, SSRM tables, scan scripts, Xradia, HDF5)"), volumes);
   add_filter (GTK_FILE_CHOOSER (chooser), _("TIFF stacks"), tiffs);
-  add_filter (GTK_FILE_CHOOSER (chooser), _("SSRM tables"), tables);
+  add_filter (GTK_FILE_CHOOSER (chooser), _("SSRM tables and SSRL scan scripts"), tables);
+  add_filter (GTK_FILE_CHOOSER (chooser), _("Xradia images (.xrm, .txrm)"), xradia);
+  add_filter (GTK_FILE_CHOOSER (chooser), _("Data Exchange HDF5"), hdf5);
   add_filter (GTK_FILE_CHOOSER (chooser), _("All files"), all);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   g_signal_connect (chooser, "response", G_CALLBACK (open_response), self);

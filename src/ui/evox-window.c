@@ -12,6 +12,7 @@
 #include "evox-demo.h"
 #include "evox-display-panel.h"
 #include "evox-histogram-view.h"
+#include "evox-page-switcher.h"
 #include "evox-particle-panel.h"
 #include "evox-cluster-panel.h"
 #include "evox-phase-panel.h"
@@ -533,10 +534,18 @@ static char *
 load_warnings (EvoxVolume *volume)
 {
   const char *warnings = evox_volume_get_metadata (volume, "spectral_warnings");
+  g_auto(GStrv) lines = NULL;
+  GString *text;
 
   if (warnings == NULL || *warnings == '\0')
     return NULL;
-  return g_strdup_printf (_("Opened with warnings: %s"), warnings);
+  /* One line a warning, bulleted: run on after the heading they read as one sentence. */
+  text = g_string_new (_("Opened with warnings:"));
+  lines = g_strsplit (warnings, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (*g_strstrip (lines[i]) != '\0')
+      g_string_append_printf (text, "\n• %s", lines[i]);
+  return g_string_free (text, FALSE);
 }
 
 /* Two banner notes (either may be NULL) as one; takes both. */
@@ -977,6 +986,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   g_type_ensure (EVOX_TYPE_CANVAS);
   g_type_ensure (EVOX_TYPE_HISTOGRAM_VIEW);
   g_type_ensure (EVOX_TYPE_DISPLAY_PANEL);
+  g_type_ensure (EVOX_TYPE_PAGE_SWITCHER);
   g_type_ensure (EVOX_TYPE_PHASE_PANEL);
   g_type_ensure (EVOX_TYPE_PARTICLE_PANEL);
   g_type_ensure (EVOX_TYPE_CLUSTER_PANEL);
