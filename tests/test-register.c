@@ -875,6 +875,47 @@ test_stack_to_border (void)
     }
 }
 
+/* One energy all NaN (a failed exposure): its residual is NaN, and the others' are still
+ * measured (the common finite box leaves it out rather than coming out empty). */
+static void
+test_stack_nan_energy (void)
+{
+  Truth t = { .dims = { 64, 64, 1 }, .n_blobs = 100, .noise = 0.01 };
+  g_autoptr(EvoxVolume) made = NULL;
+  g_autoptr(EvoxVolume) vol = NULL;
+  g_autoptr(EvoxRegistration) reg = NULL;
+  g_autoptr(GError) error = NULL;
+  EvoxRegisterOptions options;
+
+  fill_truth (&t, 4, 0, 1.5, 9);
+  made = make_stack (&t);
+  vol = evox_volume_new (64, 64, 1, 4, EVOX_SAMPLE_F32, &error);
+  g_assert_no_error (error);
+  for (guint k = 0; k < 4; k++)
+    {
+      float *dst = evox_volume_get_data_mut (vol, k);
+
+      for (gsize i = 0; i < 64 * 64; i++)
+        dst[i] = k == 1 ? NAN : ((const float *) evox_volume_get_data (made, k))[i];
+      evox_volume_set_channel_info (vol, k, NULL, t.energy[k]);
+    }
+  evox_volume_freeze (vol);
+  evox_register_options_init (&options);
+  options.scale = EVOX_REGISTER_SCALE_ENERGY;
+  reg = evox_register_stack (vol, &options, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (isnan (entry_for (reg, t.energy[1])->residual_px));
+  for (guint k = 0; k < 4; k++)
+    if (k != 1)
+      {
+        const EvoxRegistrationEntry *e = entry_for (reg, t.energy[k]);
+
+        g_test_message ("%.0f eV: residual %.4f", t.energy[k], e->residual_px);
+        g_assert_cmpfloat (e->residual_px, <, 0.1);
+      }
+  truth_clear (&t);
+}
+
 static void
 test_stack_bad_arguments (void)
 {
@@ -1010,6 +1051,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Register/stack-bad-arguments", test_stack_bad_arguments);
   g_test_add_func ("/Evox/Register/residual", test_residual);
   g_test_add_func ("/Evox/Register/stack-to-border", test_stack_to_border);
+  g_test_add_func ("/Evox/Register/stack-nan-energy", test_stack_nan_energy);
   g_test_add_func ("/Evox/Register/stack-async", test_stack_async);
   return g_test_run ();
 }

@@ -838,6 +838,9 @@ _evox_register_residual_in_box (const float *target,
         memcpy (t + to, target + from, bdims[0] * sizeof (float));
         memcpy (m + to, moving + from, bdims[0] * sizeof (float));
       }
+  /* A constant image, or one without two finite pixels here, has no shift to measure. */
+  if (!isfinite (evox_register_ncc (t, m, bn)))
+    return NAN;
   plan = _evox_register_plan_get (bdims);
   ts = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
   ms = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));

@@ -661,7 +661,27 @@ stack_report (Stack        *s,
   for (int a = 0; a < 3; a++)
     hi[a] = s->dims[a] - 1;
   for (guint u = 0; u < s->n_used && finite; u++)
-    finite = _evox_register_finite_box (evox_volume_get_data (out, u), s->dims, lo, hi);
+    {
+      gsize clo[3], chi[3];
+
+      /* An image with no finite pixel (a failed exposure) has no residual of its own (NaN
+       * below); it must not take the others' with it. */
+      memcpy (clo, lo, sizeof clo);
+      memcpy (chi, hi, sizeof chi);
+      if (_evox_register_finite_box (evox_volume_get_data (out, u), s->dims, clo, chi))
+        {
+          memcpy (lo, clo, sizeof lo);
+          memcpy (hi, chi, sizeof hi);
+        }
+      else
+        {
+          gsize all_lo[3] = { 0, 0, 0 }, all_hi[3] = { s->dims[0] - 1, s->dims[1] - 1,
+                                                       s->dims[2] - 1 };
+
+          finite = !_evox_register_finite_box (evox_volume_get_data (out, u), s->dims, all_lo,
+                                               all_hi);
+        }
+    }
 
   for (guint u = 0; u < s->n_used; u++)
     {
