@@ -762,6 +762,26 @@ evox_register_phase_correlation (const float  *reference,
 /* ------------------------------------------------------------------------------------------ */
 /* The residual: how far a registered image still is from its target. */
 
+/* The largest n' <= n whose only prime factors are 2, 3 and 5. */
+static gsize
+smooth_size (gsize n)
+{
+  for (gsize m = n; m > 1; m--)
+    {
+      gsize r = m;
+
+      while (r % 2 == 0)
+        r /= 2;
+      while (r % 3 == 0)
+        r /= 3;
+      while (r % 5 == 0)
+        r /= 5;
+      if (r == 1)
+        return m;
+    }
+  return 1;
+}
+
 gboolean
 _evox_register_finite_box (const float *image,
                            const gsize  dims[3],
@@ -816,15 +836,17 @@ _evox_register_residual_in_box (const float *target,
   double shift[3];
 
   /* Two pixels in from the box: the last pixels inside a resampled image's finite frame take
-   * taps clamped at the raw image's border. */
+   * taps clamped at the raw image's border. The size is then cut to a product of 2, 3 and 5
+   * (centred): kissfft's transforms of other sizes (983, a prime) are many times slower. */
   for (int a = 0; a < 3; a++)
     {
-      gsize margin = dims[a] > 1 ? 2 : 0;
+      gsize margin = dims[a] > 1 ? 2 : 0, size;
 
       if (hi[a] < lo[a] + 2 * margin + 7 * (dims[a] > 1))
         return NAN;
-      blo[a] = lo[a] + margin;
-      bdims[a] = hi[a] - lo[a] + 1 - 2 * margin;
+      size = hi[a] - lo[a] + 1 - 2 * margin;
+      bdims[a] = smooth_size (size);
+      blo[a] = lo[a] + margin + (size - bdims[a]) / 2;
     }
   bn = bdims[0] * bdims[1] * bdims[2];
   t = g_new (float, bn);
