@@ -1712,6 +1712,7 @@ run_register (const char *path)
         {
           g_autofree float *scaled = g_new (float, n);
           g_autofree kiss_fft_cpx *spec = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
+          EvoxRegisterScratch *scratch = _evox_register_scratch_new (plan);
 
 #pragma omp for schedule(dynamic, 1)
           for (guint k = 0; k < n_images; k++)
@@ -1720,9 +1721,11 @@ run_register (const char *path)
               double *shift = shifts + 3 * k;
 
               _evox_register_translate (plan, ref_spec, images + k * n, scale, 20, spec, scaled,
-                                        shift);
-              evox_register_resample (images + k * n, dims, scale, shift, registered + k * n);
+                                        scratch, shift);
+              _evox_register_resample_with (images + k * n, dims, scale, shift,
+                                            registered + k * n, scratch);
             }
+          _evox_register_scratch_free (scratch);
         }
         _evox_register_plan_release (plan);
         t[r] = now_s () - t0;

@@ -167,9 +167,35 @@ _evox_register_spectrum_size (EvoxRegisterPlan *plan)
   return plan->nh * plan->dims[1] * plan->dims[2];
 }
 
+EvoxRegisterScratch *
+_evox_register_scratch_new (EvoxRegisterPlan *plan)
+{
+  EvoxRegisterScratch *scratch = g_new0 (EvoxRegisterScratch, 1);
+  gsize n = plan->dims[0] * plan->dims[1] * plan->dims[2];
+
+  scratch->n = n;
+  scratch->product = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
+  scratch->cc = g_new (float, n);
+  scratch->along = g_new (float, plan->ndim == 3 ? 2 * n : n);
+  return scratch;
+}
+
+void
+_evox_register_scratch_free (EvoxRegisterScratch *scratch)
+{
+  if (scratch == NULL)
+    return;
+  g_free (scratch->product);
+  g_free (scratch->cc);
+  g_free (scratch->along);
+  g_free (scratch);
+}
+
 /* Transforms the columns of spec (nh wide rows of ny, in nz planes) along y or z; blocks of
  * neighbouring columns are gathered together so each pass reads whole cache lines. */
-#define COLUMN_BLOCK 16
+/* 8 complex floats, a cache line; and the gathered block of a 1024-point column set stays under
+ * malloc's mmap threshold (128 KiB), so it is not mapped and cleared afresh on every call. */
+#define COLUMN_BLOCK 8
 
 static void
 fft_columns (EvoxRegisterPlan *plan,
@@ -518,11 +544,13 @@ static double
 integer_peak (EvoxRegisterPlan *plan,
               kiss_fft_cpx     *product,
               gboolean          subpixel,
+              float            *cc_buffer,
               double            shift[3])
 {
   gsize nx = plan->dims[0], ny = plan->dims[1], nz = plan->dims[2];
   gsize n = nx * ny * nz;
-  g_autofree float *cc = g_new (float, n);
+  g_autofree float *own = cc_buffer == NULL ? g_new (float, n) : NULL;
+  float *cc = cc_buffer != NULL ? cc_buffer : own;
   gsize best = 0, pos[3];
   float best_value = -1;
 
@@ -648,7 +676,7 @@ _evox_register_phase_correlation_spectra (EvoxRegisterPlan   *plan,
       power = power > 0 ? power / n_spec : 1;
     }
   memcpy (work, product, n_spec * sizeof (kiss_fft_cpx));
-  peak = integer_peak (plan, work, FALSE, shift);
+  peak = integer_peak (plan, work, FALSE, NULL, shift);
   if (upsample > 1)
     peak = upsampled_peak (plan, product, upsample, upsample_region (upsample), FALSE, shift);
   return MIN (peak / power, 1.0);
@@ -670,9 +698,9 @@ refine_plain (EvoxRegisterPlan   *plan,
               const float        *moving,
               guint               upsample,
               kiss_fft_cpx       *spec,
+              kiss_fft_cpx       *product,
               double              shift[3])
 {
-  g_autofree kiss_fft_cpx *product = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
 
   for (int pass = 0; pass < 2; pass++)
     {
@@ -701,24 +729,25 @@ _evox_register_translate (EvoxRegisterPlan   *plan,
                           guint               upsample,
                           kiss_fft_cpx       *spec,
                           float              *work,
+                          EvoxRegisterScratch *scratch,
                           double              shift[3])
 {
   static const double zero[3] = { 0, 0, 0 };
-  g_autofree kiss_fft_cpx *product = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
+  kiss_fft_cpx *product = scratch->product;
 
-  evox_register_resample (moving, plan->dims, scale, zero, work);
+  _evox_register_resample_with (moving, plan->dims, scale, zero, work, scratch);
   _evox_register_forward (plan, work, spec, TRUE);
   /* The whitened correlation has the sharp peak that finds the right pixel even across an edge
    * of contrast; a parabola through it puts the shift within a fraction of a pixel. */
   cross_power (plan, target_spec, spec, TRUE, product);
-  integer_peak (plan, product, upsample > 1, shift);
+  integer_peak (plan, product, upsample > 1, scratch->cc, shift);
   if (upsample <= 1)
     {
       for (int a = 0; a < 3; a++)
         shift[a] = round (shift[a]);
       return;
     }
-  refine_plain (plan, target_spec, work, upsample, spec, shift);
+  refine_plain (plan, target_spec, work, upsample, spec, product, shift);
 }
 
 double
@@ -872,10 +901,10 @@ _evox_register_residual_in_box (const float *target,
   /* As registration measures, but 10 times finer (1/200 px and a parabola's vertex), so a
    * residual under registration's 1/20 px grid shows as what it is. */
   cross_power (plan, ts, ms, TRUE, product);
-  integer_peak (plan, product, TRUE, shift);
+  integer_peak (plan, product, TRUE, NULL, shift);
   if (fabs (shift[0]) <= 1.5 && fabs (shift[1]) <= 1.5 && fabs (shift[2]) <= 1.5)
     {
-      refine_plain (plan, ts, m, 20, ms, shift);
+      refine_plain (plan, ts, m, 20, ms, product, shift);
       forward_shifted_window (plan, m, ms, shift);
       cross_power (plan, ts, ms, FALSE, product);
       upsampled_peak (plan, product, 200, 21, TRUE, shift);
@@ -942,22 +971,21 @@ axis_taps (gsize   n,
     }
 }
 
-void
-evox_register_resample (const float  *src,
-                        const gsize   dims[3],
-                        double        scale,
-                        const double  shift[3],
-                        float        *dst)
+/* evox_register_resample with the passes' intermediate images in along (n floats, 2n for a
+ * volume). */
+static void
+resample_into (const float  *src,
+               const gsize   dims[3],
+               double        scale,
+               const double  shift[3],
+               float        *dst,
+               float        *along)
 {
   gsize nx, ny, nz;
   g_autofree Taps *tx = NULL;
   g_autofree Taps *ty = NULL;
   g_autofree Taps *tz = NULL;
-  g_autofree float *along_x = NULL;
-  g_autofree float *along_y = NULL;
-
-  g_return_if_fail (src != NULL && dims != NULL && shift != NULL && dst != NULL);
-  g_return_if_fail (scale > 0 && isfinite (scale));
+  float *along_x, *along_y;
 
   nx = dims[0];
   ny = dims[1];
@@ -975,8 +1003,8 @@ evox_register_resample (const float  *src,
       tz[0] = (Taps) { { 0, 0, 0, 0 }, { 0, 1, 0, 0 }, TRUE };
     }
 
-  along_x = g_new (float, nx * ny * nz);
-  along_y = nz > 1 ? g_new (float, nx * ny * nz) : NULL;
+  along_x = along;
+  along_y = nz > 1 ? along + nx * ny * nz : NULL;
 
 #pragma omp parallel for schedule(static) if (nx * ny * nz >= PARALLEL_MIN)
   for (gint64 r = 0; r < (gint64) (ny * nz); r++)
@@ -1045,6 +1073,34 @@ evox_register_resample (const float  *src,
         if (!tx[x].inside)
           out[x] = NAN;
     }
+}
+
+void
+evox_register_resample (const float  *src,
+                        const gsize   dims[3],
+                        double        scale,
+                        const double  shift[3],
+                        float        *dst)
+{
+  g_autofree float *along = NULL;
+
+  g_return_if_fail (src != NULL && dims != NULL && shift != NULL && dst != NULL);
+  g_return_if_fail (scale > 0 && isfinite (scale));
+
+  along = g_new (float, dims[0] * dims[1] * dims[2] * (dims[2] > 1 ? 2 : 1));
+  resample_into (src, dims, scale, shift, dst, along);
+}
+
+void
+_evox_register_resample_with (const float         *src,
+                              const gsize          dims[3],
+                              double               scale,
+                              const double         shift[3],
+                              float               *dst,
+                              EvoxRegisterScratch *scratch)
+{
+  g_assert (scratch->n == dims[0] * dims[1] * dims[2]);
+  resample_into (src, dims, scale, shift, dst, scratch->along);
 }
 
 /* ------------------------------------------------------------------------------------------ */

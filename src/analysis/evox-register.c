@@ -90,6 +90,7 @@ typedef struct
   guint             upsample;
   float            *work;     /* n */
   kiss_fft_cpx     *spec;     /* the plan's spectrum size */
+  EvoxRegisterScratch *scratch;
 } Level;
 
 static void
@@ -108,12 +109,14 @@ level_init (Level       *level,
   level->target_spec = g_new (kiss_fft_cpx, _evox_register_spectrum_size (level->plan));
   level->spec = g_new (kiss_fft_cpx, _evox_register_spectrum_size (level->plan));
   level->work = g_new (float, level->n);
+  level->scratch = _evox_register_scratch_new (level->plan);
   _evox_register_forward (level->plan, target, level->target_spec, TRUE);
 }
 
 static void
 level_clear (Level *level)
 {
+  _evox_register_scratch_free (level->scratch);
   _evox_register_plan_release (level->plan);
   g_free (level->target_spec);
   g_free (level->spec);
@@ -128,7 +131,8 @@ level_translation (Level  *level,
                    double  shift[3])
 {
   _evox_register_translate (level->plan, level->target_spec, level->moving, scale,
-                            level->upsample, level->spec, level->work, shift);
+                            level->upsample, level->spec, level->work, level->scratch,
+                            shift);
 }
 
 /* How well moving matches the target at this scale with its best translation: |NCC|, since
@@ -140,7 +144,8 @@ level_score (Level  *level,
   double shift[3], ncc;
 
   level_translation (level, scale, shift);
-  evox_register_resample (level->moving, level->dims, scale, shift, level->work);
+  _evox_register_resample_with (level->moving, level->dims, scale, shift, level->work,
+                                level->scratch);
   ncc = evox_register_ncc (level->work, level->target, level->n);
   return isfinite (ncc) ? fabs (ncc) : -1;
 }
@@ -365,16 +370,17 @@ flag_outliers (EvoxRegistrationEntry *entries,
 
 /* |NCC| of moving under t with the target. */
 static double
-transform_score (const float     *moving,
-                 const float     *target,
-                 const gsize      dims[3],
-                 const Transform *t,
-                 float           *work)
+transform_score (const float         *moving,
+                 const float         *target,
+                 const gsize          dims[3],
+                 const Transform     *t,
+                 float               *work,
+                 EvoxRegisterScratch *scratch)
 {
   gsize n = dims[0] * dims[1] * dims[2];
   double ncc;
 
-  evox_register_resample (moving, dims, t->scale, t->shift, work);
+  _evox_register_resample_with (moving, dims, t->scale, t->shift, work, scratch);
   ncc = evox_register_ncc (work, target, n);
   return isfinite (ncc) ? fabs (ncc) : -1;
 }
@@ -402,6 +408,7 @@ typedef struct
   double                     ref_ps;
   float                     *ref_image;  /* the reference as f32 when raw is not f32 */
   float                     *scratch;    /* one other channel as f32 when raw is not f32 */
+  EvoxRegisterScratch       *buffers;    /* for resampling whole images */
   Transform                 *transforms; /* per entry */
 } Stack;
 
@@ -410,6 +417,7 @@ stack_clear (Stack *s)
 {
   g_free (s->ref_image);
   g_free (s->scratch);
+  _evox_register_scratch_free (s->buffers);
   g_free (s->entries);
   g_free (s->used);
   g_free (s->transforms);
@@ -614,8 +622,8 @@ stack_register_side (Stack         *s,
             return FALSE;
           /* Across an edge the direct registration may fail where the chain did not: the anchor
            * ties the chain only when it matches the reference at least as well. */
-          if (transform_score (image, ref_image, s->dims, &direct, work)
-              < transform_score (image, ref_image, s->dims, t, work) - 0.01)
+          if (transform_score (image, ref_image, s->dims, &direct, work, s->buffers)
+              < transform_score (image, ref_image, s->dims, t, work, s->buffers) - 0.01)
             anchor = FALSE;
           else
             {
@@ -637,7 +645,8 @@ stack_register_side (Stack         *s,
           last_anchor = k;
         }
       if (k < m)
-        evox_register_resample (image, s->dims, t->scale, t->shift, chain_target);
+        _evox_register_resample_with (image, s->dims, t->scale, t->shift, chain_target,
+                                      s->buffers);
       evox_progress_update (progress, (double) ++*done / (s->n_used - 1));
     }
   return TRUE;
@@ -788,6 +797,12 @@ evox_register_stack (EvoxVolume                 *raw,
   if (!stack_resolve_entries (&s, error))
     goto out;
   stack_nominal_scales (&s);
+  {
+    EvoxRegisterPlan *plan = _evox_register_plan_get (s.dims);
+
+    s.buffers = _evox_register_scratch_new (plan);
+    _evox_register_plan_release (plan);
+  }
   s.transforms = g_new0 (Transform, s.n_ch);
   for (guint i = 0; i < s.n_ch; i++)
     s.transforms[i].scale = 1.0;
@@ -813,8 +828,9 @@ evox_register_stack (EvoxVolume                 *raw,
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         goto out;
-      evox_register_resample (stack_image (&s, e), s.dims, s.transforms[e].scale, s.transforms[e].shift,
-                              evox_volume_get_data_mut (out, u));
+      _evox_register_resample_with (stack_image (&s, e), s.dims, s.transforms[e].scale,
+                                    s.transforms[e].shift, evox_volume_get_data_mut (out, u),
+                                    s.buffers);
       s.entries[e].scale = s.transforms[e].scale;
       memcpy (s.entries[e].shift, s.transforms[e].shift, sizeof s.entries[e].shift);
       evox_progress_update (progress, (u + 1.0) / s.n_used);
