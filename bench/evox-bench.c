@@ -1403,18 +1403,19 @@ run_kmeans (const char *path)
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* register: per image, the scale from the energy ratio, the translation by upsampled phase
- * correlation against the reference (the highest energy), and one resampling with both: the
- * work of skimage's phase_cross_correlation (upsample_factor=20) plus scipy.ndimage's zoom and
- * shift, which run-bench.py times beside it on the same images. */
+/* register: per image, what evox_register_stack does with --scale energy to register an image to
+ * its target (_evox_register_translate: the scale from the energy ratio, the windowed phase
+ * correlation's pixel, the plain correlation around it to 1/20 px, once more with the window
+ * moved by the shift) against the reference (the highest energy), and the one resampling with
+ * scale and shift that makes the registered image: the work of skimage's
+ * phase_cross_correlation (upsample_factor=20) plus scipy.ndimage's zoom and shift, which
+ * run-bench.py times beside it on the same images. */
 
 static int      opt_images = 67;
 static int      opt_dims = 2;
 static char    *opt_energies = NULL;
 static gboolean opt_stack = FALSE;
 static char    *opt_scale = NULL;
-static gboolean opt_no_window = FALSE;
-static gboolean opt_refine = FALSE;
 
 static const GOptionEntry register_entries[] = {
   { "images", 0, 0, G_OPTION_ARG_INT, &opt_images,
@@ -1426,12 +1427,6 @@ static const GOptionEntry register_entries[] = {
   { "stack", 0, 0, G_OPTION_ARG_NONE, &opt_stack,
     "Also time evox_register_stack (scale \"energy\": chain, anchors, report) on the images "
     "(register)", NULL },
-  { "no-window", 0, 0, G_OPTION_ARG_NONE, &opt_no_window,
-    "Correlate without the edge window, as skimage's phase_cross_correlation on raw images "
-    "(register)", NULL },
-  { "refine", 0, 0, G_OPTION_ARG_NONE, &opt_refine,
-    "Refine each shift as evox_register_stack does: correlate the moved image once more, "
-    "unwhitened (register)", NULL },
   { "scale", 0, 0, G_OPTION_ARG_STRING, &opt_scale,
     "fit, energy or none (register --stack; default energy)", "MODE" },
   { NULL }
@@ -1710,40 +1705,27 @@ run_register (const char *path)
         t0 = now_s ();
         plan = _evox_register_plan_get (dims);
         ref_spec = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
-        _evox_register_forward (plan, images + ref * n, ref_spec, !opt_no_window);
+        _evox_register_forward (plan, images + ref * n, ref_spec, TRUE);
         /* Images in parallel, one per thread: every step of one image is then serial, and the
          * two cores never wait on each other inside an image. */
 #pragma omp parallel
         {
           g_autofree float *scaled = g_new (float, n);
           g_autofree kiss_fft_cpx *spec = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
+          EvoxRegisterScratch *scratch = _evox_register_scratch_new (plan);
 
 #pragma omp for schedule(dynamic, 1)
           for (guint k = 0; k < n_images; k++)
             {
-              static const double zero[3] = { 0, 0, 0 };
               double scale = energy[k] / energy[ref];
               double *shift = shifts + 3 * k;
 
-              evox_register_resample (images + k * n, dims, scale, zero, scaled);
-              _evox_register_forward (plan, scaled, spec, !opt_no_window);
-              _evox_register_phase_correlation_spectra (plan, ref_spec, spec, TRUE, 20, shift);
-              evox_register_resample (images + k * n, dims, scale, shift, registered + k * n);
-              if (opt_refine)
-                {
-                  double delta[3];
-
-                  _evox_register_forward (plan, registered + k * n, spec, !opt_no_window);
-                  _evox_register_phase_correlation_spectra (plan, ref_spec, spec, FALSE, 20, delta);
-                  if (fabs (delta[0]) < 1 && fabs (delta[1]) < 1 && fabs (delta[2]) < 1)
-                    {
-                      for (int a = 0; a < 3; a++)
-                        shift[a] += delta[a];
-                      evox_register_resample (images + k * n, dims, scale, shift,
-                                              registered + k * n);
-                    }
-                }
+              _evox_register_translate (plan, ref_spec, images + k * n, scale, 20, spec, scaled,
+                                        scratch, shift);
+              _evox_register_resample_with (images + k * n, dims, scale, shift,
+                                            registered + k * n, scratch);
             }
+          _evox_register_scratch_free (scratch);
         }
         _evox_register_plan_release (plan);
         t[r] = now_s () - t0;
@@ -1753,9 +1735,9 @@ run_register (const char *path)
                "shift_z=%.4f\n", k, energy[k], energy[k] / energy[ref], shifts[3 * k],
                shifts[3 * k + 1], shifts[3 * k + 2]);
     runs = format_runs (t, opt_runs);
-    g_print ("register images=%u size=%zu dims=%d threads=%d upsample=20 window=%d refine=%d "
+    g_print ("register images=%u size=%zu dims=%d threads=%d upsample=20 "
              "load_s=%.6f s=%.6f s_per_image=%.6f runs_s=%s\n", n_images, dims[0],
-             dims[2] > 1 ? 3 : 2, threads, !opt_no_window, opt_refine, load_s,
+             dims[2] > 1 ? 3 : 2, threads, load_s,
              min_of (t, opt_runs), min_of (t, opt_runs) / n_images, runs);
   }
 
@@ -1827,7 +1809,7 @@ usage (void)
               "                         [--max-iter N] [--tol T] [--restarts N] [--seed S]\n"
               "                         [--sweep K [--sweep-sample N]] FILE\n"
               "       evox-bench register [--runs N] [--images N] [--size S] [--dims 2|3]\n"
-              "                           [--energies LIST|FILE] [--no-window] [--refine]\n"
+              "                           [--energies LIST|FILE]\n"
               "                           [--stack [--scale MODE]]\n"
               "                           [IMAGES.npy]\n"
               "Each prints one line per result: a record name and key=value fields.\n");

@@ -28,22 +28,34 @@ lcg_next (guint64 *state)
   return (double) (*state >> 11) * (1.0 / 9007199254740992.0);
 }
 
+/* Blobs over the middle 70 % of each axis, or (to_border) over the whole image and a little
+ * beyond, so content runs off every side as in a field of view inside a larger sample. */
+static Blob *
+make_blobs_within (const gsize dims[3],
+                   guint       count,
+                   guint64     seed,
+                   gboolean    to_border)
+{
+  Blob *b = g_new (Blob, count);
+  double lo = to_border ? -0.05 : 0.15, span = to_border ? 1.1 : 0.7;
+
+  for (guint i = 0; i < count; i++)
+    {
+      b[i].x = (lo + span * lcg_next (&seed)) * dims[0];
+      b[i].y = (lo + span * lcg_next (&seed)) * dims[1];
+      b[i].z = dims[2] > 1 ? (lo + span * lcg_next (&seed)) * dims[2] : 0.0;
+      b[i].a = 0.5 + lcg_next (&seed);
+      b[i].s = 1.2 + 1.3 * lcg_next (&seed);
+    }
+  return b;
+}
+
 static Blob *
 make_blobs (const gsize dims[3],
             guint       count,
             guint64     seed)
 {
-  Blob *b = g_new (Blob, count);
-
-  for (guint i = 0; i < count; i++)
-    {
-      b[i].x = (0.15 + 0.7 * lcg_next (&seed)) * dims[0];
-      b[i].y = (0.15 + 0.7 * lcg_next (&seed)) * dims[1];
-      b[i].z = dims[2] > 1 ? (0.15 + 0.7 * lcg_next (&seed)) * dims[2] : 0.0;
-      b[i].a = 0.5 + lcg_next (&seed);
-      b[i].s = 1.2 + 1.3 * lcg_next (&seed);
-    }
-  return b;
+  return make_blobs_within (dims, count, seed, FALSE);
 }
 
 /* The raw image an energy with this true transform sees: raw pixel q shows the object at
@@ -339,13 +351,14 @@ typedef struct
   double    edge_ev;     /* below it, the inverted blobs are inverted; 0: none */
   double    noise;
   guint     n_blobs;
+  gboolean  to_border;   /* content runs off the image on every side */
 } Truth;
 
 static EvoxVolume *
 make_stack (const Truth *t)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree Blob *blobs = make_blobs (t->dims, t->n_blobs, 42);
+  g_autofree Blob *blobs = make_blobs_within (t->dims, t->n_blobs, 42, t->to_border);
   EvoxVolume *vol = evox_volume_new (t->dims[0], t->dims[1], t->dims[2], t->n, EVOX_SAMPLE_F32,
                                      &error);
   gsize n = t->dims[0] * t->dims[1] * t->dims[2];
@@ -742,6 +755,159 @@ test_stack_u16 (void)
   truth_clear (&t);
 }
 
+/* The residual of an image against its target, both with NaN frames (as registered images have)
+ * and content running off every side: the images are drawn with a known misalignment d (moving
+ * shows the object at p + d, so d is the shift still needed), and the residual must be |d|, not
+ * a multiple of 1/20 px, and not the frame's edge. */
+static void
+test_residual (void)
+{
+  const gsize dims[3] = { 96, 96, 1 };
+  const double misaligned[][3] = { { 0, 0, 0 }, { 0.3, 0, 0 }, { -0.12, 0.21, 0 },
+                                   { 0.02, -0.01, 0 } };
+  g_autofree Blob *blobs = make_blobs_within (dims, 400, 7, TRUE);
+  static const double zero[3] = { 0, 0, 0 };
+  g_autofree float *target = render (dims, blobs, 400, 1, zero, FALSE, 0, 1);
+
+  /* The target's frame: 6 columns on the left; the moving images', 9 rows at the bottom and 3
+   * columns on the right, as a lower energy's registered image has. */
+  for (gsize y = 0; y < dims[1]; y++)
+    for (gsize x = 0; x < 6; x++)
+      target[y * dims[0] + x] = NAN;
+  for (guint i = 0; i < G_N_ELEMENTS (misaligned); i++)
+    {
+      g_autofree float *moving = render (dims, blobs, 400, 1, misaligned[i], FALSE, 0, 1);
+      double want = sqrt (misaligned[i][0] * misaligned[i][0]
+                          + misaligned[i][1] * misaligned[i][1]);
+      double got;
+
+      for (gsize y = 0; y < dims[1]; y++)
+        for (gsize x = 0; x < dims[0]; x++)
+          if (y < 9 || x >= dims[0] - 3)
+            moving[y * dims[0] + x] = NAN;
+      got = evox_register_residual (target, moving, dims);
+      g_test_message ("misaligned by %.3f px: residual %.4f", want, got);
+      g_assert_cmpfloat (fabs (got - want), <, 0.01);
+    }
+  /* No common finite box of 8 pixels a side: NaN, not a guess. */
+  {
+    g_autofree float *moving = g_memdup2 (target, dims[0] * dims[1] * sizeof (float));
+
+    for (gsize y = 0; y < dims[1]; y++)
+      for (gsize x = 8; x < dims[0]; x++)
+        moving[y * dims[0] + x] = NAN;
+    g_assert_true (isnan (evox_register_residual (target, moving, dims)));
+  }
+}
+
+/* Content to the border at 96^2: large smooth blobs (little above the lowest frequencies, so a
+ * registered image's NaN frame, an edge once set to the mean, would dominate a whitened
+ * correlation) running off the image, the stack of test-register-cli as it first was. Every
+ * energy's residual must be under 0.1 px: the lowest one's came out 18.4 px, the frame's edge,
+ * while its shift was right. */
+static double
+smooth_particle (double x,
+                 double y)
+{
+  static const double blobs[][4] = {
+    /* x, y, sigma, amplitude */
+    { 30, 34, 6, 1.0 }, { 58, 30, 8, 0.8 }, { 44, 60, 5, 1.2 }, { 66, 62, 7, 0.6 },
+    { 36, 50, 4, 0.9 }, { 52, 44, 3, 0.7 }, { 24, 66, 5, 0.5 }, { 70, 42, 4, 1.1 },
+  };
+  double v = 0;
+
+  for (guint k = 0; k < G_N_ELEMENTS (blobs); k++)
+    {
+      double dx = x - blobs[k][0], dy = y - blobs[k][1];
+
+      v += blobs[k][3] * exp (-(dx * dx + dy * dy) / (2 * blobs[k][2] * blobs[k][2]));
+    }
+  return v;
+}
+
+static void
+test_stack_to_border (void)
+{
+  static const double energies[] = { 8330.0, 8400.0, 8480.0, 8570.0 };
+  static const double shifts[][2] = { { 1.80, -0.95 }, { 1.30, -0.70 }, { 0.65, -0.35 },
+                                      { 0, 0 } };
+  const gsize size = 96;
+  const double centre = (size - 1) / 2.0;
+  g_autoptr(EvoxVolume) vol = evox_volume_new (size, size, 1, 4, EVOX_SAMPLE_F32, NULL);
+  g_autoptr(EvoxRegistration) reg = NULL;
+  g_autoptr(GError) error = NULL;
+  EvoxRegisterOptions options;
+
+  for (guint c = 0; c < 4; c++)
+    {
+      float *data = evox_volume_get_data_mut (vol, c);
+      double s = energies[c] / energies[3];
+
+      for (gsize y = 0; y < size; y++)
+        for (gsize x = 0; x < size; x++)
+          data[y * size + x] = (float) smooth_particle (centre + s * (x - centre) + shifts[c][0],
+                                                        centre + s * (y - centre) + shifts[c][1]);
+      evox_volume_set_channel_info (vol, c, NULL, energies[c]);
+    }
+  evox_volume_freeze (vol);
+  evox_register_options_init (&options);
+  options.scale = EVOX_REGISTER_SCALE_ENERGY;
+  reg = evox_register_stack (vol, &options, NULL, NULL, &error);
+  g_assert_no_error (error);
+  for (guint c = 0; c < 4; c++)
+    {
+      const EvoxRegistrationEntry *e = entry_for (reg, energies[c]);
+
+      g_test_message ("%.0f eV: shift %.3f %.3f (made with %.3f %.3f), residual %.4f px",
+                      energies[c], e->shift[0], e->shift[1], shifts[c][0], shifts[c][1],
+                      e->residual_px);
+      g_assert_cmpfloat (fabs (e->shift[0] - shifts[c][0]), <, 0.05);
+      g_assert_cmpfloat (fabs (e->shift[1] - shifts[c][1]), <, 0.05);
+      g_assert_cmpfloat (e->residual_px, <, 0.1);
+    }
+}
+
+/* One energy all NaN (a failed exposure): its residual is NaN, and the others' are still
+ * measured (the common finite box leaves it out rather than coming out empty). */
+static void
+test_stack_nan_energy (void)
+{
+  Truth t = { .dims = { 64, 64, 1 }, .n_blobs = 100, .noise = 0.01 };
+  g_autoptr(EvoxVolume) made = NULL;
+  g_autoptr(EvoxVolume) vol = NULL;
+  g_autoptr(EvoxRegistration) reg = NULL;
+  g_autoptr(GError) error = NULL;
+  EvoxRegisterOptions options;
+
+  fill_truth (&t, 4, 0, 1.5, 9);
+  made = make_stack (&t);
+  vol = evox_volume_new (64, 64, 1, 4, EVOX_SAMPLE_F32, &error);
+  g_assert_no_error (error);
+  for (guint k = 0; k < 4; k++)
+    {
+      float *dst = evox_volume_get_data_mut (vol, k);
+
+      for (gsize i = 0; i < 64 * 64; i++)
+        dst[i] = k == 1 ? NAN : ((const float *) evox_volume_get_data (made, k))[i];
+      evox_volume_set_channel_info (vol, k, NULL, t.energy[k]);
+    }
+  evox_volume_freeze (vol);
+  evox_register_options_init (&options);
+  options.scale = EVOX_REGISTER_SCALE_ENERGY;
+  reg = evox_register_stack (vol, &options, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (isnan (entry_for (reg, t.energy[1])->residual_px));
+  for (guint k = 0; k < 4; k++)
+    if (k != 1)
+      {
+        const EvoxRegistrationEntry *e = entry_for (reg, t.energy[k]);
+
+        g_test_message ("%.0f eV: residual %.4f", t.energy[k], e->residual_px);
+        g_assert_cmpfloat (e->residual_px, <, 0.1);
+      }
+  truth_clear (&t);
+}
+
 static void
 test_stack_bad_arguments (void)
 {
@@ -875,6 +1041,9 @@ main (int   argc,
   g_test_add_func ("/Evox/Register/stack-reference-exclude", test_stack_reference_exclude);
   g_test_add_func ("/Evox/Register/stack-u16", test_stack_u16);
   g_test_add_func ("/Evox/Register/stack-bad-arguments", test_stack_bad_arguments);
+  g_test_add_func ("/Evox/Register/residual", test_residual);
+  g_test_add_func ("/Evox/Register/stack-to-border", test_stack_to_border);
+  g_test_add_func ("/Evox/Register/stack-nan-energy", test_stack_nan_energy);
   g_test_add_func ("/Evox/Register/stack-async", test_stack_async);
   return g_test_run ();
 }

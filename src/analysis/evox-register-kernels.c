@@ -45,20 +45,31 @@ struct _EvoxRegisterPlan
 static GMutex            plan_lock;
 static EvoxRegisterPlan *plan_cache[N_CACHED_PLANS];
 
-/* A Tukey window: flat in the middle, a raised cosine over the outer eighth at each end, so the
- * wrap-around jump at the borders does not dominate the spectrum. */
+/* A Tukey window at position x (not only whole pixels): flat in the middle, a raised cosine over
+ * the outer eighth at each end, so the wrap-around jump at the borders does not dominate the
+ * spectrum. */
+static float
+tukey_value (double x,
+             gsize  n)
+{
+  double taper = MAX (n / 8, 1);
+  double d = MIN (x, (double) (n - 1) - x);
+
+  if (n < 4 || d >= taper)
+    return 1.0f;
+  if (d <= -0.5)
+    return 0.0f;
+  return (float) (0.5 * (1.0 - cos (G_PI * (d + 0.5) / taper)));
+}
+
 static float *
-tukey_window (gsize n)
+tukey_window (gsize  n,
+              double offset)
 {
   float *w = g_new (float, n);
-  gsize taper = MAX (n / 8, 1);
 
   for (gsize i = 0; i < n; i++)
-    {
-      gsize d = MIN (i, n - 1 - i);
-
-      w[i] = d >= taper || n < 4 ? 1.0f : (float) (0.5 * (1.0 - cos (G_PI * (d + 0.5) / taper)));
-    }
+    w[i] = tukey_value ((double) i + offset, n);
   return w;
 }
 
@@ -111,7 +122,7 @@ plan_new (const gsize dims[3])
       plan->zinv = kiss_fft_alloc ((int) dims[2], 1, NULL, NULL);
     }
   for (int a = 0; a < 3; a++)
-    plan->window[a] = tukey_window (dims[a]);
+    plan->window[a] = tukey_window (dims[a], 0);
   return plan;
 }
 
@@ -156,9 +167,35 @@ _evox_register_spectrum_size (EvoxRegisterPlan *plan)
   return plan->nh * plan->dims[1] * plan->dims[2];
 }
 
+EvoxRegisterScratch *
+_evox_register_scratch_new (EvoxRegisterPlan *plan)
+{
+  EvoxRegisterScratch *scratch = g_new0 (EvoxRegisterScratch, 1);
+  gsize n = plan->dims[0] * plan->dims[1] * plan->dims[2];
+
+  scratch->n = n;
+  scratch->product = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
+  scratch->cc = g_new (float, n);
+  scratch->along = g_new (float, plan->ndim == 3 ? 2 * n : n);
+  return scratch;
+}
+
+void
+_evox_register_scratch_free (EvoxRegisterScratch *scratch)
+{
+  if (scratch == NULL)
+    return;
+  g_free (scratch->product);
+  g_free (scratch->cc);
+  g_free (scratch->along);
+  g_free (scratch);
+}
+
 /* Transforms the columns of spec (nh wide rows of ny, in nz planes) along y or z; blocks of
  * neighbouring columns are gathered together so each pass reads whole cache lines. */
-#define COLUMN_BLOCK 16
+/* 8 complex floats, a cache line; and the gathered block of a 1024-point column set stays under
+ * malloc's mmap threshold (128 KiB), so it is not mapped and cleared afresh on every call. */
+#define COLUMN_BLOCK 8
 
 static void
 fft_columns (EvoxRegisterPlan *plan,
@@ -206,11 +243,12 @@ fft_columns (EvoxRegisterPlan *plan,
 
 /* The half spectrum (nh x ny x nz) of the image with its finite mean subtracted, non-finite
  * pixels set to that mean, and the edge window applied (unless window is FALSE). */
-void
-_evox_register_forward (EvoxRegisterPlan *plan,
-                        const float      *image,
-                        kiss_fft_cpx     *spec,
-                        gboolean          window)
+static void
+forward (EvoxRegisterPlan *plan,
+         const float      *image,
+         kiss_fft_cpx     *spec,
+         gboolean          window,
+         float  *const     windows[3])
 {
   gsize nx = plan->dims[0], ny = plan->dims[1], nz = plan->dims[2], nh = plan->nh;
   gint64 n_rows = (gint64) (ny * nz);
@@ -248,11 +286,11 @@ _evox_register_forward (EvoxRegisterPlan *plan,
       for (gint64 r = 0; r < n_rows; r++)
         {
           const float *row = image + r * nx;
-          float wyz = window ? plan->window[1][r % ny] * plan->window[2][r / ny] : 1.0f;
+          float wyz = window ? windows[1][r % ny] * windows[2][r / ny] : 1.0f;
 
           for (gsize x = 0; x < nx; x++)
             {
-              float wx = window ? plan->window[0][x] : 1.0f;
+              float wx = window ? windows[0][x] : 1.0f;
 
               buf[x] = isfinite (row[x]) ? (row[x] - mean) * wx * wyz : 0.0f;
             }
@@ -278,6 +316,33 @@ _evox_register_forward (EvoxRegisterPlan *plan,
   fft_columns (plan, spec, 1, FALSE);
   if (plan->ndim == 3)
     fft_columns (plan, spec, 2, FALSE);
+}
+
+void
+_evox_register_forward (EvoxRegisterPlan *plan,
+                        const float      *image,
+                        kiss_fft_cpx     *spec,
+                        gboolean          window)
+{
+  forward (plan, image, spec, window, plan->window);
+}
+
+/* The half spectrum with the window moved by offset: pixel p weighted by w (p + offset), so an
+ * image that shift aligns with the target has the same content cut by the window as the
+ * target's. */
+static void
+forward_shifted_window (EvoxRegisterPlan *plan,
+                        const float      *image,
+                        kiss_fft_cpx     *spec,
+                        const double      offset[3])
+{
+  float *windows[3];
+
+  for (int a = 0; a < 3; a++)
+    windows[a] = tukey_window (plan->dims[a], plan->dims[a] > 1 ? offset[a] : 0);
+  forward (plan, image, spec, TRUE, windows);
+  for (int a = 0; a < 3; a++)
+    g_free (windows[a]);
 }
 
 /* The real inverse of a Hermitian half spectrum, unnormalised; spec is overwritten. */
@@ -442,58 +507,54 @@ upsampled_correlation (EvoxRegisterPlan   *plan,
       }
 }
 
-double
-_evox_register_phase_correlation_spectra (EvoxRegisterPlan   *plan,
-                                          const kiss_fft_cpx *reference,
-                                          const kiss_fft_cpx *moving,
-                                          gboolean            whiten,
-                                          guint               upsample,
-                                          double              shift[3])
+/* The cross-power spectrum of two half spectra: normalised to unit magnitude when whiten (as
+ * skimage's normalization="phase"), else as it is (the plain cross-correlation). */
+static void
+cross_power (EvoxRegisterPlan   *plan,
+             const kiss_fft_cpx *reference,
+             const kiss_fft_cpx *moving,
+             gboolean            whiten,
+             kiss_fft_cpx       *product)
 {
-  gsize nx = plan->dims[0], ny = plan->dims[1], nz = plan->dims[2];
   gsize n_spec = _evox_register_spectrum_size (plan);
-  gsize n = nx * ny * nz;
-  g_autofree kiss_fft_cpx *product = g_new (kiss_fft_cpx, n_spec);
-  g_autofree kiss_fft_cpx *work = g_new (kiss_fft_cpx, n_spec);
-  g_autofree float *cc = g_new (float, n);
-  gsize best = 0;
-  float best_value = -1;
-  gsize pos[3];
-  double peak;
 
-  /* The normalised cross-power spectrum, as skimage's normalization="phase"; unwhitened, the
-   * plain cross-correlation, whose peak height is scaled by the total power instead. */
-  double power = 0;
-
-  if (!whiten)
-    {
-#pragma omp parallel for reduction(+:power) schedule(static) if (n_spec >= PARALLEL_MIN)
-      for (gint64 i = 0; i < (gint64) n_spec; i++)
-        {
-          double r2 = (double) reference[i].r * reference[i].r
-                      + (double) reference[i].i * reference[i].i;
-          double m2 = (double) moving[i].r * moving[i].r + (double) moving[i].i * moving[i].i;
-
-          power += sqrt (r2 * m2);
-        }
-      power = power > 0 ? power / n_spec : 1;
-    }
 #pragma omp parallel for schedule(static) if (n_spec >= PARALLEL_MIN)
   for (gint64 i = 0; i < (gint64) n_spec; i++)
     {
       float re = reference[i].r * moving[i].r + reference[i].i * moving[i].i;
       float im = reference[i].i * moving[i].r - reference[i].r * moving[i].i;
-      float mag = sqrtf (re * re + im * im);
+      float mag = 1.0f;
 
-      if (!whiten)
-        mag = (float) power;
-      else if (mag < 1e-30f)
-        mag = INFINITY;
+      if (whiten)
+        {
+          mag = sqrtf (re * re + im * im);
+          if (mag < 1e-30f)
+            mag = INFINITY;
+        }
       product[i].r = re / mag;
       product[i].i = im / mag;
     }
-  memcpy (work, product, n_spec * sizeof (kiss_fft_cpx));
-  inverse_real (plan, work, cc);
+}
+
+/* The whole-pixel peak of the correlation whose spectrum is product (overwritten): its place
+ * as a signed shift, and its height |cc| / n. With subpixel, the place is moved to the vertex of a
+ * parabola through the peak and its two neighbours on each axis: a rough fraction (a tenth of a
+ * pixel or so), for what needs only to be near. */
+static double
+integer_peak (EvoxRegisterPlan *plan,
+              kiss_fft_cpx     *product,
+              gboolean          subpixel,
+              float            *cc_buffer,
+              double            shift[3])
+{
+  gsize nx = plan->dims[0], ny = plan->dims[1], nz = plan->dims[2];
+  gsize n = nx * ny * nz;
+  g_autofree float *own = cc_buffer == NULL ? g_new (float, n) : NULL;
+  float *cc = cc_buffer != NULL ? cc_buffer : own;
+  gsize best = 0, pos[3];
+  float best_value = -1;
+
+  inverse_real (plan, product, cc);
   for (gsize i = 0; i < n; i++)
     if (fabsf (cc[i]) > best_value)
       {
@@ -511,31 +572,182 @@ _evox_register_phase_correlation_spectra (EvoxRegisterPlan   *plan,
     }
   if (plan->ndim == 2)
     shift[2] = 0;
-  peak = best_value / (double) n;
-
-  if (upsample > 1)
+  for (int a = 0; subpixel && a < plan->ndim; a++)
     {
-      /* skimage's neighbourhood: 1.5 pixels, ceil (1.5 upsample) points around the peak. */
-      gsize region = (gsize) ceil (upsample * 1.5);
-      gsize rz = plan->ndim == 3 ? region : 1;
-      g_autofree double *up = g_new (double, region * region * rz);
-      gsize ubest = 0;
-      double ubest_value = -1;
+      gsize na = plan->dims[a], stride = a == 0 ? 1 : a == 1 ? nx : nx * ny;
+      gsize base = best - pos[a] * stride;
+      double c0 = fabsf (cc[best]);
+      double cm = fabsf (cc[base + ((pos[a] + na - 1) % na) * stride]);
+      double cp = fabsf (cc[base + ((pos[a] + 1) % na) * stride]);
+      double curvature = cm - 2 * c0 + cp;
+
+      if (na >= 3 && curvature < 0)
+        shift[a] += CLAMP (0.5 * (cm - cp) / curvature, -0.5, 0.5);
+    }
+  return best_value / (double) n;
+}
+
+/* Moves shift to the largest |correlation| among region^d points 1 / upsample apart centred on
+ * it; returns that |correlation| / n. With vertex, the neighbourhood follows the peak while it
+ * lies on its border (a few times: the plain correlation has one broad peak, but the rough
+ * start may be most of a pixel off), then shift moves on to the vertex of the parabola through
+ * the peak and its neighbours on each axis, so it varies smoothly rather than in steps of
+ * 1 / upsample (the scale search compares scores of nearby scales). */
+static double
+upsampled_peak (EvoxRegisterPlan   *plan,
+                const kiss_fft_cpx *product,
+                guint               upsample,
+                gsize               region,
+                gboolean            vertex,
+                double              shift[3])
+{
+  gsize rz = plan->ndim == 3 ? region : 1;
+  gsize n = plan->dims[0] * plan->dims[1] * plan->dims[2];
+  g_autofree double *up = g_new (double, region * region * rz);
+  gsize best = 0, u[3] = { 0, 0, 0 };
+  double best_value = -1;
+
+  for (guint round = 0; round < (vertex ? 4 : 1); round++)
+    {
+      gboolean on_border = FALSE;
 
       upsampled_correlation (plan, product, shift, upsample, region, up);
+      best_value = -1;
       for (gsize i = 0; i < region * region * rz; i++)
-        if (fabs (up[i]) > ubest_value)
+        if (fabs (up[i]) > best_value)
           {
-            ubest_value = fabs (up[i]);
-            ubest = i;
+            best_value = fabs (up[i]);
+            best = i;
           }
-      shift[0] += ((double) (ubest % region) - (double) (region / 2)) / upsample;
-      shift[1] += ((double) ((ubest / region) % region) - (double) (region / 2)) / upsample;
-      if (plan->ndim == 3)
-        shift[2] += ((double) (ubest / (region * region)) - (double) (region / 2)) / upsample;
-      peak = ubest_value / (double) n;
+      for (int a = 0; a < plan->ndim; a++)
+        {
+          gsize stride = a == 0 ? 1 : a == 1 ? region : region * region;
+
+          u[a] = (best / stride) % region;
+          shift[a] += ((double) u[a] - (double) (region / 2)) / upsample;
+          on_border |= u[a] == 0 || u[a] + 1 == region;
+        }
+      if (!on_border)
+        break;
     }
-  return MIN (peak, 1.0);
+  for (int a = 0; vertex && a < plan->ndim; a++)
+    {
+      gsize stride = a == 0 ? 1 : a == 1 ? region : region * region;
+
+      if (u[a] > 0 && u[a] + 1 < region)
+        {
+          double cm = fabs (up[best - stride]), cp = fabs (up[best + stride]);
+          double curvature = cm - 2 * best_value + cp;
+
+          if (curvature < 0)
+            shift[a] += CLAMP (0.5 * (cm - cp) / curvature, -0.5, 0.5) / upsample;
+        }
+    }
+  return best_value / (double) n;
+}
+
+/* skimage's neighbourhood of the whole-pixel peak: 1.5 pixels, ceil (1.5 upsample) points. */
+static gsize
+upsample_region (guint upsample)
+{
+  return (gsize) ceil (upsample * 1.5);
+}
+
+double
+_evox_register_phase_correlation_spectra (EvoxRegisterPlan   *plan,
+                                          const kiss_fft_cpx *reference,
+                                          const kiss_fft_cpx *moving,
+                                          gboolean            whiten,
+                                          guint               upsample,
+                                          double              shift[3])
+{
+  gsize n_spec = _evox_register_spectrum_size (plan);
+  g_autofree kiss_fft_cpx *product = g_new (kiss_fft_cpx, n_spec);
+  g_autofree kiss_fft_cpx *work = g_new (kiss_fft_cpx, n_spec);
+  double peak, power = 1;
+
+  cross_power (plan, reference, moving, whiten, product);
+  if (!whiten)
+    {
+      /* Unwhitened, the peak height is scaled by the mean cross-power magnitude instead. */
+      power = 0;
+      for (gsize i = 0; i < n_spec; i++)
+        power += hypotf (product[i].r, product[i].i);
+      power = power > 0 ? power / n_spec : 1;
+    }
+  memcpy (work, product, n_spec * sizeof (kiss_fft_cpx));
+  peak = integer_peak (plan, work, FALSE, NULL, shift);
+  if (upsample > 1)
+    peak = upsampled_peak (plan, product, upsample, upsample_region (upsample), FALSE, shift);
+  return MIN (peak / power, 1.0);
+}
+
+/* From a rough shift (within a pixel or so) to 1 / upsample pixel and on to a parabola's vertex:
+ * the plain correlation of target (its windowed spectrum) with moving, whose spectrum spec is
+ * remade with the window moved by the shift. The plain correlation weighs the low frequencies,
+ * where the cubic resampling of a scaled image keeps the phase, while whitening gives the high
+ * ones (attenuated and noisy) as much say, which cost 0.05 px RMS. The edge window weighs the
+ * same place of both images, but they are shift apart, so it would cut different content from
+ * each and pull the peak towards zero (0.1 px in a 32^3 volume with content near its faces):
+ * moving's window moves by the shift, so both windows cut the same content. The price is a
+ * forward transform and the upsampled neighbourhood (+-0.3 px) of the shift; no inverse
+ * transform and no resampling. */
+static void
+refine_plain (EvoxRegisterPlan   *plan,
+              const kiss_fft_cpx *target_spec,
+              const float        *moving,
+              guint               upsample,
+              kiss_fft_cpx       *spec,
+              kiss_fft_cpx       *product,
+              double              shift[3])
+{
+
+  for (int pass = 0; pass < 2; pass++)
+    {
+      double rough[3];
+      gboolean moved = FALSE;
+
+      memcpy (rough, shift, sizeof rough);
+      forward_shifted_window (plan, moving, spec, shift);
+      cross_power (plan, target_spec, spec, FALSE, product);
+      upsampled_peak (plan, product, upsample, (gsize) ceil (0.6 * upsample) + 1, TRUE, shift);
+      /* Where the whitened peak was fooled (content running off the image, cut alike by both
+       * windows, correlates at zero shift) the window sat a good part of a pixel off: once more
+       * from where the plain correlation went. */
+      for (int a = 0; a < plan->ndim; a++)
+        moved |= fabs (shift[a] - rough[a]) > 0.2;
+      if (!moved)
+        break;
+    }
+}
+
+void
+_evox_register_translate (EvoxRegisterPlan   *plan,
+                          const kiss_fft_cpx *target_spec,
+                          const float        *moving,
+                          double              scale,
+                          guint               upsample,
+                          kiss_fft_cpx       *spec,
+                          float              *work,
+                          EvoxRegisterScratch *scratch,
+                          double              shift[3])
+{
+  static const double zero[3] = { 0, 0, 0 };
+  kiss_fft_cpx *product = scratch->product;
+
+  _evox_register_resample_with (moving, plan->dims, scale, zero, work, scratch);
+  _evox_register_forward (plan, work, spec, TRUE);
+  /* The whitened correlation has the sharp peak that finds the right pixel even across an edge
+   * of contrast; a parabola through it puts the shift within a fraction of a pixel. */
+  cross_power (plan, target_spec, spec, TRUE, product);
+  integer_peak (plan, product, upsample > 1, scratch->cc, shift);
+  if (upsample <= 1)
+    {
+      for (int a = 0; a < 3; a++)
+        shift[a] = round (shift[a]);
+      return;
+    }
+  refine_plain (plan, target_spec, work, upsample, spec, product, shift);
 }
 
 double
@@ -574,6 +786,148 @@ evox_register_phase_correlation (const float  *reference,
   peak = _evox_register_phase_correlation_spectra (plan, fr, fm, TRUE, upsample, shift);
   _evox_register_plan_release (plan);
   return peak;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The residual: how far a registered image still is from its target. */
+
+/* The largest n' <= n whose only prime factors are 2, 3 and 5. */
+static gsize
+smooth_size (gsize n)
+{
+  for (gsize m = n; m > 1; m--)
+    {
+      gsize r = m;
+
+      while (r % 2 == 0)
+        r /= 2;
+      while (r % 3 == 0)
+        r /= 3;
+      while (r % 5 == 0)
+        r /= 5;
+      if (r == 1)
+        return m;
+    }
+  return 1;
+}
+
+gboolean
+_evox_register_finite_box (const float *image,
+                           const gsize  dims[3],
+                           gsize        lo[3],
+                           gsize        hi[3])
+{
+  gsize blo[3] = { G_MAXSIZE, G_MAXSIZE, G_MAXSIZE }, bhi[3] = { 0, 0, 0 };
+
+  for (gsize z = 0; z < dims[2]; z++)
+    for (gsize y = 0; y < dims[1]; y++)
+      {
+        const float *row = image + (z * dims[1] + y) * dims[0];
+        gsize x0 = 0, x1 = dims[0];
+
+        while (x0 < dims[0] && !isfinite (row[x0]))
+          x0++;
+        if (x0 == dims[0])
+          continue;
+        while (!isfinite (row[x1 - 1]))
+          x1--;
+        blo[0] = MIN (blo[0], x0);
+        bhi[0] = MAX (bhi[0], x1 - 1);
+        blo[1] = MIN (blo[1], y);
+        bhi[1] = MAX (bhi[1], y);
+        blo[2] = MIN (blo[2], z);
+        bhi[2] = MAX (bhi[2], z);
+      }
+  for (int a = 0; a < 3; a++)
+    {
+      lo[a] = MAX (lo[a], blo[a]);
+      hi[a] = MIN (hi[a], bhi[a]);
+      if (blo[a] > bhi[a] || lo[a] > hi[a])
+        return FALSE;
+    }
+  return TRUE;
+}
+
+double
+_evox_register_residual_in_box (const float *target,
+                                const float *moving,
+                                const gsize  dims[3],
+                                const gsize  lo[3],
+                                const gsize  hi[3])
+{
+  gsize blo[3], bdims[3], bn;
+  g_autofree float *t = NULL;
+  g_autofree float *m = NULL;
+  g_autofree kiss_fft_cpx *ts = NULL;
+  g_autofree kiss_fft_cpx *ms = NULL;
+  g_autofree kiss_fft_cpx *product = NULL;
+  EvoxRegisterPlan *plan;
+  double shift[3];
+
+  /* Two pixels in from the box: the last pixels inside a resampled image's finite frame take
+   * taps clamped at the raw image's border. The size is then cut to a product of 2, 3 and 5
+   * (centred): kissfft's transforms of other sizes (983, a prime) are many times slower. */
+  for (int a = 0; a < 3; a++)
+    {
+      gsize margin = dims[a] > 1 ? 2 : 0, size;
+
+      if (hi[a] < lo[a] + 2 * margin + 7 * (dims[a] > 1))
+        return NAN;
+      size = hi[a] - lo[a] + 1 - 2 * margin;
+      bdims[a] = smooth_size (size);
+      blo[a] = lo[a] + margin + (size - bdims[a]) / 2;
+    }
+  bn = bdims[0] * bdims[1] * bdims[2];
+  t = g_new (float, bn);
+  m = g_new (float, bn);
+  for (gsize z = 0; z < bdims[2]; z++)
+    for (gsize y = 0; y < bdims[1]; y++)
+      {
+        gsize from = ((z + blo[2]) * dims[1] + y + blo[1]) * dims[0] + blo[0];
+        gsize to = (z * bdims[1] + y) * bdims[0];
+
+        memcpy (t + to, target + from, bdims[0] * sizeof (float));
+        memcpy (m + to, moving + from, bdims[0] * sizeof (float));
+      }
+  /* A constant image, or one without two finite pixels here, has no shift to measure. */
+  if (!isfinite (evox_register_ncc (t, m, bn)))
+    return NAN;
+  plan = _evox_register_plan_get (bdims);
+  ts = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
+  ms = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
+  product = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
+  _evox_register_forward (plan, t, ts, TRUE);
+  _evox_register_forward (plan, m, ms, TRUE);
+  /* As registration measures, but 10 times finer (1/200 px and a parabola's vertex), so a
+   * residual under registration's 1/20 px grid shows as what it is. */
+  cross_power (plan, ts, ms, TRUE, product);
+  integer_peak (plan, product, TRUE, NULL, shift);
+  if (fabs (shift[0]) <= 1.5 && fabs (shift[1]) <= 1.5 && fabs (shift[2]) <= 1.5)
+    {
+      refine_plain (plan, ts, m, 20, ms, product, shift);
+      forward_shifted_window (plan, m, ms, shift);
+      cross_power (plan, ts, ms, FALSE, product);
+      upsampled_peak (plan, product, 200, 21, TRUE, shift);
+    }
+  _evox_register_plan_release (plan);
+  return sqrt (shift[0] * shift[0] + shift[1] * shift[1] + shift[2] * shift[2]);
+}
+
+double
+evox_register_residual (const float *target,
+                        const float *moving,
+                        const gsize  dims[3])
+{
+  gsize lo[3] = { 0, 0, 0 }, hi[3];
+
+  g_return_val_if_fail (target != NULL && moving != NULL && dims != NULL, NAN);
+
+  for (int a = 0; a < 3; a++)
+    hi[a] = dims[a] - 1;
+  if (!_evox_register_finite_box (target, dims, lo, hi)
+      || !_evox_register_finite_box (moving, dims, lo, hi))
+    return NAN;
+  return _evox_register_residual_in_box (target, moving, dims, lo, hi);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -617,22 +971,21 @@ axis_taps (gsize   n,
     }
 }
 
-void
-evox_register_resample (const float  *src,
-                        const gsize   dims[3],
-                        double        scale,
-                        const double  shift[3],
-                        float        *dst)
+/* evox_register_resample with the passes' intermediate images in along (n floats, 2n for a
+ * volume). */
+static void
+resample_into (const float  *src,
+               const gsize   dims[3],
+               double        scale,
+               const double  shift[3],
+               float        *dst,
+               float        *along)
 {
   gsize nx, ny, nz;
   g_autofree Taps *tx = NULL;
   g_autofree Taps *ty = NULL;
   g_autofree Taps *tz = NULL;
-  g_autofree float *along_x = NULL;
-  g_autofree float *along_y = NULL;
-
-  g_return_if_fail (src != NULL && dims != NULL && shift != NULL && dst != NULL);
-  g_return_if_fail (scale > 0 && isfinite (scale));
+  float *along_x, *along_y;
 
   nx = dims[0];
   ny = dims[1];
@@ -650,8 +1003,8 @@ evox_register_resample (const float  *src,
       tz[0] = (Taps) { { 0, 0, 0, 0 }, { 0, 1, 0, 0 }, TRUE };
     }
 
-  along_x = g_new (float, nx * ny * nz);
-  along_y = nz > 1 ? g_new (float, nx * ny * nz) : NULL;
+  along_x = along;
+  along_y = nz > 1 ? along + nx * ny * nz : NULL;
 
 #pragma omp parallel for schedule(static) if (nx * ny * nz >= PARALLEL_MIN)
   for (gint64 r = 0; r < (gint64) (ny * nz); r++)
@@ -720,6 +1073,34 @@ evox_register_resample (const float  *src,
         if (!tx[x].inside)
           out[x] = NAN;
     }
+}
+
+void
+evox_register_resample (const float  *src,
+                        const gsize   dims[3],
+                        double        scale,
+                        const double  shift[3],
+                        float        *dst)
+{
+  g_autofree float *along = NULL;
+
+  g_return_if_fail (src != NULL && dims != NULL && shift != NULL && dst != NULL);
+  g_return_if_fail (scale > 0 && isfinite (scale));
+
+  along = g_new (float, dims[0] * dims[1] * dims[2] * (dims[2] > 1 ? 2 : 1));
+  resample_into (src, dims, scale, shift, dst, along);
+}
+
+void
+_evox_register_resample_with (const float         *src,
+                              const gsize          dims[3],
+                              double               scale,
+                              const double         shift[3],
+                              float               *dst,
+                              EvoxRegisterScratch *scratch)
+{
+  g_assert (scratch->n == dims[0] * dims[1] * dims[2]);
+  resample_into (src, dims, scale, shift, dst, scratch->along);
 }
 
 /* ------------------------------------------------------------------------------------------ */

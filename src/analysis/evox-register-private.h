@@ -31,4 +31,49 @@ double            _evox_register_phase_correlation_spectra (EvoxRegisterPlan   *
                                                guint               upsample,
                                                double              shift[3]);
 
+/* Buffers the per-image steps reuse (image-sized ones would otherwise be mapped and cleared
+ * afresh on every call); one per thread. */
+typedef struct
+{
+  gsize         n;
+  kiss_fft_cpx *product;  /* spectrum size */
+  float        *cc;       /* n */
+  float        *along;    /* n, 2n for a volume: the resampler's passes */
+} EvoxRegisterScratch;
+
+EvoxRegisterScratch *_evox_register_scratch_new  (EvoxRegisterPlan    *plan);
+void              _evox_register_scratch_free (EvoxRegisterScratch *scratch);
+/* evox_register_resample with the scratch's buffers (made for images of dims). */
+void              _evox_register_resample_with (const float        *src,
+                                               const gsize         dims[3],
+                                               double              scale,
+                                               const double        shift[3],
+                                               float              *dst,
+                                               EvoxRegisterScratch *scratch);
+/* What evox_register_stack does per image to find its translation (and what the benchmark
+ * times): moving scaled by scale about the centre into work, its spectrum into spec, and the
+ * shift (to 1 / upsample pixel) onto the target whose windowed spectrum is target_spec: the
+ * whitened correlation's peak roughly, then the plain correlation with the window moved. */
+void              _evox_register_translate    (EvoxRegisterPlan   *plan,
+                                               const kiss_fft_cpx *target_spec,
+                                               const float        *moving,
+                                               double              scale,
+                                               guint               upsample,
+                                               kiss_fft_cpx       *spec,
+                                               float              *work,
+                                               EvoxRegisterScratch *scratch,
+                                               double              shift[3]);
+/* Narrows lo..hi (inclusive, per axis) to the bounding box of image's finite pixels; FALSE when
+ * nothing is left. */
+gboolean          _evox_register_finite_box   (const float        *image,
+                                               const gsize         dims[3],
+                                               gsize               lo[3],
+                                               gsize               hi[3]);
+/* evox_register_residual inside the box lo..hi where both images are finite. */
+double            _evox_register_residual_in_box (const float     *target,
+                                               const float        *moving,
+                                               const gsize         dims[3],
+                                               const gsize         lo[3],
+                                               const gsize         hi[3]);
+
 G_END_DECLS

@@ -90,6 +90,7 @@ typedef struct
   guint             upsample;
   float            *work;     /* n */
   kiss_fft_cpx     *spec;     /* the plan's spectrum size */
+  EvoxRegisterScratch *scratch;
 } Level;
 
 static void
@@ -108,42 +109,30 @@ level_init (Level       *level,
   level->target_spec = g_new (kiss_fft_cpx, _evox_register_spectrum_size (level->plan));
   level->spec = g_new (kiss_fft_cpx, _evox_register_spectrum_size (level->plan));
   level->work = g_new (float, level->n);
+  level->scratch = _evox_register_scratch_new (level->plan);
   _evox_register_forward (level->plan, target, level->target_spec, TRUE);
 }
 
 static void
 level_clear (Level *level)
 {
+  _evox_register_scratch_free (level->scratch);
   _evox_register_plan_release (level->plan);
   g_free (level->target_spec);
   g_free (level->spec);
   g_free (level->work);
 }
 
-/* The translation after scaling moving by scale: phase correlation of the scaled image against
- * the target, then once more on the image moved by that shift. The second pass sees two images
- * already aligned to a fraction of a pixel, where the edge window cuts the same content from
- * both, so what is left of the window's pull on the first estimate is measured and removed.
- * Leaves the final moved image in level->work. */
+/* The translation after scaling moving by scale (one resampling, one forward and one inverse
+ * transform; see _evox_register_translation_spectra). */
 static void
 level_translation (Level  *level,
                    double  scale,
                    double  shift[3])
 {
-  static const double zero[3] = { 0, 0, 0 };
-  double delta[3];
-
-  evox_register_resample (level->moving, level->dims, scale, zero, level->work);
-  _evox_register_forward (level->plan, level->work, level->spec, TRUE);
-  _evox_register_phase_correlation_spectra (level->plan, level->target_spec, level->spec,
-                                            TRUE, level->upsample, shift);
-  evox_register_resample (level->moving, level->dims, scale, shift, level->work);
-  _evox_register_forward (level->plan, level->work, level->spec, TRUE);
-  _evox_register_phase_correlation_spectra (level->plan, level->target_spec, level->spec,
-                                            FALSE, level->upsample, delta);
-  if (fabs (delta[0]) < 1 && fabs (delta[1]) < 1 && fabs (delta[2]) < 1)
-    for (int a = 0; a < 3; a++)
-      shift[a] += delta[a];
+  _evox_register_translate (level->plan, level->target_spec, level->moving, scale,
+                            level->upsample, level->spec, level->work, level->scratch,
+                            shift);
 }
 
 /* How well moving matches the target at this scale with its best translation: |NCC|, since
@@ -155,7 +144,8 @@ level_score (Level  *level,
   double shift[3], ncc;
 
   level_translation (level, scale, shift);
-  evox_register_resample (level->moving, level->dims, scale, shift, level->work);
+  _evox_register_resample_with (level->moving, level->dims, scale, shift, level->work,
+                                level->scratch);
   ncc = evox_register_ncc (level->work, level->target, level->n);
   return isfinite (ncc) ? fabs (ncc) : -1;
 }
@@ -163,17 +153,19 @@ level_score (Level  *level,
 /* Golden-section search for the best score in [lo, hi]; returns the best scale seen and narrows
  * *lo, *hi to the final bracket. */
 static double
-golden_section (Level  *level,
-                double *lo,
-                double *hi,
-                guint   iterations)
+golden_section (Level        *level,
+                double       *lo,
+                double       *hi,
+                guint         iterations,
+                GCancellable *cancellable)
 {
   const double g = (sqrt (5.0) - 1) / 2;
   double a = *lo, b = *hi;
   double x1 = b - g * (b - a), x2 = a + g * (b - a);
   double f1 = level_score (level, x1), f2 = level_score (level, x2);
 
-  for (guint i = 0; i < iterations; i++)
+  /* Checked per step: one step at 1024^2 is a few hundredths of a second, a whole search 0.3 s. */
+  for (guint i = 0; i < iterations && !g_cancellable_is_cancelled (cancellable); i++)
     {
       if (f1 >= f2)
         {
@@ -234,7 +226,7 @@ bin_image (const float *src,
 /* The scale (nominal x (1 +- range), by golden section on a copy binned to at most
  * COARSE_VOXELS, then on one binned half as much, or the image itself, around the coarse best)
  * and the translation at full resolution that put moving onto target. */
-static void
+static gboolean
 register_pair (const float       *moving,
                const float       *target,
                const gsize        dims[3],
@@ -243,7 +235,9 @@ register_pair (const float       *moving,
                double             range,
                guint              upsample,
                double            *scale,
-               double             shift[3])
+               double             shift[3],
+               GCancellable      *cancellable,
+               GError           **error)
 {
   Level level;
   double lo = nominal * (1 - range), hi = nominal * (1 + range);
@@ -274,8 +268,10 @@ register_pair (const float       *moving,
 
           level_init (&search, f > 1 ? bdims : dims, f > 1 ? bm : moving, f > 1 ? bt : target,
                       l == 0 && f > 1 ? MIN (upsample, 10) : upsample);
-          *scale = golden_section (&search, &lo, &hi, l > 0 ? 10 : f > 1 ? 10 : 16);
+          *scale = golden_section (&search, &lo, &hi, l > 0 ? 10 : f > 1 ? 10 : 16, cancellable);
           level_clear (&search);
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            return FALSE;
           /* The next level searches around this best, a quarter of the range each side at least:
            * the binned copy's best can be off by more than its final bracket. */
           width = MAX (hi - lo, nominal * range / 4);
@@ -286,18 +282,19 @@ register_pair (const float       *moving,
   level_init (&level, dims, moving, target, upsample);
   level_translation (&level, *scale, shift);
   level_clear (&level);
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* The stack. */
 
-static float *
+static void
 channel_to_float (EvoxVolume *raw,
                   guint       channel,
-                  gsize       n)
+                  gsize       n,
+                  float      *out)
 {
   gconstpointer data = evox_volume_get_data (raw, channel);
-  float *out = g_new (float, n);
 
   switch (evox_volume_get_sample_type (raw))
     {
@@ -314,7 +311,6 @@ channel_to_float (EvoxVolume *raw,
       memcpy (out, data, n * sizeof (float));
       break;
     }
-  return out;
 }
 
 static int
@@ -372,34 +368,19 @@ flag_outliers (EvoxRegistrationEntry *entries,
     }
 }
 
-/* How far the registered image still is from its target, measured as registration measures: the
- * whitened phase correlation, refined by the plain correlation when within a pixel. */
-static double
-residual (EvoxRegisterPlan   *plan,
-          const kiss_fft_cpx *target,
-          const kiss_fft_cpx *moving,
-          guint               upsample)
-{
-  double shift[3];
-
-  _evox_register_phase_correlation_spectra (plan, target, moving, TRUE, upsample, shift);
-  if (fabs (shift[0]) < 1 && fabs (shift[1]) < 1 && fabs (shift[2]) < 1)
-    _evox_register_phase_correlation_spectra (plan, target, moving, FALSE, upsample, shift);
-  return sqrt (shift[0] * shift[0] + shift[1] * shift[1] + shift[2] * shift[2]);
-}
-
 /* |NCC| of moving under t with the target. */
 static double
-transform_score (const float     *moving,
-                 const float     *target,
-                 const gsize      dims[3],
-                 const Transform *t,
-                 float           *work)
+transform_score (const float         *moving,
+                 const float         *target,
+                 const gsize          dims[3],
+                 const Transform     *t,
+                 float               *work,
+                 EvoxRegisterScratch *scratch)
 {
   gsize n = dims[0] * dims[1] * dims[2];
   double ncc;
 
-  evox_register_resample (moving, dims, t->scale, t->shift, work);
+  _evox_register_resample_with (moving, dims, t->scale, t->shift, work, scratch);
   ncc = evox_register_ncc (work, target, n);
   return isfinite (ncc) ? fabs (ncc) : -1;
 }
@@ -425,16 +406,18 @@ typedef struct
   guint                      ref_pos;    /* the reference's place in used */
   guint                      ref;        /* the reference's entry */
   double                     ref_ps;
-  float                    **images;     /* per entry; NULL when excluded */
+  float                     *ref_image;  /* the reference as f32 when raw is not f32 */
+  float                     *scratch;    /* one other channel as f32 when raw is not f32 */
+  EvoxRegisterScratch       *buffers;    /* for resampling whole images */
   Transform                 *transforms; /* per entry */
 } Stack;
 
 static void
 stack_clear (Stack *s)
 {
-  for (guint i = 0; s->images != NULL && i < s->n_ch; i++)
-    g_free (s->images[i]);
-  g_free (s->images);
+  g_free (s->ref_image);
+  g_free (s->scratch);
+  _evox_register_scratch_free (s->buffers);
   g_free (s->entries);
   g_free (s->used);
   g_free (s->transforms);
@@ -442,6 +425,32 @@ stack_clear (Stack *s)
 
 /* The entries in ascending energy with the exclusions and the reference resolved, or FALSE
  * with EVOX_ERROR_ARGUMENT. */
+/* Entry e's raw image as f32: an f32 volume's own channel, else converted one channel at a time
+ * (the reference once), so a u16 stack never doubles in memory. Valid until the next call for
+ * another entry that is not the reference. */
+static const float *
+stack_image (Stack *s,
+             guint  e)
+{
+  guint channel = s->entries[e].raw_channel;
+
+  if (evox_volume_get_sample_type (s->raw) == EVOX_SAMPLE_F32)
+    return evox_volume_get_data (s->raw, channel);
+  if (e == s->ref)
+    {
+      if (s->ref_image == NULL)
+        {
+          s->ref_image = g_new (float, s->n);
+          channel_to_float (s->raw, channel, s->n, s->ref_image);
+        }
+      return s->ref_image;
+    }
+  if (s->scratch == NULL)
+    s->scratch = g_new (float, s->n);
+  channel_to_float (s->raw, channel, s->n, s->scratch);
+  return s->scratch;
+}
+
 static gboolean
 stack_resolve_entries (Stack   *s,
                        GError **error)
@@ -585,7 +594,7 @@ stack_register_side (Stack         *s,
                      GError       **error)
 {
   const EvoxRegisterOptions *o = s->options;
-  const float *ref_image = s->images[s->ref];
+  const float *ref_image = stack_image (s, s->ref);
   gint m = side < 0 ? (gint) s->ref_pos : (gint) (s->n_used - 1 - s->ref_pos);
   gint last_anchor = 0;
 
@@ -595,21 +604,26 @@ stack_register_side (Stack         *s,
       guint e = s->used[(gint) s->ref_pos + side * k];
       Transform *t = &s->transforms[e];
       gboolean anchor = k % (gint) anchor_step == 0 || k == m;
+      const float *image;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
-      register_pair (s->images[e], chain_target, s->dims, s->entries[e].nominal_scale, o->scale,
-                     o->scale_range, o->upsample, &t->scale, t->shift);
+      image = stack_image (s, e);
+      if (!register_pair (image, chain_target, s->dims, s->entries[e].nominal_scale, o->scale,
+                          o->scale_range, o->upsample, &t->scale, t->shift, cancellable, error))
+        return FALSE;
       if (anchor && k > 1)
         {
           Transform direct;
 
-          register_pair (s->images[e], ref_image, s->dims, s->entries[e].nominal_scale,
-                         o->scale, o->scale_range, o->upsample, &direct.scale, direct.shift);
+          if (!register_pair (image, ref_image, s->dims, s->entries[e].nominal_scale, o->scale,
+                              o->scale_range, o->upsample, &direct.scale, direct.shift,
+                              cancellable, error))
+            return FALSE;
           /* Across an edge the direct registration may fail where the chain did not: the anchor
            * ties the chain only when it matches the reference at least as well. */
-          if (transform_score (s->images[e], ref_image, s->dims, &direct, work)
-              < transform_score (s->images[e], ref_image, s->dims, t, work) - 0.01)
+          if (transform_score (image, ref_image, s->dims, &direct, work, s->buffers)
+              < transform_score (image, ref_image, s->dims, t, work, s->buffers) - 0.01)
             anchor = FALSE;
           else
             {
@@ -631,7 +645,8 @@ stack_register_side (Stack         *s,
           last_anchor = k;
         }
       if (k < m)
-        evox_register_resample (s->images[e], s->dims, t->scale, t->shift, chain_target);
+        _evox_register_resample_with (image, s->dims, t->scale, t->shift, chain_target,
+                                      s->buffers);
       evox_progress_update (progress, (double) ++*done / (s->n_used - 1));
     }
   return TRUE;
@@ -645,20 +660,46 @@ stack_report (Stack        *s,
               EvoxVolume   *out,
               EvoxProgress *progress)
 {
-  EvoxRegisterPlan *plan = _evox_register_plan_get (s->dims);
-  gsize n_spec = _evox_register_spectrum_size (plan);
-  g_autofree kiss_fft_cpx *ts = g_new (kiss_fft_cpx, n_spec);
-  g_autofree kiss_fft_cpx *ms = g_new (kiss_fft_cpx, n_spec);
   const float *reg_ref = evox_volume_get_data (out, s->ref_pos);
+  const float *ref_image = stack_image (s, s->ref);
+  gsize lo[3] = { 0, 0, 0 }, hi[3];
+  gboolean finite = TRUE;
+
+  /* The residual correlates over the box where every registered image is finite (one size, one
+   * FFT plan): the NaN frame, set to the mean, would otherwise be an edge both images share. */
+  for (int a = 0; a < 3; a++)
+    hi[a] = s->dims[a] - 1;
+  for (guint u = 0; u < s->n_used && finite; u++)
+    {
+      gsize clo[3], chi[3];
+
+      /* An image with no finite pixel (a failed exposure) has no residual of its own (NaN
+       * below); it must not take the others' with it. */
+      memcpy (clo, lo, sizeof clo);
+      memcpy (chi, hi, sizeof chi);
+      if (_evox_register_finite_box (evox_volume_get_data (out, u), s->dims, clo, chi))
+        {
+          memcpy (lo, clo, sizeof lo);
+          memcpy (hi, chi, sizeof hi);
+        }
+      else
+        {
+          gsize all_lo[3] = { 0, 0, 0 }, all_hi[3] = { s->dims[0] - 1, s->dims[1] - 1,
+                                                       s->dims[2] - 1 };
+
+          finite = !_evox_register_finite_box (evox_volume_get_data (out, u), s->dims, all_lo,
+                                               all_hi);
+        }
+    }
 
   for (guint u = 0; u < s->n_used; u++)
     {
       EvoxRegistrationEntry *e = &s->entries[s->used[u]];
-      const float *image = s->images[s->used[u]];
+      const float *image = stack_image (s, s->used[u]);
       const float *reg = evox_volume_get_data (out, u);
 
-      e->ncc_before = evox_register_ncc (image, s->images[s->ref], s->n);
-      e->mi_before = evox_register_mutual_information (image, s->images[s->ref], s->n, MI_BINS);
+      e->ncc_before = evox_register_ncc (image, ref_image, s->n);
+      e->mi_before = evox_register_mutual_information (image, ref_image, s->n, MI_BINS);
       e->ncc_after = evox_register_ncc (reg, reg_ref, s->n);
       e->mi_after = evox_register_mutual_information (reg, reg_ref, s->n, MI_BINS);
       if (e->is_reference)
@@ -670,13 +711,11 @@ stack_report (Stack        *s,
                                   ? reg_ref
                                   : evox_volume_get_data (out, (guint) ((gint) u + toward));
 
-          _evox_register_forward (plan, target, ts, TRUE);
-          _evox_register_forward (plan, reg, ms, TRUE);
-          e->residual_px = residual (plan, ts, ms, s->options->upsample);
+          e->residual_px = finite ? _evox_register_residual_in_box (target, reg, s->dims, lo, hi)
+                                  : NAN;
         }
       evox_progress_update (progress, (u + 1.0) / s->n_used);
     }
-  _evox_register_plan_release (plan);
   flag_outliers (s->entries, s->used, s->n_used);
 }
 
@@ -758,9 +797,12 @@ evox_register_stack (EvoxVolume                 *raw,
   if (!stack_resolve_entries (&s, error))
     goto out;
   stack_nominal_scales (&s);
-  s.images = g_new0 (float *, s.n_ch);
-  for (guint u = 0; u < s.n_used; u++)
-    s.images[s.used[u]] = channel_to_float (raw, s.entries[s.used[u]].raw_channel, s.n);
+  {
+    EvoxRegisterPlan *plan = _evox_register_plan_get (s.dims);
+
+    s.buffers = _evox_register_scratch_new (plan);
+    _evox_register_plan_release (plan);
+  }
   s.transforms = g_new0 (Transform, s.n_ch);
   for (guint i = 0; i < s.n_ch; i++)
     s.transforms[i].scale = 1.0;
@@ -786,8 +828,9 @@ evox_register_stack (EvoxVolume                 *raw,
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         goto out;
-      evox_register_resample (s.images[e], s.dims, s.transforms[e].scale, s.transforms[e].shift,
-                              evox_volume_get_data_mut (out, u));
+      _evox_register_resample_with (stack_image (&s, e), s.dims, s.transforms[e].scale,
+                                    s.transforms[e].shift, evox_volume_get_data_mut (out, u),
+                                    s.buffers);
       s.entries[e].scale = s.transforms[e].scale;
       memcpy (s.entries[e].shift, s.transforms[e].shift, sizeof s.entries[e].shift);
       evox_progress_update (progress, (u + 1.0) / s.n_used);

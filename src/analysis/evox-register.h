@@ -65,6 +65,12 @@ double             evox_register_phase_correlation (const float   *reference,
                                                guint                 upsample,
                                                double                shift[3],
                                                GError              **error);
+/* The length of the shift (pixels) that would still align moving with target: phase correlation
+ * over the box where both are finite (a registered image's NaN frame would otherwise dominate the
+ * whitened spectrum), refined to 1/200 pixel. NaN when that box is under 8 pixels a side. */
+double             evox_register_residual     (const float                *target,
+                                               const float                *moving,
+                                               const gsize                 dims[3]);
 /* dst (dims) = src (dims) sampled at c + (p - c - shift) / scale, the inverse of the transform
  * in evox-registration.h; NaN where the sample falls outside src. */
 void               evox_register_resample     (const float                *src,
