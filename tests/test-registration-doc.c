@@ -300,6 +300,126 @@ test_replace (void)
   g_assert_cmpfloat (shown_energy (doc), ==, 7725);
 }
 
+/* Clusters of the registered stack: two ids, split at x = 12, on the registration's grid. */
+static EvoxClusters *
+half_clusters (EvoxVolume *volume)
+{
+  g_autoptr (GError) error = NULL;
+  gsize dims[3];
+  guint16 *ids;
+  EvoxClusters *clusters;
+
+  evox_volume_get_dims (volume, dims);
+  ids = g_new (guint16, dims[0] * dims[1] * dims[2]);
+  for (gsize i = 0; i < dims[0] * dims[1] * dims[2]; i++)
+    ids[i] = i % dims[0] < 12 ? 1 : 2;
+  clusters = evox_clusters_new_take (dims, ids, 2, 0, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return clusters;
+}
+
+static void
+test_clusters_round_trip (void)
+{
+  g_autoptr (EvoxRegistration) registration = NULL;
+  g_autoptr (EvoxVolume) raw = NULL;
+  g_autoptr (EvoxDocument) doc = set_up (&registration, &raw);
+  g_autoptr (EvoxClusters) clusters = NULL;
+  g_autoptr (GError) error = NULL;
+  EvoxVolume *registered = evox_registration_get_registered (registration);
+  EvoxVolume *derived;
+  guint n_registered = evox_volume_get_n_channels (registered);
+  EvoxPhase *phase;
+  double lo, hi;
+
+  g_assert_true (evox_document_set_registration (doc, registration));
+  clusters = half_clusters (registered);
+  g_assert_true (evox_document_set_clusters (doc, clusters));
+  phase = evox_document_cluster_to_phase (doc, 2, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (phase);
+  derived = evox_document_get_volume (doc);
+  g_assert_true (derived != registered);
+  g_assert_cmpuint (evox_volume_get_n_channels (derived), ==, n_registered + 1);
+  g_assert_cmpuint (evox_document_get_channel (doc), ==, n_registered);
+  evox_document_get_range (doc, &lo, &hi);
+
+  /* Raw: the stack as loaded, without the registered grid's clusters. */
+  evox_document_set_registration_view (doc, EVOX_REGISTRATION_VIEW_RAW);
+  g_assert_true (evox_document_get_volume (doc) == raw);
+  g_assert_null (evox_document_get_clusters (doc));
+  g_assert_cmpuint (evox_document_get_channel (doc), <, evox_volume_get_n_channels (raw));
+
+  /* Back: the same derived volume, its Clusters channel shown, the clusters and the phase. */
+  evox_document_set_registration_view (doc, EVOX_REGISTRATION_VIEW_REGISTERED);
+  g_assert_true (evox_document_get_volume (doc) == derived);
+  g_assert_true (evox_document_get_clusters (doc) == clusters);
+  g_assert_cmpuint (evox_document_get_channel (doc), ==, n_registered);
+  g_assert_cmpstr (evox_volume_get_channel_label (derived, n_registered), ==,
+                   EVOX_DOCUMENT_CLUSTER_CHANNEL);
+  {
+    double lo2, hi2;
+
+    evox_document_get_range (doc, &lo2, &hi2);
+    g_assert_cmpfloat (lo2, ==, lo);
+    g_assert_cmpfloat (hi2, ==, hi);
+  }
+  g_assert_true (evox_phase_list_find (evox_document_get_phases (doc),
+                                       evox_phase_get_name (phase)) >= 0);
+  /* A second Make Phase reuses the channel rather than copying the volume again. */
+  g_assert_nonnull (evox_document_cluster_to_phase (doc, 1, &error));
+  g_assert_no_error (error);
+  g_assert_true (evox_document_get_volume (doc) == derived);
+
+  /* Revert: the raw stack, and a new registration forgets the old derived volume. */
+  g_assert_true (evox_document_set_registration (doc, NULL));
+  g_assert_true (evox_document_get_volume (doc) == raw);
+  g_assert_null (evox_document_get_clusters (doc));
+  g_assert_true (evox_document_set_registration (doc, registration));
+  g_assert_true (evox_document_get_volume (doc) == registered);
+}
+
+static void
+test_voxel_size_both (void)
+{
+  g_autoptr (EvoxRegistration) registration = NULL;
+  g_autoptr (EvoxVolume) raw = NULL;
+  g_autoptr (EvoxDocument) doc = set_up (&registration, &raw);
+  EvoxVolume *registered = evox_registration_get_registered (registration);
+  const double raw_spacing[3] = { 10, 10, 40 };
+  const double registered_spacing[3] = { 12, 12, 40 };
+  const double stated[3] = { 6, 6, 20 };
+  double got[3];
+
+  /* A raw stack whose reference pixel is 12 nm against the volume's 10 (registered stacks take
+   * the reference's pixel size), each energy's pixel size stated. */
+  evox_volume_set_spacing (raw, raw_spacing);
+  evox_volume_set_spacing (registered, registered_spacing);
+  evox_volume_set_channel_pixel_size (raw, 0, 11);
+  evox_volume_set_channel_pixel_size (raw, EVOX_TEST_REG_N - 1, 12);
+  g_assert_true (evox_document_set_registration (doc, registration));
+
+  /* The user says the registered voxels are 6 x 6 x 20 nm: half of what they were. */
+  evox_document_set_voxel_size (doc, stated);
+  evox_volume_get_spacing (registered, got);
+  g_assert_cmpfloat_with_epsilon (got[0], 6, 1e-12);
+  g_assert_cmpfloat_with_epsilon (got[2], 20, 1e-12);
+  evox_volume_get_spacing (raw, got);
+  g_assert_cmpfloat_with_epsilon (got[0], 5, 1e-12);
+  g_assert_cmpfloat_with_epsilon (got[1], 5, 1e-12);
+  g_assert_cmpfloat_with_epsilon (got[2], 20, 1e-12);
+  g_assert_cmpfloat_with_epsilon (evox_volume_get_channel_pixel_size (raw, 0), 5.5, 1e-12);
+  g_assert_cmpfloat_with_epsilon (evox_volume_get_channel_pixel_size (raw, EVOX_TEST_REG_N - 1),
+                                  6, 1e-12);
+
+  /* Stated on the raw view, the registered one follows the same way. */
+  evox_document_set_registration_view (doc, EVOX_REGISTRATION_VIEW_RAW);
+  evox_document_set_voxel_size (doc, raw_spacing);
+  evox_volume_get_spacing (registered, got);
+  g_assert_cmpfloat_with_epsilon (got[0], 12, 1e-12);
+  g_assert_cmpfloat_with_epsilon (got[2], 40, 1e-12);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -311,5 +431,7 @@ main (int    argc,
   g_test_add_func ("/Evox/RegistrationDoc/new-volume-clears", test_new_volume_clears);
   g_test_add_func ("/Evox/RegistrationDoc/refused", test_refused);
   g_test_add_func ("/Evox/RegistrationDoc/replace", test_replace);
+  g_test_add_func ("/Evox/RegistrationDoc/clusters-round-trip", test_clusters_round_trip);
+  g_test_add_func ("/Evox/RegistrationDoc/voxel-size-both", test_voxel_size_both);
   return g_test_run ();
 }

@@ -18,6 +18,26 @@ G_DEFINE_ENUM_TYPE (EvoxRegistrationView, evox_registration_view,
   G_DEFINE_ENUM_VALUE (EVOX_REGISTRATION_VIEW_REGISTERED, "registered"),
   G_DEFINE_ENUM_VALUE (EVOX_REGISTRATION_VIEW_RAW, "raw"))
 
+/* A view of a registration as the user left it: the volume (the stack, or a copy of it with a
+ * Clusters channel that Make Phase added), the clusters of that grid, and the channel with its
+ * range. */
+typedef struct
+{
+  EvoxVolume   *volume;
+  EvoxClusters *clusters;
+  EvoxClusters *cluster_channel_source;
+  guint         channel;
+  double        range[2];
+} ViewState;
+
+static void
+view_state_clear (ViewState *state)
+{
+  g_clear_object (&state->volume);
+  g_clear_object (&state->clusters);
+  g_clear_object (&state->cluster_channel_source);
+}
+
 struct _EvoxDocument
 {
   GObject              parent_instance;
@@ -62,6 +82,8 @@ struct _EvoxDocument
   EvoxClusters        *cluster_channel_source;
   EvoxRegistration    *registration;
   EvoxRegistrationView registration_view;
+  /* What each view of the registration showed when the user left it, restored on return. */
+  ViewState            view_state[2];
 };
 
 G_DEFINE_FINAL_TYPE (EvoxDocument, evox_document, G_TYPE_OBJECT)
@@ -141,6 +163,8 @@ evox_document_finalize (GObject *object)
   g_clear_object (&self->clusters);
   g_clear_object (&self->cluster_channel_source);
   g_clear_object (&self->registration);
+  view_state_clear (&self->view_state[0]);
+  view_state_clear (&self->view_state[1]);
 
   G_OBJECT_CLASS (evox_document_parent_class)->finalize (object);
 }
@@ -664,6 +688,8 @@ evox_document_set_volume (EvoxDocument *self,
     notify (self, PROP_VOLUME);
   g_clear_object (&self->cluster_channel_source);
   /* Another file (or the same one loaded again) has no registration yet. */
+  view_state_clear (&self->view_state[0]);
+  view_state_clear (&self->view_state[1]);
   if (self->registration != NULL)
     {
       g_clear_object (&self->registration);
@@ -1474,6 +1500,35 @@ rescale_rulers (EvoxDocument *self,
  * stay on theirs. Particles measured with the old size are dropped, surfaces are built again,
  * and notify::volume has every view read the geometry again.
  */
+/* A raw spectral stack states each energy's pixel size: they scale with the voxel size, so
+ * that a registration run after it measures in the lengths the user stated. */
+static void
+scale_channel_pixel_sizes (EvoxVolume *volume,
+                           double      factor)
+{
+  guint n = evox_volume_get_n_channels (volume);
+  g_autofree double *size = g_new (double, MAX (n, 1));
+
+  for (guint c = 0; c < n; c++)
+    size[c] = evox_volume_get_channel_pixel_size (volume, c);
+  for (guint c = 0; c < n; c++)
+    if (isfinite (size[c]) && size[c] > 0)
+      evox_volume_set_channel_pixel_size (volume, c, size[c] * factor);
+}
+
+static void
+scale_spacing (EvoxVolume   *volume,
+               const double  factor[3])
+{
+  double spacing[3];
+
+  evox_volume_get_spacing (volume, spacing);
+  scale_channel_pixel_sizes (volume, factor[0]);
+  for (guint i = 0; i < 3; i++)
+    spacing[i] *= factor[i];
+  evox_volume_set_spacing (volume, spacing);
+}
+
 void
 evox_document_set_voxel_size (EvoxDocument *self,
                               const double  spacing_nm[3])
@@ -1487,6 +1542,29 @@ evox_document_set_voxel_size (EvoxDocument *self,
   g_object_freeze_notify (G_OBJECT (self));
   evox_document_set_labels (self, NULL);
   evox_volume_get_spacing (self->volume, old_spacing);
+  /* The raw and registered stacks (and their copies with a Clusters channel) are one sample: a
+   * length must not change with the view, so each takes the same factor, keeping the ratio of
+   * their pixel sizes that the registration measured. */
+  if (self->registration != NULL)
+    {
+      EvoxVolume *twins[] = { evox_registration_get_raw (self->registration),
+                              evox_registration_get_registered (self->registration),
+                              self->view_state[0].volume, self->view_state[1].volume };
+      double factor[3];
+
+      for (guint i = 0; i < 3; i++)
+        factor[i] = spacing_nm[i] / old_spacing[i];
+      for (guint i = 0; i < G_N_ELEMENTS (twins); i++)
+        {
+          gboolean seen = twins[i] == NULL || twins[i] == self->volume;
+
+          for (guint j = 0; j < i && !seen; j++)
+            seen = twins[j] == twins[i];
+          if (!seen)
+            scale_spacing (twins[i], factor);
+        }
+    }
+  scale_channel_pixel_sizes (self->volume, spacing_nm[0] / old_spacing[0]);
   evox_volume_set_spacing (self->volume, spacing_nm);
   rescale_rulers (self, old_spacing);
   /* Same volume: cancels the running build and marks every surface stale. */
@@ -2089,6 +2167,54 @@ show_registration_volume (EvoxDocument     *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+static EvoxVolume *
+view_stack (EvoxRegistration     *registration,
+            EvoxRegistrationView  view)
+{
+  return view == EVOX_REGISTRATION_VIEW_RAW ? evox_registration_get_raw (registration)
+                                            : evox_registration_get_registered (registration);
+}
+
+/* Keeps what the current view shows, to come back to it. */
+static void
+save_view_state (EvoxDocument *self)
+{
+  ViewState *state = &self->view_state[self->registration_view];
+
+  view_state_clear (state);
+  g_set_object (&state->volume, self->volume);
+  g_set_object (&state->clusters, self->clusters);
+  g_set_object (&state->cluster_channel_source, self->cluster_channel_source);
+  state->channel = self->channel;
+  state->range[0] = self->range[0];
+  state->range[1] = self->range[1];
+}
+
+/* Shows `view` of the registration as the user left it: its volume (with the Clusters channel
+ * Make Phase added to it) and its clusters, as clusters of one grid do not lie over the other's
+ * images; on a derived channel (the Clusters one, which the phases made from clusters threshold)
+ * the same channel and range, else the energy shown now. */
+static void
+restore_view_state (EvoxDocument         *self,
+                    EvoxRegistration     *registration,
+                    EvoxRegistrationView  view)
+{
+  ViewState *state = &self->view_state[view];
+  EvoxVolume *volume = state->volume != NULL ? state->volume : view_stack (registration, view);
+
+  show_registration_volume (self, registration, volume);
+  evox_document_set_clusters (self, state->clusters);
+  g_set_object (&self->cluster_channel_source, state->cluster_channel_source);
+  if (state->volume != NULL && state->channel < evox_volume_get_n_channels (volume) &&
+      evox_volume_get_channel_derived (volume, state->channel) && self->channel != state->channel)
+    {
+      self->channel = state->channel;
+      notify (self, PROP_CHANNEL);
+      update_surface_specs (self);
+      evox_document_set_range (self, state->range[0], state->range[1]);
+    }
+}
+
 /**
  * evox_document_set_registration:
  *
@@ -2109,8 +2235,13 @@ evox_document_set_registration (EvoxDocument     *self,
   if (registration == NULL)
     {
       g_object_freeze_notify (G_OBJECT (self));
-      show_registration_volume (self, self->registration,
-                                evox_registration_get_raw (self->registration));
+      if (self->registration_view != EVOX_REGISTRATION_VIEW_RAW)
+        {
+          save_view_state (self);
+          restore_view_state (self, self->registration, EVOX_REGISTRATION_VIEW_RAW);
+        }
+      view_state_clear (&self->view_state[0]);
+      view_state_clear (&self->view_state[1]);
       g_clear_object (&self->registration);
       notify (self, PROP_REGISTRATION);
       evox_document_set_registration_view (self, EVOX_REGISTRATION_VIEW_REGISTERED);
@@ -2125,6 +2256,9 @@ evox_document_set_registration (EvoxDocument     *self,
     return FALSE;
 
   g_object_freeze_notify (G_OBJECT (self));
+  /* What the views of the old registration kept is of its registered stack. */
+  view_state_clear (&self->view_state[0]);
+  view_state_clear (&self->view_state[1]);
   g_set_object (&self->registration, registration);
   notify (self, PROP_REGISTRATION);
   if (self->registration_view != EVOX_REGISTRATION_VIEW_REGISTERED)
@@ -2152,12 +2286,11 @@ evox_document_set_registration_view (EvoxDocument         *self,
   if (self->registration == NULL && view == EVOX_REGISTRATION_VIEW_RAW)
     return;
   g_object_freeze_notify (G_OBJECT (self));
+  if (self->registration != NULL)
+    save_view_state (self);
   self->registration_view = view;
   notify (self, PROP_REGISTRATION_VIEW);
   if (self->registration != NULL)
-    show_registration_volume (self, self->registration,
-                              view == EVOX_REGISTRATION_VIEW_RAW
-                              ? evox_registration_get_raw (self->registration)
-                              : evox_registration_get_registered (self->registration));
+    restore_view_state (self, self->registration, view);
   g_object_thaw_notify (G_OBJECT (self));
 }
