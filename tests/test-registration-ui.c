@@ -264,7 +264,7 @@ expected_cell (const EvoxRegistrationEntry *e,
     return g_strdup ("–");
   switch (column)
     {
-    case COLUMN_ENERGY: return g_strdup_printf ("%.1f", e->energy_ev);
+    case COLUMN_ENERGY: return g_strdup_printf ("%.6g", e->energy_ev);
     case COLUMN_SHIFT_X: return g_strdup_printf ("%+.2f", e->shift[0]);
     case COLUMN_SHIFT_Y: return g_strdup_printf ("%+.2f", e->shift[1]);
     case COLUMN_SCALE: return g_strdup_printf ("%.4f", e->scale);
@@ -372,9 +372,9 @@ test_report (Fixture       *fixture,
       }
   g_assert_nonnull (strstr (evox_registration_panel_get_summary (fixture->panel), "4 of 5"));
   g_assert_nonnull (strstr (evox_registration_panel_get_summary (fixture->panel),
-                            "7800.0 eV"));
+                            "7800 eV"));
   g_assert_nonnull (strstr (evox_registration_panel_get_summary (fixture->panel),
-                            "Off the trend: 7725.0 eV"));
+                            "Off the trend: 7725 eV"));
 
   /* Revert: back to the raw stack, the report goes. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "registration.revert",
@@ -384,6 +384,59 @@ test_report (Fixture       *fixture,
   g_assert_false (evox_plot_has_data (shift_plot));
   g_assert_cmpuint (g_list_model_get_n_items (
                       G_LIST_MODEL (gtk_column_view_get_model (table))), ==, 0);
+}
+
+/* Energies read as everywhere else in the window ("7800 eV", the display page's slider and the
+ * Spectra page): the lists, the table, the summary and the plots' readout. The stack's channels
+ * are labelled "7800.0 eV", as the spectral readers label them. */
+static void
+test_energy_format (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  static const char *expected[EVOX_TEST_REG_N] = {
+    "7700 eV", "7712.5 eV", "7725 eV", "7740 eV", "7800 eV",
+  };
+  GtkDropDown *reference = GTK_DROP_DOWN (evox_test_find_descendant (GTK_WIDGET (fixture->panel),
+                                                                     GTK_TYPE_DROP_DOWN));
+  GListModel *items = gtk_drop_down_get_model (reference);
+  EvoxPlot *ncc_plot = EVOX_PLOT (evox_registration_panel_get_ncc_plot (fixture->panel));
+  const double *x, *y;
+  double px, py;
+  guint n;
+  g_autofree char *readout = NULL;
+
+  g_assert_cmpuint (g_list_model_get_n_items (items), ==, EVOX_TEST_REG_N);
+  for (guint i = 0; i < EVOX_TEST_REG_N; i++)
+    {
+      g_autofree char *described = _evox_describe_channel (fixture->raw, i);
+
+      g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (items), i), ==, expected[i]);
+      g_assert_cmpstr (gtk_check_button_get_label (exclude_check (fixture->panel, i)), ==,
+                       expected[i]);
+      g_assert_cmpstr (described, ==, expected[i]);
+    }
+
+  g_assert_true (evox_document_set_registration (fixture->document, fixture->registration));
+  for (guint i = 0; i < EVOX_TEST_REG_N; i++)
+    {
+      g_autofree char *cell = evox_registration_panel_dup_cell (fixture->panel, i, COLUMN_ENERGY);
+      g_autofree char *with_unit = g_strdup_printf ("%s eV", cell);
+
+      g_assert_cmpstr (with_unit, ==, expected[i]);
+    }
+  g_assert_nonnull (strstr (evox_registration_panel_get_summary (fixture->panel),
+                            "onto 7800 eV"));
+  g_assert_null (strstr (evox_registration_panel_get_summary (fixture->panel), ".0 eV"));
+
+  /* The NCC-before point of 7712.5 eV (the energy left out) reads its energy whole. */
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, ncc_plot, 10));
+  y = evox_plot_get_line (ncc_plot, 0, &x, &n);
+  g_assert_cmpfloat (x[EVOX_TEST_REG_EXCLUDED], ==, 7712.5);
+  g_assert_true (evox_plot_data_to_widget (ncc_plot, x[EVOX_TEST_REG_EXCLUDED],
+                                           y[EVOX_TEST_REG_EXCLUDED], &px, &py));
+  readout = evox_plot_dup_readout (ncc_plot, px, py);
+  g_assert_nonnull (readout);
+  g_assert_nonnull (strstr (readout, "Energy (eV) = 7712.5\n"));
 }
 
 /* A 3D stack: the z shifts get a column and a line. */
@@ -915,6 +968,8 @@ main (int    argc,
               test_sensitivity, fixture_tear_down);
   g_test_add ("/Evox/RegistrationPanel/report", Fixture, NULL, fixture_set_up, test_report,
               fixture_tear_down);
+  g_test_add ("/Evox/RegistrationPanel/energy-format", Fixture, NULL, fixture_set_up,
+              test_energy_format, fixture_tear_down);
   g_test_add ("/Evox/RegistrationPanel/report-3d", Fixture, NULL, fixture_set_up, test_report_3d,
               fixture_tear_down);
   g_test_add ("/Evox/RegistrationPanel/run", Fixture, NULL, fixture_set_up, test_run,

@@ -457,7 +457,8 @@ readout (EvoxPlot  *self,
 
       if (line->label != NULL)
         g_string_append_printf (text, "%s\n", line->label);
-      g_string_append_printf (text, "%s = %.4g\n%s = %.4g", x_title, line->x[hit->index],
+      /* x to six digits: an energy reads 7712.5 eV, as everywhere else in the window. */
+      g_string_append_printf (text, "%s = %.6g\n%s = %.4g", x_title, line->x[hit->index],
                               y_title, line->y[hit->index]);
       return g_string_free (text, FALSE);
     }

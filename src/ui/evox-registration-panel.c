@@ -225,12 +225,6 @@ update_actions (EvoxRegistrationPanel *self)
 
 /* Reference and exclusions */
 
-static char *
-format_energy (double energy)
-{
-  return g_strdup_printf (_("%.1f eV"), energy);
-}
-
 /* The reference cannot be left out: its row is off while it is the reference. */
 static void
 sync_exclude_rows (EvoxRegistrationPanel *self)
@@ -304,7 +298,8 @@ rebuild_energy_lists (EvoxRegistrationPanel *self)
       GtkWidget *check;
 
       *energy = g_array_index (self->energies, double, i);
-      label = format_energy (*energy);
+      /* In the words of the display page's channel slider and the Spectra page. */
+      label = _evox_describe_channel (self->stack, i);
       gtk_string_list_append (items, label);
       check = gtk_check_button_new_with_label (label);
       g_object_set_data_full (G_OBJECT (check), "evox-energy", energy, g_free);
@@ -413,7 +408,8 @@ format_cell (const EvoxRegistrationEntry *entry,
   switch (column)
     {
     case COLUMN_ENERGY:
-      return g_strdup_printf ("%.1f", entry->energy_ev);
+      /* The window's rule for energies (the column's title says eV). */
+      return g_strdup_printf ("%.6g", entry->energy_ev);
     case COLUMN_SHIFT_X:
     case COLUMN_SHIFT_Y:
     case COLUMN_SHIFT_Z:
@@ -589,7 +585,7 @@ update_summary (EvoxRegistrationPanel *self,
         worst = e->residual_px;
     }
   if (reference != NULL)
-    g_string_append_printf (text, _("%u of %u energies registered onto %.1f eV (scale: %s)."),
+    g_string_append_printf (text, _("%u of %u energies registered onto %.6g eV (scale: %s)."),
                             kept, n, reference->energy_ev,
                             evox_registration_get_scale_mode (registration));
   else
@@ -603,7 +599,7 @@ update_summary (EvoxRegistrationPanel *self,
 
       if (!e->flagged)
         continue;
-      g_string_append_printf (text, flagged == 0 ? _(" Off the trend: %.1f eV") : ", %.1f eV",
+      g_string_append_printf (text, flagged == 0 ? _(" Off the trend: %.6g eV") : ", %.6g eV",
                               e->energy_ev);
       flagged++;
     }
