@@ -439,6 +439,103 @@ test_energy_format (Fixture       *fixture,
   g_assert_nonnull (strstr (readout, "Energy (eV) = 7712.5\n"));
 }
 
+static gboolean
+scrolls (GtkWidget      *widget,
+         GtkOrientation  orientation)
+{
+  GtkScrolledWindow *window = GTK_SCROLLED_WINDOW (
+    gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW));
+  GtkAdjustment *adjustment = orientation == GTK_ORIENTATION_HORIZONTAL
+                              ? gtk_scrolled_window_get_hadjustment (window)
+                              : gtk_scrolled_window_get_vadjustment (window);
+
+  return gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment) > 0.5;
+}
+
+static double
+y_in (GtkWidget *widget,
+      GtkWidget *ancestor)
+{
+  graphene_point_t point;
+
+  g_assert_true (gtk_widget_compute_point (widget, ancestor, &GRAPHENE_POINT_INIT (0, 0),
+                                           &point));
+  return point.y;
+}
+
+/* The page as the window's side panel holds it at 1280 x 800 (436 px wide, in a scrolled window
+ * shorter than the page): after a run the report comes first, the short table fits whole (no
+ * scrolling either way), the Leave-out list still shows all 5 energies, and All Columns adds the
+ * raw images' NCC, the MIs and the scale. */
+static void
+test_layout (void)
+{
+  g_autoptr(EvoxVolume) raw = NULL;
+  g_autoptr(EvoxRegistration) registration = evox_test_registration_new (24, 20, 5, &raw);
+  g_autoptr(EvoxDocument) document = evox_document_new ();
+  GtkWidget *panel = evox_registration_panel_new ();
+  GtkWidget *window = g_object_ref_sink (gtk_window_new ());
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkColumnView *table = evox_registration_panel_get_table (EVOX_REGISTRATION_PANEL (panel));
+  GtkWidget *list = GTK_WIDGET (evox_registration_panel_get_exclude_list (
+                                  EVOX_REGISTRATION_PANEL (panel)));
+  GtkWidget *reference = evox_test_find_descendant (panel, GTK_TYPE_DROP_DOWN);
+  GtkWidget *list_window = gtk_widget_get_ancestor (list, GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *all_columns = NULL;
+  GListModel *columns = gtk_column_view_get_columns (table);
+  guint visible = 0;
+  int natural;
+
+  evox_document_set_volume (document, raw, "stack", NULL);
+  evox_registration_panel_set_document (EVOX_REGISTRATION_PANEL (panel), document);
+  gtk_widget_set_margin_start (panel, 12);
+  gtk_widget_set_margin_end (panel, 12);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), panel);
+  gtk_window_set_child (GTK_WINDOW (window), scrolled);
+  gtk_window_set_default_size (GTK_WINDOW (window), 460, 360);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, panel, 20));
+
+  g_assert_true (evox_document_set_registration (document, registration));
+  evox_test_spin (0.3);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (table)), <=, 436);
+  /* The page is taller than its window: the inner lists are where they could shrink. */
+  g_assert_true (scrolls (panel, GTK_ORIENTATION_VERTICAL));
+  g_assert_false (scrolls (GTK_WIDGET (table), GTK_ORIENTATION_HORIZONTAL));
+  g_assert_false (scrolls (GTK_WIDGET (table), GTK_ORIENTATION_VERTICAL));
+  gtk_widget_measure (list, GTK_ORIENTATION_VERTICAL, -1, NULL, &natural, NULL, NULL);
+  g_assert_cmpint (gtk_widget_get_height (list_window), >=, natural);
+  g_assert_false (scrolls (list, GTK_ORIENTATION_VERTICAL));
+  g_assert_cmpfloat (y_in (GTK_WIDGET (table), panel), <, y_in (reference, panel));
+
+  for (guint c = 0; c < g_list_model_get_n_items (columns); c++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, c);
+
+      visible += gtk_column_view_column_get_visible (column);
+    }
+  g_assert_cmpuint (visible, ==, 6);  /* E, x, y, NCC after, residual, flag */
+  for (GtkWidget *w = gtk_widget_get_first_child (gtk_widget_get_parent (
+                        gtk_widget_get_parent (GTK_WIDGET (table))));
+       w != NULL && all_columns == NULL; w = gtk_widget_get_next_sibling (w))
+    all_columns = evox_test_find_descendant (w, GTK_TYPE_TOGGLE_BUTTON);
+  g_assert_nonnull (all_columns);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (all_columns), TRUE);
+  visible = 0;
+  for (guint c = 0; c < g_list_model_get_n_items (columns); c++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, c);
+
+      visible += gtk_column_view_column_get_visible (column);
+    }
+  g_assert_cmpuint (visible, ==, 10);  /* all but z of a 2D stack */
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+}
+
 /* A 3D stack: the z shifts get a column and a line. */
 static void
 test_report_3d (Fixture       *fixture,
@@ -981,6 +1078,7 @@ main (int    argc,
   g_test_add ("/Evox/RegistrationPanel/save-report", Fixture, NULL, fixture_set_up,
               test_save_report, fixture_tear_down);
   g_test_add_func ("/Evox/RegistrationPanel/save-chooser", test_save_chooser);
+  g_test_add_func ("/Evox/RegistrationPanel/layout", test_layout);
   g_test_add_func ("/Evox/RegistrationPanel/window", test_window);
   g_test_add_func ("/Evox/RegistrationPanel/real-run", test_real_run);
   return g_test_run ();

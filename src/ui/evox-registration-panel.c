@@ -39,17 +39,18 @@ typedef enum
   N_COLUMNS
 } Column;
 
+/* Short: the side panel is 380 px wide and the short table must fit it whole. */
 static const char *column_titles[N_COLUMNS] = {
-  N_("Energy (eV)"),
-  N_("Shift x"),
-  N_("Shift y"),
-  N_("Shift z"),
+  N_("E (eV)"),
+  N_("Δx"),
+  N_("Δy"),
+  N_("Δz"),
   N_("Scale"),
   N_("NCC before"),
   N_("NCC after"),
   N_("MI before"),
   N_("MI after"),
-  N_("Residual (px)"),
+  N_("Residual"),
   N_("Flag"),
 };
 
@@ -120,6 +121,8 @@ struct _EvoxRegistrationPanel
   EvoxPlot               *shift_plot;
   EvoxPlot               *ncc_plot;
   GtkColumnView          *table;
+  GtkScrolledWindow      *table_window;
+  GtkToggleButton        *all_columns_button;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxRegistrationPanel, evox_registration_panel, GTK_TYPE_WIDGET)
@@ -283,6 +286,33 @@ on_reference_selected (EvoxRegistrationPanel *self)
   g_object_set (self, "reference-ev", g_array_index (self->energies, double, selected), NULL);
 }
 
+/* The page scrolls inside the side panel, which gives a scrolled window in it no more than its
+ * minimum height once the page is taller than the panel (after a run, with the report): so the
+ * minimum is what the list should show, its first EXCLUDE_ROWS_SHOWN rows, measured. */
+#define EXCLUDE_ROWS_SHOWN 5
+
+static void
+fit_exclude_list (EvoxRegistrationPanel *self)
+{
+  GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self->exclude_list),
+                                               GTK_TYPE_SCROLLED_WINDOW);
+  int height = 0;
+  guint n = 0;
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->exclude_list));
+       row != NULL && n < EXCLUDE_ROWS_SHOWN; row = gtk_widget_get_next_sibling (row), n++)
+    {
+      int natural;
+
+      gtk_widget_measure (row, GTK_ORIENTATION_VERTICAL, -1, NULL, &natural, NULL, NULL);
+      height += natural;
+    }
+  /* -1 first: a minimum above the maximum is refused. */
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (window), -1);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (window), MAX (height, 1));
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (window), MAX (height, 1));
+}
+
 static void
 rebuild_energy_lists (EvoxRegistrationPanel *self)
 {
@@ -306,6 +336,7 @@ rebuild_energy_lists (EvoxRegistrationPanel *self)
       g_signal_connect_object (check, "toggled", G_CALLBACK (on_exclude_toggled), self, 0);
       gtk_list_box_append (self->exclude_list, check);
     }
+  fit_exclude_list (self);
   self->updating = TRUE;
   gtk_drop_down_set_model (self->reference_dropdown, G_LIST_MODEL (items));
   self->updating = FALSE;
@@ -462,6 +493,59 @@ bind_cell (GtkSignalListItemFactory *factory,
     gtk_widget_remove_css_class (label, "error");
 }
 
+/* Columns a 380 px side panel shows whole: what says whether an energy is registered well. The
+ * scale, the raw images' NCC and both MIs wait for All Columns (and are in the saved report);
+ * the NCC before is also the grey line of the NCC plot. */
+static gboolean
+column_in_short_table (Column column)
+{
+  return column != COLUMN_SCALE && column != COLUMN_NCC_BEFORE && column != COLUMN_MI_BEFORE &&
+         column != COLUMN_MI_AFTER;
+}
+
+static void
+update_columns (EvoxRegistrationPanel *self)
+{
+  EvoxRegistration *registration = current_registration (self);
+  GListModel *columns = gtk_column_view_get_columns (self->table);
+  gboolean all = gtk_toggle_button_get_active (self->all_columns_button);
+
+  for (guint c = 0; c < N_COLUMNS; c++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, c);
+      gboolean visible = all || column_in_short_table (c);
+
+      if (c == COLUMN_SHIFT_Z)
+        visible = registration != NULL && is_3d (registration);
+      gtk_column_view_column_set_visible (column, visible);
+    }
+}
+
+/* As the exclusion list: the table's minimum height is what it should show, the header and
+ * up to TABLE_ROWS_SHOWN rows; more scroll inside it. */
+#define TABLE_ROWS_SHOWN 8
+
+static void
+fit_table (EvoxRegistrationPanel *self,
+           guint                  n_rows)
+{
+  int header = 0, natural, height;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->table));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (g_str_equal (gtk_widget_get_css_name (child), "header"))
+      gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, -1, NULL, &header, NULL, NULL);
+  /* The table's own measure: the header and every row it has made (an average for the rest). */
+  gtk_widget_measure (GTK_WIDGET (self->table), GTK_ORIENTATION_VERTICAL, -1, NULL, &natural,
+                      NULL, NULL);
+  height = natural;
+  if (n_rows > TABLE_ROWS_SHOWN)
+    height = header + (natural - header) * TABLE_ROWS_SHOWN / (int) n_rows;
+  gtk_scrolled_window_set_min_content_height (self->table_window, -1);
+  gtk_scrolled_window_set_max_content_height (self->table_window, MAX (height, 1));
+  gtk_scrolled_window_set_min_content_height (self->table_window, MAX (height, 1));
+}
+
 static void
 add_columns (EvoxRegistrationPanel *self)
 {
@@ -614,8 +698,6 @@ update_report (EvoxRegistrationPanel *self)
   EvoxRegistration *registration = current_registration (self);
   guint n = registration != NULL ? evox_registration_get_n_entries (registration) : 0;
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
-  GListModel *columns = gtk_column_view_get_columns (self->table);
-  g_autoptr(GtkColumnViewColumn) z_column = g_list_model_get_item (columns, COLUMN_SHIFT_Z);
 
   for (guint i = 0; i < n; i++)
     {
@@ -627,7 +709,8 @@ update_report (EvoxRegistrationPanel *self)
     }
   g_list_store_splice (self->rows, 0, g_list_model_get_n_items (G_LIST_MODEL (self->rows)),
                        items->pdata, items->len);
-  gtk_column_view_column_set_visible (z_column, registration != NULL && is_3d (registration));
+  update_columns (self);
+  fit_table (self, n);
   update_plots (self, registration);
   if (registration != NULL)
     update_summary (self, registration);
@@ -1078,6 +1161,8 @@ evox_registration_panel_class_init (EvoxRegistrationPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxRegistrationPanel, shift_plot);
   gtk_widget_class_bind_template_child (widget_class, EvoxRegistrationPanel, ncc_plot);
   gtk_widget_class_bind_template_child (widget_class, EvoxRegistrationPanel, table);
+  gtk_widget_class_bind_template_child (widget_class, EvoxRegistrationPanel, table_window);
+  gtk_widget_class_bind_template_child (widget_class, EvoxRegistrationPanel, all_columns_button);
 
   gtk_widget_class_install_action (widget_class, "registration.run", NULL, run_action);
   gtk_widget_class_install_action (widget_class, "registration.cancel", NULL, cancel_action);
@@ -1105,6 +1190,8 @@ evox_registration_panel_init (EvoxRegistrationPanel *self)
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_signal_connect_swapped (self->reference_dropdown, "notify::selected",
                             G_CALLBACK (on_reference_selected), self);
+  g_signal_connect_swapped (self->all_columns_button, "toggled", G_CALLBACK (update_columns),
+                            self);
   evox_plot_set_axes (self->shift_plot, _("Energy (eV)"), _("Shift (px)"));
   evox_plot_set_axes (self->ncc_plot, _("Energy (eV)"), _("NCC"));
 
