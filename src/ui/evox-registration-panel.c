@@ -15,6 +15,12 @@
 
 /* Energies closer than this are one (the tolerance evox_register_stack matches with). */
 #define ENERGY_TOLERANCE_EV 0.05
+/* The residual shift a registered energy should stay under (the command line warns from it). */
+#define RESIDUAL_GOAL_PX 0.1
+/* evox_register_stack flags an energy against 3 or more others: fewer registered, none can be. */
+#define FLAG_MIN_ENERGIES 4
+/* Energies the summary names in one list before "and N more". */
+#define SUMMARY_MAX_LISTED 6
 
 static const GdkRGBA x_color = { 0.208f, 0.518f, 0.894f, 1.0f };
 static const GdkRGBA y_color = { 0.902f, 0.380f, 0.0f, 1.0f };
@@ -423,6 +429,25 @@ is_3d (EvoxRegistration *registration)
   return dims[2] > 1;
 }
 
+static gboolean
+is_left_out (const EvoxRegistrationEntry *e)
+{
+  return e->excluded;
+}
+
+static gboolean
+is_over_goal (const EvoxRegistrationEntry *e)
+{
+  return !e->excluded && !e->is_reference && isfinite (e->residual_px) &&
+         e->residual_px >= RESIDUAL_GOAL_PX;
+}
+
+static gboolean
+is_flagged (const EvoxRegistrationEntry *e)
+{
+  return e->flagged;
+}
+
 static char *
 format_number (double      value,
                const char *format)
@@ -491,6 +516,10 @@ bind_cell (GtkSignalListItemFactory *factory,
     gtk_widget_add_css_class (label, "error");
   else
     gtk_widget_remove_css_class (label, "error");
+  if (GPOINTER_TO_UINT (user_data) == COLUMN_RESIDUAL && is_over_goal (entry))
+    gtk_widget_add_css_class (label, "warning");
+  else
+    gtk_widget_remove_css_class (label, "warning");
 }
 
 /* Columns a 380 px side panel shows whole: what says whether an energy is registered well. The
@@ -648,15 +677,52 @@ update_plots (EvoxRegistrationPanel *self,
     }
 }
 
+/* Appends "7700 eV, 7725 eV and 3 more" (with each residual when `residuals`) of the entries
+ * `pick` picks. */
+static void
+append_energies (GString           *text,
+                 EvoxRegistration  *registration,
+                 gboolean         (*pick) (const EvoxRegistrationEntry *),
+                 gboolean           residuals)
+{
+  guint n = evox_registration_get_n_entries (registration);
+  guint listed = 0, more = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const EvoxRegistrationEntry *e = evox_registration_get_entry (registration, i);
+
+      if (!pick (e))
+        continue;
+      if (listed == SUMMARY_MAX_LISTED)
+        {
+          more++;
+          continue;
+        }
+      if (listed > 0)
+        g_string_append (text, ", ");
+      if (residuals)
+        g_string_append_printf (text, _("%.6g eV (%.3f px)"), e->energy_ev, e->residual_px);
+      else
+        g_string_append_printf (text, _("%.6g eV"), e->energy_ev);
+      listed++;
+    }
+  if (more > 0)
+    g_string_append_printf (text, ngettext (" and %u more", " and %u more", more), more);
+}
+
+/* What a user must know before trusting the registered stack, a line each: what was registered
+ * onto what; whether every energy met the residual goal, and which did not; which energies the
+ * trend check flags, or why it could flag none. */
 static void
 update_summary (EvoxRegistrationPanel *self,
                 EvoxRegistration      *registration)
 {
   g_autoptr(GString) text = g_string_new (NULL);
   const EvoxRegistrationEntry *reference = evox_registration_get_reference (registration);
+  const EvoxRegistrationEntry *worst = NULL;
   guint n = evox_registration_get_n_entries (registration);
-  guint kept = 0, flagged = 0;
-  double worst = NAN;
+  guint kept = 0, over = 0, flagged = 0;
 
   for (guint i = 0; i < n; i++)
     {
@@ -665,9 +731,13 @@ update_summary (EvoxRegistrationPanel *self,
       if (e->excluded)
         continue;
       kept++;
-      if (isfinite (e->residual_px) && !(worst >= e->residual_px))
-        worst = e->residual_px;
+      over += is_over_goal (e);
+      flagged += e->flagged;
+      if (!e->is_reference && isfinite (e->residual_px) &&
+          (worst == NULL || e->residual_px > worst->residual_px))
+        worst = e;
     }
+
   if (reference != NULL)
     g_string_append_printf (text, _("%u of %u energies registered onto %.6g eV (scale: %s)."),
                             kept, n, reference->energy_ev,
@@ -675,20 +745,45 @@ update_summary (EvoxRegistrationPanel *self,
   else
     g_string_append_printf (text, _("%u of %u energies registered (scale: %s)."), kept, n,
                             evox_registration_get_scale_mode (registration));
-  if (isfinite (worst))
-    g_string_append_printf (text, _(" Largest residual shift %.3f px."), worst);
-  for (guint i = 0; i < n; i++)
+  if (kept < n)
     {
-      const EvoxRegistrationEntry *e = evox_registration_get_entry (registration, i);
-
-      if (!e->flagged)
-        continue;
-      g_string_append_printf (text, flagged == 0 ? _(" Off the trend: %.6g eV") : ", %.6g eV",
-                              e->energy_ev);
-      flagged++;
+      g_string_append (text, _(" Left out: "));
+      append_energies (text, registration, is_left_out, FALSE);
+      g_string_append (text, ".");
     }
+
+  g_string_append (text, "\n");
+  if (worst == NULL)
+    g_string_append (text, _("No residual shift could be measured."));
+  else if (over == 0)
+    g_string_append_printf (text, _("Every residual shift is within the %.1f px goal (largest "
+                                    "%.3f px, at %.6g eV)."),
+                            RESIDUAL_GOAL_PX, worst->residual_px, worst->energy_ev);
+  else
+    {
+      g_string_append_printf (text, ngettext ("Residual shift over the %.1f px goal at ",
+                                              "Residual shift over the %.1f px goal at %u "
+                                              "energies: ", over),
+                              RESIDUAL_GOAL_PX, over);
+      append_energies (text, registration, is_over_goal, TRUE);
+      g_string_append (text, ngettext (": check it, or leave it out.",
+                                       ": check them, or leave them out.", over));
+    }
+
+  g_string_append (text, "\n");
   if (flagged > 0)
-    g_string_append (text, ".");
+    {
+      g_string_append (text, _("Off the trend of their neighbours (shift more than 3 MADs "
+                               "away): "));
+      append_energies (text, registration, is_flagged, FALSE);
+      g_string_append (text, ".");
+    }
+  else if (kept < FLAG_MIN_ENERGIES)
+    g_string_append_printf (text, _("No energy can be flagged as off the trend: that takes %u "
+                                    "or more energies registered, and there are %u."),
+                            FLAG_MIN_ENERGIES, kept);
+  else
+    g_string_append (text, _("No energy is off the trend of its neighbours."));
   gtk_label_set_text (self->summary_label, text->str);
 }
 
