@@ -589,6 +589,15 @@ test_summary (Fixture       *fixture,
                    "Residual shift over the 0.1 px goal at 2 energies: 7700 eV (0.350 px), "
                    "7740 eV (0.100 px): check them, or leave them out.\n"
                    "No energy is off the trend of its neighbours.");
+  /* The table says it too, beside the residual. */
+  for (guint i = 0; i < EVOX_TEST_REG_N; i++)
+    {
+      g_autofree char *flag = evox_registration_panel_dup_cell (fixture->panel, i, COLUMN_FLAG);
+
+      g_assert_cmpstr (flag, ==, i == 0 || i == 3 ? "⚠ residual"
+                                 : i == EVOX_TEST_REG_EXCLUDED ? "left out"
+                                 : i == EVOX_TEST_REG_N - 1 ? "reference" : "");
+    }
 
   g_assert_true (evox_document_set_registration (fixture->document, three));
   g_assert_cmpstr (evox_registration_panel_get_summary (fixture->panel), ==,

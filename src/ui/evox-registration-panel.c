@@ -491,8 +491,13 @@ format_cell (const EvoxRegistrationEntry *entry,
         return g_strdup (_("reference"));
       if (entry->excluded)
         return g_strdup (_("left out"));
+      if (entry->flagged && is_over_goal (entry))
+        return g_strdup (_("⚑ off trend, ⚠ residual"));
       if (entry->flagged)
         return g_strdup (_("⚑ off trend"));
+      /* Short for the narrow column; the summary says which goal. */
+      if (is_over_goal (entry))
+        return g_strdup (_("⚠ residual"));
       return g_strdup ("");
     case N_COLUMNS:
     default:
@@ -512,14 +517,12 @@ bind_cell (GtkSignalListItemFactory *factory,
   GtkWidget *label = gtk_list_item_get_child (item);
 
   gtk_label_set_text (GTK_LABEL (label), text);
-  if (entry->flagged)
+  /* The theme colours "error" labels only: a residual over the goal is red as a flagged row. */
+  if (entry->flagged || ((GPOINTER_TO_UINT (user_data) == COLUMN_RESIDUAL ||
+                          GPOINTER_TO_UINT (user_data) == COLUMN_FLAG) && is_over_goal (entry)))
     gtk_widget_add_css_class (label, "error");
   else
     gtk_widget_remove_css_class (label, "error");
-  if (GPOINTER_TO_UINT (user_data) == COLUMN_RESIDUAL && is_over_goal (entry))
-    gtk_widget_add_css_class (label, "warning");
-  else
-    gtk_widget_remove_css_class (label, "warning");
 }
 
 /* Columns a 380 px side panel shows whole: what says whether an energy is registered well. The
