@@ -310,7 +310,8 @@ half_clusters (EvoxVolume *volume)
   EvoxClusters *clusters;
 
   evox_volume_get_dims (volume, dims);
-  ids = g_new (guint16, dims[0] * dims[1] * dims[2]);
+  /* new_take frees them as the large allocation they must be. */
+  ids = _evox_alloc_large (dims[0] * dims[1] * dims[2] * sizeof (guint16));
   for (gsize i = 0; i < dims[0] * dims[1] * dims[2]; i++)
     ids[i] = i % dims[0] < 12 ? 1 : 2;
   clusters = evox_clusters_new_take (dims, ids, 2, 0, NULL, NULL, NULL, NULL, NULL, &error);
