@@ -350,6 +350,17 @@ test_clusters_round_trip (void)
   g_assert_true (evox_document_get_volume (doc) == raw);
   g_assert_null (evox_document_get_clusters (doc));
   g_assert_cmpuint (evox_document_get_channel (doc), <, evox_volume_get_n_channels (raw));
+  /* The cluster ids' range means nothing for the raw values: the channel's data range. */
+  {
+    double lo2, hi2, lo3, hi3;
+
+    evox_document_get_range (doc, &lo2, &hi2);
+    g_assert_false (lo2 == lo && hi2 == hi);
+    evox_document_reset_range (doc);
+    evox_document_get_range (doc, &lo3, &hi3);
+    g_assert_cmpfloat (lo2, ==, lo3);
+    g_assert_cmpfloat (hi2, ==, hi3);
+  }
 
   /* Back: the same derived volume, its Clusters channel shown, the clusters and the phase. */
   evox_document_set_registration_view (doc, EVOX_REGISTRATION_VIEW_REGISTERED);

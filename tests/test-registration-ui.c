@@ -925,6 +925,67 @@ drew_again (gpointer data)
   return evox_canvas_get_frames (wait->canvas) > wait->frames;
 }
 
+/* Clusters -> Make Phase on the registered stack, then Raw and back with the canvas's switch: the
+ * raw stack without the registered grid's clusters, then the same derived volume again with its
+ * Clusters channel shown, the clusters and the phase. */
+static void
+test_window_clusters (void)
+{
+  g_autoptr(EvoxVolume) raw = NULL;
+  g_autoptr(EvoxRegistration) registration = evox_test_registration_new (64, 48, 5, &raw);
+  g_autoptr(EvoxClusters) clusters = NULL;
+  g_autoptr(GError) error = NULL;
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  EvoxDocument *document = evox_window_get_document (window);
+  GtkToggleButton *raw_button = evox_window_get_registration_toggle (window, TRUE);
+  GtkToggleButton *registered_button = evox_window_get_registration_toggle (window, FALSE);
+  EvoxVolume *registered = evox_registration_get_registered (registration);
+  EvoxVolume *derived;
+  guint16 *ids = _evox_alloc_large (64 * 48 * sizeof (guint16));
+  const gsize dims[3] = { 64, 48, 1 };
+  guint clusters_channel;
+  EvoxPhase *phase;
+
+  for (gsize i = 0; i < 64 * 48; i++)
+    ids[i] = i % 64 < 32 ? 1 : 2;
+  clusters = evox_clusters_new_take (dims, ids, 2, 0, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_document_set_volume (document, raw, "XANES stack", NULL);
+  g_assert_true (evox_document_set_registration (document, registration));
+  g_assert_true (evox_document_set_clusters (document, clusters));
+  evox_window_show_page (window, "clusters");
+  phase = evox_document_cluster_to_phase (document, 2, &error);
+  g_assert_no_error (error);
+  derived = evox_document_get_volume (document);
+  g_assert_true (derived != registered);
+  clusters_channel = evox_document_get_channel (document);
+  g_assert_cmpstr (evox_volume_get_channel_label (derived, clusters_channel), ==,
+                   EVOX_DOCUMENT_CLUSTER_CHANNEL);
+  evox_test_spin (0.5);
+  evox_test_screenshot (GTK_WIDGET (window), "registration-clusters-phase");
+
+  gtk_toggle_button_set_active (raw_button, TRUE);
+  g_assert_true (evox_document_get_volume (document) == raw);
+  g_assert_null (evox_document_get_clusters (document));
+  evox_test_spin (0.5);
+  evox_test_screenshot (GTK_WIDGET (window), "registration-clusters-raw");
+
+  gtk_toggle_button_set_active (registered_button, TRUE);
+  g_assert_true (evox_document_get_volume (document) == derived);
+  g_assert_true (evox_document_get_clusters (document) == clusters);
+  g_assert_cmpuint (evox_document_get_channel (document), ==, clusters_channel);
+  g_assert_true (evox_phase_list_find (evox_document_get_phases (document),
+                                       evox_phase_get_name (phase)) >= 0);
+  evox_window_show_page (window, "display");
+  evox_test_spin (0.5);
+  evox_test_screenshot (GTK_WIDGET (window), "registration-clusters-back");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  evox_test_spin (0.05);
+}
+
 static void
 test_window (void)
 {
@@ -1155,6 +1216,7 @@ main (int    argc,
   g_test_add_func ("/Evox/RegistrationPanel/save-chooser", test_save_chooser);
   g_test_add_func ("/Evox/RegistrationPanel/layout", test_layout);
   g_test_add_func ("/Evox/RegistrationPanel/window", test_window);
+  g_test_add_func ("/Evox/RegistrationPanel/window-clusters", test_window_clusters);
   g_test_add_func ("/Evox/RegistrationPanel/real-run", test_real_run);
   return g_test_run ();
 }

@@ -2196,13 +2196,17 @@ save_view_state (EvoxDocument *self)
  * the same channel and range, else the energy shown now. */
 static void
 restore_view_state (EvoxDocument         *self,
-                    EvoxRegistration     *registration,
                     EvoxRegistrationView  view)
 {
   ViewState *state = &self->view_state[view];
-  EvoxVolume *volume = state->volume != NULL ? state->volume : view_stack (registration, view);
+  EvoxVolume *volume = state->volume != NULL ? state->volume
+                                             : view_stack (self->registration, view);
+  /* The range of a derived channel (cluster ids) means nothing for an energy's values. */
+  gboolean left_derived = self->volume != NULL &&
+                          self->channel < evox_volume_get_n_channels (self->volume) &&
+                          evox_volume_get_channel_derived (self->volume, self->channel);
 
-  show_registration_volume (self, registration, volume);
+  show_registration_volume (self, self->registration, volume);
   evox_document_set_clusters (self, state->clusters);
   g_set_object (&self->cluster_channel_source, state->cluster_channel_source);
   if (state->volume != NULL && state->channel < evox_volume_get_n_channels (volume) &&
@@ -2212,6 +2216,13 @@ restore_view_state (EvoxDocument         *self,
       notify (self, PROP_CHANNEL);
       update_surface_specs (self);
       evox_document_set_range (self, state->range[0], state->range[1]);
+    }
+  else if (left_derived)
+    {
+      if (state->volume != NULL && state->channel == self->channel)
+        evox_document_set_range (self, state->range[0], state->range[1]);
+      else
+        evox_document_reset_range (self);
     }
 }
 
@@ -2238,7 +2249,7 @@ evox_document_set_registration (EvoxDocument     *self,
       if (self->registration_view != EVOX_REGISTRATION_VIEW_RAW)
         {
           save_view_state (self);
-          restore_view_state (self, self->registration, EVOX_REGISTRATION_VIEW_RAW);
+          restore_view_state (self, EVOX_REGISTRATION_VIEW_RAW);
         }
       view_state_clear (&self->view_state[0]);
       view_state_clear (&self->view_state[1]);
@@ -2291,6 +2302,6 @@ evox_document_set_registration_view (EvoxDocument         *self,
   self->registration_view = view;
   notify (self, PROP_REGISTRATION_VIEW);
   if (self->registration != NULL)
-    restore_view_state (self, self->registration, view);
+    restore_view_state (self, view);
   g_object_thaw_notify (G_OBJECT (self));
 }
