@@ -1113,6 +1113,34 @@ test_export_choosers (Fixture       *fixture,
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Channels that are energies are named as the rest of the window names them, once ("8324 eV",
+ * not the reader's "8324.0 eV" label), in the Domains page's channel list. */
+static void
+test_energy_names (void)
+{
+  g_autoptr(EvoxDocument) document = evox_document_new ();
+  g_autoptr(EvoxVolume) volume = blocks_volume ();
+  EvoxClusterPanel *panel = EVOX_CLUSTER_PANEL (evox_cluster_panel_new ());
+  GtkWidget *window;
+  GtkDropDown *dropdown;
+  GListModel *items;
+
+  evox_volume_set_channel_info (volume, 0, "8324.0 eV", 8324.0);
+  evox_volume_set_channel_info (volume, 1, "8354.0 eV", 8354.0);
+  evox_document_set_volume (document, volume, "energies", NULL);
+  evox_cluster_panel_set_document (panel, document);
+  window = evox_test_panel_window_new (GTK_WIDGET (panel), 600, 1000);
+  dropdown = GTK_DROP_DOWN (evox_test_find_named (GTK_WIDGET (panel), "domain-channel"));
+  g_assert_nonnull (dropdown);
+  items = gtk_drop_down_get_model (dropdown);
+  g_assert_cmpuint (g_list_model_get_n_items (items), ==, 2);
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (items), 0), ==, "8324 eV");
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (items), 1), ==, "8354 eV");
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+  evox_test_spin (0.05);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1150,6 +1178,7 @@ main (int    argc,
               fixture_tear_down);
   g_test_add_func ("/Evox/ClusterPanel/window", test_window);
   g_test_add_func ("/Evox/ClusterPanel/side-width", test_side_width);
+  g_test_add_func ("/Evox/ClusterPanel/energy-names", test_energy_names);
 
   return g_test_run ();
 }

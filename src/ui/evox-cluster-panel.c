@@ -1286,7 +1286,10 @@ update_domain_channels (EvoxClusterPanel *self)
   for (guint c = 0; c < n; c++)
     {
       const char *label = evox_volume_get_channel_label (volume, c);
-      g_autofree char *text = label != NULL && label[0] != '\0'
+      /* Energies as the rest of the window says them ("8324 eV", once). */
+      g_autofree char *text = _evox_channel_has_energy (volume, c)
+                                ? _evox_describe_channel (volume, c)
+                                : label != NULL && label[0] != '\0'
                                 ? g_strdup (label)
                                 : g_strdup_printf (_("Channel %u"), c + 1);
 
@@ -2126,9 +2129,10 @@ evox_cluster_panel_set_property (GObject      *object,
 
           g_clear_pointer (&self->texture_label, g_free);
           if (volume != NULL && self->texture_channel < evox_volume_get_n_channels (volume))
-            self->texture_label = g_strdup (evox_volume_get_channel_label (volume,
-                                                                           self->texture_channel)
-                                            ?: "");
+            self->texture_label = _evox_channel_has_energy (volume, self->texture_channel)
+                                    ? _evox_describe_channel (volume, self->texture_channel)
+                                    : g_strdup (evox_volume_get_channel_label (
+                                                  volume, self->texture_channel) ?: "");
           if (self->features == EVOX_FEATURES_LOCAL)
             schedule_sweep (self);
         }
