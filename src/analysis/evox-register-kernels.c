@@ -241,20 +241,94 @@ fft_columns (EvoxRegisterPlan *plan,
   }
 }
 
-/* The half spectrum (nh x ny x nz) of the image with its finite mean subtracted, non-finite
- * pixels set to that mean, and the edge window applied (unless window is FALSE). */
+/* Finite pixels sampled for the clipping bounds: enough for the 0.1 % tails. */
+#define CLIP_SAMPLES 65536
+/* The clipping bounds' percentiles: a hot or dead pixel is clipped to the tail of the rest. */
+#define CLIP_LOW 0.001
+#define CLIP_HIGH 0.999
+
+static int
+compare_floats (const void *a,
+                const void *b)
+{
+  float x = *(const float *) a, y = *(const float *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* The CLIP_LOW and CLIP_HIGH quantiles of the finite pixels (of a regular sample of at most
+ * CLIP_SAMPLES of them); FALSE when there is none. */
+static gboolean
+clip_bounds (const float *image,
+             gsize        n,
+             float       *lo,
+             float       *hi)
+{
+  gsize stride = MAX ((gsize) 1, n / CLIP_SAMPLES), m = 0;
+  g_autofree float *sample = g_new (float, n / stride + 1);
+
+  for (gsize i = 0; i < n; i += stride)
+    if (isfinite (image[i]))
+      sample[m++] = image[i];
+  if (m == 0)
+    return FALSE;
+  qsort (sample, m, sizeof (float), compare_floats);
+  *lo = sample[(gsize) floor (CLIP_LOW * (m - 1))];
+  *hi = sample[(gsize) ceil (CLIP_HIGH * (m - 1))];
+  return TRUE;
+}
+
+/* What a non-finite pixel at x of row r counts as: the mean of the finite pixels around it in
+ * its plane (3 x 3, clipped), else the image's mean. A NaN inside a bright particle set to the
+ * image's mean would be a dark spot only this image has. */
+static float
+fill_value (const float *image,
+            const gsize  dims[3],
+            gsize        r,
+            gsize        x,
+            float        lo,
+            float        hi,
+            float        mean)
+{
+  gsize y = r % dims[1], z = r / dims[1];
+  double s = 0;
+  guint n = 0;
+
+  for (gsize yy = y > 0 ? y - 1 : 0; yy <= MIN (y + 1, dims[1] - 1); yy++)
+    for (gsize xx = x > 0 ? x - 1 : 0; xx <= MIN (x + 1, dims[0] - 1); xx++)
+      {
+        float v = image[(z * dims[1] + yy) * dims[0] + xx];
+
+        if (isfinite (v))
+          {
+            s += CLAMP (v, lo, hi);
+            n++;
+          }
+      }
+  return n > 0 ? (float) (s / n) : mean;
+}
+
+/* The half spectrum (nh x ny x nz) of the image with its mean subtracted and the edge window
+ * applied (unless window is FALSE). With robust, every pixel is clipped to the 0.1 and 99.9 %
+ * quantiles (one hot pixel would otherwise be the image) and a non-finite one is set to its
+ * neighbours' mean (fill_value); without, a non-finite pixel counts as the mean (as the public
+ * kernel, checked against skimage, does). */
 static void
 forward (EvoxRegisterPlan *plan,
          const float      *image,
          kiss_fft_cpx     *spec,
          gboolean          window,
-         float  *const     windows[3])
+         float  *const     windows[3],
+         gboolean          robust)
 {
   gsize nx = plan->dims[0], ny = plan->dims[1], nz = plan->dims[2], nh = plan->nh;
   gint64 n_rows = (gint64) (ny * nz);
   double sum = 0;
   guint64 n_finite = 0;
+  float lo = -G_MAXFLOAT, hi = G_MAXFLOAT;
 
+  if (robust && !clip_bounds (image, nx * ny * nz, &lo, &hi))
+    lo = hi = 0;
 #pragma omp parallel for reduction(+:sum,n_finite) schedule(static) \
   if (nx * ny * nz >= PARALLEL_MIN)
   for (gint64 r = 0; r < n_rows; r++)
@@ -266,7 +340,7 @@ forward (EvoxRegisterPlan *plan,
       for (gsize x = 0; x < nx; x++)
         if (isfinite (row[x]))
           {
-            s += row[x];
+            s += CLAMP (row[x], lo, hi);
             n++;
           }
       sum += s;
@@ -292,7 +366,11 @@ forward (EvoxRegisterPlan *plan,
             {
               float wx = window ? windows[0][x] : 1.0f;
 
-              buf[x] = isfinite (row[x]) ? (row[x] - mean) * wx * wyz : 0.0f;
+              float v = isfinite (row[x]) ? CLAMP (row[x], lo, hi)
+                        : robust ? fill_value (image, plan->dims, r, x, lo, hi, mean)
+                        : mean;
+
+              buf[x] = (v - mean) * wx * wyz;
             }
           if (rfwd != NULL)
             kiss_fftr (rfwd, buf, spec + r * nh);
@@ -324,7 +402,7 @@ _evox_register_forward (EvoxRegisterPlan *plan,
                         kiss_fft_cpx     *spec,
                         gboolean          window)
 {
-  forward (plan, image, spec, window, plan->window);
+  forward (plan, image, spec, window, plan->window, TRUE);
 }
 
 /* The half spectrum with the window moved by offset: pixel p weighted by w (p + offset), so an
@@ -340,7 +418,7 @@ forward_shifted_window (EvoxRegisterPlan *plan,
 
   for (int a = 0; a < 3; a++)
     windows[a] = tukey_window (plan->dims[a], plan->dims[a] > 1 ? offset[a] : 0);
-  forward (plan, image, spec, TRUE, windows);
+  forward (plan, image, spec, TRUE, windows, TRUE);
   for (int a = 0; a < 3; a++)
     g_free (windows[a]);
 }
@@ -507,33 +585,51 @@ upsampled_correlation (EvoxRegisterPlan   *plan,
       }
 }
 
+/* Whitening divides by no less than this fraction of the largest cross-power magnitude. */
+#define WHITEN_FLOOR 1e-3f
+
 /* The cross-power spectrum of two half spectra: normalised to unit magnitude when whiten (as
- * skimage's normalization="phase"), else as it is (the plain cross-correlation). */
+ * skimage's normalization="phase"), else as it is (the plain cross-correlation). Whitening
+ * divides by at least WHITEN_FLOOR of the largest magnitude: where one image has next to nothing
+ * (the high frequencies of smooth content) the other's single bad pixel (a flat spectrum) would
+ * otherwise get unit weight at every such frequency and make a peak of its own (a 0 in a smooth
+ * 128^2 image moved its shift by 30 px). Without robust, as skimage (the public kernel). */
 static void
 cross_power (EvoxRegisterPlan   *plan,
              const kiss_fft_cpx *reference,
              const kiss_fft_cpx *moving,
              gboolean            whiten,
+             gboolean            robust,
              kiss_fft_cpx       *product)
 {
   gsize n_spec = _evox_register_spectrum_size (plan);
+  float largest = 0;
 
-#pragma omp parallel for schedule(static) if (n_spec >= PARALLEL_MIN)
+#pragma omp parallel for schedule(static) reduction(max:largest) if (n_spec >= PARALLEL_MIN)
   for (gint64 i = 0; i < (gint64) n_spec; i++)
     {
       float re = reference[i].r * moving[i].r + reference[i].i * moving[i].i;
       float im = reference[i].i * moving[i].r - reference[i].r * moving[i].i;
-      float mag = 1.0f;
 
+      product[i].r = re;
+      product[i].i = im;
       if (whiten)
-        {
-          mag = sqrtf (re * re + im * im);
-          if (mag < 1e-30f)
-            mag = INFINITY;
-        }
-      product[i].r = re / mag;
-      product[i].i = im / mag;
+        largest = MAX (largest, re * re + im * im);
     }
+  if (!whiten)
+    return;
+  {
+    float floor_mag = MAX (robust ? WHITEN_FLOOR * sqrtf (largest) : 0.0f, 1e-30f);
+
+#pragma omp parallel for schedule(static) if (n_spec >= PARALLEL_MIN)
+    for (gint64 i = 0; i < (gint64) n_spec; i++)
+      {
+        float mag = MAX (hypotf (product[i].r, product[i].i), floor_mag);
+
+        product[i].r /= mag;
+        product[i].i /= mag;
+      }
+  }
 }
 
 /* The whole-pixel peak of the correlation whose spectrum is product (overwritten): its place
@@ -666,7 +762,7 @@ _evox_register_phase_correlation_spectra (EvoxRegisterPlan   *plan,
   g_autofree kiss_fft_cpx *work = g_new (kiss_fft_cpx, n_spec);
   double peak, power = 1;
 
-  cross_power (plan, reference, moving, whiten, product);
+  cross_power (plan, reference, moving, whiten, FALSE, product);
   if (!whiten)
     {
       /* Unwhitened, the peak height is scaled by the mean cross-power magnitude instead. */
@@ -709,7 +805,7 @@ refine_plain (EvoxRegisterPlan   *plan,
 
       memcpy (rough, shift, sizeof rough);
       forward_shifted_window (plan, moving, spec, shift);
-      cross_power (plan, target_spec, spec, FALSE, product);
+      cross_power (plan, target_spec, spec, FALSE, TRUE, product);
       upsampled_peak (plan, product, upsample, (gsize) ceil (0.6 * upsample) + 1, TRUE, shift);
       /* Where the whitened peak was fooled (content running off the image, cut alike by both
        * windows, correlates at zero shift) the window sat a good part of a pixel off: once more
@@ -739,7 +835,7 @@ _evox_register_translate (EvoxRegisterPlan   *plan,
   _evox_register_forward (plan, work, spec, TRUE);
   /* The whitened correlation has the sharp peak that finds the right pixel even across an edge
    * of contrast; a parabola through it puts the shift within a fraction of a pixel. */
-  cross_power (plan, target_spec, spec, TRUE, product);
+  cross_power (plan, target_spec, spec, TRUE, TRUE, product);
   integer_peak (plan, product, upsample > 1, scratch->cc, shift);
   if (upsample <= 1)
     {
@@ -781,8 +877,8 @@ evox_register_phase_correlation (const float  *reference,
   plan = _evox_register_plan_get (dims);
   fr = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
   fm = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
-  _evox_register_forward (plan, reference, fr, TRUE);
-  _evox_register_forward (plan, moving, fm, TRUE);
+  forward (plan, reference, fr, TRUE, plan->window, FALSE);
+  forward (plan, moving, fm, TRUE, plan->window, FALSE);
   peak = _evox_register_phase_correlation_spectra (plan, fr, fm, TRUE, upsample, shift);
   _evox_register_plan_release (plan);
   return peak;
@@ -900,13 +996,13 @@ _evox_register_residual_in_box (const float *target,
   _evox_register_forward (plan, m, ms, TRUE);
   /* As registration measures, but 10 times finer (1/200 px and a parabola's vertex), so a
    * residual under registration's 1/20 px grid shows as what it is. */
-  cross_power (plan, ts, ms, TRUE, product);
+  cross_power (plan, ts, ms, TRUE, TRUE, product);
   integer_peak (plan, product, TRUE, NULL, shift);
   if (fabs (shift[0]) <= 1.5 && fabs (shift[1]) <= 1.5 && fabs (shift[2]) <= 1.5)
     {
       refine_plain (plan, ts, m, 20, ms, product, shift);
       forward_shifted_window (plan, m, ms, shift);
-      cross_power (plan, ts, ms, FALSE, product);
+      cross_power (plan, ts, ms, FALSE, TRUE, product);
       upsampled_peak (plan, product, 200, 21, TRUE, shift);
     }
   _evox_register_plan_release (plan);
