@@ -313,6 +313,44 @@ channel_to_float (EvoxVolume *raw,
     }
 }
 
+/* Whether the channel has something to register by: two finite values that differ. An energy
+ * whose exposure failed (all NaN, all zero) correlates with nothing and would get a shift of
+ * noise. Read as stored, so a u16 stack is not converted for it. */
+static gboolean
+channel_has_content (EvoxVolume *raw,
+                     guint       channel,
+                     gsize       n)
+{
+  gconstpointer data = evox_volume_get_data (raw, channel);
+  double first = NAN;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      double v;
+
+      switch (evox_volume_get_sample_type (raw))
+        {
+        case EVOX_SAMPLE_U8:
+          v = ((const guint8 *) data)[i];
+          break;
+        case EVOX_SAMPLE_U16:
+          v = ((const guint16 *) data)[i];
+          break;
+        case EVOX_SAMPLE_F32:
+        default:
+          v = ((const float *) data)[i];
+          break;
+        }
+      if (!isfinite (v))
+        continue;
+      if (isnan (first))
+        first = v;
+      else if (v != first)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static int
 compare_doubles (const void *a,
                  const void *b)
@@ -410,6 +448,8 @@ typedef struct
   float                     *scratch;    /* one other channel as f32 when raw is not f32 */
   EvoxRegisterScratch       *buffers;    /* for resampling whole images */
   Transform                 *transforms; /* per entry */
+  guint                     *target_pos; /* per entry: the place in used of what it was
+                                          * registered to (the report's residual) */
 } Stack;
 
 static void
@@ -421,6 +461,7 @@ stack_clear (Stack *s)
   g_free (s->entries);
   g_free (s->used);
   g_free (s->transforms);
+  g_free (s->target_pos);
 }
 
 /* The entries in ascending energy with the exclusions and the reference resolved, or FALSE
@@ -548,10 +589,18 @@ stack_resolve_entries (Stack   *s,
   return TRUE;
 }
 
+/* Nominal scales further from 1 than this (either way) are refused: a TXM's magnification
+ * changes with energy by a few percent over an edge scan, so 0.001 eV or a pixel size in the
+ * wrong unit, not the optics, made them. */
+#define MAX_NOMINAL_SCALE 2.0
+
 /* Nominal scales: raw pixel size / the reference's when the channels' pixel sizes differ, else
- * the energy ratio (a TXM's magnification, hence pixel size, grows with energy). */
-static void
-stack_nominal_scales (Stack *s)
+ * the energy ratio (a TXM's magnification, hence pixel size, grows with energy). FALSE with
+ * EVOX_ERROR_ARGUMENT when one used entry's is outside 1 / MAX_NOMINAL_SCALE..MAX_NOMINAL_SCALE
+ * and the scale is applied. */
+static gboolean
+stack_nominal_scales (Stack   *s,
+                      GError **error)
 {
   g_autofree double *pixel_size = g_new (double, s->n_ch);
   gboolean differ = FALSE;
@@ -574,14 +623,33 @@ stack_nominal_scales (Stack *s)
       e->ncc_before = e->ncc_after = NAN;
       e->mi_before = e->mi_after = NAN;
       e->residual_px = NAN;
+      if (e->excluded || s->options->scale == EVOX_REGISTER_SCALE_NONE
+          || (e->nominal_scale >= 1 / MAX_NOMINAL_SCALE
+              && e->nominal_scale <= MAX_NOMINAL_SCALE))
+        continue;
+      if (by_size)
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                     "Pixel sizes %g nm (%.2f eV) and %g nm (the reference, %.2f eV) give a "
+                     "scale of %g, outside %g..%g; register with scale \"none\" to keep them",
+                     pixel_size[i], e->energy_ev, s->ref_ps, s->entries[s->ref].energy_ev,
+                     e->nominal_scale, 1 / MAX_NOMINAL_SCALE, MAX_NOMINAL_SCALE);
+      else
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                     "Energies %g eV and %g eV (the reference) give a scale of %g, outside "
+                     "%g..%g; register with scale \"none\" to keep them", e->energy_ev,
+                     s->entries[s->ref].energy_ev, e->nominal_scale, 1 / MAX_NOMINAL_SCALE,
+                     MAX_NOMINAL_SCALE);
+      return FALSE;
     }
+  return TRUE;
 }
 
 /* One chain, leaving the reference downwards (side -1) or upwards (+1) in energy. Each energy is
  * registered to its neighbour nearer the reference as already registered (similar contrast,
  * even across an edge); every anchor_step-th and the last are also registered to the reference
  * directly, and the difference between the two is spread linearly back over the energies since
- * the previous anchor, so chain errors stay bounded instead of adding up. */
+ * the previous anchor, so chain errors stay bounded instead of adding up. An empty energy is
+ * left unshifted and passed over: the next registers to the one before it. */
 static gboolean
 stack_register_side (Stack         *s,
                      int            side,
@@ -596,23 +664,34 @@ stack_register_side (Stack         *s,
   const EvoxRegisterOptions *o = s->options;
   const float *ref_image = stack_image (s, s->ref);
   gint m = side < 0 ? (gint) s->ref_pos : (gint) (s->n_used - 1 - s->ref_pos);
-  gint last_anchor = 0;
+  gint last_anchor = 0, last_good = 0, last = 0;
 
+  /* The last energy with content ties the chain's end. */
+  for (gint k = 1; k <= m; k++)
+    if (!s->entries[s->used[(gint) s->ref_pos + side * k]].empty)
+      last = k;
   memcpy (chain_target, ref_image, s->n * sizeof (float));
   for (gint k = 1; k <= m; k++)
     {
       guint e = s->used[(gint) s->ref_pos + side * k];
       Transform *t = &s->transforms[e];
-      gboolean anchor = k % (gint) anchor_step == 0 || k == m;
+      gboolean anchor = k % (gint) anchor_step == 0 || k == last;
       const float *image;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
+      if (s->entries[e].empty)
+        {
+          t->scale = o->scale == EVOX_REGISTER_SCALE_NONE ? 1.0 : s->entries[e].nominal_scale;
+          evox_progress_update (progress, (double) ++*done / (s->n_used - 1));
+          continue;
+        }
       image = stack_image (s, e);
       if (!register_pair (image, chain_target, s->dims, s->entries[e].nominal_scale, o->scale,
                           o->scale_range, o->upsample, &t->scale, t->shift, cancellable, error))
         return FALSE;
-      if (anchor && k > 1)
+      s->target_pos[e] = (guint) ((gint) s->ref_pos + side * last_good);
+      if (anchor && last_good > 0)
         {
           Transform direct;
 
@@ -629,14 +708,18 @@ stack_register_side (Stack         *s,
             {
               for (gint j = last_anchor + 1; j < k; j++)
                 {
-                  Transform *tj = &s->transforms[s->used[(gint) s->ref_pos + side * j]];
+                  guint ej = s->used[(gint) s->ref_pos + side * j];
+                  Transform *tj = &s->transforms[ej];
                   double f = (double) (j - last_anchor) / (k - last_anchor);
 
+                  if (s->entries[ej].empty)
+                    continue;
                   tj->scale += f * (direct.scale - t->scale);
                   for (int a = 0; a < 3; a++)
                     tj->shift[a] += f * (direct.shift[a] - t->shift[a]);
                 }
               *t = direct;
+              s->target_pos[e] = s->ref_pos;
             }
         }
       if (anchor)
@@ -644,7 +727,8 @@ stack_register_side (Stack         *s,
           s->entries[e].is_anchor = TRUE;
           last_anchor = k;
         }
-      if (k < m)
+      last_good = k;
+      if (k < last)
         _evox_register_resample_with (image, s->dims, t->scale, t->shift, chain_target,
                                       s->buffers);
       evox_progress_update (progress, (double) ++*done / (s->n_used - 1));
@@ -704,19 +788,27 @@ stack_report (Stack        *s,
       e->mi_after = evox_register_mutual_information (reg, reg_ref, s->n, MI_BINS);
       if (e->is_reference)
         e->residual_px = 0;
-      else
+      else if (!e->empty)
         {
-          gint toward = u < s->ref_pos ? 1 : -1;
-          const float *target = e->is_anchor
-                                  ? reg_ref
-                                  : evox_volume_get_data (out, (guint) ((gint) u + toward));
+          const float *target = evox_volume_get_data (out, s->target_pos[s->used[u]]);
 
           e->residual_px = finite ? _evox_register_residual_in_box (target, reg, s->dims, lo, hi)
                                   : NAN;
         }
       evox_progress_update (progress, (u + 1.0) / s->n_used);
     }
-  flag_outliers (s->entries, s->used, s->n_used);
+  /* The trend is that of the energies with content; an empty one's zero shift is not on it. */
+  {
+    g_autofree guint *with_content = g_new (guint, s->n_used);
+    guint m = 0;
+
+    for (guint u = 0; u < s->n_used; u++)
+      if (!s->entries[s->used[u]].empty)
+        with_content[m++] = s->used[u];
+      else
+        s->entries[s->used[u]].flagged = TRUE;
+    flag_outliers (s->entries, with_content, m);
+  }
 }
 
 /* On the reference's grid: its pixel size laterally, and in z for a volume whose voxels were
@@ -794,9 +886,21 @@ evox_register_stack (EvoxVolume                 *raw,
                    "Registration needs images at least 2x2 (got %zux%zu)", s.dims[0], s.dims[1]);
       return NULL;
     }
-  if (!stack_resolve_entries (&s, error))
+  if (!stack_resolve_entries (&s, error) || !stack_nominal_scales (&s, error))
     goto out;
-  stack_nominal_scales (&s);
+  for (guint u = 0; u < s.n_used; u++)
+    {
+      EvoxRegistrationEntry *e = &s.entries[s.used[u]];
+
+      e->empty = !channel_has_content (raw, e->raw_channel, s.n);
+      if (e->empty && e->is_reference)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                       "The reference energy %.2f eV has no finite pixel or only one value: "
+                       "there is nothing to register onto", e->energy_ev);
+          goto out;
+        }
+    }
   {
     EvoxRegisterPlan *plan = _evox_register_plan_get (s.dims);
 
@@ -804,6 +908,7 @@ evox_register_stack (EvoxVolume                 *raw,
     _evox_register_plan_release (plan);
   }
   s.transforms = g_new0 (Transform, s.n_ch);
+  s.target_pos = g_new0 (guint, s.n_ch);
   for (guint i = 0; i < s.n_ch; i++)
     s.transforms[i].scale = 1.0;
 
