@@ -887,6 +887,11 @@ evox_register_phase_correlation (const float  *reference,
 /* ------------------------------------------------------------------------------------------ */
 /* The residual: how far a registered image still is from its target. */
 
+/* The residual is measured over at most the middle this many pixels a side (512^2, 64^3): its
+ * four transforms of the whole box were as slow as registering the image. */
+#define RESIDUAL_SIDE_2D 512
+#define RESIDUAL_SIDE_3D 64
+
 /* The largest n' <= n whose only prime factors are 2, 3 and 5. */
 static gsize
 smooth_size (gsize n)
@@ -962,15 +967,17 @@ _evox_register_residual_in_box (const float *target,
 
   /* Two pixels in from the box: the last pixels inside a resampled image's finite frame take
    * taps clamped at the raw image's border. The size is then cut to a product of 2, 3 and 5
-   * (centred): kissfft's transforms of other sizes (983, a prime) are many times slower. */
+   * (centred): kissfft's transforms of other sizes (983, a prime) are many times slower; and to
+   * the middle RESIDUAL_SIDE pixels a side: a translation shows as well there. */
   for (int a = 0; a < 3; a++)
     {
       gsize margin = dims[a] > 1 ? 2 : 0, size;
+      gsize cap = dims[2] > 1 ? RESIDUAL_SIDE_3D : RESIDUAL_SIDE_2D;
 
       if (hi[a] < lo[a] + 2 * margin + 7 * (dims[a] > 1))
         return NAN;
       size = hi[a] - lo[a] + 1 - 2 * margin;
-      bdims[a] = smooth_size (size);
+      bdims[a] = smooth_size (MIN (size, cap));
       blo[a] = lo[a] + margin + (size - bdims[a]) / 2;
     }
   bn = bdims[0] * bdims[1] * bdims[2];
@@ -994,17 +1001,12 @@ _evox_register_residual_in_box (const float *target,
   product = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
   _evox_register_forward (plan, t, ts, TRUE);
   _evox_register_forward (plan, m, ms, TRUE);
-  /* As registration measures, but 10 times finer (1/200 px and a parabola's vertex), so a
-   * residual under registration's 1/20 px grid shows as what it is. */
+  /* As registration measures (1/20 px and a parabola's vertex, not rounded to the grid), so a
+   * residual under registration's grid shows as what it is. */
   cross_power (plan, ts, ms, TRUE, TRUE, product);
   integer_peak (plan, product, TRUE, NULL, shift);
   if (fabs (shift[0]) <= 1.5 && fabs (shift[1]) <= 1.5 && fabs (shift[2]) <= 1.5)
-    {
-      refine_plain (plan, ts, m, 20, ms, product, shift);
-      forward_shifted_window (plan, m, ms, shift);
-      cross_power (plan, ts, ms, FALSE, TRUE, product);
-      upsampled_peak (plan, product, 200, 21, TRUE, shift);
-    }
+    refine_plain (plan, ts, m, 20, ms, product, shift);
   _evox_register_plan_release (plan);
   return sqrt (shift[0] * shift[0] + shift[1] * shift[1] + shift[2] * shift[2]);
 }

@@ -94,11 +94,12 @@ typedef struct
 } Level;
 
 static void
-level_init (Level       *level,
-            const gsize  dims[3],
-            const float *moving,
-            const float *target,
-            guint        upsample)
+level_init (Level              *level,
+            const gsize         dims[3],
+            const float        *moving,
+            const float        *target,
+            const kiss_fft_cpx *target_spec,
+            guint               upsample)
 {
   memcpy (level->dims, dims, sizeof level->dims);
   level->n = dims[0] * dims[1] * dims[2];
@@ -110,7 +111,11 @@ level_init (Level       *level,
   level->spec = g_new (kiss_fft_cpx, _evox_register_spectrum_size (level->plan));
   level->work = g_new (float, level->n);
   level->scratch = _evox_register_scratch_new (level->plan);
-  _evox_register_forward (level->plan, target, level->target_spec, TRUE);
+  if (target_spec != NULL)
+    memcpy (level->target_spec, target_spec,
+            _evox_register_spectrum_size (level->plan) * sizeof (kiss_fft_cpx));
+  else
+    _evox_register_forward (level->plan, target, level->target_spec, TRUE);
 }
 
 static void
@@ -225,19 +230,21 @@ bin_image (const float *src,
 
 /* The scale (nominal x (1 +- range), by golden section on a copy binned to at most
  * COARSE_VOXELS, then on one binned half as much, or the image itself, around the coarse best)
- * and the translation at full resolution that put moving onto target. */
+ * and the translation at full resolution that put moving onto target. target_spec, when not
+ * NULL, is target's windowed spectrum already made (the reference's, for every anchor). */
 static gboolean
-register_pair (const float       *moving,
-               const float       *target,
-               const gsize        dims[3],
-               double             nominal,
-               EvoxRegisterScale  mode,
-               double             range,
-               guint              upsample,
-               double            *scale,
-               double             shift[3],
-               GCancellable      *cancellable,
-               GError           **error)
+register_pair (const float         *moving,
+               const float         *target,
+               const kiss_fft_cpx  *target_spec,
+               const gsize          dims[3],
+               double               nominal,
+               EvoxRegisterScale    mode,
+               double               range,
+               guint                upsample,
+               double              *scale,
+               double               shift[3],
+               GCancellable        *cancellable,
+               GError             **error)
 {
   Level level;
   double lo = nominal * (1 - range), hi = nominal * (1 + range);
@@ -267,7 +274,7 @@ register_pair (const float       *moving,
           double width;
 
           level_init (&search, f > 1 ? bdims : dims, f > 1 ? bm : moving, f > 1 ? bt : target,
-                      l == 0 && f > 1 ? MIN (upsample, 10) : upsample);
+                      NULL, l == 0 && f > 1 ? MIN (upsample, 10) : upsample);
           *scale = golden_section (&search, &lo, &hi, l > 0 ? 10 : f > 1 ? 10 : 16, cancellable);
           level_clear (&search);
           if (g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -279,7 +286,7 @@ register_pair (const float       *moving,
           hi = *scale + 1.5 * width;
         }
     }
-  level_init (&level, dims, moving, target, upsample);
+  level_init (&level, dims, moving, target, target_spec, upsample);
   level_translation (&level, *scale, shift);
   level_clear (&level);
   return TRUE;
@@ -450,6 +457,7 @@ typedef struct
   Transform                 *transforms; /* per entry */
   guint                     *target_pos; /* per entry: the place in used of what it was
                                           * registered to (the report's residual) */
+  kiss_fft_cpx              *ref_spec;   /* the reference's windowed spectrum, for anchors */
 } Stack;
 
 static void
@@ -462,6 +470,7 @@ stack_clear (Stack *s)
   g_free (s->used);
   g_free (s->transforms);
   g_free (s->target_pos);
+  g_free (s->ref_spec);
 }
 
 /* The entries in ascending energy with the exclusions and the reference resolved, or FALSE
@@ -687,7 +696,7 @@ stack_register_side (Stack         *s,
           continue;
         }
       image = stack_image (s, e);
-      if (!register_pair (image, chain_target, s->dims, s->entries[e].nominal_scale, o->scale,
+      if (!register_pair (image, chain_target, NULL, s->dims, s->entries[e].nominal_scale, o->scale,
                           o->scale_range, o->upsample, &t->scale, t->shift, cancellable, error))
         return FALSE;
       s->target_pos[e] = (guint) ((gint) s->ref_pos + side * last_good);
@@ -695,7 +704,15 @@ stack_register_side (Stack         *s,
         {
           Transform direct;
 
-          if (!register_pair (image, ref_image, s->dims, s->entries[e].nominal_scale, o->scale,
+          if (s->ref_spec == NULL)
+            {
+              EvoxRegisterPlan *plan = _evox_register_plan_get (s->dims);
+
+              s->ref_spec = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
+              _evox_register_forward (plan, ref_image, s->ref_spec, TRUE);
+              _evox_register_plan_release (plan);
+            }
+          if (!register_pair (image, ref_image, s->ref_spec, s->dims, s->entries[e].nominal_scale, o->scale,
                               o->scale_range, o->upsample, &direct.scale, direct.shift,
                               cancellable, error))
             return FALSE;
@@ -776,14 +793,23 @@ stack_report (Stack        *s,
         }
     }
 
+  /* Before: the raw images, one at a time (a u16 stack converts each into one buffer). */
   for (guint u = 0; u < s->n_used; u++)
     {
       EvoxRegistrationEntry *e = &s->entries[s->used[u]];
       const float *image = stack_image (s, s->used[u]);
-      const float *reg = evox_volume_get_data (out, u);
 
       e->ncc_before = evox_register_ncc (image, ref_image, s->n);
       e->mi_before = evox_register_mutual_information (image, ref_image, s->n, MI_BINS);
+    }
+  /* After: the registered images are all there, so one energy per thread (the kernels' own
+   * parallel loops then run on one, which for whole images is the more efficient split). */
+#pragma omp parallel for schedule(dynamic, 1)
+  for (guint u = 0; u < s->n_used; u++)
+    {
+      EvoxRegistrationEntry *e = &s->entries[s->used[u]];
+      const float *reg = evox_volume_get_data (out, u);
+
       e->ncc_after = evox_register_ncc (reg, reg_ref, s->n);
       e->mi_after = evox_register_mutual_information (reg, reg_ref, s->n, MI_BINS);
       if (e->is_reference)
@@ -795,8 +821,8 @@ stack_report (Stack        *s,
           e->residual_px = finite ? _evox_register_residual_in_box (target, reg, s->dims, lo, hi)
                                   : NAN;
         }
-      evox_progress_update (progress, (u + 1.0) / s->n_used);
     }
+  evox_progress_update (progress, 1.0);
   /* The trend is that of the energies with content; an empty one's zero shift is not on it. */
   {
     g_autofree guint *with_content = g_new (guint, s->n_used);
@@ -860,6 +886,7 @@ evox_register_stack (EvoxVolume                 *raw,
   g_autoptr(EvoxVolume) out = NULL;
   EvoxRegistration *result = NULL;
   guint anchor_step, done = 0;
+  gint64 t0;
 
   g_return_val_if_fail (EVOX_IS_VOLUME (raw), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -915,6 +942,7 @@ evox_register_stack (EvoxVolume                 *raw,
   anchor_step = options->anchor_step > 0 ? options->anchor_step : default_anchor_step (s.n_used);
   chain_target = g_new (float, s.n);
   work = g_new (float, s.n);
+  t0 = g_get_monotonic_time ();
   evox_progress_set_stage (progress, "Registering", 0.0, 0.85);
   if (!stack_register_side (&s, -1, anchor_step, chain_target, work, progress, &done, cancellable,
                             error)
@@ -922,6 +950,8 @@ evox_register_stack (EvoxVolume                 *raw,
                                cancellable, error))
     goto out;
 
+  g_debug ("registration: registering took %.3f s", (g_get_monotonic_time () - t0) / 1e6);
+  t0 = g_get_monotonic_time ();
   /* The registered stack: each energy resampled once, scale and shift together. */
   evox_progress_set_stage (progress, "Resampling", 0.85, 0.95);
   out = evox_volume_new (s.dims[0], s.dims[1], s.dims[2], s.n_used, EVOX_SAMPLE_F32, error);
@@ -940,8 +970,11 @@ evox_register_stack (EvoxVolume                 *raw,
       memcpy (s.entries[e].shift, s.transforms[e].shift, sizeof s.entries[e].shift);
       evox_progress_update (progress, (u + 1.0) / s.n_used);
     }
+  g_debug ("registration: resampling took %.3f s", (g_get_monotonic_time () - t0) / 1e6);
+  t0 = g_get_monotonic_time ();
   evox_progress_set_stage (progress, "Measuring", 0.95, 1.0);
   stack_report (&s, out, progress);
+  g_debug ("registration: the report took %.3f s", (g_get_monotonic_time () - t0) / 1e6);
   stack_describe_output (&s, out);
   evox_volume_freeze (out);
   result = evox_registration_new (raw, out, s.entries, s.n_ch,
