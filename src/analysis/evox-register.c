@@ -653,104 +653,198 @@ stack_nominal_scales (Stack   *s,
   return TRUE;
 }
 
-/* One chain, leaving the reference downwards (side -1) or upwards (+1) in energy. Each energy is
- * registered to its neighbour nearer the reference as already registered (similar contrast,
- * even across an edge); every anchor_step-th and the last are also registered to the reference
- * directly, and the difference between the two is spread linearly back over the energies since
- * the previous anchor, so chain errors stay bounded instead of adding up. An empty energy is
- * left unshifted and passed over: the next registers to the one before it. */
+/* One link of a chain: energy e registered to target, the energy with content next nearer the
+ * reference (or the reference itself), as raw images; the anchors also to the reference. */
+typedef struct
+{
+  guint     e;
+  guint     target;       /* entry */
+  gint      side;         /* -1 below the reference, +1 above */
+  gint      k;            /* e's place on its side, 1 nearest the reference */
+  gboolean  tie;          /* every anchor_step-th and the side's last: an anchor */
+  gboolean  anchor;       /* tie and not registered to the reference already: registered to
+                           * it too */
+  Transform relative;     /* e's raw grid onto target's raw grid */
+  Transform direct;       /* e onto the reference (anchor candidates) */
+} Link;
+
+/* Entry e's raw image as f32 in buffer (its own data when the volume is f32); safe to call from
+ * several threads with a buffer each. */
+static const float *
+stack_image_into (Stack *s,
+                  guint  e,
+                  float *buffer)
+{
+  if (evox_volume_get_sample_type (s->raw) == EVOX_SAMPLE_F32)
+    return evox_volume_get_data (s->raw, s->entries[e].raw_channel);
+  channel_to_float (s->raw, s->entries[e].raw_channel, s->n, buffer);
+  return buffer;
+}
+
+/* The links of both sides, in order outwards from the reference on each side; empty energies
+ * get no link (they stay unshifted). */
+static Link *
+stack_links (Stack  *s,
+             guint   anchor_step,
+             guint  *n_links)
+{
+  Link *links = g_new0 (Link, s->n_used);
+  guint n = 0;
+
+  for (gint side = -1; side <= 1; side += 2)
+    {
+      gint m = side < 0 ? (gint) s->ref_pos : (gint) (s->n_used - 1 - s->ref_pos);
+      gint last = 0;
+      guint target = s->ref;
+
+      /* The last energy with content ties the chain's end. */
+      for (gint k = 1; k <= m; k++)
+        if (!s->entries[s->used[(gint) s->ref_pos + side * k]].empty)
+          last = k;
+      for (gint k = 1; k <= m; k++)
+        {
+          guint e = s->used[(gint) s->ref_pos + side * k];
+
+          if (s->entries[e].empty)
+            {
+              s->transforms[e].scale = s->options->scale == EVOX_REGISTER_SCALE_NONE
+                                         ? 1.0 : s->entries[e].nominal_scale;
+              continue;
+            }
+          links[n].e = e;
+          links[n].target = target;
+          links[n].side = side;
+          links[n].k = k;
+          links[n].tie = k % (gint) anchor_step == 0 || k == last;
+          links[n].anchor = links[n].tie && target != s->ref;
+          n++;
+          target = e;
+        }
+    }
+  *n_links = n;
+  return links;
+}
+
+/* Registers every link (and every anchor to the reference), one link per thread: the links do
+ * not depend on each other, as each registers raw images. FALSE when cancelled. */
 static gboolean
-stack_register_side (Stack         *s,
-                     int            side,
-                     guint          anchor_step,
-                     float         *chain_target,
-                     float         *work,
-                     EvoxProgress  *progress,
-                     guint         *done,
-                     GCancellable  *cancellable,
-                     GError       **error)
+stack_register_links (Stack         *s,
+                      Link          *links,
+                      guint          n_links,
+                      EvoxProgress  *progress,
+                      GCancellable  *cancellable,
+                      GError       **error)
 {
   const EvoxRegisterOptions *o = s->options;
   const float *ref_image = stack_image (s, s->ref);
-  gint m = side < 0 ? (gint) s->ref_pos : (gint) (s->n_used - 1 - s->ref_pos);
-  gint last_anchor = 0, last_good = 0, last = 0;
+  gboolean f32 = evox_volume_get_sample_type (s->raw) == EVOX_SAMPLE_F32;
+  gint done = 0;
 
-  /* The last energy with content ties the chain's end. */
-  for (gint k = 1; k <= m; k++)
-    if (!s->entries[s->used[(gint) s->ref_pos + side * k]].empty)
-      last = k;
-  memcpy (chain_target, ref_image, s->n * sizeof (float));
-  for (gint k = 1; k <= m; k++)
-    {
-      guint e = s->used[(gint) s->ref_pos + side * k];
-      Transform *t = &s->transforms[e];
-      gboolean anchor = k % (gint) anchor_step == 0 || k == last;
-      const float *image;
+  {
+    EvoxRegisterPlan *plan = _evox_register_plan_get (s->dims);
 
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      if (s->entries[e].empty)
-        {
-          t->scale = o->scale == EVOX_REGISTER_SCALE_NONE ? 1.0 : s->entries[e].nominal_scale;
-          evox_progress_update (progress, (double) ++*done / (s->n_used - 1));
+    s->ref_spec = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
+    _evox_register_forward (plan, ref_image, s->ref_spec, TRUE);
+    _evox_register_plan_release (plan);
+  }
+#pragma omp parallel if (n_links > 1)
+  {
+    g_autofree float *moving_buffer = f32 ? NULL : g_new (float, s->n);
+    g_autofree float *target_buffer = f32 ? NULL : g_new (float, s->n);
+
+#pragma omp for schedule(dynamic, 1)
+    for (guint i = 0; i < n_links; i++)
+      {
+        Link *l = &links[i];
+        const float *moving, *target;
+        /* The nominal scale from e's grid to the target's: both are to the reference's. */
+        double nominal = s->entries[l->e].nominal_scale / s->entries[l->target].nominal_scale;
+
+        if (g_cancellable_is_cancelled (cancellable))
           continue;
-        }
-      image = stack_image (s, e);
-      if (!register_pair (image, chain_target, NULL, s->dims, s->entries[e].nominal_scale, o->scale,
-                          o->scale_range, o->upsample, &t->scale, t->shift, cancellable, error))
-        return FALSE;
-      s->target_pos[e] = (guint) ((gint) s->ref_pos + side * last_good);
-      if (anchor && last_good > 0)
+        moving = stack_image_into (s, l->e, moving_buffer);
+        target = l->target == s->ref ? ref_image
+                                     : stack_image_into (s, l->target, target_buffer);
+        /* Cancelled inside: the check after the loop reports it. */
+        if (!register_pair (moving, target, l->target == s->ref ? s->ref_spec : NULL, s->dims,
+                            nominal, o->scale, o->scale_range, o->upsample, &l->relative.scale,
+                            l->relative.shift, cancellable, NULL))
+          continue;
+        if (l->anchor
+            && !register_pair (moving, ref_image, s->ref_spec, s->dims,
+                               s->entries[l->e].nominal_scale, o->scale, o->scale_range,
+                               o->upsample, &l->direct.scale, l->direct.shift, cancellable,
+                               NULL))
+          continue;
+        evox_progress_update (progress, (g_atomic_int_add (&done, 1) + 1.0) / n_links);
+      }
+  }
+  return !g_cancellable_set_error_if_cancelled (cancellable, error);
+}
+
+/* Chains the links outwards from the reference on each side: an energy's transform is its
+ * target's followed by its link's (ref = c + s_t (p_t - c) + d_t and p_t = c + r (p - c) + e give
+ * scale s_t r and shift d_t + s_t e). An anchor whose direct registration matches the reference
+ * at least as well takes it, and the difference from the chained transform is spread linearly
+ * over the energies since the previous anchor, so chain errors stay bounded instead of adding
+ * up. */
+static void
+stack_chain_links (Stack       *s,
+                   const Link  *links,
+                   guint        n_links,
+                   float       *work)
+{
+  const float *ref_image = stack_image (s, s->ref);
+  guint side_start = 0;
+  gint k0 = 0;  /* the place of the side's last anchor, 0 the reference */
+
+  for (guint i = 0; i < n_links; i++)
+    {
+      const Link *l = &links[i];
+      Transform *t = &s->transforms[l->e];
+      const Transform *tt = &s->transforms[l->target];
+      gboolean tie = l->tie;
+
+      if (i > 0 && links[i - 1].side != l->side)
         {
-          Transform direct;
+          side_start = i;
+          k0 = 0;
+        }
+      t->scale = tt->scale * l->relative.scale;
+      for (int a = 0; a < 3; a++)
+        t->shift[a] = tt->shift[a] + tt->scale * l->relative.shift[a];
+      s->target_pos[l->e] = (guint) s->entries[l->target].channel;
+      if (l->anchor)
+        {
+          const float *image = stack_image (s, l->e);
 
-          if (s->ref_spec == NULL)
-            {
-              EvoxRegisterPlan *plan = _evox_register_plan_get (s->dims);
-
-              s->ref_spec = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
-              _evox_register_forward (plan, ref_image, s->ref_spec, TRUE);
-              _evox_register_plan_release (plan);
-            }
-          if (!register_pair (image, ref_image, s->ref_spec, s->dims, s->entries[e].nominal_scale, o->scale,
-                              o->scale_range, o->upsample, &direct.scale, direct.shift,
-                              cancellable, error))
-            return FALSE;
           /* Across an edge the direct registration may fail where the chain did not: the anchor
            * ties the chain only when it matches the reference at least as well. */
-          if (transform_score (image, ref_image, s->dims, &direct, work, s->buffers)
+          if (transform_score (image, ref_image, s->dims, &l->direct, work, s->buffers)
               < transform_score (image, ref_image, s->dims, t, work, s->buffers) - 0.01)
-            anchor = FALSE;
+            tie = FALSE;
           else
             {
-              for (gint j = last_anchor + 1; j < k; j++)
-                {
-                  guint ej = s->used[(gint) s->ref_pos + side * j];
-                  Transform *tj = &s->transforms[ej];
-                  double f = (double) (j - last_anchor) / (k - last_anchor);
+              for (guint j = side_start; j < i; j++)
+                if (links[j].k > k0)
+                  {
+                    Transform *tj = &s->transforms[links[j].e];
+                    double f = (double) (links[j].k - k0) / (l->k - k0);
 
-                  if (s->entries[ej].empty)
-                    continue;
-                  tj->scale += f * (direct.scale - t->scale);
-                  for (int a = 0; a < 3; a++)
-                    tj->shift[a] += f * (direct.shift[a] - t->shift[a]);
-                }
-              *t = direct;
-              s->target_pos[e] = s->ref_pos;
+                    tj->scale += f * (l->direct.scale - t->scale);
+                    for (int a = 0; a < 3; a++)
+                      tj->shift[a] += f * (l->direct.shift[a] - t->shift[a]);
+                  }
+              *t = l->direct;
+              s->target_pos[l->e] = s->ref_pos;
             }
         }
-      if (anchor)
+      if (tie)
         {
-          s->entries[e].is_anchor = TRUE;
-          last_anchor = k;
+          s->entries[l->e].is_anchor = TRUE;
+          k0 = l->k;
         }
-      last_good = k;
-      if (k < last)
-        _evox_register_resample_with (image, s->dims, t->scale, t->shift, chain_target,
-                                      s->buffers);
-      evox_progress_update (progress, (double) ++*done / (s->n_used - 1));
     }
-  return TRUE;
 }
 
 /* The report: before is the raw pixels on the same grid, after the registered ones; the
@@ -881,11 +975,12 @@ evox_register_stack (EvoxVolume                 *raw,
 {
   EvoxRegisterOptions defaults;
   Stack s = { 0 };
-  g_autofree float *chain_target = NULL;
+  g_autofree Link *links = NULL;
+  guint n_links = 0;
   g_autofree float *work = NULL;
   g_autoptr(EvoxVolume) out = NULL;
   EvoxRegistration *result = NULL;
-  guint anchor_step, done = 0;
+  guint anchor_step;
   gint64 t0;
 
   g_return_val_if_fail (EVOX_IS_VOLUME (raw), NULL);
@@ -940,15 +1035,13 @@ evox_register_stack (EvoxVolume                 *raw,
     s.transforms[i].scale = 1.0;
 
   anchor_step = options->anchor_step > 0 ? options->anchor_step : default_anchor_step (s.n_used);
-  chain_target = g_new (float, s.n);
   work = g_new (float, s.n);
   t0 = g_get_monotonic_time ();
   evox_progress_set_stage (progress, "Registering", 0.0, 0.85);
-  if (!stack_register_side (&s, -1, anchor_step, chain_target, work, progress, &done, cancellable,
-                            error)
-      || !stack_register_side (&s, 1, anchor_step, chain_target, work, progress, &done,
-                               cancellable, error))
+  links = stack_links (&s, anchor_step, &n_links);
+  if (!stack_register_links (&s, links, n_links, progress, cancellable, error))
     goto out;
+  stack_chain_links (&s, links, n_links, work);
 
   g_debug ("registration: registering took %.3f s", (g_get_monotonic_time () - t0) / 1e6);
   t0 = g_get_monotonic_time ();
