@@ -847,6 +847,42 @@ stack_chain_links (Stack       *s,
     }
 }
 
+/* The registered stack: each energy resampled once, scale and shift together, one energy per
+ * thread; stops early when cancelled. */
+static void
+stack_resample (Stack        *s,
+                EvoxVolume   *out,
+                EvoxProgress *progress,
+                GCancellable *cancellable)
+{
+  gint done = 0;
+
+#pragma omp parallel if (s->n_used > 1)
+  {
+    EvoxRegisterPlan *plan = _evox_register_plan_get (s->dims);
+    EvoxRegisterScratch *scratch = _evox_register_scratch_new (plan);
+    g_autofree float *buffer = evox_volume_get_sample_type (s->raw) == EVOX_SAMPLE_F32
+                                 ? NULL : g_new (float, s->n);
+
+#pragma omp for schedule(dynamic, 1)
+    for (guint u = 0; u < s->n_used; u++)
+      {
+        guint e = s->used[u];
+
+        if (g_cancellable_is_cancelled (cancellable))
+          continue;
+        _evox_register_resample_with (stack_image_into (s, e, buffer), s->dims,
+                                      s->transforms[e].scale, s->transforms[e].shift,
+                                      evox_volume_get_data_mut (out, u), scratch);
+        s->entries[e].scale = s->transforms[e].scale;
+        memcpy (s->entries[e].shift, s->transforms[e].shift, sizeof s->entries[e].shift);
+        evox_progress_update (progress, (g_atomic_int_add (&done, 1) + 1.0) / s->n_used);
+      }
+    _evox_register_scratch_free (scratch);
+    _evox_register_plan_release (plan);
+  }
+}
+
 /* The report: before is the raw pixels on the same grid, after the registered ones; the
  * residual is measured against what each was registered to (the reference for anchors, else
  * its neighbour nearer the reference as finally registered). */
@@ -887,35 +923,36 @@ stack_report (Stack        *s,
         }
     }
 
-  /* Before: the raw images, one at a time (a u16 stack converts each into one buffer). */
-  for (guint u = 0; u < s->n_used; u++)
-    {
-      EvoxRegistrationEntry *e = &s->entries[s->used[u]];
-      const float *image = stack_image (s, s->used[u]);
+  /* One energy per thread (the kernels' own parallel loops then run on one, which for whole
+   * images is the more efficient split). Before: the raw pixels; after: the registered ones. */
+#pragma omp parallel if (s->n_used > 1)
+  {
+    g_autofree float *buffer = evox_volume_get_sample_type (s->raw) == EVOX_SAMPLE_F32
+                                 ? NULL : g_new (float, s->n);
 
-      e->ncc_before = evox_register_ncc (image, ref_image, s->n);
-      e->mi_before = evox_register_mutual_information (image, ref_image, s->n, MI_BINS);
-    }
-  /* After: the registered images are all there, so one energy per thread (the kernels' own
-   * parallel loops then run on one, which for whole images is the more efficient split). */
-#pragma omp parallel for schedule(dynamic, 1)
-  for (guint u = 0; u < s->n_used; u++)
-    {
-      EvoxRegistrationEntry *e = &s->entries[s->used[u]];
-      const float *reg = evox_volume_get_data (out, u);
+#pragma omp for schedule(dynamic, 1)
+    for (guint u = 0; u < s->n_used; u++)
+      {
+        EvoxRegistrationEntry *e = &s->entries[s->used[u]];
+        const float *image = stack_image_into (s, s->used[u], buffer);
+        const float *reg = evox_volume_get_data (out, u);
 
-      e->ncc_after = evox_register_ncc (reg, reg_ref, s->n);
-      e->mi_after = evox_register_mutual_information (reg, reg_ref, s->n, MI_BINS);
-      if (e->is_reference)
-        e->residual_px = 0;
-      else if (!e->empty)
-        {
-          const float *target = evox_volume_get_data (out, s->target_pos[s->used[u]]);
+        e->ncc_before = evox_register_ncc (image, ref_image, s->n);
+        e->mi_before = evox_register_mutual_information (image, ref_image, s->n, MI_BINS);
+        e->ncc_after = evox_register_ncc (reg, reg_ref, s->n);
+        e->mi_after = evox_register_mutual_information (reg, reg_ref, s->n, MI_BINS);
+        if (e->is_reference)
+          e->residual_px = 0;
+        else if (!e->empty)
+          {
+            const float *target = evox_volume_get_data (out, s->target_pos[s->used[u]]);
 
-          e->residual_px = finite ? _evox_register_residual_in_box (target, reg, s->dims, lo, hi)
-                                  : NAN;
-        }
-    }
+            e->residual_px = finite
+                               ? _evox_register_residual_in_box (target, reg, s->dims, lo, hi)
+                               : NAN;
+          }
+      }
+  }
   evox_progress_update (progress, 1.0);
   /* The trend is that of the energies with content; an empty one's zero shift is not on it. */
   {
@@ -1050,19 +1087,9 @@ evox_register_stack (EvoxVolume                 *raw,
   out = evox_volume_new (s.dims[0], s.dims[1], s.dims[2], s.n_used, EVOX_SAMPLE_F32, error);
   if (out == NULL)
     goto out;
-  for (guint u = 0; u < s.n_used; u++)
-    {
-      guint e = s.used[u];
-
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        goto out;
-      _evox_register_resample_with (stack_image (&s, e), s.dims, s.transforms[e].scale,
-                                    s.transforms[e].shift, evox_volume_get_data_mut (out, u),
-                                    s.buffers);
-      s.entries[e].scale = s.transforms[e].scale;
-      memcpy (s.entries[e].shift, s.transforms[e].shift, sizeof s.entries[e].shift);
-      evox_progress_update (progress, (u + 1.0) / s.n_used);
-    }
+  stack_resample (&s, out, progress, cancellable);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    goto out;
   g_debug ("registration: resampling took %.3f s", (g_get_monotonic_time () - t0) / 1e6);
   t0 = g_get_monotonic_time ();
   evox_progress_set_stage (progress, "Measuring", 0.95, 1.0);
