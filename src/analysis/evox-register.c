@@ -725,6 +725,89 @@ stack_links (Stack  *s,
   return links;
 }
 
+/* The links with the scale known (energy, none): every image is scaled onto the reference's
+ * grid once and its spectrum serves as the moving image of its link and as the target of the
+ * next, so a link costs one resampling, two forward transforms and one inverse, where
+ * register_pair makes the target's spectrum and scales anew. Each thread takes a run of
+ * consecutive links, keeping the last spectrum for the next; the relative transform is then a
+ * shift in reference pixels (link shift e: relative scale s / s_t, shift e / s_t, so that the
+ * chain gives scale s and shift d_t + e). */
+static void
+stack_register_links_scaled (Stack         *s,
+                             Link          *links,
+                             guint          n_links,
+                             EvoxProgress  *progress,
+                             GCancellable  *cancellable)
+{
+  const EvoxRegisterOptions *o = s->options;
+  gboolean f32 = evox_volume_get_sample_type (s->raw) == EVOX_SAMPLE_F32;
+  gint done = 0;
+
+#pragma omp parallel if (n_links > 1)
+  {
+    static const double zero[3] = { 0, 0, 0 };
+    EvoxRegisterPlan *plan = _evox_register_plan_get (s->dims);
+    gsize n_spec = _evox_register_spectrum_size (plan);
+    EvoxRegisterScratch *scratch = _evox_register_scratch_new (plan);
+    g_autofree float *buffer = f32 ? NULL : g_new (float, s->n);
+    g_autofree float *scaled = g_new (float, s->n);
+    g_autofree kiss_fft_cpx *current = g_new (kiss_fft_cpx, n_spec);
+    g_autofree kiss_fft_cpx *previous = g_new (kiss_fft_cpx, n_spec);
+    g_autofree kiss_fft_cpx *spec = g_new (kiss_fft_cpx, n_spec);
+    guint previous_e = G_MAXUINT;
+
+#pragma omp for schedule(static)
+    for (guint i = 0; i < n_links; i++)
+      {
+        Link *l = &links[i];
+        double scale = o->scale == EVOX_REGISTER_SCALE_NONE ? 1.0
+                                                            : s->entries[l->e].nominal_scale;
+        double target_scale = o->scale == EVOX_REGISTER_SCALE_NONE
+                                ? 1.0 : s->entries[l->target].nominal_scale;
+        const kiss_fft_cpx *target_spec = previous;
+        double shift[3];
+
+        if (g_cancellable_is_cancelled (cancellable))
+          continue;
+        if (l->target == s->ref)
+          target_spec = s->ref_spec;
+        else if (previous_e != l->target)
+          {
+            /* The first link of this thread's run: its target's spectrum, made as its own
+             * link would have. */
+            _evox_register_resample_with (stack_image_into (s, l->target, buffer), s->dims,
+                                          target_scale, zero, scaled, scratch);
+            _evox_register_forward (plan, scaled, previous, TRUE);
+          }
+        _evox_register_resample_with (stack_image_into (s, l->e, buffer), s->dims, scale, zero,
+                                      scaled, scratch);
+        _evox_register_forward (plan, scaled, current, TRUE);
+        _evox_register_translate_scaled (plan, target_spec, scaled, current, o->upsample, spec,
+                                         scratch, shift);
+        l->relative.scale = scale / target_scale;
+        for (int a = 0; a < 3; a++)
+          l->relative.shift[a] = shift[a] / target_scale;
+        if (l->anchor)
+          {
+            l->direct.scale = scale;
+            _evox_register_translate_scaled (plan, s->ref_spec, scaled, current, o->upsample,
+                                             spec, scratch, l->direct.shift);
+          }
+        /* This image's spectrum is the next link's target. */
+        {
+          kiss_fft_cpx *t = previous;
+
+          previous = current;
+          current = t;
+          previous_e = l->e;
+        }
+        evox_progress_update (progress, (g_atomic_int_add (&done, 1) + 1.0) / n_links);
+      }
+    _evox_register_scratch_free (scratch);
+    _evox_register_plan_release (plan);
+  }
+}
+
 /* Registers every link (and every anchor to the reference), one link per thread: the links do
  * not depend on each other, as each registers raw images. FALSE when cancelled. */
 static gboolean
@@ -747,6 +830,11 @@ stack_register_links (Stack         *s,
     _evox_register_forward (plan, ref_image, s->ref_spec, TRUE);
     _evox_register_plan_release (plan);
   }
+  if (o->scale != EVOX_REGISTER_SCALE_FIT)
+    {
+      stack_register_links_scaled (s, links, n_links, progress, cancellable);
+      return !g_cancellable_set_error_if_cancelled (cancellable, error);
+    }
 #pragma omp parallel if (n_links > 1)
   {
     g_autofree float *moving_buffer = f32 ? NULL : g_new (float, s->n);
