@@ -19,7 +19,7 @@
 
 #define REPORT_HEADER "energy_ev,channel,reference,anchor,excluded,nominal_scale,scale,shift_x," \
                       "shift_y,shift_z,ncc_before,ncc_after,mi_before,mi_after,residual_px," \
-                      "flagged"
+                      "flagged,empty"
 
 /* Energies that need all 17 digits (8000 + 1/3) and one that needs few. */
 static const double energies[3] = { 8000.0 + 1.0 / 3, 8333.5, 8570.0 };
@@ -339,7 +339,7 @@ test_report_format (void)
   g_autofree char *text = NULL;
   EvoxRegistrationEntry entries[3] = {
     { 8330, 0, 0, FALSE, FALSE, TRUE, 8330.0 / 8480, 0.1 + 0.2, { 1.0 / 3, -2e-7, 0 },
-      0.5, 0.999, 0.25, 1.5, 0.0125, TRUE },
+      0.5, 0.999, 0.25, 1.5, 0.0125, TRUE, TRUE },
     { 8400, 1, -1, TRUE, FALSE, FALSE, 8400.0 / 8480, 8400.0 / 8480, { 0, 0, 0 },
       NAN, NAN, NAN, NAN, NAN, FALSE },
     { 8480, 2, 1, FALSE, TRUE, TRUE, 1, 1, { 0, 0, 0 }, 1, 1, 2, 2, 0, FALSE },
@@ -354,6 +354,8 @@ test_report_format (void)
   g_assert_cmpstr (((char **) rows->pdata[1])[1], ==, "0");
   g_assert_cmpstr (((char **) rows->pdata[1])[3], ==, "1");
   g_assert_cmpstr (((char **) rows->pdata[1])[15], ==, "1");
+  g_assert_cmpstr (((char **) rows->pdata[1])[16], ==, "1");
+  g_assert_cmpstr (((char **) rows->pdata[3])[16], ==, "0");
   /* every number reads back as the same double */
   g_assert_cmpfloat (evox_test_csv_double (rows, 1, 5), ==, 8330.0 / 8480);
   g_assert_cmpfloat (evox_test_csv_double (rows, 1, 6), ==, 0.1 + 0.2);

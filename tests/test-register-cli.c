@@ -17,7 +17,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, evox_test_run_clear)
 
 #define REPORT_HEADER "energy_ev,channel,reference,anchor,excluded,nominal_scale,scale,shift_x," \
                       "shift_y,shift_z,ncc_before,ncc_after,mi_before,mi_after,residual_px," \
-                      "flagged"
+                      "flagged,empty"
 #define N_ENERGIES 4
 #define SIZE 96
 #define PIXEL_NM 20.0
@@ -156,7 +156,7 @@ check_report (const char *path,
       gboolean is_excluded = energies[i] == excluded;
       double s = energies[i] / energies[N_ENERGIES - 1];
 
-      g_assert_cmpuint (g_strv_length (row), ==, 16);
+      g_assert_cmpuint (g_strv_length (row), ==, 17);
       g_assert_cmpfloat (evox_test_csv_double (rows, i + 1, 0), ==, energies[i]);
       g_assert_cmpstr (row[2], ==, i == N_ENERGIES - 1 ? "1" : "0");
       g_assert_cmpstr (row[4], ==, is_excluded ? "1" : "0");
@@ -250,8 +250,9 @@ test_hdf5 (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
-/* An energy whose image is all zeros (a failed exposure) has no correlation to measure: the
- * run goes on, and stderr says that energy's shift means nothing (the others are not named). */
+/* An energy whose image is all zeros (a failed exposure) has nothing to register by: the run
+ * goes on, it is left unshifted and flagged as empty, and stderr says so (the others are not
+ * named). */
 static void
 test_constant_energy (void)
 {
@@ -283,10 +284,12 @@ test_constant_energy (void)
     g_auto(Run) run = reg (in, "-o", out, NULL);
 
     assert_ok (&run);
-    g_assert_nonnull (strstr (run.err, "8400.0 eV: no correlation with the reference could be "
-                                       "measured"));
-    g_assert_null (strstr (run.err, "8330.0 eV: no correlation"));
-    g_assert_null (strstr (run.err, "8480.0 eV: no correlation"));
+    g_assert_nonnull (strstr (run.err, "8400.0 eV: the image is empty (no finite pixel, or one "
+                                       "value): left unshifted"));
+    g_assert_nonnull (strstr (run.out, "flagged, empty"));
+    g_assert_null (strstr (run.err, "8330.0 eV: the image is empty"));
+    g_assert_null (strstr (run.err, "8480.0 eV: the image is empty"));
+    g_assert_null (strstr (run.err, "no correlation"));
   }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }

@@ -869,43 +869,216 @@ test_stack_to_border (void)
 
 /* One energy all NaN (a failed exposure): its residual is NaN, and the others' are still
  * measured (the common finite box leaves it out rather than coming out empty). */
+/* An energy with nothing in it (a failed exposure: every pixel NaN, or all zero) is flagged as
+ * empty, left unshifted, and the chain passes over it (the energy below registers to the one
+ * above it) without taking the others' residuals along; an empty reference is refused. Oracle:
+ * the true shifts the stack was drawn with. */
 static void
 test_stack_nan_energy (void)
 {
+  static const float fills[] = { NAN, 0.0f };
   Truth t = { .dims = { 64, 64, 1 }, .n_blobs = 100, .noise = 0.01 };
   g_autoptr(EvoxVolume) made = NULL;
-  g_autoptr(EvoxVolume) vol = NULL;
-  g_autoptr(EvoxRegistration) reg = NULL;
-  g_autoptr(GError) error = NULL;
   EvoxRegisterOptions options;
 
   fill_truth (&t, 4, 0, 1.5, 9);
   made = make_stack (&t);
-  vol = evox_volume_new (64, 64, 1, 4, EVOX_SAMPLE_F32, &error);
-  g_assert_no_error (error);
+  evox_register_options_init (&options);
+  options.scale = EVOX_REGISTER_SCALE_ENERGY;
+  for (guint f = 0; f < G_N_ELEMENTS (fills) * 2; f++)
+    {
+      /* Energy 1 empty, then (f >= 2) the reference, energy 3. */
+      guint bad = f < G_N_ELEMENTS (fills) ? 1 : 3;
+      g_autoptr(EvoxVolume) vol = evox_volume_new (64, 64, 1, 4, EVOX_SAMPLE_F32, NULL);
+      g_autoptr(EvoxRegistration) reg = NULL;
+      g_autoptr(GError) error = NULL;
+      const EvoxRegistrationEntry *e;
+
+      for (guint k = 0; k < 4; k++)
+        {
+          float *dst = evox_volume_get_data_mut (vol, k);
+
+          for (gsize i = 0; i < 64 * 64; i++)
+            dst[i] = k == bad ? fills[f % 2] : ((const float *) evox_volume_get_data (made, k))[i];
+          evox_volume_set_channel_info (vol, k, NULL, t.energy[k]);
+        }
+      evox_volume_freeze (vol);
+      reg = evox_register_stack (vol, &options, NULL, NULL, &error);
+      if (bad == 3)
+        {
+          g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+          g_assert_nonnull (strstr (error->message, "8570.00 eV"));
+          g_assert_null (reg);
+          continue;
+        }
+      g_assert_no_error (error);
+      e = entry_for (reg, t.energy[1]);
+      g_assert_true (e->empty);
+      g_assert_true (e->flagged);
+      g_assert_false (e->is_anchor);
+      g_assert_cmpfloat (e->shift[0], ==, 0);
+      g_assert_cmpfloat (e->shift[1], ==, 0);
+      g_assert_true (isnan (e->residual_px));
+      g_assert_cmpuint (evox_registration_get_n_flagged (reg), ==, 1);
+      for (guint k = 0; k < 4; k++)
+        if (k != 1)
+          {
+            e = entry_for (reg, t.energy[k]);
+            g_test_message ("fill %g, %.0f eV: shift %.3f %.3f (true %.3f %.3f) residual %.4f",
+                            fills[f], t.energy[k], e->shift[0], e->shift[1], t.shift[k][0],
+                            t.shift[k][1], e->residual_px);
+            g_assert_false (e->empty);
+            g_assert_cmpfloat (e->residual_px, <, 0.1);
+            g_assert_cmpfloat_with_epsilon (e->shift[0], t.shift[k][0], 0.05);
+            g_assert_cmpfloat_with_epsilon (e->shift[1], t.shift[k][1], 0.05);
+          }
+    }
+  truth_clear (&t);
+}
+
+/* Energies that give an absurd nominal scale (0.001 eV, 1e20 eV: a typo, or the wrong unit) are
+ * refused naming both energies, unless the scale is not applied. */
+static void
+test_stack_absurd_energies (void)
+{
+  static const double bad[] = { 0.001, 1e20, 4000 };
+  Truth t = { .dims = { 32, 32, 1 }, .n_blobs = 20, .noise = 0 };
+  g_autoptr(EvoxVolume) made = NULL;
+
+  fill_truth (&t, 3, 0, 0, 5);
+  made = make_stack (&t);
+  for (guint b = 0; b < G_N_ELEMENTS (bad); b++)
+    for (int mode = 0; mode < 2; mode++)
+      {
+        g_autoptr(EvoxVolume) vol = evox_volume_new (32, 32, 1, 3, EVOX_SAMPLE_F32, NULL);
+        g_autoptr(EvoxRegistration) reg = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *name = g_strdup_printf ("%g eV", bad[b]);
+        EvoxRegisterOptions options;
+
+        for (guint k = 0; k < 3; k++)
+          {
+            memcpy (evox_volume_get_data_mut (vol, k), evox_volume_get_data (made, k),
+                    32 * 32 * sizeof (float));
+            /* The first energy is the odd one; 1e20 becomes the reference (the highest). */
+            evox_volume_set_channel_info (vol, k, NULL, k == 0 ? bad[b] : t.energy[k]);
+          }
+        evox_volume_freeze (vol);
+        evox_register_options_init (&options);
+        options.scale = mode == 0 ? EVOX_REGISTER_SCALE_ENERGY : EVOX_REGISTER_SCALE_NONE;
+        reg = evox_register_stack (vol, &options, NULL, NULL, &error);
+        if (mode == 1 || bad[b] == 4000)
+          {
+            /* 4000 / 8570 = 0.47 is just outside; without scaling any energy is fine. */
+            if (bad[b] == 4000 && mode == 0)
+              {
+                g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+                continue;
+              }
+            g_assert_no_error (error);
+            g_assert_nonnull (reg);
+            continue;
+          }
+        g_test_message ("%s", error != NULL ? error->message : "(no error)");
+        g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+        g_assert_nonnull (strstr (error->message, name));
+        /* 0.001 against the reference 8570; 8410 against the reference 1e+20. */
+        g_assert_nonnull (strstr (error->message, bad[b] < 1 ? "8570 eV" : "8410 eV"));
+        g_assert_null (reg);
+      }
+  truth_clear (&t);
+}
+
+/* A smooth 128^2 stack (broad Gaussian blobs, sigma 6 px, running off every side; no noise, so
+ * its high frequencies hold next to nothing) of 4 energies, registered translation only; bad
+ * pixels (value, at x, y of energy k; up to 4) put in first. */
+typedef struct
+{
+  guint k, x, y;
+  float value;
+} BadPixel;
+
+static EvoxRegistration *
+register_smooth (const BadPixel *bad,
+                 guint           n_bad)
+{
+  const gsize dims[3] = { 128, 128, 1 };
+  g_autoptr(EvoxVolume) vol = evox_volume_new (128, 128, 1, 4, EVOX_SAMPLE_F32, NULL);
+  g_autoptr(GError) error = NULL;
+  EvoxRegisterOptions options;
+  EvoxRegistration *reg;
+  guint64 seed = 7;
+  Blob blobs[160];
+
+  for (guint i = 0; i < G_N_ELEMENTS (blobs); i++)
+    {
+      blobs[i].x = (-0.1 + 1.2 * lcg_next (&seed)) * dims[0];
+      blobs[i].y = (-0.1 + 1.2 * lcg_next (&seed)) * dims[1];
+      blobs[i].a = 2 * lcg_next (&seed) - 1;
+    }
   for (guint k = 0; k < 4; k++)
     {
       float *dst = evox_volume_get_data_mut (vol, k);
 
-      for (gsize i = 0; i < 64 * 64; i++)
-        dst[i] = k == 1 ? NAN : ((const float *) evox_volume_get_data (made, k))[i];
-      evox_volume_set_channel_info (vol, k, NULL, t.energy[k]);
+      /* Energy k is the field moved by (-0.7 k, 1.5 k), as /tmp/rv/outlier_repro.py made it. */
+      for (gsize y = 0; y < dims[1]; y++)
+        for (gsize x = 0; x < dims[0]; x++)
+          {
+            double v = 0.5;
+
+            for (guint i = 0; i < G_N_ELEMENTS (blobs); i++)
+              {
+                double dx = x + 0.7 * k - blobs[i].x, dy = y - 1.5 * k - blobs[i].y;
+
+                v += 0.05 * blobs[i].a * exp (-(dx * dx + dy * dy) / (2 * 36.0));
+              }
+            dst[y * dims[0] + x] = (float) v;
+          }
+      evox_volume_set_channel_info (vol, k, NULL, 8300 + 10 * k);
     }
+  for (guint i = 0; i < n_bad; i++)
+    ((float *) evox_volume_get_data_mut (vol, bad[i].k))[bad[i].y * dims[0] + bad[i].x] =
+      bad[i].value;
   evox_volume_freeze (vol);
   evox_register_options_init (&options);
-  options.scale = EVOX_REGISTER_SCALE_ENERGY;
+  options.scale = EVOX_REGISTER_SCALE_NONE;
   reg = evox_register_stack (vol, &options, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (isnan (entry_for (reg, t.energy[1])->residual_px));
-  for (guint k = 0; k < 4; k++)
-    if (k != 1)
-      {
-        const EvoxRegistrationEntry *e = entry_for (reg, t.energy[k]);
+  return reg;
+}
 
-        g_test_message ("%.0f eV: residual %.4f", t.energy[k], e->residual_px);
-        g_assert_cmpfloat (e->residual_px, <, 0.1);
-      }
-  truth_clear (&t);
+/* One bad pixel must not move an energy: a 0 or a NaN in one energy of a smooth stack sent its
+ * shift to (-28, -20) px (the whitened spectrum gave the pixel's flat spectrum unit weight where
+ * the smooth content has none), and hot pixels would be the image. The oracle is the same stack
+ * without them: every shift within 0.05 px of the clean one's. */
+static void
+test_stack_bad_pixels (void)
+{
+  static const BadPixel cases[][4] = {
+    { { 2, 50, 50, 0.0f } },
+    { { 2, 50, 50, NAN } },
+    { { 1, 17, 90, 1e4f }, { 2, 64, 64, -1e4f }, { 0, 100, 31, 1e4f }, { 3, 40, 77, 1e4f } },
+    { { 3, 50, 50, INFINITY }, { 0, 20, 20, NAN }, { 1, 90, 100, 0.0f } },
+  };
+  static const guint n_bad[] = { 1, 1, 4, 3 };
+  g_autoptr(EvoxRegistration) clean = register_smooth (NULL, 0);
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr(EvoxRegistration) reg = register_smooth (cases[c], n_bad[c]);
+
+      for (guint i = 0; i < 4; i++)
+        {
+          const EvoxRegistrationEntry *want = evox_registration_get_entry (clean, i);
+          const EvoxRegistrationEntry *got = evox_registration_get_entry (reg, i);
+
+          g_test_message ("case %u, %.0f eV: shift %.3f %.3f (clean %.3f %.3f) ncc %.3f", c,
+                          got->energy_ev, got->shift[0], got->shift[1], want->shift[0],
+                          want->shift[1], got->ncc_after);
+          g_assert_cmpfloat_with_epsilon (got->shift[0], want->shift[0], 0.05);
+          g_assert_cmpfloat_with_epsilon (got->shift[1], want->shift[1], 0.05);
+        }
+    }
 }
 
 static void
@@ -1044,6 +1217,8 @@ main (int   argc,
   g_test_add_func ("/Evox/Register/residual", test_residual);
   g_test_add_func ("/Evox/Register/stack-to-border", test_stack_to_border);
   g_test_add_func ("/Evox/Register/stack-nan-energy", test_stack_nan_energy);
+  g_test_add_func ("/Evox/Register/stack-bad-pixels", test_stack_bad_pixels);
+  g_test_add_func ("/Evox/Register/stack-absurd-energies", test_stack_absurd_energies);
   g_test_add_func ("/Evox/Register/stack-async", test_stack_async);
   return g_test_run ();
 }

@@ -241,20 +241,132 @@ fft_columns (EvoxRegisterPlan *plan,
   }
 }
 
-/* The half spectrum (nh x ny x nz) of the image with its finite mean subtracted, non-finite
- * pixels set to that mean, and the edge window applied (unless window is FALSE). */
+/* Finite pixels sampled for the clipping bounds: enough for the 0.1 % tails. */
+#define CLIP_SAMPLES 65536
+/* The clipping bounds' percentiles: a hot or dead pixel is clipped to the tail of the rest. */
+#define CLIP_LOW 0.001
+#define CLIP_HIGH 0.999
+
+/* Reorders v[0..m) so that v[k] is the k-th smallest, everything before it no larger and
+ * everything after it no smaller (Hoare's selection: a sort of the sample cost 5 ms an image). */
+static void
+select_kth (float *v,
+            gsize  m,
+            gsize  k)
+{
+  gsize lo = 0, hi = m - 1;
+
+  while (lo < hi)
+    {
+      float pivot = v[lo + (hi - lo) / 2];
+      gsize i = lo, j = hi;
+
+      while (i <= j)
+        {
+          while (v[i] < pivot)
+            i++;
+          while (v[j] > pivot)
+            j--;
+          if (i <= j)
+            {
+              float t = v[i];
+
+              v[i] = v[j];
+              v[j] = t;
+              i++;
+              if (j == 0)
+                break;
+              j--;
+            }
+        }
+      if (k <= j)
+        hi = j;
+      else if (k >= i)
+        lo = i;
+      else
+        break;
+    }
+}
+
+/* The CLIP_LOW and CLIP_HIGH quantiles of the finite pixels (of a regular sample of at most
+ * CLIP_SAMPLES of them); FALSE when there is none. */
+static gboolean
+clip_bounds (const float *image,
+             gsize        n,
+             float       *lo,
+             float       *hi)
+{
+  gsize stride = MAX ((gsize) 1, n / CLIP_SAMPLES), m = 0;
+  g_autofree float *sample = g_new (float, n / stride + 1);
+
+  for (gsize i = 0; i < n; i += stride)
+    if (isfinite (image[i]))
+      sample[m++] = image[i];
+  if (m == 0)
+    return FALSE;
+  {
+    gsize klo = (gsize) floor (CLIP_LOW * (m - 1)), khi = (gsize) ceil (CLIP_HIGH * (m - 1));
+
+    select_kth (sample, m, klo);
+    *lo = sample[klo];
+    /* Everything above klo is no smaller: select the high one among them. */
+    select_kth (sample + klo, m - klo, khi - klo);
+    *hi = sample[khi];
+  }
+  return TRUE;
+}
+
+/* What a non-finite pixel at x of row r counts as: the mean of the finite pixels around it in
+ * its plane (3 x 3, clipped), else the image's mean. A NaN inside a bright particle set to the
+ * image's mean would be a dark spot only this image has. */
+static float
+fill_value (const float *image,
+            const gsize  dims[3],
+            gsize        r,
+            gsize        x,
+            float        lo,
+            float        hi,
+            float        mean)
+{
+  gsize y = r % dims[1], z = r / dims[1];
+  double s = 0;
+  guint n = 0;
+
+  for (gsize yy = y > 0 ? y - 1 : 0; yy <= MIN (y + 1, dims[1] - 1); yy++)
+    for (gsize xx = x > 0 ? x - 1 : 0; xx <= MIN (x + 1, dims[0] - 1); xx++)
+      {
+        float v = image[(z * dims[1] + yy) * dims[0] + xx];
+
+        if (isfinite (v))
+          {
+            s += CLAMP (v, lo, hi);
+            n++;
+          }
+      }
+  return n > 0 ? (float) (s / n) : mean;
+}
+
+/* The half spectrum (nh x ny x nz) of the image with its mean subtracted and the edge window
+ * applied (unless window is FALSE). With robust, every pixel is clipped to the 0.1 and 99.9 %
+ * quantiles (one hot pixel would otherwise be the image) and a non-finite one is set to its
+ * neighbours' mean (fill_value); without, a non-finite pixel counts as the mean (as the public
+ * kernel, checked against skimage, does). */
 static void
 forward (EvoxRegisterPlan *plan,
          const float      *image,
          kiss_fft_cpx     *spec,
          gboolean          window,
-         float  *const     windows[3])
+         float  *const     windows[3],
+         gboolean          robust)
 {
   gsize nx = plan->dims[0], ny = plan->dims[1], nz = plan->dims[2], nh = plan->nh;
   gint64 n_rows = (gint64) (ny * nz);
   double sum = 0;
   guint64 n_finite = 0;
+  float lo = -G_MAXFLOAT, hi = G_MAXFLOAT;
 
+  if (robust && !clip_bounds (image, nx * ny * nz, &lo, &hi))
+    lo = hi = 0;
 #pragma omp parallel for reduction(+:sum,n_finite) schedule(static) \
   if (nx * ny * nz >= PARALLEL_MIN)
   for (gint64 r = 0; r < n_rows; r++)
@@ -266,7 +378,7 @@ forward (EvoxRegisterPlan *plan,
       for (gsize x = 0; x < nx; x++)
         if (isfinite (row[x]))
           {
-            s += row[x];
+            s += CLAMP (row[x], lo, hi);
             n++;
           }
       sum += s;
@@ -292,7 +404,11 @@ forward (EvoxRegisterPlan *plan,
             {
               float wx = window ? windows[0][x] : 1.0f;
 
-              buf[x] = isfinite (row[x]) ? (row[x] - mean) * wx * wyz : 0.0f;
+              float v = isfinite (row[x]) ? CLAMP (row[x], lo, hi)
+                        : robust ? fill_value (image, plan->dims, r, x, lo, hi, mean)
+                        : mean;
+
+              buf[x] = (v - mean) * wx * wyz;
             }
           if (rfwd != NULL)
             kiss_fftr (rfwd, buf, spec + r * nh);
@@ -324,7 +440,7 @@ _evox_register_forward (EvoxRegisterPlan *plan,
                         kiss_fft_cpx     *spec,
                         gboolean          window)
 {
-  forward (plan, image, spec, window, plan->window);
+  forward (plan, image, spec, window, plan->window, TRUE);
 }
 
 /* The half spectrum with the window moved by offset: pixel p weighted by w (p + offset), so an
@@ -340,7 +456,7 @@ forward_shifted_window (EvoxRegisterPlan *plan,
 
   for (int a = 0; a < 3; a++)
     windows[a] = tukey_window (plan->dims[a], plan->dims[a] > 1 ? offset[a] : 0);
-  forward (plan, image, spec, TRUE, windows);
+  forward (plan, image, spec, TRUE, windows, TRUE);
   for (int a = 0; a < 3; a++)
     g_free (windows[a]);
 }
@@ -507,33 +623,52 @@ upsampled_correlation (EvoxRegisterPlan   *plan,
       }
 }
 
+/* Whitening divides by no less than this fraction of the largest cross-power magnitude. */
+#define WHITEN_FLOOR 1e-3f
+
 /* The cross-power spectrum of two half spectra: normalised to unit magnitude when whiten (as
- * skimage's normalization="phase"), else as it is (the plain cross-correlation). */
+ * skimage's normalization="phase"), else as it is (the plain cross-correlation). Whitening
+ * divides by at least WHITEN_FLOOR of the largest magnitude: where one image has next to nothing
+ * (the high frequencies of smooth content) the other's single bad pixel (a flat spectrum) would
+ * otherwise get unit weight at every such frequency and make a peak of its own (a 0 in a smooth
+ * 128^2 image moved its shift by 30 px). Without robust, as skimage (the public kernel). */
 static void
 cross_power (EvoxRegisterPlan   *plan,
              const kiss_fft_cpx *reference,
              const kiss_fft_cpx *moving,
              gboolean            whiten,
+             gboolean            robust,
              kiss_fft_cpx       *product)
 {
   gsize n_spec = _evox_register_spectrum_size (plan);
+  float largest = 0;
 
-#pragma omp parallel for schedule(static) if (n_spec >= PARALLEL_MIN)
+#pragma omp parallel for schedule(static) reduction(max:largest) if (n_spec >= PARALLEL_MIN)
   for (gint64 i = 0; i < (gint64) n_spec; i++)
     {
       float re = reference[i].r * moving[i].r + reference[i].i * moving[i].i;
       float im = reference[i].i * moving[i].r - reference[i].r * moving[i].i;
-      float mag = 1.0f;
 
+      product[i].r = re;
+      product[i].i = im;
       if (whiten)
-        {
-          mag = sqrtf (re * re + im * im);
-          if (mag < 1e-30f)
-            mag = INFINITY;
-        }
-      product[i].r = re / mag;
-      product[i].i = im / mag;
+        largest = MAX (largest, re * re + im * im);
     }
+  if (!whiten)
+    return;
+  {
+    float floor_mag = MAX (robust ? WHITEN_FLOOR * sqrtf (largest) : 0.0f, 1e-30f);
+
+#pragma omp parallel for schedule(static) if (n_spec >= PARALLEL_MIN)
+    for (gint64 i = 0; i < (gint64) n_spec; i++)
+      {
+        float mag = MAX (sqrtf (product[i].r * product[i].r + product[i].i * product[i].i),
+                         floor_mag);
+
+        product[i].r /= mag;
+        product[i].i /= mag;
+      }
+  }
 }
 
 /* The whole-pixel peak of the correlation whose spectrum is product (overwritten): its place
@@ -666,7 +801,7 @@ _evox_register_phase_correlation_spectra (EvoxRegisterPlan   *plan,
   g_autofree kiss_fft_cpx *work = g_new (kiss_fft_cpx, n_spec);
   double peak, power = 1;
 
-  cross_power (plan, reference, moving, whiten, product);
+  cross_power (plan, reference, moving, whiten, FALSE, product);
   if (!whiten)
     {
       /* Unwhitened, the peak height is scaled by the mean cross-power magnitude instead. */
@@ -709,7 +844,7 @@ refine_plain (EvoxRegisterPlan   *plan,
 
       memcpy (rough, shift, sizeof rough);
       forward_shifted_window (plan, moving, spec, shift);
-      cross_power (plan, target_spec, spec, FALSE, product);
+      cross_power (plan, target_spec, spec, FALSE, TRUE, product);
       upsampled_peak (plan, product, upsample, (gsize) ceil (0.6 * upsample) + 1, TRUE, shift);
       /* Where the whitened peak was fooled (content running off the image, cut alike by both
        * windows, correlates at zero shift) the window sat a good part of a pixel off: once more
@@ -719,6 +854,31 @@ refine_plain (EvoxRegisterPlan   *plan,
       if (!moved)
         break;
     }
+}
+
+void
+_evox_register_translate_scaled (EvoxRegisterPlan    *plan,
+                                 const kiss_fft_cpx  *target_spec,
+                                 const float         *scaled,
+                                 const kiss_fft_cpx  *scaled_spec,
+                                 guint                upsample,
+                                 kiss_fft_cpx        *spec,
+                                 EvoxRegisterScratch *scratch,
+                                 double               shift[3])
+{
+  kiss_fft_cpx *product = scratch->product;
+
+  /* The whitened correlation has the sharp peak that finds the right pixel even across an edge
+   * of contrast; a parabola through it puts the shift within a fraction of a pixel. */
+  cross_power (plan, target_spec, scaled_spec, TRUE, TRUE, product);
+  integer_peak (plan, product, upsample > 1, scratch->cc, shift);
+  if (upsample <= 1)
+    {
+      for (int a = 0; a < 3; a++)
+        shift[a] = round (shift[a]);
+      return;
+    }
+  refine_plain (plan, target_spec, scaled, upsample, spec, product, shift);
 }
 
 void
@@ -733,21 +893,12 @@ _evox_register_translate (EvoxRegisterPlan   *plan,
                           double              shift[3])
 {
   static const double zero[3] = { 0, 0, 0 };
-  kiss_fft_cpx *product = scratch->product;
 
   _evox_register_resample_with (moving, plan->dims, scale, zero, work, scratch);
   _evox_register_forward (plan, work, spec, TRUE);
-  /* The whitened correlation has the sharp peak that finds the right pixel even across an edge
-   * of contrast; a parabola through it puts the shift within a fraction of a pixel. */
-  cross_power (plan, target_spec, spec, TRUE, product);
-  integer_peak (plan, product, upsample > 1, scratch->cc, shift);
-  if (upsample <= 1)
-    {
-      for (int a = 0; a < 3; a++)
-        shift[a] = round (shift[a]);
-      return;
-    }
-  refine_plain (plan, target_spec, work, upsample, spec, product, shift);
+  /* spec is read before refine_plain writes it. */
+  _evox_register_translate_scaled (plan, target_spec, work, spec, upsample, spec, scratch,
+                                   shift);
 }
 
 double
@@ -781,8 +932,8 @@ evox_register_phase_correlation (const float  *reference,
   plan = _evox_register_plan_get (dims);
   fr = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
   fm = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
-  _evox_register_forward (plan, reference, fr, TRUE);
-  _evox_register_forward (plan, moving, fm, TRUE);
+  forward (plan, reference, fr, TRUE, plan->window, FALSE);
+  forward (plan, moving, fm, TRUE, plan->window, FALSE);
   peak = _evox_register_phase_correlation_spectra (plan, fr, fm, TRUE, upsample, shift);
   _evox_register_plan_release (plan);
   return peak;
@@ -790,6 +941,11 @@ evox_register_phase_correlation (const float  *reference,
 
 /* ------------------------------------------------------------------------------------------ */
 /* The residual: how far a registered image still is from its target. */
+
+/* The residual is measured over at most the middle this many pixels a side (512^2, 64^3): its
+ * four transforms of the whole box were as slow as registering the image. */
+#define RESIDUAL_SIDE_2D 512
+#define RESIDUAL_SIDE_3D 64
 
 /* The largest n' <= n whose only prime factors are 2, 3 and 5. */
 static gsize
@@ -866,15 +1022,17 @@ _evox_register_residual_in_box (const float *target,
 
   /* Two pixels in from the box: the last pixels inside a resampled image's finite frame take
    * taps clamped at the raw image's border. The size is then cut to a product of 2, 3 and 5
-   * (centred): kissfft's transforms of other sizes (983, a prime) are many times slower. */
+   * (centred): kissfft's transforms of other sizes (983, a prime) are many times slower; and to
+   * the middle RESIDUAL_SIDE pixels a side: a translation shows as well there. */
   for (int a = 0; a < 3; a++)
     {
       gsize margin = dims[a] > 1 ? 2 : 0, size;
+      gsize cap = dims[2] > 1 ? RESIDUAL_SIDE_3D : RESIDUAL_SIDE_2D;
 
       if (hi[a] < lo[a] + 2 * margin + 7 * (dims[a] > 1))
         return NAN;
       size = hi[a] - lo[a] + 1 - 2 * margin;
-      bdims[a] = smooth_size (size);
+      bdims[a] = smooth_size (MIN (size, cap));
       blo[a] = lo[a] + margin + (size - bdims[a]) / 2;
     }
   bn = bdims[0] * bdims[1] * bdims[2];
@@ -898,17 +1056,12 @@ _evox_register_residual_in_box (const float *target,
   product = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
   _evox_register_forward (plan, t, ts, TRUE);
   _evox_register_forward (plan, m, ms, TRUE);
-  /* As registration measures, but 10 times finer (1/200 px and a parabola's vertex), so a
-   * residual under registration's 1/20 px grid shows as what it is. */
-  cross_power (plan, ts, ms, TRUE, product);
+  /* As registration measures (1/20 px and a parabola's vertex, not rounded to the grid), so a
+   * residual under registration's grid shows as what it is. */
+  cross_power (plan, ts, ms, TRUE, TRUE, product);
   integer_peak (plan, product, TRUE, NULL, shift);
   if (fabs (shift[0]) <= 1.5 && fabs (shift[1]) <= 1.5 && fabs (shift[2]) <= 1.5)
-    {
-      refine_plain (plan, ts, m, 20, ms, product, shift);
-      forward_shifted_window (plan, m, ms, shift);
-      cross_power (plan, ts, ms, FALSE, product);
-      upsampled_peak (plan, product, 200, 21, TRUE, shift);
-    }
+    refine_plain (plan, ts, m, 20, ms, product, shift);
   _evox_register_plan_release (plan);
   return sqrt (shift[0] * shift[0] + shift[1] * shift[1] + shift[2] * shift[2]);
 }
@@ -1173,14 +1326,21 @@ evox_register_mutual_information (const float *a,
   if (count == 0)
     return NAN;
   joint = g_new0 (guint64, (gsize) bins * bins);
-  for (gsize i = 0; i < n; i++)
-    if (isfinite (a[i]) && isfinite (b[i]))
-      {
-        guint ia = amax > amin ? (guint) ((a[i] - amin) / (amax - amin) * bins) : 0;
-        guint ib = bmax > bmin ? (guint) ((b[i] - bmin) / (bmax - bmin) * bins) : 0;
+  {
+    /* A multiplication per pixel rather than a division: the report measures every energy
+     * twice over the whole image. */
+    double fa = amax > amin ? bins / ((double) amax - amin) : 0;
+    double fb = bmax > bmin ? bins / ((double) bmax - bmin) : 0;
 
-        joint[(gsize) MIN (ia, bins - 1) * bins + MIN (ib, bins - 1)]++;
-      }
+    for (gsize i = 0; i < n; i++)
+      if (isfinite (a[i]) && isfinite (b[i]))
+        {
+          guint ia = (guint) ((a[i] - (double) amin) * fa);
+          guint ib = (guint) ((b[i] - (double) bmin) * fb);
+
+          joint[(gsize) MIN (ia, bins - 1) * bins + MIN (ib, bins - 1)]++;
+        }
+  }
   pa = g_new0 (double, bins);
   pb = g_new0 (double, bins);
   for (guint i = 0; i < bins; i++)

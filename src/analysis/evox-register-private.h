@@ -63,6 +63,17 @@ void              _evox_register_translate    (EvoxRegisterPlan   *plan,
                                                float              *work,
                                                EvoxRegisterScratch *scratch,
                                                double              shift[3]);
+/* _evox_register_translate's steps after the scaling: scaled is moving already scaled (and
+ * scaled_spec its windowed spectrum, left as it is); spec is a buffer for the moved window's
+ * spectrum (it may be scaled_spec, which is then overwritten). */
+void              _evox_register_translate_scaled (EvoxRegisterPlan   *plan,
+                                               const kiss_fft_cpx *target_spec,
+                                               const float        *scaled,
+                                               const kiss_fft_cpx *scaled_spec,
+                                               guint               upsample,
+                                               kiss_fft_cpx       *spec,
+                                               EvoxRegisterScratch *scratch,
+                                               double              shift[3]);
 /* Narrows lo..hi (inclusive, per axis) to the bounding box of image's finite pixels; FALSE when
  * nothing is left. */
 gboolean          _evox_register_finite_box   (const float        *image,

@@ -94,11 +94,12 @@ typedef struct
 } Level;
 
 static void
-level_init (Level       *level,
-            const gsize  dims[3],
-            const float *moving,
-            const float *target,
-            guint        upsample)
+level_init (Level              *level,
+            const gsize         dims[3],
+            const float        *moving,
+            const float        *target,
+            const kiss_fft_cpx *target_spec,
+            guint               upsample)
 {
   memcpy (level->dims, dims, sizeof level->dims);
   level->n = dims[0] * dims[1] * dims[2];
@@ -110,7 +111,11 @@ level_init (Level       *level,
   level->spec = g_new (kiss_fft_cpx, _evox_register_spectrum_size (level->plan));
   level->work = g_new (float, level->n);
   level->scratch = _evox_register_scratch_new (level->plan);
-  _evox_register_forward (level->plan, target, level->target_spec, TRUE);
+  if (target_spec != NULL)
+    memcpy (level->target_spec, target_spec,
+            _evox_register_spectrum_size (level->plan) * sizeof (kiss_fft_cpx));
+  else
+    _evox_register_forward (level->plan, target, level->target_spec, TRUE);
 }
 
 static void
@@ -225,19 +230,21 @@ bin_image (const float *src,
 
 /* The scale (nominal x (1 +- range), by golden section on a copy binned to at most
  * COARSE_VOXELS, then on one binned half as much, or the image itself, around the coarse best)
- * and the translation at full resolution that put moving onto target. */
+ * and the translation at full resolution that put moving onto target. target_spec, when not
+ * NULL, is target's windowed spectrum already made (the reference's, for every anchor). */
 static gboolean
-register_pair (const float       *moving,
-               const float       *target,
-               const gsize        dims[3],
-               double             nominal,
-               EvoxRegisterScale  mode,
-               double             range,
-               guint              upsample,
-               double            *scale,
-               double             shift[3],
-               GCancellable      *cancellable,
-               GError           **error)
+register_pair (const float         *moving,
+               const float         *target,
+               const kiss_fft_cpx  *target_spec,
+               const gsize          dims[3],
+               double               nominal,
+               EvoxRegisterScale    mode,
+               double               range,
+               guint                upsample,
+               double              *scale,
+               double               shift[3],
+               GCancellable        *cancellable,
+               GError             **error)
 {
   Level level;
   double lo = nominal * (1 - range), hi = nominal * (1 + range);
@@ -267,7 +274,7 @@ register_pair (const float       *moving,
           double width;
 
           level_init (&search, f > 1 ? bdims : dims, f > 1 ? bm : moving, f > 1 ? bt : target,
-                      l == 0 && f > 1 ? MIN (upsample, 10) : upsample);
+                      NULL, l == 0 && f > 1 ? MIN (upsample, 10) : upsample);
           *scale = golden_section (&search, &lo, &hi, l > 0 ? 10 : f > 1 ? 10 : 16, cancellable);
           level_clear (&search);
           if (g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -279,7 +286,7 @@ register_pair (const float       *moving,
           hi = *scale + 1.5 * width;
         }
     }
-  level_init (&level, dims, moving, target, upsample);
+  level_init (&level, dims, moving, target, target_spec, upsample);
   level_translation (&level, *scale, shift);
   level_clear (&level);
   return TRUE;
@@ -311,6 +318,44 @@ channel_to_float (EvoxVolume *raw,
       memcpy (out, data, n * sizeof (float));
       break;
     }
+}
+
+/* Whether the channel has something to register by: two finite values that differ. An energy
+ * whose exposure failed (all NaN, all zero) correlates with nothing and would get a shift of
+ * noise. Read as stored, so a u16 stack is not converted for it. */
+static gboolean
+channel_has_content (EvoxVolume *raw,
+                     guint       channel,
+                     gsize       n)
+{
+  gconstpointer data = evox_volume_get_data (raw, channel);
+  double first = NAN;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      double v;
+
+      switch (evox_volume_get_sample_type (raw))
+        {
+        case EVOX_SAMPLE_U8:
+          v = ((const guint8 *) data)[i];
+          break;
+        case EVOX_SAMPLE_U16:
+          v = ((const guint16 *) data)[i];
+          break;
+        case EVOX_SAMPLE_F32:
+        default:
+          v = ((const float *) data)[i];
+          break;
+        }
+      if (!isfinite (v))
+        continue;
+      if (isnan (first))
+        first = v;
+      else if (v != first)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 static int
@@ -410,6 +455,9 @@ typedef struct
   float                     *scratch;    /* one other channel as f32 when raw is not f32 */
   EvoxRegisterScratch       *buffers;    /* for resampling whole images */
   Transform                 *transforms; /* per entry */
+  guint                     *target_pos; /* per entry: the place in used of what it was
+                                          * registered to (the report's residual) */
+  kiss_fft_cpx              *ref_spec;   /* the reference's windowed spectrum, for anchors */
 } Stack;
 
 static void
@@ -421,6 +469,8 @@ stack_clear (Stack *s)
   g_free (s->entries);
   g_free (s->used);
   g_free (s->transforms);
+  g_free (s->target_pos);
+  g_free (s->ref_spec);
 }
 
 /* The entries in ascending energy with the exclusions and the reference resolved, or FALSE
@@ -548,10 +598,18 @@ stack_resolve_entries (Stack   *s,
   return TRUE;
 }
 
+/* Nominal scales further from 1 than this (either way) are refused: a TXM's magnification
+ * changes with energy by a few percent over an edge scan, so 0.001 eV or a pixel size in the
+ * wrong unit, not the optics, made them. */
+#define MAX_NOMINAL_SCALE 2.0
+
 /* Nominal scales: raw pixel size / the reference's when the channels' pixel sizes differ, else
- * the energy ratio (a TXM's magnification, hence pixel size, grows with energy). */
-static void
-stack_nominal_scales (Stack *s)
+ * the energy ratio (a TXM's magnification, hence pixel size, grows with energy). FALSE with
+ * EVOX_ERROR_ARGUMENT when one used entry's is outside 1 / MAX_NOMINAL_SCALE..MAX_NOMINAL_SCALE
+ * and the scale is applied. */
+static gboolean
+stack_nominal_scales (Stack   *s,
+                      GError **error)
 {
   g_autofree double *pixel_size = g_new (double, s->n_ch);
   gboolean differ = FALSE;
@@ -574,82 +632,343 @@ stack_nominal_scales (Stack *s)
       e->ncc_before = e->ncc_after = NAN;
       e->mi_before = e->mi_after = NAN;
       e->residual_px = NAN;
+      if (e->excluded || s->options->scale == EVOX_REGISTER_SCALE_NONE
+          || (e->nominal_scale >= 1 / MAX_NOMINAL_SCALE
+              && e->nominal_scale <= MAX_NOMINAL_SCALE))
+        continue;
+      if (by_size)
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                     "Pixel sizes %g nm (%.2f eV) and %g nm (the reference, %.2f eV) give a "
+                     "scale of %g, outside %g..%g; register with scale \"none\" to keep them",
+                     pixel_size[i], e->energy_ev, s->ref_ps, s->entries[s->ref].energy_ev,
+                     e->nominal_scale, 1 / MAX_NOMINAL_SCALE, MAX_NOMINAL_SCALE);
+      else
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                     "Energies %g eV and %g eV (the reference) give a scale of %g, outside "
+                     "%g..%g; register with scale \"none\" to keep them", e->energy_ev,
+                     s->entries[s->ref].energy_ev, e->nominal_scale, 1 / MAX_NOMINAL_SCALE,
+                     MAX_NOMINAL_SCALE);
+      return FALSE;
     }
+  return TRUE;
 }
 
-/* One chain, leaving the reference downwards (side -1) or upwards (+1) in energy. Each energy is
- * registered to its neighbour nearer the reference as already registered (similar contrast,
- * even across an edge); every anchor_step-th and the last are also registered to the reference
- * directly, and the difference between the two is spread linearly back over the energies since
- * the previous anchor, so chain errors stay bounded instead of adding up. */
+/* One link of a chain: energy e registered to target, the energy with content next nearer the
+ * reference (or the reference itself), as raw images; the anchors also to the reference. */
+typedef struct
+{
+  guint     e;
+  guint     target;       /* entry */
+  gint      side;         /* -1 below the reference, +1 above */
+  gint      k;            /* e's place on its side, 1 nearest the reference */
+  gboolean  tie;          /* every anchor_step-th and the side's last: an anchor */
+  gboolean  anchor;       /* tie and not registered to the reference already: registered to
+                           * it too */
+  Transform relative;     /* e's raw grid onto target's raw grid */
+  Transform direct;       /* e onto the reference (anchor candidates) */
+} Link;
+
+/* Entry e's raw image as f32 in buffer (its own data when the volume is f32); safe to call from
+ * several threads with a buffer each. */
+static const float *
+stack_image_into (Stack *s,
+                  guint  e,
+                  float *buffer)
+{
+  if (evox_volume_get_sample_type (s->raw) == EVOX_SAMPLE_F32)
+    return evox_volume_get_data (s->raw, s->entries[e].raw_channel);
+  channel_to_float (s->raw, s->entries[e].raw_channel, s->n, buffer);
+  return buffer;
+}
+
+/* The links of both sides, in order outwards from the reference on each side; empty energies
+ * get no link (they stay unshifted). */
+static Link *
+stack_links (Stack  *s,
+             guint   anchor_step,
+             guint  *n_links)
+{
+  Link *links = g_new0 (Link, s->n_used);
+  guint n = 0;
+
+  for (gint side = -1; side <= 1; side += 2)
+    {
+      gint m = side < 0 ? (gint) s->ref_pos : (gint) (s->n_used - 1 - s->ref_pos);
+      gint last = 0;
+      guint target = s->ref;
+
+      /* The last energy with content ties the chain's end. */
+      for (gint k = 1; k <= m; k++)
+        if (!s->entries[s->used[(gint) s->ref_pos + side * k]].empty)
+          last = k;
+      for (gint k = 1; k <= m; k++)
+        {
+          guint e = s->used[(gint) s->ref_pos + side * k];
+
+          if (s->entries[e].empty)
+            {
+              s->transforms[e].scale = s->options->scale == EVOX_REGISTER_SCALE_NONE
+                                         ? 1.0 : s->entries[e].nominal_scale;
+              continue;
+            }
+          links[n].e = e;
+          links[n].target = target;
+          links[n].side = side;
+          links[n].k = k;
+          links[n].tie = k % (gint) anchor_step == 0 || k == last;
+          links[n].anchor = links[n].tie && target != s->ref;
+          n++;
+          target = e;
+        }
+    }
+  *n_links = n;
+  return links;
+}
+
+/* The links with the scale known (energy, none): every image is scaled onto the reference's
+ * grid once and its spectrum serves as the moving image of its link and as the target of the
+ * next, so a link costs one resampling, two forward transforms and one inverse, where
+ * register_pair makes the target's spectrum and scales anew. Each thread takes a run of
+ * consecutive links, keeping the last spectrum for the next; the relative transform is then a
+ * shift in reference pixels (link shift e: relative scale s / s_t, shift e / s_t, so that the
+ * chain gives scale s and shift d_t + e). */
+static void
+stack_register_links_scaled (Stack         *s,
+                             Link          *links,
+                             guint          n_links,
+                             EvoxProgress  *progress,
+                             GCancellable  *cancellable)
+{
+  const EvoxRegisterOptions *o = s->options;
+  gboolean f32 = evox_volume_get_sample_type (s->raw) == EVOX_SAMPLE_F32;
+  gint done = 0;
+
+#pragma omp parallel if (n_links > 1)
+  {
+    static const double zero[3] = { 0, 0, 0 };
+    EvoxRegisterPlan *plan = _evox_register_plan_get (s->dims);
+    gsize n_spec = _evox_register_spectrum_size (plan);
+    EvoxRegisterScratch *scratch = _evox_register_scratch_new (plan);
+    g_autofree float *buffer = f32 ? NULL : g_new (float, s->n);
+    g_autofree float *scaled = g_new (float, s->n);
+    g_autofree kiss_fft_cpx *current = g_new (kiss_fft_cpx, n_spec);
+    g_autofree kiss_fft_cpx *previous = g_new (kiss_fft_cpx, n_spec);
+    g_autofree kiss_fft_cpx *spec = g_new (kiss_fft_cpx, n_spec);
+    guint previous_e = G_MAXUINT;
+
+#pragma omp for schedule(static)
+    for (guint i = 0; i < n_links; i++)
+      {
+        Link *l = &links[i];
+        double scale = o->scale == EVOX_REGISTER_SCALE_NONE ? 1.0
+                                                            : s->entries[l->e].nominal_scale;
+        double target_scale = o->scale == EVOX_REGISTER_SCALE_NONE
+                                ? 1.0 : s->entries[l->target].nominal_scale;
+        const kiss_fft_cpx *target_spec = previous;
+        double shift[3];
+
+        if (g_cancellable_is_cancelled (cancellable))
+          continue;
+        if (l->target == s->ref)
+          target_spec = s->ref_spec;
+        else if (previous_e != l->target)
+          {
+            /* The first link of this thread's run: its target's spectrum, made as its own
+             * link would have. */
+            _evox_register_resample_with (stack_image_into (s, l->target, buffer), s->dims,
+                                          target_scale, zero, scaled, scratch);
+            _evox_register_forward (plan, scaled, previous, TRUE);
+          }
+        _evox_register_resample_with (stack_image_into (s, l->e, buffer), s->dims, scale, zero,
+                                      scaled, scratch);
+        _evox_register_forward (plan, scaled, current, TRUE);
+        _evox_register_translate_scaled (plan, target_spec, scaled, current, o->upsample, spec,
+                                         scratch, shift);
+        l->relative.scale = scale / target_scale;
+        for (int a = 0; a < 3; a++)
+          l->relative.shift[a] = shift[a] / target_scale;
+        if (l->anchor)
+          {
+            l->direct.scale = scale;
+            _evox_register_translate_scaled (plan, s->ref_spec, scaled, current, o->upsample,
+                                             spec, scratch, l->direct.shift);
+          }
+        /* This image's spectrum is the next link's target. */
+        {
+          kiss_fft_cpx *t = previous;
+
+          previous = current;
+          current = t;
+          previous_e = l->e;
+        }
+        evox_progress_update (progress, (g_atomic_int_add (&done, 1) + 1.0) / n_links);
+      }
+    _evox_register_scratch_free (scratch);
+    _evox_register_plan_release (plan);
+  }
+}
+
+/* Registers every link (and every anchor to the reference), one link per thread: the links do
+ * not depend on each other, as each registers raw images. FALSE when cancelled. */
 static gboolean
-stack_register_side (Stack         *s,
-                     int            side,
-                     guint          anchor_step,
-                     float         *chain_target,
-                     float         *work,
-                     EvoxProgress  *progress,
-                     guint         *done,
-                     GCancellable  *cancellable,
-                     GError       **error)
+stack_register_links (Stack         *s,
+                      Link          *links,
+                      guint          n_links,
+                      EvoxProgress  *progress,
+                      GCancellable  *cancellable,
+                      GError       **error)
 {
   const EvoxRegisterOptions *o = s->options;
   const float *ref_image = stack_image (s, s->ref);
-  gint m = side < 0 ? (gint) s->ref_pos : (gint) (s->n_used - 1 - s->ref_pos);
-  gint last_anchor = 0;
+  gboolean f32 = evox_volume_get_sample_type (s->raw) == EVOX_SAMPLE_F32;
+  gint done = 0;
 
-  memcpy (chain_target, ref_image, s->n * sizeof (float));
-  for (gint k = 1; k <= m; k++)
+  {
+    EvoxRegisterPlan *plan = _evox_register_plan_get (s->dims);
+
+    s->ref_spec = g_new (kiss_fft_cpx, _evox_register_spectrum_size (plan));
+    _evox_register_forward (plan, ref_image, s->ref_spec, TRUE);
+    _evox_register_plan_release (plan);
+  }
+  if (o->scale != EVOX_REGISTER_SCALE_FIT)
     {
-      guint e = s->used[(gint) s->ref_pos + side * k];
-      Transform *t = &s->transforms[e];
-      gboolean anchor = k % (gint) anchor_step == 0 || k == m;
-      const float *image;
+      stack_register_links_scaled (s, links, n_links, progress, cancellable);
+      return !g_cancellable_set_error_if_cancelled (cancellable, error);
+    }
+#pragma omp parallel if (n_links > 1)
+  {
+    g_autofree float *moving_buffer = f32 ? NULL : g_new (float, s->n);
+    g_autofree float *target_buffer = f32 ? NULL : g_new (float, s->n);
 
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      image = stack_image (s, e);
-      if (!register_pair (image, chain_target, s->dims, s->entries[e].nominal_scale, o->scale,
-                          o->scale_range, o->upsample, &t->scale, t->shift, cancellable, error))
-        return FALSE;
-      if (anchor && k > 1)
+#pragma omp for schedule(dynamic, 1)
+    for (guint i = 0; i < n_links; i++)
+      {
+        Link *l = &links[i];
+        const float *moving, *target;
+        /* The nominal scale from e's grid to the target's: both are to the reference's. */
+        double nominal = s->entries[l->e].nominal_scale / s->entries[l->target].nominal_scale;
+
+        if (g_cancellable_is_cancelled (cancellable))
+          continue;
+        moving = stack_image_into (s, l->e, moving_buffer);
+        target = l->target == s->ref ? ref_image
+                                     : stack_image_into (s, l->target, target_buffer);
+        /* Cancelled inside: the check after the loop reports it. */
+        if (!register_pair (moving, target, l->target == s->ref ? s->ref_spec : NULL, s->dims,
+                            nominal, o->scale, o->scale_range, o->upsample, &l->relative.scale,
+                            l->relative.shift, cancellable, NULL))
+          continue;
+        if (l->anchor
+            && !register_pair (moving, ref_image, s->ref_spec, s->dims,
+                               s->entries[l->e].nominal_scale, o->scale, o->scale_range,
+                               o->upsample, &l->direct.scale, l->direct.shift, cancellable,
+                               NULL))
+          continue;
+        evox_progress_update (progress, (g_atomic_int_add (&done, 1) + 1.0) / n_links);
+      }
+  }
+  return !g_cancellable_set_error_if_cancelled (cancellable, error);
+}
+
+/* Chains the links outwards from the reference on each side: an energy's transform is its
+ * target's followed by its link's (ref = c + s_t (p_t - c) + d_t and p_t = c + r (p - c) + e give
+ * scale s_t r and shift d_t + s_t e). An anchor whose direct registration matches the reference
+ * at least as well takes it, and the difference from the chained transform is spread linearly
+ * over the energies since the previous anchor, so chain errors stay bounded instead of adding
+ * up. */
+static void
+stack_chain_links (Stack       *s,
+                   const Link  *links,
+                   guint        n_links,
+                   float       *work)
+{
+  const float *ref_image = stack_image (s, s->ref);
+  guint side_start = 0;
+  gint k0 = 0;  /* the place of the side's last anchor, 0 the reference */
+
+  for (guint i = 0; i < n_links; i++)
+    {
+      const Link *l = &links[i];
+      Transform *t = &s->transforms[l->e];
+      const Transform *tt = &s->transforms[l->target];
+      gboolean tie = l->tie;
+
+      if (i > 0 && links[i - 1].side != l->side)
         {
-          Transform direct;
+          side_start = i;
+          k0 = 0;
+        }
+      t->scale = tt->scale * l->relative.scale;
+      for (int a = 0; a < 3; a++)
+        t->shift[a] = tt->shift[a] + tt->scale * l->relative.shift[a];
+      s->target_pos[l->e] = (guint) s->entries[l->target].channel;
+      if (l->anchor)
+        {
+          const float *image = stack_image (s, l->e);
 
-          if (!register_pair (image, ref_image, s->dims, s->entries[e].nominal_scale, o->scale,
-                              o->scale_range, o->upsample, &direct.scale, direct.shift,
-                              cancellable, error))
-            return FALSE;
           /* Across an edge the direct registration may fail where the chain did not: the anchor
            * ties the chain only when it matches the reference at least as well. */
-          if (transform_score (image, ref_image, s->dims, &direct, work, s->buffers)
+          if (transform_score (image, ref_image, s->dims, &l->direct, work, s->buffers)
               < transform_score (image, ref_image, s->dims, t, work, s->buffers) - 0.01)
-            anchor = FALSE;
+            tie = FALSE;
           else
             {
-              for (gint j = last_anchor + 1; j < k; j++)
-                {
-                  Transform *tj = &s->transforms[s->used[(gint) s->ref_pos + side * j]];
-                  double f = (double) (j - last_anchor) / (k - last_anchor);
+              for (guint j = side_start; j < i; j++)
+                if (links[j].k > k0)
+                  {
+                    Transform *tj = &s->transforms[links[j].e];
+                    double f = (double) (links[j].k - k0) / (l->k - k0);
 
-                  tj->scale += f * (direct.scale - t->scale);
-                  for (int a = 0; a < 3; a++)
-                    tj->shift[a] += f * (direct.shift[a] - t->shift[a]);
-                }
-              *t = direct;
+                    tj->scale += f * (l->direct.scale - t->scale);
+                    for (int a = 0; a < 3; a++)
+                      tj->shift[a] += f * (l->direct.shift[a] - t->shift[a]);
+                  }
+              *t = l->direct;
+              s->target_pos[l->e] = s->ref_pos;
             }
         }
-      if (anchor)
+      if (tie)
         {
-          s->entries[e].is_anchor = TRUE;
-          last_anchor = k;
+          s->entries[l->e].is_anchor = TRUE;
+          k0 = l->k;
         }
-      if (k < m)
-        _evox_register_resample_with (image, s->dims, t->scale, t->shift, chain_target,
-                                      s->buffers);
-      evox_progress_update (progress, (double) ++*done / (s->n_used - 1));
     }
-  return TRUE;
+}
+
+/* The registered stack: each energy resampled once, scale and shift together, one energy per
+ * thread; stops early when cancelled. */
+static void
+stack_resample (Stack        *s,
+                EvoxVolume   *out,
+                EvoxProgress *progress,
+                GCancellable *cancellable)
+{
+  gint done = 0;
+
+#pragma omp parallel if (s->n_used > 1)
+  {
+    EvoxRegisterPlan *plan = _evox_register_plan_get (s->dims);
+    EvoxRegisterScratch *scratch = _evox_register_scratch_new (plan);
+    g_autofree float *buffer = evox_volume_get_sample_type (s->raw) == EVOX_SAMPLE_F32
+                                 ? NULL : g_new (float, s->n);
+
+#pragma omp for schedule(dynamic, 1)
+    for (guint u = 0; u < s->n_used; u++)
+      {
+        guint e = s->used[u];
+
+        if (g_cancellable_is_cancelled (cancellable))
+          continue;
+        _evox_register_resample_with (stack_image_into (s, e, buffer), s->dims,
+                                      s->transforms[e].scale, s->transforms[e].shift,
+                                      evox_volume_get_data_mut (out, u), scratch);
+        s->entries[e].scale = s->transforms[e].scale;
+        memcpy (s->entries[e].shift, s->transforms[e].shift, sizeof s->entries[e].shift);
+        evox_progress_update (progress, (g_atomic_int_add (&done, 1) + 1.0) / s->n_used);
+      }
+    _evox_register_scratch_free (scratch);
+    _evox_register_plan_release (plan);
+  }
 }
 
 /* The report: before is the raw pixels on the same grid, after the registered ones; the
@@ -692,31 +1011,49 @@ stack_report (Stack        *s,
         }
     }
 
-  for (guint u = 0; u < s->n_used; u++)
-    {
-      EvoxRegistrationEntry *e = &s->entries[s->used[u]];
-      const float *image = stack_image (s, s->used[u]);
-      const float *reg = evox_volume_get_data (out, u);
+  /* One energy per thread (the kernels' own parallel loops then run on one, which for whole
+   * images is the more efficient split). Before: the raw pixels; after: the registered ones. */
+#pragma omp parallel if (s->n_used > 1)
+  {
+    g_autofree float *buffer = evox_volume_get_sample_type (s->raw) == EVOX_SAMPLE_F32
+                                 ? NULL : g_new (float, s->n);
 
-      e->ncc_before = evox_register_ncc (image, ref_image, s->n);
-      e->mi_before = evox_register_mutual_information (image, ref_image, s->n, MI_BINS);
-      e->ncc_after = evox_register_ncc (reg, reg_ref, s->n);
-      e->mi_after = evox_register_mutual_information (reg, reg_ref, s->n, MI_BINS);
-      if (e->is_reference)
-        e->residual_px = 0;
+#pragma omp for schedule(dynamic, 1)
+    for (guint u = 0; u < s->n_used; u++)
+      {
+        EvoxRegistrationEntry *e = &s->entries[s->used[u]];
+        const float *image = stack_image_into (s, s->used[u], buffer);
+        const float *reg = evox_volume_get_data (out, u);
+
+        e->ncc_before = evox_register_ncc (image, ref_image, s->n);
+        e->mi_before = evox_register_mutual_information (image, ref_image, s->n, MI_BINS);
+        e->ncc_after = evox_register_ncc (reg, reg_ref, s->n);
+        e->mi_after = evox_register_mutual_information (reg, reg_ref, s->n, MI_BINS);
+        if (e->is_reference)
+          e->residual_px = 0;
+        else if (!e->empty)
+          {
+            const float *target = evox_volume_get_data (out, s->target_pos[s->used[u]]);
+
+            e->residual_px = finite
+                               ? _evox_register_residual_in_box (target, reg, s->dims, lo, hi)
+                               : NAN;
+          }
+      }
+  }
+  evox_progress_update (progress, 1.0);
+  /* The trend is that of the energies with content; an empty one's zero shift is not on it. */
+  {
+    g_autofree guint *with_content = g_new (guint, s->n_used);
+    guint m = 0;
+
+    for (guint u = 0; u < s->n_used; u++)
+      if (!s->entries[s->used[u]].empty)
+        with_content[m++] = s->used[u];
       else
-        {
-          gint toward = u < s->ref_pos ? 1 : -1;
-          const float *target = e->is_anchor
-                                  ? reg_ref
-                                  : evox_volume_get_data (out, (guint) ((gint) u + toward));
-
-          e->residual_px = finite ? _evox_register_residual_in_box (target, reg, s->dims, lo, hi)
-                                  : NAN;
-        }
-      evox_progress_update (progress, (u + 1.0) / s->n_used);
-    }
-  flag_outliers (s->entries, s->used, s->n_used);
+        s->entries[s->used[u]].flagged = TRUE;
+    flag_outliers (s->entries, with_content, m);
+  }
 }
 
 /* On the reference's grid: its pixel size laterally, and in z for a volume whose voxels were
@@ -763,11 +1100,13 @@ evox_register_stack (EvoxVolume                 *raw,
 {
   EvoxRegisterOptions defaults;
   Stack s = { 0 };
-  g_autofree float *chain_target = NULL;
+  g_autofree Link *links = NULL;
+  guint n_links = 0;
   g_autofree float *work = NULL;
   g_autoptr(EvoxVolume) out = NULL;
   EvoxRegistration *result = NULL;
-  guint anchor_step, done = 0;
+  guint anchor_step;
+  gint64 t0;
 
   g_return_val_if_fail (EVOX_IS_VOLUME (raw), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -794,9 +1133,21 @@ evox_register_stack (EvoxVolume                 *raw,
                    "Registration needs images at least 2x2 (got %zux%zu)", s.dims[0], s.dims[1]);
       return NULL;
     }
-  if (!stack_resolve_entries (&s, error))
+  if (!stack_resolve_entries (&s, error) || !stack_nominal_scales (&s, error))
     goto out;
-  stack_nominal_scales (&s);
+  for (guint u = 0; u < s.n_used; u++)
+    {
+      EvoxRegistrationEntry *e = &s.entries[s.used[u]];
+
+      e->empty = !channel_has_content (raw, e->raw_channel, s.n);
+      if (e->empty && e->is_reference)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                       "The reference energy %.2f eV has no finite pixel or only one value: "
+                       "there is nothing to register onto", e->energy_ev);
+          goto out;
+        }
+    }
   {
     EvoxRegisterPlan *plan = _evox_register_plan_get (s.dims);
 
@@ -804,39 +1155,34 @@ evox_register_stack (EvoxVolume                 *raw,
     _evox_register_plan_release (plan);
   }
   s.transforms = g_new0 (Transform, s.n_ch);
+  s.target_pos = g_new0 (guint, s.n_ch);
   for (guint i = 0; i < s.n_ch; i++)
     s.transforms[i].scale = 1.0;
 
   anchor_step = options->anchor_step > 0 ? options->anchor_step : default_anchor_step (s.n_used);
-  chain_target = g_new (float, s.n);
   work = g_new (float, s.n);
+  t0 = g_get_monotonic_time ();
   evox_progress_set_stage (progress, "Registering", 0.0, 0.85);
-  if (!stack_register_side (&s, -1, anchor_step, chain_target, work, progress, &done, cancellable,
-                            error)
-      || !stack_register_side (&s, 1, anchor_step, chain_target, work, progress, &done,
-                               cancellable, error))
+  links = stack_links (&s, anchor_step, &n_links);
+  if (!stack_register_links (&s, links, n_links, progress, cancellable, error))
     goto out;
+  stack_chain_links (&s, links, n_links, work);
 
+  g_debug ("registration: registering took %.3f s", (g_get_monotonic_time () - t0) / 1e6);
+  t0 = g_get_monotonic_time ();
   /* The registered stack: each energy resampled once, scale and shift together. */
   evox_progress_set_stage (progress, "Resampling", 0.85, 0.95);
   out = evox_volume_new (s.dims[0], s.dims[1], s.dims[2], s.n_used, EVOX_SAMPLE_F32, error);
   if (out == NULL)
     goto out;
-  for (guint u = 0; u < s.n_used; u++)
-    {
-      guint e = s.used[u];
-
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        goto out;
-      _evox_register_resample_with (stack_image (&s, e), s.dims, s.transforms[e].scale,
-                                    s.transforms[e].shift, evox_volume_get_data_mut (out, u),
-                                    s.buffers);
-      s.entries[e].scale = s.transforms[e].scale;
-      memcpy (s.entries[e].shift, s.transforms[e].shift, sizeof s.entries[e].shift);
-      evox_progress_update (progress, (u + 1.0) / s.n_used);
-    }
+  stack_resample (&s, out, progress, cancellable);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    goto out;
+  g_debug ("registration: resampling took %.3f s", (g_get_monotonic_time () - t0) / 1e6);
+  t0 = g_get_monotonic_time ();
   evox_progress_set_stage (progress, "Measuring", 0.95, 1.0);
   stack_report (&s, out, progress);
+  g_debug ("registration: the report took %.3f s", (g_get_monotonic_time () - t0) / 1e6);
   stack_describe_output (&s, out);
   evox_volume_freeze (out);
   result = evox_registration_new (raw, out, s.entries, s.n_ch,

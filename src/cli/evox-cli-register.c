@@ -652,19 +652,22 @@ print_summary (EvoxRegistration *registration,
         printf ("  %8.3f", e->shift[2]);
       printf ("  %8.5f  %9.4f  %s%s\n", e->scale, e->ncc_after,
               e->is_reference ? "reference" : e->is_anchor ? "anchor" : "",
-              e->flagged ? (e->is_reference || e->is_anchor ? ", flagged" : "flagged") : "");
+              e->empty ? "flagged, empty"
+              : e->flagged ? (e->is_reference || e->is_anchor ? ", flagged" : "flagged") : "");
       if (e->flagged)
-        {
-          n_flagged++;
-          fprintf (stderr, "evox: warning: %.1f eV: its shift breaks the trend of its "
-                   "neighbours (flagged in the report)\n", e->energy_ev);
-        }
+        n_flagged++;
+      if (e->empty)
+        fprintf (stderr, "evox: warning: %.1f eV: the image is empty (no finite pixel, or one "
+                 "value): left unshifted (flagged in the report)\n", e->energy_ev);
+      else if (e->flagged)
+        fprintf (stderr, "evox: warning: %.1f eV: its shift breaks the trend of its "
+                 "neighbours (flagged in the report)\n", e->energy_ev);
       if (!e->is_reference && isfinite (e->residual_px) && e->residual_px >= 0.1)
         fprintf (stderr, "evox: warning: %.1f eV: %.3f px of shift remain after registration\n",
                  e->energy_ev, e->residual_px);
       /* A constant or all-NaN image has no correlation to measure: its shift and scale mean
        * nothing, though nothing else in the table says so. */
-      if (!isfinite (e->ncc_after))
+      if (!isfinite (e->ncc_after) && !e->empty)
         fprintf (stderr, "evox: warning: %.1f eV: no correlation with the reference could be "
                  "measured (a constant image, or no finite values): its shift means nothing\n",
                  e->energy_ev);

@@ -30,7 +30,9 @@ typedef struct
   double   mi_before;        /* mutual information (nats) with the reference */
   double   mi_after;
   double   residual_px;      /* |shift| when the registered image is registered again */
-  gboolean flagged;          /* shift more than 3 MADs off the trend of its neighbours */
+  gboolean flagged;          /* shift more than 3 MADs off the trend of its neighbours, or empty */
+  gboolean empty;            /* no finite pixel, or a constant image: nothing to register by, so
+                              * left unshifted (and flagged) */
 } EvoxRegistrationEntry;
 
 #define EVOX_TYPE_REGISTRATION (evox_registration_get_type ())

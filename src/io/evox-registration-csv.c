@@ -10,7 +10,7 @@
 #include "evox-csv.h"
 
 #define HEADER "energy_ev,channel,reference,anchor,excluded,nominal_scale,scale,shift_x,shift_y," \
-               "shift_z,ncc_before,ncc_after,mi_before,mi_after,residual_px,flagged\n"
+               "shift_z,ncc_before,ncc_after,mi_before,mi_after,residual_px,flagged,empty\n"
 
 static void
 append_flag (GString  *s,
@@ -60,6 +60,7 @@ evox_registration_csv_format (EvoxRegistration *registration)
       append_number (s, e->mi_after);
       append_number (s, e->residual_px);
       append_flag (s, e->flagged);
+      append_flag (s, e->empty);
       g_string_append_c (s, '\n');
     }
   return g_string_free (s, FALSE);
