@@ -906,7 +906,8 @@ test_stack_nan_energy (void)
       reg = evox_register_stack (vol, &options, NULL, NULL, &error);
       if (bad == 3)
         {
-          g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+          /* The data's fault, not an option's: bad input, status 1 on the command line. */
+          g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
           g_assert_nonnull (strstr (error->message, "8570.00 eV"));
           g_assert_null (reg);
           continue;
@@ -972,7 +973,7 @@ test_stack_absurd_energies (void)
             /* 4000 / 8570 = 0.47 is just outside; without scaling any energy is fine. */
             if (bad[b] == 4000 && mode == 0)
               {
-                g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+                g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
                 continue;
               }
             g_assert_no_error (error);
@@ -980,7 +981,7 @@ test_stack_absurd_energies (void)
             continue;
           }
         g_test_message ("%s", error != NULL ? error->message : "(no error)");
-        g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+        g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
         g_assert_nonnull (strstr (error->message, name));
         /* 0.001 against the reference 8570; 8410 against the reference 1e+20. */
         g_assert_nonnull (strstr (error->message, bad[b] < 1 ? "8570 eV" : "8410 eV"));

@@ -605,7 +605,7 @@ stack_resolve_entries (Stack   *s,
 
 /* Nominal scales: raw pixel size / the reference's when the channels' pixel sizes differ, else
  * the energy ratio (a TXM's magnification, hence pixel size, grows with energy). FALSE with
- * EVOX_ERROR_ARGUMENT when one used entry's is outside 1 / MAX_NOMINAL_SCALE..MAX_NOMINAL_SCALE
+ * EVOX_ERROR_INVALID_DATA (the file's energies or pixel sizes, not an option) when one used entry's is outside 1 / MAX_NOMINAL_SCALE..MAX_NOMINAL_SCALE
  * and the scale is applied. */
 static gboolean
 stack_nominal_scales (Stack   *s,
@@ -637,13 +637,13 @@ stack_nominal_scales (Stack   *s,
               && e->nominal_scale <= MAX_NOMINAL_SCALE))
         continue;
       if (by_size)
-        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
                      "Pixel sizes %g nm (%.2f eV) and %g nm (the reference, %.2f eV) give a "
                      "scale of %g, outside %g..%g; register with scale \"none\" to keep them",
                      pixel_size[i], e->energy_ev, s->ref_ps, s->entries[s->ref].energy_ev,
                      e->nominal_scale, 1 / MAX_NOMINAL_SCALE, MAX_NOMINAL_SCALE);
       else
-        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
                      "Energies %g eV and %g eV (the reference) give a scale of %g, outside "
                      "%g..%g; register with scale \"none\" to keep them", e->energy_ev,
                      s->entries[s->ref].energy_ev, e->nominal_scale, 1 / MAX_NOMINAL_SCALE,
@@ -1142,7 +1142,7 @@ evox_register_stack (EvoxVolume                 *raw,
       e->empty = !channel_has_content (raw, e->raw_channel, s.n);
       if (e->empty && e->is_reference)
         {
-          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
                        "The reference energy %.2f eV has no finite pixel or only one value: "
                        "there is nothing to register onto", e->energy_ev);
           goto out;
