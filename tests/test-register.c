@@ -338,6 +338,123 @@ test_ncc_mi (void)
   g_assert_cmpfloat_with_epsilon (evox_register_mutual_information (a, a, 400, 4), entropy, 1e-9);
 }
 
+/* NCC is one pass shifted by a sample: on images with a large mean (1e4 + noise of 0.01, where
+ * the unshifted one-pass formula keeps about four digits) it must match a centred two-pass
+ * oracle in long double to 1e-9, both below and above the size where the kernel runs in
+ * parallel, with the first pairs not finite (the shift is then a later sample). */
+static void
+test_ncc_large_mean (void)
+{
+  const gsize sizes[] = { 4099, 70001 };
+
+  for (guint k = 0; k < G_N_ELEMENTS (sizes); k++)
+    {
+      const gsize n = sizes[k];
+      g_autofree float *a = g_new (float, n);
+      g_autofree float *b = g_new (float, n);
+      guint64 state = 11 + k;
+      long double ma = 0, mb = 0, sab = 0, saa = 0, sbb = 0;
+      guint64 m = 0;
+      double want;
+
+      for (gsize i = 0; i < n; i++)
+        {
+          double noise = lcg_next (&state);
+
+          a[i] = (float) (1e4 + 0.01 * noise);
+          b[i] = (float) (1e4 + 0.005 * noise + 0.01 * lcg_next (&state));
+        }
+      a[0] = NAN;
+      b[1] = -INFINITY;
+      for (gsize i = 5; i < n; i += 97)
+        a[i] = NAN;
+      for (gsize i = 0; i < n; i++)
+        if (isfinite (a[i]) && isfinite (b[i]))
+          {
+            ma += a[i];
+            mb += b[i];
+            m++;
+          }
+      ma /= m;
+      mb /= m;
+      for (gsize i = 0; i < n; i++)
+        if (isfinite (a[i]) && isfinite (b[i]))
+          {
+            sab += (a[i] - ma) * (b[i] - mb);
+            saa += (a[i] - ma) * (a[i] - ma);
+            sbb += (b[i] - mb) * (b[i] - mb);
+          }
+      want = (double) (sab / sqrtl (saa * sbb));
+      g_test_message ("n %" G_GSIZE_FORMAT ": ncc %.15g, oracle %.15g", n,
+                      evox_register_ncc (a, b, n), want);
+      g_assert_cmpfloat (want, >, 0.3);
+      g_assert_cmpfloat (want, <, 0.9);
+      g_assert_cmpfloat (fabs (evox_register_ncc (a, b, n) - want), <=, 1e-9 * fabs (want));
+    }
+}
+
+/* MI against a brute-force joint histogram (bins in double) with a length not a multiple of
+ * four and NaNs at every phase, so each of the kernel's interleaved partial histograms and its
+ * tail count; the values sit near bin centres, so float and double binning agree. */
+static void
+test_mi_partial_histograms (void)
+{
+  const gsize n = 70003;
+  const guint bins = 8;
+  g_autofree float *a = g_new (float, n);
+  g_autofree float *b = g_new (float, n);
+  guint64 joint[8][8] = { { 0 } }, state = 3, count = 0;
+  double amin = INFINITY, amax = -INFINITY, bmin = INFINITY, bmax = -INFINITY, want = 0;
+  double pa[8] = { 0 }, pb[8] = { 0 };
+
+  for (gsize i = 0; i < n; i++)
+    {
+      guint la = (guint) (lcg_next (&state) * 8) % 8;
+      guint lb = lcg_next (&state) < 0.7 ? la : (guint) (lcg_next (&state) * 8) % 8;
+
+      a[i] = (float) (la + 0.3 * (lcg_next (&state) - 0.5));
+      b[i] = (float) (10 * lb + 3 * (lcg_next (&state) - 0.5));
+    }
+  for (gsize i = 1; i < n; i += 13)
+    a[i] = NAN;
+  b[n - 1] = NAN;
+  for (gsize i = 0; i < n; i++)
+    if (isfinite (a[i]) && isfinite (b[i]))
+      {
+        amin = MIN (amin, a[i]);
+        amax = MAX (amax, a[i]);
+        bmin = MIN (bmin, b[i]);
+        bmax = MAX (bmax, b[i]);
+        count++;
+      }
+  for (gsize i = 0; i < n; i++)
+    if (isfinite (a[i]) && isfinite (b[i]))
+      {
+        guint ia = MIN ((guint) ((a[i] - amin) / (amax - amin) * bins), bins - 1);
+        guint ib = MIN ((guint) ((b[i] - bmin) / (bmax - bmin) * bins), bins - 1);
+
+        joint[ia][ib]++;
+      }
+  for (guint i = 0; i < bins; i++)
+    for (guint j = 0; j < bins; j++)
+      {
+        pa[i] += (double) joint[i][j] / count;
+        pb[j] += (double) joint[i][j] / count;
+      }
+  for (guint i = 0; i < bins; i++)
+    for (guint j = 0; j < bins; j++)
+      if (joint[i][j] > 0)
+        {
+          double p = (double) joint[i][j] / count;
+
+          want += p * log (p / (pa[i] * pb[j]));
+        }
+  g_test_message ("mi %.15g, oracle %.15g", evox_register_mutual_information (a, b, n, bins),
+                  want);
+  g_assert_cmpfloat (want, >, 0.5);
+  g_assert_cmpfloat_with_epsilon (evox_register_mutual_information (a, b, n, bins), want, 1e-12);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Stacks. */
 
@@ -1204,6 +1321,8 @@ main (int   argc,
   g_test_add_func ("/Evox/Register/resample-direct", test_resample_direct);
   g_test_add_func ("/Evox/Register/resample-identity-3d", test_resample_identity_3d);
   g_test_add_func ("/Evox/Register/ncc-mi", test_ncc_mi);
+  g_test_add_func ("/Evox/Register/ncc-large-mean", test_ncc_large_mean);
+  g_test_add_func ("/Evox/Register/mi-partial-histograms", test_mi_partial_histograms);
   g_test_add_func ("/Evox/Register/scale-strings", test_scale_strings);
   g_test_add_func ("/Evox/Register/stack-2d-fit", test_stack_2d_fit);
   g_test_add_func ("/Evox/Register/stack-3d", test_stack_3d);

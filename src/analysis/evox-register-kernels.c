@@ -1259,43 +1259,133 @@ _evox_register_resample_with (const float         *src,
 /* ------------------------------------------------------------------------------------------ */
 /* Similarity. */
 
+/* Both measures of the report in two passes over the pixels: the first gathers NCC's sums and
+ * the finite ranges the histogram needs, the second fills the histogram. ncc or mi may be NULL
+ * (mi NULL skips the second pass). */
+void
+_evox_register_similarity (const float *a,
+                           const float *b,
+                           gsize        n,
+                           guint        bins,
+                           double      *ncc,
+                           double      *mi)
+{
+  double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, va, vb, vab;
+  float amin = INFINITY, amax = -INFINITY, bmin = INFINITY, bmax = -INFINITY;
+  float ka = 0, kb = 0;
+  guint64 count = 0;
+  gsize first = 0;
+
+  if (ncc != NULL)
+    *ncc = NAN;
+  if (mi != NULL)
+    *mi = NAN;
+  while (first < n && !(isfinite (a[first]) && isfinite (b[first])))
+    first++;
+  if (first == n)
+    return;
+  /* One pass with the sums shifted by a sample: about the mean, so an image with a large mean
+   * keeps its digits as in the centred two-pass formula. */
+  ka = a[first];
+  kb = b[first];
+  /* Masked rather than branched, and simd: the loop then runs in vector lanes (each its own
+   * partial sums, added at the end, which changes only the rounding). */
+#pragma omp parallel for simd schedule(static) if (n >= PARALLEL_MIN) \
+  reduction(+:sa,sb,saa,sbb,sab,count) reduction(min:amin,bmin) reduction(max:amax,bmax)
+  for (gint64 i = (gint64) first; i < (gint64) n; i++)
+    {
+      int both = isfinite (a[i]) & isfinite (b[i]);
+      float xa = both ? a[i] : ka, xb = both ? b[i] : kb;
+      double da = (double) xa - ka, db = (double) xb - kb;
+
+      sa += da;
+      sb += db;
+      saa += da * da;
+      sbb += db * db;
+      sab += da * db;
+      amin = xa < amin ? xa : amin;
+      amax = xa > amax ? xa : amax;
+      bmin = xb < bmin ? xb : bmin;
+      bmax = xb > bmax ? xb : bmax;
+      count += both;
+    }
+  if (ncc != NULL && count >= 2)
+    {
+      va = saa - sa * sa / count;
+      vb = sbb - sb * sb / count;
+      vab = sab - sa * sb / count;
+      /* A constant image: its variance is exactly zero here too, as the shift is one of its
+       * values. */
+      if (va > 0 && vb > 0)
+        *ncc = vab / sqrt (va * vb);
+    }
+  if (mi == NULL)
+    return;
+  {
+    /* Four histograms filled in turn, summed at the end: a smooth image hits the same bin again
+     * and again, and one array would wait on its own last store. Bins in float (the report
+     * measures every energy twice over the whole image). */
+    const gsize nb = (gsize) bins * bins;
+    g_autofree guint64 *joint = g_new0 (guint64, nb * 4);
+    g_autofree double *pa = g_new0 (double, bins);
+    g_autofree double *pb = g_new0 (double, bins);
+    const float fa = amax > amin ? (float) (bins / ((double) amax - amin)) : 0;
+    const float fb = bmax > bmin ? (float) (bins / ((double) bmax - bmin)) : 0;
+    const guint last = bins - 1;
+    double sum = 0;
+    gsize i = first;
+
+#define MI_BIN(k) \
+    G_STMT_START \
+      { \
+        float x = a[i + (k)], y = b[i + (k)]; \
+        if (isfinite (x) && isfinite (y)) \
+          { \
+            guint ia = (guint) ((x - amin) * fa), ib = (guint) ((y - bmin) * fb); \
+            joint[(k) * nb + (gsize) MIN (ia, last) * bins + MIN (ib, last)]++; \
+          } \
+      } \
+    G_STMT_END
+    for (; i + 4 <= n; i += 4)
+      {
+        MI_BIN (0);
+        MI_BIN (1);
+        MI_BIN (2);
+        MI_BIN (3);
+      }
+    for (; i < n; i++)
+      MI_BIN (0);
+#undef MI_BIN
+    for (gsize j = 0; j < nb; j++)
+      joint[j] += joint[nb + j] + joint[2 * nb + j] + joint[3 * nb + j];
+    for (guint r = 0; r < bins; r++)
+      for (guint c = 0; c < bins; c++)
+        {
+          pa[r] += (double) joint[(gsize) r * bins + c] / count;
+          pb[c] += (double) joint[(gsize) r * bins + c] / count;
+        }
+    for (guint r = 0; r < bins; r++)
+      for (guint c = 0; c < bins; c++)
+        {
+          double p = (double) joint[(gsize) r * bins + c] / count;
+
+          if (p > 0)
+            sum += p * log (p / (pa[r] * pb[c]));
+        }
+    *mi = MAX (sum, 0.0);
+  }
+}
+
 double
 evox_register_ncc (const float *a,
                    const float *b,
                    gsize        n)
 {
-  double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-  guint64 count = 0;
-  double ma, mb;
+  double ncc;
 
   g_return_val_if_fail (n == 0 || (a != NULL && b != NULL), NAN);
-
-#pragma omp parallel for reduction(+:sa,sb,count) schedule(static) if (n >= PARALLEL_MIN)
-  for (gint64 i = 0; i < (gint64) n; i++)
-    if (isfinite (a[i]) && isfinite (b[i]))
-      {
-        sa += a[i];
-        sb += b[i];
-        count++;
-      }
-  if (count < 2)
-    return NAN;
-  ma = sa / count;
-  mb = sb / count;
-  /* Centred second pass: the one-pass formula loses the digits of images with a large mean. */
-#pragma omp parallel for reduction(+:saa,sbb,sab) schedule(static) if (n >= PARALLEL_MIN)
-  for (gint64 i = 0; i < (gint64) n; i++)
-    if (isfinite (a[i]) && isfinite (b[i]))
-      {
-        double da = a[i] - ma, db = b[i] - mb;
-
-        saa += da * da;
-        sbb += db * db;
-        sab += da * db;
-      }
-  if (saa <= 0 || sbb <= 0)
-    return NAN;
-  return sab / sqrt (saa * sbb);
+  _evox_register_similarity (a, b, n, 1, &ncc, NULL);
+  return ncc;
 }
 
 double
@@ -1304,58 +1394,10 @@ evox_register_mutual_information (const float *a,
                                   gsize        n,
                                   guint        bins)
 {
-  float amin = INFINITY, amax = -INFINITY, bmin = INFINITY, bmax = -INFINITY;
-  g_autofree guint64 *joint = NULL;
-  g_autofree double *pa = NULL;
-  g_autofree double *pb = NULL;
-  guint64 count = 0;
-  double mi = 0;
+  double mi;
 
   g_return_val_if_fail (n == 0 || (a != NULL && b != NULL), NAN);
   g_return_val_if_fail (bins >= 1, NAN);
-
-  for (gsize i = 0; i < n; i++)
-    if (isfinite (a[i]) && isfinite (b[i]))
-      {
-        amin = MIN (amin, a[i]);
-        amax = MAX (amax, a[i]);
-        bmin = MIN (bmin, b[i]);
-        bmax = MAX (bmax, b[i]);
-        count++;
-      }
-  if (count == 0)
-    return NAN;
-  joint = g_new0 (guint64, (gsize) bins * bins);
-  {
-    /* A multiplication per pixel rather than a division: the report measures every energy
-     * twice over the whole image. */
-    double fa = amax > amin ? bins / ((double) amax - amin) : 0;
-    double fb = bmax > bmin ? bins / ((double) bmax - bmin) : 0;
-
-    for (gsize i = 0; i < n; i++)
-      if (isfinite (a[i]) && isfinite (b[i]))
-        {
-          guint ia = (guint) ((a[i] - (double) amin) * fa);
-          guint ib = (guint) ((b[i] - (double) bmin) * fb);
-
-          joint[(gsize) MIN (ia, bins - 1) * bins + MIN (ib, bins - 1)]++;
-        }
-  }
-  pa = g_new0 (double, bins);
-  pb = g_new0 (double, bins);
-  for (guint i = 0; i < bins; i++)
-    for (guint j = 0; j < bins; j++)
-      {
-        pa[i] += (double) joint[(gsize) i * bins + j] / count;
-        pb[j] += (double) joint[(gsize) i * bins + j] / count;
-      }
-  for (guint i = 0; i < bins; i++)
-    for (guint j = 0; j < bins; j++)
-      {
-        double p = (double) joint[(gsize) i * bins + j] / count;
-
-        if (p > 0)
-          mi += p * log (p / (pa[i] * pb[j]));
-      }
-  return MAX (mi, 0.0);
+  _evox_register_similarity (a, b, n, bins, NULL, &mi);
+  return mi;
 }

@@ -74,6 +74,14 @@ void              _evox_register_translate_scaled (EvoxRegisterPlan   *plan,
                                                kiss_fft_cpx       *spec,
                                                EvoxRegisterScratch *scratch,
                                                double              shift[3]);
+/* evox_register_ncc and evox_register_mutual_information (bins) of the same pair in two passes
+ * over the pixels; either output may be NULL. */
+void              _evox_register_similarity   (const float        *a,
+                                               const float        *b,
+                                               gsize               n,
+                                               guint               bins,
+                                               double             *ncc,
+                                               double             *mi);
 /* Narrows lo..hi (inclusive, per axis) to the bounding box of image's finite pixels; FALSE when
  * nothing is left. */
 gboolean          _evox_register_finite_box   (const float        *image,

@@ -1025,10 +1025,9 @@ stack_report (Stack        *s,
         const float *image = stack_image_into (s, s->used[u], buffer);
         const float *reg = evox_volume_get_data (out, u);
 
-        e->ncc_before = evox_register_ncc (image, ref_image, s->n);
-        e->mi_before = evox_register_mutual_information (image, ref_image, s->n, MI_BINS);
-        e->ncc_after = evox_register_ncc (reg, reg_ref, s->n);
-        e->mi_after = evox_register_mutual_information (reg, reg_ref, s->n, MI_BINS);
+        _evox_register_similarity (image, ref_image, s->n, MI_BINS, &e->ncc_before,
+                                   &e->mi_before);
+        _evox_register_similarity (reg, reg_ref, s->n, MI_BINS, &e->ncc_after, &e->mi_after);
         if (e->is_reference)
           e->residual_px = 0;
         else if (!e->empty)
