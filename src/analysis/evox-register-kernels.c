@@ -1329,8 +1329,12 @@ _evox_register_similarity (const float *a,
     g_autofree guint64 *joint = g_new0 (guint64, nb * 4);
     g_autofree double *pa = g_new0 (double, bins);
     g_autofree double *pb = g_new0 (double, bins);
+    /* x * fa - oa rather than (x - amin) * fa: the difference of two floats may overflow (a
+     * range over FLT_MAX), their scaled values do not; and as rounding is monotonic, x >= amin
+     * keeps x * fa - oa >= 0. */
     const float fa = amax > amin ? (float) (bins / ((double) amax - amin)) : 0;
     const float fb = bmax > bmin ? (float) (bins / ((double) bmax - bmin)) : 0;
+    const float oa = amin * fa, ob = bmin * fb;
     const guint last = bins - 1;
     double sum = 0;
     gsize i = first;
@@ -1341,7 +1345,7 @@ _evox_register_similarity (const float *a,
         float x = a[i + (k)], y = b[i + (k)]; \
         if (isfinite (x) && isfinite (y)) \
           { \
-            guint ia = (guint) ((x - amin) * fa), ib = (guint) ((y - bmin) * fb); \
+            guint ia = (guint) (x * fa - oa), ib = (guint) (y * fb - ob); \
             joint[(k) * nb + (gsize) MIN (ia, last) * bins + MIN (ib, last)]++; \
           } \
       } \
