@@ -453,6 +453,19 @@ test_mi_partial_histograms (void)
                   want);
   g_assert_cmpfloat (want, >, 0.5);
   g_assert_cmpfloat_with_epsilon (evox_register_mutual_information (a, b, n, bins), want, 1e-12);
+
+  /* A range over FLT_MAX (-3e38 .. 3e38, whose difference overflows a float): with itself, three
+   * levels with counts 10, 20, 30 in three bins give MI = H = the entropy of those counts. */
+  {
+    double entropy = 0;
+
+    for (gsize i = 0; i < 60; i++)
+      a[i] = i < 10 ? -3e38f : i < 30 ? 0.0f : 3e38f;
+    for (int k = 1; k <= 3; k++)
+      entropy -= k / 6.0 * log (k / 6.0);
+    g_assert_cmpfloat_with_epsilon (evox_register_mutual_information (a, a, 60, 3), entropy,
+                                    1e-12);
+  }
 }
 
 /* ------------------------------------------------------------------------------------------ */
