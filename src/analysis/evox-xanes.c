@@ -1,0 +1,604 @@
+/* evox-xanes.c: Larch-style pre-edge line, post-edge polynomial, edge step and normalised
+ * absorption per spectrum, and the per-voxel maps of a spectral stack built from them. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include "evox-xanes.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "evox-types.h"
+
+/* Voxels gathered per tile: each channel is a contiguous plane, so a tile reads TILE
+ * consecutive values of every channel instead of striding across all channels per voxel. */
+#define TILE 256
+
+void
+evox_xanes_params_init (EvoxXanesParams *params)
+{
+  g_return_if_fail (params != NULL);
+
+  params->e0 = NAN;
+  params->pre1 = -150.0;
+  params->pre2 = -30.0;
+  params->norm1 = 50.0;
+  params->norm2 = NAN;
+  params->nnorm = -1;
+  params->mask_k = 3.0;
+}
+
+static gboolean
+check_energies (const double *energy,
+                guint         n,
+                GError      **error)
+{
+  for (guint i = 0; i < n; i++)
+    if (!isfinite (energy[i]))
+      {
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                     "XANES: energy %u is not finite", i);
+        return FALSE;
+      }
+  for (guint i = 1; i < n; i++)
+    if (!(energy[i] > energy[i - 1]))
+      {
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                     "XANES: energies are not strictly increasing (%g eV at %u after %g eV)",
+                     energy[i], i, energy[i - 1]);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+double
+evox_xanes_find_e0 (const double *energy,
+                    const double *mu,
+                    guint         n,
+                    GError      **error)
+{
+  g_return_val_if_fail (energy != NULL && mu != NULL, NAN);
+
+  if (n < 3)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "XANES: %u energies are too few to find an edge", n);
+      return NAN;
+    }
+  if (!check_energies (energy, n, error))
+    return NAN;
+
+  double min_step = INFINITY;
+  for (guint i = 1; i < n; i++)
+    min_step = MIN (min_step, energy[i] - energy[i - 1]);
+  double sigma = MAX (0.1, 0.5 * min_step);
+
+  g_autofree double *smooth = g_new (double, n);
+  g_autofree double *dmu = g_new (double, n);
+  for (guint i = 0; i < n; i++)
+    {
+      double sw = 0, s = 0;
+      for (guint j = 0; j < n; j++)
+        {
+          double d = (energy[j] - energy[i]) / sigma;
+          if (fabs (d) > 4)
+            continue;
+          double w = exp (-0.5 * d * d);
+          sw += w;
+          s += w * mu[j];
+        }
+      smooth[i] = s / sw;
+    }
+  /* numpy's gradient(mu) / gradient(energy): central inside, one-sided at the ends */
+  for (guint i = 0; i < n; i++)
+    {
+      guint a = i == 0 ? 0 : i - 1, b = i == n - 1 ? n - 1 : i + 1;
+      dmu[i] = (smooth[b] - smooth[a]) / (energy[b] - energy[a]);
+      if (!isfinite (dmu[i]))
+        dmu[i] = -1.0;
+    }
+
+  /* Larch ignores max (3, 2 %) points at each end, scales the rest to 0..1 and keeps peaks above
+   * 0.6 (0.3 on 20 points or fewer) whose two neighbours are also above it, so a lone glitch
+   * is not taken for the edge. */
+  guint nmin = MAX (3u, (guint) (n * 0.02));
+  if (2 * nmin >= n)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                   "XANES: %u energies are too few to find an edge (give E0)", n);
+      return NAN;
+    }
+  double lo = INFINITY, hi = -INFINITY;
+  for (guint i = nmin; i < n - nmin; i++)
+    {
+      lo = MIN (lo, dmu[i]);
+      hi = MAX (hi, dmu[i]);
+    }
+  double ptp = MAX (1e-10, hi - lo);
+  double high = n > 20 ? 0.6 : 0.3;
+  guint best = G_MAXUINT;
+  double best_d = 0;
+  for (guint i = nmin; i + nmin <= n && i + 1 < n; i++)
+    {
+      double d = (dmu[i] - lo) / ptp;
+      if (d > high && d > best_d && (dmu[i - 1] - lo) / ptp > high
+          && (dmu[i + 1] - lo) / ptp > high)
+        {
+          best = i;
+          best_d = d;
+        }
+    }
+  if (best == G_MAXUINT)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                   "XANES: no edge found (no derivative peak wider than one point)");
+      return NAN;
+    }
+  return energy[best];
+}
+
+/* Least squares polynomial of degree deg in t = (x - x0) / scale by normal equations solved with
+ * partial pivoting; centring and scaling keep them well conditioned at 8 keV. Coefficients come
+ * back in powers of (x - x0). */
+static gboolean
+polyfit (const double *x,
+         const double *y,
+         guint         n,
+         double        x0,
+         int           deg,
+         double       *coefs)
+{
+  int m = deg + 1;
+  double scale = 0;
+  for (guint i = 0; i < n; i++)
+    scale = MAX (scale, fabs (x[i] - x0));
+  if (scale == 0)
+    scale = 1;
+  double a[EVOX_XANES_MAX_NNORM + 1][EVOX_XANES_MAX_NNORM + 2] = { { 0 } };
+  for (guint i = 0; i < n; i++)
+    {
+      double t = (x[i] - x0) / scale, p[2 * EVOX_XANES_MAX_NNORM + 1];
+      p[0] = 1;
+      for (int k = 1; k < 2 * m - 1; k++)
+        p[k] = p[k - 1] * t;
+      for (int r = 0; r < m; r++)
+        {
+          for (int c = 0; c < m; c++)
+            a[r][c] += p[r + c];
+          a[r][m] += p[r] * y[i];
+        }
+    }
+  for (int c = 0; c < m; c++)
+    {
+      int piv = c;
+      for (int r = c + 1; r < m; r++)
+        if (fabs (a[r][c]) > fabs (a[piv][c]))
+          piv = r;
+      if (a[piv][c] == 0)
+        return FALSE;
+      if (piv != c)
+        for (int k = 0; k <= m; k++)
+          {
+            double tmp = a[c][k];
+            a[c][k] = a[piv][k];
+            a[piv][k] = tmp;
+          }
+      for (int r = c + 1; r < m; r++)
+        {
+          double f = a[r][c] / a[c][c];
+          for (int k = c; k <= m; k++)
+            a[r][k] -= f * a[c][k];
+        }
+    }
+  for (int r = m - 1; r >= 0; r--)
+    {
+      double s = a[r][m];
+      for (int k = r + 1; k < m; k++)
+        s -= a[r][k] * coefs[k];
+      coefs[r] = s / a[r][r];
+    }
+  double f = 1;
+  for (int r = 0; r < m; r++, f *= scale)
+    coefs[r] /= f;
+  return TRUE;
+}
+
+static double
+post_eval (const EvoxXanesResult *r,
+           double                 e)
+{
+  double d = e - r->e0, s = 0;
+  for (int j = r->nnorm; j >= 0; j--)
+    s = s * d + r->post_coefs[j];
+  return s;
+}
+
+gboolean
+evox_xanes_normalise (const double          *energy,
+                      const double          *mu,
+                      guint                  n,
+                      const EvoxXanesParams *params,
+                      EvoxXanesResult       *result,
+                      GError               **error)
+{
+  g_return_val_if_fail (energy != NULL && mu != NULL, FALSE);
+  g_return_val_if_fail (params != NULL && result != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  double *norm_out = result->norm;
+  memset (result, 0, sizeof *result);
+  result->norm = norm_out;
+  result->half_step_energy = result->whiteline_energy = result->whiteline_height = NAN;
+
+  if (n < 4)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "XANES: %u energies are too few (a pre-edge line and a post-edge need 4)", n);
+      return FALSE;
+    }
+  if (!check_energies (energy, n, error))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    if (!isfinite (mu[i]))
+      {
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                     "XANES: absorption at %g eV is not finite", energy[i]);
+        return FALSE;
+      }
+
+  double e0 = params->e0;
+  if (isnan (e0))
+    {
+      e0 = evox_xanes_find_e0 (energy, mu, n, error);
+      if (isnan (e0))
+        return FALSE;
+    }
+  else if (!(e0 > energy[0] && e0 < energy[n - 1]))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "XANES: E0 %g eV is not inside the energies (%g to %g eV): the stack does "
+                   "not span the edge", e0, energy[0], energy[n - 1]);
+      return FALSE;
+    }
+  /* Larch moves E0 onto the nearest measured energy */
+  guint ie0 = 0;
+  for (guint i = 1; i < n; i++)
+    if (fabs (energy[i] - e0) < fabs (energy[ie0] - e0))
+      ie0 = i;
+  e0 = result->e0 = energy[ie0];
+
+  /* ranges clipped to the data, swapped when given the wrong way round, as Larch does */
+  double pre1 = MAX (params->pre1, energy[0] - e0), pre2 = params->pre2;
+  if (pre1 > pre2)
+    {
+      double t = pre1;
+      pre1 = pre2;
+      pre2 = t;
+    }
+  double norm2 = isnan (params->norm2) ? energy[n - 1] - e0 : MIN (params->norm2,
+                                                                    energy[n - 1] - e0);
+  double norm1 = params->norm1;
+  if (norm1 > norm2)
+    {
+      double t = norm1;
+      norm1 = norm2;
+      norm2 = t;
+    }
+
+  /* inclusive ranges [E0 + lo, E0 + hi] */
+  guint p0 = n, p1 = 0, q0 = n, q1 = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      double d = energy[i] - e0;
+      if (d >= pre1 && d <= pre2)
+        p0 = MIN (p0, i), p1 = i + 1;
+      if (d >= norm1 && d <= norm2)
+        q0 = MIN (q0, i), q1 = i + 1;
+    }
+  result->n_pre = p1 > p0 ? p1 - p0 : 0;
+  result->n_post = q1 > q0 ? q1 - q0 : 0;
+  if (result->n_pre < 2)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "XANES: %u energies in the pre-edge range E0%+g to E0%+g eV (E0 %g eV); a "
+                   "line needs 2: the stack does not reach below the edge", result->n_pre, pre1,
+                   pre2, e0);
+      return FALSE;
+    }
+
+  int nnorm = params->nnorm;
+  if (nnorm < 0)
+    nnorm = norm2 - norm1 < 50 ? 0 : norm2 - norm1 < 350 ? 1 : 2;
+  nnorm = MIN (nnorm, EVOX_XANES_MAX_NNORM);
+  result->nnorm = nnorm;
+  if (result->n_post < 2 || result->n_post < (guint) nnorm + 1)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "XANES: %u energies in the post-edge range E0%+g to E0%+g eV (E0 %g eV); "
+                   "degree %d needs %d and at least 2: the stack does not reach above the edge",
+                   result->n_post, norm1, norm2, e0, nnorm, MAX (2, nnorm + 1));
+      return FALSE;
+    }
+
+  double line[2];
+  if (!polyfit (energy + p0, mu + p0, result->n_pre, e0, 1, line))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA, "XANES: pre-edge fit failed");
+      return FALSE;
+    }
+  result->pre_slope = line[1];
+  result->pre_offset = line[0] - line[1] * e0;
+
+  double ss = 0;
+  for (guint i = p0; i < p1; i++)
+    {
+      double r = mu[i] - (line[0] + line[1] * (energy[i] - e0));
+      ss += r * r;
+    }
+  result->noise = sqrt (ss / result->n_pre);
+
+  double sub[512];
+  g_autofree double *sub_heap = result->n_post > G_N_ELEMENTS (sub)
+                                ? g_new (double, result->n_post) : NULL;
+  double *y = sub_heap ? sub_heap : sub;
+  for (guint i = q0; i < q1; i++)
+    y[i - q0] = mu[i] - (line[0] + line[1] * (energy[i] - e0));
+  if (!polyfit (energy + q0, y, result->n_post, e0, nnorm, result->post_coefs))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA, "XANES: post-edge fit failed");
+      return FALSE;
+    }
+
+  /* post (E0) - pre (E0): the polynomial was fitted to mu - pre, so its value at E0 */
+  double step = result->edge_step = post_eval (result, e0);
+  if (!(step != 0) || !isfinite (step))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                   "XANES: the edge step at E0 %g eV is zero", e0);
+      return FALSE;
+    }
+  result->mask = step > params->mask_k * result->noise;
+
+  /* norm into the caller's buffer, or computed on the fly */
+  #define NORM(i) ((mu[i] - (line[0] + line[1] * (energy[i] - e0))) / step)
+  if (norm_out)
+    for (guint i = 0; i < n; i++)
+      norm_out[i] = NORM (i);
+
+  guint imax = ie0;
+  double vmax = NORM (ie0);
+  for (guint i = ie0 + 1; i < n; i++)
+    if (NORM (i) > vmax)
+      imax = i, vmax = NORM (i);
+  if (imax > 0 && imax + 1 < n)
+    {
+      /* vertex of the parabola through three points on an uneven grid (divided differences) */
+      double x0 = energy[imax - 1], x1 = energy[imax], x2 = energy[imax + 1];
+      double y0 = NORM (imax - 1), y1 = vmax, y2 = NORM (imax + 1);
+      double d01 = (y1 - y0) / (x1 - x0), d12 = (y2 - y1) / (x2 - x1);
+      double c2 = (d12 - d01) / (x2 - x0);
+      if (c2 < 0)
+        {
+          double xv = 0.5 * (x0 + x1) - d01 / (2 * c2);
+          result->whiteline_energy = xv;
+          result->whiteline_height = y0 + d01 * (xv - x0) + c2 * (xv - x0) * (xv - x1);
+        }
+      else
+        {
+          result->whiteline_energy = x1;
+          result->whiteline_height = y1;
+        }
+    }
+  else
+    {
+      result->whiteline_energy = energy[imax];
+      result->whiteline_height = vmax;
+    }
+
+  /* half step: walk down from the white line to the first point below 0.5, so pre-edge noise
+   * crossing 0.5 far below the edge cannot be taken */
+  if (vmax >= 0.5)
+    for (guint i = imax; i > 0; i--)
+      {
+        double a = NORM (i - 1), b = NORM (i);
+        if (a < 0.5 && b >= 0.5)
+          {
+            result->half_step_energy = energy[i - 1]
+                                       + (0.5 - a) / (b - a) * (energy[i] - energy[i - 1]);
+            break;
+          }
+      }
+  #undef NORM
+  return TRUE;
+}
+
+typedef struct
+{
+  guint  channel;
+  double energy;
+} ChannelEnergy;
+
+static int
+compare_energy (gconstpointer a,
+                gconstpointer b)
+{
+  const ChannelEnergy *x = a, *y = b;
+  return (x->energy > y->energy) - (x->energy < y->energy);
+}
+
+static inline double
+sample (gconstpointer   data,
+        EvoxSampleType  type,
+        gsize           i)
+{
+  switch (type)
+    {
+    case EVOX_SAMPLE_U8:
+      return ((const guint8 *) data)[i];
+    case EVOX_SAMPLE_U16:
+      return ((const guint16 *) data)[i];
+    case EVOX_SAMPLE_F32:
+    default:
+      return ((const float *) data)[i];
+    }
+}
+
+enum { MAP_EDGE, MAP_E0, MAP_WL_ENERGY, MAP_WL_HEIGHT, MAP_STEP, MAP_MASK, N_MAPS };
+static const char *const map_names[N_MAPS] = {
+  "edge_energy", "e0", "whiteline_energy", "whiteline_height", "edge_step", "mask"
+};
+
+EvoxVolume *
+evox_xanes_maps (EvoxVolume            *stack,
+                 const EvoxXanesParams *params,
+                 EvoxProgress          *progress,
+                 GCancellable          *cancellable,
+                 GError               **error)
+{
+  g_return_val_if_fail (EVOX_IS_VOLUME (stack), NULL);
+  g_return_val_if_fail (params != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  guint n = evox_volume_get_n_channels (stack);
+  if (n < 4)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "XANES: the stack has %u energies; normalisation needs at least 4", n);
+      return NULL;
+    }
+  g_autofree ChannelEnergy *order = g_new (ChannelEnergy, n);
+  for (guint c = 0; c < n; c++)
+    {
+      order[c].channel = c;
+      order[c].energy = evox_volume_get_channel_energy (stack, c);
+      if (!isfinite (order[c].energy) || order[c].energy <= 0)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                       "XANES: channel %u (%s) carries no energy", c,
+                       evox_volume_get_channel_label (stack, c));
+          return NULL;
+        }
+    }
+  qsort (order, n, sizeof *order, compare_energy);
+  g_autofree double *energy = g_new (double, n);
+  g_autofree gconstpointer *planes = g_new (gconstpointer, n);
+  for (guint c = 0; c < n; c++)
+    {
+      energy[c] = order[c].energy;
+      planes[c] = evox_volume_get_data (stack, order[c].channel);
+    }
+  if (!check_energies (energy, n, error))
+    return NULL;
+
+  EvoxSampleType type = evox_volume_get_sample_type (stack);
+  gsize dims[3], nv = evox_volume_get_n_voxels (stack);
+  evox_volume_get_dims (stack, dims);
+
+  /* one E0 for the whole stack: given, or from the mean spectrum */
+  EvoxXanesParams p = *params;
+  if (isnan (p.e0))
+    {
+      g_autofree double *mean = g_new0 (double, n);
+      for (guint c = 0; c < n; c++)
+        {
+          double s = 0;
+          gsize cnt = 0;
+          for (gsize v = 0; v < nv; v++)
+            {
+              double x = sample (planes[c], type, v);
+              if (isfinite (x))
+                s += x, cnt++;
+            }
+          mean[c] = cnt ? s / cnt : NAN;
+        }
+      g_autoptr(GError) local = NULL;
+      p.e0 = evox_xanes_find_e0 (energy, mean, n, &local);
+      if (isnan (p.e0))
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                       "XANES: the stack's mean spectrum: %s", local->message);
+          return NULL;
+        }
+    }
+  else if (!(p.e0 > energy[0] && p.e0 < energy[n - 1]))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "XANES: E0 %g eV is not inside the stack's energies (%g to %g eV): the "
+                   "stack does not span the edge", p.e0, energy[0], energy[n - 1]);
+      return NULL;
+    }
+
+  /* A spectrum of constant zeros would fail; check the ranges once on a dummy ramp so a stack
+   * that cannot be normalised at all is one error, not one per voxel. */
+  {
+    g_autofree double *ramp = g_new (double, n);
+    for (guint c = 0; c < n; c++)
+      ramp[c] = energy[c] > p.e0 ? 1 : 0;
+    EvoxXanesResult r = { 0 };
+    if (!evox_xanes_normalise (energy, ramp, n, &p, &r, error))
+      return NULL;
+  }
+
+  g_autoptr(EvoxVolume) out = evox_volume_new (dims[0], dims[1], dims[2], N_MAPS,
+                                               EVOX_SAMPLE_F32, error);
+  if (out == NULL)
+    return NULL;
+  double spacing[3], origin[3];
+  evox_volume_get_spacing (stack, spacing);
+  evox_volume_set_spacing (out, spacing);
+  evox_volume_set_spacing_known (out, evox_volume_get_spacing_known (stack));
+  evox_volume_get_origin (stack, origin);
+  evox_volume_set_origin (out, origin);
+  float *maps[N_MAPS];
+  for (guint m = 0; m < N_MAPS; m++)
+    {
+      evox_volume_set_channel_info (out, m, map_names[m], NAN);
+      maps[m] = evox_volume_get_data_mut (out, m);
+    }
+  evox_volume_set_channel_values (out, MAP_EDGE, EVOX_SCALE_LINEAR, "energy", "eV");
+  evox_volume_set_channel_values (out, MAP_E0, EVOX_SCALE_LINEAR, "energy", "eV");
+  evox_volume_set_channel_values (out, MAP_WL_ENERGY, EVOX_SCALE_LINEAR, "energy", "eV");
+
+  gsize n_tiles = (nv + TILE - 1) / TILE;
+  int done = 0;
+
+#pragma omp parallel
+  {
+    g_autofree double *buf = g_new (double, (gsize) n * TILE);
+    g_autofree double *mu = g_new (double, n);
+
+#pragma omp for schedule(dynamic, 4)
+    for (gsize t = 0; t < n_tiles; t++)
+      {
+        if (g_cancellable_is_cancelled (cancellable))
+          continue;
+        gsize v0 = t * TILE, len = MIN ((gsize) TILE, nv - v0);
+        for (guint c = 0; c < n; c++)
+          for (gsize k = 0; k < len; k++)
+            buf[k * n + c] = sample (planes[c], type, v0 + k);
+        for (gsize k = 0; k < len; k++)
+          {
+            gsize v = v0 + k;
+            memcpy (mu, buf + k * n, n * sizeof (double));
+            EvoxXanesResult r = { 0 };
+            gboolean ok = evox_xanes_normalise (energy, mu, n, &p, &r, NULL);
+            gboolean in = ok && r.mask;
+            double e0v = in ? evox_xanes_find_e0 (energy, mu, n, NULL) : NAN;
+            maps[MAP_EDGE][v] = in ? r.half_step_energy : NAN;
+            maps[MAP_E0][v] = e0v;
+            maps[MAP_WL_ENERGY][v] = in ? r.whiteline_energy : NAN;
+            maps[MAP_WL_HEIGHT][v] = in ? r.whiteline_height : NAN;
+            maps[MAP_STEP][v] = ok ? r.edge_step : NAN;
+            maps[MAP_MASK][v] = in ? 1.0f : 0.0f;
+          }
+        if (progress)
+          evox_progress_update (progress, (g_atomic_int_add (&done, 1) + 1.0) / n_tiles);
+      }
+  }
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  return g_steal_pointer (&out);
+}

@@ -1,0 +1,78 @@
+/* evox-xanes.h: XANES normalisation as Larch's pre_edge defines it, for one spectrum and for
+ * every voxel of a spectral stack (edge energy, white line and edge step maps). */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "evox-progress.h"
+#include "evox-volume.h"
+
+G_BEGIN_DECLS
+
+#define EVOX_XANES_MAX_NNORM 2
+
+typedef struct
+{
+  double e0;      /* NaN: found from the data (maximum of the smoothed derivative) */
+  double pre1;    /* pre-edge range relative to E0, eV; clipped to the data; -150 */
+  double pre2;    /* -30 */
+  double norm1;   /* post-edge range relative to E0, eV; 50 */
+  double norm2;   /* NaN: to the last energy; clipped to the data */
+  int    nnorm;   /* -1: from the post-edge span as Larch chooses (< 50 eV: 0, < 350 eV: 1, else 2) */
+  double mask_k;  /* a spectrum is in the mask when edge_step > mask_k * pre-edge noise; 3 */
+} EvoxXanesParams;
+
+typedef struct
+{
+  double  e0;                 /* the E0 used: the given or found one, moved onto the nearest energy */
+  double  edge_step;          /* post (E0) - pre (E0) */
+  double  pre_slope;          /* pre-edge line: pre (E) = pre_slope * E + pre_offset */
+  double  pre_offset;
+  int     nnorm;              /* degree of the post-edge polynomial used */
+  double  post_coefs[EVOX_XANES_MAX_NNORM + 1];
+                              /* mu - pre over the post-edge range ~ sum post_coefs[j] (E - e0)^j */
+  double  half_step_energy;   /* where norm crosses 0.5 going up to the white line; NaN if never */
+  double  whiteline_energy;   /* vertex of the parabola through the maximum of norm (E >= e0) */
+  double  whiteline_height;   /* norm at that vertex */
+  double  noise;              /* RMS of the pre-edge line's residuals (numpy's std, ddof 0) */
+  gboolean mask;              /* edge_step > mask_k * noise */
+  guint   n_pre;              /* points in the pre-edge and post-edge fits */
+  guint   n_post;
+  double *norm;               /* caller's buffer of n values, or NULL: (mu - pre) / edge_step */
+} EvoxXanesResult;
+
+void      evox_xanes_params_init (EvoxXanesParams       *params);
+
+/* E0 as Larch's find_e0 finds it: the largest derivative of mu smoothed by a Gaussian of
+ * sigma max (0.1, half the smallest energy step), ignoring max (3, 2 %) of the points at each
+ * end and peaks whose neighbours are not also high. NaN with EVOX_ERROR_INVALID_DATA when there
+ * is no such peak. */
+double    evox_xanes_find_e0     (const double          *energy,
+                                  const double          *mu,
+                                  guint                  n,
+                                  GError               **error);
+
+/* Normalises one spectrum (energies strictly increasing, eV). Fails with EVOX_ERROR_ARGUMENT on
+ * energies not strictly increasing, a range with fewer than 2 points (pre) or fewer than
+ * nnorm + 1 and 2 points (post), or an E0 outside the energies; EVOX_ERROR_INVALID_DATA on
+ * non-finite values, an edge not found, or an edge step that is zero. */
+gboolean  evox_xanes_normalise   (const double          *energy,
+                                  const double          *mu,
+                                  guint                  n,
+                                  const EvoxXanesParams *params,
+                                  EvoxXanesResult       *result,
+                                  GError               **error);
+
+/* Per-voxel maps of a stack (two or more channels carrying energies, any sample type): a new f32
+ * volume of the stack's dims and spacing with channels "edge_energy" (half-step), "e0",
+ * "whiteline_energy", "whiteline_height", "edge_step", "mask" (0/1); the energy maps are NaN
+ * outside the mask. One E0 for the whole stack (params->e0, or found on the mean spectrum) sets
+ * the ranges, as Larch users do for maps. Channels are sorted by energy; duplicates refused. */
+EvoxVolume *evox_xanes_maps      (EvoxVolume            *stack,
+                                  const EvoxXanesParams *params,
+                                  EvoxProgress          *progress,
+                                  GCancellable          *cancellable,
+                                  GError               **error);
+
+G_END_DECLS
