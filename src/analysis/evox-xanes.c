@@ -317,7 +317,7 @@ evox_xanes_normalise (const double          *energy,
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
                    "XANES: %u energies in the post-edge range E0%+g to E0%+g eV (E0 %g eV); "
-                   "degree %d needs %d and at least 2: the stack does not reach above the edge",
+                   "degree %d needs %d: the stack does not reach above the edge",
                    result->n_post, norm1, norm2, e0, nnorm, MAX (2, nnorm + 1));
       return FALSE;
     }
