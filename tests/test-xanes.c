@@ -259,9 +259,10 @@ test_whiteline_parabola (void)
 static void
 test_nnorm_rule (void)
 {
-  /* Larch (pre_edge.py): nnorm 2, 1 when norm2 - norm1 < 350, 0 when < 50 */
+  /* Larch (larch/xafs/pre_edge.py, preedge()): nnorm 2, 1 when norm2 - norm1 < 300, 0 when
+   * < 30; the post range here is E0 + 50 to the last energy */
   const struct { double end; int nnorm; } cases[] = {
-    { 90, 0 }, { 99, 0 }, { 100, 1 }, { 300, 1 }, { 399, 1 }, { 400, 2 }, { 500, 2 },
+    { 60, 0 }, { 79, 0 }, { 80, 1 }, { 300, 1 }, { 349, 1 }, { 350, 2 }, { 500, 2 },
   };
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
     {
@@ -353,14 +354,19 @@ test_refusals (void)
   expect_refusal (e, mu, t, E0_TRUE, EVOX_ERROR_ARGUMENT);
   /* E0 outside the energies */
   expect_refusal (e, mu, n, E0_TRUE + 1000, EVOX_ERROR_ARGUMENT);
-  /* a stack entirely above the edge, no E0 given: no derivative peak */
+  /* a stack entirely above the edge (a falling, curving post-edge), no E0 given: Larch's
+   * search still names an energy, which leaves no pre-edge below it */
   guint u = 0;
   while (e[u] < E0_TRUE + 60)
     u++;
   g_autofree double *flat = g_new (double, n);
   for (guint i = 0; i < n; i++)
-    flat[i] = 1.0 - 1e-4 * i;
-  expect_refusal (e + u, flat + u, n - u, NAN, EVOX_ERROR_INVALID_DATA);
+    flat[i] = 1.0 - 1e-3 * i - 1e-5 * i * i;
+  expect_refusal (e + u, flat + u, n - u, NAN, EVOX_ERROR_ARGUMENT);
+  /* a falling edge, E0 given: the step at E0 is negative */
+  for (guint i = 0; i < n; i++)
+    flat[i] = 1.0 - 1e-4 * i - (e[i] > E0_TRUE ? 0.2 : 0);
+  expect_refusal (e, flat, n, E0_TRUE, EVOX_ERROR_INVALID_DATA);
   /* a NaN sample */
   g_autofree double *nanmu = g_memdup2 (mu, n * sizeof (double));
   nanmu[3] = NAN;

@@ -53,6 +53,142 @@ check_energies (const double *energy,
   return TRUE;
 }
 
+/* Larch's find_energy_step: the mean of the 10 smallest steps after skipping the smallest 1 %
+ * at both ends. Below 100 points Larch's slice [0:-0] is empty and its later clamp turns the
+ * NaN into 1 eV; that is kept so E0 agrees with Larch on short spectra. */
+static double
+energy_step (const double *energy,
+             guint         n)
+{
+  guint nskip = (guint) (0.01 * n);
+  if (nskip == 0 || n < 2 * nskip + 2)
+    return 1.0;
+  guint m = n - 2 * nskip - 1;
+  g_autofree double *d = g_new (double, m);
+  for (guint i = 0; i < m; i++)
+    d[i] = energy[nskip + i + 1] - energy[nskip + i];
+  for (guint i = 1; i < m; i++)           /* insertion sort: m is small */
+    for (guint j = i; j > 0 && d[j] < d[j - 1]; j--)
+      {
+        double t = d[j];
+        d[j] = d[j - 1];
+        d[j - 1] = t;
+      }
+  double s = 0;
+  guint c = 0;
+  for (guint i = nskip; i < m && c < 10; i++, c++)
+    s += d[i];
+  return c ? s / c : 1.0;
+}
+
+/* Larch's smooth (form lorentzian, sigma = xstep = estep): dmu interpolated onto a uniform grid
+ * of step estep and convolved with a Lorentzian of half width estep, here evaluated directly at
+ * the measured energies and cut at 20 half widths (renormalised), so a voxel costs O(n). */
+static void
+smooth_lorentzian (const double *energy,
+                   double       *dmu,
+                   guint         n,
+                   double        estep)
+{
+  double lo = energy[0], hi = energy[n - 1];
+  /* Larch caps its uniform grid at 50 points per input point */
+  double step = MAX (estep, (hi - lo) / (50.0 * n));
+  g_autofree double *out = g_new (double, n);
+  for (guint i = 0; i < n; i++)
+    {
+      double sw = 0, s = 0;
+      guint j = 0;
+      for (double x = energy[i] - 20 * estep; x <= energy[i] + 20 * estep; x += step)
+        {
+          /* np.interp: clamped at the ends */
+          double y;
+          if (x <= lo)
+            y = dmu[0];
+          else if (x >= hi)
+            y = dmu[n - 1];
+          else
+            {
+              while (j + 1 < n && energy[j + 1] < x)
+                j++;
+              while (j > 0 && energy[j] > x)
+                j--;
+              double f = (x - energy[j]) / (energy[j + 1] - energy[j]);
+              y = dmu[j] + f * (dmu[j + 1] - dmu[j]);
+            }
+          double d = (x - energy[i]) / estep;
+          double w = 1.0 / (1.0 + d * d);
+          sw += w;
+          s += w * y;
+        }
+      out[i] = s / sw;
+    }
+  memcpy (dmu, out, n * sizeof (double));
+}
+
+/* One pass of Larch's _finde0 over energy[0..n): the index of the largest (optionally smoothed)
+ * derivative among points whose scaled derivative and both neighbours' exceed dhigh (0.6, or
+ * 0.3 on 20 points or fewer; halved up to twice when fewer than 3 points pass, then every
+ * point), ignoring max (3, 2 %) points at each end; 0 when none qualifies. -1 when there are
+ * too few points to leave any after the ends. */
+static int
+finde0_pass (const double *energy,
+             const double *mu,
+             guint         n,
+             double        estep,
+             gboolean      use_smooth)
+{
+  guint nmin = MAX (3u, (guint) (n * 0.02));
+  if (n <= 2 * nmin)
+    return -1;
+  g_autofree double *dmu = g_new (double, n);
+  g_autofree gboolean *high = g_new (gboolean, n);
+  /* numpy's gradient(mu) / gradient(energy): central inside, one-sided at the ends */
+  for (guint i = 0; i < n; i++)
+    {
+      guint a = i == 0 ? 0 : i - 1, b = i == n - 1 ? n - 1 : i + 1;
+      dmu[i] = (mu[b] - mu[a]) / (energy[b] - energy[a]);
+    }
+  if (use_smooth)
+    smooth_lorentzian (energy, dmu, n, estep);
+  for (guint i = 0; i < n; i++)
+    if (!isfinite (dmu[i]))
+      dmu[i] = -1.0;
+  double lo = INFINITY, hi = -INFINITY;
+  for (guint i = nmin; i < n - nmin; i++)
+    {
+      lo = MIN (lo, dmu[i]);
+      hi = MAX (hi, dmu[i]);
+    }
+  double ptp = MAX (1e-10, hi - lo);
+  for (guint i = 0; i < n; i++)
+    dmu[i] = (dmu[i] - lo) / ptp;
+
+  double dhigh = n > 20 ? 0.6 : 0.3;
+  guint count = 0;
+  for (int round = 0; round < 3; round++)
+    {
+      count = 0;
+      for (guint i = 0; i < n; i++)
+        count += high[i] = dmu[i] > dhigh;
+      if (round == 2 || count > 3 || (round == 0 && count >= 3))
+        break;
+      dhigh *= 0.5;
+    }
+  if (count < 3)
+    for (guint i = 0; i < n; i++)
+      high[i] = TRUE;
+
+  int best = 0;
+  double best_d = 0;
+  for (guint i = nmin; i <= n - nmin && i + 1 < n; i++)
+    if (high[i] && dmu[i] > best_d && high[i + 1] && high[i - 1])
+      {
+        best = (int) i;
+        best_d = dmu[i];
+      }
+  return best;
+}
+
 double
 evox_xanes_find_e0 (const double *energy,
                     const double *mu,
@@ -61,82 +197,46 @@ evox_xanes_find_e0 (const double *energy,
 {
   g_return_val_if_fail (energy != NULL && mu != NULL, NAN);
 
-  if (n < 3)
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   "XANES: %u energies are too few to find an edge", n);
-      return NAN;
-    }
   if (!check_energies (energy, n, error))
     return NAN;
-
-  double min_step = INFINITY;
-  for (guint i = 1; i < n; i++)
-    min_step = MIN (min_step, energy[i] - energy[i - 1]);
-  double sigma = MAX (0.1, 0.5 * min_step);
-
-  g_autofree double *smooth = g_new (double, n);
-  g_autofree double *dmu = g_new (double, n);
   for (guint i = 0; i < n; i++)
-    {
-      double sw = 0, s = 0;
-      for (guint j = 0; j < n; j++)
-        {
-          double d = (energy[j] - energy[i]) / sigma;
-          if (fabs (d) > 4)
-            continue;
-          double w = exp (-0.5 * d * d);
-          sw += w;
-          s += w * mu[j];
-        }
-      smooth[i] = s / sw;
-    }
-  /* numpy's gradient(mu) / gradient(energy): central inside, one-sided at the ends */
-  for (guint i = 0; i < n; i++)
-    {
-      guint a = i == 0 ? 0 : i - 1, b = i == n - 1 ? n - 1 : i + 1;
-      dmu[i] = (smooth[b] - smooth[a]) / (energy[b] - energy[a]);
-      if (!isfinite (dmu[i]))
-        dmu[i] = -1.0;
-    }
+    if (!isfinite (mu[i]))
+      {
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                     "XANES: absorption at %g eV is not finite", energy[i]);
+        return NAN;
+      }
 
-  /* Larch ignores max (3, 2 %) points at each end, scales the rest to 0..1 and keeps peaks above
-   * 0.6 (0.3 on 20 points or fewer) whose two neighbours are also above it, so a lone glitch
-   * is not taken for the edge. */
-  guint nmin = MAX (3u, (guint) (n * 0.02));
-  if (2 * nmin >= n)
+  /* Larch: a rough E0 from the raw derivative, then the smoothed derivative over 75 points
+   * either side of it (or, when the rough one sits in the first 5 %, likely a glitch, from 20
+   * points below it to the end), 3 points left off at each end. */
+  int ie0 = finde0_pass (energy, mu, n, 1.0, FALSE);
+  if (ie0 >= 0)
     {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
-                   "XANES: %u energies are too few to find an edge (give E0)", n);
-      return NAN;
-    }
-  double lo = INFINITY, hi = -INFINITY;
-  for (guint i = nmin; i < n - nmin; i++)
-    {
-      lo = MIN (lo, dmu[i]);
-      hi = MAX (hi, dmu[i]);
-    }
-  double ptp = MAX (1e-10, hi - lo);
-  double high = n > 20 ? 0.6 : 0.3;
-  guint best = G_MAXUINT;
-  double best_d = 0;
-  for (guint i = nmin; i + nmin <= n && i + 1 < n; i++)
-    {
-      double d = (dmu[i] - lo) / ptp;
-      if (d > high && d > best_d && (dmu[i - 1] - lo) / ptp > high
-          && (dmu[i + 1] - lo) / ptp > high)
+      double e1 = energy[ie0];
+      int istart = MAX (3, ie0 - 75), istop = MIN (ie0 + 75, (int) n - 3);
+      if (ie0 < 0.05 * n)
         {
-          best = i;
-          best_d = d;
+          double s = 0;
+          for (guint i = 0; i < n; i++)
+            s += energy[i];
+          e1 = s / n;
+          istart = MAX (3, ie0 - 20);
+          istop = (int) n - 3;
         }
+      double estep = 0.5 * (CLAMP (energy_step (energy, n), 0.01, 1.0)
+                            + CLAMP (e1 / 25000.0, 0.01, 1.0));
+      int ix = istop > istart ? finde0_pass (energy + istart, mu + istart, istop - istart,
+                                             estep, TRUE) : -1;
+      if (ix >= 1)
+        return energy[istart + ix];
+      if (ix == 0)
+        return energy[istart + 2];
     }
-  if (best == G_MAXUINT)
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
-                   "XANES: no edge found (no derivative peak wider than one point)");
-      return NAN;
-    }
-  return energy[best];
+  g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+               "XANES: %u energies are too few to find E0 (Larch's search leaves 3 points off "
+               "each end twice); give E0", n);
+  return NAN;
 }
 
 /* Least squares polynomial of degree deg in t = (x - x0) / scale by normal equations solved with
@@ -310,7 +410,7 @@ evox_xanes_normalise (const double          *energy,
 
   int nnorm = params->nnorm;
   if (nnorm < 0)
-    nnorm = norm2 - norm1 < 50 ? 0 : norm2 - norm1 < 350 ? 1 : 2;
+    nnorm = norm2 - norm1 < 30 ? 0 : norm2 - norm1 < 300 ? 1 : 2;
   nnorm = MIN (nnorm, EVOX_XANES_MAX_NNORM);
   result->nnorm = nnorm;
   if (result->n_post < 2 || result->n_post < (guint) nnorm + 1)
@@ -353,10 +453,13 @@ evox_xanes_normalise (const double          *energy,
 
   /* post (E0) - pre (E0): the polynomial was fitted to mu - pre, so its value at E0 */
   double step = result->edge_step = post_eval (result, e0);
-  if (!(step != 0) || !isfinite (step))
+  /* Larch takes |step|; a falling or absent step is no absorption edge, and for maps it must
+   * not count as one */
+  if (!(step > 0) || !isfinite (step))
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
-                   "XANES: the edge step at E0 %g eV is zero", e0);
+                   "XANES: the edge step at E0 %g eV is %g: no rising absorption edge there",
+                   e0, step);
       return FALSE;
     }
   result->mask = step > params->mask_k * result->noise;

@@ -19,7 +19,7 @@ typedef struct
   double pre2;    /* -30 */
   double norm1;   /* post-edge range relative to E0, eV; 50 */
   double norm2;   /* NaN: to the last energy; clipped to the data */
-  int    nnorm;   /* -1: from the post-edge span as Larch chooses (< 50 eV: 0, < 350 eV: 1, else 2) */
+  int    nnorm;   /* -1: from the post-edge span as Larch chooses (< 30 eV: 0, < 300 eV: 1, else 2) */
   double mask_k;  /* a spectrum is in the mask when edge_step > mask_k * pre-edge noise; 3 */
 } EvoxXanesParams;
 
@@ -44,10 +44,11 @@ typedef struct
 
 void      evox_xanes_params_init (EvoxXanesParams       *params);
 
-/* E0 as Larch's find_e0 finds it: the largest derivative of mu smoothed by a Gaussian of
- * sigma max (0.1, half the smallest energy step), ignoring max (3, 2 %) of the points at each
- * end and peaks whose neighbours are not also high. NaN with EVOX_ERROR_INVALID_DATA when there
- * is no such peak. */
+/* E0 as Larch's find_e0 finds it: a rough maximum of the derivative, refined on the derivative
+ * smoothed by a Lorentzian of half width estep (0.01..1 eV) within 75 points of it, ignoring
+ * max (3, 2 %) of the points at each end and peaks whose neighbours are not also high. Like
+ * Larch it always answers once there are enough points (a featureless spectrum gives a point near
+ * its start); NaN with EVOX_ERROR_ARGUMENT when there are too few (about 15) points to search. */
 double    evox_xanes_find_e0     (const double          *energy,
                                   const double          *mu,
                                   guint                  n,
