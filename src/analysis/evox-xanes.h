@@ -48,7 +48,7 @@ void      evox_xanes_params_init (EvoxXanesParams       *params);
  * smoothed by a Lorentzian of half width estep (0.01..1 eV) within 75 points of it, ignoring
  * max (3, 2 %) of the points at each end and peaks whose neighbours are not also high. Like
  * Larch it always answers once there are enough points (a featureless spectrum gives a point near
- * its start); NaN with EVOX_ERROR_ARGUMENT when there are too few (about 15) points to search. */
+ * its start); NaN with EVOX_ERROR_ARGUMENT below 13 points (nothing left to search). */
 double    evox_xanes_find_e0     (const double          *energy,
                                   const double          *mu,
                                   guint                  n,
