@@ -549,6 +549,60 @@ test_maps (void)
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
 }
 
+/* a u16 stack (counts) gives the same maps as the same numbers in f32; a cancelled job, channels
+ * with one energy twice are refused */
+static void
+test_maps_u16_and_refusals (void)
+{
+  const guint n = G_N_ELEMENTS (map_grid), nx = 3, ny = 2;
+  g_autoptr(EvoxVolume) u16 = evox_volume_new (nx, ny, 1, n, EVOX_SAMPLE_U16, NULL);
+  g_autoptr(EvoxVolume) f32 = evox_volume_new (nx, ny, 1, n, EVOX_SAMPLE_F32, NULL);
+  double e[G_N_ELEMENTS (map_grid)], mu[G_N_ELEMENTS (map_grid)];
+  for (guint i = 0; i < n; i++)
+    e[i] = E0_TRUE + map_grid[i];
+  for (guint c = 0; c < n; c++)
+    {
+      evox_volume_set_channel_info (u16, c, NULL, e[c]);
+      evox_volume_set_channel_info (f32, c, NULL, e[c]);
+    }
+  g_autoptr(GRand) r = g_rand_new_with_seed (7);
+  for (guint v = 0; v < nx * ny; v++)
+    {
+      make_spectrum (&ni_edge, e, n, 0.01, r, mu);
+      for (guint c = 0; c < n; c++)
+        {
+          guint16 count = (guint16) lround (10000 * mu[c]);
+          ((guint16 *) evox_volume_get_data_mut (u16, c))[v] = count;
+          ((float *) evox_volume_get_data_mut (f32, c))[v] = count;
+        }
+    }
+  EvoxXanesParams p;
+  evox_xanes_params_init (&p);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) a = evox_xanes_maps (u16, &p, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr(EvoxVolume) b = evox_xanes_maps (f32, &p, NULL, NULL, &error);
+  g_assert_no_error (error);
+  for (guint m = 0; m < 6; m++)
+    for (guint v = 0; v < nx * ny; v++)
+      {
+        float x = evox_volume_get_value (a, m, v % nx, v / nx, 0);
+        float y = evox_volume_get_value (b, m, v % nx, v / nx, 0);
+        g_assert_true (x == y || (isnan (x) && isnan (y)));
+      }
+  g_assert_cmpfloat (evox_volume_get_value (a, 5, 0, 0, 0), ==, 1.0);
+
+  g_autoptr(GCancellable) cancel = g_cancellable_new ();
+  g_cancellable_cancel (cancel);
+  g_assert_null (evox_xanes_maps (f32, &p, NULL, cancel, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  evox_volume_set_channel_info (f32, 5, NULL, e[4]);
+  g_assert_null (evox_xanes_maps (f32, &p, NULL, NULL, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -561,5 +615,6 @@ main (int argc, char **argv)
   g_test_add_func ("/Evox/Xanes/refusals", test_refusals);
   g_test_add_func ("/Evox/Xanes/find-e0", test_find_e0);
   g_test_add_func ("/Evox/Xanes/maps", test_maps);
+  g_test_add_func ("/Evox/Xanes/maps-u16-refusals", test_maps_u16_and_refusals);
   return g_test_run ();
 }
