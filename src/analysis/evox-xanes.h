@@ -15,17 +15,17 @@ G_BEGIN_DECLS
 typedef struct
 {
   double e0;      /* NaN: found from the data (maximum of the smoothed derivative) */
-  double pre1;    /* pre-edge range relative to E0, eV; clipped to the data; -150 */
+  double pre1;    /* pre-edge range relative to E0, eV, clipped to the data; -150 */
   double pre2;    /* -30 */
   double norm1;   /* post-edge range relative to E0, eV; 50 */
   double norm2;   /* NaN: to the last energy; clipped to the data */
-  int    nnorm;   /* -1: from the post-edge span as Larch chooses (< 30 eV: 0, < 300 eV: 1, else 2) */
+  int    nnorm;   /* -1: by the post-edge span as Larch chooses (< 30 eV 0, < 300 eV 1, else 2) */
   double mask_k;  /* a spectrum is in the mask when edge_step > mask_k * pre-edge noise; 3 */
 } EvoxXanesParams;
 
 typedef struct
 {
-  double  e0;                 /* the E0 used: the given or found one, moved onto the nearest energy */
+  double  e0;                 /* the E0 used (given or found), moved onto the nearest energy */
   double  edge_step;          /* post (E0) - pre (E0) */
   double  pre_slope;          /* pre-edge line: pre (E) = pre_slope * E + pre_offset */
   double  pre_offset;
@@ -65,11 +65,13 @@ gboolean  evox_xanes_normalise   (const double          *energy,
                                   EvoxXanesResult       *result,
                                   GError               **error);
 
-/* Per-voxel maps of a stack (two or more channels carrying energies, any sample type): a new f32
- * volume of the stack's dims and spacing with channels "edge_energy" (half-step), "e0",
- * "whiteline_energy", "whiteline_height", "edge_step", "mask" (0/1); the energy maps are NaN
- * outside the mask. One E0 for the whole stack (params->e0, or found on the mean spectrum) sets
- * the ranges, as Larch users do for maps. Channels are sorted by energy; duplicates refused. */
+/* Per-voxel maps of a stack (four or more channels carrying energies, any sample type): a new f32
+ * volume of the stack's dims and spacing with channels "edge_energy" (half-step), "e0" (each
+ * voxel's own find_e0), "whiteline_energy", "whiteline_height", "edge_step", "mask" (0/1). All
+ * but the step and the mask are NaN outside the mask; the step is NaN where a voxel cannot be
+ * normalised. One E0 for the whole stack (params->e0, or found on the mean spectrum) sets the
+ * ranges, as Larch users do for maps. Channels are sorted by energy; a repeated one is refused
+ * (EVOX_ERROR_ARGUMENT), a channel without an energy too (EVOX_ERROR_INVALID_DATA). */
 EvoxVolume *evox_xanes_maps      (EvoxVolume            *stack,
                                   const EvoxXanesParams *params,
                                   EvoxProgress          *progress,
