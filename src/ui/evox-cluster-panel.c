@@ -443,22 +443,14 @@ on_phases_changed (EvoxClusterPanel *self)
 
 /* Progress */
 
+/* The panel's actions and busy state once its run stopped. */
 static void
-stop_run (EvoxClusterPanel *self)
+job_stopped (gpointer owner)
 {
-  if (!_evox_ui_job_stop (&self->job))
-    return;
+  EvoxClusterPanel *self = owner;
+
   update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
-}
-
-static void
-cancel_run (EvoxClusterPanel *self)
-{
-  /* The finished callback of a cancelled run only drops its result. */
-  if (self->job.cancellable != NULL)
-    g_cancellable_cancel (self->job.cancellable);
-  stop_run (self);
 }
 
 /* Summary */
@@ -628,7 +620,7 @@ run_finished (GObject      *source,
       run_data_free (data);
       return;
     }
-  stop_run (self);
+  _evox_ui_job_stop (&self->job);
   if (result == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -662,7 +654,7 @@ run_action (GtkWidget  *widget,
 
   if (volume == NULL)
     return;
-  cancel_run (self);
+  _evox_ui_job_cancel (&self->job);
   show_error (self, NULL);
   data = g_new0 (RunData, 1);
   if (!fill_params (self, &data->params, &data->channels, &error))
@@ -671,7 +663,8 @@ run_action (GtkWidget  *widget,
       run_data_free (data);
       return;
     }
-  _evox_ui_job_start (&self->job, self->progress_bar, self->progress_box);
+  _evox_ui_job_start (&self->job, self->progress_bar, self->progress_box, job_stopped,
+                      self);
   g_set_weak_pointer (&data->panel, self);
   data->cancellable = g_object_ref (self->job.cancellable);
   data->volume = g_object_ref (volume);
@@ -689,7 +682,7 @@ cancel_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
 {
-  cancel_run (EVOX_CLUSTER_PANEL (widget));
+  _evox_ui_job_cancel (&EVOX_CLUSTER_PANEL (widget)->job);
 }
 
 /* Sweep */
@@ -1715,7 +1708,7 @@ on_document_notify (EvoxDocument     *document,
       gboolean new_volume = g_str_equal (name, "volume");
 
       /* A result for the old volume or channel would not belong to the document any more. */
-      cancel_run (self);
+      _evox_ui_job_cancel (&self->job);
       show_error (self, NULL);
       if (new_volume)
         {
@@ -1748,7 +1741,7 @@ release_document (EvoxClusterPanel *self)
 {
   if (self->document == NULL)
     return;
-  cancel_run (self);
+  _evox_ui_job_cancel (&self->job);
   cancel_sweep (self);
   cancel_domains (self);
   g_signal_handlers_disconnect_by_data (self->document, self);

@@ -1047,22 +1047,14 @@ search_data_free (SearchData *data)
   g_free (data);
 }
 
+/* The panel's actions and busy state once its search stopped. */
 static void
-stop_search (EvoxParticlePanel *self)
+job_stopped (gpointer owner)
 {
-  if (!_evox_ui_job_stop (&self->job))
-    return;
+  EvoxParticlePanel *self = owner;
+
   update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
-}
-
-static void
-cancel_search (EvoxParticlePanel *self)
-{
-  /* The finished callback of a cancelled search only drops its result. */
-  if (self->job.cancellable != NULL)
-    g_cancellable_cancel (self->job.cancellable);
-  stop_search (self);
 }
 
 /* The panel a finished search or split reports to, with the search stopped and a failure
@@ -1076,7 +1068,7 @@ finish_search (SearchData   *data,
 
   if (self == NULL || self->job.cancellable != data->cancellable)
     return NULL;
-  stop_search (self);
+  _evox_ui_job_stop (&self->job);
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_autofree char *message = g_strdup_printf ("%s: %s", failure, error->message);
@@ -1115,9 +1107,10 @@ start_search (EvoxParticlePanel *self,
 {
   SearchData *data;
 
-  cancel_search (self);
+  _evox_ui_job_cancel (&self->job);
   show_error (self, NULL);
-  _evox_ui_job_start (&self->job, self->progress_bar, self->progress_box);
+  _evox_ui_job_start (&self->job, self->progress_bar, self->progress_box, job_stopped,
+                      self);
   data = g_new0 (SearchData, 1);
   g_set_weak_pointer (&data->panel, self);
   data->cancellable = g_object_ref (self->job.cancellable);
@@ -1236,7 +1229,7 @@ cancel_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
 {
-  cancel_search (EVOX_PARTICLE_PANEL (widget));
+  _evox_ui_job_cancel (&EVOX_PARTICLE_PANEL (widget)->job);
 }
 
 /* Document */
@@ -1251,7 +1244,7 @@ on_document_notify (EvoxDocument      *document,
   if (g_str_equal (name, "volume") || g_str_equal (name, "channel"))
     {
       /* A result for the old volume or channel would not belong to the document any more. */
-      cancel_search (self);
+      _evox_ui_job_cancel (&self->job);
       end_split_preview (self);
       show_error (self, NULL);
       update_actions (self);
@@ -1304,7 +1297,7 @@ release_document (EvoxParticlePanel *self)
 {
   if (self->document == NULL)
     return;
-  cancel_search (self);
+  _evox_ui_job_cancel (&self->job);
   end_split_preview (self);
   g_signal_handlers_disconnect_by_data (self->document, self);
   _evox_clear_bindings (&self->color_binding, 1);

@@ -350,8 +350,6 @@ rebuild_energy_lists (EvoxRegistrationPanel *self)
   sync_exclude_rows (self);
 }
 
-static void cancel_run (EvoxRegistrationPanel *self);
-
 /* Follows the raw stack of the document: a new one gets new lists, the default reference and no
  * exclusions, and drops a run on the old one. */
 static void
@@ -361,7 +359,7 @@ sync_stack (EvoxRegistrationPanel *self)
 
   if (stack == self->stack)
     return;
-  cancel_run (self);
+  _evox_ui_job_cancel (&self->job);
   show_error (self, NULL);
   g_set_object (&self->stack, stack);
   g_array_set_size (self->energies, 0);
@@ -840,22 +838,14 @@ run_data_free (RunData *data)
   g_free (data);
 }
 
+/* The panel's actions and busy state once its run stopped. */
 static void
-stop_run (EvoxRegistrationPanel *self)
+job_stopped (gpointer owner)
 {
-  if (!_evox_ui_job_stop (&self->job))
-    return;
+  EvoxRegistrationPanel *self = owner;
+
   update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
-}
-
-static void
-cancel_run (EvoxRegistrationPanel *self)
-{
-  /* The finished callback of a cancelled run only drops its result. */
-  if (self->job.cancellable != NULL)
-    g_cancellable_cancel (self->job.cancellable);
-  stop_run (self);
 }
 
 static void
@@ -876,7 +866,7 @@ run_finished (GObject      *source,
       return;
     }
   self->last_fraction = evox_progress_get_fraction (data->progress);
-  stop_run (self);
+  _evox_ui_job_stop (&self->job);
   if (result == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -903,7 +893,7 @@ run_action (GtkWidget  *widget,
 
   if (!stack_usable (self))
     return;
-  cancel_run (self);
+  _evox_ui_job_cancel (&self->job);
   show_error (self, NULL);
 
   data = g_new0 (RunData, 1);
@@ -916,7 +906,8 @@ run_action (GtkWidget  *widget,
   options.n_exclude = data->exclude->len;
   options.scale = self->scale;
 
-  _evox_ui_job_start (&self->job, self->progress_bar, self->progress_box);
+  _evox_ui_job_start (&self->job, self->progress_bar, self->progress_box, job_stopped,
+                      self);
   g_set_weak_pointer (&data->panel, self);
   data->cancellable = g_object_ref (self->job.cancellable);
   data->progress = evox_progress_ref (self->job.progress);
@@ -933,7 +924,7 @@ cancel_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
 {
-  cancel_run (EVOX_REGISTRATION_PANEL (widget));
+  _evox_ui_job_cancel (&EVOX_REGISTRATION_PANEL (widget)->job);
 }
 
 static void
@@ -1025,7 +1016,7 @@ release_document (EvoxRegistrationPanel *self)
 {
   if (self->document == NULL)
     return;
-  cancel_run (self);
+  _evox_ui_job_cancel (&self->job);
   g_signal_handlers_disconnect_by_data (self->document, self);
   g_clear_object (&self->document);
 }

@@ -491,7 +491,9 @@ poll_job (gpointer user_data)
 void
 _evox_ui_job_start (EvoxUiJob      *job,
                     GtkProgressBar *bar,
-                    GtkWidget      *box)
+                    GtkWidget      *box,
+                    void          (*stopped) (gpointer owner),
+                    gpointer        owner)
 {
   g_return_if_fail (job->cancellable == NULL);
 
@@ -499,6 +501,8 @@ _evox_ui_job_start (EvoxUiJob      *job,
   job->progress = evox_progress_new ();
   job->bar = bar;
   job->box = box;
+  job->stopped = stopped;
+  job->owner = owner;
   gtk_progress_bar_set_fraction (bar, 0);
   gtk_progress_bar_set_text (bar, _("Starting"));
   gtk_widget_set_visible (box, TRUE);
@@ -514,7 +518,17 @@ _evox_ui_job_stop (EvoxUiJob *job)
   g_clear_object (&job->cancellable);
   g_clear_pointer (&job->progress, evox_progress_unref);
   gtk_widget_set_visible (job->box, FALSE);
+  if (job->stopped != NULL)
+    job->stopped (job->owner);
   return TRUE;
+}
+
+gboolean
+_evox_ui_job_cancel (EvoxUiJob *job)
+{
+  if (job->cancellable != NULL)
+    g_cancellable_cancel (job->cancellable);
+  return _evox_ui_job_stop (job);
 }
 
 /* What a save dialog does once answered. */

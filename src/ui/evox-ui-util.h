@@ -165,7 +165,8 @@ void      _evox_show_progress         (GtkProgressBar *bar,
                                        EvoxProgress   *progress);
 
 /* A panel's background job as the panel shows it: the cancellable its worker checks, the
- * progress the worker writes, and the bar (inside box) that a timer fills from it meanwhile. */
+ * progress the worker writes, the bar (inside box) that a timer fills from it meanwhile, and what
+ * the panel does once the job stops (its actions and busy state). */
 typedef struct
 {
   GCancellable   *cancellable;
@@ -173,16 +174,22 @@ typedef struct
   guint           poll_id;
   GtkProgressBar *bar;
   GtkWidget      *box;
+  void          (*stopped) (gpointer owner);
+  gpointer        owner;
 } EvoxUiJob;
 
 /* Shows a new job in bar and box; the caller hands job->cancellable and job->progress to the
- * worker. */
+ * worker. stopped (owner) runs each time the job stops. */
 void      _evox_ui_job_start          (EvoxUiJob      *job,
                                        GtkProgressBar *bar,
-                                       GtkWidget      *box);
-/* Stops showing the job and forgets it (cancel job->cancellable first to drop its result);
- * FALSE when none was running. */
+                                       GtkWidget      *box,
+                                       void          (*stopped) (gpointer owner),
+                                       gpointer        owner);
+/* Stops showing the job and forgets it, then runs its stopped callback; FALSE when none was
+ * running. */
 gboolean  _evox_ui_job_stop           (EvoxUiJob      *job);
+/* The same, cancelling the job first: its finished callback then only drops its result. */
+gboolean  _evox_ui_job_cancel         (EvoxUiJob      *job);
 
 /* Writes the file at path for owner; user_data as given to _evox_save_chooser_new(). */
 typedef gboolean (*EvoxSaveFunc)      (GtkWidget      *owner,
