@@ -28,6 +28,8 @@ evox_xanes_params_init (EvoxXanesParams *params)
   params->norm2 = NAN;
   params->nnorm = -1;
   params->mask_k = 3.0;
+  params->edge = NAN;
+  params->with_norm = FALSE;
 }
 
 static gboolean

@@ -21,6 +21,11 @@ typedef struct
   double norm2;   /* NaN: to the last energy; clipped to the data */
   int    nnorm;   /* -1: by the post-edge span as Larch chooses (< 30 eV 0, < 300 eV 1, else 2) */
   double mask_k;  /* a spectrum is in the mask when edge_step > mask_k * pre-edge noise; 3 */
+  double edge;    /* NaN: none. A tabulated edge energy (eV, evox_edge_parse): the stack must span
+                   * it (EVOX_ERROR_ARGUMENT otherwise), and the stack's E0 is searched on the mean
+                   * spectrum near it rather than over the whole range */
+  gboolean with_norm; /* evox_xanes_maps also returns the normalised stack: after the maps, one
+                       * channel per energy, labelled "norm <E> eV", carrying that energy */
 } EvoxXanesParams;
 
 typedef struct

@@ -297,6 +297,52 @@ EvoxRegistrationView evox_document_get_registration_view (EvoxDocument *self);
 void               evox_document_set_registration_view (EvoxDocument        *self,
                                                         EvoxRegistrationView view);
 
+/* Maps derived from the stack (XANES maps, elemental maps, the normalised stack): one f32 volume
+ * of the stack's dims and spacing that the document holds beside the stack, whose channels are
+ * the maps. Showing the maps makes that volume the document's volume, so histograms, phases
+ * (thresholds on a map's histogram), particles (their mean value of a map), surfaces, clusters and
+ * exports work on maps unchanged; slices, view, rulers, camera are kept across the switch, and
+ * each side keeps its own channel, phases, range and colour map. Maps are dropped when another
+ * volume is loaded or the registration is replaced (they were computed from the old stack). */
+EvoxVolume        *evox_document_get_maps           (EvoxDocument  *self);
+/* The stack the maps are computed from: the volume when the maps are not shown (raw or
+ * registered as registration-view says), else the stack behind them. NULL without a volume. */
+EvoxVolume        *evox_document_get_stack          (EvoxDocument  *self);
+/* Merges `maps` (f32, the stack's dims) into the document's maps: a channel of `maps` replaces
+ * the maps' channel of the same label, others are appended (a XANES run replaces the XANES maps
+ * and keeps the elements). Then shows the maps at the channel labelled `show` (NULL: the first of
+ * `maps`). FALSE with EVOX_ERROR_ARGUMENT, nothing changed, for other dims or sample types. */
+gboolean           evox_document_add_maps           (EvoxDocument  *self,
+                                                     EvoxVolume    *maps,
+                                                     const char    *show,
+                                                     GError       **error);
+/* Drops the maps (back to the stack when they were shown). */
+void               evox_document_clear_maps         (EvoxDocument  *self);
+gboolean           evox_document_get_show_maps      (EvoxDocument  *self);
+/* Switches between the stack and the maps (property "show-maps"); nothing without maps. */
+void               evox_document_set_show_maps      (EvoxDocument  *self,
+                                                     gboolean       show);
+
+/* RGB composite: three channels of the volume shown at once, each scaled from its own range
+ * [lo, hi] (stored values; linear) into one colour channel (0 red, 1 green, 2 blue), on every
+ * slice view and in exports, with a legend. NaN in a slot adds nothing; a voxel NaN in all used
+ * slots is transparent. Property "composite" (gboolean) switches it on; a change of any slot
+ * notifies "composite-slots". Slots start unused (channel -1). */
+gboolean           evox_document_get_composite      (EvoxDocument  *self);
+void               evox_document_set_composite      (EvoxDocument  *self,
+                                                     gboolean       composite);
+/* channel -1 clears the slot; lo == hi (or NaN) takes the channel's 1st..99th percentile. */
+void               evox_document_set_composite_slot (EvoxDocument  *self,
+                                                     guint          slot,
+                                                     int            channel,
+                                                     double         lo,
+                                                     double         hi);
+void               evox_document_get_composite_slot (EvoxDocument  *self,
+                                                     guint          slot,
+                                                     int           *channel,
+                                                     double        *lo,
+                                                     double        *hi);
+
 /* For tests: the quiet period before a rebuild. */
 void               _evox_document_set_surface_delay (EvoxDocument  *self,
                                                      guint          delay_ms);

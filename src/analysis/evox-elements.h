@@ -1,0 +1,95 @@
+/* evox-elements.h: X-ray edges and mass attenuation from xraylib, and elemental maps of a spectral
+ * stack (edge-jump pairs, or a non-negative least-squares fit over all energies). */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "evox-progress.h"
+#include "evox-volume.h"
+
+G_BEGIN_DECLS
+
+/* Absorption edges Evox names (xraylib's K_SHELL, L1_SHELL, L2_SHELL, L3_SHELL). */
+typedef enum
+{
+  EVOX_EDGE_K,
+  EVOX_EDGE_L1,
+  EVOX_EDGE_L2,
+  EVOX_EDGE_L3,
+} EvoxEdgeShell;
+
+typedef struct
+{
+  int           z;        /* atomic number; 0 when the edge was given as a bare energy */
+  EvoxEdgeShell shell;
+  double        energy;   /* eV (xraylib's tabulated edge energy, or the number given) */
+} EvoxEdge;
+
+/* Parses "Ni", "ni", "Ni_K", "Ni-K", "Ni K", "Mn_L3" or a bare energy in eV ("8333", "8333.5"):
+ * an element alone means its K edge. EVOX_ERROR_ARGUMENT naming the text for an element xraylib
+ * does not know, a shell it has no edge for, or an energy not finite and positive. */
+gboolean    evox_edge_parse              (const char     *text,
+                                          EvoxEdge       *edge,
+                                          GError        **error);
+/* "Ni K (8333.0 eV)" or "8333.0 eV". */
+char       *evox_edge_describe           (const EvoxEdge *edge);
+/* Symbol of atomic number z ("Ni"), NULL when xraylib does not know it. */
+const char *evox_element_symbol          (int             z);
+
+/* Total mass attenuation coefficient (photoelectric + Rayleigh + Compton, xraylib's CS_Total) of
+ * element z at energy_ev, cm^2/g; NaN when xraylib has no value. */
+double      evox_element_mass_attenuation (int            z,
+                                           double         energy_ev);
+/* The same for a compound formula xraylib parses ("LiCoO2", "C", "Al2O3"); NaN with
+ * EVOX_ERROR_ARGUMENT for a formula it cannot parse. */
+double      evox_compound_mass_attenuation (const char   *formula,
+                                            double        energy_ev,
+                                            GError      **error);
+
+#define EVOX_ELEMENTS_MAX 8
+
+typedef enum
+{
+  EVOX_ELEMENTS_PAIR,  /* per element, OD above minus below its edge over the jump of mu/rho */
+  EVOX_ELEMENTS_FIT,   /* NNLS of OD(E) at every energy over the elements plus the matrix */
+} EvoxElementsMethod;
+
+typedef struct
+{
+  EvoxElementsMethod method;
+  guint    n_elements;
+  EvoxEdge edges[EVOX_ELEMENTS_MAX];    /* the element and the edge used for its pair */
+  double   below[EVOX_ELEMENTS_MAX];    /* pair energies, eV; NaN: found automatically */
+  double   above[EVOX_ELEMENTS_MAX];
+  char    *matrix;                      /* fit: formula of the matrix term ("O", "C"), NULL none */
+} EvoxElementsParams;
+
+void        evox_elements_params_init    (EvoxElementsParams *params);
+void        evox_elements_params_clear   (EvoxElementsParams *params);
+
+/* For each element, the stack's energies bracketing its edge: the nearest energy below the edge
+ * and the nearest above it, where neither is past another element's edge of the list from the
+ * first; writes below[i] and above[i] where they are NaN. EVOX_ERROR_ARGUMENT naming the element
+ * when the energies do not bracket its edge. */
+gboolean    evox_elements_find_pairs     (const double       *energies,
+                                          guint               n_energies,
+                                          EvoxElementsParams *params,
+                                          GError            **error);
+
+/* Elemental maps of a stack of optical density (2D: one layer, areal mass in ug/cm^2) or of
+ * reconstructed linear attenuation (3D, quantity "linear attenuation", per voxel or per nm as
+ * its unit says, with the voxel size: mass density in g/cm^3). Returns a new f32 volume of the
+ * stack's dims and spacing with one channel per element labelled by its symbol ("Ni"), quantity
+ * "areal mass" or "mass density" and its unit, plus for the fit a "matrix" channel (the matrix
+ * term's amount) and a "residual" channel (RMS of the fit's residual, the stack's unit). Fails
+ * (nothing returned) with EVOX_ERROR_ARGUMENT for an element without a pair, a pair not in the
+ * stack, or fewer energies than unknowns in a fit; EVOX_ERROR_INVALID_DATA for channels without
+ * energies, repeated energies, or values that are not optical density or attenuation. */
+EvoxVolume *evox_elements_maps           (EvoxVolume               *stack,
+                                          const EvoxElementsParams *params,
+                                          EvoxProgress             *progress,
+                                          GCancellable             *cancellable,
+                                          GError                  **error);
+
+G_END_DECLS
