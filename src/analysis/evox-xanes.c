@@ -678,6 +678,12 @@ evox_xanes_maps (EvoxVolume            *stack,
   evox_volume_set_spacing_known (out, evox_volume_get_spacing_known (stack));
   evox_volume_get_origin (stack, origin);
   evox_volume_set_origin (out, origin);
+  {
+    /* The window's summary and the command line say which E0 set the ranges. */
+    char text[G_ASCII_DTOSTR_BUF_SIZE];
+
+    evox_volume_set_metadata (out, "xanes_e0", g_ascii_dtostr (text, sizeof text, p.e0));
+  }
   float *maps[N_MAPS];
   for (guint m = 0; m < N_MAPS; m++)
     {

@@ -76,7 +76,8 @@ gboolean  evox_xanes_normalise   (const double          *energy,
  * but the step and the mask are NaN outside the mask; the step is NaN where a voxel cannot be
  * normalised. One E0 for the whole stack (params->e0, or found on the mean spectrum) sets the
  * ranges, as Larch users do for maps. Channels are sorted by energy; a repeated one is refused
- * (EVOX_ERROR_ARGUMENT), a channel without an energy too (EVOX_ERROR_INVALID_DATA). */
+ * (EVOX_ERROR_ARGUMENT), a channel without an energy too (EVOX_ERROR_INVALID_DATA). The maps'
+ * metadata "xanes_e0" holds the stack's E0 (g_ascii_dtostr). */
 EvoxVolume *evox_xanes_maps      (EvoxVolume            *stack,
                                   const EvoxXanesParams *params,
                                   EvoxProgress          *progress,
