@@ -70,7 +70,7 @@ struct _EvoxXanesPanel
   GtkWidget         *view_switch;
   GtkToggleButton   *stack_button;
   GtkToggleButton   *maps_button;
-  GtkLabel          *maps_hint;
+  GtkWidget         *maps_box;
   GtkListBox        *maps_list;
 };
 
@@ -497,6 +497,29 @@ map_row_new (const char *title,
   return row;
 }
 
+/* What the XANES maps hold, in words beside their channel names (which exports use). */
+static const char *
+describe_map (const char *label)
+{
+  static const struct
+  {
+    const char *label;
+    const char *words;
+  } maps[] = {
+    { "edge_energy", N_("energy at half the step, eV") },
+    { "e0", N_("E0, derivative maximum, eV") },
+    { "whiteline_energy", N_("white-line peak, eV") },
+    { "whiteline_height", N_("white-line height (normalised)") },
+    { "edge_step", N_("edge step") },
+    { "mask", N_("1: step above k × noise") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (maps); i++)
+    if (g_str_equal (label, maps[i].label))
+      return _(maps[i].words);
+  return NULL;
+}
+
 /* Which channel of the maps a row shows: a normalised stack is one row (its first energy;
  * the Display page's slider steps through the rest). */
 static void
@@ -536,8 +559,7 @@ rebuild_maps_list (EvoxXanesPanel *self)
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->maps_list))) != NULL)
     gtk_list_box_remove (self->maps_list, child);
-  gtk_widget_set_visible (GTK_WIDGET (self->maps_list), maps != NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->maps_hint), maps == NULL);
+  gtk_widget_set_visible (self->maps_box, maps != NULL);
   if (maps == NULL)
     return;
   for (guint c = 0; c < evox_volume_get_n_channels (maps); c++)
@@ -552,7 +574,8 @@ rebuild_maps_list (EvoxXanesPanel *self)
             first_norm = c;
           continue;
         }
-      if (quantity != NULL && *quantity != '\0')
+      detail = g_strdup (describe_map (evox_volume_get_channel_label (maps, c)));
+      if (detail == NULL && quantity != NULL && *quantity != '\0')
         detail = unit != NULL && *unit != '\0' ? g_strdup_printf ("%s (%s)", quantity, unit)
                                                : g_strdup (quantity);
       gtk_list_box_append (self->maps_list,
@@ -1268,7 +1291,7 @@ evox_xanes_panel_class_init (EvoxXanesPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxXanesPanel, view_switch);
   gtk_widget_class_bind_template_child (widget_class, EvoxXanesPanel, stack_button);
   gtk_widget_class_bind_template_child (widget_class, EvoxXanesPanel, maps_button);
-  gtk_widget_class_bind_template_child (widget_class, EvoxXanesPanel, maps_hint);
+  gtk_widget_class_bind_template_child (widget_class, EvoxXanesPanel, maps_box);
   gtk_widget_class_bind_template_child (widget_class, EvoxXanesPanel, maps_list);
 
   gtk_widget_class_install_action (widget_class, "xanes.compute", NULL, compute_action);
