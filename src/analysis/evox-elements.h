@@ -78,11 +78,14 @@ gboolean    evox_elements_find_pairs     (const double       *energies,
                                           GError            **error);
 
 /* Elemental maps of a stack of optical density (2D: one layer, areal mass in ug/cm^2) or of
- * reconstructed linear attenuation (3D, quantity "linear attenuation", per voxel or per nm as
- * its unit says, with the voxel size: mass density in g/cm^3). Returns a new f32 volume of the
+ * reconstructed linear attenuation (3D, quantity "linear attenuation", unit "1/nm", "1/um",
+ * "1/mm", "1/cm", "1/m", or "1/voxel" with the volume's known x voxel size: mass density in
+ * g/cm^3). Pairs left NaN are found as evox_elements_find_pairs does; a given pair must have
+ * below < the element's edge < above. Returns a new f32 volume of the
  * stack's dims and spacing with one channel per element labelled by its symbol ("Ni"), quantity
  * "areal mass" or "mass density" and its unit, plus for the fit a "matrix" channel (the matrix
- * term's amount) and a "residual" channel (RMS of the fit's residual, the stack's unit). Fails
+ * term's amount, only when params->matrix is set) and a "residual" channel (RMS of the fit's
+ * residual, the stack's quantity and unit). Values are NaN where an input value is not finite. Fails
  * (nothing returned) with EVOX_ERROR_ARGUMENT for an element without a pair, a pair not in the
  * stack, or fewer energies than unknowns in a fit; EVOX_ERROR_INVALID_DATA for channels without
  * energies, repeated energies, or values that are not optical density or attenuation. */
