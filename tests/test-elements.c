@@ -102,9 +102,21 @@ test_cross_sections (void)
   g_assert_no_error (error);
   assert_close (evox_compound_mass_attenuation ("O", 8000, &error), 11.63067666, 1e-8, 0);
   g_assert_no_error (error);
-  g_assert_true (isnan (evox_compound_mass_attenuation ("Qz2", 8000, &error)));
-  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
-  g_assert_nonnull (strstr (error->message, "Qz2"));
+  /* CS_Total_CP ('Ca(OH)2', 8.0) 98.41753299; ('Ni.5O', 8.0) 36.15365441; a NIST name,
+   * CS_Total_CP ('Water, Liquid', 8.0) 10.37306931 */
+  assert_close (evox_compound_mass_attenuation ("Ca(OH)2", 8000, &error), 98.41753299, 1e-8, 0);
+  assert_close (evox_compound_mass_attenuation ("Ni.5O", 8000, &error), 36.15365441, 1e-8, 0);
+  assert_close (evox_compound_mass_attenuation ("Water, Liquid", 8000, &error), 10.37306931,
+                1e-8, 0);
+  g_assert_no_error (error);
+  const char *bad[] = { "Qz2", "", "h2o", "2H", "Ca(OH", "H2O)", "()", "H-1", "H0", "Polyethylene!" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_true (isnan (evox_compound_mass_attenuation (bad[i], 8000, &error)));
+      g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, bad[i]));
+      g_clear_error (&error);
+    }
 }
 
 static void
