@@ -54,6 +54,7 @@ test_edges (void)
     { "NI_K", 28, EVOX_EDGE_K, 8332.8, 8333 },
     { "Ni-K", 28, EVOX_EDGE_K, 8332.8, 8333 },
     { " Ni k ", 28, EVOX_EDGE_K, 8332.8, 8333 },
+    { "Ni  k", 28, EVOX_EDGE_K, 8332.8, 8333 },
     { "Co", 27, EVOX_EDGE_K, 7708.9, 7709 },
     { "co_k", 27, EVOX_EDGE_K, 7708.9, 7709 },
     { "Mn", 25, EVOX_EDGE_K, 6539.0, 6539 },
@@ -734,6 +735,19 @@ test_maps_refusals (void)
   const char *cu[] = { "Cu", NULL };   /* K edge 8979 eV: nothing above it */
   params_for (&p, EVOX_ELEMENTS_PAIR, cu);
   assert_maps_refused (stack, &p, EVOX_ERROR_ARGUMENT, "Cu K");
+  /* optical density set with a NULL unit, as the HDF5 reader does, is accepted; channels whose
+   * quantities disagree are refused */
+  {
+    g_autoptr(EvoxVolume) unset = phantom_2d_stack (N_COMP);
+    g_autoptr(GError) error = NULL;
+    params_for (&p, EVOX_ELEMENTS_PAIR, ni);
+    evox_volume_set_values (unset, EVOX_SCALE_LINEAR, "optical density", NULL);
+    g_autoptr(EvoxVolume) maps = evox_elements_maps (unset, &p, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (maps);
+    evox_volume_set_channel_values (unset, 2, EVOX_SCALE_LINEAR, "linear attenuation", "1/um");
+    assert_maps_refused (unset, &p, EVOX_ERROR_INVALID_DATA, "channel 2 (7704.0 eV)");
+  }
   /* values that are neither optical density nor linear attenuation in a known unit */
   params_for (&p, EVOX_ELEMENTS_PAIR, ni);
   evox_volume_set_values (stack, EVOX_SCALE_LINEAR, "intensity", "counts");

@@ -143,7 +143,8 @@ evox_edge_parse (const char *text,
                        text);
           return FALSE;
         }
-      rest++;
+      while (*rest == '_' || *rest == '-' || *rest == ' ')
+        rest++;
       guint s;
       for (s = 0; s < G_N_ELEMENTS (shell_names); s++)
         if (g_ascii_strcasecmp (rest, shell_names[s]) == 0)
@@ -317,12 +318,6 @@ evox_elements_params_clear (EvoxElementsParams *params)
   g_clear_pointer (&params->matrix, g_free);
 }
 
-static char *
-edge_name (const EvoxEdge *edge)
-{
-  return evox_edge_describe (edge);
-}
-
 gboolean
 evox_elements_find_pairs (const double       *energies,
                           guint               n_energies,
@@ -359,7 +354,7 @@ evox_elements_find_pairs (const double       *energies,
       if ((isnan (params->below[i]) && !isfinite (below))
           || (isnan (params->above[i]) && !isfinite (above)))
         {
-          g_autofree char *name = edge_name (&params->edges[i]);
+          g_autofree char *name = evox_edge_describe (&params->edges[i]);
           gboolean no_below = isnan (params->below[i]) && !isfinite (below);
           double limit = no_below ? lo : hi;
           g_autofree char *limit_text = isfinite (limit)
@@ -435,15 +430,19 @@ stack_scale (EvoxVolume *stack,
   quantity = quantity ? quantity : "";
   unit = unit ? unit : "";
   for (guint c = 1; c < n; c++)
-    if (g_strcmp0 (evox_volume_get_channel_quantity (stack, c), quantity) != 0
-        || g_strcmp0 (evox_volume_get_channel_unit (stack, c), unit) != 0)
-      {
-        g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
-                     "elements: channel %u (%s) holds %s, channel 0 %s: every energy must hold "
-                     "the same quantity", c, evox_volume_get_channel_label (stack, c),
-                     evox_volume_get_channel_quantity (stack, c), quantity);
-        return FALSE;
-      }
+    {
+      const char *q = evox_volume_get_channel_quantity (stack, c);
+      const char *u = evox_volume_get_channel_unit (stack, c);
+      if (strcmp (q ? q : "", quantity) != 0 || strcmp (u ? u : "", unit) != 0)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                       "elements: channel %u (%s) holds %s (%s), channel 0 %s (%s): every "
+                       "energy must hold the same quantity in the same unit", c,
+                       evox_volume_get_channel_label (stack, c), q ? q : "", u ? u : "",
+                       quantity, unit);
+          return FALSE;
+        }
+    }
 
   if (strcmp (quantity, "optical density") == 0)
     {
@@ -659,7 +658,7 @@ evox_elements_maps (EvoxVolume               *stack,
   for (guint i = 0; i < ne; i++)
     if (evox_element_symbol (params->edges[i].z) == NULL)
       {
-        g_autofree char *name = edge_name (&params->edges[i]);
+        g_autofree char *name = evox_edge_describe (&params->edges[i]);
         g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
                      "elements: the edge %s names no element xraylib knows", name);
         return NULL;
@@ -717,7 +716,7 @@ evox_elements_maps (EvoxVolume               *stack,
         return NULL;
       for (guint i = 0; i < ne; i++)
         {
-          g_autofree char *name = edge_name (&p.edges[i]);
+          g_autofree char *name = evox_edge_describe (&p.edges[i]);
           if (!(p.below[i] < p.edges[i].energy && p.edges[i].energy < p.above[i]))
             {
               g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
