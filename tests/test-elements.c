@@ -110,7 +110,8 @@ test_cross_sections (void)
   assert_close (evox_compound_mass_attenuation ("Water, Liquid", 8000, &error), 10.37306931,
                 1e-8, 0);
   g_assert_no_error (error);
-  const char *bad[] = { "Qz2", "", "h2o", "2H", "Ca(OH", "H2O)", "()", "H-1", "H0", "Polyethylene!" };
+  const char *bad[] = { "Qz2", "", "h2o", "2H", "Ca(OH", "H2O)", "()", "H-1", "H0",
+                        "Polyethylene!" };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_assert_true (isnan (evox_compound_mass_attenuation (bad[i], 8000, &error)));
@@ -123,7 +124,8 @@ test_cross_sections (void)
 static void
 test_parse_refusals (void)
 {
-  const char *bad[] = { "Xx", "Ni_M5", "-3", "", "  ", "0", "nan", "8333eV", "Li_L3", "Ni_", "Ni/K" };
+  const char *bad[] = { "Xx", "Ni_M5", "-3", "", "  ", "0", "nan", "8333eV", "Li_L3", "Ni_",
+                        "Ni/K" };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {

@@ -85,8 +85,8 @@ gboolean    evox_elements_find_pairs     (const double       *energies,
  * stack's dims and spacing with one channel per element labelled by its symbol ("Ni"), quantity
  * "areal mass" or "mass density" and its unit, plus for the fit a "matrix" channel (the matrix
  * term's amount, only when params->matrix is set) and a "residual" channel (RMS of the fit's
- * residual, the stack's quantity and unit). Values are NaN where an input value is not finite. Fails
- * (nothing returned) with EVOX_ERROR_ARGUMENT for an element without a pair, a pair not in the
+ * residual, the stack's quantity and unit). Values are NaN where an input value is not finite.
+ * Fails (nothing returned) with EVOX_ERROR_ARGUMENT for an element without a pair, a pair not in the
  * stack, or fewer energies than unknowns in a fit; EVOX_ERROR_INVALID_DATA for channels without
  * energies, repeated energies, or values that are not optical density or attenuation. */
 EvoxVolume *evox_elements_maps           (EvoxVolume               *stack,
