@@ -833,6 +833,47 @@ test_ssrl_real (void)
   g_assert_cmpfloat (sum / count, >, 0);
 }
 
+/* The guesses, against xraylib's K edges (Python binding EdgeEnergy x 1000: Cr 5989.2, Mn 6539.0,
+ * Fe 7112.0, Co 7708.9, Ni 8332.8, Cu 8978.9 eV): the six DESIGN energies bracket Mn, Co and Ni
+ * closely; Cr (no energy below), Fe (6558 eV is 554 eV below) and Cu (8570 eV is 409 eV below) are
+ * left out. */
+static void
+test_guess (void)
+{
+  const double six[] = { 8570, 6534, 6558, 7704, 7728, 8178 };
+  const double ssrl[] = { 8324, 8354 };
+  const double soft[] = { 1000, 1500, 2000 };
+  double scan[61];
+  EvoxElementsParams params;
+  EvoxEdge edge;
+
+  evox_elements_params_init (&params);
+  g_assert_cmpuint (evox_elements_guess (six, G_N_ELEMENTS (six), &params), ==, 3);
+  g_assert_cmpint (params.edges[0].z, ==, 25);
+  g_assert_cmpint (params.edges[1].z, ==, 27);
+  g_assert_cmpint (params.edges[2].z, ==, 28);
+  g_assert_true (isnan (params.below[2]) && isnan (params.above[2]));
+  g_assert_true (evox_elements_find_pairs (six, G_N_ELEMENTS (six), &params, NULL));
+  g_assert_cmpfloat (params.below[2], ==, 8178);
+
+  g_assert_cmpuint (evox_elements_guess (ssrl, 2, &params), ==, 1);
+  g_assert_cmpint (params.edges[0].z, ==, 28);
+  g_assert_cmpuint (evox_elements_guess (soft, 3, &params), ==, 0);
+  evox_elements_params_clear (&params);
+
+  for (guint k = 0; k < G_N_ELEMENTS (scan); k++)
+    scan[k] = 8233 + 5.0 * k;
+  g_assert_true (evox_edge_guess (scan, G_N_ELEMENTS (scan), &edge));
+  g_assert_cmpint (edge.z, ==, 28);
+  g_assert_cmpint (edge.shell, ==, EVOX_EDGE_K);
+  g_assert_cmpfloat_with_epsilon (edge.energy, 8332.8, 0.05);
+  /* Mn and Co both have two energies within 50 eV: the lower Z wins */
+  g_assert_true (evox_edge_guess (six, G_N_ELEMENTS (six), &edge));
+  g_assert_cmpint (edge.z, ==, 25);
+  g_assert_false (evox_edge_guess (soft, 3, &edge));
+  g_assert_false (evox_edge_guess (ssrl, 0, &edge));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -842,6 +883,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Elements/cross-sections", test_cross_sections);
   g_test_add_func ("/Evox/Elements/parse-refusals", test_parse_refusals);
   g_test_add_func ("/Evox/Elements/find-pairs", test_find_pairs);
+  g_test_add_func ("/Evox/Elements/guess", test_guess);
   g_test_add_func ("/Evox/Elements/phantom-2d", test_phantom_2d);
   g_test_add_func ("/Evox/Elements/fit-nnls", test_fit_nnls);
   g_test_add_func ("/Evox/Elements/phantom-3d", test_phantom_3d);

@@ -318,6 +318,92 @@ evox_elements_params_clear (EvoxElementsParams *params)
   g_clear_pointer (&params->matrix, g_free);
 }
 
+/* Hard X-ray microscopes reach the K edges of K (3.6 keV) to Mo (20 keV). */
+#define GUESS_Z_FIRST 19
+#define GUESS_Z_LAST 42
+#define GUESS_NEAR_EV 50.0
+#define GUESS_BELOW_EV 200.0
+#define GUESS_ABOVE_EV 600.0
+
+static gboolean
+k_edge (int       z,
+        EvoxEdge *edge)
+{
+  g_autofree char *text = g_strdup_printf ("%s_K", evox_element_symbol (z));
+
+  return evox_element_symbol (z) != NULL && evox_edge_parse (text, edge, NULL);
+}
+
+gboolean
+evox_edge_guess (const double *energies,
+                 guint         n_energies,
+                 EvoxEdge     *edge)
+{
+  double first = INFINITY, last = -INFINITY;
+  guint best_count = 0;
+
+  g_return_val_if_fail (energies != NULL || n_energies == 0, FALSE);
+  g_return_val_if_fail (edge != NULL, FALSE);
+
+  for (guint k = 0; k < n_energies; k++)
+    {
+      first = MIN (first, energies[k]);
+      last = MAX (last, energies[k]);
+    }
+  for (int z = GUESS_Z_FIRST; z <= GUESS_Z_LAST; z++)
+    {
+      EvoxEdge candidate;
+      guint count = 0;
+
+      if (!k_edge (z, &candidate) || !(first < candidate.energy && candidate.energy < last))
+        continue;
+      for (guint k = 0; k < n_energies; k++)
+        if (fabs (energies[k] - candidate.energy) <= GUESS_NEAR_EV)
+          count++;
+      if (count > best_count)
+        {
+          best_count = count;
+          *edge = candidate;
+        }
+    }
+  return best_count > 0;
+}
+
+guint
+evox_elements_guess (const double       *energies,
+                     guint               n_energies,
+                     EvoxElementsParams *params)
+{
+  g_return_val_if_fail (energies != NULL || n_energies == 0, 0);
+  g_return_val_if_fail (params != NULL, 0);
+
+  params->n_elements = 0;
+  for (int z = GUESS_Z_FIRST; z <= GUESS_Z_LAST && params->n_elements < EVOX_ELEMENTS_MAX; z++)
+    {
+      EvoxEdge edge;
+      gboolean below = FALSE, above = FALSE;
+
+      if (!k_edge (z, &edge))
+        continue;
+      for (guint k = 0; k < n_energies; k++)
+        {
+          double d = energies[k] - edge.energy;
+
+          below |= d < 0 && d >= -GUESS_BELOW_EV;
+          above |= d > 0 && d <= GUESS_ABOVE_EV;
+        }
+      if (below && above)
+        {
+          guint i = params->n_elements++;
+
+          params->edges[i] = edge;
+          params->below[i] = NAN;
+          params->above[i] = NAN;
+        }
+    }
+  return params->n_elements;
+}
+
 gboolean
 evox_elements_find_pairs (const double       *energies,
                           guint               n_energies,

@@ -47,6 +47,14 @@ double      evox_compound_mass_attenuation (const char   *formula,
                                             double        energy_ev,
                                             GError      **error);
 
+/* The edge a XANES scan of these energies (eV, any order) is about: among the K edges of K to Mo
+ * (Z 19..42, the hard X-ray microscopes' range) lying strictly inside the energies' range, the one
+ * with the most energies within 50 eV of it (ties: the lower Z). FALSE when no such edge has an
+ * energy within 50 eV. */
+gboolean    evox_edge_guess              (const double   *energies,
+                                          guint           n_energies,
+                                          EvoxEdge       *edge);
+
 #define EVOX_ELEMENTS_MAX 8
 
 typedef enum
@@ -67,6 +75,15 @@ typedef struct
 
 void        evox_elements_params_init    (EvoxElementsParams *params);
 void        evox_elements_params_clear   (EvoxElementsParams *params);
+
+/* The elements whose K edge (Z 19..42) the energies bracket closely: one energy at most 200 eV
+ * below the edge and one at most 600 eV above it (the Mn, Co, Ni pairs of 6534/6558/7704/7728/
+ * 8178/8570 eV give Mn, Co and Ni; Fe and Cu, whose neighbours are far, are left out). Fills
+ * params->n_elements and edges (at most EVOX_ELEMENTS_MAX, lowest Z first), pairs NaN; returns
+ * the count. */
+guint       evox_elements_guess          (const double       *energies,
+                                          guint               n_energies,
+                                          EvoxElementsParams *params);
 
 /* For each element, the stack's energies bracketing its edge: the nearest energy below the edge
  * and the nearest above it, where neither is past another element's edge of the list from the
