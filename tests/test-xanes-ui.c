@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-elements.h"
 #include "evox-hdf5.h"
 #include "evox-plot.h"
 #include "evox-spectrum-panel.h"
@@ -431,6 +432,132 @@ test_export (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Six energies bracketing the Mn, Co and Ni K edges, as the DESIGN's example scan; optical
+ * density of known areal masses (ug/cm^2) with xraylib's cross sections: the left half Mn 5,
+ * Co 5, Ni 20; the right half Mn 15, Co 10, Ni 5. */
+static const double pair_energies[] = { 6534, 6558, 7704, 7728, 8178, 8570 };
+static const int element_z[3] = { 25, 27, 28 };
+
+static double
+amount_at (guint element,
+           gsize x)
+{
+  static const double left[3] = { 5, 5, 20 }, right[3] = { 15, 10, 5 };
+
+  return x < NX / 2 ? left[element] : right[element];
+}
+
+static EvoxVolume *
+make_element_stack (void)
+{
+  g_autoptr (GError) error = NULL;
+  EvoxVolume *volume = evox_volume_new (NX, NY, 1, G_N_ELEMENTS (pair_energies),
+                                        EVOX_SAMPLE_F32, &error);
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < G_N_ELEMENTS (pair_energies); c++)
+    {
+      float *data = evox_volume_get_data_mut (volume, c);
+      char label[32];
+
+      for (gsize y = 0; y < NY; y++)
+        for (gsize x = 0; x < NX; x++)
+          {
+            double od = 0;
+
+            for (guint e = 0; e < 3; e++)
+              od += amount_at (e, x) * 1e-6 *
+                    evox_element_mass_attenuation (element_z[e], pair_energies[c]);
+            data[x + NX * y] = (float) od;
+          }
+      g_snprintf (label, sizeof label, "%.1f eV", pair_energies[c]);
+      evox_volume_set_channel_info (volume, c, label, pair_energies[c]);
+    }
+  evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "optical density", NULL);
+  evox_volume_freeze (volume);
+  return volume;
+}
+
+/* Compute Elements: the elements and pairs found from the energies, maps equal to
+ * evox_elements_maps run here with them, added to the document beside the XANES maps; the fit
+ * gives back the amounts the stack was made with. */
+static void
+test_elements (void)
+{
+  g_autoptr (EvoxVolume) stack = make_element_stack ();
+  g_autoptr (EvoxVolume) expected = NULL;
+  g_autoptr (GError) error = NULL;
+  EvoxWindow *window = window_with (stack);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxXanesPanel *panel = EVOX_XANES_PANEL (evox_window_get_xanes_panel (window));
+  EvoxElementsParams params;
+  EvoxVolume *maps;
+
+  g_assert_true (evox_xanes_panel_get_available (panel));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (evox_test_find_named (
+                     GTK_WIDGET (window), "xanes-elements"))), ==, "Mn, Co, Ni");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (evox_test_find_named (
+                     GTK_WIDGET (window), "xanes-pairs"))), ==,
+                   "Mn 6534:6558, Co 7704:7728, Ni 8178:8570");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "xanes.compute-elements",
+                                             NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 30));
+  g_assert_null (evox_xanes_panel_get_error (panel));
+  maps = evox_document_get_maps (document);
+  g_assert_nonnull (maps);
+  evox_elements_params_init (&params);
+  params.method = EVOX_ELEMENTS_PAIR;
+  params.n_elements = 3;
+  for (guint e = 0; e < 3; e++)
+    {
+      g_assert_true (evox_edge_parse (evox_element_symbol (element_z[e]), &params.edges[e],
+                                      &error));
+      params.below[e] = pair_energies[2 * e];
+      params.above[e] = pair_energies[2 * e + 1];
+    }
+  expected = evox_elements_maps (stack, &params, NULL, NULL, &error);
+  g_assert_no_error (error);
+  for (guint e = 0; e < 3; e++)
+    {
+      int channel = evox_volume_find_channel (maps, evox_element_symbol (element_z[e]));
+
+      g_assert_cmpint (channel, >=, 0);
+      assert_same_channel (maps, (guint) channel, expected, e);
+    }
+  g_assert_true (evox_document_get_show_maps (document));
+
+  /* The fit over all six energies, without a matrix, gives the amounts back. */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (evox_test_find_named (GTK_WIDGET (window),
+                                                                   "xanes-method")), 1);
+  set_text (window, "xanes-matrix", "");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "xanes.compute-elements",
+                                             NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 30));
+  g_assert_null (evox_xanes_panel_get_error (panel));
+  maps = evox_document_get_maps (document);
+  for (guint e = 0; e < 3; e++)
+    {
+      int channel = evox_volume_find_channel (maps, evox_element_symbol (element_z[e]));
+      const float *m = evox_volume_get_data (maps, (guint) channel);
+
+      for (gsize y = 0; y < NY; y++)
+        for (gsize x = 0; x < NX; x++)
+          g_assert_cmpfloat_with_epsilon (m[x + NX * y], amount_at (e, x),
+                                          0.01 * amount_at (e, x));
+    }
+
+  /* An element xraylib does not know is said on the page; the maps stay as they were. */
+  set_text (window, "xanes-elements", "Mn, Xx");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "xanes.compute-elements",
+                                             NULL));
+  g_assert_nonnull (evox_xanes_panel_get_error (panel));
+  g_test_message ("error: %s", evox_xanes_panel_get_error (panel));
+  g_assert_true (evox_document_get_maps (document) == maps);
+  evox_elements_params_clear (&params);
+  evox_test_close_window (window);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -442,5 +569,6 @@ main (int    argc,
   g_test_add_func ("/Evox/XanesUi/errors", test_errors);
   g_test_add_func ("/Evox/XanesUi/normalised", test_normalised);
   g_test_add_func ("/Evox/XanesUi/export", test_export);
+  g_test_add_func ("/Evox/XanesUi/elements", test_elements);
   return g_test_run ();
 }

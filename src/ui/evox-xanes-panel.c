@@ -18,13 +18,6 @@
 #include "evox-tiff.h"
 #include "evox-ui-util.h"
 
-/* An element is taken as present when the stack has energies this close on both sides of its
- * edge: a pair to map it from. Farther energies sample the smooth background of another edge. */
-#define ELEMENT_BRACKET_EV 60.0
-/* The edge of a XANES scan is the one with most energies this close to it. */
-#define EDGE_WINDOW_EV 50.0
-/* Past the heaviest element xraylib tabulates edges for that occur in electrodes. */
-#define LAST_Z 94
 /* Channels of the normalised stack are labelled "norm <E> eV" (evox-xanes.h). */
 #define NORM_PREFIX "norm "
 
@@ -110,83 +103,6 @@ current_maps (EvoxXanesPanel *self)
 
 /* Edges and elements found from the energies */
 
-static gboolean
-edge_of (int            z,
-         const char    *shell,
-         EvoxEdge      *edge)
-{
-  const char *symbol = evox_element_symbol (z);
-  g_autofree char *text = NULL;
-
-  if (symbol == NULL)
-    return FALSE;
-  text = g_strdup_printf ("%s_%s", symbol, shell);
-  return evox_edge_parse (text, edge, NULL);
-}
-
-/* Energies within `window` eV of at, and the distances to the nearest below and above. */
-static guint
-count_near (GArray *energies,
-            double  at,
-            double  window,
-            double *below,
-            double *above)
-{
-  guint n = 0;
-
-  *below = *above = INFINITY;
-  for (guint i = 0; i < energies->len; i++)
-    {
-      double e = g_array_index (energies, double, i);
-
-      n += fabs (e - at) <= window;
-      if (e < at)
-        *below = MIN (*below, at - e);
-      else if (e > at)
-        *above = MIN (*above, e - at);
-    }
-  return n;
-}
-
-/* The K edges inside the energies (L3 edges when there is no K edge): the edge of a XANES scan
- * is the one sampled most densely; elements are those bracketed closely on both sides. */
-static void
-find_edges (GArray   *energies,
-            EvoxEdge *best,
-            GArray   *elements)
-{
-  static const char *shells[] = { "K", "L3" };
-  guint best_count = 0;
-
-  best->z = 0;
-  best->energy = NAN;
-  if (energies->len < 2)
-    return;
-  for (guint s = 0; s < G_N_ELEMENTS (shells) && best_count == 0; s++)
-    for (int z = 3; z <= LAST_Z; z++)
-      {
-        EvoxEdge edge;
-        double below, above;
-        guint count;
-
-        if (!edge_of (z, shells[s], &edge) ||
-            !(edge.energy > g_array_index (energies, double, 0) &&
-              edge.energy < g_array_index (energies, double, energies->len - 1)))
-          continue;
-        count = count_near (energies, edge.energy, EDGE_WINDOW_EV, &below, &above);
-        if (below <= ELEMENT_BRACKET_EV && above <= ELEMENT_BRACKET_EV)
-          {
-            if (elements != NULL)
-              g_array_append_val (elements, edge);
-            if (count > best_count)
-              {
-                best_count = count;
-                *best = edge;
-              }
-          }
-      }
-}
-
 static char *
 format_energy (double energy)
 {
@@ -226,55 +142,45 @@ update_edge_label (EvoxXanesPanel *self)
   }
 }
 
-static void
-fill_pairs (EvoxXanesPanel *self,
-            GArray         *elements)
-{
-  g_autoptr(GString) text = g_string_new (NULL);
-  EvoxElementsParams params;
-
-  evox_elements_params_init (&params);
-  params.n_elements = MIN (elements->len, EVOX_ELEMENTS_MAX);
-  for (guint i = 0; i < params.n_elements; i++)
-    params.edges[i] = g_array_index (elements, EvoxEdge, i);
-  if (params.n_elements > 0 &&
-      evox_elements_find_pairs ((const double *) self->energies->data, self->energies->len,
-                                &params, NULL))
-    for (guint i = 0; i < params.n_elements; i++)
-      {
-        g_autofree char *below = format_energy (params.below[i]);
-        g_autofree char *above = format_energy (params.above[i]);
-
-        g_string_append_printf (text, "%s%s %s:%s", i > 0 ? ", " : "",
-                                evox_element_symbol (params.edges[i].z), below, above);
-      }
-  evox_elements_params_clear (&params);
-  gtk_editable_set_text (GTK_EDITABLE (self->pairs_entry), text->str);
-}
-
-/* A new set of energies: the edge, elements and pairs found from them. */
+/* A new set of energies: the edge (evox_edge_guess), the elements (evox_elements_guess) and
+ * their pairs (evox_elements_find_pairs) found from them. */
 static void
 fill_from_energies (EvoxXanesPanel *self)
 {
-  g_autoptr(GArray) elements = g_array_new (FALSE, FALSE, sizeof (EvoxEdge));
+  const double *energies = (const double *) self->energies->data;
+  guint n = self->energies->len;
   g_autoptr(GString) names = g_string_new (NULL);
+  g_autoptr(GString) pairs = g_string_new (NULL);
+  EvoxElementsParams params;
   EvoxEdge edge;
 
-  find_edges (self->energies, &edge, elements);
-  if (edge.z > 0)
+  if (n >= 2 && evox_edge_guess (energies, n, &edge) && edge.z > 0)
     {
-      g_autofree char *text = g_strdup_printf ("%s_%s", evox_element_symbol (edge.z),
-                                               edge.shell == EVOX_EDGE_K ? "K" : "L3");
+      g_autofree char *text = g_strdup_printf ("%s_K", evox_element_symbol (edge.z));
 
       gtk_editable_set_text (GTK_EDITABLE (self->edge_entry), text);
     }
   else
     gtk_editable_set_text (GTK_EDITABLE (self->edge_entry), "");
-  for (guint i = 0; i < elements->len; i++)
+
+  evox_elements_params_init (&params);
+  if (n >= 2)
+    evox_elements_guess (energies, n, &params);
+  for (guint i = 0; i < params.n_elements; i++)
     g_string_append_printf (names, "%s%s", i > 0 ? ", " : "",
-                            evox_element_symbol (g_array_index (elements, EvoxEdge, i).z));
+                            evox_element_symbol (params.edges[i].z));
+  if (params.n_elements > 0 && evox_elements_find_pairs (energies, n, &params, NULL))
+    for (guint i = 0; i < params.n_elements; i++)
+      {
+        g_autofree char *below = format_energy (params.below[i]);
+        g_autofree char *above = format_energy (params.above[i]);
+
+        g_string_append_printf (pairs, "%s%s %s:%s", i > 0 ? ", " : "",
+                                evox_element_symbol (params.edges[i].z), below, above);
+      }
+  evox_elements_params_clear (&params);
   gtk_editable_set_text (GTK_EDITABLE (self->elements_entry), names->str);
-  fill_pairs (self, elements);
+  gtk_editable_set_text (GTK_EDITABLE (self->pairs_entry), pairs->str);
   update_edge_label (self);
 }
 
@@ -367,7 +273,6 @@ get_elements_params (EvoxXanesPanel     *self,
                      EvoxElementsParams *params,
                      GError            **error)
 {
-  g_autoptr(GArray) found = g_array_new (FALSE, FALSE, sizeof (EvoxEdge));
   g_auto(GStrv) names = g_regex_split_simple ("[,;\\s]+",
                                               gtk_editable_get_text (
                                                 GTK_EDITABLE (self->elements_entry)), 0, 0);
@@ -375,9 +280,6 @@ get_elements_params (EvoxXanesPanel     *self,
                                               gtk_editable_get_text (
                                                 GTK_EDITABLE (self->pairs_entry)), 0, 0);
   const char *matrix = gtk_editable_get_text (GTK_EDITABLE (self->matrix_entry));
-  EvoxEdge best;
-
-  find_edges (self->energies, &best, found);
   params->method = gtk_drop_down_get_selected (self->method_dropdown) == 1
                    ? EVOX_ELEMENTS_FIT : EVOX_ELEMENTS_PAIR;
   for (guint i = 0; names[i] != NULL; i++)
@@ -394,10 +296,6 @@ get_elements_params (EvoxXanesPanel     *self,
         }
       if (!evox_edge_parse (names[i], &edge, error))
         return FALSE;
-      /* A bare symbol means the edge the stack spans (Er's L3 in a scan without its K). */
-      for (guint f = 0; f < found->len; f++)
-        if (g_array_index (found, EvoxEdge, f).z == edge.z && strpbrk (names[i], "_- ") == NULL)
-          edge = g_array_index (found, EvoxEdge, f);
       params->edges[params->n_elements++] = edge;
     }
   if (params->n_elements == 0)
