@@ -424,8 +424,10 @@ sync_actions (EvoxSpectrumPanel *self)
 {
   gboolean has_doc = self->document != NULL && self->spectral;
 
+  /* A phase's range is on a channel of the volume shown: while maps are shown, a map's. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "spectrum.pin-phase",
-                                 has_doc && evox_document_get_selected_phase (self->document) >= 0);
+                                 has_doc && evox_document_get_selected_phase (self->document) >= 0 &&
+                                 evox_document_get_volume (self->document) == self->volume);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "spectrum.pin-particle",
                                  has_doc && evox_document_get_labels (self->document) != NULL &&
                                  evox_document_get_selected_particle (self->document) != 0);
