@@ -101,15 +101,14 @@ current_maps (EvoxXanesPanel *self)
   return self->document != NULL ? evox_document_get_maps (self->document) : NULL;
 }
 
-/* Edges and elements found from the energies */
+/* Fields */
 
+/* Energies as the window writes them everywhere ("8178", "7712.5"). */
 static char *
 format_energy (double energy)
 {
   return g_strdup_printf ("%.6g", energy);
 }
-
-/* Fields */
 
 static void
 update_edge_label (EvoxXanesPanel *self)
