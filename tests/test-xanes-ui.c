@@ -275,6 +275,17 @@ test_errors (void)
   g_assert_null (evox_document_get_maps (document));
   g_assert_true (evox_document_get_volume (document) == sparse);
   g_assert_cmpuint (evox_document_get_channel (document), ==, 0);
+
+  /* Stop drops the run: whenever its thread ends, nothing reaches the document. */
+  evox_document_set_volume (document, stack, "stack", NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "xanes.compute", NULL));
+  g_assert_true (evox_xanes_panel_is_busy (panel));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "xanes.stop", NULL));
+  g_assert_false (evox_xanes_panel_is_busy (panel));
+  evox_test_spin (0.5);
+  g_assert_null (evox_document_get_maps (document));
+  g_assert_null (evox_xanes_panel_get_error (panel));
+  g_assert_true (evox_document_get_volume (document) == stack);
   evox_test_close_window (window);
 }
 
@@ -427,6 +438,20 @@ test_export (void)
   g_clear_error (&error);
   g_assert_true (evox_xanes_panel_export_maps (panel, tif, TRUE, &error));
   g_assert_no_error (error);
+
+  /* File > Export Maps asks where, then writes. */
+  {
+    g_autofree char *chosen = g_build_filename (dir, "chosen.h5", NULL);
+
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.export-maps", NULL));
+    g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 20));
+    evox_test_answer_file_dialog (chosen, GTK_RESPONSE_ACCEPT);
+    g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 20));
+    read = evox_hdf5_load (chosen, 1, NULL, NULL, &error);
+    g_assert_no_error (error);
+    assert_same_channel (read, (guint) edge, maps, (guint) edge);
+    g_clear_object (&read);
+  }
 
   evox_test_close_window (window);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
