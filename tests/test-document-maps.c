@@ -514,7 +514,14 @@ test_display_defaults (void)
   g_assert_cmpfloat (lo, ==, 2);
   g_assert_cmpfloat (hi, ==, 2 + 6);
 
-  /* What the user picks on a map stays with that map. */
+  /* What the user picks on a map stays with that map: a colour map alone, ... */
+  evox_document_set_colormap (doc, "inferno");
+  evox_document_set_channel (doc, 0);
+  evox_document_set_channel (doc, 2);
+  g_assert_cmpstr (evox_document_get_colormap (doc), ==, "inferno");
+  evox_document_get_range (doc, &lo, &hi);
+  g_assert_cmpfloat (lo, ==, 2);
+  /* ... or with a range. */
   evox_document_set_channel (doc, 0);
   evox_document_set_colormap (doc, "plasma");
   evox_document_set_range (doc, 8336, 8344);
