@@ -677,12 +677,15 @@ draw_markers (EvoxPlot      *self,
       _evox_fill (snapshot, color, x, self->area.origin.y, 1, self->area.size.height);
       if (marker->label == NULL)
         continue;
-      /* Labels step down a row each, so marks a few pixels apart stay readable; beside the
-       * line, on its left where the right has no room. */
+      /* From the bottom up, a row each, so marks a few pixels apart stay readable (and an
+       * edge's marks stay clear of a spectrum that rises after them); beside the line, on its
+       * left where the right has no room. */
       _evox_measure_text (layout, marker->label, &width, &height);
+      row++;
       _evox_draw_text (snapshot, layout, marker->label,
                        x + 3 + width <= area_right (self) ? x + 3 : x - 3 - width,
-                       self->area.origin.y + 2 + row++ * (height + 1), color);
+                       self->area.origin.y + self->area.size.height - 2 - row * (height + 1),
+                       color);
     }
 }
 

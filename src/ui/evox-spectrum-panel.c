@@ -163,8 +163,8 @@ add_spectrum (EvoxSpectrumPanel  *self,
 static const GdkRGBA e0_color = { 0.80f, 0.10f, 0.10f, 1.0f };
 static const GdkRGBA half_color = { 0.85f, 0.45f, 0.0f, 1.0f };
 static const GdkRGBA whiteline_color = { 0.45f, 0.20f, 0.70f, 1.0f };
-static const GdkRGBA pre_color = { 0.10f, 0.45f, 0.75f, 1.0f };
-static const GdkRGBA post_color = { 0.15f, 0.60f, 0.30f, 1.0f };
+static const GdkRGBA pre_color = { 0.50f, 0.50f, 0.50f, 1.0f };
+static const GdkRGBA post_color = { 0.74f, 0.74f, 0.13f, 1.0f };
 
 /* The spectrum's points with an energy, sorted by it (the channels may come in any order). */
 static guint
