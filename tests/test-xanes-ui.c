@@ -228,6 +228,27 @@ test_compute (void)
   g_assert_cmpuint (evox_document_get_channel (document), ==, (guint) channel);
   g_assert_true (evox_document_get_stack (document) == stack);
   g_assert_nonnull (strstr (evox_xanes_panel_get_summary (panel), "64 of 64 voxels"));
+  {
+    /* The median as numpy's: the mean of the middle two of the 64 sorted edge energies. */
+    const float *edge = evox_volume_get_data (maps, (guint) channel);
+    double sorted[NX * NY];
+    char text[64];
+
+    for (guint i = 0; i < NX * NY; i++)
+      {
+        guint at = i;
+
+        for (; at > 0 && sorted[at - 1] > edge[i]; at--)
+          sorted[at] = sorted[at - 1];
+        sorted[at] = edge[i];
+      }
+    g_snprintf (text, sizeof text, "median %.1f eV",
+                (sorted[NX * NY / 2 - 1] + sorted[NX * NY / 2]) / 2);
+    g_assert_nonnull (strstr (evox_xanes_panel_get_summary (panel), text));
+    g_snprintf (text, sizeof text, "E0 %.1f eV",
+                g_ascii_strtod (evox_volume_get_metadata (expected, "xanes_e0"), NULL));
+    g_assert_nonnull (strstr (evox_xanes_panel_get_summary (panel), text));
+  }
   g_test_message ("summary: %s", evox_xanes_panel_get_summary (panel));
   evox_test_spin (0.5);
   evox_test_screenshot (GTK_WIDGET (window), "xanes-computed");

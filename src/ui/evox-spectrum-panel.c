@@ -166,15 +166,39 @@ static const GdkRGBA whiteline_color = { 0.45f, 0.20f, 0.70f, 1.0f };
 static const GdkRGBA pre_color = { 0.50f, 0.50f, 0.50f, 1.0f };
 static const GdkRGBA post_color = { 0.74f, 0.74f, 0.13f, 1.0f };
 
-/* The spectrum's points with an energy, sorted by it (the channels may come in any order). */
-static guint
-sorted_points (const EvoxSpectrum *spectrum,
-               double             *energy,
-               double             *mean,
-               double             *std)
+/* A spectrum's points with an energy, sorted by it (the channels may come in any order), with
+ * room for what is drawn from them. */
+typedef struct
 {
-  guint n = 0;
+  guint   n;
+  double *energy;
+  double *mean;
+  double *std;
+  double *a;      /* two more curves over the energies */
+  double *b;
+} Sorted;
 
+static void
+sorted_clear (Sorted *sorted)
+{
+  g_free (sorted->energy);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Sorted, sorted_clear)
+
+static void
+sorted_init (Sorted             *sorted,
+             const EvoxSpectrum *spectrum)
+{
+  guint n_max = MAX (spectrum->n_points, 1);
+
+  /* One block, five arrays. */
+  sorted->energy = g_new (double, 5 * n_max);
+  sorted->mean = sorted->energy + n_max;
+  sorted->std = sorted->mean + n_max;
+  sorted->a = sorted->std + n_max;
+  sorted->b = sorted->a + n_max;
+  sorted->n = 0;
   for (guint p = 0; p < spectrum->n_points; p++)
     {
       const EvoxSpectrumPoint *point = &spectrum->points[p];
@@ -182,42 +206,58 @@ sorted_points (const EvoxSpectrum *spectrum,
 
       if (!isfinite (point->energy_ev))
         continue;
-      for (at = n; at > 0 && energy[at - 1] > point->energy_ev; at--)
+      for (at = sorted->n; at > 0 && sorted->energy[at - 1] > point->energy_ev; at--)
         {
-          energy[at] = energy[at - 1];
-          mean[at] = mean[at - 1];
-          std[at] = std[at - 1];
+          sorted->energy[at] = sorted->energy[at - 1];
+          sorted->mean[at] = sorted->mean[at - 1];
+          sorted->std[at] = sorted->std[at - 1];
         }
-      energy[at] = point->energy_ev;
-      mean[at] = point->mean;
-      std[at] = point->std;
-      n++;
+      sorted->energy[at] = point->energy_ev;
+      sorted->mean[at] = point->mean;
+      sorted->std[at] = point->std;
+      sorted->n++;
     }
-  return n;
 }
 
-/* Normalises spectrum as evox_xanes_normalise does with the XANES page's parameters; FALSE
- * with the reason when it cannot be. */
-gboolean
-_evox_spectrum_panel_normalise (EvoxSpectrumPanel  *self,
-                                const EvoxSpectrum *spectrum,
-                                EvoxXanesResult    *result,
-                                GError            **error)
+/* The spectrum's means normalised with the XANES page's parameters into norm (NULL: not kept);
+ * FALSE with the reason when they cannot be. */
+static gboolean
+normalise_sorted (EvoxSpectrumPanel *self,
+                  const Sorted      *sorted,
+                  double            *norm,
+                  EvoxXanesResult   *result,
+                  GError           **error)
 {
-  guint n_max = MAX (spectrum->n_points, 1);
-  g_autofree double *energy = g_new (double, n_max);
-  g_autofree double *mean = g_new (double, n_max);
-  g_autofree double *std = g_new (double, n_max);
-  guint n = sorted_points (spectrum, energy, mean, std);
-
+  memset (result, 0, sizeof *result);
+  result->edge_step = NAN;
   if (!self->have_xanes)
     {
       g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
                            _("the XANES page’s parameters do not parse"));
       return FALSE;
     }
-  memset (result, 0, sizeof *result);
-  return evox_xanes_normalise (energy, mean, n, &self->xanes, result, error);
+  result->norm = norm;
+  if (!evox_xanes_normalise (sorted->energy, sorted->mean, sorted->n, &self->xanes, result,
+                             error))
+    {
+      result->edge_step = NAN;
+      result->norm = NULL;
+      return FALSE;
+    }
+  result->norm = NULL;
+  return TRUE;
+}
+
+gboolean
+_evox_spectrum_panel_normalise (EvoxSpectrumPanel  *self,
+                                const EvoxSpectrum *spectrum,
+                                EvoxXanesResult    *result,
+                                GError            **error)
+{
+  g_auto(Sorted) sorted = { 0 };
+
+  sorted_init (&sorted, spectrum);
+  return normalise_sorted (self, &sorted, NULL, result, error);
 }
 
 static void
@@ -227,41 +267,30 @@ add_normalised (EvoxSpectrumPanel  *self,
                 gboolean            dots,
                 EvoxXanesResult    *result)
 {
-  guint n_max = MAX (spectrum->n_points, 1);
-  g_autofree double *energy = g_new (double, n_max);
-  g_autofree double *mean = g_new (double, n_max);
-  g_autofree double *std = g_new (double, n_max);
-  g_autofree double *norm = g_new (double, n_max);
-  g_autofree double *lo = g_new (double, n_max);
-  g_autofree double *hi = g_new (double, n_max);
-  guint n = sorted_points (spectrum, energy, mean, std);
+  g_auto(Sorted) sorted = { 0 };
+  g_autofree double *norm = NULL;
   gboolean spread = FALSE;
   guint line;
 
-  memset (result, 0, sizeof *result);
-  result->norm = norm;
-  if (!self->have_xanes || !evox_xanes_normalise (energy, mean, n, &self->xanes, result, NULL))
+  sorted_init (&sorted, spectrum);
+  norm = g_new (double, MAX (sorted.n, 1));
+  if (!normalise_sorted (self, &sorted, norm, result, NULL))
+    return;
+  for (guint p = 0; p < sorted.n; p++)
     {
-      result->norm = NULL;
-      result->edge_step = NAN;
-      return;
-    }
-  result->norm = NULL;
-  for (guint p = 0; p < n; p++)
-    {
-      double pre = result->pre_slope * energy[p] + result->pre_offset;
+      double pre = result->pre_slope * sorted.energy[p] + result->pre_offset;
 
-      lo[p] = (mean[p] - std[p] - pre) / result->edge_step;
-      hi[p] = (mean[p] + std[p] - pre) / result->edge_step;
-      spread |= std[p] > 0;
+      sorted.a[p] = (sorted.mean[p] - sorted.std[p] - pre) / result->edge_step;
+      sorted.b[p] = (sorted.mean[p] + sorted.std[p] - pre) / result->edge_step;
+      spread |= sorted.std[p] > 0;
     }
   if (spread)
     {
       GdkRGBA band = _evox_with_alpha (color, 0.25f);
 
-      evox_plot_add_band (self->plot, energy, lo, hi, n, &band);
+      evox_plot_add_band (self->plot, sorted.energy, sorted.a, sorted.b, sorted.n, &band);
     }
-  line = evox_plot_add_line (self->plot, energy, norm, n, color, spectrum->label);
+  line = evox_plot_add_line (self->plot, sorted.energy, norm, sorted.n, color, spectrum->label);
   evox_plot_set_line_points (self->plot, line, dots);
 }
 
@@ -271,29 +300,27 @@ static void
 add_fit_lines (EvoxSpectrumPanel  *self,
                const EvoxSpectrum *spectrum)
 {
-  guint n_max = MAX (spectrum->n_points, 1);
-  g_autofree double *energy = g_new (double, n_max);
-  g_autofree double *mean = g_new (double, n_max);
-  g_autofree double *std = g_new (double, n_max);
-  g_autofree double *pre = g_new (double, n_max);
-  g_autofree double *post = g_new (double, n_max);
-  guint n = sorted_points (spectrum, energy, mean, std);
-  EvoxXanesResult result = { 0 };
+  g_auto(Sorted) sorted = { 0 };
+  EvoxXanesResult result;
 
-  if (!self->have_xanes || !evox_xanes_normalise (energy, mean, n, &self->xanes, &result, NULL))
+  sorted_init (&sorted, spectrum);
+  if (!normalise_sorted (self, &sorted, NULL, &result, NULL))
     return;
-  for (guint p = 0; p < n; p++)
+  for (guint p = 0; p < sorted.n; p++)
     {
-      double line = result.pre_slope * energy[p] + result.pre_offset;
+      double e = sorted.energy[p];
+      double line = result.pre_slope * e + result.pre_offset;
       double poly = 0, power = 1;
 
-      for (int j = 0; j <= result.nnorm; j++, power *= energy[p] - result.e0)
+      for (int j = 0; j <= result.nnorm; j++, power *= e - result.e0)
         poly += result.post_coefs[j] * power;
-      pre[p] = energy[p] <= result.e0 ? line : NAN;
-      post[p] = energy[p] >= result.e0 ? line + poly : NAN;
+      sorted.a[p] = e <= result.e0 ? line : NAN;
+      sorted.b[p] = e >= result.e0 ? line + poly : NAN;
     }
-  evox_plot_add_line (self->plot, energy, pre, n, &pre_color, _("pre-edge fit"));
-  evox_plot_add_line (self->plot, energy, post, n, &post_color, _("post-edge fit"));
+  evox_plot_add_line (self->plot, sorted.energy, sorted.a, sorted.n, &pre_color,
+                      _("pre-edge fit"));
+  evox_plot_add_line (self->plot, sorted.energy, sorted.b, sorted.n, &post_color,
+                      _("post-edge fit"));
 }
 
 static void

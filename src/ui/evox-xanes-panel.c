@@ -562,19 +562,19 @@ job_result_free (JobResult *result)
 }
 
 static int
-compare_floats (const void *a,
-                const void *b)
+compare_doubles (const void *a,
+                 const void *b)
 {
-  float x = *(const float *) a, y = *(const float *) b;
+  double x = *(const double *) a, y = *(const double *) b;
 
   return (x > y) - (x < y);
 }
 
 /* numpy's default percentile (linear between the order statistics) of n sorted values. */
 static double
-percentile (const float *sorted,
-            gsize        n,
-            double       q)
+percentile (const double *sorted,
+            gsize         n,
+            double        q)
 {
   double at = q / 100.0 * (double) (n - 1);
   gsize i = (gsize) floor (at);
@@ -594,7 +594,7 @@ summarise_maps (EvoxVolume *maps)
   int mask = evox_volume_find_channel (maps, "mask");
   const char *e0 = evox_volume_get_metadata (maps, "xanes_e0");
   gsize n = evox_volume_get_n_voxels (maps), in = 0, finite = 0;
-  g_autofree float *values = NULL;
+  g_autofree double *values = NULL;
 
   if (e0 != NULL)
     g_string_append_printf (text, _("E0 %.1f eV"), g_ascii_strtod (e0, NULL));
@@ -610,7 +610,7 @@ summarise_maps (EvoxVolume *maps)
     }
   if (edge < 0)
     return g_string_free (g_steal_pointer (&text), FALSE);
-  values = g_new (float, MAX (n, 1));
+  values = g_new (double, MAX (n, 1));
   {
     const float *e = evox_volume_get_data (maps, (guint) edge);
 
@@ -623,7 +623,7 @@ summarise_maps (EvoxVolume *maps)
                             _("no voxel has an edge energy"));
   else
     {
-      qsort (values, finite, sizeof (float), compare_floats);
+      qsort (values, finite, sizeof (double), compare_doubles);
       g_string_append_printf (text, _("%sedge energy median %.1f eV, IQR %.1f eV (5–95%%: "
                                       "%.1f–%.1f eV)"),
                               text->len > 0 ? " · " : "", percentile (values, finite, 50),
@@ -751,48 +751,29 @@ start_job (EvoxXanesPanel *self,
   g_task_run_in_thread (task, job_thread);
 }
 
+/* xanes.compute and xanes.compute-elements: the fields read, then the job started; a field that
+ * does not parse is said under its section's button. */
 static void
 compute_action (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
 {
   EvoxXanesPanel *self = EVOX_XANES_PANEL (widget);
+  gboolean maps = g_str_equal (action_name, "xanes.compute");
+  GtkLabel *error_label = maps ? self->maps_error_label : self->elements_error_label;
   g_autoptr(GError) error = NULL;
   JobData *data;
 
   if (!self->available)
     return;
-  show_message (self->maps_error_label, NULL);
+  show_message (error_label, NULL);
   data = g_new0 (JobData, 1);
-  data->kind = JOB_MAPS;
+  data->kind = maps ? JOB_MAPS : JOB_ELEMENTS;
   evox_elements_params_init (&data->elements);
-  if (!evox_xanes_panel_get_params (self, &data->params, &error))
+  if (maps ? !evox_xanes_panel_get_params (self, &data->params, &error)
+           : !get_elements_params (self, &data->elements, &error))
     {
-      show_message (self->maps_error_label, error->message);
-      job_data_free (data);
-      return;
-    }
-  start_job (self, data);
-}
-
-static void
-compute_elements_action (GtkWidget  *widget,
-                         const char *action_name,
-                         GVariant   *parameter)
-{
-  EvoxXanesPanel *self = EVOX_XANES_PANEL (widget);
-  g_autoptr(GError) error = NULL;
-  JobData *data;
-
-  if (!self->available)
-    return;
-  show_message (self->elements_error_label, NULL);
-  data = g_new0 (JobData, 1);
-  data->kind = JOB_ELEMENTS;
-  evox_elements_params_init (&data->elements);
-  if (!get_elements_params (self, &data->elements, &error))
-    {
-      show_message (self->elements_error_label, error->message);
+      show_message (error_label, error->message);
       job_data_free (data);
       return;
     }
@@ -962,15 +943,6 @@ same_energies (GArray *a,
 {
   return a->len == b->len &&
          (a->len == 0 || memcmp (a->data, b->data, a->len * sizeof (double)) == 0);
-}
-
-static int
-compare_doubles (const void *a,
-                 const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
 }
 
 static void
@@ -1193,7 +1165,7 @@ evox_xanes_panel_class_init (EvoxXanesPanelClass *klass)
 
   gtk_widget_class_install_action (widget_class, "xanes.compute", NULL, compute_action);
   gtk_widget_class_install_action (widget_class, "xanes.compute-elements", NULL,
-                                   compute_elements_action);
+                                   compute_action);
   gtk_widget_class_install_action (widget_class, "xanes.stop", NULL, stop_action);
   gtk_widget_class_install_action (widget_class, "xanes.export-maps", NULL, export_maps_action);
   gtk_widget_class_install_action (widget_class, "xanes.show-map", "u", show_map_action);
