@@ -23,7 +23,6 @@
 
 typedef enum
 {
-  JOB_NONE,
   JOB_MAPS,
   JOB_ELEMENTS,
 } JobKind;
@@ -39,7 +38,6 @@ struct _EvoxXanesPanel
   GArray            *energies;
   gboolean           available;
   EvoxUiJob          job;
-  JobKind            job_kind;
   gboolean           syncing_list;
 
   /* template children */
@@ -458,7 +456,11 @@ rebuild_maps_list (EvoxXanesPanel *self)
     gtk_list_box_remove (self->maps_list, child);
   gtk_widget_set_visible (self->maps_box, maps != NULL);
   if (maps == NULL)
-    return;
+    {
+      /* The summary was of maps the document dropped. */
+      show_message (self->summary_label, NULL);
+      return;
+    }
   for (guint c = 0; c < evox_volume_get_n_channels (maps); c++)
     {
       const char *unit = evox_volume_get_channel_unit (maps, c);
@@ -671,7 +673,6 @@ job_stopped (gpointer owner)
 {
   EvoxXanesPanel *self = owner;
 
-  self->job_kind = JOB_NONE;
   update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
@@ -740,7 +741,6 @@ start_job (EvoxXanesPanel *self,
   _evox_ui_job_start (&self->job, maps ? self->maps_progress_bar : self->elements_progress_bar,
                       maps ? self->maps_progress_box : self->elements_progress_box,
                       job_stopped, self);
-  self->job_kind = data->kind;
   g_set_weak_pointer (&data->panel, self);
   data->cancellable = g_object_ref (self->job.cancellable);
   data->progress = evox_progress_ref (self->job.progress);
