@@ -572,6 +572,9 @@ test_elements (void)
       assert_same_channel (maps, (guint) channel, expected, e);
     }
   g_assert_true (evox_document_get_show_maps (document));
+  evox_window_show_page (window, "xanes");
+  evox_test_spin (0.5);
+  evox_test_screenshot (GTK_WIDGET (window), "xanes-elements");
 
   /* The fit over all six energies, without a matrix, gives the amounts back. */
   gtk_drop_down_set_selected (GTK_DROP_DOWN (evox_test_find_named (GTK_WIDGET (window),
