@@ -169,6 +169,48 @@ test_page (void)
   evox_test_spin (0.5);
   evox_test_screenshot (GTK_WIDGET (window), "xanes-page");
 
+  /* The fields start at Larch's defaults, as evox_xanes_params_init has them, and say what
+   * the user types. */
+  {
+    EvoxXanesParams params, defaults;
+
+    evox_xanes_params_init (&defaults);
+    g_assert_true (evox_xanes_panel_get_params (panel, &params, &error));
+    g_assert_no_error (error);
+    g_assert_cmpfloat (params.pre1, ==, defaults.pre1);
+    g_assert_cmpfloat (params.pre2, ==, defaults.pre2);
+    g_assert_cmpfloat (params.norm1, ==, defaults.norm1);
+    g_assert_true (isnan (params.norm2) && isnan (defaults.norm2));
+    g_assert_cmpint (params.nnorm, ==, defaults.nnorm);
+    g_assert_cmpfloat (params.mask_k, ==, defaults.mask_k);
+    g_assert_true (isnan (params.e0));
+    g_assert_true (params.with_norm);
+
+    set_text (window, "xanes-edge", "8350");
+    set_text (window, "xanes-pre", " -200 : -40 ");
+    set_text (window, "xanes-post", "60:250");
+    gtk_drop_down_set_selected (GTK_DROP_DOWN (evox_test_find_named (GTK_WIDGET (window),
+                                                                     "xanes-nnorm")), 3);
+    gtk_spin_button_set_value (GTK_SPIN_BUTTON (evox_test_find_named (GTK_WIDGET (window),
+                                                                      "xanes-mask-k")), 5);
+    g_assert_true (evox_xanes_panel_get_params (panel, &params, &error));
+    g_assert_no_error (error);
+    g_assert_cmpfloat (params.edge, ==, 8350);
+    g_assert_cmpfloat (params.pre1, ==, -200);
+    g_assert_cmpfloat (params.pre2, ==, -40);
+    g_assert_cmpfloat (params.norm1, ==, 60);
+    g_assert_cmpfloat (params.norm2, ==, 250);
+    g_assert_cmpint (params.nnorm, ==, 2);
+    g_assert_cmpfloat (params.mask_k, ==, 5);
+
+    /* An element xraylib does not know is refused by name. */
+    set_text (window, "xanes-edge", "Xx");
+    g_assert_false (evox_xanes_panel_get_params (panel, &params, &error));
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "Xx"));
+    g_clear_error (&error);
+  }
+
   plain = evox_volume_new (4, 4, 1, 1, EVOX_SAMPLE_U8, &error);
   g_assert_no_error (error);
   evox_volume_freeze (plain);
