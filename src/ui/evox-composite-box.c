@@ -245,7 +245,7 @@ evox_composite_box_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->document, self);
   _evox_clear_bindings (self->bindings, G_N_ELEMENTS (self->bindings));
   g_clear_object (&self->document);
-  gtk_widget_dispose_template (GTK_WIDGET (object), EVOX_TYPE_COMPOSITE_BOX);
+  _evox_dispose_bin_template (GTK_WIDGET (object), EVOX_TYPE_COMPOSITE_BOX);
   G_OBJECT_CLASS (evox_composite_box_parent_class)->dispose (object);
 }
 
