@@ -282,6 +282,56 @@ test_follow_volume (void)
   assert_slot (document, 1, 2, 100, 200);
 }
 
+/* Maps are another volume of other channels: shown, the stack's slots do not apply and the maps
+ * get their own composite; back on the stack, its composite is as the user left it, and so are
+ * the maps' on the way back to them. */
+static void
+test_maps (void)
+{
+  g_autoptr(EvoxVolume) u16 = random_u16 ();
+  g_autoptr(EvoxVolume) maps = volume_new (20, 10, 3, 2, EVOX_SAMPLE_F32);
+  g_autoptr(EvoxDocument) document = evox_document_new ();
+  g_autoptr(GError) error = NULL;
+  double lo, hi;
+  guint slots = 0;
+
+  for (guint c = 0; c < 2; c++)
+    {
+      float *data = evox_volume_get_data_mut (maps, c);
+
+      for (gsize i = 0; i < 600; i++)
+        data[i] = (float) (i % 50) * (c + 1);
+    }
+  evox_volume_set_channel_info (maps, 0, "edge_energy", NAN);
+  evox_volume_set_channel_info (maps, 1, "edge_step", NAN);
+  evox_document_set_volume (document, u16, "u16", NULL);
+  evox_document_set_composite (document, TRUE);
+  evox_document_set_composite_slot (document, 2, 0, 3, 9);
+  g_signal_connect (document, "notify::composite-slots", G_CALLBACK (count_notify), &slots);
+
+  g_assert_true (evox_document_add_maps (document, maps, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (evox_document_get_show_maps (document));
+  g_assert_cmpuint (slots, ==, 1);
+  g_assert_false (evox_document_get_composite (document));
+  for (guint s = 0; s < 3; s++)
+    assert_slot (document, s, -1, 0, 0);
+  evox_document_set_composite_slot (document, 1, 1, 0, 40);
+  evox_document_set_composite (document, TRUE);
+  g_assert_true (evox_document_get_composite (document));
+
+  evox_document_set_show_maps (document, FALSE);
+  g_assert_true (evox_document_get_composite (document));
+  evox_document_get_composite_default_range (document, 0, &lo, &hi);
+  assert_slot (document, 0, 0, lo, hi);
+  assert_slot (document, 2, 0, 3, 9);
+
+  evox_document_set_show_maps (document, TRUE);
+  g_assert_true (evox_document_get_composite (document));
+  assert_slot (document, 0, -1, 0, 0);
+  assert_slot (document, 1, 1, 0, 40);
+}
+
 /* The legend's rows, and its swatches drawn in pure colours into an image at the corner. */
 static void
 test_legend (void)
@@ -359,6 +409,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Composite/defaults", test_defaults);
   g_test_add_func ("/Evox/Composite/slots", test_slots);
   g_test_add_func ("/Evox/Composite/follow-volume", test_follow_volume);
+  g_test_add_func ("/Evox/Composite/maps", test_maps);
   g_test_add_func ("/Evox/Composite/legend", test_legend);
   status = g_test_run ();
 

@@ -152,6 +152,11 @@ struct _EvoxDocument
   gboolean             composite_phases;
   guint                composite_serial;
   EvoxVolume          *composite_volume;  /* the volume the slots' channels are of */
+  /* The composite of the volume shown before (the stack behind the maps, the raw stack behind
+   * the registered one), given back on return to it. */
+  EvoxVolume          *composite_saved_volume;
+  CompositeSlot        composite_saved_slots[3];
+  gboolean             composite_saved_on;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxDocument, evox_document, G_TYPE_OBJECT)
@@ -249,6 +254,7 @@ evox_document_finalize (GObject *object)
   side_state_clear (&self->other_side);
   g_clear_pointer (&self->map_display, g_hash_table_unref);
   g_clear_object (&self->composite_volume);
+  g_clear_object (&self->composite_saved_volume);
 
   G_OBJECT_CLASS (evox_document_parent_class)->finalize (object);
 }
@@ -3116,7 +3122,45 @@ clear_slot (CompositeSlot *slot)
   *slot = (CompositeSlot) { .channel = -1, .lo = 0, .hi = 1, .automatic = TRUE };
 }
 
-/* Keeps the slots whose channel the new volume has under the same label. */
+static gboolean
+slots_equal (const CompositeSlot *a,
+             const CompositeSlot *b)
+{
+  for (guint s = 0; s < 3; s++)
+    if (a[s].channel != b[s].channel || a[s].lo != b[s].lo || a[s].hi != b[s].hi ||
+        a[s].automatic != b[s].automatic)
+      return FALSE;
+  return TRUE;
+}
+
+/* Back to the volume shown before: its composite as the user left it. */
+static void
+composite_restore (EvoxDocument *self)
+{
+  g_autoptr(EvoxVolume) left = g_steal_pointer (&self->composite_volume);
+  CompositeSlot slots[3];
+  gboolean on = self->composite_saved_on;
+
+  memcpy (slots, self->composite_saved_slots, sizeof slots);
+  memcpy (self->composite_saved_slots, self->composite_slots, sizeof slots);
+  self->composite_saved_on = self->composite;
+  g_set_object (&self->composite_saved_volume, left);
+  g_set_object (&self->composite_volume, self->volume);
+  if (!slots_equal (slots, self->composite_slots))
+    {
+      memcpy (self->composite_slots, slots, sizeof slots);
+      self->composite_serial++;
+      notify_composite (self, PROP_COMPOSITE_SLOTS);
+    }
+  if (self->composite != on)
+    {
+      self->composite = on;
+      notify_composite (self, PROP_COMPOSITE);
+    }
+}
+
+/* Another volume of the same data: back to one shown before, or keeping the slots whose channel
+ * the new volume has under the same label. */
 static void
 composite_follow_volume (EvoxDocument *self)
 {
@@ -3127,6 +3171,19 @@ composite_follow_volume (EvoxDocument *self)
   if (old == volume)
     return;
   g_object_freeze_notify (G_OBJECT (self));
+  if (volume != NULL && volume == self->composite_saved_volume)
+    {
+      composite_restore (self);
+      g_object_thaw_notify (G_OBJECT (self));
+      return;
+    }
+  if (old != NULL)
+    {
+      g_set_object (&self->composite_saved_volume, old);
+      memcpy (self->composite_saved_slots, self->composite_slots,
+              sizeof self->composite_slots);
+      self->composite_saved_on = self->composite;
+    }
   for (guint s = 0; s < 3; s++)
     {
       CompositeSlot *slot = &self->composite_slots[s];
@@ -3146,7 +3203,6 @@ composite_follow_volume (EvoxDocument *self)
         {
           double lo, hi;
 
-          g_set_object (&self->composite_volume, volume);
           evox_document_get_composite_default_range (self, c, &lo, &hi);
           changed = changed || lo != slot->lo || hi != slot->hi;
           slot->lo = lo;
@@ -3181,6 +3237,7 @@ composite_reset (EvoxDocument *self)
       }
   /* The slots are of no volume now: whatever comes is followed from scratch. */
   g_clear_object (&self->composite_volume);
+  g_clear_object (&self->composite_saved_volume);
   if (changed)
     slots_changed (self);
   if (self->composite)
