@@ -153,7 +153,8 @@ struct _EvoxDocument
   guint                composite_serial;
   EvoxVolume          *composite_volume;  /* the volume the slots' channels are of */
   /* The composite of the volume shown before (the stack behind the maps, the raw stack behind
-   * the registered one), given back on return to it. */
+   * the registered one), given back on return to it; weak, so a volume no one shows any more
+   * is not kept for it. */
   EvoxVolume          *composite_saved_volume;
   CompositeSlot        composite_saved_slots[3];
   gboolean             composite_saved_on;
@@ -254,7 +255,7 @@ evox_document_finalize (GObject *object)
   side_state_clear (&self->other_side);
   g_clear_pointer (&self->map_display, g_hash_table_unref);
   g_clear_object (&self->composite_volume);
-  g_clear_object (&self->composite_saved_volume);
+  g_clear_weak_pointer (&self->composite_saved_volume);
 
   G_OBJECT_CLASS (evox_document_parent_class)->finalize (object);
 }
@@ -3144,7 +3145,7 @@ composite_restore (EvoxDocument *self)
   memcpy (slots, self->composite_saved_slots, sizeof slots);
   memcpy (self->composite_saved_slots, self->composite_slots, sizeof slots);
   self->composite_saved_on = self->composite;
-  g_set_object (&self->composite_saved_volume, left);
+  g_set_weak_pointer (&self->composite_saved_volume, left);
   g_set_object (&self->composite_volume, self->volume);
   if (!slots_equal (slots, self->composite_slots))
     {
@@ -3179,7 +3180,7 @@ composite_follow_volume (EvoxDocument *self)
     }
   if (old != NULL)
     {
-      g_set_object (&self->composite_saved_volume, old);
+      g_set_weak_pointer (&self->composite_saved_volume, old);
       memcpy (self->composite_saved_slots, self->composite_slots,
               sizeof self->composite_slots);
       self->composite_saved_on = self->composite;
@@ -3237,7 +3238,7 @@ composite_reset (EvoxDocument *self)
       }
   /* The slots are of no volume now: whatever comes is followed from scratch. */
   g_clear_object (&self->composite_volume);
-  g_clear_object (&self->composite_saved_volume);
+  g_clear_weak_pointer (&self->composite_saved_volume);
   if (changed)
     slots_changed (self);
   if (self->composite)
