@@ -187,6 +187,12 @@ test_slice (void)
 
   /* Off: the colour map, no channel uploaded for the composite. */
   g_free (render (renderer, N * CELL, N * CELL));
+  {
+    double position[3];
+
+    g_assert_false (evox_renderer_pick (renderer, 1 * CELL + 4, 1 * CELL + 4, N * CELL,
+                                        N * CELL, position));
+  }
   g_assert_cmpuint (rgb_uploads (renderer), ==, 0);
   g_assert_false (evox_renderer_get_rgb (renderer));
 
@@ -198,6 +204,17 @@ test_slice (void)
     assert_composite (pixels, N * CELL, CELL, channels, lo, hi, SLICE, background);
   }
   g_assert_cmpuint (rgb_uploads (renderer), ==, 3);
+
+  /* Picking follows the composite's holes: (1, 1), NaN in the shown channel 0 only, is drawn and
+   * picked; (2, 3), NaN in all three, is neither. */
+  {
+    double position[3];
+
+    g_assert_true (evox_renderer_pick (renderer, 1 * CELL + 4, 1 * CELL + 4, N * CELL, N * CELL,
+                                       position));
+    g_assert_false (evox_renderer_pick (renderer, 2 * CELL + 4, 3 * CELL + 4, N * CELL,
+                                        N * CELL, position));
+  }
 
   /* Another range costs no upload; green unused: 0 in every voxel, and (4, 5), NaN in red and
    * blue, becomes a hole although its green value is finite. */

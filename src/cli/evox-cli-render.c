@@ -337,6 +337,8 @@ apply_rgb (GOptionContext   *context,
       evox_document_set_composite_slot (document, s, channel, request->lo[s], request->hi[s]);
     }
   evox_document_set_composite (document, TRUE);
+  /* Phases asked for on the command line are meant to show, composite or not. */
+  evox_document_set_composite_phases (document, TRUE);
   return TRUE;
 }
 

@@ -4173,7 +4173,19 @@ hit_is_visible (EvoxRenderer *self,
       index[a] = (gsize) CLAMP (floor (f), 0.0, (double) self->dims[a] - 1);
     }
   value = evox_volume_get_value (self->volume, self->channel, index[0], index[1], index[2]);
-  if (!isfinite (value))
+  if (rgb_on_gpu (self))
+    {
+      /* The composite's holes are NaN in every used slot, whatever the shown channel holds. */
+      gboolean drawn = FALSE;
+
+      for (guint s = 0; s < 3 && !drawn; s++)
+        drawn = self->rgb.uploaded[s] >= 0 &&
+                isfinite (evox_volume_get_value (self->volume, (guint) self->rgb.uploaded[s],
+                                                 index[0], index[1], index[2]));
+      if (!drawn)
+        return FALSE;
+    }
+  else if (!isfinite (value))
     return FALSE;
 
   /* As the shader decides: the selected particle is always drawn, and hidden phases hide. */

@@ -163,7 +163,8 @@ guint         evox_renderer_get_selected_cluster (EvoxRenderer *self);
  * phase tints go over it as over the colour map. Each used channel goes to the GPU once, at the
  * next draw, as a 3D texture of the volume's sample type (R8, R16 or R32F), and only while a
  * slot is used: turning the composite off frees them; a range change uploads nothing. Channels
- * the volume lacks count as unused. NULL (or every channel -1) turns it off. */
+ * the volume lacks count as unused. NULL (or every channel -1) turns it off. Once the channels
+ * are on the GPU, picking treats the composite's holes as holes, as it sees them. */
 void          evox_renderer_set_rgb            (EvoxRenderer   *self,
                                                 const int       channels[3],
                                                 const double    lo[3],
