@@ -12,6 +12,7 @@
 
 #include "evox-composite-box.h"
 #include "evox-composite-legend.h"
+#include "evox-export-dialog.h"
 #include "evox-hdf5.h"
 #include "evox-rgb-legend.h"
 #include "evox-test-ui.h"
@@ -238,6 +239,28 @@ test_window_legend (void)
       g_assert_cmpuint (p[2], ==, s == 2 ? 255 : 0);
     }
 
+  /* The export dialog offers it, ticked; unticked, the image has no legend. */
+  {
+    EvoxExportDialog *dialog = evox_export_dialog_new (window, 100, 100);
+    GtkWidget *check = evox_test_find_named (GTK_WIDGET (dialog), "export-legend");
+    double rect[4];
+    double margin = round (EVOX_RGB_LEGEND_MARGIN * scale);
+    const guint8 *p;
+
+    g_assert_true (gtk_widget_get_visible (check));
+    g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+    gtk_window_destroy (GTK_WINDOW (dialog));
+    g_clear_pointer (&pixels, g_free);
+    g_assert_true (evox_window_export_figure_full (window, out, width, height, FALSE, FALSE,
+                                                   FALSE, &error));
+    g_assert_no_error (error);
+    pixels = read_png (out, &w, &h);
+    evox_rgb_legend_get_swatch (legend, 0, scale, rect);
+    p = pixels + ((gsize) (margin + rect[1] + rect[3] / 2) * width +
+                  (gsize) (margin + rect[0] + rect[2] / 2)) * 4;
+    g_assert_false (p[0] == 255 && p[1] == 0 && p[2] == 0);
+  }
+
   /* Off: the legend goes from the canvas and from exports. */
   evox_document_set_composite (document, FALSE);
   g_assert_false (gtk_widget_get_visible (overlay));
@@ -253,6 +276,13 @@ test_window_legend (void)
     p = pixels + ((gsize) (margin + rect[1] + rect[3] / 2) * width +
                   (gsize) (margin + rect[0] + rect[2] / 2)) * 4;
     g_assert_false (p[0] == 255 && p[1] == 0 && p[2] == 0);
+  }
+  {
+    EvoxExportDialog *dialog = evox_export_dialog_new (window, 100, 100);
+
+    g_assert_false (gtk_widget_get_visible (evox_test_find_named (GTK_WIDGET (dialog),
+                                                                  "export-legend")));
+    gtk_window_destroy (GTK_WINDOW (dialog));
   }
   evox_test_close_window (window);
   evox_test_tmpdir_free (g_steal_pointer (&dir));

@@ -863,6 +863,20 @@ evox_window_export_figure (EvoxWindow  *self,
                            gboolean     curves,
                            GError     **error)
 {
+  return evox_window_export_figure_full (self, path, width, height, transparent, curves, TRUE,
+                                         error);
+}
+
+gboolean
+evox_window_export_figure_full (EvoxWindow  *self,
+                                const char  *path,
+                                int          width,
+                                int          height,
+                                gboolean     transparent,
+                                gboolean     curves,
+                                gboolean     legend,
+                                GError     **error)
+{
   EvoxClusters *clusters;
   g_autoptr(EvoxCurveFigure) figure = NULL;
   g_autofree guint8 *pixels = NULL;
@@ -877,7 +891,7 @@ evox_window_export_figure (EvoxWindow  *self,
   pixels = evox_canvas_render_image (self->canvas, width, height, transparent, error);
   if (pixels == NULL)
     return FALSE;
-  if (!draw_composite_legend (self, pixels, width, height, error))
+  if (legend && !draw_composite_legend (self, pixels, width, height, error))
     return FALSE;
   if (figure != NULL)
     {
