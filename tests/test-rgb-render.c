@@ -266,6 +266,66 @@ test_slice (void)
   g_assert_finalize_object (renderer);
 }
 
+/* Integer channels go up as R8 or R16 (normalized) and are scaled back to the stored integers:
+ * u8 and u16 volumes against the formula on those integers. */
+static void
+test_integer (void)
+{
+  static const EvoxSampleType types[2] = { EVOX_SAMPLE_U8, EVOX_SAMPLE_U16 };
+
+  if (!need_gl ())
+    return;
+  for (guint t = 0; t < 2; t++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(EvoxVolume) volume = evox_volume_new (N, N, N, 3, types[t], &error);
+      double scale = types[t] == EVOX_SAMPLE_U8 ? 1 : 200;
+      int channels[3] = { 2, 0, 1 };
+      double lo[3] = { 3 * scale, 10 * scale, 0 }, hi[3] = { 40 * scale, 20 * scale, 60 * scale };
+      guint slices[3] = { SLICE, SLICE, SLICE };
+      g_autofree guint8 *pixels = NULL;
+      EvoxRenderer *renderer;
+
+      g_assert_no_error (error);
+      for (guint c = 0; c < 3; c++)
+        for (gsize i = 0; i < N * N * N; i++)
+          {
+            gsize x = i % N, y = i / N % N, z = i / (N * N);
+            double v = scale * (c == 0 ? 3 * x + y : c == 1 ? 7 * y + z : 5 * x + 2 * z);
+
+            if (types[t] == EVOX_SAMPLE_U8)
+              ((guint8 *) evox_volume_get_data_mut (volume, c))[i] = (guint8) v;
+            else
+              ((guint16 *) evox_volume_get_data_mut (volume, c))[i] = (guint16) v;
+          }
+      renderer = evox_renderer_new ();
+      g_assert_true (evox_renderer_realize (renderer, &error));
+      evox_renderer_set_volume (renderer, volume, 0);
+      evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+      evox_renderer_set_slices (renderer, slices);
+      evox_renderer_set_rgb (renderer, channels, lo, hi);
+      pixels = render (renderer, N * CELL, N * CELL);
+      for (guint y = 0; y < N; y++)
+        for (guint x = 0; x < N; x++)
+          {
+            const guint8 *p = pixels + ((gsize) (y * CELL + CELL / 2) * N * CELL + x * CELL +
+                                        CELL / 2) * 4;
+
+            for (guint s = 0; s < 3; s++)
+              {
+                double v = evox_volume_get_value (volume, (guint) channels[s], x, y, SLICE);
+                double expected = 255 * CLAMP ((v - lo[s]) / (hi[s] - lo[s]), 0, 1);
+
+                if (fabs (p[s] - expected) > 1.0)
+                  g_error ("%s voxel %u,%u: colour %u drew %u, expected %.2f",
+                           t == 0 ? "u8" : "u16", x, y, s, p[s], expected);
+              }
+          }
+      evox_renderer_unrealize (renderer);
+      g_assert_finalize_object (renderer);
+    }
+}
+
 /* Every view that draws voxels draws the composite: with every finite red value above hi, the
  * voxels are pure red (translucent red over the box in the layer stack), where the colour map
  * (viridis has no red) drew none. */
@@ -474,6 +534,7 @@ main (int    argc,
     gl_context_error = g_strdup (error->message);
 
   g_test_add_func ("/Evox/RgbRender/slice", test_slice);
+  g_test_add_func ("/Evox/RgbRender/integer", test_integer);
   g_test_add_func ("/Evox/RgbRender/views", test_views);
   g_test_add_func ("/Evox/RgbRender/cli", test_cli);
   status = g_test_run ();
