@@ -892,6 +892,8 @@ _evox_cli_cluster (int    argc,
         "log10|linear" },
       { "demo", 0, 0, G_OPTION_ARG_NONE, &input.demo,
         "Use the generated demo SSRM stack instead of a file", NULL },
+      { "demo-xanes", 0, 0, G_OPTION_ARG_NONE, &input.demo_xanes,
+        "Use the synthetic XANES stack of an NMC cathode instead of a file", NULL },
       { NULL }
     };
     g_option_context_add_main_entries (context, reading, NULL);
@@ -905,6 +907,8 @@ _evox_cli_cluster (int    argc,
         "unless everything succeeds."));
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return _evox_cli_usage_error (context, "%s", error->message);
+  if (!_evox_cli_input_check_demo (&input, &status))
+    return status;
 
   if (!parse_values (&o, &request, &status) ||
       !parse_inputs (&o, &input, argc, argv, &request, &status))
