@@ -227,8 +227,20 @@ recipe_amounts (const Recipe *recipe,
   amount[O] = total * 2.0 * w[O] / molar;
 }
 
+/* A centre for a particle of radius r in a side of n voxels, 2 voxels clear of its ends when
+ * there is room. */
+static double
+place (Rng    *rng,
+       double  r,
+       guint   n)
+{
+  double margin = MIN (r + 2.0, n / 2.0);
+
+  return margin + rng_uniform (rng) * (n - 2 * margin);
+}
+
 /* Places the particles largest first: a uniform centre inside the field, kept when it leaves a
- * 3-voxel gap to those placed; after 2000 tries the last candidate is kept anyway (tiny fields),
+ * 3-voxel gap to those placed and 2 voxels to the field's sides; after 2000 tries the last candidate is kept anyway (tiny fields),
  * and later particles then cover earlier ones. */
 static void
 place_particles (const EvoxXanesPhantomParams *params,
@@ -250,9 +262,9 @@ place_particles (const EvoxXanesPhantomParams *params,
           gboolean clear = TRUE;
 
           p->r = r;
-          p->x = r + rng_uniform (&rng) * MAX (0.0, params->nx - 2 * r);
-          p->y = r + rng_uniform (&rng) * MAX (0.0, params->ny - 2 * r);
-          p->z = three_d ? r + rng_uniform (&rng) * MAX (0.0, params->nz - 2 * r) : 0.0;
+          p->x = place (&rng, r, params->nx);
+          p->y = place (&rng, r, params->ny);
+          p->z = three_d ? place (&rng, r, params->nz) : 0.0;
           for (guint j = 0; j < i && clear; j++)
             {
               double dx = p->x - particles[j].x, dy = p->y - particles[j].y;
