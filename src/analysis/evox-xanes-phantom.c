@@ -85,12 +85,15 @@ rng_uniform (Rng *rng)
   return (rng_next (rng) >> 11) * (1.0 / 9007199254740992.0);
 }
 
-static double
-rng_gauss (Rng *rng)
+static void
+rng_gauss2 (Rng    *rng,
+            double  g[2])
 {
   double u = MAX (rng_uniform (rng), 1e-300);
-  double v = rng_uniform (rng);
-  return sqrt (-2.0 * log (u)) * cos (2.0 * G_PI * v);
+  double r = sqrt (-2.0 * log (u)), angle = 2.0 * G_PI * rng_uniform (rng);
+
+  g[0] = r * cos (angle);
+  g[1] = r * sin (angle);
 }
 
 void
@@ -487,7 +490,17 @@ evox_xanes_phantom_new (const EvoxXanesPhantomParams *params,
       Rng rng = { params->seed * G_GUINT64_CONSTANT (0x2545F4914F6CDD1D) + c };
 
       for (gsize v = 0; v < n; v++)
-        out[v] = (float) (row[regions[v]] + (sigma > 0 ? sigma * rng_gauss (&rng) : 0.0));
+        out[v] = (float) row[regions[v]];
+      /* Box-Muller gives two independent normals a draw: both are used. */
+      for (gsize v = 0; sigma > 0 && v < n; v += 2)
+        {
+          double g[2];
+
+          rng_gauss2 (&rng, g);
+          out[v] += (float) (sigma * g[0]);
+          if (v + 1 < n)
+            out[v + 1] += (float) (sigma * g[1]);
+        }
     }
 
   for (guint c = 0; c < n_energies; c++)
@@ -507,9 +520,10 @@ evox_xanes_phantom_new (const EvoxXanesPhantomParams *params,
                           three_d ? "1/um" : "");
   {
     g_autofree char *source = g_strdup_printf (
-        "synthetic XANES phantom (seed %" G_GUINT64_FORMAT ", noise %g): NMC811, NMC622 and "
-        "NMC111 particles, Ni3+ cores (E0 %.1f eV) and Ni2+ shells (E0 %.1f eV)",
-        params->seed, params->noise, EVOX_XANES_PHANTOM_E0_NI3, EVOX_XANES_PHANTOM_E0_NI2);
+        "synthetic XANES phantom (seed %" G_GUINT64_FORMAT ", noise %g of the mean Ni edge "
+        "jump: sigma %.3g%s): NMC811, NMC622 and NMC111 particles, Ni3+ cores (E0 %.1f eV) and "
+        "Ni2+ shells (E0 %.1f eV)", params->seed, params->noise, sigma, three_d ? " 1/um" : "",
+        EVOX_XANES_PHANTOM_E0_NI3, EVOX_XANES_PHANTOM_E0_NI2);
     evox_volume_set_metadata (stack, "spectral_source", source);
     evox_volume_set_metadata (stack, "synthetic", "xanes-phantom");
   }
