@@ -19,7 +19,8 @@
  * LiMO2 with M = Ni, Mn, Co in NMC811, NMC622 or NMC111 ratios, placed without overlap by a
  * generator seeded with params->seed, on empty background. Each element's amount is its mass
  * fraction in LiMO2 (xraylib's atomic weights) times the particle's total; Li is left out of the
- * absorption (its mu/rho at these energies is ~0.2 cm^2/g, below 1e-4 of the OD) and of the truth.
+ * absorption and of the truth (its mu/rho here is 0.5 to 0.8 cm^2/g: under 2e-4 of OD, 0.1 % of
+ * a particle's), so the stack is exactly the truth's amounts times the cross sections.
  *
  * OD (2D) = sum over Mn, Co, Ni, O of areal mass * mu/rho (E); linear attenuation (3D) = sum of
  * density * mu/rho. mu/rho is xraylib's CS_Total, except Ni within 300 eV of its K edge, where
@@ -168,24 +169,21 @@ evox_xanes_phantom_energies (const EvoxXanesPhantomParams *params,
   return (double *) g_array_free (g_steal_pointer (&energies), FALSE);
 }
 
-/* xraylib's total mass attenuation, cm^2/g (the elements helper's function when it lands). */
+/* Ni's tabulated mass attenuation on one side of its K edge (side -1 below, +1 above), continued
+ * across the edge as the power law through the tabulated values 0.5 and 100 eV from it. */
 static double
-mass_attenuation (int    z,
-                  double energy_ev)
+ni_side (double edge,
+         int    side,
+         double energy_ev)
 {
-  return CS_Total (z, energy_ev / 1000.0, NULL);
-}
+  const int z = element_z[NI];
+  double at = edge + 0.5 * side, other = edge + 100.0 * side;
+  double mu_at, p;
 
-/* The tabulated value at `at`, continued as the power law through it and `other`. */
-static double
-power_law (int    z,
-           double at,
-           double other,
-           double energy_ev)
-{
-  double mu_at = mass_attenuation (z, at), mu_other = mass_attenuation (z, other);
-  double p = log (mu_other / mu_at) / log (other / at);
-
+  if ((energy_ev - at) * side > 0)
+    return evox_element_mass_attenuation (z, energy_ev);
+  mu_at = evox_element_mass_attenuation (z, at);
+  p = log (evox_element_mass_attenuation (z, other) / mu_at) / log (other / at);
   return mu_at * pow (energy_ev / at, p);
 }
 
@@ -194,17 +192,14 @@ static double
 ni_mass_attenuation (double energy_ev,
                      double e0)
 {
-  const int z = element_z[NI];
-  double edge = 1000.0 * EdgeEnergy (z, K_SHELL, NULL);
+  double edge = 1000.0 * EdgeEnergy (element_z[NI], K_SHELL, NULL);
   double below, above, jump_e0, step, whiteline, dw;
 
   if (fabs (energy_ev - edge) > WINDOW_EV)
-    return mass_attenuation (z, energy_ev);
-  below = energy_ev < edge - 0.5 ? mass_attenuation (z, energy_ev)
-                                 : power_law (z, edge - 0.5, edge - 100.0, energy_ev);
-  above = energy_ev > edge + 0.5 ? mass_attenuation (z, energy_ev)
-                                 : power_law (z, edge + 0.5, edge + 100.0, energy_ev);
-  jump_e0 = power_law (z, edge + 0.5, edge + 100.0, e0) - power_law (z, edge - 0.5, edge - 100.0, e0);
+    return evox_element_mass_attenuation (element_z[NI], energy_ev);
+  below = ni_side (edge, -1, energy_ev);
+  above = ni_side (edge, +1, energy_ev);
+  jump_e0 = ni_side (edge, +1, e0) - ni_side (edge, -1, e0);
   step = 0.5 + atan ((energy_ev - e0) / STEP_HALF_WIDTH_EV) / G_PI;
   dw = (energy_ev - e0 - WHITELINE_OFFSET_EV) / WHITELINE_SIGMA_EV;
   whiteline = WHITELINE_HEIGHT * jump_e0 * exp (-0.5 * dw * dw);
@@ -242,9 +237,9 @@ place (Rng    *rng,
   return margin + rng_uniform (rng) * (n - 2 * margin);
 }
 
-/* Places the particles largest first: a uniform centre inside the field, kept when it leaves a
- * 3-voxel gap to those placed and 2 voxels to the field's sides; after 2000 tries the last candidate is kept anyway (tiny fields),
- * and later particles then cover earlier ones. */
+/* Places the particles largest first: a uniform centre inside the field 2 voxels clear of its
+ * sides, kept when it leaves a 3-voxel gap to those placed; after 2000 tries the last candidate
+ * is kept anyway (tiny fields), and later particles then cover earlier ones. */
 static void
 place_particles (const EvoxXanesPhantomParams *params,
                  Particle                      particles[N_PARTICLES])
@@ -466,18 +461,16 @@ evox_xanes_phantom_new (const EvoxXanesPhantomParams *params,
 
         for (guint e = 0; e < N_ELEMENTS; e++)
           if (e != NI)
-            value += p->amount[e] * mass_attenuation (element_z[e], energies[c]);
+            value += p->amount[e] * evox_element_mass_attenuation (element_z[e], energies[c]);
         table[(gsize) c * n_regions + r] = scale * value;
       }
 
   /* The noise is relative to the mean over the particles of the Ni edge jump at the Ni3+ E0, so
    * the same level means the same spectra in 2D and 3D. */
   for (guint i = 0; i < N_PARTICLES; i++)
-    typical_jump += scale * particles[i].amount[NI] *
-                    (power_law (element_z[NI], ni_edge + 0.5, ni_edge + 100.0,
-                                EVOX_XANES_PHANTOM_E0_NI3) -
-                     power_law (element_z[NI], ni_edge - 0.5, ni_edge - 100.0,
-                                EVOX_XANES_PHANTOM_E0_NI3)) / N_PARTICLES;
+    typical_jump += scale * particles[i].amount[NI] / N_PARTICLES *
+                    (ni_side (ni_edge, +1, EVOX_XANES_PHANTOM_E0_NI3) -
+                     ni_side (ni_edge, -1, EVOX_XANES_PHANTOM_E0_NI3));
   sigma = params->noise * typical_jump;
 
   /* One generator per channel, seeded from the seed and the channel, so the numbers do not depend
