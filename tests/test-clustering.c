@@ -586,13 +586,22 @@ test_all_non_finite (void)
   params.k = 2;
   result = evox_clustering_run (&volume, 1, &params, FALSE, NULL, NULL, &error);
   g_assert_null (result);
-  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
   g_assert_cmpstr (error->message, ==,
-                   "maps.h5: None of the 40 voxels in the mask has finite features");
+                   "maps.h5: None of the 40 voxels has finite features (each is NaN or "
+                   "infinite in a feature clustered on)");
   g_clear_error (&error);
   sweep = evox_clustering_sweep (&volume, 1, &params, NULL, NULL, &error);
   g_assert_null (sweep);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  /* with a mask (the first channel's 1s, half the voxels) it is the mask's choice */
+  params.mask = (EvoxFeatureMask) { 0, 0.5, 1.5 };
+  result = evox_clustering_run (&volume, 1, &params, FALSE, NULL, NULL, &error);
+  g_assert_null (result);
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_cmpstr (error->message, ==,
+                   "maps.h5: None of the 20 voxels in the mask has finite features");
 }
 
 /* Refusals: k past the points, an empty mask, volumes whose features differ, no knee. */
