@@ -862,6 +862,32 @@ test_window (void)
   evox_test_close_window (window);
 }
 
+/* A volume with no finite voxel: Run says so in red and keeps the clusters there were. */
+static void
+test_all_nan (Fixture       *fixture,
+              gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (NX, NY, NZ, 2, EVOX_SAMPLE_F32, &error);
+  EvoxClusters *before;
+
+  before = run_clusters (fixture, 3);
+  g_assert_no_error (error);
+  for (guint c = 0; c < 2; c++)
+    for (gsize i = 0; i < N_VOXELS; i++)
+      ((float *) evox_volume_get_data_mut (volume, c))[i] = c == 0 && i % 2 ? 1.0f : NAN;
+  evox_volume_freeze (volume);
+  g_object_ref (before);
+  evox_document_set_volume (fixture->document, volume, "empty", NULL);
+  g_object_set (fixture->panel, "k", 2, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "clusters.run", NULL));
+  g_assert_true (evox_test_wait_for (not_busy, fixture->panel, 60));
+  g_assert_nonnull (strstr (evox_cluster_panel_get_error (fixture->panel),
+                            "None of the 1024 voxels has finite features"));
+  g_assert_true (evox_document_get_clusters (fixture->document) == before);
+  g_object_unref (before);
+}
+
 /* Maps beside a spectral stack, clustered in the window: a 6-energy stack of two discs, and maps
  * (edge_energy, whiteline_height, edge_step) that are NaN outside the discs, whiteline_height
  * NaN at a few voxels inside too. With the maps shown, the Clusters page clusters the maps; the
@@ -1347,6 +1373,8 @@ main (int    argc,
   g_test_add ("/Evox/ClusterPanel/mask", Fixture, NULL, fixture_set_up, test_mask,
               fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/nan", Fixture, NULL, fixture_set_up, test_nan,
+              fixture_tear_down);
+  g_test_add ("/Evox/ClusterPanel/all-nan", Fixture, NULL, fixture_set_up, test_all_nan,
               fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/pca", Fixture, NULL, fixture_set_up, test_pca,
               fixture_tear_down);
