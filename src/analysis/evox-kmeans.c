@@ -1111,9 +1111,8 @@ evox_kmeans_plusplus (const float *points,
                       guint64      seed)
 {
   double *centers;
-  Rng rng;
-
   FiniteRows rows;
+  Rng rng;
 
   g_return_val_if_fail (points != NULL, NULL);
   g_return_val_if_fail (d > 0, NULL);
