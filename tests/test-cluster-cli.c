@@ -671,6 +671,9 @@ test_maps_h5 (void)
         for (gsize i = 0; i < n; i++)
           count += label_at (labels, i) == id;
         g_assert_cmpfloat (evox_test_csv_double (rows, row, 2), ==, count);
+        /* the share is of the voxels clustered */
+        g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, row, 3),
+                                        count / (n - n_outside - n_no_whiteline), 1e-12);
         for (guint c = 0; c < 3; c++)
           {
             const float *data = evox_volume_get_data (maps, c);
