@@ -926,7 +926,20 @@ _evox_cli_cluster (int    argc,
        * knee); a batch log also needs which file. Joint runs name theirs already. */
       if (request.n_inputs == 1 && request.inputs != NULL &&
           strstr (error->message, request.inputs[0]) == NULL)
-        g_prefix_error (&error, "%s: ", request.inputs[0]);
+        {
+          g_autofree char *base = g_path_get_basename (request.inputs[0]);
+          g_autofree char *named = g_strdup_printf ("%s: ", base);
+
+          /* the job names the file by its base name; the path replaces it, not repeats it */
+          if (g_str_has_prefix (error->message, named))
+            {
+              g_autofree char *rest = g_strdup (error->message + strlen (named));
+
+              g_free (error->message);
+              error->message = g_steal_pointer (&rest);
+            }
+          g_prefix_error (&error, "%s: ", request.inputs[0]);
+        }
       return _evox_cli_input_error (error);
     }
   for (guint v = 0; o.stats != NULL && v < volumes->len; v++)
