@@ -10,6 +10,7 @@
 
 #include "evox-window-private.h"
 #include "evox-demo.h"
+#include "evox-xanes-phantom.h"
 #include "evox-display-panel.h"
 #include "evox-composite-legend.h"
 #include "evox-rgb-legend.h"
@@ -345,6 +346,36 @@ evox_window_open_demo (EvoxWindow *self)
   note = apply_startup_voxel_size (self, volume);
   evox_document_set_volume (self->document, volume, _("Demo SSRM stack"), NULL);
   /* The note first: the banner then keeps what the startup channel or phases have to say. */
+  evox_window_show_error (self, note);
+  evox_window_show_voxel_banner (self, FALSE);
+  apply_startup_channel (self);
+  apply_startup_phases (self);
+}
+
+void
+evox_window_open_xanes_demo (EvoxWindow *self)
+{
+  EvoxXanesPhantomParams params;
+  g_autoptr (EvoxVolume) volume = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *note = NULL;
+
+  g_return_if_fail (EVOX_IS_WINDOW (self));
+
+  evox_xanes_phantom_params_init (&params);
+  volume = evox_xanes_phantom_new (&params, NULL, &error);
+  if (volume == NULL)
+    {
+      evox_window_show_error (self, error->message);
+      return;
+    }
+  evox_window_cancel_load (self);
+  note = apply_startup_voxel_size (self, volume);
+  evox_document_set_volume (self->document, volume, _("XANES demo (synthetic NMC cathode)"),
+                            NULL);
+  /* The first energies are the Mn and Co pairs, where Ni barely shows; above its edge every
+   * particle does. */
+  evox_document_set_channel (self->document, evox_volume_get_n_channels (volume) - 1);
   evox_window_show_error (self, note);
   evox_window_show_voxel_banner (self, FALSE);
   apply_startup_channel (self);

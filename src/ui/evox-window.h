@@ -28,6 +28,9 @@ EvoxDocument *evox_window_get_document   (EvoxWindow            *self);
 GtkWidget    *evox_window_get_canvas     (EvoxWindow            *self);
 GtkWidget    *evox_window_get_histogram  (EvoxWindow            *self);
 void          evox_window_open_demo      (EvoxWindow            *self);
+/* The synthetic XANES stack of an NMC cathode (evox-xanes-phantom.h), on its last energy, above
+ * the Ni edge, unless --channel named another. */
+void          evox_window_open_xanes_demo (EvoxWindow           *self);
 /* What File > Open, drops and recent files call. SSRM tables without options ask for them in a
  * dialog first. Loads run in the background; on failure the banner names the file and the
  * reason, and the volume shown stays. */
