@@ -137,7 +137,8 @@ test_fits (void)
       long double d = mu[i] - line[0] - line[1] * (e[i] - res.e0);
       ss += d * d;
     }
-  g_assert_cmpfloat_with_epsilon (res.noise, (double) sqrtl (ss / (p1 - p0)), 1e-12);
+  /* 121 pre-edge points: the pre-edge alone, with its n - 2 degrees of freedom */
+  g_assert_cmpfloat_with_epsilon (res.noise, (double) sqrtl (ss / (p1 - p0 - 2)), 1e-12);
 
   /* post-edge: span 250 eV -> Larch's nnorm 1 on mu - pre */
   g_assert_cmpint (res.nnorm, ==, 1);
@@ -302,7 +303,20 @@ test_two_point_pre_edge (void)
   double slope = (mu[1] - mu[0]) / (e[1] - e[0]);
   g_assert_cmpfloat_with_epsilon (res.pre_slope, slope, 1e-12);
   g_assert_cmpfloat_with_epsilon (res.pre_offset + slope * e[0], mu[0], 1e-9);
-  g_assert_cmpfloat (res.noise, <, 1e-9);
+  /* the line through two points leaves no residual degree of freedom, so the noise comes from
+   * the post-edge line's residuals (60, 90, 120 eV above E0: 3 points, 1 degree of freedom) */
+  long double post[2], ss = 0;
+  double y[3];
+  for (guint i = 0; i < 3; i++)
+    y[i] = mu[9 + i] - (res.pre_offset + res.pre_slope * e[9 + i]);
+  ls_fit (e + 9, y, 3, E0_TRUE, 1, post);
+  for (guint i = 0; i < 3; i++)
+    {
+      long double d = y[i] - post[0] - post[1] * (e[9 + i] - E0_TRUE);
+      ss += d * d;
+    }
+  g_assert_cmpuint (res.n_post, ==, 3);
+  g_assert_cmpfloat_with_epsilon (res.noise, (double) sqrtl (ss), 1e-9);
   g_assert_true (res.mask);
   g_assert_cmpfloat_with_epsilon (norm[0], 0, 1e-9);
   g_assert_cmpfloat_with_epsilon (norm[1], 0, 1e-9);
