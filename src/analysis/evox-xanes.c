@@ -312,46 +312,143 @@ e0_search_smoother (E0Search *self,
   return sm;
 }
 
-/* find_e0 of one spectrum; scratch holds 2 n doubles and n gbooleans. NaN when too short. */
-static double
-e0_search_run (E0Search     *self,
-               const double *mu,
-               double       *scratch,
-               gboolean     *high)
+/* A thread's scratch for E0 searches over a tile */
+#define E0_GROUP 32
+#define E0_LANES 8
+
+typedef double v2d __attribute__ ((vector_size (16)));
+
+typedef struct
+{
+  double   *col;      /* n: one voxel's spectrum, then its smoothed derivative */
+  double   *dmu;      /* n */
+  gboolean *high;     /* n */
+  int      *key;      /* tile: each voxel's rough E0 index; -1 none, -2 done */
+  guint    *members;  /* E0_GROUP */
+  double   *sub;      /* n x E0_GROUP */
+  double   *out;      /* n x E0_GROUP */
+} E0Scratch;
+
+static void
+e0_scratch_init (E0Scratch *s,
+                 guint      n,
+                 guint      tile)
+{
+  s->col = g_new (double, n);
+  s->dmu = g_new (double, n);
+  s->high = g_new (gboolean, n);
+  s->key = g_new (int, tile);
+  s->members = g_new (guint, E0_GROUP);
+  s->sub = g_new (double, (gsize) n * E0_GROUP);
+  s->out = g_new (double, (gsize) n * E0_GROUP);
+}
+
+static void
+e0_scratch_clear (E0Scratch *s)
+{
+  g_free (s->col);
+  g_free (s->dmu);
+  g_free (s->high);
+  g_free (s->key);
+  g_free (s->members);
+  g_free (s->sub);
+  g_free (s->out);
+}
+
+/* find_e0 of the voxels idx[0..cnt) of a tile laid out channel after channel
+ * (buf[c * stride + k]) into e0[0..cnt), NaN where the spectrum is too short. Voxels with the
+ * same rough E0 share its smoother, so a group of them is one matrix product, which runs across
+ * the voxels and vectorises; each voxel's sums are added in the same order as for one alone. */
+static void
+e0_search_tile (E0Search     *self,
+                const double *buf,
+                gsize         stride,
+                const guint  *idx,
+                guint         cnt,
+                double       *e0,
+                E0Scratch    *s)
 {
   const double *energy = self->energy;
   guint n = self->n;
-  double *dmu = scratch, *sm_dmu = scratch + n;
+  for (guint i = 0; i < cnt; i++)
+    e0[i] = NAN;
   if (n <= 2 * finde0_margin (n))
-    return NAN;
+    return;
   /* rough: the raw derivative, numpy's gradient */
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < cnt; i++)
     {
-      guint a = i == 0 ? 0 : i - 1, b = i == n - 1 ? n - 1 : i + 1;
-      dmu[i] = (mu[b] - mu[a]) / (energy[b] - energy[a]);
+      for (guint c = 0; c < n; c++)
+        s->col[c] = buf[c * stride + idx[i]];
+      for (guint c = 0; c < n; c++)
+        {
+          guint a = c == 0 ? 0 : c - 1, b = c == n - 1 ? n - 1 : c + 1;
+          s->dmu[c] = (s->col[b] - s->col[a]) / (energy[b] - energy[a]);
+        }
+      s->key[i] = finde0_pick (s->dmu, s->high, n);
     }
-  int ie0 = finde0_pick (dmu, high, n);
-  if (ie0 < 0)
-    return NAN;
-  const Smoother *sm = e0_search_smoother (self, ie0);
-  if (sm->s == NULL)
-    return NAN;
-  guint m = sm->m;
-  const double *x = mu + sm->istart;
-  for (guint i = 0; i < m; i++)
+  for (guint first = 0; first < cnt; first++)
     {
-      const double *row = sm->s + (gsize) i * m;
-      double acc = 0;
-      for (guint j = 0; j < m; j++)
-        acc += row[j] * x[j];
-      sm_dmu[i] = acc;
+      int key = s->key[first];
+      if (key < 0)
+        continue;
+      const Smoother *sm = e0_search_smoother (self, key);
+      guint m = sm->m;
+      guint next = first;
+      while (next < cnt)
+        {
+          /* the next few voxels with this key */
+          guint g_len = 0;
+          for (; next < cnt && g_len < E0_GROUP; next++)
+            if (s->key[next] == key)
+              {
+                s->members[g_len++] = next;
+                s->key[next] = -2;
+              }
+          if (g_len == 0 || sm->s == NULL)
+            continue;
+          /* padded to whole blocks of E0_LANES voxels, whose sums stay in registers */
+          guint g_pad = (g_len + E0_LANES - 1) / E0_LANES * E0_LANES;
+          for (guint j = 0; j < m; j++)
+            for (guint g = 0; g < g_pad; g++)
+              s->sub[j * E0_GROUP + g] = g < g_len
+                                         ? buf[(sm->istart + j) * stride + idx[s->members[g]]]
+                                         : 0;
+          for (guint i = 0; i < m; i++)
+            {
+              const double *row = sm->s + (gsize) i * m;
+              for (guint g0 = 0; g0 < g_pad; g0 += E0_LANES)
+                {
+                  /* four pairs in registers (GCC and Clang vector types): a plain array
+                   * of sums went through memory on every multiply-add */
+                  v2d acc0 = { 0, 0 }, acc1 = acc0, acc2 = acc0, acc3 = acc0;
+                  for (guint j = 0; j < m; j++)
+                    {
+                      const double *x = s->sub + (gsize) j * E0_GROUP + g0;
+                      v2d w = { row[j], row[j] }, x0, x1, x2, x3;
+                      memcpy (&x0, x, sizeof x0);
+                      memcpy (&x1, x + 2, sizeof x1);
+                      memcpy (&x2, x + 4, sizeof x2);
+                      memcpy (&x3, x + 6, sizeof x3);
+                      acc0 += w * x0;
+                      acc1 += w * x1;
+                      acc2 += w * x2;
+                      acc3 += w * x3;
+                    }
+                  v2d acc[4] = { acc0, acc1, acc2, acc3 };
+                  memcpy (s->out + (gsize) i * E0_GROUP + g0, acc, sizeof acc);
+                }
+            }
+          for (guint g = 0; g < g_len; g++)
+            {
+              for (guint i = 0; i < m; i++)
+                s->col[i] = s->out[(gsize) i * E0_GROUP + g];
+              int ix = finde0_pick (s->col, s->high, m);
+              guint v = s->members[g];
+              e0[v] = ix >= 1 ? energy[sm->istart + ix]
+                      : ix == 0 ? energy[sm->istart + 2] : NAN;
+            }
+        }
     }
-  int ix = finde0_pick (sm_dmu, high, m);
-  if (ix >= 1)
-    return energy[sm->istart + ix];
-  if (ix == 0)
-    return energy[sm->istart + 2];
-  return NAN;
 }
 
 double
@@ -373,10 +470,13 @@ evox_xanes_find_e0 (const double *energy,
       }
 
   E0Search search;
+  E0Scratch scratch;
+  guint zero = 0;
+  double e0;
   e0_search_init (&search, energy, n);
-  g_autofree double *scratch = g_new (double, 2 * (gsize) n + 1);
-  g_autofree gboolean *high = g_new (gboolean, n + 1);
-  double e0 = e0_search_run (&search, mu, scratch, high);
+  e0_scratch_init (&scratch, n, 1);
+  e0_search_tile (&search, mu, 1, &zero, 1, &e0, &scratch);
+  e0_scratch_clear (&scratch);
   e0_search_clear (&search);
   if (isnan (e0))
     g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
@@ -586,67 +686,116 @@ plan_init (Plan                  *plan,
   return TRUE;
 }
 
-static inline double
-dot (const double *a,
-     const double *b,
-     guint         n)
-{
-  double s = 0;
-  for (guint i = 0; i < n; i++)
-    s += a[i] * b[i];
-  return s;
-}
-
-/* One spectrum through the plan into r and norm (n values). FALSE when the step at E0 is not a
- * rising one (r->edge_step says what it is). */
-static gboolean
-plan_apply (const Plan      *plan,
-            const double    *energy,
-            const double    *mu,
-            guint            n,
-            double           mask_k,
-            EvoxXanesResult *r,
-            double          *norm)
+/* The fits of a tile of voxels laid out channel after channel (buf[c * stride + k], k < len):
+ * the pre-edge line a0 + a1 (E - E0), the post-edge coefficients c[j * len + k] and the sums of
+ * squared residuals of both. Loops run across voxels, so they vectorise; each voxel's sums are
+ * added in the order a spectrum on its own would add them. */
+static void
+plan_fit_tile (const Plan   *plan,
+               const double *energy,
+               const double *buf,
+               gsize         stride,
+               guint         len,
+               double       *a0,
+               double       *a1,
+               double       *c,
+               double       *ss_pre,
+               double       *ss_post)
 {
   guint n_pre = plan->p1 - plan->p0, n_post = plan->q1 - plan->q0;
   int m = plan->nnorm + 1;
   double e0 = plan->e0;
-  double a0 = dot (plan->pre_rows, mu + plan->p0, n_pre);
-  double a1 = dot (plan->pre_rows + n_pre, mu + plan->p0, n_pre);
+
+  for (guint k = 0; k < len; k++)
+    a0[k] = a1[k] = ss_pre[k] = ss_post[k] = 0;
+  for (guint k = 0; k < (guint) m * len; k++)
+    c[k] = 0;
+  for (guint p = 0; p < n_pre; p++)
+    {
+      const double *x = buf + (plan->p0 + p) * stride;
+      double w0 = plan->pre_rows[p], w1 = plan->pre_rows[n_pre + p];
+#pragma omp simd
+      for (guint k = 0; k < len; k++)
+        {
+          a0[k] += w0 * x[k];
+          a1[k] += w1 * x[k];
+        }
+    }
+  for (guint p = 0; p < n_pre; p++)
+    {
+      const double *x = buf + (plan->p0 + p) * stride;
+      double d = energy[plan->p0 + p] - e0;
+#pragma omp simd
+      for (guint k = 0; k < len; k++)
+        {
+          double r = x[k] - (a0[k] + a1[k] * d);
+          ss_pre[k] += r * r;
+        }
+    }
+  for (guint q = 0; q < n_post; q++)
+    {
+      const double *x = buf + (plan->q0 + q) * stride;
+      double d = energy[plan->q0 + q] - e0;
+      for (int j = 0; j < m; j++)
+        {
+          double w = plan->post_rows[(gsize) j * n_post + q];
+          double *cj = c + (gsize) j * len;
+#pragma omp simd
+          for (guint k = 0; k < len; k++)
+            cj[k] += w * (x[k] - (a0[k] + a1[k] * d));
+        }
+    }
+  for (guint q = 0; q < n_post; q++)
+    {
+      const double *x = buf + (plan->q0 + q) * stride;
+      double d = energy[plan->q0 + q] - e0;
+#pragma omp simd
+      for (guint k = 0; k < len; k++)
+        {
+          double p = 0;
+          for (int j = m - 1; j >= 0; j--)
+            p = p * d + c[(gsize) j * len + k];
+          double res = x[k] - (a0[k] + a1[k] * d) - p;
+          ss_post[k] += res * res;
+        }
+    }
+}
+
+/* Voxel k of a fitted tile into r and norm (n values): noise, step, mask, normalised spectrum,
+ * white line and half step. FALSE when the step at E0 is not a rising one (r->edge_step says
+ * what it is). */
+static gboolean
+plan_finish (const Plan      *plan,
+             const double    *energy,
+             const double    *buf,
+             gsize            stride,
+             guint            len,
+             guint            k,
+             guint            n,
+             const double    *a0v,
+             const double    *a1v,
+             const double    *cv,
+             const double    *ss_prev,
+             const double    *ss_postv,
+             double           mask_k,
+             EvoxXanesResult *r,
+             double          *norm)
+{
+  double e0 = plan->e0, a0 = a0v[k], a1 = a1v[k];
+  double ss_pre = ss_prev[k], ss_post = ss_postv[k];
+  double c[EVOX_XANES_MAX_NNORM + 1] = { 0 };
+  for (int j = 0; j <= plan->nnorm; j++)
+    c[j] = cv[(gsize) j * len + k];
 
   r->e0 = e0;
   r->nnorm = plan->nnorm;
-  r->n_pre = n_pre;
-  r->n_post = n_post;
+  r->n_pre = plan->p1 - plan->p0;
+  r->n_post = plan->q1 - plan->q0;
   r->pre_slope = a1;
   r->pre_offset = a0 - a1 * e0;
   r->half_step_energy = r->whiteline_energy = r->whiteline_height = NAN;
   r->mask = FALSE;
-
-  double ss_pre = 0;
-  for (guint i = plan->p0; i < plan->p1; i++)
-    {
-      double d = mu[i] - (a0 + a1 * (energy[i] - e0));
-      ss_pre += d * d;
-    }
-  double c[EVOX_XANES_MAX_NNORM + 1] = { 0 };
-  for (guint q = 0; q < n_post; q++)
-    {
-      guint i = plan->q0 + q;
-      double y = mu[i] - (a0 + a1 * (energy[i] - e0));
-      for (int j = 0; j < m; j++)
-        c[j] += plan->post_rows[(gsize) j * n_post + q] * y;
-    }
   memcpy (r->post_coefs, c, sizeof c);
-  double ss_post = 0;
-  for (guint i = plan->q0; i < plan->q1; i++)
-    {
-      double d = energy[i] - e0, p = 0;
-      for (int j = m - 1; j >= 0; j--)
-        p = p * d + c[j];
-      double res = mu[i] - (a0 + a1 * d) - p;
-      ss_post += res * res;
-    }
   /* the unbiased variance of the pre-edge line's residuals, pooled with the post-edge
    * polynomial's where the pre-edge alone has too few degrees of freedom */
   if (plan->dof_pre >= POOL_BELOW_DOF)
@@ -666,7 +815,7 @@ plan_apply (const Plan      *plan,
   r->mask = step > mask_k * r->step_error;
 
   for (guint i = 0; i < n; i++)
-    norm[i] = (mu[i] - (a0 + a1 * (energy[i] - e0))) / step;
+    norm[i] = (buf[i * stride + k] - (a0 + a1 * (energy[i] - e0))) / step;
 
   guint imax = plan->ie0;
   double vmax = norm[imax];
@@ -768,8 +917,10 @@ evox_xanes_normalise (const double          *energy,
       return FALSE;
     }
   g_autofree double *norm_tmp = norm_out ? NULL : g_new (double, n);
-  gboolean ok = plan_apply (&plan, energy, mu, n, params->mask_k, result,
-                            norm_out ? norm_out : norm_tmp);
+  double a0, a1, c[EVOX_XANES_MAX_NNORM + 1], ss_pre, ss_post;
+  plan_fit_tile (&plan, energy, mu, 1, 1, &a0, &a1, c, &ss_pre, &ss_post);
+  gboolean ok = plan_finish (&plan, energy, mu, 1, 1, 0, n, &a0, &a1, c, &ss_pre, &ss_post,
+                             params->mask_k, result, norm_out ? norm_out : norm_tmp);
   plan_clear (&plan);
   if (!ok)
     g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
@@ -834,6 +985,32 @@ e0_near_edge (const double *energy,
         best = (int) i, best_d = d;
     }
   return best >= 0 ? energy[best] : edge;
+}
+
+/* len samples of a plane from index v0 as doubles, the type switched on once per run */
+static void
+gather (gconstpointer   data,
+        EvoxSampleType  type,
+        gsize           v0,
+        guint           len,
+        double         *out)
+{
+  switch (type)
+    {
+    case EVOX_SAMPLE_U8:
+      for (guint k = 0; k < len; k++)
+        out[k] = ((const guint8 *) data)[v0 + k];
+      break;
+    case EVOX_SAMPLE_U16:
+      for (guint k = 0; k < len; k++)
+        out[k] = ((const guint16 *) data)[v0 + k];
+      break;
+    case EVOX_SAMPLE_F32:
+    default:
+      for (guint k = 0; k < len; k++)
+        out[k] = ((const float *) data)[v0 + k];
+      break;
+    }
 }
 
 enum { MAP_EDGE, MAP_E0, MAP_WL_ENERGY, MAP_WL_HEIGHT, MAP_STEP, MAP_MASK, N_MAPS };
@@ -997,31 +1174,43 @@ evox_xanes_maps (EvoxVolume            *stack,
   {
     g_autofree double *buf = g_new (double, (gsize) n * TILE);
     g_autofree double *norm = g_new (double, n);
-    g_autofree double *scratch = g_new (double, 2 * (gsize) n);
-    g_autofree gboolean *high = g_new (gboolean, n);
+    g_autofree double *fit = g_new (double, (4 + EVOX_XANES_MAX_NNORM + 1) * (gsize) TILE);
+    double *a0 = fit, *a1 = fit + TILE, *ss_pre = fit + 2 * TILE, *ss_post = fit + 3 * TILE;
+    double *cv = fit + 4 * TILE;
+    g_autofree guint *in_idx = g_new (guint, TILE);
+    g_autofree double *e0v = g_new (double, TILE);
+    g_autofree gboolean *finite = g_new (gboolean, TILE);
+    E0Scratch e0s;
+    e0_scratch_init (&e0s, n, TILE);
 
 #pragma omp for schedule(dynamic, 4)
     for (gsize t = 0; t < n_tiles; t++)
       {
         if (g_cancellable_is_cancelled (cancellable))
           continue;
-        gsize v0 = t * TILE, len = MIN ((gsize) TILE, nv - v0);
-        /* gather: each channel's run of the tile is contiguous, each voxel's spectrum too */
+        gsize v0 = t * TILE;
+        guint len = MIN ((gsize) TILE, nv - v0);
+        /* gather channel after channel: each channel's run of the tile is contiguous in the
+         * stack and in buf, and the fits then run across voxels */
         for (guint c = 0; c < n; c++)
-          for (gsize k = 0; k < len; k++)
-            buf[k * n + c] = sample (planes[c], type, v0 + k);
-        for (gsize k = 0; k < len; k++)
+          gather (planes[c], type, v0, len, buf + (gsize) c * TILE);
+        for (guint k = 0; k < len; k++)
+          finite[k] = TRUE;
+        for (guint c = 0; c < n; c++)
+          for (guint k = 0; k < len; k++)
+            finite[k] &= isfinite (buf[(gsize) c * TILE + k]) != 0;
+        plan_fit_tile (&plan, energy, buf, TILE, len, a0, a1, cv, ss_pre, ss_post);
+        guint n_in = 0;
+        for (guint k = 0; k < len; k++)
           {
             gsize v = v0 + k;
-            const double *mu = buf + k * n;
             EvoxXanesResult r;
-            gboolean finite = TRUE;
-            for (guint c = 0; c < n; c++)
-              finite &= isfinite (mu[c]) != 0;
-            gboolean ok = finite && plan_apply (&plan, energy, mu, n, p.mask_k, &r, norm);
+            gboolean ok = finite[k] && plan_finish (&plan, energy, buf, TILE, len, k, n, a0, a1,
+                                                    cv, ss_pre, ss_post, p.mask_k, &r, norm);
             gboolean in = ok && r.mask;
+            if (in)
+              in_idx[n_in++] = k;
             maps[MAP_EDGE][v] = in ? r.half_step_energy : NAN;
-            maps[MAP_E0][v] = in ? e0_search_run (&search, mu, scratch, high) : NAN;
             maps[MAP_WL_ENERGY][v] = in ? r.whiteline_energy : NAN;
             maps[MAP_WL_HEIGHT][v] = in ? r.whiteline_height : NAN;
             maps[MAP_STEP][v] = ok ? r.edge_step : NAN;
@@ -1030,9 +1219,16 @@ evox_xanes_maps (EvoxVolume            *stack,
               for (guint c = 0; c < n; c++)
                 maps[N_MAPS + c][v] = in ? norm[c] : NAN;
           }
+        /* each voxel's own E0, for the voxels in the mask */
+        e0_search_tile (&search, buf, TILE, in_idx, n_in, e0v, &e0s);
+        for (guint k = 0; k < len; k++)
+          maps[MAP_E0][v0 + k] = NAN;
+        for (guint i = 0; i < n_in; i++)
+          maps[MAP_E0][v0 + in_idx[i]] = e0v[i];
         if (progress)
           evox_progress_update (progress, (g_atomic_int_add (&done, 1) + 1.0) / n_tiles);
       }
+    e0_scratch_clear (&e0s);
   }
   e0_search_clear (&search);
   plan_clear (&plan);
