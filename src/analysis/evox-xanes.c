@@ -943,23 +943,6 @@ compare_energy (gconstpointer a,
   return (x->energy > y->energy) - (x->energy < y->energy);
 }
 
-static inline double
-sample (gconstpointer   data,
-        EvoxSampleType  type,
-        gsize           i)
-{
-  switch (type)
-    {
-    case EVOX_SAMPLE_U8:
-      return ((const guint8 *) data)[i];
-    case EVOX_SAMPLE_U16:
-      return ((const guint16 *) data)[i];
-    case EVOX_SAMPLE_F32:
-    default:
-      return ((const float *) data)[i];
-    }
-}
-
 /* How far from a tabulated edge the stack's E0 may be: chemical shifts of K-edges reach about
  * 10 to 15 eV between metal and high oxides, and a glitch further away must not take it. */
 #define EDGE_WINDOW_EV 20.0
@@ -1082,13 +1065,15 @@ evox_xanes_maps (EvoxVolume            *stack,
 #pragma omp parallel for schedule(dynamic, 1)
       for (guint c = 0; c < n; c++)
         {
-          double s = 0;
+          double s = 0, chunk[1024];
           gsize cnt = 0;
-          for (gsize v = 0; v < nv; v++)
+          for (gsize v0 = 0; v0 < nv; v0 += G_N_ELEMENTS (chunk))
             {
-              double x = sample (planes[c], type, v);
-              if (isfinite (x))
-                s += x, cnt++;
+              guint len = MIN (G_N_ELEMENTS (chunk), nv - v0);
+              gather (planes[c], type, v0, len, chunk);
+              for (guint k = 0; k < len; k++)
+                if (isfinite (chunk[k]))
+                  s += chunk[k], cnt++;
             }
           mean[c] = cnt ? s / cnt : NAN;
         }
