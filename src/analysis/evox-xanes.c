@@ -201,45 +201,45 @@ smoother_new (const double *x,
  * 20 points or fewer; halved up to twice when fewer than 3 points pass, then every point),
  * ignoring the margin at each end; 0 when none qualifies, -1 when the margins leave nothing. */
 static int
-finde0_pick (double   *dmu,
-             gboolean *high,
-             guint     n)
+finde0_pick (double *dmu,
+             guint   n)
 {
   guint nmin = finde0_margin (n);
   if (n <= 2 * nmin)
     return -1;
-  for (guint i = 0; i < n; i++)
-    if (!isfinite (dmu[i]))
-      dmu[i] = -1.0;
   double lo = INFINITY, hi = -INFINITY;
-  for (guint i = nmin; i < n - nmin; i++)
+  for (guint i = 0; i < n; i++)
     {
-      lo = MIN (lo, dmu[i]);
-      hi = MAX (hi, dmu[i]);
+      if (!isfinite (dmu[i]))
+        dmu[i] = -1.0;
+      if (i >= nmin && i < n - nmin)
+        {
+          lo = MIN (lo, dmu[i]);
+          hi = MAX (hi, dmu[i]);
+        }
     }
   double ptp = MAX (1e-10, hi - lo);
+  /* the points above each of Larch's three thresholds, counted in one pass */
+  double t0 = n > 20 ? 0.6 : 0.3, t[3] = { t0, t0 * 0.5, t0 * 0.25 };
+  guint c[3] = { 0, 0, 0 };
   for (guint i = 0; i < n; i++)
-    dmu[i] = (dmu[i] - lo) / ptp;
-
-  double dhigh = n > 20 ? 0.6 : 0.3;
-  guint count = 0;
-  for (int round = 0; round < 3; round++)
     {
-      count = 0;
-      for (guint i = 0; i < n; i++)
-        count += high[i] = dmu[i] > dhigh;
-      if (round == 2 || count > 3 || (round == 0 && count >= 3))
-        break;
-      dhigh *= 0.5;
+      double x = dmu[i] = (dmu[i] - lo) / ptp;
+      c[0] += x > t[0];
+      c[1] += x > t[1];
+      c[2] += x > t[2];
     }
-  if (count < 3)
-    for (guint i = 0; i < n; i++)
-      high[i] = TRUE;
+  /* Larch: stop at 3 points or more at the first threshold, more than 3 at the second, and
+   * take the third otherwise; under 3 points there, every point counts as high */
+  int round = c[0] >= 3 ? 0 : c[1] > 3 ? 1 : 2;
+  double dhigh = t[round];
+  gboolean all = c[round] < 3;
 
   int best = 0;
   double best_d = 0;
   for (guint i = nmin; i <= n - nmin && i + 1 < n; i++)
-    if (high[i] && dmu[i] > best_d && high[i + 1] && high[i - 1])
+    if (dmu[i] > best_d
+        && (all || (dmu[i] > dhigh && dmu[i + 1] > dhigh && dmu[i - 1] > dhigh)))
       {
         best = (int) i;
         best_d = dmu[i];
@@ -316,13 +316,55 @@ e0_search_smoother (E0Search *self,
 #define E0_GROUP 32
 #define E0_LANES 8
 
-typedef double v2d __attribute__ ((vector_size (16)));
+typedef double v4d __attribute__ ((vector_size (32)));
+
+/* Most of the maps' time goes here, so where the compiler can it is built twice, for CPUs with
+ * AVX2 and FMA and for any other, and the loader picks one (a voxel's E0 then comes from the
+ * same code whether alone or in a map). */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
+#if __has_attribute (target_clones)
+#define E0_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#endif
+#endif
+#ifndef E0_CLONES
+#define E0_CLONES
+#endif
+
+/* out[i][g] = sum_j s[i][j] sub[j][g], rows E0_GROUP long, for g < g_pad (whole blocks of
+ * E0_LANES): each block's sums stay in registers (GCC and Clang vector types; a plain array of
+ * sums went through memory on every multiply-add) and are added in the order of j. */
+E0_CLONES static void
+smooth_group (const double *s,
+              guint         m,
+              const double *sub,
+              double       *out,
+              guint         g_pad)
+{
+  for (guint i = 0; i < m; i++)
+    {
+      const double *row = s + (gsize) i * m;
+      for (guint g0 = 0; g0 < g_pad; g0 += E0_LANES)
+        {
+          v4d acc0 = { 0, 0, 0, 0 }, acc1 = acc0;
+          for (guint j = 0; j < m; j++)
+            {
+              const double *x = sub + (gsize) j * E0_GROUP + g0;
+              v4d w = { row[j], row[j], row[j], row[j] }, x0, x1;
+              memcpy (&x0, x, sizeof x0);
+              memcpy (&x1, x + 4, sizeof x1);
+              acc0 += w * x0;
+              acc1 += w * x1;
+            }
+          memcpy (out + (gsize) i * E0_GROUP + g0, &acc0, sizeof acc0);
+          memcpy (out + (gsize) i * E0_GROUP + g0 + 4, &acc1, sizeof acc1);
+        }
+    }
+}
 
 typedef struct
 {
   double   *col;      /* n: one voxel's spectrum, then its smoothed derivative */
   double   *dmu;      /* n */
-  gboolean *high;     /* n */
   int      *key;      /* tile: each voxel's rough E0 index; -1 none, -2 done */
   guint    *members;  /* E0_GROUP */
   double   *sub;      /* n x E0_GROUP */
@@ -336,7 +378,6 @@ e0_scratch_init (E0Scratch *s,
 {
   s->col = g_new (double, n);
   s->dmu = g_new (double, n);
-  s->high = g_new (gboolean, n);
   s->key = g_new (int, tile);
   s->members = g_new (guint, E0_GROUP);
   s->sub = g_new (double, (gsize) n * E0_GROUP);
@@ -348,7 +389,6 @@ e0_scratch_clear (E0Scratch *s)
 {
   g_free (s->col);
   g_free (s->dmu);
-  g_free (s->high);
   g_free (s->key);
   g_free (s->members);
   g_free (s->sub);
@@ -384,7 +424,7 @@ e0_search_tile (E0Search     *self,
           guint a = c == 0 ? 0 : c - 1, b = c == n - 1 ? n - 1 : c + 1;
           s->dmu[c] = (s->col[b] - s->col[a]) / (energy[b] - energy[a]);
         }
-      s->key[i] = finde0_pick (s->dmu, s->high, n);
+      s->key[i] = finde0_pick (s->dmu, n);
     }
   for (guint first = 0; first < cnt; first++)
     {
@@ -413,36 +453,12 @@ e0_search_tile (E0Search     *self,
               s->sub[j * E0_GROUP + g] = g < g_len
                                          ? buf[(sm->istart + j) * stride + idx[s->members[g]]]
                                          : 0;
-          for (guint i = 0; i < m; i++)
-            {
-              const double *row = sm->s + (gsize) i * m;
-              for (guint g0 = 0; g0 < g_pad; g0 += E0_LANES)
-                {
-                  /* four pairs in registers (GCC and Clang vector types): a plain array
-                   * of sums went through memory on every multiply-add */
-                  v2d acc0 = { 0, 0 }, acc1 = acc0, acc2 = acc0, acc3 = acc0;
-                  for (guint j = 0; j < m; j++)
-                    {
-                      const double *x = s->sub + (gsize) j * E0_GROUP + g0;
-                      v2d w = { row[j], row[j] }, x0, x1, x2, x3;
-                      memcpy (&x0, x, sizeof x0);
-                      memcpy (&x1, x + 2, sizeof x1);
-                      memcpy (&x2, x + 4, sizeof x2);
-                      memcpy (&x3, x + 6, sizeof x3);
-                      acc0 += w * x0;
-                      acc1 += w * x1;
-                      acc2 += w * x2;
-                      acc3 += w * x3;
-                    }
-                  v2d acc[4] = { acc0, acc1, acc2, acc3 };
-                  memcpy (s->out + (gsize) i * E0_GROUP + g0, acc, sizeof acc);
-                }
-            }
+          smooth_group (sm->s, m, s->sub, s->out, g_pad);
           for (guint g = 0; g < g_len; g++)
             {
               for (guint i = 0; i < m; i++)
                 s->col[i] = s->out[(gsize) i * E0_GROUP + g];
-              int ix = finde0_pick (s->col, s->high, m);
+              int ix = finde0_pick (s->col, m);
               guint v = s->members[g];
               e0[v] = ix >= 1 ? energy[sm->istart + ix]
                       : ix == 0 ? energy[sm->istart + 2] : NAN;
@@ -814,8 +830,9 @@ plan_finish (const Plan      *plan,
     return FALSE;
   r->mask = step > mask_k * r->step_error;
 
+  double inv_step = 1 / step;
   for (guint i = 0; i < n; i++)
-    norm[i] = (buf[i * stride + k] - (a0 + a1 * (energy[i] - e0))) / step;
+    norm[i] = (buf[i * stride + k] - (a0 + a1 * (energy[i] - e0))) * inv_step;
 
   guint imax = plan->ie0;
   double vmax = norm[imax];
