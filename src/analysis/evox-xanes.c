@@ -777,14 +777,61 @@ plan_fit_tile (const Plan   *plan,
     }
 }
 
-/* Voxel k of a fitted tile into r and norm (n values): noise, step, mask, normalised spectrum,
- * white line and half step. FALSE when the step at E0 is not a rising one (r->edge_step says
- * what it is). */
+/* The normalised spectra of a fitted tile, channel after channel (normt[c * len + k]), and the
+ * white line's index and value: the largest norm at or above E0, the first of equals. Across
+ * voxels, so it vectorises; inv holds len values of scratch. */
+static void
+plan_norm_tile (const Plan   *plan,
+                const double *energy,
+                const double *buf,
+                gsize         stride,
+                guint         len,
+                guint         n,
+                const double *a0,
+                const double *a1,
+                const double *cv,
+                double       *inv,
+                double       *normt,
+                guint        *imax,
+                double       *vmax)
+{
+  double e0 = plan->e0;
+  for (guint k = 0; k < len; k++)
+    inv[k] = 1 / cv[k];
+  for (guint c = 0; c < n; c++)
+    {
+      const double *x = buf + c * stride;
+      double *o = normt + (gsize) c * len, d = energy[c] - e0;
+#pragma omp simd
+      for (guint k = 0; k < len; k++)
+        o[k] = (x[k] - (a0[k] + a1[k] * d)) * inv[k];
+    }
+  const double *first = normt + (gsize) plan->ie0 * len;
+  for (guint k = 0; k < len; k++)
+    {
+      imax[k] = plan->ie0;
+      vmax[k] = first[k];
+    }
+  for (guint c = plan->ie0 + 1; c < n; c++)
+    {
+      const double *x = normt + (gsize) c * len;
+#pragma omp simd
+      for (guint k = 0; k < len; k++)
+        if (x[k] > vmax[k])
+          {
+            vmax[k] = x[k];
+            imax[k] = c;
+          }
+    }
+}
+
+/* Voxel k of a tile through plan_fit_tile and plan_norm_tile into r: noise, step, mask, white
+ * line and half step. FALSE when the step at E0 is not a rising one (r->edge_step says what it
+ * is). */
 static gboolean
 plan_finish (const Plan      *plan,
              const double    *energy,
-             const double    *buf,
-             gsize            stride,
+             const double    *normt,
              guint            len,
              guint            k,
              guint            n,
@@ -793,9 +840,10 @@ plan_finish (const Plan      *plan,
              const double    *cv,
              const double    *ss_prev,
              const double    *ss_postv,
+             guint            imax,
+             double           vmax,
              double           mask_k,
-             EvoxXanesResult *r,
-             double          *norm)
+             EvoxXanesResult *r)
 {
   double e0 = plan->e0, a0 = a0v[k], a1 = a1v[k];
   double ss_pre = ss_prev[k], ss_post = ss_postv[k];
@@ -830,20 +878,12 @@ plan_finish (const Plan      *plan,
     return FALSE;
   r->mask = step > mask_k * r->step_error;
 
-  double inv_step = 1 / step;
-  for (guint i = 0; i < n; i++)
-    norm[i] = (buf[i * stride + k] - (a0 + a1 * (energy[i] - e0))) * inv_step;
-
-  guint imax = plan->ie0;
-  double vmax = norm[imax];
-  for (guint i = imax + 1; i < n; i++)
-    if (norm[i] > vmax)
-      imax = i, vmax = norm[i];
+  #define NORM(i) normt[(gsize) (i) * len + k]
   if (imax > 0 && imax + 1 < n)
     {
       /* vertex of the parabola through three points on an uneven grid (divided differences) */
       double x0 = energy[imax - 1], x1 = energy[imax], x2 = energy[imax + 1];
-      double y0 = norm[imax - 1], y1 = vmax, y2 = norm[imax + 1];
+      double y0 = NORM (imax - 1), y1 = vmax, y2 = NORM (imax + 1);
       double d01 = (y1 - y0) / (x1 - x0), d12 = (y2 - y1) / (x2 - x1);
       double c2 = (d12 - d01) / (x2 - x0);
       if (c2 < 0)
@@ -869,13 +909,14 @@ plan_finish (const Plan      *plan,
   if (vmax >= 0.5)
     for (guint i = imax; i > 0; i--)
       {
-        double a = norm[i - 1], b = norm[i];
+        double a = NORM (i - 1), b = NORM (i);
         if (a < 0.5 && b >= 0.5)
           {
             r->half_step_energy = energy[i - 1] + (0.5 - a) / (b - a) * (energy[i] - energy[i - 1]);
             break;
           }
       }
+  #undef NORM
   return TRUE;
 }
 
@@ -934,10 +975,14 @@ evox_xanes_normalise (const double          *energy,
       return FALSE;
     }
   g_autofree double *norm_tmp = norm_out ? NULL : g_new (double, n);
-  double a0, a1, c[EVOX_XANES_MAX_NNORM + 1], ss_pre, ss_post;
+  double a0, a1, c[EVOX_XANES_MAX_NNORM + 1], ss_pre, ss_post, inv, vmax;
+  double *norm = norm_out ? norm_out : norm_tmp;
+  guint imax;
+  /* a tile of one voxel: its channel-major norm is the plain spectrum */
   plan_fit_tile (&plan, energy, mu, 1, 1, &a0, &a1, c, &ss_pre, &ss_post);
-  gboolean ok = plan_finish (&plan, energy, mu, 1, 1, 0, n, &a0, &a1, c, &ss_pre, &ss_post,
-                             params->mask_k, result, norm_out ? norm_out : norm_tmp);
+  plan_norm_tile (&plan, energy, mu, 1, 1, n, &a0, &a1, c, &inv, norm, &imax, &vmax);
+  gboolean ok = plan_finish (&plan, energy, norm, 1, 0, n, &a0, &a1, c, &ss_pre, &ss_post,
+                             imax, vmax, params->mask_k, result);
   plan_clear (&plan);
   if (!ok)
     g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
@@ -987,8 +1032,9 @@ e0_near_edge (const double *energy,
   return best >= 0 ? energy[best] : edge;
 }
 
-/* len samples of a plane from index v0 as doubles, the type switched on once per run */
-static void
+/* len samples of a plane from index v0 as doubles, the type switched on once per run; FALSE
+ * when one is not finite (only floats can be) */
+static gboolean
 gather (gconstpointer   data,
         EvoxSampleType  type,
         gsize           v0,
@@ -1000,16 +1046,23 @@ gather (gconstpointer   data,
     case EVOX_SAMPLE_U8:
       for (guint k = 0; k < len; k++)
         out[k] = ((const guint8 *) data)[v0 + k];
-      break;
+      return TRUE;
     case EVOX_SAMPLE_U16:
       for (guint k = 0; k < len; k++)
         out[k] = ((const guint16 *) data)[v0 + k];
-      break;
+      return TRUE;
     case EVOX_SAMPLE_F32:
     default:
-      for (guint k = 0; k < len; k++)
-        out[k] = ((const float *) data)[v0 + k];
-      break;
+      {
+        /* x - x is 0 for finite x and NaN otherwise */
+        double nonfinite = 0;
+        for (guint k = 0; k < len; k++)
+          {
+            out[k] = ((const float *) data)[v0 + k];
+            nonfinite += out[k] - out[k];
+          }
+        return nonfinite == 0;
+      }
     }
 }
 
@@ -1175,10 +1228,12 @@ evox_xanes_maps (EvoxVolume            *stack,
 #pragma omp parallel
   {
     g_autofree double *buf = g_new (double, (gsize) n * TILE);
-    g_autofree double *norm = g_new (double, n);
-    g_autofree double *fit = g_new (double, (4 + EVOX_XANES_MAX_NNORM + 1) * (gsize) TILE);
+    g_autofree double *normt = g_new (double, (gsize) n * TILE);
+    g_autofree double *fit = g_new (double, (6 + EVOX_XANES_MAX_NNORM + 1) * (gsize) TILE);
     double *a0 = fit, *a1 = fit + TILE, *ss_pre = fit + 2 * TILE, *ss_post = fit + 3 * TILE;
-    double *cv = fit + 4 * TILE;
+    double *inv = fit + 4 * TILE, *vmax = fit + 5 * TILE, *cv = fit + 6 * TILE;
+    g_autofree guint *imax = g_new (guint, TILE);
+    g_autofree gboolean *in = g_new (gboolean, TILE);
     g_autofree guint *in_idx = g_new (guint, TILE);
     g_autofree double *e0v = g_new (double, TILE);
     g_autofree gboolean *finite = g_new (gboolean, TILE);
@@ -1194,33 +1249,38 @@ evox_xanes_maps (EvoxVolume            *stack,
         guint len = MIN ((gsize) TILE, nv - v0);
         /* gather channel after channel: each channel's run of the tile is contiguous in the
          * stack and in buf, and the fits then run across voxels */
+        gboolean all_finite = TRUE;
         for (guint c = 0; c < n; c++)
-          gather (planes[c], type, v0, len, buf + (gsize) c * TILE);
+          all_finite &= gather (planes[c], type, v0, len, buf + (gsize) c * TILE);
         for (guint k = 0; k < len; k++)
           finite[k] = TRUE;
-        for (guint c = 0; c < n; c++)
-          for (guint k = 0; k < len; k++)
-            finite[k] &= isfinite (buf[(gsize) c * TILE + k]) != 0;
+        if (!all_finite)
+          for (guint c = 0; c < n; c++)
+            for (guint k = 0; k < len; k++)
+              finite[k] &= isfinite (buf[(gsize) c * TILE + k]) != 0;
         plan_fit_tile (&plan, energy, buf, TILE, len, a0, a1, cv, ss_pre, ss_post);
+        plan_norm_tile (&plan, energy, buf, TILE, len, n, a0, a1, cv, inv, normt, imax, vmax);
         guint n_in = 0;
         for (guint k = 0; k < len; k++)
           {
             gsize v = v0 + k;
             EvoxXanesResult r;
-            gboolean ok = finite[k] && plan_finish (&plan, energy, buf, TILE, len, k, n, a0, a1,
-                                                    cv, ss_pre, ss_post, p.mask_k, &r, norm);
-            gboolean in = ok && r.mask;
-            if (in)
+            gboolean ok = finite[k] && plan_finish (&plan, energy, normt, len, k, n, a0, a1, cv,
+                                                    ss_pre, ss_post, imax[k], vmax[k], p.mask_k,
+                                                    &r);
+            in[k] = ok && r.mask;
+            if (in[k])
               in_idx[n_in++] = k;
-            maps[MAP_EDGE][v] = in ? r.half_step_energy : NAN;
-            maps[MAP_WL_ENERGY][v] = in ? r.whiteline_energy : NAN;
-            maps[MAP_WL_HEIGHT][v] = in ? r.whiteline_height : NAN;
+            maps[MAP_EDGE][v] = in[k] ? r.half_step_energy : NAN;
+            maps[MAP_WL_ENERGY][v] = in[k] ? r.whiteline_energy : NAN;
+            maps[MAP_WL_HEIGHT][v] = in[k] ? r.whiteline_height : NAN;
             maps[MAP_STEP][v] = ok ? r.edge_step : NAN;
-            maps[MAP_MASK][v] = in ? 1.0f : 0.0f;
-            if (p.with_norm)
-              for (guint c = 0; c < n; c++)
-                maps[N_MAPS + c][v] = in ? norm[c] : NAN;
+            maps[MAP_MASK][v] = in[k] ? 1.0f : 0.0f;
           }
+        if (p.with_norm)
+          for (guint c = 0; c < n; c++)
+            for (guint k = 0; k < len; k++)
+              maps[N_MAPS + c][v0 + k] = in[k] ? normt[(gsize) c * len + k] : NAN;
         /* each voxel's own E0, for the voxels in the mask */
         e0_search_tile (&search, buf, TILE, in_idx, n_in, e0v, &e0s);
         for (guint k = 0; k < len; k++)
