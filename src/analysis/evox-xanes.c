@@ -196,55 +196,90 @@ smoother_new (const double *x,
   return self;
 }
 
-/* The choice of Larch's _finde0 on a derivative dmu (scaled in place): the index of the
- * largest among points whose scaled derivative and both neighbours' exceed dhigh (0.6, or 0.3 on
- * 20 points or fewer; halved up to twice when fewer than 3 points pass, then every point),
- * ignoring the margin at each end; 0 when none qualifies, -1 when the margins leave nothing. */
-static int
-finde0_pick (double *dmu,
-             guint   n)
+/* The choice of Larch's _finde0 on the derivatives of len spectra, channel after channel
+ * (d[i * st + k], scaled in place): for each, the index of the largest among points whose scaled
+ * derivative and both neighbours' exceed dhigh (0.6, or 0.3 on 20 points or fewer; halved up to
+ * twice when fewer than 3 points pass, then every point), ignoring the margin at each end; 0 when
+ * none qualifies, -1 when the margins leave nothing. Loops run across the spectra, so they
+ * vectorise; w holds 8 len values of scratch. */
+static void
+finde0_pick_tile (double *d,
+                  gsize   st,
+                  guint   len,
+                  guint   n,
+                  int    *out,
+                  double *w)
 {
   guint nmin = finde0_margin (n);
   if (n <= 2 * nmin)
-    return -1;
-  double lo = INFINITY, hi = -INFINITY;
+    {
+      for (guint k = 0; k < len; k++)
+        out[k] = -1;
+      return;
+    }
+  double *lo = w, *hi = w + len, *c0 = w + 2 * len, *c1 = w + 3 * len, *c2 = w + 4 * len;
+  double *dh = w + 5 * len, *all = w + 6 * len, *best_d = w + 7 * len;
+  for (guint k = 0; k < len; k++)
+    {
+      lo[k] = INFINITY;
+      hi[k] = -INFINITY;
+      c0[k] = c1[k] = c2[k] = 0;
+      best_d[k] = 0;
+      out[k] = 0;
+    }
   for (guint i = 0; i < n; i++)
     {
-      if (!isfinite (dmu[i]))
-        dmu[i] = -1.0;
-      if (i >= nmin && i < n - nmin)
+      double *x = d + i * st;
+      gboolean inner = i >= nmin && i < n - nmin;
+#pragma omp simd
+      for (guint k = 0; k < len; k++)
         {
-          lo = MIN (lo, dmu[i]);
-          hi = MAX (hi, dmu[i]);
+          /* x - x is NaN exactly when x is not finite */
+          double v = x[k] - x[k] == 0 ? x[k] : -1.0;
+          x[k] = v;
+          if (inner)
+            {
+              lo[k] = v < lo[k] ? v : lo[k];
+              hi[k] = v > hi[k] ? v : hi[k];
+            }
         }
     }
-  double ptp = MAX (1e-10, hi - lo);
   /* the points above each of Larch's three thresholds, counted in one pass */
-  double t0 = n > 20 ? 0.6 : 0.3, t[3] = { t0, t0 * 0.5, t0 * 0.25 };
-  guint c[3] = { 0, 0, 0 };
+  double t0 = n > 20 ? 0.6 : 0.3, t1 = t0 * 0.5, t2 = t0 * 0.25;
+  for (guint k = 0; k < len; k++)
+    hi[k] = MAX (1e-10, hi[k] - lo[k]);   /* now the range */
   for (guint i = 0; i < n; i++)
     {
-      double x = dmu[i] = (dmu[i] - lo) / ptp;
-      c[0] += x > t[0];
-      c[1] += x > t[1];
-      c[2] += x > t[2];
+      double *x = d + i * st;
+#pragma omp simd
+      for (guint k = 0; k < len; k++)
+        {
+          double v = x[k] = (x[k] - lo[k]) / hi[k];
+          c0[k] += v > t0;
+          c1[k] += v > t1;
+          c2[k] += v > t2;
+        }
     }
   /* Larch: stop at 3 points or more at the first threshold, more than 3 at the second, and
    * take the third otherwise; under 3 points there, every point counts as high */
-  int round = c[0] >= 3 ? 0 : c[1] > 3 ? 1 : 2;
-  double dhigh = t[round];
-  gboolean all = c[round] < 3;
-
-  int best = 0;
-  double best_d = 0;
+  for (guint k = 0; k < len; k++)
+    {
+      double c = c0[k] >= 3 ? c0[k] : c1[k] > 3 ? c1[k] : c2[k];
+      dh[k] = c0[k] >= 3 ? t0 : c1[k] > 3 ? t1 : t2;
+      all[k] = c < 3;
+    }
   for (guint i = nmin; i <= n - nmin && i + 1 < n; i++)
-    if (dmu[i] > best_d
-        && (all || (dmu[i] > dhigh && dmu[i + 1] > dhigh && dmu[i - 1] > dhigh)))
-      {
-        best = (int) i;
-        best_d = dmu[i];
-      }
-  return best;
+    {
+      const double *x = d + i * st, *xp = x - st, *xn = x + st;
+#pragma omp simd
+      for (guint k = 0; k < len; k++)
+        if (x[k] > best_d[k]
+            && (all[k] != 0 || (x[k] > dh[k] && xn[k] > dh[k] && xp[k] > dh[k])))
+          {
+            out[k] = (int) i;
+            best_d[k] = x[k];
+          }
+    }
 }
 
 /* E0 searches on one energy grid share their smoothers: Larch's second pass depends on the
@@ -363,8 +398,10 @@ smooth_group (const double *s,
 
 typedef struct
 {
-  double   *col;      /* n: one voxel's spectrum, then its smoothed derivative */
-  double   *dmu;      /* n */
+  double   *cbuf;     /* n x tile: the spectra searched, channel after channel */
+  double   *dmu;      /* n x tile: their derivatives */
+  double   *pick;     /* 8 x tile: finde0_pick_tile's scratch */
+  int      *ix;       /* tile */
   int      *key;      /* tile: each voxel's rough E0 index; -1 none, -2 done */
   guint    *members;  /* E0_GROUP */
   double   *sub;      /* n x E0_GROUP */
@@ -376,8 +413,10 @@ e0_scratch_init (E0Scratch *s,
                  guint      n,
                  guint      tile)
 {
-  s->col = g_new (double, n);
-  s->dmu = g_new (double, n);
+  s->cbuf = g_new (double, (gsize) n * tile);
+  s->dmu = g_new (double, (gsize) n * tile);
+  s->pick = g_new (double, 8 * (gsize) tile);
+  s->ix = g_new (int, tile);
   s->key = g_new (int, tile);
   s->members = g_new (guint, E0_GROUP);
   s->sub = g_new (double, (gsize) n * E0_GROUP);
@@ -387,8 +426,10 @@ e0_scratch_init (E0Scratch *s,
 static void
 e0_scratch_clear (E0Scratch *s)
 {
-  g_free (s->col);
+  g_free (s->cbuf);
   g_free (s->dmu);
+  g_free (s->pick);
+  g_free (s->ix);
   g_free (s->key);
   g_free (s->members);
   g_free (s->sub);
@@ -414,18 +455,20 @@ e0_search_tile (E0Search     *self,
     e0[i] = NAN;
   if (n <= 2 * finde0_margin (n))
     return;
-  /* rough: the raw derivative, numpy's gradient */
-  for (guint i = 0; i < cnt; i++)
+  /* the spectra searched, side by side, and their raw derivatives (numpy's gradient) */
+  for (guint c = 0; c < n; c++)
+    for (guint i = 0; i < cnt; i++)
+      s->cbuf[(gsize) c * cnt + i] = buf[c * stride + idx[i]];
+  for (guint c = 0; c < n; c++)
     {
-      for (guint c = 0; c < n; c++)
-        s->col[c] = buf[c * stride + idx[i]];
-      for (guint c = 0; c < n; c++)
-        {
-          guint a = c == 0 ? 0 : c - 1, b = c == n - 1 ? n - 1 : c + 1;
-          s->dmu[c] = (s->col[b] - s->col[a]) / (energy[b] - energy[a]);
-        }
-      s->key[i] = finde0_pick (s->dmu, n);
+      guint a = c == 0 ? 0 : c - 1, b = c == n - 1 ? n - 1 : c + 1;
+      const double *xa = s->cbuf + (gsize) a * cnt, *xb = s->cbuf + (gsize) b * cnt;
+      double *o = s->dmu + (gsize) c * cnt, span = energy[b] - energy[a];
+#pragma omp simd
+      for (guint i = 0; i < cnt; i++)
+        o[i] = (xb[i] - xa[i]) / span;
     }
+  finde0_pick_tile (s->dmu, cnt, cnt, n, s->key, s->pick);
   for (guint first = 0; first < cnt; first++)
     {
       int key = s->key[first];
@@ -451,14 +494,13 @@ e0_search_tile (E0Search     *self,
           for (guint j = 0; j < m; j++)
             for (guint g = 0; g < g_pad; g++)
               s->sub[j * E0_GROUP + g] = g < g_len
-                                         ? buf[(sm->istart + j) * stride + idx[s->members[g]]]
+                                         ? s->cbuf[(gsize) (sm->istart + j) * cnt + s->members[g]]
                                          : 0;
           smooth_group (sm->s, m, s->sub, s->out, g_pad);
+          finde0_pick_tile (s->out, E0_GROUP, g_len, m, s->ix, s->pick);
           for (guint g = 0; g < g_len; g++)
             {
-              for (guint i = 0; i < m; i++)
-                s->col[i] = s->out[(gsize) i * E0_GROUP + g];
-              int ix = finde0_pick (s->col, m);
+              int ix = s->ix[g];
               guint v = s->members[g];
               e0[v] = ix >= 1 ? energy[sm->istart + ix]
                       : ix == 0 ? energy[sm->istart + 2] : NAN;
