@@ -834,7 +834,7 @@ plan_norm_tile (const Plan   *plan,
                 const double *cv,
                 double       *inv,
                 double       *normt,
-                guint        *imax,
+                double       *imax,
                 double       *vmax)
 {
   double e0 = plan->e0;
@@ -848,6 +848,7 @@ plan_norm_tile (const Plan   *plan,
       for (guint k = 0; k < len; k++)
         o[k] = (x[k] - (a0[k] + a1[k] * d)) * inv[k];
     }
+  /* the index kept as a double, as wide as the values, so the loop vectorises */
   const double *first = normt + (gsize) plan->ie0 * len;
   for (guint k = 0; k < len; k++)
     {
@@ -857,13 +858,14 @@ plan_norm_tile (const Plan   *plan,
   for (guint c = plan->ie0 + 1; c < n; c++)
     {
       const double *x = normt + (gsize) c * len;
+      double ci = c;
 #pragma omp simd
       for (guint k = 0; k < len; k++)
-        if (x[k] > vmax[k])
-          {
-            vmax[k] = x[k];
-            imax[k] = c;
-          }
+        {
+          gboolean more = x[k] > vmax[k];
+          vmax[k] = more ? x[k] : vmax[k];
+          imax[k] = more ? ci : imax[k];
+        }
     }
 }
 
@@ -1017,14 +1019,13 @@ evox_xanes_normalise (const double          *energy,
       return FALSE;
     }
   g_autofree double *norm_tmp = norm_out ? NULL : g_new (double, n);
-  double a0, a1, c[EVOX_XANES_MAX_NNORM + 1], ss_pre, ss_post, inv, vmax;
+  double a0, a1, c[EVOX_XANES_MAX_NNORM + 1], ss_pre, ss_post, inv, vmax, imax;
   double *norm = norm_out ? norm_out : norm_tmp;
-  guint imax;
   /* a tile of one voxel: its channel-major norm is the plain spectrum */
   plan_fit_tile (&plan, energy, mu, 1, 1, &a0, &a1, c, &ss_pre, &ss_post);
   plan_norm_tile (&plan, energy, mu, 1, 1, n, &a0, &a1, c, &inv, norm, &imax, &vmax);
   gboolean ok = plan_finish (&plan, energy, norm, 1, 0, n, &a0, &a1, c, &ss_pre, &ss_post,
-                             imax, vmax, params->mask_k, result);
+                             (guint) imax, vmax, params->mask_k, result);
   plan_clear (&plan);
   if (!ok)
     g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
@@ -1271,10 +1272,10 @@ evox_xanes_maps (EvoxVolume            *stack,
   {
     g_autofree double *buf = g_new (double, (gsize) n * TILE);
     g_autofree double *normt = g_new (double, (gsize) n * TILE);
-    g_autofree double *fit = g_new (double, (6 + EVOX_XANES_MAX_NNORM + 1) * (gsize) TILE);
+    g_autofree double *fit = g_new (double, (7 + EVOX_XANES_MAX_NNORM + 1) * (gsize) TILE);
     double *a0 = fit, *a1 = fit + TILE, *ss_pre = fit + 2 * TILE, *ss_post = fit + 3 * TILE;
-    double *inv = fit + 4 * TILE, *vmax = fit + 5 * TILE, *cv = fit + 6 * TILE;
-    g_autofree guint *imax = g_new (guint, TILE);
+    double *inv = fit + 4 * TILE, *vmax = fit + 5 * TILE, *imax = fit + 6 * TILE;
+    double *cv = fit + 7 * TILE;
     g_autofree gboolean *in = g_new (gboolean, TILE);
     g_autofree guint *in_idx = g_new (guint, TILE);
     g_autofree double *e0v = g_new (double, TILE);
@@ -1308,7 +1309,8 @@ evox_xanes_maps (EvoxVolume            *stack,
             gsize v = v0 + k;
             EvoxXanesResult r;
             gboolean ok = finite[k] && plan_finish (&plan, energy, normt, len, k, n, a0, a1, cv,
-                                                    ss_pre, ss_post, imax[k], vmax[k], p.mask_k,
+                                                    ss_pre, ss_post, (guint) imax[k], vmax[k],
+                                                    p.mask_k,
                                                     &r);
             in[k] = ok && r.mask;
             if (in[k])
