@@ -309,8 +309,9 @@ test_compute (void)
   evox_test_close_window (window);
 }
 
-/* Errors show on the page and leave the document as it was: a range that does not parse, and
- * a stack of three energies (too few to normalise). */
+/* Errors show on the page and leave the document as it was: a range that does not parse, an
+ * edge the stack does not span, a pre-edge range without energies, a stack of three energies
+ * (too few to normalise); Stop drops a run. */
 static void
 test_errors (void)
 {
@@ -325,6 +326,21 @@ test_errors (void)
   g_assert_nonnull (evox_xanes_panel_get_error (panel));
   g_test_message ("error: %s", evox_xanes_panel_get_error (panel));
   g_assert_nonnull (strstr (evox_xanes_panel_get_error (panel), "Pre-edge"));
+  g_assert_null (evox_document_get_maps (document));
+  g_assert_true (evox_document_get_volume (document) == stack);
+
+  /* An edge the stack does not span (Mn K, 6539 eV), and a pre-edge range without energies. */
+  set_text (window, "xanes-pre", "-150:-30");
+  set_text (window, "xanes-edge", "Mn");
+  compute (panel);
+  g_assert_nonnull (evox_xanes_panel_get_error (panel));
+  g_test_message ("error: %s", evox_xanes_panel_get_error (panel));
+  g_assert_null (evox_document_get_maps (document));
+  set_text (window, "xanes-edge", "Ni");
+  set_text (window, "xanes-pre", "-29:-28");
+  compute (panel);
+  g_assert_nonnull (evox_xanes_panel_get_error (panel));
+  g_test_message ("error: %s", evox_xanes_panel_get_error (panel));
   g_assert_null (evox_document_get_maps (document));
   g_assert_true (evox_document_get_volume (document) == stack);
 
