@@ -306,6 +306,26 @@ test_compute (void)
   g_assert_true (evox_document_get_show_maps (document));
   g_assert_cmpuint (evox_document_get_channel (document), ==,
                     (guint) evox_volume_find_channel (maps, "e0"));
+
+  /* The normalised stack is the list's last row, which shows the energy nearest the run's E0. */
+  {
+    GtkListBox *list = GTK_LIST_BOX (evox_test_find_named (GTK_WIDGET (window),
+                                                            "xanes-maps-list"));
+    double e0 = g_ascii_strtod (evox_volume_get_metadata (expected, "xanes_e0"), NULL);
+    GtkListBoxRow *row = NULL;
+    double shown, best = INFINITY;
+
+    for (int i = 0; gtk_list_box_get_row_at_index (list, i) != NULL; i++)
+      row = gtk_list_box_get_row_at_index (list, i);
+    g_signal_emit_by_name (list, "row-activated", row);
+    shown = evox_volume_get_channel_energy (maps, evox_document_get_channel (document));
+    g_assert_true (g_str_has_prefix (evox_volume_get_channel_label (
+                     maps, evox_document_get_channel (document)), "norm "));
+    for (guint c = 0; c < NC; c++)
+      if (fabs (energy_of (c) - e0) < fabs (best - e0))
+        best = energy_of (c);
+    g_assert_cmpfloat (shown, ==, best);
+  }
   evox_test_close_window (window);
 }
 

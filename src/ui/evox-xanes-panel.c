@@ -38,6 +38,7 @@ struct _EvoxXanesPanel
   GArray            *energies;
   gboolean           available;
   EvoxUiJob          job;
+  double             last_e0;   /* of the last XANES run, NaN before one */
   gboolean           syncing_list;
 
   /* template children */
@@ -415,8 +416,8 @@ describe_map (const char *label)
   return NULL;
 }
 
-/* Which channel of the maps a row shows: a normalised stack is one row (its first energy;
- * the Display page's slider steps through the rest). */
+/* Which channel of the maps a row shows: a normalised stack is one row (one energy; the Display
+ * page's slider steps through the rest). */
 static void
 select_current_row (EvoxXanesPanel *self)
 {
@@ -450,7 +451,8 @@ rebuild_maps_list (EvoxXanesPanel *self)
 {
   EvoxVolume *maps = current_maps (self);
   GtkWidget *child;
-  guint n_norm = 0, first_norm = 0;
+  guint n_norm = 0, shown_norm = 0;
+  double shown_gap = INFINITY;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->maps_list))) != NULL)
     gtk_list_box_remove (self->maps_list, child);
@@ -469,8 +471,16 @@ rebuild_maps_list (EvoxXanesPanel *self)
 
       if (is_norm_channel (maps, c))
         {
-          if (n_norm++ == 0)
-            first_norm = c;
+          /* The row shows the energy nearest the last run's E0, where the normalised absorption
+           * tells a shifted edge from another (the first energy without a run). */
+          double gap = isfinite (self->last_e0)
+                       ? fabs (evox_volume_get_channel_energy (maps, c) - self->last_e0) : 0;
+
+          if (n_norm++ == 0 || gap < shown_gap)
+            {
+              shown_norm = c;
+              shown_gap = gap;
+            }
           continue;
         }
       detail = g_strdup (describe_map (evox_volume_get_channel_label (maps, c)));
@@ -485,7 +495,7 @@ rebuild_maps_list (EvoxXanesPanel *self)
     {
       g_autofree char *detail = g_strdup_printf (
         g_dngettext (GETTEXT_PACKAGE, "%u energy", "%u energies", n_norm), n_norm);
-      GtkWidget *row = map_row_new (_("normalised stack"), detail, first_norm);
+      GtkWidget *row = map_row_new (_("normalised stack"), detail, shown_norm);
 
       g_object_set_data (G_OBJECT (row), "evox-norm", GUINT_TO_POINTER (TRUE));
       gtk_widget_set_tooltip_text (row, _("The normalised absorption at each energy: the "
@@ -723,7 +733,12 @@ job_finished (GObject      *source,
       show_message (error_label, message);
     }
   else if (data->kind == JOB_MAPS)
-    show_message (self->summary_label, result->summary);
+    {
+      const char *e0 = evox_volume_get_metadata (result->maps, "xanes_e0");
+
+      self->last_e0 = e0 != NULL ? g_ascii_strtod (e0, NULL) : NAN;
+      show_message (self->summary_label, result->summary);
+    }
   rebuild_maps_list (self);
   update_actions (self);
   job_result_free (result);
@@ -1176,6 +1191,7 @@ static void
 evox_xanes_panel_init (EvoxXanesPanel *self)
 {
   self->energies = g_array_new (FALSE, FALSE, sizeof (double));
+  self->last_e0 = NAN;
   gtk_widget_init_template (GTK_WIDGET (self));
 
   g_signal_connect_swapped (self->edge_entry, "changed", G_CALLBACK (edge_changed), self);
