@@ -60,7 +60,8 @@ void       evox_plot_set_bars        (EvoxPlot      *self,
 /* A vertical reference line at x (e.g. at 0 for shifts), drawn when inside the x range. */
 void       evox_plot_add_marker      (EvoxPlot      *self,
                                       double         x);
-/* The same with a label beside its top (NULL: none) and a colour (NULL: the foreground's). */
+/* The same with a label beside it near the bottom (labelled markers stack a row each from the
+ * bottom up; NULL: none) and a colour (NULL: the foreground's). */
 void       evox_plot_add_labelled_marker (EvoxPlot      *self,
                                           double         x,
                                           const char    *label,

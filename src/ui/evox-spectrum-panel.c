@@ -220,44 +220,23 @@ sorted_init (Sorted             *sorted,
 }
 
 /* The spectrum's means normalised with the XANES page's parameters into norm (NULL: not kept);
- * FALSE with the reason when they cannot be. */
+ * FALSE (the step NaN) when they cannot be: such a spectrum is left out of the view. */
 static gboolean
 normalise_sorted (EvoxSpectrumPanel *self,
                   const Sorted      *sorted,
                   double            *norm,
-                  EvoxXanesResult   *result,
-                  GError           **error)
+                  EvoxXanesResult   *result)
 {
+  gboolean ok;
+
   memset (result, 0, sizeof *result);
-  result->edge_step = NAN;
-  if (!self->have_xanes)
-    {
-      g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                           _("the XANES page’s parameters do not parse"));
-      return FALSE;
-    }
   result->norm = norm;
-  if (!evox_xanes_normalise (sorted->energy, sorted->mean, sorted->n, &self->xanes, result,
-                             error))
-    {
-      result->edge_step = NAN;
-      result->norm = NULL;
-      return FALSE;
-    }
+  ok = self->have_xanes && evox_xanes_normalise (sorted->energy, sorted->mean, sorted->n,
+                                                 &self->xanes, result, NULL);
   result->norm = NULL;
-  return TRUE;
-}
-
-gboolean
-_evox_spectrum_panel_normalise (EvoxSpectrumPanel  *self,
-                                const EvoxSpectrum *spectrum,
-                                EvoxXanesResult    *result,
-                                GError            **error)
-{
-  g_auto(Sorted) sorted = { 0 };
-
-  sorted_init (&sorted, spectrum);
-  return normalise_sorted (self, &sorted, NULL, result, error);
+  if (!ok)
+    result->edge_step = NAN;
+  return ok;
 }
 
 static void
@@ -274,7 +253,7 @@ add_normalised (EvoxSpectrumPanel  *self,
 
   sorted_init (&sorted, spectrum);
   norm = g_new (double, MAX (sorted.n, 1));
-  if (!normalise_sorted (self, &sorted, norm, result, NULL))
+  if (!normalise_sorted (self, &sorted, norm, result))
     return;
   for (guint p = 0; p < sorted.n; p++)
     {
@@ -304,7 +283,7 @@ add_fit_lines (EvoxSpectrumPanel  *self,
   EvoxXanesResult result;
 
   sorted_init (&sorted, spectrum);
-  if (!normalise_sorted (self, &sorted, NULL, &result, NULL))
+  if (!normalise_sorted (self, &sorted, NULL, &result))
     return;
   for (guint p = 0; p < sorted.n; p++)
     {

@@ -59,11 +59,6 @@ gboolean            evox_spectrum_panel_export       (EvoxSpectrumPanel *self,
                                                       const char        *path,
                                                       gboolean           overwrite,
                                                       GError           **error);
-/* Normalises spectrum as the Normalised view does, for tests. */
-gboolean            _evox_spectrum_panel_normalise   (EvoxSpectrumPanel     *self,
-                                                      const EvoxSpectrum    *spectrum,
-                                                      EvoxXanesResult       *result,
-                                                      GError               **error);
 /* The plot, for tests. */
 GtkWidget          *_evox_spectrum_panel_get_plot    (EvoxSpectrumPanel *self);
 
