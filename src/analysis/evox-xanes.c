@@ -577,6 +577,34 @@ static const char *const map_names[N_MAPS] = {
   "edge_energy", "e0", "whiteline_energy", "whiteline_height", "edge_step", "mask"
 };
 
+static void
+set_metadata_number (EvoxVolume *out,
+                     const char *key,
+                     double      value)
+{
+  char text[G_ASCII_DTOSTR_BUF_SIZE];
+
+  evox_volume_set_metadata (out, key, g_ascii_dtostr (text, sizeof text, value));
+}
+
+/* What the whole stack was normalised with, for summaries and for the files the maps go to. */
+static void
+describe_maps (EvoxVolume            *out,
+               const EvoxXanesParams *p,
+               const EvoxXanesResult *used)
+{
+  set_metadata_number (out, "xanes_e0", used->e0);
+  if (isfinite (p->edge))
+    set_metadata_number (out, "xanes_edge", p->edge);
+  set_metadata_number (out, "xanes_pre1", p->pre1);
+  set_metadata_number (out, "xanes_pre2", p->pre2);
+  set_metadata_number (out, "xanes_norm1", p->norm1);
+  if (isfinite (p->norm2))
+    set_metadata_number (out, "xanes_norm2", p->norm2);
+  set_metadata_number (out, "xanes_nnorm", used->nnorm);
+  set_metadata_number (out, "xanes_mask_k", p->mask_k);
+}
+
 EvoxVolume *
 evox_xanes_maps (EvoxVolume            *stack,
                  const EvoxXanesParams *params,
@@ -659,12 +687,12 @@ evox_xanes_maps (EvoxVolume            *stack,
 
   /* A spectrum of constant zeros would fail; check the ranges once on a dummy ramp so a stack
    * that cannot be normalised at all is one error, not one per voxel. */
+  EvoxXanesResult used = { 0 };
   {
     g_autofree double *ramp = g_new (double, n);
     for (guint c = 0; c < n; c++)
       ramp[c] = energy[c] > p.e0 ? 1 : 0;
-    EvoxXanesResult r = { 0 };
-    if (!evox_xanes_normalise (energy, ramp, n, &p, &r, error))
+    if (!evox_xanes_normalise (energy, ramp, n, &p, &used, error))
       return NULL;
   }
 
@@ -687,6 +715,7 @@ evox_xanes_maps (EvoxVolume            *stack,
   evox_volume_set_channel_values (out, MAP_EDGE, EVOX_SCALE_LINEAR, "energy", "eV");
   evox_volume_set_channel_values (out, MAP_E0, EVOX_SCALE_LINEAR, "energy", "eV");
   evox_volume_set_channel_values (out, MAP_WL_ENERGY, EVOX_SCALE_LINEAR, "energy", "eV");
+  describe_maps (out, &p, &used);
 
   gsize n_tiles = (nv + TILE - 1) / TILE;
   int done = 0;
