@@ -517,6 +517,18 @@ run_registration (EvoxVolume                *volume,
                                       error);
 }
 
+/* `evox xanes --register` and `evox elements --register`: the stack registered as `evox register
+ * IN` registers it by default, before their maps; the registration (for its summary) or NULL. */
+EvoxRegistration *
+_evox_cli_register_default (EvoxVolume  *volume,
+                            GError     **error)
+{
+  EvoxRegisterOptions options;
+
+  evox_register_options_init (&options);
+  return run_registration (volume, &options, error);
+}
+
 static gboolean
 write_volume (Request     *request,
               const char  *out,
