@@ -47,6 +47,14 @@ double      evox_compound_mass_attenuation (const char   *formula,
                                             double        energy_ev,
                                             GError      **error);
 
+/* The edge a XANES scan of these energies (eV, any order) is about: among the K edges of K to Mo
+ * (Z 19..42, the hard X-ray microscopes' range) lying strictly inside the energies' range, the one
+ * with the most energies within 50 eV of it (ties: the lower Z). FALSE when no such edge has an
+ * energy within 50 eV. */
+gboolean    evox_edge_guess              (const double   *energies,
+                                          guint           n_energies,
+                                          EvoxEdge       *edge);
+
 #define EVOX_ELEMENTS_MAX 8
 
 typedef enum
@@ -68,6 +76,15 @@ typedef struct
 void        evox_elements_params_init    (EvoxElementsParams *params);
 void        evox_elements_params_clear   (EvoxElementsParams *params);
 
+/* The elements whose K edge (Z 19..42) the energies bracket closely: one energy at most 200 eV
+ * below the edge and one at most 600 eV above it (the Mn, Co, Ni pairs of 6534/6558/7704/7728/
+ * 8178/8570 eV give Mn, Co and Ni; Fe and Cu, whose neighbours are far, are left out). Fills
+ * params->n_elements and edges (at most EVOX_ELEMENTS_MAX, lowest Z first), pairs NaN; returns
+ * the count. */
+guint       evox_elements_guess          (const double       *energies,
+                                          guint               n_energies,
+                                          EvoxElementsParams *params);
+
 /* For each element, the stack's energies bracketing its edge: the nearest energy below the edge
  * and the nearest above it, where neither is past another element's edge of the list from the
  * first; writes below[i] and above[i] where they are NaN. EVOX_ERROR_ARGUMENT naming the element
@@ -78,12 +95,15 @@ gboolean    evox_elements_find_pairs     (const double       *energies,
                                           GError            **error);
 
 /* Elemental maps of a stack of optical density (2D: one layer, areal mass in ug/cm^2) or of
- * reconstructed linear attenuation (3D, quantity "linear attenuation", per voxel or per nm as
- * its unit says, with the voxel size: mass density in g/cm^3). Returns a new f32 volume of the
+ * reconstructed linear attenuation (3D, quantity "linear attenuation", unit "1/nm", "1/um",
+ * "1/mm", "1/cm", "1/m", or "1/voxel" with the volume's known x voxel size: mass density in
+ * g/cm^3). Pairs left NaN are found as evox_elements_find_pairs does; a given pair must have
+ * below < the element's edge < above. Returns a new f32 volume of the
  * stack's dims and spacing with one channel per element labelled by its symbol ("Ni"), quantity
  * "areal mass" or "mass density" and its unit, plus for the fit a "matrix" channel (the matrix
- * term's amount) and a "residual" channel (RMS of the fit's residual, the stack's unit). Fails
- * (nothing returned) with EVOX_ERROR_ARGUMENT for an element without a pair, a pair not in the
+ * term's amount, only when params->matrix is set) and a "residual" channel (RMS of the fit's
+ * residual, the stack's quantity and unit). Values are NaN where an input value is not finite.
+ * Fails (nothing returned) with EVOX_ERROR_ARGUMENT for an element without a pair, a pair not in the
  * stack, or fewer energies than unknowns in a fit; EVOX_ERROR_INVALID_DATA for channels without
  * energies, repeated energies, or values that are not optical density or attenuation. */
 EvoxVolume *evox_elements_maps           (EvoxVolume               *stack,
