@@ -496,7 +496,7 @@ test_refusals (void)
   g_autofree char *dir = evox_test_tmpdir_new ();
   g_autoptr(EvoxVolume) stack = make_stack (0, N_ENERGIES, FALSE);
   g_autoptr(EvoxVolume) three = make_stack (21, 3, FALSE);
-  /* 8383..8543 eV: above Ni K, below Cu K, no L3 edge either */
+  /* 8383..8543 eV: above Ni K, below Cu K */
   g_autoptr(EvoxVolume) above = make_stack (21, 9, FALSE);
   g_autofree char *in = write_h5 (dir, "stack.h5", stack);
   g_autofree char *in3 = write_h5 (dir, "three.h5", three);
@@ -541,8 +541,8 @@ test_refusals (void)
   {
     g_auto(Run) run = run_command ("xanes", in_above, "-o", out, NULL);
 
-    evox_test_assert_refused (&run, 2, "above.h5: no absorption edge xraylib knows lies within "
-                                       "its energies (8383.0 to 8543.0 eV): give --edge");
+    evox_test_assert_refused (&run, 2, "above.h5: no K edge of K to Mo lies within its energies "
+                                       "(8383.0 to 8543.0 eV)");
   }
   /* No pre-edge below the E0 given: that --e0 does not suit the stack */
   {

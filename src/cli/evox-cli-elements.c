@@ -11,10 +11,6 @@
 
 #include "evox-cli-maps.h"
 
-/* Default elements: an edge counts when the stack has an energy this near below it and one
- * above it; wider than any pair a beamline measures (the DESIGN's Ni pair lies 155 and 237 eV
- * off its edge), narrower than the gaps between the edges of neighbouring elements' pairs. */
-#define DEFAULT_WINDOW_EV 300.0
 /* An energy typed for --pair names the stack's energy within this. */
 #define ENERGY_TOLERANCE_EV 0.05
 
@@ -246,6 +242,7 @@ check_pairs (const EvoxElementsParams *params,
   return TRUE;
 }
 
+/* Without --element, the elements evox_elements_guess finds, after those --pair named. */
 static gboolean
 default_elements (EvoxElementsParams *params,
                   const char         *input,
@@ -253,26 +250,20 @@ default_elements (EvoxElementsParams *params,
                   guint               n,
                   int                *status)
 {
-  g_autoptr(GArray) edges = _evox_cli_edges_within (energies, n, DEFAULT_WINDOW_EV);
+  EvoxElementsParams guess;
 
-  for (guint i = 0; i < edges->len && params->n_elements < EVOX_ELEMENTS_MAX; i++)
-    {
-      EvoxEdge *edge = &g_array_index (edges, EvoxEdge, i);
-
-      if (find_element (params, edge->z) < 0)
-        {
-          params->edges[params->n_elements] = *edge;
-          params->below[params->n_elements] = NAN;
-          params->above[params->n_elements] = NAN;
-          params->n_elements++;
-        }
-    }
+  evox_elements_params_init (&guess);
+  evox_elements_guess (energies, n, &guess);
+  for (guint i = 0; i < guess.n_elements && params->n_elements < EVOX_ELEMENTS_MAX; i++)
+    if (find_element (params, guess.edges[i].z) < 0)
+      add_element (params, "--element", "", &guess.edges[i], status);
+  evox_elements_params_clear (&guess);
   if (params->n_elements == 0)
     {
-      *status = _evox_cli_error (EVOX_EXIT_USAGE, "%s: no K or L3 edge xraylib knows has an "
-                                 "energy of the stack within %g eV below and above it (its "
-                                 "energies run from %.1f to %.1f eV): name them with --element",
-                                 input, DEFAULT_WINDOW_EV, energies[0], energies[n - 1]);
+      *status = _evox_cli_error (EVOX_EXIT_USAGE, "%s: no K edge of K to Mo has an energy of the "
+                                 "stack at most 200 eV below it and one at most 600 eV above it "
+                                 "(its energies run from %.1f to %.1f eV): name the elements with "
+                                 "--element", input, energies[0], energies[n - 1]);
       return FALSE;
     }
   return TRUE;
@@ -346,8 +337,8 @@ _evox_cli_elements (int    argc,
   int status;
   const GOptionEntry entries[] = {
     { "element", 0, 0, G_OPTION_ARG_STRING, &o.elements,
-      "The elements, comma-separated (default: each element whose K edge has an energy of the "
-      "stack within 300 eV below and above it; when none has, the same for L3 edges)",
+      "The elements, comma-separated (default: each of K to Mo whose K edge has an energy of the "
+      "stack at most 200 eV below it and one at most 600 eV above it)",
       "Mn,Co,Ni" },
     { "pair", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.pairs,
       "The energies below and above an element's edge, instead of the nearest ones (repeat "

@@ -449,62 +449,6 @@ _evox_cli_maps_energies (EvoxVolume *stack,
   return g_steal_pointer (&energies);
 }
 
-/* Heavier elements have no K or L3 edge xraylib tabulates in a useful range. */
-#define LAST_Z 98
-
-static void
-add_edges (const double *energies,
-           guint         n,
-           double        window,
-           const char   *shell,
-           GArray       *edges)
-{
-  for (int z = 3; z <= LAST_Z; z++)
-    {
-      const char *symbol = evox_element_symbol (z);
-      g_autofree char *text = NULL;
-      EvoxEdge edge;
-      double below = -INFINITY, above = INFINITY;
-
-      if (symbol == NULL)
-        continue;
-      text = g_strdup_printf ("%s_%s", symbol, shell);
-      if (!evox_edge_parse (text, &edge, NULL))
-        continue;
-      for (guint i = 0; i < n; i++)
-        {
-          if (energies[i] < edge.energy)
-            below = MAX (below, energies[i]);
-          else if (energies[i] > edge.energy)
-            above = MIN (above, energies[i]);
-        }
-      if (isfinite (below) && isfinite (above) && edge.energy - below <= window &&
-          above - edge.energy <= window)
-        g_array_append_val (edges, edge);
-    }
-}
-
-static int
-compare_edges (const void *a,
-               const void *b)
-{
-  return compare_doubles (&((const EvoxEdge *) a)->energy, &((const EvoxEdge *) b)->energy);
-}
-
-GArray *
-_evox_cli_edges_within (const double *energies,
-                        guint         n,
-                        double        window)
-{
-  GArray *edges = g_array_new (FALSE, FALSE, sizeof (EvoxEdge));
-
-  add_edges (energies, n, window, "K", edges);
-  if (edges->len == 0)
-    add_edges (energies, n, window, "L3", edges);
-  g_array_sort (edges, compare_edges);
-  return edges;
-}
-
 gboolean
 _evox_cli_maps_unregistered (EvoxVolume *stack)
 {

@@ -1,6 +1,6 @@
 /* evox-cli-maps.h: what `evox xanes` and `evox elements` share: the maps' outputs (one HDF5 file
- * or TIFFs under a prefix, all or nothing), Ctrl-C as cancellation, edges within a stack's
- * energies, percentiles for the summaries. */
+ * or TIFFs under a prefix, all or nothing), Ctrl-C as cancellation, the stack's energies and
+ * registration, percentiles for the summaries. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
@@ -73,13 +73,6 @@ gsize     _evox_cli_maps_percentiles (EvoxVolume   *maps,
 double   *_evox_cli_maps_energies (EvoxVolume *stack,
                                    const char *input,
                                    int        *status);
-
-/* The K edges xraylib knows whose nearest energy below and nearest above both lie within
- * window eV of them (INFINITY: the edge lies within the energies); when no K edge does, the L3
- * edges the same way. Sorted by energy. */
-GArray   *_evox_cli_edges_within (const double *energies,
-                                  guint         n,
-                                  double        window);
 
 /* The stack's pixel sizes differ between energies: each still has its own magnification, so it
  * has not been registered. */

@@ -17,9 +17,6 @@ static const char *const map_labels[] = {
   "edge_energy", "e0", "whiteline_energy", "whiteline_height", "edge_step", "mask",
 };
 #define NORM_STACK "norm"
-/* An edge found from the energies is the one with the most energies this near it: the edge a
- * scan was made across is measured densely, others by a pair or not at all. */
-#define EDGE_NEAR_EV 50.0
 
 typedef struct
 {
@@ -143,20 +140,9 @@ parse_params (const Options   *o,
   return TRUE;
 }
 
-static guint
-count_near (const double *energies,
-            guint         n,
-            double        energy)
-{
-  guint k = 0;
-
-  for (guint i = 0; i < n; i++)
-    k += fabs (energies[i] - energy) <= EDGE_NEAR_EV;
-  return k;
-}
-
-/* The edge to normalise at: --edge (which the energies must span), or the K (L3) edge within
- * the energies with the most energies near it; none needed with --e0 alone. */
+/* The edge to normalise at: --edge (which the energies must span), or the one
+ * evox_edge_guess finds (the K edge within the energies with the most energies near it); none
+ * needed with --e0 alone. */
 static gboolean
 choose_edge (const Options   *o,
              const char      *input,
@@ -166,10 +152,6 @@ choose_edge (const Options   *o,
              EvoxXanesParams *params,
              int             *status)
 {
-  g_autoptr(GArray) edges = NULL;
-  g_autoptr(GString) names = NULL;
-  guint best = 0, best_count = 0, ties = 0;
-
   if (edge->z >= 0)
     {
       if (!(edge->energy > energies[0] && edge->energy < energies[n - 1]))
@@ -186,34 +168,14 @@ choose_edge (const Options   *o,
     }
   if (isfinite (params->e0))
     return TRUE;
-  edges = _evox_cli_edges_within (energies, n, INFINITY);
-  if (edges->len == 0)
+  if (!evox_edge_guess (energies, n, edge))
     {
-      *status = _evox_cli_error (EVOX_EXIT_USAGE, "%s: no absorption edge xraylib knows lies "
-                                 "within its energies (%.1f to %.1f eV): give --edge (an "
-                                 "element, element_shell or eV) or --e0", input, energies[0],
-                                 energies[n - 1]);
+      *status = _evox_cli_error (EVOX_EXIT_USAGE, "%s: no K edge of K to Mo lies within its "
+                                 "energies (%.1f to %.1f eV) with an energy within 50 eV of it: "
+                                 "give --edge (an element, ELEMENT_SHELL or eV) or --e0", input,
+                                 energies[0], energies[n - 1]);
       return FALSE;
     }
-  names = g_string_new (NULL);
-  for (guint i = 0; i < edges->len; i++)
-    {
-      guint k = count_near (energies, n, g_array_index (edges, EvoxEdge, i).energy);
-      g_autofree char *what = evox_edge_describe (&g_array_index (edges, EvoxEdge, i));
-
-      g_string_append_printf (names, "%s%s", i > 0 ? ", " : "", what);
-      if (k > best_count)
-        best = i, best_count = k, ties = 1;
-      else if (k == best_count)
-        ties++;
-    }
-  if (ties > 1)
-    {
-      *status = _evox_cli_error (EVOX_EXIT_USAGE, "%s: its energies span several edges (%s) "
-                                 "measured alike: pick one with --edge", input, names->str);
-      return FALSE;
-    }
-  *edge = g_array_index (edges, EvoxEdge, best);
   params->edge = edge->energy;
   return TRUE;
 }
@@ -335,8 +297,8 @@ _evox_cli_xanes (int    argc,
   const GOptionEntry entries[] = {
     { "edge", 0, 0, G_OPTION_ARG_STRING, &o.edge,
       "The edge: an element (its K edge), ELEMENT_SHELL (Ni_K, Mn_L3) or an energy in eV "
-      "(default: the K edge, else the L3 edge, within the energies with the most energies "
-      "within 50 eV of it)", "Ni|Ni_K|8333" },
+      "(default: the K edge of K to Mo within the energies with the most energies within 50 eV "
+      "of it)", "Ni|Ni_K|8333" },
     { "pre", 0, 0, G_OPTION_ARG_STRING, &o.pre,
       "Pre-edge range in eV relative to E0 (default -150:-30, clipped to the data)", "LO:HI" },
     { "post", 0, 0, G_OPTION_ARG_STRING, &o.post,
