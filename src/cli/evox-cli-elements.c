@@ -269,21 +269,14 @@ default_elements (EvoxElementsParams *params,
   return TRUE;
 }
 
-typedef struct
+static EvoxVolume *
+kernel (EvoxVolume     *stack,
+        gconstpointer   params,
+        EvoxProgress   *progress,
+        GCancellable   *cancellable,
+        GError        **error)
 {
-  EvoxVolume               *stack;
-  const EvoxElementsParams *params;
-  GCancellable             *cancellable;
-} Job;
-
-static gpointer
-maps_job (gpointer       data,
-          EvoxProgress  *progress,
-          GError       **error)
-{
-  Job *job = data;
-
-  return evox_elements_maps (job->stack, job->params, progress, job->cancellable, error);
+  return evox_elements_maps (stack, params, progress, cancellable, error);
 }
 
 static void
@@ -413,12 +406,7 @@ _evox_cli_elements (int    argc,
     g_set_object (&stack, prepared);
   }
 
-  {
-    Job job = { stack, &params, cancellable };
-
-    maps = _evox_cli_run_with_progress (maps_job, &job, "evox-elements", "Elemental maps",
-                                        &error);
-  }
+  maps = _evox_cli_maps_run (kernel, stack, &params, cancellable, "Elemental maps", &error);
   if (maps == NULL)
     return _evox_cli_maps_fail (error, name, _evox_cli_error_status (error));
   if (!_evox_cli_maps_write (maps, &output, NULL, o.force, cancellable, &error))

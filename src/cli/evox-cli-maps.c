@@ -496,6 +496,37 @@ _evox_cli_maps_prepare (EvoxVolume *stack,
   return g_object_ref (evox_registration_get_registered (registration));
 }
 
+typedef struct
+{
+  EvoxCliMapsFunc  func;
+  EvoxVolume      *stack;
+  gconstpointer    params;
+  GCancellable    *cancellable;
+} Job;
+
+static gpointer
+maps_job (gpointer       data,
+          EvoxProgress  *progress,
+          GError       **error)
+{
+  Job *job = data;
+
+  return job->func (job->stack, job->params, progress, job->cancellable, error);
+}
+
+EvoxVolume *
+_evox_cli_maps_run (EvoxCliMapsFunc  func,
+                    EvoxVolume      *stack,
+                    gconstpointer    params,
+                    GCancellable    *cancellable,
+                    const char      *fallback,
+                    GError         **error)
+{
+  Job job = { func, stack, params, cancellable };
+
+  return _evox_cli_run_with_progress (maps_job, &job, "evox-maps", fallback, error);
+}
+
 int
 _evox_cli_maps_fail (const GError *error,
                      const char   *input,

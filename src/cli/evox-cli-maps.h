@@ -86,6 +86,21 @@ EvoxVolume *_evox_cli_maps_prepare (EvoxVolume *stack,
                                     gboolean    do_register,
                                     int        *status);
 
+/* A maps kernel (evox_xanes_maps, evox_elements_maps) over its own parameters. */
+typedef EvoxVolume *(*EvoxCliMapsFunc) (EvoxVolume     *stack,
+                                        gconstpointer   params,
+                                        EvoxProgress   *progress,
+                                        GCancellable   *cancellable,
+                                        GError        **error);
+
+/* Runs func with the command's progress line (_evox_cli_run_with_progress) and cancellable. */
+EvoxVolume *_evox_cli_maps_run (EvoxCliMapsFunc  func,
+                                EvoxVolume      *stack,
+                                gconstpointer    params,
+                                GCancellable    *cancellable,
+                                const char      *fallback,
+                                GError         **error);
+
 /* The one line for a failed or cancelled job: "cancelled; nothing written" and
  * EVOX_EXIT_CANCELLED, or the message (after "input: " unless NULL) and status. */
 int       _evox_cli_maps_fail (const GError *error,

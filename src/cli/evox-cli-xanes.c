@@ -180,21 +180,14 @@ choose_edge (const Options   *o,
   return TRUE;
 }
 
-typedef struct
+static EvoxVolume *
+kernel (EvoxVolume     *stack,
+        gconstpointer   params,
+        EvoxProgress   *progress,
+        GCancellable   *cancellable,
+        GError        **error)
 {
-  EvoxVolume            *stack;
-  const EvoxXanesParams *params;
-  GCancellable          *cancellable;
-} Job;
-
-static gpointer
-maps_job (gpointer       data,
-          EvoxProgress  *progress,
-          GError       **error)
-{
-  Job *job = data;
-
-  return evox_xanes_maps (job->stack, job->params, progress, job->cancellable, error);
+  return evox_xanes_maps (stack, params, progress, cancellable, error);
 }
 
 static double
@@ -363,11 +356,7 @@ _evox_cli_xanes (int    argc,
     g_set_object (&stack, prepared);
   }
 
-  {
-    Job job = { stack, &params, cancellable };
-
-    maps = _evox_cli_run_with_progress (maps_job, &job, "evox-xanes", "XANES maps", &error);
-  }
+  maps = _evox_cli_maps_run (kernel, stack, &params, cancellable, "XANES maps", &error);
   if (maps == NULL)
     {
       /* Ranges, E0 and edges are the options' fault only when the user gave them. */
