@@ -12,7 +12,7 @@
 #include "evox-cli-maps.h"
 
 /* An energy typed for --pair names the stack's energy within this. */
-#define ENERGY_TOLERANCE_EV 0.05
+#define ENERGY_TOLERANCE_EV 0.1
 
 typedef struct
 {
