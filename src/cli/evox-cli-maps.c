@@ -401,11 +401,11 @@ _evox_cli_maps_percentiles (EvoxVolume   *maps,
   qsort (finite, m, sizeof (float), compare_floats);
   for (guint k = 0; k < n_q; k++)
     {
-      double position = q[k] / 100.0 * (double) (m - 1);
+      double position = m > 0 ? q[k] / 100.0 * (double) (m - 1) : 0;
       gsize lo = (gsize) floor (position);
       gsize hi = MIN (lo + 1, m - 1);
 
-      out[k] = m == 0 ? NAN : finite[lo] + (position - (double) lo) * (finite[hi] - finite[lo]);
+      out[k] = m > 0 ? finite[lo] + (position - (double) lo) * (finite[hi] - finite[lo]) : NAN;
     }
   return m;
 }

@@ -342,8 +342,9 @@ _evox_cli_xanes (int    argc,
   if (energies == NULL)
     return status;
   if (n < 4)
-    return _evox_cli_error (EVOX_EXIT_INPUT, "%s: %u energies; XANES maps need at least 4 (a "
-                            "pre-edge line and a post-edge fit of 2 each)", name, n);
+    return _evox_cli_error (EVOX_EXIT_INPUT, "%s: %u energ%s; XANES maps need at least 4 (a "
+                            "pre-edge line and a post-edge fit of 2 each)", name, n,
+                            n == 1 ? "y" : "ies");
   if (!choose_edge (&o, name, energies, n, &edge, &params, &status))
     return status;
 
