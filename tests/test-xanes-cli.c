@@ -266,7 +266,7 @@ check_summary (const char *out,
   g_assert_cmpuint (in, >=, (NX - 1) * (NY - 1));
   g_assert_cmpuint (in, <, (NX - 1) * (NY - 1) + (NX + NY - 1) / 4);
   mask_line = g_strdup_printf ("mask: %" G_GSIZE_FORMAT " of %d voxels (%.2f %%) with edge step "
-                               "> 3 x pre-edge noise\n", in, NX * NY, 100.0 * in / (NX * NY));
+                               "> 3 x its noise\n", in, NX * NY, 100.0 * in / (NX * NY));
   g_test_message ("%s", out);
   g_assert_nonnull (strstr (out, "edge: Ni K (83"));
   g_assert_nonnull (strstr (out, e0_line));

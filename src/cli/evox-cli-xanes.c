@@ -261,7 +261,7 @@ print_summary (EvoxVolume      *maps,
   printf ("nnorm: %.0f (%s)\n", nnorm, o->nnorm == NULL || g_str_equal (o->nnorm, "auto")
                                        ? "auto, by the post-edge span" : "given");
   printf ("mask: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " voxels (%.2f %%) with edge step > "
-          "%g x pre-edge noise\n", in_mask, n_voxels, 100.0 * in_mask / MAX (n_voxels, 1),
+          "%g x its noise\n", in_mask, n_voxels, 100.0 * in_mask / MAX (n_voxels, 1),
           metadata_number (maps, "xanes_mask_k"));
   printf ("edge_energy: median %.3f eV, IQR %.3f to %.3f eV (%.3f eV), 5th-95th percentile "
           "%.3f to %.3f eV\n", edge_q[0], edge_q[1], edge_q[2], edge_q[2] - edge_q[1], edge_q[3],
@@ -302,7 +302,8 @@ _evox_cli_xanes (int    argc,
     { "e0", 0, 0, G_OPTION_ARG_STRING, &o.e0,
       "E0 of the whole stack in eV (default: found on the mean spectrum near the edge)", "E" },
     { "step-sigma", 0, 0, G_OPTION_ARG_STRING, &o.step_sigma,
-      "A voxel is in the mask when its edge step exceeds K times its pre-edge noise (default 3)",
+      "A voxel is in the mask when its edge step exceeds K times the step's noise as the XANES "
+      "normalisation estimates it (default 3)",
       "K" },
     { "register", 0, 0, G_OPTION_ARG_NONE, &o.do_register,
       "Register the stack first, as 'evox register IN' does by default", NULL },
