@@ -733,6 +733,7 @@ test_interrupt (void)
 /* The elements' maps as computed here. */
 static EvoxVolume *
 elements_here (EvoxVolume *stack,
+               const char *matrix,
                double      below,
                double      above)
 {
@@ -742,7 +743,8 @@ elements_here (EvoxVolume *stack,
   double energies[N_ENERGIES];
 
   evox_elements_params_init (&params);
-  params.method = EVOX_ELEMENTS_PAIR;
+  params.method = matrix != NULL ? EVOX_ELEMENTS_FIT : EVOX_ELEMENTS_PAIR;
+  params.matrix = g_strdup (matrix);
   params.n_elements = 1;
   g_assert_true (evox_edge_parse ("Ni", &params.edges[0], &error));
   params.below[0] = below;
@@ -768,8 +770,10 @@ test_elements (void)
   g_autofree char *out = g_build_filename (dir, "ni.h5", NULL);
   g_autofree char *prefix = g_build_filename (dir, "el.tif", NULL);
   g_autofree char *ni_tif = g_build_filename (dir, "el_Ni.tif", NULL);
-  g_autoptr(EvoxVolume) here = elements_here (stack, NAN, NAN);
-  g_autoptr(EvoxVolume) here_pair = elements_here (stack, 8183, 8543);
+  g_autoptr(EvoxVolume) here = elements_here (stack, NULL, NAN, NAN);
+  g_autoptr(EvoxVolume) here_pair = elements_here (stack, NULL, 8183, 8543);
+  g_autoptr(EvoxVolume) here_fit = elements_here (stack, "O", NAN, NAN);
+  g_autoptr(EvoxVolume) read_fit = NULL;
   g_autoptr(EvoxVolume) read = NULL;
   g_autoptr(EvoxVolume) read_pair = NULL;
 
@@ -798,6 +802,23 @@ test_elements (void)
   }
   read_pair = load (ni_tif);
   assert_channel_equal (read_pair, 0, here_pair, 0);
+
+  /* the fit over all 30 energies with an oxygen matrix: Ni, matrix and residual */
+  {
+    g_auto(Run) run = run_command ("elements", in, "--method", "fit", "--matrix", "O", "-o",
+                                   out, "--force", NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_true (g_str_has_prefix (run.out, "method: fit over 30 energies, matrix O\n"));
+  }
+  read_fit = load (out);
+  g_assert_cmpuint (evox_volume_get_n_channels (read_fit), ==, 3);
+  for (guint c = 0; c < 3; c++)
+    {
+      g_assert_cmpstr (evox_volume_get_channel_label (read_fit, c), ==,
+                       evox_volume_get_channel_label (here_fit, c));
+      assert_channel_equal (read_fit, c, here_fit, c);
+    }
   g_assert_cmpuint (evox_test_count_entries (dir), ==, 3);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
