@@ -715,12 +715,16 @@ test_interrupt (void)
   g_autofree char *in = write_h5 (dir, "stack.h5", stack);
   g_autofree char *out = g_build_filename (dir, "maps.h5", NULL);
   g_autofree char *prefix = g_build_filename (dir, "m.tif", NULL);
-  const char *commands[][2] = { { "xanes", out }, { "xanes", prefix }, { "elements", out } };
+  /* the last: Ctrl-C stops the registration first */
+  const char *commands[][3] = {
+    { "xanes", out, NULL }, { "xanes", prefix, NULL }, { "elements", out, NULL },
+    { "xanes", out, "--register" },
+  };
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     {
       g_auto(Run) run = run_with_setup (press_ctrl_c, commands[i][0], in, "-o",
-                                        commands[i][1], NULL);
+                                        commands[i][1], commands[i][2], NULL);
 
       g_test_message ("%s: status %d, stderr: %s", commands[i][0], run.status, run.err);
       evox_test_assert_refused (&run, 130, "evox: cancelled; nothing written");

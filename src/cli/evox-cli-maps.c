@@ -462,10 +462,11 @@ _evox_cli_maps_unregistered (EvoxVolume *stack)
 }
 
 EvoxVolume *
-_evox_cli_maps_prepare (EvoxVolume *stack,
-                        const char *input,
-                        gboolean    do_register,
-                        int        *status)
+_evox_cli_maps_prepare (EvoxVolume   *stack,
+                        const char   *input,
+                        gboolean      do_register,
+                        GCancellable *cancellable,
+                        int          *status)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(EvoxRegistration) registration = NULL;
@@ -480,11 +481,11 @@ _evox_cli_maps_prepare (EvoxVolume *stack,
                  "first\n", input);
       return g_object_ref (stack);
     }
-  registration = _evox_cli_register_default (stack, &error);
+  registration = _evox_cli_register_default (stack, cancellable, &error);
   if (registration == NULL)
     {
-      *status = _evox_cli_error (_evox_cli_error_status (error), "%s: registering: %s", input,
-                                 error->message);
+      g_prefix_error (&error, "registering: ");
+      *status = _evox_cli_maps_fail (error, input, _evox_cli_error_status (error));
       return NULL;
     }
   n = evox_registration_get_n_entries (registration);

@@ -80,11 +80,12 @@ gboolean  _evox_cli_maps_unregistered (EvoxVolume *stack);
 
 /* The stack the maps are made of: with do_register, stack registered as `evox register` does
  * by default (said on stdout); without, stack itself, with a note on stderr when it has not
- * been registered. NULL with status set when the registration fails. */
-EvoxVolume *_evox_cli_maps_prepare (EvoxVolume *stack,
-                                    const char *input,
-                                    gboolean    do_register,
-                                    int        *status);
+ * been registered. NULL with status set when the registration fails or is cancelled. */
+EvoxVolume *_evox_cli_maps_prepare (EvoxVolume   *stack,
+                                    const char   *input,
+                                    gboolean      do_register,
+                                    GCancellable *cancellable,
+                                    int          *status);
 
 /* A maps kernel (evox_xanes_maps, evox_elements_maps) over its own parameters. */
 typedef EvoxVolume *(*EvoxCliMapsFunc) (EvoxVolume     *stack,

@@ -120,8 +120,9 @@ int          _evox_cli_xanes          (int argc, char **argv);
 int          _evox_cli_elements       (int argc, char **argv);
 
 /* The registration `evox register IN` makes by default, run with its progress line. */
-EvoxRegistration *_evox_cli_register_default (EvoxVolume  *volume,
-                                              GError     **error);
+EvoxRegistration *_evox_cli_register_default (EvoxVolume    *volume,
+                                              GCancellable  *cancellable,
+                                              GError       **error);
 
 /* --phase NAME=LO:HI (with_color: also NAME=LO:HI:#rrggbb) or auto:N, appended to list; prints
  * the message and sets status on failure. */

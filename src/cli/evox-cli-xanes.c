@@ -351,7 +351,7 @@ _evox_cli_xanes (int    argc,
 
   {
     g_autoptr(EvoxVolume) prepared = _evox_cli_maps_prepare (stack, name, o.do_register,
-                                                             &status);
+                                                             cancellable, &status);
 
     if (prepared == NULL)
       return status;
