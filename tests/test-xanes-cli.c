@@ -565,6 +565,15 @@ test_refusals (void)
     evox_test_assert_refused (&run, 2, "above.h5: no K edge of K to Mo lies within its energies "
                                        "(8383.0 to 8543.0 eV)");
   }
+  /* One energy (8303 eV) below the edge for the default ranges: the data's fault */
+  {
+    g_autoptr(EvoxVolume) short_pre = make_stack (5, N_ENERGIES - 5, FALSE);
+    g_autofree char *in_short = write_h5 (dir, "short.h5", short_pre);
+    g_auto(Run) run = run_command ("xanes", in_short, "-o", out, NULL);
+
+    evox_test_assert_refused (&run, 1, "short.h5: XANES: 1 energies in the pre-edge range");
+    g_assert_cmpint (g_unlink (in_short), ==, 0);
+  }
   /* No pre-edge below the E0 given: that --e0 does not suit the stack */
   {
     g_auto(Run) run = run_command ("xanes", in_above, "--e0", "8400", "-o", out, NULL);
