@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "evox-feature-file.h"
+#include "evox-hdf5.h"
 #include "evox-tiff.h"
 #include "evox-test-util.h"
 
@@ -555,6 +556,166 @@ test_mask_nan (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* XANES-like maps as `evox xanes` writes them: an f32 HDF5 of three channels (edge_energy,
+ * whiteline_height, edge_step) that is NaN outside the edge-step mask, and whiteline_height NaN
+ * at a few more voxels. */
+static void
+write_maps (const char *path,
+            gsize       nx,
+            gsize       ny,
+            gboolean    all_nan,
+            gboolean   *outside,
+            gboolean   *no_whiteline)
+{
+  static const char *labels[] = { "edge_energy", "whiteline_height", "edge_step" };
+  static const double level[3][3] = { { 8345, 1.2, 0.5 }, { 8350, 1.6, 0.9 },
+                                      { 8347, 1.9, 0.2 } };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) maps = evox_volume_new (nx, ny, 1, 3, EVOX_SAMPLE_F32, &error);
+  const double spacing[3] = { 30, 30, 30 };
+  guint64 state = 17;
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < 3; c++)
+    {
+      float *data = evox_volume_get_data_mut (maps, c);
+
+      evox_volume_set_channel_info (maps, c, labels[c], NAN);
+      for (gsize i = 0; i < nx * ny; i++)
+        {
+          gsize x = i % nx, y = i / nx;
+          guint r = x < 5 ? 0 : x < 11 ? 1 : 2;
+
+          outside[i] = all_nan || (x + y) % 4 == 0;
+          no_whiteline[i] = !outside[i] && i % 13 == 5;
+          data[i] = (float) (level[r][c] + 0.05 * level[r][c] * (evox_test_uniform (&state) - 0.5));
+          if (outside[i] || (c == 1 && no_whiteline[i]))
+            data[i] = NAN;
+        }
+    }
+  evox_volume_set_spacing (maps, spacing);
+  evox_volume_freeze (maps);
+  g_assert_true (evox_hdf5_write (maps, path, FALSE, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* Maps with NaN clustered from their HDF5 file: voxels without a value in a channel clustered on
+ * get label 0 and are counted as dropped; with --channels leaving out whiteline_height the
+ * voxels NaN only there are clustered; the centres are the means of the finite voxels of each
+ * cluster, summed here from the labels; maps that are NaN everywhere are refused (status 1, no
+ * file written). */
+static void
+test_maps_h5 (void)
+{
+  const gsize nx = 16, ny = 12, n = nx * ny;
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *in = g_build_filename (dir, "maps.h5", NULL);
+  g_autofree char *empty = g_build_filename (dir, "empty.h5", NULL);
+  g_autofree char *labels_path = g_build_filename (dir, "labels.tif", NULL);
+  g_autofree char *centers_path = g_build_filename (dir, "centers.csv", NULL);
+  g_autofree gboolean *outside = g_new (gboolean, n);
+  g_autofree gboolean *no_whiteline = g_new (gboolean, n);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) maps = NULL;
+  guint64 n_outside = 0, n_no_whiteline = 0;
+
+  write_maps (in, nx, ny, FALSE, outside, no_whiteline);
+  for (gsize i = 0; i < n; i++)
+    {
+      n_outside += outside[i];
+      n_no_whiteline += no_whiteline[i];
+    }
+  g_assert_cmpuint (n_no_whiteline, >, 5);
+  maps = evox_hdf5_load (in, 1, NULL, NULL, &error);
+  g_assert_no_error (error);
+  {
+    g_autofree char *dropped = g_strdup_printf ("voxels: %" G_GUINT64_FORMAT " clustered, %"
+                                                G_GUINT64_FORMAT " dropped for a non-finite "
+                                                "feature", n - n_outside - n_no_whiteline,
+                                                n_outside + n_no_whiteline);
+    g_auto(Run) run = cluster (in, "--k", "3", "--labels", labels_path, "--centers",
+                               centers_path, NULL);
+    g_autoptr(EvoxVolume) labels = NULL;
+    g_autoptr(GPtrArray) rows = NULL;
+    int region_of[4] = { -1, -1, -1, -1 };
+
+    assert_ok (&run);
+    g_assert_nonnull (strstr (run.out, dropped));
+    labels = read_volume (labels_path);
+    for (gsize i = 0; i < n; i++)
+      {
+        guint id = label_at (labels, i);
+        gsize x = i % nx;
+        int r = x < 5 ? 0 : x < 11 ? 1 : 2;
+
+        if (outside[i] || no_whiteline[i])
+          {
+            g_assert_cmpuint (id, ==, 0);
+            continue;
+          }
+        g_assert_cmpuint (id, >=, 1);
+        g_assert_cmpuint (id, <=, 3);
+        if (region_of[id] < 0)
+          region_of[id] = r;
+        g_assert_cmpint (region_of[id], ==, r);
+      }
+    rows = evox_test_csv_read (centers_path);
+    evox_test_csv_assert_header (rows, "cluster,name,voxels,fraction,edge_energy,"
+                                 "whiteline_height,edge_step");
+    g_assert_cmpuint (rows->len, ==, 4);
+    for (guint row = 1; row <= 3; row++)
+      {
+        guint id = (guint) evox_test_csv_double (rows, row, 0);
+        double count = 0;
+
+        for (gsize i = 0; i < n; i++)
+          count += label_at (labels, i) == id;
+        g_assert_cmpfloat (evox_test_csv_double (rows, row, 2), ==, count);
+        /* the share is of the voxels clustered */
+        g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, row, 3),
+                                        count / (n - n_outside - n_no_whiteline), 1e-12);
+        for (guint c = 0; c < 3; c++)
+          {
+            const float *data = evox_volume_get_data (maps, c);
+            double sum = 0;
+
+            for (gsize i = 0; i < n; i++)
+              if (label_at (labels, i) == id)
+                sum += data[i];
+            g_assert_cmpfloat_with_epsilon (evox_test_csv_double (rows, row, 4 + c), sum / count,
+                                            1e-6 * fabs (sum / count));
+          }
+      }
+  }
+  {
+    g_autofree char *dropped = g_strdup_printf (" %" G_GUINT64_FORMAT " dropped for a "
+                                                "non-finite feature", n_outside);
+    g_auto(Run) run = cluster (in, "--k", "3", "--channels", "edge_energy, edge_step",
+                               "--labels", labels_path, "--force", NULL);
+    g_autoptr(EvoxVolume) labels = NULL;
+
+    assert_ok (&run);
+    g_assert_nonnull (strstr (run.out, dropped));
+    labels = read_volume (labels_path);
+    for (gsize i = 0; i < n; i++)
+      g_assert_cmpuint (label_at (labels, i) == 0, ==, outside[i]);
+  }
+  write_maps (empty, nx, ny, TRUE, outside, no_whiteline);
+  {
+    g_autofree char *out = g_build_filename (dir, "never.tif", NULL);
+    g_auto(Run) run = cluster (empty, "--k", "2", "--labels", out, NULL);
+
+    evox_test_assert_refused (&run, 1, "empty.h5: None of the 192 voxels has finite features");
+    g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  }
+  {
+    g_auto(Run) run = cluster (empty, "--k", "auto", NULL);
+
+    evox_test_assert_refused (&run, 1, "has finite features");
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* --pca 1 on two correlated features: the printed explained variance ratio is the largest
  * eigenvalue of the z-scored covariance over the sum, found here in closed form. */
 static void
@@ -996,6 +1157,7 @@ main (int    argc,
   g_test_add_func ("/Evox/ClusterCli/auto-k", test_auto_k);
   g_test_add_func ("/Evox/ClusterCli/joint", test_joint);
   g_test_add_func ("/Evox/ClusterCli/mask-nan", test_mask_nan);
+  g_test_add_func ("/Evox/ClusterCli/maps-h5", test_maps_h5);
   g_test_add_func ("/Evox/ClusterCli/pca", test_pca);
   g_test_add_func ("/Evox/ClusterCli/channels", test_channels);
   g_test_add_func ("/Evox/ClusterCli/u16-labels", test_u16_labels);

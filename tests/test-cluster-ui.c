@@ -18,6 +18,7 @@
 #include "evox-plot.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
+#include "evox-tiff.h"
 #include "evox-window.h"
 
 /* Three blocks along x, each of its own values in two channels with +-1 of noise: k = 3 finds
@@ -861,6 +862,213 @@ test_window (void)
   evox_test_close_window (window);
 }
 
+/* A volume with no finite voxel: Run says so in red and keeps the clusters there were. */
+static void
+test_all_nan (Fixture       *fixture,
+              gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (NX, NY, NZ, 2, EVOX_SAMPLE_F32, &error);
+  EvoxClusters *before;
+
+  before = run_clusters (fixture, 3);
+  g_assert_no_error (error);
+  for (guint c = 0; c < 2; c++)
+    for (gsize i = 0; i < N_VOXELS; i++)
+      ((float *) evox_volume_get_data_mut (volume, c))[i] = c == 0 && i % 2 ? 1.0f : NAN;
+  evox_volume_freeze (volume);
+  g_object_ref (before);
+  evox_document_set_volume (fixture->document, volume, "empty", NULL);
+  g_object_set (fixture->panel, "k", 2, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "clusters.run", NULL));
+  g_assert_true (evox_test_wait_for (not_busy, fixture->panel, 60));
+  g_assert_nonnull (strstr (evox_cluster_panel_get_error (fixture->panel),
+                            "None of the 1024 voxels has finite features"));
+  g_assert_true (evox_document_get_clusters (fixture->document) == before);
+  g_object_unref (before);
+}
+
+/* Maps beside a spectral stack, clustered in the window: a 6-energy stack of two discs, and maps
+ * (edge_energy, whiteline_height, edge_step) that are NaN outside the discs, whiteline_height
+ * NaN at a few voxels inside too. With the maps shown, the Clusters page clusters the maps; the
+ * voxels without a value in every map get id 0 and no share, the sweep is of the others, and
+ * each disc (less its voxels without a white line) is one cluster whose curve is the mean of its
+ * maps, summed here. */
+#define MAPS_N 32
+
+static int
+maps_disc (gsize x,
+           gsize y)
+{
+  if ((x - 10.0) * (x - 10.0) + (y - 12.0) * (y - 12.0) <= 36)
+    return 1;
+  if ((x - 22.0) * (x - 22.0) + (y - 20.0) * (y - 20.0) <= 25)
+    return 2;
+  return 0;
+}
+
+static gboolean
+maps_no_whiteline (gsize x,
+                   gsize y)
+{
+  return maps_disc (x, y) != 0 && (x * 5 + y) % 11 == 0;
+}
+
+static char *
+maps_write_stack (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) stack = evox_volume_new (MAPS_N, MAPS_N, 1, 6, EVOX_SAMPLE_F32, &error);
+  char *path = g_build_filename (dir, "stack.tiff", NULL);
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < 6; c++)
+    {
+      float *data = evox_volume_get_data_mut (stack, c);
+      g_autofree char *label = g_strdup_printf ("E%u", c);
+      double e = 8330 + 10.0 * c;
+
+      for (gsize i = 0; i < MAPS_N * MAPS_N; i++)
+        {
+          int disc = maps_disc (i % MAPS_N, i / MAPS_N);
+          double e0 = disc == 1 ? 8345 : 8365;
+
+          data[i] = (float) (disc == 0 ? 0.05 : 0.2 + 1.0 / (1 + exp (-(e - e0) / 5)));
+        }
+      evox_volume_set_channel_info (stack, c, label, e);
+    }
+  evox_volume_set_values (stack, EVOX_SCALE_LINEAR, "optical density", NULL);
+  evox_volume_freeze (stack);
+  g_assert_true (evox_tiff_write (stack, -1, path, 0, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+static EvoxVolume *
+maps_make (void)
+{
+  static const char *labels[] = { "edge_energy", "whiteline_height", "edge_step" };
+  static const double level[2][3] = { { 8345, 1.3, 1.0 }, { 8365, 1.7, 0.8 } };
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *maps = evox_volume_new (MAPS_N, MAPS_N, 1, 3, EVOX_SAMPLE_F32, &error);
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < 3; c++)
+    {
+      float *data = evox_volume_get_data_mut (maps, c);
+
+      for (gsize i = 0; i < MAPS_N * MAPS_N; i++)
+        {
+          gsize x = i % MAPS_N, y = i / MAPS_N;
+          int disc = maps_disc (x, y);
+
+          if (disc == 0 || (c == 1 && maps_no_whiteline (x, y)))
+            data[i] = NAN;
+          else
+            data[i] = (float) (level[disc - 1][c] * (1 + 0.0002 * ((x + 3 * y) % 5)));
+        }
+      evox_volume_set_channel_info (maps, c, labels[c], NAN);
+    }
+  evox_volume_set_channel_values (maps, 0, EVOX_SCALE_LINEAR, "energy", "eV");
+  evox_volume_freeze (maps);
+  return maps;
+}
+
+static void
+test_maps (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = maps_write_stack (dir);
+  EvoxWindow *window = evox_test_open_file (path);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxClusterPanel *panel = EVOX_CLUSTER_PANEL (evox_window_get_cluster_panel (window));
+  g_autoptr(EvoxVolume) maps = maps_make ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *left_out_text = NULL;
+  EvoxVolume *shown;
+  EvoxClusters *clusters;
+  const EvoxKmeansSweep *sweep;
+  const guint16 *ids;
+  guint64 n_left_out = 0, n_disc[3] = { 0 };
+  int disc_of[3] = { -1, -1, -1 };
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  g_assert_true (evox_document_add_maps (document, maps, "edge_energy", &error));
+  g_assert_no_error (error);
+  g_assert_true (evox_document_get_show_maps (document));
+  shown = evox_document_get_volume (document);
+  g_assert_true (shown == evox_document_get_maps (document));
+  g_assert_cmpuint (evox_volume_get_n_channels (shown), ==, 3);
+  evox_window_show_page (window, "clusters");
+
+  /* The page's own sweep (the elbow) is of the voxels with a value in every map. */
+  for (gsize i = 0; i < MAPS_N * MAPS_N; i++)
+    {
+      gsize x = i % MAPS_N, y = i / MAPS_N;
+
+      if (maps_disc (x, y) == 0 || maps_no_whiteline (x, y))
+        n_left_out++;
+      else
+        n_disc[maps_disc (x, y)]++;
+    }
+  g_assert_true (evox_test_wait_for (has_sweep, panel, 60));
+  sweep = evox_cluster_panel_get_sweep (panel);
+  g_assert_cmpuint (sweep->n_sampled, ==, MAPS_N * MAPS_N - n_left_out);
+  g_assert_cmpint (sweep->knee_k, ==, 2);
+
+  g_object_set (panel, "k", 2, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "clusters.run", NULL));
+  g_assert_true (evox_test_wait_for (not_busy, panel, 60));
+  g_assert_cmpstr (evox_cluster_panel_get_error (panel), ==, "");
+  clusters = evox_document_get_clusters (document);
+  g_assert_nonnull (clusters);
+  g_assert_cmpuint (evox_clusters_get_k (clusters), ==, 2);
+  g_assert_cmpuint (evox_clusters_get_n_masked (clusters), ==, MAPS_N * MAPS_N - n_left_out);
+  ids = evox_clusters_get_data (clusters);
+  for (gsize i = 0; i < MAPS_N * MAPS_N; i++)
+    {
+      gsize x = i % MAPS_N, y = i / MAPS_N;
+      guint id = ids[i];
+
+      if (maps_disc (x, y) == 0 || maps_no_whiteline (x, y))
+        {
+          g_assert_cmpuint (id, ==, 0);
+          continue;
+        }
+      g_assert_cmpuint (id, >=, 1);
+      g_assert_cmpuint (id, <=, 2);
+      if (disc_of[id] < 0)
+        disc_of[id] = maps_disc (x, y);
+      g_assert_cmpint (disc_of[id], ==, maps_disc (x, y));
+    }
+  for (guint id = 1; id <= 2; id++)
+    {
+      g_assert_cmpuint (evox_clusters_get_voxels (clusters, id), ==, n_disc[disc_of[id]]);
+      g_assert_cmpfloat_with_epsilon (evox_clusters_get_fraction (clusters, id),
+                                      (double) n_disc[disc_of[id]] /
+                                      (MAPS_N * MAPS_N - n_left_out), 1e-12);
+      for (guint c = 0; c < 3; c++)
+        {
+          const float *data = evox_volume_get_data (shown, c);
+          double sum = 0;
+
+          for (gsize i = 0; i < MAPS_N * MAPS_N; i++)
+            if (ids[i] == id)
+              sum += data[i];
+          assert_close (evox_clusters_get_mean_curve (clusters, id)[c],
+                        sum / n_disc[disc_of[id]]);
+        }
+    }
+  left_out_text = g_strdup_printf ("%" G_GUINT64_FORMAT " voxels with a non-finite feature "
+                                   "left out", n_left_out);
+  g_assert_nonnull (strstr (evox_cluster_panel_get_summary (panel), left_out_text));
+  evox_test_spin (0.5);
+  evox_test_screenshot (GTK_WIDGET (window), "cluster-maps");
+
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* Export Plot: nothing before a run; after one, an SVG whose text names every cluster (GMarkup
  * parses it) and a PNG of 1500 x 1000 pixels. */
 static void
@@ -1166,6 +1374,8 @@ main (int    argc,
               fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/nan", Fixture, NULL, fixture_set_up, test_nan,
               fixture_tear_down);
+  g_test_add ("/Evox/ClusterPanel/all-nan", Fixture, NULL, fixture_set_up, test_all_nan,
+              fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/pca", Fixture, NULL, fixture_set_up, test_pca,
               fixture_tear_down);
   g_test_add ("/Evox/ClusterPanel/local", Fixture, NULL, fixture_set_up, test_local,
@@ -1179,6 +1389,7 @@ main (int    argc,
   g_test_add_func ("/Evox/ClusterPanel/window", test_window);
   g_test_add_func ("/Evox/ClusterPanel/side-width", test_side_width);
   g_test_add_func ("/Evox/ClusterPanel/energy-names", test_energy_names);
+  g_test_add_func ("/Evox/ClusterPanel/maps", test_maps);
 
   return g_test_run ();
 }

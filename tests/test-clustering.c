@@ -389,6 +389,221 @@ test_sweep_knee (void)
   g_assert_cmpstr (evox_clusters_get_info (result->clusters[0], "dropped"), ==, "16");
 }
 
+/* Lloyd written out on the rows x (m x d) from centres (k x d) until no label changes. */
+static double
+brute_lloyd (const double *x,
+             gsize         m,
+             guint         d,
+             guint         k,
+             double       *centres,
+             guint        *labels)
+{
+  gboolean changed = TRUE;
+  double inertia = 0.0;
+
+  for (gsize i = 0; i < m; i++)
+    labels[i] = k;
+  while (changed)
+    {
+      g_autofree double *sums = g_new0 (double, (gsize) k * d);
+      g_autofree gsize *counts = g_new0 (gsize, k);
+
+      changed = FALSE;
+      for (gsize i = 0; i < m; i++)
+        {
+          guint best = 0;
+          double best_d = INFINITY;
+
+          for (guint j = 0; j < k; j++)
+            {
+              double dist = 0.0;
+
+              for (guint f = 0; f < d; f++)
+                dist += (x[i * d + f] - centres[j * d + f]) * (x[i * d + f] - centres[j * d + f]);
+              if (dist < best_d)
+                best_d = dist, best = j;
+            }
+          changed = changed || labels[i] != best;
+          labels[i] = best;
+          counts[best]++;
+          for (guint f = 0; f < d; f++)
+            sums[best * d + f] += x[i * d + f];
+        }
+      for (guint j = 0; j < k; j++)
+        for (guint f = 0; f < d; f++)
+          centres[j * d + f] = sums[j * d + f] / counts[j];
+    }
+  for (gsize i = 0; i < m; i++)
+    for (guint f = 0; f < d; f++)
+      inertia += (x[i * d + f] - centres[labels[i] * d + f]) *
+                 (x[i * d + f] - centres[labels[i] * d + f]);
+  return inertia;
+}
+
+/* A maps-like volume: three f32 channels of three regions (x < 4, x < 8, the rest) at distinct
+ * levels with noise, NaN in every channel outside an "edge-step mask" (every voxel with
+ * (x + 2y + z) % 5 == 0), NaN in one channel or infinite in another at a few more. Those voxels
+ * are left out as voxels outside a mask are: id 0 exactly there, in no count, fraction, curve,
+ * centre or the inertia, which equal Lloyd run here on the finite voxels alone (z-scored here,
+ * started from each region's mean). */
+static void
+test_non_finite (void)
+{
+  const gsize nx = 12, ny = 10, nz = 3, n = nx * ny * nz;
+  const guint d = 3, k = 3;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (nx, ny, nz, d, EVOX_SAMPLE_F32, &error);
+  g_autoptr(EvoxClusteringResult) result = NULL;
+  g_autofree gboolean *left_out = g_new0 (gboolean, n);
+  g_autofree double *x = g_new (double, n * d);
+  g_autofree guint *region = g_new (guint, n);
+  g_autofree guint *brute_labels = g_new (guint, n);
+  double centres[9] = { 0 }, counts[3] = { 0 }, mean[3] = { 0 }, sd[3] = { 0 }, inertia;
+  const double level[3][3] = { { 1, 5, 9 }, { 6, 1, 2 }, { 3, 9, 5 } };
+  EvoxClusteringParams params;
+  const guint16 *ids;
+  guint64 state = 21;
+  gsize m = 0, n_left_out = 0;
+  int match[3] = { -1, -1, -1 };
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < d; c++)
+    {
+      float *data = evox_volume_get_data_mut (volume, c);
+
+      for (gsize i = 0; i < n; i++)
+        {
+          gsize xi = i % nx, yi = i / nx % ny, zi = i / (nx * ny);
+          guint r = xi < 4 ? 0 : xi < 8 ? 1 : 2;
+
+          data[i] = (float) (level[r][c] + evox_test_uniform (&state));
+          if ((xi + 2 * yi + zi) % 5 == 0)
+            data[i] = NAN;
+        }
+    }
+  ((float *) evox_volume_get_data_mut (volume, 1))[13] = NAN;
+  ((float *) evox_volume_get_data_mut (volume, 2))[77] = INFINITY;
+  ((float *) evox_volume_get_data_mut (volume, 0))[200] = -INFINITY;
+  evox_volume_freeze (volume);
+
+  /* the finite voxels, z-scored as StandardScaler does (population std) */
+  for (gsize i = 0; i < n; i++)
+    {
+      for (guint c = 0; c < d; c++)
+        left_out[i] = left_out[i] || !isfinite (((const float *) evox_volume_get_data (volume,
+                                                                                      c))[i]);
+      if (left_out[i])
+        {
+          n_left_out++;
+          continue;
+        }
+      region[m] = i % nx < 4 ? 0 : i % nx < 8 ? 1 : 2;
+      for (guint c = 0; c < d; c++)
+        x[m * d + c] = ((const float *) evox_volume_get_data (volume, c))[i];
+      m++;
+    }
+  g_assert_cmpuint (n_left_out, >, 70);
+  for (guint c = 0; c < d; c++)
+    {
+      for (gsize i = 0; i < m; i++)
+        mean[c] += x[i * d + c] / m;
+      for (gsize i = 0; i < m; i++)
+        sd[c] += (x[i * d + c] - mean[c]) * (x[i * d + c] - mean[c]) / m;
+      sd[c] = sqrt (sd[c]);
+      for (gsize i = 0; i < m; i++)
+        x[i * d + c] = (x[i * d + c] - mean[c]) / sd[c];
+    }
+  for (gsize i = 0; i < m; i++)
+    {
+      counts[region[i]]++;
+      for (guint c = 0; c < d; c++)
+        centres[region[i] * d + c] += x[i * d + c];
+    }
+  for (guint r = 0; r < k; r++)
+    for (guint c = 0; c < d; c++)
+      centres[r * d + c] /= counts[r];
+  inertia = brute_lloyd (x, m, d, k, centres, brute_labels);
+
+  evox_clustering_params_init (&params);
+  params.k = k;
+  result = evox_clustering_run (&volume, 1, &params, TRUE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->n_points, ==, m);
+  g_assert_cmpuint (result->n_dropped, ==, n_left_out);
+  g_assert_cmpuint (result->sweep->n_sampled, ==, m);
+  g_assert_cmpuint (result->sizes[0] + result->sizes[1] + result->sizes[2], ==, m);
+  g_assert_cmpuint (evox_clusters_get_n_masked (result->clusters[0]), ==, m);
+  g_assert_cmpfloat_with_epsilon (evox_clusters_get_fraction (result->clusters[0], 1) +
+                                  evox_clusters_get_fraction (result->clusters[0], 2) +
+                                  evox_clusters_get_fraction (result->clusters[0], 3), 1.0,
+                                  1e-12);
+  ids = evox_clusters_get_data (result->clusters[0]);
+  for (gsize i = 0, j = 0; i < n; i++)
+    {
+      if (left_out[i])
+        {
+          g_assert_cmpuint (ids[i], ==, 0);
+          continue;
+        }
+      g_assert_cmpuint (ids[i], >=, 1);
+      g_assert_cmpuint (ids[i], <=, k);
+      if (match[ids[i] - 1] < 0)
+        match[ids[i] - 1] = brute_labels[j];
+      g_assert_cmpint (match[ids[i] - 1], ==, brute_labels[j]);
+      j++;
+    }
+  g_assert_cmpfloat_with_epsilon (result->inertia, inertia, 1e-5 * inertia);
+  for (guint id = 0; id < k; id++)
+    for (guint c = 0; c < d; c++)
+      {
+        double want = centres[match[id] * d + c] * sd[c] + mean[c];
+
+        g_assert_cmpfloat_with_epsilon (result->centers[id * d + c], want, 1e-5);
+        g_assert_cmpfloat_with_epsilon (evox_clusters_get_mean_curve (result->clusters[0],
+                                                                      id + 1)[c], want, 1e-5);
+      }
+  assert_curves (result->clusters[0], volume);
+}
+
+/* A volume with no finite voxel is refused, by name, and so is the sweep of it. */
+static void
+test_all_non_finite (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (5, 4, 2, 3, EVOX_SAMPLE_F32, &error);
+  g_autoptr(EvoxClusteringResult) result = NULL;
+  g_autoptr(EvoxKmeansSweep) sweep = NULL;
+  EvoxClusteringParams params;
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < 3; c++)
+    for (gsize i = 0; i < 40; i++)
+      ((float *) evox_volume_get_data_mut (volume, c))[i] = c == 1 || i % 2 ? NAN : 1.0f;
+  evox_volume_set_metadata (volume, "source_file", "maps.h5");
+  evox_volume_freeze (volume);
+
+  evox_clustering_params_init (&params);
+  params.k = 2;
+  result = evox_clustering_run (&volume, 1, &params, FALSE, NULL, NULL, &error);
+  g_assert_null (result);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
+  g_assert_cmpstr (error->message, ==,
+                   "maps.h5: None of the 40 voxels has finite features (each is NaN or "
+                   "infinite in a feature clustered on)");
+  g_clear_error (&error);
+  sweep = evox_clustering_sweep (&volume, 1, &params, NULL, NULL, &error);
+  g_assert_null (sweep);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  /* with a mask (the first channel's 1s, half the voxels) it is the mask's choice */
+  params.mask = (EvoxFeatureMask) { 0, 0.5, 1.5 };
+  result = evox_clustering_run (&volume, 1, &params, FALSE, NULL, NULL, &error);
+  g_assert_null (result);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_cmpstr (error->message, ==,
+                   "maps.h5: None of the 20 voxels in the mask has finite features");
+}
+
 /* Refusals: k past the points, an empty mask, volumes whose features differ, no knee. */
 static void
 test_refusals (void)
@@ -656,6 +871,8 @@ main (int    argc,
   g_test_add_func ("/Evox/Clustering/pca", test_pca);
   g_test_add_func ("/Evox/Clustering/sweep-knee", test_sweep_knee);
   g_test_add_func ("/Evox/Clustering/refusals", test_refusals);
+  g_test_add_func ("/Evox/Clustering/non-finite", test_non_finite);
+  g_test_add_func ("/Evox/Clustering/all-non-finite", test_all_non_finite);
   g_test_add_func ("/Evox/Clustering/async", test_async);
   g_test_add_func ("/Evox/Clustering/parse-channels", test_parse_channels);
   g_test_add_func ("/Evox/Clustering/channel-subset", test_channel_subset);

@@ -732,6 +732,223 @@ test_degenerate (void)
   g_assert_cmpfloat (pca->components[0], ==, 1.0);
 }
 
+/* Lloyd written out, from init (k x d) until no label changes (the lower index on a tie), on the
+ * rows whose features are all finite; others get EVOX_KMEANS_LEFT_OUT. */
+static double
+brute_lloyd (const float *x,
+             gsize        n,
+             guint        d,
+             guint        k,
+             double      *centres,
+             guint32     *labels)
+{
+  gboolean changed = TRUE;
+  double inertia = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      gboolean finite = TRUE;
+
+      for (guint f = 0; f < d; f++)
+        finite = finite && isfinite (x[i * d + f]);
+      labels[i] = finite ? k : EVOX_KMEANS_LEFT_OUT;
+    }
+  while (changed)
+    {
+      g_autofree double *sums = g_new0 (double, (gsize) k * d);
+      g_autofree gsize *counts = g_new0 (gsize, k);
+
+      changed = FALSE;
+      for (gsize i = 0; i < n; i++)
+        {
+          guint best = 0;
+          double best_d = INFINITY;
+
+          if (labels[i] == EVOX_KMEANS_LEFT_OUT)
+            continue;
+          for (guint j = 0; j < k; j++)
+            {
+              double dist = 0.0;
+
+              for (guint f = 0; f < d; f++)
+                dist += (x[i * d + f] - centres[j * d + f]) * (x[i * d + f] - centres[j * d + f]);
+              if (dist < best_d)
+                best_d = dist, best = j;
+            }
+          changed = changed || labels[i] != best;
+          labels[i] = best;
+          counts[best]++;
+          for (guint f = 0; f < d; f++)
+            sums[best * d + f] += x[i * d + f];
+        }
+      for (guint j = 0; j < k; j++)
+        {
+          g_assert_cmpuint (counts[j], >, 0);
+          for (guint f = 0; f < d; f++)
+            centres[j * d + f] = sums[j * d + f] / counts[j];
+        }
+    }
+  for (gsize i = 0; i < n; i++)
+    for (guint f = 0; f < d && labels[i] != EVOX_KMEANS_LEFT_OUT; f++)
+      inertia += (x[i * d + f] - centres[labels[i] * d + f]) *
+                 (x[i * d + f] - centres[labels[i] * d + f]);
+  return inertia;
+}
+
+/* Points with a NaN or infinite feature (a map's voxels outside its mask) are left out of
+ * k-means, as points outside a mask are: labels EVOX_KMEANS_LEFT_OUT exactly there, and the
+ * centres and inertia of Lloyd run here on the finite points alone from the same start; the
+ * k-means++ run, the scaling, PCA, sweep and quality measures equal those of the finite points
+ * copied out. */
+static void
+test_non_finite (void)
+{
+  const gsize n = 300;
+  const guint d = 3, k = 4;
+  g_autofree float *x = blobs (11, n, d, k, 3.0, 1.0);
+  g_autofree float *finite = g_new (float, n * d);
+  g_autofree guint32 *brute_labels = g_new (guint32, n);
+  g_autofree guint32 *finite_labels = NULL;
+  g_autofree double *init = g_new (double, k * d);
+  g_autofree double *brute_centres = NULL;
+  g_autofree int *match = g_new (int, k);
+  g_autofree float *all_nan = g_new (float, 10 * d);
+  g_autoptr (EvoxKmeansResult) r = NULL;
+  g_autoptr (EvoxKmeansResult) rf = NULL;
+  g_autoptr (EvoxKmeansSweep) s = NULL;
+  g_autoptr (EvoxKmeansSweep) sf = NULL;
+  g_autoptr (EvoxScaler) sc = NULL;
+  g_autoptr (EvoxPca) pca = NULL;
+  g_autoptr (EvoxPca) pcaf = NULL;
+  g_autoptr (GError) error = NULL;
+  double brute;
+  gsize m = 0;
+  EvoxKmeansParams p;
+
+  /* every 7th point loses one feature, a few others get infinities */
+  for (gsize i = 0; i < n; i += 7)
+    x[i * d + i % d] = NAN;
+  x[10 * d + 1] = INFINITY;
+  x[11 * d + 2] = -INFINITY;
+  for (gsize i = 0; i < n; i++)
+    if (isfinite (x[i * d]) && isfinite (x[i * d + 1]) && isfinite (x[i * d + 2]))
+      memcpy (finite + d * m++, x + i * d, d * sizeof (float));
+  g_assert_cmpuint (m, ==, n - 43 - 2);
+  /* the start: the first four finite points (points 1..4, one per blob) */
+  for (guint j = 0; j < k * d; j++)
+    init[j] = finite[j];
+  brute_centres = g_memdup2 (init, k * d * sizeof (double));
+  brute = brute_lloyd (x, n, d, k, brute_centres, brute_labels);
+
+  evox_kmeans_params_init (&p);
+  p.k = k;
+  p.tol = -1;
+  r = evox_kmeans_run (x, n, d, &p, init, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (r->n_left_out, ==, n - m);
+  g_assert_cmpuint (r->sizes[0] + r->sizes[1] + r->sizes[2] + r->sizes[3], ==, m);
+  for (guint j = 0; j < k; j++)
+    match[j] = -1;
+  for (gsize i = 0; i < n; i++)
+    {
+      if (brute_labels[i] == EVOX_KMEANS_LEFT_OUT)
+        {
+          g_assert_cmpuint (r->labels[i], ==, EVOX_KMEANS_LEFT_OUT);
+          continue;
+        }
+      g_assert_cmpuint (r->labels[i], <, k);
+      if (match[r->labels[i]] < 0)
+        match[r->labels[i]] = brute_labels[i];
+      g_assert_cmpint (match[r->labels[i]], ==, brute_labels[i]);
+    }
+  for (guint j = 0; j < k; j++)
+    for (guint f = 0; f < d; f++)
+      g_assert_true (close_rel (r->centers[j * d + f], brute_centres[match[j] * d + f], 1e-12));
+  g_assert_true (close_rel (r->inertia, brute, 1e-12));
+
+  /* k-means++ and restarts: the finite points copied out give the same run */
+  g_clear_pointer (&r, evox_kmeans_result_free);
+  evox_kmeans_params_init (&p);
+  p.k = k;
+  r = evox_kmeans_run (x, n, d, &p, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  rf = evox_kmeans_run (finite, m, d, &p, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (r->inertia, ==, rf->inertia);
+  g_assert_cmpmem (r->centers, k * d * sizeof (double), rf->centers, k * d * sizeof (double));
+  g_assert_cmpuint (rf->n_left_out, ==, 0);
+  finite_labels = g_new (guint32, m);
+  for (gsize i = 0, j = 0; i < n; i++)
+    if (r->labels[i] != EVOX_KMEANS_LEFT_OUT)
+      finite_labels[j++] = r->labels[i];
+  g_assert_cmpmem (finite_labels, m * sizeof (guint32), rf->labels, m * sizeof (guint32));
+
+  /* the quality measures skip the points left out */
+  g_assert_cmpfloat (evox_calinski_harabasz (x, n, d, r->labels, k), ==,
+                     evox_calinski_harabasz (finite, m, d, rf->labels, k));
+  g_assert_cmpfloat (evox_silhouette (x, n, d, r->labels, k), ==,
+                     evox_silhouette (finite, m, d, rf->labels, k));
+
+  /* the scaling is fitted on the finite points: their mean and population std, summed here */
+  sc = evox_scaler_fit (x, n, d, EVOX_FEATURE_SCALE_ZSCORE);
+  for (guint f = 0; f < d; f++)
+    {
+      double sum = 0.0, sq = 0.0, mean;
+
+      for (gsize i = 0; i < m; i++)
+        sum += finite[i * d + f];
+      mean = sum / m;
+      for (gsize i = 0; i < m; i++)
+        sq += (finite[i * d + f] - mean) * (finite[i * d + f] - mean);
+      g_assert_true (close_rel (sc->offset[f], mean, 1e-12));
+      g_assert_true (close_rel (sc->scale[f], sqrt (sq / m), 1e-12));
+    }
+  pca = evox_pca_fit (x, n, d, 2, &error);
+  g_assert_no_error (error);
+  pcaf = evox_pca_fit (finite, m, d, 2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (pca->components, 2 * d * sizeof (double), pcaf->components,
+                   2 * d * sizeof (double));
+
+  /* the sweep: the same rows as for the finite points alone */
+  s = evox_kmeans_sweep (x, n, d, 6, 0, &p, NULL, NULL, &error);
+  g_assert_no_error (error);
+  sf = evox_kmeans_sweep (finite, m, d, 6, 0, &p, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (s->n_sampled, ==, m);
+  g_assert_cmpint (s->knee_k, ==, sf->knee_k);
+  for (guint j = 0; j < 6; j++)
+    {
+      g_assert_cmpfloat (s->rows[j].inertia, ==, sf->rows[j].inertia);
+      if (j > 0)
+        g_assert_cmpfloat (s->rows[j].silhouette, ==, sf->rows[j].silhouette);
+    }
+
+  /* nothing finite: refused, by name */
+  for (guint i = 0; i < 10 * d; i++)
+    all_nan[i] = i % 2 ? NAN : 1.0f;
+  g_clear_pointer (&r, evox_kmeans_result_free);
+  p.k = 1;
+  r = evox_kmeans_run (all_nan, 10, d, &p, NULL, NULL, NULL, &error);
+  g_assert_null (r);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "none of the 10 points has finite features"));
+  g_clear_error (&error);
+  g_clear_pointer (&s, evox_kmeans_sweep_free);
+  s = evox_kmeans_sweep (all_nan, 10, d, 2, 0, &p, NULL, NULL, &error);
+  g_assert_null (s);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_clear_error (&error);
+  /* k past the finite points */
+  all_nan[0] = all_nan[2] = 1.0f;
+  all_nan[1] = 2.0f;
+  p.k = 2;
+  r = evox_kmeans_run (all_nan, 10, d, &p, NULL, NULL, NULL, &error);
+  g_assert_null (r);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "the 1 points with finite features"));
+}
+
 static gpointer
 cancel_later (gpointer cancellable)
 {
@@ -802,5 +1019,6 @@ main (int   argc,
   g_test_add_func ("/Evox/Kmeans/errors", test_errors);
   g_test_add_func ("/Evox/Kmeans/degenerate", test_degenerate);
   g_test_add_func ("/Evox/Kmeans/cancel-running", test_cancel_running);
+  g_test_add_func ("/Evox/Kmeans/non-finite", test_non_finite);
   return g_test_run ();
 }

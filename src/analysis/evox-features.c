@@ -225,9 +225,16 @@ gather_finish (Gather       *g,
     }
   if (n == 0)
     {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   "None of the %" G_GUINT64_FORMAT " voxels in the mask has finite features",
-                   g->block_start[n_blocks]);
+      /* with every voxel asked for, it is the data that has no value (a map all outside its
+       * mask), not the choice of a mask */
+      if (g->mask.all)
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                     "None of the %" G_GUINT64_FORMAT " voxels has finite features (each is "
+                     "NaN or infinite in a feature clustered on)", g->block_start[n_blocks]);
+      else
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                     "None of the %" G_GUINT64_FORMAT " voxels in the mask has finite features",
+                     g->block_start[n_blocks]);
       return NULL;
     }
 

@@ -48,9 +48,10 @@ typedef struct
 } EvoxFeatureSet;
 
 /* channels: the channels to use (NULL with n_channels 0: all of them). Fails with
- * EVOX_ERROR_ARGUMENT (message names the reason) on a channel that does not exist, a mask
- * that selects no voxel with finite features, or more points x features than the memory cap
- * allows (EVOX_ERROR_TOO_LARGE); G_IO_ERROR_CANCELLED when cancelled. */
+ * EVOX_ERROR_ARGUMENT (message names the reason) on a channel that does not exist or a mask
+ * that selects no voxel with finite features, EVOX_ERROR_INVALID_DATA when without a mask no
+ * voxel has finite features, EVOX_ERROR_TOO_LARGE for more points x features than the memory cap
+ * allows; G_IO_ERROR_CANCELLED when cancelled. */
 EvoxFeatureSet *evox_features_from_channels (EvoxVolume             *volume,
                                              const guint            *channels,
                                              guint                   n_channels,

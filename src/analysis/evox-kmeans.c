@@ -154,6 +154,91 @@ gather_rows (const float *points,
   return out;
 }
 
+/* ---- points with a non-finite feature ---- */
+
+/* A point with a NaN or infinite feature (a voxel outside a map's mask) is left out of every fit
+ * here, as a voxel outside the clustering mask is: it would otherwise turn sums into NaN, or
+ * become a cluster of its own. Finite input, the usual case, costs one vectorised read: x * 0 is
+ * 0 for every finite x and NaN otherwise. */
+static gboolean
+all_finite (const float *points,
+            gsize        count)
+{
+  float acc = 0.0f;
+
+#pragma omp parallel for simd schedule(static) reduction(+:acc)
+  for (gsize i = 0; i < count; i++)
+    acc += points[i] * 0.0f;
+  return acc == 0.0f;
+}
+
+static inline gboolean
+row_finite (const float *x,
+            guint        d)
+{
+  for (guint f = 0; f < d; f++)
+    if (!isfinite (x[f]))
+      return FALSE;
+  return TRUE;
+}
+
+/* The rows to fit on: all of them, or a copy of those that are finite (and, with labels, not
+ * EVOX_KMEANS_LEFT_OUT) with their indices in the input. */
+typedef struct
+{
+  const float   *points;
+  gsize          n;
+  const guint32 *labels;
+  float         *copy;
+  guint32       *copy_labels;
+  gsize         *index;    /* n, or NULL when nothing was left out */
+} FiniteRows;
+
+static void
+finite_rows_init (FiniteRows    *rows,
+                  const float   *points,
+                  gsize          n,
+                  guint          d,
+                  const guint32 *labels)
+{
+  gsize m = 0;
+  gboolean any_left_out = FALSE;
+
+  memset (rows, 0, sizeof *rows);
+  rows->points = points;
+  rows->n = n;
+  rows->labels = labels;
+  for (gsize i = 0; labels != NULL && i < n && !any_left_out; i++)
+    any_left_out = labels[i] == EVOX_KMEANS_LEFT_OUT;
+  if (!any_left_out && all_finite (points, n * d))
+    return;
+
+  rows->copy = g_new (float, MAX (n * d, 1));
+  rows->index = g_new (gsize, MAX (n, 1));
+  if (labels != NULL)
+    rows->copy_labels = g_new (guint32, MAX (n, 1));
+  for (gsize i = 0; i < n; i++)
+    {
+      if ((labels != NULL && labels[i] == EVOX_KMEANS_LEFT_OUT) || !row_finite (points + i * d, d))
+        continue;
+      memcpy (rows->copy + m * d, points + i * d, d * sizeof (float));
+      if (labels != NULL)
+        rows->copy_labels[m] = labels[i];
+      rows->index[m++] = i;
+    }
+  rows->points = rows->copy;
+  rows->labels = rows->copy_labels;
+  rows->n = m;
+}
+
+static void
+finite_rows_clear (FiniteRows *rows)
+{
+  g_clear_pointer (&rows->copy, g_free);
+  g_clear_pointer (&rows->copy_labels, g_free);
+  g_clear_pointer (&rows->index, g_free);
+}
+
 /* ---- chunks ---- */
 
 typedef struct
@@ -350,16 +435,14 @@ feature_variances (const float  *points,
   return var;
 }
 
-EvoxScaler *
-evox_scaler_fit (const float      *points,
-                 gsize             n,
-                 guint             d,
-                 EvoxFeatureScale  scale)
+/* The fit of finite rows. */
+static EvoxScaler *
+scaler_fit (const float      *points,
+            gsize             n,
+            guint             d,
+            EvoxFeatureScale  scale)
 {
   EvoxScaler *self;
-
-  g_return_val_if_fail (points != NULL || n == 0, NULL);
-  g_return_val_if_fail (d > 0, NULL);
 
   self = g_new0 (EvoxScaler, 1);
   self->d = d;
@@ -404,6 +487,24 @@ evox_scaler_fit (const float      *points,
           self->scale[f] = hi - lo < 10.0 * DBL_EPSILON ? 1.0 : hi - lo;
         }
     }
+  return self;
+}
+
+EvoxScaler *
+evox_scaler_fit (const float      *points,
+                 gsize             n,
+                 guint             d,
+                 EvoxFeatureScale  scale)
+{
+  EvoxScaler *self;
+  FiniteRows rows;
+
+  g_return_val_if_fail (points != NULL || n == 0, NULL);
+  g_return_val_if_fail (d > 0, NULL);
+
+  finite_rows_init (&rows, points, n, d, NULL);
+  self = scaler_fit (rows.points, rows.n, d, scale);
+  finite_rows_clear (&rows);
   return self;
 }
 
@@ -671,12 +772,13 @@ covariance_sums (const float  *points,
   }
 }
 
-EvoxPca *
-evox_pca_fit (const float  *points,
-              gsize         n,
-              guint         d,
-              guint         d_out,
-              GError      **error)
+/* The fit of finite rows. */
+static EvoxPca *
+pca_fit (const float  *points,
+         gsize         n,
+         guint         d,
+         guint         d_out,
+         GError      **error)
 {
   g_autofree double *cov = NULL, *diag = NULL, *off = NULL, *zt = NULL;
   g_autofree guint *order = NULL;
@@ -690,7 +792,7 @@ evox_pca_fit (const float  *points,
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
                    "PCA to %u components needs 1 to %" G_GSIZE_FORMAT
-                   " (the smaller of %" G_GSIZE_FORMAT " points and %u features)",
+                   " (the smaller of %" G_GSIZE_FORMAT " finite points and %u features)",
                    d_out, MIN (n, (gsize) d), n, d);
       return NULL;
     }
@@ -754,6 +856,25 @@ evox_pca_fit (const float  *points,
       self->explained_variance[c] = MAX (diag[order[c]], 0.0);
       self->explained_variance_ratio[c] = total > 0 ? self->explained_variance[c] / total : 0.0;
     }
+  return self;
+}
+
+EvoxPca *
+evox_pca_fit (const float  *points,
+              gsize         n,
+              guint         d,
+              guint         d_out,
+              GError      **error)
+{
+  EvoxPca *self;
+  FiniteRows rows;
+
+  g_return_val_if_fail (points != NULL || n == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  finite_rows_init (&rows, points, n, d, NULL);
+  self = pca_fit (rows.points, rows.n, d, d_out, error);
+  finite_rows_clear (&rows);
   return self;
 }
 
@@ -990,14 +1111,23 @@ evox_kmeans_plusplus (const float *points,
                       guint64      seed)
 {
   double *centers;
+  FiniteRows rows;
   Rng rng;
 
   g_return_val_if_fail (points != NULL, NULL);
-  g_return_val_if_fail (k > 0 && k <= n && d > 0, NULL);
+  g_return_val_if_fail (d > 0, NULL);
 
+  finite_rows_init (&rows, points, n, d, NULL);
+  if (k == 0 || k > rows.n)
+    {
+      g_critical ("%s: k = %u for %" G_GSIZE_FORMAT " finite points", G_STRFUNC, k, rows.n);
+      finite_rows_clear (&rows);
+      return NULL;
+    }
   rng_init (&rng, seed, 0);
   centers = g_new (double, (gsize) k * d);
-  kmeans_plusplus (points, n, d, k, &rng, centers, NULL);
+  kmeans_plusplus (rows.points, rows.n, d, k, &rng, centers, NULL);
+  finite_rows_clear (&rows);
   return centers;
 }
 
@@ -1640,36 +1770,21 @@ kmeans_once (const float    *points,
   return run;
 }
 
-EvoxKmeansResult *
-evox_kmeans_run (const float             *points,
-                 gsize                    n,
-                 guint                    d,
-                 const EvoxKmeansParams  *params,
-                 const double            *init_centers,
-                 EvoxProgress            *progress,
-                 GCancellable            *cancellable,
-                 GError                 **error)
+/* The run on finite points. */
+static EvoxKmeansResult *
+kmeans_run (const float             *points,
+            gsize                    n,
+            guint                    d,
+            const EvoxKmeansParams  *params,
+            const double            *init_centers,
+            EvoxProgress            *progress,
+            GCancellable            *cancellable,
+            GError                 **error)
 {
   g_autoptr (EvoxKmeansResult) best = NULL;
   LloydSpare spare = { 0 };
   RunSetup setup;
-  guint k;
-
-  g_return_val_if_fail (points != NULL || n == 0, NULL);
-  g_return_val_if_fail (d > 0, NULL);
-  g_return_val_if_fail (params != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  k = params->k;
-  if (k == 0 || k > n)
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   "k-means needs 1 to %" G_GSIZE_FORMAT " clusters for %" G_GSIZE_FORMAT
-                   " points; k = %u", n, n, k);
-      return NULL;
-    }
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return NULL;
+  guint k = params->k;
 
   run_setup_init (&setup, params, k, points, n, d);
   if (init_centers != NULL)
@@ -1712,6 +1827,74 @@ evox_kmeans_run (const float             *points,
   return g_steal_pointer (&best);
 }
 
+EvoxKmeansResult *
+evox_kmeans_run (const float             *points,
+                 gsize                    n,
+                 guint                    d,
+                 const EvoxKmeansParams  *params,
+                 const double            *init_centers,
+                 EvoxProgress            *progress,
+                 GCancellable            *cancellable,
+                 GError                 **error)
+{
+  EvoxKmeansResult *result;
+  FiniteRows rows;
+  guint k;
+
+  g_return_val_if_fail (points != NULL || n == 0, NULL);
+  g_return_val_if_fail (d > 0, NULL);
+  g_return_val_if_fail (params != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  k = params->k;
+  finite_rows_init (&rows, points, n, d, NULL);
+  if (rows.n == 0 && n > 0)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "k-means: none of the %" G_GSIZE_FORMAT " points has finite features", n);
+      finite_rows_clear (&rows);
+      return NULL;
+    }
+  if (k == 0 || k > rows.n)
+    {
+      if (rows.n < n)
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                     "k-means needs 1 to %" G_GSIZE_FORMAT " clusters for the %" G_GSIZE_FORMAT
+                     " points with finite features (of %" G_GSIZE_FORMAT "); k = %u", rows.n,
+                     rows.n, n, k);
+      else
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                     "k-means needs 1 to %" G_GSIZE_FORMAT " clusters for %" G_GSIZE_FORMAT
+                     " points; k = %u", n, n, k);
+      finite_rows_clear (&rows);
+      return NULL;
+    }
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    {
+      finite_rows_clear (&rows);
+      return NULL;
+    }
+
+  result = kmeans_run (rows.points, rows.n, d, params, init_centers, progress, cancellable,
+                       error);
+  if (result != NULL && rows.index != NULL)
+    {
+      /* back to the caller's rows: the points left out get no cluster */
+      guint32 *labels = g_new (guint32, MAX (n, 1));
+
+      for (gsize i = 0; i < n; i++)
+        labels[i] = EVOX_KMEANS_LEFT_OUT;
+      for (gsize j = 0; j < rows.n; j++)
+        labels[rows.index[j]] = result->labels[j];
+      g_free (result->labels);
+      result->labels = labels;
+    }
+  if (result != NULL)
+    result->n_left_out = n - rows.n;
+  finite_rows_clear (&rows);
+  return result;
+}
+
 void
 evox_kmeans_result_free (EvoxKmeansResult *self)
 {
@@ -1725,12 +1908,13 @@ evox_kmeans_result_free (EvoxKmeansResult *self)
 
 /* ---- quality measures ---- */
 
-double
-evox_calinski_harabasz (const float   *points,
-                        gsize          n,
-                        guint          d,
-                        const guint32 *labels,
-                        guint          k)
+/* On the kept rows only. */
+static double
+calinski_harabasz (const float   *points,
+                   gsize          n,
+                   guint          d,
+                   const guint32 *labels,
+                   guint          k)
 {
   g_autofree double *mean = NULL;
   g_autofree double *sums = g_new0 (double, (gsize) k * d);
@@ -1738,14 +1922,11 @@ evox_calinski_harabasz (const float   *points,
   double extra = 0.0, intra = 0.0;
   guint present = 0;
 
-  g_return_val_if_fail (points != NULL && labels != NULL, NAN);
-
   mean = feature_means (points, n, d);
   for (gsize i = 0; i < n; i++)
     {
       double *s;
 
-      g_return_val_if_fail (labels[i] < k, NAN);
       s = sums + (gsize) labels[i] * d;
       for (guint f = 0; f < d; f++)
         s[f] += points[i * d + f];
@@ -1775,6 +1956,26 @@ evox_calinski_harabasz (const float   *points,
   if (intra == 0.0)
     return 1.0;
   return extra * (double) (n - present) / (intra * (double) (present - 1));
+}
+
+double
+evox_calinski_harabasz (const float   *points,
+                        gsize          n,
+                        guint          d,
+                        const guint32 *labels,
+                        guint          k)
+{
+  FiniteRows rows;
+  double ch;
+
+  g_return_val_if_fail (points != NULL && labels != NULL, NAN);
+  for (gsize i = 0; i < n; i++)
+    g_return_val_if_fail (labels[i] < k || labels[i] == EVOX_KMEANS_LEFT_OUT, NAN);
+
+  finite_rows_init (&rows, points, n, d, labels);
+  ch = calinski_harabasz (rows.points, rows.n, d, rows.labels, k);
+  finite_rows_clear (&rows);
+  return ch;
 }
 
 /* acc[offsets[L] + j]: the sum of the distances from point i to the points of cluster j of
@@ -1896,15 +2097,18 @@ evox_silhouette (const float   *points,
                  const guint32 *labels,
                  guint          k)
 {
+  FiniteRows rows;
   double out;
 
   g_return_val_if_fail (points != NULL && labels != NULL, NAN);
   for (gsize i = 0; i < n; i++)
-    g_return_val_if_fail (labels[i] < k, NAN);
+    g_return_val_if_fail (labels[i] < k || labels[i] == EVOX_KMEANS_LEFT_OUT, NAN);
 
   if (k < 2)
     return 0.0;
-  silhouette_many (points, n, d, &labels, &k, 1, &out);
+  finite_rows_init (&rows, points, n, d, labels);
+  silhouette_many (rows.points, rows.n, d, &rows.labels, &k, 1, &out);
+  finite_rows_clear (&rows);
   return out;
 }
 
@@ -2004,14 +2208,34 @@ evox_kmeans_sweep (const float             *points,
   g_autofree guint *sil_k = NULL;
   g_autofree double *sil = NULL, *xs = NULL, *ys = NULL;
   g_autofree EvoxKmeansResult **runs = NULL;
+  g_autofree float *finite = NULL;
   const float *pts = points;
-  gsize m = n, sil_n;
+  gsize m, sil_n;
   int knee;
 
   g_return_val_if_fail (points != NULL || n == 0, NULL);
   g_return_val_if_fail (params != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  /* the sweep is of the finite points alone, as the run it helps choose k for */
+  {
+    FiniteRows rows;
+    gsize n_all = n;
+
+    finite_rows_init (&rows, points, n, d, NULL);
+    n = rows.n;
+    if (rows.copy != NULL)
+      points = pts = finite = g_steal_pointer (&rows.copy);
+    finite_rows_clear (&rows);
+    if (n == 0 && n_all > 0)
+      {
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                     "a k sweep: none of the %" G_GSIZE_FORMAT " points has finite features",
+                     n_all);
+        return NULL;
+      }
+  }
+  m = n;
   if (sample_size > 0 && sample_size < n)
     m = sample_size;
   if (k_max == 0 || k_max > m)
@@ -2092,7 +2316,7 @@ evox_kmeans_sweep (const float             *points,
         relabel_by_size (best, m);
         row->k = k;
         row->inertia = best->inertia;
-        row->calinski_harabasz = k > 1 ? evox_calinski_harabasz (pts, m, d, best->labels, k)
+        row->calinski_harabasz = k > 1 ? calinski_harabasz (pts, m, d, best->labels, k)
                                        : NAN;
         row->silhouette = NAN;
         sil_k[k - 1] = k;

@@ -7,8 +7,16 @@
 
 G_BEGIN_DECLS
 
-/* Points are n rows of d features, row-major floats (point i is points[i * d .. i * d + d - 1]),
- * all finite: callers drop points with NaN before. Sums, centres and distances are doubles. */
+/* Points are n rows of d features, row-major floats (point i is points[i * d .. i * d + d - 1]).
+ * Sums, centres and distances are doubles. A point with a non-finite feature (NaN, inf: a voxel
+ * outside a map's mask) is left out of everything here, as a voxel outside a clustering mask
+ * is: no scaling or PCA fit sees it, k-means gives it the label EVOX_KMEANS_LEFT_OUT and counts
+ * it in no size, centre or inertia, the sweep and the quality measures skip it; every result
+ * is that of the finite points alone (the same seed giving the same clusters). Scaling and
+ * projecting such a point give a non-finite point again. */
+
+/* The k-means label of a point left out. */
+#define EVOX_KMEANS_LEFT_OUT G_MAXUINT32
 
 /* Per-feature scaling, fitted on the points and applied in place: x' = (x - offset) / scale.
  * ZSCORE: offset the mean, scale the population standard deviation (scikit-learn's
@@ -100,12 +108,14 @@ typedef struct
   guint     d;
   double   *centers;      /* k rows of d, in the space of the points given */
   guint32  *labels;       /* n, 0..k-1, numbered by size: 0 the largest cluster, ties by
-                           * the lower index of the cluster's first point */
+                           * the lower index of the cluster's first point;
+                           * EVOX_KMEANS_LEFT_OUT for a point with a non-finite feature */
   guint64  *sizes;        /* k */
   double    inertia;      /* sum of squared distances of the points to their centres */
   guint     n_iter;       /* Lloyd iterations of the kept run */
   guint     restart;      /* which restart was kept (0-based) */
   gboolean  converged;
+  gsize     n_left_out;   /* points left out for a non-finite feature */
 } EvoxKmeansResult;
 
 /* k-means of the points. init_centers (k rows of d) start a single run from those centres (as
@@ -113,7 +123,8 @@ typedef struct
  * centre) on a sample, then Lloyd iterations with Hamerly's bounds over every point on every
  * OpenMP thread. Stops when the centres move less than tol in total squared shift or no label
  * changes; labels and inertia are those of the final centres. Fails with EVOX_ERROR_ARGUMENT
- * when k is 0 or exceeds n, G_IO_ERROR_CANCELLED when cancelled. */
+ * when no point is finite or k is 0 or exceeds the finite points, G_IO_ERROR_CANCELLED when
+ * cancelled. */
 EvoxKmeansResult *evox_kmeans_run         (const float             *points,
                                            gsize                    n,
                                            guint                    d,
@@ -125,15 +136,16 @@ EvoxKmeansResult *evox_kmeans_run         (const float             *points,
 void              evox_kmeans_result_free (EvoxKmeansResult        *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvoxKmeansResult, evox_kmeans_result_free)
 
-/* Greedy k-means++ centres alone (k rows of d), for tests against scikit-learn's
- * kmeans_plusplus. */
+/* Greedy k-means++ centres alone (k rows of d) of the finite points, for tests against
+ * scikit-learn's kmeans_plusplus; NULL (with a critical) when k is 0 or more than those. */
 double           *evox_kmeans_plusplus    (const float             *points,
                                            gsize                    n,
                                            guint                    d,
                                            guint                    k,
                                            guint64                  seed);
 
-/* Quality measures of a labelling (labels 0..k-1 of n points), as scikit-learn defines them. */
+/* Quality measures of a labelling (labels 0..k-1 of n points), as scikit-learn defines them, of
+ * the finite points whose label is not EVOX_KMEANS_LEFT_OUT. */
 double evox_calinski_harabasz (const float   *points,
                                gsize          n,
                                guint          d,
@@ -166,11 +178,12 @@ typedef struct
   guint               n_rows;  /* k = 1 .. n_rows */
   EvoxKmeansSweepRow *rows;
   int                 knee_k;  /* the k at the knee of the inertia, 0 when none */
-  gsize               n_sampled;
+  gsize               n_sampled;  /* finite points swept */
 } EvoxKmeansSweep;
 
-/* k-means for k = 1..k_max on at most sample_size points drawn with params->seed (0: all), with
- * params' restarts; the silhouette on at most 10,000 of them. */
+/* k-means for k = 1..k_max on at most sample_size of the finite points drawn with params->seed
+ * (0: all), with params' restarts; the silhouette on at most 10,000 of them. Fails with
+ * EVOX_ERROR_ARGUMENT when no point is finite or k_max is 0 or more than the points swept. */
 EvoxKmeansSweep  *evox_kmeans_sweep       (const float             *points,
                                            gsize                    n,
                                            guint                    d,

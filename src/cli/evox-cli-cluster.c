@@ -892,6 +892,8 @@ _evox_cli_cluster (int    argc,
         "log10|linear" },
       { "demo", 0, 0, G_OPTION_ARG_NONE, &input.demo,
         "Use the generated demo SSRM stack instead of a file", NULL },
+      { "demo-xanes", 0, 0, G_OPTION_ARG_NONE, &input.demo_xanes,
+        "Use the synthetic XANES stack of an NMC cathode instead of a file", NULL },
       { NULL }
     };
     g_option_context_add_main_entries (context, reading, NULL);
@@ -905,6 +907,8 @@ _evox_cli_cluster (int    argc,
         "unless everything succeeds."));
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return _evox_cli_usage_error (context, "%s", error->message);
+  if (!_evox_cli_input_check_demo (&input, &status))
+    return status;
 
   if (!parse_values (&o, &request, &status) ||
       !parse_inputs (&o, &input, argc, argv, &request, &status))
@@ -922,7 +926,20 @@ _evox_cli_cluster (int    argc,
        * knee); a batch log also needs which file. Joint runs name theirs already. */
       if (request.n_inputs == 1 && request.inputs != NULL &&
           strstr (error->message, request.inputs[0]) == NULL)
-        g_prefix_error (&error, "%s: ", request.inputs[0]);
+        {
+          g_autofree char *base = g_path_get_basename (request.inputs[0]);
+          g_autofree char *named = g_strdup_printf ("%s: ", base);
+
+          /* the job names the file by its base name; the path replaces it, not repeats it */
+          if (g_str_has_prefix (error->message, named))
+            {
+              g_autofree char *rest = g_strdup (error->message + strlen (named));
+
+              g_free (error->message);
+              error->message = g_steal_pointer (&rest);
+            }
+          g_prefix_error (&error, "%s: ", request.inputs[0]);
+        }
       return _evox_cli_input_error (error);
     }
   for (guint v = 0; o.stats != NULL && v < volumes->len; v++)

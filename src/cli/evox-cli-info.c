@@ -505,7 +505,7 @@ _evox_cli_info (int    argc,
                         "sample type, value range and its layers.", entries, &input, &argc, &argv,
                         0, &status))
     return status;
-  path = input.demo ? "demo" : argv[1];
+  path = input.demo_xanes ? "demo-xanes" : input.demo ? "demo" : argv[1];
 
   volume = _evox_cli_input_load (&input, input.demo ? NULL : path, &status);
   if (volume == NULL)

@@ -21,13 +21,18 @@ typedef struct
   char    *scale;
   char    *voxel_size;
   char    *bin;
-  gboolean demo;
+  gboolean demo;       /* also set by demo_xanes: no FILE */
+  gboolean demo_xanes; /* the synthetic XANES stack (evox-xanes-phantom.h) */
 } EvoxCliInput;
 
 void         _evox_cli_input_init     (EvoxCliInput   *input);
 void         _evox_cli_input_clear    (EvoxCliInput   *input);
 void         _evox_cli_input_add_options (EvoxCliInput   *input,
                                           GOptionContext *context);
+/* After parsing: --demo-xanes stands for --demo (no FILE) and excludes it; prints why and sets
+ * status when both are given. */
+gboolean     _evox_cli_input_check_demo (EvoxCliInput *input,
+                                         int          *status);
 EvoxVolume  *_evox_cli_input_load     (EvoxCliInput   *input,
                                        const char     *path,
                                        int            *status);

@@ -15,6 +15,7 @@
 #include "evox-cli-private.h"
 #include "evox-demo.h"
 #include "evox-units.h"
+#include "evox-xanes-phantom.h"
 
 typedef struct
 {
@@ -241,10 +242,26 @@ _evox_cli_input_add_options (EvoxCliInput   *input,
       "Average N x N pixels of each image as it is read (Xradia, HDF5, spectral sets)", "N" },
     { "demo", 0, 0, G_OPTION_ARG_NONE, &input->demo,
       "Use the generated demo SSRM stack instead of a file", NULL },
+    { "demo-xanes", 0, 0, G_OPTION_ARG_NONE, &input->demo_xanes,
+      "Use the synthetic XANES stack of an NMC cathode (Mn, Co pairs, Ni edge) instead of a "
+      "file", NULL },
     { NULL }
   };
 
   g_option_context_add_main_entries (context, entries, NULL);
+}
+
+gboolean
+_evox_cli_input_check_demo (EvoxCliInput *input,
+                            int          *status)
+{
+  if (input->demo_xanes && input->demo)
+    {
+      *status = _evox_cli_usage_error (NULL, "give one of --demo and --demo-xanes");
+      return FALSE;
+    }
+  input->demo = input->demo || input->demo_xanes;
+  return TRUE;
 }
 
 /**
@@ -275,12 +292,17 @@ _evox_cli_parse (GOptionContext      *context,
       *status = _evox_cli_usage_error (context, "%s", error->message);
       return FALSE;
     }
+  if (!_evox_cli_input_check_demo (input, status))
+    return FALSE;
   if (*argc != (input->demo ? 1 : 2) + n_outputs)
     {
-      const char *expected = input->demo ? (n_outputs ? "OUT (and no FILE with --demo)"
-                                                      : "no FILE with --demo")
+      const char *demo = input->demo_xanes ? "--demo-xanes" : "--demo";
+      const char *expected = input->demo ? (n_outputs ? "OUT (and no FILE with %s)"
+                                                      : "no FILE with %s")
                                          : (n_outputs ? "FILE and OUT" : "FILE");
-      *status = _evox_cli_usage_error (context, "expected %s", expected);
+      g_autofree char *text = g_strdup_printf (expected, demo);
+
+      *status = _evox_cli_usage_error (context, "expected %s", text);
       return FALSE;
     }
   return TRUE;
@@ -640,7 +662,7 @@ _evox_cli_input_load (EvoxCliInput *input,
       return NULL;
     }
 
-  ssrm = input->demo;
+  ssrm = input->demo && !input->demo_xanes;
   if (!input->demo)
     {
       format = evox_detect_format (path, &error);
@@ -660,11 +682,12 @@ _evox_cli_input_load (EvoxCliInput *input,
                                  "sets, not to %s", input->demo ? "the demo volume" : path);
       return NULL;
     }
-  unused = ssrm && !input->demo ? NULL : first_ssrm_option (input, input->demo);
+  unused = ssrm && !input->demo ? NULL : first_ssrm_option (input, ssrm);
   if (unused != NULL)
     {
       *status = _evox_cli_error (EVOX_EXIT_USAGE, "%s reads SSRM tables and does not apply to "
-                                 "%s%s", unused, input->demo ? "the demo volume" : path,
+                                 "%s%s", unused, input->demo_xanes ? "the XANES demo"
+                                                 : input->demo ? "the demo volume" : path,
                                  g_str_equal (unused, "--pixel-size")
                                    ? " (set its voxel size with --voxel-size)" : "");
       return NULL;
@@ -689,7 +712,14 @@ _evox_cli_input_load (EvoxCliInput *input,
   for (guint i = 0; input->values != NULL && input->values[i] != NULL; i++)
     g_ptr_array_add (options->values, g_strdup (input->values[i]));
 
-  if (input->demo)
+  if (input->demo_xanes)
+    {
+      EvoxXanesPhantomParams phantom;
+
+      evox_xanes_phantom_params_init (&phantom);
+      volume = evox_xanes_phantom_new (&phantom, NULL, &error);
+    }
+  else if (input->demo)
     volume = evox_demo_volume_new (options->dz_nm);
   else
     {

@@ -30,12 +30,67 @@ typedef struct
   double        range[2];
 } ViewState;
 
+/* One colour of the RGB composite: a channel (-1 unused) scaled from [lo, hi]; the range
+ * follows the channel's data while `automatic` (the user gave none). */
+typedef struct
+{
+  int      channel;
+  double   lo;
+  double   hi;
+  gboolean automatic;
+} CompositeSlot;
+
 static void
 view_state_clear (ViewState *state)
 {
   g_clear_object (&state->volume);
   g_clear_object (&state->clusters);
   g_clear_object (&state->cluster_channel_source);
+}
+
+/* One side of the stack / maps switch as the user left it, restored on return: what it showed
+ * (the stack or the maps, or a copy of either with a Clusters channel), its channel and display,
+ * and its phases and surfaces (a threshold on an edge-energy map means nothing on optical
+ * densities, and the other way round). */
+typedef struct
+{
+  EvoxVolume   *volume;
+  EvoxClusters *cluster_channel_source;
+  guint         channel;
+  char         *colormap;
+  EvoxMapping   mapping;
+  double        range[2];
+  GPtrArray    *phases;
+  GPtrArray    *surfaces;
+  int           selected_phase;
+} SideState;
+
+static void
+side_state_clear (SideState *state)
+{
+  g_clear_object (&state->volume);
+  g_clear_object (&state->cluster_channel_source);
+  g_clear_pointer (&state->colormap, g_free);
+  g_clear_pointer (&state->phases, g_ptr_array_unref);
+  g_clear_pointer (&state->surfaces, g_ptr_array_unref);
+  state->selected_phase = -1;
+}
+
+/* The display the user left on a maps channel, kept by the channel's label. */
+typedef struct
+{
+  char        *colormap;
+  EvoxMapping  mapping;
+  double       range[2];
+} MapDisplay;
+
+static void
+map_display_free (gpointer data)
+{
+  MapDisplay *display = data;
+
+  g_free (display->colormap);
+  g_free (display);
 }
 
 struct _EvoxDocument
@@ -84,6 +139,25 @@ struct _EvoxDocument
   EvoxRegistrationView registration_view;
   /* What each view of the registration showed when the user left it, restored on return. */
   ViewState            view_state[2];
+  /* Maps beside the stack (see "Maps" below): the maps, whether they are the volume, the side
+   * not shown, and the display the user gave each maps channel (label -> MapDisplay). */
+  EvoxVolume          *maps;
+  gboolean             show_maps;
+  SideState            other_side;
+  GHashTable          *map_display;
+  guint                map_display_quiet;  /* > 0: display changes are the document's own */
+  /* RGB composite (its block is at the end of this file). */
+  CompositeSlot        composite_slots[3];
+  gboolean             composite;
+  gboolean             composite_phases;
+  guint                composite_serial;
+  EvoxVolume          *composite_volume;  /* the volume the slots' channels are of */
+  /* The composite of the volume shown before (the stack behind the maps, the raw stack behind
+   * the registered one), given back on return to it; weak, so a volume no one shows any more
+   * is not kept for it. */
+  EvoxVolume          *composite_saved_volume;
+  CompositeSlot        composite_saved_slots[3];
+  gboolean             composite_saved_on;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxDocument, evox_document, G_TYPE_OBJECT)
@@ -129,6 +203,8 @@ enum
   PROP_SELECTED_CLUSTER,
   PROP_REGISTRATION,
   PROP_REGISTRATION_VIEW,
+  PROP_MAPS,
+  PROP_SHOW_MAPS,
   N_PROPS
 };
 
@@ -141,6 +217,16 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
+
+static gboolean composite_get_property (EvoxDocument *self,
+                                        guint         prop_id,
+                                        GValue       *value);
+static gboolean composite_set_property (EvoxDocument *self,
+                                        guint         prop_id,
+                                        const GValue *value);
+static void     composite_class_init   (GObjectClass *object_class);
+static void     composite_init         (EvoxDocument *self);
+static void     composite_reset        (EvoxDocument *self);
 
 static void
 evox_document_finalize (GObject *object)
@@ -165,6 +251,11 @@ evox_document_finalize (GObject *object)
   g_clear_object (&self->registration);
   view_state_clear (&self->view_state[0]);
   view_state_clear (&self->view_state[1]);
+  g_clear_object (&self->maps);
+  side_state_clear (&self->other_side);
+  g_clear_pointer (&self->map_display, g_hash_table_unref);
+  g_clear_object (&self->composite_volume);
+  g_clear_weak_pointer (&self->composite_saved_volume);
 
   G_OBJECT_CLASS (evox_document_parent_class)->finalize (object);
 }
@@ -289,8 +380,15 @@ evox_document_get_property (GObject    *object,
     case PROP_REGISTRATION_VIEW:
       g_value_set_enum (value, self->registration_view);
       break;
+    case PROP_MAPS:
+      g_value_set_object (value, self->maps);
+      break;
+    case PROP_SHOW_MAPS:
+      g_value_set_boolean (value, self->show_maps);
+      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!composite_get_property (self, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -387,8 +485,12 @@ evox_document_set_property (GObject      *object,
     case PROP_REGISTRATION_VIEW:
       evox_document_set_registration_view (self, g_value_get_enum (value));
       break;
+    case PROP_SHOW_MAPS:
+      evox_document_set_show_maps (self, g_value_get_boolean (value));
+      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!composite_set_property (self, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -468,7 +570,10 @@ evox_document_class_init (EvoxDocumentClass *klass)
   properties[PROP_REGISTRATION_VIEW] = g_param_spec_enum ("registration-view", NULL, NULL,
                                                           EVOX_TYPE_REGISTRATION_VIEW,
                                                           EVOX_REGISTRATION_VIEW_REGISTERED, rw);
+  properties[PROP_MAPS] = g_param_spec_object ("maps", NULL, NULL, EVOX_TYPE_VOLUME, ro);
+  properties[PROP_SHOW_MAPS] = g_param_spec_boolean ("show-maps", NULL, NULL, FALSE, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  composite_class_init (object_class);
 
   signals[LAYERS_CHANGED] = g_signal_new ("layers-changed", G_TYPE_FROM_CLASS (klass),
                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -482,6 +587,8 @@ evox_document_class_init (EvoxDocumentClass *klass)
 static void notify (EvoxDocument *self,
                     guint         prop_id);
 static void follow_phase_list (EvoxDocument *self);
+static void remember_map_display (EvoxDocument *self);
+static void show_map_display (EvoxDocument *self);
 
 /* A phase's surface goes with the phase: removed, or replaced by a preset or Suggest. */
 static void
@@ -550,7 +657,10 @@ evox_document_init (EvoxDocument *self)
   self->triangle_budget = EVOX_DEFAULT_TRIANGLE_BUDGET;
   self->show_clusters = TRUE;
   self->cluster_opacity = 0.6;
+  self->other_side.selected_phase = -1;
+  self->map_display = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, map_display_free);
   g_signal_connect_object (self->builder, "notify::busy", G_CALLBACK (on_builder_busy), self, 0);
+  composite_init (self);
 }
 
 EvoxDocument *
@@ -670,6 +780,10 @@ evox_document_set_volume (EvoxDocument *self,
 
   g_object_freeze_notify (G_OBJECT (self));
 
+  /* Maps were computed from the old stack; the stack's phases are what carries over. */
+  evox_document_clear_maps (self);
+  /* Another file's channels mean other things, even under the same labels. */
+  composite_reset (self);
   /* Phases carry over to the next file of the same kind (one set of thresholds for a series of
    * scans); ranges in log10 numbers mean nothing for linear data and the other way round. */
   if (self->volume != NULL && volume != NULL &&
@@ -807,6 +921,13 @@ evox_document_set_channel (EvoxDocument *self,
               : EVOX_SCALE_LINEAR;
   self->channel = channel;
   notify (self, PROP_CHANNEL);
+  if (self->show_maps)
+    {
+      /* Each map has a display of its own (show_map_display). */
+      update_surface_specs (self);
+      show_map_display (self);
+      return;
+    }
   /* A channel of another meaning (cluster ids after log10 resistance) gets its own mapping;
    * between channels of one meaning the user's choice stays. */
   if (evox_volume_get_channel_value_scale (self->volume, channel) != old_scale)
@@ -833,6 +954,7 @@ evox_document_set_colormap (EvoxDocument *self,
   g_free (self->colormap);
   self->colormap = g_strdup (name);
   notify (self, PROP_COLORMAP);
+  remember_map_display (self);
 }
 
 EvoxMapping
@@ -879,6 +1001,7 @@ evox_document_set_mapping (EvoxDocument *self,
       if (floor > 0)
         evox_document_set_range (self, floor, MAX (self->range[1], floor));
     }
+  remember_map_display (self);
 }
 
 void
@@ -918,6 +1041,8 @@ evox_document_set_range (EvoxDocument *self,
         }
     }
 
+  if (self->range[0] == lo && self->range[1] == hi)
+    return;
   g_object_freeze_notify (G_OBJECT (self));
   if (self->range[0] != lo)
     {
@@ -929,6 +1054,7 @@ evox_document_set_range (EvoxDocument *self,
       self->range[1] = hi;
       notify (self, PROP_RANGE_HI);
     }
+  remember_map_display (self);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -1542,14 +1668,16 @@ evox_document_set_voxel_size (EvoxDocument *self,
   g_object_freeze_notify (G_OBJECT (self));
   evox_document_set_labels (self, NULL);
   evox_volume_get_spacing (self->volume, old_spacing);
-  /* The raw and registered stacks (and their copies with a Clusters channel) are one sample: a
-   * length must not change with the view, so each takes the same factor, keeping the ratio of
-   * their pixel sizes that the registration measured. */
-  if (self->registration != NULL)
+  /* The raw and registered stacks (and their copies with a Clusters channel) and the maps are
+   * one sample: a length must not change with the view, so each takes the same factor, keeping
+   * the ratio of their pixel sizes that the registration measured. */
+  if (self->registration != NULL || self->maps != NULL)
     {
-      EvoxVolume *twins[] = { evox_registration_get_raw (self->registration),
-                              evox_registration_get_registered (self->registration),
-                              self->view_state[0].volume, self->view_state[1].volume };
+      EvoxRegistration *r = self->registration;
+      EvoxVolume *twins[] = { r != NULL ? evox_registration_get_raw (r) : NULL,
+                              r != NULL ? evox_registration_get_registered (r) : NULL,
+                              self->view_state[0].volume, self->view_state[1].volume,
+                              self->maps, self->other_side.volume };
       double factor[3];
 
       for (guint i = 0; i < 3; i++)
@@ -2246,6 +2374,8 @@ evox_document_set_registration (EvoxDocument     *self,
   if (registration == NULL)
     {
       g_object_freeze_notify (G_OBJECT (self));
+      /* The maps are of the registered stack. */
+      evox_document_clear_maps (self);
       if (self->registration_view != EVOX_REGISTRATION_VIEW_RAW)
         {
           save_view_state (self);
@@ -2262,11 +2392,13 @@ evox_document_set_registration (EvoxDocument     *self,
 
   raw = evox_registration_get_raw (registration);
   if (self->volume == NULL ||
-      (raw != self->volume &&
+      (raw != evox_document_get_stack (self) &&
        (self->registration == NULL || raw != evox_registration_get_raw (self->registration))))
     return FALSE;
 
   g_object_freeze_notify (G_OBJECT (self));
+  /* The maps are of the old stack. */
+  evox_document_clear_maps (self);
   /* What the views of the old registration kept is of its registered stack. */
   view_state_clear (&self->view_state[0]);
   view_state_clear (&self->view_state[1]);
@@ -2297,6 +2429,8 @@ evox_document_set_registration_view (EvoxDocument         *self,
   if (self->registration == NULL && view == EVOX_REGISTRATION_VIEW_RAW)
     return;
   g_object_freeze_notify (G_OBJECT (self));
+  /* Raw and Registered are two ways to see the stack: the maps make way for it. */
+  evox_document_set_show_maps (self, FALSE);
   if (self->registration != NULL)
     save_view_state (self);
   self->registration_view = view;
@@ -2304,4 +2438,947 @@ evox_document_set_registration_view (EvoxDocument         *self,
   if (self->registration != NULL)
     restore_view_state (self, view);
   g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* Maps */
+
+/* Defaults of a maps channel that shows energies (edge energy, E0, white line): a diverging map
+ * centred on the median, so shifts up and down read as two colours. */
+#define MAP_ENERGY_COLORMAP "coolwarm"
+#define MAP_COLORMAP "viridis"
+#define MAP_MASK_COLORMAP "grey"
+
+EvoxVolume *
+evox_document_get_maps (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+  return self->maps;
+}
+
+EvoxVolume *
+evox_document_get_stack (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+  return self->show_maps ? self->other_side.volume : self->volume;
+}
+
+gboolean
+evox_document_get_show_maps (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+  return self->show_maps;
+}
+
+/* The value below which a fraction q of the finite values lie, from the fine histogram: a bin's
+ * voxels spread evenly over its width (as fractions count them), so the error is below a bin. */
+static double
+fine_quantile (EvoxFineHistogram *hist,
+               double             q)
+{
+  const guint64 *counts = evox_fine_histogram_get_counts (hist);
+  guint n_bins = evox_fine_histogram_get_n_bins (hist);
+  double width = evox_fine_histogram_get_bin_width (hist);
+  gboolean exact = evox_fine_histogram_is_exact (hist);
+  double total = 0, target, below = 0;
+  guint last = 0;
+
+  for (guint i = 0; i < n_bins; i++)
+    if (counts[i] > 0)
+      {
+        total += counts[i];
+        last = i;
+      }
+  if (total == 0)
+    return NAN;
+  target = q * total;
+  for (guint i = 0; i < n_bins; i++)
+    {
+      double lo;
+
+      if (counts[i] == 0)
+        continue;
+      lo = evox_fine_histogram_get_bin_lo (hist, i);
+      if (below + counts[i] >= target)
+        return exact ? lo : lo + width * (target - below) / counts[i];
+      below += counts[i];
+    }
+  return evox_fine_histogram_get_bin_lo (hist, last) + (exact ? 0 : width);
+}
+
+static gboolean
+is_mask_channel (EvoxVolume *volume,
+                 guint       channel)
+{
+  return g_strcmp0 (evox_volume_get_channel_label (volume, channel), "mask") == 0 ||
+         g_strcmp0 (evox_volume_get_channel_quantity (volume, channel), "mask") == 0;
+}
+
+/* What a maps channel shows before the user says otherwise: energies on the diverging map,
+ * centred on their median, half as wide as the larger distance from it to the 2nd or 98th
+ * percentile (so a few far voxels do not wash out the shifts); a mask grey over 0..1; any other
+ * map as a loaded volume opens (viridis, the data range). */
+static void
+default_map_display (EvoxVolume *volume,
+                     guint       channel,
+                     MapDisplay *display)
+{
+  const EvoxStats *stats = evox_volume_get_stats (volume, channel);
+
+  display->mapping = EVOX_MAPPING_LINEAR;
+  display->range[0] = stats->n_finite > 0 ? stats->min : 0;
+  display->range[1] = stats->n_finite > 0 ? stats->max : 1;
+  if (is_mask_channel (volume, channel))
+    {
+      display->colormap = g_strdup (MAP_MASK_COLORMAP);
+      display->range[0] = 0;
+      display->range[1] = 1;
+    }
+  else if (g_strcmp0 (evox_volume_get_channel_quantity (volume, channel), "energy") == 0)
+    {
+      EvoxFineHistogram *hist = evox_volume_get_fine_histogram (volume, channel);
+      double median = fine_quantile (hist, 0.5);
+      double half = MAX (median - fine_quantile (hist, 0.02),
+                         fine_quantile (hist, 0.98) - median);
+
+      display->colormap = g_strdup (evox_colormap_exists (MAP_ENERGY_COLORMAP)
+                                    ? MAP_ENERGY_COLORMAP : MAP_COLORMAP);
+      if (isfinite (median))
+        {
+          /* All voxels at one energy: half an eV either side still shows it. */
+          if (!(half > 0))
+            half = 0.5;
+          display->range[0] = median - half;
+          display->range[1] = median + half;
+        }
+    }
+  else
+    {
+      display->colormap = g_strdup (MAP_COLORMAP);
+      display->mapping = default_mapping (volume, channel);
+    }
+}
+
+/* The display of a maps channel: what the user left on a channel of that label, else the
+ * default. A remembered range that misses every value (a map of another sample under the same
+ * label) gives way to the default range. */
+static void
+map_display_for (EvoxDocument *self,
+                 EvoxVolume   *volume,
+                 guint         channel,
+                 MapDisplay   *display)
+{
+  const char *label = evox_volume_get_channel_label (volume, channel);
+  MapDisplay *kept = label != NULL ? g_hash_table_lookup (self->map_display, label) : NULL;
+  const EvoxStats *stats;
+
+  default_map_display (volume, channel, display);
+  if (kept == NULL)
+    return;
+  g_free (display->colormap);
+  display->colormap = g_strdup (kept->colormap);
+  display->mapping = kept->mapping;
+  stats = evox_volume_get_stats (volume, channel);
+  if (stats->n_finite == 0 || (kept->range[1] >= stats->min && kept->range[0] <= stats->max))
+    {
+      display->range[0] = kept->range[0];
+      display->range[1] = kept->range[1];
+    }
+}
+
+/* A display the user set on a maps channel is the one it comes back with. */
+static void
+remember_map_display (EvoxDocument *self)
+{
+  const char *label;
+  MapDisplay *display;
+
+  if (!self->show_maps || self->map_display_quiet > 0 || self->volume == NULL ||
+      self->channel >= evox_volume_get_n_channels (self->volume))
+    return;
+  label = evox_volume_get_channel_label (self->volume, self->channel);
+  if (label == NULL)
+    return;
+  display = g_new0 (MapDisplay, 1);
+  display->colormap = g_strdup (self->colormap);
+  display->mapping = self->mapping;
+  display->range[0] = self->range[0];
+  display->range[1] = self->range[1];
+  g_hash_table_replace (self->map_display, g_strdup (label), display);
+}
+
+static void
+apply_display (EvoxDocument *self,
+               const char   *colormap,
+               EvoxMapping   mapping,
+               const double  range[2])
+{
+  self->map_display_quiet++;
+  evox_document_set_mapping (self, mapping);
+  evox_document_set_colormap (self, colormap);
+  evox_document_set_range (self, range[0], range[1]);
+  self->map_display_quiet--;
+}
+
+/* The current maps channel in its own display. */
+static void
+show_map_display (EvoxDocument *self)
+{
+  MapDisplay display = { 0 };
+
+  map_display_for (self, self->volume, self->channel, &display);
+  apply_display (self, display.colormap, display.mapping, display.range);
+  g_free (display.colormap);
+}
+
+static GPtrArray *
+dup_items (EvoxObjectList *list)
+{
+  guint n = _evox_object_list_get_n (list);
+  GPtrArray *items = g_ptr_array_new_full (n, g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (items, g_object_ref (_evox_object_list_get (list, i)));
+  return items;
+}
+
+/* The side shown now, to come back to it. */
+static void
+take_side (EvoxDocument *self,
+           SideState    *state)
+{
+  g_set_object (&state->volume, self->volume);
+  g_set_object (&state->cluster_channel_source, self->cluster_channel_source);
+  state->channel = self->channel;
+  g_free (state->colormap);
+  state->colormap = g_strdup (self->colormap);
+  state->mapping = self->mapping;
+  state->range[0] = self->range[0];
+  state->range[1] = self->range[1];
+  g_clear_pointer (&state->phases, g_ptr_array_unref);
+  state->phases = dup_items (EVOX_OBJECT_LIST (self->phases));
+  g_clear_pointer (&state->surfaces, g_ptr_array_unref);
+  state->surfaces = dup_items (EVOX_OBJECT_LIST (self->surfaces));
+  state->selected_phase = self->selected_phase;
+}
+
+/* Shows the side the user left as it was. Slices, view, rulers, clusters (of the same grid) and
+ * the rest stay. */
+static void
+show_side (EvoxDocument *self,
+           SideState    *state)
+{
+  /* Surfaces first: a change of the phases drops the surfaces whose phase left the list. */
+  _evox_object_list_replace (EVOX_OBJECT_LIST (self->surfaces), state->surfaces);
+  _evox_object_list_replace (EVOX_OBJECT_LIST (self->phases), state->phases);
+  evox_document_set_selected_phase (self, state->selected_phase);
+  if (g_set_object (&self->volume, state->volume))
+    notify (self, PROP_VOLUME);
+  g_set_object (&self->cluster_channel_source, state->cluster_channel_source);
+  if (self->clusters != NULL && !clusters_fit (self->clusters, self->volume))
+    evox_document_set_clusters (self, NULL);
+  if (self->channel != state->channel)
+    {
+      self->channel = state->channel;
+      notify (self, PROP_CHANNEL);
+    }
+  apply_display (self, state->colormap, state->mapping, state->range);
+  update_surface_specs (self);
+  evox_surface_builder_set_volume (self->builder, self->volume);
+}
+
+/* Shows the side not shown, keeping the one shown for the way back. Particles are of one volume
+ * and channel: they go, as on a channel switch. */
+static void
+swap_sides (EvoxDocument *self)
+{
+  SideState incoming = self->other_side;
+  SideState outgoing = { .selected_phase = -1 };
+
+  self->other_side = (SideState) { .selected_phase = -1 };
+  evox_document_set_labels (self, NULL);
+  take_side (self, &outgoing);
+  show_side (self, &incoming);
+  side_state_clear (&incoming);
+  self->other_side = outgoing;
+}
+
+/* The maps side, while the stack is shown, made to show `maps` at `channel` in that channel's
+ * display; its phases and surfaces stay (a new XANES run keeps the thresholds on its maps). */
+static void
+prepare_maps_side (EvoxDocument *self,
+                   guint         channel)
+{
+  SideState *side = &self->other_side;
+  MapDisplay display = { 0 };
+
+  g_set_object (&side->volume, self->maps);
+  g_clear_object (&side->cluster_channel_source);
+  side->channel = channel;
+  map_display_for (self, self->maps, channel, &display);
+  g_free (side->colormap);
+  side->colormap = display.colormap;
+  side->mapping = display.mapping;
+  side->range[0] = display.range[0];
+  side->range[1] = display.range[1];
+  if (side->phases == NULL)
+    side->phases = g_ptr_array_new_with_free_func (g_object_unref);
+  if (side->surfaces == NULL)
+    side->surfaces = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+void
+evox_document_set_show_maps (EvoxDocument *self,
+                             gboolean      show)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  show = !!show;
+  if (self->show_maps == show || self->maps == NULL)
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  if (show && self->other_side.volume == NULL)
+    prepare_maps_side (self, 0);
+  swap_sides (self);
+  self->show_maps = show;
+  notify (self, PROP_SHOW_MAPS);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+evox_document_clear_maps (EvoxDocument *self)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  if (self->maps == NULL)
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  evox_document_set_show_maps (self, FALSE);
+  side_state_clear (&self->other_side);
+  g_clear_object (&self->maps);
+  notify (self, PROP_MAPS);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* Where a channel of the merged maps comes from. */
+typedef struct
+{
+  EvoxVolume *volume;
+  guint       channel;
+} MapSource;
+
+static int
+find_source (GArray     *sources,
+             const char *label)
+{
+  if (label == NULL)
+    return -1;
+  for (guint i = 0; i < sources->len; i++)
+    {
+      MapSource *s = &g_array_index (sources, MapSource, i);
+
+      if (g_strcmp0 (evox_volume_get_channel_label (s->volume, s->channel), label) == 0)
+        return (int) i;
+    }
+  return -1;
+}
+
+/* A new frozen f32 volume of the sources' channels (voxels copied: the caller's volume stays its
+ * own), on the stack's grid. */
+static EvoxVolume *
+merge_maps (EvoxVolume  *stack,
+            GArray      *sources,
+            EvoxVolume  *old_maps,
+            EvoxVolume  *maps,
+            GError     **error)
+{
+  g_autoptr(EvoxVolume) out = NULL;
+  gsize dims[3];
+  double spacing[3], origin[3];
+  EvoxVolume *meta[2] = { old_maps, maps };
+
+  evox_volume_get_dims (stack, dims);
+  out = evox_volume_new (dims[0], dims[1], dims[2], sources->len, EVOX_SAMPLE_F32, error);
+  if (out == NULL)
+    return NULL;
+  for (guint i = 0; i < sources->len; i++)
+    {
+      MapSource *s = &g_array_index (sources, MapSource, i);
+
+      memcpy (evox_volume_get_data_mut (out, i), evox_volume_get_data (s->volume, s->channel),
+              evox_volume_get_n_voxels (out) * sizeof (float));
+      evox_volume_set_channel_info (out, i, evox_volume_get_channel_label (s->volume, s->channel),
+                                    evox_volume_get_channel_energy (s->volume, s->channel));
+      evox_volume_set_channel_values (out, i,
+                                      evox_volume_get_channel_value_scale (s->volume, s->channel),
+                                      evox_volume_get_channel_quantity (s->volume, s->channel),
+                                      evox_volume_get_channel_unit (s->volume, s->channel));
+    }
+  /* The maps are of the stack's voxels, whatever grid their maker stated. */
+  evox_volume_get_spacing (stack, spacing);
+  evox_volume_set_spacing (out, spacing);
+  evox_volume_set_spacing_known (out, evox_volume_get_spacing_known (stack));
+  evox_volume_get_origin (stack, origin);
+  evox_volume_set_origin (out, origin);
+  for (guint m = 0; m < G_N_ELEMENTS (meta); m++)
+    {
+      g_auto (GStrv) keys = meta[m] != NULL ? evox_volume_dup_metadata_keys (meta[m]) : NULL;
+
+      for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
+        evox_volume_set_metadata (out, keys[k], evox_volume_get_metadata (meta[m], keys[k]));
+    }
+  evox_volume_freeze (out);
+  return g_steal_pointer (&out);
+}
+
+/**
+ * evox_document_add_maps:
+ *
+ * Returns: FALSE with EVOX_ERROR_ARGUMENT, changing nothing, when there is no stack, the maps are
+ * not f32 of the stack's dims, or no channel is labelled `show`.
+ */
+gboolean
+evox_document_add_maps (EvoxDocument  *self,
+                        EvoxVolume    *maps,
+                        const char    *show,
+                        GError       **error)
+{
+  EvoxVolume *stack;
+  g_autoptr(GArray) sources = NULL;
+  g_autoptr(EvoxVolume) merged = NULL;
+  gsize stack_dims[3], dims[3];
+  int shown = -1;
+
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (EVOX_IS_VOLUME (maps), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  stack = evox_document_get_stack (self);
+  if (stack == NULL)
+    {
+      g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                           "there is no stack to add maps to");
+      return FALSE;
+    }
+  evox_volume_get_dims (stack, stack_dims);
+  evox_volume_get_dims (maps, dims);
+  if (memcmp (dims, stack_dims, sizeof dims) != 0)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "the maps are %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
+                   " voxels, the stack %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %"
+                   G_GSIZE_FORMAT ": they were not computed from it", dims[0], dims[1], dims[2],
+                   stack_dims[0], stack_dims[1], stack_dims[2]);
+      return FALSE;
+    }
+  if (evox_volume_get_sample_type (maps) != EVOX_SAMPLE_F32)
+    {
+      g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                           "maps must be 32-bit float volumes (NaN marks voxels without a value)");
+      return FALSE;
+    }
+
+  /* The maps' channels in place, those of `maps` over the ones of their label. */
+  sources = g_array_new (FALSE, FALSE, sizeof (MapSource));
+  for (guint c = 0; self->maps != NULL && c < evox_volume_get_n_channels (self->maps); c++)
+    g_array_append_val (sources, ((MapSource) { self->maps, c }));
+  for (guint c = 0; c < evox_volume_get_n_channels (maps); c++)
+    {
+      MapSource s = { maps, c };
+      int at = find_source (sources, evox_volume_get_channel_label (maps, c));
+
+      if (at >= 0)
+        g_array_index (sources, MapSource, at) = s;
+      else
+        {
+          at = (int) sources->len;
+          g_array_append_val (sources, s);
+        }
+      if (c == 0 && show == NULL)
+        shown = at;
+    }
+  if (show != NULL)
+    shown = find_source (sources, show);
+  if (shown < 0)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, "there is no map called “%s”", show);
+      return FALSE;
+    }
+  merged = merge_maps (stack, sources, self->maps, maps, error);
+  if (merged == NULL)
+    return FALSE;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  g_set_object (&self->maps, merged);
+  notify (self, PROP_MAPS);
+  if (self->show_maps)
+    {
+      /* The new maps in place of the old, with the maps' phases and surfaces. */
+      evox_document_set_labels (self, NULL);
+      g_set_object (&self->volume, merged);
+      notify (self, PROP_VOLUME);
+      g_clear_object (&self->cluster_channel_source);
+      if (self->channel != (guint) shown)
+        {
+          self->channel = (guint) shown;
+          notify (self, PROP_CHANNEL);
+        }
+      show_map_display (self);
+      update_surface_specs (self);
+      evox_surface_builder_set_volume (self->builder, merged);
+    }
+  else
+    {
+      prepare_maps_side (self, (guint) shown);
+      evox_document_set_show_maps (self, TRUE);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+  return TRUE;
+}
+
+/* RGB composite
+ *
+ * Three slots, each a channel of the current volume with its own range. The slots belong to the
+ * volume's channels: a new file clears them (composite_reset, from set_volume); a switch to
+ * another volume of the same data (a Clusters channel added, raw and registered stacks, the
+ * maps) keeps a slot while its index still holds a channel of the same label there, and clears
+ * it otherwise. Ranges the user did not give follow the channel's data (1st..99th percentile). */
+
+enum
+{
+  PROP_COMPOSITE = N_PROPS,
+  PROP_COMPOSITE_SLOTS,
+  PROP_COMPOSITE_PHASES,
+  N_ALL_PROPS
+};
+
+static GParamSpec *composite_properties[N_ALL_PROPS - N_PROPS];
+
+#define COMPOSITE_LOW_PERCENTILE 1.0
+#define COMPOSITE_HIGH_PERCENTILE 99.0
+
+static void
+notify_composite (EvoxDocument *self,
+                  guint         prop_id)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), composite_properties[prop_id - N_PROPS]);
+}
+
+static gboolean
+composite_get_property (EvoxDocument *self,
+                        guint         prop_id,
+                        GValue       *value)
+{
+  switch (prop_id)
+    {
+    case PROP_COMPOSITE:
+      g_value_set_boolean (value, self->composite);
+      return TRUE;
+    case PROP_COMPOSITE_SLOTS:
+      g_value_set_uint (value, self->composite_serial);
+      return TRUE;
+    case PROP_COMPOSITE_PHASES:
+      g_value_set_boolean (value, self->composite_phases);
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+composite_set_property (EvoxDocument *self,
+                        guint         prop_id,
+                        const GValue *value)
+{
+  switch (prop_id)
+    {
+    case PROP_COMPOSITE:
+      evox_document_set_composite (self, g_value_get_boolean (value));
+      return TRUE;
+    case PROP_COMPOSITE_PHASES:
+      evox_document_set_composite_phases (self, g_value_get_boolean (value));
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static void
+composite_class_init (GObjectClass *object_class)
+{
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+  composite_properties[PROP_COMPOSITE - N_PROPS] =
+    g_param_spec_boolean ("composite", NULL, NULL, FALSE, rw);
+  /* Only its notifications mean anything: it counts the changes of the slots. */
+  composite_properties[PROP_COMPOSITE_SLOTS - N_PROPS] =
+    g_param_spec_uint ("composite-slots", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  composite_properties[PROP_COMPOSITE_PHASES - N_PROPS] =
+    g_param_spec_boolean ("composite-phases", NULL, NULL, FALSE, rw);
+  for (guint p = PROP_COMPOSITE; p < N_ALL_PROPS; p++)
+    g_object_class_install_property (object_class, p, composite_properties[p - N_PROPS]);
+}
+
+/* The value at percentile `percent` of the finite values the fine histogram counts, as numpy's
+ * default (linear) percentile puts it: rank h = p (n - 1) in the sorted values, interpolated
+ * between the values at floor (h) and floor (h) + 1. Exact for u8 and u16 data (a bin a value);
+ * for f32 a bin's values are taken as spread evenly over its width, so within one fine bin. */
+static double
+fine_value_at_rank (EvoxFineHistogram *fine,
+                    guint64            rank)
+{
+  const guint64 *counts = evox_fine_histogram_get_counts (fine);
+  guint n_bins = evox_fine_histogram_get_n_bins (fine);
+  gboolean exact = evox_fine_histogram_is_exact (fine);
+  guint64 before = 0;
+
+  for (guint b = 0; b < n_bins; b++)
+    {
+      if (rank < before + counts[b])
+        {
+          double lo = evox_fine_histogram_get_bin_lo (fine, b);
+
+          if (exact)
+            return lo;
+          return lo + ((double) (rank - before) + 0.5) / (double) counts[b] *
+                      evox_fine_histogram_get_bin_width (fine);
+        }
+      before += counts[b];
+    }
+  return evox_fine_histogram_get_bin_lo (fine, n_bins - 1);
+}
+
+static double
+fine_percentile (EvoxFineHistogram *fine,
+                 double             percent)
+{
+  guint64 n = evox_fine_histogram_get_n_finite (fine);
+  double h, below, above;
+  guint64 k;
+
+  if (n == 0)
+    return NAN;
+  h = percent / 100.0 * (double) (n - 1);
+  k = (guint64) floor (h);
+  below = fine_value_at_rank (fine, k);
+  if (k + 1 >= n)
+    return below;
+  above = fine_value_at_rank (fine, k + 1);
+  return below + (h - (double) k) * (above - below);
+}
+
+/**
+ * evox_document_get_composite_default_range:
+ *
+ * The range a composite slot of `channel` starts with: the channel's 1st and 99th percentiles of
+ * its finite values (numpy's linear percentile; exact for integer data, within one fine bin for
+ * floats), 0..1 for a channel with no finite value. FALSE for a channel the volume lacks.
+ */
+gboolean
+evox_document_get_composite_default_range (EvoxDocument *self,
+                                           guint         channel,
+                                           double       *lo,
+                                           double       *hi)
+{
+  EvoxFineHistogram *fine;
+  double a = 0, b = 1;
+
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+
+  if (self->volume == NULL || channel >= evox_volume_get_n_channels (self->volume))
+    return FALSE;
+  fine = evox_volume_get_fine_histogram (self->volume, channel);
+  if (fine != NULL && evox_fine_histogram_get_n_finite (fine) > 0)
+    {
+      a = fine_percentile (fine, COMPOSITE_LOW_PERCENTILE);
+      b = fine_percentile (fine, COMPOSITE_HIGH_PERCENTILE);
+    }
+  if (lo != NULL)
+    *lo = a;
+  if (hi != NULL)
+    *hi = b;
+  return TRUE;
+}
+
+static void
+slots_changed (EvoxDocument *self)
+{
+  gboolean used = FALSE;
+
+  self->composite_serial++;
+  notify_composite (self, PROP_COMPOSITE_SLOTS);
+  for (guint s = 0; s < 3; s++)
+    used = used || self->composite_slots[s].channel >= 0;
+  /* A composite of nothing would draw nothing: off, the colour map is back. */
+  if (!used && self->composite)
+    {
+      self->composite = FALSE;
+      notify_composite (self, PROP_COMPOSITE);
+    }
+}
+
+static void
+clear_slot (CompositeSlot *slot)
+{
+  *slot = (CompositeSlot) { .channel = -1, .lo = 0, .hi = 1, .automatic = TRUE };
+}
+
+static gboolean
+slots_equal (const CompositeSlot *a,
+             const CompositeSlot *b)
+{
+  for (guint s = 0; s < 3; s++)
+    if (a[s].channel != b[s].channel || a[s].lo != b[s].lo || a[s].hi != b[s].hi ||
+        a[s].automatic != b[s].automatic)
+      return FALSE;
+  return TRUE;
+}
+
+/* Back to the volume shown before: its composite as the user left it. */
+static void
+composite_restore (EvoxDocument *self)
+{
+  g_autoptr(EvoxVolume) left = g_steal_pointer (&self->composite_volume);
+  CompositeSlot slots[3];
+  gboolean on = self->composite_saved_on;
+
+  memcpy (slots, self->composite_saved_slots, sizeof slots);
+  memcpy (self->composite_saved_slots, self->composite_slots, sizeof slots);
+  self->composite_saved_on = self->composite;
+  g_set_weak_pointer (&self->composite_saved_volume, left);
+  g_set_object (&self->composite_volume, self->volume);
+  if (!slots_equal (slots, self->composite_slots))
+    {
+      memcpy (self->composite_slots, slots, sizeof slots);
+      self->composite_serial++;
+      notify_composite (self, PROP_COMPOSITE_SLOTS);
+    }
+  if (self->composite != on)
+    {
+      self->composite = on;
+      notify_composite (self, PROP_COMPOSITE);
+    }
+}
+
+/* Another volume of the same data: back to one shown before, or keeping the slots whose channel
+ * the new volume has under the same label. */
+static void
+composite_follow_volume (EvoxDocument *self)
+{
+  EvoxVolume *old = self->composite_volume;
+  EvoxVolume *volume = self->volume;
+  gboolean changed = FALSE;
+
+  if (old == volume)
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  if (volume != NULL && volume == self->composite_saved_volume)
+    {
+      composite_restore (self);
+      g_object_thaw_notify (G_OBJECT (self));
+      return;
+    }
+  if (old != NULL)
+    {
+      g_set_weak_pointer (&self->composite_saved_volume, old);
+      memcpy (self->composite_saved_slots, self->composite_slots,
+              sizeof self->composite_slots);
+      self->composite_saved_on = self->composite;
+    }
+  for (guint s = 0; s < 3; s++)
+    {
+      CompositeSlot *slot = &self->composite_slots[s];
+      guint c = (guint) slot->channel;
+
+      if (slot->channel < 0)
+        continue;
+      if (volume == NULL || c >= evox_volume_get_n_channels (volume) ||
+          (old != NULL && c < evox_volume_get_n_channels (old) &&
+           g_strcmp0 (evox_volume_get_channel_label (old, c),
+                      evox_volume_get_channel_label (volume, c)) != 0))
+        {
+          clear_slot (slot);
+          changed = TRUE;
+        }
+      else if (slot->automatic)
+        {
+          double lo, hi;
+
+          evox_document_get_composite_default_range (self, c, &lo, &hi);
+          changed = changed || lo != slot->lo || hi != slot->hi;
+          slot->lo = lo;
+          slot->hi = hi;
+        }
+    }
+  g_set_object (&self->composite_volume, volume);
+  if (changed)
+    slots_changed (self);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
+composite_init (EvoxDocument *self)
+{
+  for (guint s = 0; s < 3; s++)
+    clear_slot (&self->composite_slots[s]);
+  g_signal_connect (self, "notify::volume", G_CALLBACK (composite_follow_volume), NULL);
+}
+
+/* Before set_volume replaces the volume: every slot unused, the composite off. */
+static void
+composite_reset (EvoxDocument *self)
+{
+  gboolean changed = FALSE;
+
+  for (guint s = 0; s < 3; s++)
+    if (self->composite_slots[s].channel >= 0)
+      {
+        clear_slot (&self->composite_slots[s]);
+        changed = TRUE;
+      }
+  /* The slots are of no volume now: whatever comes is followed from scratch. */
+  g_clear_object (&self->composite_volume);
+  g_clear_weak_pointer (&self->composite_saved_volume);
+  if (changed)
+    slots_changed (self);
+  if (self->composite)
+    {
+      self->composite = FALSE;
+      notify_composite (self, PROP_COMPOSITE);
+    }
+}
+
+gboolean
+evox_document_get_composite (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+  return self->composite;
+}
+
+/**
+ * evox_document_set_composite:
+ *
+ * Needs a volume of at least two channels (otherwise nothing changes). Switched on with every
+ * slot unused, the slots take the first three channels (red 0, green 1, blue 2 when there is one)
+ * with their default ranges, so the switch alone shows something.
+ */
+void
+evox_document_set_composite (EvoxDocument *self,
+                             gboolean      composite)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  composite = !!composite;
+  if (self->composite == composite)
+    return;
+  if (composite && (self->volume == NULL || evox_volume_get_n_channels (self->volume) < 2))
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  if (composite)
+    {
+      gboolean used = FALSE;
+
+      for (guint s = 0; s < 3; s++)
+        used = used || self->composite_slots[s].channel >= 0;
+      if (!used)
+        {
+          guint n = MIN (3, evox_volume_get_n_channels (self->volume));
+
+          g_set_object (&self->composite_volume, self->volume);
+          for (guint s = 0; s < n; s++)
+            {
+              CompositeSlot *slot = &self->composite_slots[s];
+
+              slot->channel = (int) s;
+              slot->automatic = TRUE;
+              evox_document_get_composite_default_range (self, s, &slot->lo, &slot->hi);
+            }
+          self->composite_serial++;
+          notify_composite (self, PROP_COMPOSITE_SLOTS);
+        }
+    }
+  self->composite = composite;
+  notify_composite (self, PROP_COMPOSITE);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+evox_document_set_composite_slot (EvoxDocument *self,
+                                  guint         slot,
+                                  int           channel,
+                                  double        lo,
+                                  double        hi)
+{
+  CompositeSlot next;
+  CompositeSlot *current;
+
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+  g_return_if_fail (slot < 3);
+
+  current = &self->composite_slots[slot];
+  if (channel < 0 || self->volume == NULL ||
+      (guint) channel >= evox_volume_get_n_channels (self->volume))
+    clear_slot (&next);
+  else if (lo == hi || !isfinite (lo) || !isfinite (hi))
+    {
+      next = (CompositeSlot) { .channel = channel, .automatic = TRUE };
+      evox_document_get_composite_default_range (self, (guint) channel, &next.lo, &next.hi);
+    }
+  else
+    next = (CompositeSlot) { .channel = channel, .lo = lo, .hi = hi, .automatic = FALSE };
+
+  if (next.channel == current->channel && next.lo == current->lo && next.hi == current->hi &&
+      next.automatic == current->automatic)
+    return;
+  /* A range the user typed that happens to equal the default keeps following the data no
+   * longer; no one sees that, so it is no change worth a notification. */
+  if (next.channel == current->channel && next.lo == current->lo && next.hi == current->hi)
+    {
+      *current = next;
+      return;
+    }
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->volume != NULL)
+    g_set_object (&self->composite_volume, self->volume);
+  *current = next;
+  slots_changed (self);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+evox_document_get_composite_slot (EvoxDocument *self,
+                                  guint         slot,
+                                  int          *channel,
+                                  double       *lo,
+                                  double       *hi)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+  g_return_if_fail (slot < 3);
+
+  if (channel != NULL)
+    *channel = self->composite_slots[slot].channel;
+  if (lo != NULL)
+    *lo = self->composite_slots[slot].lo;
+  if (hi != NULL)
+    *hi = self->composite_slots[slot].hi;
+}
+
+gboolean
+evox_document_get_composite_phases (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+  return self->composite_phases;
+}
+
+void
+evox_document_set_composite_phases (EvoxDocument *self,
+                                    gboolean      phases)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  phases = !!phases;
+  if (self->composite_phases == phases)
+    return;
+  self->composite_phases = phases;
+  notify_composite (self, PROP_COMPOSITE_PHASES);
 }

@@ -299,19 +299,34 @@ void               evox_document_set_registration_view (EvoxDocument        *sel
 
 /* Maps derived from the stack (XANES maps, elemental maps, the normalised stack): one f32 volume
  * of the stack's dims and spacing that the document holds beside the stack, whose channels are
- * the maps. Showing the maps makes that volume the document's volume, so histograms, phases
- * (thresholds on a map's histogram), particles (their mean value of a map), surfaces, clusters and
- * exports work on maps unchanged; slices, view, rulers, camera are kept across the switch, and
- * each side keeps its own channel, phases, range and colour map. Maps are dropped when another
- * volume is loaded or the registration is replaced (they were computed from the old stack). */
+ * the maps. Showing the maps (property "show-maps") makes that volume the document's volume, so
+ * histograms, phases (thresholds on a map's histogram), particles (their mean value of a map),
+ * surfaces, clusters and exports work on maps unchanged. Across the switch the slices, view,
+ * active axis, z-exaggeration, layer visibility, rulers, clusters and every other setting stay;
+ * each side (stack, maps) keeps its own volume (with the Clusters channel Make Phase added to it),
+ * channel, colour map, mapping, display range, phases, selected phase and surfaces, restored when
+ * the user comes back; surfaces are rebuilt from the side's voxels; particles are dropped (as on
+ * a channel switch). On the maps, each channel has its own display: a colour map, mapping or range
+ * the user set on a map is remembered by the map's label for the document's life (also through a
+ * new run of that map; a remembered range that misses all of a new map's values gives way to the
+ * default); otherwise a map whose quantity is "energy" (edge_energy, e0, whiteline_energy) is
+ * shown in "coolwarm" over median +- the larger distance from the median to the 2nd or 98th
+ * percentile (from the fine histogram, within a fine bin), a "mask" map in "grey" over 0..1, any
+ * other map in "viridis" over its data range. Maps are dropped when another volume is loaded
+ * (set_volume, which first goes back to the stack, so the stack's phases are what carry over) or
+ * the registration is replaced or reverted (they were computed from the old stack); switching
+ * registration-view shows the stack. Property "maps" (EvoxVolume, read-only) notifies when the
+ * maps are added, replaced or dropped. */
 EvoxVolume        *evox_document_get_maps           (EvoxDocument  *self);
 /* The stack the maps are computed from: the volume when the maps are not shown (raw or
  * registered as registration-view says), else the stack behind them. NULL without a volume. */
 EvoxVolume        *evox_document_get_stack          (EvoxDocument  *self);
-/* Merges `maps` (f32, the stack's dims) into the document's maps: a channel of `maps` replaces
- * the maps' channel of the same label, others are appended (a XANES run replaces the XANES maps
- * and keeps the elements). Then shows the maps at the channel labelled `show` (NULL: the first of
- * `maps`). FALSE with EVOX_ERROR_ARGUMENT, nothing changed, for other dims or sample types. */
+/* Merges a copy of `maps` (f32, the stack's dims; its voxels are copied, its labels, energies
+ * and value meanings kept, its spacing and origin replaced by the stack's) into the document's
+ * maps: a channel of `maps` replaces the maps' channel of the same label in place, others are
+ * appended (a XANES run replaces the XANES maps and keeps the elements). Then shows the maps at the
+ * channel labelled `show` (NULL: the first of `maps`). FALSE with EVOX_ERROR_ARGUMENT, nothing
+ * changed, without a stack, for other dims or sample types, or when no map is labelled `show`. */
 gboolean           evox_document_add_maps           (EvoxDocument  *self,
                                                      EvoxVolume    *maps,
                                                      const char    *show,
@@ -342,6 +357,16 @@ void               evox_document_get_composite_slot (EvoxDocument  *self,
                                                      int           *channel,
                                                      double        *lo,
                                                      double        *hi);
+/* The range a slot of `channel` takes by default (its 1st..99th percentile; see the .c). */
+gboolean           evox_document_get_composite_default_range (EvoxDocument *self,
+                                                              guint         channel,
+                                                              double       *lo,
+                                                              double       *hi);
+/* Phase colours over the composite (property "composite-phases", default FALSE): while the
+ * composite is on, phases tint and hide voxels only when this is TRUE. */
+gboolean           evox_document_get_composite_phases (EvoxDocument *self);
+void               evox_document_set_composite_phases (EvoxDocument *self,
+                                                       gboolean      phases);
 
 /* For tests: the quiet period before a rebuild. */
 void               _evox_document_set_surface_delay (EvoxDocument  *self,

@@ -38,6 +38,8 @@ struct _EvoxApplication
   /* --coords and --features: the files given are feature files, not volumes. */
   char            *coords;
   gboolean         features;
+  /* --demo-xanes: windows without a file open the XANES demo, not the SSRM one. */
+  gboolean         demo_xanes;
   /* Set by open() when the files do not fit the options (they are not among the options GLib
    * hands to handle_local_options): the run then ends with status 2. */
   gboolean         usage_error;
@@ -153,7 +155,10 @@ evox_application_activate (GApplication *app)
   if (EVOX_APPLICATION (app)->have_voxel_size)
     evox_window_set_startup_voxel_size (window, EVOX_APPLICATION (app)->voxel_size);
   evox_window_set_startup_channel (window, EVOX_APPLICATION (app)->channel);
-  evox_window_open_demo (window);
+  if (EVOX_APPLICATION (app)->demo_xanes)
+    evox_window_open_xanes_demo (window);
+  else
+    evox_window_open_demo (window);
   set_startup_view (EVOX_APPLICATION (app), window);
   gtk_window_present (GTK_WINDOW (window));
 }
@@ -166,6 +171,12 @@ evox_application_open (GApplication  *app,
 {
   if (!check_feature_files (EVOX_APPLICATION (app), n_files))
     return;
+  if (EVOX_APPLICATION (app)->demo_xanes)
+    {
+      g_printerr ("evox: --demo-xanes opens the XANES demo: give no FILE with it\n");
+      EVOX_APPLICATION (app)->usage_error = TRUE;
+      return;
+    }
   for (int i = 0; i < n_files; i++)
     {
       EvoxWindow *window = evox_window_new (EVOX_APPLICATION (app));
@@ -272,6 +283,7 @@ evox_application_handle_local_options (GApplication *app,
   g_variant_dict_lookup (options, "channel", "s", &self->channel);
   g_variant_dict_lookup (options, "coords", "^ay", &self->coords);
   g_variant_dict_lookup (options, "features", "b", &self->features);
+  g_variant_dict_lookup (options, "demo-xanes", "b", &self->demo_xanes);
   if (self->channel != NULL && *self->channel == '\0')
     {
       g_printerr ("evox: --channel needs a channel label or index\n");
@@ -451,6 +463,9 @@ evox_application_init (EvoxApplication *self)
     { "bin", 0, 0, G_OPTION_ARG_INT, NULL,
       N_("Xradia, HDF5 and spectral sets: average N x N pixels of each image as it is read "
          "(what the memory check suggests for stacks that do not fit)"), N_("N") },
+    { "demo-xanes", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Without FILE, open the synthetic XANES stack of an NMC cathode (Mn and Co pairs, 61 "
+         "energies across the Ni edge) instead of the demo SSRM stack"), NULL },
     { "ruler", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
       N_("Start with a ruler between these voxels, which share an x, y or z index (repeat per "
          "ruler)"), N_("X0,Y0,Z0:X1,Y1,Z1") },

@@ -167,7 +167,7 @@ source_stack (EvoxRegistrationPanel *self)
 
   if (registration != NULL)
     return evox_registration_get_raw (registration);
-  return self->document != NULL ? evox_document_get_volume (self->document) : NULL;
+  return self->document != NULL ? evox_document_get_stack (self->document) : NULL;
 }
 
 /* Two or more channels, each with an energy. */

@@ -175,6 +175,7 @@ rebuild_plot (EvoxSpectrumPanel *self)
   /* Where the channel shown lies on the energy axis. Notifications of one change come in no
    * fixed order: the channel may be the next volume's. */
   if (self->document != NULL && self->volume != NULL &&
+      !evox_document_get_show_maps (self->document) &&
       evox_document_get_channel (self->document) < evox_volume_get_n_channels (self->volume))
     {
       double energy = evox_volume_get_channel_energy (self->volume,
@@ -356,6 +357,7 @@ typedef struct
 {
   EvoxSpectrumPanel *self;
   EvoxVolume        *volume;
+  EvoxVolume        *range_volume;  /* whose channel the range is of, when not volume's (maps) */
   EvoxLabels        *labels;
   RegionKind         kind;
   gsize              lo[3];
@@ -373,6 +375,7 @@ region_job_free (RegionJob *job)
 {
   g_clear_object (&job->self);
   g_clear_object (&job->volume);
+  g_clear_object (&job->range_volume);
   g_clear_object (&job->labels);
   g_free (job->label);
   g_free (job);
@@ -394,8 +397,21 @@ region_thread (GTask        *task,
       spectrum = evox_spectrum_box (job->volume, job->lo, job->hi, &error);
       break;
     case REGION_RANGE:
-      spectrum = evox_spectrum_range (job->volume, job->channel, job->range[0], job->range[1],
-                                      job->label, &error);
+      if (job->range_volume == NULL)
+        spectrum = evox_spectrum_range (job->volume, job->channel, job->range[0], job->range[1],
+                                        job->label, &error);
+      else
+        {
+          /* A phase on a map (same grid as the stack): the stack's voxels inside it. NaN (no
+           * value in the map) is in no phase. */
+          const float *map = evox_volume_get_data (job->range_volume, job->channel);
+          gsize n = evox_volume_get_n_voxels (job->volume);
+          g_autofree guint8 *mask = g_malloc (n);
+
+          for (gsize i = 0; i < n; i++)
+            mask[i] = map[i] >= job->range[0] && map[i] <= job->range[1];
+          spectrum = evox_spectrum_mask (job->volume, mask, job->label, &error);
+        }
       break;
     case REGION_LABEL:
       {
@@ -556,6 +572,8 @@ pin_phase_action (GtkWidget  *widget,
   job = g_new0 (RegionJob, 1);
   job->kind = REGION_RANGE;
   job->channel = evox_document_get_channel (self->document);
+  if (evox_document_get_show_maps (self->document))
+    job->range_volume = g_object_ref (evox_document_get_volume (self->document));
   job->range[0] = evox_phase_get_lo (phase);
   job->range[1] = evox_phase_get_hi (phase);
   job->label = g_strdup_printf (_("phase %s"), evox_phase_get_name (phase));
@@ -692,7 +710,8 @@ export_action (GtkWidget  *widget,
 static void
 sync_volume (EvoxSpectrumPanel *self)
 {
-  EvoxVolume *volume = self->document != NULL ? evox_document_get_volume (self->document) : NULL;
+  /* The stack, also while the maps are shown: spectra are of its energies. */
+  EvoxVolume *volume = self->document != NULL ? evox_document_get_stack (self->document) : NULL;
   gboolean spectral = volume_is_spectral (volume);
 
   /* The raw and the registered stack are one sample seen two ways: spectra pinned on one stay

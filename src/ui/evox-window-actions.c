@@ -169,6 +169,14 @@ open_demo_action (GtkWidget  *widget,
 }
 
 static void
+open_xanes_demo_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  evox_window_open_xanes_demo (EVOX_WINDOW (widget));
+}
+
+static void
 open_recent_action (GtkWidget  *widget,
                     const char *action_name,
                     GVariant   *parameter)
@@ -668,6 +676,8 @@ _evox_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.open-features", NULL,
                                    open_features_action);
   gtk_widget_class_install_action (widget_class, "win.open-demo", NULL, open_demo_action);
+  gtk_widget_class_install_action (widget_class, "win.open-xanes-demo", NULL,
+                                   open_xanes_demo_action);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
   gtk_widget_class_install_action (widget_class, "win.export-image", NULL, export_image_action);
   for (guint i = 0; i < G_N_ELEMENTS (exports); i++)

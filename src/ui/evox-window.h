@@ -28,6 +28,9 @@ EvoxDocument *evox_window_get_document   (EvoxWindow            *self);
 GtkWidget    *evox_window_get_canvas     (EvoxWindow            *self);
 GtkWidget    *evox_window_get_histogram  (EvoxWindow            *self);
 void          evox_window_open_demo      (EvoxWindow            *self);
+/* The synthetic XANES stack of an NMC cathode (evox-xanes-phantom.h), on its last energy, above
+ * the Ni edge, unless --channel named another. */
+void          evox_window_open_xanes_demo (EvoxWindow           *self);
 /* What File > Open, drops and recent files call. SSRM tables without options ask for them in a
  * dialog first. Loads run in the background; on failure the banner names the file and the
  * reason, and the volume shown stays. */
@@ -73,6 +76,16 @@ gboolean      evox_window_export_figure  (EvoxWindow            *self,
                                           gboolean               transparent,
                                           gboolean               curves,
                                           GError               **error);
+/* The same; with legend FALSE the RGB composite's legend, drawn into the image while the
+ * composite is on (scaled as the image is from the canvas), is left out. */
+gboolean      evox_window_export_figure_full (EvoxWindow        *self,
+                                              const char        *path,
+                                              int                width,
+                                              int                height,
+                                              gboolean           transparent,
+                                              gboolean           curves,
+                                              gboolean           legend,
+                                              GError           **error);
 /* Phases to start with: specs as `evox segment --phase` takes them (NAME=LO:HI), or a preset's
  * name. Applied once, to the volume shown now or to the next one that loads. */
 void          evox_window_set_startup_phases (EvoxWindow         *self,
