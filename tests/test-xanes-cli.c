@@ -822,7 +822,8 @@ test_elements (void)
                                    out, "--force", NULL);
 
     g_assert_cmpint (run.status, ==, 0);
-    g_assert_true (g_str_has_prefix (run.out, "method: fit over 30 energies, matrix O\n"));
+    g_assert_true (g_str_has_prefix (run.out, "method: fit over 30 energies, matrix O\nNi: "
+                                              "median "));
   }
   read_fit = load (out);
   g_assert_cmpuint (evox_volume_get_n_channels (read_fit), ==, 3);
@@ -869,6 +870,40 @@ test_elements_refusals (void)
     evox_test_assert_refused (&run, 2, "OUT must end in .h5");
   }
   g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* The synthetic NMC stack (--demo-xanes): the XANES maps at the Ni edge its energies are about,
+ * and the fitted Mn, Co and Ni maps with an oxygen matrix. */
+static void
+test_demo (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *out = g_build_filename (dir, "demo.h5", NULL);
+  g_autofree char *fit = g_build_filename (dir, "fit.h5", NULL);
+  g_autoptr(EvoxVolume) maps = NULL;
+  g_autoptr(EvoxVolume) elements = NULL;
+
+  {
+    g_auto(Run) run = run_command ("xanes", "--demo-xanes", "--no-norm", "-o", out, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_true (g_str_has_prefix (run.out, "edge: Ni K ("));
+  }
+  maps = load (out);
+  g_assert_cmpuint (evox_volume_get_n_channels (maps), ==, N_MAPS);
+  {
+    g_auto(Run) run = run_command ("elements", "--demo-xanes", "--method", "fit", "--matrix", "O",
+                                   "-o", fit, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "\nMn: median "));
+    g_assert_nonnull (strstr (run.out, "\nCo: median "));
+    g_assert_nonnull (strstr (run.out, "\nNi: median "));
+  }
+  elements = load (fit);
+  g_assert_cmpstr (evox_volume_get_channel_label (elements, 0), ==, "Mn");
+  g_assert_cmpstr (evox_volume_get_channel_label (elements, 2), ==, "Ni");
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -928,6 +963,7 @@ main (int    argc,
   g_test_add_func ("/Evox/XanesCli/interrupt", test_interrupt);
   g_test_add_func ("/Evox/ElementsCli/maps", test_elements);
   g_test_add_func ("/Evox/ElementsCli/refusals", test_elements_refusals);
+  g_test_add_func ("/Evox/XanesCli/demo", test_demo);
   g_test_add_func ("/Evox/ElementsCli/ssrl", test_ssrl);
   return g_test_run ();
 }

@@ -304,9 +304,14 @@ print_summary (EvoxVolume               *maps,
 
       if (channel >= 0)
         _evox_cli_maps_percentiles (maps, (guint) channel, q, G_N_ELEMENTS (q), v);
-      printf ("%s: pair %.1f:%.1f eV, mu/rho jump %.4g cm^2/g, median %.6g %s, 99th percentile "
-              "%.6g %s\n", symbol, params->below[i], params->above[i], jump, v[0],
-              unit != NULL ? unit : "", v[1], unit != NULL ? unit : "");
+      /* The fit uses every energy: a pair would say nothing about it. */
+      if (params->method == EVOX_ELEMENTS_FIT)
+        printf ("%s: median %.6g %s, 99th percentile %.6g %s\n", symbol, v[0],
+                unit != NULL ? unit : "", v[1], unit != NULL ? unit : "");
+      else
+        printf ("%s: pair %.1f:%.1f eV, mu/rho jump %.4g cm^2/g, median %.6g %s, 99th "
+                "percentile %.6g %s\n", symbol, params->below[i], params->above[i], jump, v[0],
+                unit != NULL ? unit : "", v[1], unit != NULL ? unit : "");
     }
 }
 
