@@ -15,6 +15,7 @@
 #include "evox-loader.h"
 #include "evox-test-util.h"
 #include "evox-types.h"
+#include "evox-xanes-phantom.h"
 
 /* The DESIGN energies around the Mn, Co and Ni K edges. */
 static const double six[6] = { 6534, 6558, 7704, 7728, 8178, 8570 };
@@ -874,6 +875,125 @@ test_guess (void)
   g_assert_false (evox_edge_guess (ssrl, 0, &edge));
 }
 
+/* The pair method's theory on the XANES phantom: the map of element X from its pair b:a is
+ *   sum_j m_j (mu_j(a) - mu_j(b)) / (mu_X(a) - mu_X(b)),
+ * mu_X from xraylib in the denominator, and in the numerator each element's mu/rho as the
+ * phantom makes it (Ni's as XANES at the voxel's E0). Coefficients by /tmp/el/theory.py
+ * (Python, xraylib 4.0.0's libxrl.so.11 through ctypes, the phantom's Ni model written from the
+ * README's formula), '%.10g'; rows Mn (6534:6558), Co (7704:7728), Ni (8297:8393); columns Mn,
+ * Co, Ni, O; first at the Ni3+ E0 (8345 eV), then at the Ni2+ one (8342.5 eV): only the Ni
+ * pair's own Ni coefficient differs. */
+static const double pair_theory[2][3][N_COMP] = {
+  { { 1, -0.001901936728, -0.002211029352, -0.0006029864964 },
+    { -0.007705503096, 1, -0.001517203719, -0.0003972443323 },
+    { -0.02639702912, -0.03009309278, 0.9729802043, -0.001272570797 } },
+  { { 1, -0.001901936728, -0.002211029352, -0.0006029864964 },
+    { -0.007705503096, 1, -0.001517203719, -0.0003972443323 },
+    { -0.02639702912, -0.03009309278, 0.9728872652, -0.001272570797 } },
+};
+
+/* The truth's channels Mn, Co, Ni, O are in the order of N_COMP's. */
+static EvoxVolume *
+xanes_phantom (guint      nx,
+               guint      nz,
+               double     noise,
+               EvoxVolume **truth)
+{
+  EvoxXanesPhantomParams pp;
+  g_autoptr(GError) error = NULL;
+
+  evox_xanes_phantom_params_init (&pp);
+  pp.nx = pp.ny = nx;
+  pp.nz = nz;
+  pp.noise = noise;
+  EvoxVolume *stack = evox_xanes_phantom_new (&pp, truth, &error);
+  g_assert_no_error (error);
+  static const char *const labels[N_COMP] = { "Mn", "Co", "Ni", "O" };
+  for (guint c = 0; c < N_COMP; c++)
+    g_assert_cmpstr (evox_volume_get_channel_label (*truth, c), ==, labels[c]);
+  return stack;
+}
+
+/* Relative errors of maps channel c (0..3, with O as the matrix) against the truth where the
+ * truth is above 10 % of its maximum; absolute error over the maximum elsewhere. */
+static void
+compare_with_truth (EvoxVolume *maps,
+                    EvoxVolume *truth,
+                    guint       c,
+                    double     *worst_rel,
+                    double     *rms_rel,
+                    double     *worst_abs)
+{
+  gsize nv = evox_volume_get_n_voxels (truth);
+  const float *t = evox_volume_get_data (truth, c);
+  const float *m = evox_volume_get_data (maps, c);
+  double max = 0, sum2 = 0;
+  gsize count = 0;
+
+  for (gsize v = 0; v < nv; v++)
+    max = MAX (max, t[v]);
+  *worst_rel = *worst_abs = 0;
+  for (gsize v = 0; v < nv; v++)
+    if (t[v] > 0.1 * max)
+      {
+        double r = (m[v] - t[v]) / t[v];
+        *worst_rel = MAX (*worst_rel, fabs (r));
+        sum2 += r * r;
+        count++;
+      }
+    else
+      *worst_abs = MAX (*worst_abs, fabs (m[v] - t[v]) / max);
+  g_assert_cmpuint (count, >, 0);
+  *rms_rel = sqrt (sum2 / count);
+}
+
+static void
+test_xanes_phantom_fit (void)
+{
+  const char *mcn[] = { "Mn", "Co", "Ni", NULL };
+  const char *names[] = { "Mn", "Co", "Ni", "O" };
+  struct { guint nx, nz; double noise; } cases[] = {
+    { 256, 1, 0 }, { 256, 1, 0.01 }, { 24, 24, 0 }, { 24, 24, 0.01 } };
+
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      g_autoptr(EvoxVolume) truth = NULL;
+      g_autoptr(EvoxVolume) stack = xanes_phantom (cases[k].nx, cases[k].nz, cases[k].noise,
+                                                   &truth);
+      g_autoptr(GError) error = NULL;
+      EvoxElementsParams p;
+
+      params_for (&p, EVOX_ELEMENTS_FIT, mcn);
+      p.matrix = g_strdup ("O");
+      g_autoptr(EvoxVolume) fit = evox_elements_maps (stack, &p, NULL, NULL, &error);
+      g_assert_no_error (error);
+      evox_elements_params_clear (&p);
+      g_test_message ("%ux%ux%u noise %g: %s", cases[k].nx, cases[k].nx, cases[k].nz,
+                      cases[k].noise, evox_volume_get_metadata (fit, "elements_fit_energies"));
+      for (guint c = 0; c < N_COMP; c++)
+        {
+          double worst, rms, worst_abs;
+          compare_with_truth (fit, truth, c, &worst, &rms, &worst_abs);
+          g_test_message ("  fit %s: worst %.4f rms %.4f, elsewhere worst %.4f of max",
+                          names[c], worst, rms, worst_abs);
+        }
+      params_for (&p, EVOX_ELEMENTS_PAIR, mcn);
+      g_autoptr(EvoxVolume) pair = evox_elements_maps (stack, &p, NULL, NULL, &error);
+      g_assert_no_error (error);
+      evox_elements_params_clear (&p);
+      static const char *const keys[3] = { "elements_pair_Mn", "elements_pair_Co",
+                                           "elements_pair_Ni" };
+      for (guint c = 0; c < 3; c++)
+        {
+          double worst, rms, worst_abs;
+          compare_with_truth (pair, truth, c, &worst, &rms, &worst_abs);
+          g_test_message ("  pair %s %s: worst %.4f rms %.4f, elsewhere worst %.4f of max",
+                          names[c], evox_volume_get_metadata (pair, keys[c]),
+                          worst, rms, worst_abs);
+        }
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -891,5 +1011,6 @@ main (int   argc,
   g_test_add_func ("/Evox/Elements/maps-refusals", test_maps_refusals);
   g_test_add_func ("/Evox/Elements/cancelled", test_cancelled);
   g_test_add_func ("/Evox/Elements/ssrl-real", test_ssrl_real);
+  g_test_add_func ("/Evox/Elements/xanes-phantom-fit", test_xanes_phantom_fit);
   return g_test_run ();
 }
