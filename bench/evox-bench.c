@@ -1,4 +1,4 @@
-/* evox-bench.c: times Evox's TIFF load, histograms, range counts, frames, labelling, k-means and registration (beside references). */
+/* evox-bench.c: times Evox's TIFF load, histograms, range counts, frames, labelling, k-means, registration and XANES maps (beside references). */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox-bench"
 
@@ -30,6 +30,7 @@
 #include "evox-renderer.h"
 #include "evox-tiff.h"
 #include "evox-volume.h"
+#include "evox-xanes.h"
 
 /* Every result is one line on stdout: a record name, then key=value fields without spaces, so
  * run-bench.py (or a person with grep) can read it. Diagnostics go to stderr. */
@@ -1797,6 +1798,133 @@ run_register (const char *path)
   return 0;
 }
 
+/* XANES maps (run-bench.py --xanes, bench/xanes_ref.py) of STACK.npy: float32, energies first
+ * (E x Y x X or E x Z x Y x X), one energy per channel from --energies. Times evox_xanes_maps
+ * with the defaults (the stack's E0 from its mean spectrum), and again with every voxel kept out
+ * of the mask (k = inf), which skips only the per-voxel find_e0 of the e0 map, to show its share.
+ * Prints the stack's E0 (find_e0 of the mean spectrum, summed as evox_xanes_maps sums it) for
+ * the reference, and with --maps-out writes the six maps as raw float32, channel after channel. */
+
+static char *opt_maps_out = NULL;
+
+static const GOptionEntry xanes_entries[] = {
+  { "maps-out", 0, 0, G_OPTION_ARG_FILENAME, &opt_maps_out,
+    "Write the maps here, raw float32, one channel after another (xanes)", "FILE" },
+  { NULL }
+};
+
+static double
+xanes_time (EvoxVolume            *stack,
+            const EvoxXanesParams *params,
+            EvoxVolume           **maps_out)
+{
+  double best = INFINITY;
+  for (int run = 0; run < opt_runs; run++)
+    {
+      g_autoptr(GError) error = NULL;
+      double t0 = now_s ();
+      g_autoptr(EvoxVolume) maps = evox_xanes_maps (stack, params, NULL, NULL, &error);
+      double t = now_s () - t0;
+      if (maps == NULL)
+        {
+          g_printerr ("evox-bench: %s\n", error->message);
+          return NAN;
+        }
+      best = MIN (best, t);
+      if (maps_out != NULL && run == opt_runs - 1)
+        *maps_out = g_steal_pointer (&maps);
+    }
+  return best;
+}
+
+static int
+run_xanes (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  gsize shape[4] = { 0 };
+  guint ndim = 0;
+  int threads = 1;
+
+  if (opt_energies == NULL)
+    {
+      g_printerr ("evox-bench: xanes needs --energies\n");
+      return 2;
+    }
+  g_autofree float *data = read_npy (path, shape, &ndim, &error);
+  if (data == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  guint n = shape[0];
+  gsize nx = shape[ndim - 1], ny = shape[ndim - 2], nz = ndim == 4 ? shape[1] : 1;
+  gsize nv = nx * ny * nz;
+  g_autofree double *energy = parse_energies (opt_energies, n, &error);
+  if (energy == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 2;
+    }
+  g_autoptr(EvoxVolume) stack = evox_volume_new (nx, ny, nz, n, EVOX_SAMPLE_F32, &error);
+  if (stack == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  g_autofree double *mean = g_new0 (double, n);
+  for (guint c = 0; c < n; c++)
+    {
+      evox_volume_set_channel_info (stack, c, NULL, energy[c]);
+      memcpy (evox_volume_get_data_mut (stack, c), data + (gsize) c * nv, nv * sizeof (float));
+      for (gsize v = 0; v < nv; v++)
+        mean[c] += data[(gsize) c * nv + v];
+      mean[c] /= nv;
+    }
+  g_clear_pointer (&data, g_free);
+  double e0 = evox_xanes_find_e0 (energy, mean, n, &error);
+  if (isnan (e0))
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+#ifdef HAVE_OPENMP
+  threads = omp_get_max_threads ();
+#endif
+
+  EvoxXanesParams params;
+  evox_xanes_params_init (&params);
+  g_autoptr(EvoxVolume) maps = NULL;
+  double t = xanes_time (stack, &params, &maps);
+  params.mask_k = INFINITY;
+  double t_no_e0 = xanes_time (stack, &params, NULL);
+  if (isnan (t) || isnan (t_no_e0))
+    return 1;
+  gsize in_mask = 0;
+  const float *mask = evox_volume_get_data (maps, 5);
+  for (gsize v = 0; v < nv; v++)
+    in_mask += mask[v] != 0;
+
+  if (opt_maps_out != NULL)
+    {
+      g_autofree char *tmp = g_strconcat (opt_maps_out, ".tmp", NULL);
+      FILE *f = fopen (tmp, "wb");
+      gboolean ok = f != NULL;
+      for (guint m = 0; ok && m < 6; m++)
+        ok = fwrite (evox_volume_get_data (maps, m), sizeof (float), nv, f) == nv;
+      if (f != NULL && fclose (f) != 0)
+        ok = FALSE;
+      if (!ok || rename (tmp, opt_maps_out) != 0)
+        {
+          g_printerr ("evox-bench: could not write %s\n", opt_maps_out);
+          remove (tmp);
+          return 1;
+        }
+    }
+  g_print ("xanes voxels=%zu energies=%u threads=%d e0=%.6f in_mask=%zu s=%.6f s_without_e0_map=%.6f\n",
+           nv, n, threads, e0, in_mask, t, t_no_e0);
+  return 0;
+}
+
 static void
 usage (void)
 {
@@ -1819,6 +1947,7 @@ usage (void)
               "                           [--energies LIST|FILE]\n"
               "                           [--stack [--scale MODE]]\n"
               "                           [IMAGES.npy]\n"
+              "       evox-bench xanes [--runs N] --energies LIST|FILE [--maps-out FILE] STACK.npy\n"
               "Each prints one line per result: a record name and key=value fields.\n");
 }
 
@@ -1847,6 +1976,7 @@ main (int   argc,
   g_option_context_add_main_entries (context, mesh_render_entries, NULL);
   g_option_context_add_main_entries (context, kmeans_entries, NULL);
   g_option_context_add_main_entries (context, register_entries, NULL);
+  g_option_context_add_main_entries (context, xanes_entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("evox-bench: %s\n", error->message);
@@ -1885,6 +2015,8 @@ main (int   argc,
     return run_isosurface (argv[1]);
   if (g_str_equal (command, "kmeans"))
     return run_kmeans (argv[1]);
+  if (g_str_equal (command, "xanes"))
+    return run_xanes (argv[1]);
   usage ();
   return 2;
 }

@@ -1,6 +1,7 @@
 // slice.frag: stored value -> transfer -> [lo, hi] -> colour-map entry, tinted by the phase that
 // owns the value and by the particle highlight, or in its particle's colour, then by the voxel's
-// cluster; holes are discarded.
+// cluster; holes are discarded. The RGB build colours voxels from three channels instead of the
+// colour map.
 // SPDX-License-Identifier: BSD-3-Clause
 #version 330 core
 
@@ -58,6 +59,19 @@ const float OUTLINE_SHADE = 0.5;    // EVOX_RENDERER_OUTLINE_SHADE
 vec3 plane_change;
 #endif
 
+// RGB composite, built only into the RGB variants: three channels of the volume (same sample
+// type, so u_value_scale and u_integer hold for them too), each scaled from its own [lo, hi]
+// into one colour; u_rgb_used is 1 for a used slot, 0 for an unused one.
+#ifdef RGB
+uniform bool u_rgb_on;              // FALSE for planes the channels do not belong to (scans)
+uniform sampler3D u_rgb_red;
+uniform sampler3D u_rgb_green;
+uniform sampler3D u_rgb_blue;
+uniform vec3 u_rgb_used;
+uniform vec3 u_rgb_lo;
+uniform vec3 u_rgb_hi;
+#endif
+
 out vec4 frag_color;
 
 const float LOG10_OF_2 = 0.30102999566398120;
@@ -68,6 +82,75 @@ is_finite (float x)
 {
   // Bit test rather than isnan()/isinf(), which optimizers may assume away.
   return (floatBitsToUint (x) & 0x7f800000u) != 0x7f800000u;
+}
+
+#ifdef RGB
+// One slot's share: 0 for an unused slot or a NaN value; `seen` turns TRUE for a finite value of
+// a used slot.
+float
+rgb_component (float used,
+               float normalized,
+               float lo,
+               float hi,
+               inout bool seen)
+{
+  float v = normalized * u_value_scale;
+
+  if (used == 0.0 || !is_finite (v))
+    return 0.0;
+  seen = true;
+  if (u_integer)
+    v = floor (v + 0.5);
+  if (hi == lo)
+    return v < lo ? 0.0 : 1.0;
+  return clamp ((v - lo) / (hi - lo), 0.0, 1.0);
+}
+
+// FALSE when the voxel is NaN in every used slot.
+bool
+rgb_colour (out vec3 colour)
+{
+  bool seen = false;
+
+  colour.r = rgb_component (u_rgb_used.r, texture (u_rgb_red, v_texcoord).r, u_rgb_lo.r,
+                            u_rgb_hi.r, seen);
+  colour.g = rgb_component (u_rgb_used.g, texture (u_rgb_green, v_texcoord).r, u_rgb_lo.g,
+                            u_rgb_hi.g, seen);
+  colour.b = rgb_component (u_rgb_used.b, texture (u_rgb_blue, v_texcoord).r, u_rgb_lo.b,
+                            u_rgb_hi.b, seen);
+  return seen;
+}
+#endif
+
+// The colour map's colour of stored value v; discards what the mapping cannot show.
+vec3
+mapped_colour (float v)
+{
+  bool drawable = u_valid;
+  float w, t;
+  int index;
+
+  if (u_transfer == 1)
+    {
+      drawable = drawable && v > 0.0;
+      w = drawable ? log2 (v) * LOG10_OF_2 : 0.0;
+    }
+  else if (u_transfer == 2)
+    w = exp2 ((v - u_m) * LOG2_OF_10);
+  else
+    w = v;
+  if (!drawable)
+    discard;
+
+  if (u_b == u_a)
+    t = w < u_a ? 0.0 : 1.0;
+  else
+    t = (w - u_a) / (u_b - u_a);
+  t = clamp (t, 0.0, 1.0);
+
+  // Entry round (t * 255), the same as sampling the 256-texel map at (t * 255 + 0.5) / 256.
+  index = int (floor (t * 255.0 + 0.5));
+  return texelFetch (u_colormap, ivec2 (index, 0), 0).rgb;
 }
 
 // Index of the first visible phase with lo <= v <= hi, -1 when there is none.
@@ -163,17 +246,29 @@ main ()
 {
   vec4 texel = texture (u_volume, v_texcoord);
   float v = texel.r * u_value_scale;
-  bool drawable = u_valid;
   uint label;
-  float w, t;
-  int index, phase = -1;
+  int phase = -1;
   vec3 colour = vec3 (0.0);
+#ifdef RGB
+  vec3 composite = vec3 (0.0);
+#endif
 
 #ifdef CLUSTER_OUTLINES
   plane_change = abs (dFdx (v_texcoord)) + abs (dFdy (v_texcoord));
 #endif
+#ifdef RGB
+  // The composite's channels decide what is a hole, not the channel the colour map shows.
+  if (u_rgb_on)
+    {
+      if (!rgb_colour (composite))
+        discard;
+    }
+  else if (!is_finite (v))
+    discard;
+#else
   if (!is_finite (v))
     discard;
+#endif
   if (u_integer)
     v = floor (v + 0.5);
 
@@ -214,27 +309,14 @@ main ()
     }
 #endif
 
-  if (u_transfer == 1)
-    {
-      drawable = drawable && v > 0.0;
-      w = drawable ? log2 (v) * LOG10_OF_2 : 0.0;
-    }
-  else if (u_transfer == 2)
-    w = exp2 ((v - u_m) * LOG2_OF_10);
+#ifdef RGB
+  if (u_rgb_on)
+    colour = composite;
   else
-    w = v;
-  if (!drawable)
-    discard;
-
-  if (u_b == u_a)
-    t = w < u_a ? 0.0 : 1.0;
-  else
-    t = (w - u_a) / (u_b - u_a);
-  t = clamp (t, 0.0, 1.0);
-
-  // Entry round (t * 255), the same as sampling the 256-texel map at (t * 255 + 0.5) / 256.
-  index = int (floor (t * 255.0 + 0.5));
-  colour = texelFetch (u_colormap, ivec2 (index, 0), 0).rgb;
+    colour = mapped_colour (v);
+#else
+  colour = mapped_colour (v);
+#endif
 
   if (phase >= 0)
     {
@@ -244,8 +326,12 @@ main ()
     }
 #ifdef PARTICLE_COLORS
   // While particles are coloured, the rest is grey so that no value's colour reads as a
-  // particle's.
+  // particle's; a composite's colours are the point of it and stay.
+#ifdef RGB
+  if (u_label_color_width > 0 && !u_rgb_on)
+#else
   if (u_label_color_width > 0)
+#endif
     colour = vec3 (dot (colour, vec3 (0.2126, 0.7152, 0.0722)));
 #endif
 #ifdef CLUSTERS

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-progress.h"
 #include "evox-types.h"
 #include "evox-xanes.h"
 
@@ -137,7 +138,8 @@ test_fits (void)
       long double d = mu[i] - line[0] - line[1] * (e[i] - res.e0);
       ss += d * d;
     }
-  g_assert_cmpfloat_with_epsilon (res.noise, (double) sqrtl (ss / (p1 - p0)), 1e-12);
+  /* 121 pre-edge points: the pre-edge alone, with its n - 2 degrees of freedom */
+  g_assert_cmpfloat_with_epsilon (res.noise, (double) sqrtl (ss / (p1 - p0 - 2)), 1e-12);
 
   /* post-edge: span 250 eV -> Larch's nnorm 1 on mu - pre */
   g_assert_cmpint (res.nnorm, ==, 1);
@@ -302,7 +304,20 @@ test_two_point_pre_edge (void)
   double slope = (mu[1] - mu[0]) / (e[1] - e[0]);
   g_assert_cmpfloat_with_epsilon (res.pre_slope, slope, 1e-12);
   g_assert_cmpfloat_with_epsilon (res.pre_offset + slope * e[0], mu[0], 1e-9);
-  g_assert_cmpfloat (res.noise, <, 1e-9);
+  /* the line through two points leaves no residual degree of freedom, so the noise comes from
+   * the post-edge line's residuals (60, 90, 120 eV above E0: 3 points, 1 degree of freedom) */
+  long double post[2], ss = 0;
+  double y[3];
+  for (guint i = 0; i < 3; i++)
+    y[i] = mu[9 + i] - (res.pre_offset + res.pre_slope * e[9 + i]);
+  ls_fit (e + 9, y, 3, E0_TRUE, 1, post);
+  for (guint i = 0; i < 3; i++)
+    {
+      long double d = y[i] - post[0] - post[1] * (e[9 + i] - E0_TRUE);
+      ss += d * d;
+    }
+  g_assert_cmpuint (res.n_post, ==, 3);
+  g_assert_cmpfloat_with_epsilon (res.noise, (double) sqrtl (ss), 1e-9);
   g_assert_true (res.mask);
   g_assert_cmpfloat_with_epsilon (norm[0], 0, 1e-9);
   g_assert_cmpfloat_with_epsilon (norm[1], 0, 1e-9);
@@ -603,6 +618,341 @@ test_maps_u16_and_refusals (void)
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
 }
 
+/* a stack of nx x ny voxels over energies e (stored in that order), every spectrum from fill */
+static EvoxVolume *
+make_stack (const double *e,
+            guint         n,
+            guint         nx,
+            guint         ny,
+            EvoxSampleType type)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *stack = evox_volume_new (nx, ny, 1, n, type, &error);
+  g_assert_no_error (error);
+  for (guint c = 0; c < n; c++)
+    {
+      char label[32];
+      g_snprintf (label, sizeof label, "%.1f eV", e[c]);
+      evox_volume_set_channel_info (stack, c, label, e[c]);
+    }
+  return stack;
+}
+
+static void
+set_voxel (EvoxVolume   *stack,
+           gsize         v,
+           const double *mu,
+           guint         n)
+{
+  for (guint c = 0; c < n; c++)
+    if (evox_volume_get_sample_type (stack) == EVOX_SAMPLE_U16)
+      ((guint16 *) evox_volume_get_data_mut (stack, c))[v] = (guint16) lround (mu[c]);
+    else
+      ((float *) evox_volume_get_data_mut (stack, c))[v] = (float) mu[c];
+}
+
+static gboolean
+maps_equal (EvoxVolume *a,
+            EvoxVolume *b)
+{
+  if (evox_volume_get_n_channels (a) != evox_volume_get_n_channels (b))
+    return FALSE;
+  for (guint m = 0; m < evox_volume_get_n_channels (a); m++)
+    {
+      const float *x = evox_volume_get_data (a, m), *y = evox_volume_get_data (b, m);
+      for (gsize v = 0; v < evox_volume_get_n_voxels (a); v++)
+        if (!(x[v] == y[v] || (isnan (x[v]) && isnan (y[v]))))
+          return FALSE;
+    }
+  return TRUE;
+}
+
+/* params->edge: the stack must span it; the stack's E0 is the largest derivative of the mean
+ * spectrum within 20 eV of it, so a rise 40 eV below, whose derivative dwarfs the edge's, no
+ * longer takes it; too few pre-edge or post-edge energies are refused before any voxel work */
+static void
+test_edge (void)
+{
+  const guint n = G_N_ELEMENTS (map_grid), nx = 6, ny = 4;
+  double e[G_N_ELEMENTS (map_grid)], mu[G_N_ELEMENTS (map_grid)];
+  for (guint i = 0; i < n; i++)
+    e[i] = E0_TRUE + map_grid[i];
+  g_autoptr(EvoxVolume) stack = make_stack (e, n, nx, ny, EVOX_SAMPLE_F32);
+  g_autoptr(GRand) r = g_rand_new_with_seed (20);
+  double mean[G_N_ELEMENTS (map_grid)] = { 0 };
+  for (guint v = 0; v < nx * ny; v++)
+    {
+      make_spectrum (&ni_edge, e, n, 0.01, r, mu);
+      /* a rise of 30 from E0 - 50 to E0 - 30 eV in every voxel (a glitch, or another
+       * element's edge), steeper than the Ni edge on this grid */
+      for (guint i = 5; i < n; i++)
+        mu[i] += i == 5 ? 10 : i == 6 ? 20 : 30;
+      set_voxel (stack, v, mu, n);
+      for (guint i = 0; i < n; i++)
+        mean[i] += (float) mu[i];
+    }
+  /* brute force: the largest central difference of the mean within 8333 +- 20 eV */
+  double want_e0 = NAN, best = -INFINITY;
+  for (guint i = 1; i + 1 < n; i++)
+    if (fabs (e[i] - 8333.0) <= 20 && (mean[i + 1] - mean[i - 1]) / (e[i + 1] - e[i - 1]) > best)
+      {
+        best = (mean[i + 1] - mean[i - 1]) / (e[i + 1] - e[i - 1]);
+        want_e0 = e[i];
+      }
+  g_test_message ("E0 near the 8333 eV edge: %g eV", want_e0);
+  g_assert_cmpfloat (fabs (want_e0 - E0_TRUE), <=, 2.0);
+
+  EvoxXanesParams p;
+  evox_xanes_params_init (&p);
+  g_autoptr(GError) error = NULL;
+  /* without an edge, Larch's search on the mean takes the glitch */
+  double e0_free = evox_xanes_find_e0 (e, mean, n, &error);
+  g_assert_no_error (error);
+  g_test_message ("E0 of the mean spectrum without an edge: %g eV", e0_free);
+  g_assert_cmpfloat (fabs (e0_free - E0_TRUE), >, 20);
+
+  /* the pre-edge range stops short of the rise, as a user would set it */
+  p.edge = 8333.0;
+  p.pre2 = -60;
+  g_autoptr(EvoxVolume) with_edge = evox_xanes_maps (stack, &p, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_xanes_params_init (&p);
+  p.e0 = want_e0;
+  p.pre2 = -60;
+  g_autoptr(EvoxVolume) with_e0 = evox_xanes_maps (stack, &p, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (maps_equal (with_edge, with_e0));
+  /* without the edge the stack's E0 is the rise's (8300 eV), which leaves one energy in the
+   * pre-edge range E0 - 150 to E0 - 60 eV */
+  evox_xanes_params_init (&p);
+  p.pre2 = -60;
+  g_assert_null (evox_xanes_maps (stack, &p, NULL, NULL, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_clear_error (&error);
+
+  /* edges the stack does not span: below, above, on its first and last energy */
+  const double outside[] = { 7709.0, 9000.0, e[0], e[n - 1] };
+  g_autoptr(EvoxProgress) progress = evox_progress_new ();
+  for (guint k = 0; k < G_N_ELEMENTS (outside); k++)
+    {
+      evox_xanes_params_init (&p);
+      p.edge = outside[k];
+      g_assert_null (evox_xanes_maps (stack, &p, progress, NULL, &error));
+      g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+      g_test_message ("refused: %s", error->message);
+      g_assert_nonnull (strstr (error->message, "span"));
+      g_clear_error (&error);
+    }
+
+  /* a stack starting at E0 - 30 (one pre-edge energy) and one ending at E0 + 50 (one post-edge
+   * energy), with the edge named: refused for the stack as a whole, no voxel touched */
+  guint s = 0, t = 0;
+  while (e[s] < E0_TRUE - 30)
+    s++;
+  while (e[t] <= E0_TRUE + 50)
+    t++;
+  g_autoptr(EvoxVolume) high = make_stack (e + s, n - s, 2, 2, EVOX_SAMPLE_F32);
+  g_autoptr(EvoxVolume) low = make_stack (e, t, 2, 2, EVOX_SAMPLE_F32);
+  for (guint v = 0; v < 4; v++)
+    {
+      make_spectrum (&ni_edge, e, n, 0.01, r, mu);
+      set_voxel (high, v, mu + s, n - s);
+      set_voxel (low, v, mu, t);
+    }
+  evox_xanes_params_init (&p);
+  p.edge = 8333.0;
+  g_assert_null (evox_xanes_maps (high, &p, progress, NULL, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "pre-edge"));
+  g_test_message ("refused: %s", error->message);
+  g_clear_error (&error);
+  g_assert_null (evox_xanes_maps (low, &p, progress, NULL, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "post-edge"));
+  g_test_message ("refused: %s", error->message);
+  g_assert_cmpfloat (evox_progress_get_fraction (progress), ==, 0.0);
+}
+
+/* with_norm on a u16 stack stored in falling energy: one "norm <E> eV" channel per energy,
+ * ascending, carrying it, equal to evox_xanes_normalise's norm of each voxel in the mask and
+ * NaN outside; the maps' quantities */
+static void
+test_with_norm (void)
+{
+  const guint n = G_N_ELEMENTS (map_grid), nx = 5, ny = 4;
+  double e[G_N_ELEMENTS (map_grid)], falling[G_N_ELEMENTS (map_grid)];
+  double mu[G_N_ELEMENTS (map_grid)], rev[G_N_ELEMENTS (map_grid)];
+  for (guint i = 0; i < n; i++)
+    e[i] = E0_TRUE + map_grid[i];
+  for (guint i = 0; i < n; i++)
+    falling[i] = e[n - 1 - i];
+  g_autoptr(EvoxVolume) stack = make_stack (falling, n, nx, ny, EVOX_SAMPLE_U16);
+  evox_volume_set_values (stack, EVOX_SCALE_LINEAR, "optical density", "OD");
+  g_autoptr(GRand) r = g_rand_new_with_seed (5);
+  for (guint v = 0; v < nx * ny; v++)
+    {
+      make_spectrum (&ni_edge, e, n, 0.01, r, mu);
+      for (guint i = 0; i < n; i++)
+        mu[i] = v % 7 == 3 ? 1000 + 30 * gauss (r)     /* noise only */
+                           : 1000 + 10000 * mu[i];
+      for (guint i = 0; i < n; i++)
+        rev[i] = mu[n - 1 - i];
+      set_voxel (stack, v, rev, n);
+    }
+
+  EvoxXanesParams p;
+  evox_xanes_params_init (&p);
+  p.with_norm = TRUE;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) maps = evox_xanes_maps (stack, &p, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_n_channels (maps), ==, 6 + n);
+  const char *quantity[] = { "energy", "energy", "energy", "normalised absorption",
+                             "optical density", "mask" };
+  const char *unit[] = { "eV", "eV", "eV", "", "OD", "" };
+  for (guint m = 0; m < 6; m++)
+    {
+      g_assert_cmpstr (evox_volume_get_channel_quantity (maps, m), ==, quantity[m]);
+      g_assert_cmpstr (evox_volume_get_channel_unit (maps, m), ==, unit[m]);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *label = g_strdup_printf ("norm %g eV", e[i]);
+      g_assert_cmpstr (evox_volume_get_channel_label (maps, 6 + i), ==, label);
+      g_assert_cmpfloat (evox_volume_get_channel_energy (maps, 6 + i), ==, e[i]);
+      g_assert_cmpstr (evox_volume_get_channel_quantity (maps, 6 + i), ==,
+                       "normalised absorption");
+    }
+
+  /* the stack's E0, as test_maps finds it */
+  double mean[G_N_ELEMENTS (map_grid)];
+  for (guint i = 0; i < n; i++)
+    {
+      double s = 0;
+      for (guint v = 0; v < nx * ny; v++)
+        s += evox_volume_get_value (stack, n - 1 - i, v % nx, v / nx, 0);
+      mean[i] = s / (nx * ny);
+    }
+  p.e0 = evox_xanes_find_e0 (e, mean, n, &error);
+  g_assert_no_error (error);
+  guint n_in = 0, n_out = 0;
+  for (guint v = 0; v < nx * ny; v++)
+    {
+      double norm[G_N_ELEMENTS (map_grid)];
+      for (guint i = 0; i < n; i++)
+        mu[i] = evox_volume_get_value (stack, n - 1 - i, v % nx, v / nx, 0);
+      EvoxXanesResult res = { .norm = norm };
+      gboolean in = evox_xanes_normalise (e, mu, n, &p, &res, NULL) && res.mask;
+      g_assert_cmpint (in, ==, v % 7 != 3);
+      g_assert_cmpfloat (evox_volume_get_value (maps, 5, v % nx, v / nx, 0), ==, in);
+      n_in += in;
+      n_out += !in;
+      for (guint i = 0; i < n; i++)
+        {
+          float got = evox_volume_get_value (maps, 6 + i, v % nx, v / nx, 0);
+          if (in)
+            g_assert_cmpfloat (got, ==, (float) norm[i]);
+          else
+            g_assert_true (isnan (got));
+        }
+    }
+  g_assert_cmpuint (n_in, >, 0);
+  g_assert_cmpuint (n_out, >, 0);
+}
+
+/* The mask on sparse pre-edge grids (2 and 3 pre-edge energies, E0 - 100 .. E0 - 30 eV, 8 on
+ * the edge, 13 from E0 + 50 to E0 + 290 eV fitted by a line). The noise pools the pre-edge
+ * line's and post-edge line's residuals, 11 and 12 degrees of freedom; the step, a linear
+ * function of the samples independent of those residuals, over its standard error is then
+ * Student's t with as many degrees of freedom for noise-only voxels, so at k = 3 the expected
+ * false-positive rate is t.sf (3, 11) = 0.604 % and t.sf (3, 12) = 0.553 % (a normal's tail,
+ * 0.135 %, as the degrees of freedom grow). Edges at SNR 10 (step 1, noise 0.1) have a step
+ * error of 0.1 * |w| with |w| = 1.643 and 1.591, so they are kept with the non-central t's
+ * probability nct.sf (3, 11, 10 / 1.643) = 99.58 % and nct.sf (3, 12, 10 / 1.591) = 99.77 %.
+ * Numbers from scipy.stats, |w| from numpy's pinv of the two fits (tests/xanes-mask.py). The
+ * rule before (step > 3 * the pre-edge RMS, ddof 0) let every rising noise voxel through on the
+ * 2-point grid (about half) and about a quarter on the 3-point one; the test counts and logs it. */
+static void
+test_mask_sparse (void)
+{
+  const double fp_want[2] = { 0.006039920, 0.005533348 };
+  const double keep_want[2] = { 0.9957761, 0.9976601 };
+  const guint nx = 100, ny = 100, ne = 100, nye = 20;
+  for (guint pre = 2; pre <= 3; pre++)
+    {
+      double d[32];
+      guint n = 0;
+      d[n++] = -100;
+      if (pre == 3)
+        d[n++] = -65;
+      d[n++] = -30;
+      const double on_edge[] = { -10, -5, 0, 5, 10, 15, 20, 30 };
+      for (guint i = 0; i < G_N_ELEMENTS (on_edge); i++)
+        d[n++] = on_edge[i];
+      for (int x = 50; x <= 290; x += 20)
+        d[n++] = x;
+      double e[32], mu[32];
+      for (guint i = 0; i < n; i++)
+        e[i] = E0_TRUE + d[i];
+
+      g_autoptr(EvoxVolume) noise = make_stack (e, n, nx, ny, EVOX_SAMPLE_F32);
+      g_autoptr(EvoxVolume) edges = make_stack (e, n, ne, nye, EVOX_SAMPLE_F32);
+      g_autoptr(GRand) r = g_rand_new_with_seed (100 + pre);
+      guint old_rule = 0;
+      for (guint v = 0; v < nx * ny; v++)
+        {
+          for (guint i = 0; i < n; i++)
+            mu[i] = 0.1 * gauss (r);
+          set_voxel (noise, v, mu, n);
+          /* the old rule, for the record: step > 3 * RMS of the pre-edge line (ddof 0) */
+          EvoxXanesParams q;
+          evox_xanes_params_init (&q);
+          q.e0 = E0_TRUE;
+          EvoxXanesResult res = { 0 };
+          if (evox_xanes_normalise (e, mu, n, &q, &res, NULL))
+            {
+              long double line[2], ss = 0;
+              ls_fit (e, mu, pre, E0_TRUE, 1, line);
+              for (guint i = 0; i < pre; i++)
+                ss += powl (mu[i] - line[0] - line[1] * (e[i] - E0_TRUE), 2);
+              old_rule += res.edge_step > 3 * sqrtl (ss / pre);
+            }
+        }
+      Edge m = ni_edge;
+      m.slope = 0;
+      for (guint v = 0; v < ne * nye; v++)
+        {
+          make_spectrum (&m, e, n, 0.1, r, mu);
+          set_voxel (edges, v, mu, n);
+        }
+
+      EvoxXanesParams p;
+      evox_xanes_params_init (&p);
+      p.e0 = E0_TRUE;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(EvoxVolume) a = evox_xanes_maps (noise, &p, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_autoptr(EvoxVolume) b = evox_xanes_maps (edges, &p, NULL, NULL, &error);
+      g_assert_no_error (error);
+      double fp = 0, kept = 0;
+      for (gsize v = 0; v < nx * ny; v++)
+        fp += ((const float *) evox_volume_get_data (a, 5))[v];
+      for (gsize v = 0; v < ne * nye; v++)
+        kept += ((const float *) evox_volume_get_data (b, 5))[v];
+      double nv = nx * ny, nve = ne * nye;
+      g_test_message ("%u pre-edge points: %g of %g noise voxels in the mask (%.3f %%, %.3f %% "
+                      "expected; the old rule %u), %g of %g edges at SNR 10 (%.2f %% expected)",
+                      pre, fp, nv, 100 * fp / nv, 100 * fp_want[pre - 2], old_rule, kept, nve,
+                      100 * keep_want[pre - 2]);
+      /* within 4 binomial standard deviations of the expected counts */
+      double sd = sqrt (nv * fp_want[pre - 2] * (1 - fp_want[pre - 2]));
+      g_assert_cmpfloat (fabs (fp - nv * fp_want[pre - 2]), <, 4 * sd);
+      double sde = sqrt (nve * keep_want[pre - 2] * (1 - keep_want[pre - 2]));
+      g_assert_cmpfloat (fabs (kept - nve * keep_want[pre - 2]), <, 4 * sde + 1);
+      g_assert_cmpfloat (old_rule, >, 0.2 * nv);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -616,5 +966,8 @@ main (int argc, char **argv)
   g_test_add_func ("/Evox/Xanes/find-e0", test_find_e0);
   g_test_add_func ("/Evox/Xanes/maps", test_maps);
   g_test_add_func ("/Evox/Xanes/maps-u16-refusals", test_maps_u16_and_refusals);
+  g_test_add_func ("/Evox/Xanes/edge", test_edge);
+  g_test_add_func ("/Evox/Xanes/with-norm-u16", test_with_norm);
+  g_test_add_func ("/Evox/Xanes/mask-sparse", test_mask_sparse);
   return g_test_run ();
 }

@@ -83,37 +83,73 @@ energy_step (const double *energy,
   return c ? s / c : 1.0;
 }
 
-/* Larch's smooth (form lorentzian, sigma = xstep = estep): the data interpolated onto
- * linspace (xmin, xmax, npts) padded by 5 steps, mirrored at both ends, convolved with a
- * Lorentzian of half width one grid index normalised over its 2 npts points, and interpolated
- * back. Here only the grid points around each measured energy are convolved, and the window is
- * cut at SMOOTH_REACH indices (its weight beyond is 0.25 %), so a voxel costs O(n). */
+/* Larch's smooth (form lorentzian, sigma = xstep = estep) of the derivative, as one matrix.
+ * Larch interpolates onto linspace (xmin, xmax, npts) padded by 5 steps, mirrors the grid at
+ * both ends, convolves it with a Lorentzian of half width one grid index normalised over its
+ * 2 npts points, and interpolates back. Each step is linear, and so is the derivative before
+ * them, so on fixed energies the smoothed derivative is S mu with S an m x m matrix: built once
+ * per energy grid and search range, it costs a voxel m^2 multiply-adds instead of a convolution
+ * on a grid up to 50 times finer. The window is cut at SMOOTH_REACH indices (its weight beyond
+ * is 0.25 %). */
 #define SMOOTH_REACH 250
 
-static void
-smooth_lorentzian (const double *energy,
-                   double       *dmu,
-                   guint         n,
-                   double        estep)
+typedef struct
 {
-  double xmin = estep * (double) (gint64) ((energy[0] - 5 * estep) / estep);
-  double xmax = estep * (double) (gint64) ((energy[n - 1] + 5 * estep) / estep);
-  gint64 npts = MIN (1 + (gint64) (fabs (xmax - xmin + estep * 0.1) / estep), 50 * (gint64) n);
+  guint   istart;  /* rows and columns: the energies istart .. istart + m - 1 */
+  guint   m;
+  double *s;       /* m x m, row-major; NULL when m leaves nothing to search */
+} Smoother;
+
+static void
+smoother_free (Smoother *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->s);
+  g_free (self);
+}
+
+/* points Larch's _finde0 ignores at each end */
+static guint
+finde0_margin (guint n)
+{
+  return MAX (3u, (guint) (n * 0.02));
+}
+
+static Smoother *
+smoother_new (const double *x,
+              guint         m,
+              guint         istart,
+              double        estep)
+{
+  Smoother *self = g_new0 (Smoother, 1);
+  self->istart = istart;
+  self->m = m;
+  if (m <= 2 * finde0_margin (m))
+    return self;
+
+  double xmin = estep * (double) (gint64) ((x[0] - 5 * estep) / estep);
+  double xmax = estep * (double) (gint64) ((x[m - 1] + 5 * estep) / estep);
+  gint64 npts = MIN (1 + (gint64) (fabs (xmax - xmin + estep * 0.1) / estep), 50 * (gint64) m);
   double dx = (xmax - xmin) / (npts - 1);
 
-  /* the interpolated grid (np.interp clamps outside the data) and the window, once */
-  g_autofree double *y0 = g_new (double, npts);
+  /* np.interp (clamped outside the data) at grid point q: weight 1 - gf[q] on the derivative
+   * at gj[q], gf[q] on the one after */
+  g_autofree guint *gj = g_new (guint, npts);
+  g_autofree double *gf = g_new (double, npts);
   for (gint64 q = 0, j = 0; q < npts; q++)
     {
-      double x = xmin + q * dx;
-      while (j + 1 < n && energy[j + 1] <= x)
+      double xq = xmin + q * dx;
+      while (j + 1 < m && x[j + 1] <= xq)
         j++;
-      if (x <= energy[0])
-        y0[q] = dmu[0];
-      else if (j + 1 >= n)
-        y0[q] = dmu[n - 1];
+      gj[q] = j;
+      gf[q] = 0;
+      if (xq <= x[0])
+        gj[q] = 0;
+      else if (j + 1 >= m)
+        gj[q] = m - 1;
       else
-        y0[q] = dmu[j] + (x - energy[j]) / (energy[j + 1] - energy[j]) * (dmu[j + 1] - dmu[j]);
+        gf[q] = (xq - x[j]) / (x[j + 1] - x[j]);
     }
   double wsum = 0, w[SMOOTH_REACH + 1];
   for (gint64 d = -npts; d < npts; d++)
@@ -121,96 +157,356 @@ smooth_lorentzian (const double *energy,
   for (int d = 0; d <= SMOOTH_REACH; d++)
     w[d] = 1.0 / (G_PI * (d * d + 1.0)) / wsum;
 
-  g_autofree double *out = g_new (double, n);
-  for (guint i = 0; i < n; i++)
+  self->s = g_new0 (double, (gsize) m * m);
+  g_autofree double *r = g_new (double, m);
+  for (guint i = 0; i < m; i++)
     {
-      gint64 k0 = CLAMP ((gint64) floor ((energy[i] - xmin) / dx), 0, npts - 2);
-      double y2[2];
+      /* row i over the derivative: interpolation back from grid points k0 and k0 + 1 */
+      memset (r, 0, m * sizeof (double));
+      gint64 k0 = CLAMP ((gint64) floor ((x[i] - xmin) / dx), 0, npts - 2);
+      double t = (x[i] - (xmin + k0 * dx)) / dx;
       for (int h = 0; h < 2; h++)
         {
-          gint64 k = k0 + h;
-          double s = 0;
+          double ch = h == 0 ? 1 - t : t;
           for (gint64 d = MAX (-SMOOTH_REACH, -npts); d <= MIN (SMOOTH_REACH, npts - 1); d++)
             {
-              gint64 q = k - d;
+              gint64 q = k0 + h - d;
               /* Larch's y1: below 0 mirrored without the end point, above npts - 1 with it */
               if (q < 0)
                 q = -q;
               else if (q >= npts)
                 q = 2 * npts - 1 - q;
               q = CLAMP (q, 0, npts - 1);
-              s += w[ABS (d)] * y0[q];
+              double wt = ch * w[ABS (d)];
+              r[gj[q]] += wt * (1 - gf[q]);
+              if (gf[q] != 0)
+                r[gj[q] + 1] += wt * gf[q];
             }
-          y2[h] = s;
         }
-      double x0 = xmin + k0 * dx;
-      out[i] = y2[0] + (energy[i] - x0) / dx * (y2[1] - y2[0]);
+      /* and over the spectrum: numpy's gradient, central inside, one-sided at the ends */
+      double *row = self->s + (gsize) i * m;
+      for (guint j = 0; j < m; j++)
+        {
+          guint a = j == 0 ? 0 : j - 1, b = j == m - 1 ? m - 1 : j + 1;
+          double g = r[j] / (x[b] - x[a]);
+          row[b] += g;
+          row[a] -= g;
+        }
     }
-  memcpy (dmu, out, n * sizeof (double));
+  return self;
 }
 
-/* One pass of Larch's _finde0 over energy[0..n): the index of the largest (optionally smoothed)
- * derivative among points whose scaled derivative and both neighbours' exceed dhigh (0.6, or
- * 0.3 on 20 points or fewer; halved up to twice when fewer than 3 points pass, then every
- * point), ignoring max (3, 2 %) points at each end; 0 when none qualifies. -1 when there are
- * too few points to leave any after the ends. */
-static int
-finde0_pass (const double *energy,
-             const double *mu,
-             guint         n,
-             double        estep,
-             gboolean      use_smooth)
+/* The choice of Larch's _finde0 on the derivatives of len spectra, channel after channel
+ * (d[i * st + k], scaled in place): for each, the index of the largest among points whose scaled
+ * derivative and both neighbours' exceed dhigh (0.6, or 0.3 on 20 points or fewer; halved up to
+ * twice when fewer than 3 points pass, then every point), ignoring the margin at each end; 0 when
+ * none qualifies, -1 when the margins leave nothing. Loops run across the spectra, so they
+ * vectorise; w holds 8 len values of scratch. */
+static void
+finde0_pick_tile (double *d,
+                  gsize   st,
+                  guint   len,
+                  guint   n,
+                  int    *out,
+                  double *w)
 {
-  guint nmin = MAX (3u, (guint) (n * 0.02));
+  guint nmin = finde0_margin (n);
   if (n <= 2 * nmin)
-    return -1;
-  g_autofree double *dmu = g_new (double, n);
-  g_autofree gboolean *high = g_new (gboolean, n);
-  /* numpy's gradient(mu) / gradient(energy): central inside, one-sided at the ends */
+    {
+      for (guint k = 0; k < len; k++)
+        out[k] = -1;
+      return;
+    }
+  double *lo = w, *hi = w + len, *c0 = w + 2 * len, *c1 = w + 3 * len, *c2 = w + 4 * len;
+  double *dh = w + 5 * len, *all = w + 6 * len, *best_d = w + 7 * len;
+  for (guint k = 0; k < len; k++)
+    {
+      lo[k] = INFINITY;
+      hi[k] = -INFINITY;
+      c0[k] = c1[k] = c2[k] = 0;
+      best_d[k] = 0;
+      out[k] = 0;
+    }
   for (guint i = 0; i < n; i++)
     {
-      guint a = i == 0 ? 0 : i - 1, b = i == n - 1 ? n - 1 : i + 1;
-      dmu[i] = (mu[b] - mu[a]) / (energy[b] - energy[a]);
+      double *x = d + i * st;
+      gboolean inner = i >= nmin && i < n - nmin;
+#pragma omp simd
+      for (guint k = 0; k < len; k++)
+        {
+          /* x - x is NaN exactly when x is not finite */
+          double v = x[k] - x[k] == 0 ? x[k] : -1.0;
+          x[k] = v;
+          if (inner)
+            {
+              lo[k] = v < lo[k] ? v : lo[k];
+              hi[k] = v > hi[k] ? v : hi[k];
+            }
+        }
     }
-  if (use_smooth)
-    smooth_lorentzian (energy, dmu, n, estep);
+  /* the points above each of Larch's three thresholds, counted in one pass */
+  double t0 = n > 20 ? 0.6 : 0.3, t1 = t0 * 0.5, t2 = t0 * 0.25;
+  for (guint k = 0; k < len; k++)
+    hi[k] = MAX (1e-10, hi[k] - lo[k]);   /* now the range */
   for (guint i = 0; i < n; i++)
-    if (!isfinite (dmu[i]))
-      dmu[i] = -1.0;
-  double lo = INFINITY, hi = -INFINITY;
-  for (guint i = nmin; i < n - nmin; i++)
     {
-      lo = MIN (lo, dmu[i]);
-      hi = MAX (hi, dmu[i]);
+      double *x = d + i * st;
+#pragma omp simd
+      for (guint k = 0; k < len; k++)
+        {
+          double v = x[k] = (x[k] - lo[k]) / hi[k];
+          c0[k] += v > t0;
+          c1[k] += v > t1;
+          c2[k] += v > t2;
+        }
     }
-  double ptp = MAX (1e-10, hi - lo);
-  for (guint i = 0; i < n; i++)
-    dmu[i] = (dmu[i] - lo) / ptp;
-
-  double dhigh = n > 20 ? 0.6 : 0.3;
-  guint count = 0;
-  for (int round = 0; round < 3; round++)
+  /* Larch: stop at 3 points or more at the first threshold, more than 3 at the second, and
+   * take the third otherwise; under 3 points there, every point counts as high */
+  for (guint k = 0; k < len; k++)
     {
-      count = 0;
-      for (guint i = 0; i < n; i++)
-        count += high[i] = dmu[i] > dhigh;
-      if (round == 2 || count > 3 || (round == 0 && count >= 3))
-        break;
-      dhigh *= 0.5;
+      double c = c0[k] >= 3 ? c0[k] : c1[k] > 3 ? c1[k] : c2[k];
+      dh[k] = c0[k] >= 3 ? t0 : c1[k] > 3 ? t1 : t2;
+      all[k] = c < 3;
     }
-  if (count < 3)
-    for (guint i = 0; i < n; i++)
-      high[i] = TRUE;
-
-  int best = 0;
-  double best_d = 0;
   for (guint i = nmin; i <= n - nmin && i + 1 < n; i++)
-    if (high[i] && dmu[i] > best_d && high[i + 1] && high[i - 1])
-      {
-        best = (int) i;
-        best_d = dmu[i];
-      }
-  return best;
+    {
+      const double *x = d + i * st, *xp = x - st, *xn = x + st;
+#pragma omp simd
+      for (guint k = 0; k < len; k++)
+        if (x[k] > best_d[k]
+            && (all[k] != 0 || (x[k] > dh[k] && xn[k] > dh[k] && xp[k] > dh[k])))
+          {
+            out[k] = (int) i;
+            best_d[k] = x[k];
+          }
+    }
+}
+
+/* E0 searches on one energy grid share their smoothers: Larch's second pass depends on the
+ * spectrum only through the rough E0's index, so there is one smoother per index at most,
+ * built when first needed (by whichever thread gets there; a loser frees its copy). */
+typedef struct
+{
+  const double *energy;
+  guint         n;
+  double        estep_grid;   /* Larch's find_energy_step, clamped */
+  double        mean_energy;
+  Smoother    **by_rough;     /* n */
+} E0Search;
+
+static void
+e0_search_init (E0Search     *self,
+                const double *energy,
+                guint         n)
+{
+  self->energy = energy;
+  self->n = n;
+  self->estep_grid = CLAMP (energy_step (energy, n), 0.01, 1.0);
+  double s = 0;
+  for (guint i = 0; i < n; i++)
+    s += energy[i];
+  self->mean_energy = n ? s / n : 0;
+  self->by_rough = g_new0 (Smoother *, n);
+}
+
+static void
+e0_search_clear (E0Search *self)
+{
+  for (guint i = 0; i < self->n; i++)
+    smoother_free (self->by_rough[i]);
+  g_clear_pointer (&self->by_rough, g_free);
+}
+
+/* Larch's second pass: the smoothed derivative over 75 points either side of the rough E0 (or,
+ * when that sits in the first 5 %, likely a glitch, from 20 points below it to the end), 3
+ * points left off at each end, smoothed with estep from the grid's step and E0 / 25000. */
+static const Smoother *
+e0_search_smoother (E0Search *self,
+                    int       ie0)
+{
+  Smoother *sm = g_atomic_pointer_get (&self->by_rough[ie0]);
+  if (sm != NULL)
+    return sm;
+
+  int n = (int) self->n;
+  double e1 = self->energy[ie0];
+  int istart = MAX (3, ie0 - 75), istop = MIN (ie0 + 75, n - 3);
+  if (ie0 < 0.05 * n)
+    {
+      e1 = self->mean_energy;
+      istart = MAX (3, ie0 - 20);
+      istop = n - 3;
+    }
+  double estep = 0.5 * (self->estep_grid + CLAMP (e1 / 25000.0, 0.01, 1.0));
+  sm = smoother_new (self->energy + istart, istop > istart ? istop - istart : 0, istart, estep);
+  if (!g_atomic_pointer_compare_and_exchange (&self->by_rough[ie0], NULL, sm))
+    {
+      smoother_free (sm);
+      sm = g_atomic_pointer_get (&self->by_rough[ie0]);
+    }
+  return sm;
+}
+
+/* A thread's scratch for E0 searches over a tile */
+#define E0_GROUP 32
+#define E0_LANES 8
+
+typedef double v4d __attribute__ ((vector_size (32)));
+
+/* Most of the maps' time goes here, so where the compiler can it is built twice, for CPUs with
+ * AVX2 and FMA and for any other, and the loader picks one (a voxel's E0 then comes from the
+ * same code whether alone or in a map). */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
+#if __has_attribute (target_clones)
+#define E0_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#endif
+#endif
+#ifndef E0_CLONES
+#define E0_CLONES
+#endif
+
+/* out[i][g] = sum_j s[i][j] sub[j][g], rows E0_GROUP long, for g < g_pad (whole blocks of
+ * E0_LANES): each block's sums stay in registers (GCC and Clang vector types; a plain array of
+ * sums went through memory on every multiply-add) and are added in the order of j. */
+E0_CLONES static void
+smooth_group (const double *s,
+              guint         m,
+              const double *sub,
+              double       *out,
+              guint         g_pad)
+{
+  for (guint i = 0; i < m; i++)
+    {
+      const double *row = s + (gsize) i * m;
+      for (guint g0 = 0; g0 < g_pad; g0 += E0_LANES)
+        {
+          v4d acc0 = { 0, 0, 0, 0 }, acc1 = acc0;
+          for (guint j = 0; j < m; j++)
+            {
+              const double *x = sub + (gsize) j * E0_GROUP + g0;
+              v4d w = { row[j], row[j], row[j], row[j] }, x0, x1;
+              memcpy (&x0, x, sizeof x0);
+              memcpy (&x1, x + 4, sizeof x1);
+              acc0 += w * x0;
+              acc1 += w * x1;
+            }
+          memcpy (out + (gsize) i * E0_GROUP + g0, &acc0, sizeof acc0);
+          memcpy (out + (gsize) i * E0_GROUP + g0 + 4, &acc1, sizeof acc1);
+        }
+    }
+}
+
+typedef struct
+{
+  double   *cbuf;     /* n x tile: the spectra searched, channel after channel */
+  double   *dmu;      /* n x tile: their derivatives */
+  double   *pick;     /* 8 x tile: finde0_pick_tile's scratch */
+  int      *ix;       /* tile */
+  int      *key;      /* tile: each voxel's rough E0 index; -1 none, -2 done */
+  guint    *members;  /* E0_GROUP */
+  double   *sub;      /* n x E0_GROUP */
+  double   *out;      /* n x E0_GROUP */
+} E0Scratch;
+
+static void
+e0_scratch_init (E0Scratch *s,
+                 guint      n,
+                 guint      tile)
+{
+  s->cbuf = g_new (double, (gsize) n * tile);
+  s->dmu = g_new (double, (gsize) n * tile);
+  s->pick = g_new (double, 8 * (gsize) tile);
+  s->ix = g_new (int, tile);
+  s->key = g_new (int, tile);
+  s->members = g_new (guint, E0_GROUP);
+  s->sub = g_new (double, (gsize) n * E0_GROUP);
+  s->out = g_new (double, (gsize) n * E0_GROUP);
+}
+
+static void
+e0_scratch_clear (E0Scratch *s)
+{
+  g_free (s->cbuf);
+  g_free (s->dmu);
+  g_free (s->pick);
+  g_free (s->ix);
+  g_free (s->key);
+  g_free (s->members);
+  g_free (s->sub);
+  g_free (s->out);
+}
+
+/* find_e0 of the voxels idx[0..cnt) of a tile laid out channel after channel
+ * (buf[c * stride + k]) into e0[0..cnt), NaN where the spectrum is too short. Voxels with the
+ * same rough E0 share its smoother, so a group of them is one matrix product, which runs across
+ * the voxels and vectorises; each voxel's sums are added in the same order as for one alone. */
+static void
+e0_search_tile (E0Search     *self,
+                const double *buf,
+                gsize         stride,
+                const guint  *idx,
+                guint         cnt,
+                double       *e0,
+                E0Scratch    *s)
+{
+  const double *energy = self->energy;
+  guint n = self->n;
+  for (guint i = 0; i < cnt; i++)
+    e0[i] = NAN;
+  if (n <= 2 * finde0_margin (n))
+    return;
+  /* the spectra searched, side by side, and their raw derivatives (numpy's gradient) */
+  for (guint c = 0; c < n; c++)
+    for (guint i = 0; i < cnt; i++)
+      s->cbuf[(gsize) c * cnt + i] = buf[c * stride + idx[i]];
+  for (guint c = 0; c < n; c++)
+    {
+      guint a = c == 0 ? 0 : c - 1, b = c == n - 1 ? n - 1 : c + 1;
+      const double *xa = s->cbuf + (gsize) a * cnt, *xb = s->cbuf + (gsize) b * cnt;
+      double *o = s->dmu + (gsize) c * cnt, span = energy[b] - energy[a];
+#pragma omp simd
+      for (guint i = 0; i < cnt; i++)
+        o[i] = (xb[i] - xa[i]) / span;
+    }
+  finde0_pick_tile (s->dmu, cnt, cnt, n, s->key, s->pick);
+  for (guint first = 0; first < cnt; first++)
+    {
+      int key = s->key[first];
+      if (key < 0)
+        continue;
+      const Smoother *sm = e0_search_smoother (self, key);
+      guint m = sm->m;
+      guint next = first;
+      while (next < cnt)
+        {
+          /* the next few voxels with this key */
+          guint g_len = 0;
+          for (; next < cnt && g_len < E0_GROUP; next++)
+            if (s->key[next] == key)
+              {
+                s->members[g_len++] = next;
+                s->key[next] = -2;
+              }
+          if (g_len == 0 || sm->s == NULL)
+            continue;
+          /* padded to whole blocks of E0_LANES voxels, whose sums stay in registers */
+          guint g_pad = (g_len + E0_LANES - 1) / E0_LANES * E0_LANES;
+          for (guint j = 0; j < m; j++)
+            for (guint g = 0; g < g_pad; g++)
+              s->sub[j * E0_GROUP + g] = g < g_len
+                                         ? s->cbuf[(gsize) (sm->istart + j) * cnt + s->members[g]]
+                                         : 0;
+          smooth_group (sm->s, m, s->sub, s->out, g_pad);
+          finde0_pick_tile (s->out, E0_GROUP, g_len, m, s->ix, s->pick);
+          for (guint g = 0; g < g_len; g++)
+            {
+              int ix = s->ix[g];
+              guint v = s->members[g];
+              e0[v] = ix >= 1 ? energy[sm->istart + ix]
+                      : ix == 0 ? energy[sm->istart + 2] : NAN;
+            }
+        }
+    }
 }
 
 double
@@ -231,112 +527,441 @@ evox_xanes_find_e0 (const double *energy,
         return NAN;
       }
 
-  /* Larch: a rough E0 from the raw derivative, then the smoothed derivative over 75 points
-   * either side of it (or, when the rough one sits in the first 5 %, likely a glitch, from 20
-   * points below it to the end), 3 points left off at each end. */
-  int ie0 = finde0_pass (energy, mu, n, 1.0, FALSE);
-  if (ie0 >= 0)
-    {
-      double e1 = energy[ie0];
-      int istart = MAX (3, ie0 - 75), istop = MIN (ie0 + 75, (int) n - 3);
-      if (ie0 < 0.05 * n)
-        {
-          double s = 0;
-          for (guint i = 0; i < n; i++)
-            s += energy[i];
-          e1 = s / n;
-          istart = MAX (3, ie0 - 20);
-          istop = (int) n - 3;
-        }
-      double estep = 0.5 * (CLAMP (energy_step (energy, n), 0.01, 1.0)
-                            + CLAMP (e1 / 25000.0, 0.01, 1.0));
-      int ix = istop > istart ? finde0_pass (energy + istart, mu + istart, istop - istart,
-                                             estep, TRUE) : -1;
-      if (ix >= 1)
-        return energy[istart + ix];
-      if (ix == 0)
-        return energy[istart + 2];
-    }
-  g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-               "XANES: %u energies are too few to find E0 (Larch's search leaves 3 points off "
-               "each end twice); give E0", n);
-  return NAN;
+  E0Search search;
+  E0Scratch scratch;
+  guint zero = 0;
+  double e0;
+  e0_search_init (&search, energy, n);
+  e0_scratch_init (&scratch, n, 1);
+  e0_search_tile (&search, mu, 1, &zero, 1, &e0, &scratch);
+  e0_scratch_clear (&scratch);
+  e0_search_clear (&search);
+  if (isnan (e0))
+    g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                 "XANES: %u energies are too few to find E0 (Larch's search leaves 3 points off "
+                 "each end twice); give E0", n);
+  return e0;
 }
 
-/* Least squares polynomial of degree deg in t = (x - x0) / scale by normal equations solved with
- * partial pivoting; centring and scaling keep them well conditioned at 8 keV. Coefficients come
- * back in powers of (x - x0). */
+/* Rows of the least-squares pseudo-inverse for a polynomial of degree deg in (x - x0) over
+ * x[0..cnt): coefficient j of the fit to y is rows[j * cnt ..] . y. The normal matrix is
+ * inverted on t = (x - x0) / scale, which keeps it well conditioned at 8 keV, by Gauss-Jordan
+ * with partial pivoting. */
 static gboolean
-polyfit (const double *x,
-         const double *y,
-         guint         n,
-         double        x0,
-         int           deg,
-         double       *coefs)
+poly_rows (const double *x,
+           guint         cnt,
+           double        x0,
+           int           deg,
+           double       *rows)
 {
   int m = deg + 1;
   double scale = 0;
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < cnt; i++)
     scale = MAX (scale, fabs (x[i] - x0));
   if (scale == 0)
     scale = 1;
-  double a[EVOX_XANES_MAX_NNORM + 1][EVOX_XANES_MAX_NNORM + 2] = { { 0 } };
-  for (guint i = 0; i < n; i++)
+  double a[EVOX_XANES_MAX_NNORM + 1][2 * (EVOX_XANES_MAX_NNORM + 1)] = { { 0 } };
+  for (guint i = 0; i < cnt; i++)
     {
       double t = (x[i] - x0) / scale, p[2 * EVOX_XANES_MAX_NNORM + 1];
       p[0] = 1;
       for (int k = 1; k < 2 * m - 1; k++)
         p[k] = p[k - 1] * t;
       for (int r = 0; r < m; r++)
-        {
-          for (int c = 0; c < m; c++)
-            a[r][c] += p[r + c];
-          a[r][m] += p[r] * y[i];
-        }
+        for (int c = 0; c < m; c++)
+          a[r][c] += p[r + c];
     }
+  for (int r = 0; r < m; r++)
+    a[r][m + r] = 1;
   for (int c = 0; c < m; c++)
     {
       int piv = c;
       for (int r = c + 1; r < m; r++)
         if (fabs (a[r][c]) > fabs (a[piv][c]))
           piv = r;
-      if (a[piv][c] == 0)
+      if (!(fabs (a[piv][c]) > 1e-12 * cnt))
         return FALSE;
       if (piv != c)
-        for (int k = 0; k <= m; k++)
+        for (int k = 0; k < 2 * m; k++)
           {
             double tmp = a[c][k];
             a[c][k] = a[piv][k];
             a[piv][k] = tmp;
           }
-      for (int r = c + 1; r < m; r++)
+      double d = a[c][c];
+      for (int k = 0; k < 2 * m; k++)
+        a[c][k] /= d;
+      for (int r = 0; r < m; r++)
+        if (r != c && a[r][c] != 0)
+          {
+            double f = a[r][c];
+            for (int k = 0; k < 2 * m; k++)
+              a[r][k] -= f * a[c][k];
+          }
+    }
+  for (guint i = 0; i < cnt; i++)
+    {
+      double t = (x[i] - x0) / scale, p[EVOX_XANES_MAX_NNORM + 1];
+      p[0] = 1;
+      for (int k = 1; k < m; k++)
+        p[k] = p[k - 1] * t;
+      double f = 1;
+      for (int j = 0; j < m; j++, f *= scale)
         {
-          double f = a[r][c] / a[c][c];
-          for (int k = c; k <= m; k++)
-            a[r][k] -= f * a[c][k];
+          double s = 0;
+          for (int k = 0; k < m; k++)
+            s += a[j][m + k] * p[k];
+          rows[(gsize) j * cnt + i] = s / f;
         }
     }
-  for (int r = m - 1; r >= 0; r--)
-    {
-      double s = a[r][m];
-      for (int k = r + 1; k < m; k++)
-        s -= a[r][k] * coefs[k];
-      coefs[r] = s / a[r][r];
-    }
-  double f = 1;
-  for (int r = 0; r < m; r++, f *= scale)
-    coefs[r] /= f;
   return TRUE;
 }
 
-static double
-post_eval (const EvoxXanesResult *r,
-           double                 e)
+/* Below this many residual degrees of freedom in the pre-edge line the noise is pooled with the
+ * post-edge residuals: with 2 or 3 pre-edge points the line's own residuals say next to nothing
+ * about the noise (nothing at all for 2). */
+#define POOL_BELOW_DOF 10
+
+/* What depends only on the energies and E0: the ranges and the rows of the fits'
+ * pseudo-inverses, so that a spectrum's normalisation is a few dot products, and the weights of
+ * the edge step, a linear function of the spectrum, whose norm gives the step's standard error. */
+typedef struct
 {
-  double d = e - r->e0, s = 0;
-  for (int j = r->nnorm; j >= 0; j--)
-    s = s * d + r->post_coefs[j];
-  return s;
+  double  e0;
+  guint   ie0;
+  guint   p0, p1, q0, q1;  /* pre-edge [p0, p1), post-edge [q0, q1) */
+  int     nnorm;
+  double *pre_rows;        /* 2 x n_pre: the line's value at E0, its slope */
+  double *post_rows;       /* (nnorm + 1) x n_post: coefficients of (E - E0)^j of mu - pre */
+  double  step_rms;        /* sqrt (sum w_i^2) for step = sum w_i mu_i */
+  guint   dof_pre, dof_post;
+} Plan;
+
+static void
+plan_clear (Plan *plan)
+{
+  g_clear_pointer (&plan->pre_rows, g_free);
+  g_clear_pointer (&plan->post_rows, g_free);
+}
+
+static gboolean
+plan_init (Plan                  *plan,
+           const double          *energy,
+           guint                  n,
+           double                 e0,
+           const EvoxXanesParams *params,
+           GError               **error)
+{
+  memset (plan, 0, sizeof *plan);
+  /* Larch moves E0 onto the nearest measured energy */
+  guint ie0 = 0;
+  for (guint i = 1; i < n; i++)
+    if (fabs (energy[i] - e0) < fabs (energy[ie0] - e0))
+      ie0 = i;
+  plan->ie0 = ie0;
+  e0 = plan->e0 = energy[ie0];
+
+  /* ranges clipped to the data, swapped when given the wrong way round, as Larch does */
+  double pre1 = MAX (params->pre1, energy[0] - e0), pre2 = params->pre2;
+  if (pre1 > pre2)
+    {
+      double t = pre1;
+      pre1 = pre2;
+      pre2 = t;
+    }
+  double norm2 = isnan (params->norm2) ? energy[n - 1] - e0 : MIN (params->norm2,
+                                                                    energy[n - 1] - e0);
+  double norm1 = params->norm1;
+  if (norm1 > norm2)
+    {
+      double t = norm1;
+      norm1 = norm2;
+      norm2 = t;
+    }
+
+  /* inclusive ranges [E0 + lo, E0 + hi] */
+  guint p0 = n, p1 = 0, q0 = n, q1 = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      double d = energy[i] - e0;
+      if (d >= pre1 && d <= pre2)
+        p0 = MIN (p0, i), p1 = i + 1;
+      if (d >= norm1 && d <= norm2)
+        q0 = MIN (q0, i), q1 = i + 1;
+    }
+  guint n_pre = p1 > p0 ? p1 - p0 : 0, n_post = q1 > q0 ? q1 - q0 : 0;
+  if (n_pre < 2)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "XANES: %u energies in the pre-edge range E0%+g to E0%+g eV (E0 %g eV); a "
+                   "line needs 2: the stack does not reach below the edge", n_pre, pre1,
+                   pre2, e0);
+      return FALSE;
+    }
+  int nnorm = params->nnorm;
+  if (nnorm < 0)
+    nnorm = norm2 - norm1 < 30 ? 0 : norm2 - norm1 < 300 ? 1 : 2;
+  nnorm = MIN (nnorm, EVOX_XANES_MAX_NNORM);
+  if (n_post < 2 || n_post < (guint) nnorm + 1)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "XANES: %u energies in the post-edge range E0%+g to E0%+g eV (E0 %g eV); "
+                   "degree %d needs %d: the stack does not reach above the edge",
+                   n_post, norm1, norm2, e0, nnorm, MAX (2, nnorm + 1));
+      return FALSE;
+    }
+  plan->p0 = p0, plan->p1 = p1, plan->q0 = q0, plan->q1 = q1;
+  plan->nnorm = nnorm;
+  plan->dof_pre = n_pre - 2;
+  plan->dof_post = n_post - (nnorm + 1);
+  plan->pre_rows = g_new (double, 2 * (gsize) n_pre);
+  plan->post_rows = g_new (double, (nnorm + 1) * (gsize) n_post);
+  if (!poly_rows (energy + p0, n_pre, e0, 1, plan->pre_rows)
+      || !poly_rows (energy + q0, n_post, e0, nnorm, plan->post_rows))
+    {
+      plan_clear (plan);
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "XANES: the pre-edge or post-edge fit is singular on these energies");
+      return FALSE;
+    }
+
+  /* step = c0 . (mu_post - a0 - a1 (E_post - E0)) with a0, a1 the pre-edge rows . mu_pre */
+  g_autofree double *w = g_new0 (double, n);
+  double sum_c = 0, sum_cd = 0;
+  for (guint q = 0; q < n_post; q++)
+    {
+      double c = plan->post_rows[q];
+      w[q0 + q] += c;
+      sum_c += c;
+      sum_cd += c * (energy[q0 + q] - e0);
+    }
+  for (guint p = 0; p < n_pre; p++)
+    w[p0 + p] -= sum_c * plan->pre_rows[p] + sum_cd * plan->pre_rows[n_pre + p];
+  double ss = 0;
+  for (guint i = 0; i < n; i++)
+    ss += w[i] * w[i];
+  plan->step_rms = sqrt (ss);
+  return TRUE;
+}
+
+/* The fits of a tile of voxels laid out channel after channel (buf[c * stride + k], k < len):
+ * the pre-edge line a0 + a1 (E - E0), the post-edge coefficients c[j * len + k] and the sums of
+ * squared residuals of both. Loops run across voxels, so they vectorise; each voxel's sums are
+ * added in the order a spectrum on its own would add them. */
+static void
+plan_fit_tile (const Plan   *plan,
+               const double *energy,
+               const double *buf,
+               gsize         stride,
+               guint         len,
+               double       *a0,
+               double       *a1,
+               double       *c,
+               double       *ss_pre,
+               double       *ss_post)
+{
+  guint n_pre = plan->p1 - plan->p0, n_post = plan->q1 - plan->q0;
+  int m = plan->nnorm + 1;
+  double e0 = plan->e0;
+
+  for (guint k = 0; k < len; k++)
+    a0[k] = a1[k] = ss_pre[k] = ss_post[k] = 0;
+  for (guint k = 0; k < (guint) m * len; k++)
+    c[k] = 0;
+  for (guint p = 0; p < n_pre; p++)
+    {
+      const double *x = buf + (plan->p0 + p) * stride;
+      double w0 = plan->pre_rows[p], w1 = plan->pre_rows[n_pre + p];
+#pragma omp simd
+      for (guint k = 0; k < len; k++)
+        {
+          a0[k] += w0 * x[k];
+          a1[k] += w1 * x[k];
+        }
+    }
+  for (guint p = 0; p < n_pre; p++)
+    {
+      const double *x = buf + (plan->p0 + p) * stride;
+      double d = energy[plan->p0 + p] - e0;
+#pragma omp simd
+      for (guint k = 0; k < len; k++)
+        {
+          double r = x[k] - (a0[k] + a1[k] * d);
+          ss_pre[k] += r * r;
+        }
+    }
+  for (guint q = 0; q < n_post; q++)
+    {
+      const double *x = buf + (plan->q0 + q) * stride;
+      double d = energy[plan->q0 + q] - e0;
+      for (int j = 0; j < m; j++)
+        {
+          double w = plan->post_rows[(gsize) j * n_post + q];
+          double *cj = c + (gsize) j * len;
+#pragma omp simd
+          for (guint k = 0; k < len; k++)
+            cj[k] += w * (x[k] - (a0[k] + a1[k] * d));
+        }
+    }
+  for (guint q = 0; q < n_post; q++)
+    {
+      const double *x = buf + (plan->q0 + q) * stride;
+      double d = energy[plan->q0 + q] - e0;
+#pragma omp simd
+      for (guint k = 0; k < len; k++)
+        {
+          double p = 0;
+          for (int j = m - 1; j >= 0; j--)
+            p = p * d + c[(gsize) j * len + k];
+          double res = x[k] - (a0[k] + a1[k] * d) - p;
+          ss_post[k] += res * res;
+        }
+    }
+}
+
+/* The normalised spectra of a fitted tile, channel after channel (normt[c * len + k]), and the
+ * white line's index and value: the largest norm at or above E0, the first of equals. Across
+ * voxels, so it vectorises; inv holds len values of scratch. */
+static void
+plan_norm_tile (const Plan   *plan,
+                const double *energy,
+                const double *buf,
+                gsize         stride,
+                guint         len,
+                guint         n,
+                const double *a0,
+                const double *a1,
+                const double *cv,
+                double       *inv,
+                double       *normt,
+                double       *imax,
+                double       *vmax)
+{
+  double e0 = plan->e0;
+  for (guint k = 0; k < len; k++)
+    inv[k] = 1 / cv[k];
+  for (guint c = 0; c < n; c++)
+    {
+      const double *x = buf + c * stride;
+      double *o = normt + (gsize) c * len, d = energy[c] - e0;
+#pragma omp simd
+      for (guint k = 0; k < len; k++)
+        o[k] = (x[k] - (a0[k] + a1[k] * d)) * inv[k];
+    }
+  /* the index kept as a double, as wide as the values, so the loop vectorises */
+  const double *first = normt + (gsize) plan->ie0 * len;
+  for (guint k = 0; k < len; k++)
+    {
+      imax[k] = plan->ie0;
+      vmax[k] = first[k];
+    }
+  for (guint c = plan->ie0 + 1; c < n; c++)
+    {
+      const double *x = normt + (gsize) c * len;
+      double ci = c;
+#pragma omp simd
+      for (guint k = 0; k < len; k++)
+        {
+          gboolean more = x[k] > vmax[k];
+          vmax[k] = more ? x[k] : vmax[k];
+          imax[k] = more ? ci : imax[k];
+        }
+    }
+}
+
+/* Voxel k of a tile through plan_fit_tile and plan_norm_tile into r: noise, step, mask, white
+ * line and half step. FALSE when the step at E0 is not a rising one (r->edge_step says what it
+ * is). */
+static gboolean
+plan_finish (const Plan      *plan,
+             const double    *energy,
+             const double    *normt,
+             guint            len,
+             guint            k,
+             guint            n,
+             const double    *a0v,
+             const double    *a1v,
+             const double    *cv,
+             const double    *ss_prev,
+             const double    *ss_postv,
+             guint            imax,
+             double           vmax,
+             double           mask_k,
+             EvoxXanesResult *r)
+{
+  double e0 = plan->e0, a0 = a0v[k], a1 = a1v[k];
+  double ss_pre = ss_prev[k], ss_post = ss_postv[k];
+  double c[EVOX_XANES_MAX_NNORM + 1] = { 0 };
+  for (int j = 0; j <= plan->nnorm; j++)
+    c[j] = cv[(gsize) j * len + k];
+
+  r->e0 = e0;
+  r->nnorm = plan->nnorm;
+  r->n_pre = plan->p1 - plan->p0;
+  r->n_post = plan->q1 - plan->q0;
+  r->pre_slope = a1;
+  r->pre_offset = a0 - a1 * e0;
+  r->half_step_energy = r->whiteline_energy = r->whiteline_height = NAN;
+  r->mask = FALSE;
+  memcpy (r->post_coefs, c, sizeof c);
+  /* the unbiased variance of the pre-edge line's residuals, pooled with the post-edge
+   * polynomial's where the pre-edge alone has too few degrees of freedom */
+  if (plan->dof_pre >= POOL_BELOW_DOF)
+    r->noise = sqrt (ss_pre / plan->dof_pre);
+  else if (plan->dof_pre + plan->dof_post > 0)
+    r->noise = sqrt ((ss_pre + ss_post) / (plan->dof_pre + plan->dof_post));
+  else
+    r->noise = 0;
+  r->step_error = r->noise * plan->step_rms;
+
+  /* post (E0) - pre (E0): the polynomial was fitted to mu - pre, so its value at E0 */
+  double step = r->edge_step = c[0];
+  /* Larch takes |step|; a falling or absent step is no absorption edge, and for maps it must
+   * not count as one */
+  if (!(step > 0) || !isfinite (step))
+    return FALSE;
+  r->mask = step > mask_k * r->step_error;
+
+  #define NORM(i) normt[(gsize) (i) * len + k]
+  if (imax > 0 && imax + 1 < n)
+    {
+      /* vertex of the parabola through three points on an uneven grid (divided differences) */
+      double x0 = energy[imax - 1], x1 = energy[imax], x2 = energy[imax + 1];
+      double y0 = NORM (imax - 1), y1 = vmax, y2 = NORM (imax + 1);
+      double d01 = (y1 - y0) / (x1 - x0), d12 = (y2 - y1) / (x2 - x1);
+      double c2 = (d12 - d01) / (x2 - x0);
+      if (c2 < 0)
+        {
+          double xv = 0.5 * (x0 + x1) - d01 / (2 * c2);
+          r->whiteline_energy = xv;
+          r->whiteline_height = y0 + d01 * (xv - x0) + c2 * (xv - x0) * (xv - x1);
+        }
+      else
+        {
+          r->whiteline_energy = x1;
+          r->whiteline_height = y1;
+        }
+    }
+  else
+    {
+      r->whiteline_energy = energy[imax];
+      r->whiteline_height = vmax;
+    }
+
+  /* half step: walk down from the white line to the first point below 0.5, so pre-edge noise
+   * crossing 0.5 far below the edge cannot be taken */
+  if (vmax >= 0.5)
+    for (guint i = imax; i > 0; i--)
+      {
+        double a = NORM (i - 1), b = NORM (i);
+        if (a < 0.5 && b >= 0.5)
+          {
+            r->half_step_energy = energy[i - 1] + (0.5 - a) / (b - a) * (energy[i] - energy[i - 1]);
+            break;
+          }
+      }
+  #undef NORM
+  return TRUE;
 }
 
 gboolean
@@ -386,159 +1011,27 @@ evox_xanes_normalise (const double          *energy,
                    "not span the edge", e0, energy[0], energy[n - 1]);
       return FALSE;
     }
-  /* Larch moves E0 onto the nearest measured energy */
-  guint ie0 = 0;
-  for (guint i = 1; i < n; i++)
-    if (fabs (energy[i] - e0) < fabs (energy[ie0] - e0))
-      ie0 = i;
-  e0 = result->e0 = energy[ie0];
 
-  /* ranges clipped to the data, swapped when given the wrong way round, as Larch does */
-  double pre1 = MAX (params->pre1, energy[0] - e0), pre2 = params->pre2;
-  if (pre1 > pre2)
+  Plan plan;
+  if (!plan_init (&plan, energy, n, e0, params, error))
     {
-      double t = pre1;
-      pre1 = pre2;
-      pre2 = t;
-    }
-  double norm2 = isnan (params->norm2) ? energy[n - 1] - e0 : MIN (params->norm2,
-                                                                    energy[n - 1] - e0);
-  double norm1 = params->norm1;
-  if (norm1 > norm2)
-    {
-      double t = norm1;
-      norm1 = norm2;
-      norm2 = t;
-    }
-
-  /* inclusive ranges [E0 + lo, E0 + hi] */
-  guint p0 = n, p1 = 0, q0 = n, q1 = 0;
-  for (guint i = 0; i < n; i++)
-    {
-      double d = energy[i] - e0;
-      if (d >= pre1 && d <= pre2)
-        p0 = MIN (p0, i), p1 = i + 1;
-      if (d >= norm1 && d <= norm2)
-        q0 = MIN (q0, i), q1 = i + 1;
-    }
-  result->n_pre = p1 > p0 ? p1 - p0 : 0;
-  result->n_post = q1 > q0 ? q1 - q0 : 0;
-  if (result->n_pre < 2)
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   "XANES: %u energies in the pre-edge range E0%+g to E0%+g eV (E0 %g eV); a "
-                   "line needs 2: the stack does not reach below the edge", result->n_pre, pre1,
-                   pre2, e0);
+      result->e0 = plan.e0;
       return FALSE;
     }
-
-  int nnorm = params->nnorm;
-  if (nnorm < 0)
-    nnorm = norm2 - norm1 < 30 ? 0 : norm2 - norm1 < 300 ? 1 : 2;
-  nnorm = MIN (nnorm, EVOX_XANES_MAX_NNORM);
-  result->nnorm = nnorm;
-  if (result->n_post < 2 || result->n_post < (guint) nnorm + 1)
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   "XANES: %u energies in the post-edge range E0%+g to E0%+g eV (E0 %g eV); "
-                   "degree %d needs %d: the stack does not reach above the edge",
-                   result->n_post, norm1, norm2, e0, nnorm, MAX (2, nnorm + 1));
-      return FALSE;
-    }
-
-  double line[2];
-  if (!polyfit (energy + p0, mu + p0, result->n_pre, e0, 1, line))
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA, "XANES: pre-edge fit failed");
-      return FALSE;
-    }
-  result->pre_slope = line[1];
-  result->pre_offset = line[0] - line[1] * e0;
-
-  double ss = 0;
-  for (guint i = p0; i < p1; i++)
-    {
-      double r = mu[i] - (line[0] + line[1] * (energy[i] - e0));
-      ss += r * r;
-    }
-  result->noise = sqrt (ss / result->n_pre);
-
-  double sub[512];
-  g_autofree double *sub_heap = result->n_post > G_N_ELEMENTS (sub)
-                                ? g_new (double, result->n_post) : NULL;
-  double *y = sub_heap ? sub_heap : sub;
-  for (guint i = q0; i < q1; i++)
-    y[i - q0] = mu[i] - (line[0] + line[1] * (energy[i] - e0));
-  if (!polyfit (energy + q0, y, result->n_post, e0, nnorm, result->post_coefs))
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA, "XANES: post-edge fit failed");
-      return FALSE;
-    }
-
-  /* post (E0) - pre (E0): the polynomial was fitted to mu - pre, so its value at E0 */
-  double step = result->edge_step = post_eval (result, e0);
-  /* Larch takes |step|; a falling or absent step is no absorption edge, and for maps it must
-   * not count as one */
-  if (!(step > 0) || !isfinite (step))
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
-                   "XANES: the edge step at E0 %g eV is %g: no rising absorption edge there",
-                   e0, step);
-      return FALSE;
-    }
-  result->mask = step > params->mask_k * result->noise;
-
-  /* norm into the caller's buffer, or computed on the fly */
-  #define NORM(i) ((mu[i] - (line[0] + line[1] * (energy[i] - e0))) / step)
-  if (norm_out)
-    for (guint i = 0; i < n; i++)
-      norm_out[i] = NORM (i);
-
-  guint imax = ie0;
-  double vmax = NORM (ie0);
-  for (guint i = ie0 + 1; i < n; i++)
-    if (NORM (i) > vmax)
-      imax = i, vmax = NORM (i);
-  if (imax > 0 && imax + 1 < n)
-    {
-      /* vertex of the parabola through three points on an uneven grid (divided differences) */
-      double x0 = energy[imax - 1], x1 = energy[imax], x2 = energy[imax + 1];
-      double y0 = NORM (imax - 1), y1 = vmax, y2 = NORM (imax + 1);
-      double d01 = (y1 - y0) / (x1 - x0), d12 = (y2 - y1) / (x2 - x1);
-      double c2 = (d12 - d01) / (x2 - x0);
-      if (c2 < 0)
-        {
-          double xv = 0.5 * (x0 + x1) - d01 / (2 * c2);
-          result->whiteline_energy = xv;
-          result->whiteline_height = y0 + d01 * (xv - x0) + c2 * (xv - x0) * (xv - x1);
-        }
-      else
-        {
-          result->whiteline_energy = x1;
-          result->whiteline_height = y1;
-        }
-    }
-  else
-    {
-      result->whiteline_energy = energy[imax];
-      result->whiteline_height = vmax;
-    }
-
-  /* half step: walk down from the white line to the first point below 0.5, so pre-edge noise
-   * crossing 0.5 far below the edge cannot be taken */
-  if (vmax >= 0.5)
-    for (guint i = imax; i > 0; i--)
-      {
-        double a = NORM (i - 1), b = NORM (i);
-        if (a < 0.5 && b >= 0.5)
-          {
-            result->half_step_energy = energy[i - 1]
-                                       + (0.5 - a) / (b - a) * (energy[i] - energy[i - 1]);
-            break;
-          }
-      }
-  #undef NORM
-  return TRUE;
+  g_autofree double *norm_tmp = norm_out ? NULL : g_new (double, n);
+  double a0, a1, c[EVOX_XANES_MAX_NNORM + 1], ss_pre, ss_post, inv, vmax, imax;
+  double *norm = norm_out ? norm_out : norm_tmp;
+  /* a tile of one voxel: its channel-major norm is the plain spectrum */
+  plan_fit_tile (&plan, energy, mu, 1, 1, &a0, &a1, c, &ss_pre, &ss_post);
+  plan_norm_tile (&plan, energy, mu, 1, 1, n, &a0, &a1, c, &inv, norm, &imax, &vmax);
+  gboolean ok = plan_finish (&plan, energy, norm, 1, 0, n, &a0, &a1, c, &ss_pre, &ss_post,
+                             (guint) imax, vmax, params->mask_k, result);
+  plan_clear (&plan);
+  if (!ok)
+    g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                 "XANES: the edge step at E0 %g eV is %g: no rising absorption edge there",
+                 result->e0, result->edge_step);
+  return ok;
 }
 
 typedef struct
@@ -555,20 +1048,64 @@ compare_energy (gconstpointer a,
   return (x->energy > y->energy) - (x->energy < y->energy);
 }
 
-static inline double
-sample (gconstpointer   data,
+/* How far from a tabulated edge the stack's E0 may be: chemical shifts of K-edges reach about
+ * 10 to 15 eV between metal and high oxides, and a glitch further away must not take it. */
+#define EDGE_WINDOW_EV 20.0
+
+/* The stack's E0 near a tabulated edge: the energy with the largest derivative of the mean
+ * spectrum (numpy's gradient) among those within EDGE_WINDOW_EV of it; the edge itself when no
+ * energy lies that near. */
+static double
+e0_near_edge (const double *energy,
+              const double *mean,
+              guint         n,
+              double        edge)
+{
+  int best = -1;
+  double best_d = -INFINITY;
+  for (guint i = 0; i < n; i++)
+    {
+      if (fabs (energy[i] - edge) > EDGE_WINDOW_EV)
+        continue;
+      guint a = i == 0 ? 0 : i - 1, b = i == n - 1 ? n - 1 : i + 1;
+      double d = (mean[b] - mean[a]) / (energy[b] - energy[a]);
+      if (d > best_d)
+        best = (int) i, best_d = d;
+    }
+  return best >= 0 ? energy[best] : edge;
+}
+
+/* len samples of a plane from index v0 as doubles, the type switched on once per run; FALSE
+ * when one is not finite (only floats can be) */
+static gboolean
+gather (gconstpointer   data,
         EvoxSampleType  type,
-        gsize           i)
+        gsize           v0,
+        guint           len,
+        double         *out)
 {
   switch (type)
     {
     case EVOX_SAMPLE_U8:
-      return ((const guint8 *) data)[i];
+      for (guint k = 0; k < len; k++)
+        out[k] = ((const guint8 *) data)[v0 + k];
+      return TRUE;
     case EVOX_SAMPLE_U16:
-      return ((const guint16 *) data)[i];
+      for (guint k = 0; k < len; k++)
+        out[k] = ((const guint16 *) data)[v0 + k];
+      return TRUE;
     case EVOX_SAMPLE_F32:
     default:
-      return ((const float *) data)[i];
+      {
+        /* x - x is 0 for finite x and NaN otherwise */
+        double nonfinite = 0;
+        for (guint k = 0; k < len; k++)
+          {
+            out[k] = ((const float *) data)[v0 + k];
+            nonfinite += out[k] - out[k];
+          }
+        return nonfinite == 0;
+      }
     }
 }
 
@@ -619,29 +1156,52 @@ evox_xanes_maps (EvoxVolume            *stack,
   if (!check_energies (energy, n, error))
     return NULL;
 
+  EvoxXanesParams p = *params;
+  if (!isnan (p.edge) && !(p.edge > energy[0] && p.edge < energy[n - 1]))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "XANES: the stack's energies (%g to %g eV) do not span the edge at %g eV: "
+                   "the first must lie below it and the last above", energy[0], energy[n - 1],
+                   p.edge);
+      return NULL;
+    }
+
   EvoxSampleType type = evox_volume_get_sample_type (stack);
   gsize dims[3], nv = evox_volume_get_n_voxels (stack);
   evox_volume_get_dims (stack, dims);
 
-  /* one E0 for the whole stack: given, or from the mean spectrum */
-  EvoxXanesParams p = *params;
+  /* one E0 for the whole stack: given, or from the mean spectrum (near the edge when one is
+   * named, anywhere otherwise) */
   if (isnan (p.e0))
     {
       g_autofree double *mean = g_new0 (double, n);
+#pragma omp parallel for schedule(dynamic, 1)
       for (guint c = 0; c < n; c++)
         {
-          double s = 0;
+          double s = 0, chunk[1024];
           gsize cnt = 0;
-          for (gsize v = 0; v < nv; v++)
+          for (gsize v0 = 0; v0 < nv; v0 += G_N_ELEMENTS (chunk))
             {
-              double x = sample (planes[c], type, v);
-              if (isfinite (x))
-                s += x, cnt++;
+              guint len = MIN (G_N_ELEMENTS (chunk), nv - v0);
+              gather (planes[c], type, v0, len, chunk);
+              for (guint k = 0; k < len; k++)
+                if (isfinite (chunk[k]))
+                  s += chunk[k], cnt++;
             }
           mean[c] = cnt ? s / cnt : NAN;
         }
       g_autoptr(GError) local = NULL;
-      p.e0 = evox_xanes_find_e0 (energy, mean, n, &local);
+      for (guint c = 0; c < n; c++)
+        if (!isfinite (mean[c]))
+          {
+            g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                         "XANES: the stack has no finite value at %g eV", energy[c]);
+            return NULL;
+          }
+      if (!isnan (p.edge))
+        p.e0 = e0_near_edge (energy, mean, n, p.edge);
+      else
+        p.e0 = evox_xanes_find_e0 (energy, mean, n, &local);
       if (isnan (p.e0))
         {
           g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
@@ -657,73 +1217,127 @@ evox_xanes_maps (EvoxVolume            *stack,
       return NULL;
     }
 
-  /* A spectrum of constant zeros would fail; check the ranges once on a dummy ramp so a stack
-   * that cannot be normalised at all is one error, not one per voxel. */
-  {
-    g_autofree double *ramp = g_new (double, n);
-    for (guint c = 0; c < n; c++)
-      ramp[c] = energy[c] > p.e0 ? 1 : 0;
-    EvoxXanesResult r = { 0 };
-    if (!evox_xanes_normalise (energy, ramp, n, &p, &r, error))
-      return NULL;
-  }
+  /* the ranges and fits once for the stack: too few pre-edge or post-edge energies are one
+   * error before any voxel is read */
+  Plan plan;
+  if (!plan_init (&plan, energy, n, p.e0, &p, error))
+    return NULL;
 
-  g_autoptr(EvoxVolume) out = evox_volume_new (dims[0], dims[1], dims[2], N_MAPS,
+  guint n_out = N_MAPS + (p.with_norm ? n : 0);
+  g_autoptr(EvoxVolume) out = evox_volume_new (dims[0], dims[1], dims[2], n_out,
                                                EVOX_SAMPLE_F32, error);
   if (out == NULL)
-    return NULL;
+    {
+      plan_clear (&plan);
+      return NULL;
+    }
   double spacing[3], origin[3];
   evox_volume_get_spacing (stack, spacing);
   evox_volume_set_spacing (out, spacing);
   evox_volume_set_spacing_known (out, evox_volume_get_spacing_known (stack));
   evox_volume_get_origin (stack, origin);
   evox_volume_set_origin (out, origin);
-  float *maps[N_MAPS];
-  for (guint m = 0; m < N_MAPS; m++)
+  g_autofree float **maps = g_new (float *, n_out);
+  for (guint m = 0; m < n_out; m++)
     {
-      evox_volume_set_channel_info (out, m, map_names[m], NAN);
+      if (m < N_MAPS)
+        evox_volume_set_channel_info (out, m, map_names[m], NAN);
+      else
+        {
+          char label[64];
+          g_snprintf (label, sizeof label, "norm %g eV", energy[m - N_MAPS]);
+          evox_volume_set_channel_info (out, m, label, energy[m - N_MAPS]);
+          evox_volume_set_channel_values (out, m, EVOX_SCALE_LINEAR, "normalised absorption",
+                                          "");
+        }
       maps[m] = evox_volume_get_data_mut (out, m);
     }
   evox_volume_set_channel_values (out, MAP_EDGE, EVOX_SCALE_LINEAR, "energy", "eV");
   evox_volume_set_channel_values (out, MAP_E0, EVOX_SCALE_LINEAR, "energy", "eV");
   evox_volume_set_channel_values (out, MAP_WL_ENERGY, EVOX_SCALE_LINEAR, "energy", "eV");
+  evox_volume_set_channel_values (out, MAP_WL_HEIGHT, EVOX_SCALE_LINEAR,
+                                  "normalised absorption", "");
+  evox_volume_set_channel_values (out, MAP_STEP,
+                                  evox_volume_get_channel_value_scale (stack, order[0].channel),
+                                  evox_volume_get_channel_quantity (stack, order[0].channel),
+                                  evox_volume_get_channel_unit (stack, order[0].channel));
+  evox_volume_set_channel_values (out, MAP_MASK, EVOX_SCALE_LINEAR, "mask", "");
 
+  E0Search search;
+  e0_search_init (&search, energy, n);
   gsize n_tiles = (nv + TILE - 1) / TILE;
   int done = 0;
 
 #pragma omp parallel
   {
     g_autofree double *buf = g_new (double, (gsize) n * TILE);
-    g_autofree double *mu = g_new (double, n);
+    g_autofree double *normt = g_new (double, (gsize) n * TILE);
+    g_autofree double *fit = g_new (double, (7 + EVOX_XANES_MAX_NNORM + 1) * (gsize) TILE);
+    double *a0 = fit, *a1 = fit + TILE, *ss_pre = fit + 2 * TILE, *ss_post = fit + 3 * TILE;
+    double *inv = fit + 4 * TILE, *vmax = fit + 5 * TILE, *imax = fit + 6 * TILE;
+    double *cv = fit + 7 * TILE;
+    g_autofree gboolean *in = g_new (gboolean, TILE);
+    g_autofree guint *in_idx = g_new (guint, TILE);
+    g_autofree double *e0v = g_new (double, TILE);
+    g_autofree gboolean *finite = g_new (gboolean, TILE);
+    E0Scratch e0s;
+    e0_scratch_init (&e0s, n, TILE);
 
 #pragma omp for schedule(dynamic, 4)
     for (gsize t = 0; t < n_tiles; t++)
       {
         if (g_cancellable_is_cancelled (cancellable))
           continue;
-        gsize v0 = t * TILE, len = MIN ((gsize) TILE, nv - v0);
+        gsize v0 = t * TILE;
+        guint len = MIN ((gsize) TILE, nv - v0);
+        /* gather channel after channel: each channel's run of the tile is contiguous in the
+         * stack and in buf, and the fits then run across voxels */
+        gboolean all_finite = TRUE;
         for (guint c = 0; c < n; c++)
-          for (gsize k = 0; k < len; k++)
-            buf[k * n + c] = sample (planes[c], type, v0 + k);
-        for (gsize k = 0; k < len; k++)
+          all_finite &= gather (planes[c], type, v0, len, buf + (gsize) c * TILE);
+        for (guint k = 0; k < len; k++)
+          finite[k] = TRUE;
+        if (!all_finite)
+          for (guint c = 0; c < n; c++)
+            for (guint k = 0; k < len; k++)
+              finite[k] &= isfinite (buf[(gsize) c * TILE + k]) != 0;
+        plan_fit_tile (&plan, energy, buf, TILE, len, a0, a1, cv, ss_pre, ss_post);
+        plan_norm_tile (&plan, energy, buf, TILE, len, n, a0, a1, cv, inv, normt, imax, vmax);
+        guint n_in = 0;
+        for (guint k = 0; k < len; k++)
           {
             gsize v = v0 + k;
-            memcpy (mu, buf + k * n, n * sizeof (double));
-            EvoxXanesResult r = { 0 };
-            gboolean ok = evox_xanes_normalise (energy, mu, n, &p, &r, NULL);
-            gboolean in = ok && r.mask;
-            double e0v = in ? evox_xanes_find_e0 (energy, mu, n, NULL) : NAN;
-            maps[MAP_EDGE][v] = in ? r.half_step_energy : NAN;
-            maps[MAP_E0][v] = e0v;
-            maps[MAP_WL_ENERGY][v] = in ? r.whiteline_energy : NAN;
-            maps[MAP_WL_HEIGHT][v] = in ? r.whiteline_height : NAN;
+            EvoxXanesResult r;
+            gboolean ok = finite[k] && plan_finish (&plan, energy, normt, len, k, n, a0, a1, cv,
+                                                    ss_pre, ss_post, (guint) imax[k], vmax[k],
+                                                    p.mask_k,
+                                                    &r);
+            in[k] = ok && r.mask;
+            if (in[k])
+              in_idx[n_in++] = k;
+            maps[MAP_EDGE][v] = in[k] ? r.half_step_energy : NAN;
+            maps[MAP_WL_ENERGY][v] = in[k] ? r.whiteline_energy : NAN;
+            maps[MAP_WL_HEIGHT][v] = in[k] ? r.whiteline_height : NAN;
             maps[MAP_STEP][v] = ok ? r.edge_step : NAN;
-            maps[MAP_MASK][v] = in ? 1.0f : 0.0f;
+            maps[MAP_MASK][v] = in[k] ? 1.0f : 0.0f;
           }
+        if (p.with_norm)
+          for (guint c = 0; c < n; c++)
+            for (guint k = 0; k < len; k++)
+              maps[N_MAPS + c][v0 + k] = in[k] ? normt[(gsize) c * len + k] : NAN;
+        /* each voxel's own E0, for the voxels in the mask */
+        e0_search_tile (&search, buf, TILE, in_idx, n_in, e0v, &e0s);
+        for (guint k = 0; k < len; k++)
+          maps[MAP_E0][v0 + k] = NAN;
+        for (guint i = 0; i < n_in; i++)
+          maps[MAP_E0][v0 + in_idx[i]] = e0v[i];
         if (progress)
           evox_progress_update (progress, (g_atomic_int_add (&done, 1) + 1.0) / n_tiles);
       }
+    e0_scratch_clear (&e0s);
   }
+  e0_search_clear (&search);
+  plan_clear (&plan);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;

@@ -20,7 +20,8 @@ typedef struct
   double norm1;   /* post-edge range relative to E0, eV; 50 */
   double norm2;   /* NaN: to the last energy; clipped to the data */
   int    nnorm;   /* -1: by the post-edge span as Larch chooses (< 30 eV 0, < 300 eV 1, else 2) */
-  double mask_k;  /* a spectrum is in the mask when edge_step > mask_k * pre-edge noise; 3 */
+  double mask_k;  /* a spectrum is in the mask when edge_step > mask_k * step_error, a one-sided
+                   * test at mask_k standard errors of the step; 3 */
   double edge;    /* NaN: none. A tabulated edge energy (eV, evox_edge_parse): the stack must span
                    * it (EVOX_ERROR_ARGUMENT otherwise), and the stack's E0 is searched on the mean
                    * spectrum near it rather than over the whole range */
@@ -40,8 +41,13 @@ typedef struct
   double  half_step_energy;   /* where norm crosses 0.5 going up to the white line; NaN if never */
   double  whiteline_energy;   /* vertex of the parabola through the maximum of norm (E >= e0) */
   double  whiteline_height;   /* norm at that vertex */
-  double  noise;              /* RMS of the pre-edge line's residuals (numpy's std, ddof 0) */
-  gboolean mask;              /* edge_step > mask_k * noise */
+  double  noise;              /* the noise of one sample: sqrt (SS / (n_pre - 2)) of the pre-edge
+                               * line's residuals; below 10 degrees of freedom there, pooled
+                               * with the post-edge fit's: sqrt ((SS_pre + SS_post) /
+                               * (n_pre - 2 + n_post - nnorm - 1)); 0 with no degree left */
+  double  step_error;         /* noise * sqrt (sum w_i^2), the step being sum w_i mu_i: its
+                               * standard error for noise of that size on every sample */
+  gboolean mask;              /* edge_step > mask_k * step_error */
   guint   n_pre;              /* points in the pre-edge and post-edge fits */
   guint   n_post;
   double *norm;               /* caller's buffer of n values, or NULL: (mu - pre) / edge_step */
@@ -72,10 +78,15 @@ gboolean  evox_xanes_normalise   (const double          *energy,
 
 /* Per-voxel maps of a stack (four or more channels carrying energies, any sample type): a new f32
  * volume of the stack's dims and spacing with channels "edge_energy" (half-step), "e0" (each
- * voxel's own find_e0), "whiteline_energy", "whiteline_height", "edge_step", "mask" (0/1). All
- * but the step and the mask are NaN outside the mask; the step is NaN where a voxel cannot be
- * normalised. One E0 for the whole stack (params->e0, or found on the mean spectrum) sets the
- * ranges, as Larch users do for maps. Channels are sorted by energy; a repeated one is refused
+ * voxel's own find_e0), "whiteline_energy", "whiteline_height", "edge_step", "mask" (0/1), then
+ * with params->with_norm one "norm <E> eV" per energy (ascending, carrying it). All but the step
+ * and the mask are NaN outside the mask; the step is NaN where a voxel cannot be normalised.
+ * Quantities: the energies "energy" in "eV", the white line's height and the normalised stack
+ * "normalised absorption", the step the stack's own, the mask "mask". One E0 for the whole stack
+ * (params->e0; else the largest derivative of the mean spectrum within 20 eV of params->edge;
+ * else find_e0 of the mean spectrum) sets the ranges, as Larch users do for maps, and ranges with
+ * fewer than 2 energies are refused before any voxel is read (EVOX_ERROR_ARGUMENT), as is a
+ * stack not spanning params->edge. Channels are sorted by energy; a repeated one is refused
  * (EVOX_ERROR_ARGUMENT), a channel without an energy too (EVOX_ERROR_INVALID_DATA). */
 EvoxVolume *evox_xanes_maps      (EvoxVolume            *stack,
                                   const EvoxXanesParams *params,

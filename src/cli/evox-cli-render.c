@@ -15,6 +15,7 @@
 #include "evox-image.h"
 #include "evox-measurement.h"
 #include "evox-renderer.h"
+#include "evox-rgb-legend.h"
 #include "evox-tiff.h"
 
 #define DEFAULT_WIDTH 1600
@@ -214,6 +215,133 @@ apply_request (GOptionContext      *context,
   return TRUE;
 }
 
+/* The document's composite, when on, to the renderer. */
+static void
+sync_rgb (EvoxRenderer *renderer,
+          EvoxDocument *document)
+{
+  int channels[3] = { -1, -1, -1 };
+  double lo[3] = { 0, 0, 0 }, hi[3] = { 1, 1, 1 };
+
+  for (guint s = 0; s < 3 && evox_document_get_composite (document); s++)
+    evox_document_get_composite_slot (document, s, &channels[s], &lo[s], &hi[s]);
+  evox_renderer_set_rgb (renderer, channels, lo, hi);
+}
+
+/* --rgb CH,CH,CH and --rgb-range LO:HI,LO:HI,LO:HI: the three slots' channels as given (NULL
+ * for "-") and ranges (NaN for "-": the default percentiles). Checked before the volume is read;
+ * the names are looked up in it later. */
+typedef struct
+{
+  char   *channels[3];
+  double  lo[3];
+  double  hi[3];
+} RgbRequest;
+
+static void
+rgb_request_clear (RgbRequest *request)
+{
+  for (guint s = 0; s < 3; s++)
+    g_clear_pointer (&request->channels[s], g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RgbRequest, rgb_request_clear)
+
+static gboolean
+parse_rgb (GOptionContext *context,
+           const char     *rgb,
+           const char     *ranges,
+           RgbRequest     *request,
+           int            *status)
+{
+  g_auto(GStrv) names = g_strsplit (rgb, ",", -1);
+  gboolean used = FALSE;
+
+  for (guint s = 0; s < 3; s++)
+    request->lo[s] = request->hi[s] = NAN;
+  if (g_strv_length (names) != 3)
+    {
+      *status = _evox_cli_usage_error (context, "--rgb must name three channels (label or index, "
+                                       "- for none) separated by commas, not '%s'", rgb);
+      return FALSE;
+    }
+  for (guint s = 0; s < 3; s++)
+    {
+      g_strstrip (names[s]);
+      if (*names[s] == '\0')
+        {
+          *status = _evox_cli_usage_error (context, "--rgb: the %s channel is empty (use - for "
+                                           "none)", (const char *[]) { "red", "green",
+                                                                        "blue" }[s]);
+          return FALSE;
+        }
+      if (!g_str_equal (names[s], "-"))
+        {
+          request->channels[s] = g_strdup (names[s]);
+          used = TRUE;
+        }
+    }
+  if (!used)
+    {
+      *status = _evox_cli_usage_error (context, "--rgb needs at least one channel, not '%s'", rgb);
+      return FALSE;
+    }
+  if (ranges != NULL)
+    {
+      g_auto(GStrv) parts = g_strsplit (ranges, ",", -1);
+
+      if (g_strv_length (parts) != 3)
+        {
+          *status = _evox_cli_usage_error (context, "--rgb-range must be three LO:HI ranges (- for "
+                                           "the default) separated by commas, not '%s'", ranges);
+          return FALSE;
+        }
+      for (guint s = 0; s < 3; s++)
+        {
+          g_strstrip (parts[s]);
+          if (g_str_equal (parts[s], "-"))
+            continue;
+          if (!parse_range (parts[s], &request->lo[s], &request->hi[s]))
+            {
+              *status = _evox_cli_usage_error (context, "--rgb-range: '%s' is not LO:HI with "
+                                               "finite LO < HI", parts[s]);
+              return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
+/* The slots into the document, the composite on. */
+static gboolean
+apply_rgb (GOptionContext   *context,
+           EvoxDocument     *document,
+           const RgbRequest *request,
+           int              *status)
+{
+  EvoxVolume *volume = evox_document_get_volume (document);
+
+  if (evox_volume_get_n_channels (volume) < 2)
+    {
+      *status = _evox_cli_usage_error (context, "--rgb needs a volume of two or more channels; "
+                                       "this one has one");
+      return FALSE;
+    }
+  for (guint s = 0; s < 3; s++)
+    {
+      int channel = -1;
+
+      if (request->channels[s] != NULL &&
+          (channel = _evox_cli_find_channel (volume, request->channels[s], status)) < 0)
+        return FALSE;
+      evox_document_set_composite_slot (document, s, channel, request->lo[s], request->hi[s]);
+    }
+  evox_document_set_composite (document, TRUE);
+  /* Phases asked for on the command line are meant to show, composite or not. */
+  evox_document_set_composite_phases (document, TRUE);
+  return TRUE;
+}
+
 /* The renderer shows what the document holds, as the window's canvas does. */
 static void
 configure_renderer (EvoxRenderer *renderer,
@@ -241,9 +369,13 @@ configure_renderer (EvoxRenderer *renderer,
   evox_renderer_set_stack_opacity (renderer, evox_document_get_stack_opacity (document));
   evox_renderer_set_z_exaggeration (renderer, evox_document_get_z_exaggeration (document));
   evox_renderer_set_view (renderer, evox_document_get_view (document));
+  /* Phase colours over a composite only when asked for (composite-phases). */
   evox_renderer_set_phases (renderer, evox_document_get_phases (document),
-                            evox_document_get_show_phases (document),
+                            evox_document_get_show_phases (document) &&
+                            (!evox_document_get_composite (document) ||
+                             evox_document_get_composite_phases (document)),
                             evox_document_get_hide_outside_phases (document));
+  sync_rgb (renderer, document);
   evox_renderer_set_measurements (renderer, evox_document_get_measurements (document));
   evox_renderer_set_clusters (renderer, evox_document_get_clusters (document));
   evox_renderer_set_cluster_style (renderer, evox_document_get_show_clusters (document),
@@ -434,6 +566,10 @@ _evox_cli_render (int    argc,
   gboolean cluster_outlines = FALSE;
   gboolean cluster_curves = FALSE;
   g_autoptr(EvoxCurveFigure) figure = NULL;
+  g_autofree char *rgb = NULL;
+  g_autofree char *rgb_range = NULL;
+  gboolean no_legend = FALSE;
+  g_auto(RgbRequest) rgb_request = { { NULL } };
   int out_width;
   double z_exaggeration = NAN;
   gboolean transparent = FALSE, force = FALSE, hide_outside = FALSE;
@@ -485,6 +621,14 @@ _evox_cli_render (int    argc,
     { "cluster-curves", 0, 0, G_OPTION_ARG_NONE, &cluster_curves,
       "Draw each shown cluster's mean curve over the volume's channels with a band of +-1 std "
       "beside the figure, as high as the figure (the image grows by the plot's width)", NULL },
+    { "rgb", 0, 0, G_OPTION_ARG_STRING, &rgb,
+      "An RGB composite: the channels (label or index, - for none) shown in red, green and "
+      "blue, each scaled from its range; a legend goes in the top-left corner", "R,G,B" },
+    { "rgb-range", 0, 0, G_OPTION_ARG_STRING, &rgb_range,
+      "The composite's ranges in stored values (- for a channel's 1st to 99th percentile, the "
+      "default)", "LO:HI,LO:HI,LO:HI" },
+    { "no-legend", 0, 0, G_OPTION_ARG_NONE, &no_legend,
+      "Leave the RGB composite's legend out", NULL },
     { "hide-outside", 0, 0, G_OPTION_ARG_NONE, &hide_outside,
       "Leave out the voxels in no phase (needs --phase)", NULL },
     { "transparent", 0, 0, G_OPTION_ARG_NONE, &transparent,
@@ -513,6 +657,10 @@ _evox_cli_render (int    argc,
     return _evox_cli_usage_error (context, "--cluster-opacity, --cluster-outlines, "
                                   "--only-clusters, --select-cluster and --cluster-curves need "
                                   "--clusters LABELS");
+  if (rgb == NULL && (rgb_range != NULL || no_legend))
+    return _evox_cli_usage_error (context, "--rgb-range and --no-legend need --rgb");
+  if (rgb != NULL && !parse_rgb (context, rgb, rgb_range, &rgb_request, &status))
+    return status;
   if (select_cluster < 0)
     return _evox_cli_usage_error (context, "--select-cluster must be a cluster id from 1");
   if (!isnan (cluster_opacity) && !(cluster_opacity >= 0 && cluster_opacity <= 1))
@@ -553,6 +701,8 @@ _evox_cli_render (int    argc,
   evox_document_set_hide_outside_phases (document, hide_outside);
   if (!apply_request (context, document, &request, colormap, &status))
     return status;
+  if (rgb != NULL && !apply_rgb (context, document, &rgb_request, &status))
+    return status;
   if (!add_rulers (context, document, rulers, request.have_slices, &status))
     return status;
   if (clusters_path != NULL &&
@@ -572,6 +722,19 @@ _evox_cli_render (int    argc,
   if (pixels == NULL)
     return render_error (out, error);
   out_width = request.width;
+  if (rgb != NULL && !no_legend)
+    {
+      g_autoptr(EvoxRgbLegend) legend = evox_rgb_legend_new_from_document (document);
+
+      /* As large as in an 800-pixel-high window blown up to the figure's height. */
+      if (legend != NULL &&
+          !evox_rgb_legend_draw_onto (legend, pixels, request.width, request.height,
+                                      MAX (1.0, request.height / 800.0)))
+        {
+          fprintf (stderr, "evox: cannot render %s: out of memory for the legend\n", out);
+          return EVOX_EXIT_INPUT;
+        }
+    }
   if (figure != NULL)
     {
       guint8 *joined = evox_curve_figure_attach (figure, pixels, request.width, request.height,

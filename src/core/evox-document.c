@@ -30,6 +30,16 @@ typedef struct
   double        range[2];
 } ViewState;
 
+/* One colour of the RGB composite: a channel (-1 unused) scaled from [lo, hi]; the range
+ * follows the channel's data while `automatic` (the user gave none). */
+typedef struct
+{
+  int      channel;
+  double   lo;
+  double   hi;
+  gboolean automatic;
+} CompositeSlot;
+
 static void
 view_state_clear (ViewState *state)
 {
@@ -136,6 +146,18 @@ struct _EvoxDocument
   SideState            other_side;
   GHashTable          *map_display;
   guint                map_display_quiet;  /* > 0: display changes are the document's own */
+  /* RGB composite (its block is at the end of this file). */
+  CompositeSlot        composite_slots[3];
+  gboolean             composite;
+  gboolean             composite_phases;
+  guint                composite_serial;
+  EvoxVolume          *composite_volume;  /* the volume the slots' channels are of */
+  /* The composite of the volume shown before (the stack behind the maps, the raw stack behind
+   * the registered one), given back on return to it; weak, so a volume no one shows any more
+   * is not kept for it. */
+  EvoxVolume          *composite_saved_volume;
+  CompositeSlot        composite_saved_slots[3];
+  gboolean             composite_saved_on;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxDocument, evox_document, G_TYPE_OBJECT)
@@ -196,6 +218,16 @@ enum
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
+static gboolean composite_get_property (EvoxDocument *self,
+                                        guint         prop_id,
+                                        GValue       *value);
+static gboolean composite_set_property (EvoxDocument *self,
+                                        guint         prop_id,
+                                        const GValue *value);
+static void     composite_class_init   (GObjectClass *object_class);
+static void     composite_init         (EvoxDocument *self);
+static void     composite_reset        (EvoxDocument *self);
+
 static void
 evox_document_finalize (GObject *object)
 {
@@ -222,6 +254,8 @@ evox_document_finalize (GObject *object)
   g_clear_object (&self->maps);
   side_state_clear (&self->other_side);
   g_clear_pointer (&self->map_display, g_hash_table_unref);
+  g_clear_object (&self->composite_volume);
+  g_clear_weak_pointer (&self->composite_saved_volume);
 
   G_OBJECT_CLASS (evox_document_parent_class)->finalize (object);
 }
@@ -353,7 +387,8 @@ evox_document_get_property (GObject    *object,
       g_value_set_boolean (value, self->show_maps);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!composite_get_property (self, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -454,7 +489,8 @@ evox_document_set_property (GObject      *object,
       evox_document_set_show_maps (self, g_value_get_boolean (value));
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!composite_set_property (self, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -537,6 +573,7 @@ evox_document_class_init (EvoxDocumentClass *klass)
   properties[PROP_MAPS] = g_param_spec_object ("maps", NULL, NULL, EVOX_TYPE_VOLUME, ro);
   properties[PROP_SHOW_MAPS] = g_param_spec_boolean ("show-maps", NULL, NULL, FALSE, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  composite_class_init (object_class);
 
   signals[LAYERS_CHANGED] = g_signal_new ("layers-changed", G_TYPE_FROM_CLASS (klass),
                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -623,6 +660,7 @@ evox_document_init (EvoxDocument *self)
   self->other_side.selected_phase = -1;
   self->map_display = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, map_display_free);
   g_signal_connect_object (self->builder, "notify::busy", G_CALLBACK (on_builder_busy), self, 0);
+  composite_init (self);
 }
 
 EvoxDocument *
@@ -744,6 +782,8 @@ evox_document_set_volume (EvoxDocument *self,
 
   /* Maps were computed from the old stack; the stack's phases are what carries over. */
   evox_document_clear_maps (self);
+  /* Another file's channels mean other things, even under the same labels. */
+  composite_reset (self);
   /* Phases carry over to the next file of the same kind (one set of thresholds for a series of
    * scans); ranges in log10 numbers mean nothing for linear data and the other way round. */
   if (self->volume != NULL && volume != NULL &&
@@ -2893,4 +2933,452 @@ evox_document_add_maps (EvoxDocument  *self,
     }
   g_object_thaw_notify (G_OBJECT (self));
   return TRUE;
+}
+
+/* RGB composite
+ *
+ * Three slots, each a channel of the current volume with its own range. The slots belong to the
+ * volume's channels: a new file clears them (composite_reset, from set_volume); a switch to
+ * another volume of the same data (a Clusters channel added, raw and registered stacks, the
+ * maps) keeps a slot while its index still holds a channel of the same label there, and clears
+ * it otherwise. Ranges the user did not give follow the channel's data (1st..99th percentile). */
+
+enum
+{
+  PROP_COMPOSITE = N_PROPS,
+  PROP_COMPOSITE_SLOTS,
+  PROP_COMPOSITE_PHASES,
+  N_ALL_PROPS
+};
+
+static GParamSpec *composite_properties[N_ALL_PROPS - N_PROPS];
+
+#define COMPOSITE_LOW_PERCENTILE 1.0
+#define COMPOSITE_HIGH_PERCENTILE 99.0
+
+static void
+notify_composite (EvoxDocument *self,
+                  guint         prop_id)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), composite_properties[prop_id - N_PROPS]);
+}
+
+static gboolean
+composite_get_property (EvoxDocument *self,
+                        guint         prop_id,
+                        GValue       *value)
+{
+  switch (prop_id)
+    {
+    case PROP_COMPOSITE:
+      g_value_set_boolean (value, self->composite);
+      return TRUE;
+    case PROP_COMPOSITE_SLOTS:
+      g_value_set_uint (value, self->composite_serial);
+      return TRUE;
+    case PROP_COMPOSITE_PHASES:
+      g_value_set_boolean (value, self->composite_phases);
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+composite_set_property (EvoxDocument *self,
+                        guint         prop_id,
+                        const GValue *value)
+{
+  switch (prop_id)
+    {
+    case PROP_COMPOSITE:
+      evox_document_set_composite (self, g_value_get_boolean (value));
+      return TRUE;
+    case PROP_COMPOSITE_PHASES:
+      evox_document_set_composite_phases (self, g_value_get_boolean (value));
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static void
+composite_class_init (GObjectClass *object_class)
+{
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+  composite_properties[PROP_COMPOSITE - N_PROPS] =
+    g_param_spec_boolean ("composite", NULL, NULL, FALSE, rw);
+  /* Only its notifications mean anything: it counts the changes of the slots. */
+  composite_properties[PROP_COMPOSITE_SLOTS - N_PROPS] =
+    g_param_spec_uint ("composite-slots", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  composite_properties[PROP_COMPOSITE_PHASES - N_PROPS] =
+    g_param_spec_boolean ("composite-phases", NULL, NULL, FALSE, rw);
+  for (guint p = PROP_COMPOSITE; p < N_ALL_PROPS; p++)
+    g_object_class_install_property (object_class, p, composite_properties[p - N_PROPS]);
+}
+
+/* The value at percentile `percent` of the finite values the fine histogram counts, as numpy's
+ * default (linear) percentile puts it: rank h = p (n - 1) in the sorted values, interpolated
+ * between the values at floor (h) and floor (h) + 1. Exact for u8 and u16 data (a bin a value);
+ * for f32 a bin's values are taken as spread evenly over its width, so within one fine bin. */
+static double
+fine_value_at_rank (EvoxFineHistogram *fine,
+                    guint64            rank)
+{
+  const guint64 *counts = evox_fine_histogram_get_counts (fine);
+  guint n_bins = evox_fine_histogram_get_n_bins (fine);
+  gboolean exact = evox_fine_histogram_is_exact (fine);
+  guint64 before = 0;
+
+  for (guint b = 0; b < n_bins; b++)
+    {
+      if (rank < before + counts[b])
+        {
+          double lo = evox_fine_histogram_get_bin_lo (fine, b);
+
+          if (exact)
+            return lo;
+          return lo + ((double) (rank - before) + 0.5) / (double) counts[b] *
+                      evox_fine_histogram_get_bin_width (fine);
+        }
+      before += counts[b];
+    }
+  return evox_fine_histogram_get_bin_lo (fine, n_bins - 1);
+}
+
+static double
+fine_percentile (EvoxFineHistogram *fine,
+                 double             percent)
+{
+  guint64 n = evox_fine_histogram_get_n_finite (fine);
+  double h, below, above;
+  guint64 k;
+
+  if (n == 0)
+    return NAN;
+  h = percent / 100.0 * (double) (n - 1);
+  k = (guint64) floor (h);
+  below = fine_value_at_rank (fine, k);
+  if (k + 1 >= n)
+    return below;
+  above = fine_value_at_rank (fine, k + 1);
+  return below + (h - (double) k) * (above - below);
+}
+
+/**
+ * evox_document_get_composite_default_range:
+ *
+ * The range a composite slot of `channel` starts with: the channel's 1st and 99th percentiles of
+ * its finite values (numpy's linear percentile; exact for integer data, within one fine bin for
+ * floats), 0..1 for a channel with no finite value. FALSE for a channel the volume lacks.
+ */
+gboolean
+evox_document_get_composite_default_range (EvoxDocument *self,
+                                           guint         channel,
+                                           double       *lo,
+                                           double       *hi)
+{
+  EvoxFineHistogram *fine;
+  double a = 0, b = 1;
+
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+
+  if (self->volume == NULL || channel >= evox_volume_get_n_channels (self->volume))
+    return FALSE;
+  fine = evox_volume_get_fine_histogram (self->volume, channel);
+  if (fine != NULL && evox_fine_histogram_get_n_finite (fine) > 0)
+    {
+      a = fine_percentile (fine, COMPOSITE_LOW_PERCENTILE);
+      b = fine_percentile (fine, COMPOSITE_HIGH_PERCENTILE);
+    }
+  if (lo != NULL)
+    *lo = a;
+  if (hi != NULL)
+    *hi = b;
+  return TRUE;
+}
+
+static void
+slots_changed (EvoxDocument *self)
+{
+  gboolean used = FALSE;
+
+  self->composite_serial++;
+  notify_composite (self, PROP_COMPOSITE_SLOTS);
+  for (guint s = 0; s < 3; s++)
+    used = used || self->composite_slots[s].channel >= 0;
+  /* A composite of nothing would draw nothing: off, the colour map is back. */
+  if (!used && self->composite)
+    {
+      self->composite = FALSE;
+      notify_composite (self, PROP_COMPOSITE);
+    }
+}
+
+static void
+clear_slot (CompositeSlot *slot)
+{
+  *slot = (CompositeSlot) { .channel = -1, .lo = 0, .hi = 1, .automatic = TRUE };
+}
+
+static gboolean
+slots_equal (const CompositeSlot *a,
+             const CompositeSlot *b)
+{
+  for (guint s = 0; s < 3; s++)
+    if (a[s].channel != b[s].channel || a[s].lo != b[s].lo || a[s].hi != b[s].hi ||
+        a[s].automatic != b[s].automatic)
+      return FALSE;
+  return TRUE;
+}
+
+/* Back to the volume shown before: its composite as the user left it. */
+static void
+composite_restore (EvoxDocument *self)
+{
+  g_autoptr(EvoxVolume) left = g_steal_pointer (&self->composite_volume);
+  CompositeSlot slots[3];
+  gboolean on = self->composite_saved_on;
+
+  memcpy (slots, self->composite_saved_slots, sizeof slots);
+  memcpy (self->composite_saved_slots, self->composite_slots, sizeof slots);
+  self->composite_saved_on = self->composite;
+  g_set_weak_pointer (&self->composite_saved_volume, left);
+  g_set_object (&self->composite_volume, self->volume);
+  if (!slots_equal (slots, self->composite_slots))
+    {
+      memcpy (self->composite_slots, slots, sizeof slots);
+      self->composite_serial++;
+      notify_composite (self, PROP_COMPOSITE_SLOTS);
+    }
+  if (self->composite != on)
+    {
+      self->composite = on;
+      notify_composite (self, PROP_COMPOSITE);
+    }
+}
+
+/* Another volume of the same data: back to one shown before, or keeping the slots whose channel
+ * the new volume has under the same label. */
+static void
+composite_follow_volume (EvoxDocument *self)
+{
+  EvoxVolume *old = self->composite_volume;
+  EvoxVolume *volume = self->volume;
+  gboolean changed = FALSE;
+
+  if (old == volume)
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  if (volume != NULL && volume == self->composite_saved_volume)
+    {
+      composite_restore (self);
+      g_object_thaw_notify (G_OBJECT (self));
+      return;
+    }
+  if (old != NULL)
+    {
+      g_set_weak_pointer (&self->composite_saved_volume, old);
+      memcpy (self->composite_saved_slots, self->composite_slots,
+              sizeof self->composite_slots);
+      self->composite_saved_on = self->composite;
+    }
+  for (guint s = 0; s < 3; s++)
+    {
+      CompositeSlot *slot = &self->composite_slots[s];
+      guint c = (guint) slot->channel;
+
+      if (slot->channel < 0)
+        continue;
+      if (volume == NULL || c >= evox_volume_get_n_channels (volume) ||
+          (old != NULL && c < evox_volume_get_n_channels (old) &&
+           g_strcmp0 (evox_volume_get_channel_label (old, c),
+                      evox_volume_get_channel_label (volume, c)) != 0))
+        {
+          clear_slot (slot);
+          changed = TRUE;
+        }
+      else if (slot->automatic)
+        {
+          double lo, hi;
+
+          evox_document_get_composite_default_range (self, c, &lo, &hi);
+          changed = changed || lo != slot->lo || hi != slot->hi;
+          slot->lo = lo;
+          slot->hi = hi;
+        }
+    }
+  g_set_object (&self->composite_volume, volume);
+  if (changed)
+    slots_changed (self);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
+composite_init (EvoxDocument *self)
+{
+  for (guint s = 0; s < 3; s++)
+    clear_slot (&self->composite_slots[s]);
+  g_signal_connect (self, "notify::volume", G_CALLBACK (composite_follow_volume), NULL);
+}
+
+/* Before set_volume replaces the volume: every slot unused, the composite off. */
+static void
+composite_reset (EvoxDocument *self)
+{
+  gboolean changed = FALSE;
+
+  for (guint s = 0; s < 3; s++)
+    if (self->composite_slots[s].channel >= 0)
+      {
+        clear_slot (&self->composite_slots[s]);
+        changed = TRUE;
+      }
+  /* The slots are of no volume now: whatever comes is followed from scratch. */
+  g_clear_object (&self->composite_volume);
+  g_clear_weak_pointer (&self->composite_saved_volume);
+  if (changed)
+    slots_changed (self);
+  if (self->composite)
+    {
+      self->composite = FALSE;
+      notify_composite (self, PROP_COMPOSITE);
+    }
+}
+
+gboolean
+evox_document_get_composite (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+  return self->composite;
+}
+
+/**
+ * evox_document_set_composite:
+ *
+ * Needs a volume of at least two channels (otherwise nothing changes). Switched on with every
+ * slot unused, the slots take the first three channels (red 0, green 1, blue 2 when there is one)
+ * with their default ranges, so the switch alone shows something.
+ */
+void
+evox_document_set_composite (EvoxDocument *self,
+                             gboolean      composite)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  composite = !!composite;
+  if (self->composite == composite)
+    return;
+  if (composite && (self->volume == NULL || evox_volume_get_n_channels (self->volume) < 2))
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  if (composite)
+    {
+      gboolean used = FALSE;
+
+      for (guint s = 0; s < 3; s++)
+        used = used || self->composite_slots[s].channel >= 0;
+      if (!used)
+        {
+          guint n = MIN (3, evox_volume_get_n_channels (self->volume));
+
+          g_set_object (&self->composite_volume, self->volume);
+          for (guint s = 0; s < n; s++)
+            {
+              CompositeSlot *slot = &self->composite_slots[s];
+
+              slot->channel = (int) s;
+              slot->automatic = TRUE;
+              evox_document_get_composite_default_range (self, s, &slot->lo, &slot->hi);
+            }
+          self->composite_serial++;
+          notify_composite (self, PROP_COMPOSITE_SLOTS);
+        }
+    }
+  self->composite = composite;
+  notify_composite (self, PROP_COMPOSITE);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+evox_document_set_composite_slot (EvoxDocument *self,
+                                  guint         slot,
+                                  int           channel,
+                                  double        lo,
+                                  double        hi)
+{
+  CompositeSlot next;
+  CompositeSlot *current;
+
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+  g_return_if_fail (slot < 3);
+
+  current = &self->composite_slots[slot];
+  if (channel < 0 || self->volume == NULL ||
+      (guint) channel >= evox_volume_get_n_channels (self->volume))
+    clear_slot (&next);
+  else if (lo == hi || !isfinite (lo) || !isfinite (hi))
+    {
+      next = (CompositeSlot) { .channel = channel, .automatic = TRUE };
+      evox_document_get_composite_default_range (self, (guint) channel, &next.lo, &next.hi);
+    }
+  else
+    next = (CompositeSlot) { .channel = channel, .lo = lo, .hi = hi, .automatic = FALSE };
+
+  if (next.channel == current->channel && next.lo == current->lo && next.hi == current->hi &&
+      next.automatic == current->automatic)
+    return;
+  /* A range the user typed that happens to equal the default keeps following the data no
+   * longer; no one sees that, so it is no change worth a notification. */
+  if (next.channel == current->channel && next.lo == current->lo && next.hi == current->hi)
+    {
+      *current = next;
+      return;
+    }
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->volume != NULL)
+    g_set_object (&self->composite_volume, self->volume);
+  *current = next;
+  slots_changed (self);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+evox_document_get_composite_slot (EvoxDocument *self,
+                                  guint         slot,
+                                  int          *channel,
+                                  double       *lo,
+                                  double       *hi)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+  g_return_if_fail (slot < 3);
+
+  if (channel != NULL)
+    *channel = self->composite_slots[slot].channel;
+  if (lo != NULL)
+    *lo = self->composite_slots[slot].lo;
+  if (hi != NULL)
+    *hi = self->composite_slots[slot].hi;
+}
+
+gboolean
+evox_document_get_composite_phases (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+  return self->composite_phases;
+}
+
+void
+evox_document_set_composite_phases (EvoxDocument *self,
+                                    gboolean      phases)
+{
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+
+  phases = !!phases;
+  if (self->composite_phases == phases)
+    return;
+  self->composite_phases = phases;
+  notify_composite (self, PROP_COMPOSITE_PHASES);
 }

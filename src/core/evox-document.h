@@ -357,6 +357,16 @@ void               evox_document_get_composite_slot (EvoxDocument  *self,
                                                      int           *channel,
                                                      double        *lo,
                                                      double        *hi);
+/* The range a slot of `channel` takes by default (its 1st..99th percentile; see the .c). */
+gboolean           evox_document_get_composite_default_range (EvoxDocument *self,
+                                                              guint         channel,
+                                                              double       *lo,
+                                                              double       *hi);
+/* Phase colours over the composite (property "composite-phases", default FALSE): while the
+ * composite is on, phases tint and hide voxels only when this is TRUE. */
+gboolean           evox_document_get_composite_phases (EvoxDocument *self);
+void               evox_document_set_composite_phases (EvoxDocument *self,
+                                                       gboolean      phases);
 
 /* For tests: the quiet period before a rebuild. */
 void               _evox_document_set_surface_delay (EvoxDocument  *self,

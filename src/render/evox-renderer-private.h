@@ -19,6 +19,7 @@ typedef struct
   guint cluster_colors;
   guint meshes;
   guint meshes_freed;
+  guint rgb;            /* channels of the RGB composite */
 } EvoxRendererUploads;
 
 void   _evox_renderer_get_uploads      (EvoxRenderer        *self,

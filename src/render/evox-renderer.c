@@ -113,7 +113,8 @@ enum
   SLICE_PARTICLE_COLORS = 1 << 0,
   SLICE_CLUSTERS = 1 << 1,
   SLICE_CLUSTER_OUTLINES = 1 << 2,
-  N_SLICE_PROGRAMS = 8
+  SLICE_RGB = 1 << 3,
+  N_SLICE_PROGRAMS = 16
 };
 
 static gboolean
@@ -128,7 +129,23 @@ typedef struct
   GLint phase_mode, n_phases, phases, selected, labels, highlight, dim;
   GLint label_colors, label_color_width, label_color_shift;
   GLint cluster_colors, cluster_opacity, clusters_on, cluster_scale;
+  GLint rgb_on, rgb_red, rgb_green, rgb_blue, rgb_used, rgb_lo, rgb_hi;
 } SliceUniforms;
+
+/* The RGB composite: three channels of the volume, each on a texture of its own (the volume's
+ * sample type) while the composite is shown, scaled from its own range into one colour. */
+#define RGB_TEXTURE_UNIT 8   /* red; green and blue on the next two */
+
+typedef struct
+{
+  int         channels[3];   /* -1: the slot is unused */
+  float       lo[3];
+  float       hi[3];
+  EvoxVolume *source;        /* the volume the textures hold channels of */
+  int         uploaded[3];   /* the channel each texture holds, -1 for none */
+  GLuint      textures[3];
+  gboolean    refused;       /* the GPU would not take a channel: the colour map is drawn */
+} RgbComposite;
 
 struct _EvoxRenderer
 {
@@ -176,6 +193,7 @@ struct _EvoxRenderer
   double          cluster_opacity;
   gboolean        cluster_outlines;
   guint           selected_cluster;
+  RgbComposite    rgb;
 
   /* GL objects, valid between realize and unrealize */
   gboolean        realized;
@@ -304,6 +322,7 @@ evox_renderer_dispose (GObject *object)
   if (self->clusters != NULL)
     g_signal_handlers_disconnect_by_data (self->clusters, self);
   g_clear_object (&self->clusters);
+  g_clear_object (&self->rgb.source);
 
   G_OBJECT_CLASS (evox_renderer_parent_class)->dispose (object);
 }
@@ -343,6 +362,8 @@ evox_renderer_class_init (EvoxRendererClass *klass)
 static void
 evox_renderer_init (EvoxRenderer *self)
 {
+  for (guint s = 0; s < 3; s++)
+    self->rgb.channels[s] = self->rgb.uploaded[s] = -1;
   self->camera = evox_camera_new ();
   self->scale_factor = 1;
   g_signal_connect (self->camera, "changed", G_CALLBACK (on_camera_changed), self);
@@ -1303,6 +1324,8 @@ delete_programs (EvoxRenderer *self)
 }
 
 static void delete_all_meshes (EvoxRenderer *self);
+static void delete_rgb_textures (EvoxRenderer *self);
+static void prepare_rgb (EvoxRenderer *self);
 static void delete_oit_targets (EvoxRenderer *self);
 
 static gboolean
@@ -1346,6 +1369,7 @@ evox_renderer_realize (EvoxRenderer  *self,
       defines = g_strconcat (v & SLICE_PARTICLE_COLORS ? "#define PARTICLE_COLORS 1\n" : "",
                              v & SLICE_CLUSTERS ? "#define CLUSTERS 1\n" : "",
                              v & SLICE_CLUSTER_OUTLINES ? "#define CLUSTER_OUTLINES 1\n" : "",
+                             v & SLICE_RGB ? "#define RGB 1\n" : "",
                              NULL);
       self->slice_programs[v] = link_program ("slice", "slice.vert", NULL, "slice.frag",
                                               defines, error);
@@ -1415,6 +1439,13 @@ evox_renderer_realize (EvoxRenderer  *self,
       SLICE_UNIFORM (cluster_opacity, "u_cluster_opacity");
       SLICE_UNIFORM (clusters_on, "u_clusters_on");
       SLICE_UNIFORM (cluster_scale, "u_cluster_scale");
+      SLICE_UNIFORM (rgb_on, "u_rgb_on");
+      SLICE_UNIFORM (rgb_red, "u_rgb_red");
+      SLICE_UNIFORM (rgb_green, "u_rgb_green");
+      SLICE_UNIFORM (rgb_blue, "u_rgb_blue");
+      SLICE_UNIFORM (rgb_used, "u_rgb_used");
+      SLICE_UNIFORM (rgb_lo, "u_rgb_lo");
+      SLICE_UNIFORM (rgb_hi, "u_rgb_hi");
 #undef SLICE_UNIFORM
       /* Each sampler on its own unit for good: samplers of different types (the float volume
        * and the integer labels) must never share one, not even while unused. */
@@ -1425,6 +1456,9 @@ evox_renderer_realize (EvoxRenderer  *self,
       glUniform1i (su->labels, 3);
       glUniform1i (su->label_colors, 4);
       glUniform1i (su->cluster_colors, 7);
+      glUniform1i (su->rgb_red, RGB_TEXTURE_UNIT);
+      glUniform1i (su->rgb_green, RGB_TEXTURE_UNIT + 1);
+      glUniform1i (su->rgb_blue, RGB_TEXTURE_UNIT + 2);
     }
   glUseProgram (0);
   self->lu.mvp = glGetUniformLocation (self->line_program, "u_mvp");
@@ -1478,6 +1512,8 @@ evox_renderer_realize (EvoxRenderer  *self,
   self->labels_dirty = TRUE;
   self->cluster_colors_dirty = TRUE;
   self->surfaces_dirty = TRUE;
+  for (guint s = 0; s < 3; s++)
+    self->rgb.uploaded[s] = -1;
   self->realized = TRUE;
   return TRUE;
 }
@@ -1496,6 +1532,7 @@ evox_renderer_unrealize (EvoxRenderer *self)
   glDeleteBuffers (1, &self->vbo);
   delete_all_meshes (self);
   delete_oit_targets (self);
+  delete_rgb_textures (self);
   if (self->volume_texture != 0)
     glDeleteTextures (1, &self->volume_texture);
   if (self->scan_texture != 0)
@@ -2208,6 +2245,167 @@ prepare (EvoxRenderer *self)
     upload_cluster_colors (self);
   if (self->surfaces_dirty)
     sync_meshes (self);
+  prepare_rgb (self);
+}
+
+/* RGB composite */
+
+static gboolean
+rgb_wanted (EvoxRenderer *self)
+{
+  if (self->volume == NULL)
+    return FALSE;
+  for (guint s = 0; s < 3; s++)
+    if (self->rgb.channels[s] >= 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* prepare () has uploaded every used slot's channel. */
+static gboolean
+rgb_on_gpu (EvoxRenderer *self)
+{
+  return rgb_wanted (self) && !self->rgb.refused && self->rgb.source == self->volume &&
+         (self->rgb.uploaded[0] >= 0 || self->rgb.uploaded[1] >= 0 ||
+          self->rgb.uploaded[2] >= 0);
+}
+
+static void
+delete_rgb_textures (EvoxRenderer *self)
+{
+  for (guint s = 0; s < 3; s++)
+    {
+      if (self->rgb.textures[s] != 0)
+        glDeleteTextures (1, &self->rgb.textures[s]);
+      self->rgb.textures[s] = 0;
+      self->rgb.uploaded[s] = -1;
+    }
+}
+
+/* Textures only while the composite is shown, so a volume does not cost three more copies on
+ * the GPU the rest of the time; a range change uploads nothing. */
+static void
+prepare_rgb (EvoxRenderer *self)
+{
+  EvoxSampleType sample;
+  GLint internal_format;
+  GLenum type;
+
+  if (!rgb_wanted (self))
+    {
+      delete_rgb_textures (self);
+      g_clear_object (&self->rgb.source);
+      self->rgb.refused = FALSE;
+      return;
+    }
+  if (self->rgb.source != self->volume)
+    {
+      delete_rgb_textures (self);
+      g_set_object (&self->rgb.source, self->volume);
+      self->rgb.refused = FALSE;
+    }
+  if (self->rgb.refused)
+    return;
+
+  sample = evox_volume_get_sample_type (self->volume);
+  internal_format = sample == EVOX_SAMPLE_U8 ? GL_R8 : sample == EVOX_SAMPLE_U16 ? GL_R16
+                                                                                 : GL_R32F;
+  type = sample == EVOX_SAMPLE_U8 ? GL_UNSIGNED_BYTE : sample == EVOX_SAMPLE_U16
+                                                       ? GL_UNSIGNED_SHORT : GL_FLOAT;
+  for (guint s = 0; s < 3; s++)
+    {
+      int channel = self->rgb.channels[s];
+      GLenum status;
+
+      /* Set for an earlier volume, until the caller sets the slots of this one. */
+      if (channel >= (int) evox_volume_get_n_channels (self->volume))
+        channel = -1;
+
+      if (self->rgb.uploaded[s] == channel)
+        continue;
+      if (self->rgb.textures[s] != 0)
+        glDeleteTextures (1, &self->rgb.textures[s]);
+      self->rgb.textures[s] = 0;
+      self->rgb.uploaded[s] = -1;
+      if (channel < 0)
+        continue;
+      status = upload_texture_3d (GL_TEXTURE0 + RGB_TEXTURE_UNIT + s, &self->rgb.textures[s],
+                                  internal_format, self->dims, GL_RED, type,
+                                  evox_volume_get_data (self->volume, (guint) channel));
+      if (status != GL_NO_ERROR)
+        {
+          g_warning ("The GPU could not take channel %d of the volume for the RGB composite "
+                     "(%s); the colour map is drawn instead", channel,
+                     status == GL_OUT_OF_MEMORY ? "out of memory" : "rejected");
+          delete_rgb_textures (self);
+          self->rgb.refused = TRUE;
+          return;
+        }
+      self->rgb.uploaded[s] = channel;
+      self->uploads.rgb++;
+    }
+}
+
+static void
+use_rgb (EvoxRenderer       *self,
+         const SliceUniforms *su)
+{
+  float used[3];
+
+  for (guint s = 0; s < 3; s++)
+    {
+      used[s] = self->rgb.uploaded[s] >= 0 ? 1.0f : 0.0f;
+      glActiveTexture (GL_TEXTURE0 + RGB_TEXTURE_UNIT + s);
+      glBindTexture (GL_TEXTURE_3D, self->rgb.textures[s]);
+    }
+  glUniform1i (su->rgb_on, TRUE);
+  glUniform3fv (su->rgb_used, 1, used);
+  glUniform3fv (su->rgb_lo, 1, self->rgb.lo);
+  glUniform3fv (su->rgb_hi, 1, self->rgb.hi);
+}
+
+/**
+ * evox_renderer_set_rgb:
+ * @channels: (nullable): the channel of each colour, -1 for none; NULL or all -1 turns the
+ *   composite off
+ *
+ * See the header.
+ */
+void
+evox_renderer_set_rgb (EvoxRenderer *self,
+                       const int     channels[3],
+                       const double  lo[3],
+                       const double  hi[3])
+{
+  RgbComposite next = self->rgb;
+  gboolean changed = FALSE;
+
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+
+  for (guint s = 0; s < 3; s++)
+    {
+      int n = self->volume != NULL ? (int) evox_volume_get_n_channels (self->volume) : 0;
+
+      next.channels[s] = channels != NULL && channels[s] >= 0 &&
+                         (self->volume == NULL || channels[s] < n) ? channels[s] : -1;
+      next.lo[s] = next.channels[s] >= 0 && lo != NULL ? (float) lo[s] : 0.0f;
+      next.hi[s] = next.channels[s] >= 0 && hi != NULL ? (float) hi[s] : 1.0f;
+      changed = changed || next.channels[s] != self->rgb.channels[s] ||
+                next.lo[s] != self->rgb.lo[s] || next.hi[s] != self->rgb.hi[s];
+    }
+  if (!changed)
+    return;
+  memcpy (self->rgb.channels, next.channels, sizeof next.channels);
+  memcpy (self->rgb.lo, next.lo, sizeof next.lo);
+  memcpy (self->rgb.hi, next.hi, sizeof next.hi);
+  emit_changed (self);
+}
+
+gboolean
+evox_renderer_get_rgb (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), FALSE);
+  return rgb_wanted (self);
 }
 
 /* Scene building */
@@ -2382,7 +2580,8 @@ use_slice_program (EvoxRenderer *self,
   colouring = highlight && self->label_color_width > 0;
   self->slice_variant = (colouring ? SLICE_PARTICLE_COLORS : 0) |
                         (clusters ? SLICE_CLUSTERS : 0) |
-                        (clusters && self->cluster_outlines ? SLICE_CLUSTER_OUTLINES : 0);
+                        (clusters && self->cluster_outlines ? SLICE_CLUSTER_OUTLINES : 0) |
+                        (rgb_on_gpu (self) ? SLICE_RGB : 0);
   su = &self->su[self->slice_variant];
   glUseProgram (self->slice_programs[self->slice_variant]);
   glUniformMatrix4fv (su->mvp, 1, GL_FALSE, (const float *) frame->mvp);
@@ -2421,6 +2620,8 @@ use_slice_program (EvoxRenderer *self,
   glBindTexture (GL_TEXTURE_3D, self->label_texture);
   glActiveTexture (GL_TEXTURE4);
   glBindTexture (GL_TEXTURE_2D, self->label_color_texture);
+  if (self->slice_variant & SLICE_RGB)
+    use_rgb (self, su);
   glActiveTexture (GL_TEXTURE0);
 }
 
@@ -3063,6 +3264,8 @@ draw_stack_view (EvoxRenderer *self,
               glBindTexture (GL_TEXTURE_3D, self->scan_texture);
               glUniform1ui (self->su[self->slice_variant].selected, 0u);
               glUniform1i (self->su[self->slice_variant].clusters_on, FALSE);
+              /* A scan is one measurement, not the channels the composite shows. */
+              glUniform1i (self->su[self->slice_variant].rgb_on, FALSE);
             }
           glDrawArrays (GL_TRIANGLES, (GLint) planes[i], 6);
         }
@@ -3970,7 +4173,19 @@ hit_is_visible (EvoxRenderer *self,
       index[a] = (gsize) CLAMP (floor (f), 0.0, (double) self->dims[a] - 1);
     }
   value = evox_volume_get_value (self->volume, self->channel, index[0], index[1], index[2]);
-  if (!isfinite (value))
+  if (rgb_on_gpu (self))
+    {
+      /* The composite's holes are NaN in every used slot, whatever the shown channel holds. */
+      gboolean drawn = FALSE;
+
+      for (guint s = 0; s < 3 && !drawn; s++)
+        drawn = self->rgb.uploaded[s] >= 0 &&
+                isfinite (evox_volume_get_value (self->volume, (guint) self->rgb.uploaded[s],
+                                                 index[0], index[1], index[2]));
+      if (!drawn)
+        return FALSE;
+    }
+  else if (!isfinite (value))
     return FALSE;
 
   /* As the shader decides: the selected particle is always drawn, and hidden phases hide. */

@@ -153,6 +153,25 @@ void          evox_renderer_set_selected_cluster (EvoxRenderer *self,
                                                   guint         id);
 guint         evox_renderer_get_selected_cluster (EvoxRenderer *self);
 
+/* RGB composite, in every view that draws voxels (the three slices, a single slice, the 2x2
+ * panes, the layer stack's grid layers; not the measured scans between grid layers): while a
+ * slot holds a channel of the volume (channels[s] >= 0; s = 0 red, 1 green, 2 blue), a voxel is
+ * drawn as colour s = clamp ((v_s - lo[s]) / (hi[s] - lo[s]), 0, 1) of its stored values v_s
+ * (lo == hi: 0 below, 1 from lo on), unused slots 0, a NaN value counting as 0; a voxel NaN in
+ * every used slot is not drawn (transparent). The colour replaces the colour-map colour: the
+ * particle highlight, particle colours, the cluster overlay and (when the caller keeps them on)
+ * phase tints go over it as over the colour map. Each used channel goes to the GPU once, at the
+ * next draw, as a 3D texture of the volume's sample type (R8, R16 or R32F), and only while a
+ * slot is used: turning the composite off frees them; a range change uploads nothing. Channels
+ * the volume lacks count as unused. NULL (or every channel -1) turns it off. Once the channels
+ * are on the GPU, picking treats the composite's holes as holes, as it sees them. */
+void          evox_renderer_set_rgb            (EvoxRenderer   *self,
+                                                const int       channels[3],
+                                                const double    lo[3],
+                                                const double    hi[3]);
+/* TRUE while a slot is used. */
+gboolean      evox_renderer_get_rgb            (EvoxRenderer   *self);
+
 /* Surfaces (meshes in nm of the volume's frame), drawn in the three-slice and layer-stack views
  * (not in the 2D slice views) with the slices' transform (z exaggeration), lit by a headlight,
  * two-sided (the inside darker), in each surface's colour, or the mesh's own colours when it has

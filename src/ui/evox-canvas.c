@@ -106,6 +106,19 @@ sync_volume (EvoxCanvas *self)
                             doc ? evox_document_get_channel (doc) : 0);
 }
 
+/* The document's composite, when on, to the renderer. */
+static void
+sync_rgb (EvoxRenderer *renderer,
+          EvoxDocument *document)
+{
+  int channels[3] = { -1, -1, -1 };
+  double lo[3] = { 0, 0, 0 }, hi[3] = { 1, 1, 1 };
+
+  for (guint s = 0; s < 3 && evox_document_get_composite (document); s++)
+    evox_document_get_composite_slot (document, s, &channels[s], &lo[s], &hi[s]);
+  evox_renderer_set_rgb (renderer, channels, lo, hi);
+}
+
 static void
 sync_display (EvoxCanvas *self)
 {
@@ -129,9 +142,13 @@ sync_display (EvoxCanvas *self)
   evox_renderer_set_slices (self->renderer, slice);
   evox_renderer_set_z_exaggeration (self->renderer, evox_document_get_z_exaggeration (doc));
   evox_renderer_set_stack_opacity (self->renderer, evox_document_get_stack_opacity (doc));
+  /* Phase colours over a composite only when asked for (composite-phases). */
   evox_renderer_set_phases (self->renderer, evox_document_get_phases (doc),
-                            evox_document_get_show_phases (doc),
+                            evox_document_get_show_phases (doc) &&
+                            (!evox_document_get_composite (doc) ||
+                             evox_document_get_composite_phases (doc)),
                             evox_document_get_hide_outside_phases (doc));
+  sync_rgb (self->renderer, doc);
   evox_renderer_set_labels (self->renderer, evox_document_get_labels (doc));
   evox_renderer_set_selected_particle (self->renderer, evox_document_get_selected_particle (doc));
   evox_renderer_set_particle_colors (self->renderer, evox_document_get_particle_colors (doc));

@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "evox-display-panel.h"
+#include "evox-composite-box.h"
 #include "evox-layer-list.h"
 #include "evox-ui-util.h"
 #include "evox-units.h"
@@ -49,6 +50,7 @@ struct _EvoxDisplayPanel
   GHashTable    *bound_rows;   /* GtkListItem of the layer list that show an item now */
   GtkAdjustment *slice_adjustment[3];
   GtkLabel      *slice_label[3];
+  EvoxCompositeBox *composite_box;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxDisplayPanel, evox_display_panel, GTK_TYPE_WIDGET)
@@ -648,6 +650,7 @@ evox_display_panel_set_document (EvoxDisplayPanel *self,
   rebuild_range (self);
   rebuild_slices (self);
   rebuild_layers (self);
+  evox_composite_box_set_document (self->composite_box, document);
 }
 
 static void
@@ -737,8 +740,10 @@ evox_display_panel_class_init (EvoxDisplayPanelClass *klass)
 
   object_class->dispose = evox_display_panel_dispose;
 
+  g_type_ensure (EVOX_TYPE_COMPOSITE_BOX);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/evox/Evox/evox-display-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, composite_box);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_box);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_dropdown);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_stepper);

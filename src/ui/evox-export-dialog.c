@@ -27,6 +27,7 @@ struct _EvoxExportDialog
   GtkDropDown    *format_dropdown;
   GtkCheckButton *transparent_check;
   GtkCheckButton *curves_check;
+  GtkCheckButton *legend_check;
   GtkLabel       *message_label;
 };
 
@@ -97,13 +98,14 @@ save_response (GtkNativeDialog  *chooser,
       show_message (self, _("Images can only be saved to local files"));
       return;
     }
-  if (!evox_window_export_figure (self->window, path,
-                                  gtk_spin_button_get_value_as_int (self->width_spin),
-                                  gtk_spin_button_get_value_as_int (self->height_spin),
-                                  gtk_check_button_get_active (self->transparent_check),
-                                  gtk_widget_get_visible (GTK_WIDGET (self->curves_check)) &&
-                                  gtk_check_button_get_active (self->curves_check),
-                                  &error))
+  if (!evox_window_export_figure_full (self->window, path,
+                                       gtk_spin_button_get_value_as_int (self->width_spin),
+                                       gtk_spin_button_get_value_as_int (self->height_spin),
+                                       gtk_check_button_get_active (self->transparent_check),
+                                       gtk_widget_get_visible (GTK_WIDGET (self->curves_check)) &&
+                                       gtk_check_button_get_active (self->curves_check),
+                                       gtk_check_button_get_active (self->legend_check),
+                                       &error))
     {
       show_message (self, error->message);
       return;
@@ -194,6 +196,7 @@ evox_export_dialog_class_init (EvoxExportDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, format_dropdown);
   gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, transparent_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, curves_check);
+  gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, legend_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, message_label);
 
   gtk_widget_class_install_action (widget_class, "export.choose-file", NULL,
@@ -225,5 +228,8 @@ evox_export_dialog_new (EvoxWindow *window,
   gtk_drop_down_set_selected (self->scale_dropdown, 1);
   scale_changed (self);
   offer_curves (self);
+  /* The legend is offered while the composite is on, ticked as the canvas shows it. */
+  gtk_widget_set_visible (GTK_WIDGET (self->legend_check),
+                          evox_document_get_composite (evox_window_get_document (window)));
   return self;
 }

@@ -65,6 +65,7 @@ struct _EvoxWindow
   GtkLabel             *load_label;
   GtkProgressBar       *load_progress;
   GtkLabel             *hover_label;
+  GtkWidget            *composite_legend;
   GtkDropDown          *histogram_source;
   GtkToggleButton      *histogram_log;
   GtkToggleButton      *histogram_per_layer;

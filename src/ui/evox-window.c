@@ -12,6 +12,8 @@
 #include "evox-demo.h"
 #include "evox-xanes-phantom.h"
 #include "evox-display-panel.h"
+#include "evox-composite-legend.h"
+#include "evox-rgb-legend.h"
 #include "evox-histogram-view.h"
 #include "evox-page-switcher.h"
 #include "evox-particle-panel.h"
@@ -848,6 +850,30 @@ evox_window_open_file (EvoxWindow            *self,
   _evox_window_start_load (self, path, ssrm_options);
 }
 
+/* The composite's legend, as the canvas shows it, scaled as the image is from the canvas. */
+static gboolean
+draw_composite_legend (EvoxWindow  *self,
+                       guint8      *pixels,
+                       int          width,
+                       int          height,
+                       GError     **error)
+{
+  g_autoptr(EvoxRgbLegend) legend = evox_rgb_legend_new_from_document (self->document);
+  int view_height = gtk_widget_get_height (GTK_WIDGET (self->canvas));
+
+  if (legend == NULL)
+    return TRUE;
+  if (!evox_rgb_legend_draw_onto (legend, pixels, width, height,
+                                  view_height > 0 ? (double) height / view_height : 1.0))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   _("The composite's legend cannot be drawn %d pixels high: export a smaller "
+                     "image"), height);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 evox_window_export_image (EvoxWindow  *self,
                           const char  *path,
@@ -868,6 +894,20 @@ evox_window_export_figure (EvoxWindow  *self,
                            gboolean     curves,
                            GError     **error)
 {
+  return evox_window_export_figure_full (self, path, width, height, transparent, curves, TRUE,
+                                         error);
+}
+
+gboolean
+evox_window_export_figure_full (EvoxWindow  *self,
+                                const char  *path,
+                                int          width,
+                                int          height,
+                                gboolean     transparent,
+                                gboolean     curves,
+                                gboolean     legend,
+                                GError     **error)
+{
   EvoxClusters *clusters;
   g_autoptr(EvoxCurveFigure) figure = NULL;
   g_autofree guint8 *pixels = NULL;
@@ -881,6 +921,8 @@ evox_window_export_figure (EvoxWindow  *self,
     figure = evox_curve_figure_new_from_clusters (clusters);
   pixels = evox_canvas_render_image (self->canvas, width, height, transparent, error);
   if (pixels == NULL)
+    return FALSE;
+  if (legend && !draw_composite_legend (self, pixels, width, height, error))
     return FALSE;
   if (figure != NULL)
     {
@@ -1015,6 +1057,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   object_class->dispose = evox_window_dispose;
 
   g_type_ensure (EVOX_TYPE_CANVAS);
+  g_type_ensure (EVOX_TYPE_COMPOSITE_LEGEND);
   g_type_ensure (EVOX_TYPE_HISTOGRAM_VIEW);
   g_type_ensure (EVOX_TYPE_DISPLAY_PANEL);
   g_type_ensure (EVOX_TYPE_PAGE_SWITCHER);
@@ -1037,6 +1080,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, measure_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, registration_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, registration_switch);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, composite_legend);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, registration_raw);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, registration_registered);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, spectrum_panel);
@@ -1109,6 +1153,8 @@ evox_window_init (EvoxWindow *self)
   evox_registration_panel_set_document (EVOX_REGISTRATION_PANEL (self->registration_panel),
                                         self->document);
   bind_registration_switch (self);
+  evox_composite_legend_set_document (EVOX_COMPOSITE_LEGEND (self->composite_legend),
+                                      self->document);
   g_object_bind_property (self->canvas, "measure-tool", self->measure_panel, "measure-tool",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->canvas, "region-tool", self->measure_panel, "region-tool",

@@ -76,6 +76,16 @@ gboolean      evox_window_export_figure  (EvoxWindow            *self,
                                           gboolean               transparent,
                                           gboolean               curves,
                                           GError               **error);
+/* The same; with legend FALSE the RGB composite's legend, drawn into the image while the
+ * composite is on (scaled as the image is from the canvas), is left out. */
+gboolean      evox_window_export_figure_full (EvoxWindow        *self,
+                                              const char        *path,
+                                              int                width,
+                                              int                height,
+                                              gboolean           transparent,
+                                              gboolean           curves,
+                                              gboolean           legend,
+                                              GError           **error);
 /* Phases to start with: specs as `evox segment --phase` takes them (NAME=LO:HI), or a preset's
  * name. Applied once, to the volume shown now or to the next one that loads. */
 void          evox_window_set_startup_phases (EvoxWindow         *self,
