@@ -100,21 +100,21 @@ gboolean    evox_elements_find_pairs     (const double       *energies,
                                           GError            **error);
 
 /* Elemental maps of a stack of optical density (2D: one layer, areal mass in ug/cm^2) or of
- * reconstructed linear attenuation (3D, quantity "linear attenuation", unit "1/nm", "1/um",
- * "1/mm", "1/cm", "1/m", or "1/voxel" with the volume's known voxel size, the same in x and y:
- * mass density in g/cm^3). Pairs left NaN are found as evox_elements_find_pairs does; a given
- * pair must have below < the element's edge < above. The fit leaves out the energies inside the
- * near-edge region of each element that has a settled pair (the energies it uses are in the
- * metadata "elements_fit_energies") and adds, for each such scanned edge, an unknown for its broadened
- * edge's tail (metadata "elements_fit_edge_tails"). Returns a new f32 volume of the
- * stack's dims and spacing with one channel per element labelled by its symbol ("Ni"), quantity
- * "areal mass" or "mass density" and its unit, plus for the fit a "matrix" channel (the matrix
- * term's amount, only when params->matrix is set) and a "residual" channel (RMS of the fit's
- * residual, the stack's quantity and unit). Values are NaN where an input value read is not finite.
- * Fails (nothing returned) with EVOX_ERROR_ARGUMENT for an element without a pair, a pair not in the
- * stack, fewer energies left than unknowns in a fit or an element whose edge they do not
- * bracket; EVOX_ERROR_INVALID_DATA for channels without energies, repeated energies, values that
- * are not optical density or attenuation, or per-voxel attenuation with x and y sizes apart. */
+ * reconstructed linear attenuation (3D, quantity "linear attenuation", unit "1/nm", "1/um", "1/mm",
+ * "1/cm", "1/m", or "1/voxel" with the volume's known voxel size, the same in x and y: mass density
+ * in g/cm^3). Pairs left NaN are found as evox_elements_find_pairs does; a given pair must have
+ * below < the element's edge < above. The fit leaves out the energies inside the near-edge region
+ * of each element that has a settled pair (the energies it uses are in the metadata
+ * "elements_fit_energies") and adds, for each such scanned edge, an unknown for its broadened
+ * edge's tail (metadata "elements_fit_edge_tails"). Returns a new f32 volume of the stack's dims
+ * and spacing with one channel per element labelled by its symbol ("Ni"), quantity "areal mass" or
+ * "mass density" and its unit, plus for the fit a "matrix" channel (the matrix term's amount, only
+ * when params->matrix is set) and a "residual" channel (RMS of the fit's residual, the stack's
+ * quantity and unit). Values are NaN where an input value read is not finite. Fails (nothing
+ * returned) with EVOX_ERROR_ARGUMENT for an element without a pair, a pair not in the stack, fewer
+ * energies left than unknowns in a fit or an element whose edge they do not bracket;
+ * EVOX_ERROR_INVALID_DATA for channels without energies, repeated energies, values that are not
+ * optical density or attenuation, or per-voxel attenuation with x and y sizes apart. */
 EvoxVolume *evox_elements_maps           (EvoxVolume               *stack,
                                           const EvoxElementsParams *params,
                                           EvoxProgress             *progress,
