@@ -1052,8 +1052,9 @@ compare_with_truth (EvoxVolume *maps,
  * mu_X from xraylib in the denominator, and in the numerator each element's mu/rho as the phantom
  * makes it (Ni's as XANES at the voxel's E0). Coefficients printed by
  * tests/elements-pair-theory.py (Python; xraylib 4.0.0's libxrl.so.11 through ctypes and the
- * phantom's Ni model written again from the README's formula, "The XANES demo"). Rows Mn (6534:6558), Co (7704:7728), Ni (8297:8393); columns Mn, Co, Ni, O; first at the
- * Ni3+ E0 (8345 eV), then at the Ni2+ one (8342.5 eV): only Ni's own coefficient differs. Ni's own
+ * phantom's Ni model written again from the README's formula, "The XANES demo"). Rows Mn
+ * (6534:6558), Co (7704:7728), Ni (8297:8393); columns Mn, Co, Ni, O; first at the Ni3+ E0
+ * (8345 eV), then at the Ni2+ one (8342.5 eV): only Ni's own coefficient differs. Ni's own
  * 0.973 is the arctan edge's tails (1.3 % of the jump still missing 48 eV from E0, on both sides);
  * the negative rest is the others' absorption falling between the pair's energies. */
 static const double pair_theory[2][3][N_COMP] = {
