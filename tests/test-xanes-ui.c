@@ -14,6 +14,7 @@
 #include "evox-elements.h"
 #include "evox-hdf5.h"
 #include "evox-plot.h"
+#include "evox-spectral-reader.h"
 #include "evox-spectrum-panel.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
@@ -513,16 +514,29 @@ test_export (void)
 
   g_assert_true (evox_xanes_panel_export_maps (panel, tif, FALSE, &error));
   g_assert_no_error (error);
+  /* As `evox xanes -o run.tif` writes them: a TIFF per map (the six XANES maps come first), then
+   * the normalised stack as one energy stack that the spectral reader opens again. */
   paths = evox_xanes_panel_dup_tiff_paths (maps, tif);
-  g_assert_cmpuint (paths->len, ==, evox_volume_get_n_channels (maps));
+  g_assert_cmpuint (paths->len, ==, 7);
   g_assert_true (g_str_has_suffix (paths->pdata[edge], "run_edge_energy.tif"));
-  for (guint c = 0; c < paths->len; c++)
+  g_assert_true (g_str_has_suffix (paths->pdata[6], "run_norm.tif"));
+  for (guint c = 0; c < 6; c++)
     {
       read = evox_tiff_read (paths->pdata[c], NULL, NULL, &error);
       g_assert_no_error (error);
       assert_same_channel (read, 0, maps, c);
       g_clear_object (&read);
     }
+  read = evox_spectral_load (paths->pdata[6], NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_n_channels (read), ==, NC);
+  for (guint c = 0; c < NC; c++)
+    {
+      g_assert_cmpfloat (evox_volume_get_channel_energy (read, c), ==,
+                         evox_volume_get_channel_energy (maps, 6 + c));
+      assert_same_channel (read, c, maps, 6 + c);
+    }
+  g_clear_object (&read);
   /* The hidden partial files are gone. */
   {
     g_autoptr (GDir) listing = g_dir_open (dir, 0, &error);

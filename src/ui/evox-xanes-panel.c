@@ -14,12 +14,16 @@
 
 #include "evox-xanes-panel.h"
 #include "evox-elements.h"
+#include "evox-energy-tiff-writer.h"
 #include "evox-hdf5.h"
+#include "evox-spectral-reader.h"
 #include "evox-tiff.h"
 #include "evox-ui-util.h"
 
-/* Channels of the normalised stack are labelled "norm <E> eV" (evox-xanes.h). */
+/* Channels of the normalised stack are labelled "norm <E> eV" (evox-xanes.h); a TIFF export
+ * writes them as one energy stack PREFIX_norm.tif, as `evox xanes` does. */
 #define NORM_PREFIX "norm "
+#define NORM_STACK "norm"
 
 typedef enum
 {
@@ -805,27 +809,24 @@ stop_action (GtkWidget  *widget,
 
 /* Export */
 
-/* "edge_energy" stays as it is; "norm 8333.0 eV" becomes "norm_8333.0eV": names without
- * spaces or characters a file name cannot hold. */
+/* A label as a file name's part, as `evox xanes` writes it: what a shell or a file system might
+ * take otherwise becomes '_'. */
 static char *
 file_part (const char *label)
 {
-  GString *part = g_string_new (NULL);
+  char *part = g_strdup (label != NULL && *label != '\0' ? label : "map");
 
-  for (const char *p = label; *p != '\0'; p++)
-    {
-      if (*p == ' ')
-        {
-          if (g_str_has_prefix (p, " eV") && p[3] == '\0')
-            continue;
-          g_string_append_c (part, '_');
-        }
-      else if (g_ascii_isalnum (*p) || *p == '.' || *p == '-' || *p == '_')
-        g_string_append_c (part, *p);
-      else
-        g_string_append_c (part, '_');
-    }
-  return g_string_free (part, FALSE);
+  for (char *p = part; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
+      *p = '_';
+  return part;
+}
+
+static gboolean
+has_energy (EvoxVolume *maps,
+            guint       channel)
+{
+  return isfinite (evox_volume_get_channel_energy (maps, channel));
 }
 
 GPtrArray *
@@ -836,17 +837,75 @@ evox_xanes_panel_dup_tiff_paths (EvoxVolume *maps,
   const char *dot = strrchr (path, '.');
   g_autofree char *prefix = dot != NULL && strchr (dot, G_DIR_SEPARATOR) == NULL
                             ? g_strndup (path, (gsize) (dot - path)) : g_strdup (path);
+  gboolean stack = FALSE;
 
   g_return_val_if_fail (EVOX_IS_VOLUME (maps), paths);
   for (guint c = 0; c < evox_volume_get_n_channels (maps); c++)
     {
       g_autofree char *part = file_part (evox_volume_get_channel_label (maps, c));
 
-      g_ptr_array_add (paths, g_strdup_printf ("%s_%s.tif", prefix, part));
+      if (has_energy (maps, c))
+        stack = TRUE;
+      else
+        g_ptr_array_add (paths, g_strdup_printf ("%s_%s.tif", prefix, part));
     }
+  if (stack)
+    g_ptr_array_add (paths, g_strdup_printf ("%s_%s.tif", prefix, NORM_STACK));
   return paths;
 }
 
+/* The channels with energies (the normalised stack) as a volume of their own, sharing nothing
+ * with maps, for the energy-stack writer. */
+static EvoxVolume *
+energy_channels (EvoxVolume  *maps,
+                 GError     **error)
+{
+  g_autoptr(GArray) channels = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(EvoxVolume) out = NULL;
+  gsize dims[3];
+  double spacing[3], origin[3];
+
+  for (guint c = 0; c < evox_volume_get_n_channels (maps); c++)
+    if (has_energy (maps, c))
+      g_array_append_val (channels, c);
+  evox_volume_get_dims (maps, dims);
+  out = evox_volume_new (dims[0], dims[1], dims[2], channels->len, EVOX_SAMPLE_F32, error);
+  if (out == NULL)
+    return NULL;
+  for (guint i = 0; i < channels->len; i++)
+    {
+      guint c = g_array_index (channels, guint, i);
+
+      memcpy (evox_volume_get_data_mut (out, i), evox_volume_get_data (maps, c),
+              evox_volume_get_n_voxels (maps) * sizeof (float));
+      evox_volume_set_channel_info (out, i, evox_volume_get_channel_label (maps, c),
+                                    evox_volume_get_channel_energy (maps, c));
+      evox_volume_set_channel_values (out, i, evox_volume_get_channel_value_scale (maps, c),
+                                      evox_volume_get_channel_quantity (maps, c),
+                                      evox_volume_get_channel_unit (maps, c));
+    }
+  evox_volume_get_spacing (maps, spacing);
+  evox_volume_set_spacing (out, spacing);
+  evox_volume_set_spacing_known (out, evox_volume_get_spacing_known (maps));
+  evox_volume_get_origin (maps, origin);
+  evox_volume_set_origin (out, origin);
+  evox_volume_freeze (out);
+  return g_steal_pointer (&out);
+}
+
+/* ".part-NAME" beside path: hidden, and with the extension the writers go by. */
+static char *
+part_path (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *name = g_strconcat (".part-", base, NULL);
+
+  return g_build_filename (dir, name, NULL);
+}
+
+/* The layout `evox xanes -o PREFIX.tif` writes: a TIFF per map, the normalised stack as one
+ * energy stack PREFIX_norm.tif (with its energies file for a 2D stack). */
 static gboolean
 write_tiffs (EvoxVolume  *maps,
              const char  *path,
@@ -854,40 +913,51 @@ write_tiffs (EvoxVolume  *maps,
              GError     **error)
 {
   g_autoptr(GPtrArray) paths = evox_xanes_panel_dup_tiff_paths (maps, path);
+  g_autoptr(GPtrArray) finals = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) temps = g_ptr_array_new_with_free_func (g_free);
+  guint next = 0;
   gboolean ok = TRUE;
 
-  for (guint c = 0; c < paths->len; c++)
-    if (!overwrite && g_file_test (paths->pdata[c], G_FILE_TEST_EXISTS))
+  for (guint i = 0; i < paths->len; i++)
+    {
+      g_ptr_array_add (finals, g_strdup (paths->pdata[i]));
+      if (i == paths->len - 1 && g_str_has_suffix (paths->pdata[i], "_" NORM_STACK ".tif"))
+        g_ptr_array_add (finals, evox_spectral_energies_path (paths->pdata[i]));
+    }
+  for (guint i = 0; i < finals->len; i++)
+    if (!overwrite && g_file_test (finals->pdata[i], G_FILE_TEST_EXISTS))
       {
         g_set_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS, _("%s exists"),
-                     (const char *) paths->pdata[c]);
+                     (const char *) finals->pdata[i]);
         return FALSE;
       }
-  /* Every map under a hidden name first: nothing appears unless all of them are complete. */
-  for (guint c = 0; c < paths->len && ok; c++)
-    {
-      g_autofree char *dir = g_path_get_dirname (paths->pdata[c]);
-      g_autofree char *base = g_path_get_basename (paths->pdata[c]);
-      g_autofree char *name = g_strdup_printf (".%s.part", base);
-      char *temp = g_build_filename (dir, name, NULL);
+  for (guint i = 0; i < finals->len; i++)
+    g_ptr_array_add (temps, part_path (finals->pdata[i]));
 
-      g_ptr_array_add (temps, temp);
-      ok = evox_tiff_write (maps, (int) c, temp,
+  /* Everything under hidden names first: nothing appears unless all of it is complete. */
+  for (guint c = 0; c < evox_volume_get_n_channels (maps) && ok; c++)
+    if (!has_energy (maps, c))
+      ok = evox_tiff_write (maps, (int) c, temps->pdata[next++],
                             EVOX_TIFF_WRITE_F32 | EVOX_TIFF_WRITE_OVERWRITE, error);
+  if (ok && next < paths->len)
+    {
+      g_autoptr(EvoxVolume) stack = energy_channels (maps, error);
+
+      ok = stack != NULL && evox_energy_tiff_write_stack (stack, temps->pdata[next], TRUE, error);
     }
-  for (guint c = 0; c < temps->len && ok; c++)
-    if (g_rename (temps->pdata[c], paths->pdata[c]) != 0)
+  for (guint i = 0; i < temps->len && ok; i++)
+    if (g_file_test (temps->pdata[i], G_FILE_TEST_EXISTS) &&
+        g_rename (temps->pdata[i], finals->pdata[i]) != 0)
       {
         int saved = errno;
 
         g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("%s: %s"),
-                     (const char *) paths->pdata[c], g_strerror (saved));
+                     (const char *) finals->pdata[i], g_strerror (saved));
         ok = FALSE;
       }
   if (!ok)
-    for (guint c = 0; c < temps->len; c++)
-      g_remove (temps->pdata[c]);
+    for (guint i = 0; i < temps->len; i++)
+      g_remove (temps->pdata[i]);
   return ok;
 }
 
