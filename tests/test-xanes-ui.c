@@ -13,6 +13,7 @@
 
 #include "evox-elements.h"
 #include "evox-hdf5.h"
+#include "evox-maps-writer.h"
 #include "evox-plot.h"
 #include "evox-spectral-reader.h"
 #include "evox-spectrum-panel.h"
@@ -516,7 +517,7 @@ test_export (void)
   g_assert_no_error (error);
   /* As `evox xanes -o run.tif` writes them: a TIFF per map (the six XANES maps come first), then
    * the normalised stack as one energy stack that the spectral reader opens again. */
-  paths = evox_xanes_panel_dup_tiff_paths (maps, tif);
+  paths = evox_maps_dup_tiff_paths (maps, tif);
   g_assert_cmpuint (paths->len, ==, 7);
   g_assert_true (g_str_has_suffix (paths->pdata[edge], "run_edge_energy.tif"));
   g_assert_true (g_str_has_suffix (paths->pdata[6], "run_norm.tif"));

@@ -34,20 +34,13 @@ gboolean      evox_xanes_panel_get_params     (EvoxXanesPanel  *self,
                                                EvoxXanesParams *params,
                                                GError         **error);
 
-/* Writes the document's maps as the export action does once a path is chosen, in the layouts
- * of `evox xanes -o`: a path ending in .h5 gets the HDF5 writer's file; .tif/.tiff gets
- * PREFIX_<map>.tif per map without an energy (PREFIX: the path without its extension) and the
- * channels with energies (the normalised stack) as one energy stack PREFIX_norm.tif (with its
- * energies file for a 2D stack); every file is written under a hidden temporary name and renamed
- * once all are complete. Existing files are refused (EVOX_ERROR_EXISTS) unless overwrite. */
+/* Writes the document's maps as the export action does once a path is chosen
+ * (evox_maps_write: .h5, or a TIFF per map and the normalised stack as PREFIX_norm.tif).
+ * EVOX_ERROR_ARGUMENT without maps. */
 gboolean      evox_xanes_panel_export_maps    (EvoxXanesPanel  *self,
                                                const char      *path,
                                                gboolean         overwrite,
                                                GError         **error);
-/* The TIFFs a .tif export writes: the maps without energies in channel order, then
- * PREFIX_norm.tif when there are channels with energies. */
-GPtrArray    *evox_xanes_panel_dup_tiff_paths (EvoxVolume      *maps,
-                                               const char      *path);
 
 /* For tests: the error shown (NULL for none), the summary line, and the pairs field. */
 const char   *evox_xanes_panel_get_error      (EvoxXanesPanel  *self);
