@@ -571,7 +571,7 @@ test_refusals (void)
     g_autofree char *in_short = write_h5 (dir, "short.h5", short_pre);
     g_auto(Run) run = run_command ("xanes", in_short, "-o", out, NULL);
 
-    evox_test_assert_refused (&run, 1, "short.h5: XANES: 1 energies in the pre-edge range");
+    evox_test_assert_refused (&run, 1, "short.h5: XANES: 1 energy in the pre-edge range");
     g_assert_cmpint (g_unlink (in_short), ==, 0);
   }
   /* No pre-edge below the E0 given: that --e0 does not suit the stack */
@@ -908,6 +908,52 @@ test_demo (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A volume without energies (a 1-channel TIFF, the SSRM demo) is refused with status 1 by both
+ * commands, counting its channels as a user does; the demos are named as the user chose them. */
+static void
+test_no_energy (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tif = g_build_filename (dir, "one.tif", NULL);
+  g_autofree char *out = g_build_filename (dir, "maps.h5", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) one = evox_volume_new (4, 4, 1, 1, EVOX_SAMPLE_U8, &error);
+
+  g_assert_no_error (error);
+  evox_volume_freeze (one);
+  g_assert_true (evox_tiff_write (one, 0, tif, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+  for (guint k = 0; k < 2; k++)
+    {
+      g_auto(Run) run = run_command (k == 0 ? "xanes" : "elements", tif, "-o", out, NULL);
+
+      evox_test_assert_refused (&run, 1, "one.tif: a spectral stack is needed: channel 1 of 1 "
+                                         "has no energy\n");
+    }
+  {
+    g_auto(Run) run = run_command ("xanes", "--demo", "-o", out, NULL);
+
+    evox_test_assert_refused (&run, 1, "evox: the demo volume: a spectral stack is needed: "
+                                       "channel 1 of 1 (log10 R) has no energy\n");
+  }
+  {
+    g_auto(Run) run = run_command ("xanes", "--demo-xanes", "--edge", "Cu", "-o", out, NULL);
+
+    evox_test_assert_refused (&run, 2, "--edge Cu: the XANES demo does not span Cu K");
+  }
+  /* Fe's nearest energies on the demo, 6558 and 7704 eV, are 554 and 592 eV from its edge:
+   * farther than a pair may reach, so no map of Mn's and Co's absorption called Fe */
+  {
+    g_auto(Run) run = run_command ("elements", "--demo-xanes", "--element", "Fe", "-o", out,
+                                   NULL);
+
+    evox_test_assert_refused (&run, 2, "evox: the XANES demo: Fe K (7112.0 eV): the nearest "
+                                       "energy below the edge, 6558.0 eV, is 554.0 eV below it");
+  }
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* The real SSRL scan (two energies around Ni K): a finite Ni map; XANES maps refused as the
  * data's fault. */
 static void
@@ -966,5 +1012,6 @@ main (int    argc,
   g_test_add_func ("/Evox/ElementsCli/refusals", test_elements_refusals);
   g_test_add_func ("/Evox/XanesCli/demo", test_demo);
   g_test_add_func ("/Evox/ElementsCli/ssrl", test_ssrl);
+  g_test_add_func ("/Evox/XanesCli/no-energy", test_no_energy);
   return g_test_run ();
 }

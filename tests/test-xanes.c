@@ -728,7 +728,18 @@ test_edge (void)
   p.pre2 = -60;
   g_assert_null (evox_xanes_maps (stack, &p, NULL, NULL, &error));
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  /* counted in words a user reads: "1 energy", not "1 energies" */
+  g_assert_true (g_str_has_prefix (error->message, "XANES: 1 energy in the pre-edge range"));
   g_clear_error (&error);
+  {
+    g_autoptr(EvoxVolume) one = make_stack (e, 1, 2, 2, EVOX_SAMPLE_F32);
+
+    evox_xanes_params_init (&p);
+    g_assert_null (evox_xanes_maps (one, &p, NULL, NULL, &error));
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+    g_assert_true (g_str_has_prefix (error->message, "XANES: the stack has 1 energy; "));
+    g_clear_error (&error);
+  }
 
   /* edges the stack does not span: below, above, on its first and last energy */
   const double outside[] = { 7709.0, 9000.0, e[0], e[n - 1] };

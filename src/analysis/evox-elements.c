@@ -510,6 +510,24 @@ evox_elements_find_pairs (const double       *energies,
                        name, no_below ? "below" : "above", limit_text);
           return FALSE;
         }
+      /* the nearest energies are capped as the settled pair is: across a wider pair the other
+       * elements' falling absorption is taken for this one's jump (Fe between the Mn and Co
+       * pairs of 6558 and 7704 eV reads as a negative amount) */
+      double edge = params->edges[i].energy;
+      gboolean far_below = isnan (params->below[i]) && below < edge - GUESS_BELOW_EV;
+      gboolean far_above = isnan (params->above[i]) && above > edge + GUESS_ABOVE_EV;
+      if (far_below || far_above)
+        {
+          g_autofree char *name = evox_edge_describe (&params->edges[i]);
+          const char *side = far_below ? "below" : "above";
+          double e = far_below ? below : above;
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                       "%s: the nearest energy %s the edge, %.1f eV, is %.1f eV %s it, farther "
+                       "than a pair may reach (%g eV below, %g eV above); give the pair to use "
+                       "it anyway", name, side, e, fabs (e - edge), side, GUESS_BELOW_EV,
+                       GUESS_ABOVE_EV);
+          return FALSE;
+        }
       if (isnan (params->below[i]))
         params->below[i] = below;
       if (isnan (params->above[i]))
@@ -961,7 +979,7 @@ evox_elements_maps (EvoxVolume               *stack,
             ? g_strdup_printf (" %u of its %u energies outside the near-edge regions (edge "
                                "- %g to edge + %g eV) of the elements it also brackets farther "
                                "out;", n, n_all, NEAR_BELOW_EV, NEAR_ABOVE_EV)
-            : g_strdup_printf (" %u energies;", n);
+            : g_strdup_printf (" %u energ%s;", n, n == 1 ? "y" : "ies");
           g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
                        "elements: the fit has %u unknowns (%u elements%s) and the stack%s it "
                        "needs at least as many energies as unknowns", k, ne,

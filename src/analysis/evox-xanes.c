@@ -32,6 +32,13 @@ evox_xanes_params_init (EvoxXanesParams *params)
   params->with_norm = FALSE;
 }
 
+/* Messages count energies: "1 energy", "0 energies". */
+static const char *
+energies_word (guint n)
+{
+  return n == 1 ? "energy" : "energies";
+}
+
 static gboolean
 check_energies (const double *energy,
                 guint         n,
@@ -538,8 +545,8 @@ evox_xanes_find_e0 (const double *energy,
   e0_search_clear (&search);
   if (isnan (e0))
     g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                 "XANES: %u energies are too few to find E0 (Larch's search leaves 3 points off "
-                 "each end twice); give E0", n);
+                 "XANES: %u %s too few to find E0 (Larch's search leaves 3 points off "
+                 "each end twice); give E0", n, n == 1 ? "energy is" : "energies are");
   return e0;
 }
 
@@ -693,9 +700,9 @@ plan_init (Plan                  *plan,
   if (n_pre < 2)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   "XANES: %u energies in the pre-edge range E0%+g to E0%+g eV (E0 %g eV); a "
-                   "line needs 2: the stack does not reach below the edge", n_pre, pre1,
-                   pre2, e0);
+                   "XANES: %u %s in the pre-edge range E0%+g to E0%+g eV (E0 %g eV); a "
+                   "line needs 2: the stack does not reach below the edge", n_pre,
+                   energies_word (n_pre), pre1, pre2, e0);
       return FALSE;
     }
   int nnorm = params->nnorm;
@@ -705,9 +712,9 @@ plan_init (Plan                  *plan,
   if (n_post < 2 || n_post < (guint) nnorm + 1)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   "XANES: %u energies in the post-edge range E0%+g to E0%+g eV (E0 %g eV); "
+                   "XANES: %u %s in the post-edge range E0%+g to E0%+g eV (E0 %g eV); "
                    "degree %d needs %d: the stack does not reach above the edge",
-                   n_post, norm1, norm2, e0, nnorm, MAX (2, nnorm + 1));
+                   n_post, energies_word (n_post), norm1, norm2, e0, nnorm, MAX (2, nnorm + 1));
       return FALSE;
     }
   plan->p0 = p0, plan->p1 = p1, plan->q0 = q0, plan->q1 = q1;
@@ -984,7 +991,8 @@ evox_xanes_normalise (const double          *energy,
   if (n < 4)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   "XANES: %u energies are too few (a pre-edge line and a post-edge need 4)", n);
+                   "XANES: %u %s too few (a pre-edge line and a post-edge need 4)", n,
+                   n == 1 ? "energy is" : "energies are");
       return FALSE;
     }
   if (!check_energies (energy, n, error))
@@ -1158,7 +1166,8 @@ evox_xanes_maps (EvoxVolume            *stack,
   if (n < 4)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   "XANES: the stack has %u energies; normalisation needs at least 4", n);
+                   "XANES: the stack has %u %s; normalisation needs at least 4", n,
+                   energies_word (n));
       return NULL;
     }
   g_autofree ChannelEnergy *order = g_new (ChannelEnergy, n);

@@ -364,7 +364,7 @@ _evox_cli_elements (int    argc,
       "written unless everything succeeds.",
       entries, &input, &argc, &argv, 0, &status))
     return status;
-  name = input.demo ? "the demo volume" : argv[1];
+  name = _evox_cli_input_name (&input, input.demo ? NULL : argv[1]);
   if (!parse_method (&o, &params, &status) || !parse_elements (&o, &params, &status))
     return status;
   for (guint i = 0; o.pairs != NULL && o.pairs[i] != NULL; i++)

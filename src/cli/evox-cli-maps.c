@@ -432,9 +432,13 @@ _evox_cli_maps_energies (EvoxVolume *stack,
       energies[c] = evox_volume_get_channel_energy (stack, c);
       if (!isfinite (energies[c]) || energies[c] <= 0)
         {
-          *status = _evox_cli_error (EVOX_EXIT_INPUT, "%s: channel %u (%s) has no energy; the "
-                                     "maps need the energy of every channel", input, c,
-                                     evox_volume_get_channel_label (stack, c));
+          const char *label = evox_volume_get_channel_label (stack, c);
+          g_autofree char *what = label != NULL && label[0] != '\0'
+                                  ? g_strdup_printf (" (%s)", label) : g_strdup ("");
+
+          /* counted from 1, as a user counts the pages of a stack */
+          *status = _evox_cli_error (EVOX_EXIT_INPUT, "%s: a spectral stack is needed: channel "
+                                     "%u of %u%s has no energy", input, c + 1, n, what);
           return NULL;
         }
     }

@@ -327,7 +327,7 @@ _evox_cli_xanes (int    argc,
       "scan script, a folder, HDF5). Nothing is written unless everything succeeds.",
       entries, &input, &argc, &argv, 0, &status))
     return status;
-  name = input.demo ? "the demo volume" : argv[1];
+  name = _evox_cli_input_name (&input, input.demo ? NULL : argv[1]);
   if (!parse_params (&o, &params, &edge, &status) ||
       !_evox_cli_maps_output_parse (o.output, &output, &status) ||
       !_evox_cli_maps_check (&output, map_labels, G_N_ELEMENTS (map_labels),
