@@ -806,7 +806,7 @@ test_maps_refusals (void)
     g_autoptr(EvoxVolume) stack = phantom_2d_stack (N_COMP);
     evox_volume_set_channel_info (stack, 3, "plain", NAN);
     params_for (&p, EVOX_ELEMENTS_PAIR, ni);
-    assert_maps_refused (stack, &p, EVOX_ERROR_INVALID_DATA, "carries no energy");
+    assert_maps_refused (stack, &p, EVOX_ERROR_INVALID_DATA, "a spectral stack is needed: channel 4 of 6 (plain) has no energy");
   }
   /* a repeated energy */
   {

@@ -613,9 +613,17 @@ test_maps_u16_and_refusals (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
 
+  /* a repeated energy is the data's fault, as evox_elements_maps and the commands say */
   evox_volume_set_channel_info (f32, 5, NULL, e[4]);
   g_assert_null (evox_xanes_maps (f32, &p, NULL, NULL, &error));
-  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "eV is repeated (channels 5 and 6)"));
+  g_clear_error (&error);
+  /* a channel without an energy, counted from 1 as a user counts pages */
+  evox_volume_set_channel_info (f32, 5, NULL, NAN);
+  g_assert_null (evox_xanes_maps (f32, &p, NULL, NULL, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "XANES: a spectral stack is needed: channel 6 of "));
 }
 
 /* a stack of nx x ny voxels over energies e (stored in that order), every spectrum from fill */

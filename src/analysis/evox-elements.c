@@ -13,6 +13,7 @@
 
 #include <xraylib/xraylib.h>
 
+#include "evox-energy-order.h"
 #include "evox-types.h"
 
 /* Voxels gathered per tile: each channel is a contiguous plane, so a tile reads TILE
@@ -536,20 +537,6 @@ evox_elements_find_pairs (const double       *energies,
   return TRUE;
 }
 
-typedef struct
-{
-  guint  channel;
-  double energy;
-} ChannelEnergy;
-
-static int
-compare_energy (gconstpointer a,
-                gconstpointer b)
-{
-  const ChannelEnergy *x = a, *y = b;
-  return (x->energy > y->energy) - (x->energy < y->energy);
-}
-
 static inline double
 sample (gconstpointer  data,
         EvoxSampleType type,
@@ -880,34 +867,16 @@ evox_elements_maps (EvoxVolume               *stack,
 
   /* channels by energy */
   guint n = evox_volume_get_n_channels (stack);
-  g_autofree ChannelEnergy *order = g_new (ChannelEnergy, n);
-  for (guint c = 0; c < n; c++)
+  g_autofree double *energy = NULL;
+  g_autofree guint *order = NULL;
+  if (!evox_energy_order (stack, &energy, &order, error))
     {
-      order[c].channel = c;
-      order[c].energy = evox_volume_get_channel_energy (stack, c);
-      if (!isfinite (order[c].energy) || order[c].energy <= 0)
-        {
-          g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
-                       "elements: channel %u (%s) carries no energy", c,
-                       evox_volume_get_channel_label (stack, c));
-          return NULL;
-        }
+      g_prefix_error (error, "elements: ");
+      return NULL;
     }
-  qsort (order, n, sizeof *order, compare_energy);
-  g_autofree double *energy = g_new (double, n);
   g_autofree gconstpointer *planes = g_new (gconstpointer, n);
   for (guint c = 0; c < n; c++)
-    {
-      energy[c] = order[c].energy;
-      planes[c] = evox_volume_get_data (stack, order[c].channel);
-      if (c > 0 && energy[c] == energy[c - 1])
-        {
-          g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
-                       "elements: the energy %g eV is repeated (channels %u and %u)", energy[c],
-                       order[c - 1].channel, order[c].channel);
-          return NULL;
-        }
-    }
+    planes[c] = evox_volume_get_data (stack, order[c]);
 
   double to_cgs;
   gboolean areal;

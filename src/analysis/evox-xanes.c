@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-energy-order.h"
 #include "evox-types.h"
 
 /* Voxels gathered per tile: each channel is a contiguous plane, so a tile reads TILE
@@ -1042,20 +1043,6 @@ evox_xanes_normalise (const double          *energy,
   return ok;
 }
 
-typedef struct
-{
-  guint  channel;
-  double energy;
-} ChannelEnergy;
-
-static int
-compare_energy (gconstpointer a,
-                gconstpointer b)
-{
-  const ChannelEnergy *x = a, *y = b;
-  return (x->energy > y->energy) - (x->energy < y->energy);
-}
-
 /* How far from a tabulated edge the stack's E0 may be: chemical shifts of K-edges reach about
  * 10 to 15 eV between metal and high oxides, and a glitch further away must not take it. */
 #define EDGE_WINDOW_EV 20.0
@@ -1170,29 +1157,16 @@ evox_xanes_maps (EvoxVolume            *stack,
                    energies_word (n));
       return NULL;
     }
-  g_autofree ChannelEnergy *order = g_new (ChannelEnergy, n);
-  for (guint c = 0; c < n; c++)
+  g_autofree double *energy = NULL;
+  g_autofree guint *order = NULL;
+  if (!evox_energy_order (stack, &energy, &order, error))
     {
-      order[c].channel = c;
-      order[c].energy = evox_volume_get_channel_energy (stack, c);
-      if (!isfinite (order[c].energy) || order[c].energy <= 0)
-        {
-          g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
-                       "XANES: channel %u (%s) carries no energy", c,
-                       evox_volume_get_channel_label (stack, c));
-          return NULL;
-        }
+      g_prefix_error (error, "XANES: ");
+      return NULL;
     }
-  qsort (order, n, sizeof *order, compare_energy);
-  g_autofree double *energy = g_new (double, n);
   g_autofree gconstpointer *planes = g_new (gconstpointer, n);
   for (guint c = 0; c < n; c++)
-    {
-      energy[c] = order[c].energy;
-      planes[c] = evox_volume_get_data (stack, order[c].channel);
-    }
-  if (!check_energies (energy, n, error))
-    return NULL;
+    planes[c] = evox_volume_get_data (stack, order[c]);
 
   EvoxXanesParams p = *params;
   if (!isnan (p.edge) && !(p.edge > energy[0] && p.edge < energy[n - 1]))
@@ -1296,9 +1270,9 @@ evox_xanes_maps (EvoxVolume            *stack,
   evox_volume_set_channel_values (out, MAP_WL_HEIGHT, EVOX_SCALE_LINEAR,
                                   "normalised absorption", "");
   evox_volume_set_channel_values (out, MAP_STEP,
-                                  evox_volume_get_channel_value_scale (stack, order[0].channel),
-                                  evox_volume_get_channel_quantity (stack, order[0].channel),
-                                  evox_volume_get_channel_unit (stack, order[0].channel));
+                                  evox_volume_get_channel_value_scale (stack, order[0]),
+                                  evox_volume_get_channel_quantity (stack, order[0]),
+                                  evox_volume_get_channel_unit (stack, order[0]));
   evox_volume_set_channel_values (out, MAP_MASK, EVOX_SCALE_LINEAR, "mask", "");
   describe_maps (out, &p, plan.e0, plan.nnorm);
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "evox-cli-maps.h"
+#include "evox-energy-order.h"
 #include "evox-energy-tiff-writer.h"
 #include "evox-hdf5.h"
 #include "evox-spectral-reader.h"
@@ -410,47 +411,20 @@ _evox_cli_maps_percentiles (EvoxVolume   *maps,
   return m;
 }
 
-static int
-compare_doubles (const void *a,
-                 const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
 double *
 _evox_cli_maps_energies (EvoxVolume *stack,
                          const char *input,
                          int        *status)
 {
-  guint n = evox_volume_get_n_channels (stack);
-  g_autofree double *energies = g_new (double, MAX (n, 1));
+  g_autoptr(GError) error = NULL;
+  double *energies = NULL;
 
-  for (guint c = 0; c < n; c++)
+  if (!evox_energy_order (stack, &energies, NULL, &error))
     {
-      energies[c] = evox_volume_get_channel_energy (stack, c);
-      if (!isfinite (energies[c]) || energies[c] <= 0)
-        {
-          const char *label = evox_volume_get_channel_label (stack, c);
-          g_autofree char *what = label != NULL && label[0] != '\0'
-                                  ? g_strdup_printf (" (%s)", label) : g_strdup ("");
-
-          /* counted from 1, as a user counts the pages of a stack */
-          *status = _evox_cli_error (EVOX_EXIT_INPUT, "%s: a spectral stack is needed: channel "
-                                     "%u of %u%s has no energy", input, c + 1, n, what);
-          return NULL;
-        }
+      *status = _evox_cli_error (EVOX_EXIT_INPUT, "%s: %s", input, error->message);
+      return NULL;
     }
-  qsort (energies, n, sizeof (double), compare_doubles);
-  for (guint c = 1; c < n; c++)
-    if (energies[c] == energies[c - 1])
-      {
-        *status = _evox_cli_error (EVOX_EXIT_INPUT, "%s: the energy %g eV is repeated; each "
-                                   "energy must appear once", input, energies[c]);
-        return NULL;
-      }
-  return g_steal_pointer (&energies);
+  return energies;
 }
 
 gboolean
