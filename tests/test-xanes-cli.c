@@ -954,6 +954,41 @@ test_no_energy (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A stack without an edge anywhere (every voxel flat): the mask is empty and every map NaN; the
+ * summary says so in words instead of "median nan eV". */
+static void
+test_empty_mask (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *out = g_build_filename (dir, "maps.h5", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) flat = evox_volume_new (4, 4, 1, N_ENERGIES, EVOX_SAMPLE_F32, &error);
+  g_autofree char *in = NULL;
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < N_ENERGIES; c++)
+    {
+      float *data = evox_volume_get_data_mut (flat, c);
+
+      for (gsize i = 0; i < 16; i++)
+        data[i] = 1.0f;
+      evox_volume_set_channel_info (flat, c, NULL, energy_of (c));
+    }
+  evox_volume_set_values (flat, EVOX_SCALE_LINEAR, "optical density", NULL);
+  evox_volume_freeze (flat);
+  in = write_h5 (dir, "flat.h5", flat);
+  {
+    g_auto(Run) run = run_command ("xanes", in, "--edge", "Ni", "-o", out, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "\nmask: 0 of 16 voxels (0.00 %)"));
+    g_assert_true (g_str_has_suffix (run.out, "\nedge_energy: none (no voxel in the mask)\n"
+                                              "whiteline_energy: none\n"));
+    g_assert_null (strstr (run.out, "nan"));
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* The real SSRL scan (two energies around Ni K): a finite Ni map; XANES maps refused as the
  * data's fault. */
 static void
@@ -1013,5 +1048,6 @@ main (int    argc,
   g_test_add_func ("/Evox/XanesCli/demo", test_demo);
   g_test_add_func ("/Evox/ElementsCli/ssrl", test_ssrl);
   g_test_add_func ("/Evox/XanesCli/no-energy", test_no_energy);
+  g_test_add_func ("/Evox/XanesCli/empty-mask", test_empty_mask);
   return g_test_run ();
 }

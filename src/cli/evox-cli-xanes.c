@@ -236,7 +236,7 @@ print_summary (EvoxVolume      *maps,
   double norm2 = metadata_number (maps, "xanes_norm2");
   double nnorm = metadata_number (maps, "xanes_nnorm");
   double edge_q[G_N_ELEMENTS (q)], wl_q[1];
-  gsize n_voxels = evox_volume_get_n_voxels (maps), in_mask = 0;
+  gsize n_voxels = evox_volume_get_n_voxels (maps), in_mask = 0, n_edge, n_wl;
   const float *mask = evox_volume_get_data (maps, evox_volume_find_channel (maps, "mask"));
   g_autofree char *what = edge->z >= 0 || isfinite (edge->energy) ? evox_edge_describe (edge)
                                                                     : NULL;
@@ -248,10 +248,10 @@ print_summary (EvoxVolume      *maps,
 
   for (gsize i = 0; i < n_voxels; i++)
     in_mask += mask[i] > 0.5f;
-  _evox_cli_maps_percentiles (maps, evox_volume_find_channel (maps, "edge_energy"), q,
-                              G_N_ELEMENTS (q), edge_q);
-  _evox_cli_maps_percentiles (maps, evox_volume_find_channel (maps, "whiteline_energy"), q, 1,
-                              wl_q);
+  n_edge = _evox_cli_maps_percentiles (maps, evox_volume_find_channel (maps, "edge_energy"), q,
+                                       G_N_ELEMENTS (q), edge_q);
+  n_wl = _evox_cli_maps_percentiles (maps, evox_volume_find_channel (maps, "whiteline_energy"),
+                                     q, 1, wl_q);
 
   printf ("edge: %s\n", what != NULL ? what : "none (E0 given)");
   printf ("e0: %.2f eV (%s)\n", e0, o->e0 != NULL ? "given, on its nearest energy"
@@ -263,10 +263,17 @@ print_summary (EvoxVolume      *maps,
   printf ("mask: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " voxels (%.2f %%) with edge step > "
           "%g x its noise\n", in_mask, n_voxels, 100.0 * in_mask / MAX (n_voxels, 1),
           metadata_number (maps, "xanes_mask_k"));
-  printf ("edge_energy: median %.3f eV, IQR %.3f to %.3f eV (%.3f eV), 5th-95th percentile "
-          "%.3f to %.3f eV\n", edge_q[0], edge_q[1], edge_q[2], edge_q[2] - edge_q[1], edge_q[3],
-          edge_q[4]);
-  printf ("whiteline_energy: median %.3f eV\n", wl_q[0]);
+  /* an empty mask leaves every map NaN: said in words, not as "median nan eV" */
+  if (n_edge == 0)
+    printf ("edge_energy: none (no voxel in the mask)\n");
+  else
+    printf ("edge_energy: median %.3f eV, IQR %.3f to %.3f eV (%.3f eV), 5th-95th percentile "
+            "%.3f to %.3f eV\n", edge_q[0], edge_q[1], edge_q[2], edge_q[2] - edge_q[1],
+            edge_q[3], edge_q[4]);
+  if (n_wl == 0)
+    printf ("whiteline_energy: none\n");
+  else
+    printf ("whiteline_energy: median %.3f eV\n", wl_q[0]);
 }
 
 int
