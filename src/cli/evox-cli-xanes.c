@@ -329,9 +329,10 @@ _evox_cli_xanes (int    argc,
       "over the pre-edge range, a polynomial over the post-edge range, the edge step at E0.\n"
       "Writes edge_energy (where the normalised spectrum crosses 0.5), e0 (each voxel's\n"
       "maximum of the smoothed derivative), whiteline_energy, whiteline_height, edge_step,\n"
-      "mask (0/1; the others are NaN outside it) and the normalised stack, and prints a\n"
-      "summary. IN is any spectral stack Evox reads (what 'evox register' writes, .txrm, a\n"
-      "scan script, a folder, HDF5). Nothing is written unless everything succeeds.",
+      "mask (0/1; outside it all but edge_step are NaN) and the normalised\n"
+      "stack, and prints a summary. IN is any spectral stack Evox reads (what 'evox register'\n"
+      "writes, .txrm, a scan script, a folder, HDF5). Nothing is written unless everything\n"
+      "succeeds.",
       entries, &input, &argc, &argv, 0, &status))
     return status;
   name = _evox_cli_input_name (&input, input.demo ? NULL : argv[1]);
