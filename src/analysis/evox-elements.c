@@ -23,10 +23,6 @@
 /* xraylib counts in keV, Evox in eV. */
 #define KEV(ev) ((ev) / 1000.0)
 
-/* A pair energy names the stack's channel nearest it when within this many eV, so "8324"
- * matches a channel stored as 8324.0001 from a float header. */
-#define PAIR_MATCH_EV 0.1
-
 static const char *const shell_names[] = { "K", "L1", "L2", "L3" };
 static const int xrl_shells[] = { K_SHELL, L1_SHELL, L2_SHELL, L3_SHELL };
 
@@ -646,7 +642,8 @@ stack_scale (EvoxVolume *stack,
   return FALSE;
 }
 
-/* The stack channel whose energy is nearest e, -1 when none is within PAIR_MATCH_EV. */
+/* The stack channel whose energy is nearest e, -1 when none is within
+ * EVOX_ELEMENTS_PAIR_MATCH_EV. */
 static int
 find_energy (const double *energy,
              guint         n,
@@ -654,7 +651,7 @@ find_energy (const double *energy,
 {
   int best = -1;
   for (guint c = 0; c < n; c++)
-    if (fabs (energy[c] - e) <= PAIR_MATCH_EV
+    if (fabs (energy[c] - e) <= EVOX_ELEMENTS_PAIR_MATCH_EV
         && (best < 0 || fabs (energy[c] - e) < fabs (energy[best] - e)))
       best = (int) c;
   return best;

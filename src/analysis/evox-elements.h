@@ -56,6 +56,9 @@ gboolean    evox_edge_guess              (const double   *energies,
                                           EvoxEdge       *edge);
 
 #define EVOX_ELEMENTS_MAX 8
+/* A pair's energy names the stack's channel nearest it when within this many eV, so "8324"
+ * matches a channel stored as 8324.0001 from a float header. */
+#define EVOX_ELEMENTS_PAIR_MATCH_EV 0.1
 
 typedef enum
 {

@@ -11,9 +11,6 @@
 
 #include "evox-cli-maps.h"
 
-/* An energy typed for --pair names the stack's energy within this. */
-#define ENERGY_TOLERANCE_EV 0.1
-
 typedef struct
 {
   char     *elements;
@@ -229,7 +226,7 @@ check_pairs (const EvoxElementsParams *params,
         gboolean found = FALSE;
 
         for (guint k = 0; k < n; k++)
-          found = found || fabs (energies[k] - e) <= ENERGY_TOLERANCE_EV;
+          found = found || fabs (energies[k] - e) <= EVOX_ELEMENTS_PAIR_MATCH_EV;
         if (!found)
           {
             *status = _evox_cli_error (EVOX_EXIT_USAGE, "--pair %s=%g:%g: %s has no energy %g eV "
