@@ -862,6 +862,10 @@ test_maps_refusals (void)
   params_for (&p, EVOX_ELEMENTS_PAIR, ni);
   evox_volume_set_values (stack, EVOX_SCALE_LINEAR, "intensity", "counts");
   assert_maps_refused (stack, &p, EVOX_ERROR_INVALID_DATA, "intensity (counts)");
+  /* a file that says nothing of its values (a TIFF stack): no "the stack holds value" */
+  evox_volume_set_values (stack, EVOX_SCALE_LINEAR, NULL, NULL);
+  assert_maps_refused (stack, &p, EVOX_ERROR_INVALID_DATA,
+                       "elements: the stack holds values of no stated quantity, not optical");
   evox_volume_set_values (stack, EVOX_SCALE_LINEAR, "linear attenuation", "");
   assert_maps_refused (stack, &p, EVOX_ERROR_INVALID_DATA, "1/voxel");
   evox_volume_set_values (stack, EVOX_SCALE_LINEAR, "linear attenuation", "1/voxel");

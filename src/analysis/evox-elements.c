@@ -637,7 +637,10 @@ stack_scale (EvoxVolume *stack,
     }
   g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
                "elements: the stack holds %s%s%s%s, not optical density (2D) or linear "
-               "attenuation (3D)", *quantity ? quantity : "values of no stated quantity",
+               "attenuation (3D)",
+               /* "value" is what a volume says when its file says nothing */
+               *quantity && strcmp (quantity, "value") != 0 ? quantity
+                                                            : "values of no stated quantity",
                *unit ? " (" : "", unit, *unit ? ")" : "");
   return FALSE;
 }
