@@ -950,6 +950,18 @@ test_no_energy (void)
     evox_test_assert_refused (&run, 2, "evox: the XANES demo: Fe K (7112.0 eV): the nearest "
                                        "energy below the edge, 6558.0 eV, is 554.0 eV below it");
   }
+  /* the fit uses every energy, not pairs: Fe joins it, and the demo, which has none, gets a
+   * median of none */
+  {
+    g_autofree char *fit = g_build_filename (dir, "fit.h5", NULL);
+    g_auto(Run) run = run_command ("elements", "--demo-xanes", "--method", "fit", "--element",
+                                   "Mn,Fe,Co,Ni", "-o", fit, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "\nFe: median 0 ug/cm^2, 99th percentile "));
+    g_assert_true (g_file_test (fit, G_FILE_TEST_EXISTS));
+    g_unlink (fit);
+  }
   g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }

@@ -383,7 +383,9 @@ _evox_cli_elements (int    argc,
   if ((o.elements == NULL && !default_elements (&params, name, energies, n, &status)) ||
       !check_pairs (&params, name, energies, n, &status))
     return status;
-  if (!evox_elements_find_pairs (energies, n, &params, &error))
+  /* the fit uses every energy, not pairs: a pair too wide to use does not stop it */
+  if (params.method == EVOX_ELEMENTS_PAIR &&
+      !evox_elements_find_pairs (energies, n, &params, &error))
     return _evox_cli_error (o.elements != NULL || o.pairs != NULL ? EVOX_EXIT_USAGE
                             : EVOX_EXIT_INPUT, "%s: %s", name, error->message);
 
