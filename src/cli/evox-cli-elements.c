@@ -128,15 +128,13 @@ parse_pair (const char         *text,
   g_auto(GStrv) sides = g_strsplit (text, "=", 2);
   g_auto(GStrv) energies = NULL;
   double below, above;
-  char *end1 = NULL, *end2 = NULL;
   EvoxEdge edge;
   int i;
 
   if (g_strv_length (sides) != 2 ||
       g_strv_length (energies = g_strsplit (sides[1], ":", -1)) != 2 ||
-      (below = g_ascii_strtod (energies[0], &end1), end1 == energies[0] || *end1 != '\0') ||
-      (above = g_ascii_strtod (energies[1], &end2), end2 == energies[1] || *end2 != '\0') ||
-      !isfinite (below) || !isfinite (above))
+      !_evox_cli_maps_parse_number (energies[0], &below) ||
+      !_evox_cli_maps_parse_number (energies[1], &above))
     {
       *status = _evox_cli_usage_error (NULL, "--pair must be ELEMENT=BELOW:ABOVE in eV (e.g. "
                                        "Ni=8178:8570), not '%s'", text);

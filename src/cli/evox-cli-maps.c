@@ -61,6 +61,16 @@ _evox_cli_maps_output_parse (const char        *out,
   return FALSE;
 }
 
+gboolean
+_evox_cli_maps_parse_number (const char *text,
+                             double     *value)
+{
+  char *end = NULL;
+
+  *value = g_ascii_strtod (text, &end);
+  return end != text && *end == '\0' && isfinite (*value);
+}
+
 /* A label as a file name's part: what a shell or a file system might take otherwise becomes
  * '_'. */
 static char *

@@ -46,16 +46,6 @@ options_clear (Options *o)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
 
-static gboolean
-parse_number (const char *text,
-              double     *value)
-{
-  char *end = NULL;
-
-  *value = g_ascii_strtod (text, &end);
-  return end != text && *end == '\0' && isfinite (*value);
-}
-
 /* LO:HI in eV relative to E0, LO below HI. */
 static gboolean
 parse_range (const char *option,
@@ -65,8 +55,8 @@ parse_range (const char *option,
 {
   g_auto(GStrv) parts = g_strsplit (text, ":", -1);
 
-  if (g_strv_length (parts) != 2 || !parse_number (g_strstrip (parts[0]), &range[0]) ||
-      !parse_number (g_strstrip (parts[1]), &range[1]))
+  if (g_strv_length (parts) != 2 || !_evox_cli_maps_parse_number (g_strstrip (parts[0]), &range[0]) ||
+      !_evox_cli_maps_parse_number (g_strstrip (parts[1]), &range[1]))
     {
       *status = _evox_cli_usage_error (NULL, "%s must be LO:HI in eV relative to E0 (e.g. "
                                        "-150:-30), not '%s'", option, text);
@@ -125,13 +115,13 @@ parse_params (const Options   *o,
         }
       params->nnorm = (int) value;
     }
-  if (o->e0 != NULL && !(parse_number (o->e0, &params->e0) && params->e0 > 0))
+  if (o->e0 != NULL && !(_evox_cli_maps_parse_number (o->e0, &params->e0) && params->e0 > 0))
     {
       *status = _evox_cli_usage_error (NULL, "--e0 must be an energy in eV, not '%s'", o->e0);
       return FALSE;
     }
   if (o->step_sigma != NULL &&
-      !(parse_number (o->step_sigma, &params->mask_k) && params->mask_k >= 0))
+      !(_evox_cli_maps_parse_number (o->step_sigma, &params->mask_k) && params->mask_k >= 0))
     {
       *status = _evox_cli_usage_error (NULL, "--step-sigma must be a number >= 0, not '%s'",
                                        o->step_sigma);
