@@ -89,9 +89,9 @@ energy_step (const double *energy,
  * 2 npts points, and interpolates back. Each step is linear, and so is the derivative before
  * them, so on fixed energies the smoothed derivative is S mu with S an m x m matrix: built once
  * per energy grid and search range, it costs a voxel m^2 multiply-adds instead of a convolution
- * on a grid up to 50 times finer. The window is cut at SMOOTH_REACH indices (its weight beyond
- * is 0.25 %). */
-#define SMOOTH_REACH 250
+ * on a grid up to 50 times finer. The window is Larch's whole one: cut at 250 indices (0.25 % of
+ * its weight) it moved E0 by a step on 4 of 595,592 voxels of the benchmark's map, where two
+ * points of the smoothed derivative were within 3e-6 of each other. */
 
 typedef struct
 {
@@ -151,10 +151,11 @@ smoother_new (const double *x,
       else
         gf[q] = (xq - x[j]) / (x[j + 1] - x[j]);
     }
-  double wsum = 0, w[SMOOTH_REACH + 1];
+  double wsum = 0;
+  g_autofree double *w = g_new (double, npts + 1);
   for (gint64 d = -npts; d < npts; d++)
     wsum += 1.0 / (G_PI * (d * d + 1.0));
-  for (int d = 0; d <= SMOOTH_REACH; d++)
+  for (gint64 d = 0; d <= npts; d++)
     w[d] = 1.0 / (G_PI * (d * d + 1.0)) / wsum;
 
   self->s = g_new0 (double, (gsize) m * m);
@@ -168,7 +169,7 @@ smoother_new (const double *x,
       for (int h = 0; h < 2; h++)
         {
           double ch = h == 0 ? 1 - t : t;
-          for (gint64 d = MAX (-SMOOTH_REACH, -npts); d <= MIN (SMOOTH_REACH, npts - 1); d++)
+          for (gint64 d = -npts; d <= npts - 1; d++)
             {
               gint64 q = k0 + h - d;
               /* Larch's y1: below 0 mirrored without the end point, above npts - 1 with it */
@@ -1099,6 +1100,8 @@ gather (gconstpointer   data,
       {
         /* x - x is 0 for finite x and NaN otherwise */
         double nonfinite = 0;
+        /* the sum is 0 or NaN whatever its order, so it may be vectorised */
+#pragma omp simd reduction(+:nonfinite)
         for (guint k = 0; k < len; k++)
           {
             out[k] = ((const float *) data)[v0 + k];
@@ -1184,9 +1187,14 @@ evox_xanes_maps (EvoxVolume            *stack,
             {
               guint len = MIN (G_N_ELEMENTS (chunk), nv - v0);
               gather (planes[c], type, v0, len, chunk);
+              /* a sum in one register would wait on each add; in several it vectorises */
+#pragma omp simd reduction(+:s, cnt)
               for (guint k = 0; k < len; k++)
-                if (isfinite (chunk[k]))
-                  s += chunk[k], cnt++;
+                {
+                  gboolean ok = chunk[k] - chunk[k] == 0;
+                  s += ok ? chunk[k] : 0;
+                  cnt += ok;
+                }
             }
           mean[c] = cnt ? s / cnt : NAN;
         }
