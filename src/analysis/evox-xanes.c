@@ -197,13 +197,26 @@ smoother_new (const double *x,
   return self;
 }
 
+/* Most of the maps' time goes here, so where the compiler can it is built twice, for CPUs with
+ * AVX2 and FMA and for any other, and the loader picks one (a voxel's E0 then comes from the
+ * same code whether alone or in a map). */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
+#if __has_attribute (target_clones)
+#define E0_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#endif
+#endif
+#ifndef E0_CLONES
+#define E0_CLONES
+#endif
+
 /* The choice of Larch's _finde0 on the derivatives of len spectra, channel after channel
  * (d[i * st + k], scaled in place): for each, the index of the largest among points whose scaled
  * derivative and both neighbours' exceed dhigh (0.6, or 0.3 on 20 points or fewer; halved up to
  * twice when fewer than 3 points pass, then every point), ignoring the margin at each end; 0 when
  * none qualifies, -1 when the margins leave nothing. Loops run across the spectra, so they
- * vectorise; w holds 8 len values of scratch. */
-static void
+ * vectorise (the index kept as a double, as wide as the values, and chosen by selects, not
+ * branches); w holds 9 len values of scratch. */
+E0_CLONES static void
 finde0_pick_tile (double *d,
                   gsize   st,
                   guint   len,
@@ -219,14 +232,14 @@ finde0_pick_tile (double *d,
       return;
     }
   double *lo = w, *hi = w + len, *c0 = w + 2 * len, *c1 = w + 3 * len, *c2 = w + 4 * len;
-  double *dh = w + 5 * len, *all = w + 6 * len, *best_d = w + 7 * len;
+  double *dh = w + 5 * len, *all = w + 6 * len, *best_d = w + 7 * len, *best_i = w + 8 * len;
   for (guint k = 0; k < len; k++)
     {
       lo[k] = INFINITY;
       hi[k] = -INFINITY;
       c0[k] = c1[k] = c2[k] = 0;
       best_d[k] = 0;
-      out[k] = 0;
+      best_i[k] = 0;
     }
   for (guint i = 0; i < n; i++)
     {
@@ -272,15 +285,18 @@ finde0_pick_tile (double *d,
   for (guint i = nmin; i <= n - nmin && i + 1 < n; i++)
     {
       const double *x = d + i * st, *xp = x - st, *xn = x + st;
+      double di = i;
 #pragma omp simd
       for (guint k = 0; k < len; k++)
-        if (x[k] > best_d[k]
-            && (all[k] != 0 || (x[k] > dh[k] && xn[k] > dh[k] && xp[k] > dh[k])))
-          {
-            out[k] = (int) i;
-            best_d[k] = x[k];
-          }
+        {
+          gboolean take = x[k] > best_d[k]
+                          && (all[k] != 0 || ((x[k] > dh[k]) & (xn[k] > dh[k]) & (xp[k] > dh[k])));
+          best_i[k] = take ? di : best_i[k];
+          best_d[k] = take ? x[k] : best_d[k];
+        }
     }
+  for (guint k = 0; k < len; k++)
+    out[k] = (int) best_i[k];
 }
 
 /* E0 searches on one energy grid share their smoothers: Larch's second pass depends on the
@@ -354,21 +370,11 @@ e0_search_smoother (E0Search *self,
 
 typedef double v4d __attribute__ ((vector_size (32)));
 
-/* Most of the maps' time goes here, so where the compiler can it is built twice, for CPUs with
- * AVX2 and FMA and for any other, and the loader picks one (a voxel's E0 then comes from the
- * same code whether alone or in a map). */
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
-#if __has_attribute (target_clones)
-#define E0_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
-#endif
-#endif
-#ifndef E0_CLONES
-#define E0_CLONES
-#endif
 
 /* out[i][g] = sum_j s[i][j] sub[j][g], rows E0_GROUP long, for g < g_pad (whole blocks of
- * E0_LANES): each block's sums stay in registers (GCC and Clang vector types; a plain array of
- * sums went through memory on every multiply-add) and are added in the order of j. */
+ * E0_LANES): the sums of 4 rows x a block stay in registers (GCC and Clang vector types; a plain
+ * array of sums went through memory on every multiply-add), so each load of the spectra serves 4
+ * rows, and each sum is added in the order of j, as for one row alone. */
 E0_CLONES static void
 smooth_group (const double *s,
               guint         m,
@@ -376,7 +382,43 @@ smooth_group (const double *s,
               double       *out,
               guint         g_pad)
 {
-  for (guint i = 0; i < m; i++)
+  guint i = 0;
+  for (; i + 4 <= m; i += 4)
+    {
+      const double *r0 = s + (gsize) i * m, *r1 = r0 + m, *r2 = r1 + m, *r3 = r2 + m;
+      for (guint g0 = 0; g0 < g_pad; g0 += E0_LANES)
+        {
+          v4d z = { 0, 0, 0, 0 };
+          v4d a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
+          for (guint j = 0; j < m; j++)
+            {
+              const double *x = sub + (gsize) j * E0_GROUP + g0;
+              v4d x0, x1;
+              memcpy (&x0, x, sizeof x0);
+              memcpy (&x1, x + 4, sizeof x1);
+              v4d w0 = { r0[j], r0[j], r0[j], r0[j] }, w1 = { r1[j], r1[j], r1[j], r1[j] };
+              v4d w2 = { r2[j], r2[j], r2[j], r2[j] }, w3 = { r3[j], r3[j], r3[j], r3[j] };
+              a00 += w0 * x0;
+              a01 += w0 * x1;
+              a10 += w1 * x0;
+              a11 += w1 * x1;
+              a20 += w2 * x0;
+              a21 += w2 * x1;
+              a30 += w3 * x0;
+              a31 += w3 * x1;
+            }
+          double *o = out + (gsize) i * E0_GROUP + g0;
+          memcpy (o, &a00, sizeof a00);
+          memcpy (o + 4, &a01, sizeof a01);
+          memcpy (o + E0_GROUP, &a10, sizeof a10);
+          memcpy (o + E0_GROUP + 4, &a11, sizeof a11);
+          memcpy (o + 2 * E0_GROUP, &a20, sizeof a20);
+          memcpy (o + 2 * E0_GROUP + 4, &a21, sizeof a21);
+          memcpy (o + 3 * E0_GROUP, &a30, sizeof a30);
+          memcpy (o + 3 * E0_GROUP + 4, &a31, sizeof a31);
+        }
+    }
+  for (; i < m; i++)
     {
       const double *row = s + (gsize) i * m;
       for (guint g0 = 0; g0 < g_pad; g0 += E0_LANES)
@@ -401,7 +443,7 @@ typedef struct
 {
   double   *cbuf;     /* n x tile: the spectra searched, channel after channel */
   double   *dmu;      /* n x tile: their derivatives */
-  double   *pick;     /* 8 x tile: finde0_pick_tile's scratch */
+  double   *pick;     /* 9 x tile: finde0_pick_tile's scratch */
   int      *ix;       /* tile */
   int      *key;      /* tile: each voxel's rough E0 index; -1 none, -2 done */
   guint    *members;  /* E0_GROUP */
@@ -416,7 +458,7 @@ e0_scratch_init (E0Scratch *s,
 {
   s->cbuf = g_new (double, (gsize) n * tile);
   s->dmu = g_new (double, (gsize) n * tile);
-  s->pick = g_new (double, 8 * (gsize) tile);
+  s->pick = g_new (double, 9 * (gsize) tile);
   s->ix = g_new (int, tile);
   s->key = g_new (int, tile);
   s->members = g_new (guint, E0_GROUP);
