@@ -1236,8 +1236,8 @@ evox_xanes_maps (EvoxVolume            *stack,
 #pragma omp parallel for schedule(dynamic, 1)
       for (guint c = 0; c < n; c++)
         {
-          double s = 0, chunk[1024];
-          gsize cnt = 0;
+          /* the count as a double too (exact below 2^53), so the loop has one width */
+          double s = 0, cnt = 0, chunk[1024];
           for (gsize v0 = 0; v0 < nv; v0 += G_N_ELEMENTS (chunk))
             {
               guint len = MIN (G_N_ELEMENTS (chunk), nv - v0);
@@ -1246,8 +1246,8 @@ evox_xanes_maps (EvoxVolume            *stack,
 #pragma omp simd reduction(+:s, cnt)
               for (guint k = 0; k < len; k++)
                 {
-                  gboolean ok = chunk[k] - chunk[k] == 0;
-                  s += ok ? chunk[k] : 0;
+                  double ok = chunk[k] - chunk[k] == 0 ? 1.0 : 0.0;
+                  s += ok != 0 ? chunk[k] : 0;
                   cnt += ok;
                 }
             }
