@@ -25,6 +25,10 @@
 #define WIDE_CLONES
 #endif
 
+/* GCC and Clang vector types: sums and maxima kept in registers across a loop */
+typedef double v4d __attribute__ ((vector_size (32)));
+typedef gint64 v4l __attribute__ ((vector_size (32)));
+
 /* Voxels gathered per tile: each channel is a contiguous plane, so a tile reads TILE
  * consecutive values of every channel instead of striding across all channels per voxel. */
 #define TILE 256
@@ -380,8 +384,6 @@ e0_search_smoother (E0Search *self,
 /* A thread's scratch for E0 searches over a tile */
 #define E0_GROUP 32
 #define E0_LANES 8
-
-typedef double v4d __attribute__ ((vector_size (32)));
 
 
 /* out[i][g] = sum_j s[i][j] sub[j][g], rows E0_GROUP long, for g < g_pad (whole blocks of
@@ -904,24 +906,36 @@ plan_norm_tile (const Plan   *plan,
       for (guint k = 0; k < len; k++)
         o[k] = (x[k] - (a0[k] + a1[k] * d)) * inv[k];
     }
-  /* the index kept as a double, as wide as the values, so the loop vectorises */
+  /* 4 voxels at a time with the maximum and its index (a double, as wide as the values) in
+   * registers through the channels, chosen by masks: a conditional store per channel and voxel
+   * cost a masked store and a branch that the data decide */
   const double *first = normt + (gsize) plan->ie0 * len;
-  for (guint k = 0; k < len; k++)
+  guint k = 0;
+  for (; k + 4 <= len; k += 4)
+    {
+      v4d vm, im = { plan->ie0, plan->ie0, plan->ie0, plan->ie0 };
+      memcpy (&vm, first + k, sizeof vm);
+      for (guint c = plan->ie0 + 1; c < n; c++)
+        {
+          v4d x, ci = { c, c, c, c };
+          memcpy (&x, normt + (gsize) c * len + k, sizeof x);
+          v4l more = x > vm;
+          vm = (v4d) (((v4l) x & more) | ((v4l) vm & ~more));
+          im = (v4d) (((v4l) ci & more) | ((v4l) im & ~more));
+        }
+      memcpy (vmax + k, &vm, sizeof vm);
+      memcpy (imax + k, &im, sizeof im);
+    }
+  for (; k < len; k++)
     {
       imax[k] = plan->ie0;
       vmax[k] = first[k];
-    }
-  for (guint c = plan->ie0 + 1; c < n; c++)
-    {
-      const double *x = normt + (gsize) c * len;
-      double ci = c;
-#pragma omp simd
-      for (guint k = 0; k < len; k++)
-        {
-          gboolean more = x[k] > vmax[k];
-          vmax[k] = more ? x[k] : vmax[k];
-          imax[k] = more ? ci : imax[k];
-        }
+      for (guint c = plan->ie0 + 1; c < n; c++)
+        if (normt[(gsize) c * len + k] > vmax[k])
+          {
+            vmax[k] = normt[(gsize) c * len + k];
+            imax[k] = c;
+          }
     }
 }
 
