@@ -231,8 +231,7 @@ smoother_new (const double *x,
  * derivative and both neighbours' exceed dhigh (0.6, or 0.3 on 20 points or fewer; halved up to
  * twice when fewer than 3 points pass, then every point), ignoring the margin at each end; 0 when
  * none qualifies, -1 when the margins leave nothing. Loops run across the spectra, so they
- * vectorise (the index kept as a double, as wide as the values, and chosen by selects, not
- * branches); w holds 9 len values of scratch. */
+ * vectorise; w holds 7 len values of scratch. */
 E0_CLONES static void
 finde0_pick_tile (double *d,
                   gsize   st,
@@ -249,31 +248,27 @@ finde0_pick_tile (double *d,
       return;
     }
   double *lo = w, *hi = w + len, *c0 = w + 2 * len, *c1 = w + 3 * len, *c2 = w + 4 * len;
-  double *dh = w + 5 * len, *all = w + 6 * len, *best_d = w + 7 * len, *best_i = w + 8 * len;
+  double *dh = w + 5 * len, *all = w + 6 * len;
   for (guint k = 0; k < len; k++)
     {
       lo[k] = INFINITY;
       hi[k] = -INFINITY;
       c0[k] = c1[k] = c2[k] = 0;
-      best_d[k] = 0;
-      best_i[k] = 0;
     }
   for (guint i = 0; i < n; i++)
     {
       double *x = d + i * st;
-      gboolean inner = i >= nmin && i < n - nmin;
+      /* x - x is NaN exactly when x is not finite */
 #pragma omp simd
       for (guint k = 0; k < len; k++)
-        {
-          /* x - x is NaN exactly when x is not finite */
-          double v = x[k] - x[k] == 0 ? x[k] : -1.0;
-          x[k] = v;
-          if (inner)
-            {
-              lo[k] = v < lo[k] ? v : lo[k];
-              hi[k] = v > hi[k] ? v : hi[k];
-            }
-        }
+        x[k] = x[k] - x[k] == 0 ? x[k] : -1.0;
+      if (i >= nmin && i < n - nmin)
+#pragma omp simd
+        for (guint k = 0; k < len; k++)
+          {
+            lo[k] = x[k] < lo[k] ? x[k] : lo[k];
+            hi[k] = x[k] > hi[k] ? x[k] : hi[k];
+          }
     }
   /* the points above each of Larch's three thresholds, counted in one pass */
   double t0 = n > 20 ? 0.6 : 0.3, t1 = t0 * 0.5, t2 = t0 * 0.25;
@@ -299,21 +294,43 @@ finde0_pick_tile (double *d,
       dh[k] = c0[k] >= 3 ? t0 : c1[k] > 3 ? t1 : t2;
       all[k] = c < 3;
     }
-  for (guint i = nmin; i <= n - nmin && i + 1 < n; i++)
+  /* the largest qualifying point, first of equals: 4 spectra at a time with the best value
+   * and index in registers through the points, chosen by masks (a branch per point and spectrum
+   * kept this loop scalar) */
+  guint k = 0;
+  for (; k + 4 <= len; k += 4)
     {
-      const double *x = d + i * st, *xp = x - st, *xn = x + st;
-      double di = i;
-#pragma omp simd
-      for (guint k = 0; k < len; k++)
+      v4d bd = { 0, 0, 0, 0 }, bi = bd, h, a;
+      memcpy (&h, dh + k, sizeof h);
+      memcpy (&a, all + k, sizeof a);
+      v4l every = a != (v4d) { 0, 0, 0, 0 };
+      for (guint i = nmin; i <= n - nmin && i + 1 < n; i++)
         {
-          gboolean take = x[k] > best_d[k]
-                          && (all[k] != 0 || ((x[k] > dh[k]) & (xn[k] > dh[k]) & (xp[k] > dh[k])));
-          best_i[k] = take ? di : best_i[k];
-          best_d[k] = take ? x[k] : best_d[k];
+          v4d x, xp, xn, di = { i, i, i, i };
+          memcpy (&x, d + i * st + k, sizeof x);
+          memcpy (&xp, d + (i - 1) * st + k, sizeof xp);
+          memcpy (&xn, d + (i + 1) * st + k, sizeof xn);
+          v4l take = (x > bd) & (every | ((x > h) & (xn > h) & (xp > h)));
+          bd = (v4d) (((v4l) x & take) | ((v4l) bd & ~take));
+          bi = (v4d) (((v4l) di & take) | ((v4l) bi & ~take));
+        }
+      for (guint j = 0; j < 4; j++)
+        out[k + j] = (int) bi[j];
+    }
+  for (; k < len; k++)
+    {
+      out[k] = 0;
+      double best = 0;
+      for (guint i = nmin; i <= n - nmin && i + 1 < n; i++)
+        {
+          double x = d[i * st + k], xp = d[(i - 1) * st + k], xn = d[(i + 1) * st + k];
+          if (x > best && (all[k] != 0 || (x > dh[k] && xn > dh[k] && xp > dh[k])))
+            {
+              out[k] = (int) i;
+              best = x;
+            }
         }
     }
-  for (guint k = 0; k < len; k++)
-    out[k] = (int) best_i[k];
 }
 
 /* E0 searches on one energy grid share their smoothers: Larch's second pass depends on the
@@ -458,7 +475,7 @@ typedef struct
 {
   double   *cbuf;     /* n x tile: the spectra searched, channel after channel */
   double   *dmu;      /* n x tile: their derivatives */
-  double   *pick;     /* 9 x tile: finde0_pick_tile's scratch */
+  double   *pick;     /* 7 x tile: finde0_pick_tile's scratch */
   int      *ix;       /* tile */
   int      *key;      /* tile: each voxel's rough E0 index; -1 none, -2 done */
   guint    *members;  /* E0_GROUP */
@@ -473,7 +490,7 @@ e0_scratch_init (E0Scratch *s,
 {
   s->cbuf = g_new (double, (gsize) n * tile);
   s->dmu = g_new (double, (gsize) n * tile);
-  s->pick = g_new (double, 9 * (gsize) tile);
+  s->pick = g_new (double, 7 * (gsize) tile);
   s->ix = g_new (int, tile);
   s->key = g_new (int, tile);
   s->members = g_new (guint, E0_GROUP);
