@@ -514,8 +514,10 @@ e0_scratch_clear (E0Scratch *s)
 /* find_e0 of the voxels idx[0..cnt) of a tile laid out channel after channel
  * (buf[c * stride + k]) into e0[0..cnt), NaN where the spectrum is too short. Voxels with the
  * same rough E0 share its smoother, so a group of them is one matrix product, which runs across
- * the voxels and vectorises; each voxel's sums are added in the same order as for one alone. */
-static void
+ * the voxels and vectorises; each voxel's sums are added in the same order as for one alone.
+ * Built for AVX2 too for its derivatives' divisions, 4 at a time; it has no multiply-add for FMA
+ * to fuse. */
+E0_CLONES static void
 e0_search_tile (E0Search     *self,
                 const double *buf,
                 gsize         stride,
