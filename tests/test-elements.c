@@ -15,6 +15,7 @@
 #include "evox-loader.h"
 #include "evox-test-util.h"
 #include "evox-types.h"
+#include "evox-xanes-phantom.h"
 
 /* The DESIGN energies around the Mn, Co and Ni K edges. */
 static const double six[6] = { 6534, 6558, 7704, 7728, 8178, 8570 };
@@ -208,11 +209,84 @@ test_find_pairs (void)
   g_clear_error (&error);
   evox_elements_params_clear (&p);
 
-  /* with Ni alone, the nearest energies around its edge */
+  /* with Ni alone, the DESIGN pair: 155 eV below and 237 eV above its edge, clear of the
+   * near-edge region (8312.8 to 8382.8 eV) */
   params_for (&p, EVOX_ELEMENTS_PAIR, ni);
   g_assert_true (evox_elements_find_pairs (six, 6, &p, &error));
   g_assert_cmpfloat (p.below[0], ==, 8178);
   g_assert_cmpfloat (p.above[0], ==, 8570);
+  evox_elements_params_clear (&p);
+
+  /* The settled pair: the highest energy at or below edge - 20 eV (no lower than edge - 200)
+   * and the lowest at or above edge + 50 eV (no higher than edge + 600), each outside every
+   * listed element's near-edge region; when the stack has no such pair, the nearest energies on
+   * both sides. Ni's K edge is 8332.8 eV. */
+  struct { const double *e; guint n; double below, above; } cases[] = {
+    /* a dense 1 eV scan, 8233 to 8533 eV: never 8332:8333 */
+    { NULL, 301, 8312, 8383 },
+    /* the SSRL pair hugs the edge: kept */
+    { (const double[]) { 8324, 8354 }, 2, 8324, 8354 },
+    /* one side only clear of the near-edge region: the nearest pair, not a lopsided one */
+    { (const double[]) { 8200, 8330, 8340 }, 3, 8330, 8340 },
+    { (const double[]) { 8330, 8340, 8400 }, 3, 8330, 8340 },
+    /* 8100 eV is 233 eV below the edge: too far to count */
+    { (const double[]) { 8100, 8330, 8340, 8400 }, 4, 8330, 8340 },
+    { (const double[]) { 8140, 8330, 8340, 8400 }, 4, 8140, 8400 },
+    /* 8933 eV is 600.2 eV above: too far */
+    { (const double[]) { 8300, 8330, 8340, 8933 }, 4, 8330, 8340 },
+    { (const double[]) { 8300, 8330, 8340, 8932 }, 4, 8300, 8932 },
+    /* the ends of the region count as outside it */
+    { (const double[]) { 8312.8, 8313, 8382, 8382.8 }, 4, 8312.8, 8382.8 },
+  };
+  double dense[301];
+  for (guint k = 0; k < G_N_ELEMENTS (dense); k++)
+    dense[k] = 8233 + k;
+  cases[0].e = dense;
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      params_for (&p, EVOX_ELEMENTS_PAIR, ni);
+      g_assert_true (evox_elements_find_pairs (cases[c].e, cases[c].n, &p, &error));
+      g_assert_no_error (error);
+      g_test_message ("case %u: %g:%g", c, p.below[0], p.above[0]);
+      g_assert_cmpfloat (p.below[0], ==, cases[c].below);
+      g_assert_cmpfloat (p.above[0], ==, cases[c].above);
+      evox_elements_params_clear (&p);
+    }
+
+  /* the XANES phantom's 65 energies: the Mn and Co pairs hug their edges and are kept; Ni's
+   * scan gives the settled pair */
+  EvoxXanesPhantomParams pp;
+  guint n_phantom;
+  evox_xanes_phantom_params_init (&pp);
+  g_autofree double *phantom = evox_xanes_phantom_energies (&pp, &n_phantom);
+  g_assert_cmpuint (n_phantom, ==, 65);
+  params_for (&p, EVOX_ELEMENTS_PAIR, mcn);
+  g_assert_true (evox_elements_find_pairs (phantom, n_phantom, &p, &error));
+  const double want_phantom[3][2] = { { 6534, 6558 }, { 7704, 7728 }, { 8297, 8393 } };
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_cmpfloat (p.below[i], ==, want_phantom[i][0]);
+      g_assert_cmpfloat (p.above[i], ==, want_phantom[i][1]);
+    }
+  evox_elements_params_clear (&p);
+
+  /* an energy in another listed edge's near-edge region is not settled: edges given as 8333
+   * and 8450 eV, whose region starts at 8430 eV */
+  const char *two[] = { "8333", "8450", NULL };
+  const double near_other[] = { 8290, 8320, 8340, 8440, 8460, 8520 };
+  params_for (&p, EVOX_ELEMENTS_PAIR, two);
+  g_assert_true (evox_elements_find_pairs (near_other, G_N_ELEMENTS (near_other), &p, &error));
+  g_assert_cmpfloat (p.below[0], ==, 8320);
+  g_assert_cmpfloat (p.above[0], ==, 8340);
+  evox_elements_params_clear (&p);
+  const double clear_other[] = { 8290, 8320, 8340, 8400, 8440, 8460, 8520 };
+  params_for (&p, EVOX_ELEMENTS_PAIR, two);
+  g_assert_true (evox_elements_find_pairs (clear_other, G_N_ELEMENTS (clear_other), &p, &error));
+  g_assert_cmpfloat (p.below[0], ==, 8290);
+  g_assert_cmpfloat (p.above[0], ==, 8400);
+  /* 8450's own: 8400 (50 eV below, the highest at or below 8430) and 8520 (70 above) */
+  g_assert_cmpfloat (p.below[1], ==, 8400);
+  g_assert_cmpfloat (p.above[1], ==, 8520);
   evox_elements_params_clear (&p);
 }
 
@@ -296,6 +370,10 @@ test_phantom_2d (void)
   g_assert_no_error (error);
   evox_elements_params_clear (&p);
   g_assert_cmpuint (evox_volume_get_n_channels (fit), ==, 5);
+  /* no energy lies in a near-edge region that the stack also brackets farther out: all six */
+  g_assert_cmpstr (evox_volume_get_metadata (fit, "elements_fit_energies"), ==,
+                   "6534,6558,7704,7728,8178,8570");
+  g_assert_null (evox_volume_get_metadata (fit, "elements_fit_edge_tails"));
   const char *labels[] = { "Mn", "Co", "Ni", "matrix", "residual" };
   for (guint c = 0; c < 5; c++)
     g_assert_cmpstr (evox_volume_get_channel_label (fit, c), ==, labels[c]);
@@ -762,6 +840,18 @@ test_maps_refusals (void)
   evox_volume_set_values (stack, EVOX_SCALE_LINEAR, "linear attenuation", "1/voxel");
   evox_volume_set_spacing_known (stack, FALSE);
   assert_maps_refused (stack, &p, EVOX_ERROR_INVALID_DATA, "voxel size");
+  /* per voxel with x and y sizes apart: per which is not known; z may differ (the slices'
+   * spacing is not the projections' pixel) */
+  evox_volume_set_spacing_known (stack, TRUE);
+  evox_volume_set_spacing (stack, (const double[]) { 50, 60, 50 });
+  assert_maps_refused (stack, &p, EVOX_ERROR_INVALID_DATA, "50 nm in x and 60 nm in y");
+  evox_volume_set_spacing (stack, (const double[]) { 50, 50, 80 });
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxVolume) maps = evox_elements_maps (stack, &p, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (maps);
+  }
 }
 
 static void
@@ -874,6 +964,267 @@ test_guess (void)
   g_assert_false (evox_edge_guess (ssrl, 0, &edge));
 }
 
+/* The XANES phantom (src/analysis/evox-xanes-phantom.c) of nx x nx x nz voxels, its truth in
+ * *truth (channels Mn, Co, Ni, O in the order of N_COMP's, then e0). */
+static EvoxVolume *
+xanes_phantom (guint        nx,
+               guint        nz,
+               double       noise,
+               EvoxVolume **truth)
+{
+  static const char *const labels[N_COMP] = { "Mn", "Co", "Ni", "O" };
+  EvoxXanesPhantomParams pp;
+  g_autoptr(GError) error = NULL;
+
+  evox_xanes_phantom_params_init (&pp);
+  pp.nx = pp.ny = nx;
+  pp.nz = nz;
+  pp.noise = noise;
+  EvoxVolume *stack = evox_xanes_phantom_new (&pp, truth, &error);
+  g_assert_no_error (error);
+  for (guint c = 0; c < N_COMP; c++)
+    g_assert_cmpstr (evox_volume_get_channel_label (*truth, c), ==, labels[c]);
+  return stack;
+}
+
+/* Channel c of maps against the truth's: the worst and RMS relative error where the truth is
+ * above 10 % of its maximum, the worst absolute error elsewhere over that maximum, and the
+ * worst relative error of the mean over a particle (voxels of one Ni amount: the six particles'
+ * differ). */
+typedef struct
+{
+  double worst, rms, worst_abs, worst_particle;
+} MapError;
+
+static MapError
+compare_with_truth (EvoxVolume *maps,
+                    guint       channel,
+                    EvoxVolume *truth,
+                    guint       c)
+{
+  gsize nv = evox_volume_get_n_voxels (truth);
+  const float *t = evox_volume_get_data (truth, c);
+  const float *ni = evox_volume_get_data (truth, NI);
+  const float *m = evox_volume_get_data (maps, channel);
+  float keys[8] = { 0 };
+  double sum_t[8] = { 0 }, sum_m[8] = { 0 };
+  guint n_keys = 0;
+  double max = 0, sum2 = 0;
+  gsize count = 0;
+  MapError err = { 0 };
+
+  for (gsize v = 0; v < nv; v++)
+    max = MAX (max, t[v]);
+  for (gsize v = 0; v < nv; v++)
+    {
+      if (t[v] > 0.1 * max)
+        {
+          double r = (m[v] - t[v]) / t[v];
+          err.worst = MAX (err.worst, fabs (r));
+          sum2 += r * r;
+          count++;
+        }
+      else
+        err.worst_abs = MAX (err.worst_abs, fabs (m[v] - t[v]) / max);
+      if (ni[v] > 0)
+        {
+          guint key = 0;
+          while (key < n_keys && keys[key] != ni[v])
+            key++;
+          g_assert_cmpuint (key, <, G_N_ELEMENTS (keys));
+          if (key == n_keys)
+            keys[n_keys++] = ni[v];
+          sum_t[key] += t[v];
+          sum_m[key] += m[v];
+        }
+    }
+  g_assert_cmpuint (count, >, 0);
+  g_assert_cmpuint (n_keys, ==, 6);
+  err.rms = sqrt (sum2 / count);
+  for (guint key = 0; key < n_keys; key++)
+    if (sum_t[key] > 0)
+      err.worst_particle = MAX (err.worst_particle, fabs (sum_m[key] / sum_t[key] - 1));
+  return err;
+}
+
+/* The pair method's theory on the XANES phantom: the map of element X from its pair b:a is
+ *   sum_j m_j (mu_j(a) - mu_j(b)) / (mu_X(a) - mu_X(b)),
+ * mu_X from xraylib in the denominator, and in the numerator each element's mu/rho as the phantom
+ * makes it (Ni's as XANES at the voxel's E0). Coefficients printed by
+ * tests/elements-pair-theory.py (Python; xraylib 4.0.0's libxrl.so.11 through ctypes and the
+ * phantom's Ni model written again from the README's formula, "The XANES demo"). Rows Mn
+ * (6534:6558), Co (7704:7728), Ni (8297:8393); columns Mn, Co, Ni, O; first at the Ni3+ E0
+ * (8345 eV), then at the Ni2+ one (8342.5 eV): only Ni's own coefficient differs. Ni's own
+ * 0.973 is the arctan edge's tails (1.3 % of the jump still missing 48 eV from E0, on both sides);
+ * the negative rest is the others' absorption falling between the pair's energies. */
+static const double pair_theory[2][3][N_COMP] = {
+  { { 1, -0.001901936728, -0.002211029352, -0.0006029864964 },
+    { -0.007705503096, 1, -0.001517203719, -0.0003972443323 },
+    { -0.02639702912, -0.03009309278, 0.9729802043, -0.001272570797 } },
+  { { 1, -0.001901936728, -0.002211029352, -0.0006029864964 },
+    { -0.007705503096, 1, -0.001517203719, -0.0003972443323 },
+    { -0.02639702912, -0.03009309278, 0.9728872652, -0.001272570797 } },
+};
+
+/* The fit and the pair method on the XANES phantom: 2D at its default size and a small 3D one,
+ * without noise and at the default noise. */
+static void
+test_xanes_phantom (void)
+{
+  const char *mcn[] = { "Mn", "Co", "Ni", NULL };
+  const char *names[] = { "Mn", "Co", "Ni", "O" };
+  struct { guint nx, nz; double noise; } cases[] = {
+    { 256, 1, 0 }, { 256, 1, 0.01 }, { 24, 24, 0 }, { 24, 24, 0.01 } };
+  /* Ni's near-edge energies (8313 to 8373 eV: 8332.8 - 20 to + 50 eV) are left out */
+  const char *fit_energies = "6534,6558,7704,7728,8233,8249,8265,8281,8297,8393,8413,8433,"
+                             "8453,8473,8493,8513,8533";
+
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      gboolean clean = cases[k].noise == 0;
+      g_autoptr(EvoxVolume) truth = NULL;
+      g_autoptr(EvoxVolume) stack = xanes_phantom (cases[k].nx, cases[k].nz, cases[k].noise,
+                                                   &truth);
+      g_autoptr(GError) error = NULL;
+      EvoxElementsParams p;
+
+      g_test_message ("%ux%ux%u, noise %g", cases[k].nx, cases[k].nx, cases[k].nz,
+                      cases[k].noise);
+      params_for (&p, EVOX_ELEMENTS_FIT, mcn);
+      p.matrix = g_strdup ("O");
+      g_autoptr(EvoxVolume) fit = evox_elements_maps (stack, &p, NULL, NULL, &error);
+      g_assert_no_error (error);
+      evox_elements_params_clear (&p);
+      g_assert_cmpstr (evox_volume_get_metadata (fit, "elements_fit_energies"), ==, fit_energies);
+      g_assert_cmpstr (evox_volume_get_metadata (fit, "elements_fit_edge_tails"), ==, "Ni");
+      g_assert_cmpuint (evox_volume_get_n_channels (fit), ==, 5);
+      for (guint c = 0; c < N_COMP; c++)
+        {
+          MapError e = compare_with_truth (fit, c, truth, c);
+          g_test_message ("  fit %s: worst %.4f, rms %.4f where above 10 %% of the maximum; "
+                          "elsewhere worst %.4f of the maximum; particle means worst %.4f",
+                          names[c], e.worst, e.rms, e.worst_abs, e.worst_particle);
+          if (clean)
+            {
+              g_assert_cmpfloat (e.worst, <, 0.02);
+              g_assert_cmpfloat (e.worst_abs, <, 0.02);
+            }
+          else if (c != OX)
+            {
+              /* noise: each voxel scatters, the particles' means stay within 2 % */
+              g_assert_cmpfloat (e.worst_particle, <, 0.02);
+            }
+        }
+      if (clean)
+        g_assert_cmpfloat (evox_volume_get_value (fit, 4, 0, 0, 0), <, 1e-6);
+
+      params_for (&p, EVOX_ELEMENTS_PAIR, mcn);
+      g_autoptr(EvoxVolume) pair = evox_elements_maps (stack, &p, NULL, NULL, &error);
+      g_assert_no_error (error);
+      evox_elements_params_clear (&p);
+      g_assert_cmpstr (evox_volume_get_metadata (pair, "elements_pair_Mn"), ==, "6534:6558");
+      g_assert_cmpstr (evox_volume_get_metadata (pair, "elements_pair_Co"), ==, "7704:7728");
+      g_assert_cmpstr (evox_volume_get_metadata (pair, "elements_pair_Ni"), ==, "8297:8393");
+      for (guint c = 0; c < 3; c++)
+        {
+          MapError e = compare_with_truth (pair, c, truth, c);
+          g_test_message ("  pair %s: worst %.4f, rms %.4f where above 10 %% of the maximum; "
+                          "particle means worst %.4f", names[c], e.worst, e.rms,
+                          e.worst_particle);
+        }
+      if (!clean)
+        continue;
+      /* the pair maps are the theory's, voxel by voxel */
+      gsize nv = evox_volume_get_n_voxels (truth);
+      const float *e0 = evox_volume_get_data (truth, N_COMP);
+      double ratio[3][2] = { { 0 } };
+      for (guint c = 0; c < 3; c++)
+        {
+          const float *m = evox_volume_get_data (pair, c);
+          const float *t = evox_volume_get_data (truth, c);
+          double max = 0;
+          for (gsize v = 0; v < nv; v++)
+            max = MAX (max, t[v]);
+          for (gsize v = 0; v < nv; v++)
+            {
+              guint ox = isfinite (e0[v]) && e0[v] < EVOX_XANES_PHANTOM_E0_NI3 - 1;
+              double want = 0;
+              for (guint j = 0; j < N_COMP; j++)
+                want += pair_theory[ox][c][j] * evox_volume_get_value (truth, j, v % cases[k].nx,
+                                                                       v / cases[k].nx
+                                                                       % cases[k].nx,
+                                                                       v / cases[k].nx
+                                                                       / cases[k].nx);
+              assert_close (m[v], want, 1e-4, 1e-5 * max);
+              if (t[v] == max && e0[v] == EVOX_XANES_PHANTOM_E0_NI3)
+                ratio[c][0] = m[v] / t[v];
+            }
+          g_test_message ("  pair %s where the truth is largest: map / truth %.4f", names[c],
+                          ratio[c][0]);
+        }
+    }
+}
+
+/* The fit reads only the energies it uses: a NaN at a left-out near-edge energy leaves the maps
+ * finite, one at a used energy makes the voxel NaN. */
+static void
+test_fit_left_out_not_finite (void)
+{
+  const char *mcn[] = { "Mn", "Co", "Ni", NULL };
+  g_autoptr(EvoxVolume) truth = NULL;
+  g_autoptr(EvoxVolume) phantom = xanes_phantom (16, 1, 0, &truth);
+  guint n = evox_volume_get_n_channels (phantom);
+  g_autofree double *energies = g_new (double, n);
+  g_autoptr(GError) error = NULL;
+
+  for (guint c = 0; c < n; c++)
+    energies[c] = evox_volume_get_channel_energy (phantom, c);
+  g_autoptr(EvoxVolume) stack = new_stack (16, 16, 1, energies, n, "optical density", "");
+  for (guint c = 0; c < n; c++)
+    {
+      memcpy (evox_volume_get_data_mut (stack, c), evox_volume_get_data (phantom, c),
+              16 * 16 * sizeof (float));
+      if (energies[c] == 8340)   /* left out */
+        ((float *) evox_volume_get_data_mut (stack, c))[0] = NAN;
+      if (energies[c] == 8297)   /* used */
+        ((float *) evox_volume_get_data_mut (stack, c))[1] = NAN;
+    }
+  EvoxElementsParams p;
+  params_for (&p, EVOX_ELEMENTS_FIT, mcn);
+  g_autoptr(EvoxVolume) fit = evox_elements_maps (stack, &p, NULL, NULL, &error);
+  g_assert_no_error (error);
+  for (guint c = 0; c < 4; c++)
+    {
+      g_assert_true (isfinite (evox_volume_get_value (fit, c, 0, 0, 0)));
+      g_assert_true (isnan (evox_volume_get_value (fit, c, 1, 0, 0)));
+    }
+}
+
+/* The fit's refusals when too few energies remain, and the edge it cannot see. */
+static void
+test_fit_refusals (void)
+{
+  const char *co_ni[] = { "Co", "Ni", NULL };
+  EvoxElementsParams p;
+
+  /* Ni's near-edge 8320 and 8340 eV are left out (8297 and 8393 bracket it farther out): two
+   * energies for three unknowns */
+  const double scan[] = { 8297, 8320, 8340, 8393 };
+  g_autoptr(EvoxVolume) few = new_stack (2, 2, 1, scan, G_N_ELEMENTS (scan),
+                                         "optical density", "");
+  params_for (&p, EVOX_ELEMENTS_FIT, co_ni);
+  p.matrix = g_strdup ("O");
+  assert_maps_refused (few, &p, EVOX_ERROR_ARGUMENT, "2 of its 4 energies outside the near-edge");
+  evox_elements_params_clear (&p);
+
+  /* enough energies, but none below Co's edge */
+  const double more[] = { 8233, 8297, 8320, 8340, 8393, 8433 };
+  g_autoptr(EvoxVolume) nobelow = new_stack (2, 2, 1, more, G_N_ELEMENTS (more),
+                                             "optical density", "");
+  params_for (&p, EVOX_ELEMENTS_FIT, co_ni);
+  assert_maps_refused (nobelow, &p, EVOX_ERROR_ARGUMENT, "do not bracket Co K");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -891,5 +1242,8 @@ main (int   argc,
   g_test_add_func ("/Evox/Elements/maps-refusals", test_maps_refusals);
   g_test_add_func ("/Evox/Elements/cancelled", test_cancelled);
   g_test_add_func ("/Evox/Elements/ssrl-real", test_ssrl_real);
+  g_test_add_func ("/Evox/Elements/xanes-phantom", test_xanes_phantom);
+  g_test_add_func ("/Evox/Elements/fit-refusals", test_fit_refusals);
+  g_test_add_func ("/Evox/Elements/fit-left-out-not-finite", test_fit_left_out_not_finite);
   return g_test_run ();
 }

@@ -1003,6 +1003,66 @@ test_same_energy (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Maps beside a normalised stack: channels without energies next to channels with them, each of
+ * its own meaning (an energy map in eV, a log10 one, a mask without unit, normalised absorption
+ * last so its empty unit ends the list): every label, energy, scale, quantity and unit reads
+ * back as it was. */
+static void
+test_channel_meanings (void)
+{
+  static const struct
+  {
+    const char    *label;
+    double         energy;
+    EvoxValueScale scale;
+    const char    *quantity;
+    const char    *unit;
+  } channels[] = {
+    { "edge_energy", NAN, EVOX_SCALE_LINEAR, "energy", "eV" },
+    { "resistance", NAN, EVOX_SCALE_LOG10, "resistance", "ohm" },
+    { "mask", NAN, EVOX_SCALE_LINEAR, "mask", NULL },
+    { "norm 8333 eV", 8333, EVOX_SCALE_LINEAR, "normalised absorption", NULL },
+    { "norm 8350 eV", 8350, EVOX_SCALE_LINEAR, "normalised absorption", NULL },
+  };
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = tmp_file (dir, "maps.h5");
+  g_autoptr(GError) error = NULL;
+  guint n = G_N_ELEMENTS (channels);
+  g_autoptr(EvoxVolume) volume = evox_volume_new (4, 3, 1, n, EVOX_SAMPLE_F32, &error);
+  g_autoptr(EvoxVolume) back = NULL;
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < n; c++)
+    {
+      float *v = evox_volume_get_data_mut (volume, c);
+
+      for (guint i = 0; i < 12; i++)
+        v[i] = (float) (100 * c + i);
+      evox_volume_set_channel_info (volume, c, channels[c].label, channels[c].energy);
+      evox_volume_set_channel_values (volume, c, channels[c].scale, channels[c].quantity,
+                                      channels[c].unit);
+    }
+  g_assert_true (evox_hdf5_write (volume, path, FALSE, NULL, NULL, &error));
+  g_assert_no_error (error);
+  back = load_ok (path, 1);
+  g_assert_cmpuint (evox_volume_get_n_channels (back), ==, n);
+  for (guint c = 0; c < n; c++)
+    {
+      g_assert_cmpstr (evox_volume_get_channel_label (back, c), ==, channels[c].label);
+      if (isnan (channels[c].energy))
+        g_assert_true (isnan (evox_volume_get_channel_energy (back, c)));
+      else
+        g_assert_cmpfloat (evox_volume_get_channel_energy (back, c), ==, channels[c].energy);
+      g_assert_cmpint (evox_volume_get_channel_value_scale (back, c), ==, channels[c].scale);
+      g_assert_cmpstr (evox_volume_get_channel_quantity (back, c), ==, channels[c].quantity);
+      g_assert_cmpstr (evox_volume_get_channel_unit (back, c), ==,
+                       channels[c].unit != NULL ? channels[c].unit : "");
+      g_assert_cmpmem (evox_volume_get_data (back, c), 12 * sizeof (float),
+                       evox_volume_get_data (volume, c), 12 * sizeof (float));
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1018,6 +1078,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Hdf5/round-trip", test_round_trip);
   g_test_add_func ("/Evox/Hdf5/metadata", test_metadata);
   g_test_add_func ("/Evox/Hdf5/same-energy", test_same_energy);
+  g_test_add_func ("/Evox/Hdf5/channel-meanings", test_channel_meanings);
   g_test_add_func ("/Evox/Hdf5/bad-input", test_bad_input);
   g_test_add_func ("/Evox/Hdf5/cancel-progress", test_cancel_progress);
   g_test_add_func ("/Evox/Hdf5/async", test_async);

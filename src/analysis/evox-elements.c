@@ -404,6 +404,77 @@ evox_elements_guess (const double       *energies,
   return params->n_elements;
 }
 
+/* The near-edge region of an edge: from NEAR_BELOW_EV below the tabulated edge to NEAR_ABOVE_EV
+ * above it, both ends outside. Real E0s sit up to 10-15 eV above the tabulated edge, a pre-edge
+ * peak a few eV below E0, and the white line and the first wiggles of XANES run to 30-40 eV above
+ * E0; past +50 eV the absorption has settled near the step that xraylib tabulates. */
+#define NEAR_BELOW_EV 20.0
+#define NEAR_ABOVE_EV 50.0
+
+static gboolean
+in_near_edge (double e,
+              double edge)
+{
+  /* an energy at an end of the region, as the sum's rounding leaves it, is outside */
+  const double slack = 1e-3;
+
+  return e > edge - NEAR_BELOW_EV + slack && e < edge + NEAR_ABOVE_EV - slack;
+}
+
+typedef struct
+{
+  double lo, hi;               /* the neighbouring edges of the list (-inf, +inf: none) */
+  double near_below, near_above;   /* the nearest energies on each side within lo, hi */
+  double settled_below, settled_above;   /* the pair clear of every near-edge region, or NaN */
+} EdgeChoice;
+
+/* The stack's energies around element i's edge. A pair energy past a neighbouring edge of the
+ * list would add that element's jump, so both kinds stay between the neighbours. The settled pair
+ * lies outside every listed element's near-edge region and within GUESS_BELOW_EV below and
+ * GUESS_ABOVE_EV above the edge (farther, every other element's falling absorption between the
+ * two energies biases the pair method more than a near-edge energy would). */
+static EdgeChoice
+choose_around_edge (const double             *energies,
+                    guint                     n_energies,
+                    const EvoxElementsParams *params,
+                    guint                     i)
+{
+  double edge = params->edges[i].energy;
+  EdgeChoice c = { -INFINITY, INFINITY, -INFINITY, INFINITY, -INFINITY, INFINITY };
+
+  for (guint j = 0; j < params->n_elements; j++)
+    {
+      double other = params->edges[j].energy;
+      if (other < edge)
+        c.lo = MAX (c.lo, other);
+      else if (other > edge)
+        c.hi = MIN (c.hi, other);
+    }
+  for (guint k = 0; k < n_energies; k++)
+    {
+      double e = energies[k];
+      gboolean clear = e >= edge - GUESS_BELOW_EV && e <= edge + GUESS_ABOVE_EV;
+
+      for (guint j = 0; j < params->n_elements && clear; j++)
+        clear = !in_near_edge (e, params->edges[j].energy);
+      if (e < edge && e > c.lo)
+        {
+          c.near_below = MAX (c.near_below, e);
+          if (clear)
+            c.settled_below = MAX (c.settled_below, e);
+        }
+      else if (e > edge && e < c.hi)
+        {
+          c.near_above = MIN (c.near_above, e);
+          if (clear)
+            c.settled_above = MIN (c.settled_above, e);
+        }
+    }
+  if (!isfinite (c.settled_below) || !isfinite (c.settled_above))
+    c.settled_below = c.settled_above = NAN;
+  return c;
+}
+
 gboolean
 evox_elements_find_pairs (const double       *energies,
                           guint               n_energies,
@@ -417,32 +488,19 @@ evox_elements_find_pairs (const double       *energies,
 
   for (guint i = 0; i < params->n_elements; i++)
     {
-      double edge = params->edges[i].energy;
-      /* the neighbouring edges of the list: a pair energy past one would add that element's jump */
-      double lo = -INFINITY, hi = INFINITY;
-      for (guint j = 0; j < params->n_elements; j++)
-        {
-          double other = params->edges[j].energy;
-          if (other < edge)
-            lo = MAX (lo, other);
-          else if (other > edge)
-            hi = MIN (hi, other);
-        }
-      double below = -INFINITY, above = INFINITY;
-      for (guint k = 0; k < n_energies; k++)
-        {
-          double e = energies[k];
-          if (e < edge && e > lo)
-            below = MAX (below, e);
-          else if (e > edge && e < hi)
-            above = MIN (above, e);
-        }
+      EdgeChoice c = choose_around_edge (energies, n_energies, params, i);
+      /* a settled pair when the energies allow one; else the nearest energies on both sides,
+       * as a two-energy mapping set (6534/6558 eV around Mn) is taken: mixing one far energy
+       * with one near-edge energy keeps the near-edge error and adds the far one's bias */
+      double below = isnan (c.settled_below) ? c.near_below : c.settled_below;
+      double above = isnan (c.settled_above) ? c.near_above : c.settled_above;
+
       if ((isnan (params->below[i]) && !isfinite (below))
           || (isnan (params->above[i]) && !isfinite (above)))
         {
           g_autofree char *name = evox_edge_describe (&params->edges[i]);
           gboolean no_below = isnan (params->below[i]) && !isfinite (below);
-          double limit = no_below ? lo : hi;
+          double limit = no_below ? c.lo : c.hi;
           g_autofree char *limit_text = isfinite (limit)
             ? g_strdup_printf (" and %s the next edge of the list at %.1f eV",
                                no_below ? "above" : "below", limit)
@@ -556,6 +614,18 @@ stack_scale (EvoxVolume *stack,
                              "and the stack's is not known");
                 return FALSE;
               }
+            /* a reconstruction's per-voxel attenuation is per pixel of the projections, whose
+             * side is the voxel's in x and y; with x and y sizes apart, which one it means is
+             * not known */
+            if (fabs (spacing[0] - spacing[1]) > 1e-6 * spacing[0])
+              {
+                g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                             "elements: linear attenuation per voxel with voxels of %g nm in x "
+                             "and %g nm in y: per which size is not known; give the stack in "
+                             "1/um or 1/nm, or voxels of one size in x and y", spacing[0],
+                             spacing[1]);
+                return FALSE;
+              }
             *to_cgs = 1.0 / (spacing[0] * 1e-7);   /* nm per voxel -> 1/cm */
             return TRUE;
           }
@@ -634,7 +704,8 @@ cholesky_solve (const double *l,
     }
 }
 
-#define FIT_MAX (EVOX_ELEMENTS_MAX + 1)
+/* the elements, the matrix and an edge tail per element */
+#define FIT_MAX (2 * EVOX_ELEMENTS_MAX + 1)
 
 /* Lawson and Hanson's active-set NNLS (Solving Least Squares Problems, 1974, ch. 23) on the
  * normal equations: g = A^T A (k x k), c = A^T b; x >= 0 minimising |A x - b|. Working on g and c
@@ -723,6 +794,45 @@ nnls_normal (const double *g,
     }
 }
 
+/* The energies the fit uses, compacted in place (energy, planes; ascending stays ascending):
+ * every energy but those in the near-edge region of an element whose edge the stack also
+ * brackets with a settled pair (choose_around_edge). There the spectrum is XANES, not xraylib's
+ * step, and the settled energies measure the jump instead; an element with no settled pair (a
+ * two-energy mapping set hugging its edge) keeps its near-edge energies, the only ones that see
+ * its jump. scanned[i] says whether element i's near-edge energies were left out (the stack
+ * scans across its edge). Returns the count kept. */
+static guint
+select_fit_energies (double                   *energy,
+                     gconstpointer            *planes,
+                     guint                     n,
+                     const EvoxElementsParams *params,
+                     gboolean                 *scanned)
+{
+  gboolean settled[EVOX_ELEMENTS_MAX];
+  guint kept = 0;
+
+  for (guint i = 0; i < params->n_elements; i++)
+    {
+      settled[i] = !isnan (choose_around_edge (energy, n, params, i).settled_below);
+      scanned[i] = FALSE;
+    }
+  for (guint j = 0; j < n; j++)
+    {
+      gboolean keep = TRUE;
+
+      for (guint i = 0; i < params->n_elements; i++)
+        if (settled[i] && in_near_edge (energy[j], params->edges[i].energy))
+          keep = FALSE, scanned[i] = TRUE;
+      if (keep)
+        {
+          energy[kept] = energy[j];
+          planes[kept] = planes[j];
+          kept++;
+        }
+    }
+  return kept;
+}
+
 EvoxVolume *
 evox_elements_maps (EvoxVolume               *stack,
                     const EvoxElementsParams *params,
@@ -788,8 +898,10 @@ evox_elements_maps (EvoxVolume               *stack,
 
   gboolean fit = params->method == EVOX_ELEMENTS_FIT;
   gboolean with_matrix = fit && params->matrix != NULL && *params->matrix != '\0';
-  guint k = ne + (with_matrix ? 1 : 0);
-  guint n_out = fit ? k + 1 : ne;
+  /* k unknowns: the amounts (elements and matrix, written out) then the edge tails */
+  guint n_amounts = ne + (with_matrix ? 1 : 0), k = n_amounts;
+  guint n_out = fit ? n_amounts + 1 : ne;
+  gboolean tail[EVOX_ELEMENTS_MAX] = { FALSE };
 
   /* pairs: given, or found */
   EvoxElementsParams p = *params;
@@ -840,14 +952,47 @@ evox_elements_maps (EvoxVolume               *stack,
   double gram[FIT_MAX * FIT_MAX], inv[FIT_MAX * FIT_MAX], colscale[FIT_MAX];
   if (fit)
     {
+      guint n_all = n;
+
+      n = select_fit_energies (energy, planes, n, &p, tail);
       if (n < k)
         {
+          g_autofree char *left = n < n_all
+            ? g_strdup_printf (" %u of its %u energies outside the near-edge regions (edge "
+                               "- %g to edge + %g eV) of the elements it also brackets farther "
+                               "out;", n, n_all, NEAR_BELOW_EV, NEAR_ABOVE_EV)
+            : g_strdup_printf (" %u energies;", n);
           g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                       "elements: the fit has %u unknowns (%u elements%s) and the stack %u "
-                       "energies; it needs at least as many energies as unknowns", k, ne,
-                       with_matrix ? " and the matrix" : "", n);
+                       "elements: the fit has %u unknowns (%u elements%s) and the stack%s it "
+                       "needs at least as many energies as unknowns", k, ne,
+                       with_matrix ? " and the matrix" : "", left);
           return NULL;
         }
+      /* without an energy on each side of an element's edge its column is as smooth as the
+       * matrix's and the others': the fit could not tell its amount from theirs */
+      for (guint i = 0; i < ne; i++)
+        if (!(energy[0] < p.edges[i].energy && p.edges[i].energy < energy[n - 1]))
+          {
+            g_autofree char *name = evox_edge_describe (&p.edges[i]);
+            g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                         "elements: the fit's energies (%g to %g eV) do not bracket %s: it "
+                         "cannot see that element's jump", energy[0], energy[n - 1], name);
+            return NULL;
+          }
+      /* An edge's lifetime broadening makes it an arctan step, not xraylib's sharp one: past
+       * the near-edge region the spectrum still differs from the step by about
+       * (Gamma / pi) jump / (E0 - E), falling only as 1/|E - E0| (0.6 % of the jump 100 eV
+       * away with Gamma 2 eV). Across a scanned edge that tail would be taken for the other
+       * elements' smooth absorption (the phantom's Co 6 % high), so each scanned edge gets
+       * the unknown t >= 0 of the column 1/(edge - E), when an energy is left to spare. */
+      guint n_tails = 0;
+      for (guint i = 0; i < ne; i++)
+        n_tails += tail[i];
+      if (n <= k + n_tails)
+        memset (tail, 0, sizeof tail);
+      else
+        k += n_tails;
+
       design = g_new (double, (gsize) n * k);
       for (guint j = 0; j < n; j++)
         {
@@ -875,6 +1020,9 @@ evox_elements_maps (EvoxVolume               *stack,
                 }
               design[j * k + ne] = mu;
             }
+          for (guint i = 0, col = n_amounts; i < ne; i++)
+            if (tail[i])
+              design[j * k + col++] = 1000.0 / (p.edges[i].energy - energy[j]);
         }
       for (guint i = 0; i < k; i++)
         {
@@ -893,7 +1041,7 @@ evox_elements_maps (EvoxVolume               *stack,
               s += design[j * k + a] * design[j * k + b];
             gram[a * k + b] = s;
           }
-      guint all[FIT_MAX];
+      guint all[FIT_MAX] = { 0 };
       double l[FIT_MAX * FIT_MAX];
       for (guint i = 0; i < k; i++)
         all[i] = i;
@@ -933,7 +1081,7 @@ evox_elements_maps (EvoxVolume               *stack,
   const char *quantity = areal ? "areal mass" : "mass density";
   const char *unit = areal ? "ug/cm^2" : "g/cm^3";
   double out_scale = areal ? 1e6 : 1.0;
-  float *maps[FIT_MAX + 1];
+  float *maps[EVOX_ELEMENTS_MAX + 2];
   for (guint i = 0; i < n_out; i++)
     {
       const char *label = i < ne ? evox_element_symbol (p.edges[i].z)
@@ -948,6 +1096,20 @@ evox_elements_maps (EvoxVolume               *stack,
       maps[i] = evox_volume_get_data_mut (out, i);
     }
   evox_volume_set_metadata (out, "elements_method", fit ? "fit" : "pair");
+  if (fit)
+    {
+      g_autoptr(GString) used = g_string_new (NULL);
+      for (guint j = 0; j < n; j++)
+        g_string_append_printf (used, "%s%g", j > 0 ? "," : "", energy[j]);
+      evox_volume_set_metadata (out, "elements_fit_energies", used->str);
+      g_autoptr(GString) tails = g_string_new (NULL);
+      for (guint i = 0; i < ne; i++)
+        if (tail[i])
+          g_string_append_printf (tails, "%s%s", tails->len > 0 ? "," : "",
+                                  evox_element_symbol (p.edges[i].z));
+      if (tails->len > 0)
+        evox_volume_set_metadata (out, "elements_fit_edge_tails", tails->str);
+    }
   if (with_matrix)
     evox_volume_set_metadata (out, "elements_matrix", params->matrix);
   if (!fit)
@@ -1027,9 +1189,9 @@ evox_elements_maps (EvoxVolume               *stack,
                   r -= design[j * k + i] * x[i];
                 rss += r * r;
               }
-            for (guint i = 0; i < k; i++)
+            for (guint i = 0; i < n_amounts; i++)
               maps[i][v] = x[i] * colscale[i] * out_scale;
-            maps[k][v] = sqrt (rss / n) * inv_scale;
+            maps[n_amounts][v] = sqrt (rss / n) * inv_scale;
           }
         if (progress)
           evox_progress_update (progress, (g_atomic_int_add (&done, 1) + 1.0) / n_tiles);

@@ -60,7 +60,8 @@ gboolean    evox_edge_guess              (const double   *energies,
 typedef enum
 {
   EVOX_ELEMENTS_PAIR,  /* per element, OD above minus below its edge over the jump of mu/rho */
-  EVOX_ELEMENTS_FIT,   /* NNLS of OD(E) at every energy over the elements plus the matrix */
+  EVOX_ELEMENTS_FIT,   /* NNLS of OD(E) over the elements plus the matrix, at every energy
+                        * outside the near-edge regions of the edges the stack scans */
 } EvoxElementsMethod;
 
 typedef struct
@@ -85,27 +86,35 @@ guint       evox_elements_guess          (const double       *energies,
                                           guint               n_energies,
                                           EvoxElementsParams *params);
 
-/* For each element, the stack's energies bracketing its edge: the nearest energy below the edge
- * and the nearest above it, where neither is past another element's edge of the list from the
- * first; writes below[i] and above[i] where they are NaN. EVOX_ERROR_ARGUMENT naming the element
- * when the energies do not bracket its edge. */
+/* For each element, the stack's energies bracketing its edge, neither past another element's
+ * edge of the list: the settled pair when the energies have one, the highest energy at or below
+ * edge - 20 eV (at most 200 eV below) and the lowest at or above edge + 50 eV (at most 600 eV
+ * above), both outside every listed edge's near-edge region (edge - 20 to edge + 50 eV, where
+ * chemical shifts and the white line make the absorption differ from xraylib's step); else the
+ * nearest energy below and the nearest above (a two-energy set hugging the edge, 6534/6558 eV
+ * around Mn, 8324/8354 eV around Ni). Writes below[i] and above[i] where they are NaN.
+ * EVOX_ERROR_ARGUMENT naming the element when the energies do not bracket its edge. */
 gboolean    evox_elements_find_pairs     (const double       *energies,
                                           guint               n_energies,
                                           EvoxElementsParams *params,
                                           GError            **error);
 
 /* Elemental maps of a stack of optical density (2D: one layer, areal mass in ug/cm^2) or of
- * reconstructed linear attenuation (3D, quantity "linear attenuation", unit "1/nm", "1/um",
- * "1/mm", "1/cm", "1/m", or "1/voxel" with the volume's known x voxel size: mass density in
- * g/cm^3). Pairs left NaN are found as evox_elements_find_pairs does; a given pair must have
- * below < the element's edge < above. Returns a new f32 volume of the
- * stack's dims and spacing with one channel per element labelled by its symbol ("Ni"), quantity
- * "areal mass" or "mass density" and its unit, plus for the fit a "matrix" channel (the matrix
- * term's amount, only when params->matrix is set) and a "residual" channel (RMS of the fit's
- * residual, the stack's quantity and unit). Values are NaN where an input value is not finite.
- * Fails (nothing returned) with EVOX_ERROR_ARGUMENT for an element without a pair, a pair not in the
- * stack, or fewer energies than unknowns in a fit; EVOX_ERROR_INVALID_DATA for channels without
- * energies, repeated energies, or values that are not optical density or attenuation. */
+ * reconstructed linear attenuation (3D, quantity "linear attenuation", unit "1/nm", "1/um", "1/mm",
+ * "1/cm", "1/m", or "1/voxel" with the volume's known voxel size, the same in x and y: mass density
+ * in g/cm^3). Pairs left NaN are found as evox_elements_find_pairs does; a given pair must have
+ * below < the element's edge < above. The fit leaves out the energies inside the near-edge region
+ * of each element that has a settled pair (the energies it uses are in the metadata
+ * "elements_fit_energies") and adds, for each such scanned edge, an unknown for its broadened
+ * edge's tail (metadata "elements_fit_edge_tails"). Returns a new f32 volume of the stack's dims
+ * and spacing with one channel per element labelled by its symbol ("Ni"), quantity "areal mass" or
+ * "mass density" and its unit, plus for the fit a "matrix" channel (the matrix term's amount, only
+ * when params->matrix is set) and a "residual" channel (RMS of the fit's residual, the stack's
+ * quantity and unit). Values are NaN where an input value read is not finite. Fails (nothing
+ * returned) with EVOX_ERROR_ARGUMENT for an element without a pair, a pair not in the stack, fewer
+ * energies left than unknowns in a fit or an element whose edge they do not bracket;
+ * EVOX_ERROR_INVALID_DATA for channels without energies, repeated energies, values that are not
+ * optical density or attenuation, or per-voxel attenuation with x and y sizes apart. */
 EvoxVolume *evox_elements_maps           (EvoxVolume               *stack,
                                           const EvoxElementsParams *params,
                                           EvoxProgress             *progress,

@@ -1205,6 +1205,35 @@ static const char *const map_names[N_MAPS] = {
   "edge_energy", "e0", "whiteline_energy", "whiteline_height", "edge_step", "mask"
 };
 
+static void
+set_metadata_number (EvoxVolume *out,
+                     const char *key,
+                     double      value)
+{
+  char text[G_ASCII_DTOSTR_BUF_SIZE];
+
+  evox_volume_set_metadata (out, key, g_ascii_dtostr (text, sizeof text, value));
+}
+
+/* What the whole stack was normalised with, for summaries and for the files the maps go to. */
+static void
+describe_maps (EvoxVolume            *out,
+               const EvoxXanesParams *p,
+               double                 e0,
+               int                    nnorm)
+{
+  set_metadata_number (out, "xanes_e0", e0);
+  if (isfinite (p->edge))
+    set_metadata_number (out, "xanes_edge", p->edge);
+  set_metadata_number (out, "xanes_pre1", p->pre1);
+  set_metadata_number (out, "xanes_pre2", p->pre2);
+  set_metadata_number (out, "xanes_norm1", p->norm1);
+  if (isfinite (p->norm2))
+    set_metadata_number (out, "xanes_norm2", p->norm2);
+  set_metadata_number (out, "xanes_nnorm", nnorm);
+  set_metadata_number (out, "xanes_mask_k", p->mask_k);
+}
+
 EvoxVolume *
 evox_xanes_maps (EvoxVolume            *stack,
                  const EvoxXanesParams *params,
@@ -1358,6 +1387,7 @@ evox_xanes_maps (EvoxVolume            *stack,
                                   evox_volume_get_channel_quantity (stack, order[0].channel),
                                   evox_volume_get_channel_unit (stack, order[0].channel));
   evox_volume_set_channel_values (out, MAP_MASK, EVOX_SCALE_LINEAR, "mask", "");
+  describe_maps (out, &p, plan.e0, plan.nnorm);
 
   E0Search search;
   e0_search_init (&search, energy, n);

@@ -5,6 +5,7 @@
 #include "evox-cli.h"
 #include "evox-phase.h"
 #include "evox-progress.h"
+#include "evox-registration.h"
 
 G_BEGIN_DECLS
 
@@ -120,6 +121,13 @@ int          _evox_cli_isosurface     (int argc, char **argv);
 int          _evox_cli_cluster        (int argc, char **argv);
 int          _evox_cli_register       (int argc, char **argv);
 int          _evox_cli_spectrum       (int argc, char **argv);
+int          _evox_cli_xanes          (int argc, char **argv);
+int          _evox_cli_elements       (int argc, char **argv);
+
+/* The registration `evox register IN` makes by default, run with its progress line. */
+EvoxRegistration *_evox_cli_register_default (EvoxVolume    *volume,
+                                              GCancellable  *cancellable,
+                                              GError       **error);
 
 /* --phase NAME=LO:HI (with_color: also NAME=LO:HI:#rrggbb) or auto:N, appended to list; prints
  * the message and sets status on failure. */

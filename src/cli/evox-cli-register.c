@@ -493,6 +493,7 @@ typedef struct
 {
   EvoxVolume                *volume;
   const EvoxRegisterOptions *options;
+  GCancellable              *cancellable;
 } Job;
 
 static gpointer
@@ -502,19 +503,33 @@ register_job (gpointer       data,
 {
   Job *job = data;
 
-  return evox_register_stack (job->volume, job->options, progress, NULL, error);
+  return evox_register_stack (job->volume, job->options, progress, job->cancellable, error);
 }
 
 /* On a terminal the stages show on stderr while the registration runs. */
 static EvoxRegistration *
 run_registration (EvoxVolume                *volume,
                   const EvoxRegisterOptions *options,
+                  GCancellable              *cancellable,
                   GError                   **error)
 {
-  Job job = { volume, options };
+  Job job = { volume, options, cancellable };
 
   return _evox_cli_run_with_progress (register_job, &job, "evox-register", _("Registering"),
                                       error);
+}
+
+/* `evox xanes --register` and `evox elements --register`: the stack registered as `evox register
+ * IN` registers it by default, before their maps; the registration (for its summary) or NULL. */
+EvoxRegistration *
+_evox_cli_register_default (EvoxVolume    *volume,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  EvoxRegisterOptions options;
+
+  evox_register_options_init (&options);
+  return run_registration (volume, &options, cancellable, error);
 }
 
 static gboolean
@@ -743,7 +758,7 @@ _evox_cli_register (int    argc,
    * work, so a user can stop a run on the wrong data. */
   _evox_cli_print_load_warnings (volume);
 
-  registration = run_registration (volume, &request.options, &error);
+  registration = run_registration (volume, &request.options, NULL, &error);
   if (registration == NULL)
     {
       if (request.n_inputs == 1 && strstr (error->message, request.inputs[0]) == NULL)

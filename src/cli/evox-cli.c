@@ -34,6 +34,8 @@ static const Subcommand subcommands[] = {
   { "cluster", _evox_cli_cluster, "k-means clusters of voxel features, centres and k sweep" },
   { "register", _evox_cli_register, "register a spectral stack's energies, with a quality report" },
   { "spectrum", _evox_cli_spectrum, "spectrum of a voxel, box or phase across energies as CSV" },
+  { "xanes", _evox_cli_xanes, "XANES maps: edge energy, E0, white line, step, normalised stack" },
+  { "elements", _evox_cli_elements, "elemental maps by edge-jump pairs or a fit over energies" },
 };
 
 gboolean

@@ -1039,6 +1039,58 @@ copy_root_metadata_cb (hid_t               location,
   return 0;
 }
 
+/* evox_channel_energies as write_channel_energies wrote it, or NULL. */
+static double *
+read_channel_energies (const Source *source)
+{
+  g_auto(EvoxH5Id) attribute = H5I_INVALID_HID;
+  g_auto(EvoxH5Id) space = H5I_INVALID_HID;
+  g_autofree double *energies = NULL;
+  hsize_t n = 0;
+
+  if (H5Aexists (source->data, "evox_channel_energies") <= 0)
+    return NULL;
+  attribute = H5Aopen (source->data, "evox_channel_energies", H5P_DEFAULT);
+  space = attribute >= 0 ? H5Aget_space (attribute) : H5I_INVALID_HID;
+  if (space < 0 || H5Sget_simple_extent_ndims (space) != 1 ||
+      H5Sget_simple_extent_dims (space, &n, NULL) < 0 || n != source->n_channels)
+    return NULL;
+  energies = g_new (double, n);
+  if (H5Aread (attribute, H5T_NATIVE_DOUBLE, energies) < 0)
+    return NULL;
+  for (hsize_t c = 0; c < n; c++)
+    if (!(isfinite (energies[c]) && energies[c] > 0))
+      energies[c] = NAN;
+  return g_steal_pointer (&energies);
+}
+
+/* Each channel's value meaning as write_channel_values wrote it; the volume-wide one stays
+ * where the attribute is missing or does not have a line per channel. */
+static void
+restore_channel_values (EvoxVolume   *volume,
+                        const Source *source)
+{
+  g_autofree char *text = dup_text_attribute (source->data, "evox_channel_values");
+  g_auto(GStrv) lines = NULL;
+
+  if (text == NULL)
+    return;
+  lines = g_strsplit (text, "\n", -1);
+  if (g_strv_length (lines) != source->n_channels)
+    return;
+  for (guint c = 0; c < source->n_channels; c++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[c], "\t", 3);
+      const char *quantity = fields[0] != NULL ? fields[1] : NULL;
+      const char *unit = quantity != NULL ? fields[2] : NULL;
+
+      evox_volume_set_channel_values (volume, c, g_strcmp0 (fields[0], "log10") == 0
+                                                 ? EVOX_SCALE_LOG10 : EVOX_SCALE_LINEAR,
+                                      quantity != NULL && quantity[0] != '\0' ? quantity : NULL,
+                                      unit != NULL && unit[0] != '\0' ? unit : NULL);
+    }
+}
+
 /* What Evox wrote: channel labels, the value meaning, root attributes as metadata. */
 static void
 restore_evox_attributes (EvoxVolume   *volume,
@@ -1051,6 +1103,11 @@ restore_evox_attributes (EvoxVolume   *volume,
   g_autofree char *scale = dup_text_attribute (source->data, "evox_value_scale");
   g_auto(EvoxH5Id) root = H5Gopen2 (source->file, "/", H5P_DEFAULT);
 
+  g_autofree double *energies = read_channel_energies (source);
+
+  for (guint c = 0; energies != NULL && c < source->n_channels; c++)
+    evox_volume_set_channel_info (volume, c, evox_volume_get_channel_label (volume, c),
+                                  energies[c]);
   if (labels != NULL)
     {
       g_auto(GStrv) parts = g_strsplit (labels, "\n", -1);
@@ -1065,6 +1122,8 @@ restore_evox_attributes (EvoxVolume   *volume,
                             strcmp (scale, "log10") == 0 ? EVOX_SCALE_LOG10 : EVOX_SCALE_LINEAR,
                             quantity != NULL && quantity[0] != '\0' ? quantity : NULL,
                             unit != NULL && unit[0] != '\0' ? unit : NULL);
+  if (!corrected)
+    restore_channel_values (volume, source);
   if (root >= 0)
     {
       hsize_t index = 0;
@@ -1366,6 +1425,50 @@ write_text_dataset (hid_t       location,
   return dataset >= 0 && H5Dwrite (dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, value) >= 0;
 }
 
+/* Maps beside a normalised stack: some channels have energies and others none, which
+ * /exchange/energy (one for every channel) cannot say. NaN where a channel has none. */
+static gboolean
+write_channel_energies (hid_t         data,
+                        const double *energies,
+                        hsize_t       n)
+{
+  g_auto(EvoxH5Id) space = H5I_INVALID_HID;
+  g_auto(EvoxH5Id) attribute = H5I_INVALID_HID;
+  gboolean any = FALSE;
+
+  for (hsize_t c = 0; c < n; c++)
+    any = any || (isfinite (energies[c]) && energies[c] > 0);
+  if (!any)
+    return TRUE;
+  space = H5Screate_simple (1, &n, NULL);
+  attribute = H5Acreate2 (data, "evox_channel_energies", H5T_IEEE_F64LE, space, H5P_DEFAULT,
+                          H5P_DEFAULT);
+  return attribute >= 0 && H5Awrite (attribute, H5T_NATIVE_DOUBLE, energies) >= 0;
+}
+
+/* Each channel's value meaning, "SCALE<tab>QUANTITY<tab>UNIT" a line, where channels differ (an
+ * edge-energy map in eV beside a mask): description and units say channel 0's. A line starts
+ * with its scale, so none is empty, and a reader that strips the text loses only the last
+ * line's empty unit. */
+static gboolean
+write_channel_values (hid_t        data,
+                      EvoxVolume  *volume)
+{
+  g_autoptr(GString) lines = g_string_new (NULL);
+
+  for (guint c = 0; c < evox_volume_get_n_channels (volume); c++)
+    {
+      const char *quantity = evox_volume_get_channel_quantity (volume, c);
+      const char *unit = evox_volume_get_channel_unit (volume, c);
+
+      g_string_append_printf (lines, "%s%s\t%s\t%s", c > 0 ? "\n" : "",
+                              evox_volume_get_channel_value_scale (volume, c) == EVOX_SCALE_LOG10
+                              ? "log10" : "linear", quantity != NULL ? quantity : "",
+                              unit != NULL ? unit : "");
+    }
+  return write_text_attribute (data, "evox_channel_values", lines->str);
+}
+
 /* The metadata that describes the volume, beside the data. */
 static gboolean
 write_description (hid_t        file,
@@ -1409,6 +1512,10 @@ write_description (hid_t        file,
   if (!write_text_attribute (data, "evox_channel_labels", labels->str))
     return FALSE;
   if (have_energies && !write_doubles (exchange, "energy", energies, n_channels, "eV"))
+    return FALSE;
+  if (!have_energies && !write_channel_energies (data, energies, n_channels))
+    return FALSE;
+  if (!evox_volume_channels_share_values (volume) && !write_channel_values (data, volume))
     return FALSE;
   if (evox_volume_get_spacing_known (volume))
     {

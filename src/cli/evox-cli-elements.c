@@ -1,0 +1,421 @@
+/* evox-cli-elements.c: `evox elements`, elemental maps of a spectral stack from edge-jump pairs or
+ * a non-negative fit over all its energies, with a summary per element. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "evox-cli-maps.h"
+
+/* An energy typed for --pair names the stack's energy within this. */
+#define ENERGY_TOLERANCE_EV 0.1
+
+typedef struct
+{
+  char     *elements;
+  GStrv     pairs;
+  char     *method;
+  char     *matrix;
+  char     *output;
+  gboolean  do_register;
+  gboolean  force;
+} Options;
+
+static void
+options_clear (Options *o)
+{
+  g_clear_pointer (&o->elements, g_free);
+  g_clear_pointer (&o->pairs, g_strfreev);
+  g_clear_pointer (&o->method, g_free);
+  g_clear_pointer (&o->matrix, g_free);
+  g_clear_pointer (&o->output, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EvoxElementsParams, evox_elements_params_clear)
+
+static int
+find_element (const EvoxElementsParams *params,
+              int                       z)
+{
+  for (guint i = 0; i < params->n_elements; i++)
+    if (params->edges[i].z == z)
+      return (int) i;
+  return -1;
+}
+
+/* An element for OPTION: a symbol (its K edge) or ELEMENT_SHELL, not a bare energy. */
+static gboolean
+parse_element (const char *option,
+               const char *text,
+               EvoxEdge   *edge,
+               int        *status)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!evox_edge_parse (text, edge, &error))
+    {
+      *status = _evox_cli_usage_error (NULL, "%s %s: %s", option, text, error->message);
+      return FALSE;
+    }
+  if (edge->z <= 0)
+    {
+      *status = _evox_cli_usage_error (NULL, "%s %s: name an element (Ni, or Ni_K), not an "
+                                       "energy", option, text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+add_element (EvoxElementsParams *params,
+             const char         *option,
+             const char         *text,
+             const EvoxEdge     *edge,
+             int                *status)
+{
+  if (params->n_elements == EVOX_ELEMENTS_MAX)
+    {
+      *status = _evox_cli_usage_error (NULL, "%s %s: at most %d elements", option, text,
+                                       EVOX_ELEMENTS_MAX);
+      return FALSE;
+    }
+  params->edges[params->n_elements] = *edge;
+  params->below[params->n_elements] = NAN;
+  params->above[params->n_elements] = NAN;
+  params->n_elements++;
+  return TRUE;
+}
+
+static gboolean
+parse_elements (const Options      *o,
+                EvoxElementsParams *params,
+                int                *status)
+{
+  g_auto(GStrv) parts = NULL;
+
+  if (o->elements == NULL)
+    return TRUE;
+  parts = g_strsplit (o->elements, ",", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      EvoxEdge edge;
+      char *text = g_strstrip (parts[i]);
+
+      if (!parse_element ("--element", text, &edge, status))
+        return FALSE;
+      if (find_element (params, edge.z) >= 0)
+        {
+          *status = _evox_cli_usage_error (NULL, "--element %s: %s is named twice", o->elements,
+                                           text);
+          return FALSE;
+        }
+      if (!add_element (params, "--element", text, &edge, status))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* ELEMENT=BELOW:ABOVE, energies in eV bracketing the element's edge; an element not in the list
+ * joins it. */
+static gboolean
+parse_pair (const char         *text,
+            EvoxElementsParams *params,
+            int                *status)
+{
+  g_auto(GStrv) sides = g_strsplit (text, "=", 2);
+  g_auto(GStrv) energies = NULL;
+  double below, above;
+  char *end1 = NULL, *end2 = NULL;
+  EvoxEdge edge;
+  int i;
+
+  if (g_strv_length (sides) != 2 ||
+      g_strv_length (energies = g_strsplit (sides[1], ":", -1)) != 2 ||
+      (below = g_ascii_strtod (energies[0], &end1), end1 == energies[0] || *end1 != '\0') ||
+      (above = g_ascii_strtod (energies[1], &end2), end2 == energies[1] || *end2 != '\0') ||
+      !isfinite (below) || !isfinite (above))
+    {
+      *status = _evox_cli_usage_error (NULL, "--pair must be ELEMENT=BELOW:ABOVE in eV (e.g. "
+                                       "Ni=8178:8570), not '%s'", text);
+      return FALSE;
+    }
+  if (!parse_element ("--pair", sides[0], &edge, status))
+    return FALSE;
+  if (!(below < above))
+    {
+      *status = _evox_cli_usage_error (NULL, "--pair %s: the energies are out of order: BELOW "
+                                       "comes first", text);
+      return FALSE;
+    }
+  if (!(below < edge.energy && edge.energy < above))
+    {
+      g_autofree char *what = evox_edge_describe (&edge);
+
+      *status = _evox_cli_usage_error (NULL, "--pair %s: the energies do not bracket the %s "
+                                       "edge", text, what);
+      return FALSE;
+    }
+  i = find_element (params, edge.z);
+  if (i < 0)
+    {
+      if (!add_element (params, "--pair", text, &edge, status))
+        return FALSE;
+      i = (int) params->n_elements - 1;
+    }
+  else if (isfinite (params->below[i]))
+    {
+      *status = _evox_cli_usage_error (NULL, "--pair %s: %s has a pair already", text,
+                                       sides[0]);
+      return FALSE;
+    }
+  params->edges[i] = edge;
+  params->below[i] = below;
+  params->above[i] = above;
+  return TRUE;
+}
+
+static gboolean
+parse_method (const Options      *o,
+              EvoxElementsParams *params,
+              int                *status)
+{
+  g_autoptr(GError) error = NULL;
+
+  params->method = EVOX_ELEMENTS_PAIR;
+  if (o->method != NULL && g_str_equal (o->method, "fit"))
+    params->method = EVOX_ELEMENTS_FIT;
+  else if (o->method != NULL && !g_str_equal (o->method, "pair"))
+    {
+      *status = _evox_cli_usage_error (NULL, "--method must be pair or fit, not '%s'",
+                                       o->method);
+      return FALSE;
+    }
+  if (o->matrix == NULL)
+    return TRUE;
+  if (params->method != EVOX_ELEMENTS_FIT)
+    {
+      *status = _evox_cli_usage_error (NULL, "--matrix is a term of the fit: add --method fit");
+      return FALSE;
+    }
+  if (isnan (evox_compound_mass_attenuation (o->matrix, 10000.0, &error)))
+    {
+      *status = _evox_cli_usage_error (NULL, "--matrix %s: %s", o->matrix,
+                                       error != NULL ? error->message
+                                                     : "xraylib has no cross section for it");
+      return FALSE;
+    }
+  params->matrix = g_strdup (o->matrix);
+  return TRUE;
+}
+
+/* Each given pair's energies must be the stack's. */
+static gboolean
+check_pairs (const EvoxElementsParams *params,
+             const char               *input,
+             const double             *energies,
+             guint                     n,
+             int                      *status)
+{
+  for (guint i = 0; i < params->n_elements; i++)
+    for (guint side = 0; side < 2 && isfinite (params->below[i]); side++)
+      {
+        double e = side == 0 ? params->below[i] : params->above[i];
+        gboolean found = FALSE;
+
+        for (guint k = 0; k < n; k++)
+          found = found || fabs (energies[k] - e) <= ENERGY_TOLERANCE_EV;
+        if (!found)
+          {
+            *status = _evox_cli_error (EVOX_EXIT_USAGE, "--pair %s=%g:%g: %s has no energy %g eV "
+                                       "(its energies run from %.1f to %.1f eV)",
+                                       evox_element_symbol (params->edges[i].z), params->below[i],
+                                       params->above[i], input, e, energies[0], energies[n - 1]);
+            return FALSE;
+          }
+      }
+  return TRUE;
+}
+
+/* Without --element, the elements evox_elements_guess finds, after those --pair named. */
+static gboolean
+default_elements (EvoxElementsParams *params,
+                  const char         *input,
+                  const double       *energies,
+                  guint               n,
+                  int                *status)
+{
+  EvoxElementsParams guess;
+
+  evox_elements_params_init (&guess);
+  evox_elements_guess (energies, n, &guess);
+  for (guint i = 0; i < guess.n_elements && params->n_elements < EVOX_ELEMENTS_MAX; i++)
+    if (find_element (params, guess.edges[i].z) < 0)
+      add_element (params, "--element", "", &guess.edges[i], status);
+  evox_elements_params_clear (&guess);
+  if (params->n_elements == 0)
+    {
+      *status = _evox_cli_error (EVOX_EXIT_USAGE, "%s: no K edge of K to Mo has an energy of the "
+                                 "stack at most 200 eV below it and one at most 600 eV above it "
+                                 "(its energies run from %.1f to %.1f eV): name the elements with "
+                                 "--element", input, energies[0], energies[n - 1]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static EvoxVolume *
+kernel (EvoxVolume     *stack,
+        gconstpointer   params,
+        EvoxProgress   *progress,
+        GCancellable   *cancellable,
+        GError        **error)
+{
+  return evox_elements_maps (stack, params, progress, cancellable, error);
+}
+
+static void
+print_summary (EvoxVolume               *maps,
+               const EvoxElementsParams *params,
+               guint                     n_energies)
+{
+  static const double q[] = { 50, 99 };
+
+  if (params->method == EVOX_ELEMENTS_FIT)
+    printf ("method: fit over %u energies%s%s\n", n_energies,
+            params->matrix != NULL ? ", matrix " : "",
+            params->matrix != NULL ? params->matrix : "");
+  else
+    printf ("method: pair\n");
+  for (guint i = 0; i < params->n_elements; i++)
+    {
+      const char *symbol = evox_element_symbol (params->edges[i].z);
+      int channel = evox_volume_find_channel (maps, symbol);
+      double jump = evox_element_mass_attenuation (params->edges[i].z, params->above[i]) -
+                    evox_element_mass_attenuation (params->edges[i].z, params->below[i]);
+      const char *unit = channel >= 0 ? evox_volume_get_channel_unit (maps, (guint) channel)
+                                      : NULL;
+      double v[G_N_ELEMENTS (q)] = { NAN, NAN };
+
+      if (channel >= 0)
+        _evox_cli_maps_percentiles (maps, (guint) channel, q, G_N_ELEMENTS (q), v);
+      /* The fit uses every energy: a pair would say nothing about it. */
+      if (params->method == EVOX_ELEMENTS_FIT)
+        printf ("%s: median %.6g %s, 99th percentile %.6g %s\n", symbol, v[0],
+                unit != NULL ? unit : "", v[1], unit != NULL ? unit : "");
+      else
+        printf ("%s: pair %.1f:%.1f eV, mu/rho jump %.4g cm^2/g, median %.6g %s, 99th "
+                "percentile %.6g %s\n", symbol, params->below[i], params->above[i], jump, v[0],
+                unit != NULL ? unit : "", v[1], unit != NULL ? unit : "");
+    }
+}
+
+int
+_evox_cli_elements (int    argc,
+                    char **argv)
+{
+  g_autoptr(GCancellable) cancellable = _evox_cli_cancel_on_signal ();
+  g_auto(EvoxCliInput) input;
+  g_auto(Options) o = { NULL };
+  g_auto(EvoxCliMapsOutput) output = { 0 };
+  g_auto(EvoxElementsParams) params;
+  g_autoptr(GOptionContext) context = g_option_context_new ("IN -o OUT.h5|PREFIX.tif");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) stack = NULL;
+  g_autoptr(EvoxVolume) maps = NULL;
+  g_autofree double *energies = NULL;
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  const char *name;
+  guint n;
+  int status;
+  const GOptionEntry entries[] = {
+    { "element", 0, 0, G_OPTION_ARG_STRING, &o.elements,
+      "The elements, comma-separated (default: each of K to Mo whose K edge has an energy of the "
+      "stack at most 200 eV below it and one at most 600 eV above it)",
+      "Mn,Co,Ni" },
+    { "pair", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.pairs,
+      "The energies below and above an element's edge, instead of the nearest ones (repeat "
+      "per element)", "Ni=8178:8570" },
+    { "method", 0, 0, G_OPTION_ARG_STRING, &o.method,
+      "pair: optical density across each pair over the element's mu/rho jump (default); fit: "
+      "non-negative least squares over all energies", "pair|fit" },
+    { "matrix", 0, 0, G_OPTION_ARG_STRING, &o.matrix,
+      "With --method fit: a matrix term of this formula (O, C, Li2CO3)", "FORMULA" },
+    { "register", 0, 0, G_OPTION_ARG_NONE, &o.do_register,
+      "Register the stack first, as 'evox register IN' does by default", NULL },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o.output,
+      "OUT.h5: every map in one HDF5 file; PREFIX.tif: PREFIX_Ni.tif per element (and "
+      "PREFIX_matrix.tif, PREFIX_residual.tif for the fit)", "OUT" },
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &o.force, "Replace output files that exist", NULL },
+    { NULL }
+  };
+
+  evox_elements_params_init (&params);
+  if (!_evox_cli_parse (context,
+      "Elemental maps of a spectral stack of optical density (2D: areal mass, ug/cm^2) or of\n"
+      "linear attenuation (3D: mass density, g/cm^3), with mass attenuation coefficients from\n"
+      "xraylib. Prints per element the pair of energies, the jump of mu/rho across it, and the\n"
+      "map's median and 99th percentile. IN is any spectral stack Evox reads. Nothing is\n"
+      "written unless everything succeeds.",
+      entries, &input, &argc, &argv, 0, &status))
+    return status;
+  name = input.demo ? "the demo volume" : argv[1];
+  if (!parse_method (&o, &params, &status) || !parse_elements (&o, &params, &status))
+    return status;
+  for (guint i = 0; o.pairs != NULL && o.pairs[i] != NULL; i++)
+    if (!parse_pair (o.pairs[i], &params, &status))
+      return status;
+  if (!_evox_cli_maps_output_parse (o.output, &output, &status))
+    return status;
+
+  stack = _evox_cli_input_load (&input, input.demo ? NULL : argv[1], &status);
+  if (stack == NULL)
+    return status;
+  n = evox_volume_get_n_channels (stack);
+  energies = _evox_cli_maps_energies (stack, name, &status);
+  if (energies == NULL)
+    return status;
+  if (n < 2)
+    return _evox_cli_error (EVOX_EXIT_INPUT, "%s: one energy; elemental maps need at least two",
+                            name);
+  if ((o.elements == NULL && !default_elements (&params, name, energies, n, &status)) ||
+      !check_pairs (&params, name, energies, n, &status))
+    return status;
+  if (!evox_elements_find_pairs (energies, n, &params, &error))
+    return _evox_cli_error (o.elements != NULL || o.pairs != NULL ? EVOX_EXIT_USAGE
+                            : EVOX_EXIT_INPUT, "%s: %s", name, error->message);
+
+  for (guint i = 0; i < params.n_elements; i++)
+    g_ptr_array_add (labels, (gpointer) evox_element_symbol (params.edges[i].z));
+  if (params.method == EVOX_ELEMENTS_FIT)
+    {
+      if (params.matrix != NULL)
+        g_ptr_array_add (labels, "matrix");
+      g_ptr_array_add (labels, "residual");
+    }
+  if (!_evox_cli_maps_check (&output, (const char * const *) labels->pdata, labels->len, NULL,
+                             input.demo ? NULL : argv[1], o.force, &status))
+    return status;
+
+  {
+    g_autoptr(EvoxVolume) prepared = _evox_cli_maps_prepare (stack, name, o.do_register,
+                                                             cancellable, &status);
+
+    if (prepared == NULL)
+      return status;
+    g_set_object (&stack, prepared);
+  }
+
+  maps = _evox_cli_maps_run (kernel, stack, &params, cancellable, "Elemental maps", &error);
+  if (maps == NULL)
+    return _evox_cli_maps_fail (error, name, _evox_cli_error_status (error));
+  if (!_evox_cli_maps_write (maps, &output, NULL, o.force, cancellable, &error))
+    return _evox_cli_maps_fail (error, NULL, _evox_cli_error_status (error));
+  print_summary (maps, &params, n);
+  return EVOX_EXIT_OK;
+}

@@ -1,0 +1,111 @@
+/* evox-cli-maps.h: what `evox xanes` and `evox elements` share: the maps' outputs (one HDF5 file
+ * or TIFFs under a prefix, all or nothing), Ctrl-C as cancellation, the stack's energies and
+ * registration, percentiles for the summaries. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include "evox-cli-private.h"
+#include "evox-elements.h"
+
+G_BEGIN_DECLS
+
+/* Exit status of a run stopped by Ctrl-C (128 + SIGINT, as shells report it). */
+#define EVOX_EXIT_CANCELLED 130
+
+typedef enum
+{
+  EVOX_CLI_MAPS_HDF5,  /* OUT.h5: every channel in one Data Exchange file */
+  EVOX_CLI_MAPS_TIFF,  /* PREFIX.tif: PREFIX_<label>.tif a map, PREFIX_<stack>.tif the energies */
+} EvoxCliMapsKind;
+
+typedef struct
+{
+  EvoxCliMapsKind kind;
+  char           *path;    /* -o as given */
+  char           *prefix;  /* TIFF: path without its extension */
+} EvoxCliMapsOutput;
+
+void      _evox_cli_maps_output_clear (EvoxCliMapsOutput *output);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EvoxCliMapsOutput, _evox_cli_maps_output_clear)
+
+/* -o OUT.h5|OUT.hdf5|PREFIX.tif|PREFIX.tiff; anything else is bad usage. */
+gboolean  _evox_cli_maps_output_parse (const char        *out,
+                                       EvoxCliMapsOutput *output,
+                                       int               *status);
+
+/* Refuses (as _evox_cli_check_outputs does) any file the maps would be written to: labels are
+ * the channels without energies, stack (NULL: none) names the file of the channels with
+ * energies. Called before anything is written. */
+gboolean  _evox_cli_maps_check (const EvoxCliMapsOutput *output,
+                                const char * const      *labels,
+                                guint                    n_labels,
+                                const char              *stack,
+                                const char              *input,
+                                gboolean                 force,
+                                int                     *status);
+
+/* Writes maps: to HDF5 whole; to TIFF each channel without an energy as PREFIX_<label>.tif and
+ * the channels with energies as one energy stack PREFIX_<stack>.tif. Everything is written into
+ * a hidden folder beside the output first and moved into place once complete and not cancelled,
+ * so a failure or Ctrl-C leaves nothing. */
+gboolean  _evox_cli_maps_write (EvoxVolume              *maps,
+                                const EvoxCliMapsOutput *output,
+                                const char              *stack,
+                                gboolean                 force,
+                                GCancellable            *cancellable,
+                                GError                 **error);
+
+/* A cancellable that SIGINT and SIGTERM cancel from now on (they no longer end the process):
+ * to call first, before any thread starts, so every thread inherits the blocked signals. */
+GCancellable *_evox_cli_cancel_on_signal (void);
+
+/* Percentiles q (0..100) of the finite values of a channel, interpolated linearly between
+ * order statistics as numpy.percentile does by default; NaN when none is finite. Returns the
+ * number of finite values. */
+gsize     _evox_cli_maps_percentiles (EvoxVolume   *maps,
+                                      guint         channel,
+                                      const double *q,
+                                      guint         n_q,
+                                      double       *out);
+
+/* The stack's channel energies sorted, or NULL (status set, message naming input) when a
+ * channel has none or two are equal. */
+double   *_evox_cli_maps_energies (EvoxVolume *stack,
+                                   const char *input,
+                                   int        *status);
+
+/* The stack's pixel sizes differ between energies: each still has its own magnification, so it
+ * has not been registered. */
+gboolean  _evox_cli_maps_unregistered (EvoxVolume *stack);
+
+/* The stack the maps are made of: with do_register, stack registered as `evox register` does
+ * by default (said on stdout); without, stack itself, with a note on stderr when it has not
+ * been registered. NULL with status set when the registration fails or is cancelled. */
+EvoxVolume *_evox_cli_maps_prepare (EvoxVolume   *stack,
+                                    const char   *input,
+                                    gboolean      do_register,
+                                    GCancellable *cancellable,
+                                    int          *status);
+
+/* A maps kernel (evox_xanes_maps, evox_elements_maps) over its own parameters. */
+typedef EvoxVolume *(*EvoxCliMapsFunc) (EvoxVolume     *stack,
+                                        gconstpointer   params,
+                                        EvoxProgress   *progress,
+                                        GCancellable   *cancellable,
+                                        GError        **error);
+
+/* Runs func with the command's progress line (_evox_cli_run_with_progress) and cancellable. */
+EvoxVolume *_evox_cli_maps_run (EvoxCliMapsFunc  func,
+                                EvoxVolume      *stack,
+                                gconstpointer    params,
+                                GCancellable    *cancellable,
+                                const char      *fallback,
+                                GError         **error);
+
+/* The one line for a failed or cancelled job: "cancelled; nothing written" and
+ * EVOX_EXIT_CANCELLED, or the message (after "input: " unless NULL) and status. */
+int       _evox_cli_maps_fail (const GError *error,
+                               const char   *input,
+                               int           status);
+
+G_END_DECLS
