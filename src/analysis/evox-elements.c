@@ -868,15 +868,12 @@ evox_elements_maps (EvoxVolume               *stack,
   /* channels by energy */
   guint n = evox_volume_get_n_channels (stack);
   g_autofree double *energy = NULL;
-  g_autofree guint *order = NULL;
-  if (!evox_energy_order (stack, &energy, &order, error))
+  g_autofree gconstpointer *planes = NULL;
+  if (!evox_energy_order (stack, &energy, NULL, &planes, error))
     {
       g_prefix_error (error, "elements: ");
       return NULL;
     }
-  g_autofree gconstpointer *planes = g_new (gconstpointer, n);
-  for (guint c = 0; c < n; c++)
-    planes[c] = evox_volume_get_data (stack, order[c]);
 
   double to_cgs;
   gboolean areal;

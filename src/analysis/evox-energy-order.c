@@ -27,10 +27,11 @@ compare_energy (const void *a,
 }
 
 gboolean
-evox_energy_order (EvoxVolume  *stack,
-                   double     **energy,
-                   guint      **channel,
-                   GError     **error)
+evox_energy_order (EvoxVolume     *stack,
+                   double        **energy,
+                   guint         **channel,
+                   gconstpointer **planes,
+                   GError        **error)
 {
   guint n;
   g_autofree ChannelEnergy *order = NULL;
@@ -76,6 +77,12 @@ evox_energy_order (EvoxVolume  *stack,
       *channel = g_new (guint, MAX (n, 1));
       for (guint k = 0; k < n; k++)
         (*channel)[k] = order[k].channel;
+    }
+  if (planes != NULL)
+    {
+      *planes = g_new (gconstpointer, MAX (n, 1));
+      for (guint k = 0; k < n; k++)
+        (*planes)[k] = evox_volume_get_data (stack, order[k].channel);
     }
   return TRUE;
 }

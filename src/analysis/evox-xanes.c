@@ -1250,14 +1250,12 @@ evox_xanes_maps (EvoxVolume            *stack,
     }
   g_autofree double *energy = NULL;
   g_autofree guint *order = NULL;
-  if (!evox_energy_order (stack, &energy, &order, error))
+  g_autofree gconstpointer *planes = NULL;
+  if (!evox_energy_order (stack, &energy, &order, &planes, error))
     {
       g_prefix_error (error, "XANES: ");
       return NULL;
     }
-  g_autofree gconstpointer *planes = g_new (gconstpointer, n);
-  for (guint c = 0; c < n; c++)
-    planes[c] = evox_volume_get_data (stack, order[c]);
 
   EvoxXanesParams p = *params;
   if (!isnan (p.edge) && !(p.edge > energy[0] && p.edge < energy[n - 1]))

@@ -429,7 +429,7 @@ _evox_cli_maps_energies (EvoxVolume *stack,
   g_autoptr(GError) error = NULL;
   double *energies = NULL;
 
-  if (!evox_energy_order (stack, &energies, NULL, &error))
+  if (!evox_energy_order (stack, &energies, NULL, NULL, &error))
     {
       *status = _evox_cli_error (EVOX_EXIT_INPUT, "%s: %s", input, error->message);
       return NULL;
