@@ -69,7 +69,8 @@ at least 5x the reference's time on 2 cores and the same shifts within 0.05 px.
     /usr/bin/python3 bench/run-bench.py --xanes [--runs 3] [--threads 2] [--markdown]
 
 measures per-voxel XANES maps instead (issue 14): evox-bench xanes (evox_xanes_maps) beside the
-same normalisation, half-step and white-line maps vectorised in numpy, on 1024^2 pixels x 61
+same normalisation, half-step and white-line maps and each voxel's find_e0 (the e0 map)
+vectorised in numpy, on 1024^2 pixels x 61
 energies and 128^3 voxels x 61 energies around the Ni K edge, written once under bench/data/
 by bench/xanes_ref.py (which says exactly what is done), with the goals of at least 10x numpy's
 time on 2 cores and the same maps within 0.05 eV.

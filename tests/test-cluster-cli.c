@@ -825,6 +825,16 @@ test_demo (void)
     g_auto(Run) run = cluster ("--demo", labels_path, "--k", "2", NULL);
     evox_test_assert_refused (&run, 2, "--demo");
   }
+  /* the option the user gave is the one named */
+  {
+    g_auto(Run) run = cluster ("--demo-xanes", labels_path, "--k", "2", NULL);
+    evox_test_assert_refused (&run, 2, "give no IN with --demo-xanes");
+  }
+  {
+    g_autofree char *csv = g_build_filename (dir, "f.csv", NULL);
+    g_auto(Run) run = cluster ("--demo-xanes", "--features", csv, labels_path, "--k", "2", NULL);
+    evox_test_assert_refused (&run, 2, "give no IN (or --demo-xanes) with it");
+  }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 

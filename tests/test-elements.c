@@ -209,6 +209,33 @@ test_find_pairs (void)
   g_clear_error (&error);
   evox_elements_params_clear (&p);
 
+  /* the nearest energies are capped as the settled pair is: Fe K (7112 eV) alone among the six
+   * energies has 6558 eV 554 eV below it, 7704 eV 592 eV above, a pair across Mn's and Co's
+   * falling absorption; Ni with 8324 and 9000 eV has the latter 667.2 eV above its edge */
+  const char *fe[] = { "Fe", NULL };
+  params_for (&p, EVOX_ELEMENTS_PAIR, fe);
+  g_assert_false (evox_elements_find_pairs (six, 6, &p, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, "Fe K (7112.0 eV): the nearest energy below "
+                                                   "the edge, 6558.0 eV, is 554.0 eV below it"));
+  g_assert_true (isnan (p.below[0]) && isnan (p.above[0]));
+  g_clear_error (&error);
+  /* a pair given is the user's: not capped */
+  p.below[0] = 6558;
+  p.above[0] = 7704;
+  g_assert_true (evox_elements_find_pairs (six, 6, &p, &error));
+  g_assert_no_error (error);
+  evox_elements_params_clear (&p);
+  const double far_above[] = { 8324, 9000 };
+  params_for (&p, EVOX_ELEMENTS_PAIR, ni);
+  g_assert_false (evox_elements_find_pairs (far_above, 2, &p, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "the nearest energy above the edge, 9000.0 eV, is "
+                                            "667.2 eV above it"));
+  g_clear_error (&error);
+  evox_elements_params_clear (&p);
+
   /* with Ni alone, the DESIGN pair: 155 eV below and 237 eV above its edge, clear of the
    * near-edge region (8312.8 to 8382.8 eV) */
   params_for (&p, EVOX_ELEMENTS_PAIR, ni);
@@ -779,7 +806,7 @@ test_maps_refusals (void)
     g_autoptr(EvoxVolume) stack = phantom_2d_stack (N_COMP);
     evox_volume_set_channel_info (stack, 3, "plain", NAN);
     params_for (&p, EVOX_ELEMENTS_PAIR, ni);
-    assert_maps_refused (stack, &p, EVOX_ERROR_INVALID_DATA, "carries no energy");
+    assert_maps_refused (stack, &p, EVOX_ERROR_INVALID_DATA, "a spectral stack is needed: channel 4 of 6 (plain) has no energy");
   }
   /* a repeated energy */
   {
@@ -835,6 +862,10 @@ test_maps_refusals (void)
   params_for (&p, EVOX_ELEMENTS_PAIR, ni);
   evox_volume_set_values (stack, EVOX_SCALE_LINEAR, "intensity", "counts");
   assert_maps_refused (stack, &p, EVOX_ERROR_INVALID_DATA, "intensity (counts)");
+  /* a file that says nothing of its values (a TIFF stack): no "the stack holds value" */
+  evox_volume_set_values (stack, EVOX_SCALE_LINEAR, NULL, NULL);
+  assert_maps_refused (stack, &p, EVOX_ERROR_INVALID_DATA,
+                       "elements: the stack holds values of no stated quantity, not optical");
   evox_volume_set_values (stack, EVOX_SCALE_LINEAR, "linear attenuation", "");
   assert_maps_refused (stack, &p, EVOX_ERROR_INVALID_DATA, "1/voxel");
   evox_volume_set_values (stack, EVOX_SCALE_LINEAR, "linear attenuation", "1/voxel");

@@ -284,6 +284,21 @@ test_refusals (Fixture       *fixture,
     g_assert_cmpuint (rows->len, ==, NC + 1);
     evox_test_assert_refused (&absent, 1, "missing.tif");
   }
+  /* the demos are named as the user chose them */
+  {
+    g_auto(EvoxTestRun) demo = spectrum ("--demo-xanes", "--at", "999,0", "-o", out, NULL);
+
+    evox_test_assert_refused (&demo, 2, "evox: the XANES demo: voxel (999, 0, 0) lies outside");
+  }
+  /* one channel, one voxel: counted in words a user reads */
+  {
+    g_autofree char *folder = g_path_get_dirname (out);
+    g_autofree char *one = g_build_filename (folder, "one.csv", NULL);
+    g_auto(EvoxTestRun) run = spectrum ("--demo", "--at", "1,1", "-o", one, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_true (g_str_has_suffix (run.out, ": 1 channel, 1 voxel\n"));
+  }
 }
 
 int

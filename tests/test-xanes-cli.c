@@ -571,7 +571,7 @@ test_refusals (void)
     g_autofree char *in_short = write_h5 (dir, "short.h5", short_pre);
     g_auto(Run) run = run_command ("xanes", in_short, "-o", out, NULL);
 
-    evox_test_assert_refused (&run, 1, "short.h5: XANES: 1 energies in the pre-edge range");
+    evox_test_assert_refused (&run, 1, "short.h5: XANES: 1 energy in the pre-edge range");
     g_assert_cmpint (g_unlink (in_short), ==, 0);
   }
   /* No pre-edge below the E0 given: that --e0 does not suit the stack */
@@ -908,6 +908,99 @@ test_demo (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A volume without energies (a 1-channel TIFF, the SSRM demo) is refused with status 1 by both
+ * commands, counting its channels as a user does; the demos are named as the user chose them. */
+static void
+test_no_energy (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tif = g_build_filename (dir, "one.tif", NULL);
+  g_autofree char *out = g_build_filename (dir, "maps.h5", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) one = evox_volume_new (4, 4, 1, 1, EVOX_SAMPLE_U8, &error);
+
+  g_assert_no_error (error);
+  evox_volume_freeze (one);
+  g_assert_true (evox_tiff_write (one, 0, tif, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+  for (guint k = 0; k < 2; k++)
+    {
+      g_auto(Run) run = run_command (k == 0 ? "xanes" : "elements", tif, "-o", out, NULL);
+
+      evox_test_assert_refused (&run, 1, "one.tif: a spectral stack is needed: channel 1 of 1 "
+                                         "has no energy\n");
+    }
+  {
+    g_auto(Run) run = run_command ("xanes", "--demo", "-o", out, NULL);
+
+    evox_test_assert_refused (&run, 1, "evox: the demo volume: a spectral stack is needed: "
+                                       "channel 1 of 1 (log10 R) has no energy\n");
+  }
+  {
+    g_auto(Run) run = run_command ("xanes", "--demo-xanes", "--edge", "Cu", "-o", out, NULL);
+
+    evox_test_assert_refused (&run, 2, "--edge Cu: the XANES demo does not span Cu K");
+  }
+  /* Fe's nearest energies on the demo, 6558 and 7704 eV, are 554 and 592 eV from its edge:
+   * farther than a pair may reach, so no map of Mn's and Co's absorption called Fe */
+  {
+    g_auto(Run) run = run_command ("elements", "--demo-xanes", "--element", "Fe", "-o", out,
+                                   NULL);
+
+    evox_test_assert_refused (&run, 2, "evox: the XANES demo: Fe K (7112.0 eV): the nearest "
+                                       "energy below the edge, 6558.0 eV, is 554.0 eV below it");
+  }
+  /* the fit uses every energy, not pairs: Fe joins it, and the demo, which has none, gets a
+   * median of none */
+  {
+    g_autofree char *fit = g_build_filename (dir, "fit.h5", NULL);
+    g_auto(Run) run = run_command ("elements", "--demo-xanes", "--method", "fit", "--element",
+                                   "Mn,Fe,Co,Ni", "-o", fit, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "\nFe: median 0 ug/cm^2, 99th percentile "));
+    g_assert_true (g_file_test (fit, G_FILE_TEST_EXISTS));
+    g_unlink (fit);
+  }
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* A stack without an edge anywhere (every voxel flat): the mask is empty and every map NaN; the
+ * summary says so in words instead of "median nan eV". */
+static void
+test_empty_mask (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *out = g_build_filename (dir, "maps.h5", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) flat = evox_volume_new (4, 4, 1, N_ENERGIES, EVOX_SAMPLE_F32, &error);
+  g_autofree char *in = NULL;
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < N_ENERGIES; c++)
+    {
+      float *data = evox_volume_get_data_mut (flat, c);
+
+      for (gsize i = 0; i < 16; i++)
+        data[i] = 1.0f;
+      evox_volume_set_channel_info (flat, c, NULL, energy_of (c));
+    }
+  evox_volume_set_values (flat, EVOX_SCALE_LINEAR, "optical density", NULL);
+  evox_volume_freeze (flat);
+  in = write_h5 (dir, "flat.h5", flat);
+  {
+    g_auto(Run) run = run_command ("xanes", in, "--edge", "Ni", "-o", out, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "\nmask: 0 of 16 voxels (0.00 %)"));
+    g_assert_true (g_str_has_suffix (run.out, "\nedge_energy: none (no voxel in the mask)\n"
+                                              "whiteline_energy: none\n"));
+    g_assert_null (strstr (run.out, "nan"));
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* The real SSRL scan (two energies around Ni K): a finite Ni map; XANES maps refused as the
  * data's fault. */
 static void
@@ -966,5 +1059,7 @@ main (int    argc,
   g_test_add_func ("/Evox/ElementsCli/refusals", test_elements_refusals);
   g_test_add_func ("/Evox/XanesCli/demo", test_demo);
   g_test_add_func ("/Evox/ElementsCli/ssrl", test_ssrl);
+  g_test_add_func ("/Evox/XanesCli/no-energy", test_no_energy);
+  g_test_add_func ("/Evox/XanesCli/empty-mask", test_empty_mask);
   return g_test_run ();
 }

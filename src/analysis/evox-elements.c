@@ -13,6 +13,7 @@
 
 #include <xraylib/xraylib.h>
 
+#include "evox-energy-order.h"
 #include "evox-types.h"
 
 /* Voxels gathered per tile: each channel is a contiguous plane, so a tile reads TILE
@@ -21,10 +22,6 @@
 
 /* xraylib counts in keV, Evox in eV. */
 #define KEV(ev) ((ev) / 1000.0)
-
-/* A pair energy names the stack's channel nearest it when within this many eV, so "8324"
- * matches a channel stored as 8324.0001 from a float header. */
-#define PAIR_MATCH_EV 0.1
 
 static const char *const shell_names[] = { "K", "L1", "L2", "L3" };
 static const int xrl_shells[] = { K_SHELL, L1_SHELL, L2_SHELL, L3_SHELL };
@@ -510,26 +507,30 @@ evox_elements_find_pairs (const double       *energies,
                        name, no_below ? "below" : "above", limit_text);
           return FALSE;
         }
+      /* the nearest energies are capped as the settled pair is: across a wider pair the other
+       * elements' falling absorption is taken for this one's jump (Fe between the Mn and Co
+       * pairs of 6558 and 7704 eV reads as a negative amount) */
+      double edge = params->edges[i].energy;
+      gboolean far_below = isnan (params->below[i]) && below < edge - GUESS_BELOW_EV;
+      gboolean far_above = isnan (params->above[i]) && above > edge + GUESS_ABOVE_EV;
+      if (far_below || far_above)
+        {
+          g_autofree char *name = evox_edge_describe (&params->edges[i]);
+          const char *side = far_below ? "below" : "above";
+          double e = far_below ? below : above;
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                       "%s: the nearest energy %s the edge, %.1f eV, is %.1f eV %s it, farther "
+                       "than a pair may reach (%g eV below, %g eV above); give the pair to use "
+                       "it anyway", name, side, e, fabs (e - edge), side, GUESS_BELOW_EV,
+                       GUESS_ABOVE_EV);
+          return FALSE;
+        }
       if (isnan (params->below[i]))
         params->below[i] = below;
       if (isnan (params->above[i]))
         params->above[i] = above;
     }
   return TRUE;
-}
-
-typedef struct
-{
-  guint  channel;
-  double energy;
-} ChannelEnergy;
-
-static int
-compare_energy (gconstpointer a,
-                gconstpointer b)
-{
-  const ChannelEnergy *x = a, *y = b;
-  return (x->energy > y->energy) - (x->energy < y->energy);
 }
 
 static inline double
@@ -636,12 +637,16 @@ stack_scale (EvoxVolume *stack,
     }
   g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
                "elements: the stack holds %s%s%s%s, not optical density (2D) or linear "
-               "attenuation (3D)", *quantity ? quantity : "values of no stated quantity",
+               "attenuation (3D)",
+               /* "value" is what a volume says when its file says nothing */
+               *quantity && strcmp (quantity, "value") != 0 ? quantity
+                                                            : "values of no stated quantity",
                *unit ? " (" : "", unit, *unit ? ")" : "");
   return FALSE;
 }
 
-/* The stack channel whose energy is nearest e, -1 when none is within PAIR_MATCH_EV. */
+/* The stack channel whose energy is nearest e, -1 when none is within
+ * EVOX_ELEMENTS_PAIR_MATCH_EV. */
 static int
 find_energy (const double *energy,
              guint         n,
@@ -649,7 +654,7 @@ find_energy (const double *energy,
 {
   int best = -1;
   for (guint c = 0; c < n; c++)
-    if (fabs (energy[c] - e) <= PAIR_MATCH_EV
+    if (fabs (energy[c] - e) <= EVOX_ELEMENTS_PAIR_MATCH_EV
         && (best < 0 || fabs (energy[c] - e) < fabs (energy[best] - e)))
       best = (int) c;
   return best;
@@ -862,33 +867,12 @@ evox_elements_maps (EvoxVolume               *stack,
 
   /* channels by energy */
   guint n = evox_volume_get_n_channels (stack);
-  g_autofree ChannelEnergy *order = g_new (ChannelEnergy, n);
-  for (guint c = 0; c < n; c++)
+  g_autofree double *energy = NULL;
+  g_autofree gconstpointer *planes = NULL;
+  if (!evox_energy_order (stack, &energy, NULL, &planes, error))
     {
-      order[c].channel = c;
-      order[c].energy = evox_volume_get_channel_energy (stack, c);
-      if (!isfinite (order[c].energy) || order[c].energy <= 0)
-        {
-          g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
-                       "elements: channel %u (%s) carries no energy", c,
-                       evox_volume_get_channel_label (stack, c));
-          return NULL;
-        }
-    }
-  qsort (order, n, sizeof *order, compare_energy);
-  g_autofree double *energy = g_new (double, n);
-  g_autofree gconstpointer *planes = g_new (gconstpointer, n);
-  for (guint c = 0; c < n; c++)
-    {
-      energy[c] = order[c].energy;
-      planes[c] = evox_volume_get_data (stack, order[c].channel);
-      if (c > 0 && energy[c] == energy[c - 1])
-        {
-          g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
-                       "elements: the energy %g eV is repeated (channels %u and %u)", energy[c],
-                       order[c - 1].channel, order[c].channel);
-          return NULL;
-        }
+      g_prefix_error (error, "elements: ");
+      return NULL;
     }
 
   double to_cgs;
@@ -961,7 +945,7 @@ evox_elements_maps (EvoxVolume               *stack,
             ? g_strdup_printf (" %u of its %u energies outside the near-edge regions (edge "
                                "- %g to edge + %g eV) of the elements it also brackets farther "
                                "out;", n, n_all, NEAR_BELOW_EV, NEAR_ABOVE_EV)
-            : g_strdup_printf (" %u energies;", n);
+            : g_strdup_printf (" %u energ%s;", n, n == 1 ? "y" : "ies");
           g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
                        "elements: the fit has %u unknowns (%u elements%s) and the stack%s it "
                        "needs at least as many energies as unknowns", k, ne,

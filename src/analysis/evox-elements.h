@@ -56,6 +56,9 @@ gboolean    evox_edge_guess              (const double   *energies,
                                           EvoxEdge       *edge);
 
 #define EVOX_ELEMENTS_MAX 8
+/* A pair's energy names the stack's channel nearest it when within this many eV, so "8324"
+ * matches a channel stored as 8324.0001 from a float header. */
+#define EVOX_ELEMENTS_PAIR_MATCH_EV 0.1
 
 typedef enum
 {
@@ -92,8 +95,9 @@ guint       evox_elements_guess          (const double       *energies,
  * above), both outside every listed edge's near-edge region (edge - 20 to edge + 50 eV, where
  * chemical shifts and the white line make the absorption differ from xraylib's step); else the
  * nearest energy below and the nearest above (a two-energy set hugging the edge, 6534/6558 eV
- * around Mn, 8324/8354 eV around Ni). Writes below[i] and above[i] where they are NaN.
- * EVOX_ERROR_ARGUMENT naming the element when the energies do not bracket its edge. */
+ * around Mn, 8324/8354 eV around Ni), themselves no farther than 200 eV below and 600 eV above.
+ * Writes below[i] and above[i] where they are NaN. EVOX_ERROR_ARGUMENT naming the element when
+ * the energies do not bracket its edge or the nearest are farther (a pair given is not capped). */
 gboolean    evox_elements_find_pairs     (const double       *energies,
                                           guint               n_energies,
                                           EvoxElementsParams *params,

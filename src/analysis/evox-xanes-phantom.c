@@ -12,6 +12,7 @@
 
 #include "evox-elements.h"
 #include "evox-xanes-phantom.h"
+#include "evox-rng.h"
 
 /* How the phantom is made (README, "The XANES demo", says the same for users):
  *
@@ -69,29 +70,12 @@ typedef struct
   double amount[N_ELEMENTS];
 } Particle;
 
-typedef struct { guint64 state; } Rng;
-
-static guint64
-rng_next (Rng *rng)
-{
-  guint64 z = (rng->state += G_GUINT64_CONSTANT (0x9E3779B97F4A7C15));
-  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
-
-static double
-rng_uniform (Rng *rng)
-{
-  return (rng_next (rng) >> 11) * (1.0 / 9007199254740992.0);
-}
-
 static void
-rng_gauss2 (Rng    *rng,
-            double  g[2])
+rng_gauss2 (EvoxRng *rng,
+            double   g[2])
 {
-  double u = MAX (rng_uniform (rng), 1e-300);
-  double r = sqrt (-2.0 * log (u)), angle = 2.0 * G_PI * rng_uniform (rng);
+  double u = MAX (evox_rng_uniform (rng), 1e-300);
+  double r = sqrt (-2.0 * log (u)), angle = 2.0 * G_PI * evox_rng_uniform (rng);
 
   g[0] = r * cos (angle);
   g[1] = r * sin (angle);
@@ -228,13 +212,13 @@ recipe_amounts (const Recipe *recipe,
 /* A centre for a particle of radius r in a side of n voxels, 2 voxels clear of its ends when
  * there is room. */
 static double
-place (Rng    *rng,
-       double  r,
-       guint   n)
+place (EvoxRng *rng,
+       double   r,
+       guint    n)
 {
   double margin = MIN (r + 2.0, n / 2.0);
 
-  return margin + rng_uniform (rng) * (n - 2 * margin);
+  return margin + evox_rng_uniform (rng) * (n - 2 * margin);
 }
 
 /* Places the particles largest first: a uniform centre inside the field 2 voxels clear of its
@@ -244,7 +228,7 @@ static void
 place_particles (const EvoxXanesPhantomParams *params,
                  Particle                      particles[N_PARTICLES])
 {
-  Rng rng = { params->seed ^ G_GUINT64_CONSTANT (0x5851F42D4C957F2D) };
+  EvoxRng rng = { params->seed ^ G_GUINT64_CONSTANT (0x5851F42D4C957F2D) };
   gboolean three_d = params->nz > 1;
   double size = MIN (params->nx, params->ny);
 
@@ -480,7 +464,7 @@ evox_xanes_phantom_new (const EvoxXanesPhantomParams *params,
     {
       float *out = evox_volume_get_data_mut (stack, c);
       const double *row = table + (gsize) c * n_regions;
-      Rng rng = { params->seed * G_GUINT64_CONSTANT (0x2545F4914F6CDD1D) + c };
+      EvoxRng rng = { params->seed * G_GUINT64_CONSTANT (0x2545F4914F6CDD1D) + c };
 
       for (gsize v = 0; v < n; v++)
         out[v] = (float) row[regions[v]];

@@ -10,7 +10,25 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-energy-order.h"
 #include "evox-types.h"
+
+/* The per-voxel fits and normalised spectra run across the voxels of a tile, so they are
+ * built for AVX2 too (4 doubles a vector instead of SSE2's 2) and the loader picks. Without FMA:
+ * elementwise IEEE operations give the same bits at any width, and a multiply-add fused on one
+ * CPU but not on another would not, so a map does not depend on the machine. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
+#if __has_attribute (target_clones)
+#define WIDE_CLONES __attribute__ ((target_clones ("avx2", "default")))
+#endif
+#endif
+#ifndef WIDE_CLONES
+#define WIDE_CLONES
+#endif
+
+/* GCC and Clang vector types: sums and maxima kept in registers across a loop */
+typedef double v4d __attribute__ ((vector_size (32)));
+typedef gint64 v4l __attribute__ ((vector_size (32)));
 
 /* Voxels gathered per tile: each channel is a contiguous plane, so a tile reads TILE
  * consecutive values of every channel instead of striding across all channels per voxel. */
@@ -30,6 +48,13 @@ evox_xanes_params_init (EvoxXanesParams *params)
   params->mask_k = 3.0;
   params->edge = NAN;
   params->with_norm = FALSE;
+}
+
+/* Messages count energies: "1 energy", "0 energies". */
+static const char *
+energies_word (guint n)
+{
+  return n == 1 ? "energy" : "energies";
 }
 
 static gboolean
@@ -89,9 +114,9 @@ energy_step (const double *energy,
  * 2 npts points, and interpolates back. Each step is linear, and so is the derivative before
  * them, so on fixed energies the smoothed derivative is S mu with S an m x m matrix: built once
  * per energy grid and search range, it costs a voxel m^2 multiply-adds instead of a convolution
- * on a grid up to 50 times finer. The window is cut at SMOOTH_REACH indices (its weight beyond
- * is 0.25 %). */
-#define SMOOTH_REACH 250
+ * on a grid up to 50 times finer. The window is Larch's whole one: cut at 250 indices (0.25 % of
+ * its weight) it moved E0 by a step on 4 of 595,592 voxels of the benchmark's map, where two
+ * points of the smoothed derivative were 1.2e-9 of its range apart (tests/xanes-find-e0.py). */
 
 typedef struct
 {
@@ -151,10 +176,11 @@ smoother_new (const double *x,
       else
         gf[q] = (xq - x[j]) / (x[j + 1] - x[j]);
     }
-  double wsum = 0, w[SMOOTH_REACH + 1];
+  double wsum = 0;
+  g_autofree double *w = g_new (double, npts + 1);
   for (gint64 d = -npts; d < npts; d++)
     wsum += 1.0 / (G_PI * (d * d + 1.0));
-  for (int d = 0; d <= SMOOTH_REACH; d++)
+  for (gint64 d = 0; d <= npts; d++)
     w[d] = 1.0 / (G_PI * (d * d + 1.0)) / wsum;
 
   self->s = g_new0 (double, (gsize) m * m);
@@ -168,7 +194,7 @@ smoother_new (const double *x,
       for (int h = 0; h < 2; h++)
         {
           double ch = h == 0 ? 1 - t : t;
-          for (gint64 d = MAX (-SMOOTH_REACH, -npts); d <= MIN (SMOOTH_REACH, npts - 1); d++)
+          for (gint64 d = -npts; d <= npts - 1; d++)
             {
               gint64 q = k0 + h - d;
               /* Larch's y1: below 0 mirrored without the end point, above npts - 1 with it */
@@ -196,13 +222,25 @@ smoother_new (const double *x,
   return self;
 }
 
+/* Most of the maps' time goes here, so where the compiler can it is built twice, for CPUs with
+ * AVX2 and FMA and for any other, and the loader picks one (a voxel's E0 then comes from the
+ * same code whether alone or in a map). */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
+#if __has_attribute (target_clones)
+#define E0_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#endif
+#endif
+#ifndef E0_CLONES
+#define E0_CLONES
+#endif
+
 /* The choice of Larch's _finde0 on the derivatives of len spectra, channel after channel
  * (d[i * st + k], scaled in place): for each, the index of the largest among points whose scaled
  * derivative and both neighbours' exceed dhigh (0.6, or 0.3 on 20 points or fewer; halved up to
  * twice when fewer than 3 points pass, then every point), ignoring the margin at each end; 0 when
  * none qualifies, -1 when the margins leave nothing. Loops run across the spectra, so they
- * vectorise; w holds 8 len values of scratch. */
-static void
+ * vectorise; w holds 7 len values of scratch. */
+E0_CLONES static void
 finde0_pick_tile (double *d,
                   gsize   st,
                   guint   len,
@@ -218,31 +256,27 @@ finde0_pick_tile (double *d,
       return;
     }
   double *lo = w, *hi = w + len, *c0 = w + 2 * len, *c1 = w + 3 * len, *c2 = w + 4 * len;
-  double *dh = w + 5 * len, *all = w + 6 * len, *best_d = w + 7 * len;
+  double *dh = w + 5 * len, *all = w + 6 * len;
   for (guint k = 0; k < len; k++)
     {
       lo[k] = INFINITY;
       hi[k] = -INFINITY;
       c0[k] = c1[k] = c2[k] = 0;
-      best_d[k] = 0;
-      out[k] = 0;
     }
   for (guint i = 0; i < n; i++)
     {
       double *x = d + i * st;
-      gboolean inner = i >= nmin && i < n - nmin;
+      /* x - x is NaN exactly when x is not finite */
 #pragma omp simd
       for (guint k = 0; k < len; k++)
-        {
-          /* x - x is NaN exactly when x is not finite */
-          double v = x[k] - x[k] == 0 ? x[k] : -1.0;
-          x[k] = v;
-          if (inner)
-            {
-              lo[k] = v < lo[k] ? v : lo[k];
-              hi[k] = v > hi[k] ? v : hi[k];
-            }
-        }
+        x[k] = x[k] - x[k] == 0 ? x[k] : -1.0;
+      if (i >= nmin && i < n - nmin)
+#pragma omp simd
+        for (guint k = 0; k < len; k++)
+          {
+            lo[k] = x[k] < lo[k] ? x[k] : lo[k];
+            hi[k] = x[k] > hi[k] ? x[k] : hi[k];
+          }
     }
   /* the points above each of Larch's three thresholds, counted in one pass */
   double t0 = n > 20 ? 0.6 : 0.3, t1 = t0 * 0.5, t2 = t0 * 0.25;
@@ -268,17 +302,42 @@ finde0_pick_tile (double *d,
       dh[k] = c0[k] >= 3 ? t0 : c1[k] > 3 ? t1 : t2;
       all[k] = c < 3;
     }
-  for (guint i = nmin; i <= n - nmin && i + 1 < n; i++)
+  /* the largest qualifying point, first of equals: 4 spectra at a time with the best value
+   * and index in registers through the points, chosen by masks (a branch per point and spectrum
+   * kept this loop scalar) */
+  guint k = 0;
+  for (; k + 4 <= len; k += 4)
     {
-      const double *x = d + i * st, *xp = x - st, *xn = x + st;
-#pragma omp simd
-      for (guint k = 0; k < len; k++)
-        if (x[k] > best_d[k]
-            && (all[k] != 0 || (x[k] > dh[k] && xn[k] > dh[k] && xp[k] > dh[k])))
-          {
-            out[k] = (int) i;
-            best_d[k] = x[k];
-          }
+      v4d bd = { 0, 0, 0, 0 }, bi = bd, h, a;
+      memcpy (&h, dh + k, sizeof h);
+      memcpy (&a, all + k, sizeof a);
+      v4l every = a != (v4d) { 0, 0, 0, 0 };
+      for (guint i = nmin; i <= n - nmin && i + 1 < n; i++)
+        {
+          v4d x, xp, xn, di = { i, i, i, i };
+          memcpy (&x, d + i * st + k, sizeof x);
+          memcpy (&xp, d + (i - 1) * st + k, sizeof xp);
+          memcpy (&xn, d + (i + 1) * st + k, sizeof xn);
+          v4l take = (x > bd) & (every | ((x > h) & (xn > h) & (xp > h)));
+          bd = (v4d) (((v4l) x & take) | ((v4l) bd & ~take));
+          bi = (v4d) (((v4l) di & take) | ((v4l) bi & ~take));
+        }
+      for (guint j = 0; j < 4; j++)
+        out[k + j] = (int) bi[j];
+    }
+  for (; k < len; k++)
+    {
+      out[k] = 0;
+      double best = 0;
+      for (guint i = nmin; i <= n - nmin && i + 1 < n; i++)
+        {
+          double x = d[i * st + k], xp = d[(i - 1) * st + k], xn = d[(i + 1) * st + k];
+          if (x > best && (all[k] != 0 || (x > dh[k] && xn > dh[k] && xp > dh[k])))
+            {
+              out[k] = (int) i;
+              best = x;
+            }
+        }
     }
 }
 
@@ -351,23 +410,11 @@ e0_search_smoother (E0Search *self,
 #define E0_GROUP 32
 #define E0_LANES 8
 
-typedef double v4d __attribute__ ((vector_size (32)));
-
-/* Most of the maps' time goes here, so where the compiler can it is built twice, for CPUs with
- * AVX2 and FMA and for any other, and the loader picks one (a voxel's E0 then comes from the
- * same code whether alone or in a map). */
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
-#if __has_attribute (target_clones)
-#define E0_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
-#endif
-#endif
-#ifndef E0_CLONES
-#define E0_CLONES
-#endif
 
 /* out[i][g] = sum_j s[i][j] sub[j][g], rows E0_GROUP long, for g < g_pad (whole blocks of
- * E0_LANES): each block's sums stay in registers (GCC and Clang vector types; a plain array of
- * sums went through memory on every multiply-add) and are added in the order of j. */
+ * E0_LANES): the sums of 4 rows x a block stay in registers (GCC and Clang vector types; a plain
+ * array of sums went through memory on every multiply-add), so each load of the spectra serves 4
+ * rows, and each sum is added in the order of j, as for one row alone. */
 E0_CLONES static void
 smooth_group (const double *s,
               guint         m,
@@ -375,7 +422,43 @@ smooth_group (const double *s,
               double       *out,
               guint         g_pad)
 {
-  for (guint i = 0; i < m; i++)
+  guint i = 0;
+  for (; i + 4 <= m; i += 4)
+    {
+      const double *r0 = s + (gsize) i * m, *r1 = r0 + m, *r2 = r1 + m, *r3 = r2 + m;
+      for (guint g0 = 0; g0 < g_pad; g0 += E0_LANES)
+        {
+          v4d z = { 0, 0, 0, 0 };
+          v4d a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
+          for (guint j = 0; j < m; j++)
+            {
+              const double *x = sub + (gsize) j * E0_GROUP + g0;
+              v4d x0, x1;
+              memcpy (&x0, x, sizeof x0);
+              memcpy (&x1, x + 4, sizeof x1);
+              v4d w0 = { r0[j], r0[j], r0[j], r0[j] }, w1 = { r1[j], r1[j], r1[j], r1[j] };
+              v4d w2 = { r2[j], r2[j], r2[j], r2[j] }, w3 = { r3[j], r3[j], r3[j], r3[j] };
+              a00 += w0 * x0;
+              a01 += w0 * x1;
+              a10 += w1 * x0;
+              a11 += w1 * x1;
+              a20 += w2 * x0;
+              a21 += w2 * x1;
+              a30 += w3 * x0;
+              a31 += w3 * x1;
+            }
+          double *o = out + (gsize) i * E0_GROUP + g0;
+          memcpy (o, &a00, sizeof a00);
+          memcpy (o + 4, &a01, sizeof a01);
+          memcpy (o + E0_GROUP, &a10, sizeof a10);
+          memcpy (o + E0_GROUP + 4, &a11, sizeof a11);
+          memcpy (o + 2 * E0_GROUP, &a20, sizeof a20);
+          memcpy (o + 2 * E0_GROUP + 4, &a21, sizeof a21);
+          memcpy (o + 3 * E0_GROUP, &a30, sizeof a30);
+          memcpy (o + 3 * E0_GROUP + 4, &a31, sizeof a31);
+        }
+    }
+  for (; i < m; i++)
     {
       const double *row = s + (gsize) i * m;
       for (guint g0 = 0; g0 < g_pad; g0 += E0_LANES)
@@ -400,7 +483,7 @@ typedef struct
 {
   double   *cbuf;     /* n x tile: the spectra searched, channel after channel */
   double   *dmu;      /* n x tile: their derivatives */
-  double   *pick;     /* 8 x tile: finde0_pick_tile's scratch */
+  double   *pick;     /* 7 x tile: finde0_pick_tile's scratch */
   int      *ix;       /* tile */
   int      *key;      /* tile: each voxel's rough E0 index; -1 none, -2 done */
   guint    *members;  /* E0_GROUP */
@@ -415,7 +498,7 @@ e0_scratch_init (E0Scratch *s,
 {
   s->cbuf = g_new (double, (gsize) n * tile);
   s->dmu = g_new (double, (gsize) n * tile);
-  s->pick = g_new (double, 8 * (gsize) tile);
+  s->pick = g_new (double, 7 * (gsize) tile);
   s->ix = g_new (int, tile);
   s->key = g_new (int, tile);
   s->members = g_new (guint, E0_GROUP);
@@ -439,8 +522,10 @@ e0_scratch_clear (E0Scratch *s)
 /* find_e0 of the voxels idx[0..cnt) of a tile laid out channel after channel
  * (buf[c * stride + k]) into e0[0..cnt), NaN where the spectrum is too short. Voxels with the
  * same rough E0 share its smoother, so a group of them is one matrix product, which runs across
- * the voxels and vectorises; each voxel's sums are added in the same order as for one alone. */
-static void
+ * the voxels and vectorises; each voxel's sums are added in the same order as for one alone.
+ * Built for AVX2 too for its derivatives' divisions, 4 at a time; it has no multiply-add for FMA
+ * to fuse. */
+E0_CLONES static void
 e0_search_tile (E0Search     *self,
                 const double *buf,
                 gsize         stride,
@@ -538,8 +623,8 @@ evox_xanes_find_e0 (const double *energy,
   e0_search_clear (&search);
   if (isnan (e0))
     g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                 "XANES: %u energies are too few to find E0 (Larch's search leaves 3 points off "
-                 "each end twice); give E0", n);
+                 "XANES: %u %s too few to find E0 (Larch's search leaves 3 points off "
+                 "each end twice); give E0", n, n == 1 ? "energy is" : "energies are");
   return e0;
 }
 
@@ -693,9 +778,9 @@ plan_init (Plan                  *plan,
   if (n_pre < 2)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   "XANES: %u energies in the pre-edge range E0%+g to E0%+g eV (E0 %g eV); a "
-                   "line needs 2: the stack does not reach below the edge", n_pre, pre1,
-                   pre2, e0);
+                   "XANES: %u %s in the pre-edge range E0%+g to E0%+g eV (E0 %g eV); a "
+                   "line needs 2: the stack does not reach below the edge", n_pre,
+                   energies_word (n_pre), pre1, pre2, e0);
       return FALSE;
     }
   int nnorm = params->nnorm;
@@ -705,9 +790,9 @@ plan_init (Plan                  *plan,
   if (n_post < 2 || n_post < (guint) nnorm + 1)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   "XANES: %u energies in the post-edge range E0%+g to E0%+g eV (E0 %g eV); "
+                   "XANES: %u %s in the post-edge range E0%+g to E0%+g eV (E0 %g eV); "
                    "degree %d needs %d: the stack does not reach above the edge",
-                   n_post, norm1, norm2, e0, nnorm, MAX (2, nnorm + 1));
+                   n_post, energies_word (n_post), norm1, norm2, e0, nnorm, MAX (2, nnorm + 1));
       return FALSE;
     }
   plan->p0 = p0, plan->p1 = p1, plan->q0 = q0, plan->q1 = q1;
@@ -748,7 +833,7 @@ plan_init (Plan                  *plan,
  * the pre-edge line a0 + a1 (E - E0), the post-edge coefficients c[j * len + k] and the sums of
  * squared residuals of both. Loops run across voxels, so they vectorise; each voxel's sums are
  * added in the order a spectrum on its own would add them. */
-static void
+WIDE_CLONES static void
 plan_fit_tile (const Plan   *plan,
                const double *energy,
                const double *buf,
@@ -822,7 +907,7 @@ plan_fit_tile (const Plan   *plan,
 /* The normalised spectra of a fitted tile, channel after channel (normt[c * len + k]), and the
  * white line's index and value: the largest norm at or above E0, the first of equals. Across
  * voxels, so it vectorises; inv holds len values of scratch. */
-static void
+WIDE_CLONES static void
 plan_norm_tile (const Plan   *plan,
                 const double *energy,
                 const double *buf,
@@ -848,24 +933,36 @@ plan_norm_tile (const Plan   *plan,
       for (guint k = 0; k < len; k++)
         o[k] = (x[k] - (a0[k] + a1[k] * d)) * inv[k];
     }
-  /* the index kept as a double, as wide as the values, so the loop vectorises */
+  /* 4 voxels at a time with the maximum and its index (a double, as wide as the values) in
+   * registers through the channels, chosen by masks: a conditional store per channel and voxel
+   * cost a masked store and a branch that the data decide */
   const double *first = normt + (gsize) plan->ie0 * len;
-  for (guint k = 0; k < len; k++)
+  guint k = 0;
+  for (; k + 4 <= len; k += 4)
+    {
+      v4d vm, im = { plan->ie0, plan->ie0, plan->ie0, plan->ie0 };
+      memcpy (&vm, first + k, sizeof vm);
+      for (guint c = plan->ie0 + 1; c < n; c++)
+        {
+          v4d x, ci = { c, c, c, c };
+          memcpy (&x, normt + (gsize) c * len + k, sizeof x);
+          v4l more = x > vm;
+          vm = (v4d) (((v4l) x & more) | ((v4l) vm & ~more));
+          im = (v4d) (((v4l) ci & more) | ((v4l) im & ~more));
+        }
+      memcpy (vmax + k, &vm, sizeof vm);
+      memcpy (imax + k, &im, sizeof im);
+    }
+  for (; k < len; k++)
     {
       imax[k] = plan->ie0;
       vmax[k] = first[k];
-    }
-  for (guint c = plan->ie0 + 1; c < n; c++)
-    {
-      const double *x = normt + (gsize) c * len;
-      double ci = c;
-#pragma omp simd
-      for (guint k = 0; k < len; k++)
-        {
-          gboolean more = x[k] > vmax[k];
-          vmax[k] = more ? x[k] : vmax[k];
-          imax[k] = more ? ci : imax[k];
-        }
+      for (guint c = plan->ie0 + 1; c < n; c++)
+        if (normt[(gsize) c * len + k] > vmax[k])
+          {
+            vmax[k] = normt[(gsize) c * len + k];
+            imax[k] = c;
+          }
     }
 }
 
@@ -984,7 +1081,8 @@ evox_xanes_normalise (const double          *energy,
   if (n < 4)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   "XANES: %u energies are too few (a pre-edge line and a post-edge need 4)", n);
+                   "XANES: %u %s too few (a pre-edge line and a post-edge need 4)", n,
+                   n == 1 ? "energy is" : "energies are");
       return FALSE;
     }
   if (!check_energies (energy, n, error))
@@ -1034,20 +1132,6 @@ evox_xanes_normalise (const double          *energy,
   return ok;
 }
 
-typedef struct
-{
-  guint  channel;
-  double energy;
-} ChannelEnergy;
-
-static int
-compare_energy (gconstpointer a,
-                gconstpointer b)
-{
-  const ChannelEnergy *x = a, *y = b;
-  return (x->energy > y->energy) - (x->energy < y->energy);
-}
-
 /* How far from a tabulated edge the stack's E0 may be: chemical shifts of K-edges reach about
  * 10 to 15 eV between metal and high oxides, and a glitch further away must not take it. */
 #define EDGE_WINDOW_EV 20.0
@@ -1077,7 +1161,7 @@ e0_near_edge (const double *energy,
 
 /* len samples of a plane from index v0 as doubles, the type switched on once per run; FALSE
  * when one is not finite (only floats can be) */
-static gboolean
+WIDE_CLONES static gboolean
 gather (gconstpointer   data,
         EvoxSampleType  type,
         gsize           v0,
@@ -1099,6 +1183,8 @@ gather (gconstpointer   data,
       {
         /* x - x is 0 for finite x and NaN otherwise */
         double nonfinite = 0;
+        /* the sum is 0 or NaN whatever its order, so it may be vectorised */
+#pragma omp simd reduction(+:nonfinite)
         for (guint k = 0; k < len; k++)
           {
             out[k] = ((const float *) data)[v0 + k];
@@ -1158,32 +1244,18 @@ evox_xanes_maps (EvoxVolume            *stack,
   if (n < 4)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   "XANES: the stack has %u energies; normalisation needs at least 4", n);
+                   "XANES: the stack has %u %s; normalisation needs at least 4", n,
+                   energies_word (n));
       return NULL;
     }
-  g_autofree ChannelEnergy *order = g_new (ChannelEnergy, n);
-  for (guint c = 0; c < n; c++)
+  g_autofree double *energy = NULL;
+  g_autofree guint *order = NULL;
+  g_autofree gconstpointer *planes = NULL;
+  if (!evox_energy_order (stack, &energy, &order, &planes, error))
     {
-      order[c].channel = c;
-      order[c].energy = evox_volume_get_channel_energy (stack, c);
-      if (!isfinite (order[c].energy) || order[c].energy <= 0)
-        {
-          g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
-                       "XANES: channel %u (%s) carries no energy", c,
-                       evox_volume_get_channel_label (stack, c));
-          return NULL;
-        }
+      g_prefix_error (error, "XANES: ");
+      return NULL;
     }
-  qsort (order, n, sizeof *order, compare_energy);
-  g_autofree double *energy = g_new (double, n);
-  g_autofree gconstpointer *planes = g_new (gconstpointer, n);
-  for (guint c = 0; c < n; c++)
-    {
-      energy[c] = order[c].energy;
-      planes[c] = evox_volume_get_data (stack, order[c].channel);
-    }
-  if (!check_energies (energy, n, error))
-    return NULL;
 
   EvoxXanesParams p = *params;
   if (!isnan (p.edge) && !(p.edge > energy[0] && p.edge < energy[n - 1]))
@@ -1207,15 +1279,20 @@ evox_xanes_maps (EvoxVolume            *stack,
 #pragma omp parallel for schedule(dynamic, 1)
       for (guint c = 0; c < n; c++)
         {
-          double s = 0, chunk[1024];
-          gsize cnt = 0;
+          /* the count as a double too (exact below 2^53), so the loop has one width */
+          double s = 0, cnt = 0, chunk[1024];
           for (gsize v0 = 0; v0 < nv; v0 += G_N_ELEMENTS (chunk))
             {
               guint len = MIN (G_N_ELEMENTS (chunk), nv - v0);
               gather (planes[c], type, v0, len, chunk);
+              /* a sum in one register would wait on each add; in several it vectorises */
+#pragma omp simd reduction(+:s, cnt)
               for (guint k = 0; k < len; k++)
-                if (isfinite (chunk[k]))
-                  s += chunk[k], cnt++;
+                {
+                  double ok = chunk[k] - chunk[k] == 0 ? 1.0 : 0.0;
+                  s += ok != 0 ? chunk[k] : 0;
+                  cnt += ok;
+                }
             }
           mean[c] = cnt ? s / cnt : NAN;
         }
@@ -1287,9 +1364,9 @@ evox_xanes_maps (EvoxVolume            *stack,
   evox_volume_set_channel_values (out, MAP_WL_HEIGHT, EVOX_SCALE_LINEAR,
                                   "normalised absorption", "");
   evox_volume_set_channel_values (out, MAP_STEP,
-                                  evox_volume_get_channel_value_scale (stack, order[0].channel),
-                                  evox_volume_get_channel_quantity (stack, order[0].channel),
-                                  evox_volume_get_channel_unit (stack, order[0].channel));
+                                  evox_volume_get_channel_value_scale (stack, order[0]),
+                                  evox_volume_get_channel_quantity (stack, order[0]),
+                                  evox_volume_get_channel_unit (stack, order[0]));
   evox_volume_set_channel_values (out, MAP_MASK, EVOX_SCALE_LINEAR, "mask", "");
   describe_maps (out, &p, plan.e0, plan.nnorm);
 

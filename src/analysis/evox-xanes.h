@@ -86,8 +86,8 @@ gboolean  evox_xanes_normalise   (const double          *energy,
  * (params->e0; else the largest derivative of the mean spectrum within 20 eV of params->edge;
  * else find_e0 of the mean spectrum) sets the ranges, as Larch users do for maps, and ranges with
  * fewer than 2 energies are refused before any voxel is read (EVOX_ERROR_ARGUMENT), as is a
- * stack not spanning params->edge. Channels are sorted by energy; a repeated one is refused
- * (EVOX_ERROR_ARGUMENT), a channel without an energy too (EVOX_ERROR_INVALID_DATA). The volume's
+ * stack not spanning params->edge. Channels are sorted by energy (evox_energy_order); a repeated
+ * energy or a channel without one is refused (EVOX_ERROR_INVALID_DATA). The volume's
  * metadata says what the stack was normalised with, as numbers: xanes_e0 (the E0 used, on its
  * nearest energy), xanes_edge (when params->edge is set), xanes_pre1, xanes_pre2, xanes_norm1,
  * xanes_norm2 (when set) as given, xanes_nnorm (the degree used) and xanes_mask_k. */

@@ -604,7 +604,8 @@ parse_inputs (const Options       *o,
       if (argc > 1 || input->demo)
         {
           *status = _evox_cli_usage_error (NULL, "--features %s is the input: give no IN (or "
-                                           "--demo) with it", request->feature_file);
+                                           "%s) with it", request->feature_file,
+                                           input->demo_xanes ? "--demo-xanes" : "--demo");
           return FALSE;
         }
       if (input->dz != NULL || input->pixel_size != NULL || input->x_column != NULL ||
@@ -621,7 +622,8 @@ parse_inputs (const Options       *o,
     {
       if (argc > 1)
         {
-          *status = _evox_cli_usage_error (NULL, "give no IN with --demo");
+          *status = _evox_cli_usage_error (NULL, "give no IN with %s",
+                                           input->demo_xanes ? "--demo-xanes" : "--demo");
           return FALSE;
         }
       request->n_inputs = 0;

@@ -11,9 +11,6 @@
 
 #include "evox-cli-maps.h"
 
-/* An energy typed for --pair names the stack's energy within this. */
-#define ENERGY_TOLERANCE_EV 0.1
-
 typedef struct
 {
   char     *elements;
@@ -131,15 +128,13 @@ parse_pair (const char         *text,
   g_auto(GStrv) sides = g_strsplit (text, "=", 2);
   g_auto(GStrv) energies = NULL;
   double below, above;
-  char *end1 = NULL, *end2 = NULL;
   EvoxEdge edge;
   int i;
 
   if (g_strv_length (sides) != 2 ||
       g_strv_length (energies = g_strsplit (sides[1], ":", -1)) != 2 ||
-      (below = g_ascii_strtod (energies[0], &end1), end1 == energies[0] || *end1 != '\0') ||
-      (above = g_ascii_strtod (energies[1], &end2), end2 == energies[1] || *end2 != '\0') ||
-      !isfinite (below) || !isfinite (above))
+      !_evox_cli_maps_parse_number (energies[0], &below) ||
+      !_evox_cli_maps_parse_number (energies[1], &above))
     {
       *status = _evox_cli_usage_error (NULL, "--pair must be ELEMENT=BELOW:ABOVE in eV (e.g. "
                                        "Ni=8178:8570), not '%s'", text);
@@ -229,7 +224,7 @@ check_pairs (const EvoxElementsParams *params,
         gboolean found = FALSE;
 
         for (guint k = 0; k < n; k++)
-          found = found || fabs (energies[k] - e) <= ENERGY_TOLERANCE_EV;
+          found = found || fabs (energies[k] - e) <= EVOX_ELEMENTS_PAIR_MATCH_EV;
         if (!found)
           {
             *status = _evox_cli_error (EVOX_EXIT_USAGE, "--pair %s=%g:%g: %s has no energy %g eV "
@@ -364,7 +359,7 @@ _evox_cli_elements (int    argc,
       "written unless everything succeeds.",
       entries, &input, &argc, &argv, 0, &status))
     return status;
-  name = input.demo ? "the demo volume" : argv[1];
+  name = _evox_cli_input_name (&input, input.demo ? NULL : argv[1]);
   if (!parse_method (&o, &params, &status) || !parse_elements (&o, &params, &status))
     return status;
   for (guint i = 0; o.pairs != NULL && o.pairs[i] != NULL; i++)
@@ -386,7 +381,9 @@ _evox_cli_elements (int    argc,
   if ((o.elements == NULL && !default_elements (&params, name, energies, n, &status)) ||
       !check_pairs (&params, name, energies, n, &status))
     return status;
-  if (!evox_elements_find_pairs (energies, n, &params, &error))
+  /* the fit uses every energy, not pairs: a pair too wide to use does not stop it */
+  if (params.method == EVOX_ELEMENTS_PAIR &&
+      !evox_elements_find_pairs (energies, n, &params, &error))
     return _evox_cli_error (o.elements != NULL || o.pairs != NULL ? EVOX_EXIT_USAGE
                             : EVOX_EXIT_INPUT, "%s: %s", name, error->message);
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "evox-cli-maps.h"
+#include "evox-energy-order.h"
 #include "evox-energy-tiff-writer.h"
 #include "evox-hdf5.h"
 #include "evox-spectral-reader.h"
@@ -58,6 +59,16 @@ _evox_cli_maps_output_parse (const char        *out,
   *status = _evox_cli_usage_error (NULL, "-o %s: OUT must end in .h5 or .hdf5 (one file) or "
                                    ".tif or .tiff (PREFIX.tif: a TIFF per map)", out);
   return FALSE;
+}
+
+gboolean
+_evox_cli_maps_parse_number (const char *text,
+                             double     *value)
+{
+  char *end = NULL;
+
+  *value = g_ascii_strtod (text, &end);
+  return end != text && *end == '\0' && isfinite (*value);
 }
 
 /* A label as a file name's part: what a shell or a file system might take otherwise becomes
@@ -410,43 +421,20 @@ _evox_cli_maps_percentiles (EvoxVolume   *maps,
   return m;
 }
 
-static int
-compare_doubles (const void *a,
-                 const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
 double *
 _evox_cli_maps_energies (EvoxVolume *stack,
                          const char *input,
                          int        *status)
 {
-  guint n = evox_volume_get_n_channels (stack);
-  g_autofree double *energies = g_new (double, MAX (n, 1));
+  g_autoptr(GError) error = NULL;
+  double *energies = NULL;
 
-  for (guint c = 0; c < n; c++)
+  if (!evox_energy_order (stack, &energies, NULL, NULL, &error))
     {
-      energies[c] = evox_volume_get_channel_energy (stack, c);
-      if (!isfinite (energies[c]) || energies[c] <= 0)
-        {
-          *status = _evox_cli_error (EVOX_EXIT_INPUT, "%s: channel %u (%s) has no energy; the "
-                                     "maps need the energy of every channel", input, c,
-                                     evox_volume_get_channel_label (stack, c));
-          return NULL;
-        }
+      *status = _evox_cli_error (EVOX_EXIT_INPUT, "%s: %s", input, error->message);
+      return NULL;
     }
-  qsort (energies, n, sizeof (double), compare_doubles);
-  for (guint c = 1; c < n; c++)
-    if (energies[c] == energies[c - 1])
-      {
-        *status = _evox_cli_error (EVOX_EXIT_INPUT, "%s: the energy %g eV is repeated; each "
-                                   "energy must appear once", input, energies[c]);
-        return NULL;
-      }
-  return g_steal_pointer (&energies);
+  return energies;
 }
 
 gboolean

@@ -33,6 +33,9 @@ void         _evox_cli_input_add_options (EvoxCliInput   *input,
  * status when both are given. */
 gboolean     _evox_cli_input_check_demo (EvoxCliInput *input,
                                          int          *status);
+/* What messages call the input: path, or "the XANES demo" / "the demo volume". */
+const char  *_evox_cli_input_name     (const EvoxCliInput *input,
+                                       const char         *path);
 EvoxVolume  *_evox_cli_input_load     (EvoxCliInput   *input,
                                        const char     *path,
                                        int            *status);

@@ -199,18 +199,21 @@ _evox_cli_spectrum (int    argc,
                                    : g_strdup_printf ("channel %d", channel);
 
           return _evox_cli_error (_evox_cli_error_status (error), "%s: phase '%s' is empty: no "
-                                  "value of %s lies in [%g, %g]", argv[1] != NULL && !input.demo
-                                  ? argv[1] : "demo", evox_phase_get_name (phase), where,
+                                  "value of %s lies in [%g, %g]",
+                                  _evox_cli_input_name (&input, argv[1]),
+                                  evox_phase_get_name (phase), where,
                                   evox_phase_get_lo (phase), evox_phase_get_hi (phase));
         }
     }
   if (spectrum == NULL)
     return _evox_cli_error (_evox_cli_error_status (error), "%s: %s",
-                            input.demo ? "demo" : argv[1], error->message);
+                            _evox_cli_input_name (&input, argv[1]), error->message);
 
   if (!evox_spectrum_csv_write (&spectrum, 1, output, force, &error))
     return _evox_cli_input_error (error);
-  printf ("%s: %u channels, %" G_GUINT64_FORMAT " voxels\n", spectrum->label,
-          spectrum->n_points, spectrum->n_points > 0 ? spectrum->points[0].voxels : 0);
+  printf ("%s: %u channel%s, %" G_GUINT64_FORMAT " voxel%s\n", spectrum->label,
+          spectrum->n_points, spectrum->n_points == 1 ? "" : "s",
+          spectrum->n_points > 0 ? spectrum->points[0].voxels : 0,
+          spectrum->n_points > 0 && spectrum->points[0].voxels == 1 ? "" : "s");
   return EVOX_EXIT_OK;
 }

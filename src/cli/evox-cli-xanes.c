@@ -46,16 +46,6 @@ options_clear (Options *o)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
 
-static gboolean
-parse_number (const char *text,
-              double     *value)
-{
-  char *end = NULL;
-
-  *value = g_ascii_strtod (text, &end);
-  return end != text && *end == '\0' && isfinite (*value);
-}
-
 /* LO:HI in eV relative to E0, LO below HI. */
 static gboolean
 parse_range (const char *option,
@@ -65,8 +55,8 @@ parse_range (const char *option,
 {
   g_auto(GStrv) parts = g_strsplit (text, ":", -1);
 
-  if (g_strv_length (parts) != 2 || !parse_number (g_strstrip (parts[0]), &range[0]) ||
-      !parse_number (g_strstrip (parts[1]), &range[1]))
+  if (g_strv_length (parts) != 2 || !_evox_cli_maps_parse_number (g_strstrip (parts[0]), &range[0]) ||
+      !_evox_cli_maps_parse_number (g_strstrip (parts[1]), &range[1]))
     {
       *status = _evox_cli_usage_error (NULL, "%s must be LO:HI in eV relative to E0 (e.g. "
                                        "-150:-30), not '%s'", option, text);
@@ -125,13 +115,13 @@ parse_params (const Options   *o,
         }
       params->nnorm = (int) value;
     }
-  if (o->e0 != NULL && !(parse_number (o->e0, &params->e0) && params->e0 > 0))
+  if (o->e0 != NULL && !(_evox_cli_maps_parse_number (o->e0, &params->e0) && params->e0 > 0))
     {
       *status = _evox_cli_usage_error (NULL, "--e0 must be an energy in eV, not '%s'", o->e0);
       return FALSE;
     }
   if (o->step_sigma != NULL &&
-      !(parse_number (o->step_sigma, &params->mask_k) && params->mask_k >= 0))
+      !(_evox_cli_maps_parse_number (o->step_sigma, &params->mask_k) && params->mask_k >= 0))
     {
       *status = _evox_cli_usage_error (NULL, "--step-sigma must be a number >= 0, not '%s'",
                                        o->step_sigma);
@@ -236,7 +226,7 @@ print_summary (EvoxVolume      *maps,
   double norm2 = metadata_number (maps, "xanes_norm2");
   double nnorm = metadata_number (maps, "xanes_nnorm");
   double edge_q[G_N_ELEMENTS (q)], wl_q[1];
-  gsize n_voxels = evox_volume_get_n_voxels (maps), in_mask = 0;
+  gsize n_voxels = evox_volume_get_n_voxels (maps), in_mask = 0, n_edge, n_wl;
   const float *mask = evox_volume_get_data (maps, evox_volume_find_channel (maps, "mask"));
   g_autofree char *what = edge->z >= 0 || isfinite (edge->energy) ? evox_edge_describe (edge)
                                                                     : NULL;
@@ -248,10 +238,10 @@ print_summary (EvoxVolume      *maps,
 
   for (gsize i = 0; i < n_voxels; i++)
     in_mask += mask[i] > 0.5f;
-  _evox_cli_maps_percentiles (maps, evox_volume_find_channel (maps, "edge_energy"), q,
-                              G_N_ELEMENTS (q), edge_q);
-  _evox_cli_maps_percentiles (maps, evox_volume_find_channel (maps, "whiteline_energy"), q, 1,
-                              wl_q);
+  n_edge = _evox_cli_maps_percentiles (maps, evox_volume_find_channel (maps, "edge_energy"), q,
+                                       G_N_ELEMENTS (q), edge_q);
+  n_wl = _evox_cli_maps_percentiles (maps, evox_volume_find_channel (maps, "whiteline_energy"),
+                                     q, 1, wl_q);
 
   printf ("edge: %s\n", what != NULL ? what : "none (E0 given)");
   printf ("e0: %.2f eV (%s)\n", e0, o->e0 != NULL ? "given, on its nearest energy"
@@ -263,10 +253,17 @@ print_summary (EvoxVolume      *maps,
   printf ("mask: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " voxels (%.2f %%) with edge step > "
           "%g x its noise\n", in_mask, n_voxels, 100.0 * in_mask / MAX (n_voxels, 1),
           metadata_number (maps, "xanes_mask_k"));
-  printf ("edge_energy: median %.3f eV, IQR %.3f to %.3f eV (%.3f eV), 5th-95th percentile "
-          "%.3f to %.3f eV\n", edge_q[0], edge_q[1], edge_q[2], edge_q[2] - edge_q[1], edge_q[3],
-          edge_q[4]);
-  printf ("whiteline_energy: median %.3f eV\n", wl_q[0]);
+  /* an empty mask leaves every map NaN: said in words, not as "median nan eV" */
+  if (n_edge == 0)
+    printf ("edge_energy: none (no voxel in the mask)\n");
+  else
+    printf ("edge_energy: median %.3f eV, IQR %.3f to %.3f eV (%.3f eV), 5th-95th percentile "
+            "%.3f to %.3f eV\n", edge_q[0], edge_q[1], edge_q[2], edge_q[2] - edge_q[1],
+            edge_q[3], edge_q[4]);
+  if (n_wl == 0)
+    printf ("whiteline_energy: none\n");
+  else
+    printf ("whiteline_energy: median %.3f eV\n", wl_q[0]);
 }
 
 int
@@ -322,12 +319,13 @@ _evox_cli_xanes (int    argc,
       "over the pre-edge range, a polynomial over the post-edge range, the edge step at E0.\n"
       "Writes edge_energy (where the normalised spectrum crosses 0.5), e0 (each voxel's\n"
       "maximum of the smoothed derivative), whiteline_energy, whiteline_height, edge_step,\n"
-      "mask (0/1; the others are NaN outside it) and the normalised stack, and prints a\n"
-      "summary. IN is any spectral stack Evox reads (what 'evox register' writes, .txrm, a\n"
-      "scan script, a folder, HDF5). Nothing is written unless everything succeeds.",
+      "mask (0/1; outside it all but edge_step are NaN) and the normalised\n"
+      "stack, and prints a summary. IN is any spectral stack Evox reads (what 'evox register'\n"
+      "writes, .txrm, a scan script, a folder, HDF5). Nothing is written unless everything\n"
+      "succeeds.",
       entries, &input, &argc, &argv, 0, &status))
     return status;
-  name = input.demo ? "the demo volume" : argv[1];
+  name = _evox_cli_input_name (&input, input.demo ? NULL : argv[1]);
   if (!parse_params (&o, &params, &edge, &status) ||
       !_evox_cli_maps_output_parse (o.output, &output, &status) ||
       !_evox_cli_maps_check (&output, map_labels, G_N_ELEMENTS (map_labels),

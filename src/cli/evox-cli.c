@@ -264,6 +264,15 @@ _evox_cli_input_check_demo (EvoxCliInput *input,
   return TRUE;
 }
 
+const char *
+_evox_cli_input_name (const EvoxCliInput *input,
+                      const char         *path)
+{
+  if (input->demo_xanes)
+    return "the XANES demo";
+  return input->demo ? "the demo volume" : path;
+}
+
 /**
  * _evox_cli_parse:
  * @n_outputs: positional arguments after the input FILE (which --demo replaces)
@@ -679,15 +688,14 @@ _evox_cli_input_load (EvoxCliInput *input,
       format != EVOX_FORMAT_SPECTRAL)
     {
       *status = _evox_cli_error (EVOX_EXIT_USAGE, "--bin applies to Xradia, HDF5 and spectral "
-                                 "sets, not to %s", input->demo ? "the demo volume" : path);
+                                 "sets, not to %s", _evox_cli_input_name (input, path));
       return NULL;
     }
   unused = ssrm && !input->demo ? NULL : first_ssrm_option (input, ssrm);
   if (unused != NULL)
     {
       *status = _evox_cli_error (EVOX_EXIT_USAGE, "%s reads SSRM tables and does not apply to "
-                                 "%s%s", unused, input->demo_xanes ? "the XANES demo"
-                                                 : input->demo ? "the demo volume" : path,
+                                 "%s%s", unused, _evox_cli_input_name (input, path),
                                  g_str_equal (unused, "--pixel-size")
                                    ? " (set its voxel size with --voxel-size)" : "");
       return NULL;

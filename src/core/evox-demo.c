@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "evox-demo.h"
+#include "evox-rng.h"
 
 /* How the demo is made: four scans of 128 x 128 pixels at 0, 43, 87 and 130 nm, like the real
  * A19 table. A graphite matrix holds ellipsoidal silicon particles, small carbon-additive grains
@@ -30,42 +31,25 @@ typedef struct
   double    phase, wobble;
 } Blob;
 
-typedef struct { guint64 state; } Rng;
-
-static guint64
-rng_next (Rng *rng)
+static double
+rng_range (EvoxRng *rng,
+           double   lo,
+           double   hi)
 {
-  guint64 z = (rng->state += G_GUINT64_CONSTANT (0x9E3779B97F4A7C15));
-  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94D049BB133111EB);
-  return z ^ (z >> 31);
+  return lo + (hi - lo) * evox_rng_uniform (rng);
 }
 
 static double
-rng_uniform (Rng *rng)
+rng_gauss (EvoxRng *rng)
 {
-  return (rng_next (rng) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-static double
-rng_range (Rng   *rng,
-           double lo,
-           double hi)
-{
-  return lo + (hi - lo) * rng_uniform (rng);
-}
-
-static double
-rng_gauss (Rng *rng)
-{
-  double u = MAX (rng_uniform (rng), 1e-300);
-  double v = rng_uniform (rng);
+  double u = MAX (evox_rng_uniform (rng), 1e-300);
+  double v = evox_rng_uniform (rng);
   return sqrt (-2.0 * log (u)) * cos (2.0 * G_PI * v);
 }
 
 static guint
-make_blobs (Rng  *rng,
-            Blob *blobs)
+make_blobs (EvoxRng *rng,
+            Blob    *blobs)
 {
   const struct { Component kind; guint n; double r_lo, r_hi; } recipe[] = {
     { SILICON, 14, 7.0, 16.0 },
@@ -123,7 +107,7 @@ component_at (const Blob *blobs,
 void
 evox_demo_scans_new (EvoxScanInput scans[EVOX_DEMO_N_SCANS])
 {
-  Rng rng = { G_GUINT64_CONSTANT (20260101) };
+  EvoxRng rng = { G_GUINT64_CONSTANT (20260101) };
   Blob blobs[64];
   guint n_blobs = make_blobs (&rng, blobs);
   const gsize n = EVOX_DEMO_SIZE;

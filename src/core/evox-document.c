@@ -2469,40 +2469,52 @@ evox_document_get_show_maps (EvoxDocument *self)
   return self->show_maps;
 }
 
-/* The value below which a fraction q of the finite values lie, from the fine histogram: a bin's
- * voxels spread evenly over its width (as fractions count them), so the error is below a bin. */
+/* The value at percentile `percent` of the finite values the fine histogram counts, as numpy's
+ * default (linear) percentile puts it: rank h = p (n - 1) in the sorted values, interpolated
+ * between the values at floor (h) and floor (h) + 1. Exact for u8 and u16 data (a bin a value);
+ * for f32 a bin's values are taken as spread evenly over its width, so within one fine bin. */
 static double
-fine_quantile (EvoxFineHistogram *hist,
-               double             q)
+fine_value_at_rank (EvoxFineHistogram *fine,
+                    guint64            rank)
 {
-  const guint64 *counts = evox_fine_histogram_get_counts (hist);
-  guint n_bins = evox_fine_histogram_get_n_bins (hist);
-  double width = evox_fine_histogram_get_bin_width (hist);
-  gboolean exact = evox_fine_histogram_is_exact (hist);
-  double total = 0, target, below = 0;
-  guint last = 0;
+  const guint64 *counts = evox_fine_histogram_get_counts (fine);
+  guint n_bins = evox_fine_histogram_get_n_bins (fine);
+  gboolean exact = evox_fine_histogram_is_exact (fine);
+  guint64 before = 0;
 
-  for (guint i = 0; i < n_bins; i++)
-    if (counts[i] > 0)
-      {
-        total += counts[i];
-        last = i;
-      }
-  if (total == 0)
-    return NAN;
-  target = q * total;
-  for (guint i = 0; i < n_bins; i++)
+  for (guint b = 0; b < n_bins; b++)
     {
-      double lo;
+      if (rank < before + counts[b])
+        {
+          double lo = evox_fine_histogram_get_bin_lo (fine, b);
 
-      if (counts[i] == 0)
-        continue;
-      lo = evox_fine_histogram_get_bin_lo (hist, i);
-      if (below + counts[i] >= target)
-        return exact ? lo : lo + width * (target - below) / counts[i];
-      below += counts[i];
+          if (exact)
+            return lo;
+          return lo + ((double) (rank - before) + 0.5) / (double) counts[b] *
+                      evox_fine_histogram_get_bin_width (fine);
+        }
+      before += counts[b];
     }
-  return evox_fine_histogram_get_bin_lo (hist, last) + (exact ? 0 : width);
+  return evox_fine_histogram_get_bin_lo (fine, n_bins - 1);
+}
+
+static double
+fine_percentile (EvoxFineHistogram *fine,
+                 double             percent)
+{
+  guint64 n = evox_fine_histogram_get_n_finite (fine);
+  double h, below, above;
+  guint64 k;
+
+  if (n == 0)
+    return NAN;
+  h = percent / 100.0 * (double) (n - 1);
+  k = (guint64) floor (h);
+  below = fine_value_at_rank (fine, k);
+  if (k + 1 >= n)
+    return below;
+  above = fine_value_at_rank (fine, k + 1);
+  return below + (h - (double) k) * (above - below);
 }
 
 static gboolean
@@ -2536,9 +2548,9 @@ default_map_display (EvoxVolume *volume,
   else if (g_strcmp0 (evox_volume_get_channel_quantity (volume, channel), "energy") == 0)
     {
       EvoxFineHistogram *hist = evox_volume_get_fine_histogram (volume, channel);
-      double median = fine_quantile (hist, 0.5);
-      double half = MAX (median - fine_quantile (hist, 0.02),
-                         fine_quantile (hist, 0.98) - median);
+      double median = fine_percentile (hist, 50);
+      double half = MAX (median - fine_percentile (hist, 2),
+                         fine_percentile (hist, 98) - median);
 
       display->colormap = g_strdup (evox_colormap_exists (MAP_ENERGY_COLORMAP)
                                     ? MAP_ENERGY_COLORMAP : MAP_COLORMAP);
@@ -3017,54 +3029,6 @@ composite_class_init (GObjectClass *object_class)
     g_param_spec_boolean ("composite-phases", NULL, NULL, FALSE, rw);
   for (guint p = PROP_COMPOSITE; p < N_ALL_PROPS; p++)
     g_object_class_install_property (object_class, p, composite_properties[p - N_PROPS]);
-}
-
-/* The value at percentile `percent` of the finite values the fine histogram counts, as numpy's
- * default (linear) percentile puts it: rank h = p (n - 1) in the sorted values, interpolated
- * between the values at floor (h) and floor (h) + 1. Exact for u8 and u16 data (a bin a value);
- * for f32 a bin's values are taken as spread evenly over its width, so within one fine bin. */
-static double
-fine_value_at_rank (EvoxFineHistogram *fine,
-                    guint64            rank)
-{
-  const guint64 *counts = evox_fine_histogram_get_counts (fine);
-  guint n_bins = evox_fine_histogram_get_n_bins (fine);
-  gboolean exact = evox_fine_histogram_is_exact (fine);
-  guint64 before = 0;
-
-  for (guint b = 0; b < n_bins; b++)
-    {
-      if (rank < before + counts[b])
-        {
-          double lo = evox_fine_histogram_get_bin_lo (fine, b);
-
-          if (exact)
-            return lo;
-          return lo + ((double) (rank - before) + 0.5) / (double) counts[b] *
-                      evox_fine_histogram_get_bin_width (fine);
-        }
-      before += counts[b];
-    }
-  return evox_fine_histogram_get_bin_lo (fine, n_bins - 1);
-}
-
-static double
-fine_percentile (EvoxFineHistogram *fine,
-                 double             percent)
-{
-  guint64 n = evox_fine_histogram_get_n_finite (fine);
-  double h, below, above;
-  guint64 k;
-
-  if (n == 0)
-    return NAN;
-  h = percent / 100.0 * (double) (n - 1);
-  k = (guint64) floor (h);
-  below = fine_value_at_rank (fine, k);
-  if (k + 1 >= n)
-    return below;
-  above = fine_value_at_rank (fine, k + 1);
-  return below + (h - (double) k) * (above - below);
 }
 
 /**

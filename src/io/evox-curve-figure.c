@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "evox-axis.h"
+#include "evox-figure-text.h"
 #include "evox-output.h"
 #include "evox-types.h"
 
@@ -294,22 +295,9 @@ format_tick (double at,
 
 static PangoLayout *
 create_text (cairo_t *cr,
-             double   scale)
+            double   scale)
 {
-  PangoLayout *layout = pango_cairo_create_layout (cr);
-  g_autoptr(PangoFontDescription) font = pango_font_description_from_string ("Sans");
-  cairo_font_options_t *options = cairo_font_options_create ();
-
-  /* Metrics that do not depend on the surface's resolution, so layouts agree between the
-   * PNG, the SVG and data_to_pixel (). */
-  cairo_font_options_set_hint_metrics (options, CAIRO_HINT_METRICS_OFF);
-  cairo_font_options_set_hint_style (options, CAIRO_HINT_STYLE_NONE);
-  pango_cairo_context_set_font_options (pango_layout_get_context (layout), options);
-  cairo_font_options_destroy (options);
-  pango_font_description_set_absolute_size (font, FONT_SIZE * scale * PANGO_SCALE);
-  pango_layout_set_font_description (layout, font);
-  pango_layout_context_changed (layout);
-  return layout;
+  return evox_figure_text_layout_new (cr, FONT_SIZE * scale);
 }
 
 static void

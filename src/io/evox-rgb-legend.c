@@ -9,6 +9,8 @@
 #include <math.h>
 #include <pango/pangocairo.h>
 
+#include "evox-figure-text.h"
+
 /* Sizes in pixels at scale 1. */
 #define FONT_SIZE 12.0
 #define PADDING 6.0
@@ -169,21 +171,9 @@ evox_rgb_legend_dup_text (EvoxRgbLegend *self,
 
 static PangoLayout *
 create_layout (cairo_t *cr,
-               double   scale)
+              double   scale)
 {
-  PangoLayout *layout = pango_cairo_create_layout (cr);
-  g_autoptr(PangoFontDescription) font = pango_font_description_from_string ("Sans");
-  cairo_font_options_t *options = cairo_font_options_create ();
-
-  /* Metrics independent of the surface, so the box measured on one is the box drawn on another. */
-  cairo_font_options_set_hint_metrics (options, CAIRO_HINT_METRICS_OFF);
-  cairo_font_options_set_hint_style (options, CAIRO_HINT_STYLE_NONE);
-  pango_cairo_context_set_font_options (pango_layout_get_context (layout), options);
-  cairo_font_options_destroy (options);
-  pango_font_description_set_absolute_size (font, FONT_SIZE * scale * PANGO_SCALE);
-  pango_layout_set_font_description (layout, font);
-  pango_layout_context_changed (layout);
-  return layout;
+  return evox_figure_text_layout_new (cr, FONT_SIZE * scale);
 }
 
 /* Row heights and the widest text, measured on a scratch surface. */
