@@ -472,7 +472,7 @@ test_display_defaults (void)
   g_autofree double *sorted = g_new (double, NV);
   EvoxFineHistogram *hist;
   gsize n = 0;
-  double lo, hi, median, p2, p98, half, bin;
+  double lo, hi, median, p5, p95, half, bin;
 
   evox_document_set_volume (doc, stack, "stack", NULL);
   g_assert_true (evox_document_add_maps (doc, first, NULL, &error));
@@ -484,9 +484,9 @@ test_display_defaults (void)
       sorted[n++] = edge_value (i);
   qsort (sorted, n, sizeof (double), compare_doubles);
   median = percentile (sorted, n, 0.5);
-  p2 = percentile (sorted, n, 0.02);
-  p98 = percentile (sorted, n, 0.98);
-  half = MAX (median - p2, p98 - median);
+  p5 = percentile (sorted, n, 0.05);
+  p95 = percentile (sorted, n, 0.95);
+  half = MAX (median - p5, p95 - median);
   hist = evox_volume_get_fine_histogram (evox_document_get_maps (doc), 0);
   bin = evox_fine_histogram_get_bin_width (hist);
   g_assert_cmpuint (evox_fine_histogram_get_n_nonfinite (hist), ==, NV - n);
@@ -497,8 +497,8 @@ test_display_defaults (void)
   g_assert_cmpfloat_with_epsilon ((lo + hi) / 2, median, quantile_slack (sorted, n, 0.5, bin));
   g_assert_cmpfloat_with_epsilon ((hi - lo) / 2, half,
                                   quantile_slack (sorted, n, 0.5, bin) +
-                                  MAX (quantile_slack (sorted, n, 0.02, bin),
-                                       quantile_slack (sorted, n, 0.98, bin)));
+                                  MAX (quantile_slack (sorted, n, 0.05, bin),
+                                       quantile_slack (sorted, n, 0.95, bin)));
   /* The spread is skewed (the i % 3 steps): a range of the data's ends would not be centred. */
   g_assert_cmpfloat (fabs (median - (sorted[0] + sorted[n - 1]) / 2), >, 0.05);
 

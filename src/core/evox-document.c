@@ -2526,9 +2526,12 @@ is_mask_channel (EvoxVolume *volume,
 }
 
 /* What a maps channel shows before the user says otherwise: energies on the diverging map,
- * centred on their median, half as wide as the larger distance from it to the 2nd or 98th
- * percentile (so a few far voxels do not wash out the shifts); a mask grey over 0..1; any other
- * map as a loaded volume opens (viridis, the data range). */
+ * centred on their median, half as wide as the larger distance from it to the 5th or 95th
+ * percentile (the ones the XANES summary states), so the few per cent of noisy voxels the mask
+ * lets in do not wash out the shifts (on the XANES demo 1.9 % of the masked voxels are
+ * background noise with edge energies up to 90 eV off: the 98th percentile lay 17 eV above the
+ * median and the 2.5 eV core-to-shell shift took a tenth of the colour map); a mask grey over
+ * 0..1; any other map as a loaded volume opens (viridis, the data range). */
 static void
 default_map_display (EvoxVolume *volume,
                      guint       channel,
@@ -2549,8 +2552,8 @@ default_map_display (EvoxVolume *volume,
     {
       EvoxFineHistogram *hist = evox_volume_get_fine_histogram (volume, channel);
       double median = fine_percentile (hist, 50);
-      double half = MAX (median - fine_percentile (hist, 2),
-                         fine_percentile (hist, 98) - median);
+      double half = MAX (median - fine_percentile (hist, 5),
+                         fine_percentile (hist, 95) - median);
 
       display->colormap = g_strdup (evox_colormap_exists (MAP_ENERGY_COLORMAP)
                                     ? MAP_ENERGY_COLORMAP : MAP_COLORMAP);

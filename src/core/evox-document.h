@@ -310,7 +310,7 @@ void               evox_document_set_registration_view (EvoxDocument        *sel
  * the user set on a map is remembered by the map's label for the document's life (also through a
  * new run of that map; a remembered range that misses all of a new map's values gives way to the
  * default); otherwise a map whose quantity is "energy" (edge_energy, e0, whiteline_energy) is
- * shown in "coolwarm" over median +- the larger distance from the median to the 2nd or 98th
+ * shown in "coolwarm" over median +- the larger distance from the median to the 5th or 95th
  * percentile (from the fine histogram, within a fine bin), a "mask" map in "grey" over 0..1, any
  * other map in "viridis" over its data range. Maps are dropped when another volume is loaded
  * (set_volume, which first goes back to the stack, so the stack's phases are what carry over) or
