@@ -965,6 +965,65 @@ test_panel_many (void)
   g_assert_finalize_object (document);
 }
 
+/* A label among the widgets under `widget` that reads `text`. */
+static gboolean
+has_label (GtkWidget  *widget,
+           const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_label (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+/* Particles of an edge-energy map: two squares at 8342.46 and 8344.94 eV (the XANES demo's
+ * reduced and oxidised Ni) in a 2D f32 map. Their means in the table and the summary's phase
+ * range keep a tenth of an eV; "%.4g" wrote 8342 and 8345, and the 2.5 eV shift the map is about
+ * read as 3 eV. The expected texts are the values set, rounded to a tenth by hand. */
+static void
+test_panel_energy_digits (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (16, 8, 1, 1, EVOX_SAMPLE_F32, &error);
+  g_autoptr(EvoxPhase) phase = NULL;
+  EvoxDocument *document = evox_document_new ();
+  EvoxParticlePanel *panel;
+  GtkWidget *window;
+  float *data;
+
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  for (gsize y = 0; y < 8; y++)
+    for (gsize x = 0; x < 16; x++)
+      data[y * 16 + x] = y >= 2 && y < 6 && x >= 2 && x < 6 ? 8342.46f
+                         : y >= 2 && y < 6 && x >= 10 && x < 14 ? 8344.94f : NAN;
+  evox_volume_set_channel_values (volume, 0, EVOX_SCALE_LINEAR, "energy", "eV");
+  evox_volume_freeze (volume);
+  evox_document_set_volume (document, volume, "edge_energy", NULL);
+  phase = evox_phase_new ("Ni", 8330, 8350, "#e01b24");
+  evox_phase_list_append (evox_document_get_phases (document), phase);
+  evox_document_set_selected_phase (document, 0);
+  panel = EVOX_PARTICLE_PANEL (evox_particle_panel_new ());
+  evox_particle_panel_set_min_size (panel, 1);
+  evox_particle_panel_set_document (panel, document);
+  window = show_in_window (GTK_WIDGET (panel), 380, 800);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
+  g_assert_true (evox_test_wait_for (has_labels, document, 60));
+  evox_test_spin (0.2);
+
+  g_assert_cmpuint (evox_labels_get_n_particles (evox_document_get_labels (document)), ==, 2);
+  g_test_message ("%s", evox_particle_panel_get_summary (panel));
+  g_assert_true (g_str_has_prefix (evox_particle_panel_get_summary (panel),
+                                   "2 particles in “Ni” (8330.0 – 8350.0)"));
+  g_assert_true (has_label (GTK_WIDGET (evox_particle_panel_get_column_view (panel)), "8342.5"));
+  g_assert_true (has_label (GTK_WIDGET (evox_particle_panel_get_column_view (panel)), "8344.9"));
+  close_window (window);
+  g_assert_finalize_object (document);
+}
+
 static GtkColumnViewColumn *
 column_titled (EvoxParticlePanel *panel,
                const char        *title)
@@ -1375,6 +1434,7 @@ main (int    argc,
   g_test_add_func ("/Evox/ParticlePanel/units-before-find", test_panel_units_before_find);
   g_test_add_func ("/Evox/ParticlePanel/many", test_panel_many);
   g_test_add_func ("/Evox/ParticlePanel/columns", test_panel_columns);
+  g_test_add_func ("/Evox/ParticlePanel/energy-digits", test_panel_energy_digits);
   g_test_add_func ("/Evox/ParticlePanel/split", test_panel_split);
   g_test_add_func ("/Evox/ParticlePanel/electrode", test_panel_electrode);
   g_test_add_func ("/Evox/ParticlePanel/window-screens", test_window_screens);
