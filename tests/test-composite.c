@@ -332,6 +332,53 @@ test_maps (void)
   assert_slot (document, 1, 1, 0, 40);
 }
 
+/* Switched on with no slot used, the composite of XANES and elemental maps takes the elements
+ * (areal mass; not the fit's matrix), red, green and blue in channel order; the XANES maps alone
+ * (no elements) and a stack take channels 0, 1, 2 as before. Channels 0..2 on such maps are edge
+ * energy, E0 and white-line energy, which is what the switch used to show. */
+static void
+test_elements_first (void)
+{
+  const char *labels[] = { "edge_energy", "e0", "whiteline_energy", "norm 8333 eV", "Mn", "Co",
+                           "Ni", "matrix" };
+  g_autoptr(EvoxVolume) maps = volume_new (6, 5, 1, G_N_ELEMENTS (labels), EVOX_SAMPLE_F32);
+  g_autoptr(EvoxVolume) xanes = volume_new (6, 5, 1, 4, EVOX_SAMPLE_F32);
+  g_autoptr(EvoxDocument) document = evox_document_new ();
+  double lo, hi;
+
+  for (guint c = 0; c < G_N_ELEMENTS (labels); c++)
+    {
+      float *data = evox_volume_get_data_mut (maps, c);
+
+      for (gsize i = 0; i < 30; i++)
+        data[i] = (float) (i * (c + 1));
+      evox_volume_set_channel_info (maps, c, labels[c], NAN);
+      evox_volume_set_channel_values (maps, c, EVOX_SCALE_LINEAR,
+                                      c < 3 ? "energy" : c == 3 ? "normalised absorption"
+                                      : "areal mass", c < 3 ? "eV" : c == 3 ? "" : "ug/cm^2");
+      if (c < 4)
+        {
+          memcpy (evox_volume_get_data_mut (xanes, c), data, 30 * sizeof (float));
+          evox_volume_set_channel_info (xanes, c, labels[c], NAN);
+        }
+    }
+  evox_document_set_volume (document, maps, "maps", NULL);
+  evox_document_set_composite (document, TRUE);
+  for (guint s = 0; s < 3; s++)
+    {
+      evox_document_get_composite_default_range (document, 4 + s, &lo, &hi);
+      assert_slot (document, s, 4 + s, lo, hi);
+    }
+
+  evox_document_set_volume (document, xanes, "xanes", NULL);
+  evox_document_set_composite (document, TRUE);
+  for (guint s = 0; s < 3; s++)
+    {
+      evox_document_get_composite_default_range (document, s, &lo, &hi);
+      assert_slot (document, s, s, lo, hi);
+    }
+}
+
 /* The legend's rows, and its swatches drawn in pure colours into an image at the corner. */
 static void
 test_legend (void)
@@ -432,6 +479,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Composite/slots", test_slots);
   g_test_add_func ("/Evox/Composite/follow-volume", test_follow_volume);
   g_test_add_func ("/Evox/Composite/maps", test_maps);
+  g_test_add_func ("/Evox/Composite/elements-first", test_elements_first);
   g_test_add_func ("/Evox/Composite/legend", test_legend);
   status = g_test_run ();
 

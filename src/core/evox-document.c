@@ -3222,12 +3222,41 @@ evox_document_get_composite (EvoxDocument *self)
   return self->composite;
 }
 
+/* Elemental maps (evox_elements_maps: an element's areal mass or mass density; the fit's
+ * "matrix" is not an element) when the volume has two or more, else its first channels: what
+ * the composite takes when switched on with no slot used. On XANES maps channels 0, 1 and 2 are
+ * edge energy, E0 and white-line energy, three views of one edge, while Mn, Co and Ni come after
+ * the normalised stack's energies, far down the drop-downs. */
+static guint
+composite_default_channels (EvoxVolume *volume,
+                            int         channels[3])
+{
+  guint n_channels = evox_volume_get_n_channels (volume);
+  guint n = 0;
+
+  for (guint c = 0; c < n_channels && n < 3; c++)
+    {
+      const char *quantity = evox_volume_get_channel_quantity (volume, c);
+
+      if ((g_strcmp0 (quantity, "areal mass") == 0 || g_strcmp0 (quantity, "mass density") == 0) &&
+          g_strcmp0 (evox_volume_get_channel_label (volume, c), "matrix") != 0)
+        channels[n++] = (int) c;
+    }
+  if (n >= 2)
+    return n;
+  n = MIN (3, n_channels);
+  for (guint s = 0; s < n; s++)
+    channels[s] = (int) s;
+  return n;
+}
+
 /**
  * evox_document_set_composite:
  *
  * Needs a volume of at least two channels (otherwise nothing changes). Switched on with every
- * slot unused, the slots take the first three channels (red 0, green 1, blue 2 when there is one)
- * with their default ranges, so the switch alone shows something.
+ * slot unused, the slots take the volume's elemental maps when it has two or more (red, green,
+ * blue in channel order, so Mn, Co, Ni), else its first three channels (red 0, green 1, blue 2
+ * when there is one), with their default ranges, so the switch alone shows something.
  */
 void
 evox_document_set_composite (EvoxDocument *self,
@@ -3249,16 +3278,18 @@ evox_document_set_composite (EvoxDocument *self,
         used = used || self->composite_slots[s].channel >= 0;
       if (!used)
         {
-          guint n = MIN (3, evox_volume_get_n_channels (self->volume));
+          int channels[3];
+          guint n = composite_default_channels (self->volume, channels);
 
           g_set_object (&self->composite_volume, self->volume);
           for (guint s = 0; s < n; s++)
             {
               CompositeSlot *slot = &self->composite_slots[s];
 
-              slot->channel = (int) s;
+              slot->channel = channels[s];
               slot->automatic = TRUE;
-              evox_document_get_composite_default_range (self, s, &slot->lo, &slot->hi);
+              evox_document_get_composite_default_range (self, (guint) channels[s], &slot->lo,
+                                                         &slot->hi);
             }
           self->composite_serial++;
           notify_composite (self, PROP_COMPOSITE_SLOTS);

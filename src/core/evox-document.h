@@ -341,7 +341,8 @@ void               evox_document_set_show_maps      (EvoxDocument  *self,
 /* RGB composite: three channels of the volume shown at once, each scaled from its own range
  * [lo, hi] (stored values; linear) into one colour channel (0 red, 1 green, 2 blue), on every
  * slice view and in exports, with a legend. NaN in a slot adds nothing; a voxel NaN in all used
- * slots is transparent. Property "composite" (gboolean) switches it on; a change of any slot
+ * slots is transparent. Property "composite" (gboolean) switches it on (with no slot used, on the
+ * volume's elemental maps when it has two or more, else on channels 0, 1, 2); a change of any slot
  * notifies "composite-slots". Slots start unused (channel -1). */
 gboolean           evox_document_get_composite      (EvoxDocument  *self);
 void               evox_document_set_composite      (EvoxDocument  *self,
