@@ -477,6 +477,74 @@ test_normalised (void)
   evox_test_close_window (window);
 }
 
+/* The Normalised view of a stack that also holds energies far below the edge (Mn and Co pairs,
+ * as the XANES demo has): the line starts at the pre-edge range's low end (E0 - 150 eV), where
+ * the normalisation is defined, with the values evox_xanes_normalise gives over all energies
+ * (run here); before, the far energies were drawn too (their values finite but meaningless,
+ * here about -0.3) and the step shrank into the plot's right edge. */
+static void
+test_normalised_far_energies (void)
+{
+  static const double far[2] = { 6534, 7704 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) stack = evox_volume_new (NX, NY, 1, NC + 2, EVOX_SAMPLE_F32, &error);
+  EvoxWindow *window;
+  EvoxSpectrumPanel *spectra;
+  EvoxXanesPanel *panel;
+  EvoxPlot *plot;
+  EvoxXanesParams params;
+  EvoxXanesResult result = { 0 };
+  double energy[NC + 2], mu[NC + 2], norm[NC + 2];
+  const double *line, *line_x;
+  guint n_line, kept = 0;
+
+  g_assert_no_error (error);
+  for (guint k = 0; k < NC + 2; k++)
+    {
+      float *data = evox_volume_get_data_mut (stack, k);
+      char label[32];
+
+      energy[k] = k < 2 ? far[k] : energy_of (k - 2);
+      for (gsize y = 0; y < NY; y++)
+        for (gsize x = 0; x < NX; x++)
+          data[x + NX * y] = k < 2 ? 0.1f * (k + 1) : (float) od_at (k - 2, x, y);
+      mu[k] = data[6 + NX * 2];
+      g_snprintf (label, sizeof label, "%.1f eV", energy[k]);
+      evox_volume_set_channel_info (stack, k, label, energy[k]);
+    }
+  evox_volume_set_values (stack, EVOX_SCALE_LINEAR, "optical density", NULL);
+  evox_volume_freeze (stack);
+  window = window_with (stack);
+  spectra = EVOX_SPECTRUM_PANEL (evox_window_get_spectrum_panel (window));
+  panel = EVOX_XANES_PANEL (evox_window_get_xanes_panel (window));
+  plot = EVOX_PLOT (_evox_spectrum_panel_get_plot (spectra));
+  evox_window_show_page (window, "spectra");
+  evox_spectrum_panel_pin_voxel (spectra, 6, 2, 0);
+
+  g_assert_true (evox_xanes_panel_get_params (panel, &params, &error));
+  result.norm = norm;
+  g_assert_true (evox_xanes_normalise (energy, mu, NC + 2, &params, &result, &error));
+  g_assert_no_error (error);
+  g_assert_true (isfinite (norm[0]) && isfinite (norm[1]));
+
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (evox_test_find_named (GTK_WIDGET (window),
+                                                                         "spectrum-normalised")),
+                                TRUE);
+  g_assert_cmpuint (evox_plot_get_n_lines (plot), ==, 1);
+  line = evox_plot_get_line (plot, 0, &line_x, &n_line);
+  for (guint k = 0; k < NC + 2; k++)
+    if (energy[k] >= result.e0 + params.pre1)
+      {
+        g_assert_cmpuint (kept, <, n_line);
+        g_assert_cmpfloat (line_x[kept], ==, energy[k]);
+        g_assert_cmpfloat_with_epsilon (line[kept], norm[k], 1e-9);
+        kept++;
+      }
+  g_assert_cmpuint (n_line, ==, kept);
+  g_assert_cmpuint (kept, ==, NC);
+  evox_test_close_window (window);
+}
+
 /* Export Maps: .h5 through the HDF5 writer and a TIFF per map, read back equal; existing files
  * are refused without overwrite. */
 static void
@@ -710,6 +778,7 @@ main (int    argc,
   g_test_add_func ("/Evox/XanesUi/compute", test_compute);
   g_test_add_func ("/Evox/XanesUi/errors", test_errors);
   g_test_add_func ("/Evox/XanesUi/normalised", test_normalised);
+  g_test_add_func ("/Evox/XanesUi/normalised-far-energies", test_normalised_far_energies);
   g_test_add_func ("/Evox/XanesUi/export", test_export);
   g_test_add_func ("/Evox/XanesUi/elements", test_elements);
   return g_test_run ();

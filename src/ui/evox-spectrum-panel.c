@@ -249,13 +249,20 @@ add_normalised (EvoxSpectrumPanel  *self,
   g_auto(Sorted) sorted = { 0 };
   g_autofree double *norm = NULL;
   gboolean spread = FALSE;
-  guint line;
+  guint line, first = 0;
+  double from;
 
   sorted_init (&sorted, spectrum);
   norm = g_new (double, MAX (sorted.n, 1));
   if (!normalise_sorted (self, &sorted, norm, result))
     return;
-  for (guint p = 0; p < sorted.n; p++)
+  /* From the pre-edge range on: the normalisation means nothing far below it. The XANES demo's
+   * Mn and Co energies, 1800 eV under the Ni edge, came out at -1 and -2.4 and squeezed the step
+   * and its E0, half-step and white-line marks into the plot's last few pixels. */
+  from = result->e0 + self->xanes.pre1;
+  while (isfinite (from) && first < sorted.n && sorted.energy[first] < from)
+    first++;
+  for (guint p = first; p < sorted.n; p++)
     {
       double pre = result->pre_slope * sorted.energy[p] + result->pre_offset;
 
@@ -267,9 +274,11 @@ add_normalised (EvoxSpectrumPanel  *self,
     {
       GdkRGBA band = _evox_with_alpha (color, 0.25f);
 
-      evox_plot_add_band (self->plot, sorted.energy, sorted.a, sorted.b, sorted.n, &band);
+      evox_plot_add_band (self->plot, sorted.energy + first, sorted.a + first, sorted.b + first,
+                          sorted.n - first, &band);
     }
-  line = evox_plot_add_line (self->plot, sorted.energy, norm, sorted.n, color, spectrum->label);
+  line = evox_plot_add_line (self->plot, sorted.energy + first, norm + first, sorted.n - first,
+                             color, spectrum->label);
   evox_plot_set_line_points (self->plot, line, dots);
 }
 
