@@ -1,5 +1,5 @@
-/* test-xanes-demo-ui.c: the XANES demo in the window: `evox --demo-xanes` (with --channel, and
- * refused with a FILE) and the window action behind File > Open XANES Demo. */
+/* test-xanes-demo-ui.c: the XANES demo in the window: `evox --demo-xanes` (with --channel and
+ * --xanes-maps, and refused with a FILE) and the window action behind File > Open XANES Demo. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
@@ -11,6 +11,7 @@
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-window.h"
+#include "evox-xanes-panel.h"
 #include "evox-xanes-phantom.h"
 
 typedef struct
@@ -70,6 +71,73 @@ test_startup (void)
   g_assert_cmpfloat (startup.energy, ==, 8344.0);
   g_assert_null (startup.error);
   startup_clear (&startup);
+}
+
+typedef struct
+{
+  gboolean seen;
+  char    *page;
+  gboolean show_maps;
+  char    *label;
+  char    *error;
+} MapsStartup;
+
+static gboolean
+xanes_idle (gpointer panel)
+{
+  return !evox_xanes_panel_is_busy (panel);
+}
+
+static void
+record_maps_startup (EvoxWindow *window,
+                     gpointer    data)
+{
+  MapsStartup *startup = data;
+  EvoxDocument *document = evox_window_get_document (window);
+
+  g_assert_true (evox_test_wait_for (xanes_idle, evox_window_get_xanes_panel (window), 60));
+  startup->seen = TRUE;
+  startup->page = g_strdup (evox_window_get_page (window));
+  startup->show_maps = evox_document_get_show_maps (document);
+  startup->label = g_strdup (evox_volume_get_channel_label (evox_document_get_volume (document),
+                                                            evox_document_get_channel (document)));
+  startup->error = g_strdup (evox_window_get_error (window));
+}
+
+static void
+maps_startup_clear (MapsStartup *startup)
+{
+  g_free (startup->page);
+  g_free (startup->label);
+  g_free (startup->error);
+  memset (startup, 0, sizeof *startup);
+}
+
+/* `evox --demo-xanes --xanes-maps` opens on the XANES page with the maps computed and the edge
+ * energy shown (before, that took finding the page and pressing Compute Maps); on a volume that
+ * is no energy scan (the SSRM demo) it says so in the window and computes nothing. */
+static void
+test_xanes_maps (void)
+{
+  MapsStartup startup = { 0 };
+
+  g_assert_cmpint (evox_test_run_viewer ((const char *[]) { "--demo-xanes", "--xanes-maps",
+                                                            NULL },
+                                         record_maps_startup, &startup), ==, 0);
+  g_assert_true (startup.seen);
+  g_assert_cmpstr (startup.page, ==, "xanes");
+  g_assert_true (startup.show_maps);
+  g_assert_cmpstr (startup.label, ==, "edge_energy");
+  g_assert_null (startup.error);
+  maps_startup_clear (&startup);
+
+  g_assert_cmpint (evox_test_run_viewer ((const char *[]) { "--xanes-maps", NULL },
+                                         record_maps_startup, &startup), ==, 0);
+  g_assert_true (startup.seen);
+  g_assert_false (startup.show_maps);
+  g_assert_nonnull (startup.error);
+  g_assert_true (g_str_has_prefix (startup.error, "--xanes-maps: "));
+  maps_startup_clear (&startup);
 }
 
 static void
@@ -144,6 +212,7 @@ main (int    argc,
     return 0;
   g_test_add_func ("/Evox/XanesDemoUi/startup", test_startup);
   g_test_add_func ("/Evox/XanesDemoUi/with-file", test_with_file);
+  g_test_add_func ("/Evox/XanesDemoUi/xanes-maps", test_xanes_maps);
   g_test_add_func ("/Evox/XanesDemoUi/action", test_action);
   return g_test_run ();
 }

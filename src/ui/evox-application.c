@@ -12,6 +12,7 @@
 #include "evox-ssrm-reader.h"
 #include "evox-units.h"
 #include "evox-window.h"
+#include "evox-xanes-panel.h"
 #include "evox-ui-resources.h"
 
 struct _EvoxApplication
@@ -40,6 +41,9 @@ struct _EvoxApplication
   gboolean         features;
   /* --demo-xanes: windows without a file open the XANES demo, not the SSRM one. */
   gboolean         demo_xanes;
+  /* --xanes-maps: each window's first volume, a scan along energy, opens on the XANES page
+   * with its maps being computed (the demo's map in one command, for users and screenshots). */
+  gboolean         xanes_maps;
   /* Set by open() when the files do not fit the options (they are not among the options GLib
    * hands to handle_local_options): the run then ends with status 2. */
   gboolean         usage_error;
@@ -72,6 +76,20 @@ apply_startup_view (EvoxApplication *self,
 
   if (self->have_view)
     evox_document_set_view (document, self->view);
+  if (self->xanes_maps)
+    {
+      GtkWidget *panel = evox_window_get_xanes_panel (window);
+
+      /* The panel follows the volume on the same notification, connected before this. */
+      if (evox_xanes_panel_get_available (EVOX_XANES_PANEL (panel)))
+        {
+          evox_window_show_page (window, "xanes");
+          gtk_widget_activate_action (panel, "xanes.compute", NULL);
+        }
+      else
+        evox_window_show_error (window, _("--xanes-maps: the volume is not a scan along energy "
+                                          "(one channel per energy)"));
+    }
   for (guint i = 0; self->rulers != NULL && self->rulers[i] != NULL; i++)
     {
       g_autoptr(EvoxMeasurement) ruler = NULL;
@@ -116,7 +134,7 @@ set_startup_view (EvoxApplication *self,
 {
   EvoxDocument *document = evox_window_get_document (window);
 
-  if (!self->have_view && self->rulers == NULL)
+  if (!self->have_view && self->rulers == NULL && !self->xanes_maps)
     return;
   if (evox_document_get_volume (document) != NULL)
     apply_startup_view (self, window);
@@ -284,6 +302,7 @@ evox_application_handle_local_options (GApplication *app,
   g_variant_dict_lookup (options, "coords", "^ay", &self->coords);
   g_variant_dict_lookup (options, "features", "b", &self->features);
   g_variant_dict_lookup (options, "demo-xanes", "b", &self->demo_xanes);
+  g_variant_dict_lookup (options, "xanes-maps", "b", &self->xanes_maps);
   if (self->channel != NULL && *self->channel == '\0')
     {
       g_printerr ("evox: --channel needs a channel label or index\n");
@@ -466,6 +485,9 @@ evox_application_init (EvoxApplication *self)
     { "demo-xanes", 0, 0, G_OPTION_ARG_NONE, NULL,
       N_("Without FILE, open the synthetic XANES stack of an NMC cathode (Mn and Co pairs, 61 "
          "energies across the Ni edge) instead of the demo SSRM stack"), NULL },
+    { "xanes-maps", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Open a scan along energy on the XANES page and compute its maps with the page's "
+         "defaults (the edge-energy map is then shown)"), NULL },
     { "ruler", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
       N_("Start with a ruler between these voxels, which share an x, y or z index (repeat per "
          "ruler)"), N_("X0,Y0,Z0:X1,Y1,Z1") },
