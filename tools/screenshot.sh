@@ -1,12 +1,13 @@
 #!/bin/bash
 # screenshot.sh: the README's screenshots under Xvfb: the window on the real SSRM table with the
 # Gr/Si preset's phases, the surfaces of the real segmented tomogram's phases, and its 2x2 view
-# with a ruler and the ruler's profile.
+# with a ruler and the ruler's profile, and the XANES demo's edge-energy map on the XANES page.
 # SPDX-License-Identifier: BSD-3-Clause
 #
 #   tools/screenshot.sh [TABLE] [OUT.png]
 #   tools/screenshot.sh --surfaces [TOMOGRAM] [OUT.png]
 #   tools/screenshot.sh --quad [TOMOGRAM] [OUT.png]
+#   tools/screenshot.sh --xanes [OUT.png]
 # Needs a built tree (./dev run or ./dev test once), xvfb and imagemagick (apt-get install
 # xvfb xauth imagemagick). The table defaults to ../shared/data/ssrm/A19_GrSi_Anode_1x1.csv,
 # a 1 x 1 um scan of 128 x 128 pixels, hence 7.8125 nm pixels.
@@ -48,6 +49,23 @@ if [ "${1:-}" = --quad ]; then
     import -window root "$2.tmp.png"
     kill $pid
   ' _ "$tomogram" "$out"
+  mv "$out.tmp.png" "$out"
+  echo "wrote $out"
+  exit 0
+fi
+
+if [ "${1:-}" = --xanes ]; then
+  out=${2:-docs/screenshot-xanes.png}
+  [ -x build/src/evox ] || { echo "screenshot.sh: build first (./dev test)" >&2; exit 1; }
+  # The synthetic NMC cathode stack (no data file needed), its XANES maps computed with the
+  # page's defaults as the window opens, and the edge-energy map shown in its diverging colours.
+  GTK_A11Y=none xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
+    build/src/evox --demo-xanes --xanes-maps 2>/dev/null &
+    pid=$!
+    sleep ${EVOX_SCREENSHOT_WAIT:-10}
+    import -window root "$1.tmp.png"
+    kill $pid
+  ' _ "$out"
   mv "$out.tmp.png" "$out"
   echo "wrote $out"
   exit 0
