@@ -2528,7 +2528,7 @@ is_mask_channel (EvoxVolume *volume,
 /* What a maps channel shows before the user says otherwise: energies on the diverging map,
  * centred on their median, half as wide as the larger distance from it to the 5th or 95th
  * percentile (the ones the XANES summary states), so the few per cent of noisy voxels the mask
- * lets in do not wash out the shifts (on the XANES demo 1.9 % of the masked voxels are
+ * lets in do not wash out the shifts (on the XANES demo 2.8 % of the masked voxels are
  * background noise with edge energies up to 90 eV off: the 98th percentile lay 17 eV above the
  * median and the 2.5 eV core-to-shell shift took a tenth of the colour map); a mask grey over
  * 0..1; any other map as a loaded volume opens (viridis, the data range). */
