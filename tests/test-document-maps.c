@@ -460,6 +460,54 @@ test_switch_keeps_sides (void)
   g_assert_false (evox_document_get_show_maps (doc));
 }
 
+/* Maps opened as a file (no stack beside them) show their energy map and mask as the maps do
+ * beside a stack: the same colour map and range as a document that added them as maps (checked
+ * against display-defaults' brute force above), grey 0..1 for the mask; another map gets the
+ * colour map shown before and its data range, and so does the next file. Before, a reopened
+ * edge-energy map came up in viridis over its data range. */
+static void
+test_file_of_maps (void)
+{
+  g_autoptr (EvoxDocument) doc = evox_document_new ();
+  g_autoptr (EvoxDocument) beside = evox_document_new ();
+  g_autoptr (EvoxVolume) stack = make_stack ();
+  const char *labels[] = { "edge_energy", "mask", "whiteline_height" };
+  g_autoptr (EvoxVolume) maps = make_maps (NX, labels, 3, 0);
+  g_autoptr (GError) error = NULL;
+  double lo, hi, want_lo, want_hi;
+
+  evox_document_set_volume (beside, stack, "stack", NULL);
+  g_assert_true (evox_document_add_maps (beside, maps, "edge_energy", &error));
+  g_assert_no_error (error);
+  evox_document_get_range (beside, &want_lo, &want_hi);
+  g_assert_cmpstr (evox_document_get_colormap (beside), ==, "coolwarm");
+
+  evox_document_set_colormap (doc, "inferno");
+  evox_document_set_volume (doc, maps, "maps.h5", NULL);
+  g_assert_false (evox_document_get_show_maps (doc));
+  g_assert_cmpstr (evox_document_get_colormap (doc), ==, "coolwarm");
+  evox_document_get_range (doc, &lo, &hi);
+  g_assert_cmpfloat (lo, ==, want_lo);
+  g_assert_cmpfloat (hi, ==, want_hi);
+
+  evox_document_set_channel (doc, 1);
+  g_assert_cmpstr (evox_document_get_colormap (doc), ==, "grey");
+  evox_document_get_range (doc, &lo, &hi);
+  g_assert_cmpfloat (lo, ==, 0);
+  g_assert_cmpfloat (hi, ==, 1);
+
+  evox_document_set_channel (doc, 2);
+  g_assert_cmpstr (evox_document_get_colormap (doc), ==, "inferno");
+  evox_document_get_range (doc, &lo, &hi);
+  g_assert_cmpfloat (lo, ==, 2);
+  g_assert_cmpfloat (hi, ==, 2 + 6);
+
+  evox_document_set_channel (doc, 0);
+  g_assert_cmpstr (evox_document_get_colormap (doc), ==, "coolwarm");
+  evox_document_set_volume (doc, stack, "stack", NULL);
+  g_assert_cmpstr (evox_document_get_colormap (doc), ==, "inferno");
+}
+
 static void
 test_display_defaults (void)
 {
@@ -735,6 +783,7 @@ main (int   argc,
   g_test_add_func ("/Evox/DocumentMaps/refused", test_refused);
   g_test_add_func ("/Evox/DocumentMaps/switch-keeps-sides", test_switch_keeps_sides);
   g_test_add_func ("/Evox/DocumentMaps/display-defaults", test_display_defaults);
+  g_test_add_func ("/Evox/DocumentMaps/file-of-maps", test_file_of_maps);
   g_test_add_func ("/Evox/DocumentMaps/nan-fractions-and-particles",
                    test_nan_fractions_and_particles);
   g_test_add_func ("/Evox/DocumentMaps/dropped-on-new-file", test_dropped_on_new_file);

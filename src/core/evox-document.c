@@ -102,6 +102,9 @@ struct _EvoxDocument
   char                *path;
   guint                channel;
   char                *colormap;
+  /* The colour map before a file's energy map or mask took its map display
+   * (show_file_map_display), given back on a channel of other values. */
+  char                *plain_colormap;
   EvoxMapping          mapping;
   double               range[2];
   EvoxView             view;
@@ -238,6 +241,7 @@ evox_document_finalize (GObject *object)
   g_clear_pointer (&self->title, g_free);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->colormap, g_free);
+  g_clear_pointer (&self->plain_colormap, g_free);
   g_clear_pointer (&self->layer_hidden, g_array_unref);
   g_clear_pointer (&self->scan_hidden, g_array_unref);
   if (self->phases != NULL)
@@ -676,6 +680,8 @@ notify (EvoxDocument *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
 }
 
+static void show_file_map_display (EvoxDocument *self);
+
 static EvoxMapping
 default_mapping (EvoxVolume *volume,
                  guint       channel)
@@ -863,6 +869,7 @@ evox_document_set_volume (EvoxDocument *self,
       evox_document_set_z_exaggeration (self, default_z_exaggeration (volume));
       evox_document_set_histogram_per_layer (self, stack);
       evox_document_reset_range (self);
+      show_file_map_display (self);
     }
 
   /* The rest follow to the new volume, rebuilt from its voxels; channel 0 as the view. */
@@ -934,6 +941,7 @@ evox_document_set_channel (EvoxDocument *self,
     evox_document_set_mapping (self, default_mapping (self->volume, channel));
   update_surface_specs (self);
   evox_document_reset_range (self);
+  show_file_map_display (self);
 }
 
 const char *
@@ -2641,6 +2649,36 @@ show_map_display (EvoxDocument *self)
   MapDisplay display = { 0 };
 
   map_display_for (self, self->volume, self->channel, &display);
+  apply_display (self, display.colormap, display.mapping, display.range);
+  g_free (display.colormap);
+}
+
+/* Maps opened as a file (Export Maps, evox xanes -o maps.h5) hold no stack to be maps of, yet
+ * their energy maps and mask open as they do beside the stack (default_map_display): reopened,
+ * an edge-energy map in viridis over its data range (the mask's stray voxels 100 eV off) showed
+ * no core-to-shell shift at all. A channel of other values gets the colour map back. */
+static void
+show_file_map_display (EvoxDocument *self)
+{
+  MapDisplay display = { 0 };
+
+  if (self->volume == NULL || self->show_maps ||
+      self->channel >= evox_volume_get_n_channels (self->volume))
+    return;
+  if (g_strcmp0 (evox_volume_get_channel_quantity (self->volume, self->channel), "energy") != 0 &&
+      !is_mask_channel (self->volume, self->channel))
+    {
+      if (self->plain_colormap != NULL)
+        {
+          g_autofree char *colormap = g_steal_pointer (&self->plain_colormap);
+
+          evox_document_set_colormap (self, colormap);
+        }
+      return;
+    }
+  if (self->plain_colormap == NULL)
+    self->plain_colormap = g_strdup (self->colormap);
+  default_map_display (self->volume, self->channel, &display);
   apply_display (self, display.colormap, display.mapping, display.range);
   g_free (display.colormap);
 }
