@@ -545,6 +545,45 @@ test_normalised_far_energies (void)
   evox_test_close_window (window);
 }
 
+/* A label among the widgets under `widget` that reads `text`. */
+static gboolean
+has_label_text (GtkWidget  *widget,
+                const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_label_text (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+/* The Display page's Low and High read the edge-energy map's range to a tenth of an eV (the
+ * document's range printed here with one decimal); "%.4g" wrote whole eV, which on a map whose
+ * range spans a few eV hid where it starts and ends. */
+static void
+test_range_digits (void)
+{
+  g_autoptr (EvoxVolume) stack = make_stack (NC);
+  EvoxWindow *window = window_with (stack);
+  EvoxDocument *document = evox_window_get_document (window);
+  g_autofree char *lo_text = NULL, *hi_text = NULL;
+  double lo, hi;
+
+  compute (EVOX_XANES_PANEL (evox_window_get_xanes_panel (window)));
+  g_assert_true (evox_document_get_show_maps (document));
+  evox_window_show_page (window, "display");
+  evox_test_spin (0.3);
+  evox_document_get_range (document, &lo, &hi);
+  lo_text = g_strdup_printf ("%.1f", lo);
+  hi_text = g_strdup_printf ("%.1f", hi);
+  g_test_message ("range %s to %s", lo_text, hi_text);
+  g_assert_true (has_label_text (evox_test_find_named (GTK_WIDGET (window), "lo-scale"), lo_text));
+  g_assert_true (has_label_text (evox_test_find_named (GTK_WIDGET (window), "hi-scale"), hi_text));
+  evox_test_close_window (window);
+}
+
 /* Export Maps: .h5 through the HDF5 writer and a TIFF per map, read back equal; existing files
  * are refused without overwrite. */
 static void
@@ -779,6 +818,7 @@ main (int    argc,
   g_test_add_func ("/Evox/XanesUi/errors", test_errors);
   g_test_add_func ("/Evox/XanesUi/normalised", test_normalised);
   g_test_add_func ("/Evox/XanesUi/normalised-far-energies", test_normalised_far_energies);
+  g_test_add_func ("/Evox/XanesUi/range-digits", test_range_digits);
   g_test_add_func ("/Evox/XanesUi/export", test_export);
   g_test_add_func ("/Evox/XanesUi/elements", test_elements);
   return g_test_run ();

@@ -107,6 +107,10 @@ format_range_value (GtkScale *scale,
     return g_strdup_printf ("%.2f", position);
   if (self->log_space)
     return g_strdup_printf ("%.3g", pow (10, position));
+  /* A tenth from 1000 up: an edge-energy map's range is a few eV about 8345 eV, which "%.4g"
+   * wrote 8342 to 8347. */
+  if (fabs (position) >= 1000 && fabs (position) < 1e6)
+    return g_strdup_printf ("%.1f", position);
   return g_strdup_printf ("%.4g", position);
 }
 
