@@ -584,6 +584,31 @@ test_range_digits (void)
   evox_test_close_window (window);
 }
 
+/* Export Maps suggests NAME_maps.h5 beside the stack's file (the chooser opened on the folder
+ * the program started in, always with maps.h5); a stack of no file keeps maps.h5. */
+static void
+test_export_path (void)
+{
+  g_autoptr (EvoxVolume) stack = make_stack (NC);
+  EvoxWindow *window = window_with (stack);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxXanesPanel *panel = EVOX_XANES_PANEL (evox_window_get_xanes_panel (window));
+  g_autofree char *none = evox_xanes_panel_dup_export_path (panel);
+  g_autofree char *absolute = NULL;
+  g_autofree char *relative = NULL;
+  g_autofree char *cwd = g_get_current_dir ();
+  g_autofree char *want = g_build_filename (cwd, "run", "s_maps.h5", NULL);
+
+  g_assert_cmpstr (none, ==, "maps.h5");
+  evox_document_set_volume (document, stack, "stack", "/data/run 1/stack.h5");
+  absolute = evox_xanes_panel_dup_export_path (panel);
+  g_assert_cmpstr (absolute, ==, "/data/run 1/stack_maps.h5");
+  evox_document_set_volume (document, stack, "s", "run/s.tif");
+  relative = evox_xanes_panel_dup_export_path (panel);
+  g_assert_cmpstr (relative, ==, want);
+  evox_test_close_window (window);
+}
+
 /* Export Maps: .h5 through the HDF5 writer and a TIFF per map, read back equal; existing files
  * are refused without overwrite. */
 static void
@@ -819,6 +844,7 @@ main (int    argc,
   g_test_add_func ("/Evox/XanesUi/normalised", test_normalised);
   g_test_add_func ("/Evox/XanesUi/normalised-far-energies", test_normalised_far_energies);
   g_test_add_func ("/Evox/XanesUi/range-digits", test_range_digits);
+  g_test_add_func ("/Evox/XanesUi/export-path", test_export_path);
   g_test_add_func ("/Evox/XanesUi/export", test_export);
   g_test_add_func ("/Evox/XanesUi/elements", test_elements);
   return g_test_run ();

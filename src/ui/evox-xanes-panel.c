@@ -849,12 +849,57 @@ export_maps_action (GtkWidget  *widget,
 {
   GtkFileChooserNative *chooser;
 
+  g_autofree char *suggested = NULL;
+  g_autofree char *name = NULL;
+
   if (current_maps (EVOX_XANES_PANEL (widget)) == NULL)
     return;
-  chooser = _evox_save_chooser_new (widget, _("Export Maps"), _("_Export"), "maps.h5",
+  suggested = evox_xanes_panel_dup_export_path (EVOX_XANES_PANEL (widget));
+  name = g_path_get_basename (suggested);
+  chooser = _evox_save_chooser_new (widget, _("Export Maps"), _("_Export"), name,
                                     save_maps, NULL, _("Could not export %s: %s"),
                                     show_export_error);
+  if (g_path_is_absolute (suggested))
+    {
+      g_autofree char *dir = g_path_get_dirname (suggested);
+      g_autoptr(GFile) folder = g_file_new_for_path (dir);
+
+      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL);
+      G_GNUC_END_IGNORE_DEPRECATIONS
+    }
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+/* Beside the stack's file and named after it (stack.h5 gives stack_maps.h5), so maps of several
+ * stacks do not all come out as maps.h5 in whatever folder the program was started from. */
+char *
+evox_xanes_panel_dup_export_path (EvoxXanesPanel *self)
+{
+  const char *path;
+  g_autofree char *base = NULL;
+  g_autofree char *dir = NULL;
+  char *dot;
+
+  g_return_val_if_fail (EVOX_IS_XANES_PANEL (self), NULL);
+
+  path = self->document != NULL ? evox_document_get_path (self->document) : NULL;
+  if (path == NULL || *path == '\0')
+    return g_strdup ("maps.h5");
+  base = g_path_get_basename (path);
+  dot = strrchr (base, '.');
+  if (dot != NULL && dot != base && !g_file_test (path, G_FILE_TEST_IS_DIR))
+    *dot = '\0';
+  dir = g_path_get_dirname (path);
+  if (!g_path_is_absolute (dir))
+    {
+      g_autofree char *cwd = g_get_current_dir ();
+      g_autofree char *absolute = g_build_filename (cwd, dir, NULL);
+
+      g_free (dir);
+      dir = g_steal_pointer (&absolute);
+    }
+  return g_strdup_printf ("%s%s%s_maps.h5", dir, G_DIR_SEPARATOR_S, base);
 }
 
 /* Document */

@@ -42,6 +42,10 @@ gboolean      evox_xanes_panel_export_maps    (EvoxXanesPanel  *self,
                                                gboolean         overwrite,
                                                GError         **error);
 
+/* Where Export Maps suggests writing: NAME_maps.h5 beside the stack's file NAME.EXT (an absolute
+ * path), or "maps.h5" for a stack of no file (the XANES demo). */
+char         *evox_xanes_panel_dup_export_path (EvoxXanesPanel *self);
+
 /* For tests: the error shown (NULL for none), the summary line, and the pairs field. */
 const char   *evox_xanes_panel_get_error      (EvoxXanesPanel  *self);
 const char   *evox_xanes_panel_get_summary    (EvoxXanesPanel  *self);
