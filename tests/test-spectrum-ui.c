@@ -260,9 +260,15 @@ test_spectra (void)
   g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, 0);
   evox_window_show_page (window, "spectra");
   evox_test_spin (0.2);
-  g_signal_emit_by_name (canvas, "voxel-clicked", (guint) voxel[0], (guint) voxel[1], 0u);
-  g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, 1);
-  g_assert_cmpstr (evox_spectrum_panel_get_pinned (panel, 0)->label, ==, hovered->label);
+  {
+    guint n_lines = evox_plot_get_n_lines (plot);
+
+    g_signal_emit_by_name (canvas, "voxel-clicked", (guint) voxel[0], (guint) voxel[1], 0u);
+    g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, 1);
+    g_assert_cmpstr (evox_spectrum_panel_get_pinned (panel, 0)->label, ==, hovered->label);
+    /* The pinned voxel, still hovered, is one line (the legend named it twice). */
+    g_assert_cmpuint (evox_plot_get_n_lines (plot), ==, n_lines);
+  }
 
   /* The Region tool: the toggle on the Measure page is the canvas's; a drag pins its box. */
   {

@@ -332,6 +332,7 @@ rebuild_plot (EvoxSpectrumPanel *self)
   gboolean normalised = gtk_toggle_button_get_active (self->normalised_button);
   const EvoxSpectrum *focus = NULL;
   EvoxXanesResult result = { 0 };
+  gboolean hovered_pinned = FALSE;
 
   result.edge_step = NAN;
   evox_plot_clear (self->plot);
@@ -354,7 +355,12 @@ rebuild_plot (EvoxSpectrumPanel *self)
         add_spectrum (self, pinned->spectrum, &pinned->color, FALSE);
       focus = pinned->spectrum;
     }
-  if (self->hovered != NULL)
+  /* The voxel just clicked is pinned and still hovered: one line, not two of one name. */
+  for (guint i = 0; self->hovered != NULL && i < self->pinned->len; i++)
+    if (g_strcmp0 (((Pinned *) g_ptr_array_index (self->pinned, i))->spectrum->label,
+                   self->hovered->label) == 0)
+      hovered_pinned = TRUE;
+  if (self->hovered != NULL && !hovered_pinned)
     {
       GdkRGBA fg;
 
