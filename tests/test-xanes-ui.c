@@ -584,6 +584,20 @@ test_range_digits (void)
   evox_test_close_window (window);
 }
 
+/* The maps list says what the edge step is in: the stack's values ("edge step, optical
+ * density"), as the energy rows say eV; it said "edge step" alone. */
+static void
+test_edge_step_unit (void)
+{
+  g_autoptr (EvoxVolume) stack = make_stack (NC);
+  EvoxWindow *window = window_with (stack);
+  EvoxXanesPanel *panel = EVOX_XANES_PANEL (evox_window_get_xanes_panel (window));
+
+  compute (panel);
+  g_assert_true (has_label_text (GTK_WIDGET (panel), "edge step, optical density"));
+  evox_test_close_window (window);
+}
+
 /* Export Maps suggests NAME_maps.h5 beside the stack's file (the chooser opened on the folder
  * the program started in, always with maps.h5); a stack of no file keeps maps.h5. */
 static void
@@ -845,6 +859,7 @@ main (int    argc,
   g_test_add_func ("/Evox/XanesUi/normalised-far-energies", test_normalised_far_energies);
   g_test_add_func ("/Evox/XanesUi/range-digits", test_range_digits);
   g_test_add_func ("/Evox/XanesUi/export-path", test_export_path);
+  g_test_add_func ("/Evox/XanesUi/edge-step-unit", test_edge_step_unit);
   g_test_add_func ("/Evox/XanesUi/export", test_export);
   g_test_add_func ("/Evox/XanesUi/elements", test_elements);
   return g_test_run ();

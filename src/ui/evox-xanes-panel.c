@@ -483,6 +483,16 @@ rebuild_maps_list (EvoxXanesPanel *self)
           continue;
         }
       detail = g_strdup (describe_map (evox_volume_get_channel_label (maps, c)));
+      /* The step is in the stack's values: say which, as the other rows give their unit. */
+      if (detail != NULL && g_strcmp0 (evox_volume_get_channel_label (maps, c), "edge_step") == 0 &&
+          quantity != NULL && *quantity != '\0')
+        {
+          g_autofree char *words = g_steal_pointer (&detail);
+
+          detail = unit != NULL && *unit != '\0'
+                   ? g_strdup_printf ("%s, %s (%s)", words, quantity, unit)
+                   : g_strdup_printf ("%s, %s", words, quantity);
+        }
       if (detail == NULL && quantity != NULL && *quantity != '\0')
         detail = unit != NULL && *unit != '\0' ? g_strdup_printf ("%s (%s)", quantity, unit)
                                                : g_strdup (quantity);
