@@ -981,7 +981,7 @@ has_label (GtkWidget  *widget,
 
 /* Particles of an edge-energy map: two squares at 8342.46 and 8344.94 eV (the XANES demo's
  * reduced and oxidised Ni) in a 2D f32 map. Their means in the table and the summary's phase
- * range keep a tenth of an eV; "%.4g" wrote 8342 and 8345, and the 2.5 eV shift the map is about
+ * range keep a tenth of an eV, and the range says its unit; "%.4g" wrote 8342 and 8345, and the 2.5 eV shift the map is about
  * read as 3 eV. The expected texts are the values set, rounded to a tenth by hand. */
 static void
 test_panel_energy_digits (void)
@@ -1017,7 +1017,7 @@ test_panel_energy_digits (void)
   g_assert_cmpuint (evox_labels_get_n_particles (evox_document_get_labels (document)), ==, 2);
   g_test_message ("%s", evox_particle_panel_get_summary (panel));
   g_assert_true (g_str_has_prefix (evox_particle_panel_get_summary (panel),
-                                   "2 particles in “Ni” (8330.0 – 8350.0)"));
+                                   "2 particles in “Ni” (8330.0 – 8350.0 eV)"));
   g_assert_true (has_label (GTK_WIDGET (evox_particle_panel_get_column_view (panel)), "8342.5"));
   g_assert_true (has_label (GTK_WIDGET (evox_particle_panel_get_column_view (panel)), "8344.9"));
   close_window (window);

@@ -513,6 +513,20 @@ update_summary (EvoxParticlePanel *self)
   evox_labels_get_range (labels, &lo, &hi);
   lo_text = format_value (lo);
   hi_text = format_value (hi);
+  /* The range's unit where the values are linear in one (eV on an edge-energy map). */
+  {
+    EvoxVolume *volume = evox_labels_get_volume (labels);
+    guint channel = evox_labels_get_channel (labels);
+    const char *unit = evox_volume_get_channel_unit (volume, channel);
+
+    if (unit != NULL && *unit != '\0' &&
+        evox_volume_get_channel_value_scale (volume, channel) == EVOX_SCALE_LINEAR)
+      {
+        g_autofree char *bare = g_steal_pointer (&hi_text);
+
+        hi_text = g_strdup_printf ("%s %s", bare, unit);
+      }
+  }
 
   /* TRANSLATORS: "12 particles in “Active material” (85 – 85), 26-connected" */
   g_string_append_printf (text, ngettext ("%u particle in “%s” (%s – %s), %d-connected",
