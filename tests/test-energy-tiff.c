@@ -16,6 +16,7 @@
 #include "evox-registration-csv.h"
 #include "evox-spectral-reader.h"
 #include "evox-tiff.h"
+#include "evox-tiff-private.h"
 #include "evox-test-util.h"
 
 #define REPORT_HEADER "energy_ev,channel,reference,anchor,excluded,nominal_scale,scale,shift_x," \
@@ -348,6 +349,51 @@ test_stack_values (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* What a description records about pages, taken only where it fits: a list of another length,
+ * a damaged entry, a label whose energy is not the channel's, a description that is not
+ * ImageJ's leave the channel as it was (or at the file's one meaning). */
+static void
+test_page_keys (void)
+{
+  static const struct
+  {
+    const char *description;
+    gboolean    stated;
+    const char *quantity;
+    const char *unit;
+    const char *label;
+  } cases[] = {
+    { NULL, FALSE, "value", "", "8000.0 eV" },
+    { "ImageJ=1.11a\nevox_page_values=linear:od:;linear:b:;linear:c:\n"
+      "evox_page_channels=a%3Ab%3Bc:8000;b:8100;c:8200\n", TRUE, "od", "", "a:b;c" },
+    /* not ImageJ's description: Evox's keys are read only there */
+    { "evox_page_values=linear:od:;linear:b:;linear:c:\n", FALSE, "value", "", "8000.0 eV" },
+    /* two entries for three pages */
+    { "ImageJ=1.11a\nevox_page_values=linear:od:;linear:b:\nevox_page_channels=x:8000;y:1\n",
+      FALSE, "value", "", "8000.0 eV" },
+    /* a damaged entry falls back to the file's one meaning; a label of another energy and one
+     * without an energy are not the channel's */
+    { "ImageJ=1.11a\nevox_scale=log10\nevox_quantity=resistance\nevox_unit=ohm\n"
+      "evox_page_values=bogus:od:;linear:b:;linear:c:\nevox_page_channels=x:8000.5;y:;z:\n",
+      TRUE, "resistance", "ohm", "8000.0 eV" },
+    { "ImageJ=1.11a\nevox_page_channels=x;y;z\n", FALSE, "value", "", "8000.0 eV" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(EvoxVolume) volume = evox_volume_new (2, 2, 1, 1, EVOX_SAMPLE_F32, &error);
+      g_autoptr(EvoxTiffPages) pages = _evox_tiff_pages_new (cases[i].description, 3);
+
+      g_test_message ("case %u", i);
+      evox_volume_set_channel_info (volume, 0, "8000.0 eV", 8000.0);
+      g_assert_cmpint (_evox_tiff_pages_apply (pages, 0, volume, 0), ==, cases[i].stated);
+      g_assert_cmpstr (evox_volume_get_channel_quantity (volume, 0), ==, cases[i].quantity);
+      g_assert_cmpstr (evox_volume_get_channel_unit (volume, 0), ==, cases[i].unit);
+      g_assert_cmpstr (evox_volume_get_channel_label (volume, 0), ==, cases[i].label);
+    }
+}
+
 /* A plain f32 stack of `pages` 4 x 3 pages, as a program other than Evox writes it: no
  * ImageDescription. */
 static void
@@ -580,6 +626,7 @@ main (int    argc,
   g_test_add_func ("/Evox/EnergyTiff/stack-3d", test_stack_3d);
   g_test_add_func ("/Evox/EnergyTiff/stack-values", test_stack_values);
   g_test_add_func ("/Evox/EnergyTiff/third-party", test_third_party);
+  g_test_add_func ("/Evox/EnergyTiff/page-keys", test_page_keys);
   g_test_add_func ("/Evox/EnergyTiff/no-energy", test_no_energy);
   g_test_add_func ("/Evox/EnergyTiff/folder", test_folder);
   g_test_add_func ("/Evox/EnergyTiff/failed-write", test_failed_write);

@@ -1460,7 +1460,11 @@ load_tiff_folder (const char    *path,
                    out + z * (gsize) (width / bin) * (height / bin));
       evox_volume_set_channel_info (volume, c, label, file->energy);
       /* a file Evox wrote says what its values are (a third-party one stays "value") */
-      _evox_tiff_apply_page (file->description, 1, 0, volume, c);
+      {
+        g_autoptr(EvoxTiffPages) recorded = _evox_tiff_pages_new (file->description, 1);
+
+        _evox_tiff_pages_apply (recorded, 0, volume, c);
+      }
       pixel = tiff_pixel_size (one, bin);
       if (isfinite (pixel))
         {
@@ -1555,6 +1559,7 @@ load_tiff_energies (const char    *path,
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *text = NULL;
   g_autofree char *description = NULL;
+  g_autoptr(EvoxTiffPages) recorded = NULL;
   guint width, height, pages;
   double pixel;
 
@@ -1613,6 +1618,7 @@ load_tiff_energies (const char    *path,
   scratch = g_new (float, (gsize) width * height);
   sum = g_new (double, (gsize) (width / bin) * (height / bin));
   pixel = tiff_pixel_size (source, bin);
+  recorded = _evox_tiff_pages_new (description, pages);
   evox_progress_set_stage (progress, "Binning pages", 0.8, 1.0);
   for (guint c = 0; c < pages; c++)
     {
@@ -1621,7 +1627,7 @@ load_tiff_energies (const char    *path,
       bin_layer (source, order[c].page, bin, scratch, sum, evox_volume_get_data_mut (volume, c));
       evox_volume_set_channel_info (volume, c, label, order[c].energy);
       /* the label and meaning Evox's writer recorded for the page, if it did */
-      _evox_tiff_apply_page (description, pages, order[c].page, volume, c);
+      _evox_tiff_pages_apply (recorded, order[c].page, volume, c);
       if (isfinite (pixel))
         evox_volume_set_channel_pixel_size (volume, c, pixel);
       evox_progress_update (progress, (double) (c + 1) / pages);

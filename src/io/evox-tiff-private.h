@@ -32,15 +32,22 @@ gboolean _evox_tiff_write_pages (EvoxVolume          *pages,
                                  EvoxTiffWriteFlags   flags,
                                  GError             **error);
 
-/* What description (a TIFF's ImageDescription, NULL for none) records about page `page` of
- * its n_pages, set on channel `channel` of volume: the values' meaning (the page's
- * evox_page_values entry, else the file's evox_scale/quantity/unit) and the label
- * (evox_page_channels), the label only when its recorded energy is the channel's. Returns
+/* What description (a TIFF's ImageDescription, NULL for none) records about its n_pages pages,
+ * parsed once. */
+typedef struct _EvoxTiffPages EvoxTiffPages;
+
+EvoxTiffPages *_evox_tiff_pages_new   (const char          *description,
+                                       guint                n_pages);
+void           _evox_tiff_pages_free  (EvoxTiffPages       *pages);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvoxTiffPages, _evox_tiff_pages_free)
+
+/* Sets on channel `channel` of volume what the file records about page `page`: the values'
+ * meaning (the page's evox_page_values entry, else the file's evox_scale/quantity/unit) and the
+ * label (evox_page_channels), the label only when its recorded energy is the channel's. Returns
  * whether the file stated the meaning; when not, the channel's is left as it was. */
-gboolean _evox_tiff_apply_page   (const char          *description,
-                                  guint                n_pages,
-                                  guint                page,
-                                  EvoxVolume          *volume,
-                                  guint                channel);
+gboolean       _evox_tiff_pages_apply (const EvoxTiffPages *pages,
+                                       guint                page,
+                                       EvoxVolume          *volume,
+                                       guint                channel);
 
 G_END_DECLS

@@ -2054,63 +2054,98 @@ apply_channel_values (EvoxVolume *volume,
     apply_values_entry (volume, c, entries[c]);
 }
 
-/* Entry `page` of a `;`-separated list of n_pages entries; NULL when the list has another
- * length. */
-static char *
-page_entry (const char *text,
-            guint       n_pages,
-            guint       page)
+/* The `;`-separated entries of a per-page key, NULL unless there is one per page. */
+static GStrv
+page_entries (const char *text,
+              guint       n_pages)
 {
   g_auto(GStrv) entries = NULL;
 
   if (text == NULL)
     return NULL;
   entries = g_strsplit (text, ";", -1);
-  if (g_strv_length (entries) != n_pages || page >= n_pages)
+  if (g_strv_length (entries) != n_pages)
     return NULL;
-  return g_strdup (entries[page]);
+  return g_steal_pointer (&entries);
 }
 
 /* The energies of an energy stack come from its energies file, which a user may have edited:
  * a recorded label names the page's energy only when the energies still agree. */
 #define PAGE_ENERGY_MATCH_EV 0.005
 
-gboolean
-_evox_tiff_apply_page (const char *description,
-                       guint       n_pages,
-                       guint       page,
-                       EvoxVolume *volume,
-                       guint       channel)
+struct _EvoxTiffPages
+{
+  guint           n_pages;
+  GStrv           channels;  /* LABEL:ENERGY per page, or NULL */
+  GStrv           values;    /* SCALE:QUANTITY:UNIT per page, or NULL */
+  /* the file's one meaning (evox_scale/quantity/unit), when it states it */
+  gboolean        stated;
+  EvoxValueScale  scale;
+  char           *quantity;
+  char           *unit;
+};
+
+EvoxTiffPages *
+_evox_tiff_pages_new (const char *description,
+                      guint       n_pages)
 {
   g_auto(ImageJInfo) ij = { NULL };
-  g_autofree char *values = NULL;
-  g_autofree char *channel_entry = NULL;
+  EvoxTiffPages *pages = g_new0 (EvoxTiffPages, 1);
+
+  /* parsed once: a stack of many pages asks once per page */
+  parse_imagej (description, &ij);
+  pages->n_pages = n_pages;
+  pages->channels = page_entries (ij.evox_page_channels, n_pages);
+  pages->values = page_entries (ij.evox_page_values, n_pages);
+  if (ij.evox_scale != NULL && (strcmp (ij.evox_scale, "log10") == 0 ||
+                                strcmp (ij.evox_scale, "linear") == 0))
+    {
+      pages->stated = TRUE;
+      pages->scale = strcmp (ij.evox_scale, "log10") == 0 ? EVOX_SCALE_LOG10 : EVOX_SCALE_LINEAR;
+      pages->quantity = unescape_field (ij.evox_quantity ? ij.evox_quantity : "value");
+      pages->unit = unescape_field (ij.evox_unit ? ij.evox_unit : "");
+    }
+  return pages;
+}
+
+void
+_evox_tiff_pages_free (EvoxTiffPages *pages)
+{
+  if (pages == NULL)
+    return;
+  g_strfreev (pages->channels);
+  g_strfreev (pages->values);
+  g_free (pages->quantity);
+  g_free (pages->unit);
+  g_free (pages);
+}
+
+gboolean
+_evox_tiff_pages_apply (const EvoxTiffPages *pages,
+                        guint                page,
+                        EvoxVolume          *volume,
+                        guint                channel)
+{
   gboolean stated = FALSE;
 
+  g_return_val_if_fail (pages != NULL && page < pages->n_pages, FALSE);
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
   g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), FALSE);
 
-  parse_imagej (description, &ij);
-  values = page_entry (ij.evox_page_values, n_pages, page);
-  if (values != NULL)
-    stated = apply_values_entry (volume, channel, values);
+  if (pages->values != NULL)
+    stated = apply_values_entry (volume, channel, pages->values[page]);
   /* Files written before the per-page keys (and single-channel files) say it for them all. */
-  if (!stated && ij.evox_scale != NULL && (strcmp (ij.evox_scale, "log10") == 0 ||
-                                           strcmp (ij.evox_scale, "linear") == 0))
+  if (!stated && pages->stated)
     {
-      g_autofree char *quantity = unescape_field (ij.evox_quantity ? ij.evox_quantity : "value");
-      g_autofree char *unit = unescape_field (ij.evox_unit ? ij.evox_unit : "");
-
-      evox_volume_set_channel_values (volume, channel, strcmp (ij.evox_scale, "log10") == 0
-                                                       ? EVOX_SCALE_LOG10 : EVOX_SCALE_LINEAR,
-                                      quantity, unit);
+      evox_volume_set_channel_values (volume, channel, pages->scale, pages->quantity,
+                                      pages->unit);
       stated = TRUE;
     }
 
-  channel_entry = page_entry (ij.evox_page_channels, n_pages, page);
-  if (channel_entry != NULL)
+  if (pages->channels != NULL)
     {
-      char *colon = strchr (channel_entry, ':');
+      g_autofree char *entry = g_strdup (pages->channels[page]);
+      char *colon = strchr (entry, ':');
       double energy = evox_volume_get_channel_energy (volume, channel);
       double recorded = NAN;
       g_autofree char *label = NULL;
@@ -2121,7 +2156,7 @@ _evox_tiff_apply_page (const char *description,
           if (colon[1] != '\0' && !parse_number (colon + 1, &recorded))
             recorded = NAN;
         }
-      label = unescape_field (channel_entry);
+      label = unescape_field (entry);
       if (label[0] != '\0' &&
           (isfinite (energy) ? fabs (recorded - energy) <= PAGE_ENERGY_MATCH_EV
                              : !isfinite (recorded)))
