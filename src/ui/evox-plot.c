@@ -40,6 +40,21 @@ typedef struct
   GdkRGBA   color;
 } Band;
 
+/* A vertical line; labelled ones say what they mark (E0, white line) in their own colour. */
+typedef struct
+{
+  double   at;
+  char    *label;
+  gboolean has_color;
+  GdkRGBA  color;
+} Marker;
+
+static void
+marker_clear (Marker *marker)
+{
+  g_free (marker->label);
+}
+
 typedef struct
 {
   int   line;    /* -1: no line point */
@@ -59,7 +74,7 @@ struct _EvoxPlot
   double          *counts;        /* n_bins */
   guint            n_bins;
   GdkRGBA          bar_color;
-  GArray          *markers;       /* double */
+  GArray          *markers;       /* Marker */
   GArray          *bands;         /* Band */
 
   gboolean         ranges_dirty;
@@ -643,18 +658,34 @@ draw_bands (EvoxPlot    *self,
 static void
 draw_markers (EvoxPlot      *self,
               GtkSnapshot   *snapshot,
+              PangoLayout   *layout,
               const GdkRGBA *fg)
 {
-  GdkRGBA color = _evox_with_alpha (fg, 0.55f);
+  GdkRGBA plain = _evox_with_alpha (fg, 0.55f);
+  guint row = 0;
 
   for (guint i = 0; i < self->markers->len; i++)
     {
-      double at = g_array_index (self->markers, double, i);
-      double x = round (data_x (self, at));
+      const Marker *marker = &g_array_index (self->markers, Marker, i);
+      const GdkRGBA *color = marker->has_color ? &marker->color : &plain;
+      double x = round (data_x (self, marker->at));
+      int width, height;
 
-      if (at >= self->x0 && at <= self->x1)
-        _evox_fill (snapshot, &color, MIN (x, area_right (self) - 1), self->area.origin.y, 1,
-                    self->area.size.height);
+      if (marker->at < self->x0 || marker->at > self->x1)
+        continue;
+      x = MIN (x, area_right (self) - 1);
+      _evox_fill (snapshot, color, x, self->area.origin.y, 1, self->area.size.height);
+      if (marker->label == NULL)
+        continue;
+      /* From the bottom up, a row each, so marks a few pixels apart stay readable (and an
+       * edge's marks stay clear of a spectrum that rises after them); beside the line, on its
+       * left where the right has no room. */
+      _evox_measure_text (layout, marker->label, &width, &height);
+      row++;
+      _evox_draw_text (snapshot, layout, marker->label,
+                       x + 3 + width <= area_right (self) ? x + 3 : x - 3 - width,
+                       self->area.origin.y + self->area.size.height - 2 - row * (height + 1),
+                       color);
     }
 }
 
@@ -723,7 +754,7 @@ evox_plot_snapshot (GtkWidget   *widget,
   draw_axes (self, snapshot, layout, &frame, &fg);
   draw_bars (self, snapshot, &hit);
   draw_bands (self, snapshot);
-  draw_markers (self, snapshot, &fg);
+  draw_markers (self, snapshot, layout, &fg);
   draw_lines (self, snapshot, &hit);
   draw_legend (self, snapshot, layout, &frame, &fg);
 }
@@ -811,7 +842,8 @@ evox_plot_init (EvoxPlot *self)
 
   self->lines = g_array_new (FALSE, TRUE, sizeof (Line));
   g_array_set_clear_func (self->lines, line_clear);
-  self->markers = g_array_new (FALSE, FALSE, sizeof (double));
+  self->markers = g_array_new (FALSE, FALSE, sizeof (Marker));
+  g_array_set_clear_func (self->markers, (GDestroyNotify) marker_clear);
   self->bands = g_array_new (FALSE, TRUE, sizeof (Band));
   g_array_set_clear_func (self->bands, band_clear);
   self->ranges_dirty = TRUE;
@@ -997,11 +1029,47 @@ void
 evox_plot_add_marker (EvoxPlot *self,
                       double    x)
 {
+  evox_plot_add_labelled_marker (self, x, NULL, NULL);
+}
+
+void
+evox_plot_add_labelled_marker (EvoxPlot      *self,
+                               double         x,
+                               const char    *label,
+                               const GdkRGBA *color)
+{
+  Marker marker = { x, g_strdup (label), color != NULL, { 0 } };
+
   g_return_if_fail (EVOX_IS_PLOT (self));
   g_return_if_fail (isfinite (x));
 
-  g_array_append_val (self->markers, x);
+  if (color != NULL)
+    marker.color = *color;
+  g_array_append_val (self->markers, marker);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+guint
+evox_plot_get_n_markers (EvoxPlot *self)
+{
+  g_return_val_if_fail (EVOX_IS_PLOT (self), 0);
+  return self->markers->len;
+}
+
+double
+evox_plot_get_marker (EvoxPlot    *self,
+                      guint        index,
+                      const char **label)
+{
+  const Marker *marker;
+
+  g_return_val_if_fail (EVOX_IS_PLOT (self), NAN);
+  g_return_val_if_fail (index < self->markers->len, NAN);
+
+  marker = &g_array_index (self->markers, Marker, index);
+  if (label != NULL)
+    *label = marker->label;
+  return marker->at;
 }
 
 const double *

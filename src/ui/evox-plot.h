@@ -60,6 +60,17 @@ void       evox_plot_set_bars        (EvoxPlot      *self,
 /* A vertical reference line at x (e.g. at 0 for shifts), drawn when inside the x range. */
 void       evox_plot_add_marker      (EvoxPlot      *self,
                                       double         x);
+/* The same with a label beside it near the bottom (labelled markers stack a row each from the
+ * bottom up; NULL: none) and a colour (NULL: the foreground's). */
+void       evox_plot_add_labelled_marker (EvoxPlot      *self,
+                                          double         x,
+                                          const char    *label,
+                                          const GdkRGBA *color);
+/* For tests: the markers in order, and marker `index`'s x and label (may be NULL). */
+guint      evox_plot_get_n_markers   (EvoxPlot      *self);
+double     evox_plot_get_marker      (EvoxPlot      *self,
+                                      guint          index,
+                                      const char   **label);
 
 /* The bars' counts (NULL without bars); edges and n_bins may be NULL. */
 const double *evox_plot_get_bars     (EvoxPlot      *self,

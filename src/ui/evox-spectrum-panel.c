@@ -14,6 +14,7 @@
 #include "evox-spectrum-csv.h"
 #include "evox-ui-util.h"
 #include "evox-window.h"
+#include "evox-xanes.h"
 
 /* Pinned spectra take these in turn (phases bring their own); the hovered one is drawn in the
  * foreground colour. */
@@ -67,6 +68,11 @@ struct _EvoxSpectrumPanel
   GtkToggleButton *region_button;
   GtkListBox      *pinned_list;
   GtkLabel        *status_label;
+  GtkToggleButton *normalised_button;
+
+  /* The XANES page's parameters: the normalised view and the fit lines use them. */
+  gboolean         have_xanes;
+  EvoxXanesParams  xanes;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxSpectrumPanel, evox_spectrum_panel, GTK_TYPE_WIDGET)
@@ -153,27 +159,211 @@ add_spectrum (EvoxSpectrumPanel  *self,
   evox_plot_set_line_points (self->plot, line, dots);
 }
 
+/* Colours of the XANES marks and fit lines, apart from the spectra's palette. */
+static const GdkRGBA e0_color = { 0.80f, 0.10f, 0.10f, 1.0f };
+static const GdkRGBA half_color = { 0.85f, 0.45f, 0.0f, 1.0f };
+static const GdkRGBA whiteline_color = { 0.45f, 0.20f, 0.70f, 1.0f };
+static const GdkRGBA pre_color = { 0.50f, 0.50f, 0.50f, 1.0f };
+static const GdkRGBA post_color = { 0.74f, 0.74f, 0.13f, 1.0f };
+
+/* A spectrum's points with an energy, sorted by it (the channels may come in any order), with
+ * room for what is drawn from them. */
+typedef struct
+{
+  guint   n;
+  double *energy;
+  double *mean;
+  double *std;
+  double *a;      /* two more curves over the energies */
+  double *b;
+} Sorted;
+
+static void
+sorted_clear (Sorted *sorted)
+{
+  g_free (sorted->energy);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Sorted, sorted_clear)
+
+static void
+sorted_init (Sorted             *sorted,
+             const EvoxSpectrum *spectrum)
+{
+  guint n_max = MAX (spectrum->n_points, 1);
+
+  /* One block, five arrays. */
+  sorted->energy = g_new (double, 5 * n_max);
+  sorted->mean = sorted->energy + n_max;
+  sorted->std = sorted->mean + n_max;
+  sorted->a = sorted->std + n_max;
+  sorted->b = sorted->a + n_max;
+  sorted->n = 0;
+  for (guint p = 0; p < spectrum->n_points; p++)
+    {
+      const EvoxSpectrumPoint *point = &spectrum->points[p];
+      guint at;
+
+      if (!isfinite (point->energy_ev))
+        continue;
+      for (at = sorted->n; at > 0 && sorted->energy[at - 1] > point->energy_ev; at--)
+        {
+          sorted->energy[at] = sorted->energy[at - 1];
+          sorted->mean[at] = sorted->mean[at - 1];
+          sorted->std[at] = sorted->std[at - 1];
+        }
+      sorted->energy[at] = point->energy_ev;
+      sorted->mean[at] = point->mean;
+      sorted->std[at] = point->std;
+      sorted->n++;
+    }
+}
+
+/* The spectrum's means normalised with the XANES page's parameters into norm (NULL: not kept);
+ * FALSE (the step NaN) when they cannot be: such a spectrum is left out of the view. */
+static gboolean
+normalise_sorted (EvoxSpectrumPanel *self,
+                  const Sorted      *sorted,
+                  double            *norm,
+                  EvoxXanesResult   *result)
+{
+  gboolean ok;
+
+  memset (result, 0, sizeof *result);
+  result->norm = norm;
+  ok = self->have_xanes && evox_xanes_normalise (sorted->energy, sorted->mean, sorted->n,
+                                                 &self->xanes, result, NULL);
+  result->norm = NULL;
+  if (!ok)
+    result->edge_step = NAN;
+  return ok;
+}
+
+static void
+add_normalised (EvoxSpectrumPanel  *self,
+                const EvoxSpectrum *spectrum,
+                const GdkRGBA      *color,
+                gboolean            dots,
+                EvoxXanesResult    *result)
+{
+  g_auto(Sorted) sorted = { 0 };
+  g_autofree double *norm = NULL;
+  gboolean spread = FALSE;
+  guint line;
+
+  sorted_init (&sorted, spectrum);
+  norm = g_new (double, MAX (sorted.n, 1));
+  if (!normalise_sorted (self, &sorted, norm, result))
+    return;
+  for (guint p = 0; p < sorted.n; p++)
+    {
+      double pre = result->pre_slope * sorted.energy[p] + result->pre_offset;
+
+      sorted.a[p] = (sorted.mean[p] - sorted.std[p] - pre) / result->edge_step;
+      sorted.b[p] = (sorted.mean[p] + sorted.std[p] - pre) / result->edge_step;
+      spread |= sorted.std[p] > 0;
+    }
+  if (spread)
+    {
+      GdkRGBA band = _evox_with_alpha (color, 0.25f);
+
+      evox_plot_add_band (self->plot, sorted.energy, sorted.a, sorted.b, sorted.n, &band);
+    }
+  line = evox_plot_add_line (self->plot, sorted.energy, norm, sorted.n, color, spectrum->label);
+  evox_plot_set_line_points (self->plot, line, dots);
+}
+
+/* The pre-edge line below E0 and the post-edge curve above it, as the normalisation fitted
+ * them on the raw spectrum. */
+static void
+add_fit_lines (EvoxSpectrumPanel  *self,
+               const EvoxSpectrum *spectrum)
+{
+  g_auto(Sorted) sorted = { 0 };
+  EvoxXanesResult result;
+
+  sorted_init (&sorted, spectrum);
+  if (!normalise_sorted (self, &sorted, NULL, &result))
+    return;
+  for (guint p = 0; p < sorted.n; p++)
+    {
+      double e = sorted.energy[p];
+      double line = result.pre_slope * e + result.pre_offset;
+      double poly = 0, power = 1;
+
+      for (int j = 0; j <= result.nnorm; j++, power *= e - result.e0)
+        poly += result.post_coefs[j] * power;
+      sorted.a[p] = e <= result.e0 ? line : NAN;
+      sorted.b[p] = e >= result.e0 ? line + poly : NAN;
+    }
+  evox_plot_add_line (self->plot, sorted.energy, sorted.a, sorted.n, &pre_color,
+                      _("pre-edge fit"));
+  evox_plot_add_line (self->plot, sorted.energy, sorted.b, sorted.n, &post_color,
+                      _("post-edge fit"));
+}
+
+static void
+add_xanes_marks (EvoxSpectrumPanel     *self,
+                 const EvoxXanesResult *result)
+{
+  if (!isfinite (result->edge_step))
+    return;
+  evox_plot_add_labelled_marker (self->plot, result->e0, _("E0"), &e0_color);
+  if (isfinite (result->half_step_energy))
+    evox_plot_add_labelled_marker (self->plot, result->half_step_energy, _("half step"),
+                                   &half_color);
+  if (isfinite (result->whiteline_energy))
+    evox_plot_add_labelled_marker (self->plot, result->whiteline_energy, _("white line"),
+                                   &whiteline_color);
+}
+
 static void
 rebuild_plot (EvoxSpectrumPanel *self)
 {
+  gboolean normalised = gtk_toggle_button_get_active (self->normalised_button);
+  const EvoxSpectrum *focus = NULL;
+  EvoxXanesResult result = { 0 };
+
+  result.edge_step = NAN;
   evox_plot_clear (self->plot);
   if (!self->spectral)
     return;
+  if (self->volume != NULL)
+    {
+      g_autofree char *title = value_title (self->volume);
+
+      evox_plot_set_axes (self->plot, _("energy (eV)"),
+                          normalised ? _("normalised absorption") : title);
+    }
   for (guint i = 0; i < self->pinned->len; i++)
     {
       Pinned *pinned = g_ptr_array_index (self->pinned, i);
 
-      add_spectrum (self, pinned->spectrum, &pinned->color, FALSE);
+      if (normalised)
+        add_normalised (self, pinned->spectrum, &pinned->color, FALSE, &result);
+      else
+        add_spectrum (self, pinned->spectrum, &pinned->color, FALSE);
+      focus = pinned->spectrum;
     }
   if (self->hovered != NULL)
     {
       GdkRGBA fg;
 
       _evox_get_foreground (GTK_WIDGET (self), &fg);
-      add_spectrum (self, self->hovered, &fg, TRUE);
+      if (normalised)
+        add_normalised (self, self->hovered, &fg, TRUE, &result);
+      else
+        add_spectrum (self, self->hovered, &fg, TRUE);
+      focus = self->hovered;
     }
+  /* E0, the half step and the white line of the spectrum drawn last (the hovered one, else the
+   * last pinned); the raw view shows its fit lines instead. */
+  if (focus != NULL && normalised)
+    add_xanes_marks (self, &result);
+  else if (focus != NULL)
+    add_fit_lines (self, focus);
   /* Where the channel shown lies on the energy axis. Notifications of one change come in no
-   * fixed order: the channel may be the next volume's. */
+   * fixed order: the channel may be the next volume's; while maps are shown it is a map's. */
   if (self->document != NULL && self->volume != NULL &&
       !evox_document_get_show_maps (self->document) &&
       evox_document_get_channel (self->document) < evox_volume_get_n_channels (self->volume))
@@ -737,12 +927,6 @@ sync_volume (EvoxSpectrumPanel *self)
       self->next_color = 0;
       show_status (self, NULL);
     }
-  if (volume != NULL)
-    {
-      g_autofree char *title = value_title (volume);
-
-      evox_plot_set_axes (self->plot, _("energy (eV)"), title);
-    }
   if (spectral != self->spectral)
     {
       self->spectral = spectral;
@@ -863,6 +1047,18 @@ evox_spectrum_panel_set_canvas (EvoxSpectrumPanel *self,
   sync_boxes (self);
 }
 
+void
+evox_spectrum_panel_set_xanes_params (EvoxSpectrumPanel     *self,
+                                      const EvoxXanesParams *params)
+{
+  g_return_if_fail (EVOX_IS_SPECTRUM_PANEL (self));
+
+  self->have_xanes = params != NULL;
+  if (params != NULL)
+    self->xanes = *params;
+  rebuild_plot (self);
+}
+
 gboolean
 evox_spectrum_panel_get_spectral (EvoxSpectrumPanel *self)
 {
@@ -973,6 +1169,7 @@ evox_spectrum_panel_class_init (EvoxSpectrumPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxSpectrumPanel, region_button);
   gtk_widget_class_bind_template_child (widget_class, EvoxSpectrumPanel, pinned_list);
   gtk_widget_class_bind_template_child (widget_class, EvoxSpectrumPanel, status_label);
+  gtk_widget_class_bind_template_child (widget_class, EvoxSpectrumPanel, normalised_button);
 
   gtk_widget_class_install_action (widget_class, "spectrum.pin-phase", NULL, pin_phase_action);
   gtk_widget_class_install_action (widget_class, "spectrum.pin-particle", NULL,
@@ -993,6 +1190,9 @@ evox_spectrum_panel_init (EvoxSpectrumPanel *self)
    * the empty plot only says it is empty. */
   evox_plot_set_placeholder (self->plot, _("No spectrum yet"));
   evox_plot_set_axes (self->plot, _("energy (eV)"), _("value"));
+  evox_xanes_params_init (&self->xanes);
+  self->have_xanes = TRUE;
+  g_signal_connect_swapped (self->normalised_button, "toggled", G_CALLBACK (rebuild_plot), self);
   pinned_changed (self);
 }
 

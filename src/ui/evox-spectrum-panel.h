@@ -8,6 +8,7 @@
 #include "evox-canvas.h"
 #include "evox-document.h"
 #include "evox-spectrum.h"
+#include "evox-xanes.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,10 @@ void                evox_spectrum_panel_set_document (EvoxSpectrumPanel *self,
 void                evox_spectrum_panel_set_canvas   (EvoxSpectrumPanel *self,
                                                       EvoxCanvas        *canvas);
 gboolean            evox_spectrum_panel_get_spectral (EvoxSpectrumPanel *self);
+/* The parameters the Normalised view and the raw view's pre- and post-edge fit lines use (the
+ * XANES page's); NULL: none parse, so nothing is normalised. */
+void                evox_spectrum_panel_set_xanes_params (EvoxSpectrumPanel     *self,
+                                                          const EvoxXanesParams *params);
 
 /* What the canvas's events do, for tests and the window: the voxel's spectrum as the hovered
  * one (NULL voxel: none), pinned; a box or a mask pinned (computed off the main thread). */

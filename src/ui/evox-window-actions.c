@@ -502,6 +502,17 @@ _evox_window_update_exports (EvoxWindow *self)
                                  have_volume &&
                                  evox_surface_list_get_n_surfaces (
                                    evox_document_get_surfaces (self->document)) > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-maps",
+                                 evox_document_get_maps (self->document) != NULL);
+}
+
+/* The XANES page writes its maps, whichever page is shown. */
+static void
+export_maps_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  gtk_widget_activate_action (EVOX_WINDOW (widget)->xanes_panel, "xanes.export-maps", NULL);
 }
 
 static void
@@ -683,6 +694,7 @@ _evox_window_install_actions (GtkWidgetClass *widget_class)
   for (guint i = 0; i < G_N_ELEMENTS (exports); i++)
     gtk_widget_class_install_action (widget_class, exports[i].action, NULL, export_data_action);
   gtk_widget_class_install_action (widget_class, "win.export-surface", "i", export_data_action);
+  gtk_widget_class_install_action (widget_class, "win.export-maps", NULL, export_maps_action);
   gtk_widget_class_install_action (widget_class, "win.dismiss-error", NULL,
                                    dismiss_error_action);
   gtk_widget_class_install_action (widget_class, "win.dismiss-saved", NULL,

@@ -53,6 +53,7 @@ struct _EvoxWindow
   GtkToggleButton      *registration_raw;
   GtkToggleButton      *registration_registered;
   GtkWidget            *spectrum_panel;
+  GtkWidget            *xanes_panel;
   GtkStack             *side_stack;
   GtkLabel             *title_label;
   GtkRevealer          *error_revealer;

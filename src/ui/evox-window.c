@@ -23,6 +23,7 @@
 #include "evox-measure-panel.h"
 #include "evox-registration-panel.h"
 #include "evox-spectrum-panel.h"
+#include "evox-xanes-panel.h"
 #include "evox-curve-figure.h"
 #include "evox-image.h"
 #include "evox-loader.h"
@@ -158,6 +159,25 @@ evox_window_get_spectrum_panel (EvoxWindow *self)
 {
   g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
   return self->spectrum_panel;
+}
+
+GtkWidget *
+evox_window_get_xanes_panel (EvoxWindow *self)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
+  return self->xanes_panel;
+}
+
+/* The Spectra page's normalised view uses the XANES page's parameters. */
+static void
+sync_xanes_params (EvoxWindow *self)
+{
+  EvoxXanesParams params;
+  gboolean ok = evox_xanes_panel_get_params (EVOX_XANES_PANEL (self->xanes_panel), &params,
+                                             NULL);
+
+  evox_spectrum_panel_set_xanes_params (EVOX_SPECTRUM_PANEL (self->spectrum_panel),
+                                        ok ? &params : NULL);
 }
 
 void
@@ -1068,6 +1088,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   g_type_ensure (EVOX_TYPE_MEASURE_PANEL);
   g_type_ensure (EVOX_TYPE_REGISTRATION_PANEL);
   g_type_ensure (EVOX_TYPE_SPECTRUM_PANEL);
+  g_type_ensure (EVOX_TYPE_XANES_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/evox/Evox/evox-window.ui");
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, canvas);
@@ -1084,6 +1105,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, registration_raw);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, registration_registered);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, spectrum_panel);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, xanes_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, side_stack);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, title_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, error_revealer);
@@ -1163,6 +1185,10 @@ evox_window_init (EvoxWindow *self)
   evox_spectrum_panel_set_canvas (EVOX_SPECTRUM_PANEL (self->spectrum_panel), self->canvas);
   g_object_bind_property (self->spectrum_panel, "spectral", self->measure_panel,
                           "region-available", G_BINDING_SYNC_CREATE);
+  evox_xanes_panel_set_document (EVOX_XANES_PANEL (self->xanes_panel), self->document);
+  g_signal_connect_object (self->xanes_panel, "params-changed",
+                           G_CALLBACK (sync_xanes_params), self, G_CONNECT_SWAPPED);
+  sync_xanes_params (self);
 
   guard_panel_wheels (GTK_WIDGET (self->side_stack));
 

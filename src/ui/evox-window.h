@@ -131,6 +131,8 @@ GtkWidget    *evox_window_get_registration_panel (EvoxWindow    *self);
 GtkToggleButton *evox_window_get_registration_toggle (EvoxWindow *self,
                                                       gboolean    raw);
 GtkWidget    *evox_window_get_spectrum_panel (EvoxWindow        *self);
+/* The XANES page ("xanes"): edge-energy and elemental maps. */
+GtkWidget    *evox_window_get_xanes_panel (EvoxWindow           *self);
 void          evox_window_show_page      (EvoxWindow            *self,
                                           const char            *page);
 const char   *evox_window_get_page       (EvoxWindow            *self);

@@ -1,0 +1,29 @@
+/* evox-maps-writer.h: maps derived from a spectral stack (XANES, elements, the normalised stack)
+ * written as one HDF5 file or as TIFFs under a prefix, all or nothing. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <gio/gio.h>
+#include "evox-volume.h"
+
+G_BEGIN_DECLS
+
+/* Writes maps (f32) in the layouts of `evox xanes -o`: a path ending in .h5 or .hdf5 gets the
+ * HDF5 writer's file (evox_hdf5_write); .tif or .tiff gets PREFIX_<label>.tif for each channel
+ * without an energy (PREFIX: the path without its extension; characters other than letters,
+ * digits, '-', '_' and '.' in a label become '_') and the channels with energies (the normalised
+ * stack) as one energy stack PREFIX_norm.tif (evox_energy_tiff_write_stack, with its energies
+ * file for a 2D stack). Every file is written under a hidden ".part-" name beside it and renamed
+ * once all are complete; on a failure none is left. Existing files are refused
+ * (EVOX_ERROR_EXISTS) before anything is written, unless overwrite; another extension is
+ * EVOX_ERROR_ARGUMENT. */
+gboolean   evox_maps_write          (EvoxVolume  *maps,
+                                     const char  *path,
+                                     gboolean     overwrite,
+                                     GError     **error);
+/* The TIFFs a .tif path gets: the channels without energies in channel order, then
+ * PREFIX_norm.tif when some channel has an energy. */
+GPtrArray *evox_maps_dup_tiff_paths (EvoxVolume  *maps,
+                                     const char  *path);
+
+G_END_DECLS
