@@ -9,12 +9,14 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <tiffio.h>
 
 #include "evox-energy-tiff-writer.h"
 #include "evox-loader.h"
 #include "evox-registration-csv.h"
 #include "evox-spectral-reader.h"
 #include "evox-tiff.h"
+#include "evox-tiff-private.h"
 #include "evox-test-util.h"
 
 #define REPORT_HEADER "energy_ev,channel,reference,anchor,excluded,nominal_scale,scale,shift_x," \
@@ -275,6 +277,213 @@ test_folder (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* An energy stack as `evox register -o X.tif` and `evox xanes -o P.tif` (P_norm.tif) write it,
+ * channels running down in energy: each page keeps its channel's label and value meaning, so
+ * the spectral reader (which sorts the pages by energy) gives them back on the right channels;
+ * to the TIFF reader alone it stays one channel of three pages. */
+static void
+test_stack_values (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "norm.tif", NULL);
+  g_autofree char *energies_path = g_build_filename (dir, "norm.energies.txt", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (5, 4, 1, 3, EVOX_SAMPLE_F32, &error);
+  g_autoptr(EvoxVolume) back = NULL;
+  /* channel c has energy energies[2 - c]; ':' and ';' separate fields in the description */
+  static const char *labels[3] = { "norm 8570 eV", "norm 8333.5 eV; a:b", "norm 8000.3 eV" };
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < 3; c++)
+    {
+      float *data = evox_volume_get_data_mut (volume, c);
+
+      for (gsize i = 0; i < 20; i++)
+        data[i] = (float) (c * 100 + i) / 3.0f;
+      evox_volume_set_channel_info (volume, c, labels[c], energies[2 - c]);
+    }
+  evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "normalised absorption", NULL);
+  /* one page with a meaning of its own: the pages do not all share the first one's */
+  evox_volume_set_channel_values (volume, 1, EVOX_SCALE_LOG10, "attenuation: linear",
+                                  "1/um");
+  evox_volume_freeze (volume);
+  g_assert_true (evox_energy_tiff_write_stack (volume, path, FALSE, &error));
+  g_assert_no_error (error);
+
+  back = evox_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_n_channels (back), ==, 3);
+  for (guint c = 0; c < 3; c++)
+    {
+      guint from = 2 - c;
+
+      g_assert_cmpfloat (evox_volume_get_channel_energy (back, c), ==, energies[c]);
+      g_assert_cmpstr (evox_volume_get_channel_label (back, c), ==, labels[from]);
+      g_assert_cmpstr (evox_volume_get_channel_quantity (back, c), ==,
+                       evox_volume_get_channel_quantity (volume, from));
+      g_assert_cmpstr (evox_volume_get_channel_unit (back, c), ==,
+                       evox_volume_get_channel_unit (volume, from));
+      g_assert_cmpint (evox_volume_get_channel_value_scale (back, c), ==,
+                       evox_volume_get_channel_value_scale (volume, from));
+      assert_channel_equal (volume, from, back, c);
+    }
+  g_assert_cmpstr (evox_volume_get_channel_quantity (back, 1), ==, "attenuation: linear");
+  g_assert_cmpint (evox_volume_get_channel_value_scale (back, 1), ==, EVOX_SCALE_LOG10);
+  g_clear_object (&back);
+
+  back = evox_tiff_read (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_n_channels (back), ==, 1);
+  g_clear_object (&back);
+
+  /* An energy edited in the energies file: that page's label no longer names it, so it gets
+   * the energy's own; its meaning stays. */
+  g_assert_true (g_file_set_contents (energies_path, "8570\n8100\n8000.3333333333333\n", -1,
+                                      NULL));
+  back = evox_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (evox_volume_get_channel_label (back, 0), ==, "norm 8000.3 eV");
+  g_assert_cmpstr (evox_volume_get_channel_label (back, 1), ==, "8100.0 eV");
+  g_assert_cmpstr (evox_volume_get_channel_quantity (back, 1), ==, "attenuation: linear");
+  g_assert_cmpstr (evox_volume_get_channel_label (back, 2), ==, "norm 8570 eV");
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* What a description records about pages, taken only where it fits: a list of another length,
+ * a damaged entry, a label whose energy is not the channel's, a description that is not
+ * ImageJ's leave the channel as it was (or at the file's one meaning). */
+static void
+test_page_keys (void)
+{
+  static const struct
+  {
+    const char *description;
+    gboolean    stated;
+    const char *quantity;
+    const char *unit;
+    const char *label;
+  } cases[] = {
+    { NULL, FALSE, "value", "", "8000.0 eV" },
+    { "ImageJ=1.11a\nevox_page_values=linear:od:;linear:b:;linear:c:\n"
+      "evox_page_channels=a%3Ab%3Bc:8000;b:8100;c:8200\n", TRUE, "od", "", "a:b;c" },
+    /* not ImageJ's description: Evox's keys are read only there */
+    { "evox_page_values=linear:od:;linear:b:;linear:c:\n", FALSE, "value", "", "8000.0 eV" },
+    /* two entries for three pages */
+    { "ImageJ=1.11a\nevox_page_values=linear:od:;linear:b:\nevox_page_channels=x:8000;y:1\n",
+      FALSE, "value", "", "8000.0 eV" },
+    /* a damaged entry falls back to the file's one meaning; a label of another energy and one
+     * without an energy are not the channel's */
+    { "ImageJ=1.11a\nevox_scale=log10\nevox_quantity=resistance\nevox_unit=ohm\n"
+      "evox_page_values=bogus:od:;linear:b:;linear:c:\nevox_page_channels=x:8000.5;y:;z:\n",
+      TRUE, "resistance", "ohm", "8000.0 eV" },
+    { "ImageJ=1.11a\nevox_page_channels=x;y;z\n", FALSE, "value", "", "8000.0 eV" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(EvoxVolume) volume = evox_volume_new (2, 2, 1, 1, EVOX_SAMPLE_F32, &error);
+      g_autoptr(EvoxTiffPages) pages = _evox_tiff_pages_new (cases[i].description, 3);
+
+      g_test_message ("case %u", i);
+      evox_volume_set_channel_info (volume, 0, "8000.0 eV", 8000.0);
+      g_assert_cmpint (_evox_tiff_pages_apply (pages, 0, volume, 0), ==, cases[i].stated);
+      g_assert_cmpstr (evox_volume_get_channel_quantity (volume, 0), ==, cases[i].quantity);
+      g_assert_cmpstr (evox_volume_get_channel_unit (volume, 0), ==, cases[i].unit);
+      g_assert_cmpstr (evox_volume_get_channel_label (volume, 0), ==, cases[i].label);
+    }
+}
+
+/* A plain f32 stack of `pages` 4 x 3 pages, as a program other than Evox writes it: no
+ * ImageDescription. */
+static void
+write_plain_tiff (const char *path,
+                  guint       pages)
+{
+  TIFF *tif = TIFFOpen (path, "w");
+  float row[4];
+
+  g_assert_nonnull (tif);
+  for (guint p = 0; p < pages; p++)
+    {
+      TIFFSetField (tif, TIFFTAG_IMAGEWIDTH, 4);
+      TIFFSetField (tif, TIFFTAG_IMAGELENGTH, 3);
+      TIFFSetField (tif, TIFFTAG_BITSPERSAMPLE, 32);
+      TIFFSetField (tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+      TIFFSetField (tif, TIFFTAG_SAMPLEFORMAT, SAMPLEFORMAT_IEEEFP);
+      TIFFSetField (tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+      TIFFSetField (tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+      TIFFSetField (tif, TIFFTAG_ROWSPERSTRIP, 3);
+      for (guint y = 0; y < 3; y++)
+        {
+          for (guint x = 0; x < 4; x++)
+            row[x] = (float) (p + x + 4 * y);
+          g_assert_cmpint (TIFFWriteScanline (tif, row, y, 0), ==, 1);
+        }
+      g_assert_true (TIFFWriteDirectory (tif));
+    }
+  TIFFClose (tif);
+}
+
+/* Third-party TIFFs say nothing of their values: a stack with an energies file and a folder of
+ * per-energy files read as before, labels from the energies and quantity "value"; a folder
+ * that Evox wrote keeps each file's meaning. */
+static void
+test_third_party (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "stack.tif", NULL);
+  g_autofree char *energies_path = g_build_filename (dir, "stack.energies.txt", NULL);
+  g_autofree char *folder = g_build_filename (dir, "f", NULL);
+  g_autofree char *evox_folder = g_build_filename (dir, "e", NULL);
+  g_autoptr(EvoxVolume) back = NULL;
+  g_autoptr(GError) error = NULL;
+
+  write_plain_tiff (path, 2);
+  g_assert_true (g_file_set_contents (energies_path, "8333\n8183\n", -1, NULL));
+  back = evox_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_n_channels (back), ==, 2);
+  g_assert_cmpstr (evox_volume_get_channel_label (back, 0), ==, "8183.0 eV");
+  g_assert_cmpstr (evox_volume_get_channel_label (back, 1), ==, "8333.0 eV");
+  for (guint c = 0; c < 2; c++)
+    {
+      g_assert_cmpstr (evox_volume_get_channel_quantity (back, c), ==, "value");
+      g_assert_cmpstr (evox_volume_get_channel_unit (back, c), ==, "");
+    }
+  /* page 1 (8183 eV) holds 1 + x + 4y */
+  g_assert_cmpfloat (evox_volume_get_value (back, 0, 2, 1, 0), ==, 7.0);
+  g_clear_object (&back);
+
+  g_assert_cmpint (g_mkdir (folder, 0755), ==, 0);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *file = evox_energy_tiff_folder_file (folder, "p", 8183.0 + 150 * i);
+
+      write_plain_tiff (file, 1);
+    }
+  back = evox_volume_load (folder, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_n_channels (back), ==, 2);
+  g_assert_cmpstr (evox_volume_get_channel_quantity (back, 0), ==, "value");
+  g_clear_object (&back);
+
+  {
+    g_autoptr(EvoxVolume) volume = make_volume (6, 5, 1, TRUE);
+
+    g_assert_cmpint (g_mkdir (evox_folder, 0755), ==, 0);
+    /* make_volume froze it; the meaning is no voxel */
+    evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "optical density", NULL);
+    g_assert_true (evox_energy_tiff_write_folder (volume, evox_folder, "p", FALSE, &error));
+    g_assert_no_error (error);
+    back = evox_volume_load (evox_folder, NULL, NULL, NULL, &error);
+    g_assert_no_error (error);
+    for (guint c = 0; c < 3; c++)
+      g_assert_cmpstr (evox_volume_get_channel_quantity (back, c), ==, "optical density");
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* A write that fails (files limited to 2 kB; each image is 4 kB) leaves nothing: no file and no
  * temporary, in the folder and beside the stack. */
 static void
@@ -415,6 +624,9 @@ main (int    argc,
   g_test_add_func ("/Evox/EnergyTiff/names", test_names);
   g_test_add_func ("/Evox/EnergyTiff/stack", test_stack);
   g_test_add_func ("/Evox/EnergyTiff/stack-3d", test_stack_3d);
+  g_test_add_func ("/Evox/EnergyTiff/stack-values", test_stack_values);
+  g_test_add_func ("/Evox/EnergyTiff/third-party", test_third_party);
+  g_test_add_func ("/Evox/EnergyTiff/page-keys", test_page_keys);
   g_test_add_func ("/Evox/EnergyTiff/no-energy", test_no_energy);
   g_test_add_func ("/Evox/EnergyTiff/folder", test_folder);
   g_test_add_func ("/Evox/EnergyTiff/failed-write", test_failed_write);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <tiffio.h>
 #include <unistd.h>
 
 #include "evox-elements.h"
@@ -391,10 +392,10 @@ test_tiff_prefix (void)
   g_assert_true (evox_energy_tiff_write_stack (stack, in, FALSE, &error));
   g_assert_no_error (error);
   {
-    /* the stack as evox reads it back (the energies file holds no quantity: OD becomes a
-     * plain value, which the edge_step map carries) */
+    /* the stack as evox reads it back: still OD, which the edge_step map carries */
     g_autoptr(EvoxVolume) read = load (in);
 
+    g_assert_cmpstr (evox_volume_get_channel_quantity (read, 0), ==, "optical density");
     here = maps_here (read, TRUE);
   }
   g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
@@ -423,6 +424,12 @@ test_tiff_prefix (void)
     for (guint c = 0; c < N_ENERGIES; c++)
       {
         g_assert_cmpfloat (evox_volume_get_channel_energy (read, c), ==, energy_of (c));
+        /* what the maps call them ("norm 8183 eV"), not the energies file's "8183.0 eV" */
+        g_assert_cmpstr (evox_volume_get_channel_label (read, c), ==,
+                         evox_volume_get_channel_label (here, N_MAPS + c));
+        g_assert_true (g_str_has_prefix (evox_volume_get_channel_label (read, c), "norm "));
+        g_assert_cmpstr (evox_volume_get_channel_quantity (read, c), ==,
+                         "normalised absorption");
         assert_channel_equal (read, c, here, N_MAPS + c);
       }
   }
@@ -874,6 +881,168 @@ test_elements_refusals (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Every channel of two maps files equal. */
+static void
+assert_maps_equal (const char *a,
+                   const char *b)
+{
+  g_autoptr(EvoxVolume) va = load (a);
+  g_autoptr(EvoxVolume) vb = load (b);
+
+  g_assert_cmpuint (evox_volume_get_n_channels (va), ==, evox_volume_get_n_channels (vb));
+  for (guint c = 0; c < evox_volume_get_n_channels (va); c++)
+    {
+      g_assert_cmpstr (evox_volume_get_channel_label (va, c), ==,
+                       evox_volume_get_channel_label (vb, c));
+      g_assert_cmpstr (evox_volume_get_channel_unit (va, c), ==,
+                       evox_volume_get_channel_unit (vb, c));
+      assert_channel_equal (va, c, vb, c);
+    }
+}
+
+/* `evox register -o R.tif` then `evox elements R.tif`: the TIFF reopens as optical density with
+ * its labels, and the maps equal those of the .h5 route (register -o R.h5, elements R.h5). */
+static void
+test_elements_energy_tiff (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autoptr(EvoxVolume) stack = make_stack (0, N_ENERGIES, FALSE);
+  g_autofree char *in = write_h5 (dir, "stack.h5", stack);
+  g_autofree char *reg_tif = g_build_filename (dir, "reg.tif", NULL);
+  g_autofree char *reg_h5 = g_build_filename (dir, "reg.h5", NULL);
+  g_autofree char *from_tif = g_build_filename (dir, "from-tif.h5", NULL);
+  g_autofree char *from_h5 = g_build_filename (dir, "from-h5.h5", NULL);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_auto(Run) run = run_command ("register", in, "-o", i == 0 ? reg_tif : reg_h5, NULL);
+
+      g_assert_cmpint (run.status, ==, 0);
+    }
+  {
+    g_autoptr(EvoxVolume) read = load (reg_tif);
+    g_autoptr(EvoxVolume) read_h5 = load (reg_h5);
+
+    g_assert_cmpuint (evox_volume_get_n_channels (read), ==, N_ENERGIES);
+    for (guint c = 0; c < N_ENERGIES; c++)
+      {
+        g_assert_cmpstr (evox_volume_get_channel_quantity (read, c), ==, "optical density");
+        g_assert_cmpstr (evox_volume_get_channel_unit (read, c), ==, "");
+        g_assert_cmpstr (evox_volume_get_channel_label (read, c), ==,
+                         evox_volume_get_channel_label (read_h5, c));
+        assert_channel_equal (read, c, read_h5, c);
+      }
+  }
+  for (guint i = 0; i < 2; i++)
+    {
+      g_auto(Run) run = run_command ("elements", i == 0 ? reg_tif : reg_h5, "--element", "Ni",
+                                     "-o", i == 0 ? from_tif : from_h5, NULL);
+
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_cmpstr (run.err, ==, "");
+    }
+  assert_maps_equal (from_tif, from_h5);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* The OD stack as another program writes it: plain f32 pages (no ImageDescription) and an
+ * energies file. */
+static void
+write_bare_tiff (const char *path,
+                 EvoxVolume *stack)
+{
+  g_autofree char *energies_path = g_strdup_printf ("%.*s.energies.txt",
+                                                    (int) strlen (path) - 4, path);
+  g_autoptr(GString) energies = g_string_new (NULL);
+  TIFF *tif = TIFFOpen (path, "w");
+
+  g_assert_nonnull (tif);
+  for (guint c = 0; c < evox_volume_get_n_channels (stack); c++)
+    {
+      const float *data = evox_volume_get_data (stack, c);
+
+      TIFFSetField (tif, TIFFTAG_IMAGEWIDTH, NX);
+      TIFFSetField (tif, TIFFTAG_IMAGELENGTH, NY);
+      TIFFSetField (tif, TIFFTAG_BITSPERSAMPLE, 32);
+      TIFFSetField (tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+      TIFFSetField (tif, TIFFTAG_SAMPLEFORMAT, SAMPLEFORMAT_IEEEFP);
+      TIFFSetField (tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+      TIFFSetField (tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+      TIFFSetField (tif, TIFFTAG_ROWSPERSTRIP, NY);
+      for (guint y = 0; y < NY; y++)
+        g_assert_cmpint (TIFFWriteScanline (tif, (void *) (data + y * NX), y, 0), ==, 1);
+      g_assert_true (TIFFWriteDirectory (tif));
+      g_string_append_printf (energies, "%.17g\n", evox_volume_get_channel_energy (stack, c));
+    }
+  TIFFClose (tif);
+  g_assert_true (g_file_set_contents (energies_path, energies->str, -1, NULL));
+}
+
+/* --values: a bare TIFF stack says nothing of its values and is refused; --values od makes it
+ * the HDF5 stack's maps; a bad value is bad usage; a file that says otherwise is overridden
+ * with a note. */
+static void
+test_elements_values (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autoptr(EvoxVolume) stack = make_stack (0, N_ENERGIES, FALSE);
+  g_autofree char *in = write_h5 (dir, "stack.h5", stack);
+  g_autofree char *bare = g_build_filename (dir, "bare.tif", NULL);
+  g_autofree char *out = g_build_filename (dir, "el.h5", NULL);
+  g_autofree char *from_h5 = g_build_filename (dir, "from-h5.h5", NULL);
+  const Refusal refusals[] = {
+    { { "--values", "absorbance" }, 2, "--values must be od (optical density) or "
+                                       "attenuation[:UNIT]" },
+    { { "--values", "attenuation:1/ft" }, 2, "--values attenuation:1/ft: the unit" },
+    { { "--values", "od:1/cm" }, 2, "--values must be od" },
+  };
+
+  write_bare_tiff (bare, stack);
+  {
+    g_auto(Run) run = run_command ("elements", bare, "--element", "Ni", "-o", out, NULL);
+
+    evox_test_assert_refused (&run, 1, "values of no stated quantity");
+  }
+  assert_refusals ("elements", bare, out, refusals, G_N_ELEMENTS (refusals));
+  {
+    g_auto(Run) run = run_command ("elements", bare, "--values", "od", "--element", "Ni", "-o",
+                                   out, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    /* the file said nothing: nothing to note */
+    g_assert_cmpstr (run.err, ==, "");
+  }
+  {
+    g_auto(Run) run = run_command ("elements", in, "--element", "Ni", "-o", from_h5, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  assert_maps_equal (out, from_h5);
+
+  /* the HDF5 stack says optical density: --values attenuation overrides it, saying so once */
+  {
+    g_autofree char *out2 = g_build_filename (dir, "el2.h5", NULL);
+    g_auto(Run) run = run_command ("elements", in, "--values", "attenuation:1/cm", "--element",
+                                   "Ni", "-o", out2, NULL);
+
+    g_test_message ("%s", run.err);
+    g_assert_true (g_str_has_prefix (run.err, "evox: note: "));
+    g_assert_nonnull (strstr (run.err, "its file says it holds optical density; --values takes "
+                                       "it as linear attenuation (1/cm)\n"));
+  }
+  /* and --values od on it is no override: no note */
+  {
+    g_autofree char *out3 = g_build_filename (dir, "el3.h5", NULL);
+    g_auto(Run) run = run_command ("elements", in, "--values", "od", "--element", "Ni", "-o",
+                                   out3, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpstr (run.err, ==, "");
+    assert_maps_equal (out3, from_h5);
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* The synthetic NMC stack (--demo-xanes): the XANES maps at the Ni edge its energies are about,
  * and the fitted Mn, Co and Ni maps with an oxygen matrix. */
 static void
@@ -1057,6 +1226,8 @@ main (int    argc,
   g_test_add_func ("/Evox/XanesCli/interrupt", test_interrupt);
   g_test_add_func ("/Evox/ElementsCli/maps", test_elements);
   g_test_add_func ("/Evox/ElementsCli/refusals", test_elements_refusals);
+  g_test_add_func ("/Evox/ElementsCli/energy-tiff", test_elements_energy_tiff);
+  g_test_add_func ("/Evox/ElementsCli/values", test_elements_values);
   g_test_add_func ("/Evox/XanesCli/demo", test_demo);
   g_test_add_func ("/Evox/ElementsCli/ssrl", test_ssrl);
   g_test_add_func ("/Evox/XanesCli/no-energy", test_no_energy);

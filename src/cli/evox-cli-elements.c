@@ -18,6 +18,7 @@ typedef struct
   char     *method;
   char     *matrix;
   char     *output;
+  char     *values;
   gboolean  do_register;
   gboolean  force;
 } Options;
@@ -30,6 +31,7 @@ options_clear (Options *o)
   g_clear_pointer (&o->method, g_free);
   g_clear_pointer (&o->matrix, g_free);
   g_clear_pointer (&o->output, g_free);
+  g_clear_pointer (&o->values, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
@@ -318,6 +320,7 @@ _evox_cli_elements (int    argc,
   g_auto(EvoxCliInput) input;
   g_auto(Options) o = { NULL };
   g_auto(EvoxCliMapsOutput) output = { 0 };
+  g_auto(EvoxCliMapsValues) values = { NULL };
   g_auto(EvoxElementsParams) params;
   g_autoptr(GOptionContext) context = g_option_context_new ("IN -o OUT.h5|PREFIX.tif");
   g_autoptr(GError) error = NULL;
@@ -341,6 +344,10 @@ _evox_cli_elements (int    argc,
       "non-negative least squares over all energies", "pair|fit" },
     { "matrix", 0, 0, G_OPTION_ARG_STRING, &o.matrix,
       "With --method fit: a matrix term of this formula (O, C, Li2CO3)", "FORMULA" },
+    { "values", 0, 0, G_OPTION_ARG_STRING, &o.values,
+      "What the stack's values are when its file does not say (a TIFF from elsewhere): optical "
+      "density, or linear attenuation in UNIT (1/nm, 1/um, 1/mm, 1/cm, 1/m, 1/voxel: the "
+      "default); a file that says otherwise is overridden with a note", "od|attenuation[:UNIT]" },
     { "register", 0, 0, G_OPTION_ARG_NONE, &o.do_register,
       "Register the stack first, as 'evox register IN' does by default", NULL },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o.output,
@@ -365,12 +372,14 @@ _evox_cli_elements (int    argc,
   for (guint i = 0; o.pairs != NULL && o.pairs[i] != NULL; i++)
     if (!parse_pair (o.pairs[i], &params, &status))
       return status;
-  if (!_evox_cli_maps_output_parse (o.output, &output, &status))
+  if (!_evox_cli_maps_output_parse (o.output, &output, &status) ||
+      !_evox_cli_maps_values_parse (o.values, &values, &status))
     return status;
 
   stack = _evox_cli_input_load (&input, input.demo ? NULL : argv[1], &status);
   if (stack == NULL)
     return status;
+  _evox_cli_maps_values_apply (&values, stack, name);
   n = evox_volume_get_n_channels (stack);
   energies = _evox_cli_maps_energies (stack, name, &status);
   if (energies == NULL)

@@ -437,6 +437,83 @@ _evox_cli_maps_energies (EvoxVolume *stack,
   return energies;
 }
 
+void
+_evox_cli_maps_values_clear (EvoxCliMapsValues *values)
+{
+  g_clear_pointer (&values->quantity, g_free);
+  g_clear_pointer (&values->unit, g_free);
+}
+
+gboolean
+_evox_cli_maps_values_parse (const char        *text,
+                             EvoxCliMapsValues *values,
+                             int               *status)
+{
+  /* the units evox_elements_maps converts; a typo is caught here, before any file is read */
+  static const char *const units[] = { "1/nm", "1/um", "1/µm", "1/mm", "1/cm", "1/m",
+                                       "1/voxel" };
+  const char *colon;
+
+  if (text == NULL)
+    return TRUE;
+  colon = strchr (text, ':');
+  if (g_str_equal (text, "od"))
+    {
+      values->quantity = g_strdup ("optical density");
+      values->unit = g_strdup ("");
+      return TRUE;
+    }
+  if (g_str_equal (text, "attenuation") || g_str_has_prefix (text, "attenuation:"))
+    {
+      /* a reconstruction's values are per voxel unless it says otherwise (tomopy, ASTRA) */
+      const char *unit = colon != NULL ? colon + 1 : "1/voxel";
+
+      for (guint i = 0; i < G_N_ELEMENTS (units); i++)
+        if (g_str_equal (unit, units[i]))
+          {
+            values->quantity = g_strdup ("linear attenuation");
+            values->unit = g_strdup (unit);
+            return TRUE;
+          }
+      *status = _evox_cli_usage_error (NULL, "--values %s: the unit of linear attenuation must "
+                                       "be 1/nm, 1/um, 1/mm, 1/cm, 1/m or 1/voxel", text);
+      return FALSE;
+    }
+  *status = _evox_cli_usage_error (NULL, "--values must be od (optical density) or "
+                                   "attenuation[:UNIT] (linear attenuation), not '%s'", text);
+  return FALSE;
+}
+
+void
+_evox_cli_maps_values_apply (const EvoxCliMapsValues *values,
+                             EvoxVolume              *stack,
+                             const char              *input)
+{
+  guint n = evox_volume_get_n_channels (stack);
+
+  if (values->quantity == NULL)
+    return;
+  for (guint c = 0; c < n; c++)
+    {
+      const char *quantity = evox_volume_get_channel_quantity (stack, c);
+      const char *unit = evox_volume_get_channel_unit (stack, c);
+
+      /* "value" is what a volume says when its file says nothing */
+      if (g_strcmp0 (quantity, "value") != 0 &&
+          (g_strcmp0 (quantity, values->quantity) != 0 || g_strcmp0 (unit, values->unit) != 0))
+        {
+          fprintf (stderr, "evox: note: %s: its file says it holds %s%s%s%s; --values takes it "
+                   "as %s%s%s%s\n", input, quantity, unit != NULL && *unit ? " (" : "",
+                   unit != NULL ? unit : "", unit != NULL && *unit ? ")" : "", values->quantity,
+                   *values->unit ? " (" : "", values->unit, *values->unit ? ")" : "");
+          break;
+        }
+    }
+  for (guint c = 0; c < n; c++)
+    evox_volume_set_channel_values (stack, c, EVOX_SCALE_LINEAR, values->quantity,
+                                    values->unit);
+}
+
 gboolean
 _evox_cli_maps_unregistered (EvoxVolume *stack)
 {

@@ -72,6 +72,29 @@ gsize     _evox_cli_maps_percentiles (EvoxVolume   *maps,
                                       guint         n_q,
                                       double       *out);
 
+/* What --values names: optical density, or linear attenuation in a unit. */
+typedef struct
+{
+  char *quantity;  /* NULL: --values not given */
+  char *unit;
+} EvoxCliMapsValues;
+
+void      _evox_cli_maps_values_clear (EvoxCliMapsValues *values);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EvoxCliMapsValues, _evox_cli_maps_values_clear)
+
+/* --values od|attenuation[:UNIT] (UNIT 1/nm, 1/um, 1/mm, 1/cm, 1/m or 1/voxel, the default);
+ * text NULL: not given. Anything else is bad usage (status 2). */
+gboolean  _evox_cli_maps_values_parse (const char        *text,
+                                       EvoxCliMapsValues *values,
+                                       int               *status);
+
+/* Every channel of stack takes the meaning --values gave (nothing when it gave none). A file
+ * that states another quantity or unit is overridden with a note on stderr naming input; one
+ * that states none ("value") silently. */
+void      _evox_cli_maps_values_apply (const EvoxCliMapsValues *values,
+                                       EvoxVolume              *stack,
+                                       const char              *input);
+
 /* The stack's channel energies sorted, or NULL (status set, message naming input) when a
  * channel has none or two are equal. */
 double   *_evox_cli_maps_energies (EvoxVolume *stack,

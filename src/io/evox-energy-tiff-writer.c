@@ -16,6 +16,7 @@
 #include "evox-output.h"
 #include "evox-spectral-reader.h"
 #include "evox-tiff.h"
+#include "evox-tiff-private.h"
 #include "evox-types.h"
 
 char *
@@ -243,7 +244,8 @@ evox_energy_tiff_write_stack (EvoxVolume  *volume,
       g_unlink (energies_tmp);
       return FALSE;
     }
-  if (!evox_tiff_write (pages, 0, path, flags, error))
+  /* Each page keeps its channel's label and meaning: the energies file holds energies only. */
+  if (!_evox_tiff_write_pages (pages, volume, path, flags, error))
     {
       g_unlink (energies_tmp);
       return FALSE;

@@ -1176,14 +1176,18 @@ load_xrm_folder (const char    *path,
 /* TIFF sets                                                                                  */
 /* ------------------------------------------------------------------------------------------ */
 
-/* Width, height and page count of a TIFF, from its directories, without reading pixels. */
+/* Width, height and page count of a TIFF, from its directories, without reading pixels, and
+ * its first ImageDescription (NULL when none): what Evox's writers record about the pages. */
 static gboolean
 probe_tiff (const char  *path,
             guint       *width,
             guint       *height,
             guint       *pages,
+            char       **description,
             GError     **error)
 {
+  const char *text = NULL;
+
   TiffDiag diag = { NULL };
   int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
   TIFF *tif;
@@ -1212,6 +1216,8 @@ probe_tiff (const char  *path,
     }
   TIFFGetField (tif, TIFFTAG_IMAGEWIDTH, &w);
   TIFFGetField (tif, TIFFTAG_IMAGELENGTH, &h);
+  if (TIFFGetField (tif, TIFFTAG_IMAGEDESCRIPTION, &text) && text != NULL)
+    *description = g_strdup (text);
   *pages = TIFFNumberOfDirectories (tif);
   TIFFClose (tif);
   g_free (diag.message);
@@ -1296,6 +1302,7 @@ typedef struct
 {
   char   *path;
   double  energy;
+  char   *description;
 } EnergyFile;
 
 static int
@@ -1311,6 +1318,7 @@ static void
 energy_file_clear (EnergyFile *file)
 {
   g_free (file->path);
+  g_free (file->description);
 }
 
 static void
@@ -1360,7 +1368,7 @@ load_tiff_folder (const char    *path,
   for (guint i = 0; i < names->len; i++)
     {
       EnergyFile file = { g_build_filename (path, names->pdata[i], NULL),
-                          evox_spectral_energy_from_name (names->pdata[i]) };
+                          evox_spectral_energy_from_name (names->pdata[i]), NULL };
 
       g_array_append_val (files, file);
       if (!isfinite (file.energy))
@@ -1389,7 +1397,7 @@ load_tiff_folder (const char    *path,
                        file->energy);
           return NULL;
         }
-      if (!probe_tiff (file->path, &w, &h, &pages, error))
+      if (!probe_tiff (file->path, &w, &h, &pages, &file->description, error))
         return NULL;
       if (i == 0)
         {
@@ -1451,6 +1459,12 @@ load_tiff_folder (const char    *path,
         bin_layer (one, z, bin, scratch, sum,
                    out + z * (gsize) (width / bin) * (height / bin));
       evox_volume_set_channel_info (volume, c, label, file->energy);
+      /* a file Evox wrote says what its values are (a third-party one stays "value") */
+      {
+        g_autoptr(EvoxTiffPages) recorded = _evox_tiff_pages_new (file->description, 1);
+
+        _evox_tiff_pages_apply (recorded, 0, volume, c);
+      }
       pixel = tiff_pixel_size (one, bin);
       if (isfinite (pixel))
         {
@@ -1544,6 +1558,8 @@ load_tiff_energies (const char    *path,
   g_autofree double *sum = NULL;
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *text = NULL;
+  g_autofree char *description = NULL;
+  g_autoptr(EvoxTiffPages) recorded = NULL;
   guint width, height, pages;
   double pixel;
 
@@ -1554,7 +1570,7 @@ load_tiff_energies (const char    *path,
       return NULL;
     }
   energies = read_energies_file (energies_path, error);
-  if (energies == NULL || !probe_tiff (path, &width, &height, &pages, error))
+  if (energies == NULL || !probe_tiff (path, &width, &height, &pages, &description, error))
     return NULL;
   if (energies->len != pages)
     {
@@ -1602,6 +1618,7 @@ load_tiff_energies (const char    *path,
   scratch = g_new (float, (gsize) width * height);
   sum = g_new (double, (gsize) (width / bin) * (height / bin));
   pixel = tiff_pixel_size (source, bin);
+  recorded = _evox_tiff_pages_new (description, pages);
   evox_progress_set_stage (progress, "Binning pages", 0.8, 1.0);
   for (guint c = 0; c < pages; c++)
     {
@@ -1609,6 +1626,8 @@ load_tiff_energies (const char    *path,
 
       bin_layer (source, order[c].page, bin, scratch, sum, evox_volume_get_data_mut (volume, c));
       evox_volume_set_channel_info (volume, c, label, order[c].energy);
+      /* the label and meaning Evox's writer recorded for the page, if it did */
+      _evox_tiff_pages_apply (recorded, order[c].page, volume, c);
       if (isfinite (pixel))
         evox_volume_set_channel_pixel_size (volume, c, pixel);
       evox_progress_update (progress, (double) (c + 1) / pages);

@@ -1698,6 +1698,9 @@ typedef struct
   guint   frames;
   char   *evox_channels;
   char   *evox_channel_values;  /* SCALE:QUANTITY:UNIT;... per channel, since issue 12 */
+  /* the same per page, where a plain stack's pages stand for channels (an energy stack) */
+  char   *evox_page_channels;
+  char   *evox_page_values;
 } ImageJInfo;
 
 static void
@@ -1712,6 +1715,8 @@ imagej_info_clear (ImageJInfo *info)
   g_clear_pointer (&info->evox_scans, g_free);
   g_clear_pointer (&info->evox_channels, g_free);
   g_clear_pointer (&info->evox_channel_values, g_free);
+  g_clear_pointer (&info->evox_page_channels, g_free);
+  g_clear_pointer (&info->evox_page_values, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ImageJInfo, imagej_info_clear)
@@ -1765,6 +1770,8 @@ parse_imagej (const char *description,
                       : strcmp (key, "scans") == 0      ? &info->evox_scans
                       : strcmp (key, "channels") == 0   ? &info->evox_channels
                       : strcmp (key, "channel_values") == 0 ? &info->evox_channel_values
+                      : strcmp (key, "page_channels") == 0 ? &info->evox_page_channels
+                      : strcmp (key, "page_values") == 0 ? &info->evox_page_values
                       : NULL;
           guint64 n;
 
@@ -2005,6 +2012,32 @@ hyperstack_layout (TiffReader *reader)
  * unit percent-escaped), when it has one entry per channel. A separate key rather than more
  * fields in evox_channels, so that older readers still read the energies there. Files without
  * it (or with a damaged entry) keep the volume-wide evox_scale/quantity/unit for that channel. */
+/* One SCALE:QUANTITY:UNIT entry onto channel c; FALSE (and nothing set) when it is damaged. */
+static gboolean
+apply_values_entry (EvoxVolume *volume,
+                    guint       c,
+                    const char *entry)
+{
+  g_auto(GStrv) fields = g_strsplit (entry, ":", -1);
+  g_autofree char *quantity = NULL;
+  g_autofree char *unit = NULL;
+  EvoxValueScale scale;
+
+  if (g_strv_length (fields) != 3)
+    return FALSE;
+  if (strcmp (fields[0], "log10") == 0)
+    scale = EVOX_SCALE_LOG10;
+  else if (strcmp (fields[0], "linear") == 0)
+    scale = EVOX_SCALE_LINEAR;
+  else
+    return FALSE;
+  quantity = unescape_field (fields[1]);
+  unit = unescape_field (fields[2]);
+  evox_volume_set_channel_values (volume, c, scale, quantity[0] != '\0' ? quantity : NULL,
+                                  unit);
+  return TRUE;
+}
+
 static void
 apply_channel_values (EvoxVolume *volume,
                       const char *text)
@@ -2018,25 +2051,118 @@ apply_channel_values (EvoxVolume *volume,
   if (g_strv_length (entries) != n)
     return;
   for (guint c = 0; c < n; c++)
-    {
-      g_auto(GStrv) fields = g_strsplit (entries[c], ":", -1);
-      g_autofree char *quantity = NULL;
-      g_autofree char *unit = NULL;
-      EvoxValueScale scale;
+    apply_values_entry (volume, c, entries[c]);
+}
 
-      if (g_strv_length (fields) != 3)
-        continue;
-      if (strcmp (fields[0], "log10") == 0)
-        scale = EVOX_SCALE_LOG10;
-      else if (strcmp (fields[0], "linear") == 0)
-        scale = EVOX_SCALE_LINEAR;
-      else
-        continue;
-      quantity = unescape_field (fields[1]);
-      unit = unescape_field (fields[2]);
-      evox_volume_set_channel_values (volume, c, scale, quantity[0] != '\0' ? quantity : NULL,
-                                      unit);
+/* The `;`-separated entries of a per-page key, NULL unless there is one per page. */
+static GStrv
+page_entries (const char *text,
+              guint       n_pages)
+{
+  g_auto(GStrv) entries = NULL;
+
+  if (text == NULL)
+    return NULL;
+  entries = g_strsplit (text, ";", -1);
+  if (g_strv_length (entries) != n_pages)
+    return NULL;
+  return g_steal_pointer (&entries);
+}
+
+/* The energies of an energy stack come from its energies file, which a user may have edited:
+ * a recorded label names the page's energy only when the energies still agree. */
+#define PAGE_ENERGY_MATCH_EV 0.005
+
+struct _EvoxTiffPages
+{
+  guint           n_pages;
+  GStrv           channels;  /* LABEL:ENERGY per page, or NULL */
+  GStrv           values;    /* SCALE:QUANTITY:UNIT per page, or NULL */
+  /* the file's one meaning (evox_scale/quantity/unit), when it states it */
+  gboolean        stated;
+  EvoxValueScale  scale;
+  char           *quantity;
+  char           *unit;
+};
+
+EvoxTiffPages *
+_evox_tiff_pages_new (const char *description,
+                      guint       n_pages)
+{
+  g_auto(ImageJInfo) ij = { NULL };
+  EvoxTiffPages *pages = g_new0 (EvoxTiffPages, 1);
+
+  /* parsed once: a stack of many pages asks once per page */
+  parse_imagej (description, &ij);
+  pages->n_pages = n_pages;
+  pages->channels = page_entries (ij.evox_page_channels, n_pages);
+  pages->values = page_entries (ij.evox_page_values, n_pages);
+  if (ij.evox_scale != NULL && (strcmp (ij.evox_scale, "log10") == 0 ||
+                                strcmp (ij.evox_scale, "linear") == 0))
+    {
+      pages->stated = TRUE;
+      pages->scale = strcmp (ij.evox_scale, "log10") == 0 ? EVOX_SCALE_LOG10 : EVOX_SCALE_LINEAR;
+      pages->quantity = unescape_field (ij.evox_quantity ? ij.evox_quantity : "value");
+      pages->unit = unescape_field (ij.evox_unit ? ij.evox_unit : "");
     }
+  return pages;
+}
+
+void
+_evox_tiff_pages_free (EvoxTiffPages *pages)
+{
+  if (pages == NULL)
+    return;
+  g_strfreev (pages->channels);
+  g_strfreev (pages->values);
+  g_free (pages->quantity);
+  g_free (pages->unit);
+  g_free (pages);
+}
+
+gboolean
+_evox_tiff_pages_apply (const EvoxTiffPages *pages,
+                        guint                page,
+                        EvoxVolume          *volume,
+                        guint                channel)
+{
+  gboolean stated = FALSE;
+
+  g_return_val_if_fail (pages != NULL && page < pages->n_pages, FALSE);
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+  g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), FALSE);
+
+  if (pages->values != NULL)
+    stated = apply_values_entry (volume, channel, pages->values[page]);
+  /* Files written before the per-page keys (and single-channel files) say it for them all. */
+  if (!stated && pages->stated)
+    {
+      evox_volume_set_channel_values (volume, channel, pages->scale, pages->quantity,
+                                      pages->unit);
+      stated = TRUE;
+    }
+
+  if (pages->channels != NULL)
+    {
+      g_autofree char *entry = g_strdup (pages->channels[page]);
+      char *colon = strchr (entry, ':');
+      double energy = evox_volume_get_channel_energy (volume, channel);
+      double recorded = NAN;
+      g_autofree char *label = NULL;
+
+      if (colon != NULL)
+        {
+          *colon = '\0';
+          if (colon[1] != '\0' && !parse_number (colon + 1, &recorded))
+            recorded = NAN;
+        }
+      label = unescape_field (entry);
+      if (label[0] != '\0' &&
+          (isfinite (energy) ? fabs (recorded - energy) <= PAGE_ENERGY_MATCH_EV
+                             : !isfinite (recorded)))
+        evox_volume_set_channel_info (volume, channel, label, energy);
+    }
+  return stated;
 }
 
 /* Channel labels and energies from Evox's key `evox_channels=LABEL:ENERGY;...` (labels
@@ -2402,16 +2528,20 @@ append_physics (GString          *s,
 }
 
 /* Each channel's label and energy, so a multi-channel volume reopens with them:
- * evox_channels=LABEL:ENERGY;... (labels percent-escaped, the energy empty when there is none). */
+ * evox_channels=LABEL:ENERGY;... (labels percent-escaped, the energy empty when there is none).
+ * KEY is evox_page_channels where the pages of a plain stack stand for channels. */
 static void
-append_channels (GString          *s,
-                 const TiffWriter *writer)
+append_channels (GString    *s,
+                 const char *key,
+                 EvoxVolume *volume,
+                 guint       first_channel,
+                 guint       n_channels)
 {
-  g_string_append (s, "evox_channels=");
-  for (guint c = 0; c < writer->n_channels; c++)
+  g_string_append_printf (s, "%s=", key);
+  for (guint c = 0; c < n_channels; c++)
     {
-      const char *label = evox_volume_get_channel_label (writer->volume, writer->first_channel + c);
-      double energy = evox_volume_get_channel_energy (writer->volume, writer->first_channel + c);
+      const char *label = evox_volume_get_channel_label (volume, first_channel + c);
+      double energy = evox_volume_get_channel_energy (volume, first_channel + c);
 
       if (c > 0)
         g_string_append_c (s, ';');
@@ -2426,21 +2556,24 @@ append_channels (GString          *s,
 /* Each written channel's value meaning: evox_channel_values=SCALE:QUANTITY:UNIT;... (quantity
  * and unit percent-escaped, so neither ':' nor ';' appears in them). */
 static void
-append_channel_values (GString          *s,
-                       const TiffWriter *writer)
+append_channel_values (GString    *s,
+                       const char *key,
+                       EvoxVolume *volume,
+                       guint       first_channel,
+                       guint       n_channels)
 {
-  g_string_append (s, "evox_channel_values=");
-  for (guint c = 0; c < writer->n_channels; c++)
+  g_string_append_printf (s, "%s=", key);
+  for (guint c = 0; c < n_channels; c++)
     {
-      guint channel = writer->first_channel + c;
+      guint channel = first_channel + c;
 
       if (c > 0)
         g_string_append_c (s, ';');
-      g_string_append (s, evox_volume_get_channel_value_scale (writer->volume, channel) ==
+      g_string_append (s, evox_volume_get_channel_value_scale (volume, channel) ==
                           EVOX_SCALE_LOG10 ? "log10:" : "linear:");
-      append_escaped (s, evox_volume_get_channel_quantity (writer->volume, channel));
+      append_escaped (s, evox_volume_get_channel_quantity (volume, channel));
       g_string_append_c (s, ':');
-      append_escaped (s, evox_volume_get_channel_unit (writer->volume, channel));
+      append_escaped (s, evox_volume_get_channel_unit (volume, channel));
     }
   g_string_append_c (s, '\n');
 }
@@ -2472,9 +2605,11 @@ imagej_description (const TiffWriter *writer)
   if (writer->physics)
     append_physics (s, writer);
   if (writer->n_channels > 1)
-    append_channels (s, writer);
+    append_channels (s, "evox_channels", writer->volume, writer->first_channel,
+                     writer->n_channels);
   if (writer->physics && writer->n_channels > 1)
-    append_channel_values (s, writer);
+    append_channel_values (s, "evox_channel_values", writer->volume, writer->first_channel,
+                           writer->n_channels);
   return g_string_free (s, FALSE);
 }
 
@@ -2761,6 +2896,35 @@ evox_tiff_write (EvoxVolume          *volume,
 
   if (!prepare_writer (&writer, volume, channel, path, flags, error))
     return FALSE;
+  return write_stack (&writer, path, flags, error);
+}
+
+gboolean
+_evox_tiff_write_pages (EvoxVolume          *pages,
+                        EvoxVolume          *channels,
+                        const char          *path,
+                        EvoxTiffWriteFlags   flags,
+                        GError             **error)
+{
+  g_auto(TiffWriter) writer = { NULL };
+  gsize dims[3];
+  GString *s;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (pages) && EVOX_IS_VOLUME (channels), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  evox_volume_get_dims (pages, dims);
+  g_return_val_if_fail (dims[2] == evox_volume_get_n_channels (channels), FALSE);
+
+  if (!prepare_writer (&writer, pages, 0, path, flags, error))
+    return FALSE;
+  /* Keys of their own, not evox_channels: the file is one channel of n pages to every reader
+   * but the spectral one, which pairs the pages with energies. */
+  s = g_string_new (writer.description);
+  append_channels (s, "evox_page_channels", channels, 0, (guint) dims[2]);
+  append_channel_values (s, "evox_page_values", channels, 0, (guint) dims[2]);
+  g_free (writer.description);
+  writer.description = g_string_free (s, FALSE);
   return write_stack (&writer, path, flags, error);
 }
 
