@@ -154,6 +154,37 @@ test_refusals (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A cancelled write stops with G_IO_ERROR_CANCELLED and leaves nothing, not even its hidden
+ * folder (the command line's Ctrl-C); an upper-case extension is the same layout. */
+static void
+test_cancelled (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tif = g_build_filename (dir, "run.TIF", NULL);
+  g_autofree char *h5 = g_build_filename (dir, "maps.H5", NULL);
+  g_autofree char *ni = g_build_filename (dir, "run_Ni_K_L.tif", NULL);
+  g_autofree char *one = evox_maps_tiff_path (tif, "Ni K/L");
+  g_autoptr (EvoxVolume) maps = make_maps ();
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpstr (one, ==, ni);
+  g_cancellable_cancel (cancellable);
+  g_assert_false (evox_maps_write_full (maps, tif, FALSE, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_false (evox_maps_write_full (maps, h5, FALSE, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_cmpuint (count_files (dir), ==, 0);
+
+  g_assert_true (evox_maps_write_full (maps, tif, FALSE, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (ni, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (count_files (dir), ==, 4);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -162,5 +193,6 @@ main (int    argc,
   g_test_add_func ("/Evox/MapsWriter/tiff", test_tiff);
   g_test_add_func ("/Evox/MapsWriter/hdf5", test_hdf5);
   g_test_add_func ("/Evox/MapsWriter/refusals", test_refusals);
+  g_test_add_func ("/Evox/MapsWriter/cancelled", test_cancelled);
   return g_test_run ();
 }
