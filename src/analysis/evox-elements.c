@@ -1037,12 +1037,7 @@ evox_elements_maps (EvoxVolume               *stack,
                                                EVOX_SAMPLE_F32, error);
   if (out == NULL)
     return NULL;
-  double spacing[3], origin[3];
-  evox_volume_get_spacing (stack, spacing);
-  evox_volume_set_spacing (out, spacing);
-  evox_volume_set_spacing_known (out, evox_volume_get_spacing_known (stack));
-  evox_volume_get_origin (stack, origin);
-  evox_volume_set_origin (out, origin);
+  evox_volume_copy_grid (out, stack);
 
   /* g/cm^2 -> ug/cm^2 for areal mass; g/cm^3 as it is */
   const char *quantity = areal ? "areal mass" : "mass density";

@@ -89,7 +89,6 @@ energy_channels (EvoxVolume  *maps,
   g_autoptr(GArray) channels = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr(EvoxVolume) out = NULL;
   gsize dims[3];
-  double spacing[3], origin[3];
 
   for (guint c = 0; c < evox_volume_get_n_channels (maps); c++)
     if (has_energy (maps, c))
@@ -110,11 +109,7 @@ energy_channels (EvoxVolume  *maps,
                                       evox_volume_get_channel_quantity (maps, c),
                                       evox_volume_get_channel_unit (maps, c));
     }
-  evox_volume_get_spacing (maps, spacing);
-  evox_volume_set_spacing (out, spacing);
-  evox_volume_set_spacing_known (out, evox_volume_get_spacing_known (maps));
-  evox_volume_get_origin (maps, origin);
-  evox_volume_set_origin (out, origin);
+  evox_volume_copy_grid (out, maps);
   evox_volume_freeze (out);
   return g_steal_pointer (&out);
 }
