@@ -272,3 +272,21 @@ evox_test_assert_refused (const EvoxTestRun *run,
     g_error ("stderr '%s' does not say '%s'", run->err, text);
   g_assert_cmpint (strchr (run->err, '\n') - run->err, ==, strlen (run->err) - 1);
 }
+
+static void
+count_one (GObject    *object,
+           GParamSpec *pspec,
+           guint      *count)
+{
+  (*count)++;
+}
+
+void
+evox_test_count_notify (gpointer    object,
+                        const char *property,
+                        guint      *count)
+{
+  g_autofree char *signal = g_strconcat ("notify::", property, NULL);
+
+  g_signal_connect (object, signal, G_CALLBACK (count_one), count);
+}

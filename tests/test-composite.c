@@ -144,14 +144,6 @@ test_defaults (void)
 }
 
 static void
-count_notify (GObject    *object,
-              GParamSpec *pspec,
-              guint      *count)
-{
-  (*count)++;
-}
-
-static void
 assert_slot (EvoxDocument *document,
              guint         slot,
              int           channel,
@@ -179,8 +171,8 @@ test_slots (void)
   guint slots = 0, on = 0;
   double lo[3], hi[3];
 
-  g_signal_connect (document, "notify::composite-slots", G_CALLBACK (count_notify), &slots);
-  g_signal_connect (document, "notify::composite", G_CALLBACK (count_notify), &on);
+  evox_test_count_notify (document, "composite-slots", &slots);
+  evox_test_count_notify (document, "composite", &on);
 
   /* One channel: nothing to composite, the switch stays off. */
   evox_document_set_volume (document, single, "one", NULL);
@@ -307,7 +299,7 @@ test_maps (void)
   evox_document_set_volume (document, u16, "u16", NULL);
   evox_document_set_composite (document, TRUE);
   evox_document_set_composite_slot (document, 2, 0, 3, 9);
-  g_signal_connect (document, "notify::composite-slots", G_CALLBACK (count_notify), &slots);
+  evox_test_count_notify (document, "composite-slots", &slots);
 
   g_assert_true (evox_document_add_maps (document, maps, NULL, &error));
   g_assert_no_error (error);

@@ -14,6 +14,7 @@
 #include "evox-document.h"
 #include "evox-measurement.h"
 #include "evox-test-registration.h"
+#include "evox-test-util.h"
 
 #define NX 16
 #define NY 12
@@ -32,26 +33,18 @@ typedef struct
 } Counts;
 
 static void
-count_notify (GObject    *object,
-              GParamSpec *pspec,
-              guint      *count)
-{
-  (*count)++;
-}
-
-static void
 watch (EvoxDocument *doc,
        Counts       *counts)
 {
-  g_signal_connect (doc, "notify::volume", G_CALLBACK (count_notify), &counts->volume);
-  g_signal_connect (doc, "notify::maps", G_CALLBACK (count_notify), &counts->maps);
-  g_signal_connect (doc, "notify::show-maps", G_CALLBACK (count_notify), &counts->show_maps);
-  g_signal_connect (doc, "notify::channel", G_CALLBACK (count_notify), &counts->channel);
-  g_signal_connect (doc, "notify::colormap", G_CALLBACK (count_notify), &counts->colormap);
-  g_signal_connect (doc, "notify::slice-x", G_CALLBACK (count_notify), &counts->slice);
-  g_signal_connect (doc, "notify::slice-y", G_CALLBACK (count_notify), &counts->slice);
-  g_signal_connect (doc, "notify::slice-z", G_CALLBACK (count_notify), &counts->slice);
-  g_signal_connect (doc, "notify::view", G_CALLBACK (count_notify), &counts->view);
+  evox_test_count_notify (doc, "volume", &counts->volume);
+  evox_test_count_notify (doc, "maps", &counts->maps);
+  evox_test_count_notify (doc, "show-maps", &counts->show_maps);
+  evox_test_count_notify (doc, "channel", &counts->channel);
+  evox_test_count_notify (doc, "colormap", &counts->colormap);
+  evox_test_count_notify (doc, "slice-x", &counts->slice);
+  evox_test_count_notify (doc, "slice-y", &counts->slice);
+  evox_test_count_notify (doc, "slice-z", &counts->slice);
+  evox_test_count_notify (doc, "view", &counts->view);
 }
 
 /* A u16 spectral stack of three energies around the Ni K-edge, spacing 10 x 20 x 30 nm. */
