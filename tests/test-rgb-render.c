@@ -7,7 +7,6 @@
 
 #include <math.h>
 #include <string.h>
-#include <png.h>
 
 #include "evox-hdf5.h"
 #include "evox-phase.h"
@@ -15,6 +14,7 @@
 #include "evox-renderer-private.h"
 #include "evox-rgb-legend.h"
 #include "evox-test-gl.h"
+#include "evox-test-png.h"
 #include "evox-test-util.h"
 
 #define N 8        /* voxels a side */
@@ -369,27 +369,7 @@ test_views (void)
 
 /* evox render --rgb */
 
-typedef struct
-{
-  int     width;
-  int     height;
-  guint8 *rgba;
-} Image;
-
-static Image
-read_png (const char *path)
-{
-  png_image png = { .version = PNG_IMAGE_VERSION };
-  Image image = { 0 };
-
-  g_assert_true (png_image_begin_read_from_file (&png, path));
-  png.format = PNG_FORMAT_RGBA;
-  image.width = png.width;
-  image.height = png.height;
-  image.rgba = g_malloc (PNG_IMAGE_SIZE (png));
-  g_assert_true (png_image_finish_read (&png, NULL, image.rgba, 0, NULL));
-  return image;
-}
+typedef EvoxTestImage Image;
 
 static EvoxTestRun
 evox_headless (const char *first,
@@ -440,7 +420,7 @@ test_cli (void)
     g_assert_cmpstr (run.err, ==, "");
   }
   {
-    Image image = read_png (out);
+    Image image = evox_test_read_png (out);
 
     g_assert_cmpint (image.width, ==, 64);
     assert_composite (image.rgba, 64, CELL, channels, lo, hi, N / 2, background);
@@ -455,7 +435,7 @@ test_cli (void)
     Image image;
 
     g_assert_cmpint (run.status, ==, 0);
-    image = read_png (legend_out);
+    image = evox_test_read_png (legend_out);
     /* Only the rows matter for where the swatches go, not their numbers. */
     evox_rgb_legend_set_row (legend, 0, "0", 0, 1, NULL);
     evox_rgb_legend_set_row (legend, 2, "2", 0, 1, NULL);
