@@ -408,14 +408,8 @@ _evox_cli_elements (int    argc,
                              input.demo ? NULL : argv[1], o.force, &status))
     return status;
 
-  {
-    g_autoptr(EvoxVolume) prepared = _evox_cli_maps_prepare (stack, name, o.do_register,
-                                                             cancellable, &status);
-
-    if (prepared == NULL)
-      return status;
-    g_set_object (&stack, prepared);
-  }
+  if (!_evox_cli_maps_prepare (&stack, name, o.do_register, cancellable, &status))
+    return status;
 
   maps = _evox_cli_maps_run (kernel, stack, &params, cancellable, "Elemental maps", &error);
   if (maps == NULL)

@@ -280,12 +280,12 @@ _evox_cli_maps_unregistered (EvoxVolume *stack)
   return FALSE;
 }
 
-EvoxVolume *
-_evox_cli_maps_prepare (EvoxVolume   *stack,
-                        const char   *input,
-                        gboolean      do_register,
-                        GCancellable *cancellable,
-                        int          *status)
+gboolean
+_evox_cli_maps_prepare (EvoxVolume   **stack,
+                        const char    *input,
+                        gboolean       do_register,
+                        GCancellable  *cancellable,
+                        int           *status)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(EvoxRegistration) registration = NULL;
@@ -294,18 +294,18 @@ _evox_cli_maps_prepare (EvoxVolume   *stack,
 
   if (!do_register)
     {
-      if (_evox_cli_maps_unregistered (stack))
+      if (_evox_cli_maps_unregistered (*stack))
         fprintf (stderr, "evox: note: %s: its energies have different pixel sizes, so it has "
                  "not been registered; --register (or 'evox register') puts them on one grid "
                  "first\n", input);
-      return g_object_ref (stack);
+      return TRUE;
     }
-  registration = _evox_cli_register_default (stack, cancellable, &error);
+  registration = _evox_cli_register_default (*stack, cancellable, &error);
   if (registration == NULL)
     {
       g_prefix_error (&error, "registering: ");
       *status = _evox_cli_maps_fail (error, input, _evox_cli_error_status (error));
-      return NULL;
+      return FALSE;
     }
   n = evox_registration_get_n_entries (registration);
   for (guint i = 0; i < n; i++)
@@ -313,7 +313,8 @@ _evox_cli_maps_prepare (EvoxVolume   *stack,
   reference = evox_registration_get_reference (registration);
   printf ("registered: %u energies onto %.1f eV as 'evox register' does by default, %u "
           "flagged\n", n, reference != NULL ? reference->energy_ev : NAN, flagged);
-  return g_object_ref (evox_registration_get_registered (registration));
+  g_set_object (stack, evox_registration_get_registered (registration));
+  return TRUE;
 }
 
 typedef struct

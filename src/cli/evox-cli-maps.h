@@ -94,14 +94,15 @@ double   *_evox_cli_maps_energies (EvoxVolume *stack,
  * has not been registered. */
 gboolean  _evox_cli_maps_unregistered (EvoxVolume *stack);
 
-/* The stack the maps are made of: with do_register, stack registered as `evox register` does
- * by default (said on stdout); without, stack itself, with a note on stderr when it has not
- * been registered. NULL with status set when the registration fails or is cancelled. */
-EvoxVolume *_evox_cli_maps_prepare (EvoxVolume   *stack,
-                                    const char   *input,
-                                    gboolean      do_register,
-                                    GCancellable *cancellable,
-                                    int          *status);
+/* The stack the maps are made of, in place of *stack: with do_register, *stack registered as
+ * `evox register` does by default (said on stdout); without, *stack itself, with a note on
+ * stderr when it has not been registered. FALSE with status set (and *stack kept) when the
+ * registration fails or is cancelled. */
+gboolean  _evox_cli_maps_prepare (EvoxVolume   **stack,
+                                  const char    *input,
+                                  gboolean       do_register,
+                                  GCancellable  *cancellable,
+                                  int           *status);
 
 /* A maps kernel (evox_xanes_maps, evox_elements_maps) over its own parameters. */
 typedef EvoxVolume *(*EvoxCliMapsFunc) (EvoxVolume     *stack,

@@ -346,14 +346,8 @@ _evox_cli_xanes (int    argc,
   if (!choose_edge (&o, name, energies, n, &edge, &params, &status))
     return status;
 
-  {
-    g_autoptr(EvoxVolume) prepared = _evox_cli_maps_prepare (stack, name, o.do_register,
-                                                             cancellable, &status);
-
-    if (prepared == NULL)
-      return status;
-    g_set_object (&stack, prepared);
-  }
+  if (!_evox_cli_maps_prepare (&stack, name, o.do_register, cancellable, &status))
+    return status;
 
   maps = _evox_cli_maps_run (kernel, stack, &params, cancellable, "XANES maps", &error);
   if (maps == NULL)
