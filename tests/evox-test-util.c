@@ -290,3 +290,25 @@ evox_test_count_notify (gpointer    object,
 
   g_signal_connect (object, signal, G_CALLBACK (count_one), count);
 }
+
+int
+evox_test_compare_doubles (const void *a,
+                           const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+double
+evox_test_percentile (const double *sorted,
+                      gsize         n,
+                      double        q)
+{
+  double pos = q * (n - 1);
+  gsize k = (gsize) floor (pos);
+
+  if (k + 1 >= n)
+    return sorted[n - 1];
+  return sorted[k] + (pos - k) * (sorted[k + 1] - sorted[k]);
+}

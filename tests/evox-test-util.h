@@ -19,6 +19,14 @@ void  evox_test_count_notify (gpointer    object,
                               const char *property,
                               guint      *count);
 
+/* qsort () order of doubles, ascending. */
+int    evox_test_compare_doubles (const void   *a,
+                                  const void   *b);
+/* numpy.percentile's default (linear) at q (0..1) of n sorted values. */
+double evox_test_percentile      (const double *sorted,
+                                  gsize         n,
+                                  double        q);
+
 /* How many entries a folder holds (hidden temporaries included): nothing left behind. */
 guint evox_test_count_entries (const char *dir);
 

@@ -29,15 +29,6 @@ volume_new (gsize          nx,
   return volume;
 }
 
-static int
-compare_doubles (const void *a,
-                 const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
 /* numpy.percentile (values, percent) with its default linear method, over the finite values. */
 static double
 brute_percentile (EvoxVolume *volume,
@@ -47,8 +38,6 @@ brute_percentile (EvoxVolume *volume,
   gsize n = evox_volume_get_n_voxels (volume), m = 0;
   g_autofree double *sorted = g_new (double, n);
   gsize dims[3];
-  double h;
-  gsize k;
 
   evox_volume_get_dims (volume, dims);
   for (gsize z = 0; z < dims[2]; z++)
@@ -60,12 +49,8 @@ brute_percentile (EvoxVolume *volume,
           if (isfinite (v))
             sorted[m++] = v;
         }
-  qsort (sorted, m, sizeof (double), compare_doubles);
-  h = percent / 100.0 * (double) (m - 1);
-  k = (gsize) floor (h);
-  if (k + 1 >= m)
-    return sorted[m - 1];
-  return sorted[k] + (h - (double) k) * (sorted[k + 1] - sorted[k]);
+  qsort (sorted, m, sizeof (double), evox_test_compare_doubles);
+  return evox_test_percentile (sorted, m, percent / 100.0);
 }
 
 /* Three u16 channels of different spreads, and three f32 channels with NaN voxels. */

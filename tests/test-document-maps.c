@@ -121,29 +121,6 @@ make_maps (gsize              nx,
   return maps;
 }
 
-static int
-compare_doubles (const void *a,
-                 const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-/* numpy.percentile's default (linear) of sorted values. */
-static double
-percentile (const double *sorted,
-            gsize         n,
-            double        q)
-{
-  double pos = q * (n - 1);
-  gsize k = (gsize) floor (pos);
-
-  if (k + 1 >= n)
-    return sorted[n - 1];
-  return sorted[k] + (pos - k) * (sorted[k + 1] - sorted[k]);
-}
-
 /* How far the fine histogram's quantile may lie from numpy's: the gap between the values around
  * it plus two fine bins. */
 static double
@@ -475,10 +452,10 @@ test_display_defaults (void)
   for (gsize i = 0; i < NV; i++)
     if (!isnan (edge_value (i)))
       sorted[n++] = edge_value (i);
-  qsort (sorted, n, sizeof (double), compare_doubles);
-  median = percentile (sorted, n, 0.5);
-  p2 = percentile (sorted, n, 0.02);
-  p98 = percentile (sorted, n, 0.98);
+  qsort (sorted, n, sizeof (double), evox_test_compare_doubles);
+  median = evox_test_percentile (sorted, n, 0.5);
+  p2 = evox_test_percentile (sorted, n, 0.02);
+  p98 = evox_test_percentile (sorted, n, 0.98);
   half = MAX (median - p2, p98 - median);
   hist = evox_volume_get_fine_histogram (evox_document_get_maps (doc), 0);
   bin = evox_fine_histogram_get_bin_width (hist);
