@@ -12,6 +12,7 @@
 #include "evox-maps-writer.h"
 #include "evox-spectral-reader.h"
 #include "evox-test-util.h"
+#include "evox-test-volume.h"
 #include "evox-tiff.h"
 
 /* 5 x 4 x 1: two maps without energies ("edge_energy" with NaN holes, "Ni K/L" with characters
@@ -36,23 +37,6 @@ make_maps (void)
     }
   evox_volume_freeze (maps);
   return maps;
-}
-
-static void
-assert_same_channel (EvoxVolume *a,
-                     guint       ca,
-                     EvoxVolume *b,
-                     guint       cb)
-{
-  const float *x = evox_volume_get_data (a, ca);
-  const float *y = evox_volume_get_data (b, cb);
-
-  g_assert_cmpuint (evox_volume_get_n_voxels (a), ==, evox_volume_get_n_voxels (b));
-  for (gsize i = 0; i < evox_volume_get_n_voxels (a); i++)
-    if (isnan (x[i]) || isnan (y[i]))
-      g_assert_true (isnan (x[i]) && isnan (y[i]));
-    else
-      g_assert_cmpfloat (x[i], ==, y[i]);
 }
 
 static guint
@@ -89,7 +73,7 @@ test_tiff (void)
     {
       read = evox_tiff_read (paths->pdata[c], NULL, NULL, &error);
       g_assert_no_error (error);
-      assert_same_channel (read, 0, maps, c);
+      evox_test_assert_same_channel (read, 0, maps, c);
       g_clear_object (&read);
     }
   read = evox_spectral_load (paths->pdata[2], NULL, NULL, NULL, &error);
@@ -99,7 +83,7 @@ test_tiff (void)
     {
       g_assert_cmpfloat (evox_volume_get_channel_energy (read, c), ==,
                          evox_volume_get_channel_energy (maps, 2 + c));
-      assert_same_channel (read, c, maps, 2 + c);
+      evox_test_assert_same_channel (read, c, maps, 2 + c);
     }
 
   /* Existing files are refused before anything is written, unless overwrite. */
@@ -127,7 +111,7 @@ test_hdf5 (void)
   g_assert_no_error (error);
   g_assert_cmpuint (evox_volume_get_n_channels (read), ==, 5);
   for (guint c = 0; c < 5; c++)
-    assert_same_channel (read, c, maps, c);
+    evox_test_assert_same_channel (read, c, maps, c);
   g_assert_false (evox_maps_write (maps, path, FALSE, &error));
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
