@@ -62,21 +62,6 @@ make_maps (void)
   return maps;
 }
 
-typedef struct
-{
-  EvoxSpectrumPanel *panel;
-  guint              n;
-} PinWait;
-
-static gboolean
-pinned_reaches (gpointer data)
-{
-  PinWait *wait = data;
-
-  return evox_spectrum_panel_get_n_pending (wait->panel) == 0 &&
-         evox_spectrum_panel_get_n_pinned (wait->panel) >= wait->n;
-}
-
 static void
 test_spectra_with_maps (void)
 {
@@ -92,7 +77,6 @@ test_spectra_with_maps (void)
   g_autoptr (GError) error = NULL;
   EvoxVolume *loaded = evox_document_get_volume (document);
   const EvoxSpectrum *hovered, *region;
-  PinWait wait = { panel, 2 };
   gsize voxel[3];
 
   evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
@@ -131,7 +115,7 @@ test_spectra_with_maps (void)
   evox_phase_list_append (evox_document_get_phases (document), late);
   evox_document_set_selected_phase (document, 0);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "spectrum.pin-phase", NULL));
-  g_assert_true (evox_test_wait_for (pinned_reaches, &wait, 10));
+  evox_test_wait_pinned (panel, 2);
   region = evox_spectrum_panel_get_pinned (panel, 1);
   g_assert_cmpuint (region->n_points, ==, NC);
   for (guint c = 0; c < NC; c++)

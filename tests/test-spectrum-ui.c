@@ -111,31 +111,6 @@ in_range (gsize    x,
   return v >= r[0] && v <= r[1];
 }
 
-typedef struct
-{
-  EvoxSpectrumPanel *panel;
-  guint              n;
-} PinWait;
-
-static gboolean
-pinned_reaches (gpointer data)
-{
-  PinWait *wait = data;
-
-  return evox_spectrum_panel_get_n_pending (wait->panel) == 0 &&
-         evox_spectrum_panel_get_n_pinned (wait->panel) >= wait->n;
-}
-
-static void
-wait_pinned (EvoxSpectrumPanel *panel,
-             guint              n)
-{
-  PinWait wait = { panel, n };
-
-  g_assert_true (evox_test_wait_for (pinned_reaches, &wait, 10));
-  g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, n);
-}
-
 static void
 test_spectra (void)
 {
@@ -231,7 +206,7 @@ test_spectra (void)
       GTK_TOGGLE_BUTTON (evox_test_find_named (GTK_WIDGET (panel), "spectrum-region"))));
     g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, cx - 60, cy - 40, cx + 30,
                                        cy + 50), ==, EVOX_DRAG_REGION);
-    wait_pinned (panel, 2);
+    evox_test_wait_pinned (panel, 2);
     box = evox_spectrum_panel_get_pinned (panel, 1);
     g_test_message ("region %s", box->label);
     g_assert_cmpint (sscanf (box->label, "box (%u, %u, %u)-(%u, %u, %u)", &b[0], &b[1], &z0,
@@ -314,7 +289,7 @@ test_spectra (void)
     evox_phase_list_append (evox_document_get_phases (document), phase);
     evox_document_set_selected_phase (document, 0);
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "spectrum.pin-phase", NULL));
-    wait_pinned (panel, 3);
+    evox_test_wait_pinned (panel, 3);
     g_assert_cmpstr (evox_spectrum_panel_get_pinned (panel, 2)->label, ==, "phase rich");
     assert_region (evox_spectrum_panel_get_pinned (panel, 2), in_range, range);
   }
@@ -332,7 +307,7 @@ test_spectra (void)
     evox_document_set_selected_particle (document, evox_labels_get_label (labels, 10, 12, 0));
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "spectrum.pin-particle",
                                                NULL));
-    wait_pinned (panel, 4);
+    evox_test_wait_pinned (panel, 4);
     assert_region (evox_spectrum_panel_get_pinned (panel, 3), in_disc1, NULL);
   }
 
