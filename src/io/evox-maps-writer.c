@@ -49,13 +49,16 @@ char *
 evox_maps_tiff_path (const char *path,
                      const char *label)
 {
-  const char *dot = strrchr (path, '.');
-  g_autofree char *prefix = dot != NULL && strchr (dot, G_DIR_SEPARATOR) == NULL
-                            ? g_strndup (path, (gsize) (dot - path)) : g_strdup (path);
-  g_autofree char *part = file_part (label);
+  const char *dot;
+  g_autofree char *prefix = NULL;
+  g_autofree char *part = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
 
+  dot = strrchr (path, '.');
+  prefix = dot != NULL && strchr (dot, G_DIR_SEPARATOR) == NULL
+           ? g_strndup (path, (gsize) (dot - path)) : g_strdup (path);
+  part = file_part (label);
   return g_strdup_printf ("%s_%s.tif", prefix, part);
 }
 
