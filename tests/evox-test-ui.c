@@ -326,3 +326,28 @@ evox_test_colormap_distance (const char   *name,
     }
   return best;
 }
+
+typedef struct
+{
+  EvoxSpectrumPanel *panel;
+  guint              n;
+} PinWait;
+
+static gboolean
+pinned_reaches (gpointer data)
+{
+  PinWait *wait = data;
+
+  return evox_spectrum_panel_get_n_pending (wait->panel) == 0 &&
+         evox_spectrum_panel_get_n_pinned (wait->panel) >= wait->n;
+}
+
+void
+evox_test_wait_pinned (EvoxSpectrumPanel *panel,
+                       guint              n)
+{
+  PinWait wait = { panel, n };
+
+  g_assert_true (evox_test_wait_for (pinned_reaches, &wait, 10));
+  g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, n);
+}

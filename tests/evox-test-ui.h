@@ -4,6 +4,7 @@
 
 #include <gtk/gtk.h>
 
+#include "evox-spectrum-panel.h"
 #include "evox-window.h"
 
 G_BEGIN_DECLS
@@ -48,6 +49,11 @@ int         evox_test_run_viewer     (const char * const *args,
 GtkWidget *evox_test_panel_window_new (GtkWidget    *panel,
                                        int           width,
                                        int           height);
+
+/* Waits (10 s at most) until the Spectra page has no spectrum pending and n pinned, and asserts
+ * that it holds exactly n. */
+void       evox_test_wait_pinned     (EvoxSpectrumPanel *panel,
+                                      guint              n);
 
 /* The first widget of `type` in widget's tree (widget itself included, depth first), or NULL. */
 GtkWidget *evox_test_find_descendant (GtkWidget    *widget,

@@ -272,3 +272,43 @@ evox_test_assert_refused (const EvoxTestRun *run,
     g_error ("stderr '%s' does not say '%s'", run->err, text);
   g_assert_cmpint (strchr (run->err, '\n') - run->err, ==, strlen (run->err) - 1);
 }
+
+static void
+count_one (GObject    *object,
+           GParamSpec *pspec,
+           guint      *count)
+{
+  (*count)++;
+}
+
+void
+evox_test_count_notify (gpointer    object,
+                        const char *property,
+                        guint      *count)
+{
+  g_autofree char *signal = g_strconcat ("notify::", property, NULL);
+
+  g_signal_connect (object, signal, G_CALLBACK (count_one), count);
+}
+
+int
+evox_test_compare_doubles (const void *a,
+                           const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+double
+evox_test_percentile (const double *sorted,
+                      gsize         n,
+                      double        q)
+{
+  double pos = q * (n - 1);
+  gsize k = (gsize) floor (pos);
+
+  if (k + 1 >= n)
+    return sorted[n - 1];
+  return sorted[k] + (pos - k) * (sorted[k + 1] - sorted[k]);
+}

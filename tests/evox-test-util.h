@@ -3,7 +3,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 
 G_BEGIN_DECLS
 
@@ -12,6 +12,20 @@ char *evox_test_data_path (const char *relative);
 /* A fresh temporary folder, removed with its contents by evox_test_tmpdir_free(). */
 char *evox_test_tmpdir_new (void);
 void  evox_test_tmpdir_free (char *dir);
+
+/* Adds one to *count at each notification of object's property (notify::property): the tests
+ * that a property is notified only when it changes. */
+void  evox_test_count_notify (gpointer    object,
+                              const char *property,
+                              guint      *count);
+
+/* qsort () order of doubles, ascending. */
+int    evox_test_compare_doubles (const void   *a,
+                                  const void   *b);
+/* numpy.percentile's default (linear) at q (0..1) of n sorted values. */
+double evox_test_percentile      (const double *sorted,
+                                  gsize         n,
+                                  double        q);
 
 /* How many entries a folder holds (hidden temporaries included): nothing left behind. */
 guint evox_test_count_entries (const char *dir);

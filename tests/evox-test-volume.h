@@ -1,5 +1,5 @@
 /* evox-test-volume.h: reading a voxel by its flat index, for the brute-force oracles of the core
- * tests, and a ball volume (header-only: the test util is also linked where the core is not). */
+ * tests, f32 channels compared, and a ball volume (header-only: the test util is also linked where the core is not). */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
@@ -20,6 +20,25 @@ evox_test_value_at (EvoxVolume *volume,
     case EVOX_SAMPLE_U16: return ((const guint16 *) data)[i];
     default: return ((const float *) data)[i];
     }
+}
+
+/* Channel ca of a and channel cb of b (both f32) hold equal values, NaN where the other has
+ * NaN. */
+static inline void
+evox_test_assert_same_channel (EvoxVolume *a,
+                               guint       ca,
+                               EvoxVolume *b,
+                               guint       cb)
+{
+  const float *x = evox_volume_get_data (a, ca);
+  const float *y = evox_volume_get_data (b, cb);
+
+  g_assert_cmpuint (evox_volume_get_n_voxels (a), ==, evox_volume_get_n_voxels (b));
+  for (gsize i = 0; i < evox_volume_get_n_voxels (a); i++)
+    if (isnan (x[i]) || isnan (y[i]))
+      g_assert_true (isnan (x[i]) && isnan (y[i]));
+    else
+      g_assert_cmpfloat (x[i], ==, y[i]);
 }
 
 /* A frozen u8 volume of n^3 voxels: `inside` within distance r of the centre ((n - 1) / 2 on

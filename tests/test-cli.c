@@ -5,7 +5,6 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
-#include <png.h>
 #include <string.h>
 #include <tiffio.h>
 #include <signal.h>
@@ -16,6 +15,7 @@
 #include "evox-loader.h"
 #include "evox-tiff.h"
 #include "evox-test-mesh.h"
+#include "evox-test-png.h"
 #include "evox-test-util.h"
 
 typedef EvoxTestRun Run;
@@ -552,12 +552,7 @@ test_viewer_view_options (void)
 /* ------------------------------------------------------------------------------------------ */
 /* evox render                                                                                  */
 
-typedef struct
-{
-  int     width;
-  int     height;
-  guint8 *rgba;  /* straight alpha, rows top to bottom */
-} Image;
+typedef EvoxTestImage Image;
 
 static void
 image_clear (Image *image)
@@ -611,21 +606,6 @@ assert_png_header (const char *path,
   g_assert_cmpuint (data[25], ==, 6);  /* colour type: RGB with alpha */
   g_assert_cmpuint (data[28], ==, 0);  /* not interlaced */
   g_assert_cmpuint (read_be32 (data + 29), ==, crc32_of (data + 12, 17));
-}
-
-static Image
-read_png (const char *path)
-{
-  png_image png = { .version = PNG_IMAGE_VERSION };
-  Image image = { 0 };
-
-  g_assert_true (png_image_begin_read_from_file (&png, path));
-  png.format = PNG_FORMAT_RGBA;
-  image.width = png.width;
-  image.height = png.height;
-  image.rgba = g_malloc (PNG_IMAGE_SIZE (png));
-  g_assert_true (png_image_finish_read (&png, NULL, image.rgba, 0, NULL));
-  return image;
 }
 
 /* Scanlines as stored, so the alpha stays unassociated (TIFFReadRGBAImage would premultiply). */
@@ -727,7 +707,7 @@ test_render_png_tiff (void)
   }
   assert_png_header (png, 320, 240);
   {
-    g_auto(Image) from_png = read_png (png);
+    g_auto(Image) from_png = evox_test_read_png (png);
     g_auto(Image) from_tiff = read_tiff (tif);
 
     g_assert_cmpint (from_tiff.width, ==, 320);
@@ -757,7 +737,7 @@ test_render_transparent (void)
       gsize n_opaque = 0;
 
       assert_rendered (&run);
-      image = i == 0 ? read_png (png) : read_tiff (tif);
+      image = i == 0 ? evox_test_read_png (png) : read_tiff (tif);
       g_assert_cmpint (image.width, ==, 200);
       g_assert_cmpint (image.height, ==, 150);
       g_assert_cmpuint (pixel_at (&image, 0, 0)[3], ==, 0);
@@ -797,7 +777,7 @@ test_render_ruler (void)
           g_auto(Image) image = { 0 };
 
           assert_rendered (&run);
-          image = read_png (path);
+          image = evox_test_read_png (path);
           counts[with] = 0;
           for (gsize p = 0; p < (gsize) image.width * image.height; p++)
             {
@@ -841,7 +821,7 @@ test_render_views (void)
       Image image;
 
       assert_rendered (&run);
-      image = read_png (out);
+      image = evox_test_read_png (out);
       g_test_message ("view %s: %.3f drawn, %u colours", views[i], drawn_fraction (&image),
                       count_colours (&image));
       g_assert_cmpfloat (drawn_fraction (&image), >, 0.05);
@@ -873,7 +853,7 @@ test_render_options (void)
                                      "-o", base, NULL);
     assert_rendered (&run);
   }
-  reference = read_png (base);
+  reference = evox_test_read_png (base);
   for (guint i = 0; i < G_N_ELEMENTS (variants); i++)
     {
       g_autofree char *name = g_strdup_printf ("variant-%u.png", i);
@@ -884,7 +864,7 @@ test_render_options (void)
 
       g_test_message ("variant %s %s", variants[i][0], variants[i][1]);
       assert_rendered (&run);
-      image = read_png (out);
+      image = evox_test_read_png (out);
       g_assert_true (memcmp (image.rgba, reference.rgba, 160 * 120 * 4) != 0);
     }
 
@@ -1037,7 +1017,7 @@ test_render_real (void)
       g_auto(Image) image = { 0 };
 
       assert_rendered (&run);
-      image = read_png (out);
+      image = evox_test_read_png (out);
       g_test_message ("A19 %s: %.3f drawn, %u colours", views[i], drawn_fraction (&image),
                       count_colours (&image));
       g_assert_cmpfloat (drawn_fraction (&image), >, 0.1);
@@ -2298,7 +2278,7 @@ test_render_phases (void)
       g_auto(Image) image = { 0 };
 
       assert_rendered (&run);
-      image = read_png (out);
+      image = evox_test_read_png (out);
       for (gsize p = 0; p < 160 * 160; p++)
         {
           const guint8 *px = image.rgba + p * 4;
@@ -2379,7 +2359,7 @@ test_render_clusters (void)
       gsize opaque = 0, n_blue = 0, n_orange = 0, n_grey = 0, other = 0;
 
       assert_rendered (&run);
-      image = read_png (out);
+      image = evox_test_read_png (out);
       for (gsize p = 0; p < 160 * 160; p++)
         {
           const guint8 *px = image.rgba + p * 4;
@@ -2510,8 +2490,8 @@ test_render_cluster_curves (void)
                                      "--clusters", labels, "--cluster-curves", NULL);
     assert_rendered (&run);
   }
-  a = read_png (plain);
-  b = read_png (out);
+  a = evox_test_read_png (plain);
+  b = evox_test_read_png (out);
   g_assert_cmpint (a.width, ==, 200);
   g_assert_cmpint (b.width, ==, 200 + 500);
   g_assert_cmpint (b.height, ==, 400);
@@ -2597,7 +2577,7 @@ test_render_phase_opacity (void)
 
       g_test_message ("%s: %s", cases[k].spec, run.err);
       assert_rendered (&run);
-      image = read_png (out);
+      image = evox_test_read_png (out);
       px = image.rgba + (32 * 64 + 48) * 4;
       g_test_message ("%s: #%02x%02x%02x", cases[k].spec, px[0], px[1], px[2]);
       if (cases[k].exact)

@@ -29,15 +29,6 @@ volume_new (gsize          nx,
   return volume;
 }
 
-static int
-compare_doubles (const void *a,
-                 const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
 /* numpy.percentile (values, percent) with its default linear method, over the finite values. */
 static double
 brute_percentile (EvoxVolume *volume,
@@ -47,8 +38,6 @@ brute_percentile (EvoxVolume *volume,
   gsize n = evox_volume_get_n_voxels (volume), m = 0;
   g_autofree double *sorted = g_new (double, n);
   gsize dims[3];
-  double h;
-  gsize k;
 
   evox_volume_get_dims (volume, dims);
   for (gsize z = 0; z < dims[2]; z++)
@@ -60,12 +49,8 @@ brute_percentile (EvoxVolume *volume,
           if (isfinite (v))
             sorted[m++] = v;
         }
-  qsort (sorted, m, sizeof (double), compare_doubles);
-  h = percent / 100.0 * (double) (m - 1);
-  k = (gsize) floor (h);
-  if (k + 1 >= m)
-    return sorted[m - 1];
-  return sorted[k] + (h - (double) k) * (sorted[k + 1] - sorted[k]);
+  qsort (sorted, m, sizeof (double), evox_test_compare_doubles);
+  return evox_test_percentile (sorted, m, percent / 100.0);
 }
 
 /* Three u16 channels of different spreads, and three f32 channels with NaN voxels. */
@@ -144,14 +129,6 @@ test_defaults (void)
 }
 
 static void
-count_notify (GObject    *object,
-              GParamSpec *pspec,
-              guint      *count)
-{
-  (*count)++;
-}
-
-static void
 assert_slot (EvoxDocument *document,
              guint         slot,
              int           channel,
@@ -179,8 +156,8 @@ test_slots (void)
   guint slots = 0, on = 0;
   double lo[3], hi[3];
 
-  g_signal_connect (document, "notify::composite-slots", G_CALLBACK (count_notify), &slots);
-  g_signal_connect (document, "notify::composite", G_CALLBACK (count_notify), &on);
+  evox_test_count_notify (document, "composite-slots", &slots);
+  evox_test_count_notify (document, "composite", &on);
 
   /* One channel: nothing to composite, the switch stays off. */
   evox_document_set_volume (document, single, "one", NULL);
@@ -307,7 +284,7 @@ test_maps (void)
   evox_document_set_volume (document, u16, "u16", NULL);
   evox_document_set_composite (document, TRUE);
   evox_document_set_composite_slot (document, 2, 0, 3, 9);
-  g_signal_connect (document, "notify::composite-slots", G_CALLBACK (count_notify), &slots);
+  evox_test_count_notify (document, "composite-slots", &slots);
 
   g_assert_true (evox_document_add_maps (document, maps, NULL, &error));
   g_assert_no_error (error);

@@ -14,6 +14,7 @@
 #include "evox-document.h"
 #include "evox-measurement.h"
 #include "evox-test-registration.h"
+#include "evox-test-util.h"
 
 #define NX 16
 #define NY 12
@@ -32,26 +33,18 @@ typedef struct
 } Counts;
 
 static void
-count_notify (GObject    *object,
-              GParamSpec *pspec,
-              guint      *count)
-{
-  (*count)++;
-}
-
-static void
 watch (EvoxDocument *doc,
        Counts       *counts)
 {
-  g_signal_connect (doc, "notify::volume", G_CALLBACK (count_notify), &counts->volume);
-  g_signal_connect (doc, "notify::maps", G_CALLBACK (count_notify), &counts->maps);
-  g_signal_connect (doc, "notify::show-maps", G_CALLBACK (count_notify), &counts->show_maps);
-  g_signal_connect (doc, "notify::channel", G_CALLBACK (count_notify), &counts->channel);
-  g_signal_connect (doc, "notify::colormap", G_CALLBACK (count_notify), &counts->colormap);
-  g_signal_connect (doc, "notify::slice-x", G_CALLBACK (count_notify), &counts->slice);
-  g_signal_connect (doc, "notify::slice-y", G_CALLBACK (count_notify), &counts->slice);
-  g_signal_connect (doc, "notify::slice-z", G_CALLBACK (count_notify), &counts->slice);
-  g_signal_connect (doc, "notify::view", G_CALLBACK (count_notify), &counts->view);
+  evox_test_count_notify (doc, "volume", &counts->volume);
+  evox_test_count_notify (doc, "maps", &counts->maps);
+  evox_test_count_notify (doc, "show-maps", &counts->show_maps);
+  evox_test_count_notify (doc, "channel", &counts->channel);
+  evox_test_count_notify (doc, "colormap", &counts->colormap);
+  evox_test_count_notify (doc, "slice-x", &counts->slice);
+  evox_test_count_notify (doc, "slice-y", &counts->slice);
+  evox_test_count_notify (doc, "slice-z", &counts->slice);
+  evox_test_count_notify (doc, "view", &counts->view);
 }
 
 /* A u16 spectral stack of three energies around the Ni K-edge, spacing 10 x 20 x 30 nm. */
@@ -126,29 +119,6 @@ make_maps (gsize              nx,
     }
   evox_volume_freeze (maps);
   return maps;
-}
-
-static int
-compare_doubles (const void *a,
-                 const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-/* numpy.percentile's default (linear) of sorted values. */
-static double
-percentile (const double *sorted,
-            gsize         n,
-            double        q)
-{
-  double pos = q * (n - 1);
-  gsize k = (gsize) floor (pos);
-
-  if (k + 1 >= n)
-    return sorted[n - 1];
-  return sorted[k] + (pos - k) * (sorted[k + 1] - sorted[k]);
 }
 
 /* How far the fine histogram's quantile may lie from numpy's: the gap between the values around
@@ -530,10 +500,10 @@ test_display_defaults (void)
   for (gsize i = 0; i < NV; i++)
     if (!isnan (edge_value (i)))
       sorted[n++] = edge_value (i);
-  qsort (sorted, n, sizeof (double), compare_doubles);
-  median = percentile (sorted, n, 0.5);
-  p5 = percentile (sorted, n, 0.05);
-  p95 = percentile (sorted, n, 0.95);
+  qsort (sorted, n, sizeof (double), evox_test_compare_doubles);
+  median = evox_test_percentile (sorted, n, 0.5);
+  p5 = evox_test_percentile (sorted, n, 0.05);
+  p95 = evox_test_percentile (sorted, n, 0.95);
   half = MAX (median - p5, p95 - median);
   hist = evox_volume_get_fine_histogram (evox_document_get_maps (doc), 0);
   bin = evox_fine_histogram_get_bin_width (hist);

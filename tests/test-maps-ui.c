@@ -12,49 +12,18 @@
 
 #include "evox-canvas.h"
 #include "evox-spectrum-panel.h"
+#include "evox-test-discs.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
 #include "evox-window.h"
 
 /* 32 x 32 x 1, 6 energies 8330 .. 8380 eV; two discs whose edges lie at 8345 and 8365 eV. */
-#define NX 32
-#define NY 32
+#define NX EVOX_TEST_DISCS_NX
+#define NY EVOX_TEST_DISCS_NY
 #define NC 6
 
-static double
-energy_of (guint c)
-{
-  return 8330 + 10.0 * c;
-}
-
-static int
-disc_at (gsize x,
-         gsize y)
-{
-  if ((x - 10.0) * (x - 10.0) + (y - 12.0) * (y - 12.0) <= 36)
-    return 1;
-  if ((x - 22.0) * (x - 22.0) + (y - 20.0) * (y - 20.0) <= 25)
-    return 2;
-  return 0;
-}
-
-/* The stack's optical density, as stored (f32). */
-static double
-od (guint c,
-    gsize x,
-    gsize y)
-{
-  double e = energy_of (c), v;
-
-  switch (disc_at (x, y))
-    {
-    case 1: v = 0.3 + 1.0 / (1 + exp (-(e - 8345) / 5)); break;
-    case 2: v = 0.2 + 0.8 / (1 + exp (-(e - 8365) / 5)); break;
-    default: v = 0.05 + 0.001 * x; break;
-    }
-  return (float) (v + 0.002 * ((x * 7 + y * 3) % 5));
-}
+static const EvoxTestDiscs discs = { NC, { 8345, 8365 } };
 
 /* The edge-energy map as a XANES run would give it: the disc's edge plus a little spread, NaN
  * where there is no edge. */
@@ -62,37 +31,12 @@ static float
 edge (gsize x,
       gsize y)
 {
-  switch (disc_at (x, y))
+  switch (evox_test_discs_at (x, y))
     {
     case 1: return 8345.0f + 0.1f * (float) ((x + y) % 4);
     case 2: return 8365.0f + 0.1f * (float) ((x * 3 + y) % 4);
     default: return NAN;
     }
-}
-
-static char *
-write_stack (const char *dir)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (EvoxVolume) volume = evox_volume_new (NX, NY, 1, NC, EVOX_SAMPLE_F32, &error);
-  char *path = g_build_filename (dir, "xanes.tiff", NULL);
-
-  g_assert_no_error (error);
-  for (guint c = 0; c < NC; c++)
-    {
-      float *data = evox_volume_get_data_mut (volume, c);
-      g_autofree char *label = g_strdup_printf ("E%u", c);
-
-      for (gsize y = 0; y < NY; y++)
-        for (gsize x = 0; x < NX; x++)
-          data[x + NX * y] = od (c, x, y);
-      evox_volume_set_channel_info (volume, c, label, energy_of (c));
-    }
-  evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "optical density", NULL);
-  evox_volume_freeze (volume);
-  g_assert_true (evox_tiff_write (volume, -1, path, 0, &error));
-  g_assert_no_error (error);
-  return path;
 }
 
 static EvoxVolume *
@@ -109,7 +53,7 @@ make_maps (void)
     for (gsize x = 0; x < NX; x++)
       {
         edges[x + NX * y] = edge (x, y);
-        mask[x + NX * y] = disc_at (x, y) != 0;
+        mask[x + NX * y] = evox_test_discs_at (x, y) != 0;
       }
   evox_volume_set_channel_info (maps, 0, "edge_energy", NAN);
   evox_volume_set_channel_values (maps, 0, EVOX_SCALE_LINEAR, "energy", "eV");
@@ -118,26 +62,11 @@ make_maps (void)
   return maps;
 }
 
-typedef struct
-{
-  EvoxSpectrumPanel *panel;
-  guint              n;
-} PinWait;
-
-static gboolean
-pinned_reaches (gpointer data)
-{
-  PinWait *wait = data;
-
-  return evox_spectrum_panel_get_n_pending (wait->panel) == 0 &&
-         evox_spectrum_panel_get_n_pinned (wait->panel) >= wait->n;
-}
-
 static void
 test_spectra_with_maps (void)
 {
   g_autofree char *dir = evox_test_tmpdir_new ();
-  g_autofree char *path = write_stack (dir);
+  g_autofree char *path = evox_test_discs_write (&discs, dir);
   EvoxWindow *window = evox_test_open_file (path);
   EvoxDocument *document = evox_window_get_document (window);
   EvoxCanvas *canvas = EVOX_CANVAS (evox_window_get_canvas (window));
@@ -148,7 +77,6 @@ test_spectra_with_maps (void)
   g_autoptr (GError) error = NULL;
   EvoxVolume *loaded = evox_document_get_volume (document);
   const EvoxSpectrum *hovered, *region;
-  PinWait wait = { panel, 2 };
   gsize voxel[3];
 
   evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
@@ -175,8 +103,9 @@ test_spectra_with_maps (void)
   g_assert_cmpuint (hovered->n_points, ==, NC);
   for (guint c = 0; c < NC; c++)
     {
-      g_assert_cmpfloat (hovered->points[c].energy_ev, ==, energy_of (c));
-      g_assert_cmpfloat (hovered->points[c].mean, ==, od (c, voxel[0], voxel[1]));
+      g_assert_cmpfloat (hovered->points[c].energy_ev, ==, evox_test_discs_energy (c));
+      g_assert_cmpfloat (hovered->points[c].mean, ==,
+                         evox_test_discs_od (&discs, c, voxel[0], voxel[1]));
     }
   g_signal_emit_by_name (canvas, "voxel-clicked", (guint) voxel[0], (guint) voxel[1], 0u);
   g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, 1);
@@ -186,7 +115,7 @@ test_spectra_with_maps (void)
   evox_phase_list_append (evox_document_get_phases (document), late);
   evox_document_set_selected_phase (document, 0);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "spectrum.pin-phase", NULL));
-  g_assert_true (evox_test_wait_for (pinned_reaches, &wait, 10));
+  evox_test_wait_pinned (panel, 2);
   region = evox_spectrum_panel_get_pinned (panel, 1);
   g_assert_cmpuint (region->n_points, ==, NC);
   for (guint c = 0; c < NC; c++)
@@ -196,9 +125,9 @@ test_spectra_with_maps (void)
 
       for (gsize y = 0; y < NY; y++)
         for (gsize x = 0; x < NX; x++)
-          if (disc_at (x, y) == 2)
+          if (evox_test_discs_at (x, y) == 2)
             {
-              sum += od (c, x, y);
+              sum += evox_test_discs_od (&discs, c, x, y);
               n++;
             }
       g_assert_cmpuint (region->points[c].voxels, ==, n);

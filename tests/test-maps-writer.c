@@ -12,6 +12,7 @@
 #include "evox-maps-writer.h"
 #include "evox-spectral-reader.h"
 #include "evox-test-util.h"
+#include "evox-test-volume.h"
 #include "evox-tiff.h"
 
 /* 5 x 4 x 1: two maps without energies ("edge_energy" with NaN holes, "Ni K/L" with characters
@@ -36,23 +37,6 @@ make_maps (void)
     }
   evox_volume_freeze (maps);
   return maps;
-}
-
-static void
-assert_same_channel (EvoxVolume *a,
-                     guint       ca,
-                     EvoxVolume *b,
-                     guint       cb)
-{
-  const float *x = evox_volume_get_data (a, ca);
-  const float *y = evox_volume_get_data (b, cb);
-
-  g_assert_cmpuint (evox_volume_get_n_voxels (a), ==, evox_volume_get_n_voxels (b));
-  for (gsize i = 0; i < evox_volume_get_n_voxels (a); i++)
-    if (isnan (x[i]) || isnan (y[i]))
-      g_assert_true (isnan (x[i]) && isnan (y[i]));
-    else
-      g_assert_cmpfloat (x[i], ==, y[i]);
 }
 
 static guint
@@ -89,7 +73,7 @@ test_tiff (void)
     {
       read = evox_tiff_read (paths->pdata[c], NULL, NULL, &error);
       g_assert_no_error (error);
-      assert_same_channel (read, 0, maps, c);
+      evox_test_assert_same_channel (read, 0, maps, c);
       g_clear_object (&read);
     }
   read = evox_spectral_load (paths->pdata[2], NULL, NULL, NULL, &error);
@@ -99,7 +83,7 @@ test_tiff (void)
     {
       g_assert_cmpfloat (evox_volume_get_channel_energy (read, c), ==,
                          evox_volume_get_channel_energy (maps, 2 + c));
-      assert_same_channel (read, c, maps, 2 + c);
+      evox_test_assert_same_channel (read, c, maps, 2 + c);
     }
 
   /* Existing files are refused before anything is written, unless overwrite. */
@@ -127,7 +111,7 @@ test_hdf5 (void)
   g_assert_no_error (error);
   g_assert_cmpuint (evox_volume_get_n_channels (read), ==, 5);
   for (guint c = 0; c < 5; c++)
-    assert_same_channel (read, c, maps, c);
+    evox_test_assert_same_channel (read, c, maps, c);
   g_assert_false (evox_maps_write (maps, path, FALSE, &error));
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
@@ -154,6 +138,37 @@ test_refusals (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A cancelled write stops with G_IO_ERROR_CANCELLED and leaves nothing, not even its hidden
+ * folder (the command line's Ctrl-C); an upper-case extension is the same layout. */
+static void
+test_cancelled (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tif = g_build_filename (dir, "run.TIF", NULL);
+  g_autofree char *h5 = g_build_filename (dir, "maps.H5", NULL);
+  g_autofree char *ni = g_build_filename (dir, "run_Ni_K_L.tif", NULL);
+  g_autofree char *one = evox_maps_tiff_path (tif, "Ni K/L");
+  g_autoptr (EvoxVolume) maps = make_maps ();
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpstr (one, ==, ni);
+  g_cancellable_cancel (cancellable);
+  g_assert_false (evox_maps_write_full (maps, tif, FALSE, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_false (evox_maps_write_full (maps, h5, FALSE, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_cmpuint (count_files (dir), ==, 0);
+
+  g_assert_true (evox_maps_write_full (maps, tif, FALSE, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (ni, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (count_files (dir), ==, 4);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -162,5 +177,6 @@ main (int    argc,
   g_test_add_func ("/Evox/MapsWriter/tiff", test_tiff);
   g_test_add_func ("/Evox/MapsWriter/hdf5", test_hdf5);
   g_test_add_func ("/Evox/MapsWriter/refusals", test_refusals);
+  g_test_add_func ("/Evox/MapsWriter/cancelled", test_cancelled);
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 
 #include "evox-document.h"
 #include "evox-test-registration.h"
+#include "evox-test-util.h"
 
 typedef struct
 {
@@ -23,28 +24,19 @@ typedef struct
 } Counts;
 
 static void
-count_notify (GObject    *object,
-              GParamSpec *pspec,
-              guint      *count)
-{
-  (*count)++;
-}
-
-static void
 watch (EvoxDocument *doc,
        Counts       *counts)
 {
-  g_signal_connect (doc, "notify::volume", G_CALLBACK (count_notify), &counts->volume);
-  g_signal_connect (doc, "notify::registration", G_CALLBACK (count_notify),
-                    &counts->registration);
-  g_signal_connect (doc, "notify::registration-view", G_CALLBACK (count_notify), &counts->view);
-  g_signal_connect (doc, "notify::channel", G_CALLBACK (count_notify), &counts->channel);
-  g_signal_connect (doc, "notify::colormap", G_CALLBACK (count_notify), &counts->colormap);
-  g_signal_connect (doc, "notify::range-lo", G_CALLBACK (count_notify), &counts->range);
-  g_signal_connect (doc, "notify::range-hi", G_CALLBACK (count_notify), &counts->range);
-  g_signal_connect (doc, "notify::slice-x", G_CALLBACK (count_notify), &counts->slice);
-  g_signal_connect (doc, "notify::slice-y", G_CALLBACK (count_notify), &counts->slice);
-  g_signal_connect (doc, "notify::slice-z", G_CALLBACK (count_notify), &counts->slice);
+  evox_test_count_notify (doc, "volume", &counts->volume);
+  evox_test_count_notify (doc, "registration", &counts->registration);
+  evox_test_count_notify (doc, "registration-view", &counts->view);
+  evox_test_count_notify (doc, "channel", &counts->channel);
+  evox_test_count_notify (doc, "colormap", &counts->colormap);
+  evox_test_count_notify (doc, "range-lo", &counts->range);
+  evox_test_count_notify (doc, "range-hi", &counts->range);
+  evox_test_count_notify (doc, "slice-x", &counts->slice);
+  evox_test_count_notify (doc, "slice-y", &counts->slice);
+  evox_test_count_notify (doc, "slice-z", &counts->slice);
 }
 
 /* A document showing the raw stack with the user's settings: channel of 7725 eV, inferno,

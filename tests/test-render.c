@@ -11,30 +11,13 @@
 #include <epoxy/gl.h>
 
 #include "evox-demo.h"
-#include "evox-gl-context.h"
 #include "evox-labels.h"
 #include "evox-measurement.h"
 #include "evox-phase.h"
 #include "evox-renderer.h"
 #include "evox-renderer-private.h"
 #include "evox-surface.h"
-
-/* One headless context for the whole run; NULL (and every GL test skipped) where there is none. */
-static EvoxGlContext *gl_context;
-static char *gl_context_error;
-
-static gboolean
-need_gl (void)
-{
-  if (gl_context == NULL)
-    {
-      g_autofree char *reason = g_strdup_printf ("no headless OpenGL: %s", gl_context_error);
-
-      g_test_skip (reason);
-      return FALSE;
-    }
-  return TRUE;
-}
+#include "evox-test-gl.h"
 
 static EvoxVolume *
 volume_new (gsize          nx,
@@ -417,7 +400,7 @@ test_slice_u8 (void)
   g_autofree guint8 *moved = NULL;
   EvoxRenderer *renderer;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   volume = gradient_u8 ();
@@ -465,7 +448,7 @@ test_slice_u16 (void)
         data[(k * 8 + j) * 8 + i] = (guint16) (1009 * i + 8111 * j + 3 * k);
   data[(5 * 8 + 7) * 8 + 7] = 65535;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = slice_z_renderer_new (volume, slice_index, 0, 65535);
@@ -527,7 +510,7 @@ test_slice_f32 (void)
   g_autofree guint8 *pixels = NULL;
   EvoxRenderer *renderer;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = renderer_new_realized ();
@@ -593,7 +576,7 @@ test_transparent (void)
   EvoxRenderer *renderer;
   guint opaque = 0, clear = 0;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = slice_z_renderer_new (volume, slice_index, -3, 1);
@@ -642,7 +625,7 @@ test_transparent_stack (void)
   const guint8 *p;
 
   memset (evox_volume_get_data_mut (volume, 0), 200, 32);
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = renderer_new_realized ();
@@ -670,7 +653,7 @@ test_slice_orientation (void)
   g_autofree guint8 *pixels = NULL;
   EvoxRenderer *renderer;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = renderer_new_realized ();
@@ -730,7 +713,7 @@ test_export_sizes (void)
   GLuint fbo;
   GLint bound = 0, viewport[4];
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
@@ -843,7 +826,7 @@ test_slices_view (void)
   const guint8 box[3] = { 153, 153, 158 };
   guint n;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = renderer_new_realized ();
@@ -899,7 +882,7 @@ test_stack_view (void)
   const guint8 white[3] = { 255, 255, 255 };
   guint measured;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = renderer_new_realized ();
@@ -976,7 +959,7 @@ test_stack_scans (void)
   g_assert_no_error (error);
   g_assert_false (evox_volume_get_layer (volume, 1)->measured);
   g_assert_false (evox_volume_get_layer (volume, 2)->measured);
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = stack_renderer_from_above (volume);
@@ -1028,7 +1011,7 @@ test_too_large (void)
   EvoxRenderer *renderer;
   GLint max_size = 0;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &max_size);
@@ -1054,7 +1037,7 @@ test_realize_again (void)
   g_autofree guint8 *second = NULL;
   EvoxRenderer *renderer;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = renderer_new_realized ();
@@ -1251,7 +1234,7 @@ test_demo (void)
   const guint8 white[3] = { 255, 255, 255 };
   EvoxRenderer *renderer;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = renderer_new_realized ();
@@ -1429,7 +1412,7 @@ test_phases_u8 (void)
   g_autofree guint8 *pixels = NULL;
   EvoxRenderer *renderer;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
@@ -1531,7 +1514,7 @@ test_phases_u16 (void)
   /* Voxels 2..7 of row 3, rows 4, 0..5 of row 5; 2 and 3 of row 1; the corner. */
   g_assert_cmpuint (expected, ==, 6 + 8 + 6 + 2 + 1);
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = slice_z_renderer_new (volume, slice_index, 0, 65535);
@@ -1575,7 +1558,7 @@ test_phases_f32 (void)
   g_autoptr(EvoxPhaseList) list = phase_list_new (specs, G_N_ELEMENTS (specs));
   guint tinted;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = renderer_new_realized ();
@@ -1632,7 +1615,7 @@ test_phases_live (void)
   EvoxRenderer *renderer;
   guint changes = 0;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
@@ -1756,7 +1739,7 @@ test_phases_limit (void)
   g_autofree guint8 *pixels = NULL;
   EvoxRenderer *renderer;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   /* Phase p owns exactly value 5 + 3 p: phases 0..31 the 32 voxels of rows 0..3 of slice 5
@@ -1854,7 +1837,7 @@ test_phases_stack (void)
   const float highlight[3] = EVOX_RENDERER_HIGHLIGHT_RGB;
   EvoxRenderer *renderer;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = stack_renderer_from_above (volume);
@@ -1994,7 +1977,7 @@ test_particles_highlight (void)
                                 &error);
   g_assert_no_error (error);
   g_assert_cmpuint (evox_labels_get_n_particles (labels), ==, 2);
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = slice_z_renderer_new (volume, 1, 0, 255);
@@ -2089,7 +2072,7 @@ test_particles_colour (void)
   g_assert_no_error (error);
   g_assert_cmpuint (evox_labels_get_particle (labels, 1)->voxels, ==, 16);
   g_assert_cmpuint (evox_labels_get_particle (labels, 2)->voxels, ==, 12);
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = slice_z_renderer_new (volume, 1, 0, 255);
@@ -2175,7 +2158,7 @@ test_particles_formats (void)
   const float highlight[3] = EVOX_RENDERER_HIGHLIGHT_RGB;
   guint8 lit[3];
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   for (guint c = 0; c < 3; c++)
@@ -2266,7 +2249,7 @@ test_particles_too_large (void)
   EvoxRenderer *renderer;
   GLint max_size = 0;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &max_size);
@@ -2299,7 +2282,7 @@ test_phases_demo (void)
   g_autoptr(EvoxPhaseList) list = evox_phase_list_new ();
   EvoxRenderer *renderer;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   /* Three phases over the lower, middle and upper thirds of the range, at full opacity so their
@@ -2669,7 +2652,7 @@ test_surfaces_silhouette (void)
   EvoxRenderer *renderer;
   EvoxCamera *camera;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   evox_surface_list_append (surfaces, surface);
@@ -2762,7 +2745,7 @@ test_surfaces_views (void)
   };
   EvoxRenderer *renderer;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   evox_surface_list_append (surfaces, surface);
@@ -2860,7 +2843,7 @@ test_surfaces_translucent (void)
   const guint8 *p, *q;
   float background[4] = { 0.16f, 0.16f, 0.17f, 1.0f };
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   evox_surface_list_append (ab, a);
@@ -3086,7 +3069,7 @@ test_surfaces_clip (void)
   const guint8 *p;
   guint kept = 0, cut = 0, changes = 0;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   evox_surface_list_append (surfaces, surface);
@@ -3185,7 +3168,7 @@ test_surfaces_uploads (void)
   guint changes = 0;
   double pixel[2];
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   evox_surface_list_append (surfaces, surface);
@@ -3325,7 +3308,7 @@ test_surfaces_vertex_colors (void)
   double left[2], right[2];
   const guint8 *p;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   evox_surface_list_append (surfaces, surface);
@@ -3392,7 +3375,7 @@ test_quad (void)
   EvoxRenderer *renderer;
   const int width = 401, height = 301;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   evox_surface_list_append (surfaces, surface);
@@ -3496,7 +3479,7 @@ test_quad_frames (void)
   EvoxRenderer *renderer;
   const int width = 301, height = 601;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
   memset (evox_volume_get_data_mut (volume, 0), 128, 32 * 32 * 32);
   evox_volume_freeze (volume);
@@ -3581,7 +3564,7 @@ test_quad_frames_scale_2 (void)
   const int width = 301, height = 601;
   guint widths[3] = { 0, 0, 0 };
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
   memset (evox_volume_get_data_mut (volume, 0), 128, 32 * 32 * 32);
   evox_volume_freeze (volume);
@@ -3668,7 +3651,7 @@ test_ruler_label_inside (void)
   g_autoptr(EvoxVolume) volume = NULL;
   guint middle;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
   /* 10 px a voxel; y = 0 is the image's top row. */
   volume = volume_new (40, 30, 5, EVOX_SAMPLE_U8);
@@ -3830,7 +3813,7 @@ test_clusters_overlay (void)
   EvoxRendererUploads uploads;
   EvoxRenderer *renderer;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
@@ -3968,7 +3951,7 @@ test_clusters_over_phases (void)
   g_autofree guint8 *pixels = NULL;
   EvoxRenderer *renderer;
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
   renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
   evox_renderer_set_phases (renderer, list, TRUE, FALSE);
@@ -4004,7 +3987,7 @@ test_clusters_stack_and_quad (void)
     ids[v] = 1;
   all = evox_clusters_new_take (dims, ids, 1, 0, NULL, NULL, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = stack_renderer_from_above (volume);
@@ -4072,7 +4055,7 @@ test_clusters_many (void)
   /* A colour of its own for two ids of the second row, so a wrong row shows. */
   evox_clusters_set_color (clusters, 5 * 64 + 3 * 8 + 2 + 1, "#010203");
   evox_clusters_set_color (clusters, 5 * 64 + 7 * 8 + 7 + 1, "#fefdfc");
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
@@ -4129,7 +4112,7 @@ test_clusters_types (void)
     data[v] = (guint16) (1009 * (v % 8) + 8111 * (v / 8 % 8) + 3 * (v / 64));
   /* No hole: a hole is background with or without clusters. */
   ((float *) evox_volume_get_data_mut (floats, 0))[(slice_index * 8 + 2) * 8 + 3] = 0.5f;
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
 
   for (guint t = 0; t < 2; t++)
@@ -4197,14 +4180,10 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(GError) error = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
-
-  gl_context = evox_gl_context_new_headless (&error);
-  if (gl_context == NULL)
-    gl_context_error = g_strdup (error->message);
+  evox_test_gl_init ();
 
   g_test_add_func ("/Evox/Render/camera/zoom-at", test_camera_zoom_at);
   g_test_add_func ("/Evox/Render/camera/pan", test_camera_pan);
@@ -4258,7 +4237,6 @@ main (int    argc,
 
   status = g_test_run ();
 
-  g_clear_pointer (&gl_context, evox_gl_context_free);
-  g_free (gl_context_error);
+  evox_test_gl_clear ();
   return status;
 }

@@ -7,31 +7,15 @@
 
 #include <math.h>
 #include <string.h>
-#include <png.h>
 
-#include "evox-gl-context.h"
 #include "evox-hdf5.h"
 #include "evox-phase.h"
 #include "evox-renderer.h"
 #include "evox-renderer-private.h"
 #include "evox-rgb-legend.h"
+#include "evox-test-gl.h"
+#include "evox-test-png.h"
 #include "evox-test-util.h"
-
-static EvoxGlContext *gl_context;
-static char *gl_context_error;
-
-static gboolean
-need_gl (void)
-{
-  if (gl_context == NULL)
-    {
-      g_autofree char *reason = g_strdup_printf ("no headless OpenGL: %s", gl_context_error);
-
-      g_test_skip (reason);
-      return FALSE;
-    }
-  return TRUE;
-}
 
 #define N 8        /* voxels a side */
 #define CELL 8     /* pixels a voxel in a 64 x 64 image of a z slice */
@@ -176,7 +160,7 @@ test_slice (void)
   int channels[3] = { 0, 1, 2 };
   double lo[3] = { -1, 1, 0 }, hi[3] = { 6, 8, 2 };
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
   renderer = evox_renderer_new ();
   g_assert_true (evox_renderer_realize (renderer, &error));
@@ -273,7 +257,7 @@ test_integer (void)
 {
   static const EvoxSampleType types[2] = { EVOX_SAMPLE_U8, EVOX_SAMPLE_U16 };
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
   for (guint t = 0; t < 2; t++)
     {
@@ -357,7 +341,7 @@ test_views (void)
   EvoxView views[] = { EVOX_VIEW_SLICES, EVOX_VIEW_SLICE_X, EVOX_VIEW_SLICE_Y, EVOX_VIEW_QUAD,
                        EVOX_VIEW_STACK };
 
-  if (!need_gl ())
+  if (!evox_test_need_gl ())
     return;
   renderer = evox_renderer_new ();
   g_assert_true (evox_renderer_realize (renderer, &error));
@@ -385,27 +369,7 @@ test_views (void)
 
 /* evox render --rgb */
 
-typedef struct
-{
-  int     width;
-  int     height;
-  guint8 *rgba;
-} Image;
-
-static Image
-read_png (const char *path)
-{
-  png_image png = { .version = PNG_IMAGE_VERSION };
-  Image image = { 0 };
-
-  g_assert_true (png_image_begin_read_from_file (&png, path));
-  png.format = PNG_FORMAT_RGBA;
-  image.width = png.width;
-  image.height = png.height;
-  image.rgba = g_malloc (PNG_IMAGE_SIZE (png));
-  g_assert_true (png_image_finish_read (&png, NULL, image.rgba, 0, NULL));
-  return image;
-}
+typedef EvoxTestImage Image;
 
 static EvoxTestRun
 evox_headless (const char *first,
@@ -456,7 +420,7 @@ test_cli (void)
     g_assert_cmpstr (run.err, ==, "");
   }
   {
-    Image image = read_png (out);
+    Image image = evox_test_read_png (out);
 
     g_assert_cmpint (image.width, ==, 64);
     assert_composite (image.rgba, 64, CELL, channels, lo, hi, N / 2, background);
@@ -471,7 +435,7 @@ test_cli (void)
     Image image;
 
     g_assert_cmpint (run.status, ==, 0);
-    image = read_png (legend_out);
+    image = evox_test_read_png (legend_out);
     /* Only the rows matter for where the swatches go, not their numbers. */
     evox_rgb_legend_set_row (legend, 0, "0", 0, 1, NULL);
     evox_rgb_legend_set_row (legend, 2, "2", 0, 1, NULL);
@@ -524,21 +488,16 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(GError) error = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
-
-  gl_context = evox_gl_context_new_headless (&error);
-  if (gl_context == NULL)
-    gl_context_error = g_strdup (error->message);
+  evox_test_gl_init ();
 
   g_test_add_func ("/Evox/RgbRender/slice", test_slice);
   g_test_add_func ("/Evox/RgbRender/integer", test_integer);
   g_test_add_func ("/Evox/RgbRender/views", test_views);
   g_test_add_func ("/Evox/RgbRender/cli", test_cli);
   status = g_test_run ();
-  g_clear_pointer (&gl_context, evox_gl_context_free);
-  g_free (gl_context_error);
+  evox_test_gl_clear ();
   return status;
 }

@@ -17,6 +17,7 @@
 #include "evox-measure-panel.h"
 #include "evox-plot.h"
 #include "evox-spectrum-panel.h"
+#include "evox-test-discs.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
@@ -25,68 +26,11 @@
 /* 32 x 32 x 1, 8 energies 8330 .. 8400 eV: two discs whose optical density rises across an
  * edge (at 8350 and at 8370 eV) on a faint background, with a small pattern inside so regions
  * have a spread. */
-#define NX 32
-#define NY 32
+#define NX EVOX_TEST_DISCS_NX
+#define NY EVOX_TEST_DISCS_NY
 #define NC 8
 
-static double
-energy_of (guint c)
-{
-  return 8330 + 10.0 * c;
-}
-
-static int
-disc_at (gsize x,
-         gsize y)
-{
-  if ((x - 10.0) * (x - 10.0) + (y - 12.0) * (y - 12.0) <= 36)
-    return 1;
-  if ((x - 22.0) * (x - 22.0) + (y - 20.0) * (y - 20.0) <= 25)
-    return 2;
-  return 0;
-}
-
-static double
-expected_value (guint c,
-                gsize x,
-                gsize y)
-{
-  double e = energy_of (c), v;
-
-  switch (disc_at (x, y))
-    {
-    case 1: v = 0.3 + 1.0 / (1 + exp (-(e - 8350) / 5)); break;
-    case 2: v = 0.2 + 0.8 / (1 + exp (-(e - 8370) / 5)); break;
-    default: v = 0.05 + 0.001 * x; break;
-    }
-  /* As stored: f32. */
-  return (float) (v + 0.002 * ((x * 7 + y * 3) % 5));
-}
-
-static char *
-write_stack (const char *dir)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (EvoxVolume) volume = evox_volume_new (NX, NY, 1, NC, EVOX_SAMPLE_F32, &error);
-  char *path = g_build_filename (dir, "xanes.tiff", NULL);
-
-  g_assert_no_error (error);
-  for (guint c = 0; c < NC; c++)
-    {
-      float *data = evox_volume_get_data_mut (volume, c);
-      g_autofree char *label = g_strdup_printf ("E%u", c);
-
-      for (gsize y = 0; y < NY; y++)
-        for (gsize x = 0; x < NX; x++)
-          data[x + NX * y] = expected_value (c, x, y);
-      evox_volume_set_channel_info (volume, c, label, energy_of (c));
-    }
-  evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "optical density", NULL);
-  evox_volume_freeze (volume);
-  g_assert_true (evox_tiff_write (volume, -1, path, 0, &error));
-  g_assert_no_error (error);
-  return path;
-}
+static const EvoxTestDiscs discs = { NC, { 8350, 8370 } };
 
 /* Brute-force mean, population std and count over the voxels where in (x, y). */
 static void
@@ -104,14 +48,18 @@ brute (guint            c,
     for (gsize x = 0; x < NX; x++)
       if (in (x, y, data))
         {
-          sum += expected_value (c, x, y);
+          sum += evox_test_discs_od (&discs, c, x, y);
           (*n)++;
         }
   *mean = sum / *n;
   for (gsize y = 0; y < NY; y++)
     for (gsize x = 0; x < NX; x++)
       if (in (x, y, data))
-        ss += (expected_value (c, x, y) - *mean) * (expected_value (c, x, y) - *mean);
+        {
+          double d = evox_test_discs_od (&discs, c, x, y) - *mean;
+
+          ss += d * d;
+        }
   *std = sqrt (ss / *n);
 }
 
@@ -127,7 +75,7 @@ assert_region (const EvoxSpectrum *spectrum,
       guint64 n;
 
       brute (c, in, data, &mean, &std, &n);
-      g_assert_cmpfloat (spectrum->points[c].energy_ev, ==, energy_of (c));
+      g_assert_cmpfloat (spectrum->points[c].energy_ev, ==, evox_test_discs_energy (c));
       g_assert_cmpuint (spectrum->points[c].voxels, ==, n);
       g_assert_cmpfloat_with_epsilon (spectrum->points[c].mean, mean, 1e-9);
       g_assert_cmpfloat_with_epsilon (spectrum->points[c].std, std, 1e-9);
@@ -149,7 +97,7 @@ in_disc1 (gsize    x,
           gsize    y,
           gpointer data)
 {
-  return disc_at (x, y) == 1;
+  return evox_test_discs_at (x, y) == 1;
 }
 
 static gboolean
@@ -158,41 +106,16 @@ in_range (gsize    x,
           gpointer data)
 {
   const double *r = data;
-  double v = expected_value ((guint) r[2], x, y);
+  double v = evox_test_discs_od (&discs, (guint) r[2], x, y);
 
   return v >= r[0] && v <= r[1];
-}
-
-typedef struct
-{
-  EvoxSpectrumPanel *panel;
-  guint              n;
-} PinWait;
-
-static gboolean
-pinned_reaches (gpointer data)
-{
-  PinWait *wait = data;
-
-  return evox_spectrum_panel_get_n_pending (wait->panel) == 0 &&
-         evox_spectrum_panel_get_n_pinned (wait->panel) >= wait->n;
-}
-
-static void
-wait_pinned (EvoxSpectrumPanel *panel,
-             guint              n)
-{
-  PinWait wait = { panel, n };
-
-  g_assert_true (evox_test_wait_for (pinned_reaches, &wait, 10));
-  g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, n);
 }
 
 static void
 test_spectra (void)
 {
   g_autofree char *dir = evox_test_tmpdir_new ();
-  g_autofree char *path = write_stack (dir);
+  g_autofree char *path = evox_test_discs_write (&discs, dir);
   g_autofree char *csv = g_build_filename (dir, "spectra.csv", NULL);
   EvoxWindow *window = evox_test_open_file (path);
   EvoxDocument *document = evox_window_get_document (window);
@@ -248,9 +171,10 @@ test_spectra (void)
   g_assert_cmpuint (n_line, ==, NC);
   for (guint c = 0; c < NC; c++)
     {
-      g_assert_cmpfloat (hovered->points[c].mean, ==, expected_value (c, voxel[0], voxel[1]));
-      g_assert_cmpfloat (line[c], ==, expected_value (c, voxel[0], voxel[1]));
-      g_assert_cmpfloat (line_x[c], ==, energy_of (c));
+      g_assert_cmpfloat (hovered->points[c].mean, ==,
+                         evox_test_discs_od (&discs, c, voxel[0], voxel[1]));
+      g_assert_cmpfloat (line[c], ==, evox_test_discs_od (&discs, c, voxel[0], voxel[1]));
+      g_assert_cmpfloat (line_x[c], ==, evox_test_discs_energy (c));
     }
 
   /* A click pins it, while the page is shown: on another page a click means nothing here. */
@@ -288,7 +212,7 @@ test_spectra (void)
       GTK_TOGGLE_BUTTON (evox_test_find_named (GTK_WIDGET (panel), "spectrum-region"))));
     g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, cx - 60, cy - 40, cx + 30,
                                        cy + 50), ==, EVOX_DRAG_REGION);
-    wait_pinned (panel, 2);
+    evox_test_wait_pinned (panel, 2);
     box = evox_spectrum_panel_get_pinned (panel, 1);
     g_test_message ("region %s", box->label);
     g_assert_cmpint (sscanf (box->label, "box (%u, %u, %u)-(%u, %u, %u)", &b[0], &b[1], &z0,
@@ -371,7 +295,7 @@ test_spectra (void)
     evox_phase_list_append (evox_document_get_phases (document), phase);
     evox_document_set_selected_phase (document, 0);
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "spectrum.pin-phase", NULL));
-    wait_pinned (panel, 3);
+    evox_test_wait_pinned (panel, 3);
     g_assert_cmpstr (evox_spectrum_panel_get_pinned (panel, 2)->label, ==, "phase rich");
     assert_region (evox_spectrum_panel_get_pinned (panel, 2), in_range, range);
   }
@@ -389,7 +313,7 @@ test_spectra (void)
     evox_document_set_selected_particle (document, evox_labels_get_label (labels, 10, 12, 0));
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "spectrum.pin-particle",
                                                NULL));
-    wait_pinned (panel, 4);
+    evox_test_wait_pinned (panel, 4);
     assert_region (evox_spectrum_panel_get_pinned (panel, 3), in_disc1, NULL);
   }
 

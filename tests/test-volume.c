@@ -380,12 +380,40 @@ test_channel_values (void)
   g_assert_cmpstr (evox_volume_get_channel_quantity (volume, 0), ==, "resistance");
 }
 
+/* A derived volume takes its source's grid: spacing, whether it is known (also when not,
+ * though setting a spacing marks it known), origin. */
+static void
+test_copy_grid (void)
+{
+  const double spacing[3] = { 2.5, 3.5, 7 }, origin[3] = { -10, 20, 30.5 };
+  g_autoptr (EvoxVolume) like = evox_volume_new (3, 2, 1, 1, EVOX_SAMPLE_U8, NULL);
+  g_autoptr (EvoxVolume) volume = evox_volume_new (3, 2, 1, 2, EVOX_SAMPLE_F32, NULL);
+  double got[3];
+
+  evox_volume_set_spacing (like, spacing);
+  evox_volume_set_spacing_known (like, FALSE);
+  evox_volume_set_origin (like, origin);
+  evox_volume_copy_grid (volume, like);
+  evox_volume_get_spacing (volume, got);
+  for (int i = 0; i < 3; i++)
+    g_assert_cmpfloat (got[i], ==, spacing[i]);
+  g_assert_false (evox_volume_get_spacing_known (volume));
+  evox_volume_get_origin (volume, got);
+  for (int i = 0; i < 3; i++)
+    g_assert_cmpfloat (got[i], ==, origin[i]);
+
+  evox_volume_set_spacing_known (like, TRUE);
+  evox_volume_copy_grid (volume, like);
+  g_assert_true (evox_volume_get_spacing_known (volume));
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Evox/Volume/new-and-errors", test_new_and_errors);
+  g_test_add_func ("/Evox/Volume/copy-grid", test_copy_grid);
   g_test_add_func ("/Evox/Volume/memory-cap", test_memory_cap);
   g_test_add_func ("/Evox/Volume/memory-cap-layers", test_memory_cap_layers);
   g_test_add_func ("/Evox/Volume/stack-interpolation", test_stack_interpolation);

@@ -22,6 +22,7 @@
 #include "evox-tiff.h"
 #include "evox-xanes.h"
 #include "evox-test-util.h"
+#include "evox-test-volume.h"
 
 typedef EvoxTestRun Run;
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, evox_test_run_clear)
@@ -176,24 +177,6 @@ run_command (const char *command,
   return run;
 }
 
-/* Channel c of a and b hold the same floats, NaN where the other has NaN. */
-static void
-assert_channel_equal (EvoxVolume *a,
-                      guint       ca,
-                      EvoxVolume *b,
-                      guint       cb)
-{
-  const float *x = evox_volume_get_data (a, ca);
-  const float *y = evox_volume_get_data (b, cb);
-
-  g_assert_cmpuint (evox_volume_get_n_voxels (a), ==, evox_volume_get_n_voxels (b));
-  for (gsize i = 0; i < evox_volume_get_n_voxels (a); i++)
-    if (isnan (x[i]))
-      g_assert_true (isnan (y[i]));
-    else
-      g_assert_cmpfloat (x[i], ==, y[i]);
-}
-
 /* numpy.percentile's default (linear between order statistics) of the finite values, by a sort
  * written here. */
 static double
@@ -326,7 +309,7 @@ check_maps_file (EvoxVolume *read,
                        evox_volume_get_channel_quantity (here, c));
       g_assert_cmpstr (evox_volume_get_channel_unit (read, c), ==,
                        evox_volume_get_channel_unit (here, c));
-      assert_channel_equal (read, c, here, c);
+      evox_test_assert_same_channel (read, c, here, c);
     }
   /* the regions' edges near the arctan's centre: the white line's tail lifts the normalised
    * curve a little before it, so the half step lies a few tenths of an eV lower */
@@ -414,7 +397,7 @@ test_tiff_prefix (void)
       g_assert_cmpuint (evox_volume_get_n_channels (read), ==, 1);
       g_assert_cmpstr (evox_volume_get_channel_quantity (read, 0), ==,
                        evox_volume_get_channel_quantity (here, m));
-      assert_channel_equal (read, 0, here, m);
+      evox_test_assert_same_channel (read, 0, here, m);
     }
   {
     g_autofree char *path = g_build_filename (sub, "m_norm.tif", NULL);
@@ -430,7 +413,7 @@ test_tiff_prefix (void)
         g_assert_true (g_str_has_prefix (evox_volume_get_channel_label (read, c), "norm "));
         g_assert_cmpstr (evox_volume_get_channel_quantity (read, c), ==,
                          "normalised absorption");
-        assert_channel_equal (read, c, here, N_MAPS + c);
+        evox_test_assert_same_channel (read, c, here, N_MAPS + c);
       }
   }
   /* six maps, the stack and its energies file: nothing else, no staging folder left */
@@ -702,7 +685,7 @@ test_register (void)
   read = load (out);
   g_assert_cmpuint (evox_volume_get_n_channels (read), ==, evox_volume_get_n_channels (here));
   for (guint c = 0; c < evox_volume_get_n_channels (here); c++)
-    assert_channel_equal (read, c, here, c);
+    evox_test_assert_same_channel (read, c, here, c);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -811,7 +794,7 @@ test_elements (void)
   g_assert_cmpstr (evox_volume_get_channel_label (read, 0), ==, "Ni");
   g_assert_cmpstr (evox_volume_get_channel_unit (read, 0), ==,
                    evox_volume_get_channel_unit (here, 0));
-  assert_channel_equal (read, 0, here, 0);
+  evox_test_assert_same_channel (read, 0, here, 0);
 
   /* --pair overrides it; the elements default to Ni, the one K edge within the energies */
   {
@@ -822,7 +805,7 @@ test_elements (void)
     g_assert_nonnull (strstr (run.out, "Ni: pair 8183.0:8543.0 eV"));
   }
   read_pair = load (ni_tif);
-  assert_channel_equal (read_pair, 0, here_pair, 0);
+  evox_test_assert_same_channel (read_pair, 0, here_pair, 0);
 
   /* the fit over all 30 energies with an oxygen matrix: Ni, matrix and residual */
   {
@@ -839,7 +822,7 @@ test_elements (void)
     {
       g_assert_cmpstr (evox_volume_get_channel_label (read_fit, c), ==,
                        evox_volume_get_channel_label (here_fit, c));
-      assert_channel_equal (read_fit, c, here_fit, c);
+      evox_test_assert_same_channel (read_fit, c, here_fit, c);
     }
   g_assert_cmpuint (evox_test_count_entries (dir), ==, 3);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
@@ -896,7 +879,7 @@ assert_maps_equal (const char *a,
                        evox_volume_get_channel_label (vb, c));
       g_assert_cmpstr (evox_volume_get_channel_unit (va, c), ==,
                        evox_volume_get_channel_unit (vb, c));
-      assert_channel_equal (va, c, vb, c);
+      evox_test_assert_same_channel (va, c, vb, c);
     }
 }
 
@@ -930,7 +913,7 @@ test_elements_energy_tiff (void)
         g_assert_cmpstr (evox_volume_get_channel_unit (read, c), ==, "");
         g_assert_cmpstr (evox_volume_get_channel_label (read, c), ==,
                          evox_volume_get_channel_label (read_h5, c));
-        assert_channel_equal (read, c, read_h5, c);
+        evox_test_assert_same_channel (read, c, read_h5, c);
       }
   }
   for (guint i = 0; i < 2; i++)

@@ -19,6 +19,7 @@
 #include "evox-spectrum-panel.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
+#include "evox-test-volume.h"
 #include "evox-tiff.h"
 #include "evox-window.h"
 #include "evox-xanes-panel.h"
@@ -116,26 +117,6 @@ compute (EvoxXanesPanel *panel)
 {
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "xanes.compute", NULL));
   g_assert_true (evox_test_wait_for (panel_idle, panel, 30));
-}
-
-/* Equal as f32 values, NaN equal to NaN. */
-static void
-assert_same_channel (EvoxVolume *a,
-                     guint       ca,
-                     EvoxVolume *b,
-                     guint       cb)
-{
-  const float *x = evox_volume_get_data (a, ca);
-  const float *y = evox_volume_get_data (b, cb);
-
-  g_assert_cmpuint (evox_volume_get_n_voxels (a), ==, evox_volume_get_n_voxels (b));
-  for (gsize i = 0; i < evox_volume_get_n_voxels (a); i++)
-    {
-      if (isnan (x[i]) || isnan (y[i]))
-        g_assert_true (isnan (x[i]) && isnan (y[i]));
-      else
-        g_assert_cmpfloat (x[i], ==, y[i]);
-    }
 }
 
 static void
@@ -254,7 +235,7 @@ test_compute (void)
     {
       channel = evox_volume_find_channel (maps, evox_volume_get_channel_label (expected, c));
       g_assert_cmpint (channel, >=, 0);
-      assert_same_channel (maps, (guint) channel, expected, c);
+      evox_test_assert_same_channel (maps, (guint) channel, expected, c);
     }
   channel = evox_volume_find_channel (maps, "edge_energy");
   {
@@ -653,7 +634,7 @@ test_export (void)
   g_assert_no_error (error);
   g_assert_cmpuint (evox_volume_get_n_channels (read), ==, evox_volume_get_n_channels (maps));
   for (guint c = 0; c < evox_volume_get_n_channels (maps); c++)
-    assert_same_channel (read, c, maps, c);
+    evox_test_assert_same_channel (read, c, maps, c);
   g_clear_object (&read);
   g_assert_false (evox_xanes_panel_export_maps (panel, h5, FALSE, &error));
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
@@ -671,7 +652,7 @@ test_export (void)
     {
       read = evox_tiff_read (paths->pdata[c], NULL, NULL, &error);
       g_assert_no_error (error);
-      assert_same_channel (read, 0, maps, c);
+      evox_test_assert_same_channel (read, 0, maps, c);
       g_clear_object (&read);
     }
   read = evox_spectral_load (paths->pdata[6], NULL, NULL, NULL, &error);
@@ -681,7 +662,7 @@ test_export (void)
     {
       g_assert_cmpfloat (evox_volume_get_channel_energy (read, c), ==,
                          evox_volume_get_channel_energy (maps, 6 + c));
-      assert_same_channel (read, c, maps, 6 + c);
+      evox_test_assert_same_channel (read, c, maps, 6 + c);
     }
   g_clear_object (&read);
   /* The hidden partial files are gone. */
@@ -709,7 +690,7 @@ test_export (void)
     g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 20));
     read = evox_hdf5_load (chosen, 1, NULL, NULL, &error);
     g_assert_no_error (error);
-    assert_same_channel (read, (guint) edge, maps, (guint) edge);
+    evox_test_assert_same_channel (read, (guint) edge, maps, (guint) edge);
     g_clear_object (&read);
   }
 
@@ -808,7 +789,7 @@ test_elements (void)
       int channel = evox_volume_find_channel (maps, evox_element_symbol (element_z[e]));
 
       g_assert_cmpint (channel, >=, 0);
-      assert_same_channel (maps, (guint) channel, expected, e);
+      evox_test_assert_same_channel (maps, (guint) channel, expected, e);
     }
   g_assert_true (evox_document_get_show_maps (document));
   evox_window_show_page (window, "xanes");

@@ -473,6 +473,30 @@ test_find_e0 (void)
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
 }
 
+/* The stack's E0: find_e0 of the mean spectrum (channel n - 1 - i holds energy e[i]), summed
+ * here in the kernel's order. */
+static double
+stack_e0 (EvoxVolume   *stack,
+          const double *e,
+          guint         n,
+          guint         nx,
+          guint         ny)
+{
+  g_autoptr(GError) error = NULL;
+  double mean[G_N_ELEMENTS (map_grid)], e0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      double s = 0;
+      for (guint v = 0; v < nx * ny; v++)
+        s += evox_volume_get_value (stack, n - 1 - i, v % nx, v / nx, 0);
+      mean[i] = s / (nx * ny);
+    }
+  e0 = evox_xanes_find_e0 (e, mean, n, &error);
+  g_assert_no_error (error);
+  return e0;
+}
+
 static void
 test_maps (void)
 {
@@ -518,17 +542,7 @@ test_maps (void)
   for (guint m = 0; m < 6; m++)
     g_assert_cmpstr (evox_volume_get_channel_label (maps, m), ==, names[m]);
 
-  /* the stack's E0: find_e0 of the mean spectrum, summed here in the same order */
-  double mean[G_N_ELEMENTS (map_grid)];
-  for (guint i = 0; i < n; i++)
-    {
-      double s = 0;
-      for (guint v = 0; v < nx * ny; v++)
-        s += evox_volume_get_value (stack, n - 1 - i, v % nx, v / nx, 0);
-      mean[i] = s / (nx * ny);
-    }
-  p.e0 = evox_xanes_find_e0 (e, mean, n, &error);
-  g_assert_no_error (error);
+  p.e0 = stack_e0 (stack, e, n, nx, ny);
 
   double sum_lo = 0, sum_hi = 0;
   guint n_lo = 0, n_hi = 0, n_masked = 0;
@@ -868,17 +882,7 @@ test_with_norm (void)
                        "normalised absorption");
     }
 
-  /* the stack's E0, as test_maps finds it */
-  double mean[G_N_ELEMENTS (map_grid)];
-  for (guint i = 0; i < n; i++)
-    {
-      double s = 0;
-      for (guint v = 0; v < nx * ny; v++)
-        s += evox_volume_get_value (stack, n - 1 - i, v % nx, v / nx, 0);
-      mean[i] = s / (nx * ny);
-    }
-  p.e0 = evox_xanes_find_e0 (e, mean, n, &error);
-  g_assert_no_error (error);
+  p.e0 = stack_e0 (stack, e, n, nx, ny);
   guint n_in = 0, n_out = 0;
   for (guint v = 0; v < nx * ny; v++)
     {

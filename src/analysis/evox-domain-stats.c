@@ -30,23 +30,6 @@ typedef struct
   double  mean;
 } Acc;
 
-static inline float
-sample (const void     *data,
-        EvoxSampleType  type,
-        gsize           i)
-{
-  switch (type)
-    {
-    case EVOX_SAMPLE_U8:
-      return ((const guint8 *) data)[i];
-    case EVOX_SAMPLE_U16:
-      return ((const guint16 *) data)[i];
-    case EVOX_SAMPLE_F32:
-    default:
-      return ((const float *) data)[i];
-    }
-}
-
 /* TRUE when voxel i of cluster c has a face neighbour inside the volume in another cluster. */
 static inline gboolean
 is_boundary (const guint16 *labels,
@@ -153,7 +136,7 @@ accumulate (gboolean         second,
                 }
               slot = (p * k + (c - 1)) * 2 + is_boundary (cluster_labels, dims, i, x, y, z, c);
               a = &mine[slot];
-              v = sample (data, type, i);
+              v = evox_sample_get (data, type, i);
               if (second)
                 {
                   if (isfinite (v))

@@ -533,23 +533,6 @@ evox_elements_find_pairs (const double       *energies,
   return TRUE;
 }
 
-static inline double
-sample (gconstpointer  data,
-        EvoxSampleType type,
-        gsize          i)
-{
-  switch (type)
-    {
-    case EVOX_SAMPLE_U8:
-      return ((const guint8 *) data)[i];
-    case EVOX_SAMPLE_U16:
-      return ((const guint16 *) data)[i];
-    case EVOX_SAMPLE_F32:
-    default:
-      return ((const float *) data)[i];
-    }
-}
-
 /* Linear attenuation units Evox converts to 1/cm (per voxel: by the voxel size). */
 static const struct
 {
@@ -1054,12 +1037,7 @@ evox_elements_maps (EvoxVolume               *stack,
                                                EVOX_SAMPLE_F32, error);
   if (out == NULL)
     return NULL;
-  double spacing[3], origin[3];
-  evox_volume_get_spacing (stack, spacing);
-  evox_volume_set_spacing (out, spacing);
-  evox_volume_set_spacing_known (out, evox_volume_get_spacing_known (stack));
-  evox_volume_get_origin (stack, origin);
-  evox_volume_set_origin (out, origin);
+  evox_volume_copy_grid (out, stack);
 
   /* g/cm^2 -> ug/cm^2 for areal mass; g/cm^3 as it is */
   const char *quantity = areal ? "areal mass" : "mass density";
@@ -1123,7 +1101,7 @@ evox_elements_maps (EvoxVolume               *stack,
         gsize v0 = t * TILE, len = MIN ((gsize) TILE, nv - v0);
         for (guint c = 0; c < n; c++)
           for (gsize q = 0; q < len; q++)
-            buf[q * n + c] = sample (planes[c], type, v0 + q) * to_cgs;
+            buf[q * n + c] = evox_sample_get (planes[c], type, v0 + q) * to_cgs;
 
         for (gsize q = 0; q < len; q++)
           {

@@ -101,19 +101,6 @@ moments_store (const Moments     *moments,
   point->std = moments->n > 0 ? sqrt (MAX (moments->m2, 0.0) / moments->n) : NAN;
 }
 
-static inline double
-sample (gconstpointer  data,
-        EvoxSampleType type,
-        gsize          i)
-{
-  switch (type)
-    {
-    case EVOX_SAMPLE_U8: return ((const guint8 *) data)[i];
-    case EVOX_SAMPLE_U16: return ((const guint16 *) data)[i];
-    default: return ((const float *) data)[i];
-    }
-}
-
 /* The finite values of voxels [start, start + n) (those where mask is non-zero, mask NULL: all)
  * into buffer; returns how many. */
 static guint
@@ -131,7 +118,7 @@ gather (gconstpointer  data,
   if (mask != NULL)
     for (guint i = 0; i < n; i++)
       {
-        double v = sample (data, type, start + i);
+        double v = evox_sample_get (data, type, start + i);
 
         buffer[k] = v;
         k += (mask[start + i] != 0) & (isfinite (v) != 0);
@@ -139,7 +126,7 @@ gather (gconstpointer  data,
   else
     for (guint i = 0; i < n; i++)
       {
-        double v = sample (data, type, start + i);
+        double v = evox_sample_get (data, type, start + i);
 
         buffer[k] = v;
         k += isfinite (v) != 0;
@@ -388,7 +375,7 @@ evox_spectrum_range (EvoxVolume  *volume,
 #pragma omp parallel for schedule(static) reduction(|:any)
   for (gsize i = 0; i < n_voxels; i++)
     {
-      double v = sample (data, type, i);
+      double v = evox_sample_get (data, type, i);
 
       mask[i] = v >= lo && v <= hi;
       any |= mask[i];

@@ -1337,12 +1337,7 @@ evox_xanes_maps (EvoxVolume            *stack,
       plan_clear (&plan);
       return NULL;
     }
-  double spacing[3], origin[3];
-  evox_volume_get_spacing (stack, spacing);
-  evox_volume_set_spacing (out, spacing);
-  evox_volume_set_spacing_known (out, evox_volume_get_spacing_known (stack));
-  evox_volume_get_origin (stack, origin);
-  evox_volume_set_origin (out, origin);
+  evox_volume_copy_grid (out, stack);
   g_autofree float **maps = g_new (float *, n_out);
   for (guint m = 0; m < n_out; m++)
     {

@@ -309,7 +309,6 @@ write_labels (const char    *path,
               GError       **error)
 {
   gsize dims[3];
-  double spacing[3], origin[3];
   gboolean u8 = evox_clusters_get_k (clusters) <= G_MAXUINT8;
   const guint16 *ids = evox_clusters_get_data (clusters);
   g_autoptr(EvoxVolume) volume = NULL;
@@ -328,11 +327,7 @@ write_labels (const char    *path,
       ((guint8 *) data)[i] = (guint8) ids[i];
   else
     memcpy (data, ids, n * sizeof (guint16));
-  evox_volume_get_spacing (like, spacing);
-  evox_volume_get_origin (like, origin);
-  evox_volume_set_spacing (volume, spacing);
-  evox_volume_set_origin (volume, origin);
-  evox_volume_set_spacing_known (volume, evox_volume_get_spacing_known (like));
+  evox_volume_copy_grid (volume, like);
   evox_volume_set_channel_info (volume, 0, "cluster", NAN);
   evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "cluster", NULL);
   evox_volume_freeze (volume);

@@ -404,23 +404,17 @@ _evox_cli_elements (int    argc,
         g_ptr_array_add (labels, "matrix");
       g_ptr_array_add (labels, "residual");
     }
-  if (!_evox_cli_maps_check (&output, (const char * const *) labels->pdata, labels->len, NULL,
+  if (!_evox_cli_maps_check (&output, (const char * const *) labels->pdata, labels->len, FALSE,
                              input.demo ? NULL : argv[1], o.force, &status))
     return status;
 
-  {
-    g_autoptr(EvoxVolume) prepared = _evox_cli_maps_prepare (stack, name, o.do_register,
-                                                             cancellable, &status);
-
-    if (prepared == NULL)
-      return status;
-    g_set_object (&stack, prepared);
-  }
+  if (!_evox_cli_maps_prepare (&stack, name, o.do_register, cancellable, &status))
+    return status;
 
   maps = _evox_cli_maps_run (kernel, stack, &params, cancellable, "Elemental maps", &error);
   if (maps == NULL)
     return _evox_cli_maps_fail (error, name, _evox_cli_error_status (error));
-  if (!_evox_cli_maps_write (maps, &output, NULL, o.force, cancellable, &error))
+  if (!evox_maps_write_full (maps, output.path, o.force, cancellable, &error))
     return _evox_cli_maps_fail (error, NULL, _evox_cli_error_status (error));
   print_summary (maps, &params, n);
   return EVOX_EXIT_OK;

@@ -1,4 +1,4 @@
-/* evox-cli-maps.c: the outputs, cancellation, edges and percentiles `evox xanes` and `evox
+/* evox-cli-maps.c: the outputs' names and checks, cancellation, edges and percentiles `evox xanes` and `evox
  * elements` share. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
@@ -16,10 +16,7 @@
 
 #include "evox-cli-maps.h"
 #include "evox-energy-order.h"
-#include "evox-energy-tiff-writer.h"
-#include "evox-hdf5.h"
 #include "evox-spectral-reader.h"
-#include "evox-tiff.h"
 
 /* Pixel sizes closer than this (relative) are one grid. */
 #define SAME_PIXEL 1e-6
@@ -28,7 +25,6 @@ void
 _evox_cli_maps_output_clear (EvoxCliMapsOutput *output)
 {
   g_clear_pointer (&output->path, g_free);
-  g_clear_pointer (&output->prefix, g_free);
 }
 
 gboolean
@@ -36,8 +32,6 @@ _evox_cli_maps_output_parse (const char        *out,
                              EvoxCliMapsOutput *output,
                              int               *status)
 {
-  static const char *const tiffs[] = { ".tif", ".tiff" };
-
   if (out == NULL || out[0] == '\0')
     {
       *status = _evox_cli_usage_error (NULL, "-o OUT.h5 or -o PREFIX.tif is required");
@@ -49,13 +43,11 @@ _evox_cli_maps_output_parse (const char        *out,
       output->kind = EVOX_CLI_MAPS_HDF5;
       return TRUE;
     }
-  for (guint i = 0; i < G_N_ELEMENTS (tiffs); i++)
-    if (_evox_cli_has_suffix_nocase (out, tiffs[i]))
-      {
-        output->kind = EVOX_CLI_MAPS_TIFF;
-        output->prefix = g_strndup (out, strlen (out) - strlen (tiffs[i]));
-        return TRUE;
-      }
+  if (_evox_cli_has_suffix_nocase (out, ".tif") || _evox_cli_has_suffix_nocase (out, ".tiff"))
+    {
+      output->kind = EVOX_CLI_MAPS_TIFF;
+      return TRUE;
+    }
   *status = _evox_cli_usage_error (NULL, "-o %s: OUT must end in .h5 or .hdf5 (one file) or "
                                    ".tif or .tiff (PREFIX.tif: a TIFF per map)", out);
   return FALSE;
@@ -71,33 +63,11 @@ _evox_cli_maps_parse_number (const char *text,
   return end != text && *end == '\0' && isfinite (*value);
 }
 
-/* A label as a file name's part: what a shell or a file system might take otherwise becomes
- * '_'. */
-static char *
-file_part (const char *label)
-{
-  char *part = g_strdup (label != NULL && label[0] != '\0' ? label : "map");
-
-  for (char *p = part; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
-      *p = '_';
-  return part;
-}
-
-static char *
-tiff_file (const char *prefix,
-           const char *label)
-{
-  g_autofree char *part = file_part (label);
-
-  return g_strdup_printf ("%s_%s.tif", prefix, part);
-}
-
 gboolean
 _evox_cli_maps_check (const EvoxCliMapsOutput *output,
                       const char * const      *labels,
                       guint                    n_labels,
-                      const char              *stack,
+                      gboolean                 norm,
                       const char              *input,
                       gboolean                 force,
                       int                     *status)
@@ -110,10 +80,10 @@ _evox_cli_maps_check (const EvoxCliMapsOutput *output,
   else
     {
       for (guint i = 0; i < n_labels; i++)
-        g_ptr_array_add (paths, tiff_file (output->prefix, labels[i]));
-      if (stack != NULL)
+        g_ptr_array_add (paths, evox_maps_tiff_path (output->path, labels[i]));
+      if (norm)
         {
-          char *path = tiff_file (output->prefix, stack);
+          char *path = evox_maps_tiff_path (output->path, EVOX_MAPS_NORM_STACK);
 
           g_ptr_array_add (paths, path);
           g_ptr_array_add (paths, evox_spectral_energies_path (path));
@@ -127,222 +97,6 @@ _evox_cli_maps_check (const EvoxCliMapsOutput *output,
     }
   return _evox_cli_check_outputs ((EvoxCliOutput *) outputs->data, outputs->len, input, force,
                                   status);
-}
-
-/* The channels with energies, as a volume of their own for the energy-stack writer. */
-static EvoxVolume *
-energy_channels (EvoxVolume  *maps,
-                 GError     **error)
-{
-  g_autoptr(GArray) channels = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autoptr(EvoxVolume) out = NULL;
-  gsize dims[3], bytes;
-  double spacing[3], origin[3];
-
-  for (guint c = 0; c < evox_volume_get_n_channels (maps); c++)
-    if (isfinite (evox_volume_get_channel_energy (maps, c)))
-      g_array_append_val (channels, c);
-  if (channels->len == 0)
-    return NULL;
-  evox_volume_get_dims (maps, dims);
-  out = evox_volume_new (dims[0], dims[1], dims[2], channels->len, EVOX_SAMPLE_F32, error);
-  if (out == NULL)
-    return NULL;
-  bytes = evox_volume_get_n_voxels (maps) * sizeof (float);
-  for (guint i = 0; i < channels->len; i++)
-    {
-      guint c = g_array_index (channels, guint, i);
-
-      memcpy (evox_volume_get_data_mut (out, i), evox_volume_get_data (maps, c), bytes);
-      evox_volume_set_channel_info (out, i, evox_volume_get_channel_label (maps, c),
-                                    evox_volume_get_channel_energy (maps, c));
-      evox_volume_set_channel_values (out, i, evox_volume_get_channel_value_scale (maps, c),
-                                      evox_volume_get_channel_quantity (maps, c),
-                                      evox_volume_get_channel_unit (maps, c));
-    }
-  evox_volume_get_spacing (maps, spacing);
-  evox_volume_set_spacing (out, spacing);
-  evox_volume_set_spacing_known (out, evox_volume_get_spacing_known (maps));
-  evox_volume_get_origin (maps, origin);
-  evox_volume_set_origin (out, origin);
-  evox_volume_freeze (out);
-  return g_steal_pointer (&out);
-}
-
-/* The staging folder's files, written but not yet in place; removed with it unless moved. */
-typedef struct
-{
-  char *folder;
-} Stage;
-
-static void
-stage_clear (Stage *stage)
-{
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
-  if (stage->folder == NULL)
-    return;
-  dir = g_dir_open (stage->folder, 0, NULL);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (stage->folder, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (stage->folder);
-  g_clear_pointer (&stage->folder, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Stage, stage_clear)
-
-/* Messages name the staged file; the user asked for the one beside it. */
-static void
-unstage_message (GError     **error,
-                 const char  *stage,
-                 const char  *folder)
-{
-  g_autoptr(GString) message = NULL;
-
-  if (error == NULL || *error == NULL)
-    return;
-  message = g_string_new ((*error)->message);
-  g_string_replace (message, stage, folder, 0);
-  g_free ((*error)->message);
-  (*error)->message = g_string_free (g_steal_pointer (&message), FALSE);
-}
-
-static gboolean
-write_staged (EvoxVolume              *maps,
-              const EvoxCliMapsOutput *output,
-              const char              *stack,
-              const char              *staged,
-              GCancellable            *cancellable,
-              GError                 **error)
-{
-  g_autofree char *base = NULL;
-  g_autoptr(EvoxVolume) energies = NULL;
-
-  if (output->kind == EVOX_CLI_MAPS_HDF5)
-    {
-      base = g_path_get_basename (output->path);
-      g_autofree char *path = g_build_filename (staged, base, NULL);
-
-      return evox_hdf5_write (maps, path, TRUE, NULL, cancellable, error);
-    }
-  base = g_path_get_basename (output->prefix);
-  for (guint c = 0; c < evox_volume_get_n_channels (maps); c++)
-    {
-      g_autofree char *name = NULL;
-      g_autofree char *path = NULL;
-
-      if (isfinite (evox_volume_get_channel_energy (maps, c)))
-        continue;
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      name = tiff_file (base, evox_volume_get_channel_label (maps, c));
-      path = g_build_filename (staged, name, NULL);
-      if (!evox_tiff_write (maps, (int) c, path, EVOX_TIFF_WRITE_F32, error))
-        return FALSE;
-    }
-  if (stack != NULL)
-    {
-      g_autofree char *name = tiff_file (base, stack);
-      g_autofree char *path = g_build_filename (staged, name, NULL);
-      g_autoptr(GError) local = NULL;
-
-      energies = energy_channels (maps, &local);
-      if (energies == NULL && local != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return FALSE;
-        }
-      if (energies != NULL && !evox_energy_tiff_write_stack (energies, path, TRUE, error))
-        return FALSE;
-    }
-  return !g_cancellable_set_error_if_cancelled (cancellable, error);
-}
-
-gboolean
-_evox_cli_maps_write (EvoxVolume              *maps,
-                      const EvoxCliMapsOutput *output,
-                      const char              *stack,
-                      gboolean                 force,
-                      GCancellable            *cancellable,
-                      GError                 **error)
-{
-  g_autofree char *folder = g_path_get_dirname (output->path);
-  g_autofree char *tmpl = g_build_filename (folder, ".evox-maps-XXXXXX", NULL);
-  g_auto(Stage) stage = { NULL };
-  g_autoptr(GDir) dir = NULL;
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-
-  g_return_val_if_fail (EVOX_IS_VOLUME (maps), FALSE);
-
-  if (g_mkdtemp (tmpl) == NULL)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "Cannot write %s: %s", output->path, g_strerror (saved_errno));
-      return FALSE;
-    }
-  stage.folder = g_strdup (tmpl);
-  if (!write_staged (maps, output, stack, stage.folder, cancellable, error))
-    {
-      unstage_message (error, stage.folder, folder);
-      return FALSE;
-    }
-
-  dir = g_dir_open (stage.folder, 0, error);
-  if (dir == NULL)
-    return FALSE;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    g_ptr_array_add (names, g_strdup (name));
-  /* Every file was checked before the work (the caller's _evox_cli_maps_check); one that has
-   * appeared since is not replaced without --force. */
-  for (guint i = 0; !force && i < names->len; i++)
-    {
-      g_autofree char *path = g_build_filename (folder, names->pdata[i], NULL);
-
-      if (g_file_test (path, G_FILE_TEST_EXISTS))
-        {
-          g_set_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS,
-                       "%s: exists already (use --force to replace it)", path);
-          return FALSE;
-        }
-    }
-  for (guint i = 0; i < names->len; i++)
-    {
-      g_autofree char *from = g_build_filename (stage.folder, names->pdata[i], NULL);
-      g_autofree char *to = g_build_filename (folder, names->pdata[i], NULL);
-
-      if (g_rename (from, to) != 0)
-        {
-          int saved_errno = errno;
-
-          /* Those moved already are complete files; the rest go with the folder. */
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       "Cannot write %s: %s", to, g_strerror (saved_errno));
-          return FALSE;
-        }
-    }
-  /* A 3D energy stack is a hyperstack without an energies file: an old one beside it would pair
-   * its lines with the wrong pages. */
-  if (output->kind == EVOX_CLI_MAPS_TIFF && stack != NULL)
-    {
-      g_autofree char *stack_path = tiff_file (output->prefix, stack);
-      g_autofree char *energies = evox_spectral_energies_path (stack_path);
-      g_autofree char *energies_base = g_path_get_basename (energies);
-      gboolean written = FALSE;
-
-      for (guint i = 0; i < names->len; i++)
-        written = written || g_str_equal (names->pdata[i], energies_base);
-      if (!written && g_file_test (stack_path, G_FILE_TEST_EXISTS))
-        g_unlink (energies);
-    }
-  return TRUE;
 }
 
 static gpointer
@@ -526,12 +280,12 @@ _evox_cli_maps_unregistered (EvoxVolume *stack)
   return FALSE;
 }
 
-EvoxVolume *
-_evox_cli_maps_prepare (EvoxVolume   *stack,
-                        const char   *input,
-                        gboolean      do_register,
-                        GCancellable *cancellable,
-                        int          *status)
+gboolean
+_evox_cli_maps_prepare (EvoxVolume   **stack,
+                        const char    *input,
+                        gboolean       do_register,
+                        GCancellable  *cancellable,
+                        int           *status)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(EvoxRegistration) registration = NULL;
@@ -540,18 +294,18 @@ _evox_cli_maps_prepare (EvoxVolume   *stack,
 
   if (!do_register)
     {
-      if (_evox_cli_maps_unregistered (stack))
+      if (_evox_cli_maps_unregistered (*stack))
         fprintf (stderr, "evox: note: %s: its energies have different pixel sizes, so it has "
                  "not been registered; --register (or 'evox register') puts them on one grid "
                  "first\n", input);
-      return g_object_ref (stack);
+      return TRUE;
     }
-  registration = _evox_cli_register_default (stack, cancellable, &error);
+  registration = _evox_cli_register_default (*stack, cancellable, &error);
   if (registration == NULL)
     {
       g_prefix_error (&error, "registering: ");
       *status = _evox_cli_maps_fail (error, input, _evox_cli_error_status (error));
-      return NULL;
+      return FALSE;
     }
   n = evox_registration_get_n_entries (registration);
   for (guint i = 0; i < n; i++)
@@ -559,7 +313,8 @@ _evox_cli_maps_prepare (EvoxVolume   *stack,
   reference = evox_registration_get_reference (registration);
   printf ("registered: %u energies onto %.1f eV as 'evox register' does by default, %u "
           "flagged\n", n, reference != NULL ? reference->energy_ev : NAN, flagged);
-  return g_object_ref (evox_registration_get_registered (registration));
+  g_set_object (stack, evox_registration_get_registered (registration));
+  return TRUE;
 }
 
 typedef struct
@@ -600,6 +355,9 @@ _evox_cli_maps_fail (const GError *error,
 {
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return _evox_cli_error (EVOX_EXIT_CANCELLED, "cancelled; nothing written");
+  /* A file that appeared after _evox_cli_maps_check, refused by evox_maps_write_full. */
+  if (g_error_matches (error, EVOX_ERROR, EVOX_ERROR_EXISTS))
+    return _evox_cli_error (status, "%s (use --force to replace it)", error->message);
   if (input != NULL && strstr (error->message, input) == NULL)
     return _evox_cli_error (status, "%s: %s", input, error->message);
   return _evox_cli_error (status, "%s", error->message);

@@ -1,11 +1,12 @@
-/* evox-cli-maps.h: what `evox xanes` and `evox elements` share: the maps' outputs (one HDF5 file
- * or TIFFs under a prefix, all or nothing), Ctrl-C as cancellation, the stack's energies and
+/* evox-cli-maps.h: what `evox xanes` and `evox elements` share: the maps' outputs checked (the
+ * writing is evox_maps_write_full's), Ctrl-C as cancellation, the stack's energies and
  * registration, percentiles for the summaries. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
 #include "evox-cli-private.h"
 #include "evox-elements.h"
+#include "evox-maps-writer.h"
 
 G_BEGIN_DECLS
 
@@ -15,14 +16,13 @@ G_BEGIN_DECLS
 typedef enum
 {
   EVOX_CLI_MAPS_HDF5,  /* OUT.h5: every channel in one Data Exchange file */
-  EVOX_CLI_MAPS_TIFF,  /* PREFIX.tif: PREFIX_<label>.tif a map, PREFIX_<stack>.tif the energies */
+  EVOX_CLI_MAPS_TIFF,  /* PREFIX.tif: PREFIX_<label>.tif a map, PREFIX_norm.tif the energies */
 } EvoxCliMapsKind;
 
 typedef struct
 {
   EvoxCliMapsKind kind;
-  char           *path;    /* -o as given */
-  char           *prefix;  /* TIFF: path without its extension */
+  char           *path;    /* -o as given, what evox_maps_write_full writes */
 } EvoxCliMapsOutput;
 
 void      _evox_cli_maps_output_clear (EvoxCliMapsOutput *output);
@@ -37,27 +37,16 @@ gboolean  _evox_cli_maps_output_parse (const char        *out,
                                        EvoxCliMapsOutput *output,
                                        int               *status);
 
-/* Refuses (as _evox_cli_check_outputs does) any file the maps would be written to: labels are
- * the channels without energies, stack (NULL: none) names the file of the channels with
- * energies. Called before anything is written. */
+/* Refuses (as _evox_cli_check_outputs does) any file evox_maps_write_full would write the maps
+ * to: labels are the channels without energies, norm says some channel has an energy (the
+ * normalised stack, PREFIX_norm.tif). Called before the work, so that a refusal costs nothing. */
 gboolean  _evox_cli_maps_check (const EvoxCliMapsOutput *output,
                                 const char * const      *labels,
                                 guint                    n_labels,
-                                const char              *stack,
+                                gboolean                 norm,
                                 const char              *input,
                                 gboolean                 force,
                                 int                     *status);
-
-/* Writes maps: to HDF5 whole; to TIFF each channel without an energy as PREFIX_<label>.tif and
- * the channels with energies as one energy stack PREFIX_<stack>.tif. Everything is written into
- * a hidden folder beside the output first and moved into place once complete and not cancelled,
- * so a failure or Ctrl-C leaves nothing. */
-gboolean  _evox_cli_maps_write (EvoxVolume              *maps,
-                                const EvoxCliMapsOutput *output,
-                                const char              *stack,
-                                gboolean                 force,
-                                GCancellable            *cancellable,
-                                GError                 **error);
 
 /* A cancellable that SIGINT and SIGTERM cancel from now on (they no longer end the process):
  * to call first, before any thread starts, so every thread inherits the blocked signals. */
@@ -105,14 +94,15 @@ double   *_evox_cli_maps_energies (EvoxVolume *stack,
  * has not been registered. */
 gboolean  _evox_cli_maps_unregistered (EvoxVolume *stack);
 
-/* The stack the maps are made of: with do_register, stack registered as `evox register` does
- * by default (said on stdout); without, stack itself, with a note on stderr when it has not
- * been registered. NULL with status set when the registration fails or is cancelled. */
-EvoxVolume *_evox_cli_maps_prepare (EvoxVolume   *stack,
-                                    const char   *input,
-                                    gboolean      do_register,
-                                    GCancellable *cancellable,
-                                    int          *status);
+/* The stack the maps are made of, in place of *stack: with do_register, *stack registered as
+ * `evox register` does by default (said on stdout); without, *stack itself, with a note on
+ * stderr when it has not been registered. FALSE with status set (and *stack kept) when the
+ * registration fails or is cancelled. */
+gboolean  _evox_cli_maps_prepare (EvoxVolume   **stack,
+                                  const char    *input,
+                                  gboolean       do_register,
+                                  GCancellable  *cancellable,
+                                  int           *status);
 
 /* A maps kernel (evox_xanes_maps, evox_elements_maps) over its own parameters. */
 typedef EvoxVolume *(*EvoxCliMapsFunc) (EvoxVolume     *stack,
@@ -130,7 +120,8 @@ EvoxVolume *_evox_cli_maps_run (EvoxCliMapsFunc  func,
                                 GError         **error);
 
 /* The one line for a failed or cancelled job: "cancelled; nothing written" and
- * EVOX_EXIT_CANCELLED, or the message (after "input: " unless NULL) and status. */
+ * EVOX_EXIT_CANCELLED, or the message (after "input: " unless NULL) and status; a file that
+ * exists adds how to replace it. */
 int       _evox_cli_maps_fail (const GError *error,
                                const char   *input,
                                int           status);

@@ -12,11 +12,10 @@
 #include "evox-cli-maps.h"
 #include "evox-xanes.h"
 
-/* The maps evox_xanes_maps returns, in its channel order, and the normalised stack's name. */
+/* The maps evox_xanes_maps returns, in its channel order. */
 static const char *const map_labels[] = {
   "edge_energy", "e0", "whiteline_energy", "whiteline_height", "edge_step", "mask",
 };
-#define NORM_STACK "norm"
 
 typedef struct
 {
@@ -329,7 +328,7 @@ _evox_cli_xanes (int    argc,
   if (!parse_params (&o, &params, &edge, &status) ||
       !_evox_cli_maps_output_parse (o.output, &output, &status) ||
       !_evox_cli_maps_check (&output, map_labels, G_N_ELEMENTS (map_labels),
-                             o.no_norm ? NULL : NORM_STACK, input.demo ? NULL : argv[1], o.force,
+                             !o.no_norm, input.demo ? NULL : argv[1], o.force,
                              &status))
     return status;
 
@@ -347,14 +346,8 @@ _evox_cli_xanes (int    argc,
   if (!choose_edge (&o, name, energies, n, &edge, &params, &status))
     return status;
 
-  {
-    g_autoptr(EvoxVolume) prepared = _evox_cli_maps_prepare (stack, name, o.do_register,
-                                                             cancellable, &status);
-
-    if (prepared == NULL)
-      return status;
-    g_set_object (&stack, prepared);
-  }
+  if (!_evox_cli_maps_prepare (&stack, name, o.do_register, cancellable, &status))
+    return status;
 
   maps = _evox_cli_maps_run (kernel, stack, &params, cancellable, "XANES maps", &error);
   if (maps == NULL)
@@ -366,8 +359,7 @@ _evox_cli_xanes (int    argc,
       return _evox_cli_maps_fail (error, name, chosen ? _evox_cli_error_status (error)
                                                       : EVOX_EXIT_INPUT);
     }
-  if (!_evox_cli_maps_write (maps, &output, o.no_norm ? NULL : NORM_STACK, o.force, cancellable,
-                             &error))
+  if (!evox_maps_write_full (maps, output.path, o.force, cancellable, &error))
     return _evox_cli_maps_fail (error, NULL, _evox_cli_error_status (error));
   print_summary (maps, &edge, &o, energies, n);
   return EVOX_EXIT_OK;

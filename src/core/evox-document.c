@@ -2846,7 +2846,6 @@ merge_maps (EvoxVolume  *stack,
 {
   g_autoptr(EvoxVolume) out = NULL;
   gsize dims[3];
-  double spacing[3], origin[3];
   EvoxVolume *meta[2] = { old_maps, maps };
 
   evox_volume_get_dims (stack, dims);
@@ -2867,11 +2866,7 @@ merge_maps (EvoxVolume  *stack,
                                       evox_volume_get_channel_unit (s->volume, s->channel));
     }
   /* The maps are of the stack's voxels, whatever grid their maker stated. */
-  evox_volume_get_spacing (stack, spacing);
-  evox_volume_set_spacing (out, spacing);
-  evox_volume_set_spacing_known (out, evox_volume_get_spacing_known (stack));
-  evox_volume_get_origin (stack, origin);
-  evox_volume_set_origin (out, origin);
+  evox_volume_copy_grid (out, stack);
   for (guint m = 0; m < G_N_ELEMENTS (meta); m++)
     {
       g_auto (GStrv) keys = meta[m] != NULL ? evox_volume_dup_metadata_keys (meta[m]) : NULL;

@@ -51,6 +51,25 @@ gboolean     evox_sample_type_inner_range (EvoxSampleType type,
                                            float         *last);
 const char  *evox_value_scale_to_string  (EvoxValueScale scale);
 
+/* Element i of a voxel array of type, as a double (exact for every type); inline for the
+ * kernels' inner loops. */
+static inline double
+evox_sample_get (gconstpointer  data,
+                 EvoxSampleType type,
+                 gsize          i)
+{
+  switch (type)
+    {
+    case EVOX_SAMPLE_U8:
+      return ((const guint8 *) data)[i];
+    case EVOX_SAMPLE_U16:
+      return ((const guint16 *) data)[i];
+    case EVOX_SAMPLE_F32:
+    default:
+      return ((const float *) data)[i];
+    }
+}
+
 guint64      evox_memory_cap             (void);
 gboolean     evox_check_allocation       (guint64       n_items,
                                           gsize         item_size,

@@ -602,6 +602,23 @@ evox_volume_set_origin (EvoxVolume   *self,
   update_implicit_layers (self);
 }
 
+void
+evox_volume_copy_grid (EvoxVolume *self,
+                       EvoxVolume *like)
+{
+  double spacing[3], origin[3];
+
+  g_return_if_fail (EVOX_IS_VOLUME (self));
+  g_return_if_fail (EVOX_IS_VOLUME (like));
+
+  evox_volume_get_spacing (like, spacing);
+  evox_volume_set_spacing (self, spacing);
+  /* after set_spacing, which takes a spacing given as known */
+  evox_volume_set_spacing_known (self, evox_volume_get_spacing_known (like));
+  evox_volume_get_origin (like, origin);
+  evox_volume_set_origin (self, origin);
+}
+
 /* The volume-wide value meaning is channel 0's: what the reader measured. Code that shows or
  * computes with one channel's values asks for that channel's (evox_volume_get_channel_*). */
 EvoxValueScale

@@ -98,6 +98,10 @@ void              evox_volume_get_origin           (EvoxVolume      *self,
                                                     double           origin_nm[3]);
 void              evox_volume_set_origin           (EvoxVolume      *self,
                                                     const double     origin_nm[3]);
+/* Takes like's spacing, whether it is known, and origin: for a volume derived voxel for voxel
+ * from like (maps, labels, a part of its channels). */
+void              evox_volume_copy_grid            (EvoxVolume      *self,
+                                                    EvoxVolume      *like);
 
 /* Value meaning. The volume-wide getters are channel 0's; evox_volume_set_values sets every
  * channel's. A derived channel (_evox_volume_new_with_channel) starts linear "value". */

@@ -8,22 +8,36 @@
 
 G_BEGIN_DECLS
 
+/* The TIFF layout's label for the channels with energies (PREFIX_norm.tif). */
+#define EVOX_MAPS_NORM_STACK "norm"
+
 /* Writes maps (f32) in the layouts of `evox xanes -o`: a path ending in .h5 or .hdf5 gets the
  * HDF5 writer's file (evox_hdf5_write); .tif or .tiff gets PREFIX_<label>.tif for each channel
  * without an energy (PREFIX: the path without its extension; characters other than letters,
  * digits, '-', '_' and '.' in a label become '_') and the channels with energies (the normalised
  * stack) as one energy stack PREFIX_norm.tif (evox_energy_tiff_write_stack, with its energies
- * file for a 2D stack). Every file is written under a hidden ".part-" name beside it and renamed
- * once all are complete; on a failure none is left. Existing files are refused
- * (EVOX_ERROR_EXISTS) before anything is written, unless overwrite; another extension is
- * EVOX_ERROR_ARGUMENT. */
-gboolean   evox_maps_write          (EvoxVolume  *maps,
-                                     const char  *path,
-                                     gboolean     overwrite,
-                                     GError     **error);
+ * file for a 2D stack; an old energies file beside a 3D stack is removed). The extensions match
+ * in any case. Every file is written into a hidden folder ".evox-maps-XXXXXX" beside path and
+ * moved into place once all are complete; on a failure none is left. Existing files are refused
+ * (EVOX_ERROR_EXISTS) before anything is written and again before the move, unless overwrite;
+ * another extension is EVOX_ERROR_ARGUMENT. */
+gboolean   evox_maps_write          (EvoxVolume    *maps,
+                                     const char    *path,
+                                     gboolean       overwrite,
+                                     GError       **error);
+/* evox_maps_write that stops with G_IO_ERROR_CANCELLED, leaving nothing, once cancellable is
+ * cancelled (the command line's Ctrl-C). */
+gboolean   evox_maps_write_full     (EvoxVolume    *maps,
+                                     const char    *path,
+                                     gboolean       overwrite,
+                                     GCancellable  *cancellable,
+                                     GError       **error);
+/* The TIFF a .tif path gets for a channel labelled label: PREFIX_<label>.tif (see above). */
+char      *evox_maps_tiff_path      (const char    *path,
+                                     const char    *label);
 /* The TIFFs a .tif path gets: the channels without energies in channel order, then
  * PREFIX_norm.tif when some channel has an energy. */
-GPtrArray *evox_maps_dup_tiff_paths (EvoxVolume  *maps,
-                                     const char  *path);
+GPtrArray *evox_maps_dup_tiff_paths (EvoxVolume    *maps,
+                                     const char    *path);
 
 G_END_DECLS
