@@ -200,12 +200,13 @@ test_channels_errors (void)
   g_assert_null (evox_features_from_channels (volume, NULL, 0, &bad_mask, NULL, NULL, &error));
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
   g_clear_error (&error);
+  /* no voxel with a value and no mask: the data's fault (exit 1), not the options' */
   g_assert_null (evox_features_from_channels (holes, NULL, 0, NULL, NULL, NULL, &error));
-  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
   g_assert_nonnull (strstr (error->message, "finite"));
   g_clear_error (&error);
   g_assert_null (evox_features_local (holes, 0, 3, NULL, NULL, NULL, &error));
-  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
   g_clear_error (&error);
   g_assert_null (evox_features_local (volume, 0, 4, NULL, NULL, NULL, &error));
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
