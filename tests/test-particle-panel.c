@@ -1414,6 +1414,70 @@ test_window_screens (void)
   evox_test_close_window (window);
 }
 
+/* The value columns' titles say the unit of the channel the particles come from where it is linear
+ * and short enough: eV on an edge-energy map ("Mean (eV)", the column widened to hold it), none
+ * for a unit too long for the column ("Mean (µg/cm²)" would take 142 px) or values in log10 Ω;
+ * the four value columns together, so Std does not say a unit Mean leaves out.
+ * Widths are the header's bold title plus 32 px, capped at 120 px, as the panel computes. */
+static void
+test_panel_value_units (void)
+{
+  static const struct
+  {
+    EvoxValueScale scale;
+    const char *unit;
+    const char *mean;
+    const char *std;
+  } channels[] = {
+    { EVOX_SCALE_LINEAR, "eV", "Mean (eV)", "Std (eV)" },
+    { EVOX_SCALE_LINEAR, "µg/cm²", "Mean", "Std" },
+    { EVOX_SCALE_LOG10, "Ω", "Mean", "Std" },
+    { EVOX_SCALE_LINEAR, "", "Mean", "Std" },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (4, 4, 1, G_N_ELEMENTS (channels),
+                                                  EVOX_SAMPLE_F32, &error);
+  EvoxDocument *document = evox_document_new ();
+  EvoxParticlePanel *panel;
+  GtkWidget *window;
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < G_N_ELEMENTS (channels); c++)
+    {
+      memset (evox_volume_get_data_mut (volume, c), 0, 16 * sizeof (float));
+      evox_volume_set_channel_values (volume, c, channels[c].scale, "value", channels[c].unit);
+    }
+  evox_volume_freeze (volume);
+  evox_document_set_volume (document, volume, "units", NULL);
+  panel = EVOX_PARTICLE_PANEL (evox_particle_panel_new ());
+  evox_particle_panel_set_document (panel, document);
+  window = show_in_window (GTK_WIDGET (panel), 440, 600);
+  for (guint c = 0; c < G_N_ELEMENTS (channels); c++)
+    {
+      GtkColumnViewColumn *mean, *std;
+
+      evox_document_set_channel (document, c);
+      mean = column_titled (panel, "Mean");
+      std = column_titled (panel, "Std");
+      g_test_message ("%s: “%s” %d px", channels[c].unit, gtk_column_view_column_get_title (mean),
+                      gtk_column_view_column_get_fixed_width (mean));
+      g_assert_cmpstr (gtk_column_view_column_get_title (mean), ==, channels[c].mean);
+      g_assert_cmpstr (gtk_column_view_column_get_title (std), ==, channels[c].std);
+      g_assert_cmpstr (gtk_column_view_column_get_title (column_titled (panel, "Max")), ==,
+                       c == 0 ? "Max (eV)" : "Max");
+      /* Bare titles keep the default width; a unit widens the column, within Diameter's. */
+      if (c == 0)
+        {
+          g_assert_cmpint (gtk_column_view_column_get_fixed_width (mean), >, 60);
+          g_assert_cmpint (gtk_column_view_column_get_fixed_width (mean), <=, 120);
+        }
+      else
+        g_assert_cmpint (gtk_column_view_column_get_fixed_width (mean), ==, 60);
+    }
+  close_window (window);
+  g_assert_finalize_object (document);
+}
+
 /* The first widget of widget's tree (itself included, depth first) whose CSS name is `name`. */
 static GtkWidget *
 find_css_name (GtkWidget  *widget,
@@ -1529,6 +1593,12 @@ test_panel_fits_window (void)
 
   g_assert_cmpstr (gtk_column_view_column_get_title (column_titled (panel, "Mean")), ==,
                    "Mean (eV)");
+  /* The default columns, Mean widened for its unit, still fit without scrolling sideways. */
+  page = gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (view));
+  g_test_message ("table %g px wide in a %g px view", gtk_adjustment_get_upper (page),
+                  gtk_adjustment_get_page_size (page));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (page), <=,
+                     gtk_adjustment_get_page_size (page) + 0.5);
   evox_test_close_window (window);
 }
 
@@ -1558,6 +1628,7 @@ main (int    argc,
   g_test_add_func ("/Evox/ParticlePanel/electrode", test_panel_electrode);
   g_test_add_func ("/Evox/ParticlePanel/window-screens", test_window_screens);
   g_test_add_func ("/Evox/ParticlePanel/fits-window", test_panel_fits_window);
+  g_test_add_func ("/Evox/ParticlePanel/value-units", test_panel_value_units);
 
   return g_test_run ();
 }

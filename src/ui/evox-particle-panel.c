@@ -76,7 +76,8 @@ static const struct
 };
 
 /* Widths fit each column's title (with its unit and the sort arrow) and the numbers it shows in
- * the default font, so the default set (380 px) fits the panel at its narrowest unscrolled. */
+ * the default font, so the default set (380 px) fits the panel at its narrowest unscrolled; a
+ * value unit widens Mean (to 108 px with eV, which the panel at 1280 px still holds). */
 static const struct
 {
   int      width;
@@ -793,6 +794,14 @@ update_units (EvoxParticlePanel *self)
   const char *value = value_unit (self);
   g_autofree char *axis = NULL;
 
+  /* The four value columns say their unit together or not at all, as Mean, the widest, fits. */
+  if (value != NULL)
+    {
+      g_autofree char *mean = g_strdup_printf (_("%s (%s)"), _(columns[COLUMN_MEAN].title), value);
+
+      if (title_width (self, mean) + TITLE_ALLOWANCE > VALUE_COLUMN_MAX)
+        value = NULL;
+    }
   for (guint c = 0; c < N_COLUMNS && c < g_list_model_get_n_items (list); c++)
     {
       g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (list, c);
@@ -808,11 +817,6 @@ update_units (EvoxParticlePanel *self)
               /* TRANSLATORS: a column title and its unit, "Mean (eV)" */
               title = g_strdup_printf (_("%s (%s)"), _(columns[c].title), value);
               width = MAX (width, title_width (self, title) + TITLE_ALLOWANCE);
-              if (width > VALUE_COLUMN_MAX)
-                {
-                  g_clear_pointer (&title, g_free);
-                  width = column_layout[c].width;
-                }
             }
           gtk_column_view_column_set_title (column, title != NULL ? title : _(columns[c].title));
           gtk_column_view_column_set_fixed_width (column, width);
