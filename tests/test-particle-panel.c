@@ -1474,6 +1474,12 @@ test_panel_value_units (void)
       else
         g_assert_cmpint (gtk_column_view_column_get_fixed_width (mean), ==, 60);
     }
+  /* A width the user gave the column stays through a change of unit. */
+  gtk_column_view_column_set_fixed_width (column_titled (panel, "Mean"), 90);
+  evox_document_set_channel (document, 0);
+  g_assert_cmpstr (gtk_column_view_column_get_title (column_titled (panel, "Mean")), ==,
+                   "Mean (eV)");
+  g_assert_cmpint (gtk_column_view_column_get_fixed_width (column_titled (panel, "Mean")), ==, 90);
   close_window (window);
   g_assert_finalize_object (document);
 }

@@ -819,7 +819,14 @@ update_units (EvoxParticlePanel *self)
               width = MAX (width, title_width (self, title) + TITLE_ALLOWANCE);
             }
           gtk_column_view_column_set_title (column, title != NULL ? title : _(columns[c].title));
-          gtk_column_view_column_set_fixed_width (column, width);
+          /* A width the user dragged the column to stays; only one set here follows the unit. */
+          if (gtk_column_view_column_get_fixed_width (column) == column_layout[c].width ||
+              gtk_column_view_column_get_fixed_width (column) ==
+              GPOINTER_TO_INT (g_object_get_data (G_OBJECT (column), "evox-unit-width")))
+            {
+              gtk_column_view_column_set_fixed_width (column, width);
+              g_object_set_data (G_OBJECT (column), "evox-unit-width", GINT_TO_POINTER (width));
+            }
           continue;
         }
       if (c != COLUMN_VOLUME && c != COLUMN_DIAMETER && c != COLUMN_AREA && c != COLUMN_X &&
