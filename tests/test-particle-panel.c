@@ -12,6 +12,7 @@
 
 #include "evox-csv.h"
 #include "evox-document.h"
+#include "evox-page-switcher.h"
 #include "evox-particle-panel.h"
 #include "evox-plot.h"
 #include "evox-test-ui.h"
@@ -1413,6 +1414,200 @@ test_window_screens (void)
   evox_test_close_window (window);
 }
 
+/* The value columns' titles say the unit of the channel the particles come from where it is linear
+ * and short enough: eV on an edge-energy map ("Mean (eV)", the column widened to hold it), none
+ * for a unit too long for the column ("Mean (µg/cm²)" would take 142 px) or values in log10 Ω;
+ * the four value columns together, so Std does not say a unit Mean leaves out.
+ * Widths are the header's bold title plus 32 px, capped at 120 px, as the panel computes. */
+static void
+test_panel_value_units (void)
+{
+  static const struct
+  {
+    EvoxValueScale scale;
+    const char *unit;
+    const char *mean;
+    const char *std;
+  } channels[] = {
+    { EVOX_SCALE_LINEAR, "eV", "Mean (eV)", "Std (eV)" },
+    { EVOX_SCALE_LINEAR, "µg/cm²", "Mean", "Std" },
+    { EVOX_SCALE_LOG10, "Ω", "Mean", "Std" },
+    { EVOX_SCALE_LINEAR, "", "Mean", "Std" },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (4, 4, 1, G_N_ELEMENTS (channels),
+                                                  EVOX_SAMPLE_F32, &error);
+  EvoxDocument *document = evox_document_new ();
+  EvoxParticlePanel *panel;
+  GtkWidget *window;
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < G_N_ELEMENTS (channels); c++)
+    {
+      memset (evox_volume_get_data_mut (volume, c), 0, 16 * sizeof (float));
+      evox_volume_set_channel_values (volume, c, channels[c].scale, "value", channels[c].unit);
+    }
+  evox_volume_freeze (volume);
+  evox_document_set_volume (document, volume, "units", NULL);
+  panel = EVOX_PARTICLE_PANEL (evox_particle_panel_new ());
+  evox_particle_panel_set_document (panel, document);
+  window = show_in_window (GTK_WIDGET (panel), 440, 600);
+  for (guint c = 0; c < G_N_ELEMENTS (channels); c++)
+    {
+      GtkColumnViewColumn *mean, *std;
+
+      evox_document_set_channel (document, c);
+      mean = column_titled (panel, "Mean");
+      std = column_titled (panel, "Std");
+      g_test_message ("%s: “%s” %d px", channels[c].unit, gtk_column_view_column_get_title (mean),
+                      gtk_column_view_column_get_fixed_width (mean));
+      g_assert_cmpstr (gtk_column_view_column_get_title (mean), ==, channels[c].mean);
+      g_assert_cmpstr (gtk_column_view_column_get_title (std), ==, channels[c].std);
+      g_assert_cmpstr (gtk_column_view_column_get_title (column_titled (panel, "Max")), ==,
+                       c == 0 ? "Max (eV)" : "Max");
+      /* Bare titles keep the default width; a unit widens the column, within Diameter's. */
+      if (c == 0)
+        {
+          g_assert_cmpint (gtk_column_view_column_get_fixed_width (mean), >, 60);
+          g_assert_cmpint (gtk_column_view_column_get_fixed_width (mean), <=, 120);
+        }
+      else
+        g_assert_cmpint (gtk_column_view_column_get_fixed_width (mean), ==, 60);
+    }
+  /* A width the user gave the column stays through a change of unit. */
+  gtk_column_view_column_set_fixed_width (column_titled (panel, "Mean"), 90);
+  evox_document_set_channel (document, 0);
+  g_assert_cmpstr (gtk_column_view_column_get_title (column_titled (panel, "Mean")), ==,
+                   "Mean (eV)");
+  g_assert_cmpint (gtk_column_view_column_get_fixed_width (column_titled (panel, "Mean")), ==, 90);
+  close_window (window);
+  g_assert_finalize_object (document);
+}
+
+/* The first widget of widget's tree (itself included, depth first) whose CSS name is `name`. */
+static GtkWidget *
+find_css_name (GtkWidget  *widget,
+               const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_css_name (widget), name) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_css_name (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The Particles page in a 1280 x 800 window of a scan with energies (nine page buttons, as the
+ * XANES maps' window has): the page buttons take two rows, and the table is tall enough for a
+ * header and eight rows, all of it on screen at once when the page is scrolled to it. Before,
+ * the buttons took three rows and a pane of settings left the table one row. The Mean column
+ * says the channel's unit, eV. */
+static void
+test_panel_fits_window (void)
+{
+  static const double ev[] = { 8330, 8350 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) stack = evox_volume_new (40, 40, 1, 2, EVOX_SAMPLE_F32, &error);
+  g_autoptr(EvoxPhase) phase = evox_phase_new ("Ni", 8340, 8350, "#e01b24");
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  EvoxDocument *document;
+  EvoxParticlePanel *panel;
+  GtkWidget *view, *scroller, *header, *row, *page_scroller, *switcher, *button;
+  GtkAdjustment *page;
+  int table, header_h, row_h;
+  double rows;
+
+  g_assert_no_error (error);
+  /* Twelve 2 x 2 particles at 8344 eV on 0: more rows than the table needs to show. */
+  for (guint c = 0; c < 2; c++)
+    {
+      float *data = evox_volume_get_data_mut (stack, c);
+
+      for (guint y = 0; y < 40; y++)
+        for (guint x = 0; x < 40; x++)
+          data[y * 40 + x] = x % 6 >= 3 && x % 6 < 5 && x < 24 && y % 6 >= 3 && y % 6 < 5 &&
+                             y < 18 ? 8344.0f + c : 0.0f;
+      evox_volume_set_channel_info (stack, c, NULL, ev[c]);
+      evox_volume_set_channel_values (stack, c, EVOX_SCALE_LINEAR, "energy", "eV");
+    }
+  evox_volume_freeze (stack);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  document = evox_window_get_document (window);
+  evox_document_set_volume (document, stack, "stack", NULL);
+  g_assert_true (evox_test_wait_for (window_idle, window, 60));
+  evox_phase_list_append (evox_document_get_phases (document), phase);
+  evox_document_set_selected_phase (document, 0);
+  evox_window_show_page (window, "particles");
+  panel = EVOX_PARTICLE_PANEL (evox_window_get_particle_panel (window));
+  evox_particle_panel_set_min_size (panel, 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
+  g_assert_true (evox_test_wait_for (has_labels, document, 60));
+  g_assert_cmpuint (evox_labels_get_n_particles (evox_document_get_labels (document)), ==, 12);
+  evox_test_spin (0.5);
+  evox_test_screenshot (GTK_WIDGET (window), "particles-1280x800");
+
+  /* Nine page buttons in two rows. */
+  switcher = evox_test_find_descendant (GTK_WIDGET (window), EVOX_TYPE_PAGE_SWITCHER);
+  button = evox_page_switcher_get_button (EVOX_PAGE_SWITCHER (switcher), "xanes");
+  g_assert_true (gtk_widget_get_visible (gtk_widget_get_parent (button)));
+  g_assert_true (gtk_widget_get_visible (gtk_widget_get_parent (
+                   evox_page_switcher_get_button (EVOX_PAGE_SWITCHER (switcher), "spectra"))));
+  /* The last button, Measure, is on the second row: its cell starts above two cells' height. */
+  {
+    graphene_rect_t cell, last;
+
+    g_assert_true (gtk_widget_compute_bounds (gtk_widget_get_parent (button),
+                                              gtk_widget_get_parent (button), &cell));
+    button = evox_page_switcher_get_button (EVOX_PAGE_SWITCHER (switcher), "measure");
+    g_assert_true (gtk_widget_compute_bounds (gtk_widget_get_parent (button), switcher, &last));
+    g_test_message ("switcher %d x %d px, cells %g px high, Measure's at y %g",
+                    gtk_widget_get_width (switcher), gtk_widget_get_height (switcher),
+                    cell.size.height, last.origin.y);
+    g_assert_cmpfloat (last.origin.y, <, 2 * cell.size.height);
+  }
+
+  /* The table: its allocation against the height of its header and of one row. */
+  view = GTK_WIDGET (evox_particle_panel_get_column_view (panel));
+  scroller = gtk_widget_get_ancestor (view, GTK_TYPE_SCROLLED_WINDOW);
+  header = find_css_name (view, "header");
+  row = find_css_name (view, "row");
+  g_assert_nonnull (header);
+  g_assert_nonnull (row);
+  table = gtk_widget_get_height (scroller);
+  header_h = gtk_widget_get_height (header);
+  row_h = gtk_widget_get_height (row);
+  g_assert_cmpint (row_h, >, 0);
+  rows = (double) (table - header_h) / row_h;
+  g_test_message ("table %d px: header %d px, rows %d px: %.1f rows", table, header_h, row_h,
+                  rows);
+  g_assert_cmpfloat (rows, >=, 8);
+  /* The page scrolls as a whole, and the table fits in what it shows at once. */
+  page_scroller = gtk_widget_get_ancestor (gtk_widget_get_parent (scroller),
+                                           GTK_TYPE_SCROLLED_WINDOW);
+  g_assert_nonnull (page_scroller);
+  g_assert_true (gtk_widget_is_ancestor (page_scroller, GTK_WIDGET (panel)));
+  page = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (page_scroller));
+  g_test_message ("page %g px of %g", gtk_adjustment_get_page_size (page),
+                  gtk_adjustment_get_upper (page));
+  g_assert_cmpfloat (table, <=, gtk_adjustment_get_page_size (page));
+
+  g_assert_cmpstr (gtk_column_view_column_get_title (column_titled (panel, "Mean")), ==,
+                   "Mean (eV)");
+  /* The default columns, Mean widened for its unit, still fit without scrolling sideways. */
+  page = gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (view));
+  g_test_message ("table %g px wide in a %g px view", gtk_adjustment_get_upper (page),
+                  gtk_adjustment_get_page_size (page));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (page), <=,
+                     gtk_adjustment_get_page_size (page) + 0.5);
+  evox_test_close_window (window);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1438,6 +1633,8 @@ main (int    argc,
   g_test_add_func ("/Evox/ParticlePanel/split", test_panel_split);
   g_test_add_func ("/Evox/ParticlePanel/electrode", test_panel_electrode);
   g_test_add_func ("/Evox/ParticlePanel/window-screens", test_window_screens);
+  g_test_add_func ("/Evox/ParticlePanel/fits-window", test_panel_fits_window);
+  g_test_add_func ("/Evox/ParticlePanel/value-units", test_panel_value_units);
 
   return g_test_run ();
 }

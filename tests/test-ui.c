@@ -1542,8 +1542,8 @@ test_banners_apart (void)
   evox_test_close_window (window);
 }
 
-/* The side panel's page buttons: one per page, named by the page's title, in rows of four that
- * fit the panel; the Spectra button only while the volume has several energies; the button of
+/* The side panel's page buttons: one per page, named by the page's title, in rows of four (five
+ * where they fit) that fit the panel; the Spectra button only while the volume has several energies; the button of
  * the page shown is the one down, pressing one shows its page, pressing it again keeps it. */
 static void
 test_page_switcher (void)

@@ -7,9 +7,11 @@
 #include "evox-page-switcher.h"
 
 /* Eight pages in one row of GtkStackSwitcher made the side panel wider than a 1280 px window
- * can spare; hiding some behind a menu or icons would make them harder to find. Two rows of
- * four keep every page one click away, by name. */
-#define COLUMNS 4
+ * can spare; hiding some behind a menu or icons would make them harder to find. Rows of four at
+ * the panel's narrowest keep every page one click away, by name; five where they fit (the panel
+ * at 1280 px) keep nine pages to two rows, so the page below keeps a row's height. */
+#define MIN_COLUMNS 4
+#define MAX_COLUMNS 5
 
 struct _EvoxPageSwitcher
 {
@@ -234,8 +236,8 @@ evox_page_switcher_init (EvoxPageSwitcher *self)
   self->flow = GTK_FLOW_BOX (gtk_flow_box_new ());
   gtk_flow_box_set_selection_mode (self->flow, GTK_SELECTION_NONE);
   gtk_flow_box_set_homogeneous (self->flow, TRUE);
-  gtk_flow_box_set_min_children_per_line (self->flow, COLUMNS);
-  gtk_flow_box_set_max_children_per_line (self->flow, COLUMNS);
+  gtk_flow_box_set_min_children_per_line (self->flow, MIN_COLUMNS);
+  gtk_flow_box_set_max_children_per_line (self->flow, MAX_COLUMNS);
   gtk_flow_box_set_column_spacing (self->flow, 4);
   gtk_flow_box_set_row_spacing (self->flow, 2);
   gtk_widget_set_parent (GTK_WIDGET (self->flow), GTK_WIDGET (self));

@@ -76,7 +76,8 @@ static const struct
 };
 
 /* Widths fit each column's title (with its unit and the sort arrow) and the numbers it shows in
- * the default font, so the default set (380 px) fits the panel at its narrowest unscrolled. */
+ * the default font, so the default set (380 px) fits the panel at its narrowest unscrolled; a
+ * value unit widens Mean (to 108 px with eV, which the panel at 1280 px still holds). */
 static const struct
 {
   int      width;
@@ -737,21 +738,97 @@ on_row_activated (GtkColumnView     *view,
     evox_document_focus_particle (self->document, row_id (row));
 }
 
-/* Column titles and the plot's axis state the unit the cells are in. */
+/* The unit of the values the Mean, Std, Min and Max cells show: the labels' channel, or before
+ * any are found the channel shown; NULL where the values are not linear in a unit (log10 Ω). */
+static const char *
+value_unit (EvoxParticlePanel *self)
+{
+  EvoxLabels *labels = current_labels (self);
+  EvoxVolume *volume = labels != NULL ? evox_labels_get_volume (labels) : current_volume (self);
+  guint channel;
+  const char *unit;
+
+  if (volume == NULL)
+    return NULL;
+  channel = labels != NULL ? evox_labels_get_channel (labels)
+                           : evox_document_get_channel (self->document);
+  if (channel >= evox_volume_get_n_channels (volume))
+    return NULL;
+  unit = evox_volume_get_channel_unit (volume, channel);
+  if (unit == NULL || *unit == '\0' ||
+      evox_volume_get_channel_value_scale (volume, channel) != EVOX_SCALE_LINEAR)
+    return NULL;
+  return unit;
+}
+
+/* Room a column title needs beside its text: the header's padding and the sort arrow. */
+#define TITLE_ALLOWANCE 32
+/* The widest a value column grows for its unit, as wide as Diameter's; a longer unit
+ * ("µg/cm²") leaves the title bare rather than push the default columns off the panel. */
+#define VALUE_COLUMN_MAX 120
+
+/* Width of a column title in the header's bold font. */
+static int
+title_width (EvoxParticlePanel *self,
+             const char        *title)
+{
+  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self->column_view),
+                                                                  title);
+  g_autoptr(PangoAttrList) attrs = pango_attr_list_new ();
+  int width = 0;
+
+  pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+  pango_layout_set_attributes (layout, attrs);
+  pango_layout_get_pixel_size (layout, &width, NULL);
+  return width;
+}
+
+/* Column titles and the plot's axis state the unit the cells are in. The value columns say
+ * theirs ("Mean (eV)") where the title fits a column a little wider than the bare one. */
 static void
 update_units (EvoxParticlePanel *self)
 {
   EvoxVolume *volume = current_volume (self);
   EvoxUnits units = volume != NULL ? evox_units_for_volume (volume) : evox_units_for_length (0);
   GListModel *list = gtk_column_view_get_columns (self->column_view);
+  const char *value = value_unit (self);
   g_autofree char *axis = NULL;
 
+  /* The four value columns say their unit together or not at all, as Mean, the widest, fits. */
+  if (value != NULL)
+    {
+      g_autofree char *mean = g_strdup_printf (_("%s (%s)"), _(columns[COLUMN_MEAN].title), value);
+
+      if (title_width (self, mean) + TITLE_ALLOWANCE > VALUE_COLUMN_MAX)
+        value = NULL;
+    }
   for (guint c = 0; c < N_COLUMNS && c < g_list_model_get_n_items (list); c++)
     {
       g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (list, c);
       g_autofree char *title = NULL;
       int power = c == COLUMN_VOLUME ? 3 : c == COLUMN_AREA ? 2 : 1;
 
+      if (c == COLUMN_MEAN || c == COLUMN_STD || c == COLUMN_MIN || c == COLUMN_MAX)
+        {
+          int width = column_layout[c].width;
+
+          if (value != NULL)
+            {
+              /* TRANSLATORS: a column title and its unit, "Mean (eV)" */
+              title = g_strdup_printf (_("%s (%s)"), _(columns[c].title), value);
+              width = MAX (width, title_width (self, title) + TITLE_ALLOWANCE);
+            }
+          gtk_column_view_column_set_title (column, title != NULL ? title : _(columns[c].title));
+          /* A width the user dragged the column to stays; only one set here follows the unit. */
+          if (gtk_column_view_column_get_fixed_width (column) == column_layout[c].width ||
+              gtk_column_view_column_get_fixed_width (column) ==
+              GPOINTER_TO_INT (g_object_get_data (G_OBJECT (column), "evox-unit-width")))
+            {
+              gtk_column_view_column_set_fixed_width (column, width);
+              g_object_set_data (G_OBJECT (column), "evox-unit-width", GINT_TO_POINTER (width));
+            }
+          continue;
+        }
       if (c != COLUMN_VOLUME && c != COLUMN_DIAMETER && c != COLUMN_AREA && c != COLUMN_X &&
           c != COLUMN_Y && c != COLUMN_Z)
         continue;
