@@ -2017,6 +2017,29 @@ test_energy_opens_zoomed (void)
   g_assert_finalize_object (maps);
 }
 
+/* The axis title and the hover text write the stored ASCII unit as people do (the unit table
+ * itself is test-units'). */
+static void
+test_unit_written (void)
+{
+  EvoxDocument *document = evox_document_new ();
+  EvoxVolume *volume = random_volume (EVOX_SAMPLE_F32, 8, 8, 2, 0.0, 10.0, 3);
+  g_autofree char *hover = NULL;
+  Shown shown;
+
+  evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "areal mass", "ug/cm^2");
+  evox_document_set_volume (document, volume, "areal", NULL);
+  shown = show_view (document);
+  g_assert_cmpstr (evox_histogram_view_get_title (shown.view), ==, "areal mass (µg/cm²)");
+  hover = _evox_histogram_view_dup_bin_text (shown.view, 0);
+  g_assert_nonnull (strstr (hover, " µg/cm²\n"));
+  g_assert_cmpstr (evox_volume_get_channel_unit (volume, 0), ==, "ug/cm^2");
+
+  close_view (&shown);
+  g_assert_finalize_object (document);
+  g_assert_finalize_object (volume);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2044,6 +2067,7 @@ main (int    argc,
   g_test_add_func ("/Evox/HistogramView/scan-palette-and-lines", test_scan_palette_and_lines);
   g_test_add_func ("/Evox/HistogramView/zoom", test_zoom);
   g_test_add_func ("/Evox/HistogramView/energy-opens-zoomed", test_energy_opens_zoomed);
+  g_test_add_func ("/Evox/HistogramView/unit-written", test_unit_written);
 
   return g_test_run ();
 }

@@ -6,6 +6,7 @@
 
 #include "evox-histogram-view-private.h"
 #include "evox-ui-util.h"
+#include "evox-units.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -325,7 +326,7 @@ make_title (EvoxVolume *volume,
             guint       channel)
 {
   const char *quantity = evox_volume_get_channel_quantity (volume, channel);
-  const char *unit = evox_volume_get_channel_unit (volume, channel);
+  g_autofree char *unit = evox_units_dup_display (evox_volume_get_channel_unit (volume, channel));
   GString *title = g_string_new (NULL);
 
   g_string_append (title, quantity != NULL && *quantity ? quantity : _("Value"));
@@ -2124,7 +2125,7 @@ _evox_histogram_view_dup_bin_text (EvoxHistogramView *self,
                                    guint              bin)
 {
   double a0, a1, lo, hi;
-  const char *unit;
+  g_autofree char *unit = NULL;
   GString *text;
   EvoxVolume *volume;
 
@@ -2135,7 +2136,9 @@ _evox_histogram_view_dup_bin_text (EvoxHistogramView *self,
     return NULL;
 
   volume = evox_document_get_volume (self->document);
-  unit = evox_volume_get_channel_unit (volume, evox_document_get_channel (self->document));
+  unit = evox_units_dup_display (evox_volume_get_channel_unit (volume,
+                                                              evox_document_get_channel (
+                                                                self->document)));
   a0 = axis_coordinate (self, self->lo);
   a1 = axis_coordinate (self, self->hi);
   lo = a0 + (a1 - a0) * bin / self->n_bins;
