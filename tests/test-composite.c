@@ -378,7 +378,7 @@ test_legend (void)
   g_assert_cmpuint (evox_rgb_legend_get_n_rows (legend), ==, 2);
   red = evox_rgb_legend_dup_text (legend, 0);
   blue = evox_rgb_legend_dup_text (legend, 2);
-  g_assert_cmpstr (red, ==, "R  Mn  0 – 12 ug/cm^2");
+  g_assert_cmpstr (red, ==, "R  Mn  0 – 12 µg/cm²");
   g_assert_null (evox_rgb_legend_dup_text (legend, 1));
   g_assert_cmpstr (blue, ==, "B  Ni  1000 – 25000");
 

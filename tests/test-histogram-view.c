@@ -1778,6 +1778,268 @@ test_cluster_channel_linear (void)
   g_assert_finalize_object (volume);
 }
 
+/* Brute force: finite voxels of channel 0 below lo and above hi. */
+static void
+brute_outside (EvoxVolume *volume,
+               guint       channel,
+               double      lo,
+               double      hi,
+               double     *below,
+               double     *above)
+{
+  const float *data = evox_volume_get_data (volume, channel);
+  gsize dims[3];
+
+  evox_volume_get_dims (volume, dims);
+  *below = *above = 0;
+  for (gsize i = 0; i < dims[0] * dims[1] * dims[2]; i++)
+    {
+      *below += data[i] < lo;
+      *above += data[i] > hi;
+    }
+}
+
+/* The largest count of one fine bin: how far the fine histogram's interpolated counts up to a
+ * value may be off (evox_fine_histogram_range_fraction). */
+static double
+fine_slack (EvoxVolume *volume,
+            guint       channel)
+{
+  EvoxFineHistogram *fine = evox_volume_get_fine_histogram (volume, channel);
+  const guint64 *counts = evox_fine_histogram_get_counts (fine);
+  guint64 most = 0;
+
+  for (guint b = 0; b < evox_fine_histogram_get_n_bins (fine); b++)
+    most = MAX (most, counts[b]);
+  return (double) most;
+}
+
+/* Zoom: the axis spans Low..High and a tenth of their gap beyond each end, binned afresh (the
+ * bins against numpy's rule by brute force), follows the range, and a drag at pixel x sets the
+ * value lo + (x - x0) / w * (hi - lo) of that axis, x0 and w the colour bar's (the plot's)
+ * left edge and width. */
+static void
+test_zoom (void)
+{
+  EvoxDocument *document = evox_document_new ();
+  EvoxVolume *volume = random_volume (EVOX_SAMPLE_F32, 40, 30, 10, 0.0, 100.0, 71);
+  Box box = whole_box (volume);
+  graphene_rect_t bar;
+  double lo, hi, below, above, n_left, n_right, x, to, expected;
+  guint n, zoom_notes = 0;
+  EvoxPhase *a;
+  Shown shown;
+  int y;
+
+  evox_document_set_volume (document, volume, "uniform", NULL);
+  shown = show_view (document);
+  evox_test_count_notify (shown.view, "zoom", &zoom_notes);
+  /* Not an energy: opens on the data range. */
+  g_assert_false (evox_histogram_view_get_zoom (shown.view));
+  g_assert_false (evox_histogram_view_get_outside (shown.view, NULL, NULL));
+  evox_histogram_view_get_counts (shown.view, &n, &lo, &hi);
+  g_assert_cmpfloat (lo, <=, 0.01);
+  g_assert_cmpfloat (hi, >=, 99.9);
+
+  evox_document_set_range (document, 40, 60);
+  evox_histogram_view_set_zoom (shown.view, TRUE);
+  evox_histogram_view_set_zoom (shown.view, TRUE);
+  g_assert_cmpuint (zoom_notes, ==, 1);
+  draw_once (shown.view);
+  evox_histogram_view_get_counts (shown.view, &n, &lo, &hi);
+  /* This data opens with a log mapping: the margin is a tenth of the decades between. */
+  g_assert_true (evox_histogram_view_get_log_bins (shown.view));
+  g_assert_cmpfloat (fabs (lo - pow (10, log10 (40) - 0.1 * log10 (60.0 / 40))), <, 1e-9);
+  g_assert_cmpfloat (fabs (hi - pow (10, log10 (60) + 0.1 * log10 (60.0 / 40))), <, 1e-9);
+  assert_counts_match (shown.view, volume, &box);
+
+  evox_document_set_mapping (document, EVOX_MAPPING_LINEAR);
+  evox_document_set_range (document, 40, 60);
+  evox_histogram_view_get_counts (shown.view, &n, &lo, &hi);
+  g_assert_false (evox_histogram_view_get_log_bins (shown.view));
+  g_assert_cmpfloat (fabs (lo - 38), <, 1e-9);
+  g_assert_cmpfloat (fabs (hi - 62), <, 1e-9);
+  assert_counts_match (shown.view, volume, &box);
+
+  g_assert_true (evox_histogram_view_get_outside (shown.view, &n_left, &n_right));
+  brute_outside (volume, 0, lo, hi, &below, &above);
+  g_assert_cmpfloat (below, >, 1000);
+  g_assert_cmpfloat (fabs (n_left - below), <=, fine_slack (volume, 0));
+  g_assert_cmpfloat (fabs (n_right - above), <=, fine_slack (volume, 0));
+
+  /* Pixels to values on the zoomed axis. */
+  g_assert_true (evox_histogram_view_get_colorbar_bounds (shown.view, &bar));
+  g_assert_cmpfloat (fabs (evox_histogram_view_value_to_x (shown.view, 45) -
+                           (bar.origin.x + (45 - lo) / (hi - lo) * bar.size.width)), <, 1e-9);
+  a = add_phase (document, "Reduced", 42, 50, "#e01b24");
+  flush ();
+  y = band_row (shown.view);
+  x = edge (shown.view, 0, TRUE);
+  g_assert_cmpfloat (fabs (x - (bar.origin.x + (50 - lo) / (hi - lo) * bar.size.width)), <, 1e-9);
+  g_assert_true (_evox_histogram_view_drag_begin (shown.view, x, y));
+  to = x + 23.5;
+  _evox_histogram_view_drag_update (shown.view, to, y);
+  _evox_histogram_view_drag_end (shown.view, to, y);
+  expected = lo + (to - bar.origin.x) / bar.size.width * (hi - lo);
+  g_assert_cmpfloat (fabs (evox_phase_get_hi (a) - expected), <, 1e-9);
+  /* 23.5 px of a plot some 450 px wide move the edge by under 24 / 450 * 23.5 + slack; the
+   * unzoomed axis would have moved it over 4. */
+  g_assert_cmpfloat (evox_phase_get_hi (a), <, 52);
+  g_assert_cmpfloat (evox_phase_get_lo (a), ==, 42);
+
+  /* The axis follows the colour range. */
+  evox_document_set_range (document, 20, 30);
+  evox_histogram_view_get_counts (shown.view, &n, &lo, &hi);
+  g_assert_cmpfloat (fabs (lo - 19), <, 1e-9);
+  g_assert_cmpfloat (fabs (hi - 31), <, 1e-9);
+  assert_counts_match (shown.view, volume, &box);
+
+  /* Off again: the data range. */
+  evox_histogram_view_set_zoom (shown.view, FALSE);
+  g_assert_cmpuint (zoom_notes, ==, 2);
+  evox_histogram_view_get_counts (shown.view, &n, &lo, &hi);
+  g_assert_cmpfloat (lo, <=, 0.01);
+  g_assert_false (evox_histogram_view_get_outside (shown.view, &n_left, NULL));
+  g_assert_cmpfloat (n_left, ==, 0);
+  draw_once (shown.view);
+
+  close_view (&shown);
+  g_assert_finalize_object (document);
+  g_assert_finalize_object (volume);
+}
+
+/* An edge-energy map as evox xanes makes it: two narrow peaks 2.6 eV apart (shell and core) and
+ * a few stray voxels a hundred eV off, then a value map and a mask. */
+static EvoxVolume *
+energy_maps (void)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *maps = evox_volume_new (32, 32, 1, 3, EVOX_SAMPLE_F32, &error);
+  float *energy = evox_volume_get_data_mut (maps, 0);
+  float *step = evox_volume_get_data_mut (maps, 1);
+  float *mask = evox_volume_get_data_mut (maps, 2);
+  guint64 seed = 5;
+
+  g_assert_no_error (error);
+  for (gsize i = 0; i < 32 * 32; i++)
+    {
+      double u = evox_test_uniform (&seed);
+
+      energy[i] = (float) ((i % 2 ? 8342.4 : 8345.0) + 0.4 * (u - 0.5));
+      if (i % 61 == 0)
+        energy[i] = i % 2 ? 8324 : 8438;
+      step[i] = (float) u;
+      mask[i] = 1;
+    }
+  evox_volume_set_channel_info (maps, 0, "edge_energy", NAN);
+  evox_volume_set_channel_info (maps, 1, "edge_step", NAN);
+  evox_volume_set_channel_info (maps, 2, "mask", NAN);
+  evox_volume_set_channel_values (maps, 0, EVOX_SCALE_LINEAR, "energy", "eV");
+  evox_volume_freeze (maps);
+  return maps;
+}
+
+static EvoxVolume *
+energy_stack (void)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *stack = evox_volume_new (32, 32, 1, 2, EVOX_SAMPLE_U16, &error);
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < 2; c++)
+    {
+      guint16 *data = evox_volume_get_data_mut (stack, c);
+
+      for (gsize i = 0; i < 32 * 32; i++)
+        data[i] = (guint16) (100 * (c + 1) + i % 13);
+      evox_volume_set_channel_info (stack, c, c ? "8360 eV" : "8330 eV", c ? 8360 : 8330);
+    }
+  evox_volume_freeze (stack);
+  return stack;
+}
+
+/* Energy maps open zoomed to their display range, the two peaks then far apart on screen;
+ * other maps open unzoomed, and the user's choice stays while the kind of quantity does. */
+static void
+test_energy_opens_zoomed (void)
+{
+  EvoxDocument *document = evox_document_new ();
+  EvoxVolume *stack = energy_stack ();
+  EvoxVolume *maps = energy_maps ();
+  g_autoptr(GError) error = NULL;
+  double lo, hi, range_lo, range_hi, below, above, n_left, n_right, shell, core;
+  guint n;
+  Shown shown;
+
+  evox_document_set_volume (document, stack, "stack", NULL);
+  shown = show_view (document);
+  g_assert_false (evox_histogram_view_get_zoom (shown.view));
+  g_assert_true (evox_document_add_maps (document, maps, "edge_energy", &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (evox_volume_get_channel_quantity (evox_document_get_volume (document),
+                                                     evox_document_get_channel (document)),
+                   ==, "energy");
+  g_assert_true (evox_histogram_view_get_zoom (shown.view));
+  draw_once (shown.view);
+
+  evox_document_get_range (document, &range_lo, &range_hi);
+  evox_histogram_view_get_counts (shown.view, &n, &lo, &hi);
+  g_assert_cmpfloat (fabs (lo - (range_lo - 0.1 * (range_hi - range_lo))), <, 1e-9);
+  g_assert_cmpfloat (fabs (hi - (range_hi + 0.1 * (range_hi - range_lo))), <, 1e-9);
+  /* The stray voxels are off the axis and said; the peaks are over 100 px apart (they were
+   * 2.6 / 114 of the plot's width, about 10 px, unzoomed). */
+  g_assert_true (evox_histogram_view_get_outside (shown.view, &n_left, &n_right));
+  brute_outside (evox_document_get_volume (document), evox_document_get_channel (document), lo,
+                 hi, &below, &above);
+  g_assert_cmpfloat (below, ==, 8);
+  g_assert_cmpfloat (above, ==, 9);
+  g_assert_cmpfloat (fabs (n_left - below), <=, 1);
+  g_assert_cmpfloat (fabs (n_right - above), <=, 1);
+  shell = evox_histogram_view_value_to_x (shown.view, 8342.4);
+  core = evox_histogram_view_value_to_x (shown.view, 8345.0);
+  g_assert_cmpfloat (core - shell, >, 100);
+
+  /* Another kind of map: unzoomed; zoomed by the user, it stays so on the mask. */
+  evox_document_set_channel (document, evox_document_get_channel (document) + 1);
+  g_assert_false (evox_histogram_view_get_zoom (shown.view));
+  evox_histogram_view_set_zoom (shown.view, TRUE);
+  evox_document_set_channel (document, evox_document_get_channel (document) + 1);
+  g_assert_true (evox_histogram_view_get_zoom (shown.view));
+  evox_histogram_view_set_zoom (shown.view, FALSE);
+  /* Back on the energy: zoomed again. */
+  evox_document_set_channel (document, evox_document_get_channel (document) - 2);
+  g_assert_true (evox_histogram_view_get_zoom (shown.view));
+  draw_once (shown.view);
+
+  close_view (&shown);
+  g_assert_finalize_object (document);
+  g_assert_finalize_object (stack);
+  g_assert_finalize_object (maps);
+}
+
+/* The axis title and the hover text write the stored ASCII unit as people do (the unit table
+ * itself is test-units'). */
+static void
+test_unit_written (void)
+{
+  EvoxDocument *document = evox_document_new ();
+  EvoxVolume *volume = random_volume (EVOX_SAMPLE_F32, 8, 8, 2, 0.0, 10.0, 3);
+  g_autofree char *hover = NULL;
+  Shown shown;
+
+  evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "areal mass", "ug/cm^2");
+  evox_document_set_volume (document, volume, "areal", NULL);
+  shown = show_view (document);
+  g_assert_cmpstr (evox_histogram_view_get_title (shown.view), ==, "areal mass (µg/cm²)");
+  hover = _evox_histogram_view_dup_bin_text (shown.view, 0);
+  g_assert_nonnull (strstr (hover, " µg/cm²\n"));
+  g_assert_cmpstr (evox_volume_get_channel_unit (volume, 0), ==, "ug/cm^2");
+
+  close_view (&shown);
+  g_assert_finalize_object (document);
+  g_assert_finalize_object (volume);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1803,6 +2065,9 @@ main (int    argc,
   g_test_add_func ("/Evox/HistogramView/phase-document-swap", test_phase_document_swap);
   g_test_add_func ("/Evox/HistogramView/end-bars", test_end_bars);
   g_test_add_func ("/Evox/HistogramView/scan-palette-and-lines", test_scan_palette_and_lines);
+  g_test_add_func ("/Evox/HistogramView/zoom", test_zoom);
+  g_test_add_func ("/Evox/HistogramView/energy-opens-zoomed", test_energy_opens_zoomed);
+  g_test_add_func ("/Evox/HistogramView/unit-written", test_unit_written);
 
   return g_test_run ();
 }

@@ -265,6 +265,47 @@ test_document_voxel_size (void)
   g_assert_cmpfloat (evox_volume_get_layer (volume, 3)->z_nm, ==, 12);
 }
 
+/* The units Evox's maps and readers store, and how a scientist writes them (the table written
+ * out by hand); unknown words and plain units unchanged. */
+static void
+test_display (void)
+{
+  static const char *const table[][2] = {
+    { "ug/cm^2", "µg/cm²" },
+    { "g/cm^3", "g/cm³" },
+    { "1/um", "µm⁻¹" },
+    { "1/cm", "cm⁻¹" },
+    { "1/nm", "nm⁻¹" },
+    { "um", "µm" },
+    { "um^2", "µm²" },
+    { "um^-3", "µm⁻³" },
+    { "nm^3", "nm³" },
+    { "umol/L", "µmol/L" },
+    { "cm^2/g", "cm²/g" },
+    { "m^10", "m¹⁰" },
+    { "eV", "eV" },
+    { "counts", "counts" },
+    { "unit", "unit" },
+    { "mu", "mu" },
+    { "", "" },
+    { "1/", "1/" },
+    { "1/cm^2", "1/cm²" },
+    { "x^", "x^" },
+    { "a^-", "a^-" },
+    { "per voxel", "per voxel" },
+    { "µm", "µm" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (table); i++)
+    {
+      g_autofree char *shown = evox_units_dup_display (table[i][0]);
+
+      g_assert_cmpstr (shown, ==, table[i][1]);
+      g_assert_true (g_utf8_validate (shown, -1, NULL));
+    }
+  g_assert_null (evox_units_dup_display (NULL));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -276,6 +317,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Units/parse-voxel-size", test_parse_voxel_size);
   g_test_add_func ("/Evox/Units/parse-voxel-size-range", test_parse_voxel_size_range);
   g_test_add_func ("/Evox/Units/remember", test_remember);
+  g_test_add_func ("/Evox/Units/display", test_display);
   g_test_add_func ("/Evox/Units/document-voxel-size", test_document_voxel_size);
   return g_test_run ();
 }

@@ -9,6 +9,7 @@
 
 #include "evox-document.h"
 #include "evox-surface-builder.h"
+#include "evox-units.h"
 
 G_DEFINE_ENUM_TYPE (EvoxHistogramSource, evox_histogram_source,
   G_DEFINE_ENUM_VALUE (EVOX_HISTOGRAM_WHOLE, "whole"),
@@ -1447,7 +1448,8 @@ char *
 evox_document_format_value (EvoxDocument *self,
                             double        value)
 {
-  const char *quantity, *unit;
+  const char *quantity;
+  g_autofree char *unit = NULL;
 
   g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
 
@@ -1458,7 +1460,8 @@ evox_document_format_value (EvoxDocument *self,
 
   /* The shown channel's meaning: cluster ids read "cluster = 2", not a log10 resistance. */
   quantity = evox_volume_get_channel_quantity (self->volume, self->channel);
-  unit = evox_volume_get_channel_unit (self->volume, self->channel);
+  /* A readout: the unit as people write it (µg/cm²). */
+  unit = evox_units_dup_display (evox_volume_get_channel_unit (self->volume, self->channel));
   if (quantity == NULL || *quantity == '\0')
     quantity = "value";
   /* Readouts use the symbol a paper would. */

@@ -194,6 +194,87 @@ evox_format_density (const EvoxUnits *units,
 #define VOXEL_SIZE_MAX_NM 1e9
 
 /* nm per unit for the units a voxel size may be typed in; 0 for anything else. */
+/* Whether a 'u' at unit[i] is the micro prefix: it starts a symbol of one of the units Evox
+ * meets (um, ug, us, uL, umol) and is not the first letter of a word ("unit", "us" alone is
+ * microseconds). */
+static gboolean
+is_micro (const char *unit,
+          gsize       i)
+{
+  static const char *const symbols[] = { "m", "g", "s", "L", "mol" };
+
+  if (unit[i] != 'u' || (i > 0 && g_ascii_isalpha (unit[i - 1])))
+    return FALSE;
+  for (guint k = 0; k < G_N_ELEMENTS (symbols); k++)
+    {
+      gsize n = strlen (symbols[k]);
+
+      if (strncmp (unit + i + 1, symbols[k], n) == 0 && !g_ascii_isalpha (unit[i + 1 + n]))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+append_superscript (GString    *out,
+                    const char *digits,
+                    gsize       n)
+{
+  static const char *const figures[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
+
+  for (gsize k = 0; k < n; k++)
+    {
+      if (digits[k] == '-')
+        g_string_append (out, "⁻");
+      else
+        g_string_append (out, figures[digits[k] - '0']);
+    }
+}
+
+/**
+ * evox_units_dup_display:
+ * @unit: (nullable): a unit as stored, in ASCII
+ *
+ * Micro prefixes become µ, powers ^2, ^-3 superscripts, and a reciprocal 1/X of a plain unit
+ * X⁻¹; anything else is kept as it is, so units Evox does not know still read as written.
+ */
+char *
+evox_units_dup_display (const char *unit)
+{
+  GString *out;
+  const char *p;
+  gboolean reciprocal;
+
+  if (unit == NULL)
+    return NULL;
+
+  /* "1/um" but not "1/(cm s)" nor "1/cm^2": those read as they are. */
+  reciprocal = g_str_has_prefix (unit, "1/") && unit[2] != '\0' &&
+               strpbrk (unit + 2, "/^ ()*") == NULL;
+  p = reciprocal ? unit + 2 : unit;
+  out = g_string_new (NULL);
+  for (gsize i = 0; p[i] != '\0'; i++)
+    {
+      if (is_micro (p, i))
+        g_string_append (out, "µ");
+      else if (p[i] == '^' && (g_ascii_isdigit (p[i + 1]) ||
+                               (p[i + 1] == '-' && g_ascii_isdigit (p[i + 2]))))
+        {
+          gsize n = p[i + 1] == '-' ? 1 : 0;
+
+          while (g_ascii_isdigit (p[i + 1 + n]))
+            n++;
+          append_superscript (out, p + i + 1, n);
+          i += n;
+        }
+      else
+        g_string_append_c (out, p[i]);
+    }
+  if (reciprocal)
+    g_string_append (out, "⁻¹");
+  return g_string_free (out, FALSE);
+}
+
 static double
 length_unit_nm (const char *unit)
 {

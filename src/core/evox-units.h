@@ -63,6 +63,10 @@ char       *evox_format_density       (const EvoxUnits *units,
                                        double           per_nm3,
                                        EvoxUnitsStyle   style);
 
+/* A channel's unit, stored in ASCII ("ug/cm^2", "g/cm^3", "1/um"), as a scientist writes it in
+ * what people read ("µg/cm²", "g/cm³", "µm⁻¹"); NULL for NULL. Files keep the ASCII. */
+char       *evox_units_dup_display    (const char      *unit);
+
 gboolean    evox_units_parse_voxel_size (const char  *text,
                                          double       spacing_nm[3],
                                          GError     **error);

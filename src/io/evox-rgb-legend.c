@@ -10,6 +10,7 @@
 #include <pango/pangocairo.h>
 
 #include "evox-figure-text.h"
+#include "evox-units.h"
 
 /* Sizes in pixels at scale 1. */
 #define FONT_SIZE 12.0
@@ -119,9 +120,10 @@ evox_rgb_legend_set_row (EvoxRgbLegend *self,
   row->label = g_strdup (label);
   row->lo = lo;
   row->hi = hi;
-  /* "value" is what a channel without a unit says; it adds nothing to a legend. */
+  /* "value" is what a channel without a unit says; it adds nothing to a legend. The legend is
+   * read, so the unit is written as people write it (µg/cm²). */
   if (unit != NULL && *unit != '\0' && g_strcmp0 (unit, "value") != 0)
-    row->unit = g_strdup (unit);
+    row->unit = evox_units_dup_display (unit);
 }
 
 guint

@@ -6,6 +6,7 @@
 
 #include "evox-histogram-view-private.h"
 #include "evox-ui-util.h"
+#include "evox-units.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -23,6 +24,9 @@
 #define FLAG_HEIGHT 5    /* the overlap stripe along the top of the plot */
 #define GRIP_HEIGHT 18
 #define OVERLAP_MIN 7    /* the narrowest overlap flag */
+
+/* A zoomed axis reaches this fraction of the display range's width beyond either end. */
+#define ZOOM_MARGIN 0.1
 
 /* Scan colours for the per-layer mode: a ramp of neutral greys from light (shallow) to dark
  * (deep). Phase bands take tab10's saturated hues, so no scan looks like a phase (nor like the
@@ -59,6 +63,8 @@ struct _EvoxHistogramView
   EvoxPhaseList   *phases;         /* the document's */
   gulong           phases_changed_id;
   guint            n_bins_request;
+  gboolean         zoom;           /* the axis spans the display range, not the data's */
+  gboolean         zoom_default;   /* what the shown quantity asks for (energy maps zoom) */
 
   /* Derived from the document when bins_dirty is set; drawing never rescans anything. */
   gboolean         bins_dirty;
@@ -72,6 +78,9 @@ struct _EvoxHistogramView
   gboolean         integer_bins;   /* bins hold whole values of integer data */
   gboolean         integer_values; /* u8/u16 data: phase edges take whole values */
   double          *counts;         /* n_bins: the total over the series */
+  gboolean         zoomed;         /* lo..hi is the display range */
+  double           n_left;         /* voxels below lo and above hi, off the zoomed axis */
+  double           n_right;
   double          *series;         /* n_series * n_bins when n_series > 1 */
   GPtrArray       *legend;         /* one label per series in per-layer mode */
   char            *caption;        /* what is counted, where the bases differ */
@@ -104,6 +113,7 @@ enum
   PROP_0,
   PROP_DOCUMENT,
   PROP_N_BINS,
+  PROP_ZOOM,
   N_PROPS
 };
 
@@ -128,6 +138,9 @@ clear_bins (EvoxHistogramView *self)
   self->max_total = 0;
   self->max_series = 0;
   self->hover_bin = -1;
+  self->zoomed = FALSE;
+  self->n_left = 0;
+  self->n_right = 0;
   g_clear_pointer (&self->counts, g_free);
   g_clear_pointer (&self->series, g_free);
   g_clear_pointer (&self->legend, g_ptr_array_unref);
@@ -158,6 +171,31 @@ typedef enum
   SOURCE_SCANS,     /* one series per measured scan */
   SOURCE_MEASURED,  /* the measured scans together */
 } Source;
+
+/* Narrows lo..hi to the display range (Low..High) and ZOOM_MARGIN of its width either side,
+ * where that is a range on this axis: the energies of a XANES map's core and shell lie within a
+ * few eV of each other while stray voxels stretch its data range over a hundred, so the peaks
+ * would sit in a few pixels. The margin keeps the Low and High markers inside the plot and shows
+ * a peak that Low or High cuts whole. */
+static void
+zoom_to_range (EvoxHistogramView *self,
+               double            *lo,
+               double            *hi)
+{
+  double range_lo, range_hi, a0, a1, margin;
+
+  evox_document_get_range (self->document, &range_lo, &range_hi);
+  if (self->log_bins)
+    range_lo = MAX (range_lo, *lo);
+  if (!(isfinite (range_lo) && isfinite (range_hi) && range_hi > range_lo))
+    return;
+  a0 = axis_coordinate (self, range_lo);
+  a1 = axis_coordinate (self, range_hi);
+  margin = ZOOM_MARGIN * (a1 - a0);
+  *lo = axis_value (self, a0 - margin);
+  *hi = axis_value (self, a1 + margin);
+  self->zoomed = TRUE;
+}
 
 /* Picks the value range and bin count: the data range (widened to the measured scans', which
  * may lie between grid layers), from the smallest positive value when a log mapping spreads
@@ -204,6 +242,9 @@ choose_bins (EvoxHistogramView *self,
           self->decades = TRUE;
         }
     }
+
+  if (self->zoom)
+    zoom_to_range (self, &lo, &hi);
 
   if (!self->log_bins && evox_fine_histogram_is_exact (hist))
     {
@@ -285,7 +326,7 @@ make_title (EvoxVolume *volume,
             guint       channel)
 {
   const char *quantity = evox_volume_get_channel_quantity (volume, channel);
-  const char *unit = evox_volume_get_channel_unit (volume, channel);
+  g_autofree char *unit = evox_units_dup_display (evox_volume_get_channel_unit (volume, channel));
   GString *title = g_string_new (NULL);
 
   g_string_append (title, quantity != NULL && *quantity ? quantity : _("Value"));
@@ -316,6 +357,24 @@ make_caption (EvoxVolume *volume,
                           evox_volume_get_n_scans (volume));
 }
 
+/* "312 voxels left of the axis, 4 right of it", NULL when none are off the zoomed axis. */
+static char *
+describe_outside (EvoxHistogramView *self)
+{
+  gulong left = (gulong) round (self->n_left), right = (gulong) round (self->n_right);
+
+  if (left > 0 && right > 0)
+    /* TRANSLATORS: voxels whose values lie off a zoomed histogram's axis */
+    return g_strdup_printf (_("%lu voxels left of the axis, %lu right of it"), left, right);
+  if (left > 0)
+    return g_strdup_printf (ngettext ("%lu voxel left of the axis", "%lu voxels left of the axis",
+                                      left), left);
+  if (right > 0)
+    return g_strdup_printf (ngettext ("%lu voxel right of the axis",
+                                      "%lu voxels right of the axis", right), right);
+  return NULL;
+}
+
 static void
 update_description (EvoxHistogramView *self)
 {
@@ -332,6 +391,16 @@ update_description (EvoxHistogramView *self)
                             self->caption);
   else
     text = g_strdup_printf (_("Histogram of %s, %u bins"), self->title, self->n_bins);
+  if (self->have_bins && self->zoomed)
+    {
+      g_autofree char *outside = describe_outside (self);
+      char *zoomed = g_strdup_printf (_("%s, zoomed to the colour range%s%s"), text,
+                                      outside != NULL ? ": " : "",
+                                      outside != NULL ? outside : "");
+
+      g_free (text);
+      text = zoomed;
+    }
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
 }
@@ -397,6 +466,13 @@ ensure_bins (EvoxHistogramView *self)
     }
   if (self->n_series == 0)
     self->n_series = 1;
+  if (self->zoomed && source != SOURCE_SLICE)
+    {
+      EvoxFineHistogram *basis = evox_document_get_basis_histogram (self->document);
+
+      self->n_left = evox_fine_histogram_range_fraction (basis, -INFINITY, self->lo);
+      self->n_right = evox_fine_histogram_range_fraction (basis, self->hi, INFINITY);
+    }
   for (guint b = 0; b < self->n_bins; b++)
     self->max_total = MAX (self->max_total, self->counts[b]);
   for (gsize i = 0; self->n_series > 1 && i < (gsize) self->n_series * self->n_bins; i++)
@@ -417,6 +493,24 @@ slice_source (EvoxHistogramView *self)
   return evox_document_get_histogram_source (self->document) == EVOX_HISTOGRAM_SLICE;
 }
 
+/* Energy maps open zoomed: their display range (median-centred 5..95 %) is where the phases
+ * lie. The default is applied only when the kind of quantity changes, so a choice the user made
+ * stays while they step through the channels of one stack. */
+static void
+follow_quantity (EvoxHistogramView *self)
+{
+  EvoxVolume *volume = self->document != NULL ? evox_document_get_volume (self->document) : NULL;
+  gboolean energy = FALSE;
+
+  if (volume != NULL)
+    energy = g_strcmp0 (evox_volume_get_channel_quantity (
+                          volume, evox_document_get_channel (self->document)), "energy") == 0;
+  if (energy == self->zoom_default)
+    return;
+  self->zoom_default = energy;
+  evox_histogram_view_set_zoom (self, energy);
+}
+
 static void
 on_document_notify (EvoxHistogramView *self,
                     GParamSpec        *pspec,
@@ -424,8 +518,12 @@ on_document_notify (EvoxHistogramView *self,
 {
   const char *name = g_param_spec_get_name (pspec);
 
-  if (g_str_equal (name, "volume") || g_str_equal (name, "channel") ||
-      g_str_equal (name, "histogram-source") || g_str_equal (name, "histogram-per-layer") ||
+  if (g_str_equal (name, "volume") || g_str_equal (name, "channel"))
+    {
+      follow_quantity (self);
+      invalidate_bins (self);
+    }
+  else if (g_str_equal (name, "histogram-source") || g_str_equal (name, "histogram-per-layer") ||
       g_str_equal (name, "basis"))
     invalidate_bins (self);
   else if (g_str_equal (name, "mapping"))
@@ -452,6 +550,8 @@ on_document_notify (EvoxHistogramView *self,
       if (slice_source (self) && axis == evox_document_get_active_axis (document))
         invalidate_bins (self);
     }
+  else if (self->zoom && (g_str_equal (name, "range-lo") || g_str_equal (name, "range-hi")))
+    invalidate_bins (self);
   else if (g_str_equal (name, "colormap") || g_str_equal (name, "range-lo") ||
            g_str_equal (name, "range-hi"))
     {
@@ -1549,6 +1649,37 @@ draw_message (EvoxHistogramView *self,
                    self->plot.origin.y + (self->plot.size.height - height) / 2, &text);
 }
 
+/* The voxels off a zoomed axis, counted in the plot's top corners at the side they lie on, so
+ * that a zoom never hides that the data go on. */
+static void
+draw_outside (EvoxHistogramView *self,
+              GtkSnapshot       *snapshot,
+              PangoLayout       *layout,
+              const GdkRGBA     *fg)
+{
+  GdkRGBA text = _evox_with_alpha (fg, 0.75f);
+  double y = self->plot.origin.y + FLAG_HEIGHT + 2;
+  int width, height;
+
+  if (!self->zoomed)
+    return;
+  if (self->n_left >= 0.5)
+    {
+      /* TRANSLATORS: voxels below a zoomed histogram's axis, drawn at its left end */
+      g_autofree char *label = g_strdup_printf (_("◂ %.0f below"), self->n_left);
+
+      _evox_draw_text (snapshot, layout, label, self->plot.origin.x + 3, y, &text);
+    }
+  if (self->n_right >= 0.5)
+    {
+      /* TRANSLATORS: voxels above a zoomed histogram's axis, drawn at its right end */
+      g_autofree char *label = g_strdup_printf (_("%.0f above ▸"), self->n_right);
+
+      _evox_measure_text (layout, label, &width, &height);
+      _evox_draw_text (snapshot, layout, label, plot_right (self) - 3 - width, y, &text);
+    }
+}
+
 static void
 evox_histogram_view_snapshot (GtkWidget   *widget,
                               GtkSnapshot *snapshot)
@@ -1588,6 +1719,7 @@ evox_histogram_view_snapshot (GtkWidget   *widget,
   draw_range (self, snapshot);
   draw_phases (self, snapshot, layout);
   draw_end_bars (self, snapshot, &fg);
+  draw_outside (self, snapshot, layout, &fg);
   legend (self, layout, frame.width, snapshot, &fg);
 }
 
@@ -1993,7 +2125,7 @@ _evox_histogram_view_dup_bin_text (EvoxHistogramView *self,
                                    guint              bin)
 {
   double a0, a1, lo, hi;
-  const char *unit;
+  g_autofree char *unit = NULL;
   GString *text;
   EvoxVolume *volume;
 
@@ -2004,7 +2136,9 @@ _evox_histogram_view_dup_bin_text (EvoxHistogramView *self,
     return NULL;
 
   volume = evox_document_get_volume (self->document);
-  unit = evox_volume_get_channel_unit (volume, evox_document_get_channel (self->document));
+  unit = evox_units_dup_display (evox_volume_get_channel_unit (volume,
+                                                              evox_document_get_channel (
+                                                                self->document)));
   a0 = axis_coordinate (self, self->lo);
   a1 = axis_coordinate (self, self->hi);
   lo = a0 + (a1 - a0) * bin / self->n_bins;
@@ -2127,6 +2261,9 @@ evox_histogram_view_get_property (GObject    *object,
     case PROP_N_BINS:
       g_value_set_uint (value, self->n_bins_request);
       break;
+    case PROP_ZOOM:
+      g_value_set_boolean (value, self->zoom);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2147,6 +2284,9 @@ evox_histogram_view_set_property (GObject      *object,
       break;
     case PROP_N_BINS:
       evox_histogram_view_set_n_bins (self, g_value_get_uint (value));
+      break;
+    case PROP_ZOOM:
+      evox_histogram_view_set_zoom (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -2173,6 +2313,9 @@ evox_histogram_view_class_init (EvoxHistogramViewClass *klass)
   properties[PROP_N_BINS] =
     g_param_spec_uint ("n-bins", NULL, NULL, 1, MAX_N_BINS, DEFAULT_N_BINS,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ZOOM] =
+    g_param_spec_boolean ("zoom", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_css_name (widget_class, "histogram-view");
@@ -2246,6 +2389,7 @@ evox_histogram_view_set_document (EvoxHistogramView *self,
                                                          G_CALLBACK (on_phases_changed), self,
                                                          G_CONNECT_SWAPPED);
     }
+  follow_quantity (self);
   invalidate_bins (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOCUMENT]);
 }
@@ -2276,6 +2420,42 @@ evox_histogram_view_set_n_bins (EvoxHistogramView *self,
   self->n_bins_request = n_bins;
   invalidate_bins (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_BINS]);
+}
+
+gboolean
+evox_histogram_view_get_zoom (EvoxHistogramView *self)
+{
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), FALSE);
+  return self->zoom;
+}
+
+void
+evox_histogram_view_set_zoom (EvoxHistogramView *self,
+                              gboolean           zoom)
+{
+  g_return_if_fail (EVOX_IS_HISTOGRAM_VIEW (self));
+
+  zoom = !!zoom;
+  if (self->zoom == zoom)
+    return;
+  self->zoom = zoom;
+  invalidate_bins (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+}
+
+gboolean
+evox_histogram_view_get_outside (EvoxHistogramView *self,
+                                 double            *n_left,
+                                 double            *n_right)
+{
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), FALSE);
+
+  ensure_bins (self);
+  if (n_left != NULL)
+    *n_left = self->have_bins && self->zoomed ? self->n_left : 0;
+  if (n_right != NULL)
+    *n_right = self->have_bins && self->zoomed ? self->n_right : 0;
+  return self->have_bins && self->zoomed;
 }
 
 const double *

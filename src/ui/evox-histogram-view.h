@@ -30,6 +30,21 @@ guint          evox_histogram_view_get_n_bins          (EvoxHistogramView *self)
 void           evox_histogram_view_set_n_bins          (EvoxHistogramView *self,
                                                         guint              n_bins);
 
+/* Property zoom (boolean): the value axis spans the document's display range (Low..High), and a
+ * tenth of its width beyond either end, instead of the data's range, binned afresh, so narrow peaks get the plot's width; phase edges are dragged on
+ * that axis. It follows the colour range as it changes. Energy maps (quantity "energy") turn it
+ * on when they are shown, other quantities off; the user's choice stays while the kind of
+ * quantity does. */
+gboolean       evox_histogram_view_get_zoom            (EvoxHistogramView *self);
+void           evox_histogram_view_set_zoom            (EvoxHistogramView *self,
+                                                        gboolean           zoom);
+/* TRUE when the axis is zoomed now (zoom on, a volume, and a display range to zoom to); then
+ * n_left and n_right (may be NULL) are the voxels of the counted data below and above the axis
+ * (0 with the current-slice source, whose off-axis voxels are not counted). */
+gboolean       evox_histogram_view_get_outside         (EvoxHistogramView *self,
+                                                        double            *n_left,
+                                                        double            *n_right);
+
 /* What is drawn, for tests and overlays. The counts are the total over all series; n_bins, lo
  * and hi (the outer bin edges as stored values) may be NULL. NULL without a volume. The array
  * stays valid until the document changes. */

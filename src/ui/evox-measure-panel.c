@@ -153,7 +153,7 @@ value_title (EvoxVolume *volume,
              guint       channel)
 {
   const char *quantity = evox_volume_get_channel_quantity (volume, channel);
-  const char *unit = evox_volume_get_channel_unit (volume, channel);
+  g_autofree char *unit = evox_units_dup_display (evox_volume_get_channel_unit (volume, channel));
   g_autofree char *name = g_strdup (quantity != NULL && quantity[0] != '\0' ? quantity
                                                                            : _("value"));
 

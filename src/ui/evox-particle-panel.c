@@ -518,7 +518,8 @@ update_summary (EvoxParticlePanel *self)
   {
     EvoxVolume *volume = evox_labels_get_volume (labels);
     guint channel = evox_labels_get_channel (labels);
-    const char *unit = evox_volume_get_channel_unit (volume, channel);
+    g_autofree char *unit = evox_units_dup_display (evox_volume_get_channel_unit (volume,
+                                                                                  channel));
 
     if (unit != NULL && *unit != '\0' &&
         evox_volume_get_channel_value_scale (volume, channel) == EVOX_SCALE_LINEAR)

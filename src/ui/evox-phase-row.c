@@ -10,6 +10,7 @@
 #include "evox-phase-row.h"
 #include "evox-ui-util.h"
 #include "evox-plot.h"
+#include "evox-units.h"
 
 #define SENSITIVITY_STEPS 21
 
@@ -108,7 +109,8 @@ update_caption (EvoxPhaseRow *self)
   if (volume != NULL && is_log10 (self))
     {
       guint channel = evox_document_get_channel (self->document);
-      const char *unit = evox_volume_get_channel_unit (volume, channel);
+      g_autofree char *unit = evox_units_dup_display (evox_volume_get_channel_unit (volume,
+                                                                                    channel));
       g_autofree char *text = g_strdup_printf (_("%s from %.3g to %.3g %s; type -4.5 (log10) or 3.2e-5"),
                                                evox_volume_get_channel_quantity (volume, channel),
                                                pow (10, lo), pow (10, hi),

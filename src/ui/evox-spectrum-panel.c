@@ -15,6 +15,7 @@
 #include "evox-ui-util.h"
 #include "evox-window.h"
 #include "evox-xanes.h"
+#include "evox-units.h"
 
 /* Pinned spectra take these in turn (phases bring their own); the hovered one is drawn in the
  * foreground colour. */
@@ -117,7 +118,7 @@ static char *
 value_title (EvoxVolume *volume)
 {
   const char *quantity = evox_volume_get_channel_quantity (volume, 0);
-  const char *unit = evox_volume_get_channel_unit (volume, 0);
+  g_autofree char *unit = evox_units_dup_display (evox_volume_get_channel_unit (volume, 0));
 
   if (quantity == NULL || *quantity == '\0')
     quantity = _("value");

@@ -16,6 +16,7 @@
 #include "evox-elements.h"
 #include "evox-maps-writer.h"
 #include "evox-ui-util.h"
+#include "evox-units.h"
 
 /* Channels of the normalised stack are labelled "norm <E> eV" (evox-xanes.h). */
 #define NORM_PREFIX "norm "
@@ -464,7 +465,7 @@ rebuild_maps_list (EvoxXanesPanel *self)
     }
   for (guint c = 0; c < evox_volume_get_n_channels (maps); c++)
     {
-      const char *unit = evox_volume_get_channel_unit (maps, c);
+      g_autofree char *unit = evox_units_dup_display (evox_volume_get_channel_unit (maps, c));
       const char *quantity = evox_volume_get_channel_quantity (maps, c);
       g_autofree char *detail = NULL;
 
