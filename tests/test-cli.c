@@ -994,6 +994,16 @@ test_render_bad_input (void)
   }
   g_assert_cmpuint (evox_test_count_entries (sub), ==, 0);
   g_assert_cmpuint (evox_test_count_entries (dir), ==, 2);  /* ragged.csv and sub */
+
+  /* A path under a file: said so, not "does not exist" (the file is there) */
+  {
+    g_autofree char *under = g_build_filename (ragged, "demo.tif", NULL);
+    g_auto(Run) run = evox_headless ("convert", "--demo", under, NULL);
+
+    assert_input_error (&run, "demo.tif");
+    g_assert_nonnull (strstr (run.err, "ragged.csv is a file, not a folder"));
+  }
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 2);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 

@@ -511,8 +511,11 @@ _evox_cli_check_outputs (const EvoxCliOutput *outputs,
         }
       if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
         {
-          *status = _evox_cli_error (EVOX_EXIT_INPUT, _("cannot write %s: the folder %s does "
-                                                        "not exist"), path, dir);
+          *status = g_file_test (dir, G_FILE_TEST_EXISTS)
+                    ? _evox_cli_error (EVOX_EXIT_INPUT, _("cannot write %s: %s is a file, not a "
+                                                          "folder"), path, dir)
+                    : _evox_cli_error (EVOX_EXIT_INPUT, _("cannot write %s: the folder %s does "
+                                                          "not exist"), path, dir);
           return FALSE;
         }
       if (g_access (dir, W_OK) != 0)
