@@ -442,6 +442,13 @@ test_tiff_energies (void)
 
   write_text (energies, "8324\n8354\n");
   assert_refused (stack, 1, EVOX_ERROR_INVALID_DATA, energies, "2 energies", "3 pages", NULL);
+  /* more energies than pages: most often a stack cut short, so the message asks */
+  write_text (energies, "8324\n8333\n8354\n8370\n");
+  assert_refused (stack, 1, EVOX_ERROR_INVALID_DATA, energies, "4 energies", "3 pages",
+                  "(is it truncated?)", NULL);
+  write_tiff (stack, 6, 4, 1, 0);
+  write_text (energies, "8324\n8354\n");
+  assert_refused (stack, 1, EVOX_ERROR_INVALID_DATA, "2 energies", "holds 1 page (", NULL);
   write_text (energies, "8324\n8354\nkeV\n");
   assert_refused (stack, 1, EVOX_ERROR_INVALID_DATA, energies, "line 3", NULL);
   {

@@ -1574,9 +1574,12 @@ load_tiff_energies (const char    *path,
     return NULL;
   if (energies->len != pages)
     {
+      /* Fewer pages than energies is most often a stack cut short in copying. */
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
-                   "%s: %u energies for the %u pages of %s", energies_path, energies->len, pages,
-                   path);
+                   "%s: %u %s, but %s holds %u %s%s", energies_path, energies->len,
+                   energies->len == 1 ? "energy" : "energies", path, pages,
+                   pages == 1 ? "page" : "pages",
+                   pages < energies->len ? " (is it truncated?)" : "");
       return NULL;
     }
   order = g_new (PageEnergy, pages);
