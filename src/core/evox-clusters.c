@@ -265,19 +265,6 @@ read_label_volume (EvoxVolume  *volume,
   return g_steal_pointer (&labels);
 }
 
-static inline double
-sample (EvoxSampleType type,
-        gconstpointer  data,
-        gsize          i)
-{
-  switch (type)
-    {
-    case EVOX_SAMPLE_U8: return ((const guint8 *) data)[i];
-    case EVOX_SAMPLE_U16: return ((const guint16 *) data)[i];
-    default: return ((const float *) data)[i];
-    }
-}
-
 /* Per cluster and channel: the mean, then the population std from a second pass (sums of squares
  * lose digits when the mean is large next to the spread). Non-finite values are left out. */
 static void
@@ -301,7 +288,7 @@ channel_curves (EvoxVolume    *features,
       memset (count, 0, (k + 1) * sizeof (guint64));
       for (gsize i = 0; i < n; i++)
         {
-          double v = sample (type, data, i);
+          double v = evox_sample_get (data, type, i);
 
           if (isfinite (v))
             {
@@ -316,7 +303,7 @@ channel_curves (EvoxVolume    *features,
       for (gsize i = 0; i < n; i++)
         {
           guint16 l = labels[i];
-          double v = sample (type, data, i);
+          double v = evox_sample_get (data, type, i);
 
           if (l != 0 && isfinite (v))
             {

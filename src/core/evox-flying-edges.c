@@ -719,21 +719,13 @@ row_triangles (Grid  *g,
 /* ---------------------------------------------------------------------------------------------
  * Pass 4: vertices */
 
+/* evox_sample_get as float: exact for u8, u16 and f32, and folded to one conversion. */
 static G_ALWAYS_INLINE inline float
 load (gconstpointer  data,
       EvoxSampleType type,
       gsize          i)
 {
-  switch (type)
-    {
-    case EVOX_SAMPLE_U8:
-      return ((const guint8 *) data)[i];
-    case EVOX_SAMPLE_U16:
-      return ((const guint16 *) data)[i];
-    case EVOX_SAMPLE_F32:
-    default:
-      return ((const float *) data)[i];
-    }
+  return (float) evox_sample_get (data, type, i);
 }
 
 /* The gradient at data point p (index i) by central differences, one-sided at the border. */

@@ -408,20 +408,6 @@ evox_volume_is_frozen (EvoxVolume *self)
   return self->frozen;
 }
 
-static double
-sample_at (EvoxSampleType type,
-           gconstpointer  data,
-           gsize          i)
-{
-  switch (type)
-    {
-    case EVOX_SAMPLE_U8: return ((const guint8 *) data)[i];
-    case EVOX_SAMPLE_U16: return ((const guint16 *) data)[i];
-    case EVOX_SAMPLE_F32: return ((const float *) data)[i];
-    default: g_assert_not_reached ();
-    }
-}
-
 double
 evox_volume_get_value (EvoxVolume *self,
                        guint       channel,
@@ -432,8 +418,8 @@ evox_volume_get_value (EvoxVolume *self,
   g_return_val_if_fail (EVOX_IS_VOLUME (self), NAN);
   g_return_val_if_fail (channel < self->n_channels, NAN);
   g_return_val_if_fail (x < self->dims[0] && y < self->dims[1] && z < self->dims[2], NAN);
-  return sample_at (self->type, self->channels[channel].data,
-                    (z * self->dims[1] + y) * self->dims[0] + x);
+  return evox_sample_get (self->channels[channel].data, self->type,
+                          (z * self->dims[1] + y) * self->dims[0] + x);
 }
 
 const char *
