@@ -17,6 +17,7 @@
 #include "evox-energy-tiff-writer.h"
 #include "evox-hdf5.h"
 #include "evox-loader.h"
+#include "evox-output.h"
 #include "evox-register.h"
 #include "evox-registration-csv.h"
 #include "evox-spectral-reader.h"
@@ -567,29 +568,6 @@ write_volume (Request     *request,
     }
 }
 
-/* A hidden temporary beside path, for the report until the volume is written. */
-static char *
-report_temporary (const char  *path,
-                  GError     **error)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *name = g_strdup_printf (".%s.XXXXXX", base);
-  g_autofree char *tmpl = g_build_filename (dir, name, NULL);
-  int fd = g_mkstemp (tmpl);
-
-  if (fd < 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "Cannot write %s: %s",
-                   path, g_strerror (saved_errno));
-      return NULL;
-    }
-  close (fd);
-  return g_steal_pointer (&tmpl);
-}
-
 /* The report first, under a temporary name: it is small and fails early on a bad path. It takes
  * its own name only once the volume is written, so a failed run leaves neither, and a report
  * that --force would replace stays as it was. */
@@ -605,7 +583,7 @@ write_outputs (Request          *request,
 
   if (o->report != NULL)
     {
-      report_tmp = report_temporary (o->report, &error);
+      report_tmp = _evox_output_new_temporary (o->report, &error);
       if (report_tmp == NULL ||
           !evox_registration_csv_write (registration, report_tmp, TRUE, &error))
         {

@@ -133,25 +133,6 @@ pages_volume (EvoxVolume  *volume,
   return g_steal_pointer (&pages);
 }
 
-static char *
-new_temporary (const char  *path,
-               GError     **error)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *name = g_strdup_printf (".%s.XXXXXX", base);
-  g_autofree char *tmpl = g_build_filename (dir, name, NULL);
-  int fd = g_mkstemp (tmpl);
-
-  if (fd < 0)
-    {
-      _evox_output_set_write_error (error, errno, path);
-      return NULL;
-    }
-  close (fd);
-  return g_steal_pointer (&tmpl);
-}
-
 /* The message names the temporary; the user asked for the final name. */
 static void
 rename_in_message (GError     **error,
@@ -235,7 +216,7 @@ evox_energy_tiff_write_stack (EvoxVolume  *volume,
     return FALSE;
   /* The energies under a temporary name first, renamed once the stack is in place: a failure of
    * either leaves a pair that --force would replace as it was. */
-  energies_tmp = new_temporary (energies_path, error);
+  energies_tmp = _evox_output_new_temporary (energies_path, error);
   if (energies_tmp == NULL)
     return FALSE;
   if (!evox_csv_write_text (energies_tmp, text->str, text->len, TRUE, error))
@@ -325,7 +306,7 @@ evox_energy_tiff_write_folder (EvoxVolume  *volume,
   write.temporaries = g_ptr_array_new_with_free_func (g_free);
   for (guint c = 0; c < n; c++)
     {
-      char *tmp = new_temporary (paths->pdata[c], error);
+      char *tmp = _evox_output_new_temporary (paths->pdata[c], error);
 
       if (tmp == NULL)
         return FALSE;

@@ -44,6 +44,19 @@ open_temporary (const char  *path,
   return fd;
 }
 
+char *
+_evox_output_new_temporary (const char  *path,
+                            GError     **error)
+{
+  char *tmp_path = NULL;
+  int fd = open_temporary (path, &tmp_path, error);
+
+  if (fd < 0)
+    return NULL;
+  close (fd);
+  return tmp_path;
+}
+
 /* One of write_fd and write_file writes the temporary: through its fd, or by its name once the
  * fd is closed. */
 static gboolean

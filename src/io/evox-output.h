@@ -37,6 +37,12 @@ gboolean _evox_output_write_file (const char               *path,
                                   gpointer                  user_data,
                                   GError                  **error);
 
+/* An empty hidden temporary made beside path (same folder, so a rename into place is atomic), for
+ * a writer that renames several files into place together; returns its name, or NULL with
+ * "Cannot write PATH: reason". */
+char    *_evox_output_new_temporary (const char  *path,
+                                     GError     **error);
+
 /* "Cannot write PATH: reason" in G_IO_ERROR, for errno after a failed write, fsync or close. */
 void     _evox_output_set_write_error (GError     **error,
                                        int          saved_errno,
