@@ -1,4 +1,4 @@
-/* evox-mesh-pass.c: draws surfaces (EvoxMesh buffers on the GPU), opaque and by weighted blended OIT. */
+/* evox-mesh-pass.c: surfaces: their buffers on the GPU, opaque drawing and weighted blended OIT. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
@@ -11,7 +11,6 @@
 /* Opacity from which a surface is drawn as opaque, and below which it is not drawn at all. */
 #define OPAQUE_OPACITY 0.999
 #define INVISIBLE_OPACITY (1.0 / 512.0)
-
 
 /* The CPU side only: delete_mesh_buffers deletes the GL objects, with the context current. */
 void
@@ -35,7 +34,7 @@ delete_mesh_buffers (EvoxRenderer *self,
       glDeleteBuffers (1, &buffers->buffers[i]);
   buffers->vao = 0;
   memset (buffers->buffers, 0, sizeof buffers->buffers);
-  self->uploads.meshes_freed++;
+  self->res.uploads.meshes_freed++;
 }
 
 void
@@ -108,7 +107,7 @@ upload_mesh (EvoxRenderer *self,
   glBindVertexArray (0);
   glBindBuffer (GL_ARRAY_BUFFER, 0);
   glBindBuffer (GL_ELEMENT_ARRAY_BUFFER, 0);
-  self->uploads.meshes++;
+  self->res.uploads.meshes++;
 
   status = glGetError ();
   if (status != GL_NO_ERROR)
@@ -210,7 +209,7 @@ use_mesh_program (EvoxRenderer *self,
                   int           pass,
                   guint         variant)
 {
-  const MeshUniforms *mu = &self->mu[variant];
+  const MeshUniforms *mu = &self->res.mu[variant];
   mat4 model = GLM_MAT4_IDENTITY_INIT, view, mvp, modelview, modelview_projection, view_to_world;
   mat3 normal_matrix;
   double lo[3], hi[3];
@@ -244,7 +243,7 @@ use_mesh_program (EvoxRenderer *self,
       far = MAX (far, -eye[2]);
     }
 
-  glUseProgram (self->mesh_programs[variant]);
+  glUseProgram (self->res.mesh_programs[variant]);
   glUniformMatrix4fv (mu->mvp, 1, GL_FALSE, (const float *) modelview_projection);
   glUniformMatrix4fv (mu->modelview, 1, GL_FALSE, (const float *) modelview);
   glUniformMatrix3fv (mu->normal_matrix, 1, GL_FALSE, (const float *) normal_matrix);
@@ -318,14 +317,14 @@ draw_surfaces (EvoxRenderer *self,
       glBindVertexArray (buffers->vao);
       glDrawElements (GL_TRIANGLES, buffers->n_indices, GL_UNSIGNED_INT, NULL);
     }
-  glBindVertexArray (self->vao);
+  glBindVertexArray (self->res.vao);
 }
 
 /* Opaque surfaces write depth like the opaque slices, so they hide and are hidden exactly. */
 void
 _evox_mesh_pass_draw_opaque (EvoxRenderer *self,
-                      const Frame  *frame,
-                      gboolean      clip)
+                             const Frame  *frame,
+                             gboolean      clip)
 {
   if (!has_surfaces (self, 0))
     return;
@@ -475,8 +474,8 @@ bind_oit_targets (EvoxRenderer *self,
  * framebuffer as "over", so a transparent background keeps the coverage in alpha. */
 void
 _evox_mesh_pass_draw_translucent (EvoxRenderer *self,
-                           const Frame  *frame,
-                           gboolean      clip)
+                                  const Frame  *frame,
+                                  gboolean      clip)
 {
   static const float clear_accum[4] = { 0.0f, 0.0f, 0.0f, 1.0f };
   static const float clear_weight[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
@@ -547,15 +546,15 @@ _evox_mesh_pass_draw_translucent (EvoxRenderer *self,
     glEnable (GL_SCISSOR_TEST);
   glDisable (GL_DEPTH_TEST);
   glBlendFuncSeparate (GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
-  glUseProgram (self->composite_program);
-  glUniform2i (self->cu.offset, ox, oy);
+  glUseProgram (self->res.composite_program);
+  glUniform2i (self->res.cu.offset, ox, oy);
   glActiveTexture (GL_TEXTURE4);
   glBindTexture (GL_TEXTURE_2D, self->oit_accum);
   glActiveTexture (GL_TEXTURE5);
   glBindTexture (GL_TEXTURE_2D, self->oit_weight);
-  glBindVertexArray (self->empty_vao);
+  glBindVertexArray (self->res.empty_vao);
   glDrawArrays (GL_TRIANGLES, 0, 3);
-  glBindVertexArray (self->vao);
+  glBindVertexArray (self->res.vao);
   glBindTexture (GL_TEXTURE_2D, 0);
   glActiveTexture (GL_TEXTURE4);
   glBindTexture (GL_TEXTURE_2D, 0);

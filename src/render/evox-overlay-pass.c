@@ -1,4 +1,4 @@
-/* evox-overlay-pass.c: draws over the scene: crosshairs, pane frames, rulers and their glyph labels. */
+/* evox-overlay-pass.c: draws over the scene: crosshairs, pane frames, rulers and their labels. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
@@ -6,7 +6,6 @@
 
 #include "evox-renderer-state.h"
 #include "evox-units.h"
-
 
 /* Overlays: crosshairs, rulers and their labels */
 
@@ -167,9 +166,9 @@ draw_label (EvoxRenderer *self,
                 GL_STREAM_DRAW);
   glDisable (GL_DEPTH_TEST);
   glEnable (GL_BLEND);
-  glUseProgram (self->line_program);
-  glUniformMatrix4fv (self->lu.mvp, 1, GL_FALSE, identity);
-  glUniform2f (self->lu.viewport, (float) frame->viewport[0], (float) frame->viewport[1]);
+  glUseProgram (self->res.line_program);
+  glUniformMatrix4fv (self->res.lu.mvp, 1, GL_FALSE, identity);
+  glUniform2f (self->res.lu.viewport, (float) frame->viewport[0], (float) frame->viewport[1]);
   _evox_renderer_draw_lines (self, frame, &label_back_style, back, 2);
   if (self->vertices->len > first)
     _evox_renderer_draw_lines (self, frame, &label_style, first, self->vertices->len - first);
@@ -187,7 +186,7 @@ to_world (EvoxRenderer *self,
 /* Crosshairs and the pane's frame in a 2D pane; rulers in 2D and 3D slice views. */
 void
 _evox_overlay_pass_draw (EvoxRenderer *self,
-               const Frame  *frame)
+                         const Frame  *frame)
 {
   gboolean flat = _evox_renderer_is_slice_view (frame->kind);
   guint axis = flat ? frame->kind - EVOX_VIEW_SLICE_X : 0;
@@ -267,7 +266,8 @@ _evox_overlay_pass_draw (EvoxRenderer *self,
         continue;
       if (here)
         _evox_renderer_draw_lines (self, frame, &ruler_shadow_style, rulers[i], 2);
-      _evox_renderer_draw_lines (self, frame, here ? &ruler_style : &ruler_faint_style, rulers[i], 2);
+      _evox_renderer_draw_lines (self, frame, here ? &ruler_style : &ruler_faint_style,
+                                 rulers[i], 2);
     }
 
   /* Labels last, over everything; each uploads its own vertices. */

@@ -1,4 +1,4 @@
-/* evox-render-resources.c: the GL resources the passes share: programs, the volume, label, colour-map, phase, cluster and RGB textures, their uploads and counters. */
+/* evox-render-resources.c: GL resources the passes share (programs, textures), and their uploads. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
@@ -7,7 +7,6 @@
 #include "evox-renderer-state.h"
 
 #include <string.h>
-
 
 /* Declared by the resource bundle glib-compile-resources generates from
  * resources/evox-shaders.gresource.xml. Looking shaders up through it (rather than through the
@@ -27,21 +26,21 @@ _evox_renderer_get_uploads (EvoxRenderer        *self,
   g_return_if_fail (EVOX_IS_RENDERER (self));
   g_return_if_fail (uploads != NULL);
 
-  *uploads = self->uploads;
+  *uploads = self->res.uploads;
 }
 
 GLenum
 _evox_renderer_get_label_format (EvoxRenderer *self)
 {
   g_return_val_if_fail (EVOX_IS_RENDERER (self), 0);
-  return self->label_texture != 0 ? self->label_format : 0;
+  return self->res.label_texture != 0 ? self->res.label_format : 0;
 }
 
 GLenum
 _evox_renderer_get_cluster_format (EvoxRenderer *self)
 {
   g_return_val_if_fail (EVOX_IS_RENDERER (self), 0);
-  return self->volume_on_gpu ? self->cluster_format : 0;
+  return self->res.volume_on_gpu ? self->res.cluster_format : 0;
 }
 
 guint
@@ -168,13 +167,13 @@ link_program (const char  *name,
 static void
 delete_programs (EvoxRenderer *self)
 {
-  GLuint *programs[] = { &self->line_program, &self->composite_program };
+  GLuint *programs[] = { &self->res.line_program, &self->res.composite_program };
 
   for (guint v = 0; v < N_SLICE_PROGRAMS; v++)
-    if (self->slice_programs[v] != 0)
+    if (self->res.slice_programs[v] != 0)
       {
-        glDeleteProgram (self->slice_programs[v]);
-        self->slice_programs[v] = 0;
+        glDeleteProgram (self->res.slice_programs[v]);
+        self->res.slice_programs[v] = 0;
       }
   for (guint i = 0; i < G_N_ELEMENTS (programs); i++)
     if (*programs[i] != 0)
@@ -183,13 +182,12 @@ delete_programs (EvoxRenderer *self)
         *programs[i] = 0;
       }
   for (guint i = 0; i < N_MESH_PROGRAMS; i++)
-    if (self->mesh_programs[i] != 0)
+    if (self->res.mesh_programs[i] != 0)
       {
-        glDeleteProgram (self->mesh_programs[i]);
-        self->mesh_programs[i] = 0;
+        glDeleteProgram (self->res.mesh_programs[i]);
+        self->res.mesh_programs[i] = 0;
       }
 }
-
 
 static void delete_rgb_textures (EvoxRenderer *self);
 static void prepare_rgb (EvoxRenderer *self);
@@ -237,36 +235,36 @@ evox_renderer_realize (EvoxRenderer  *self,
                              v & SLICE_CLUSTER_OUTLINES ? "#define CLUSTER_OUTLINES 1\n" : "",
                              v & SLICE_RGB ? "#define RGB 1\n" : "",
                              NULL);
-      self->slice_programs[v] = link_program ("slice", "slice.vert", NULL, "slice.frag",
-                                              defines, error);
-      linked = self->slice_programs[v] != 0;
+      self->res.slice_programs[v] = link_program ("slice", "slice.vert", NULL, "slice.frag",
+                                                  defines, error);
+      linked = self->res.slice_programs[v] != 0;
     }
   if (!linked)
     {
       delete_programs (self);
       return FALSE;
     }
-  self->line_program = link_program ("line", "line.vert", "line.geom", "line.frag", NULL,
-                                     error);
+  self->res.line_program = link_program ("line", "line.vert", "line.geom", "line.frag", NULL,
+                                         error);
   /* Variants rather than uniforms that switch code: a shader that may discard fragments loses
    * llvmpipe's early depth test (opaque surfaces took about twice as long), and every output
    * of the vertex stage is interpolated for every fragment (a colour output that is not used
    * cost 10%). */
-  for (guint v = 0; v < N_MESH_PROGRAMS && self->line_program != 0; v++)
+  for (guint v = 0; v < N_MESH_PROGRAMS && self->res.line_program != 0; v++)
     {
       g_autofree char *defines = g_strconcat (v & MESH_CLIP ? "#define CLIP 1\n" : "",
                                               v & MESH_VERTEX_COLORS ? "#define VERTEX_COLORS 1\n"
                                                                      : "", NULL);
 
-      self->mesh_programs[v] = link_program ("mesh", "mesh.vert", NULL, "mesh.frag", defines,
-                                             error);
-      if (self->mesh_programs[v] == 0)
+      self->res.mesh_programs[v] = link_program ("mesh", "mesh.vert", NULL, "mesh.frag", defines,
+                                                 error);
+      if (self->res.mesh_programs[v] == 0)
         break;
     }
-  if (self->mesh_programs[N_MESH_PROGRAMS - 1] != 0)
-    self->composite_program = link_program ("composite", "composite.vert", NULL,
-                                            "composite.frag", NULL, error);
-  if (self->composite_program == 0)
+  if (self->res.mesh_programs[N_MESH_PROGRAMS - 1] != 0)
+    self->res.composite_program = link_program ("composite", "composite.vert", NULL,
+                                                "composite.frag", NULL, error);
+  if (self->res.composite_program == 0)
     {
       delete_programs (self);
       return FALSE;
@@ -274,8 +272,8 @@ evox_renderer_realize (EvoxRenderer  *self,
 
   for (guint v = 0; v < N_SLICE_PROGRAMS; v++)
     {
-      SliceUniforms *su = &self->su[v];
-      GLuint program = self->slice_programs[v];
+      SliceUniforms *su = &self->res.su[v];
+      GLuint program = self->res.slice_programs[v];
 
       if (program == 0)
         continue;
@@ -327,14 +325,14 @@ evox_renderer_realize (EvoxRenderer  *self,
       glUniform1i (su->rgb_blue, RGB_TEXTURE_UNIT + 2);
     }
   glUseProgram (0);
-  self->lu.mvp = glGetUniformLocation (self->line_program, "u_mvp");
-  self->lu.viewport = glGetUniformLocation (self->line_program, "u_viewport");
-  self->lu.width = glGetUniformLocation (self->line_program, "u_width");
-  self->lu.color = glGetUniformLocation (self->line_program, "u_color");
+  self->res.lu.mvp = glGetUniformLocation (self->res.line_program, "u_mvp");
+  self->res.lu.viewport = glGetUniformLocation (self->res.line_program, "u_viewport");
+  self->res.lu.width = glGetUniformLocation (self->res.line_program, "u_width");
+  self->res.lu.color = glGetUniformLocation (self->res.line_program, "u_color");
   for (guint p = 0; p < N_MESH_PROGRAMS; p++)
     {
 #define MESH_UNIFORM(field, name) \
-  self->mu[p].field = glGetUniformLocation (self->mesh_programs[p], name)
+  self->res.mu[p].field = glGetUniformLocation (self->res.mesh_programs[p], name)
       MESH_UNIFORM (mvp, "u_mvp");
       MESH_UNIFORM (modelview, "u_modelview");
       MESH_UNIFORM (normal_matrix, "u_normal_matrix");
@@ -348,21 +346,21 @@ evox_renderer_realize (EvoxRenderer  *self,
 #undef MESH_UNIFORM
     }
   /* The OIT targets on units of their own, after the slice program's four. */
-  self->cu.accum = glGetUniformLocation (self->composite_program, "u_accum");
-  self->cu.weight = glGetUniformLocation (self->composite_program, "u_weight");
-  self->cu.offset = glGetUniformLocation (self->composite_program, "u_offset");
-  glUseProgram (self->composite_program);
-  glUniform1i (self->cu.accum, 4);
-  glUniform1i (self->cu.weight, 5);
+  self->res.cu.accum = glGetUniformLocation (self->res.composite_program, "u_accum");
+  self->res.cu.weight = glGetUniformLocation (self->res.composite_program, "u_weight");
+  self->res.cu.offset = glGetUniformLocation (self->res.composite_program, "u_offset");
+  glUseProgram (self->res.composite_program);
+  glUniform1i (self->res.cu.accum, 4);
+  glUniform1i (self->res.cu.weight, 5);
   glUseProgram (0);
   /* Core profiles draw nothing without a vertex array, even a full-screen triangle whose
    * vertices come from gl_VertexID. */
-  glGenVertexArrays (1, &self->empty_vao);
+  glGenVertexArrays (1, &self->res.empty_vao);
 
-  glGenVertexArrays (1, &self->vao);
-  glGenBuffers (1, &self->vbo);
-  glBindVertexArray (self->vao);
-  glBindBuffer (GL_ARRAY_BUFFER, self->vbo);
+  glGenVertexArrays (1, &self->res.vao);
+  glGenBuffers (1, &self->res.vbo);
+  glBindVertexArray (self->res.vao);
+  glBindBuffer (GL_ARRAY_BUFFER, self->res.vbo);
   glEnableVertexAttribArray (0);
   glVertexAttribPointer (0, 3, GL_FLOAT, GL_FALSE, sizeof (Vertex),
                          (const void *) G_STRUCT_OFFSET (Vertex, position));
@@ -372,11 +370,11 @@ evox_renderer_realize (EvoxRenderer  *self,
   glBindVertexArray (0);
   glBindBuffer (GL_ARRAY_BUFFER, 0);
 
-  self->volume_dirty = TRUE;
-  self->colormap_dirty = TRUE;
-  self->phases_dirty = TRUE;
-  self->labels_dirty = TRUE;
-  self->cluster_colors_dirty = TRUE;
+  self->res.volume_dirty = TRUE;
+  self->res.colormap_dirty = TRUE;
+  self->res.phases_dirty = TRUE;
+  self->res.labels_dirty = TRUE;
+  self->res.cluster_colors_dirty = TRUE;
   self->surfaces_dirty = TRUE;
   for (guint s = 0; s < 3; s++)
     self->rgb.uploaded[s] = -1;
@@ -393,44 +391,44 @@ evox_renderer_unrealize (EvoxRenderer *self)
     return;
 
   delete_programs (self);
-  glDeleteVertexArrays (1, &self->vao);
-  glDeleteVertexArrays (1, &self->empty_vao);
-  glDeleteBuffers (1, &self->vbo);
+  glDeleteVertexArrays (1, &self->res.vao);
+  glDeleteVertexArrays (1, &self->res.empty_vao);
+  glDeleteBuffers (1, &self->res.vbo);
   _evox_mesh_pass_delete_all (self);
   _evox_mesh_pass_delete_targets (self);
   delete_rgb_textures (self);
-  if (self->volume_texture != 0)
-    glDeleteTextures (1, &self->volume_texture);
-  if (self->scan_texture != 0)
-    glDeleteTextures (1, &self->scan_texture);
-  if (self->colormap_texture != 0)
-    glDeleteTextures (1, &self->colormap_texture);
-  if (self->phase_texture != 0)
-    glDeleteTextures (1, &self->phase_texture);
-  if (self->label_texture != 0)
-    glDeleteTextures (1, &self->label_texture);
-  if (self->label_color_texture != 0)
-    glDeleteTextures (1, &self->label_color_texture);
-  if (self->cluster_color_texture != 0)
-    glDeleteTextures (1, &self->cluster_color_texture);
-  self->cluster_color_texture = 0;
-  self->cluster_format = 0;
-  self->cluster_colors_dirty = TRUE;
+  if (self->res.volume_texture != 0)
+    glDeleteTextures (1, &self->res.volume_texture);
+  if (self->res.scan_texture != 0)
+    glDeleteTextures (1, &self->res.scan_texture);
+  if (self->res.colormap_texture != 0)
+    glDeleteTextures (1, &self->res.colormap_texture);
+  if (self->res.phase_texture != 0)
+    glDeleteTextures (1, &self->res.phase_texture);
+  if (self->res.label_texture != 0)
+    glDeleteTextures (1, &self->res.label_texture);
+  if (self->res.label_color_texture != 0)
+    glDeleteTextures (1, &self->res.label_color_texture);
+  if (self->res.cluster_color_texture != 0)
+    glDeleteTextures (1, &self->res.cluster_color_texture);
+  self->res.cluster_color_texture = 0;
+  self->res.cluster_format = 0;
+  self->res.cluster_colors_dirty = TRUE;
 
-  self->vao = self->vbo = self->empty_vao = 0;
-  self->volume_texture = self->colormap_texture = 0;
-  self->scan_texture = 0;
-  self->phase_texture = self->label_texture = 0;
-  self->label_format = 0;
-  self->n_phase_rows = 0;
-  self->volume_on_gpu = FALSE;
-  self->volume_dirty = TRUE;
-  self->colormap_dirty = TRUE;
-  self->phases_dirty = TRUE;
-  self->labels_dirty = TRUE;
-  self->label_color_texture = 0;
-  self->label_color_width = 0;
-  self->label_colors_dirty = TRUE;
+  self->res.vao = self->res.vbo = self->res.empty_vao = 0;
+  self->res.volume_texture = self->res.colormap_texture = 0;
+  self->res.scan_texture = 0;
+  self->res.phase_texture = self->res.label_texture = 0;
+  self->res.label_format = 0;
+  self->res.n_phase_rows = 0;
+  self->res.volume_on_gpu = FALSE;
+  self->res.volume_dirty = TRUE;
+  self->res.colormap_dirty = TRUE;
+  self->res.phases_dirty = TRUE;
+  self->res.labels_dirty = TRUE;
+  self->res.label_color_texture = 0;
+  self->res.label_color_width = 0;
+  self->res.label_colors_dirty = TRUE;
   self->surfaces_dirty = TRUE;
   self->realized = FALSE;
 }
@@ -555,9 +553,9 @@ upload_volume_with_ids (EvoxRenderer *self)
   if (buffer == NULL)
     return GL_OUT_OF_MEMORY;
   _evox_gl_drain_errors ();
-  glGenTextures (1, &self->volume_texture);
+  glGenTextures (1, &self->res.volume_texture);
   glActiveTexture (GL_TEXTURE0);
-  glBindTexture (GL_TEXTURE_3D, self->volume_texture);
+  glBindTexture (GL_TEXTURE_3D, self->res.volume_texture);
   _evox_gl_set_texture_parameters (GL_TEXTURE_3D);
   glTexImage3D (GL_TEXTURE_3D, 0, (GLint) format, (GLsizei) self->dims[0],
                 (GLsizei) self->dims[1], (GLsizei) self->dims[2], 0, GL_RG, type, NULL);
@@ -606,9 +604,9 @@ upload_volume_with_ids (EvoxRenderer *self)
   glBindTexture (GL_TEXTURE_3D, 0);
   if (status == GL_NO_ERROR)
     {
-      self->cluster_format = format;
-      self->cluster_scale = sample == EVOX_SAMPLE_F32 ? 1.0f : wide ? 65535.0f : 255.0f;
-      self->uploads.clusters++;
+      self->res.cluster_format = format;
+      self->res.cluster_scale = sample == EVOX_SAMPLE_F32 ? 1.0f : wide ? 65535.0f : 255.0f;
+      self->res.uploads.clusters++;
     }
   return status;
 }
@@ -619,13 +617,13 @@ upload_volume (EvoxRenderer *self)
   GLint max_size = 0, internal_format;
   GLenum type, status;
 
-  self->volume_dirty = FALSE;
-  self->volume_on_gpu = FALSE;
-  self->cluster_format = 0;
-  if (self->volume_texture != 0)
+  self->res.volume_dirty = FALSE;
+  self->res.volume_on_gpu = FALSE;
+  self->res.cluster_format = 0;
+  if (self->res.volume_texture != 0)
     {
-      glDeleteTextures (1, &self->volume_texture);
-      self->volume_texture = 0;
+      glDeleteTextures (1, &self->res.volume_texture);
+      self->res.volume_texture = 0;
     }
   if (self->volume == NULL)
     return;
@@ -660,19 +658,20 @@ upload_volume (EvoxRenderer *self)
     }
 
   status = GL_INVALID_OPERATION;
-  if (_evox_renderer_clusters_match_volume (self) && (status = upload_volume_with_ids (self)) != GL_NO_ERROR)
+  if (_evox_renderer_clusters_match_volume (self) &&
+      (status = upload_volume_with_ids (self)) != GL_NO_ERROR)
     {
       /* Twice the volume's size may not fit where the volume does: show it without clusters. */
       g_warning ("The GPU could not take the volume of %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
                  " x %" G_GSIZE_FORMAT " voxels with its cluster labels (%s); clusters are not "
                  "drawn", self->dims[0], self->dims[1], self->dims[2],
                  status == GL_OUT_OF_MEMORY ? "out of memory" : "rejected");
-      if (self->volume_texture != 0)
-        glDeleteTextures (1, &self->volume_texture);
-      self->volume_texture = 0;
+      if (self->res.volume_texture != 0)
+        glDeleteTextures (1, &self->res.volume_texture);
+      self->res.volume_texture = 0;
     }
   if (status != GL_NO_ERROR)
-    status = upload_texture_3d (GL_TEXTURE0, &self->volume_texture, internal_format, self->dims,
+    status = upload_texture_3d (GL_TEXTURE0, &self->res.volume_texture, internal_format, self->dims,
                                 GL_RED, type, evox_volume_get_data (self->volume, self->channel));
   if (status != GL_NO_ERROR)
     {
@@ -680,12 +679,12 @@ upload_volume (EvoxRenderer *self)
                  " x %" G_GSIZE_FORMAT " voxels (%s); only its box is drawn",
                  self->dims[0], self->dims[1], self->dims[2],
                  status == GL_OUT_OF_MEMORY ? "out of memory" : "rejected");
-      glDeleteTextures (1, &self->volume_texture);
-      self->volume_texture = 0;
+      glDeleteTextures (1, &self->res.volume_texture);
+      self->res.volume_texture = 0;
       return;
     }
-  self->volume_on_gpu = TRUE;
-  self->uploads.volume++;
+  self->res.volume_on_gpu = TRUE;
+  self->res.uploads.volume++;
 }
 
 /* The measured scans as one f32 texture, a layer each, so the stack view can draw the ones
@@ -700,23 +699,23 @@ upload_scans (EvoxRenderer *self)
   g_autofree float *values = NULL;
   GLint max_size = 0;
 
-  if (self->scan_texture != 0)
+  if (self->res.scan_texture != 0)
     {
-      glDeleteTextures (1, &self->scan_texture);
-      self->scan_texture = 0;
+      glDeleteTextures (1, &self->res.scan_texture);
+      self->res.scan_texture = 0;
     }
   glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &max_size);
-  if (n_scans == 0 || !self->volume_on_gpu || n_scans > (guint) max_size)
+  if (n_scans == 0 || !self->res.volume_on_gpu || n_scans > (guint) max_size)
     return;
   values = g_new (float, layer_size * n_scans);
   for (guint i = 0; i < n_scans; i++)
     memcpy (values + i * layer_size, evox_volume_get_scan (self->volume, i)->values,
             layer_size * sizeof (float));
-  if (upload_texture_3d (GL_TEXTURE0, &self->scan_texture, GL_R32F, dims, GL_RED, GL_FLOAT,
+  if (upload_texture_3d (GL_TEXTURE0, &self->res.scan_texture, GL_R32F, dims, GL_RED, GL_FLOAT,
                          values) != GL_NO_ERROR)
     {
-      glDeleteTextures (1, &self->scan_texture);
-      self->scan_texture = 0;
+      glDeleteTextures (1, &self->res.scan_texture);
+      self->res.scan_texture = 0;
     }
 }
 
@@ -733,10 +732,10 @@ upload_colormap (EvoxRenderer *self)
       rgba[4 * i + 3] = 255;
     }
 
-  upload_texture_2d (GL_TEXTURE1, &self->colormap_texture, GL_RGBA8, 256, 1, GL_UNSIGNED_BYTE,
+  upload_texture_2d (GL_TEXTURE1, &self->res.colormap_texture, GL_RGBA8, 256, 1, GL_UNSIGNED_BYTE,
                      rgba, 1);
-  self->colormap_dirty = FALSE;
-  self->uploads.colormap++;
+  self->res.colormap_dirty = FALSE;
+  self->res.uploads.colormap++;
 }
 
 /* Row i: (lo, hi, visible, 0), (r, g, b, opacity). Always at least one row, so the texture is
@@ -749,7 +748,7 @@ upload_phases (EvoxRenderer *self)
   float table[EVOX_RENDERER_MAX_PHASES * 8];
   guint n = self->phases != NULL ? evox_phase_list_get_n_phases (self->phases) : 0;
 
-  self->phases_dirty = FALSE;
+  self->res.phases_dirty = FALSE;
   if (n > EVOX_RENDERER_MAX_PHASES)
     {
       if (!self->warned_phase_limit)
@@ -772,11 +771,11 @@ upload_phases (EvoxRenderer *self)
       evox_phase_get_rgba (phase, row + 4);
       row[7] = CLAMP (row[7], 0.0f, 1.0f);
     }
-  self->n_phase_rows = n;
+  self->res.n_phase_rows = n;
 
-  upload_texture_2d (GL_TEXTURE2, &self->phase_texture, GL_RGBA32F, 2, (GLsizei) MAX (n, 1),
+  upload_texture_2d (GL_TEXTURE2, &self->res.phase_texture, GL_RGBA32F, 2, (GLsizei) MAX (n, 1),
                      GL_FLOAT, table, 4);
-  self->uploads.phases++;
+  self->res.uploads.phases++;
 }
 
 /* The labels in the narrowest unsigned integer format that holds the largest; a copy narrowed
@@ -792,14 +791,14 @@ upload_labels (EvoxRenderer *self)
   gsize dims[3], n_voxels;
   guint n_labels;
 
-  self->labels_dirty = FALSE;
-  if (self->label_texture != 0)
+  self->res.labels_dirty = FALSE;
+  if (self->res.label_texture != 0)
     {
-      glDeleteTextures (1, &self->label_texture);
-      self->label_texture = 0;
+      glDeleteTextures (1, &self->res.label_texture);
+      self->res.label_texture = 0;
     }
-  self->label_format = 0;
-  memset (self->label_dims, 0, sizeof self->label_dims);
+  self->res.label_format = 0;
+  memset (self->res.label_dims, 0, sizeof self->res.label_dims);
   if (self->labels == NULL)
     return;
 
@@ -839,7 +838,7 @@ upload_labels (EvoxRenderer *self)
       pixels = narrow;
     }
 
-  status = upload_texture_3d (GL_TEXTURE3, &self->label_texture, (GLint) internal_format, dims,
+  status = upload_texture_3d (GL_TEXTURE3, &self->res.label_texture, (GLint) internal_format, dims,
                               GL_RED_INTEGER, type, pixels);
 
   if (status != GL_NO_ERROR)
@@ -848,15 +847,14 @@ upload_labels (EvoxRenderer *self)
                  G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " voxels (%s); particles are not "
                  "highlighted", dims[0], dims[1], dims[2],
                  status == GL_OUT_OF_MEMORY ? "out of memory" : "rejected");
-      glDeleteTextures (1, &self->label_texture);
-      self->label_texture = 0;
+      glDeleteTextures (1, &self->res.label_texture);
+      self->res.label_texture = 0;
       return;
     }
-  self->label_format = internal_format;
-  memcpy (self->label_dims, dims, sizeof dims);
-  self->uploads.labels++;
+  self->res.label_format = internal_format;
+  memcpy (self->res.label_dims, dims, sizeof dims);
+  self->res.uploads.labels++;
 }
-
 
 /* The per-label colour table as rows of at most GL_MAX_TEXTURE_SIZE texels. */
 static void
@@ -868,8 +866,8 @@ upload_label_colors (EvoxRenderer *self)
   GLint max_size = 0;
   int width, height, shift;
 
-  self->label_colors_dirty = FALSE;
-  self->label_color_width = 0;
+  self->res.label_colors_dirty = FALSE;
+  self->res.label_color_width = 0;
   if (self->labels == NULL || self->particle_colors == EVOX_PARTICLE_COLOR_NONE)
     return;
   table = evox_labels_dup_colors (self->labels, self->particle_colors, self->colormap, &n);
@@ -887,10 +885,10 @@ upload_label_colors (EvoxRenderer *self)
     }
   padded = g_new0 (guint8, (gsize) width * height * 4);
   memcpy (padded, table, n * 4);
-  if (self->label_color_texture == 0)
-    glGenTextures (1, &self->label_color_texture);
+  if (self->res.label_color_texture == 0)
+    glGenTextures (1, &self->res.label_color_texture);
   glActiveTexture (GL_TEXTURE4);
-  glBindTexture (GL_TEXTURE_2D, self->label_color_texture);
+  glBindTexture (GL_TEXTURE_2D, self->res.label_color_texture);
   glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
   glTexImage2D (GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, padded);
   glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
@@ -898,8 +896,8 @@ upload_label_colors (EvoxRenderer *self)
   glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
   glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
   glActiveTexture (GL_TEXTURE0);
-  self->label_color_width = width;
-  self->label_color_shift = shift;
+  self->res.label_color_width = width;
+  self->res.label_color_shift = shift;
 }
 
 /* Colour and weight of every id, 256 a row: id 0 (outside the mask) and hidden clusters have
@@ -912,7 +910,7 @@ upload_cluster_colors (EvoxRenderer *self)
   g_autofree guint8 *table = NULL;
   guint k, rows, selected;
 
-  self->cluster_colors_dirty = FALSE;
+  self->res.cluster_colors_dirty = FALSE;
   if (self->clusters == NULL)
     return;
   k = evox_clusters_get_k (self->clusters);
@@ -932,28 +930,28 @@ upload_cluster_colors (EvoxRenderer *self)
         table[4 * id + 3] = selected == 0 || selected == id ? 255
                             : (guint8) lrintf (EVOX_RENDERER_CLUSTER_DIM * 255.0f);
     }
-  upload_texture_2d (GL_TEXTURE7, &self->cluster_color_texture, GL_RGBA8, 256, (GLsizei) rows,
+  upload_texture_2d (GL_TEXTURE7, &self->res.cluster_color_texture, GL_RGBA8, 256, (GLsizei) rows,
                      GL_UNSIGNED_BYTE, table, 1);
-  self->uploads.cluster_colors++;
+  self->res.uploads.cluster_colors++;
 }
 
 void
 _evox_render_resources_prepare (EvoxRenderer *self)
 {
-  if (self->volume_dirty)
+  if (self->res.volume_dirty)
     {
       upload_volume (self);
       upload_scans (self);
     }
-  if (self->colormap_dirty)
+  if (self->res.colormap_dirty)
     upload_colormap (self);
-  if (self->phases_dirty)
+  if (self->res.phases_dirty)
     upload_phases (self);
-  if (self->labels_dirty)
+  if (self->res.labels_dirty)
     upload_labels (self);
-  if (self->label_colors_dirty)
+  if (self->res.label_colors_dirty)
     upload_label_colors (self);
-  if (self->cluster_colors_dirty)
+  if (self->res.cluster_colors_dirty)
     upload_cluster_colors (self);
   if (self->surfaces_dirty)
     _evox_mesh_pass_sync (self);
@@ -977,7 +975,8 @@ _evox_render_resources_rgb_wanted (EvoxRenderer *self)
 gboolean
 _evox_render_resources_rgb_on_gpu (EvoxRenderer *self)
 {
-  return _evox_render_resources_rgb_wanted (self) && !self->rgb.refused && self->rgb.source == self->volume &&
+  return _evox_render_resources_rgb_wanted (self) && !self->rgb.refused &&
+         self->rgb.source == self->volume &&
          (self->rgb.uploaded[0] >= 0 || self->rgb.uploaded[1] >= 0 ||
           self->rgb.uploaded[2] >= 0);
 }
@@ -1054,7 +1053,7 @@ prepare_rgb (EvoxRenderer *self)
           return;
         }
       self->rgb.uploaded[s] = channel;
-      self->uploads.rgb++;
+      self->res.uploads.rgb++;
     }
 }
 

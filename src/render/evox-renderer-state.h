@@ -1,4 +1,4 @@
-/* evox-renderer-state.h: the renderer's state and the functions its files share (private to src/render). */
+/* evox-renderer-state.h: struct _EvoxRenderer and the functions its files share (src/render only). */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
@@ -7,14 +7,9 @@
 
 #include "evox-renderer.h"
 #include "evox-renderer-private.h"
+#include "evox-render-resources.h"
 
 G_BEGIN_DECLS
-
-typedef struct
-{
-  float position[3];
-  float texcoord[3];
-} Vertex;
 
 typedef struct
 {
@@ -22,22 +17,8 @@ typedef struct
   float width;   /* pixels in the window; scaled up for high-resolution exports */
 } LineStyle;
 
-
 /* The box around the volume, drawn by the slice and the stack passes. */
 static const LineStyle box_style = { { 0.60f, 0.60f, 0.62f, 1.0f }, 1.5f };
-/* The builds of mesh.frag and mesh.vert: every combination of these flags is a program. */
-enum
-{
-  MESH_CLIP = 1 << 0,           /* discards the camera's octant */
-  MESH_VERTEX_COLORS = 1 << 1,  /* takes the mesh's colours */
-  N_MESH_PROGRAMS = 4
-};
-
-typedef struct
-{
-  GLint mvp, modelview, normal_matrix, view_to_world, color, orthographic;
-  GLint clip_planes, clip_side, pass, depth_range;
-} MeshUniforms;
 
 /* One mesh on the GPU: a vertex array over its position, normal and colour buffers and its
  * u32 index buffer. */
@@ -52,32 +33,8 @@ typedef struct
   guint     generation;     /* the last sync that found a surface holding the mesh */
 } MeshBuffers;
 
-/* The slice program comes in builds by three flags (outlines only with clusters): particle
- * colouring, the cluster overlay and its outlines in the shader cost every fragment on llvmpipe
- * even when nothing is coloured, so only frames that show them pay for them. */
-enum
-{
-  SLICE_PLAIN = 0,
-  SLICE_PARTICLE_COLORS = 1 << 0,
-  SLICE_CLUSTERS = 1 << 1,
-  SLICE_CLUSTER_OUTLINES = 1 << 2,
-  SLICE_RGB = 1 << 3,
-  N_SLICE_PROGRAMS = 16
-};
-
-typedef struct
-{
-  GLint mvp, volume, colormap, value_scale, integer, transfer, a, b, m, valid, alpha;
-  GLint phase_mode, n_phases, phases, selected, labels, highlight, dim;
-  GLint label_colors, label_color_width, label_color_shift;
-  GLint cluster_colors, cluster_opacity, clusters_on, cluster_scale;
-  GLint rgb_on, rgb_red, rgb_green, rgb_blue, rgb_used, rgb_lo, rgb_hi;
-} SliceUniforms;
-
 /* The RGB composite: three channels of the volume, each on a texture of its own (the volume's
  * sample type) while the composite is shown, scaled from its own range into one colour. */
-#define RGB_TEXTURE_UNIT 8   /* red; green and blue on the next two */
-
 typedef struct
 {
   int         channels[3];   /* -1: the slot is unused */
@@ -139,51 +96,8 @@ struct _EvoxRenderer
 
   /* GL objects, valid between realize and unrealize */
   gboolean        realized;
-  GLuint          slice_programs[N_SLICE_PROGRAMS];  /* by SLICE_* flags */
-  guint           slice_variant;  /* the one use_slice_program last made current */
-  GLuint          line_program;
-  GLuint          mesh_programs[N_MESH_PROGRAMS];
-  GLuint          composite_program;
-  GLuint          empty_vao;
-  GLuint          vao;
-  GLuint          vbo;
-  GLuint          volume_texture;
-  GLuint          scan_texture;   /* the measured scans, one layer each, for the stack view */
-  GLuint          colormap_texture;
-  GLuint          phase_texture;
-  GLuint          label_texture;
-  GLenum          label_format;
-  GLuint          label_color_texture;
-  int             label_color_width;   /* a power of two; 0 while no colours apply */
-  int             label_color_shift;   /* log2 of the width */
-  gsize           label_dims[3];
-  /* The volume texture carries the cluster ids in its second component (0 when not):
-   * GL_RG8, GL_RG16 or GL_RG32F, and the number a normalized id is multiplied by. */
-  GLenum          cluster_format;
-  float           cluster_scale;
-  /* RGBA8, id at (id mod 256, id / 256); alpha: the share of the overlay's opacity the cluster
-   * gets (0 hidden, 1 normally, EVOX_RENDERER_CLUSTER_DIM while another one is selected) */
-  GLuint          cluster_color_texture;
-  guint           n_phase_rows;
-  gboolean        volume_dirty;
-  gboolean        colormap_dirty;
-  gboolean        phases_dirty;
-  gboolean        labels_dirty;
-  gboolean        label_colors_dirty;
-  gboolean        cluster_colors_dirty;
+  EvoxRenderResources res;
   gboolean        surfaces_dirty;
-  gboolean        volume_on_gpu;
-  EvoxRendererUploads uploads;
-  SliceUniforms   su[N_SLICE_PROGRAMS];
-  struct
-  {
-    GLint mvp, viewport, width, color;
-  } lu;
-  MeshUniforms    mu[N_MESH_PROGRAMS];
-  struct
-  {
-    GLint accum, weight, offset;
-  } cu;
   /* EvoxMesh -> MeshBuffers: the meshes on the GPU. */
   GHashTable     *meshes;
   guint           mesh_generation;
@@ -213,79 +127,86 @@ typedef struct
   gboolean    pane;     /* a pane of the 2x2 (or draw_view): 2D views get crosshairs */
 } Frame;
 
-/* evox-renderer.c */
-double _evox_renderer_axis_scale (EvoxRenderer *self,
-                                  guint         axis);
-void _evox_renderer_get_box (EvoxRenderer *self,
-                             double        lo[3],
-                             double        hi[3]);
-double _evox_renderer_plane_position (EvoxRenderer *self,
-                                      guint         axis,
-                                      gsize         index);
-gboolean _evox_renderer_is_slice_view (EvoxView view);
-gboolean _evox_renderer_phases_shown (EvoxRenderer *self);
-gboolean _evox_renderer_clusters_match_volume (EvoxRenderer *self);
-gboolean _evox_renderer_clusters_shown (EvoxRenderer *self);
-gboolean _evox_renderer_labels_match_volume (EvoxRenderer *self);
-void _evox_renderer_push_vertex (GArray       *vertices,
-                                 const double  position[3],
-                                 const double  texcoord[3]);
-void _evox_renderer_plane_corner (EvoxRenderer *self,
-                                  guint         axis,
-                                  double        position,
-                                  double        t,
-                                  guint         c,
-                                  double        point[3],
-                                  double        texcoord[3]);
-guint _evox_renderer_push_plane (EvoxRenderer *self,
-                                 guint         axis,
-                                 gsize         index);
-guint _evox_renderer_push_plane_outline (EvoxRenderer *self,
-                                         guint         axis,
-                                         gsize         index);
-guint _evox_renderer_push_box (EvoxRenderer *self);
-void _evox_renderer_use_line_program (EvoxRenderer *self,
-                                      const Frame  *frame);
-void _evox_renderer_draw_lines (EvoxRenderer    *self,
-                                const Frame     *frame,
-                                const LineStyle *style,
-                                guint            first,
-                                guint            count);
+/* Shared by the passes (evox-renderer.c): geometry in world units and the stream vertex
+ * buffer's line drawing. The push_ functions append to self->vertices and return the first
+ * vertex; the caller uploads the array with glBufferData before drawing. */
+double    _evox_renderer_axis_scale            (EvoxRenderer    *self,
+                                                guint            axis);
+void      _evox_renderer_get_box               (EvoxRenderer    *self,
+                                                double           lo[3],
+                                                double           hi[3]);
+double    _evox_renderer_plane_position        (EvoxRenderer    *self,
+                                                guint            axis,
+                                                gsize            index);
+gboolean  _evox_renderer_is_slice_view         (EvoxView         view);
+gboolean  _evox_renderer_phases_shown          (EvoxRenderer    *self);
+gboolean  _evox_renderer_clusters_match_volume (EvoxRenderer    *self);
+gboolean  _evox_renderer_clusters_shown        (EvoxRenderer    *self);
+gboolean  _evox_renderer_labels_match_volume   (EvoxRenderer    *self);
+void      _evox_renderer_push_vertex           (GArray          *vertices,
+                                                const double     position[3],
+                                                const double     texcoord[3]);
+void      _evox_renderer_plane_corner          (EvoxRenderer    *self,
+                                                guint            axis,
+                                                double           position,
+                                                double           t,
+                                                guint            c,
+                                                double           point[3],
+                                                double           texcoord[3]);
+guint     _evox_renderer_push_plane            (EvoxRenderer    *self,
+                                                guint            axis,
+                                                gsize            index);
+guint     _evox_renderer_push_plane_outline    (EvoxRenderer    *self,
+                                                guint            axis,
+                                                gsize            index);
+guint     _evox_renderer_push_box              (EvoxRenderer    *self);
+void      _evox_renderer_use_line_program      (EvoxRenderer    *self,
+                                                const Frame     *frame);
+void      _evox_renderer_draw_lines            (EvoxRenderer    *self,
+                                                const Frame     *frame,
+                                                const LineStyle *style,
+                                                guint            first,
+                                                guint            count);
 
-/* evox-render-resources.c */
-void _evox_gl_drain_errors (void);
-void _evox_gl_set_texture_parameters (GLenum target);
-void _evox_render_resources_prepare (EvoxRenderer *self);
-gboolean _evox_render_resources_rgb_wanted (EvoxRenderer *self);
-gboolean _evox_render_resources_rgb_on_gpu (EvoxRenderer *self);
+/* The passes. draw_scene (evox-renderer.c) calls them for each view of a frame (the whole
+ * frame, each pane of the 2x2, each tile of an export) after it has cleared the view's
+ * rectangle, bound the stream vertex array (res.vao, res.vbo), emptied self->vertices, set the
+ * blend function to straight-alpha "over" (blending off until a pass enables it) and pointed
+ * self->draw_camera at frame->camera; the textures are on the GPU
+ * (_evox_render_resources_prepare ran at the start of the frame). A pass leaves depth as it
+ * drew it, so a later pass can test against it; draw_scene restores the state GTK expects
+ * afterwards. */
 
-/* evox-slice-pass.c */
-void _evox_slice_pass_use_program (EvoxRenderer *self,
-                                   const Frame  *frame,
-                                   float         alpha);
-void _evox_slice_pass_draw_slices (EvoxRenderer *self,
-                                   const Frame  *frame);
-void _evox_slice_pass_draw_slice (EvoxRenderer *self,
-                                  const Frame  *frame,
-                                  guint         axis);
+/* evox-slice-pass.c: EVOX_VIEW_SLICES (with the surfaces between its opaque and its line
+ * drawing) and the 2D slice views. */
+void      _evox_slice_pass_use_program         (EvoxRenderer    *self,
+                                                const Frame     *frame,
+                                                float            alpha);
+void      _evox_slice_pass_draw_slices         (EvoxRenderer    *self,
+                                                const Frame     *frame);
+void      _evox_slice_pass_draw_slice          (EvoxRenderer    *self,
+                                                const Frame     *frame,
+                                                guint            axis);
 
-/* evox-stack-pass.c */
-void _evox_stack_pass_draw (EvoxRenderer *self,
-                            const Frame  *frame);
+/* evox-stack-pass.c: EVOX_VIEW_STACK. */
+void      _evox_stack_pass_draw                (EvoxRenderer    *self,
+                                                const Frame     *frame);
 
-/* evox-mesh-pass.c */
-void _evox_mesh_buffers_free (gpointer data);
-void _evox_mesh_pass_delete_all (EvoxRenderer *self);
-void _evox_mesh_pass_sync (EvoxRenderer *self);
-void _evox_mesh_pass_draw_opaque (EvoxRenderer *self,
-                                  const Frame  *frame,
-                                  gboolean      clip);
-void _evox_mesh_pass_delete_targets (EvoxRenderer *self);
-void _evox_mesh_pass_draw_translucent (EvoxRenderer *self,
-                                       const Frame  *frame,
-                                       gboolean      clip);
+/* evox-mesh-pass.c: the surfaces, called by the slice and stack passes; their buffers go up
+ * in _evox_render_resources_prepare through _evox_mesh_pass_sync. */
+void      _evox_mesh_buffers_free              (gpointer         data);
+void      _evox_mesh_pass_delete_all           (EvoxRenderer    *self);
+void      _evox_mesh_pass_sync                 (EvoxRenderer    *self);
+void      _evox_mesh_pass_draw_opaque          (EvoxRenderer    *self,
+                                                const Frame     *frame,
+                                                gboolean         clip);
+void      _evox_mesh_pass_delete_targets       (EvoxRenderer    *self);
+void      _evox_mesh_pass_draw_translucent     (EvoxRenderer    *self,
+                                                const Frame     *frame,
+                                                gboolean         clip);
 
-/* evox-overlay-pass.c */
-void _evox_overlay_pass_draw (EvoxRenderer *self,
-                              const Frame  *frame);
+/* evox-overlay-pass.c: last in every view, over what the others drew. */
+void      _evox_overlay_pass_draw              (EvoxRenderer    *self,
+                                                const Frame     *frame);
+
 G_END_DECLS

@@ -14,7 +14,13 @@
 #include <cglm/cglm.h>
 #include <epoxy/gl.h>
 
-/* Decisions a caller may want to know:
+/* The renderer's files: this one (the object, its GL-free state, the frame: draw, draw_view,
+ * panes, render_image with tiling, pick; the geometry and line drawing the passes share),
+ * evox-render-resources.c (programs, textures, uploads, realize/unrealize), evox-slice-pass.c,
+ * evox-stack-pass.c, evox-mesh-pass.c and evox-overlay-pass.c (one kind of drawing each). They
+ * share struct _EvoxRenderer through evox-renderer-state.h, which also says what a pass gets.
+ *
+ * Decisions a caller may want to know:
  *
  * - World space is nm with z multiplied by the z-exaggeration; voxel centre (i, j, k) lies at
  *   origin + spacing * (i, j, k) and the box reaches half a voxel beyond the outer centres.
@@ -37,7 +43,7 @@
  *   the buffers; a frame costs a few uniforms and one glDrawElements a surface, nothing in
  *   proportion to triangles on the CPU. The sync with the list runs in the first draw after it
  *   changed. Opaque surfaces are drawn with the opaque slices, writing depth; translucent ones
- *   last, by weighted blended OIT (see _evox_mesh_pass_draw_translucent). In the layer stack: opaque
+ *   last, by weighted blended OIT (see evox-mesh-pass.c). In the layer stack: opaque
  *   surfaces, then the planes as before (back to front, not writing depth), then translucent
  *   surfaces over everything, so a translucent surface behind a plane shows over it. */
 
@@ -171,7 +177,8 @@ evox_renderer_init (EvoxRenderer *self)
   self->background[2] = 0.17f;
   self->background[3] = 1.0f;
   self->vertices = g_array_new (FALSE, FALSE, sizeof (Vertex));
-  self->meshes = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, _evox_mesh_buffers_free);
+  self->meshes = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                        _evox_mesh_buffers_free);
 }
 
 EvoxRenderer *
@@ -208,7 +215,7 @@ evox_renderer_set_measurements (EvoxRenderer        *self,
 
 double
 _evox_renderer_axis_scale (EvoxRenderer *self,
-            guint         axis)
+                           guint         axis)
 {
   return axis == 2 ? self->z_exaggeration : 1.0;
 }
@@ -216,8 +223,8 @@ _evox_renderer_axis_scale (EvoxRenderer *self,
 /* The box in world units: half a voxel beyond the outer voxel centres. */
 void
 _evox_renderer_get_box (EvoxRenderer *self,
-         double        lo[3],
-         double        hi[3])
+                        double        lo[3],
+                        double        hi[3])
 {
   for (guint a = 0; a < 3; a++)
     {
@@ -232,10 +239,11 @@ _evox_renderer_get_box (EvoxRenderer *self,
 /* World coordinate of the plane through voxel centres with index `index` along `axis`. */
 double
 _evox_renderer_plane_position (EvoxRenderer *self,
-                guint         axis,
-                gsize         index)
+                               guint         axis,
+                               gsize         index)
 {
-  return (self->origin[axis] + self->spacing[axis] * (double) index) * _evox_renderer_axis_scale (self, axis);
+  return (self->origin[axis] + self->spacing[axis] * (double) index) *
+         _evox_renderer_axis_scale (self, axis);
 }
 
 gboolean
@@ -324,9 +332,9 @@ evox_renderer_set_volume (EvoxRenderer *self,
 
   g_set_object (&self->volume, volume);
   self->channel = channel;
-  self->volume_dirty = TRUE;
+  self->res.volume_dirty = TRUE;
   /* Phase edges are rounded to the sample type. */
-  self->phases_dirty = TRUE;
+  self->res.phases_dirty = TRUE;
   g_clear_pointer (&self->layer_visible, g_free);
   g_clear_pointer (&self->scan_visible, g_free);
   memset (self->dims, 0, sizeof self->dims);
@@ -392,8 +400,8 @@ evox_renderer_set_colormap (EvoxRenderer *self,
     return;
   g_free (self->colormap);
   self->colormap = g_strdup (name);
-  self->colormap_dirty = TRUE;
-  self->label_colors_dirty = TRUE;
+  self->res.colormap_dirty = TRUE;
+  self->res.label_colors_dirty = TRUE;
   emit_changed (self);
 }
 
@@ -613,7 +621,7 @@ static void
 on_phases_changed (EvoxPhaseList *phases,
                    EvoxRenderer  *self)
 {
-  self->phases_dirty = TRUE;
+  self->res.phases_dirty = TRUE;
   if (self->show_phases)
     emit_changed (self);
 }
@@ -646,7 +654,7 @@ evox_renderer_set_phases (EvoxRenderer  *self,
       g_set_object (&self->phases, phases);
       if (phases != NULL)
         g_signal_connect (phases, "changed", G_CALLBACK (on_phases_changed), self);
-      self->phases_dirty = TRUE;
+      self->res.phases_dirty = TRUE;
       differs = TRUE;
     }
   else
@@ -681,8 +689,8 @@ evox_renderer_set_labels (EvoxRenderer *self,
   if (self->labels == labels)
     return;
   g_set_object (&self->labels, labels);
-  self->labels_dirty = TRUE;
-  self->label_colors_dirty = TRUE;
+  self->res.labels_dirty = TRUE;
+  self->res.label_colors_dirty = TRUE;
   if (self->selected_particle != 0 || self->particle_colors != EVOX_PARTICLE_COLOR_NONE)
     emit_changed (self);
 }
@@ -724,7 +732,7 @@ evox_renderer_set_particle_colors (EvoxRenderer      *self,
   if (self->particle_colors == by)
     return;
   self->particle_colors = by;
-  self->label_colors_dirty = TRUE;
+  self->res.label_colors_dirty = TRUE;
   if (self->labels != NULL)
     emit_changed (self);
 }
@@ -764,7 +772,7 @@ on_clusters_changed (EvoxClusters *clusters,
                      EvoxRenderer *self)
 {
   /* A name, colour or visibility: a table of k texels, never the labels. */
-  self->cluster_colors_dirty = TRUE;
+  self->res.cluster_colors_dirty = TRUE;
   if (_evox_renderer_clusters_shown (self))
     emit_changed (self);
 }
@@ -793,8 +801,8 @@ evox_renderer_set_clusters (EvoxRenderer *self,
     g_signal_connect (clusters, "changed", G_CALLBACK (on_clusters_changed), self);
   /* The ids travel inside the volume texture; a cleared result leaves them there unused. */
   if (clusters != NULL)
-    self->volume_dirty = TRUE;
-  self->cluster_colors_dirty = TRUE;
+    self->res.volume_dirty = TRUE;
+  self->res.cluster_colors_dirty = TRUE;
   if (was_shown || _evox_renderer_clusters_shown (self))
     emit_changed (self);
 }
@@ -845,7 +853,7 @@ evox_renderer_set_selected_cluster (EvoxRenderer *self,
   if (self->selected_cluster == id)
     return;
   self->selected_cluster = id;
-  self->cluster_colors_dirty = TRUE;
+  self->res.cluster_colors_dirty = TRUE;
   if (_evox_renderer_clusters_shown (self))
     emit_changed (self);
 }
@@ -980,8 +988,8 @@ evox_renderer_get_rgb (EvoxRenderer *self)
 
 void
 _evox_renderer_push_vertex (GArray       *vertices,
-             const double  position[3],
-             const double  texcoord[3])
+                            const double  position[3],
+                            const double  texcoord[3])
 {
   Vertex v;
 
@@ -997,12 +1005,12 @@ _evox_renderer_push_vertex (GArray       *vertices,
  * along the two other axes; texcoord along the axis is `t`. */
 void
 _evox_renderer_plane_corner (EvoxRenderer *self,
-              guint         axis,
-              double        position,
-              double        t,
-              guint         c,
-              double        point[3],
-              double        texcoord[3])
+                             guint         axis,
+                             double        position,
+                             double        t,
+                             guint         c,
+                             double        point[3],
+                             double        texcoord[3])
 {
   double lo[3], hi[3];
   guint u = (axis + 1) % 3, v = (axis + 2) % 3;
@@ -1021,8 +1029,8 @@ _evox_renderer_plane_corner (EvoxRenderer *self,
 /* Two triangles; returns the first vertex. */
 guint
 _evox_renderer_push_plane (EvoxRenderer *self,
-            guint         axis,
-            gsize         index)
+                           guint         axis,
+                           gsize         index)
 {
   static const guint order[6] = { 0, 1, 2, 0, 2, 3 };
   guint first = self->vertices->len;
@@ -1032,7 +1040,8 @@ _evox_renderer_push_plane (EvoxRenderer *self,
     {
       double point[3], texcoord[3];
 
-      _evox_renderer_plane_corner (self, axis, _evox_renderer_plane_position (self, axis, index), t, order[i], point, texcoord);
+      _evox_renderer_plane_corner (self, axis, _evox_renderer_plane_position (self, axis, index), t,
+                                   order[i], point, texcoord);
       _evox_renderer_push_vertex (self->vertices, point, texcoord);
     }
   return first;
@@ -1041,8 +1050,8 @@ _evox_renderer_push_plane (EvoxRenderer *self,
 /* Four lines around the plane; returns the first vertex. */
 guint
 _evox_renderer_push_plane_outline (EvoxRenderer *self,
-                    guint         axis,
-                    gsize         index)
+                                   guint         axis,
+                                   gsize         index)
 {
   guint first = self->vertices->len;
   double t = ((double) index + 0.5) / (double) self->dims[axis];
@@ -1052,8 +1061,8 @@ _evox_renderer_push_plane_outline (EvoxRenderer *self,
       {
         double point[3], texcoord[3];
 
-        _evox_renderer_plane_corner (self, axis, _evox_renderer_plane_position (self, axis, index), t, (c + end) % 4,
-                      point, texcoord);
+        _evox_renderer_plane_corner (self, axis, _evox_renderer_plane_position (self, axis, index),
+                                     t, (c + end) % 4, point, texcoord);
         _evox_renderer_push_vertex (self->vertices, point, texcoord);
       }
   return first;
@@ -1086,22 +1095,22 @@ _evox_renderer_push_box (EvoxRenderer *self)
 
 void
 _evox_renderer_use_line_program (EvoxRenderer *self,
-                  const Frame  *frame)
+                                 const Frame  *frame)
 {
-  glUseProgram (self->line_program);
-  glUniformMatrix4fv (self->lu.mvp, 1, GL_FALSE, (const float *) frame->mvp);
-  glUniform2f (self->lu.viewport, (float) frame->viewport[0], (float) frame->viewport[1]);
+  glUseProgram (self->res.line_program);
+  glUniformMatrix4fv (self->res.lu.mvp, 1, GL_FALSE, (const float *) frame->mvp);
+  glUniform2f (self->res.lu.viewport, (float) frame->viewport[0], (float) frame->viewport[1]);
 }
 
 void
 _evox_renderer_draw_lines (EvoxRenderer    *self,
-            const Frame     *frame,
-            const LineStyle *style,
-            guint            first,
-            guint            count)
+                           const Frame     *frame,
+                           const LineStyle *style,
+                           guint            first,
+                           guint            count)
 {
-  glUniform4fv (self->lu.color, 1, style->color);
-  glUniform1f (self->lu.width, MAX (style->width * frame->line_scale, 1.0f));
+  glUniform4fv (self->res.lu.color, 1, style->color);
+  glUniform1f (self->res.lu.width, MAX (style->width * frame->line_scale, 1.0f));
   glDrawArrays (GL_LINES, (GLint) first, (GLsizei) count);
 }
 
@@ -1135,8 +1144,8 @@ draw_scene (EvoxRenderer *self,
   glBlendEquation (GL_FUNC_ADD);
 
   g_array_set_size (self->vertices, 0);
-  glBindVertexArray (self->vao);
-  glBindBuffer (GL_ARRAY_BUFFER, self->vbo);
+  glBindVertexArray (self->res.vao);
+  glBindBuffer (GL_ARRAY_BUFFER, self->res.vbo);
 
   self->draw_camera = frame->camera;
   switch (frame->kind)

@@ -1,4 +1,4 @@
-/* evox-slice-pass.c: draws the three slices with their box, and the single 2D slice, through the slice program. */
+/* evox-slice-pass.c: the slice program; draws the three slices in 3D and the single 2D slice. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
@@ -6,15 +6,14 @@
 
 #include "evox-renderer-state.h"
 
+#include <math.h>
+#include <string.h>
+
 static const LineStyle slice_styles[3] = {
   { { 0.95f, 0.35f, 0.35f, 1.0f }, 1.5f },
   { { 0.40f, 0.85f, 0.40f, 1.0f }, 1.5f },
   { { 0.40f, 0.60f, 1.00f, 1.0f }, 1.5f },
 };
-
-#include <math.h>
-#include <string.h>
-
 
 static void
 use_rgb (EvoxRenderer       *self,
@@ -34,11 +33,10 @@ use_rgb (EvoxRenderer       *self,
   glUniform3fv (su->rgb_hi, 1, self->rgb.hi);
 }
 
-
 void
 _evox_slice_pass_use_program (EvoxRenderer *self,
-                   const Frame  *frame,
-                   float         alpha)
+                              const Frame  *frame,
+                              float         alpha)
 {
   EvoxTransfer transfer = evox_transfer_for (evox_volume_get_channel_value_scale (self->volume,
                                                                                  self->channel),
@@ -47,12 +45,14 @@ _evox_slice_pass_use_program (EvoxRenderer *self,
   double a, b, m = 0.0;
   float value_scale = 1.0f;
   gboolean integer = FALSE;
-  /* _evox_render_resources_prepare () has uploaded the current labels, so their dims are the texture's. */
-  gboolean highlight = self->label_texture != 0 &&
-                       memcmp (self->label_dims, self->dims, sizeof self->dims) == 0;
+  /* _evox_render_resources_prepare () has uploaded the current labels, so their dims are the
+   * texture's. */
+  gboolean highlight = self->res.label_texture != 0 &&
+                       memcmp (self->res.label_dims, self->dims, sizeof self->dims) == 0;
   gboolean colouring;
-  /* _evox_render_resources_prepare () has packed the current clusters' ids into the volume texture when they match. */
-  gboolean clusters = _evox_renderer_clusters_shown (self) && self->cluster_format != 0;
+  /* _evox_render_resources_prepare () has packed the current clusters' ids into the volume
+   * texture when they match. */
+  gboolean clusters = _evox_renderer_clusters_shown (self) && self->res.cluster_format != 0;
   SliceUniforms *su;
 
   if (transfer == EVOX_TRANSFER_EXP10)
@@ -84,13 +84,13 @@ _evox_slice_pass_use_program (EvoxRenderer *self,
       break;
     }
 
-  colouring = highlight && self->label_color_width > 0;
-  self->slice_variant = (colouring ? SLICE_PARTICLE_COLORS : 0) |
+  colouring = highlight && self->res.label_color_width > 0;
+  self->res.slice_variant = (colouring ? SLICE_PARTICLE_COLORS : 0) |
                         (clusters ? SLICE_CLUSTERS : 0) |
                         (clusters && self->cluster_outlines ? SLICE_CLUSTER_OUTLINES : 0) |
                         (_evox_render_resources_rgb_on_gpu (self) ? SLICE_RGB : 0);
-  su = &self->su[self->slice_variant];
-  glUseProgram (self->slice_programs[self->slice_variant]);
+  su = &self->res.su[self->res.slice_variant];
+  glUseProgram (self->res.slice_programs[self->res.slice_variant]);
   glUniformMatrix4fv (su->mvp, 1, GL_FALSE, (const float *) frame->mvp);
   glUniform1i (su->volume, 0);
   glUniform1i (su->colormap, 1);
@@ -102,38 +102,39 @@ _evox_slice_pass_use_program (EvoxRenderer *self,
   glUniform1f (su->m, (float) m);
   glUniform1i (su->valid, isfinite ((float) a) && isfinite ((float) b));
   glUniform1f (su->alpha, alpha);
-  glUniform1i (su->phase_mode, _evox_renderer_phases_shown (self) ? (self->hide_outside ? 2 : 1) : 0);
-  glUniform1i (su->n_phases, (int) self->n_phase_rows);
+  glUniform1i (su->phase_mode,
+               _evox_renderer_phases_shown (self) ? (self->hide_outside ? 2 : 1) : 0);
+  glUniform1i (su->n_phases, (int) self->res.n_phase_rows);
   glUniform1ui (su->selected, highlight ? self->selected_particle : 0u);
   glUniform3fv (su->highlight, 1, highlight_rgb);
   glUniform1f (su->dim, EVOX_RENDERER_DIM);
-  glUniform1i (su->label_color_width, colouring ? self->label_color_width : 0);
-  glUniform1i (su->label_color_shift, self->label_color_shift);
+  glUniform1i (su->label_color_width, colouring ? self->res.label_color_width : 0);
+  glUniform1i (su->label_color_shift, self->res.label_color_shift);
   if (clusters)
     {
       glUniform1f (su->cluster_opacity, (float) self->cluster_opacity);
       glUniform1i (su->clusters_on, TRUE);
-      glUniform1f (su->cluster_scale, self->cluster_scale);
+      glUniform1f (su->cluster_scale, self->res.cluster_scale);
       glActiveTexture (GL_TEXTURE7);
-      glBindTexture (GL_TEXTURE_2D, self->cluster_color_texture);
+      glBindTexture (GL_TEXTURE_2D, self->res.cluster_color_texture);
     }
   glActiveTexture (GL_TEXTURE0);
-  glBindTexture (GL_TEXTURE_3D, self->volume_texture);
+  glBindTexture (GL_TEXTURE_3D, self->res.volume_texture);
   glActiveTexture (GL_TEXTURE1);
-  glBindTexture (GL_TEXTURE_2D, self->colormap_texture);
+  glBindTexture (GL_TEXTURE_2D, self->res.colormap_texture);
   glActiveTexture (GL_TEXTURE2);
-  glBindTexture (GL_TEXTURE_2D, self->phase_texture);
+  glBindTexture (GL_TEXTURE_2D, self->res.phase_texture);
   glActiveTexture (GL_TEXTURE3);
-  glBindTexture (GL_TEXTURE_3D, self->label_texture);
+  glBindTexture (GL_TEXTURE_3D, self->res.label_texture);
   glActiveTexture (GL_TEXTURE4);
-  glBindTexture (GL_TEXTURE_2D, self->label_color_texture);
-  if (self->slice_variant & SLICE_RGB)
+  glBindTexture (GL_TEXTURE_2D, self->res.label_color_texture);
+  if (self->res.slice_variant & SLICE_RGB)
     use_rgb (self, su);
   glActiveTexture (GL_TEXTURE0);
 }
 void
 _evox_slice_pass_draw_slices (EvoxRenderer *self,
-                  const Frame  *frame)
+                              const Frame  *frame)
 {
   guint planes[3], outlines[3], box;
 
@@ -148,7 +149,7 @@ _evox_slice_pass_draw_slices (EvoxRenderer *self,
   glEnable (GL_DEPTH_TEST);
   glDepthFunc (GL_LEQUAL);
   glDepthMask (GL_TRUE);
-  if (self->volume_on_gpu)
+  if (self->res.volume_on_gpu)
     {
       /* Pushed back a little so their outlines, in the same planes, win the depth test. */
       glEnable (GL_POLYGON_OFFSET_FILL);
@@ -172,12 +173,12 @@ _evox_slice_pass_draw_slices (EvoxRenderer *self,
 
 void
 _evox_slice_pass_draw_slice (EvoxRenderer *self,
-                 const Frame  *frame,
-                 guint         axis)
+                             const Frame  *frame,
+                             guint         axis)
 {
   guint plane;
 
-  if (!self->volume_on_gpu)
+  if (!self->res.volume_on_gpu)
     {
       /* Without the voxels, at least show where the slice would be. */
       guint outline = _evox_renderer_push_plane_outline (self, axis, self->slices[axis]);

@@ -1,4 +1,4 @@
-/* evox-stack-pass.c: draws the SSRM layer stack: grid layers and off-grid scans, back to front. */
+/* evox-stack-pass.c: draws the SSRM layer stack, grid layers and off-grid scans back to front. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
@@ -6,11 +6,12 @@
 
 #include "evox-renderer-state.h"
 
+#include <math.h>
+
 /* Measured layers must stand out from interpolated ones at a glance; layers of volumes without
  * scans (scan -1) are neither and get the quiet outline. */
 static const LineStyle measured_style = { { 1.0f, 1.0f, 1.0f, 1.0f }, 3.0f };
 static const LineStyle interpolated_style = { { 0.62f, 0.62f, 0.68f, 0.55f }, 1.0f };
-
 
 /* One plane of the layer stack: a grid layer of the volume, or a measured scan that lies between
  * grid layers, drawn at its own depth from the scan texture. */
@@ -123,7 +124,7 @@ push_stack_plane (EvoxRenderer *self,
 
 void
 _evox_stack_pass_draw (EvoxRenderer *self,
-                 const Frame  *frame)
+                       const Frame  *frame)
 {
   g_autoptr(GArray) order = sort_layers (self);
   g_autofree guint *planes = g_new (guint, MAX (order->len, 1));
@@ -165,24 +166,25 @@ _evox_stack_pass_draw (EvoxRenderer *self,
           const EvoxLayer *layer = evox_volume_get_layer (self->volume, plane->index);
           from_scan = layer->measured && layer->scan >= 0;
         }
-      if (self->volume_on_gpu && (!plane->scan || self->scan_texture != 0))
+      if (self->res.volume_on_gpu && (!plane->scan || self->res.scan_texture != 0))
         {
           _evox_slice_pass_use_program (self, frame, (float) (self->stack_opacity *
-                                                   (plane->measured ? 1.0
+                                                              (plane->measured ? 1.0
                                                                     : INTERPOLATED_OPACITY_SHARE)));
           if (plane->scan)
             {
               /* The labels belong to the grid, not to a scan between its layers. */
-              glBindTexture (GL_TEXTURE_3D, self->scan_texture);
-              glUniform1ui (self->su[self->slice_variant].selected, 0u);
-              glUniform1i (self->su[self->slice_variant].clusters_on, FALSE);
+              glBindTexture (GL_TEXTURE_3D, self->res.scan_texture);
+              glUniform1ui (self->res.su[self->res.slice_variant].selected, 0u);
+              glUniform1i (self->res.su[self->res.slice_variant].clusters_on, FALSE);
               /* A scan is one measurement, not the channels the composite shows. */
-              glUniform1i (self->su[self->slice_variant].rgb_on, FALSE);
+              glUniform1i (self->res.su[self->res.slice_variant].rgb_on, FALSE);
             }
           glDrawArrays (GL_TRIANGLES, (GLint) planes[i], 6);
         }
       _evox_renderer_use_line_program (self, frame);
-      _evox_renderer_draw_lines (self, frame, from_scan ? &measured_style : &interpolated_style, outlines[i], 8);
+      _evox_renderer_draw_lines (self, frame, from_scan ? &measured_style : &interpolated_style,
+                                 outlines[i], 8);
     }
   glDepthMask (GL_TRUE);
 
