@@ -351,41 +351,6 @@ _evox_mesh_pass_delete_targets (EvoxRenderer *self)
   self->oit_size[0] = self->oit_size[1] = 0;
 }
 
-/* The internal format of the depth buffer of the bound draw framebuffer `framebuffer`, 0 when
- * it has none. */
-static GLenum
-draw_framebuffer_depth_format (GLint framebuffer)
-{
-  GLenum depth = framebuffer == 0 ? GL_DEPTH : GL_DEPTH_ATTACHMENT;
-  GLenum stencil = framebuffer == 0 ? GL_STENCIL : GL_STENCIL_ATTACHMENT;
-  GLint type = GL_NONE, depth_bits = 0, stencil_bits = 0, component = GL_NONE;
-
-  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, depth,
-                                         GL_FRAMEBUFFER_ATTACHMENT_OBJECT_TYPE, &type);
-  if (type == GL_NONE)
-    return 0;
-  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, depth,
-                                         GL_FRAMEBUFFER_ATTACHMENT_DEPTH_SIZE, &depth_bits);
-  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, depth,
-                                         GL_FRAMEBUFFER_ATTACHMENT_COMPONENT_TYPE, &component);
-  type = GL_NONE;
-  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, stencil,
-                                         GL_FRAMEBUFFER_ATTACHMENT_OBJECT_TYPE, &type);
-  if (type != GL_NONE)
-    glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, stencil,
-                                           GL_FRAMEBUFFER_ATTACHMENT_STENCIL_SIZE, &stencil_bits);
-
-  if (depth_bits <= 0)
-    return 0;
-  if (component == GL_FLOAT)
-    return stencil_bits > 0 ? GL_DEPTH32F_STENCIL8 : GL_DEPTH_COMPONENT32F;
-  if (depth_bits <= 16)
-    return GL_DEPTH_COMPONENT16;
-  if (depth_bits <= 24)
-    return stencil_bits > 0 ? GL_DEPTH24_STENCIL8 : GL_DEPTH_COMPONENT24;
-  return GL_DEPTH_COMPONENT32;
-}
-
 static GLuint
 new_target_texture (GLint   internal_format,
                     GLenum  format,
@@ -495,7 +460,7 @@ _evox_mesh_pass_draw_translucent (EvoxRenderer *self,
   glGetIntegerv (GL_DRAW_FRAMEBUFFER_BINDING, &caller_draw);
   glGetIntegerv (GL_READ_FRAMEBUFFER_BINDING, &caller_read);
   _evox_gl_drain_errors ();
-  depth_format = draw_framebuffer_depth_format (caller_draw);
+  depth_format = _evox_gl_draw_framebuffer_depth_format (caller_draw);
   /* A default framebuffer that does not exist (surfaceless EGL) may answer with an error. */
   _evox_gl_drain_errors ();
 

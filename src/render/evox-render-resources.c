@@ -467,6 +467,41 @@ _evox_gl_set_texture_parameters (GLenum target)
   glTexParameteri (target, GL_TEXTURE_MAX_LEVEL, 0);
 }
 
+/* The internal format of the depth buffer of the bound draw framebuffer `framebuffer`, 0 when
+ * it has none. */
+GLenum
+_evox_gl_draw_framebuffer_depth_format (GLint framebuffer)
+{
+  GLenum depth = framebuffer == 0 ? GL_DEPTH : GL_DEPTH_ATTACHMENT;
+  GLenum stencil = framebuffer == 0 ? GL_STENCIL : GL_STENCIL_ATTACHMENT;
+  GLint type = GL_NONE, depth_bits = 0, stencil_bits = 0, component = GL_NONE;
+
+  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, depth,
+                                         GL_FRAMEBUFFER_ATTACHMENT_OBJECT_TYPE, &type);
+  if (type == GL_NONE)
+    return 0;
+  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, depth,
+                                         GL_FRAMEBUFFER_ATTACHMENT_DEPTH_SIZE, &depth_bits);
+  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, depth,
+                                         GL_FRAMEBUFFER_ATTACHMENT_COMPONENT_TYPE, &component);
+  type = GL_NONE;
+  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, stencil,
+                                         GL_FRAMEBUFFER_ATTACHMENT_OBJECT_TYPE, &type);
+  if (type != GL_NONE)
+    glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, stencil,
+                                           GL_FRAMEBUFFER_ATTACHMENT_STENCIL_SIZE, &stencil_bits);
+
+  if (depth_bits <= 0)
+    return 0;
+  if (component == GL_FLOAT)
+    return stencil_bits > 0 ? GL_DEPTH32F_STENCIL8 : GL_DEPTH_COMPONENT32F;
+  if (depth_bits <= 16)
+    return GL_DEPTH_COMPONENT16;
+  if (depth_bits <= 24)
+    return stencil_bits > 0 ? GL_DEPTH24_STENCIL8 : GL_DEPTH_COMPONENT24;
+  return GL_DEPTH_COMPONENT32;
+}
+
 /* A new nearest-sampled, edge-clamped 3D texture on texture unit `unit`, from tightly packed
  * single-channel `pixels`. Returns the upload's GL error (GL_NO_ERROR on success); the texture is
  * kept either way. Leaves unit 0 active and nothing bound. */

@@ -108,14 +108,18 @@ typedef struct
 
 /* evox-render-resources.c; evox_renderer_realize and _unrealize, which make and delete the
  * programs and textures, are there too. */
-void      _evox_gl_drain_errors                (void);
+void      _evox_gl_drain_errors                  (void);
 /* Nearest sampling, clamped at the edges, a single level. */
-void      _evox_gl_set_texture_parameters      (GLenum        target);
+void      _evox_gl_set_texture_parameters        (GLenum        target);
+/* The internal format of the depth buffer of the bound draw framebuffer `framebuffer` (its
+ * name, 0 for the default one), 0 when it has none: what a pass's own target needs to take
+ * the scene's depth by glBlitFramebuffer. */
+GLenum    _evox_gl_draw_framebuffer_depth_format (GLint      framebuffer);
 /* Uploads what the dirty flags name, syncs the meshes and the RGB composite's textures: the
  * first thing a frame does, with the context current. */
-void      _evox_render_resources_prepare       (EvoxRenderer *self);
-gboolean  _evox_render_resources_rgb_wanted    (EvoxRenderer *self);
+void      _evox_render_resources_prepare         (EvoxRenderer *self);
+gboolean  _evox_render_resources_rgb_wanted      (EvoxRenderer *self);
 /* prepare () has uploaded every used slot's channel of the RGB composite. */
-gboolean  _evox_render_resources_rgb_on_gpu    (EvoxRenderer *self);
+gboolean  _evox_render_resources_rgb_on_gpu      (EvoxRenderer *self);
 
 G_END_DECLS
