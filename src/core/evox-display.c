@@ -16,14 +16,15 @@ G_DEFINE_ENUM_TYPE (EvoxView, evox_view,
   G_DEFINE_ENUM_VALUE (EVOX_VIEW_SLICE_Y, "y"),
   G_DEFINE_ENUM_VALUE (EVOX_VIEW_SLICE_Z, "z"),
   G_DEFINE_ENUM_VALUE (EVOX_VIEW_STACK, "stack"),
-  G_DEFINE_ENUM_VALUE (EVOX_VIEW_QUAD, "quad"))
+  G_DEFINE_ENUM_VALUE (EVOX_VIEW_QUAD, "quad"),
+  G_DEFINE_ENUM_VALUE (EVOX_VIEW_VOLUME, "volume"))
 
 G_DEFINE_ENUM_TYPE (EvoxMapping, evox_mapping,
   G_DEFINE_ENUM_VALUE (EVOX_MAPPING_LINEAR, "linear"),
   G_DEFINE_ENUM_VALUE (EVOX_MAPPING_LOG, "log"))
 
 /* The command line's names for the views. */
-static const char * const view_names[] = { "xyz", "x", "y", "z", "stack", "quad" };
+static const char * const view_names[] = { "xyz", "x", "y", "z", "stack", "quad", "volume" };
 
 const char *
 evox_view_to_string (EvoxView view)

@@ -15,9 +15,11 @@ typedef enum
   EVOX_VIEW_SLICE_Z,
   EVOX_VIEW_STACK,    /* every layer as a translucent plane (SSRM stacks) */
   EVOX_VIEW_QUAD,     /* 2x2: the z, y and x slices in 2D and the three slices in 3D */
+  EVOX_VIEW_VOLUME,   /* ray-cast volume rendering (EvoxVolumeStyle), with surfaces and, on
+                       * request, the three slices */
 } EvoxView;
 
-#define EVOX_VIEW_LAST EVOX_VIEW_QUAD
+#define EVOX_VIEW_LAST EVOX_VIEW_VOLUME
 
 /* Mapping of the physical quantity onto the colour map. For log10-stored data "log" is linear in
  * the stored numbers and "linear" maps 10^value. */

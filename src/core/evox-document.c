@@ -120,6 +120,8 @@ struct _EvoxDocument
   gboolean             histogram_per_layer;
   EvoxBasis            basis;
   EvoxPhaseList       *phases;
+  EvoxVolumeStyle     *volume_style;
+  EvoxOverlays        *overlays;
   gboolean             show_phases;
   gboolean             hide_outside_phases;
   EvoxParticleColor    particle_colors;
@@ -248,6 +250,8 @@ evox_document_finalize (GObject *object)
   if (self->phases != NULL)
     g_signal_handlers_disconnect_by_data (self->phases, self);
   g_clear_object (&self->phases);
+  g_clear_object (&self->volume_style);
+  g_clear_object (&self->overlays);
   g_clear_object (&self->labels);
   g_clear_object (&self->surfaces);
   g_clear_object (&self->measurements);
@@ -649,6 +653,8 @@ evox_document_init (EvoxDocument *self)
   self->layer_hidden = g_array_new (FALSE, TRUE, sizeof (gboolean));
   self->scan_hidden = g_array_new (FALSE, TRUE, sizeof (gboolean));
   self->phases = evox_phase_list_new ();
+  self->volume_style = evox_volume_style_new ();
+  self->overlays = evox_overlays_new ();
   self->show_phases = TRUE;
   self->selected_phase = -1;
   g_signal_connect_object (self->phases, "items-changed", G_CALLBACK (on_phases_items_changed),
@@ -1485,6 +1491,20 @@ evox_document_get_phases (EvoxDocument *self)
 {
   g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
   return self->phases;
+}
+
+EvoxVolumeStyle *
+evox_document_get_volume_style (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+  return self->volume_style;
+}
+
+EvoxOverlays *
+evox_document_get_overlays (EvoxDocument *self)
+{
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+  return self->overlays;
 }
 
 gboolean

@@ -8,10 +8,12 @@
 #include "evox-histogram.h"
 #include "evox-labels.h"
 #include "evox-measurement.h"
+#include "evox-overlays.h"
 #include "evox-phase.h"
 #include "evox-registration.h"
 #include "evox-surface.h"
 #include "evox-volume.h"
+#include "evox-volume-style.h"
 
 G_BEGIN_DECLS
 
@@ -187,6 +189,12 @@ char              *evox_document_format_value       (EvoxDocument  *self,
                                                      double         value);
 
 EvoxPhaseList     *evox_document_get_phases         (EvoxDocument  *self);
+/* How the Volume view draws (never NULL; the document's own, for the canvas and `evox render`).
+ * Its opacity curve is reset to the display range (evox_volume_style_reset_points) when a volume
+ * or channel is shown. */
+EvoxVolumeStyle   *evox_document_get_volume_style   (EvoxDocument  *self);
+/* The figure's overlays (never NULL). */
+EvoxOverlays      *evox_document_get_overlays       (EvoxDocument  *self);
 gboolean           evox_document_get_show_phases    (EvoxDocument  *self);
 void               evox_document_set_show_phases    (EvoxDocument  *self,
                                                      gboolean       show);

@@ -87,6 +87,8 @@ struct _EvoxRenderer
   EvoxParticleColor particle_colors;
   EvoxSurfaceList *surfaces;
   gboolean        clip_surfaces;
+  EvoxVolumeStyle *volume_style;
+  gboolean        interactive;
   EvoxClusters   *clusters;
   gboolean        show_clusters;
   double          cluster_opacity;

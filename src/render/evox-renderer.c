@@ -108,6 +108,9 @@ evox_renderer_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->clusters, self);
   g_clear_object (&self->clusters);
   g_clear_object (&self->rgb.source);
+  if (self->volume_style != NULL)
+    g_signal_handlers_disconnect_by_data (self->volume_style, self);
+  g_clear_object (&self->volume_style);
 
   G_OBJECT_CLASS (evox_renderer_parent_class)->dispose (object);
 }
@@ -926,6 +929,57 @@ evox_renderer_get_clip_surfaces (EvoxRenderer *self)
 {
   g_return_val_if_fail (EVOX_IS_RENDERER (self), FALSE);
   return self->clip_surfaces;
+}
+
+static void
+on_volume_style_changed (EvoxVolumeStyle *style,
+                         EvoxRenderer    *self)
+{
+  emit_changed (self);
+}
+
+void
+evox_renderer_set_volume_style (EvoxRenderer    *self,
+                                EvoxVolumeStyle *style)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  g_return_if_fail (style == NULL || EVOX_IS_VOLUME_STYLE (style));
+
+  if (self->volume_style == style)
+    return;
+  if (self->volume_style != NULL)
+    g_signal_handlers_disconnect_by_data (self->volume_style, self);
+  g_set_object (&self->volume_style, style);
+  if (style != NULL)
+    g_signal_connect (style, "changed", G_CALLBACK (on_volume_style_changed), self);
+  emit_changed (self);
+}
+
+EvoxVolumeStyle *
+evox_renderer_get_volume_style (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), NULL);
+  return self->volume_style;
+}
+
+void
+evox_renderer_set_interactive (EvoxRenderer *self,
+                               gboolean      interactive)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+
+  interactive = !!interactive;
+  if (self->interactive == interactive)
+    return;
+  self->interactive = interactive;
+  emit_changed (self);
+}
+
+gboolean
+evox_renderer_get_interactive (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), FALSE);
+  return self->interactive;
 }
 
 /* The labels apply to the volume on screen only while they have its shape. */

@@ -8,9 +8,11 @@
 #include "evox-display.h"
 #include "evox-labels.h"
 #include "evox-measurement.h"
+#include "evox-overlays.h"
 #include "evox-phase.h"
 #include "evox-surface.h"
 #include "evox-volume.h"
+#include "evox-volume-style.h"
 
 G_BEGIN_DECLS
 
@@ -280,5 +282,32 @@ gboolean      evox_renderer_pick_view          (EvoxRenderer   *self,
                                                 int             width,
                                                 int             height,
                                                 double          position_nm[3]);
+
+/* Volume rendering (EVOX_VIEW_VOLUME): rays cast through the volume texture as `style` says
+ * (mode, opacity curve or phases or clusters as the transfer function, iso level, clip box),
+ * with the colour map, mapping and range of the slices; surfaces (and the three slices when the
+ * style shows them) in the same scene, depth composited; the measured layers of an SSRM stack
+ * outlined when the style marks them. Empty space is skipped with a coarse min/max grid and rays
+ * stop once nearly opaque. The renderer holds the style and follows its "changed" signal: a
+ * change of the curve costs one redraw and a lookup-table upload. NULL draws the default style
+ * (composite, the curve 0..0.1 over the display range). */
+void             evox_renderer_set_volume_style   (EvoxRenderer    *self,
+                                                   EvoxVolumeStyle *style);
+/* The style given (transfer none), or NULL. */
+EvoxVolumeStyle *evox_renderer_get_volume_style   (EvoxRenderer    *self);
+/* TRUE while the user drags (camera, clip box, curve): the ray caster samples more coarsely so a
+ * frame costs at most a third of a full one; FALSE draws full quality again (emits "changed").
+ * render_image always draws full quality. Default FALSE. */
+void             evox_renderer_set_interactive    (EvoxRenderer    *self,
+                                                   gboolean         interactive);
+gboolean         evox_renderer_get_interactive    (EvoxRenderer    *self);
+
+/* The geometry the overlays of a width x height picture of the current view are measured in
+ * (evox-overlays.h): nm per pixel (at the focal point in perspective views), the axes as seen,
+ * and for EVOX_VIEW_QUAD the panes they hold in. All zero (nm_per_pixel 0) without a volume. */
+void             evox_renderer_get_overlay_geometry (EvoxRenderer        *self,
+                                                     int                  width,
+                                                     int                  height,
+                                                     EvoxOverlayGeometry *geometry);
 
 G_END_DECLS
