@@ -921,10 +921,11 @@ def xvfb_command(command):
     return ['xvfb-run', '-a', '-s', XVFB_SERVER_ARGS] + command
 
 
-def vtk_time_frames(renderer, data, frames, warmup):
+def vtk_time_frames(renderer, data, frames, warmup, dump=None):
     """In a child mode: adds the bounding box of data to renderer, draws it offscreen at 800x600
     with the camera turning as evox-bench turns it, and returns the frame times (wall and CPU,
-    ms), the first frame's time, the share of pixels drawn and the GL strings."""
+    ms), the first frame's time, the share of pixels drawn and the GL strings; dump: a PNG to
+    write the last frame to."""
     import vtk
     from vtk.util import numpy_support
 
@@ -973,6 +974,11 @@ def vtk_time_frames(renderer, data, frames, warmup):
     grab.SetInputBufferTypeToRGBA()
     grab.ShouldRerenderOff()
     grab.Update()
+    if dump:
+        writer = vtk.vtkPNGWriter()
+        writer.SetFileName(dump)
+        writer.SetInputConnection(grab.GetOutputPort())
+        writer.Write()
     pixels = numpy_support.vtk_to_numpy(grab.GetOutput().GetPointData().GetScalars())
     drawn = float(np.mean(np.any(pixels != pixels[0], axis=1)))
     caps = {}
@@ -1126,6 +1132,17 @@ def xanes_report(binary, args):
     spec.loader.exec_module(xanes_ref)
     return xanes_ref.run(sys.modules[__name__], binary, args.runs, args.threads,
                          args.regenerate, args.markdown, sys.argv)
+
+
+def volume_render_report(binary, args):
+    """bench/volume_ref.py's composite and MIP frames beside VTK through this script's options."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('volume_ref', os.path.join(HERE, 'volume_ref.py'))
+    volume_ref = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(volume_ref)
+    return volume_ref.run(sys.modules[__name__], binary, args.size or 256, args.volume_frames,
+                          args.volume_warmup, args.volume_rounds, args.volume_sample,
+                          args.regenerate, args.markdown, sys.argv)
 
 
 def machine_line(loads):
@@ -1773,6 +1790,18 @@ def main():
     parser.add_argument('--vtk-mesh-render', metavar='FILE', help=argparse.SUPPRESS)
     parser.add_argument('--reference-rss', metavar='FILE', help=argparse.SUPPRESS)
     parser.add_argument('--vtk-render', metavar='FILE', help=argparse.SUPPRESS)
+    parser.add_argument('--volume-render', action='store_true',
+                        help='ray-cast volume frames (composite, MIP; full and interactive) '
+                        'beside VTK\'s GPU ray caster instead (bench/volume_ref.py)')
+    parser.add_argument('--volume-frames', type=int, default=20,
+                        help='timed frames (--volume-render)')
+    parser.add_argument('--volume-warmup', type=int, default=3,
+                        help='frames before timing (--volume-render)')
+    parser.add_argument('--volume-rounds', type=int, default=2,
+                        help='Evox/VTK rounds, taking turns; best kept (--volume-render)')
+    parser.add_argument('--volume-sample', type=float, default=0.5,
+                        help='vtkGPUVolumeRayCastMapper\'s sample distance in voxels '
+                        '(--volume-render; default 0.5)')
     args = parser.parse_args()
 
     if args.reference_rss:
@@ -1813,6 +1842,12 @@ def main():
         if args.register_images < 2 or args.threads < 1:
             parser.error('--register-images must be at least 2, --threads at least 1')
         print(register_report(binary, args))
+        return
+    if args.volume_render:
+        if args.volume_frames < 1 or args.volume_warmup < 0 or args.volume_rounds < 1:
+            parser.error('--volume-frames and --volume-rounds must be at least 1, '
+                         '--volume-warmup at least 0')
+        print(volume_render_report(binary, args))
         return
     if args.xanes:
         if args.threads < 1:
