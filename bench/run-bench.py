@@ -29,6 +29,13 @@ measures frames instead, on Mesa's llvmpipe at 800x600: Evox's three-slice and l
 launch to first frame of the demo volume (build/src/evox under `xvfb-run -a` with
 EVOX_BENCH_FIRST_FRAME=1).
 
+    /usr/bin/python3 bench/run-bench.py --volume-render [--volume-frames 20] [--markdown]
+
+measures frames of the ray-cast Volume view instead (bench/volume_ref.py says exactly what): a
+256^3 u8 volume, composite and MIP, Evox at full quality and interactive beside VTK's
+vtkGPUVolumeRayCastMapper and vtkSmartVolumeMapper on llvmpipe at 800x600, with the goals Evox /
+VTK <= 1 and Evox interactive / Evox full <= 1/3.
+
     /usr/bin/python3 bench/run-bench.py --mesh-render [--mesh-frames 30] [--markdown]
 
 measures frames of surfaces instead, on llvmpipe at 800x600: evox-bench mesh-render (the
