@@ -912,7 +912,7 @@ _evox_cli_render (int    argc,
       !_evox_figure_get_scale_bar (overlays_figure, request.width, request.height, overlay_scale,
                                    NULL, NULL, NULL))
     return _evox_cli_usage_error (context, "--scale-bar needs the voxel size, which %s does "
-                                  "not give (evox convert --voxel-size sets it)",
+                                  "not give (set it with --voxel-size)",
                                   in != NULL ? in : "the demo");
   if (overlay_request.legend && !(rgb != NULL && !no_legend) &&
       !evox_figure_get_item_rect (overlays_figure, EVOX_OVERLAY_LEGEND, request.width,
