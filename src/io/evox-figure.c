@@ -1043,8 +1043,9 @@ draw_axes (EvoxFigure   *self,
               cairo_line_to (cr, cx - 0.7 * r, cy + 0.7 * r);
               cairo_stroke (cr);
             }
-          tx = cx + r;
-          ty = cy + r;
+          /* Up and left: the 2D views' other two axes point right and down. */
+          tx = cx - r - w;
+          ty = cy - r - h;
         }
       else
         {
