@@ -38,6 +38,8 @@ typedef struct
   double    font_size;     /* NAN: the default */
 } OverlayRequest;
 
+/* Where --scale-bar's callback leaves what it was given (GOption's main entries have no user
+ * data); _evox_cli_render takes it over right after parsing. */
 static OverlayRequest *overlay_request_for_callback;
 static char *scale_bar_text;
 
@@ -106,15 +108,16 @@ parse_label (const char  *spec,
 
 static gboolean
 check_overlays (GOptionContext  *context,
+                const char      *scale_bar_length,
                 OverlayRequest  *request,
                 char           **labels,
                 int             *status)
 {
-  if (scale_bar_text != NULL && !parse_length (scale_bar_text, &request->scale_bar_nm))
+  if (scale_bar_length != NULL && !parse_length (scale_bar_length, &request->scale_bar_nm))
     {
       *status = _evox_cli_usage_error (context, "--scale-bar: '%s' is not a positive length "
                                        "(a number with nm, um or mm; nm without a unit)",
-                                       scale_bar_text);
+                                       scale_bar_length);
       return FALSE;
     }
   if (!isnan (request->font_size) && !(request->font_size >= 6 && request->font_size <= 96))
@@ -714,6 +717,7 @@ _evox_cli_render (int    argc,
   g_autofree char *rgb_range = NULL;
   gboolean no_legend = FALSE;
   OverlayRequest overlay_request = { .font_size = NAN };
+  g_autofree char *scale_bar_length = NULL;
   g_auto(GStrv) labels = NULL;
   g_autoptr(EvoxFigure) overlays_figure = NULL;
   EvoxOverlayGeometry geometry;
@@ -725,6 +729,7 @@ _evox_cli_render (int    argc,
   RenderRequest request;
   const char *in;
   int status, channel;
+  gboolean parsed;
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out,
       "The figure to write: .png, .tif or .tiff (the overlays in the pixels), .svg or .pdf "
@@ -810,10 +815,14 @@ _evox_cli_render (int    argc,
 
   overlay_request_for_callback = &overlay_request;
   g_clear_pointer (&scale_bar_text, g_free);
-  if (!_evox_cli_parse (context,
+  parsed = _evox_cli_parse (context,
       "Draw a volume as the viewer shows it, without a display (EGL, Mesa's surfaceless\n"
       "platform), and write the figure as PNG or TIFF with alpha, or as SVG or PDF, with the\n"
-      "overlays asked for. Options not given keep the viewer's defaults for the volume.", entries, &input, &argc, &argv, 0, &status))
+      "overlays asked for. Options not given keep the viewer's defaults for the volume.",
+      entries, &input, &argc, &argv, 0, &status);
+  scale_bar_length = g_steal_pointer (&scale_bar_text);
+  overlay_request_for_callback = NULL;
+  if (!parsed)
     return status;
   in = input.demo ? NULL : argv[1];
   if (out == NULL)
@@ -821,7 +830,7 @@ _evox_cli_render (int    argc,
   if (evox_figure_format_from_path (out) == EVOX_FIGURE_FORMAT_UNKNOWN)
     return _evox_cli_usage_error (context, "OUT must end in .png, .tif, .tiff, .svg or .pdf: "
                                   "'%s'", out);
-  if (!check_overlays (context, &overlay_request, labels, &status))
+  if (!check_overlays (context, scale_bar_length, &overlay_request, labels, &status))
     return status;
   if (!parse_request (context, size, view, colormap, range, mapping, slices, z_exaggeration,
                       &request, &status))
