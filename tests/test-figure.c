@@ -320,7 +320,19 @@ check_colorbar (EvoxDocument *document,
           g_assert_cmpfloat (fmod (tick->value, step), <, 1e-9);
         }
     }
-  if (!log)
+  if (log)
+    {
+      /* Unlabelled minor ticks at 2..9 times each decade beside the bar, as on the histogram:
+       * one at 20 (its row, a pixel right of the bar, is the ticks' white). */
+      double t = evox_display_coordinate (evox_document_get_transfer (document), 1, 1000, 20);
+      int y = (int) floor (bar[1] + (1 - t) * bar[3]);
+      const guint8 *p = picture + ((gsize) y * 480 + (int) (bar[0] + bar[2]) + 2) * 4;
+
+      g_assert_cmpuint (p[0], >=, 128);
+      g_assert_cmpuint (p[1], >=, 128);
+      g_assert_cmpuint (p[2], >=, 128);
+    }
+  else
     {
       /* Range 1..1000: steps of 200 or so, as many as fit 1.6 text heights apart. */
       g_assert_cmpstr (g_array_index (ticks, EvoxFigureTick, ticks->len - 1).label, ==, "1000");
@@ -678,6 +690,26 @@ test_geometry (void)
     project (view, projection, step, 400, 300, b);
     g_assert_cmpfloat_with_epsilon (geometry.nm_per_pixel, 100 / hypot (b[0] - a[0], b[1] - a[1]),
                                     1e-3 * geometry.nm_per_pixel);
+    /* Each axis as seen: a small step along it from the focal point (on the optical axis, so
+     * perspective adds no skew there) projects along (axes[a][0], axes[a][1]). */
+    for (guint axis = 0; axis < 3; axis++)
+      {
+        double tip[3] = { center[0], center[1], center[2] }, c[2], d[2], seen;
+
+        tip[axis] += 1.0;
+        project (view, projection, center, 400, 300, c);
+        project (view, projection, tip, 400, 300, d);
+        seen = hypot (d[0] - c[0], d[1] - c[1]);
+        if (hypot (geometry.axes[axis][0], geometry.axes[axis][1]) > 0.1)
+          {
+            double flat = hypot (geometry.axes[axis][0], geometry.axes[axis][1]);
+
+            g_assert_cmpfloat_with_epsilon ((d[0] - c[0]) / seen, geometry.axes[axis][0] / flat,
+                                            1e-3);
+            g_assert_cmpfloat_with_epsilon ((d[1] - c[1]) / seen, geometry.axes[axis][1] / flat,
+                                            1e-3);
+          }
+      }
     for (guint axis = 0; axis < 3; axis++)
       g_assert_cmpfloat_with_epsilon (sqrt (geometry.axes[axis][0] * geometry.axes[axis][0] +
                                             geometry.axes[axis][1] * geometry.axes[axis][1] +

@@ -427,6 +427,7 @@ typedef struct
   double  a0;           /* the axis at the bar's bottom and top: the quantity, or its log10 */
   double  a1;
   GArray *ticks;        /* EvoxFigureTick, y from the bar's top */
+  GArray *minor;        /* double: unlabelled ticks at 2..9 times each decade, y from the top */
   double  label_width;
   double  text_height;
   double  title_width;
@@ -480,6 +481,17 @@ make_ticks (EvoxFigure *self,
             step = evox_nice_ceil (step * 1.5);
           for (double k = ceil (lo / step - 1e-9); k * step <= hi + 1e-9; k++)
             add_tick (bar, k * step, evox_axis_format_decade ((int) lround (k * step)));
+          /* Unlabelled ticks at 2..9 times each decade, as the histogram draws them, where
+           * decades are at least two lines of text apart. */
+          if (step == 1 && bar->bar_height / (hi - lo) >= 2 * bar->text_height)
+            for (double e = floor (lo); e <= hi; e++)
+              for (int m = 2; m <= 9; m++)
+                {
+                  double at = e + log10 (m);
+
+                  if (at >= lo && at <= hi)
+                    g_array_append_val (bar->minor, at);
+                }
           return;
         }
       /* Less than two decade ticks: the 1-2-5 values (or just the 1s) of the range. */
@@ -535,6 +547,7 @@ measure_colorbar (EvoxFigure *self,
     return FALSE;
   bar->ticks = g_array_new (FALSE, TRUE, sizeof (EvoxFigureTick));
   g_array_set_clear_func (bar->ticks, tick_clear);
+  bar->minor = g_array_new (FALSE, FALSE, sizeof (double));
   bar->a0 = evox_transfer_apply (self->transfer, self->lo);
   bar->a1 = evox_transfer_apply (self->transfer, self->hi);
   bar->bar_width = COLORBAR_WIDTH * font;
@@ -563,6 +576,7 @@ static void
 colorbar_clear (ColorBar *bar)
 {
   g_clear_pointer (&bar->ticks, g_array_unref);
+  g_clear_pointer (&bar->minor, g_array_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ColorBar, colorbar_clear)
@@ -923,6 +937,14 @@ draw_colorbar (EvoxFigure   *self,
 
       cairo_move_to (cr, rect[0] + rect[2], y);
       cairo_line_to (cr, rect[0] + rect[2] + TICK_LENGTH * font, y);
+    }
+  for (guint i = 0; i < bar.minor->len && bar.a1 != bar.a0; i++)
+    {
+      double at = g_array_index (bar.minor, double, i);
+      double y = rect[1] + (1 - (at - bar.a0) / (bar.a1 - bar.a0)) * rect[3];
+
+      cairo_move_to (cr, rect[0] + rect[2], y);
+      cairo_line_to (cr, rect[0] + rect[2] + TICK_LENGTH * font / 2, y);
     }
   cairo_stroke (cr);
   cairo_restore (cr);
