@@ -407,10 +407,13 @@ measure_scale_bar (EvoxFigure *self,
   geometry_factor (self, width, height, factor);
   nm_per_pixel = self->geometry.nm_per_pixel / factor[0];
   bar->length_nm = evox_overlays_get_scale_bar_length (self->overlays);
+  /* A fifth of the room's width, measured in the geometry's pixels: the same length at any
+   * export size. */
   if (bar->length_nm <= 0)
     bar->length_nm = evox_overlays_auto_scale_bar_length (
       self->geometry.nm_per_pixel, self->geometry.area[2] > 0 ? self->geometry.area[2]
-                                                               : self->geometry.size[0]);
+                                   : self->geometry.size[0] > 0 ? self->geometry.size[0]
+                                   : width);
   if (!(bar->length_nm > 0))
     return FALSE;
   bar->bar_length = bar->length_nm / nm_per_pixel;
