@@ -282,8 +282,10 @@ show_text (EvoxFigure *self,
 
       cairo_user_to_device (cr, &dx, &dy);
       g_string_append_printf (self->svg_text,
-                              "<text x=\"%s\" y=\"%s\" font-family=\"sans-serif\" "
-                              "font-size=\"%s\" fill=\"#ffffff\">%s</text>\n",
+                              /* preserve: the legend's two spaces before a fraction */
+                              "<text xml:space=\"preserve\" x=\"%s\" y=\"%s\" "
+                              "font-family=\"sans-serif\" font-size=\"%s\" "
+                              "fill=\"#ffffff\">%s</text>\n",
                               g_ascii_formatd (xs, sizeof xs, "%.2f", dx),
                               g_ascii_formatd (ys, sizeof ys, "%.2f", dy),
                               g_ascii_formatd (size, sizeof size, "%.2f", pixels), escaped);
@@ -961,40 +963,29 @@ draw_colorbar (EvoxFigure   *self,
 }
 
 static void
+show_legend_text (cairo_t    *cr,
+                  const char *text,
+                  double      font_pixels,
+                  double      x,
+                  double      y,
+                  gpointer    user_data)
+{
+  show_text (user_data, cr, text, font_pixels, x, y);
+}
+
+static void
 draw_legend (EvoxFigure   *self,
              cairo_t      *cr,
              double        scale,
              const double  box[4])
 {
   g_autofree EvoxLegendRow *rows = legend_rows (self);
-  double font = font_pixels (self, scale), row_height;
 
-  if (self->svg_text == NULL)
-    {
-      cairo_save (cr);
-      cairo_translate (cr, box[0], box[1]);
-      _evox_legend_box_draw (rows, self->legend->len, cr, font, scale);
-      cairo_restore (cr);
-      return;
-    }
-  /* The legend box's swatches, with its texts as <text>: one box, two ways of setting text. */
-  _evox_legend_box_measure (rows, self->legend->len, font, scale, NULL, NULL, &row_height);
-  fill_box (cr, box);
-  for (guint i = 0; i < self->legend->len; i++)
-    {
-      double rect[4];
-
-      _evox_legend_box_get_swatch (rows, self->legend->len, i, font, scale, rect);
-      cairo_save (cr);
-      cairo_set_source_rgb (cr, rows[i].rgb[0], rows[i].rgb[1], rows[i].rgb[2]);
-      cairo_rectangle (cr, box[0] + rect[0], box[1] + rect[1], rect[2], rect[3]);
-      cairo_fill (cr);
-      cairo_restore (cr);
-      show_text (self, cr, rows[i].text, font,
-                 box[0] + (EVOX_LEGEND_BOX_PADDING + EVOX_LEGEND_BOX_SWATCH
-                           + EVOX_LEGEND_BOX_GAP) * scale,
-                 box[1] + EVOX_LEGEND_BOX_PADDING * scale + i * row_height);
-    }
+  cairo_save (cr);
+  cairo_translate (cr, box[0], box[1]);
+  _evox_legend_box_draw (rows, self->legend->len, cr, font_pixels (self, scale), scale,
+                         show_legend_text, self);
+  cairo_restore (cr);
 }
 
 static int

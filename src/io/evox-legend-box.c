@@ -68,11 +68,13 @@ _evox_legend_box_get_swatch (const EvoxLegendRow *rows,
 }
 
 void
-_evox_legend_box_draw (const EvoxLegendRow *rows,
-                       guint                n,
-                       cairo_t             *cr,
-                       double               font_pixels,
-                       double               scale)
+_evox_legend_box_draw (const EvoxLegendRow   *rows,
+                       guint                  n,
+                       cairo_t               *cr,
+                       double                 font_pixels,
+                       double                 scale,
+                       EvoxLegendBoxTextFunc  show_text,
+                       gpointer               user_data)
 {
   PangoLayout *layout;
   double width, height, row_height;
@@ -87,17 +89,22 @@ _evox_legend_box_draw (const EvoxLegendRow *rows,
   layout = evox_figure_text_layout_new (cr, font_pixels);
   for (guint i = 0; i < n; i++)
     {
-      double rect[4];
+      double rect[4], x, y;
 
       _evox_legend_box_get_swatch (rows, n, i, font_pixels, scale, rect);
       cairo_set_source_rgb (cr, rows[i].rgb[0], rows[i].rgb[1], rows[i].rgb[2]);
       cairo_rectangle (cr, rect[0], rect[1], rect[2], rect[3]);
       cairo_fill (cr);
 
+      x = (EVOX_LEGEND_BOX_PADDING + EVOX_LEGEND_BOX_SWATCH + EVOX_LEGEND_BOX_GAP) * scale;
+      y = EVOX_LEGEND_BOX_PADDING * scale + i * row_height;
+      if (show_text != NULL)
+        {
+          show_text (cr, rows[i].text, font_pixels, x, y, user_data);
+          continue;
+        }
       cairo_set_source_rgb (cr, 1, 1, 1);
-      cairo_move_to (cr, (EVOX_LEGEND_BOX_PADDING + EVOX_LEGEND_BOX_SWATCH
-                          + EVOX_LEGEND_BOX_GAP) * scale,
-                     EVOX_LEGEND_BOX_PADDING * scale + i * row_height);
+      cairo_move_to (cr, x, y);
       pango_layout_set_text (layout, rows[i].text, -1);
       pango_cairo_show_layout (cr, layout);
     }

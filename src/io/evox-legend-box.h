@@ -35,11 +35,22 @@ void _evox_legend_box_get_swatch (const EvoxLegendRow *rows,
                                   double               font_pixels,
                                   double               scale,
                                   double               rect[4]);
-/* Draws the box with its top left at (0, 0) of cr's user space. */
-void _evox_legend_box_draw       (const EvoxLegendRow *rows,
-                                  guint                n,
-                                  cairo_t             *cr,
-                                  double               font_pixels,
-                                  double               scale);
+/* Sets white text with its logical box's top left at (x, y) (an SVG writer makes <text> of it). */
+typedef void (*EvoxLegendBoxTextFunc) (cairo_t    *cr,
+                                       const char *text,
+                                       double      font_pixels,
+                                       double      x,
+                                       double      y,
+                                       gpointer    user_data);
+
+/* Draws the box with its top left at (0, 0) of cr's user space; the texts with pango, or through
+ * show_text when it is not NULL. */
+void _evox_legend_box_draw       (const EvoxLegendRow   *rows,
+                                  guint                  n,
+                                  cairo_t               *cr,
+                                  double                 font_pixels,
+                                  double                 scale,
+                                  EvoxLegendBoxTextFunc  show_text,
+                                  gpointer               user_data);
 
 G_END_DECLS

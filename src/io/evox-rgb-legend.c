@@ -251,7 +251,7 @@ evox_rgb_legend_draw (EvoxRgbLegend *self,
   g_return_if_fail (EVOX_IS_RGB_LEGEND (self));
 
   n = collect_rows (self, rows);
-  _evox_legend_box_draw (rows, n, cr, FONT_SIZE * scale, scale);
+  _evox_legend_box_draw (rows, n, cr, FONT_SIZE * scale, scale, NULL, NULL);
   rows_clear (rows, n);
 }
 
