@@ -1060,6 +1060,36 @@ test_render_overlays (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The legend of the real electrode: each phase's volume fraction as numpy counts it
+ * ((a == 85).mean () = 40.047 %, (a == 170).mean () = 14.962 % of tifffile.imread
+ * ("tomo/electrode.tiff")), and with --voxel-size 50 a scale bar in µm. */
+static void
+test_render_overlays_real (void)
+{
+  g_autofree char *tomo = evox_test_data_path ("tomo/electrode.tiff");
+  g_autofree char *dir = NULL;
+  g_autofree char *svg = NULL;
+  g_autofree char *contents = NULL;
+
+  if (tomo == NULL)
+    return;
+  dir = evox_test_tmpdir_new ();
+  svg = g_build_filename (dir, "electrode.svg", NULL);
+  {
+    g_auto(Run) run = evox_headless ("render", tomo, "--voxel-size", "50", "--view", "z", "-s",
+                                     "320x240", "--phase", "am=85:85", "--phase", "cb=170:170",
+                                     "--legend", "--scale-bar", "-o", svg, NULL);
+
+    assert_rendered (&run);
+  }
+  g_assert_true (g_file_get_contents (svg, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, ">am  40.0 %</text>"));
+  g_assert_nonnull (strstr (contents, ">cb  15.0 %</text>"));
+  /* 256 voxels of 50 nm over 240 pixels: a fifth of 320 pixels is 3413 nm, nearest 5 µm. */
+  g_assert_nonnull (strstr (contents, ">5 µm</text>"));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* Overlay options that cannot work: one line, status 2, nothing written. */
 static void
 test_render_overlays_bad (void)
@@ -3520,6 +3550,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Cli/render/bad-input", test_render_bad_input);
   g_test_add_func ("/Evox/Cli/render/overlays", test_render_overlays);
   g_test_add_func ("/Evox/Cli/render/overlays-bad", test_render_overlays_bad);
+  g_test_add_func ("/Evox/Cli/render/overlays-real", test_render_overlays_real);
   g_test_add_func ("/Evox/Cli/render/real", test_render_real);
   g_test_add_func ("/Evox/Cli/render/phases", test_render_phases);
   g_test_add_func ("/Evox/Cli/render/clusters", test_render_clusters);
