@@ -742,7 +742,7 @@ _evox_cli_render (int    argc,
     { "size", 's', 0, G_OPTION_ARG_STRING, &size,
       "Image size in pixels, each side 1 to 16384 (default 1600x1200)", "WxH" },
     { "view", 0, 0, G_OPTION_ARG_STRING, &view,
-      "xyz (three slices in 3D), x, y, z (one flat slice), stack (every layer) or quad (the "
+      "xyz (three slices in 3D), x, y, z (one flat slice), stack (every layer), quad (the "
       "z, y and x slices and the 3D view in 2x2) or volume (ray cast, see --mode)", "VIEW" },
     EVOX_CLI_VOLUME_OPTION_ENTRIES (&volume_request),
     { "colormap", 0, 0, G_OPTION_ARG_STRING, &colormap, "Colour map (default viridis)", "NAME" },
