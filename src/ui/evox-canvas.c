@@ -70,6 +70,10 @@ struct _EvoxCanvas
   gsize         region_voxel[2][3];
   /* EvoxCanvasBox: outlined on the slices they cross. */
   GArray       *boxes;
+  /* A control of the picture is held elsewhere (evox_canvas_set_editing); a wheel zoom has not
+   * come to rest yet: with a camera drag, these render at interactive quality. */
+  gboolean      editing;
+  guint         zoom_rest_id;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxCanvas, evox_canvas, GTK_TYPE_GL_AREA)
@@ -154,6 +158,7 @@ sync_display (EvoxCanvas *self)
   evox_renderer_set_particle_colors (self->renderer, evox_document_get_particle_colors (doc));
   evox_renderer_set_surfaces (self->renderer, evox_document_get_surfaces (doc));
   evox_renderer_set_clip_surfaces (self->renderer, evox_document_get_clip_surfaces (doc));
+  evox_renderer_set_volume_style (self->renderer, evox_document_get_volume_style (doc));
   evox_renderer_set_measurements (self->renderer, evox_document_get_measurements (doc));
   evox_renderer_set_clusters (self->renderer, evox_document_get_clusters (doc));
   evox_renderer_set_cluster_style (self->renderer, evox_document_get_show_clusters (doc),
@@ -870,6 +875,55 @@ end_region (EvoxCanvas *self)
   g_signal_emit (self, signals[REGION_DRAWN], 0, lo[0], lo[1], lo[2], hi[0], hi[1], hi[2]);
 }
 
+/* The renderer samples coarsely while the user moves the picture (the camera by a drag or the
+ * wheel, or a control held elsewhere) and draws its full-quality frame once they let go. */
+static void
+sync_interactive (EvoxCanvas *self)
+{
+  gboolean camera = self->drag_mode == EVOX_DRAG_ORBIT || self->drag_mode == EVOX_DRAG_PAN;
+
+  evox_renderer_set_interactive (self->renderer,
+                                 camera || self->editing || self->zoom_rest_id != 0);
+}
+
+/* Wheel clicks come one by one: the zoom rests once none came for this long. */
+#define ZOOM_REST_MS 250
+
+static gboolean
+zoom_rested (gpointer data)
+{
+  EvoxCanvas *self = data;
+
+  self->zoom_rest_id = 0;
+  sync_interactive (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hold_for_zoom (EvoxCanvas *self)
+{
+  g_clear_handle_id (&self->zoom_rest_id, g_source_remove);
+  self->zoom_rest_id = g_timeout_add (ZOOM_REST_MS, zoom_rested, self);
+  sync_interactive (self);
+}
+
+void
+evox_canvas_set_editing (EvoxCanvas *self,
+                         gboolean    editing)
+{
+  g_return_if_fail (EVOX_IS_CANVAS (self));
+
+  self->editing = !!editing;
+  sync_interactive (self);
+}
+
+gboolean
+evox_canvas_get_editing (EvoxCanvas *self)
+{
+  g_return_val_if_fail (EVOX_IS_CANVAS (self), FALSE);
+  return self->editing;
+}
+
 static EvoxDragAction
 begin_drag (EvoxCanvas      *self,
             guint            button,
@@ -928,6 +982,7 @@ begin_drag (EvoxCanvas      *self,
     default:
       break;
     }
+  sync_interactive (self);
   return self->drag_mode;
 }
 
@@ -985,6 +1040,7 @@ finish_drag (EvoxCanvas *self)
     end_region (self);
   g_clear_object (&self->ruler);
   self->drag_mode = EVOX_DRAG_NONE;
+  sync_interactive (self);
 }
 
 EvoxDragAction
@@ -1057,6 +1113,7 @@ scroll (GtkEventControllerScroll *controller,
 
   if (!target_at (self, self->pointer[0], self->pointer[1], &target))
     return TRUE;
+  hold_for_zoom (self);
   evox_camera_zoom_at (target.camera, pow (1.15, -dy), target.x, target.y, target.width,
                        target.height);
   return TRUE;
@@ -1505,6 +1562,7 @@ evox_canvas_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->document, self);
   g_clear_object (&self->document);
   g_clear_object (&self->ruler);
+  g_clear_handle_id (&self->zoom_rest_id, g_source_remove);
 
   G_OBJECT_CLASS (evox_canvas_parent_class)->dispose (object);
 }

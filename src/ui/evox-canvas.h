@@ -112,6 +112,12 @@ gboolean      evox_canvas_get_hover_voxel  (EvoxCanvas   *self,
 gboolean      evox_canvas_get_measure_tool (EvoxCanvas   *self);
 void          evox_canvas_set_measure_tool (EvoxCanvas   *self,
                                             gboolean      measure);
+/* Interactive quality (evox_renderer_set_interactive) lasts while a camera drag does, a
+ * moment after a wheel zoom, and while editing is TRUE: the window sets it while a control of
+ * the picture elsewhere is held (an opacity point on the histogram, a clip slider). */
+void          evox_canvas_set_editing      (EvoxCanvas   *self,
+                                            gboolean      editing);
+gboolean      evox_canvas_get_editing      (EvoxCanvas   *self);
 /* The scene drawn again offscreen at width x height; straight RGBA rows, top first. */
 guint8       *evox_canvas_render_image     (EvoxCanvas   *self,
                                             int           width,

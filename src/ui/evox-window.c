@@ -1155,6 +1155,20 @@ ensure_style (GdkDisplay *display)
                           g_object_unref);
 }
 
+/* While an opacity point or phase edge is dragged on the histogram, or a slider of the Volume
+ * section is held, the canvas renders at interactive quality, as during a camera drag. */
+static void
+sync_canvas_editing (EvoxWindow *self)
+{
+  GtkWidget *volume_box = evox_display_panel_get_volume_box (
+    EVOX_DISPLAY_PANEL (self->display_panel));
+  gboolean histogram = FALSE, volume = FALSE;
+
+  g_object_get (self->histogram, "dragging", &histogram, NULL);
+  g_object_get (volume_box, "dragging", &volume, NULL);
+  evox_canvas_set_editing (self->canvas, histogram || volume);
+}
+
 static void
 evox_window_init (EvoxWindow *self)
 {
@@ -1167,6 +1181,11 @@ evox_window_init (EvoxWindow *self)
   evox_canvas_set_document (self->canvas, self->document);
   evox_histogram_view_set_document (EVOX_HISTOGRAM_VIEW (self->histogram), self->document);
   evox_display_panel_set_document (EVOX_DISPLAY_PANEL (self->display_panel), self->document);
+  g_signal_connect_object (self->histogram, "notify::dragging",
+                           G_CALLBACK (sync_canvas_editing), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (evox_display_panel_get_volume_box (
+                             EVOX_DISPLAY_PANEL (self->display_panel)), "notify::dragging",
+                           G_CALLBACK (sync_canvas_editing), self, G_CONNECT_SWAPPED);
   evox_phase_panel_set_document (EVOX_PHASE_PANEL (self->phase_panel), self->document);
   evox_particle_panel_set_document (EVOX_PARTICLE_PANEL (self->particle_panel), self->document);
   evox_cluster_panel_set_document (EVOX_CLUSTER_PANEL (self->cluster_panel), self->document);
