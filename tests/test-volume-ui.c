@@ -593,6 +593,7 @@ test_curve_and_phases (void)
   _evox_histogram_view_drag_end (curve.view, x + 20, y);
   g_assert_cmpfloat (evox_phase_get_lo (phase), ==, lo0);
   assert_point (&curve, 0, oracle_value (&curve, x + 20), opacity0);
+  evox_test_screenshot (curve.window, "volume-curve-phase");
 
   /* On the edge away from the handle and the line: the edge moves. */
   g_assert_true (_evox_histogram_view_drag_begin (curve.view, edge, curve.plot.origin.y + 4));
@@ -716,7 +717,15 @@ test_side_width (void)
       GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (
         GTK_SCROLLED_WINDOW (scrolled));
       graphene_point_t top;
+      double lo, hi;
 
+      /* A curve worth looking at: a tent over the display range, a step at its top end. */
+      evox_document_get_range (evox_window_get_document (window), &lo, &hi);
+      evox_volume_style_set_points (evox_document_get_volume_style (
+                                      evox_window_get_document (window)),
+                                    (double[]) { lo + 0.3 * (hi - lo), lo + 0.55 * (hi - lo),
+                                                 lo + 0.8 * (hi - lo), lo + 0.8 * (hi - lo) },
+                                    (double[]) { 0, 0.8, 0.2, 0.5 }, 4);
       g_assert_true (gtk_widget_compute_point (box, scrolled, &GRAPHENE_POINT_INIT (0, 0),
                                                &top));
       gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + top.y - 8);

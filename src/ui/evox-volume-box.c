@@ -90,9 +90,9 @@ sync_iso (EvoxVolumeBox *self)
   gtk_widget_set_sensitive (self->iso_label, iso);
 }
 
-/* The iso level's slider spans the data range of the shown channel; a level off it (the
- * default 0 of 8-bit labels starting at 0 is on it, an SSRM stack's -8 is not) moves to the
- * middle, so the Iso mode draws something at once. */
+/* The iso level's slider spans the data range of the shown channel; a level not inside it moves
+ * to the middle, so the Iso mode draws something at once: no ray crosses a level at or beyond an
+ * end of the data (the default 0 is the lowest value of most 8-bit labels). */
 static void
 rebuild_iso (EvoxVolumeBox *self)
 {
@@ -124,7 +124,7 @@ rebuild_iso (EvoxVolumeBox *self)
   digits = CLAMP ((int) ceil (-log10 (step)), 0, 6);
 
   level = evox_volume_style_get_iso_level (self->style);
-  if (!(level >= lo && level <= hi))
+  if (!(level > lo && level < hi))
     level = from_slider (self, (lower + upper) / 2);
 
   self->updating = TRUE;
