@@ -392,12 +392,14 @@ on_slider_event (GtkEventControllerLegacy *controller,
   guint held = self->n_held;
   gboolean *pressed = g_object_get_data (G_OBJECT (controller), "pressed");
 
-  if (type == GDK_BUTTON_PRESS && !*pressed)
+  if ((type == GDK_BUTTON_PRESS || type == GDK_TOUCH_BEGIN) && !*pressed)
     {
       *pressed = TRUE;
       self->n_held++;
     }
-  else if (type == GDK_BUTTON_RELEASE && *pressed)
+  /* A broken grab ends the drag as a release would: the canvas must not stay coarse. */
+  else if ((type == GDK_BUTTON_RELEASE || type == GDK_TOUCH_END || type == GDK_TOUCH_CANCEL ||
+            type == GDK_GRAB_BROKEN) && *pressed)
     {
       *pressed = FALSE;
       self->n_held--;
