@@ -232,8 +232,15 @@ sync_clip (EvoxVolumeBox *self)
       g_autofree char *text = describe_clip (lo[a], hi[a], dims[a]);
       double step = 1.0 / MAX (dims[a], 1);
 
-      gtk_adjustment_configure (self->clip_lo[a], lo[a], 0, 1, step, MAX (step, 0.1), 0);
-      gtk_adjustment_configure (self->clip_hi[a], hi[a], 0, 1, step, MAX (step, 0.1), 0);
+      /* Values only, as a curve's drag emits "changed" on every motion: a new step lays the
+       * sliders out again. */
+      if (gtk_adjustment_get_step_increment (self->clip_lo[a]) != step)
+        {
+          gtk_adjustment_configure (self->clip_lo[a], lo[a], 0, 1, step, MAX (step, 0.1), 0);
+          gtk_adjustment_configure (self->clip_hi[a], hi[a], 0, 1, step, MAX (step, 0.1), 0);
+        }
+      gtk_adjustment_set_value (self->clip_lo[a], lo[a]);
+      gtk_adjustment_set_value (self->clip_hi[a], hi[a]);
       gtk_label_set_text (self->clip_label[a], volume != NULL ? text : "");
     }
   self->updating = FALSE;
