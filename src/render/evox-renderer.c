@@ -7,6 +7,7 @@
 #include "evox-renderer.h"
 #include "evox-renderer-private.h"
 #include "evox-units.h"
+#include "evox-volume-pass.h"
 
 #include <float.h>
 #include <math.h>
@@ -189,7 +190,9 @@ struct _EvoxRenderer
   EvoxSurfaceList *surfaces;
   gboolean        clip_surfaces;
   EvoxVolumeStyle *volume_style;
+  EvoxVolumeStyle *default_style;   /* drawn while volume_style is NULL */
   gboolean        interactive;
+  EvoxVolumePass *volume_pass;
   EvoxClusters   *clusters;
   gboolean        show_clusters;
   double          cluster_opacity;
@@ -328,6 +331,7 @@ evox_renderer_dispose (GObject *object)
   if (self->volume_style != NULL)
     g_signal_handlers_disconnect_by_data (self->volume_style, self);
   g_clear_object (&self->volume_style);
+  g_clear_object (&self->default_style);
 
   G_OBJECT_CLASS (evox_renderer_parent_class)->dispose (object);
 }
@@ -343,6 +347,7 @@ evox_renderer_finalize (GObject *object)
   g_clear_pointer (&self->vertices, g_array_unref);
   /* Empty unless the renderer was disposed while realized (warned about there). */
   g_clear_pointer (&self->meshes, g_hash_table_unref);
+  g_clear_pointer (&self->volume_pass, _evox_volume_pass_free);
 
   G_OBJECT_CLASS (evox_renderer_parent_class)->finalize (object);
 }
@@ -398,6 +403,7 @@ evox_renderer_init (EvoxRenderer *self)
   self->background[3] = 1.0f;
   self->vertices = g_array_new (FALSE, FALSE, sizeof (Vertex));
   self->meshes = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, mesh_buffers_free);
+  self->volume_pass = _evox_volume_pass_new ();
 }
 
 EvoxRenderer *
@@ -1354,6 +1360,17 @@ link_program (const char  *name,
   return program;
 }
 
+GLuint
+_evox_gl_link_program (const char  *name,
+                       const char  *vertex,
+                       const char  *geometry,
+                       const char  *fragment,
+                       const char  *defines,
+                       GError     **error)
+{
+  return link_program (name, vertex, geometry, fragment, defines, error);
+}
+
 static void
 delete_programs (EvoxRenderer *self)
 {
@@ -1583,6 +1600,7 @@ evox_renderer_unrealize (EvoxRenderer *self)
     return;
 
   delete_programs (self);
+  _evox_volume_pass_unrealize (self->volume_pass);
   glDeleteVertexArrays (1, &self->vao);
   glDeleteVertexArrays (1, &self->empty_vao);
   glDeleteBuffers (1, &self->vbo);
@@ -3616,6 +3634,135 @@ draw_overlays (EvoxRenderer *self,
     }
 }
 
+/* Volume view */
+
+/* The style the rays follow: the caller's, or the default curve over the display range. */
+static EvoxVolumeStyle *
+volume_style (EvoxRenderer *self)
+{
+  if (self->volume_style != NULL)
+    return self->volume_style;
+  if (self->default_style == NULL)
+    self->default_style = evox_volume_style_new ();
+  evox_volume_style_reset_points (self->default_style, MIN (self->lo, self->hi),
+                                  MAX (self->lo, self->hi));
+  return self->default_style;
+}
+
+static void
+get_volume_scene (EvoxRenderer    *self,
+                  EvoxVolumeScene *scene)
+{
+  memset (scene, 0, sizeof *scene);
+  scene->volume = self->volume;
+  scene->channel = self->channel;
+  scene->style = volume_style (self);
+  scene->mapping = self->mapping;
+  scene->lo = self->lo;
+  scene->hi = self->hi;
+  get_box (self, scene->box_lo, scene->box_hi);
+  scene->phases = self->phases;
+  scene->clusters = self->cluster_format != 0 ? self->clusters : NULL;
+  scene->cluster_opacity = self->cluster_opacity;
+  scene->interactive = self->interactive;
+}
+
+/* Outlines of the measured layers at their depth: the scans where the volume keeps them, else
+ * the grid layers marked measured. Returns the number of vertices pushed. */
+static guint
+push_measured_layers (EvoxRenderer *self)
+{
+  guint n_scans = evox_volume_get_n_scans (self->volume), first = self->vertices->len;
+
+  for (gsize k = 0; k < (n_scans > 0 ? n_scans : self->dims[2]); k++)
+    {
+      double z;
+
+      if (n_scans > 0)
+        z = evox_volume_get_scan (self->volume, (guint) k)->z_nm * axis_scale (self, 2);
+      else if (evox_volume_get_layer (self->volume, k)->measured)
+        z = plane_position (self, 2, k);
+      else
+        continue;
+      for (guint c = 0; c < 4; c++)
+        for (guint end = 0; end < 2; end++)
+          {
+            double point[3], texcoord[3];
+
+            plane_corner (self, 2, z, 0.0, (c + end) % 4, point, texcoord);
+            push_vertex (self->vertices, point, texcoord);
+          }
+    }
+  return self->vertices->len - first;
+}
+
+/* The opaque scene first (slices when the style shows them, opaque surfaces, the box and the
+ * layer outlines), writing depth; the rays end at that depth and blend over it; translucent
+ * surfaces last, over the volume (approximate: a translucent surface inside the volume shows
+ * in front of all of it). */
+static void
+draw_volume_view (EvoxRenderer *self,
+                  const Frame  *frame)
+{
+  EvoxVolumeScene scene;
+  EvoxVolumeTextures textures = { self->volume_texture, self->colormap_texture,
+                                  self->phase_texture, self->n_phase_rows,
+                                  self->cluster_color_texture, self->cluster_scale };
+  gboolean slices;
+  guint planes[3], outlines[3], box, layers = 0, n_layer_vertices = 0;
+  GLint framebuffer = 0;
+  GLenum depth_format;
+
+  get_volume_scene (self, &scene);
+  slices = evox_volume_style_get_show_slices (scene.style);
+  box = push_box (self);
+  for (guint a = 0; a < 3 && slices; a++)
+    {
+      planes[a] = push_plane (self, a, self->slices[a]);
+      outlines[a] = push_plane_outline (self, a, self->slices[a]);
+    }
+  if (evox_volume_style_get_mark_layers (scene.style))
+    {
+      layers = self->vertices->len;
+      n_layer_vertices = push_measured_layers (self);
+    }
+  glBufferData (GL_ARRAY_BUFFER, self->vertices->len * sizeof (Vertex), self->vertices->data,
+                GL_STREAM_DRAW);
+
+  glEnable (GL_DEPTH_TEST);
+  glDepthFunc (GL_LEQUAL);
+  glDepthMask (GL_TRUE);
+  if (slices && self->volume_on_gpu)
+    {
+      glEnable (GL_POLYGON_OFFSET_FILL);
+      glPolygonOffset (1.0f, 1.0f);
+      glDisable (GL_BLEND);
+      use_slice_program (self, frame, 1.0f);
+      for (guint a = 0; a < 3; a++)
+        glDrawArrays (GL_TRIANGLES, (GLint) planes[a], 6);
+      glDisable (GL_POLYGON_OFFSET_FILL);
+    }
+  draw_opaque_surfaces (self, frame, FALSE);
+  glEnable (GL_BLEND);
+  use_line_program (self, frame);
+  draw_lines (self, frame, &box_style, box, 24);
+  for (guint a = 0; a < 3 && slices; a++)
+    draw_lines (self, frame, &slice_styles[a], outlines[a], 8);
+  if (n_layer_vertices > 0)
+    draw_lines (self, frame, &measured_style, layers, n_layer_vertices);
+
+  if (self->volume_on_gpu)
+    {
+      glGetIntegerv (GL_DRAW_FRAMEBUFFER_BINDING, &framebuffer);
+      depth_format = draw_framebuffer_depth_format (framebuffer);
+      /* A default framebuffer that does not exist (surfaceless EGL) may answer with an error. */
+      drain_gl_errors ();
+      _evox_volume_pass_draw (self->volume_pass, &scene, &textures, (const float *) frame->mvp,
+                              frame->offset, frame->viewport, depth_format);
+    }
+  draw_translucent_surfaces (self, frame, FALSE);
+}
+
 /* Draws into the bound framebuffer's viewport of frame->viewport pixels. */
 static void
 draw_scene (EvoxRenderer *self,
@@ -3658,6 +3805,9 @@ draw_scene (EvoxRenderer *self,
       break;
     case EVOX_VIEW_STACK:
       draw_stack_view (self, frame);
+      break;
+    case EVOX_VIEW_VOLUME:
+      draw_volume_view (self, frame);
       break;
     case EVOX_VIEW_SLICES:
     default:
@@ -4294,6 +4444,48 @@ hit_plane (EvoxRenderer *self,
   return t;
 }
 
+/* The ray's first visible point of the volume, or of a slice in front of it when the style
+ * shows the slices. */
+static gboolean
+pick_volume (EvoxRenderer *self,
+             const double  origin[3],
+             const double  dir[3],
+             double        position_nm[3])
+{
+  EvoxVolumeScene scene;
+  double point[3], best = G_MAXDOUBLE;
+  int best_axis = -1;
+
+  get_volume_scene (self, &scene);
+  if (_evox_volume_pass_pick (&scene, origin, dir, point))
+    {
+      /* dir is a unit vector: the distance along the ray is the projection on it. */
+      best = 0.0;
+      for (guint a = 0; a < 3; a++)
+        best += (scene.box_lo[a] + point[a] * (scene.box_hi[a] - scene.box_lo[a]) - origin[a]) *
+                dir[a];
+    }
+  if (evox_volume_style_get_show_slices (scene.style))
+    for (guint a = 0; a < 3; a++)
+      {
+        double t = hit_plane (self, origin, dir, a, self->slices[a]);
+
+        if (t < best)
+          {
+            best = t;
+            best_axis = (int) a;
+          }
+      }
+  if (best == G_MAXDOUBLE)
+    return FALSE;
+  for (guint a = 0; a < 3; a++)
+    position_nm[a] = (origin[a] + best * dir[a]) / axis_scale (self, a);
+  if (best_axis >= 0)
+    position_nm[best_axis] = self->origin[best_axis] +
+                             self->spacing[best_axis] * (double) self->slices[best_axis];
+  return TRUE;
+}
+
 gboolean
 evox_renderer_pick (EvoxRenderer *self,
                     double        x,
@@ -4344,6 +4536,8 @@ evox_renderer_pick_view (EvoxRenderer *self,
 
   evox_camera_get_ray (camera, x, y, width, height, origin, dir);
 
+  if (view == EVOX_VIEW_VOLUME)
+    return pick_volume (self, origin, dir, position_nm);
   if (view == EVOX_VIEW_STACK)
     {
       for (gsize k = 0; k < self->dims[2]; k++)
