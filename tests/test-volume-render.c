@@ -9,7 +9,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-clusters.h"
 #include "evox-document.h"
+#include "evox-phase.h"
 #include "evox-image.h"
 #include "evox-renderer.h"
 #include "evox-renderer-private.h"
@@ -391,6 +393,348 @@ test_iso_sphere (void)
   renderer_free (renderer);
 }
 
+/* Columns along z: value 50 for x < 6, 150 for 6 <= x < 11, 0 beyond; cluster ids 1, 2 and 0
+ * (outside the mask) over the same columns. */
+static EvoxVolume *
+two_phase_volume (gsize      n,
+                  EvoxVolume **ids)
+{
+  EvoxVolume *volume = volume_new (n, n, n, EVOX_SAMPLE_U8);
+  guint8 *data = evox_volume_get_data_mut (volume, 0);
+  guint8 *labels;
+
+  *ids = volume_new (n, n, n, EVOX_SAMPLE_U8);
+  labels = evox_volume_get_data_mut (*ids, 0);
+  for (gsize i = 0; i < n * n * n; i++)
+    {
+      gsize x = i % n;
+
+      data[i] = x < 6 ? 50 : x < 11 ? 150 : 0;
+      labels[i] = x < 6 ? 1 : x < 11 ? 2 : 0;
+    }
+  return volume;
+}
+
+/* Each column's expected colour: column x < limit takes colour a below 6, b below 11, and is
+ * clear (alpha 0) elsewhere. */
+static void
+assert_columns (const guint8 *pixels,
+                gsize         n,
+                guint         limit,
+                const double  a[3],
+                const double  b[3],
+                const char   *what)
+{
+  static const double clear[3] = { 0, 0, 0 };
+  int size = (int) n * CELL;
+
+  for (guint y = 1; y + 1 < n; y++)
+    for (guint x = 1; x + 1 < n; x++)
+      {
+        gboolean drawn = x < limit && x < 11;
+
+        assert_rgba (voxel_pixel (pixels, size, x, y), !drawn ? clear : x < 6 ? a : b,
+                     drawn ? 255 : 0, 1.0, what);
+      }
+}
+
+/* Phases as the transfer function draw each visible phase in its colour and the rest clear;
+ * clusters each visible cluster in its colour; the clip box cuts both. */
+static void
+test_phases_clusters_clip (void)
+{
+  const gsize n = 16;
+  const int size = (int) n * CELL;
+  g_autoptr(EvoxVolume) ids = NULL;
+  g_autoptr(EvoxVolume) volume = two_phase_volume (n, &ids);
+  g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
+  g_autoptr(EvoxPhaseList) phases = evox_phase_list_new ();
+  g_autoptr(EvoxPhase) red = evox_phase_new ("red", 40, 60, "#ff0000");
+  g_autoptr(EvoxPhase) blue = evox_phase_new ("blue", 140, 160, "#0000ff");
+  g_autoptr(EvoxClusters) clusters = NULL;
+  g_autoptr(GError) error = NULL;
+  const double lo[3] = { 0, 0, 0 }, half[3] = { 0.5, 1, 1 }, whole[3] = { 1, 1, 1 };
+  const double red_rgb[3] = { 255, 0, 0 }, blue_rgb[3] = { 0, 0, 255 };
+  double one[3], two[3];
+  EvoxRenderer *renderer;
+
+  if (!evox_test_need_gl ())
+    return;
+  evox_phase_set_opacity (red, 1.0);
+  evox_phase_set_opacity (blue, 1.0);
+  evox_phase_list_append (phases, red);
+  evox_phase_list_append (phases, blue);
+  evox_volume_style_set_source (style, EVOX_VOLUME_SOURCE_PHASES);
+  renderer = renderer_new (volume, style, "viridis", 0, 255);
+  /* Phases colour the volume whether or not the slices show them. */
+  evox_renderer_set_phases (renderer, phases, FALSE, FALSE);
+  {
+    g_autofree guint8 *pixels = render (renderer, size, size, TRUE, "volume-phases");
+
+    assert_columns (pixels, n, G_MAXUINT, red_rgb, blue_rgb, "phases");
+  }
+  evox_volume_style_set_clip (style, lo, half);
+  {
+    g_autofree guint8 *pixels = render (renderer, size, size, TRUE, "volume-phases-clip");
+
+    assert_columns (pixels, n, 8, red_rgb, blue_rgb, "phases clipped to x <= 1/2");
+  }
+  /* A hidden phase is clear. */
+  evox_volume_style_set_clip (style, lo, whole);
+  evox_phase_set_visible (blue, FALSE);
+  {
+    g_autofree guint8 *pixels = render (renderer, size, size, TRUE, "volume-phases-hidden");
+
+    assert_columns (pixels, n, 6, red_rgb, blue_rgb, "blue hidden");
+  }
+
+  clusters = evox_clusters_new_from_volume (ids, NULL, &error);
+  g_assert_no_error (error);
+  evox_renderer_set_clusters (renderer, clusters);
+  evox_renderer_set_cluster_style (renderer, TRUE, 1.0, FALSE);
+  evox_volume_style_set_source (style, EVOX_VOLUME_SOURCE_CLUSTERS);
+  for (guint id = 1; id <= 2; id++)
+    {
+      float rgb[3];
+
+      evox_clusters_get_rgb (clusters, id, rgb);
+      for (guint i = 0; i < 3; i++)
+        (id == 1 ? one : two)[i] = rgb[i] * 255.0;
+    }
+  {
+    g_autofree guint8 *pixels = render (renderer, size, size, TRUE, "volume-clusters");
+
+    assert_columns (pixels, n, G_MAXUINT, one, two, "clusters");
+  }
+  evox_volume_style_set_clip (style, lo, half);
+  {
+    g_autofree guint8 *pixels = render (renderer, size, size, TRUE, "volume-clusters-clip");
+
+    assert_columns (pixels, n, 8, one, two, "clusters clipped to x <= 1/2");
+  }
+  renderer_free (renderer);
+}
+
+/* A few balls of values 100..250 in a volume of zeros: empty-space skipping (composite with a
+ * curve that is zero below 90, mip, minip, iso) draws the same pixels as rays that sample all
+ * their way, along an axis and from an oblique perspective camera. */
+static void
+test_skipping (void)
+{
+  const gsize n = 40;
+  const int width = 160, height = 120;
+  g_autoptr(EvoxVolume) volume = volume_new (n, n, n, EVOX_SAMPLE_U8);
+  g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
+  guint8 *data = evox_volume_get_data_mut (volume, 0);
+  const double balls[3][4] = { { 10, 12, 9, 6 }, { 28, 25, 30, 8 }, { 30, 8, 12, 4 } };
+  const EvoxRayMode modes[4] = { EVOX_RAY_COMPOSITE, EVOX_RAY_MIP, EVOX_RAY_MINIP,
+                                 EVOX_RAY_ISO };
+  EvoxRenderer *renderer;
+
+  if (!evox_test_need_gl ())
+    return;
+  for (gsize z = 0; z < n; z++)
+    for (gsize y = 0; y < n; y++)
+      for (gsize x = 0; x < n; x++)
+        {
+          guint8 v = 0;
+
+          for (guint b = 0; b < 3; b++)
+            {
+              double d = sqrt ((x - balls[b][0]) * (x - balls[b][0]) +
+                               (y - balls[b][1]) * (y - balls[b][1]) +
+                               (z - balls[b][2]) * (z - balls[b][2]));
+
+              if (d < balls[b][3])
+                v = (guint8) (250 - 150 * d / balls[b][3]);
+            }
+          /* MinIP needs something to skip too: a floor of 30 but in one corner. */
+          data[(z * n + y) * n + x] = v > 0 ? v : (x > 30 && y > 30 ? 0 : 30);
+        }
+  evox_volume_style_set_box (style, 90, 255, 0.3);
+  evox_volume_style_set_iso_level (style, 160);
+  renderer = renderer_new (volume, style, "viridis", 0, 255);
+  for (int camera = 0; camera < 2; camera++)
+    {
+      if (camera == 1)
+        {
+          evox_camera_set_orthographic (evox_renderer_get_camera (renderer), FALSE);
+          evox_camera_reset (evox_renderer_get_camera (renderer));
+          evox_camera_orbit (evox_renderer_get_camera (renderer), 40, 25);
+        }
+      for (guint m = 0; m < G_N_ELEMENTS (modes); m++)
+        {
+          g_autofree guint8 *skipped = NULL;
+          g_autofree guint8 *full = NULL;
+          g_autofree char *name = g_strdup_printf ("volume-skip-%s-%d",
+                                                   evox_ray_mode_to_string (modes[m]), camera);
+          gsize differ = 0;
+
+          evox_volume_style_set_mode (style, modes[m]);
+          _evox_renderer_set_skipping (renderer, TRUE);
+          skipped = render (renderer, width, height, FALSE, name);
+          if (modes[m] == EVOX_RAY_COMPOSITE)
+            g_assert_cmpuint (_evox_renderer_get_empty_bricks (renderer), >, 16);
+          _evox_renderer_set_skipping (renderer, FALSE);
+          full = render (renderer, width, height, FALSE, "volume-skip-full");
+          for (gsize i = 0; i < (gsize) width * height * 4; i++)
+            differ += skipped[i] != full[i];
+          if (differ > 0)
+            g_error ("%s: %" G_GSIZE_FORMAT " bytes differ with skipping", name, differ);
+        }
+    }
+  renderer_free (renderer);
+}
+
+/* An opaque quad across the left half, halfway into a slab of constant opacity: a ray there
+ * ends on it, so the pixel is the front half of the slab over the quad's colour; the right half
+ * sees the whole slab. The quad's colour is taken from a render without the volume. */
+static void
+test_depth (void)
+{
+  const gsize n = 16, t = 12;
+  const int size = (int) n * CELL;
+  const float black[4] = { 0, 0, 0, 1 };
+  float positions[12] = { -0.5f, -0.5f, 5.5f, 7.5f, -0.5f, 5.5f,
+                          7.5f, 15.5f, 5.5f, -0.5f, 15.5f, 5.5f };
+  float normals[12] = { 0, 0, -1, 0, 0, -1, 0, 0, -1, 0, 0, -1 };
+  guint32 triangles[6] = { 0, 2, 1, 0, 3, 2 };
+  g_autoptr(EvoxVolume) volume = volume_new (n, n, t, EVOX_SAMPLE_U8);
+  g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
+  g_autoptr(EvoxSurfaceList) surfaces = evox_surface_list_new ();
+  g_autoptr(EvoxMesh) mesh = NULL;
+  g_autoptr(EvoxSurface) surface = NULL;
+  EvoxSurfaceSpec spec = { .kind = EVOX_SURFACE_LEVEL, .level = 1.0 };
+  const double lo[3] = { 0, 0, 0 }, nothing[3] = { 0, 0, 0 };
+  const double value = 200, opacity = 0.2;
+  g_autofree guint8 *quad = NULL;
+  g_autofree guint8 *scene = NULL;
+  double colour[3];
+  EvoxRenderer *renderer;
+
+  if (!evox_test_need_gl ())
+    return;
+  memset (evox_volume_get_data_mut (volume, 0), (int) value, n * n * t);
+  mesh = evox_mesh_new_take (g_memdup2 (positions, sizeof positions),
+                             g_memdup2 (normals, sizeof normals), NULL, 4,
+                             g_memdup2 (triangles, sizeof triangles), 2, FALSE);
+  surface = evox_surface_new ("quad", &spec, "#ff00ff");
+  _evox_surface_begin_build (surface, NULL);
+  _evox_surface_end_build (surface, mesh, NULL);
+  evox_surface_list_append (surfaces, surface);
+  evox_volume_style_set_points (style, &value, &opacity, 1);
+  renderer = renderer_new (volume, style, "grey", 0, 255);
+  evox_renderer_set_background (renderer, black);
+  evox_renderer_set_surfaces (renderer, surfaces);
+  value_colour ("grey", 0, 255, value, colour);
+
+  evox_volume_style_set_clip (style, lo, nothing);
+  quad = render (renderer, size, size, FALSE, "volume-depth-quad");
+  evox_volume_style_set_clip (style, lo, (const double[3]) { 1, 1, 1 });
+  scene = render (renderer, size, size, FALSE, "volume-depth");
+  for (guint y = 1; y + 1 < n; y++)
+    for (guint x = 1; x + 1 < n; x++)
+      {
+        const guint8 *behind = voxel_pixel (quad, size, x, y);
+        double front = 1 - pow (1 - opacity, x < 8 ? 6.0 : (double) t), expected[3];
+        g_autofree char *what = g_strdup_printf ("column %u,%u", x, y);
+
+        for (guint i = 0; i < 3; i++)
+          expected[i] = colour[i] * front + (x < 8 ? (1 - front) * behind[i] : 0);
+        if (x < 8)
+          g_assert_cmpuint (behind[0], >, 100);   /* the quad is there */
+        assert_rgba (voxel_pixel (scene, size, x, y), expected, 255, 2.0, what);
+      }
+  renderer_free (renderer);
+}
+
+/* Picking: where a composite ray's opacity passes one half (within one step of the depth
+ * Beer-Lambert gives), the iso sphere's front, the box's front face for mip. */
+static void
+test_pick (void)
+{
+  const gsize n = 32;
+  const int size = (int) n * CELL;
+  const double radius = 10.5, centre = (n - 1) / 2.0;
+  g_autoptr(EvoxVolume) volume = volume_new (n, n, n, EVOX_SAMPLE_F32);
+  g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
+  float *data = evox_volume_get_data_mut (volume, 0);
+  double position[3], value = 0, opacity = 0.1, depth;
+  EvoxRenderer *renderer;
+
+  if (!evox_test_need_gl ())
+    return;
+  for (gsize z = 0; z < n; z++)
+    for (gsize y = 0; y < n; y++)
+      for (gsize x = 0; x < n; x++)
+        data[(z * n + y) * n + x] = (float) sqrt ((x - centre) * (x - centre) +
+                                                  (y - centre) * (y - centre) +
+                                                  (z - centre) * (z - centre));
+  renderer = renderer_new (volume, style, "viridis", 0, 30);
+  g_free (render (renderer, size, size, FALSE, "volume-pick"));
+
+  /* Constant opacity 0.1 a voxel: transmittance 0.9^d falls below one half at d = 6.58 voxels
+   * from the front face (z = -0.5); the pick is the sample (0.5 voxel apart) that got there. */
+  evox_volume_style_set_points (style, &value, &opacity, 1);
+  depth = log (0.5) / log (0.9);
+  g_assert_true (evox_renderer_pick (renderer, 5 * CELL + 1.5, 7 * CELL + 1.5, size, size,
+                                     position));
+  g_assert_cmpfloat_with_epsilon (position[0], 5, 1e-6);
+  g_assert_cmpfloat_with_epsilon (position[1], 7, 1e-6);
+  g_assert_cmpfloat (position[2], >=, -0.5 + depth - 0.5 - 1e-6);
+  g_assert_cmpfloat (position[2], <=, -0.5 + depth + 1e-6);
+
+  evox_volume_style_set_mode (style, EVOX_RAY_ISO);
+  evox_volume_style_set_iso_level (style, radius);
+  g_assert_true (evox_renderer_pick (renderer, size / 2.0, size / 2.0, size, size, position));
+  g_assert_cmpfloat_with_epsilon (position[2], centre - radius, 0.05);
+  /* Beside the sphere nothing is hit. */
+  g_assert_false (evox_renderer_pick (renderer, 4.5, 4.5, size, size, position));
+
+  evox_volume_style_set_mode (style, EVOX_RAY_MIP);
+  g_assert_true (evox_renderer_pick (renderer, 4.5, 4.5, size, size, position));
+  g_assert_cmpfloat_with_epsilon (position[2], -0.5, 1e-6);
+  renderer_free (renderer);
+}
+
+/* The document's style: its curve starts over on the display range of what is shown. */
+static void
+test_document_style (void)
+{
+  g_autoptr(EvoxDocument) document = evox_document_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (4, 4, 4, 2, EVOX_SAMPLE_F32, &error);
+  EvoxVolumeStyle *style = evox_document_get_volume_style (document);
+  double lo, hi, v, a;
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < 2; c++)
+    {
+      float *data = evox_volume_get_data_mut (volume, c);
+
+      for (guint i = 0; i < 64; i++)
+        data[i] = c == 0 ? 10.0f + i : -3.0f + 0.5f * i;
+    }
+  evox_volume_style_add_point (style, 1000, 1);
+  evox_document_set_volume (document, volume, "two", NULL);
+  evox_document_get_range (document, &lo, &hi);
+  g_assert_cmpuint (evox_volume_style_get_n_points (style), ==, 2);
+  evox_volume_style_get_point (style, 0, &v, &a);
+  g_assert_cmpfloat (v, ==, lo);
+  g_assert_cmpfloat (a, ==, 0.0);
+  evox_volume_style_get_point (style, 1, &v, &a);
+  g_assert_cmpfloat (v, ==, hi);
+  g_assert_cmpfloat (a, ==, 0.1);
+
+  evox_document_set_channel (document, 1);
+  evox_document_get_range (document, &lo, &hi);
+  g_assert_cmpfloat (lo, <, 0);
+  evox_volume_style_get_point (style, 0, &v, NULL);
+  g_assert_cmpfloat (v, ==, lo);
+  evox_volume_style_get_point (style, 1, &v, NULL);
+  g_assert_cmpfloat (v, ==, hi);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -404,6 +748,11 @@ main (int    argc,
   g_test_add_func ("/Evox/VolumeRender/projections", test_projections);
   g_test_add_func ("/Evox/VolumeRender/beer-lambert", test_beer_lambert);
   g_test_add_func ("/Evox/VolumeRender/iso-sphere", test_iso_sphere);
+  g_test_add_func ("/Evox/VolumeRender/phases-clusters-clip", test_phases_clusters_clip);
+  g_test_add_func ("/Evox/VolumeRender/skipping", test_skipping);
+  g_test_add_func ("/Evox/VolumeRender/depth", test_depth);
+  g_test_add_func ("/Evox/VolumeRender/pick", test_pick);
+  g_test_add_func ("/Evox/VolumeRender/document-style", test_document_style);
 
   status = g_test_run ();
 

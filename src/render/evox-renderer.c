@@ -1246,6 +1246,20 @@ _evox_renderer_get_n_meshes (EvoxRenderer *self)
   return g_hash_table_size (self->meshes);
 }
 
+void
+_evox_renderer_set_skipping (EvoxRenderer *self,
+                             gboolean      skip)
+{
+  _evox_volume_pass_set_skipping (self->volume_pass, skip);
+  emit_changed (self);
+}
+
+guint
+_evox_renderer_get_empty_bricks (EvoxRenderer *self)
+{
+  return _evox_volume_pass_count_empty (self->volume_pass);
+}
+
 /* GL programs */
 
 /* defines (may be NULL) goes right after the #version line. */
@@ -3667,23 +3681,17 @@ get_volume_scene (EvoxRenderer    *self,
   scene->interactive = self->interactive;
 }
 
-/* Outlines of the measured layers at their depth: the scans where the volume keeps them, else
- * the grid layers marked measured. Returns the number of vertices pushed. */
+/* Outlines of the measured scans of an SSRM stack at their depth (nothing for volumes without
+ * scans, whose every layer is a measurement). Returns the number of vertices pushed. */
 static guint
 push_measured_layers (EvoxRenderer *self)
 {
   guint n_scans = evox_volume_get_n_scans (self->volume), first = self->vertices->len;
 
-  for (gsize k = 0; k < (n_scans > 0 ? n_scans : self->dims[2]); k++)
+  for (guint i = 0; i < n_scans; i++)
     {
-      double z;
+      double z = evox_volume_get_scan (self->volume, i)->z_nm * axis_scale (self, 2);
 
-      if (n_scans > 0)
-        z = evox_volume_get_scan (self->volume, (guint) k)->z_nm * axis_scale (self, 2);
-      else if (evox_volume_get_layer (self->volume, k)->measured)
-        z = plane_position (self, 2, k);
-      else
-        continue;
       for (guint c = 0; c < 4; c++)
         for (guint end = 0; end < 2; end++)
           {
@@ -3983,7 +3991,7 @@ evox_renderer_draw_view (EvoxRenderer *self,
 
   g_return_if_fail (EVOX_IS_RENDERER (self));
   g_return_if_fail (self->realized);
-  g_return_if_fail (view < EVOX_VIEW_QUAD);
+  g_return_if_fail (view <= EVOX_VIEW_LAST && view != EVOX_VIEW_QUAD);
   g_return_if_fail (EVOX_IS_CAMERA (camera));
 
   if (width <= 0 || height <= 0)
@@ -4527,7 +4535,7 @@ evox_renderer_pick_view (EvoxRenderer *self,
   gsize best_index = 0;
 
   g_return_val_if_fail (EVOX_IS_RENDERER (self), FALSE);
-  g_return_val_if_fail (view < EVOX_VIEW_QUAD, FALSE);
+  g_return_val_if_fail (view <= EVOX_VIEW_LAST && view != EVOX_VIEW_QUAD, FALSE);
   g_return_val_if_fail (EVOX_IS_CAMERA (camera), FALSE);
   g_return_val_if_fail (position_nm != NULL, FALSE);
 

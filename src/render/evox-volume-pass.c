@@ -80,6 +80,7 @@ struct _EvoxVolumePass
   GLenum      depth_format;
   int         depth_size[2];
 
+  gboolean    no_skipping;
   gboolean    warned;
 };
 
@@ -802,7 +803,7 @@ _evox_volume_pass_draw (EvoxVolumePass           *pass,
   sync_bricks (pass, scene->volume, scene->channel);
   if (mode == EVOX_RAY_COMPOSITE && source == EVOX_VOLUME_SOURCE_COLORMAP)
     lut_changed = sync_lut (pass, scene->volume, scene->channel, style);
-  skip = mode != EVOX_RAY_MEAN &&
+  skip = !pass->no_skipping && mode != EVOX_RAY_MEAN &&
          !(mode == EVOX_RAY_COMPOSITE && source == EVOX_VOLUME_SOURCE_CLUSTERS);
   if (mode == EVOX_RAY_COMPOSITE && skip)
     sync_empty (pass, source, lut_changed, scene->phases,
@@ -901,6 +902,24 @@ _evox_volume_pass_draw (EvoxVolumePass           *pass,
   glBindTexture (GL_TEXTURE_2D, 0);
   glActiveTexture (GL_TEXTURE0);
   return TRUE;
+}
+
+void
+_evox_volume_pass_set_skipping (EvoxVolumePass *pass,
+                                gboolean        skip)
+{
+  pass->no_skipping = !skip;
+}
+
+guint
+_evox_volume_pass_count_empty (EvoxVolumePass *pass)
+{
+  gsize n = pass->brick_dims[0] * pass->brick_dims[1] * pass->brick_dims[2];
+  guint count = 0;
+
+  for (gsize b = 0; b < n && pass->empty != NULL; b++)
+    count += pass->empty[b] != 0;
+  return count;
 }
 
 /* Picking (GL-free): the rays as the shader casts them, on the CPU */

@@ -69,6 +69,12 @@ gboolean        _evox_volume_pass_draw      (EvoxVolumePass           *pass,
                                              const int                 viewport[2],
                                              GLenum                    depth_format);
 
+/* Tests: FALSE casts every ray without skipping (default TRUE); how many bricks the last
+ * composite frame's flags let rays skip. */
+void            _evox_volume_pass_set_skipping (EvoxVolumePass        *pass,
+                                                gboolean               skip);
+guint           _evox_volume_pass_count_empty  (EvoxVolumePass        *pass);
+
 /* Where a ray from `origin` along `dir` (world units, dir need not be unit length) first shows
  * the volume as the style draws it: where a composite ray's opacity passes 0.5, the iso hit,
  * or where mip, minip and mean rays enter the clip box. In texture coordinates (0..1 over the
