@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "evox-volume-pass.h"
+#include "evox-renderer-state.h"
 
 #include <math.h>
 #include <string.h>
@@ -258,15 +259,6 @@ _evox_volume_lut_domain (EvoxVolume *volume,
 }
 
 /* GL side */
-
-/* Declared in the resources' header once the renderer is split; defined beside the other
- * programs' builds. */
-GLuint _evox_gl_link_program (const char  *name,
-                              const char  *vertex,
-                              const char  *geometry,
-                              const char  *fragment,
-                              const char  *defines,
-                              GError     **error);
 
 static GLuint
 get_program (EvoxVolumePass *pass,
@@ -920,6 +912,139 @@ _evox_volume_pass_count_empty (EvoxVolumePass *pass)
   for (gsize b = 0; b < n && pass->empty != NULL; b++)
     count += pass->empty[b] != 0;
   return count;
+}
+
+/* The view: the renderer's state in, the opaque scene, the rays, translucent surfaces */
+
+/* The slice pass's and the stack pass's colours, so the slices and measured layers read the
+ * same in every view. */
+static const LineStyle slice_styles[3] = {
+  { { 0.95f, 0.35f, 0.35f, 1.0f }, 1.5f },
+  { { 0.40f, 0.85f, 0.40f, 1.0f }, 1.5f },
+  { { 0.40f, 0.60f, 1.00f, 1.0f }, 1.5f },
+};
+static const LineStyle measured_style = { { 1.0f, 1.0f, 1.0f, 1.0f }, 3.0f };
+
+/* The style the rays follow: the caller's, or the default curve over the display range. */
+static EvoxVolumeStyle *
+volume_style (EvoxRenderer *self)
+{
+  if (self->volume_style != NULL)
+    return self->volume_style;
+  if (self->default_style == NULL)
+    self->default_style = evox_volume_style_new ();
+  evox_volume_style_reset_points (self->default_style, MIN (self->lo, self->hi),
+                                  MAX (self->lo, self->hi));
+  return self->default_style;
+}
+
+void
+_evox_volume_pass_get_scene (EvoxRenderer    *self,
+                             EvoxVolumeScene *scene)
+{
+  memset (scene, 0, sizeof *scene);
+  scene->volume = self->volume;
+  scene->channel = self->channel;
+  scene->style = volume_style (self);
+  scene->mapping = self->mapping;
+  scene->lo = self->lo;
+  scene->hi = self->hi;
+  _evox_renderer_get_box (self, scene->box_lo, scene->box_hi);
+  scene->phases = self->phases;
+  scene->clusters = self->res.cluster_format != 0 ? self->clusters : NULL;
+  scene->cluster_opacity = self->cluster_opacity;
+  scene->interactive = self->interactive;
+}
+
+/* Outlines of the measured scans of an SSRM stack at their depth (nothing for volumes without
+ * scans, whose every layer is a measurement). Returns the number of vertices pushed. */
+static guint
+push_measured_layers (EvoxRenderer *self)
+{
+  guint n_scans = evox_volume_get_n_scans (self->volume), first = self->vertices->len;
+
+  for (guint i = 0; i < n_scans; i++)
+    {
+      double z = evox_volume_get_scan (self->volume, i)->z_nm * _evox_renderer_axis_scale (self, 2);
+
+      for (guint c = 0; c < 4; c++)
+        for (guint end = 0; end < 2; end++)
+          {
+            double point[3], texcoord[3];
+
+            _evox_renderer_plane_corner (self, 2, z, 0.0, (c + end) % 4, point, texcoord);
+            _evox_renderer_push_vertex (self->vertices, point, texcoord);
+          }
+    }
+  return self->vertices->len - first;
+}
+
+/* The opaque scene first (slices when the style shows them, opaque surfaces, the box and the
+ * layer outlines), writing depth; the rays end at that depth and blend over it; translucent
+ * surfaces last, over the volume (approximate: a translucent surface inside the volume shows
+ * in front of all of it). */
+void
+_evox_volume_pass_draw_view (EvoxRenderer *self,
+                             const Frame  *frame)
+{
+  EvoxVolumeScene scene;
+  EvoxVolumeTextures textures = { self->res.volume_texture, self->res.colormap_texture,
+                                  self->res.phase_texture, self->res.n_phase_rows,
+                                  self->res.cluster_color_texture, self->res.cluster_scale };
+  gboolean slices;
+  guint planes[3], outlines[3], box, layers = 0, n_layer_vertices = 0;
+  GLint framebuffer = 0;
+  GLenum depth_format;
+
+  _evox_volume_pass_get_scene (self, &scene);
+  slices = evox_volume_style_get_show_slices (scene.style);
+  box = _evox_renderer_push_box (self);
+  for (guint a = 0; a < 3 && slices; a++)
+    {
+      planes[a] = _evox_renderer_push_plane (self, a, self->slices[a]);
+      outlines[a] = _evox_renderer_push_plane_outline (self, a, self->slices[a]);
+    }
+  if (evox_volume_style_get_mark_layers (scene.style))
+    {
+      layers = self->vertices->len;
+      n_layer_vertices = push_measured_layers (self);
+    }
+  glBufferData (GL_ARRAY_BUFFER, self->vertices->len * sizeof (Vertex), self->vertices->data,
+                GL_STREAM_DRAW);
+
+  glEnable (GL_DEPTH_TEST);
+  glDepthFunc (GL_LEQUAL);
+  glDepthMask (GL_TRUE);
+  if (slices && self->res.volume_on_gpu)
+    {
+      /* Pushed back a little so their outlines win the depth test, as in the slices view. */
+      glEnable (GL_POLYGON_OFFSET_FILL);
+      glPolygonOffset (1.0f, 1.0f);
+      glDisable (GL_BLEND);
+      _evox_slice_pass_use_program (self, frame, 1.0f);
+      for (guint a = 0; a < 3; a++)
+        glDrawArrays (GL_TRIANGLES, (GLint) planes[a], 6);
+      glDisable (GL_POLYGON_OFFSET_FILL);
+    }
+  _evox_mesh_pass_draw_opaque (self, frame, FALSE);
+  glEnable (GL_BLEND);
+  _evox_renderer_use_line_program (self, frame);
+  _evox_renderer_draw_lines (self, frame, &box_style, box, 24);
+  for (guint a = 0; a < 3 && slices; a++)
+    _evox_renderer_draw_lines (self, frame, &slice_styles[a], outlines[a], 8);
+  if (n_layer_vertices > 0)
+    _evox_renderer_draw_lines (self, frame, &measured_style, layers, n_layer_vertices);
+
+  if (self->res.volume_on_gpu)
+    {
+      glGetIntegerv (GL_DRAW_FRAMEBUFFER_BINDING, &framebuffer);
+      depth_format = _evox_gl_draw_framebuffer_depth_format (framebuffer);
+      /* A default framebuffer that does not exist (surfaceless EGL) may answer with an error. */
+      _evox_gl_drain_errors ();
+      _evox_volume_pass_draw (self->volume_pass, &scene, &textures, (const float *) frame->mvp,
+                              frame->offset, frame->viewport, depth_format);
+    }
+  _evox_mesh_pass_draw_translucent (self, frame, FALSE);
 }
 
 /* Picking (GL-free): the rays as the shader casts them, on the CPU */

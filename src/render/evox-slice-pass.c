@@ -1,0 +1,202 @@
+/* evox-slice-pass.c: the slice program; draws the three slices in 3D and the single 2D slice. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include "evox-renderer-state.h"
+
+#include <math.h>
+#include <string.h>
+
+static const LineStyle slice_styles[3] = {
+  { { 0.95f, 0.35f, 0.35f, 1.0f }, 1.5f },
+  { { 0.40f, 0.85f, 0.40f, 1.0f }, 1.5f },
+  { { 0.40f, 0.60f, 1.00f, 1.0f }, 1.5f },
+};
+
+static void
+use_rgb (EvoxRenderer       *self,
+         const SliceUniforms *su)
+{
+  float used[3];
+
+  for (guint s = 0; s < 3; s++)
+    {
+      used[s] = self->rgb.uploaded[s] >= 0 ? 1.0f : 0.0f;
+      glActiveTexture (GL_TEXTURE0 + RGB_TEXTURE_UNIT + s);
+      glBindTexture (GL_TEXTURE_3D, self->rgb.textures[s]);
+    }
+  glUniform1i (su->rgb_on, TRUE);
+  glUniform3fv (su->rgb_used, 1, used);
+  glUniform3fv (su->rgb_lo, 1, self->rgb.lo);
+  glUniform3fv (su->rgb_hi, 1, self->rgb.hi);
+}
+
+void
+_evox_slice_pass_use_program (EvoxRenderer *self,
+                              const Frame  *frame,
+                              float         alpha)
+{
+  EvoxTransfer transfer = evox_transfer_for (evox_volume_get_channel_value_scale (self->volume,
+                                                                                 self->channel),
+                                             self->mapping);
+  static const float highlight_rgb[3] = EVOX_RENDERER_HIGHLIGHT_RGB;
+  double a, b, m = 0.0;
+  float value_scale = 1.0f;
+  gboolean integer = FALSE;
+  /* _evox_render_resources_prepare () has uploaded the current labels, so their dims are the
+   * texture's. */
+  gboolean highlight = self->res.label_texture != 0 &&
+                       memcmp (self->res.label_dims, self->dims, sizeof self->dims) == 0;
+  gboolean colouring;
+  /* _evox_render_resources_prepare () has packed the current clusters' ids into the volume
+   * texture when they match. */
+  gboolean clusters = _evox_renderer_clusters_shown (self) && self->res.cluster_format != 0;
+  SliceUniforms *su;
+
+  if (transfer == EVOX_TRANSFER_EXP10)
+    {
+      /* 10^v overflows floats near v = 38; scaled by 10^-max (lo, hi) it stays in range and
+       * the coordinate (10^v - 10^lo) / (10^hi - 10^lo) is unchanged. */
+      m = MAX (self->lo, self->hi);
+      a = pow (10.0, self->lo - m);
+      b = pow (10.0, self->hi - m);
+    }
+  else
+    {
+      a = evox_transfer_apply (transfer, self->lo);
+      b = evox_transfer_apply (transfer, self->hi);
+    }
+
+  switch (evox_volume_get_sample_type (self->volume))
+    {
+    case EVOX_SAMPLE_U8:
+      value_scale = 255.0f;
+      integer = TRUE;
+      break;
+    case EVOX_SAMPLE_U16:
+      value_scale = 65535.0f;
+      integer = TRUE;
+      break;
+    case EVOX_SAMPLE_F32:
+    default:
+      break;
+    }
+
+  colouring = highlight && self->res.label_color_width > 0;
+  self->res.slice_variant = (colouring ? SLICE_PARTICLE_COLORS : 0) |
+                        (clusters ? SLICE_CLUSTERS : 0) |
+                        (clusters && self->cluster_outlines ? SLICE_CLUSTER_OUTLINES : 0) |
+                        (_evox_render_resources_rgb_on_gpu (self) ? SLICE_RGB : 0);
+  su = &self->res.su[self->res.slice_variant];
+  glUseProgram (self->res.slice_programs[self->res.slice_variant]);
+  glUniformMatrix4fv (su->mvp, 1, GL_FALSE, (const float *) frame->mvp);
+  glUniform1i (su->volume, 0);
+  glUniform1i (su->colormap, 1);
+  glUniform1f (su->value_scale, value_scale);
+  glUniform1i (su->integer, integer);
+  glUniform1i (su->transfer, (int) transfer);
+  glUniform1f (su->a, (float) a);
+  glUniform1f (su->b, (float) b);
+  glUniform1f (su->m, (float) m);
+  glUniform1i (su->valid, isfinite ((float) a) && isfinite ((float) b));
+  glUniform1f (su->alpha, alpha);
+  glUniform1i (su->phase_mode,
+               _evox_renderer_phases_shown (self) ? (self->hide_outside ? 2 : 1) : 0);
+  glUniform1i (su->n_phases, (int) self->res.n_phase_rows);
+  glUniform1ui (su->selected, highlight ? self->selected_particle : 0u);
+  glUniform3fv (su->highlight, 1, highlight_rgb);
+  glUniform1f (su->dim, EVOX_RENDERER_DIM);
+  glUniform1i (su->label_color_width, colouring ? self->res.label_color_width : 0);
+  glUniform1i (su->label_color_shift, self->res.label_color_shift);
+  if (clusters)
+    {
+      glUniform1f (su->cluster_opacity, (float) self->cluster_opacity);
+      glUniform1i (su->clusters_on, TRUE);
+      glUniform1f (su->cluster_scale, self->res.cluster_scale);
+      glActiveTexture (GL_TEXTURE7);
+      glBindTexture (GL_TEXTURE_2D, self->res.cluster_color_texture);
+    }
+  glActiveTexture (GL_TEXTURE0);
+  glBindTexture (GL_TEXTURE_3D, self->res.volume_texture);
+  glActiveTexture (GL_TEXTURE1);
+  glBindTexture (GL_TEXTURE_2D, self->res.colormap_texture);
+  glActiveTexture (GL_TEXTURE2);
+  glBindTexture (GL_TEXTURE_2D, self->res.phase_texture);
+  glActiveTexture (GL_TEXTURE3);
+  glBindTexture (GL_TEXTURE_3D, self->res.label_texture);
+  glActiveTexture (GL_TEXTURE4);
+  glBindTexture (GL_TEXTURE_2D, self->res.label_color_texture);
+  if (self->res.slice_variant & SLICE_RGB)
+    use_rgb (self, su);
+  glActiveTexture (GL_TEXTURE0);
+}
+void
+_evox_slice_pass_draw_slices (EvoxRenderer *self,
+                              const Frame  *frame)
+{
+  guint planes[3], outlines[3], box;
+
+  for (guint a = 0; a < 3; a++)
+    planes[a] = _evox_renderer_push_plane (self, a, self->slices[a]);
+  for (guint a = 0; a < 3; a++)
+    outlines[a] = _evox_renderer_push_plane_outline (self, a, self->slices[a]);
+  box = _evox_renderer_push_box (self);
+  glBufferData (GL_ARRAY_BUFFER, self->vertices->len * sizeof (Vertex), self->vertices->data,
+                GL_STREAM_DRAW);
+
+  glEnable (GL_DEPTH_TEST);
+  glDepthFunc (GL_LEQUAL);
+  glDepthMask (GL_TRUE);
+  if (self->res.volume_on_gpu)
+    {
+      /* Pushed back a little so their outlines, in the same planes, win the depth test. */
+      glEnable (GL_POLYGON_OFFSET_FILL);
+      glPolygonOffset (1.0f, 1.0f);
+      glDisable (GL_BLEND);
+      _evox_slice_pass_use_program (self, frame, 1.0f);
+      for (guint a = 0; a < 3; a++)
+        glDrawArrays (GL_TRIANGLES, (GLint) planes[a], 6);
+      glDisable (GL_POLYGON_OFFSET_FILL);
+    }
+  _evox_mesh_pass_draw_opaque (self, frame, self->clip_surfaces);
+
+  glEnable (GL_BLEND);
+  _evox_renderer_use_line_program (self, frame);
+  _evox_renderer_draw_lines (self, frame, &box_style, box, 24);
+  for (guint a = 0; a < 3; a++)
+    _evox_renderer_draw_lines (self, frame, &slice_styles[a], outlines[a], 8);
+
+  _evox_mesh_pass_draw_translucent (self, frame, self->clip_surfaces);
+}
+
+void
+_evox_slice_pass_draw_slice (EvoxRenderer *self,
+                             const Frame  *frame,
+                             guint         axis)
+{
+  guint plane;
+
+  if (!self->res.volume_on_gpu)
+    {
+      /* Without the voxels, at least show where the slice would be. */
+      guint outline = _evox_renderer_push_plane_outline (self, axis, self->slices[axis]);
+
+      glBufferData (GL_ARRAY_BUFFER, self->vertices->len * sizeof (Vertex),
+                    self->vertices->data, GL_STREAM_DRAW);
+      glEnable (GL_BLEND);
+      _evox_renderer_use_line_program (self, frame);
+      _evox_renderer_draw_lines (self, frame, &box_style, outline, 8);
+      return;
+    }
+
+  plane = _evox_renderer_push_plane (self, axis, self->slices[axis]);
+  glBufferData (GL_ARRAY_BUFFER, self->vertices->len * sizeof (Vertex), self->vertices->data,
+                GL_STREAM_DRAW);
+  glDisable (GL_DEPTH_TEST);
+  glDisable (GL_BLEND);
+  _evox_slice_pass_use_program (self, frame, 1.0f);
+  glDrawArrays (GL_TRIANGLES, (GLint) plane, 6);
+}
+
