@@ -62,8 +62,10 @@ uniform bool u_skip;
 uniform sampler3D u_bricks;     // RG32F: min, max
 uniform sampler3D u_empty;      // R8: 1 where the transfer function is zero over the brick
 
-// The depth of the opaque scene, the size of the view (1 where nothing was drawn).
+// The depth of the opaque scene, the size of the view (1 where nothing was drawn); rays cast at
+// a lower resolution than the view's (while the user drags) read it u_depth_scale apart.
 uniform sampler2D u_depth;
+uniform vec2 u_depth_scale;
 
 out vec4 frag_color;
 
@@ -246,7 +248,7 @@ main ()
   t1 = min (min (max (t_lo.x, t_hi.x), max (t_lo.y, t_hi.y)), min (max (t_lo.z, t_hi.z), 1.0));
 
   // Opaque geometry in front of the exit ends the ray there.
-  depth = texelFetch (u_depth, ivec2 (gl_FragCoord.xy - u_viewport.xy), 0).r;
+  depth = texelFetch (u_depth, ivec2 ((gl_FragCoord.xy - u_viewport.xy) * u_depth_scale), 0).r;
   if (depth < 1.0)
     {
       vec4 hit_h = u_ndc_to_texture * vec4 (ndc, depth * 2.0 - 1.0, 1.0);

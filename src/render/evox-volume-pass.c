@@ -29,6 +29,8 @@
 #define BRICKS_UNIT 12
 #define EMPTY_UNIT 13
 #define DEPTH_UNIT 14
+/* Interactive frames cast a ray per LOW_RES x LOW_RES pixels and stretch the picture. */
+#define LOW_RES 2
 #define MAX_INTEGER_LUT 16384
 #define FLOAT_LUT 4096
 
@@ -40,7 +42,7 @@ typedef struct
   GLint ndc_to_texture, viewport, clip_lo, clip_hi, extent, world_extent, dims, step, unit;
   GLint volume, value_scale, integer, colormap, transfer, a, b, m, valid;
   GLint lut, lut_lo, lut_scale, lut_n, phases, n_phases, cluster_colors, cluster_scale;
-  GLint cluster_opacity, opacity_scale, iso_level, skip, bricks, empty, depth;
+  GLint cluster_opacity, opacity_scale, iso_level, skip, bricks, empty, depth, depth_scale;
 } RayUniforms;
 
 struct _EvoxVolumePass
@@ -80,6 +82,15 @@ struct _EvoxVolumePass
   GLuint      depth_texture;
   GLenum      depth_format;
   int         depth_size[2];
+
+  /* The low-resolution picture of interactive frames and the program that stretches it. */
+  GLuint      low_framebuffer;
+  GLuint      low_texture;
+  int         low_size[2];
+  GLuint      resolve_program;
+  GLint       resolve_image;
+  GLint       resolve_viewport;
+  gboolean    resolve_failed;
 
   gboolean    no_skipping;
   gboolean    warned;
@@ -135,8 +146,15 @@ _evox_volume_pass_unrealize (EvoxVolumePass *pass)
     glDeleteSamplers (1, &pass->nearest_sampler);
   if (pass->depth_framebuffer != 0)
     glDeleteFramebuffers (1, &pass->depth_framebuffer);
+  if (pass->low_framebuffer != 0)
+    glDeleteFramebuffers (1, &pass->low_framebuffer);
+  if (pass->resolve_program != 0)
+    glDeleteProgram (pass->resolve_program);
   pass->empty_vao = pass->linear_sampler = pass->nearest_sampler = 0;
-  pass->depth_framebuffer = 0;
+  pass->depth_framebuffer = pass->low_framebuffer = pass->resolve_program = 0;
+  pass->resolve_failed = FALSE;
+  pass->low_size[0] = pass->low_size[1] = 0;
+  delete_texture (&pass->low_texture);
   delete_texture (&pass->bricks_texture);
   delete_texture (&pass->lut_texture);
   delete_texture (&pass->empty_texture);
@@ -320,6 +338,7 @@ get_program (EvoxVolumePass *pass,
   RAY_UNIFORM (bricks, "u_bricks");
   RAY_UNIFORM (empty, "u_empty");
   RAY_UNIFORM (depth, "u_depth");
+  RAY_UNIFORM (depth_scale, "u_depth_scale");
 #undef RAY_UNIFORM
   glUseProgram (program);
   glUniform1i (u->volume, 0);
@@ -626,6 +645,70 @@ grab_depth (EvoxVolumePass *pass,
     glEnable (GL_SCISSOR_TEST);
 }
 
+/* Binds the low-resolution target of a view of `size` pixels for drawing, (re)made when the
+ * size changed; its size goes to low_size. FALSE when this GL cannot make it. */
+static gboolean
+bind_low_target (EvoxVolumePass *pass,
+                 const int       size[2],
+                 int             low_size[2])
+{
+  static const GLenum colour = GL_COLOR_ATTACHMENT0;
+
+  low_size[0] = (size[0] + LOW_RES - 1) / LOW_RES;
+  low_size[1] = (size[1] + LOW_RES - 1) / LOW_RES;
+  if (pass->low_framebuffer != 0 && pass->low_size[0] == low_size[0] &&
+      pass->low_size[1] == low_size[1])
+    {
+      glBindFramebuffer (GL_DRAW_FRAMEBUFFER, pass->low_framebuffer);
+      return TRUE;
+    }
+  delete_texture (&pass->low_texture);
+  if (pass->low_framebuffer == 0)
+    glGenFramebuffers (1, &pass->low_framebuffer);
+  glGenTextures (1, &pass->low_texture);
+  glBindTexture (GL_TEXTURE_2D, pass->low_texture);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, 0);
+  glTexImage2D (GL_TEXTURE_2D, 0, GL_RGBA8, low_size[0], low_size[1], 0, GL_RGBA,
+                GL_UNSIGNED_BYTE, NULL);
+  glBindTexture (GL_TEXTURE_2D, 0);
+  glBindFramebuffer (GL_DRAW_FRAMEBUFFER, pass->low_framebuffer);
+  glFramebufferTexture2D (GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D,
+                          pass->low_texture, 0);
+  glDrawBuffers (1, &colour);
+  if (glCheckFramebufferStatus (GL_DRAW_FRAMEBUFFER) != GL_FRAMEBUFFER_COMPLETE)
+    {
+      pass->low_size[0] = pass->low_size[1] = 0;
+      return FALSE;
+    }
+  pass->low_size[0] = low_size[0];
+  pass->low_size[1] = low_size[1];
+  return TRUE;
+}
+
+static GLuint
+get_resolve_program (EvoxVolumePass *pass)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (pass->resolve_program != 0 || pass->resolve_failed)
+    return pass->resolve_program;
+  pass->resolve_program = _evox_gl_link_program ("volume-resolve", "composite.vert", NULL,
+                                                 "volume-resolve.frag", NULL, &error);
+  if (pass->resolve_program == 0)
+    {
+      g_warning ("Interactive volume frames are drawn at full resolution: %s", error->message);
+      pass->resolve_failed = TRUE;
+      return 0;
+    }
+  pass->resolve_image = glGetUniformLocation (pass->resolve_program, "u_image");
+  pass->resolve_viewport = glGetUniformLocation (pass->resolve_program, "u_viewport");
+  return pass->resolve_program;
+}
+
 /* Inverse of a column-major 4x4 matrix in doubles (Gauss-Jordan with partial pivoting): float
  * inverses of perspective matrices over boxes of tens of micrometres lose the rays' ends. */
 static gboolean
@@ -731,9 +814,11 @@ _evox_volume_pass_draw (EvoxVolumePass           *pass,
   float matrix[16], extent_f[3], world_f[3], dims_f[3], clip_lo_f[3], clip_hi_f[3];
   double clip_lo[3], clip_hi[3], extent[3], a, b, m = 0.0, unit;
   gsize dims[3];
-  GLint caller_vao = 0;
+  GLint caller_vao = 0, caller_draw = 0;
+  int low_size[2] = { 0, 0 };
+  gboolean low = FALSE, scissor = glIsEnabled (GL_SCISSOR_TEST);
   const RayUniforms *u;
-  GLuint program;
+  GLuint program, resolve = 0;
 
   program = get_program (pass, mode, source);
   if (program == 0)
@@ -802,10 +887,29 @@ _evox_volume_pass_draw (EvoxVolumePass           *pass,
                 evox_volume_style_get_opacity_scale (style));
   grab_depth (pass, offset, viewport, depth_format);
 
+  /* Interactive frames cast a quarter of the rays when the GL can take the extra target. */
+  if (scene->interactive && (resolve = get_resolve_program (pass)) != 0)
+    {
+      glGetIntegerv (GL_DRAW_FRAMEBUFFER_BINDING, &caller_draw);
+      low = bind_low_target (pass, viewport, low_size);
+      if (!low)
+        glBindFramebuffer (GL_DRAW_FRAMEBUFFER, (GLuint) caller_draw);
+    }
+
   glUseProgram (program);
   glUniformMatrix4fv (u->ndc_to_texture, 1, GL_FALSE, matrix);
-  glUniform4f (u->viewport, (float) offset[0], (float) offset[1], (float) viewport[0],
-               (float) viewport[1]);
+  if (low)
+    {
+      glUniform4f (u->viewport, 0.0f, 0.0f, (float) low_size[0], (float) low_size[1]);
+      glUniform2f (u->depth_scale, (float) viewport[0] / low_size[0],
+                   (float) viewport[1] / low_size[1]);
+    }
+  else
+    {
+      glUniform4f (u->viewport, (float) offset[0], (float) offset[1], (float) viewport[0],
+                   (float) viewport[1]);
+      glUniform2f (u->depth_scale, 1.0f, 1.0f);
+    }
   glUniform3fv (u->clip_lo, 1, clip_lo_f);
   glUniform3fv (u->clip_hi, 1, clip_hi_f);
   glUniform3fv (u->extent, 1, extent_f);
@@ -878,6 +982,30 @@ _evox_volume_pass_draw (EvoxVolumePass           *pass,
   glBlendFuncSeparate (GL_ONE, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
   glGetIntegerv (GL_VERTEX_ARRAY_BINDING, &caller_vao);
   glBindVertexArray (pass->empty_vao);
+  if (low)
+    {
+      static const float clear[4] = { 0, 0, 0, 0 };
+
+      /* Rays into the low-resolution picture (its own viewport, no scissor, no blending), then
+       * the picture stretched over the view. */
+      glDisable (GL_SCISSOR_TEST);
+      glDisable (GL_BLEND);
+      glViewport (0, 0, low_size[0], low_size[1]);
+      glClearBufferfv (GL_COLOR, 0, clear);
+      glDrawArrays (GL_TRIANGLES, 0, 3);
+      glBindFramebuffer (GL_DRAW_FRAMEBUFFER, (GLuint) caller_draw);
+      glViewport (offset[0], offset[1], viewport[0], viewport[1]);
+      if (scissor)
+        glEnable (GL_SCISSOR_TEST);
+      glEnable (GL_BLEND);
+      glUseProgram (resolve);
+      glUniform1i (pass->resolve_image, LUT_UNIT);
+      glUniform4f (pass->resolve_viewport, (float) offset[0], (float) offset[1],
+                   (float) viewport[0], (float) viewport[1]);
+      glActiveTexture (GL_TEXTURE0 + LUT_UNIT);
+      glBindTexture (GL_TEXTURE_2D, pass->low_texture);
+      glActiveTexture (GL_TEXTURE0);
+    }
   glDrawArrays (GL_TRIANGLES, 0, 3);
   glBindVertexArray ((GLuint) caller_vao);
 
