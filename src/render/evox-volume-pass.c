@@ -74,7 +74,7 @@ struct _EvoxVolumePass
   guint8     *empty;
   GLuint      empty_texture;
   int         empty_source;     /* -1: not computed */
-  float      *empty_phases;     /* lo, hi, visible, opacity of each phase */
+  double     *empty_phases;     /* lo, hi, visible, opacity of each phase */
   guint       empty_n_phases;
   double      empty_scale;
 
@@ -452,19 +452,19 @@ phases_changed (EvoxVolumePass *pass,
                 EvoxPhaseList  *phases)
 {
   guint n = phases != NULL ? evox_phase_list_get_n_phases (phases) : 0;
-  g_autofree float *key = g_new0 (float, 4 * MAX (n, 1));
+  g_autofree double *key = g_new0 (double, 4 * MAX (n, 1));
 
   for (guint i = 0; i < n; i++)
     {
       EvoxPhase *phase = evox_phase_list_get_phase (phases, i);
 
-      key[4 * i] = (float) evox_phase_get_lo (phase);
-      key[4 * i + 1] = (float) evox_phase_get_hi (phase);
+      key[4 * i] = evox_phase_get_lo (phase);
+      key[4 * i + 1] = evox_phase_get_hi (phase);
       key[4 * i + 2] = evox_phase_get_visible (phase);
-      key[4 * i + 3] = (float) evox_phase_get_opacity (phase);
+      key[4 * i + 3] = evox_phase_get_opacity (phase);
     }
   if (pass->empty_phases != NULL && pass->empty_n_phases == n &&
-      memcmp (pass->empty_phases, key, 4 * n * sizeof (float)) == 0)
+      memcmp (pass->empty_phases, key, 4 * n * sizeof (double)) == 0)
     return FALSE;
   g_free (pass->empty_phases);
   pass->empty_phases = g_steal_pointer (&key);
@@ -528,9 +528,9 @@ sync_empty (EvoxVolumePass   *pass,
 
           for (guint i = 0; i < pass->empty_n_phases && !seen && lo <= hi; i++)
             {
-              const float *phase = pass->empty_phases + 4 * i;
+              const double *phase = pass->empty_phases + 4 * i;
 
-              seen = phase[2] > 0.5f && phase[3] * opacity_scale > 0 &&
+              seen = phase[2] > 0.5 && phase[3] * opacity_scale > 0 &&
                      phase[0] <= hi && lo <= phase[1];
             }
           pass->empty[b] = seen ? 0 : 255;
