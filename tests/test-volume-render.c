@@ -586,6 +586,49 @@ test_skipping (void)
   renderer_free (renderer);
 }
 
+/* A camera inside the box: rays start at the near plane (a ten-thousandth of the far one, next
+ * to the eye), so the middle pixel's alpha is Beer-Lambert over the eye's distance to the box's
+ * back face along its ray. */
+static void
+test_inside (void)
+{
+  const gsize n = 16;
+  const int size = 65;
+  g_autoptr(EvoxVolume) volume = volume_new (n, n, n, EVOX_SAMPLE_U8);
+  g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
+  const double value = 100, opacity = 0.02, box_lo = -0.5, box_hi = n - 0.5;
+  g_autofree guint8 *pixels = NULL;
+  double origin[3], dir[3], entry = -G_MAXDOUBLE, exit = G_MAXDOUBLE, rgb[3];
+  EvoxRenderer *renderer;
+  EvoxCamera *camera;
+
+  if (!evox_test_need_gl ())
+    return;
+  memset (evox_volume_get_data_mut (volume, 0), (int) value, n * n * n);
+  evox_volume_style_set_points (style, &value, &opacity, 1);
+  renderer = renderer_new (volume, style, "grey", 0, 255);
+  camera = evox_renderer_get_camera (renderer);
+  evox_camera_set_orthographic (camera, FALSE);
+  evox_camera_reset (camera);
+  evox_camera_orbit (camera, 20, 10);
+  evox_camera_zoom_at (camera, 40, size / 2.0, size / 2.0, size, size);
+  evox_camera_get_ray (camera, size / 2.0, size / 2.0, size, size, origin, dir);
+  for (guint a = 0; a < 3; a++)
+    {
+      double ta = (box_lo - origin[a]) / dir[a], tb = (box_hi - origin[a]) / dir[a];
+
+      entry = MAX (entry, MIN (ta, tb));
+      exit = MIN (exit, MAX (ta, tb));
+    }
+  g_assert_cmpfloat (entry, <, 0);   /* the eye is inside */
+  g_assert_cmpfloat (exit, >, 2);
+  pixels = render (renderer, size, size, TRUE, "volume-inside");
+  value_colour ("grey", 0, 255, value, rgb);
+  assert_rgba (pixels + ((gsize) (size / 2) * size + size / 2) * 4, rgb,
+               255 * (1 - pow (1 - opacity, exit)), 2.0, "the middle ray from inside");
+  renderer_free (renderer);
+}
+
 /* An opaque quad across the left half, halfway into a slab of constant opacity: a ray there
  * ends on it, so the pixel is the front half of the slab over the quad's colour; the right half
  * sees the whole slab. The quad's colour is taken from a render without the volume. */
@@ -750,6 +793,7 @@ main (int    argc,
   g_test_add_func ("/Evox/VolumeRender/iso-sphere", test_iso_sphere);
   g_test_add_func ("/Evox/VolumeRender/phases-clusters-clip", test_phases_clusters_clip);
   g_test_add_func ("/Evox/VolumeRender/skipping", test_skipping);
+  g_test_add_func ("/Evox/VolumeRender/inside", test_inside);
   g_test_add_func ("/Evox/VolumeRender/depth", test_depth);
   g_test_add_func ("/Evox/VolumeRender/pick", test_pick);
   g_test_add_func ("/Evox/VolumeRender/document-style", test_document_style);
