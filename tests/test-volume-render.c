@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <epoxy/gl.h>
 
 #include "evox-clusters.h"
 #include "evox-document.h"
@@ -101,6 +102,42 @@ render (EvoxRenderer *renderer,
   g_assert_no_error (error);
   g_assert_nonnull (pixels);
   dump (name, pixels, width, height);
+  return pixels;
+}
+
+/* What the canvas shows: evox_renderer_draw into a framebuffer of width x height (colour and
+ * depth, as a GtkGLArea has), read back as RGBA rows top to bottom. */
+static guint8 *
+draw_frame (EvoxRenderer *renderer,
+            int           width,
+            int           height)
+{
+  guint8 *pixels = g_malloc ((gsize) width * height * 4);
+  g_autofree guint8 *rows = g_malloc ((gsize) width * height * 4);
+  GLuint framebuffer, renderbuffers[2];
+
+  glGenFramebuffers (1, &framebuffer);
+  glGenRenderbuffers (2, renderbuffers);
+  glBindFramebuffer (GL_FRAMEBUFFER, framebuffer);
+  glBindRenderbuffer (GL_RENDERBUFFER, renderbuffers[0]);
+  glRenderbufferStorage (GL_RENDERBUFFER, GL_RGBA8, width, height);
+  glBindRenderbuffer (GL_RENDERBUFFER, renderbuffers[1]);
+  glRenderbufferStorage (GL_RENDERBUFFER, GL_DEPTH24_STENCIL8, width, height);
+  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER,
+                             renderbuffers[0]);
+  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_DEPTH_STENCIL_ATTACHMENT, GL_RENDERBUFFER,
+                             renderbuffers[1]);
+  g_assert_cmphex (glCheckFramebufferStatus (GL_FRAMEBUFFER), ==, GL_FRAMEBUFFER_COMPLETE);
+  evox_renderer_draw (renderer, width, height);
+  glPixelStorei (GL_PACK_ALIGNMENT, 1);
+  glReadPixels (0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, rows);
+  g_assert_cmphex (glGetError (), ==, GL_NO_ERROR);
+  for (int y = 0; y < height; y++)
+    memcpy (pixels + (gsize) y * width * 4, rows + (gsize) (height - 1 - y) * width * 4,
+            (gsize) width * 4);
+  glBindFramebuffer (GL_FRAMEBUFFER, 0);
+  glDeleteRenderbuffers (2, renderbuffers);
+  glDeleteFramebuffers (1, &framebuffer);
   return pixels;
 }
 
@@ -305,30 +342,38 @@ test_beer_lambert (void)
       evox_renderer_set_background (renderer, black);
       value_colour ("grey", 0, 255, 200, rgb);
       for (guint o = 0; o < G_N_ELEMENTS (opacities); o++)
-        for (int interactive = 0; interactive < 2; interactive++)
-          {
-            double value = 200, opacity = opacities[o];
-            double alpha = 1 - pow (1 - opacity, (double) t), over_black[3];
-            g_autofree guint8 *straight = NULL;
-            g_autofree guint8 *on_black = NULL;
-            g_autofree char *what = g_strdup_printf ("slab %" G_GSIZE_FORMAT " a %g%s", t,
-                                                     opacity, interactive ? " interactive" : "");
+        {
+          double value = 200, opacity = opacities[o];
+          double alpha = 1 - pow (1 - opacity, (double) t), over_black[3];
+          g_autofree guint8 *straight = NULL;
+          g_autofree guint8 *on_black = NULL;
+          g_autofree guint8 *dragged = NULL;
+          g_autofree guint8 *exported = NULL;
+          g_autofree char *what = g_strdup_printf ("slab %" G_GSIZE_FORMAT " a %g", t, opacity);
+          g_autofree char *what_dragged = g_strconcat (what, " interactive", NULL);
 
-            /* One point: the same opacity at every value. */
-            evox_volume_style_set_points (style, &value, &opacity, 1);
-            evox_renderer_set_interactive (renderer, interactive);
-            straight = render (renderer, size, size, TRUE, "volume-slab");
-            on_black = render (renderer, size, size, FALSE, "volume-slab-black");
-            for (guint i = 0; i < 3; i++)
-              over_black[i] = rgb[i] * alpha;
-            for (guint y = 1; y + 1 < n; y++)
-              for (guint x = 1; x + 1 < n; x++)
-                {
-                  /* Straight alpha is divided back out of 8 bits: a little more rounding. */
-                  assert_rgba (voxel_pixel (straight, size, x, y), rgb, 255 * alpha, 2.0, what);
-                  assert_rgba (voxel_pixel (on_black, size, x, y), over_black, 255, 1.0, what);
-                }
-          }
+          /* One point: the same opacity at every value. */
+          evox_volume_style_set_points (style, &value, &opacity, 1);
+          evox_renderer_set_interactive (renderer, FALSE);
+          straight = render (renderer, size, size, TRUE, "volume-slab");
+          on_black = render (renderer, size, size, FALSE, "volume-slab-black");
+          /* While the user drags the canvas draws coarser rays; an export stays full quality. */
+          evox_renderer_set_interactive (renderer, TRUE);
+          dragged = draw_frame (renderer, size, size);
+          exported = render (renderer, size, size, FALSE, "volume-slab-exported");
+          g_assert_cmpmem (exported, (gsize) size * size * 4, on_black, (gsize) size * size * 4);
+          for (guint i = 0; i < 3; i++)
+            over_black[i] = rgb[i] * alpha;
+          for (guint y = 1; y + 1 < n; y++)
+            for (guint x = 1; x + 1 < n; x++)
+              {
+                /* Straight alpha is divided back out of 8 bits: a little more rounding. */
+                assert_rgba (voxel_pixel (straight, size, x, y), rgb, 255 * alpha, 2.0, what);
+                assert_rgba (voxel_pixel (on_black, size, x, y), over_black, 255, 1.0, what);
+                assert_rgba (voxel_pixel (dragged, size, x, y), over_black, 255, 1.0,
+                             what_dragged);
+              }
+        }
       renderer_free (renderer);
     }
 }
@@ -581,6 +626,25 @@ test_skipping (void)
             differ += skipped[i] != full[i];
           if (differ > 0)
             g_error ("%s: %" G_GSIZE_FORMAT " bytes differ with skipping", name, differ);
+
+          /* The same for the coarser rays of a frame while the user drags, which do draw
+           * another picture than full quality. */
+          {
+            g_autofree guint8 *dragged = NULL;
+            g_autofree guint8 *dragged_full = NULL;
+            g_autofree guint8 *still = NULL;
+
+            evox_renderer_set_interactive (renderer, TRUE);
+            _evox_renderer_set_skipping (renderer, TRUE);
+            dragged = draw_frame (renderer, width, height);
+            _evox_renderer_set_skipping (renderer, FALSE);
+            dragged_full = draw_frame (renderer, width, height);
+            evox_renderer_set_interactive (renderer, FALSE);
+            still = draw_frame (renderer, width, height);
+            g_assert_cmpmem (dragged, (gsize) width * height * 4, dragged_full,
+                             (gsize) width * height * 4);
+            g_assert_true (memcmp (dragged, still, (gsize) width * height * 4) != 0);
+          }
         }
     }
   renderer_free (renderer);

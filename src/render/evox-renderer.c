@@ -1620,7 +1620,7 @@ evox_renderer_render_image (EvoxRenderer  *self,
   GLenum status;
   int tile_size;
   double view_aspect, aspect;
-  gboolean ok = TRUE;
+  gboolean ok = TRUE, interactive;
 
   g_return_val_if_fail (EVOX_IS_RENDERER (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -1669,6 +1669,9 @@ evox_renderer_render_image (EvoxRenderer  *self,
   /* Exports are framed in window pixels (view_width), where the panes' padding is its own. */
   self->camera_quiet++;
   set_pane_padding (self, 1);
+  /* Exports are figures: rays at full quality even while the user drags. */
+  interactive = self->interactive;
+  self->interactive = FALSE;
 
   glGetIntegerv (GL_DRAW_FRAMEBUFFER_BINDING, &old_draw_fbo);
   glGetIntegerv (GL_READ_FRAMEBUFFER_BINDING, &old_read_fbo);
@@ -1754,6 +1757,7 @@ evox_renderer_render_image (EvoxRenderer  *self,
 
 out:
   set_pane_padding (self, self->scale_factor);
+  self->interactive = interactive;
   self->camera_quiet--;
   glPixelStorei (GL_PACK_ALIGNMENT, old_pack);
   glBindFramebuffer (GL_DRAW_FRAMEBUFFER, (GLuint) old_draw_fbo);
