@@ -265,6 +265,11 @@ main ()
   dt = u_step / length_nm;
   n_steps = min (int (ceil ((t1 - t0) / dt)), MAX_STEPS);
 
+  // The brick the last samples lay in: read once per brick, not once per sample.
+  float brick_end = -1.0;
+  vec2 brick_range = vec2 (0.0);
+  bool brick_empty = false;
+
 #if MODE == 0
   vec4 sum = vec4 (0.0);   // premultiplied colour, opacity
 
@@ -275,11 +280,16 @@ main ()
       vec4 c;
       float segment, alpha;
 
-      if (u_skip && texelFetch (u_empty, brick_of (p), 0).r > 0.5)
+      if (u_skip && t >= brick_end)
+        {
+          brick_empty = texelFetch (u_empty, brick_of (p), 0).r > 0.5;
+          brick_end = brick_exit (p, origin, inverse_dir);
+        }
+      if (u_skip && brick_empty)
         {
           // Resume at the first sample past the brick: the samples inside would add nothing,
           // and the ones after it sit where they would have anyway.
-          i = max (int (ceil ((brick_exit (p, origin, inverse_dir) - t0) / dt)), i + 1) - 1;
+          i = max (int (ceil ((brick_end - t0) / dt)), i + 1) - 1;
           continue;
         }
       c = classify (p);
@@ -304,16 +314,16 @@ main ()
       vec3 p = origin + t * dir;
       float v;
 
-      if (u_skip && seen)
+      if (u_skip && t >= brick_end)
         {
-          vec2 range = texelFetch (u_bricks, brick_of (p), 0).rg;
-
-          // Nothing in the brick can beat the running extreme.
-          if (MODE == 1 ? range.y <= best : range.x >= best)
-            {
-              i = max (int (ceil ((brick_exit (p, origin, inverse_dir) - t0) / dt)), i + 1) - 1;
-              continue;
-            }
+          brick_range = texelFetch (u_bricks, brick_of (p), 0).rg;
+          brick_end = brick_exit (p, origin, inverse_dir);
+        }
+      // Nothing in the brick can beat the running extreme.
+      if (u_skip && seen && (MODE == 1 ? brick_range.y <= best : brick_range.x >= best))
+        {
+          i = max (int (ceil ((brick_end - t0) / dt)), i + 1) - 1;
+          continue;
         }
       v = value_at (p);
       if (!is_finite (v))
@@ -366,20 +376,20 @@ main ()
       float v;
       bool below;
 
-      if (u_skip && previous_t >= 0.0)
+      if (u_skip && t >= brick_end)
         {
-          vec2 range = texelFetch (u_bricks, brick_of (p), 0).rg;
+          brick_range = texelFetch (u_bricks, brick_of (p), 0).rg;
+          brick_end = brick_exit (p, origin, inverse_dir);
+        }
+      // Every value in the brick on the side of the level the previous sample was on.
+      if (u_skip && previous_t >= 0.0 &&
+          (previous_below ? brick_range.y < u_iso_level : brick_range.x >= u_iso_level))
+        {
+          int next = max (int (ceil ((brick_end - t0) / dt)), i + 1);
 
-          // Every value in the brick on the side of the level the previous sample was on.
-          if (previous_below ? range.y < u_iso_level : range.x >= u_iso_level)
-            {
-              int next = max (int (ceil ((brick_exit (p, origin, inverse_dir) - t0) / dt)),
-                              i + 1);
-
-              previous_t = t0 + float (min (next, n_steps) - 1) * dt;
-              i = next - 1;
-              continue;
-            }
+          previous_t = t0 + float (min (next, n_steps) - 1) * dt;
+          i = next - 1;
+          continue;
         }
       v = value_at (p);
       if (!is_finite (v))
