@@ -316,6 +316,76 @@ test_projections (void)
   renderer_free (renderer);
 }
 
+/* Log mapping: a maximum intensity projection of positive floats takes the colour the slices
+ * give the column's maximum on a log axis (evox_display_coordinate with log10). */
+static void
+test_mip_log (void)
+{
+  const gsize n = 12;
+  const int size = (int) n * CELL;
+  g_autoptr(EvoxVolume) volume = volume_new (n, n, n, EVOX_SAMPLE_F32);
+  g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (11);
+  float *data = evox_volume_get_data_mut (volume, 0);
+  g_autofree guint8 *pixels = NULL;
+  const double lo = 1e-3, hi = 1e3;
+  EvoxRenderer *renderer;
+
+  if (!evox_test_need_gl ())
+    return;
+  for (gsize i = 0; i < n * n * n; i++)
+    data[i] = (float) pow (10.0, g_rand_double_range (rand, -4, 4));
+  evox_volume_style_set_mode (style, EVOX_RAY_MIP);
+  renderer = renderer_new (volume, style, "viridis", lo, hi);
+  evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
+  pixels = render (renderer, size, size, FALSE, "volume-mip-log");
+  for (gsize y = 1; y + 1 < n; y++)
+    for (gsize x = 1; x + 1 < n; x++)
+      {
+        double best = 0, rgb[3];
+        guint8 c[3];
+        g_autofree char *what = NULL;
+
+        for (gsize z = 0; z < n; z++)
+          best = MAX (best, data[(z * n + y) * n + x]);
+        evox_colormap_sample ("viridis",
+                              evox_display_coordinate (EVOX_TRANSFER_LOG10, lo, hi, best), c);
+        for (guint i = 0; i < 3; i++)
+          rgb[i] = c[i];
+        what = g_strdup_printf ("log mip of column %" G_GSIZE_FORMAT ",%" G_GSIZE_FORMAT
+                                " (%g)", x, y, best);
+        assert_rgba (voxel_pixel (pixels, size, (guint) x, (guint) y), rgb, 255, 1.0, what);
+      }
+  renderer_free (renderer);
+}
+
+/* Unrealized and realized again (a canvas moved to another window), the rays draw the same
+ * picture: the pass's table, grid and flags go up again into the new context. */
+static void
+test_realize_again (void)
+{
+  const gsize n = 16;
+  const int size = (int) n * CELL;
+  g_autoptr(EvoxVolume) volume = random_u8 (n, 5);
+  g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *before = NULL;
+  g_autofree guint8 *after = NULL;
+  EvoxRenderer *renderer;
+
+  if (!evox_test_need_gl ())
+    return;
+  evox_volume_style_set_box (style, 100, 200, 0.2);
+  renderer = renderer_new (volume, style, "viridis", 0, 255);
+  before = render (renderer, size, size, FALSE, "volume-realize-before");
+  evox_renderer_unrealize (renderer);
+  g_assert_true (evox_renderer_realize (renderer, &error));
+  g_assert_no_error (error);
+  after = render (renderer, size, size, FALSE, "volume-realize-after");
+  g_assert_cmpmem (before, (gsize) size * size * 4, after, (gsize) size * size * 4);
+  renderer_free (renderer);
+}
+
 /* A slab t voxels thick of constant opacity a per voxel: the drawn alpha is 1 - (1 - a)^t and
  * the colour the colour map's, whatever the step (full quality and interactive). */
 static void
@@ -853,6 +923,8 @@ main (int    argc,
 
   g_test_add_func ("/Evox/VolumeRender/bricks", test_bricks);
   g_test_add_func ("/Evox/VolumeRender/projections", test_projections);
+  g_test_add_func ("/Evox/VolumeRender/mip-log", test_mip_log);
+  g_test_add_func ("/Evox/VolumeRender/realize-again", test_realize_again);
   g_test_add_func ("/Evox/VolumeRender/beer-lambert", test_beer_lambert);
   g_test_add_func ("/Evox/VolumeRender/iso-sphere", test_iso_sphere);
   g_test_add_func ("/Evox/VolumeRender/phases-clusters-clip", test_phases_clusters_clip);
