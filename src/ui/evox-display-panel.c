@@ -10,6 +10,7 @@
 
 #include "evox-display-panel.h"
 #include "evox-composite-box.h"
+#include "evox-figure-box.h"
 #include "evox-layer-list.h"
 #include "evox-ui-util.h"
 #include "evox-units.h"
@@ -51,6 +52,7 @@ struct _EvoxDisplayPanel
   GtkAdjustment *slice_adjustment[3];
   GtkLabel      *slice_label[3];
   EvoxCompositeBox *composite_box;
+  EvoxFigureBox    *figure_box;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxDisplayPanel, evox_display_panel, GTK_TYPE_WIDGET)
@@ -655,6 +657,7 @@ evox_display_panel_set_document (EvoxDisplayPanel *self,
   rebuild_slices (self);
   rebuild_layers (self);
   evox_composite_box_set_document (self->composite_box, document);
+  evox_figure_box_set_document (self->figure_box, document);
 }
 
 static void
@@ -745,9 +748,11 @@ evox_display_panel_class_init (EvoxDisplayPanelClass *klass)
   object_class->dispose = evox_display_panel_dispose;
 
   g_type_ensure (EVOX_TYPE_COMPOSITE_BOX);
+  g_type_ensure (EVOX_TYPE_FIGURE_BOX);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/evox/Evox/evox-display-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, composite_box);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, figure_box);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_box);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_dropdown);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_stepper);
