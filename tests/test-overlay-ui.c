@@ -30,7 +30,7 @@ static const char * const checks[EVOX_N_OVERLAY_ITEMS] = {
 };
 
 /* A window showing a small two-channel f32 volume (a ramp along x; 10 nm voxels), opened from a
- * file as a user would. */
+ * file as a user would, with one phase. */
 static EvoxWindow *
 open_window (char **dir)
 {
@@ -38,6 +38,8 @@ open_window (char **dir)
   g_autoptr(EvoxVolume) volume = NULL;
   g_autoptr(GError) error = NULL;
   const double spacing[3] = { 10, 10, 10 };
+  g_autoptr(EvoxPhase) low = evox_phase_new ("Low", 0, 9, "#ff0000");
+  EvoxWindow *window;
 
   *dir = evox_test_tmpdir_new ();
   path = g_build_filename (*dir, "ramp.h5", NULL);
@@ -54,7 +56,10 @@ open_window (char **dir)
   evox_volume_set_spacing (volume, spacing);
   g_assert_true (evox_hdf5_write (volume, path, FALSE, NULL, NULL, &error));
   g_assert_no_error (error);
-  return evox_test_open_file (path);
+  window = evox_test_open_file (path);
+  /* The legend lists phases (without phases, clusters or the composite it is empty). */
+  evox_phase_list_append (evox_document_get_phases (evox_window_get_document (window)), low);
+  return window;
 }
 
 static EvoxCanvas *
@@ -155,11 +160,12 @@ test_switches (void)
       g_assert_cmpuint (inside, >, 20);
       g_assert_cmpuint (outside, ==, 0);
 
-      /* The check is the same switch: unticked, the item goes. */
-      gtk_check_button_set_active (check, FALSE);
+      /* The check is the same switch: clicked, the item goes. */
+      g_signal_emit_by_name (check, "activate");
       evox_test_spin (0.1);
       g_assert_false (evox_overlays_get_visible (overlays, item));
       g_assert_false (action_state (window, switches[item]));
+      g_assert_false (gtk_check_button_get_active (check));
       g_assert_cmpint (evox_canvas_pick_overlay (canvas, rect[0] + rect[2] / 2,
                                                  rect[1] + rect[3] / 2), ==, -1);
       hidden = draw_canvas (window, &width, &height);
@@ -213,6 +219,7 @@ test_drag (void)
   g_assert_cmpfloat_with_epsilon (fy, want_fy, 1e-9);
   g_assert_cmpfloat (fx, >, 0);
   g_assert_cmpfloat (fy, >, 0);
+  evox_test_spin (0.5);
   evox_test_screenshot (GTK_WIDGET (window), "overlay-dragged-legend");
 
   /* Beside every item the same drag orbits, as before. */
@@ -225,19 +232,21 @@ test_drag (void)
   /* In a slice view: no pan, no ruler from a press on the scale bar; a middle drag there does
    * nothing at all. */
   evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICE_Z);
-  evox_test_spin (0.2);
+  evox_test_spin (0.5);
   g_assert_true (evox_canvas_get_overlay_rect (canvas, EVOX_OVERLAY_SCALE_BAR, rect));
+  g_test_message ("scale bar %g,%g %gx%g", rect[0], rect[1], rect[2], rect[3]);
   evox_camera_get_matrices (camera, width, height, view_before, projection);
   g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_MIDDLE, 0, rect[0] + 2, rect[1] + 2,
                                      rect[0] - 50, rect[1] - 50), ==, EVOX_DRAG_NONE);
   g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, GDK_CONTROL_MASK, rect[0] + 2,
-                                     rect[1] + 2, rect[0] - 100, rect[1] - 60), ==,
+                                     rect[1] + 2, rect[0] - 98, rect[1] - 58), ==,
                    EVOX_DRAG_OVERLAY);
   evox_camera_get_matrices (camera, width, height, view_after, projection);
   g_assert_cmpmem (view_before, sizeof view_before, view_after, sizeof view_after);
   g_assert_cmpuint (evox_measurement_list_get_n_measurements (evox_document_get_measurements (
                       evox_window_get_document (window))), ==, 0);
   g_assert_true (evox_canvas_get_overlay_rect (canvas, EVOX_OVERLAY_SCALE_BAR, moved));
+  g_test_message ("scale bar %g,%g %gx%g", moved[0], moved[1], moved[2], moved[3]);
   g_assert_cmpfloat_with_epsilon (moved[0], rect[0] - 100, 1e-6);
   g_assert_cmpfloat_with_epsilon (moved[1], rect[1] - 60, 1e-6);
   evox_test_close_window (window);
@@ -421,7 +430,10 @@ test_export (void)
     g_assert_false (gtk_widget_get_sensitive (check));
     gtk_window_destroy (GTK_WINDOW (dialog));
   }
-  evox_overlays_set_scale_bar_length (overlays, 500);
+  /* A 2D view: the scale bar is exact there ("at focus" in perspective). */
+  evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICE_Z);
+  evox_test_spin (0.3);
+  evox_overlays_set_scale_bar_length (overlays, 100);
   evox_overlays_set_visible (overlays, EVOX_OVERLAY_SCALE_BAR, TRUE);
   evox_overlays_set_visible (overlays, EVOX_OVERLAY_AXES, TRUE);
   evox_overlays_add_label (overlays, "Anode", 0.5, 0.1);
@@ -440,7 +452,7 @@ test_export (void)
   for (guint i = 0; i < texts->len; i++)
     g_test_message ("svg text: %s", (const char *) g_ptr_array_index (texts, i));
   g_assert_cmpuint (images, ==, 1);
-  g_assert_true (has_text (texts, "500 nm"));
+  g_assert_true (has_text (texts, "100 nm"));
   g_assert_true (has_text (texts, "Anode"));
 
   g_assert_true (evox_window_export_figure_overlays (window, pdf, width, height, FALSE, FALSE,
@@ -545,6 +557,15 @@ test_demo (void)
   for (int item = 0; item < EVOX_N_OVERLAY_ITEMS; item++)
     g_action_group_activate_action (G_ACTION_GROUP (window), switches[item], NULL);
   evox_overlays_add_label (evox_document_get_overlays (document), "Demo electrode", 0.5, 0.0);
+  {
+    /* Two phases on the log10 resistances, so the legend has rows. */
+    g_autoptr(EvoxPhase) low = evox_phase_new ("Conductive", -7, -3.5, "#e04040");
+    g_autoptr(EvoxPhase) high = evox_phase_new ("Resistive", 0, 2.5, "#4080ff");
+
+    evox_phase_list_append (evox_document_get_phases (document), low);
+    evox_phase_list_append (evox_document_get_phases (document), high);
+  }
+  evox_document_set_view (document, EVOX_VIEW_SLICES);
   evox_test_spin (1.0);
   evox_test_screenshot (GTK_WIDGET (window), "overlay-demo-3d");
   evox_document_set_view (document, EVOX_VIEW_SLICE_Z);

@@ -114,6 +114,8 @@ evox_figure_box_set_document (EvoxFigureBox *self,
                                               gtk_spin_button_get_adjustment (self->font_spin),
                                               "value",
                                               G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  /* Ours until unbound, whichever end goes first. */
+  g_object_ref (self->bindings[0]);
   g_signal_connect_object (overlays, "notify::scale-bar-length", G_CALLBACK (show_length), self,
                            G_CONNECT_SWAPPED);
   show_length (self);
