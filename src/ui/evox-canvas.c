@@ -1393,7 +1393,12 @@ released (GtkGestureClick *gesture,
           double           y,
           EvoxCanvas      *self)
 {
-  if (n_press != 1 || self->press_moved || evox_canvas_pick_overlay (self, x, y) >= 0)
+  int item = evox_canvas_pick_overlay (self, x, y);
+
+  /* The editor opens after the press, so the entry keeps the keyboard focus the press took. */
+  if (n_press == 2 && item >= EVOX_N_OVERLAY_ITEMS)
+    evox_canvas_edit_label (self, item - EVOX_N_OVERLAY_ITEMS);
+  if (n_press != 1 || self->press_moved || item >= 0)
     return;
   evox_canvas_hover_at (self, x, y);
   if (self->hover_valid)
@@ -1693,15 +1698,8 @@ pressed (GtkGestureClick *gesture,
          double           y,
          EvoxCanvas      *self)
 {
-  int item;
-
-  if (n_press != 2)
-    return;
-  /* A double click on a label edits it; on another item it does nothing. */
-  item = evox_canvas_pick_overlay (self, x, y);
-  if (item >= EVOX_N_OVERLAY_ITEMS)
-    evox_canvas_edit_label (self, item - EVOX_N_OVERLAY_ITEMS);
-  else if (item < 0)
+  /* A double click on an item does not recentre (on a label it edits it, once released). */
+  if (n_press == 2 && evox_canvas_pick_overlay (self, x, y) < 0)
     evox_canvas_recenter_at (self, x, y);
 }
 
