@@ -965,6 +965,175 @@ test_render_bad_usage (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The longest run of white (all channels >= 250) in any row: the scale bar over the demo, whose
+ * colour map never reaches white. */
+static int
+white_run (const Image *image)
+{
+  int best = 0;
+
+  for (int y = 0; y < image->height; y++)
+    {
+      int run = 0;
+
+      for (int x = 0; x < image->width; x++)
+        {
+          const guint8 *p = pixel_at (image, x, y);
+
+          run = p[0] >= 250 && p[1] >= 250 && p[2] >= 250 ? run + 1 : 0;
+          best = MAX (best, run);
+        }
+    }
+  return best;
+}
+
+/* The overlays of `evox render`: the scale bar is its length over the view's nm per pixel (the
+ * demo's 128 x 128 nm z slice fills 480 of 640 x 480 pixels: 128 / 480 nm per pixel, so 40 nm is
+ * 150 pixels, and 300 at 1280 x 960); the SVG holds every text as <text> and the picture as one
+ * <image>; the PDF renders at its size; --legend lists the phases. */
+static void
+test_render_overlays (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *svg = g_build_filename (dir, "figure.svg", NULL);
+  g_autofree char *pdf = g_build_filename (dir, "figure.pdf", NULL);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *png = g_strdup_printf ("%s/bar-%u.png", dir, i);
+      const char *size = i == 0 ? "640x480" : "1280x960";
+      g_auto(Run) run = evox_headless ("render", "--demo", "--view", "z", "-s", size,
+                                       "--scale-bar=40nm", "-o", png, NULL);
+      g_auto(Image) image = { 0 };
+
+      assert_rendered (&run);
+      image = evox_test_read_png (png);
+      g_assert_cmpint (abs (white_run (&image) - (i == 0 ? 150 : 300)), <=, 1);
+    }
+  {
+    g_auto(Run) run = evox_headless ("render", "--demo", "--view", "z", "-s", "640x480",
+                                     "--scale-bar", "--colorbar", "--axes", "--legend",
+                                     "--phase", "Low=-7:-3:#ff0000", "--label",
+                                     "Sample <1>@0.5,0", "--font-size", "12", "-o", svg, NULL);
+    g_autofree char *contents = NULL;
+    const char *texts[] = { ">50 nm</text>", ">10⁰</text>", ">Sample &lt;1&gt;</text>",
+                            ">x</text>", ">Low  " };
+
+    assert_rendered (&run);
+    g_assert_true (g_file_get_contents (svg, &contents, NULL, NULL));
+    g_assert_true (g_str_has_prefix (contents, "<?xml"));
+    g_assert_nonnull (strstr (contents, "width=\"640px\""));
+    /* One picture: the overlays are vector. */
+    g_assert_nonnull (strstr (contents, "<image"));
+    g_assert_null (strstr (strstr (contents, "<image") + 1, "<image"));
+    for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+      {
+        g_test_message ("looking for %s", texts[i]);
+        g_assert_nonnull (strstr (contents, texts[i]));
+      }
+  }
+  {
+    g_auto(Run) run = evox_headless ("render", "--demo", "--view", "z", "-s", "320x240",
+                                     "--scale-bar", "--colorbar", "-o", pdf, NULL);
+    g_autofree char *contents = NULL;
+    g_autofree char *pdftoppm = g_find_program_in_path ("pdftoppm");
+
+    assert_rendered (&run);
+    g_assert_true (g_file_get_contents (pdf, &contents, NULL, NULL));
+    g_assert_true (g_str_has_prefix (contents, "%PDF"));
+    if (pdftoppm == NULL)
+      g_test_message ("pdftoppm is not installed (poppler-utils): the PDF is not rendered");
+    else
+      {
+        g_autofree char *prefix = g_build_filename (dir, "page", NULL);
+        g_autofree char *page = g_build_filename (dir, "page.png", NULL);
+        const char *argv[] = { pdftoppm, "-png", "-r", "96", "-singlefile", pdf, prefix, NULL };
+        g_auto(Run) converted = evox_test_spawn (argv, NULL, NULL);
+        g_auto(Image) image = { 0 };
+
+        g_assert_cmpint (converted.status, ==, 0);
+        image = evox_test_read_png (page);
+        g_assert_cmpint (image.width, ==, 320);
+        g_assert_cmpint (image.height, ==, 240);
+      }
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* The legend of the real electrode: each phase's volume fraction as numpy counts it
+ * ((a == 85).mean () = 40.047 %, (a == 170).mean () = 14.962 % of tifffile.imread
+ * ("tomo/electrode.tiff")), and with --voxel-size 50 a scale bar in µm. */
+static void
+test_render_overlays_real (void)
+{
+  g_autofree char *tomo = evox_test_data_path ("tomo/electrode.tiff");
+  g_autofree char *dir = NULL;
+  g_autofree char *svg = NULL;
+  g_autofree char *contents = NULL;
+
+  if (tomo == NULL)
+    return;
+  dir = evox_test_tmpdir_new ();
+  svg = g_build_filename (dir, "electrode.svg", NULL);
+  {
+    g_auto(Run) run = evox_headless ("render", tomo, "--voxel-size", "50", "--view", "z", "-s",
+                                     "320x240", "--phase", "am=85:85", "--phase", "cb=170:170",
+                                     "--legend", "--scale-bar", "-o", svg, NULL);
+
+    assert_rendered (&run);
+  }
+  g_assert_true (g_file_get_contents (svg, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, ">am  40.0 %</text>"));
+  g_assert_nonnull (strstr (contents, ">cb  15.0 %</text>"));
+  /* 256 voxels of 50 nm over 240 pixels: a fifth of 320 pixels is 3413 nm, nearest 5 µm. */
+  g_assert_nonnull (strstr (contents, ">5 µm</text>"));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* Overlay options that cannot work: one line, status 2, nothing written. */
+static void
+test_render_overlays_bad (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *out = g_build_filename (dir, "out.png", NULL);
+  g_autofree char *plain = g_build_filename (dir, "plain.tif", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (8, 6, 2, 1, EVOX_SAMPLE_U8, &error);
+  const char *cases[][3] = {
+    { "--label", "no position", "TEXT@X,Y" },
+    { "--label", "far@1.5,0", "0 to 1" },
+    { "--label", "half@0.5", "TEXT@X,Y" },
+    { "--label", "@0.5,0.5", "TEXT@X,Y" },
+    { "--scale-bar=5parsec", NULL, "5parsec" },
+    { "--scale-bar=-3nm", NULL, "positive length" },
+    { "--font-size", "2", "6 to 96" },
+    { "--legend", NULL, "nothing to list" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) run = cases[i][1] != NULL
+                        ? evox_headless ("render", "--demo", "-s", "64x48", "-o", out,
+                                         cases[i][0], cases[i][1], NULL)
+                        : evox_headless ("render", "--demo", "-s", "64x48", "-o", out,
+                                         cases[i][0], NULL);
+
+      g_test_message ("case %s %s: %s", cases[i][0], cases[i][1], run.err);
+      evox_test_assert_refused (&run, 2, cases[i][2]);
+    }
+  /* A TIFF that never said its voxel size: no scale bar can be measured. */
+  g_assert_no_error (error);
+  g_assert_true (evox_tiff_write (volume, -1, plain, EVOX_TIFF_WRITE_NONE, &error));
+  {
+    g_auto(Run) run = evox_headless ("render", plain, "-s", "64x48", "-o", out, "--scale-bar",
+                                     NULL);
+
+    evox_test_assert_refused (&run, 2, "voxel size");
+  }
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 static void
 test_render_bad_input (void)
 {
@@ -3379,6 +3548,9 @@ main (int    argc,
   g_test_add_func ("/Evox/Cli/render/overwrite", test_render_overwrite);
   g_test_add_func ("/Evox/Cli/render/bad-usage", test_render_bad_usage);
   g_test_add_func ("/Evox/Cli/render/bad-input", test_render_bad_input);
+  g_test_add_func ("/Evox/Cli/render/overlays", test_render_overlays);
+  g_test_add_func ("/Evox/Cli/render/overlays-bad", test_render_overlays_bad);
+  g_test_add_func ("/Evox/Cli/render/overlays-real", test_render_overlays_real);
   g_test_add_func ("/Evox/Cli/render/real", test_render_real);
   g_test_add_func ("/Evox/Cli/render/phases", test_render_phases);
   g_test_add_func ("/Evox/Cli/render/clusters", test_render_clusters);

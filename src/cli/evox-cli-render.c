@@ -1,4 +1,5 @@
-/* evox-cli-render.c: `evox render`, a figure of a volume drawn headless (EGL) into PNG or TIFF. */
+/* evox-cli-render.c: `evox render`, a figure of a volume drawn headless (EGL) into PNG, TIFF, SVG
+ * or PDF, with its overlays (scale bar, colour bar, legend, axes, labels). */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
@@ -11,16 +12,160 @@
 #include "evox-cli-private.h"
 #include "evox-curve-figure.h"
 #include "evox-document.h"
+#include "evox-figure.h"
+#include "evox-figure-private.h"
 #include "evox-gl-context.h"
 #include "evox-image.h"
 #include "evox-measurement.h"
 #include "evox-renderer.h"
-#include "evox-rgb-legend.h"
 #include "evox-tiff.h"
 
 #define DEFAULT_WIDTH 1600
 #define DEFAULT_HEIGHT 1200
 #define MAX_SIDE 16384
+/* The overlays of an image up to this many pixels high are drawn at scale 1, as in a window of
+ * the image's size; a taller image is this high a window enlarged, its overlays with it. */
+#define VIEW_HEIGHT 800
+
+/* What the overlay options ask for. */
+typedef struct
+{
+  gboolean  scale_bar;
+  double    scale_bar_nm;  /* 0: automatic */
+  gboolean  colorbar;
+  gboolean  legend;
+  gboolean  axes;
+  double    font_size;     /* NAN: the default */
+} OverlayRequest;
+
+/* Where --scale-bar's callback leaves what it was given (GOption's main entries have no user
+ * data); _evox_cli_render takes it over right after parsing. */
+static OverlayRequest *overlay_request_for_callback;
+static char *scale_bar_text;
+
+/* --scale-bar[=LENGTH]: GOption calls back with NULL when no length is given. */
+static gboolean
+on_scale_bar (const char  *name,
+              const char  *value,
+              gpointer     data,
+              GError     **error)
+{
+  overlay_request_for_callback->scale_bar = TRUE;
+  g_clear_pointer (&scale_bar_text, g_free);
+  scale_bar_text = g_strdup (value);
+  return TRUE;
+}
+
+/* "500nm", "2um", "2.5 µm", "1 mm", "800": a positive length, nm when no unit is given. */
+static gboolean
+parse_length (const char *text,
+              double     *nm)
+{
+  static const struct { const char *unit; double nm; } units[] = {
+    { "", 1 }, { "nm", 1 }, { "um", 1e3 }, { "µm", 1e3 }, { "μm", 1e3 }, { "mm", 1e6 },
+  };
+  g_autofree char *unit = NULL;
+  char *end;
+  double value = g_ascii_strtod (text, &end);
+
+  if (end == text || !isfinite (value) || value <= 0)
+    return FALSE;
+  unit = g_strstrip (g_strdup (end));
+  for (guint i = 0; i < G_N_ELEMENTS (units); i++)
+    if (g_str_equal (unit, units[i].unit))
+      {
+        *nm = value * units[i].nm;
+        return isfinite (*nm);
+      }
+  return FALSE;
+}
+
+/* "TEXT@X,Y" with X and Y fractions 0..1; the last @ splits, so the text may hold one. */
+static gboolean
+parse_label (const char  *spec,
+             char       **text,
+             double      *fx,
+             double      *fy)
+{
+  const char *at = strrchr (spec, '@');
+  g_auto(GStrv) parts = NULL;
+  char *end;
+
+  if (at == NULL || at == spec)
+    return FALSE;
+  parts = g_strsplit (at + 1, ",", -1);
+  if (g_strv_length (parts) != 2)
+    return FALSE;
+  *fx = g_ascii_strtod (parts[0], &end);
+  if (end == parts[0] || *end != '\0' || !(*fx >= 0 && *fx <= 1))
+    return FALSE;
+  *fy = g_ascii_strtod (parts[1], &end);
+  if (end == parts[1] || *end != '\0' || !(*fy >= 0 && *fy <= 1))
+    return FALSE;
+  *text = g_strndup (spec, at - spec);
+  return TRUE;
+}
+
+static gboolean
+check_overlays (GOptionContext  *context,
+                const char      *scale_bar_length,
+                OverlayRequest  *request,
+                char           **labels,
+                int             *status)
+{
+  if (scale_bar_length != NULL && !parse_length (scale_bar_length, &request->scale_bar_nm))
+    {
+      *status = _evox_cli_usage_error (context, "--scale-bar: '%s' is not a positive length "
+                                       "(a number with nm, um or mm; nm without a unit)",
+                                       scale_bar_length);
+      return FALSE;
+    }
+  if (!isnan (request->font_size) && !(request->font_size >= 6 && request->font_size <= 96))
+    {
+      *status = _evox_cli_usage_error (context, "--font-size must be a number of pixels from 6 "
+                                       "to 96");
+      return FALSE;
+    }
+  for (guint i = 0; labels != NULL && labels[i] != NULL; i++)
+    {
+      g_autofree char *text = NULL;
+      double fx, fy;
+
+      if (!parse_label (labels[i], &text, &fx, &fy))
+        {
+          *status = _evox_cli_usage_error (context, "--label must be TEXT@X,Y with X and Y from "
+                                           "0 to 1 (0,0 the top left, 1,1 the bottom right), "
+                                           "not '%s'", labels[i]);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* The overlays asked for into the document's, which the figure reads. */
+static void
+apply_overlays (EvoxDocument         *document,
+                const OverlayRequest *request,
+                char                **labels)
+{
+  EvoxOverlays *overlays = evox_document_get_overlays (document);
+
+  evox_overlays_set_visible (overlays, EVOX_OVERLAY_SCALE_BAR, request->scale_bar);
+  evox_overlays_set_visible (overlays, EVOX_OVERLAY_COLORBAR, request->colorbar);
+  evox_overlays_set_visible (overlays, EVOX_OVERLAY_LEGEND, request->legend);
+  evox_overlays_set_visible (overlays, EVOX_OVERLAY_AXES, request->axes);
+  evox_overlays_set_scale_bar_length (overlays, request->scale_bar_nm);
+  if (!isnan (request->font_size))
+    evox_overlays_set_font_size (overlays, request->font_size);
+  for (guint i = 0; labels != NULL && labels[i] != NULL; i++)
+    {
+      g_autofree char *text = NULL;
+      double fx, fy;
+
+      if (parse_label (labels[i], &text, &fx, &fy))
+        evox_overlays_add_label (overlays, text, fx, fy);
+    }
+}
 
 /* What the options ask for; NULL or unset fields keep the document's defaults. */
 typedef struct
@@ -516,6 +661,7 @@ static guint8 *
 render (EvoxDocument        *document,
         const RenderRequest *request,
         gboolean             transparent,
+        EvoxOverlayGeometry *geometry,
         GError             **error)
 {
   g_autoptr(EvoxGlContext) gl = NULL;
@@ -529,6 +675,7 @@ render (EvoxDocument        *document,
   if (!evox_renderer_realize (renderer, error))
     return NULL;
   configure_renderer (renderer, document);
+  evox_renderer_get_overlay_geometry (renderer, request->width, request->height, geometry);
   /* Framed as a window of the image's own size shows it: the figure is the view, not a crop. */
   pixels = evox_renderer_render_image (renderer, request->width, request->height,
                                        request->width, request->height, transparent, error);
@@ -569,16 +716,25 @@ _evox_cli_render (int    argc,
   g_autofree char *rgb = NULL;
   g_autofree char *rgb_range = NULL;
   gboolean no_legend = FALSE;
+  OverlayRequest overlay_request = { .font_size = NAN };
+  g_autofree char *scale_bar_length = NULL;
+  g_auto(GStrv) labels = NULL;
+  g_autoptr(EvoxFigure) overlays_figure = NULL;
+  EvoxOverlayGeometry geometry;
+  double overlay_scale;
   g_auto(RgbRequest) rgb_request = { { NULL } };
-  int out_width;
+  int out_width = 0;
   double z_exaggeration = NAN;
   gboolean transparent = FALSE, force = FALSE, hide_outside = FALSE;
   RenderRequest request;
   const char *in;
   int status, channel;
+  gboolean parsed;
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out,
-      "The image to write: .png, .tif or .tiff (required)", "OUT" },
+      "The figure to write: .png, .tif or .tiff (the overlays in the pixels), .svg or .pdf "
+      "(the picture as an image, the overlays as vector lines and text; a pixel is 1/96 inch) "
+      "(required)", "OUT" },
     { "size", 's', 0, G_OPTION_ARG_STRING, &size,
       "Image size in pixels, each side 1 to 16384 (default 1600x1200)", "WxH" },
     { "view", 0, 0, G_OPTION_ARG_STRING, &view,
@@ -628,7 +784,27 @@ _evox_cli_render (int    argc,
       "The composite's ranges in stored values (- for a channel's 1st to 99th percentile, the "
       "default)", "LO:HI,LO:HI,LO:HI" },
     { "no-legend", 0, 0, G_OPTION_ARG_NONE, &no_legend,
-      "Leave the RGB composite's legend out", NULL },
+      "Leave the RGB composite's legend out (it is shown by default with --rgb)", NULL },
+    { "scale-bar", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, on_scale_bar,
+      "A scale bar, LENGTH long (500nm, 2um, 2.5 um, 1mm; a bare number is nm), by default "
+      "the 1-2-5 length nearest a fifth of the view's width; exact in the 2D views (x, y, z, "
+      "and the z pane of quad: it measures the image's horizontal), at the focal point in 3D "
+      "views (labelled \"at focus\"); needs the voxel size", "LENGTH" },
+    { "colorbar", 0, 0, G_OPTION_ARG_NONE, &overlay_request.colorbar,
+      "A colour bar of the colour map over the range, titled with the quantity and unit, "
+      "ticked at 1-2-5 steps (linear) or decades (log)", NULL },
+    { "legend", 0, 0, G_OPTION_ARG_NONE, &overlay_request.legend,
+      "A legend: each shown phase or cluster (colour, name, volume fraction), or the RGB "
+      "composite's channels", NULL },
+    { "axes", 0, 0, G_OPTION_ARG_NONE, &overlay_request.axes,
+      "The orientation triad of the volume's x (red), y (green) and z (blue) axes", NULL },
+    { "label", 0, 0, G_OPTION_ARG_STRING_ARRAY, &labels,
+      "A text label with its box's top left at fractions X, Y of the room it has (0,0 the "
+      "top-left corner, 1,1 the bottom-right; repeat)", "TEXT@X,Y" },
+    { "font-size", 0, 0, G_OPTION_ARG_DOUBLE, &overlay_request.font_size,
+      "The overlays' text size in pixels of the view (default 14). The view is the image up to "
+      "800 pixels high; a taller image is an 800-pixel-high view enlarged, and the overlays' "
+      "text, lines and margins grow with it", "PX" },
     { "hide-outside", 0, 0, G_OPTION_ARG_NONE, &hide_outside,
       "Leave out the voxels in no phase (needs --phase)", NULL },
     { "transparent", 0, 0, G_OPTION_ARG_NONE, &transparent,
@@ -637,16 +813,25 @@ _evox_cli_render (int    argc,
     { NULL }
   };
 
-  if (!_evox_cli_parse (context,
+  overlay_request_for_callback = &overlay_request;
+  g_clear_pointer (&scale_bar_text, g_free);
+  parsed = _evox_cli_parse (context,
       "Draw a volume as the viewer shows it, without a display (EGL, Mesa's surfaceless\n"
-      "platform), and write the figure as PNG or TIFF with alpha. Options not given keep the\n"
-      "viewer's defaults for the volume.", entries, &input, &argc, &argv, 0, &status))
+      "platform), and write the figure as PNG or TIFF with alpha, or as SVG or PDF, with the\n"
+      "overlays asked for. Options not given keep the viewer's defaults for the volume.",
+      entries, &input, &argc, &argv, 0, &status);
+  scale_bar_length = g_steal_pointer (&scale_bar_text);
+  overlay_request_for_callback = NULL;
+  if (!parsed)
     return status;
   in = input.demo ? NULL : argv[1];
   if (out == NULL)
     return _evox_cli_usage_error (context, "-o OUT is required");
-  if (evox_image_format_from_path (out) == EVOX_IMAGE_FORMAT_UNKNOWN)
-    return _evox_cli_usage_error (context, "OUT must end in .png, .tif or .tiff: '%s'", out);
+  if (evox_figure_format_from_path (out) == EVOX_FIGURE_FORMAT_UNKNOWN)
+    return _evox_cli_usage_error (context, "OUT must end in .png, .tif, .tiff, .svg or .pdf: "
+                                  "'%s'", out);
+  if (!check_overlays (context, scale_bar_length, &overlay_request, labels, &status))
+    return status;
   if (!parse_request (context, size, view, colormap, range, mapping, slices, z_exaggeration,
                       &request, &status))
     return status;
@@ -661,6 +846,13 @@ _evox_cli_render (int    argc,
     return _evox_cli_usage_error (context, "--rgb-range and --no-legend need --rgb");
   if (rgb != NULL && !parse_rgb (context, rgb, rgb_range, &rgb_request, &status))
     return status;
+  if (no_legend && overlay_request.legend)
+    return _evox_cli_usage_error (context, "--legend and --no-legend contradict each other");
+  /* The composite's legend is the legend item, shown unless --no-legend says otherwise. */
+  if (rgb != NULL && !no_legend)
+    overlay_request.legend = TRUE;
+  if (cluster_curves && evox_figure_format_from_path (out) >= EVOX_FIGURE_FORMAT_SVG)
+    return _evox_cli_usage_error (context, "--cluster-curves writes PNG or TIFF figures only");
   if (select_cluster < 0)
     return _evox_cli_usage_error (context, "--select-cluster must be a cluster id from 1");
   if (!isnan (cluster_opacity) && !(cluster_opacity >= 0 && cluster_opacity <= 1))
@@ -718,28 +910,37 @@ _evox_cli_render (int    argc,
         return _evox_cli_usage_error (context, "--cluster-curves: no cluster is shown");
     }
 
-  pixels = render (document, &request, transparent, &error);
+  apply_overlays (document, &overlay_request, labels);
+
+  pixels = render (document, &request, transparent, &geometry, &error);
   if (pixels == NULL)
     return render_error (out, error);
-  out_width = request.width;
-  if (rgb != NULL && !no_legend)
-    {
-      g_autoptr(EvoxRgbLegend) legend = evox_rgb_legend_new_from_document (document);
-
-      /* As large as in an 800-pixel-high window blown up to the figure's height. */
-      if (legend != NULL &&
-          !evox_rgb_legend_draw_onto (legend, pixels, request.width, request.height,
-                                      MAX (1.0, request.height / 800.0)))
-        {
-          fprintf (stderr, "evox: cannot render %s: out of memory for the legend\n", out);
-          return EVOX_EXIT_INPUT;
-        }
-    }
+  overlays_figure = evox_figure_new_from_document (document, &geometry);
+  overlay_scale = MAX (1.0, (double) request.height / VIEW_HEIGHT);
+  if (overlay_request.scale_bar &&
+      !_evox_figure_get_scale_bar (overlays_figure, request.width, request.height, overlay_scale,
+                                   NULL, NULL, NULL))
+    return _evox_cli_usage_error (context, "--scale-bar needs the voxel size, which %s does "
+                                  "not give (set it with --voxel-size)",
+                                  in != NULL ? in : "the demo");
+  if (overlay_request.legend && !(rgb != NULL && !no_legend) &&
+      !evox_figure_get_item_rect (overlays_figure, EVOX_OVERLAY_LEGEND, request.width,
+                                  request.height, overlay_scale, (double[4]) { 0 }))
+    return _evox_cli_usage_error (context, "--legend: nothing to list (give --phase, --clusters "
+                                  "or --rgb)");
   if (figure != NULL)
     {
-      guint8 *joined = evox_curve_figure_attach (figure, pixels, request.width, request.height,
-                                                 transparent, &out_width);
+      guint8 *joined;
 
+      /* The overlays go on the picture; the curves' plot beside it has its own axes. */
+      if (!_evox_figure_draw_onto (overlays_figure, pixels, request.width, request.height,
+                                   overlay_scale))
+        {
+          fprintf (stderr, "evox: cannot render %s: out of memory for the overlays\n", out);
+          return EVOX_EXIT_INPUT;
+        }
+      joined = evox_curve_figure_attach (figure, pixels, request.width, request.height,
+                                         transparent, &out_width);
       if (joined == NULL)
         {
           fprintf (stderr, "evox: cannot render %s: the cluster curves cannot be drawn %d "
@@ -748,9 +949,14 @@ _evox_cli_render (int    argc,
         }
       g_free (pixels);
       pixels = joined;
+      if (!evox_image_write (out, pixels, out_width, request.height,
+                             force ? EVOX_IMAGE_WRITE_OVERWRITE : EVOX_IMAGE_WRITE_NONE, &error))
+        return _evox_cli_input_error (error);
+      return EVOX_EXIT_OK;
     }
-  if (!evox_image_write (out, pixels, out_width, request.height,
-                         force ? EVOX_IMAGE_WRITE_OVERWRITE : EVOX_IMAGE_WRITE_NONE, &error))
+  if (!evox_figure_write (overlays_figure, out, pixels, request.width, request.height,
+                          overlay_scale, force ? EVOX_IMAGE_WRITE_OVERWRITE : EVOX_IMAGE_WRITE_NONE,
+                          &error))
     return _evox_cli_input_error (error);
   return EVOX_EXIT_OK;
 }

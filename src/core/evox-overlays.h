@@ -32,6 +32,11 @@ typedef struct
    * image, or the pane it was measured in for the 2x2 view (the scale bar of the z pane, the
    * triad of the 3D pane). */
   double   area[4];
+  /* Where the axes hold: the 3D pane in the 2x2 view (area is the z pane there), else area. */
+  double   axes_area[4];
+  /* The width and height of the picture the geometry was measured for: a figure drawn W pixels
+   * wide scales nm_per_pixel and the areas by size[0] / W (0: the figure's own size). */
+  double   size[2];
 } EvoxOverlayGeometry;
 
 /* Positions are fractions (fx, fy) in [0, 1] of the room an item has: its box's top-left corner

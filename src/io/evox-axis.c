@@ -60,6 +60,19 @@ evox_axis_format_tick (double value,
   return g_strdup_printf ("%.*f", decimals, value);
 }
 
+char *
+evox_axis_format_decade (int exponent)
+{
+  static const char * const digits[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
+  GString *text = g_string_new ("10");
+  char number[16];
+
+  g_snprintf (number, sizeof number, "%d", exponent);
+  for (const char *p = number; *p; p++)
+    g_string_append (text, *p == '-' ? "⁻" : digits[*p - '0']);
+  return g_string_free (text, FALSE);
+}
+
 void
 evox_axis_trace_line (cairo_t         *cr,
                       const double    *x,

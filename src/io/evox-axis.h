@@ -35,6 +35,10 @@ char  *evox_axis_format_tick       (double    value,
                                     double    step,
                                     int       max_decimals);
 
+/* A decade tick's label, 10 to the exponent in superscript digits ("10⁻³"), as the histogram
+ * writes it. */
+char  *evox_axis_format_decade     (int       exponent);
+
 /* Where data point (x, y) falls in the drawing, for the frame a caller passes along. */
 typedef void (*EvoxAxisToPixel) (gconstpointer  frame,
                                  double         x,

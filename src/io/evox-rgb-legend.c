@@ -9,14 +9,11 @@
 #include <math.h>
 #include <pango/pangocairo.h>
 
-#include "evox-figure-text.h"
+#include "evox-legend-box.h"
 #include "evox-units.h"
 
-/* Sizes in pixels at scale 1. */
+/* Text size in pixels at scale 1; the box's other sizes are the legend box's. */
 #define FONT_SIZE 12.0
-#define PADDING 6.0
-#define SWATCH 12.0
-#define GAP 6.0
 
 typedef struct
 {
@@ -171,42 +168,33 @@ evox_rgb_legend_dup_text (EvoxRgbLegend *self,
                           row->unit != NULL ? " " : "", row->unit != NULL ? row->unit : "");
 }
 
-static PangoLayout *
-create_layout (cairo_t *cr,
-              double   scale)
+/* The rows that are set, in slot order, for the legend box; texts freed by rows_clear. */
+static guint
+collect_rows (EvoxRgbLegend *self,
+              EvoxLegendRow  rows[3])
 {
-  return evox_figure_text_layout_new (cr, FONT_SIZE * scale);
-}
-
-/* Row heights and the widest text, measured on a scratch surface. */
-static void
-measure (EvoxRgbLegend *self,
-         double         scale,
-         double        *text_width,
-         double        *row_height)
-{
-  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
-  cairo_t *cr = cairo_create (surface);
-  PangoLayout *layout = create_layout (cr, scale);
-  double widest = 0, tallest = SWATCH * scale;
+  guint n = 0;
 
   for (guint s = 0; s < 3; s++)
     {
-      g_autofree char *text = evox_rgb_legend_dup_text (self, s);
-      PangoRectangle logical;
+      char *text = evox_rgb_legend_dup_text (self, s);
 
       if (text == NULL)
         continue;
-      pango_layout_set_text (layout, text, -1);
-      pango_layout_get_extents (layout, NULL, &logical);
-      widest = MAX (widest, logical.width / (double) PANGO_SCALE);
-      tallest = MAX (tallest, logical.height / (double) PANGO_SCALE);
+      for (guint c = 0; c < 3; c++)
+        rows[n].rgb[c] = swatch_colors[s][c];
+      rows[n].text = text;
+      n++;
     }
-  g_object_unref (layout);
-  cairo_destroy (cr);
-  cairo_surface_destroy (surface);
-  *text_width = widest;
-  *row_height = tallest;
+  return n;
+}
+
+static void
+rows_clear (EvoxLegendRow *rows,
+            guint          n)
+{
+  for (guint i = 0; i < n; i++)
+    g_free ((char *) rows[i].text);
 }
 
 void
@@ -215,31 +203,19 @@ evox_rgb_legend_get_size (EvoxRgbLegend *self,
                           int           *width,
                           int           *height)
 {
-  double text_width, row_height;
+  EvoxLegendRow rows[3];
+  double w, h;
   guint n;
 
   g_return_if_fail (EVOX_IS_RGB_LEGEND (self));
 
-  n = evox_rgb_legend_get_n_rows (self);
-  measure (self, scale, &text_width, &row_height);
+  n = collect_rows (self, rows);
+  _evox_legend_box_measure (rows, n, FONT_SIZE * scale, scale, &w, &h, NULL);
+  rows_clear (rows, n);
   if (width != NULL)
-    *width = (int) ceil (2 * PADDING * scale + SWATCH * scale + GAP * scale + text_width);
+    *width = (int) w;
   if (height != NULL)
-    *height = (int) ceil (2 * PADDING * scale + n * row_height);
-}
-
-/* Row `slot`'s top in the box, from the rows above it that are set. */
-static double
-row_top (EvoxRgbLegend *self,
-         guint          slot,
-         double         scale,
-         double         row_height)
-{
-  guint above = 0;
-
-  for (guint s = 0; s < slot; s++)
-    above += self->rows[s].label != NULL;
-  return PADDING * scale + above * row_height;
+    *height = (int) h;
 }
 
 gboolean
@@ -248,18 +224,19 @@ evox_rgb_legend_get_swatch (EvoxRgbLegend *self,
                             double         scale,
                             double         rect[4])
 {
-  double text_width, row_height;
+  EvoxLegendRow rows[3];
+  guint n, row = 0;
 
   g_return_val_if_fail (EVOX_IS_RGB_LEGEND (self), FALSE);
   g_return_val_if_fail (slot < 3, FALSE);
 
   if (self->rows[slot].label == NULL)
     return FALSE;
-  measure (self, scale, &text_width, &row_height);
-  rect[0] = PADDING * scale;
-  rect[1] = row_top (self, slot, scale, row_height) + (row_height - SWATCH * scale) / 2;
-  rect[2] = SWATCH * scale;
-  rect[3] = SWATCH * scale;
+  for (guint s = 0; s < slot; s++)
+    row += self->rows[s].label != NULL;
+  n = collect_rows (self, rows);
+  _evox_legend_box_get_swatch (rows, n, row, FONT_SIZE * scale, scale, rect);
+  rows_clear (rows, n);
   return TRUE;
 }
 
@@ -268,42 +245,14 @@ evox_rgb_legend_draw (EvoxRgbLegend *self,
                       cairo_t       *cr,
                       double         scale)
 {
-  PangoLayout *layout;
-  double text_width, row_height;
-  int width, height;
+  EvoxLegendRow rows[3];
+  guint n;
 
   g_return_if_fail (EVOX_IS_RGB_LEGEND (self));
 
-  measure (self, scale, &text_width, &row_height);
-  evox_rgb_legend_get_size (self, scale, &width, &height);
-  cairo_save (cr);
-  /* The dark translucent box of the canvas's other notes, so white text reads on any image. */
-  cairo_set_source_rgba (cr, 0, 0, 0, 0.65);
-  cairo_rectangle (cr, 0, 0, width, height);
-  cairo_fill (cr);
-
-  layout = create_layout (cr, scale);
-  for (guint s = 0; s < 3; s++)
-    {
-      g_autofree char *text = evox_rgb_legend_dup_text (self, s);
-      double rect[4];
-      double top;
-
-      if (text == NULL)
-        continue;
-      evox_rgb_legend_get_swatch (self, s, scale, rect);
-      cairo_set_source_rgb (cr, swatch_colors[s][0], swatch_colors[s][1], swatch_colors[s][2]);
-      cairo_rectangle (cr, rect[0], rect[1], rect[2], rect[3]);
-      cairo_fill (cr);
-
-      top = row_top (self, s, scale, row_height);
-      cairo_set_source_rgb (cr, 1, 1, 1);
-      cairo_move_to (cr, (PADDING + SWATCH + GAP) * scale, top);
-      pango_layout_set_text (layout, text, -1);
-      pango_cairo_show_layout (cr, layout);
-    }
-  g_object_unref (layout);
-  cairo_restore (cr);
+  n = collect_rows (self, rows);
+  _evox_legend_box_draw (rows, n, cr, FONT_SIZE * scale, scale, NULL, NULL);
+  rows_clear (rows, n);
 }
 
 gboolean

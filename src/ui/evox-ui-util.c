@@ -154,14 +154,8 @@ _evox_clear_bindings (GBinding **bindings,
 char *
 _evox_format_decade (int exponent)
 {
-  static const char * const digits[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
-  GString *text = g_string_new ("10");
-  char number[16];
-
-  g_snprintf (number, sizeof number, "%d", exponent);
-  for (const char *p = number; *p; p++)
-    g_string_append (text, *p == '-' ? "⁻" : digits[*p - '0']);
-  return g_string_free (text, FALSE);
+  /* The figures' colour bar writes its decades the same way. */
+  return evox_axis_format_decade (exponent);
 }
 
 /* Drawing */

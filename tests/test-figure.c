@@ -1,0 +1,825 @@
+/* test-figure.c: the overlays' painter and writer (scale bar, colour bar, legend, axes, labels,
+ * PNG/SVG/PDF) and the view geometry they are measured in. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <fontconfig/fontconfig.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <pango/pangocairo.h>
+#include <string.h>
+
+#include "evox-document.h"
+#include "evox-figure.h"
+#include "evox-figure-private.h"
+#include "evox-renderer.h"
+#include "evox-test-png.h"
+#include "evox-test-util.h"
+#include "evox-types.h"
+
+/* A 64 x 48 x 8 float volume, 25 x 25 x 100 nm voxels, values 1..1000 growing along x. */
+static EvoxVolume *
+volume_new (gboolean known_spacing)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *volume = evox_volume_new (64, 48, 8, 1, EVOX_SAMPLE_F32, &error);
+  float *data;
+
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  for (gsize z = 0; z < 8; z++)
+    for (gsize y = 0; y < 48; y++)
+      for (gsize x = 0; x < 64; x++)
+        data[(z * 48 + y) * 64 + x] = (float) (1 + 999.0 * x / 63);
+  evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "Resistance", "Ohm");
+  if (known_spacing)
+    evox_volume_set_spacing (volume, (const double[3]) { 25, 25, 100 });
+  evox_volume_freeze (volume);
+  return volume;
+}
+
+static EvoxDocument *
+document_new (void)
+{
+  g_autoptr(EvoxVolume) volume = volume_new (TRUE);
+  EvoxDocument *document = evox_document_new ();
+
+  evox_document_set_volume (document, volume, "test", NULL);
+  evox_document_set_colormap (document, "viridis");
+  evox_document_set_mapping (document, EVOX_MAPPING_LINEAR);
+  evox_document_set_range (document, 1, 1000);
+  return document;
+}
+
+/* A 2D view's geometry measured for a width x height picture: 5 nm per pixel at 320 wide. */
+static EvoxOverlayGeometry
+flat_geometry (double nm_per_pixel,
+               int    width,
+               int    height)
+{
+  EvoxOverlayGeometry geometry = { 0 };
+
+  geometry.nm_per_pixel = nm_per_pixel;
+  geometry.area[2] = geometry.axes_area[2] = geometry.size[0] = width;
+  geometry.area[3] = geometry.axes_area[3] = geometry.size[1] = height;
+  geometry.axes[0][0] = 1;
+  geometry.axes[1][1] = 1;
+  geometry.axes[2][2] = -1;
+  return geometry;
+}
+
+static guint8 *
+black_picture (int width,
+               int height)
+{
+  guint8 *rgba = g_malloc0 ((gsize) width * height * 4);
+
+  for (gsize i = 0; i < (gsize) width * height; i++)
+    rgba[i * 4 + 3] = 255;
+  return rgba;
+}
+
+static gboolean
+is_white (const guint8 *p)
+{
+  return p[0] >= 250 && p[1] >= 250 && p[2] >= 250;
+}
+
+/* The scale bar found in the pixels: the longest run of white in any row is its length; the rows
+ * with a run that long are its thickness; the white above it, with a gap, is its label. */
+typedef struct
+{
+  int length;
+  int x;
+  int top;
+  int thickness;
+  int text_top;
+  int text_bottom;
+} FoundBar;
+
+static FoundBar
+find_bar (const guint8 *rgba,
+          int           width,
+          int           height)
+{
+  FoundBar found = { 0, 0, -1, 0, -1, -1 };
+
+  for (int y = 0; y < height; y++)
+    {
+      int run = 0;
+
+      for (int x = 0; x <= width; x++)
+        {
+          if (x < width && is_white (rgba + ((gsize) y * width + x) * 4))
+            {
+              run++;
+              continue;
+            }
+          if (run > found.length)
+            {
+              found.length = run;
+              found.x = x - run;
+              found.top = y;
+            }
+          run = 0;
+        }
+    }
+  for (int y = found.top; y < height; y++)
+    {
+      int run = 0;
+
+      for (int x = found.x; x < width && is_white (rgba + ((gsize) y * width + x) * 4); x++)
+        run++;
+      if (run < found.length - 2)
+        break;
+      found.thickness++;
+    }
+  /* The label: white rows above the bar within the bar's columns, after a gap. */
+  for (int y = found.top - 1; y >= 0; y--)
+    {
+      gboolean any = FALSE;
+
+      for (int x = found.x; x < found.x + found.length && !any; x++)
+        any = is_white (rgba + ((gsize) y * width + x) * 4);
+      if (any && found.text_bottom < 0)
+        found.text_bottom = y;
+      if (any)
+        found.text_top = y;
+      else if (found.text_bottom >= 0 && found.text_top < y - 2)
+        break;
+    }
+  return found;
+}
+
+/* The scale bar's length in an exported PNG is L / nm_per_pixel of the export, at 1x and at 4x
+ * (4x long, 4x thick, text 4x taller, the same place relative to the image). The geometry says
+ * 5 nm per pixel at 320 pixels wide, so the automatic length is the 1-2-5 value nearest a fifth
+ * of 1600 nm on a log scale: 500 nm (log10 320 = 2.505 is 0.194 from log10 500 and 0.204 from
+ * log10 200), 100 pixels at 1x and 400 at 4x. */
+static void
+test_scale_bar (void)
+{
+  g_autoptr(EvoxDocument) document = document_new ();
+  EvoxOverlays *overlays = evox_document_get_overlays (document);
+  EvoxOverlayGeometry geometry = flat_geometry (5.0, 320, 240);
+  g_autoptr(EvoxFigure) figure = NULL;
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  FoundBar bars[2];
+  double lengths[2] = { 0, 0 };
+
+  evox_overlays_set_visible (overlays, EVOX_OVERLAY_SCALE_BAR, TRUE);
+  figure = evox_figure_new_from_document (document, &geometry);
+  for (guint i = 0; i < 2; i++)
+    {
+      int factor = i == 0 ? 1 : 4, width = 320 * factor, height = 240 * factor;
+      g_autofree char *path = g_strdup_printf ("%s/bar-%d.png", dir, factor);
+      g_autofree guint8 *picture = black_picture (width, height);
+      g_autofree char *label = NULL;
+      g_autoptr(GError) error = NULL;
+      EvoxTestImage image;
+
+      g_assert_true (_evox_figure_get_scale_bar (figure, width, height, factor, &lengths[i],
+                                                 &label, NULL));
+      g_assert_cmpfloat (lengths[i], ==, 500);
+      g_assert_cmpstr (label, ==, "500 nm");
+      g_assert_true (evox_figure_write (figure, path, picture, width, height, factor,
+                                        EVOX_IMAGE_WRITE_NONE, &error));
+      g_assert_no_error (error);
+      image = evox_test_read_png (path);
+      g_assert_cmpint (image.width, ==, width);
+      bars[i] = find_bar (image.rgba, width, height);
+      g_free (image.rgba);
+      g_test_message ("%dx: bar %d px at %d,%d, %d thick, label rows %d..%d", factor,
+                      bars[i].length, bars[i].x, bars[i].top, bars[i].thickness,
+                      bars[i].text_top, bars[i].text_bottom);
+      /* 500 nm over 5 / factor nm per pixel. */
+      g_assert_cmpint (abs (bars[i].length - 100 * factor), <=, 1);
+    }
+  g_assert_cmpint (bars[0].thickness, >=, 3);
+  g_assert_cmpint (abs (bars[1].thickness - 4 * bars[0].thickness), <=, 1);
+  g_assert_cmpint (bars[0].text_top, >=, 0);
+  {
+    int tall1 = bars[0].text_bottom - bars[0].text_top + 1;
+    int tall4 = bars[1].text_bottom - bars[1].text_top + 1;
+
+    g_assert_cmpint (abs (tall4 - 4 * tall1), <=, 4);
+  }
+  /* The same place relative to the image: the bar ends 12 px margin + 6 px padding (times the
+   * factor) from the bottom-right corner, where position (1, 1) puts it. */
+  g_assert_cmpint (abs (bars[1].x - 4 * bars[0].x), <=, 4);
+  g_assert_cmpint (abs (bars[1].top - 4 * bars[0].top), <=, 4);
+  g_assert_cmpint (abs ((320 - bars[0].x - bars[0].length) - 18), <=, 1);
+
+  /* A length asked for, and perspective: the label says where it holds. */
+  evox_overlays_set_scale_bar_length (overlays, 2000);
+  geometry.perspective = TRUE;
+  evox_figure_set_geometry (figure, &geometry);
+  {
+    g_autofree char *label = NULL;
+    double bar[4];
+
+    g_assert_true (_evox_figure_get_scale_bar (figure, 320, 240, 1, NULL, &label, bar));
+    g_assert_cmpstr (label, ==, "2 µm at focus");
+    g_assert_cmpfloat_with_epsilon (bar[2], 400, 1e-9);
+  }
+  /* No nm per pixel: no scale bar. */
+  geometry.nm_per_pixel = 0;
+  evox_figure_set_geometry (figure, &geometry);
+  g_assert_false (_evox_figure_get_scale_bar (figure, 320, 240, 1, NULL, NULL, NULL));
+  g_assert_false (evox_figure_get_item_rect (figure, EVOX_OVERLAY_SCALE_BAR, 320, 240, 1,
+                                             (double[4]) { 0 }));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static int
+max_channel_difference (const guint8 *a,
+                        const guint8 *b)
+{
+  return MAX (MAX (abs (a[0] - b[0]), abs (a[1] - b[1])), abs (a[2] - b[2]));
+}
+
+/* Down the middle of the colour bar every pixel is the colour map's colour at its height (the
+ * nearest table entry at the pixel's centre, or at half a pixel either side where two entries
+ * share the pixel), within 2/255; and at each tick the colour of the tick's value as
+ * evox_display_coordinate maps it. Linear: ticks at a 1-2-5 step; log: at the decades 10⁰..10³
+ * of the range 1..1000. */
+static void
+check_colorbar (EvoxDocument *document,
+                gboolean      log)
+{
+  g_autoptr(EvoxFigure) figure = NULL;
+  EvoxOverlayGeometry geometry = flat_geometry (5.0, 480, 360);
+  g_autofree guint8 *picture = black_picture (480, 360);
+  g_autoptr(GArray) ticks = NULL;
+  double bar[4];
+  int cx;
+
+  evox_document_set_mapping (document, log ? EVOX_MAPPING_LOG : EVOX_MAPPING_LINEAR);
+  evox_document_set_range (document, 1, 1000);
+  figure = evox_figure_new_from_document (document, &geometry);
+  g_assert_cmpstr (_evox_figure_get_colorbar_title (figure), ==, "Resistance (Ohm)");
+  g_assert_true (_evox_figure_draw_onto (figure, picture, 480, 360, 1.0));
+  g_assert_true (_evox_figure_get_colorbar (figure, 480, 360, 1.0, bar, &ticks));
+  g_assert_cmpfloat (bar[3], >, 90);
+  cx = (int) (bar[0] + bar[2] / 2);
+  for (int y = (int) ceil (bar[1]) + 1; y < (int) floor (bar[1] + bar[3]) - 1; y++)
+    {
+      const guint8 *p = picture + ((gsize) y * 480 + cx) * 4;
+      double t = (bar[1] + bar[3] - (y + 0.5)) / bar[3];
+      int best = 255;
+
+      for (int k = -1; k <= 1; k++)
+        {
+          guint8 rgb[3];
+
+          evox_colormap_sample ("viridis", t + k * 0.5 / bar[3], rgb);
+          best = MIN (best, max_channel_difference (p, rgb));
+        }
+      g_assert_cmpint (best, <=, 2);
+    }
+
+  g_assert_cmpuint (ticks->len, >=, 3);
+  for (guint i = 0; i < ticks->len; i++)
+    {
+      EvoxFigureTick *tick = &g_array_index (ticks, EvoxFigureTick, i);
+      double value = log ? pow (10.0, tick->value) : tick->value;
+      double t = evox_display_coordinate (evox_document_get_transfer (document), 1, 1000, value);
+      int y = (int) floor (bar[1] + (1 - t) * bar[3]);
+      const guint8 *p;
+      guint8 rgb[3];
+      int best = 255;
+
+      g_assert_cmpfloat (value, >=, 1 - 1e-9);
+      g_assert_cmpfloat (value, <=, 1000 + 1e-9);
+      g_assert_cmpfloat (fabs (tick->y - (bar[1] + (1 - t) * bar[3])), <, 1e-6);
+      y = CLAMP (y, (int) ceil (bar[1]), (int) floor (bar[1] + bar[3]) - 1);
+      p = picture + ((gsize) y * 480 + cx) * 4;
+      for (int k = -1; k <= 1; k++)
+        {
+          evox_colormap_sample ("viridis", t + k * 1.0 / bar[3], rgb);
+          best = MIN (best, max_channel_difference (p, rgb));
+        }
+      g_assert_cmpint (best, <=, 2);
+      if (log)
+        {
+          static const char * const decades[] = { "10⁰", "10¹", "10²", "10³" };
+
+          g_assert_cmpuint (ticks->len, ==, 4);
+          g_assert_cmpfloat (tick->value, ==, i);
+          g_assert_cmpstr (tick->label, ==, decades[i]);
+        }
+      else if (i > 0)
+        {
+          double step = tick->value - g_array_index (ticks, EvoxFigureTick, i - 1).value;
+          double mantissa = step / pow (10.0, floor (log10 (step)));
+
+          g_assert_true (fabs (mantissa - 1) < 1e-9 || fabs (mantissa - 2) < 1e-9 ||
+                         fabs (mantissa - 5) < 1e-9);
+          g_assert_cmpfloat (fmod (tick->value, step), <, 1e-9);
+        }
+    }
+  if (log)
+    {
+      /* Unlabelled minor ticks at 2..9 times each decade beside the bar, as on the histogram:
+       * one at 20 (its row, a pixel right of the bar, is the ticks' white). */
+      double t = evox_display_coordinate (evox_document_get_transfer (document), 1, 1000, 20);
+      int y = (int) floor (bar[1] + (1 - t) * bar[3]);
+      const guint8 *p = picture + ((gsize) y * 480 + (int) (bar[0] + bar[2]) + 2) * 4;
+
+      g_assert_cmpuint (p[0], >=, 128);
+      g_assert_cmpuint (p[1], >=, 128);
+      g_assert_cmpuint (p[2], >=, 128);
+    }
+  else
+    {
+      /* Range 1..1000: steps of 200 or so, as many as fit 1.6 text heights apart. */
+      g_assert_cmpstr (g_array_index (ticks, EvoxFigureTick, ticks->len - 1).label, ==, "1000");
+    }
+}
+
+static void
+test_colorbar (void)
+{
+  g_autoptr(EvoxDocument) document = document_new ();
+
+  evox_overlays_set_visible (evox_document_get_overlays (document), EVOX_OVERLAY_COLORBAR, TRUE);
+  check_colorbar (document, FALSE);
+  check_colorbar (document, TRUE);
+}
+
+/* Everything shown: two phases in the legend, the triad, a label with characters XML escapes. */
+static EvoxFigure *
+full_figure (EvoxDocument *document)
+{
+  EvoxOverlays *overlays = evox_document_get_overlays (document);
+  EvoxPhaseList *phases = evox_document_get_phases (document);
+  EvoxOverlayGeometry geometry = flat_geometry (5.0, 320, 240);
+  g_autoptr(EvoxPhase) low = evox_phase_new ("Graphite", 1, 300, "#ff0000");
+  g_autoptr(EvoxPhase) high = evox_phase_new ("Silicon", 600, 1000, "#0000ff");
+
+  evox_phase_list_append (phases, low);
+  evox_phase_list_append (phases, high);
+  evox_document_set_show_phases (document, TRUE);
+  for (guint item = 0; item < EVOX_N_OVERLAY_ITEMS; item++)
+    evox_overlays_set_visible (overlays, item, TRUE);
+  evox_overlays_add_label (overlays, "Anode <A> & B", 0.5, 0.0);
+  return evox_figure_new_from_document (document, &geometry);
+}
+
+typedef struct
+{
+  guint      images;
+  gboolean   in_text;
+  GString   *text;
+  GPtrArray *texts;
+  char      *width;
+  char      *height;
+} SvgScan;
+
+static void
+svg_start (GMarkupParseContext  *context,
+           const char           *element,
+           const char          **names,
+           const char          **values,
+           gpointer              user_data,
+           GError              **error)
+{
+  SvgScan *scan = user_data;
+
+  if (g_str_equal (element, "image"))
+    scan->images++;
+  if (g_str_equal (element, "text"))
+    {
+      scan->in_text = TRUE;
+      g_string_truncate (scan->text, 0);
+    }
+  if (g_str_equal (element, "svg"))
+    for (guint i = 0; names[i] != NULL; i++)
+      {
+        if (g_str_equal (names[i], "width"))
+          scan->width = g_strdup (values[i]);
+        if (g_str_equal (names[i], "height"))
+          scan->height = g_strdup (values[i]);
+      }
+}
+
+static void
+svg_end (GMarkupParseContext  *context,
+         const char           *element,
+         gpointer              user_data,
+         GError              **error)
+{
+  SvgScan *scan = user_data;
+
+  if (g_str_equal (element, "text"))
+    {
+      g_ptr_array_add (scan->texts, g_strdup (scan->text->str));
+      scan->in_text = FALSE;
+    }
+}
+
+static void
+svg_text (GMarkupParseContext  *context,
+          const char           *text,
+          gsize                 length,
+          gpointer              user_data,
+          GError              **error)
+{
+  SvgScan *scan = user_data;
+
+  if (scan->in_text)
+    g_string_append_len (scan->text, text, (gssize) length);
+}
+
+static gboolean
+has_text (GPtrArray  *texts,
+          const char *text)
+{
+  for (guint i = 0; i < texts->len; i++)
+    if (g_str_equal (g_ptr_array_index (texts, i), text))
+      return TRUE;
+  return FALSE;
+}
+
+/* The SVG is XML with the picture as one <image>, the page 320 x 240 px, and every overlay text
+ * as a <text> element; the PDF starts with %PDF and pdftoppm renders it 320 x 240 at 96 dpi. */
+static void
+test_vector (void)
+{
+  g_autoptr(EvoxDocument) document = document_new ();
+  g_autoptr(EvoxFigure) figure = full_figure (document);
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *svg = g_build_filename (dir, "figure.svg", NULL);
+  g_autofree char *pdf = g_build_filename (dir, "figure.pdf", NULL);
+  g_autofree guint8 *picture = black_picture (320, 240);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree const char **legend = _evox_figure_get_legend_texts (figure);
+  const GMarkupParser parser = { svg_start, svg_end, svg_text, NULL, NULL };
+  GMarkupParseContext *context;
+  SvgScan scan = { 0 };
+  gsize length;
+
+  g_assert_true (evox_figure_write (figure, svg, picture, 320, 240, 1.0, EVOX_IMAGE_WRITE_NONE,
+                                    &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (svg, &contents, &length, &error));
+  scan.text = g_string_new (NULL);
+  scan.texts = g_ptr_array_new_with_free_func (g_free);
+  context = g_markup_parse_context_new (&parser, 0, &scan, NULL);
+  g_assert_true (g_markup_parse_context_parse (context, contents, (gssize) length, &error));
+  g_assert_true (g_markup_parse_context_end_parse (context, &error));
+  g_assert_no_error (error);
+  g_markup_parse_context_free (context);
+
+  for (guint i = 0; i < scan.texts->len; i++)
+    g_test_message ("text: %s", (const char *) g_ptr_array_index (scan.texts, i));
+  g_assert_cmpuint (scan.images, ==, 1);
+  g_assert_true (g_str_equal (scan.width, "320px") || g_str_equal (scan.width, "320"));
+  g_assert_true (g_str_equal (scan.height, "240px") || g_str_equal (scan.height, "240"));
+  g_assert_true (has_text (scan.texts, "500 nm"));
+  g_assert_true (has_text (scan.texts, "Resistance (Ohm)"));
+  g_assert_true (has_text (scan.texts, "1000"));
+  g_assert_true (has_text (scan.texts, "Anode <A> & B"));
+  g_assert_true (has_text (scan.texts, "x") && has_text (scan.texts, "y") &&
+                 has_text (scan.texts, "z"));
+  g_assert_nonnull (legend[0]);
+  g_assert_nonnull (legend[1]);
+  g_assert_null (legend[2]);
+  g_assert_true (g_str_has_prefix (legend[0], "Graphite  "));
+  g_assert_true (g_str_has_prefix (legend[1], "Silicon  "));
+  g_assert_true (has_text (scan.texts, legend[0]) && has_text (scan.texts, legend[1]));
+
+  g_assert_true (evox_figure_write (figure, pdf, picture, 320, 240, 1.0, EVOX_IMAGE_WRITE_NONE,
+                                    &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (pdf, &contents, &length, &error));
+  g_assert_true (g_str_has_prefix (contents, "%PDF"));
+  {
+    g_autofree char *pdftoppm = g_find_program_in_path ("pdftoppm");
+    g_autofree char *prefix = g_build_filename (dir, "page", NULL);
+    g_autofree char *png = g_build_filename (dir, "page.png", NULL);
+
+    if (pdftoppm == NULL)
+      g_test_message ("pdftoppm is not installed (poppler-utils): the PDF is not rendered");
+    else
+      {
+        const char *argv[] = { pdftoppm, "-png", "-r", "96", "-singlefile", pdf, prefix, NULL };
+        g_auto(EvoxTestRun) run = evox_test_spawn (argv, NULL, NULL);
+        EvoxTestImage image;
+
+        g_assert_cmpint (run.status, ==, 0);
+        image = evox_test_read_png (png);
+        g_assert_cmpint (image.width, ==, 320);
+        g_assert_cmpint (image.height, ==, 240);
+        /* The scale bar's white is there in the rendering too. */
+        g_assert_cmpint (abs (find_bar (image.rgba, 320, 240).length - 100), <=, 2);
+        g_free (image.rgba);
+      }
+  }
+  g_string_free (scan.text, TRUE);
+  g_ptr_array_unref (scan.texts);
+  g_free (scan.width);
+  g_free (scan.height);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* Positions (0, 0) and (1, 1) put a box's corner 12 px (times the scale) from the image's
+ * corners; position_for gives back the position that puts a box where a drag leaves it, and
+ * pick finds the item there. */
+static void
+test_positions (void)
+{
+  g_autoptr(EvoxDocument) document = document_new ();
+  g_autoptr(EvoxFigure) figure = full_figure (document);
+  EvoxOverlays *overlays = evox_document_get_overlays (document);
+  int label = EVOX_N_OVERLAY_ITEMS;
+
+  for (guint s = 1; s <= 2; s++)
+    {
+      double rect[4], margin = 12.0 * s;
+      int width = 320 * s, height = 240 * s;
+
+      evox_overlays_move_label (overlays, 0, 0, 0);
+      g_assert_true (evox_figure_get_item_rect (figure, label, width, height, s, rect));
+      g_assert_cmpfloat (rect[0], ==, margin);
+      g_assert_cmpfloat (rect[1], ==, margin);
+      evox_overlays_move_label (overlays, 0, 1, 1);
+      g_assert_true (evox_figure_get_item_rect (figure, label, width, height, s, rect));
+      g_assert_cmpfloat (fabs (rect[0] + rect[2] - (width - margin)), <=, 0.5);
+      g_assert_cmpfloat (fabs (rect[1] + rect[3] - (height - margin)), <=, 0.5);
+    }
+
+  /* A drag to (100, 70): the label's box is there, and picking inside it finds the label. */
+  {
+    double fx, fy, rect[4];
+
+    evox_figure_position_for (figure, label, 320, 240, 1.0, 100, 70, &fx, &fy);
+    g_assert_cmpfloat (fx, >, 0);
+    g_assert_cmpfloat (fx, <, 1);
+    evox_overlays_move_label (overlays, 0, fx, fy);
+    g_assert_true (evox_figure_get_item_rect (figure, label, 320, 240, 1.0, rect));
+    g_assert_cmpfloat (fabs (rect[0] - 100), <=, 0.5);
+    g_assert_cmpfloat (fabs (rect[1] - 70), <=, 0.5);
+    g_assert_cmpint (evox_figure_pick (figure, 320, 240, 1.0, rect[0] + 2, rect[1] + 2), ==,
+                     label);
+  }
+  /* Off every box: nothing. The scale bar at (1, 1) is picked there. */
+  {
+    double rect[4];
+
+    evox_overlays_set_position (overlays, EVOX_OVERLAY_COLORBAR, 0.5, 0.5);
+    g_assert_true (evox_figure_get_item_rect (figure, EVOX_OVERLAY_SCALE_BAR, 320, 240, 1.0,
+                                              rect));
+    g_assert_cmpint (evox_figure_pick (figure, 320, 240, 1.0, rect[0] + rect[2] / 2,
+                                       rect[1] + rect[3] / 2), ==, EVOX_OVERLAY_SCALE_BAR);
+    g_assert_cmpint (evox_figure_pick (figure, 320, 240, 1.0, 319.5, 5), ==, -1);
+  }
+}
+
+/* The 1-2-5 lengths nearest a fifth of the width on a log scale (worked out by hand). */
+static void
+test_auto_length (void)
+{
+  const struct { double nm_per_pixel, width, expected; } cases[] = {
+    { 5, 320, 500 },       /* 320 nm: log 2.505, 0.194 from 500, 0.204 from 200 */
+    { 1, 100, 20 },        /* exactly 20 */
+    { 7, 100, 100 },       /* 140: 0.146 from 100, 0.155 from 200 */
+    { 0.01, 500, 1 },      /* 1 nm */
+    { 0.003, 500, 0.2 },   /* 0.3 nm: 0.176 from 0.2, 0.222 from 0.5 */
+    { 1000, 1000, 200000 },
+    { 0, 100, 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_assert_cmpfloat_with_epsilon (evox_overlays_auto_scale_bar_length (cases[i].nm_per_pixel,
+                                                                         cases[i].width),
+                                    cases[i].expected, 1e-9 * MAX (cases[i].expected, 1));
+}
+
+/* Project world point p with the camera's matrices into window pixels (y down). */
+static void
+project (const float  view[16],
+         const float  projection[16],
+         const double p[3],
+         int          width,
+         int          height,
+         double       pixel[2])
+{
+  double eye[4], clip[4];
+
+  for (int r = 0; r < 4; r++)
+    eye[r] = view[0 * 4 + r] * p[0] + view[1 * 4 + r] * p[1] + view[2 * 4 + r] * p[2]
+             + view[3 * 4 + r];
+  for (int r = 0; r < 4; r++)
+    clip[r] = projection[0 * 4 + r] * eye[0] + projection[1 * 4 + r] * eye[1]
+              + projection[2 * 4 + r] * eye[2] + projection[3 * 4 + r] * eye[3];
+  pixel[0] = (clip[0] / clip[3] + 1) / 2 * width;
+  pixel[1] = (1 - clip[1] / clip[3]) / 2 * height;
+}
+
+/* nm per pixel of the 2D views from the box and the framing (the box, dims x spacing, fills the
+ * window in its tighter direction; z stretched by the exaggeration only on the vertical); the
+ * perspective view's at the focal point from projecting a step there; the axes of known
+ * cameras (evox-camera.h: along +z x right y down; along -y x right z down; along +x y right z
+ * down). */
+static void
+test_geometry (void)
+{
+  g_autoptr(EvoxRenderer) renderer = evox_renderer_new ();
+  g_autoptr(EvoxVolume) volume = volume_new (TRUE);
+  g_autoptr(EvoxVolume) unknown = volume_new (FALSE);
+  EvoxOverlayGeometry geometry;
+
+  evox_renderer_get_overlay_geometry (renderer, 400, 300, &geometry);
+  g_assert_cmpfloat (geometry.nm_per_pixel, ==, 0);
+  g_assert_cmpfloat (geometry.area[2], ==, 400);
+
+  /* 64 x 48 x 8 voxels of 25 x 25 x 100 nm: 1600 x 1200 x 800 nm, z shown 3x: 2400. */
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_z_exaggeration (renderer, 3);
+  {
+    const struct { EvoxView view; double nm_per_pixel; double axes[3][3]; } cases[] = {
+      { EVOX_VIEW_SLICE_Z, MAX (1600 / 400.0, 1200 / 300.0),
+        { { 1, 0, 0 }, { 0, 1, 0 }, { 0, 0, -1 } } },
+      { EVOX_VIEW_SLICE_Y, MAX (1600 / 400.0, 2400 / 300.0),
+        { { 1, 0, 0 }, { 0, 0, 1 }, { 0, 1, 0 } } },
+      { EVOX_VIEW_SLICE_X, MAX (1200 / 400.0, 2400 / 300.0),
+        { { 0, 0, -1 }, { 1, 0, 0 }, { 0, 1, 0 } } },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        evox_renderer_set_view (renderer, cases[i].view);
+        evox_renderer_get_overlay_geometry (renderer, 400, 300, &geometry);
+        g_test_message ("view %d: %g nm per pixel", cases[i].view, geometry.nm_per_pixel);
+        g_assert_false (geometry.perspective);
+        g_assert_cmpfloat_with_epsilon (geometry.nm_per_pixel, cases[i].nm_per_pixel, 1e-4);
+        for (guint a = 0; a < 3; a++)
+          for (guint c = 0; c < 3; c++)
+            g_assert_cmpfloat (geometry.axes[a][c], ==, cases[i].axes[a][c]);
+        g_assert_cmpfloat (geometry.size[0], ==, 400);
+      }
+  }
+
+  /* Perspective: a 100 nm step along the image's x at the focal point spans 100 / nm_per_pixel
+   * pixels. The axes are unit vectors. */
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICES);
+  evox_renderer_get_overlay_geometry (renderer, 400, 300, &geometry);
+  g_assert_true (geometry.perspective);
+  {
+    EvoxCamera *camera = evox_renderer_get_camera (renderer);
+    float view[16], projection[16];
+    double center[3], step[3], a[2], b[2];
+
+    evox_camera_get_matrices (camera, 400, 300, view, projection);
+    evox_camera_get_center (camera, center);
+    /* The image's x in the world: the view's first row; 100 nm of it, z shown 3x. */
+    for (guint i = 0; i < 3; i++)
+      step[i] = view[i * 4];
+    {
+      double nm = sqrt (step[0] * step[0] + step[1] * step[1] + step[2] * step[2] / 9);
+
+      for (guint i = 0; i < 3; i++)
+        step[i] = center[i] + step[i] * 100 / nm;
+    }
+    project (view, projection, center, 400, 300, a);
+    project (view, projection, step, 400, 300, b);
+    g_assert_cmpfloat_with_epsilon (geometry.nm_per_pixel, 100 / hypot (b[0] - a[0], b[1] - a[1]),
+                                    1e-3 * geometry.nm_per_pixel);
+    /* Each axis as seen: a small step along it from the focal point (on the optical axis, so
+     * perspective adds no skew there) projects along (axes[a][0], axes[a][1]). */
+    for (guint axis = 0; axis < 3; axis++)
+      {
+        double tip[3] = { center[0], center[1], center[2] }, c[2], d[2], seen;
+
+        tip[axis] += 1.0;
+        project (view, projection, center, 400, 300, c);
+        project (view, projection, tip, 400, 300, d);
+        seen = hypot (d[0] - c[0], d[1] - c[1]);
+        if (hypot (geometry.axes[axis][0], geometry.axes[axis][1]) > 0.1)
+          {
+            double flat = hypot (geometry.axes[axis][0], geometry.axes[axis][1]);
+
+            g_assert_cmpfloat_with_epsilon ((d[0] - c[0]) / seen, geometry.axes[axis][0] / flat,
+                                            1e-3);
+            g_assert_cmpfloat_with_epsilon ((d[1] - c[1]) / seen, geometry.axes[axis][1] / flat,
+                                            1e-3);
+          }
+      }
+    for (guint axis = 0; axis < 3; axis++)
+      g_assert_cmpfloat_with_epsilon (sqrt (geometry.axes[axis][0] * geometry.axes[axis][0] +
+                                            geometry.axes[axis][1] * geometry.axes[axis][1] +
+                                            geometry.axes[axis][2] * geometry.axes[axis][2]),
+                                      1, 1e-5);
+  }
+
+  /* The 2x2: the scale bar measures the z pane, the axes are the 3D pane's. */
+  evox_renderer_set_view (renderer, EVOX_VIEW_QUAD);
+  evox_renderer_get_overlay_geometry (renderer, 800, 600, &geometry);
+  {
+    int z_rect[4], rect_3d[4];
+    EvoxOverlayGeometry pane;
+
+    evox_renderer_get_pane_rect (800, 600, EVOX_PANE_Z, z_rect);
+    evox_renderer_get_pane_rect (800, 600, EVOX_PANE_3D, rect_3d);
+    for (guint i = 0; i < 4; i++)
+      {
+        g_assert_cmpfloat (geometry.area[i], ==, z_rect[i]);
+        g_assert_cmpfloat (geometry.axes_area[i], ==, rect_3d[i]);
+      }
+    g_assert_false (geometry.perspective);
+    /* The pane's camera keeps room for the pane's frame around the slice (its padding). */
+    {
+      int pad = evox_camera_get_padding (evox_renderer_get_pane_camera (renderer, EVOX_PANE_Z));
+      double expected = MAX (1600.0 / (z_rect[2] - 2 * pad), 1200.0 / (z_rect[3] - 2 * pad));
+
+      g_assert_cmpfloat_with_epsilon (geometry.nm_per_pixel, expected, 1e-3 * expected);
+    }
+    /* The 3D pane's axes are not those of a head-on view. */
+    g_assert_cmpfloat (fabs (geometry.axes[2][1]), >, 0.1);
+    (void) pane;
+  }
+
+  /* A voxel size that is a guess gives no nm. */
+  evox_renderer_set_volume (renderer, unknown, 0);
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+  evox_renderer_get_overlay_geometry (renderer, 400, 300, &geometry);
+  g_assert_cmpfloat (geometry.nm_per_pixel, ==, 0);
+}
+
+/* Unknown extension, an existing file without overwrite, a folder that is not there: a GError
+ * naming the file, and nothing left behind. */
+static void
+test_bad_paths (void)
+{
+  g_autoptr(EvoxDocument) document = document_new ();
+  g_autoptr(EvoxFigure) figure = full_figure (document);
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree guint8 *picture = black_picture (32, 24);
+  const char *names[] = { "a.png", "a.svg", "a.pdf", "a.tif" };
+
+  {
+    g_autofree char *path = g_build_filename (dir, "figure.jpg", NULL);
+    g_autoptr(GError) error = NULL;
+
+    g_assert_cmpint (evox_figure_format_from_path (path), ==, EVOX_FIGURE_FORMAT_UNKNOWN);
+    g_assert_false (evox_figure_write (figure, path, picture, 32, 24, 1, 0, &error));
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "figure.jpg"));
+  }
+  g_assert_cmpint (evox_figure_format_from_path ("x/A.SVG"), ==, EVOX_FIGURE_FORMAT_SVG);
+  g_assert_cmpint (evox_figure_format_from_path ("x.Pdf"), ==, EVOX_FIGURE_FORMAT_PDF);
+  g_assert_cmpint (evox_figure_format_from_path ("x.tiff"), ==, EVOX_FIGURE_FORMAT_TIFF);
+  g_assert_cmpint (evox_figure_format_from_path ("x.svg/png"), ==, EVOX_FIGURE_FORMAT_UNKNOWN);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, names[i], NULL);
+      g_autofree char *missing = g_build_filename (dir, "no-such-folder", names[i], NULL);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *contents = NULL;
+
+      g_assert_true (g_file_set_contents (path, "keep", -1, NULL));
+      g_assert_false (evox_figure_write (figure, path, picture, 32, 24, 1, 0, &error));
+      g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
+      g_assert_nonnull (strstr (error->message, names[i]));
+      g_clear_error (&error);
+      g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+      g_assert_cmpstr (contents, ==, "keep");
+
+      g_assert_true (evox_figure_write (figure, path, picture, 32, 24, 1,
+                                        EVOX_IMAGE_WRITE_OVERWRITE, &error));
+      g_assert_no_error (error);
+
+      g_assert_false (evox_figure_write (figure, missing, picture, 32, 24, 1, 0, &error));
+      g_assert_nonnull (error);
+      g_assert_nonnull (strstr (error->message, names[i]));
+    }
+  /* The four files, no temporaries. */
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, G_N_ELEMENTS (names));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Evox/Figure/scale-bar", test_scale_bar);
+  g_test_add_func ("/Evox/Figure/colorbar", test_colorbar);
+  g_test_add_func ("/Evox/Figure/vector", test_vector);
+  g_test_add_func ("/Evox/Figure/positions", test_positions);
+  g_test_add_func ("/Evox/Figure/auto-length", test_auto_length);
+  g_test_add_func ("/Evox/Figure/geometry", test_geometry);
+  g_test_add_func ("/Evox/Figure/bad-paths", test_bad_paths);
+  status = g_test_run ();
+  /* Pango's and fontconfig's caches, so a leak checker sees only what the figure leaked. */
+  pango_cairo_font_map_set_default (NULL);
+  FcFini ();
+  return status;
+}
