@@ -395,7 +395,8 @@ has_text (GPtrArray  *texts,
   return FALSE;
 }
 
-/* Exports at twice the canvas: the SVG parses as XML with the picture as one image and the scale
+/* Exports at twice the canvas (the dialog writes a PDF named without an extension with the
+ * chosen format's): the SVG parses as XML with the picture as one image and the scale
  * bar's label and a free label as text; the PDF starts with %PDF; a PNG with the overlays differs
  * from one without exactly inside the overlays' boxes scaled by two. The dialog ticks "Include
  * overlays" while any is shown and offers SVG and PDF. */
@@ -443,6 +444,33 @@ test_export (void)
     g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (
       evox_test_find_named (GTK_WIDGET (dialog), "export-overlays"))));
     gtk_window_destroy (GTK_WINDOW (dialog));
+  }
+
+  /* Through the dialog: PDF chosen, the name typed without an extension, which the format
+   * gives. */
+  {
+    EvoxExportDialog *dialog = evox_export_dialog_new (window, width / 2, height / 2);
+    g_autofree char *typed = g_build_filename (dir, "chosen", NULL);
+    g_autofree char *written = g_build_filename (dir, "chosen.pdf", NULL);
+    g_autofree char *head = NULL;
+    GtkWindow *chooser;
+
+    gtk_drop_down_set_selected (GTK_DROP_DOWN (evox_test_find_named (GTK_WIDGET (dialog),
+                                                                     "export-format")), 3);
+    gtk_window_present (GTK_WINDOW (dialog));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "export.choose-file",
+                                               NULL));
+    g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 20));
+    chooser = evox_test_find_file_dialog ();
+    G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+    g_assert_true (g_str_has_suffix (gtk_file_chooser_get_current_name (
+                                       GTK_FILE_CHOOSER (chooser)), ".pdf"));
+    G_GNUC_END_IGNORE_DEPRECATIONS
+    evox_test_answer_file_dialog (typed, GTK_RESPONSE_ACCEPT);
+    g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 20));
+    g_assert_true (g_file_get_contents (written, &head, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_str_has_prefix (head, "%PDF"));
   }
 
   g_assert_true (evox_window_export_figure_overlays (window, svg, width, height, FALSE, FALSE,
