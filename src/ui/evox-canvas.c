@@ -167,6 +167,7 @@ sync_display (EvoxCanvas *self)
   evox_renderer_set_clip_surfaces (self->renderer, evox_document_get_clip_surfaces (doc));
   evox_renderer_set_measurements (self->renderer, evox_document_get_measurements (doc));
   evox_renderer_set_clusters (self->renderer, evox_document_get_clusters (doc));
+  evox_renderer_set_volume_style (self->renderer, evox_document_get_volume_style (doc));
   evox_renderer_set_cluster_style (self->renderer, evox_document_get_show_clusters (doc),
                                    evox_document_get_cluster_opacity (doc),
                                    evox_document_get_cluster_outlines (doc));
