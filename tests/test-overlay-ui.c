@@ -545,7 +545,8 @@ test_export (void)
 }
 
 /* One legend: with the composite on, its legend widget steps aside while the overlays' legend
- * is shown, and comes back when that is switched off. */
+ * is shown, and comes back when that is switched off; off the composite, the legend follows a
+ * phase's edits. */
 static void
 test_one_legend (void)
 {
@@ -561,6 +562,22 @@ test_one_legend (void)
   g_assert_false (gtk_widget_get_visible (widget));
   g_assert_true (evox_canvas_get_overlay_rect (canvas_of (window), EVOX_OVERLAY_LEGEND,
                                                (double[4]) { 0 }));
+  {
+    /* The phase legend follows a phase's edits, which the document does not notify: a longer
+     * name makes a wider box. */
+    EvoxPhase *phase = evox_phase_list_get_phase (evox_document_get_phases (document), 0);
+    double before[4], after[4];
+
+    evox_document_set_composite (document, FALSE);
+    g_assert_true (evox_canvas_get_overlay_rect (canvas_of (window), EVOX_OVERLAY_LEGEND,
+                                                 before));
+    evox_phase_set_name (phase, "A much longer phase name");
+    g_assert_true (evox_canvas_get_overlay_rect (canvas_of (window), EVOX_OVERLAY_LEGEND,
+                                                 after));
+    g_test_message ("legend width %g, then %g", before[2], after[2]);
+    g_assert_cmpfloat (after[2], >, before[2] + 50);
+    evox_document_set_composite (document, TRUE);
+  }
   g_action_group_activate_action (G_ACTION_GROUP (window), "show-legend", NULL);
   g_assert_true (gtk_widget_get_visible (widget));
   evox_test_close_window (window);

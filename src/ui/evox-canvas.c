@@ -253,6 +253,14 @@ queue_render (EvoxCanvas *self)
   gtk_gl_area_queue_render (GTK_GL_AREA (self));
 }
 
+/* The renderer changes with every phase or cluster edit (which the document does not notify):
+ * the figure's legend took them as they were. */
+static void
+drop_figure (EvoxCanvas *self)
+{
+  g_clear_object (&self->figure);
+}
+
 void
 evox_canvas_set_document (EvoxCanvas   *self,
                           EvoxDocument *document)
@@ -1967,6 +1975,8 @@ evox_canvas_init (EvoxCanvas *self)
 
   g_signal_connect_swapped (self, "notify::scale-factor", G_CALLBACK (follow_scale_factor), self);
   g_signal_connect_object (self->renderer, "changed", G_CALLBACK (queue_render), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->renderer, "changed", G_CALLBACK (drop_figure), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (evox_renderer_get_camera (self->renderer), "changed",
                            G_CALLBACK (queue_render), self, G_CONNECT_SWAPPED);
