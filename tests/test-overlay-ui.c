@@ -15,6 +15,7 @@
 #include "evox-display-panel.h"
 #include "evox-export-dialog.h"
 #include "evox-figure.h"
+#include "evox-figure-box.h"
 #include "evox-hdf5.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
@@ -584,6 +585,50 @@ test_one_legend (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The Figure section edits the overlays: the font spin is their font-size both ways; the scale
+ * bar's length is a number in the chosen unit (2 µm is 2000 nm), reads "auto" at 0, and shows a
+ * length set elsewhere (500 nm; 5000 nm as 5 µm). */
+static void
+test_figure_box (void)
+{
+  g_autoptr(EvoxDocument) document = evox_document_new ();
+  EvoxOverlays *overlays = evox_document_get_overlays (document);
+  GtkWidget *box = g_object_new (EVOX_TYPE_FIGURE_BOX, NULL);
+  GtkWidget *window;
+  GtkSpinButton *font, *length;
+  GtkDropDown *unit;
+
+  evox_figure_box_set_document (EVOX_FIGURE_BOX (box), document);
+  window = evox_test_panel_window_new (box, 460, 200);
+  font = GTK_SPIN_BUTTON (evox_test_find_named (box, "figure-font-size"));
+  length = GTK_SPIN_BUTTON (evox_test_find_named (box, "figure-scale-bar-length"));
+  unit = GTK_DROP_DOWN (evox_test_find_named (box, "figure-scale-bar-unit"));
+
+  g_assert_cmpfloat (gtk_spin_button_get_value (font), ==, 14);
+  gtk_spin_button_set_value (font, 20);
+  g_assert_cmpfloat (evox_overlays_get_font_size (overlays), ==, 20);
+  evox_overlays_set_font_size (overlays, 9);
+  g_assert_cmpfloat (gtk_spin_button_get_value (font), ==, 9);
+
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (length)), ==, "auto");
+  gtk_drop_down_set_selected (unit, 1);
+  gtk_spin_button_set_value (length, 2);
+  g_assert_cmpfloat_with_epsilon (evox_overlays_get_scale_bar_length (overlays), 2000, 1e-9);
+  evox_overlays_set_scale_bar_length (overlays, 500);
+  g_assert_cmpuint (gtk_drop_down_get_selected (unit), ==, 0);
+  g_assert_cmpfloat (gtk_spin_button_get_value (length), ==, 500);
+  evox_overlays_set_scale_bar_length (overlays, 5000);
+  g_assert_cmpuint (gtk_drop_down_get_selected (unit), ==, 1);
+  g_assert_cmpfloat (gtk_spin_button_get_value (length), ==, 5);
+  g_assert_cmpfloat_with_epsilon (evox_overlays_get_scale_bar_length (overlays), 5000, 1e-9);
+  gtk_spin_button_set_value (length, 0);
+  g_assert_cmpfloat (evox_overlays_get_scale_bar_length (overlays), ==, 0);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (length)), ==, "auto");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (window);
+}
+
 /* The demo volume with every item on, in the three-slices view and in a slice along z, for a
  * person to look at (EVOX_TEST_SCREENSHOTS); the Display page stays within the side panel's
  * 470 px. */
@@ -636,6 +681,7 @@ main (int    argc,
   g_test_add_func ("/Evox/OverlayUi/labels", test_labels);
   g_test_add_func ("/Evox/OverlayUi/export", test_export);
   g_test_add_func ("/Evox/OverlayUi/one-legend", test_one_legend);
+  g_test_add_func ("/Evox/OverlayUi/figure-box", test_figure_box);
   g_test_add_func ("/Evox/OverlayUi/demo", test_demo);
   return g_test_run ();
 }
