@@ -8,6 +8,7 @@
 
 #include <gtk/gtk.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "evox-canvas.h"
@@ -397,7 +398,7 @@ has_text (GPtrArray  *texts,
 }
 
 /* Exports at twice the canvas (the dialog writes a PDF named without an extension with the
- * chosen format's): the SVG parses as XML with the picture as one image and the scale
+ * chosen format's; with cluster curves beside, the picture part is the same): the SVG parses as XML with the picture as one image and the scale
  * bar's label and a free label as text; the PDF starts with %PDF; a PNG with the overlays differs
  * from one without exactly inside the overlays' boxes scaled by two. The dialog ticks "Include
  * overlays" while any is shown and offers SVG and PDF. */
@@ -540,6 +541,50 @@ test_export (void)
     g_assert_cmpuint (inside[EVOX_OVERLAY_AXES], >, 100);
     g_assert_cmpuint (inside[EVOX_N_OVERLAY_ITEMS], >, 20);
     g_assert_cmpuint (outside, ==, 0);
+  }
+
+  /* With the cluster curves beside it, a PNG has the overlays drawn into the picture part as
+   * evox_figure_write draws them (the cairo round trip of straight alpha within 1 per channel). */
+  {
+    EvoxDocument *document = evox_window_get_document (window);
+    EvoxVolume *volume = evox_document_get_volume (document);
+    g_autofree char *curves = g_build_filename (dir, "curves.png", NULL);
+    g_autoptr(EvoxVolume) labels = evox_volume_new (N, N, N, 1, EVOX_SAMPLE_U8, &error);
+    g_autoptr(EvoxClusters) clusters = NULL;
+    g_autoptr(GdkTexture) a = NULL;
+    g_autoptr(GdkTexture) b = NULL;
+    g_autofree guint8 *pa = NULL;
+    g_autofree guint8 *pb = NULL;
+    guint8 *ids = evox_volume_get_data_mut (labels, 0);
+    int wide, worst = 0;
+
+    for (gsize i = 0; i < (gsize) N * N * N; i++)
+      ids[i] = i % N < N / 2 ? 1 : 2;
+    clusters = evox_clusters_new_from_volume (labels, volume, &error);
+    g_assert_no_error (error);
+    evox_document_set_clusters (document, clusters);
+    evox_document_set_show_clusters (document, FALSE);
+    evox_test_spin (0.2);
+    g_assert_true (evox_window_export_figure_overlays (window, with, width, height, FALSE,
+                                                       FALSE, TRUE, TRUE, &error));
+    g_assert_true (evox_window_export_figure_overlays (window, curves, width, height, FALSE,
+                                                       TRUE, TRUE, TRUE, &error));
+    g_assert_no_error (error);
+    a = gdk_texture_new_from_filename (with, &error);
+    b = gdk_texture_new_from_filename (curves, &error);
+    g_assert_no_error (error);
+    wide = gdk_texture_get_width (b);
+    g_assert_cmpint (wide, >, width);
+    pa = g_malloc ((gsize) width * height * 4);
+    pb = g_malloc ((gsize) wide * height * 4);
+    gdk_texture_download (a, pa, (gsize) width * 4);
+    gdk_texture_download (b, pb, (gsize) wide * 4);
+    for (int y = 0; y < height; y++)
+      for (int x = 0; x < width * 4; x++)
+        worst = MAX (worst, abs ((int) pa[(gsize) y * width * 4 + x] -
+                                 (int) pb[(gsize) y * wide * 4 + x]));
+    g_test_message ("curves beside: %d px wider, worst difference %d", wide - width, worst);
+    g_assert_cmpint (worst, <=, 1);
   }
   evox_test_close_window (window);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
