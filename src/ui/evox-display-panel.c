@@ -10,6 +10,7 @@
 
 #include "evox-display-panel.h"
 #include "evox-composite-box.h"
+#include "evox-figure-box.h"
 #include "evox-layer-list.h"
 #include "evox-ui-util.h"
 #include "evox-units.h"
@@ -53,6 +54,7 @@ struct _EvoxDisplayPanel
   GtkLabel      *slice_label[3];
   EvoxCompositeBox *composite_box;
   EvoxVolumeBox *volume_box;
+  EvoxFigureBox    *figure_box;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxDisplayPanel, evox_display_panel, GTK_TYPE_WIDGET)
@@ -672,6 +674,7 @@ evox_display_panel_set_document (EvoxDisplayPanel *self,
   rebuild_layers (self);
   evox_composite_box_set_document (self->composite_box, document);
   evox_volume_box_set_document (self->volume_box, document);
+  evox_figure_box_set_document (self->figure_box, document);
 }
 
 GtkWidget *
@@ -770,10 +773,12 @@ evox_display_panel_class_init (EvoxDisplayPanelClass *klass)
 
   g_type_ensure (EVOX_TYPE_COMPOSITE_BOX);
   g_type_ensure (EVOX_TYPE_VOLUME_BOX);
+  g_type_ensure (EVOX_TYPE_FIGURE_BOX);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/evox/Evox/evox-display-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, composite_box);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, volume_box);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, figure_box);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_box);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_dropdown);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_stepper);
