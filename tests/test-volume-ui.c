@@ -636,7 +636,13 @@ on_renderer_changed (EvoxRenderer *renderer,
     watch->n_interactive++;
 }
 
-/* A camera drag, and a drag on the histogram's curve, render at interactive quality; once they
+static gboolean
+renderer_at_rest (gpointer renderer)
+{
+  return !evox_renderer_get_interactive (renderer);
+}
+
+/* A camera drag, a wheel zoom and a drag on the histogram's curve, render at interactive quality; once they
  * end, full quality again. */
 static void
 test_interactive (void)
@@ -668,6 +674,26 @@ test_interactive (void)
                                      width / 2.0 - 30, height / 2.0), ==, EVOX_DRAG_PAN);
   g_assert_cmpuint (watch.n_interactive, >, 0);
   g_assert_false (evox_renderer_get_interactive (watch.renderer));
+
+  /* A wheel step: interactive until the wheel has rested a moment. */
+  {
+    g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (canvas));
+    GtkEventController *scroller = NULL;
+    gboolean handled = FALSE;
+
+    for (guint i = 0; i < g_list_model_get_n_items (controllers) && scroller == NULL; i++)
+      {
+        g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+        if (GTK_IS_EVENT_CONTROLLER_SCROLL (controller))
+          scroller = controller;
+      }
+    g_assert_nonnull (scroller);
+    g_signal_emit_by_name (scroller, "scroll", 0.0, -1.0, &handled);
+    g_assert_true (handled);
+    g_assert_true (evox_renderer_get_interactive (watch.renderer));
+    g_assert_true (evox_test_wait_for (renderer_at_rest, watch.renderer, 5));
+  }
 
   /* An opacity point held on the histogram. */
   evox_document_get_range (document, &lo, &hi);
