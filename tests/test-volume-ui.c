@@ -642,8 +642,8 @@ renderer_at_rest (gpointer renderer)
   return !evox_renderer_get_interactive (renderer);
 }
 
-/* A camera drag, a wheel zoom and a drag on the histogram's curve, render at interactive quality; once they
- * end, full quality again. */
+/* A camera drag, a wheel zoom and a drag on the histogram's curve render at interactive
+ * quality; once they end, full quality again. */
 static void
 test_interactive (void)
 {
