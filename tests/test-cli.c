@@ -518,7 +518,7 @@ static void
 test_viewer_view_options (void)
 {
   const char *cases[][3] = {
-    { "--view", "sideways", "--view must be xyz, x, y, z, stack or quad, not 'sideways'" },
+    { "--view", "sideways", "--view must be xyz, x, y, z, stack, quad or volume, not 'sideways'" },
     { "--ruler", "1,2,3", "--ruler: a ruler is X0,Y0,Z0:X1,Y1,Z1" },
     { "--ruler", "1,2,3:4,5,-6", "--ruler: a ruler is X0,Y0,Z0:X1,Y1,Z1" },
     /* --phase was checked only in the open window (a banner, exit 0), auto:N not at all. */

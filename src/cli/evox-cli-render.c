@@ -526,6 +526,7 @@ configure_renderer (EvoxRenderer *renderer,
   sync_rgb (renderer, document);
   evox_renderer_set_measurements (renderer, evox_document_get_measurements (document));
   evox_renderer_set_clusters (renderer, evox_document_get_clusters (document));
+  evox_renderer_set_volume_style (renderer, evox_document_get_volume_style (document));
   evox_renderer_set_cluster_style (renderer, evox_document_get_show_clusters (document),
                                    evox_document_get_cluster_opacity (document),
                                    evox_document_get_cluster_outlines (document));

@@ -58,7 +58,7 @@ print_help (FILE *out)
   fprintf (out, "Usage: evox [--dz NM] [--pixel-size NM] [--value VALUE:DEPTH]...\n"
                 "            [--voxel-size X[,Y,Z][UNIT]]\n"
                 "            [--phase NAME=LO:HI[:#rrggbb[:OPACITY]]|auto:N...\n"
-                "            | --preset NAME] [--surfaces] [--view xyz|x|y|z|stack|quad]\n"
+                "            | --preset NAME] [--surfaces] [--view xyz|x|y|z|stack|quad|volume]\n"
                 "            [--ruler X0,Y0,Z0:X1,Y1,Z1]... [FILE...]\n"
                 "       evox COMMAND [OPTION...] FILE\n\n"
                 "Evox, the electrode volume explorer. Without a command it opens the viewer: each\n"
@@ -66,8 +66,9 @@ print_help (FILE *out)
                 "SSRM tables open without asking when --dz, --pixel-size or --value is given.\n"
                 "--voxel-size sets the voxel size, over the one the file states (SSRM: x, y).\n"
                 "--phase and --preset start each window with those phases, --surfaces adds their\n"
-                "surfaces, --view picks the view (quad: four views) and --ruler draws a ruler\n"
-                "between two voxels of one slice. 'evox --help-all' lists every option.\n\n"
+                "surfaces, --view picks the view (quad: four views; volume: volume rendering)\n"
+                "and --ruler draws a ruler between two voxels of one slice. 'evox --help-all'\n"
+                "lists every option.\n\n"
                 "Commands run headless:\n");
   for (guint i = 0; i < G_N_ELEMENTS (subcommands); i++)
     fprintf (out, "  %-10s  %s\n", subcommands[i].name, subcommands[i].summary);

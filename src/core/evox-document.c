@@ -780,6 +780,16 @@ clusters_fit (EvoxClusters *clusters,
   return memcmp (a, b, sizeof a) == 0;
 }
 
+/* The Volume view's opacity curve starts over on the range of what is shown. */
+static void
+reset_volume_style (EvoxDocument *self)
+{
+  double lo, hi;
+
+  evox_document_get_range (self, &lo, &hi);
+  evox_volume_style_reset_points (self->volume_style, MIN (lo, hi), MAX (lo, hi));
+}
+
 void
 evox_document_set_volume (EvoxDocument *self,
                           EvoxVolume   *volume,
@@ -877,6 +887,7 @@ evox_document_set_volume (EvoxDocument *self,
       evox_document_set_histogram_per_layer (self, stack);
       evox_document_reset_range (self);
       show_file_map_display (self);
+      reset_volume_style (self);
     }
 
   /* The rest follow to the new volume, rebuilt from its voxels; channel 0 as the view. */
@@ -940,6 +951,7 @@ evox_document_set_channel (EvoxDocument *self,
       /* Each map has a display of its own (show_map_display). */
       update_surface_specs (self);
       show_map_display (self);
+      reset_volume_style (self);
       return;
     }
   /* A channel of another meaning (cluster ids after log10 resistance) gets its own mapping;
@@ -949,6 +961,7 @@ evox_document_set_channel (EvoxDocument *self,
   update_surface_specs (self);
   evox_document_reset_range (self);
   show_file_map_display (self);
+  reset_volume_style (self);
 }
 
 const char *
@@ -2815,6 +2828,7 @@ evox_document_set_show_maps (EvoxDocument *self,
   if (show && self->other_side.volume == NULL)
     prepare_maps_side (self, 0);
   swap_sides (self);
+  reset_volume_style (self);
   self->show_maps = show;
   notify (self, PROP_SHOW_MAPS);
   g_object_thaw_notify (G_OBJECT (self));
@@ -2994,6 +3008,7 @@ evox_document_add_maps (EvoxDocument  *self,
           notify (self, PROP_CHANNEL);
         }
       show_map_display (self);
+      reset_volume_style (self);
       update_surface_specs (self);
       evox_surface_builder_set_volume (self->builder, merged);
     }

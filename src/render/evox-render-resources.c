@@ -50,6 +50,22 @@ _evox_renderer_get_n_meshes (EvoxRenderer *self)
   return g_hash_table_size (self->meshes);
 }
 
+void
+_evox_renderer_set_skipping (EvoxRenderer *self,
+                             gboolean      skip)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  _evox_volume_pass_set_skipping (self->volume_pass, skip);
+  g_signal_emit_by_name (self, "changed");
+}
+
+guint
+_evox_renderer_get_empty_bricks (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), 0);
+  return _evox_volume_pass_count_empty (self->volume_pass);
+}
+
 /* GL programs */
 
 /* defines (may be NULL) goes right after the #version line. */
@@ -162,6 +178,17 @@ link_program (const char  *name,
       return 0;
     }
   return program;
+}
+
+GLuint
+_evox_gl_link_program (const char  *name,
+                       const char  *vertex,
+                       const char  *geometry,
+                       const char  *fragment,
+                       const char  *defines,
+                       GError     **error)
+{
+  return link_program (name, vertex, geometry, fragment, defines, error);
 }
 
 static void
@@ -391,6 +418,7 @@ evox_renderer_unrealize (EvoxRenderer *self)
     return;
 
   delete_programs (self);
+  _evox_volume_pass_unrealize (self->volume_pass);
   glDeleteVertexArrays (1, &self->res.vao);
   glDeleteVertexArrays (1, &self->res.empty_vao);
   glDeleteBuffers (1, &self->res.vbo);

@@ -115,6 +115,14 @@ void      _evox_gl_set_texture_parameters        (GLenum        target);
  * name, 0 for the default one), 0 when it has none: what a pass's own target needs to take
  * the scene's depth by glBlitFramebuffer. */
 GLenum    _evox_gl_draw_framebuffer_depth_format (GLint      framebuffer);
+/* A program from shaders of the GResource bundle (geometry may be NULL); defines go right after
+ * the #version line. 0 with a GError holding the driver's log when it does not build. */
+GLuint    _evox_gl_link_program                  (const char  *name,
+                                                  const char  *vertex,
+                                                  const char  *geometry,
+                                                  const char  *fragment,
+                                                  const char  *defines,
+                                                  GError     **error);
 /* Uploads what the dirty flags name, syncs the meshes and the RGB composite's textures: the
  * first thing a frame does, with the context current. */
 void      _evox_render_resources_prepare         (EvoxRenderer *self);

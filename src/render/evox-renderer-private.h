@@ -32,5 +32,10 @@ GLenum _evox_renderer_get_label_format (EvoxRenderer        *self);
 GLenum _evox_renderer_get_cluster_format (EvoxRenderer       *self);
 /* Meshes whose buffers are on the GPU now. */
 guint  _evox_renderer_get_n_meshes     (EvoxRenderer        *self);
+/* The Volume view's empty-space skipping, on by default (off: every ray samples all its way),
+ * and the bricks the last composite frame could skip. */
+void   _evox_renderer_set_skipping     (EvoxRenderer        *self,
+                                        gboolean             skip);
+guint  _evox_renderer_get_empty_bricks (EvoxRenderer        *self);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include "evox-renderer.h"
 #include "evox-renderer-private.h"
 #include "evox-render-resources.h"
+#include "evox-volume-pass.h"
 
 G_BEGIN_DECLS
 
@@ -88,7 +89,9 @@ struct _EvoxRenderer
   EvoxSurfaceList *surfaces;
   gboolean        clip_surfaces;
   EvoxVolumeStyle *volume_style;
+  EvoxVolumeStyle *default_style;   /* drawn while volume_style is NULL */
   gboolean        interactive;
+  EvoxVolumePass *volume_pass;
   EvoxClusters   *clusters;
   gboolean        show_clusters;
   double          cluster_opacity;
@@ -206,6 +209,13 @@ void      _evox_mesh_pass_delete_targets       (EvoxRenderer    *self);
 void      _evox_mesh_pass_draw_translucent     (EvoxRenderer    *self,
                                                 const Frame     *frame,
                                                 gboolean         clip);
+
+/* evox-volume-pass.c: EVOX_VIEW_VOLUME (the opaque scene, the rays, translucent surfaces), and
+ * what its rays and picking see of the renderer's state. */
+void      _evox_volume_pass_draw_view          (EvoxRenderer    *self,
+                                                const Frame     *frame);
+void      _evox_volume_pass_get_scene          (EvoxRenderer    *self,
+                                                EvoxVolumeScene *scene);
 
 /* evox-overlay-pass.c: last in every view, over what the others drew. */
 void      _evox_overlay_pass_draw              (EvoxRenderer    *self,

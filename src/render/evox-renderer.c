@@ -111,6 +111,7 @@ evox_renderer_dispose (GObject *object)
   if (self->volume_style != NULL)
     g_signal_handlers_disconnect_by_data (self->volume_style, self);
   g_clear_object (&self->volume_style);
+  g_clear_object (&self->default_style);
 
   G_OBJECT_CLASS (evox_renderer_parent_class)->dispose (object);
 }
@@ -126,6 +127,7 @@ evox_renderer_finalize (GObject *object)
   g_clear_pointer (&self->vertices, g_array_unref);
   /* Empty unless the renderer was disposed while realized (warned about there). */
   g_clear_pointer (&self->meshes, g_hash_table_unref);
+  g_clear_pointer (&self->volume_pass, _evox_volume_pass_free);
 
   G_OBJECT_CLASS (evox_renderer_parent_class)->finalize (object);
 }
@@ -182,6 +184,7 @@ evox_renderer_init (EvoxRenderer *self)
   self->vertices = g_array_new (FALSE, FALSE, sizeof (Vertex));
   self->meshes = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                         _evox_mesh_buffers_free);
+  self->volume_pass = _evox_volume_pass_new ();
 }
 
 EvoxRenderer *
@@ -1212,6 +1215,9 @@ draw_scene (EvoxRenderer *self,
     case EVOX_VIEW_STACK:
       _evox_stack_pass_draw (self, frame);
       break;
+    case EVOX_VIEW_VOLUME:
+      _evox_volume_pass_draw_view (self, frame);
+      break;
     case EVOX_VIEW_SLICES:
     default:
       _evox_slice_pass_draw_slices (self, frame);
@@ -1386,7 +1392,7 @@ evox_renderer_draw_view (EvoxRenderer *self,
 
   g_return_if_fail (EVOX_IS_RENDERER (self));
   g_return_if_fail (self->realized);
-  g_return_if_fail (view < EVOX_VIEW_QUAD);
+  g_return_if_fail (view <= EVOX_VIEW_LAST && view != EVOX_VIEW_QUAD);
   g_return_if_fail (EVOX_IS_CAMERA (camera));
 
   if (width <= 0 || height <= 0)
@@ -1614,7 +1620,7 @@ evox_renderer_render_image (EvoxRenderer  *self,
   GLenum status;
   int tile_size;
   double view_aspect, aspect;
-  gboolean ok = TRUE;
+  gboolean ok = TRUE, interactive;
 
   g_return_val_if_fail (EVOX_IS_RENDERER (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -1663,6 +1669,9 @@ evox_renderer_render_image (EvoxRenderer  *self,
   /* Exports are framed in window pixels (view_width), where the panes' padding is its own. */
   self->camera_quiet++;
   set_pane_padding (self, 1);
+  /* Exports are figures: rays at full quality even while the user drags. */
+  interactive = self->interactive;
+  self->interactive = FALSE;
 
   glGetIntegerv (GL_DRAW_FRAMEBUFFER_BINDING, &old_draw_fbo);
   glGetIntegerv (GL_READ_FRAMEBUFFER_BINDING, &old_read_fbo);
@@ -1748,6 +1757,7 @@ evox_renderer_render_image (EvoxRenderer  *self,
 
 out:
   set_pane_padding (self, self->scale_factor);
+  self->interactive = interactive;
   self->camera_quiet--;
   glPixelStorei (GL_PACK_ALIGNMENT, old_pack);
   glBindFramebuffer (GL_DRAW_FRAMEBUFFER, (GLuint) old_draw_fbo);
@@ -1847,6 +1857,48 @@ hit_plane (EvoxRenderer *self,
   return t;
 }
 
+/* The ray's first visible point of the volume, or of a slice in front of it when the style
+ * shows the slices. */
+static gboolean
+pick_volume (EvoxRenderer *self,
+             const double  origin[3],
+             const double  dir[3],
+             double        position_nm[3])
+{
+  EvoxVolumeScene scene;
+  double point[3], best = G_MAXDOUBLE;
+  int best_axis = -1;
+
+  _evox_volume_pass_get_scene (self, &scene);
+  if (_evox_volume_pass_pick (&scene, origin, dir, point))
+    {
+      /* dir is a unit vector: the distance along the ray is the projection on it. */
+      best = 0.0;
+      for (guint a = 0; a < 3; a++)
+        best += (scene.box_lo[a] + point[a] * (scene.box_hi[a] - scene.box_lo[a]) - origin[a]) *
+                dir[a];
+    }
+  if (evox_volume_style_get_show_slices (scene.style))
+    for (guint a = 0; a < 3; a++)
+      {
+        double t = hit_plane (self, origin, dir, a, self->slices[a]);
+
+        if (t < best)
+          {
+            best = t;
+            best_axis = (int) a;
+          }
+      }
+  if (best == G_MAXDOUBLE)
+    return FALSE;
+  for (guint a = 0; a < 3; a++)
+    position_nm[a] = (origin[a] + best * dir[a]) / _evox_renderer_axis_scale (self, a);
+  if (best_axis >= 0)
+    position_nm[best_axis] = self->origin[best_axis] +
+                             self->spacing[best_axis] * (double) self->slices[best_axis];
+  return TRUE;
+}
+
 gboolean
 evox_renderer_pick (EvoxRenderer *self,
                     double        x,
@@ -1888,7 +1940,7 @@ evox_renderer_pick_view (EvoxRenderer *self,
   gsize best_index = 0;
 
   g_return_val_if_fail (EVOX_IS_RENDERER (self), FALSE);
-  g_return_val_if_fail (view < EVOX_VIEW_QUAD, FALSE);
+  g_return_val_if_fail (view <= EVOX_VIEW_LAST && view != EVOX_VIEW_QUAD, FALSE);
   g_return_val_if_fail (EVOX_IS_CAMERA (camera), FALSE);
   g_return_val_if_fail (position_nm != NULL, FALSE);
 
@@ -1897,6 +1949,8 @@ evox_renderer_pick_view (EvoxRenderer *self,
 
   evox_camera_get_ray (camera, x, y, width, height, origin, dir);
 
+  if (view == EVOX_VIEW_VOLUME)
+    return pick_volume (self, origin, dir, position_nm);
   if (view == EVOX_VIEW_STACK)
     {
       for (gsize k = 0; k < self->dims[2]; k++)

@@ -349,7 +349,7 @@ evox_application_handle_local_options (GApplication *app,
     {
       if (!evox_view_from_string (view, &self->view))
         {
-          g_printerr ("evox: --view must be xyz, x, y, z, stack or quad, not '%s'\n", view);
+          g_printerr ("evox: --view must be xyz, x, y, z, stack, quad or volume, not '%s'\n", view);
           return 2;
         }
       self->have_view = TRUE;
@@ -464,8 +464,8 @@ evox_application_init (EvoxApplication *self)
     { "surfaces", 0, 0, G_OPTION_ARG_NONE, NULL,
       N_("With --phase or --preset: start with a surface of each phase"), NULL },
     { "view", 0, 0, G_OPTION_ARG_STRING, NULL,
-      N_("Start in this view: xyz (three slices in 3D), x, y, z (one flat slice), stack or "
-         "quad (2x2)"), N_("VIEW") },
+      N_("Start in this view: xyz (three slices in 3D), x, y, z (one flat slice), stack, "
+         "quad (2x2) or volume (ray-cast volume rendering)"), N_("VIEW") },
     { "voxel-size", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("Voxel size in nm (or with um, mm): one for cubic voxels or X,Y,Z; over the size the "
          "file states or one remembered for it, and not remembered. SSRM tables take the lateral "

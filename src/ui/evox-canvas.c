@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "evox-canvas.h"
+#include "evox-figure.h"
 #include "evox-units.h"
 #include "evox-application.h"
 
@@ -70,6 +71,20 @@ struct _EvoxCanvas
   gsize         region_voxel[2][3];
   /* EvoxCanvasBox: outlined on the slices they cross. */
   GArray       *boxes;
+  /* A control of the picture is held elsewhere (evox_canvas_set_editing); a wheel zoom has not
+   * come to rest yet: with a camera drag, these render at interactive quality. */
+  gboolean      editing;
+  guint         zoom_rest_id;
+  /* The document's overlays over the GL frame, in widget pixels at scale 1 (dropped when the
+   * document changes, so it shows what the canvas shows); the item a drag moves and where in
+   * its box the press grabbed it; the label editor and context menu (children of the canvas). */
+  EvoxFigure   *figure;
+  int           overlay_item;
+  double        overlay_grab[2];
+  GtkWidget    *label_popover;
+  GtkWidget    *label_entry;
+  int           edited_label;
+  GtkWidget    *label_menu;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxCanvas, evox_canvas, GTK_TYPE_GL_AREA)
@@ -156,6 +171,7 @@ sync_display (EvoxCanvas *self)
   evox_renderer_set_clip_surfaces (self->renderer, evox_document_get_clip_surfaces (doc));
   evox_renderer_set_measurements (self->renderer, evox_document_get_measurements (doc));
   evox_renderer_set_clusters (self->renderer, evox_document_get_clusters (doc));
+  evox_renderer_set_volume_style (self->renderer, evox_document_get_volume_style (doc));
   evox_renderer_set_cluster_style (self->renderer, evox_document_get_show_clusters (doc),
                                    evox_document_get_cluster_opacity (doc),
                                    evox_document_get_cluster_outlines (doc));
@@ -196,6 +212,9 @@ on_document_notify (EvoxDocument *doc,
 {
   const char *name = g_param_spec_get_name (pspec);
 
+  /* The figure took the colour map, phases and composite as they were. */
+  g_clear_object (&self->figure);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
   if (g_str_equal (name, "volume") || g_str_equal (name, "channel"))
     {
       sync_volume (self);
@@ -238,6 +257,14 @@ queue_render (EvoxCanvas *self)
   gtk_gl_area_queue_render (GTK_GL_AREA (self));
 }
 
+/* The renderer changes with every phase or cluster edit (which the document does not notify):
+ * the figure's legend took them as they were. */
+static void
+drop_figure (EvoxCanvas *self)
+{
+  g_clear_object (&self->figure);
+}
+
 void
 evox_canvas_set_document (EvoxCanvas   *self,
                           EvoxDocument *document)
@@ -248,11 +275,17 @@ evox_canvas_set_document (EvoxCanvas   *self,
   if (self->document == document)
     return;
   if (self->document != NULL)
-    g_signal_handlers_disconnect_by_data (self->document, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->document, self);
+      g_signal_handlers_disconnect_by_data (evox_document_get_overlays (self->document), self);
+    }
   g_set_object (&self->document, document);
+  g_clear_object (&self->figure);
   if (document != NULL)
     {
       g_signal_connect_object (document, "notify", G_CALLBACK (on_document_notify), self, 0);
+      g_signal_connect_object (evox_document_get_overlays (document), "changed",
+                               G_CALLBACK (gtk_widget_queue_draw), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (document, "layers-changed", G_CALLBACK (on_layers_changed),
                                self, 0);
       g_signal_connect_object (document, "focus-particle", G_CALLBACK (on_focus_particle),
@@ -870,6 +903,310 @@ end_region (EvoxCanvas *self)
   g_signal_emit (self, signals[REGION_DRAWN], 0, lo[0], lo[1], lo[2], hi[0], hi[1], hi[2]);
 }
 
+/* The renderer samples coarsely while the user moves the picture (the camera by a drag or the
+ * wheel, or a control held elsewhere) and draws its full-quality frame once they let go. */
+static void
+sync_interactive (EvoxCanvas *self)
+{
+  gboolean camera = self->drag_mode == EVOX_DRAG_ORBIT || self->drag_mode == EVOX_DRAG_PAN;
+
+  evox_renderer_set_interactive (self->renderer,
+                                 camera || self->editing || self->zoom_rest_id != 0);
+}
+
+/* Wheel clicks come one by one: the zoom rests once none came for this long. */
+#define ZOOM_REST_MS 250
+
+static gboolean
+zoom_rested (gpointer data)
+{
+  EvoxCanvas *self = data;
+
+  self->zoom_rest_id = 0;
+  sync_interactive (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hold_for_zoom (EvoxCanvas *self)
+{
+  g_clear_handle_id (&self->zoom_rest_id, g_source_remove);
+  self->zoom_rest_id = g_timeout_add (ZOOM_REST_MS, zoom_rested, self);
+  sync_interactive (self);
+}
+
+void
+evox_canvas_set_editing (EvoxCanvas *self,
+                         gboolean    editing)
+{
+  g_return_if_fail (EVOX_IS_CANVAS (self));
+
+  self->editing = !!editing;
+  sync_interactive (self);
+}
+
+gboolean
+evox_canvas_get_editing (EvoxCanvas *self)
+{
+  g_return_val_if_fail (EVOX_IS_CANVAS (self), FALSE);
+  return self->editing;
+}
+
+/* The figure of the document's overlays for the canvas's size now (geometry from the renderer, so
+ * it follows the camera and the view); NULL without a document. */
+static EvoxFigure *
+ensure_figure (EvoxCanvas *self,
+               int        *width,
+               int        *height)
+{
+  EvoxOverlayGeometry geometry;
+
+  *width = MAX (gtk_widget_get_width (GTK_WIDGET (self)), 1);
+  *height = MAX (gtk_widget_get_height (GTK_WIDGET (self)), 1);
+  if (self->document == NULL)
+    return NULL;
+  evox_renderer_get_overlay_geometry (self->renderer, *width, *height, &geometry);
+  if (self->figure == NULL)
+    self->figure = evox_figure_new_from_document (self->document, &geometry);
+  else
+    evox_figure_set_geometry (self->figure, &geometry);
+  return self->figure;
+}
+
+int
+evox_canvas_pick_overlay (EvoxCanvas *self,
+                          double      x,
+                          double      y)
+{
+  EvoxFigure *figure;
+  int width, height;
+
+  g_return_val_if_fail (EVOX_IS_CANVAS (self), -1);
+
+  if (self->document == NULL ||
+      !evox_overlays_any_visible (evox_document_get_overlays (self->document)))
+    return -1;
+  figure = ensure_figure (self, &width, &height);
+  return evox_figure_pick (figure, width, height, 1.0, x, y);
+}
+
+gboolean
+evox_canvas_get_overlay_rect (EvoxCanvas *self,
+                              int         item,
+                              double      rect[4])
+{
+  EvoxFigure *figure;
+  int width, height;
+
+  g_return_val_if_fail (EVOX_IS_CANVAS (self), FALSE);
+
+  figure = ensure_figure (self, &width, &height);
+  return figure != NULL && evox_figure_get_item_rect (figure, item, width, height, 1.0, rect);
+}
+
+/* A press on an overlay item grabs it (and no drag of the canvas's own starts). */
+static gboolean
+begin_overlay_drag (EvoxCanvas *self,
+                    double      x,
+                    double      y)
+{
+  double rect[4];
+
+  self->overlay_item = evox_canvas_pick_overlay (self, x, y);
+  if (self->overlay_item < 0 || !evox_canvas_get_overlay_rect (self, self->overlay_item, rect))
+    {
+      self->overlay_item = -1;
+      return FALSE;
+    }
+  self->drag_start[0] = x;
+  self->drag_start[1] = y;
+  self->overlay_grab[0] = x - rect[0];
+  self->overlay_grab[1] = y - rect[1];
+  return TRUE;
+}
+
+/* The grabbed item's box follows the pointer, (offset_x, offset_y) widget pixels from the press;
+ * the overlays store where it lands as fractions, so exports of any size keep the place. */
+static void
+move_overlay (EvoxCanvas *self,
+              double      offset_x,
+              double      offset_y)
+{
+  EvoxOverlays *overlays = evox_document_get_overlays (self->document);
+  EvoxFigure *figure;
+  int width, height;
+  double fx, fy;
+
+  figure = ensure_figure (self, &width, &height);
+  if (figure == NULL || self->overlay_item < 0)
+    return;
+  evox_figure_position_for (figure, self->overlay_item, width, height, 1.0,
+                            self->drag_start[0] + offset_x - self->overlay_grab[0],
+                            self->drag_start[1] + offset_y - self->overlay_grab[1], &fx, &fy);
+  if (self->overlay_item < EVOX_N_OVERLAY_ITEMS)
+    evox_overlays_set_position (overlays, self->overlay_item, fx, fy);
+  else if ((guint) (self->overlay_item - EVOX_N_OVERLAY_ITEMS) <
+           evox_overlays_get_n_labels (overlays))
+    evox_overlays_move_label (overlays, self->overlay_item - EVOX_N_OVERLAY_ITEMS, fx, fy);
+}
+
+/* The label editor's text goes to the label; an empty text deletes it. */
+static void
+label_edited (EvoxCanvas *self)
+{
+  EvoxOverlays *overlays;
+  g_autofree char *text = NULL;
+
+  gtk_popover_popdown (GTK_POPOVER (self->label_popover));
+  if (self->document == NULL || self->edited_label < 0)
+    return;
+  overlays = evox_document_get_overlays (self->document);
+  if ((guint) self->edited_label >= evox_overlays_get_n_labels (overlays))
+    return;
+  text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->label_entry))));
+  if (*text == '\0')
+    evox_overlays_remove_label (overlays, self->edited_label);
+  else
+    evox_overlays_set_label_text (overlays, self->edited_label, text);
+  self->edited_label = -1;
+}
+
+/* Popovers of a GtkGLArea are placed by its size_allocate. */
+static void
+present_popovers (EvoxCanvas *self)
+{
+  if (self->label_popover != NULL && gtk_widget_get_visible (self->label_popover))
+    gtk_popover_present (GTK_POPOVER (self->label_popover));
+  if (self->label_menu != NULL && gtk_widget_get_visible (self->label_menu))
+    gtk_popover_present (GTK_POPOVER (self->label_menu));
+}
+
+static void
+point_popover_at_label (EvoxCanvas *self,
+                        GtkPopover *popover,
+                        guint       index)
+{
+  double rect[4];
+
+  if (evox_canvas_get_overlay_rect (self, EVOX_N_OVERLAY_ITEMS + index, rect))
+    gtk_popover_set_pointing_to (popover, &(GdkRectangle) { (int) rect[0], (int) rect[1],
+                                                            MAX ((int) rect[2], 1),
+                                                            MAX ((int) rect[3], 1) });
+}
+
+void
+evox_canvas_edit_label (EvoxCanvas *self,
+                        guint       index)
+{
+  EvoxOverlays *overlays;
+
+  g_return_if_fail (EVOX_IS_CANVAS (self));
+
+  if (self->document == NULL)
+    return;
+  overlays = evox_document_get_overlays (self->document);
+  if (index >= evox_overlays_get_n_labels (overlays))
+    return;
+  if (self->label_popover == NULL)
+    {
+      self->label_popover = gtk_popover_new ();
+      self->label_entry = gtk_entry_new ();
+      gtk_widget_set_name (self->label_entry, "overlay-label-entry");
+      gtk_widget_set_tooltip_text (self->label_entry,
+                                   _("The label's text; Enter keeps it, an empty text deletes "
+                                     "the label"));
+      gtk_popover_set_child (GTK_POPOVER (self->label_popover), self->label_entry);
+      gtk_widget_set_parent (self->label_popover, GTK_WIDGET (self));
+      g_signal_connect_swapped (self->label_entry, "activate", G_CALLBACK (label_edited), self);
+    }
+  self->edited_label = index;
+  gtk_editable_set_text (GTK_EDITABLE (self->label_entry),
+                         evox_overlays_get_label (overlays, index, NULL, NULL));
+  point_popover_at_label (self, GTK_POPOVER (self->label_popover), index);
+  gtk_popover_popup (GTK_POPOVER (self->label_popover));
+  gtk_widget_grab_focus (self->label_entry);
+}
+
+static void
+edit_label_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  evox_canvas_edit_label (EVOX_CANVAS (widget), (guint) MAX (g_variant_get_int32 (parameter), 0));
+}
+
+static void
+delete_label_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  EvoxCanvas *self = EVOX_CANVAS (widget);
+  int index = g_variant_get_int32 (parameter);
+  EvoxOverlays *overlays;
+
+  if (self->document == NULL)
+    return;
+  overlays = evox_document_get_overlays (self->document);
+  if (index >= 0 && (guint) index < evox_overlays_get_n_labels (overlays))
+    evox_overlays_remove_label (overlays, index);
+}
+
+/* A right click on a label offers to edit or delete it. */
+static void
+context_pressed (GtkGestureClick *gesture,
+                 int              n_press,
+                 double           x,
+                 double           y,
+                 EvoxCanvas      *self)
+{
+  g_autoptr(GMenu) menu = NULL;
+  g_autoptr(GMenuItem) edit = NULL;
+  g_autoptr(GMenuItem) delete = NULL;
+  int item = evox_canvas_pick_overlay (self, x, y);
+
+  if (item < EVOX_N_OVERLAY_ITEMS)
+    return;
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  menu = g_menu_new ();
+  edit = g_menu_item_new (_("_Edit Text…"), NULL);
+  g_menu_item_set_action_and_target_value (edit, "canvas.edit-label",
+                                           g_variant_new_int32 (item - EVOX_N_OVERLAY_ITEMS));
+  g_menu_append_item (menu, edit);
+  delete = g_menu_item_new (_("_Delete Label"), NULL);
+  g_menu_item_set_action_and_target_value (delete, "canvas.delete-label",
+                                           g_variant_new_int32 (item - EVOX_N_OVERLAY_ITEMS));
+  g_menu_append_item (menu, delete);
+  if (self->label_menu == NULL)
+    {
+      self->label_menu = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
+      gtk_popover_set_has_arrow (GTK_POPOVER (self->label_menu), FALSE);
+      gtk_widget_set_parent (self->label_menu, GTK_WIDGET (self));
+    }
+  else
+    gtk_popover_menu_set_menu_model (GTK_POPOVER_MENU (self->label_menu), G_MENU_MODEL (menu));
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->label_menu),
+                               &(GdkRectangle) { (int) x, (int) y, 1, 1 });
+  gtk_popover_popup (GTK_POPOVER (self->label_menu));
+}
+
+/* The overlays over the GL frame, as exports draw them at scale 1. */
+static void
+snapshot_overlays (EvoxCanvas  *self,
+                   GtkSnapshot *snapshot)
+{
+  EvoxFigure *figure;
+  int width, height;
+  cairo_t *cr;
+
+  if (self->document == NULL ||
+      !evox_overlays_any_visible (evox_document_get_overlays (self->document)))
+    return;
+  figure = ensure_figure (self, &width, &height);
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  evox_figure_draw (figure, cr, width, height, 1.0);
+  cairo_destroy (cr);
+}
+
 static EvoxDragAction
 begin_drag (EvoxCanvas      *self,
             guint            button,
@@ -885,6 +1222,13 @@ begin_drag (EvoxCanvas      *self,
   self->drag_last[1] = 0;
   g_clear_object (&self->ruler);
   self->drag_mode = EVOX_DRAG_NONE;
+  /* On an overlay item the left button moves it; no other drag starts there. */
+  if (evox_canvas_pick_overlay (self, x, y) >= 0)
+    {
+      if (button == GDK_BUTTON_PRIMARY && begin_overlay_drag (self, x, y))
+        self->drag_mode = EVOX_DRAG_OVERLAY;
+      return self->drag_mode;
+    }
   if (!target_at (self, x, y, target))
     return EVOX_DRAG_NONE;
   self->drag_start[0] = target->x;
@@ -928,6 +1272,7 @@ begin_drag (EvoxCanvas      *self,
     default:
       break;
     }
+  sync_interactive (self);
   return self->drag_mode;
 }
 
@@ -940,6 +1285,11 @@ update_drag (EvoxCanvas *self,
   const Target *target = &self->drag_target;
   double dx, dy, x, y;
 
+  if (self->drag_mode == EVOX_DRAG_OVERLAY)
+    {
+      move_overlay (self, offset_x, offset_y);
+      return;
+    }
   offset_x *= target->scale;
   offset_y *= target->scale;
   dx = offset_x - self->drag_last[0];
@@ -970,6 +1320,7 @@ update_drag (EvoxCanvas *self,
       /* Degrees per widget pixel, whatever the scale. */
       evox_camera_orbit (target->camera, dx / target->scale, dy / target->scale);
       break;
+    case EVOX_DRAG_OVERLAY:
     case EVOX_DRAG_NONE:
     default:
       break;
@@ -979,12 +1330,14 @@ update_drag (EvoxCanvas *self,
 static void
 finish_drag (EvoxCanvas *self)
 {
+  self->overlay_item = -1;
   if (self->drag_mode == EVOX_DRAG_MEASURE)
     end_ruler (self);
   if (self->drag_mode == EVOX_DRAG_REGION)
     end_region (self);
   g_clear_object (&self->ruler);
   self->drag_mode = EVOX_DRAG_NONE;
+  sync_interactive (self);
 }
 
 EvoxDragAction
@@ -1057,6 +1410,7 @@ scroll (GtkEventControllerScroll *controller,
 
   if (!target_at (self, self->pointer[0], self->pointer[1], &target))
     return TRUE;
+  hold_for_zoom (self);
   evox_camera_zoom_at (target.camera, pow (1.15, -dy), target.x, target.y, target.width,
                        target.height);
   return TRUE;
@@ -1074,9 +1428,10 @@ motion (GtkEventControllerMotion *controller,
   gboolean on_end;
 
   evox_canvas_hover_at (self, x, y);
-  /* A hand over a ruler's end says it can be dragged. */
-  on_end = target_at (self, x, y, &target) &&
-           find_ruler_end (self, &target, target.x, target.y, &is_start, offset) != NULL;
+  /* A hand over a ruler's end or an overlay item says it can be dragged. */
+  on_end = evox_canvas_pick_overlay (self, x, y) >= 0 ||
+           (target_at (self, x, y, &target) &&
+            find_ruler_end (self, &target, target.x, target.y, &is_start, offset) != NULL);
   if (on_end == self->over_ruler_end)
     return;
   self->over_ruler_end = on_end;
@@ -1103,7 +1458,12 @@ released (GtkGestureClick *gesture,
           double           y,
           EvoxCanvas      *self)
 {
-  if (n_press != 1 || self->press_moved)
+  int item = evox_canvas_pick_overlay (self, x, y);
+
+  /* The editor opens after the press, so the entry keeps the keyboard focus the press took. */
+  if (n_press == 2 && item >= EVOX_N_OVERLAY_ITEMS)
+    evox_canvas_edit_label (self, item - EVOX_N_OVERLAY_ITEMS);
+  if (n_press != 1 || self->press_moved || item >= 0)
     return;
   evox_canvas_hover_at (self, x, y);
   if (self->hover_valid)
@@ -1381,6 +1741,7 @@ evox_canvas_snapshot (GtkWidget   *widget,
 
   GTK_WIDGET_CLASS (evox_canvas_parent_class)->snapshot (widget, snapshot);
   snapshot_boxes (self, snapshot);
+  snapshot_overlays (self, snapshot);
   if (!self->region_active)
     return;
   gsk_rounded_rect_init_from_rect (&outline,
@@ -1402,8 +1763,19 @@ pressed (GtkGestureClick *gesture,
          double           y,
          EvoxCanvas      *self)
 {
-  if (n_press == 2)
+  /* A double click on an item does not recentre (on a label it edits it, once released). */
+  if (n_press == 2 && evox_canvas_pick_overlay (self, x, y) < 0)
     evox_canvas_recenter_at (self, x, y);
+}
+
+static void
+evox_canvas_size_allocate (GtkWidget *widget,
+                           int        width,
+                           int        height,
+                           int        baseline)
+{
+  GTK_WIDGET_CLASS (evox_canvas_parent_class)->size_allocate (widget, width, height, baseline);
+  present_popovers (EVOX_CANVAS (widget));
 }
 
 /* The renderer draws in device pixels: its lines keep their width in window pixels. */
@@ -1502,9 +1874,16 @@ evox_canvas_dispose (GObject *object)
   EvoxCanvas *self = EVOX_CANVAS (object);
 
   if (self->document != NULL)
-    g_signal_handlers_disconnect_by_data (self->document, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->document, self);
+      g_signal_handlers_disconnect_by_data (evox_document_get_overlays (self->document), self);
+    }
   g_clear_object (&self->document);
   g_clear_object (&self->ruler);
+  g_clear_handle_id (&self->zoom_rest_id, g_source_remove);
+  g_clear_object (&self->figure);
+  g_clear_pointer (&self->label_popover, gtk_widget_unparent);
+  g_clear_pointer (&self->label_menu, gtk_widget_unparent);
 
   G_OBJECT_CLASS (evox_canvas_parent_class)->dispose (object);
 }
@@ -1589,6 +1968,7 @@ evox_canvas_class_init (EvoxCanvasClass *klass)
   widget_class->realize = evox_canvas_realize;
   widget_class->unrealize = evox_canvas_unrealize;
   widget_class->snapshot = evox_canvas_snapshot;
+  widget_class->size_allocate = evox_canvas_size_allocate;
   area_class->render = evox_canvas_render;
 
   properties[PROP_DOCUMENT] = g_param_spec_object ("document", NULL, NULL, EVOX_TYPE_DOCUMENT,
@@ -1622,6 +2002,9 @@ evox_canvas_class_init (EvoxCanvasClass *klass)
                                         G_TYPE_UINT, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_UINT,
                                         G_TYPE_UINT, G_TYPE_UINT);
 
+  gtk_widget_class_install_action (widget_class, "canvas.edit-label", "i", edit_label_action);
+  gtk_widget_class_install_action (widget_class, "canvas.delete-label", "i",
+                                   delete_label_action);
   gtk_widget_class_set_css_name (widget_class, "evox-canvas");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
@@ -1631,11 +2014,14 @@ evox_canvas_init (EvoxCanvas *self)
 {
   GtkGesture *drag = gtk_gesture_drag_new ();
   GtkGesture *click = gtk_gesture_click_new ();
+  GtkGesture *context = gtk_gesture_click_new ();
   GtkEventController *scroller;
   GtkEventController *pointer = gtk_event_controller_motion_new ();
 
   self->renderer = evox_renderer_new ();
   self->boxes = g_array_new (FALSE, FALSE, sizeof (EvoxCanvasBox));
+  self->overlay_item = -1;
+  self->edited_label = -1;
   self->report_first_frame = g_strcmp0 (g_getenv ("EVOX_BENCH_FIRST_FRAME"), "1") == 0;
 
   gtk_gl_area_set_required_version (GTK_GL_AREA (self), 3, 3);
@@ -1646,6 +2032,8 @@ evox_canvas_init (EvoxCanvas *self)
 
   g_signal_connect_swapped (self, "notify::scale-factor", G_CALLBACK (follow_scale_factor), self);
   g_signal_connect_object (self->renderer, "changed", G_CALLBACK (queue_render), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->renderer, "changed", G_CALLBACK (drop_figure), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (evox_renderer_get_camera (self->renderer), "changed",
                            G_CALLBACK (queue_render), self, G_CONNECT_SWAPPED);
@@ -1663,6 +2051,10 @@ evox_canvas_init (EvoxCanvas *self)
   g_signal_connect (click, "pressed", G_CALLBACK (pressed), self);
   g_signal_connect (click, "released", G_CALLBACK (released), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (context), GDK_BUTTON_SECONDARY);
+  g_signal_connect (context, "pressed", G_CALLBACK (context_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (context));
 
   scroller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
   g_signal_connect (scroller, "scroll", G_CALLBACK (scroll), self);

@@ -55,6 +55,7 @@ typedef enum
   EVOX_DRAG_MEASURE,    /* draws a ruler on the slice (2D views) */
   EVOX_DRAG_MOVE_END,   /* moves the ruler end it began on (2D views) */
   EVOX_DRAG_REGION,     /* outlines a rectangle of voxels with the Region tool (2D views) */
+  EVOX_DRAG_OVERLAY,    /* moves the overlay item it began on (left button, any view) */
 } EvoxDragAction;
 
 /* The one place that decides what a drag does, from the button (GDK_BUTTON_*), the modifiers,
@@ -112,6 +113,28 @@ gboolean      evox_canvas_get_hover_voxel  (EvoxCanvas   *self,
 gboolean      evox_canvas_get_measure_tool (EvoxCanvas   *self);
 void          evox_canvas_set_measure_tool (EvoxCanvas   *self,
                                             gboolean      measure);
+/* Interactive quality (evox_renderer_set_interactive) lasts while a camera drag does, a
+ * moment after a wheel zoom, and while editing is TRUE: the window sets it while a control of
+ * the picture elsewhere is held (an opacity point on the histogram, a clip slider). */
+void          evox_canvas_set_editing      (EvoxCanvas   *self,
+                                            gboolean      editing);
+gboolean      evox_canvas_get_editing      (EvoxCanvas   *self);
+/* The document's overlays (evox-overlays.h) are drawn over the picture by evox_figure_draw at
+ * scale 1, measured with evox_renderer_get_overlay_geometry for the canvas's size. A left drag
+ * that begins on an item moves it (and nothing else: no orbit, pan, ruler or region starts
+ * there); a double click on a label edits its text (an empty text deletes it); a right click on
+ * a label offers canvas.edit-label and canvas.delete-label (int: the label's index).
+ * The item under (x, y) as evox_figure_pick numbers them, or -1. */
+int           evox_canvas_pick_overlay     (EvoxCanvas   *self,
+                                            double        x,
+                                            double        y);
+/* The item's box in widget coordinates; FALSE when it is not shown. */
+gboolean      evox_canvas_get_overlay_rect (EvoxCanvas   *self,
+                                            int           item,
+                                            double        rect[4]);
+/* Opens the text editor of label `index` beside it (an entry named "overlay-label-entry"). */
+void          evox_canvas_edit_label       (EvoxCanvas   *self,
+                                            guint         index);
 /* The scene drawn again offscreen at width x height; straight RGBA rows, top first. */
 guint8       *evox_canvas_render_image     (EvoxCanvas   *self,
                                             int           width,

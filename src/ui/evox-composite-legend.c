@@ -22,7 +22,10 @@ static void
 update (EvoxCompositeLegend *self)
 {
   g_clear_object (&self->legend);
-  if (self->document != NULL)
+  /* One legend: while the overlays' legend is shown, it lists the composite's channels. */
+  if (self->document != NULL &&
+      !evox_overlays_get_visible (evox_document_get_overlays (self->document),
+                                  EVOX_OVERLAY_LEGEND))
     self->legend = evox_rgb_legend_new_from_document (self->document);
   gtk_widget_set_visible (GTK_WIDGET (self), self->legend != NULL);
   gtk_widget_queue_resize (GTK_WIDGET (self));
@@ -48,10 +51,17 @@ evox_composite_legend_set_document (EvoxCompositeLegend *self,
   g_return_if_fail (document == NULL || EVOX_IS_DOCUMENT (document));
 
   if (self->document != NULL)
-    g_signal_handlers_disconnect_by_data (self->document, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->document, self);
+      g_signal_handlers_disconnect_by_data (evox_document_get_overlays (self->document), self);
+    }
   g_set_object (&self->document, document);
   if (document != NULL)
-    g_signal_connect_object (document, "notify", G_CALLBACK (on_document_notify), self, 0);
+    {
+      g_signal_connect_object (document, "notify", G_CALLBACK (on_document_notify), self, 0);
+      g_signal_connect_object (evox_document_get_overlays (document), "changed",
+                               G_CALLBACK (update), self, G_CONNECT_SWAPPED);
+    }
   update (self);
 }
 
@@ -94,7 +104,10 @@ evox_composite_legend_dispose (GObject *object)
   EvoxCompositeLegend *self = EVOX_COMPOSITE_LEGEND (object);
 
   if (self->document != NULL)
-    g_signal_handlers_disconnect_by_data (self->document, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->document, self);
+      g_signal_handlers_disconnect_by_data (evox_document_get_overlays (self->document), self);
+    }
   g_clear_object (&self->document);
   g_clear_object (&self->legend);
   G_OBJECT_CLASS (evox_composite_legend_parent_class)->dispose (object);

@@ -10,16 +10,18 @@
 
 #include "evox-display-panel.h"
 #include "evox-composite-box.h"
+#include "evox-figure-box.h"
 #include "evox-layer-list.h"
 #include "evox-ui-util.h"
 #include "evox-units.h"
+#include "evox-volume-box.h"
 
 struct _EvoxDisplayPanel
 {
   GtkWidget      parent_instance;
 
   EvoxDocument  *document;
-  GBinding      *bindings[6];
+  GBinding      *bindings[7];
   GBinding      *channel_binding;  /* to the drop-down, remade with its model */
   gboolean       updating;
   /* The channel changed and the range that follows it has not arrived yet. */
@@ -51,6 +53,8 @@ struct _EvoxDisplayPanel
   GtkAdjustment *slice_adjustment[3];
   GtkLabel      *slice_label[3];
   EvoxCompositeBox *composite_box;
+  EvoxVolumeBox *volume_box;
+  EvoxFigureBox    *figure_box;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxDisplayPanel, evox_display_panel, GTK_TYPE_WIDGET)
@@ -610,6 +614,17 @@ selected_to_name (GBinding     *binding,
   return TRUE;
 }
 
+/* The Volume section shows while the view is Volume. */
+static gboolean
+view_is_volume (GBinding     *binding,
+                const GValue *from,
+                GValue       *to,
+                gpointer      user_data)
+{
+  g_value_set_boolean (to, g_value_get_enum (from) == EVOX_VIEW_VOLUME);
+  return TRUE;
+}
+
 void
 evox_display_panel_set_document (EvoxDisplayPanel *self,
                                  EvoxDocument     *document)
@@ -639,6 +654,9 @@ evox_display_panel_set_document (EvoxDisplayPanel *self,
                                               gtk_range_get_adjustment (
                                                 GTK_RANGE (self->opacity_scale)), "value",
                                               G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  self->bindings[6] = g_object_bind_property_full (document, "view", self->volume_box, "visible",
+                                                   G_BINDING_SYNC_CREATE, view_is_volume, NULL,
+                                                   NULL, NULL);
   /* Laid out for this document's volume first, so syncing never clamps its channel. */
   rebuild_channels (self);
   self->bindings[5] = g_object_bind_property (document, "channel", self->channel_adjustment,
@@ -655,6 +673,15 @@ evox_display_panel_set_document (EvoxDisplayPanel *self,
   rebuild_slices (self);
   rebuild_layers (self);
   evox_composite_box_set_document (self->composite_box, document);
+  evox_volume_box_set_document (self->volume_box, document);
+  evox_figure_box_set_document (self->figure_box, document);
+}
+
+GtkWidget *
+evox_display_panel_get_volume_box (EvoxDisplayPanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_DISPLAY_PANEL (self), NULL);
+  return GTK_WIDGET (self->volume_box);
 }
 
 static void
@@ -745,9 +772,13 @@ evox_display_panel_class_init (EvoxDisplayPanelClass *klass)
   object_class->dispose = evox_display_panel_dispose;
 
   g_type_ensure (EVOX_TYPE_COMPOSITE_BOX);
+  g_type_ensure (EVOX_TYPE_VOLUME_BOX);
+  g_type_ensure (EVOX_TYPE_FIGURE_BOX);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/evox/Evox/evox-display-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, composite_box);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, volume_box);
+  gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, figure_box);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_box);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_dropdown);
   gtk_widget_class_bind_template_child (widget_class, EvoxDisplayPanel, channel_stepper);

@@ -13,6 +13,8 @@ G_DECLARE_FINAL_TYPE (EvoxDisplayPanel, evox_display_panel, EVOX, DISPLAY_PANEL,
 GtkWidget    *evox_display_panel_new          (void);
 void          evox_display_panel_set_document (EvoxDisplayPanel *self,
                                                EvoxDocument     *document);
+/* The Volume section (an EvoxVolumeBox), shown while the view is Volume. */
+GtkWidget    *evox_display_panel_get_volume_box (EvoxDisplayPanel *self);
 /* A 256 x 1 texture of a colour map, for previews (cached). */
 GdkTexture   *evox_colormap_texture           (const char       *name);
 

@@ -10,6 +10,7 @@
 #include "evox-export-dialog.h"
 
 #include "evox-curve-figure.h"
+#include "evox-figure.h"
 
 #define CUSTOM_SCALE 4
 
@@ -28,10 +29,30 @@ struct _EvoxExportDialog
   GtkCheckButton *transparent_check;
   GtkCheckButton *curves_check;
   GtkCheckButton *legend_check;
+  GtkCheckButton *overlays_check;
   GtkLabel       *message_label;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxExportDialog, evox_export_dialog, GTK_TYPE_WINDOW)
+
+/* The format drop-down's entries, in its order. */
+static const char * const extensions[] = { "png", "tif", "svg", "pdf" };
+
+static gboolean
+vector_selected (EvoxExportDialog *self)
+{
+  return gtk_drop_down_get_selected (self->format_dropdown) >= 2;
+}
+
+/* A vector file always holds the overlays and never the cluster curves. */
+static void
+format_changed (EvoxExportDialog *self)
+{
+  gboolean vector = vector_selected (self);
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->overlays_check), !vector);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->curves_check), !vector);
+}
 
 static void
 scale_changed (EvoxExportDialog *self)
@@ -85,6 +106,7 @@ save_response (GtkNativeDialog  *chooser,
   g_autoptr (GFile) file = NULL;
   g_autofree char *path = NULL;
   g_autoptr (GError) error = NULL;
+  EvoxFigureFormat format;
 
   if (response == GTK_RESPONSE_ACCEPT)
     file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
@@ -98,14 +120,27 @@ save_response (GtkNativeDialog  *chooser,
       show_message (self, _("Images can only be saved to local files"));
       return;
     }
-  if (!evox_window_export_figure_full (self->window, path,
-                                       gtk_spin_button_get_value_as_int (self->width_spin),
-                                       gtk_spin_button_get_value_as_int (self->height_spin),
-                                       gtk_check_button_get_active (self->transparent_check),
-                                       gtk_widget_get_visible (GTK_WIDGET (self->curves_check)) &&
-                                       gtk_check_button_get_active (self->curves_check),
-                                       gtk_check_button_get_active (self->legend_check),
-                                       &error))
+  /* The name's extension says the format; a name without one takes the chosen format's. */
+  format = evox_figure_format_from_path (path);
+  if (format == EVOX_FIGURE_FORMAT_UNKNOWN)
+    {
+      guint selected = MIN (gtk_drop_down_get_selected (self->format_dropdown),
+                            G_N_ELEMENTS (extensions) - 1);
+      char *named = g_strconcat (path, ".", extensions[selected], NULL);
+
+      g_free (path);
+      path = named;
+      format = evox_figure_format_from_path (path);
+    }
+  if (!evox_window_export_figure_overlays (self->window, path,
+                                           gtk_spin_button_get_value_as_int (self->width_spin),
+                                           gtk_spin_button_get_value_as_int (self->height_spin),
+                                           gtk_check_button_get_active (self->transparent_check),
+                                           gtk_widget_get_visible (GTK_WIDGET (self->curves_check)) &&
+                                           gtk_check_button_get_active (self->curves_check),
+                                           gtk_check_button_get_active (self->legend_check),
+                                           gtk_check_button_get_active (self->overlays_check),
+                                           &error))
     {
       show_message (self, error->message);
       return;
@@ -152,14 +187,15 @@ choose_file_action (GtkWidget  *widget,
                     GVariant   *parameter)
 {
   EvoxExportDialog *self = EVOX_EXPORT_DIALOG (widget);
-  gboolean tiff = gtk_drop_down_get_selected (self->format_dropdown) == 1;
+  guint selected = MIN (gtk_drop_down_get_selected (self->format_dropdown),
+                        G_N_ELEMENTS (extensions) - 1);
   GtkFileChooserNative *chooser;
   g_autofree char *name = NULL;
   const char *title = NULL;
 
   if (self->window != NULL)
     title = evox_document_get_title (evox_window_get_document (self->window));
-  name = evox_export_dialog_suggest_name (title, tiff ? "tif" : "png");
+  name = evox_export_dialog_suggest_name (title, extensions[selected]);
 
   chooser = gtk_file_chooser_native_new (_("Export Image"), GTK_WINDOW (self),
                                          GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
@@ -197,6 +233,7 @@ evox_export_dialog_class_init (EvoxExportDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, transparent_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, curves_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, legend_check);
+  gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, overlays_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, message_label);
 
   gtk_widget_class_install_action (widget_class, "export.choose-file", NULL,
@@ -213,6 +250,8 @@ evox_export_dialog_init (EvoxExportDialog *self)
                             G_CALLBACK (scale_changed), self);
   g_signal_connect_swapped (self->width_spin, "value-changed", G_CALLBACK (size_edited), self);
   g_signal_connect_swapped (self->height_spin, "value-changed", G_CALLBACK (size_edited), self);
+  g_signal_connect_swapped (self->format_dropdown, "notify::selected",
+                            G_CALLBACK (format_changed), self);
 }
 
 EvoxExportDialog *
@@ -231,5 +270,9 @@ evox_export_dialog_new (EvoxWindow *window,
   /* The legend is offered while the composite is on, ticked as the canvas shows it. */
   gtk_widget_set_visible (GTK_WIDGET (self->legend_check),
                           evox_document_get_composite (evox_window_get_document (window)));
+  /* The overlays go along when the canvas shows any. */
+  gtk_check_button_set_active (self->overlays_check,
+                               evox_overlays_any_visible (evox_document_get_overlays (
+                                 evox_window_get_document (window))));
   return self;
 }

@@ -24,6 +24,8 @@
 #define FLAG_HEIGHT 5    /* the overlap stripe along the top of the plot */
 #define GRIP_HEIGHT 18
 #define OVERLAP_MIN 7    /* the narrowest overlap flag */
+#define HANDLE_RADIUS 4  /* an opacity point's handle */
+#define HANDLE_SLOP 7    /* how near a handle's centre the pointer takes it */
 
 /* A zoomed axis reaches this fraction of the display range's width beyond either end. */
 #define ZOOM_MARGIN 0.1
@@ -45,6 +47,10 @@ static const GdkRGBA marker_color = { 0.208f, 0.518f, 0.894f, 1.0f };
  * which no plain phase colour looks like. */
 static const GdkRGBA flag_yellow = { 0.961f, 0.761f, 0.067f, 1.0f };
 static const GdkRGBA flag_dark = { 0.141f, 0.122f, 0.192f, 1.0f };
+
+/* The Volume view's opacity curve in GNOME's orange: no colour map's grey bars nor tab10 phase
+ * band is drawn in it, and it reads on light and dark themes. */
+static const GdkRGBA curve_color = { 1.0f, 0.471f, 0.0f, 1.0f };
 
 typedef enum
 {
@@ -104,6 +110,21 @@ struct _EvoxHistogramView
   double           drag_lo;
   double           drag_hi;
   gboolean         key_edge_hi;    /* the edge that arrow keys move: the last one dragged */
+
+  /* The Volume view's opacity curve (the document's volume style), drawn and edited over the
+   * bars while the view is Volume with the colour-map source. */
+  EvoxVolumeStyle *style;
+  gulong           style_changed_id;
+  int              drag_point;     /* the point being dragged, or -1 */
+  gboolean         drag_added;     /* this press added it: Escape takes it away again */
+  double           drag_value;     /* where it was when the drag began */
+  double           drag_opacity;
+  double           grab_dx;        /* from the pointer to the handle's centre */
+  double           grab_dy;
+  int              selected_point; /* the point Delete removes: the last one pressed, or -1 */
+  guint32          last_press_time;
+  double           last_press[2];
+  gboolean         dragging;       /* a phase or a point is being dragged */
 };
 
 G_DEFINE_FINAL_TYPE (EvoxHistogramView, evox_histogram_view, GTK_TYPE_WIDGET)
@@ -114,6 +135,7 @@ enum
   PROP_DOCUMENT,
   PROP_N_BINS,
   PROP_ZOOM,
+  PROP_DRAGGING,
   N_PROPS
 };
 
@@ -559,8 +581,16 @@ on_document_notify (EvoxHistogramView *self,
       gtk_widget_queue_draw (GTK_WIDGET (self));
     }
   else if (g_str_equal (name, "histogram-log-counts") || g_str_equal (name, "selected-phase") ||
-           g_str_equal (name, "show-phases"))
+           g_str_equal (name, "show-phases") || g_str_equal (name, "view"))
     gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_style_changed (EvoxHistogramView *self)
+{
+  if (self->selected_point >= (int) evox_volume_style_get_n_points (self->style))
+    self->selected_point = -1;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 static void
@@ -834,6 +864,29 @@ frame_clear (Frame *frame)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Frame, frame_clear)
 
+/* The opacity curve is drawn and edited only where it is what the Volume view shows: the colour
+ * map's opacity (phases and clusters bring their own). */
+static gboolean
+curve_shown (EvoxHistogramView *self)
+{
+  return self->have_bins && self->style != NULL &&
+         evox_document_get_view (self->document) == EVOX_VIEW_VOLUME &&
+         evox_volume_style_get_source (self->style) == EVOX_VOLUME_SOURCE_COLORMAP;
+}
+
+/* What the opacity axis's labels on the right need beyond the usual right margin. */
+static int
+curve_margin (EvoxHistogramView *self,
+              PangoLayout       *layout)
+{
+  int width, height;
+
+  if (!curve_shown (self))
+    return 0;
+  _evox_measure_text (layout, "0.5", &width, &height);
+  return MAX (EVOX_TICK_LENGTH + EVOX_LABEL_GAP + width + 2 - (PAD + 8), 0);
+}
+
 /* Plot and colour bar rectangles for the widget's size; with bins, the count ticks too (the
  * left margin fits their labels). */
 static void
@@ -869,7 +922,7 @@ layout_frame (EvoxHistogramView *self,
   /* The bars stand off the frame, so the outermost ones (the data's extremes) never hide under
    * it. */
   left += END_INSET;
-  width = MAX (frame->width - left - PAD - 8 - END_INSET, 0);
+  width = MAX (frame->width - left - PAD - 8 - END_INSET - curve_margin (self, layout), 0);
   self->plot = GRAPHENE_RECT_INIT (left, top, width, MAX (frame->height - top - bottom, 0));
   self->bar = GRAPHENE_RECT_INIT (left, top + self->plot.size.height + BAR_GAP, width,
                                   BAR_HEIGHT);
@@ -913,6 +966,42 @@ count_y (EvoxHistogramView *self,
     c = count;
   c = CLAMP (c, c0, c1);
   return plot_bottom (self) - (c - c0) / (c1 - c0) * self->plot.size.height;
+}
+
+/* Where an opacity point lies: x of a stored value (NAN off a log axis, at or below zero) and
+ * y of an opacity, 0 at the plot's bottom and 1 at its top; and back, clamped to the plot. */
+static double
+curve_x (EvoxHistogramView *self,
+         double             value)
+{
+  double at = axis_coordinate (self, value);
+
+  return isnan (at) ? NAN : axis_x (self, at);
+}
+
+static double
+opacity_y (EvoxHistogramView *self,
+           double             opacity)
+{
+  return plot_bottom (self) - opacity * self->plot.size.height;
+}
+
+static double
+x_value (EvoxHistogramView *self,
+         double             x)
+{
+  double a0 = axis_coordinate (self, self->lo);
+  double a1 = axis_coordinate (self, self->hi);
+  double t = CLAMP ((x - self->plot.origin.x) / self->plot.size.width, 0.0, 1.0);
+
+  return axis_value (self, a0 + t * (a1 - a0));
+}
+
+static double
+y_opacity (EvoxHistogramView *self,
+           double             y)
+{
+  return CLAMP ((plot_bottom (self) - y) / self->plot.size.height, 0.0, 1.0);
 }
 
 /* Colours */
@@ -1680,6 +1769,99 @@ draw_outside (EvoxHistogramView *self,
     }
 }
 
+/* The opacity axis, 0 to 1 up the frame's right side, in the curve's colour. */
+static void
+draw_opacity_axis (EvoxHistogramView *self,
+                   GtkSnapshot       *snapshot,
+                   PangoLayout       *layout)
+{
+  static const char *labels[] = { "0", NULL, "0.5", NULL, "1" };
+  double right = plot_right (self) + END_INSET;
+
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    {
+      double y = round (opacity_y (self, i / 4.0));
+      int width, height;
+
+      _evox_fill (snapshot, &curve_color, right, y,
+                  labels[i] != NULL ? EVOX_TICK_LENGTH : EVOX_TICK_LENGTH / 2, 1);
+      if (labels[i] == NULL)
+        continue;
+      _evox_measure_text (layout, labels[i], &width, &height);
+      _evox_draw_text (snapshot, layout, labels[i], right + EVOX_TICK_LENGTH + EVOX_LABEL_GAP,
+                       y - height / 2.0, &curve_color);
+    }
+}
+
+/* The curve as the renderer samples it, through every pixel column and every point (a step
+ * between two points of one value, a narrow peak between two columns), clipped to the plot; then
+ * the handles of the points on the axis, the selected one hollow. */
+static void
+draw_curve (EvoxHistogramView *self,
+            GtkSnapshot       *snapshot,
+            PangoLayout       *layout)
+{
+  guint n = evox_volume_style_get_n_points (self->style);
+  double x0 = self->plot.origin.x, x1 = plot_right (self);
+  int columns = MAX ((int) ceil (self->plot.size.width), 1);
+  graphene_rect_t area = self->plot;
+  cairo_t *cr;
+  guint p = 0;
+
+  draw_opacity_axis (self, snapshot, layout);
+  graphene_rect_inset (&area, -(HANDLE_RADIUS + 2), -(HANDLE_RADIUS + 2));
+  cr = gtk_snapshot_append_cairo (snapshot, &area);
+  cairo_save (cr);
+  cairo_rectangle (cr, x0, self->plot.origin.y, self->plot.size.width, self->plot.size.height);
+  cairo_clip (cr);
+  for (int c = 0; c <= columns; c++)
+    {
+      double x = x0 + (x1 - x0) * c / columns;
+
+      for (; p < n; p++)
+        {
+          double value, opacity, px;
+
+          evox_volume_style_get_point (self->style, p, &value, &opacity);
+          px = curve_x (self, value);
+          if (!isnan (px) && px >= x)
+            break;
+          if (!isnan (px) && px >= x0)
+            cairo_line_to (cr, px, opacity_y (self, opacity));
+        }
+      cairo_line_to (cr, x, opacity_y (self, evox_volume_style_opacity_at (self->style,
+                                                                           x_value (self, x))));
+    }
+  cairo_set_line_width (cr, 1.5);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  gdk_cairo_set_source_rgba (cr, &curve_color);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+
+  for (guint i = 0; i < n; i++)
+    {
+      double value, opacity, px;
+
+      evox_volume_style_get_point (self->style, i, &value, &opacity);
+      px = curve_x (self, value);
+      if (!(px >= x0 - 0.5 && px <= x1 + 0.5))
+        continue;
+      cairo_arc (cr, px, opacity_y (self, opacity), HANDLE_RADIUS, 0, 2 * G_PI);
+      if ((int) i == self->selected_point)
+        cairo_set_source_rgb (cr, 1, 1, 1);
+      else
+        gdk_cairo_set_source_rgba (cr, &curve_color);
+      cairo_fill_preserve (cr);
+      cairo_set_line_width (cr, (int) i == self->selected_point ? 2 : 1);
+      if ((int) i == self->selected_point)
+        gdk_cairo_set_source_rgba (cr, &curve_color);
+      else
+        cairo_set_source_rgba (cr, 0, 0, 0, 0.7);
+      cairo_stroke (cr);
+    }
+  cairo_destroy (cr);
+}
+
 static void
 evox_histogram_view_snapshot (GtkWidget   *widget,
                               GtkSnapshot *snapshot)
@@ -1720,6 +1902,8 @@ evox_histogram_view_snapshot (GtkWidget   *widget,
   draw_phases (self, snapshot, layout);
   draw_end_bars (self, snapshot, &fg);
   draw_outside (self, snapshot, layout, &fg);
+  if (curve_shown (self))
+    draw_curve (self, snapshot, layout);
   legend (self, layout, frame.width, snapshot, &fg);
 }
 
@@ -1821,16 +2005,76 @@ hit_test (EvoxHistogramView *self,
   return hit;
 }
 
+/* The opacity point whose handle is within HANDLE_SLOP pixels of (x, y), the nearest; -1 when
+ * none is. Only handles drawn (on the plotted axis) count. */
+static int
+point_at (EvoxHistogramView *self,
+          double             x,
+          double             y)
+{
+  guint n = evox_volume_style_get_n_points (self->style);
+  double best = HANDLE_SLOP + 1e-6;
+  int found = -1;
+
+  for (guint i = 0; i < n; i++)
+    {
+      double value, opacity, px, d;
+
+      evox_volume_style_get_point (self->style, i, &value, &opacity);
+      px = curve_x (self, value);
+      if (!(px >= self->plot.origin.x - 0.5 && px <= plot_right (self) + 0.5))
+        continue;
+      d = hypot (x - px, y - opacity_y (self, opacity));
+      if (d < best)
+        {
+          best = d;
+          found = (int) i;
+        }
+    }
+  return found;
+}
+
+/* Whether (x, y) is over the plot, a handle's reach around it included. */
+static gboolean
+over_plot (EvoxHistogramView *self,
+           double             x,
+           double             y)
+{
+  return x >= self->plot.origin.x - HANDLE_SLOP && x <= plot_right (self) + HANDLE_SLOP &&
+         y >= self->plot.origin.y - HANDLE_SLOP && y <= plot_bottom (self) + HANDLE_SLOP;
+}
+
+/* Whether (x, y) lies on the curve's line (within EDGE_SLOP pixels up or down). */
+static gboolean
+on_curve (EvoxHistogramView *self,
+          double             x,
+          double             y)
+{
+  double opacity;
+
+  if (!(x >= self->plot.origin.x && x <= plot_right (self)))
+    return FALSE;
+  opacity = evox_volume_style_opacity_at (self->style, x_value (self, x));
+  return fabs (y - opacity_y (self, opacity)) <= EDGE_SLOP;
+}
+
 const char *
 _evox_histogram_view_cursor_at (EvoxHistogramView *self,
                                 double             x,
                                 double             y)
 {
+  Hit hit;
+
   g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), NULL);
 
   if (!ensure_layout (self))
     return NULL;
-  switch (hit_test (self, x, y).part)
+  if (curve_shown (self) && over_plot (self, x, y) && point_at (self, x, y) >= 0)
+    return "grab";
+  hit = hit_test (self, x, y);
+  if (hit.part != GRAB_LO && hit.part != GRAB_HI && curve_shown (self) && on_curve (self, x, y))
+    return "copy";
+  switch (hit.part)
     {
     case GRAB_LO:
     case GRAB_HI:
@@ -1844,10 +2088,56 @@ _evox_histogram_view_cursor_at (EvoxHistogramView *self,
 }
 
 static void
+update_dragging (EvoxHistogramView *self)
+{
+  gboolean dragging = self->drag_phase != NULL || self->drag_point >= 0;
+
+  if (self->dragging == dragging)
+    return;
+  self->dragging = dragging;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DRAGGING]);
+}
+
+static void
 drag_clear (EvoxHistogramView *self)
 {
   g_clear_object (&self->drag_phase);
   self->drag_part = GRAB_NONE;
+  self->drag_point = -1;
+  self->drag_added = FALSE;
+  update_dragging (self);
+}
+
+/* Holds point `index` for a drag that began at (x, y); a point just added sits under the
+ * pointer, one grabbed by its handle keeps its offset from it. */
+static void
+begin_point_drag (EvoxHistogramView *self,
+                  guint              index,
+                  double             x,
+                  double             y,
+                  gboolean           added)
+{
+  double value, opacity;
+
+  evox_volume_style_get_point (self->style, index, &value, &opacity);
+  self->drag_point = (int) index;
+  self->drag_added = added;
+  self->drag_value = value;
+  self->drag_opacity = opacity;
+  self->grab_dx = added ? 0 : curve_x (self, value) - x;
+  self->grab_dy = added ? 0 : opacity_y (self, opacity) - y;
+  self->selected_point = (int) index;
+  set_cursor (self, "grabbing");
+  update_dragging (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static guint
+add_point_at (EvoxHistogramView *self,
+              double             x,
+              double             y)
+{
+  return evox_volume_style_add_point (self->style, x_value (self, x), y_opacity (self, y));
 }
 
 gboolean
@@ -1855,15 +2145,56 @@ _evox_histogram_view_drag_begin (EvoxHistogramView *self,
                                  double             x,
                                  double             y)
 {
+  return _evox_histogram_view_press (self, x, y, 0, 1);
+}
+
+/* With the curve shown, a press takes, in this order: a point's handle (the point, even over a
+ * phase edge: the handle is the smaller target); with Ctrl or as a double click, a new point
+ * under the pointer; a phase edge; the curve's line (a new point there); a phase band. */
+gboolean
+_evox_histogram_view_press (EvoxHistogramView *self,
+                            double             x,
+                            double             y,
+                            GdkModifierType    state,
+                            guint              n_press)
+{
   EvoxPhase *phase;
   Hit hit;
+  gboolean curve;
 
   g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), FALSE);
 
   drag_clear (self);
   if (!ensure_layout (self))
     return FALSE;
+  curve = curve_shown (self);
+  if (curve)
+    {
+      if (self->selected_point >= 0)
+        gtk_widget_queue_draw (GTK_WIDGET (self));
+      self->selected_point = -1;
+    }
+  if (curve && over_plot (self, x, y))
+    {
+      int point = point_at (self, x, y);
+
+      if (point >= 0)
+        {
+          begin_point_drag (self, point, x, y, FALSE);
+          return TRUE;
+        }
+      if ((state & GDK_CONTROL_MASK) != 0 || n_press >= 2)
+        {
+          begin_point_drag (self, add_point_at (self, x, y), x, y, TRUE);
+          return TRUE;
+        }
+    }
   hit = hit_test (self, x, y);
+  if (hit.part != GRAB_LO && hit.part != GRAB_HI && curve && on_curve (self, x, y))
+    {
+      begin_point_drag (self, add_point_at (self, x, y), x, y, TRUE);
+      return TRUE;
+    }
   if (hit.part == GRAB_NONE)
     return FALSE;
 
@@ -1876,8 +2207,49 @@ _evox_histogram_view_drag_begin (EvoxHistogramView *self,
   if (hit.part != GRAB_BAND)
     self->key_edge_hi = hit.part == GRAB_HI;
   set_cursor (self, hit.part == GRAB_BAND ? "grabbing" : "col-resize");
+  update_dragging (self);
   evox_document_set_selected_phase (self->document, hit.phase);
   return TRUE;
+}
+
+/* Right-click on a handle: the point goes. */
+gboolean
+_evox_histogram_view_secondary_press (EvoxHistogramView *self,
+                                      double             x,
+                                      double             y)
+{
+  int point;
+
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), FALSE);
+
+  if (self->dragging || !ensure_layout (self) || !curve_shown (self) || !over_plot (self, x, y))
+    return FALSE;
+  point = point_at (self, x, y);
+  if (point < 0)
+    return FALSE;
+  self->selected_point = -1;
+  evox_volume_style_remove_point (self->style, point);
+  return TRUE;
+}
+
+/* The pointer at (x, y) moves the held point, by the offset it was grabbed at: its value from
+ * the value axis (clamped to it), its opacity from the plot's height. The curve re-sorts, so the
+ * point's index follows it. */
+static void
+update_point_drag (EvoxHistogramView *self,
+                   double             x,
+                   double             y)
+{
+  if ((guint) self->drag_point >= evox_volume_style_get_n_points (self->style))
+    {
+      /* The curve was replaced under the drag (Reset curve). */
+      drag_clear (self);
+      return;
+    }
+  self->drag_point = (int) evox_volume_style_move_point (self->style, self->drag_point,
+                                                         x_value (self, x + self->grab_dx),
+                                                         y_opacity (self, y + self->grab_dy));
+  self->selected_point = self->drag_point;
 }
 
 /* The band moved by shift along the axis, kept whole and on the axis (a band already beyond an
@@ -1930,6 +2302,11 @@ _evox_histogram_view_drag_update (EvoxHistogramView *self,
 
   g_return_if_fail (EVOX_IS_HISTOGRAM_VIEW (self));
 
+  if (self->drag_point >= 0 && ensure_layout (self))
+    {
+      update_point_drag (self, x, y);
+      return;
+    }
   if (self->drag_phase == NULL || !ensure_layout (self))
     return;
   shift = (x - self->drag_x) / self->plot.size.width *
@@ -1961,7 +2338,7 @@ _evox_histogram_view_drag_end (EvoxHistogramView *self,
 {
   g_return_if_fail (EVOX_IS_HISTOGRAM_VIEW (self));
 
-  if (self->drag_phase == NULL)
+  if (!self->dragging)
     return;
   _evox_histogram_view_drag_update (self, x, y);
   drag_clear (self);
@@ -1973,6 +2350,27 @@ _evox_histogram_view_drag_cancel (EvoxHistogramView *self)
 {
   g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), FALSE);
 
+  if (self->drag_point >= 0)
+    {
+      guint point = self->drag_point;
+
+      self->drag_point = -1;
+      if (point < evox_volume_style_get_n_points (self->style))
+        {
+          if (self->drag_added)
+            {
+              self->selected_point = -1;
+              evox_volume_style_remove_point (self->style, point);
+            }
+          else
+            self->selected_point = (int) evox_volume_style_move_point (self->style, point,
+                                                                       self->drag_value,
+                                                                       self->drag_opacity);
+        }
+      drag_clear (self);
+      set_cursor (self, NULL);
+      return TRUE;
+    }
   if (self->drag_phase == NULL)
     return FALSE;
   evox_phase_set_range (self->drag_phase, self->drag_lo, self->drag_hi);
@@ -1994,6 +2392,17 @@ _evox_histogram_view_key_pressed (EvoxHistogramView *self,
 
   if (keyval == GDK_KEY_Escape)
     return _evox_histogram_view_drag_cancel (self);
+  if ((keyval == GDK_KEY_Delete || keyval == GDK_KEY_KP_Delete || keyval == GDK_KEY_BackSpace) &&
+      !self->dragging && self->selected_point >= 0 && ensure_layout (self) &&
+      curve_shown (self) &&
+      (guint) self->selected_point < evox_volume_style_get_n_points (self->style))
+    {
+      guint point = self->selected_point;
+
+      self->selected_point = -1;
+      evox_volume_style_remove_point (self->style, point);
+      return TRUE;
+    }
   if (keyval == GDK_KEY_Left || keyval == GDK_KEY_KP_Left)
     step = -1;
   else if (keyval == GDK_KEY_Right || keyval == GDK_KEY_KP_Right)
@@ -2029,13 +2438,41 @@ _evox_histogram_view_key_pressed (EvoxHistogramView *self,
   return TRUE;
 }
 
+/* 2 when this press follows the last within the double-click time and distance, else 1: the
+ * drag gesture sees every press, so it counts them itself rather than beside a click gesture
+ * that a claimed drag would cancel. */
+static guint
+count_press (EvoxHistogramView *self,
+             GtkGesture        *gesture,
+             double             x,
+             double             y)
+{
+  guint32 now = gtk_event_controller_get_current_event_time (GTK_EVENT_CONTROLLER (gesture));
+  int time_ms = 400, distance = 5;
+  gboolean twice;
+
+  g_object_get (gtk_widget_get_settings (GTK_WIDGET (self)), "gtk-double-click-time", &time_ms,
+                "gtk-double-click-distance", &distance, NULL);
+  twice = self->last_press_time != 0 && now - self->last_press_time <= (guint32) time_ms &&
+          fabs (x - self->last_press[0]) <= distance && fabs (y - self->last_press[1]) <= distance;
+  /* A third press begins a new count. */
+  self->last_press_time = twice ? 0 : now;
+  self->last_press[0] = x;
+  self->last_press[1] = y;
+  return twice ? 2 : 1;
+}
+
 static void
 on_drag_begin (GtkGestureDrag    *gesture,
                double             x,
                double             y,
                EvoxHistogramView *self)
 {
-  if (!_evox_histogram_view_drag_begin (self, x, y))
+  GdkModifierType state = gtk_event_controller_get_current_event_state (
+    GTK_EVENT_CONTROLLER (gesture));
+
+  if (!_evox_histogram_view_press (self, x, y, state, count_press (self, GTK_GESTURE (gesture),
+                                                                   x, y)))
     {
       gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
       return;
@@ -2077,6 +2514,17 @@ on_drag_cancel (GtkGesture        *gesture,
   _evox_histogram_view_drag_cancel (self);
 }
 
+static void
+on_secondary_pressed (GtkGestureClick   *gesture,
+                      int                n_press,
+                      double             x,
+                      double             y,
+                      EvoxHistogramView *self)
+{
+  if (_evox_histogram_view_secondary_press (self, x, y))
+    gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+}
+
 static gboolean
 on_key_pressed (GtkEventControllerKey *controller,
                 guint                  keyval,
@@ -2094,7 +2542,7 @@ on_motion (EvoxHistogramView *self,
 {
   int bin = bin_at (self, x, y);
 
-  if (self->drag_phase == NULL)
+  if (!self->dragging)
     set_cursor (self, _evox_histogram_view_cursor_at (self, x, y));
   if (bin == self->hover_bin)
     return;
@@ -2264,6 +2712,9 @@ evox_histogram_view_get_property (GObject    *object,
     case PROP_ZOOM:
       g_value_set_boolean (value, self->zoom);
       break;
+    case PROP_DRAGGING:
+      g_value_set_boolean (value, self->dragging);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2316,6 +2767,9 @@ evox_histogram_view_class_init (EvoxHistogramViewClass *klass)
   properties[PROP_ZOOM] =
     g_param_spec_boolean ("zoom", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DRAGGING] =
+    g_param_spec_boolean ("dragging", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_css_name (widget_class, "histogram-view");
@@ -2328,8 +2782,11 @@ evox_histogram_view_init (EvoxHistogramView *self)
   GtkEventController *motion = gtk_event_controller_motion_new ();
   GtkGesture *drag = gtk_gesture_drag_new ();
   GtkEventController *keys = gtk_event_controller_key_new ();
+  GtkGesture *secondary = gtk_gesture_click_new ();
 
   self->n_bins_request = DEFAULT_N_BINS;
+  self->drag_point = -1;
+  self->selected_point = -1;
   self->bins_dirty = TRUE;
   self->colorbar_dirty = TRUE;
   self->hover_bin = -1;
@@ -2343,6 +2800,9 @@ evox_histogram_view_init (EvoxHistogramView *self)
   g_signal_connect (drag, "drag-end", G_CALLBACK (on_drag_end), self);
   g_signal_connect (drag, "cancel", G_CALLBACK (on_drag_cancel), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (secondary), GDK_BUTTON_SECONDARY);
+  g_signal_connect (secondary, "pressed", G_CALLBACK (on_secondary_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (secondary));
   g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed), self);
   gtk_widget_add_controller (GTK_WIDGET (self), keys);
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
@@ -2376,8 +2836,12 @@ evox_histogram_view_set_document (EvoxHistogramView *self,
     g_clear_signal_handler (&self->notify_id, self->document);
   if (self->phases != NULL)
     g_clear_signal_handler (&self->phases_changed_id, self->phases);
+  if (self->style != NULL)
+    g_clear_signal_handler (&self->style_changed_id, self->style);
   drag_clear (self);
+  self->selected_point = -1;
   g_clear_object (&self->phases);
+  g_clear_object (&self->style);
   g_set_object (&self->document, document);
   if (document != NULL)
     {
@@ -2388,6 +2852,10 @@ evox_histogram_view_set_document (EvoxHistogramView *self,
       self->phases_changed_id = g_signal_connect_object (self->phases, "changed",
                                                          G_CALLBACK (on_phases_changed), self,
                                                          G_CONNECT_SWAPPED);
+      self->style = g_object_ref (evox_document_get_volume_style (document));
+      self->style_changed_id = g_signal_connect_object (self->style, "changed",
+                                                        G_CALLBACK (on_style_changed), self,
+                                                        G_CONNECT_SWAPPED);
     }
   follow_quantity (self);
   invalidate_bins (self);
@@ -2605,4 +3073,32 @@ _evox_histogram_view_get_series_color (EvoxHistogramView *self,
 
   ensure_bins (self);
   return series_color (self, series);
+}
+
+gboolean
+_evox_histogram_view_get_curve_shown (EvoxHistogramView *self)
+{
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), FALSE);
+  ensure_bins (self);
+  return curve_shown (self);
+}
+
+gboolean
+_evox_histogram_view_get_plot (EvoxHistogramView *self,
+                               graphene_rect_t   *plot)
+{
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), FALSE);
+  g_return_val_if_fail (plot != NULL, FALSE);
+
+  if (!ensure_layout (self))
+    return FALSE;
+  *plot = self->plot;
+  return TRUE;
+}
+
+int
+_evox_histogram_view_get_selected_point (EvoxHistogramView *self)
+{
+  g_return_val_if_fail (EVOX_IS_HISTOGRAM_VIEW (self), -1);
+  return self->selected_point;
 }

@@ -20,7 +20,17 @@ G_DECLARE_FINAL_TYPE (EvoxHistogramView, evox_histogram_view, EVOX, HISTOGRAM_VI
  * Each visible phase of the document is a band over the bars. Dragging an edge moves it, dragging
  * inside a band moves the band, either selects the phase; Escape during a drag puts the range
  * back; with a phase selected, Left and Right (Shift: ten times) move its last-dragged edge by
- * one bar. */
+ * one bar.
+ *
+ * While the document's view is Volume and its volume style takes colours from the colour map,
+ * the style's opacity curve is drawn over the bars on the value axis (points as handles, opacity
+ * 0..1 up the right side) and edited there: drag a handle (value and opacity); Ctrl+click, a
+ * double click or a click on the line adds a point; right-click or Delete removes one. A press
+ * on a handle takes the point even over a phase edge; elsewhere phase edges come before the
+ * line, the line before phase bands.
+ *
+ * Property dragging (boolean, read-only): a phase or an opacity point is being dragged (the
+ * window renders the canvas at interactive quality meanwhile). */
 GtkWidget     *evox_histogram_view_new                 (void);
 void           evox_histogram_view_set_document        (EvoxHistogramView *self,
                                                         EvoxDocument      *document);

@@ -13,7 +13,6 @@
 #include "evox-xanes-phantom.h"
 #include "evox-display-panel.h"
 #include "evox-composite-legend.h"
-#include "evox-rgb-legend.h"
 #include "evox-histogram-view.h"
 #include "evox-page-switcher.h"
 #include "evox-particle-panel.h"
@@ -24,7 +23,6 @@
 #include "evox-registration-panel.h"
 #include "evox-spectrum-panel.h"
 #include "evox-xanes-panel.h"
-#include "evox-curve-figure.h"
 #include "evox-image.h"
 #include "evox-loader.h"
 #include "evox-ssrm-dialog.h"
@@ -870,30 +868,6 @@ evox_window_open_file (EvoxWindow            *self,
   _evox_window_start_load (self, path, ssrm_options);
 }
 
-/* The composite's legend, as the canvas shows it, scaled as the image is from the canvas. */
-static gboolean
-draw_composite_legend (EvoxWindow  *self,
-                       guint8      *pixels,
-                       int          width,
-                       int          height,
-                       GError     **error)
-{
-  g_autoptr(EvoxRgbLegend) legend = evox_rgb_legend_new_from_document (self->document);
-  int view_height = gtk_widget_get_height (GTK_WIDGET (self->canvas));
-
-  if (legend == NULL)
-    return TRUE;
-  if (!evox_rgb_legend_draw_onto (legend, pixels, width, height,
-                                  view_height > 0 ? (double) height / view_height : 1.0))
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
-                   _("The composite's legend cannot be drawn %d pixels high: export a smaller "
-                     "image"), height);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 gboolean
 evox_window_export_image (EvoxWindow  *self,
                           const char  *path,
@@ -928,41 +902,8 @@ evox_window_export_figure_full (EvoxWindow  *self,
                                 gboolean     legend,
                                 GError     **error)
 {
-  EvoxClusters *clusters;
-  g_autoptr(EvoxCurveFigure) figure = NULL;
-  g_autofree guint8 *pixels = NULL;
-  int out_width = width;
-
-  g_return_val_if_fail (EVOX_IS_WINDOW (self), FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  clusters = evox_document_get_clusters (self->document);
-  if (curves && clusters != NULL)
-    figure = evox_curve_figure_new_from_clusters (clusters);
-  pixels = evox_canvas_render_image (self->canvas, width, height, transparent, error);
-  if (pixels == NULL)
-    return FALSE;
-  if (legend && !draw_composite_legend (self, pixels, width, height, error))
-    return FALSE;
-  if (figure != NULL)
-    {
-      guint8 *joined = evox_curve_figure_attach (figure, pixels, width, height, transparent,
-                                                 &out_width);
-
-      if (joined == NULL)
-        {
-          g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
-                       _("The cluster curves cannot be drawn %d pixels high: export a smaller "
-                         "image"), height);
-          return FALSE;
-        }
-      g_free (pixels);
-      pixels = joined;
-    }
-  if (!evox_image_write (path, pixels, out_width, height, EVOX_IMAGE_WRITE_OVERWRITE, error))
-    return FALSE;
-  evox_window_show_saved (self, path);
-  return TRUE;
+  return evox_window_export_figure_overlays (self, path, width, height, transparent, curves,
+                                             legend, TRUE, error);
 }
 
 static gboolean
@@ -1155,6 +1096,20 @@ ensure_style (GdkDisplay *display)
                           g_object_unref);
 }
 
+/* While an opacity point or phase edge is dragged on the histogram, or a slider of the Volume
+ * section is held, the canvas renders at interactive quality, as during a camera drag. */
+static void
+sync_canvas_editing (EvoxWindow *self)
+{
+  GtkWidget *volume_box = evox_display_panel_get_volume_box (
+    EVOX_DISPLAY_PANEL (self->display_panel));
+  gboolean histogram = FALSE, volume = FALSE;
+
+  g_object_get (self->histogram, "dragging", &histogram, NULL);
+  g_object_get (volume_box, "dragging", &volume, NULL);
+  evox_canvas_set_editing (self->canvas, histogram || volume);
+}
+
 static void
 evox_window_init (EvoxWindow *self)
 {
@@ -1167,6 +1122,11 @@ evox_window_init (EvoxWindow *self)
   evox_canvas_set_document (self->canvas, self->document);
   evox_histogram_view_set_document (EVOX_HISTOGRAM_VIEW (self->histogram), self->document);
   evox_display_panel_set_document (EVOX_DISPLAY_PANEL (self->display_panel), self->document);
+  g_signal_connect_object (self->histogram, "notify::dragging",
+                           G_CALLBACK (sync_canvas_editing), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (evox_display_panel_get_volume_box (
+                             EVOX_DISPLAY_PANEL (self->display_panel)), "notify::dragging",
+                           G_CALLBACK (sync_canvas_editing), self, G_CONNECT_SWAPPED);
   evox_phase_panel_set_document (EVOX_PHASE_PANEL (self->phase_panel), self->document);
   evox_particle_panel_set_document (EVOX_PARTICLE_PANEL (self->particle_panel), self->document);
   evox_cluster_panel_set_document (EVOX_CLUSTER_PANEL (self->cluster_panel), self->document);
@@ -1177,6 +1137,7 @@ evox_window_init (EvoxWindow *self)
   bind_registration_switch (self);
   evox_composite_legend_set_document (EVOX_COMPOSITE_LEGEND (self->composite_legend),
                                       self->document);
+  _evox_window_add_overlay_actions (self);
   g_object_bind_property (self->canvas, "measure-tool", self->measure_panel, "measure-tool",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->canvas, "region-tool", self->measure_panel, "region-tool",

@@ -86,6 +86,20 @@ gboolean      evox_window_export_figure_full (EvoxWindow        *self,
                                               gboolean           curves,
                                               gboolean           legend,
                                               GError           **error);
+/* The same; overlays TRUE draws the document's shown overlays (evox-overlays.h) into the image
+ * as the canvas shows them, scaled by width / the canvas's width (PNG and TIFF rasterised; the
+ * format from the extension). .svg and .pdf files always hold the overlays, as vector text and
+ * lines over the image, and leave the cluster curves out. While the overlays' legend is drawn it
+ * is the only legend (it lists the composite's channels). */
+gboolean      evox_window_export_figure_overlays (EvoxWindow    *self,
+                                                  const char    *path,
+                                                  int            width,
+                                                  int            height,
+                                                  gboolean       transparent,
+                                                  gboolean       curves,
+                                                  gboolean       legend,
+                                                  gboolean       overlays,
+                                                  GError       **error);
 /* Phases to start with: specs as `evox segment --phase` takes them (NAME=LO:HI), or a preset's
  * name. Applied once, to the volume shown now or to the next one that loads. */
 void          evox_window_set_startup_phases (EvoxWindow         *self,

@@ -1,0 +1,432 @@
+// volume.frag: a ray through the pixel, from where it enters the clip box (or the near plane) to
+// where it leaves it or meets opaque geometry, sampled at fixed steps; composite, maximum,
+// minimum and mean intensity projection, or the first crossing of an iso level.
+// SPDX-License-Identifier: BSD-3-Clause
+#version 330 core
+
+// Built once per (MODE, SOURCE) pair, on first use, with these defined after the #version line:
+//   MODE   0 composite, 1 mip, 2 minip, 3 mean, 4 iso (EvoxRayMode)
+//   SOURCE 0 colour map and opacity curve, 1 phases, 2 clusters (EvoxVolumeSource)
+// A uniform switch would make llvmpipe run every mode's code for every sample.
+#ifndef MODE
+#define MODE 0
+#endif
+#ifndef SOURCE
+#define SOURCE 0
+#endif
+
+// Texture coordinates (0..1 over the volume's box) of a point in normalized device coordinates:
+// (world to texture) x inverse (projection x view), applied homogeneously.
+uniform mat4 u_ndc_to_texture;
+uniform vec4 u_viewport;        // lower-left corner and size of the view in framebuffer pixels
+uniform vec3 u_clip_lo;         // the style's clip box, in texture coordinates
+uniform vec3 u_clip_hi;
+uniform vec3 u_extent;          // the box in nm (dims x spacing): lengths along the ray
+uniform vec3 u_world_extent;    // the box in world units (z exaggerated): shading
+uniform vec3 u_dims;            // voxels a side
+uniform float u_step;           // nm between samples
+uniform float u_unit;           // nm of the opacity's unit length (the smallest spacing)
+
+uniform sampler3D u_volume;     // value in .r (normalized for R8/R16), cluster id in .g
+uniform float u_value_scale;    // 255 for R8, 65535 for R16, 1 for R32F
+uniform bool u_integer;         // nearest samples: round back to the stored integer
+
+// The colour map exactly as slice.frag applies it (see there).
+uniform sampler2D u_colormap;
+uniform int u_transfer;
+uniform float u_a;
+uniform float u_b;
+uniform float u_m;
+uniform bool u_valid;
+
+// Opacity curve: n texels over [lo, lo + (n - 1) / scale], linearly interpolated.
+uniform sampler2D u_lut;
+uniform float u_lut_lo;
+uniform float u_lut_scale;
+uniform float u_lut_n;
+
+uniform sampler2D u_phases;     // as in slice.frag: (lo, hi, visible, 0), (r, g, b, opacity)
+uniform int u_n_phases;
+uniform sampler2D u_cluster_colors;
+uniform float u_cluster_scale;
+uniform float u_cluster_opacity;
+uniform float u_opacity_scale;
+
+uniform float u_iso_level;
+
+// Empty-space skipping: per brick of BRICK^3 voxels the min and max value of the voxels any
+// sample inside it interpolates (one voxel beyond each side; +-inf where one is NaN), and for
+// composite rays whether the transfer function is zero over that range.
+const float BRICK = 8.0;
+uniform bool u_skip;
+uniform sampler3D u_bricks;     // RG32F: min, max
+uniform sampler3D u_empty;      // R8: 1 where the transfer function is zero over the brick
+
+// The depth of the opaque scene, the size of the view (1 where nothing was drawn); rays cast at
+// a lower resolution than the view's (while the user drags) read it u_depth_scale apart.
+uniform sampler2D u_depth;
+uniform vec2 u_depth_scale;
+
+out vec4 frag_color;
+
+const float LOG10_OF_2 = 0.30102999566398120;
+const float LOG2_OF_10 = 3.32192809488736235;
+const int MAX_STEPS = 16384;
+
+bool
+is_finite (float x)
+{
+  return (floatBitsToUint (x) & 0x7f800000u) != 0x7f800000u;
+}
+
+float
+value_at (vec3 p)
+{
+  float v = texture (u_volume, p).r * u_value_scale;
+
+  if (u_integer)
+    v = floor (v + 0.5);
+  return v;
+}
+
+// The colour-map colour of value v, alpha 0 where the mapping cannot show it (slice.frag's
+// mapped_colour, which discards there).
+vec4
+mapped_colour (float v)
+{
+  bool drawable = u_valid && is_finite (v);
+  float w, t;
+
+  if (u_transfer == 1)
+    {
+      drawable = drawable && v > 0.0;
+      w = drawable ? log2 (v) * LOG10_OF_2 : 0.0;
+    }
+  else if (u_transfer == 2)
+    w = exp2 ((v - u_m) * LOG2_OF_10);
+  else
+    w = v;
+  if (!drawable)
+    return vec4 (0.0);
+  if (u_b == u_a)
+    t = w < u_a ? 0.0 : 1.0;
+  else
+    t = clamp ((w - u_a) / (u_b - u_a), 0.0, 1.0);
+  return vec4 (texelFetch (u_colormap, ivec2 (int (floor (t * 255.0 + 0.5)), 0), 0).rgb, 1.0);
+}
+
+// Index of the first visible phase with lo <= v <= hi, -1 when there is none.
+int
+find_phase (float v)
+{
+  for (int i = 0; i < u_n_phases; i++)
+    {
+      vec4 range = texelFetch (u_phases, ivec2 (0, i), 0);
+
+      if (range.z > 0.5 && range.x <= v && v <= range.y)
+        return i;
+    }
+  return -1;
+}
+
+// The colour a projection (mip, minip, mean) gives its value.
+vec4
+projected_colour (float v)
+{
+#if SOURCE == 1
+  int phase = find_phase (v);
+
+  if (phase < 0)
+    return vec4 (0.0);
+  return vec4 (texelFetch (u_phases, ivec2 (1, phase), 0).rgb, 1.0);
+#else
+  return mapped_colour (v);
+#endif
+}
+
+// Colour (straight) and opacity per unit length of the sample at p, for composite rays.
+vec4
+classify (vec3 p)
+{
+#if SOURCE == 2
+  vec2 texel = texture (u_volume, p).rg;
+  float v = texel.r * u_value_scale;
+  uint id = uint (texel.g * u_cluster_scale + 0.5);
+  vec4 tint;
+
+  if (!is_finite (v) || id == 0u)
+    return vec4 (0.0);
+  tint = texelFetch (u_cluster_colors, ivec2 (int (id & 255u), int (id >> 8u)), 0);
+  return vec4 (tint.rgb, u_cluster_opacity * tint.a * u_opacity_scale);
+#elif SOURCE == 1
+  float v = value_at (p);
+  int phase;
+
+  if (!is_finite (v))
+    return vec4 (0.0);
+  phase = find_phase (v);
+  if (phase < 0)
+    return vec4 (0.0);
+  vec4 c = texelFetch (u_phases, ivec2 (1, phase), 0);
+  return vec4 (c.rgb, c.a * u_opacity_scale);
+#else
+  float v = value_at (p);
+  vec4 c;
+  float a;
+
+  if (!is_finite (v))
+    return vec4 (0.0);
+  a = texture (u_lut, vec2 (((v - u_lut_lo) * u_lut_scale + 0.5) / u_lut_n, 0.5)).r;
+  if (a <= 0.0)
+    return vec4 (0.0);
+  c = mapped_colour (v);
+  return vec4 (c.rgb, c.a * a);
+#endif
+}
+
+// The ray parameter where the ray leaves the brick that holds p.
+float
+brick_exit (vec3 p,
+            vec3 origin,
+            vec3 inverse_dir)
+{
+  vec3 brick = floor (p * u_dims / BRICK);
+  vec3 lo = brick * BRICK / u_dims, hi = (brick + 1.0) * BRICK / u_dims;
+  vec3 t_lo = (lo - origin) * inverse_dir, t_hi = (hi - origin) * inverse_dir;
+  vec3 t_far = max (t_lo, t_hi);
+
+  return min (t_far.x, min (t_far.y, t_far.z));
+}
+
+ivec3
+brick_of (vec3 p)
+{
+  return clamp (ivec3 (floor (p * u_dims / BRICK)), ivec3 (0), textureSize (u_bricks, 0) - 1);
+}
+
+#if MODE == 4
+// Headlight shading of the iso surface at p, seen along dir (texture coordinates).
+vec3
+shade (vec3 p,
+       vec3 dir,
+       vec3 base)
+{
+  vec3 h = 1.0 / u_dims;
+  vec3 gradient = vec3 (value_at (p + vec3 (h.x, 0, 0)) - value_at (p - vec3 (h.x, 0, 0)),
+                        value_at (p + vec3 (0, h.y, 0)) - value_at (p - vec3 (0, h.y, 0)),
+                        value_at (p + vec3 (0, 0, h.z)) - value_at (p - vec3 (0, 0, h.z)));
+  vec3 view = normalize (dir * u_world_extent);
+  float d;
+
+  // df/dworld = df/dtexture / world extent (per axis); the step of 2h cancels in normalize.
+  gradient = gradient / (2.0 * h * u_world_extent);
+  if (!(dot (gradient, gradient) > 0.0) || !is_finite (dot (gradient, gradient)))
+    d = 1.0;
+  else
+    d = abs (dot (normalize (gradient), view));
+  return min (base * (0.25 + 0.75 * d) + 0.25 * pow (d, 40.0), vec3 (1.0));
+}
+#endif
+
+void
+main ()
+{
+  vec2 ndc = (gl_FragCoord.xy - u_viewport.xy) / u_viewport.zw * 2.0 - 1.0;
+  vec4 near_h = u_ndc_to_texture * vec4 (ndc, -1.0, 1.0);
+  vec4 far_h = u_ndc_to_texture * vec4 (ndc, 1.0, 1.0);
+  vec3 origin = near_h.xyz / near_h.w;
+  vec3 dir = far_h.xyz / far_h.w - origin;
+  vec3 inverse_dir, t_lo, t_hi;
+  float t0, t1, depth, length_nm, dt;
+  int n_steps;
+
+  // A ray parallel to an axis gets a huge inverse rather than a division by zero.
+  inverse_dir = 1.0 / mix (dir, vec3 (1e-30), lessThan (abs (dir), vec3 (1e-30)));
+  t_lo = (u_clip_lo - origin) * inverse_dir;
+  t_hi = (u_clip_hi - origin) * inverse_dir;
+  t0 = max (max (min (t_lo.x, t_hi.x), min (t_lo.y, t_hi.y)), max (min (t_lo.z, t_hi.z), 0.0));
+  t1 = min (min (max (t_lo.x, t_hi.x), max (t_lo.y, t_hi.y)), min (max (t_lo.z, t_hi.z), 1.0));
+
+  // Opaque geometry in front of the exit ends the ray there.
+  depth = texelFetch (u_depth, ivec2 ((gl_FragCoord.xy - u_viewport.xy) * u_depth_scale), 0).r;
+  if (depth < 1.0)
+    {
+      vec4 hit_h = u_ndc_to_texture * vec4 (ndc, depth * 2.0 - 1.0, 1.0);
+      vec3 hit = hit_h.xyz / hit_h.w;
+
+      t1 = min (t1, dot (hit - origin, dir) / dot (dir, dir));
+    }
+  if (!(t1 > t0))
+    discard;
+
+  // Samples at t0 + i dt (i = 0, 1, ...) with dt one step; each stands for the length from it to
+  // the next sample or the exit, so a ray of any length integrates exactly that length.
+  length_nm = length (dir * u_extent);
+  dt = u_step / length_nm;
+  n_steps = min (int (ceil ((t1 - t0) / dt)), MAX_STEPS);
+
+  // The brick the last samples lay in: read once per brick, not once per sample.
+  float brick_end = -1.0;
+  vec2 brick_range = vec2 (0.0);
+  bool brick_empty = false;
+
+#if MODE == 0
+  vec4 sum = vec4 (0.0);   // premultiplied colour, opacity
+
+  for (int i = 0; i < n_steps; i++)
+    {
+      float t = t0 + float (i) * dt;
+      vec3 p = origin + t * dir;
+      vec4 c;
+      float segment, alpha;
+
+      if (u_skip && t >= brick_end)
+        {
+          brick_empty = texelFetch (u_empty, brick_of (p), 0).r > 0.5;
+          brick_end = brick_exit (p, origin, inverse_dir);
+        }
+      if (u_skip && brick_empty)
+        {
+          // Resume at the first sample past the brick: the samples inside would add nothing,
+          // and the ones after it sit where they would have anyway.
+          i = max (int (ceil ((brick_end - t0) / dt)), i + 1) - 1;
+          continue;
+        }
+      c = classify (p);
+      if (c.a <= 0.0)
+        continue;
+      segment = min (dt, t1 - t) * length_nm / u_unit;
+      alpha = c.a >= 1.0 ? 1.0 : 1.0 - pow (1.0 - c.a, segment);
+      sum += (1.0 - sum.a) * vec4 (c.rgb * alpha, alpha);
+      if (sum.a >= 0.99)
+        break;
+    }
+  if (sum.a <= 0.0)
+    discard;
+  frag_color = sum;
+#elif MODE == 1 || MODE == 2
+  float best = MODE == 1 ? -3.4e38 : 3.4e38;
+  bool seen = false;
+
+  for (int i = 0; i < n_steps; i++)
+    {
+      float t = t0 + float (i) * dt;
+      vec3 p = origin + t * dir;
+      float v;
+
+      if (u_skip && t >= brick_end)
+        {
+          brick_range = texelFetch (u_bricks, brick_of (p), 0).rg;
+          brick_end = brick_exit (p, origin, inverse_dir);
+        }
+      // Nothing in the brick can beat the running extreme.
+      if (u_skip && seen && (MODE == 1 ? brick_range.y <= best : brick_range.x >= best))
+        {
+          i = max (int (ceil ((brick_end - t0) / dt)), i + 1) - 1;
+          continue;
+        }
+      v = value_at (p);
+      if (!is_finite (v))
+        continue;
+      best = MODE == 1 ? max (best, v) : min (best, v);
+      seen = true;
+    }
+  if (!seen)
+    discard;
+  frag_color = projected_colour (best);
+  if (frag_color.a <= 0.0)
+    discard;
+#elif MODE == 3
+  // Trapezoids between consecutive samples and the exit: exact for values that change linearly
+  // between samples, as trilinear ones do between voxel centres on an axis-aligned ray.
+  float total = 0.0, weight = 0.0, previous = 0.0, previous_t = t0;
+  bool have_previous = false;
+
+  for (int i = 0; i <= n_steps; i++)
+    {
+      float t = min (t0 + float (i) * dt, t1);
+      float v = value_at (origin + t * dir);
+      bool finite = is_finite (v);
+
+      if (finite && have_previous)
+        {
+          total += 0.5 * (previous + v) * (t - previous_t);
+          weight += t - previous_t;
+        }
+      have_previous = finite;
+      previous = v;
+      previous_t = t;
+    }
+  if (!(weight > 0.0))
+    discard;
+  frag_color = projected_colour (total / weight);
+  if (frag_color.a <= 0.0)
+    discard;
+#else
+  // The first sign change of v - level between two samples, refined by bisection.
+  float previous_t = -1.0;
+  bool previous_below = false;
+  bool hit = false;
+  float hit_t = 0.0;
+
+  for (int i = 0; i < n_steps; i++)
+    {
+      float t = t0 + float (i) * dt;
+      vec3 p = origin + t * dir;
+      float v;
+      bool below;
+
+      if (u_skip && t >= brick_end)
+        {
+          brick_range = texelFetch (u_bricks, brick_of (p), 0).rg;
+          brick_end = brick_exit (p, origin, inverse_dir);
+        }
+      // Every value in the brick on the side of the level the previous sample was on.
+      if (u_skip && previous_t >= 0.0 &&
+          (previous_below ? brick_range.y < u_iso_level : brick_range.x >= u_iso_level))
+        {
+          int next = max (int (ceil ((brick_end - t0) / dt)), i + 1);
+
+          previous_t = t0 + float (min (next, n_steps) - 1) * dt;
+          i = next - 1;
+          continue;
+        }
+      v = value_at (p);
+      if (!is_finite (v))
+        {
+          previous_t = -1.0;
+          continue;
+        }
+      below = v < u_iso_level;
+      if (previous_t >= 0.0 && below != previous_below)
+        {
+          float a = previous_t, b = t;
+
+          for (int k = 0; k < 8; k++)
+            {
+              float middle = 0.5 * (a + b);
+              float w = value_at (origin + middle * dir);
+
+              if ((w < u_iso_level) == previous_below)
+                a = middle;
+              else
+                b = middle;
+            }
+          hit = true;
+          hit_t = 0.5 * (a + b);
+          break;
+        }
+      previous_t = t;
+      previous_below = below;
+    }
+  if (!hit)
+    discard;
+  {
+    vec4 base = mapped_colour (u_iso_level);
+
+    if (base.a <= 0.0)
+      discard;
+    frag_color = vec4 (shade (origin + hit_t * dir, dir, base.rgb), 1.0);
+  }
+#endif
+}

@@ -1,0 +1,254 @@
+/* evox-window-overlays.c: EvoxWindow's figure overlays: the View menu's switches, Add Label, and
+ * exports with the overlays (PNG, TIFF, SVG, PDF). */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "evox-window-private.h"
+#include "evox-curve-figure.h"
+#include "evox-figure.h"
+#include "evox-rgb-legend.h"
+#include "evox-types.h"
+
+/* The stateful switches, in EvoxOverlayItem order. */
+static const char * const switch_names[EVOX_N_OVERLAY_ITEMS] = {
+  [EVOX_OVERLAY_SCALE_BAR] = "show-scale-bar",
+  [EVOX_OVERLAY_COLORBAR] = "show-colorbar",
+  [EVOX_OVERLAY_LEGEND] = "show-legend",
+  [EVOX_OVERLAY_AXES] = "show-axes",
+};
+
+static int
+item_of_action (GSimpleAction *action)
+{
+  const char *name = g_action_get_name (G_ACTION (action));
+
+  for (int i = 0; i < EVOX_N_OVERLAY_ITEMS; i++)
+    if (g_str_equal (name, switch_names[i]))
+      return i;
+  g_assert_not_reached ();
+}
+
+static void
+change_switch (GSimpleAction *action,
+               GVariant      *state,
+               gpointer       data)
+{
+  EvoxWindow *self = EVOX_WINDOW (data);
+
+  /* The overlays' "changed" sets the action's state. */
+  evox_overlays_set_visible (evox_document_get_overlays (self->document),
+                             item_of_action (action), g_variant_get_boolean (state));
+}
+
+static void
+sync_switches (EvoxWindow *self)
+{
+  EvoxOverlays *overlays = evox_document_get_overlays (self->document);
+
+  for (int i = 0; i < EVOX_N_OVERLAY_ITEMS; i++)
+    {
+      GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), switch_names[i]);
+      gboolean visible = evox_overlays_get_visible (overlays, i);
+      g_autoptr(GVariant) state = g_action_get_state (action);
+
+      if (g_variant_get_boolean (state) != visible)
+        g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (visible));
+    }
+}
+
+/* A new label in the middle of the picture, its text editor open. */
+static void
+add_label (GSimpleAction *action,
+           GVariant      *parameter,
+           gpointer       data)
+{
+  EvoxWindow *self = EVOX_WINDOW (data);
+  guint index = evox_overlays_add_label (evox_document_get_overlays (self->document),
+                                         _("Label"), 0.5, 0.5);
+
+  evox_canvas_edit_label (self->canvas, index);
+}
+
+void
+_evox_window_add_overlay_actions (EvoxWindow *self)
+{
+  const GActionEntry entries[] = {
+    { "show-scale-bar", NULL, NULL, "false", change_switch, { 0 } },
+    { "show-colorbar", NULL, NULL, "false", change_switch, { 0 } },
+    { "show-legend", NULL, NULL, "false", change_switch, { 0 } },
+    { "show-axes", NULL, NULL, "false", change_switch, { 0 } },
+    { "add-label", add_label, NULL, NULL, NULL, { 0 } },
+  };
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
+  g_signal_connect_object (evox_document_get_overlays (self->document), "changed",
+                           G_CALLBACK (sync_switches), self, G_CONNECT_SWAPPED);
+  sync_switches (self);
+}
+
+/* The composite's legend drawn into the pixels (the window's own, from before the overlays came),
+ * scaled as the image is from the canvas. */
+static gboolean
+draw_composite_legend (EvoxWindow  *self,
+                       guint8      *pixels,
+                       int          width,
+                       int          height,
+                       GError     **error)
+{
+  g_autoptr(EvoxRgbLegend) legend = evox_rgb_legend_new_from_document (self->document);
+  int view_height = gtk_widget_get_height (GTK_WIDGET (self->canvas));
+
+  if (legend == NULL)
+    return TRUE;
+  if (!evox_rgb_legend_draw_onto (legend, pixels, width, height,
+                                  view_height > 0 ? (double) height / view_height : 1.0))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   _("The composite's legend cannot be drawn %d pixels high: export a smaller "
+                     "image"), height);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The overlays rasterised into straight RGBA pixels (for an image the cluster curves then widen,
+ * which evox_figure_write cannot take). */
+static void
+draw_overlays_onto (EvoxFigure *figure,
+                    guint8     *pixels,
+                    int         width,
+                    int         height,
+                    double      scale)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  int stride = cairo_image_surface_get_stride (surface);
+  guint8 *data = cairo_image_surface_get_data (surface);
+  cairo_t *cr;
+
+  cairo_surface_flush (surface);
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        const guint8 *p = pixels + ((gsize) y * width + x) * 4;
+        guint32 a = p[3];
+
+        ((guint32 *) (data + (gsize) y * stride))[x] =
+          a << 24 | (p[0] * a + 127) / 255 << 16 | (p[1] * a + 127) / 255 << 8 |
+          (p[2] * a + 127) / 255;
+      }
+  cairo_surface_mark_dirty (surface);
+  cr = cairo_create (surface);
+  evox_figure_draw (figure, cr, width, height, scale);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        guint32 v = ((guint32 *) (data + (gsize) y * stride))[x];
+        guint8 *p = pixels + ((gsize) y * width + x) * 4;
+        guint32 a = v >> 24;
+
+        p[3] = a;
+        for (int c = 0; c < 3; c++)
+          {
+            guint32 premultiplied = (v >> (16 - 8 * c)) & 0xff;
+
+            p[c] = a == 0 ? 0 : MIN ((premultiplied * 255 + a / 2) / a, 255);
+          }
+      }
+  cairo_surface_destroy (surface);
+}
+
+gboolean
+evox_window_export_figure_overlays (EvoxWindow  *self,
+                                    const char  *path,
+                                    int          width,
+                                    int          height,
+                                    gboolean     transparent,
+                                    gboolean     curves,
+                                    gboolean     legend,
+                                    gboolean     overlays,
+                                    GError     **error)
+{
+  EvoxFigureFormat format;
+  EvoxOverlays *settings;
+  EvoxClusters *clusters;
+  g_autoptr(EvoxCurveFigure) curve_figure = NULL;
+  g_autoptr(EvoxFigure) figure = NULL;
+  g_autofree guint8 *pixels = NULL;
+  EvoxOverlayGeometry geometry;
+  int view_width, view_height, out_width = width;
+  gboolean vector;
+  double scale;
+
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  format = evox_figure_format_from_path (path);
+  if (format == EVOX_FIGURE_FORMAT_UNKNOWN)
+    {
+      g_autofree char *name = g_filename_display_name (path);
+
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   _("%s: images are written as .png, .tif, .svg or .pdf"), name);
+      return FALSE;
+    }
+  settings = evox_document_get_overlays (self->document);
+  /* A vector file is a picture and its overlays: it always holds what the canvas shows. */
+  vector = format == EVOX_FIGURE_FORMAT_SVG || format == EVOX_FIGURE_FORMAT_PDF;
+  overlays = overlays || vector;
+  overlays = overlays && evox_overlays_any_visible (settings);
+  clusters = evox_document_get_clusters (self->document);
+  /* The curves widen a raster image; a vector figure leaves them out. */
+  if (curves && clusters != NULL && !vector)
+    curve_figure = evox_curve_figure_new_from_clusters (clusters);
+  pixels = evox_canvas_render_image (self->canvas, width, height, transparent, error);
+  if (pixels == NULL)
+    return FALSE;
+  /* One legend: the overlays' legend lists the composite's channels while it is on. */
+  if (legend && !(overlays && evox_overlays_get_visible (settings, EVOX_OVERLAY_LEGEND)) &&
+      !draw_composite_legend (self, pixels, width, height, error))
+    return FALSE;
+
+  /* Measured at the canvas's size and drawn at the export's: the same layout, scaled. */
+  view_width = MAX (gtk_widget_get_width (GTK_WIDGET (self->canvas)), 1);
+  view_height = MAX (gtk_widget_get_height (GTK_WIDGET (self->canvas)), 1);
+  scale = (double) width / view_width;
+  evox_renderer_get_overlay_geometry (evox_canvas_get_renderer (self->canvas), view_width,
+                                      view_height, &geometry);
+  figure = evox_figure_new_from_document (self->document, &geometry);
+  if (curve_figure != NULL)
+    {
+      guint8 *joined;
+
+      if (overlays)
+        draw_overlays_onto (figure, pixels, width, height, scale);
+      joined = evox_curve_figure_attach (curve_figure, pixels, width, height, transparent,
+                                         &out_width);
+      if (joined == NULL)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                       _("The cluster curves cannot be drawn %d pixels high: export a smaller "
+                         "image"), height);
+          return FALSE;
+        }
+      g_free (pixels);
+      pixels = joined;
+      if (!evox_image_write (path, pixels, out_width, height, EVOX_IMAGE_WRITE_OVERWRITE, error))
+        return FALSE;
+    }
+  else if (overlays || vector)
+    {
+      if (!evox_figure_write (figure, path, pixels, width, height, scale,
+                              EVOX_IMAGE_WRITE_OVERWRITE, error))
+        return FALSE;
+    }
+  else if (!evox_image_write (path, pixels, width, height, EVOX_IMAGE_WRITE_OVERWRITE, error))
+    return FALSE;
+  evox_window_show_saved (self, path);
+  return TRUE;
+}

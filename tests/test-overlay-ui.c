@@ -1,0 +1,732 @@
+/* test-overlay-ui.c: the figure overlays in the window: the View switches and the Figure
+ * section, drags that move items (and nothing else), label editing, exports with overlays
+ * (PNG, SVG, PDF), under Xvfb. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <gtk/gtk.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evox-canvas.h"
+#include "evox-composite-legend.h"
+#include "evox-display-panel.h"
+#include "evox-export-dialog.h"
+#include "evox-figure.h"
+#include "evox-figure-box.h"
+#include "evox-hdf5.h"
+#include "evox-test-ui.h"
+#include "evox-test-util.h"
+#include "evox-window.h"
+
+#define N 24
+
+static const char * const switches[EVOX_N_OVERLAY_ITEMS] = {
+  "show-scale-bar", "show-colorbar", "show-legend", "show-axes"
+};
+static const char * const checks[EVOX_N_OVERLAY_ITEMS] = {
+  "figure-scale-bar", "figure-colorbar", "figure-legend", "figure-axes"
+};
+
+/* A window showing a small two-channel f32 volume (a ramp along x; 10 nm voxels), opened from a
+ * file as a user would, with one phase. */
+static EvoxWindow *
+open_window (char **dir)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  const double spacing[3] = { 10, 10, 10 };
+  g_autoptr(EvoxPhase) low = evox_phase_new ("Low", 0, 9, "#ff0000");
+  EvoxWindow *window;
+
+  *dir = evox_test_tmpdir_new ();
+  path = g_build_filename (*dir, "ramp.h5", NULL);
+  volume = evox_volume_new (N, N, N, 2, EVOX_SAMPLE_F32, &error);
+  g_assert_no_error (error);
+  for (guint c = 0; c < 2; c++)
+    {
+      float *data = evox_volume_get_data_mut (volume, c);
+
+      for (gsize i = 0; i < (gsize) N * N * N; i++)
+        data[i] = (float) (i % N + 5 * c);
+      evox_volume_set_channel_info (volume, c, c == 0 ? "Mn" : "Ni", 6539 + 1800.0 * c);
+    }
+  evox_volume_set_spacing (volume, spacing);
+  g_assert_true (evox_hdf5_write (volume, path, FALSE, NULL, NULL, &error));
+  g_assert_no_error (error);
+  window = evox_test_open_file (path);
+  /* The legend lists phases (without phases, clusters or the composite it is empty). */
+  evox_phase_list_append (evox_document_get_phases (evox_window_get_document (window)), low);
+  return window;
+}
+
+static EvoxCanvas *
+canvas_of (EvoxWindow *window)
+{
+  return EVOX_CANVAS (evox_window_get_canvas (window));
+}
+
+static EvoxOverlays *
+overlays_of (EvoxWindow *window)
+{
+  return evox_document_get_overlays (evox_window_get_document (window));
+}
+
+static gboolean
+action_state (EvoxWindow *window,
+              const char *name)
+{
+  g_autoptr(GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (window), name);
+
+  return g_variant_get_boolean (state);
+}
+
+/* The canvas as it is drawn on screen, GL picture and overlays. */
+static guint32 *
+draw_canvas (EvoxWindow *window,
+             int        *width,
+             int        *height)
+{
+  evox_test_spin (0.3);
+  return evox_test_render_widget (GTK_WIDGET (canvas_of (window)), width, height);
+}
+
+/* Pixels that differ between two drawings inside and outside rect. */
+static void
+count_changes (const guint32 *a,
+               const guint32 *b,
+               int            width,
+               int            height,
+               const double   rect[4],
+               guint         *inside,
+               guint         *outside)
+{
+  *inside = *outside = 0;
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        gboolean in = x >= floor (rect[0]) - 1 && x <= ceil (rect[0] + rect[2]) + 1 &&
+                      y >= floor (rect[1]) - 1 && y <= ceil (rect[1] + rect[3]) + 1;
+
+        if (a[(gsize) y * width + x] != b[(gsize) y * width + x])
+          (*(in ? inside : outside))++;
+      }
+}
+
+/* Each View switch (win.show-*) shows its item: the action's state, the Figure section's check
+ * and the document's overlays agree; the canvas draws it inside its box and nowhere else, and
+ * picks it there; off again, the drawing is as before. */
+static void
+test_switches (void)
+{
+  g_autofree char *dir = NULL;
+  EvoxWindow *window = open_window (&dir);
+  EvoxCanvas *canvas = canvas_of (window);
+  EvoxOverlays *overlays = overlays_of (window);
+  GtkWidget *panel = evox_test_find_descendant (GTK_WIDGET (window), EVOX_TYPE_DISPLAY_PANEL);
+  g_autofree guint32 *before = NULL;
+  int width, height;
+
+  g_assert_false (evox_overlays_any_visible (overlays));
+  before = draw_canvas (window, &width, &height);
+  for (int item = 0; item < EVOX_N_OVERLAY_ITEMS; item++)
+    {
+      g_autofree guint32 *shown = NULL;
+      g_autofree guint32 *hidden = NULL;
+      GtkCheckButton *check = GTK_CHECK_BUTTON (evox_test_find_named (panel, checks[item]));
+      double rect[4];
+      guint inside, outside;
+
+      g_assert_nonnull (check);
+      g_assert_false (action_state (window, switches[item]));
+      g_assert_false (evox_canvas_get_overlay_rect (canvas, item, rect));
+      g_action_group_activate_action (G_ACTION_GROUP (window), switches[item], NULL);
+      g_assert_true (evox_overlays_get_visible (overlays, item));
+      g_assert_true (action_state (window, switches[item]));
+      evox_test_spin (0.1);
+      g_assert_true (gtk_check_button_get_active (check));
+
+      g_assert_true (evox_canvas_get_overlay_rect (canvas, item, rect));
+      g_test_message ("item %d: %g,%g %gx%g", item, rect[0], rect[1], rect[2], rect[3]);
+      g_assert_cmpfloat (rect[2], >, 4);
+      g_assert_cmpfloat (rect[3], >, 4);
+      g_assert_cmpint (evox_canvas_pick_overlay (canvas, rect[0] + rect[2] / 2,
+                                                 rect[1] + rect[3] / 2), ==, item);
+      shown = draw_canvas (window, &width, &height);
+      count_changes (before, shown, width, height, rect, &inside, &outside);
+      g_test_message ("item %d: %u pixels changed inside, %u outside", item, inside, outside);
+      g_assert_cmpuint (inside, >, 20);
+      g_assert_cmpuint (outside, ==, 0);
+
+      /* The check is the same switch: clicked, the item goes. */
+      g_signal_emit_by_name (check, "activate");
+      evox_test_spin (0.1);
+      g_assert_false (evox_overlays_get_visible (overlays, item));
+      g_assert_false (action_state (window, switches[item]));
+      g_assert_false (gtk_check_button_get_active (check));
+      g_assert_cmpint (evox_canvas_pick_overlay (canvas, rect[0] + rect[2] / 2,
+                                                 rect[1] + rect[3] / 2), ==, -1);
+      hidden = draw_canvas (window, &width, &height);
+      count_changes (before, hidden, width, height, rect, &inside, &outside);
+      g_assert_cmpuint (inside + outside, ==, 0);
+    }
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* A left drag that begins on an item moves its box by the drag (the document stores the place
+ * evox_figure_position_for gives) and does not turn the camera; the same drag beside it orbits.
+ * In a 2D slice view the press on an item does not pan either. */
+static void
+test_drag (void)
+{
+  g_autofree char *dir = NULL;
+  EvoxWindow *window = open_window (&dir);
+  EvoxCanvas *canvas = canvas_of (window);
+  EvoxOverlays *overlays = overlays_of (window);
+  EvoxCamera *camera = evox_renderer_get_camera (evox_canvas_get_renderer (canvas));
+  float view_before[16], view_after[16], projection[16];
+  double rect[4], moved[4], fx, fy, want_fx, want_fy;
+  int width = gtk_widget_get_width (GTK_WIDGET (canvas));
+  int height = gtk_widget_get_height (GTK_WIDGET (canvas));
+
+  g_action_group_activate_action (G_ACTION_GROUP (window), "show-legend", NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "show-scale-bar", NULL);
+  /* The legend starts at the top left: dragged 200 px right and 150 px down. */
+  g_assert_true (evox_canvas_get_overlay_rect (canvas, EVOX_OVERLAY_LEGEND, rect));
+  evox_camera_get_matrices (camera, width, height, view_before, projection);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, rect[0] + 5, rect[1] + 5,
+                                     rect[0] + 205, rect[1] + 155), ==, EVOX_DRAG_OVERLAY);
+  evox_camera_get_matrices (camera, width, height, view_after, projection);
+  g_assert_cmpmem (view_before, sizeof view_before, view_after, sizeof view_after);
+  g_assert_true (evox_canvas_get_overlay_rect (canvas, EVOX_OVERLAY_LEGEND, moved));
+  g_assert_cmpfloat_with_epsilon (moved[0], rect[0] + 200, 1e-6);
+  g_assert_cmpfloat_with_epsilon (moved[1], rect[1] + 150, 1e-6);
+  {
+    g_autoptr(EvoxFigure) figure = NULL;
+    EvoxOverlayGeometry geometry;
+
+    evox_renderer_get_overlay_geometry (evox_canvas_get_renderer (canvas), width, height,
+                                        &geometry);
+    figure = evox_figure_new_from_document (evox_window_get_document (window), &geometry);
+    evox_figure_position_for (figure, EVOX_OVERLAY_LEGEND, width, height, 1.0, rect[0] + 200,
+                              rect[1] + 150, &want_fx, &want_fy);
+  }
+  evox_overlays_get_position (overlays, EVOX_OVERLAY_LEGEND, &fx, &fy);
+  g_assert_cmpfloat_with_epsilon (fx, want_fx, 1e-9);
+  g_assert_cmpfloat_with_epsilon (fy, want_fy, 1e-9);
+  g_assert_cmpfloat (fx, >, 0);
+  g_assert_cmpfloat (fy, >, 0);
+  evox_test_spin (0.5);
+  evox_test_screenshot (GTK_WIDGET (window), "overlay-dragged-legend");
+
+  /* Beside every item the same drag orbits, as before. */
+  g_assert_cmpint (evox_canvas_pick_overlay (canvas, width / 2.0, height / 2.0), ==, -1);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, width / 2.0, height / 2.0,
+                                     width / 2.0 + 40, height / 2.0), ==, EVOX_DRAG_ORBIT);
+  evox_camera_get_matrices (camera, width, height, view_after, projection);
+  g_assert_true (memcmp (view_before, view_after, sizeof view_before) != 0);
+
+  /* In a slice view: no pan, no ruler from a press on the scale bar; a middle drag there does
+   * nothing at all. */
+  evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICE_Z);
+  evox_test_spin (0.5);
+  g_assert_true (evox_canvas_get_overlay_rect (canvas, EVOX_OVERLAY_SCALE_BAR, rect));
+  g_test_message ("scale bar %g,%g %gx%g", rect[0], rect[1], rect[2], rect[3]);
+  evox_camera_get_matrices (camera, width, height, view_before, projection);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_MIDDLE, 0, rect[0] + 2, rect[1] + 2,
+                                     rect[0] - 50, rect[1] - 50), ==, EVOX_DRAG_NONE);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, GDK_CONTROL_MASK, rect[0] + 2,
+                                     rect[1] + 2, rect[0] - 98, rect[1] - 58), ==,
+                   EVOX_DRAG_OVERLAY);
+  evox_camera_get_matrices (camera, width, height, view_after, projection);
+  g_assert_cmpmem (view_before, sizeof view_before, view_after, sizeof view_after);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (evox_document_get_measurements (
+                      evox_window_get_document (window))), ==, 0);
+  g_assert_true (evox_canvas_get_overlay_rect (canvas, EVOX_OVERLAY_SCALE_BAR, moved));
+  g_test_message ("scale bar %g,%g %gx%g", moved[0], moved[1], moved[2], moved[3]);
+  g_assert_cmpfloat_with_epsilon (moved[0], rect[0] - 100, 1e-6);
+  g_assert_cmpfloat_with_epsilon (moved[1], rect[1] - 60, 1e-6);
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static void
+type_label (EvoxCanvas *canvas,
+            const char *text)
+{
+  GtkWidget *entry = evox_test_find_named (GTK_WIDGET (canvas), "overlay-label-entry");
+
+  g_assert_nonnull (entry);
+  g_assert_true (gtk_widget_get_visible (entry));
+  gtk_editable_set_text (GTK_EDITABLE (entry), text);
+  g_signal_emit_by_name (entry, "activate");
+}
+
+/* Add Label puts a label in the middle with its editor open; the text typed is the label's, it is
+ * picked and dragged like the items; an emptied text deletes it, and so does its context menu's
+ * canvas.delete-label. */
+static void
+test_labels (void)
+{
+  g_autofree char *dir = NULL;
+  EvoxWindow *window = open_window (&dir);
+  EvoxCanvas *canvas = canvas_of (window);
+  EvoxOverlays *overlays = overlays_of (window);
+  double rect[4], moved[4];
+  const int label = EVOX_N_OVERLAY_ITEMS;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.add-label", NULL));
+  g_assert_cmpuint (evox_overlays_get_n_labels (overlays), ==, 1);
+  evox_test_spin (0.2);
+  type_label (canvas, "  Graphite  ");
+  g_assert_cmpstr (evox_overlays_get_label (overlays, 0, NULL, NULL), ==, "Graphite");
+  g_assert_true (evox_canvas_get_overlay_rect (canvas, label, rect));
+  g_assert_cmpint (evox_canvas_pick_overlay (canvas, rect[0] + rect[2] / 2,
+                                             rect[1] + rect[3] / 2), ==, label);
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, rect[0] + 3, rect[1] + 3,
+                                     rect[0] - 97, rect[1] + 53), ==, EVOX_DRAG_OVERLAY);
+  g_assert_true (evox_canvas_get_overlay_rect (canvas, label, moved));
+  g_assert_cmpfloat_with_epsilon (moved[0], rect[0] - 100, 1e-6);
+  g_assert_cmpfloat_with_epsilon (moved[1], rect[1] + 50, 1e-6);
+
+  /* A double click on it opens the editor again (evox_canvas_edit_label); emptied, it goes. */
+  evox_canvas_edit_label (canvas, 0);
+  type_label (canvas, "");
+  g_assert_cmpuint (evox_overlays_get_n_labels (overlays), ==, 0);
+  g_assert_false (evox_overlays_any_visible (overlays));
+
+  evox_overlays_add_label (overlays, "a", 0.2, 0.2);
+  evox_overlays_add_label (overlays, "b", 0.8, 0.8);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (canvas), "canvas.delete-label", "i",
+                                             0));
+  g_assert_cmpuint (evox_overlays_get_n_labels (overlays), ==, 1);
+  g_assert_cmpstr (evox_overlays_get_label (overlays, 0, NULL, NULL), ==, "b");
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+typedef struct
+{
+  gboolean   in_text;
+  GString   *text;
+  GPtrArray *texts;
+  guint      images;
+} SvgTexts;
+
+static void
+svg_start (GMarkupParseContext  *context,
+           const char           *element,
+           const char          **names,
+           const char          **values,
+           gpointer              data,
+           GError              **error)
+{
+  SvgTexts *svg = data;
+
+  svg->images += g_str_equal (element, "image");
+  if (g_str_equal (element, "text"))
+    {
+      svg->in_text = TRUE;
+      g_string_truncate (svg->text, 0);
+    }
+}
+
+static void
+svg_end (GMarkupParseContext  *context,
+         const char           *element,
+         gpointer              data,
+         GError              **error)
+{
+  SvgTexts *svg = data;
+
+  if (!g_str_equal (element, "text"))
+    return;
+  svg->in_text = FALSE;
+  g_ptr_array_add (svg->texts, g_strdup (svg->text->str));
+}
+
+static void
+svg_content (GMarkupParseContext  *context,
+             const char           *text,
+             gsize                 length,
+             gpointer              data,
+             GError              **error)
+{
+  SvgTexts *svg = data;
+
+  if (svg->in_text)
+    g_string_append_len (svg->text, text, (gssize) length);
+}
+
+/* The <text> elements of an SVG file that must parse as XML, and its <image> count. */
+static GPtrArray *
+svg_texts (const char *path,
+           guint      *images)
+{
+  const GMarkupParser parser = { svg_start, svg_end, svg_content, NULL, NULL };
+  SvgTexts svg = { FALSE, g_string_new (NULL), g_ptr_array_new_with_free_func (g_free), 0 };
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  GMarkupParseContext *context;
+  gsize length;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, &error));
+  g_assert_no_error (error);
+  context = g_markup_parse_context_new (&parser, 0, &svg, NULL);
+  g_assert_true (g_markup_parse_context_parse (context, contents, (gssize) length, &error));
+  g_assert_true (g_markup_parse_context_end_parse (context, &error));
+  g_assert_no_error (error);
+  g_markup_parse_context_free (context);
+  g_string_free (svg.text, TRUE);
+  *images = svg.images;
+  return svg.texts;
+}
+
+static gboolean
+has_text (GPtrArray  *texts,
+          const char *text)
+{
+  for (guint i = 0; i < texts->len; i++)
+    if (g_str_equal (g_ptr_array_index (texts, i), text))
+      return TRUE;
+  return FALSE;
+}
+
+/* Exports at twice the canvas (the dialog writes a PDF named without an extension with the
+ * chosen format's; with cluster curves beside, the picture part is the same): the SVG parses as XML with the picture as one image and the scale
+ * bar's label and a free label as text; the PDF starts with %PDF; a PNG with the overlays differs
+ * from one without exactly inside the overlays' boxes scaled by two. The dialog ticks "Include
+ * overlays" while any is shown and offers SVG and PDF. */
+static void
+test_export (void)
+{
+  g_autofree char *dir = NULL;
+  EvoxWindow *window = open_window (&dir);
+  EvoxCanvas *canvas = canvas_of (window);
+  EvoxOverlays *overlays = overlays_of (window);
+  g_autofree char *svg = g_build_filename (dir, "figure.svg", NULL);
+  g_autofree char *pdf = g_build_filename (dir, "figure.pdf", NULL);
+  g_autofree char *with = g_build_filename (dir, "with.png", NULL);
+  g_autofree char *without = g_build_filename (dir, "without.png", NULL);
+  g_autoptr(GPtrArray) texts = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  int width = 2 * gtk_widget_get_width (GTK_WIDGET (canvas));
+  int height = 2 * gtk_widget_get_height (GTK_WIDGET (canvas));
+  guint images = 0;
+  gsize length;
+
+  {
+    EvoxExportDialog *dialog = evox_export_dialog_new (window, 100, 100);
+    GtkWidget *check = evox_test_find_named (GTK_WIDGET (dialog), "export-overlays");
+    GtkDropDown *format = GTK_DROP_DOWN (evox_test_find_named (GTK_WIDGET (dialog),
+                                                               "export-format"));
+
+    g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+    g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (format)), ==, 4);
+    gtk_drop_down_set_selected (format, 2);
+    g_assert_false (gtk_widget_get_sensitive (check));
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
+  /* A 2D view: the scale bar is exact there ("at focus" in perspective). */
+  evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICE_Z);
+  evox_test_spin (0.3);
+  evox_overlays_set_scale_bar_length (overlays, 100);
+  evox_overlays_set_visible (overlays, EVOX_OVERLAY_SCALE_BAR, TRUE);
+  evox_overlays_set_visible (overlays, EVOX_OVERLAY_AXES, TRUE);
+  evox_overlays_add_label (overlays, "Anode", 0.5, 0.1);
+  {
+    EvoxExportDialog *dialog = evox_export_dialog_new (window, 100, 100);
+
+    g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (
+      evox_test_find_named (GTK_WIDGET (dialog), "export-overlays"))));
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
+
+  /* Through the dialog: PDF chosen, the name typed without an extension, which the format
+   * gives. */
+  {
+    EvoxExportDialog *dialog = evox_export_dialog_new (window, width / 2, height / 2);
+    g_autofree char *typed = g_build_filename (dir, "chosen", NULL);
+    g_autofree char *written = g_build_filename (dir, "chosen.pdf", NULL);
+    g_autofree char *head = NULL;
+    GtkWindow *chooser;
+
+    gtk_drop_down_set_selected (GTK_DROP_DOWN (evox_test_find_named (GTK_WIDGET (dialog),
+                                                                     "export-format")), 3);
+    gtk_window_present (GTK_WINDOW (dialog));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "export.choose-file",
+                                               NULL));
+    g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 20));
+    chooser = evox_test_find_file_dialog ();
+    G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+    g_assert_true (g_str_has_suffix (gtk_file_chooser_get_current_name (
+                                       GTK_FILE_CHOOSER (chooser)), ".pdf"));
+    G_GNUC_END_IGNORE_DEPRECATIONS
+    evox_test_answer_file_dialog (typed, GTK_RESPONSE_ACCEPT);
+    g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 20));
+    g_assert_true (g_file_get_contents (written, &head, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_str_has_prefix (head, "%PDF"));
+  }
+
+  g_assert_true (evox_window_export_figure_overlays (window, svg, width, height, FALSE, FALSE,
+                                                     TRUE, TRUE, &error));
+  g_assert_no_error (error);
+  texts = svg_texts (svg, &images);
+  for (guint i = 0; i < texts->len; i++)
+    g_test_message ("svg text: %s", (const char *) g_ptr_array_index (texts, i));
+  g_assert_cmpuint (images, ==, 1);
+  g_assert_true (has_text (texts, "100 nm"));
+  g_assert_true (has_text (texts, "Anode"));
+
+  g_assert_true (evox_window_export_figure_overlays (window, pdf, width, height, FALSE, FALSE,
+                                                     TRUE, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (pdf, &contents, &length, &error));
+  g_assert_cmpuint (length, >, 100);
+  g_assert_true (g_str_has_prefix (contents, "%PDF"));
+
+  /* Raster: the overlays drawn at scale 2, where the canvas's boxes are, doubled. */
+  g_assert_true (evox_window_export_figure_overlays (window, with, width, height, FALSE, FALSE,
+                                                     TRUE, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_true (evox_window_export_figure_overlays (window, without, width, height, FALSE,
+                                                     FALSE, TRUE, FALSE, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(GdkTexture) a = gdk_texture_new_from_filename (with, &error);
+    g_autoptr(GdkTexture) b = gdk_texture_new_from_filename (without, &error);
+    g_autofree guint32 *pa = g_new (guint32, (gsize) width * height);
+    g_autofree guint32 *pb = g_new (guint32, (gsize) width * height);
+    guint inside[EVOX_N_OVERLAY_ITEMS + 1] = { 0 }, outside = 0;
+    double boxes[EVOX_N_OVERLAY_ITEMS + 1][4];
+    gboolean shown[EVOX_N_OVERLAY_ITEMS + 1];
+
+    g_assert_no_error (error);
+    g_assert_cmpint (gdk_texture_get_width (a), ==, width);
+    gdk_texture_download (a, (guint8 *) pa, (gsize) width * 4);
+    gdk_texture_download (b, (guint8 *) pb, (gsize) width * 4);
+    for (int i = 0; i <= EVOX_N_OVERLAY_ITEMS; i++)
+      {
+        shown[i] = evox_canvas_get_overlay_rect (canvas, i, boxes[i]);
+        for (int k = 0; k < 4; k++)
+          boxes[i][k] *= 2;
+      }
+    for (int y = 0; y < height; y++)
+      for (int x = 0; x < width; x++)
+        {
+          int in = -1;
+
+          if (pa[(gsize) y * width + x] == pb[(gsize) y * width + x])
+            continue;
+          for (int i = 0; i <= EVOX_N_OVERLAY_ITEMS && in < 0; i++)
+            if (shown[i] && x >= boxes[i][0] - 2 && x <= boxes[i][0] + boxes[i][2] + 2 &&
+                y >= boxes[i][1] - 2 && y <= boxes[i][1] + boxes[i][3] + 2)
+              in = i;
+          if (in >= 0)
+            inside[in]++;
+          else
+            outside++;
+        }
+    g_test_message ("changed: scale bar %u, axes %u, label %u, elsewhere %u",
+                    inside[EVOX_OVERLAY_SCALE_BAR], inside[EVOX_OVERLAY_AXES],
+                    inside[EVOX_N_OVERLAY_ITEMS], outside);
+    g_assert_cmpuint (inside[EVOX_OVERLAY_SCALE_BAR], >, 100);
+    g_assert_cmpuint (inside[EVOX_OVERLAY_AXES], >, 100);
+    g_assert_cmpuint (inside[EVOX_N_OVERLAY_ITEMS], >, 20);
+    g_assert_cmpuint (outside, ==, 0);
+  }
+
+  /* With the cluster curves beside it, a PNG has the overlays drawn into the picture part as
+   * evox_figure_write draws them (the cairo round trip of straight alpha within 1 per channel). */
+  {
+    EvoxDocument *document = evox_window_get_document (window);
+    EvoxVolume *volume = evox_document_get_volume (document);
+    g_autofree char *curves = g_build_filename (dir, "curves.png", NULL);
+    g_autoptr(EvoxVolume) labels = evox_volume_new (N, N, N, 1, EVOX_SAMPLE_U8, &error);
+    g_autoptr(EvoxClusters) clusters = NULL;
+    g_autoptr(GdkTexture) a = NULL;
+    g_autoptr(GdkTexture) b = NULL;
+    g_autofree guint8 *pa = NULL;
+    g_autofree guint8 *pb = NULL;
+    guint8 *ids = evox_volume_get_data_mut (labels, 0);
+    int wide, worst = 0;
+
+    for (gsize i = 0; i < (gsize) N * N * N; i++)
+      ids[i] = i % N < N / 2 ? 1 : 2;
+    clusters = evox_clusters_new_from_volume (labels, volume, &error);
+    g_assert_no_error (error);
+    evox_document_set_clusters (document, clusters);
+    evox_document_set_show_clusters (document, FALSE);
+    evox_test_spin (0.2);
+    g_assert_true (evox_window_export_figure_overlays (window, with, width, height, FALSE,
+                                                       FALSE, TRUE, TRUE, &error));
+    g_assert_true (evox_window_export_figure_overlays (window, curves, width, height, FALSE,
+                                                       TRUE, TRUE, TRUE, &error));
+    g_assert_no_error (error);
+    a = gdk_texture_new_from_filename (with, &error);
+    b = gdk_texture_new_from_filename (curves, &error);
+    g_assert_no_error (error);
+    wide = gdk_texture_get_width (b);
+    g_assert_cmpint (wide, >, width);
+    pa = g_malloc ((gsize) width * height * 4);
+    pb = g_malloc ((gsize) wide * height * 4);
+    gdk_texture_download (a, pa, (gsize) width * 4);
+    gdk_texture_download (b, pb, (gsize) wide * 4);
+    for (int y = 0; y < height; y++)
+      for (int x = 0; x < width * 4; x++)
+        worst = MAX (worst, abs ((int) pa[(gsize) y * width * 4 + x] -
+                                 (int) pb[(gsize) y * wide * 4 + x]));
+    g_test_message ("curves beside: %d px wider, worst difference %d", wide - width, worst);
+    g_assert_cmpint (worst, <=, 1);
+  }
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* One legend: with the composite on, its legend widget steps aside while the overlays' legend
+ * is shown, and comes back when that is switched off; off the composite, the legend follows a
+ * phase's edits. */
+static void
+test_one_legend (void)
+{
+  g_autofree char *dir = NULL;
+  EvoxWindow *window = open_window (&dir);
+  EvoxDocument *document = evox_window_get_document (window);
+  GtkWidget *widget = evox_test_find_descendant (GTK_WIDGET (window),
+                                                 EVOX_TYPE_COMPOSITE_LEGEND);
+
+  evox_document_set_composite (document, TRUE);
+  g_assert_true (gtk_widget_get_visible (widget));
+  g_action_group_activate_action (G_ACTION_GROUP (window), "show-legend", NULL);
+  g_assert_false (gtk_widget_get_visible (widget));
+  g_assert_true (evox_canvas_get_overlay_rect (canvas_of (window), EVOX_OVERLAY_LEGEND,
+                                               (double[4]) { 0 }));
+  {
+    /* The phase legend follows a phase's edits, which the document does not notify: a longer
+     * name makes a wider box. */
+    EvoxPhase *phase = evox_phase_list_get_phase (evox_document_get_phases (document), 0);
+    double before[4], after[4];
+
+    evox_document_set_composite (document, FALSE);
+    g_assert_true (evox_canvas_get_overlay_rect (canvas_of (window), EVOX_OVERLAY_LEGEND,
+                                                 before));
+    evox_phase_set_name (phase, "A much longer phase name");
+    g_assert_true (evox_canvas_get_overlay_rect (canvas_of (window), EVOX_OVERLAY_LEGEND,
+                                                 after));
+    g_test_message ("legend width %g, then %g", before[2], after[2]);
+    g_assert_cmpfloat (after[2], >, before[2] + 50);
+    evox_document_set_composite (document, TRUE);
+  }
+  g_action_group_activate_action (G_ACTION_GROUP (window), "show-legend", NULL);
+  g_assert_true (gtk_widget_get_visible (widget));
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* The Figure section edits the overlays: the font spin is their font-size both ways; the scale
+ * bar's length is a number in the chosen unit (2 µm is 2000 nm), reads "auto" at 0, and shows a
+ * length set elsewhere (500 nm; 5000 nm as 5 µm). */
+static void
+test_figure_box (void)
+{
+  g_autoptr(EvoxDocument) document = evox_document_new ();
+  EvoxOverlays *overlays = evox_document_get_overlays (document);
+  GtkWidget *box = g_object_new (EVOX_TYPE_FIGURE_BOX, NULL);
+  GtkWidget *window;
+  GtkSpinButton *font, *length;
+  GtkDropDown *unit;
+
+  evox_figure_box_set_document (EVOX_FIGURE_BOX (box), document);
+  window = evox_test_panel_window_new (box, 460, 200);
+  font = GTK_SPIN_BUTTON (evox_test_find_named (box, "figure-font-size"));
+  length = GTK_SPIN_BUTTON (evox_test_find_named (box, "figure-scale-bar-length"));
+  unit = GTK_DROP_DOWN (evox_test_find_named (box, "figure-scale-bar-unit"));
+
+  g_assert_cmpfloat (gtk_spin_button_get_value (font), ==, 14);
+  gtk_spin_button_set_value (font, 20);
+  g_assert_cmpfloat (evox_overlays_get_font_size (overlays), ==, 20);
+  evox_overlays_set_font_size (overlays, 9);
+  g_assert_cmpfloat (gtk_spin_button_get_value (font), ==, 9);
+
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (length)), ==, "auto");
+  gtk_drop_down_set_selected (unit, 1);
+  gtk_spin_button_set_value (length, 2);
+  g_assert_cmpfloat_with_epsilon (evox_overlays_get_scale_bar_length (overlays), 2000, 1e-9);
+  evox_overlays_set_scale_bar_length (overlays, 500);
+  g_assert_cmpuint (gtk_drop_down_get_selected (unit), ==, 0);
+  g_assert_cmpfloat (gtk_spin_button_get_value (length), ==, 500);
+  evox_overlays_set_scale_bar_length (overlays, 5000);
+  g_assert_cmpuint (gtk_drop_down_get_selected (unit), ==, 1);
+  g_assert_cmpfloat (gtk_spin_button_get_value (length), ==, 5);
+  g_assert_cmpfloat_with_epsilon (evox_overlays_get_scale_bar_length (overlays), 5000, 1e-9);
+  gtk_spin_button_set_value (length, 0);
+  g_assert_cmpfloat (evox_overlays_get_scale_bar_length (overlays), ==, 0);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (length)), ==, "auto");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (window);
+}
+
+/* The demo volume with every item on, in the three-slices view and in a slice along z, for a
+ * person to look at (EVOX_TEST_SCREENSHOTS); the Display page stays within the side panel's
+ * 470 px. */
+static void
+test_demo (void)
+{
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  EvoxDocument *document = evox_window_get_document (window);
+  GtkWidget *panel;
+  int min = 0, nat = 0;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_window_open_demo (window);
+  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 60));
+  for (int item = 0; item < EVOX_N_OVERLAY_ITEMS; item++)
+    g_action_group_activate_action (G_ACTION_GROUP (window), switches[item], NULL);
+  evox_overlays_add_label (evox_document_get_overlays (document), "Demo electrode", 0.5, 0.0);
+  {
+    /* Two phases on the log10 resistances, so the legend has rows. */
+    g_autoptr(EvoxPhase) low = evox_phase_new ("Conductive", -7, -3.5, "#e04040");
+    g_autoptr(EvoxPhase) high = evox_phase_new ("Resistive", 0, 2.5, "#4080ff");
+
+    evox_phase_list_append (evox_document_get_phases (document), low);
+    evox_phase_list_append (evox_document_get_phases (document), high);
+  }
+  evox_document_set_view (document, EVOX_VIEW_SLICES);
+  evox_test_spin (1.0);
+  evox_test_screenshot (GTK_WIDGET (window), "overlay-demo-3d");
+  evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
+  evox_test_spin (1.0);
+  evox_test_screenshot (GTK_WIDGET (window), "overlay-demo-slice");
+
+  panel = evox_test_find_descendant (GTK_WIDGET (window), EVOX_TYPE_DISPLAY_PANEL);
+  gtk_widget_measure (panel, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+  g_test_message ("display panel: min %d nat %d", min, nat);
+  g_assert_cmpint (min, <=, 470);
+  evox_test_close_window (window);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  if (!evox_test_ui_init (&argc, &argv))
+    return 0;
+
+  g_test_add_func ("/Evox/OverlayUi/switches", test_switches);
+  g_test_add_func ("/Evox/OverlayUi/drag", test_drag);
+  g_test_add_func ("/Evox/OverlayUi/labels", test_labels);
+  g_test_add_func ("/Evox/OverlayUi/export", test_export);
+  g_test_add_func ("/Evox/OverlayUi/one-legend", test_one_legend);
+  g_test_add_func ("/Evox/OverlayUi/figure-box", test_figure_box);
+  g_test_add_func ("/Evox/OverlayUi/demo", test_demo);
+  return g_test_run ();
+}
