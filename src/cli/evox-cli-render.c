@@ -516,7 +516,6 @@ configure_renderer (EvoxRenderer *renderer,
   evox_renderer_set_stack_opacity (renderer, evox_document_get_stack_opacity (document));
   evox_renderer_set_z_exaggeration (renderer, evox_document_get_z_exaggeration (document));
   evox_renderer_set_view (renderer, evox_document_get_view (document));
-  evox_renderer_set_volume_style (renderer, evox_document_get_volume_style (document));
   /* Phase colours over a composite only when asked for (composite-phases). */
   evox_renderer_set_phases (renderer, evox_document_get_phases (document),
                             evox_document_get_show_phases (document) &&
