@@ -1147,7 +1147,7 @@ def volume_render_report(binary, args):
     spec = importlib.util.spec_from_file_location('volume_ref', os.path.join(HERE, 'volume_ref.py'))
     volume_ref = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(volume_ref)
-    return volume_ref.run(sys.modules[__name__], binary, args.size or 256, args.volume_frames,
+    return volume_ref.run(sys.modules[__name__], binary, args.size, args.volume_frames,
                           args.volume_warmup, args.volume_rounds, args.volume_sample,
                           args.regenerate, args.markdown, sys.argv)
 
@@ -1750,7 +1750,9 @@ def report(results, info, binary, argv, markdown, loads):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('binary', nargs='?', help='evox-bench (default: build/bench/evox-bench)')
-    parser.add_argument('--size', type=int, help='edge of the cubes (default 512; 256 with --render)')
+    parser.add_argument('--size', type=int,
+                        help='edge of the cubes (default 512; 256 with --render and '
+                        '--volume-render)')
     parser.add_argument('--runs', type=int, default=3, help='timed repetitions, best kept')
     parser.add_argument('--counts', type=int, default=1000, help='random range counts timed')
     parser.add_argument('--types', default='u16,f32', help='comma-separated: u16, f32')
@@ -1822,7 +1824,7 @@ def main():
                         args.mesh_warmup)
         return
     if args.size is None:
-        args.size = 256 if args.render else 512
+        args.size = 256 if args.render or args.volume_render else 512
     if args.size < 8:
         parser.error('--size must be at least 8')
 
