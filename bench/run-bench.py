@@ -928,11 +928,12 @@ def xvfb_command(command):
     return ['xvfb-run', '-a', '-s', XVFB_SERVER_ARGS] + command
 
 
-def vtk_time_frames(renderer, data, frames, warmup, dump=None):
+def vtk_time_frames(renderer, data, frames, warmup, dump=None, orbit=None):
     """In a child mode: adds the bounding box of data to renderer, draws it offscreen at 800x600
     with the camera turning as evox-bench turns it, and returns the frame times (wall and CPU,
     ms), the first frame's time, the share of pixels drawn and the GL strings; dump: a PNG to
-    write the last frame to."""
+    write the last frame to; orbit(camera, i): places the camera for frame i (0 the first) after
+    ResetCamera, instead of VTK's elevation and azimuth turns."""
     import vtk
     from vtk.util import numpy_support
 
@@ -950,10 +951,14 @@ def vtk_time_frames(renderer, data, frames, warmup, dump=None):
     window.AddRenderer(renderer)
     camera = renderer.GetActiveCamera()
     renderer.ResetCamera()
-    camera.Elevation(30)
-    camera.Azimuth(-120)
-    camera.OrthogonalizeViewUp()
+    if orbit is None:
+        camera.Elevation(30)
+        camera.Azimuth(-120)
+        camera.OrthogonalizeViewUp()
+    else:
+        orbit(camera, 0)
     renderer.ResetCameraClippingRange()
+    turns = [0]
 
     t0 = time.perf_counter()
     window.Render()
@@ -961,7 +966,11 @@ def vtk_time_frames(renderer, data, frames, warmup, dump=None):
     first_ms = (time.perf_counter() - t0) * 1e3
 
     def frame():
-        camera.Azimuth(AZIMUTH_STEP_DEG)
+        turns[0] += 1
+        if orbit is None:
+            camera.Azimuth(AZIMUTH_STEP_DEG)
+        else:
+            orbit(camera, turns[0])
         renderer.ResetCameraClippingRange()
         window.Render()
         window.WaitForCompletion()

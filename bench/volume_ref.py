@@ -16,9 +16,10 @@ to 0..255. Both tools read the same file (VTK through tifffile into a vtkImageDa
 char, spacing 1, so VTK's unit distance is Evox's voxel length).
 
 Both draw at 800x600, every GL user with LIBGL_ALWAYS_SOFTWARE=1 GALLIUM_DRIVER=llvmpipe, the
-camera framing the whole box from azimuth -120 and elevation 30 degrees, turning 0.5 degree of
-azimuth before each frame (Evox: evox_camera_orbit by 1.25 px; VTK: Azimuth(0.5) and
-ResetCameraClippingRange), each frame ended by glFinish (evox_renderer_finish; VTK's
+camera framing the whole box from azimuth -120 and elevation 30 degrees about Evox's world up (-z,
+depth downward), turning 0.5 degree of azimuth before each frame (Evox: evox_camera_orbit by
+1.25 px; VTK: the camera placed by evox_orbit below with Evox's formulas at the distance of VTK's
+ResetCamera, so both see the same side of the data), each frame ended by glFinish (evox_renderer_finish; VTK's
 WaitForCompletion); FRAMES frames timed after WARMUP, the mean reported (with the median, minimum
 and 90th percentile). The transfer function: the colour map viridis over the data's 0..255 (VTK:
 a vtkColorTransferFunction through eight viridis samples), linear interpolation, no shading, the
@@ -108,6 +109,21 @@ def ensure_volume(rb, size, regenerate):
     return path
 
 
+def evox_orbit(rb, camera, i):
+    """The camera of Evox's turntable (src/render/evox-camera.c) for frame i: world up is -z,
+    azimuth -120 degrees less 0.5 degree a frame, elevation 30 degrees, so VTK sees the same side
+    of the data as Evox; at the distance of VTK's ResetCamera (the report gives each tool's share
+    of the frame drawn)."""
+    az = np.radians(-120.0 - rb.AZIMUTH_STEP_DEG * i)
+    el = np.radians(30.0)
+    back = np.array([np.cos(el) * np.cos(az), -np.cos(el) * np.sin(az), -np.sin(el)])
+    right = np.array([-np.sin(az), -np.cos(az), 0.0])
+    up = np.cross(back, right)
+    focus = np.array(camera.GetFocalPoint())
+    camera.SetPosition(*(focus + camera.GetDistance() * back))
+    camera.SetViewUp(*up)
+
+
 def vtk_volume_render(rb, path, mode, mapper_kind, sample, frames, warmup, dump=None):
     """Child mode (under Xvfb): VTK ray casts the volume with the camera motion of evox-bench
     render; prints the frame times as JSON on stdout."""
@@ -158,7 +174,8 @@ def vtk_volume_render(rb, path, mode, mapper_kind, sample, frames, warmup, dump=
     renderer = vtk.vtkRenderer()
     renderer.SetBackground(0.1, 0.1, 0.12)
     renderer.AddVolume(volume)
-    result = rb.vtk_time_frames(renderer, image, frames, warmup, dump)
+    result = rb.vtk_time_frames(renderer, image, frames, warmup, dump,
+                                lambda camera, i: evox_orbit(rb, camera, i))
     result.update({'mode': mode, 'mapper': mapper_kind,
                    'sample': sample if mapper_kind == 'gpu' else None})
     if mapper_kind == 'smart':
