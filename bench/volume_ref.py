@@ -19,9 +19,9 @@ Both draw at 800x600, every GL user with LIBGL_ALWAYS_SOFTWARE=1 GALLIUM_DRIVER=
 camera framing the whole box from azimuth -120 and elevation 30 degrees about Evox's world up (-z,
 depth downward), turning 0.5 degree of azimuth before each frame (Evox: evox_camera_orbit by
 1.25 px; VTK: the camera placed by evox_orbit below with Evox's formulas at the distance of VTK's
-ResetCamera, so both see the same side of the data), each frame ended by glFinish (evox_renderer_finish; VTK's
-WaitForCompletion); FRAMES frames timed after WARMUP, the mean reported (with the median, minimum
-and 90th percentile). The transfer function: the colour map viridis over the data's 0..255 (VTK:
+ResetCamera, so both see the same side of the data), each frame ended by glFinish
+(evox_renderer_finish; VTK's WaitForCompletion); FRAMES frames timed after WARMUP, the mean
+reported (with the median, minimum and 90th percentile). The transfer function: the colour map viridis over the data's 0..255 (VTK:
 a vtkColorTransferFunction through eight viridis samples), linear interpolation, no shading, the
 box's outline in both.
 
@@ -79,7 +79,6 @@ def make_volume(rb, size):
     """Blobs in 10..240 plus noise, u8: not empty anywhere, so nothing is trivially skipped, and
     three quarters of the voxels under the ramp's foot (64), so empty-space skipping has
     something to do."""
-    import tifffile  # noqa: F401 (rb imported it; here for the reader of this function)
     rng = np.random.default_rng(SEED)
     field = rb.smooth_field(size, rng)
     field *= 230.0
