@@ -54,6 +54,10 @@ uniform float u_opacity_scale;
 
 uniform float u_iso_level;
 
+// mip and minip rays stop once the running extreme reaches this value: beyond it every value
+// takes the same colour (or no value of the volume goes further).
+uniform float u_saturate;
+
 // Empty-space skipping: per brick of BRICK^3 voxels the min and max value of the voxels any
 // sample inside it interpolates (one voxel beyond each side; +-inf where one is NaN), and for
 // composite rays whether the transfer function is zero over that range.
@@ -271,11 +275,21 @@ main ()
   bool brick_empty = false;
 
 #if MODE == 0
+  // Each ray starts a fixed per-pixel fraction of a step in (interleaved gradient noise of the
+  // pixel): equal starts draw the steps of a sharp opacity curve as wood-grain rings. Samples
+  // sit at t0 + (i + jitter) dt; sample i stands for the length to the next one or the exit,
+  // the first also for the length from t0, so a ray still integrates exactly t1 - t0.
+  vec2 pixel = floor (gl_FragCoord.xy - u_viewport.xy);
+  float jitter = fract (52.9829189 * fract (dot (pixel, vec2 (0.06711056, 0.00583715))));
   vec4 sum = vec4 (0.0);   // premultiplied colour, opacity
+  float unit_scale = length_nm / u_unit;
 
+  if (t0 + jitter * dt >= t1)
+    jitter = 0.0;
+  n_steps = min (int (ceil ((t1 - t0) / dt - jitter)), MAX_STEPS);
   for (int i = 0; i < n_steps; i++)
     {
-      float t = t0 + float (i) * dt;
+      float t = t0 + (float (i) + jitter) * dt;
       vec3 p = origin + t * dir;
       vec4 c;
       float segment, alpha;
@@ -289,14 +303,14 @@ main ()
         {
           // Resume at the first sample past the brick: the samples inside would add nothing,
           // and the ones after it sit where they would have anyway.
-          i = max (int (ceil ((brick_end - t0) / dt)), i + 1) - 1;
+          i = max (int (ceil ((brick_end - t0) / dt - jitter)), i + 1) - 1;
           continue;
         }
       c = classify (p);
       if (c.a <= 0.0)
         continue;
-      segment = min (dt, t1 - t) * length_nm / u_unit;
-      alpha = c.a >= 1.0 ? 1.0 : 1.0 - pow (1.0 - c.a, segment);
+      segment = (min (t + dt, t1) - (i == 0 ? t0 : t)) * unit_scale;
+      alpha = c.a >= 1.0 ? 1.0 : 1.0 - exp2 (segment * log2 (1.0 - c.a));
       sum += (1.0 - sum.a) * vec4 (c.rgb * alpha, alpha);
       if (sum.a >= 0.99)
         break;
@@ -330,6 +344,8 @@ main ()
         continue;
       best = MODE == 1 ? max (best, v) : min (best, v);
       seen = true;
+      if (MODE == 1 ? best >= u_saturate : best <= u_saturate)
+        break;
     }
   if (!seen)
     discard;

@@ -207,8 +207,8 @@ u8_at (EvoxVolume *volume,
   return ((const guint8 *) evox_volume_get_data (volume, 0))[(z * n + y) * n + x];
 }
 
-/* The min/max grid against the brute force of its header: every voxel of the brick and of its
- * 26 neighbours, infinities where one is NaN. */
+/* The min/max grid against the brute force of its header: every voxel of the brick and the
+ * layer of voxels around it, infinities where one is NaN. */
 static void
 test_bricks (void)
 {
@@ -240,9 +240,9 @@ test_bricks (void)
                 {
                   float v = data[(z * dims[1] + y) * dims[0] + x];
 
-                  if (llabs ((long long) (x / 8) - (long long) i) > 1 ||
-                      llabs ((long long) (y / 8) - (long long) j) > 1 ||
-                      llabs ((long long) (z / 8) - (long long) k) > 1)
+                  if ((long long) x < 8 * (long long) i - 1 || x > 8 * i + 8 ||
+                      (long long) y < 8 * (long long) j - 1 || y > 8 * j + 8 ||
+                      (long long) z < 8 * (long long) k - 1 || z > 8 * k + 8)
                     continue;
                   if (isnan (v))
                     nan = TRUE;

@@ -42,7 +42,7 @@ typedef struct
   GLint ndc_to_texture, viewport, clip_lo, clip_hi, extent, world_extent, dims, step, unit;
   GLint volume, value_scale, integer, colormap, transfer, a, b, m, valid;
   GLint lut, lut_lo, lut_scale, lut_n, phases, n_phases, cluster_colors, cluster_scale;
-  GLint cluster_opacity, opacity_scale, iso_level, skip, bricks, empty, depth, depth_scale;
+  GLint cluster_opacity, opacity_scale, iso_level, saturate, skip, bricks, empty, depth, depth_scale;
 } RayUniforms;
 
 struct _EvoxVolumePass
@@ -169,6 +169,44 @@ _evox_volume_pass_unrealize (EvoxVolumePass *pass)
 
 /* CPU side: the min/max grid, the opacity table's domain */
 
+/* The min/max pairs of src reduced along one axis of `len` elements into `bricks` elements:
+ * brick b takes elements b BRICK - 1 to b BRICK + BRICK (one beyond each side, clipped). The
+ * axis sits between `outer` slower and `inner` faster elements. */
+static void
+reduce_axis (const float *src,
+             float       *dst,
+             gsize        outer,
+             gsize        inner,
+             gsize        len,
+             gsize        bricks)
+{
+  /* Element (o, l, i) of src is at ((o * len + l) * inner + i) pairs; of dst at
+   * ((o * bricks + b) * inner + i). */
+  for (gsize o = 0; o < outer; o++)
+    for (gsize b = 0; b < bricks; b++)
+      {
+        gsize first = b * EVOX_VOLUME_BRICK > 0 ? b * EVOX_VOLUME_BRICK - 1 : 0;
+        gsize last = MIN ((b + 1) * EVOX_VOLUME_BRICK, len - 1);
+        float *out = dst + 2 * (o * bricks + b) * inner;
+
+        for (gsize i = 0; i < inner; i++)
+          {
+            out[2 * i] = INFINITY;
+            out[2 * i + 1] = -INFINITY;
+          }
+        for (gsize l = first; l <= last; l++)
+          {
+            const float *in = src + 2 * (o * len + l) * inner;
+
+            for (gsize i = 0; i < inner; i++)
+              {
+                out[2 * i] = MIN (out[2 * i], in[2 * i]);
+                out[2 * i + 1] = MAX (out[2 * i + 1], in[2 * i + 1]);
+              }
+          }
+      }
+}
+
 float *
 _evox_volume_bricks_new (EvoxVolume *volume,
                          guint       channel,
@@ -176,74 +214,46 @@ _evox_volume_bricks_new (EvoxVolume *volume,
 {
   EvoxSampleType type = evox_volume_get_sample_type (volume);
   gconstpointer data = evox_volume_get_data (volume, channel);
-  gsize dims[3], n;
-  g_autofree float *own = NULL;
+  gsize dims[3];
+  g_autofree float *rows = NULL;
+  g_autofree float *planes = NULL;
   float *grid;
 
   evox_volume_get_dims (volume, dims);
   for (guint a = 0; a < 3; a++)
     bricks[a] = (dims[a] + EVOX_VOLUME_BRICK - 1) / EVOX_VOLUME_BRICK;
-  n = bricks[0] * bricks[1] * bricks[2];
 
-  /* Each brick's own voxels first (one pass over the volume), then each brick widened by its
-   * neighbours: cheaper than reading every apron voxel again. */
-  own = g_new (float, 2 * n);
-  for (gsize i = 0; i < n; i++)
-    {
-      own[2 * i] = INFINITY;
-      own[2 * i + 1] = -INFINITY;
-    }
-  for (gsize z = 0; z < dims[2]; z++)
-    for (gsize y = 0; y < dims[1]; y++)
+  /* Separable: a trilinear sample in a brick reads voxels from one before it to one after it
+   * on each axis, so the box of those voxels is reduced along x (from the voxels), then y, then
+   * z. Non-finite voxels count as -inf and +inf at once. */
+  rows = g_new (float, 2 * dims[2] * dims[1] * bricks[0]);
+  for (gsize zy = 0; zy < dims[2] * dims[1]; zy++)
+    for (gsize b = 0; b < bricks[0]; b++)
       {
-        gsize row = (z * dims[1] + y) * dims[0];
-        gsize brick_row = ((z / EVOX_VOLUME_BRICK) * bricks[1] + y / EVOX_VOLUME_BRICK) *
-                          bricks[0];
+        gsize first = b * EVOX_VOLUME_BRICK > 0 ? b * EVOX_VOLUME_BRICK - 1 : 0;
+        gsize last = MIN ((b + 1) * EVOX_VOLUME_BRICK, dims[0] - 1);
+        float lo = INFINITY, hi = -INFINITY;
 
-        for (gsize x0 = 0; x0 < dims[0]; x0 += EVOX_VOLUME_BRICK)
+        for (gsize x = first; x <= last; x++)
           {
-            float *range = own + 2 * (brick_row + x0 / EVOX_VOLUME_BRICK);
-            gsize x1 = MIN (x0 + EVOX_VOLUME_BRICK, dims[0]);
-            float lo = range[0], hi = range[1];
+            float v = (float) evox_sample_get (data, type, zy * dims[0] + x);
 
-            for (gsize x = x0; x < x1; x++)
+            if (!isfinite (v))
               {
-                float v = (float) evox_sample_get (data, type, row + x);
-
-                if (!isfinite (v))
-                  {
-                    lo = -INFINITY;
-                    hi = INFINITY;
-                    continue;
-                  }
-                lo = MIN (lo, v);
-                hi = MAX (hi, v);
+                lo = -INFINITY;
+                hi = INFINITY;
+                break;
               }
-            range[0] = lo;
-            range[1] = hi;
+            lo = MIN (lo, v);
+            hi = MAX (hi, v);
           }
+        rows[2 * (zy * bricks[0] + b)] = lo;
+        rows[2 * (zy * bricks[0] + b) + 1] = hi;
       }
-
-  grid = g_new (float, 2 * n);
-  for (gsize k = 0; k < bricks[2]; k++)
-    for (gsize j = 0; j < bricks[1]; j++)
-      for (gsize i = 0; i < bricks[0]; i++)
-        {
-          float lo = INFINITY, hi = -INFINITY;
-          gsize b = (k * bricks[1] + j) * bricks[0] + i;
-
-          for (gsize kk = k > 0 ? k - 1 : 0; kk <= MIN (k + 1, bricks[2] - 1); kk++)
-            for (gsize jj = j > 0 ? j - 1 : 0; jj <= MIN (j + 1, bricks[1] - 1); jj++)
-              for (gsize ii = i > 0 ? i - 1 : 0; ii <= MIN (i + 1, bricks[0] - 1); ii++)
-                {
-                  const float *range = own + 2 * ((kk * bricks[1] + jj) * bricks[0] + ii);
-
-                  lo = MIN (lo, range[0]);
-                  hi = MAX (hi, range[1]);
-                }
-          grid[2 * b] = lo;
-          grid[2 * b + 1] = hi;
-        }
+  planes = g_new (float, 2 * dims[2] * bricks[1] * bricks[0]);
+  reduce_axis (rows, planes, dims[2], bricks[0], dims[1], bricks[1]);
+  grid = g_new (float, 2 * bricks[2] * bricks[1] * bricks[0]);
+  reduce_axis (planes, grid, 1, bricks[1] * bricks[0], dims[2], bricks[2]);
   return grid;
 }
 
@@ -334,6 +344,7 @@ get_program (EvoxVolumePass *pass,
   RAY_UNIFORM (cluster_opacity, "u_cluster_opacity");
   RAY_UNIFORM (opacity_scale, "u_opacity_scale");
   RAY_UNIFORM (iso_level, "u_iso_level");
+  RAY_UNIFORM (saturate, "u_saturate");
   RAY_UNIFORM (skip, "u_skip");
   RAY_UNIFORM (bricks, "u_bricks");
   RAY_UNIFORM (empty, "u_empty");
@@ -792,6 +803,50 @@ effective_source (const EvoxVolumeScene *scene)
   return source;
 }
 
+/* Where mip (minip) rays may stop: the smallest (largest) value from which on every larger
+ * (smaller) value takes the colour it takes, or the volume's largest (smallest) value. a and b
+ * are the colour map's ends on the transfer's axis, as the shader gets them; the colour index is
+ * floor (t 255 + 1/2), constant for t from 254.5/255 up and 0.5/255 down: the stop leaves a
+ * quarter of an index of margin, so float rounding in the shader cannot tell the values apart. */
+static double
+saturation (const EvoxVolumeScene *scene,
+            EvoxRayMode            mode,
+            EvoxVolumeSource       source,
+            EvoxTransfer           transfer,
+            double                 a,
+            double                 b,
+            double                 m)
+{
+  const EvoxStats *stats = evox_volume_get_stats (scene->volume, scene->channel);
+  gboolean top = mode == EVOX_RAY_MIP;
+  double limit = top ? INFINITY : -INFINITY, w, t, v;
+
+  if (stats != NULL && stats->n_finite > 0)
+    limit = top ? stats->max : stats->min;
+  /* Phases have no colour map; the log axis hides values <= 0 that a minip could still reach. */
+  if (source == EVOX_VOLUME_SOURCE_PHASES || !isfinite (a) || !isfinite (b) ||
+      (!top && transfer == EVOX_TRANSFER_LOG10))
+    return limit;
+  /* t grows with the value when b > a: the top end saturates at t = 1, the bottom at 0. */
+  if (b == a)
+    return limit;
+  t = (top == (b > a)) ? 254.75 / 255.0 : 0.25 / 255.0;
+  w = a + (b - a) * t;
+  if (transfer == EVOX_TRANSFER_LOG10)
+    v = pow (10.0, w);
+  else if (transfer == EVOX_TRANSFER_EXP10)
+    {
+      if (!(w > 0))
+        return limit;
+      v = log10 (w) + m;
+    }
+  else
+    v = w;
+  if (!isfinite (v))
+    return limit;
+  return top ? MIN (limit, v) : MAX (limit, v);
+}
+
 gboolean
 _evox_volume_pass_draw (EvoxVolumePass           *pass,
                         const EvoxVolumeScene    *scene,
@@ -936,6 +991,8 @@ _evox_volume_pass_draw (EvoxVolumePass           *pass,
   glUniform1f (u->cluster_opacity, (float) scene->cluster_opacity);
   glUniform1f (u->opacity_scale, (float) evox_volume_style_get_opacity_scale (style));
   glUniform1f (u->iso_level, (float) evox_volume_style_get_iso_level (style));
+  if (mode == EVOX_RAY_MIP || mode == EVOX_RAY_MINIP)
+    glUniform1f (u->saturate, (float) saturation (scene, mode, source, transfer, a, b, m));
   glUniform1i (u->skip, skip);
 
   if (pass->linear_sampler == 0)

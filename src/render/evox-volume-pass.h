@@ -86,9 +86,10 @@ gboolean        _evox_volume_pass_pick      (const EvoxVolumeScene    *scene,
                                              double                    texture_point[3]);
 
 /* The min/max grid: for brick (i, j, k) of EVOX_VOLUME_BRICK^3 voxels, the smallest and largest
- * value of the voxels of the brick and its 26 neighbours (every voxel a trilinear sample inside
- * the brick interpolates, and a few more); -inf and +inf when one of them is not finite. bricks
- * gets ceil (dims / EVOX_VOLUME_BRICK) per axis; returns 2 floats a brick, x fastest. */
+ * value of the voxels of the brick and the one layer of voxels around it (every voxel a
+ * trilinear sample inside the brick interpolates); -inf and +inf when one of them is not
+ * finite. bricks gets ceil (dims / EVOX_VOLUME_BRICK) per axis; returns 2 floats a brick, x
+ * fastest. */
 float          *_evox_volume_bricks_new     (EvoxVolume               *volume,
                                              guint                     channel,
                                              gsize                     bricks[3]);
