@@ -448,6 +448,50 @@ test_beer_lambert (void)
     }
 }
 
+/* u16 data spanning all 65536 values gets one table texel per stored value: a box of opacity
+ * 0.35 two values wide (30000..30002) around a slab of 30001 draws the slab's Beer-Lambert alpha
+ * 1 - 0.65^5. A 4096-texel table over 0..65535 (one texel per 16 values, what the table was)
+ * has no texel inside the box and draws nothing. The extremes 0 and 65535 sit in the corner
+ * column (0, 0), away from the pixels checked (a ray at a pixel centre interpolates a little of
+ * its neighbour column). */
+static void
+test_u16_table (void)
+{
+  const gsize n = 8, t = 5;
+  const int size = (int) n * CELL;
+  g_autoptr(EvoxVolume) volume = volume_new (n, n, t, EVOX_SAMPLE_U16);
+  g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
+  guint16 *data = evox_volume_get_data_mut (volume, 0);
+  const float black[4] = { 0, 0, 0, 1 };
+  g_autofree guint8 *pixels = NULL;
+  double rgb[3], alpha = 1 - pow (1 - 0.35, (double) t);
+  double lo, hi;
+  guint texels;
+  EvoxRenderer *renderer;
+
+  for (gsize i = 0; i < n * n * t; i++)
+    data[i] = 30001;
+  data[0] = 0;
+  data[n * n] = 65535;
+  _evox_volume_lut_domain (volume, 0, &lo, &hi, &texels);
+  g_assert_cmpfloat (lo, ==, 0);
+  g_assert_cmpfloat (hi, ==, 65535);
+  g_assert_cmpuint (texels, ==, 65536);
+  if (!evox_test_need_gl ())
+    return;
+  evox_volume_style_set_box (style, 30000, 30002, 0.35);
+  renderer = renderer_new (volume, style, "grey", 0, 65535);
+  evox_renderer_set_background (renderer, black);
+  pixels = render (renderer, size, size, FALSE, "volume-u16-table");
+  value_colour ("grey", 0, 65535, 30001, rgb);
+  for (guint i = 0; i < 3; i++)
+    rgb[i] *= alpha;
+  for (guint y = 2; y + 1 < n; y++)
+    for (guint x = 2; x + 1 < n; x++)
+      assert_rgba (voxel_pixel (pixels, size, x, y), rgb, 255, 1.0, "u16 slab of 30001");
+  renderer_free (renderer);
+}
+
 /* A sphere in the iso mode: every pixel more than a pixel inside its projected disc is drawn,
  * every pixel more than a pixel outside is not; shaded brighter in the middle than at the rim. */
 static void
@@ -926,6 +970,7 @@ main (int    argc,
   g_test_add_func ("/Evox/VolumeRender/mip-log", test_mip_log);
   g_test_add_func ("/Evox/VolumeRender/realize-again", test_realize_again);
   g_test_add_func ("/Evox/VolumeRender/beer-lambert", test_beer_lambert);
+  g_test_add_func ("/Evox/VolumeRender/u16-table", test_u16_table);
   g_test_add_func ("/Evox/VolumeRender/iso-sphere", test_iso_sphere);
   g_test_add_func ("/Evox/VolumeRender/phases-clusters-clip", test_phases_clusters_clip);
   g_test_add_func ("/Evox/VolumeRender/skipping", test_skipping);

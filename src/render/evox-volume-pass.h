@@ -95,8 +95,7 @@ float          *_evox_volume_bricks_new     (EvoxVolume               *volume,
                                              gsize                     bricks[3]);
 
 /* The opacity lookup table's domain: n texels over [lo, hi] in stored values (one per stored
- * value for integer data whose range spans at most 16384 values, else 4096 over the finite
- * data range). */
+ * value for integer data, up to 65536 for u16; 4096 over the finite data range for floats). */
 void            _evox_volume_lut_domain     (EvoxVolume               *volume,
                                              guint                     channel,
                                              double                   *lo,
