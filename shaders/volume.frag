@@ -298,8 +298,9 @@ main ()
 #if MODE == 0
   // Each ray starts a fixed per-pixel fraction of a step in (interleaved gradient noise of the
   // pixel): equal starts draw the steps of a sharp opacity curve as wood-grain rings. Samples
-  // sit at t0 + (i + jitter) dt; sample i stands for the length to the next one or the exit,
-  // the first also for the length from t0, so a ray still integrates exactly t1 - t0.
+  // sit at t0 + (i + jitter) dt, each standing for the half step either side of it (the first
+  // from t0, the last to t1), so a ray integrates exactly t1 - t0, and an edge of the curve
+  // that the samples cross is, on average over the pixels, where the curve puts it.
   vec2 pixel = floor (gl_FragCoord.xy - u_viewport.xy);
   float jitter = fract (52.9829189 * fract (dot (pixel, vec2 (0.06711056, 0.00583715))));
   vec4 sum = vec4 (0.0);   // premultiplied colour, opacity
@@ -330,7 +331,8 @@ main ()
       c = classify (p);
       if (c.a <= 0.0)
         continue;
-      segment = (min (t + dt, t1) - (i == 0 ? t0 : t)) * unit_scale;
+      segment = ((i == n_steps - 1 ? t1 : t + 0.5 * dt) - (i == 0 ? t0 : t - 0.5 * dt)) *
+                unit_scale;
       alpha = c.a >= 1.0 ? 1.0 : 1.0 - exp2 (segment * log2 (1.0 - c.a));
       sum += (1.0 - sum.a) * vec4 (c.rgb * alpha, alpha);
       if (sum.a >= 0.99)
