@@ -342,15 +342,56 @@ main ()
     discard;
   frag_color = sum;
 #elif MODE == 1 || MODE == 2
+  // The extreme of the samples at t0 + i dt. With skipping, a first walk over the bricks finds
+  // the one whose range reaches furthest and samples it first, so the running extreme starts
+  // near the ray's and the march skips every brick that cannot beat it: the same samples that
+  // could matter are taken, so the extreme is the same.
   float best = MODE == 1 ? -3.4e38 : 3.4e38;
-  bool seen = false;
+  bool seen = false, done = false;
+  int first_i = 0, first_end = 0;
 
-  for (int i = 0; i < n_steps; i++)
+  if (u_skip)
+    {
+      float reach = best;
+
+      for (int i = 0; i < n_steps;)
+        {
+          vec3 p = origin + (t0 + float (i) * dt) * dir;
+          vec2 range = texelFetch (u_bricks, brick_of (p), 0).rg;
+          int next = max (int (ceil ((brick_exit (p, origin, inverse_dir) - t0) / dt)), i + 1);
+
+          if (MODE == 1 ? range.y > reach : range.x < reach)
+            {
+              reach = MODE == 1 ? range.y : range.x;
+              first_i = i;
+              first_end = min (next, n_steps);
+            }
+          i = next;
+        }
+      for (int i = first_i; i < first_end; i++)
+        {
+          float v = value_at (origin + (t0 + float (i) * dt) * dir);
+
+          if (!is_finite (v))
+            continue;
+          best = MODE == 1 ? max (best, v) : min (best, v);
+          seen = true;
+        }
+      done = seen && (MODE == 1 ? best >= u_saturate : best <= u_saturate);
+    }
+
+  for (int i = 0; i < n_steps && !done; i++)
     {
       float t = t0 + float (i) * dt;
       vec3 p = origin + t * dir;
       float v;
 
+      // Sampled already.
+      if (i >= first_i && i < first_end)
+        {
+          i = first_end - 1;
+          continue;
+        }
       if (u_skip && t >= brick_end)
         {
           brick_range = texelFetch (u_bricks, brick_of (p), 0).rg;
