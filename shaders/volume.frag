@@ -39,14 +39,13 @@ uniform float u_b;
 uniform float u_m;
 uniform bool u_valid;
 
-// Opacity curve: n texels over [lo, lo + (n - 1) / scale], linearly interpolated. One row, read
-// with the sampler's linear filter, or (wide: u16 data spanning more than 16384 values, one texel
-// per stored value) rows of 256 texels, texel i at (i % 256, i / 256), interpolated here.
+// Opacity curve: n texels over [lo, lo + (n - 1) / scale], in rows of 256 (texel i at
+// (i % 256, i / 256)), interpolated here: two nearest fetches cost llvmpipe less than one
+// filtered fetch of the float texture.
 uniform sampler2D u_lut;
 uniform float u_lut_lo;
 uniform float u_lut_scale;
 uniform float u_lut_n;
-uniform bool u_lut_wide;
 
 uniform sampler2D u_phases;     // as in slice.frag: (lo, hi, visible, 0), (r, g, b, opacity)
 uniform int u_n_phases;
@@ -126,18 +125,13 @@ mapped_colour (float v)
 float
 opacity_at (float v)
 {
-  float x = (v - u_lut_lo) * u_lut_scale;
+  float x = clamp ((v - u_lut_lo) * u_lut_scale, 0.0, u_lut_n - 1.0);
+  float i = floor (x);
+  int k = int (i), k1 = min (k + 1, int (u_lut_n) - 1);
+  float lo = texelFetch (u_lut, ivec2 (k & 255, k >> 8), 0).r;
+  float hi = texelFetch (u_lut, ivec2 (k1 & 255, k1 >> 8), 0).r;
 
-  if (u_lut_wide)
-    {
-      float i = clamp (floor (x), 0.0, u_lut_n - 1.0);
-      int k = int (i), k1 = min (k + 1, int (u_lut_n) - 1);
-      float lo = texelFetch (u_lut, ivec2 (k & 255, k >> 8), 0).r;
-      float hi = texelFetch (u_lut, ivec2 (k1 & 255, k1 >> 8), 0).r;
-
-      return mix (lo, hi, clamp (x - i, 0.0, 1.0));
-    }
-  return texture (u_lut, vec2 ((x + 0.5) / u_lut_n, 0.5)).r;
+  return mix (lo, hi, x - i);
 }
 
 // Index of the first visible phase with lo <= v <= hi, -1 when there is none.

@@ -31,10 +31,8 @@
 #define DEPTH_UNIT 14
 /* Interactive frames cast a ray per LOW_RES x LOW_RES pixels and stretch the picture. */
 #define LOW_RES 2
-/* Tables longer than a row of LUT_WIDE_WIDTH texels (integer data spanning more values: u16)
- * fold into rows of that many, which the rays read as two texels and interpolate themselves. */
-#define MAX_INTEGER_LUT 16384
-#define LUT_WIDE_WIDTH 256
+/* The opacity table goes up in rows of LUT_WIDTH texels (up to 65536 texels for u16). */
+#define LUT_WIDTH 256
 #define FLOAT_LUT 4096
 
 #define N_MODES (EVOX_RAY_MODE_LAST + 1)
@@ -45,7 +43,7 @@ typedef struct
   GLint ndc_to_texture, viewport, clip_lo, clip_hi, extent, world_extent, dims, step, unit;
   GLint volume, value_scale, integer, colormap, transfer, a, b, m, valid;
   GLint lut, lut_lo, lut_scale, lut_n, phases, n_phases, cluster_colors, cluster_scale;
-  GLint lut_wide, cluster_opacity, opacity_scale, iso_level, saturate, skip, bricks, empty, depth, depth_scale;
+  GLint cluster_opacity, opacity_scale, iso_level, saturate, skip, bricks, empty, depth, depth_scale;
 } RayUniforms;
 
 struct _EvoxVolumePass
@@ -278,7 +276,7 @@ _evox_volume_lut_domain (EvoxVolume *volume,
   if (evox_volume_get_sample_type (volume) != EVOX_SAMPLE_F32)
     {
       /* One texel per stored value, so the table is the curve itself at every value (at most
-       * 65536 texels for u16, folded into rows beyond MAX_INTEGER_LUT). */
+       * 65536 for u16). */
       *lo = min;
       *hi = MAX (max, min + 1);
       *n = (guint) (*hi - *lo) + 1;
@@ -340,7 +338,6 @@ get_program (EvoxVolumePass *pass,
   RAY_UNIFORM (lut_lo, "u_lut_lo");
   RAY_UNIFORM (lut_scale, "u_lut_scale");
   RAY_UNIFORM (lut_n, "u_lut_n");
-  RAY_UNIFORM (lut_wide, "u_lut_wide");
   RAY_UNIFORM (phases, "u_phases");
   RAY_UNIFORM (n_phases, "u_n_phases");
   RAY_UNIFORM (cluster_colors, "u_cluster_colors");
@@ -453,25 +450,18 @@ sync_lut (EvoxVolumePass  *pass,
   pass->lut_n = n;
   pass->lut_lo = lo;
   pass->lut_hi = hi;
-  size[2] = 1;
-  if (n <= MAX_INTEGER_LUT)
-    {
-      size[0] = n;
-      size[1] = 1;
-      upload_texture (GL_TEXTURE_2D, LUT_UNIT, &pass->lut_texture, GL_R32F, size, GL_RED,
-                      GL_FLOAT, pass->lut, TRUE);
-    }
-  else
-    {
-      g_autofree float *rows = NULL;
+  {
+    /* Rows of LUT_WIDTH texels (see volume.frag), the last one padded. */
+    g_autofree float *rows = NULL;
 
-      size[0] = LUT_WIDE_WIDTH;
-      size[1] = (n + LUT_WIDE_WIDTH - 1) / LUT_WIDE_WIDTH;
-      rows = g_new0 (float, size[0] * size[1]);
-      memcpy (rows, pass->lut, n * sizeof (float));
-      upload_texture (GL_TEXTURE_2D, LUT_UNIT, &pass->lut_texture, GL_R32F, size, GL_RED,
-                      GL_FLOAT, rows, FALSE);
-    }
+    size[0] = LUT_WIDTH;
+    size[1] = (n + LUT_WIDTH - 1) / LUT_WIDTH;
+    size[2] = 1;
+    rows = g_new0 (float, size[0] * size[1]);
+    memcpy (rows, pass->lut, n * sizeof (float));
+    upload_texture (GL_TEXTURE_2D, LUT_UNIT, &pass->lut_texture, GL_R32F, size, GL_RED,
+                    GL_FLOAT, rows, FALSE);
+  }
   return TRUE;
 }
 
@@ -1004,7 +994,6 @@ _evox_volume_pass_draw (EvoxVolumePass           *pass,
   glUniform1f (u->lut_scale, pass->lut_n > 1 ? (float) ((pass->lut_n - 1) /
                                                         (pass->lut_hi - pass->lut_lo)) : 0.0f);
   glUniform1f (u->lut_n, (float) MAX (pass->lut_n, 1));
-  glUniform1i (u->lut_wide, pass->lut_n > MAX_INTEGER_LUT);
   glUniform1i (u->n_phases, (int) textures->n_phase_rows);
   glUniform1f (u->cluster_scale, textures->cluster_scale);
   glUniform1f (u->cluster_opacity, (float) scene->cluster_opacity);
