@@ -337,9 +337,10 @@ main ()
   frag_color = sum;
 #elif MODE == 1 || MODE == 2
   // The extreme of the samples at t0 + i dt. With skipping, a first walk over the bricks finds
-  // the one whose range reaches furthest and samples it first, so the running extreme starts
-  // near the ray's and the march skips every brick that cannot beat it: the same samples that
-  // could matter are taken, so the extreme is the same.
+  // the one whose range reaches furthest and samples it and the bricks before and after it on
+  // the ray first, so the running extreme starts near the ray's and the march skips every brick
+  // that cannot beat it: the samples that could matter are all taken, so the extreme is the
+  // same. (Neighbours: 10% less time on the benchmark's blobs; two a side gained nothing.)
   float best = MODE == 1 ? -3.4e38 : 3.4e38;
   bool seen = false, done = false;
   int first_i = 0, first_end = 0;
@@ -347,6 +348,8 @@ main ()
   if (u_skip)
     {
       float reach = best;
+      int previous = 0;
+      bool extend = false;
 
       for (int i = 0; i < n_steps;)
         {
@@ -354,12 +357,17 @@ main ()
           vec2 range = texelFetch (u_bricks, brick_of (p), 0).rg;
           int next = max (int (ceil ((brick_exit (p, origin, inverse_dir) - t0) / dt)), i + 1);
 
+          if (extend)
+            first_end = min (next, n_steps);
+          extend = false;
           if (MODE == 1 ? range.y > reach : range.x < reach)
             {
               reach = MODE == 1 ? range.y : range.x;
-              first_i = i;
+              first_i = previous;
               first_end = min (next, n_steps);
+              extend = true;
             }
+          previous = i;
           i = next;
         }
       for (int i = first_i; i < first_end; i++)
