@@ -325,8 +325,9 @@ main ()
       c = classify (p);
       if (c.a <= 0.0)
         continue;
-      segment = ((i == n_steps - 1 ? t1 : t + 0.5 * dt) - (i == 0 ? t0 : t - 0.5 * dt)) *
-                unit_scale;
+      // (t1 <= t + dt for the last sample, unless MAX_STEPS cut the ray short.)
+      segment = ((i == n_steps - 1 ? min (t1, t + dt) : t + 0.5 * dt) -
+                 (i == 0 ? t0 : t - 0.5 * dt)) * unit_scale;
       alpha = c.a >= 1.0 ? 1.0 : 1.0 - exp2 (segment * log2 (1.0 - c.a));
       sum += (1.0 - sum.a) * vec4 (c.rgb * alpha, alpha);
       if (sum.a >= 0.99)
