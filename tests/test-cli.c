@@ -1107,6 +1107,9 @@ test_render_overlays_bad (void)
     { "--scale-bar=5parsec", NULL, "5parsec" },
     { "--scale-bar=-3nm", NULL, "positive length" },
     { "--font-size", "2", "6 to 96" },
+    /* "nan" parses as a double; it is not the default either. */
+    { "--font-size", "nan", "6 to 96" },
+    { "--font-size", "12px", "6 to 96" },
     { "--legend", NULL, "nothing to list" },
   };
 

@@ -109,6 +109,7 @@ parse_label (const char  *spec,
 static gboolean
 check_overlays (GOptionContext  *context,
                 const char      *scale_bar_length,
+                const char      *font_size_text,
                 OverlayRequest  *request,
                 char           **labels,
                 int             *status)
@@ -119,6 +120,15 @@ check_overlays (GOptionContext  *context,
                                        "(a number with nm, um or mm; nm without a unit)",
                                        scale_bar_length);
       return FALSE;
+    }
+  /* Taken as text: GOption reads "nan" as a double, which would pass for "not given". */
+  if (font_size_text != NULL)
+    {
+      char *end;
+
+      request->font_size = g_ascii_strtod (font_size_text, &end);
+      if (end == font_size_text || *end != '\0' || isnan (request->font_size))
+        request->font_size = -1;
     }
   if (!isnan (request->font_size) && !(request->font_size >= 6 && request->font_size <= 96))
     {
@@ -719,6 +729,7 @@ _evox_cli_render (int    argc,
   gboolean no_legend = FALSE;
   OverlayRequest overlay_request = { .font_size = NAN };
   g_autofree char *scale_bar_length = NULL;
+  g_autofree char *font_size_text = NULL;
   g_auto(GStrv) labels = NULL;
   g_autoptr(EvoxFigure) overlays_figure = NULL;
   EvoxOverlayGeometry geometry;
@@ -802,7 +813,7 @@ _evox_cli_render (int    argc,
     { "label", 0, 0, G_OPTION_ARG_STRING_ARRAY, &labels,
       "A text label with its box's top left at fractions X, Y of the room it has (0,0 the "
       "top-left corner, 1,1 the bottom-right; repeat)", "TEXT@X,Y" },
-    { "font-size", 0, 0, G_OPTION_ARG_DOUBLE, &overlay_request.font_size,
+    { "font-size", 0, 0, G_OPTION_ARG_STRING, &font_size_text,
       "The overlays' text size in pixels of the view (default 14). The view is the image up to "
       "800 pixels high; a taller image is an 800-pixel-high view enlarged, and the overlays' "
       "text, lines and margins grow with it", "PX" },
@@ -831,7 +842,8 @@ _evox_cli_render (int    argc,
   if (evox_figure_format_from_path (out) == EVOX_FIGURE_FORMAT_UNKNOWN)
     return _evox_cli_usage_error (context, "OUT must end in .png, .tif, .tiff, .svg or .pdf: "
                                   "'%s'", out);
-  if (!check_overlays (context, scale_bar_length, &overlay_request, labels, &status))
+  if (!check_overlays (context, scale_bar_length, font_size_text, &overlay_request, labels,
+                       &status))
     return status;
   if (!parse_request (context, size, view, colormap, range, mapping, slices, z_exaggeration,
                       &request, &status))
