@@ -349,6 +349,55 @@ test_colorbar (void)
   check_colorbar (document, TRUE);
 }
 
+/* A constant volume's range, lo == hi: the slices draw that value in the colour map's top colour
+ * (evox_display_coordinate gives 1), so the bar's one tick is at its top, where that colour is,
+ * and reads as the value is written ("7", not "7.00"; "100"), linear and log. */
+static void
+test_colorbar_constant (void)
+{
+  for (int log = 0; log <= 1; log++)
+    {
+      g_autoptr(EvoxDocument) document = document_new ();
+      EvoxOverlayGeometry geometry = flat_geometry (5.0, 480, 360);
+      g_autoptr(EvoxFigure) figure = NULL;
+      g_autoptr(GArray) ticks = NULL;
+      g_autofree guint8 *picture = black_picture (480, 360);
+      double value = log ? 100 : 7, bar[4];
+      EvoxFigureTick *tick;
+      guint8 rgb[3];
+
+      evox_overlays_set_visible (evox_document_get_overlays (document), EVOX_OVERLAY_COLORBAR,
+                                 TRUE);
+      evox_document_set_mapping (document, log ? EVOX_MAPPING_LOG : EVOX_MAPPING_LINEAR);
+      evox_document_set_range (document, value, value);
+      g_assert_cmpfloat (evox_display_coordinate (evox_document_get_transfer (document), value,
+                                                  value, value), ==, 1);
+      figure = evox_figure_new_from_document (document, &geometry);
+      g_assert_true (_evox_figure_draw_onto (figure, picture, 480, 360, 1.0));
+      g_assert_true (_evox_figure_get_colorbar (figure, 480, 360, 1.0, bar, &ticks));
+      g_assert_cmpuint (ticks->len, ==, 1);
+      tick = &g_array_index (ticks, EvoxFigureTick, 0);
+      g_assert_cmpstr (tick->label, ==, log ? "100" : "7");
+      g_assert_cmpfloat (fabs (tick->y - bar[1]), <, 1e-6);
+      /* The bar's colour at the tick is the map's top (within the row's half pixel). */
+      {
+        int y = (int) ceil (tick->y);
+        double t = (bar[1] + bar[3] - (y + 0.5)) / bar[3];
+        int best = 255;
+
+        g_assert_cmpfloat (t, >, 0.98);
+        for (int k = -1; k <= 1; k++)
+          {
+            evox_colormap_sample ("viridis", t + k * 0.5 / bar[3], rgb);
+            best = MIN (best, max_channel_difference (picture + ((gsize) y * 480 +
+                                                                 (int) (bar[0] + bar[2] / 2)) * 4,
+                                                      rgb));
+          }
+        g_assert_cmpint (best, <=, 2);
+      }
+    }
+}
+
 /* Everything shown: two phases in the legend, the triad, a label with characters XML escapes. */
 static EvoxFigure *
 full_figure (EvoxDocument *document)
@@ -812,6 +861,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Evox/Figure/scale-bar", test_scale_bar);
   g_test_add_func ("/Evox/Figure/colorbar", test_colorbar);
+  g_test_add_func ("/Evox/Figure/colorbar-constant", test_colorbar_constant);
   g_test_add_func ("/Evox/Figure/vector", test_vector);
   g_test_add_func ("/Evox/Figure/positions", test_positions);
   g_test_add_func ("/Evox/Figure/auto-length", test_auto_length);

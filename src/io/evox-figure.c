@@ -471,9 +471,9 @@ make_ticks (EvoxFigure *self,
     return;
   if (hi == lo)
     {
-      add_tick (bar, lo, self->mapping == EVOX_MAPPING_LOG
-                         ? g_strdup_printf ("%.3g", pow (10.0, lo))
-                         : evox_axis_format_tick (lo, fabs (lo) > 0 ? fabs (lo) / 100 : 1, 5));
+      /* One value, written as it is: a label volume's 85 reads "85", not "85.0". */
+      add_tick (bar, lo, evox_units_format_number (self->mapping == EVOX_MAPPING_LOG
+                                                   ? pow (10.0, lo) : lo));
       return;
     }
   if (self->mapping == EVOX_MAPPING_LOG)
@@ -567,9 +567,12 @@ measure_colorbar (EvoxFigure *self,
       EvoxFigureTick *tick = &g_array_index (bar->ticks, EvoxFigureTick, i);
       double w, h;
 
-      tick->y = bar->a1 != bar->a0
-                ? (1 - (tick->value - bar->a0) / (bar->a1 - bar->a0)) * bar->bar_height
-                : bar->bar_height;
+      /* With lo == hi the slices draw that value and above in the map's top colour
+       * (evox_display_coordinate), so the one tick goes at the bar's top. */
+      double t = bar->a1 != bar->a0 ? (tick->value - bar->a0) / (bar->a1 - bar->a0)
+                 : tick->value < bar->a0 ? 0 : 1;
+
+      tick->y = (1 - t) * bar->bar_height;
       text_size (tick->label, font, &w, &h);
       bar->label_width = MAX (bar->label_width, w);
     }
