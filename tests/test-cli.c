@@ -1105,7 +1105,9 @@ test_render_overlays_bad (void)
     { "--label", "half@0.5", "TEXT@X,Y" },
     { "--label", "@0.5,0.5", "TEXT@X,Y" },
     { "--scale-bar=5parsec", NULL, "5parsec" },
-    { "--scale-bar=-3nm", NULL, "positive length" },
+    { "--scale-bar=-3nm", NULL, "positive number" },
+    /* --voxel-size's lengths: a metre at the most */
+    { "--scale-bar=2000mm", NULL, "outside 1 pm to 1 m" },
     { "--font-size", "2", "6 to 96" },
     /* "nan" parses as a double; it is not the default either. */
     { "--font-size", "nan", "6 to 96" },

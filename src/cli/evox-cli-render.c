@@ -19,6 +19,7 @@
 #include "evox-measurement.h"
 #include "evox-renderer.h"
 #include "evox-tiff.h"
+#include "evox-units.h"
 
 #define DEFAULT_WIDTH 1600
 #define DEFAULT_HEIGHT 1200
@@ -56,30 +57,6 @@ on_scale_bar (const char  *name,
   return TRUE;
 }
 
-/* "500nm", "2um", "2.5 µm", "1 mm", "800": a positive length, nm when no unit is given. */
-static gboolean
-parse_length (const char *text,
-              double     *nm)
-{
-  static const struct { const char *unit; double nm; } units[] = {
-    { "", 1 }, { "nm", 1 }, { "um", 1e3 }, { "µm", 1e3 }, { "μm", 1e3 }, { "mm", 1e6 },
-  };
-  g_autofree char *unit = NULL;
-  char *end;
-  double value = g_ascii_strtod (text, &end);
-
-  if (end == text || !isfinite (value) || value <= 0)
-    return FALSE;
-  unit = g_strstrip (g_strdup (end));
-  for (guint i = 0; i < G_N_ELEMENTS (units); i++)
-    if (g_str_equal (unit, units[i].unit))
-      {
-        *nm = value * units[i].nm;
-        return isfinite (*nm);
-      }
-  return FALSE;
-}
-
 /* "TEXT@X,Y" with X and Y fractions 0..1; the last @ splits, so the text may hold one. */
 static gboolean
 parse_label (const char  *spec,
@@ -114,11 +91,13 @@ check_overlays (GOptionContext  *context,
                 char           **labels,
                 int             *status)
 {
-  if (scale_bar_length != NULL && !parse_length (scale_bar_length, &request->scale_bar_nm))
+  g_autoptr(GError) error = NULL;
+
+  /* The same lengths as --voxel-size takes. */
+  if (scale_bar_length != NULL &&
+      !evox_units_parse_length (scale_bar_length, &request->scale_bar_nm, &error))
     {
-      *status = _evox_cli_usage_error (context, "--scale-bar: '%s' is not a positive length "
-                                       "(a number with nm, um or mm; nm without a unit)",
-                                       scale_bar_length);
+      *status = _evox_cli_usage_error (context, "--scale-bar: %s", error->message);
       return FALSE;
     }
   /* Taken as text: GOption reads "nan" as a double, which would pass for "not given". */
