@@ -224,6 +224,25 @@ test_scale_bar (void)
     g_assert_cmpstr (label, ==, "2 µm at focus");
     g_assert_cmpfloat_with_epsilon (bar[2], 400, 1e-9);
   }
+  /* The unit keeps the number under 1000, switching at 1000 nm and 1000 µm (a ruler's length
+   * writes the same); 0.5 nm stays in nm. */
+  {
+    const struct { double nm; const char *label; } units[] = {
+      { 0.5, "0.5 nm" }, { 500, "500 nm" }, { 1000, "1 µm" }, { 2500, "2.5 µm" },
+      { 500e3, "500 µm" }, { 1e6, "1 mm" }, { 2e7, "20 mm" },
+    };
+
+    geometry.perspective = FALSE;
+    for (guint i = 0; i < G_N_ELEMENTS (units); i++)
+      {
+        g_autofree char *label = NULL;
+
+        evox_overlays_set_scale_bar_length (overlays, units[i].nm);
+        evox_figure_set_geometry (figure, &geometry);
+        g_assert_true (_evox_figure_get_scale_bar (figure, 320, 240, 1, NULL, &label, NULL));
+        g_assert_cmpstr (label, ==, units[i].label);
+      }
+  }
   /* No nm per pixel: no scale bar. */
   geometry.nm_per_pixel = 0;
   evox_figure_set_geometry (figure, &geometry);

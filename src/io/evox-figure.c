@@ -362,28 +362,6 @@ font_pixels (EvoxFigure *self,
   return evox_overlays_get_font_size (self->overlays) * scale;
 }
 
-/* "500 nm", "2 µm", "1.5 mm", "0.5 nm": the unit that keeps the number from 1 to 999. */
-static char *
-format_length (double nm)
-{
-  char number[G_ASCII_DTOSTR_BUF_SIZE];
-  const char *unit = "nm";
-  double value = nm;
-
-  if (nm >= 1e6)
-    {
-      value = nm / 1e6;
-      unit = "mm";
-    }
-  else if (nm >= 1e3)
-    {
-      value = nm / 1e3;
-      unit = "µm";
-    }
-  g_ascii_formatd (number, sizeof number, "%g", value);
-  return g_strdup_printf ("%s %s", number, unit);
-}
-
 typedef struct
 {
   double  length_nm;
@@ -402,6 +380,7 @@ measure_scale_bar (EvoxFigure *self,
 {
   double factor[2], nm_per_pixel;
   g_autofree char *length = NULL;
+  EvoxUnits units;
 
   memset (bar, 0, sizeof *bar);
   if (!(self->geometry.nm_per_pixel > 0))
@@ -419,7 +398,10 @@ measure_scale_bar (EvoxFigure *self,
   if (!(bar->length_nm > 0))
     return FALSE;
   bar->bar_length = bar->length_nm / nm_per_pixel;
-  length = format_length (bar->length_nm);
+  /* "500 nm", "1 µm", "2.5 µm", "1 mm": the unit that keeps the number under 1000, as the
+   * rulers and measurements write lengths. */
+  units = evox_units_for_length (bar->length_nm);
+  length = evox_format_length (&units, bar->length_nm, EVOX_UNITS_UNICODE);
   /* Only the focal point's depth is measured in perspective: the label says so. */
   bar->label = self->geometry.perspective ? g_strdup_printf ("%s at focus", length)
                                           : g_steal_pointer (&length);
