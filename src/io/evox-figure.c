@@ -11,7 +11,6 @@
 
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
-#include <errno.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -1347,55 +1346,19 @@ make_vector (VectorJob  *job,
 }
 
 static gboolean
-write_all (int          fd,
-           const char  *data,
-           gsize        length,
-           const char  *path,
-           GError     **error)
-{
-  while (length > 0)
-    {
-      gssize n = write (fd, data, length);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          _evox_output_set_write_error (error, errno, path);
-          return FALSE;
-        }
-      data += n;
-      length -= (gsize) n;
-    }
-  return TRUE;
-}
-
-static gboolean
 write_vector_file (int          fd,
                    const char  *path,
                    gpointer     user_data,
                    GError     **error)
 {
   g_autoptr(GString) document = make_vector (user_data, path, error);
-  gboolean ok;
 
   if (document == NULL)
     {
       close (fd);
       return FALSE;
     }
-  ok = write_all (fd, document->str, document->len, path, error);
-  if (ok && fsync (fd) != 0 && errno != EINVAL)
-    {
-      _evox_output_set_write_error (error, errno, path);
-      ok = FALSE;
-    }
-  if (close (fd) != 0 && ok)
-    {
-      _evox_output_set_write_error (error, errno, path);
-      ok = FALSE;
-    }
-  return ok;
+  return _evox_output_write_bytes (fd, document->str, document->len, path, error);
 }
 
 gboolean
