@@ -1172,17 +1172,17 @@ surface_from_rgba (const guint8 *rgba,
   return surface;
 }
 
-static guint8 *
+/* The surface's pixels back into straight RGBA rows, written over rgba: no third copy of a
+ * figure that may be 16384 pixels a side. */
+static void
 rgba_from_surface (cairo_surface_t *surface,
+                   guint8          *rgba,
                    int              width,
                    int              height)
 {
-  guint8 *rgba = g_try_malloc ((gsize) width * height * 4);
   const guint8 *data;
   int stride;
 
-  if (rgba == NULL)
-    return NULL;
   cairo_surface_flush (surface);
   data = cairo_image_surface_get_data (surface);
   stride = cairo_image_surface_get_stride (surface);
@@ -1205,7 +1205,6 @@ rgba_from_surface (cairo_surface_t *surface,
           out[3] = (guint8) a;
         }
     }
-  return rgba;
 }
 
 gboolean
@@ -1216,7 +1215,6 @@ _evox_figure_draw_onto (EvoxFigure *self,
                         double      scale)
 {
   cairo_surface_t *surface;
-  guint8 *pixels;
   cairo_t *cr;
 
   g_return_val_if_fail (EVOX_IS_FIGURE (self), FALSE);
@@ -1227,12 +1225,8 @@ _evox_figure_draw_onto (EvoxFigure *self,
   cr = cairo_create (surface);
   evox_figure_draw (self, cr, width, height, scale);
   cairo_destroy (cr);
-  pixels = rgba_from_surface (surface, width, height);
+  rgba_from_surface (surface, rgba, width, height);
   cairo_surface_destroy (surface);
-  if (pixels == NULL)
-    return FALSE;
-  memcpy (rgba, pixels, (gsize) width * height * 4);
-  g_free (pixels);
   return TRUE;
 }
 
