@@ -819,6 +819,20 @@ test_geometry (void)
   g_assert_cmpfloat (geometry.nm_per_pixel, ==, 0);
 }
 
+/* Drawing onto pixels cairo cannot hold (wider than its 32767 pixels) says so and leaves them as
+ * they were: the window's export with the cluster curves and `evox render` rely on it. */
+static void
+test_draw_onto_refused (void)
+{
+  g_autoptr(EvoxDocument) document = document_new ();
+  g_autoptr(EvoxFigure) figure = full_figure (document);
+  g_autofree guint8 *picture = black_picture (40000, 1);
+  g_autofree guint8 *copy = g_memdup2 (picture, 40000 * 4);
+
+  g_assert_false (_evox_figure_draw_onto (figure, picture, 40000, 1, 1.0));
+  g_assert_cmpmem (picture, 40000 * 4, copy, 40000 * 4);
+}
+
 /* Unknown extension, an existing file without overwrite, a folder that is not there: a GError
  * naming the file, and nothing left behind. */
 static void
@@ -886,6 +900,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Figure/auto-length", test_auto_length);
   g_test_add_func ("/Evox/Figure/geometry", test_geometry);
   g_test_add_func ("/Evox/Figure/bad-paths", test_bad_paths);
+  g_test_add_func ("/Evox/Figure/draw-onto-refused", test_draw_onto_refused);
   status = g_test_run ();
   /* Pango's and fontconfig's caches, so a leak checker sees only what the figure leaked. */
   pango_cairo_font_map_set_default (NULL);

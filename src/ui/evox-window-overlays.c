@@ -10,6 +10,7 @@
 #include "evox-window-private.h"
 #include "evox-curve-figure.h"
 #include "evox-figure.h"
+#include "evox-figure-private.h"
 #include "evox-rgb-legend.h"
 #include "evox-types.h"
 
@@ -115,54 +116,6 @@ draw_composite_legend (EvoxWindow  *self,
   return TRUE;
 }
 
-/* The overlays rasterised into straight RGBA pixels (for an image the cluster curves then widen,
- * which evox_figure_write cannot take). */
-static void
-draw_overlays_onto (EvoxFigure *figure,
-                    guint8     *pixels,
-                    int         width,
-                    int         height,
-                    double      scale)
-{
-  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
-  int stride = cairo_image_surface_get_stride (surface);
-  guint8 *data = cairo_image_surface_get_data (surface);
-  cairo_t *cr;
-
-  cairo_surface_flush (surface);
-  for (int y = 0; y < height; y++)
-    for (int x = 0; x < width; x++)
-      {
-        const guint8 *p = pixels + ((gsize) y * width + x) * 4;
-        guint32 a = p[3];
-
-        ((guint32 *) (data + (gsize) y * stride))[x] =
-          a << 24 | (p[0] * a + 127) / 255 << 16 | (p[1] * a + 127) / 255 << 8 |
-          (p[2] * a + 127) / 255;
-      }
-  cairo_surface_mark_dirty (surface);
-  cr = cairo_create (surface);
-  evox_figure_draw (figure, cr, width, height, scale);
-  cairo_destroy (cr);
-  cairo_surface_flush (surface);
-  for (int y = 0; y < height; y++)
-    for (int x = 0; x < width; x++)
-      {
-        guint32 v = ((guint32 *) (data + (gsize) y * stride))[x];
-        guint8 *p = pixels + ((gsize) y * width + x) * 4;
-        guint32 a = v >> 24;
-
-        p[3] = a;
-        for (int c = 0; c < 3; c++)
-          {
-            guint32 premultiplied = (v >> (16 - 8 * c)) & 0xff;
-
-            p[c] = a == 0 ? 0 : MIN ((premultiplied * 255 + a / 2) / a, 255);
-          }
-      }
-  cairo_surface_destroy (surface);
-}
-
 gboolean
 evox_window_export_figure_overlays (EvoxWindow  *self,
                                     const char  *path,
@@ -225,8 +178,15 @@ evox_window_export_figure_overlays (EvoxWindow  *self,
     {
       guint8 *joined;
 
-      if (overlays)
-        draw_overlays_onto (figure, pixels, width, height, scale);
+      /* The overlays into the pixels (the curves then widen the image, which
+       * evox_figure_write cannot take), as evox render does. */
+      if (overlays && !_evox_figure_draw_onto (figure, pixels, width, height, scale))
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                       _("The overlays cannot be drawn on a %d x %d image: export a smaller "
+                         "one"), width, height);
+          return FALSE;
+        }
       joined = evox_curve_figure_attach (curve_figure, pixels, width, height, transparent,
                                          &out_width);
       if (joined == NULL)
