@@ -67,18 +67,12 @@ parse_label (const char  *spec,
 {
   const char *at = strrchr (spec, '@');
   g_auto(GStrv) parts = NULL;
-  char *end;
 
   if (at == NULL || at == spec)
     return FALSE;
   parts = g_strsplit (at + 1, ",", -1);
-  if (g_strv_length (parts) != 2)
-    return FALSE;
-  *fx = g_ascii_strtod (parts[0], &end);
-  if (end == parts[0] || *end != '\0' || !(*fx >= 0 && *fx <= 1))
-    return FALSE;
-  *fy = g_ascii_strtod (parts[1], &end);
-  if (end == parts[1] || *end != '\0' || !(*fy >= 0 && *fy <= 1))
+  if (g_strv_length (parts) != 2 || !_evox_cli_parse_double (parts[0], fx) ||
+      !_evox_cli_parse_double (parts[1], fy) || !(*fx >= 0 && *fx <= 1 && *fy >= 0 && *fy <= 1))
     return FALSE;
   *text = g_strndup (spec, at - spec);
   return TRUE;
@@ -102,14 +96,8 @@ check_overlays (GOptionContext  *context,
       return FALSE;
     }
   /* Taken as text: GOption reads "nan" as a double, which would pass for "not given". */
-  if (font_size_text != NULL)
-    {
-      char *end;
-
-      request->font_size = g_ascii_strtod (font_size_text, &end);
-      if (end == font_size_text || *end != '\0' || isnan (request->font_size))
-        request->font_size = -1;
-    }
+  if (font_size_text != NULL && !_evox_cli_parse_double (font_size_text, &request->font_size))
+    request->font_size = -1;
   if (!isnan (request->font_size) && !(request->font_size >= 6 && request->font_size <= 96))
     {
       *status = _evox_cli_usage_error (context, "--font-size must be a number of pixels from 6 "
@@ -197,17 +185,9 @@ parse_range (const char *text,
              double     *hi)
 {
   g_auto(GStrv) parts = g_strsplit (text, ":", -1);
-  char *end;
 
-  if (g_strv_length (parts) != 2)
-    return FALSE;
-  *lo = g_ascii_strtod (parts[0], &end);
-  if (end == parts[0] || *end != '\0')
-    return FALSE;
-  *hi = g_ascii_strtod (parts[1], &end);
-  if (end == parts[1] || *end != '\0')
-    return FALSE;
-  return isfinite (*lo) && isfinite (*hi) && *lo < *hi;
+  return g_strv_length (parts) == 2 && _evox_cli_parse_double (parts[0], lo) &&
+         _evox_cli_parse_double (parts[1], hi) && *lo < *hi;
 }
 
 static char *

@@ -565,6 +565,16 @@ _evox_cli_parse_int (const char *text,
   return *end == '\0' && *value >= min && *value <= max;
 }
 
+gboolean
+_evox_cli_parse_double (const char *text,
+                        double     *value)
+{
+  char *end = NULL;
+
+  *value = g_ascii_strtod (text, &end);
+  return end != text && *end == '\0' && isfinite (*value);
+}
+
 /* A positive number of nm typed for OPTION, or the default when it was left out. */
 static gboolean
 parse_nm (const char *text,
@@ -573,13 +583,10 @@ parse_nm (const char *text,
           double     *nm,
           int        *status)
 {
-  char *end = NULL;
-
   *nm = fallback;
   if (text == NULL)
     return TRUE;
-  *nm = g_ascii_strtod (text, &end);
-  if (end == text || *end != '\0' || !(isfinite (*nm) && *nm > 0))
+  if (!_evox_cli_parse_double (text, nm) || !(*nm > 0))
     {
       *status = _evox_cli_error (EVOX_EXIT_USAGE, "%s must be a positive number of nm, not '%s'",
                                  option, text);
