@@ -3081,6 +3081,9 @@ test_render_volume_bad_usage (void)
     { { "--view", "volume", "--opacity=nan:1" }, "--opacity" },
     { { "--view", "volume", "--iso", "middle" }, "--iso" },
     { { "--view", "volume", "--iso", "-3", "--mode", "mip" }, "--iso" },
+    /* the projections and iso use no opacity: a curve there would be ignored */
+    { { "--view", "volume", "--mode", "mip", "--opacity=-2.5:-1" }, "--mode composite" },
+    { { "--view", "volume", "--iso", "-2", "--opacity=-2.5:-1" }, "--mode composite" },
     { { "--view", "volume", "--source", "labels" }, "--source" },
     { { "--view", "volume", "--source", "phases" }, "--phase" },
     { { "--view", "volume", "--source", "clusters" }, "--clusters" },

@@ -122,7 +122,8 @@ _evox_cli_volume_request_check (GOptionContext       *context,
       if (request->mode != NULL && request->mode_value != EVOX_RAY_ISO)
         {
           *status = _evox_cli_usage_error (context, "--iso is the level of --mode iso, not of "
-                                           "--mode %s", evox_ray_mode_to_string (request->mode_value));
+                                           "--mode %s",
+                                           evox_ray_mode_to_string (request->mode_value));
           return FALSE;
         }
       request->mode_value = EVOX_RAY_ISO;
@@ -171,6 +172,15 @@ _evox_cli_volume_request_check (GOptionContext       *context,
         {
           *status = _evox_cli_usage_error (context, "--opacity: the opacity A must be from 0 "
                                            "to 1 in '%s'", request->opacity);
+          return FALSE;
+        }
+      /* Only composite rays absorb: the projections and iso draw no opacity, so a curve there
+       * would be ignored (as --iso is refused outside iso). */
+      if (request->mode_value != EVOX_RAY_COMPOSITE)
+        {
+          *status = _evox_cli_usage_error (context, "--opacity is the curve of --mode composite; "
+                                           "--mode %s draws no opacity",
+                                           evox_ray_mode_to_string (request->mode_value));
           return FALSE;
         }
       /* The curve colours nothing but the colour map; a phase or cluster brings its own. */
