@@ -1113,6 +1113,8 @@ test_render_overlays_bad (void)
     /* "nan" parses as a double; it is not the default either. */
     { "--font-size", "nan", "6 to 96" },
     { "--font-size", "12px", "6 to 96" },
+    /* bytes that are no text: the message names the argument (GOption's does not) */
+    { "--label", "bad\xff\xfe@0.1,0.9", "'bad\xef\xbf\xbd\xef\xbf\xbd@0.1,0.9' is not text" },
     { "--legend", NULL, "nothing to list" },
   };
 

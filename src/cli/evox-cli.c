@@ -299,6 +299,21 @@ _evox_cli_parse (GOptionContext      *context,
   _evox_cli_input_add_options (input, context);
   if (!g_option_context_parse (context, argc, argv, &error))
     {
+      /* GOption's conversion message names no option: name the argument that failed. */
+      for (int i = 1; error->domain == G_CONVERT_ERROR && i < *argc; i++)
+        {
+          g_autofree char *converted = g_locale_to_utf8 ((*argv)[i], -1, NULL, NULL, NULL);
+          g_autofree char *shown = NULL;
+          const char *charset;
+
+          if (converted != NULL)
+            continue;
+          g_get_charset (&charset);
+          shown = g_utf8_make_valid ((*argv)[i], -1);
+          *status = _evox_cli_usage_error (context, "'%s' is not text in this locale's character "
+                                           "set (%s): %s", shown, charset, error->message);
+          return FALSE;
+        }
       *status = _evox_cli_usage_error (context, "%s", error->message);
       return FALSE;
     }
