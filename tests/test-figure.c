@@ -417,6 +417,60 @@ test_colorbar_constant (void)
     }
 }
 
+/* A log colour bar over less than two decades labels round values of the quantity at their
+ * log positions: 2 and 3 over 2..3 (the histogram's 1..9 values), 2, 2.05, ... 2.2 over 2..2.2
+ * (1-2-5 steps of the quantity: no 1..9 value falls inside). Each label's number is the tick's
+ * place (log10), and consecutive labels differ by one 1-2-5 step. */
+static void
+test_colorbar_narrow_log (void)
+{
+  const struct { double lo, hi; guint min_ticks; } ranges[] = {
+    { 2, 3, 2 }, { 2, 2.2, 3 }, { 0.5, 0.6, 2 }, { 1.5, 40, 3 }, { 101, 102, 3 },
+  };
+
+  for (guint r = 0; r < G_N_ELEMENTS (ranges); r++)
+    {
+      g_autoptr(EvoxDocument) document = document_new ();
+      EvoxOverlayGeometry geometry = flat_geometry (5.0, 480, 360);
+      g_autoptr(EvoxFigure) figure = NULL;
+      g_autoptr(GArray) ticks = NULL;
+      double bar[4], step = 0;
+
+      evox_overlays_set_visible (evox_document_get_overlays (document), EVOX_OVERLAY_COLORBAR,
+                                 TRUE);
+      evox_document_set_mapping (document, EVOX_MAPPING_LOG);
+      evox_document_set_range (document, ranges[r].lo, ranges[r].hi);
+      figure = evox_figure_new_from_document (document, &geometry);
+      g_assert_true (_evox_figure_get_colorbar (figure, 480, 360, 1.0, bar, &ticks));
+      g_test_message ("%g..%g: %u ticks", ranges[r].lo, ranges[r].hi, ticks->len);
+      g_assert_cmpuint (ticks->len, >=, ranges[r].min_ticks);
+      for (guint i = 0; i < ticks->len; i++)
+        {
+          EvoxFigureTick *tick = &g_array_index (ticks, EvoxFigureTick, i);
+          char *end;
+          double value = g_ascii_strtod (tick->label, &end);
+
+          g_test_message ("  %s at %g", tick->label, tick->value);
+          g_assert_cmpint (*end, ==, '\0');
+          g_assert_cmpfloat (fabs (log10 (value) - tick->value), <, 1e-9);
+          g_assert_cmpfloat (value, >=, ranges[r].lo * (1 - 1e-9));
+          g_assert_cmpfloat (value, <=, ranges[r].hi * (1 + 1e-9));
+          if (i > 0 && ticks->len > 2 && r != 3)
+            {
+              double d = value - g_ascii_strtod (g_array_index (ticks, EvoxFigureTick,
+                                                                i - 1).label, NULL);
+              double mantissa = d / pow (10.0, floor (log10 (d) + 1e-9));
+
+              if (step == 0)
+                step = d;
+              g_assert_cmpfloat (fabs (d - step), <, step * 1e-6);
+              g_assert_true (fabs (mantissa - 1) < 1e-6 || fabs (mantissa - 2) < 1e-6 ||
+                             fabs (mantissa - 5) < 1e-6);
+            }
+        }
+    }
+}
+
 /* Everything shown: two phases in the legend, the triad, a label with characters XML escapes. */
 static EvoxFigure *
 full_figure (EvoxDocument *document)
@@ -895,6 +949,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Figure/scale-bar", test_scale_bar);
   g_test_add_func ("/Evox/Figure/colorbar", test_colorbar);
   g_test_add_func ("/Evox/Figure/colorbar-constant", test_colorbar_constant);
+  g_test_add_func ("/Evox/Figure/colorbar-narrow-log", test_colorbar_narrow_log);
   g_test_add_func ("/Evox/Figure/vector", test_vector);
   g_test_add_func ("/Evox/Figure/positions", test_positions);
   g_test_add_func ("/Evox/Figure/auto-length", test_auto_length);

@@ -480,9 +480,12 @@ make_ticks (EvoxFigure *self,
                 }
           return;
         }
-      /* Less than two decade ticks: the 1-2-5 values (or just the 1s) of the range. */
-      static const double mantissas[][3] = { { 1, 2, 5 }, { 1, 0, 0 } };
-      static const guint n_mantissas[] = { 3, 1 };
+      /* Less than two decade ticks: the 1..9, 1-2-5 or 1 values of the range, the first set
+       * that fits, as the histogram's axis does. */
+      static const double mantissas[][9] = {
+        { 1, 2, 3, 4, 5, 6, 7, 8, 9 }, { 1, 2, 5 }, { 1 },
+      };
+      static const guint n_mantissas[] = { 9, 3, 1 };
 
       for (guint set = 0; set < G_N_ELEMENTS (mantissas); set++)
         {
@@ -501,12 +504,14 @@ make_ticks (EvoxFigure *self,
       if (bar->ticks->len >= 2)
         return;
       g_array_set_size (bar->ticks, 0);
-      /* Inside one decade: evenly stepped values of the quantity, written out. */
+      /* Between two of those (2 to 2.2): round values of the quantity at 1-2-5 steps, placed
+       * on the log axis, so each label reads as written (2.05, not 10^0.31 = 2.04). */
       {
-        double step = evox_nice_ceil ((hi - lo) / (max_ticks - 1));
+        double q0 = pow (10.0, lo), q1 = pow (10.0, hi);
+        double step = evox_nice_ceil ((q1 - q0) / (max_ticks - 1));
 
-        for (double k = ceil (lo / step - 1e-9); k * step <= hi + 1e-9; k++)
-          add_tick (bar, k * step, g_strdup_printf ("%.3g", pow (10.0, k * step)));
+        for (double k = ceil (q0 / step - 1e-9); k * step <= q1 + step * 1e-9; k++)
+          add_tick (bar, log10 (k * step), evox_axis_format_tick (k * step, step, 9));
       }
       return;
     }
