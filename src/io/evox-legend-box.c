@@ -47,6 +47,20 @@ _evox_legend_box_measure (const EvoxLegendRow *rows,
     *row_height = tallest;
 }
 
+/* Row i's swatch, centred in its row. */
+static void
+swatch_rect (guint   i,
+             double  row_height,
+             double  scale,
+             double  rect[4])
+{
+  rect[0] = EVOX_LEGEND_BOX_PADDING * scale;
+  rect[1] = EVOX_LEGEND_BOX_PADDING * scale + i * row_height
+            + (row_height - EVOX_LEGEND_BOX_SWATCH * scale) / 2;
+  rect[2] = EVOX_LEGEND_BOX_SWATCH * scale;
+  rect[3] = EVOX_LEGEND_BOX_SWATCH * scale;
+}
+
 void
 _evox_legend_box_get_swatch (const EvoxLegendRow *rows,
                              guint                n,
@@ -60,11 +74,7 @@ _evox_legend_box_get_swatch (const EvoxLegendRow *rows,
   g_return_if_fail (i < n);
 
   _evox_legend_box_measure (rows, n, font_pixels, scale, NULL, NULL, &row_height);
-  rect[0] = EVOX_LEGEND_BOX_PADDING * scale;
-  rect[1] = EVOX_LEGEND_BOX_PADDING * scale + i * row_height
-            + (row_height - EVOX_LEGEND_BOX_SWATCH * scale) / 2;
-  rect[2] = EVOX_LEGEND_BOX_SWATCH * scale;
-  rect[3] = EVOX_LEGEND_BOX_SWATCH * scale;
+  swatch_rect (i, row_height, scale, rect);
 }
 
 void
@@ -91,7 +101,9 @@ _evox_legend_box_draw (const EvoxLegendRow   *rows,
     {
       double rect[4], x, y;
 
-      _evox_legend_box_get_swatch (rows, n, i, font_pixels, scale, rect);
+      /* From the one measurement above: measuring every row again for each swatch made a
+       * legend of n rows lay out n² texts each frame. */
+      swatch_rect (i, row_height, scale, rect);
       cairo_set_source_rgb (cr, rows[i].rgb[0], rows[i].rgb[1], rows[i].rgb[2]);
       cairo_rectangle (cr, rect[0], rect[1], rect[2], rect[3]);
       cairo_fill (cr);
