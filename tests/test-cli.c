@@ -1138,6 +1138,14 @@ test_render_overlays_bad (void)
 
     evox_test_assert_refused (&run, 2, "voxel size");
   }
+  /* The figure draws no colour bar over an RGB composite: asking for one is refused, not
+   * dropped. */
+  {
+    g_auto(Run) run = evox_headless ("render", "--demo-xanes", "-s", "64x48", "-o", out,
+                                     "--rgb", "0,1,2", "--colorbar", NULL);
+
+    evox_test_assert_refused (&run, 2, "--colorbar");
+  }
   g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }

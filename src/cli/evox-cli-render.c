@@ -828,6 +828,10 @@ _evox_cli_render (int    argc,
     return status;
   if (no_legend && overlay_request.legend)
     return _evox_cli_usage_error (context, "--legend and --no-legend contradict each other");
+  /* The figure draws no colour bar over a composite: asked for, it would vanish silently. */
+  if (rgb != NULL && overlay_request.colorbar)
+    return _evox_cli_usage_error (context, "--colorbar: an RGB composite has no colour bar (its "
+                                  "legend gives each channel's range)");
   /* The composite's legend is the legend item, shown unless --no-legend says otherwise. */
   if (rgb != NULL && !no_legend)
     overlay_request.legend = TRUE;
