@@ -873,6 +873,56 @@ test_geometry (void)
   g_assert_cmpfloat (geometry.nm_per_pixel, ==, 0);
 }
 
+/* The y of the SVG <text> whose content is exactly text; NAN when there is none. */
+static double
+svg_text_y (const char *svg,
+            const char *text)
+{
+  g_autofree char *closing = g_strdup_printf (">%s</text>", text);
+  const char *at = strstr (svg, closing);
+  const char *start;
+
+  if (at == NULL)
+    return NAN;
+  start = g_strrstr_len (svg, at - svg, "<text ");
+  g_assert_nonnull (start);
+  start = strstr (start, " y=\"");
+  g_assert_true (start != NULL && start < at);
+  return g_ascii_strtod (start + 4, NULL);
+}
+
+/* A label of two lines is two <text> elements in the SVG, the second a line lower (SVG text does
+ * not break at a newline: one element ran on as one line, out of its box). */
+static void
+test_svg_lines (void)
+{
+  g_autoptr(EvoxDocument) document = document_new ();
+  EvoxOverlayGeometry geometry = flat_geometry (5.0, 320, 240);
+  g_autoptr(EvoxFigure) figure = NULL;
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *svg = g_build_filename (dir, "lines.svg", NULL);
+  g_autofree guint8 *picture = black_picture (320, 240);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  double first, second;
+
+  evox_overlays_add_label (evox_document_get_overlays (document), "Sample A\nafter 100 cycles",
+                           0.5, 0.5);
+  figure = evox_figure_new_from_document (document, &geometry);
+  g_assert_true (evox_figure_write (figure, svg, picture, 320, 240, 1.0, EVOX_IMAGE_WRITE_NONE,
+                                    &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (svg, &contents, NULL, &error));
+  first = svg_text_y (contents, "Sample A");
+  second = svg_text_y (contents, "after 100 cycles");
+  g_test_message ("baselines %g and %g", first, second);
+  g_assert_false (isnan (first) || isnan (second));
+  /* One line of 14 px text lower: between 1 and 2 font sizes. */
+  g_assert_cmpfloat (second - first, >, 14);
+  g_assert_cmpfloat (second - first, <, 28);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* Drawing onto pixels cairo cannot hold (wider than its 32767 pixels) says so and leaves them as
  * they were: the window's export with the cluster curves and `evox render` rely on it. */
 static void
@@ -955,6 +1005,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Figure/auto-length", test_auto_length);
   g_test_add_func ("/Evox/Figure/geometry", test_geometry);
   g_test_add_func ("/Evox/Figure/bad-paths", test_bad_paths);
+  g_test_add_func ("/Evox/Figure/svg-lines", test_svg_lines);
   g_test_add_func ("/Evox/Figure/draw-onto-refused", test_draw_onto_refused);
   status = g_test_run ();
   /* Pango's and fontconfig's caches, so a leak checker sees only what the figure leaked. */

@@ -273,21 +273,34 @@ show_text (EvoxFigure *self,
 
   if (self->svg_text != NULL)
     {
-      double baseline = pango_layout_get_baseline (layout) / (double) PANGO_SCALE;
-      g_autofree char *escaped = g_markup_escape_text (text, -1);
-      char xs[G_ASCII_DTOSTR_BUF_SIZE], ys[G_ASCII_DTOSTR_BUF_SIZE];
-      char size[G_ASCII_DTOSTR_BUF_SIZE];
-      double dx = x, dy = y + baseline;
+      /* One <text> per line at its own baseline: SVG text does not break at a newline, so a
+       * two-line label would run on as one line out of its box. */
+      PangoLayoutIter *iter = pango_layout_get_iter (layout);
 
-      cairo_user_to_device (cr, &dx, &dy);
-      g_string_append_printf (self->svg_text,
-                              /* preserve: the legend's two spaces before a fraction */
-                              "<text xml:space=\"preserve\" x=\"%s\" y=\"%s\" "
-                              "font-family=\"sans-serif\" font-size=\"%s\" "
-                              "fill=\"#ffffff\">%s</text>\n",
-                              g_ascii_formatd (xs, sizeof xs, "%.2f", dx),
-                              g_ascii_formatd (ys, sizeof ys, "%.2f", dy),
-                              g_ascii_formatd (size, sizeof size, "%.2f", pixels), escaped);
+      do
+        {
+          PangoLayoutLine *line = pango_layout_iter_get_line_readonly (iter);
+          double baseline = pango_layout_iter_get_baseline (iter) / (double) PANGO_SCALE;
+          g_autofree char *escaped = NULL;
+          char xs[G_ASCII_DTOSTR_BUF_SIZE], ys[G_ASCII_DTOSTR_BUF_SIZE];
+          char size[G_ASCII_DTOSTR_BUF_SIZE];
+          double dx = x, dy = y + baseline;
+
+          if (line->length == 0)
+            continue;
+          escaped = g_markup_escape_text (text + line->start_index, line->length);
+          cairo_user_to_device (cr, &dx, &dy);
+          g_string_append_printf (self->svg_text,
+                                  /* preserve: the legend's two spaces before a fraction */
+                                  "<text xml:space=\"preserve\" x=\"%s\" y=\"%s\" "
+                                  "font-family=\"sans-serif\" font-size=\"%s\" "
+                                  "fill=\"#ffffff\">%s</text>\n",
+                                  g_ascii_formatd (xs, sizeof xs, "%.2f", dx),
+                                  g_ascii_formatd (ys, sizeof ys, "%.2f", dy),
+                                  g_ascii_formatd (size, sizeof size, "%.2f", pixels), escaped);
+        }
+      while (pango_layout_iter_next_line (iter));
+      pango_layout_iter_free (iter);
     }
   else
     {
