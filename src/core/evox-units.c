@@ -336,8 +336,8 @@ take_length (const char  *part,
                    "%s '%s': '%s' is not a positive number", what, text, part);
       return FALSE;
     }
-  /* Outside that the number is a typo, and its lengths and volumes would overflow or vanish in
-   * the arithmetic that follows. */
+  /* Outside 1 pm to 1 m the number is a typo, and its lengths and volumes would overflow or
+   * vanish in the arithmetic that follows. */
   if (value * scale < LENGTH_MIN_NM || value * scale > LENGTH_MAX_NM)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
