@@ -1138,6 +1138,13 @@ test_render_overlays_bad (void)
 
     evox_test_assert_refused (&run, 2, "voxel size");
   }
+  /* A bar longer than the image is refused: the demo is a few µm wide, 1 mm is a typo. */
+  {
+    g_auto(Run) run = evox_headless ("render", "--demo", "-s", "64x48", "-o", out, "--view", "z",
+                                     "--scale-bar=1mm", NULL);
+
+    evox_test_assert_refused (&run, 2, "wider than the 64-pixel image");
+  }
   /* The figure draws no colour bar over an RGB composite: asking for one is refused, not
    * dropped. */
   {

@@ -903,12 +903,21 @@ _evox_cli_render (int    argc,
     return render_error (out, error);
   overlays_figure = evox_figure_new_from_document (document, &geometry);
   overlay_scale = MAX (1.0, (double) request.height / VIEW_HEIGHT);
-  if (overlay_request.scale_bar &&
-      !_evox_figure_get_scale_bar (overlays_figure, request.width, request.height, overlay_scale,
-                                   NULL, NULL, NULL))
-    return _evox_cli_usage_error (context, "--scale-bar needs the voxel size, which %s does "
-                                  "not give (set it with --voxel-size)",
-                                  in != NULL ? in : "the demo");
+  if (overlay_request.scale_bar)
+    {
+      g_autofree char *label = NULL;
+      double bar[4];
+
+      if (!_evox_figure_get_scale_bar (overlays_figure, request.width, request.height,
+                                       overlay_scale, NULL, &label, bar))
+        return _evox_cli_usage_error (context, "--scale-bar needs the voxel size, which %s does "
+                                      "not give (set it with --voxel-size)",
+                                      in != NULL ? in : "the demo");
+      /* A bar that leaves the image is a typo in the length (1mm for 1um), not a figure. */
+      if (bar[2] > request.width)
+        return _evox_cli_usage_error (context, "--scale-bar: %s is %.0f pixels long, wider than "
+                                      "the %d-pixel image", label, bar[2], request.width);
+    }
   if (overlay_request.legend && !(rgb != NULL && !no_legend) &&
       !evox_figure_get_item_rect (overlays_figure, EVOX_OVERLAY_LEGEND, request.width,
                                   request.height, overlay_scale, (double[4]) { 0 }))
