@@ -365,6 +365,75 @@ test_hover_clear (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+typedef struct
+{
+  gboolean visible[EVOX_N_OVERLAY_ITEMS];
+  guint    n_labels;
+  char    *label;
+  double   fx, fy;
+  EvoxView view;
+  EvoxVolumeSource source;
+} StartupSeen;
+
+static void
+record_startup (EvoxWindow *window,
+                gpointer    data)
+{
+  StartupSeen *seen = data;
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxOverlays *overlays = evox_document_get_overlays (document);
+
+  for (int i = 0; i < EVOX_N_OVERLAY_ITEMS; i++)
+    seen->visible[i] = evox_overlays_get_visible (overlays, i);
+  seen->n_labels = evox_overlays_get_n_labels (overlays);
+  if (seen->n_labels > 0)
+    seen->label = g_strdup (evox_overlays_get_label (overlays, 0, &seen->fx, &seen->fy));
+  seen->view = evox_document_get_view (document);
+  seen->source = evox_volume_style_get_source (evox_document_get_volume_style (document));
+}
+
+/* `evox --overlays ... --label TEXT@X,Y` opens with those overlays and labels, as `evox render`
+ * draws them; with --phase and --view volume the volume takes the phases' colours; a wrong item
+ * or label is wrong usage (status 2) before any window. */
+static void
+test_command_line (void)
+{
+  StartupSeen seen = { 0 };
+  StartupSeen plain = { 0 };
+
+  g_assert_cmpint (evox_test_run_viewer ((const char *[]) { "--overlays", "legend, scale-bar",
+                                                            "--label", "(a)@0.25,1",
+                                                            "--phase", "auto:2",
+                                                            "--view", "volume", NULL },
+                                         record_startup, &seen), ==, 0);
+  g_assert_true (seen.visible[EVOX_OVERLAY_LEGEND]);
+  g_assert_true (seen.visible[EVOX_OVERLAY_SCALE_BAR]);
+  g_assert_false (seen.visible[EVOX_OVERLAY_COLORBAR]);
+  g_assert_false (seen.visible[EVOX_OVERLAY_AXES]);
+  g_assert_cmpuint (seen.n_labels, ==, 1);
+  g_assert_cmpstr (seen.label, ==, "(a)");
+  g_assert_cmpfloat (seen.fx, ==, 0.25);
+  g_assert_cmpfloat (seen.fy, ==, 1);
+  g_assert_cmpint (seen.view, ==, EVOX_VIEW_VOLUME);
+  g_assert_cmpint (seen.source, ==, EVOX_VOLUME_SOURCE_PHASES);
+  g_free (seen.label);
+
+  /* The Volume view without phases keeps the colour map; nothing asked, nothing shown. */
+  g_assert_cmpint (evox_test_run_viewer ((const char *[]) { "--view", "volume", NULL },
+                                         record_startup, &plain), ==, 0);
+  g_assert_cmpint (plain.source, ==, EVOX_VOLUME_SOURCE_COLORMAP);
+  for (int i = 0; i < EVOX_N_OVERLAY_ITEMS; i++)
+    g_assert_false (plain.visible[i]);
+  g_assert_cmpuint (plain.n_labels, ==, 0);
+
+  g_assert_cmpint (evox_test_run_viewer ((const char *[]) { "--overlays", "legend,grid", NULL },
+                                         record_startup, &plain), ==, 2);
+  g_assert_cmpint (evox_test_run_viewer ((const char *[]) { "--label", "(a)@0.5", NULL },
+                                         record_startup, &plain), ==, 2);
+  g_assert_cmpint (evox_test_run_viewer ((const char *[]) { "--label", "(a)@0.5,1.5", NULL },
+                                         record_startup, &plain), ==, 2);
+}
+
 /* The key controller the canvas put on the label editor's entry. */
 static GtkEventController *
 entry_keys (GtkWidget *entry)
@@ -860,6 +929,7 @@ main (int    argc,
   g_test_add_func ("/Evox/OverlayUi/labels", test_labels);
   g_test_add_func ("/Evox/OverlayUi/label-editor-close", test_label_editor_close);
   g_test_add_func ("/Evox/OverlayUi/hover-clear", test_hover_clear);
+  g_test_add_func ("/Evox/OverlayUi/command-line", test_command_line);
   g_test_add_func ("/Evox/OverlayUi/export", test_export);
   g_test_add_func ("/Evox/OverlayUi/one-legend", test_one_legend);
   g_test_add_func ("/Evox/OverlayUi/figure-box", test_figure_box);
