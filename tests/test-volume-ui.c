@@ -624,7 +624,8 @@ test_curve_and_phases (void)
 
 /* The curve was drawn (and its points grabbed) in every mode, where only Composite rays use
  * opacity: the projections and Iso colour a pixel by one value. Now the histogram shows and
- * edits it in Composite only, and the Volume section's curve help and Reset curve go with it. */
+ * edits it in Composite only, and the Volume section's curve help and Reset curve go with it
+ * (as they go with the Phases source). */
 static void
 test_curve_modes (void)
 {
@@ -658,6 +659,12 @@ test_curve_modes (void)
     }
   evox_volume_style_set_mode (curve.style, EVOX_RAY_COMPOSITE);
   g_assert_true (_evox_histogram_view_get_curve_shown (curve.view));
+  g_assert_true (gtk_widget_is_visible (reset));
+  /* Phases bring their own opacity: no curve there either. */
+  evox_volume_style_set_source (curve.style, EVOX_VOLUME_SOURCE_PHASES);
+  g_assert_false (_evox_histogram_view_get_curve_shown (curve.view));
+  g_assert_false (gtk_widget_is_visible (reset));
+  evox_volume_style_set_source (curve.style, EVOX_VOLUME_SOURCE_COLORMAP);
   g_assert_true (gtk_widget_is_visible (reset));
   evox_test_screenshot (curve.window, "volume-curve-composite");
   gtk_window_destroy (GTK_WINDOW (box_window));

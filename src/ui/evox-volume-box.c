@@ -162,10 +162,11 @@ sync_source (EvoxVolumeBox *self)
   gtk_toggle_button_set_active (active, TRUE);
   self->updating = FALSE;
   /* The curve is the colour map's opacity; phases and clusters have their own. Only Composite
-   * rays accumulate opacity: the projections and Iso colour a pixel by one value, so there the
-   * curve's help and its reset go, as the curve goes from the histogram. */
+   * rays accumulate opacity: the projections and Iso colour a pixel by one value. Where the
+   * curve goes from the histogram, its help and its reset go too. */
   gtk_widget_set_sensitive (self->curve_box, source == EVOX_VOLUME_SOURCE_COLORMAP);
   gtk_widget_set_visible (self->curve_box,
+                          source == EVOX_VOLUME_SOURCE_COLORMAP &&
                           evox_volume_style_get_mode (self->style) == EVOX_RAY_COMPOSITE);
 }
 
