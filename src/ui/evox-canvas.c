@@ -1052,15 +1052,13 @@ move_overlay (EvoxCanvas *self,
 
 /* The label editor's text goes to the label; an empty text deletes it. */
 static void
-label_edited (EvoxCanvas *self)
+apply_label_edit (EvoxCanvas *self)
 {
   EvoxOverlays *overlays;
   g_autofree char *text = NULL;
   int index = self->edited_label;
 
-  /* Cleared first: the popdown below closes the editor, and a close applies a pending edit. */
   self->edited_label = -1;
-  gtk_popover_popdown (GTK_POPOVER (self->label_popover));
   if (self->document == NULL || index < 0)
     return;
   overlays = evox_document_get_overlays (self->document);
@@ -1073,13 +1071,23 @@ label_edited (EvoxCanvas *self)
     evox_overlays_set_label_text (overlays, index, text);
 }
 
+/* Enter: the edit is kept and the editor closes (with nothing left to keep). */
+static void
+label_edited (EvoxCanvas *self)
+{
+  apply_label_edit (self);
+  gtk_popover_popdown (GTK_POPOVER (self->label_popover));
+}
+
 /* The editor closed by a click elsewhere (the focus left it) keeps what was typed, as Enter
- * does; Escape has already dropped the edit. */
+ * does; Escape has already dropped the edit. An editor closing because the canvas goes away
+ * (the window closes: the canvas is unmapped first) keeps nothing. */
 static void
 label_editor_closed (EvoxCanvas *self)
 {
-  if (self->edited_label >= 0)
-    label_edited (self);
+  if (self->edited_label >= 0 && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    apply_label_edit (self);
+  self->edited_label = -1;
 }
 
 /* Escape leaves the label as it was. */
@@ -1160,7 +1168,7 @@ evox_canvas_edit_label (EvoxCanvas *self,
       guint n = evox_overlays_get_n_labels (overlays);
       guint pending = (guint) self->edited_label;
 
-      label_edited (self);
+      apply_label_edit (self);
       if (evox_overlays_get_n_labels (overlays) < n && pending < index)
         index--;
     }
