@@ -30,6 +30,7 @@
 #include "evox-renderer.h"
 #include "evox-tiff.h"
 #include "evox-volume.h"
+#include "evox-volume-style.h"
 #include "evox-xanes.h"
 
 /* Every result is one line on stdout: a record name, then key=value fields without spaces, so
@@ -53,6 +54,9 @@ static char     *opt_overlay = NULL;
 static int       opt_connectivity = 26;
 static double    opt_value = 1.0;
 static double    opt_level = NAN;
+static char     *opt_mode = NULL;
+static char     *opt_ramp = NULL;
+static gboolean  opt_interactive = FALSE;
 
 static const GOptionEntry bench_entries[] = {
   { "runs", 'n', 0, G_OPTION_ARG_INT, &opt_runs, "Timed repetitions; the best is reported", "N" },
@@ -71,8 +75,17 @@ static const GOptionEntry bench_entries[] = {
     "Frames drawn before timing, after the first (render; default 10)", "N" },
   { "size", 0, 0, G_OPTION_ARG_STRING, &opt_size, "Framebuffer size (render; default 800x600)",
     "WxH" },
-  { "view", 0, 0, G_OPTION_ARG_STRING, &opt_view, "xyz, x, y, z or stack (render; default xyz)",
-    "VIEW" },
+  { "view", 0, 0, G_OPTION_ARG_STRING, &opt_view,
+    "xyz, x, y, z, stack or volume (render; default xyz)", "VIEW" },
+  { "mode", 0, 0, G_OPTION_ARG_STRING, &opt_mode,
+    "The Volume view's ray mode: composite, mip, minip, mean or iso (render --view volume; "
+    "default composite)", "MODE" },
+  { "ramp", 0, 0, G_OPTION_ARG_STRING, &opt_ramp,
+    "The opacity curve: 0 at LO rising linearly to A (per voxel length) at HI, in stored values "
+    "(render --view volume; default the data's min..max, A 0.1)", "LO:HI:A" },
+  { "interactive", 0, 0, G_OPTION_ARG_NONE, &opt_interactive,
+    "Draw the Volume view as while the user drags: the coarser sampling "
+    "(render --view volume)", NULL },
   { "demo", 0, 0, G_OPTION_ARG_NONE, &opt_demo,
     "Draw the demo SSRM stack (128x128x14) instead of FILE (render)", NULL },
   { "overlay", 0, 0, G_OPTION_ARG_STRING, &opt_overlay,
@@ -802,6 +815,41 @@ time_frames (EvoxRenderer *renderer,
   return TRUE;
 }
 
+/* --mode, --ramp and --interactive: the Volume view's style. The curve is a ramp, as a
+ * reference tool's piecewise opacity function is; the record says what was drawn. */
+static gboolean
+set_volume_style (EvoxRenderer    *renderer,
+                  const EvoxStats *stats,
+                  char           **described)
+{
+  g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
+  EvoxRayMode mode = EVOX_RAY_COMPOSITE;
+  double lo = stats->min, hi = stats->max, alpha = 0.1;
+
+  if (opt_mode != NULL && !evox_ray_mode_from_string (opt_mode, &mode))
+    {
+      g_printerr ("evox-bench: --mode must be composite, mip, minip, mean or iso\n");
+      return FALSE;
+    }
+  if (opt_ramp != NULL &&
+      (sscanf (opt_ramp, "%lf:%lf:%lf", &lo, &hi, &alpha) != 3 || !(lo < hi) ||
+       !(alpha >= 0 && alpha <= 1)))
+    {
+      g_printerr ("evox-bench: --ramp must be LO:HI:A with LO < HI and A from 0 to 1\n");
+      return FALSE;
+    }
+  evox_volume_style_set_mode (style, mode);
+  evox_volume_style_set_points (style, (const double[]) { lo, hi }, (const double[]) { 0, alpha },
+                                2);
+  evox_volume_style_set_iso_level (style, 0.5 * (lo + hi));
+  evox_renderer_set_volume_style (renderer, style);
+  evox_renderer_set_interactive (renderer, opt_interactive);
+  *described = g_strdup_printf (" mode=%s ramp=%g:%g:%g interactive=%d",
+                                evox_ray_mode_to_string (mode), lo, hi, alpha,
+                                opt_interactive ? 1 : 0);
+  return TRUE;
+}
+
 /* --overlay: what the frames colour on top of the colour map, for comparing their cost. Three
  * phases or three clusters split the data range in thirds, so both tint the same voxels. */
 static gboolean
@@ -865,6 +913,7 @@ run_render (const char *path)
   g_autoptr(EvoxVolume) vol = NULL;
   g_auto(Scene) scene = { 0 };
   g_autofree char *desc = NULL;
+  g_autofree char *style_desc = NULL;
   const EvoxStats *stats;
   EvoxRenderer *renderer;
   EvoxView view = EVOX_VIEW_SLICES;
@@ -909,16 +958,19 @@ run_render (const char *path)
   /* The first frame uploads the volume; it is what opening a file costs on top of the load. */
   if (!add_overlay (renderer, vol, stats))
     return 2;
+  if (view == EVOX_VIEW_VOLUME && !set_volume_style (renderer, stats, &style_desc))
+    return 2;
 
   first_ms = timed_frame (renderer, width, height);
   if (!time_frames (renderer, width, height, &frames))
     return 1;
   g_print ("render %s view=%s overlay=%s width=%d height=%d frames=%d warmup=%d first_ms=%.3f "
-           "median_ms=%.3f mean_ms=%.3f min_ms=%.3f p90_ms=%.3f max_ms=%.3f drawn=%.3f "
-           "gl_renderer=%s gl_version=%s\n", desc, evox_view_to_string (view),
-           opt_overlay != NULL ? opt_overlay : "none", width, height,
+           "median_ms=%.3f mean_ms=%.3f min_ms=%.3f p90_ms=%.3f max_ms=%.3f "
+           "cpu_median_ms=%.3f drawn=%.3f gl_renderer=%s gl_version=%s%s\n", desc,
+           evox_view_to_string (view), opt_overlay != NULL ? opt_overlay : "none", width, height,
            opt_frames, opt_warmup, first_ms, frames.median_ms, frames.mean_ms, frames.min_ms,
-           frames.p90_ms, frames.max_ms, frames.drawn, scene.gl_renderer, scene.gl_version);
+           frames.p90_ms, frames.max_ms, frames.cpu_median_ms, frames.drawn, scene.gl_renderer, scene.gl_version,
+           style_desc != NULL ? style_desc : "");
   return 0;
 }
 
@@ -1934,7 +1986,8 @@ usage (void)
               "       evox-bench hist [--runs N] [--counts N] [--range LO:HI]... FILE\n"
               "       evox-bench rss [--bare [--no-mmap] [--hugepages]] FILE\n"
               "       evox-bench render [--frames N] [--warmup N] [--size WxH] [--view VIEW]\n"
-              "                         [--dump IMAGE] FILE|--demo\n"
+              "                         [--overlay WHAT] [--mode MODE] [--ramp LO:HI:A]\n"
+              "                         [--interactive] [--dump IMAGE] FILE|--demo\n"
               "       evox-bench labels [--runs N] [--connectivity C] [--value V|--range LO:HI] FILE\n"
               "       evox-bench isosurface [--runs N] --level V FILE\n"
               "       evox-bench mesh-render [--frames N] [--warmup N] [--size WxH] [--opacity A]\n"

@@ -29,6 +29,13 @@ measures frames instead, on Mesa's llvmpipe at 800x600: Evox's three-slice and l
 launch to first frame of the demo volume (build/src/evox under `xvfb-run -a` with
 EVOX_BENCH_FIRST_FRAME=1).
 
+    /usr/bin/python3 bench/run-bench.py --volume-render [--volume-frames 20] [--markdown]
+
+measures frames of the ray-cast Volume view instead (bench/volume_ref.py says exactly what): a
+256^3 u8 volume, composite and MIP, Evox at full quality and interactive beside VTK's
+vtkGPUVolumeRayCastMapper and vtkSmartVolumeMapper on llvmpipe at 800x600, with the goals Evox /
+VTK <= 1 and Evox interactive / Evox full <= 1/3.
+
     /usr/bin/python3 bench/run-bench.py --mesh-render [--mesh-frames 30] [--markdown]
 
 measures frames of surfaces instead, on llvmpipe at 800x600: evox-bench mesh-render (the
@@ -921,10 +928,12 @@ def xvfb_command(command):
     return ['xvfb-run', '-a', '-s', XVFB_SERVER_ARGS] + command
 
 
-def vtk_time_frames(renderer, data, frames, warmup):
+def vtk_time_frames(renderer, data, frames, warmup, dump=None, orbit=None):
     """In a child mode: adds the bounding box of data to renderer, draws it offscreen at 800x600
     with the camera turning as evox-bench turns it, and returns the frame times (wall and CPU,
-    ms), the first frame's time, the share of pixels drawn and the GL strings."""
+    ms), the first frame's time, the share of pixels drawn and the GL strings; dump: a PNG to
+    write the last frame to; orbit(camera, i): places the camera for frame i (0 the first) after
+    ResetCamera, instead of VTK's elevation and azimuth turns."""
     import vtk
     from vtk.util import numpy_support
 
@@ -942,10 +951,14 @@ def vtk_time_frames(renderer, data, frames, warmup):
     window.AddRenderer(renderer)
     camera = renderer.GetActiveCamera()
     renderer.ResetCamera()
-    camera.Elevation(30)
-    camera.Azimuth(-120)
-    camera.OrthogonalizeViewUp()
+    if orbit is None:
+        camera.Elevation(30)
+        camera.Azimuth(-120)
+        camera.OrthogonalizeViewUp()
+    else:
+        orbit(camera, 0)
     renderer.ResetCameraClippingRange()
+    turns = [0]
 
     t0 = time.perf_counter()
     window.Render()
@@ -953,7 +966,11 @@ def vtk_time_frames(renderer, data, frames, warmup):
     first_ms = (time.perf_counter() - t0) * 1e3
 
     def frame():
-        camera.Azimuth(AZIMUTH_STEP_DEG)
+        turns[0] += 1
+        if orbit is None:
+            camera.Azimuth(AZIMUTH_STEP_DEG)
+        else:
+            orbit(camera, turns[0])
         renderer.ResetCameraClippingRange()
         window.Render()
         window.WaitForCompletion()
@@ -973,6 +990,11 @@ def vtk_time_frames(renderer, data, frames, warmup):
     grab.SetInputBufferTypeToRGBA()
     grab.ShouldRerenderOff()
     grab.Update()
+    if dump:
+        writer = vtk.vtkPNGWriter()
+        writer.SetFileName(dump)
+        writer.SetInputConnection(grab.GetOutputPort())
+        writer.Write()
     pixels = numpy_support.vtk_to_numpy(grab.GetOutput().GetPointData().GetScalars())
     drawn = float(np.mean(np.any(pixels != pixels[0], axis=1)))
     caps = {}
@@ -1126,6 +1148,17 @@ def xanes_report(binary, args):
     spec.loader.exec_module(xanes_ref)
     return xanes_ref.run(sys.modules[__name__], binary, args.runs, args.threads,
                          args.regenerate, args.markdown, sys.argv)
+
+
+def volume_render_report(binary, args):
+    """bench/volume_ref.py's composite and MIP frames beside VTK through this script's options."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('volume_ref', os.path.join(HERE, 'volume_ref.py'))
+    volume_ref = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(volume_ref)
+    return volume_ref.run(sys.modules[__name__], binary, args.size, args.volume_frames,
+                          args.volume_warmup, args.volume_rounds, args.volume_sample,
+                          args.regenerate, args.markdown, sys.argv)
 
 
 def machine_line(loads):
@@ -1726,7 +1759,9 @@ def report(results, info, binary, argv, markdown, loads):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('binary', nargs='?', help='evox-bench (default: build/bench/evox-bench)')
-    parser.add_argument('--size', type=int, help='edge of the cubes (default 512; 256 with --render)')
+    parser.add_argument('--size', type=int,
+                        help='edge of the cubes (default 512; 256 with --render and '
+                        '--volume-render)')
     parser.add_argument('--runs', type=int, default=3, help='timed repetitions, best kept')
     parser.add_argument('--counts', type=int, default=1000, help='random range counts timed')
     parser.add_argument('--types', default='u16,f32', help='comma-separated: u16, f32')
@@ -1773,6 +1808,18 @@ def main():
     parser.add_argument('--vtk-mesh-render', metavar='FILE', help=argparse.SUPPRESS)
     parser.add_argument('--reference-rss', metavar='FILE', help=argparse.SUPPRESS)
     parser.add_argument('--vtk-render', metavar='FILE', help=argparse.SUPPRESS)
+    parser.add_argument('--volume-render', action='store_true',
+                        help='ray-cast volume frames (composite, MIP; full and interactive) '
+                        'beside VTK\'s GPU ray caster instead (bench/volume_ref.py)')
+    parser.add_argument('--volume-frames', type=int, default=20,
+                        help='timed frames (--volume-render)')
+    parser.add_argument('--volume-warmup', type=int, default=3,
+                        help='frames before timing (--volume-render)')
+    parser.add_argument('--volume-rounds', type=int, default=2,
+                        help='Evox/VTK rounds, taking turns; best kept (--volume-render)')
+    parser.add_argument('--volume-sample', type=float, default=0.5,
+                        help='vtkGPUVolumeRayCastMapper\'s sample distance in voxels '
+                        '(--volume-render; default 0.5)')
     args = parser.parse_args()
 
     if args.reference_rss:
@@ -1786,7 +1833,7 @@ def main():
                         args.mesh_warmup)
         return
     if args.size is None:
-        args.size = 256 if args.render else 512
+        args.size = 256 if args.render or args.volume_render else 512
     if args.size < 8:
         parser.error('--size must be at least 8')
 
@@ -1813,6 +1860,12 @@ def main():
         if args.register_images < 2 or args.threads < 1:
             parser.error('--register-images must be at least 2, --threads at least 1')
         print(register_report(binary, args))
+        return
+    if args.volume_render:
+        if args.volume_frames < 1 or args.volume_warmup < 0 or args.volume_rounds < 1:
+            parser.error('--volume-frames and --volume-rounds must be at least 1, '
+                         '--volume-warmup at least 0')
+        print(volume_render_report(binary, args))
         return
     if args.xanes:
         if args.threads < 1:

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "evox-demo.h"
+#include "evox-display.h"
 #include "evox-loader.h"
 #include "evox-tiff.h"
 #include "evox-test-mesh.h"
@@ -808,7 +809,7 @@ test_render_ruler (void)
 static void
 test_render_views (void)
 {
-  const char *views[] = { "xyz", "x", "y", "z", "stack", "quad" };
+  const char *views[] = { "xyz", "x", "y", "z", "stack", "quad", "volume" };
   g_autofree char *dir = evox_test_tmpdir_new ();
   g_autoptr(GPtrArray) images = g_ptr_array_new_with_free_func (g_free);
 
@@ -2795,6 +2796,309 @@ test_render_phase_opacity (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* --view volume and its options (--mode, --opacity, --iso, --source, --clip, --show-slices) on a
+ * 24^3 u8 volume of two cubes in an empty (0) box: A of 200 over voxels 3..10 on each axis, B of
+ * 100 over 13..20. With viridis over 0..255 (linear), a ray's value shows as an entry of the
+ * colour table, so the pictures say which value each mode kept: a MIP shows the entries 200 and
+ * 100 (the cubes' plateaus), a MinIP only entry 0 (every ray crosses the empty border), and the
+ * clip box or an opacity window leaves cubes out. */
+#define VOLUME_EDGE 24
+#define VOLUME_SIZE "160x120"
+
+static void
+write_two_cubes (const char *path,
+                 gboolean    labels)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (VOLUME_EDGE, VOLUME_EDGE, VOLUME_EDGE, 1,
+                                                  EVOX_SAMPLE_U8, &error);
+  guint8 *v;
+
+  g_assert_no_error (error);
+  v = evox_volume_get_data_mut (volume, 0);
+  for (int z = 0; z < VOLUME_EDGE; z++)
+    for (int y = 0; y < VOLUME_EDGE; y++)
+      for (int x = 0; x < VOLUME_EDGE; x++)
+        {
+          gboolean in_a = x >= 3 && x <= 10 && y >= 3 && y <= 10 && z >= 3 && z <= 10;
+          gboolean in_b = x >= 13 && x <= 20 && y >= 13 && y <= 20 && z >= 13 && z <= 20;
+
+          v[(z * VOLUME_EDGE + y) * VOLUME_EDGE + x] = in_a ? (labels ? 1 : 200)
+                                                     : in_b ? (labels ? 2 : 100) : 0;
+        }
+  evox_volume_freeze (volume);
+  g_assert_true (evox_tiff_write (volume, 0, path, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+}
+
+/* `evox render TIF --view VIEW` with viridis over 0..255, then extra (NULL-terminated); the
+ * picture it wrote. */
+static Image
+render_two_cubes (const char         *dir,
+                  const char         *tif,
+                  const char         *name,
+                  const char         *view,
+                  const char * const *extra)
+{
+  g_autofree char *file = g_strdup_printf ("%s.png", name);
+  g_autofree char *out = g_build_filename (dir, file, NULL);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_auto(GStrv) envp = g_environ_unsetenv (g_environ_unsetenv (g_get_environ (), "DISPLAY"),
+                                           "WAYLAND_DISPLAY");
+  const char *program = g_getenv ("EVOX");
+  const char *fixed[] = { "render", tif, "--view", view, "--colormap", "viridis", "--mapping",
+                          "linear", "--range", "0:255", "-s", VOLUME_SIZE, "-o", out };
+  g_auto(Run) run = { 0 };
+
+  g_assert_nonnull (program);
+  g_ptr_array_add (argv, (gpointer) program);
+  for (guint i = 0; i < G_N_ELEMENTS (fixed); i++)
+    g_ptr_array_add (argv, (gpointer) fixed[i]);
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) extra[i]);
+  g_ptr_array_add (argv, NULL);
+  run = evox_test_spawn ((const char * const *) argv->pdata, envp, NULL);
+  g_test_message ("%s: status %d %s", name, run.status, run.err);
+  assert_rendered (&run);
+  return evox_test_read_png (out);
+}
+
+/* Pixels within 3 per channel of viridis entry `entry` (or its neighbours: the table's texture
+ * may round either way). */
+static gsize
+count_entry (const Image *image,
+             guint        entry)
+{
+  const guint8 (*table)[3] = evox_colormap_get_table ("viridis");
+  gsize n = 0;
+
+  for (gsize p = 0; p < (gsize) image->width * image->height; p++)
+    {
+      const guint8 *rgba = image->rgba + 4 * p;
+
+      for (guint e = entry > 0 ? entry - 1 : 0; e <= MIN (entry + 1, 255); e++)
+        if (ABS (rgba[0] - table[e][0]) <= 3 && ABS (rgba[1] - table[e][1]) <= 3 &&
+            ABS (rgba[2] - table[e][2]) <= 3)
+          {
+            n++;
+            break;
+          }
+    }
+  return n;
+}
+
+static gsize
+count_differing (const Image *a,
+                 const Image *b)
+{
+  gsize n = 0;
+
+  g_assert_cmpint (a->width, ==, b->width);
+  g_assert_cmpint (a->height, ==, b->height);
+  for (gsize p = 0; p < (gsize) a->width * a->height; p++)
+    n += memcmp (a->rgba + 4 * p, b->rgba + 4 * p, 4) != 0;
+  return n;
+}
+
+#define ARGS(...) ((const char * const []) { __VA_ARGS__, NULL })
+
+/* Each mode draws, each differently, and unlike the slices; the projections keep the values
+ * they should. */
+static void
+test_render_volume_modes (void)
+{
+  const char *modes[] = { "composite", "mip", "minip", "mean", "iso" };
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tif = g_build_filename (dir, "cubes.tif", NULL);
+  Image images[G_N_ELEMENTS (modes) + 1];
+  const Image *mip = &images[1], *minip = &images[2], *mean = &images[3];
+  gsize n = 0;
+
+  write_two_cubes (tif, FALSE);
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    images[i] = render_two_cubes (dir, tif, modes[i], "volume", ARGS ("--mode", modes[i]));
+  images[G_N_ELEMENTS (modes)] = render_two_cubes (dir, tif, "slices", "xyz", NULL);
+  n = (gsize) images[0].width * images[0].height;
+  for (guint i = 0; i < G_N_ELEMENTS (images); i++)
+    {
+      g_test_message ("%s: %.3f drawn, %u colours, entries 0/100/200: %zu/%zu/%zu",
+                      i < G_N_ELEMENTS (modes) ? modes[i] : "slices",
+                      drawn_fraction (&images[i]), count_colours (&images[i]),
+                      count_entry (&images[i], 0), count_entry (&images[i], 100),
+                      count_entry (&images[i], 200));
+      g_assert_cmpfloat (drawn_fraction (&images[i]), >, 0.02);
+      for (guint j = 0; j < i; j++)
+        g_assert_cmpuint (count_differing (&images[i], &images[j]), >, n / 100);
+    }
+  /* Cube A faces the camera over about 30x30 pixels, B over about 20x20 where A does not hide
+   * it (rays through B alone never meet 200). */
+  g_assert_cmpuint (count_entry (mip, 200), >, 200);
+  g_assert_cmpuint (count_entry (mip, 100), >, 50);
+  g_assert_cmpuint (count_entry (minip, 200), ==, 0);
+  g_assert_cmpuint (count_entry (minip, 100), ==, 0);
+  g_assert_cmpuint (count_entry (minip, 0), >, n / 10);
+  /* A ray's mean counts the empty border too: never a cube's plateau. */
+  g_assert_cmpuint (count_entry (mean, 200), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (images); i++)
+    g_free (images[i].rgba);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* The options reach the picture: the clip box, the opacity window and its opacity, the iso
+ * level, the slices, and the phases and clusters as sources. */
+static void
+test_render_volume_options (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tif = g_build_filename (dir, "cubes.tif", NULL);
+  g_autofree char *labels = g_build_filename (dir, "labels.tif", NULL);
+  g_auto(Image) mip_clipped = { 0 };
+  g_auto(Image) empty = { 0 };
+  g_auto(Image) window_a = { 0 };
+  g_auto(Image) window_ab = { 0 };
+  g_auto(Image) faint = { 0 };
+  g_auto(Image) iso_none = { 0 };
+  g_auto(Image) iso_a = { 0 };
+  g_auto(Image) iso_ab = { 0 };
+  g_auto(Image) slices = { 0 };
+  g_auto(Image) phases = { 0 };
+  g_auto(Image) colormap = { 0 };
+  g_auto(Image) clusters = { 0 };
+  gsize n, red = 0;
+
+  write_two_cubes (tif, FALSE);
+  write_two_cubes (labels, TRUE);
+
+  /* A lies below x = 11/24 of the extent: clipped away, only B's plateau is left. */
+  mip_clipped = render_two_cubes (dir, tif, "mip-clip", "volume",
+                                  ARGS ("--mode", "mip", "--clip", "0.5:1,0:1,0:1"));
+  g_assert_cmpuint (count_entry (&mip_clipped, 200), ==, 0);
+  g_assert_cmpuint (count_entry (&mip_clipped, 100), >, 50);
+
+  /* Opacity 0 everywhere draws the same as a window no voxel falls in. */
+  empty = render_two_cubes (dir, tif, "empty", "volume", ARGS ("--opacity=0:255:0"));
+  n = (gsize) empty.width * empty.height;
+  {
+    g_auto(Image) none = render_two_cubes (dir, tif, "none", "volume",
+                                           ARGS ("--opacity=240:255"));
+    g_assert_cmpuint (count_differing (&none, &empty), ==, 0);
+  }
+  window_a = render_two_cubes (dir, tif, "window-a", "volume", ARGS ("--opacity=150:255:0.5"));
+  window_ab = render_two_cubes (dir, tif, "window-ab", "volume", ARGS ("--opacity=50:255:0.5"));
+  faint = render_two_cubes (dir, tif, "faint", "volume", ARGS ("--opacity=150:255:0.01"));
+  g_test_message ("opacity windows: A %zu, A and B %zu, faint A %zu pixels drawn",
+                  count_differing (&window_a, &empty), count_differing (&window_ab, &empty),
+                  count_differing (&faint, &empty));
+  g_assert_cmpuint (count_differing (&window_a, &empty), >, 200);
+  g_assert_cmpuint (count_differing (&window_ab, &empty), >,
+                    count_differing (&window_a, &empty) + 50);
+  g_assert_cmpuint (count_differing (&faint, &window_a), >, 200);
+
+  /* Iso levels: above every value nothing; 150 only A; 50 both. */
+  iso_none = render_two_cubes (dir, tif, "iso-none", "volume", ARGS ("--iso", "250"));
+  iso_a = render_two_cubes (dir, tif, "iso-a", "volume", ARGS ("--iso", "150"));
+  iso_ab = render_two_cubes (dir, tif, "iso-ab", "volume", ARGS ("--mode", "iso", "--iso", "50"));
+  g_assert_cmpuint (count_differing (&iso_none, &empty), ==, 0);
+  g_assert_cmpuint (count_differing (&iso_a, &empty), >, 200);
+  g_assert_cmpuint (count_differing (&iso_ab, &empty), >, count_differing (&iso_a, &empty) + 50);
+
+  slices = render_two_cubes (dir, tif, "slices", "volume", ARGS ("--opacity=0:255:0",
+                                                                 "--show-slices"));
+  g_assert_cmpuint (count_differing (&slices, &empty), >, n / 20);
+
+  /* A phase of A in opaque red as the source: A is red; the colour map never is. */
+  phases = render_two_cubes (dir, tif, "phases", "volume",
+                             ARGS ("--phase", "A=150:255:#ff0000:1", "--source", "phases"));
+  colormap = render_two_cubes (dir, tif, "colormap", "volume",
+                               ARGS ("--phase", "A=150:255:#ff0000:1"));
+  for (gsize p = 0; p < n; p++)
+    red += phases.rgba[4 * p] > 200 && phases.rgba[4 * p + 1] < 60 && phases.rgba[4 * p + 2] < 60;
+  g_test_message ("phases: %zu red pixels", red);
+  g_assert_cmpuint (red, >, 200);
+  g_assert_cmpuint (count_differing (&phases, &colormap), >, 200);
+
+  clusters = render_two_cubes (dir, tif, "clusters", "volume",
+                               ARGS ("--clusters", labels, "--source", "clusters"));
+  g_assert_cmpuint (count_differing (&clusters, &empty), >, 400);
+  g_assert_cmpuint (count_differing (&clusters, &window_ab), >, 200);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* The SSRM seed's translucent volume between two thresholds draws, and unlike the default
+ * curve. */
+static void
+test_render_volume_demo (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *plain = g_build_filename (dir, "plain.png", NULL);
+  g_autofree char *window = g_build_filename (dir, "window.png", NULL);
+  g_auto(Image) a = { 0 };
+  g_auto(Image) b = { 0 };
+
+  {
+    g_auto(Run) run = evox_headless ("render", "--demo", "--view", "volume", "-s", "160x120",
+                                     "-o", plain, NULL);
+    assert_rendered (&run);
+  }
+  {
+    g_auto(Run) run = evox_headless ("render", "--demo", "--view", "volume", "-s", "160x120",
+                                     "--opacity=-2.5:-1", "-o", window, NULL);
+    assert_rendered (&run);
+  }
+  a = evox_test_read_png (plain);
+  b = evox_test_read_png (window);
+  g_assert_cmpfloat (drawn_fraction (&a), >, 0.05);
+  g_assert_cmpfloat (drawn_fraction (&b), >, 0.05);
+  g_assert_cmpuint (count_differing (&a, &b), >, 160 * 120 / 50);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* Bad volume options are usage errors: one line naming the option, status 2, nothing written. */
+static void
+test_render_volume_bad_usage (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *out = g_build_filename (dir, "out.png", NULL);
+  const struct
+  {
+    const char *args[8];
+    const char *says;
+  } cases[] = {
+    { { "--mode", "mip" }, "--view volume" },
+    { { "--view", "xyz", "--opacity=-2.5:-1" }, "--view volume" },
+    { { "--view", "quad", "--show-slices" }, "--show-slices" },
+    { { "--view", "volume", "--mode", "maximum" }, "maximum" },
+    { { "--view", "volume", "--opacity=-1:-2.5" }, "--opacity" },
+    { { "--view", "volume", "--opacity=-2.5:-1:1.5" }, "--opacity" },
+    { { "--view", "volume", "--opacity=-2.5:-1:-0.1" }, "--opacity" },
+    { { "--view", "volume", "--opacity", "-2.5" }, "--opacity" },
+    { { "--view", "volume", "--opacity", "low:high" }, "--opacity" },
+    { { "--view", "volume", "--opacity=nan:1" }, "--opacity" },
+    { { "--view", "volume", "--iso", "middle" }, "--iso" },
+    { { "--view", "volume", "--iso", "-3", "--mode", "mip" }, "--iso" },
+    { { "--view", "volume", "--source", "labels" }, "--source" },
+    { { "--view", "volume", "--source", "phases" }, "--phase" },
+    { { "--view", "volume", "--source", "clusters" }, "--clusters" },
+    { { "--view", "volume", "--phase", "P=-3:-1", "--source", "phases", "--opacity=-3:-1" },
+      "--opacity" },
+    { { "--view", "volume", "--clip", "0:1,0:1" }, "--clip" },
+    { { "--view", "volume", "--clip", "0.5:0.2,0:1,0:1" }, "--clip" },
+    { { "--view", "volume", "--clip", "0:1.5,0:1,0:1" }, "--clip" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char * const *a = cases[i].args;
+      g_auto(Run) run = evox_headless ("render", "--demo", "-o", out, a[0], a[1], a[2], a[3],
+                                       a[4], a[5], a[6], a[7], NULL);
+
+      g_test_message ("case %u: %s", i, run.err);
+      evox_test_assert_refused (&run, 2, cases[i].says);
+    }
+  g_assert_cmpuint (evox_test_count_entries (dir), ==, 0);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* evox isosurface                                                                              */
 
@@ -3556,6 +3860,10 @@ main (int    argc,
   g_test_add_func ("/Evox/Cli/render/clusters", test_render_clusters);
   g_test_add_func ("/Evox/Cli/render/cluster-curves", test_render_cluster_curves);
   g_test_add_func ("/Evox/Cli/render/phase-opacity", test_render_phase_opacity);
+  g_test_add_func ("/Evox/Cli/render/volume-modes", test_render_volume_modes);
+  g_test_add_func ("/Evox/Cli/render/volume-options", test_render_volume_options);
+  g_test_add_func ("/Evox/Cli/render/volume-demo", test_render_volume_demo);
+  g_test_add_func ("/Evox/Cli/render/volume-bad-usage", test_render_volume_bad_usage);
   g_test_add_func ("/Evox/Cli/segment/fractions-u8", test_segment_fractions_u8);
   g_test_add_func ("/Evox/Cli/segment/fractions-f32", test_segment_fractions_f32);
   g_test_add_func ("/Evox/Cli/segment/fractions-log", test_segment_fractions_log);

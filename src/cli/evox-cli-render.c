@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "evox-cli-private.h"
+#include "evox-cli-render-volume.h"
 #include "evox-curve-figure.h"
 #include "evox-document.h"
 #include "evox-figure.h"
@@ -257,7 +258,8 @@ parse_request (GOptionContext *context,
     {
       if (!evox_view_from_string (view, &request->view))
         {
-          *status = _evox_cli_usage_error (context, "--view must be xyz, x, y, z, stack or quad, "
+          *status = _evox_cli_usage_error (context, "--view must be xyz, x, y, z, stack, quad or "
+                                           "volume, "
                                            "not '%s'", view);
           return FALSE;
         }
@@ -728,6 +730,7 @@ _evox_cli_render (int    argc,
   double z_exaggeration = NAN;
   gboolean transparent = FALSE, force = FALSE, hide_outside = FALSE;
   RenderRequest request;
+  g_auto(EvoxCliVolumeRequest) volume_request = { NULL };
   const char *in;
   int status, channel;
   gboolean parsed;
@@ -739,8 +742,9 @@ _evox_cli_render (int    argc,
     { "size", 's', 0, G_OPTION_ARG_STRING, &size,
       "Image size in pixels, each side 1 to 16384 (default 1600x1200)", "WxH" },
     { "view", 0, 0, G_OPTION_ARG_STRING, &view,
-      "xyz (three slices in 3D), x, y, z (one flat slice), stack (every layer) or quad (the "
-      "z, y and x slices and the 3D view in 2x2)", "VIEW" },
+      "xyz (three slices in 3D), x, y, z (one flat slice), stack (every layer), quad (the "
+      "z, y and x slices and the 3D view in 2x2) or volume (ray cast, see --mode)", "VIEW" },
+    EVOX_CLI_VOLUME_OPTION_ENTRIES (&volume_request),
     { "colormap", 0, 0, G_OPTION_ARG_STRING, &colormap, "Colour map (default viridis)", "NAME" },
     { "range", 0, 0, G_OPTION_ARG_STRING, &range,
       "Display range in stored values, log10 numbers for log10 data (default: the data range)",
@@ -836,6 +840,10 @@ _evox_cli_render (int    argc,
   if (!parse_request (context, size, view, colormap, range, mapping, slices, z_exaggeration,
                       &request, &status))
     return status;
+  if (!_evox_cli_volume_request_check (context, &volume_request,
+                                       request.have_view && request.view == EVOX_VIEW_VOLUME,
+                                       phase_specs != NULL, clusters_path != NULL, &status))
+    return status;
   if (hide_outside && phase_specs == NULL)
     return _evox_cli_usage_error (context, "--hide-outside needs at least one --phase");
   if (clusters_path == NULL && (!isnan (cluster_opacity) || cluster_outlines ||
@@ -903,6 +911,8 @@ _evox_cli_render (int    argc,
                      isnan (cluster_opacity) ? 0.6 : cluster_opacity, cluster_outlines, only,
                      (guint) select_cluster, cluster_curves, &status))
     return status;
+  if (evox_document_get_view (document) == EVOX_VIEW_VOLUME)
+    _evox_cli_volume_request_apply (&volume_request, document);
   if (cluster_curves)
     {
       figure = evox_curve_figure_new_from_clusters (evox_document_get_clusters (document));
