@@ -625,7 +625,8 @@ test_curve_and_phases (void)
 /* The curve was drawn (and its points grabbed) in every mode, where only Composite rays use
  * opacity: the projections and Iso colour a pixel by one value. Now the histogram shows and
  * edits it in Composite only, and the Volume section's curve help and Reset curve go with it
- * (as they go with the Phases source). */
+ * (as they go with the Phases source); the Opacity scale, which only Composite uses either, is
+ * insensitive in the other modes. */
 static void
 test_curve_modes (void)
 {
@@ -649,6 +650,8 @@ test_curve_modes (void)
       g_test_message ("mode %s", evox_ray_mode_to_string (mode));
       g_assert_true (_evox_histogram_view_get_curve_shown (curve.view) == composite);
       g_assert_true (gtk_widget_is_visible (reset) == composite);
+      g_assert_true (gtk_widget_is_sensitive (evox_test_find_named (box, "volume-opacity-scale"))
+                     == composite);
       if (composite)
         continue;
       /* A drag from the first point's handle moves no point (the press goes to the range). */

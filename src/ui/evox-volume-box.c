@@ -168,6 +168,9 @@ sync_source (EvoxVolumeBox *self)
   gtk_widget_set_visible (self->curve_box,
                           source == EVOX_VOLUME_SOURCE_COLORMAP &&
                           evox_volume_style_get_mode (self->style) == EVOX_RAY_COMPOSITE);
+  /* The opacity scale multiplies opacities, which only Composite uses. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->opacity_scale),
+                            evox_volume_style_get_mode (self->style) == EVOX_RAY_COMPOSITE);
 }
 
 /* Phases and Clusters are offered once there are some to colour the volume with. */
