@@ -310,6 +310,209 @@ test_labels (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The pointer's readout covered the axes triad at its default place (bottom left): now it sits
+ * top middle, clear of every overlay at its default place, and lets the pointer through to the
+ * canvas. */
+static void
+test_hover_clear (void)
+{
+  g_autofree char *dir = NULL;
+  EvoxWindow *window = open_window (&dir);
+  EvoxCanvas *canvas = canvas_of (window);
+  GtkWidget *hover = evox_test_find_named (GTK_WIDGET (window), "hover-label");
+  const char *switches[] = { "show-scale-bar", "show-colorbar", "show-legend", "show-axes" };
+  graphene_rect_t bounds;
+  int width, height;
+
+  g_assert_nonnull (hover);
+  for (guint i = 0; i < G_N_ELEMENTS (switches); i++)
+    g_action_group_activate_action (G_ACTION_GROUP (window), switches[i], NULL);
+  width = gtk_widget_get_width (GTK_WIDGET (canvas));
+  height = gtk_widget_get_height (GTK_WIDGET (canvas));
+  evox_canvas_hover_at (canvas, width / 2.0, height / 2.0);
+  g_assert_nonnull (evox_canvas_get_hover_text (canvas));
+  evox_test_spin (0.3);
+  g_assert_true (gtk_widget_get_mapped (hover));
+  g_assert_false (gtk_widget_get_can_target (hover));
+  g_assert_true (gtk_widget_compute_bounds (hover, GTK_WIDGET (canvas), &bounds));
+  g_test_message ("canvas %d x %d, readout %g,%g %gx%g", width, height, bounds.origin.x,
+                  bounds.origin.y, bounds.size.width, bounds.size.height);
+  for (int item = 0; item < EVOX_N_OVERLAY_ITEMS; item++)
+    {
+      double rect[4];
+
+      g_assert_true (evox_canvas_get_overlay_rect (canvas, item, rect));
+      g_test_message ("item %d %g,%g %gx%g", item, rect[0], rect[1], rect[2], rect[3]);
+      g_assert_false (graphene_rect_intersection (&bounds,
+                                                  &GRAPHENE_RECT_INIT ((float) rect[0],
+                                                                       (float) rect[1],
+                                                                       (float) rect[2],
+                                                                       (float) rect[3]),
+                                                  NULL));
+    }
+
+  /* With no overlays, at the bottom left as before; placed again without a pointer motion. */
+  for (guint i = 0; i < G_N_ELEMENTS (switches); i++)
+    g_action_group_activate_action (G_ACTION_GROUP (window), switches[i], NULL);
+  g_assert_false (evox_overlays_any_visible (overlays_of (window)));
+  evox_test_spin (0.3);
+  g_assert_true (gtk_widget_compute_bounds (hover, GTK_WIDGET (canvas), &bounds));
+  g_test_message ("no overlays: readout %g,%g %gx%g", bounds.origin.x, bounds.origin.y,
+                  bounds.size.width, bounds.size.height);
+  g_assert_cmpfloat (bounds.origin.x, <, 20);
+  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, >, height - 20);
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+typedef struct
+{
+  gboolean visible[EVOX_N_OVERLAY_ITEMS];
+  guint    n_labels;
+  char    *label;
+  double   fx, fy;
+  EvoxView view;
+  EvoxVolumeSource source;
+} StartupSeen;
+
+static void
+record_startup (EvoxWindow *window,
+                gpointer    data)
+{
+  StartupSeen *seen = data;
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxOverlays *overlays = evox_document_get_overlays (document);
+
+  for (int i = 0; i < EVOX_N_OVERLAY_ITEMS; i++)
+    seen->visible[i] = evox_overlays_get_visible (overlays, i);
+  seen->n_labels = evox_overlays_get_n_labels (overlays);
+  if (seen->n_labels > 0)
+    seen->label = g_strdup (evox_overlays_get_label (overlays, 0, &seen->fx, &seen->fy));
+  seen->view = evox_document_get_view (document);
+  seen->source = evox_volume_style_get_source (evox_document_get_volume_style (document));
+}
+
+/* `evox --overlays ... --label TEXT@X,Y` opens with those overlays and labels, as `evox render`
+ * draws them; with --phase and --view volume the volume takes the phases' colours; a wrong item
+ * or label is wrong usage (status 2) before any window. */
+static void
+test_command_line (void)
+{
+  StartupSeen seen = { 0 };
+  StartupSeen plain = { 0 };
+
+  g_assert_cmpint (evox_test_run_viewer ((const char *[]) { "--overlays", "legend, scale-bar",
+                                                            "--label", "(a)@0.25,1",
+                                                            "--phase", "auto:2",
+                                                            "--view", "volume", NULL },
+                                         record_startup, &seen), ==, 0);
+  g_assert_true (seen.visible[EVOX_OVERLAY_LEGEND]);
+  g_assert_true (seen.visible[EVOX_OVERLAY_SCALE_BAR]);
+  g_assert_false (seen.visible[EVOX_OVERLAY_COLORBAR]);
+  g_assert_false (seen.visible[EVOX_OVERLAY_AXES]);
+  g_assert_cmpuint (seen.n_labels, ==, 1);
+  g_assert_cmpstr (seen.label, ==, "(a)");
+  g_assert_cmpfloat (seen.fx, ==, 0.25);
+  g_assert_cmpfloat (seen.fy, ==, 1);
+  g_assert_cmpint (seen.view, ==, EVOX_VIEW_VOLUME);
+  g_assert_cmpint (seen.source, ==, EVOX_VOLUME_SOURCE_PHASES);
+  g_free (seen.label);
+
+  /* The Volume view without phases keeps the colour map; nothing asked, nothing shown. */
+  g_assert_cmpint (evox_test_run_viewer ((const char *[]) { "--view", "volume", NULL },
+                                         record_startup, &plain), ==, 0);
+  g_assert_cmpint (plain.source, ==, EVOX_VOLUME_SOURCE_COLORMAP);
+  for (int i = 0; i < EVOX_N_OVERLAY_ITEMS; i++)
+    g_assert_false (plain.visible[i]);
+  g_assert_cmpuint (plain.n_labels, ==, 0);
+
+  g_assert_cmpint (evox_test_run_viewer ((const char *[]) { "--overlays", "legend,grid", NULL },
+                                         record_startup, &plain), ==, 2);
+  g_assert_cmpint (evox_test_run_viewer ((const char *[]) { "--label", "(a)@0.5", NULL },
+                                         record_startup, &plain), ==, 2);
+  g_assert_cmpint (evox_test_run_viewer ((const char *[]) { "--label", "(a)@0.5,1.5", NULL },
+                                         record_startup, &plain), ==, 2);
+}
+
+/* The key controller the canvas put on the label editor's entry. */
+static GtkEventController *
+entry_keys (GtkWidget *entry)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (entry);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
+        return controller;
+    }
+  return NULL;
+}
+
+/* The label editor keeps its text when it closes by a click elsewhere (the popover's autohide
+ * pops it down, as gtk_popover_popdown does here), as Enter does; Escape leaves the label as it
+ * was; opening another label's editor keeps the first one's text. */
+static void
+test_label_editor_close (void)
+{
+  g_autofree char *dir = NULL;
+  EvoxWindow *window = open_window (&dir);
+  EvoxCanvas *canvas = canvas_of (window);
+  EvoxOverlays *overlays = overlays_of (window);
+  GtkWidget *entry, *popover;
+  GtkEventController *keys;
+  gboolean handled = FALSE;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.add-label", NULL));
+  evox_test_spin (0.2);
+  entry = evox_test_find_named (GTK_WIDGET (canvas), "overlay-label-entry");
+  g_assert_nonnull (entry);
+  popover = gtk_widget_get_ancestor (entry, GTK_TYPE_POPOVER);
+  g_assert_nonnull (popover);
+  g_assert_true (gtk_widget_get_visible (popover));
+
+  /* Typed, then a click elsewhere: kept, stripped as Enter strips it. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), " (a) ");
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  g_assert_false (gtk_widget_get_visible (popover));
+  g_assert_cmpstr (evox_overlays_get_label (overlays, 0, NULL, NULL), ==, "(a)");
+
+  /* Typed, then Escape: the label stays "(a)" and the editor closes. */
+  evox_canvas_edit_label (canvas, 0);
+  g_assert_true (gtk_widget_get_visible (popover));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "(b)");
+  keys = entry_keys (entry);
+  g_assert_nonnull (keys);
+  g_signal_emit_by_name (keys, "key-pressed", GDK_KEY_Escape, 0, 0, &handled);
+  g_assert_true (handled);
+  g_assert_false (gtk_widget_get_visible (popover));
+  g_assert_cmpstr (evox_overlays_get_label (overlays, 0, NULL, NULL), ==, "(a)");
+  /* Nothing left pending: a later close changes nothing. */
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  g_assert_cmpstr (evox_overlays_get_label (overlays, 0, NULL, NULL), ==, "(a)");
+
+  /* Other keys are the entry's. */
+  evox_canvas_edit_label (canvas, 0);
+  handled = TRUE;
+  g_signal_emit_by_name (keys, "key-pressed", GDK_KEY_x, 0, 0, &handled);
+  g_assert_false (handled);
+
+  /* Editing "(a)" into "(c)", then opening the second label's editor: "(c)" is kept. */
+  evox_overlays_add_label (overlays, "d", 0.8, 0.8);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "(c)");
+  evox_canvas_edit_label (canvas, 1);
+  g_assert_cmpstr (evox_overlays_get_label (overlays, 0, NULL, NULL), ==, "(c)");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "d");
+  /* Emptied, then the first label's editor: the second goes. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  evox_canvas_edit_label (canvas, 0);
+  g_assert_cmpuint (evox_overlays_get_n_labels (overlays), ==, 1);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "(c)");
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 typedef struct
 {
   gboolean   in_text;
@@ -724,6 +927,9 @@ main (int    argc,
   g_test_add_func ("/Evox/OverlayUi/switches", test_switches);
   g_test_add_func ("/Evox/OverlayUi/drag", test_drag);
   g_test_add_func ("/Evox/OverlayUi/labels", test_labels);
+  g_test_add_func ("/Evox/OverlayUi/label-editor-close", test_label_editor_close);
+  g_test_add_func ("/Evox/OverlayUi/hover-clear", test_hover_clear);
+  g_test_add_func ("/Evox/OverlayUi/command-line", test_command_line);
   g_test_add_func ("/Evox/OverlayUi/export", test_export);
   g_test_add_func ("/Evox/OverlayUi/one-legend", test_one_legend);
   g_test_add_func ("/Evox/OverlayUi/figure-box", test_figure_box);

@@ -74,6 +74,99 @@ add_label (GSimpleAction *action,
   evox_canvas_edit_label (self->canvas, index);
 }
 
+/* Area of canvas overlay rects (canvas pixels, shifted by dx, dy into the GtkOverlay) that the
+ * box x, y, w, h covers. */
+static double
+overlay_overlap (EvoxCanvas *canvas,
+                 guint       n_items,
+                 double      dx,
+                 double      dy,
+                 double      x,
+                 double      y,
+                 double      w,
+                 double      h)
+{
+  double total = 0;
+
+  for (guint item = 0; item < n_items; item++)
+    {
+      double rect[4], ox, oy;
+
+      if (!evox_canvas_get_overlay_rect (canvas, (int) item, rect))
+        continue;
+      ox = MIN (x + w, rect[0] + dx + rect[2]) - MAX (x, rect[0] + dx);
+      oy = MIN (y + h, rect[1] + dy + rect[3]) - MAX (y, rect[1] + dy);
+      if (ox > 0 && oy > 0)
+        total += ox * oy;
+    }
+  return total;
+}
+
+/* The pointer's readout goes to the first of bottom left (where it always was), bottom middle,
+ * top middle, top left, top right and bottom right that no figure overlay covers, at its full
+ * width or else wrapped to half the view, or where the least is covered: at bottom left it hid
+ * the axes triad's default place, and any item can be dragged to any other. */
+static gboolean
+place_hover_label (GtkOverlay   *overlay,
+                   GtkWidget    *widget,
+                   GdkRectangle *allocation,
+                   EvoxWindow   *self)
+{
+  EvoxCanvas *canvas = self->canvas;
+  int width = gtk_widget_get_width (GTK_WIDGET (overlay));
+  int height = gtk_widget_get_height (GTK_WIDGET (overlay));
+  guint n_items = EVOX_N_OVERLAY_ITEMS +
+                  evox_overlays_get_n_labels (evox_document_get_overlays (self->document));
+  graphene_rect_t bounds;
+  int min_width, natural, widths[2];
+  double best_overlap = G_MAXDOUBLE;
+
+  if (widget != GTK_WIDGET (self->hover_label) ||
+      !gtk_widget_compute_bounds (GTK_WIDGET (canvas), GTK_WIDGET (overlay), &bounds))
+    return FALSE;
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min_width, &natural, NULL, NULL);
+  widths[0] = MAX (MIN (natural, width), min_width);
+  widths[1] = MAX (MIN (natural, width / 2), min_width);
+  for (guint k = 0; k < G_N_ELEMENTS (widths) && best_overlap > 0; k++)
+    {
+      int w = widths[k], h;
+
+      gtk_widget_measure (widget, GTK_ORIENTATION_VERTICAL, w, NULL, &h, NULL, NULL);
+      {
+        const int places[][2] = {
+          { 0, height - h }, { (width - w) / 2, height - h }, { (width - w) / 2, 0 }, { 0, 0 },
+          { width - w, 0 }, { width - w, height - h },
+        };
+
+        for (guint i = 0; i < G_N_ELEMENTS (places) && best_overlap > 0; i++)
+          {
+            double overlap = overlay_overlap (canvas, n_items, bounds.origin.x,
+                                              bounds.origin.y, places[i][0], places[i][1], w, h);
+
+            if (overlap < best_overlap)
+              {
+                best_overlap = overlap;
+                *allocation = (GdkRectangle) { places[i][0], places[i][1], w, h };
+              }
+          }
+      }
+    }
+  return TRUE;
+}
+
+void
+_evox_window_place_hover_label (EvoxWindow *self)
+{
+  GtkWidget *overlay = gtk_widget_get_parent (GTK_WIDGET (self->hover_label));
+
+  g_return_if_fail (GTK_IS_OVERLAY (overlay));
+  g_signal_connect_object (overlay, "get-child-position", G_CALLBACK (place_hover_label), self,
+                           0);
+  /* An item switched on or dragged may now cover the readout. */
+  g_signal_connect_object (evox_document_get_overlays (self->document), "changed",
+                           G_CALLBACK (gtk_widget_queue_allocate), overlay, G_CONNECT_SWAPPED);
+}
+
 void
 _evox_window_add_overlay_actions (EvoxWindow *self)
 {
