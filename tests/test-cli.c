@@ -1084,8 +1084,13 @@ test_render_overlays_real (void)
     assert_rendered (&run);
   }
   g_assert_true (g_file_get_contents (svg, &contents, NULL, NULL));
-  g_assert_nonnull (strstr (contents, ">am  40.0 %</text>"));
-  g_assert_nonnull (strstr (contents, ">cb  15.0 %</text>"));
+  g_assert_nonnull (strstr (contents, ">am</text>"));
+  g_assert_nonnull (strstr (contents, ">cb</text>"));
+  /* The fractions in their own right-aligned column. */
+  g_assert_nonnull (strstr (contents, "text-anchor=\"end\" font-family=\"sans-serif\" "
+                                      "font-size=\"14.00\" fill=\"#ffffff\">40.0 %</text>"));
+  g_assert_nonnull (strstr (contents, "text-anchor=\"end\" font-family=\"sans-serif\" "
+                                      "font-size=\"14.00\" fill=\"#ffffff\">15.0 %</text>"));
   /* 256 voxels of 50 nm over 240 pixels: a fifth of 320 pixels is 3413 nm, nearest 5 µm. */
   g_assert_nonnull (strstr (contents, ">5 µm</text>"));
   evox_test_tmpdir_free (g_steal_pointer (&dir));

@@ -38,6 +38,7 @@ typedef struct
 {
   double  rgb[3];
   char   *text;
+  char   *value;   /* the right column (a fraction), NULL for none */
 } LegendRow;
 
 struct _EvoxFigure
@@ -69,6 +70,7 @@ legend_row_clear (gpointer data)
   LegendRow *row = data;
 
   g_clear_pointer (&row->text, g_free);
+  g_clear_pointer (&row->value, g_free);
 }
 
 static void
@@ -101,21 +103,58 @@ add_legend_row (EvoxFigure *self,
                 double      r,
                 double      g,
                 double      b,
-                char       *text)
+                char       *text,
+                char       *value)
 {
-  LegendRow row = { { r, g, b }, text };
+  LegendRow row = { { r, g, b }, text, value };
 
   g_array_append_val (self->legend, row);
 }
 
-/* "Graphite  41.3 %": a fraction as the phase panel gives it. */
+/* "41.3 %": a fraction as the phase panel gives it, for the legend's right column. */
 static char *
-format_fraction_row (const char *name,
-                     double      fraction)
+format_fraction (double fraction)
 {
   if (!isfinite (fraction))
-    return g_strdup (name);
-  return g_strdup_printf ("%s  %.1f %%", name, 100.0 * fraction);
+    return NULL;
+  return g_strdup_printf ("%.1f %%", 100.0 * fraction);
+}
+
+/* What a voxel of the phase looks like in the slices, where that is one colour: a phase of one
+ * stored value (a label volume's 85:85) shows the colour map at that value mixed with the phase's
+ * colour by its opacity, as slice.frag mixes them. A range of values shows many colours, and the
+ * ray caster's phases source shows the phase's own: those keep the pure colour. */
+static void
+phase_swatch (EvoxDocument *document,
+              EvoxVolume   *volume,
+              EvoxPhase    *phase,
+              float         rgb[3])
+{
+  float first, last;
+  double lo, hi, t;
+  guint8 mapped[3];
+  const char *colormap = evox_document_get_colormap (document);
+
+  evox_color_get_rgb (evox_phase_get_color (phase), rgb);
+  if (evox_document_get_view (document) == EVOX_VIEW_VOLUME ||
+      evox_document_get_composite (document) || !evox_colormap_exists (colormap) ||
+      !evox_sample_type_inner_range (evox_volume_get_sample_type (volume),
+                                     evox_phase_get_lo (phase), evox_phase_get_hi (phase),
+                                     &first, &last) ||
+      first != last)
+    return;
+  evox_document_get_range (document, &lo, &hi);
+  t = evox_display_coordinate (evox_document_get_transfer (document), lo, hi, first);
+  /* Not drawn at all (log of 0): no colour to match. */
+  if (!isfinite (t))
+    return;
+  evox_colormap_sample (colormap, t, mapped);
+  for (guint c = 0; c < 3; c++)
+    {
+      double a = CLAMP (evox_phase_get_opacity (phase), 0.0, 1.0);
+
+      rgb[c] = (float) ((1 - a) * mapped[c] / 255.0 + a * rgb[c]);
+    }
 }
 
 /* One row per RGB composite channel while the composite shows, else per visible cluster while
@@ -136,7 +175,7 @@ take_legend (EvoxFigure   *self,
           char *text = evox_rgb_legend_dup_text (rgb, s);
 
           if (text != NULL)
-            add_legend_row (self, s == 0, s == 1, s == 2, text);
+            add_legend_row (self, s == 0, s == 1, s == 2, text, NULL);
         }
       return;
     }
@@ -150,8 +189,8 @@ take_legend (EvoxFigure   *self,
             continue;
           evox_clusters_get_rgb (clusters, id, rgb_color);
           add_legend_row (self, rgb_color[0], rgb_color[1], rgb_color[2],
-                          format_fraction_row (evox_clusters_get_name (clusters, id),
-                                               evox_clusters_get_fraction (clusters, id)));
+                          g_strdup (evox_clusters_get_name (clusters, id)),
+                          format_fraction (evox_clusters_get_fraction (clusters, id)));
         }
       return;
     }
@@ -167,12 +206,12 @@ take_legend (EvoxFigure   *self,
 
           if (!evox_phase_get_visible (phase))
             continue;
-          evox_color_get_rgb (evox_phase_get_color (phase), rgb_color);
+          phase_swatch (document, volume, phase, rgb_color);
           if (histogram != NULL)
             fraction = evox_phase_list_fraction (phases, i, evox_volume_get_sample_type (volume),
                                                  histogram);
           add_legend_row (self, rgb_color[0], rgb_color[1], rgb_color[2],
-                          format_fraction_row (evox_phase_get_name (phase), fraction));
+                          g_strdup (evox_phase_get_name (phase)), format_fraction (fraction));
         }
     }
 }
@@ -262,14 +301,25 @@ text_size (const char *text,
 /* White text with its logical box's top left at (x, y). In an SVG it becomes a <text> element at
  * its baseline (a figure editor restyles it), not glyph outlines. */
 static void
-show_text (EvoxFigure *self,
-           cairo_t    *cr,
-           const char *text,
-           double      pixels,
-           double      x,
-           double      y)
+show_text_aligned (EvoxFigure *self,
+                   cairo_t    *cr,
+                   const char *text,
+                   double      pixels,
+                   double      x,
+                   double      y,
+                   gboolean    right)
 {
   PangoLayout *layout = text_layout (cr, text, pixels);
+
+  /* Right-aligned text: x is its right edge. An SVG says so with text-anchor="end", so the
+   * column stays aligned when an editor changes the font. */
+  if (right && self->svg_text == NULL)
+    {
+      PangoRectangle logical;
+
+      pango_layout_get_extents (layout, NULL, &logical);
+      x -= logical.width / (double) PANGO_SCALE;
+    }
 
   if (self->svg_text != NULL)
     {
@@ -292,11 +342,12 @@ show_text (EvoxFigure *self,
           cairo_user_to_device (cr, &dx, &dy);
           g_string_append_printf (self->svg_text,
                                   /* preserve: the legend's two spaces before a fraction */
-                                  "<text xml:space=\"preserve\" x=\"%s\" y=\"%s\" "
+                                  "<text xml:space=\"preserve\" x=\"%s\" y=\"%s\"%s "
                                   "font-family=\"sans-serif\" font-size=\"%s\" "
                                   "fill=\"#ffffff\">%s</text>\n",
                                   g_ascii_formatd (xs, sizeof xs, "%.2f", dx),
                                   g_ascii_formatd (ys, sizeof ys, "%.2f", dy),
+                                  right ? " text-anchor=\"end\"" : "",
                                   g_ascii_formatd (size, sizeof size, "%.2f", pixels), escaped);
         }
       while (pango_layout_iter_next_line (iter));
@@ -311,6 +362,18 @@ show_text (EvoxFigure *self,
       cairo_restore (cr);
     }
   g_object_unref (layout);
+}
+
+/* White text with its logical box's top left at (x, y). */
+static void
+show_text (EvoxFigure *self,
+           cairo_t    *cr,
+           const char *text,
+           double      pixels,
+           double      x,
+           double      y)
+{
+  show_text_aligned (self, cr, text, pixels, x, y, FALSE);
 }
 
 static void
@@ -337,6 +400,16 @@ geometry_factor (EvoxFigure *self,
   factor[1] = self->geometry.size[1] > 0 ? height / self->geometry.size[1] : 1.0;
 }
 
+/* The picture is panes (the 2x2 view): the axes hold in a part of it. */
+static gboolean
+split_picture (EvoxFigure *self)
+{
+  const EvoxOverlayGeometry *g = &self->geometry;
+
+  return g->size[0] > 0 && g->size[1] > 0 && g->axes_area[2] > 0 && g->axes_area[3] > 0 &&
+         (g->axes_area[2] < g->size[0] || g->axes_area[3] < g->size[1]);
+}
+
 /* The room an item moves in: the area its geometry holds in (the z pane for the scale bar and
  * the 3D pane for the axes in the 2x2 view), the whole image for the others. */
 static void
@@ -353,6 +426,10 @@ item_room (EvoxFigure *self,
     area = self->geometry.area;
   else if (item == EVOX_OVERLAY_AXES)
     area = self->geometry.axes_area;
+  else if ((item == EVOX_OVERLAY_COLORBAR || item == EVOX_OVERLAY_LEGEND) && split_picture (self))
+    /* In the 2x2 view the colour bar's default place (1, 0.5) of the whole picture straddled
+     * the gap between the 3D and x panes: both keys move in the 3D pane, as the triad does. */
+    area = self->geometry.axes_area;
   if (area == NULL || area[2] <= 0 || area[3] <= 0)
     {
       room[0] = room[1] = 0;
@@ -365,6 +442,18 @@ item_room (EvoxFigure *self,
   room[1] = area[1] * factor[1];
   room[2] = area[2] * factor[0];
   room[3] = area[3] * factor[1];
+}
+
+/* The colour bar is at most 40 % of the room it moves in (a pane in the 2x2 view). */
+static int
+colorbar_room_height (EvoxFigure *self,
+                      int         width,
+                      int         height)
+{
+  double room[4];
+
+  item_room (self, EVOX_OVERLAY_COLORBAR, width, height, room);
+  return (int) round (room[3]);
 }
 
 static double
@@ -608,6 +697,7 @@ legend_rows (EvoxFigure *self)
 
       memcpy (rows[i].rgb, row->rgb, sizeof row->rgb);
       rows[i].text = row->text;
+      rows[i].value = row->value;
     }
   return rows;
 }
@@ -641,7 +731,7 @@ item_size (EvoxFigure *self,
       {
         g_auto(ColorBar) bar = { 0 };
 
-        if (!measure_colorbar (self, height, scale, &bar))
+        if (!measure_colorbar (self, colorbar_room_height (self, width, height), scale, &bar))
           return FALSE;
         size[0] = ceil (2 * pad + MAX (bar.title_width, bar.bar_width + TICK_LENGTH * font
                                                         + pad / 2 + bar.label_width));
@@ -842,7 +932,7 @@ _evox_figure_get_colorbar (EvoxFigure *self,
   g_return_val_if_fail (EVOX_IS_FIGURE (self), FALSE);
 
   if (!evox_figure_get_item_rect (self, EVOX_OVERLAY_COLORBAR, width, height, scale, box) ||
-      !measure_colorbar (self, height, scale, &bar))
+      !measure_colorbar (self, colorbar_room_height (self, width, height), scale, &bar))
     return FALSE;
   colorbar_bar_rect (self, &bar, box, scale, bar_rect);
   for (guint i = 0; i < bar.ticks->len; i++)
@@ -870,6 +960,34 @@ _evox_figure_get_legend_texts (EvoxFigure *self)
   for (guint i = 0; i < self->legend->len; i++)
     texts[i] = g_array_index (self->legend, LegendRow, i).text;
   return texts;
+}
+
+const char **
+_evox_figure_get_legend_values (EvoxFigure *self)
+{
+  const char **values;
+
+  g_return_val_if_fail (EVOX_IS_FIGURE (self), NULL);
+
+  values = g_new0 (const char *, self->legend->len + 1);
+  for (guint i = 0; i < self->legend->len; i++)
+    {
+      const char *value = g_array_index (self->legend, LegendRow, i).value;
+
+      values[i] = value != NULL ? value : "";
+    }
+  return values;
+}
+
+void
+_evox_figure_get_legend_swatch (EvoxFigure *self,
+                                guint       i,
+                                double      rgb[3])
+{
+  g_return_if_fail (EVOX_IS_FIGURE (self));
+  g_return_if_fail (i < self->legend->len);
+
+  memcpy (rgb, g_array_index (self->legend, LegendRow, i).rgb, 3 * sizeof (double));
 }
 
 /* Drawing */
@@ -904,6 +1022,7 @@ draw_scale_bar (EvoxFigure   *self,
 static void
 draw_colorbar (EvoxFigure   *self,
                cairo_t      *cr,
+               int           width,
                int           height,
                double        scale,
                const double  box[4])
@@ -913,7 +1032,8 @@ draw_colorbar (EvoxFigure   *self,
   double rect[4], font = font_pixels (self, scale), pad = PADDING * scale;
   cairo_pattern_t *gradient;
 
-  if (!measure_colorbar (self, height, scale, &bar) || table == NULL)
+  if (!measure_colorbar (self, colorbar_room_height (self, width, height), scale, &bar) ||
+      table == NULL)
     return;
   colorbar_bar_rect (self, &bar, box, scale, rect);
   fill_box (cr, box);
@@ -970,9 +1090,10 @@ show_legend_text (cairo_t    *cr,
                   double      font_pixels,
                   double      x,
                   double      y,
+                  gboolean    right,
                   gpointer    user_data)
 {
-  show_text (user_data, cr, text, font_pixels, x, y);
+  show_text_aligned (user_data, cr, text, font_pixels, x, y, right);
 }
 
 static void
@@ -1114,7 +1235,7 @@ evox_figure_draw (EvoxFigure *self,
           draw_scale_bar (self, cr, width, height, scale, box);
           break;
         case EVOX_OVERLAY_COLORBAR:
-          draw_colorbar (self, cr, height, scale, box);
+          draw_colorbar (self, cr, width, height, scale, box);
           break;
         case EVOX_OVERLAY_LEGEND:
           draw_legend (self, cr, scale, box);

@@ -6,6 +6,8 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
 
 #include "evox-window-private.h"
 #include "evox-curve-figure.h"
@@ -185,21 +187,20 @@ _evox_window_add_overlay_actions (EvoxWindow *self)
 }
 
 /* The composite's legend drawn into the pixels (the window's own, from before the overlays came),
- * scaled as the image is from the canvas. */
+ * at scale image pixels per canvas pixel. */
 static gboolean
 draw_composite_legend (EvoxWindow  *self,
                        guint8      *pixels,
                        int          width,
                        int          height,
+                       double       scale,
                        GError     **error)
 {
   g_autoptr(EvoxRgbLegend) legend = evox_rgb_legend_new_from_document (self->document);
-  int view_height = gtk_widget_get_height (GTK_WIDGET (self->canvas));
 
   if (legend == NULL)
     return TRUE;
-  if (!evox_rgb_legend_draw_onto (legend, pixels, width, height,
-                                  view_height > 0 ? (double) height / view_height : 1.0))
+  if (!evox_rgb_legend_draw_onto (legend, pixels, width, height, scale))
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
                    _("The composite's legend cannot be drawn %d pixels high: export a smaller "
@@ -209,30 +210,67 @@ draw_composite_legend (EvoxWindow  *self,
   return TRUE;
 }
 
+/* The part x, y, width, height of a picture, as a new one. */
+static guint8 *
+crop_pixels (const guint8 *pixels,
+             int           stride_width,
+             const int     rect[4])
+{
+  guint8 *cropped = g_try_malloc ((gsize) rect[2] * rect[3] * 4);
+
+  if (cropped == NULL)
+    return NULL;
+  for (int row = 0; row < rect[3]; row++)
+    memcpy (cropped + (gsize) row * rect[2] * 4,
+            pixels + ((gsize) (rect[1] + row) * stride_width + rect[0]) * 4, (gsize) rect[2] * 4);
+  return cropped;
+}
+
 gboolean
-evox_window_export_figure_overlays (EvoxWindow  *self,
-                                    const char  *path,
-                                    int          width,
-                                    int          height,
-                                    gboolean     transparent,
-                                    gboolean     curves,
-                                    gboolean     legend,
-                                    gboolean     overlays,
-                                    GError     **error)
+evox_window_get_crop_size (EvoxWindow *self,
+                           double      size[2])
+{
+  double rect[4];
+  int view_width = MAX (gtk_widget_get_width (GTK_WIDGET (self->canvas)), 1);
+  int view_height = MAX (gtk_widget_get_height (GTK_WIDGET (self->canvas)), 1);
+
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), FALSE);
+
+  if (!evox_renderer_get_slice_footprint (evox_canvas_get_renderer (self->canvas), view_width,
+                                          view_height, rect))
+    return FALSE;
+  size[0] = rect[2];
+  size[1] = rect[3];
+  return TRUE;
+}
+
+/* crop_scale > 0: the slice's footprint only, crop_scale image pixels per canvas pixel (width
+ * and height are then ignored); outside the 2D slice views the whole picture at that scale. */
+static gboolean
+export_figure (EvoxWindow  *self,
+               const char  *path,
+               int          width,
+               int          height,
+               double       crop_scale,
+               gboolean     transparent,
+               gboolean     curves,
+               gboolean     legend,
+               gboolean     overlays,
+               GError     **error)
 {
   EvoxFigureFormat format;
   EvoxOverlays *settings;
   EvoxClusters *clusters;
+  EvoxRenderer *renderer = evox_canvas_get_renderer (self->canvas);
   g_autoptr(EvoxCurveFigure) curve_figure = NULL;
   g_autoptr(EvoxFigure) figure = NULL;
   g_autofree guint8 *pixels = NULL;
   EvoxOverlayGeometry geometry;
-  int view_width, view_height, out_width = width;
+  int view_width, view_height, out_width;
   gboolean vector;
-  double scale;
-
-  g_return_val_if_fail (EVOX_IS_WINDOW (self), FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
+  double scale, footprint[4];
+  int crop[4] = { 0 };
+  gboolean cropping = FALSE;
 
   format = evox_figure_format_from_path (path);
   if (format == EVOX_FIGURE_FORMAT_UNKNOWN)
@@ -243,6 +281,28 @@ evox_window_export_figure_overlays (EvoxWindow  *self,
                    _("%s: images are written as .png, .tif, .svg or .pdf"), name);
       return FALSE;
     }
+  view_width = MAX (gtk_widget_get_width (GTK_WIDGET (self->canvas)), 1);
+  view_height = MAX (gtk_widget_get_height (GTK_WIDGET (self->canvas)), 1);
+  if (crop_scale > 0)
+    {
+      /* The whole picture at the scale, then the slice's pixels out of it: the camera frames
+       * exactly what the canvas shows, so the slice lands where the footprint says. */
+      width = MAX ((int) round (view_width * crop_scale), 1);
+      height = MAX ((int) round (view_height * crop_scale), 1);
+      if (evox_renderer_get_slice_footprint (renderer, view_width, view_height, footprint))
+        {
+          int x1 = MIN ((int) round ((footprint[0] + footprint[2]) * crop_scale), width);
+          int y1 = MIN ((int) round ((footprint[1] + footprint[3]) * crop_scale), height);
+
+          crop[0] = CLAMP ((int) round (footprint[0] * crop_scale), 0, width - 1);
+          crop[1] = CLAMP ((int) round (footprint[1] * crop_scale), 0, height - 1);
+          crop[2] = MAX (x1 - crop[0], 1);
+          crop[3] = MAX (y1 - crop[1], 1);
+          cropping = TRUE;
+        }
+    }
+  out_width = width;
+
   settings = evox_document_get_overlays (self->document);
   /* A vector file is a picture and its overlays: it always holds what the canvas shows. */
   vector = format == EVOX_FIGURE_FORMAT_SVG || format == EVOX_FIGURE_FORMAT_PDF;
@@ -255,17 +315,40 @@ evox_window_export_figure_overlays (EvoxWindow  *self,
   pixels = evox_canvas_render_image (self->canvas, width, height, transparent, error);
   if (pixels == NULL)
     return FALSE;
-  /* One legend: the overlays' legend lists the composite's channels while it is on. */
-  if (legend && !(overlays && evox_overlays_get_visible (settings, EVOX_OVERLAY_LEGEND)) &&
-      !draw_composite_legend (self, pixels, width, height, error))
-    return FALSE;
 
   /* Measured at the canvas's size and drawn at the export's: the same layout, scaled. */
-  view_width = MAX (gtk_widget_get_width (GTK_WIDGET (self->canvas)), 1);
-  view_height = MAX (gtk_widget_get_height (GTK_WIDGET (self->canvas)), 1);
-  scale = (double) width / view_width;
-  evox_renderer_get_overlay_geometry (evox_canvas_get_renderer (self->canvas), view_width,
-                                      view_height, &geometry);
+  scale = crop_scale > 0 ? crop_scale : (double) width / view_width;
+  evox_renderer_get_overlay_geometry (renderer, view_width, view_height, &geometry);
+  if (cropping)
+    {
+      guint8 *cropped = crop_pixels (pixels, width, crop);
+
+      if (cropped == NULL)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                       _("Not enough memory to crop a %d x %d image"), crop[2], crop[3]);
+          return FALSE;
+        }
+      g_free (pixels);
+      pixels = cropped;
+      out_width = width = crop[2];
+      height = crop[3];
+      /* The overlays laid out in the cropped picture, as evox render lays them out in a picture
+       * the slice fills: its own size in canvas pixels, one room, the same nm per pixel. */
+      geometry.size[0] = width / scale;
+      geometry.size[1] = height / scale;
+      geometry.area[0] = geometry.area[1] = 0;
+      geometry.area[2] = geometry.size[0];
+      geometry.area[3] = geometry.size[1];
+      memcpy (geometry.axes_area, geometry.area, sizeof geometry.area);
+    }
+  /* One legend: the overlays' legend lists the composite's channels while it is on. */
+  if (legend && !(overlays && evox_overlays_get_visible (settings, EVOX_OVERLAY_LEGEND)) &&
+      !draw_composite_legend (self, pixels, width, height,
+                              crop_scale > 0 ? crop_scale : (double) height / view_height,
+                              error))
+    return FALSE;
+
   figure = evox_figure_new_from_document (self->document, &geometry);
   if (curve_figure != NULL)
     {
@@ -304,4 +387,39 @@ evox_window_export_figure_overlays (EvoxWindow  *self,
     return FALSE;
   evox_window_show_saved (self, path);
   return TRUE;
+}
+
+gboolean
+evox_window_export_figure_overlays (EvoxWindow  *self,
+                                    const char  *path,
+                                    int          width,
+                                    int          height,
+                                    gboolean     transparent,
+                                    gboolean     curves,
+                                    gboolean     legend,
+                                    gboolean     overlays,
+                                    GError     **error)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  return export_figure (self, path, width, height, 0, transparent, curves, legend, overlays,
+                        error);
+}
+
+gboolean
+evox_window_export_figure_cropped (EvoxWindow  *self,
+                                   const char  *path,
+                                   double       scale,
+                                   gboolean     transparent,
+                                   gboolean     curves,
+                                   gboolean     legend,
+                                   gboolean     overlays,
+                                   GError     **error)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (scale > 0 && isfinite (scale), FALSE);
+
+  return export_figure (self, path, 0, 0, scale, transparent, curves, legend, overlays, error);
 }
