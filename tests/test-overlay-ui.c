@@ -917,6 +917,168 @@ test_demo (void)
   evox_test_close_window (window);
 }
 
+/* The RGBA pixels of a PNG the window wrote. */
+static guint32 *
+read_texture (const char *path,
+              int        *width,
+              int        *height)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = gdk_texture_new_from_filename (path, &error);
+  guint32 *pixels;
+
+  g_assert_no_error (error);
+  *width = gdk_texture_get_width (texture);
+  *height = gdk_texture_get_height (texture);
+  pixels = g_new (guint32, (gsize) *width * *height);
+  gdk_texture_download (texture, (guint8 *) pixels, (gsize) *width * 4);
+  return pixels;
+}
+
+/* "Crop to the data" in a 2D slice view: the export is the slice's rectangle only. The oracle is
+ * the uncropped export at the same scale: the box of its pixels that are not the background
+ * colour (its corner's; the canvas is wider than the square slice) is, to a pixel, the cropped
+ * export's size and content. With the overlays, the scale bar's box lies inside the cropped
+ * picture (it sat partly on the margin before), and a vector export has the cropped size too. */
+static void
+test_export_crop (void)
+{
+  g_autofree char *dir = NULL;
+  EvoxWindow *window = open_window (&dir);
+  EvoxOverlays *overlays = overlays_of (window);
+  g_autofree char *full = g_build_filename (dir, "full.png", NULL);
+  g_autofree char *cropped = g_build_filename (dir, "cropped.png", NULL);
+  g_autofree char *svg = g_build_filename (dir, "cropped.svg", NULL);
+  g_autofree guint32 *a = NULL, *b = NULL;
+  g_autoptr(GError) error = NULL;
+  int view_width, view_height, fw, fh, cw, ch, box[4] = { G_MAXINT, G_MAXINT, -1, -1 };
+  double size[2];
+  guint differ = 0;
+
+  evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICES);
+  evox_test_spin (0.3);
+  g_assert_false (evox_window_get_crop_size (window, size));
+  evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICE_Z);
+  evox_test_spin (0.3);
+  g_assert_true (evox_window_get_crop_size (window, size));
+  view_width = gtk_widget_get_width (GTK_WIDGET (canvas_of (window)));
+  view_height = gtk_widget_get_height (GTK_WIDGET (canvas_of (window)));
+  g_test_message ("canvas %d x %d, slice %g x %g", view_width, view_height, size[0], size[1]);
+  g_assert_true (size[0] < view_width || size[1] < view_height);
+
+  g_assert_true (evox_window_export_figure_overlays (window, full, 2 * view_width,
+                                                     2 * view_height, FALSE, FALSE, FALSE,
+                                                     FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (evox_window_export_figure_cropped (window, cropped, 2.0, FALSE, FALSE, FALSE,
+                                                    FALSE, &error));
+  g_assert_no_error (error);
+  a = read_texture (full, &fw, &fh);
+  b = read_texture (cropped, &cw, &ch);
+  for (int y = 0; y < fh; y++)
+    for (int x = 0; x < fw; x++)
+      if (a[(gsize) y * fw + x] != a[0])
+        {
+          box[0] = MIN (box[0], x);
+          box[1] = MIN (box[1], y);
+          box[2] = MAX (box[2], x);
+          box[3] = MAX (box[3], y);
+        }
+  g_test_message ("data in the full export: %d..%d x %d..%d; cropped %d x %d", box[0], box[2],
+                  box[1], box[3], cw, ch);
+  g_assert_cmpint (abs (cw - (box[2] - box[0] + 1)), <=, 1);
+  g_assert_cmpint (abs (ch - (box[3] - box[1] + 1)), <=, 1);
+  g_assert_cmpint (abs (cw - (int) round (2 * size[0])), <=, 1);
+  for (int y = 0; y < MIN (ch, fh - box[1]); y++)
+    for (int x = 0; x < MIN (cw, fw - box[0]); x++)
+      differ += b[(gsize) y * cw + x] != a[(gsize) (y + box[1]) * fw + x + box[0]];
+  /* The same pixels, a one-pixel shift of rounding aside. */
+  g_assert_cmpuint (differ, <=, (guint) (cw + ch) * 2);
+
+  /* The overlays laid out in the cropped picture. */
+  evox_overlays_set_visible (overlays, EVOX_OVERLAY_SCALE_BAR, TRUE);
+  evox_overlays_set_visible (overlays, EVOX_OVERLAY_COLORBAR, TRUE);
+  g_assert_true (evox_window_export_figure_cropped (window, svg, 2.0, FALSE, FALSE, FALSE, TRUE,
+                                                    &error));
+  g_assert_no_error (error);
+  {
+    g_autofree char *contents = NULL;
+    g_autofree char *width_attr = g_strdup_printf ("width=\"%dpt\"", cw);
+    g_autofree char *width_px = g_strdup_printf ("width=\"%d\"", cw);
+
+    g_assert_true (g_file_get_contents (svg, &contents, NULL, &error));
+    g_test_message ("%.300s", contents);
+    g_assert_true (strstr (contents, width_attr) != NULL || strstr (contents, width_px) != NULL);
+  }
+  evox_test_close_window (window);
+}
+
+/* The export dialog keeps the last scale, format and overlay choice for the window's session,
+ * and offers cropping (ticked) in the 2D slice views only. */
+static void
+test_export_remembers (void)
+{
+  g_autofree char *dir = NULL;
+  EvoxWindow *window = open_window (&dir);
+
+  evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICE_Z);
+  evox_test_spin (0.3);
+  {
+    EvoxExportDialog *dialog = evox_export_dialog_new (window, 100, 80);
+    GtkDropDown *format = GTK_DROP_DOWN (evox_test_find_named (GTK_WIDGET (dialog),
+                                                               "export-format"));
+    GtkWidget *crop = evox_test_find_named (GTK_WIDGET (dialog), "export-crop");
+    GtkWidget *overlays = evox_test_find_named (GTK_WIDGET (dialog), "export-overlays");
+    GtkDropDown *scale = NULL;
+
+    g_assert_true (gtk_widget_get_visible (crop));
+    g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (crop)));
+    g_assert_cmpuint (gtk_drop_down_get_selected (format), ==, 0);
+    g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (overlays)));
+    /* The scale drop-down is the one whose tooltip speaks of the canvas. */
+    for (GtkWidget *w = gtk_widget_get_first_child (gtk_widget_get_parent (GTK_WIDGET (format)));
+         w != NULL; w = gtk_widget_get_next_sibling (w))
+      if (GTK_IS_DROP_DOWN (w) && w != GTK_WIDGET (format))
+        scale = GTK_DROP_DOWN (w);
+    g_assert_nonnull (scale);
+    g_assert_cmpuint (gtk_drop_down_get_selected (scale), ==, 1);
+    gtk_drop_down_set_selected (scale, 3);
+    gtk_drop_down_set_selected (format, 3);
+    gtk_check_button_set_active (GTK_CHECK_BUTTON (overlays), TRUE);
+    gtk_check_button_set_active (GTK_CHECK_BUTTON (crop), FALSE);
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
+  {
+    EvoxExportDialog *dialog = evox_export_dialog_new (window, 100, 80);
+    GtkDropDown *format = GTK_DROP_DOWN (evox_test_find_named (GTK_WIDGET (dialog),
+                                                               "export-format"));
+    GtkWidget *crop = evox_test_find_named (GTK_WIDGET (dialog), "export-crop");
+    GtkWidget *overlays = evox_test_find_named (GTK_WIDGET (dialog), "export-overlays");
+    GtkWidget *scale = NULL;
+
+    for (GtkWidget *w = gtk_widget_get_first_child (gtk_widget_get_parent (GTK_WIDGET (format)));
+         w != NULL; w = gtk_widget_get_next_sibling (w))
+      if (GTK_IS_DROP_DOWN (w) && w != GTK_WIDGET (format))
+        scale = w;
+    g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (scale)), ==, 3);
+    g_assert_cmpuint (gtk_drop_down_get_selected (format), ==, 3);
+    g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (overlays)));
+    g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (crop)));
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
+  /* A 3D view has no margins to crop: not offered. */
+  evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICES);
+  evox_test_spin (0.3);
+  {
+    EvoxExportDialog *dialog = evox_export_dialog_new (window, 100, 80);
+
+    g_assert_false (gtk_widget_get_visible (evox_test_find_named (GTK_WIDGET (dialog),
+                                                                  "export-crop")));
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
+  evox_test_close_window (window);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -931,6 +1093,8 @@ main (int    argc,
   g_test_add_func ("/Evox/OverlayUi/hover-clear", test_hover_clear);
   g_test_add_func ("/Evox/OverlayUi/command-line", test_command_line);
   g_test_add_func ("/Evox/OverlayUi/export", test_export);
+  g_test_add_func ("/Evox/OverlayUi/export-crop", test_export_crop);
+  g_test_add_func ("/Evox/OverlayUi/export-remembers", test_export_remembers);
   g_test_add_func ("/Evox/OverlayUi/one-legend", test_one_legend);
   g_test_add_func ("/Evox/OverlayUi/figure-box", test_figure_box);
   g_test_add_func ("/Evox/OverlayUi/demo", test_demo);
