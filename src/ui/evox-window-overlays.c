@@ -104,6 +104,52 @@ overlay_overlap (EvoxCanvas *canvas,
   return total;
 }
 
+/* The Raw/Registered switch goes to the first of bottom right (where it always was), top right,
+ * top middle and bottom middle that no figure overlay covers, or where the least is covered: at
+ * bottom right it sat on the scale bar's default place. */
+static gboolean
+place_registration_switch (GtkOverlay   *overlay,
+                           GtkWidget    *widget,
+                           GdkRectangle *allocation,
+                           EvoxWindow   *self)
+{
+  EvoxCanvas *canvas = self->canvas;
+  int width = gtk_widget_get_width (GTK_WIDGET (overlay));
+  int height = gtk_widget_get_height (GTK_WIDGET (overlay));
+  guint n_items = EVOX_N_OVERLAY_ITEMS +
+                  evox_overlays_get_n_labels (evox_document_get_overlays (self->document));
+  graphene_rect_t bounds;
+  double best_overlap = G_MAXDOUBLE;
+  int w, h;
+
+  if (!gtk_widget_compute_bounds (GTK_WIDGET (canvas), GTK_WIDGET (overlay), &bounds))
+    return FALSE;
+  /* Measured with its margins, which the allocation holds. */
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &w, NULL, NULL);
+  gtk_widget_measure (widget, GTK_ORIENTATION_VERTICAL, w, NULL, &h, NULL, NULL);
+  w = MIN (w, width);
+  h = MIN (h, height);
+  {
+    const int places[][2] = {
+      { width - w, height - h }, { width - w, 0 }, { (width - w) / 2, 0 },
+      { (width - w) / 2, height - h },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (places) && best_overlap > 0; i++)
+      {
+        double overlap = overlay_overlap (canvas, n_items, bounds.origin.x, bounds.origin.y,
+                                          places[i][0], places[i][1], w, h);
+
+        if (overlap < best_overlap)
+          {
+            best_overlap = overlap;
+            *allocation = (GdkRectangle) { places[i][0], places[i][1], w, h };
+          }
+      }
+  }
+  return TRUE;
+}
+
 /* The pointer's readout goes to the first of bottom left (where it always was), bottom middle,
  * top middle, top left, top right and bottom right that no figure overlay covers, at its full
  * width or else wrapped to half the view, or where the least is covered: at bottom left it hid
@@ -123,6 +169,8 @@ place_hover_label (GtkOverlay   *overlay,
   int min_width, natural, widths[2];
   double best_overlap = G_MAXDOUBLE;
 
+  if (widget == GTK_WIDGET (self->registration_switch))
+    return place_registration_switch (overlay, widget, allocation, self);
   if (widget != GTK_WIDGET (self->hover_label) ||
       !gtk_widget_compute_bounds (GTK_WIDGET (canvas), GTK_WIDGET (overlay), &bounds))
     return FALSE;
