@@ -1018,7 +1018,7 @@ test_render_overlays (void)
                                      "Sample <1>@0.5,0", "--font-size", "12", "-o", svg, NULL);
     g_autofree char *contents = NULL;
     const char *texts[] = { ">50 nm</text>", ">10⁰</text>", ">Sample &lt;1&gt;</text>",
-                            ">x</text>", ">Low  " };
+                            ">x</text>", ">Low</text>", "text-anchor=\"end\"" };
 
     assert_rendered (&run);
     g_assert_true (g_file_get_contents (svg, &contents, NULL, NULL));
