@@ -1076,6 +1076,26 @@ test_export_remembers (void)
                                                                   "export-crop")));
     gtk_window_destroy (GTK_WINDOW (dialog));
   }
+  /* A name's extension chose SVG over the remembered PDF: the next dialog offers SVG. */
+  {
+    EvoxExportDialog *dialog = evox_export_dialog_new (window, 100, 80);
+    g_autofree char *typed = g_build_filename (dir, "named.svg", NULL);
+
+    gtk_window_present (GTK_WINDOW (dialog));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "export.choose-file",
+                                               NULL));
+    g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 20));
+    evox_test_answer_file_dialog (typed, GTK_RESPONSE_ACCEPT);
+    g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 20));
+    g_assert_true (g_file_test (typed, G_FILE_TEST_EXISTS));
+  }
+  {
+    EvoxExportDialog *dialog = evox_export_dialog_new (window, 100, 80);
+
+    g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (evox_test_find_named (
+                        GTK_WIDGET (dialog), "export-format"))), ==, 2);
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
   evox_test_close_window (window);
 }
 

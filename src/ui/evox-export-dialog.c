@@ -237,6 +237,9 @@ save_response (GtkNativeDialog  *chooser,
       show_message (self, error->message);
       return;
     }
+  /* The format written is the one remembered, also when the name's extension chose it. */
+  if (self->choices != NULL)
+    self->choices->format = (guint) format - EVOX_FIGURE_FORMAT_PNG;
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
