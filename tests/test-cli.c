@@ -1018,7 +1018,7 @@ test_render_overlays (void)
                                      "Sample <1>@0.5,0", "--font-size", "12", "-o", svg, NULL);
     g_autofree char *contents = NULL;
     const char *texts[] = { ">50 nm</text>", ">10⁰</text>", ">Sample &lt;1&gt;</text>",
-                            ">x</text>", ">Low  " };
+                            ">x</text>", ">Low</text>", "text-anchor=\"end\"" };
 
     assert_rendered (&run);
     g_assert_true (g_file_get_contents (svg, &contents, NULL, NULL));
@@ -1084,8 +1084,13 @@ test_render_overlays_real (void)
     assert_rendered (&run);
   }
   g_assert_true (g_file_get_contents (svg, &contents, NULL, NULL));
-  g_assert_nonnull (strstr (contents, ">am  40.0 %</text>"));
-  g_assert_nonnull (strstr (contents, ">cb  15.0 %</text>"));
+  g_assert_nonnull (strstr (contents, ">am</text>"));
+  g_assert_nonnull (strstr (contents, ">cb</text>"));
+  /* The fractions in their own right-aligned column. */
+  g_assert_nonnull (strstr (contents, "text-anchor=\"end\" font-family=\"sans-serif\" "
+                                      "font-size=\"14.00\" fill=\"#ffffff\">40.0 %</text>"));
+  g_assert_nonnull (strstr (contents, "text-anchor=\"end\" font-family=\"sans-serif\" "
+                                      "font-size=\"14.00\" fill=\"#ffffff\">15.0 %</text>"));
   /* 256 voxels of 50 nm over 240 pixels: a fifth of 320 pixels is 3413 nm, nearest 5 µm. */
   g_assert_nonnull (strstr (contents, ">5 µm</text>"));
   evox_test_tmpdir_free (g_steal_pointer (&dir));
@@ -1106,8 +1111,15 @@ test_render_overlays_bad (void)
     { "--label", "half@0.5", "TEXT@X,Y" },
     { "--label", "@0.5,0.5", "TEXT@X,Y" },
     { "--scale-bar=5parsec", NULL, "5parsec" },
-    { "--scale-bar=-3nm", NULL, "positive length" },
+    { "--scale-bar=-3nm", NULL, "positive number" },
+    /* --voxel-size's lengths: a metre at the most */
+    { "--scale-bar=2000mm", NULL, "outside 1 pm to 1 m" },
     { "--font-size", "2", "6 to 96" },
+    /* "nan" parses as a double; it is not the default either. */
+    { "--font-size", "nan", "6 to 96" },
+    { "--font-size", "12px", "6 to 96" },
+    /* bytes that are no text: the message names the argument (GOption's does not) */
+    { "--label", "bad\xff\xfe@0.1,0.9", "'bad\xef\xbf\xbd\xef\xbf\xbd@0.1,0.9' is not text" },
     { "--legend", NULL, "nothing to list" },
   };
 
@@ -1130,6 +1142,21 @@ test_render_overlays_bad (void)
                                      NULL);
 
     evox_test_assert_refused (&run, 2, "voxel size");
+  }
+  /* A bar longer than the image is refused: the demo is a few µm wide, 1 mm is a typo. */
+  {
+    g_auto(Run) run = evox_headless ("render", "--demo", "-s", "64x48", "-o", out, "--view", "z",
+                                     "--scale-bar=1mm", NULL);
+
+    evox_test_assert_refused (&run, 2, "wider than the 64-pixel image");
+  }
+  /* The figure draws no colour bar over an RGB composite: asking for one is refused, not
+   * dropped. */
+  {
+    g_auto(Run) run = evox_headless ("render", "--demo-xanes", "-s", "64x48", "-o", out,
+                                     "--rgb", "0,1,2", "--colorbar", NULL);
+
+    evox_test_assert_refused (&run, 2, "--colorbar");
   }
   g_assert_cmpuint (evox_test_count_entries (dir), ==, 1);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
@@ -3076,6 +3103,9 @@ test_render_volume_bad_usage (void)
     { { "--view", "volume", "--opacity=nan:1" }, "--opacity" },
     { { "--view", "volume", "--iso", "middle" }, "--iso" },
     { { "--view", "volume", "--iso", "-3", "--mode", "mip" }, "--iso" },
+    /* the projections and iso use no opacity: a curve there would be ignored */
+    { { "--view", "volume", "--mode", "mip", "--opacity=-2.5:-1" }, "--mode composite" },
+    { { "--view", "volume", "--iso", "-2", "--opacity=-2.5:-1" }, "--mode composite" },
     { { "--view", "volume", "--source", "labels" }, "--source" },
     { { "--view", "volume", "--source", "phases" }, "--phase" },
     { { "--view", "volume", "--source", "clusters" }, "--clusters" },

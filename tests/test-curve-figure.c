@@ -369,6 +369,19 @@ test_axis_rules (void)
 
       g_assert_cmpstr (label, ==, ticks[i].want);
     }
+  /* Decades as the histogram and the colour bar label them. */
+  {
+    const struct { int exponent; const char *want; } decades[] = {
+      { 0, "10⁰" }, { 3, "10³" }, { -6, "10⁻⁶" }, { 12, "10¹²" }, { -10, "10⁻¹⁰" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (decades); i++)
+      {
+        g_autofree char *label = evox_axis_format_decade (decades[i].exponent);
+
+        g_assert_cmpstr (label, ==, decades[i].want);
+      }
+  }
 }
 
 static void

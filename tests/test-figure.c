@@ -224,6 +224,25 @@ test_scale_bar (void)
     g_assert_cmpstr (label, ==, "2 µm at focus");
     g_assert_cmpfloat_with_epsilon (bar[2], 400, 1e-9);
   }
+  /* The unit keeps the number under 1000, switching at 1000 nm and 1000 µm (a ruler's length
+   * writes the same); 0.5 nm stays in nm. */
+  {
+    const struct { double nm; const char *label; } units[] = {
+      { 0.5, "0.5 nm" }, { 500, "500 nm" }, { 1000, "1 µm" }, { 2500, "2.5 µm" },
+      { 500e3, "500 µm" }, { 1e6, "1 mm" }, { 2e7, "20 mm" },
+    };
+
+    geometry.perspective = FALSE;
+    for (guint i = 0; i < G_N_ELEMENTS (units); i++)
+      {
+        g_autofree char *label = NULL;
+
+        evox_overlays_set_scale_bar_length (overlays, units[i].nm);
+        evox_figure_set_geometry (figure, &geometry);
+        g_assert_true (_evox_figure_get_scale_bar (figure, 320, 240, 1, NULL, &label, NULL));
+        g_assert_cmpstr (label, ==, units[i].label);
+      }
+  }
   /* No nm per pixel: no scale bar. */
   geometry.nm_per_pixel = 0;
   evox_figure_set_geometry (figure, &geometry);
@@ -347,6 +366,109 @@ test_colorbar (void)
   evox_overlays_set_visible (evox_document_get_overlays (document), EVOX_OVERLAY_COLORBAR, TRUE);
   check_colorbar (document, FALSE);
   check_colorbar (document, TRUE);
+}
+
+/* A constant volume's range, lo == hi: the slices draw that value in the colour map's top colour
+ * (evox_display_coordinate gives 1), so the bar's one tick is at its top, where that colour is,
+ * and reads as the value is written ("7", not "7.00"; "100"), linear and log. */
+static void
+test_colorbar_constant (void)
+{
+  for (int log = 0; log <= 1; log++)
+    {
+      g_autoptr(EvoxDocument) document = document_new ();
+      EvoxOverlayGeometry geometry = flat_geometry (5.0, 480, 360);
+      g_autoptr(EvoxFigure) figure = NULL;
+      g_autoptr(GArray) ticks = NULL;
+      g_autofree guint8 *picture = black_picture (480, 360);
+      double value = log ? 100 : 7, bar[4];
+      EvoxFigureTick *tick;
+      guint8 rgb[3];
+
+      evox_overlays_set_visible (evox_document_get_overlays (document), EVOX_OVERLAY_COLORBAR,
+                                 TRUE);
+      evox_document_set_mapping (document, log ? EVOX_MAPPING_LOG : EVOX_MAPPING_LINEAR);
+      evox_document_set_range (document, value, value);
+      g_assert_cmpfloat (evox_display_coordinate (evox_document_get_transfer (document), value,
+                                                  value, value), ==, 1);
+      figure = evox_figure_new_from_document (document, &geometry);
+      g_assert_true (_evox_figure_draw_onto (figure, picture, 480, 360, 1.0));
+      g_assert_true (_evox_figure_get_colorbar (figure, 480, 360, 1.0, bar, &ticks));
+      g_assert_cmpuint (ticks->len, ==, 1);
+      tick = &g_array_index (ticks, EvoxFigureTick, 0);
+      g_assert_cmpstr (tick->label, ==, log ? "100" : "7");
+      g_assert_cmpfloat (fabs (tick->y - bar[1]), <, 1e-6);
+      /* The bar's colour at the tick is the map's top (within the row's half pixel). */
+      {
+        int y = (int) ceil (tick->y);
+        double t = (bar[1] + bar[3] - (y + 0.5)) / bar[3];
+        int best = 255;
+
+        g_assert_cmpfloat (t, >, 0.98);
+        for (int k = -1; k <= 1; k++)
+          {
+            evox_colormap_sample ("viridis", t + k * 0.5 / bar[3], rgb);
+            best = MIN (best, max_channel_difference (picture + ((gsize) y * 480 +
+                                                                 (int) (bar[0] + bar[2] / 2)) * 4,
+                                                      rgb));
+          }
+        g_assert_cmpint (best, <=, 2);
+      }
+    }
+}
+
+/* A log colour bar over less than two decades labels round values of the quantity at their
+ * log positions: 2 and 3 over 2..3 (the histogram's 1..9 values), 2, 2.05, ... 2.2 over 2..2.2
+ * (1-2-5 steps of the quantity: no 1..9 value falls inside). Each label's number is the tick's
+ * place (log10), and consecutive labels differ by one 1-2-5 step. */
+static void
+test_colorbar_narrow_log (void)
+{
+  const struct { double lo, hi; guint min_ticks; } ranges[] = {
+    { 2, 3, 2 }, { 2, 2.2, 3 }, { 0.5, 0.6, 2 }, { 1.5, 40, 3 }, { 101, 102, 3 },
+  };
+
+  for (guint r = 0; r < G_N_ELEMENTS (ranges); r++)
+    {
+      g_autoptr(EvoxDocument) document = document_new ();
+      EvoxOverlayGeometry geometry = flat_geometry (5.0, 480, 360);
+      g_autoptr(EvoxFigure) figure = NULL;
+      g_autoptr(GArray) ticks = NULL;
+      double bar[4], step = 0;
+
+      evox_overlays_set_visible (evox_document_get_overlays (document), EVOX_OVERLAY_COLORBAR,
+                                 TRUE);
+      evox_document_set_mapping (document, EVOX_MAPPING_LOG);
+      evox_document_set_range (document, ranges[r].lo, ranges[r].hi);
+      figure = evox_figure_new_from_document (document, &geometry);
+      g_assert_true (_evox_figure_get_colorbar (figure, 480, 360, 1.0, bar, &ticks));
+      g_test_message ("%g..%g: %u ticks", ranges[r].lo, ranges[r].hi, ticks->len);
+      g_assert_cmpuint (ticks->len, >=, ranges[r].min_ticks);
+      for (guint i = 0; i < ticks->len; i++)
+        {
+          EvoxFigureTick *tick = &g_array_index (ticks, EvoxFigureTick, i);
+          char *end;
+          double value = g_ascii_strtod (tick->label, &end);
+
+          g_test_message ("  %s at %g", tick->label, tick->value);
+          g_assert_cmpint (*end, ==, '\0');
+          g_assert_cmpfloat (fabs (log10 (value) - tick->value), <, 1e-9);
+          g_assert_cmpfloat (value, >=, ranges[r].lo * (1 - 1e-9));
+          g_assert_cmpfloat (value, <=, ranges[r].hi * (1 + 1e-9));
+          if (i > 0 && ticks->len > 2 && r != 3)
+            {
+              double d = value - g_ascii_strtod (g_array_index (ticks, EvoxFigureTick,
+                                                                i - 1).label, NULL);
+              double mantissa = d / pow (10.0, floor (log10 (d) + 1e-9));
+
+              if (step == 0)
+                step = d;
+              g_assert_cmpfloat (fabs (d - step), <, step * 1e-6);
+              g_assert_true (fabs (mantissa - 1) < 1e-6 || fabs (mantissa - 2) < 1e-6 ||
+                             fabs (mantissa - 5) < 1e-6);
+            }
+        }
+    }
 }
 
 /* Everything shown: two phases in the legend, the triad, a label with characters XML escapes. */
@@ -488,9 +610,34 @@ test_vector (void)
   g_assert_nonnull (legend[0]);
   g_assert_nonnull (legend[1]);
   g_assert_null (legend[2]);
-  g_assert_true (g_str_has_prefix (legend[0], "Graphite  "));
-  g_assert_true (g_str_has_prefix (legend[1], "Silicon  "));
+  /* Names and fractions are separate <text> elements; the fractions end at one x. */
+  g_assert_cmpstr (legend[0], ==, "Graphite");
+  g_assert_cmpstr (legend[1], ==, "Silicon");
   g_assert_true (has_text (scan.texts, legend[0]) && has_text (scan.texts, legend[1]));
+  {
+    g_autofree const char **values = _evox_figure_get_legend_values (figure);
+    double right[2];
+
+    for (guint i = 0; i < 2; i++)
+      {
+        g_autofree char *tail = g_strdup_printf ("text-anchor=\"end\" font-family=\"sans-serif\" "
+                                                 "font-size=\"14.00\" fill=\"#ffffff\">%s</text>",
+                                                 values[i]);
+        const char *at = strstr (contents, tail), *x;
+
+        g_test_message ("value %u: %s", i, values[i]);
+        g_assert_true (g_str_has_suffix (values[i], " %"));
+        g_assert_true (has_text (scan.texts, values[i]));
+        g_assert_nonnull (at);
+        /* The element's x, written before its anchor. */
+        while (at > contents && strncmp (at, "<text", 5) != 0)
+          at--;
+        x = strstr (at, " x=\"");
+        g_assert_nonnull (x);
+        right[i] = g_ascii_strtod (x + 4, NULL);
+      }
+    g_assert_cmpfloat (right[0], ==, right[1]);
+  }
 
   g_assert_true (evox_figure_write (figure, pdf, picture, 320, 240, 1.0, EVOX_IMAGE_WRITE_NONE,
                                     &error));
@@ -751,6 +898,70 @@ test_geometry (void)
   g_assert_cmpfloat (geometry.nm_per_pixel, ==, 0);
 }
 
+/* The y of the SVG <text> whose content is exactly text; NAN when there is none. */
+static double
+svg_text_y (const char *svg,
+            const char *text)
+{
+  g_autofree char *closing = g_strdup_printf (">%s</text>", text);
+  const char *at = strstr (svg, closing);
+  const char *start;
+
+  if (at == NULL)
+    return NAN;
+  start = g_strrstr_len (svg, at - svg, "<text ");
+  g_assert_nonnull (start);
+  start = strstr (start, " y=\"");
+  g_assert_true (start != NULL && start < at);
+  return g_ascii_strtod (start + 4, NULL);
+}
+
+/* A label of two lines is two <text> elements in the SVG, the second a line lower (SVG text does
+ * not break at a newline: one element ran on as one line, out of its box). */
+static void
+test_svg_lines (void)
+{
+  g_autoptr(EvoxDocument) document = document_new ();
+  EvoxOverlayGeometry geometry = flat_geometry (5.0, 320, 240);
+  g_autoptr(EvoxFigure) figure = NULL;
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *svg = g_build_filename (dir, "lines.svg", NULL);
+  g_autofree guint8 *picture = black_picture (320, 240);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  double first, second;
+
+  evox_overlays_add_label (evox_document_get_overlays (document), "Sample A\nafter 100 cycles",
+                           0.5, 0.5);
+  figure = evox_figure_new_from_document (document, &geometry);
+  g_assert_true (evox_figure_write (figure, svg, picture, 320, 240, 1.0, EVOX_IMAGE_WRITE_NONE,
+                                    &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (svg, &contents, NULL, &error));
+  first = svg_text_y (contents, "Sample A");
+  second = svg_text_y (contents, "after 100 cycles");
+  g_test_message ("baselines %g and %g", first, second);
+  g_assert_false (isnan (first) || isnan (second));
+  /* One line of 14 px text lower: between 1 and 2 font sizes. */
+  g_assert_cmpfloat (second - first, >, 14);
+  g_assert_cmpfloat (second - first, <, 28);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* Drawing onto pixels cairo cannot hold (wider than its 32767 pixels) says so and leaves them as
+ * they were: the window's export with the cluster curves and `evox render` rely on it. */
+static void
+test_draw_onto_refused (void)
+{
+  g_autoptr(EvoxDocument) document = document_new ();
+  g_autoptr(EvoxFigure) figure = full_figure (document);
+  g_autofree guint8 *picture = black_picture (40000, 1);
+  g_autofree guint8 *copy = g_memdup2 (picture, 40000 * 4);
+
+  g_assert_false (_evox_figure_draw_onto (figure, picture, 40000, 1, 1.0));
+  g_assert_cmpmem (picture, 40000 * 4, copy, 40000 * 4);
+}
+
 /* Unknown extension, an existing file without overwrite, a folder that is not there: a GError
  * naming the file, and nothing left behind. */
 static void
@@ -803,6 +1014,209 @@ test_bad_paths (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The rightmost and leftmost white-ish pixels in rows y0..y1 between x0 and x1. */
+static void
+white_extent (const guint8 *rgba,
+              int           width,
+              int           x0,
+              int           x1,
+              int           y0,
+              int           y1,
+              int          *left,
+              int          *right)
+{
+  *left = G_MAXINT;
+  *right = -1;
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++)
+      {
+        const guint8 *p = rgba + ((gsize) y * width + x) * 4;
+
+        if (p[0] > 128 && p[1] > 128 && p[2] > 128)
+          {
+            *left = MIN (*left, x);
+            *right = MAX (*right, x);
+          }
+      }
+}
+
+/* The legend's rows drawn into pixels: the fractions' right edges (the last lit column of each
+ * row's text, found in the pixels) line up, and the names start at one x; a row of the composite
+ * (no fraction) still draws. Names of different widths ("Graphite", "Si") would leave the
+ * fractions ragged if they followed the names. */
+static void
+test_legend_columns (void)
+{
+  g_autoptr(EvoxDocument) document = document_new ();
+  EvoxOverlays *overlays = evox_document_get_overlays (document);
+  EvoxPhaseList *phases = evox_document_get_phases (document);
+  EvoxOverlayGeometry geometry = flat_geometry (5.0, 320, 240);
+  g_autoptr(EvoxPhase) low = evox_phase_new ("Graphite", 1, 300, "#000000");
+  g_autoptr(EvoxPhase) high = evox_phase_new ("Si", 600, 1000, "#000000");
+  g_autoptr(EvoxFigure) figure = NULL;
+  g_autofree guint8 *picture = black_picture (640, 480);
+  g_autofree const char **values = NULL;
+  double box[4], row_height;
+  int lefts[2], rights[2];
+
+  evox_phase_list_append (phases, low);
+  evox_phase_list_append (phases, high);
+  evox_document_set_show_phases (document, TRUE);
+  evox_overlays_set_visible (overlays, EVOX_OVERLAY_LEGEND, TRUE);
+  figure = evox_figure_new_from_document (document, &geometry);
+  values = _evox_figure_get_legend_values (figure);
+  g_assert_nonnull (values[0]);
+  g_assert_nonnull (values[1]);
+  /* Both fractions end in "%", so their last lit columns are the same glyph's. */
+  g_assert_true (g_str_has_suffix (values[0], "%") && g_str_has_suffix (values[1], "%"));
+  g_assert_true (_evox_figure_draw_onto (figure, picture, 640, 480, 2.0));
+  g_assert_true (evox_figure_get_item_rect (figure, EVOX_OVERLAY_LEGEND, 640, 480, 2.0, box));
+  row_height = (box[3] - 2 * 6.0 * 2) / 2;
+  for (guint i = 0; i < 2; i++)
+    {
+      int y0 = (int) (box[1] + 12 + i * row_height), y1 = (int) (box[1] + 12 + (i + 1) * row_height);
+
+      white_extent (picture, 640, (int) box[0], (int) (box[0] + box[2]), y0, y1, &lefts[i],
+                    &rights[i]);
+      g_test_message ("row %u: text from x %d to %d", i, lefts[i], rights[i]);
+    }
+  g_assert_cmpfloat (box[0] + box[2], <=, 640);
+  g_assert_cmpint (abs (rights[0] - rights[1]), <=, 1);
+  /* The right column ends a padding (12 px at scale 2) inside the box. */
+  g_assert_cmpint (abs ((int) (box[0] + box[2]) - 12 - rights[0]), <=, 3);
+  /* "G" and "S" have left bearings of about a pixel. */
+  g_assert_cmpint (abs (lefts[0] - lefts[1]), <=, 2);
+}
+
+/* A legend swatch is what a voxel of its phase looks like: a phase of one stored value (u8 85,
+ * as a label volume's) is the colour map's entry for 85 over the display range 0..255 (entry
+ * round (85 / 255 * 255) = 85 of viridis) mixed with the phase's red by its opacity as
+ * slice.frag mixes them: 0.3 * viridis[85] + 0.7 * (1, 0, 0); a range of values (170..255) keeps
+ * the pure colour, and so does the volume view, whose phases source draws the pure colours. The
+ * drawn swatch's pixel is that colour. */
+static void
+test_legend_swatch (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (4, 4, 2, 1, EVOX_SAMPLE_U8, &error);
+  g_autoptr(EvoxDocument) document = evox_document_new ();
+  EvoxPhaseList *phases = evox_document_get_phases (document);
+  g_autoptr(EvoxPhase) one = evox_phase_new ("am", 85, 85, "#ff0000");
+  g_autoptr(EvoxPhase) range = evox_phase_new ("pores", 170, 255, "#0000ff");
+  EvoxOverlayGeometry geometry = flat_geometry (5.0, 320, 240);
+  const guint8 (*viridis)[3] = evox_colormap_get_table ("viridis");
+  g_autoptr(EvoxFigure) figure = NULL;
+  g_autofree guint8 *picture = black_picture (320, 240);
+  guint8 *data;
+  double rgb[3], expected[3], box[4];
+
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  for (guint i = 0; i < 32; i++)
+    data[i] = (guint8) (i % 3 * 85);
+  evox_volume_freeze (volume);
+  evox_document_set_volume (document, volume, "labels", NULL);
+  evox_document_set_colormap (document, "viridis");
+  evox_document_set_mapping (document, EVOX_MAPPING_LINEAR);
+  evox_document_set_range (document, 0, 255);
+  evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
+  g_assert_cmpfloat (evox_phase_get_opacity (one), ==, 0.7);
+  evox_phase_list_append (phases, one);
+  evox_phase_list_append (phases, range);
+  evox_document_set_show_phases (document, TRUE);
+  evox_overlays_set_visible (evox_document_get_overlays (document), EVOX_OVERLAY_LEGEND, TRUE);
+
+  figure = evox_figure_new_from_document (document, &geometry);
+  for (guint c = 0; c < 3; c++)
+    expected[c] = 0.3 * viridis[85][c] / 255.0 + 0.7 * (c == 0);
+  _evox_figure_get_legend_swatch (figure, 0, rgb);
+  for (guint c = 0; c < 3; c++)
+    g_assert_cmpfloat_with_epsilon (rgb[c], expected[c], 1e-6);
+  _evox_figure_get_legend_swatch (figure, 1, rgb);
+  g_assert_cmpfloat (rgb[0], ==, 0);
+  g_assert_cmpfloat (rgb[2], ==, 1);
+
+  /* In the pixels: the swatch's middle. */
+  g_assert_true (_evox_figure_draw_onto (figure, picture, 320, 240, 1.0));
+  g_assert_true (evox_figure_get_item_rect (figure, EVOX_OVERLAY_LEGEND, 320, 240, 1.0, box));
+  {
+    /* Row 0's swatch is centred a padding plus half a swatch (6 + 6) from the box's left, in
+     * the middle of the first of two rows. */
+    double row_height = (box[3] - 12) / 2;
+    const guint8 *p = picture + ((gsize) (box[1] + 6 + row_height / 2) * 320
+                                 + (gsize) (box[0] + 12)) * 4;
+
+    for (guint c = 0; c < 3; c++)
+      g_assert_cmpint (abs (p[c] - (int) lround (expected[c] * 255)), <=, 1);
+  }
+
+  evox_document_set_view (document, EVOX_VIEW_VOLUME);
+  g_clear_object (&figure);
+  figure = evox_figure_new_from_document (document, &geometry);
+  _evox_figure_get_legend_swatch (figure, 0, rgb);
+  g_assert_cmpfloat (rgb[0], ==, 1);
+  g_assert_cmpfloat (rgb[1], ==, 0);
+  g_assert_cmpfloat (rgb[2], ==, 0);
+}
+
+/* In the 2x2 view (a 640 x 480 picture's panes) the colour bar and the legend sit inside the 3D
+ * pane at their default places, straddling no gap between panes, and a drag inside that pane
+ * puts the box's corner where it was dropped. */
+static void
+test_quad_room (void)
+{
+  g_autoptr(EvoxDocument) document = document_new ();
+  g_autoptr(EvoxFigure) figure = full_figure (document);
+  EvoxOverlays *overlays = evox_document_get_overlays (document);
+  EvoxOverlayGeometry geometry = flat_geometry (5.0, 640, 480);
+  int panes[EVOX_N_PANES][4];
+  const int items[] = { EVOX_OVERLAY_COLORBAR, EVOX_OVERLAY_LEGEND, EVOX_OVERLAY_SCALE_BAR,
+                        EVOX_OVERLAY_AXES };
+
+  for (guint p = 0; p < EVOX_N_PANES; p++)
+    evox_renderer_get_pane_rect (640, 480, p, panes[p]);
+  for (guint i = 0; i < 4; i++)
+    {
+      geometry.area[i] = panes[EVOX_PANE_Z][i];
+      geometry.axes_area[i] = panes[EVOX_PANE_3D][i];
+    }
+  evox_figure_set_geometry (figure, &geometry);
+  for (guint s = 1; s <= 2; s++)
+    for (guint k = 0; k < G_N_ELEMENTS (items); k++)
+      {
+        double rect[4];
+        gboolean inside = FALSE;
+
+        g_assert_true (evox_figure_get_item_rect (figure, items[k], 640 * s, 480 * s, s, rect));
+        for (guint p = 0; p < EVOX_N_PANES; p++)
+          inside = inside || (rect[0] >= panes[p][0] * s && rect[1] >= panes[p][1] * s &&
+                              rect[0] + rect[2] <= (panes[p][0] + panes[p][2]) * s &&
+                              rect[1] + rect[3] <= (panes[p][1] + panes[p][3]) * s);
+        g_test_message ("item %d at %g, %g, %g x %g", items[k], rect[0], rect[1], rect[2],
+                        rect[3]);
+        g_assert_true (inside);
+      }
+  /* The colour bar at the 3D pane's right edge. */
+  {
+    double rect[4];
+
+    g_assert_true (evox_figure_get_item_rect (figure, EVOX_OVERLAY_COLORBAR, 640, 480, 1, rect));
+    g_assert_cmpfloat (fabs (rect[0] + rect[2] + 12 - (panes[EVOX_PANE_3D][0] +
+                                                       panes[EVOX_PANE_3D][2])), <=, 0.5);
+  }
+  /* Dragged: the box's corner goes where it was dropped. */
+  {
+    double fx, fy, rect[4];
+    double x = panes[EVOX_PANE_3D][0] + 30, y = panes[EVOX_PANE_3D][1] + 20;
+
+    evox_figure_position_for (figure, EVOX_OVERLAY_COLORBAR, 640, 480, 1.0, x, y, &fx, &fy);
+    evox_overlays_set_position (overlays, EVOX_OVERLAY_COLORBAR, fx, fy);
+    g_assert_true (evox_figure_get_item_rect (figure, EVOX_OVERLAY_COLORBAR, 640, 480, 1, rect));
+    g_assert_cmpfloat (fabs (rect[0] - x), <=, 0.5);
+    g_assert_cmpfloat (fabs (rect[1] - y), <=, 0.5);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -812,11 +1226,18 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Evox/Figure/scale-bar", test_scale_bar);
   g_test_add_func ("/Evox/Figure/colorbar", test_colorbar);
+  g_test_add_func ("/Evox/Figure/colorbar-constant", test_colorbar_constant);
+  g_test_add_func ("/Evox/Figure/colorbar-narrow-log", test_colorbar_narrow_log);
   g_test_add_func ("/Evox/Figure/vector", test_vector);
   g_test_add_func ("/Evox/Figure/positions", test_positions);
   g_test_add_func ("/Evox/Figure/auto-length", test_auto_length);
   g_test_add_func ("/Evox/Figure/geometry", test_geometry);
   g_test_add_func ("/Evox/Figure/bad-paths", test_bad_paths);
+  g_test_add_func ("/Evox/Figure/svg-lines", test_svg_lines);
+  g_test_add_func ("/Evox/Figure/draw-onto-refused", test_draw_onto_refused);
+  g_test_add_func ("/Evox/Figure/legend-columns", test_legend_columns);
+  g_test_add_func ("/Evox/Figure/legend-swatch", test_legend_swatch);
+  g_test_add_func ("/Evox/Figure/quad-room", test_quad_room);
   status = g_test_run ();
   /* Pango's and fontconfig's caches, so a leak checker sees only what the figure leaked. */
   pango_cairo_font_map_set_default (NULL);

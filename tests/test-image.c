@@ -2,12 +2,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <png.h>
 #include <string.h>
 #include <tiffio.h>
+#include <unistd.h>
 
 #include "evox-image.h"
+#include "evox-output.h"
 #include "evox-test-util.h"
 #include "evox-types.h"
 
@@ -168,6 +171,45 @@ test_no_leftovers (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* What the vector figures use to put a document made in memory into their temporary: all of it
+ * written, the fd closed either way, and a full disk (/dev/full) a GError naming the file. */
+static void
+test_write_bytes (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "bytes.svg", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length = 0;
+  GString *big = g_string_new (NULL);
+  int fd;
+
+  /* More than one write () may take at once into a pipe-sized buffer. */
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_printf (big, "%u\n", i);
+  fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_true (_evox_output_write_bytes (fd, big->str, big->len, path, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (fcntl (fd, F_GETFD), ==, -1);
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpuint (length, ==, big->len);
+  g_assert_cmpmem (contents, length, big->str, big->len);
+
+  fd = open ("/dev/full", O_WRONLY | O_CLOEXEC);
+  if (fd >= 0)
+    {
+      g_assert_false (_evox_output_write_bytes (fd, big->str, big->len, "figure.svg", &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+      g_assert_nonnull (strstr (error->message, "Cannot write figure.svg"));
+      g_assert_cmpint (fcntl (fd, F_GETFD), ==, -1);
+    }
+  else
+    g_test_message ("no /dev/full: the full disk is not checked");
+  g_string_free (big, TRUE);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -178,5 +220,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Image/exists", test_exists);
   g_test_add_func ("/Evox/Image/extension", test_extension);
   g_test_add_func ("/Evox/Image/no-leftovers", test_no_leftovers);
+  g_test_add_func ("/Evox/Image/write-bytes", test_write_bytes);
   return g_test_run ();
 }

@@ -310,6 +310,209 @@ test_labels (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The pointer's readout covered the axes triad at its default place (bottom left): now it sits
+ * top middle, clear of every overlay at its default place, and lets the pointer through to the
+ * canvas. */
+static void
+test_hover_clear (void)
+{
+  g_autofree char *dir = NULL;
+  EvoxWindow *window = open_window (&dir);
+  EvoxCanvas *canvas = canvas_of (window);
+  GtkWidget *hover = evox_test_find_named (GTK_WIDGET (window), "hover-label");
+  const char *switches[] = { "show-scale-bar", "show-colorbar", "show-legend", "show-axes" };
+  graphene_rect_t bounds;
+  int width, height;
+
+  g_assert_nonnull (hover);
+  for (guint i = 0; i < G_N_ELEMENTS (switches); i++)
+    g_action_group_activate_action (G_ACTION_GROUP (window), switches[i], NULL);
+  width = gtk_widget_get_width (GTK_WIDGET (canvas));
+  height = gtk_widget_get_height (GTK_WIDGET (canvas));
+  evox_canvas_hover_at (canvas, width / 2.0, height / 2.0);
+  g_assert_nonnull (evox_canvas_get_hover_text (canvas));
+  evox_test_spin (0.3);
+  g_assert_true (gtk_widget_get_mapped (hover));
+  g_assert_false (gtk_widget_get_can_target (hover));
+  g_assert_true (gtk_widget_compute_bounds (hover, GTK_WIDGET (canvas), &bounds));
+  g_test_message ("canvas %d x %d, readout %g,%g %gx%g", width, height, bounds.origin.x,
+                  bounds.origin.y, bounds.size.width, bounds.size.height);
+  for (int item = 0; item < EVOX_N_OVERLAY_ITEMS; item++)
+    {
+      double rect[4];
+
+      g_assert_true (evox_canvas_get_overlay_rect (canvas, item, rect));
+      g_test_message ("item %d %g,%g %gx%g", item, rect[0], rect[1], rect[2], rect[3]);
+      g_assert_false (graphene_rect_intersection (&bounds,
+                                                  &GRAPHENE_RECT_INIT ((float) rect[0],
+                                                                       (float) rect[1],
+                                                                       (float) rect[2],
+                                                                       (float) rect[3]),
+                                                  NULL));
+    }
+
+  /* With no overlays, at the bottom left as before; placed again without a pointer motion. */
+  for (guint i = 0; i < G_N_ELEMENTS (switches); i++)
+    g_action_group_activate_action (G_ACTION_GROUP (window), switches[i], NULL);
+  g_assert_false (evox_overlays_any_visible (overlays_of (window)));
+  evox_test_spin (0.3);
+  g_assert_true (gtk_widget_compute_bounds (hover, GTK_WIDGET (canvas), &bounds));
+  g_test_message ("no overlays: readout %g,%g %gx%g", bounds.origin.x, bounds.origin.y,
+                  bounds.size.width, bounds.size.height);
+  g_assert_cmpfloat (bounds.origin.x, <, 20);
+  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, >, height - 20);
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+typedef struct
+{
+  gboolean visible[EVOX_N_OVERLAY_ITEMS];
+  guint    n_labels;
+  char    *label;
+  double   fx, fy;
+  EvoxView view;
+  EvoxVolumeSource source;
+} StartupSeen;
+
+static void
+record_startup (EvoxWindow *window,
+                gpointer    data)
+{
+  StartupSeen *seen = data;
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxOverlays *overlays = evox_document_get_overlays (document);
+
+  for (int i = 0; i < EVOX_N_OVERLAY_ITEMS; i++)
+    seen->visible[i] = evox_overlays_get_visible (overlays, i);
+  seen->n_labels = evox_overlays_get_n_labels (overlays);
+  if (seen->n_labels > 0)
+    seen->label = g_strdup (evox_overlays_get_label (overlays, 0, &seen->fx, &seen->fy));
+  seen->view = evox_document_get_view (document);
+  seen->source = evox_volume_style_get_source (evox_document_get_volume_style (document));
+}
+
+/* `evox --overlays ... --label TEXT@X,Y` opens with those overlays and labels, as `evox render`
+ * draws them; with --phase and --view volume the volume takes the phases' colours; a wrong item
+ * or label is wrong usage (status 2) before any window. */
+static void
+test_command_line (void)
+{
+  StartupSeen seen = { 0 };
+  StartupSeen plain = { 0 };
+
+  g_assert_cmpint (evox_test_run_viewer ((const char *[]) { "--overlays", "legend, scale-bar",
+                                                            "--label", "(a)@0.25,1",
+                                                            "--phase", "auto:2",
+                                                            "--view", "volume", NULL },
+                                         record_startup, &seen), ==, 0);
+  g_assert_true (seen.visible[EVOX_OVERLAY_LEGEND]);
+  g_assert_true (seen.visible[EVOX_OVERLAY_SCALE_BAR]);
+  g_assert_false (seen.visible[EVOX_OVERLAY_COLORBAR]);
+  g_assert_false (seen.visible[EVOX_OVERLAY_AXES]);
+  g_assert_cmpuint (seen.n_labels, ==, 1);
+  g_assert_cmpstr (seen.label, ==, "(a)");
+  g_assert_cmpfloat (seen.fx, ==, 0.25);
+  g_assert_cmpfloat (seen.fy, ==, 1);
+  g_assert_cmpint (seen.view, ==, EVOX_VIEW_VOLUME);
+  g_assert_cmpint (seen.source, ==, EVOX_VOLUME_SOURCE_PHASES);
+  g_free (seen.label);
+
+  /* The Volume view without phases keeps the colour map; nothing asked, nothing shown. */
+  g_assert_cmpint (evox_test_run_viewer ((const char *[]) { "--view", "volume", NULL },
+                                         record_startup, &plain), ==, 0);
+  g_assert_cmpint (plain.source, ==, EVOX_VOLUME_SOURCE_COLORMAP);
+  for (int i = 0; i < EVOX_N_OVERLAY_ITEMS; i++)
+    g_assert_false (plain.visible[i]);
+  g_assert_cmpuint (plain.n_labels, ==, 0);
+
+  g_assert_cmpint (evox_test_run_viewer ((const char *[]) { "--overlays", "legend,grid", NULL },
+                                         record_startup, &plain), ==, 2);
+  g_assert_cmpint (evox_test_run_viewer ((const char *[]) { "--label", "(a)@0.5", NULL },
+                                         record_startup, &plain), ==, 2);
+  g_assert_cmpint (evox_test_run_viewer ((const char *[]) { "--label", "(a)@0.5,1.5", NULL },
+                                         record_startup, &plain), ==, 2);
+}
+
+/* The key controller the canvas put on the label editor's entry. */
+static GtkEventController *
+entry_keys (GtkWidget *entry)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (entry);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
+        return controller;
+    }
+  return NULL;
+}
+
+/* The label editor keeps its text when it closes by a click elsewhere (the popover's autohide
+ * pops it down, as gtk_popover_popdown does here), as Enter does; Escape leaves the label as it
+ * was; opening another label's editor keeps the first one's text. */
+static void
+test_label_editor_close (void)
+{
+  g_autofree char *dir = NULL;
+  EvoxWindow *window = open_window (&dir);
+  EvoxCanvas *canvas = canvas_of (window);
+  EvoxOverlays *overlays = overlays_of (window);
+  GtkWidget *entry, *popover;
+  GtkEventController *keys;
+  gboolean handled = FALSE;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.add-label", NULL));
+  evox_test_spin (0.2);
+  entry = evox_test_find_named (GTK_WIDGET (canvas), "overlay-label-entry");
+  g_assert_nonnull (entry);
+  popover = gtk_widget_get_ancestor (entry, GTK_TYPE_POPOVER);
+  g_assert_nonnull (popover);
+  g_assert_true (gtk_widget_get_visible (popover));
+
+  /* Typed, then a click elsewhere: kept, stripped as Enter strips it. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), " (a) ");
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  g_assert_false (gtk_widget_get_visible (popover));
+  g_assert_cmpstr (evox_overlays_get_label (overlays, 0, NULL, NULL), ==, "(a)");
+
+  /* Typed, then Escape: the label stays "(a)" and the editor closes. */
+  evox_canvas_edit_label (canvas, 0);
+  g_assert_true (gtk_widget_get_visible (popover));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "(b)");
+  keys = entry_keys (entry);
+  g_assert_nonnull (keys);
+  g_signal_emit_by_name (keys, "key-pressed", GDK_KEY_Escape, 0, 0, &handled);
+  g_assert_true (handled);
+  g_assert_false (gtk_widget_get_visible (popover));
+  g_assert_cmpstr (evox_overlays_get_label (overlays, 0, NULL, NULL), ==, "(a)");
+  /* Nothing left pending: a later close changes nothing. */
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  g_assert_cmpstr (evox_overlays_get_label (overlays, 0, NULL, NULL), ==, "(a)");
+
+  /* Other keys are the entry's. */
+  evox_canvas_edit_label (canvas, 0);
+  handled = TRUE;
+  g_signal_emit_by_name (keys, "key-pressed", GDK_KEY_x, 0, 0, &handled);
+  g_assert_false (handled);
+
+  /* Editing "(a)" into "(c)", then opening the second label's editor: "(c)" is kept. */
+  evox_overlays_add_label (overlays, "d", 0.8, 0.8);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "(c)");
+  evox_canvas_edit_label (canvas, 1);
+  g_assert_cmpstr (evox_overlays_get_label (overlays, 0, NULL, NULL), ==, "(c)");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "d");
+  /* Emptied, then the first label's editor: the second goes. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  evox_canvas_edit_label (canvas, 0);
+  g_assert_cmpuint (evox_overlays_get_n_labels (overlays), ==, 1);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "(c)");
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 typedef struct
 {
   gboolean   in_text;
@@ -714,6 +917,188 @@ test_demo (void)
   evox_test_close_window (window);
 }
 
+/* The RGBA pixels of a PNG the window wrote. */
+static guint32 *
+read_texture (const char *path,
+              int        *width,
+              int        *height)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = gdk_texture_new_from_filename (path, &error);
+  guint32 *pixels;
+
+  g_assert_no_error (error);
+  *width = gdk_texture_get_width (texture);
+  *height = gdk_texture_get_height (texture);
+  pixels = g_new (guint32, (gsize) *width * *height);
+  gdk_texture_download (texture, (guint8 *) pixels, (gsize) *width * 4);
+  return pixels;
+}
+
+/* "Crop to the data" in a 2D slice view: the export is the slice's rectangle only. The oracle is
+ * the uncropped export at the same scale: the box of its pixels that are not the background
+ * colour (its corner's; the canvas is wider than the square slice) is, to a pixel, the cropped
+ * export's size and content. With the overlays, the scale bar's box lies inside the cropped
+ * picture (it sat partly on the margin before), and a vector export has the cropped size too. */
+static void
+test_export_crop (void)
+{
+  g_autofree char *dir = NULL;
+  EvoxWindow *window = open_window (&dir);
+  EvoxOverlays *overlays = overlays_of (window);
+  g_autofree char *full = g_build_filename (dir, "full.png", NULL);
+  g_autofree char *cropped = g_build_filename (dir, "cropped.png", NULL);
+  g_autofree char *svg = g_build_filename (dir, "cropped.svg", NULL);
+  g_autofree guint32 *a = NULL, *b = NULL;
+  g_autoptr(GError) error = NULL;
+  int view_width, view_height, fw, fh, cw, ch, box[4] = { G_MAXINT, G_MAXINT, -1, -1 };
+  double size[2];
+  guint differ = 0;
+
+  evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICES);
+  evox_test_spin (0.3);
+  g_assert_false (evox_window_get_crop_size (window, size));
+  evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICE_Z);
+  evox_test_spin (0.3);
+  g_assert_true (evox_window_get_crop_size (window, size));
+  view_width = gtk_widget_get_width (GTK_WIDGET (canvas_of (window)));
+  view_height = gtk_widget_get_height (GTK_WIDGET (canvas_of (window)));
+  g_test_message ("canvas %d x %d, slice %g x %g", view_width, view_height, size[0], size[1]);
+  g_assert_true (size[0] < view_width || size[1] < view_height);
+
+  g_assert_true (evox_window_export_figure_overlays (window, full, 2 * view_width,
+                                                     2 * view_height, FALSE, FALSE, FALSE,
+                                                     FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (evox_window_export_figure_cropped (window, cropped, 2.0, FALSE, FALSE, FALSE,
+                                                    FALSE, &error));
+  g_assert_no_error (error);
+  a = read_texture (full, &fw, &fh);
+  b = read_texture (cropped, &cw, &ch);
+  for (int y = 0; y < fh; y++)
+    for (int x = 0; x < fw; x++)
+      if (a[(gsize) y * fw + x] != a[0])
+        {
+          box[0] = MIN (box[0], x);
+          box[1] = MIN (box[1], y);
+          box[2] = MAX (box[2], x);
+          box[3] = MAX (box[3], y);
+        }
+  g_test_message ("data in the full export: %d..%d x %d..%d; cropped %d x %d", box[0], box[2],
+                  box[1], box[3], cw, ch);
+  g_assert_cmpint (abs (cw - (box[2] - box[0] + 1)), <=, 1);
+  g_assert_cmpint (abs (ch - (box[3] - box[1] + 1)), <=, 1);
+  g_assert_cmpint (abs (cw - (int) round (2 * size[0])), <=, 1);
+  for (int y = 0; y < MIN (ch, fh - box[1]); y++)
+    for (int x = 0; x < MIN (cw, fw - box[0]); x++)
+      differ += b[(gsize) y * cw + x] != a[(gsize) (y + box[1]) * fw + x + box[0]];
+  /* The same pixels, a one-pixel shift of rounding aside. */
+  g_assert_cmpuint (differ, <=, (guint) (cw + ch) * 2);
+
+  /* The overlays laid out in the cropped picture. */
+  evox_overlays_set_visible (overlays, EVOX_OVERLAY_SCALE_BAR, TRUE);
+  evox_overlays_set_visible (overlays, EVOX_OVERLAY_COLORBAR, TRUE);
+  g_assert_true (evox_window_export_figure_cropped (window, svg, 2.0, FALSE, FALSE, FALSE, TRUE,
+                                                    &error));
+  g_assert_no_error (error);
+  {
+    g_autofree char *contents = NULL;
+    g_autofree char *width_attr = g_strdup_printf ("width=\"%dpt\"", cw);
+    g_autofree char *width_px = g_strdup_printf ("width=\"%d\"", cw);
+
+    g_assert_true (g_file_get_contents (svg, &contents, NULL, &error));
+    g_test_message ("%.300s", contents);
+    g_assert_true (strstr (contents, width_attr) != NULL || strstr (contents, width_px) != NULL);
+  }
+  evox_test_close_window (window);
+}
+
+/* The export dialog keeps the last scale, format and overlay choice for the window's session,
+ * and offers cropping (ticked) in the 2D slice views only. */
+static void
+test_export_remembers (void)
+{
+  g_autofree char *dir = NULL;
+  EvoxWindow *window = open_window (&dir);
+
+  evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICE_Z);
+  evox_test_spin (0.3);
+  {
+    EvoxExportDialog *dialog = evox_export_dialog_new (window, 100, 80);
+    GtkDropDown *format = GTK_DROP_DOWN (evox_test_find_named (GTK_WIDGET (dialog),
+                                                               "export-format"));
+    GtkWidget *crop = evox_test_find_named (GTK_WIDGET (dialog), "export-crop");
+    GtkWidget *overlays = evox_test_find_named (GTK_WIDGET (dialog), "export-overlays");
+    GtkDropDown *scale = NULL;
+
+    g_assert_true (gtk_widget_get_visible (crop));
+    g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (crop)));
+    g_assert_cmpuint (gtk_drop_down_get_selected (format), ==, 0);
+    g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (overlays)));
+    /* The scale drop-down is the one whose tooltip speaks of the canvas. */
+    for (GtkWidget *w = gtk_widget_get_first_child (gtk_widget_get_parent (GTK_WIDGET (format)));
+         w != NULL; w = gtk_widget_get_next_sibling (w))
+      if (GTK_IS_DROP_DOWN (w) && w != GTK_WIDGET (format))
+        scale = GTK_DROP_DOWN (w);
+    g_assert_nonnull (scale);
+    g_assert_cmpuint (gtk_drop_down_get_selected (scale), ==, 1);
+    gtk_drop_down_set_selected (scale, 3);
+    gtk_drop_down_set_selected (format, 3);
+    gtk_check_button_set_active (GTK_CHECK_BUTTON (overlays), TRUE);
+    gtk_check_button_set_active (GTK_CHECK_BUTTON (crop), FALSE);
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
+  {
+    EvoxExportDialog *dialog = evox_export_dialog_new (window, 100, 80);
+    GtkDropDown *format = GTK_DROP_DOWN (evox_test_find_named (GTK_WIDGET (dialog),
+                                                               "export-format"));
+    GtkWidget *crop = evox_test_find_named (GTK_WIDGET (dialog), "export-crop");
+    GtkWidget *overlays = evox_test_find_named (GTK_WIDGET (dialog), "export-overlays");
+    GtkWidget *scale = NULL;
+
+    for (GtkWidget *w = gtk_widget_get_first_child (gtk_widget_get_parent (GTK_WIDGET (format)));
+         w != NULL; w = gtk_widget_get_next_sibling (w))
+      if (GTK_IS_DROP_DOWN (w) && w != GTK_WIDGET (format))
+        scale = w;
+    g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (scale)), ==, 3);
+    g_assert_cmpuint (gtk_drop_down_get_selected (format), ==, 3);
+    g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (overlays)));
+    g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (crop)));
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
+  /* A 3D view has no margins to crop: not offered. */
+  evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICES);
+  evox_test_spin (0.3);
+  {
+    EvoxExportDialog *dialog = evox_export_dialog_new (window, 100, 80);
+
+    g_assert_false (gtk_widget_get_visible (evox_test_find_named (GTK_WIDGET (dialog),
+                                                                  "export-crop")));
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
+  /* A name's extension chose SVG over the remembered PDF: the next dialog offers SVG. */
+  {
+    EvoxExportDialog *dialog = evox_export_dialog_new (window, 100, 80);
+    g_autofree char *typed = g_build_filename (dir, "named.svg", NULL);
+
+    gtk_window_present (GTK_WINDOW (dialog));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "export.choose-file",
+                                               NULL));
+    g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 20));
+    evox_test_answer_file_dialog (typed, GTK_RESPONSE_ACCEPT);
+    g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 20));
+    g_assert_true (g_file_test (typed, G_FILE_TEST_EXISTS));
+  }
+  {
+    EvoxExportDialog *dialog = evox_export_dialog_new (window, 100, 80);
+
+    g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (evox_test_find_named (
+                        GTK_WIDGET (dialog), "export-format"))), ==, 2);
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
+  evox_test_close_window (window);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -724,7 +1109,12 @@ main (int    argc,
   g_test_add_func ("/Evox/OverlayUi/switches", test_switches);
   g_test_add_func ("/Evox/OverlayUi/drag", test_drag);
   g_test_add_func ("/Evox/OverlayUi/labels", test_labels);
+  g_test_add_func ("/Evox/OverlayUi/label-editor-close", test_label_editor_close);
+  g_test_add_func ("/Evox/OverlayUi/hover-clear", test_hover_clear);
+  g_test_add_func ("/Evox/OverlayUi/command-line", test_command_line);
   g_test_add_func ("/Evox/OverlayUi/export", test_export);
+  g_test_add_func ("/Evox/OverlayUi/export-crop", test_export_crop);
+  g_test_add_func ("/Evox/OverlayUi/export-remembers", test_export_remembers);
   g_test_add_func ("/Evox/OverlayUi/one-legend", test_one_legend);
   g_test_add_func ("/Evox/OverlayUi/figure-box", test_figure_box);
   g_test_add_func ("/Evox/OverlayUi/demo", test_demo);

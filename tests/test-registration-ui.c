@@ -15,6 +15,7 @@
 
 #include "evox-canvas.h"
 #include "evox-document.h"
+#include "evox-overlays.h"
 #include "evox-plot.h"
 #include "evox-registration-panel.h"
 #include "evox-test-registration.h"
@@ -1188,6 +1189,74 @@ test_real_run (void)
   g_assert_finalize_object (panel);
 }
 
+/* The canvas's Raw/Registered switch stays at the bottom right while nothing is there, and
+ * moves off the figure overlays there: the scale bar's default place (1, 1) and a label put at
+ * the same corner. Its box on the canvas overlaps no overlay's box. */
+static gboolean
+switch_overlaps (EvoxWindow *window,
+                 GtkWidget  *box)
+{
+  EvoxCanvas *canvas = EVOX_CANVAS (evox_window_get_canvas (window));
+  graphene_rect_t bounds;
+  gboolean any = FALSE;
+
+  g_assert_true (gtk_widget_compute_bounds (box, GTK_WIDGET (canvas), &bounds));
+  g_test_message ("switch at %g, %g, %g x %g (canvas %d x %d)", bounds.origin.x,
+                  bounds.origin.y, bounds.size.width, bounds.size.height,
+                  gtk_widget_get_width (GTK_WIDGET (canvas)),
+                  gtk_widget_get_height (GTK_WIDGET (canvas)));
+  for (int item = 0; item < EVOX_N_OVERLAY_ITEMS + 1; item++)
+    {
+      double rect[4];
+
+      if (!evox_canvas_get_overlay_rect (canvas, item, rect))
+        continue;
+      g_test_message ("item %d at %g, %g, %g x %g", item, rect[0], rect[1], rect[2], rect[3]);
+      any = any || (rect[0] < bounds.origin.x + bounds.size.width &&
+                    bounds.origin.x < rect[0] + rect[2] &&
+                    rect[1] < bounds.origin.y + bounds.size.height &&
+                    bounds.origin.y < rect[1] + rect[3]);
+    }
+  return any;
+}
+
+static void
+test_switch_placement (void)
+{
+  g_autoptr(EvoxVolume) raw = NULL;
+  g_autoptr(EvoxRegistration) registration = evox_test_registration_new (64, 48, 5, &raw);
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxOverlays *overlays = evox_document_get_overlays (document);
+  EvoxCanvas *canvas = EVOX_CANVAS (evox_window_get_canvas (window));
+  GtkWidget *box = gtk_widget_get_parent (GTK_WIDGET (evox_window_get_registration_toggle (window,
+                                                                                          TRUE)));
+  graphene_rect_t bounds;
+
+  fake_reset (registration);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_document_set_volume (document, raw, "XANES stack", NULL);
+  g_assert_true (evox_document_set_registration (document, registration));
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, box, 20));
+  evox_test_spin (0.3);
+  g_assert_false (switch_overlaps (window, box));
+  g_assert_true (gtk_widget_compute_bounds (box, GTK_WIDGET (canvas), &bounds));
+  /* Bottom right, 12 px in. */
+  g_assert_cmpfloat (fabs (bounds.origin.x + bounds.size.width + 12 -
+                           gtk_widget_get_width (GTK_WIDGET (canvas))), <=, 1);
+
+  evox_overlays_set_visible (overlays, EVOX_OVERLAY_SCALE_BAR, TRUE);
+  evox_overlays_add_label (overlays, "Registered stack, energy 1", 1, 1);
+  evox_test_spin (0.5);
+  g_assert_true (evox_canvas_get_overlay_rect (canvas, EVOX_N_OVERLAY_ITEMS,
+                                               (double[4]) { 0 }));
+  g_assert_false (switch_overlaps (window, box));
+  evox_test_screenshot (GTK_WIDGET (window), "registration-switch-moved");
+  gtk_window_destroy (GTK_WINDOW (window));
+  evox_test_spin (0.05);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1216,6 +1285,7 @@ main (int    argc,
   g_test_add_func ("/Evox/RegistrationPanel/save-chooser", test_save_chooser);
   g_test_add_func ("/Evox/RegistrationPanel/layout", test_layout);
   g_test_add_func ("/Evox/RegistrationPanel/window", test_window);
+  g_test_add_func ("/Evox/RegistrationPanel/switch-placement", test_switch_placement);
   g_test_add_func ("/Evox/RegistrationPanel/window-clusters", test_window_clusters);
   g_test_add_func ("/Evox/RegistrationPanel/real-run", test_real_run);
   return g_test_run ();

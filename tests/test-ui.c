@@ -1276,6 +1276,74 @@ test_panel_wheel (void)
   evox_test_close_window (window);
 }
 
+/* A wheel step with no motion before it: GTK hands it to the widget found at the last motion,
+ * `stale`, whatever the panel has scrolled under the pointer since. Returns whether the panel's
+ * guard took it. */
+static gboolean
+wheel_again (GtkWidget *scrolled,
+             GtkWidget *stale,
+             double     dy)
+{
+  GtkEventController *guard = find_controller (scrolled, GTK_TYPE_EVENT_CONTROLLER_SCROLL,
+                                               "evox-wheel-guard");
+  gboolean handled = FALSE;
+
+  g_signal_emit_by_name (guard, "scroll", 0.0, dy, &handled);
+  if (!handled)
+    {
+      GtkEventController *own = find_controller (stale, GTK_TYPE_EVENT_CONTROLLER_SCROLL, NULL);
+      gboolean ignored;
+
+      g_signal_emit_by_name (own, "scroll", 0.0, dy, &ignored);
+    }
+  return handled;
+}
+
+/* Turning the wheel over the display panel's High slider without moving the pointer: the first
+ * step scrolled the panel, the next reached the slider (High 170 became 161.5 on the electrode),
+ * as the guard looked at what had come under the pointer while GTK still sent the step to the
+ * slider. Every step now scrolls the panel and the display range stays. */
+static void
+test_panel_wheel_resting (void)
+{
+  EvoxWindow *window = open_window ();
+  GtkWidget *panel = display_panel_of (window);
+  GtkWidget *scrolled = gtk_widget_get_ancestor (panel, GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *scale = GTK_WIDGET (gtk_widget_get_template_child (panel, EVOX_TYPE_DISPLAY_PANEL,
+                                                                "hi_scale"));
+  GtkAdjustment *vadjustment;
+  double value, panel_before, x, pointer_y;
+  guint extra = 0;
+
+  g_assert_nonnull (scale);
+  vadjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  gtk_widget_grab_focus (evox_window_get_canvas (window));
+  value = gtk_range_get_value (GTK_RANGE (scale));
+  scroll_into_view (scrolled, scale);
+  panel_before = gtk_adjustment_get_value (vadjustment);
+  g_assert_true (gtk_widget_translate_coordinates (scale, scrolled, 0,
+                                                   gtk_widget_get_height (scale) / 2.0,
+                                                   &x, &pointer_y));
+  g_assert_true (wheel_over (scrolled, scale, 1));
+  g_assert_cmpfloat (gtk_adjustment_get_value (vadjustment), >, panel_before);
+  /* Steps until the slider has left the resting pointer, and two more. */
+  for (guint step = 0; step < 12 && extra < 2; step++)
+    {
+      double top;
+
+      evox_test_wait_for (never, NULL, 0.05);
+      panel_before = gtk_adjustment_get_value (vadjustment);
+      g_assert_true (wheel_again (scrolled, scale, 1));
+      g_assert_cmpfloat (gtk_adjustment_get_value (vadjustment), >, panel_before);
+      g_assert_cmpfloat (gtk_range_get_value (GTK_RANGE (scale)), ==, value);
+      g_assert_true (gtk_widget_translate_coordinates (scale, scrolled, 0, 0, &x, &top));
+      if (pointer_y < top || pointer_y > top + gtk_widget_get_height (scale))
+        extra++;
+    }
+  g_assert_cmpuint (extra, ==, 2);
+  evox_test_close_window (window);
+}
+
 /* The export name dropped nothing of the input's name ("A19_GrSi_Anode_1x1.csv.png"), and
  * nothing said where an export went: now the extension goes and a toast names the file. */
 static void
@@ -1639,6 +1707,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Ui/color-button-hex", test_color_button_hex);
   g_test_add_func ("/Evox/Ui/slice-sliders-follow", test_slice_sliders_follow);
   g_test_add_func ("/Evox/Ui/panel-wheel", test_panel_wheel);
+  g_test_add_func ("/Evox/Ui/panel-wheel-resting", test_panel_wheel_resting);
   g_test_add_func ("/Evox/Ui/export-saved", test_export_saved);
   g_test_add_func ("/Evox/Ui/load-stages", test_load_stages);
   g_test_add_func ("/Evox/Ui/hover-readout-fits", test_hover_readout_fits);

@@ -175,6 +175,46 @@ test_parse_voxel_size_range (void)
     }
 }
 
+/* One length (a scale bar's) in the units and range a voxel size takes; a list of three is not
+ * one length. */
+static void
+test_parse_length (void)
+{
+  struct
+  {
+    const char *text;
+    double      nm;
+  } good[] = {
+    { "500nm", 500 }, { "800", 800 }, { "2um", 2000 }, { " 2.5 µm ", 2500 },
+    { "2.5\xce\xbcm", 2500 }, { "1 mm", 1e6 }, { "1e3nm", 1000 }, { "0.001", 1e-3 },
+    { "1000mm", 1e9 },
+  };
+  const char *bad[] = { "", "um", "abc", "0", "-5um", "5km", "5parsec", "1e400", "nan", "inf",
+                        "1,2,3", "2000mm", "1e-7um", "5 n m" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      double nm = 0;
+
+      g_test_message ("%s", good[i].text);
+      g_assert_true (evox_units_parse_length (good[i].text, &nm, &error));
+      g_assert_no_error (error);
+      g_assert_cmpfloat_with_epsilon (nm, good[i].nm, good[i].nm * 1e-12);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      double nm = -1;
+
+      g_test_message ("%s", bad[i]);
+      g_assert_false (evox_units_parse_length (bad[i], &nm, &error));
+      g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, bad[i]));
+      g_assert_cmpfloat (nm, ==, -1);
+    }
+}
+
 /* Sizes set in the window come back for the same file, and only for it as it was. */
 static void
 test_remember (void)
@@ -316,6 +356,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Units/volume", test_volume_units);
   g_test_add_func ("/Evox/Units/parse-voxel-size", test_parse_voxel_size);
   g_test_add_func ("/Evox/Units/parse-voxel-size-range", test_parse_voxel_size_range);
+  g_test_add_func ("/Evox/Units/parse-length", test_parse_length);
   g_test_add_func ("/Evox/Units/remember", test_remember);
   g_test_add_func ("/Evox/Units/display", test_display);
   g_test_add_func ("/Evox/Units/document-voxel-size", test_document_voxel_size);

@@ -622,6 +622,59 @@ test_curve_and_phases (void)
   curve_teardown (&curve);
 }
 
+/* The curve was drawn (and its points grabbed) in every mode, where only Composite rays use
+ * opacity: the projections and Iso colour a pixel by one value. Now the histogram shows and
+ * edits it in Composite only, and the Volume section's curve help and Reset curve go with it
+ * (as they go with the Phases source); the Opacity scale, which only Composite uses either, is
+ * insensitive in the other modes. */
+static void
+test_curve_modes (void)
+{
+  g_autoptr(EvoxVolume) volume = ramp_volume (0, 100, FALSE);
+  GtkWidget *box = g_object_new (EVOX_TYPE_VOLUME_BOX, NULL);
+  GtkWidget *box_window, *reset;
+  Curve curve;
+  double x, y, value0, opacity0;
+
+  curve_setup (&curve, volume, FALSE);
+  evox_volume_box_set_document (EVOX_VOLUME_BOX (box), curve.document);
+  box_window = show_in_window (box, 440, 400);
+  reset = evox_test_find_named (box, "volume-reset-curve");
+  g_assert_true (gtk_widget_is_visible (reset));
+  evox_volume_style_get_point (curve.style, 0, &value0, &opacity0);
+  for (EvoxRayMode mode = EVOX_RAY_COMPOSITE; mode <= EVOX_RAY_MODE_LAST; mode++)
+    {
+      gboolean composite = mode == EVOX_RAY_COMPOSITE;
+
+      evox_volume_style_set_mode (curve.style, mode);
+      g_test_message ("mode %s", evox_ray_mode_to_string (mode));
+      g_assert_true (_evox_histogram_view_get_curve_shown (curve.view) == composite);
+      g_assert_true (gtk_widget_is_visible (reset) == composite);
+      g_assert_true (gtk_widget_is_sensitive (evox_test_find_named (box, "volume-opacity-scale"))
+                     == composite);
+      if (composite)
+        continue;
+      /* A drag from the first point's handle moves no point (the press goes to the range). */
+      handle_at (&curve, 0, &x, &y);
+      _evox_histogram_view_drag_begin (curve.view, x, y);
+      _evox_histogram_view_drag_end (curve.view, x + 20, y - 20);
+      assert_point (&curve, 0, value0, opacity0);
+    }
+  evox_volume_style_set_mode (curve.style, EVOX_RAY_COMPOSITE);
+  g_assert_true (_evox_histogram_view_get_curve_shown (curve.view));
+  g_assert_true (gtk_widget_is_visible (reset));
+  /* Phases bring their own opacity: no curve there either. */
+  evox_volume_style_set_source (curve.style, EVOX_VOLUME_SOURCE_PHASES);
+  g_assert_false (_evox_histogram_view_get_curve_shown (curve.view));
+  g_assert_false (gtk_widget_is_visible (reset));
+  evox_volume_style_set_source (curve.style, EVOX_VOLUME_SOURCE_COLORMAP);
+  g_assert_true (gtk_widget_is_visible (reset));
+  evox_test_screenshot (curve.window, "volume-curve-composite");
+  gtk_window_destroy (GTK_WINDOW (box_window));
+  g_object_unref (box_window);
+  curve_teardown (&curve);
+}
+
 typedef struct
 {
   EvoxRenderer *renderer;
@@ -775,6 +828,7 @@ main (int    argc,
   g_test_add_func ("/Evox/VolumeUi/curve-drag-log", test_curve_drag_log);
   g_test_add_func ("/Evox/VolumeUi/curve-add-remove", test_curve_add_remove);
   g_test_add_func ("/Evox/VolumeUi/curve-and-phases", test_curve_and_phases);
+  g_test_add_func ("/Evox/VolumeUi/curve-modes", test_curve_modes);
   g_test_add_func ("/Evox/VolumeUi/interactive", test_interactive);
   g_test_add_func ("/Evox/VolumeUi/side-width", test_side_width);
   return g_test_run ();

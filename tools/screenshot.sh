@@ -1,15 +1,19 @@
 #!/bin/bash
 # screenshot.sh: the README's screenshots under Xvfb: the window on the real SSRM table with the
 # Gr/Si preset's phases, the surfaces of the real segmented tomogram's phases, and its 2x2 view
-# with a ruler and the ruler's profile, and the XANES demo's edge-energy map on the XANES page.
+# with a ruler and the ruler's profile, the XANES demo's edge-energy map on the XANES page, the
+# tomogram's z slice with the figure overlays, and the tomogram in the Volume view.
 # SPDX-License-Identifier: BSD-3-Clause
 #
 #   tools/screenshot.sh [TABLE] [OUT.png]
 #   tools/screenshot.sh --surfaces [TOMOGRAM] [OUT.png]
 #   tools/screenshot.sh --quad [TOMOGRAM] [OUT.png]
 #   tools/screenshot.sh --xanes [OUT.png]
+#   tools/screenshot.sh --figure [TOMOGRAM] [OUT.png]
+#   tools/screenshot.sh --volume [TOMOGRAM] [OUT.png]
 # Needs a built tree (./dev run or ./dev test once), xvfb and imagemagick (apt-get install
-# xvfb xauth imagemagick). The table defaults to ../shared/data/ssrm/A19_GrSi_Anode_1x1.csv,
+# xvfb xauth imagemagick; --volume also xdotool, to open the Display page's Volume section, and
+# without it the window is taken as it opens). The table defaults to ../shared/data/ssrm/A19_GrSi_Anode_1x1.csv,
 # a 1 x 1 um scan of 128 x 128 pixels, hence 7.8125 nm pixels.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +50,56 @@ if [ "${1:-}" = --quad ]; then
     build/src/evox --view quad --ruler 40,50,128:220,160,128 "$1" 2>/dev/null &
     pid=$!
     sleep ${EVOX_SCREENSHOT_WAIT:-12}
+    import -window root "$2.tmp.png"
+    kill $pid
+  ' _ "$tomogram" "$out"
+  mv "$out.tmp.png" "$out"
+  echo "wrote $out"
+  exit 0
+fi
+
+if [ "${1:-}" = --figure ]; then
+  tomogram=${2:-../shared/data/tomo/electrode.tiff}
+  out=${3:-docs/figure.png}
+  [ -f "$tomogram" ] || { echo "screenshot.sh: no tomogram at $tomogram" >&2; exit 1; }
+  [ -x build/src/evox ] || { echo "screenshot.sh: build first (./dev test)" >&2; exit 1; }
+  # The segmented electrode's z slice (50 nm voxels) in its three phases with every figure
+  # overlay at its default place and a panel letter, as a paper figure starts.
+  GTK_A11Y=none xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
+    build/src/evox --voxel-size 50nm --view z --phase "Pore=0:0" \
+      --phase "Active material=85:85" --phase "Carbon-binder=170:170" \
+      --overlays scale-bar,colorbar,legend,axes --label "(a)@0.5,0" "$1" 2>/dev/null &
+    pid=$!
+    sleep ${EVOX_SCREENSHOT_WAIT:-10}
+    import -window root "$2.tmp.png"
+    kill $pid
+  ' _ "$tomogram" "$out"
+  mv "$out.tmp.png" "$out"
+  echo "wrote $out"
+  exit 0
+fi
+
+if [ "${1:-}" = --volume ]; then
+  tomogram=${2:-../shared/data/tomo/electrode.tiff}
+  out=${3:-docs/volume.png}
+  [ -f "$tomogram" ] || { echo "screenshot.sh: no tomogram at $tomogram" >&2; exit 1; }
+  [ -x build/src/evox ] || { echo "screenshot.sh: build first (./dev test)" >&2; exit 1; }
+  # The electrode ray-cast with its active material and carbon-binder as the transfer function
+  # (the pores, in no phase, clear); the Display page scrolled to the Volume section by a click
+  # on Display and wheel steps over the panel (which scroll it without changing any value).
+  GTK_A11Y=none xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
+    build/src/evox --voxel-size 50nm --view volume --phase "Active material=85:85:#ff7f0e" \
+      --phase "Carbon-binder=170:170:#2ca02c" "$1" 2>/dev/null &
+    pid=$!
+    sleep ${EVOX_SCREENSHOT_WAIT:-12}
+    if command -v xdotool >/dev/null; then
+      xdotool mousemove 868 396 click 1
+      sleep 1
+      xdotool mousemove 1050 650
+      for step in $(seq 12); do xdotool click 5; sleep 0.2; done
+      xdotool mousemove 700 790
+      sleep 2
+    fi
     import -window root "$2.tmp.png"
     kill $pid
   ' _ "$tomogram" "$out"

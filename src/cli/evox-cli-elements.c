@@ -135,8 +135,8 @@ parse_pair (const char         *text,
 
   if (g_strv_length (sides) != 2 ||
       g_strv_length (energies = g_strsplit (sides[1], ":", -1)) != 2 ||
-      !_evox_cli_maps_parse_number (energies[0], &below) ||
-      !_evox_cli_maps_parse_number (energies[1], &above))
+      !_evox_cli_parse_double (energies[0], &below) ||
+      !_evox_cli_parse_double (energies[1], &above))
     {
       *status = _evox_cli_usage_error (NULL, "--pair must be ELEMENT=BELOW:ABOVE in eV (e.g. "
                                        "Ni=8178:8570), not '%s'", text);

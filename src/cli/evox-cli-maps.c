@@ -54,16 +54,6 @@ _evox_cli_maps_output_parse (const char        *out,
 }
 
 gboolean
-_evox_cli_maps_parse_number (const char *text,
-                             double     *value)
-{
-  char *end = NULL;
-
-  *value = g_ascii_strtod (text, &end);
-  return end != text && *end == '\0' && isfinite (*value);
-}
-
-gboolean
 _evox_cli_maps_check (const EvoxCliMapsOutput *output,
                       const char * const      *labels,
                       guint                    n_labels,

@@ -28,10 +28,6 @@ typedef struct
 void      _evox_cli_maps_output_clear (EvoxCliMapsOutput *output);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EvoxCliMapsOutput, _evox_cli_maps_output_clear)
 
-/* A finite number, the whole of text (no unit, no trailing characters). */
-gboolean  _evox_cli_maps_parse_number (const char *text,
-                                       double     *value);
-
 /* -o OUT.h5|OUT.hdf5|PREFIX.tif|PREFIX.tiff; anything else is bad usage. */
 gboolean  _evox_cli_maps_output_parse (const char        *out,
                                        EvoxCliMapsOutput *output,

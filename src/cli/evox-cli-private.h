@@ -70,6 +70,9 @@ gboolean     _evox_cli_parse_int      (const char     *text,
                                        gint64          min,
                                        gint64          max,
                                        gint64         *value);
+/* The whole of text is one finite number. */
+gboolean     _evox_cli_parse_double   (const char     *text,
+                                       double         *value);
 char        *_evox_cli_format_number  (double          value,
                                        gboolean        single);
 int          _evox_cli_find_channel   (EvoxVolume     *volume,

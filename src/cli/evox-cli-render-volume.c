@@ -21,17 +21,6 @@ _evox_cli_volume_request_clear (EvoxCliVolumeRequest *request)
   g_clear_pointer (&request->clip, g_free);
 }
 
-/* A whole string that is a finite number. */
-static gboolean
-parse_number (const char *text,
-              double     *value)
-{
-  char *end;
-
-  *value = g_ascii_strtod (text, &end);
-  return end != text && *end == '\0' && isfinite (*value);
-}
-
 /* "LO:HI" or "LO:HI:A"; *alpha is left alone without A. */
 static gboolean
 parse_opacity (const char *text,
@@ -42,8 +31,9 @@ parse_opacity (const char *text,
   g_auto(GStrv) parts = g_strsplit (text, ":", -1);
   guint n = g_strv_length (parts);
 
-  return (n == 2 || n == 3) && parse_number (parts[0], lo) && parse_number (parts[1], hi) &&
-         (n == 2 || parse_number (parts[2], alpha));
+  return (n == 2 || n == 3) && _evox_cli_parse_double (parts[0], lo) &&
+         _evox_cli_parse_double (parts[1], hi) &&
+         (n == 2 || _evox_cli_parse_double (parts[2], alpha));
 }
 
 /* "X0:X1,Y0:Y1,Z0:Z1", each 0 <= lo < hi <= 1. */
@@ -60,8 +50,9 @@ parse_clip (const char *text,
     {
       g_auto(GStrv) ends = g_strsplit (axes[a], ":", -1);
 
-      if (g_strv_length (ends) != 2 || !parse_number (ends[0], &lo[a]) ||
-          !parse_number (ends[1], &hi[a]) || !(lo[a] >= 0 && lo[a] < hi[a] && hi[a] <= 1))
+      if (g_strv_length (ends) != 2 || !_evox_cli_parse_double (ends[0], &lo[a]) ||
+          !_evox_cli_parse_double (ends[1], &hi[a]) ||
+          !(lo[a] >= 0 && lo[a] < hi[a] && hi[a] <= 1))
         return FALSE;
     }
   return TRUE;
@@ -122,7 +113,7 @@ _evox_cli_volume_request_check (GOptionContext       *context,
     }
   if (request->iso != NULL)
     {
-      if (!parse_number (request->iso, &request->iso_level))
+      if (!_evox_cli_parse_double (request->iso, &request->iso_level))
         {
           *status = _evox_cli_usage_error (context, "--iso must be a finite number (a stored "
                                            "value), not '%s'", request->iso);
@@ -131,7 +122,8 @@ _evox_cli_volume_request_check (GOptionContext       *context,
       if (request->mode != NULL && request->mode_value != EVOX_RAY_ISO)
         {
           *status = _evox_cli_usage_error (context, "--iso is the level of --mode iso, not of "
-                                           "--mode %s", evox_ray_mode_to_string (request->mode_value));
+                                           "--mode %s",
+                                           evox_ray_mode_to_string (request->mode_value));
           return FALSE;
         }
       request->mode_value = EVOX_RAY_ISO;
@@ -180,6 +172,15 @@ _evox_cli_volume_request_check (GOptionContext       *context,
         {
           *status = _evox_cli_usage_error (context, "--opacity: the opacity A must be from 0 "
                                            "to 1 in '%s'", request->opacity);
+          return FALSE;
+        }
+      /* Only composite rays absorb: the projections and iso draw no opacity, so a curve there
+       * would be ignored (as --iso is refused outside iso). */
+      if (request->mode_value != EVOX_RAY_COMPOSITE)
+        {
+          *status = _evox_cli_usage_error (context, "--opacity is the curve of --mode composite; "
+                                           "--mode %s draws no opacity",
+                                           evox_ray_mode_to_string (request->mode_value));
           return FALSE;
         }
       /* The curve colours nothing but the colour map; a phase or cluster brings its own. */

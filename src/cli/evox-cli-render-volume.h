@@ -38,7 +38,8 @@ typedef struct
   { "opacity", 0, 0, G_OPTION_ARG_STRING, &(request)->opacity, \
     "The Volume view's opacity curve: A per voxel length (0 to 1, default 0.1) for LO <= value " \
     "<= HI in stored values (log10 numbers for log10 data, as --range), clear outside; without " \
-    "it 0 at the display range's low end rising to 0.1 at its high end", "LO:HI[:A]" }, \
+    "it 0 at the display range's low end rising to 0.1 at its high end (--mode composite only)", \
+    "LO:HI[:A]" }, \
   { "iso", 0, 0, G_OPTION_ARG_STRING, &(request)->iso, \
     "The level (stored value) whose first crossing --mode iso draws; implies --mode iso " \
     "(default: the middle of the display range)", "LEVEL" }, \

@@ -20,6 +20,7 @@
 #include "evox-measurement.h"
 #include "evox-renderer.h"
 #include "evox-tiff.h"
+#include "evox-units.h"
 
 #define DEFAULT_WIDTH 1600
 #define DEFAULT_HEIGHT 1200
@@ -57,30 +58,6 @@ on_scale_bar (const char  *name,
   return TRUE;
 }
 
-/* "500nm", "2um", "2.5 µm", "1 mm", "800": a positive length, nm when no unit is given. */
-static gboolean
-parse_length (const char *text,
-              double     *nm)
-{
-  static const struct { const char *unit; double nm; } units[] = {
-    { "", 1 }, { "nm", 1 }, { "um", 1e3 }, { "µm", 1e3 }, { "μm", 1e3 }, { "mm", 1e6 },
-  };
-  g_autofree char *unit = NULL;
-  char *end;
-  double value = g_ascii_strtod (text, &end);
-
-  if (end == text || !isfinite (value) || value <= 0)
-    return FALSE;
-  unit = g_strstrip (g_strdup (end));
-  for (guint i = 0; i < G_N_ELEMENTS (units); i++)
-    if (g_str_equal (unit, units[i].unit))
-      {
-        *nm = value * units[i].nm;
-        return isfinite (*nm);
-      }
-  return FALSE;
-}
-
 /* "TEXT@X,Y" with X and Y fractions 0..1; the last @ splits, so the text may hold one. */
 static gboolean
 parse_label (const char  *spec,
@@ -90,18 +67,12 @@ parse_label (const char  *spec,
 {
   const char *at = strrchr (spec, '@');
   g_auto(GStrv) parts = NULL;
-  char *end;
 
   if (at == NULL || at == spec)
     return FALSE;
   parts = g_strsplit (at + 1, ",", -1);
-  if (g_strv_length (parts) != 2)
-    return FALSE;
-  *fx = g_ascii_strtod (parts[0], &end);
-  if (end == parts[0] || *end != '\0' || !(*fx >= 0 && *fx <= 1))
-    return FALSE;
-  *fy = g_ascii_strtod (parts[1], &end);
-  if (end == parts[1] || *end != '\0' || !(*fy >= 0 && *fy <= 1))
+  if (g_strv_length (parts) != 2 || !_evox_cli_parse_double (parts[0], fx) ||
+      !_evox_cli_parse_double (parts[1], fy) || !(*fx >= 0 && *fx <= 1 && *fy >= 0 && *fy <= 1))
     return FALSE;
   *text = g_strndup (spec, at - spec);
   return TRUE;
@@ -110,17 +81,23 @@ parse_label (const char  *spec,
 static gboolean
 check_overlays (GOptionContext  *context,
                 const char      *scale_bar_length,
+                const char      *font_size_text,
                 OverlayRequest  *request,
                 char           **labels,
                 int             *status)
 {
-  if (scale_bar_length != NULL && !parse_length (scale_bar_length, &request->scale_bar_nm))
+  g_autoptr(GError) error = NULL;
+
+  /* The same lengths as --voxel-size takes. */
+  if (scale_bar_length != NULL &&
+      !evox_units_parse_length (scale_bar_length, &request->scale_bar_nm, &error))
     {
-      *status = _evox_cli_usage_error (context, "--scale-bar: '%s' is not a positive length "
-                                       "(a number with nm, um or mm; nm without a unit)",
-                                       scale_bar_length);
+      *status = _evox_cli_usage_error (context, "--scale-bar: %s", error->message);
       return FALSE;
     }
+  /* Taken as text: GOption reads "nan" as a double, which would pass for "not given". */
+  if (font_size_text != NULL && !_evox_cli_parse_double (font_size_text, &request->font_size))
+    request->font_size = -1;
   if (!isnan (request->font_size) && !(request->font_size >= 6 && request->font_size <= 96))
     {
       *status = _evox_cli_usage_error (context, "--font-size must be a number of pixels from 6 "
@@ -208,17 +185,9 @@ parse_range (const char *text,
              double     *hi)
 {
   g_auto(GStrv) parts = g_strsplit (text, ":", -1);
-  char *end;
 
-  if (g_strv_length (parts) != 2)
-    return FALSE;
-  *lo = g_ascii_strtod (parts[0], &end);
-  if (end == parts[0] || *end != '\0')
-    return FALSE;
-  *hi = g_ascii_strtod (parts[1], &end);
-  if (end == parts[1] || *end != '\0')
-    return FALSE;
-  return isfinite (*lo) && isfinite (*hi) && *lo < *hi;
+  return g_strv_length (parts) == 2 && _evox_cli_parse_double (parts[0], lo) &&
+         _evox_cli_parse_double (parts[1], hi) && *lo < *hi;
 }
 
 static char *
@@ -721,6 +690,7 @@ _evox_cli_render (int    argc,
   gboolean no_legend = FALSE;
   OverlayRequest overlay_request = { .font_size = NAN };
   g_autofree char *scale_bar_length = NULL;
+  g_autofree char *font_size_text = NULL;
   g_auto(GStrv) labels = NULL;
   g_autoptr(EvoxFigure) overlays_figure = NULL;
   EvoxOverlayGeometry geometry;
@@ -806,7 +776,7 @@ _evox_cli_render (int    argc,
     { "label", 0, 0, G_OPTION_ARG_STRING_ARRAY, &labels,
       "A text label with its box's top left at fractions X, Y of the room it has (0,0 the "
       "top-left corner, 1,1 the bottom-right; repeat)", "TEXT@X,Y" },
-    { "font-size", 0, 0, G_OPTION_ARG_DOUBLE, &overlay_request.font_size,
+    { "font-size", 0, 0, G_OPTION_ARG_STRING, &font_size_text,
       "The overlays' text size in pixels of the view (default 14). The view is the image up to "
       "800 pixels high; a taller image is an 800-pixel-high view enlarged, and the overlays' "
       "text, lines and margins grow with it", "PX" },
@@ -835,7 +805,8 @@ _evox_cli_render (int    argc,
   if (evox_figure_format_from_path (out) == EVOX_FIGURE_FORMAT_UNKNOWN)
     return _evox_cli_usage_error (context, "OUT must end in .png, .tif, .tiff, .svg or .pdf: "
                                   "'%s'", out);
-  if (!check_overlays (context, scale_bar_length, &overlay_request, labels, &status))
+  if (!check_overlays (context, scale_bar_length, font_size_text, &overlay_request, labels,
+                       &status))
     return status;
   if (!parse_request (context, size, view, colormap, range, mapping, slices, z_exaggeration,
                       &request, &status))
@@ -857,6 +828,10 @@ _evox_cli_render (int    argc,
     return status;
   if (no_legend && overlay_request.legend)
     return _evox_cli_usage_error (context, "--legend and --no-legend contradict each other");
+  /* The figure draws no colour bar over a composite: asked for, it would vanish silently. */
+  if (rgb != NULL && overlay_request.colorbar)
+    return _evox_cli_usage_error (context, "--colorbar: an RGB composite has no colour bar (its "
+                                  "legend gives each channel's range)");
   /* The composite's legend is the legend item, shown unless --no-legend says otherwise. */
   if (rgb != NULL && !no_legend)
     overlay_request.legend = TRUE;
@@ -928,12 +903,21 @@ _evox_cli_render (int    argc,
     return render_error (out, error);
   overlays_figure = evox_figure_new_from_document (document, &geometry);
   overlay_scale = MAX (1.0, (double) request.height / VIEW_HEIGHT);
-  if (overlay_request.scale_bar &&
-      !_evox_figure_get_scale_bar (overlays_figure, request.width, request.height, overlay_scale,
-                                   NULL, NULL, NULL))
-    return _evox_cli_usage_error (context, "--scale-bar needs the voxel size, which %s does "
-                                  "not give (set it with --voxel-size)",
-                                  in != NULL ? in : "the demo");
+  if (overlay_request.scale_bar)
+    {
+      g_autofree char *label = NULL;
+      double bar[4];
+
+      if (!_evox_figure_get_scale_bar (overlays_figure, request.width, request.height,
+                                       overlay_scale, NULL, &label, bar))
+        return _evox_cli_usage_error (context, "--scale-bar needs the voxel size, which %s does "
+                                      "not give (set it with --voxel-size)",
+                                      in != NULL ? in : "the demo");
+      /* A bar that leaves the image is a typo in the length (1mm for 1um), not a figure. */
+      if (bar[2] > request.width)
+        return _evox_cli_usage_error (context, "--scale-bar: %s is %.0f pixels long, wider than "
+                                      "the %d-pixel image", label, bar[2], request.width);
+    }
   if (overlay_request.legend && !(rgb != NULL && !no_legend) &&
       !evox_figure_get_item_rect (overlays_figure, EVOX_OVERLAY_LEGEND, request.width,
                                   request.height, overlay_scale, (double[4]) { 0 }))

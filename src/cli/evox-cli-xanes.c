@@ -54,8 +54,8 @@ parse_range (const char *option,
 {
   g_auto(GStrv) parts = g_strsplit (text, ":", -1);
 
-  if (g_strv_length (parts) != 2 || !_evox_cli_maps_parse_number (g_strstrip (parts[0]), &range[0]) ||
-      !_evox_cli_maps_parse_number (g_strstrip (parts[1]), &range[1]))
+  if (g_strv_length (parts) != 2 || !_evox_cli_parse_double (g_strstrip (parts[0]), &range[0]) ||
+      !_evox_cli_parse_double (g_strstrip (parts[1]), &range[1]))
     {
       *status = _evox_cli_usage_error (NULL, "%s must be LO:HI in eV relative to E0 (e.g. "
                                        "-150:-30), not '%s'", option, text);
@@ -114,13 +114,13 @@ parse_params (const Options   *o,
         }
       params->nnorm = (int) value;
     }
-  if (o->e0 != NULL && !(_evox_cli_maps_parse_number (o->e0, &params->e0) && params->e0 > 0))
+  if (o->e0 != NULL && !(_evox_cli_parse_double (o->e0, &params->e0) && params->e0 > 0))
     {
       *status = _evox_cli_usage_error (NULL, "--e0 must be an energy in eV, not '%s'", o->e0);
       return FALSE;
     }
   if (o->step_sigma != NULL &&
-      !(_evox_cli_maps_parse_number (o->step_sigma, &params->mask_k) && params->mask_k >= 0))
+      !(_evox_cli_parse_double (o->step_sigma, &params->mask_k) && params->mask_k >= 0))
     {
       *status = _evox_cli_usage_error (NULL, "--step-sigma must be a number >= 0, not '%s'",
                                        o->step_sigma);

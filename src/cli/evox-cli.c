@@ -299,6 +299,21 @@ _evox_cli_parse (GOptionContext      *context,
   _evox_cli_input_add_options (input, context);
   if (!g_option_context_parse (context, argc, argv, &error))
     {
+      /* GOption's conversion message names no option: name the argument that failed. */
+      for (int i = 1; error->domain == G_CONVERT_ERROR && i < *argc; i++)
+        {
+          g_autofree char *converted = g_locale_to_utf8 ((*argv)[i], -1, NULL, NULL, NULL);
+          g_autofree char *shown = NULL;
+          const char *charset;
+
+          if (converted != NULL)
+            continue;
+          g_get_charset (&charset);
+          shown = g_utf8_make_valid ((*argv)[i], -1);
+          *status = _evox_cli_usage_error (context, "'%s' is not text in this locale's character "
+                                           "set (%s): %s", shown, charset, error->message);
+          return FALSE;
+        }
       *status = _evox_cli_usage_error (context, "%s", error->message);
       return FALSE;
     }
@@ -565,6 +580,16 @@ _evox_cli_parse_int (const char *text,
   return *end == '\0' && *value >= min && *value <= max;
 }
 
+gboolean
+_evox_cli_parse_double (const char *text,
+                        double     *value)
+{
+  char *end = NULL;
+
+  *value = g_ascii_strtod (text, &end);
+  return end != text && *end == '\0' && isfinite (*value);
+}
+
 /* A positive number of nm typed for OPTION, or the default when it was left out. */
 static gboolean
 parse_nm (const char *text,
@@ -573,13 +598,10 @@ parse_nm (const char *text,
           double     *nm,
           int        *status)
 {
-  char *end = NULL;
-
   *nm = fallback;
   if (text == NULL)
     return TRUE;
-  *nm = g_ascii_strtod (text, &end);
-  if (end == text || *end != '\0' || !(isfinite (*nm) && *nm > 0))
+  if (!_evox_cli_parse_double (text, nm) || !(*nm > 0))
     {
       *status = _evox_cli_error (EVOX_EXIT_USAGE, "%s must be a positive number of nm, not '%s'",
                                  option, text);

@@ -32,7 +32,8 @@ typedef struct
    * image, or the pane it was measured in for the 2x2 view (the scale bar of the z pane, the
    * triad of the 3D pane). */
   double   area[4];
-  /* Where the axes hold: the 3D pane in the 2x2 view (area is the z pane there), else area. */
+  /* Where the axes hold: the 3D pane in the 2x2 view (area is the z pane there), else area. In
+   * the 2x2 view the colour bar and the legend move in it too, so none straddles a pane gap. */
   double   axes_area[4];
   /* The width and height of the picture the geometry was measured for: a figure drawn W pixels
    * wide scales nm_per_pixel and the areas by size[0] / W (0: the figure's own size). */

@@ -189,11 +189,10 @@ evox_format_density (const EvoxUnits *units,
   return format_power (units, per_nm3, -3, style);
 }
 
-/* The sizes a typed voxel size may have, in nm: 1 pm to 1 m. */
-#define VOXEL_SIZE_MIN_NM 1e-3
-#define VOXEL_SIZE_MAX_NM 1e9
+/* The lengths (a voxel size, a scale bar) a user may type, in nm: 1 pm to 1 m. */
+#define LENGTH_MIN_NM 1e-3
+#define LENGTH_MAX_NM 1e9
 
-/* nm per unit for the units a voxel size may be typed in; 0 for anything else. */
 /* Whether a 'u' at unit[i] is the micro prefix: it starts a symbol of one of the units Evox
  * meets (um, ug, us, uL, umol) and is not the first letter of a word ("unit", "us" alone is
  * microseconds). */
@@ -275,6 +274,7 @@ evox_units_dup_display (const char *unit)
   return g_string_free (out, FALSE);
 }
 
+/* nm per unit for the units a length may be typed in; 0 for anything else. */
 static double
 length_unit_nm (const char *unit)
 {
@@ -287,6 +287,90 @@ length_unit_nm (const char *unit)
   if (g_str_equal (unit, "mm"))
     return 1e6;
   return 0;
+}
+
+/* Cuts the unit off the end of copy (what follows the last digit or dot) and gives its nm;
+ * FALSE with "WHAT 'TEXT': unknown unit" for one Evox does not take. */
+static gboolean
+take_unit (char        *copy,
+           double      *scale,
+           const char  *what,
+           const char  *text,
+           GError     **error)
+{
+  char *end = copy + strlen (copy);
+  const char *unit;
+
+  while (end > copy && !g_ascii_isdigit (end[-1]) && end[-1] != '.')
+    end--;
+  unit = end;
+  while (*unit == ' ')
+    unit++;
+  *scale = length_unit_nm (unit);
+  if (*scale == 0)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "%s '%s': unknown unit '%s' (nm, um, µm or mm)", what, text, unit);
+      return FALSE;
+    }
+  *end = '\0';
+  return TRUE;
+}
+
+/* One number of scale nm each, between a picometre and a metre. */
+static gboolean
+take_length (const char  *part,
+             double       scale,
+             const char  *what,
+             const char  *text,
+             double      *nm,
+             GError     **error)
+{
+  char *stop = NULL;
+  double value = g_ascii_strtod (part, &stop);
+
+  if (*part == '\0' || *stop != '\0' || !isfinite (value) || value <= 0 ||
+      !isfinite (value * scale))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "%s '%s': '%s' is not a positive number", what, text, part);
+      return FALSE;
+    }
+  /* Outside 1 pm to 1 m the number is a typo, and its lengths and volumes would overflow or
+   * vanish in the arithmetic that follows. */
+  if (value * scale < LENGTH_MIN_NM || value * scale > LENGTH_MAX_NM)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "%s '%s': '%s' is outside 1 pm to 1 m (1e-3 to 1e9 nm)", what, text, part);
+      return FALSE;
+    }
+  *nm = value * scale;
+  return TRUE;
+}
+
+/**
+ * evox_units_parse_length:
+ * @text: a number with nm, um (µm) or mm after it, or none for nm ("500nm", "2.5 µm", "800")
+ * @nm: (out): the length in nm
+ *
+ * Returns: FALSE with EVOX_ERROR_ARGUMENT saying what is wrong, also for a length outside 1 pm
+ *   to 1 m
+ */
+gboolean
+evox_units_parse_length (const char  *text,
+                         double      *nm,
+                         GError     **error)
+{
+  g_autofree char *copy = NULL;
+  double scale;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (nm != NULL, FALSE);
+
+  copy = g_strstrip (g_strdup (text));
+  if (!take_unit (copy, &scale, "length", text, error))
+    return FALSE;
+  return take_length (g_strstrip (copy), scale, "length", text, nm, error);
 }
 
 /**
@@ -304,29 +388,14 @@ evox_units_parse_voxel_size (const char  *text,
 {
   g_autofree char *copy = NULL;
   g_auto(GStrv) parts = NULL;
-  const char *unit;
-  char *end;
   double scale;
   guint n;
 
   g_return_val_if_fail (text != NULL, FALSE);
 
   copy = g_strstrip (g_strdup (text));
-  /* The unit is what follows the last digit or dot. */
-  end = copy + strlen (copy);
-  while (end > copy && !g_ascii_isdigit (end[-1]) && end[-1] != '.')
-    end--;
-  unit = end;
-  while (*unit == ' ')
-    unit++;
-  scale = length_unit_nm (unit);
-  if (scale == 0)
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   "voxel size '%s': unknown unit '%s' (nm, um, µm or mm)", text, unit);
-      return FALSE;
-    }
-  *end = '\0';
+  if (!take_unit (copy, &scale, "voxel size", text, error))
+    return FALSE;
   parts = g_strsplit (copy, ",", -1);
   n = g_strv_length (parts);
   if (n != 1 && n != 3)
@@ -336,29 +405,9 @@ evox_units_parse_voxel_size (const char  *text,
       return FALSE;
     }
   for (guint i = 0; i < 3; i++)
-    {
-      const char *part = g_strstrip (parts[MIN (i, n - 1)]);
-      char *stop = NULL;
-      double value = g_ascii_strtod (part, &stop);
-
-      if (*part == '\0' || *stop != '\0' || !isfinite (value) || value <= 0 ||
-          !isfinite (value * scale))
-        {
-          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                       "voxel size '%s': '%s' is not a positive number", text, part);
-          return FALSE;
-        }
-      /* A voxel between a picometre and a metre: outside that the number is a typo, and its
-       * lengths and volumes would overflow or vanish in the arithmetic that follows. */
-      if (value * scale < VOXEL_SIZE_MIN_NM || value * scale > VOXEL_SIZE_MAX_NM)
-        {
-          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                       "voxel size '%s': '%s' is outside 1 pm to 1 m (1e-3 to 1e9 nm)", text,
-                       part);
-          return FALSE;
-        }
-      spacing_nm[i] = value * scale;
-    }
+    if (!take_length (g_strstrip (parts[MIN (i, n - 1)]), scale, "voxel size", text,
+                      &spacing_nm[i], error))
+      return FALSE;
   return TRUE;
 }
 

@@ -67,6 +67,9 @@ char       *evox_format_density       (const EvoxUnits *units,
  * what people read ("µg/cm²", "g/cm³", "µm⁻¹"); NULL for NULL. Files keep the ASCII. */
 char       *evox_units_dup_display    (const char      *unit);
 
+gboolean    evox_units_parse_length   (const char      *text,
+                                       double          *nm,
+                                       GError         **error);
 gboolean    evox_units_parse_voxel_size (const char  *text,
                                          double       spacing_nm[3],
                                          GError     **error);

@@ -8,6 +8,8 @@
 
 #include <math.h>
 
+#include "evox-units.h"
+
 void
 evox_axis_widen (double *lo,
                  double *hi,
@@ -63,14 +65,10 @@ evox_axis_format_tick (double value,
 char *
 evox_axis_format_decade (int exponent)
 {
-  static const char * const digits[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
-  GString *text = g_string_new ("10");
-  char number[16];
+  g_autofree char *power = g_strdup_printf ("10^%d", exponent);
 
-  g_snprintf (number, sizeof number, "%d", exponent);
-  for (const char *p = number; *p; p++)
-    g_string_append (text, *p == '-' ? "⁻" : digits[*p - '0']);
-  return g_string_free (text, FALSE);
+  /* The units' superscripts (µm⁻³), written the one way. */
+  return evox_units_dup_display (power);
 }
 
 void

@@ -8,10 +8,8 @@
 #include "evox-output.h"
 #include "evox-units.h"
 
-#include <errno.h>
 #include <math.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char fractions_header[] =
   "phase,lo,hi,voxels,fraction,delta,fraction_lo_minus,fraction_lo_plus,fraction_hi_minus,"
@@ -389,33 +387,8 @@ write_text_fd (int          fd,
                GError     **error)
 {
   TextJob *job = user_data;
-  gsize done = 0;
-  int saved_errno = 0;
 
-  while (done < job->length)
-    {
-      gssize n = write (fd, job->text + done, job->length - done);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          saved_errno = errno;
-          break;
-        }
-      done += (gsize) n;
-    }
-  /* A full disk can stay hidden until the data reaches it: make it show up here. */
-  if (saved_errno == 0 && fsync (fd) != 0)
-    saved_errno = errno;
-  if (close (fd) != 0 && saved_errno == 0)
-    saved_errno = errno;
-  if (saved_errno != 0)
-    {
-      _evox_output_set_write_error (error, saved_errno, path);
-      return FALSE;
-    }
-  return TRUE;
+  return _evox_output_write_bytes (fd, job->text, job->length, path, error);
 }
 
 gboolean

@@ -8,7 +8,6 @@
 
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
-#include <errno.h>
 #include <math.h>
 #include <pango/pangocairo.h>
 #include <string.h>
@@ -845,7 +844,7 @@ write_vector (int          fd,
   cairo_status_t status;
   cairo_t *cr;
   const guint8 *data;
-  gsize length, done = 0;
+  gsize length;
 
   surface = job->pdf
             ? cairo_pdf_surface_create_for_stream (append_bytes, bytes, job->width, job->height)
@@ -868,36 +867,7 @@ write_vector (int          fd,
     }
   contents = job->pdf ? g_bytes_new (bytes->data, bytes->len) : add_svg_text (job->self, bytes);
   data = g_bytes_get_data (contents, &length);
-  while (done < length)
-    {
-      gssize n = write (fd, data + done, length - done);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          int saved = errno;
-
-          close (fd);
-          _evox_output_set_write_error (error, saved, path);
-          return FALSE;
-        }
-      done += n;
-    }
-  if (fsync (fd) != 0 && errno != EINVAL)
-    {
-      int saved = errno;
-
-      close (fd);
-      _evox_output_set_write_error (error, saved, path);
-      return FALSE;
-    }
-  if (close (fd) != 0)
-    {
-      _evox_output_set_write_error (error, errno, path);
-      return FALSE;
-    }
-  return TRUE;
+  return _evox_output_write_bytes (fd, data, length, path, error);
 }
 
 gboolean

@@ -34,8 +34,15 @@ gboolean  _evox_figure_get_colorbar    (EvoxFigure *self,
                                         GArray    **ticks);
 /* The colour bar's title ("Resistance (Ω)"), NULL without a colour bar. */
 const char *_evox_figure_get_colorbar_title (EvoxFigure *self);
-/* The legend's rows' texts, NULL-terminated (transfer container: the strings are the figure's). */
+/* The legend's rows' texts (the names), NULL-terminated (transfer container: the strings are the
+ * figure's). */
 const char **_evox_figure_get_legend_texts  (EvoxFigure *self);
+/* The rows' right column ("40.0 %"; "" for a row without one), as the texts. */
+const char **_evox_figure_get_legend_values (EvoxFigure *self);
+/* Row i's swatch colour, straight RGB 0..1. */
+void         _evox_figure_get_legend_swatch (EvoxFigure *self,
+                                             guint       i,
+                                             double      rgb[3]);
 
 /* Draws the overlays over straight RGBA pixels (rows top to bottom) in place; FALSE when cairo
  * has no memory for them (the pixels are unchanged). */

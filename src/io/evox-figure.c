@@ -11,7 +11,6 @@
 
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
-#include <errno.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,6 +38,7 @@ typedef struct
 {
   double  rgb[3];
   char   *text;
+  char   *value;   /* the right column (a fraction), NULL for none */
 } LegendRow;
 
 struct _EvoxFigure
@@ -70,6 +70,7 @@ legend_row_clear (gpointer data)
   LegendRow *row = data;
 
   g_clear_pointer (&row->text, g_free);
+  g_clear_pointer (&row->value, g_free);
 }
 
 static void
@@ -102,21 +103,58 @@ add_legend_row (EvoxFigure *self,
                 double      r,
                 double      g,
                 double      b,
-                char       *text)
+                char       *text,
+                char       *value)
 {
-  LegendRow row = { { r, g, b }, text };
+  LegendRow row = { { r, g, b }, text, value };
 
   g_array_append_val (self->legend, row);
 }
 
-/* "Graphite  41.3 %": a fraction as the phase panel gives it. */
+/* "41.3 %": a fraction as the phase panel gives it, for the legend's right column. */
 static char *
-format_fraction_row (const char *name,
-                     double      fraction)
+format_fraction (double fraction)
 {
   if (!isfinite (fraction))
-    return g_strdup (name);
-  return g_strdup_printf ("%s  %.1f %%", name, 100.0 * fraction);
+    return NULL;
+  return g_strdup_printf ("%.1f %%", 100.0 * fraction);
+}
+
+/* What a voxel of the phase looks like in the slices, where that is one colour: a phase of one
+ * stored value (a label volume's 85:85) shows the colour map at that value mixed with the phase's
+ * colour by its opacity, as slice.frag mixes them. A range of values shows many colours, and the
+ * ray caster's phases source shows the phase's own: those keep the pure colour. */
+static void
+phase_swatch (EvoxDocument *document,
+              EvoxVolume   *volume,
+              EvoxPhase    *phase,
+              float         rgb[3])
+{
+  float first, last;
+  double lo, hi, t;
+  guint8 mapped[3];
+  const char *colormap = evox_document_get_colormap (document);
+
+  evox_color_get_rgb (evox_phase_get_color (phase), rgb);
+  if (evox_document_get_view (document) == EVOX_VIEW_VOLUME ||
+      evox_document_get_composite (document) || !evox_colormap_exists (colormap) ||
+      !evox_sample_type_inner_range (evox_volume_get_sample_type (volume),
+                                     evox_phase_get_lo (phase), evox_phase_get_hi (phase),
+                                     &first, &last) ||
+      first != last)
+    return;
+  evox_document_get_range (document, &lo, &hi);
+  t = evox_display_coordinate (evox_document_get_transfer (document), lo, hi, first);
+  /* Not drawn at all (log of 0): no colour to match. */
+  if (!isfinite (t))
+    return;
+  evox_colormap_sample (colormap, t, mapped);
+  for (guint c = 0; c < 3; c++)
+    {
+      double a = CLAMP (evox_phase_get_opacity (phase), 0.0, 1.0);
+
+      rgb[c] = (float) ((1 - a) * mapped[c] / 255.0 + a * rgb[c]);
+    }
 }
 
 /* One row per RGB composite channel while the composite shows, else per visible cluster while
@@ -137,7 +175,7 @@ take_legend (EvoxFigure   *self,
           char *text = evox_rgb_legend_dup_text (rgb, s);
 
           if (text != NULL)
-            add_legend_row (self, s == 0, s == 1, s == 2, text);
+            add_legend_row (self, s == 0, s == 1, s == 2, text, NULL);
         }
       return;
     }
@@ -151,8 +189,8 @@ take_legend (EvoxFigure   *self,
             continue;
           evox_clusters_get_rgb (clusters, id, rgb_color);
           add_legend_row (self, rgb_color[0], rgb_color[1], rgb_color[2],
-                          format_fraction_row (evox_clusters_get_name (clusters, id),
-                                               evox_clusters_get_fraction (clusters, id)));
+                          g_strdup (evox_clusters_get_name (clusters, id)),
+                          format_fraction (evox_clusters_get_fraction (clusters, id)));
         }
       return;
     }
@@ -168,12 +206,12 @@ take_legend (EvoxFigure   *self,
 
           if (!evox_phase_get_visible (phase))
             continue;
-          evox_color_get_rgb (evox_phase_get_color (phase), rgb_color);
+          phase_swatch (document, volume, phase, rgb_color);
           if (histogram != NULL)
             fraction = evox_phase_list_fraction (phases, i, evox_volume_get_sample_type (volume),
                                                  histogram);
           add_legend_row (self, rgb_color[0], rgb_color[1], rgb_color[2],
-                          format_fraction_row (evox_phase_get_name (phase), fraction));
+                          g_strdup (evox_phase_get_name (phase)), format_fraction (fraction));
         }
     }
 }
@@ -263,32 +301,57 @@ text_size (const char *text,
 /* White text with its logical box's top left at (x, y). In an SVG it becomes a <text> element at
  * its baseline (a figure editor restyles it), not glyph outlines. */
 static void
-show_text (EvoxFigure *self,
-           cairo_t    *cr,
-           const char *text,
-           double      pixels,
-           double      x,
-           double      y)
+show_text_aligned (EvoxFigure *self,
+                   cairo_t    *cr,
+                   const char *text,
+                   double      pixels,
+                   double      x,
+                   double      y,
+                   gboolean    right)
 {
   PangoLayout *layout = text_layout (cr, text, pixels);
 
+  /* Right-aligned text: x is its right edge. An SVG says so with text-anchor="end", so the
+   * column stays aligned when an editor changes the font. */
+  if (right && self->svg_text == NULL)
+    {
+      PangoRectangle logical;
+
+      pango_layout_get_extents (layout, NULL, &logical);
+      x -= logical.width / (double) PANGO_SCALE;
+    }
+
   if (self->svg_text != NULL)
     {
-      double baseline = pango_layout_get_baseline (layout) / (double) PANGO_SCALE;
-      g_autofree char *escaped = g_markup_escape_text (text, -1);
-      char xs[G_ASCII_DTOSTR_BUF_SIZE], ys[G_ASCII_DTOSTR_BUF_SIZE];
-      char size[G_ASCII_DTOSTR_BUF_SIZE];
-      double dx = x, dy = y + baseline;
+      /* One <text> per line at its own baseline: SVG text does not break at a newline, so a
+       * two-line label would run on as one line out of its box. */
+      PangoLayoutIter *iter = pango_layout_get_iter (layout);
 
-      cairo_user_to_device (cr, &dx, &dy);
-      g_string_append_printf (self->svg_text,
-                              /* preserve: the legend's two spaces before a fraction */
-                              "<text xml:space=\"preserve\" x=\"%s\" y=\"%s\" "
-                              "font-family=\"sans-serif\" font-size=\"%s\" "
-                              "fill=\"#ffffff\">%s</text>\n",
-                              g_ascii_formatd (xs, sizeof xs, "%.2f", dx),
-                              g_ascii_formatd (ys, sizeof ys, "%.2f", dy),
-                              g_ascii_formatd (size, sizeof size, "%.2f", pixels), escaped);
+      do
+        {
+          PangoLayoutLine *line = pango_layout_iter_get_line_readonly (iter);
+          double baseline = pango_layout_iter_get_baseline (iter) / (double) PANGO_SCALE;
+          g_autofree char *escaped = NULL;
+          char xs[G_ASCII_DTOSTR_BUF_SIZE], ys[G_ASCII_DTOSTR_BUF_SIZE];
+          char size[G_ASCII_DTOSTR_BUF_SIZE];
+          double dx = x, dy = y + baseline;
+
+          if (line->length == 0)
+            continue;
+          escaped = g_markup_escape_text (text + line->start_index, line->length);
+          cairo_user_to_device (cr, &dx, &dy);
+          g_string_append_printf (self->svg_text,
+                                  /* preserve: the legend's two spaces before a fraction */
+                                  "<text xml:space=\"preserve\" x=\"%s\" y=\"%s\"%s "
+                                  "font-family=\"sans-serif\" font-size=\"%s\" "
+                                  "fill=\"#ffffff\">%s</text>\n",
+                                  g_ascii_formatd (xs, sizeof xs, "%.2f", dx),
+                                  g_ascii_formatd (ys, sizeof ys, "%.2f", dy),
+                                  right ? " text-anchor=\"end\"" : "",
+                                  g_ascii_formatd (size, sizeof size, "%.2f", pixels), escaped);
+        }
+      while (pango_layout_iter_next_line (iter));
+      pango_layout_iter_free (iter);
     }
   else
     {
@@ -299,6 +362,18 @@ show_text (EvoxFigure *self,
       cairo_restore (cr);
     }
   g_object_unref (layout);
+}
+
+/* White text with its logical box's top left at (x, y). */
+static void
+show_text (EvoxFigure *self,
+           cairo_t    *cr,
+           const char *text,
+           double      pixels,
+           double      x,
+           double      y)
+{
+  show_text_aligned (self, cr, text, pixels, x, y, FALSE);
 }
 
 static void
@@ -325,6 +400,16 @@ geometry_factor (EvoxFigure *self,
   factor[1] = self->geometry.size[1] > 0 ? height / self->geometry.size[1] : 1.0;
 }
 
+/* The picture is panes (the 2x2 view): the axes hold in a part of it. */
+static gboolean
+split_picture (EvoxFigure *self)
+{
+  const EvoxOverlayGeometry *g = &self->geometry;
+
+  return g->size[0] > 0 && g->size[1] > 0 && g->axes_area[2] > 0 && g->axes_area[3] > 0 &&
+         (g->axes_area[2] < g->size[0] || g->axes_area[3] < g->size[1]);
+}
+
 /* The room an item moves in: the area its geometry holds in (the z pane for the scale bar and
  * the 3D pane for the axes in the 2x2 view), the whole image for the others. */
 static void
@@ -341,6 +426,10 @@ item_room (EvoxFigure *self,
     area = self->geometry.area;
   else if (item == EVOX_OVERLAY_AXES)
     area = self->geometry.axes_area;
+  else if ((item == EVOX_OVERLAY_COLORBAR || item == EVOX_OVERLAY_LEGEND) && split_picture (self))
+    /* In the 2x2 view the colour bar's default place (1, 0.5) of the whole picture straddled
+     * the gap between the 3D and x panes: both keys move in the 3D pane, as the triad does. */
+    area = self->geometry.axes_area;
   if (area == NULL || area[2] <= 0 || area[3] <= 0)
     {
       room[0] = room[1] = 0;
@@ -355,33 +444,23 @@ item_room (EvoxFigure *self,
   room[3] = area[3] * factor[1];
 }
 
+/* The colour bar is at most 40 % of the room it moves in (a pane in the 2x2 view). */
+static int
+colorbar_room_height (EvoxFigure *self,
+                      int         width,
+                      int         height)
+{
+  double room[4];
+
+  item_room (self, EVOX_OVERLAY_COLORBAR, width, height, room);
+  return (int) round (room[3]);
+}
+
 static double
 font_pixels (EvoxFigure *self,
              double      scale)
 {
   return evox_overlays_get_font_size (self->overlays) * scale;
-}
-
-/* "500 nm", "2 µm", "1.5 mm", "0.5 nm": the unit that keeps the number from 1 to 999. */
-static char *
-format_length (double nm)
-{
-  char number[G_ASCII_DTOSTR_BUF_SIZE];
-  const char *unit = "nm";
-  double value = nm;
-
-  if (nm >= 1e6)
-    {
-      value = nm / 1e6;
-      unit = "mm";
-    }
-  else if (nm >= 1e3)
-    {
-      value = nm / 1e3;
-      unit = "µm";
-    }
-  g_ascii_formatd (number, sizeof number, "%g", value);
-  return g_strdup_printf ("%s %s", number, unit);
 }
 
 typedef struct
@@ -402,6 +481,7 @@ measure_scale_bar (EvoxFigure *self,
 {
   double factor[2], nm_per_pixel;
   g_autofree char *length = NULL;
+  EvoxUnits units;
 
   memset (bar, 0, sizeof *bar);
   if (!(self->geometry.nm_per_pixel > 0))
@@ -419,7 +499,10 @@ measure_scale_bar (EvoxFigure *self,
   if (!(bar->length_nm > 0))
     return FALSE;
   bar->bar_length = bar->length_nm / nm_per_pixel;
-  length = format_length (bar->length_nm);
+  /* "500 nm", "1 µm", "2.5 µm", "1 mm": the unit that keeps the number under 1000, as the
+   * rulers and measurements write lengths. */
+  units = evox_units_for_length (bar->length_nm);
+  length = evox_format_length (&units, bar->length_nm, EVOX_UNITS_UNICODE);
   /* Only the focal point's depth is measured in perspective: the label says so. */
   bar->label = self->geometry.perspective ? g_strdup_printf ("%s at focus", length)
                                           : g_steal_pointer (&length);
@@ -471,9 +554,9 @@ make_ticks (EvoxFigure *self,
     return;
   if (hi == lo)
     {
-      add_tick (bar, lo, self->mapping == EVOX_MAPPING_LOG
-                         ? g_strdup_printf ("%.3g", pow (10.0, lo))
-                         : evox_axis_format_tick (lo, fabs (lo) > 0 ? fabs (lo) / 100 : 1, 5));
+      /* One value, written as it is: a label volume's 85 reads "85", not "85.0". */
+      add_tick (bar, lo, evox_units_format_number (self->mapping == EVOX_MAPPING_LOG
+                                                   ? pow (10.0, lo) : lo));
       return;
     }
   if (self->mapping == EVOX_MAPPING_LOG)
@@ -499,9 +582,12 @@ make_ticks (EvoxFigure *self,
                 }
           return;
         }
-      /* Less than two decade ticks: the 1-2-5 values (or just the 1s) of the range. */
-      static const double mantissas[][3] = { { 1, 2, 5 }, { 1, 0, 0 } };
-      static const guint n_mantissas[] = { 3, 1 };
+      /* Less than two decade ticks: the 1..9, 1-2-5 or 1 values of the range, the first set
+       * that fits, as the histogram's axis does. */
+      static const double mantissas[][9] = {
+        { 1, 2, 3, 4, 5, 6, 7, 8, 9 }, { 1, 2, 5 }, { 1 },
+      };
+      static const guint n_mantissas[] = { 9, 3, 1 };
 
       for (guint set = 0; set < G_N_ELEMENTS (mantissas); set++)
         {
@@ -520,12 +606,14 @@ make_ticks (EvoxFigure *self,
       if (bar->ticks->len >= 2)
         return;
       g_array_set_size (bar->ticks, 0);
-      /* Inside one decade: evenly stepped values of the quantity, written out. */
+      /* Between two of those (2 to 2.2): round values of the quantity at 1-2-5 steps, placed
+       * on the log axis, so each label reads as written (2.05, not 10^0.31 = 2.04). */
       {
-        double step = evox_nice_ceil ((hi - lo) / (max_ticks - 1));
+        double q0 = pow (10.0, lo), q1 = pow (10.0, hi);
+        double step = evox_nice_ceil ((q1 - q0) / (max_ticks - 1));
 
-        for (double k = ceil (lo / step - 1e-9); k * step <= hi + 1e-9; k++)
-          add_tick (bar, k * step, g_strdup_printf ("%.3g", pow (10.0, k * step)));
+        for (double k = ceil (q0 / step - 1e-9); k * step <= q1 + step * 1e-9; k++)
+          add_tick (bar, log10 (k * step), evox_axis_format_tick (k * step, step, 9));
       }
       return;
     }
@@ -567,9 +655,12 @@ measure_colorbar (EvoxFigure *self,
       EvoxFigureTick *tick = &g_array_index (bar->ticks, EvoxFigureTick, i);
       double w, h;
 
-      tick->y = bar->a1 != bar->a0
-                ? (1 - (tick->value - bar->a0) / (bar->a1 - bar->a0)) * bar->bar_height
-                : bar->bar_height;
+      /* With lo == hi the slices draw that value and above in the map's top colour
+       * (evox_display_coordinate), so the one tick goes at the bar's top. */
+      double t = bar->a1 != bar->a0 ? (tick->value - bar->a0) / (bar->a1 - bar->a0)
+                 : tick->value < bar->a0 ? 0 : 1;
+
+      tick->y = (1 - t) * bar->bar_height;
       text_size (tick->label, font, &w, &h);
       bar->label_width = MAX (bar->label_width, w);
     }
@@ -606,6 +697,7 @@ legend_rows (EvoxFigure *self)
 
       memcpy (rows[i].rgb, row->rgb, sizeof row->rgb);
       rows[i].text = row->text;
+      rows[i].value = row->value;
     }
   return rows;
 }
@@ -639,7 +731,7 @@ item_size (EvoxFigure *self,
       {
         g_auto(ColorBar) bar = { 0 };
 
-        if (!measure_colorbar (self, height, scale, &bar))
+        if (!measure_colorbar (self, colorbar_room_height (self, width, height), scale, &bar))
           return FALSE;
         size[0] = ceil (2 * pad + MAX (bar.title_width, bar.bar_width + TICK_LENGTH * font
                                                         + pad / 2 + bar.label_width));
@@ -840,7 +932,7 @@ _evox_figure_get_colorbar (EvoxFigure *self,
   g_return_val_if_fail (EVOX_IS_FIGURE (self), FALSE);
 
   if (!evox_figure_get_item_rect (self, EVOX_OVERLAY_COLORBAR, width, height, scale, box) ||
-      !measure_colorbar (self, height, scale, &bar))
+      !measure_colorbar (self, colorbar_room_height (self, width, height), scale, &bar))
     return FALSE;
   colorbar_bar_rect (self, &bar, box, scale, bar_rect);
   for (guint i = 0; i < bar.ticks->len; i++)
@@ -868,6 +960,34 @@ _evox_figure_get_legend_texts (EvoxFigure *self)
   for (guint i = 0; i < self->legend->len; i++)
     texts[i] = g_array_index (self->legend, LegendRow, i).text;
   return texts;
+}
+
+const char **
+_evox_figure_get_legend_values (EvoxFigure *self)
+{
+  const char **values;
+
+  g_return_val_if_fail (EVOX_IS_FIGURE (self), NULL);
+
+  values = g_new0 (const char *, self->legend->len + 1);
+  for (guint i = 0; i < self->legend->len; i++)
+    {
+      const char *value = g_array_index (self->legend, LegendRow, i).value;
+
+      values[i] = value != NULL ? value : "";
+    }
+  return values;
+}
+
+void
+_evox_figure_get_legend_swatch (EvoxFigure *self,
+                                guint       i,
+                                double      rgb[3])
+{
+  g_return_if_fail (EVOX_IS_FIGURE (self));
+  g_return_if_fail (i < self->legend->len);
+
+  memcpy (rgb, g_array_index (self->legend, LegendRow, i).rgb, 3 * sizeof (double));
 }
 
 /* Drawing */
@@ -902,6 +1022,7 @@ draw_scale_bar (EvoxFigure   *self,
 static void
 draw_colorbar (EvoxFigure   *self,
                cairo_t      *cr,
+               int           width,
                int           height,
                double        scale,
                const double  box[4])
@@ -911,7 +1032,8 @@ draw_colorbar (EvoxFigure   *self,
   double rect[4], font = font_pixels (self, scale), pad = PADDING * scale;
   cairo_pattern_t *gradient;
 
-  if (!measure_colorbar (self, height, scale, &bar) || table == NULL)
+  if (!measure_colorbar (self, colorbar_room_height (self, width, height), scale, &bar) ||
+      table == NULL)
     return;
   colorbar_bar_rect (self, &bar, box, scale, rect);
   fill_box (cr, box);
@@ -968,9 +1090,10 @@ show_legend_text (cairo_t    *cr,
                   double      font_pixels,
                   double      x,
                   double      y,
+                  gboolean    right,
                   gpointer    user_data)
 {
-  show_text (user_data, cr, text, font_pixels, x, y);
+  show_text_aligned (user_data, cr, text, font_pixels, x, y, right);
 }
 
 static void
@@ -1112,7 +1235,7 @@ evox_figure_draw (EvoxFigure *self,
           draw_scale_bar (self, cr, width, height, scale, box);
           break;
         case EVOX_OVERLAY_COLORBAR:
-          draw_colorbar (self, cr, height, scale, box);
+          draw_colorbar (self, cr, width, height, scale, box);
           break;
         case EVOX_OVERLAY_LEGEND:
           draw_legend (self, cr, scale, box);
@@ -1188,17 +1311,17 @@ surface_from_rgba (const guint8 *rgba,
   return surface;
 }
 
-static guint8 *
+/* The surface's pixels back into straight RGBA rows, written over rgba: no third copy of a
+ * figure that may be 16384 pixels a side. */
+static void
 rgba_from_surface (cairo_surface_t *surface,
+                   guint8          *rgba,
                    int              width,
                    int              height)
 {
-  guint8 *rgba = g_try_malloc ((gsize) width * height * 4);
   const guint8 *data;
   int stride;
 
-  if (rgba == NULL)
-    return NULL;
   cairo_surface_flush (surface);
   data = cairo_image_surface_get_data (surface);
   stride = cairo_image_surface_get_stride (surface);
@@ -1221,7 +1344,6 @@ rgba_from_surface (cairo_surface_t *surface,
           out[3] = (guint8) a;
         }
     }
-  return rgba;
 }
 
 gboolean
@@ -1232,7 +1354,6 @@ _evox_figure_draw_onto (EvoxFigure *self,
                         double      scale)
 {
   cairo_surface_t *surface;
-  guint8 *pixels;
   cairo_t *cr;
 
   g_return_val_if_fail (EVOX_IS_FIGURE (self), FALSE);
@@ -1243,12 +1364,8 @@ _evox_figure_draw_onto (EvoxFigure *self,
   cr = cairo_create (surface);
   evox_figure_draw (self, cr, width, height, scale);
   cairo_destroy (cr);
-  pixels = rgba_from_surface (surface, width, height);
+  rgba_from_surface (surface, rgba, width, height);
   cairo_surface_destroy (surface);
-  if (pixels == NULL)
-    return FALSE;
-  memcpy (rgba, pixels, (gsize) width * height * 4);
-  g_free (pixels);
   return TRUE;
 }
 
@@ -1362,55 +1479,19 @@ make_vector (VectorJob  *job,
 }
 
 static gboolean
-write_all (int          fd,
-           const char  *data,
-           gsize        length,
-           const char  *path,
-           GError     **error)
-{
-  while (length > 0)
-    {
-      gssize n = write (fd, data, length);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          _evox_output_set_write_error (error, errno, path);
-          return FALSE;
-        }
-      data += n;
-      length -= (gsize) n;
-    }
-  return TRUE;
-}
-
-static gboolean
 write_vector_file (int          fd,
                    const char  *path,
                    gpointer     user_data,
                    GError     **error)
 {
   g_autoptr(GString) document = make_vector (user_data, path, error);
-  gboolean ok;
 
   if (document == NULL)
     {
       close (fd);
       return FALSE;
     }
-  ok = write_all (fd, document->str, document->len, path, error);
-  if (ok && fsync (fd) != 0 && errno != EINVAL)
-    {
-      _evox_output_set_write_error (error, errno, path);
-      ok = FALSE;
-    }
-  if (close (fd) != 0 && ok)
-    {
-      _evox_output_set_write_error (error, errno, path);
-      ok = FALSE;
-    }
-  return ok;
+  return _evox_output_write_bytes (fd, document->str, document->len, path, error);
 }
 
 gboolean

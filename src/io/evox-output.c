@@ -23,6 +23,41 @@ _evox_output_set_write_error (GError     **error,
                display, g_strerror (saved_errno));
 }
 
+gboolean
+_evox_output_write_bytes (int            fd,
+                          const void    *data,
+                          gsize          length,
+                          const char    *path,
+                          GError       **error)
+{
+  const guint8 *next = data;
+  int saved_errno = 0;
+
+  while (length > 0 && saved_errno == 0)
+    {
+      gssize n = write (fd, next, length);
+
+      if (n < 0 && errno != EINTR)
+        saved_errno = errno;
+      else if (n > 0)
+        {
+          next += n;
+          length -= (gsize) n;
+        }
+    }
+  /* A full disk can stay hidden until the data reaches it: make it show before the rename. */
+  if (saved_errno == 0 && fsync (fd) != 0 && errno != EINVAL)
+    saved_errno = errno;
+  if (close (fd) != 0 && saved_errno == 0)
+    saved_errno = errno;
+  if (saved_errno != 0)
+    {
+      _evox_output_set_write_error (error, saved_errno, path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* The temporary goes in path's folder, so the rename stays on one file system and is atomic. */
 static int
 open_temporary (const char  *path,

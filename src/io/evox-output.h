@@ -43,6 +43,14 @@ gboolean _evox_output_write_file (const char               *path,
 char    *_evox_output_new_temporary (const char  *path,
                                      GError     **error);
 
+/* For an EvoxOutputWriteFunc that made its file in memory: writes all of data into fd, syncs it
+ * and closes fd; FALSE with "Cannot write PATH: reason". */
+gboolean _evox_output_write_bytes (int           fd,
+                                   const void   *data,
+                                   gsize         length,
+                                   const char   *path,
+                                   GError      **error);
+
 /* "Cannot write PATH: reason" in G_IO_ERROR, for errno after a failed write, fsync or close. */
 void     _evox_output_set_write_error (GError     **error,
                                        int          saved_errno,

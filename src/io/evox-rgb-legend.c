@@ -184,6 +184,7 @@ collect_rows (EvoxRgbLegend *self,
       for (guint c = 0; c < 3; c++)
         rows[n].rgb[c] = swatch_colors[s][c];
       rows[n].text = text;
+      rows[n].value = NULL;
       n++;
     }
   return n;

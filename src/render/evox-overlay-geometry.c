@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "evox-renderer.h"
+#include "evox-renderer-state.h"
 
 static gboolean
 is_slice_view (EvoxView view)
@@ -125,4 +126,55 @@ evox_renderer_get_overlay_geometry (EvoxRenderer        *self,
   /* A length in nm means nothing while the voxel size is a guess. */
   if (!evox_volume_get_spacing_known (volume))
     geometry->nm_per_pixel = 0;
+}
+
+gboolean
+evox_renderer_get_slice_footprint (EvoxRenderer *self,
+                                   int           width,
+                                   int           height,
+                                   double        rect[4])
+{
+  EvoxCamera *camera;
+  float view[16], projection[16];
+  double lo[3], hi[3], x0 = G_MAXDOUBLE, y0 = G_MAXDOUBLE, x1 = -G_MAXDOUBLE, y1 = -G_MAXDOUBLE;
+
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), FALSE);
+  g_return_val_if_fail (rect != NULL, FALSE);
+
+  if (evox_renderer_get_volume (self) == NULL || !is_slice_view (evox_renderer_get_view (self)) ||
+      width <= 0 || height <= 0)
+    return FALSE;
+  /* The slice is the box seen head-on: its corners project onto the slice's corners. */
+  _evox_renderer_get_box (self, lo, hi);
+  camera = evox_renderer_get_camera (self);
+  evox_camera_get_matrices (camera, width, height, view, projection);
+  for (guint c = 0; c < 8; c++)
+    {
+      double p[3] = { c & 1 ? hi[0] : lo[0], c & 2 ? hi[1] : lo[1], c & 4 ? hi[2] : lo[2] };
+      double eye[4], clip[4];
+
+      for (guint r = 0; r < 4; r++)
+        eye[r] = view[r] * p[0] + view[4 + r] * p[1] + view[8 + r] * p[2] + view[12 + r];
+      for (guint r = 0; r < 4; r++)
+        clip[r] = projection[r] * eye[0] + projection[4 + r] * eye[1] +
+                  projection[8 + r] * eye[2] + projection[12 + r] * eye[3];
+      if (!(clip[3] > 0))
+        return FALSE;
+      /* Window pixels, y down. */
+      x0 = MIN (x0, (clip[0] / clip[3] + 1) / 2 * width);
+      x1 = MAX (x1, (clip[0] / clip[3] + 1) / 2 * width);
+      y0 = MIN (y0, (1 - clip[1] / clip[3]) / 2 * height);
+      y1 = MAX (y1, (1 - clip[1] / clip[3]) / 2 * height);
+    }
+  x0 = MAX (x0, 0);
+  y0 = MAX (y0, 0);
+  x1 = MIN (x1, width);
+  y1 = MIN (y1, height);
+  if (!(x1 - x0 >= 1 && y1 - y0 >= 1))
+    return FALSE;
+  rect[0] = x0;
+  rect[1] = y0;
+  rect[2] = x1 - x0;
+  rect[3] = y1 - y0;
+  return TRUE;
 }

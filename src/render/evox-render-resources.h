@@ -127,7 +127,8 @@ GLuint    _evox_gl_link_program                  (const char  *name,
  * first thing a frame does, with the context current. */
 void      _evox_render_resources_prepare         (EvoxRenderer *self);
 gboolean  _evox_render_resources_rgb_wanted      (EvoxRenderer *self);
-/* prepare () has uploaded every used slot's channel of the RGB composite. */
+/* _evox_render_resources_prepare () has uploaded every used slot's channel of the RGB
+ * composite. */
 gboolean  _evox_render_resources_rgb_on_gpu      (EvoxRenderer *self);
 
 G_END_DECLS

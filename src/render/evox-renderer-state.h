@@ -18,7 +18,7 @@ typedef struct
   float width;   /* pixels in the window; scaled up for high-resolution exports */
 } LineStyle;
 
-/* The box around the volume, drawn by the slice and the stack passes. */
+/* The box around the volume, drawn by the slice, stack and volume passes. */
 static const LineStyle box_style = { { 0.60f, 0.60f, 0.62f, 1.0f }, 1.5f };
 
 /* One mesh on the GPU: a vertex array over its position, normal and colour buffers and its

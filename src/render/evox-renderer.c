@@ -17,8 +17,10 @@
 /* The renderer's files: this one (the object, its GL-free state, the frame: draw, draw_view,
  * panes, render_image with tiling, pick; the geometry and line drawing the passes share),
  * evox-render-resources.c (programs, textures, uploads, realize/unrealize), evox-slice-pass.c,
- * evox-stack-pass.c, evox-mesh-pass.c and evox-overlay-pass.c (one kind of drawing each). They
- * share struct _EvoxRenderer through evox-renderer-state.h, which also says what a pass gets.
+ * evox-stack-pass.c, evox-mesh-pass.c, evox-volume-pass.c and evox-overlay-pass.c (one kind of
+ * drawing each; the overlay pass draws crosshairs, pane frames and rulers, while the figure's
+ * overlays are cairo's, src/io/evox-figure.c, measured by evox-overlay-geometry.c). They share
+ * struct _EvoxRenderer through evox-renderer-state.h, which also says what a pass gets.
  *
  * Decisions a caller may want to know:
  *

@@ -309,5 +309,12 @@ void             evox_renderer_get_overlay_geometry (EvoxRenderer        *self,
                                                      int                  width,
                                                      int                  height,
                                                      EvoxOverlayGeometry *geometry);
+/* In the 2D slice views, the rectangle x, y, width, height (pixels, y down) that the slice
+ * covers in a width x height picture, clipped to it: what a figure cropped to the data keeps.
+ * FALSE in other views, without a volume, or when the slice is out of the picture. */
+gboolean         evox_renderer_get_slice_footprint  (EvoxRenderer        *self,
+                                                     int                  width,
+                                                     int                  height,
+                                                     double               rect[4]);
 
 G_END_DECLS

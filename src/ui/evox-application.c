@@ -8,6 +8,7 @@
 
 #include "evox-application.h"
 #include "evox-measurement.h"
+#include "evox-overlays.h"
 #include "evox-phase.h"
 #include "evox-ssrm-reader.h"
 #include "evox-units.h"
@@ -44,6 +45,10 @@ struct _EvoxApplication
   /* --xanes-maps: each window's first volume, a scan along energy, opens on the XANES page
    * with its maps being computed (the demo's map in one command, for users and screenshots). */
   gboolean         xanes_maps;
+  /* --overlays (the items to show, by EvoxOverlayItem) and --label (TEXT@X,Y), applied to each
+   * window's first volume, so a figure is one command away. */
+  gboolean         overlays[EVOX_N_OVERLAY_ITEMS];
+  GStrv            labels;
   /* Set by open() when the files do not fit the options (they are not among the options GLib
    * hands to handle_local_options): the run then ends with status 2. */
   gboolean         usage_error;
@@ -65,6 +70,62 @@ evox_application_get_start (void)
   return start_time;
 }
 
+/* The names --overlays takes, in EvoxOverlayItem order (those of `evox render`'s switches). */
+static const char *const overlay_names[EVOX_N_OVERLAY_ITEMS] = {
+  [EVOX_OVERLAY_SCALE_BAR] = "scale-bar",
+  [EVOX_OVERLAY_COLORBAR] = "colorbar",
+  [EVOX_OVERLAY_LEGEND] = "legend",
+  [EVOX_OVERLAY_AXES] = "axes",
+};
+
+/* --label's "TEXT@X,Y", X and Y fractions from 0 to 1, as `evox render --label` reads it: the
+ * last @ splits, so the text may hold one. */
+static gboolean
+parse_label_spec (const char  *spec,
+                  char       **text,
+                  double      *fx,
+                  double      *fy)
+{
+  const char *at = strrchr (spec, '@');
+  g_auto(GStrv) parts = NULL;
+  char *end;
+
+  if (at == NULL || at == spec)
+    return FALSE;
+  parts = g_strsplit (at + 1, ",", -1);
+  if (g_strv_length (parts) != 2)
+    return FALSE;
+  *fx = g_ascii_strtod (parts[0], &end);
+  if (end == parts[0] || *end != '\0' || !(*fx >= 0 && *fx <= 1))
+    return FALSE;
+  *fy = g_ascii_strtod (parts[1], &end);
+  if (end == parts[1] || *end != '\0' || !(*fy >= 0 && *fy <= 1))
+    return FALSE;
+  if (text != NULL)
+    *text = g_strndup (spec, at - spec);
+  return TRUE;
+}
+
+static void
+apply_startup_overlays (EvoxApplication *self,
+                        EvoxDocument    *document)
+{
+  EvoxOverlays *overlays = evox_document_get_overlays (document);
+
+  for (int i = 0; i < EVOX_N_OVERLAY_ITEMS; i++)
+    if (self->overlays[i])
+      evox_overlays_set_visible (overlays, i, TRUE);
+  for (guint i = 0; self->labels != NULL && self->labels[i] != NULL; i++)
+    {
+      g_autofree char *text = NULL;
+      double fx, fy;
+
+      /* The syntax was checked with the options. */
+      if (parse_label_spec (self->labels[i], &text, &fx, &fy))
+        evox_overlays_add_label (overlays, text, fx, fy);
+    }
+}
+
 /* The view and rulers asked for on the command line, once the window's volume is there (a
  * volume that arrives chooses its own view, so they must come after it). */
 static void
@@ -76,6 +137,13 @@ apply_startup_view (EvoxApplication *self,
 
   if (self->have_view)
     evox_document_set_view (document, self->view);
+  /* Phases asked for with the Volume view: the volume in the phases' colours, as the slices
+   * show it (a segmented volume in the colour map's fog hides which voxel is which). */
+  if (self->have_view && self->view == EVOX_VIEW_VOLUME &&
+      (self->phase_specs != NULL || self->preset != NULL))
+    evox_volume_style_set_source (evox_document_get_volume_style (document),
+                                  EVOX_VOLUME_SOURCE_PHASES);
+  apply_startup_overlays (self, document);
   if (self->xanes_maps)
     {
       GtkWidget *panel = evox_window_get_xanes_panel (window);
@@ -134,7 +202,11 @@ set_startup_view (EvoxApplication *self,
 {
   EvoxDocument *document = evox_window_get_document (window);
 
-  if (!self->have_view && self->rulers == NULL && !self->xanes_maps)
+  gboolean overlays = self->labels != NULL;
+
+  for (int i = 0; i < EVOX_N_OVERLAY_ITEMS; i++)
+    overlays = overlays || self->overlays[i];
+  if (!self->have_view && self->rulers == NULL && !self->xanes_maps && !overlays)
     return;
   if (evox_document_get_volume (document) != NULL)
     apply_startup_view (self, window);
@@ -295,6 +367,7 @@ evox_application_handle_local_options (GApplication *app,
   g_autofree const char **values = NULL;
   g_autofree char *view = NULL;
   g_autofree char *voxel_size = NULL;
+  g_autofree char *overlays = NULL;
   double dz = 0, pixel = 0;
   gboolean given = FALSE;
 
@@ -353,6 +426,38 @@ evox_application_handle_local_options (GApplication *app,
           return 2;
         }
       self->have_view = TRUE;
+    }
+  if (g_variant_dict_lookup (options, "overlays", "s", &overlays))
+    {
+      g_auto(GStrv) names = g_strsplit (overlays, ",", -1);
+
+      for (guint i = 0; names[i] != NULL; i++)
+        {
+          int item = -1;
+
+          for (int k = 0; k < EVOX_N_OVERLAY_ITEMS; k++)
+            if (g_str_equal (g_strstrip (names[i]), overlay_names[k]))
+              item = k;
+          if (item < 0)
+            {
+              g_printerr ("evox: --overlays takes scale-bar, colorbar, legend and axes, "
+                          "comma-separated, not '%s'\n", names[i]);
+              return 2;
+            }
+          self->overlays[item] = TRUE;
+        }
+    }
+  g_variant_dict_lookup (options, "label", "^as", &self->labels);
+  for (guint i = 0; self->labels != NULL && self->labels[i] != NULL; i++)
+    {
+      double fx, fy;
+
+      if (!parse_label_spec (self->labels[i], NULL, &fx, &fy))
+        {
+          g_printerr ("evox: --label must be TEXT@X,Y with X and Y from 0 to 1 (0,0 the top "
+                      "left, 1,1 the bottom right), not '%s'\n", self->labels[i]);
+          return 2;
+        }
     }
   g_variant_dict_lookup (options, "ruler", "^as", &self->rulers);
   for (guint i = 0; self->rulers != NULL && self->rulers[i] != NULL; i++)
@@ -418,6 +523,7 @@ evox_application_finalize (GObject *object)
 
   g_clear_pointer (&self->ssrm_options, evox_ssrm_options_free);
   g_clear_pointer (&self->phase_specs, g_strfreev);
+  g_clear_pointer (&self->labels, g_strfreev);
   g_clear_pointer (&self->preset, g_free);
   g_clear_pointer (&self->rulers, g_strfreev);
   g_clear_pointer (&self->channel, g_free);
@@ -465,7 +571,14 @@ evox_application_init (EvoxApplication *self)
       N_("With --phase or --preset: start with a surface of each phase"), NULL },
     { "view", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("Start in this view: xyz (three slices in 3D), x, y, z (one flat slice), stack, "
-         "quad (2x2) or volume (ray-cast volume rendering)"), N_("VIEW") },
+         "quad (2x2) or volume (ray-cast volume rendering; with --phase or --preset, in the "
+         "phases' colours)"), N_("VIEW") },
+    { "overlays", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Start with these figure overlays shown, comma-separated: scale-bar, colorbar, "
+         "legend, axes (each at its default place; exports carry them)"), N_("ITEM,…") },
+    { "label", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+      N_("Start with a text label with its box's top left at fractions X, Y of the room it has "
+         "(0,0 the top left, 1,1 the bottom right; repeat)"), N_("TEXT@X,Y") },
     { "voxel-size", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("Voxel size in nm (or with um, mm): one for cubic voxels or X,Y,Z; over the size the "
          "file states or one remembered for it, and not remembered. SSRM tables take the lateral "

@@ -1052,23 +1052,56 @@ move_overlay (EvoxCanvas *self,
 
 /* The label editor's text goes to the label; an empty text deletes it. */
 static void
-label_edited (EvoxCanvas *self)
+apply_label_edit (EvoxCanvas *self)
 {
   EvoxOverlays *overlays;
   g_autofree char *text = NULL;
+  int index = self->edited_label;
 
-  gtk_popover_popdown (GTK_POPOVER (self->label_popover));
-  if (self->document == NULL || self->edited_label < 0)
+  self->edited_label = -1;
+  if (self->document == NULL || index < 0)
     return;
   overlays = evox_document_get_overlays (self->document);
-  if ((guint) self->edited_label >= evox_overlays_get_n_labels (overlays))
+  if ((guint) index >= evox_overlays_get_n_labels (overlays))
     return;
   text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->label_entry))));
   if (*text == '\0')
-    evox_overlays_remove_label (overlays, self->edited_label);
+    evox_overlays_remove_label (overlays, index);
   else
-    evox_overlays_set_label_text (overlays, self->edited_label, text);
+    evox_overlays_set_label_text (overlays, index, text);
+}
+
+/* Enter: the edit is kept and the editor closes (with nothing left to keep). */
+static void
+label_edited (EvoxCanvas *self)
+{
+  apply_label_edit (self);
+  gtk_popover_popdown (GTK_POPOVER (self->label_popover));
+}
+
+/* The editor closed by a click elsewhere (the focus left it) keeps what was typed, as Enter
+ * does; Escape has already dropped the edit. An editor closing because the canvas goes away
+ * (the window closes: the canvas is unmapped first) keeps nothing. */
+static void
+label_editor_closed (EvoxCanvas *self)
+{
+  if (self->edited_label >= 0 && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    apply_label_edit (self);
   self->edited_label = -1;
+}
+
+/* Escape leaves the label as it was. */
+static gboolean
+label_editor_key_pressed (EvoxCanvas      *self,
+                          guint            keyval,
+                          guint            keycode,
+                          GdkModifierType  state)
+{
+  if (keyval != GDK_KEY_Escape)
+    return GDK_EVENT_PROPAGATE;
+  self->edited_label = -1;
+  gtk_popover_popdown (GTK_POPOVER (self->label_popover));
+  return GDK_EVENT_STOP;
 }
 
 /* Popovers of a GtkGLArea are placed by its size_allocate. */
@@ -1109,15 +1142,35 @@ evox_canvas_edit_label (EvoxCanvas *self,
     return;
   if (self->label_popover == NULL)
     {
+      GtkEventController *keys = gtk_event_controller_key_new ();
+
       self->label_popover = gtk_popover_new ();
       self->label_entry = gtk_entry_new ();
       gtk_widget_set_name (self->label_entry, "overlay-label-entry");
       gtk_widget_set_tooltip_text (self->label_entry,
-                                   _("The label's text; Enter keeps it, an empty text deletes "
+                                   _("The label's text; Enter or a click elsewhere keeps it, "
+                                     "Escape leaves the label as it was, an empty text deletes "
                                      "the label"));
       gtk_popover_set_child (GTK_POPOVER (self->label_popover), self->label_entry);
       gtk_widget_set_parent (self->label_popover, GTK_WIDGET (self));
       g_signal_connect_swapped (self->label_entry, "activate", G_CALLBACK (label_edited), self);
+      g_signal_connect_swapped (self->label_popover, "closed", G_CALLBACK (label_editor_closed),
+                                self);
+      /* Before the popover's own Escape, which would close it as a click elsewhere does. */
+      gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+      g_signal_connect_swapped (keys, "key-pressed", G_CALLBACK (label_editor_key_pressed), self);
+      gtk_widget_add_controller (self->label_entry, keys);
+    }
+  /* Another label's edit still open is kept first, as a click elsewhere would keep it; an
+   * emptied one goes and the labels after it move down. */
+  if (self->edited_label >= 0 && (guint) self->edited_label != index)
+    {
+      guint n = evox_overlays_get_n_labels (overlays);
+      guint pending = (guint) self->edited_label;
+
+      apply_label_edit (self);
+      if (evox_overlays_get_n_labels (overlays) < n && pending < index)
+        index--;
     }
   self->edited_label = index;
   gtk_editable_set_text (GTK_EDITABLE (self->label_entry),
@@ -1882,6 +1935,8 @@ evox_canvas_dispose (GObject *object)
   g_clear_object (&self->ruler);
   g_clear_handle_id (&self->zoom_rest_id, g_source_remove);
   g_clear_object (&self->figure);
+  /* Going with the canvas, an open editor keeps nothing. */
+  self->edited_label = -1;
   g_clear_pointer (&self->label_popover, gtk_widget_unparent);
   g_clear_pointer (&self->label_menu, gtk_widget_unparent);
 

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <string.h>
 
 #include "evox-export-dialog.h"
@@ -13,6 +14,20 @@
 #include "evox-figure.h"
 
 #define CUSTOM_SCALE 4
+#define CHOICES_KEY "evox-export-choices"
+
+/* What the user last chose in a window's dialog, kept on the window for its session: a figure
+ * exported again comes out as the last one did, not at 2x PNG each time. The overlays' and the
+ * crop's ticks are kept only once the user changed them (-1 before), so their defaults still
+ * follow the canvas. */
+typedef struct
+{
+  guint scale;
+  int   size[2];     /* for the custom scale */
+  guint format;
+  int   overlays;
+  int   crop;
+} Choices;
 
 struct _EvoxExportDialog
 {
@@ -20,12 +35,15 @@ struct _EvoxExportDialog
 
   EvoxWindow     *window;   /* weak */
   int             view_size[2];
+  double          crop_size[2];   /* the slice's footprint in canvas pixels; 0 outside slices */
   gboolean        updating;
+  Choices        *choices;        /* the window's */
 
   GtkDropDown    *scale_dropdown;
   GtkSpinButton  *width_spin;
   GtkSpinButton  *height_spin;
   GtkDropDown    *format_dropdown;
+  GtkCheckButton *crop_check;
   GtkCheckButton *transparent_check;
   GtkCheckButton *curves_check;
   GtkCheckButton *legend_check;
@@ -44,6 +62,32 @@ vector_selected (EvoxExportDialog *self)
   return gtk_drop_down_get_selected (self->format_dropdown) >= 2;
 }
 
+static gboolean
+cropping (EvoxExportDialog *self)
+{
+  return self->crop_size[0] > 0 && gtk_check_button_get_active (self->crop_check);
+}
+
+/* The picture the scales multiply: the slice's footprint when cropping, else the canvas. */
+static void
+base_size (EvoxExportDialog *self,
+           double            size[2])
+{
+  size[0] = cropping (self) ? self->crop_size[0] : self->view_size[0];
+  size[1] = cropping (self) ? self->crop_size[1] : self->view_size[1];
+}
+
+static void
+remember (EvoxExportDialog *self)
+{
+  if (self->updating || self->choices == NULL)
+    return;
+  self->choices->scale = gtk_drop_down_get_selected (self->scale_dropdown);
+  self->choices->size[0] = gtk_spin_button_get_value_as_int (self->width_spin);
+  self->choices->size[1] = gtk_spin_button_get_value_as_int (self->height_spin);
+  self->choices->format = gtk_drop_down_get_selected (self->format_dropdown);
+}
+
 /* A vector file always holds the overlays and never the cluster curves. */
 static void
 format_changed (EvoxExportDialog *self)
@@ -52,26 +96,63 @@ format_changed (EvoxExportDialog *self)
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->overlays_check), !vector);
   gtk_widget_set_sensitive (GTK_WIDGET (self->curves_check), !vector);
+  remember (self);
 }
 
 static void
 scale_changed (EvoxExportDialog *self)
 {
   guint selected = gtk_drop_down_get_selected (self->scale_dropdown);
+  double base[2];
 
   if (selected >= CUSTOM_SCALE)
-    return;
+    {
+      remember (self);
+      return;
+    }
+  base_size (self, base);
   self->updating = TRUE;
-  gtk_spin_button_set_value (self->width_spin, self->view_size[0] * (selected + 1));
-  gtk_spin_button_set_value (self->height_spin, self->view_size[1] * (selected + 1));
+  gtk_spin_button_set_value (self->width_spin, round (base[0] * (selected + 1)));
+  gtk_spin_button_set_value (self->height_spin, round (base[1] * (selected + 1)));
   self->updating = FALSE;
+  remember (self);
 }
 
+/* A cropped figure has the slice's shape: its height follows the width. */
 static void
 size_edited (EvoxExportDialog *self)
 {
-  if (!self->updating)
-    gtk_drop_down_set_selected (self->scale_dropdown, CUSTOM_SCALE);
+  if (self->updating)
+    return;
+  if (cropping (self))
+    {
+      self->updating = TRUE;
+      gtk_spin_button_set_value (self->height_spin,
+                                 round (gtk_spin_button_get_value (self->width_spin)
+                                        * self->crop_size[1] / self->crop_size[0]));
+      self->updating = FALSE;
+    }
+  gtk_drop_down_set_selected (self->scale_dropdown, CUSTOM_SCALE);
+  remember (self);
+}
+
+static void
+crop_toggled (EvoxExportDialog *self)
+{
+  gtk_widget_set_sensitive (GTK_WIDGET (self->height_spin), !cropping (self));
+  if (gtk_drop_down_get_selected (self->scale_dropdown) < CUSTOM_SCALE)
+    scale_changed (self);
+  else
+    size_edited (self);
+  if (!self->updating && self->choices != NULL)
+    self->choices->crop = gtk_check_button_get_active (self->crop_check);
+}
+
+static void
+overlays_toggled (EvoxExportDialog *self)
+{
+  if (!self->updating && self->choices != NULL)
+    self->choices->overlays = gtk_check_button_get_active (self->overlays_check);
 }
 
 /* The curves are offered when the clusters have some to draw, ticked when the clusters are
@@ -107,6 +188,7 @@ save_response (GtkNativeDialog  *chooser,
   g_autofree char *path = NULL;
   g_autoptr (GError) error = NULL;
   EvoxFigureFormat format;
+  gboolean curves;
 
   if (response == GTK_RESPONSE_ACCEPT)
     file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
@@ -132,19 +214,32 @@ save_response (GtkNativeDialog  *chooser,
       path = named;
       format = evox_figure_format_from_path (path);
     }
-  if (!evox_window_export_figure_overlays (self->window, path,
-                                           gtk_spin_button_get_value_as_int (self->width_spin),
-                                           gtk_spin_button_get_value_as_int (self->height_spin),
-                                           gtk_check_button_get_active (self->transparent_check),
-                                           gtk_widget_get_visible (GTK_WIDGET (self->curves_check)) &&
-                                           gtk_check_button_get_active (self->curves_check),
-                                           gtk_check_button_get_active (self->legend_check),
-                                           gtk_check_button_get_active (self->overlays_check),
-                                           &error))
+  curves = gtk_widget_get_visible (GTK_WIDGET (self->curves_check)) &&
+           gtk_check_button_get_active (self->curves_check);
+  if (cropping (self)
+      ? !evox_window_export_figure_cropped (self->window, path,
+                                            gtk_spin_button_get_value (self->width_spin)
+                                            / self->crop_size[0],
+                                            gtk_check_button_get_active (self->transparent_check),
+                                            curves,
+                                            gtk_check_button_get_active (self->legend_check),
+                                            gtk_check_button_get_active (self->overlays_check),
+                                            &error)
+      : !evox_window_export_figure_overlays (self->window, path,
+                                             gtk_spin_button_get_value_as_int (self->width_spin),
+                                             gtk_spin_button_get_value_as_int (self->height_spin),
+                                             gtk_check_button_get_active (self->transparent_check),
+                                             curves,
+                                             gtk_check_button_get_active (self->legend_check),
+                                             gtk_check_button_get_active (self->overlays_check),
+                                             &error))
     {
       show_message (self, error->message);
       return;
     }
+  /* The format written is the one remembered, also when the name's extension chose it. */
+  if (self->choices != NULL)
+    self->choices->format = (guint) format - EVOX_FIGURE_FORMAT_PNG;
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
@@ -230,6 +325,7 @@ evox_export_dialog_class_init (EvoxExportDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, width_spin);
   gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, height_spin);
   gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, format_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, crop_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, transparent_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, curves_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxExportDialog, legend_check);
@@ -252,6 +348,9 @@ evox_export_dialog_init (EvoxExportDialog *self)
   g_signal_connect_swapped (self->height_spin, "value-changed", G_CALLBACK (size_edited), self);
   g_signal_connect_swapped (self->format_dropdown, "notify::selected",
                             G_CALLBACK (format_changed), self);
+  g_signal_connect_swapped (self->crop_check, "toggled", G_CALLBACK (crop_toggled), self);
+  g_signal_connect_swapped (self->overlays_check, "toggled", G_CALLBACK (overlays_toggled),
+                            self);
 }
 
 EvoxExportDialog *
@@ -260,19 +359,61 @@ evox_export_dialog_new (EvoxWindow *window,
                         int         view_height)
 {
   EvoxExportDialog *self = g_object_new (EVOX_TYPE_EXPORT_DIALOG, "transient-for", window, NULL);
+  Choices *choices;
 
   g_set_weak_pointer (&self->window, window);
   self->view_size[0] = MAX (view_width, 16);
   self->view_size[1] = MAX (view_height, 16);
-  gtk_drop_down_set_selected (self->scale_dropdown, 1);
-  scale_changed (self);
+  choices = g_object_get_data (G_OBJECT (window), CHOICES_KEY);
+  if (choices == NULL)
+    {
+      choices = g_new0 (Choices, 1);
+      choices->scale = 1;
+      choices->format = 0;
+      choices->overlays = choices->crop = -1;
+      g_object_set_data_full (G_OBJECT (window), CHOICES_KEY, choices, g_free);
+    }
+
+  /* Set up from the choices without changing them. */
+  self->updating = TRUE;
+  /* Cropping is offered (and by default on) in the 2D slice views, where the canvas has empty
+   * margins around the slice. */
+  if (evox_window_get_crop_size (window, self->crop_size))
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->crop_check), TRUE);
+      gtk_check_button_set_active (self->crop_check, choices->crop != 0);
+    }
+  else
+    self->crop_size[0] = self->crop_size[1] = 0;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->height_spin), !cropping (self));
+  gtk_drop_down_set_selected (self->format_dropdown, MIN (choices->format,
+                                                          G_N_ELEMENTS (extensions) - 1));
+  gtk_drop_down_set_selected (self->scale_dropdown, MIN (choices->scale, CUSTOM_SCALE));
+  self->updating = FALSE;
+  if (choices->scale >= CUSTOM_SCALE)
+    {
+      self->updating = TRUE;
+      gtk_spin_button_set_value (self->width_spin, choices->size[0]);
+      gtk_spin_button_set_value (self->height_spin, choices->size[1]);
+      self->updating = FALSE;
+      if (cropping (self))
+        size_edited (self);
+    }
+  else
+    scale_changed (self);
+  self->choices = choices;
+  format_changed (self);
   offer_curves (self);
   /* The legend is offered while the composite is on, ticked as the canvas shows it. */
   gtk_widget_set_visible (GTK_WIDGET (self->legend_check),
                           evox_document_get_composite (evox_window_get_document (window)));
-  /* The overlays go along when the canvas shows any. */
+  /* The overlays go along when the canvas shows any, unless the user said otherwise. */
+  self->updating = TRUE;
   gtk_check_button_set_active (self->overlays_check,
-                               evox_overlays_any_visible (evox_document_get_overlays (
-                                 evox_window_get_document (window))));
+                               choices->overlays >= 0
+                               ? choices->overlays
+                               : evox_overlays_any_visible (evox_document_get_overlays (
+                                   evox_window_get_document (window))));
+  self->updating = FALSE;
   return self;
 }

@@ -865,12 +865,14 @@ frame_clear (Frame *frame)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Frame, frame_clear)
 
 /* The opacity curve is drawn and edited only where it is what the Volume view shows: the colour
- * map's opacity (phases and clusters bring their own). */
+ * map's opacity (phases and clusters bring their own) in Composite mode (the projections and Iso
+ * colour a pixel by one value, whatever its opacity). */
 static gboolean
 curve_shown (EvoxHistogramView *self)
 {
   return self->have_bins && self->style != NULL &&
          evox_document_get_view (self->document) == EVOX_VIEW_VOLUME &&
+         evox_volume_style_get_mode (self->style) == EVOX_RAY_COMPOSITE &&
          evox_volume_style_get_source (self->style) == EVOX_VOLUME_SOURCE_COLORMAP;
 }
 

@@ -604,40 +604,23 @@ _evox_dispose_bin_template (GtkWidget *widget,
     gtk_widget_unparent (child);
 }
 
-/* Where the pointer is over a guarded scrolled window, in its coordinates. */
+/* Whether the pointer is over a guarded scrolled window, and what it was over there. */
 typedef struct
 {
-  double   x;
-  double   y;
-  gboolean inside;
+  gboolean   inside;
+  /* The spin button or scale under the pointer at its last motion (weak): GTK sends a wheel
+   * step to the widget found at the last motion, which is not the one under the pointer once
+   * the panel has scrolled under a resting pointer. */
+  GtkWidget *hovered;
 } WheelGuard;
 
 static void
-wheel_guard_motion (GtkEventControllerMotion *motion,
-                    double                    x,
-                    double                    y,
-                    WheelGuard               *guard)
+wheel_guard_free (gpointer data)
 {
-  guard->x = x;
-  guard->y = y;
-  guard->inside = TRUE;
-}
+  WheelGuard *guard = data;
 
-static void
-wheel_guard_leave (GtkEventControllerMotion *motion,
-                   WheelGuard               *guard)
-{
-  guard->inside = FALSE;
-}
-
-gboolean
-_evox_wheel_reaches (GtkWidget *widget)
-{
-  g_return_val_if_fail (GTK_IS_WIDGET (widget), TRUE);
-
-  /* A spin button's focus is on its text entry inside it. */
-  return gtk_widget_has_focus (widget) ||
-         (gtk_widget_get_state_flags (widget) & GTK_STATE_FLAG_FOCUS_WITHIN) != 0;
+  g_clear_weak_pointer (&guard->hovered);
+  g_free (guard);
 }
 
 /* The spin button or scale under (x, y) of scrolled, if any. */
@@ -652,6 +635,36 @@ pick_value_widget (GtkWidget *scrolled,
     if (GTK_IS_SPIN_BUTTON (widget) || GTK_IS_RANGE (widget))
       return widget;
   return NULL;
+}
+
+static void
+wheel_guard_motion (GtkEventControllerMotion *motion,
+                    double                    x,
+                    double                    y,
+                    WheelGuard               *guard)
+{
+  GtkWidget *scrolled = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (motion));
+
+  guard->inside = TRUE;
+  g_set_weak_pointer (&guard->hovered, pick_value_widget (scrolled, x, y));
+}
+
+static void
+wheel_guard_leave (GtkEventControllerMotion *motion,
+                   WheelGuard               *guard)
+{
+  guard->inside = FALSE;
+  g_clear_weak_pointer (&guard->hovered);
+}
+
+gboolean
+_evox_wheel_reaches (GtkWidget *widget)
+{
+  g_return_val_if_fail (GTK_IS_WIDGET (widget), TRUE);
+
+  /* A spin button's focus is on its text entry inside it. */
+  return gtk_widget_has_focus (widget) ||
+         (gtk_widget_get_state_flags (widget) & GTK_STATE_FLAG_FOCUS_WITHIN) != 0;
 }
 
 /* Scrolls the panel as GtkScrolledWindow does for a wheel: steps of page_size^(2/3). */
@@ -682,7 +695,10 @@ wheel_guard_scroll (GtkEventControllerScroll *controller,
 
   if (!guard->inside)
     return FALSE;
-  target = pick_value_widget (scrolled, guard->x, guard->y);
+  /* The widget GTK will hand the step to: the one under the pointer when it last moved. Over a
+   * scale that the panel scrolled away from under the resting pointer, the step used to reach the
+   * scale (High 170 became 161.5 on the second wheel step over it). */
+  target = guard->hovered;
   if (target == NULL || _evox_wheel_reaches (target))
     return FALSE;
 #if GTK_CHECK_VERSION (4, 8, 0)
@@ -710,7 +726,7 @@ _evox_guard_panel_wheel (GtkScrolledWindow *scrolled)
 
   g_return_if_fail (GTK_IS_SCROLLED_WINDOW (scrolled));
 
-  g_object_set_data_full (G_OBJECT (scrolled), "evox-wheel-guard", guard, g_free);
+  g_object_set_data_full (G_OBJECT (scrolled), "evox-wheel-guard", guard, wheel_guard_free);
   gtk_event_controller_set_name (motion, "evox-wheel-guard");
   gtk_event_controller_set_name (wheel, "evox-wheel-guard");
   gtk_event_controller_set_propagation_phase (motion, GTK_PHASE_CAPTURE);

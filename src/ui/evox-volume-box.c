@@ -161,8 +161,16 @@ sync_source (EvoxVolumeBox *self)
   self->updating = TRUE;
   gtk_toggle_button_set_active (active, TRUE);
   self->updating = FALSE;
-  /* The curve is the colour map's opacity; phases and clusters have their own. */
+  /* The curve is the colour map's opacity; phases and clusters have their own. Only Composite
+   * rays accumulate opacity: the projections and Iso colour a pixel by one value. Where the
+   * curve goes from the histogram, its help and its reset go too. */
   gtk_widget_set_sensitive (self->curve_box, source == EVOX_VOLUME_SOURCE_COLORMAP);
+  gtk_widget_set_visible (self->curve_box,
+                          source == EVOX_VOLUME_SOURCE_COLORMAP &&
+                          evox_volume_style_get_mode (self->style) == EVOX_RAY_COMPOSITE);
+  /* The opacity scale multiplies opacities, which only Composite uses. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->opacity_scale),
+                            evox_volume_style_get_mode (self->style) == EVOX_RAY_COMPOSITE);
 }
 
 /* Phases and Clusters are offered once there are some to colour the volume with. */

@@ -77,6 +77,7 @@ void _evox_window_install_actions (GtkWidgetClass *widget_class);
 void _evox_window_update_recent   (EvoxWindow     *self);
 void _evox_window_update_exports  (EvoxWindow     *self);
 void _evox_window_add_overlay_actions (EvoxWindow *self);
+void _evox_window_place_hover_label  (EvoxWindow *self);
 void _evox_window_start_load      (EvoxWindow            *self,
                                    const char            *path,
                                    const EvoxSsrmOptions *options);

@@ -1157,6 +1157,7 @@ evox_window_init (EvoxWindow *self)
                           G_BINDING_SYNC_CREATE);
   g_object_bind_property_full (self->canvas, "hover-text", self->hover_label, "visible",
                                G_BINDING_SYNC_CREATE, text_to_visible, NULL, NULL, NULL);
+  _evox_window_place_hover_label (self);
   _evox_bind_enum_to_dropdown (self->document, "histogram-source", self->histogram_source);
   g_object_bind_property (self->document, "histogram-log-counts", self->histogram_log, "active",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);

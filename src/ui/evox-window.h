@@ -100,6 +100,22 @@ gboolean      evox_window_export_figure_overlays (EvoxWindow    *self,
                                                   gboolean       legend,
                                                   gboolean       overlays,
                                                   GError       **error);
+/* The same, cropped to the data: in the 2D slice views only the slice's rectangle
+ * (evox_renderer_get_slice_footprint) at scale image pixels per canvas pixel, with the overlays
+ * laid out in that picture as evox render lays them out in a picture the slice fills; in other
+ * views the whole canvas at that scale. */
+/* The slice's footprint in the canvas, width and height in canvas pixels: FALSE outside the 2D
+ * slice views (an export cropped to the data is then the whole canvas). */
+gboolean      evox_window_get_crop_size  (EvoxWindow            *self,
+                                          double                 size[2]);
+gboolean      evox_window_export_figure_cropped (EvoxWindow     *self,
+                                                 const char     *path,
+                                                 double          scale,
+                                                 gboolean        transparent,
+                                                 gboolean        curves,
+                                                 gboolean        legend,
+                                                 gboolean        overlays,
+                                                 GError        **error);
 /* Phases to start with: specs as `evox segment --phase` takes them (NAME=LO:HI), or a preset's
  * name. Applied once, to the volume shown now or to the next one that loads. */
 void          evox_window_set_startup_phases (EvoxWindow         *self,
