@@ -43,7 +43,8 @@ typedef struct
   GLint ndc_to_texture, viewport, clip_lo, clip_hi, extent, world_extent, dims, step, unit;
   GLint volume, value_scale, integer, colormap, transfer, a, b, m, valid;
   GLint lut, lut_lo, lut_scale, lut_n, phases, n_phases, cluster_colors, cluster_scale;
-  GLint cluster_opacity, opacity_scale, iso_level, saturate, skip, bricks, empty, depth, depth_scale;
+  GLint cluster_opacity, opacity_scale, iso_level, saturate, skip, bricks, empty, depth;
+  GLint depth_scale;
 } RayUniforms;
 
 struct _EvoxVolumePass
@@ -170,42 +171,14 @@ _evox_volume_pass_unrealize (EvoxVolumePass *pass)
 
 /* CPU side: the min/max grid, the opacity table's domain */
 
-/* The min/max pairs of src reduced along one axis of `len` elements into `bricks` elements:
- * brick b takes elements b BRICK - 1 to b BRICK + BRICK (one beyond each side, clipped). The
- * axis sits between `outer` slower and `inner` faster elements. */
-static void
-reduce_axis (const float *src,
-             float       *dst,
-             gsize        outer,
-             gsize        inner,
-             gsize        len,
-             gsize        bricks)
+/* Widens range[0..1] (min, max) by lo, hi. */
+static inline void
+widen (float *range,
+       float  lo,
+       float  hi)
 {
-  /* Element (o, l, i) of src is at ((o * len + l) * inner + i) pairs; of dst at
-   * ((o * bricks + b) * inner + i). */
-  for (gsize o = 0; o < outer; o++)
-    for (gsize b = 0; b < bricks; b++)
-      {
-        gsize first = b * EVOX_VOLUME_BRICK > 0 ? b * EVOX_VOLUME_BRICK - 1 : 0;
-        gsize last = MIN ((b + 1) * EVOX_VOLUME_BRICK, len - 1);
-        float *out = dst + 2 * (o * bricks + b) * inner;
-
-        for (gsize i = 0; i < inner; i++)
-          {
-            out[2 * i] = INFINITY;
-            out[2 * i + 1] = -INFINITY;
-          }
-        for (gsize l = first; l <= last; l++)
-          {
-            const float *in = src + 2 * (o * len + l) * inner;
-
-            for (gsize i = 0; i < inner; i++)
-              {
-                out[2 * i] = MIN (out[2 * i], in[2 * i]);
-                out[2 * i + 1] = MAX (out[2 * i + 1], in[2 * i + 1]);
-              }
-          }
-      }
+  range[0] = MIN (range[0], lo);
+  range[1] = MAX (range[1], hi);
 }
 
 float *
@@ -213,48 +186,81 @@ _evox_volume_bricks_new (EvoxVolume *volume,
                          guint       channel,
                          gsize       bricks[3])
 {
+  const gsize B = EVOX_VOLUME_BRICK;
   EvoxSampleType type = evox_volume_get_sample_type (volume);
   gconstpointer data = evox_volume_get_data (volume, channel);
-  gsize dims[3];
+  gsize dims[3], layer;
   g_autofree float *rows = NULL;
-  g_autofree float *planes = NULL;
+  g_autofree float *plane = NULL;
   float *grid;
 
   evox_volume_get_dims (volume, dims);
   for (guint a = 0; a < 3; a++)
-    bricks[a] = (dims[a] + EVOX_VOLUME_BRICK - 1) / EVOX_VOLUME_BRICK;
+    bricks[a] = (dims[a] + B - 1) / B;
+  layer = bricks[0] * bricks[1];
 
-  /* Separable: a trilinear sample in a brick reads voxels from one before it to one after it
-   * on each axis, so the box of those voxels is reduced along x (from the voxels), then y, then
-   * z. Non-finite voxels count as -inf and +inf at once. */
-  rows = g_new (float, 2 * dims[2] * dims[1] * bricks[0]);
-  for (gsize zy = 0; zy < dims[2] * dims[1]; zy++)
-    for (gsize b = 0; b < bricks[0]; b++)
-      {
-        gsize first = b * EVOX_VOLUME_BRICK > 0 ? b * EVOX_VOLUME_BRICK - 1 : 0;
-        gsize last = MIN ((b + 1) * EVOX_VOLUME_BRICK, dims[0] - 1);
-        float lo = INFINITY, hi = -INFINITY;
-
-        for (gsize x = first; x <= last; x++)
+  /* A trilinear sample in a brick reads voxels from one before the brick to one after it on
+   * each axis: the box of those voxels is reduced one axis at a time, a z plane at a time (x
+   * from the voxels into `rows`, then y into `plane`, which widens the bricks of the layers that
+   * plane belongs to). Non-finite voxels count as -inf and +inf at once. */
+  rows = g_new (float, 2 * dims[1] * bricks[0]);
+  plane = g_new (float, 2 * layer);
+  grid = g_new (float, 2 * layer * bricks[2]);
+  for (gsize i = 0; i < layer * bricks[2]; i++)
+    {
+      grid[2 * i] = INFINITY;
+      grid[2 * i + 1] = -INFINITY;
+    }
+  for (gsize z = 0; z < dims[2]; z++)
+    {
+      for (gsize y = 0; y < dims[1]; y++)
+        for (gsize b = 0; b < bricks[0]; b++)
           {
-            float v = (float) evox_sample_get (data, type, zy * dims[0] + x);
+            gsize first = b * B > 0 ? b * B - 1 : 0, last = MIN ((b + 1) * B, dims[0] - 1);
+            gsize row = (z * dims[1] + y) * dims[0];
+            float lo = INFINITY, hi = -INFINITY;
 
-            if (!isfinite (v))
+            for (gsize x = first; x <= last; x++)
               {
-                lo = -INFINITY;
-                hi = INFINITY;
-                break;
+                float v = (float) evox_sample_get (data, type, row + x);
+
+                if (!isfinite (v))
+                  {
+                    lo = -INFINITY;
+                    hi = INFINITY;
+                    break;
+                  }
+                lo = MIN (lo, v);
+                hi = MAX (hi, v);
               }
-            lo = MIN (lo, v);
-            hi = MAX (hi, v);
+            rows[2 * (y * bricks[0] + b)] = lo;
+            rows[2 * (y * bricks[0] + b) + 1] = hi;
           }
-        rows[2 * (zy * bricks[0] + b)] = lo;
-        rows[2 * (zy * bricks[0] + b) + 1] = hi;
-      }
-  planes = g_new (float, 2 * dims[2] * bricks[1] * bricks[0]);
-  reduce_axis (rows, planes, dims[2], bricks[0], dims[1], bricks[1]);
-  grid = g_new (float, 2 * bricks[2] * bricks[1] * bricks[0]);
-  reduce_axis (planes, grid, 1, bricks[1] * bricks[0], dims[2], bricks[2]);
+      for (gsize b = 0; b < bricks[1]; b++)
+        {
+          gsize first = b * B > 0 ? b * B - 1 : 0, last = MIN ((b + 1) * B, dims[1] - 1);
+          float *out = plane + 2 * b * bricks[0];
+
+          for (gsize i = 0; i < bricks[0]; i++)
+            {
+              out[2 * i] = INFINITY;
+              out[2 * i + 1] = -INFINITY;
+            }
+          for (gsize y = first; y <= last; y++)
+            for (gsize i = 0; i < bricks[0]; i++)
+              widen (out + 2 * i, rows[2 * (y * bricks[0] + i)],
+                     rows[2 * (y * bricks[0] + i) + 1]);
+        }
+      /* Plane z belongs to its own layer, to the next one when it is the last of its layer and
+       * to the previous one when it is the first. */
+      for (gsize k = z / B > 0 ? z / B - 1 : 0; k <= MIN (z / B + 1, bricks[2] - 1); k++)
+        {
+          if (z + 1 < k * B || z > (k + 1) * B)
+            continue;
+          for (gsize i = 0; i < layer; i++)
+            widen (grid + 2 * (k * layer + i), plane[2 * i], plane[2 * i + 1]);
+        }
+    }
   return grid;
 }
 
