@@ -104,6 +104,33 @@ overlay_overlap (EvoxCanvas *canvas,
   return total;
 }
 
+/* Moves allocation to whichever of places (a w x h widget's top-left corners in the overlay)
+ * covers the least of the figure overlays, where that is less than best_overlap (the least so
+ * far, updated); the first that covers none ends the search. */
+static void
+try_places (EvoxCanvas            *canvas,
+            guint                  n_items,
+            const graphene_rect_t *bounds,
+            const int              places[][2],
+            guint                  n_places,
+            int                    w,
+            int                    h,
+            double                *best_overlap,
+            GdkRectangle          *allocation)
+{
+  for (guint i = 0; i < n_places && *best_overlap > 0; i++)
+    {
+      double overlap = overlay_overlap (canvas, n_items, bounds->origin.x, bounds->origin.y,
+                                        places[i][0], places[i][1], w, h);
+
+      if (overlap < *best_overlap)
+        {
+          *best_overlap = overlap;
+          *allocation = (GdkRectangle) { places[i][0], places[i][1], w, h };
+        }
+    }
+}
+
 /* The Raw/Registered switch goes to the first of bottom right (where it always was), top right,
  * top middle and bottom middle that no figure overlay covers, or where the least is covered: at
  * bottom right it sat on the scale bar's default place. */
@@ -135,17 +162,8 @@ place_registration_switch (GtkOverlay   *overlay,
       { (width - w) / 2, height - h },
     };
 
-    for (guint i = 0; i < G_N_ELEMENTS (places) && best_overlap > 0; i++)
-      {
-        double overlap = overlay_overlap (canvas, n_items, bounds.origin.x, bounds.origin.y,
-                                          places[i][0], places[i][1], w, h);
-
-        if (overlap < best_overlap)
-          {
-            best_overlap = overlap;
-            *allocation = (GdkRectangle) { places[i][0], places[i][1], w, h };
-          }
-      }
+    try_places (canvas, n_items, &bounds, places, G_N_ELEMENTS (places), w, h, &best_overlap,
+                allocation);
   }
   return TRUE;
 }
@@ -188,17 +206,8 @@ place_hover_label (GtkOverlay   *overlay,
           { width - w, 0 }, { width - w, height - h },
         };
 
-        for (guint i = 0; i < G_N_ELEMENTS (places) && best_overlap > 0; i++)
-          {
-            double overlap = overlay_overlap (canvas, n_items, bounds.origin.x,
-                                              bounds.origin.y, places[i][0], places[i][1], w, h);
-
-            if (overlap < best_overlap)
-              {
-                best_overlap = overlap;
-                *allocation = (GdkRectangle) { places[i][0], places[i][1], w, h };
-              }
-          }
+        try_places (canvas, n_items, &bounds, places, G_N_ELEMENTS (places), w, h, &best_overlap,
+                    allocation);
       }
     }
   return TRUE;
