@@ -926,6 +926,21 @@ test_export_crop (void)
   evox_test_close_window (window);
 }
 
+/* The export dialog's scale drop-down: the other drop-down in the format's row (the one whose
+ * tooltip speaks of the canvas). */
+static GtkDropDown *
+scale_beside (GtkDropDown *format)
+{
+  GtkDropDown *scale = NULL;
+
+  for (GtkWidget *w = gtk_widget_get_first_child (gtk_widget_get_parent (GTK_WIDGET (format)));
+       w != NULL; w = gtk_widget_get_next_sibling (w))
+    if (GTK_IS_DROP_DOWN (w) && w != GTK_WIDGET (format))
+      scale = GTK_DROP_DOWN (w);
+  g_assert_nonnull (scale);
+  return scale;
+}
+
 /* The export dialog keeps the last scale, format and overlay choice for the window's session,
  * and offers cropping (ticked) in the 2D slice views only. */
 static void
@@ -942,18 +957,12 @@ test_export_remembers (void)
                                                                "export-format"));
     GtkWidget *crop = evox_test_find_named (GTK_WIDGET (dialog), "export-crop");
     GtkWidget *overlays = evox_test_find_named (GTK_WIDGET (dialog), "export-overlays");
-    GtkDropDown *scale = NULL;
+    GtkDropDown *scale = scale_beside (format);
 
     g_assert_true (gtk_widget_get_visible (crop));
     g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (crop)));
     g_assert_cmpuint (gtk_drop_down_get_selected (format), ==, 0);
     g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (overlays)));
-    /* The scale drop-down is the one whose tooltip speaks of the canvas. */
-    for (GtkWidget *w = gtk_widget_get_first_child (gtk_widget_get_parent (GTK_WIDGET (format)));
-         w != NULL; w = gtk_widget_get_next_sibling (w))
-      if (GTK_IS_DROP_DOWN (w) && w != GTK_WIDGET (format))
-        scale = GTK_DROP_DOWN (w);
-    g_assert_nonnull (scale);
     g_assert_cmpuint (gtk_drop_down_get_selected (scale), ==, 1);
     gtk_drop_down_set_selected (scale, 3);
     gtk_drop_down_set_selected (format, 3);
@@ -967,13 +976,9 @@ test_export_remembers (void)
                                                                "export-format"));
     GtkWidget *crop = evox_test_find_named (GTK_WIDGET (dialog), "export-crop");
     GtkWidget *overlays = evox_test_find_named (GTK_WIDGET (dialog), "export-overlays");
-    GtkWidget *scale = NULL;
+    GtkDropDown *scale = scale_beside (format);
 
-    for (GtkWidget *w = gtk_widget_get_first_child (gtk_widget_get_parent (GTK_WIDGET (format)));
-         w != NULL; w = gtk_widget_get_next_sibling (w))
-      if (GTK_IS_DROP_DOWN (w) && w != GTK_WIDGET (format))
-        scale = w;
-    g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (scale)), ==, 3);
+    g_assert_cmpuint (gtk_drop_down_get_selected (scale), ==, 3);
     g_assert_cmpuint (gtk_drop_down_get_selected (format), ==, 3);
     g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (overlays)));
     g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (crop)));
