@@ -302,6 +302,19 @@ on_document_notify (EvoxDocument  *document,
     sync_sources_available (self);
 }
 
+/* Cuts the box off the document it showed (its signals and bindings), before another or none. */
+static void
+disconnect (EvoxVolumeBox *self)
+{
+  if (self->document != NULL)
+    g_signal_handlers_disconnect_by_data (self->document, self);
+  if (self->style != NULL)
+    g_signal_handlers_disconnect_by_data (self->style, self);
+  if (self->phases != NULL)
+    g_signal_handlers_disconnect_by_data (self->phases, self);
+  _evox_clear_bindings (self->bindings, G_N_ELEMENTS (self->bindings));
+}
+
 void
 evox_volume_box_set_document (EvoxVolumeBox *self,
                               EvoxDocument  *document)
@@ -311,13 +324,7 @@ evox_volume_box_set_document (EvoxVolumeBox *self,
 
   if (self->document == document)
     return;
-  if (self->document != NULL)
-    g_signal_handlers_disconnect_by_data (self->document, self);
-  if (self->style != NULL)
-    g_signal_handlers_disconnect_by_data (self->style, self);
-  if (self->phases != NULL)
-    g_signal_handlers_disconnect_by_data (self->phases, self);
-  _evox_clear_bindings (self->bindings, G_N_ELEMENTS (self->bindings));
+  disconnect (self);
   g_set_object (&self->document, document);
   g_set_object (&self->style, evox_document_get_volume_style (document));
   g_set_object (&self->phases, evox_document_get_phases (document));
@@ -445,13 +452,7 @@ evox_volume_box_dispose (GObject *object)
 {
   EvoxVolumeBox *self = EVOX_VOLUME_BOX (object);
 
-  if (self->document != NULL)
-    g_signal_handlers_disconnect_by_data (self->document, self);
-  if (self->style != NULL)
-    g_signal_handlers_disconnect_by_data (self->style, self);
-  if (self->phases != NULL)
-    g_signal_handlers_disconnect_by_data (self->phases, self);
-  _evox_clear_bindings (self->bindings, G_N_ELEMENTS (self->bindings));
+  disconnect (self);
   g_clear_object (&self->document);
   g_clear_object (&self->style);
   g_clear_object (&self->phases);
