@@ -23,6 +23,10 @@ gboolean evox_test_wait_for          (gboolean    (*check) (gpointer),
 void     evox_test_spin              (double        seconds);
 /* A check for evox_test_wait_for: the widget is mapped and has been given a width. */
 gboolean evox_test_is_drawn          (gpointer      widget);
+/* A new width x height window (a reference the caller owns) showing child, once child is drawn. */
+GtkWidget *evox_test_show_in_window  (GtkWidget    *child,
+                                      int           width,
+                                      int           height);
 
 /* A check for evox_test_wait_for: the EvoxWindow has a volume and is not loading. */
 gboolean    evox_test_window_loaded (gpointer    window);

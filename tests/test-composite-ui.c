@@ -44,18 +44,6 @@ three_channels (void)
   return volume;
 }
 
-static GtkWidget *
-show_in_window (GtkWidget *child)
-{
-  GtkWidget *window = g_object_ref_sink (gtk_window_new ());
-
-  gtk_window_set_default_size (GTK_WINDOW (window), 420, 200);
-  gtk_window_set_child (GTK_WINDOW (window), child);
-  gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (evox_test_wait_for (evox_test_is_drawn, child, 20));
-  return window;
-}
-
 static const char *
 entry_text (GtkWidget  *box,
             const char *name)
@@ -91,7 +79,7 @@ test_box (void)
 
   evox_document_set_volume (document, volume, "three", NULL);
   evox_composite_box_set_document (EVOX_COMPOSITE_BOX (box), document);
-  window = show_in_window (box);
+  window = evox_test_show_in_window (box, 420, 200);
   red = GTK_DROP_DOWN (evox_test_find_named (box, "composite-red-dropdown"));
   green = GTK_DROP_DOWN (evox_test_find_named (box, "composite-green-dropdown"));
   toggle = GTK_SWITCH (evox_test_find_named (box, "composite-switch"));

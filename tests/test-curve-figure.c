@@ -14,6 +14,7 @@
 
 #include "evox-axis.h"
 #include "evox-curve-figure.h"
+#include "evox-test-svg.h"
 #include "evox-test-util.h"
 #include "evox-types.h"
 #include "evox-volume.h"
@@ -156,40 +157,6 @@ test_attach (void)
     }
 }
 
-typedef struct
-{
-  gboolean  root_svg;
-  GString  *text;
-} SvgScan;
-
-static void
-svg_start (GMarkupParseContext  *context,
-           const char           *element,
-           const char          **names,
-           const char          **values,
-           gpointer              user_data,
-           GError              **error)
-{
-  SvgScan *scan = user_data;
-
-  if (g_markup_parse_context_get_element_stack (context)->next == NULL)
-    scan->root_svg = g_strcmp0 (element, "svg") == 0;
-}
-
-static void
-svg_text (GMarkupParseContext  *context,
-          const char           *text,
-          gsize                 length,
-          gpointer              user_data,
-          GError              **error)
-{
-  SvgScan *scan = user_data;
-  g_autofree char *chunk = g_strstrip (g_strndup (text, length));
-
-  if (*chunk != '\0')
-    g_string_append_printf (scan->text, "%s\n", chunk);
-}
-
 /* The SVG parses as XML (GMarkup, the subset GLib reads) with an <svg> root, and its text holds
  * the legend's names and the axis titles, unescaped; PNG and PDF are written at the asked size;
  * an existing file is kept without OVERWRITE, another extension and a size cairo cannot draw are
@@ -206,27 +173,21 @@ test_write (void)
   g_autofree char *missing = g_build_filename (dir, "no-such-folder", "curves.svg", NULL);
   g_autofree char *contents = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GMarkupParseContext) context = NULL;
-  const GMarkupParser parser = { svg_start, NULL, svg_text, NULL, NULL };
-  SvgScan scan = { FALSE, g_string_new (NULL) };
   gsize length;
 
   g_assert_true (evox_curve_figure_write (figure, svg, 640, 400, EVOX_IMAGE_WRITE_NONE, &error));
   g_assert_no_error (error);
-  g_assert_true (g_file_get_contents (svg, &contents, &length, NULL));
-  context = g_markup_parse_context_new (&parser, 0, &scan, NULL);
-  /* GMarkup does not read a DOCTYPE; cairo writes none, and the XML declaration is allowed. */
-  g_assert_true (g_markup_parse_context_parse (context, contents, length, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_markup_parse_context_end_parse (context, &error));
-  g_assert_no_error (error);
-  g_assert_true (scan.root_svg);
-  g_test_message ("SVG text: %s", scan.text->str);
-  g_assert_nonnull (strstr (scan.text->str, "Graphite & binder"));
-  g_assert_nonnull (strstr (scan.text->str, "Pores <0.1 µm"));
-  g_assert_nonnull (strstr (scan.text->str, "Energy (eV)"));
-  g_assert_nonnull (strstr (contents, "width=\"640"));
-  g_string_free (scan.text, TRUE);
+  {
+    /* GMarkup does not read a DOCTYPE; cairo writes none, and the XML declaration is allowed. */
+    g_autoptr(EvoxTestSvg) scan = evox_test_svg_read (svg);
+
+    g_assert_cmpstr (scan->root, ==, "svg");
+    g_test_message ("SVG text: %s", scan->chunks->str);
+    g_assert_nonnull (strstr (scan->chunks->str, "Graphite & binder"));
+    g_assert_nonnull (strstr (scan->chunks->str, "Pores <0.1 µm"));
+    g_assert_nonnull (strstr (scan->chunks->str, "Energy (eV)"));
+    g_assert_nonnull (strstr (scan->contents, "width=\"640"));
+  }
 
   g_assert_false (evox_curve_figure_write (figure, svg, 64, 40, EVOX_IMAGE_WRITE_NONE, &error));
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);

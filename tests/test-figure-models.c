@@ -168,6 +168,33 @@ test_scale_bar_length (void)
   g_assert_cmpfloat (evox_overlays_auto_scale_bar_length (NAN, 500.0), ==, 0.0);
 }
 
+/* --label's TEXT@X,Y: the last @ splits; X and Y are numbers (C locale) from 0 to 1, nothing
+ * after them; the text is not empty. */
+static void
+test_parse_label (void)
+{
+  const char *bad[] = { "a@0.5", "@0.1,0.2", "a@0.1,0.2,0.3", "a@1.5,0", "a@0,-0.1", "a@x,0",
+                        "a@0.1,0.2z", "a@nan,0", "a@0,inf", "a@0,", "no position", "a@0,5e-1@" };
+  g_autofree char *text = NULL;
+  double fx = -1, fy = -1;
+
+  g_assert_true (evox_overlays_parse_label ("(a) x@y@0.25,1", &text, &fx, &fy));
+  g_assert_cmpstr (text, ==, "(a) x@y");
+  g_assert_cmpfloat (fx, ==, 0.25);
+  g_assert_cmpfloat (fy, ==, 1.0);
+  g_assert_true (evox_overlays_parse_label ("b@0,5e-1", NULL, &fx, &fy));
+  g_assert_cmpfloat (fx, ==, 0.0);
+  g_assert_cmpfloat (fy, ==, 0.5);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *none = NULL;
+
+      g_test_message ("%s", bad[i]);
+      g_assert_false (evox_overlays_parse_label (bad[i], &none, &fx, &fy));
+      g_assert_null (none);
+    }
+}
+
 static void
 test_overlays (void)
 {
@@ -232,6 +259,7 @@ main (int   argc,
   g_test_add_func ("/Evox/VolumeStyle/mode-names", test_ray_mode_names);
   g_test_add_func ("/Evox/Overlays/scale-bar-length", test_scale_bar_length);
   g_test_add_func ("/Evox/Overlays/settings", test_overlays);
+  g_test_add_func ("/Evox/Overlays/parse-label", test_parse_label);
   g_test_add_func ("/Evox/Overlays/document", test_document_holds_them);
 
   return g_test_run ();

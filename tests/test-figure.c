@@ -16,6 +16,7 @@
 #include "evox-figure-private.h"
 #include "evox-renderer.h"
 #include "evox-test-png.h"
+#include "evox-test-svg.h"
 #include "evox-test-util.h"
 #include "evox-types.h"
 
@@ -490,81 +491,6 @@ full_figure (EvoxDocument *document)
   return evox_figure_new_from_document (document, &geometry);
 }
 
-typedef struct
-{
-  guint      images;
-  gboolean   in_text;
-  GString   *text;
-  GPtrArray *texts;
-  char      *width;
-  char      *height;
-} SvgScan;
-
-static void
-svg_start (GMarkupParseContext  *context,
-           const char           *element,
-           const char          **names,
-           const char          **values,
-           gpointer              user_data,
-           GError              **error)
-{
-  SvgScan *scan = user_data;
-
-  if (g_str_equal (element, "image"))
-    scan->images++;
-  if (g_str_equal (element, "text"))
-    {
-      scan->in_text = TRUE;
-      g_string_truncate (scan->text, 0);
-    }
-  if (g_str_equal (element, "svg"))
-    for (guint i = 0; names[i] != NULL; i++)
-      {
-        if (g_str_equal (names[i], "width"))
-          scan->width = g_strdup (values[i]);
-        if (g_str_equal (names[i], "height"))
-          scan->height = g_strdup (values[i]);
-      }
-}
-
-static void
-svg_end (GMarkupParseContext  *context,
-         const char           *element,
-         gpointer              user_data,
-         GError              **error)
-{
-  SvgScan *scan = user_data;
-
-  if (g_str_equal (element, "text"))
-    {
-      g_ptr_array_add (scan->texts, g_strdup (scan->text->str));
-      scan->in_text = FALSE;
-    }
-}
-
-static void
-svg_text (GMarkupParseContext  *context,
-          const char           *text,
-          gsize                 length,
-          gpointer              user_data,
-          GError              **error)
-{
-  SvgScan *scan = user_data;
-
-  if (scan->in_text)
-    g_string_append_len (scan->text, text, (gssize) length);
-}
-
-static gboolean
-has_text (GPtrArray  *texts,
-          const char *text)
-{
-  for (guint i = 0; i < texts->len; i++)
-    if (g_str_equal (g_ptr_array_index (texts, i), text))
-      return TRUE;
-  return FALSE;
-}
-
 /* The SVG is XML with the picture as one <image>, the page 320 x 240 px, and every overlay text
  * as a <text> element; the PDF starts with %PDF and pdftoppm renders it 320 x 240 at 96 dpi. */
 static void
@@ -579,41 +505,33 @@ test_vector (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
   g_autofree const char **legend = _evox_figure_get_legend_texts (figure);
-  const GMarkupParser parser = { svg_start, svg_end, svg_text, NULL, NULL };
-  GMarkupParseContext *context;
-  SvgScan scan = { 0 };
+  g_autoptr(EvoxTestSvg) scan = NULL;
   gsize length;
 
   g_assert_true (evox_figure_write (figure, svg, picture, 320, 240, 1.0, EVOX_IMAGE_WRITE_NONE,
                                     &error));
   g_assert_no_error (error);
-  g_assert_true (g_file_get_contents (svg, &contents, &length, &error));
-  scan.text = g_string_new (NULL);
-  scan.texts = g_ptr_array_new_with_free_func (g_free);
-  context = g_markup_parse_context_new (&parser, 0, &scan, NULL);
-  g_assert_true (g_markup_parse_context_parse (context, contents, (gssize) length, &error));
-  g_assert_true (g_markup_parse_context_end_parse (context, &error));
-  g_assert_no_error (error);
-  g_markup_parse_context_free (context);
+  scan = evox_test_svg_read (svg);
 
-  for (guint i = 0; i < scan.texts->len; i++)
-    g_test_message ("text: %s", (const char *) g_ptr_array_index (scan.texts, i));
-  g_assert_cmpuint (scan.images, ==, 1);
-  g_assert_true (g_str_equal (scan.width, "320px") || g_str_equal (scan.width, "320"));
-  g_assert_true (g_str_equal (scan.height, "240px") || g_str_equal (scan.height, "240"));
-  g_assert_true (has_text (scan.texts, "500 nm"));
-  g_assert_true (has_text (scan.texts, "Resistance (Ohm)"));
-  g_assert_true (has_text (scan.texts, "1000"));
-  g_assert_true (has_text (scan.texts, "Anode <A> & B"));
-  g_assert_true (has_text (scan.texts, "x") && has_text (scan.texts, "y") &&
-                 has_text (scan.texts, "z"));
+  for (guint i = 0; i < scan->texts->len; i++)
+    g_test_message ("text: %s", (const char *) g_ptr_array_index (scan->texts, i));
+  g_assert_cmpuint (scan->images, ==, 1);
+  g_assert_true (g_str_equal (scan->width, "320px") || g_str_equal (scan->width, "320"));
+  g_assert_true (g_str_equal (scan->height, "240px") || g_str_equal (scan->height, "240"));
+  g_assert_true (evox_test_svg_has_text (scan, "500 nm"));
+  g_assert_true (evox_test_svg_has_text (scan, "Resistance (Ohm)"));
+  g_assert_true (evox_test_svg_has_text (scan, "1000"));
+  g_assert_true (evox_test_svg_has_text (scan, "Anode <A> & B"));
+  g_assert_true (evox_test_svg_has_text (scan, "x") && evox_test_svg_has_text (scan, "y") &&
+                 evox_test_svg_has_text (scan, "z"));
   g_assert_nonnull (legend[0]);
   g_assert_nonnull (legend[1]);
   g_assert_null (legend[2]);
   /* Names and fractions are separate <text> elements; the fractions end at one x. */
   g_assert_cmpstr (legend[0], ==, "Graphite");
   g_assert_cmpstr (legend[1], ==, "Silicon");
-  g_assert_true (has_text (scan.texts, legend[0]) && has_text (scan.texts, legend[1]));
+  g_assert_true (evox_test_svg_has_text (scan, legend[0]) &&
+                 evox_test_svg_has_text (scan, legend[1]));
   {
     g_autofree const char **values = _evox_figure_get_legend_values (figure);
     double right[2];
@@ -623,14 +541,14 @@ test_vector (void)
         g_autofree char *tail = g_strdup_printf ("text-anchor=\"end\" font-family=\"sans-serif\" "
                                                  "font-size=\"14.00\" fill=\"#ffffff\">%s</text>",
                                                  values[i]);
-        const char *at = strstr (contents, tail), *x;
+        const char *at = strstr (scan->contents, tail), *x;
 
         g_test_message ("value %u: %s", i, values[i]);
         g_assert_true (g_str_has_suffix (values[i], " %"));
-        g_assert_true (has_text (scan.texts, values[i]));
+        g_assert_true (evox_test_svg_has_text (scan, values[i]));
         g_assert_nonnull (at);
         /* The element's x, written before its anchor. */
-        while (at > contents && strncmp (at, "<text", 5) != 0)
+        while (at > scan->contents && strncmp (at, "<text", 5) != 0)
           at--;
         x = strstr (at, " x=\"");
         g_assert_nonnull (x);
@@ -667,10 +585,6 @@ test_vector (void)
         g_free (image.rgba);
       }
   }
-  g_string_free (scan.text, TRUE);
-  g_ptr_array_unref (scan.texts);
-  g_free (scan.width);
-  g_free (scan.height);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 

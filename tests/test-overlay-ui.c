@@ -18,6 +18,7 @@
 #include "evox-figure.h"
 #include "evox-figure-box.h"
 #include "evox-hdf5.h"
+#include "evox-test-svg.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-window.h"
@@ -513,93 +514,6 @@ test_label_editor_close (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
-typedef struct
-{
-  gboolean   in_text;
-  GString   *text;
-  GPtrArray *texts;
-  guint      images;
-} SvgTexts;
-
-static void
-svg_start (GMarkupParseContext  *context,
-           const char           *element,
-           const char          **names,
-           const char          **values,
-           gpointer              data,
-           GError              **error)
-{
-  SvgTexts *svg = data;
-
-  svg->images += g_str_equal (element, "image");
-  if (g_str_equal (element, "text"))
-    {
-      svg->in_text = TRUE;
-      g_string_truncate (svg->text, 0);
-    }
-}
-
-static void
-svg_end (GMarkupParseContext  *context,
-         const char           *element,
-         gpointer              data,
-         GError              **error)
-{
-  SvgTexts *svg = data;
-
-  if (!g_str_equal (element, "text"))
-    return;
-  svg->in_text = FALSE;
-  g_ptr_array_add (svg->texts, g_strdup (svg->text->str));
-}
-
-static void
-svg_content (GMarkupParseContext  *context,
-             const char           *text,
-             gsize                 length,
-             gpointer              data,
-             GError              **error)
-{
-  SvgTexts *svg = data;
-
-  if (svg->in_text)
-    g_string_append_len (svg->text, text, (gssize) length);
-}
-
-/* The <text> elements of an SVG file that must parse as XML, and its <image> count. */
-static GPtrArray *
-svg_texts (const char *path,
-           guint      *images)
-{
-  const GMarkupParser parser = { svg_start, svg_end, svg_content, NULL, NULL };
-  SvgTexts svg = { FALSE, g_string_new (NULL), g_ptr_array_new_with_free_func (g_free), 0 };
-  g_autofree char *contents = NULL;
-  g_autoptr(GError) error = NULL;
-  GMarkupParseContext *context;
-  gsize length;
-
-  g_assert_true (g_file_get_contents (path, &contents, &length, &error));
-  g_assert_no_error (error);
-  context = g_markup_parse_context_new (&parser, 0, &svg, NULL);
-  g_assert_true (g_markup_parse_context_parse (context, contents, (gssize) length, &error));
-  g_assert_true (g_markup_parse_context_end_parse (context, &error));
-  g_assert_no_error (error);
-  g_markup_parse_context_free (context);
-  g_string_free (svg.text, TRUE);
-  *images = svg.images;
-  return svg.texts;
-}
-
-static gboolean
-has_text (GPtrArray  *texts,
-          const char *text)
-{
-  for (guint i = 0; i < texts->len; i++)
-    if (g_str_equal (g_ptr_array_index (texts, i), text))
-      return TRUE;
-  return FALSE;
-}
-
 /* Exports at twice the canvas (the dialog writes a PDF named without an extension with the
  * chosen format's; with cluster curves beside, the picture part is the same): the SVG parses as XML with the picture as one image and the scale
  * bar's label and a free label as text; the PDF starts with %PDF; a PNG with the overlays differs
@@ -616,12 +530,11 @@ test_export (void)
   g_autofree char *pdf = g_build_filename (dir, "figure.pdf", NULL);
   g_autofree char *with = g_build_filename (dir, "with.png", NULL);
   g_autofree char *without = g_build_filename (dir, "without.png", NULL);
-  g_autoptr(GPtrArray) texts = NULL;
+  g_autoptr(EvoxTestSvg) scan = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
   int width = 2 * gtk_widget_get_width (GTK_WIDGET (canvas));
   int height = 2 * gtk_widget_get_height (GTK_WIDGET (canvas));
-  guint images = 0;
   gsize length;
 
   {
@@ -681,12 +594,12 @@ test_export (void)
   g_assert_true (evox_window_export_figure_overlays (window, svg, width, height, FALSE, FALSE,
                                                      TRUE, TRUE, &error));
   g_assert_no_error (error);
-  texts = svg_texts (svg, &images);
-  for (guint i = 0; i < texts->len; i++)
-    g_test_message ("svg text: %s", (const char *) g_ptr_array_index (texts, i));
-  g_assert_cmpuint (images, ==, 1);
-  g_assert_true (has_text (texts, "100 nm"));
-  g_assert_true (has_text (texts, "Anode"));
+  scan = evox_test_svg_read (svg);
+  for (guint i = 0; i < scan->texts->len; i++)
+    g_test_message ("svg text: %s", (const char *) g_ptr_array_index (scan->texts, i));
+  g_assert_cmpuint (scan->images, ==, 1);
+  g_assert_true (evox_test_svg_has_text (scan, "100 nm"));
+  g_assert_true (evox_test_svg_has_text (scan, "Anode"));
 
   g_assert_true (evox_window_export_figure_overlays (window, pdf, width, height, FALSE, FALSE,
                                                      TRUE, TRUE, &error));
@@ -1013,6 +926,21 @@ test_export_crop (void)
   evox_test_close_window (window);
 }
 
+/* The export dialog's scale drop-down: the other drop-down in the format's row (the one whose
+ * tooltip speaks of the canvas). */
+static GtkDropDown *
+scale_beside (GtkDropDown *format)
+{
+  GtkDropDown *scale = NULL;
+
+  for (GtkWidget *w = gtk_widget_get_first_child (gtk_widget_get_parent (GTK_WIDGET (format)));
+       w != NULL; w = gtk_widget_get_next_sibling (w))
+    if (GTK_IS_DROP_DOWN (w) && w != GTK_WIDGET (format))
+      scale = GTK_DROP_DOWN (w);
+  g_assert_nonnull (scale);
+  return scale;
+}
+
 /* The export dialog keeps the last scale, format and overlay choice for the window's session,
  * and offers cropping (ticked) in the 2D slice views only. */
 static void
@@ -1029,18 +957,12 @@ test_export_remembers (void)
                                                                "export-format"));
     GtkWidget *crop = evox_test_find_named (GTK_WIDGET (dialog), "export-crop");
     GtkWidget *overlays = evox_test_find_named (GTK_WIDGET (dialog), "export-overlays");
-    GtkDropDown *scale = NULL;
+    GtkDropDown *scale = scale_beside (format);
 
     g_assert_true (gtk_widget_get_visible (crop));
     g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (crop)));
     g_assert_cmpuint (gtk_drop_down_get_selected (format), ==, 0);
     g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (overlays)));
-    /* The scale drop-down is the one whose tooltip speaks of the canvas. */
-    for (GtkWidget *w = gtk_widget_get_first_child (gtk_widget_get_parent (GTK_WIDGET (format)));
-         w != NULL; w = gtk_widget_get_next_sibling (w))
-      if (GTK_IS_DROP_DOWN (w) && w != GTK_WIDGET (format))
-        scale = GTK_DROP_DOWN (w);
-    g_assert_nonnull (scale);
     g_assert_cmpuint (gtk_drop_down_get_selected (scale), ==, 1);
     gtk_drop_down_set_selected (scale, 3);
     gtk_drop_down_set_selected (format, 3);
@@ -1054,13 +976,9 @@ test_export_remembers (void)
                                                                "export-format"));
     GtkWidget *crop = evox_test_find_named (GTK_WIDGET (dialog), "export-crop");
     GtkWidget *overlays = evox_test_find_named (GTK_WIDGET (dialog), "export-overlays");
-    GtkWidget *scale = NULL;
+    GtkDropDown *scale = scale_beside (format);
 
-    for (GtkWidget *w = gtk_widget_get_first_child (gtk_widget_get_parent (GTK_WIDGET (format)));
-         w != NULL; w = gtk_widget_get_next_sibling (w))
-      if (GTK_IS_DROP_DOWN (w) && w != GTK_WIDGET (format))
-        scale = w;
-    g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (scale)), ==, 3);
+    g_assert_cmpuint (gtk_drop_down_get_selected (scale), ==, 3);
     g_assert_cmpuint (gtk_drop_down_get_selected (format), ==, 3);
     g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (overlays)));
     g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (crop)));

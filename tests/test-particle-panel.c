@@ -25,12 +25,8 @@ show_in_window (GtkWidget *child,
                 int        width,
                 int        height)
 {
-  GtkWidget *window = g_object_ref_sink (gtk_window_new ());
+  GtkWidget *window = evox_test_show_in_window (child, width, height);
 
-  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
-  gtk_window_set_child (GTK_WINDOW (window), child);
-  gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (evox_test_wait_for (evox_test_is_drawn, child, 20));
   evox_test_spin (0.05);
   return window;
 }

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include "evox-test-svg.h"
 #include "evox-test-util.h"
 
 /* Pedantic hints that follow from decisions already taken: the application id is org.evox.Evox. */
@@ -324,34 +325,11 @@ test_metainfo_consistent (void)
                         "declares", metainfo, PACKAGE_VERSION);
 }
 
-typedef struct
-{
-  char    *root;
-  gboolean has_view_box;
-} SvgRoot;
-
-static void
-svg_start (GMarkupParseContext *context,
-           const char          *element,
-           const char         **names,
-           const char         **values,
-           gpointer             user_data,
-           GError             **error)
-{
-  SvgRoot *svg = user_data;
-
-  if (svg->root != NULL)
-    return;
-  svg->root = g_strdup (element);
-  svg->has_view_box = g_strv_contains ((const char *const *) names, "viewBox");
-}
-
 /* Icons are well-formed SVG with a viewBox; symbolic ones are named and placed as themes expect. */
 static void
 test_icons (void)
 {
   static const char *const svg_suffix[] = { ".svg", NULL };
-  static const GMarkupParser parser = { .start_element = svg_start };
   g_autofree char *root = source_root ();
   g_autoptr(GPtrArray) icons = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *app_icon = g_build_filename ("resources", "icons", "hicolor", "scalable", "apps",
@@ -366,25 +344,21 @@ test_icons (void)
       g_autofree char *path = g_build_filename (root, relative, NULL);
       g_autofree char *contents = NULL;
       g_autoptr(GError) error = NULL;
-      g_autoptr(GMarkupParseContext) context = NULL;
-      SvgRoot svg = { NULL, FALSE };
+      g_autoptr(EvoxTestSvg) svg = NULL;
       gsize length;
       gboolean symbolic_name = g_str_has_suffix (relative, "-symbolic.svg");
       gboolean symbolic_dir = strstr (relative, "/symbolic/") != NULL;
 
       g_file_get_contents (path, &contents, &length, &error);
       g_assert_no_error (error);
-      context = g_markup_parse_context_new (&parser, G_MARKUP_PREFIX_ERROR_POSITION, &svg, NULL);
-      if (g_markup_parse_context_parse (context, contents, length, &error))
-        g_markup_parse_context_end_parse (context, &error);
+      svg = evox_test_svg_parse (contents, length, &error);
       if (error != NULL)
         g_test_fail_printf ("%s is not well-formed: %s", relative, error->message);
-      else if (g_strcmp0 (svg.root, "svg") != 0 || !svg.has_view_box)
+      else if (g_strcmp0 (svg->root, "svg") != 0 || !svg->has_view_box)
         g_test_fail_printf ("%s: the root element must be <svg> with a viewBox", relative);
       if (symbolic_name != symbolic_dir)
         g_test_fail_printf ("%s: symbolic icons end in -symbolic.svg and live under symbolic/",
                             relative);
-      g_free (svg.root);
     }
 }
 

@@ -1194,26 +1194,15 @@ scroll_into_view (GtkWidget *scrolled,
   evox_test_wait_for (never, NULL, 0.3);
 }
 
+/* One wheel step as GTK delivers it: to the panel's guard (where there is one) first, and to
+ * target's own scroll controller unless the guard took it. Returns whether the guard took it. */
 static gboolean
-wheel_over (GtkWidget *scrolled,
-            GtkWidget *target,
-            double     dy)
+wheel_step (GtkEventController *guard,
+            GtkWidget          *target,
+            double              dy)
 {
-  GtkEventController *guard = find_controller (scrolled, GTK_TYPE_EVENT_CONTROLLER_SCROLL,
-                                               "evox-wheel-guard");
-  GtkEventController *motion = find_controller (scrolled, GTK_TYPE_EVENT_CONTROLLER_MOTION,
-                                                "evox-wheel-guard");
   gboolean handled = FALSE;
-  double x, y;
 
-  g_assert_true (gtk_widget_translate_coordinates (target, scrolled,
-                                                   gtk_widget_get_width (target) / 2.0,
-                                                   gtk_widget_get_height (target) / 2.0,
-                                                   &x, &y));
-  g_test_message ("wheel at %g, %g of %d x %d", x, y, gtk_widget_get_width (scrolled),
-                  gtk_widget_get_height (scrolled));
-  if (motion != NULL)
-    g_signal_emit_by_name (motion, "motion", x, y);
   if (guard != NULL)
     g_signal_emit_by_name (guard, "scroll", 0.0, dy, &handled);
   if (!handled)
@@ -1225,6 +1214,28 @@ wheel_over (GtkWidget *scrolled,
       g_signal_emit_by_name (own, "scroll", 0.0, dy, &ignored);
     }
   return handled;
+}
+
+static gboolean
+wheel_over (GtkWidget *scrolled,
+            GtkWidget *target,
+            double     dy)
+{
+  GtkEventController *guard = find_controller (scrolled, GTK_TYPE_EVENT_CONTROLLER_SCROLL,
+                                               "evox-wheel-guard");
+  GtkEventController *motion = find_controller (scrolled, GTK_TYPE_EVENT_CONTROLLER_MOTION,
+                                                "evox-wheel-guard");
+  double x, y;
+
+  g_assert_true (gtk_widget_translate_coordinates (target, scrolled,
+                                                   gtk_widget_get_width (target) / 2.0,
+                                                   gtk_widget_get_height (target) / 2.0,
+                                                   &x, &y));
+  g_test_message ("wheel at %g, %g of %d x %d", x, y, gtk_widget_get_width (scrolled),
+                  gtk_widget_get_height (scrolled));
+  if (motion != NULL)
+    g_signal_emit_by_name (motion, "motion", x, y);
+  return wheel_step (guard, target, dy);
 }
 
 /* Scrolling the side panel over a spin button changed it (z-exaggeration 2.00 became 1.50):
@@ -1286,17 +1297,9 @@ wheel_again (GtkWidget *scrolled,
 {
   GtkEventController *guard = find_controller (scrolled, GTK_TYPE_EVENT_CONTROLLER_SCROLL,
                                                "evox-wheel-guard");
-  gboolean handled = FALSE;
 
-  g_signal_emit_by_name (guard, "scroll", 0.0, dy, &handled);
-  if (!handled)
-    {
-      GtkEventController *own = find_controller (stale, GTK_TYPE_EVENT_CONTROLLER_SCROLL, NULL);
-      gboolean ignored;
-
-      g_signal_emit_by_name (own, "scroll", 0.0, dy, &ignored);
-    }
-  return handled;
+  g_assert_nonnull (guard);
+  return wheel_step (guard, stale, dy);
 }
 
 /* Turning the wheel over the display panel's High slider without moving the pointer: the first

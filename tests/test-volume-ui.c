@@ -123,20 +123,6 @@ test_command_line (void)
   g_assert_cmpint (view, ==, EVOX_VIEW_VOLUME);
 }
 
-static GtkWidget *
-show_in_window (GtkWidget *child,
-                int        width,
-                int        height)
-{
-  GtkWidget *window = g_object_ref_sink (gtk_window_new ());
-
-  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
-  gtk_window_set_child (GTK_WINDOW (window), child);
-  gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (evox_test_wait_for (evox_test_is_drawn, child, 20));
-  return window;
-}
-
 static GtkAdjustment *
 named_adjustment (GtkWidget  *root,
                   const char *name)
@@ -184,7 +170,7 @@ test_controls (void)
 
   evox_document_set_volume (document, volume, "ramp", NULL);
   evox_volume_box_set_document (EVOX_VOLUME_BOX (box), document);
-  window = show_in_window (box, 440, 400);
+  window = evox_test_show_in_window (box, 440, 400);
 
   /* Mode: the drop-down's items are the style's modes in order, both ways. */
   mode = GTK_DROP_DOWN (evox_test_find_named (box, "volume-mode"));
@@ -336,7 +322,7 @@ curve_setup (Curve      *curve,
                                 (double[]) { 0.2, 0.6 }, 2);
   curve->view = EVOX_HISTOGRAM_VIEW (view);
   evox_histogram_view_set_document (curve->view, curve->document);
-  curve->window = show_in_window (view, 420, 240);
+  curve->window = evox_test_show_in_window (view, 420, 240);
   g_assert_true (_evox_histogram_view_get_curve_shown (curve->view));
   g_assert_true (_evox_histogram_view_get_plot (curve->view, &curve->plot));
   g_assert_nonnull (evox_histogram_view_get_counts (curve->view, NULL, &curve->lo, &curve->hi));
@@ -638,7 +624,7 @@ test_curve_modes (void)
 
   curve_setup (&curve, volume, FALSE);
   evox_volume_box_set_document (EVOX_VOLUME_BOX (box), curve.document);
-  box_window = show_in_window (box, 440, 400);
+  box_window = evox_test_show_in_window (box, 440, 400);
   reset = evox_test_find_named (box, "volume-reset-curve");
   g_assert_true (gtk_widget_is_visible (reset));
   evox_volume_style_get_point (curve.style, 0, &value0, &opacity0);

@@ -18,6 +18,30 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# shoot OUT WAIT [--then SCRIPT] ARGS...: build/src/evox ARGS on a 1280x800 Xvfb screen, WAIT
+# seconds for it to open, then SCRIPT (bash, e.g. xdotool steps), then the screen into OUT
+# (written beside it first, so a failed run leaves no half file).
+shoot () {
+  local out=$1 wait=$2 then=:
+  shift 2
+  if [ "${1:-}" = --then ]; then
+    then=$2
+    shift 2
+  fi
+  GTK_A11Y=none xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
+    out=$1 wait=$2 then=$3
+    shift 3
+    build/src/evox "$@" 2>/dev/null &
+    pid=$!
+    sleep "$wait"
+    eval "$then"
+    import -window root "$out.tmp.png"
+    kill $pid
+  ' _ "$out" "$wait" "$then" "$@"
+  mv "$out.tmp.png" "$out"
+  echo "wrote $out"
+}
+
 if [ "${1:-}" = --surfaces ]; then
   tomogram=${2:-../shared/data/tomo/electrode.tiff}
   out=${3:-docs/surfaces.png}
@@ -25,16 +49,8 @@ if [ "${1:-}" = --surfaces ]; then
   [ -x build/src/evox ] || { echo "screenshot.sh: build first (./dev test)" >&2; exit 1; }
   # Two phases of the segmented electrode (85 active material, 170 carbon-binder), each with its
   # smoothed surface; building and simplifying them takes a while on two cores.
-  GTK_A11Y=none xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
-    build/src/evox --phase "Active material=85:85" --phase "Carbon-binder=170:170" --surfaces \
-      "$1" 2>/dev/null &
-    pid=$!
-    sleep ${EVOX_SCREENSHOT_WAIT:-90}
-    import -window root "$2.tmp.png"
-    kill $pid
-  ' _ "$tomogram" "$out"
-  mv "$out.tmp.png" "$out"
-  echo "wrote $out"
+  shoot "$out" "${EVOX_SCREENSHOT_WAIT:-90}" \
+    --phase "Active material=85:85" --phase "Carbon-binder=170:170" --surfaces "$tomogram"
   exit 0
 fi
 
@@ -46,15 +62,7 @@ if [ "${1:-}" = --quad ]; then
   # The window in its 2x2 layout on the segmented electrode (256^3), with a ruler across the
   # z slice through pores, active material and carbon-binder, and its profile on the Measure
   # page (nearest-voxel samples: the volume is labels).
-  GTK_A11Y=none xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
-    build/src/evox --view quad --ruler 40,50,128:220,160,128 "$1" 2>/dev/null &
-    pid=$!
-    sleep ${EVOX_SCREENSHOT_WAIT:-12}
-    import -window root "$2.tmp.png"
-    kill $pid
-  ' _ "$tomogram" "$out"
-  mv "$out.tmp.png" "$out"
-  echo "wrote $out"
+  shoot "$out" "${EVOX_SCREENSHOT_WAIT:-12}" --view quad --ruler 40,50,128:220,160,128 "$tomogram"
   exit 0
 fi
 
@@ -65,17 +73,9 @@ if [ "${1:-}" = --figure ]; then
   [ -x build/src/evox ] || { echo "screenshot.sh: build first (./dev test)" >&2; exit 1; }
   # The segmented electrode's z slice (50 nm voxels) in its three phases with every figure
   # overlay at its default place and a panel letter, as a paper figure starts.
-  GTK_A11Y=none xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
-    build/src/evox --voxel-size 50nm --view z --phase "Pore=0:0" \
-      --phase "Active material=85:85" --phase "Carbon-binder=170:170" \
-      --overlays scale-bar,colorbar,legend,axes --label "(a)@0.5,0" "$1" 2>/dev/null &
-    pid=$!
-    sleep ${EVOX_SCREENSHOT_WAIT:-10}
-    import -window root "$2.tmp.png"
-    kill $pid
-  ' _ "$tomogram" "$out"
-  mv "$out.tmp.png" "$out"
-  echo "wrote $out"
+  shoot "$out" "${EVOX_SCREENSHOT_WAIT:-10}" --voxel-size 50nm --view z --phase "Pore=0:0" \
+    --phase "Active material=85:85" --phase "Carbon-binder=170:170" \
+    --overlays scale-bar,colorbar,legend,axes --label "(a)@0.5,0" "$tomogram"
   exit 0
 fi
 
@@ -87,11 +87,7 @@ if [ "${1:-}" = --volume ]; then
   # The electrode ray-cast with its active material and carbon-binder as the transfer function
   # (the pores, in no phase, clear); the Display page scrolled to the Volume section by a click
   # on Display and wheel steps over the panel (which scroll it without changing any value).
-  GTK_A11Y=none xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
-    build/src/evox --voxel-size 50nm --view volume --phase "Active material=85:85:#ff7f0e" \
-      --phase "Carbon-binder=170:170:#2ca02c" "$1" 2>/dev/null &
-    pid=$!
-    sleep ${EVOX_SCREENSHOT_WAIT:-12}
+  shoot "$out" "${EVOX_SCREENSHOT_WAIT:-12}" --then '
     if command -v xdotool >/dev/null; then
       xdotool mousemove 868 396 click 1
       sleep 1
@@ -99,12 +95,9 @@ if [ "${1:-}" = --volume ]; then
       for step in $(seq 12); do xdotool click 5; sleep 0.2; done
       xdotool mousemove 700 790
       sleep 2
-    fi
-    import -window root "$2.tmp.png"
-    kill $pid
-  ' _ "$tomogram" "$out"
-  mv "$out.tmp.png" "$out"
-  echo "wrote $out"
+    fi' \
+    --voxel-size 50nm --view volume --phase "Active material=85:85:#ff7f0e" \
+    --phase "Carbon-binder=170:170:#2ca02c" "$tomogram"
   exit 0
 fi
 
@@ -113,15 +106,7 @@ if [ "${1:-}" = --xanes ]; then
   [ -x build/src/evox ] || { echo "screenshot.sh: build first (./dev test)" >&2; exit 1; }
   # The synthetic NMC cathode stack (no data file needed), its XANES maps computed with the
   # page's defaults as the window opens, and the edge-energy map shown in its diverging colours.
-  GTK_A11Y=none xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
-    build/src/evox --demo-xanes --xanes-maps 2>/dev/null &
-    pid=$!
-    sleep ${EVOX_SCREENSHOT_WAIT:-10}
-    import -window root "$1.tmp.png"
-    kill $pid
-  ' _ "$out"
-  mv "$out.tmp.png" "$out"
-  echo "wrote $out"
+  shoot "$out" "${EVOX_SCREENSHOT_WAIT:-10}" --demo-xanes --xanes-maps
   exit 0
 fi
 
@@ -129,13 +114,4 @@ table=${1:-../shared/data/ssrm/A19_GrSi_Anode_1x1.csv}
 out=${2:-docs/screenshot.png}
 [ -f "$table" ] || { echo "screenshot.sh: no table at $table" >&2; exit 1; }
 [ -x build/src/evox ] || { echo "screenshot.sh: build first (./dev test)" >&2; exit 1; }
-
-GTK_A11Y=none xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
-  build/src/evox --pixel-size 7.8125 --dz 10 --preset "Gr/Si anode (SSRM)" "$1" 2>/dev/null &
-  pid=$!
-  sleep 8
-  import -window root "$2.tmp.png"
-  kill $pid
-' _ "$table" "$out"
-mv "$out.tmp.png" "$out"
-echo "wrote $out"
+shoot "$out" 8 --pixel-size 7.8125 --dz 10 --preset "Gr/Si anode (SSRM)" "$table"

@@ -58,26 +58,6 @@ on_scale_bar (const char  *name,
   return TRUE;
 }
 
-/* "TEXT@X,Y" with X and Y fractions 0..1; the last @ splits, so the text may hold one. */
-static gboolean
-parse_label (const char  *spec,
-             char       **text,
-             double      *fx,
-             double      *fy)
-{
-  const char *at = strrchr (spec, '@');
-  g_auto(GStrv) parts = NULL;
-
-  if (at == NULL || at == spec)
-    return FALSE;
-  parts = g_strsplit (at + 1, ",", -1);
-  if (g_strv_length (parts) != 2 || !_evox_cli_parse_double (parts[0], fx) ||
-      !_evox_cli_parse_double (parts[1], fy) || !(*fx >= 0 && *fx <= 1 && *fy >= 0 && *fy <= 1))
-    return FALSE;
-  *text = g_strndup (spec, at - spec);
-  return TRUE;
-}
-
 static gboolean
 check_overlays (GOptionContext  *context,
                 const char      *scale_bar_length,
@@ -109,7 +89,7 @@ check_overlays (GOptionContext  *context,
       g_autofree char *text = NULL;
       double fx, fy;
 
-      if (!parse_label (labels[i], &text, &fx, &fy))
+      if (!evox_overlays_parse_label (labels[i], &text, &fx, &fy))
         {
           *status = _evox_cli_usage_error (context, "--label must be TEXT@X,Y with X and Y from "
                                            "0 to 1 (0,0 the top left, 1,1 the bottom right), "
@@ -140,7 +120,7 @@ apply_overlays (EvoxDocument         *document,
       g_autofree char *text = NULL;
       double fx, fy;
 
-      if (parse_label (labels[i], &text, &fx, &fy))
+      if (evox_overlays_parse_label (labels[i], &text, &fx, &fy))
         evox_overlays_add_label (overlays, text, fx, fy);
     }
 }

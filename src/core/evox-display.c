@@ -37,15 +37,15 @@ gboolean
 evox_view_from_string (const char *name,
                        EvoxView   *view)
 {
+  int i;
+
   g_return_val_if_fail (name != NULL, FALSE);
 
-  for (guint i = 0; i < G_N_ELEMENTS (view_names); i++)
-    if (g_ascii_strcasecmp (name, view_names[i]) == 0)
-      {
-        *view = (EvoxView) i;
-        return TRUE;
-      }
-  return FALSE;
+  i = _evox_name_index (view_names, G_N_ELEMENTS (view_names), name);
+  if (i < 0)
+    return FALSE;
+  *view = (EvoxView) i;
+  return TRUE;
 }
 
 EvoxTransfer

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "evox-overlays.h"
 
@@ -369,6 +370,37 @@ evox_overlays_remove_label (EvoxOverlays *self,
 
   g_array_remove_index (self->labels, index);
   emit_changed (self);
+}
+
+gboolean
+evox_overlays_parse_label (const char  *spec,
+                           char       **text,
+                           double      *fx,
+                           double      *fy)
+{
+  const char *at;
+  g_auto(GStrv) parts = NULL;
+  char *end;
+
+  g_return_val_if_fail (spec != NULL, FALSE);
+  g_return_val_if_fail (fx != NULL && fy != NULL, FALSE);
+
+  at = strrchr (spec, '@');
+  if (at == NULL || at == spec)
+    return FALSE;
+  parts = g_strsplit (at + 1, ",", -1);
+  if (g_strv_length (parts) != 2)
+    return FALSE;
+  /* NaN and infinities fail the range tests too. */
+  *fx = g_ascii_strtod (parts[0], &end);
+  if (end == parts[0] || *end != '\0' || !(*fx >= 0 && *fx <= 1))
+    return FALSE;
+  *fy = g_ascii_strtod (parts[1], &end);
+  if (end == parts[1] || *end != '\0' || !(*fy >= 0 && *fy <= 1))
+    return FALSE;
+  if (text != NULL)
+    *text = g_strndup (spec, at - spec);
+  return TRUE;
 }
 
 double

@@ -101,6 +101,13 @@ void          evox_overlays_move_label           (EvoxOverlays    *self,
                                                   double           fy);
 void          evox_overlays_remove_label         (EvoxOverlays    *self,
                                                   guint            index);
+/* A --label of the command line (`evox render` and the viewer): "TEXT@X,Y" with X and Y
+ * fractions from 0 to 1; the last @ splits, so the text may hold one. FALSE where spec is not
+ * that; text (may be NULL) gets a new string. */
+gboolean      evox_overlays_parse_label          (const char      *spec,
+                                                  char           **text,
+                                                  double          *fx,
+                                                  double          *fy);
 
 /* The automatic scale-bar length for a view nm_per_pixel wide over width pixels: the 1-2-5 number
  * of nm (1, 2, 5, 10, 20, 50, ...; also below 1 nm) nearest to a fifth of the width, measured on

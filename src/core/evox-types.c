@@ -76,6 +76,17 @@ evox_value_scale_to_string (EvoxValueScale scale)
   return scale == EVOX_SCALE_LOG10 ? "log10" : "linear";
 }
 
+int
+_evox_name_index (const char * const *names,
+                  guint               n_names,
+                  const char         *name)
+{
+  for (guint i = 0; i < n_names; i++)
+    if (g_ascii_strcasecmp (name, names[i]) == 0)
+      return (int) i;
+  return -1;
+}
+
 /* Three quarters of physical memory, asked of the system once: the surface builder checks the
  * cap for each of thousands of particles, and sysconf () costs a system call each time. */
 static guint64

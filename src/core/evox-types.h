@@ -50,6 +50,11 @@ gboolean     evox_sample_type_inner_range (EvoxSampleType type,
                                            float         *first,
                                            float         *last);
 const char  *evox_value_scale_to_string  (EvoxValueScale scale);
+/* The index of name (any case) in names, the command line's and the files' words for an enum's
+ * values; -1 where it is none of them. */
+int          _evox_name_index            (const char * const *names,
+                                          guint               n_names,
+                                          const char         *name);
 
 /* Element i of a voxel array of type, as a double (exact for every type); inline for the
  * kernels' inner loops. */

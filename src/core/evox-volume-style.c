@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "evox-volume-style.h"
+#include "evox-types.h"
 
 G_DEFINE_ENUM_TYPE (EvoxRayMode, evox_ray_mode,
   G_DEFINE_ENUM_VALUE (EVOX_RAY_COMPOSITE, "composite"),
@@ -34,16 +35,16 @@ gboolean
 evox_ray_mode_from_string (const char  *name,
                            EvoxRayMode *mode)
 {
+  int i;
+
   g_return_val_if_fail (name != NULL, FALSE);
 
-  for (guint i = 0; i < G_N_ELEMENTS (mode_names); i++)
-    if (g_ascii_strcasecmp (name, mode_names[i]) == 0)
-      {
-        if (mode != NULL)
-          *mode = (EvoxRayMode) i;
-        return TRUE;
-      }
-  return FALSE;
+  i = _evox_name_index (mode_names, G_N_ELEMENTS (mode_names), name);
+  if (i < 0)
+    return FALSE;
+  if (mode != NULL)
+    *mode = (EvoxRayMode) i;
+  return TRUE;
 }
 
 typedef struct

@@ -949,34 +949,37 @@ _evox_figure_get_colorbar_title (EvoxFigure *self)
   return self->colormap != NULL ? self->title : NULL;
 }
 
+/* The legend's left (names) or right (fractions, "" for none) column, NULL-terminated. */
+static const char **
+legend_column (EvoxFigure *self,
+               gboolean    values)
+{
+  const char **column = g_new0 (const char *, self->legend->len + 1);
+
+  for (guint i = 0; i < self->legend->len; i++)
+    {
+      const LegendRow *row = &g_array_index (self->legend, LegendRow, i);
+
+      if (!values)
+        column[i] = row->text;
+      else
+        column[i] = row->value != NULL ? row->value : "";
+    }
+  return column;
+}
+
 const char **
 _evox_figure_get_legend_texts (EvoxFigure *self)
 {
-  const char **texts;
-
   g_return_val_if_fail (EVOX_IS_FIGURE (self), NULL);
-
-  texts = g_new0 (const char *, self->legend->len + 1);
-  for (guint i = 0; i < self->legend->len; i++)
-    texts[i] = g_array_index (self->legend, LegendRow, i).text;
-  return texts;
+  return legend_column (self, FALSE);
 }
 
 const char **
 _evox_figure_get_legend_values (EvoxFigure *self)
 {
-  const char **values;
-
   g_return_val_if_fail (EVOX_IS_FIGURE (self), NULL);
-
-  values = g_new0 (const char *, self->legend->len + 1);
-  for (guint i = 0; i < self->legend->len; i++)
-    {
-      const char *value = g_array_index (self->legend, LegendRow, i).value;
-
-      values[i] = value != NULL ? value : "";
-    }
-  return values;
+  return legend_column (self, TRUE);
 }
 
 void

@@ -69,6 +69,26 @@ _evox_renderer_get_empty_bricks (EvoxRenderer *self)
 /* GL programs */
 
 /* defines (may be NULL) goes right after the #version line. */
+/* The compiler's or linker's message for a shader or program that failed, stripped; never NULL. */
+static char *
+info_log (GLuint   object,
+          gboolean is_program)
+{
+  GLint length = 0;
+  char *log;
+
+  if (is_program)
+    glGetProgramiv (object, GL_INFO_LOG_LENGTH, &length);
+  else
+    glGetShaderiv (object, GL_INFO_LOG_LENGTH, &length);
+  log = g_malloc0 (MAX (length, 1));
+  if (is_program)
+    glGetProgramInfoLog (object, MAX (length, 1), NULL, log);
+  else
+    glGetShaderInfoLog (object, MAX (length, 1), NULL, log);
+  return g_strstrip (log);
+}
+
 static GLuint
 compile_shader (GLenum       type,
                 const char  *name,
@@ -109,14 +129,10 @@ compile_shader (GLenum       type,
   glGetShaderiv (shader, GL_COMPILE_STATUS, &status);
   if (status != GL_TRUE)
     {
-      GLint log_length = 0;
-      g_autofree char *log = NULL;
+      g_autofree char *log = info_log (shader, FALSE);
 
-      glGetShaderiv (shader, GL_INFO_LOG_LENGTH, &log_length);
-      log = g_malloc0 (MAX (log_length, 1));
-      glGetShaderInfoLog (shader, MAX (log_length, 1), NULL, log);
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED,
-                   "The shader %s does not compile on this system: %s", name, g_strstrip (log));
+                   "The shader %s does not compile on this system: %s", name, log);
       glDeleteShader (shader);
       return 0;
     }
@@ -166,14 +182,10 @@ link_program (const char  *name,
   glGetProgramiv (program, GL_LINK_STATUS, &status);
   if (status != GL_TRUE)
     {
-      GLint log_length = 0;
-      g_autofree char *log = NULL;
+      g_autofree char *log = info_log (program, TRUE);
 
-      glGetProgramiv (program, GL_INFO_LOG_LENGTH, &log_length);
-      log = g_malloc0 (MAX (log_length, 1));
-      glGetProgramInfoLog (program, MAX (log_length, 1), NULL, log);
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED,
-                   "The %s program does not link on this system: %s", name, g_strstrip (log));
+                   "The %s program does not link on this system: %s", name, log);
       glDeleteProgram (program);
       return 0;
     }

@@ -78,34 +78,6 @@ static const char *const overlay_names[EVOX_N_OVERLAY_ITEMS] = {
   [EVOX_OVERLAY_AXES] = "axes",
 };
 
-/* --label's "TEXT@X,Y", X and Y fractions from 0 to 1, as `evox render --label` reads it: the
- * last @ splits, so the text may hold one. */
-static gboolean
-parse_label_spec (const char  *spec,
-                  char       **text,
-                  double      *fx,
-                  double      *fy)
-{
-  const char *at = strrchr (spec, '@');
-  g_auto(GStrv) parts = NULL;
-  char *end;
-
-  if (at == NULL || at == spec)
-    return FALSE;
-  parts = g_strsplit (at + 1, ",", -1);
-  if (g_strv_length (parts) != 2)
-    return FALSE;
-  *fx = g_ascii_strtod (parts[0], &end);
-  if (end == parts[0] || *end != '\0' || !(*fx >= 0 && *fx <= 1))
-    return FALSE;
-  *fy = g_ascii_strtod (parts[1], &end);
-  if (end == parts[1] || *end != '\0' || !(*fy >= 0 && *fy <= 1))
-    return FALSE;
-  if (text != NULL)
-    *text = g_strndup (spec, at - spec);
-  return TRUE;
-}
-
 static void
 apply_startup_overlays (EvoxApplication *self,
                         EvoxDocument    *document)
@@ -121,7 +93,7 @@ apply_startup_overlays (EvoxApplication *self,
       double fx, fy;
 
       /* The syntax was checked with the options. */
-      if (parse_label_spec (self->labels[i], &text, &fx, &fy))
+      if (evox_overlays_parse_label (self->labels[i], &text, &fx, &fy))
         evox_overlays_add_label (overlays, text, fx, fy);
     }
 }
@@ -452,7 +424,7 @@ evox_application_handle_local_options (GApplication *app,
     {
       double fx, fy;
 
-      if (!parse_label_spec (self->labels[i], NULL, &fx, &fy))
+      if (!evox_overlays_parse_label (self->labels[i], NULL, &fx, &fy))
         {
           g_printerr ("evox: --label must be TEXT@X,Y with X and Y from 0 to 1 (0,0 the top "
                       "left, 1,1 the bottom right), not '%s'\n", self->labels[i]);

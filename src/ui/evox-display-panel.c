@@ -86,18 +86,14 @@ static double
 to_slider (EvoxDisplayPanel *self,
            double            stored)
 {
-  if (self->log_space && !self->stored_log10)
-    return stored > 0 ? log10 (stored) : -300;
-  return stored;
+  return _evox_value_to_slider (stored, self->log_space && !self->stored_log10);
 }
 
 static double
 from_slider (EvoxDisplayPanel *self,
              double            position)
 {
-  if (self->log_space && !self->stored_log10)
-    return pow (10, position);
-  return position;
+  return _evox_value_from_slider (position, self->log_space && !self->stored_log10);
 }
 
 static char *
@@ -165,17 +161,8 @@ rebuild_range (EvoxDisplayPanel *self)
   self->log_space = self->stored_log10 || transfer == EVOX_TRANSFER_LOG10;
 
   evox_document_get_data_range (self->document, &lo, &hi);
-  if (self->log_space && !self->stored_log10)
-    {
-      double range_lo;
-      evox_document_get_range (self->document, &range_lo, NULL);
-      lo = MAX (lo, range_lo > 0 ? MIN (range_lo, hi) : hi * 1e-6);
-    }
-  lower = to_slider (self, lo);
-  upper = to_slider (self, hi);
-  if (!(upper > lower))
-    upper = lower + 1;
-  step = (upper - lower) / 1000;
+  _evox_value_slider_range (self->document, self->log_space && !self->stored_log10, &lo, hi,
+                            &lower, &upper, &step);
 
   self->updating = TRUE;
   for (guint i = 0; i < 2; i++)

@@ -158,6 +158,47 @@ _evox_format_decade (int exponent)
   return evox_axis_format_decade (exponent);
 }
 
+double
+_evox_value_to_slider (double   value,
+                       gboolean log_of_value)
+{
+  if (log_of_value)
+    return value > 0 ? log10 (value) : -300;
+  return value;
+}
+
+double
+_evox_value_from_slider (double   position,
+                         gboolean log_of_value)
+{
+  if (log_of_value)
+    return pow (10, position);
+  return position;
+}
+
+void
+_evox_value_slider_range (EvoxDocument *document,
+                          gboolean      log_of_value,
+                          double       *lo,
+                          double        hi,
+                          double       *lower,
+                          double       *upper,
+                          double       *step)
+{
+  if (log_of_value)
+    {
+      double range_lo;
+
+      evox_document_get_range (document, &range_lo, NULL);
+      *lo = MAX (*lo, range_lo > 0 ? MIN (range_lo, hi) : hi * 1e-6);
+    }
+  *lower = _evox_value_to_slider (*lo, log_of_value);
+  *upper = _evox_value_to_slider (hi, log_of_value);
+  if (!(*upper > *lower))
+    *upper = *lower + 1;
+  *step = (*upper - *lower) / 1000;
+}
+
 /* Drawing */
 
 void

@@ -5,6 +5,7 @@
 #include <gtk/gtk.h>
 
 #include "evox-progress.h"
+#include "evox-document.h"
 #include "evox-volume.h"
 
 G_BEGIN_DECLS
@@ -36,6 +37,24 @@ gboolean  _evox_volume_is_energy_scan (EvoxVolume  *volume);
 
 /* "10⁻⁵" style label of a power of ten. */
 char     *_evox_format_decade         (int          exponent);
+
+/* Sliders over a value of the volume (the display range, the iso level). With log_of_value (a
+ * log10 transfer over a channel that stores linear values) the slider's position is log10 of the
+ * value; otherwise the position is the stored value. */
+double    _evox_value_to_slider       (double       value,
+                                       gboolean     log_of_value);
+double    _evox_value_from_slider     (double       position,
+                                       gboolean     log_of_value);
+/* The slider's bounds lower..upper (never empty) and its step (a thousandth of them) over the
+ * data range lo..hi; with log_of_value, lo is first raised to the document's range's positive
+ * low end (or hi / 10⁶), as no log slider reaches 0. */
+void      _evox_value_slider_range    (EvoxDocument *document,
+                                       gboolean      log_of_value,
+                                       double       *lo,
+                                       double        hi,
+                                       double       *lower,
+                                       double       *upper,
+                                       double       *step);
 
 /* Drawing helpers of the snapshot plots (histogram view, EvoxPlot) */
 

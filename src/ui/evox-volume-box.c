@@ -63,18 +63,14 @@ static double
 to_slider (EvoxVolumeBox *self,
            double         stored)
 {
-  if (self->log_space && !self->stored_log10)
-    return stored > 0 ? log10 (stored) : -300;
-  return stored;
+  return _evox_value_to_slider (stored, self->log_space && !self->stored_log10);
 }
 
 static double
 from_slider (EvoxVolumeBox *self,
              double         position)
 {
-  if (self->log_space && !self->stored_log10)
-    return pow (10, position);
-  return position;
+  return _evox_value_from_slider (position, self->log_space && !self->stored_log10);
 }
 
 static void
@@ -109,18 +105,8 @@ rebuild_iso (EvoxVolumeBox *self)
   evox_document_get_data_range (self->document, &lo, &hi);
   if (!(isfinite (lo) && isfinite (hi)))
     return;
-  if (self->log_space && !self->stored_log10)
-    {
-      double range_lo;
-
-      evox_document_get_range (self->document, &range_lo, NULL);
-      lo = MAX (lo, range_lo > 0 ? MIN (range_lo, hi) : hi * 1e-6);
-    }
-  lower = to_slider (self, lo);
-  upper = to_slider (self, hi);
-  if (!(upper > lower))
-    upper = lower + 1;
-  step = (upper - lower) / 1000;
+  _evox_value_slider_range (self->document, self->log_space && !self->stored_log10, &lo, hi,
+                            &lower, &upper, &step);
   digits = CLAMP ((int) ceil (-log10 (step)), 0, 6);
 
   level = evox_volume_style_get_iso_level (self->style);
@@ -316,6 +302,19 @@ on_document_notify (EvoxDocument  *document,
     sync_sources_available (self);
 }
 
+/* Cuts the box off the document it showed (its signals and bindings), before another or none. */
+static void
+disconnect (EvoxVolumeBox *self)
+{
+  if (self->document != NULL)
+    g_signal_handlers_disconnect_by_data (self->document, self);
+  if (self->style != NULL)
+    g_signal_handlers_disconnect_by_data (self->style, self);
+  if (self->phases != NULL)
+    g_signal_handlers_disconnect_by_data (self->phases, self);
+  _evox_clear_bindings (self->bindings, G_N_ELEMENTS (self->bindings));
+}
+
 void
 evox_volume_box_set_document (EvoxVolumeBox *self,
                               EvoxDocument  *document)
@@ -325,13 +324,7 @@ evox_volume_box_set_document (EvoxVolumeBox *self,
 
   if (self->document == document)
     return;
-  if (self->document != NULL)
-    g_signal_handlers_disconnect_by_data (self->document, self);
-  if (self->style != NULL)
-    g_signal_handlers_disconnect_by_data (self->style, self);
-  if (self->phases != NULL)
-    g_signal_handlers_disconnect_by_data (self->phases, self);
-  _evox_clear_bindings (self->bindings, G_N_ELEMENTS (self->bindings));
+  disconnect (self);
   g_set_object (&self->document, document);
   g_set_object (&self->style, evox_document_get_volume_style (document));
   g_set_object (&self->phases, evox_document_get_phases (document));
@@ -459,13 +452,7 @@ evox_volume_box_dispose (GObject *object)
 {
   EvoxVolumeBox *self = EVOX_VOLUME_BOX (object);
 
-  if (self->document != NULL)
-    g_signal_handlers_disconnect_by_data (self->document, self);
-  if (self->style != NULL)
-    g_signal_handlers_disconnect_by_data (self->style, self);
-  if (self->phases != NULL)
-    g_signal_handlers_disconnect_by_data (self->phases, self);
-  _evox_clear_bindings (self->bindings, G_N_ELEMENTS (self->bindings));
+  disconnect (self);
   g_clear_object (&self->document);
   g_clear_object (&self->style);
   g_clear_object (&self->phases);

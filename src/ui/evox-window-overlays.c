@@ -104,6 +104,55 @@ overlay_overlap (EvoxCanvas *canvas,
   return total;
 }
 
+/* Where the canvas's figure overlays lie in a GtkOverlay over it, for placing a widget there. */
+typedef struct
+{
+  EvoxCanvas      *canvas;
+  guint            n_items;   /* the overlay items and the free labels */
+  graphene_rect_t  bounds;    /* the canvas in the overlay */
+  int              width;     /* the overlay's size */
+  int              height;
+} Room;
+
+static gboolean
+room_init (Room       *room,
+           EvoxWindow *self,
+           GtkOverlay *overlay)
+{
+  room->canvas = self->canvas;
+  room->width = gtk_widget_get_width (GTK_WIDGET (overlay));
+  room->height = gtk_widget_get_height (GTK_WIDGET (overlay));
+  room->n_items = EVOX_N_OVERLAY_ITEMS +
+                  evox_overlays_get_n_labels (evox_document_get_overlays (self->document));
+  return gtk_widget_compute_bounds (GTK_WIDGET (self->canvas), GTK_WIDGET (overlay),
+                                    &room->bounds);
+}
+
+/* Moves allocation to whichever of places (a w x h widget's top-left corners in the overlay)
+ * covers the least of the figure overlays, where that is less than best_overlap (the least so
+ * far, updated); the first that covers none ends the search. */
+static void
+try_places (const Room   *room,
+            const int     places[][2],
+            guint         n_places,
+            int           w,
+            int           h,
+            double       *best_overlap,
+            GdkRectangle *allocation)
+{
+  for (guint i = 0; i < n_places && *best_overlap > 0; i++)
+    {
+      double overlap = overlay_overlap (room->canvas, room->n_items, room->bounds.origin.x,
+                                        room->bounds.origin.y, places[i][0], places[i][1], w, h);
+
+      if (overlap < *best_overlap)
+        {
+          *best_overlap = overlap;
+          *allocation = (GdkRectangle) { places[i][0], places[i][1], w, h };
+        }
+    }
+}
+
 /* The Raw/Registered switch goes to the first of bottom right (where it always was), top right,
  * top middle and bottom middle that no figure overlay covers, or where the least is covered: at
  * bottom right it sat on the scale bar's default place. */
@@ -113,17 +162,15 @@ place_registration_switch (GtkOverlay   *overlay,
                            GdkRectangle *allocation,
                            EvoxWindow   *self)
 {
-  EvoxCanvas *canvas = self->canvas;
-  int width = gtk_widget_get_width (GTK_WIDGET (overlay));
-  int height = gtk_widget_get_height (GTK_WIDGET (overlay));
-  guint n_items = EVOX_N_OVERLAY_ITEMS +
-                  evox_overlays_get_n_labels (evox_document_get_overlays (self->document));
-  graphene_rect_t bounds;
+  Room room;
+  int width, height;
   double best_overlap = G_MAXDOUBLE;
   int w, h;
 
-  if (!gtk_widget_compute_bounds (GTK_WIDGET (canvas), GTK_WIDGET (overlay), &bounds))
+  if (!room_init (&room, self, overlay))
     return FALSE;
+  width = room.width;
+  height = room.height;
   /* Measured with its margins, which the allocation holds. */
   gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &w, NULL, NULL);
   gtk_widget_measure (widget, GTK_ORIENTATION_VERTICAL, w, NULL, &h, NULL, NULL);
@@ -135,17 +182,7 @@ place_registration_switch (GtkOverlay   *overlay,
       { (width - w) / 2, height - h },
     };
 
-    for (guint i = 0; i < G_N_ELEMENTS (places) && best_overlap > 0; i++)
-      {
-        double overlap = overlay_overlap (canvas, n_items, bounds.origin.x, bounds.origin.y,
-                                          places[i][0], places[i][1], w, h);
-
-        if (overlap < best_overlap)
-          {
-            best_overlap = overlap;
-            *allocation = (GdkRectangle) { places[i][0], places[i][1], w, h };
-          }
-      }
+    try_places (&room, places, G_N_ELEMENTS (places), w, h, &best_overlap, allocation);
   }
   return TRUE;
 }
@@ -160,20 +197,16 @@ place_hover_label (GtkOverlay   *overlay,
                    GdkRectangle *allocation,
                    EvoxWindow   *self)
 {
-  EvoxCanvas *canvas = self->canvas;
-  int width = gtk_widget_get_width (GTK_WIDGET (overlay));
-  int height = gtk_widget_get_height (GTK_WIDGET (overlay));
-  guint n_items = EVOX_N_OVERLAY_ITEMS +
-                  evox_overlays_get_n_labels (evox_document_get_overlays (self->document));
-  graphene_rect_t bounds;
-  int min_width, natural, widths[2];
+  Room room;
+  int width, height, min_width, natural, widths[2];
   double best_overlap = G_MAXDOUBLE;
 
   if (widget == GTK_WIDGET (self->registration_switch))
     return place_registration_switch (overlay, widget, allocation, self);
-  if (widget != GTK_WIDGET (self->hover_label) ||
-      !gtk_widget_compute_bounds (GTK_WIDGET (canvas), GTK_WIDGET (overlay), &bounds))
+  if (widget != GTK_WIDGET (self->hover_label) || !room_init (&room, self, overlay))
     return FALSE;
+  width = room.width;
+  height = room.height;
   gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min_width, &natural, NULL, NULL);
   widths[0] = MAX (MIN (natural, width), min_width);
   widths[1] = MAX (MIN (natural, width / 2), min_width);
@@ -188,17 +221,7 @@ place_hover_label (GtkOverlay   *overlay,
           { width - w, 0 }, { width - w, height - h },
         };
 
-        for (guint i = 0; i < G_N_ELEMENTS (places) && best_overlap > 0; i++)
-          {
-            double overlap = overlay_overlap (canvas, n_items, bounds.origin.x,
-                                              bounds.origin.y, places[i][0], places[i][1], w, h);
-
-            if (overlap < best_overlap)
-              {
-                best_overlap = overlap;
-                *allocation = (GdkRectangle) { places[i][0], places[i][1], w, h };
-              }
-          }
+        try_places (&room, places, G_N_ELEMENTS (places), w, h, &best_overlap, allocation);
       }
     }
   return TRUE;
