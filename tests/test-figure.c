@@ -1131,6 +1131,75 @@ test_quad_room (void)
   }
 }
 
+/* A geometry with a room (a slice with margins round it on the canvas) lays every item out in
+ * the room exactly as a picture the room's size lays it out (the figure cropped to the slice):
+ * each item's box is the cropped picture's, shifted by the room's corner, at scales 1 and 2 and
+ * at both corners; drawn, the room's pixels are the cropped picture's, and nothing is drawn
+ * outside it. area and axes_area are left whole, so the room alone moves the items. */
+static void
+test_slice_room (void)
+{
+  g_autoptr(EvoxDocument) document = document_new ();
+  g_autoptr(EvoxFigure) figure = full_figure (document);
+  g_autoptr(EvoxFigure) cropped = NULL;
+  EvoxOverlays *overlays = evox_document_get_overlays (document);
+  EvoxOverlayGeometry geometry = flat_geometry (5.0, 640, 480);
+  EvoxOverlayGeometry slice = flat_geometry (5.0, 400, 200);
+  const int room[4] = { 100, 150, 400, 200 };
+  g_autofree guint8 *whole = black_picture (640, 480);
+  g_autofree guint8 *part = black_picture (400, 200);
+  const double corners[2] = { 0, 1 };
+  guint drawn = 0;
+
+  for (guint i = 0; i < 4; i++)
+    geometry.room[i] = room[i];
+  evox_figure_set_geometry (figure, &geometry);
+  cropped = evox_figure_new_from_document (document, &slice);
+  for (guint c = 0; c < G_N_ELEMENTS (corners); c++)
+    for (int item = 0; item <= EVOX_N_OVERLAY_ITEMS; item++)
+      for (int s = 1; s <= 2; s++)
+        {
+          double rect[4], want[4];
+
+          if (item < EVOX_N_OVERLAY_ITEMS)
+            evox_overlays_set_position (overlays, item, corners[c], corners[c]);
+          else
+            evox_overlays_move_label (overlays, 0, corners[c], corners[c]);
+          g_assert_true (evox_figure_get_item_rect (figure, item, 640 * s, 480 * s, s, rect));
+          g_assert_true (evox_figure_get_item_rect (cropped, item, 400 * s, 200 * s, s, want));
+          g_assert_cmpfloat (rect[0], ==, want[0] + room[0] * s);
+          g_assert_cmpfloat (rect[1], ==, want[1] + room[1] * s);
+          g_assert_cmpfloat (rect[2], ==, want[2]);
+          g_assert_cmpfloat (rect[3], ==, want[3]);
+          /* At (0, 0) the margin from the room's corner, at (1, 1) from the opposite one. */
+          g_assert_cmpfloat (fabs (corners[c] == 0 ? rect[0] - (room[0] + 12) * s
+                                   : rect[0] + rect[2] - (room[0] + room[2] - 12) * s), <=, 0.5);
+        }
+  for (int item = 0; item < EVOX_N_OVERLAY_ITEMS; item++)
+    evox_overlays_set_position (overlays, item, item / 3.0, 1 - item / 3.0);
+  g_assert_true (_evox_figure_draw_onto (figure, whole, 640, 480, 1.0));
+  g_assert_true (_evox_figure_draw_onto (cropped, part, 400, 200, 1.0));
+  for (int y = 0; y < 480; y++)
+    for (int x = 0; x < 640; x++)
+      {
+        const guint8 *p = whole + ((gsize) y * 640 + x) * 4;
+        gboolean in = x >= room[0] && x < room[0] + room[2] && y >= room[1] &&
+                      y < room[1] + room[3];
+
+        if (in)
+          {
+            const guint8 *q = part + ((gsize) (y - room[1]) * 400 + x - room[0]) * 4;
+
+            g_assert_cmpmem (p, 4, q, 4);
+            drawn += q[0] != 0 || q[1] != 0 || q[2] != 0;
+          }
+        else
+          g_assert_true (p[0] == 0 && p[1] == 0 && p[2] == 0);
+      }
+  g_test_message ("%u pixels of overlays in the room", drawn);
+  g_assert_cmpuint (drawn, >, 1000);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1152,6 +1221,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Figure/legend-columns", test_legend_columns);
   g_test_add_func ("/Evox/Figure/legend-swatch", test_legend_swatch);
   g_test_add_func ("/Evox/Figure/quad-room", test_quad_room);
+  g_test_add_func ("/Evox/Figure/slice-room", test_slice_room);
   status = g_test_run ();
   /* Pango's and fontconfig's caches, so a leak checker sees only what the figure leaked. */
   pango_cairo_font_map_set_default (NULL);

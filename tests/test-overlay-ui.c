@@ -18,6 +18,7 @@
 #include "evox-figure.h"
 #include "evox-figure-box.h"
 #include "evox-hdf5.h"
+#include "evox-rgb-legend.h"
 #include "evox-test-svg.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
@@ -32,10 +33,13 @@ static const char * const checks[EVOX_N_OVERLAY_ITEMS] = {
   "figure-scale-bar", "figure-colorbar", "figure-legend", "figure-axes"
 };
 
-/* A window showing a small two-channel f32 volume (a ramp along x; 10 nm voxels), opened from a
- * file as a user would, with one phase. */
+/* A window showing a small two-channel f32 nx x ny x nz volume (a ramp along x; 10 nm voxels),
+ * opened from a file as a user would, with one phase. */
 static EvoxWindow *
-open_window (char **dir)
+open_window_shaped (char **dir,
+                    int    nx,
+                    int    ny,
+                    int    nz)
 {
   g_autofree char *path = NULL;
   g_autoptr(EvoxVolume) volume = NULL;
@@ -46,14 +50,14 @@ open_window (char **dir)
 
   *dir = evox_test_tmpdir_new ();
   path = g_build_filename (*dir, "ramp.h5", NULL);
-  volume = evox_volume_new (N, N, N, 2, EVOX_SAMPLE_F32, &error);
+  volume = evox_volume_new (nx, ny, nz, 2, EVOX_SAMPLE_F32, &error);
   g_assert_no_error (error);
   for (guint c = 0; c < 2; c++)
     {
       float *data = evox_volume_get_data_mut (volume, c);
 
-      for (gsize i = 0; i < (gsize) N * N * N; i++)
-        data[i] = (float) (i % N + 5 * c);
+      for (gsize i = 0; i < (gsize) nx * ny * nz; i++)
+        data[i] = (float) (i % nx + 5 * c);
       evox_volume_set_channel_info (volume, c, c == 0 ? "Mn" : "Ni", 6539 + 1800.0 * c);
     }
   evox_volume_set_spacing (volume, spacing);
@@ -63,6 +67,12 @@ open_window (char **dir)
   /* The legend lists phases (without phases, clusters or the composite it is empty). */
   evox_phase_list_append (evox_document_get_phases (evox_window_get_document (window)), low);
   return window;
+}
+
+static EvoxWindow *
+open_window (char **dir)
+{
+  return open_window_shaped (dir, N, N, N);
 }
 
 static EvoxCanvas *
@@ -926,6 +936,158 @@ test_export_crop (void)
   evox_test_close_window (window);
 }
 
+/* The bounding box x0, y0, x1, y1 (inclusive) of the pixels that differ between a and b; FALSE
+ * when none does. */
+static gboolean
+changed_box (const guint32 *a,
+             const guint32 *b,
+             int            width,
+             int            height,
+             int            box[4])
+{
+  box[0] = box[1] = G_MAXINT;
+  box[2] = box[3] = -1;
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      if (a[(gsize) y * width + x] != b[(gsize) y * width + x])
+        {
+          box[0] = MIN (box[0], x);
+          box[1] = MIN (box[1], y);
+          box[2] = MAX (box[2], x);
+          box[3] = MAX (box[3], y);
+        }
+  return box[2] >= 0;
+}
+
+/* What the canvas shows is what the cropped export holds: in a z slice view of a volume much
+ * wider than high (the canvas has margins above and below the slice), the legend at (0, 0) sits
+ * at the slice footprint's top-left corner plus the margin (EVOX_RGB_LEGEND_MARGIN, the 12 px
+ * evox-figure.c keeps), both as the canvas reports its box and where its pixels change; a
+ * cropped PNG export at scale 2 has the legend's changed pixels at the same place relative to
+ * the slice, halved, to a pixel. A drag stores the fraction evox_figure_position_for gives in
+ * the footprint's room. The 3D view keeps the whole canvas as the room. */
+static void
+test_wysiwyg (void)
+{
+  g_autofree char *dir = NULL;
+  EvoxWindow *window = open_window_shaped (&dir, 40, 12, 6);
+  EvoxCanvas *canvas = canvas_of (window);
+  EvoxOverlays *overlays = overlays_of (window);
+  EvoxRenderer *renderer = evox_canvas_get_renderer (canvas);
+  g_autofree char *plain = g_build_filename (dir, "plain.png", NULL);
+  g_autofree char *with_legend = g_build_filename (dir, "legend.png", NULL);
+  g_autofree guint32 *before = NULL, *after = NULL, *a = NULL, *b = NULL;
+  g_autoptr(GError) error = NULL;
+  int width, height, w, h, aw, ah, bw, bh, box[4], export_box[4], room[4];
+  double footprint[4], rect[4], moved[4], fx, fy, want_fx, want_fy;
+  const double margin = EVOX_RGB_LEGEND_MARGIN;
+
+  evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICE_Z);
+  evox_test_spin (0.5);
+  width = gtk_widget_get_width (GTK_WIDGET (canvas));
+  height = gtk_widget_get_height (GTK_WIDGET (canvas));
+  g_assert_true (evox_renderer_get_slice_footprint (renderer, width, height, footprint));
+  g_test_message ("canvas %d x %d, slice %g,%g %g x %g", width, height, footprint[0],
+                  footprint[1], footprint[2], footprint[3]);
+  /* Margins above the slice, so the whole canvas and the slice's room differ. */
+  g_assert_cmpfloat (footprint[1], >, 2 * margin);
+  /* The room as the cropped export rounds it at scale 1. */
+  room[0] = (int) round (footprint[0]);
+  room[1] = (int) round (footprint[1]);
+  room[2] = (int) round (footprint[0] + footprint[2]) - room[0];
+  room[3] = (int) round (footprint[1] + footprint[3]) - room[1];
+
+  before = draw_canvas (window, &w, &h);
+  evox_overlays_set_visible (overlays, EVOX_OVERLAY_LEGEND, TRUE);
+  g_assert_true (evox_canvas_get_overlay_rect (canvas, EVOX_OVERLAY_LEGEND, rect));
+  g_test_message ("legend %g,%g %g x %g", rect[0], rect[1], rect[2], rect[3]);
+  g_assert_cmpfloat (fabs (rect[0] - (footprint[0] + margin)), <=, 1);
+  g_assert_cmpfloat (fabs (rect[1] - (footprint[1] + margin)), <=, 1);
+  after = draw_canvas (window, &w, &h);
+  g_assert_true (changed_box (before, after, w, h, box));
+  g_test_message ("legend's pixels on the canvas %d..%d x %d..%d", box[0], box[2], box[1],
+                  box[3]);
+  g_assert_cmpfloat (fabs (box[0] - (footprint[0] + margin)), <=, 1);
+  g_assert_cmpfloat (fabs (box[1] - (footprint[1] + margin)), <=, 1);
+
+  /* The cropped export at scale 2, without and with the legend. */
+  evox_overlays_set_visible (overlays, EVOX_OVERLAY_LEGEND, FALSE);
+  g_assert_true (evox_window_export_figure_cropped (window, plain, 2.0, FALSE, FALSE, FALSE,
+                                                    TRUE, &error));
+  g_assert_no_error (error);
+  evox_overlays_set_visible (overlays, EVOX_OVERLAY_LEGEND, TRUE);
+  g_assert_true (evox_window_export_figure_cropped (window, with_legend, 2.0, FALSE, FALSE,
+                                                    FALSE, TRUE, &error));
+  g_assert_no_error (error);
+  a = read_texture (plain, &aw, &ah);
+  b = read_texture (with_legend, &bw, &bh);
+  g_assert_cmpint (aw, ==, bw);
+  g_assert_cmpint (ah, ==, bh);
+  g_assert_true (changed_box (a, b, aw, ah, export_box));
+  g_test_message ("legend's pixels in the %d x %d export %d..%d x %d..%d", aw, ah,
+                  export_box[0], export_box[2], export_box[1], export_box[3]);
+  /* The corners: the box's size follows the text, which cairo measures a little differently
+   * at scale 2. */
+  for (guint i = 0; i < 2; i++)
+    g_assert_cmpfloat (fabs (export_box[i] / 2.0 - (box[i] - room[i])), <=, 1);
+
+  /* A drag moves the legend in the slice's room. */
+  g_assert_cmpint (evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, rect[0] + 5, rect[1] + 5,
+                                     rect[0] + 65, rect[1] + 25), ==, EVOX_DRAG_OVERLAY);
+  g_assert_true (evox_canvas_get_overlay_rect (canvas, EVOX_OVERLAY_LEGEND, moved));
+  g_assert_cmpfloat_with_epsilon (moved[0], rect[0] + 60, 1e-6);
+  g_assert_cmpfloat_with_epsilon (moved[1], rect[1] + 20, 1e-6);
+  {
+    g_autoptr(EvoxFigure) figure = NULL;
+    EvoxOverlayGeometry geometry;
+
+    /* The geometry the cropped export lays the overlays out in, at scale 1. */
+    evox_renderer_get_overlay_geometry (renderer, width, height, &geometry);
+    geometry.size[0] = geometry.area[2] = geometry.axes_area[2] = room[2];
+    geometry.size[1] = geometry.area[3] = geometry.axes_area[3] = room[3];
+    geometry.area[0] = geometry.area[1] = geometry.axes_area[0] = geometry.axes_area[1] = 0;
+    figure = evox_figure_new_from_document (evox_window_get_document (window), &geometry);
+    evox_figure_position_for (figure, EVOX_OVERLAY_LEGEND, room[2], room[3], 1.0,
+                              rect[0] + 60 - room[0], rect[1] + 20 - room[1], &want_fx,
+                              &want_fy);
+  }
+  evox_overlays_get_position (overlays, EVOX_OVERLAY_LEGEND, &fx, &fy);
+  g_test_message ("dragged to %g, %g (want %g, %g)", fx, fy, want_fx, want_fy);
+  g_assert_cmpfloat_with_epsilon (fx, want_fx, 1e-9);
+  g_assert_cmpfloat_with_epsilon (fy, want_fy, 1e-9);
+  /* By hand: 60 px of the room's free width (room less two margins and the box). */
+  g_assert_cmpfloat_with_epsilon (fx, 60.0 / (room[2] - 2 * margin - rect[2]), 1e-9);
+  /* Moved off the corner, the same fractions put it at the same place in the export. */
+  g_clear_pointer (&before, g_free);
+  before = draw_canvas (window, &w, &h);
+  evox_overlays_set_visible (overlays, EVOX_OVERLAY_LEGEND, FALSE);
+  g_clear_pointer (&after, g_free);
+  after = draw_canvas (window, &w, &h);
+  evox_overlays_set_visible (overlays, EVOX_OVERLAY_LEGEND, TRUE);
+  g_assert_true (changed_box (before, after, w, h, box));
+  g_assert_true (evox_window_export_figure_cropped (window, with_legend, 2.0, FALSE, FALSE,
+                                                    FALSE, TRUE, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&b, g_free);
+  b = read_texture (with_legend, &bw, &bh);
+  g_assert_true (changed_box (a, b, aw, ah, export_box));
+  g_test_message ("dragged legend's pixels: canvas %d,%d, export %d,%d", box[0], box[1],
+                  export_box[0], export_box[1]);
+  for (guint i = 0; i < 2; i++)
+    g_assert_cmpfloat (fabs (export_box[i] / 2.0 - (box[i] - room[i])), <=, 1);
+
+  /* Other views lay the overlays out over the whole canvas. */
+  evox_overlays_set_position (overlays, EVOX_OVERLAY_LEGEND, 0, 0);
+  evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICES);
+  evox_test_spin (0.3);
+  g_assert_false (evox_renderer_get_slice_footprint (renderer, width, height, footprint));
+  g_assert_true (evox_canvas_get_overlay_rect (canvas, EVOX_OVERLAY_LEGEND, rect));
+  g_assert_cmpfloat_with_epsilon (rect[0], margin, 1e-6);
+  g_assert_cmpfloat_with_epsilon (rect[1], margin, 1e-6);
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* The export dialog's scale drop-down: the other drop-down in the format's row (the one whose
  * tooltip speaks of the canvas). */
 static GtkDropDown *
@@ -1032,6 +1194,7 @@ main (int    argc,
   g_test_add_func ("/Evox/OverlayUi/command-line", test_command_line);
   g_test_add_func ("/Evox/OverlayUi/export", test_export);
   g_test_add_func ("/Evox/OverlayUi/export-crop", test_export_crop);
+  g_test_add_func ("/Evox/OverlayUi/wysiwyg", test_wysiwyg);
   g_test_add_func ("/Evox/OverlayUi/export-remembers", test_export_remembers);
   g_test_add_func ("/Evox/OverlayUi/one-legend", test_one_legend);
   g_test_add_func ("/Evox/OverlayUi/figure-box", test_figure_box);

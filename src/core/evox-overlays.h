@@ -38,6 +38,11 @@ typedef struct
   /* The width and height of the picture the geometry was measured for: a figure drawn W pixels
    * wide scales nm_per_pixel and the areas by size[0] / W (0: the figure's own size). */
   double   size[2];
+  /* Where every item lays out, x, y, width, height in pixels (y down), when the picture shows
+   * its data in a part of it only: a 2D slice view's footprint on a canvas with margins
+   * (evox_canvas_get_overlay_geometry), the room a figure cropped to the slice has, so the same
+   * positions put an item at the same place on the slice. Width 0: as area and axes_area say. */
+  double   room[4];
 } EvoxOverlayGeometry;
 
 /* Positions are fractions (fx, fy) in [0, 1] of the room an item has: its box's top-left corner

@@ -410,8 +410,9 @@ split_picture (EvoxFigure *self)
          (g->axes_area[2] < g->size[0] || g->axes_area[3] < g->size[1]);
 }
 
-/* The room an item moves in: the area its geometry holds in (the z pane for the scale bar and
- * the 3D pane for the axes in the 2x2 view), the whole image for the others. */
+/* The room an item moves in: the geometry's room where it has one (a slice with margins round
+ * it), else the area its geometry holds in (the z pane for the scale bar and the 3D pane for the
+ * axes in the 2x2 view), the whole image for the others. */
 static void
 item_room (EvoxFigure *self,
            int         item,
@@ -422,7 +423,9 @@ item_room (EvoxFigure *self,
   const double *area = NULL;
   double factor[2];
 
-  if (item == EVOX_OVERLAY_SCALE_BAR)
+  if (self->geometry.room[2] > 0 && self->geometry.room[3] > 0)
+    area = self->geometry.room;
+  else if (item == EVOX_OVERLAY_SCALE_BAR)
     area = self->geometry.area;
   else if (item == EVOX_OVERLAY_AXES)
     area = self->geometry.axes_area;

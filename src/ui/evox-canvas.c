@@ -952,6 +952,35 @@ evox_canvas_get_editing (EvoxCanvas *self)
   return self->editing;
 }
 
+void
+evox_canvas_get_overlay_geometry (EvoxCanvas          *self,
+                                  int                  width,
+                                  int                  height,
+                                  EvoxOverlayGeometry *geometry)
+{
+  double footprint[4];
+  int x0, y0, x1, y1;
+
+  g_return_if_fail (EVOX_IS_CANVAS (self));
+  g_return_if_fail (geometry != NULL);
+
+  evox_renderer_get_overlay_geometry (self->renderer, width, height, geometry);
+  if (!evox_renderer_get_slice_footprint (self->renderer, width, height, footprint))
+    return;
+  /* Whole pixels, rounded as the cropped export rounds its crop, so the boxes keep sharp
+   * edges; the scale bar's automatic length then follows the slice's width, as there. */
+  x0 = CLAMP ((int) round (footprint[0]), 0, width - 1);
+  y0 = CLAMP ((int) round (footprint[1]), 0, height - 1);
+  x1 = MAX (MIN ((int) round (footprint[0] + footprint[2]), width), x0 + 1);
+  y1 = MAX (MIN ((int) round (footprint[1] + footprint[3]), height), y0 + 1);
+  geometry->room[0] = x0;
+  geometry->room[1] = y0;
+  geometry->room[2] = x1 - x0;
+  geometry->room[3] = y1 - y0;
+  memcpy (geometry->area, geometry->room, sizeof geometry->room);
+  memcpy (geometry->axes_area, geometry->room, sizeof geometry->room);
+}
+
 /* The figure of the document's overlays for the canvas's size now (geometry from the renderer, so
  * it follows the camera and the view); NULL without a document. */
 static EvoxFigure *
@@ -965,7 +994,7 @@ ensure_figure (EvoxCanvas *self,
   *height = MAX (gtk_widget_get_height (GTK_WIDGET (self)), 1);
   if (self->document == NULL)
     return NULL;
-  evox_renderer_get_overlay_geometry (self->renderer, *width, *height, &geometry);
+  evox_canvas_get_overlay_geometry (self, *width, *height, &geometry);
   if (self->figure == NULL)
     self->figure = evox_figure_new_from_document (self->document, &geometry);
   else

@@ -120,7 +120,7 @@ void          evox_canvas_set_editing      (EvoxCanvas   *self,
                                             gboolean      editing);
 gboolean      evox_canvas_get_editing      (EvoxCanvas   *self);
 /* The document's overlays (evox-overlays.h) are drawn over the picture by evox_figure_draw at
- * scale 1, measured with evox_renderer_get_overlay_geometry for the canvas's size. A left drag
+ * scale 1, measured with evox_canvas_get_overlay_geometry for the canvas's size. A left drag
  * that begins on an item moves it (and nothing else: no orbit, pan, ruler or region starts
  * there); a double click on a label edits its text (an empty text deletes it); a right click on
  * a label offers canvas.edit-label and canvas.delete-label (int: the label's index).
@@ -132,6 +132,14 @@ int           evox_canvas_pick_overlay     (EvoxCanvas   *self,
 gboolean      evox_canvas_get_overlay_rect (EvoxCanvas   *self,
                                             int           item,
                                             double        rect[4]);
+/* The geometry the overlays of a width x height picture of the canvas lay out in: the renderer's
+ * (evox_renderer_get_overlay_geometry), and in the 2D slice views the slice's footprint as the
+ * room of every item, the room a figure cropped to the slice has, so a place on the slice is the
+ * same on screen, in an uncropped export and in a cropped one. */
+void          evox_canvas_get_overlay_geometry (EvoxCanvas          *self,
+                                                int                  width,
+                                                int                  height,
+                                                EvoxOverlayGeometry *geometry);
 /* Opens the text editor of label `index` beside it (an entry named "overlay-label-entry"). */
 void          evox_canvas_edit_label       (EvoxCanvas   *self,
                                             guint         index);

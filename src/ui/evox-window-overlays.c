@@ -389,7 +389,8 @@ export_figure (EvoxWindow  *self,
 
   /* Measured at the canvas's size and drawn at the export's: the same layout, scaled. */
   scale = crop_scale > 0 ? crop_scale : (double) width / view_width;
-  evox_renderer_get_overlay_geometry (renderer, view_width, view_height, &geometry);
+  /* Laid out as the canvas lays them out: on the slice in the 2D slice views. */
+  evox_canvas_get_overlay_geometry (self->canvas, view_width, view_height, &geometry);
   if (cropping)
     {
       guint8 *cropped = crop_pixels (pixels, width, crop);
@@ -412,6 +413,7 @@ export_figure (EvoxWindow  *self,
       geometry.area[2] = geometry.size[0];
       geometry.area[3] = geometry.size[1];
       memcpy (geometry.axes_area, geometry.area, sizeof geometry.area);
+      memcpy (geometry.room, geometry.area, sizeof geometry.area);
     }
   /* One legend: the overlays' legend lists the composite's channels while it is on. */
   if (legend && !(overlays && evox_overlays_get_visible (settings, EVOX_OVERLAY_LEGEND)) &&
