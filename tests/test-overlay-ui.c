@@ -965,7 +965,8 @@ changed_box (const guint32 *a,
  * evox-figure.c keeps), both as the canvas reports its box and where its pixels change; a
  * cropped PNG export at scale 2 has the legend's changed pixels at the same place relative to
  * the slice, halved, to a pixel. A drag stores the fraction evox_figure_position_for gives in
- * the footprint's room. The 3D view keeps the whole canvas as the room. */
+ * the footprint's room. Zoomed in past the canvas's sides, the room is the slice clipped to the
+ * canvas. The 3D view keeps the whole canvas as the room. */
 static void
 test_wysiwyg (void)
 {
@@ -1076,8 +1077,21 @@ test_wysiwyg (void)
   for (guint i = 0; i < 2; i++)
     g_assert_cmpfloat (fabs (export_box[i] / 2.0 - (box[i] - room[i])), <=, 1);
 
-  /* Other views lay the overlays out over the whole canvas. */
+  /* Zoomed in past the canvas's left and right edges: the room is the slice clipped to the
+   * canvas. */
   evox_overlays_set_position (overlays, EVOX_OVERLAY_LEGEND, 0, 0);
+  evox_camera_zoom_at (evox_renderer_get_camera (renderer), 2.0, width / 2.0, height / 2.0,
+                       width, height);
+  g_assert_true (evox_renderer_get_slice_footprint (renderer, width, height, footprint));
+  g_test_message ("zoomed: slice %g,%g %g x %g", footprint[0], footprint[1], footprint[2],
+                  footprint[3]);
+  g_assert_cmpfloat (footprint[0], ==, 0);
+  g_assert_cmpfloat (footprint[1], >, 2 * margin);
+  g_assert_true (evox_canvas_get_overlay_rect (canvas, EVOX_OVERLAY_LEGEND, rect));
+  g_assert_cmpfloat (fabs (rect[0] - margin), <=, 1);
+  g_assert_cmpfloat (fabs (rect[1] - (footprint[1] + margin)), <=, 1);
+
+  /* Other views lay the overlays out over the whole canvas. */
   evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICES);
   evox_test_spin (0.3);
   g_assert_false (evox_renderer_get_slice_footprint (renderer, width, height, footprint));
