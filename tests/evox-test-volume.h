@@ -1,4 +1,4 @@
-/* evox-test-volume.h: reading a voxel by its flat index, for the brute-force oracles of the core
+/* evox-test-volume.h: a new test volume, reading a voxel by its flat index, for the brute-force oracles of the core
  * tests, f32 channels compared, and a ball volume (header-only: the test util is also linked where the core is not). */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
@@ -6,6 +6,20 @@
 #include <math.h>
 
 #include "evox-volume.h"
+
+/* A new one-channel volume (zeros), asserting that it could be made. */
+static inline EvoxVolume *
+evox_test_volume_new (gsize          nx,
+                      gsize          ny,
+                      gsize          nz,
+                      EvoxSampleType type)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *volume = evox_volume_new (nx, ny, nz, 1, type, &error);
+
+  g_assert_no_error (error);
+  return volume;
+}
 
 /* The stored value of voxel i (x fastest) of channel 0, read straight from the data. */
 static inline double

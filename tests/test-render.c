@@ -18,19 +18,7 @@
 #include "evox-renderer-private.h"
 #include "evox-surface.h"
 #include "evox-test-gl.h"
-
-static EvoxVolume *
-volume_new (gsize          nx,
-            gsize          ny,
-            gsize          nz,
-            EvoxSampleType type)
-{
-  g_autoptr(GError) error = NULL;
-  EvoxVolume *volume = evox_volume_new (nx, ny, nz, 1, type, &error);
-
-  g_assert_no_error (error);
-  return volume;
-}
+#include "evox-test-volume.h"
 
 static EvoxRenderer *
 renderer_new_realized (void)
@@ -297,7 +285,7 @@ test_camera_look_along (void)
 static EvoxVolume *
 gradient_u8 (void)
 {
-  EvoxVolume *volume = volume_new (8, 8, 8, EVOX_SAMPLE_U8);
+  EvoxVolume *volume = evox_test_volume_new (8, 8, 8, EVOX_SAMPLE_U8);
   guint8 *data = evox_volume_get_data_mut (volume, 0);
 
   for (gsize k = 0; k < 8; k++)
@@ -437,7 +425,7 @@ test_slice_u8 (void)
 static void
 test_slice_u16 (void)
 {
-  g_autoptr(EvoxVolume) volume = volume_new (8, 8, 8, EVOX_SAMPLE_U16);
+  g_autoptr(EvoxVolume) volume = evox_test_volume_new (8, 8, 8, EVOX_SAMPLE_U16);
   guint16 *data = evox_volume_get_data_mut (volume, 0);
   g_autofree guint8 *pixels = NULL;
   EvoxRenderer *renderer;
@@ -477,7 +465,7 @@ test_slice_u16 (void)
 static EvoxVolume *
 gradient_f32 (EvoxValueScale scale)
 {
-  EvoxVolume *volume = volume_new (8, 8, 8, EVOX_SAMPLE_F32);
+  EvoxVolume *volume = evox_test_volume_new (8, 8, 8, EVOX_SAMPLE_F32);
   float *data = evox_volume_get_data_mut (volume, 0);
 
   for (gsize k = 0; k < 8; k++)
@@ -619,7 +607,7 @@ test_transparent (void)
 static void
 test_transparent_stack (void)
 {
-  g_autoptr(EvoxVolume) volume = volume_new (4, 4, 2, EVOX_SAMPLE_U8);
+  g_autoptr(EvoxVolume) volume = evox_test_volume_new (4, 4, 2, EVOX_SAMPLE_U8);
   g_autofree guint8 *pixels = NULL;
   EvoxRenderer *renderer;
   const guint8 *p;
@@ -853,7 +841,7 @@ test_slices_view (void)
 static EvoxVolume *
 small_stack (void)
 {
-  EvoxVolume *volume = volume_new (16, 12, 5, EVOX_SAMPLE_F32);
+  EvoxVolume *volume = evox_test_volume_new (16, 12, 5, EVOX_SAMPLE_F32);
   float *data = evox_volume_get_data_mut (volume, 0);
 
   for (gsize v = 0; v < 16 * 12 * 5; v++)
@@ -1015,7 +1003,7 @@ test_too_large (void)
     return;
 
   glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &max_size);
-  volume = volume_new ((gsize) max_size + 1, 2, 2, EVOX_SAMPLE_U8);
+  volume = evox_test_volume_new ((gsize) max_size + 1, 2, 2, EVOX_SAMPLE_U8);
   renderer = renderer_new_realized ();
   evox_renderer_set_volume (renderer, volume, 0);
 
@@ -1089,7 +1077,7 @@ test_realize_again (void)
 static void
 test_pick (void)
 {
-  g_autoptr(EvoxVolume) volume = volume_new (9, 7, 5, EVOX_SAMPLE_F32);
+  g_autoptr(EvoxVolume) volume = evox_test_volume_new (9, 7, 5, EVOX_SAMPLE_F32);
   g_autoptr(EvoxRenderer) renderer = evox_renderer_new ();
   float *data = evox_volume_get_data_mut (volume, 0);
   double p[3];
@@ -1478,7 +1466,7 @@ value_u16_at (gsize i,
 static void
 test_phases_u16 (void)
 {
-  g_autoptr(EvoxVolume) volume = volume_new (8, 8, 8, EVOX_SAMPLE_U16);
+  g_autoptr(EvoxVolume) volume = evox_test_volume_new (8, 8, 8, EVOX_SAMPLE_U16);
   guint16 *data = evox_volume_get_data_mut (volume, 0);
   const PhaseSpec specs[] = {
     /* Exactly from voxel (2, 3) to voxel (5, 5). */
@@ -1777,7 +1765,7 @@ test_phases_limit (void)
 static void
 test_phases_pick (void)
 {
-  g_autoptr(EvoxVolume) volume = volume_new (9, 7, 5, EVOX_SAMPLE_F32);
+  g_autoptr(EvoxVolume) volume = evox_test_volume_new (9, 7, 5, EVOX_SAMPLE_F32);
   g_autoptr(EvoxRenderer) renderer = evox_renderer_new ();
   g_autoptr(EvoxPhaseList) list = evox_phase_list_new ();
   g_autoptr(EvoxPhase) phase = evox_phase_new ("low", 0, 50, NULL);
@@ -1898,7 +1886,7 @@ test_phases_stack (void)
 static EvoxVolume *
 two_blocks (void)
 {
-  EvoxVolume *volume = volume_new (8, 8, 4, EVOX_SAMPLE_U8);
+  EvoxVolume *volume = evox_test_volume_new (8, 8, 4, EVOX_SAMPLE_U8);
   guint8 *data = evox_volume_get_data_mut (volume, 0);
 
   for (gsize k = 0; k < 4; k++)
@@ -2167,7 +2155,7 @@ test_particles_formats (void)
   for (guint t = 0; t < G_N_ELEMENTS (cases); t++)
     {
       gsize nx = cases[t].n[0], ny = cases[t].n[1], nz = cases[t].n[2];
-      g_autoptr(EvoxVolume) volume = volume_new (nx, ny, nz, EVOX_SAMPLE_U8);
+      g_autoptr(EvoxVolume) volume = evox_test_volume_new (nx, ny, nz, EVOX_SAMPLE_U8);
       guint8 *data = evox_volume_get_data_mut (volume, 0);
       g_autoptr(EvoxLabels) labels = NULL;
       g_autoptr(GError) error = NULL;
@@ -2253,7 +2241,7 @@ test_particles_too_large (void)
     return;
 
   glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &max_size);
-  volume = volume_new (2, (gsize) max_size + 1, 2, EVOX_SAMPLE_U8);
+  volume = evox_test_volume_new (2, (gsize) max_size + 1, 2, EVOX_SAMPLE_U8);
   labels = evox_labels_compute (volume, 0, NULL, 0, 0, EVOX_CONNECTIVITY_6, 0, NULL, NULL,
                                 &error);
   g_assert_no_error (error);
@@ -2340,14 +2328,14 @@ surface_volume_new (int value)
     {
       float *data;
 
-      volume = volume_new (SURFACE_DIM, SURFACE_DIM, SURFACE_DIM, EVOX_SAMPLE_F32);
+      volume = evox_test_volume_new (SURFACE_DIM, SURFACE_DIM, SURFACE_DIM, EVOX_SAMPLE_F32);
       data = evox_volume_get_data_mut (volume, 0);
       for (gsize i = 0; i < SURFACE_DIM * SURFACE_DIM * SURFACE_DIM; i++)
         data[i] = NAN;
     }
   else
     {
-      volume = volume_new (SURFACE_DIM, SURFACE_DIM, SURFACE_DIM, EVOX_SAMPLE_U8);
+      volume = evox_test_volume_new (SURFACE_DIM, SURFACE_DIM, SURFACE_DIM, EVOX_SAMPLE_U8);
       memset (evox_volume_get_data_mut (volume, 0), value, SURFACE_DIM * SURFACE_DIM * SURFACE_DIM);
     }
   evox_volume_set_spacing (volume, (double[3]) { SURFACE_SPACING, SURFACE_SPACING,
@@ -3475,7 +3463,7 @@ static void
 test_quad_frames (void)
 {
   static const guint8 blue[3] = { 102, 153, 255 };
-  g_autoptr(EvoxVolume) volume = volume_new (32, 32, 32, EVOX_SAMPLE_U8);
+  g_autoptr(EvoxVolume) volume = evox_test_volume_new (32, 32, 32, EVOX_SAMPLE_U8);
   EvoxRenderer *renderer;
   const int width = 301, height = 601;
 
@@ -3559,7 +3547,7 @@ static void
 test_quad_frames_scale_2 (void)
 {
   static const guint8 blue[3] = { 102, 153, 255 };
-  g_autoptr(EvoxVolume) volume = volume_new (32, 32, 32, EVOX_SAMPLE_U8);
+  g_autoptr(EvoxVolume) volume = evox_test_volume_new (32, 32, 32, EVOX_SAMPLE_U8);
   EvoxRenderer *renderer;
   const int width = 301, height = 601;
   guint widths[3] = { 0, 0, 0 };
@@ -3654,7 +3642,7 @@ test_ruler_label_inside (void)
   if (!evox_test_need_gl ())
     return;
   /* 10 px a voxel; y = 0 is the image's top row. */
-  volume = volume_new (40, 30, 5, EVOX_SAMPLE_U8);
+  volume = evox_test_volume_new (40, 30, 5, EVOX_SAMPLE_U8);
   evox_volume_freeze (volume);
   middle = count_label_pixels (volume, (guint[3]) { 8, 15, 2 }, (guint[3]) { 32, 15, 2 });
   g_assert_cmpuint (middle, >, 0);
@@ -4100,7 +4088,7 @@ test_clusters_many (void)
 static void
 test_clusters_types (void)
 {
-  g_autoptr(EvoxVolume) wide = volume_new (8, 8, 8, EVOX_SAMPLE_U16);
+  g_autoptr(EvoxVolume) wide = evox_test_volume_new (8, 8, 8, EVOX_SAMPLE_U16);
   g_autoptr(EvoxVolume) floats = gradient_f32 (EVOX_SCALE_LINEAR);
   g_autoptr(EvoxClusters) clusters = band_clusters ();
   guint16 *data = evox_volume_get_data_mut (wide, 0);

@@ -18,23 +18,11 @@
 #include "evox-renderer-private.h"
 #include "evox-surface.h"
 #include "evox-test-gl.h"
+#include "evox-test-volume.h"
 #include "evox-volume-pass.h"
 
 /* Pixels a voxel: odd, so the middle pixel of each voxel's square looks down its centre. */
 #define CELL 3
-
-static EvoxVolume *
-volume_new (gsize          nx,
-            gsize          ny,
-            gsize          nz,
-            EvoxSampleType type)
-{
-  g_autoptr(GError) error = NULL;
-  EvoxVolume *volume = evox_volume_new (nx, ny, nz, 1, type, &error);
-
-  g_assert_no_error (error);
-  return volume;
-}
 
 /* A realized renderer drawing `volume` in the Volume view with `style`, looking along +z with
  * an orthographic camera that frames the volume (x right, y down, voxel (0, 0) top left). */
@@ -189,7 +177,7 @@ random_u8 (gsize n,
            guint seed)
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
-  EvoxVolume *volume = volume_new (n, n, n, EVOX_SAMPLE_U8);
+  EvoxVolume *volume = evox_test_volume_new (n, n, n, EVOX_SAMPLE_U8);
   guint8 *data = evox_volume_get_data_mut (volume, 0);
 
   for (gsize i = 0; i < n * n * n; i++)
@@ -213,7 +201,7 @@ static void
 test_bricks (void)
 {
   const gsize dims[3] = { 20, 13, 9 };
-  g_autoptr(EvoxVolume) volume = volume_new (dims[0], dims[1], dims[2], EVOX_SAMPLE_F32);
+  g_autoptr(EvoxVolume) volume = evox_test_volume_new (dims[0], dims[1], dims[2], EVOX_SAMPLE_F32);
   g_autoptr(GRand) rand = g_rand_new_with_seed (7);
   float *data = evox_volume_get_data_mut (volume, 0);
   g_autofree float *grid = NULL;
@@ -331,7 +319,7 @@ test_mip_log (void)
 {
   const gsize n = 12;
   const int size = (int) n * CELL;
-  g_autoptr(EvoxVolume) volume = volume_new (n, n, n, EVOX_SAMPLE_F32);
+  g_autoptr(EvoxVolume) volume = evox_test_volume_new (n, n, n, EVOX_SAMPLE_F32);
   g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
   g_autoptr(GRand) rand = g_rand_new_with_seed (11);
   float *data = evox_volume_get_data_mut (volume, 0);
@@ -409,7 +397,7 @@ test_beer_lambert (void)
   for (guint s = 0; s < G_N_ELEMENTS (thicknesses); s++)
     {
       gsize t = thicknesses[s];
-      g_autoptr(EvoxVolume) volume = volume_new (n, n, t, EVOX_SAMPLE_U8);
+      g_autoptr(EvoxVolume) volume = evox_test_volume_new (n, n, t, EVOX_SAMPLE_U8);
       g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
       const float black[4] = { 0, 0, 0, 1 };
       EvoxRenderer *renderer;
@@ -470,7 +458,7 @@ test_jitter (void)
 {
   const gsize n = 16;
   const int size = (int) n * CELL;
-  g_autoptr(EvoxVolume) volume = volume_new (n, n, n, EVOX_SAMPLE_F32);
+  g_autoptr(EvoxVolume) volume = evox_test_volume_new (n, n, n, EVOX_SAMPLE_F32);
   g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
   float *data = evox_volume_get_data_mut (volume, 0);
   g_autofree guint8 *pixels = NULL;
@@ -519,7 +507,7 @@ test_u16_table (void)
 {
   const gsize n = 8, t = 5;
   const int size = (int) n * CELL;
-  g_autoptr(EvoxVolume) volume = volume_new (n, n, t, EVOX_SAMPLE_U16);
+  g_autoptr(EvoxVolume) volume = evox_test_volume_new (n, n, t, EVOX_SAMPLE_U16);
   g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
   guint16 *data = evox_volume_get_data_mut (volume, 0);
   const float black[4] = { 0, 0, 0, 1 };
@@ -560,7 +548,7 @@ test_iso_sphere (void)
   const gsize n = 32;
   const int size = (int) n * CELL;
   const double radius = 10.5, centre = (n - 1) / 2.0;
-  g_autoptr(EvoxVolume) volume = volume_new (n, n, n, EVOX_SAMPLE_F32);
+  g_autoptr(EvoxVolume) volume = evox_test_volume_new (n, n, n, EVOX_SAMPLE_F32);
   g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
   float *data = evox_volume_get_data_mut (volume, 0);
   g_autofree guint8 *pixels = NULL;
@@ -618,11 +606,11 @@ static EvoxVolume *
 two_phase_volume (gsize      n,
                   EvoxVolume **ids)
 {
-  EvoxVolume *volume = volume_new (n, n, n, EVOX_SAMPLE_U8);
+  EvoxVolume *volume = evox_test_volume_new (n, n, n, EVOX_SAMPLE_U8);
   guint8 *data = evox_volume_get_data_mut (volume, 0);
   guint8 *labels;
 
-  *ids = volume_new (n, n, n, EVOX_SAMPLE_U8);
+  *ids = evox_test_volume_new (n, n, n, EVOX_SAMPLE_U8);
   labels = evox_volume_get_data_mut (*ids, 0);
   for (gsize i = 0; i < n * n * n; i++)
     {
@@ -742,7 +730,7 @@ test_skipping (void)
 {
   const gsize n = 40;
   const int width = 160, height = 120;
-  g_autoptr(EvoxVolume) volume = volume_new (n, n, n, EVOX_SAMPLE_U8);
+  g_autoptr(EvoxVolume) volume = evox_test_volume_new (n, n, n, EVOX_SAMPLE_U8);
   g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
   guint8 *data = evox_volume_get_data_mut (volume, 0);
   const double balls[3][4] = { { 10, 12, 9, 6 }, { 28, 25, 30, 8 }, { 30, 8, 12, 4 } };
@@ -832,7 +820,7 @@ test_inside (void)
 {
   const gsize n = 16;
   const int size = 65;
-  g_autoptr(EvoxVolume) volume = volume_new (n, n, n, EVOX_SAMPLE_U8);
+  g_autoptr(EvoxVolume) volume = evox_test_volume_new (n, n, n, EVOX_SAMPLE_U8);
   g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
   const double value = 100, opacity = 0.02, box_lo = -0.5, box_hi = n - 0.5;
   g_autofree guint8 *pixels = NULL;
@@ -880,7 +868,7 @@ test_depth (void)
                           7.5f, 15.5f, 5.5f, -0.5f, 15.5f, 5.5f };
   float normals[12] = { 0, 0, -1, 0, 0, -1, 0, 0, -1, 0, 0, -1 };
   guint32 triangles[6] = { 0, 2, 1, 0, 3, 2 };
-  g_autoptr(EvoxVolume) volume = volume_new (n, n, t, EVOX_SAMPLE_U8);
+  g_autoptr(EvoxVolume) volume = evox_test_volume_new (n, n, t, EVOX_SAMPLE_U8);
   g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
   g_autoptr(EvoxSurfaceList) surfaces = evox_surface_list_new ();
   g_autoptr(EvoxMesh) mesh = NULL;
@@ -937,7 +925,7 @@ test_pick (void)
   const gsize n = 32;
   const int size = (int) n * CELL;
   const double radius = 10.5, centre = (n - 1) / 2.0;
-  g_autoptr(EvoxVolume) volume = volume_new (n, n, n, EVOX_SAMPLE_F32);
+  g_autoptr(EvoxVolume) volume = evox_test_volume_new (n, n, n, EVOX_SAMPLE_F32);
   g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
   float *data = evox_volume_get_data_mut (volume, 0);
   double position[3], value = 0, opacity = 0.1, depth;
