@@ -1,0 +1,94 @@
+/* evox-tomo.h: parallel-beam tomography: filtered back-projection, SIRT, the projector, and the
+ * cheap first pass of jitter alignment. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "evox-progress.h"
+#include "evox-tilt-series.h"
+#include "evox-volume.h"
+
+G_BEGIN_DECLS
+
+/* Geometry (the one skimage.transform.radon/iradon and tomopy use): a slice is an n x n grid of
+ * pixels of the projections' pixel size, its centre at ((n - 1) / 2, (n - 1) / 2); the ray of
+ * detector pixel x at angle theta is the set of points p with
+ *   (p_x - cx) cos theta + (p_y - cy) sin theta = x - center,
+ * center the detector position of the rotation axis (in pixels, (nx - 1) / 2 when the axis is in
+ * the middle). The projection of a slice f is the line integral of f along each ray, in pixel
+ * lengths. */
+
+typedef enum
+{
+  EVOX_RECON_FILTER_RAMP,         /* |w|, cut at Nyquist */
+  EVOX_RECON_FILTER_SHEPP_LOGAN,  /* |w| sinc (w / (2 w_N)) */
+  EVOX_RECON_FILTER_HANN,         /* |w| (1 + cos (pi w / w_N)) / 2 */
+} EvoxReconFilter;
+
+typedef struct
+{
+  EvoxReconFilter filter;
+  double          center;          /* detector pixel of the rotation axis; NAN: (nx - 1) / 2 */
+  guint           sirt_iterations; /* 0: filtered back-projection; else SIRT with this many */
+} EvoxReconParams;
+
+/* Filtered back-projection of one sinogram (n_angles rows of nx, row a at angle theta[a]) into an
+ * nx x nx slice (row-major, y down). The filter is applied in Fourier space (kissfft) to each
+ * row zero-padded to at least twice its length (a power of two); the result is scaled so a
+ * slice's values are line integrals per pixel length (pi / n_angles, as skimage's iradon, which
+ * holds for angles spread evenly over a half turn). */
+void        evox_tomo_fbp_slice  (const float          *sinogram,
+                                  guint                 nx,
+                                  guint                 n_angles,
+                                  const double         *theta,
+                                  double                center,
+                                  EvoxReconFilter       filter,
+                                  float                *slice);
+/* The projector: the sinogram of an nx x nx slice (rows as above), each ray's integral by
+ * bilinear sampling at half-pixel steps; and its adjoint (unfiltered back-projection, added to
+ * slice). SIRT and the reprojection alignment use both. */
+void        evox_tomo_project_slice (const float       *slice,
+                                     guint              nx,
+                                     guint              n_angles,
+                                     const double      *theta,
+                                     double             center,
+                                     float             *sinogram);
+void        evox_tomo_backproject_slice (const float   *sinogram,
+                                         guint          nx,
+                                         guint          n_angles,
+                                         const double  *theta,
+                                         double         center,
+                                         float         *slice);
+
+/* Every row y of the series' projections reconstructed into slice z = y of an nx x nx x ny volume
+ * (f32), slices in parallel (OpenMP); values are linear attenuation per nm (line integrals per
+ * pixel divided by the pixel size) when the series is optical density with a known pixel size,
+ * per pixel otherwise; spacing = the pixel size. Cancellable; progress per slice. Errors:
+ * EVOX_ERROR_ARGUMENT for a centre outside the detector, fewer than 2 angles, or a series whose
+ * volume cannot be held. */
+EvoxVolume *evox_tomo_reconstruct (const EvoxTiltSeries  *series,
+                                   const EvoxReconParams *params,
+                                   EvoxProgress          *progress,
+                                   GCancellable          *cancellable,
+                                   GError               **error);
+
+/* The cheap first pass of jitter alignment. Vertical: each projection's row-sum profile
+ * registered to the mean profile (a sample inside the field of view keeps the same profile at
+ * every angle). Horizontal: each projection's centre of mass x_c(theta) fitted by
+ * a cos theta + b sin theta + c by least squares; c is the rotation centre, the residuals are
+ * the jitter. Shifts are what must be added to move each projection back (dx[a], dy[a] in
+ * pixels); rms is the RMS of the fit's residuals before correction. Errors for fewer than 3
+ * angles or projections with no signal. */
+gboolean    evox_tomo_align_fast  (const EvoxTiltSeries  *series,
+                                   double                *dx,
+                                   double                *dy,
+                                   double                *center,
+                                   double                *rms,
+                                   GError               **error);
+/* Moves every projection by (dx[a], dy[a]) pixels (linear interpolation, edge pixels repeated). */
+void        evox_tomo_shift       (EvoxTiltSeries        *series,
+                                   const double          *dx,
+                                   const double          *dy);
+
+G_END_DECLS

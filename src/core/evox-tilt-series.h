@@ -1,0 +1,45 @@
+/* evox-tilt-series.h: projections of a sample over a rotation (a tilt series), before
+ * reconstruction. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* n_angles projections of nx x ny pixels: x across the rotation axis, y along it (the axis is
+ * parallel to y). data holds projection a's pixel (x, y) at data[(a * ny + y) * nx + x]: one
+ * projection is contiguous, so a sinogram row (fixed y) is n_angles strided rows of nx. Values are
+ * raw counts until corrected, then optical density -ln (I / I0) (od TRUE). theta[a] in radians,
+ * as the file gives it. pixel_size_nm 0 when unknown; energy_ev 0 when unknown. */
+typedef struct
+{
+  guint    nx;
+  guint    ny;
+  guint    n_angles;
+  float   *data;
+  double  *theta;
+  double   pixel_size_nm;
+  double   energy_ev;
+  gboolean od;
+} EvoxTiltSeries;
+
+/* Zero-filled; fails (EVOX_ERROR_ARGUMENT) for a zero size or one whose bytes overflow or
+ * exceed what the machine could hold, before allocating. */
+EvoxTiltSeries *evox_tilt_series_new  (guint            nx,
+                                       guint            ny,
+                                       guint            n_angles,
+                                       GError         **error);
+void            evox_tilt_series_free (EvoxTiltSeries  *self);
+/* Projection a, row y (nx floats). */
+static inline float *
+evox_tilt_series_row (const EvoxTiltSeries *self,
+                      guint                 a,
+                      guint                 y)
+{
+  return self->data + ((gsize) a * self->ny + y) * self->nx;
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvoxTiltSeries, evox_tilt_series_free)
+
+G_END_DECLS
