@@ -21,3 +21,17 @@ for name in ("ramp", "shepp-logan"):
     print(name)
     for (px, py) in ((16, 16), (19, 14), (10, 21), (24, 10), (2, 2), (16, 26), (12, 16)):
         print("  { %d, %d, %.6f }," % (px, py, rec[py, px]))
+
+# Hann as evox-tomo.h defines it, |w| (1 + cos (pi w / w_N)) / 2 (skimage's "hann" is a Hann
+# window of the padded length instead): skimage's own ramp times that window, the rows filtered
+# here, and iradon without a filter for the back-projection and its pi / (2 n_angles).
+from skimage.transform.radon_transform import _get_fourier_filter
+p = max(64, int(2 ** np.ceil(np.log2(2 * n))))
+filt = _get_fourier_filter(p, "ramp")[:, 0] * (1 + np.cos(2 * np.pi * np.fft.fftfreq(p))) / 2
+pad = np.zeros((p, na)); pad[:n] = sino.T
+filtered = np.real(np.fft.ifft(np.fft.fft(pad, axis=0) * filt[:, None], axis=0))[:n]
+rec = iradon(filtered, theta=-np.degrees(theta), output_size=n, filter_name=None,
+             interpolation="linear", circle=False)
+print("hann")
+for (px, py) in ((16, 16), (19, 14), (10, 21), (24, 10), (2, 2), (16, 26), (12, 16)):
+    print("  { %d, %d, %.6f }," % (px, py, rec[py, px]))
