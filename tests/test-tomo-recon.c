@@ -297,7 +297,7 @@ test_sirt (void)
 }
 
 /* Three rows of optical density, pixel 10 nm: three slices, spacing 10 nm, and slice z's disc
- * (mu (z + 1) 0.4 per pixel) reads mu / 10 per nm at its centre. */
+ * (mu (z + 1) 0.4 per pixel) reads mu / 10 per nm at its centre; not optical density, mu per pixel. */
 static void
 test_reconstruct_volume (void)
 {
@@ -326,6 +326,12 @@ test_reconstruct_volume (void)
     g_assert_cmpfloat_with_epsilon (evox_volume_get_value (volume, 0, 16, 15, z),
                                     0.4 * (z + 1) / 10, 0.03 * 0.4 * (z + 1) / 10);
   g_assert_cmpfloat_with_epsilon (evox_progress_get_fraction (progress), 1.0, 1e-9);
+
+  /* Raw counts (not optical density): per pixel, whatever the pixel size. */
+  series->od = FALSE;
+  g_autoptr (EvoxVolume) raw = evox_tomo_reconstruct (series, &params, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat_with_epsilon (evox_volume_get_value (raw, 0, 16, 15, 0), 0.4, 0.03 * 0.4);
 }
 
 static void
