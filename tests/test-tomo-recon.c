@@ -297,7 +297,8 @@ test_sirt (void)
 }
 
 /* Three rows of optical density, pixel 10 nm: three slices, spacing 10 nm, and slice z's disc
- * (mu (z + 1) 0.4 per pixel) reads mu / 10 per nm at its centre; not optical density, mu per pixel. */
+ * (mu (z + 1) 0.4 per pixel) reads mu / 10 per nm at its centre;
+ * not optical density, mu per pixel. */
 static void
 test_reconstruct_volume (void)
 {
@@ -368,13 +369,13 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/tomo/project-disc", test_project_disc);
-  g_test_add_func ("/tomo/backproject-adjoint", test_backproject_adjoint);
-  g_test_add_func ("/tomo/fbp-disc", test_fbp_disc);
-  g_test_add_func ("/tomo/fbp-iradon", test_fbp_iradon);
-  g_test_add_func ("/tomo/fbp-center", test_fbp_center);
-  g_test_add_func ("/tomo/sirt", test_sirt);
-  g_test_add_func ("/tomo/reconstruct-volume", test_reconstruct_volume);
-  g_test_add_func ("/tomo/reconstruct-errors", test_reconstruct_errors);
+  g_test_add_func ("/Evox/Tomo/project-disc", test_project_disc);
+  g_test_add_func ("/Evox/Tomo/backproject-adjoint", test_backproject_adjoint);
+  g_test_add_func ("/Evox/Tomo/fbp-disc", test_fbp_disc);
+  g_test_add_func ("/Evox/Tomo/fbp-iradon", test_fbp_iradon);
+  g_test_add_func ("/Evox/Tomo/fbp-center", test_fbp_center);
+  g_test_add_func ("/Evox/Tomo/sirt", test_sirt);
+  g_test_add_func ("/Evox/Tomo/reconstruct-volume", test_reconstruct_volume);
+  g_test_add_func ("/Evox/Tomo/reconstruct-errors", test_reconstruct_errors);
   return g_test_run ();
 }

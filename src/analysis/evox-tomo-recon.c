@@ -89,13 +89,13 @@ row_sample (const float *row,
 }
 
 void
-evox_tomo_fbp_slice (const float  *sinogram,
-                     guint         nx,
-                     guint         n_angles,
-                     const double *theta,
-                     double        center,
-                     EvoxReconFilter filter,
-                     float        *slice)
+evox_tomo_fbp_slice (const float     *sinogram,
+                     guint            nx,
+                     guint            n_angles,
+                     const double    *theta,
+                     double           center,
+                     EvoxReconFilter  filter,
+                     float           *slice)
 {
   g_return_if_fail (sinogram != NULL && theta != NULL && slice != NULL && nx > 0);
 
@@ -347,7 +347,8 @@ evox_tomo_reconstruct (const EvoxTiltSeries  *series,
   float scale = per_nm ? (float) (1.0 / series->pixel_size_nm) : 1.0f;
   gint done = 0, stopped = 0;
 
-  evox_progress_set_stage (progress, params->sirt_iterations > 0 ? "SIRT" : "Filtered back-projection",
+  evox_progress_set_stage (progress,
+                           params->sirt_iterations > 0 ? "SIRT" : "Filtered back-projection",
                            0.0, 1.0);
 #pragma omp parallel if (ny > 1)
   {
