@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "evox-tomo.h"
@@ -42,7 +43,7 @@ register_profile (const double *ref,
 {
   gint64 max_lag = n / 2;
   g_autofree double *c = g_new0 (double, 2 * max_lag + 1);
-  gint64 best = 0;
+  gint64 best = -max_lag;
 
   for (gint64 s = -max_lag; s <= max_lag; s++)
     {
@@ -53,7 +54,7 @@ register_profile (const double *ref,
       for (gint64 y = y0; y < y1; y++)
         sum += ref[y] * p[y + s];
       c[s + max_lag] = sum;
-      if (sum > c[best + max_lag])
+      if (sum > c[best + max_lag] || (sum == c[best + max_lag] && llabs (s) < llabs (best)))
         best = s;
     }
   if (best > -max_lag && best < max_lag)
