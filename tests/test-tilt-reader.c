@@ -12,6 +12,7 @@
 #include "evox-tilt-reader.h"
 #include "evox-types.h"
 #include "evox-test-util.h"
+#include "evox-test-xrm.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Writing test files with the library itself                                                  */
@@ -425,22 +426,112 @@ test_bad_options (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
-/* The real .txrm in the shared data. */
+/* A synthetic .txrm (u8 images, the u16 reference at ReferenceData/ExpTime 0.3 s, ExpTimes
+ * 0.5 + 0.25 k s, angles -30 + 15 k degrees): optical density pixel by pixel against
+ * -ln (I / white * 0.3 / t_k), the formula worked in double from the writer's own values. */
 static void
-test_real_txrm (void)
+test_txrm_optical_density (void)
 {
-  g_autofree char *path = evox_test_data_path ("xrm/txrm_test_chip_tomo.txrm");
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "tilt.txrm", NULL);
+  EvoxTestXrm spec = { .width = 5, .height = 4, .n_images = 3, .data_type = 3,
+                       .reference = TRUE };
   g_autoptr(GError) error = NULL;
   g_autoptr(EvoxTiltSeries) series = NULL;
 
+  evox_test_xrm_write (path, &spec);
+  series = evox_tilt_reader_load (path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (series->nx, ==, 5);
+  g_assert_cmpuint (series->ny, ==, 4);
+  g_assert_cmpuint (series->n_angles, ==, 3);
+  g_assert_true (series->od);
+  g_assert_cmpfloat_with_epsilon (series->pixel_size_nm, 50, 1e-3);
+  for (guint a = 0; a < 3; a++)
+    {
+      double ratio = 0.3 / (0.5 + 0.25 * a);
+
+      g_assert_cmpfloat_with_epsilon (series->theta[a], (-30.0 + 15.0 * a) * G_PI / 180, 1e-6);
+      for (guint y = 0; y < 4; y++)
+        for (guint x = 0; x < 5; x++)
+          {
+            double t = evox_test_xrm_value (3, a + 1, x, y) /
+                       evox_test_xrm_reference_value (x, y) * ratio;
+
+            g_assert_cmpfloat_with_epsilon (evox_tilt_series_row (series, a, y)[x], -log (t),
+                                            1e-5);
+          }
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* .txrm files that are no tilt series to correct: one image, a reference of another size, no
+ * reference at all. */
+static void
+test_txrm_bad (void)
+{
+  static const struct { guint n_images; guint ref_width; gboolean reference; const char *reason; }
+  cases[] = {
+    { 1, 0, TRUE, "holds 1 image; a tilt series needs at least two" },
+    { 3, 6, TRUE, "the reference image is 6 x 4, the projections 5 x 4" },
+    { 3, 0, FALSE, "carries no reference image" },
+  };
+  g_autofree char *dir = evox_test_tmpdir_new ();
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autofree char *name = g_strdup_printf ("bad-%u.txrm", c);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      EvoxTestXrm spec = { .width = 5, .height = 4, .n_images = cases[c].n_images,
+                           .data_type = 3, .reference = cases[c].reference,
+                           .reference_width = cases[c].ref_width, .reference_height = 4,
+                           .reference_info = TRUE };
+      g_autoptr(GError) error = NULL;
+
+      evox_test_xrm_write (path, &spec);
+      g_assert_null (evox_tilt_reader_load (path, NULL, &error));
+      g_assert_nonnull (error);
+      g_test_message ("%s", error->message);
+      g_assert_true (strstr (error->message, name) != NULL);
+      g_assert_true (strstr (error->message, cases[c].reason) != NULL);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* The real .txrm in the shared data (EVOX_TEST_DATA), a 7-angle tilt series without a reference
+ * image: raw counts and angles against the numbers test-xrm.c's comment got with Python's
+ * olefile (Angles, PixelSize 0.15578948 um, Energy 9200.0166, image 1 pixel (0,0) 10, sum
+ * 4280467); correction refused for want of the reference. */
+static void
+test_real_txrm (void)
+{
+  static const double angles[7] = { -45.0180016, -30.0141258, -15.0141258, -0.0141250007,
+                                     14.9858761, 29.9858761, 44.985878 };
+  g_autofree char *path = evox_test_data_path ("xrm/txrm_test_chip_tomo.txrm");
+  EvoxTiltReadOptions raw = { .flat_dark = FALSE, .bin = 1 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) error_od = NULL;
+  g_autoptr(EvoxTiltSeries) series = NULL;
+  double sum = 0;
+
   if (path == NULL)
     return;
-  series = evox_tilt_reader_load (path, NULL, &error);
-  if (series == NULL)
-    g_test_message ("%s", error->message);
-  else
-    g_test_message ("%u x %u x %u, theta %g .. %g", series->nx, series->ny, series->n_angles,
-                    series->theta[0], series->theta[series->n_angles - 1]);
+  series = evox_tilt_reader_load (path, &raw, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (series->nx, ==, 256);
+  g_assert_cmpuint (series->ny, ==, 256);
+  g_assert_cmpuint (series->n_angles, ==, 7);
+  g_assert_false (series->od);
+  for (guint a = 0; a < 7; a++)
+    g_assert_cmpfloat_with_epsilon (series->theta[a], angles[a] * G_PI / 180, 1e-7);
+  g_assert_cmpfloat_with_epsilon (series->pixel_size_nm, 155.78948, 1e-3);
+  g_assert_cmpfloat_with_epsilon (series->energy_ev, 9200.0166, 1e-3);
+  g_assert_cmpfloat (series->data[0], ==, 10);
+  for (gsize i = 0; i < 256 * 256; i++)
+    sum += series->data[i];
+  g_assert_cmpfloat (sum, ==, 4280467);
+  g_assert_null (evox_tilt_reader_load (path, NULL, &error_od));
+  g_assert_true (strstr (error_od->message, "carries no reference image") != NULL);
 }
 
 int
@@ -456,6 +547,8 @@ main (int   argc,
   g_test_add_func ("/Evox/TiltReader/binning", test_binning);
   g_test_add_func ("/Evox/TiltReader/bad-files", test_bad_files);
   g_test_add_func ("/Evox/TiltReader/bad-options", test_bad_options);
+  g_test_add_func ("/Evox/TiltReader/txrm-optical-density", test_txrm_optical_density);
+  g_test_add_func ("/Evox/TiltReader/txrm-bad", test_txrm_bad);
   g_test_add_func ("/Evox/TiltReader/real-txrm", test_real_txrm);
   return g_test_run ();
 }
