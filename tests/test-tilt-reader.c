@@ -466,15 +466,17 @@ test_txrm_optical_density (void)
 }
 
 /* .txrm files that are no tilt series to correct: one image, a reference of another size, no
- * reference at all. */
+ * reference at all, no angles. */
 static void
 test_txrm_bad (void)
 {
-  static const struct { guint n_images; guint ref_width; gboolean reference; const char *reason; }
-  cases[] = {
-    { 1, 0, TRUE, "holds 1 image; a tilt series needs at least two" },
-    { 3, 6, TRUE, "the reference image is 6 x 4, the projections 5 x 4" },
-    { 3, 0, FALSE, "carries no reference image" },
+  static const struct {
+    guint n_images; guint ref_width; gboolean reference; gboolean no_angles; const char *reason;
+  } cases[] = {
+    { 1, 0, TRUE, FALSE, "holds 1 image; a tilt series needs at least two" },
+    { 3, 6, TRUE, FALSE, "the reference image is 6 x 4, the projections 5 x 4" },
+    { 3, 0, FALSE, FALSE, "carries no reference image" },
+    { 3, 0, TRUE, TRUE, "has no ImageInfo/Angles stream: the projection angles are unknown" },
   };
   g_autofree char *dir = evox_test_tmpdir_new ();
 
@@ -485,7 +487,7 @@ test_txrm_bad (void)
       EvoxTestXrm spec = { .width = 5, .height = 4, .n_images = cases[c].n_images,
                            .data_type = 3, .reference = cases[c].reference,
                            .reference_width = cases[c].ref_width, .reference_height = 4,
-                           .reference_info = TRUE };
+                           .reference_info = TRUE, .no_angles = cases[c].no_angles };
       g_autoptr(GError) error = NULL;
 
       evox_test_xrm_write (path, &spec);

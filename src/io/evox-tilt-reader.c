@@ -578,13 +578,13 @@ evox_tilt_reader_load_hdf5 (const char                 *path,
     series->theta[a] = theta_units != NULL && units_are (theta_units, rad)
                        ? theta[a] : theta[a] * G_PI / 180;
 
-  pixel = read_positive (file, "/exchange/pixel_size", path, &pixel_units, error);
-  energy = read_positive (file, "/exchange/energy", path, &energy_units, error);
-  t_data = read_positive (file, "/measurement/instrument/detector/exposure_time", path, NULL,
-                          error);
-  t_white = read_positive (file, "/process/acquisition/flat_fields/flat_exposure_time", path,
-                           NULL, error);
-  if ((error != NULL && *error != NULL) || pixel < 0 || energy < 0 || t_data < 0 || t_white < 0)
+  /* Each stops at the first error, so no GError is set twice. */
+  if ((pixel = read_positive (file, "/exchange/pixel_size", path, &pixel_units, error)) < 0 ||
+      (energy = read_positive (file, "/exchange/energy", path, &energy_units, error)) < 0 ||
+      (t_data = read_positive (file, "/measurement/instrument/detector/exposure_time", path,
+                               NULL, error)) < 0 ||
+      (t_white = read_positive (file, "/process/acquisition/flat_fields/flat_exposure_time",
+                                path, NULL, error)) < 0)
     return NULL;
   if (isfinite (pixel))
     series->pixel_size_nm = pixel_size_nm (pixel, pixel_units);
