@@ -193,7 +193,8 @@ evox_test_xrm_write (const char        *path,
           angles[i] = -30.0f + 15.0f * i;
           exposures[i] = 0.5f + 0.25f * i;
         }
-      writer_put_f32s (&w, "ImageInfo/Angles", angles, n);
+      if (!spec->no_angles)
+        writer_put_f32s (&w, "ImageInfo/Angles", angles, n);
       writer_put_f32s (&w, spec->exp_time ? "ImageInfo/ExpTime" : "ImageInfo/ExpTimes",
                        exposures, n);
       if (spec->images_taken > 0)

@@ -27,6 +27,7 @@ typedef struct
   gboolean      reference_info;  /* its size also in ReferenceData/ImageInfo/ImageWidth, ... */
   guint         short_image;     /* > 0: image k = short_image is one sample short */
   gboolean      no_image_info;   /* an OLE2 file with only a "Workbook" stream (an old .xls) */
+  gboolean      no_angles;       /* no ImageInfo/Angles stream */
 } EvoxTestXrm;
 
 /* The sample the writer puts at (x, y) of image k (1-based), as a double: values that only the

@@ -1,0 +1,763 @@
+/* evox-tilt-reader.c: tilt series from Data Exchange HDF5 and Xradia .txrm files, flat and dark
+ * corrected into optical density and binned. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <hdf5.h>
+
+#include "evox-tilt-reader.h"
+#include "evox-types.h"
+#include "evox-xrm.h"
+
+/* Flat and dark fields are tens of frames; more than this is a damaged header. */
+#define MAX_REFERENCE_FRAMES 65536u
+/* Angles, energies and exposure times are short vectors; longer is not metadata. */
+#define MAX_VECTOR (1u << 20)
+
+typedef hid_t EvoxTiltH5Id;
+
+static void
+close_id (hid_t id)
+{
+  H5Idec_ref (id);
+}
+
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (EvoxTiltH5Id, close_id, H5I_INVALID_HID)
+
+static void set_error (GError **error, int code, const char *path, const char *format, ...)
+  G_GNUC_PRINTF (4, 5);
+
+static void
+set_error (GError     **error,
+           int          code,
+           const char  *path,
+           const char  *format,
+           ...)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, EVOX_ERROR, code, "%s: %s", display, message);
+}
+
+void
+evox_tilt_read_options_init (EvoxTiltReadOptions *options)
+{
+  g_return_if_fail (options != NULL);
+
+  options->flat_dark = TRUE;
+  options->bin = 1;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Correction and binning, whatever the format                                                */
+
+/* One projection into optical density. ratio is t_white / t_I (1 when unknown): counts grow with
+ * the exposure, so a projection taken twice as long as its flat field is halved. */
+static void
+to_optical_density (float       *v,
+                    const float *white,
+                    const float *dark,
+                    gsize        n,
+                    double       ratio)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      double d = dark != NULL ? dark[i] : 0;
+      double den = (double) white[i] - d;
+      double t = den > 0 ? ((double) v[i] - d) / den * ratio : 0;
+
+      if (!(t > EVOX_TILT_MIN_TRANSMISSION))
+        t = EVOX_TILT_MIN_TRANSMISSION;
+      v[i] = (float) -log (t);
+    }
+}
+
+/* The bin x bin mean of every projection; optical density is a line integral, so its mean is
+ * the line integral through the bigger pixel, which is what reconstruction wants. */
+static EvoxTiltSeries *
+bin_series (EvoxTiltSeries  *in,
+            guint            bin,
+            const char      *path,
+            GError         **error)
+{
+  g_autoptr(EvoxTiltSeries) out = NULL;
+  guint nx, ny;
+
+  if (bin > in->nx || bin > in->ny)
+    {
+      set_error (error, EVOX_ERROR_ARGUMENT, path,
+                 "binning %u x %u is larger than the %u x %u projections", bin, bin, in->nx,
+                 in->ny);
+      return NULL;
+    }
+  nx = in->nx / bin;
+  ny = in->ny / bin;
+  out = evox_tilt_series_new (nx, ny, in->n_angles, error);
+  if (out == NULL)
+    return NULL;
+  for (guint a = 0; a < in->n_angles; a++)
+    for (guint y = 0; y < ny; y++)
+      {
+        float *dst = evox_tilt_series_row (out, a, y);
+
+        for (guint x = 0; x < nx; x++)
+          {
+            double sum = 0;
+
+            for (guint j = 0; j < bin; j++)
+              {
+                const float *src = evox_tilt_series_row (in, a, y * bin + j) + (gsize) x * bin;
+
+                for (guint i = 0; i < bin; i++)
+                  sum += src[i];
+              }
+            dst[x] = (float) (sum / ((double) bin * bin));
+          }
+      }
+  memcpy (out->theta, in->theta, sizeof (double) * in->n_angles);
+  out->pixel_size_nm = in->pixel_size_nm * bin;
+  out->energy_ev = in->energy_ev;
+  out->od = in->od;
+  return g_steal_pointer (&out);
+}
+
+static EvoxTiltSeries *
+finish (EvoxTiltSeries            *series,
+        const EvoxTiltReadOptions *options,
+        const char                *path,
+        GError                   **error)
+{
+  g_autoptr(EvoxTiltSeries) owned = series;
+
+  if (options->bin <= 1)
+    return g_steal_pointer (&owned);
+  return bin_series (owned, options->bin, path, error);
+}
+
+static gboolean
+check_options (const EvoxTiltReadOptions *options,
+               const char                *path,
+               GError                   **error)
+{
+  if (options->bin == 0)
+    {
+      set_error (error, EVOX_ERROR_ARGUMENT, path, "binning must be 1 or more");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Data Exchange HDF5                                                                          */
+
+/* The dataset at an absolute name, or H5I_INVALID_HID when the name or a group above it is
+ * missing (H5Lexists fails on a missing parent, so each is looked up in turn). */
+static hid_t
+open_dataset (hid_t       file,
+              const char *name)
+{
+  g_auto(GStrv) parts = g_strsplit (name + 1, "/", -1);
+  g_autoptr(GString) prefix = g_string_new ("");
+  hid_t object;
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      g_string_append_printf (prefix, "/%s", parts[i]);
+      if (H5Lexists (file, prefix->str, H5P_DEFAULT) <= 0)
+        {
+          H5Eclear2 (H5E_DEFAULT);
+          return H5I_INVALID_HID;
+        }
+    }
+  object = H5Oopen (file, name, H5P_DEFAULT);
+  if (object < 0)
+    {
+      H5Eclear2 (H5E_DEFAULT);
+      return H5I_INVALID_HID;
+    }
+  if (H5Iget_type (object) != H5I_DATASET)
+    {
+      H5Oclose (object);
+      return H5I_INVALID_HID;
+    }
+  return object;
+}
+
+/* The "units" attribute as text (fixed or variable length), or NULL. */
+static char *
+dup_units (hid_t dataset)
+{
+  g_auto(EvoxTiltH5Id) attr = H5I_INVALID_HID;
+  g_auto(EvoxTiltH5Id) type = H5I_INVALID_HID;
+  g_auto(EvoxTiltH5Id) space = H5I_INVALID_HID;
+  char *text = NULL;
+
+  if (H5Aexists (dataset, "units") <= 0)
+    {
+      H5Eclear2 (H5E_DEFAULT);
+      return NULL;
+    }
+  attr = H5Aopen (dataset, "units", H5P_DEFAULT);
+  type = H5Aget_type (attr);
+  space = H5Aget_space (attr);
+  if (attr < 0 || type < 0 || space < 0 || H5Tget_class (type) != H5T_STRING ||
+      H5Sget_simple_extent_npoints (space) != 1)
+    {
+      H5Eclear2 (H5E_DEFAULT);
+      return NULL;
+    }
+  if (H5Tis_variable_str (type) > 0)
+    {
+      char *value = NULL;
+      g_auto(EvoxTiltH5Id) mem = H5Tcopy (H5T_C_S1);
+
+      H5Tset_size (mem, H5T_VARIABLE);
+      if (H5Aread (attr, mem, &value) >= 0 && value != NULL)
+        text = g_strdup (value);
+      if (value != NULL)
+        H5free_memory (value);
+    }
+  else
+    {
+      size_t size = H5Tget_size (type);
+
+      if (size > 0 && size < 4096)
+        {
+          g_autofree char *buf = g_malloc0 (size + 1);
+
+          if (H5Aread (attr, type, buf) >= 0)
+            text = g_strndup (buf, size);
+        }
+    }
+  H5Eclear2 (H5E_DEFAULT);
+  return text != NULL ? g_strstrip (text) : NULL;
+}
+
+/* A numeric vector or scalar as doubles: *n 0 when absent; an error when present but not
+ * numbers, of rank above 1, or too long. */
+static gboolean
+read_vector (hid_t         file,
+             const char   *name,
+             const char   *path,
+             double      **values,
+             guint        *n,
+             char        **units,
+             GError      **error)
+{
+  g_auto(EvoxTiltH5Id) dataset = open_dataset (file, name);
+  g_auto(EvoxTiltH5Id) type = H5I_INVALID_HID;
+  g_auto(EvoxTiltH5Id) space = H5I_INVALID_HID;
+  g_autofree double *v = NULL;
+  H5T_class_t class;
+  hssize_t count;
+  int rank;
+
+  *values = NULL;
+  *n = 0;
+  if (dataset < 0)
+    return TRUE;
+  type = H5Dget_type (dataset);
+  space = H5Dget_space (dataset);
+  class = type >= 0 ? H5Tget_class (type) : H5T_NO_CLASS;
+  rank = space >= 0 ? H5Sget_simple_extent_ndims (space) : -1;
+  count = space >= 0 ? H5Sget_simple_extent_npoints (space) : -1;
+  if ((class != H5T_INTEGER && class != H5T_FLOAT) || rank < 0 || rank > 1 || count < 1 ||
+      count > MAX_VECTOR)
+    {
+      H5Eclear2 (H5E_DEFAULT);
+      set_error (error, EVOX_ERROR_INVALID_DATA, path, "%s is not a list of numbers", name);
+      return FALSE;
+    }
+  v = g_new (double, count);
+  if (H5Dread (dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+    {
+      H5Eclear2 (H5E_DEFAULT);
+      set_error (error, EVOX_ERROR_INVALID_DATA, path, "cannot read %s", name);
+      return FALSE;
+    }
+  if (units != NULL)
+    *units = dup_units (dataset);
+  *values = g_steal_pointer (&v);
+  *n = (guint) count;
+  return TRUE;
+}
+
+static gboolean
+units_are (const char         *units,
+           const char * const *names)
+{
+  for (guint i = 0; names[i] != NULL; i++)
+    if (g_ascii_strcasecmp (units, names[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Reads the rank-3 (or, for references, rank-2) shape of a dataset; an error unless it holds
+ * integers or floats. */
+static gboolean
+dataset_shape (hid_t         dataset,
+               const char   *name,
+               const char   *path,
+               int          *rank,
+               hsize_t      *shape,
+               GError      **error)
+{
+  g_auto(EvoxTiltH5Id) type = H5Dget_type (dataset);
+  g_auto(EvoxTiltH5Id) space = H5Dget_space (dataset);
+  H5T_class_t class = type >= 0 ? H5Tget_class (type) : H5T_NO_CLASS;
+
+  *rank = space >= 0 ? H5Sget_simple_extent_ndims (space) : -1;
+  if (class != H5T_INTEGER && class != H5T_FLOAT)
+    {
+      H5Eclear2 (H5E_DEFAULT);
+      set_error (error, EVOX_ERROR_UNSUPPORTED, path, "%s holds no integers or floats", name);
+      return FALSE;
+    }
+  if (*rank < 2 || *rank > 3)
+    {
+      set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+                 "%s has rank %d; a tilt series is (angle, y, x)", name, *rank);
+      return FALSE;
+    }
+  H5Sget_simple_extent_dims (space, shape, NULL);
+  return TRUE;
+}
+
+/* Frame `frame` (an index along the first axis of a rank-3 dataset, 0 for rank 2) as floats. */
+static gboolean
+read_frame (hid_t          dataset,
+            int            rank,
+            const hsize_t *shape,
+            hsize_t        frame,
+            float         *out)
+{
+  g_auto(EvoxTiltH5Id) file_space = H5Dget_space (dataset);
+  g_auto(EvoxTiltH5Id) mem_space = H5I_INVALID_HID;
+  hsize_t plane[2] = { shape[rank - 2], shape[rank - 1] };
+  hsize_t start[3] = { frame, 0, 0 }, count[3] = { 1, plane[0], plane[1] };
+  gboolean ok;
+
+  mem_space = H5Screate_simple (2, plane, NULL);
+  if (rank == 2)
+    {
+      start[0] = 0;
+      count[0] = plane[0];
+      count[1] = plane[1];
+    }
+  ok = file_space >= 0 && mem_space >= 0 &&
+       H5Sselect_hyperslab (file_space, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+       H5Dread (dataset, H5T_NATIVE_FLOAT, mem_space, file_space, H5P_DEFAULT, out) >= 0;
+  H5Eclear2 (H5E_DEFAULT);
+  return ok;
+}
+
+/* The mean of a reference's frames (ny x nx floats into out); *present FALSE when the file has
+ * none. */
+static gboolean
+read_reference (hid_t        file,
+                const char  *name,
+                const char  *path,
+                guint        nx,
+                guint        ny,
+                float       *out,
+                gboolean    *present,
+                GError     **error)
+{
+  g_auto(EvoxTiltH5Id) dataset = open_dataset (file, name);
+  gsize n = (gsize) nx * ny;
+  g_autofree double *sum = NULL;
+  g_autofree float *frame = NULL;
+  hsize_t shape[3];
+  hsize_t k;
+  int rank;
+
+  *present = dataset >= 0;
+  if (dataset < 0)
+    return TRUE;
+  if (!dataset_shape (dataset, name, path, &rank, shape, error))
+    return FALSE;
+  if (shape[rank - 1] != nx || shape[rank - 2] != ny)
+    {
+      set_error (error, EVOX_ERROR_INVALID_DATA, path,
+                 "%s frames are %" G_GUINT64_FORMAT " x %" G_GUINT64_FORMAT
+                 ", the projections %u x %u", name, (guint64) shape[rank - 1],
+                 (guint64) shape[rank - 2], nx, ny);
+      return FALSE;
+    }
+  k = rank == 3 ? shape[0] : 1;
+  if (k < 1 || k > MAX_REFERENCE_FRAMES)
+    {
+      set_error (error, EVOX_ERROR_INVALID_DATA, path, "%s has %" G_GUINT64_FORMAT " frames",
+                 name, (guint64) k);
+      return FALSE;
+    }
+  sum = g_new0 (double, n);
+  frame = g_new (float, n);
+  for (hsize_t f = 0; f < k; f++)
+    {
+      if (!read_frame (dataset, rank, shape, f, frame))
+        {
+          set_error (error, EVOX_ERROR_INVALID_DATA, path, "cannot read %s", name);
+          return FALSE;
+        }
+      for (gsize i = 0; i < n; i++)
+        sum[i] += frame[i];
+    }
+  for (gsize i = 0; i < n; i++)
+    out[i] = (float) (sum[i] / (double) k);
+  return TRUE;
+}
+
+/* One positive scalar (the first value of a vector), NaN when absent or not positive. */
+static double
+read_positive (hid_t        file,
+               const char  *name,
+               const char  *path,
+               char       **units,
+               GError     **error)
+{
+  g_autofree double *v = NULL;
+  guint n;
+
+  if (!read_vector (file, name, path, &v, &n, units, error))
+    return -1;
+  return n > 0 && v[0] > 0 && isfinite (v[0]) ? v[0] : NAN;
+}
+
+/* Nanometres per unit of /exchange/pixel_size. Without units, Data Exchange means metres, but
+ * TXM writers put micrometres there unlabelled (the same rule as evox-hdf5.c's). */
+static double
+pixel_size_nm (double      value,
+               const char *units)
+{
+  static const char * const nm[] = { "nm", "nanometer", "nanometers", "nanometre", NULL };
+  static const char * const um[] = { "um", "µm", "micron", "microns", "micrometer",
+                                     "micrometers", "micrometre", NULL };
+  static const char * const m[] = { "m", "meter", "meters", "metre", NULL };
+
+  if (units != NULL && units[0] != '\0')
+    {
+      if (units_are (units, nm))
+        return value;
+      if (units_are (units, um))
+        return value * 1e3;
+      if (g_ascii_strcasecmp (units, "mm") == 0)
+        return value * 1e6;
+      if (units_are (units, m))
+        return value * 1e9;
+      return 0;
+    }
+  return value < 1e-3 ? value * 1e9 : value <= 100 ? value * 1e3 : value;
+}
+
+EvoxTiltSeries *
+evox_tilt_reader_load_hdf5 (const char                 *path,
+                            const EvoxTiltReadOptions  *options,
+                            GError                    **error)
+{
+  static const char * const deg[] = { "deg", "degree", "degrees", NULL };
+  static const char * const rad[] = { "rad", "radian", "radians", NULL };
+  EvoxTiltReadOptions defaults;
+  g_auto(EvoxTiltH5Id) file = H5I_INVALID_HID;
+  g_auto(EvoxTiltH5Id) data = H5I_INVALID_HID;
+  g_autoptr(EvoxTiltSeries) series = NULL;
+  g_autofree double *theta = NULL;
+  g_autofree char *theta_units = NULL;
+  g_autofree char *pixel_units = NULL;
+  g_autofree char *energy_units = NULL;
+  g_autofree float *white = NULL;
+  g_autofree float *dark = NULL;
+  hsize_t shape[3];
+  guint n_theta;
+  gboolean has_white = FALSE, has_dark = FALSE;
+  double pixel, energy, t_data, t_white, ratio = 1;
+  int rank;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (options == NULL)
+    {
+      evox_tilt_read_options_init (&defaults);
+      options = &defaults;
+    }
+  if (!check_options (options, path, error))
+    return NULL;
+  H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
+  if (H5Fis_hdf5 (path) <= 0)
+    {
+      H5Eclear2 (H5E_DEFAULT);
+      set_error (error, EVOX_ERROR_INVALID_DATA, path, "not a readable HDF5 file");
+      return NULL;
+    }
+  file = H5Fopen (path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0)
+    {
+      H5Eclear2 (H5E_DEFAULT);
+      set_error (error, EVOX_ERROR_INVALID_DATA, path, "cannot open as HDF5");
+      return NULL;
+    }
+  data = open_dataset (file, "/exchange/data");
+  if (data < 0)
+    {
+      set_error (error, EVOX_ERROR_INVALID_DATA, path, "no /exchange/data dataset");
+      return NULL;
+    }
+  if (!dataset_shape (data, "/exchange/data", path, &rank, shape, error))
+    return NULL;
+  if (rank != 3)
+    {
+      set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+                 "/exchange/data has rank %d; a tilt series is (angle, y, x)", rank);
+      return NULL;
+    }
+  for (int i = 0; i < 3; i++)
+    if (shape[i] > G_MAXUINT)
+      {
+        set_error (error, EVOX_ERROR_TOO_LARGE, path,
+                   "/exchange/data axis %d has %" G_GUINT64_FORMAT " entries", i,
+                   (guint64) shape[i]);
+        return NULL;
+      }
+  if (shape[0] < 2)
+    {
+      set_error (error, EVOX_ERROR_INVALID_DATA, path,
+                 "/exchange/data holds %" G_GUINT64_FORMAT " projection; a tilt series needs "
+                 "at least two", (guint64) shape[0]);
+      return NULL;
+    }
+
+  if (!read_vector (file, "/exchange/theta", path, &theta, &n_theta, &theta_units, error))
+    return NULL;
+  if (n_theta == 0)
+    {
+      set_error (error, EVOX_ERROR_INVALID_DATA, path, "no /exchange/theta (the angles)");
+      return NULL;
+    }
+  if (n_theta != shape[0])
+    {
+      set_error (error, EVOX_ERROR_INVALID_DATA, path,
+                 "/exchange/theta has %u angles for %" G_GUINT64_FORMAT " projections", n_theta,
+                 (guint64) shape[0]);
+      return NULL;
+    }
+  for (guint a = 0; a < n_theta; a++)
+    if (!isfinite (theta[a]))
+      {
+        set_error (error, EVOX_ERROR_INVALID_DATA, path, "/exchange/theta[%u] is not a number",
+                   a);
+        return NULL;
+      }
+  if (theta_units != NULL && theta_units[0] != '\0' && !units_are (theta_units, deg) &&
+      !units_are (theta_units, rad))
+    {
+      set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+                 "/exchange/theta has units '%s'; Evox reads degrees and radians", theta_units);
+      return NULL;
+    }
+
+  series = evox_tilt_series_new ((guint) shape[2], (guint) shape[1], (guint) shape[0], error);
+  if (series == NULL)
+    {
+      g_prefix_error (error, "%s: ", path);
+      return NULL;
+    }
+  /* Data Exchange gives degrees; radians only when the units attribute says so. */
+  for (guint a = 0; a < n_theta; a++)
+    series->theta[a] = theta_units != NULL && units_are (theta_units, rad)
+                       ? theta[a] : theta[a] * G_PI / 180;
+
+  /* Each stops at the first error, so no GError is set twice. */
+  if ((pixel = read_positive (file, "/exchange/pixel_size", path, &pixel_units, error)) < 0 ||
+      (energy = read_positive (file, "/exchange/energy", path, &energy_units, error)) < 0 ||
+      (t_data = read_positive (file, "/measurement/instrument/detector/exposure_time", path,
+                               NULL, error)) < 0 ||
+      (t_white = read_positive (file, "/process/acquisition/flat_fields/flat_exposure_time",
+                                path, NULL, error)) < 0)
+    return NULL;
+  if (isfinite (pixel))
+    series->pixel_size_nm = pixel_size_nm (pixel, pixel_units);
+  /* TXM energies are 4 to 30 keV: a value below 200 without units is keV. */
+  if (isfinite (energy))
+    series->energy_ev = (energy_units != NULL && g_ascii_strcasecmp (energy_units, "keV") == 0) ||
+                        ((energy_units == NULL || energy_units[0] == '\0') && energy < 200)
+                        ? energy * 1e3 : energy;
+  if (isfinite (t_data) && isfinite (t_white))
+    ratio = t_white / t_data;
+
+  if (options->flat_dark)
+    {
+      gsize n = (gsize) series->nx * series->ny;
+
+      white = g_new (float, n);
+      dark = g_new (float, n);
+      if (!read_reference (file, "/exchange/data_white", path, series->nx, series->ny, white,
+                           &has_white, error) ||
+          !read_reference (file, "/exchange/data_dark", path, series->nx, series->ny, dark,
+                           &has_dark, error))
+        return NULL;
+      if (!has_white)
+        {
+          set_error (error, EVOX_ERROR_INVALID_DATA, path,
+                     "no /exchange/data_white (the flat field) to correct with");
+          return NULL;
+        }
+    }
+
+  for (guint a = 0; a < series->n_angles; a++)
+    {
+      float *p = evox_tilt_series_row (series, a, 0);
+
+      if (!read_frame (data, 3, shape, a, p))
+        {
+          set_error (error, EVOX_ERROR_INVALID_DATA, path,
+                     "cannot read projection %u of /exchange/data", a);
+          return NULL;
+        }
+      if (options->flat_dark)
+        to_optical_density (p, white, has_dark ? dark : NULL,
+                            (gsize) series->nx * series->ny, ratio);
+    }
+  series->od = options->flat_dark;
+  return finish (g_steal_pointer (&series), options, path, error);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Xradia .txrm                                                                                */
+
+EvoxTiltSeries *
+evox_tilt_reader_load_txrm (const char                 *path,
+                            const EvoxTiltReadOptions  *options,
+                            GError                    **error)
+{
+  EvoxTiltReadOptions defaults;
+  g_autoptr(EvoxXrmFile) xrm = NULL;
+  g_autoptr(EvoxTiltSeries) series = NULL;
+  g_autofree float *white = NULL;
+  const EvoxXrmInfo *info;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (options == NULL)
+    {
+      evox_tilt_read_options_init (&defaults);
+      options = &defaults;
+    }
+  if (!check_options (options, path, error))
+    return NULL;
+  xrm = evox_xrm_open (path, error);
+  if (xrm == NULL)
+    return NULL;
+  info = evox_xrm_get_info (xrm);
+  if (info->n_images < 2)
+    {
+      set_error (error, EVOX_ERROR_INVALID_DATA, path,
+                 "holds %u image; a tilt series needs at least two", info->n_images);
+      return NULL;
+    }
+  if (info->angles_deg == NULL)
+    {
+      set_error (error, EVOX_ERROR_INVALID_DATA, path,
+                 "has no ImageInfo/Angles stream: the projection angles are unknown");
+      return NULL;
+    }
+  for (guint a = 0; a < info->n_images; a++)
+    if (!isfinite (info->angles_deg[a]))
+      {
+        set_error (error, EVOX_ERROR_INVALID_DATA, path,
+                   "ImageInfo/Angles holds no angle for image %u", a);
+        return NULL;
+      }
+  if (options->flat_dark)
+    {
+      if (!info->has_reference)
+        {
+          set_error (error, EVOX_ERROR_INVALID_DATA, path,
+                     "carries no reference image (ReferenceData/Image) to correct with");
+          return NULL;
+        }
+      if (info->reference_width != info->width || info->reference_height != info->height)
+        {
+          set_error (error, EVOX_ERROR_INVALID_DATA, path,
+                     "the reference image is %u x %u, the projections %u x %u",
+                     info->reference_width, info->reference_height, info->width, info->height);
+          return NULL;
+        }
+    }
+  series = evox_tilt_series_new (info->width, info->height, info->n_images, error);
+  if (series == NULL)
+    {
+      g_prefix_error (error, "%s: ", path);
+      return NULL;
+    }
+  if (options->flat_dark)
+    {
+      white = g_new (float, (gsize) info->width * info->height);
+      if (!evox_xrm_read_reference (xrm, white, error))
+        return NULL;
+    }
+  for (guint a = 0; a < info->n_images; a++)
+    {
+      float *p = evox_tilt_series_row (series, a, 0);
+      double ratio = 1;
+
+      if (!evox_xrm_read_image (xrm, a, p, error))
+        return NULL;
+      series->theta[a] = info->angles_deg[a] * G_PI / 180;
+      if (info->exp_times_s != NULL && info->exp_times_s[a] > 0 &&
+          info->reference_exp_time_s > 0)
+        ratio = info->reference_exp_time_s / info->exp_times_s[a];
+      if (options->flat_dark)
+        to_optical_density (p, white, NULL, (gsize) info->width * info->height, ratio);
+    }
+  if (isfinite (info->pixel_size_um))
+    series->pixel_size_nm = info->pixel_size_um * 1e3;
+  if (info->energies_ev != NULL && info->energies_ev[0] > 0)
+    series->energy_ev = info->energies_ev[0];
+  series->od = options->flat_dark;
+  return finish (g_steal_pointer (&series), options, path, error);
+}
+
+EvoxTiltSeries *
+evox_tilt_reader_load (const char                 *path,
+                       const EvoxTiltReadOptions  *options,
+                       GError                    **error)
+{
+  static const guint8 hdf5_signature[8] = { 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n' };
+  guint8 head[8] = { 0 };
+  gsize n = 0;
+  FILE *f;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  f = fopen (path, "rb");
+  if (f == NULL)
+    {
+      int saved = errno;
+
+      set_error (error, EVOX_ERROR_FAILED, path, "%s", g_strerror (saved));
+      return NULL;
+    }
+  n = fread (head, 1, sizeof head, f);
+  fclose (f);
+  if (n == sizeof head && memcmp (head, hdf5_signature, sizeof head) == 0)
+    return evox_tilt_reader_load_hdf5 (path, options, error);
+  if (evox_xrm_has_signature (head, n))
+    return evox_tilt_reader_load_txrm (path, options, error);
+  set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+             "is neither Data Exchange HDF5 nor an Xradia .txrm file");
+  return NULL;
+}

@@ -1,0 +1,396 @@
+/* test-tomo-align.c: the fast jitter alignment and the projection shift against an analytic
+ * phantom of balls and brute-force interpolation. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "evox-test-util.h"
+#include "evox-tomo.h"
+#include "evox-types.h"
+
+#define NX 64
+#define NY 48
+#define N_ANGLES 90
+/* The rotation axis off the detector's middle ((NX - 1) / 2 = 31.5), so the fit has to find it. */
+#define AXIS 30.7
+
+/* Balls off the rotation axis: (x, z) in the plane turning about the axis, y along it, radius,
+ * density. Each stays inside the field of view at every angle with 5 px of jitter. */
+static const double balls[][5] = {
+  { 8.0, -5.0, 20.0, 6.0, 1.0 },
+  { -10.0, 4.0, 28.0, 5.0, 0.7 },
+  { 3.0, 12.0, 14.0, 4.0, 1.3 },
+  { -2.0, -9.0, 33.0, 3.5, 0.9 },
+};
+
+/* Analytic parallel projection at detector point (u, v): a ball of radius r at distance d from the
+ * ray has chord 2 sqrt (r^2 - d^2). The ball's centre projects to
+ * AXIS + x cos theta + z sin theta, the geometry evox-tomo.h gives for a slice. */
+static double
+phantom_projection (double theta,
+                    double u,
+                    double v)
+{
+  double sum = 0.0;
+
+  for (guint b = 0; b < G_N_ELEMENTS (balls); b++)
+    {
+      double cu = AXIS + balls[b][0] * cos (theta) + balls[b][1] * sin (theta);
+      double du = u - cu;
+      double dv = v - balls[b][2];
+      double d2 = du * du + dv * dv;
+      double r2 = balls[b][3] * balls[b][3];
+
+      if (d2 < r2)
+        sum += balls[b][4] * 2.0 * sqrt (r2 - d2);
+    }
+  return sum;
+}
+
+/* Projections moved by (jx[a], jy[a]): pixel (x, y) sees the phantom at (x - jx, y - jy). */
+static EvoxTiltSeries *
+phantom_series (const double *jx,
+                const double *jy)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxTiltSeries *series = evox_tilt_series_new (NX, NY, N_ANGLES, &error);
+
+  g_assert_no_error (error);
+  for (guint a = 0; a < N_ANGLES; a++)
+    {
+      series->theta[a] = G_PI * a / N_ANGLES;
+      for (guint y = 0; y < NY; y++)
+        {
+          float *row = evox_tilt_series_row (series, a, y);
+
+          for (guint x = 0; x < NX; x++)
+            row[x] = (float) phantom_projection (series->theta[a],
+                                                 x - (jx != NULL ? jx[a] : 0.0),
+                                                 y - (jy != NULL ? jy[a] : 0.0));
+        }
+    }
+  series->od = TRUE;
+  return series;
+}
+
+static double
+mean_of (const double *v,
+         guint         n)
+{
+  double s = 0.0;
+
+  for (guint i = 0; i < n; i++)
+    s += v[i];
+  return s / n;
+}
+
+/* Takes out of v its part in the span of the first k of 1, cos theta, sin theta (modified
+ * Gram-Schmidt, independent of the normal equations the library solves). */
+static void
+remove_span (double *v,
+             guint   k)
+{
+  double basis[3][N_ANGLES];
+
+  for (guint a = 0; a < N_ANGLES; a++)
+    {
+      basis[0][a] = 1.0;
+      basis[1][a] = cos (G_PI * a / N_ANGLES);
+      basis[2][a] = sin (G_PI * a / N_ANGLES);
+    }
+  for (guint b = 0; b < k; b++)
+    {
+      double norm = 0.0, dot = 0.0;
+
+      for (guint i = 0; i < b; i++)
+        {
+          double d = 0.0;
+
+          for (guint a = 0; a < N_ANGLES; a++)
+            d += basis[i][a] * basis[b][a];
+          for (guint a = 0; a < N_ANGLES; a++)
+            basis[b][a] -= d * basis[i][a];
+        }
+      for (guint a = 0; a < N_ANGLES; a++)
+        norm += basis[b][a] * basis[b][a];
+      norm = sqrt (norm);
+      for (guint a = 0; a < N_ANGLES; a++)
+        {
+          basis[b][a] /= norm;
+          dot += basis[b][a] * v[a];
+        }
+      for (guint a = 0; a < N_ANGLES; a++)
+        v[a] -= dot * basis[b][a];
+    }
+}
+
+static void
+raw_jitter (guint64 seed,
+            double  amplitude,
+            double *j)
+{
+  guint64 state = seed;
+
+  for (guint a = 0; a < N_ANGLES; a++)
+    j[a] = (evox_test_uniform (&state) * 2.0 - 1.0) * amplitude;
+}
+
+/* Sub-pixel jitter uniform in [-4, 4] px. A shift of every projection by
+ * a cos theta + b sin theta + c is a rigid move of the sample and of the axis, which no alignment
+ * can tell from the sample itself (the fit takes it as the sample's path), so for x that part is
+ * taken out. For y only the mean is unobservable. Either way the jitter stays within 5 px. */
+static void
+make_jitter (guint64  seed,
+             gboolean horizontal,
+             double  *j)
+{
+  raw_jitter (seed, 4.0, j);
+  remove_span (j, horizontal ? 3 : 1);
+  for (guint a = 0; a < N_ANGLES; a++)
+    g_assert_cmpfloat (fabs (j[a]), <=, 5.0);
+}
+
+/* RMS of (a + b) after removing its mean: recovered shifts undo the jitter, so dx = -jx. */
+static double
+rms_sum_centered (const double *a,
+                  const double *b,
+                  guint         n)
+{
+  double m = 0.0;
+  double s = 0.0;
+
+  for (guint i = 0; i < n; i++)
+    m += a[i] + b[i];
+  m /= n;
+  for (guint i = 0; i < n; i++)
+    s += (a[i] + b[i] - m) * (a[i] + b[i] - m);
+  return sqrt (s / n);
+}
+
+static double
+relative_rms (const EvoxTiltSeries *got,
+              const EvoxTiltSeries *want)
+{
+  gsize n = (gsize) got->nx * got->ny * got->n_angles;
+  double num = 0.0;
+  double den = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      num += (got->data[i] - want->data[i]) * (double) (got->data[i] - want->data[i]);
+      den += want->data[i] * (double) want->data[i];
+    }
+  return sqrt (num / den);
+}
+
+static void
+test_align_phantom (void)
+{
+  g_autoptr(GError) error = NULL;
+  double jx[N_ANGLES], jy[N_ANGLES], dx[N_ANGLES], dy[N_ANGLES];
+  double center = 0.0, rms = 0.0, jitter_rms = 0.0;
+  double err_x, err_y, before, after;
+  g_autoptr(EvoxTiltSeries) truth = phantom_series (NULL, NULL);
+  g_autoptr(EvoxTiltSeries) series = NULL;
+
+  make_jitter (16, TRUE, jx);
+  make_jitter (61, FALSE, jy);
+  series = phantom_series (jx, jy);
+
+  g_assert_true (evox_tomo_align_fast (series, dx, dy, &center, &rms, &error));
+  g_assert_no_error (error);
+
+  err_x = rms_sum_centered (dx, jx, N_ANGLES);
+  err_y = rms_sum_centered (dy, jy, N_ANGLES);
+  g_test_message ("shift error rms x %.4f y %.4f px; centre %.4f (true %.1f)", err_x, err_y,
+                  center, AXIS);
+  g_assert_cmpfloat (err_x, <, 0.3);
+  g_assert_cmpfloat (err_y, <, 0.3);
+  /* Sub-pixel: whole-pixel lags alone leave about 0.28 px RMS in y on this phantom. */
+  g_assert_cmpfloat (err_y, <, 0.1);
+  g_assert_cmpfloat (fabs (center - AXIS), <, 0.5);
+  /* The vertical shifts are centred: their mean is not observable. */
+  g_assert_cmpfloat (fabs (mean_of (dy, N_ANGLES)), <, 1e-9);
+
+  /* The x jitter has no part the fit could take for the sample's path, so the residuals are the
+   * jitter itself. */
+  for (guint a = 0; a < N_ANGLES; a++)
+    jitter_rms += jx[a] * jx[a];
+  jitter_rms = sqrt (jitter_rms / N_ANGLES);
+  g_test_message ("reported rms %.4f, jitter rms %.4f", rms, jitter_rms);
+  g_assert_cmpfloat (fabs (rms - jitter_rms), <, 0.05);
+
+  /* Shifted back, the projections are the unjittered ones but for linear interpolation. */
+  before = relative_rms (series, truth);
+  evox_tomo_shift (series, dx, dy);
+  after = relative_rms (series, truth);
+  g_test_message ("relative rms to the unjittered projections: %.4f before, %.4f after",
+                  before, after);
+  g_assert_cmpfloat (before, >, 0.5);
+  g_assert_cmpfloat (after, <, 0.1);
+}
+
+/* Jitter as drawn, up to 5 px, with its rigid part left in: the shifts undo it but for that part,
+ * which the fit takes as the sample's path (dx + jx lies in the span of 1, cos, sin). */
+static void
+test_align_raw (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxTiltSeries) series = NULL;
+  double jx[N_ANGLES], jy[N_ANGLES], dx[N_ANGLES], dy[N_ANGLES], sum[N_ANGLES];
+  double center = 0.0, rms = 0.0, left = 0.0;
+
+  raw_jitter (7, 5.0, jx);
+  raw_jitter (8, 5.0, jy);
+  series = phantom_series (jx, jy);
+  g_assert_true (evox_tomo_align_fast (series, dx, dy, &center, &rms, &error));
+  g_assert_no_error (error);
+  for (guint a = 0; a < N_ANGLES; a++)
+    sum[a] = dx[a] + jx[a];
+  remove_span (sum, 3);
+  for (guint a = 0; a < N_ANGLES; a++)
+    left += sum[a] * sum[a];
+  left = sqrt (left / N_ANGLES);
+  g_test_message ("x error outside the rigid part %.4f px, y error %.4f px", left,
+                  rms_sum_centered (dy, jy, N_ANGLES));
+  g_assert_cmpfloat (left, <, 0.3);
+  g_assert_cmpfloat (rms_sum_centered (dy, jy, N_ANGLES), <, 0.3);
+}
+
+/* Without jitter the shifts vanish and the centre is the axis. */
+static void
+test_align_still (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxTiltSeries) series = phantom_series (NULL, NULL);
+  double dx[N_ANGLES], dy[N_ANGLES];
+  double center = 0.0, rms = 1.0;
+
+  g_assert_true (evox_tomo_align_fast (series, dx, dy, &center, &rms, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (fabs (center - AXIS), <, 0.05);
+  g_assert_cmpfloat (rms, <, 0.05);
+  for (guint a = 0; a < N_ANGLES; a++)
+    {
+      g_assert_cmpfloat (fabs (dx[a]), <, 0.1);
+      g_assert_cmpfloat (fabs (dy[a]), <, 0.1);
+    }
+}
+
+/* Brute force: bilinear interpolation of a 5 x 4 image written out by hand, edges repeated. */
+static double
+oracle_sample (const float *img,
+               guint        nx,
+               guint        ny,
+               double       sx,
+               double       sy)
+{
+  double cx = CLAMP (sx, 0.0, nx - 1.0);
+  double cy = CLAMP (sy, 0.0, ny - 1.0);
+  int x0 = (int) cx, y0 = (int) cy;
+  int x1 = x0 + 1 < (int) nx ? x0 + 1 : x0;
+  int y1 = y0 + 1 < (int) ny ? y0 + 1 : y0;
+  double fx = cx - x0, fy = cy - y0;
+
+  return (1 - fy) * ((1 - fx) * img[y0 * nx + x0] + fx * img[y0 * nx + x1])
+         + fy * ((1 - fx) * img[y1 * nx + x0] + fx * img[y1 * nx + x1]);
+}
+
+static void
+test_shift (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxTiltSeries) series = evox_tilt_series_new (5, 4, 3, &error);
+  const double dx[3] = { 0.5, 0.0, 10.0 };
+  const double dy[3] = { -0.25, 0.0, -2.0 };
+  float orig[3][20];
+
+  g_assert_no_error (error);
+  /* Values that are not linear in x and y, so interpolation errors show. */
+  for (guint a = 0; a < 3; a++)
+    for (guint i = 0; i < 20; i++)
+      series->data[a * 20 + i] = orig[a][i] = (float) ((i * 7 + a * 3) % 11) + 0.5f * a;
+
+  evox_tomo_shift (series, dx, dy);
+  for (guint a = 0; a < 3; a++)
+    for (guint y = 0; y < 4; y++)
+      for (guint x = 0; x < 5; x++)
+        {
+          double want = oracle_sample (orig[a], 5, 4, x - dx[a], y - dy[a]);
+
+          g_assert_cmpfloat_with_epsilon (evox_tilt_series_row (series, a, y)[x], want, 1e-5);
+        }
+  /* Two hand-checked pixels: projection 0, (1, 0) is halfway between (0, 0.25) and (1, 0.25). */
+  g_assert_cmpfloat_with_epsilon (evox_tilt_series_row (series, 0, 0)[1],
+                                  0.5 * (0.75 * orig[0][0] + 0.25 * orig[0][5])
+                                  + 0.5 * (0.75 * orig[0][1] + 0.25 * orig[0][6]), 1e-5);
+  /* Projection 2 moved 10 px right: every pixel repeats column 0. */
+  g_assert_cmpfloat_with_epsilon (evox_tilt_series_row (series, 2, 3)[4], orig[2][15], 1e-6);
+}
+
+static void
+test_bad_input (void)
+{
+  double dx[N_ANGLES], dy[N_ANGLES], center, rms;
+
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxTiltSeries) two = evox_tilt_series_new (8, 8, 2, &error);
+
+    g_assert_no_error (error);
+    for (gsize i = 0; i < 128; i++)
+      two->data[i] = 1.0f;
+    two->theta[1] = 1.0;
+    g_assert_false (evox_tomo_align_fast (two, dx, dy, &center, &rms, &error));
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "at least 3"));
+  }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxTiltSeries) zero = evox_tilt_series_new (8, 8, 10, &error);
+
+    g_assert_no_error (error);
+    for (guint a = 0; a < 10; a++)
+      zero->theta[a] = G_PI * a / 10;
+    g_assert_false (evox_tomo_align_fast (zero, dx, dy, &center, &rms, &error));
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "no signal"));
+  }
+  {
+    /* One empty projection among good ones is named. */
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxTiltSeries) series = phantom_series (NULL, NULL);
+
+    for (guint y = 0; y < NY; y++)
+      memset (evox_tilt_series_row (series, 7, y), 0, NX * sizeof (float));
+    g_assert_false (evox_tomo_align_fast (series, dx, dy, &center, &rms, &error));
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "projection 7"));
+  }
+  {
+    /* Three angles at the same place cannot separate cos, sin and the centre. */
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxTiltSeries) same = evox_tilt_series_new (8, 8, 3, &error);
+
+    g_assert_no_error (error);
+    for (gsize i = 0; i < 192; i++)
+      same->data[i] = 1.0f;
+    g_assert_false (evox_tomo_align_fast (same, dx, dy, &center, &rms, &error));
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Evox/TomoAlign/phantom", test_align_phantom);
+  g_test_add_func ("/Evox/TomoAlign/raw", test_align_raw);
+  g_test_add_func ("/Evox/TomoAlign/still", test_align_still);
+  g_test_add_func ("/Evox/TomoAlign/shift", test_shift);
+  g_test_add_func ("/Evox/TomoAlign/bad-input", test_bad_input);
+  return g_test_run ();
+}
