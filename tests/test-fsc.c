@@ -301,6 +301,36 @@ test_numpy (void)
   check_numpy (10, 8, 8, 4, spacing, ws, ns);
 }
 
+/* Integer volumes are read as their values: a u8 copy of an f32 volume gives the same curve. */
+static void
+test_sample_types (void)
+{
+  guint64 state = 13;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) u8 = evox_volume_new (12, 10, 8, 1, EVOX_SAMPLE_U8, &error);
+  g_autoptr (EvoxVolume) f32 = new_f32 (12, 10, 8);
+  g_autoptr (EvoxVolume) b = new_noise (12, 10, 8, 1.0, &state);
+  guint8 *du = evox_volume_get_data_mut (u8, 0);
+  float *df = evox_volume_get_data_mut (f32, 0);
+  double f[4], cu[4], cf[4];
+
+  g_assert_no_error (error);
+  for (gsize i = 0; i < 12 * 10 * 8; i++)
+    {
+      du[i] = (guint8) (evox_test_random (&state) % 256);
+      df[i] = du[i];
+      ((float *) evox_volume_get_data_mut (b, 0))[i] += du[i] / 64.0f;
+    }
+  g_assert_true (evox_fsc (u8, b, 0, 4, f, cu, NULL, &error));
+  g_assert_true (evox_fsc (f32, b, 0, 4, NULL, cf, NULL, &error));
+  g_assert_no_error (error);
+  for (guint s = 0; s < 4; s++)
+    {
+      g_assert_cmpfloat (cu[s], ==, cf[s]);
+      g_assert_cmpfloat (cu[s], >, 0.5);
+    }
+}
+
 static void
 test_resolution (void)
 {
@@ -392,6 +422,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Fsc/noise", test_noise);
   g_test_add_func ("/Evox/Fsc/signal-noise", test_signal_noise);
   g_test_add_func ("/Evox/Fsc/numpy", test_numpy);
+  g_test_add_func ("/Evox/Fsc/sample-types", test_sample_types);
   g_test_add_func ("/Evox/Fsc/resolution", test_resolution);
   g_test_add_func ("/Evox/Fsc/errors", test_errors);
   return g_test_run ();
