@@ -1,4 +1,4 @@
-/* evox-bench.c: times Evox's TIFF load, histograms, range counts, frames, labelling, k-means, registration and XANES maps (beside references). */
+/* evox-bench.c: times Evox's TIFF load, histograms, range counts, frames, labelling, k-means, registration, XANES maps and tomographic reconstruction (beside references). */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox-bench"
 
@@ -29,6 +29,8 @@
 #include "evox-register-private.h"
 #include "evox-renderer.h"
 #include "evox-tiff.h"
+#include "evox-tilt-series.h"
+#include "evox-tomo.h"
 #include "evox-volume.h"
 #include "evox-volume-style.h"
 #include "evox-xanes.h"
@@ -1977,6 +1979,95 @@ run_xanes (const char *path)
   return 0;
 }
 
+/* reconstruct (run-bench.py --reconstruct, bench/tomo_ref.py): SINOGRAMS.npy, float32 of shape
+ * (n_angles, ny, nx), the layout of an EvoxTiltSeries, angles pi a / n_angles (an even half
+ * turn, as the reference is given). Times evox_tomo_reconstruct (FBP, ramp; --center, default
+ * the middle) with as many threads as OMP_NUM_THREADS, best of --runs, the series built before
+ * the clock starts; --recon-out writes the volume as raw float32 (ny slices of nx x nx). */
+
+static double opt_center = NAN;
+static char *opt_recon_out = NULL;
+
+static const GOptionEntry reconstruct_entries[] = {
+  { "center", 0, 0, G_OPTION_ARG_DOUBLE, &opt_center,
+    "Detector pixel of the rotation axis (reconstruct; default (nx - 1) / 2)", "C" },
+  { "recon-out", 0, 0, G_OPTION_ARG_FILENAME, &opt_recon_out,
+    "Write the reconstruction here, raw float32, slice after slice (reconstruct)", "FILE" },
+  { NULL }
+};
+
+static int
+run_reconstruct (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  gsize shape[4] = { 0 };
+  guint ndim = 0;
+  int threads = 1;
+
+  g_autofree float *data = read_npy (path, shape, &ndim, &error);
+  if (data == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  if (ndim != 3)
+    {
+      g_printerr ("evox-bench: %s: want sinograms of shape (angles, rows, width)\n", path);
+      return 1;
+    }
+  g_autoptr(EvoxTiltSeries) series = evox_tilt_series_new (shape[2], shape[1], shape[0], &error);
+  if (series == NULL)
+    {
+      g_printerr ("evox-bench: %s: %s\n", path, error->message);
+      return 1;
+    }
+  memcpy (series->data, data, shape[0] * shape[1] * shape[2] * sizeof (float));
+  g_clear_pointer (&data, g_free);
+  for (guint a = 0; a < series->n_angles; a++)
+    series->theta[a] = G_PI * a / series->n_angles;
+#ifdef HAVE_OPENMP
+  threads = omp_get_max_threads ();
+#endif
+
+  EvoxReconParams params = { EVOX_RECON_FILTER_RAMP, opt_center, 0 };
+  g_autoptr(EvoxVolume) volume = NULL;
+  double best = INFINITY;
+  for (int run = 0; run < opt_runs; run++)
+    {
+      g_clear_object (&volume);
+      double t0 = now_s ();
+      volume = evox_tomo_reconstruct (series, &params, NULL, NULL, &error);
+      double t = now_s () - t0;
+      if (volume == NULL)
+        {
+          g_printerr ("evox-bench: %s: %s\n", path, error->message);
+          return 1;
+        }
+      best = MIN (best, t);
+    }
+
+  if (opt_recon_out != NULL)
+    {
+      g_autofree char *tmp = g_strconcat (opt_recon_out, ".tmp", NULL);
+      gsize nv = (gsize) series->nx * series->nx * series->ny;
+      FILE *f = fopen (tmp, "wb");
+      gboolean ok = f != NULL
+                    && fwrite (evox_volume_get_data (volume, 0), sizeof (float), nv, f) == nv;
+      if (f != NULL && fclose (f) != 0)
+        ok = FALSE;
+      if (!ok || rename (tmp, opt_recon_out) != 0)
+        {
+          g_printerr ("evox-bench: could not write %s\n", opt_recon_out);
+          remove (tmp);
+          return 1;
+        }
+    }
+  g_print ("reconstruct width=%u rows=%u angles=%u threads=%d filter=ramp s=%.6f "
+           "s_per_slice=%.6f\n",
+           series->nx, series->ny, series->n_angles, threads, best, best / series->ny);
+  return 0;
+}
+
 static void
 usage (void)
 {
@@ -2001,6 +2092,8 @@ usage (void)
               "                           [--stack [--scale MODE]]\n"
               "                           [IMAGES.npy]\n"
               "       evox-bench xanes [--runs N] --energies LIST|FILE [--maps-out FILE] STACK.npy\n"
+              "       evox-bench reconstruct [--runs N] [--center C] [--recon-out FILE]\n"
+              "                              SINOGRAMS.npy\n"
               "Each prints one line per result: a record name and key=value fields.\n");
 }
 
@@ -2030,6 +2123,7 @@ main (int   argc,
   g_option_context_add_main_entries (context, kmeans_entries, NULL);
   g_option_context_add_main_entries (context, register_entries, NULL);
   g_option_context_add_main_entries (context, xanes_entries, NULL);
+  g_option_context_add_main_entries (context, reconstruct_entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("evox-bench: %s\n", error->message);
@@ -2070,6 +2164,8 @@ main (int   argc,
     return run_kmeans (argv[1]);
   if (g_str_equal (command, "xanes"))
     return run_xanes (argv[1]);
+  if (g_str_equal (command, "reconstruct"))
+    return run_reconstruct (argv[1]);
   usage ();
   return 2;
 }

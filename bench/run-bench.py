@@ -82,6 +82,16 @@ energies and 128^3 voxels x 61 energies around the Ni K edge, written once under
 by bench/xanes_ref.py (which says exactly what is done), with the goals of at least 10x numpy's
 time on 2 cores and the same maps within 0.05 eV.
 
+    /usr/bin/python3 bench/run-bench.py --reconstruct [--runs 3] [--threads 2] [--tomo-slices 32]
+                                        [--markdown]
+
+measures filtered back-projection instead (issue 16): evox-bench reconstruct
+(evox_tomo_reconstruct, ramp filter) beside skimage's iradon(filter_name='ramp', circle=False)
+per slice, single-threaded, on 256 sinograms of 256 pixels from 180 angles of an ellipsoid
+phantom written once under bench/data/ by bench/tomo_ref.py (which says exactly what is done);
+iradon is timed on TOMO_SLICES slices (0: all) and scaled to 256. The goals: at least 20x
+iradon's time on 2 cores and a relative RMSE of at most 1 % between the two.
+
     /usr/bin/python3 bench/run-bench.py --cluster [--runs 1] [--threads 2] [--markdown]
 
 measures the whole clustering job instead: `evox cluster ELECTRODE --features local --k auto`
@@ -1150,6 +1160,16 @@ def xanes_report(binary, args):
                          args.regenerate, args.markdown, sys.argv)
 
 
+def reconstruct_report(binary, args):
+    """bench/tomo_ref.py's FBP beside iradon through this script's options."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('tomo_ref', os.path.join(HERE, 'tomo_ref.py'))
+    tomo_ref = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tomo_ref)
+    return tomo_ref.run(sys.modules[__name__], binary, args.runs, args.threads, args.tomo_slices,
+                        args.regenerate, args.markdown, sys.argv)
+
+
 def volume_render_report(binary, args):
     """bench/volume_ref.py's composite and MIP frames beside VTK through this script's options."""
     import importlib.util
@@ -1793,6 +1813,10 @@ def main():
                         help='only 2D (1024^2) or 3D (128^3) stacks (--register; default both)')
     parser.add_argument('--xanes', action='store_true',
                         help='XANES maps beside numpy instead (bench/xanes_ref.py)')
+    parser.add_argument('--reconstruct', action='store_true',
+                        help='FBP beside skimage\'s iradon instead (bench/tomo_ref.py)')
+    parser.add_argument('--tomo-slices', type=int, default=32,
+                        help='slices iradon is timed on, scaled to 256; 0: all (--reconstruct)')
     parser.add_argument('--labels', action='store_true',
                         help='connected components and particle statistics beside '
                         'scipy.ndimage instead')
@@ -1871,6 +1895,11 @@ def main():
         if args.threads < 1:
             parser.error('--threads must be at least 1')
         print(xanes_report(binary, args))
+        return
+    if args.reconstruct:
+        if args.threads < 1 or args.tomo_slices < 0:
+            parser.error('--threads must be at least 1, --tomo-slices at least 0')
+        print(reconstruct_report(binary, args))
         return
     info = evox_bench(binary, 'info')['info'][0]
     if args.isosurface:
