@@ -306,7 +306,7 @@ robust_scale (const double   *res,
   *scale = MAX (1.4826 * median_sorted (tmp, m), 0.01);
 }
 
-/* Residuals of the fit on the angles with use[a]; rms over those angles. */
+/* The fit on the angles with use[a], and every angle's residuals against it. */
 static gboolean
 shift_fit_pass (const double   *theta,
                 const double   *dx,
@@ -319,7 +319,6 @@ shift_fit_pass (const double   *theta,
 {
   double coef[3];
   double sum_dy = 0.0;
-  double sum_r2 = 0.0;
   guint m = 0;
 
   if (!fit_sinusoid (theta, dx, use, n, coef))
@@ -338,10 +337,7 @@ shift_fit_pass (const double   *theta,
     {
       rx[a] = dx[a] - (coef[0] * cos (theta[a]) + coef[1] * sin (theta[a]) + coef[2]);
       ry[a] = dy[a] - fit->dy;
-      if (use[a])
-        sum_r2 += rx[a] * rx[a] + ry[a] * ry[a];
     }
-  fit->rms = sqrt (sum_r2 / m);
   return TRUE;
 }
 
@@ -384,6 +380,8 @@ evox_tomo_shift_fit (const double  *theta,
   g_autofree gboolean *use = NULL;
   g_autofree gboolean *flag = NULL;
   EvoxShiftFit first = { 0 };
+  double sum_r2 = 0.0;
+  guint n_kept = 0;
   guint n_flagged;
 
   g_return_val_if_fail (theta != NULL && dx != NULL && dy != NULL, FALSE);
@@ -433,24 +431,18 @@ evox_tomo_shift_fit (const double  *theta,
       if (shift_fit_pass (theta, dx, dy, use, n, &second, rx, ry))
         {
           n_flagged = flag_outliers (rx, ry, use, n, k, &second, flag);
-          /* The rms is that of the angles kept. */
-          for (guint a = 0; a < n; a++)
-            use[a] = !flag[a];
-          {
-            double sum_r2 = 0.0;
-            guint m = 0;
-
-            for (guint a = 0; a < n; a++)
-              if (use[a])
-                {
-                  sum_r2 += rx[a] * rx[a] + ry[a] * ry[a];
-                  m++;
-                }
-            second.rms = m > 0 ? sqrt (sum_r2 / m) : 0.0;
-          }
           *fit = second;
         }
     }
+
+  /* The quality figure is that of the angles kept. */
+  for (guint a = 0; a < n; a++)
+    if (!flag[a])
+      {
+        sum_r2 += rx[a] * rx[a] + ry[a] * ry[a];
+        n_kept++;
+      }
+  fit->rms = n_kept > 0 ? sqrt (sum_r2 / n_kept) : 0.0;
   fit->n_outliers = n_flagged;
   if (outlier != NULL)
     memcpy (outlier, flag, n * sizeof (gboolean));
