@@ -38,6 +38,31 @@ set_error (GError     **error,
   g_set_error (error, EVOX_ERROR, code, "%s: %s", display, message);
 }
 
+/* A new series for a file, refused before anything is allocated when it would not fit the
+ * memory cap (EVOX_MEMORY_LIMIT): a damaged header can claim sizes its file does not hold, and
+ * HDF5 reads unwritten data as fill values, so the claim alone would fill memory. */
+static EvoxTiltSeries *
+new_series (const char  *path,
+            guint        nx,
+            guint        ny,
+            guint        n_angles,
+            GError     **error)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  EvoxTiltSeries *series;
+
+  if (!evox_check_allocation ((guint64) nx * ny * n_angles, sizeof (float), "the tilt series",
+                              error))
+    {
+      g_prefix_error (error, "%s: ", display);
+      return NULL;
+    }
+  series = evox_tilt_series_new (nx, ny, n_angles, error);
+  if (series == NULL)
+    g_prefix_error (error, "%s: ", display);
+  return series;
+}
+
 void
 evox_tilt_read_options_init (EvoxTiltReadOptions *options)
 {
@@ -388,12 +413,9 @@ evox_tilt_reader_load_hdf5 (const char                 *path,
       return NULL;
     }
 
-  series = evox_tilt_series_new ((guint) shape[2], (guint) shape[1], (guint) shape[0], error);
+  series = new_series (path, (guint) shape[2], (guint) shape[1], (guint) shape[0], error);
   if (series == NULL)
-    {
-      g_prefix_error (error, "%s: ", path);
-      return NULL;
-    }
+    return NULL;
   /* Data Exchange gives degrees; radians only when the units attribute says so. */
   for (guint a = 0; a < n_theta; a++)
     series->theta[a] = theta_units != NULL && _evox_hdf5_units_are (theta_units, rad)
@@ -517,12 +539,9 @@ evox_tilt_reader_load_txrm (const char                 *path,
           return NULL;
         }
     }
-  series = evox_tilt_series_new (info->width, info->height, info->n_images, error);
+  series = new_series (path, info->width, info->height, info->n_images, error);
   if (series == NULL)
-    {
-      g_prefix_error (error, "%s: ", path);
-      return NULL;
-    }
+    return NULL;
   if (options->flat_dark)
     {
       white = g_new (float, (gsize) info->width * info->height);
