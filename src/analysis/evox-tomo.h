@@ -108,7 +108,8 @@ typedef struct
  * without them: angle a is an outlier when |rx - median rx| > k scale_x or
  * |ry - median ry| > k scale_y (k <= 0 means 3). When any are flagged and at least 4 angles
  * remain, the reported fit and scales are those of the second fit (angles judged again against
- * it); rms is over the angles finally not flagged. outlier (may be NULL) receives the flags. Errors:
+ * it); rms is over the angles finally not flagged. outlier (may be NULL) receives the flags.
+ * Errors:
  * EVOX_ERROR_ARGUMENT for fewer than 4 angles, non-finite values, or angles that do not
  * separate cos, sin and 1. */
 gboolean    evox_tomo_shift_fit   (const double          *theta,
