@@ -1,15 +1,17 @@
 /* test-fuzz.c: mutated SSRM tables, TIFF files, feature files, Xradia and HDF5 files give a volume
- * or an error, never a crash. */
+ * (or a tilt series) or an error, never a crash. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
 #include <string.h>
+#include <hdf5.h>
 
 #include "evox-demo.h"
 #include "evox-feature-file.h"
 #include "evox-hdf5.h"
 #include "evox-loader.h"
 #include "evox-tiff.h"
+#include "evox-tilt-reader.h"
 #include "evox-test-util.h"
 #include "evox-test-xrm.h"
 
@@ -58,10 +60,29 @@ mutate (GRand        *rand,
   return g_byte_array_free_to_bytes (b);
 }
 
+/* Opens a mutant with one reader: TRUE when it gave something usable, FALSE with an error. */
+typedef gboolean (*TryLoad) (const char *path,
+                             GError    **error);
+
+static gboolean
+try_volume (const char  *path,
+            GError     **error)
+{
+  g_autoptr(EvoxVolume) volume = evox_volume_load (path, NULL, NULL, NULL, error);
+
+  if (volume == NULL)
+    return FALSE;
+  /* Whatever loaded must be usable. */
+  g_assert_nonnull (evox_volume_get_stats (volume, 0));
+  g_assert_nonnull (evox_volume_get_fine_histogram (volume, 0));
+  return TRUE;
+}
+
 static void
-fuzz_file (const char *seed_path,
-           const char *name,
-           guint32     seed)
+fuzz_file_with (const char *seed_path,
+                const char *name,
+                guint32     seed,
+                TryLoad     try_load)
 {
   g_autofree char *dir = evox_test_tmpdir_new ();
   g_autofree char *path = g_build_filename (dir, name, NULL);
@@ -76,29 +97,32 @@ fuzz_file (const char *seed_path,
     {
       g_autoptr(GBytes) bytes = mutate (rand, (const guint8 *) original, length);
       g_autoptr(GError) error = NULL;
-      g_autoptr(EvoxVolume) volume = NULL;
       gsize size;
       gconstpointer data = g_bytes_get_data (bytes, &size);
 
       g_assert_true (g_file_set_contents (path, data, size, NULL));
-      volume = evox_volume_load (path, NULL, NULL, NULL, &error);
-      if (volume == NULL)
+      if (try_load (path, &error))
         {
-          g_assert_nonnull (error);
-          g_assert_nonnull (strstr (error->message, name));
+          g_assert_no_error (error);
+          opened++;
         }
       else
         {
-          g_assert_no_error (error);
-          /* Whatever loaded must be usable. */
-          g_assert_nonnull (evox_volume_get_stats (volume, 0));
-          g_assert_nonnull (evox_volume_get_fine_histogram (volume, 0));
-          opened++;
+          g_assert_nonnull (error);
+          g_assert_nonnull (strstr (error->message, name));
         }
     }
   g_unsetenv ("EVOX_MEMORY_LIMIT");
   g_test_message ("%s: %u of %d mutations still opened", name, opened, ROUNDS);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static void
+fuzz_file (const char *seed_path,
+           const char *name,
+           guint32     seed)
+{
+  fuzz_file_with (seed_path, name, seed, try_volume);
 }
 
 static void
@@ -322,6 +346,123 @@ test_fuzz_hdf5 (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+static volatile double tilt_sink;
+
+/* A tilt series that loaded must be one: at least two angles, a detector of some size, and
+ * every value readable (ASan checks the reads). */
+static gboolean
+try_tilt (const char  *path,
+          GError     **error)
+{
+  g_autoptr(EvoxTiltSeries) series = evox_tilt_reader_load (path, NULL, error);
+  double sum = 0;
+
+  if (series == NULL)
+    return FALSE;
+  g_assert_cmpuint (series->n_angles, >=, 2);
+  g_assert_cmpuint (series->nx, >, 0);
+  g_assert_cmpuint (series->ny, >, 0);
+  for (guint a = 0; a < series->n_angles; a++)
+    for (guint y = 0; y < series->ny; y++)
+      {
+        const float *row = evox_tilt_series_row (series, a, y);
+
+        for (guint x = 0; x < series->nx; x++)
+          sum += row[x];
+      }
+  /* Kept, so the reads are not optimised away. */
+  tilt_sink = sum;
+  return TRUE;
+}
+
+static void
+put_dataset (hid_t          file,
+             const char    *name,
+             hid_t          file_type,
+             int            rank,
+             const hsize_t *dims,
+             const double  *values,
+             const char    *units)
+{
+  hid_t lcpl = H5Pcreate (H5P_LINK_CREATE);
+  hid_t space = H5Screate_simple (rank, dims, NULL);
+  hid_t dataset;
+
+  H5Pset_create_intermediate_group (lcpl, 1);
+  dataset = H5Dcreate2 (file, name, file_type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  g_assert_cmpint (dataset, >=, 0);
+  g_assert_cmpint (H5Dwrite (dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values),
+                   >=, 0);
+  if (units != NULL)
+    {
+      hid_t type = H5Tcopy (H5T_C_S1);
+      hid_t scalar = H5Screate (H5S_SCALAR);
+      hid_t attribute;
+
+      H5Tset_size (type, strlen (units));
+      attribute = H5Acreate2 (dataset, "units", type, scalar, H5P_DEFAULT, H5P_DEFAULT);
+      g_assert_cmpint (H5Awrite (attribute, type, units), >=, 0);
+      H5Aclose (attribute);
+      H5Sclose (scalar);
+      H5Tclose (type);
+    }
+  H5Dclose (dataset);
+  H5Sclose (space);
+  H5Pclose (lcpl);
+}
+
+/* Tilt series: a Data Exchange file with every part the tilt reader reads (u16 projections,
+ * white and dark frames, angles and pixel size with units, energy, both exposure times), so
+ * mutations reach its shapes, types and attributes; and a .txrm with angles and a reference. */
+static void
+test_fuzz_tilt (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *h5 = g_build_filename (dir, "seed.h5", NULL);
+  g_autofree char *txrm = g_build_filename (dir, "seed.txrm", NULL);
+  hsize_t dims[3] = { 4, 5, 6 }, ref_dims[3] = { 2, 5, 6 }, one = 1, four = 4;
+  double data[120], white[60], dark[60];
+  double theta[4] = { 0, 45, 90, 135 }, pixel = 0.03, energy = 8.3, t_data = 2, t_white = 1;
+  hid_t file;
+  static const float energies[1] = { 8333 };
+  EvoxTestXrm spec = { .width = 12, .height = 10, .n_images = 4, .data_type = 5,
+                       .energies = energies, .n_energies = 1, .reference = TRUE };
+
+  for (guint i = 0; i < 120; i++)
+    data[i] = 100 + (i * 37) % 900;
+  for (guint i = 0; i < 60; i++)
+    {
+      white[i] = 1000 + i;
+      dark[i] = 90 + i % 7;
+    }
+  file = H5Fcreate (h5, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  g_assert_cmpint (file, >=, 0);
+  put_dataset (file, "/exchange/data", H5T_STD_U16LE, 3, dims, data, NULL);
+  put_dataset (file, "/exchange/data_white", H5T_STD_U16LE, 3, ref_dims, white, NULL);
+  put_dataset (file, "/exchange/data_dark", H5T_STD_U16LE, 3, ref_dims, dark, NULL);
+  put_dataset (file, "/exchange/theta", H5T_IEEE_F64LE, 1, &four, theta, "deg");
+  put_dataset (file, "/exchange/pixel_size", H5T_IEEE_F64LE, 1, &one, &pixel, "um");
+  put_dataset (file, "/exchange/energy", H5T_IEEE_F64LE, 1, &one, &energy, "keV");
+  put_dataset (file, "/measurement/instrument/detector/exposure_time", H5T_IEEE_F64LE, 1, &one,
+               &t_data, NULL);
+  put_dataset (file, "/process/acquisition/flat_fields/flat_exposure_time", H5T_IEEE_F64LE, 1,
+               &one, &t_white, NULL);
+  g_assert_cmpint (H5Fclose (file), >=, 0);
+  /* The seeds themselves load, so the mutants start from a file the reader takes. */
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (try_tilt (h5, &error));
+    g_assert_no_error (error);
+    evox_test_xrm_write (txrm, &spec);
+    g_assert_true (try_tilt (txrm, &error));
+    g_assert_no_error (error);
+  }
+  fuzz_file_with (h5, "tilt.h5", 81, try_tilt);
+  fuzz_file_with (txrm, "tilt.txrm", 91, try_tilt);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -334,5 +475,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Fuzz/feature-files", test_fuzz_feature_files);
   g_test_add_func ("/Evox/Fuzz/xrm", test_fuzz_xrm);
   g_test_add_func ("/Evox/Fuzz/hdf5", test_fuzz_hdf5);
+  g_test_add_func ("/Evox/Fuzz/tilt", test_fuzz_tilt);
   return g_test_run ();
 }

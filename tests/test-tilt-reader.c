@@ -314,6 +314,7 @@ typedef enum
   BAD_DARK_SIZE,
   BAD_ONE_PROJECTION,
   BAD_OVERFLOW,
+  BAD_OVER_CAP,
   BAD_NO_DATA,
   BAD_NO_WHITE,
   BAD_RANK,
@@ -330,16 +331,20 @@ write_bad (const char *path,
   hsize_t dark_dims[3] = { 1, bad == BAD_DARK_SIZE ? 3 : 2, 2 };
   double values[12] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 }, theta[3] = { 0, 60, 120 };
 
-  if (bad == BAD_OVERFLOW)
+  if (bad == BAD_OVERFLOW || bad == BAD_OVER_CAP)
     {
       /* 2^20 projections of 2^20 x 2^20 pixels: chunked and never written, so the file is tiny
-       * and only the reader's size check stands between it and an allocation. */
-      hsize_t huge[3] = { 1u << 20, 1u << 20, 1u << 20 }, chunk[3] = { 1, 64, 64 };
+       * and only the reader's size check stands between it and an allocation. Over the cap:
+       * 64 of 1024 x 1024 (256 MiB of floats, well within what a series may hold), read under a
+       * cap of 64 MiB; HDF5 would read it as zeros. */
+      guint n = bad == BAD_OVERFLOW ? 1u << 20 : 64;
+      hsize_t side = bad == BAD_OVERFLOW ? 1u << 20 : 1024;
+      hsize_t huge[3] = { n, side, side }, chunk[3] = { 1, 64, 64 };
       hid_t lcpl = H5Pcreate (H5P_LINK_CREATE);
       hid_t dcpl = H5Pcreate (H5P_DATASET_CREATE);
       hid_t space = H5Screate_simple (3, huge, NULL);
       hid_t dataset;
-      g_autofree double *many = g_new0 (double, 1u << 20);
+      g_autofree double *many = g_new0 (double, n);
 
       H5Pset_create_intermediate_group (lcpl, 1);
       H5Pset_chunk (dcpl, 3, chunk);
@@ -350,7 +355,7 @@ write_bad (const char *path,
       H5Sclose (space);
       H5Pclose (dcpl);
       H5Pclose (lcpl);
-      put_vector (file, "/exchange/theta", many, 1u << 20, NULL);
+      put_vector (file, "/exchange/theta", many, n, NULL);
       H5Fclose (file);
       return;
     }
@@ -376,7 +381,8 @@ test_bad_files (void)
     { BAD_WHITE_SIZE, "/exchange/data_white frames are 3 x 2, the projections 2 x 2" },
     { BAD_DARK_SIZE, "/exchange/data_dark frames are 2 x 3, the projections 2 x 2" },
     { BAD_ONE_PROJECTION, "a tilt series needs at least two" },
-    { BAD_OVERFLOW, "cannot be held" },
+    { BAD_OVERFLOW, "above the memory cap" },
+    { BAD_OVER_CAP, "the tilt series would need 256" },
     { BAD_NO_DATA, "no /exchange/data dataset" },
     { BAD_NO_WHITE, "no /exchange/data_white" },
     { BAD_RANK, "has rank 2" },
@@ -392,7 +398,9 @@ test_bad_files (void)
       g_autoptr(EvoxTiltSeries) series = NULL;
 
       write_bad (path, cases[c].bad);
+      g_setenv ("EVOX_MEMORY_LIMIT", "64M", TRUE);
       series = evox_tilt_reader_load (path, NULL, &error);
+      g_unsetenv ("EVOX_MEMORY_LIMIT");
       g_assert_null (series);
       g_assert_nonnull (error);
       g_test_message ("%s", error->message);

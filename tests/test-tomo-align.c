@@ -382,6 +382,174 @@ test_bad_input (void)
   }
 }
 
+/* Shifts between two energies for n angles over a half turn: the sinusoid
+ * 2.5 cos + (-1.2) sin + 3.7 and dy = -0.8, plus uniform noise in [-h, h] (seeded). Uniform noise
+ * keeps every inlier within h, below 3 robust scales (1.4826 x MAD = 0.74 h), so an inlier is
+ * never flagged by chance. */
+#define SF_N 90
+#define SF_A 2.5
+#define SF_B (-1.2)
+#define SF_C 3.7
+#define SF_DY (-0.8)
+
+static void
+make_energy_shifts (double  h,
+                    double *theta,
+                    double *dx,
+                    double *dy)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (16);
+
+  for (guint a = 0; a < SF_N; a++)
+    {
+      theta[a] = G_PI * a / SF_N;
+      dx[a] = SF_A * cos (theta[a]) + SF_B * sin (theta[a]) + SF_C
+              + g_rand_double_range (rand, -h, h);
+      dy[a] = SF_DY + g_rand_double_range (rand, -h, h);
+    }
+}
+
+static void
+test_shift_fit_exact (void)
+{
+  double theta[SF_N], dx[SF_N], dy[SF_N];
+  gboolean outlier[SF_N];
+  EvoxShiftFit fit;
+  g_autoptr(GError) error = NULL;
+
+  make_energy_shifts (0.0, theta, dx, dy);
+  g_assert_true (evox_tomo_shift_fit (theta, dx, dy, SF_N, 3.0, &fit, outlier, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat_with_epsilon (fit.a, SF_A, 1e-9);
+  g_assert_cmpfloat_with_epsilon (fit.b, SF_B, 1e-9);
+  g_assert_cmpfloat_with_epsilon (fit.c, SF_C, 1e-9);
+  g_assert_cmpfloat_with_epsilon (fit.dy, SF_DY, 1e-12);
+  g_assert_cmpfloat (fit.rms, <, 1e-9);
+  g_assert_cmpuint (fit.n_outliers, ==, 0);
+  for (guint a = 0; a < SF_N; a++)
+    g_assert_false (outlier[a]);
+}
+
+static void
+test_shift_fit_noise (void)
+{
+  double theta[SF_N], dx[SF_N], dy[SF_N];
+  gboolean outlier[SF_N];
+  EvoxShiftFit fit;
+  double h = 0.05;
+  double sum_r2 = 0.0, dot_cos = 0.0, dot_sin = 0.0, dot_one = 0.0;
+  g_autoptr(GError) error = NULL;
+
+  make_energy_shifts (h, theta, dx, dy);
+  g_assert_true (evox_tomo_shift_fit (theta, dx, dy, SF_N, 3.0, &fit, outlier, &error));
+  g_assert_no_error (error);
+  /* Within the noise. */
+  g_assert_cmpfloat (fabs (fit.a - SF_A), <, h);
+  g_assert_cmpfloat (fabs (fit.b - SF_B), <, h);
+  g_assert_cmpfloat (fabs (fit.c - SF_C), <, h);
+  g_assert_cmpfloat (fabs (fit.dy - SF_DY), <, h);
+  g_assert_cmpuint (fit.n_outliers, ==, 0);
+  for (guint a = 0; a < SF_N; a++)
+    g_assert_false (outlier[a]);
+
+  /* Least squares, checked by its defining property: the x residuals are orthogonal to cos, sin
+   * and 1; the rms is sqrt (mean (rx^2 + ry^2)) recomputed here. Uniform noise has an RMS of
+   * h / sqrt (3) per component, so about h sqrt (2/3) = 0.041 for the two together. */
+  for (guint a = 0; a < SF_N; a++)
+    {
+      double rx = dx[a] - (fit.a * cos (theta[a]) + fit.b * sin (theta[a]) + fit.c);
+      double ry = dy[a] - fit.dy;
+
+      dot_cos += rx * cos (theta[a]);
+      dot_sin += rx * sin (theta[a]);
+      dot_one += rx;
+      sum_r2 += rx * rx + ry * ry;
+    }
+  g_assert_cmpfloat (fabs (dot_cos), <, 1e-10);
+  g_assert_cmpfloat (fabs (dot_sin), <, 1e-10);
+  g_assert_cmpfloat (fabs (dot_one), <, 1e-10);
+  g_assert_cmpfloat_with_epsilon (fit.rms, sqrt (sum_r2 / SF_N), 1e-12);
+  g_assert_cmpfloat (fit.rms, >, 0.03);
+  g_assert_cmpfloat (fit.rms, <, 0.05);
+}
+
+static void
+test_shift_fit_outliers (void)
+{
+  double theta[SF_N], dx[SF_N], dy[SF_N];
+  gboolean outlier[SF_N];
+  EvoxShiftFit fit;
+  double h = 0.05;
+  g_autoptr(GError) error = NULL;
+
+  make_energy_shifts (h, theta, dx, dy);
+  /* Two angles misregistered in x (one each way), one in y, one in both. */
+  dx[10] += 4.0;
+  dx[47] -= 1.5;
+  dy[70] += 3.0;
+  dx[88] += 2.0;
+  dy[88] -= 2.0;
+  g_assert_true (evox_tomo_shift_fit (theta, dx, dy, SF_N, 3.0, &fit, outlier, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fit.n_outliers, ==, 4);
+  for (guint a = 0; a < SF_N; a++)
+    g_assert_cmpint (outlier[a], ==, a == 10 || a == 47 || a == 70 || a == 88);
+  /* The fit without them is back within the noise, and so is its rms. */
+  g_assert_cmpfloat (fabs (fit.a - SF_A), <, h);
+  g_assert_cmpfloat (fabs (fit.b - SF_B), <, h);
+  g_assert_cmpfloat (fabs (fit.c - SF_C), <, h);
+  g_assert_cmpfloat (fabs (fit.dy - SF_DY), <, h);
+  g_assert_cmpfloat (fit.rms, <, 0.05);
+}
+
+static void
+test_shift_fit_bad_input (void)
+{
+  double theta[SF_N], dx[SF_N], dy[SF_N];
+  EvoxShiftFit fit;
+
+  make_energy_shifts (0.0, theta, dx, dy);
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (evox_tomo_shift_fit (theta, dx, dy, 3, 3.0, &fit, NULL, &error));
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "at least 4"));
+  }
+  {
+    /* Four angles are enough (and need no outlier array): every 30th of the half turn. */
+    double t4[4], x4[4], y4[4];
+    g_autoptr(GError) error = NULL;
+
+    for (guint i = 0; i < 4; i++)
+      {
+        t4[i] = theta[i * 29];
+        x4[i] = dx[i * 29];
+        y4[i] = dy[i * 29];
+      }
+    g_assert_true (evox_tomo_shift_fit (t4, x4, y4, 4, 0.0, &fit, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpfloat_with_epsilon (fit.c, SF_C, 1e-9);
+  }
+  {
+    /* All at one angle: cos, sin and 1 cannot be told apart. */
+    double same[4] = { 0.3, 0.3, 0.3, 0.3 };
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (evox_tomo_shift_fit (same, dx, dy, 4, 3.0, &fit, NULL, &error));
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "span"));
+  }
+  {
+    g_autoptr(GError) error = NULL;
+
+    dy[2] = NAN;
+    g_assert_false (evox_tomo_shift_fit (theta, dx, dy, SF_N, 3.0, &fit, NULL, &error));
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "angle 2"));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -392,5 +560,9 @@ main (int   argc,
   g_test_add_func ("/Evox/TomoAlign/still", test_align_still);
   g_test_add_func ("/Evox/TomoAlign/shift", test_shift);
   g_test_add_func ("/Evox/TomoAlign/bad-input", test_bad_input);
+  g_test_add_func ("/Evox/TomoAlign/shift-fit-exact", test_shift_fit_exact);
+  g_test_add_func ("/Evox/TomoAlign/shift-fit-noise", test_shift_fit_noise);
+  g_test_add_func ("/Evox/TomoAlign/shift-fit-outliers", test_shift_fit_outliers);
+  g_test_add_func ("/Evox/TomoAlign/shift-fit-bad-input", test_shift_fit_bad_input);
   return g_test_run ();
 }

@@ -134,6 +134,35 @@ solve3 (double m[3][3],
   return TRUE;
 }
 
+/* Least squares of v[a] = c0 cos theta[a] + c1 sin theta[a] + c2 over the angles with
+ * use[a] (all when use is NULL), through the normal equations; FALSE when they do not separate
+ * the three terms. Shared by the centre-of-mass fit and the multi-energy shift check. */
+static gboolean
+fit_sinusoid (const double   *theta,
+              const double   *v,
+              const gboolean *use,
+              guint           n,
+              double          coef[3])
+{
+  double m[3][3] = { { 0 } };
+  double r[3] = { 0 };
+
+  for (guint a = 0; a < n; a++)
+    {
+      double basis[3] = { cos (theta[a]), sin (theta[a]), 1.0 };
+
+      if (use != NULL && !use[a])
+        continue;
+      for (int i = 0; i < 3; i++)
+        {
+          for (int j = 0; j < 3; j++)
+            m[i][j] += basis[i] * basis[j];
+          r[i] += basis[i] * v[a];
+        }
+    }
+  return solve3 (m, r, coef);
+}
+
 gboolean
 evox_tomo_align_fast (const EvoxTiltSeries  *series,
                       double                *dx,
@@ -145,8 +174,6 @@ evox_tomo_align_fast (const EvoxTiltSeries  *series,
   g_autofree double *profiles = NULL;
   g_autofree double *com = NULL;
   g_autofree double *mean = NULL;
-  double m[3][3] = { { 0 } };
-  double r[3] = { 0 };
   double coef[3] = { 0 };
   double sum_r2 = 0.0;
   double mean_dy = 0.0;
@@ -198,19 +225,8 @@ evox_tomo_align_fast (const EvoxTiltSeries  *series,
       com[a] = moment / total;
     }
 
-  /* Horizontal: least squares of com = a cos + b sin + c through the normal equations. */
-  for (guint a = 0; a < na; a++)
-    {
-      double basis[3] = { cos (series->theta[a]), sin (series->theta[a]), 1.0 };
-
-      for (int i = 0; i < 3; i++)
-        {
-          for (int j = 0; j < 3; j++)
-            m[i][j] += basis[i] * basis[j];
-          r[i] += basis[i] * com[a];
-        }
-    }
-  if (!solve3 (m, r, coef))
+  /* Horizontal: least squares of com = a cos + b sin + c. */
+  if (!fit_sinusoid (series->theta, com, NULL, na, coef))
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
                    "the %u angles of the tilt series do not span enough of a turn to fit the "
@@ -246,6 +262,190 @@ evox_tomo_align_fast (const EvoxTiltSeries  *series,
   mean_dy /= na;
   for (guint a = 0; a < na; a++)
     dy[a] -= mean_dy;
+  return TRUE;
+}
+
+static int
+cmp_double (const void *pa,
+            const void *pb)
+{
+  double a = *(const double *) pa;
+  double b = *(const double *) pb;
+
+  return (a > b) - (a < b);
+}
+
+/* Median of v[0..n) (n > 0); sorts v. */
+static double
+median_sorted (double *v,
+               guint   n)
+{
+  qsort (v, n, sizeof (double), cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Median and 1.4826 x MAD (the standard deviation for Gaussian residuals) of the residuals of
+ * the angles with use[a]; the scale is floored at 0.01 pixel so that exact synthetic shifts do
+ * not make rounding noise an outlier (phase correlation does not resolve less anyway). */
+static void
+robust_scale (const double   *res,
+              const gboolean *use,
+              guint           n,
+              double         *median,
+              double         *scale)
+{
+  g_autofree double *tmp = g_new (double, n);
+  guint m = 0;
+
+  for (guint a = 0; a < n; a++)
+    if (use[a])
+      tmp[m++] = res[a];
+  *median = median_sorted (tmp, m);
+  for (guint i = 0; i < m; i++)
+    tmp[i] = fabs (tmp[i] - *median);
+  *scale = MAX (1.4826 * median_sorted (tmp, m), 0.01);
+}
+
+/* The fit on the angles with use[a], and every angle's residuals against it. */
+static gboolean
+shift_fit_pass (const double   *theta,
+                const double   *dx,
+                const double   *dy,
+                const gboolean *use,
+                guint           n,
+                EvoxShiftFit   *fit,
+                double         *rx,
+                double         *ry)
+{
+  double coef[3];
+  double sum_dy = 0.0;
+  guint m = 0;
+
+  if (!fit_sinusoid (theta, dx, use, n, coef))
+    return FALSE;
+  for (guint a = 0; a < n; a++)
+    if (use[a])
+      {
+        sum_dy += dy[a];
+        m++;
+      }
+  fit->a = coef[0];
+  fit->b = coef[1];
+  fit->c = coef[2];
+  fit->dy = sum_dy / m;
+  for (guint a = 0; a < n; a++)
+    {
+      rx[a] = dx[a] - (coef[0] * cos (theta[a]) + coef[1] * sin (theta[a]) + coef[2]);
+      ry[a] = dy[a] - fit->dy;
+    }
+  return TRUE;
+}
+
+/* Flags angles whose residual lies beyond k robust scales of the residuals of the angles used;
+ * returns how many. */
+static guint
+flag_outliers (const double   *rx,
+               const double   *ry,
+               const gboolean *use,
+               guint           n,
+               double          k,
+               EvoxShiftFit   *fit,
+               gboolean       *flag)
+{
+  double mx, my;
+  guint count = 0;
+
+  robust_scale (rx, use, n, &mx, &fit->scale_x);
+  robust_scale (ry, use, n, &my, &fit->scale_y);
+  for (guint a = 0; a < n; a++)
+    {
+      flag[a] = fabs (rx[a] - mx) > k * fit->scale_x || fabs (ry[a] - my) > k * fit->scale_y;
+      count += flag[a] ? 1 : 0;
+    }
+  return count;
+}
+
+gboolean
+evox_tomo_shift_fit (const double  *theta,
+                     const double  *dx,
+                     const double  *dy,
+                     guint          n,
+                     double         k,
+                     EvoxShiftFit  *fit,
+                     gboolean      *outlier,
+                     GError       **error)
+{
+  g_autofree double *rx = NULL;
+  g_autofree double *ry = NULL;
+  g_autofree gboolean *use = NULL;
+  g_autofree gboolean *flag = NULL;
+  EvoxShiftFit first = { 0 };
+  double sum_r2 = 0.0;
+  guint n_kept = 0;
+  guint n_flagged;
+
+  g_return_val_if_fail (theta != NULL && dx != NULL && dy != NULL, FALSE);
+  g_return_val_if_fail (fit != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* Three parameters for x: a fourth angle is the least that leaves a residual to judge. */
+  if (n < 4)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "the shift check needs at least 4 angles, got %u", n);
+      return FALSE;
+    }
+  for (guint a = 0; a < n; a++)
+    if (!isfinite (theta[a]) || !isfinite (dx[a]) || !isfinite (dy[a]))
+      {
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                     "the shift at angle %u is not a finite number", a);
+        return FALSE;
+      }
+  if (k <= 0.0)
+    k = 3.0;
+
+  rx = g_new (double, n);
+  ry = g_new (double, n);
+  use = g_new (gboolean, n);
+  flag = g_new0 (gboolean, n);
+  for (guint a = 0; a < n; a++)
+    use[a] = TRUE;
+  if (!shift_fit_pass (theta, dx, dy, use, n, &first, rx, ry))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "the %u angles do not span enough of a turn to fit the shifts", n);
+      return FALSE;
+    }
+  n_flagged = flag_outliers (rx, ry, use, n, k, &first, flag);
+  *fit = first;
+
+  /* Outliers pull a least-squares fit toward them, so fit again without them and judge every
+   * angle against that fit. When too few angles remain, the first fit stands. */
+  if (n_flagged > 0 && n - n_flagged >= 4)
+    {
+      EvoxShiftFit second = { 0 };
+
+      for (guint a = 0; a < n; a++)
+        use[a] = !flag[a];
+      if (shift_fit_pass (theta, dx, dy, use, n, &second, rx, ry))
+        {
+          n_flagged = flag_outliers (rx, ry, use, n, k, &second, flag);
+          *fit = second;
+        }
+    }
+
+  /* The quality figure is that of the angles kept. */
+  for (guint a = 0; a < n; a++)
+    if (!flag[a])
+      {
+        sum_r2 += rx[a] * rx[a] + ry[a] * ry[a];
+        n_kept++;
+      }
+  fit->rms = n_kept > 0 ? sqrt (sum_r2 / n_kept) : 0.0;
+  fit->n_outliers = n_flagged;
+  if (outlier != NULL)
+    memcpy (outlier, flag, n * sizeof (gboolean));
   return TRUE;
 }
 

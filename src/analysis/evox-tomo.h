@@ -91,4 +91,34 @@ void        evox_tomo_shift       (EvoxTiltSeries        *series,
                                    const double          *dx,
                                    const double          *dy);
 
+/* The geometry check of multi-energy registration. For a rigid sample the shifts between two
+ * energies follow dx(theta) = a cos theta + b sin theta + c and a constant dy. */
+typedef struct
+{
+  double a, b, c;     /* dx fit, pixels */
+  double dy;          /* the constant dy (mean over the angles kept), pixels */
+  double rms;         /* sqrt (mean over the angles kept of rx^2 + ry^2): the RMS length of the
+                       * 2D residual vector, pixels */
+  double scale_x;     /* robust scales of the residuals: 1.4826 x MAD, floored at 0.01 pixel */
+  double scale_y;
+  guint  n_outliers;
+} EvoxShiftFit;
+
+/* Fits the model to n per-angle shifts by least squares, flags outlying angles and fits again
+ * without them: angle a is an outlier when |rx - median rx| > k scale_x or
+ * |ry - median ry| > k scale_y (k <= 0 means 3). When any are flagged and at least 4 angles
+ * remain, the reported fit and scales are those of the second fit (angles judged again against
+ * it); rms is over the angles finally not flagged. outlier (may be NULL) receives the flags.
+ * Errors:
+ * EVOX_ERROR_ARGUMENT for fewer than 4 angles, non-finite values, or angles that do not
+ * separate cos, sin and 1. */
+gboolean    evox_tomo_shift_fit   (const double          *theta,
+                                   const double          *dx,
+                                   const double          *dy,
+                                   guint                  n,
+                                   double                 k,
+                                   EvoxShiftFit          *fit,
+                                   gboolean              *outlier,
+                                   GError               **error);
+
 G_END_DECLS

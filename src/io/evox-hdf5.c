@@ -11,26 +11,14 @@
 #include <hdf5.h>
 
 #include "evox-hdf5.h"
+#include "evox-hdf5-private.h"
 #include "evox-output.h"
-
-/* Every HDF5 object is closed the same way when its local goes out of scope. */
-typedef hid_t EvoxH5Id;
-
-static void
-close_id (hid_t id)
-{
-  H5Idec_ref (id);
-}
-
-G_DEFINE_AUTO_CLEANUP_FREE_FUNC (EvoxH5Id, close_id, H5I_INVALID_HID)
 
 static const guint8 hdf5_signature[8] = { 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n' };
 
 /* Energies below this are in keV when the file does not say: TXM energies are 4 to 30 keV, and no
  * X-ray microscope images at 200 eV and below with hard X-ray optics. */
 #define KEV_BELOW 200.0
-/* A vector (energies, angles) longer than this is not metadata. */
-#define MAX_VECTOR (1u << 20)
 /* Flat and dark fields are tens of frames; more than this is a damaged header. */
 #define MAX_REFERENCE_FRAMES 65536u
 /* A text attribute longer than this is not ours to show. */
@@ -141,10 +129,9 @@ evox_hdf5_info_free (EvoxHdf5Info *info)
 /* ------------------------------------------------------------------------------------------ */
 /* Reading small things: text attributes, vectors                                              */
 
-/* A scalar text attribute (fixed or variable length), or NULL when absent or not text. */
-static char *
-dup_text_attribute (hid_t       object,
-                    const char *name)
+char *
+_evox_hdf5_dup_text_attribute (hid_t       object,
+                               const char *name)
 {
   g_auto(EvoxH5Id) attribute = H5I_INVALID_HID;
   g_auto(EvoxH5Id) type = H5I_INVALID_HID;
@@ -195,11 +182,10 @@ dup_text_attribute (hid_t       object,
   return text != NULL ? g_strstrip (text) : NULL;
 }
 
-/* The dataset at `name` (absolute), or H5I_INVALID_HID when there is nothing of that name, or
- * it is no dataset. Each parent is looked up first: H5Lexists fails on a missing group. */
-static hid_t
-open_dataset (hid_t       file,
-              const char *name)
+/* Each parent is looked up first: H5Lexists fails on a missing group. */
+hid_t
+_evox_hdf5_open_dataset (hid_t       file,
+                         const char *name)
 {
   g_auto(GStrv) parts = g_strsplit (name + 1, "/", -1);
   g_autoptr(GString) prefix = g_string_new ("");
@@ -236,18 +222,16 @@ is_number_type (hid_t type)
   return class == H5T_INTEGER || class == H5T_FLOAT;
 }
 
-/* A numeric vector (or scalar) as doubles: *n = 0 when absent; an error when present but not
- * numbers, of rank above 1, or too long. */
-static gboolean
-read_vector (hid_t         file,
-             const char   *name,
-             const char   *path,
-             double      **values,
-             guint        *n,
-             char        **units,
-             GError      **error)
+gboolean
+_evox_hdf5_read_vector (hid_t         file,
+                        const char   *name,
+                        const char   *path,
+                        double      **values,
+                        guint        *n,
+                        char        **units,
+                        GError      **error)
 {
-  g_auto(EvoxH5Id) dataset = open_dataset (file, name);
+  g_auto(EvoxH5Id) dataset = _evox_hdf5_open_dataset (file, name);
   g_auto(EvoxH5Id) type = H5I_INVALID_HID;
   g_auto(EvoxH5Id) space = H5I_INVALID_HID;
   g_autofree double *v = NULL;
@@ -276,7 +260,7 @@ read_vector (hid_t         file,
                  (gint64) count);
       return FALSE;
     }
-  if (count > MAX_VECTOR)
+  if (count > EVOX_HDF5_MAX_VECTOR)
     {
       set_error (error, EVOX_ERROR_TOO_LARGE, path, "%s claims %" G_GINT64_FORMAT " values", name,
                  (gint64) count);
@@ -291,15 +275,15 @@ read_vector (hid_t         file,
       return FALSE;
     }
   if (units != NULL)
-    *units = dup_text_attribute (dataset, "units");
+    *units = _evox_hdf5_dup_text_attribute (dataset, "units");
   *values = g_steal_pointer (&v);
   *n = (guint) count;
   return TRUE;
 }
 
-static gboolean
-units_are (const char *units,
-           const char * const *names)
+gboolean
+_evox_hdf5_units_are (const char         *units,
+                      const char * const *names)
 {
   for (guint i = 0; names[i] != NULL; i++)
     if (g_ascii_strcasecmp (units, names[i]) == 0)
@@ -327,11 +311,11 @@ energies_to_ev (double      *e,
       max = MAX (max, fabs (e[i]));
   if (units != NULL && units[0] != '\0')
     {
-      if (units_are (units, ev))
+      if (_evox_hdf5_units_are (units, ev))
         scale = 1;
-      else if (units_are (units, kev))
+      else if (_evox_hdf5_units_are (units, kev))
         scale = 1000;
-      else if (units_are (units, joule))
+      else if (_evox_hdf5_units_are (units, joule))
         scale = 1 / 1.602176634e-19;
       else
         {
@@ -364,9 +348,9 @@ angles_to_degrees (double      *a,
   static const char * const deg[] = { "deg", "degree", "degrees", NULL };
   static const char * const rad[] = { "rad", "radian", "radians", NULL };
 
-  if (units == NULL || units[0] == '\0' || units_are (units, deg))
+  if (units == NULL || units[0] == '\0' || _evox_hdf5_units_are (units, deg))
     return TRUE;
-  if (!units_are (units, rad))
+  if (!_evox_hdf5_units_are (units, rad))
     {
       set_error (error, EVOX_ERROR_UNSUPPORTED, path,
                  "/exchange/theta has units '%s'; Evox reads degrees and radians", units);
@@ -377,19 +361,17 @@ angles_to_degrees (double      *a,
   return TRUE;
 }
 
-/* Nanometres per unit of a pixel size; 0 when the units are not a length Evox knows. Without
- * units, Data Exchange means SI (metres), but TXM writers put micrometres there unlabelled: a
- * value below 1e-3 is metres, up to 100 micrometres, above that nanometres. */
-static double
-pixel_size_scale (const char *units,
-                  double      value,
-                  char      **note)
+double
+_evox_hdf5_pixel_size_scale (const char *units,
+                             double      value,
+                             char      **note)
 {
   static const struct { const char *name; double nm; } known[] = {
     { "nm", 1 }, { "nanometer", 1 }, { "nanometre", 1 }, { "nanometers", 1 },
     { "um", 1e3 }, { "µm", 1e3 }, { "micron", 1e3 }, { "microns", 1e3 }, { "micrometer", 1e3 },
     { "micrometre", 1e3 }, { "micrometers", 1e3 },
-    { "mm", 1e6 }, { "cm", 1e7 }, { "m", 1e9 }, { "meter", 1e9 }, { "metre", 1e9 },
+    { "mm", 1e6 }, { "cm", 1e7 }, { "m", 1e9 }, { "meter", 1e9 }, { "meters", 1e9 },
+    { "metre", 1e9 },
   };
 
   if (units != NULL && units[0] != '\0')
@@ -397,22 +379,26 @@ pixel_size_scale (const char *units,
       for (guint i = 0; i < G_N_ELEMENTS (known); i++)
         if (g_ascii_strcasecmp (units, known[i].name) == 0 || strcmp (units, known[i].name) == 0)
           {
-            *note = g_strdup_printf ("from %s, the units attribute", units);
+            if (note != NULL)
+              *note = g_strdup_printf ("from %s, the units attribute", units);
             return known[i].nm;
           }
       return 0;
     }
   if (value < 1e-3)
     {
-      *note = g_strdup ("no units given; below 1e-3 read as m");
+      if (note != NULL)
+        *note = g_strdup ("no units given; below 1e-3 read as m");
       return 1e9;
     }
   if (value <= 100)
     {
-      *note = g_strdup ("no units given; up to 100 read as um");
+      if (note != NULL)
+        *note = g_strdup ("no units given; up to 100 read as um");
       return 1e3;
     }
-  *note = g_strdup ("no units given; above 100 read as nm");
+  if (note != NULL)
+    *note = g_strdup ("no units given; above 100 read as nm");
   return 1;
 }
 
@@ -536,7 +522,7 @@ open_reference (Source      *source,
   g_auto(EvoxH5Id) space = H5I_INVALID_HID;
   int data_rank = source->info->rank;
 
-  ref->dataset = open_dataset (source->file, name);
+  ref->dataset = _evox_hdf5_open_dataset (source->file, name);
   if (ref->dataset < 0)
     return TRUE;
   type = H5Dget_type (ref->dataset);
@@ -673,7 +659,7 @@ source_open (Source      *source,
       return FALSE;
     }
 
-  source->data = open_dataset (source->file, "/exchange/data");
+  source->data = _evox_hdf5_open_dataset (source->file, "/exchange/data");
   if (source->data < 0)
     {
       set_error (error, EVOX_ERROR_UNSUPPORTED, path,
@@ -727,12 +713,12 @@ source_open (Source      *source,
     }
   info->type_name = type_name (source->class, source->size, source->sign);
 
-  if (!read_vector (source->file, "/exchange/energy", path, &info->energies_ev,
-                    &info->n_energies, &energy_units, error) ||
-      !read_vector (source->file, "/exchange/theta", path, &info->angles_deg, &info->n_angles,
-                    &angle_units, error) ||
-      !read_vector (source->file, "/exchange/pixel_size", path, &pixel, &n_pixel, &pixel_units,
-                    error))
+  if (!_evox_hdf5_read_vector (source->file, "/exchange/energy", path, &info->energies_ev,
+                               &info->n_energies, &energy_units, error) ||
+      !_evox_hdf5_read_vector (source->file, "/exchange/theta", path, &info->angles_deg,
+                               &info->n_angles, &angle_units, error) ||
+      !_evox_hdf5_read_vector (source->file, "/exchange/pixel_size", path, &pixel, &n_pixel,
+                               &pixel_units, error))
     return FALSE;
   if (info->n_energies > 0 &&
       !energies_to_ev (info->energies_ev, info->n_energies, energy_units, path,
@@ -775,7 +761,8 @@ source_open (Source      *source,
 
   if (n_pixel > 0)
     {
-      double scale = pixel_size_scale (pixel_units, fabs (pixel[0]), &source->pixel_note);
+      double scale = _evox_hdf5_pixel_size_scale (pixel_units, fabs (pixel[0]),
+                                                  &source->pixel_note);
 
       if (scale == 0)
         {
@@ -1033,7 +1020,7 @@ copy_root_metadata_cb (hid_t               location,
   if (g_str_has_prefix (name, "info.") || strcmp (name, "version") == 0 ||
       strcmp (name, "spectral_warnings") == 0)
     return 0;
-  text = dup_text_attribute (location, name);
+  text = _evox_hdf5_dup_text_attribute (location, name);
   if (text != NULL && g_utf8_validate (name, -1, NULL))
     evox_volume_set_metadata (volume, name, text);
   return 0;
@@ -1070,7 +1057,7 @@ static void
 restore_channel_values (EvoxVolume   *volume,
                         const Source *source)
 {
-  g_autofree char *text = dup_text_attribute (source->data, "evox_channel_values");
+  g_autofree char *text = _evox_hdf5_dup_text_attribute (source->data, "evox_channel_values");
   g_auto(GStrv) lines = NULL;
 
   if (text == NULL)
@@ -1097,10 +1084,10 @@ restore_evox_attributes (EvoxVolume   *volume,
                          const Source *source,
                          gboolean      corrected)
 {
-  g_autofree char *labels = dup_text_attribute (source->data, "evox_channel_labels");
-  g_autofree char *quantity = dup_text_attribute (source->data, "description");
-  g_autofree char *unit = dup_text_attribute (source->data, "units");
-  g_autofree char *scale = dup_text_attribute (source->data, "evox_value_scale");
+  g_autofree char *labels = _evox_hdf5_dup_text_attribute (source->data, "evox_channel_labels");
+  g_autofree char *quantity = _evox_hdf5_dup_text_attribute (source->data, "description");
+  g_autofree char *unit = _evox_hdf5_dup_text_attribute (source->data, "units");
+  g_autofree char *scale = _evox_hdf5_dup_text_attribute (source->data, "evox_value_scale");
   g_auto(EvoxH5Id) root = H5Gopen2 (source->file, "/", H5P_DEFAULT);
 
   g_autofree double *energies = read_channel_energies (source);

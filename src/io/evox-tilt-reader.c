@@ -11,25 +11,13 @@
 #include <string.h>
 #include <hdf5.h>
 
+#include "evox-hdf5-private.h"
 #include "evox-tilt-reader.h"
 #include "evox-types.h"
 #include "evox-xrm.h"
 
 /* Flat and dark fields are tens of frames; more than this is a damaged header. */
 #define MAX_REFERENCE_FRAMES 65536u
-/* Angles, energies and exposure times are short vectors; longer is not metadata. */
-#define MAX_VECTOR (1u << 20)
-
-typedef hid_t EvoxTiltH5Id;
-
-static void
-close_id (hid_t id)
-{
-  H5Idec_ref (id);
-}
-
-G_DEFINE_AUTO_CLEANUP_FREE_FUNC (EvoxTiltH5Id, close_id, H5I_INVALID_HID)
-
 static void set_error (GError **error, int code, const char *path, const char *format, ...)
   G_GNUC_PRINTF (4, 5);
 
@@ -48,6 +36,31 @@ set_error (GError     **error,
   message = g_strdup_vprintf (format, args);
   va_end (args);
   g_set_error (error, EVOX_ERROR, code, "%s: %s", display, message);
+}
+
+/* A new series for a file, refused before anything is allocated when it would not fit the
+ * memory cap (EVOX_MEMORY_LIMIT): a damaged header can claim sizes its file does not hold, and
+ * HDF5 reads unwritten data as fill values, so the claim alone would fill memory. */
+static EvoxTiltSeries *
+new_series (const char  *path,
+            guint        nx,
+            guint        ny,
+            guint        n_angles,
+            GError     **error)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  EvoxTiltSeries *series;
+
+  if (!evox_check_allocation ((guint64) nx * ny * n_angles, sizeof (float), "the tilt series",
+                              error))
+    {
+      g_prefix_error (error, "%s: ", display);
+      return NULL;
+    }
+  series = evox_tilt_series_new (nx, ny, n_angles, error);
+  if (series == NULL)
+    g_prefix_error (error, "%s: ", display);
+  return series;
 }
 
 void
@@ -161,148 +174,6 @@ check_options (const EvoxTiltReadOptions *options,
 /* ------------------------------------------------------------------------------------------ */
 /* Data Exchange HDF5                                                                          */
 
-/* The dataset at an absolute name, or H5I_INVALID_HID when the name or a group above it is
- * missing (H5Lexists fails on a missing parent, so each is looked up in turn). */
-static hid_t
-open_dataset (hid_t       file,
-              const char *name)
-{
-  g_auto(GStrv) parts = g_strsplit (name + 1, "/", -1);
-  g_autoptr(GString) prefix = g_string_new ("");
-  hid_t object;
-
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      g_string_append_printf (prefix, "/%s", parts[i]);
-      if (H5Lexists (file, prefix->str, H5P_DEFAULT) <= 0)
-        {
-          H5Eclear2 (H5E_DEFAULT);
-          return H5I_INVALID_HID;
-        }
-    }
-  object = H5Oopen (file, name, H5P_DEFAULT);
-  if (object < 0)
-    {
-      H5Eclear2 (H5E_DEFAULT);
-      return H5I_INVALID_HID;
-    }
-  if (H5Iget_type (object) != H5I_DATASET)
-    {
-      H5Oclose (object);
-      return H5I_INVALID_HID;
-    }
-  return object;
-}
-
-/* The "units" attribute as text (fixed or variable length), or NULL. */
-static char *
-dup_units (hid_t dataset)
-{
-  g_auto(EvoxTiltH5Id) attr = H5I_INVALID_HID;
-  g_auto(EvoxTiltH5Id) type = H5I_INVALID_HID;
-  g_auto(EvoxTiltH5Id) space = H5I_INVALID_HID;
-  char *text = NULL;
-
-  if (H5Aexists (dataset, "units") <= 0)
-    {
-      H5Eclear2 (H5E_DEFAULT);
-      return NULL;
-    }
-  attr = H5Aopen (dataset, "units", H5P_DEFAULT);
-  type = H5Aget_type (attr);
-  space = H5Aget_space (attr);
-  if (attr < 0 || type < 0 || space < 0 || H5Tget_class (type) != H5T_STRING ||
-      H5Sget_simple_extent_npoints (space) != 1)
-    {
-      H5Eclear2 (H5E_DEFAULT);
-      return NULL;
-    }
-  if (H5Tis_variable_str (type) > 0)
-    {
-      char *value = NULL;
-      g_auto(EvoxTiltH5Id) mem = H5Tcopy (H5T_C_S1);
-
-      H5Tset_size (mem, H5T_VARIABLE);
-      if (H5Aread (attr, mem, &value) >= 0 && value != NULL)
-        text = g_strdup (value);
-      if (value != NULL)
-        H5free_memory (value);
-    }
-  else
-    {
-      size_t size = H5Tget_size (type);
-
-      if (size > 0 && size < 4096)
-        {
-          g_autofree char *buf = g_malloc0 (size + 1);
-
-          if (H5Aread (attr, type, buf) >= 0)
-            text = g_strndup (buf, size);
-        }
-    }
-  H5Eclear2 (H5E_DEFAULT);
-  return text != NULL ? g_strstrip (text) : NULL;
-}
-
-/* A numeric vector or scalar as doubles: *n 0 when absent; an error when present but not
- * numbers, of rank above 1, or too long. */
-static gboolean
-read_vector (hid_t         file,
-             const char   *name,
-             const char   *path,
-             double      **values,
-             guint        *n,
-             char        **units,
-             GError      **error)
-{
-  g_auto(EvoxTiltH5Id) dataset = open_dataset (file, name);
-  g_auto(EvoxTiltH5Id) type = H5I_INVALID_HID;
-  g_auto(EvoxTiltH5Id) space = H5I_INVALID_HID;
-  g_autofree double *v = NULL;
-  H5T_class_t class;
-  hssize_t count;
-  int rank;
-
-  *values = NULL;
-  *n = 0;
-  if (dataset < 0)
-    return TRUE;
-  type = H5Dget_type (dataset);
-  space = H5Dget_space (dataset);
-  class = type >= 0 ? H5Tget_class (type) : H5T_NO_CLASS;
-  rank = space >= 0 ? H5Sget_simple_extent_ndims (space) : -1;
-  count = space >= 0 ? H5Sget_simple_extent_npoints (space) : -1;
-  if ((class != H5T_INTEGER && class != H5T_FLOAT) || rank < 0 || rank > 1 || count < 1 ||
-      count > MAX_VECTOR)
-    {
-      H5Eclear2 (H5E_DEFAULT);
-      set_error (error, EVOX_ERROR_INVALID_DATA, path, "%s is not a list of numbers", name);
-      return FALSE;
-    }
-  v = g_new (double, count);
-  if (H5Dread (dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
-    {
-      H5Eclear2 (H5E_DEFAULT);
-      set_error (error, EVOX_ERROR_INVALID_DATA, path, "cannot read %s", name);
-      return FALSE;
-    }
-  if (units != NULL)
-    *units = dup_units (dataset);
-  *values = g_steal_pointer (&v);
-  *n = (guint) count;
-  return TRUE;
-}
-
-static gboolean
-units_are (const char         *units,
-           const char * const *names)
-{
-  for (guint i = 0; names[i] != NULL; i++)
-    if (g_ascii_strcasecmp (units, names[i]) == 0)
-      return TRUE;
-  return FALSE;
-}
-
 /* Reads the rank-3 (or, for references, rank-2) shape of a dataset; an error unless it holds
  * integers or floats. */
 static gboolean
@@ -313,8 +184,8 @@ dataset_shape (hid_t         dataset,
                hsize_t      *shape,
                GError      **error)
 {
-  g_auto(EvoxTiltH5Id) type = H5Dget_type (dataset);
-  g_auto(EvoxTiltH5Id) space = H5Dget_space (dataset);
+  g_auto(EvoxH5Id) type = H5Dget_type (dataset);
+  g_auto(EvoxH5Id) space = H5Dget_space (dataset);
   H5T_class_t class = type >= 0 ? H5Tget_class (type) : H5T_NO_CLASS;
 
   *rank = space >= 0 ? H5Sget_simple_extent_ndims (space) : -1;
@@ -342,8 +213,8 @@ read_frame (hid_t          dataset,
             hsize_t        frame,
             float         *out)
 {
-  g_auto(EvoxTiltH5Id) file_space = H5Dget_space (dataset);
-  g_auto(EvoxTiltH5Id) mem_space = H5I_INVALID_HID;
+  g_auto(EvoxH5Id) file_space = H5Dget_space (dataset);
+  g_auto(EvoxH5Id) mem_space = H5I_INVALID_HID;
   hsize_t plane[2] = { shape[rank - 2], shape[rank - 1] };
   hsize_t start[3] = { frame, 0, 0 }, count[3] = { 1, plane[0], plane[1] };
   gboolean ok;
@@ -374,7 +245,7 @@ read_reference (hid_t        file,
                 gboolean    *present,
                 GError     **error)
 {
-  g_auto(EvoxTiltH5Id) dataset = open_dataset (file, name);
+  g_auto(EvoxH5Id) dataset = _evox_hdf5_open_dataset (file, name);
   gsize n = (gsize) nx * ny;
   g_autofree double *sum = NULL;
   g_autofree float *frame = NULL;
@@ -430,35 +301,9 @@ read_positive (hid_t        file,
   g_autofree double *v = NULL;
   guint n;
 
-  if (!read_vector (file, name, path, &v, &n, units, error))
+  if (!_evox_hdf5_read_vector (file, name, path, &v, &n, units, error))
     return -1;
   return n > 0 && v[0] > 0 && isfinite (v[0]) ? v[0] : NAN;
-}
-
-/* Nanometres per unit of /exchange/pixel_size. Without units, Data Exchange means metres, but
- * TXM writers put micrometres there unlabelled (the same rule as evox-hdf5.c's). */
-static double
-pixel_size_nm (double      value,
-               const char *units)
-{
-  static const char * const nm[] = { "nm", "nanometer", "nanometers", "nanometre", NULL };
-  static const char * const um[] = { "um", "µm", "micron", "microns", "micrometer",
-                                     "micrometers", "micrometre", NULL };
-  static const char * const m[] = { "m", "meter", "meters", "metre", NULL };
-
-  if (units != NULL && units[0] != '\0')
-    {
-      if (units_are (units, nm))
-        return value;
-      if (units_are (units, um))
-        return value * 1e3;
-      if (g_ascii_strcasecmp (units, "mm") == 0)
-        return value * 1e6;
-      if (units_are (units, m))
-        return value * 1e9;
-      return 0;
-    }
-  return value < 1e-3 ? value * 1e9 : value <= 100 ? value * 1e3 : value;
 }
 
 EvoxTiltSeries *
@@ -469,8 +314,8 @@ evox_tilt_reader_load_hdf5 (const char                 *path,
   static const char * const deg[] = { "deg", "degree", "degrees", NULL };
   static const char * const rad[] = { "rad", "radian", "radians", NULL };
   EvoxTiltReadOptions defaults;
-  g_auto(EvoxTiltH5Id) file = H5I_INVALID_HID;
-  g_auto(EvoxTiltH5Id) data = H5I_INVALID_HID;
+  g_auto(EvoxH5Id) file = H5I_INVALID_HID;
+  g_auto(EvoxH5Id) data = H5I_INVALID_HID;
   g_autoptr(EvoxTiltSeries) series = NULL;
   g_autofree double *theta = NULL;
   g_autofree char *theta_units = NULL;
@@ -508,7 +353,7 @@ evox_tilt_reader_load_hdf5 (const char                 *path,
       set_error (error, EVOX_ERROR_INVALID_DATA, path, "cannot open as HDF5");
       return NULL;
     }
-  data = open_dataset (file, "/exchange/data");
+  data = _evox_hdf5_open_dataset (file, "/exchange/data");
   if (data < 0)
     {
       set_error (error, EVOX_ERROR_INVALID_DATA, path, "no /exchange/data dataset");
@@ -538,7 +383,8 @@ evox_tilt_reader_load_hdf5 (const char                 *path,
       return NULL;
     }
 
-  if (!read_vector (file, "/exchange/theta", path, &theta, &n_theta, &theta_units, error))
+  if (!_evox_hdf5_read_vector (file, "/exchange/theta", path, &theta, &n_theta, &theta_units,
+                               error))
     return NULL;
   if (n_theta == 0)
     {
@@ -559,23 +405,20 @@ evox_tilt_reader_load_hdf5 (const char                 *path,
                    a);
         return NULL;
       }
-  if (theta_units != NULL && theta_units[0] != '\0' && !units_are (theta_units, deg) &&
-      !units_are (theta_units, rad))
+  if (theta_units != NULL && theta_units[0] != '\0' &&
+      !_evox_hdf5_units_are (theta_units, deg) && !_evox_hdf5_units_are (theta_units, rad))
     {
       set_error (error, EVOX_ERROR_UNSUPPORTED, path,
                  "/exchange/theta has units '%s'; Evox reads degrees and radians", theta_units);
       return NULL;
     }
 
-  series = evox_tilt_series_new ((guint) shape[2], (guint) shape[1], (guint) shape[0], error);
+  series = new_series (path, (guint) shape[2], (guint) shape[1], (guint) shape[0], error);
   if (series == NULL)
-    {
-      g_prefix_error (error, "%s: ", path);
-      return NULL;
-    }
+    return NULL;
   /* Data Exchange gives degrees; radians only when the units attribute says so. */
   for (guint a = 0; a < n_theta; a++)
-    series->theta[a] = theta_units != NULL && units_are (theta_units, rad)
+    series->theta[a] = theta_units != NULL && _evox_hdf5_units_are (theta_units, rad)
                        ? theta[a] : theta[a] * G_PI / 180;
 
   /* Each stops at the first error, so no GError is set twice. */
@@ -587,7 +430,7 @@ evox_tilt_reader_load_hdf5 (const char                 *path,
                                 path, NULL, error)) < 0)
     return NULL;
   if (isfinite (pixel))
-    series->pixel_size_nm = pixel_size_nm (pixel, pixel_units);
+    series->pixel_size_nm = pixel * _evox_hdf5_pixel_size_scale (pixel_units, pixel, NULL);
   /* TXM energies are 4 to 30 keV: a value below 200 without units is keV. */
   if (isfinite (energy))
     series->energy_ev = (energy_units != NULL && g_ascii_strcasecmp (energy_units, "keV") == 0) ||
@@ -696,12 +539,9 @@ evox_tilt_reader_load_txrm (const char                 *path,
           return NULL;
         }
     }
-  series = evox_tilt_series_new (info->width, info->height, info->n_images, error);
+  series = new_series (path, info->width, info->height, info->n_images, error);
   if (series == NULL)
-    {
-      g_prefix_error (error, "%s: ", path);
-      return NULL;
-    }
+    return NULL;
   if (options->flat_dark)
     {
       white = g_new (float, (gsize) info->width * info->height);
