@@ -73,19 +73,57 @@ filter_response (EvoxReconFilter filter,
     }
 }
 
-/* Linear interpolation of row (nx samples) at t, zero outside [0, nx - 1]. */
+/* The detector position of pixel x on a slice row: t0 + x ct, in float as the inner loop
+ * computes it, so the range below and the loop agree exactly. */
 static inline float
-row_sample (const float *row,
-            guint        nx,
-            double       t)
+row_position (float t0,
+              float ct,
+              int   x)
 {
-  if (!(t >= 0.0) || t > nx - 1)
-    return 0.0f;
-  guint i = (guint) t;
-  if (i >= nx - 1)
-    return row[nx - 1];
-  double f = t - i;
-  return (float) ((1.0 - f) * row[i] + f * row[i + 1]);
+  return t0 + (float) x * ct;
+}
+
+static inline gboolean
+row_position_valid (float t0,
+                    float ct,
+                    int   x,
+                    float last)
+{
+  float t = row_position (t0, ct, x);
+
+  return t >= 0.0f && t <= last;
+}
+
+/* The pixels [*lo, *hi) of a slice row of nx pixels whose detector position lies in
+ * [0, nx - 1]. The position is monotonic in x, so the valid pixels are one run: estimate its
+ * ends in double, widen them, then shrink them with the exact float test. Outside the run the
+ * sample is zero, and inside it needs no bounds check. */
+static void
+row_valid_range (float  t0,
+                 float  ct,
+                 guint  nx,
+                 int   *lo,
+                 int   *hi)
+{
+  float last = (float) (nx - 1);
+  int a = 0, b = (int) nx - 1;
+
+  if (fabsf (ct) > 1e-12f)
+    {
+      double x0 = -(double) t0 / ct, x1 = ((double) last - t0) / ct;
+      double xmin = MIN (x0, x1) - 2.0, xmax = MAX (x0, x1) + 2.0;
+
+      if (xmin > a)
+        a = xmin > b ? b + 1 : (int) xmin;
+      if (xmax < b)
+        b = xmax < a ? a - 1 : (int) xmax;
+    }
+  while (a <= b && !row_position_valid (t0, ct, a, last))
+    a++;
+  while (b >= a && !row_position_valid (t0, ct, b, last))
+    b--;
+  *lo = a;
+  *hi = b + 1;
 }
 
 void
@@ -130,24 +168,51 @@ evox_tomo_fbp_slice (const float     *sinogram,
   kiss_fftr_free (inv);
 
   /* The filter is 2 |w|, so pi / (2 n_angles) makes the integral over the half turn. */
-  double scale = G_PI / (2.0 * n_angles);
-  memset (slice, 0, (gsize) nx * nx * sizeof (float));
+  float scale = (float) (G_PI / (2.0 * n_angles));
+  g_autofree float *cts = g_new (float, n_angles);
+  g_autofree float *sts = g_new (float, n_angles);
+
   for (guint a = 0; a < n_angles; a++)
     {
-      double ct = cos (theta[a]), st = sin (theta[a]);
-      const float *row = filtered + (gsize) a * nx;
-
-      for (guint y = 0; y < nx; y++)
-        {
-          double t0 = (y - c) * st - c * ct + center;
-          float *out = slice + (gsize) y * nx;
-
-          for (guint x = 0; x < nx; x++)
-            out[x] += row_sample (row, nx, t0 + x * ct);
-        }
+      cts[a] = (float) cos (theta[a]);
+      sts[a] = (float) sin (theta[a]);
     }
-  for (gsize i = 0; i < (gsize) nx * nx; i++)
-    slice[i] = (float) (slice[i] * scale);
+  /* Row by row, all angles at once: the output row stays in L1 while every filtered
+   * projection adds into it. Each filtered row carries one zero after its last sample so that
+   * t = nx - 1 (i = nx - 1, f = 0) reads inside it. The inner loop has no branch, so the
+   * compiler vectorises it. */
+  g_autofree float *padded = g_new (float, (gsize) n_angles * (nx + 1));
+
+  for (guint a = 0; a < n_angles; a++)
+    {
+      memcpy (padded + (gsize) a * (nx + 1), filtered + (gsize) a * nx, nx * sizeof (float));
+      padded[(gsize) a * (nx + 1) + nx] = 0.0f;
+    }
+  for (guint y = 0; y < nx; y++)
+    {
+      float *out = slice + (gsize) y * nx;
+
+      memset (out, 0, nx * sizeof (float));
+      for (guint a = 0; a < n_angles; a++)
+        {
+          const float *row = padded + (gsize) a * (nx + 1);
+          float ct = cts[a];
+          float t0 = (float) ((y - c) * sts[a] - c * ct + center);
+          int lo, hi;
+
+          row_valid_range (t0, ct, nx, &lo, &hi);
+          for (int x = lo; x < hi; x++)
+            {
+              float t = row_position (t0, ct, x);
+              int i = (int) t;
+              float f = t - (float) i;
+
+              out[x] += row[i] + f * (row[i + 1] - row[i]);
+            }
+        }
+      for (guint x = 0; x < nx; x++)
+        out[x] *= scale;
+    }
 }
 
 /* One ray's samples: the point at step s of the ray of detector pixel x at angle (ct, st) is
