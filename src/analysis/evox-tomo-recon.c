@@ -7,6 +7,9 @@
 
 #include <math.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <kiss_fft.h>
 #include <kiss_fftr.h>
 
@@ -151,13 +154,187 @@ evox_tomo_fbp_slice (const float     *sinogram,
 }
 
 /* One ray's samples: the point at step s of the ray of detector pixel x at angle (ct, st) is
- * (c + u ct - v st, c + u st + v ct), u = x - center, v = s - half. The projector and its
- * adjoint walk the same samples, so back-projection is the exact transpose of projection. */
+ * (c + u ct - v st, c + u st + v ct), u = x - center, v = s RAY_STEP - half. The projector and
+ * its adjoint walk the same samples, so back-projection is the exact transpose of projection.
+ * Only samples that touch the grid count, so each ray is clipped to them first. */
 static inline guint
 ray_n_steps (guint nx)
 {
   /* Enough to cross the grid's diagonal from any detector offset. */
   return (guint) ceil (nx * G_SQRT2 / RAY_STEP) + 2;
+}
+
+/* Intersects [*lo, *hi] (in steps s) with the steps where lo_px < p0 + s dp < hi_px. */
+static void
+clip_steps (double  p0,
+            double  dp,
+            double  lo_px,
+            double  hi_px,
+            double *lo,
+            double *hi)
+{
+  if (fabs (dp) < 1e-12)
+    {
+      if (!(p0 > lo_px && p0 < hi_px))
+        *hi = *lo - 1.0;
+      return;
+    }
+  double s1 = (lo_px - p0) / dp, s2 = (hi_px - p0) / dp;
+
+  *lo = MAX (*lo, MIN (s1, s2));
+  *hi = MIN (*hi, MAX (s1, s2));
+}
+
+/* A ray clipped: its first sample point and step, the steps [s0, s1] that may touch the grid
+ * (bounds checked per sample) and within them [i0, i1] whose four bilinear neighbours are all in
+ * the grid (no checks; empty when i0 > i1). Both are widened or narrowed by a whole step beyond
+ * the exact bounds so rounding cannot drop a sample or let one read outside. */
+typedef struct
+{
+  double px, py, dx, dy;
+  int    s0, s1, i0, i1;
+} Ray;
+
+static void
+ray_clip (guint   nx,
+          guint   n_steps,
+          double  half,
+          double  ct,
+          double  st,
+          double  u,
+          double  c,
+          Ray    *ray)
+{
+  ray->px = c + u * ct + half * st;
+  ray->py = c + u * st - half * ct;
+  ray->dx = -RAY_STEP * st;
+  ray->dy = RAY_STEP * ct;
+
+  double lo = 0.0, hi = n_steps - 1.0;
+  clip_steps (ray->px, ray->dx, -1.0, nx, &lo, &hi);
+  clip_steps (ray->py, ray->dy, -1.0, nx, &lo, &hi);
+  if (lo > hi)
+    {
+      ray->s0 = 1;
+      ray->s1 = 0;
+    }
+  else
+    {
+      ray->s0 = (int) MAX (floor (lo) - 1.0, 0.0);
+      ray->s1 = (int) MIN (ceil (hi) + 1.0, n_steps - 1.0);
+    }
+
+  lo = 0.0;
+  hi = n_steps - 1.0;
+  clip_steps (ray->px, ray->dx, 0.0, nx - 1.0, &lo, &hi);
+  clip_steps (ray->py, ray->dy, 0.0, nx - 1.0, &lo, &hi);
+  ray->i0 = (int) ceil (lo) + 1;
+  ray->i1 = (int) floor (hi) - 1;
+  if (ray->i0 > ray->i1 || ray->s0 > ray->s1)
+    {
+      ray->i0 = ray->s1 + 1;
+      ray->i1 = ray->s1;
+    }
+  ray->i0 = MAX (ray->i0, ray->s0);
+  ray->i1 = MIN (ray->i1, ray->s1);
+}
+
+/* One sample near the grid's edge: pixels outside the grid are zero. */
+static inline double
+sample_checked (const float *slice,
+                guint        nx,
+                double       px,
+                double       py)
+{
+  if (px <= -1.0 || py <= -1.0 || px >= nx || py >= nx)
+    return 0.0;
+  double fx = floor (px), fy = floor (py);
+  int ix = (int) fx, iy = (int) fy;
+  double wx = px - fx, wy = py - fy, sum = 0.0;
+
+  if (iy >= 0 && ix >= 0)
+    sum += (1 - wx) * (1 - wy) * slice[(gsize) iy * nx + ix];
+  if (iy >= 0 && ix + 1 < (int) nx)
+    sum += wx * (1 - wy) * slice[(gsize) iy * nx + ix + 1];
+  if (iy + 1 < (int) nx && ix >= 0)
+    sum += (1 - wx) * wy * slice[(gsize) (iy + 1) * nx + ix];
+  if (iy + 1 < (int) nx && ix + 1 < (int) nx)
+    sum += wx * wy * slice[(gsize) (iy + 1) * nx + ix + 1];
+  return sum;
+}
+
+static inline void
+spread_checked (float  *slice,
+                guint   nx,
+                double  px,
+                double  py,
+                double  b)
+{
+  if (px <= -1.0 || py <= -1.0 || px >= nx || py >= nx)
+    return;
+  double fx = floor (px), fy = floor (py);
+  int ix = (int) fx, iy = (int) fy;
+  double wx = px - fx, wy = py - fy;
+
+  if (iy >= 0 && ix >= 0)
+    slice[(gsize) iy * nx + ix] += (float) ((1 - wx) * (1 - wy) * b);
+  if (iy >= 0 && ix + 1 < (int) nx)
+    slice[(gsize) iy * nx + ix + 1] += (float) (wx * (1 - wy) * b);
+  if (iy + 1 < (int) nx && ix >= 0)
+    slice[(gsize) (iy + 1) * nx + ix] += (float) ((1 - wx) * wy * b);
+  if (iy + 1 < (int) nx && ix + 1 < (int) nx)
+    slice[(gsize) (iy + 1) * nx + ix + 1] += (float) (wx * wy * b);
+}
+
+static double
+ray_sum (const float *slice,
+         guint        nx,
+         const Ray   *ray)
+{
+  double sum = 0.0;
+  int s;
+
+  for (s = ray->s0; s < ray->i0; s++)
+    sum += sample_checked (slice, nx, ray->px + s * ray->dx, ray->py + s * ray->dy);
+  for (; s <= ray->i1; s++)
+    {
+      /* Inside the grid: coordinates are positive, so truncation is floor. */
+      double px = ray->px + s * ray->dx, py = ray->py + s * ray->dy;
+      int ix = (int) px, iy = (int) py;
+      double wx = px - ix, wy = py - iy;
+      const float *p = slice + (gsize) iy * nx + ix;
+
+      sum += (1 - wy) * ((1 - wx) * p[0] + wx * p[1]) + wy * ((1 - wx) * p[nx] + wx * p[nx + 1]);
+    }
+  for (; s <= ray->s1; s++)
+    sum += sample_checked (slice, nx, ray->px + s * ray->dx, ray->py + s * ray->dy);
+  return sum;
+}
+
+static void
+ray_spread (float     *slice,
+            guint      nx,
+            const Ray *ray,
+            double     b)
+{
+  int s;
+
+  for (s = ray->s0; s < ray->i0; s++)
+    spread_checked (slice, nx, ray->px + s * ray->dx, ray->py + s * ray->dy, b);
+  for (; s <= ray->i1; s++)
+    {
+      double px = ray->px + s * ray->dx, py = ray->py + s * ray->dy;
+      int ix = (int) px, iy = (int) py;
+      double wx = px - ix, wy = py - iy;
+      float *p = slice + (gsize) iy * nx + ix;
+
+      p[0] += (float) ((1 - wx) * (1 - wy) * b);
+      p[1] += (float) (wx * (1 - wy) * b);
+      p[nx] += (float) ((1 - wx) * wy * b);
+      p[nx + 1] += (float) (wx * wy * b);
+    }
+  for (; s <= ray->s1; s++)
+    spread_checked (slice, nx, ray->px + s * ray->dx, ray->py + s * ray->dy, b);
 }
 
 void
@@ -176,36 +353,18 @@ evox_tomo_project_slice (const float  *slice,
 
   if (isnan (center))
     center = c;
+  /* Angles are independent; inside evox_tomo_reconstruct's slice loop this runs on one thread. */
+#pragma omp parallel for schedule(static) if (n_angles > 1)
   for (guint a = 0; a < n_angles; a++)
     {
       double ct = cos (theta[a]), st = sin (theta[a]);
 
       for (guint x = 0; x < nx; x++)
         {
-          double u = x - center, sum = 0.0;
+          Ray ray;
 
-          for (guint s = 0; s < n_steps; s++)
-            {
-              double v = s * RAY_STEP - half;
-              double px = c + u * ct - v * st, py = c + u * st + v * ct;
-
-              if (px <= -1.0 || py <= -1.0 || px >= nx || py >= nx)
-                continue;
-              double fx = floor (px), fy = floor (py);
-              int ix = (int) fx, iy = (int) fy;
-              double wx = px - fx, wy = py - fy;
-
-              /* Pixels outside the grid are zero. */
-              if (iy >= 0 && ix >= 0)
-                sum += (1 - wx) * (1 - wy) * slice[(gsize) iy * nx + ix];
-              if (iy >= 0 && ix + 1 < (int) nx)
-                sum += wx * (1 - wy) * slice[(gsize) iy * nx + ix + 1];
-              if (iy + 1 < (int) nx && ix >= 0)
-                sum += (1 - wx) * wy * slice[(gsize) (iy + 1) * nx + ix];
-              if (iy + 1 < (int) nx && ix + 1 < (int) nx)
-                sum += wx * wy * slice[(gsize) (iy + 1) * nx + ix + 1];
-            }
-          sinogram[(gsize) a * nx + x] = (float) (sum * RAY_STEP);
+          ray_clip (nx, n_steps, half, ct, st, x - center, c, &ray);
+          sinogram[(gsize) a * nx + x] = (float) (ray_sum (slice, nx, &ray) * RAY_STEP);
         }
     }
 }
@@ -223,42 +382,48 @@ evox_tomo_backproject_slice (const float  *sinogram,
   double c = (nx - 1) / 2.0;
   guint n_steps = ray_n_steps (nx);
   double half = (n_steps - 1) * RAY_STEP / 2.0;
+  gsize n_pix = (gsize) nx * nx;
 
   if (isnan (center))
     center = c;
-  for (guint a = 0; a < n_angles; a++)
-    {
-      double ct = cos (theta[a]), st = sin (theta[a]);
+  /* Rays of different angles write the same pixels, so each thread accumulates into its own
+   * slice and the slices are added at the end (one thread writes straight into the output). */
+#pragma omp parallel if (n_angles > 1)
+  {
+    gboolean own = FALSE;
+    float *acc = slice;
 
-      for (guint x = 0; x < nx; x++)
-        {
-          double u = x - center;
-          double b = sinogram[(gsize) a * nx + x] * RAY_STEP;
+#ifdef _OPENMP
+    if (omp_get_num_threads () > 1)
+      {
+        acc = g_new0 (float, n_pix);
+        own = TRUE;
+      }
+#endif
+#pragma omp for schedule(static)
+    for (guint a = 0; a < n_angles; a++)
+      {
+        double ct = cos (theta[a]), st = sin (theta[a]);
 
-          if (b == 0.0)
-            continue;
-          for (guint s = 0; s < n_steps; s++)
-            {
-              double v = s * RAY_STEP - half;
-              double px = c + u * ct - v * st, py = c + u * st + v * ct;
+        for (guint x = 0; x < nx; x++)
+          {
+            double b = sinogram[(gsize) a * nx + x] * RAY_STEP;
+            Ray ray;
 
-              if (px <= -1.0 || py <= -1.0 || px >= nx || py >= nx)
-                continue;
-              double fx = floor (px), fy = floor (py);
-              int ix = (int) fx, iy = (int) fy;
-              double wx = px - fx, wy = py - fy;
-
-              if (iy >= 0 && ix >= 0)
-                slice[(gsize) iy * nx + ix] += (float) ((1 - wx) * (1 - wy) * b);
-              if (iy >= 0 && ix + 1 < (int) nx)
-                slice[(gsize) iy * nx + ix + 1] += (float) (wx * (1 - wy) * b);
-              if (iy + 1 < (int) nx && ix >= 0)
-                slice[(gsize) (iy + 1) * nx + ix] += (float) ((1 - wx) * wy * b);
-              if (iy + 1 < (int) nx && ix + 1 < (int) nx)
-                slice[(gsize) (iy + 1) * nx + ix + 1] += (float) (wx * wy * b);
-            }
-        }
-    }
+            if (b == 0.0)
+              continue;
+            ray_clip (nx, n_steps, half, ct, st, x - center, c, &ray);
+            ray_spread (acc, nx, &ray, b);
+          }
+      }
+    if (own)
+      {
+#pragma omp critical (evox_tomo_backproject)
+        for (gsize i = 0; i < n_pix; i++)
+          slice[i] += acc[i];
+        g_free (acc);
+      }
+  }
 }
 
 /* SIRT from zero: x += C A^T R (b - A x), R and C the inverses of the row sums (A 1, each ray's
