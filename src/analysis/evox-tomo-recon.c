@@ -16,9 +16,6 @@
 #include "evox-tomo.h"
 #include "evox-types.h"
 
-/* The projector samples each ray every half pixel. */
-#define RAY_STEP 0.5
-
 static guint
 padded_length (guint nx)
 {
@@ -153,137 +150,101 @@ evox_tomo_fbp_slice (const float     *sinogram,
     slice[i] = (float) (slice[i] * scale);
 }
 
-/* One ray's samples: the point at step s of the ray of detector pixel x at angle (ct, st) is
- * (c + u ct - v st, c + u st + v ct), u = x - center, v = s RAY_STEP - half. The projector and
- * its adjoint walk the same samples, so back-projection is the exact transpose of projection.
- * Only samples that touch the grid count, so each ray is clipped to them first. */
-static inline guint
-ray_n_steps (guint nx)
+/* Joseph's method: a ray closer to the y axis (|cos theta| >= |sin theta|) is sampled once on
+ * each pixel row it crosses, at the point where it meets the row's centre line, by linear
+ * interpolation between the two pixels of that row either side; each sample weighs the ray's
+ * length per row, 1 / |cos theta|. Rays closer to the x axis do the same per column. Pixels
+ * outside the grid are zero. The projector and its adjoint walk the same samples with the same
+ * weights, so back-projection is the exact transpose of projection.
+ *
+ * A ray as its samples: sample k (row or column k, 0 <= k < nx) interpolates at t = t0 + k dt
+ * along the other axis between pixels base + k major + i minor and base + k major + (i + 1)
+ * minor, i = floor (t). [k0, k1] are the samples that may touch the grid (bounds checked) and
+ * within them [i0, i1] those whose two pixels are both inside (no checks; empty when i0 > i1),
+ * each widened or narrowed by one sample beyond the exact bounds so rounding can neither drop a
+ * sample nor read outside the grid. */
+typedef struct
 {
-  /* Enough to cross the grid's diagonal from any detector offset. */
-  return (guint) ceil (nx * G_SQRT2 / RAY_STEP) + 2;
-}
+  double t0, dt, weight;
+  gsize  major, minor;
+  int    k0, k1, i0, i1;
+} Ray;
 
-/* Intersects [*lo, *hi] (in steps s) with the steps where lo_px < p0 + s dp < hi_px. */
+/* Intersects [*lo, *hi] with the k where lo_t < t0 + k dt < hi_t. */
 static void
-clip_steps (double  p0,
-            double  dp,
-            double  lo_px,
-            double  hi_px,
-            double *lo,
-            double *hi)
+clip_samples (double  t0,
+              double  dt,
+              double  lo_t,
+              double  hi_t,
+              double *lo,
+              double *hi)
 {
-  if (fabs (dp) < 1e-12)
+  if (fabs (dt) < 1e-12)
     {
-      if (!(p0 > lo_px && p0 < hi_px))
+      if (!(t0 > lo_t && t0 < hi_t))
         *hi = *lo - 1.0;
       return;
     }
-  double s1 = (lo_px - p0) / dp, s2 = (hi_px - p0) / dp;
+  double k1 = (lo_t - t0) / dt, k2 = (hi_t - t0) / dt;
 
-  *lo = MAX (*lo, MIN (s1, s2));
-  *hi = MIN (*hi, MAX (s1, s2));
+  *lo = MAX (*lo, MIN (k1, k2));
+  *hi = MIN (*hi, MAX (k1, k2));
 }
 
-/* A ray clipped: its first sample point and step, the steps [s0, s1] that may touch the grid
- * (bounds checked per sample) and within them [i0, i1] whose four bilinear neighbours are all in
- * the grid (no checks; empty when i0 > i1). Both are widened or narrowed by a whole step beyond
- * the exact bounds so rounding cannot drop a sample or let one read outside. */
-typedef struct
-{
-  double px, py, dx, dy;
-  int    s0, s1, i0, i1;
-} Ray;
-
+/* The ray of detector offset u = x - center at angle (ct, st): the set of points p with
+ * (p_x - c) ct + (p_y - c) st = u. */
 static void
-ray_clip (guint   nx,
-          guint   n_steps,
-          double  half,
-          double  ct,
-          double  st,
-          double  u,
-          double  c,
-          Ray    *ray)
+ray_setup (guint   nx,
+           double  c,
+           double  ct,
+           double  st,
+           double  u,
+           Ray    *ray)
 {
-  ray->px = c + u * ct + half * st;
-  ray->py = c + u * st - half * ct;
-  ray->dx = -RAY_STEP * st;
-  ray->dy = RAY_STEP * ct;
-
-  double lo = 0.0, hi = n_steps - 1.0;
-  clip_steps (ray->px, ray->dx, -1.0, nx, &lo, &hi);
-  clip_steps (ray->py, ray->dy, -1.0, nx, &lo, &hi);
-  if (lo > hi)
+  if (fabs (ct) >= fabs (st))
     {
-      ray->s0 = 1;
-      ray->s1 = 0;
+      /* Row k: p_x = c + (u - (k - c) st) / ct. */
+      ray->t0 = c + (u + c * st) / ct;
+      ray->dt = -st / ct;
+      ray->weight = 1.0 / fabs (ct);
+      ray->major = nx;
+      ray->minor = 1;
     }
   else
     {
-      ray->s0 = (int) MAX (floor (lo) - 1.0, 0.0);
-      ray->s1 = (int) MIN (ceil (hi) + 1.0, n_steps - 1.0);
+      /* Column k: p_y = c + (u - (k - c) ct) / st. */
+      ray->t0 = c + (u + c * ct) / st;
+      ray->dt = -ct / st;
+      ray->weight = 1.0 / fabs (st);
+      ray->major = 1;
+      ray->minor = nx;
+    }
+
+  double lo = 0.0, hi = nx - 1.0;
+  clip_samples (ray->t0, ray->dt, -1.0, nx, &lo, &hi);
+  if (lo > hi)
+    {
+      ray->k0 = 1;
+      ray->k1 = 0;
+    }
+  else
+    {
+      ray->k0 = (int) MAX (floor (lo) - 1.0, 0.0);
+      ray->k1 = (int) MIN (ceil (hi) + 1.0, nx - 1.0);
     }
 
   lo = 0.0;
-  hi = n_steps - 1.0;
-  clip_steps (ray->px, ray->dx, 0.0, nx - 1.0, &lo, &hi);
-  clip_steps (ray->py, ray->dy, 0.0, nx - 1.0, &lo, &hi);
+  hi = nx - 1.0;
+  clip_samples (ray->t0, ray->dt, 0.0, nx - 1.0, &lo, &hi);
   ray->i0 = (int) ceil (lo) + 1;
   ray->i1 = (int) floor (hi) - 1;
-  if (ray->i0 > ray->i1 || ray->s0 > ray->s1)
+  if (ray->i0 > ray->i1 || ray->k0 > ray->k1)
     {
-      ray->i0 = ray->s1 + 1;
-      ray->i1 = ray->s1;
+      ray->i0 = ray->k1 + 1;
+      ray->i1 = ray->k1;
     }
-  ray->i0 = MAX (ray->i0, ray->s0);
-  ray->i1 = MIN (ray->i1, ray->s1);
-}
-
-/* One sample near the grid's edge: pixels outside the grid are zero. */
-static inline double
-sample_checked (const float *slice,
-                guint        nx,
-                double       px,
-                double       py)
-{
-  if (px <= -1.0 || py <= -1.0 || px >= nx || py >= nx)
-    return 0.0;
-  double fx = floor (px), fy = floor (py);
-  int ix = (int) fx, iy = (int) fy;
-  double wx = px - fx, wy = py - fy, sum = 0.0;
-
-  if (iy >= 0 && ix >= 0)
-    sum += (1 - wx) * (1 - wy) * slice[(gsize) iy * nx + ix];
-  if (iy >= 0 && ix + 1 < (int) nx)
-    sum += wx * (1 - wy) * slice[(gsize) iy * nx + ix + 1];
-  if (iy + 1 < (int) nx && ix >= 0)
-    sum += (1 - wx) * wy * slice[(gsize) (iy + 1) * nx + ix];
-  if (iy + 1 < (int) nx && ix + 1 < (int) nx)
-    sum += wx * wy * slice[(gsize) (iy + 1) * nx + ix + 1];
-  return sum;
-}
-
-static inline void
-spread_checked (float  *slice,
-                guint   nx,
-                double  px,
-                double  py,
-                double  b)
-{
-  if (px <= -1.0 || py <= -1.0 || px >= nx || py >= nx)
-    return;
-  double fx = floor (px), fy = floor (py);
-  int ix = (int) fx, iy = (int) fy;
-  double wx = px - fx, wy = py - fy;
-
-  if (iy >= 0 && ix >= 0)
-    slice[(gsize) iy * nx + ix] += (float) ((1 - wx) * (1 - wy) * b);
-  if (iy >= 0 && ix + 1 < (int) nx)
-    slice[(gsize) iy * nx + ix + 1] += (float) (wx * (1 - wy) * b);
-  if (iy + 1 < (int) nx && ix >= 0)
-    slice[(gsize) (iy + 1) * nx + ix] += (float) ((1 - wx) * wy * b);
-  if (iy + 1 < (int) nx && ix + 1 < (int) nx)
-    slice[(gsize) (iy + 1) * nx + ix + 1] += (float) (wx * wy * b);
+  ray->i0 = MAX (ray->i0, ray->k0);
+  ray->i1 = MIN (ray->i1, ray->k1);
 }
 
 static double
@@ -292,23 +253,38 @@ ray_sum (const float *slice,
          const Ray   *ray)
 {
   double sum = 0.0;
-  int s;
+  int k;
 
-  for (s = ray->s0; s < ray->i0; s++)
-    sum += sample_checked (slice, nx, ray->px + s * ray->dx, ray->py + s * ray->dy);
-  for (; s <= ray->i1; s++)
+  for (k = ray->k0; k <= ray->k1; k++)
     {
-      /* Inside the grid: coordinates are positive, so truncation is floor. */
-      double px = ray->px + s * ray->dx, py = ray->py + s * ray->dy;
-      int ix = (int) px, iy = (int) py;
-      double wx = px - ix, wy = py - iy;
-      const float *p = slice + (gsize) iy * nx + ix;
+      if (k == ray->i0)
+        {
+          /* Inside the grid: t is positive, so truncation is floor. */
+          for (; k <= ray->i1; k++)
+            {
+              double t = ray->t0 + k * ray->dt;
+              int i = (int) t;
+              double f = t - i;
+              const float *p = slice + k * ray->major + i * ray->minor;
 
-      sum += (1 - wy) * ((1 - wx) * p[0] + wx * p[1]) + wy * ((1 - wx) * p[nx] + wx * p[nx + 1]);
+              sum += (1.0 - f) * p[0] + f * p[ray->minor];
+            }
+          if (k > ray->k1)
+            break;
+        }
+      double t = ray->t0 + k * ray->dt;
+      if (t <= -1.0 || t >= nx)
+        continue;
+      double fl = floor (t), f = t - fl;
+      int i = (int) fl;
+      const float *row = slice + k * ray->major;
+
+      if (i >= 0)
+        sum += (1.0 - f) * row[i * ray->minor];
+      if (i + 1 < (int) nx)
+        sum += f * row[(i + 1) * ray->minor];
     }
-  for (; s <= ray->s1; s++)
-    sum += sample_checked (slice, nx, ray->px + s * ray->dx, ray->py + s * ray->dy);
-  return sum;
+  return sum * ray->weight;
 }
 
 static void
@@ -317,24 +293,38 @@ ray_spread (float     *slice,
             const Ray *ray,
             double     b)
 {
-  int s;
+  int k;
 
-  for (s = ray->s0; s < ray->i0; s++)
-    spread_checked (slice, nx, ray->px + s * ray->dx, ray->py + s * ray->dy, b);
-  for (; s <= ray->i1; s++)
+  b *= ray->weight;
+  for (k = ray->k0; k <= ray->k1; k++)
     {
-      double px = ray->px + s * ray->dx, py = ray->py + s * ray->dy;
-      int ix = (int) px, iy = (int) py;
-      double wx = px - ix, wy = py - iy;
-      float *p = slice + (gsize) iy * nx + ix;
+      if (k == ray->i0)
+        {
+          for (; k <= ray->i1; k++)
+            {
+              double t = ray->t0 + k * ray->dt;
+              int i = (int) t;
+              double f = t - i;
+              float *p = slice + k * ray->major + i * ray->minor;
 
-      p[0] += (float) ((1 - wx) * (1 - wy) * b);
-      p[1] += (float) (wx * (1 - wy) * b);
-      p[nx] += (float) ((1 - wx) * wy * b);
-      p[nx + 1] += (float) (wx * wy * b);
+              p[0] += (float) ((1.0 - f) * b);
+              p[ray->minor] += (float) (f * b);
+            }
+          if (k > ray->k1)
+            break;
+        }
+      double t = ray->t0 + k * ray->dt;
+      if (t <= -1.0 || t >= nx)
+        continue;
+      double fl = floor (t), f = t - fl;
+      int i = (int) fl;
+      float *row = slice + k * ray->major;
+
+      if (i >= 0)
+        row[i * ray->minor] += (float) ((1.0 - f) * b);
+      if (i + 1 < (int) nx)
+        row[(i + 1) * ray->minor] += (float) (f * b);
     }
-  for (; s <= ray->s1; s++)
-    spread_checked (slice, nx, ray->px + s * ray->dx, ray->py + s * ray->dy, b);
 }
 
 void
@@ -348,8 +338,6 @@ evox_tomo_project_slice (const float  *slice,
   g_return_if_fail (slice != NULL && theta != NULL && sinogram != NULL && nx > 0);
 
   double c = (nx - 1) / 2.0;
-  guint n_steps = ray_n_steps (nx);
-  double half = (n_steps - 1) * RAY_STEP / 2.0;
 
   if (isnan (center))
     center = c;
@@ -363,8 +351,8 @@ evox_tomo_project_slice (const float  *slice,
         {
           Ray ray;
 
-          ray_clip (nx, n_steps, half, ct, st, x - center, c, &ray);
-          sinogram[(gsize) a * nx + x] = (float) (ray_sum (slice, nx, &ray) * RAY_STEP);
+          ray_setup (nx, c, ct, st, x - center, &ray);
+          sinogram[(gsize) a * nx + x] = (float) ray_sum (slice, nx, &ray);
         }
     }
 }
@@ -380,8 +368,6 @@ evox_tomo_backproject_slice (const float  *sinogram,
   g_return_if_fail (slice != NULL && theta != NULL && sinogram != NULL && nx > 0);
 
   double c = (nx - 1) / 2.0;
-  guint n_steps = ray_n_steps (nx);
-  double half = (n_steps - 1) * RAY_STEP / 2.0;
   gsize n_pix = (gsize) nx * nx;
 
   if (isnan (center))
@@ -407,12 +393,12 @@ evox_tomo_backproject_slice (const float  *sinogram,
 
         for (guint x = 0; x < nx; x++)
           {
-            double b = sinogram[(gsize) a * nx + x] * RAY_STEP;
+            double b = sinogram[(gsize) a * nx + x];
             Ray ray;
 
             if (b == 0.0)
               continue;
-            ray_clip (nx, n_steps, half, ct, st, x - center, c, &ray);
+            ray_setup (nx, c, ct, st, x - center, &ray);
             ray_spread (acc, nx, &ray, b);
           }
       }
