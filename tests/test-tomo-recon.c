@@ -70,7 +70,7 @@ disc_slice (guint  nx,
 }
 
 /* The projector of a disc against the analytic chord: away from the edge (|s| < 0.8 r) the
- * pixelised disc's chord is within 1.5 %; the bilinear samples blur the edge, so outside r + 2
+ * pixelised disc's chord is within 1.5 %; the interpolation blurs the edge, so outside r + 2
  * it is zero. */
 static void
 test_project_disc (void)
