@@ -7,14 +7,14 @@
 
 #include <math.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <kiss_fft.h>
 #include <kiss_fftr.h>
 
 #include "evox-tomo.h"
 #include "evox-types.h"
-
-/* The projector samples each ray every half pixel. */
-#define RAY_STEP 0.5
 
 static guint
 padded_length (guint nx)
@@ -231,14 +231,181 @@ evox_tomo_fbp_slice (const float     *sinogram,
     }
 }
 
-/* One ray's samples: the point at step s of the ray of detector pixel x at angle (ct, st) is
- * (c + u ct - v st, c + u st + v ct), u = x - center, v = s - half. The projector and its
- * adjoint walk the same samples, so back-projection is the exact transpose of projection. */
-static inline guint
-ray_n_steps (guint nx)
+/* Joseph's method: a ray closer to the y axis (|cos theta| >= |sin theta|) is sampled once on
+ * each pixel row it crosses, at the point where it meets the row's centre line, by linear
+ * interpolation between the two pixels of that row either side; each sample weighs the ray's
+ * length per row, 1 / |cos theta|. Rays closer to the x axis do the same per column. Pixels
+ * outside the grid are zero. The projector and its adjoint walk the same samples with the same
+ * weights, so back-projection is the exact transpose of projection.
+ *
+ * A ray as its samples: sample k (row or column k, 0 <= k < nx) interpolates at t = t0 + k dt
+ * along the other axis between pixels base + k major + i minor and base + k major + (i + 1)
+ * minor, i = floor (t). [k0, k1] are the samples that may touch the grid (bounds checked) and
+ * within them [i0, i1] those whose two pixels are both inside (no checks; empty when i0 > i1),
+ * each widened or narrowed by one sample beyond the exact bounds so rounding can neither drop a
+ * sample nor read outside the grid. */
+typedef struct
 {
-  /* Enough to cross the grid's diagonal from any detector offset. */
-  return (guint) ceil (nx * G_SQRT2 / RAY_STEP) + 2;
+  double t0, dt, weight;
+  gsize  major, minor;
+  int    k0, k1, i0, i1;
+} Ray;
+
+/* Intersects [*lo, *hi] with the k where lo_t < t0 + k dt < hi_t. */
+static void
+clip_samples (double  t0,
+              double  dt,
+              double  lo_t,
+              double  hi_t,
+              double *lo,
+              double *hi)
+{
+  if (fabs (dt) < 1e-12)
+    {
+      if (!(t0 > lo_t && t0 < hi_t))
+        *hi = *lo - 1.0;
+      return;
+    }
+  double k1 = (lo_t - t0) / dt, k2 = (hi_t - t0) / dt;
+
+  *lo = MAX (*lo, MIN (k1, k2));
+  *hi = MIN (*hi, MAX (k1, k2));
+}
+
+/* The ray of detector offset u = x - center at angle (ct, st): the set of points p with
+ * (p_x - c) ct + (p_y - c) st = u. */
+static void
+ray_setup (guint   nx,
+           double  c,
+           double  ct,
+           double  st,
+           double  u,
+           Ray    *ray)
+{
+  if (fabs (ct) >= fabs (st))
+    {
+      /* Row k: p_x = c + (u - (k - c) st) / ct. */
+      ray->t0 = c + (u + c * st) / ct;
+      ray->dt = -st / ct;
+      ray->weight = 1.0 / fabs (ct);
+      ray->major = nx;
+      ray->minor = 1;
+    }
+  else
+    {
+      /* Column k: p_y = c + (u - (k - c) ct) / st. */
+      ray->t0 = c + (u + c * ct) / st;
+      ray->dt = -ct / st;
+      ray->weight = 1.0 / fabs (st);
+      ray->major = 1;
+      ray->minor = nx;
+    }
+
+  double lo = 0.0, hi = nx - 1.0;
+  clip_samples (ray->t0, ray->dt, -1.0, nx, &lo, &hi);
+  if (lo > hi)
+    {
+      ray->k0 = 1;
+      ray->k1 = 0;
+    }
+  else
+    {
+      ray->k0 = (int) MAX (floor (lo) - 1.0, 0.0);
+      ray->k1 = (int) MIN (ceil (hi) + 1.0, nx - 1.0);
+    }
+
+  lo = 0.0;
+  hi = nx - 1.0;
+  clip_samples (ray->t0, ray->dt, 0.0, nx - 1.0, &lo, &hi);
+  ray->i0 = (int) ceil (lo) + 1;
+  ray->i1 = (int) floor (hi) - 1;
+  if (ray->i0 > ray->i1 || ray->k0 > ray->k1)
+    {
+      ray->i0 = ray->k1 + 1;
+      ray->i1 = ray->k1;
+    }
+  ray->i0 = MAX (ray->i0, ray->k0);
+  ray->i1 = MIN (ray->i1, ray->k1);
+}
+
+static double
+ray_sum (const float *slice,
+         guint        nx,
+         const Ray   *ray)
+{
+  double sum = 0.0;
+  int k;
+
+  for (k = ray->k0; k <= ray->k1; k++)
+    {
+      if (k == ray->i0)
+        {
+          /* Inside the grid: t is positive, so truncation is floor. */
+          for (; k <= ray->i1; k++)
+            {
+              double t = ray->t0 + k * ray->dt;
+              int i = (int) t;
+              double f = t - i;
+              const float *p = slice + k * ray->major + i * ray->minor;
+
+              sum += (1.0 - f) * p[0] + f * p[ray->minor];
+            }
+          if (k > ray->k1)
+            break;
+        }
+      double t = ray->t0 + k * ray->dt;
+      if (t <= -1.0 || t >= nx)
+        continue;
+      double fl = floor (t), f = t - fl;
+      int i = (int) fl;
+      const float *row = slice + k * ray->major;
+
+      if (i >= 0)
+        sum += (1.0 - f) * row[i * ray->minor];
+      if (i + 1 < (int) nx)
+        sum += f * row[(i + 1) * ray->minor];
+    }
+  return sum * ray->weight;
+}
+
+static void
+ray_spread (float     *slice,
+            guint      nx,
+            const Ray *ray,
+            double     b)
+{
+  int k;
+
+  b *= ray->weight;
+  for (k = ray->k0; k <= ray->k1; k++)
+    {
+      if (k == ray->i0)
+        {
+          for (; k <= ray->i1; k++)
+            {
+              double t = ray->t0 + k * ray->dt;
+              int i = (int) t;
+              double f = t - i;
+              float *p = slice + k * ray->major + i * ray->minor;
+
+              p[0] += (float) ((1.0 - f) * b);
+              p[ray->minor] += (float) (f * b);
+            }
+          if (k > ray->k1)
+            break;
+        }
+      double t = ray->t0 + k * ray->dt;
+      if (t <= -1.0 || t >= nx)
+        continue;
+      double fl = floor (t), f = t - fl;
+      int i = (int) fl;
+      float *row = slice + k * ray->major;
+
+      if (i >= 0)
+        row[i * ray->minor] += (float) ((1.0 - f) * b);
+      if (i + 1 < (int) nx)
+        row[(i + 1) * ray->minor] += (float) (f * b);
+    }
 }
 
 void
@@ -252,41 +419,21 @@ evox_tomo_project_slice (const float  *slice,
   g_return_if_fail (slice != NULL && theta != NULL && sinogram != NULL && nx > 0);
 
   double c = (nx - 1) / 2.0;
-  guint n_steps = ray_n_steps (nx);
-  double half = (n_steps - 1) * RAY_STEP / 2.0;
 
   if (isnan (center))
     center = c;
+  /* Angles are independent; inside evox_tomo_reconstruct's slice loop this runs on one thread. */
+#pragma omp parallel for schedule(static) if (n_angles > 1)
   for (guint a = 0; a < n_angles; a++)
     {
       double ct = cos (theta[a]), st = sin (theta[a]);
 
       for (guint x = 0; x < nx; x++)
         {
-          double u = x - center, sum = 0.0;
+          Ray ray;
 
-          for (guint s = 0; s < n_steps; s++)
-            {
-              double v = s * RAY_STEP - half;
-              double px = c + u * ct - v * st, py = c + u * st + v * ct;
-
-              if (px <= -1.0 || py <= -1.0 || px >= nx || py >= nx)
-                continue;
-              double fx = floor (px), fy = floor (py);
-              int ix = (int) fx, iy = (int) fy;
-              double wx = px - fx, wy = py - fy;
-
-              /* Pixels outside the grid are zero. */
-              if (iy >= 0 && ix >= 0)
-                sum += (1 - wx) * (1 - wy) * slice[(gsize) iy * nx + ix];
-              if (iy >= 0 && ix + 1 < (int) nx)
-                sum += wx * (1 - wy) * slice[(gsize) iy * nx + ix + 1];
-              if (iy + 1 < (int) nx && ix >= 0)
-                sum += (1 - wx) * wy * slice[(gsize) (iy + 1) * nx + ix];
-              if (iy + 1 < (int) nx && ix + 1 < (int) nx)
-                sum += wx * wy * slice[(gsize) (iy + 1) * nx + ix + 1];
-            }
-          sinogram[(gsize) a * nx + x] = (float) (sum * RAY_STEP);
+          ray_setup (nx, c, ct, st, x - center, &ray);
+          sinogram[(gsize) a * nx + x] = (float) ray_sum (slice, nx, &ray);
         }
     }
 }
@@ -302,44 +449,48 @@ evox_tomo_backproject_slice (const float  *sinogram,
   g_return_if_fail (slice != NULL && theta != NULL && sinogram != NULL && nx > 0);
 
   double c = (nx - 1) / 2.0;
-  guint n_steps = ray_n_steps (nx);
-  double half = (n_steps - 1) * RAY_STEP / 2.0;
+  gsize n_pix = (gsize) nx * nx;
 
   if (isnan (center))
     center = c;
-  for (guint a = 0; a < n_angles; a++)
-    {
-      double ct = cos (theta[a]), st = sin (theta[a]);
+  /* Rays of different angles write the same pixels, so each thread accumulates into its own
+   * slice and the slices are added at the end (one thread writes straight into the output). */
+#pragma omp parallel if (n_angles > 1)
+  {
+    gboolean own = FALSE;
+    float *acc = slice;
 
-      for (guint x = 0; x < nx; x++)
-        {
-          double u = x - center;
-          double b = sinogram[(gsize) a * nx + x] * RAY_STEP;
+#ifdef _OPENMP
+    if (omp_get_num_threads () > 1)
+      {
+        acc = g_new0 (float, n_pix);
+        own = TRUE;
+      }
+#endif
+#pragma omp for schedule(static)
+    for (guint a = 0; a < n_angles; a++)
+      {
+        double ct = cos (theta[a]), st = sin (theta[a]);
 
-          if (b == 0.0)
-            continue;
-          for (guint s = 0; s < n_steps; s++)
-            {
-              double v = s * RAY_STEP - half;
-              double px = c + u * ct - v * st, py = c + u * st + v * ct;
+        for (guint x = 0; x < nx; x++)
+          {
+            double b = sinogram[(gsize) a * nx + x];
+            Ray ray;
 
-              if (px <= -1.0 || py <= -1.0 || px >= nx || py >= nx)
-                continue;
-              double fx = floor (px), fy = floor (py);
-              int ix = (int) fx, iy = (int) fy;
-              double wx = px - fx, wy = py - fy;
-
-              if (iy >= 0 && ix >= 0)
-                slice[(gsize) iy * nx + ix] += (float) ((1 - wx) * (1 - wy) * b);
-              if (iy >= 0 && ix + 1 < (int) nx)
-                slice[(gsize) iy * nx + ix + 1] += (float) (wx * (1 - wy) * b);
-              if (iy + 1 < (int) nx && ix >= 0)
-                slice[(gsize) (iy + 1) * nx + ix] += (float) ((1 - wx) * wy * b);
-              if (iy + 1 < (int) nx && ix + 1 < (int) nx)
-                slice[(gsize) (iy + 1) * nx + ix + 1] += (float) (wx * wy * b);
-            }
-        }
-    }
+            if (b == 0.0)
+              continue;
+            ray_setup (nx, c, ct, st, x - center, &ray);
+            ray_spread (acc, nx, &ray, b);
+          }
+      }
+    if (own)
+      {
+#pragma omp critical (evox_tomo_backproject)
+        for (gsize i = 0; i < n_pix; i++)
+          slice[i] += acc[i];
+        g_free (acc);
+      }
+  }
 }
 
 /* SIRT from zero: x += C A^T R (b - A x), R and C the inverses of the row sums (A 1, each ray's

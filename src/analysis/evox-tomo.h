@@ -46,8 +46,11 @@ void        evox_tomo_fbp_slice  (const float          *sinogram,
                                   EvoxReconFilter       filter,
                                   float                *slice);
 /* The projector: the sinogram of an nx x nx slice (rows as above), each ray's integral by
- * bilinear sampling at half-pixel steps; and its adjoint (unfiltered back-projection, added to
- * slice). SIRT and the reprojection alignment use both. */
+ * Joseph's method (one sample per pixel row crossed, linear interpolation along the row, times
+ * 1 / |cos theta|; per column, times 1 / |sin theta|, for rays closer to the x axis; pixels
+ * outside the grid zero); and its exact adjoint (unfiltered back-projection, added to slice).
+ * Both run over angles in parallel (OpenMP) when not already inside a parallel region. SIRT and
+ * the reprojection alignment use both. */
 void        evox_tomo_project_slice (const float       *slice,
                                      guint              nx,
                                      guint              n_angles,
