@@ -50,4 +50,12 @@ double   _evox_hdf5_pixel_size_scale  (const char         *units,
                                        double              value,
                                        char              **note);
 
+/* An EVOX_ERROR `code` whose message is the file's display name, a colon and the formatted
+ * reason: how the HDF5 and tilt-series readers word their errors. */
+void _evox_hdf5_set_error (GError     **error,
+                           int          code,
+                           const char  *path,
+                           const char  *format,
+                           ...) G_GNUC_PRINTF (4, 5);
+
 G_END_DECLS

@@ -66,15 +66,13 @@ dup_hdf5_reason (void)
   return reason != NULL ? reason : g_strdup ("HDF5 library error");
 }
 
-static void set_error (GError **error, int code, const char *path, const char *format, ...)
-  G_GNUC_PRINTF (4, 5);
 
-static void
-set_error (GError     **error,
-           int          code,
-           const char  *path,
-           const char  *format,
-           ...)
+void
+_evox_hdf5_set_error (GError     **error,
+                      int          code,
+                      const char  *path,
+                      const char  *format,
+                      ...)
 {
   g_autofree char *display = g_filename_display_name (path);
   g_autofree char *message = NULL;
@@ -94,7 +92,7 @@ set_hdf5_error (GError     **error,
 {
   g_autofree char *reason = dup_hdf5_reason ();
 
-  set_error (error, EVOX_ERROR_INVALID_DATA, path, "%s failed (%s)", what, reason);
+  _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path, "%s failed (%s)", what, reason);
 }
 
 /* A failed write: HDF5 says little more than that (a full disk shows as a failed flush). */
@@ -104,7 +102,7 @@ set_hdf5_write_error (GError     **error,
 {
   g_autofree char *reason = dup_hdf5_reason ();
 
-  set_error (error, EVOX_ERROR_FAILED, path, "cannot write (%s)", reason);
+  _evox_hdf5_set_error (error, EVOX_ERROR_FAILED, path, "cannot write (%s)", reason);
 }
 
 gboolean
@@ -255,14 +253,14 @@ _evox_hdf5_read_vector (hid_t         file,
   count = H5Sget_simple_extent_npoints (space);
   if (!is_number_type (type) || rank < 0 || rank > 1 || count < 1)
     {
-      set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+      _evox_hdf5_set_error (error, EVOX_ERROR_UNSUPPORTED, path,
                  "%s is not a list of numbers (rank %d, %" G_GINT64_FORMAT " values)", name, rank,
                  (gint64) count);
       return FALSE;
     }
   if (count > EVOX_HDF5_MAX_VECTOR)
     {
-      set_error (error, EVOX_ERROR_TOO_LARGE, path, "%s claims %" G_GINT64_FORMAT " values", name,
+      _evox_hdf5_set_error (error, EVOX_ERROR_TOO_LARGE, path, "%s claims %" G_GINT64_FORMAT " values", name,
                  (gint64) count);
       return FALSE;
     }
@@ -319,7 +317,7 @@ energies_to_ev (double      *e,
         scale = 1 / 1.602176634e-19;
       else
         {
-          set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+          _evox_hdf5_set_error (error, EVOX_ERROR_UNSUPPORTED, path,
                      "/exchange/energy has units '%s'; Evox reads eV, keV and J", units);
           return FALSE;
         }
@@ -352,7 +350,7 @@ angles_to_degrees (double      *a,
     return TRUE;
   if (!_evox_hdf5_units_are (units, rad))
     {
-      set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+      _evox_hdf5_set_error (error, EVOX_ERROR_UNSUPPORTED, path,
                  "/exchange/theta has units '%s'; Evox reads degrees and radians", units);
       return FALSE;
     }
@@ -506,7 +504,7 @@ check_signature (const char  *path,
     return FALSE;
   if (!evox_hdf5_has_signature (head, n))
     {
-      set_error (error, EVOX_ERROR_INVALID_DATA, path, "not an HDF5 file (no HDF5 signature)");
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path, "not an HDF5 file (no HDF5 signature)");
       return FALSE;
     }
   return TRUE;
@@ -535,14 +533,14 @@ open_reference (Source      *source,
   ref->rank = H5Sget_simple_extent_ndims (space);
   if (!is_number_type (type) || ref->rank < 2 || ref->rank > 4)
     {
-      set_error (error, EVOX_ERROR_UNSUPPORTED, source->path,
+      _evox_hdf5_set_error (error, EVOX_ERROR_UNSUPPORTED, source->path,
                  "%s is not 2 to 4 dimensional numbers", name);
       return FALSE;
     }
   H5Sget_simple_extent_dims (space, ref->shape, NULL);
   if (ref->shape[ref->rank - 2] != source->ny || ref->shape[ref->rank - 1] != source->nx)
     {
-      set_error (error, EVOX_ERROR_INVALID_DATA, source->path,
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, source->path,
                  "%s holds %" G_GUINT64_FORMAT " x %" G_GUINT64_FORMAT " images, the data %"
                  G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT, name, (guint64) ref->shape[ref->rank - 2],
                  (guint64) ref->shape[ref->rank - 1], source->ny, source->nx);
@@ -555,7 +553,7 @@ open_reference (Source      *source,
                     (ref->rank == 4 || data_rank == 3);
   if (ref->rank == 4 && !ref->per_energy)
     {
-      set_error (error, EVOX_ERROR_INVALID_DATA, source->path,
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, source->path,
                  "%s is 4D but its first axis (%" G_GUINT64_FORMAT ") is not the %u energies",
                  name, (guint64) ref->shape[0], source->n_channels);
       return FALSE;
@@ -566,13 +564,13 @@ open_reference (Source      *source,
       ref->n_frames = G_MAXUINT64;
   if (ref->n_frames == 0)
     {
-      set_error (error, EVOX_ERROR_INVALID_DATA, source->path, "%s holds no frames", name);
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, source->path, "%s holds no frames", name);
       return FALSE;
     }
   /* Every frame is read to average it: a damaged header claiming billions would never end. */
   if (ref->n_frames > MAX_REFERENCE_FRAMES)
     {
-      set_error (error, EVOX_ERROR_TOO_LARGE, source->path,
+      _evox_hdf5_set_error (error, EVOX_ERROR_TOO_LARGE, source->path,
                  "%s claims %" G_GUINT64_FORMAT " frames to average (at most %u)", name,
                  ref->n_frames, MAX_REFERENCE_FRAMES);
       return FALSE;
@@ -655,14 +653,14 @@ source_open (Source      *source,
     {
       g_autofree char *reason = dup_hdf5_reason ();
 
-      set_error (error, EVOX_ERROR_INVALID_DATA, path, "cannot open as HDF5 (%s)", reason);
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path, "cannot open as HDF5 (%s)", reason);
       return FALSE;
     }
 
   source->data = _evox_hdf5_open_dataset (source->file, "/exchange/data");
   if (source->data < 0)
     {
-      set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+      _evox_hdf5_set_error (error, EVOX_ERROR_UNSUPPORTED, path,
                  "no /exchange/data dataset (not a Data Exchange file)");
       return FALSE;
     }
@@ -678,14 +676,14 @@ source_open (Source      *source,
   source->sign = H5Tget_sign (type);
   if (is_number_type (type) && (source->size == 0 || source->size > 8))
     {
-      set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+      _evox_hdf5_set_error (error, EVOX_ERROR_UNSUPPORTED, path,
                  "/exchange/data holds %zu-bit numbers; Evox reads up to 64-bit integers and "
                  "floats", source->size * 8);
       return FALSE;
     }
   if (!is_number_type (type))
     {
-      set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+      _evox_hdf5_set_error (error, EVOX_ERROR_UNSUPPORTED, path,
                  "/exchange/data holds %s values; Evox reads integers and floats",
                  class_name (source->class));
       return FALSE;
@@ -693,7 +691,7 @@ source_open (Source      *source,
   rank = H5Sget_simple_extent_ndims (space);
   if (rank < 2 || rank > 4)
     {
-      set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+      _evox_hdf5_set_error (error, EVOX_ERROR_UNSUPPORTED, path,
                  "/exchange/data has rank %d; Evox reads 2 (y, x), 3 (z or energy, y, x) and "
                  "4 (energy, z, y, x)", rank);
       return FALSE;
@@ -705,7 +703,7 @@ source_open (Source      *source,
       info->shape[i] = source->shape[i];
       if (source->shape[i] == 0 || source->shape[i] > G_MAXUINT32)
         {
-          set_error (error, EVOX_ERROR_INVALID_DATA, path,
+          _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path,
                      "/exchange/data axis %d has %" G_GUINT64_FORMAT " entries", i,
                      (guint64) source->shape[i]);
           return FALSE;
@@ -766,7 +764,7 @@ source_open (Source      *source,
 
       if (scale == 0)
         {
-          set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+          _evox_hdf5_set_error (error, EVOX_ERROR_UNSUPPORTED, path,
                      "/exchange/pixel_size has units '%s'; Evox reads nm, um, mm and m",
                      pixel_units);
           return FALSE;
@@ -1202,7 +1200,7 @@ evox_hdf5_load (const char    *path,
   dims[2] = source.nz / bz;
   if (dims[0] == 0 || dims[1] == 0 || dims[2] == 0)
     {
-      set_error (error, EVOX_ERROR_ARGUMENT, path,
+      _evox_hdf5_set_error (error, EVOX_ERROR_ARGUMENT, path,
                  "binning by %u leaves nothing of %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %"
                  G_GSIZE_FORMAT, bin, source.nx, source.ny, source.nz);
       return NULL;
@@ -1223,9 +1221,9 @@ evox_hdf5_load (const char    *path,
         guint fits = bin_that_fits (&source, item);
 
         if (fits > bin)
-          set_error (error, local->code, path, "%s; try --bin %u", local->message, fits);
+          _evox_hdf5_set_error (error, local->code, path, "%s; try --bin %u", local->message, fits);
         else
-          set_error (error, local->code, path, "%s", local->message);
+          _evox_hdf5_set_error (error, local->code, path, "%s", local->message);
         g_error_free (local);
         return NULL;
       }
@@ -1633,7 +1631,7 @@ write_file (EvoxVolume    *volume,
     {
       g_autofree char *reason = dup_hdf5_reason ();
 
-      set_error (error, EVOX_ERROR_FAILED, path, "cannot create an HDF5 file (%s)", reason);
+      _evox_hdf5_set_error (error, EVOX_ERROR_FAILED, path, "cannot create an HDF5 file (%s)", reason);
       return FALSE;
     }
   exchange = H5Gcreate2 (file, "exchange", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);

@@ -18,25 +18,6 @@
 
 /* Flat and dark fields are tens of frames; more than this is a damaged header. */
 #define MAX_REFERENCE_FRAMES 65536u
-static void set_error (GError **error, int code, const char *path, const char *format, ...)
-  G_GNUC_PRINTF (4, 5);
-
-static void
-set_error (GError     **error,
-           int          code,
-           const char  *path,
-           const char  *format,
-           ...)
-{
-  g_autofree char *display = g_filename_display_name (path);
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, EVOX_ERROR, code, "%s: %s", display, message);
-}
 
 /* A new series for a file, refused before anything is allocated when it would not fit the
  * memory cap (EVOX_MEMORY_LIMIT): a damaged header can claim sizes its file does not hold, and
@@ -109,7 +90,7 @@ bin_series (EvoxTiltSeries  *in,
 
   if (bin > in->nx || bin > in->ny)
     {
-      set_error (error, EVOX_ERROR_ARGUMENT, path,
+      _evox_hdf5_set_error (error, EVOX_ERROR_ARGUMENT, path,
                  "binning %u x %u is larger than the %u x %u projections", bin, bin, in->nx,
                  in->ny);
       return NULL;
@@ -165,7 +146,7 @@ check_options (const EvoxTiltReadOptions *options,
 {
   if (options->bin == 0)
     {
-      set_error (error, EVOX_ERROR_ARGUMENT, path, "binning must be 1 or more");
+      _evox_hdf5_set_error (error, EVOX_ERROR_ARGUMENT, path, "binning must be 1 or more");
       return FALSE;
     }
   return TRUE;
@@ -192,12 +173,12 @@ dataset_shape (hid_t         dataset,
   if (class != H5T_INTEGER && class != H5T_FLOAT)
     {
       H5Eclear2 (H5E_DEFAULT);
-      set_error (error, EVOX_ERROR_UNSUPPORTED, path, "%s holds no integers or floats", name);
+      _evox_hdf5_set_error (error, EVOX_ERROR_UNSUPPORTED, path, "%s holds no integers or floats", name);
       return FALSE;
     }
   if (*rank < 2 || *rank > 3)
     {
-      set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+      _evox_hdf5_set_error (error, EVOX_ERROR_UNSUPPORTED, path,
                  "%s has rank %d; a tilt series is (angle, y, x)", name, *rank);
       return FALSE;
     }
@@ -260,7 +241,7 @@ read_reference (hid_t        file,
     return FALSE;
   if (shape[rank - 1] != nx || shape[rank - 2] != ny)
     {
-      set_error (error, EVOX_ERROR_INVALID_DATA, path,
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path,
                  "%s frames are %" G_GUINT64_FORMAT " x %" G_GUINT64_FORMAT
                  ", the projections %u x %u", name, (guint64) shape[rank - 1],
                  (guint64) shape[rank - 2], nx, ny);
@@ -269,7 +250,7 @@ read_reference (hid_t        file,
   k = rank == 3 ? shape[0] : 1;
   if (k < 1 || k > MAX_REFERENCE_FRAMES)
     {
-      set_error (error, EVOX_ERROR_INVALID_DATA, path, "%s has %" G_GUINT64_FORMAT " frames",
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path, "%s has %" G_GUINT64_FORMAT " frames",
                  name, (guint64) k);
       return FALSE;
     }
@@ -279,7 +260,7 @@ read_reference (hid_t        file,
     {
       if (!read_frame (dataset, rank, shape, f, frame))
         {
-          set_error (error, EVOX_ERROR_INVALID_DATA, path, "cannot read %s", name);
+          _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path, "cannot read %s", name);
           return FALSE;
         }
       for (gsize i = 0; i < n; i++)
@@ -343,41 +324,41 @@ evox_tilt_reader_load_hdf5 (const char                 *path,
   if (H5Fis_hdf5 (path) <= 0)
     {
       H5Eclear2 (H5E_DEFAULT);
-      set_error (error, EVOX_ERROR_INVALID_DATA, path, "not a readable HDF5 file");
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path, "not a readable HDF5 file");
       return NULL;
     }
   file = H5Fopen (path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file < 0)
     {
       H5Eclear2 (H5E_DEFAULT);
-      set_error (error, EVOX_ERROR_INVALID_DATA, path, "cannot open as HDF5");
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path, "cannot open as HDF5");
       return NULL;
     }
   data = _evox_hdf5_open_dataset (file, "/exchange/data");
   if (data < 0)
     {
-      set_error (error, EVOX_ERROR_INVALID_DATA, path, "no /exchange/data dataset");
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path, "no /exchange/data dataset");
       return NULL;
     }
   if (!dataset_shape (data, "/exchange/data", path, &rank, shape, error))
     return NULL;
   if (rank != 3)
     {
-      set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+      _evox_hdf5_set_error (error, EVOX_ERROR_UNSUPPORTED, path,
                  "/exchange/data has rank %d; a tilt series is (angle, y, x)", rank);
       return NULL;
     }
   for (int i = 0; i < 3; i++)
     if (shape[i] > G_MAXUINT)
       {
-        set_error (error, EVOX_ERROR_TOO_LARGE, path,
+        _evox_hdf5_set_error (error, EVOX_ERROR_TOO_LARGE, path,
                    "/exchange/data axis %d has %" G_GUINT64_FORMAT " entries", i,
                    (guint64) shape[i]);
         return NULL;
       }
   if (shape[0] < 2)
     {
-      set_error (error, EVOX_ERROR_INVALID_DATA, path,
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path,
                  "/exchange/data holds %" G_GUINT64_FORMAT " projection; a tilt series needs "
                  "at least two", (guint64) shape[0]);
       return NULL;
@@ -388,12 +369,12 @@ evox_tilt_reader_load_hdf5 (const char                 *path,
     return NULL;
   if (n_theta == 0)
     {
-      set_error (error, EVOX_ERROR_INVALID_DATA, path, "no /exchange/theta (the angles)");
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path, "no /exchange/theta (the angles)");
       return NULL;
     }
   if (n_theta != shape[0])
     {
-      set_error (error, EVOX_ERROR_INVALID_DATA, path,
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path,
                  "/exchange/theta has %u angles for %" G_GUINT64_FORMAT " projections", n_theta,
                  (guint64) shape[0]);
       return NULL;
@@ -401,14 +382,14 @@ evox_tilt_reader_load_hdf5 (const char                 *path,
   for (guint a = 0; a < n_theta; a++)
     if (!isfinite (theta[a]))
       {
-        set_error (error, EVOX_ERROR_INVALID_DATA, path, "/exchange/theta[%u] is not a number",
+        _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path, "/exchange/theta[%u] is not a number",
                    a);
         return NULL;
       }
   if (theta_units != NULL && theta_units[0] != '\0' &&
       !_evox_hdf5_units_are (theta_units, deg) && !_evox_hdf5_units_are (theta_units, rad))
     {
-      set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+      _evox_hdf5_set_error (error, EVOX_ERROR_UNSUPPORTED, path,
                  "/exchange/theta has units '%s'; Evox reads degrees and radians", theta_units);
       return NULL;
     }
@@ -452,7 +433,7 @@ evox_tilt_reader_load_hdf5 (const char                 *path,
         return NULL;
       if (!has_white)
         {
-          set_error (error, EVOX_ERROR_INVALID_DATA, path,
+          _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path,
                      "no /exchange/data_white (the flat field) to correct with");
           return NULL;
         }
@@ -464,7 +445,7 @@ evox_tilt_reader_load_hdf5 (const char                 *path,
 
       if (!read_frame (data, 3, shape, a, p))
         {
-          set_error (error, EVOX_ERROR_INVALID_DATA, path,
+          _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path,
                      "cannot read projection %u of /exchange/data", a);
           return NULL;
         }
@@ -506,20 +487,20 @@ evox_tilt_reader_load_txrm (const char                 *path,
   info = evox_xrm_get_info (xrm);
   if (info->n_images < 2)
     {
-      set_error (error, EVOX_ERROR_INVALID_DATA, path,
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path,
                  "holds %u image; a tilt series needs at least two", info->n_images);
       return NULL;
     }
   if (info->angles_deg == NULL)
     {
-      set_error (error, EVOX_ERROR_INVALID_DATA, path,
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path,
                  "has no ImageInfo/Angles stream: the projection angles are unknown");
       return NULL;
     }
   for (guint a = 0; a < info->n_images; a++)
     if (!isfinite (info->angles_deg[a]))
       {
-        set_error (error, EVOX_ERROR_INVALID_DATA, path,
+        _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path,
                    "ImageInfo/Angles holds no angle for image %u", a);
         return NULL;
       }
@@ -527,13 +508,13 @@ evox_tilt_reader_load_txrm (const char                 *path,
     {
       if (!info->has_reference)
         {
-          set_error (error, EVOX_ERROR_INVALID_DATA, path,
+          _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path,
                      "carries no reference image (ReferenceData/Image) to correct with");
           return NULL;
         }
       if (info->reference_width != info->width || info->reference_height != info->height)
         {
-          set_error (error, EVOX_ERROR_INVALID_DATA, path,
+          _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path,
                      "the reference image is %u x %u, the projections %u x %u",
                      info->reference_width, info->reference_height, info->width, info->height);
           return NULL;
@@ -588,7 +569,7 @@ evox_tilt_reader_load (const char                 *path,
     {
       int saved = errno;
 
-      set_error (error, EVOX_ERROR_FAILED, path, "%s", g_strerror (saved));
+      _evox_hdf5_set_error (error, EVOX_ERROR_FAILED, path, "%s", g_strerror (saved));
       return NULL;
     }
   n = fread (head, 1, sizeof head, f);
@@ -597,7 +578,7 @@ evox_tilt_reader_load (const char                 *path,
     return evox_tilt_reader_load_hdf5 (path, options, error);
   if (evox_xrm_has_signature (head, n))
     return evox_tilt_reader_load_txrm (path, options, error);
-  set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+  _evox_hdf5_set_error (error, EVOX_ERROR_UNSUPPORTED, path,
              "is neither Data Exchange HDF5 nor an Xradia .txrm file");
   return NULL;
 }
