@@ -13,6 +13,7 @@
 #include "evox-tiff.h"
 #include "evox-tilt-reader.h"
 #include "evox-test-util.h"
+#include "evox-test-hdf5.h"
 #include "evox-test-xrm.h"
 
 #define ROUNDS 400
@@ -375,42 +376,6 @@ try_tilt (const char  *path,
   return TRUE;
 }
 
-static void
-put_dataset (hid_t          file,
-             const char    *name,
-             hid_t          file_type,
-             int            rank,
-             const hsize_t *dims,
-             const double  *values,
-             const char    *units)
-{
-  hid_t lcpl = H5Pcreate (H5P_LINK_CREATE);
-  hid_t space = H5Screate_simple (rank, dims, NULL);
-  hid_t dataset;
-
-  H5Pset_create_intermediate_group (lcpl, 1);
-  dataset = H5Dcreate2 (file, name, file_type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-  g_assert_cmpint (dataset, >=, 0);
-  g_assert_cmpint (H5Dwrite (dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values),
-                   >=, 0);
-  if (units != NULL)
-    {
-      hid_t type = H5Tcopy (H5T_C_S1);
-      hid_t scalar = H5Screate (H5S_SCALAR);
-      hid_t attribute;
-
-      H5Tset_size (type, strlen (units));
-      attribute = H5Acreate2 (dataset, "units", type, scalar, H5P_DEFAULT, H5P_DEFAULT);
-      g_assert_cmpint (H5Awrite (attribute, type, units), >=, 0);
-      H5Aclose (attribute);
-      H5Sclose (scalar);
-      H5Tclose (type);
-    }
-  H5Dclose (dataset);
-  H5Sclose (space);
-  H5Pclose (lcpl);
-}
-
 /* Tilt series: a Data Exchange file with every part the tilt reader reads (u16 projections,
  * white and dark frames, angles and pixel size with units, energy, both exposure times), so
  * mutations reach its shapes, types and attributes; and a .txrm with angles and a reference. */
@@ -437,15 +402,15 @@ test_fuzz_tilt (void)
     }
   file = H5Fcreate (h5, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   g_assert_cmpint (file, >=, 0);
-  put_dataset (file, "/exchange/data", H5T_STD_U16LE, 3, dims, data, NULL);
-  put_dataset (file, "/exchange/data_white", H5T_STD_U16LE, 3, ref_dims, white, NULL);
-  put_dataset (file, "/exchange/data_dark", H5T_STD_U16LE, 3, ref_dims, dark, NULL);
-  put_dataset (file, "/exchange/theta", H5T_IEEE_F64LE, 1, &four, theta, "deg");
-  put_dataset (file, "/exchange/pixel_size", H5T_IEEE_F64LE, 1, &one, &pixel, "um");
-  put_dataset (file, "/exchange/energy", H5T_IEEE_F64LE, 1, &one, &energy, "keV");
-  put_dataset (file, "/measurement/instrument/detector/exposure_time", H5T_IEEE_F64LE, 1, &one,
+  evox_test_h5_put (file, "/exchange/data", H5T_STD_U16LE, 3, dims, data, NULL);
+  evox_test_h5_put (file, "/exchange/data_white", H5T_STD_U16LE, 3, ref_dims, white, NULL);
+  evox_test_h5_put (file, "/exchange/data_dark", H5T_STD_U16LE, 3, ref_dims, dark, NULL);
+  evox_test_h5_put (file, "/exchange/theta", H5T_IEEE_F64LE, 1, &four, theta, "deg");
+  evox_test_h5_put (file, "/exchange/pixel_size", H5T_IEEE_F64LE, 1, &one, &pixel, "um");
+  evox_test_h5_put (file, "/exchange/energy", H5T_IEEE_F64LE, 1, &one, &energy, "keV");
+  evox_test_h5_put (file, "/measurement/instrument/detector/exposure_time", H5T_IEEE_F64LE, 1, &one,
                &t_data, NULL);
-  put_dataset (file, "/process/acquisition/flat_fields/flat_exposure_time", H5T_IEEE_F64LE, 1,
+  evox_test_h5_put (file, "/process/acquisition/flat_fields/flat_exposure_time", H5T_IEEE_F64LE, 1,
                &one, &t_white, NULL);
   g_assert_cmpint (H5Fclose (file), >=, 0);
   /* The seeds themselves load, so the mutants start from a file the reader takes. */

@@ -12,52 +12,11 @@
 #include "evox-tilt-reader.h"
 #include "evox-types.h"
 #include "evox-test-util.h"
+#include "evox-test-hdf5.h"
 #include "evox-test-xrm.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Writing test files with the library itself                                                  */
-
-static void
-put_units (hid_t       dataset,
-           const char *units)
-{
-  hid_t type = H5Tcopy (H5T_C_S1);
-  hid_t space = H5Screate (H5S_SCALAR);
-  hid_t attribute;
-
-  H5Tset_size (type, strlen (units));
-  attribute = H5Acreate2 (dataset, "units", type, space, H5P_DEFAULT, H5P_DEFAULT);
-  g_assert_cmpint (H5Awrite (attribute, type, units), >=, 0);
-  H5Aclose (attribute);
-  H5Sclose (space);
-  H5Tclose (type);
-}
-
-/* A dataset at name (groups created as needed) holding doubles stored as file_type. */
-static void
-put (hid_t          file,
-     const char    *name,
-     hid_t          file_type,
-     int            rank,
-     const hsize_t *dims,
-     const double  *values,
-     const char    *units)
-{
-  hid_t lcpl = H5Pcreate (H5P_LINK_CREATE);
-  hid_t space = H5Screate_simple (rank, dims, NULL);
-  hid_t dataset;
-
-  H5Pset_create_intermediate_group (lcpl, 1);
-  dataset = H5Dcreate2 (file, name, file_type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-  g_assert_cmpint (dataset, >=, 0);
-  g_assert_cmpint (H5Dwrite (dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values),
-                   >=, 0);
-  if (units != NULL)
-    put_units (dataset, units);
-  H5Dclose (dataset);
-  H5Sclose (space);
-  H5Pclose (lcpl);
-}
 
 static void
 put_vector (hid_t         file,
@@ -66,7 +25,7 @@ put_vector (hid_t         file,
             hsize_t       n,
             const char   *units)
 {
-  put (file, name, H5T_IEEE_F64LE, 1, &n, values, units);
+  evox_test_h5_put (file, name, H5T_IEEE_F64LE, 1, &n, values, units);
 }
 
 /* The hand-worked file: 3 projections of 3 x 2 pixels (u16), two white frames (1000 and 1200,
@@ -108,10 +67,10 @@ write_od_file (const char *dir,
       if (!with_dark)
         white[i] = 900, white[6 + i] = 1100;   /* mean 1000: no dark, white alone */
     }
-  put (file, "/exchange/data", H5T_STD_U16LE, 3, dims, data, NULL);
-  put (file, "/exchange/data_white", H5T_STD_U16LE, 3, ref_dims, white, NULL);
+  evox_test_h5_put (file, "/exchange/data", H5T_STD_U16LE, 3, dims, data, NULL);
+  evox_test_h5_put (file, "/exchange/data_white", H5T_STD_U16LE, 3, ref_dims, white, NULL);
   if (with_dark)
-    put (file, "/exchange/data_dark", H5T_STD_U16LE, 3, ref_dims, dark, NULL);
+    evox_test_h5_put (file, "/exchange/data_dark", H5T_STD_U16LE, 3, ref_dims, dark, NULL);
   put_vector (file, "/exchange/theta", od_theta_deg, 3, NULL);
   if (with_exposures)
     {
@@ -233,7 +192,7 @@ test_radians_and_pixel_size (void)
   EvoxTiltReadOptions options = { .flat_dark = FALSE, .bin = 1 };
   g_autoptr(EvoxTiltSeries) series = NULL;
 
-  put (file, "/exchange/data", H5T_IEEE_F32LE, 3, dims, data, NULL);
+  evox_test_h5_put (file, "/exchange/data", H5T_IEEE_F32LE, 3, dims, data, NULL);
   put_vector (file, "/exchange/theta", theta, 2, "rad");
   put_vector (file, "/exchange/pixel_size", &pixel, 1, "um");
   put_vector (file, "/exchange/energy", &energy, 1, "keV");
@@ -264,8 +223,8 @@ test_binning (void)
     data[i] = 100 + (double) (evox_test_random (&state) % 800);
   for (guint i = 0; i < NY * NX; i++)
     white[i] = 950 + (double) (evox_test_random (&state) % 100);
-  put (file, "/exchange/data", H5T_IEEE_F64LE, 3, dims, data, NULL);
-  put (file, "/exchange/data_white", H5T_IEEE_F64LE, 2, ref_dims, white, NULL);
+  evox_test_h5_put (file, "/exchange/data", H5T_IEEE_F64LE, 3, dims, data, NULL);
+  evox_test_h5_put (file, "/exchange/data_white", H5T_IEEE_F64LE, 2, ref_dims, white, NULL);
   put_vector (file, "/exchange/theta", theta, NA, NULL);
   put_vector (file, "/exchange/pixel_size", &pixel, 1, "nm");
   H5Fclose (file);
@@ -360,12 +319,12 @@ write_bad (const char *path,
       return;
     }
   if (bad == BAD_RANK)
-    put (file, "/exchange/data", H5T_STD_U16LE, 2, dims + 1, values, NULL);
+    evox_test_h5_put (file, "/exchange/data", H5T_STD_U16LE, 2, dims + 1, values, NULL);
   else if (bad != BAD_NO_DATA)
-    put (file, "/exchange/data", H5T_STD_U16LE, 3, dims, values, NULL);
+    evox_test_h5_put (file, "/exchange/data", H5T_STD_U16LE, 3, dims, values, NULL);
   if (bad != BAD_NO_WHITE)
-    put (file, "/exchange/data_white", H5T_STD_U16LE, 3, white_dims, values, NULL);
-  put (file, "/exchange/data_dark", H5T_STD_U16LE, 3, dark_dims, values, NULL);
+    evox_test_h5_put (file, "/exchange/data_white", H5T_STD_U16LE, 3, white_dims, values, NULL);
+  evox_test_h5_put (file, "/exchange/data_dark", H5T_STD_U16LE, 3, dark_dims, values, NULL);
   if (bad != BAD_NO_THETA)
     put_vector (file, "/exchange/theta", theta, bad == BAD_THETA_COUNT ? 2 : dims[0],
                 bad == BAD_THETA_UNITS ? "grad" : NULL);
