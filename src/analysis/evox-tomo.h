@@ -94,6 +94,66 @@ void        evox_tomo_shift       (EvoxTiltSeries        *series,
                                    const double          *dx,
                                    const double          *dy);
 
+/* Reprojection alignment (as tomopy's align_joint does, but coarse to fine): reconstruct the
+ * shifted series, reproject it, register each projection to its reprojection by upsampled phase
+ * correlation, add the shifts found, and repeat until the RMS update falls under the tolerance or
+ * the iterations are spent. Levels run on the series binned 2^(levels-1) .. 1 (shifts scaled
+ * between levels); a level stops early on the tolerance too. */
+typedef struct
+{
+  guint           iterations;       /* at most this many at the finest level; 5 */
+  double          tolerance;        /* pixels of the finest level; 0.05 */
+  guint           levels;           /* 0: chosen from the size (binned sides >= 64 pixels) */
+  guint           upsample;         /* phase correlation to 1 / upsample pixel; 20 */
+  guint           sirt_iterations;  /* 0: FBP inside the loop; else SIRT with this many */
+  EvoxReconFilter filter;           /* of the FBP inside the loop; Shepp-Logan */
+} EvoxTomoReprojectOptions;
+
+void        evox_tomo_reproject_options_init (EvoxTomoReprojectOptions *options);
+
+/* Called on the worker thread after each iteration (level 0 is the coarsest): the RMS difference
+ * between the shifted projections and their reprojections (optical density units), the RMS shift
+ * update of that iteration and the shifts so far (finest-level pixels, n_angles each). Copy what
+ * is kept; the arrays live only for the call. */
+typedef void (*EvoxTomoIterationFunc) (guint          level,
+                                       guint          iteration,
+                                       double         residual,
+                                       double         update_rms,
+                                       const double  *dx,
+                                       const double  *dy,
+                                       gpointer       user_data);
+
+/* dx, dy (n_angles each): in, the starting shifts (from evox_tomo_align_fast, or zeros); out, the
+ * aligned ones, in the convention of evox_tomo_align_fast. center is the rotation axis used for
+ * every reconstruction (finest-level pixels). The series itself is not changed. Cancellable;
+ * FALSE with an error (G_IO_ERROR_CANCELLED when cancelled, dx and dy then unchanged). */
+gboolean    evox_tomo_align_reproject (const EvoxTiltSeries            *series,
+                                       const EvoxTomoReprojectOptions  *options,
+                                       double                           center,
+                                       double                          *dx,
+                                       double                          *dy,
+                                       EvoxTomoIterationFunc            func,
+                                       gpointer                         user_data,
+                                       EvoxProgress                    *progress,
+                                       GCancellable                    *cancellable,
+                                       GError                         **error);
+
+/* The rotation centre refined by a sharpness search: n_slices rows spread over the middle half of
+ * the (aligned) series reconstructed by FBP for centres guess - radius .. guess + radius, first in
+ * whole pixels then in quarter pixels around the best; the score of a centre is the sharpness of
+ * its slices (the documented measure in the implementation). scan_center/scan_score (may be NULL)
+ * receive every centre tried and its score, as doubles, in the order tried. Errors for a radius
+ * that leaves the detector, or a series with fewer than 3 angles. */
+gboolean    evox_tomo_center_search   (const EvoxTiltSeries  *series,
+                                       double                 guess,
+                                       double                 radius,
+                                       guint                  n_slices,
+                                       double                *center,
+                                       GArray                *scan_center,
+                                       GArray                *scan_score,
+                                       GCancellable          *cancellable,
+                                       GError               **error);
+
 /* The geometry check of multi-energy registration. For a rigid sample the shifts between two
  * energies follow dx(theta) = a cos theta + b sin theta + c and a constant dy. */
 typedef struct

@@ -582,3 +582,20 @@ evox_tilt_reader_load (const char                 *path,
              "is neither Data Exchange HDF5 nor an Xradia .txrm file");
   return NULL;
 }
+
+/* Files only until the multi-energy helper adds folders and sets (issue 16). */
+GPtrArray *
+evox_tilt_reader_load_set (const char                 *path,
+                           const EvoxTiltReadOptions  *options,
+                           EvoxProgress               *progress,
+                           GCancellable               *cancellable,
+                           GError                    **error)
+{
+  g_autoptr (GPtrArray) set = g_ptr_array_new_with_free_func ((GDestroyNotify) evox_tilt_series_free);
+  EvoxTiltSeries *series = evox_tilt_reader_load (path, options, error);
+
+  if (series == NULL)
+    return NULL;
+  g_ptr_array_add (set, series);
+  return g_steal_pointer (&set);
+}

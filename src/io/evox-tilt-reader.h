@@ -4,6 +4,8 @@
 #pragma once
 
 #include <glib.h>
+#include <gio/gio.h>
+#include "evox-progress.h"
 #include "evox-tilt-series.h"
 
 G_BEGIN_DECLS
@@ -39,6 +41,17 @@ EvoxTiltSeries *evox_tilt_reader_load_txrm  (const char                 *path,
 /* Either, chosen by the file's signature. options NULL: the defaults. */
 EvoxTiltSeries *evox_tilt_reader_load       (const char                 *path,
                                              const EvoxTiltReadOptions  *options,
+                                             GError                    **error);
+
+/* What the window and `evox reconstruct` open: a tilt series file as above (one element), a folder
+ * of per-angle .xrm files with their references (one energy), or a multi-energy set (a folder or
+ * SSRL script whose .xrm files carry energies and angles, grouped by energy as the spectral
+ * reader groups them). An array of EvoxTiltSeries (freeing them), ascending energy, each with
+ * energy_ev set when there are several. Cancellable; progress per file. */
+GPtrArray      *evox_tilt_reader_load_set   (const char                 *path,
+                                             const EvoxTiltReadOptions  *options,
+                                             EvoxProgress               *progress,
+                                             GCancellable               *cancellable,
                                              GError                    **error);
 
 G_END_DECLS
