@@ -1275,23 +1275,78 @@ case_measures_init (CaseMeasures *m,
     }
 }
 
+/* Area and the divergence theorem's volume term (to ref) of the triangles of cube (x, y, z) of
+ * case cs, its crossings interpolated as edge_vertex () places them. */
+static void
+cube_measures (const Grid   *g,
+               guint         cs,
+               gsize         x,
+               gsize         y,
+               gsize         z,
+               const double  ref[3],
+               double       *area,
+               double       *volume)
+{
+  double p[CUBE_EDGES][3];
+  guint crossings = case_table.crossings[cs];
+
+  for (guint e = 0; e < CUBE_EDGES; e++)
+    if ((crossings >> e) & 1)
+      {
+        guint c0 = edge_corner (e, 0), axis = e / 4;
+        gsize q[3] = { x + (c0 & 1), y + ((c0 >> 1) & 1), z + ((c0 >> 2) & 1) };
+        gsize i0 = q[0] + q[1] * g->stride[1] + q[2] * g->stride[2];
+        float v0 = load (g->data, g->type, i0);
+        float v1 = load (g->data, g->type, i0 + g->stride[axis]);
+        float t = (g->level - v0) / (v1 - v0);
+
+        if (g->type == EVOX_SAMPLE_F32 && G_UNLIKELY (isnan (t)))
+          t = isinf (v0) && isfinite (v1) ? 1.0f : 0.5f;
+        else
+          t = CLAMP (t, 0.0f, 1.0f);
+        for (guint k = 0; k < 3; k++)
+          p[e][k] = g->origin[k] + g->spacing[k] * ((double) q[k] + (k == axis ? t : 0.0)) -
+                    ref[k];
+      }
+  for (guint t = 0; t < case_table.n_triangles[cs]; t++)
+    {
+      const double *a = p[case_table.edges[cs][3 * t]], *b = p[case_table.edges[cs][3 * t + 1]];
+      const double *c = p[case_table.edges[cs][3 * t + 2]];
+      double u[3], v[3], n[3];
+
+      for (guint k = 0; k < 3; k++)
+        {
+          u[k] = b[k] - a[k];
+          v[k] = c[k] - a[k];
+        }
+      n[0] = u[1] * v[2] - u[2] * v[1];
+      n[1] = u[2] * v[0] - u[0] * v[2];
+      n[2] = u[0] * v[1] - u[1] * v[0];
+      *area += 0.5 * sqrt (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+      *volume += (a[0] * n[0] + a[1] * n[1] + a[2] * n[2]) / 6.0;
+    }
+}
+
 /**
- * _evox_flying_edges_measure_midpoints:
+ * _evox_flying_edges_measure:
  *
  * The triangle count, area and enclosed volume of evox_flying_edges (field, level, DEFAULT)
- * when every crossing lies half way along its edge (a mask of two values contoured half way
- * between them), from the case of every cube: classification and one pass over the cubes, no
- * vertices. The volume is summed to ref (a point near the middle keeps its digits).
+ * without building it: classification and one pass over the cubes. When midpoints says that
+ * every crossing lies half way along its edge (a mask of two values contoured half way between
+ * them), each cube's share is a constant of its case; otherwise its crossings are interpolated
+ * as the kernel does, and no vertex is kept. The volume is summed to ref (a point near the
+ * middle keeps its digits).
  */
 gboolean
-_evox_flying_edges_measure_midpoints (const EvoxField  *field,
-                                      double            level,
-                                      const double      ref[3],
-                                      guint64          *n_triangles,
-                                      double           *area,
-                                      double           *volume,
-                                      EvoxWorkMonitor  *monitor,
-                                      GError          **error)
+_evox_flying_edges_measure (const EvoxField  *field,
+                            double            level,
+                            gboolean          midpoints,
+                            const double      ref[3],
+                            guint64          *n_triangles,
+                            double           *area,
+                            double           *volume,
+                            EvoxWorkMonitor  *monitor,
+                            GError          **error)
 {
   g_auto (Grid) g = { 0, };
   CaseMeasures *cm;
@@ -1339,6 +1394,12 @@ _evox_flying_edges_measure_midpoints (const EvoxField  *field,
                   guint x = lowest_bit (live);
                   guint cs = cube_case (&cw, x);
 
+                  if (!midpoints)
+                    {
+                      n += case_table.n_triangles[cs];
+                      cube_measures (&g, cs, 64 * w + x, j, k, ref, &a, &v);
+                      continue;
+                    }
                   o[0] = field->origin[0] + field->spacing[0] * (double) (64 * w + x) - ref[0];
                   n += case_table.n_triangles[cs];
                   a += cm->area[cs];

@@ -720,110 +720,25 @@ frame_of_volume (Frame      *frame,
  * balls before, +0.1% after). Values are kept as u16 (the mask's 0..255 times 256), which holds
  * the x-y pass and the coarse grid in a third of the bytes of the mask's voxels at f = 2.
  *
- * The full surface is still measured: its triangle count decides the path, and its area and
- * enclosed volume are what measurements quote (evox_mesh_get_source_measures ()), as for a
- * decimated mesh. An unsmoothed mask has every vertex half way along its edge, so each cube's
- * share is a constant of its case (_evox_flying_edges_measure_midpoints (): a pass over the
- * cubes, no vertices). A smoothed one is contoured slab by slab of mask slices, each slab
- * dropped once measured: a slab holds the cubes between its first and last slice, and the next
- * slab starts at its last slice, so the slabs' triangles are exactly the full surface's. */
+ * The full surface is still measured, without building it: its triangle count decides the
+ * path, and its area and enclosed volume are what measurements quote
+ * (evox_mesh_get_source_measures ()), as for a decimated mesh. One pass over the cubes
+ * (_evox_flying_edges_measure ()): an unsmoothed mask has every vertex half way along its
+ * edge, so each cube's share is a constant of its case; a smoothed one's crossings are
+ * interpolated cube by cube, as the kernel places them, and dropped. */
 
-/* Mask slices a slab of the measuring pass spans (plus one shared with the next slab). */
-#define SLAB_SLICES 32
 /* The resampling tent's half-width in coarse steps (see above). */
 #define TENT_HALF_WIDTH 0.6
 /* The coarse surface's tries aim at this part of the budget at least. */
 #define BUDGET_LOW 0.75
 
-static guint slab_slices = SLAB_SLICES;
-
-/**
- * _evox_isosurface_set_slab_slices:
- * @n: slices a slab spans; 0 restores the default
- *
- * For tests: thin slabs exercise the joins of the measuring pass on a small volume.
- */
-void
-_evox_isosurface_set_slab_slices (guint n)
-{
-  slab_slices = n == 0 ? SLAB_SLICES : MAX (n, 1);
-}
-
-/* Triangle count, area and signed enclosed volume (to ref, which every slab shares). */
+/* Triangle count, area and signed enclosed volume of the full surface. */
 typedef struct
 {
   guint64 n_triangles;
   double  area;
   double  volume;
 } Measures;
-
-static void
-measures_add (Measures     *m,
-              EvoxMesh     *mesh,
-              const double  ref[3])
-{
-  const float *p = evox_mesh_get_positions (mesh);
-  const guint32 *tris = evox_mesh_get_triangles (mesh);
-  gsize n = evox_mesh_get_n_triangles (mesh);
-  double area = 0.0, volume = 0.0;
-
-#pragma omp parallel for reduction(+:area, volume) schedule(static)
-  for (gsize t = 0; t < n; t++)
-    {
-      const float *a = p + 3 * (gsize) tris[3 * t], *b = p + 3 * (gsize) tris[3 * t + 1];
-      const float *c = p + 3 * (gsize) tris[3 * t + 2];
-      double u[3], v[3], w[3], x[3];
-
-      for (guint k = 0; k < 3; k++)
-        {
-          w[k] = a[k] - ref[k];
-          u[k] = (double) b[k] - a[k];
-          v[k] = (double) c[k] - a[k];
-        }
-      x[0] = u[1] * v[2] - u[2] * v[1];
-      x[1] = u[2] * v[0] - u[0] * v[2];
-      x[2] = u[0] * v[1] - u[1] * v[0];
-      area += 0.5 * sqrt (x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
-      volume += (w[0] * x[0] + w[1] * x[1] + w[2] * x[2]) / 6.0;
-    }
-  m->n_triangles += n;
-  m->area += area;
-  m->volume += volume;
-}
-
-/* The full surface of mask (whose outermost layer is outside) at level, slab by slab. */
-static gboolean
-measure_slabs (const EvoxField  *mask,
-               double            level,
-               Measures         *m,
-               EvoxWorkMonitor  *monitor,
-               GError          **error)
-{
-  const gsize slice = mask->dims[0] * mask->dims[1];
-  const gsize step = slab_slices;
-  double ref[3];
-
-  memset (m, 0, sizeof *m);
-  for (guint k = 0; k < 3; k++)
-    ref[k] = mask->origin[k] + 0.5 * mask->spacing[k] * (double) (mask->dims[k] - 1);
-  for (gsize z0 = 0; z0 + 1 < mask->dims[2]; z0 += step)
-    {
-      EvoxField slab = *mask;
-      g_autoptr(EvoxMesh) mesh = NULL;
-
-      slab.data = (const guint8 *) mask->data + z0 * slice;
-      slab.dims[2] = MIN (step, mask->dims[2] - 1 - z0) + 1;
-      slab.origin[2] = mask->origin[2] + mask->spacing[2] * (double) z0;
-      mesh = evox_flying_edges (&slab, level, EVOX_FLYING_EDGES_DEFAULT, NULL,
-                                monitor->cancellable, error);
-      if (mesh == NULL)
-        return FALSE;
-      measures_add (m, mesh, ref);
-      if (!_evox_work_monitor_step (monitor, slab.dims[2] - 1))
-        return !g_cancellable_set_error_if_cancelled (monitor->cancellable, error);
-    }
-  return TRUE;
-}
 
 /* Where the coarse points of one axis read the fine line: point c is at fine coordinate
  * p0 + c f and reads fine voxels first[c] .. first[c] + count[c] - 1 with weights w[c *
@@ -1152,25 +1067,17 @@ contour_within_budget (const EvoxField  *mask,
   gint64 t0 = g_get_monotonic_time ();
 
   evox_progress_set_stage (progress, "Measuring the full surface", 0.0, start);
-  if (binary)
-    {
-      double ref[3];
+  {
+    double ref[3];
 
-      for (guint k = 0; k < 3; k++)
-        ref[k] = mask->origin[k] + 0.5 * mask->spacing[k] * (double) (mask->dims[k] - 1);
-      _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 1.0,
-                                2 * (guint64) mask->dims[2]);
-      if (!_evox_flying_edges_measure_midpoints (mask, level, ref, &full.n_triangles,
-                                                 &full.area, &full.volume, &monitor, error))
-        return NULL;
-    }
-  else
-    {
-      _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 1.0,
-                                MAX (mask->dims[2], 2) - 1);
-      if (!measure_slabs (mask, level, &full, &monitor, error))
-        return NULL;
-    }
+    for (guint k = 0; k < 3; k++)
+      ref[k] = mask->origin[k] + 0.5 * mask->spacing[k] * (double) (mask->dims[k] - 1);
+    _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 1.0,
+                              2 * (guint64) mask->dims[2]);
+    if (!_evox_flying_edges_measure (mask, level, binary, ref, &full.n_triangles, &full.area,
+                                     &full.volume, &monitor, error))
+      return NULL;
+  }
   g_debug ("Surface within %" G_GUINT64_FORMAT " triangles: the full surface has %"
            G_GUINT64_FORMAT ", measured in %.3f s", budget, full.n_triangles,
            (g_get_monotonic_time () - t0) / 1e6);

@@ -77,7 +77,7 @@ typedef enum
  * instead, its mask resampled with a tent filter to a step of f voxels chosen so the surface
  * fits the budget (closed and manifold like any flying-edges surface; evox-isosurface.c says
  * how f and the level are chosen), and the mesh quotes the full surface's triangles, area and
- * volume (evox_mesh_get_source_measures ()), measured slab by slab without holding it. Other
+ * volume (evox_mesh_get_source_measures ()), measured cube by cube without building it. Other
  * kinds are decimated to at most that many, or as far as evox_mesh_decimate () can without
  * breaking the surface. */
 typedef struct
@@ -119,20 +119,18 @@ EvoxMesh *evox_isosurface_build_finish (GAsyncResult          *result,
                                         GError               **error);
 
 /* The triangle count, area and enclosed volume (to ref, in nm) of evox_flying_edges (field,
- * level, DEFAULT), without building it, when every crossing lies half way along its edge (a
- * two-valued mask contoured half way). For the budgeted phase surface. */
-gboolean  _evox_flying_edges_measure_midpoints (const EvoxField  *field,
-                                                double            level,
-                                                const double      ref[3],
-                                                guint64          *n_triangles,
-                                                double           *area,
-                                                double           *volume,
-                                                EvoxWorkMonitor  *monitor,
-                                                GError          **error);
+ * level, DEFAULT), without building it; midpoints: every crossing lies half way along its edge
+ * (a two-valued mask contoured half way), so each cube's share comes from its case alone. For
+ * the budgeted phase surface. */
+gboolean  _evox_flying_edges_measure (const EvoxField  *field,
+                                      double            level,
+                                      gboolean          midpoints,
+                                      const double      ref[3],
+                                      guint64          *n_triangles,
+                                      double           *area,
+                                      double           *volume,
+                                      EvoxWorkMonitor  *monitor,
+                                      GError          **error);
 
-/* For tests: the mask slices a slab of the full surface's measuring pass spans (0: the
- * default, 32), so a small volume crosses many slab joins. Not thread-safe; set before
- * building. */
-void      _evox_isosurface_set_slab_slices (guint n);
 
 G_END_DECLS
