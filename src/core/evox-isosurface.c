@@ -729,6 +729,8 @@ frame_of_volume (Frame      *frame,
 
 /* The resampling tent's half-width in coarse steps (see above). */
 #define TENT_HALF_WIDTH 0.6
+/* Contours of the coarse grid spent at most on moving its level to the full surface's volume. */
+#define VOLUME_STEPS 4
 /* The coarse surface's tries aim at this part of the budget at least. */
 #define BUDGET_LOW 0.75
 
@@ -999,27 +1001,39 @@ coarse_surface (const EvoxField  *mask,
     return mesh;
 
   /* Corners cut at a step of f cost about f times the volume they cost the full surface, so the
-   * count-keeping level encloses too little: up to two steps of the level towards the full
-   * surface's volume, the first from the slope of a tent-smoothed edge (the mask's 0..65280
-   * over the tent's width, the surface moving along its normal), the second a secant. */
+   * count-keeping level encloses too little: a few steps of the level towards the full
+   * surface's volume (the volume falls as the level rises), the first from the slope of a
+   * tent-smoothed edge (the mask's 0..65280 over the tent's width, the surface moving along its
+   * normal), then secants kept inside the bracket once the volume has been passed; the mesh
+   * nearest the volume is kept. */
   {
     double h = cbrt (mask->spacing[0] * mask->spacing[1] * mask->spacing[2]);
-    double l0 = level, v0 = evox_mesh_get_volume (mesh);
+    double lp = level, vp = evox_mesh_get_volume (mesh), lc = level, vc = vp;
+    double lo = 0.5, hi = 65534.5;   /* the bracket: volume above target at lo, below at hi */
+    double best = fabs (vp - target_volume);
 
-    for (guint step = 0; step < 2; step++)
+    for (guint step = 0; step < VOLUME_STEPS; step++)
       {
-        double v = evox_mesh_get_volume (mesh), l1, slope;
+        double l1, slope;
         EvoxMesh *next;
 
-        if (fabs (v / target_volume - 1.0) < 1e-3)
+        if (fabs (vc / target_volume - 1.0) < 1e-3)
           break;
-        if (step == 0 || l0 == level || v0 == v)
+        if (vc < target_volume)
+          hi = MIN (hi, lc);
+        else
+          lo = MAX (lo, lc);
+        if (step == 0 || vp == vc || lp == lc)
           slope = -evox_mesh_get_area (mesh) * 2.0 * TENT_HALF_WIDTH * f * h /
                   (MASK_INSIDE * 256.0);
         else
-          slope = (v - v0) / (level - l0);
-        l1 = CLAMP (level + (target_volume - v) / slope, 0.5, 65534.5);
-        if (!(slope < 0.0) || l1 == level)
+          slope = (vc - vp) / (lc - lp);
+        l1 = slope < 0.0 ? lc + (target_volume - vc) / slope : 0.5 * (lo + hi);
+        if (!(l1 > lo && l1 < hi))
+          l1 = 0.5 * (lo + hi);
+        g_debug ("Coarse level %.1f encloses %+.3f%% of the full volume; next %.1f", lc,
+                 100.0 * (vc / target_volume - 1.0), l1);
+        if (fabs (l1 - lc) < 0.5)
           break;
         next = evox_flying_edges (&field, l1, EVOX_FLYING_EDGES_CLOSE_BORDERS, NULL,
                                   cancellable, error);
@@ -1028,18 +1042,19 @@ coarse_surface (const EvoxField  *mask,
             evox_mesh_unref (mesh);
             return NULL;
           }
-        evox_progress_update (progress, 0.5 + 0.25 * (step + 1));
-        l0 = level;
-        v0 = v;
-        if (evox_mesh_is_empty (next) ||
-            fabs (evox_mesh_get_volume (next) - target_volume) >= fabs (v - target_volume))
+        evox_progress_update (progress, 0.5 + 0.5 * (step + 1) / (VOLUME_STEPS + 1));
+        lp = lc;
+        vp = vc;
+        lc = l1;
+        vc = evox_mesh_get_volume (next);
+        if (!evox_mesh_is_empty (next) && fabs (vc - target_volume) < best)
           {
-            evox_mesh_unref (next);
-            break;
+            best = fabs (vc - target_volume);
+            evox_mesh_unref (mesh);
+            mesh = next;
           }
-        evox_mesh_unref (mesh);
-        mesh = next;
-        level = l1;
+        else
+          evox_mesh_unref (next);
       }
   }
   return mesh;
