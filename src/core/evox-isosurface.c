@@ -160,6 +160,23 @@ all_zero (const float *v,
  * taps past either end are left out. Without normalise the others add up with their weights
  * (points past the end count as 0); with it only finite taps count and the sum is divided by
  * their weight, NaN when none is left. */
+/* Point i of a line of n, its taps past either end left out. */
+static inline float
+border_tap_sum (const float *in,
+                gsize        n,
+                gsize        i,
+                const float  w[SMOOTH_TAPS])
+{
+  gsize t0 = i < SMOOTH_RADIUS ? SMOOTH_RADIUS - i : 0;
+  gsize t1 = MIN ((gsize) SMOOTH_TAPS, n + SMOOTH_RADIUS - i);
+  const float *src = in + i - SMOOTH_RADIUS;
+  float sum = 0.0f;
+
+  for (gsize t = t0; t < t1; t++)
+    sum += w[t] * src[t];
+  return sum;
+}
+
 static void
 filter_line (const float *in,
              float       *out,
@@ -167,6 +184,29 @@ filter_line (const float *in,
              const float  w[SMOOTH_TAPS],
              gboolean     normalise)
 {
+  if (!normalise && n > 2 * SMOOTH_RADIUS)
+    {
+      /* Inner points tap by tap over the line, which vectorises; the sums add the same terms
+       * in the same order as below, so the result is the same to the bit. */
+      const gsize inner = n - 2 * SMOOTH_RADIUS;
+      float *o = out + SMOOTH_RADIUS;
+
+      memset (o, 0, inner * sizeof (float));
+      for (gsize t = 0; t < SMOOTH_TAPS; t++)
+        {
+          const float wt = w[t];
+          const float *src = in + t;
+
+          for (gsize i = 0; i < inner; i++)
+            o[i] += wt * src[i];
+        }
+      for (gsize i = 0; i < SMOOTH_RADIUS; i++)
+        {
+          out[i] = border_tap_sum (in, n, i, w);
+          out[n - 1 - i] = border_tap_sum (in, n, n - 1 - i, w);
+        }
+      return;
+    }
   for (gsize i = 0; i < n; i++)
     {
       gsize t0 = i < SMOOTH_RADIUS ? SMOOTH_RADIUS - i : 0;
@@ -1078,7 +1118,6 @@ contour_within_budget (const EvoxField  *mask,
   EvoxWorkMonitor monitor;
   Measures full;
   double f, start = 0.35;
-
   gint64 t0 = g_get_monotonic_time ();
 
   evox_progress_set_stage (progress, "Measuring the full surface", 0.0, start);
@@ -1123,8 +1162,8 @@ contour_within_budget (const EvoxField  *mask,
       if (mesh == NULL)
         return NULL;
       n = evox_mesh_get_n_triangles (mesh);
-      g_debug ("Coarse surface at a step of %.3f voxels: %" G_GUINT64_FORMAT " triangles (%.3f s)",
-               f, n, (g_get_monotonic_time () - t0) / 1e6);
+      g_debug ("Coarse surface at a step of %.3f voxels: %" G_GUINT64_FORMAT " triangles "
+               "(%.3f s)", f, n, (g_get_monotonic_time () - t0) / 1e6);
       if (n <= budget)
         {
           g_clear_pointer (&best, evox_mesh_unref);
