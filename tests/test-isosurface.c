@@ -1604,6 +1604,58 @@ test_budget (void)
     }
 }
 
+typedef struct
+{
+  EvoxVolume      *volume;
+  EvoxSurfaceSpec  spec;
+  EvoxProgress    *progress;
+  EvoxMesh        *mesh;
+  gint             done;
+} BudgetJob;
+
+static gpointer
+budget_job_run (gpointer data)
+{
+  BudgetJob *job = data;
+
+  job->mesh = evox_isosurface_build (job->volume, NULL, &job->spec, job->progress, NULL, NULL);
+  g_atomic_int_set (&job->done, 1);
+  return NULL;
+}
+
+/* The budgeted build's progress, polled from another thread as the window's row polls it,
+ * never goes back and ends at 1 (the bar moves forwards through every try of the coarse grid
+ * and every step of its level). */
+static void
+test_budget_progress (void)
+{
+  g_autoptr(EvoxVolume) volume = balls_volume ();
+  g_autoptr(EvoxProgress) progress = evox_progress_new ();
+  g_autoptr(EvoxMesh) full = build_range (volume, 1.0, 1.0, FALSE);
+  BudgetJob job = { volume, { .kind = EVOX_SURFACE_RANGE, .lo = 1.0, .hi = 1.0,
+                              .max_triangles = evox_mesh_get_n_triangles (full) / 8 },
+                    progress, NULL, 0 };
+  double last = 0.0;
+  guint64 polls = 0;
+  GThread *thread = g_thread_new ("budget", budget_job_run, &job);
+
+  while (!g_atomic_int_get (&job.done))
+    {
+      double fraction = evox_progress_get_fraction (progress);
+
+      g_assert_cmpfloat (fraction, >=, last);
+      last = fraction;
+      polls++;
+      g_usleep (50);
+    }
+  g_thread_join (thread);
+  g_assert_nonnull (job.mesh);
+  g_assert_cmpuint (evox_mesh_get_n_triangles (job.mesh), <=, job.spec.max_triangles);
+  g_assert_cmpfloat (evox_progress_get_fraction (progress), ==, 1.0);
+  g_test_message ("%" G_GUINT64_FORMAT " polls, the last at %g", polls, last);
+  evox_mesh_unref (job.mesh);
+}
+
 /* Tests: the real electrode */
 
 /* electrode.tiff (0 pore, 85 active material, 170 carbon-binder). Every surface says it is
@@ -1712,6 +1764,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Isosurface/decimate", test_decimate);
   g_test_add_func ("/Evox/Isosurface/point-triangle", test_point_triangle);
   g_test_add_func ("/Evox/Isosurface/budget", test_budget);
+  g_test_add_func ("/Evox/Isosurface/budget-progress", test_budget_progress);
   g_test_add_func ("/Evox/Isosurface/electrode", test_electrode);
   return g_test_run ();
 }
