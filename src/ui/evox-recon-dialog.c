@@ -423,7 +423,7 @@ update_summary (EvoxReconDialog      *self,
                             report->resolution_half_bit,
                             report->fsc_per_nm ? _("nm") : _("voxels"));
   if (report->seconds > 0)
-    g_string_append_printf (text, _("\nDone in %.1f s"), report->seconds);
+    g_string_append_printf (text, _("\nDone in %.2f s"), report->seconds);
   gtk_label_set_text (self->summary_label, text->str);
 }
 
