@@ -318,6 +318,144 @@ test_run (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+static void
+assert_x_is (EvoxPlot     *plot,
+             guint         line,
+             const double *expected,
+             guint         n)
+{
+  const double *x;
+  guint n_points;
+
+  evox_plot_get_line (plot, line, &x, &n_points);
+  g_assert_cmpuint (n_points, ==, n);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpfloat_with_epsilon (x[i], expected[i], 1e-9);
+}
+
+static EvoxPlot *
+plot_of (EvoxReconDialog *dialog,
+         EvoxReconPlot    which)
+{
+  return EVOX_PLOT (evox_recon_dialog_get_plot (dialog, which));
+}
+
+/* A hand-made report with every part filled: each plot shows exactly its numbers. */
+static void
+test_plots (void)
+{
+  const double theta[4] = { 0, G_PI / 4, G_PI / 2, 3 * G_PI / 4 };
+  const double degrees[4] = { 0, 45, 90, 135 };
+  const double residual[3] = { 0.5, 0.2, 0.1 };
+  const double iteration[3] = { 1, 2, 3 };
+  /* The scan as the search tries it (coarse, then fine) and as plotted, in centre order. */
+  const double scan[6] = { 30, 1.0, 32, 3.0, 31, 2.5 };
+  const double scan_x[3] = { 30, 31, 32 };
+  const double scan_y[3] = { 1.0, 2.5, 3.0 };
+  const double frequency[4] = { 0.05, 0.1, 0.15, 0.2 };
+  const double fsc[4] = { 1.0, 0.8, 0.3, 0.05 };
+  const guint n_voxels[4] = { 10, 50, 120, 200 };
+  double half_bit[4], fixed[4];
+  const double energies_x[2] = { 8300, 8350 };
+  const double energies_rms[2] = { 0.3, 0.5 };
+  g_autoptr (EvoxTomoReport) report = evox_tomo_report_new (4, theta);
+  g_autoptr (EvoxTomoReport) empty = evox_tomo_report_new (4, theta);
+  EvoxReconDialog *dialog = evox_recon_dialog_new (NULL);
+  const char *label = NULL;
+
+  g_object_ref_sink (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+  for (guint a = 0; a < 4; a++)
+    {
+      report->fast_dx[a] = 0.5 * a;
+      report->fast_dy[a] = -0.25 * a;
+      report->dx[a] = 0.5 * a + 0.1;
+      report->dy[a] = -0.25 * a + 0.05;
+    }
+  for (guint i = 0; i < 3; i++)
+    {
+      EvoxTomoIteration it = { 0, i, residual[i], 0.1 / (i + 1) };
+
+      g_array_append_val (report->iterations, it);
+    }
+  g_array_append_vals (report->center_scan, scan, 6);
+  report->center = 31.75;
+  report->center_fit = 31.5;
+  evox_tomo_report_set_fsc (report, 4, frequency, fsc, n_voxels, TRUE);
+  report->resolution_half_bit = 8.0;
+  report->resolution_fixed = 6.0;
+  evox_tomo_report_set_energies (report, 3);
+  report->reference_ev = 8400;
+  for (guint i = 0; i < 3; i++)
+    report->energies[i].energy_ev = 8300 + 50 * i;
+  report->energies[0].fit_rms = 0.3;
+  report->energies[1].fit_rms = 0.5;
+  report->energies[2].fit_rms = NAN;
+  evox_recon_dialog_show_report (dialog, report);
+
+  /* Shifts: the first pass (grey) under the final dx and dy, against degrees. */
+  g_assert_cmpuint (evox_plot_get_n_lines (plot_of (dialog, EVOX_RECON_PLOT_SHIFTS)), ==, 3);
+  assert_x_is (plot_of (dialog, EVOX_RECON_PLOT_SHIFTS), 0, degrees, 4);
+  assert_line_is (plot_of (dialog, EVOX_RECON_PLOT_SHIFTS), 0, report->fast_dx, 4);
+  assert_line_is (plot_of (dialog, EVOX_RECON_PLOT_SHIFTS), 1, report->dx, 4);
+  assert_line_is (plot_of (dialog, EVOX_RECON_PLOT_SHIFTS), 2, report->dy, 4);
+
+  assert_x_is (plot_of (dialog, EVOX_RECON_PLOT_RESIDUAL), 0, iteration, 3);
+  assert_line_is (plot_of (dialog, EVOX_RECON_PLOT_RESIDUAL), 0, residual, 3);
+
+  assert_x_is (plot_of (dialog, EVOX_RECON_PLOT_CENTER), 0, scan_x, 3);
+  assert_line_is (plot_of (dialog, EVOX_RECON_PLOT_CENTER), 0, scan_y, 3);
+  g_assert_cmpuint (evox_plot_get_n_markers (plot_of (dialog, EVOX_RECON_PLOT_CENTER)), ==, 1);
+  g_assert_cmpfloat (evox_plot_get_marker (plot_of (dialog, EVOX_RECON_PLOT_CENTER), 0, &label),
+                     ==, 31.75);
+  g_assert_nonnull (strstr (label, "31.75 px"));
+
+  /* FSC with the half-bit curve of van Heel & Schatz (2005) from each shell's voxel count,
+   * written out here: (0.2071 + 1.9102 / sqrt n) / (1.2071 + 0.9102 / sqrt n), and 1/7. */
+  for (guint i = 0; i < 4; i++)
+    {
+      double r = sqrt (n_voxels[i]);
+
+      half_bit[i] = (0.2071 + 1.9102 / r) / (1.2071 + 0.9102 / r);
+      fixed[i] = 1.0 / 7.0;
+    }
+  g_assert_cmpuint (evox_plot_get_n_lines (plot_of (dialog, EVOX_RECON_PLOT_FSC)), ==, 3);
+  assert_x_is (plot_of (dialog, EVOX_RECON_PLOT_FSC), 0, frequency, 4);
+  assert_line_is (plot_of (dialog, EVOX_RECON_PLOT_FSC), 0, fsc, 4);
+  {
+    const double *y = evox_plot_get_line (plot_of (dialog, EVOX_RECON_PLOT_FSC), 1, NULL, NULL);
+
+    for (guint i = 0; i < 4; i++)
+      g_assert_cmpfloat_with_epsilon (y[i], half_bit[i], 1e-3);
+  }
+  assert_line_is (plot_of (dialog, EVOX_RECON_PLOT_FSC), 2, fixed, 4);
+  /* Resolutions marked at their frequencies, in nm. */
+  g_assert_cmpuint (evox_plot_get_n_markers (plot_of (dialog, EVOX_RECON_PLOT_FSC)), ==, 2);
+  g_assert_cmpfloat_with_epsilon (evox_plot_get_marker (plot_of (dialog, EVOX_RECON_PLOT_FSC),
+                                                        0, &label), 0.125, 1e-12);
+  g_assert_nonnull (strstr (label, "8 nm"));
+  g_assert_cmpfloat_with_epsilon (evox_plot_get_marker (plot_of (dialog, EVOX_RECON_PLOT_FSC),
+                                                        1, &label), 1 / 6.0, 1e-12);
+
+  /* Energies: each fit's RMS, the reference (no fit) marked instead. */
+  assert_x_is (plot_of (dialog, EVOX_RECON_PLOT_ENERGIES), 0, energies_x, 2);
+  assert_line_is (plot_of (dialog, EVOX_RECON_PLOT_ENERGIES), 0, energies_rms, 2);
+  g_assert_cmpfloat (evox_plot_get_marker (plot_of (dialog, EVOX_RECON_PLOT_ENERGIES), 0, NULL),
+                     ==, 8400);
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (field (dialog, "summary_label"))),
+                            "31.75"));
+  evox_test_spin (0.3);
+  evox_test_screenshot (GTK_WIDGET (dialog), "recon-plots");
+
+  /* A report with nothing in it (no alignment): every plot empty, none left from before. */
+  evox_recon_dialog_show_report (dialog, empty);
+  for (guint p = EVOX_RECON_PLOT_SHIFTS; p <= EVOX_RECON_PLOT_ENERGIES; p++)
+    g_assert_false (evox_plot_has_data (plot_of (dialog, p)));
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_finalize_object (dialog);
+}
+
 static gboolean
 reconstructing (gpointer data)
 {
@@ -415,6 +553,7 @@ main (int    argc,
 {
   if (!evox_test_ui_init (&argc, &argv))
     return 0;
+  g_test_add_func ("/Evox/ReconUI/plots", test_plots);
   g_test_add_func ("/Evox/ReconUI/run", test_run);
   g_test_add_func ("/Evox/ReconUI/cancel", test_cancel);
   g_test_add_func ("/Evox/ReconUI/errors", test_errors);

@@ -443,6 +443,15 @@ show_report (EvoxReconDialog *self,
   update_sensitivity (self);
 }
 
+void
+evox_recon_dialog_show_report (EvoxReconDialog      *self,
+                               const EvoxTomoReport *report)
+{
+  g_return_if_fail (EVOX_IS_RECON_DIALOG (self));
+  g_return_if_fail (report != NULL);
+  show_report (self, evox_tomo_report_copy (report));
+}
+
 static void
 clear_report (EvoxReconDialog *self)
 {

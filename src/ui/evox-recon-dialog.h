@@ -43,6 +43,9 @@ gboolean              evox_recon_dialog_is_running   (EvoxReconDialog  *self);
 const char           *evox_recon_dialog_get_message  (EvoxReconDialog  *self);
 /* The report last shown (it grows while a run goes on); NULL before any. */
 const EvoxTomoReport *evox_recon_dialog_get_report   (EvoxReconDialog  *self);
+/* Shows a copy of report in the plots and the summary, as a run does while it goes. */
+void                  evox_recon_dialog_show_report  (EvoxReconDialog      *self,
+                                                      const EvoxTomoReport *report);
 GtkWidget            *evox_recon_dialog_get_plot     (EvoxReconDialog  *self,
                                                       EvoxReconPlot     plot);
 /* The sinogram of the chosen row as shown, before (after FALSE) or after alignment: nx wide,
