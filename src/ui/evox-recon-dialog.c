@@ -966,6 +966,13 @@ save_report_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+static void
+entry_activated (EvoxReconDialog *self)
+{
+  if (!evox_recon_dialog_is_running (self))
+    evox_recon_dialog_run (self);
+}
+
 static gboolean
 close_request (GtkWindow *window)
 {
@@ -1067,6 +1074,8 @@ evox_recon_dialog_init (EvoxReconDialog *self)
   g_signal_connect_swapped (self->center_auto, "toggled", G_CALLBACK (update_sensitivity),
                             self);
   g_signal_connect_swapped (self->row_spin, "value-changed", G_CALLBACK (row_changed), self);
+  /* Enter in the path runs, as the Run button does. */
+  g_signal_connect_swapped (self->path_entry, "activate", G_CALLBACK (entry_activated), self);
   update_sensitivity (self);
 }
 
