@@ -16,6 +16,7 @@
 #include "evox-tomo-report-csv.h"
 #include "evox-types.h"
 #include "evox-ui-util.h"
+#include "evox-window.h"
 
 static const GdkRGBA dx_color = { 0.208f, 0.518f, 0.894f, 1.0f };
 static const GdkRGBA dy_color = { 0.902f, 0.380f, 0.0f, 1.0f };
@@ -935,8 +936,15 @@ save_report (GtkWidget   *owner,
              gpointer     user_data,
              GError     **error)
 {
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (owner));
+
   /* The chooser has asked before replacing a file. */
-  return evox_recon_dialog_save_report (EVOX_RECON_DIALOG (owner), path, TRUE, error);
+  if (!evox_recon_dialog_save_report (EVOX_RECON_DIALOG (owner), path, TRUE, error))
+    return FALSE;
+  /* The window's toast says where it went, as for every other export. */
+  if (EVOX_IS_WINDOW (parent))
+    evox_window_show_saved (EVOX_WINDOW (parent), path);
+  return TRUE;
 }
 
 static void
