@@ -501,7 +501,11 @@ test_cancel (void)
   evox_test_spin (0.2);
   g_assert_true (evox_plot_has_data (EVOX_PLOT (evox_recon_dialog_get_plot
                                                   (dialog, EVOX_RECON_PLOT_SHIFTS))));
+  /* The report as it stood before the reconstruction: aligned, its centre chosen. */
+  g_assert_nonnull (evox_recon_dialog_get_report (dialog));
+  g_assert_true (isfinite (evox_recon_dialog_get_report (dialog)->center));
   g_assert_true (evox_recon_dialog_is_running (dialog));
+  evox_test_screenshot (GTK_WIDGET (dialog), "recon-running");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "recon.cancel", NULL));
   g_assert_false (evox_recon_dialog_is_running (dialog));

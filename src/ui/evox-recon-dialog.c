@@ -405,9 +405,10 @@ update_summary (EvoxReconDialog      *self,
 
   if (isfinite (report->center))
     g_string_append_printf (text, _("Rotation centre %.2f px"), report->center);
-  if (isfinite (report->center_fit))
-    g_string_append_printf (text, _("%s(fit %.2f px)"), text->len > 0 ? " " : "",
-                            report->center_fit);
+  if (isfinite (report->center_fit) && text->len > 0)
+    g_string_append_printf (text, _(" (fit %.2f px)"), report->center_fit);
+  else if (isfinite (report->center_fit))
+    g_string_append_printf (text, _("Rotation centre from the fit %.2f px"), report->center_fit);
   if (isfinite (report->fast_rms))
     g_string_append_printf (text, _("\nFirst pass: fit residual %.2f px RMS"),
                             report->fast_rms);
@@ -625,8 +626,10 @@ static gboolean
 deliver_report (gpointer user_data)
 {
   Delivery *delivery = user_data;
-  g_autoptr (EvoxReconDialog) self = g_weak_ref_get (&delivery->run->dialog);
+  g_autoptr (EvoxReconDialog) self = NULL;
 
+  g_assert (g_main_context_is_owner (delivery->run->context));
+  self = g_weak_ref_get (&delivery->run->dialog);
   /* A report of a run that was cancelled or replaced is dropped. */
   if (self != NULL && self->job.cancellable == delivery->run->cancellable)
     show_report (self, g_steal_pointer (&delivery->report));
@@ -640,11 +643,15 @@ report_grew (const EvoxTomoReport *report,
 {
   RunData *run = user_data;
   Delivery *delivery = g_new0 (Delivery, 1);
+  g_autoptr (GSource) source = g_idle_source_new ();
 
   delivery->run = g_atomic_rc_box_acquire (run);
   delivery->report = evox_tomo_report_copy (report);
-  g_main_context_invoke_full (run->context, G_PRIORITY_DEFAULT, deliver_report, delivery,
-                              delivery_free);
+  /* Always queued, never run here: g_main_context_invoke would run it on this thread whenever
+   * it could acquire the main context between two of its iterations. */
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, deliver_report, delivery, delivery_free);
+  g_source_attach (source, run->context);
 }
 
 static EvoxTiltSeries *
