@@ -109,18 +109,17 @@ evox_recon_dialog_get_options (EvoxReconDialog      *self,
                                EvoxTomoOptions      *options,
                                GError              **error)
 {
+  g_autofree char *path = NULL;
+
   g_return_val_if_fail (EVOX_IS_RECON_DIALOG (self), FALSE);
 
-  {
-    g_autofree char *path = g_strstrip (g_strdup (evox_recon_dialog_get_path (self)));
-
-    if (*path == '\0')
-      {
-        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                     _("Choose a tilt series (.txrm, Data Exchange .h5 or a folder)"));
-        return FALSE;
-      }
-  }
+  path = g_strstrip (g_strdup (evox_recon_dialog_get_path (self)));
+  if (*path == '\0')
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   _("Choose a tilt series (.txrm, Data Exchange .h5 or a folder)"));
+      return FALSE;
+    }
 
   evox_tilt_read_options_init (read);
   read->bin = gtk_spin_button_get_value_as_int (self->bin_spin);
@@ -787,30 +786,32 @@ void
 evox_recon_dialog_run (EvoxReconDialog *self)
 {
   g_autoptr (GError) error = NULL;
+  EvoxTiltReadOptions read;
+  EvoxTomoOptions options;
   RunData *run;
 
   g_return_if_fail (EVOX_IS_RECON_DIALOG (self));
 
   _evox_ui_job_cancel (&self->job);
   show_message (self, NULL);
-  run = g_atomic_rc_box_new0 (RunData);
-  if (!evox_recon_dialog_get_options (self, &run->read, &run->options, &error))
+  if (!evox_recon_dialog_get_options (self, &read, &options, &error))
     {
-      g_weak_ref_init (&run->dialog, NULL);
-      run->context = g_main_context_ref_thread_default ();
-      run_data_unref (run);
       show_message (self, error->message);
       return;
     }
-  run->path = g_strstrip (g_strdup (evox_recon_dialog_get_path (self)));
-  g_weak_ref_init (&run->dialog, self);
-  run->context = g_main_context_ref_thread_default ();
 
   clear_report (self);
   _evox_ui_job_start (&self->job, self->progress_bar, self->progress_box, job_stopped, self);
+  run = g_atomic_rc_box_new0 (RunData);
+  g_weak_ref_init (&run->dialog, self);
+  run->context = g_main_context_ref_thread_default ();
   run->cancellable = g_object_ref (self->job.cancellable);
   run->progress = evox_progress_ref (self->job.progress);
+  run->path = g_strstrip (g_strdup (evox_recon_dialog_get_path (self)));
+  run->read = read;
+  run->options = options;
   update_sensitivity (self);
+  /* One reference for the worker, one for the finished callback. */
   _evox_task_run (evox_recon_dialog_run, run_work, g_atomic_rc_box_acquire (run),
                   run_data_unref, run_result_free, run->cancellable, run_finished, run);
 }
