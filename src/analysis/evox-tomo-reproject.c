@@ -202,6 +202,7 @@ iterate (const EvoxTiltSeries            *binned,
   memcpy (shifted->theta, binned->theta, na * sizeof (double));
   evox_tomo_shift (shifted, dx, dy);
 
+  gint64 t0 = g_get_monotonic_time ();
   evox_progress_push (progress, 0.0, 0.6);
   volume = evox_tomo_reconstruct (shifted, &params, progress, cancellable, error);
   evox_progress_pop (progress);
@@ -209,6 +210,7 @@ iterate (const EvoxTiltSeries            *binned,
     return FALSE;
   vol = evox_volume_get_data (volume, 0);
 
+  gint64 t1 = g_get_monotonic_time ();
   evox_progress_set_stage (progress, "Reprojecting", 0.6, 0.8);
 #pragma omp parallel if (ny > 1)
   {
@@ -232,6 +234,7 @@ iterate (const EvoxTiltSeries            *binned,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
 
+  gint64 t2 = g_get_monotonic_time ();
   evox_progress_set_stage (progress, "Registering projections", 0.8, 1.0);
   done = 0;
   gsize dims[3] = { nx, ny, 1 };
@@ -279,6 +282,9 @@ iterate (const EvoxTiltSeries            *binned,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
   *residual = sqrt (sum2 / ((double) n_proj * na));
+  g_debug ("reprojection alignment, %u x %u x %u: shift and reconstruction %.3f s, reprojection "
+           "%.3f s, registration %.3f s", nx, ny, na, (t1 - t0) / 1e6, (t2 - t1) / 1e6,
+           (g_get_monotonic_time () - t2) / 1e6);
   return TRUE;
 }
 
