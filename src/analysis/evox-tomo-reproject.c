@@ -12,6 +12,7 @@
 
 #include "evox-register.h"
 #include "evox-register-private.h"
+#include "evox-tomo-private.h"
 #include "evox-types.h"
 
 /* How this differs from tomopy's align_seq / align_joint (as their documentation describes
@@ -167,6 +168,145 @@ remove_mean (double *v,
     v[a] -= mean;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* The projector for whole volumes. Reprojection took two thirds of an iteration through
+ * evox_tomo_project_slice (1.4 ns per sample on one core: one ray's samples are a chain of
+ * dependent double additions). The rays and their samples are the same in every slice, so here
+ * each sample is taken in BLOCK slices at once from a copy of the block whose pixels hold their
+ * BLOCK values side by side: one ray set-up per BLOCK slices, and the inner loop is BLOCK
+ * independent multiply-adds on contiguous floats, which the compiler vectorises. */
+
+#define BLOCK 16
+
+/* AVX2 does a block's 16 multiply-adds in two instructions, SSE2 in four. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
+#if __has_attribute (target_clones)
+#define PROJECT_CLONES __attribute__ ((target_clones ("avx2", "default")))
+#endif
+#endif
+#ifndef PROJECT_CLONES
+#define PROJECT_CLONES
+#endif
+
+PROJECT_CLONES static void
+project_block (const float  *block,
+               guint         nx,
+               guint         n_valid,
+               guint         ny,
+               guint         y0,
+               guint         n_angles,
+               const double *theta,
+               double        center,
+               float        *projections)
+{
+  double c = (nx - 1) / 2.0;
+
+  for (guint a = 0; a < n_angles; a++)
+    {
+      double ct = cos (theta[a]), st = sin (theta[a]);
+      gboolean rows = fabs (ct) >= fabs (st);
+      /* Along rows (|cos| >= |sin|), sample k is in row k at x = t0 + k dt and its neighbour is
+       * the next pixel of the row; along columns, sample k is in column k at y = t, and its
+       * neighbour the next row. The same formulas as evox_tomo_project_slice's rays. */
+      double dt = rows ? -st / ct : -ct / st;
+      double weight = 1.0 / (rows ? fabs (ct) : fabs (st));
+      gsize major = rows ? (gsize) nx * BLOCK : BLOCK;
+      gsize minor = rows ? BLOCK : (gsize) nx * BLOCK;
+
+      for (guint x = 0; x < nx; x++)
+        {
+          double u = x - center;
+          double t0 = rows ? c + (u + c * st) / ct : c + (u + c * ct) / st;
+          float acc[BLOCK] = { 0 };
+          guint k0 = 0, k1 = nx;   /* samples k0 .. k1 - 1 may fall on the grid */
+
+          if (fabs (dt) > 1e-12)
+            {
+              double ka = (-1.0 - t0) / dt, kb = (nx - t0) / dt;
+              double lo = MAX (floor (MIN (ka, kb)), 0.0), hi = MIN (ceil (MAX (ka, kb)) + 1.0, nx);
+
+              k0 = (guint) lo;
+              k1 = hi > lo ? (guint) hi : k0;
+            }
+          for (guint k = k0; k < k1; k++)
+            {
+              double t = t0 + k * dt;
+
+              if (t <= -1.0 || t >= nx)
+                continue;
+              double fl = floor (t);
+              int i = (int) fl;
+              float f = (float) (t - fl), g = 1.0f - f;
+              gssize base = (gssize) (k * major) + (gssize) i * (gssize) minor;
+
+              if (i >= 0)
+                {
+                  const float *p = block + base;
+
+                  for (guint j = 0; j < BLOCK; j++)
+                    acc[j] += g * p[j];
+                }
+              if (i + 1 < (int) nx)
+                {
+                  const float *q = block + (base + (gssize) minor);
+
+                  for (guint j = 0; j < BLOCK; j++)
+                    acc[j] += f * q[j];
+                }
+            }
+          for (guint j = 0; j < n_valid; j++)
+            projections[((gsize) a * ny + y0 + j) * nx + x] = (float) (acc[j] * weight);
+        }
+    }
+}
+
+gboolean
+_evox_tomo_project_volume (const float   *volume,
+                           guint          nx,
+                           guint          ny,
+                           guint          n_angles,
+                           const double  *theta,
+                           double         center,
+                           float         *projections,
+                           GCancellable  *cancellable)
+{
+  guint n_blocks = (ny + BLOCK - 1) / BLOCK;
+  gsize n_pix = (gsize) nx * nx;
+  gint stopped = 0;
+
+  g_return_val_if_fail (volume != NULL && theta != NULL && projections != NULL, FALSE);
+
+  if (isnan (center))
+    center = (nx - 1) / 2.0;
+#pragma omp parallel if (n_blocks > 1)
+  {
+    g_autofree float *block = g_new (float, n_pix * BLOCK);
+
+#pragma omp for schedule(dynamic, 1)
+    for (guint b = 0; b < n_blocks; b++)
+      {
+        guint y0 = b * BLOCK, n_valid = MIN (BLOCK, ny - y0);
+
+        if (g_atomic_int_get (&stopped) || g_cancellable_is_cancelled (cancellable))
+          {
+            g_atomic_int_set (&stopped, 1);
+            continue;
+          }
+        for (gsize i = 0; i < n_pix; i++)
+          {
+            float *dst = block + i * BLOCK;
+
+            for (guint j = 0; j < n_valid; j++)
+              dst[j] = volume[(gsize) (y0 + j) * n_pix + i];
+            for (guint j = n_valid; j < BLOCK; j++)
+              dst[j] = 0.0f;
+          }
+        project_block (block, nx, n_valid, ny, y0, n_angles, theta, center, projections);
+      }
+  }
+  return !g_atomic_int_get (&stopped);
+}
+
 /* One iteration on a (binned) series: shifts a copy by dx, dy, reconstructs it, reprojects every
  * slice, registers each projection to its reprojection and writes the shift that would align it
  * into upd_x, upd_y. residual: the RMS difference between the shifted projections and their
@@ -212,25 +352,7 @@ iterate (const EvoxTiltSeries            *binned,
 
   gint64 t1 = g_get_monotonic_time ();
   evox_progress_set_stage (progress, "Reprojecting", 0.6, 0.8);
-#pragma omp parallel if (ny > 1)
-  {
-    g_autofree float *sino = g_new (float, (gsize) na * nx);
-
-#pragma omp for schedule(dynamic, 1)
-    for (guint y = 0; y < ny; y++)
-      {
-        if (g_atomic_int_get (&stopped) || g_cancellable_is_cancelled (cancellable))
-          {
-            g_atomic_int_set (&stopped, 1);
-            continue;
-          }
-        evox_tomo_project_slice (vol + (gsize) y * nx * nx, nx, na, binned->theta, center, sino);
-        for (guint a = 0; a < na; a++)
-          memcpy (evox_tilt_series_row (reproj, a, y), sino + (gsize) a * nx,
-                  nx * sizeof (float));
-        evox_progress_update (progress, (g_atomic_int_add (&done, 1) + 1.0) / ny);
-      }
-  }
+  _evox_tomo_project_volume (vol, nx, ny, na, binned->theta, center, reproj->data, cancellable);
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
 
