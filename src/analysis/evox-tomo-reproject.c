@@ -585,6 +585,8 @@ evox_tomo_align_reproject (const EvoxTiltSeries            *series,
         }
     }
 
+  /* The stage bounds are those of the last inner stage; the whole job is done. */
+  evox_progress_set_stage (progress, "Reprojection alignment", 0.0, 1.0);
   evox_progress_update (progress, 1.0);
   memcpy (dx, wx, na * sizeof (double));
   memcpy (dy, wy, na * sizeof (double));
