@@ -566,7 +566,9 @@ evox_tomo_align_reproject (const EvoxTiltSeries            *series,
                    "update %g px", l, f, it, residual, update_rms);
           if (func != NULL)
             func (l, it, residual, update_rms, fx, fy, user_data);
-          if (update_rms < options->tolerance)
+          /* A level binned f x f stops at f times the tolerance: what is finer than its pixels
+           * is left to the finer levels, where it costs more but is measured better. */
+          if (update_rms < options->tolerance * f)
             break;
         }
       /* The level's shifts in fine pixels, for the next level to start from. */
