@@ -466,6 +466,18 @@ test_bad_input (void)
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
   g_clear_error (&error);
 
+  /* An axis at the detector's edge is allowed, though it falls off the binned detectors. */
+  EvoxTomoReprojectOptions options;
+  evox_tomo_reproject_options_init (&options);
+  options.levels = 3;
+  options.iterations = 1;
+  g_assert_true (evox_tomo_align_reproject (series, &options, 0.2, dx, dy, NULL, NULL, NULL, NULL,
+                                            &error));
+  g_assert_no_error (error);
+  g_assert_true (evox_tomo_align_reproject (series, &options, NX - 1.0, dx, dy, NULL, NULL, NULL,
+                                            NULL, &error));
+  g_assert_no_error (error);
+
   series->n_angles = 2;
   g_assert_false (evox_tomo_align_reproject (series, NULL, MIDDLE, dx, dy, NULL, NULL, NULL,
                                              NULL, &error));
