@@ -334,6 +334,30 @@ test_tall_sample (void)
   g_assert_cmpfloat (fbp, <, 0.05);
 }
 
+/* SIRT inside the loop instead of FBP: the same jitter found from no shifts. */
+static void
+test_reproject_sirt (void)
+{
+  g_autoptr (GError) error = NULL;
+  double jx[N_ANGLES], jy[N_ANGLES], dx[N_ANGLES] = { 0 }, dy[N_ANGLES] = { 0 };
+  double err_x, err_y;
+  EvoxTomoReprojectOptions options;
+
+  make_jitter (jx, jy);
+  g_autoptr (EvoxTiltSeries) series = phantom_series (MIDDLE, jx, jy);
+
+  evox_tomo_reproject_options_init (&options);
+  options.levels = 2;
+  options.sirt_iterations = 20;
+  g_assert_true (evox_tomo_align_reproject (series, &options, MIDDLE, dx, dy, NULL, NULL, NULL,
+                                            NULL, &error));
+  g_assert_no_error (error);
+  err_x = shift_error (dx, jx);
+  err_y = shift_error (dy, jy);
+  g_test_message ("SIRT: error x %.3f y %.3f px", err_x, err_y);
+  g_assert_cmpfloat (sqrt (err_x * err_x + err_y * err_y), <, 0.3);
+}
+
 /* Reprojection on its own, from no shifts at all and the true centre: the jitter (up to 5 px)
  * found coarse to fine, the residual falling as it goes. */
 static void
@@ -544,6 +568,7 @@ main (int   argc,
   g_test_add_func ("/Evox/TomoReproject/fast-then-reproject", test_fast_then_reproject);
   g_test_add_func ("/Evox/TomoReproject/tall-sample", test_tall_sample);
   g_test_add_func ("/Evox/TomoReproject/from-zero", test_reproject_from_zero);
+  g_test_add_func ("/Evox/TomoReproject/sirt", test_reproject_sirt);
   g_test_add_func ("/Evox/TomoReproject/center-search", test_center_search);
   g_test_add_func ("/Evox/TomoReproject/cancel", test_cancel);
   g_test_add_func ("/Evox/TomoReproject/bad-input", test_bad_input);
