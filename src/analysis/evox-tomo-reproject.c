@@ -15,16 +15,18 @@
 #include "evox-tomo-private.h"
 #include "evox-types.h"
 
-/* How this differs from tomopy's align_seq / align_joint (as their documentation describes
- * them): those run every iteration at full size (align_joint carrying its SIRT reconstruction
- * over from one iteration to the next, align_seq starting afresh), register with
- * phase_cross_correlation on the raw projections and stop when the error stops falling or the
- * iterations are spent. Evox runs the same reconstruct / reproject / register loop coarse to fine
- * on 2^k x 2^k binned series (most of the jitter is found at 1/4 or 1/16 of the cost), takes a
- * fresh FBP each iteration (or SIRT from zero when asked), registers with the Tukey-windowed,
- * upsampled phase correlation of evox-register (Guizar-Sicairos), stops a level when the RMS of
- * the update falls under the tolerance, and keeps the shifts free of the parts the data cannot
- * see (below). */
+/* How this differs from tomopy's align_seq / align_joint (tomopy/prep/alignment.py): those run
+ * all their iterations (10 by default, no tolerance) at full size; each reconstructs (SIRT by
+ * default; align_joint one SIRT step per iteration, continued from the last reconstruction),
+ * reprojects, fades the edges of both images with a radial ramp, registers each projection with
+ * skimage's phase_cross_correlation (whitened, upsample_factor 10) and warps the projection by
+ * that update (5th-order spline), so a projection is re-interpolated every iteration. Evox runs
+ * the loop coarse to fine on 2^k x 2^k binned series (most of the jitter is found at 1/64 and
+ * 1/8 of the cost), takes a fresh FBP each iteration (or SIRT from zero when asked), moves the
+ * original projections by the accumulated shifts (one interpolation, whatever the iteration),
+ * registers with the Tukey-windowed, upsampled (Guizar-Sicairos) plain correlation of
+ * evox-register, keeps the shifts free of the parts the data cannot see (below), and stops a level
+ * when the RMS update falls under the tolerance. */
 
 void
 evox_tomo_reproject_options_init (EvoxTomoReprojectOptions *options)
