@@ -769,6 +769,12 @@ load_energy (const char                *source,
           g_array_append_val (images, image);
         }
     }
+  if (images->len == 0)
+    {
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, source,
+                            "its sample files hold no image");
+      return NULL;
+    }
   g_array_sort (images, compare_set_image);
   first = g_new (guint, images->len + 1);
   for (guint i = 0; i < images->len; i++)
