@@ -128,14 +128,15 @@ true_dx (double theta)
  * transform, s = E_LOW / E_REF, d its shift onto the reference), with CONTRAST times the
  * attenuation. jitter NULL: none. */
 static EvoxTiltSeries *
-make_series (gboolean      low,
-             const double *jx,
-             const double *jy,
-             gboolean      outlier)
+make_scaled_series (gboolean      low,
+                    double        s,
+                    const double *jx,
+                    const double *jy,
+                    gboolean      outlier)
 {
   g_autoptr(GError) error = NULL;
   EvoxTiltSeries *series = evox_tilt_series_new (NX, NY, N_ANGLES, &error);
-  double s = low ? E_LOW / E_REF : 1.0, k = low ? CONTRAST : 1.0;
+  double k = low ? CONTRAST : 1.0;
   double cx = (NX - 1) / 2.0, cy = (NY - 1) / 2.0;
 
   g_assert_no_error (error);
@@ -163,6 +164,15 @@ make_series (gboolean      low,
   series->energy_ev = low ? E_LOW : E_REF;
   series->od = TRUE;
   return series;
+}
+
+static EvoxTiltSeries *
+make_series (gboolean      low,
+             const double *jx,
+             const double *jy,
+             gboolean      outlier)
+{
+  return make_scaled_series (low, low ? E_LOW / E_REF : 1.0, jx, jy, outlier);
 }
 
 static void
@@ -328,6 +338,38 @@ test_registration_and_reconstruction (void)
   g_assert_cmpfloat (e_high, <, e_ideal + 0.03);
 }
 
+/* Pixel sizes that differ give the scale, as the image registration takes them: here 0.96, not
+ * the energy ratio 0.952; the shifts are then found on the sinusoid and every channel has the
+ * reference's pixel size. */
+static void
+test_scale_from_pixel_size (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxTiltSeries) low = make_scaled_series (TRUE, 0.96, NULL, NULL, FALSE);
+  g_autoptr(EvoxTiltSeries) high = make_series (FALSE, NULL, NULL, FALSE);
+  g_autoptr(EvoxTomoReport) report = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  EvoxTiltSeries *set[2] = { low, high };
+  EvoxTomoOptions options;
+  const EvoxTomoEnergyShifts *s;
+
+  low->pixel_size_nm = 48.0;
+  high->pixel_size_nm = 50.0;
+  test_options (&options);
+  options.align = EVOX_TOMO_ALIGN_NONE;
+  volume = evox_tomo_run_spectral (set, 2, &options, &report, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  s = &report->energies[0];
+  g_assert_cmpfloat_with_epsilon (s->scale, 0.96, 1e-12);
+  g_test_message ("fit rms %.4f px, a %.3f b %.3f c %.3f dy %.3f", s->fit_rms, s->fit_a,
+                  s->fit_b, s->fit_c, s->fit_dy);
+  g_assert_cmpfloat (s->fit_rms, <, 0.3);
+  g_assert_cmpfloat_with_epsilon (s->fit_a, TRUE_A, 0.3);
+  g_assert_cmpfloat_with_epsilon (s->fit_dy, TRUE_DY, 0.3);
+  g_assert_cmpfloat (evox_volume_get_channel_pixel_size (volume, 0), ==, 50.0);
+  g_assert_cmpfloat (evox_volume_get_channel_pixel_size (volume, 1), ==, 50.0);
+}
+
 static void
 expect_refused (EvoxTiltSeries **set,
                 guint            n,
@@ -408,6 +450,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Evox/TomoSpectral/registration", test_registration_and_reconstruction);
+  g_test_add_func ("/Evox/TomoSpectral/scale-from-pixel-size", test_scale_from_pixel_size);
   g_test_add_func ("/Evox/TomoSpectral/mismatched", test_mismatched);
   g_test_add_func ("/Evox/TomoSpectral/cancel", test_cancel);
   return g_test_run ();
