@@ -1110,7 +1110,8 @@ load_script (const char    *path,
              GCancellable  *cancellable,
              GError       **error)
 {
-  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) _evox_set_file_free);
+  g_autoptr(GPtrArray) files =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) _evox_set_file_free);
   g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *source = NULL;
@@ -1132,7 +1133,8 @@ load_xrm_list (const char * const  *paths,
                GCancellable        *cancellable,
                GError             **error)
 {
-  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) _evox_set_file_free);
+  g_autoptr(GPtrArray) files =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) _evox_set_file_free);
   g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *source = NULL;
 
@@ -1183,7 +1185,8 @@ _evox_spectral_list_xrm_set (const char  *path,
                              GPtrArray   *warnings,
                              GError     **error)
 {
-  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) _evox_set_file_free);
+  g_autoptr(GPtrArray) files =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) _evox_set_file_free);
   g_autoptr(GPtrArray) own_warnings = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *script = NULL;
 

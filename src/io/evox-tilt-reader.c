@@ -907,7 +907,8 @@ load_xrm_set (const char                *path,
               GCancellable              *cancellable,
               GError                   **error)
 {
-  g_autoptr(GPtrArray) set = g_ptr_array_new_with_free_func ((GDestroyNotify) evox_tilt_series_free);
+  g_autoptr(GPtrArray) set =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) evox_tilt_series_free);
   g_autoptr(GPtrArray) files = NULL;
   g_autoptr(GPtrArray) present = g_ptr_array_new ();
   g_autofree char *source = NULL;
@@ -1022,7 +1023,8 @@ load_txrm_folder (const char                *folder,
                   GCancellable              *cancellable,
                   GError                   **error)
 {
-  g_autoptr(GPtrArray) set = g_ptr_array_new_with_free_func ((GDestroyNotify) evox_tilt_series_free);
+  g_autoptr(GPtrArray) set =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) evox_tilt_series_free);
 
   evox_progress_set_stage (progress, "Reading tilt series", 0.0, 1.0);
   for (guint i = 0; i < names->len; i++)
