@@ -21,6 +21,7 @@
 #include "evox-test-hdf5.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
+#include "evox-test-xrm.h"
 #include "evox-types.h"
 #include "evox-window.h"
 
@@ -470,6 +471,59 @@ test_plots (void)
   g_assert_finalize_object (dialog);
 }
 
+/* Two energies, a .txrm each, in one folder: evox_tomo_run_spectral runs, the volume has a
+ * channel per energy, and the energies plot shows the fit RMS of the one that is not the
+ * reference with the reference (the higher) marked. */
+static void
+test_energies (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  static const float energies[2] = { 8000, 8400 };
+  EvoxWindow *window = demo_window ();
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxReconDialog *dialog = open_dialog (window);
+  const EvoxTomoReport *report;
+  EvoxPlot *plot;
+  const double *x;
+  const double *y;
+  guint n;
+
+  for (guint e = 0; e < 2; e++)
+    {
+      g_autofree char *path = g_build_filename (dir, e == 0 ? "a.txrm" : "b.txrm", NULL);
+      EvoxTestXrm spec = { 0 };
+
+      spec.width = 32;
+      spec.height = 24;
+      spec.n_images = 12;
+      spec.data_type = 5;
+      spec.reference = TRUE;
+      spec.energies = &energies[e];
+      spec.n_energies = 1;
+      evox_test_xrm_write (path, &spec);
+    }
+  evox_recon_dialog_set_path (dialog, dir);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (field (dialog, "align_dropdown")), 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "recon.run", NULL));
+  g_assert_true (evox_test_wait_for (stopped, dialog, 120));
+  g_test_message ("energies: %s", evox_recon_dialog_get_message (dialog));
+  g_assert_null (evox_recon_dialog_get_message (dialog));
+  g_assert_cmpuint (evox_volume_get_n_channels (evox_document_get_volume (document)), ==, 2);
+
+  report = evox_recon_dialog_get_report (dialog);
+  g_assert_cmpuint (report->n_energies, ==, 2);
+  plot = EVOX_PLOT (evox_recon_dialog_get_plot (dialog, EVOX_RECON_PLOT_ENERGIES));
+  g_assert_cmpuint (evox_plot_get_n_lines (plot), ==, 1);
+  y = evox_plot_get_line (plot, 0, &x, &n);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpfloat (x[0], ==, 8000);
+  g_assert_cmpfloat (y[0], ==, report->energies[0].fit_rms);
+  g_assert_cmpfloat (evox_plot_get_marker (plot, 0, NULL), ==, 8400);
+
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 static gboolean
 reconstructing (gpointer data)
 {
@@ -581,6 +635,7 @@ main (int    argc,
     return 0;
   g_test_add_func ("/Evox/ReconUI/plots", test_plots);
   g_test_add_func ("/Evox/ReconUI/run", test_run);
+  g_test_add_func ("/Evox/ReconUI/energies", test_energies);
   g_test_add_func ("/Evox/ReconUI/cancel", test_cancel);
   g_test_add_func ("/Evox/ReconUI/errors", test_errors);
   return g_test_run ();
