@@ -279,6 +279,11 @@ evox_tomo_fbp_slice (const float     *sinogram,
  * it into SSE halves). GCC's vectoriser leaves the equivalent loop over lanes scalar. */
 typedef float LaneVector __attribute__ ((vector_size (FBP_LANES * sizeof (float))));
 
+/* Eight pixels' positions, their floor indices, and 0 .. 7. */
+typedef float PixelVector __attribute__ ((vector_size (8 * sizeof (float))));
+typedef int IndexVector __attribute__ ((vector_size (8 * sizeof (int))));
+static const PixelVector pixel_steps = { 0, 1, 2, 3, 4, 5, 6, 7 };
+
 /* acc[x][lane] += the lanes' rows interpolated at t0 + x ct, for x in [lo, hi). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 __attribute__ ((target_clones ("avx2", "default"), optimize ("O3")))
@@ -291,7 +296,25 @@ accumulate_lanes (float       *restrict acc,
                   int          lo,
                   int          hi)
 {
-  for (int x = lo; x < hi; x++)
+  int x = lo;
+
+  /* Eight pixels' positions at a time first, which the compiler vectorises, then their sums. */
+  for (; x + 8 <= hi; x += 8)
+    {
+      /* As row_position, in the same float operations: x + k is exact in float. */
+      PixelVector t = t0 + ((float) x + pixel_steps) * ct;
+      IndexVector index = __builtin_convertvector (t, IndexVector);
+      PixelVector frac = t - __builtin_convertvector (index, PixelVector);
+
+      for (int k = 0; k < 8; k++)
+        {
+          const LaneVector *s = (const LaneVector *) (rows + (gsize) index[k] * FBP_LANES);
+          LaneVector *o = (LaneVector *) (acc + (gsize) (x + k) * FBP_LANES);
+
+          *o += s[0] + frac[k] * (s[1] - s[0]);
+        }
+    }
+  for (; x < hi; x++)
     {
       float t = row_position (t0, ct, x);
       int i = (int) t;
