@@ -485,12 +485,12 @@ test_reconstruct_volume (void)
  * the slice's largest value. 11 rows: one full batch and one of three, so the unused lanes of the
  * short batch must not leak into the slices. Each row is different noise, so a slice written to
  * the wrong place or a lane mixed into another shows; the axis is off the middle and the angles
- * are uneven (a geometry of the pixel, not of the slice); optical density of 5 nm pixels checks
- * the scale per nm. */
+ * are uneven (a geometry of the pixel, not of the slice) and odd in number (angles go in pairs);
+ * optical density of 5 nm pixels checks the scale per nm. */
 static void
 test_reconstruct_batches (void)
 {
-  const guint nx = 33, ny = 11, n_angles = 40;
+  const guint nx = 33, ny = 11, n_angles = 41;
   const EvoxReconFilter filters[] = { EVOX_RECON_FILTER_RAMP, EVOX_RECON_FILTER_HANN };
   const double centers[] = { NAN, 14.6 };
   g_autoptr (GError) error = NULL;

@@ -326,6 +326,46 @@ accumulate_lanes (float       *restrict acc,
     }
 }
 
+/* accumulate_lanes for two angles at once over [lo, hi), where both are inside their rows: the
+ * sums are loaded and stored once for the two. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__ ((target_clones ("avx2", "default"), optimize ("O3")))
+#endif
+static void
+accumulate_lanes2 (float       *restrict acc,
+                   const float *restrict rows0,
+                   float        t00,
+                   float        ct0,
+                   const float *restrict rows1,
+                   float        t01,
+                   float        ct1,
+                   int          lo,
+                   int          hi)
+{
+  int x = lo;
+
+  for (; x + 8 <= hi; x += 8)
+    {
+      PixelVector xs = (float) x + pixel_steps;
+      PixelVector t = t00 + xs * ct0, u = t01 + xs * ct1;
+      IndexVector i = __builtin_convertvector (t, IndexVector);
+      IndexVector j = __builtin_convertvector (u, IndexVector);
+      PixelVector f = t - __builtin_convertvector (i, PixelVector);
+      PixelVector g = u - __builtin_convertvector (j, PixelVector);
+
+      for (int k = 0; k < 8; k++)
+        {
+          const LaneVector *s = (const LaneVector *) (rows0 + (gsize) i[k] * FBP_LANES);
+          const LaneVector *r = (const LaneVector *) (rows1 + (gsize) j[k] * FBP_LANES);
+          LaneVector *o = (LaneVector *) (acc + (gsize) (x + k) * FBP_LANES);
+
+          *o += (s[0] + f[k] * (s[1] - s[0])) + (r[0] + g[k] * (r[1] - r[0]));
+        }
+    }
+  accumulate_lanes (acc, rows0, t00, ct0, x, hi);
+  accumulate_lanes (acc, rows1, t01, ct1, x, hi);
+}
+
 /* Slices [y0, y0 + n) of the volume (n <= FBP_LANES) from the series' rows y0.. : filtered
  * into lanes (unused lanes zero), back-projected and multiplied by scale. lanes holds
  * n_angles * (nx + 1) * FBP_LANES floats, acc nx * FBP_LANES. */
@@ -355,14 +395,34 @@ fbp_batch (const EvoxTiltSeries *series,
   for (guint y = 0; y < nx; y++)
     {
       memset (acc, 0, (gsize) nx * FBP_LANES * sizeof (float));
-      for (guint a = 0; a < n_angles; a++)
+      /* Angles in pairs: the pixels inside both rows take the two at once, the rest of each
+       * angle's run (and an odd last angle) one at a time. */
+      for (guint a = 0; a < n_angles; a += 2)
         {
-          float ct = cts[a];
-          float t0 = (float) ((y - c) * sts[a] - c * ct + center);
-          int lo, hi;
+          guint m = MIN (2, n_angles - a);
+          float t0[2], ct[2];
+          int lo[2], hi[2], both_lo, both_hi;
 
-          row_valid_range (t0, ct, nx, &lo, &hi);
-          accumulate_lanes (acc, lanes + a * row_len, t0, ct, lo, hi);
+          for (guint k = 0; k < m; k++)
+            {
+              ct[k] = cts[a + k];
+              t0[k] = (float) ((y - c) * sts[a + k] - c * ct[k] + center);
+              row_valid_range (t0[k], ct[k], nx, &lo[k], &hi[k]);
+            }
+          both_lo = m == 2 ? MAX (lo[0], lo[1]) : 0;
+          both_hi = m == 2 ? MIN (hi[0], hi[1]) : 0;
+          if (both_hi <= both_lo)
+            both_lo = both_hi = lo[0];
+          for (guint k = 0; k < m; k++)
+            {
+              const float *rows = lanes + (a + k) * row_len;
+
+              accumulate_lanes (acc, rows, t0[k], ct[k], lo[k], MIN (hi[k], both_lo));
+              accumulate_lanes (acc, rows, t0[k], ct[k], MAX (lo[k], both_hi), hi[k]);
+            }
+          if (both_lo < both_hi)
+            accumulate_lanes2 (acc, lanes + a * row_len, t0[0], ct[0],
+                               lanes + (a + 1) * row_len, t0[1], ct[1], both_lo, both_hi);
         }
       for (guint l = 0; l < n; l++)
         {
