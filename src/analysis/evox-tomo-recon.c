@@ -274,6 +274,8 @@ evox_tomo_fbp_slice (const float     *sinogram,
  * two runs of FBP_LANES floats, and the inner loop is plain vector loads and multiply-adds, its
  * index work shared by the lanes. */
 #define FBP_LANES 8
+/* Angles added per load and store of the sums. */
+#define FBP_GROUP 8
 
 /* FBP_LANES floats as one vector (GCC's and Clang's vector extension; the default clone splits
  * it into SSE halves). GCC's vectoriser leaves the equivalent loop over lanes scalar. */
@@ -326,44 +328,52 @@ accumulate_lanes (float       *restrict acc,
     }
 }
 
-/* accumulate_lanes for two angles at once over [lo, hi), where both are inside their rows: the
- * sums are loaded and stored once for the two. */
+/* accumulate_lanes for FBP_GROUP angles at once (rows of row_len floats one after the other)
+ * over [lo, hi), where all are inside their rows: the sums are loaded and stored once per
+ * group. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 __attribute__ ((target_clones ("avx2", "default"), optimize ("O3")))
 #endif
 static void
-accumulate_lanes2 (float       *restrict acc,
-                   const float *restrict rows0,
-                   float        t00,
-                   float        ct0,
-                   const float *restrict rows1,
-                   float        t01,
-                   float        ct1,
-                   int          lo,
-                   int          hi)
+accumulate_group (float       *restrict acc,
+                  const float *restrict rows,
+                  gsize        row_len,
+                  const float *t0,
+                  const float *ct,
+                  int          lo,
+                  int          hi)
 {
   int x = lo;
 
   for (; x + 8 <= hi; x += 8)
     {
       PixelVector xs = (float) x + pixel_steps;
-      PixelVector t = t00 + xs * ct0, u = t01 + xs * ct1;
-      IndexVector i = __builtin_convertvector (t, IndexVector);
-      IndexVector j = __builtin_convertvector (u, IndexVector);
-      PixelVector f = t - __builtin_convertvector (i, PixelVector);
-      PixelVector g = u - __builtin_convertvector (j, PixelVector);
+      IndexVector i[FBP_GROUP];
+      PixelVector f[FBP_GROUP];
 
+      for (int g = 0; g < FBP_GROUP; g++)
+        {
+          PixelVector t = t0[g] + xs * ct[g];
+
+          i[g] = __builtin_convertvector (t, IndexVector);
+          f[g] = t - __builtin_convertvector (i[g], PixelVector);
+        }
       for (int k = 0; k < 8; k++)
         {
-          const LaneVector *s = (const LaneVector *) (rows0 + (gsize) i[k] * FBP_LANES);
-          const LaneVector *r = (const LaneVector *) (rows1 + (gsize) j[k] * FBP_LANES);
           LaneVector *o = (LaneVector *) (acc + (gsize) (x + k) * FBP_LANES);
+          LaneVector sum = *o;
 
-          *o += (s[0] + f[k] * (s[1] - s[0])) + (r[0] + g[k] * (r[1] - r[0]));
+          for (int g = 0; g < FBP_GROUP; g++)
+            {
+              const LaneVector *s = (const LaneVector *) (rows + g * row_len
+                                                          + (gsize) i[g][k] * FBP_LANES);
+              sum += s[0] + f[g][k] * (s[1] - s[0]);
+            }
+          *o = sum;
         }
     }
-  accumulate_lanes (acc, rows0, t00, ct0, x, hi);
-  accumulate_lanes (acc, rows1, t01, ct1, x, hi);
+  for (int g = 0; g < FBP_GROUP; g++)
+    accumulate_lanes (acc, rows + g * row_len, t0[g], ct[g], x, hi);
 }
 
 /* Slices [y0, y0 + n) of the volume (n <= FBP_LANES) from the series' rows y0.. : filtered
@@ -395,23 +405,23 @@ fbp_batch (const EvoxTiltSeries *series,
   for (guint y = 0; y < nx; y++)
     {
       memset (acc, 0, (gsize) nx * FBP_LANES * sizeof (float));
-      /* Angles in pairs: the pixels inside both rows take the two at once, the rest of each
-       * angle's run (and an odd last angle) one at a time. */
-      for (guint a = 0; a < n_angles; a += 2)
+      /* Angles in groups: the pixels inside every row of a group take them all at once, the
+       * rest of each angle's run (and the angles of a short last group) one at a time. */
+      for (guint a = 0; a < n_angles; a += FBP_GROUP)
         {
-          guint m = MIN (2, n_angles - a);
-          float t0[2], ct[2];
-          int lo[2], hi[2], both_lo, both_hi;
+          guint m = MIN (FBP_GROUP, n_angles - a);
+          float t0[FBP_GROUP], ct[FBP_GROUP];
+          int lo[FBP_GROUP], hi[FBP_GROUP], both_lo = 0, both_hi = (int) nx;
 
           for (guint k = 0; k < m; k++)
             {
               ct[k] = cts[a + k];
               t0[k] = (float) ((y - c) * sts[a + k] - c * ct[k] + center);
               row_valid_range (t0[k], ct[k], nx, &lo[k], &hi[k]);
+              both_lo = MAX (both_lo, lo[k]);
+              both_hi = MIN (both_hi, hi[k]);
             }
-          both_lo = m == 2 ? MAX (lo[0], lo[1]) : 0;
-          both_hi = m == 2 ? MIN (hi[0], hi[1]) : 0;
-          if (both_hi <= both_lo)
+          if (m < FBP_GROUP || both_hi <= both_lo)
             both_lo = both_hi = lo[0];
           for (guint k = 0; k < m; k++)
             {
@@ -421,8 +431,7 @@ fbp_batch (const EvoxTiltSeries *series,
               accumulate_lanes (acc, rows, t0[k], ct[k], MAX (lo[k], both_hi), hi[k]);
             }
           if (both_lo < both_hi)
-            accumulate_lanes2 (acc, lanes + a * row_len, t0[0], ct[0],
-                               lanes + (a + 1) * row_len, t0[1], ct[1], both_lo, both_hi);
+            accumulate_group (acc, lanes + a * row_len, row_len, t0, ct, both_lo, both_hi);
         }
       for (guint l = 0; l < n; l++)
         {
