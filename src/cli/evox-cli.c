@@ -36,6 +36,8 @@ static const Subcommand subcommands[] = {
   { "spectrum", _evox_cli_spectrum, "spectrum of a voxel, box or phase across energies as CSV" },
   { "xanes", _evox_cli_xanes, "XANES maps: edge energy, E0, white line, step, normalised stack" },
   { "elements", _evox_cli_elements, "elemental maps by edge-jump pairs or a fit over energies" },
+  { "reconstruct", _evox_cli_reconstruct, "align and reconstruct a tilt series, with a quality "
+    "report" },
 };
 
 gboolean
