@@ -73,7 +73,7 @@ print_help (FILE *out)
                 "lists every option.\n\n"
                 "Commands run headless:\n");
   for (guint i = 0; i < G_N_ELEMENTS (subcommands); i++)
-    fprintf (out, "  %-10s  %s\n", subcommands[i].name, subcommands[i].summary);
+    fprintf (out, "  %-11s  %s\n", subcommands[i].name, subcommands[i].summary);
   fprintf (out, "\nRun 'evox COMMAND --help' for the options of one command.\n");
 }
 
