@@ -443,6 +443,27 @@ test_force (Fixture       *f,
   g_assert_cmpuint (evox_test_count_entries (f->out_dir), ==, 2);
 }
 
+/* The real .txrm of the test data: 7 angles and no reference image, so no optical density to
+ * reconstruct; refused by name, nothing written. */
+static void
+test_txrm_without_reference (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autofree char *path = evox_test_data_path ("xrm/txrm_test_chip_tomo.txrm");
+  g_autofree char *out = g_build_filename (f->out_dir, "rec.tif", NULL);
+  g_autofree char *qc = g_build_filename (f->out_dir, "qc.csv", NULL);
+
+  if (path == NULL)
+    return;
+  {
+    g_auto(Run) run = rec (path, "-o", out, "--report", qc, NULL);
+
+    evox_test_assert_refused (&run, 1, "no reference image");
+    g_assert_nonnull (strstr (run.err, "txrm_test_chip_tomo.txrm"));
+  }
+  g_assert_cmpuint (evox_test_count_entries (f->out_dir), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -456,5 +477,7 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/Evox/ReconstructCli/force", Fixture, NULL, fixture_set_up, test_force,
               fixture_tear_down);
+  g_test_add ("/Evox/ReconstructCli/txrm-without-reference", Fixture, NULL, fixture_set_up,
+              test_txrm_without_reference, fixture_tear_down);
   return g_test_run ();
 }
