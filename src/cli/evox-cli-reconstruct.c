@@ -311,8 +311,9 @@ print_summary (const EvoxTiltSeries  *series,
       const EvoxTomoIteration *last = &g_array_index (report->iterations, EvoxTomoIteration,
                                                       report->iterations->len - 1);
 
-      printf ("reprojection: %u iterations, last residual %.4g, last update %.3f px\n",
-              report->iterations->len, last->residual, last->update_rms);
+      printf ("reprojection: %u iteration%s, last residual %.4g, last update %.3f px\n",
+              report->iterations->len, report->iterations->len == 1 ? "" : "s", last->residual,
+              last->update_rms);
     }
   printf ("centre: %.2f px", report->center);
   if (isfinite (report->center_fit))
