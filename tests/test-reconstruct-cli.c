@@ -443,6 +443,44 @@ test_force (Fixture       *f,
   g_assert_cmpuint (evox_test_count_entries (f->out_dir), ==, 2);
 }
 
+/* Reprojection iterations on the command line: the summary line and the report's table. */
+static void
+test_reproject (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *out = g_build_filename (f->out_dir, "rec.tif", NULL);
+  g_autofree char *qc = g_build_filename (f->out_dir, "qc.csv", NULL);
+  g_auto(Run) run = rec (f->good, "-o", out, "--report", qc, "--align", "reproject:2",
+                         "--no-fsc", NULL);
+  g_autoptr(GPtrArray) sections = NULL;
+  GPtrArray *iterations;
+  double n;
+
+  if (run.status != 0 && strstr (run.err, "not yet") != NULL)
+    {
+      g_test_skip ("reprojection alignment not implemented yet");
+      g_assert_cmpuint (evox_test_count_entries (f->out_dir), ==, 0);
+      return;
+    }
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "alignment: reproject\n"));
+  g_assert_nonnull (strstr (run.out, "reprojection: "));
+  sections = read_report (qc);
+  g_assert_cmpuint (sections->len, ==, 5);
+  n = header_value (sections->pdata[0], "n_iterations");
+  iterations = sections->pdata[2];
+  evox_test_csv_assert_header (iterations, "level,iteration,residual,update_rms");
+  g_assert_cmpfloat (n, >=, 1);
+  g_assert_cmpuint (iterations->len, ==, (guint) n + 1);
+  for (guint i = 1; i < iterations->len; i++)
+    {
+      g_assert_cmpfloat (evox_test_csv_double (iterations, i, 2), >=, 0.0);
+      g_assert_cmpfloat (evox_test_csv_double (iterations, i, 3), >=, 0.0);
+    }
+  /* The fast pass had the shifts to 0.03 px already: the last update is small. */
+  g_assert_cmpfloat (evox_test_csv_double (iterations, iterations->len - 1, 3), <, 0.3);
+}
+
 /* The real .txrm of the test data: 7 angles and no reference image, so no optical density to
  * reconstruct; refused by name, nothing written. */
 static void
@@ -476,6 +514,8 @@ main (int   argc,
   g_test_add ("/Evox/ReconstructCli/refusals", Fixture, NULL, fixture_set_up, test_refusals,
               fixture_tear_down);
   g_test_add ("/Evox/ReconstructCli/force", Fixture, NULL, fixture_set_up, test_force,
+              fixture_tear_down);
+  g_test_add ("/Evox/ReconstructCli/reproject", Fixture, NULL, fixture_set_up, test_reproject,
               fixture_tear_down);
   g_test_add ("/Evox/ReconstructCli/txrm-without-reference", Fixture, NULL, fixture_set_up,
               test_txrm_without_reference, fixture_tear_down);
