@@ -20,6 +20,9 @@
 #define SEARCH_SLICES 5
 #define SEARCH_RADIUS_FIT 4.0
 #define SEARCH_RADIUS_MIDDLE_FRACTION 0.125
+/* Every whole pixel of the radius is a reconstruction of the search's slices: capped, so a wide
+ * detector does not spend minutes here. */
+#define SEARCH_RADIUS_MIDDLE_MAX 16.0
 
 void
 evox_tomo_options_init (EvoxTomoOptions *options)
@@ -457,8 +460,9 @@ evox_tomo_run (EvoxTiltSeries         *series,
 
   if (search)
     {
-      radius = align && guess == report->center_fit ? SEARCH_RADIUS_FIT
-                                                    : SEARCH_RADIUS_MIDDLE_FRACTION * series->nx;
+      radius = align && guess == report->center_fit
+                 ? SEARCH_RADIUS_FIT
+                 : MIN (SEARCH_RADIUS_MIDDLE_FRACTION * series->nx, SEARCH_RADIUS_MIDDLE_MAX);
       step_stage (progress, bounds, STEP_SEARCH, "Finding the rotation centre");
       if (!refine_center (series, guess, radius, report, cancellable, error))
         return NULL;
