@@ -11,6 +11,7 @@
 #include "evox-hdf5.h"
 #include "evox-test-hdf5.h"
 #include "evox-test-util.h"
+#include "evox-test-xrm.h"
 #include "evox-tiff.h"
 
 typedef EvoxTestRun Run;
@@ -95,6 +96,7 @@ typedef enum
   FILE_THETA_SHORT,
   FILE_WHITE_SIZE,
   FILE_ONE_IMAGE,
+  FILE_BLANK,        /* every projection the flat field: optical density 0, nothing to align */
 } FileKind;
 
 /* A Data Exchange file: counts dark + (white - dark) exp (-projection), two white frames, one
@@ -128,7 +130,8 @@ write_series (const char *dir,
       for (guint y = 0; y < NY; y++)
         for (guint x = 0; x < NX; x++)
           data[((gsize) a * NY + y) * NX + x] =
-            DARK + (WHITE - DARK) * exp (-projection (t, x - jitter_x (a), y - jitter_y (a)));
+            kind == FILE_BLANK ? WHITE
+            : DARK + (WHITE - DARK) * exp (-projection (t, x - jitter_x (a), y - jitter_y (a)));
     }
   for (gsize i = 0; i < 2 * (gsize) white_nx * NY; i++)
     white[i] = i < (gsize) white_nx * NY ? WHITE - 5 : WHITE + 5;
@@ -352,6 +355,7 @@ test_refusals (Fixture       *f,
   g_autofree char *short_theta = write_series (f->in_dir, "short-theta.h5", FILE_THETA_SHORT);
   g_autofree char *white = write_series (f->in_dir, "white.h5", FILE_WHITE_SIZE);
   g_autofree char *one = write_series (f->in_dir, "one.h5", FILE_ONE_IMAGE);
+  g_autofree char *blank = write_series (f->in_dir, "blank.h5", FILE_BLANK);
   g_autofree char *missing = g_build_filename (f->in_dir, "missing.h5", NULL);
   struct
   {
@@ -365,6 +369,7 @@ test_refusals (Fixture       *f,
     { short_theta, NULL, NULL, 1, "59 angles for 60 projections" },
     { white, NULL, NULL, 1, "white.h5" },
     { one, NULL, NULL, 1, "holds 1 projection" },
+    { blank, NULL, NULL, 1, "has no signal to align" },
     { missing, NULL, NULL, 1, "missing.h5" },
     { f->good, "--center", "48", 2, "--center 48: outside the detector" },
     { f->good, "--center", "-1", 2, "outside the detector" },
@@ -481,6 +486,83 @@ test_reproject (Fixture       *f,
   g_assert_cmpfloat (evox_test_csv_double (iterations, iterations->len - 1, 3), <, 0.3);
 }
 
+/* A two-energy set as SSRL's scans leave it: a folder of single-image .xrm files, per energy
+ * NA angles and a reference file. The writer's images are a fixed pattern, not a phantom: this
+ * checks the plumbing (a channel per energy in the output, the energy sections of the report),
+ * the multi-energy registration itself is checked in test-tomo-spectral. */
+#define SET_W 24
+#define SET_H 8
+#define SET_NA 8
+
+static void
+write_set (const char *dir)
+{
+  static const char *energies[] = { "08324.0", "08354.0" };
+
+  for (guint e = 0; e < 2; e++)
+    for (guint a = 0; a <= SET_NA; a++)
+      {
+        g_autofree char *name = a < SET_NA
+          ? g_strdup_printf ("rep01_sample_%s_eV_%03uof%03u.xrm", energies[e], a + 1, SET_NA)
+          : g_strdup_printf ("rep01_000001_ref_sample_%s_eV_001of001.xrm", energies[e]);
+        g_autofree char *path = g_build_filename (dir, name, NULL);
+        float angle = a < SET_NA ? -90.0f + 180.0f * a / SET_NA : 0.0f;
+        EvoxTestXrm spec = { 0 };
+
+        spec.width = SET_W;
+        spec.height = SET_H;
+        spec.n_images = 1;
+        /* Samples u8 (150 to 249), references u16 (60000 and more): optical density near 5.7,
+         * positive everywhere, as through a sample. */
+        spec.data_type = a < SET_NA ? 3 : 5;
+        spec.angles = &angle;
+        spec.image_offset = a < SET_NA ? a + 10 * e : 40;
+        evox_test_xrm_write (path, &spec);
+      }
+}
+
+static void
+test_two_energies (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *set = g_build_filename (f->in_dir, "set", NULL);
+  g_autofree char *out = g_build_filename (f->out_dir, "rec.h5", NULL);
+  g_autofree char *qc = g_build_filename (f->out_dir, "qc.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(GPtrArray) sections = NULL;
+  gsize dims[3];
+
+  g_assert_cmpint (g_mkdir (set, 0755), ==, 0);
+  write_set (set);
+  {
+    g_auto(Run) run = rec (set, "-o", out, "--report", qc, NULL);
+
+    g_test_message ("%s", run.err);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "energies: 2\n"));
+  }
+  volume = evox_hdf5_load (out, 1, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_volume_get_dims (volume, dims);
+  g_assert_cmpuint (dims[0], ==, SET_W);
+  g_assert_cmpuint (dims[1], ==, SET_W);
+  g_assert_cmpuint (dims[2], ==, SET_H);
+  g_assert_cmpuint (evox_volume_get_n_channels (volume), ==, 2);
+  g_assert_cmpfloat_with_epsilon (evox_volume_get_channel_energy (volume, 0), 8324.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (evox_volume_get_channel_energy (volume, 1), 8354.0, 1e-6);
+
+  sections = read_report (qc);
+  g_assert_cmpuint (sections->len, ==, 7);
+  g_assert_cmpfloat (header_value (sections->pdata[0], "n_energies"), ==, 2);
+  g_assert_cmpfloat (header_value (sections->pdata[0], "reference_ev"), ==, 8354.0);
+  evox_test_csv_assert_header (sections->pdata[5], "energy_ev,index,theta_deg,dx,dy,outlier");
+  g_assert_cmpuint (((GPtrArray *) sections->pdata[5])->len, ==, 2 * SET_NA + 1);
+  evox_test_csv_assert_header (sections->pdata[6], "energy_ev,scale,fit_a,fit_b,fit_c,fit_dy,"
+                               "fit_rms,n_outliers");
+  g_assert_cmpuint (((GPtrArray *) sections->pdata[6])->len, ==, 3);
+}
+
 /* The real .txrm of the test data: 7 angles and no reference image, so no optical density to
  * reconstruct; refused by name, nothing written. */
 static void
@@ -517,6 +599,8 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/Evox/ReconstructCli/reproject", Fixture, NULL, fixture_set_up, test_reproject,
               fixture_tear_down);
+  g_test_add ("/Evox/ReconstructCli/two-energies", Fixture, NULL, fixture_set_up,
+              test_two_energies, fixture_tear_down);
   g_test_add ("/Evox/ReconstructCli/txrm-without-reference", Fixture, NULL, fixture_set_up,
               test_txrm_without_reference, fixture_tear_down);
   return g_test_run ();

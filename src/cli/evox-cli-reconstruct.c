@@ -413,7 +413,9 @@ _evox_cli_reconstruct (int    argc,
     {
       if (strstr (error->message, input) == NULL)
         g_prefix_error (&error, "%s: ", input);
-      return _evox_cli_input_error (error);
+      /* The options were checked above: what the pipeline refuses now is the data (a projection
+       * with no signal, series that do not match). */
+      return _evox_cli_error (EVOX_EXIT_INPUT, "%s", error->message);
     }
   if (!write_outputs (&o, volume, report, hdf5, &status))
     return status;
