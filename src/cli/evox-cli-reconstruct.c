@@ -404,6 +404,16 @@ _evox_cli_reconstruct (int    argc,
     return _evox_cli_error (EVOX_EXIT_INPUT, "%s: no tilt series in it", input);
   if (!check_set (set, input, &options, bin, &status))
     return status;
+  /* A multi-energy volume one slice deep goes to TIFF as a page per energy with an energies
+   * file beside it: that file is an output too, known only now. */
+  if (!hdf5 && set->len > 1 && ((EvoxTiltSeries *) set->pdata[0])->ny == 1)
+    {
+      g_autofree char *energies = evox_spectral_energies_path (o.output);
+      EvoxCliOutput outputs[] = { { "-o", o.output }, { "-o", energies } };
+
+      if (!_evox_cli_check_outputs (outputs, G_N_ELEMENTS (outputs), input, o.force, &status))
+        return status;
+    }
 
   job = (Job) { set, &options, NULL };
   volume = _evox_cli_run_with_progress (reconstruct_job, &job, "evox-reconstruct",
