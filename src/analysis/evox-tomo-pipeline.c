@@ -216,9 +216,10 @@ on_iteration (guint         level,
   EvoxTomoIteration it = { level, iteration, residual, update_rms };
 
   g_array_append_val (report->iterations, it);
-  /* The plot of shifts against angle follows the iterations as they go. */
-  memcpy (report->dx, dx, report->n_angles * sizeof (double));
-  memcpy (report->dy, dy, report->n_angles * sizeof (double));
+  /* The plot of shifts against angle follows the iterations as they go (memmove: the
+   * alignment may hand back the very arrays it was given, report->dx and dy). */
+  memmove (report->dx, dx, report->n_angles * sizeof (double));
+  memmove (report->dy, dy, report->n_angles * sizeof (double));
   notify (closure->func, closure->user_data, report);
 }
 
