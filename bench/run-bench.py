@@ -1232,7 +1232,7 @@ def bench_label_memory(binary, connectivity=26):
 def label_memory_report(results, binary, argv, markdown, loads):
     lines = []
     if markdown:
-        lines.append('### %s, labelling memory' % datetime.date.today().isoformat())
+        lines.append('## %s, labelling memory' % datetime.date.today().isoformat())
         lines.append('')
         lines.append('Command (from the source root): `%s`' % ' '.join(shlex.quote(a) for a in argv))
         lines.append('')
