@@ -1194,6 +1194,34 @@ test_phases_widen (void)
   g_rmdir (dir);
 }
 
+/* Errors name the phase (not a cancellation), and a NULL error is allowed. */
+static void
+test_phases_errors (void)
+{
+  const gsize dims[3] = { 9, 8, 7 };
+  g_autoptr(EvoxVolume) volume = random_volume (EVOX_SAMPLE_U8, dims, 5);
+  g_autoptr(GCancellable) cancelled = g_cancellable_new ();
+  const char *names[] = { "am", "cbd" };
+  const double lo[] = { 0, 200 }, hi[] = { 100, NAN };
+  g_autoptr(GError) error = NULL;
+  GPtrArray *all;
+
+  all = evox_labels_compute_phases (volume, 0, 2, names, lo, hi, 26, 0, NULL, NULL, &error);
+  g_assert_null (all);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_true (g_str_has_prefix (error->message, "phase 'cbd': "));
+  g_assert_null (evox_labels_compute_phases (volume, 0, 2, names, lo, hi, 26, 0, NULL, NULL,
+                                             NULL));
+  g_clear_error (&error);
+  g_cancellable_cancel (cancelled);
+  all = evox_labels_compute_phases (volume, 0, 1, names, lo, hi, 26, 0, NULL, cancelled, &error);
+  g_assert_null (all);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_false (g_str_has_prefix (error->message, "phase"));
+  g_assert_null (evox_labels_compute_phases (volume, 0, 1, names, lo, hi, 26, 0, NULL, cancelled,
+                                             NULL));
+}
+
 /* The electrode's two solid phases, as `evox segment --labels` labels them: one shared u16
  * volume, equal to labelling each phase alone. */
 static void
@@ -1297,6 +1325,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Labels/electrode", test_electrode);
   g_test_add_func ("/Evox/Labels/phases-shared", test_phases_shared);
   g_test_add_func ("/Evox/Labels/phases-widen", test_phases_widen);
+  g_test_add_func ("/Evox/Labels/phases-errors", test_phases_errors);
   g_test_add_func ("/Evox/Labels/electrode-phases", test_electrode_phases);
   return g_test_run ();
 }

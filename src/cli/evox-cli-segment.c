@@ -127,7 +127,7 @@ compute_labels (EvoxVolume       *volume,
     }
   if (split <= 0.0)
     {
-      /* One call checks every range first: name the phase whose range failed. */
+      /* Its errors name the phase. */
       all = evox_labels_compute_phases (volume, channel, n, names, lo, hi, connectivity,
                                         min_size, NULL, NULL, &error);
       if (all == NULL)

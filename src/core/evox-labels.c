@@ -1732,8 +1732,9 @@ shared_store_new (gsize    n_voxels,
  * measured in both but shows the earlier phase's particle.
  *
  * Returns: (transfer full) (element-type EvoxLabels): one EvoxLabels per phase, or %NULL with
- * the first phase's error (EVOX_ERROR_ARGUMENT for a bad range, EVOX_ERROR_TOO_LARGE when the
- * label volume does not fit or the ids do not fit in 32 bits, G_IO_ERROR_CANCELLED).
+ * the error (EVOX_ERROR_ARGUMENT for a bad range, EVOX_ERROR_TOO_LARGE when the label volume
+ * does not fit or the ids do not fit in 32 bits, G_IO_ERROR_CANCELLED); an error while labelling
+ * a named phase starts with "phase 'NAME': ".
  */
 GPtrArray *
 evox_labels_compute_phases (EvoxVolume          *volume,
@@ -1761,8 +1762,17 @@ evox_labels_compute_phases (EvoxVolume          *volume,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   for (guint k = 0; k < n_phases; k++)
-    if (!check_range (lo[k], hi[k], error))
+    {
+      g_autoptr(GError) local = NULL;
+
+      if (check_range (lo[k], hi[k], &local))
+        continue;
+      if (names != NULL && names[k] != NULL)
+        g_propagate_prefixed_error (error, g_steal_pointer (&local), "phase '%s': ", names[k]);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
+    }
   evox_volume_get_dims (volume, dims);
   n_voxels = dims[0] * dims[1] * dims[2];
   if (!evox_check_allocation (n_voxels, sizeof (guint32), "The label volume", error))
@@ -1779,24 +1789,25 @@ evox_labels_compute_phases (EvoxVolume          *volume,
                                                hi[k], connectivity, min_size);
       EvoxWorkMonitor monitor = { .progress = progress, .cancellable = cancellable };
       g_autofree guint32 *remap = NULL;
+      g_autoptr(GError) local = NULL;
       Runs rl = { 0 };
       gboolean ok;
 
       evox_progress_push (progress, (double) k / n_phases, (double) (k + 1) / n_phases);
       if (n_voxels == 0)
-        ok = !g_cancellable_set_error_if_cancelled (cancellable, error);
+        ok = !g_cancellable_set_error_if_cancelled (cancellable, &local);
       else
-        ok = labels_find (self, &rl, &remap, &monitor, error);
+        ok = labels_find (self, &rl, &remap, &monitor, &local);
       if (ok && offset + self->n_particles > G_MAXUINT32)
         {
-          g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+          g_set_error (&local, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
                        "%" G_GUINT64_FORMAT " particles are more than one u32 label volume "
                        "holds", offset + self->n_particles);
           ok = FALSE;
         }
       if (ok && bytes == 2 && offset + self->n_particles > G_MAXUINT16)
         {
-          GBytes *wide = shared_store_new (n_voxels, 4, store, error);
+          GBytes *wide = shared_store_new (n_voxels, 4, store, &local);
 
           ok = wide != NULL;
           if (ok)
@@ -1820,13 +1831,22 @@ evox_labels_compute_phases (EvoxVolume          *volume,
                                   (gpointer) g_bytes_get_data (store, NULL), bytes, &monitor,
                                   0.5, 1.0);
           if (!ok)
-            g_cancellable_set_error_if_cancelled (cancellable, error);
+            g_cancellable_set_error_if_cancelled (cancellable, &local);
         }
       runs_clear (&rl);
       evox_progress_update (progress, 1.0);
       evox_progress_pop (progress);
       if (!ok)
-        return NULL;
+        {
+          /* Say which phase, as evox segment always has. */
+          if (names != NULL && names[k] != NULL &&
+              !g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_propagate_prefixed_error (error, g_steal_pointer (&local), "phase '%s': ",
+                                        names[k]);
+          else
+            g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
       self->store = g_bytes_ref (store);
       self->store_bytes = bytes;
       self->offset = (guint32) offset;
