@@ -101,6 +101,15 @@ phantom written once under bench/data/ by bench/tomo_ref.py (which says exactly 
 iradon is timed on TOMO_SLICES slices (0: all) and scaled to 256. The goals: at least 20x
 iradon's time on 2 cores and a relative RMSE of at most 1 % between the two.
 
+    /usr/bin/python3 bench/run-bench.py --align [--threads 2] [--tomo-slices 32] [--markdown]
+
+measures the jitter alignment instead (issue 16): evox-bench align (the fast pass, then 5
+reprojection iterations at each of 3 levels, 64 to 256 pixels) on 180 projections of 256^2
+of tomo_ref.py's phantom moved by a known jitter of up to 5 px, beside one iteration of the same
+loop in skimage (iradon + radon per row, phase_cross_correlation with upsample_factor=20 per
+projection), written once under bench/data/ by bench/align_ref.py (which says exactly what is
+done); the goal: the whole alignment in under a minute on 2 cores.
+
     /usr/bin/python3 bench/run-bench.py --cluster [--runs 1] [--threads 2] [--markdown]
 
 measures the whole clustering job instead: `evox cluster ELECTRODE --features local --k auto`
@@ -1179,6 +1188,16 @@ def reconstruct_report(binary, args):
                         args.regenerate, args.markdown, sys.argv)
 
 
+def align_report(binary, args):
+    """bench/align_ref.py's jitter alignment beside one skimage iteration."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('align_ref', os.path.join(HERE, 'align_ref.py'))
+    align_ref = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(align_ref)
+    return align_ref.run(sys.modules[__name__], binary, args.threads, args.tomo_slices,
+                         args.regenerate, args.markdown, sys.argv)
+
+
 def volume_render_report(binary, args):
     """bench/volume_ref.py's composite and MIP frames beside VTK through this script's options."""
     import importlib.util
@@ -1890,8 +1909,11 @@ def main():
                         help='XANES maps beside numpy instead (bench/xanes_ref.py)')
     parser.add_argument('--reconstruct', action='store_true',
                         help='FBP beside skimage\'s iradon instead (bench/tomo_ref.py)')
+    parser.add_argument('--align', action='store_true',
+                        help='jitter alignment beside one skimage iteration (bench/align_ref.py)')
     parser.add_argument('--tomo-slices', type=int, default=32,
-                        help='slices iradon is timed on, scaled to 256; 0: all (--reconstruct)')
+                        help='slices iradon (and radon) are timed on, scaled to 256; 0: all '
+                             '(--reconstruct, --align)')
     parser.add_argument('--labels', action='store_true',
                         help='connected components and particle statistics beside '
                         'scipy.ndimage instead')
@@ -1984,6 +2006,11 @@ def main():
         if args.threads < 1 or args.tomo_slices < 0:
             parser.error('--threads must be at least 1, --tomo-slices at least 0')
         print(reconstruct_report(binary, args))
+        return
+    if args.align:
+        if args.threads < 1 or args.tomo_slices < 0:
+            parser.error('--threads must be at least 1, --tomo-slices at least 0')
+        print(align_report(binary, args))
         return
     info = evox_bench(binary, 'info')['info'][0]
     if args.isosurface:
