@@ -225,14 +225,15 @@ test_run (void)
   g_assert_cmpuint (options.recon.sirt_iterations, ==, 20);
   g_assert_cmpfloat (options.center, ==, 15.5);
 
-  /* The run: fast alignment, automatic centre, FBP with Hann, no binning. */
-  gtk_drop_down_set_selected (GTK_DROP_DOWN (field (dialog, "align_dropdown")), 1);
+  /* The run: reprojection with 2 iterations, automatic centre, FBP with Hann, no binning. */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (field (dialog, "align_dropdown")), 2);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (field (dialog, "align_iterations")), 2);
   gtk_drop_down_set_selected (GTK_DROP_DOWN (field (dialog, "algorithm_dropdown")), 0);
   gtk_drop_down_set_selected (GTK_DROP_DOWN (field (dialog, "filter_dropdown")), 2);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (field (dialog, "bin_spin")), 1);
   gtk_check_button_set_active (GTK_CHECK_BUTTON (field (dialog, "center_auto")), TRUE);
   g_assert_true (evox_recon_dialog_get_options (dialog, &read, &options, &error));
-  g_assert_cmpint (options.align, ==, EVOX_TOMO_ALIGN_FAST);
+  g_assert_cmpint (options.align, ==, EVOX_TOMO_ALIGN_REPROJECT);
   g_assert_cmpint (options.recon.filter, ==, EVOX_RECON_FILTER_HANN);
   g_assert_cmpuint (options.recon.sirt_iterations, ==, 0);
   g_assert_true (isnan (options.center));
@@ -259,9 +260,11 @@ test_run (void)
   g_assert_true (isfinite (report->center));
   shifts = EVOX_PLOT (evox_recon_dialog_get_plot (dialog, EVOX_RECON_PLOT_SHIFTS));
   g_assert_true (evox_plot_has_data (shifts));
-  g_assert_cmpuint (evox_plot_get_n_lines (shifts), ==, 2);
-  assert_line_is (shifts, 0, report->dx, N_ANGLES);
-  assert_line_is (shifts, 1, report->dy, N_ANGLES);
+  g_assert_cmpuint (report->iterations->len, >, 0);
+  g_assert_cmpuint (evox_plot_get_n_lines (shifts), ==, 3);
+  assert_line_is (shifts, 0, report->fast_dx, N_ANGLES);
+  assert_line_is (shifts, 1, report->dx, N_ANGLES);
+  assert_line_is (shifts, 2, report->dy, N_ANGLES);
   {
     const double *x;
     guint n;
@@ -273,12 +276,27 @@ test_run (void)
   for (guint a = 0; a < N_ANGLES; a++)
     moved = moved || fabs (report->dx[a]) > 0.2;
   g_assert_true (moved);
-  /* The FSC plot has its curve and both thresholds once the pipeline computes it. */
-  if (report->n_shells > 0)
+  /* A residual per iteration, the centre scan (pairs), the FSC with both thresholds. */
+  {
+    const double *y;
+    guint n;
+
+    y = evox_plot_get_line (EVOX_PLOT (evox_recon_dialog_get_plot
+                                         (dialog, EVOX_RECON_PLOT_RESIDUAL)), 0, NULL, &n);
+    g_assert_cmpuint (n, ==, report->iterations->len);
+    g_assert_cmpfloat (y[0], ==, g_array_index (report->iterations, EvoxTomoIteration,
+                                                0).residual);
+    g_assert_cmpuint (report->center_scan->len, >, 0);
+    evox_plot_get_line (EVOX_PLOT (evox_recon_dialog_get_plot (dialog, EVOX_RECON_PLOT_CENTER)),
+                        0, NULL, &n);
+    g_assert_cmpuint (n, ==, report->center_scan->len / 2);
+    g_assert_cmpuint (report->n_shells, >, 0);
+    evox_plot_get_line (EVOX_PLOT (evox_recon_dialog_get_plot (dialog, EVOX_RECON_PLOT_FSC)),
+                        0, NULL, &n);
+    g_assert_cmpuint (n, ==, report->n_shells);
     g_assert_cmpuint (evox_plot_get_n_lines (EVOX_PLOT (evox_recon_dialog_get_plot
                                                           (dialog, EVOX_RECON_PLOT_FSC))), ==, 3);
-  else
-    g_test_message ("no FSC in the report yet (the pipeline's placeholder)");
+  }
 
   /* The sinograms of the chosen row: nx wide, an angle a row; before and after differ where
    * the shifts moved the projections. */
@@ -305,29 +323,23 @@ test_run (void)
   evox_test_spin (0.5);
   evox_test_screenshot (GTK_WIDGET (dialog), "recon-dialog");
 
-  /* Save Report… as a user answers its chooser: the report as CSV
-   * (evox_tomo_report_write_csv; a placeholder until it lands, whose refusal shows in the
-   * dialog). */
+  /* Save Report… as a user answers its chooser: the report as CSV (evox_tomo_report_write_csv),
+   * the window's toast naming it, and no overwriting without force. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "recon.save-report", NULL));
   g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 10));
   evox_test_answer_file_dialog (csv, GTK_RESPONSE_ACCEPT);
   g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 10));
-  if (evox_recon_dialog_get_message (dialog) != NULL)
-    {
-      g_assert_nonnull (strstr (evox_recon_dialog_get_message (dialog), "not yet"));
-      g_test_message ("CSV writer not there yet: %s", evox_recon_dialog_get_message (dialog));
-    }
-  else
-    {
-      g_autofree char *text = NULL;
+  g_assert_null (evox_recon_dialog_get_message (dialog));
+  {
+    g_autofree char *text = NULL;
 
-      g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
-      g_assert_cmpstr (evox_window_get_saved_path (window), ==, csv);
-      /* Not overwritten without force. */
-      g_assert_false (evox_recon_dialog_save_report (dialog, csv, FALSE, &error));
-      g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
-      g_clear_error (&error);
-    }
+    g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+    g_assert_cmpuint (strlen (text), >, 0);
+  }
+  g_assert_cmpstr (evox_window_get_saved_path (window), ==, csv);
+  g_assert_false (evox_recon_dialog_save_report (dialog, csv, FALSE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
+  g_clear_error (&error);
 
   evox_test_close_window (window);
   evox_test_tmpdir_free (g_steal_pointer (&dir));

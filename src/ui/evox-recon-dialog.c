@@ -416,13 +416,18 @@ update_summary (EvoxReconDialog      *self,
       const EvoxTomoIteration *last = &g_array_index (report->iterations, EvoxTomoIteration,
                                                       report->iterations->len - 1);
 
-      g_string_append_printf (text, _("\n%u reprojection iterations, last update %.3f px"),
+      g_string_append_c (text, '\n');
+      g_string_append_printf (text, ngettext ("%u reprojection iteration, last update %.3f px",
+                                              "%u reprojection iterations, last update %.3f px",
+                                              report->iterations->len),
                               report->iterations->len, last->update_rms);
     }
   if (isfinite (report->resolution_half_bit))
     g_string_append_printf (text, _("\nResolution %.3g %s (½-bit)"),
                             report->resolution_half_bit,
                             report->fsc_per_nm ? _("nm") : _("voxels"));
+  else if (report->n_shells > 0)
+    g_string_append (text, _("\nFSC above the ½-bit threshold up to Nyquist"));
   if (report->seconds > 0)
     g_string_append_printf (text, _("\nDone in %.2f s"), report->seconds);
   gtk_label_set_text (self->summary_label, text->str);
