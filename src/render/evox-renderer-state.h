@@ -98,6 +98,9 @@ struct _EvoxRenderer
   gboolean        cluster_outlines;
   guint           selected_cluster;
   RgbComposite    rgb;
+  /* Limits forced smaller than the GPU's (0: not forced), _evox_renderer_set_brick_limits. */
+  guint           forced_max_texture;
+  guint           forced_brick_size;
 
   /* GL objects, valid between realize and unrealize */
   gboolean        realized;
@@ -190,6 +193,12 @@ void      _evox_slice_pass_use_program         (EvoxRenderer    *self,
 void      _evox_slice_pass_draw_slices         (EvoxRenderer    *self,
                                                 const Frame     *frame);
 void      _evox_slice_pass_draw_slice          (EvoxRenderer    *self,
+                                                const Frame     *frame,
+                                                guint            axis);
+/* The slice `axis` from the tiles of self->res.bricks: appends their quads to self->vertices
+ * and uploads the whole array again (the caller's vertices keep their places), then draws them
+ * with the BRICKED slice program. Depth and blending as the caller set them. */
+void      _evox_slice_pass_draw_bricked        (EvoxRenderer    *self,
                                                 const Frame     *frame,
                                                 guint            axis);
 

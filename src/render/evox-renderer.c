@@ -32,7 +32,10 @@
  *   exactly as evox_colormap_sample () picks it. Non-finite values and values the mapping cannot
  *   take (log10 of <= 0) are discarded: the background, or whatever lies behind, shows through.
  * - A volume larger than GL_MAX_3D_TEXTURE_SIZE along any axis, or one the driver has no memory
- *   for, is not uploaded (a warning says so) and only its box and outlines are drawn.
+ *   for, is drawn from bricks (evox-bricks.h): its slices in tiles at full resolution (coarser
+ *   only where the GPU budget cannot hold them), the Volume view's rays through the finest level
+ *   of its pyramid that fits one texture. Particle highlight, clusters and the RGB composite are
+ *   not drawn on such a volume.
  * - Camera changes are forwarded as "changed" too, so a canvas needs one handler.
  * - Phases are a 2 x n RGBA32F table the fragment shader loops over (at most
  *   EVOX_RENDERER_MAX_PHASES rows); their edges are rounded on the CPU to the sample type (integer
