@@ -10,6 +10,7 @@
 #include <epoxy/gl.h>
 
 #include "evox-bricks.h"
+#include "evox-demo.h"
 #include "evox-renderer.h"
 #include "evox-renderer-private.h"
 #include "evox-test-gl.h"
@@ -232,9 +233,11 @@ check_same_pictures (EvoxSampleType type,
 {
   /* 40 x 36 x 28 voxels: 4 x 3 tiles of 12 across the z slice, some of them partial. */
   g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, type);
-  /* The 2x2 too: its panes draw under a scissor of their own, which the tiles' must keep. */
-  const EvoxView views[5] = {
-    EVOX_VIEW_SLICE_Z, EVOX_VIEW_SLICE_X, EVOX_VIEW_SLICE_Y, EVOX_VIEW_SLICES, EVOX_VIEW_QUAD
+  /* The 2x2 too: its panes draw under a scissor of their own, which the tiles' must keep; and
+   * the layer stack, every layer blended over the ones behind it. */
+  const EvoxView views[6] = {
+    EVOX_VIEW_SLICE_Z, EVOX_VIEW_SLICE_X, EVOX_VIEW_SLICE_Y, EVOX_VIEW_SLICES, EVOX_VIEW_QUAD,
+    EVOX_VIEW_STACK
   };
   EvoxRenderer *renderer = renderer_new_realized ();
   guint slices[3] = { 23, 17, 9 };
@@ -282,6 +285,34 @@ test_same_as_unbricked (void)
   check_same_pictures (EVOX_SAMPLE_U16, 0, 65535);
   check_same_pictures (EVOX_SAMPLE_U8, 20, 230);
   check_same_pictures (EVOX_SAMPLE_F32, 0, 1000.0 / 7.0);
+}
+
+/* The demo SSRM stack as it first opens (the layer stack, log mapping), its measured scans
+ * between grid layers included: the same picture bricked. */
+static void
+test_demo_stack (void)
+{
+  g_autoptr(EvoxVolume) volume = evox_demo_volume_new (10.0);
+  g_autofree guint8 *plain = NULL;
+  g_autofree guint8 *bricked = NULL;
+  EvoxRenderer *renderer;
+
+  if (!evox_test_need_gl ())
+    return;
+
+  renderer = renderer_new_realized ();
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
+  evox_renderer_set_view (renderer, EVOX_VIEW_STACK);
+  plain = render (renderer, 400, 300);
+  g_assert_false (_evox_renderer_is_bricked (renderer));
+  /* 128 x 128 x 14 in tiles of 24 (3 bricks of 8). */
+  _evox_renderer_set_brick_limits (renderer, 32, 8);
+  bricked = render (renderer, 400, 300);
+  g_assert_true (_evox_renderer_is_bricked (renderer));
+  g_assert_cmpuint (count_not_background (plain, 400 * 300), >, 400 * 300 / 5);
+  g_assert_cmpmem (plain, 400 * 300 * 4, bricked, 400 * 300 * 4);
+  renderer_free (renderer);
 }
 
 /* Tiles: how many, at which level, and the LRU over its budget. */
@@ -405,6 +436,7 @@ main (int   argc,
   evox_test_gl_init ();
   g_test_add_func ("/Evox/Bricks/pyramid", test_pyramid);
   g_test_add_func ("/Evox/Bricks/same-as-unbricked", test_same_as_unbricked);
+  g_test_add_func ("/Evox/Bricks/demo-stack", test_demo_stack);
   g_test_add_func ("/Evox/Bricks/tiles", test_tiles);
   g_test_add_func ("/Evox/Bricks/beyond-texture-size", test_beyond_texture_size);
   g_test_add_func ("/Evox/Bricks/beyond-gpu-limit", test_beyond_gpu_limit);

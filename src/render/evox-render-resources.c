@@ -876,7 +876,10 @@ upload_scans (EvoxRenderer *self)
       self->res.scan_texture = 0;
     }
   glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &max_size);
-  if (n_scans == 0 || !self->res.volume_on_gpu || n_scans > (guint) max_size)
+  /* A bricked volume's scans still go up when they fit: the stack view draws them whole. */
+  if (n_scans == 0 || (!self->res.volume_on_gpu && self->res.bricks == NULL) ||
+      n_scans > (guint) max_size || self->dims[0] > (gsize) max_size ||
+      self->dims[1] > (gsize) max_size)
     return;
   values = g_new (float, layer_size * n_scans);
   for (guint i = 0; i < n_scans; i++)

@@ -101,6 +101,7 @@ typedef struct
    * the 3D texture size, or than the GPU took. */
   EvoxBricks     *bricks;
   guint64         brick_frame;
+  gboolean        drawing_tiles;  /* _evox_slice_pass_use_program picks the BRICKED build */
   EvoxRendererUploads uploads;
   SliceUniforms   su[N_SLICE_PROGRAMS];
   struct

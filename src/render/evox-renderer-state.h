@@ -195,12 +195,15 @@ void      _evox_slice_pass_draw_slices         (EvoxRenderer    *self,
 void      _evox_slice_pass_draw_slice          (EvoxRenderer    *self,
                                                 const Frame     *frame,
                                                 guint            axis);
-/* The slice `axis` from the tiles of self->res.bricks: appends their quads to self->vertices
- * and uploads the whole array again (the caller's vertices keep their places), then draws them
- * with the BRICKED slice program. Depth and blending as the caller set them. */
+/* Plane `index` of `axis` from the tiles of self->res.bricks, with the BRICKED slice program:
+ * `plane` is the first vertex of the plane's quad as _evox_renderer_push_plane () pushed it,
+ * already in the vertex buffer. Depth and blending as the caller set them. */
 void      _evox_slice_pass_draw_bricked        (EvoxRenderer    *self,
                                                 const Frame     *frame,
-                                                guint            axis);
+                                                guint            axis,
+                                                gsize            index,
+                                                guint            plane,
+                                                float            alpha);
 
 /* evox-stack-pass.c: EVOX_VIEW_STACK. */
 void      _evox_stack_pass_draw                (EvoxRenderer    *self,

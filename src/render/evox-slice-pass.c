@@ -47,7 +47,7 @@ _evox_slice_pass_use_program (EvoxRenderer *self,
   gboolean integer = FALSE;
   /* _evox_render_resources_prepare () has uploaded the current labels, so their dims are the
    * texture's. */
-  gboolean bricked = self->res.bricks != NULL;
+  gboolean bricked = self->res.drawing_tiles;
   gboolean highlight = !bricked && self->res.label_texture != 0 &&
                        memcmp (self->res.label_dims, self->dims, sizeof self->dims) == 0;
   gboolean colouring;
@@ -162,7 +162,7 @@ _evox_slice_pass_draw_slices (EvoxRenderer *self,
       glDisable (GL_BLEND);
       if (self->res.bricks != NULL)
         for (guint a = 0; a < 3; a++)
-          _evox_slice_pass_draw_bricked (self, frame, a);
+          _evox_slice_pass_draw_bricked (self, frame, a, self->slices[a], planes[a], 1.0f);
       else
         {
           _evox_slice_pass_use_program (self, frame, 1.0f);
@@ -189,14 +189,7 @@ _evox_slice_pass_draw_slice (EvoxRenderer *self,
 {
   guint plane;
 
-  if (self->res.bricks != NULL)
-    {
-      glDisable (GL_DEPTH_TEST);
-      glDisable (GL_BLEND);
-      _evox_slice_pass_draw_bricked (self, frame, axis);
-      return;
-    }
-  if (!self->res.volume_on_gpu)
+  if (!self->res.volume_on_gpu && self->res.bricks == NULL)
     {
       /* Without the voxels, at least show where the slice would be. */
       guint outline = _evox_renderer_push_plane_outline (self, axis, self->slices[axis]);
@@ -214,6 +207,11 @@ _evox_slice_pass_draw_slice (EvoxRenderer *self,
                 GL_STREAM_DRAW);
   glDisable (GL_DEPTH_TEST);
   glDisable (GL_BLEND);
+  if (self->res.bricks != NULL)
+    {
+      _evox_slice_pass_draw_bricked (self, frame, axis, self->slices[axis], plane, 1.0f);
+      return;
+    }
   _evox_slice_pass_use_program (self, frame, 1.0f);
   glDrawArrays (GL_TRIANGLES, (GLint) plane, 6);
 }
@@ -228,6 +226,7 @@ static gboolean
 tile_rectangle (EvoxRenderer        *self,
                 const Frame         *frame,
                 const EvoxBrickTile *tile,
+                gsize                index,
                 int                  rect[4])
 {
   guint axis = tile->axis, u = (axis + 1) % 3, v = (axis + 2) % 3;
@@ -248,7 +247,7 @@ tile_rectangle (EvoxRenderer        *self,
     {
       vec4 point, clip;
 
-      point[axis] = (float) _evox_renderer_plane_position (self, axis, self->slices[axis]);
+      point[axis] = (float) _evox_renderer_plane_position (self, axis, index);
       point[u] = (float) (lo[u] + ((c & 1) ? t_hi[u] : t_lo[u]) * (hi[u] - lo[u]));
       point[v] = (float) (lo[v] + ((c & 2) ? t_hi[v] : t_lo[v]) * (hi[v] - lo[v]));
       point[3] = 1.0f;
@@ -282,26 +281,27 @@ tile_rectangle (EvoxRenderer        *self,
 void
 _evox_slice_pass_draw_bricked (EvoxRenderer *self,
                                const Frame  *frame,
-                               guint         axis)
+                               guint         axis,
+                               gsize         index,
+                               guint         plane,
+                               float         alpha)
 {
   EvoxBrickTile **tiles;
   SliceUniforms *su;
-  guint n = 0, plane;
+  guint n = 0;
   gboolean scissor = glIsEnabled (GL_SCISSOR_TEST);
   GLint saved[4] = { 0, 0, 0, 0 };
 
   g_return_if_fail (self->res.bricks != NULL);
 
-  tiles = _evox_bricks_prepare_slice (self->res.bricks, axis, self->slices[axis],
-                                      self->res.brick_frame, &n);
+  tiles = _evox_bricks_prepare_slice (self->res.bricks, axis, index, self->res.brick_frame, &n);
   if (n == 0)
     return;
-  plane = _evox_renderer_push_plane (self, axis, self->slices[axis]);
-  glBufferData (GL_ARRAY_BUFFER, self->vertices->len * sizeof (Vertex), self->vertices->data,
-                GL_STREAM_DRAW);
   glGetIntegerv (GL_SCISSOR_BOX, saved);
 
-  _evox_slice_pass_use_program (self, frame, 1.0f);
+  self->res.drawing_tiles = TRUE;
+  _evox_slice_pass_use_program (self, frame, alpha);
+  self->res.drawing_tiles = FALSE;
   su = &self->res.su[SLICE_BRICKED];
   for (guint i = 0; i < n; i++)
     {
@@ -319,7 +319,7 @@ _evox_slice_pass_draw_bricked (EvoxRenderer *self,
           hi[a] = a == axis || tile->owned_hi[a] * ((gsize) 1 << tile->level) >= self->dims[a]
                   ? G_MAXFLOAT : (float) tile->owned_hi[a];
         }
-      if (tile_rectangle (self, frame, tile, rect))
+      if (tile_rectangle (self, frame, tile, index, rect))
         {
           if (scissor)
             {

@@ -1222,7 +1222,7 @@ _evox_volume_pass_draw_view (EvoxRenderer *self,
       glDisable (GL_BLEND);
       if (self->res.bricks != NULL)
         for (guint a = 0; a < 3; a++)
-          _evox_slice_pass_draw_bricked (self, frame, a);
+          _evox_slice_pass_draw_bricked (self, frame, a, self->slices[a], planes[a], 1.0f);
       else
         {
           _evox_slice_pass_use_program (self, frame, 1.0f);
