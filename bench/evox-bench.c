@@ -17,6 +17,7 @@
 #include <omp.h>
 #endif
 
+#include "evox-bricks.h"
 #include "evox-demo.h"
 #include "evox-gl-context.h"
 #include "evox-histogram.h"
@@ -974,6 +975,42 @@ run_render (const char *path)
            opt_frames, opt_warmup, first_ms, frames.median_ms, frames.mean_ms, frames.min_ms,
            frames.p90_ms, frames.max_ms, frames.cpu_median_ms, frames.drawn, scene.gl_renderer, scene.gl_version,
            style_desc != NULL ? style_desc : "");
+  return 0;
+}
+
+/* One level of the bricks' pyramid (2 x 2 x 2 means) from the whole volume: the work a volume
+ * beyond the GPU's texture size costs before its Volume view can cast rays (bench/README.md has
+ * the numpy line it is timed beside). */
+static int
+run_pyramid (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) vol = evox_tiff_read (path, NULL, NULL, &error);
+  g_autofree char *desc = NULL;
+  g_autofree double *t = NULL;
+  double checksum = 0.0;
+
+  if (vol == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  desc = describe_volume (vol);
+  t = g_new (double, opt_runs);
+  for (int r = 0; r < opt_runs; r++)
+    {
+      g_autoptr(EvoxVolume) level = NULL;
+      double start = now_s ();
+
+      level = _evox_bricks_downsample (vol, 0);
+      t[r] = now_s () - start;
+      if (level == NULL)
+        return 1;
+      checksum = evox_volume_get_value (level, 0, 0, 0, 0);
+    }
+  g_print ("pyramid %s best_s=%.4f gvox_per_s=%.3f first_value=%g runs=%s\n", desc,
+           min_of (t, opt_runs), evox_volume_get_n_voxels (vol) / min_of (t, opt_runs) / 1e9,
+           checksum, format_runs (t, opt_runs));
   return 0;
 }
 
@@ -2233,6 +2270,7 @@ usage (void)
               "                         [--interactive] [--dump IMAGE] FILE|--demo\n"
               "       evox-bench labels [--runs N] [--connectivity C] [--value V|--range LO:HI] FILE\n"
               "       evox-bench isosurface [--runs N] --level V FILE\n"
+              "       evox-bench pyramid [--runs N] FILE\n"
               "       evox-bench mesh-render [--frames N] [--warmup N] [--size WxH] [--opacity A]\n"
               "                              [--mesh-grid N] [--mesh-period P] [--ply FILE]\n"
               "                              [--dump IMAGE]\n"
@@ -2313,6 +2351,8 @@ main (int   argc,
     return run_render (argv[1]);
   if (g_str_equal (command, "labels"))
     return run_labels (argv[1]);
+  if (g_str_equal (command, "pyramid"))
+    return run_pyramid (argv[1]);
   if (g_str_equal (command, "isosurface"))
     return run_isosurface (argv[1]);
   if (g_str_equal (command, "kmeans"))
