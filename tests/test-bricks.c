@@ -399,6 +399,64 @@ test_beyond_texture_size (void)
   renderer_free (renderer);
 }
 
+static void
+set_flag (gpointer data,
+          gpointer unused)
+{
+  *(gboolean *) data = TRUE;
+}
+
+/* A window's frame does not wait for the pyramid: the rays' level is computed in a thread, the
+ * ready function says when it is in, and the next frame takes it. Bricks freed while a thread
+ * runs drop its result (the sanitizer build would see a use after free). */
+static void
+test_ray_level_in_thread (void)
+{
+  g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, EVOX_SAMPLE_U16);
+  EvoxBricks *bricks;
+  EvoxVolume *level = NULL;
+  gboolean ready = FALSE;
+  guint channel = 7;
+  gsize dims[3];
+  GLuint texture;
+
+  if (!evox_test_need_gl ())
+    return;
+
+  bricks = _evox_bricks_new (volume, 0, BRICK, MAX_TEXTURE, 1 << 20);
+  _evox_bricks_set_ready_func (bricks, set_flag, &ready);
+  texture = _evox_bricks_get_ray_texture (bricks, FALSE, &level, &channel);
+  g_assert_cmpuint (texture, ==, 0);
+  g_assert_null (level);
+  g_assert_cmpint (_evox_bricks_get_ray_level (bricks), ==, -1);
+  while (!ready)
+    g_main_context_iteration (NULL, TRUE);
+  texture = _evox_bricks_get_ray_texture (bricks, FALSE, &level, &channel);
+  g_assert_cmpuint (texture, !=, 0);
+  g_assert_cmpint (_evox_bricks_get_ray_level (bricks), ==, 2);
+  g_assert_true (level == _evox_bricks_get_level (bricks, 2));
+  g_assert_cmpuint (channel, ==, 0);
+  evox_volume_get_dims (level, dims);
+  g_assert_cmpuint (dims[0], ==, 10);
+  g_assert_cmpuint (dims[1], ==, 9);
+  g_assert_cmpuint (dims[2], ==, 7);
+  _evox_bricks_unrealize (bricks);
+  _evox_bricks_free (bricks);
+
+  ready = FALSE;
+  bricks = _evox_bricks_new (volume, 0, BRICK, MAX_TEXTURE, 1 << 20);
+  _evox_bricks_set_ready_func (bricks, set_flag, &ready);
+  g_assert_cmpuint (_evox_bricks_get_ray_texture (bricks, FALSE, NULL, NULL), ==, 0);
+  _evox_bricks_unrealize (bricks);
+  _evox_bricks_free (bricks);
+  for (guint i = 0; i < 200; i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_assert_false (ready);
+}
+
 /* Beyond this GPU's own limit, nothing forced. */
 static void
 test_beyond_gpu_limit (void)
@@ -440,6 +498,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Bricks/tiles", test_tiles);
   g_test_add_func ("/Evox/Bricks/beyond-texture-size", test_beyond_texture_size);
   g_test_add_func ("/Evox/Bricks/beyond-gpu-limit", test_beyond_gpu_limit);
+  g_test_add_func ("/Evox/Bricks/ray-level-in-thread", test_ray_level_in_thread);
   status = g_test_run ();
   evox_test_gl_clear ();
   return status;

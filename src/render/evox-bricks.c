@@ -33,7 +33,35 @@ struct _EvoxBricks
   guint       ray_level;
   gsize       ray_bytes;
   gboolean    ray_failed;
+
+  /* The levels the rays want, while a thread computes them. */
+  GCancellable *cancellable;
+  gboolean    computing;
+  GFunc       ready;
+  gpointer    ready_data;
 };
+
+/* What the thread computes: levels 1..level from the volume's channel, on its own references,
+ * so the bricks may go (cancelling it) while it runs. */
+typedef struct
+{
+  EvoxVolume  *volume;
+  guint        channel;
+  guint        level;
+  EvoxVolume **levels;     /* level + 1 entries; [0] unused */
+} PyramidJob;
+
+static void
+pyramid_job_free (gpointer data)
+{
+  PyramidJob *job = data;
+
+  for (guint l = 0; l <= job->level; l++)
+    g_clear_object (&job->levels[l]);
+  g_free (job->levels);
+  g_object_unref (job->volume);
+  g_free (job);
+}
 
 static gsize
 sample_size (EvoxSampleType type)
@@ -118,6 +146,10 @@ _evox_bricks_free (EvoxBricks *self)
   if (self == NULL)
     return;
   g_assert (self->ray_texture == 0);
+  /* A running thread finishes on its own references; its result is dropped. */
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   g_ptr_array_unref (self->tiles);
   g_ptr_array_unref (self->prepared);
   for (guint l = 0; l < self->n_levels; l++)
@@ -572,8 +604,112 @@ _evox_bricks_prepare_slice (EvoxBricks *self,
   return self->prepared->len > 0 ? (EvoxBrickTile **) self->prepared->pdata : NULL;
 }
 
+void
+_evox_bricks_set_ready_func (EvoxBricks *self,
+                             GFunc       ready,
+                             gpointer    data)
+{
+  self->ready = ready;
+  self->ready_data = data;
+}
+
+static void
+compute_levels (GTask        *task,
+                gpointer      source,
+                gpointer      data,
+                GCancellable *cancellable)
+{
+  PyramidJob *job = data;
+
+  for (guint l = 1; l <= job->level && !g_cancellable_is_cancelled (cancellable); l++)
+    {
+      job->levels[l] = _evox_bricks_downsample (l == 1 ? job->volume : job->levels[l - 1],
+                                                l == 1 ? job->channel : 0);
+      if (job->levels[l] == NULL)
+        break;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+levels_computed (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  GTask *task = G_TASK (result);
+  EvoxBricks *self = data;
+  PyramidJob *job = g_task_get_task_data (task);
+
+  /* Cancelled: the bricks are gone. */
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    return;
+  self->computing = FALSE;
+  g_mutex_lock (&self->lock);
+  for (guint l = 1; l <= job->level; l++)
+    if (self->levels[l] == NULL && job->levels[l] != NULL)
+      self->levels[l] = g_steal_pointer (&job->levels[l]);
+  g_mutex_unlock (&self->lock);
+  if (self->ready != NULL)
+    self->ready (self->ready_data, NULL);
+}
+
+static gboolean
+level_ready (EvoxBricks *self,
+             guint       level)
+{
+  gboolean ready;
+
+  if (level == 0)
+    return TRUE;
+  g_mutex_lock (&self->lock);
+  ready = self->levels[level] != NULL;
+  g_mutex_unlock (&self->lock);
+  return ready;
+}
+
+static void
+start_computing (EvoxBricks *self,
+                 guint       level)
+{
+  g_autoptr(GTask) task = NULL;
+  PyramidJob *job;
+
+  if (self->computing)
+    return;
+  self->computing = TRUE;
+  if (self->cancellable == NULL)
+    self->cancellable = g_cancellable_new ();
+  job = g_new0 (PyramidJob, 1);
+  job->volume = g_object_ref (self->volume);
+  job->channel = self->channel;
+  job->level = level;
+  job->levels = g_new0 (EvoxVolume *, level + 1);
+  task = g_task_new (NULL, self->cancellable, levels_computed, self);
+  g_task_set_task_data (task, job, pyramid_job_free);
+  g_task_run_in_thread (task, compute_levels);
+}
+
+/* The level the rays take first (unless the GPU refuses it), n_levels for none. */
+static guint
+ray_level (EvoxBricks *self)
+{
+  gsize elem = sample_size (evox_volume_get_sample_type (self->volume));
+
+  for (guint l = 0; l < self->n_levels; l++)
+    {
+      gsize dims[3];
+
+      level_dims (self, l, dims);
+      if (dims[0] <= self->max_texture && dims[1] <= self->max_texture &&
+          dims[2] <= self->max_texture && dims[0] * dims[1] * dims[2] * elem <= self->budget / 2)
+        return l;
+    }
+  return self->n_levels;
+}
+
 GLuint
 _evox_bricks_get_ray_texture (EvoxBricks  *self,
+                              gboolean     wait,
                               EvoxVolume **level_volume_out,
                               guint       *channel_out)
 {
@@ -581,6 +717,18 @@ _evox_bricks_get_ray_texture (EvoxBricks  *self,
 
   g_return_val_if_fail (self != NULL, 0);
 
+  if (self->ray_texture == 0 && !self->ray_failed && !wait)
+    {
+      guint first = ray_level (self);
+
+      if (first < self->n_levels && !level_ready (self, first))
+        {
+          start_computing (self, first);
+          if (level_volume_out != NULL)
+            *level_volume_out = NULL;
+          return 0;
+        }
+    }
   if (self->ray_texture == 0 && !self->ray_failed)
     {
       self->ray_failed = TRUE;

@@ -72,9 +72,17 @@ EvoxBrickTile **_evox_bricks_prepare_slice    (EvoxBricks   *bricks,
                                                gsize         index,
                                                guint64       frame,
                                                guint        *n);
+/* Called on the main context when levels computed in a thread are in: the caller draws again. */
+void            _evox_bricks_set_ready_func   (EvoxBricks   *bricks,
+                                               GFunc         ready,
+                                               gpointer      data);
 /* The finest level that fits in one texture and half the budget, for the ray caster: its texture
- * (uploaded on first use, 0 when none goes up) and its volume (borrowed). */
+ * (uploaded on first use, 0 when none goes up), its volume (borrowed) and the channel of it the
+ * texture holds. With wait FALSE, a level not computed yet is computed in a thread (the ready
+ * function says when) and 0 comes back meanwhile, so a frame never waits for the pyramid; with
+ * wait TRUE (exports, the command line, tests) it is computed now. */
 GLuint          _evox_bricks_get_ray_texture  (EvoxBricks   *bricks,
+                                               gboolean      wait,
                                                EvoxVolume  **level_volume,
                                                guint        *channel);
 /* The level the ray texture holds, -1 while there is none. */

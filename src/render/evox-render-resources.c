@@ -758,6 +758,14 @@ delete_bricks (EvoxRenderer *self)
   g_clear_pointer (&self->res.bricks, _evox_bricks_free);
 }
 
+/* Levels computed in a thread are in: the rays can be cast. */
+static void
+bricks_ready (gpointer data,
+              gpointer unused)
+{
+  g_signal_emit_by_name (EVOX_RENDERER (data), "changed");
+}
+
 /* Draws the volume from bricks from now on: tiles of its slices at full resolution (or the
  * level the budget allows) and a level of the pyramid that fits one texture for the rays. */
 static void
@@ -778,6 +786,7 @@ start_bricks (EvoxRenderer *self,
     budget_mb = EVOX_BRICKS_DEFAULT_BUDGET_MB;
   self->res.bricks = _evox_bricks_new (self->volume, self->channel, brick, max_size,
                                        (gsize) budget_mb << 20);
+  _evox_bricks_set_ready_func (self->res.bricks, bricks_ready, self);
   g_debug ("A volume of %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
            " voxels is %s; it is drawn from bricks of %u voxels (slices in tiles of %"
            G_GSIZE_FORMAT ")", self->dims[0], self->dims[1], self->dims[2], why,

@@ -102,6 +102,7 @@ typedef struct
   EvoxBricks     *bricks;
   guint64         brick_frame;
   gboolean        drawing_tiles;  /* _evox_slice_pass_use_program picks the BRICKED build */
+  gboolean        wait_for_bricks;  /* exports wait for the pyramid; window frames do not */
   EvoxRendererUploads uploads;
   SliceUniforms   su[N_SLICE_PROGRAMS];
   struct

@@ -1674,9 +1674,11 @@ evox_renderer_render_image (EvoxRenderer  *self,
   /* Exports are framed in window pixels (view_width), where the panes' padding is its own. */
   self->camera_quiet++;
   set_pane_padding (self, 1);
-  /* Exports are figures: rays at full quality even while the user drags. */
+  /* Exports are figures: rays at full quality even while the user drags, through the
+   * bricks' pyramid level even when the window is still waiting for it. */
   interactive = self->interactive;
   self->interactive = FALSE;
+  self->res.wait_for_bricks = TRUE;
 
   glGetIntegerv (GL_DRAW_FRAMEBUFFER_BINDING, &old_draw_fbo);
   glGetIntegerv (GL_READ_FRAMEBUFFER_BINDING, &old_read_fbo);
@@ -1763,6 +1765,7 @@ evox_renderer_render_image (EvoxRenderer  *self,
 out:
   set_pane_padding (self, self->scale_factor);
   self->interactive = interactive;
+  self->res.wait_for_bricks = FALSE;
   self->camera_quiet--;
   glPixelStorei (GL_PACK_ALIGNMENT, old_pack);
   glBindFramebuffer (GL_DRAW_FRAMEBUFFER, (GLuint) old_draw_fbo);

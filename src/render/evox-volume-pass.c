@@ -1247,7 +1247,8 @@ _evox_volume_pass_draw_view (EvoxRenderer *self,
       EvoxVolume *level = NULL;
       guint channel = 0;
 
-      textures.volume = _evox_bricks_get_ray_texture (self->res.bricks, &level, &channel);
+      textures.volume = _evox_bricks_get_ray_texture (self->res.bricks, self->res.wait_for_bricks,
+                                                      &level, &channel);
       scene.volume = level;
       scene.channel = channel;
       scene.clusters = NULL;
