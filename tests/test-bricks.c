@@ -255,10 +255,10 @@ check_same_pictures (EvoxSampleType type,
       gsize differ = 0, n = (gsize) width * height;
 
       evox_renderer_set_view (renderer, views[v]);
-      _evox_renderer_set_brick_limits (renderer, 0, 0);
+      _evox_renderer_set_brick_limits (renderer, 0, 0, 0);
       plain = render (renderer, width, height);
       g_assert_false (_evox_renderer_is_bricked (renderer));
-      _evox_renderer_set_brick_limits (renderer, MAX_TEXTURE, BRICK);
+      _evox_renderer_set_brick_limits (renderer, MAX_TEXTURE, BRICK, 0);
       bricked = render (renderer, width, height);
       g_assert_true (_evox_renderer_is_bricked (renderer));
       g_assert_cmpuint (count_not_background (plain, n), >, n / 10);
@@ -307,12 +307,56 @@ test_demo_stack (void)
   plain = render (renderer, 400, 300);
   g_assert_false (_evox_renderer_is_bricked (renderer));
   /* 128 x 128 x 14 in tiles of 24 (3 bricks of 8). */
-  _evox_renderer_set_brick_limits (renderer, 32, 8);
+  _evox_renderer_set_brick_limits (renderer, 32, 8, 0);
   bricked = render (renderer, 400, 300);
   g_assert_true (_evox_renderer_is_bricked (renderer));
   g_assert_cmpuint (count_not_background (plain, 400 * 300), >, 400 * 300 / 5);
   g_assert_cmpmem (plain, 400 * 300 * 4, bricked, 400 * 300 * 4);
   renderer_free (renderer);
+}
+
+/* Slices the budget cannot hold at full resolution come from a coarser level: the picture is
+ * that level's own, unbricked (an even-sided level 1 has the volume's box, and slice k of the
+ * volume is slice k / 2 of it). */
+static void
+test_coarse_slices (void)
+{
+  g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, EVOX_SAMPLE_U16);
+  g_autoptr(EvoxVolume) level = _evox_bricks_downsample (volume, 0);
+  const EvoxView views[3] = { EVOX_VIEW_SLICE_Z, EVOX_VIEW_SLICE_X, EVOX_VIEW_SLICE_Y };
+  guint slices[3] = { 23, 17, 9 }, halves[3] = { 11, 8, 4 };
+  EvoxRenderer *coarse, *renderer;
+
+  if (!evox_test_need_gl ())
+    return;
+
+  renderer = renderer_new_realized ();
+  coarse = renderer_new_realized ();
+  /* 8000 bytes: 4000 for the tiles, which level 0's three slices (about 5000) overrun and level
+   * 1's (about 1400) do not. */
+  _evox_renderer_set_brick_limits (renderer, MAX_TEXTURE, BRICK, 8000);
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_slices (renderer, slices);
+  evox_renderer_set_range (renderer, 0, 65535);
+  evox_renderer_set_volume (coarse, level, 0);
+  evox_renderer_set_slices (coarse, halves);
+  evox_renderer_set_range (coarse, 0, 65535);
+  for (guint v = 0; v < G_N_ELEMENTS (views); v++)
+    {
+      g_autofree guint8 *bricked = NULL;
+      g_autofree guint8 *expected = NULL;
+
+      evox_renderer_set_view (renderer, views[v]);
+      evox_renderer_set_view (coarse, views[v]);
+      bricked = render (renderer, 321, 257);
+      expected = render (coarse, 321, 257);
+      g_assert_true (_evox_renderer_is_bricked (renderer));
+      g_assert_false (_evox_renderer_is_bricked (coarse));
+      g_assert_cmpuint (count_not_background (expected, 321 * 257), >, 321 * 257 / 10);
+      g_assert_cmpmem (bricked, 321 * 257 * 4, expected, 321 * 257 * 4);
+    }
+  renderer_free (renderer);
+  renderer_free (coarse);
 }
 
 /* Tiles: how many, at which level, and the LRU over its budget. */
@@ -382,7 +426,7 @@ test_beyond_texture_size (void)
     return;
 
   renderer = renderer_new_realized ();
-  _evox_renderer_set_brick_limits (renderer, MAX_TEXTURE, BRICK);
+  _evox_renderer_set_brick_limits (renderer, MAX_TEXTURE, BRICK, 0);
   evox_renderer_set_volume (renderer, volume, 0);
   evox_renderer_set_range (renderer, 0, 255);
   evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
@@ -495,6 +539,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Bricks/pyramid", test_pyramid);
   g_test_add_func ("/Evox/Bricks/same-as-unbricked", test_same_as_unbricked);
   g_test_add_func ("/Evox/Bricks/demo-stack", test_demo_stack);
+  g_test_add_func ("/Evox/Bricks/coarse-slices", test_coarse_slices);
   g_test_add_func ("/Evox/Bricks/tiles", test_tiles);
   g_test_add_func ("/Evox/Bricks/beyond-texture-size", test_beyond_texture_size);
   g_test_add_func ("/Evox/Bricks/beyond-gpu-limit", test_beyond_gpu_limit);

@@ -71,11 +71,13 @@ _evox_renderer_get_empty_bricks (EvoxRenderer *self)
 void
 _evox_renderer_set_brick_limits (EvoxRenderer *self,
                                  guint         max_texture_size,
-                                 guint         brick_size)
+                                 guint         brick_size,
+                                 gsize         budget)
 {
   g_return_if_fail (EVOX_IS_RENDERER (self));
   self->forced_max_texture = max_texture_size;
   self->forced_brick_size = brick_size;
+  self->forced_budget = budget;
   self->res.volume_dirty = TRUE;
   g_signal_emit_by_name (self, "changed");
 }
@@ -776,6 +778,7 @@ start_bricks (EvoxRenderer *self,
   guint brick = self->forced_brick_size != 0 ? self->forced_brick_size
                                              : env_limit ("EVOX_BRICK_SIZE");
   guint budget_mb = env_limit ("EVOX_GPU_BUDGET_MB");
+  gsize budget;
 
   if (brick == 0)
     brick = EVOX_BRICKS_DEFAULT_SIZE;
@@ -784,8 +787,8 @@ start_bricks (EvoxRenderer *self,
     brick &= brick - 1;
   if (budget_mb == 0)
     budget_mb = EVOX_BRICKS_DEFAULT_BUDGET_MB;
-  self->res.bricks = _evox_bricks_new (self->volume, self->channel, brick, max_size,
-                                       (gsize) budget_mb << 20);
+  budget = self->forced_budget != 0 ? self->forced_budget : (gsize) budget_mb << 20;
+  self->res.bricks = _evox_bricks_new (self->volume, self->channel, brick, max_size, budget);
   _evox_bricks_set_ready_func (self->res.bricks, bricks_ready, self);
   g_debug ("A volume of %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
            " voxels is %s; it is drawn from bricks of %u voxels (slices in tiles of %"

@@ -101,6 +101,7 @@ struct _EvoxRenderer
   /* Limits forced smaller than the GPU's (0: not forced), _evox_renderer_set_brick_limits. */
   guint           forced_max_texture;
   guint           forced_brick_size;
+  gsize           forced_budget;
 
   /* GL objects, valid between realize and unrealize */
   gboolean        realized;
