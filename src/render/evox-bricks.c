@@ -37,6 +37,7 @@ struct _EvoxBricks
   /* The levels the rays want, while a thread computes them. */
   GCancellable *cancellable;
   gboolean    computing;
+  gboolean    warned;
   GFunc       ready;
   gpointer    ready_data;
 };
@@ -586,10 +587,13 @@ _evox_bricks_prepare_slice (EvoxBricks *self,
                                     : GL_OUT_OF_MEMORY;
             if (status != GL_NO_ERROR)
               {
-                g_warning ("The GPU could not take a tile of %" G_GSIZE_FORMAT " x %"
-                           G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " voxels of the slices (%s)",
-                           tile->size[0], tile->size[1], tile->size[2],
-                           status == GL_OUT_OF_MEMORY ? "out of memory" : "rejected");
+                /* Once: it would otherwise repeat every frame. */
+                if (!self->warned)
+                  g_warning ("The GPU could not take a tile of %" G_GSIZE_FORMAT " x %"
+                             G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " voxels of the slices (%s)",
+                             tile->size[0], tile->size[1], tile->size[2],
+                             status == GL_OUT_OF_MEMORY ? "out of memory" : "rejected");
+                self->warned = TRUE;
                 g_free (tile);
                 continue;
               }
