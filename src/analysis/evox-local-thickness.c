@@ -222,26 +222,127 @@ half_width (double r2,
   return k;
 }
 
-/* TRUE when c's ball (squared radius sq) lies inside the ball of squared radius sq2 centred dd2
- * (squared) away: r2 >= r + d, i.e. r2 >= d and (r2^2 + d^2 - r^2)^2 >= 4 r2^2 d^2 with the
- * bracket >= 0, all on squared values. */
-static inline gboolean
-ball_inside (double sq,
-             double sq2,
-             double dd2)
-{
-  double lhs = sq2 + dd2 - sq;
+/* Which balls hold others, on the lattice. Ball c paints P(c) = { p : |p - c|^2 < D(c)^2 m }
+ * (m = TIE_MARGIN); it is redundant when P(c) lies inside P(c') for a neighbour c' = c + d with
+ * D(c') > D(c), i.e. when max over P(c) of |p - c'|^2 < D(c')^2 m. The lattice ball is
+ * symmetric in each axis, so for d >= 0 componentwise that maximum is reached in the octant
+ * p - c <= 0, and over the offsets sorted by length it is a running maximum: far[t][k] is the
+ * largest |p - d_t|^2 over the first k + 1 offsets, for the 7 neighbour types t (|dx|, |dy|,
+ * |dz| in {0, 1}). The table stops at a budget of offsets; larger balls are always kept. The
+ * real-ball test (D(c') >= D(c) + |d|) would keep most voxels: on the lattice a ball of radius
+ * sqrt 5 holds the same voxels as many slightly larger ones. */
+#define CONTAINMENT_BUDGET 500000
 
-  return sq2 >= dd2 && lhs >= 0.0 && lhs * lhs >= 4.0 * sq2 * dd2;
+typedef struct
+{
+  gsize   n;
+  double *norm;      /* squared lengths of the octant offsets, increasing */
+  double *far[7];
+  double  limit;     /* squared radii (times m) up to this are in the table */
+} Containment;
+
+typedef struct
+{
+  double norm;
+  guint  o[3];
+} Offset;
+
+static int
+offset_compare (const void *a,
+                const void *b)
+{
+  double na = ((const Offset *) a)->norm, nb = ((const Offset *) b)->norm;
+
+  return na < nb ? -1 : na > nb ? 1 : 0;
+}
+
+static void
+containment_clear (Containment *c)
+{
+  g_clear_pointer (&c->norm, g_free);
+  for (guint t = 0; t < 7; t++)
+    g_clear_pointer (&c->far[t], g_free);
+}
+
+static void
+containment_init (Containment  *c,
+                  const double  spacing[3],
+                  double        max_sq)
+{
+  const double voxel = spacing[0] * spacing[1] * spacing[2];
+  /* An octant of radius r holds about (pi / 6) r^3 / voxel offsets. */
+  double cap = cbrt (CONTAINMENT_BUDGET * 6.0 / G_PI * voxel);
+  double limit = MIN (max_sq * TIE_MARGIN, cap * cap);
+  gint64 k[3];
+  g_autoptr (GArray) offsets = g_array_new (FALSE, FALSE, sizeof (Offset));
+
+  memset (c, 0, sizeof *c);
+  c->limit = limit;
+  for (guint a = 0; a < 3; a++)
+    k[a] = half_width (limit, spacing[a]);
+  for (gint64 z = 0; z <= k[2]; z++)
+    for (gint64 y = 0; y <= k[1]; y++)
+      for (gint64 x = 0; x <= k[0]; x++)
+        {
+          double dz = z * spacing[2], dy = y * spacing[1], dx = x * spacing[0];
+          Offset o = { dz * dz + dy * dy + dx * dx, { (guint) x, (guint) y, (guint) z } };
+
+          if (o.norm < limit)
+            g_array_append_val (offsets, o);
+        }
+  qsort (offsets->data, offsets->len, sizeof (Offset), offset_compare);
+  c->n = offsets->len;
+  c->norm = g_new (double, MAX (c->n, 1));
+  for (guint t = 0; t < 7; t++)
+    c->far[t] = g_new (double, MAX (c->n, 1));
+  for (gsize i = 0; i < c->n; i++)
+    {
+      const Offset *o = &g_array_index (offsets, Offset, i);
+
+      c->norm[i] = o->norm;
+      for (guint t = 0; t < 7; t++)
+        {
+          double e[3];
+          double f;
+
+          for (guint a = 0; a < 3; a++)
+            e[a] = (o->o[a] + (((t + 1) >> a) & 1)) * spacing[a];
+          f = e[2] * e[2] + e[1] * e[1] + e[0] * e[0];
+          c->far[t][i] = i == 0 ? f : MAX (c->far[t][i - 1], f);
+        }
+    }
+}
+
+/* The index of the last offset inside a ball of squared radius sq times m; -1 when the ball is
+ * past the table. */
+static gssize
+containment_index (const Containment *c,
+                   double             sq)
+{
+  double q = sq * TIE_MARGIN;
+  gsize lo = 0, hi = c->n;
+
+  if (q > c->limit)
+    return -1;
+  while (lo < hi)   /* the first offset with norm >= q */
+    {
+      gsize mid = lo + (hi - lo) / 2;
+
+      if (c->norm[mid] < q)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return (gssize) lo - 1;
 }
 
 /* The balls of the distance ridge of slice z, sorted by decreasing radius. */
 static Ball *
-ridge_slice (const float  *sq,
-             const gsize   dims[3],
-             const double  spacing[3],
-             gsize         z,
-             guint        *n_balls)
+ridge_slice (const float       *sq,
+             const gsize        dims[3],
+             const Containment *table,
+             gsize              z,
+             guint             *n_balls)
 {
   const gsize nx = dims[0], ny = dims[1], nz = dims[2];
   GArray *balls = g_array_new (FALSE, FALSE, sizeof (Ball));
@@ -252,10 +353,12 @@ ridge_slice (const float  *sq,
         gsize i = (z * ny + y) * nx + x;
         double s = sq[i];
         gboolean inside = FALSE;
+        gssize k;
 
         if (!(s > 0.0))
           continue;
-        for (int dz = -1; dz <= 1 && !inside; dz++)
+        k = containment_index (table, s);
+        for (int dz = -1; dz <= 1 && !inside && k >= 0; dz++)
           {
             if ((dz < 0 && z == 0) || (dz > 0 && z + 1 == nz))
               continue;
@@ -265,8 +368,8 @@ ridge_slice (const float  *sq,
                   continue;
                 for (int dx = -1; dx <= 1; dx++)
                   {
-                    double dd2;
                     double s2;
+                    guint t;
 
                     if ((dx < 0 && x == 0) || (dx > 0 && x + 1 == nx) || (dx | dy | dz) == 0)
                       continue;
@@ -274,9 +377,8 @@ ridge_slice (const float  *sq,
                             (gssize) dz * (gssize) (nx * ny)];
                     if (!(s2 > s))
                       continue;
-                    dd2 = dx * dx * spacing[0] * spacing[0] + dy * dy * spacing[1] * spacing[1] +
-                          dz * dz * spacing[2] * spacing[2];
-                    if (ball_inside (s, s2, dd2))
+                    t = (guint) (ABS (dx) | (ABS (dy) << 1) | (ABS (dz) << 2)) - 1;
+                    if (table->far[t][k] < s2 * TIE_MARGIN)
                       {
                         inside = TRUE;
                         break;
@@ -361,7 +463,7 @@ evox_local_thickness (const guint8   *mask,
   const gsize nz = dims[2];
   g_autofree Ball **buckets = NULL;
   g_autofree guint *n_balls = NULL;
-  g_autofree float *max_sq_slice = NULL;
+  Containment table;
   EvoxWorkMonitor monitor;
   guint64 phase = 0;
   double max_sq = 0.0;
@@ -402,22 +504,24 @@ evox_local_thickness (const guint8   *mask,
   if (!evox_squared_distance_transform (mask, dims, spacing, thickness, &monitor, error))
     return FALSE;
 
+#pragma omp parallel for reduction(max:max_sq) schedule(static)
+  for (gsize i = 0; i < n; i++)
+    max_sq = MAX (max_sq, (double) thickness[i]);
+  containment_init (&table, spacing, max_sq);
+
   evox_progress_set_stage (progress, "Distance ridge", 0.45, 0.55);
   _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 1.0, nz);
   buckets = g_new0 (Ball *, nz);
   n_balls = g_new0 (guint, nz);
-  max_sq_slice = g_new0 (float, nz);
 #pragma omp parallel for schedule(dynamic, 1)
   for (gsize z = 0; z < nz; z++)
     {
       if (_evox_work_monitor_stopped (&monitor))
         continue;
-      buckets[z] = ridge_slice (thickness, dims, spacing, z, &n_balls[z]);
-      max_sq_slice[z] = n_balls[z] > 0 ? buckets[z][0].sq : 0.0f;
+      buckets[z] = ridge_slice (thickness, dims, &table, z, &n_balls[z]);
       _evox_work_monitor_step (&monitor, 1);
     }
-  for (gsize z = 0; z < nz; z++)
-    max_sq = MAX (max_sq, max_sq_slice[z]);
+  containment_clear (&table);
   reach_z = half_width (max_sq, spacing[2]);
 
   if (!_evox_work_monitor_stopped (&monitor))
