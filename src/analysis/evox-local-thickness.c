@@ -18,9 +18,9 @@
  *   1. the squared distance map, exact, by three separable passes of lower envelopes of
  *      parabolas; the y and z passes gather TILE neighbouring x columns at a time so that they
  *      read whole cache lines instead of one float per line;
- *   2. the distance ridge: a ball that lies inside a neighbour's ball (D(c') >= D(c) + |c - c'|,
- *      tested on squared values so that unit spacing decides it in exact integers) can never be
- *      the largest one, and most voxels are dropped;
+ *   2. the distance ridge: a ball whose voxels all lie in a larger neighbour's ball can never
+ *      give a voxel its maximum (see Containment: decided on the lattice, it drops about 60 % of
+ *      an electrode's voxels where the real-ball test D(c') >= D(c) + |c - c'| drops 10 %);
  *   3. the remaining balls are painted with max, one output z slice per OpenMP task, so threads
  *      never write the same voxel. The balls are bucketed by their centre's slice and sorted by
  *      radius, so a slice stops reading a bucket at the first ball too small to reach it; every
@@ -398,49 +398,63 @@ ridge_slice (const float       *sq,
   return (Ball *) (void *) g_array_free (balls, FALSE);
 }
 
-/* best[i] = max squared radius of the balls that contain voxel i, over slice z. */
+/* best[i] = max squared radius of the balls that contain voxel i, over slice z. Balls of one
+ * bucket come in decreasing size, many of the same size, so the half widths of a ball's rows
+ * in this slice are computed once per size. */
 static void
 paint_slice (Ball * const   *buckets,
              const guint    *n_balls,
              const gsize     dims[3],
              const double    spacing[3],
              gint64          reach_z,
+             gint64          reach_y,
              gsize           z,
              float          *best)
 {
   const gint64 nx = (gint64) dims[0], ny = (gint64) dims[1], nz = (gint64) dims[2];
   float *slice = best + (gsize) z * dims[0] * dims[1];
+  g_autofree gint64 *widths = g_new (gint64, 2 * reach_y + 1);
 
   for (gint64 cz = MAX (0, (gint64) z - reach_z); cz <= MIN (nz - 1, (gint64) z + reach_z); cz++)
     {
       double dz = ((gint64) z - cz) * spacing[2];
       double dz2 = dz * dz;
+      float last_sq = -1.0f;
+      gint64 ky = 0;
 
       for (guint b = 0; b < n_balls[cz]; b++)
         {
           const Ball *ball = &buckets[cz][b];
-          double rem = (double) ball->sq * TIE_MARGIN - dz2;
-          gint64 ky;
+          gint64 y0, y1;
 
-          if (!(rem > 0.0))
-            break;   /* sorted: no smaller ball reaches this slice either */
-          ky = half_width (rem, spacing[1]);
-          for (gint64 dy = -ky; dy <= ky; dy++)
+          if (ball->sq != last_sq)
             {
-              gint64 y = (gint64) ball->y + dy;
-              double dyy = dy * spacing[1];
-              double rem2 = rem - dyy * dyy;
-              gint64 kx, x0, x1;
-              float *row;
+              double rem = (double) ball->sq * TIE_MARGIN - dz2;
 
-              if (y < 0 || y >= ny || !(rem2 > 0.0))
-                continue;
-              kx = half_width (rem2, spacing[0]);
-              x0 = MAX (0, (gint64) ball->x - kx);
-              x1 = MIN (nx - 1, (gint64) ball->x + kx);
-              row = slice + y * nx;
+              if (!(rem > 0.0))
+                break;   /* sorted: no smaller ball reaches this slice either */
+              ky = half_width (rem, spacing[1]);
+              for (gint64 dy = 0; dy <= ky; dy++)
+                {
+                  double dyy = dy * spacing[1];
+                  double rem2 = rem - dyy * dyy;
+
+                  widths[dy] = rem2 > 0.0 ? half_width (rem2, spacing[0]) : -1;
+                }
+              last_sq = ball->sq;
+            }
+          y0 = MAX (-ky, -(gint64) ball->y);
+          y1 = MIN (ky, ny - 1 - (gint64) ball->y);
+          for (gint64 dy = y0; dy <= y1; dy++)
+            {
+              gint64 kx = widths[ABS (dy)];
+              gint64 x0 = MAX (0, (gint64) ball->x - kx);
+              gint64 x1 = MIN (nx - 1, (gint64) ball->x + kx);
+              float *row = slice + ((gint64) ball->y + dy) * nx;
+              const float v = ball->sq;
+
               for (gint64 x = x0; x <= x1; x++)
-                row[x] = MAX (row[x], ball->sq);
+                row[x] = MAX (row[x], v);
             }
         }
     }
@@ -467,7 +481,7 @@ evox_local_thickness (const guint8   *mask,
   EvoxWorkMonitor monitor;
   guint64 phase = 0;
   double max_sq = 0.0;
-  gint64 reach_z;
+  gint64 reach_z, reach_y;
   gboolean ok = TRUE;
 
   g_return_val_if_fail (dims != NULL && spacing != NULL, FALSE);
@@ -523,6 +537,7 @@ evox_local_thickness (const guint8   *mask,
     }
   containment_clear (&table);
   reach_z = half_width (max_sq, spacing[2]);
+  reach_y = half_width (max_sq, spacing[1]);
 
   if (!_evox_work_monitor_stopped (&monitor))
     {
@@ -546,7 +561,8 @@ evox_local_thickness (const guint8   *mask,
             {
               if (_evox_work_monitor_stopped (&monitor))
                 continue;
-              paint_slice ((Ball * const *) buckets, n_balls, dims, spacing, reach_z, z, best);
+              paint_slice ((Ball * const *) buckets, n_balls, dims, spacing, reach_z, reach_y, z,
+                           best);
               _evox_work_monitor_step (&monitor, 1);
             }
 #pragma omp parallel for schedule(static)

@@ -30,9 +30,11 @@ gboolean    evox_squared_distance_transform (const guint8      *mask,
  *
  *   thickness(p) = 2 max { D(c) : c in the phase, |p - c| < D(c) }   (p in B(p), so >= 2 D(p))
  *
- * in the spacing's unit (nm); NAN outside the phase. Only balls not inside a neighbour's ball
- * are painted (the distance ridge: c is skipped when some 26-neighbour c' has D(c') >= D(c) +
- * |c - c'|, which leaves the maximum unchanged). A phase with no voxels, or with no background
+ * in the spacing's unit (nm); NAN outside the phase. Only balls whose voxels are not all in a
+ * larger 26-neighbour's ball are painted (the distance ridge, decided on the lattice), which
+ * leaves the maximum unchanged. Squared radii are compared with a margin of 2^-20 so exact ties
+ * (a voxel exactly D(c) from c) stay outside for any spacing; for unit spacing and radii up to
+ * 1024 voxels the comparison is exact. A phase with no voxels, or with no background
  * voxel at all, fails with EVOX_ERROR_ARGUMENT; a cancelled one with G_IO_ERROR_CANCELLED.
  * thickness holds dims[0] * dims[1] * dims[2] floats.
  * @progress: stages "Distance map", "Distance ridge", "Spheres". */
