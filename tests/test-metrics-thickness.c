@@ -386,6 +386,44 @@ test_thickness_volume (void)
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
 }
 
+static void
+async_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* The _async pair gives the synchronous call's map and summary, off the main thread. */
+static void
+test_thickness_async (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (9, 10, 11, 1, EVOX_SAMPLE_U8, &error);
+  g_autoptr(EvoxVolume) sync = NULL;
+  g_autoptr(EvoxVolume) map = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  EvoxSizeSummary s1, s2;
+  guint8 *data = evox_volume_get_data_mut (volume, 0);
+  guint64 state = 8;
+
+  for (gsize i = 0; i < 9 * 10 * 11; i++)
+    data[i] = evox_test_uniform (&state) < 0.7;
+  sync = evox_local_thickness_compute (volume, 0, 1, 1, &s1, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_local_thickness_compute_async (volume, 0, 1, 1, NULL, NULL, async_done, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  map = evox_local_thickness_compute_finish (result, &s2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (evox_volume_get_data (map, 0), 9 * 10 * 11 * sizeof (float),
+                   evox_volume_get_data (sync, 0), 9 * 10 * 11 * sizeof (float));
+  g_assert_cmpfloat (s1.mean, ==, s2.mean);
+  g_assert_cmpfloat (s1.d90, ==, s2.d90);
+}
+
 /* Summaries against sorting: dq is sorted[ceil (q m) - 1] of the m finite values; the weighted
  * one against the same values repeated weight times. */
 static void
@@ -761,6 +799,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Metrics/thickness-refused", test_thickness_refused);
   g_test_add_func ("/Evox/Metrics/thickness-cancel", test_thickness_cancel);
   g_test_add_func ("/Evox/Metrics/thickness-volume", test_thickness_volume);
+  g_test_add_func ("/Evox/Metrics/thickness-async", test_thickness_async);
   g_test_add_func ("/Evox/Metrics/summary", test_summary);
   g_test_add_func ("/Evox/Metrics/particle-summary", test_particle_summary);
   g_test_add_func ("/Evox/Metrics/percolation", test_percolation);

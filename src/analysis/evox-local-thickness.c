@@ -906,3 +906,98 @@ evox_local_thickness_compute (EvoxVolume       *volume,
     evox_size_summary_compute (out, dims[0] * dims[1] * dims[2], summary);
   return g_steal_pointer (&map);
 }
+
+typedef struct
+{
+  EvoxVolume   *volume;
+  guint         channel;
+  double        lo;
+  double        hi;
+  EvoxProgress *progress;
+} ThicknessData;
+
+typedef struct
+{
+  EvoxVolume      *map;
+  EvoxSizeSummary  summary;
+} ThicknessResult;
+
+static void
+thickness_data_free (ThicknessData *data)
+{
+  g_clear_object (&data->volume);
+  g_clear_pointer (&data->progress, evox_progress_unref);
+  g_free (data);
+}
+
+static void
+thickness_result_free (ThicknessResult *result)
+{
+  g_clear_object (&result->map);
+  g_free (result);
+}
+
+static gpointer
+thickness_work (gpointer       task_data,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  ThicknessData *data = task_data;
+  ThicknessResult *result = g_new0 (ThicknessResult, 1);
+
+  result->map = evox_local_thickness_compute (data->volume, data->channel, data->lo, data->hi,
+                                              &result->summary, data->progress, cancellable,
+                                              error);
+  if (result->map == NULL)
+    {
+      thickness_result_free (result);
+      return NULL;
+    }
+  return result;
+}
+
+/**
+ * evox_local_thickness_compute_async:
+ * @progress: (nullable): the stages of evox_local_thickness ()
+ */
+void
+evox_local_thickness_compute_async (EvoxVolume          *volume,
+                                    guint                channel,
+                                    double               lo,
+                                    double               hi,
+                                    EvoxProgress        *progress,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  ThicknessData *data;
+
+  g_return_if_fail (EVOX_IS_VOLUME (volume));
+
+  data = g_new0 (ThicknessData, 1);
+  data->volume = g_object_ref (volume);
+  data->channel = channel;
+  data->lo = lo;
+  data->hi = hi;
+  data->progress = progress != NULL ? evox_progress_ref (progress) : NULL;
+  _evox_task_run (evox_local_thickness_compute_async, thickness_work, data,
+                  (GDestroyNotify) thickness_data_free, (GDestroyNotify) thickness_result_free,
+                  cancellable, callback, user_data);
+}
+
+EvoxVolume *
+evox_local_thickness_compute_finish (GAsyncResult     *result,
+                                     EvoxSizeSummary  *summary,
+                                     GError          **error)
+{
+  ThicknessResult *r = _evox_task_finish (result, evox_local_thickness_compute_async, error);
+  EvoxVolume *map;
+
+  if (r == NULL)
+    return NULL;
+  if (summary != NULL)
+    *summary = r->summary;
+  map = g_steal_pointer (&r->map);
+  thickness_result_free (r);
+  return map;
+}

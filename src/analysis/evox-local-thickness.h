@@ -99,6 +99,21 @@ EvoxVolume *evox_local_thickness_compute    (EvoxVolume        *volume,
                                              GCancellable      *cancellable,
                                              GError           **error);
 
+/* evox_local_thickness_compute () on a worker thread; the callback runs in the caller's main
+ * context and gets G_IO_ERROR_CANCELLED when cancellable fires first. _finish returns the map
+ * and fills summary (when not NULL) with its summary, computed on the worker too. */
+void        evox_local_thickness_compute_async  (EvoxVolume          *volume,
+                                                 guint                channel,
+                                                 double               lo,
+                                                 double               hi,
+                                                 EvoxProgress        *progress,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+EvoxVolume *evox_local_thickness_compute_finish (GAsyncResult        *result,
+                                                 EvoxSizeSummary     *summary,
+                                                 GError             **error);
+
 /* A mask of the voxels with lo <= v <= hi in a channel (1 in, 0 out), allocated with
  * _evox_alloc_large (); NULL with EVOX_ERROR_ARGUMENT or EVOX_ERROR_TOO_LARGE. */
 guint8     *_evox_range_mask                (EvoxVolume        *volume,
