@@ -393,7 +393,8 @@ ridge_slice (const float       *sq,
             g_array_append_val (balls, b);
           }
       }
-  qsort (balls->data, balls->len, sizeof (Ball), ball_compare_desc);
+  if (balls->len > 1)
+    qsort (balls->data, balls->len, sizeof (Ball), ball_compare_desc);
   *n_balls = balls->len;
   return (Ball *) (void *) g_array_free (balls, FALSE);
 }
