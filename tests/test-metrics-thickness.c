@@ -10,6 +10,7 @@
 #include "evox-local-thickness.h"
 #include "evox-percolation.h"
 #include "evox-test-util.h"
+#include "evox-tiff.h"
 #include "evox-types.h"
 #include "evox-volume.h"
 
@@ -787,6 +788,88 @@ test_interface_random (void)
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
 }
 
+/* The real electrode, a 64 x 56 x 48 corner (x < 64, y < 56, z < 48) of electrode.tiff, against
+ * numbers made with /usr/bin/python3 (numpy 1.24, scipy 1.10) on tifffile.imread(...)[:48, :56,
+ * :64]: percolation from scipy.ndimage.label (6 neighbours) and the labels found on each face;
+ * thickness from bench/thickness_ref.py's reference_thickness (phase, 'real'), i.e.
+ * scipy.ndimage.distance_transform_edt, the real-ball ridge and numpy painting, its finite values
+ * sorted, dq = sorted[ceil (q n / 100) - 1]. */
+typedef struct
+{
+  const char *name;
+  guint8      lo;
+  guint8      hi;
+  guint64     voxels;
+  guint64     classes[3][3];   /* x, y, z: both faces, one face, isolated */
+  double      mean;
+  double      d10;
+  double      d50;
+  double      d90;
+  double      max;
+} ElectrodeCase;
+
+static const ElectrodeCase electrode_cases[] = {
+  { "pore", 0, 0, 86103, { { 86047, 30, 26 }, { 86047, 24, 32 }, { 86047, 5, 51 } },
+    11.7516507, 2.82842708, 12.9614811, 19.5959187, 20.3960781 },
+  { "solid", 85, 170, 85929, { { 85735, 20, 174 }, { 85735, 36, 158 }, { 85735, 21, 173 } },
+    15.7762442, 2.82842708, 17.2046509, 27.2763634, 27.8567772 },
+};
+
+static void
+test_electrode (void)
+{
+  g_autofree char *path = evox_test_data_path ("tomo/electrode.tiff");
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  const gsize crop[3] = { 64, 56, 48 };
+  const gsize n = crop[0] * crop[1] * crop[2];
+  gsize dims[3];
+  const guint8 *data;
+
+  if (path == NULL)
+    return;
+  volume = evox_tiff_read (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_volume_get_dims (volume, dims);
+  data = evox_volume_get_data (volume, 0);
+  for (guint c = 0; c < G_N_ELEMENTS (electrode_cases); c++)
+    {
+      const ElectrodeCase *e = &electrode_cases[c];
+      g_autofree guint8 *mask = g_new (guint8, n);
+      g_autofree float *t = g_new (float, n);
+      g_autoptr(EvoxPercolation) perc = NULL;
+      EvoxSizeSummary s;
+
+      for (gsize z = 0; z < crop[2]; z++)
+        for (gsize y = 0; y < crop[1]; y++)
+          for (gsize x = 0; x < crop[0]; x++)
+            {
+              guint8 v = data[idx (dims, x, y, z)];
+
+              mask[idx (crop, x, y, z)] = v >= e->lo && v <= e->hi;
+            }
+      perc = evox_percolation_compute (mask, crop, EVOX_CONNECTIVITY_6, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (perc->phase_voxels, ==, e->voxels);
+      for (guint axis = 0; axis < 3; axis++)
+        for (guint k = 0; k < 3; k++)
+          g_assert_cmpuint (perc->voxels[axis][k + 1], ==, e->classes[axis][k]);
+
+      g_assert_true (evox_local_thickness (mask, crop, (const double[3]) { 1, 1, 1 }, t, NULL,
+                                           NULL, &error));
+      g_assert_no_error (error);
+      g_assert_true (evox_size_summary_compute (t, n, &s));
+      g_test_message ("%s: mean %.9g d10 %.9g d50 %.9g d90 %.9g max %.9g", e->name, s.mean,
+                      s.d10, s.d50, s.d90, s.max);
+      g_assert_cmpuint (s.count, ==, e->voxels);
+      g_assert_cmpfloat (fabs (s.mean - e->mean), <, 1e-6);
+      g_assert_cmpfloat (fabs (s.d10 - e->d10), <, 1e-6);
+      g_assert_cmpfloat (fabs (s.d50 - e->d50), <, 1e-6);
+      g_assert_cmpfloat (fabs (s.d90 - e->d90), <, 1e-6);
+      g_assert_cmpfloat (fabs (s.max - e->max), <, 1e-6);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -806,6 +889,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Metrics/percolation-refused", test_percolation_refused);
   g_test_add_func ("/Evox/Metrics/interface-ball", test_interface_ball);
   g_test_add_func ("/Evox/Metrics/interface-random", test_interface_random);
+  g_test_add_func ("/Evox/Metrics/electrode", test_electrode);
 
   return g_test_run ();
 }
