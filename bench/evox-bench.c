@@ -60,6 +60,8 @@ static double    opt_level = NAN;
 static char     *opt_mode = NULL;
 static char     *opt_ramp = NULL;
 static gboolean  opt_interactive = FALSE;
+static gboolean  opt_separate = FALSE;
+static char     *opt_labels_out = NULL;
 
 static const GOptionEntry bench_entries[] = {
   { "runs", 'n', 0, G_OPTION_ARG_INT, &opt_runs, "Timed repetitions; the best is reported", "N" },
@@ -101,6 +103,11 @@ static const GOptionEntry bench_entries[] = {
   { "value", 0, 0, G_OPTION_ARG_DOUBLE, &opt_value,
     "The stored value whose voxels are labelled, unless --range is given (labels; default 1)",
     "V" },
+  { "separate", 0, 0, G_OPTION_ARG_NONE, &opt_separate,
+    "Label each phase with evox_labels_compute, a label volume each, as before the shared "
+    "label volume (label-memory)", NULL },
+  { "labels-out", 0, 0, G_OPTION_ARG_FILENAME, &opt_labels_out,
+    "Also write the label volume there, as `evox segment --labels` does (label-memory)", "FILE" },
   { "level", 0, 0, G_OPTION_ARG_DOUBLE, &opt_level,
     "The level whose surface is found: inside is v >= level (isosurface)", "V" },
   { NULL }
@@ -1083,6 +1090,86 @@ run_labels (const char *path)
            components, min_of (t_kernel, opt_runs), n / min_of (t_kernel, opt_runs) / 1e6,
            kernel_runs, min_of (t_compute, opt_runs), n / min_of (t_compute, opt_runs) / 1e6,
            particles / min_of (t_compute, opt_runs), compute_runs);
+  return 0;
+}
+
+/* Peak memory of labelling several phases (each --range LO:HI, at least one) as `evox segment
+ * --labels` does, from before the load: the volume, the labels and the TIFF writer. */
+static int
+run_label_memory (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) vol = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autofree double *lo = NULL;
+  g_autofree double *hi = NULL;
+  guint n_phases = opt_ranges != NULL ? g_strv_length (opt_ranges) : 0;
+  guint64 base, peak, bytes, particles = 0;
+  gboolean reset;
+
+  if (n_phases == 0 || !evox_connectivity_is_valid (opt_connectivity))
+    {
+      g_printerr ("evox-bench: label-memory needs --range LO:HI (repeatable) and a "
+                  "connectivity of 6, 18 or 26\n");
+      return 2;
+    }
+  lo = g_new (double, n_phases);
+  hi = g_new (double, n_phases);
+  for (guint k = 0; k < n_phases; k++)
+    if (!parse_range (opt_ranges[k], &lo[k], &hi[k]))
+      {
+        g_printerr ("evox-bench: bad range \"%s\", expected LO:HI\n", opt_ranges[k]);
+        return 2;
+      }
+  /* What GLib and libtiff set up lazily belongs to the baseline. */
+  g_type_ensure (EVOX_TYPE_VOLUME);
+  g_type_ensure (EVOX_TYPE_LABELS);
+  reset = reset_peak_rss ();
+  base = status_bytes ("VmRSS");
+
+  vol = evox_tiff_read (path, NULL, NULL, &error);
+  if (vol == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  bytes = (guint64) evox_volume_get_n_voxels (vol) *
+          evox_sample_type_size (evox_volume_get_sample_type (vol)) *
+          evox_volume_get_n_channels (vol);
+  if (opt_separate)
+    {
+      all = g_ptr_array_new_with_free_func (g_object_unref);
+      for (guint k = 0; k < n_phases; k++)
+        {
+          EvoxLabels *labels = evox_labels_compute (vol, 0, NULL, lo[k], hi[k],
+                                                    opt_connectivity, 0, NULL, NULL, &error);
+          if (labels == NULL)
+            break;
+          g_ptr_array_add (all, labels);
+        }
+      if (error != NULL)
+        g_clear_pointer (&all, g_ptr_array_unref);
+    }
+  else
+    all = evox_labels_compute_phases (vol, 0, n_phases, NULL, lo, hi, opt_connectivity, 0, NULL,
+                                      NULL, &error);
+  if (all == NULL ||
+      (opt_labels_out != NULL &&
+       !evox_tiff_write_labels (opt_labels_out, (EvoxLabels * const *) all->pdata, all->len, 0,
+                                EVOX_TIFF_WRITE_OVERWRITE, &error)))
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  peak = status_bytes ("VmHWM");
+  for (guint k = 0; k < all->len; k++)
+    particles += evox_labels_get_n_particles (all->pdata[k]);
+  g_print ("label-memory mode=%s phases=%u connectivity=%d particles=%" G_GUINT64_FORMAT
+           " written=%d bytes=%" G_GUINT64_FORMAT " hwm_reset=%d base_bytes=%" G_GUINT64_FORMAT
+           " peak_bytes=%" G_GUINT64_FORMAT " peak_over_volume=%.3f\n",
+           opt_separate ? "separate" : "shared", n_phases, opt_connectivity, particles,
+           opt_labels_out != NULL, bytes, reset, base, peak,
+           (double) (peak - MIN (base, peak)) / (double) MAX (bytes, 1));
   return 0;
 }
 
@@ -2232,6 +2319,8 @@ usage (void)
               "                         [--overlay WHAT] [--mode MODE] [--ramp LO:HI:A]\n"
               "                         [--interactive] [--dump IMAGE] FILE|--demo\n"
               "       evox-bench labels [--runs N] [--connectivity C] [--value V|--range LO:HI] FILE\n"
+              "       evox-bench label-memory [--connectivity C] [--separate] [--labels-out FILE]\n"
+              "                               --range LO:HI... FILE\n"
               "       evox-bench isosurface [--runs N] --level V FILE\n"
               "       evox-bench mesh-render [--frames N] [--warmup N] [--size WxH] [--opacity A]\n"
               "                              [--mesh-grid N] [--mesh-period P] [--ply FILE]\n"
@@ -2313,6 +2402,8 @@ main (int   argc,
     return run_render (argv[1]);
   if (g_str_equal (command, "labels"))
     return run_labels (argv[1]);
+  if (g_str_equal (command, "label-memory"))
+    return run_label_memory (argv[1]);
   if (g_str_equal (command, "isosurface"))
     return run_isosurface (argv[1]);
   if (g_str_equal (command, "kmeans"))

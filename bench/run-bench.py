@@ -53,6 +53,15 @@ least 3x scipy's throughput on 2 cores and 300 Mvox/s on smooth masks; and
 evox_labels_compute end to end on about 10^5 particles beside scipy's labelling and per-label
 statistics.
 
+    /usr/bin/python3 bench/run-bench.py --label-memory [--markdown]
+
+measures the peak memory of labelling several phases instead: evox-bench label-memory on
+../shared/data/tomo/electrode.tiff with two phases (85, 170) and three (0, 85, 170), labelled
+and written as one label TIFF the way `evox segment --labels` does, once with a label volume per
+phase (--separate, as before issue 17) and once into one shared label volume; it prints each
+peak (VmHWM from before the load) as a multiple of the volume's size and checks that both write
+the same TIFF, with issue 17's goal of at most the volume plus one u32 label volume (5x for u8).
+
     /usr/bin/python3 bench/run-bench.py --kmeans [--runs 3] [--threads 2] [--markdown]
 
 measures k-means instead: evox-bench kmeans beside scikit-learn's KMeans(algorithm="lloyd")
@@ -1212,6 +1221,72 @@ def volume_render_report(binary, args):
                           args.regenerate, args.markdown, sys.argv)
 
 
+LABEL_MEMORY_CASES = [
+    ('active material and carbon-binder', ['85:85', '170:170']),
+    ('pores, active material and carbon-binder', ['0:0', '85:85', '170:170']),
+]
+
+
+def bench_label_memory(binary, connectivity=26):
+    """Peak memory (VmHWM from before the load) of labelling several phases of
+    ../shared/data/tomo/electrode.tiff and writing their label volume, as `evox segment --labels`
+    does: each phase with a label volume of its own (--separate, the path before issue 17) and
+    one after the other into one shared label volume."""
+    if not os.path.exists(ELECTRODE):
+        sys.exit('run-bench.py: --label-memory needs %s' % ELECTRODE)
+    os.makedirs(DATA_DIR, exist_ok=True)
+    out = os.path.join(DATA_DIR, 'label-memory-out.tif')
+    results = []
+    try:
+        for name, ranges in LABEL_MEMORY_CASES:
+            row = {'name': name, 'ranges': ranges}
+            for mode in ('separate', 'shared'):
+                args = ['label-memory', '--connectivity', connectivity, '--labels-out', out]
+                if mode == 'separate':
+                    args.append('--separate')
+                for r in ranges:
+                    args += ['--range', r]
+                record = evox_bench(binary, *args, ELECTRODE)['label-memory'][0]
+                with open(out, 'rb') as f:
+                    written = f.read()
+                row[mode] = record
+                row[mode + '_file'] = written
+            row['same_file'] = row['separate_file'] == row['shared_file']
+            del row['separate_file'], row['shared_file']
+            results.append(row)
+    finally:
+        if os.path.exists(out):
+            os.unlink(out)
+    return results
+
+
+def label_memory_report(results, binary, argv, markdown, loads):
+    lines = []
+    if markdown:
+        lines.append('## %s, labelling memory' % datetime.date.today().isoformat())
+        lines.append('')
+        lines.append('Command (from the source root): `%s`' % ' '.join(shlex.quote(a) for a in argv))
+        lines.append('')
+        lines.append(machine_line(loads))
+        lines.append('- data: ../shared/data/tomo/electrode.tiff, 256^3 u8 (16 MiB); 26-connected; '
+                     'the label volume written to a TIFF as `evox segment --labels` does; peak = '
+                     'VmHWM after labelling and writing minus VmRSS before the load, over the '
+                     'volume\'s bytes')
+        lines.append('')
+    lines.append('| phases | particles | one label volume per phase | one shared label volume '
+                 '| same TIFF | target (issue 17) | result |')
+    lines.append('| --- | --- | --- | --- | --- | --- | --- |')
+    for r in results:
+        sep = float(r['separate']['peak_over_volume'])
+        shared = float(r['shared']['peak_over_volume'])
+        lines.append('| %s (%s) | %s | %.2fx the volume | %.2fx the volume | %s | <= 5x '
+                     '(volume + one u32 label volume) | %s |'
+                     % (r['name'], ', '.join(r['ranges']), r['shared']['particles'], sep, shared,
+                        'yes' if r['same_file'] else 'NO',
+                        'pass' if shared <= 5.0 and r['same_file'] else 'FAIL'))
+    return '\n'.join(lines)
+
+
 def machine_line(loads):
     return ('- machine: %d processors (`nproc`), %s, %s RAM, Linux %s; '
             'load average %s before the run, %s after'
@@ -1857,6 +1932,10 @@ def main():
     parser.add_argument('--labels', action='store_true',
                         help='connected components and particle statistics beside '
                         'scipy.ndimage instead')
+    parser.add_argument('--label-memory', action='store_true',
+                        help='peak memory of labelling two and three phases of '
+                        '../shared/data/tomo/electrode.tiff, a label volume each against one '
+                        'shared label volume, instead')
     parser.add_argument('--mesh-render', action='store_true',
                         help='frames of a 500,000-triangle surface, opaque and translucent, '
                         'beside VTK drawing the same mesh instead')
@@ -1921,6 +2000,11 @@ def main():
         results = bench_mesh_render(binary, args.mesh_frames, args.mesh_warmup, args.mesh_rounds)
         print(mesh_render_report(results, binary, sys.argv, args.markdown,
                                  (load_before, load_average())))
+        return
+    if args.label_memory:
+        results = bench_label_memory(binary)
+        print(label_memory_report(results, binary, sys.argv, args.markdown,
+                                  (load_before, load_average())))
         return
     if args.register:
         if args.register_images < 2 or args.threads < 1:
