@@ -214,7 +214,12 @@ test_thickness_brute (void)
   g_autofree guint8 *speckle = random_mask (small, 0.75, &state);
   g_autofree guint8 *blobs = random_balls (balls, 12, 6.0, &state);
 
+  const gsize flat[3] = { 23, 17, 1 };
+  g_autofree guint8 *layer = random_balls (flat, 6, 5.0, &state);
+
   check_thickness_brute (speckle, small, (const double[3]) { 1, 1, 1 }, TRUE);
+  /* One layer (a 2D image): balls become discs. */
+  check_thickness_brute (layer, flat, (const double[3]) { 1, 1, 1 }, TRUE);
   check_thickness_brute (blobs, balls, (const double[3]) { 1, 1, 1 }, TRUE);
   check_edt (blobs, balls, (const double[3]) { 1.0, 0.8, 1.7 }, FALSE);
   check_thickness_brute (blobs, balls, (const double[3]) { 1.0, 0.8, 1.7 }, FALSE);
