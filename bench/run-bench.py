@@ -1223,6 +1223,18 @@ def align_report(binary, args):
                          args.regenerate, args.markdown, sys.argv)
 
 
+def thickness_report(args):
+    """bench/thickness_ref.py: local thickness of electrode.tiff's pores and solid beside scipy's
+    EDT plus a numpy ball-painting pass."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('thickness_ref',
+                                                  os.path.join(HERE, 'thickness_ref.py'))
+    thickness_ref = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(thickness_ref)
+    return thickness_ref.run(sys.modules[__name__], args.binary, args.runs, args.threads,
+                             args.markdown, sys.argv)
+
+
 def volume_render_report(binary, args):
     """bench/volume_ref.py's composite and MIP frames beside VTK through this script's options."""
     import importlib.util
@@ -1934,6 +1946,9 @@ def main():
                         help='XANES maps beside numpy instead (bench/xanes_ref.py)')
     parser.add_argument('--reconstruct', action='store_true',
                         help='FBP beside skimage\'s iradon instead (bench/tomo_ref.py)')
+    parser.add_argument('--thickness', action='store_true',
+                        help='local thickness of electrode.tiff beside scipy EDT + numpy '
+                             '(bench/thickness_ref.py)')
     parser.add_argument('--align', action='store_true',
                         help='jitter alignment beside one skimage iteration (bench/align_ref.py)')
     parser.add_argument('--tomo-slices', type=int, default=32,
@@ -1992,6 +2007,11 @@ def main():
 
     if args.surface_scale:
         print(surface_scale_report(args))
+        return
+    if args.thickness:
+        if args.threads < 1 or args.runs < 1:
+            parser.error('--threads and --runs must be at least 1')
+        print(thickness_report(args))
         return
     binary = find_binary(args.binary)
     load_before = load_average()
