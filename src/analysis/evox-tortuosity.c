@@ -9,6 +9,7 @@
 #include <omp.h>
 #include <string.h>
 #include "evox-labels.h"
+#include "evox-tortuosity-private.h"
 
 /* The discretisation is TauFactor's Solver (Cooper et al. 2016, SoftwareX 5, 203; the taufactor
  * Python package): one unknown concentration per voxel centre, conductance 1 across a face
@@ -23,7 +24,9 @@
  * parts that touch none carry nothing, so only the parts joined to both faces are unknowns.
  * TauFactor iterates every phase voxel instead, which reaches the same fluxes. */
 
-#define NONE G_MAXUINT32
+#define NONE EVOX_TORTUOSITY_NONE
+
+typedef EvoxTortuositySystem System;
 
 struct _EvoxTortuosity
 {
@@ -102,21 +105,6 @@ evox_tortuosity_init (EvoxTortuosity *self)
   self->history = g_array_new (FALSE, FALSE, sizeof (double));
 }
 
-/* The linear system on the grid: idx numbers the unknowns in raster order (NONE elsewhere), so
- * a voxel's neighbours are found through the grid and the vectors hold unknowns only. */
-typedef struct
-{
-  gsize     dims[3];
-  int       axis;
-  gsize     n;
-  guint32  *idx;
-  guint8   *diag;
-  double   *x;
-  double   *r;
-  double   *p;
-  double   *q;
-} System;
-
 static void
 system_clear (System *s)
 {
@@ -126,6 +114,8 @@ system_clear (System *s)
   _evox_free_large (s->r);
   _evox_free_large (s->p);
   _evox_free_large (s->q);
+  _evox_free_large (s->z);
+  _evox_tortuosity_mg_clear (s);
   memset (s, 0, sizeof *s);
 }
 
@@ -341,8 +331,23 @@ number_unknowns (guint32     *idx,
   return start[n_rows];
 }
 
-/* The preconditioned conjugate gradient (Jacobi: z = r / diag) from s->x with b - A x in s->r
- * on entry. Stops when ||r|| <= tolerance ||b||. */
+/* z = B r by the multigrid V-cycle and r . z. */
+static double
+precondition_mg (System *s)
+{
+  const double *r = s->r, *z = s->z;
+  double rz = 0.0;
+
+  _evox_tortuosity_mg_apply (s, r, s->z);
+#pragma omp parallel for schedule(static) reduction(+:rz)
+  for (gsize i = 0; i < s->n; i++)
+    rz += r[i] * z[i];
+  return rz;
+}
+
+/* The preconditioned conjugate gradient from s->x with b in s->r on entry: Jacobi (z = r /
+ * diag, fused into the vector passes) or the multigrid V-cycle when s has levels. Stops when
+ * ||r|| <= tolerance ||b||. */
 static gboolean
 system_solve (System                     *s,
               double                      b_norm,
@@ -359,6 +364,7 @@ system_solve (System                     *s,
   double inv[16];
   double rz = 0.0, rr = 0.0, rel, start_rel;
   const double tolerance = params->tolerance;
+  const gboolean mg = s->levels != NULL;
   guint k;
 
   inv[0] = 0.0;
@@ -376,6 +382,11 @@ system_solve (System                     *s,
       p[i] = ri * inv[diag[i]];
       rz += ri * p[i];
       rr += ri * ri;
+    }
+  if (mg)
+    {
+      rz = precondition_mg (s);
+      memcpy (p, s->z, n * sizeof (double));
     }
   rel = sqrt (rr) / b_norm;
   start_rel = rel;
@@ -429,11 +440,26 @@ system_solve (System                     *s,
       if (start_rel > tolerance && rel < start_rel)
         evox_progress_update (progress, CLAMP (log (start_rel / rel)
                                                / log (start_rel / tolerance), 0.0, 1.0));
-      beta = rz_new / rz;
-      rz = rz_new;
+      if (rel <= tolerance)
+        break;
+      if (mg)
+        {
+          const double *z = s->z;
+
+          rz_new = precondition_mg (s);
+          beta = rz_new / rz;
 #pragma omp parallel for schedule(static)
-      for (gsize i = 0; i < n; i++)
-        p[i] = r[i] * inv[diag[i]] + beta * p[i];
+          for (gsize i = 0; i < n; i++)
+            p[i] = z[i] + beta * p[i];
+        }
+      else
+        {
+          beta = rz_new / rz;
+#pragma omp parallel for schedule(static)
+          for (gsize i = 0; i < n; i++)
+            p[i] = r[i] * inv[diag[i]] + beta * p[i];
+        }
+      rz = rz_new;
     }
   evox_progress_update (progress, 1.0);
   return TRUE;
@@ -566,13 +592,14 @@ evox_tortuosity_compute_mask (const guint8               *mask,
   gsize n_voxels;
   guint64 n_phase = 0;
   guint32 n_labels = 0;
-  gboolean touches_in, touches_out, ok;
+  gboolean touches_in, touches_out, ok, mg;
   guint max_iterations;
   const char *a;
 
   g_return_val_if_fail (dims != NULL, NULL);
   g_return_val_if_fail (params != NULL, NULL);
   g_return_val_if_fail (params->axis <= EVOX_FLOW_AXIS_Z, NULL);
+  g_return_val_if_fail (params->preconditioner <= EVOX_TORTUOSITY_JACOBI, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   a = axis_names[params->axis];
@@ -650,7 +677,9 @@ evox_tortuosity_compute_mask (const guint8               *mask,
       system_clear (&s);
       return NULL;
     }
-  if (!evox_check_allocation (s.n, 4 * sizeof (double) + 1, "The diffusion solve", error))
+  mg = params->preconditioner == EVOX_TORTUOSITY_MULTIGRID;
+  if (!evox_check_allocation (s.n, (mg ? 5 : 4) * sizeof (double) + 1, "The diffusion solve",
+                              error))
     {
       system_clear (&s);
       return NULL;
@@ -660,7 +689,10 @@ evox_tortuosity_compute_mask (const guint8               *mask,
   s.r = _evox_alloc_large (s.n * sizeof (double));
   s.p = _evox_alloc_large (s.n * sizeof (double));
   s.q = _evox_alloc_large (s.n * sizeof (double));
-  if (s.diag == NULL || s.x == NULL || s.r == NULL || s.p == NULL || s.q == NULL)
+  if (mg)
+    s.z = _evox_alloc_large (s.n * sizeof (double));
+  if (s.diag == NULL || s.x == NULL || s.r == NULL || s.p == NULL || s.q == NULL ||
+      (mg && s.z == NULL))
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
                    "The diffusion solve (%" G_GSIZE_FORMAT " unknowns) does not fit in memory",
@@ -671,6 +703,11 @@ evox_tortuosity_compute_mask (const guint8               *mask,
 
   evox_progress_set_stage (progress, "Solving diffusion", 0.1, 1.0);
   system_init_rows (&s);
+  if (mg && !_evox_tortuosity_mg_build (&s, error))
+    {
+      system_clear (&s);
+      return NULL;
+    }
   max_iterations = params->max_iterations;
   if (max_iterations == 0)
     max_iterations = (guint) MIN (20 * (dims[0] + dims[1] + dims[2]) + 1000, G_MAXUINT);

@@ -24,16 +24,26 @@ gboolean    evox_flow_axis_from_string (const char    *text,
 /* The default stopping rule: ||b - A c||_2 <= 1e-6 ||b||_2 (see evox-tortuosity.c). */
 #define EVOX_TORTUOSITY_DEFAULT_TOLERANCE 1e-6
 
+/* What the conjugate gradient is preconditioned with: a symmetric multigrid V-cycle on
+ * aggregates of 2 x 2 x 2 voxels (the default; iterations grow slowly with the size) or the
+ * diagonal (Jacobi; less memory, iterations grow with the length along the axis). */
+typedef enum
+{
+  EVOX_TORTUOSITY_MULTIGRID,
+  EVOX_TORTUOSITY_JACOBI,
+} EvoxTortuosityPreconditioner;
+
 typedef struct
 {
   EvoxFlowAxis axis;
+  EvoxTortuosityPreconditioner preconditioner;
   double       tolerance;           /* relative residual to stop at, > 0 and < 1 */
   guint        max_iterations;      /* 0: 20 (nx + ny + nz) + 1000 */
   gboolean     keep_concentration;  /* keep the concentration field as a volume */
   gboolean     keep_flux;           /* keep the flux magnitude as a volume */
 } EvoxTortuosityParams;
 
-/* axis x, the default tolerance, the default cap, no fields kept. */
+/* axis x, multigrid, the default tolerance, the default cap, no fields kept. */
 void evox_tortuosity_params_init (EvoxTortuosityParams *params);
 
 /* The result of one solve (immutable). The phase is a voxel mask; voxels are cubes of edge 1
@@ -56,7 +66,7 @@ void evox_tortuosity_params_init (EvoxTortuosityParams *params);
 G_DECLARE_FINAL_TYPE (EvoxTortuosity, evox_tortuosity, EVOX, TORTUOSITY, GObject)
 
 /* Solves on mask (dims[0] * dims[1] * dims[2] bytes, x fastest, nonzero = the phase) with every
- * OpenMP thread: a conjugate gradient preconditioned by the diagonal (Jacobi), matrix-free, on
+ * OpenMP thread: a preconditioned conjugate gradient (params->preconditioner), matrix-free, on
  * the connected voxels only, from the linear profile along the axis. Fails with
  * EVOX_ERROR_ARGUMENT on a tolerance that is not in (0, 1), a volume one voxel thick along the
  * axis or a phase without voxels; EVOX_ERROR_TOO_LARGE when the work arrays do not fit the
