@@ -20,17 +20,20 @@ voxel_index (const gsize dims[3],
 }
 
 static EvoxTortuosity *
-solve (const guint8 *mask,
-       const gsize   dims[3],
-       EvoxFlowAxis  axis,
-       double        tolerance,
-       gboolean      fields)
+solve_with (const guint8                 *mask,
+            const gsize                   dims[3],
+            EvoxFlowAxis                  axis,
+            EvoxTortuosityPreconditioner  preconditioner,
+            double                        tolerance,
+            gboolean                      fields)
 {
   g_autoptr(GError) error = NULL;
   EvoxTortuosityParams params;
   EvoxTortuosity *result;
 
   evox_tortuosity_params_init (&params);
+  g_assert_cmpint (params.preconditioner, ==, EVOX_TORTUOSITY_MULTIGRID);
+  params.preconditioner = preconditioner;
   params.axis = axis;
   params.tolerance = tolerance;
   params.keep_concentration = fields;
@@ -39,6 +42,16 @@ solve (const guint8 *mask,
   g_assert_no_error (error);
   g_assert_nonnull (result);
   return result;
+}
+
+static EvoxTortuosity *
+solve (const guint8 *mask,
+       const gsize   dims[3],
+       EvoxFlowAxis  axis,
+       double        tolerance,
+       gboolean      fields)
+{
+  return solve_with (mask, dims, axis, EVOX_TORTUOSITY_MULTIGRID, tolerance, fields);
 }
 
 /* A straight bar of 2 x 3 voxels through a 6 x 7 x 8 volume along each axis: the linear profile
@@ -337,13 +350,14 @@ direct_solve (const guint8 *mask,
   out->tau = ((double) n_phase / n_vox) / out->d_rel;
 }
 
-/* Random phases of an odd-shaped 7 x 8 x 9 box at two porosities, each axis, against the dense
- * solve at a solver tolerance of 1e-10: tau, D_eff, both fluxes and the concentration on the
- * connected voxels. The flux in equals the flux out (the residual's sum is their difference). */
+/* Random phases of an odd-shaped 7 x 8 x 9 box at two porosities, each axis, both
+ * preconditioners (the multigrid has one coarse level, factorised densely), against the dense solve at a solver
+ * tolerance of 1e-10: tau, D_eff, both fluxes and the concentration on the connected voxels. The
+ * flux in equals the flux out (the residual's sum is their difference). */
 static void
-test_dense (void)
+check_dense (const gsize                  dims[3],
+             EvoxTortuosityPreconditioner preconditioner)
 {
-  const gsize dims[3] = { 7, 8, 9 };
   const gsize n = dims[0] * dims[1] * dims[2];
   const double porosities[] = { 0.55, 0.75 };
   guint64 state = 18;
@@ -356,15 +370,17 @@ test_dense (void)
         mask[g] = evox_test_uniform (&state) < porosities[k];
       for (int axis = 0; axis < 3; axis++)
         {
-          g_autoptr(EvoxTortuosity) t = solve (mask, dims, axis, 1e-10, TRUE);
+          g_autoptr(EvoxTortuosity) t = solve_with (mask, dims, axis, preconditioner, 1e-10,
+                                                    TRUE);
           Direct direct = { 0 };
           const float *c;
           guint n_history;
           const double *history;
 
           direct_solve (mask, dims, axis, &direct);
-          g_test_message ("porosity %.2f axis %d: tau %.9f (direct %.9f), %u iterations",
-                          porosities[k], axis, evox_tortuosity_get_tau (t), direct.tau,
+          g_test_message ("%s, %zu voxels, porosity %.2f axis %d: tau %.9f (direct %.9f), "
+                          "%u iterations", preconditioner == EVOX_TORTUOSITY_JACOBI ? "Jacobi"
+                          : "multigrid", n, porosities[k], axis, evox_tortuosity_get_tau (t), direct.tau,
                           evox_tortuosity_get_n_iterations (t));
           g_assert_true (evox_tortuosity_get_percolating (t));
           g_assert_cmpfloat (direct.tau, >, 1.0);
@@ -397,6 +413,47 @@ test_dense (void)
           g_assert_cmpfloat (evox_tortuosity_get_residual (t), ==, history[n_history - 1]);
           g_free (direct.conc);
         }
+    }
+}
+
+static void
+test_dense (void)
+{
+  const gsize dims[3] = { 7, 8, 9 };
+
+  check_dense (dims, EVOX_TORTUOSITY_MULTIGRID);
+  check_dense (dims, EVOX_TORTUOSITY_JACOBI);
+}
+
+/* A volume big enough for three multigrid levels (too big for the dense oracle): the multigrid
+ * and the Jacobi-preconditioned solves, both to 1e-11, agree, and the multigrid needs far fewer
+ * iterations. */
+static void
+test_levels (void)
+{
+  const gsize dims[3] = { 34, 31, 29 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  g_autofree guint8 *mask = g_new (guint8, n);
+  guint64 state = 5;
+
+  for (gsize g = 0; g < n; g++)
+    mask[g] = evox_test_uniform (&state) < 0.6;
+  for (int axis = 0; axis < 3; axis++)
+    {
+      g_autoptr(EvoxTortuosity) mg = solve_with (mask, dims, axis, EVOX_TORTUOSITY_MULTIGRID,
+                                                 1e-11, FALSE);
+      g_autoptr(EvoxTortuosity) jacobi = solve_with (mask, dims, axis, EVOX_TORTUOSITY_JACOBI,
+                                                     1e-11, FALSE);
+
+      g_test_message ("axis %d: tau %.9f multigrid (%u iterations), %.9f Jacobi (%u)", axis,
+                      evox_tortuosity_get_tau (mg), evox_tortuosity_get_n_iterations (mg),
+                      evox_tortuosity_get_tau (jacobi),
+                      evox_tortuosity_get_n_iterations (jacobi));
+      g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_tau (mg),
+                                      evox_tortuosity_get_tau (jacobi),
+                                      1e-8 * evox_tortuosity_get_tau (jacobi));
+      g_assert_cmpuint (2 * evox_tortuosity_get_n_iterations (mg), <,
+                        evox_tortuosity_get_n_iterations (jacobi));
     }
 }
 
@@ -620,6 +677,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Tortuosity/channel", test_channel);
   g_test_add_func ("/Evox/Tortuosity/plates", test_plates);
   g_test_add_func ("/Evox/Tortuosity/dense", test_dense);
+  g_test_add_func ("/Evox/Tortuosity/levels", test_levels);
   g_test_add_func ("/Evox/Tortuosity/tolerance", test_tolerance);
   g_test_add_func ("/Evox/Tortuosity/errors", test_errors);
   g_test_add_func ("/Evox/Tortuosity/volume", test_volume);
