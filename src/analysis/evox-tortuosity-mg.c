@@ -23,8 +23,10 @@
  * V-cycle is a symmetric positive definite operator and fits the conjugate gradient. */
 
 #define NONE EVOX_TORTUOSITY_NONE
+#define PARALLEL_MIN EVOX_TORTUOSITY_PARALLEL_MIN
 #define CORRECTION 1.5
 #define COARSEST_CELLS 1024
+#define CYCLE_GAMMA 2
 
 typedef EvoxTortuositySystem System;
 
@@ -36,6 +38,7 @@ struct _EvoxMgLevel
   double  *diag;       /* 0 where the block holds no unknown */
   double  *z;
   double  *r;
+  double  *acc;        /* the first coarse solution while the second runs (W-cycle) */
   /* The coarsest level: the Cholesky factor of its matrix on the cells that hold unknowns. */
   gsize    n_dense;
   gsize   *dense_cell;
@@ -51,7 +54,7 @@ level_alloc (EvoxMgLevel  *level,
   for (int d = 0; d < 3; d++)
     level->dims[d] = (fine_dims[d] + 1) / 2;
   level->n = level->dims[0] * level->dims[1] * level->dims[2];
-  if (!evox_check_allocation (level->n, 3 * sizeof (float) + 3 * sizeof (double),
+  if (!evox_check_allocation (level->n, 3 * sizeof (float) + 4 * sizeof (double),
                               "The multigrid levels", error))
     return FALSE;
   for (int d = 0; d < 3; d++)
@@ -59,8 +62,9 @@ level_alloc (EvoxMgLevel  *level,
   level->diag = _evox_alloc_large (level->n * sizeof (double));
   level->z = _evox_alloc_large (level->n * sizeof (double));
   level->r = _evox_alloc_large (level->n * sizeof (double));
+  level->acc = _evox_alloc_large (level->n * sizeof (double));
   if (level->w[0] == NULL || level->w[1] == NULL || level->w[2] == NULL ||
-      level->diag == NULL || level->z == NULL || level->r == NULL)
+      level->diag == NULL || level->z == NULL || level->r == NULL || level->acc == NULL)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
                    "The multigrid levels (%" G_GSIZE_FORMAT " cells) do not fit in memory",
@@ -78,6 +82,7 @@ level_clear (EvoxMgLevel *level)
   _evox_free_large (level->diag);
   _evox_free_large (level->z);
   _evox_free_large (level->r);
+  _evox_free_large (level->acc);
   g_free (level->dense_cell);
   g_free (level->chol);
   g_free (level->work);
@@ -94,7 +99,7 @@ build_from_fine (const System *s,
   const gsize cx = c->dims[0], cy = c->dims[1], cz = c->dims[2];
   const gsize n_rows = cy * cz;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n_rows * cx >= PARALLEL_MIN / 8)
   for (gsize crow = 0; crow < n_rows; crow++)
     {
       const gsize Y = crow % cy, Z = crow / cy;
@@ -153,7 +158,7 @@ build_from_level (const EvoxMgLevel *f,
   const gsize cx = c->dims[0], cy = c->dims[1], cz = c->dims[2];
   const gsize n_rows = cy * cz;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n_rows * cx >= PARALLEL_MIN / 8)
   for (gsize crow = 0; crow < n_rows; crow++)
     {
       const gsize Y = crow % cy, Z = crow / cy;
@@ -308,7 +313,7 @@ fine_smooth (const System *s,
   const gsize plane = nx * ny;
   const gsize n_rows = ny * nz;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n_rows * nx >= PARALLEL_MIN)
   for (gsize row = 0; row < n_rows; row++)
     {
       const gsize y = row % ny, z_ = row / ny;
@@ -355,7 +360,7 @@ fine_restrict (const System *s,
   const gsize cx = c->dims[0], cy = c->dims[1], cz = c->dims[2];
   const gsize n_rows = cy * cz;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n_rows * cx >= PARALLEL_MIN / 8)
   for (gsize crow = 0; crow < n_rows; crow++)
     {
       const gsize Y = crow % cy, Z = crow / cy;
@@ -407,7 +412,7 @@ fine_prolong (const System      *s,
   const gsize n_rows = ny * nz;
   const gsize cx = c->dims[0], cy = c->dims[1];
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n_rows * nx >= PARALLEL_MIN)
   for (gsize row = 0; row < n_rows; row++)
     {
       const gsize y = row % ny, z_ = row / ny;
@@ -428,7 +433,7 @@ level_smooth (EvoxMgLevel *l,
   const gsize plane = nx * ny;
   const gsize n_rows = ny * nz;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n_rows * nx >= PARALLEL_MIN)
   for (gsize row = 0; row < n_rows; row++)
     {
       const gsize y = row % ny, z_ = row / ny;
@@ -468,7 +473,7 @@ level_restrict (const EvoxMgLevel *f,
   const gsize cx = c->dims[0], cy = c->dims[1], cz = c->dims[2];
   const gsize n_rows = cy * cz;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n_rows * cx >= PARALLEL_MIN / 8)
   for (gsize crow = 0; crow < n_rows; crow++)
     {
       const gsize Y = crow % cy, Z = crow / cy;
@@ -518,7 +523,7 @@ level_prolong (EvoxMgLevel       *f,
   const gsize n_rows = ny * nz;
   const gsize cx = c->dims[0], cy = c->dims[1];
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n_rows * nx >= PARALLEL_MIN)
   for (gsize row = 0; row < n_rows; row++)
     {
       const gsize y = row % ny, z_ = row / ny;
@@ -559,6 +564,68 @@ coarsest_solve (EvoxMgLevel *c)
     c->z[c->dense_cell[i]] = v[i];
 }
 
+/* r -= A z on a level, in place. */
+static void
+level_residual (EvoxMgLevel *l)
+{
+  const gsize nx = l->dims[0], ny = l->dims[1], nz = l->dims[2];
+  const gsize plane = nx * ny;
+  const gsize n_rows = ny * nz;
+
+#pragma omp parallel for schedule(static) if (n_rows * nx >= PARALLEL_MIN)
+  for (gsize row = 0; row < n_rows; row++)
+    {
+      const gsize y = row % ny, z_ = row / ny;
+      const gsize base = row * nx;
+
+      for (gsize x = 0; x < nx; x++)
+        {
+          gsize g = base + x;
+          double t;
+
+          if (l->diag[g] == 0.0)
+            continue;
+          t = l->r[g] - l->diag[g] * l->z[g];
+          if (x > 0)
+            t += l->w[0][g - 1] * l->z[g - 1];
+          if (x + 1 < nx)
+            t += l->w[0][g] * l->z[g + 1];
+          if (y > 0)
+            t += l->w[1][g - nx] * l->z[g - nx];
+          if (y + 1 < ny)
+            t += l->w[1][g] * l->z[g + nx];
+          if (z_ > 0)
+            t += l->w[2][g - plane] * l->z[g - plane];
+          if (z_ + 1 < nz)
+            t += l->w[2][g] * l->z[g + plane];
+          l->r[g] = t;
+        }
+    }
+}
+
+static void vcycle (System *s,
+                    guint   k);
+
+/* The coarse correction of level k: level k + 1 solved twice below level 1 (a W-cycle there,
+ * z = B r + B (r - A B r), still symmetric), where the levels are small and aggregation's coarse
+ * levels need the help. */
+static void
+coarse_correction (System *s,
+                   guint   k)
+{
+  EvoxMgLevel *c = &s->levels[k];
+
+  vcycle (s, k + 1);
+  if (CYCLE_GAMMA < 2 || k == 0 || k + 1 == s->n_levels)
+    return;
+  memcpy (c->acc, c->z, c->n * sizeof (double));
+  level_residual (c);
+  vcycle (s, k + 1);
+#pragma omp parallel for schedule(static) if (c->n >= PARALLEL_MIN)
+  for (gsize g = 0; g < c->n; g++)
+    c->z[g] += c->acc[g];
+}
+
 /* A z = r on level k (1-based) from z = 0, by one V-cycle. */
 static void
 vcycle (System *s,
@@ -575,7 +642,7 @@ vcycle (System *s,
   level_smooth (l, 0);
   level_smooth (l, 1);
   level_restrict (l, &s->levels[k]);
-  vcycle (s, k + 1);
+  coarse_correction (s, k);
   level_prolong (l, &s->levels[k]);
   level_smooth (l, 1);
   level_smooth (l, 0);

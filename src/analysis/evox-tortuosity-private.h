@@ -7,6 +7,9 @@
 G_BEGIN_DECLS
 
 #define EVOX_TORTUOSITY_NONE G_MAXUINT32
+/* Loops over fewer cells run on one thread: the solve makes many short passes (coarse levels,
+ * small volumes), where waking the team costs more than the work, above all on a busy machine. */
+#define EVOX_TORTUOSITY_PARALLEL_MIN 65536
 
 typedef struct _EvoxMgLevel EvoxMgLevel;
 

@@ -25,6 +25,7 @@
  * TauFactor iterates every phase voxel instead, which reaches the same fluxes. */
 
 #define NONE EVOX_TORTUOSITY_NONE
+#define PARALLEL_MIN EVOX_TORTUOSITY_PARALLEL_MIN
 
 typedef EvoxTortuositySystem System;
 
@@ -139,7 +140,7 @@ system_apply (const System *s,
   const gsize n_rows = ny * nz;
   double dot = 0.0;
 
-#pragma omp parallel for schedule(static) reduction(+:dot)
+#pragma omp parallel for schedule(static) reduction(+:dot) if (n_rows * nx >= PARALLEL_MIN)
   for (gsize row = 0; row < n_rows; row++)
     {
       const gsize y = row % ny, z = row / ny;
@@ -186,7 +187,7 @@ system_init_rows (System *s)
   const gsize last = s->dims[s->axis] - 1;
   const double length = (double) s->dims[s->axis];
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n_rows * nx >= PARALLEL_MIN)
   for (gsize row = 0; row < n_rows; row++)
     {
       const gsize y = row % ny, z = row / ny;
@@ -229,7 +230,7 @@ system_boundary_fluxes (const System *s,
   const gsize last = s->dims[s->axis] - 1;
   double in = 0.0, out = 0.0;
 
-#pragma omp parallel for schedule(static) reduction(+:in, out)
+#pragma omp parallel for schedule(static) reduction(+:in, out) if (n_rows * nx >= PARALLEL_MIN)
   for (gsize row = 0; row < n_rows; row++)
     {
       const gsize y = row % ny, z = row / ny;
@@ -290,7 +291,7 @@ keep_spanning_parts (guint32       *labels,
   if (n_spanning == 0)
     return 0;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n_voxels >= PARALLEL_MIN)
   for (gsize g = 0; g < n_voxels; g++)
     labels[g] = touch[labels[g]] == 3;
   return n_spanning;
@@ -305,7 +306,7 @@ number_unknowns (guint32     *idx,
   const gsize nx = dims[0], n_rows = dims[1] * dims[2];
   g_autofree guint64 *start = g_new (guint64, n_rows + 1);
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n_rows * nx >= PARALLEL_MIN)
   for (gsize row = 0; row < n_rows; row++)
     {
       const guint32 *id = idx + row * nx;
@@ -319,7 +320,7 @@ number_unknowns (guint32     *idx,
   for (gsize row = 0; row < n_rows; row++)
     start[row + 1] += start[row];
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n_rows * nx >= PARALLEL_MIN)
   for (gsize row = 0; row < n_rows; row++)
     {
       guint32 *id = idx + row * nx;
@@ -339,7 +340,7 @@ precondition_mg (System *s)
   double rz = 0.0;
 
   _evox_tortuosity_mg_apply (s, r, s->z);
-#pragma omp parallel for schedule(static) reduction(+:rz)
+#pragma omp parallel for schedule(static) reduction(+:rz) if (s->n >= PARALLEL_MIN)
   for (gsize i = 0; i < s->n; i++)
     rz += r[i] * z[i];
   return rz;
@@ -373,7 +374,7 @@ system_solve (System                     *s,
 
   /* r = b - A x */
   system_apply (s, x, q);
-#pragma omp parallel for schedule(static) reduction(+:rz, rr)
+#pragma omp parallel for schedule(static) reduction(+:rz, rr) if (n >= PARALLEL_MIN)
   for (gsize i = 0; i < n; i++)
     {
       double ri = r[i] - q[i];
@@ -416,7 +417,7 @@ system_solve (System                     *s,
         }
       alpha = rz / pq;
       rr = 0.0;
-#pragma omp parallel for schedule(static) reduction(+:rz_new, rr)
+#pragma omp parallel for schedule(static) reduction(+:rz_new, rr) if (n >= PARALLEL_MIN)
       for (gsize i = 0; i < n; i++)
         {
           double ri;
@@ -448,14 +449,14 @@ system_solve (System                     *s,
 
           rz_new = precondition_mg (s);
           beta = rz_new / rz;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
           for (gsize i = 0; i < n; i++)
             p[i] = z[i] + beta * p[i];
         }
       else
         {
           beta = rz_new / rz;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
           for (gsize i = 0; i < n; i++)
             p[i] = r[i] * inv[diag[i]] + beta * p[i];
         }
@@ -496,7 +497,7 @@ make_fields (EvoxTortuosity *self,
       evox_volume_set_values (self->flux, EVOX_SCALE_LINEAR, "flux magnitude", "");
     }
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n_rows * nx >= PARALLEL_MIN)
   for (gsize row = 0; row < n_rows; row++)
     {
       const gsize y = row % ny, z = row / ny;
@@ -620,7 +621,7 @@ evox_tortuosity_compute_mask (const guint8               *mask,
   n_voxels = dims[0] * dims[1] * dims[2];
   g_return_val_if_fail (mask != NULL || n_voxels == 0, NULL);
 
-#pragma omp parallel for schedule(static) reduction(+:n_phase)
+#pragma omp parallel for schedule(static) reduction(+:n_phase) if (n_voxels >= PARALLEL_MIN)
   for (gsize g = 0; g < n_voxels; g++)
     n_phase += mask[g] != 0;
   if (n_phase == 0)
@@ -715,7 +716,7 @@ evox_tortuosity_compute_mask (const guint8               *mask,
     /* ||b||: b is 2 on every unknown of the inlet face. */
     double b2 = 0.0;
 
-#pragma omp parallel for schedule(static) reduction(+:b2)
+#pragma omp parallel for schedule(static) reduction(+:b2) if (s.n >= PARALLEL_MIN)
     for (gsize i = 0; i < s.n; i++)
       b2 += s.r[i] * s.r[i];
     ok = system_solve (&s, sqrt (b2), params, max_iterations, self->history, progress,
@@ -792,7 +793,7 @@ evox_tortuosity_compute (EvoxVolume                 *volume,
     {
       guint8 *m = mask;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n_voxels >= PARALLEL_MIN)
       for (gsize g = 0; g < n_voxels; g++)
         {
           float v = (float) evox_sample_get (data, type, g);
