@@ -628,6 +628,11 @@ test_volume (void)
   g_assert_cmpfloat (evox_tortuosity_get_porosity (from_range), ==,
                      evox_tortuosity_get_porosity (from_mask));
   g_assert_cmpfloat_with_epsilon (evox_progress_get_fraction (progress), 1.0, 1e-9);
+  {
+    g_autofree char *stage = evox_progress_dup_stage (progress);
+
+    g_assert_cmpstr (stage, ==, "Solving diffusion");
+  }
   evox_volume_get_spacing (evox_tortuosity_get_concentration (from_range), got);
   g_assert_cmpfloat (got[2], ==, 30.0);
   g_assert_null (evox_tortuosity_get_flux_magnitude (from_range));

@@ -638,25 +638,23 @@ evox_tortuosity_compute_mask (const guint8               *mask,
   self->tolerance = params->tolerance;
   self->porosity = (double) n_phase / (double) n_voxels;
 
-  evox_progress_push (progress, 0.0, 0.1);
+  /* The labelling reports no progress of its own: its stage would be named for particles. */
+  evox_progress_set_stage (progress, "Finding connected paths", 0.0, 0.1);
   s.idx = _evox_alloc_large (n_voxels * sizeof (guint32));
   if (s.idx == NULL)
     {
-      evox_progress_pop (progress);
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
                    "The map of the phase (%" G_GSIZE_FORMAT " voxels) does not fit in memory",
                    n_voxels);
       return NULL;
     }
-  ok = evox_label_components (mask, dims, EVOX_CONNECTIVITY_6, s.idx, &n_labels, progress,
-                              cancellable, error);
-  evox_progress_pop (progress);
-  if (!ok)
+  if (!evox_label_components (mask, dims, EVOX_CONNECTIVITY_6, s.idx, &n_labels, NULL,
+                              cancellable, error))
     {
       system_clear (&s);
       return NULL;
     }
-  evox_progress_set_stage (progress, "Finding connected paths", 0.0, 0.1);
+  evox_progress_update (progress, 0.5);
   if (keep_spanning_parts (s.idx, n_labels, dims, params->axis, &touches_in, &touches_out) == 0)
     {
       system_clear (&s);
