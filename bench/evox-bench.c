@@ -1,4 +1,4 @@
-/* evox-bench.c: times Evox's TIFF load, histograms, range counts, frames, labelling, k-means, registration, XANES maps and tomographic reconstruction (beside references). */
+/* evox-bench.c: times Evox's TIFF load, histograms, range counts, frames, labelling, k-means, registration, XANES maps, tomographic reconstruction and jitter alignment (beside references). */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox-bench"
 
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <tiffio.h>
 #include <epoxy/gl.h>
@@ -59,6 +60,8 @@ static double    opt_level = NAN;
 static char     *opt_mode = NULL;
 static char     *opt_ramp = NULL;
 static gboolean  opt_interactive = FALSE;
+static gboolean  opt_separate = FALSE;
+static char     *opt_labels_out = NULL;
 
 static const GOptionEntry bench_entries[] = {
   { "runs", 'n', 0, G_OPTION_ARG_INT, &opt_runs, "Timed repetitions; the best is reported", "N" },
@@ -100,6 +103,11 @@ static const GOptionEntry bench_entries[] = {
   { "value", 0, 0, G_OPTION_ARG_DOUBLE, &opt_value,
     "The stored value whose voxels are labelled, unless --range is given (labels; default 1)",
     "V" },
+  { "separate", 0, 0, G_OPTION_ARG_NONE, &opt_separate,
+    "Label each phase with evox_labels_compute, a label volume each, as before the shared "
+    "label volume (label-memory)", NULL },
+  { "labels-out", 0, 0, G_OPTION_ARG_FILENAME, &opt_labels_out,
+    "Also write the label volume there, as `evox segment --labels` does (label-memory)", "FILE" },
   { "level", 0, 0, G_OPTION_ARG_DOUBLE, &opt_level,
     "The level whose surface is found: inside is v >= level (isosurface)", "V" },
   { NULL }
@@ -1082,6 +1090,86 @@ run_labels (const char *path)
            components, min_of (t_kernel, opt_runs), n / min_of (t_kernel, opt_runs) / 1e6,
            kernel_runs, min_of (t_compute, opt_runs), n / min_of (t_compute, opt_runs) / 1e6,
            particles / min_of (t_compute, opt_runs), compute_runs);
+  return 0;
+}
+
+/* Peak memory of labelling several phases (each --range LO:HI, at least one) as `evox segment
+ * --labels` does, from before the load: the volume, the labels and the TIFF writer. */
+static int
+run_label_memory (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) vol = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autofree double *lo = NULL;
+  g_autofree double *hi = NULL;
+  guint n_phases = opt_ranges != NULL ? g_strv_length (opt_ranges) : 0;
+  guint64 base, peak, bytes, particles = 0;
+  gboolean reset;
+
+  if (n_phases == 0 || !evox_connectivity_is_valid (opt_connectivity))
+    {
+      g_printerr ("evox-bench: label-memory needs --range LO:HI (repeatable) and a "
+                  "connectivity of 6, 18 or 26\n");
+      return 2;
+    }
+  lo = g_new (double, n_phases);
+  hi = g_new (double, n_phases);
+  for (guint k = 0; k < n_phases; k++)
+    if (!parse_range (opt_ranges[k], &lo[k], &hi[k]))
+      {
+        g_printerr ("evox-bench: bad range \"%s\", expected LO:HI\n", opt_ranges[k]);
+        return 2;
+      }
+  /* What GLib and libtiff set up lazily belongs to the baseline. */
+  g_type_ensure (EVOX_TYPE_VOLUME);
+  g_type_ensure (EVOX_TYPE_LABELS);
+  reset = reset_peak_rss ();
+  base = status_bytes ("VmRSS");
+
+  vol = evox_tiff_read (path, NULL, NULL, &error);
+  if (vol == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  bytes = (guint64) evox_volume_get_n_voxels (vol) *
+          evox_sample_type_size (evox_volume_get_sample_type (vol)) *
+          evox_volume_get_n_channels (vol);
+  if (opt_separate)
+    {
+      all = g_ptr_array_new_with_free_func (g_object_unref);
+      for (guint k = 0; k < n_phases; k++)
+        {
+          EvoxLabels *labels = evox_labels_compute (vol, 0, NULL, lo[k], hi[k],
+                                                    opt_connectivity, 0, NULL, NULL, &error);
+          if (labels == NULL)
+            break;
+          g_ptr_array_add (all, labels);
+        }
+      if (error != NULL)
+        g_clear_pointer (&all, g_ptr_array_unref);
+    }
+  else
+    all = evox_labels_compute_phases (vol, 0, n_phases, NULL, lo, hi, opt_connectivity, 0, NULL,
+                                      NULL, &error);
+  if (all == NULL ||
+      (opt_labels_out != NULL &&
+       !evox_tiff_write_labels (opt_labels_out, (EvoxLabels * const *) all->pdata, all->len, 0,
+                                EVOX_TIFF_WRITE_OVERWRITE, &error)))
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  peak = status_bytes ("VmHWM");
+  for (guint k = 0; k < all->len; k++)
+    particles += evox_labels_get_n_particles (all->pdata[k]);
+  g_print ("label-memory mode=%s phases=%u connectivity=%d particles=%" G_GUINT64_FORMAT
+           " written=%d bytes=%" G_GUINT64_FORMAT " hwm_reset=%d base_bytes=%" G_GUINT64_FORMAT
+           " peak_bytes=%" G_GUINT64_FORMAT " peak_over_volume=%.3f\n",
+           opt_separate ? "separate" : "shared", n_phases, opt_connectivity, particles,
+           opt_labels_out != NULL, bytes, reset, base, peak,
+           (double) (peak - MIN (base, peak)) / (double) MAX (bytes, 1));
   return 0;
 }
 
@@ -2068,6 +2156,157 @@ run_reconstruct (const char *path)
   return 0;
 }
 
+/* align (run-bench.py --align, bench/align_ref.py): PROJECTIONS.npy, float32 of shape
+ * (n_angles, ny, nx), angles pi a / n_angles. Times the whole jitter alignment: the fast pass,
+ * then evox_tomo_align_reproject from its shifts (--iterations per level, default 5; --levels,
+ * default from the size; --tolerance, default 0 so every iteration runs) about --center
+ * (default the fast pass's centre), one run. Prints one align record and an align_iter record
+ * per iteration (the time since the previous one); --shifts-out writes "dx dy" per angle. */
+
+static int opt_align_iterations = 5;
+static int opt_align_levels = 0;
+static double opt_align_tolerance = 0.0;
+static char *opt_shifts_out = NULL;
+
+static const GOptionEntry align_entries[] = {
+  { "iterations", 0, 0, G_OPTION_ARG_INT, &opt_align_iterations,
+    "Reprojection iterations per level (align; 5)", "N" },
+  { "levels", 0, 0, G_OPTION_ARG_INT, &opt_align_levels,
+    "Coarse-to-fine levels (align; 0: from the size)", "N" },
+  { "tolerance", 0, 0, G_OPTION_ARG_DOUBLE, &opt_align_tolerance,
+    "Stop a level when the RMS update falls under this, pixels (align; 0: never)", "T" },
+  { "shifts-out", 0, 0, G_OPTION_ARG_FILENAME, &opt_shifts_out,
+    "Write the shifts found here, one \"dx dy\" line per angle (align)", "FILE" },
+  { NULL }
+};
+
+typedef struct
+{
+  double last;
+} AlignClock;
+
+/* CPU seconds (user + system) of the process so far: on a shared machine the wall time of a
+ * run says little, its CPU time divided by the threads says what a quiet machine would take. */
+static double
+cpu_s (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec
+         + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+}
+
+static void
+align_iteration (guint         level,
+                 guint         iteration,
+                 double        residual,
+                 double        update_rms,
+                 const double *dx,
+                 const double *dy,
+                 gpointer      user_data)
+{
+  AlignClock *clock = user_data;
+  double t = now_s ();
+
+  g_print ("align_iter level=%u iteration=%u residual=%.6g update=%.6g s=%.6f\n", level,
+           iteration, residual, update_rms, t - clock->last);
+  clock->last = t;
+}
+
+static int
+run_align (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  gsize shape[4] = { 0 };
+  guint ndim = 0;
+  int threads = 1;
+
+  g_autofree float *data = read_npy (path, shape, &ndim, &error);
+  if (data == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  if (ndim != 3)
+    {
+      g_printerr ("evox-bench: %s: want projections of shape (angles, rows, width)\n", path);
+      return 1;
+    }
+  if (opt_align_iterations < 0 || opt_align_levels < 0)
+    {
+      g_printerr ("evox-bench: --iterations and --levels must not be negative\n");
+      return 2;
+    }
+  g_autoptr(EvoxTiltSeries) series = evox_tilt_series_new (shape[2], shape[1], shape[0], &error);
+  if (series == NULL)
+    {
+      g_printerr ("evox-bench: %s: %s\n", path, error->message);
+      return 1;
+    }
+  memcpy (series->data, data, shape[0] * shape[1] * shape[2] * sizeof (float));
+  g_clear_pointer (&data, g_free);
+  for (guint a = 0; a < series->n_angles; a++)
+    series->theta[a] = G_PI * a / series->n_angles;
+  series->od = TRUE;
+#ifdef HAVE_OPENMP
+  threads = omp_get_max_threads ();
+#endif
+
+  g_autofree double *dx = g_new0 (double, series->n_angles);
+  g_autofree double *dy = g_new0 (double, series->n_angles);
+  double center = NAN, rms = NAN;
+  EvoxTomoReprojectOptions options;
+  AlignClock clock;
+
+  evox_tomo_reproject_options_init (&options);
+  options.iterations = opt_align_iterations;
+  options.levels = opt_align_levels;
+  options.tolerance = opt_align_tolerance;
+
+  double c0 = cpu_s ();
+  double t0 = now_s ();
+  if (!evox_tomo_align_fast (series, dx, dy, &center, &rms, &error))
+    {
+      g_printerr ("evox-bench: %s: %s\n", path, error->message);
+      return 1;
+    }
+  double t1 = now_s ();
+  if (!isnan (opt_center))
+    center = opt_center;
+  clock.last = t1;
+  if (!evox_tomo_align_reproject (series, &options, center, dx, dy, align_iteration, &clock,
+                                  NULL, NULL, &error))
+    {
+      g_printerr ("evox-bench: %s: %s\n", path, error->message);
+      return 1;
+    }
+  double t2 = now_s ();
+  double c2 = cpu_s ();
+
+  if (opt_shifts_out != NULL)
+    {
+      g_autofree char *tmp = g_strconcat (opt_shifts_out, ".tmp", NULL);
+      FILE *f = fopen (tmp, "w");
+      gboolean ok = f != NULL;
+
+      for (guint a = 0; ok && a < series->n_angles; a++)
+        ok = fprintf (f, "%.6f %.6f\n", dx[a], dy[a]) > 0;
+      if (f != NULL && fclose (f) != 0)
+        ok = FALSE;
+      if (!ok || rename (tmp, opt_shifts_out) != 0)
+        {
+          g_printerr ("evox-bench: could not write %s\n", opt_shifts_out);
+          remove (tmp);
+          return 1;
+        }
+    }
+  g_print ("align width=%u rows=%u angles=%u threads=%d center=%.4f fast_s=%.6f "
+           "reproject_s=%.6f s=%.6f cpu_s=%.6f\n", series->nx, series->ny, series->n_angles,
+           threads, center, t1 - t0, t2 - t1, t2 - t0, c2 - c0);
+  return 0;
+}
+
 static void
 usage (void)
 {
@@ -2080,6 +2319,8 @@ usage (void)
               "                         [--overlay WHAT] [--mode MODE] [--ramp LO:HI:A]\n"
               "                         [--interactive] [--dump IMAGE] FILE|--demo\n"
               "       evox-bench labels [--runs N] [--connectivity C] [--value V|--range LO:HI] FILE\n"
+              "       evox-bench label-memory [--connectivity C] [--separate] [--labels-out FILE]\n"
+              "                               --range LO:HI... FILE\n"
               "       evox-bench isosurface [--runs N] --level V FILE\n"
               "       evox-bench mesh-render [--frames N] [--warmup N] [--size WxH] [--opacity A]\n"
               "                              [--mesh-grid N] [--mesh-period P] [--ply FILE]\n"
@@ -2094,6 +2335,8 @@ usage (void)
               "       evox-bench xanes [--runs N] --energies LIST|FILE [--maps-out FILE] STACK.npy\n"
               "       evox-bench reconstruct [--runs N] [--center C] [--recon-out FILE]\n"
               "                              SINOGRAMS.npy\n"
+              "       evox-bench align [--center C] [--iterations N] [--levels N]\n"
+              "                        [--tolerance T] [--shifts-out FILE] PROJECTIONS.npy\n"
               "Each prints one line per result: a record name and key=value fields.\n");
 }
 
@@ -2124,6 +2367,7 @@ main (int   argc,
   g_option_context_add_main_entries (context, register_entries, NULL);
   g_option_context_add_main_entries (context, xanes_entries, NULL);
   g_option_context_add_main_entries (context, reconstruct_entries, NULL);
+  g_option_context_add_main_entries (context, align_entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("evox-bench: %s\n", error->message);
@@ -2158,6 +2402,8 @@ main (int   argc,
     return run_render (argv[1]);
   if (g_str_equal (command, "labels"))
     return run_labels (argv[1]);
+  if (g_str_equal (command, "label-memory"))
+    return run_label_memory (argv[1]);
   if (g_str_equal (command, "isosurface"))
     return run_isosurface (argv[1]);
   if (g_str_equal (command, "kmeans"))
@@ -2166,6 +2412,8 @@ main (int   argc,
     return run_xanes (argv[1]);
   if (g_str_equal (command, "reconstruct"))
     return run_reconstruct (argv[1]);
+  if (g_str_equal (command, "align"))
+    return run_align (argv[1]);
   usage ();
   return 2;
 }

@@ -43,6 +43,16 @@ flying-edges surface of a gyroid, about 500,000 triangles, opaque and at opacity
 weighted blended OIT) beside VTK drawing the same mesh, read from the PLY evox-bench writes
 (python3-vtk9, offscreen under `xvfb-run -a`), the same frames with the same camera turn.
 
+    /usr/bin/python3 bench/run-bench.py --surface-scale [--threads 2] [--markdown]
+
+measures surfaces at scale instead (issue 17), through bench/surface_scale.py (which says
+exactly what): a phase surface of a 500^3 packing of spheres (40 million triangles at full
+resolution) brought to the 2,000,000-triangle budget by evox_isosurface_build (time, VmHWM over
+the RSS before, area, volume and sampled Hausdorff distance against the full surface), the full
+surface written as PLY beside a plain write of the same bytes, and VTK's vtkQuadricDecimation
+of the same kind of surface at 250^3 (at 500^3 it grew past 20 GiB), with the goals of under
+5 s and 1 GiB.
+
     /usr/bin/python3 bench/run-bench.py --labels [--runs 3] [--markdown]
 
 measures connected-component labelling instead: evox-bench labels (on all threads and on one)
@@ -52,6 +62,15 @@ when present), checking that both find the same number of components, with the g
 least 3x scipy's throughput on 2 cores and 300 Mvox/s on smooth masks; and
 evox_labels_compute end to end on about 10^5 particles beside scipy's labelling and per-label
 statistics.
+
+    /usr/bin/python3 bench/run-bench.py --label-memory [--markdown]
+
+measures the peak memory of labelling several phases instead: evox-bench label-memory on
+../shared/data/tomo/electrode.tiff with two phases (85, 170) and three (0, 85, 170), labelled
+and written as one label TIFF the way `evox segment --labels` does, once with a label volume per
+phase (--separate, as before issue 17) and once into one shared label volume; it prints each
+peak (VmHWM from before the load) as a multiple of the volume's size and checks that both write
+the same TIFF, with issue 17's goal of at most the volume plus one u32 label volume (5x for u8).
 
     /usr/bin/python3 bench/run-bench.py --kmeans [--runs 3] [--threads 2] [--markdown]
 
@@ -91,6 +110,15 @@ per slice, single-threaded, on 256 sinograms of 256 pixels from 180 angles of an
 phantom written once under bench/data/ by bench/tomo_ref.py (which says exactly what is done);
 iradon is timed on TOMO_SLICES slices (0: all) and scaled to 256. The goals: at least 20x
 iradon's time on 2 cores and a relative RMSE of at most 1 % between the two.
+
+    /usr/bin/python3 bench/run-bench.py --align [--threads 2] [--tomo-slices 32] [--markdown]
+
+measures the jitter alignment instead (issue 16): evox-bench align (the fast pass, then 5
+reprojection iterations at each of 3 levels, 64 to 256 pixels) on 180 projections of 256^2
+of tomo_ref.py's phantom moved by a known jitter of up to 5 px, beside one iteration of the same
+loop in skimage (iradon + radon per row, phase_cross_correlation with upsample_factor=20 per
+projection), written once under bench/data/ by bench/align_ref.py (which says exactly what is
+done); the goal: the whole alignment in under a minute on 2 cores.
 
     /usr/bin/python3 bench/run-bench.py --cluster [--runs 1] [--threads 2] [--markdown]
 
@@ -1150,6 +1178,21 @@ def register_report(binary, args):
                             args.markdown, sys.argv)
 
 
+def surface_scale_report(args):
+    """bench/surface_scale.py (issue 17): a phase surface of a 500^3 packing of spheres within
+    the 2,000,000-triangle budget beside VTK's vtkQuadricDecimation; PLY writing beside a plain
+    write."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('surface_scale',
+                                                  os.path.join(HERE, 'surface_scale.py'))
+    surface_scale = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(surface_scale)
+    binary = surface_scale.find_binary(None)
+    results = surface_scale.run(binary, 500, 2000000, surface_scale.POINTS, args.threads, True,
+                                250, 'quadric', args.regenerate)
+    return surface_scale.report(results, sys.argv, args.markdown)
+
+
 def xanes_report(binary, args):
     """bench/xanes_ref.py's two cases, best of --runs, Evox on --threads threads."""
     import importlib.util
@@ -1187,6 +1230,16 @@ def tortuosity_report(args):
                               args.regenerate, args.markdown, sys.argv)
 
 
+def align_report(binary, args):
+    """bench/align_ref.py's jitter alignment beside one skimage iteration."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('align_ref', os.path.join(HERE, 'align_ref.py'))
+    align_ref = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(align_ref)
+    return align_ref.run(sys.modules[__name__], binary, args.threads, args.tomo_slices,
+                         args.regenerate, args.markdown, sys.argv)
+
+
 def volume_render_report(binary, args):
     """bench/volume_ref.py's composite and MIP frames beside VTK through this script's options."""
     import importlib.util
@@ -1196,6 +1249,72 @@ def volume_render_report(binary, args):
     return volume_ref.run(sys.modules[__name__], binary, args.size, args.volume_frames,
                           args.volume_warmup, args.volume_rounds, args.volume_sample,
                           args.regenerate, args.markdown, sys.argv)
+
+
+LABEL_MEMORY_CASES = [
+    ('active material and carbon-binder', ['85:85', '170:170']),
+    ('pores, active material and carbon-binder', ['0:0', '85:85', '170:170']),
+]
+
+
+def bench_label_memory(binary, connectivity=26):
+    """Peak memory (VmHWM from before the load) of labelling several phases of
+    ../shared/data/tomo/electrode.tiff and writing their label volume, as `evox segment --labels`
+    does: each phase with a label volume of its own (--separate, the path before issue 17) and
+    one after the other into one shared label volume."""
+    if not os.path.exists(ELECTRODE):
+        sys.exit('run-bench.py: --label-memory needs %s' % ELECTRODE)
+    os.makedirs(DATA_DIR, exist_ok=True)
+    out = os.path.join(DATA_DIR, 'label-memory-out.tif')
+    results = []
+    try:
+        for name, ranges in LABEL_MEMORY_CASES:
+            row = {'name': name, 'ranges': ranges}
+            for mode in ('separate', 'shared'):
+                args = ['label-memory', '--connectivity', connectivity, '--labels-out', out]
+                if mode == 'separate':
+                    args.append('--separate')
+                for r in ranges:
+                    args += ['--range', r]
+                record = evox_bench(binary, *args, ELECTRODE)['label-memory'][0]
+                with open(out, 'rb') as f:
+                    written = f.read()
+                row[mode] = record
+                row[mode + '_file'] = written
+            row['same_file'] = row['separate_file'] == row['shared_file']
+            del row['separate_file'], row['shared_file']
+            results.append(row)
+    finally:
+        if os.path.exists(out):
+            os.unlink(out)
+    return results
+
+
+def label_memory_report(results, binary, argv, markdown, loads):
+    lines = []
+    if markdown:
+        lines.append('## %s, labelling memory' % datetime.date.today().isoformat())
+        lines.append('')
+        lines.append('Command (from the source root): `%s`' % ' '.join(shlex.quote(a) for a in argv))
+        lines.append('')
+        lines.append(machine_line(loads))
+        lines.append('- data: ../shared/data/tomo/electrode.tiff, 256^3 u8 (16 MiB); 26-connected; '
+                     'the label volume written to a TIFF as `evox segment --labels` does; peak = '
+                     'VmHWM after labelling and writing minus VmRSS before the load, over the '
+                     'volume\'s bytes')
+        lines.append('')
+    lines.append('| phases | particles | one label volume per phase | one shared label volume '
+                 '| same TIFF | target (issue 17) | result |')
+    lines.append('| --- | --- | --- | --- | --- | --- | --- |')
+    for r in results:
+        sep = float(r['separate']['peak_over_volume'])
+        shared = float(r['shared']['peak_over_volume'])
+        lines.append('| %s (%s) | %s | %.2fx the volume | %.2fx the volume | %s | <= 5x '
+                     '(volume + one u32 label volume) | %s |'
+                     % (r['name'], ', '.join(r['ranges']), r['shared']['particles'], sep, shared,
+                        'yes' if r['same_file'] else 'NO',
+                        'pass' if shared <= 5.0 and r['same_file'] else 'FAIL'))
+    return '\n'.join(lines)
 
 
 def machine_line(loads):
@@ -1832,8 +1951,11 @@ def main():
                         help='XANES maps beside numpy instead (bench/xanes_ref.py)')
     parser.add_argument('--reconstruct', action='store_true',
                         help='FBP beside skimage\'s iradon instead (bench/tomo_ref.py)')
+    parser.add_argument('--align', action='store_true',
+                        help='jitter alignment beside one skimage iteration (bench/align_ref.py)')
     parser.add_argument('--tomo-slices', type=int, default=32,
-                        help='slices iradon is timed on, scaled to 256; 0: all (--reconstruct)')
+                        help='slices iradon (and radon) are timed on, scaled to 256; 0: all '
+                             '(--reconstruct, --align)')
     parser.add_argument('--tortuosity', action='store_true',
                         help='tortuosity factor of a pore phase beside scipy.sparse.linalg.cg '
                         'instead (bench/tortuosity_ref.py; binary: evox-bench-tortuosity)')
@@ -1843,9 +1965,16 @@ def main():
                         help='flow axis (--tortuosity; default z)')
     parser.add_argument('--tolerance', type=float, default=1e-6,
                         help='relative residual for both solvers (--tortuosity; default 1e-6)')
+    parser.add_argument('--surface-scale', action='store_true',
+                        help='a 500^3 phase surface within 2,000,000 triangles beside VTK '
+                        '(bench/surface_scale.py)')
     parser.add_argument('--labels', action='store_true',
                         help='connected components and particle statistics beside '
                         'scipy.ndimage instead')
+    parser.add_argument('--label-memory', action='store_true',
+                        help='peak memory of labelling two and three phases of '
+                        '../shared/data/tomo/electrode.tiff, a label volume each against one '
+                        'shared label volume, instead')
     parser.add_argument('--mesh-render', action='store_true',
                         help='frames of a 500,000-triangle surface, opaque and translucent, '
                         'beside VTK drawing the same mesh instead')
@@ -1893,6 +2022,9 @@ def main():
                          '--tolerance in (0, 1)')
         print(tortuosity_report(args))
         return
+    if args.surface_scale:
+        print(surface_scale_report(args))
+        return
     binary = find_binary(args.binary)
     load_before = load_average()
     if args.render:
@@ -1911,6 +2043,11 @@ def main():
         results = bench_mesh_render(binary, args.mesh_frames, args.mesh_warmup, args.mesh_rounds)
         print(mesh_render_report(results, binary, sys.argv, args.markdown,
                                  (load_before, load_average())))
+        return
+    if args.label_memory:
+        results = bench_label_memory(binary)
+        print(label_memory_report(results, binary, sys.argv, args.markdown,
+                                  (load_before, load_average())))
         return
     if args.register:
         if args.register_images < 2 or args.threads < 1:
@@ -1932,6 +2069,11 @@ def main():
         if args.threads < 1 or args.tomo_slices < 0:
             parser.error('--threads must be at least 1, --tomo-slices at least 0')
         print(reconstruct_report(binary, args))
+        return
+    if args.align:
+        if args.threads < 1 or args.tomo_slices < 0:
+            parser.error('--threads must be at least 1, --tomo-slices at least 0')
+        print(align_report(binary, args))
         return
     info = evox_bench(binary, 'info')['info'][0]
     if args.isosurface:

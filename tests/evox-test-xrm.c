@@ -190,7 +190,7 @@ evox_test_xrm_write (const char        *path,
       writer_put_f32s (&w, "ImageInfo/PixelSize", &pixel, 1);
       for (guint i = 0; i < n; i++)
         {
-          angles[i] = -30.0f + 15.0f * i;
+          angles[i] = spec->angles != NULL ? spec->angles[i] : -30.0f + 15.0f * i;
           exposures[i] = 0.5f + 0.25f * i;
         }
       if (!spec->no_angles)
@@ -215,7 +215,7 @@ evox_test_xrm_write (const char        *path,
           for (guint y = 0; y < spec->height; y++)
             for (guint x = 0; x < spec->width; x++)
               put_sample (bytes + ((gsize) y * spec->width + x) * ts, type,
-                          evox_test_xrm_value (type, k, x, y));
+                          evox_test_xrm_value (type, k + spec->image_offset, x, y));
           writer_put (&w, name, bytes, (count - (k == spec->short_image ? 1 : 0)) * ts);
         }
       if (spec->reference)

@@ -28,6 +28,8 @@ typedef struct
   guint         short_image;     /* > 0: image k = short_image is one sample short */
   gboolean      no_image_info;   /* an OLE2 file with only a "Workbook" stream (an old .xls) */
   gboolean      no_angles;       /* no ImageInfo/Angles stream */
+  const float  *angles;          /* n_images angles (degrees); NULL: -30 + 15 k */
+  guint         image_offset;    /* image k holds evox_test_xrm_value (type, k + image_offset) */
 } EvoxTestXrm;
 
 /* The sample the writer puts at (x, y) of image k (1-based), as a double: values that only the

@@ -332,6 +332,149 @@ test_binning_brute (void)
     }
 }
 
+/* f32 statistics and fine bins against brute force. The values sit on a grid where the bins
+ * are exact in single and double precision (width a power of two, every value lo + j * width / 2
+ * with few significant bits), so a voxel's bin is floor((v - min) / width) without rounding
+ * doubts, including values on an edge and max itself (the last bin is closed). NaN and both
+ * infinities are counted apart and left out of everything else. */
+static void
+check_f32_brute (gsize  nx,
+                 gsize  ny,
+                 gsize  nz,
+                 double lo,
+                 double width,
+                 guint32 seed)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (nx, ny, nz, 1, EVOX_SAMPLE_F32, &error);
+  float *v = evox_volume_get_data_mut (volume, 0);
+  gsize n = nx * ny * nz, layer = nx * ny;
+  g_autofree guint64 *brute = g_new0 (guint64, 65536);
+  long double sum = 0, sq = 0;
+  guint64 finite = 0;
+  double hi = lo + 65536 * width;
+  const EvoxStats *s;
+  EvoxFineHistogram *fine;
+
+  g_assert_no_error (error);
+  for (gsize i = 0; i < n; i++)
+    {
+      guint r = g_rand_int_range (rand, 0, 100);
+
+      if (r < 3)
+        v[i] = r == 0 ? NAN : r == 1 ? INFINITY : -INFINITY;
+      else
+        v[i] = (float) (lo + g_rand_int_range (rand, 0, 2 * 65536 + 1) * (width / 2));
+    }
+  /* The extent is known: both ends are there. */
+  v[n / 3] = (float) lo;
+  v[n / 2] = (float) hi;
+  evox_volume_freeze (volume);
+
+  for (gsize i = 0; i < n; i++)
+    if (isfinite (v[i]))
+      {
+        double t = ((double) v[i] - lo) / width;
+
+        brute[MIN ((guint) floor (t), 65535u)]++;
+        sum += v[i];
+        finite++;
+      }
+  for (gsize i = 0; i < n; i++)
+    if (isfinite (v[i]))
+      sq += (v[i] - sum / finite) * (v[i] - sum / finite);
+
+  s = evox_volume_get_stats (volume, 0);
+  fine = evox_volume_get_fine_histogram (volume, 0);
+  g_assert_cmpuint (s->n_finite, ==, finite);
+  g_assert_cmpuint (s->n_nonfinite, ==, n - finite);
+  g_assert_cmpfloat (s->min, ==, lo);
+  g_assert_cmpfloat (s->max, ==, hi);
+  g_assert_cmpfloat_with_epsilon (s->mean, (double) (sum / finite), 1e-12 * (hi - lo));
+  g_assert_cmpfloat_with_epsilon (s->std, (double) sqrtl (sq / finite), 1e-12 * (hi - lo));
+  g_assert_cmpfloat (evox_fine_histogram_get_bin_lo (fine, 0), ==, lo);
+  g_assert_cmpfloat (evox_fine_histogram_get_bin_width (fine), ==, width);
+  g_assert_cmpuint (evox_fine_histogram_get_n_finite (fine), ==, finite);
+  g_assert_cmpuint (evox_fine_histogram_get_n_nonfinite (fine), ==, n - finite);
+  g_assert_cmpmem (evox_fine_histogram_get_counts (fine), 65536 * sizeof (guint64), brute,
+                   65536 * sizeof (guint64));
+
+  /* Per-layer counts, where kept, hold each layer's own bins and its non-finite values last. */
+  for (gsize z = 0; z < nz && evox_fine_histogram_get_layer_counts (fine, 0) != NULL; z++)
+    {
+      const guint32 *lc = evox_fine_histogram_get_layer_counts (fine, z);
+      g_autofree guint32 *expected = g_new0 (guint32, 65537);
+
+      for (gsize i = z * layer; i < (z + 1) * layer; i++)
+        expected[isfinite (v[i]) ? MIN ((guint) floor (((double) v[i] - lo) / width), 65535u)
+                                 : 65536]++;
+      g_assert_cmpmem (lc, 65537 * sizeof (guint32), expected, 65537 * sizeof (guint32));
+    }
+}
+
+static void
+test_f32_brute (void)
+{
+  /* Layers of 16,384 voxels: counted layer by layer, with per-layer counts. */
+  check_f32_brute (128, 128, 6, 0.0, 1.0, 11);
+  /* 300 small layers: counted in blocks per thread, no per-layer counts. */
+  check_f32_brute (41, 29, 300, -3.0, 8.0 / 65536, 12);
+  /* Values far from zero, where sums about zero would lose the spread. */
+  check_f32_brute (64, 50, 20, 1e4, 1.0 / 1024, 13);
+}
+
+/* A constant volume has a usable histogram (every finite voxel in bin 0, width 1/65536) and
+ * zero spread; one without finite values has NaN statistics and only non-finite counts. */
+static void
+test_f32_constant (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) constant = evox_volume_new (70, 60, 9, 1, EVOX_SAMPLE_F32, &error);
+  g_autoptr(EvoxVolume) empty = evox_volume_new (33, 20, 5, 1, EVOX_SAMPLE_F32, &error);
+  float *c = evox_volume_get_data_mut (constant, 0);
+  float *e = evox_volume_get_data_mut (empty, 0);
+  gsize nc = 70 * 60 * 9, ne = 33 * 20 * 5;
+  const EvoxStats *s;
+  EvoxFineHistogram *fine;
+
+  g_assert_no_error (error);
+  for (gsize i = 0; i < nc; i++)
+    c[i] = i % 97 == 0 ? NAN : i % 89 == 0 ? -INFINITY : 2.5f;
+  for (gsize i = 0; i < ne; i++)
+    e[i] = i % 2 ? NAN : INFINITY;
+  evox_volume_freeze (constant);
+  evox_volume_freeze (empty);
+
+  s = evox_volume_get_stats (constant, 0);
+  fine = evox_volume_get_fine_histogram (constant, 0);
+  {
+    guint64 finite = 0;
+
+    for (gsize i = 0; i < nc; i++)
+      finite += isfinite (c[i]);
+    g_assert_cmpuint (s->n_finite, ==, finite);
+    g_assert_cmpuint (s->n_nonfinite, ==, nc - finite);
+    g_assert_cmpfloat (s->min, ==, 2.5);
+    g_assert_cmpfloat (s->max, ==, 2.5);
+    g_assert_cmpfloat (s->mean, ==, 2.5);
+    g_assert_cmpfloat (s->std, ==, 0.0);
+    g_assert_cmpfloat (evox_fine_histogram_get_bin_lo (fine, 0), ==, 2.5);
+    g_assert_cmpfloat (evox_fine_histogram_get_bin_width (fine), ==, 1.0 / 65536);
+    g_assert_cmpuint (evox_fine_histogram_get_counts (fine)[0], ==, finite);
+    g_assert_cmpuint (evox_fine_histogram_get_n_finite (fine), ==, finite);
+    g_assert_cmpuint (evox_fine_histogram_range_count (fine, 2.5, 2.5), ==, finite);
+  }
+
+  s = evox_volume_get_stats (empty, 0);
+  fine = evox_volume_get_fine_histogram (empty, 0);
+  g_assert_cmpuint (s->n_finite, ==, 0);
+  g_assert_cmpuint (s->n_nonfinite, ==, ne);
+  g_assert_true (isnan (s->min) && isnan (s->max) && isnan (s->mean) && isnan (s->std));
+  g_assert_cmpuint (evox_fine_histogram_get_n_finite (fine), ==, 0);
+  g_assert_cmpuint (evox_fine_histogram_get_n_nonfinite (fine), ==, ne);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -344,5 +487,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Histogram/stats", test_stats);
   g_test_add_func ("/Evox/Histogram/numpy-cases", test_numpy_cases);
   g_test_add_func ("/Evox/Histogram/binning-brute-force", test_binning_brute);
+  g_test_add_func ("/Evox/Histogram/f32-brute-force", test_f32_brute);
+  g_test_add_func ("/Evox/Histogram/f32-constant", test_f32_constant);
   return g_test_run ();
 }

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gstdio.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -1060,6 +1061,184 @@ test_electrode (void)
     }
 }
 
+/* Several phases into one shared label volume against each phase labelled on its own (the
+ * path before it) and the flood fill: the same particles with the same numbers, the same label
+ * volume through get_label and get_data, and the shared volume holding offset + id. */
+static void
+check_phases_shared (EvoxVolume    *volume,
+                     guint          n_phases,
+                     const double  *lo,
+                     const double  *hi,
+                     int            connectivity,
+                     guint64        min_size,
+                     guint          expect_bytes)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) shared = NULL;
+  gsize dims[3], n = evox_volume_get_n_voxels (volume);
+  guint32 offset = 0;
+
+  evox_volume_get_dims (volume, dims);
+  shared = evox_labels_compute_phases (volume, 0, n_phases, NULL, lo, hi, connectivity,
+                                       min_size, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (shared->len, ==, n_phases);
+  for (guint k = 0; k < n_phases; k++)
+    {
+      g_autoptr(EvoxLabels) alone = evox_labels_compute (volume, 0, NULL, lo[k], hi[k],
+                                                         connectivity, min_size, NULL, NULL,
+                                                         &error);
+      EvoxLabels *labels = shared->pdata[k];
+      const guint32 *own = evox_labels_get_data (alone);
+      g_autofree guint8 *mask = range_mask (volume, lo[k], hi[k]);
+      g_autofree guint32 *filled = g_new (guint32, MAX (n, 1));
+      guint32 n_filled = flood_fill (mask, dims, connectivity, filled);
+      guint32 at = G_MAXUINT32;
+      guint bytes = 0;
+      gconstpointer store = evox_labels_get_shared_data (labels, &at, &bytes);
+      guint n_particles = evox_labels_get_n_particles (labels);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (store);
+      g_assert_cmpuint (bytes, ==, expect_bytes);
+      g_assert_cmpuint (at, ==, offset);
+      g_assert_null (evox_labels_get_shared_data (alone, NULL, NULL));
+      g_assert_cmpuint (n_particles, ==, evox_labels_get_n_particles (alone));
+      g_assert_cmpuint (evox_labels_get_n_found (labels), ==, n_filled);
+      g_assert_cmpuint (evox_labels_get_n_dropped (labels), ==,
+                        evox_labels_get_n_dropped (alone));
+      if (min_size <= 1)
+        assert_same_partition (filled, n_filled, own, n_particles, n);
+      for (guint32 id = 1; id <= n_particles; id++)
+        g_assert_cmpmem (evox_labels_get_particle (labels, id), sizeof (EvoxParticle),
+                         evox_labels_get_particle (alone, id), sizeof (EvoxParticle));
+      for (gsize i = 0; i < n; i++)
+        {
+          guint32 v = bytes == 2 ? ((const guint16 *) store)[i] : ((const guint32 *) store)[i];
+          gsize x = i % dims[0], y = (i / dims[0]) % dims[1], z = i / (dims[0] * dims[1]);
+
+          g_assert_cmpuint (evox_labels_get_label (labels, x, y, z), ==, own[i]);
+          if (own[i] != 0)
+            g_assert_cmpuint (v, ==, own[i] + offset);
+        }
+      g_assert_cmpmem (evox_labels_get_data (labels), n * sizeof (guint32), own,
+                       n * sizeof (guint32));
+      offset += n_particles;
+    }
+}
+
+static void
+test_phases_shared (void)
+{
+  const gsize dims[3] = { 41, 23, 19 };
+  g_autoptr(EvoxVolume) u8 = random_volume (EVOX_SAMPLE_U8, dims, 71);
+  g_autoptr(EvoxVolume) f32 = random_volume (EVOX_SAMPLE_F32, dims, 72);
+  /* Three disjoint value ranges covering most voxels, as a segmented electrode's phases. */
+  const double lo[] = { 0, 90, 200 }, hi[] = { 89, 199, 255 };
+  const double flo[] = { -3, -1, 0.5 }, fhi[] = { -1.5, 0.4, 3 };
+
+  for (guint c = 0; c < G_N_ELEMENTS (connectivities); c++)
+    {
+      check_phases_shared (u8, 3, lo, hi, connectivities[c], 0, 2);
+      check_phases_shared (f32, 3, flo, fhi, connectivities[c], 0, 2);
+    }
+  /* The size filter renumbers each phase before it moves up. */
+  check_phases_shared (u8, 3, lo, hi, 6, 3, 2);
+  check_phases_shared (u8, 1, lo + 1, hi + 1, 26, 0, 2);
+}
+
+/* More than 65,535 ids: the shared volume widens to u32 when the second phase (single voxels
+ * of a checkerboard, each its own 6-connected particle) takes the count past u16, keeping the
+ * first phase's ids; and a label TIFF written from it equals one written from separate labels. */
+static void
+test_phases_widen (void)
+{
+  const gsize dims[3] = { 64, 64, 40 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (dims[0], dims[1], dims[2], 1, EVOX_SAMPLE_U8,
+                                                  &error);
+  guint8 *v = evox_volume_get_data_mut (volume, 0);
+  const double lo[] = { 3, 1 }, hi[] = { 3, 1 };
+  g_autoptr(GPtrArray) shared = NULL;
+  g_autoptr(GPtrArray) separate = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *dir = g_dir_make_tmp ("evox-labels-XXXXXX", NULL);
+  g_autofree char *a = g_build_filename (dir, "shared.tif", NULL);
+  g_autofree char *b = g_build_filename (dir, "separate.tif", NULL);
+  g_autofree char *da = NULL, *db = NULL;
+  gsize la, lb;
+
+  for (gsize z = 0; z < dims[2]; z++)
+    for (gsize y = 0; y < dims[1]; y++)
+      for (gsize x = 0; x < dims[0]; x++)
+        v[(z * dims[1] + y) * dims[0] + x] = z < 4 ? (x < 10 || x > 50 ? 3 : 0)
+                                                   : (x + y + z) % 2 ? 1 : 0;
+  check_phases_shared (volume, 2, lo, hi, 6, 0, 4);
+
+  shared = evox_labels_compute_phases (volume, 0, 2, NULL, lo, hi, 6, 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_labels_get_n_particles (shared->pdata[0]), ==, 2);
+  g_assert_cmpuint (evox_labels_get_n_particles (shared->pdata[1]), ==, 64 * 64 * 36 / 2);
+  for (guint k = 0; k < 2; k++)
+    g_ptr_array_add (separate, evox_labels_compute (volume, 0, NULL, lo[k], hi[k], 6, 0, NULL,
+                                                    NULL, &error));
+  g_assert_true (evox_tiff_write_labels (a, (EvoxLabels * const *) shared->pdata, 2, 0, 0,
+                                         &error));
+  g_assert_true (evox_tiff_write_labels (b, (EvoxLabels * const *) separate->pdata, 2, 0, 0,
+                                         &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (a, &da, &la, NULL));
+  g_assert_true (g_file_get_contents (b, &db, &lb, NULL));
+  g_assert_cmpmem (da, la, db, lb);
+  g_unlink (a);
+  g_unlink (b);
+  g_rmdir (dir);
+}
+
+/* Errors name the phase (not a cancellation), and a NULL error is allowed. */
+static void
+test_phases_errors (void)
+{
+  const gsize dims[3] = { 9, 8, 7 };
+  g_autoptr(EvoxVolume) volume = random_volume (EVOX_SAMPLE_U8, dims, 5);
+  g_autoptr(GCancellable) cancelled = g_cancellable_new ();
+  const char *names[] = { "am", "cbd" };
+  const double lo[] = { 0, 200 }, hi[] = { 100, NAN };
+  g_autoptr(GError) error = NULL;
+  GPtrArray *all;
+
+  all = evox_labels_compute_phases (volume, 0, 2, names, lo, hi, 26, 0, NULL, NULL, &error);
+  g_assert_null (all);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_true (g_str_has_prefix (error->message, "phase 'cbd': "));
+  g_assert_null (evox_labels_compute_phases (volume, 0, 2, names, lo, hi, 26, 0, NULL, NULL,
+                                             NULL));
+  g_clear_error (&error);
+  g_cancellable_cancel (cancelled);
+  all = evox_labels_compute_phases (volume, 0, 1, names, lo, hi, 26, 0, NULL, cancelled, &error);
+  g_assert_null (all);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_false (g_str_has_prefix (error->message, "phase"));
+  g_assert_null (evox_labels_compute_phases (volume, 0, 1, names, lo, hi, 26, 0, NULL, cancelled,
+                                             NULL));
+}
+
+/* The electrode's two solid phases, as `evox segment --labels` labels them: one shared u16
+ * volume, equal to labelling each phase alone. */
+static void
+test_electrode_phases (void)
+{
+  g_autofree char *path = evox_test_data_path ("tomo/electrode.tiff");
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  const double lo[] = { 85, 170 }, hi[] = { 85, 170 };
+
+  if (path == NULL)
+    return;
+  volume = evox_tiff_read (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  check_phases_shared (volume, 2, lo, hi, 26, 0, 2);
+}
+
 /* The colour tables behind "Colour by": three rods of 1, 10 and 100 voxels along x (ids 1, 2,
  * 3 in raster order), the middle one at t = 0.5 on the log scale of sizes, diameters on a linear
  * scale, label 0 and NONE uncoloured. */
@@ -1144,5 +1323,9 @@ main (int    argc,
   g_test_add_func ("/Evox/Labels/cancel-running", test_cancel_running);
   g_test_add_func ("/Evox/Labels/async", test_async);
   g_test_add_func ("/Evox/Labels/electrode", test_electrode);
+  g_test_add_func ("/Evox/Labels/phases-shared", test_phases_shared);
+  g_test_add_func ("/Evox/Labels/phases-widen", test_phases_widen);
+  g_test_add_func ("/Evox/Labels/phases-errors", test_phases_errors);
+  g_test_add_func ("/Evox/Labels/electrode-phases", test_electrode_phases);
   return g_test_run ();
 }

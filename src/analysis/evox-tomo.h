@@ -162,7 +162,7 @@ typedef struct
   double dy;          /* the constant dy (mean over the angles kept), pixels */
   double rms;         /* sqrt (mean over the angles kept of rx^2 + ry^2): the RMS length of the
                        * 2D residual vector, pixels */
-  double scale_x;     /* robust scales of the residuals: 1.4826 x MAD, floored at 0.01 pixel */
+  double scale_x;     /* robust scales of the residuals: 1.4826 x MAD, floored at 0.1 pixel */
   double scale_y;
   guint  n_outliers;
 } EvoxShiftFit;

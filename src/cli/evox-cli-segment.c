@@ -89,21 +89,28 @@ check_disjoint_phases (EvoxPhaseList  *phases,
   return TRUE;
 }
 
+/* Every phase labelled one after the other into one shared label volume, so the peak is the
+ * volume and one label volume however many phases there are; with split > 0 each phase is
+ * labelled and split on its own, keeping only the pieces. */
 static GPtrArray *
 compute_labels (EvoxVolume       *volume,
                 guint             channel,
                 EvoxPhaseList    *phases,
                 EvoxConnectivity  connectivity,
                 guint64           min_size,
+                double            split,
                 int              *status)
 {
-  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n = evox_phase_list_get_n_phases (phases);
+  g_autofree const char **names = g_new0 (const char *, n);
+  g_autofree double *lo = g_new (double, n);
+  g_autofree double *hi = g_new (double, n);
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GError) error = NULL;
 
-  for (guint i = 0; i < evox_phase_list_get_n_phases (phases); i++)
+  for (guint i = 0; i < n; i++)
     {
       EvoxPhase *phase = evox_phase_list_get_phase (phases, i);
-      g_autoptr(GError) error = NULL;
-      EvoxLabels *labels;
       float first, last;
 
       /* Each phase's own values: a voxel on an edge shared with an earlier phase is that
@@ -114,16 +121,42 @@ compute_labels (EvoxVolume       *volume,
           first = evox_phase_get_lo (phase);
           last = evox_phase_get_hi (phase);
         }
-      labels = evox_labels_compute (volume, channel, evox_phase_get_name (phase), first, last,
-                                    connectivity, min_size, NULL, NULL, &error);
+      names[i] = evox_phase_get_name (phase);
+      lo[i] = first;
+      hi[i] = last;
+    }
+  if (split <= 0.0)
+    {
+      /* Its errors name the phase. */
+      all = evox_labels_compute_phases (volume, channel, n, names, lo, hi, connectivity,
+                                        min_size, NULL, NULL, &error);
+      if (all == NULL)
+        *status = _evox_cli_error (_evox_cli_error_status (error), "%s", error->message);
+      return g_steal_pointer (&all);
+    }
 
+  all = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(EvoxLabels) labels = NULL;
+      EvoxLabels *pieces;
+
+      labels = evox_labels_compute (volume, channel, names[i], lo[i], hi[i], connectivity,
+                                    min_size, NULL, NULL, &error);
       if (labels == NULL)
         {
           *status = _evox_cli_error (_evox_cli_error_status (error), _("phase '%s': %s"),
-                                     evox_phase_get_name (phase), error->message);
+                                     names[i], error->message);
           return NULL;
         }
-      g_ptr_array_add (all, labels);
+      pieces = evox_watershed_split (labels, split, NULL, NULL, &error);
+      if (pieces == NULL)
+        {
+          *status = _evox_cli_error (_evox_cli_error_status (error), _("--split: %s"),
+                                     error->message);
+          return NULL;
+        }
+      g_ptr_array_add (all, pieces);
     }
   return g_steal_pointer (&all);
 }
@@ -396,19 +429,9 @@ _evox_cli_segment (int    argc,
   if (particles != NULL || labels_path != NULL || count || split > 0.0)
     {
       labels = compute_labels (volume, (guint) channel, phases, (EvoxConnectivity) connectivity,
-                               (guint64) min_size, &status);
+                               (guint64) min_size, split, &status);
       if (labels == NULL)
         return status;
-      for (guint i = 0; split > 0.0 && i < labels->len; i++)
-        {
-          EvoxLabels *pieces = evox_watershed_split (labels->pdata[i], split, NULL, NULL, &error);
-
-          if (pieces == NULL)
-            return _evox_cli_error (_evox_cli_error_status (error), _("--split: %s"),
-                                    error->message);
-          g_object_unref (labels->pdata[i]);
-          labels->pdata[i] = pieces;
-        }
     }
   if (labels_path != NULL)
     {

@@ -36,6 +36,8 @@ static const Subcommand subcommands[] = {
   { "spectrum", _evox_cli_spectrum, "spectrum of a voxel, box or phase across energies as CSV" },
   { "xanes", _evox_cli_xanes, "XANES maps: edge energy, E0, white line, step, normalised stack" },
   { "elements", _evox_cli_elements, "elemental maps by edge-jump pairs or a fit over energies" },
+  { "reconstruct", _evox_cli_reconstruct, "align and reconstruct a tilt series, with a quality "
+    "report" },
 };
 
 gboolean
@@ -71,7 +73,7 @@ print_help (FILE *out)
                 "lists every option.\n\n"
                 "Commands run headless:\n");
   for (guint i = 0; i < G_N_ELEMENTS (subcommands); i++)
-    fprintf (out, "  %-10s  %s\n", subcommands[i].name, subcommands[i].summary);
+    fprintf (out, "  %-11s  %s\n", subcommands[i].name, subcommands[i].summary);
   fprintf (out, "\nRun 'evox COMMAND --help' for the options of one command.\n");
 }
 

@@ -22,6 +22,7 @@ struct _EvoxFineHistogram
   guint64         *counts;      /* n_bins */
   guint64         *cumulative;  /* n_bins + 1, cumulative[i] = sum of counts below bin i */
   guint64          n_nonfinite;
+  gboolean         constant;    /* f32 with min == max: every finite value is lo */
   gsize            n_layers;
   guint32         *layer_counts; /* n_layers * (n_bins + 1), or NULL when over the budget */
 };
@@ -187,6 +188,7 @@ fine_histogram_alloc (EvoxSampleType type,
       self->lo = min;
       /* A constant volume still gets a usable bin width. */
       self->width = max > min ? (max - min) / self->n_bins : 1.0 / self->n_bins;
+      self->constant = max == min;
       break;
     default:
       g_assert_not_reached ();
@@ -569,7 +571,8 @@ cumulative_below (EvoxFineHistogram *self,
  * evox_fine_histogram_range_fraction:
  *
  * Number of finite voxels with lo <= v <= hi, in O(1). Exact for integer data; for f32 data the
- * two edge bins are interpolated, so the error is below one fine bin's count per edge.
+ * two edge bins are interpolated, so the error is below one fine bin's count per edge (a constant
+ * volume is exact).
  */
 double
 evox_fine_histogram_range_fraction (EvoxFineHistogram *self,
@@ -590,6 +593,9 @@ evox_fine_histogram_range_fraction (EvoxFineHistogram *self,
         return 0.0;
       return (double) (self->cumulative[(guint) b + 1] - self->cumulative[(guint) a]);
     }
+  /* Interpolating inside the one bin would count nothing in [v, v]. */
+  if (self->constant)
+    return lo <= self->lo && self->lo <= hi ? (double) self->cumulative[self->n_bins] : 0.0;
   return MAX (0.0, cumulative_below (self, hi) - cumulative_below (self, lo));
 }
 

@@ -1225,7 +1225,11 @@ struct _EvoxLabels
   guint             n_found;
   guint             n_dropped;
   gsize             dims[3];
-  guint32          *labels;
+  guint32          *labels;      /* ids 1..n; for shared labels made on first use */
+  GBytes           *store;       /* shared labels: several phases' ids in one volume */
+  guint             store_bytes; /* 2 or 4: u16 while every id fits, u32 beyond */
+  guint32           offset;      /* shared labels: this phase's ids are offset + 1..n there */
+  GMutex            lock;        /* guards making labels from the store */
   EvoxParticle     *particles;
   guint             n_particles;
 };
@@ -1240,6 +1244,8 @@ evox_labels_finalize (GObject *object)
   g_clear_object (&self->volume);
   g_clear_pointer (&self->phase_name, g_free);
   g_clear_pointer (&self->labels, _evox_free_large);
+  g_clear_pointer (&self->store, g_bytes_unref);
+  g_mutex_clear (&self->lock);
   g_clear_pointer (&self->particles, g_free);
 
   G_OBJECT_CLASS (evox_labels_parent_class)->finalize (object);
@@ -1254,6 +1260,7 @@ evox_labels_class_init (EvoxLabelsClass *klass)
 static void
 evox_labels_init (EvoxLabels *self)
 {
+  g_mutex_init (&self->lock);
 }
 
 /* The source that tests lo <= v <= hi on the stored values without a mask in between. */
@@ -1485,6 +1492,65 @@ labels_new (EvoxVolume       *volume,
   return self;
 }
 
+static gboolean
+check_range (double   lo,
+             double   hi,
+             GError **error)
+{
+  if (isnan (lo) || isnan (hi) || lo > hi)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "The phase range [%g, %g] is not a range: it needs lo <= hi and no NaN",
+                   lo, hi);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Finds and measures the particles of self's range (self->n_particles and its particles are
+ * set): the runs are left in rl for writing (the caller clears them, also after a failure) and
+ * remap takes each label to its particle id, 0 when the size filter dropped it. The volume has
+ * voxels. Progress: "Finding particles" over 0..0.6, then "Measuring particles" from 0.6 with
+ * the monitor over the first half of what is left. */
+static gboolean
+labels_find (EvoxLabels       *self,
+             Runs             *rl,
+             guint32         **remap,
+             EvoxWorkMonitor  *monitor,
+             GError          **error)
+{
+  EvoxProgress *progress = monitor->progress;
+  g_autofree Acc *accs = NULL;
+  guint32 kept = 0;
+  Source src;
+
+  evox_progress_set_stage (progress, "Finding particles", 0.0, 0.6);
+  if (g_cancellable_set_error_if_cancelled (monitor->cancellable, error))
+    return FALSE;
+  source_for_range (&src, evox_volume_get_sample_type (self->volume),
+                    evox_volume_get_data (self->volume, self->channel), self->lo, self->hi);
+  if (!runs_label (rl, &src, self->dims, self->connectivity, monitor, 0.0, 1.0, error))
+    return FALSE;
+
+  evox_progress_set_stage (progress, "Measuring particles", 0.6, 1.0);
+  if (!evox_check_allocation ((guint64) rl->n_labels + 1, sizeof (Acc) + sizeof (EvoxParticle),
+                              "Measuring particles", error))
+    return FALSE;
+  accs = g_new (Acc, (gsize) rl->n_labels + 1);
+  _evox_work_monitor_begin (monitor, progress, monitor->cancellable, 0.0, 0.5, rl->n_rows);
+  if (!runs_measure (rl, self->volume, self->channel, &src, accs, monitor, error))
+    return FALSE;
+
+  *remap = g_new0 (guint32, (gsize) rl->n_labels + 1);
+  for (guint32 label = 1; label <= rl->n_labels; label++)
+    if (accs[label].voxels >= self->min_size)
+      (*remap)[label] = ++kept;
+  self->n_found = rl->n_labels;
+  self->n_dropped = rl->n_labels - kept;
+  finish_particles (self, accs, *remap, rl->n_labels, kept);
+  return TRUE;
+}
+
 /**
  * evox_labels_compute:
  * @progress: (nullable): stages "Finding particles" and "Measuring particles"
@@ -1506,72 +1572,39 @@ evox_labels_compute (EvoxVolume        *volume,
 {
   g_autoptr(EvoxLabels) self = NULL;
   EvoxWorkMonitor monitor = { .progress = progress, .cancellable = cancellable };
-  g_autofree Acc *accs = NULL;
   g_autofree guint32 *remap = NULL;
   gsize n_voxels;
-  Source src;
-  Runs rl;
-  guint32 kept = 0;
+  Runs rl = { 0 };
+  gboolean ok;
 
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
   g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), NULL);
   g_return_val_if_fail (evox_connectivity_is_valid (connectivity), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (isnan (lo) || isnan (hi) || lo > hi)
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   "The phase range [%g, %g] is not a range: it needs lo <= hi and no NaN",
-                   lo, hi);
-      return NULL;
-    }
+  if (!check_range (lo, hi, error))
+    return NULL;
 
   self = labels_new (volume, channel, phase_name, lo, hi, connectivity, min_size);
   n_voxels = self->dims[0] * self->dims[1] * self->dims[2];
   if (!evox_check_allocation (n_voxels, sizeof (guint32), "The label volume", error))
     return NULL;
 
-  evox_progress_set_stage (progress, "Finding particles", 0.0, 0.6);
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return NULL;
-  source_for_range (&src, evox_volume_get_sample_type (volume),
-                    evox_volume_get_data (volume, channel), lo, hi);
   if (n_voxels == 0)
     {
+      evox_progress_set_stage (progress, "Finding particles", 0.0, 0.6);
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
       self->labels = _evox_alloc_large (sizeof (guint32));
       evox_progress_set_stage (progress, "Measuring particles", 0.6, 1.0);
       evox_progress_update (progress, 1.0);
       return g_steal_pointer (&self);
     }
-  if (!runs_label (&rl, &src, self->dims, connectivity, &monitor, 0.0, 1.0, error))
+  if (!labels_find (self, &rl, &remap, &monitor, error))
     {
       runs_clear (&rl);
       return NULL;
     }
-
-  evox_progress_set_stage (progress, "Measuring particles", 0.6, 1.0);
-  if (!evox_check_allocation ((guint64) rl.n_labels + 1, sizeof (Acc) + sizeof (EvoxParticle),
-                              "Measuring particles", error))
-    {
-      runs_clear (&rl);
-      return NULL;
-    }
-  accs = g_new (Acc, (gsize) rl.n_labels + 1);
-  _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 0.5, rl.n_rows);
-  if (!runs_measure (&rl, volume, channel, &src, accs, &monitor, error))
-    {
-      runs_clear (&rl);
-      return NULL;
-    }
-
-  remap = g_new0 (guint32, (gsize) rl.n_labels + 1);
-  for (guint32 label = 1; label <= rl.n_labels; label++)
-    if (accs[label].voxels >= min_size)
-      remap[label] = ++kept;
-  self->n_found = rl.n_labels;
-  self->n_dropped = rl.n_labels - kept;
-  finish_particles (self, accs, remap, rl.n_labels, kept);
-  g_clear_pointer (&accs, g_free);
 
   self->labels = _evox_alloc_large (n_voxels * sizeof (guint32));
   if (self->labels == NULL)
@@ -1582,15 +1615,245 @@ evox_labels_compute (EvoxVolume        *volume,
       runs_clear (&rl);
       return NULL;
     }
-  if (!runs_write (&rl, kept == rl.n_labels ? NULL : remap, self->labels, &monitor, 0.5, 1.0))
+  ok = runs_write (&rl, self->n_particles == rl.n_labels ? NULL : remap, self->labels, &monitor,
+                   0.5, 1.0);
+  runs_clear (&rl);
+  if (!ok)
     {
       g_cancellable_set_error_if_cancelled (cancellable, error);
-      runs_clear (&rl);
       return NULL;
     }
-  runs_clear (&rl);
   evox_progress_update (progress, 1.0);
   return g_steal_pointer (&self);
+}
+
+/* Writes one phase's particles into a shared label volume as offset + id, leaving background
+ * and voxels already taken by an earlier phase as they are. */
+static gboolean
+runs_write_shared (const Runs      *rl,
+                   const guint32   *remap,
+                   guint32          offset,
+                   gpointer         labels,
+                   guint            bytes,
+                   EvoxWorkMonitor *monitor,
+                   double           start,
+                   double           end)
+{
+  const gsize nx = rl->dims[0];
+  const gsize step = rows_per_step (nx);
+
+  _evox_work_monitor_begin (monitor, monitor->progress, monitor->cancellable, start, end,
+                            rl->n_rows);
+#pragma omp parallel for schedule(dynamic, 1)
+  for (guint s = 0; s < rl->n_slabs; s++)
+    {
+      const Slab *slab = &rl->slabs[s];
+
+      for (gsize r = slab->row_begin; r < slab->row_end; r++)
+        {
+          guint16 *out16 = (guint16 *) labels + r * nx;
+          guint32 *out32 = (guint32 *) labels + r * nx;
+          guint32 first, n;
+          const Run *runs;
+
+          if ((r - slab->row_begin) % step == step - 1 && !_evox_work_monitor_step (monitor, step))
+            break;
+          runs = row_runs (rl, r, &first, &n);
+          for (guint32 i = 0; i < n; i++)
+            {
+              guint32 id = remap[rl->run_label[first + i]];
+
+              if (id == 0)
+                continue;
+              if (bytes == 2)
+                {
+                  for (gsize k = runs[i].x0; k < runs[i].x1; k++)
+                    if (out16[k] == 0)
+                      out16[k] = (guint16) (offset + id);
+                }
+              else
+                for (gsize k = runs[i].x0; k < runs[i].x1; k++)
+                  if (out32[k] == 0)
+                    out32[k] = offset + id;
+            }
+        }
+    }
+  return !_evox_work_monitor_stopped (monitor);
+}
+
+/* A zeroed shared label volume of 2- or 4-byte ids; with from (a u16 one), its ids widened. */
+static GBytes *
+shared_store_new (gsize    n_voxels,
+                  guint    bytes,
+                  GBytes  *from,
+                  GError **error)
+{
+  gsize size = MAX (n_voxels, 1) * bytes;
+  /* Zero pages from the kernel: background that no phase reaches is never touched. */
+  gpointer data = _evox_alloc_large (size);
+
+  if (data == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "The label volume (%" G_GSIZE_FORMAT " voxels) does not fit in memory",
+                   n_voxels);
+      return NULL;
+    }
+  if (from != NULL)
+    {
+      const guint16 *narrow = g_bytes_get_data (from, NULL);
+      guint32 *wide = data;
+
+#pragma omp parallel for schedule(static)
+      for (gsize i = 0; i < n_voxels; i++)
+        wide[i] = narrow[i];
+    }
+  return g_bytes_new_with_free_func (data, size, _evox_free_large, data);
+}
+
+/**
+ * evox_labels_compute_phases:
+ * @n_phases: how many phases; at least one
+ * @names: (array length=n_phases) (nullable): their names (entries may be NULL)
+ * @lo: (array length=n_phases): each phase's lowest value
+ * @hi: (array length=n_phases): each phase's highest value
+ * @progress: (nullable): each phase's stages over its share of the whole
+ *
+ * Labels several phases of one channel one after the other into a single shared u32 label
+ * volume, so the peak memory is the volume, one label volume and one phase's runs, however
+ * many phases there are (evox_labels_compute() for each would hold a label volume per phase).
+ * The shared volume holds u16 ids while every id fits, as the label TIFF will, and is widened
+ * to u32 (the two at once, for a moment) when a phase takes the count past 65,535.
+ * In the shared volume, phase k's particle i is offset_k + i with offset_k the number of
+ * particles of the phases before it: the numbering of evox_tiff_write_labels() and
+ * evox_csv_write_particles(). Each returned EvoxLabels measures, numbers and answers
+ * evox_labels_get_label() exactly as evox_labels_compute() would; evox_labels_get_data() makes
+ * its own label volume on first use. Phases should not share values: a voxel in two phases is
+ * measured in both but shows the earlier phase's particle.
+ *
+ * Returns: (transfer full) (element-type EvoxLabels): one EvoxLabels per phase, or %NULL with
+ * the error (EVOX_ERROR_ARGUMENT for a bad range, EVOX_ERROR_TOO_LARGE when the label volume
+ * does not fit or the ids do not fit in 32 bits, G_IO_ERROR_CANCELLED); an error while labelling
+ * a named phase starts with "phase 'NAME': ".
+ */
+GPtrArray *
+evox_labels_compute_phases (EvoxVolume          *volume,
+                            guint                channel,
+                            guint                n_phases,
+                            const char * const  *names,
+                            const double        *lo,
+                            const double        *hi,
+                            EvoxConnectivity     connectivity,
+                            guint64              min_size,
+                            EvoxProgress        *progress,
+                            GCancellable        *cancellable,
+                            GError             **error)
+{
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GBytes) store = NULL;
+  guint bytes = 2;
+  gsize n_voxels, dims[3];
+  guint64 offset = 0;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
+  g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), NULL);
+  g_return_val_if_fail (n_phases > 0 && lo != NULL && hi != NULL, NULL);
+  g_return_val_if_fail (evox_connectivity_is_valid (connectivity), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  for (guint k = 0; k < n_phases; k++)
+    {
+      g_autoptr(GError) local = NULL;
+
+      if (check_range (lo[k], hi[k], &local))
+        continue;
+      if (names != NULL && names[k] != NULL)
+        g_propagate_prefixed_error (error, g_steal_pointer (&local), "phase '%s': ", names[k]);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  evox_volume_get_dims (volume, dims);
+  n_voxels = dims[0] * dims[1] * dims[2];
+  if (!evox_check_allocation (n_voxels, sizeof (guint32), "The label volume", error))
+    return NULL;
+  /* u16 while the ids fit, as the label TIFF will be. */
+  store = shared_store_new (n_voxels, bytes, NULL, error);
+  if (store == NULL)
+    return NULL;
+
+  all = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint k = 0; k < n_phases; k++)
+    {
+      g_autoptr(EvoxLabels) self = labels_new (volume, channel, names ? names[k] : NULL, lo[k],
+                                               hi[k], connectivity, min_size);
+      EvoxWorkMonitor monitor = { .progress = progress, .cancellable = cancellable };
+      g_autofree guint32 *remap = NULL;
+      g_autoptr(GError) local = NULL;
+      Runs rl = { 0 };
+      gboolean ok;
+
+      evox_progress_push (progress, (double) k / n_phases, (double) (k + 1) / n_phases);
+      if (n_voxels == 0)
+        ok = !g_cancellable_set_error_if_cancelled (cancellable, &local);
+      else
+        ok = labels_find (self, &rl, &remap, &monitor, &local);
+      if (ok && offset + self->n_particles > G_MAXUINT32)
+        {
+          g_set_error (&local, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                       "%" G_GUINT64_FORMAT " particles are more than one u32 label volume "
+                       "holds", offset + self->n_particles);
+          ok = FALSE;
+        }
+      if (ok && bytes == 2 && offset + self->n_particles > G_MAXUINT16)
+        {
+          GBytes *wide = shared_store_new (n_voxels, 4, store, &local);
+
+          ok = wide != NULL;
+          if (ok)
+            {
+              g_bytes_unref (store);
+              store = wide;
+              bytes = 4;
+              for (guint i = 0; i < all->len; i++)
+                {
+                  EvoxLabels *earlier = all->pdata[i];
+
+                  g_bytes_unref (earlier->store);
+                  earlier->store = g_bytes_ref (store);
+                  earlier->store_bytes = bytes;
+                }
+            }
+        }
+      if (ok && n_voxels > 0)
+        {
+          ok = runs_write_shared (&rl, remap, (guint32) offset,
+                                  (gpointer) g_bytes_get_data (store, NULL), bytes, &monitor,
+                                  0.5, 1.0);
+          if (!ok)
+            g_cancellable_set_error_if_cancelled (cancellable, &local);
+        }
+      runs_clear (&rl);
+      evox_progress_update (progress, 1.0);
+      evox_progress_pop (progress);
+      if (!ok)
+        {
+          /* Say which phase, as evox segment always has. */
+          if (names != NULL && names[k] != NULL &&
+              !g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_propagate_prefixed_error (error, g_steal_pointer (&local), "phase '%s': ",
+                                        names[k]);
+          else
+            g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
+      self->store = g_bytes_ref (store);
+      self->store_bytes = bytes;
+      self->offset = (guint32) offset;
+      offset += self->n_particles;
+      g_ptr_array_add (all, g_steal_pointer (&self));
+    }
+  return g_steal_pointer (&all);
 }
 
 /* Sums of one row's runs of equal label into accs, and the same-label pairs with the four
@@ -1871,11 +2134,78 @@ evox_labels_get_dims (EvoxLabels *self,
   memcpy (dims, self->dims, sizeof self->dims);
 }
 
+static inline guint32
+label_in_store (EvoxLabels *self,
+                gsize       i)
+{
+  gconstpointer store = g_bytes_get_data (self->store, NULL);
+  guint32 v = self->store_bytes == 2 ? ((const guint16 *) store)[i] : ((const guint32 *) store)[i];
+
+  /* Unsigned: ids of other phases and background wrap past n_particles. */
+  return v - self->offset - 1 < self->n_particles ? v - self->offset : 0;
+}
+
+/* This phase's ids from a shared label volume, 0 elsewhere. */
+static guint32 *
+labels_from_store (EvoxLabels *self)
+{
+  gsize n = self->dims[0] * self->dims[1] * self->dims[2];
+  guint32 *labels = _evox_alloc_large (MAX (n, 1) * sizeof (guint32));
+
+  if (labels == NULL)
+    return NULL;
+#pragma omp parallel for schedule(static)
+  for (gsize i = 0; i < n; i++)
+    labels[i] = label_in_store (self, i);
+  return labels;
+}
+
+/**
+ * evox_labels_get_data:
+ *
+ * The label volume: 0 for background, particle ids 1..n. Labels from
+ * evox_labels_compute_phases() make it on the first call (a label volume more of memory);
+ * prefer evox_labels_get_label() or evox_labels_get_shared_data() there.
+ *
+ * Returns: (nullable): NULL only when that label volume does not fit in memory.
+ */
 const guint32 *
 evox_labels_get_data (EvoxLabels *self)
 {
+  const guint32 *labels;
+
   g_return_val_if_fail (EVOX_IS_LABELS (self), NULL);
-  return self->labels;
+  if (self->store == NULL)
+    return self->labels;
+  g_mutex_lock (&self->lock);
+  if (self->labels == NULL)
+    self->labels = labels_from_store (self);
+  labels = self->labels;
+  g_mutex_unlock (&self->lock);
+  return labels;
+}
+
+/**
+ * evox_labels_get_shared_data:
+ * @offset: (out) (optional): what this phase's ids are moved up by in it
+ * @bytes: (out) (optional): the size of an id there, 2 (u16) or 4 (u32)
+ *
+ * The label volume shared with the other phases of evox_labels_compute_phases(), where this
+ * phase's particle i is offset + i.
+ *
+ * Returns: (nullable): NULL (offset and bytes 0) for labels with a label volume of their own.
+ */
+gconstpointer
+evox_labels_get_shared_data (EvoxLabels *self,
+                             guint32    *offset,
+                             guint      *bytes)
+{
+  g_return_val_if_fail (EVOX_IS_LABELS (self), NULL);
+  if (offset != NULL)
+    *offset = self->store != NULL ? self->offset : 0;
+  if (bytes != NULL)
+    *bytes = self->store != NULL ? self->store_bytes : 0;
+  return self->store != NULL ? g_bytes_get_data (self->store, NULL) : NULL;
 }
 
 guint32
@@ -1886,6 +2216,8 @@ evox_labels_get_label (EvoxLabels *self,
 {
   g_return_val_if_fail (EVOX_IS_LABELS (self), 0);
   g_return_val_if_fail (x < self->dims[0] && y < self->dims[1] && z < self->dims[2], 0);
+  if (self->store != NULL)
+    return label_in_store (self, (z * self->dims[1] + y) * self->dims[0] + x);
   return self->labels[(z * self->dims[1] + y) * self->dims[0] + x];
 }
 

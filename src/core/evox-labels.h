@@ -87,6 +87,19 @@ void                evox_labels_compute_async  (EvoxVolume          *volume,
                                                 gpointer             user_data);
 EvoxLabels         *evox_labels_compute_finish (GAsyncResult        *result,
                                                 GError             **error);
+/* Several phases one after the other into one shared label volume (peak memory: the volume,
+ * one label volume and one phase's runs); see evox-labels.c. */
+GPtrArray          *evox_labels_compute_phases (EvoxVolume          *volume,
+                                                guint                channel,
+                                                guint                n_phases,
+                                                const char * const  *names,
+                                                const double        *lo,
+                                                const double        *hi,
+                                                EvoxConnectivity     connectivity,
+                                                guint64              min_size,
+                                                EvoxProgress        *progress,
+                                                GCancellable        *cancellable,
+                                                GError             **error);
 
 /* Particles from a label volume made elsewhere (watershed splitting): labels (the volume's
  * dims, 0 = background, any numbers up to max_label) are taken over, renumbered 1..n in raster
@@ -120,6 +133,9 @@ guint               evox_labels_get_n_dropped  (EvoxLabels          *self);
 void                evox_labels_get_dims       (EvoxLabels          *self,
                                                 gsize                dims[3]);
 const guint32      *evox_labels_get_data       (EvoxLabels          *self);
+gconstpointer       evox_labels_get_shared_data (EvoxLabels         *self,
+                                                 guint32            *offset,
+                                                 guint              *bytes);
 guint32             evox_labels_get_label      (EvoxLabels          *self,
                                                 gsize                x,
                                                 gsize                y,

@@ -23,9 +23,10 @@ typedef struct
 {
   double    energy_ev;
   double    scale;        /* magnification applied onto the reference (1 for the reference) */
-  double   *dx;           /* n_angles, pixels */
+  double   *dx;           /* n_angles, pixels: the measured shifts */
   double   *dy;
-  gboolean *outlier;      /* n_angles: flagged by the fit */
+  gboolean *outlier;      /* n_angles: flagged by the fit (the fit's prediction is applied
+                           * there instead of dx, dy) */
   double    fit_a, fit_b, fit_c, fit_dy;
   double    fit_rms;      /* the quality figure, pixels; NaN for the reference */
   guint     n_outliers;

@@ -21,8 +21,7 @@
 #include "evox-tiff-private.h"
 #include "evox-xrm.h"
 
-/* Energies closer than this are one energy (scripts print 0.01 eV at most). */
-#define ENERGY_TOLERANCE_EV 0.005
+#define ENERGY_TOLERANCE_EV EVOX_SPECTRAL_ENERGY_TOLERANCE_EV
 /* How many names (long: SSRL names run to 80 characters) and energies one warning lists before
  * "and N more"; the whole list of missing files is in "spectral_missing_files". */
 #define WARNING_MAX_NAMES 3
@@ -533,17 +532,10 @@ check_memory (const char  *path,
 /* Xradia sets                                                                                */
 /* ------------------------------------------------------------------------------------------ */
 
-/* One file of a set: what names it, where it is, what it holds. */
-typedef struct
-{
-  char     *name;       /* as the script or the list names it */
-  char     *path;       /* NULL when missing */
-  double    energy;     /* NaN until known */
-  gboolean  is_ref;
-} SetFile;
+typedef EvoxSetFile SetFile;
 
-static void
-set_file_free (SetFile *file)
+void
+_evox_set_file_free (SetFile *file)
 {
   g_free (file->name);
   g_free (file->path);
@@ -710,9 +702,10 @@ set_survey_clear (SetSurvey *survey)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SetSurvey, set_survey_clear)
 
 /* The script's energy wins; the file's, then the name's, stand in where it set none. */
-static gboolean
-resolve_energy (SetFile  *file,
-                GError  **error)
+gboolean
+_evox_spectral_resolve_energy (SetFile   *file,
+                               gboolean   allow_none,
+                               GError   **error)
 {
   g_autoptr(EvoxXrmFile) xrm = NULL;
   const EvoxXrmInfo *info;
@@ -728,7 +721,7 @@ resolve_energy (SetFile  *file,
     file->energy = info->energies_ev[0];
   else
     file->energy = evox_spectral_energy_from_name (file->name);
-  if (!isfinite (file->energy))
+  if (!isfinite (file->energy) && !allow_none)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
                    "%s: no energy (the file says 0 and its name carries none, as in "
@@ -858,7 +851,7 @@ assemble_xrm (const char          *source,
       if (file->path == NULL)
         continue;
       if (g_cancellable_set_error_if_cancelled (cancellable, error) ||
-          !resolve_energy (file, error))
+          !_evox_spectral_resolve_energy (file, FALSE, error))
         return NULL;
       n_present++;
     }
@@ -1073,6 +1066,43 @@ resolve_script_files (const char  *script,
   return TRUE;
 }
 
+/* The files a script names (SetFile into files), found in its folder. */
+static gboolean
+script_files (const char  *path,
+              GPtrArray   *files,
+              GPtrArray   *warnings,
+              GError     **error)
+{
+  g_autoptr(GPtrArray) images = _evox_spectral_parse_script (path, error);
+
+  if (images == NULL)
+    return FALSE;
+  if (images->len == 0)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                   "%s: the scan script names no images (no `collect` lines)", path);
+      return FALSE;
+    }
+  return resolve_script_files (path, images, files, warnings, error);
+}
+
+/* Listed paths as SetFile into files: energy unknown, references by name. */
+static void
+listed_files (const char * const *paths,
+              GPtrArray          *files)
+{
+  for (guint i = 0; paths[i] != NULL; i++)
+    {
+      SetFile *file = g_new0 (SetFile, 1);
+
+      file->name = g_path_get_basename (paths[i]);
+      file->path = g_strdup (paths[i]);
+      file->energy = NAN;
+      file->is_ref = _evox_spectral_is_reference_name (file->name);
+      g_ptr_array_add (files, file);
+    }
+}
+
 static EvoxVolume *
 load_script (const char    *path,
              guint          bin,
@@ -1080,21 +1110,13 @@ load_script (const char    *path,
              GCancellable  *cancellable,
              GError       **error)
 {
-  g_autoptr(GPtrArray) images = _evox_spectral_parse_script (path, error);
-  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) set_file_free);
+  g_autoptr(GPtrArray) files =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) _evox_set_file_free);
   g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *source = NULL;
 
-  if (images == NULL)
-    return NULL;
-  if (images->len == 0)
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
-                   "%s: the scan script names no images (no `collect` lines)", path);
-      return NULL;
-    }
-  if (!resolve_script_files (path, images, files, warnings, error))
+  if (!script_files (path, files, warnings, error))
     return NULL;
   source = g_strdup_printf ("SSRL scan script %s", base);
   return assemble_xrm (path, FALSE, "the script names", source, files, warnings, bin, progress,
@@ -1111,7 +1133,8 @@ load_xrm_list (const char * const  *paths,
                GCancellable        *cancellable,
                GError             **error)
 {
-  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) set_file_free);
+  g_autoptr(GPtrArray) files =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) _evox_set_file_free);
   g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *source = NULL;
 
@@ -1120,16 +1143,7 @@ load_xrm_list (const char * const  *paths,
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, "no Xradia files given");
       return NULL;
     }
-  for (guint i = 0; paths[i] != NULL; i++)
-    {
-      SetFile *file = g_new0 (SetFile, 1);
-
-      file->name = g_path_get_basename (paths[i]);
-      file->path = g_strdup (paths[i]);
-      file->energy = NAN;
-      file->is_ref = _evox_spectral_is_reference_name (file->name);
-      g_ptr_array_add (files, file);
-    }
+  listed_files (paths, files);
   source = g_strdup_printf ("%u Xradia files", files->len);
   return assemble_xrm (folder != NULL ? folder : paths[0], folder == NULL, "listed", source, files,
                        warnings, bin, progress, cancellable, error);
@@ -1148,6 +1162,58 @@ evox_spectral_load_files (const char * const         *paths,
                         progress, cancellable, error);
 }
 
+/* The .xrm files of a folder, as full paths, NULL-terminated. */
+static GPtrArray *
+folder_xrm_paths (const char  *folder,
+                  GError     **error)
+{
+  g_autoptr(GPtrArray) names = list_folder (folder, is_xrm_name, error);
+  g_autoptr(GPtrArray) paths = NULL;
+
+  if (names == NULL)
+    return NULL;
+  paths = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < names->len; i++)
+    g_ptr_array_add (paths, g_build_filename (folder, names->pdata[i], NULL));
+  g_ptr_array_add (paths, NULL);
+  return g_steal_pointer (&paths);
+}
+
+GPtrArray *
+_evox_spectral_list_xrm_set (const char  *path,
+                             char       **source,
+                             GPtrArray   *warnings,
+                             GError     **error)
+{
+  g_autoptr(GPtrArray) files =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) _evox_set_file_free);
+  g_autoptr(GPtrArray) own_warnings = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *script = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    script = find_script (path);
+  else
+    script = g_strdup (path);
+  if (script != NULL)
+    {
+      if (!script_files (script, files, warnings != NULL ? warnings : own_warnings, error))
+        return NULL;
+    }
+  else
+    {
+      g_autoptr(GPtrArray) paths = folder_xrm_paths (path, error);
+
+      if (paths == NULL)
+        return NULL;
+      listed_files ((const char * const *) paths->pdata, files);
+    }
+  if (source != NULL)
+    *source = g_strdup (script != NULL ? script : path);
+  return g_steal_pointer (&files);
+}
+
 static EvoxVolume *
 load_xrm_folder (const char    *path,
                  guint          bin,
@@ -1156,18 +1222,13 @@ load_xrm_folder (const char    *path,
                  GError       **error)
 {
   g_autofree char *script = find_script (path);
-  g_autoptr(GPtrArray) names = NULL;
   g_autoptr(GPtrArray) paths = NULL;
 
   if (script != NULL)
     return load_script (script, bin, progress, cancellable, error);
-  names = list_folder (path, is_xrm_name, error);
-  if (names == NULL)
+  paths = folder_xrm_paths (path, error);
+  if (paths == NULL)
     return NULL;
-  paths = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < names->len; i++)
-    g_ptr_array_add (paths, g_build_filename (path, names->pdata[i], NULL));
-  g_ptr_array_add (paths, NULL);
   return load_xrm_list ((const char * const *) paths->pdata, path, bin, progress, cancellable,
                         error);
 }

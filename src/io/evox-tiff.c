@@ -2424,6 +2424,8 @@ struct _TiffWriter
   EvoxLabels * const *labels;
   guint               n_labels;
   guint32            *offsets;
+  gconstpointer       shared;      /* one label volume holding every id, or NULL */
+  guint               shared_bytes;
   char               *description;
   double              spacing[3];
   gboolean            spacing_known;
@@ -3100,6 +3102,24 @@ labels_page (const TiffWriter *writer,
   gsize n = writer->dims[0] * writer->dims[1];
   gsize start = (gsize) p * n;
 
+  if (writer->shared != NULL)
+    {
+      /* Ids past the last phase written belong to phases left out. */
+      guint32 total = (guint32) writer->max;
+
+      for (gsize i = 0; i < n; i++)
+        {
+          guint32 v = writer->shared_bytes == 2 ? ((const guint16 *) writer->shared)[start + i]
+                                                : ((const guint32 *) writer->shared)[start + i];
+
+          v = v <= total ? v : 0;
+          if (writer->bytes == 2)
+            ((guint16 *) scratch)[i] = (guint16) v;
+          else
+            ((guint32 *) scratch)[i] = v;
+        }
+      return scratch;
+    }
   if (writer->n_labels == 1 && writer->bytes == 4)
     return evox_labels_get_data (writer->labels[0]) + start;
   for (gsize i = 0; i < n; i++)
@@ -3216,7 +3236,18 @@ evox_tiff_write_labels (const char          *path,
                    local_error->message);
       return FALSE;
     }
-  if (!check_disjoint (labels, n_labels, path, error))
+  /* Phases labelled together into one shared volume are written from it as they are. */
+  writer.shared = evox_labels_get_shared_data (labels[0], NULL, &writer.shared_bytes);
+  for (guint k = 0; k < n_labels && writer.shared != NULL; k++)
+    {
+      guint32 at;
+
+      if (evox_labels_get_shared_data (labels[k], &at, NULL) != writer.shared || at != offset)
+        writer.shared = NULL;
+      offset += evox_labels_get_n_particles (labels[k]);
+    }
+  offset = 0;
+  if (writer.shared == NULL && !check_disjoint (labels, n_labels, path, error))
     return FALSE;
 
   writer.n_channels = 1;

@@ -12,6 +12,8 @@
 #include <hdf5.h>
 
 #include "evox-hdf5-private.h"
+#include "evox-spectral-reader.h"
+#include "evox-spectral-reader-private.h"
 #include "evox-tilt-reader.h"
 #include "evox-types.h"
 #include "evox-xrm.h"
@@ -583,7 +585,517 @@ evox_tilt_reader_load (const char                 *path,
   return NULL;
 }
 
-/* Files only until the multi-energy helper adds folders and sets (issue 16). */
+/* ------------------------------------------------------------------------------------------ */
+/* Sets: folders of per-angle .xrm files, multi-energy sets, folders of .txrm files              */
+
+/* Images closer in angle than this (degrees) are one projection (repeats); the energies of a set
+ * must agree on their angles within it too. */
+#define ANGLE_TOLERANCE_DEG 0.01
+
+/* One sample image of a set: where it is and at what angle. */
+typedef struct
+{
+  double       angle_deg;
+  EvoxSetFile *file;
+  guint        image;
+  double       exp_time;  /* seconds; NaN when the file states none */
+} SetImage;
+
+static int
+compare_set_image (gconstpointer a,
+                   gconstpointer b)
+{
+  const SetImage *ia = a, *ib = b;
+
+  if (ia->angle_deg != ib->angle_deg)
+    return ia->angle_deg < ib->angle_deg ? -1 : 1;
+  return strcmp (ia->file->name, ib->file->name);
+}
+
+static int
+compare_set_file (gconstpointer a,
+                  gconstpointer b)
+{
+  const EvoxSetFile *fa = *(EvoxSetFile * const *) a;
+  const EvoxSetFile *fb = *(EvoxSetFile * const *) b;
+
+  if (fa->energy != fb->energy && isfinite (fa->energy) && isfinite (fb->energy))
+    return fa->energy < fb->energy ? -1 : 1;
+  return strcmp (fa->name, fb->name);
+}
+
+/* Counts per second: the exposure time divides (1 when the file states none, as the spectral
+ * reader takes it). */
+static double
+per_second (double exp_time)
+{
+  return isfinite (exp_time) && exp_time > 0 ? 1.0 / exp_time : 1.0;
+}
+
+/* The mean of the reference files' images in counts per second (nx x ny into white). */
+static gboolean
+read_white (GPtrArray     *refs,
+            guint          nx,
+            guint          ny,
+            float         *white,
+            EvoxProgress  *progress,
+            guint         *done,
+            guint          total,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  gsize n = (gsize) nx * ny;
+  g_autofree double *sum = g_new0 (double, n);
+  g_autofree float *frame = g_new (float, n);
+  guint count = 0;
+
+  for (guint i = 0; i < refs->len; i++)
+    {
+      EvoxSetFile *file = refs->pdata[i];
+      g_autoptr(EvoxXrmFile) xrm = NULL;
+      const EvoxXrmInfo *info;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      xrm = evox_xrm_open (file->path, error);
+      if (xrm == NULL)
+        return FALSE;
+      info = evox_xrm_get_info (xrm);
+      if (info->width != nx || info->height != ny)
+        {
+          _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, file->path,
+                                "the reference is %u x %u, the projections %u x %u",
+                                info->width, info->height, nx, ny);
+          return FALSE;
+        }
+      for (guint k = 0; k < info->n_images; k++)
+        {
+          double w = per_second (info->exp_times_s != NULL ? info->exp_times_s[k] : NAN);
+
+          if (!evox_xrm_read_image (xrm, k, frame, error))
+            return FALSE;
+          for (gsize p = 0; p < n; p++)
+            sum[p] += frame[p] * w;
+          count++;
+        }
+      evox_progress_update (progress, (double) ++*done / total);
+    }
+  for (gsize p = 0; p < n; p++)
+    white[p] = (float) (count > 0 ? sum[p] / count : 0);
+  return TRUE;
+}
+
+/* One energy's tilt series from its sample files (angles from each file's ImageInfo/Angles,
+ * repeats at one angle averaged) and references (files, or ReferenceData in each file). */
+static EvoxTiltSeries *
+load_energy (const char                *source,
+             double                     energy,
+             GPtrArray                 *samples,
+             GPtrArray                 *refs,
+             const EvoxTiltReadOptions *options,
+             EvoxProgress              *progress,
+             guint                     *done,
+             guint                      total,
+             GCancellable              *cancellable,
+             GError                   **error)
+{
+  g_autoptr(GArray) images = g_array_new (FALSE, FALSE, sizeof (SetImage));
+  g_autoptr(EvoxTiltSeries) series = NULL;
+  g_autofree float *white = NULL;
+  g_autofree float *frame = NULL;
+  g_autofree double *sum = NULL;
+  g_autofree guint *first = NULL;
+  guint nx = 0, ny = 0, n_angles = 0;
+  double pixel_um = NAN;
+  gsize n;
+
+  /* What every sample file holds, before any pixel is read. */
+  for (guint i = 0; i < samples->len; i++)
+    {
+      EvoxSetFile *file = samples->pdata[i];
+      g_autoptr(EvoxXrmFile) xrm = NULL;
+      const EvoxXrmInfo *info;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+      xrm = evox_xrm_open (file->path, error);
+      if (xrm == NULL)
+        return NULL;
+      info = evox_xrm_get_info (xrm);
+      if (i == 0)
+        {
+          nx = info->width;
+          ny = info->height;
+          pixel_um = info->pixel_size_um;
+        }
+      else if (info->width != nx || info->height != ny)
+        {
+          EvoxSetFile *one = samples->pdata[0];
+
+          _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, file->path,
+                                "its images are %u x %u, those of %s %u x %u", info->width,
+                                info->height, one->name, nx, ny);
+          return NULL;
+        }
+      if (options->flat_dark && refs->len == 0 && !info->has_reference)
+        {
+          _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, file->path,
+                                "no reference to correct with: no file with `ref` as a word in "
+                                "its name at this energy, and no ReferenceData inside");
+          return NULL;
+        }
+      if (options->flat_dark && refs->len == 0
+          && (info->reference_width != nx || info->reference_height != ny))
+        {
+          _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, file->path,
+                                "the reference image is %u x %u, the projections %u x %u",
+                                info->reference_width, info->reference_height, nx, ny);
+          return NULL;
+        }
+      for (guint k = 0; k < info->n_images; k++)
+        {
+          SetImage image = { NAN, file, k, NAN };
+
+          if (info->angles_deg == NULL || !isfinite (info->angles_deg[k]))
+            {
+              _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, file->path,
+                                    "no angle for image %u (ImageInfo/Angles): the projection "
+                                    "angles are unknown", k + 1);
+              return NULL;
+            }
+          image.angle_deg = info->angles_deg[k];
+          if (info->exp_times_s != NULL)
+            image.exp_time = info->exp_times_s[k];
+          g_array_append_val (images, image);
+        }
+    }
+  if (images->len == 0)
+    {
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, source,
+                            "its sample files hold no image");
+      return NULL;
+    }
+  g_array_sort (images, compare_set_image);
+  first = g_new (guint, images->len + 1);
+  for (guint i = 0; i < images->len; i++)
+    if (i == 0 || g_array_index (images, SetImage, i).angle_deg
+                  - g_array_index (images, SetImage, first[n_angles - 1]).angle_deg
+                  > ANGLE_TOLERANCE_DEG)
+      first[n_angles++] = i;
+  first[n_angles] = images->len;
+  if (n_angles < 2)
+    {
+      g_autofree char *what = energy > 0 ? g_strdup_printf ("at %.1f eV, ", energy)
+                                         : g_strdup ("");
+
+      g_autofree char *one = g_path_get_basename (g_array_index (images, SetImage, 0).file->path);
+
+      if (images->len == 1)
+        _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, source,
+                              "%sthe only sample image (%s) is at %.3f deg: a tilt series "
+                              "needs at least two angles", what, one,
+                              g_array_index (images, SetImage, 0).angle_deg);
+      else
+        _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, source,
+                              "%sthe %u sample images are all at %.3f deg: a tilt series needs "
+                              "at least two angles", what, images->len,
+                              g_array_index (images, SetImage, 0).angle_deg);
+      return NULL;
+    }
+
+  series = new_series (source, nx, ny, n_angles, error);
+  if (series == NULL)
+    return NULL;
+  n = (gsize) nx * ny;
+  white = g_new (float, n);
+  frame = g_new (float, n);
+  sum = g_new (double, n);
+  if (options->flat_dark && refs->len > 0 &&
+      !read_white (refs, nx, ny, white, progress, done, total, cancellable, error))
+    return NULL;
+
+  for (guint a = 0; a < n_angles; a++)
+    {
+      float *out = evox_tilt_series_row (series, a, 0);
+      guint m = first[a + 1] - first[a];
+
+      memset (sum, 0, n * sizeof (double));
+      for (guint i = first[a]; i < first[a + 1]; i++)
+        {
+          SetImage *image = &g_array_index (images, SetImage, i);
+          g_autoptr(EvoxXrmFile) xrm = NULL;
+          double w = options->flat_dark ? per_second (image->exp_time) : 1.0;
+
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            return NULL;
+          xrm = evox_xrm_open (image->file->path, error);
+          if (xrm == NULL || !evox_xrm_read_image (xrm, image->image, frame, error))
+            return NULL;
+          for (gsize p = 0; p < n; p++)
+            sum[p] += frame[p] * w;
+          /* The file's own reference, when the set has no reference files: each projection
+           * is corrected by its file's (the repeats at one angle share a file in practice). */
+          if (options->flat_dark && refs->len == 0 && i == first[a])
+            {
+              const EvoxXrmInfo *info = evox_xrm_get_info (xrm);
+
+              if (!evox_xrm_read_reference (xrm, white, error))
+                return NULL;
+              for (gsize p = 0; p < n; p++)
+                white[p] = (float) (white[p] * per_second (info->reference_exp_time_s));
+            }
+          if (image->image + 1 == evox_xrm_get_info (xrm)->n_images)
+            evox_progress_update (progress, (double) ++*done / total);
+        }
+      for (gsize p = 0; p < n; p++)
+        out[p] = (float) (sum[p] / m);
+      if (options->flat_dark)
+        to_optical_density (out, white, NULL, n, 1.0);
+      series->theta[a] = g_array_index (images, SetImage, first[a]).angle_deg * G_PI / 180;
+    }
+  if (isfinite (pixel_um) && pixel_um > 0)
+    series->pixel_size_nm = pixel_um * 1e3;
+  series->energy_ev = energy > 0 ? energy : 0;
+  series->od = options->flat_dark;
+  return finish (g_steal_pointer (&series), options, source, error);
+}
+
+/* Every series of a set at the angles of the first, within ANGLE_TOLERANCE_DEG. */
+static gboolean
+check_angle_sets (GPtrArray   *set,
+                  const char  *source,
+                  GError     **error)
+{
+  const EvoxTiltSeries *r = set->pdata[0];
+
+  for (guint e = 1; e < set->len; e++)
+    {
+      const EvoxTiltSeries *s = set->pdata[e];
+      gboolean same = s->n_angles == r->n_angles;
+
+      for (guint a = 0; same && a < s->n_angles; a++)
+        same = fabs (s->theta[a] - r->theta[a]) * 180 / G_PI <= ANGLE_TOLERANCE_DEG;
+      if (!same)
+        {
+          _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, source,
+                                "the energies have different angle sets: %.1f eV has %u angles "
+                                "(%.3f to %.3f deg), %.1f eV %u (%.3f to %.3f deg)",
+                                r->energy_ev, r->n_angles, r->theta[0] * 180 / G_PI,
+                                r->theta[r->n_angles - 1] * 180 / G_PI, s->energy_ev,
+                                s->n_angles, s->theta[0] * 180 / G_PI,
+                                s->theta[s->n_angles - 1] * 180 / G_PI);
+          return FALSE;
+        }
+      if (s->nx != r->nx || s->ny != r->ny)
+        {
+          _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, source,
+                                "%.1f eV has projections of %u x %u, %.1f eV of %u x %u",
+                                s->energy_ev, s->nx, s->ny, r->energy_ev, r->nx, r->ny);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* A scan script, or a folder of .xrm files: grouped by energy as the spectral reader groups
+ * them (its listing, energies from the script, the file or the name; references by name at the
+ * same energy); one energy when no file states one. */
+static GPtrArray *
+load_xrm_set (const char                *path,
+              const EvoxTiltReadOptions *options,
+              EvoxProgress              *progress,
+              GCancellable              *cancellable,
+              GError                   **error)
+{
+  g_autoptr(GPtrArray) set =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) evox_tilt_series_free);
+  g_autoptr(GPtrArray) files = NULL;
+  g_autoptr(GPtrArray) present = g_ptr_array_new ();
+  g_autofree char *source = NULL;
+  EvoxSetFile *no_energy = NULL, *with_energy = NULL;
+  guint done = 0;
+
+  files = _evox_spectral_list_xrm_set (path, &source, NULL, error);
+  if (files == NULL)
+    return NULL;
+  evox_progress_set_stage (progress, "Reading projections", 0.0, 1.0);
+  for (guint i = 0; i < files->len; i++)
+    {
+      EvoxSetFile *file = files->pdata[i];
+
+      if (file->path == NULL)
+        continue;
+      if (g_cancellable_set_error_if_cancelled (cancellable, error) ||
+          !_evox_spectral_resolve_energy (file, TRUE, error))
+        return NULL;
+      if (isfinite (file->energy))
+        with_energy = file;
+      else
+        no_energy = file;
+      g_ptr_array_add (present, file);
+    }
+  if (present->len == 0)
+    {
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, source,
+                            files->len > 0 ? "none of the files it names is present"
+                                           : "holds no .xrm files");
+      return NULL;
+    }
+  if (no_energy != NULL && with_energy != NULL)
+    {
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, no_energy->path,
+                            "no energy (the file says 0 and its name carries none), unlike %s "
+                            "(%.1f eV)", with_energy->name, with_energy->energy);
+      return NULL;
+    }
+  g_ptr_array_sort (present, compare_set_file);
+
+  for (guint i = 0; i < present->len;)
+    {
+      EvoxSetFile *head = present->pdata[i];
+      g_autoptr(GPtrArray) samples = g_ptr_array_new ();
+      g_autoptr(GPtrArray) refs = g_ptr_array_new ();
+      EvoxTiltSeries *series;
+      guint j = i;
+
+      for (; j < present->len; j++)
+        {
+          EvoxSetFile *file = present->pdata[j];
+
+          if (isfinite (head->energy) &&
+              fabs (file->energy - head->energy) >= EVOX_SPECTRAL_ENERGY_TOLERANCE_EV)
+            break;
+          g_ptr_array_add (file->is_ref ? refs : samples, file);
+        }
+      if (samples->len == 0)
+        {
+          _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, source,
+                                "energy %.1f eV has reference images but no sample image (%s)",
+                                head->energy, head->name);
+          return NULL;
+        }
+      series = load_energy (source, isfinite (head->energy) ? head->energy : 0, samples, refs,
+                            options, progress, &done, present->len, cancellable, error);
+      if (series == NULL)
+        return NULL;
+      g_ptr_array_add (set, series);
+      i = j;
+    }
+  /* One energy: energy_ev stays what the file says (0 when unknown); several: all set. */
+  if (!check_angle_sets (set, source, error))
+    return NULL;
+  evox_progress_update (progress, 1.0);
+  return g_steal_pointer (&set);
+}
+
+static gboolean
+is_txrm_name (const char *name)
+{
+  gsize n = strlen (name);
+
+  return name[0] != '.' && n > 5 && g_ascii_strcasecmp (name + n - 5, ".txrm") == 0;
+}
+
+static gboolean
+is_xrm_name (const char *name)
+{
+  gsize n = strlen (name);
+
+  return name[0] != '.' && n > 4 && g_ascii_strcasecmp (name + n - 4, ".xrm") == 0;
+}
+
+static int
+compare_series_energy (gconstpointer a,
+                       gconstpointer b)
+{
+  const EvoxTiltSeries *sa = *(EvoxTiltSeries * const *) a;
+  const EvoxTiltSeries *sb = *(EvoxTiltSeries * const *) b;
+
+  return sa->energy_ev < sb->energy_ev ? -1 : sa->energy_ev > sb->energy_ev;
+}
+
+/* A folder of .txrm tilt series, one per energy (energy from the file, else its name). */
+static GPtrArray *
+load_txrm_folder (const char                *folder,
+                  GPtrArray                 *names,
+                  const EvoxTiltReadOptions *options,
+                  EvoxProgress              *progress,
+                  GCancellable              *cancellable,
+                  GError                   **error)
+{
+  g_autoptr(GPtrArray) set =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) evox_tilt_series_free);
+
+  evox_progress_set_stage (progress, "Reading tilt series", 0.0, 1.0);
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *path = g_build_filename (folder, names->pdata[i], NULL);
+      EvoxTiltSeries *series;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+      series = evox_tilt_reader_load_txrm (path, options, error);
+      if (series == NULL)
+        return NULL;
+      g_ptr_array_add (set, series);
+      if (!(series->energy_ev > 0))
+        {
+          double e = evox_spectral_energy_from_name (names->pdata[i]);
+
+          series->energy_ev = isfinite (e) ? e : 0;
+        }
+      if (names->len > 1 && !(series->energy_ev > 0))
+        {
+          _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path,
+                                "no energy (ImageInfo/Energy is 0 and the name carries none, as "
+                                "in `_8324.0_eV`): the folder holds %u tilt series, one per "
+                                "energy", names->len);
+          return NULL;
+        }
+      evox_progress_update (progress, (i + 1.0) / names->len);
+    }
+  g_ptr_array_sort (set, compare_series_energy);
+  for (guint i = 1; i < set->len; i++)
+    if (fabs (((EvoxTiltSeries *) set->pdata[i])->energy_ev
+              - ((EvoxTiltSeries *) set->pdata[i - 1])->energy_ev)
+        < EVOX_SPECTRAL_ENERGY_TOLERANCE_EV)
+      {
+        _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, folder,
+                              "two tilt series are at %.1f eV",
+                              ((EvoxTiltSeries *) set->pdata[i])->energy_ev);
+        return NULL;
+      }
+  if (!check_angle_sets (set, folder, error))
+    return NULL;
+  return g_steal_pointer (&set);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+/* The visible files of a folder that pass keep, sorted by name. */
+static GPtrArray *
+folder_names (const char  *folder,
+              gboolean   (*keep) (const char *name),
+              GError     **error)
+{
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, error);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  if (dir == NULL)
+    return NULL;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (keep (name))
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  return g_steal_pointer (&names);
+}
+
 GPtrArray *
 evox_tilt_reader_load_set (const char                 *path,
                            const EvoxTiltReadOptions  *options,
@@ -591,11 +1103,51 @@ evox_tilt_reader_load_set (const char                 *path,
                            GCancellable               *cancellable,
                            GError                    **error)
 {
-  g_autoptr (GPtrArray) set = g_ptr_array_new_with_free_func ((GDestroyNotify) evox_tilt_series_free);
-  EvoxTiltSeries *series = evox_tilt_reader_load (path, options, error);
+  EvoxTiltReadOptions defaults;
+  g_autoptr(GPtrArray) set = NULL;
 
-  if (series == NULL)
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (options == NULL)
+    {
+      evox_tilt_read_options_init (&defaults);
+      options = &defaults;
+    }
+  if (!check_options (options, path, error))
     return NULL;
-  g_ptr_array_add (set, series);
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr(GPtrArray) txrm = folder_names (path, is_txrm_name, error);
+      g_autoptr(GPtrArray) xrm = NULL;
+
+      if (txrm == NULL)
+        return NULL;
+      xrm = folder_names (path, is_xrm_name, error);
+      if (xrm == NULL)
+        return NULL;
+      /* .txrm series carry their references inside; .xrm files beside them are not theirs. */
+      if (txrm->len > 0)
+        return load_txrm_folder (path, txrm, options, progress, cancellable, error);
+      if (xrm->len == 0)
+        {
+          _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path,
+                                "holds no .xrm or .txrm files");
+          return NULL;
+        }
+      return load_xrm_set (path, options, progress, cancellable, error);
+    }
+  if (evox_spectral_detect (path) == EVOX_SPECTRAL_SSRL_SCRIPT)
+    return load_xrm_set (path, options, progress, cancellable, error);
+
+  set = g_ptr_array_new_with_free_func ((GDestroyNotify) evox_tilt_series_free);
+  {
+    EvoxTiltSeries *series = evox_tilt_reader_load (path, options, error);
+
+    if (series == NULL)
+      return NULL;
+    g_ptr_array_add (set, series);
+  }
+  evox_progress_update (progress, 1.0);
   return g_steal_pointer (&set);
 }

@@ -46,8 +46,13 @@ EvoxTiltSeries *evox_tilt_reader_load       (const char                 *path,
 /* What the window and `evox reconstruct` open: a tilt series file as above (one element), a folder
  * of per-angle .xrm files with their references (one energy), or a multi-energy set (a folder or
  * SSRL script whose .xrm files carry energies and angles, grouped by energy as the spectral
- * reader groups them). An array of EvoxTiltSeries (freeing them), ascending energy, each with
- * energy_ev set when there are several. Cancellable; progress per file. */
+ * reader groups them), or a folder of .txrm files (one per energy). An array of EvoxTiltSeries
+ * (freeing them), ascending energy, each with energy_ev set when there are several. In .xrm sets
+ * references are the files with `ref` as a word in the name (their images' mean per second is
+ * the flat field), else each file's ReferenceData; angles from each file's ImageInfo/Angles,
+ * sorted, images within 0.01 degree averaged as repeats. Cancellable; progress per file. Errors
+ * name the file or folder: no files, angles missing, references of another size, one angle,
+ * energies with different angle sets. */
 GPtrArray      *evox_tilt_reader_load_set   (const char                 *path,
                                              const EvoxTiltReadOptions  *options,
                                              EvoxProgress               *progress,
