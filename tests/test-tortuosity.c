@@ -351,9 +351,9 @@ direct_solve (const guint8 *mask,
 }
 
 /* Random phases of an odd-shaped 7 x 8 x 9 box at two porosities, each axis, both
- * preconditioners (the multigrid has one coarse level, factorised densely), against the dense solve at a solver
- * tolerance of 1e-10: tau, D_eff, both fluxes and the concentration on the connected voxels. The
- * flux in equals the flux out (the residual's sum is their difference). */
+ * preconditioners (the multigrid has one coarse level, factorised densely), against the dense
+ * solve at a solver tolerance of 1e-10: tau, D_eff, both fluxes and the concentration on the
+ * connected voxels. The flux in equals the flux out (the residual's sum is their difference). */
 static void
 check_dense (const gsize                  dims[3],
              EvoxTortuosityPreconditioner preconditioner)
@@ -379,8 +379,9 @@ check_dense (const gsize                  dims[3],
 
           direct_solve (mask, dims, axis, &direct);
           g_test_message ("%s, %zu voxels, porosity %.2f axis %d: tau %.9f (direct %.9f), "
-                          "%u iterations", preconditioner == EVOX_TORTUOSITY_JACOBI ? "Jacobi"
-                          : "multigrid", n, porosities[k], axis, evox_tortuosity_get_tau (t), direct.tau,
+                          "%u iterations",
+                          preconditioner == EVOX_TORTUOSITY_JACOBI ? "Jacobi" : "multigrid", n,
+                          porosities[k], axis, evox_tortuosity_get_tau (t), direct.tau,
                           evox_tortuosity_get_n_iterations (t));
           g_assert_true (evox_tortuosity_get_percolating (t));
           g_assert_cmpfloat (direct.tau, >, 1.0);
@@ -568,6 +569,58 @@ test_errors (void)
   }
 }
 
+typedef struct
+{
+  EvoxProgress *progress;
+  GCancellable *cancellable;
+  double        seen;
+} Watcher;
+
+/* Cancels once the solve has reported a fifth of its way, as a window's Cancel button would. */
+static gpointer
+watch_and_cancel (gpointer data)
+{
+  Watcher *w = data;
+
+  while ((w->seen = evox_progress_get_fraction (w->progress)) < 0.2)
+    g_usleep (500);
+  g_cancellable_cancel (w->cancellable);
+  return NULL;
+}
+
+/* A long solve (Jacobi to 1e-13 along 120 voxels) moves its progress past the labelling and
+ * stops with G_IO_ERROR_CANCELLED when cancelled while it iterates, without finishing. */
+static void
+test_cancel (void)
+{
+  const gsize dims[3] = { 40, 40, 120 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  g_autofree guint8 *mask = g_new (guint8, n);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(EvoxProgress) progress = evox_progress_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxTortuosity) t = NULL;
+  Watcher w = { progress, cancellable, 0.0 };
+  EvoxTortuosityParams params;
+  GThread *thread;
+  guint64 state = 11;
+
+  for (gsize g = 0; g < n; g++)
+    mask[g] = evox_test_uniform (&state) < 0.5;
+  evox_tortuosity_params_init (&params);
+  params.axis = EVOX_FLOW_AXIS_Z;
+  params.preconditioner = EVOX_TORTUOSITY_JACOBI;
+  params.tolerance = 1e-13;
+  params.max_iterations = 1000000;
+  thread = g_thread_new ("cancel", watch_and_cancel, &w);
+  t = evox_tortuosity_compute_mask (mask, dims, &params, progress, cancellable, &error);
+  g_thread_join (thread);
+  g_assert_null (t);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpfloat (w.seen, >=, 0.2);
+  g_assert_cmpfloat (evox_progress_get_fraction (progress), <, 1.0);
+}
+
 static void
 on_computed (GObject      *source,
              GAsyncResult *result,
@@ -686,6 +739,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Tortuosity/levels", test_levels);
   g_test_add_func ("/Evox/Tortuosity/tolerance", test_tolerance);
   g_test_add_func ("/Evox/Tortuosity/errors", test_errors);
+  g_test_add_func ("/Evox/Tortuosity/cancel", test_cancel);
   g_test_add_func ("/Evox/Tortuosity/volume", test_volume);
   g_test_add_func ("/Evox/Tortuosity/axis-names", test_axis_names);
   return g_test_run ();
