@@ -1213,6 +1213,23 @@ def reconstruct_report(binary, args):
                         args.regenerate, args.markdown, sys.argv)
 
 
+def tortuosity_report(args):
+    """bench/tortuosity_ref.py's tortuosity beside scipy's cg through this script's options;
+    the binary is evox-bench-tortuosity (beside evox-bench)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('tortuosity_ref',
+                                                  os.path.join(HERE, 'tortuosity_ref.py'))
+    tortuosity_ref = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tortuosity_ref)
+    binary = os.path.abspath(args.binary or tortuosity_ref.default_binary())
+    if not os.access(binary, os.X_OK):
+        sys.exit('run-bench.py: no %s; build it with `ninja -C build '
+                 'bench/evox-bench-tortuosity` or pass its path' % binary)
+    return tortuosity_ref.run(sys.modules[__name__], binary, args.runs, args.threads,
+                              args.tortuosity_size, args.tortuosity_axis, args.tolerance,
+                              args.regenerate, args.markdown, sys.argv)
+
+
 def align_report(binary, args):
     """bench/align_ref.py's jitter alignment beside one skimage iteration."""
     import importlib.util
@@ -1954,6 +1971,15 @@ def main():
     parser.add_argument('--tomo-slices', type=int, default=32,
                         help='slices iradon (and radon) are timed on, scaled to 256; 0: all '
                              '(--reconstruct, --align)')
+    parser.add_argument('--tortuosity', action='store_true',
+                        help='tortuosity factor of a pore phase beside scipy.sparse.linalg.cg '
+                        'instead (bench/tortuosity_ref.py; binary: evox-bench-tortuosity)')
+    parser.add_argument('--tortuosity-size', type=int, default=500,
+                        help='edge of the generated volume (--tortuosity; default 500)')
+    parser.add_argument('--tortuosity-axis', choices=('x', 'y', 'z'), default='z',
+                        help='flow axis (--tortuosity; default z)')
+    parser.add_argument('--tolerance', type=float, default=1e-6,
+                        help='relative residual for both solvers (--tortuosity; default 1e-6)')
     parser.add_argument('--surface-scale', action='store_true',
                         help='a 500^3 phase surface within 2,000,000 triangles beside VTK '
                         '(bench/surface_scale.py)')
@@ -2005,6 +2031,12 @@ def main():
     if args.size < 8:
         parser.error('--size must be at least 8')
 
+    if args.tortuosity:
+        if args.threads < 1 or args.tortuosity_size < 8 or not 0 < args.tolerance < 1:
+            parser.error('--threads must be at least 1, --tortuosity-size at least 8, '
+                         '--tolerance in (0, 1)')
+        print(tortuosity_report(args))
+        return
     if args.surface_scale:
         print(surface_scale_report(args))
         return
