@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "evox-metrics-table.h"
 #include "evox-progress.h"
 #include "evox-volume.h"
 
@@ -34,38 +35,6 @@ typedef struct
   gboolean          keep_thickness;   /* keep the phase's thickness map (evox_metrics_get_map) */
 } EvoxMetricsRequest;
 
-/* One row: metric names as issue 18 lists them (porosity, tortuosity_factor,
- * effective_diffusivity, percolating_fraction, one_face_fraction, isolated_fraction,
- * specific_surface_area, thickness_mean, thickness_median, thickness_d10, thickness_d50,
- * thickness_d90, ...); axis "x", "y", "z" or ""; unit "" for ratios, "1/um", "um"... value may be
- * INFINITY (a phase that does not percolate: tortuosity_factor) with note saying why. */
-typedef struct
-{
-  char   *metric;
-  char   *phase;
-  char   *axis;
-  double  value;
-  char   *unit;
-  char   *note;
-} EvoxMetricsRow;
-
-typedef struct _EvoxMetrics EvoxMetrics;
-
-EvoxMetrics          *evox_metrics_new        (void);
-void                  evox_metrics_free       (EvoxMetrics         *self);
-void                  evox_metrics_add        (EvoxMetrics         *self,
-                                               const char          *metric,
-                                               const char          *phase,
-                                               const char          *axis,
-                                               double               value,
-                                               const char          *unit,
-                                               const char          *note);
-guint                 evox_metrics_get_n_rows (EvoxMetrics         *self);
-const EvoxMetricsRow *evox_metrics_get_row    (EvoxMetrics         *self,
-                                               guint                i);
-/* The kept thickness map (f32, NaN outside the phase), or NULL. */
-EvoxVolume           *evox_metrics_get_map    (EvoxMetrics         *self);
-
 /* Everything the request asks, in that order, on the worker's thread; progress over the parts;
  * cancellable. Errors name the phase and the reason (no voxels, one voxel thick along an axis
  * asked, tolerance out of range). */
@@ -74,16 +43,5 @@ EvoxMetrics          *evox_metrics_compute    (EvoxVolume                *volume
                                                EvoxProgress              *progress,
                                                GCancellable              *cancellable,
                                                GError                   **error);
-
-/* The table as CSV with the columns metric,phase,axis,value,unit (value %.9g, inf for infinity),
- * written atomically; an existing path refused unless force. */
-gboolean              evox_metrics_write_csv  (EvoxMetrics         *self,
-                                               const char          *path,
-                                               gboolean             force,
-                                               GError             **error);
-/* The table as aligned text, for the terminal and the page's Copy. */
-char                 *evox_metrics_to_text    (EvoxMetrics         *self);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvoxMetrics, evox_metrics_free)
 
 G_END_DECLS
