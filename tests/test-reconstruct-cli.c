@@ -6,7 +6,9 @@
 
 #include <glib/gstdio.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "evox-hdf5.h"
 #include "evox-test-hdf5.h"
@@ -156,6 +158,21 @@ rec (const char *first,
 
   va_start (ap, first);
   run = evox_test_run_evox_va (NULL, NULL, "reconstruct", first, ap);
+  va_end (ap);
+  return run;
+}
+
+/* rec with setup run in the child before exec. */
+static Run
+rec_with_setup (GSpawnChildSetupFunc  setup,
+                const char           *first,
+                ...)
+{
+  va_list ap;
+  Run run;
+
+  va_start (ap, first);
+  run = evox_test_run_evox_va (NULL, setup, "reconstruct", first, ap);
   va_end (ap);
   return run;
 }
@@ -413,6 +430,39 @@ test_refusals (Fixture       *f,
   g_assert_cmpuint (evox_test_count_entries (f->out_dir), ==, 0);
 }
 
+static void
+press_ctrl_c (gpointer user_data)
+{
+  sigset_t set;
+
+  sigemptyset (&set);
+  sigaddset (&set, SIGINT);
+  sigprocmask (SIG_BLOCK, &set, NULL);
+  /* to the process, as a terminal sends it; pending through exec until evox takes it */
+  kill (getpid (), SIGINT);
+}
+
+/* Ctrl-C: the run stops with status 130 (as a shell reports SIGINT), says so in one line, and
+ * writes nothing (no volume, no report, no temporary file). Without the cancellable the signal
+ * would stay blocked and the run would succeed. */
+static void
+test_interrupt (Fixture       *f,
+                gconstpointer  data)
+{
+  const char *names[] = { "rec.tif", "rec.h5" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *out = g_build_filename (f->out_dir, names[i], NULL);
+      g_autofree char *qc = g_build_filename (f->out_dir, "qc.csv", NULL);
+      g_auto(Run) run = rec_with_setup (press_ctrl_c, f->good, "-o", out, "--report", qc, NULL);
+
+      g_test_message ("%s: status %d, stderr: %s", names[i], run.status, run.err);
+      evox_test_assert_refused (&run, 130, "evox: cancelled; nothing written");
+      g_assert_cmpuint (evox_test_count_entries (f->out_dir), ==, 0);
+    }
+}
+
 /* Existing outputs are refused, untouched, unless --force. */
 static void
 test_force (Fixture       *f,
@@ -594,6 +644,8 @@ main (int   argc,
   g_test_add ("/Evox/ReconstructCli/hdf5-options", Fixture, NULL, fixture_set_up,
               test_hdf5_options, fixture_tear_down);
   g_test_add ("/Evox/ReconstructCli/refusals", Fixture, NULL, fixture_set_up, test_refusals,
+              fixture_tear_down);
+  g_test_add ("/Evox/ReconstructCli/interrupt", Fixture, NULL, fixture_set_up, test_interrupt,
               fixture_tear_down);
   g_test_add ("/Evox/ReconstructCli/force", Fixture, NULL, fixture_set_up, test_force,
               fixture_tear_down);
