@@ -287,6 +287,9 @@ test_tiff (Fixture       *f,
   g_assert_cmpint (evox_volume_get_sample_type (volume), ==, EVOX_SAMPLE_F32);
   evox_volume_get_spacing (volume, spacing);
   g_assert_cmpfloat_with_epsilon (spacing[0], PIXEL_NM, 1e-4);
+  /* the quantity and unit travel through the TIFF */
+  g_assert_cmpstr (evox_volume_get_quantity (volume), ==, "linear attenuation");
+  g_assert_cmpstr (evox_volume_get_unit (volume), ==, "1/nm");
   /* Jittered by up to 2.4 px; aligned, centred and reconstructed, the blobs come back (linear
    * attenuation per nm) to within 10 % RMS of the phantom's values (measured: see the log). */
   rmse = relative_rmse_to_phantom (volume);
