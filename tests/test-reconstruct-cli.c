@@ -466,6 +466,39 @@ test_interrupt (Fixture       *f,
     }
 }
 
+/* Outputs that cannot be written: a --report in a folder that is not there (found before
+ * anything is read), and a full disk (files limited to 100 kB; the volume is 147 kB) while the
+ * TIFF or the HDF5 file is written: status 1, one line with the system's reason, no volume, no
+ * report, no temporary file. */
+static void
+test_unwritable (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *qc = g_build_filename (f->out_dir, "qc.csv", NULL);
+  const char *names[] = { "rec.tif", "rec.h5" };
+
+  {
+    g_autofree char *out = g_build_filename (f->out_dir, "rec.tif", NULL);
+    g_autofree char *missing = g_build_filename (f->out_dir, "no", "qc.csv", NULL);
+    g_auto(Run) run = rec (f->good, "-o", out, "--report", missing, NULL);
+
+    evox_test_assert_refused (&run, 1, "does not exist");
+    g_assert_nonnull (strstr (run.err, "no/qc.csv"));
+    g_assert_cmpuint (evox_test_count_entries (f->out_dir), ==, 0);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *out = g_build_filename (f->out_dir, names[i], NULL);
+      g_auto(Run) run = rec_with_setup (evox_test_limit_file_size, f->good, "-o", out,
+                                        "--report", qc, "--no-fsc", NULL);
+
+      g_test_message ("%s: %s", names[i], run.err);
+      evox_test_assert_refused (&run, 1, names[i]);
+      g_assert_nonnull (strstr (run.err, "File too large"));
+      g_assert_cmpuint (evox_test_count_entries (f->out_dir), ==, 0);
+    }
+}
+
 /* Existing outputs are refused, untouched, unless --force. */
 static void
 test_force (Fixture       *f,
@@ -649,6 +682,8 @@ main (int   argc,
   g_test_add ("/Evox/ReconstructCli/refusals", Fixture, NULL, fixture_set_up, test_refusals,
               fixture_tear_down);
   g_test_add ("/Evox/ReconstructCli/interrupt", Fixture, NULL, fixture_set_up, test_interrupt,
+              fixture_tear_down);
+  g_test_add ("/Evox/ReconstructCli/unwritable", Fixture, NULL, fixture_set_up, test_unwritable,
               fixture_tear_down);
   g_test_add ("/Evox/ReconstructCli/force", Fixture, NULL, fixture_set_up, test_force,
               fixture_tear_down);
