@@ -364,6 +364,21 @@ test_hdf5_options (Fixture       *f,
   g_assert_cmpfloat_with_epsilon (spacing[0], 2 * PIXEL_NM, 1e-4);
 }
 
+/* The first half of the file at path, as name in dir. */
+static char *
+truncated_copy (const char *path,
+                const char *dir,
+                const char *name)
+{
+  g_autofree char *contents = NULL;
+  char *out = g_build_filename (dir, name, NULL);
+  gsize length;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_true (g_file_set_contents (out, contents, length / 2, NULL));
+  return out;
+}
+
 /* Each bad input: its status, one line naming the file or option and the reason, no output. */
 static void
 test_refusals (Fixture       *f,
@@ -377,6 +392,8 @@ test_refusals (Fixture       *f,
   g_autofree char *one = write_series (f->in_dir, "one.h5", FILE_ONE_IMAGE);
   g_autofree char *blank = write_series (f->in_dir, "blank.h5", FILE_BLANK);
   g_autofree char *missing = g_build_filename (f->in_dir, "missing.h5", NULL);
+  /* a copy that stopped half way */
+  g_autofree char *truncated = truncated_copy (f->good, f->in_dir, "truncated.h5");
   struct
   {
     const char *in;
@@ -391,6 +408,7 @@ test_refusals (Fixture       *f,
     { one, NULL, NULL, 1, "holds 1 projection" },
     { blank, NULL, NULL, 1, "has no signal to align" },
     { missing, NULL, NULL, 1, "missing.h5" },
+    { truncated, NULL, NULL, 1, "cannot open as HDF5 (truncated file" },
     { f->good, "--center", "48", 2, "--center 48: outside the detector" },
     { f->good, "--center", "-1", 2, "outside the detector" },
     { f->good, "--center", "middle", 2, "--center must be" },

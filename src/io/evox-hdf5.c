@@ -66,6 +66,12 @@ dup_hdf5_reason (void)
   return reason != NULL ? reason : g_strdup ("HDF5 library error");
 }
 
+char *
+_evox_hdf5_dup_reason (void)
+{
+  return dup_hdf5_reason ();
+}
+
 
 void
 _evox_hdf5_set_error (GError     **error,

@@ -332,8 +332,12 @@ evox_tilt_reader_load_hdf5 (const char                 *path,
   file = H5Fopen (path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file < 0)
     {
-      H5Eclear2 (H5E_DEFAULT);
-      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path, "cannot open as HDF5");
+      /* HDF5's reason says what a user can act on: "truncated file: eof = ..." for a copy that
+       * stopped half way. */
+      g_autofree char *reason = _evox_hdf5_dup_reason ();
+
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path, "cannot open as HDF5 (%s)",
+                            reason);
       return NULL;
     }
   data = _evox_hdf5_open_dataset (file, "/exchange/data");
