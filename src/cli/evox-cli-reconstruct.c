@@ -386,10 +386,12 @@ _evox_cli_reconstruct (int    argc,
   g_option_context_set_summary (context,
       _("Reconstruct a tilt series: flat and dark corrected into optical density, jitter\n"
         "aligned, the rotation centre found, then filtered back-projection or SIRT. IN is a\n"
-        "Data Exchange HDF5 file (/exchange/data, data_white, data_dark, theta) or an Xradia\n"
-        ".txrm file; a multi-energy set gives a volume with a channel per energy. Prints the\n"
-        "centre, the shifts, the resolution (FSC of odd and even angles) and the time.\n"
-        "Nothing is written unless everything succeeds."));
+        "Data Exchange HDF5 file (/exchange/data, data_white, data_dark, theta), an Xradia\n"
+        ".txrm file or a folder of per-angle .xrm files with their references; a multi-energy\n"
+        "set (an SSRL scan script or a folder of .xrm files at several energies, a folder of\n"
+        ".txrm files) gives a volume with a channel per energy. Prints the centre, the shifts,\n"
+        "the resolution (FSC of odd and even angles) and the time. Nothing is written unless\n"
+        "everything succeeds; Ctrl-C cancels (status 130)."));
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return _evox_cli_usage_error (context, "%s", error->message);
   if (argc < 2)
