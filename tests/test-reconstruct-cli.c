@@ -99,6 +99,7 @@ typedef enum
   FILE_WHITE_SIZE,
   FILE_ONE_IMAGE,
   FILE_BLANK,        /* every projection the flat field: optical density 0, nothing to align */
+  FILE_ZEROS,        /* rows 0 to 3 of projection 5 zero counts, below the dark (a damaged file) */
 } FileKind;
 
 /* A Data Exchange file: counts dark + (white - dark) exp (-projection), two white frames, one
@@ -133,6 +134,7 @@ write_series (const char *dir,
         for (guint x = 0; x < NX; x++)
           data[((gsize) a * NY + y) * NX + x] =
             kind == FILE_BLANK ? WHITE
+            : kind == FILE_ZEROS && a == 5 && y < 4 ? 0.0
             : DARK + (WHITE - DARK) * exp (-projection (t, x - jitter_x (a), y - jitter_y (a)));
     }
   for (gsize i = 0; i < 2 * (gsize) white_nx * NY; i++)
@@ -517,6 +519,29 @@ test_unwritable (Fixture       *f,
     }
 }
 
+/* Counts below the dark level (4 rows of one projection zeroed, 192 pixels of 46080) are read as
+ * the floor's optical density and the run goes on, but stderr says how many; a clean file gives
+ * no warning. */
+static void
+test_clamped (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *zeros = write_series (f->in_dir, "zeros.h5", FILE_ZEROS);
+  g_autofree char *out = g_build_filename (f->out_dir, "rec.tif", NULL);
+  g_autofree char *clean = g_build_filename (f->out_dir, "clean.tif", NULL);
+  g_auto(Run) run = rec (zeros, "-o", out, "--no-fsc", "--align", "none", NULL);
+  g_auto(Run) good = rec (f->good, "-o", clean, "--no-fsc", "--align", "none", NULL);
+
+  g_assert_cmpint (run.status, ==, 0);
+  g_test_message ("%s", run.err);
+  g_assert_nonnull (strstr (run.err, "evox: warning: "));
+  g_assert_nonnull (strstr (run.err, "zeros.h5: 192 pixels (0.417 % of the projections) at or "
+                                     "below the dark level, read as optical density 13.82\n"));
+  g_assert_true (g_file_test (out, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpint (good.status, ==, 0);
+  g_assert_cmpstr (good.err, ==, "");
+}
+
 /* Existing outputs are refused, untouched, unless --force. */
 static void
 test_force (Fixture       *f,
@@ -702,6 +727,8 @@ main (int   argc,
   g_test_add ("/Evox/ReconstructCli/interrupt", Fixture, NULL, fixture_set_up, test_interrupt,
               fixture_tear_down);
   g_test_add ("/Evox/ReconstructCli/unwritable", Fixture, NULL, fixture_set_up, test_unwritable,
+              fixture_tear_down);
+  g_test_add ("/Evox/ReconstructCli/clamped", Fixture, NULL, fixture_set_up, test_clamped,
               fixture_tear_down);
   g_test_add ("/Evox/ReconstructCli/force", Fixture, NULL, fixture_set_up, test_force,
               fixture_tear_down);

@@ -170,6 +170,31 @@ check_set (GPtrArray             *set,
   return TRUE;
 }
 
+/* Counts at or below the dark level read as the floor's optical density: the run goes on (a few
+ * dead pixels are common), but a block of them is a damaged file or a detector that dropped out,
+ * and the shifts and the volume suffer; the user hears of it. */
+static void
+warn_clamped (GPtrArray  *set,
+              const char *input,
+              guint       bin)
+{
+  guint64 clamped = 0, total = 0;
+
+  for (guint i = 0; i < set->len; i++)
+    {
+      const EvoxTiltSeries *series = set->pdata[i];
+
+      clamped += series->n_clamped;
+      /* clamped counts the detector's pixels, before binning */
+      total += (guint64) series->nx * series->ny * series->n_angles * bin * bin;
+    }
+  if (clamped > 0)
+    g_printerr ("evox: warning: %s: %" G_GUINT64_FORMAT " pixel%s (%.3g %% of the projections) "
+                "at or below the dark level, read as optical density %.4g\n", input, clamped,
+                clamped == 1 ? "" : "s", 100.0 * clamped / MAX (total, 1),
+                -log (EVOX_TILT_MIN_TRANSMISSION));
+}
+
 typedef struct
 {
   GPtrArray             *set;
@@ -415,6 +440,7 @@ _evox_cli_reconstruct (int    argc,
     return _evox_cli_error (EVOX_EXIT_INPUT, "%s: no tilt series in it", input);
   if (!check_set (set, input, &options, bin, &status))
     return status;
+  warn_clamped (set, input, bin);
   /* A multi-energy volume one slice deep goes to TIFF as a page per energy with an energies
    * file beside it: that file is an output too, known only now. */
   if (!hdf5 && set->len > 1 && ((EvoxTiltSeries *) set->pdata[0])->ny == 1)
