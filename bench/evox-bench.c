@@ -17,6 +17,7 @@
 #include <omp.h>
 #endif
 
+#include "evox-bricks.h"
 #include "evox-demo.h"
 #include "evox-gl-context.h"
 #include "evox-histogram.h"
@@ -29,6 +30,7 @@
 #include "evox-register.h"
 #include "evox-register-private.h"
 #include "evox-renderer.h"
+#include "evox-renderer-private.h"
 #include "evox-tiff.h"
 #include "evox-tilt-series.h"
 #include "evox-tomo.h"
@@ -916,6 +918,12 @@ add_overlay (EvoxRenderer    *renderer,
   return FALSE;
 }
 
+static void
+bricks_changed (gboolean *changed)
+{
+  *changed = TRUE;
+}
+
 static int
 run_render (const char *path)
 {
@@ -972,6 +980,22 @@ run_render (const char *path)
     return 2;
 
   first_ms = timed_frame (renderer, width, height);
+  /* A volume drawn from bricks: the window's Volume view casts no rays until a thread has made
+   * the pyramid level they read; wait for it as the window's main loop would. */
+  if (_evox_renderer_is_bricked (renderer) && view == EVOX_VIEW_VOLUME)
+    {
+      gboolean changed = FALSE;
+      gulong handler = g_signal_connect_swapped (renderer, "changed",
+                                                 G_CALLBACK (bricks_changed), &changed);
+      double start = now_s ();
+
+      while (!changed && now_s () - start < 600)
+        g_main_context_iteration (NULL, TRUE);
+      g_signal_handler_disconnect (renderer, handler);
+      timed_frame (renderer, width, height);
+      g_printerr ("evox-bench: rays through pyramid level %d, ready %.3f s after the first "
+                  "frame\n", _evox_renderer_get_ray_level (renderer), now_s () - start);
+    }
   if (!time_frames (renderer, width, height, &frames))
     return 1;
   g_print ("render %s view=%s overlay=%s width=%d height=%d frames=%d warmup=%d first_ms=%.3f "
@@ -981,6 +1005,42 @@ run_render (const char *path)
            opt_frames, opt_warmup, first_ms, frames.median_ms, frames.mean_ms, frames.min_ms,
            frames.p90_ms, frames.max_ms, frames.cpu_median_ms, frames.drawn, scene.gl_renderer, scene.gl_version,
            style_desc != NULL ? style_desc : "");
+  return 0;
+}
+
+/* One level of the bricks' pyramid (2 x 2 x 2 means) from the whole volume: the work a volume
+ * beyond the GPU's texture size costs before its Volume view can cast rays (bench/README.md has
+ * the numpy line it is timed beside). */
+static int
+run_pyramid (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) vol = evox_tiff_read (path, NULL, NULL, &error);
+  g_autofree char *desc = NULL;
+  g_autofree double *t = NULL;
+  double checksum = 0.0;
+
+  if (vol == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  desc = describe_volume (vol);
+  t = g_new (double, opt_runs);
+  for (int r = 0; r < opt_runs; r++)
+    {
+      g_autoptr(EvoxVolume) level = NULL;
+      double start = now_s ();
+
+      level = _evox_bricks_downsample (vol, 0);
+      t[r] = now_s () - start;
+      if (level == NULL)
+        return 1;
+      checksum = evox_volume_get_value (level, 0, 0, 0, 0);
+    }
+  g_print ("pyramid %s best_s=%.4f gvox_per_s=%.3f first_value=%g runs=%s\n", desc,
+           min_of (t, opt_runs), evox_volume_get_n_voxels (vol) / min_of (t, opt_runs) / 1e9,
+           checksum, format_runs (t, opt_runs));
   return 0;
 }
 
@@ -2322,6 +2382,7 @@ usage (void)
               "       evox-bench label-memory [--connectivity C] [--separate] [--labels-out FILE]\n"
               "                               --range LO:HI... FILE\n"
               "       evox-bench isosurface [--runs N] --level V FILE\n"
+              "       evox-bench pyramid [--runs N] FILE\n"
               "       evox-bench mesh-render [--frames N] [--warmup N] [--size WxH] [--opacity A]\n"
               "                              [--mesh-grid N] [--mesh-period P] [--ply FILE]\n"
               "                              [--dump IMAGE]\n"
@@ -2404,6 +2465,8 @@ main (int   argc,
     return run_labels (argv[1]);
   if (g_str_equal (command, "label-memory"))
     return run_label_memory (argv[1]);
+  if (g_str_equal (command, "pyramid"))
+    return run_pyramid (argv[1]);
   if (g_str_equal (command, "isosurface"))
     return run_isosurface (argv[1]);
   if (g_str_equal (command, "kmeans"))
