@@ -66,6 +66,12 @@ dup_hdf5_reason (void)
   return reason != NULL ? reason : g_strdup ("HDF5 library error");
 }
 
+char *
+_evox_hdf5_dup_reason (void)
+{
+  return dup_hdf5_reason ();
+}
+
 
 void
 _evox_hdf5_set_error (GError     **error,
@@ -95,12 +101,31 @@ set_hdf5_error (GError     **error,
   _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path, "%s failed (%s)", what, reason);
 }
 
-/* A failed write: HDF5 says little more than that (a full disk shows as a failed flush). */
+/* A failed write: HDF5 says little more than that (a full disk shows as a failed flush). Its
+ * file driver's message holds the system's reason ("error message = 'File too large'") among
+ * the temporary file's name, a buffer address and offsets that mean nothing to a user: the
+ * reason alone is said when it is there. */
 static void
 set_hdf5_write_error (GError     **error,
                       const char  *path)
 {
   g_autofree char *reason = dup_hdf5_reason ();
+  const char *start = strstr (reason, "error message = '");
+
+  if (start != NULL)
+    {
+      const char *end;
+
+      start += strlen ("error message = '");
+      end = strchr (start, '\'');
+      if (end != NULL && end > start)
+        {
+          char *system = g_strndup (start, end - start);
+
+          g_free (reason);
+          reason = system;
+        }
+    }
 
   _evox_hdf5_set_error (error, EVOX_ERROR_FAILED, path, "cannot write (%s)", reason);
 }

@@ -2819,6 +2819,7 @@ write_to_fd (int                 fd,
   TiffDiag diag = { NULL };
   g_autofree char *display = g_filename_display_name (path);
   gboolean ok;
+  int saved_errno;
   TIFF *tif = _evox_tiff_open_fd (fd, path, bigtiff ? "w8" : "w", &diag);
 
   if (tif == NULL)
@@ -2830,7 +2831,9 @@ write_to_fd (int                 fd,
       return FALSE;
     }
 
+  errno = 0;
   ok = write_pages (tif, writer);
+  saved_errno = errno;
   /* A full disk can stay hidden until the data reaches it: make it show up here. */
   if (ok && fsync (TIFFFileno (tif)) != 0)
     {
@@ -2839,7 +2842,11 @@ write_to_fd (int                 fd,
       diag_clear (&diag);
       return FALSE;
     }
-  if (!ok)
+  /* libtiff says only "Write error at scanline 0"; the system's reason is the useful one. */
+  if (!ok && (saved_errno == EFBIG || saved_errno == ENOSPC || saved_errno == EDQUOT ||
+              saved_errno == EIO))
+    _evox_output_set_write_error (error, saved_errno, path);
+  else if (!ok)
     g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED, "Cannot write %s: %s", display,
                  diag_reason (&diag, path, "libtiff failed"));
   TIFFClose (tif);  /* also closes fd */
