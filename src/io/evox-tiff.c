@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "evox-tiff.h"
+#include "evox-preview.h"
 #include "evox-tiff-private.h"
 #include "evox-output.h"
 
@@ -1542,19 +1543,23 @@ decode_failed (TiffReader  *reader,
   return FALSE;
 }
 
+/* Pages order[from .. to), or from .. to themselves where order is NULL. */
 static gboolean
 decode_sequential (TiffReader    *reader,
+                   const guint   *order,
+                   guint          from,
+                   guint          to,
                    GCancellable  *cancellable,
                    GError       **error)
 {
   TiffWorker worker = TIFF_WORKER_INIT (reader);
   gboolean ok = TRUE;
 
-  for (guint i = 0; ok && i < reader->pages->len; i++)
+  for (guint i = from; ok && i < to; i++)
     {
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         ok = FALSE;
-      else if (worker_decode (&worker, i, error))
+      else if (worker_decode (&worker, order != NULL ? order[i] : i, error))
         page_decoded (reader);
       else
         ok = decode_failed (reader, error);
@@ -1569,12 +1574,14 @@ decode_sequential (TiffReader    *reader,
 static gboolean
 decode_parallel (TiffReader    *reader,
                  guint          n_threads,
+                 const guint   *order,
+                 guint          from,
+                 guint          to,
                  GCancellable  *cancellable,
                  GError       **error)
 {
   GError *first_error = NULL;
   gint64 first_failed = G_MAXINT64;
-  gint64 n_pages = reader->pages->len;
   int stop = 0;
 
 #pragma omp parallel num_threads (n_threads)
@@ -1582,9 +1589,10 @@ decode_parallel (TiffReader    *reader,
     TiffWorker worker = TIFF_WORKER_INIT (reader);
 
 #pragma omp for schedule (dynamic, 1)
-    for (gint64 i = 0; i < n_pages; i++)
+    for (gint64 i = from; i < (gint64) to; i++)
       {
         GError *local = NULL;
+        guint page = order != NULL ? order[i] : (guint) i;
 
         if (g_atomic_int_get (&stop))
           continue;
@@ -1593,7 +1601,7 @@ decode_parallel (TiffReader    *reader,
             g_atomic_int_set (&stop, 1);
             continue;
           }
-        if (worker_decode (&worker, (guint) i, &local))
+        if (worker_decode (&worker, page, &local))
           {
             page_decoded (reader);
             continue;
@@ -1601,9 +1609,9 @@ decode_parallel (TiffReader    *reader,
         g_atomic_int_set (&stop, 1);
 #pragma omp critical (evox_tiff_first_error)
         {
-          if (i < first_failed)
+          if (page < first_failed)
             {
-              first_failed = i;
+              first_failed = page;
               g_clear_error (&first_error);
               first_error = g_steal_pointer (&local);
             }
@@ -1623,17 +1631,46 @@ decode_parallel (TiffReader    *reader,
 #endif
 
 static gboolean
-decode_all (TiffReader    *reader,
-            GCancellable  *cancellable,
-            GError       **error)
+decode_range (TiffReader    *reader,
+              const guint   *order,
+              guint          from,
+              guint          to,
+              GCancellable  *cancellable,
+              GError       **error)
 {
 #ifdef _OPENMP
   guint n_threads = decode_threads (reader);
 
   if (n_threads > 1)
-    return decode_parallel (reader, n_threads, cancellable, error);
+    return decode_parallel (reader, n_threads, order, from, to, cancellable, error);
 #endif
-  return decode_sequential (reader, cancellable, error);
+  return decode_sequential (reader, order, from, to, cancellable, error);
+}
+
+/* Every page; with a plan (a one-channel stack without scan pages, whose page z is slice z), the
+ * preview slices first, each preview handed over as soon as its slices are in. */
+static gboolean
+decode_all (TiffReader                *reader,
+            const EvoxPreviewPlan     *plan,
+            const EvoxPreviewOptions  *preview,
+            EvoxVolume                *volume,
+            GCancellable              *cancellable,
+            GError                   **error)
+{
+  guint from = 0;
+
+  if (plan == NULL || plan->n_levels == 0)
+    return decode_range (reader, NULL, 0, reader->pages->len, cancellable, error);
+  g_assert (reader->pages->len == evox_volume_get_n_voxels (volume) /
+                                  ((gsize) reader->format.width * reader->format.height));
+  for (guint l = 0; l < plan->n_levels; l++)
+    {
+      if (!decode_range (reader, plan->order, from, plan->level_end[l], cancellable, error))
+        return FALSE;
+      from = plan->level_end[l];
+      evox_preview_publish (preview, volume, plan->stride[l]);
+    }
+  return decode_range (reader, plan->order, from, reader->pages->len, cancellable, error);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -2308,7 +2345,26 @@ evox_tiff_read (const char    *path,
                 GCancellable  *cancellable,
                 GError       **error)
 {
+  return evox_tiff_read_with_preview (path, NULL, progress, cancellable, error);
+}
+
+/**
+ * evox_tiff_read_with_preview:
+ * @preview: (nullable): previews to publish while reading (evox-preview.h); only a one-channel
+ *   stack without SSRM scan pages has them
+ *
+ * evox_tiff_read, reading the pages of the previews first: the coarsest preview comes after 1/s
+ * of the pages, and the previews cost no page twice.
+ */
+EvoxVolume *
+evox_tiff_read_with_preview (const char                *path,
+                             const EvoxPreviewOptions  *preview,
+                             EvoxProgress              *progress,
+                             GCancellable              *cancellable,
+                             GError                   **error)
+{
   g_auto(TiffReader) reader = { NULL };
+  EvoxPreviewPlan plan = { NULL };
   g_autoptr(EvoxVolume) volume = NULL;
   gboolean folder;
   double scan_weight;
@@ -2382,10 +2438,26 @@ evox_tiff_read (const char    *path,
     }
 
   evox_progress_set_stage (progress, "Reading TIFF pages", scan_weight, 1.0);
-  if (!decode_all (&reader, cancellable, error))
-    return NULL;
+  if (n_scans == 0 && n_channels == 1 && preview != NULL && preview->func != NULL)
+    {
+      gsize dims[3];
+      gboolean ok;
 
-  apply_metadata (&reader, volume);
+      /* The previews need the grid and the values' meaning, which come from the tags alone. */
+      apply_metadata (&reader, volume);
+      evox_volume_get_dims (volume, dims);
+      evox_preview_plan_init (&plan, preview, dims, reader.dest_item);
+      ok = decode_all (&reader, &plan, preview, volume, cancellable, error);
+      evox_preview_plan_clear (&plan);
+      if (!ok)
+        return NULL;
+    }
+  else
+    {
+      if (!decode_all (&reader, NULL, NULL, volume, cancellable, error))
+        return NULL;
+      apply_metadata (&reader, volume);
+    }
   evox_volume_freeze (volume);
   evox_progress_update (progress, 1.0);
   return g_steal_pointer (&volume);
