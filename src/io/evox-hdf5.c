@@ -1201,6 +1201,36 @@ check_chunks (const Source  *source,
   return TRUE;
 }
 
+/* Row y of plane z of a (z, y, x) dataset, for the first preview (evox_preview_new_sparse). */
+typedef struct
+{
+  const Source *source;
+  hid_t         memtype;
+} RowReader;
+
+static gboolean
+read_row (gpointer   user_data,
+          gsize      z,
+          gsize      y,
+          gpointer   row,
+          GError   **error)
+{
+  RowReader *rows = user_data;
+  g_auto(EvoxH5Id) file_space = H5Dget_space (rows->source->data);
+  g_auto(EvoxH5Id) mem_space = H5I_INVALID_HID;
+  hsize_t start[3] = { z, y, 0 }, count[3] = { 1, 1, rows->source->shape[2] };
+
+  mem_space = H5Screate_simple (1, &count[2], NULL);
+  if (file_space < 0 || mem_space < 0 ||
+      H5Sselect_hyperslab (file_space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+      H5Dread (rows->source->data, rows->memtype, mem_space, file_space, H5P_DEFAULT, row) < 0)
+    {
+      set_hdf5_error (error, rows->source->path, "reading /exchange/data");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 EvoxVolume *
 evox_hdf5_load (const char    *path,
                 guint          bin,
@@ -1334,6 +1364,23 @@ evox_hdf5_load_with_preview (const char                *path,
     }
   else
     evox_preview_plan_init (&plan, NULL, dims, item);
+
+  /* From a cold disk the first preview's planes would take 1/s of the file, its rows 1/s^2. */
+  if (plan.n_levels > 0 && source.info->rank == 3)
+    {
+      RowReader rows = { &source, memtype };
+      g_autoptr(EvoxVolume) sparse = NULL;
+      g_autoptr(GError) local = NULL;
+
+      sparse = evox_preview_new_sparse (volume, plan.stride[0], read_row, &rows, &local);
+      if (sparse != NULL)
+        {
+          preview->func (sparse, preview->user_data);
+          level = 1;
+        }
+      else
+        g_debug ("no sparse preview: %s", local->message);
+    }
 
   evox_progress_set_stage (progress, "Reading HDF5", 0.0, 1.0);
   total = (guint64) source.n_channels * dims[2] * bz;

@@ -92,50 +92,44 @@ evox_preview_plan_clear (EvoxPreviewPlan *plan)
  * read yet), with @full's meaning and grid scaled by the stride; statistics and fine histograms
  * built.
  */
-EvoxVolume *
-evox_preview_new (EvoxVolume  *full,
-                  guint        stride,
-                  GError     **error)
+/* An empty preview of full at stride, with full's channel meanings. */
+static EvoxVolume *
+preview_alloc (EvoxVolume  *full,
+               guint        stride,
+               gsize        pd[3],
+               GError     **error)
 {
   g_autoptr(EvoxVolume) preview = NULL;
-  EvoxSampleType type;
-  gsize dims[3], pd[3], item;
-  double spacing[3];
-  g_auto(GStrv) keys = NULL;
-  g_autofree char *stride_text = NULL;
-
-  g_return_val_if_fail (EVOX_IS_VOLUME (full), NULL);
-  g_return_val_if_fail (stride >= 1, NULL);
+  gsize dims[3];
 
   evox_volume_get_dims (full, dims);
-  type = evox_volume_get_sample_type (full);
-  item = evox_sample_type_size (type);
   for (int a = 0; a < 3; a++)
     pd[a] = ceil_div (dims[a], stride);
-  preview = evox_volume_new (pd[0], pd[1], pd[2], evox_volume_get_n_channels (full), type, error);
+  preview = evox_volume_new (pd[0], pd[1], pd[2], evox_volume_get_n_channels (full),
+                             evox_volume_get_sample_type (full), error);
   if (preview == NULL)
     return NULL;
-
   for (guint c = 0; c < evox_volume_get_n_channels (full); c++)
     {
-      const guint8 *src = evox_volume_get_data (full, c);
-      guint8 *dst = evox_volume_get_data_mut (preview, c);
-
-      for (gsize k = 0; k < pd[2]; k++)
-        for (gsize j = 0; j < pd[1]; j++)
-          {
-            const guint8 *row = src + ((k * stride * dims[1] + j * stride) * dims[0]) * item;
-            guint8 *out = dst + ((k * pd[1] + j) * pd[0]) * item;
-
-            for (gsize i = 0; i < pd[0]; i++)
-              memcpy (out + i * item, row + i * stride * item, item);
-          }
       evox_volume_set_channel_info (preview, c, evox_volume_get_channel_label (full, c),
                                     evox_volume_get_channel_energy (full, c));
       evox_volume_set_channel_values (preview, c, evox_volume_get_channel_value_scale (full, c),
                                       evox_volume_get_channel_quantity (full, c),
                                       evox_volume_get_channel_unit (full, c));
     }
+  return g_steal_pointer (&preview);
+}
+
+/* Full's grid scaled by the stride, its metadata, then frozen with its histograms. */
+static gboolean
+preview_finish (EvoxVolume  *preview,
+                EvoxVolume  *full,
+                guint        stride,
+                GError     **error)
+{
+  double spacing[3];
+  g_auto(GStrv) keys = NULL;
+  g_autofree char *stride_text = NULL;
 
   evox_volume_copy_grid (preview, full);
   evox_volume_get_spacing (full, spacing);
@@ -149,7 +143,98 @@ evox_preview_new (EvoxVolume  *full,
   stride_text = g_strdup_printf ("%u", stride);
   evox_volume_set_metadata (preview, "preview_stride", stride_text);
   evox_volume_freeze (preview);
-  if (!evox_volume_build_histograms (preview, NULL, NULL, error))
+  return evox_volume_build_histograms (preview, NULL, NULL, error);
+}
+
+/* Every stride-th sample of a row of n samples of item bytes. */
+static void
+gather_row (guint8       *out,
+            const guint8 *row,
+            gsize         n_out,
+            gsize         item,
+            guint         stride)
+{
+  for (gsize i = 0; i < n_out; i++)
+    memcpy (out + i * item, row + i * stride * item, item);
+}
+
+/**
+ * evox_preview_new:
+ * @full: a volume whose slices z = k * stride are read (it may still be filling)
+ *
+ * Every stride-th voxel on each axis, starting at 0 (no averaging: the slices between are not
+ * read yet), with @full's meaning and grid scaled by the stride; statistics and fine histograms
+ * built.
+ */
+EvoxVolume *
+evox_preview_new (EvoxVolume  *full,
+                  guint        stride,
+                  GError     **error)
+{
+  g_autoptr(EvoxVolume) preview = NULL;
+  gsize dims[3], pd[3], item;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (full), NULL);
+  g_return_val_if_fail (stride >= 1, NULL);
+
+  evox_volume_get_dims (full, dims);
+  item = evox_sample_type_size (evox_volume_get_sample_type (full));
+  preview = preview_alloc (full, stride, pd, error);
+  if (preview == NULL)
+    return NULL;
+  for (guint c = 0; c < evox_volume_get_n_channels (full); c++)
+    {
+      const guint8 *src = evox_volume_get_data (full, c);
+      guint8 *dst = evox_volume_get_data_mut (preview, c);
+
+      for (gsize k = 0; k < pd[2]; k++)
+        for (gsize j = 0; j < pd[1]; j++)
+          gather_row (dst + ((k * pd[1] + j) * pd[0]) * item,
+                      src + ((k * stride * dims[1] + j * stride) * dims[0]) * item, pd[0], item,
+                      stride);
+    }
+  if (!preview_finish (preview, full, stride, error))
+    return NULL;
+  return g_steal_pointer (&preview);
+}
+
+/**
+ * evox_preview_new_sparse:
+ * @full: the volume being read: its size, type, grid and meaning (one channel)
+ *
+ * The same voxels as evox_preview_new at stride, read row by row through @read_row.
+ */
+EvoxVolume *
+evox_preview_new_sparse (EvoxVolume          *full,
+                         guint                stride,
+                         EvoxPreviewReadRow   read_row,
+                         gpointer             user_data,
+                         GError             **error)
+{
+  g_autoptr(EvoxVolume) preview = NULL;
+  g_autofree guint8 *row = NULL;
+  gsize dims[3], pd[3], item;
+  guint8 *dst;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (full), NULL);
+  g_return_val_if_fail (evox_volume_get_n_channels (full) == 1, NULL);
+  g_return_val_if_fail (stride >= 1 && read_row != NULL, NULL);
+
+  evox_volume_get_dims (full, dims);
+  item = evox_sample_type_size (evox_volume_get_sample_type (full));
+  preview = preview_alloc (full, stride, pd, error);
+  if (preview == NULL)
+    return NULL;
+  row = g_malloc (dims[0] * item);
+  dst = evox_volume_get_data_mut (preview, 0);
+  for (gsize k = 0; k < pd[2]; k++)
+    for (gsize j = 0; j < pd[1]; j++)
+      {
+        if (!read_row (user_data, k * stride, j * stride, row, error))
+          return NULL;
+        gather_row (dst + ((k * pd[1] + j) * pd[0]) * item, row, pd[0], item, stride);
+      }
+  if (!preview_finish (preview, full, stride, error))
     return NULL;
   return g_steal_pointer (&preview);
 }

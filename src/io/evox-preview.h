@@ -46,6 +46,22 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EvoxPreviewPlan, evox_preview_plan_clear)
 EvoxVolume *evox_preview_new          (EvoxVolume               *full,
                                        guint                     stride,
                                        GError                  **error);
+
+/* Reads row y of slice z (nx samples of the volume's type) into row; FALSE with error set when
+ * it cannot. */
+typedef gboolean (*EvoxPreviewReadRow) (gpointer   user_data,
+                                        gsize      z,
+                                        gsize      y,
+                                        gpointer   row,
+                                        GError   **error);
+
+/* The preview at stride from every stride-th row of every stride-th slice read by read_row
+ * alone, before the slices themselves: from a cold disk, 1/stride^2 of the file's bytes. */
+EvoxVolume *evox_preview_new_sparse   (EvoxVolume               *full,
+                                       guint                     stride,
+                                       EvoxPreviewReadRow        read_row,
+                                       gpointer                  user_data,
+                                       GError                  **error);
 void        evox_preview_publish      (const EvoxPreviewOptions *options,
                                        EvoxVolume               *full,
                                        guint                     stride);

@@ -1647,6 +1647,106 @@ decode_range (TiffReader    *reader,
   return decode_sequential (reader, order, from, to, cancellable, error);
 }
 
+/* Row y of plain page z read alone, for the first preview (evox_preview_new_sparse). */
+typedef struct
+{
+  const TiffReader *reader;
+  int               fd;
+  guint             fd_file;
+} TiffRowReader;
+
+static gboolean
+read_plain_row (gpointer   user_data,
+                gsize      z,
+                gsize      y,
+                gpointer   row,
+                GError   **error)
+{
+  TiffRowReader *rows = user_data;
+  const TiffReader *reader = rows->reader;
+  const TiffPage *page = &g_array_index (reader->pages, TiffPage, z);
+  const TiffFile *file = g_ptr_array_index (reader->files, page->file);
+  gsize row_bytes = (gsize) reader->format.width * reader->dest_item;
+  guint64 at = (guint64) y * row_bytes, run_start = 0;
+  gsize done = 0;
+
+  if (rows->fd >= 0 && rows->fd_file != page->file)
+    {
+      close (rows->fd);
+      rows->fd = -1;
+    }
+  if (rows->fd < 0)
+    {
+      rows->fd = g_open (file->path, O_RDONLY | O_CLOEXEC, 0);
+      if (rows->fd < 0)
+        {
+          set_errno_error (error, errno, "Cannot open", file->path);
+          return FALSE;
+        }
+      rows->fd_file = page->file;
+    }
+  /* The runs cover the page in order; the row may straddle two. */
+  for (guint r = 0; r < page->n_runs && done < row_bytes; r++)
+    {
+      const TiffRun *run = &g_array_index (reader->runs, TiffRun, page->first_run + r);
+      guint64 run_end = run_start + run->length;
+
+      if (at + done < run_end)
+        {
+          guint64 within = at + done - run_start;
+          gsize n = (gsize) MIN (run->length - within, row_bytes - done);
+
+          errno = 0;
+          if (io_pread (rows->fd, (guint8 *) row + done, n, run->offset + within) != (gssize) n)
+            {
+              int saved_errno = errno;
+
+              set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, page->number,
+                              "cannot read the pixel data: %s",
+                              saved_errno ? g_strerror (saved_errno) : "the file is shorter");
+              return FALSE;
+            }
+          done += n;
+        }
+      run_start = run_end;
+    }
+  g_assert (done == row_bytes);
+  if (file->swapped && reader->dest_item == 2)
+    TIFFSwabArrayOfShort (row, (tmsize_t) (row_bytes / 2));
+  else if (file->swapped && reader->dest_item == 4)
+    TIFFSwabArrayOfLong (row, (tmsize_t) (row_bytes / 4));
+  return TRUE;
+}
+
+/* The first preview from its rows alone when every page is plain (uncompressed, read with
+ * pread): from a cold disk its slices would take 1/s of the file, its rows take 1/s^2. FALSE
+ * when it was not made (the level's slices then make it). */
+static gboolean
+publish_sparse_preview (const TiffReader          *reader,
+                        guint                      stride,
+                        const EvoxPreviewOptions  *preview,
+                        EvoxVolume                *volume)
+{
+  TiffRowReader rows = { reader, -1, 0 };
+  g_autoptr(EvoxVolume) sparse = NULL;
+  g_autoptr(GError) local = NULL;
+
+  for (guint i = 0; i < reader->pages->len; i++)
+    if (g_array_index (reader->pages, TiffPage, i).n_runs == 0)
+      return FALSE;
+  sparse = evox_preview_new_sparse (volume, stride, read_plain_row, &rows, &local);
+  if (rows.fd >= 0)
+    close (rows.fd);
+  if (sparse == NULL)
+    {
+      /* The whole read that follows reports what is wrong with the file. */
+      g_debug ("no sparse preview: %s", local->message);
+      return FALSE;
+    }
+  preview->func (sparse, preview->user_data);
+  return TRUE;
+}
+
 /* Every page; with a plan (a one-channel stack without scan pages, whose page z is slice z), the
  * preview slices first, each preview handed over as soon as its slices are in. */
 static gboolean
@@ -1657,18 +1757,22 @@ decode_all (TiffReader                *reader,
             GCancellable              *cancellable,
             GError                   **error)
 {
+  gboolean first_done;
+
   guint from = 0;
 
   if (plan == NULL || plan->n_levels == 0)
     return decode_range (reader, NULL, 0, reader->pages->len, cancellable, error);
   g_assert (reader->pages->len == evox_volume_get_n_voxels (volume) /
                                   ((gsize) reader->format.width * reader->format.height));
+  first_done = publish_sparse_preview (reader, plan->stride[0], preview, volume);
   for (guint l = 0; l < plan->n_levels; l++)
     {
       if (!decode_range (reader, plan->order, from, plan->level_end[l], cancellable, error))
         return FALSE;
       from = plan->level_end[l];
-      evox_preview_publish (preview, volume, plan->stride[l]);
+      if (l > 0 || !first_done)
+        evox_preview_publish (preview, volume, plan->stride[l]);
     }
   return decode_range (reader, plan->order, from, reader->pages->len, cancellable, error);
 }
