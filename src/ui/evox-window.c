@@ -812,6 +812,19 @@ preview_ready (EvoxVolume *preview,
                               (GDestroyNotify) preview_data_free);
 }
 
+/* EVOX_PREVIEW_STRIDE=S forces previews at stride S on any volume (tests, trying it on a small
+ * file); unset or not a number, the automatic stride. */
+static guint
+preview_stride_from_env (void)
+{
+  const char *text = g_getenv ("EVOX_PREVIEW_STRIDE");
+  guint64 stride;
+
+  if (text != NULL && g_ascii_string_to_unsigned (text, 10, 1, 4096, &stride, NULL))
+    return (guint) stride;
+  return 0;
+}
+
 /* The progress box and the load's bookkeeping, for either kind of file. */
 static LoadData *
 begin_load (EvoxWindow *self,
@@ -853,7 +866,7 @@ _evox_window_start_load (EvoxWindow            *self,
 
   /* Big TIFF stacks and HDF5 volumes show coarse previews while they load (evox-preview.h);
    * data lives until load_finished, after the last preview. */
-  data->preview.stride = 0;
+  data->preview.stride = preview_stride_from_env ();
   data->preview.func = preview_ready;
   data->preview.user_data = data;
 
