@@ -42,6 +42,7 @@ struct _EvoxWindow
   char                 *saved_path;       /* the last export, for Open Folder */
   guint                 saved_timeout_id;
   GtkWindow            *properties_dialog; /* weak: the open Image Properties, if any */
+  GtkWindow            *recon_dialog;      /* weak: the open Reconstruction, if any */
 
   /* template children */
   EvoxCanvas           *canvas;

@@ -1095,6 +1095,7 @@ evox_window_dispose (GObject *object)
   g_clear_handle_id (&self->saved_timeout_id, g_source_remove);
   g_clear_pointer (&self->saved_path, g_free);
   g_clear_weak_pointer (&self->properties_dialog);
+  g_clear_weak_pointer (&self->recon_dialog);
   gtk_widget_dispose_template (GTK_WIDGET (self), EVOX_TYPE_WINDOW);
   g_clear_object (&self->document);
   g_clear_pointer (&self->error_text, g_free);
