@@ -11,6 +11,7 @@
 
 #include "evox-hdf5.h"
 #include "evox-loader.h"
+#include "evox-output.h"
 #include "evox-preview.h"
 #include "evox-tiff.h"
 #include "evox-test-util.h"
@@ -328,6 +329,26 @@ test_hdf5_missing_chunks (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A conversion the disk cannot hold is refused before a byte is written; the numbers compared
+ * are statvfs's own (Python's os.statvfs agrees: f_bavail * f_frsize). */
+static void
+test_disk_space (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "out.tif", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (_evox_output_check_space (path, 1, &error));
+  g_assert_no_error (error);
+  /* 2^62 bytes: no disk has them. */
+  g_assert_false (_evox_output_check_space (path, (guint64) 1 << 62, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+  g_assert_nonnull (strstr (error->message, "out.tif"));
+  g_assert_nonnull (strstr (error->message, "it needs 4.0\302\240EiB"));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -341,5 +362,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Bigload/hdf5-preview", test_hdf5_preview);
   g_test_add_func ("/Evox/Bigload/loader-preview", test_loader_preview);
   g_test_add_func ("/Evox/Bigload/hdf5-missing-chunks", test_hdf5_missing_chunks);
+  g_test_add_func ("/Evox/Bigload/disk-space", test_disk_space);
   return g_test_run ();
 }

@@ -1836,7 +1836,14 @@ write_temporary (const char  *tmp_path,
                  GError     **error)
 {
   WriteJob *job = user_data;
+  EvoxVolume *volume = job->volume;
 
+  /* The voxels alone are a lower bound of the file (see _evox_output_check_space). */
+  if (!_evox_output_check_space (path, (guint64) evox_volume_get_n_voxels (volume) *
+                                       evox_volume_get_n_channels (volume) *
+                                       evox_sample_type_size (evox_volume_get_sample_type (volume)),
+                                 error))
+    return FALSE;
   return write_file (job->volume, tmp_path, path, job->progress, job->cancellable, error);
 }
 

@@ -3036,7 +3036,17 @@ write_job_fd (int          fd,
               GError     **error)
 {
   WriteJob *job = user_data;
+  const TiffWriter *writer = job->writer;
+  guint64 pixels = (guint64) writer->dims[0] * writer->dims[1] * writer->dims[2];
 
+  /* Uncompressed, the pixels alone are a lower bound of the file: a conversion the disk cannot
+   * hold fails here, before gigabytes of a temporary file are written and removed. */
+  if (!writer->deflate &&
+      !_evox_output_check_space (path, pixels * writer->n_channels * writer->bytes, error))
+    {
+      close (fd);
+      return FALSE;
+    }
   return write_to_fd (fd, path, job->writer, job->bigtiff, error);
 }
 
