@@ -8,6 +8,7 @@
 #include <string.h>
 #include <hdf5.h>
 #include <glib/gstdio.h>
+#include <unistd.h>
 
 #include "evox-hdf5.h"
 #include "evox-loader.h"
@@ -329,6 +330,29 @@ test_hdf5_missing_chunks (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A file that claims more than it holds: an HDF5 volume cut short (its chunks point past the end)
+ * is an error naming the file, never a volume with zeros or a crash. */
+static void
+test_hdf5_truncated (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "cut.h5", NULL);
+  g_autoptr(EvoxVolume) source = random_volume (64, 48, 40);
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  GStatBuf st;
+
+  g_assert_true (evox_hdf5_write (source, path, FALSE, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (truncate (path, st.st_size * 2 / 3), ==, 0);
+  volume = evox_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_null (volume);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "cut.h5"));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* A conversion the disk cannot hold is refused before a byte is written; the numbers compared
  * are statvfs's own (Python's os.statvfs agrees: f_bavail * f_frsize). */
 static void
@@ -363,5 +387,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Bigload/loader-preview", test_loader_preview);
   g_test_add_func ("/Evox/Bigload/hdf5-missing-chunks", test_hdf5_missing_chunks);
   g_test_add_func ("/Evox/Bigload/disk-space", test_disk_space);
+  g_test_add_func ("/Evox/Bigload/hdf5-truncated", test_hdf5_truncated);
   return g_test_run ();
 }
