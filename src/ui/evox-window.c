@@ -435,9 +435,9 @@ evox_window_cancel_load (EvoxWindow *self)
     return;
   /* The finished callback of a cancelled load only drops its result. */
   g_cancellable_cancel (self->load_cancellable);
-  /* Nor is a preview of it something to work on. */
+  /* Nor is a preview of it something to work on (a closing window's document goes anyway). */
   self->preview_cancellable = NULL;
-  if (self->showing_preview)
+  if (self->showing_preview && !gtk_widget_in_destruction (GTK_WIDGET (self)))
     evox_document_set_volume (self->document, NULL, NULL, NULL);
   self->showing_preview = FALSE;
   stop_load_ui (self);
