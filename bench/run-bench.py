@@ -53,7 +53,8 @@ least 3x scipy's throughput on 2 cores and 300 Mvox/s on smooth masks; and
 evox_labels_compute end to end on about 10^5 particles beside scipy's labelling and per-label
 statistics.
 
-    /usr/bin/python3 bench/run-bench.py --big [--size 2048] [--big-formats tiff,hdf5] [--markdown]
+    /usr/bin/python3 bench/run-bench.py --big [--size 2048] [--big-formats tiff,hdf5]
+                                        [--big-first-only] [--markdown]
 
 measures opening a big volume instead (issue 17, "Open and look"): it writes a SIZE^3 u16
 volume (default 2048^3, 16 GiB) under bench/data/, one format at a time, deleted after its
@@ -63,7 +64,9 @@ does (previews on, then the exact histograms) and prints when the first coarse p
 when the whole volume was read, when its histograms were done, and the peak resident memory
 (VmHWM) over the volume's size; beside it, in a child process each, tifffile.imread or h5py
 reading the same file whole, timed the same way. Before each tool the file's pages are dropped
-from the page cache (posix_fadvise DONTNEED on that file alone), so both open it cold.
+from the page cache (posix_fadvise DONTNEED on that file alone), so both open it cold. With
+--big-first-only Evox stops at its first preview (twice, cold each time) and no reference runs:
+for a machine where the whole volume would not fit beside other jobs.
 
     /usr/bin/python3 bench/run-bench.py --label-memory [--markdown]
 
@@ -393,8 +396,9 @@ def free_disk(path):
     return st.f_bavail * st.f_frsize
 
 
-def bench_big(binary, size, formats):
-    """Writes each format in turn, opens it with Evox and with the reference, deletes it."""
+def bench_big(binary, size, formats, first_only=False):
+    """Writes each format in turn, opens it with Evox and with the reference, deletes it; with
+    first_only, Evox stops at its first preview (twice, cold each time) and no reference runs."""
     os.makedirs(DATA_DIR, exist_ok=True)
     results = []
     volume_bytes = size ** 3 * 2
@@ -408,6 +412,14 @@ def bench_big(binary, size, formats):
             t0 = time.perf_counter()
             write_big(fmt, size, path)
             write_s = time.perf_counter() - t0
+            if first_only:
+                runs = []
+                for _ in range(2):
+                    evict(path)
+                    runs.append(evox_bench(binary, 'big-load', '--first-preview-only',
+                                           path)['big-load'][0])
+                results.append({'format': fmt, 'size': size, 'write_s': write_s, 'first': runs})
+                continue
             evict(path)
             evox = evox_bench(binary, 'big-load', path)['big-load'][0]
             evict(path)
@@ -437,6 +449,19 @@ def big_report(results, binary, argv, markdown, loads):
                      'then the statistics and fine histograms; peak = VmHWM over the volume\'s '
                      'bytes (the reference: its own process, VmHWM over the array\'s bytes)')
         lines.append('')
+    if results and 'first' in results[0]:
+        lines.append('| file | first preview, cold (two runs) | stride | peak then | target |')
+        lines.append('| --- | --- | --- | --- | --- |')
+        for r in results:
+            times = [float(e['first_preview_s']) for e in r['first']]
+            stride = r['first'][0]['previews'].split(':')[0]
+            lines.append('| %d^3 u16 %s (%.1f GiB) | %s | %s | %.0f MB | <= 3 s: %s |'
+                         % (r['size'], 'TIFF' if r['format'] == 'tiff' else 'HDF5',
+                            r['size'] ** 3 * 2 / 2 ** 30, ', '.join('%.2f s' % t for t in times),
+                            stride, max(int(e['peak_bytes']) for e in r['first']) / 1e6,
+                            'n/a (no preview: under 256 MiB)' if min(times) < 0
+                            else 'pass' if max(times) <= 3.0 else 'FAIL'))
+        return '\n'.join(lines)
     lines.append('| file | first preview | previews (stride:s) | whole volume read | with '
                  'histograms | Evox peak | reference read | reference peak | Evox / reference '
                  'time | targets (issue 17) |')
@@ -2082,6 +2107,8 @@ def main():
                         help='open a big u16 volume (TIFF, chunked HDF5): previews, peak memory')
     parser.add_argument('--big-formats', default='tiff,hdf5',
                         help='comma-separated: tiff, hdf5 (--big)')
+    parser.add_argument('--big-first-only', action='store_true',
+                        help='stop at the first preview (--big): where the volume would not fit')
     parser.add_argument('--big-reference', metavar='FILE', help=argparse.SUPPRESS)
     parser.add_argument('--vtk-render', metavar='FILE', help=argparse.SUPPRESS)
     parser.add_argument('--volume-render', action='store_true',
@@ -2110,7 +2137,7 @@ def main():
             parser.error('--big-formats takes tiff and hdf5; --size must be at least 8')
         binary = find_binary(args.binary)
         load_before = load_average()
-        results = bench_big(binary, args.size or 2048, formats)
+        results = bench_big(binary, args.size or 2048, formats, args.big_first_only)
         print(big_report(results, binary, sys.argv, args.markdown, (load_before, load_average())))
         return
     if args.vtk_render:
