@@ -862,7 +862,8 @@ _evox_window_start_load (EvoxWindow            *self,
                          const EvoxSsrmOptions *options)
 {
   LoadData *data = begin_load (self, path);
-  EvoxLoadOptions load = { .ssrm = options, .bin = self->startup_bin, .preview = &data->preview };
+  EvoxLoadOptions load = { .ssrm = options, .bin = self->startup_bin,
+                           .preview = &data->preview };
 
   /* Big TIFF stacks and HDF5 volumes show coarse previews while they load (evox-preview.h);
    * data lives until load_finished, after the last preview. */
