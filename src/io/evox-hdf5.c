@@ -1201,17 +1201,11 @@ check_chunks (const Source  *source,
   return TRUE;
 }
 
-/* Row y of plane z of a (z, y, x) dataset, for the first preview (evox_preview_new_sparse): the
- * preview asks for rows 0, s, 2s... of each plane in turn, which one strided hyperslab reads at
- * once (one H5Dread a plane rather than one a row). */
+/* Row y of plane z of a (z, y, x) dataset, for the first preview (evox_preview_new_sparse). */
 typedef struct
 {
   const Source *source;
   hid_t         memtype;
-  gsize         item;
-  guint         stride;
-  guint8       *rows;      /* every stride-th row of plane `plane` */
-  gsize         plane;
 } RowReader;
 
 static gboolean
@@ -1222,30 +1216,18 @@ read_row (gpointer   user_data,
           GError   **error)
 {
   RowReader *rows = user_data;
-  gsize nx = rows->source->shape[2], ny = rows->source->shape[1];
+  g_auto(EvoxH5Id) file_space = H5Dget_space (rows->source->data);
+  g_auto(EvoxH5Id) mem_space = H5I_INVALID_HID;
+  hsize_t start[3] = { z, y, 0 }, count[3] = { 1, 1, rows->source->shape[2] };
 
-  g_assert (y % rows->stride == 0);
-  if (rows->rows == NULL || rows->plane != z)
+  mem_space = H5Screate_simple (1, &count[2], NULL);
+  if (file_space < 0 || mem_space < 0 ||
+      H5Sselect_hyperslab (file_space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+      H5Dread (rows->source->data, rows->memtype, mem_space, file_space, H5P_DEFAULT, row) < 0)
     {
-      g_auto(EvoxH5Id) file_space = H5Dget_space (rows->source->data);
-      g_auto(EvoxH5Id) mem_space = H5I_INVALID_HID;
-      hsize_t start[3] = { z, 0, 0 }, step[3] = { 1, rows->stride, 1 };
-      hsize_t count[3] = { 1, (ny + rows->stride - 1) / rows->stride, nx };
-
-      if (rows->rows == NULL)
-        rows->rows = g_malloc (count[1] * nx * rows->item);
-      mem_space = H5Screate_simple (3, count, NULL);
-      if (file_space < 0 || mem_space < 0 ||
-          H5Sselect_hyperslab (file_space, H5S_SELECT_SET, start, step, count, NULL) < 0 ||
-          H5Dread (rows->source->data, rows->memtype, mem_space, file_space, H5P_DEFAULT,
-                   rows->rows) < 0)
-        {
-          set_hdf5_error (error, rows->source->path, "reading /exchange/data");
-          return FALSE;
-        }
-      rows->plane = z;
+      set_hdf5_error (error, rows->source->path, "reading /exchange/data");
+      return FALSE;
     }
-  memcpy (row, rows->rows + (y / rows->stride) * nx * rows->item, nx * rows->item);
   return TRUE;
 }
 
@@ -1386,12 +1368,11 @@ evox_hdf5_load_with_preview (const char                *path,
   /* From a cold disk the first preview's planes would take 1/s of the file, its rows 1/s^2. */
   if (plan.n_levels > 0 && source.info->rank == 3)
     {
-      RowReader rows = { &source, memtype, item, plan.stride[0], NULL, 0 };
+      RowReader rows = { &source, memtype };
       g_autoptr(EvoxVolume) sparse = NULL;
       g_autoptr(GError) local = NULL;
 
       sparse = evox_preview_new_sparse (volume, plan.stride[0], read_row, &rows, &local);
-      g_free (rows.rows);
       if (sparse != NULL)
         {
           preview->func (sparse, preview->user_data);
