@@ -69,11 +69,13 @@ phantom_od (double x,
 }
 
 /* /exchange/data as counts 1000 exp (-OD) of the jittered projections, data_white 1000, theta in
- * degrees over a half turn. */
+ * degrees over a half turn; the first n_zeros pixels of the first projection count 0 (a dead
+ * block), named discs-dead.h5 then. */
 static char *
-write_series (const char *dir)
+write_series_with_zeros (const char *dir,
+                         guint       n_zeros)
 {
-  char *path = g_build_filename (dir, "discs.h5", NULL);
+  char *path = g_build_filename (dir, n_zeros > 0 ? "discs-dead.h5" : "discs.h5", NULL);
   hid_t file = H5Fcreate (path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   hsize_t dims[3] = { N_ANGLES, NY, NX };
   hsize_t white_dims[3] = { 1, NY, NX };
@@ -94,6 +96,8 @@ write_series (const char *dir)
             1000 * exp (-phantom_od (x - jitter_dx[a], y - jitter_dy[a],
                                      theta[a] * G_PI / 180));
     }
+  for (guint i = 0; i < n_zeros; i++)
+    data[i] = 0;
   for (guint i = 0; i < NY * NX; i++)
     white[i] = 1000;
   g_assert_cmpint (file, >=, 0);
@@ -102,6 +106,12 @@ write_series (const char *dir)
   evox_test_h5_put (file, "/exchange/theta", H5T_IEEE_F64LE, 1, theta_dims, theta, NULL);
   H5Fclose (file);
   return path;
+}
+
+static char *
+write_series (const char *dir)
+{
+  return write_series_with_zeros (dir, 0);
 }
 
 static gboolean
@@ -242,6 +252,8 @@ test_run (void)
   g_assert_true (evox_recon_dialog_is_running (dialog));
   g_assert_true (evox_test_wait_for (stopped, dialog, 120));
   g_assert_null (evox_recon_dialog_get_message (dialog));
+  /* Every count is above the dark level (zero): nothing to warn of. */
+  g_assert_null (evox_recon_dialog_get_warning (dialog));
   g_assert_cmpuint (reconstructed, ==, 1);
 
   /* The window shows the volume: nx x nx slices, one per detector row. */
@@ -621,8 +633,31 @@ test_errors (void)
   g_test_message ("bad file: %s", message);
   g_assert_nonnull (message);
   g_assert_nonnull (strstr (message, "broken.h5"));
+  /* Named once, by its base name: the reader's full path is not repeated. */
+  g_assert_null (strstr (strstr (message, "broken.h5") + 1, "broken.h5"));
+  g_assert_null (strstr (message, dir));
   g_assert_true (evox_document_get_volume (document) == demo);
   g_assert_null (evox_window_get_error (window));
+
+  /* A .txrm without its reference image (as the real txrm_test_chip_tomo.txrm): the message says
+   * what is missing and what the user can do instead. */
+  {
+    g_autofree char *txrm = g_build_filename (dir, "noref.txrm", NULL);
+    EvoxTestXrm spec = { .width = 8, .height = 4, .n_images = 3, .data_type = 5 };
+
+    evox_test_xrm_write (txrm, &spec);
+    evox_recon_dialog_set_path (dialog, txrm);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "recon.run", NULL));
+    g_assert_true (evox_test_wait_for (stopped, dialog, 30));
+    message = evox_recon_dialog_get_message (dialog);
+    g_test_message ("no reference: %s", message);
+    g_assert_nonnull (message);
+    g_assert_nonnull (strstr (message, "“noref.txrm”"));
+    g_assert_null (strstr (message, dir));
+    g_assert_nonnull (strstr (message, "ReferenceData"));
+    g_assert_nonnull (strstr (message, "folder of per-angle .xrm files"));
+    g_assert_null (evox_recon_dialog_get_warning (dialog));
+  }
 
   evox_recon_dialog_set_path (dialog, series);
   gtk_check_button_set_active (GTK_CHECK_BUTTON (field (dialog, "center_auto")), FALSE);
@@ -639,6 +674,41 @@ test_errors (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Counts at or below the dark level: the run goes on, and the dialog warns as `evox reconstruct`
+ * does, with the count (the 40 zeros written: brute force, every other count is above 1) and
+ * their share of the 90 x 16 x 64 detector pixels. */
+static void
+test_clamped (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = write_series_with_zeros (dir, 40);
+  g_autofree char *expected = g_strdup_printf ("%.3g %%", 100.0 * 40 / (N_ANGLES * NY * NX));
+  EvoxWindow *window = demo_window ();
+  EvoxReconDialog *dialog = open_dialog (window);
+  const char *warning;
+
+  evox_recon_dialog_set_path (dialog, path);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (field (dialog, "align_dropdown")), 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "recon.run", NULL));
+  g_assert_true (evox_test_wait_for (stopped, dialog, 60));
+  g_assert_null (evox_recon_dialog_get_message (dialog));
+  warning = evox_recon_dialog_get_warning (dialog);
+  g_test_message ("warning: %s", warning);
+  g_assert_nonnull (warning);
+  g_assert_true (g_str_has_prefix (warning, "40 detector pixels "));
+  g_assert_nonnull (strstr (warning, expected));
+  g_assert_nonnull (strstr (warning, "dark level"));
+  g_assert_true (gtk_widget_get_visible (field (dialog, "warning_label")));
+
+  /* A new run starts without the old warning. */
+  evox_recon_dialog_set_path (dialog, "");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "recon.run", NULL));
+  g_assert_null (evox_recon_dialog_get_warning (dialog));
+
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -650,5 +720,6 @@ main (int    argc,
   g_test_add_func ("/Evox/ReconUI/energies", test_energies);
   g_test_add_func ("/Evox/ReconUI/cancel", test_cancel);
   g_test_add_func ("/Evox/ReconUI/errors", test_errors);
+  g_test_add_func ("/Evox/ReconUI/clamped", test_clamped);
   return g_test_run ();
 }

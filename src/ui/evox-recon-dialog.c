@@ -46,6 +46,7 @@ struct _EvoxReconDialog
   GtkWidget        *progress_box;
   GtkProgressBar   *progress_bar;
   GtkLabel         *message_label;
+  GtkLabel         *warning_label;
   GtkLabel         *summary_label;
   EvoxPlot         *shift_plot;
   EvoxPlot         *residual_plot;
@@ -84,6 +85,53 @@ evox_recon_dialog_get_message (EvoxReconDialog *self)
   if (!gtk_widget_get_visible (GTK_WIDGET (self->message_label)))
     return NULL;
   return gtk_label_get_text (self->message_label);
+}
+
+static void
+show_warning (EvoxReconDialog *self,
+              const char      *warning)
+{
+  gtk_label_set_text (self->warning_label, warning != NULL ? warning : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->warning_label), warning != NULL);
+}
+
+const char *
+evox_recon_dialog_get_warning (EvoxReconDialog *self)
+{
+  g_return_val_if_fail (EVOX_IS_RECON_DIALOG (self), NULL);
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->warning_label)))
+    return NULL;
+  return gtk_label_get_text (self->warning_label);
+}
+
+/* The readers' errors start with the full path: the dialog names the file once, by its base
+ * name, and says what to do where the reason alone leaves the user stuck. */
+static char *
+run_error_message (const char   *path,
+                   const GError *error)
+{
+  g_autofree char *name = g_filename_display_basename (path);
+  g_autofree char *display_path = g_filename_display_name (path);
+  const char *reason = error->message;
+  gsize len = strlen (display_path);
+  GString *text = g_string_new (NULL);
+
+  if (strncmp (reason, display_path, len) == 0 && reason[len] == ':')
+    reason += len + 1;
+  while (*reason == ' ')
+    reason++;
+  if (strstr (reason, display_path) != NULL)
+    g_string_append_printf (text, _("Could not reconstruct: %s"), reason);
+  else
+    g_string_append_printf (text, _("Could not reconstruct “%s”: %s"), name, reason);
+  /* The tilt reader's words for a .txrm without its flat field (evox-tilt-reader.c). */
+  if (strstr (reason, "ReferenceData") != NULL)
+    g_string_append (text, _(".\nWithout a reference (flat-field) image the counts cannot be "
+                             "turned into optical density. Export the series again with its "
+                             "reference from the microscope software, or choose a folder of "
+                             "per-angle .xrm files with their reference files (“ref” in the "
+                             "name)."));
+  return g_string_free (text, FALSE);
 }
 
 /* Options */
@@ -595,6 +643,8 @@ typedef struct
   EvoxTomoReport *report;
   EvoxTiltSeries *before;
   EvoxTiltSeries *after;
+  guint64         n_clamped;  /* detector pixels at or below the dark level, all energies */
+  guint64         n_pixels;   /* detector pixels read, before binning */
 } RunResult;
 
 static void
@@ -688,6 +738,7 @@ run_work (gpointer       user_data,
   g_autoptr (EvoxVolume) volume = NULL;
   RunResult *result;
   EvoxTiltSeries *reference;
+  guint64 n_clamped = 0, n_pixels = 0;
 
   evox_progress_set_stage (run->progress, _("Reading"), 0.0, 0.1);
   evox_progress_push (run->progress, 0.0, 0.1);
@@ -700,6 +751,15 @@ run_work (gpointer       user_data,
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA, _("%s: no projections"),
                    run->path);
       return NULL;
+    }
+  for (guint i = 0; i < set->len; i++)
+    {
+      const EvoxTiltSeries *series = g_ptr_array_index (set, i);
+
+      n_clamped += series->n_clamped;
+      /* n_clamped counts the detector's pixels, before binning */
+      n_pixels += (guint64) series->nx * series->ny * series->n_angles * run->read.bin *
+                  run->read.bin;
     }
   /* The pipeline shifts the series in place: keep the reference energy (the last, highest) as
    * read for the sinogram before alignment. */
@@ -731,6 +791,8 @@ run_work (gpointer       user_data,
   result->report = g_steal_pointer (&report);
   result->before = g_steal_pointer (&before);
   result->after = g_steal_pointer (&after);
+  result->n_clamped = n_clamped;
+  result->n_pixels = n_pixels;
   return result;
 }
 
@@ -759,9 +821,7 @@ run_finished (GObject      *source,
   _evox_ui_job_stop (&self->job);
   if (result == NULL)
     {
-      g_autofree char *name = g_filename_display_basename (run->path);
-      g_autofree char *message = g_strdup_printf (_("Could not reconstruct “%s”: %s"), name,
-                                                  error->message);
+      g_autofree char *message = run_error_message (run->path, error);
 
       show_message (self, message);
     }
@@ -780,6 +840,24 @@ run_finished (GObject      *source,
       if (gtk_spin_button_get_value_as_int (self->row_spin) == 0)
         gtk_spin_button_set_value (self->row_spin, ny / 2);
       update_sinograms (self);
+      /* As `evox reconstruct` warns: a few dead pixels are common, a block of them is a damaged
+       * file or a detector that dropped out, and the shifts and the volume suffer. */
+      if (result->n_clamped > 0)
+        {
+          g_autofree char *warning =
+            g_strdup_printf (ngettext ("%" G_GUINT64_FORMAT " detector pixel (%.3g %% of the "
+                                       "projections) at or below the dark level, read as "
+                                       "optical density %.3g",
+                                       "%" G_GUINT64_FORMAT " detector pixels (%.3g %% of the "
+                                       "projections) at or below the dark level, read as "
+                                       "optical density %.3g",
+                                       result->n_clamped),
+                             result->n_clamped,
+                             100.0 * result->n_clamped / MAX (result->n_pixels, 1),
+                             -log (EVOX_TILT_MIN_TRANSMISSION));
+
+          show_warning (self, warning);
+        }
       show_report (self, g_steal_pointer (&result->report));
       g_signal_emit (self, signals[RECONSTRUCTED], 0, result->volume, name);
       run_result_free (result);
@@ -799,6 +877,7 @@ evox_recon_dialog_run (EvoxReconDialog *self)
 
   _evox_ui_job_cancel (&self->job);
   show_message (self, NULL);
+  show_warning (self, NULL);
   if (!evox_recon_dialog_get_options (self, &read, &options, &error))
     {
       show_message (self, error->message);
@@ -1055,6 +1134,7 @@ evox_recon_dialog_class_init (EvoxReconDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxReconDialog, progress_box);
   gtk_widget_class_bind_template_child (widget_class, EvoxReconDialog, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, EvoxReconDialog, message_label);
+  gtk_widget_class_bind_template_child (widget_class, EvoxReconDialog, warning_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxReconDialog, summary_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxReconDialog, shift_plot);
   gtk_widget_class_bind_template_child (widget_class, EvoxReconDialog, residual_plot);
