@@ -296,8 +296,17 @@ test_run (void)
     y = evox_plot_get_line (EVOX_PLOT (evox_recon_dialog_get_plot
                                          (dialog, EVOX_RECON_PLOT_RESIDUAL)), 0, NULL, &n);
     g_assert_cmpuint (n, ==, report->iterations->len);
-    g_assert_cmpfloat (y[0], ==, g_array_index (report->iterations, EvoxTomoIteration,
-                                                0).residual);
+    /* In OD or in 10^-3k OD when the residuals differ too little for the ticks (test_plots). */
+    {
+      double r0 = g_array_index (report->iterations, EvoxTomoIteration, 0).residual;
+      double k = log10 (y[0] / r0) / 3;
+
+      g_assert_cmpfloat (fabs (k - round (k)), <, 1e-9);
+      for (guint i = 0; i < n; i++)
+        g_assert_cmpfloat_with_epsilon (y[i] / pow (10, 3 * round (k)),
+                                        g_array_index (report->iterations, EvoxTomoIteration,
+                                                       i).residual, 1e-12);
+    }
     g_assert_cmpuint (report->center_scan->len, >, 0);
     evox_plot_get_line (EVOX_PLOT (evox_recon_dialog_get_plot (dialog, EVOX_RECON_PLOT_CENTER)),
                         0, NULL, &n);
@@ -441,6 +450,26 @@ test_plots (void)
 
   assert_x_is (plot_of (dialog, EVOX_RECON_PLOT_RESIDUAL), 0, iteration, 3);
   assert_line_is (plot_of (dialog, EVOX_RECON_PLOT_RESIDUAL), 0, residual, 3);
+
+  /* Residuals within 0.0011 OD of each other (as the user phantom's two iterations: 0.1048,
+   * 0.1037) are plotted in 10^-3 OD, by hand 104.8 and 103.7. */
+  {
+    g_autoptr (EvoxTomoReport) close = evox_tomo_report_copy (report);
+    const double close_od[2] = { 0.1048, 0.1037 };
+    const double close_milli[2] = { 104.8, 103.7 };
+
+    g_array_set_size (close->iterations, 0);
+    for (guint i = 0; i < 2; i++)
+      {
+        EvoxTomoIteration it = { 0, i, close_od[i], 0.01 };
+
+        g_array_append_val (close->iterations, it);
+      }
+    evox_recon_dialog_show_report (dialog, close);
+    assert_line_is (plot_of (dialog, EVOX_RECON_PLOT_RESIDUAL), 0, close_milli, 2);
+    evox_recon_dialog_show_report (dialog, report);
+    assert_line_is (plot_of (dialog, EVOX_RECON_PLOT_RESIDUAL), 0, residual, 3);
+  }
 
   assert_x_is (plot_of (dialog, EVOX_RECON_PLOT_CENTER), 0, scan_x, 3);
   assert_line_is (plot_of (dialog, EVOX_RECON_PLOT_CENTER), 0, scan_y, 3);
@@ -695,7 +724,7 @@ test_clamped (void)
   warning = evox_recon_dialog_get_warning (dialog);
   g_test_message ("warning: %s", warning);
   g_assert_nonnull (warning);
-  g_assert_true (g_str_has_prefix (warning, "40 detector pixels "));
+  g_assert_true (g_str_has_prefix (warning, "Warning: 40 detector pixels "));
   g_assert_nonnull (strstr (warning, expected));
   g_assert_nonnull (strstr (warning, "dark level"));
   g_assert_true (gtk_widget_get_visible (field (dialog, "warning_label")));

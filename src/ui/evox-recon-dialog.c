@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "evox-recon-dialog.h"
+#include "evox-axis.h"
 #include "evox-fsc.h"
 #include "evox-plot.h"
 #include "evox-tomo-report-csv.h"
@@ -295,6 +296,33 @@ plot_shifts (EvoxReconDialog      *self,
                       "dy");
 }
 
+/* Residuals of a good alignment differ in the fourth decimal of an optical density of about 0.1,
+ * and the axis prints ticks finer than four decimals with three significant digits: every label
+ * read 0.104. Shown in 10^-3 (or 10^-6 ...) OD, the spread spans whole tick steps again. */
+static int
+residual_exponent (const double *y,
+                   guint         n)
+{
+  double lo = INFINITY, hi = -INFINITY, spread;
+  int exponent = 0;
+
+  for (guint i = 0; i < n; i++)
+    if (isfinite (y[i]))
+      {
+        lo = MIN (lo, y[i]);
+        hi = MAX (hi, y[i]);
+      }
+  if (!(hi >= lo))
+    return 0;
+  spread = hi > lo ? hi - lo : fabs (hi);
+  while (spread > 0 && spread < 0.01 && exponent > -12)
+    {
+      spread *= 1000;
+      exponent -= 3;
+    }
+  return exponent;
+}
+
 static void
 plot_residual (EvoxReconDialog      *self,
                const EvoxTomoReport *report)
@@ -303,10 +331,13 @@ plot_residual (EvoxReconDialog      *self,
   g_autofree double *x = g_new (double, MAX (n, 1));
   g_autofree double *y = g_new (double, MAX (n, 1));
   guint line;
+  int exponent;
 
   evox_plot_clear (self->residual_plot);
   if (n == 0)
     {
+      evox_plot_set_axes (self->residual_plot, _("Reprojection iteration"),
+                          _("Residual (OD, RMS)"));
       evox_plot_set_placeholder (self->residual_plot, _("No reprojection iterations"));
       return;
     }
@@ -316,6 +347,21 @@ plot_residual (EvoxReconDialog      *self,
 
       x[i] = i + 1;
       y[i] = it->residual;
+    }
+  exponent = residual_exponent (y, n);
+  if (exponent != 0)
+    {
+      g_autofree char *power = evox_axis_format_decade (exponent);
+      g_autofree char *title = g_strdup_printf (_("Residual (%s OD, RMS)"), power);
+
+      for (guint i = 0; i < n; i++)
+        y[i] *= pow (10, -exponent);
+      evox_plot_set_axes (self->residual_plot, _("Reprojection iteration"), title);
+    }
+  else
+    {
+      evox_plot_set_axes (self->residual_plot, _("Reprojection iteration"),
+                          _("Residual (OD, RMS)"));
     }
   line = evox_plot_add_line (self->residual_plot, x, y, n, &dx_color, _("residual"));
   evox_plot_set_line_points (self->residual_plot, line, TRUE);
@@ -845,12 +891,12 @@ run_finished (GObject      *source,
       if (result->n_clamped > 0)
         {
           g_autofree char *warning =
-            g_strdup_printf (ngettext ("%" G_GUINT64_FORMAT " detector pixel (%.3g %% of the "
-                                       "projections) at or below the dark level, read as "
-                                       "optical density %.3g",
-                                       "%" G_GUINT64_FORMAT " detector pixels (%.3g %% of the "
-                                       "projections) at or below the dark level, read as "
-                                       "optical density %.3g",
+            g_strdup_printf (ngettext ("Warning: %" G_GUINT64_FORMAT " detector pixel "
+                                       "(%.3g %% of the projections) at or below the dark "
+                                       "level, read as optical density %.3g",
+                                       "Warning: %" G_GUINT64_FORMAT " detector pixels "
+                                       "(%.3g %% of the projections) at or below the dark "
+                                       "level, read as optical density %.3g",
                                        result->n_clamped),
                              result->n_clamped,
                              100.0 * result->n_clamped / MAX (result->n_pixels, 1),
