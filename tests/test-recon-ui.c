@@ -622,6 +622,21 @@ test_cancel (void)
   g_assert_cmpuint (reconstructed, ==, 0);
   g_assert_true (evox_document_get_volume (document) == demo);
   g_assert_null (evox_recon_dialog_get_message (dialog));
+  /* The report of a cancelled run stays in the plots but is not the volume's: nothing to save,
+   * and no sinogram of an earlier run passes for this one's. */
+  g_assert_nonnull (evox_recon_dialog_get_report (dialog));
+  g_assert_false (gtk_widget_is_sensitive (field (dialog, "save_button")));
+  {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *csv = g_build_filename (dir, "cancelled.csv", NULL);
+
+    g_assert_false (evox_recon_dialog_save_report (dialog, csv, TRUE, &error));
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+    g_assert_false (g_file_test (csv, G_FILE_TEST_EXISTS));
+  }
+  g_assert_null (evox_recon_dialog_get_sinogram (dialog, FALSE));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (field (dialog, "summary_label"))),
+                            "Cancelled"));
 
   /* Closing the window while a run goes on takes the dialog with it and cancels the run; its
    * end arrives to nobody. */

@@ -31,6 +31,7 @@ struct _EvoxReconDialog
 
   EvoxUiJob         job;
   EvoxTomoReport   *report;
+  gboolean          report_partial;  /* of a run that was cancelled or failed: not saved */
   EvoxTiltSeries   *before;        /* the series as read (the reference energy) */
   EvoxTiltSeries   *after;         /* the same moved by the report's shifts */
   GdkTexture       *sinogram[2];
@@ -224,7 +225,7 @@ update_sensitivity (EvoxReconDialog *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "recon.run", idle);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "recon.cancel", !idle);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "recon.save-report",
-                                 idle && self->report != NULL);
+                                 idle && self->report != NULL && !self->report_partial);
 }
 
 /* The report in plots */
@@ -549,6 +550,7 @@ evox_recon_dialog_show_report (EvoxReconDialog      *self,
 {
   g_return_if_fail (EVOX_IS_RECON_DIALOG (self));
   g_return_if_fail (report != NULL);
+  self->report_partial = FALSE;
   show_report (self, evox_tomo_report_copy (report));
 }
 
@@ -886,6 +888,7 @@ run_finished (GObject      *source,
       if (gtk_spin_button_get_value_as_int (self->row_spin) == 0)
         gtk_spin_button_set_value (self->row_spin, ny / 2);
       update_sinograms (self);
+      self->report_partial = FALSE;
       /* As `evox reconstruct` warns: a few dead pixels are common, a block of them is a damaged
        * file or a detector that dropped out, and the shifts and the volume suffer. */
       if (result->n_clamped > 0)
@@ -931,6 +934,13 @@ evox_recon_dialog_run (EvoxReconDialog *self)
     }
 
   clear_report (self);
+  /* The report grows from nothing; until the run ends it is not the volume's to save, and the
+   * last run's sinograms (maybe of another file or binning) would pass for this one's. */
+  self->report_partial = TRUE;
+  g_clear_pointer (&self->before, evox_tilt_series_free);
+  g_clear_pointer (&self->after, evox_tilt_series_free);
+  update_sinograms (self);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->row_spin), FALSE);
   _evox_ui_job_start (&self->job, self->progress_bar, self->progress_box, job_stopped, self);
   run = g_atomic_rc_box_new0 (RunData);
   g_weak_ref_init (&run->dialog, self);
@@ -951,7 +961,9 @@ evox_recon_dialog_cancel (EvoxReconDialog *self)
 {
   g_return_if_fail (EVOX_IS_RECON_DIALOG (self));
   if (_evox_ui_job_cancel (&self->job))
-    gtk_label_set_text (self->summary_label, _("Cancelled"));
+    gtk_label_set_text (self->summary_label,
+                        _("Cancelled: the plots show the run as far as it went; the window keeps "
+                          "its volume"));
 }
 
 gboolean
@@ -972,6 +984,12 @@ evox_recon_dialog_save_report (EvoxReconDialog  *self,
   if (self->report == NULL)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, _("No report to save: run first"));
+      return FALSE;
+    }
+  if (self->report_partial)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   _("The last run did not finish: its report is not saved"));
       return FALSE;
     }
   return evox_tomo_report_write_csv (self->report, path, force, error);
