@@ -348,9 +348,22 @@ test_run (void)
    * the window's toast naming it, and no overwriting without force. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "recon.save-report", NULL));
   g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 10));
+  /* It opens beside the projections (the test runs elsewhere, in the build folder); the
+   * chooser loads the folder in turns of the main loop. */
+  evox_test_spin (0.3);
+  {
+    g_autoptr (GFile) folder = gtk_file_chooser_get_current_folder
+                                 (GTK_FILE_CHOOSER (evox_test_find_file_dialog ()));
+    g_autofree char *folder_path = folder != NULL ? g_file_get_path (folder) : NULL;
+
+    g_assert_cmpstr (folder_path, ==, dir);
+  }
   evox_test_answer_file_dialog (csv, GTK_RESPONSE_ACCEPT);
   g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 10));
   g_assert_null (evox_recon_dialog_get_message (dialog));
+  /* The toast is the window's, behind the dialog: the dialog says it too. */
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (field (dialog, "summary_label"))),
+                            "Report saved as"));
   {
     g_autofree char *text = NULL;
 

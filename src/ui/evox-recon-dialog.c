@@ -1097,6 +1097,15 @@ save_report (GtkWidget   *owner,
   /* The chooser has asked before replacing a file. */
   if (!evox_recon_dialog_save_report (EVOX_RECON_DIALOG (owner), path, TRUE, error))
     return FALSE;
+  /* The window's toast is behind the dialog: say it here too. */
+  {
+    GtkLabel *summary = EVOX_RECON_DIALOG (owner)->summary_label;
+    g_autofree char *shown = g_filename_display_name (path);
+    g_autofree char *text = g_strdup_printf (_("%s\nReport saved as %s"),
+                                             gtk_label_get_text (summary), shown);
+
+    gtk_label_set_text (summary, text);
+  }
   /* The window's toast says where it went, as for every other export. */
   if (EVOX_IS_WINDOW (parent))
     evox_window_show_saved (EVOX_WINDOW (parent), path);
@@ -1127,6 +1136,20 @@ save_report_action (GtkWidget  *widget,
   chooser = _evox_save_chooser_new (widget, _("Save Quality Report"), _("_Save"), name,
                                     save_report, NULL, _("Could not save “%s”: %s"),
                                     save_failed);
+  /* Beside the projections, where the user keeps that sample's files, not in whatever folder
+   * the program was started from. */
+  {
+    g_autofree char *input = g_strstrip (g_strdup (evox_recon_dialog_get_path (self)));
+    g_autofree char *folder = g_file_test (input, G_FILE_TEST_IS_DIR) ?
+                              g_strdup (input) : g_path_get_dirname (input);
+
+    if (*input != '\0' && g_file_test (folder, G_FILE_TEST_IS_DIR))
+      {
+        g_autoptr (GFile) file = g_file_new_for_path (folder);
+
+        gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), file, NULL);
+      }
+  }
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
