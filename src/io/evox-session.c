@@ -949,6 +949,13 @@ evox_session_get_input_is_demo (EvoxSession *self)
   return g_strcmp0 (get_string (first_input (self), "kind"), "demo-ssrm") == 0;
 }
 
+gboolean
+evox_session_get_input_is_folder (EvoxSession *self)
+{
+  g_return_val_if_fail (EVOX_IS_SESSION (self), FALSE);
+  return g_strcmp0 (get_string (first_input (self), "kind"), "folder") == 0;
+}
+
 void
 evox_session_set_input (EvoxSession *self,
                         const char  *path)

@@ -47,6 +47,8 @@ JsonObject  *evox_session_get_root         (EvoxSession    *self);
 const char  *evox_session_get_input        (EvoxSession    *self);
 /* The SSRM demo stack, not a file. */
 gboolean     evox_session_get_input_is_demo (EvoxSession   *self);
+/* The input is a folder (of slices or spectra). */
+gboolean     evox_session_get_input_is_folder (EvoxSession *self);
 /* Points the session at a moved input (what the user chose for a missing one). */
 void         evox_session_set_input        (EvoxSession    *self,
                                             const char     *path);

@@ -1,0 +1,316 @@
+/* evox-window-session.c: File > Save Session… and Open Session… of the main window. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "evox-session.h"
+#include "evox-window-private.h"
+
+/* The session the window was opened from or last saved to: its keys unknown to this Evox are
+ * carried into the next save. */
+#define SESSION_KEY "evox-session"
+
+static void
+remember_session (EvoxWindow  *self,
+                  EvoxSession *session)
+{
+  g_object_set_data_full (G_OBJECT (self), SESSION_KEY, g_object_ref (session), g_object_unref);
+}
+
+gboolean
+evox_window_save_session (EvoxWindow  *self,
+                          const char  *path,
+                          gboolean     overwrite,
+                          GError     **error)
+{
+  g_autoptr (EvoxSession) session = NULL;
+
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  session = evox_session_capture (self->document, g_object_get_data (G_OBJECT (self),
+                                                                     SESSION_KEY), error);
+  if (session == NULL || !evox_session_save (session, path, overwrite, error))
+    return FALSE;
+  remember_session (self, session);
+  return TRUE;
+}
+
+typedef struct
+{
+  EvoxSession *session;
+  char        *warning;   /* the input changed since the session was saved */
+} RestoreData;
+
+static void
+restore_data_free (RestoreData *data)
+{
+  g_clear_object (&data->session);
+  g_free (data->warning);
+  g_free (data);
+}
+
+/* Off the main thread: the hash and the read both pass over the whole input. */
+static void
+restore_work (GTask        *task,
+              gpointer      source,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  RestoreData *data = task_data;
+  GError *error = NULL;
+  EvoxVolume *volume;
+
+  if (!evox_session_check_input (data->session, &data->warning, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  volume = evox_session_load_input (data->session, NULL, cancellable, &error);
+  if (volume == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, volume, g_object_unref);
+}
+
+static void
+show_session_error (EvoxWindow  *self,
+                    EvoxSession *session,
+                    const char  *path,
+                    GError      *error)
+{
+  g_autofree char *name = g_filename_display_basename (session != NULL ?
+                                                       evox_session_get_path (session) : path);
+  g_autofree char *message = g_strdup_printf (_("Could not open session “%s”. %s"), name,
+                                              error->message);
+
+  evox_window_show_error (self, message);
+}
+
+static void
+restore_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  EvoxWindow *self = EVOX_WINDOW (source);
+  RestoreData *data = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) volume = g_task_propagate_pointer (G_TASK (result), &error);
+
+  /* Closed while reading. */
+  if (self->document == NULL)
+    return;
+  if (volume == NULL)
+    {
+      /* The document is untouched: what was shown stays. */
+      show_session_error (self, data->session, NULL, error);
+      return;
+    }
+  /* A file still loading would replace the session's volume when it arrives. */
+  evox_window_cancel_load (self);
+  if (!evox_session_apply (data->session, self->document, volume, &error))
+    show_session_error (self, data->session, NULL, error);
+  else
+    evox_window_show_error (self, data->warning);
+  remember_session (self, data->session);
+}
+
+static void
+start_restore (EvoxWindow  *self,
+               EvoxSession *session)
+{
+  g_autoptr (GTask) task = g_task_new (self, NULL, restore_done, NULL);
+  RestoreData *data = g_new0 (RestoreData, 1);
+
+  data->session = g_object_ref (session);
+  g_task_set_task_data (task, data, (GDestroyNotify) restore_data_free);
+  g_task_run_in_thread (task, restore_work);
+}
+
+static void
+find_input_response (GtkNativeDialog *chooser,
+                     int              response,
+                     EvoxWindow      *self)
+{
+  EvoxSession *session = g_object_get_data (G_OBJECT (chooser), "session");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        {
+          evox_session_set_input (session, path);
+          start_restore (self, session);
+        }
+    }
+  g_object_unref (chooser);
+}
+
+/* The input moved: the user says where it is now (a file, or a folder of slices or spectra). */
+static void
+ask_for_input (EvoxWindow  *self,
+               EvoxSession *session,
+               GError      *error)
+{
+  const char *input = evox_session_get_input (session);
+  gboolean folder = evox_session_get_input_is_folder (session);
+  g_autofree char *name = g_filename_display_basename (input != NULL ? input : "");
+  g_autofree char *title = g_strdup_printf (_("Where Is “%s”?"), name);
+  GtkFileChooserNative *chooser;
+
+  evox_window_show_error (self, error->message);
+  chooser = gtk_file_chooser_native_new (title, GTK_WINDOW (self),
+                                         folder ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER :
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
+                                         _("_Cancel"));
+  g_object_set_data_full (G_OBJECT (chooser), "session", g_object_ref (session),
+                          g_object_unref);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (find_input_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+void
+evox_window_open_session (EvoxWindow *self,
+                          GFile      *file)
+{
+  g_autofree char *path = NULL;
+  g_autoptr (EvoxSession) session = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *input;
+
+  g_return_if_fail (EVOX_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      g_autofree char *uri = g_file_get_uri (file);
+
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("only local files can be opened"));
+      show_session_error (self, NULL, uri, error);
+      return;
+    }
+  session = evox_session_load (path, &error);
+  if (session == NULL)
+    {
+      show_session_error (self, NULL, path, error);
+      return;
+    }
+  input = evox_session_get_input (session);
+  if (!evox_session_get_input_is_demo (session) &&
+      (input == NULL || !g_file_test (input, G_FILE_TEST_EXISTS)))
+    {
+      g_autofree char *name = g_filename_display_basename (path);
+      g_autofree char *missing = g_filename_display_name (input != NULL ? input : "");
+
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("The input of session “%s”, “%s”, is missing: choose where it is now"),
+                   name, missing);
+      ask_for_input (self, session, error);
+      return;
+    }
+  start_restore (self, session);
+}
+
+static void
+save_session_response (GtkNativeDialog *chooser,
+                       int              response,
+                       EvoxWindow      *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+      g_autoptr (GError) error = NULL;
+
+      /* The chooser has already asked before replacing a file. */
+      if (path != NULL && evox_window_save_session (self, path, TRUE, &error))
+        evox_window_show_saved (self, path);
+      else if (path != NULL)
+        {
+          g_autofree char *message = g_strdup_printf (_("Could not save the session: %s"),
+                                                      error->message);
+          evox_window_show_error (self, message);
+        }
+    }
+  g_object_unref (chooser);
+}
+
+static void
+save_session_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  EvoxWindow *self = EVOX_WINDOW (widget);
+  static const char *sessions[] = { "*.evox", NULL };
+  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+  const char *title = evox_document_get_title (self->document);
+  g_autofree char *stem = g_strdup (title != NULL ? title : "session");
+  g_autofree char *suggested = NULL;
+  GtkFileChooserNative *chooser;
+  char *dot = strrchr (stem, '.');
+
+  if (dot != NULL && dot != stem)
+    *dot = '\0';
+  suggested = g_strconcat (stem, ".evox", NULL);
+  chooser = gtk_file_chooser_native_new (_("Save Session"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_file_filter_set_name (filter, _("Evox sessions"));
+  for (guint i = 0; sessions[i] != NULL; i++)
+    gtk_file_filter_add_pattern (filter, sessions[i]);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), suggested);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (save_session_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+open_session_response (GtkNativeDialog *chooser,
+                       int              response,
+                       EvoxWindow      *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      if (file != NULL)
+        evox_window_open_session (self, file);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+open_session_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  EvoxWindow *self = EVOX_WINDOW (widget);
+  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Open Session"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
+                                         _("_Cancel"));
+  gtk_file_filter_set_name (filter, _("Evox sessions"));
+  gtk_file_filter_add_pattern (filter, "*.evox");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (open_session_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+void
+_evox_window_install_session_actions (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.save-session", NULL, save_session_action);
+  gtk_widget_class_install_action (widget_class, "win.open-session", NULL, open_session_action);
+}
