@@ -418,6 +418,9 @@ test_round_trip_file (void)
   g_assert_true (g_str_has_prefix (evox_session_get_input (moved_session), moved));
   volume = evox_session_load_input (moved_session, NULL, NULL, &error);
   g_assert_no_error (error);
+  /* The window's way: the particles labelled first (off the main thread), then applied. */
+  g_assert_true (evox_session_prepare (moved_session, volume, NULL, &error));
+  g_assert_no_error (error);
   g_assert_true (evox_session_apply (moved_session, again, volume, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (evox_labels_get_n_particles (evox_document_get_labels (again)), ==,

@@ -22,6 +22,7 @@ struct _EvoxSession
   JsonObject *root;
   char       *path;    /* the .evox file, once loaded or saved */
   char       *input;   /* the input as found (NULL: the demo, or not resolved) */
+  EvoxLabels *labels;  /* the particles evox_session_prepare () labelled */
 };
 
 G_DEFINE_FINAL_TYPE (EvoxSession, evox_session, G_TYPE_OBJECT)
@@ -62,6 +63,7 @@ evox_session_finalize (GObject *object)
   g_clear_pointer (&self->root, json_object_unref);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->input, g_free);
+  g_clear_object (&self->labels);
   G_OBJECT_CLASS (evox_session_parent_class)->finalize (object);
 }
 
@@ -610,7 +612,8 @@ capture_clusters (JsonObject   *root,
                   EvoxDocument *document)
 {
   static const char * const keys[] = { "features", "scale", "pca", "seed", "k", "inertia",
-                                       "init", "n-init", "max-iter", "merges", "unmerged-k" };
+                                       "restarts", "dropped", "volumes", "merges", "unmerged-k",
+                                       "unmerged-inertia" };
   EvoxClusters *clusters = evox_document_get_clusters (document);
   JsonObject *object, *info;
   JsonArray *list;
@@ -1147,31 +1150,54 @@ apply_phases (JsonObject   *root,
     evox_document_set_selected_phase (document, (int) selected);
 }
 
-static gboolean
-apply_particles (JsonObject    *root,
-                 EvoxDocument  *document,
-                 GError       **error)
+/* The particles the session asks for, labelled in volume; NULL without error when it asks for
+ * none (or for something this volume cannot have). */
+static EvoxLabels *
+compute_particles (JsonObject    *root,
+                   EvoxVolume    *volume,
+                   GCancellable  *cancellable,
+                   GError       **error)
 {
   JsonObject *particles = get_object (root, "particles");
-  EvoxVolume *volume = evox_document_get_volume (document);
-  g_autoptr (EvoxLabels) labels = NULL;
-  double range[2], channel = 0, connectivity = 26, min_size = 0, selected;
+  double range[2], channel = 0, connectivity = 26, min_size = 0;
 
-  if (particles == NULL)
-    return TRUE;
-  if (!get_numbers (particles, "range", range, 2))
-    return TRUE;
+  if (particles == NULL || !get_numbers (particles, "range", range, 2))
+    return NULL;
   get_number (particles, "channel", &channel);
   get_number (particles, "connectivity", &connectivity);
   get_number (particles, "min-size", &min_size);
   if (!evox_connectivity_is_valid ((int) connectivity) || channel < 0 ||
-      channel >= evox_volume_get_n_channels (volume) || min_size < 0)
+      channel >= evox_volume_get_n_channels (volume) || channel != (guint) channel ||
+      min_size < 0)
+    return NULL;
+  return evox_labels_compute (volume, (guint) channel, get_string (particles, "phase"),
+                              range[0], range[1], (EvoxConnectivity) connectivity,
+                              (guint64) min_size, NULL, cancellable, error);
+}
+
+static gboolean
+apply_particles (EvoxSession   *self,
+                 EvoxDocument  *document,
+                 GError       **error)
+{
+  JsonObject *particles = get_object (self->root, "particles");
+  EvoxVolume *volume = evox_document_get_volume (document);
+  g_autoptr (EvoxLabels) labels = NULL;
+  GError *local = NULL;
+  double selected;
+
+  if (self->labels != NULL && evox_labels_get_volume (self->labels) == volume)
+    labels = g_object_ref (self->labels);
+  else
+    labels = compute_particles (self->root, volume, NULL, &local);
+  g_clear_object (&self->labels);
+  if (local != NULL)
+    {
+      g_propagate_error (error, local);
+      return FALSE;
+    }
+  if (labels == NULL || evox_labels_get_channel (labels) != evox_document_get_channel (document))
     return TRUE;
-  labels = evox_labels_compute (volume, (guint) channel, get_string (particles, "phase"),
-                                range[0], range[1], (EvoxConnectivity) connectivity,
-                                (guint64) min_size, NULL, NULL, error);
-  if (labels == NULL)
-    return FALSE;
   evox_document_set_labels (document, labels);
   if (get_number (particles, "selected", &selected) && selected >= 0 && selected <= G_MAXUINT32)
     evox_document_set_selected_particle (document, (guint) selected);
@@ -1296,6 +1322,43 @@ apply_overlays (JsonObject   *root,
     }
 }
 
+static void
+apply_voxel_size (JsonObject *root,
+                  EvoxVolume *volume)
+{
+  double spacing[3];
+
+  if (get_numbers (root, "voxel-size-nm", spacing, 3) && spacing[0] > 0 &&
+      spacing[1] > 0 && spacing[2] > 0 && isfinite (spacing[0]) && isfinite (spacing[1]) &&
+      isfinite (spacing[2]))
+    {
+      evox_volume_set_spacing (volume, spacing);
+      evox_volume_set_spacing_known (volume, TRUE);
+    }
+}
+
+gboolean
+evox_session_prepare (EvoxSession   *self,
+                      EvoxVolume    *volume,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  GError *local = NULL;
+
+  g_return_val_if_fail (EVOX_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+
+  apply_voxel_size (self->root, volume);
+  g_clear_object (&self->labels);
+  self->labels = compute_particles (self->root, volume, cancellable, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, local);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 evox_session_apply (EvoxSession   *self,
                     EvoxDocument  *document,
@@ -1303,19 +1366,12 @@ evox_session_apply (EvoxSession   *self,
                     GError       **error)
 {
   g_autofree char *title = NULL;
-  double spacing[3];
 
   g_return_val_if_fail (EVOX_IS_SESSION (self), FALSE);
   g_return_val_if_fail (EVOX_IS_DOCUMENT (document), FALSE);
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
 
-  if (get_numbers (self->root, "voxel-size-nm", spacing, 3) && spacing[0] > 0 &&
-      spacing[1] > 0 && spacing[2] > 0 && isfinite (spacing[0]) && isfinite (spacing[1]) &&
-      isfinite (spacing[2]))
-    {
-      evox_volume_set_spacing (volume, spacing);
-      evox_volume_set_spacing_known (volume, TRUE);
-    }
+  apply_voxel_size (self->root, volume);
   if (evox_session_get_input_is_demo (self))
     evox_document_set_volume (document, volume, ("Demo SSRM stack"), NULL);
   else
@@ -1325,7 +1381,7 @@ evox_session_apply (EvoxSession   *self,
     }
   apply_display (self->root, document);
   apply_phases (self->root, document);
-  if (!apply_particles (self->root, document, error))
+  if (!apply_particles (self, document, error))
     return FALSE;
   apply_surfaces (self->root, document);
   apply_style (self->root, document);

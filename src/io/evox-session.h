@@ -69,6 +69,12 @@ EvoxVolume  *evox_session_load_input       (EvoxSession    *self,
                                             EvoxProgress   *progress,
                                             GCancellable   *cancellable,
                                             GError        **error);
+/* The heavy part of evox_session_apply for a worker thread: states the session's voxel size on
+ * volume and labels its particles, kept for the apply of the same volume. */
+gboolean     evox_session_prepare          (EvoxSession    *self,
+                                            EvoxVolume     *volume,
+                                            GCancellable   *cancellable,
+                                            GError        **error);
 /* Shows volume (the session's input, read again) in document and re-applies everything:
  * voxel size, display, phases, particles (labelled again), surfaces (built again), volume
  * style, overlays. Missing keys keep the document's defaults; values of the wrong type are

@@ -73,6 +73,11 @@ restore_work (GTask        *task,
   volume = evox_session_load_input (data->session, NULL, cancellable, &error);
   if (volume == NULL)
     g_task_return_error (task, error);
+  else if (!evox_session_prepare (data->session, volume, cancellable, &error))
+    {
+      g_object_unref (volume);
+      g_task_return_error (task, error);
+    }
   else
     g_task_return_pointer (task, volume, g_object_unref);
 }
