@@ -66,10 +66,55 @@ surfaces_idle (gpointer data)
   return !evox_document_get_surfaces_busy (evox_window_get_document (data));
 }
 
-static gboolean
-has_error (gpointer data)
+/* The question the window asks about a changed input: a message dialog over it. */
+static GtkWidget *
+find_question (EvoxWindow *window)
 {
-  return evox_window_get_error (data) != NULL;
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) top = g_list_model_get_item (toplevels, i);
+
+      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+      if (GTK_IS_MESSAGE_DIALOG (top) &&
+          gtk_window_get_transient_for (top) == GTK_WINDOW (window) &&
+          gtk_widget_get_visible (GTK_WIDGET (top)))
+        return GTK_WIDGET (top);
+      G_GNUC_END_IGNORE_DEPRECATIONS
+    }
+  return NULL;
+}
+
+static gboolean
+has_question (gpointer data)
+{
+  return find_question (data) != NULL;
+}
+
+static const char *
+question_text (EvoxWindow *window)
+{
+  GtkWidget *dialog = find_question (window);
+  static char *text;
+
+  g_assert_nonnull (dialog);
+  g_free (text);
+  g_object_get (dialog, "secondary-text", &text, NULL);
+  return text;
+}
+
+static void
+answer_question (EvoxWindow *window,
+                 int         response)
+{
+  GtkWidget *dialog = find_question (window);
+
+  g_assert_nonnull (dialog);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_dialog_response (GTK_DIALOG (dialog), response);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  evox_test_spin (0.1);
 }
 
 static char *
@@ -190,6 +235,13 @@ test_save_and_open (void)
     g_assert_cmpmem (da, 640 * 480 * 4, db, 640 * 480 * 4);
   }
 
+  /* For the README: the session as saved, and the restored window's picture. */
+  if (g_getenv ("EVOX_SESSION_KEEP") != NULL)
+    {
+      g_autofree char *text = read_text (session);
+
+      g_assert_true (g_file_set_contents (g_getenv ("EVOX_SESSION_KEEP"), text, -1, NULL));
+    }
   if (shot != NULL)
     {
       g_assert_true (evox_window_export_image (second, shot, 1000, 700, FALSE, &error));
@@ -210,15 +262,30 @@ test_save_and_open (void)
     g_assert_cmpuint (evox_phase_list_get_n_phases (evox_document_get_phases (b)), ==, 2);
   }
 
-  /* A changed input (other noise, the same size): restored, with a warning naming it. */
+  /* A changed input (other noise, the same size): a question naming it before anything is
+   * replaced; Cancel keeps the window as it was, Open Anyway restores with the banner's
+   * warning. */
   {
+    EvoxLabels *before = evox_document_get_labels (b);
+
     write_blobs (tiff, 4);
     evox_window_show_error (second, NULL);
     evox_window_open_file (second, session_file, NULL);
-    g_assert_true (evox_test_wait_for (has_error, second, 60));
+    g_assert_true (evox_test_wait_for (has_question, second, 60));
+    g_assert_nonnull (strstr (question_text (second), "blobs.tif"));
+    g_assert_nonnull (strstr (question_text (second), "changed"));
+    g_assert_true (evox_document_get_labels (b) == before);
+    answer_question (second, GTK_RESPONSE_CANCEL);
+    g_assert_true (evox_document_get_labels (b) == before);
+    g_assert_nonnull (strstr (evox_window_get_error (second), "was not opened"));
+
+    evox_window_open_file (second, session_file, NULL);
+    g_assert_true (evox_test_wait_for (has_question, second, 60));
+    answer_question (second, GTK_RESPONSE_ACCEPT);
+    g_assert_true (evox_document_get_labels (b) != before);
+    g_assert_true (evox_test_wait_for (restored, second, 60));
     g_assert_nonnull (strstr (evox_window_get_error (second), "blobs.tif"));
     g_assert_nonnull (strstr (evox_window_get_error (second), "changed"));
-    g_assert_true (evox_test_wait_for (restored, second, 60));
   }
 
   evox_test_close_window (second);

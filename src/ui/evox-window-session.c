@@ -97,6 +97,72 @@ show_session_error (EvoxWindow  *self,
 }
 
 static void
+finish_restore (EvoxWindow  *self,
+                EvoxSession *session,
+                EvoxVolume  *volume,
+                const char  *warning)
+{
+  g_autoptr (GError) error = NULL;
+
+  /* A file still loading would replace the session's volume when it arrives. */
+  evox_window_cancel_load (self);
+  if (!evox_session_apply (session, self->document, volume, &error))
+    show_session_error (self, session, NULL, error);
+  else
+    evox_window_show_error (self, warning);
+  remember_session (self, session);
+}
+
+static void
+changed_input_response (GtkDialog  *dialog,
+                        int         response,
+                        EvoxWindow *self)
+{
+  EvoxSession *session = g_object_get_data (G_OBJECT (dialog), "session");
+  EvoxVolume *volume = g_object_get_data (G_OBJECT (dialog), "volume");
+  const char *warning = g_object_get_data (G_OBJECT (dialog), "warning");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    finish_restore (self, session, volume, warning);
+  else
+    {
+      g_autofree char *name = g_filename_display_basename (evox_session_get_path (session));
+      g_autofree char *message = g_strdup_printf (_("Session “%s” was not opened: its input "
+                                                    "changed"), name);
+
+      evox_window_show_error (self, message);
+    }
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* The input is not what the session was made from: the user decides before anything is
+ * replaced. GtkAlertDialog is GTK 4.10; the message dialog works on Debian 12's 4.8 too. */
+static void
+ask_about_changed_input (EvoxWindow  *self,
+                         EvoxSession *session,
+                         EvoxVolume  *volume,
+                         const char  *warning)
+{
+  GtkWidget *dialog;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  dialog = gtk_message_dialog_new (GTK_WINDOW (self),
+                                   GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_WARNING, GTK_BUTTONS_NONE,
+                                   _("The session’s input changed"));
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", warning);
+  gtk_dialog_add_buttons (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL,
+                          _("_Open Anyway"), GTK_RESPONSE_ACCEPT, NULL);
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_object_set_data_full (G_OBJECT (dialog), "session", g_object_ref (session), g_object_unref);
+  g_object_set_data_full (G_OBJECT (dialog), "volume", g_object_ref (volume), g_object_unref);
+  g_object_set_data_full (G_OBJECT (dialog), "warning", g_strdup (warning), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (changed_input_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 restore_done (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
@@ -115,13 +181,10 @@ restore_done (GObject      *source,
       show_session_error (self, data->session, NULL, error);
       return;
     }
-  /* A file still loading would replace the session's volume when it arrives. */
-  evox_window_cancel_load (self);
-  if (!evox_session_apply (data->session, self->document, volume, &error))
-    show_session_error (self, data->session, NULL, error);
+  if (data->warning != NULL)
+    ask_about_changed_input (self, data->session, volume, data->warning);
   else
-    evox_window_show_error (self, data->warning);
-  remember_session (self, data->session);
+    finish_restore (self, data->session, volume, NULL);
 }
 
 static void
