@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "evox-canvas.h"
 #include "evox-document.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
@@ -48,6 +49,14 @@ write_blobs (const char *path,
         }
   g_assert_true (evox_tiff_write (volume, 0, path, EVOX_TIFF_WRITE_OVERWRITE, &error));
   g_assert_no_error (error);
+}
+
+static EvoxCamera *
+pane_camera (EvoxWindow *window)
+{
+  EvoxCanvas *canvas = EVOX_CANVAS (evox_window_get_canvas (window));
+
+  return evox_renderer_get_pane_camera (evox_canvas_get_renderer (canvas), EVOX_PANE_3D);
 }
 
 static gboolean
@@ -158,6 +167,9 @@ test_save_and_open (void)
   evox_document_set_labels (a, labels);
   evox_document_add_phase_surface (a, solid);
   g_assert_true (evox_test_wait_for (surfaces_idle, first, 60));
+  /* Turned and zoomed away from where the view puts it: the camera comes back too. */
+  evox_camera_orbit (pane_camera (first), 60, -25);
+  evox_camera_zoom_at (pane_camera (first), 1.5, 100, 80, 400, 300);
 
   g_assert_true (evox_window_save_session (first, session, FALSE, &error));
   g_assert_no_error (error);
@@ -190,6 +202,20 @@ test_save_and_open (void)
   g_assert_cmpstr (evox_document_get_path (b), ==, tiff);
   g_assert_cmpuint (evox_labels_get_n_particles (evox_document_get_labels (b)), ==,
                     evox_labels_get_n_particles (labels));
+
+  {
+    EvoxCameraPose pa, pb;
+
+    evox_camera_get_pose (pane_camera (first), &pa);
+    evox_camera_get_pose (pane_camera (second), &pb);
+    for (guint i = 0; i < 3; i++)
+      g_assert_cmpfloat (pa.center[i], ==, pb.center[i]);
+    g_assert_cmpfloat (pa.azimuth, ==, pb.azimuth);
+    g_assert_cmpfloat (pa.elevation, ==, pb.elevation);
+    g_assert_cmpfloat (pa.frame[0], ==, pb.frame[0]);
+    g_assert_cmpfloat (pa.frame[1], ==, pb.frame[1]);
+    g_assert_cmpint (pa.orthographic, ==, pb.orthographic);
+  }
 
   /* The numbers the windows export are the same, byte for byte. */
   {

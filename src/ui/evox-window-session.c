@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "evox-canvas.h"
 #include "evox-session.h"
 #include "evox-window-private.h"
 
@@ -19,6 +20,124 @@ remember_session (EvoxWindow  *self,
                   EvoxSession *session)
 {
   g_object_set_data_full (G_OBJECT (self), SESSION_KEY, g_object_ref (session), g_object_unref);
+}
+
+/* The cameras live in the canvas, not the document: the window adds them to what the document
+ * gives ("camera": the main view's and the 3D pane's of the 2x2 view). */
+static const char * const camera_names[] = { "main", "pane-3d" };
+
+static EvoxCamera *
+window_camera (EvoxWindow *self,
+               guint       which)
+{
+  EvoxRenderer *renderer = evox_canvas_get_renderer (EVOX_CANVAS (self->canvas));
+
+  return which == 0 ? evox_renderer_get_camera (renderer) :
+                      evox_renderer_get_pane_camera (renderer, EVOX_PANE_3D);
+}
+
+static void
+capture_cameras (EvoxWindow  *self,
+                 EvoxSession *session)
+{
+  JsonObject *cameras = json_object_new ();
+
+  for (guint c = 0; c < G_N_ELEMENTS (camera_names); c++)
+    {
+      JsonObject *object = json_object_new ();
+      JsonArray *center = json_array_new ();
+      JsonArray *frame = json_array_new ();
+      EvoxCameraPose pose;
+
+      evox_camera_get_pose (window_camera (self, c), &pose);
+      for (guint i = 0; i < 3; i++)
+        json_array_add_double_element (center, pose.center[i]);
+      for (guint i = 0; i < 2; i++)
+        json_array_add_double_element (frame, pose.frame[i]);
+      json_object_set_array_member (object, "center", center);
+      json_object_set_double_member (object, "azimuth", pose.azimuth);
+      json_object_set_double_member (object, "elevation", pose.elevation);
+      json_object_set_array_member (object, "frame", frame);
+      json_object_set_boolean_member (object, "orthographic", pose.orthographic);
+      json_object_set_object_member (cameras, camera_names[c], object);
+    }
+  json_object_set_object_member (evox_session_get_root (session), "camera", cameras);
+}
+
+static gboolean
+read_numbers (JsonObject *object,
+              const char *key,
+              double     *values,
+              guint       n)
+{
+  JsonNode *node = json_object_get_member (object, key);
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return FALSE;
+  array = json_node_get_array (node);
+  if (json_array_get_length (array) != n)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (element) ||
+          (json_node_get_value_type (element) != G_TYPE_DOUBLE &&
+           json_node_get_value_type (element) != G_TYPE_INT64))
+        return FALSE;
+      values[i] = json_node_get_double (element);
+    }
+  return TRUE;
+}
+
+static gboolean
+read_number (JsonObject *object,
+             const char *key,
+             double     *value)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      (json_node_get_value_type (node) != G_TYPE_DOUBLE &&
+       json_node_get_value_type (node) != G_TYPE_INT64))
+    return FALSE;
+  *value = json_node_get_double (node);
+  return TRUE;
+}
+
+/* A missing or malformed camera leaves the one the view placed. */
+static void
+apply_cameras (EvoxWindow  *self,
+               EvoxSession *session)
+{
+  JsonNode *node = json_object_get_member (evox_session_get_root (session), "camera");
+  JsonObject *cameras;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return;
+  cameras = json_node_get_object (node);
+  for (guint c = 0; c < G_N_ELEMENTS (camera_names); c++)
+    {
+      JsonNode *member = json_object_get_member (cameras, camera_names[c]);
+      JsonObject *object;
+      JsonNode *ortho;
+      EvoxCameraPose pose;
+
+      if (member == NULL || !JSON_NODE_HOLDS_OBJECT (member))
+        continue;
+      object = json_node_get_object (member);
+      if (!read_numbers (object, "center", pose.center, 3) ||
+          !read_numbers (object, "frame", pose.frame, 2) ||
+          !read_number (object, "azimuth", &pose.azimuth) ||
+          !read_number (object, "elevation", &pose.elevation))
+        continue;
+      ortho = json_object_get_member (object, "orthographic");
+      pose.orthographic = ortho != NULL && JSON_NODE_HOLDS_VALUE (ortho) &&
+                          json_node_get_value_type (ortho) == G_TYPE_BOOLEAN &&
+                          json_node_get_boolean (ortho);
+      evox_camera_set_pose (window_camera (self, c), &pose);
+    }
 }
 
 gboolean
@@ -34,7 +153,10 @@ evox_window_save_session (EvoxWindow  *self,
 
   session = evox_session_capture (self->document, g_object_get_data (G_OBJECT (self),
                                                                      SESSION_KEY), error);
-  if (session == NULL || !evox_session_save (session, path, overwrite, error))
+  if (session == NULL)
+    return FALSE;
+  capture_cameras (self, session);
+  if (!evox_session_save (session, path, overwrite, error))
     return FALSE;
   remember_session (self, session);
   return TRUE;
@@ -109,7 +231,10 @@ finish_restore (EvoxWindow  *self,
   if (!evox_session_apply (session, self->document, volume, &error))
     show_session_error (self, session, NULL, error);
   else
-    evox_window_show_error (self, warning);
+    {
+      apply_cameras (self, session);
+      evox_window_show_error (self, warning);
+    }
   remember_session (self, session);
 }
 
