@@ -185,6 +185,46 @@ assert_same_documents (EvoxDocument *a,
     g_assert_cmpmem (clip_a, sizeof clip_a, clip_b, sizeof clip_b);
   }
 
+  {
+    EvoxMeasurementList *ma = evox_document_get_measurements (a);
+    EvoxMeasurementList *mb = evox_document_get_measurements (b);
+
+    g_assert_cmpuint (evox_measurement_list_get_n_measurements (ma), ==,
+                      evox_measurement_list_get_n_measurements (mb));
+    for (guint i = 0; i < evox_measurement_list_get_n_measurements (ma); i++)
+      {
+        EvoxMeasurement *x = evox_measurement_list_get_measurement (ma, i);
+        EvoxMeasurement *y = evox_measurement_list_get_measurement (mb, i);
+        double xs[3], xe[3], ys[3], ye[3];
+
+        g_assert_cmpuint (evox_measurement_get_axis (x), ==, evox_measurement_get_axis (y));
+        g_assert_cmpuint (evox_measurement_get_slice (x), ==, evox_measurement_get_slice (y));
+        evox_measurement_get_points (x, xs, xe);
+        evox_measurement_get_points (y, ys, ye);
+        g_assert_cmpmem (xs, sizeof xs, ys, sizeof ys);
+        g_assert_cmpmem (xe, sizeof xe, ye, sizeof ye);
+        g_assert_cmpfloat (evox_measurement_get_length_nm (x), ==,
+                           evox_measurement_get_length_nm (y));
+      }
+    g_assert_cmpint (evox_document_get_composite (a), ==, evox_document_get_composite (b));
+    g_assert_cmpint (evox_document_get_composite_phases (a), ==,
+                     evox_document_get_composite_phases (b));
+    for (guint slot = 0; slot < 3; slot++)
+      {
+        int ca, cb;
+        double la, ha, lb, hb;
+
+        evox_document_get_composite_slot (a, slot, &ca, &la, &ha);
+        evox_document_get_composite_slot (b, slot, &cb, &lb, &hb);
+        g_assert_cmpint (ca, ==, cb);
+        if (ca >= 0)
+          {
+            g_assert_cmpfloat (la, ==, lb);
+            g_assert_cmpfloat (ha, ==, hb);
+          }
+      }
+  }
+
   for (guint i = 0; i < EVOX_N_OVERLAY_ITEMS; i++)
     {
       double ax, ay, bx, by;
@@ -279,6 +319,17 @@ edit_document (EvoxDocument *document)
   evox_overlays_set_font_size (overlays, 20);
   evox_overlays_set_scale_bar_length (overlays, 500);
   evox_overlays_add_label (overlays, "Sample “A”, 1 µm", 0.5, 0.125);
+
+  {
+    const guint start[3] = { 10, 20, 3 }, end[3] = { 90, 70, 3 };
+    g_autoptr (EvoxMeasurement) ruler = evox_measurement_new_from_voxels (volume, start, end,
+                                                                         &error);
+
+    g_assert_no_error (error);
+    evox_measurement_list_append (evox_document_get_measurements (document), ruler);
+  }
+  evox_document_set_composite_slot (document, 1, 0, lo + 0.25 * (hi - lo), hi);
+  evox_document_set_composite_phases (document, TRUE);
 }
 
 static EvoxSession *

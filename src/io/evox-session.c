@@ -708,6 +708,55 @@ capture_overlays (JsonObject   *root,
   json_object_set_object_member (root, "overlays", object);
 }
 
+static void
+capture_rulers (JsonObject   *root,
+                EvoxDocument *document)
+{
+  EvoxMeasurementList *list = evox_document_get_measurements (document);
+  JsonArray *array = json_array_new ();
+
+  for (guint i = 0; i < evox_measurement_list_get_n_measurements (list); i++)
+    {
+      EvoxMeasurement *ruler = evox_measurement_list_get_measurement (list, i);
+      JsonObject *entry = json_object_new ();
+      double start[3], end[3];
+
+      evox_measurement_get_points (ruler, start, end);
+      json_object_set_int_member (entry, "axis", evox_measurement_get_axis (ruler));
+      json_object_set_int_member (entry, "slice", evox_measurement_get_slice (ruler));
+      set_numbers (entry, "start-nm", start, 3);
+      set_numbers (entry, "end-nm", end, 3);
+      json_array_add_object_element (array, entry);
+    }
+  json_object_set_array_member (root, "rulers", array);
+}
+
+static void
+capture_composite (JsonObject   *root,
+                   EvoxDocument *document)
+{
+  JsonObject *object = json_object_new ();
+  JsonArray *slots = json_array_new ();
+
+  json_object_set_boolean_member (object, "on", evox_document_get_composite (document));
+  json_object_set_boolean_member (object, "phases",
+                                  evox_document_get_composite_phases (document));
+  for (guint slot = 0; slot < 3; slot++)
+    {
+      JsonObject *entry = json_object_new ();
+      double range[2];
+      int channel;
+
+      evox_document_get_composite_slot (document, slot, &channel, &range[0], &range[1]);
+      json_object_set_int_member (entry, "channel", channel);
+      if (channel >= 0)
+        set_numbers (entry, "range", range, 2);
+      json_array_add_object_element (slots, entry);
+    }
+  json_object_set_array_member (object, "slots", slots);
+  json_object_set_object_member (root, "composite", object);
+}
+
 EvoxSession *
 evox_session_capture (EvoxDocument  *document,
                       EvoxSession   *previous,
@@ -743,6 +792,8 @@ evox_session_capture (EvoxDocument  *document,
   capture_clusters (self->root, document);
   capture_style (self->root, document);
   capture_overlays (self->root, document);
+  capture_rulers (self->root, document);
+  capture_composite (self->root, document);
   /* Recorded, not recomputed yet: a restored session shows the stack as loaded. */
   json_object_set_boolean_member (self->root, "registered",
                                   evox_document_get_registration (document) != NULL);
@@ -1323,6 +1374,69 @@ apply_overlays (JsonObject   *root,
 }
 
 static void
+apply_rulers (JsonObject   *root,
+              EvoxDocument *document)
+{
+  JsonArray *array = get_array (root, "rulers");
+  EvoxMeasurementList *list = evox_document_get_measurements (document);
+  gsize dims[3];
+
+  if (array == NULL)
+    return;
+  evox_volume_get_dims (evox_document_get_volume (document), dims);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      g_autoptr (EvoxMeasurement) ruler = NULL;
+      double axis, slice, start[3], end[3];
+      gboolean finite = TRUE;
+
+      if (!get_number (entry, "axis", &axis) || !get_number (entry, "slice", &slice) ||
+          !get_numbers (entry, "start-nm", start, 3) || !get_numbers (entry, "end-nm", end, 3))
+        continue;
+      for (guint a = 0; a < 3; a++)
+        finite = finite && isfinite (start[a]) && isfinite (end[a]);
+      if (!finite || (axis != 0 && axis != 1 && axis != 2) || slice < 0 ||
+          slice >= dims[(guint) axis] || slice != (guint) slice)
+        continue;
+      ruler = evox_measurement_new ((guint) axis, (guint) slice, start, end);
+      evox_measurement_list_append (list, ruler);
+    }
+}
+
+static void
+apply_composite (JsonObject   *root,
+                 EvoxDocument *document)
+{
+  JsonObject *object = get_object (root, "composite");
+  JsonArray *slots = get_array (object, "slots");
+  guint n_channels = evox_volume_get_n_channels (evox_document_get_volume (document));
+  gboolean flag;
+
+  if (object == NULL)
+    return;
+  for (guint slot = 0; slots != NULL && slot < MIN (json_array_get_length (slots), 3); slot++)
+    {
+      JsonNode *node = json_array_get_element (slots, slot);
+      JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      double channel, range[2];
+
+      if (!get_number (entry, "channel", &channel) || channel < -1 || channel >= n_channels ||
+          channel != (int) channel)
+        continue;
+      if (!get_numbers (entry, "range", range, 2) || !isfinite (range[0]) ||
+          !isfinite (range[1]))
+        range[0] = range[1] = NAN;
+      evox_document_set_composite_slot (document, slot, (int) channel, range[0], range[1]);
+    }
+  if (get_boolean (object, "phases", &flag))
+    evox_document_set_composite_phases (document, flag);
+  if (get_boolean (object, "on", &flag))
+    evox_document_set_composite (document, flag);
+}
+
+static void
 apply_voxel_size (JsonObject *root,
                   EvoxVolume *volume)
 {
@@ -1386,5 +1500,7 @@ evox_session_apply (EvoxSession   *self,
   apply_surfaces (self->root, document);
   apply_style (self->root, document);
   apply_overlays (self->root, document);
+  apply_rulers (self->root, document);
+  apply_composite (self->root, document);
   return TRUE;
 }
