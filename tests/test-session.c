@@ -575,7 +575,8 @@ static void
 write_text (const char *path,
             const char *text)
 {
-  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  /* No fsync: the test writes hundreds of these. */
+  g_assert_true (g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_NONE, 0644, NULL));
 }
 
 /* Missing keys keep the defaults: a session of the input alone restores what opening it does. */
@@ -824,6 +825,203 @@ test_ssrm_options (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+static void
+write_small (const char *path)
+{
+  g_autoptr (EvoxVolume) volume = NULL;
+  g_autoptr (GError) error = NULL;
+  guint64 state = 9;
+  guint8 *data;
+
+  volume = evox_volume_new (10, 8, 6, 1, EVOX_SAMPLE_U8, &error);
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  for (gsize i = 0; i < 10 * 8 * 6; i++)
+    data[i] = (guint8) (evox_test_random (&state) % 3 * 100);
+  g_assert_true (evox_tiff_write (volume, 0, path, EVOX_TIFF_WRITE_OVERWRITE, &error));
+  g_assert_no_error (error);
+}
+
+static void
+edit_small (EvoxDocument *document)
+{
+  EvoxPhaseList *phases = evox_document_get_phases (document);
+  EvoxVolume *volume = evox_document_get_volume (document);
+  g_autoptr (EvoxPhase) phase = evox_phase_new ("Solid", 150, 255, "#d62728");
+  g_autoptr (EvoxLabels) labels = NULL;
+  g_autoptr (GError) error = NULL;
+  const guint start[3] = { 1, 1, 2 }, end[3] = { 8, 6, 2 };
+  g_autoptr (EvoxMeasurement) ruler = evox_measurement_new_from_voxels (volume, start, end,
+                                                                       &error);
+  const double values[] = { 0, 100, 200 }, opacities[] = { 0, 0.5, 0.1 };
+
+  g_assert_no_error (error);
+  evox_document_set_view (document, EVOX_VIEW_QUAD);
+  evox_document_set_layer_visible (document, 1, FALSE);
+  evox_phase_list_append (phases, phase);
+  evox_document_set_selected_phase (document, 0);
+  labels = evox_labels_compute (volume, 0, "Solid", 150, 255, EVOX_CONNECTIVITY_6, 1, NULL,
+                                NULL, &error);
+  g_assert_no_error (error);
+  evox_document_set_labels (document, labels);
+  evox_document_set_selected_particle (document, 1);
+  evox_document_add_phase_surface (document, phase);
+  evox_document_add_level_surface (document, 50);
+  evox_document_add_particle_surface (document, 1);
+  evox_volume_style_set_points (evox_document_get_volume_style (document), values, opacities, 3);
+  evox_overlays_set_visible (evox_document_get_overlays (document), EVOX_OVERLAY_AXES, TRUE);
+  evox_overlays_add_label (evox_document_get_overlays (document), "label", 0.5, 0.5);
+  evox_measurement_list_append (evox_document_get_measurements (document), ruler);
+  evox_document_set_composite_slot (document, 0, 0, 10, 200);
+}
+
+/* Hand-edited files: every value of a saved session replaced by a value of another type or out of
+ * range, one at a time, and random bytes changed; loading and applying never crash or warn
+ * (criticals are fatal here): a value that cannot be used keeps the default. */
+static void
+replace_values (JsonNode  *node,
+                JsonNode  *root,
+                JsonNode **replacements,
+                guint      n_replacements,
+                const char *dir,
+                guint     *count);
+
+static void
+try_session_text (const char *dir,
+                  const char *text)
+{
+  g_autofree char *path = g_build_filename (dir, "edited.evox", NULL);
+  g_autoptr (EvoxSession) session = NULL;
+  g_autoptr (EvoxVolume) volume = NULL;
+  g_autoptr (EvoxDocument) document = NULL;
+  g_autoptr (GError) error = NULL;
+
+  write_text (path, text);
+  session = evox_session_load (path, &error);
+  if (session == NULL)
+    return;
+  volume = evox_session_load_input (session, NULL, NULL, &error);
+  if (volume == NULL)
+    return;
+  /* Surfaces are only specs here: building hundreds of them would take minutes. */
+  document = evox_document_new ();
+  _evox_document_set_surface_delay (document, 600000);
+  if (!evox_session_apply (session, document, volume, &error))
+    g_assert_nonnull (error);
+}
+
+static void
+try_root (const char *dir,
+          JsonNode   *root)
+{
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+  try_session_text (dir, text);
+}
+
+static void
+replace_values (JsonNode  *node,
+                JsonNode  *root,
+                JsonNode **replacements,
+                guint      n_replacements,
+                const char *dir,
+                guint     *count)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *object = json_node_get_object (node);
+      g_autoptr (GList) members = json_object_get_members (object);
+      g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+
+      /* Setting a member frees its old key: walk copies. */
+      for (GList *l = members; l != NULL; l = l->next)
+        g_ptr_array_add (keys, g_strdup (l->data));
+      for (guint k = 0; k < keys->len; k++)
+        {
+          const char *key = keys->pdata[k];
+          JsonNode *child = json_object_get_member (object, key);
+          g_autoptr (JsonNode) saved = json_node_copy (child);
+
+          /* The version and the input are checked elsewhere; here, what is applied. */
+          if (node == root && (g_strcmp0 (key, "evox-session") == 0 ||
+                               g_strcmp0 (key, "inputs") == 0))
+            continue;
+          for (guint r = 0; r < n_replacements; r++)
+            {
+              json_object_set_member (object, key, json_node_copy (replacements[r]));
+              try_root (dir, root);
+              (*count)++;
+            }
+          json_object_set_member (object, key, json_node_copy (saved));
+          replace_values (json_object_get_member (object, key), root, replacements,
+                          n_replacements, dir, count);
+        }
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        replace_values (json_array_get_element (array, i), root, replacements, n_replacements,
+                        dir, count);
+    }
+}
+
+static void
+test_edited_values (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "s.evox", NULL);
+  g_autofree char *tiff = g_build_filename (dir, "small.tif", NULL);
+  g_autoptr (EvoxDocument) document = new_document ();
+  g_autoptr (EvoxSession) session = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  const char *values[] = { "null", "\"text\"", "-1", "-0.5", "1e300", "4294967296", "true",
+                           "[]", "{}", "[1e308, -1e308]", "99" };
+  JsonNode *replacements[G_N_ELEMENTS (values)];
+  guint count = 0;
+  guint64 state = 5;
+  gsize length;
+
+  /* Small, so that the hundreds of applies stay quick; every section of the file filled. */
+  write_small (tiff);
+  open_into (document, tiff);
+  edit_small (document);
+  session = evox_session_capture (document, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_session_save (session, path, FALSE, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    replacements[i] = json_from_string (values[i], &error);
+  g_assert_no_error (error);
+
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  g_assert_no_error (error);
+  replace_values (json_parser_get_root (parser), json_parser_get_root (parser), replacements,
+                  G_N_ELEMENTS (values), dir, &count);
+  g_assert_cmpuint (count, >, 1000);
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    json_node_unref (replacements[i]);
+
+  /* Random bytes: most no longer parse, the others apply what they can. */
+  g_assert_true (g_file_get_contents (path, &text, &length, NULL));
+  for (guint round = 0; round < 300; round++)
+    {
+      g_autofree char *copy = g_strndup (text, length);
+
+      for (guint k = 0; k < 3; k++)
+        copy[evox_test_random (&state) % length] = (char) (32 + evox_test_random (&state) % 95);
+      try_session_text (dir, copy);
+    }
+  g_assert_true (wait_for_surfaces (document));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -840,5 +1038,6 @@ main (int   argc,
   g_test_add_func ("/Evox/Session/malformed", test_malformed);
   g_test_add_func ("/Evox/Session/save-exists", test_save_exists);
   g_test_add_func ("/Evox/Session/ssrm-options", test_ssrm_options);
+  g_test_add_func ("/Evox/Session/edited-values", test_edited_values);
   return g_test_run ();
 }
