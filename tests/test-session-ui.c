@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "evox-canvas.h"
+#include "evox-clustering.h"
 #include "evox-document.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
@@ -67,6 +68,12 @@ restored (gpointer data)
   return evox_document_get_volume (document) != NULL &&
          evox_document_get_labels (document) != NULL &&
          !evox_document_get_surfaces_busy (document);
+}
+
+static gboolean
+has_clusters (gpointer data)
+{
+  return evox_document_get_clusters (evox_window_get_document (data)) != NULL;
 }
 
 static gboolean
@@ -167,6 +174,25 @@ test_save_and_open (void)
   evox_document_set_labels (a, labels);
   evox_document_add_phase_surface (a, solid);
   g_assert_true (evox_test_wait_for (surfaces_idle, first, 60));
+  /* Clusters of the values inside the volume's middle range, renamed and recoloured. */
+  {
+    EvoxClusteringParams params;
+    EvoxVolume *volume = evox_document_get_volume (a);
+    g_autoptr (EvoxClusteringResult) run = NULL;
+
+    evox_clustering_params_init (&params);
+    params.k = 3;
+    params.kmeans.seed = 11;
+    params.mask.channel = 0;
+    params.mask.lo = 5;
+    params.mask.hi = 250;
+    run = evox_clustering_run (&volume, 1, &params, FALSE, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (evox_document_set_clusters (a, run->clusters[0]));
+    evox_clusters_set_name (run->clusters[0], 2, "Middle");
+    evox_clusters_set_color (run->clusters[0], 3, "#123456");
+    evox_clusters_set_visible (run->clusters[0], 1, FALSE);
+  }
   /* Turned and zoomed away from where the view puts it: the camera comes back too. */
   evox_camera_orbit (pane_camera (first), 60, -25);
   evox_camera_zoom_at (pane_camera (first), 1.5, 100, 80, 400, 300);
@@ -200,6 +226,25 @@ test_save_and_open (void)
       g_assert_cmpint (g_param_values_cmp (pspec, &va, &vb), ==, 0);
     }
   g_assert_cmpstr (evox_document_get_path (b), ==, tiff);
+  /* The clusters made again: the same labels, names, colours and visibility. */
+  g_assert_true (evox_test_wait_for (has_clusters, second, 60));
+  {
+    EvoxClusters *ca = evox_document_get_clusters (a), *cb = evox_document_get_clusters (b);
+    gsize dims[3];
+
+    evox_clusters_get_dims (ca, dims);
+    g_assert_cmpuint (evox_clusters_get_k (ca), ==, evox_clusters_get_k (cb));
+    g_assert_cmpmem (evox_clusters_get_data (ca), dims[0] * dims[1] * dims[2] * 2,
+                     evox_clusters_get_data (cb), dims[0] * dims[1] * dims[2] * 2);
+    for (guint id = 1; id <= evox_clusters_get_k (ca); id++)
+      {
+        g_assert_cmpstr (evox_clusters_get_name (ca, id), ==, evox_clusters_get_name (cb, id));
+        g_assert_cmpstr (evox_clusters_get_color (ca, id), ==, evox_clusters_get_color (cb, id));
+        g_assert_cmpint (evox_clusters_get_visible (ca, id), ==,
+                         evox_clusters_get_visible (cb, id));
+      }
+    g_assert_cmpstr (evox_clusters_get_name (cb, 2), ==, "Middle");
+  }
   g_assert_cmpuint (evox_labels_get_n_particles (evox_document_get_labels (b)), ==,
                     evox_labels_get_n_particles (labels));
 

@@ -613,7 +613,11 @@ capture_clusters (JsonObject   *root,
 {
   static const char * const keys[] = { "features", "scale", "pca", "seed", "k", "inertia",
                                        "restarts", "dropped", "volumes", "merges", "unmerged-k",
-                                       "unmerged-inertia" };
+                                       "unmerged-inertia", "run.features", "run.channels",
+                                       "run.channel", "run.window", "run.mask-channel",
+                                       "run.mask-lo", "run.mask-hi", "run.scale", "run.pca",
+                                       "run.seed", "run.restarts", "run.max-iter", "run.tol",
+                                       "run.init-sample" };
   EvoxClusters *clusters = evox_document_get_clusters (document);
   JsonObject *object, *info;
   JsonArray *list;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "evox-canvas.h"
+#include "evox-clustering.h"
 #include "evox-session.h"
 #include "evox-window-private.h"
 
@@ -218,6 +219,180 @@ show_session_error (EvoxWindow  *self,
   evox_window_show_error (self, message);
 }
 
+/* Clusters are analysis, which io does not link: the window runs the recorded clustering again
+ * (k-means with the same features, mask, scaling, PCA, k and seed gives the same labels) and
+ * puts the recorded names, colours and visibility back. */
+static const char *
+cluster_info (JsonObject *info,
+              const char *key)
+{
+  JsonNode *node = json_object_get_member (info, key);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gboolean
+cluster_number (JsonObject *info,
+                const char *key,
+                double      lo,
+                double      hi,
+                double     *value)
+{
+  const char *text = cluster_info (info, key);
+  char *end = NULL;
+
+  if (text == NULL)
+    return FALSE;
+  *value = g_ascii_strtod (text, &end);
+  return end != text && *end == '\0' && *value >= lo && *value <= hi;
+}
+
+static JsonObject *
+session_clusters (EvoxSession *session)
+{
+  JsonNode *node = json_object_get_member (evox_session_get_root (session), "clusters");
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+typedef struct
+{
+  EvoxWindow  *window;   /* weak: a closed window drops the result */
+  EvoxSession *session;
+} ClusterJob;
+
+static void
+cluster_job_free (ClusterJob *job)
+{
+  g_clear_weak_pointer (&job->window);
+  g_clear_object (&job->session);
+  g_free (job);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClusterJob, cluster_job_free)
+
+static void
+clusters_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr (ClusterJob) job = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxClusteringResult) run = evox_clustering_run_finish (result, &error);
+  EvoxWindow *self = job->window;
+  JsonObject *clusters = session_clusters (job->session);
+  JsonNode *list_node = clusters != NULL ? json_object_get_member (clusters, "clusters") : NULL;
+  JsonArray *list;
+  EvoxClusters *made;
+
+  if (self == NULL || self->document == NULL)
+    return;
+  if (run == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("The session’s clusters could not be "
+                                                    "made again: %s"), error->message);
+
+      evox_window_show_error (self, message);
+      return;
+    }
+  made = run->clusters[0];
+  if (!evox_document_set_clusters (self->document, made))
+    return;
+  list = list_node != NULL && JSON_NODE_HOLDS_ARRAY (list_node) ?
+         json_node_get_array (list_node) : NULL;
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonNode *node = json_array_get_element (list, i);
+      JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonNode *id_node = entry != NULL ? json_object_get_member (entry, "id") : NULL;
+      JsonNode *visible = entry != NULL ? json_object_get_member (entry, "visible") : NULL;
+      const char *name = entry != NULL ? cluster_info (entry, "name") : NULL;
+      const char *color = entry != NULL ? cluster_info (entry, "color") : NULL;
+      gint64 id;
+
+      if (id_node == NULL || !JSON_NODE_HOLDS_VALUE (id_node) ||
+          json_node_get_value_type (id_node) != G_TYPE_INT64)
+        continue;
+      id = json_node_get_int (id_node);
+      if (id < 1 || id > evox_clusters_get_k (made))
+        continue;
+      if (name != NULL && *name != '\0')
+        evox_clusters_set_name (made, (guint) id, name);
+      if (evox_color_is_valid (color))
+        evox_clusters_set_color (made, (guint) id, color);
+      if (visible != NULL && JSON_NODE_HOLDS_VALUE (visible) &&
+          json_node_get_value_type (visible) == G_TYPE_BOOLEAN)
+        evox_clusters_set_visible (made, (guint) id, json_node_get_boolean (visible));
+    }
+}
+
+static void
+restore_clusters (EvoxWindow  *self,
+                  EvoxSession *session)
+{
+  JsonObject *clusters = session_clusters (session);
+  JsonNode *info_node = clusters != NULL ? json_object_get_member (clusters, "info") : NULL;
+  JsonObject *info;
+  EvoxVolume *volume = evox_document_get_volume (self->document);
+  EvoxClusteringParams params;
+  g_autofree guint *channels = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *features, *scale, *list;
+  ClusterJob *job;
+  double k, channel, window, mask_channel, lo, hi, pca, seed, restarts, max_iter, tol, sample;
+
+  if (info_node == NULL || !JSON_NODE_HOLDS_OBJECT (info_node))
+    return;
+  info = json_node_get_object (info_node);
+  features = cluster_info (info, "run.features");
+  scale = cluster_info (info, "run.scale");
+  list = cluster_info (info, "run.channels");
+  /* Merged clusters cannot be made by one run; older sessions lack the run's numbers. */
+  if (features == NULL || list == NULL || cluster_info (info, "merges") != NULL ||
+      !cluster_number (info, "k", 1, 65535, &k) ||
+      !cluster_number (info, "run.channel", 0, G_MAXUINT, &channel) ||
+      !cluster_number (info, "run.window", 0, 99, &window) ||
+      !cluster_number (info, "run.mask-channel", -1, G_MAXINT, &mask_channel) ||
+      !cluster_number (info, "run.mask-lo", -INFINITY, INFINITY, &lo) ||
+      !cluster_number (info, "run.mask-hi", -INFINITY, INFINITY, &hi) ||
+      !cluster_number (info, "run.pca", 0, 4096, &pca) ||
+      !cluster_number (info, "run.seed", 0, (double) G_MAXUINT64, &seed) ||
+      !cluster_number (info, "run.restarts", 0, 1000, &restarts) ||
+      !cluster_number (info, "run.max-iter", 0, 1e6, &max_iter) ||
+      !cluster_number (info, "run.tol", -1, 1, &tol) ||
+      !cluster_number (info, "run.init-sample", 0, (double) G_MAXSIZE, &sample))
+    return;
+  evox_clustering_params_init (&params);
+  params.features = g_strcmp0 (features, "local") == 0 ? EVOX_FEATURES_LOCAL :
+                    EVOX_FEATURES_CHANNELS;
+  if (!evox_clustering_parse_channels (volume, list, &channels, &params.n_channels, &error))
+    return;
+  params.channels = channels;
+  params.channel = (guint) channel;
+  params.window = (guint) window;
+  params.mask.channel = (int) mask_channel;
+  params.mask.lo = lo;
+  params.mask.hi = hi;
+  if (scale != NULL && !evox_feature_scale_from_string (scale, &params.scale))
+    return;
+  params.pca = (guint) pca;
+  params.k = (guint) k;
+  params.kmeans.k = (guint) k;
+  /* The seed is written in full by the run; a double holds it exactly below 2^53. */
+  params.kmeans.seed = g_ascii_strtoull (cluster_info (info, "run.seed"), NULL, 10);
+  params.kmeans.restarts = (guint) restarts;
+  params.kmeans.max_iter = (guint) max_iter;
+  params.kmeans.tol = tol;
+  params.kmeans.init_sample = (gsize) sample;
+  job = g_new0 (ClusterJob, 1);
+  g_set_weak_pointer (&job->window, self);
+  job->session = g_object_ref (session);
+  evox_clustering_run_async (volume, &params, FALSE, NULL, NULL, clusters_done, job);
+}
+
 static void
 finish_restore (EvoxWindow  *self,
                 EvoxSession *session,
@@ -233,6 +408,7 @@ finish_restore (EvoxWindow  *self,
   else
     {
       apply_cameras (self, session);
+      restore_clusters (self, session);
       evox_window_show_error (self, warning);
     }
   remember_session (self, session);
