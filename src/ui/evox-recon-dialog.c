@@ -349,6 +349,16 @@ plot_residual (EvoxReconDialog      *self,
       x[i] = i + 1;
       y[i] = it->residual;
     }
+  /* One point on an axis of fractional iterations (0.95 to 1.05) says less than the number. */
+  if (n == 1)
+    {
+      g_autofree char *text = g_strdup_printf (_("One iteration: residual %.4g OD (RMS)"), y[0]);
+
+      evox_plot_set_axes (self->residual_plot, _("Reprojection iteration"),
+                          _("Residual (OD, RMS)"));
+      evox_plot_set_placeholder (self->residual_plot, text);
+      return;
+    }
   exponent = residual_exponent (y, n);
   if (exponent != 0)
     {
