@@ -742,6 +742,29 @@ test_errors (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Every control says what it does when the pointer rests on it. */
+static void
+test_tooltips (void)
+{
+  static const char *controls[] = { "save_button", "run_button", "cancel_button", "path_entry",
+                                    "bin_spin", "align_dropdown", "align_iterations",
+                                    "center_auto", "center_spin", "algorithm_dropdown",
+                                    "sirt_iterations", "filter_dropdown", "row_spin" };
+  EvoxReconDialog *dialog = evox_recon_dialog_new (NULL);
+
+  g_object_ref_sink (dialog);
+  for (guint i = 0; i < G_N_ELEMENTS (controls); i++)
+    {
+      const char *tip = gtk_widget_get_tooltip_text (field (dialog, controls[i]));
+
+      g_test_message ("%s: %s", controls[i], tip);
+      g_assert_nonnull (tip);
+      g_assert_cmpuint (strlen (tip), >, 10);
+    }
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_finalize_object (dialog);
+}
+
 /* Counts at or below the dark level: the run goes on, and the dialog warns as `evox reconstruct`
  * does, with the count (the 40 zeros written: brute force, every other count is above 1) and
  * their share of the 90 x 16 x 64 detector pixels. */
@@ -789,5 +812,6 @@ main (int    argc,
   g_test_add_func ("/Evox/ReconUI/cancel", test_cancel);
   g_test_add_func ("/Evox/ReconUI/errors", test_errors);
   g_test_add_func ("/Evox/ReconUI/clamped", test_clamped);
+  g_test_add_func ("/Evox/ReconUI/tooltips", test_tooltips);
   return g_test_run ();
 }
