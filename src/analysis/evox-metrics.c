@@ -216,9 +216,9 @@ units_init (Units      *units,
 static gboolean
 add_surface (EvoxMetrics             *table,
              EvoxVolume              *volume,
+             const char              *name,
              const guint8            *mask,
              const gsize              dims[3],
-             const EvoxMetricsPhase  *phase,
              const EvoxMetricsPhase  *other,
              const Units             *units,
              Parts                   *parts,
@@ -255,25 +255,24 @@ add_surface (EvoxMetrics             *table,
 
       parts_end (parts);
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   "phase '%s': no voxels in %s outside phase '%s'", other_name, ranges,
-                   phase->name);
+                   "phase '%s': no voxels in %s outside phase '%s'", other_name, ranges, name);
       return FALSE;
     }
   if (!evox_interface_area (phases, dims, units->spacing, 1, 2, &area, parts->progress,
                             cancellable, error))
     {
       parts_end (parts);
-      g_prefix_error (error, "interface of '%s' and '%s': ", phase->name, other_name);
+      g_prefix_error (error, "interface of '%s' and '%s': ", name, other_name);
       return FALSE;
     }
   parts_end (parts);
   note = g_strdup_printf ("interface with '%s' per sample volume (Crofton, 13 directions)",
                           other_name);
   note_phase = g_strdup_printf ("interface with '%s' per volume of '%s' (Crofton, 13 "
-                                "directions)", other_name, phase->name);
-  evox_metrics_add (table, "specific_surface_area", phase->name, "",
+                                "directions)", other_name, name);
+  evox_metrics_add (table, "specific_surface_area", name, "",
                     area.per_volume / units->length_scale, units->inverse_unit, note);
-  evox_metrics_add (table, "specific_surface_area_phase", phase->name, "",
+  evox_metrics_add (table, "specific_surface_area_phase", name, "",
                     area.per_volume_a / units->length_scale, units->inverse_unit, note_phase);
   return TRUE;
 }
@@ -444,7 +443,7 @@ evox_metrics_compute (EvoxVolume                *volume,
       !add_percolation (table, mask, dims, name, connectivity, &parts, cancellable, error))
     return NULL;
   if (request->surface &&
-      !add_surface (table, volume, mask, dims, &request->phase, &request->other, &units, &parts,
+      !add_surface (table, volume, name, mask, dims, &request->other, &units, &parts,
                     cancellable, error))
     return NULL;
   if (request->thickness &&
