@@ -397,7 +397,7 @@ test_electrode (Fixture       *f,
   guint8 *c;
   gsize dims[3], n;
   guint64 count = 0;
-  const gsize side = 48;
+  const gsize side = 32;
 
   if (path == NULL)
     return;
