@@ -375,7 +375,7 @@ test_refusals (Fixture       *f,
 }
 
 /* The real electrode (256^3, 0 pore, 85 active material, 170 carbon-binder): porosity against a
- * count here and percolation against the library on the whole; tortuosity along z on a 48^3
+ * count here and percolation against the library on the whole; tortuosity along z on a 32^3
  * crop (written here as a TIFF) against evox_tortuosity_compute on the same crop. */
 static void
 test_electrode (Fixture       *f,
