@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 
@@ -113,7 +114,7 @@ _evox_cli_metrics (int    argc,
   g_autofree char *channel_name = NULL;
   g_autofree char *text = NULL;
   EvoxMetricsRequest request = { { NULL } };
-  gboolean force = FALSE, percolation = FALSE, sizes = FALSE;
+  gboolean force = FALSE, percolation = FALSE, sizes = FALSE, map_existed;
   int connectivity = 26;
   EvoxCliOutput outputs[2];
   guint n_outputs = 0;
@@ -222,6 +223,7 @@ _evox_cli_metrics (int    argc,
       goto out;
     }
 
+  map_existed = thickness != NULL && g_file_test (thickness, G_FILE_TEST_EXISTS);
   if (thickness != NULL &&
       !evox_tiff_write (evox_metrics_get_map (table), 0, thickness,
                         EVOX_TIFF_WRITE_F32 | (force ? EVOX_TIFF_WRITE_OVERWRITE : 0), &error))
@@ -231,6 +233,9 @@ _evox_cli_metrics (int    argc,
     }
   if (csv != NULL && !evox_metrics_write_csv (table, csv, force, &error))
     {
+      /* Nothing half done: the map just written goes too, unless it replaced a file. */
+      if (thickness != NULL && !map_existed)
+        g_unlink (thickness);
       status = _evox_cli_error (EVOX_EXIT_INPUT, "--csv: %s", error->message);
       goto out;
     }
