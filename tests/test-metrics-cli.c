@@ -181,7 +181,8 @@ static void
 test_plates (Fixture       *f,
              gconstpointer  data)
 {
-  g_auto (Run) run = metrics (f->plates, "--phase", "solid=1:1", "--tortuosity", "x,y,z", NULL);
+  g_auto (Run) run = metrics (f->plates, "--phase", "solid=1:1", "--tortuosity", "x,y,z",
+                              "--channel", "0", NULL);
   g_auto (GStrv) lines = NULL;
   guint n_inf = 0;
 
@@ -333,6 +334,7 @@ test_refusals (Fixture       *f,
     { 1, "phase 'q': no voxels", { f->channel, "--phase", "p=1:1", "--surface", "q=1:1",
                                    "--csv", csv } },
     { 1, "nowhere.tif", { "nowhere.tif", "--phase", "p=1:1" } },
+    { 2, "no channel '7'", { f->channel, "--phase", "p=1:1", "--channel", "7", "--csv", csv } },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
