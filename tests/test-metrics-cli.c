@@ -210,6 +210,14 @@ test_plates (Fixture       *f,
         g_strfreev (words);
       }
   g_assert_cmpuint (n_inf, ==, 1);
+
+  /* Two --phase: their union, named a+b; here every voxel. */
+  {
+    g_auto (Run) both = metrics (f->plates, "--phase", "a=0:0", "--phase", "b=1:1", NULL);
+
+    g_assert_cmpint (both.status, ==, 0);
+    g_assert_nonnull (strstr (both.out, "porosity  a+b          1 "));
+  }
 }
 
 /* --thickness: the slab's map (f32, 6 in the slab, NaN outside) and the summaries of the slab
