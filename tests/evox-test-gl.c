@@ -5,6 +5,8 @@
 #include "evox-test-gl.h"
 #include "evox-gl-context.h"
 
+#include <string.h>
+
 static EvoxGlContext *gl_context;
 static char *gl_context_error;
 
@@ -69,4 +71,17 @@ evox_test_render (EvoxRenderer *renderer,
   g_assert_no_error (error);
   g_assert_nonnull (pixels);
   return pixels;
+}
+
+guint
+evox_test_count_not_background (const guint8 *pixels,
+                                gsize         n_pixels)
+{
+  static const guint8 background[3] = { 41, 41, 43 };
+  guint n = 0;
+
+  for (gsize i = 0; i < n_pixels; i++)
+    if (memcmp (pixels + 4 * i, background, 3) != 0)
+      n++;
+  return n;
 }

@@ -26,4 +26,8 @@ guint8       *evox_test_render                (EvoxRenderer *renderer,
                                                int           height,
                                                gboolean      transparent);
 
+/* How many of n_pixels RGBA pixels differ in colour from the renderer's background. */
+guint         evox_test_count_not_background  (const guint8 *pixels,
+                                               gsize         n_pixels);
+
 G_END_DECLS

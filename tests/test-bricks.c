@@ -21,19 +21,6 @@
 #define MAX_TEXTURE 16
 #define BRICK 4
 
-static guint
-count_not_background (const guint8 *pixels,
-                      gsize         n_pixels)
-{
-  static const guint8 background[3] = { 41, 41, 43 };
-  guint n = 0;
-
-  for (gsize i = 0; i < n_pixels; i++)
-    if (memcmp (pixels + 4 * i, background, 3) != 0)
-      n++;
-  return n;
-}
-
 /* A scrambled value per voxel, so a voxel drawn in its neighbour's place changes colour. */
 static guint
 scramble (gsize i,
@@ -229,7 +216,7 @@ check_same_pictures (EvoxSampleType type,
       _evox_renderer_set_brick_limits (renderer, MAX_TEXTURE, BRICK, 0);
       bricked = evox_test_render (renderer, width, height, FALSE);
       g_assert_true (_evox_renderer_is_bricked (renderer));
-      g_assert_cmpuint (count_not_background (plain, n), >, n / 10);
+      g_assert_cmpuint (evox_test_count_not_background (plain, n), >, n / 10);
       for (gsize i = 0; i < n; i++)
         if (memcmp (plain + 4 * i, bricked + 4 * i, 4) != 0)
           {
@@ -278,7 +265,7 @@ test_demo_stack (void)
   _evox_renderer_set_brick_limits (renderer, 32, 8, 0);
   bricked = evox_test_render (renderer, 400, 300, FALSE);
   g_assert_true (_evox_renderer_is_bricked (renderer));
-  g_assert_cmpuint (count_not_background (plain, 400 * 300), >, 400 * 300 / 5);
+  g_assert_cmpuint (evox_test_count_not_background (plain, 400 * 300), >, 400 * 300 / 5);
   g_assert_cmpmem (plain, 400 * 300 * 4, bricked, 400 * 300 * 4);
   evox_test_renderer_free (renderer);
 }
@@ -320,7 +307,7 @@ test_coarse_slices (void)
       expected = evox_test_render (coarse, 321, 257, FALSE);
       g_assert_true (_evox_renderer_is_bricked (renderer));
       g_assert_false (_evox_renderer_is_bricked (coarse));
-      g_assert_cmpuint (count_not_background (expected, 321 * 257), >, 321 * 257 / 10);
+      g_assert_cmpuint (evox_test_count_not_background (expected, 321 * 257), >, 321 * 257 / 10);
       g_assert_cmpmem (bricked, 321 * 257 * 4, expected, 321 * 257 * 4);
     }
   evox_test_renderer_free (renderer);
@@ -401,13 +388,13 @@ test_beyond_texture_size (void)
   slices = evox_test_render (renderer, 200, 180, FALSE);
   g_assert_true (_evox_renderer_is_bricked (renderer));
   /* The slice fills the view (40 x 36 in 200 x 180). */
-  g_assert_cmpuint (count_not_background (slices, 200 * 180), >, 200 * 180 * 9 / 10);
+  g_assert_cmpuint (evox_test_count_not_background (slices, 200 * 180), >, 200 * 180 * 9 / 10);
 
   evox_renderer_set_view (renderer, EVOX_VIEW_VOLUME);
   rays = evox_test_render (renderer, 200, 180, FALSE);
   /* 40 -> 20 -> 10: level 2 is the first whose sides fit 16. */
   g_assert_cmpint (_evox_renderer_get_ray_level (renderer), ==, 2);
-  g_assert_cmpuint (count_not_background (rays, 200 * 180), >, 200 * 180 / 4);
+  g_assert_cmpuint (evox_test_count_not_background (rays, 200 * 180), >, 200 * 180 / 4);
   evox_test_renderer_free (renderer);
 }
 
@@ -492,7 +479,7 @@ test_beyond_gpu_limit (void)
   pixels = evox_test_render (renderer, 400, 100, FALSE);
   g_assert_true (_evox_renderer_is_bricked (renderer));
   /* A long thin strip across the view: max_size + 5 by 3 voxels. */
-  g_assert_cmpuint (count_not_background (pixels, 400 * 100), >=, 400);
+  g_assert_cmpuint (evox_test_count_not_background (pixels, 400 * 100), >=, 400);
   evox_test_renderer_free (renderer);
 }
 

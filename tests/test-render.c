@@ -758,19 +758,6 @@ count_colour (const guint8 *pixels,
   return n;
 }
 
-static guint
-count_not_background (const guint8 *pixels,
-                      gsize         n_pixels)
-{
-  static const guint8 background[3] = { 41, 41, 43 };
-  guint n = 0;
-
-  for (gsize i = 0; i < n_pixels; i++)
-    if (memcmp (pixels + 4 * i, background, 3) != 0)
-      n++;
-  return n;
-}
-
 static void
 test_slices_view (void)
 {
@@ -790,12 +777,12 @@ test_slices_view (void)
   g_assert_cmpint (evox_renderer_get_view (renderer), ==, EVOX_VIEW_SLICES);
 
   pixels = evox_test_render (renderer, 320, 240, FALSE);
-  n = count_not_background (pixels, 320 * 240);
+  n = evox_test_count_not_background (pixels, 320 * 240);
   g_assert_cmpuint (n, >, 320 * 240 / 10);
   g_assert_cmpuint (n, <, 320 * 240);
   g_assert_cmpuint (count_colour (pixels, 320 * 240, box), >, 100);
   /* The middle of the picture is where the slices meet. */
-  g_assert_cmpuint (count_not_background (pixel_at (pixels, 320, 160, 120), 1), ==, 1);
+  g_assert_cmpuint (evox_test_count_not_background (pixel_at (pixels, 320, 160, 120), 1), ==, 1);
 
   set_slices (renderer, 1);
   moved = evox_test_render (renderer, 320, 240, FALSE);
@@ -848,7 +835,7 @@ test_stack_view (void)
   pixels = evox_test_render (renderer, 320, 240, FALSE);
   measured = count_colour (pixels, 320 * 240, white);
   g_assert_cmpuint (measured, >, 200);
-  g_assert_cmpuint (count_not_background (pixels, 320 * 240), >, 320 * 240 / 10);
+  g_assert_cmpuint (evox_test_count_not_background (pixels, 320 * 240), >, 320 * 240 / 10);
 
   /* Hiding a layer changes the picture; hiding both measured ones removes their outlines. */
   evox_renderer_set_layer_visible (renderer, 2, FALSE);
@@ -976,7 +963,7 @@ test_too_large (void)
 
   pixels = evox_test_render (renderer, 200, 100, FALSE);
   /* Drawn from bricks (test-bricks.c): the box at least, and no warning. */
-  g_assert_cmpuint (count_not_background (pixels, 200 * 100), >, 50);
+  g_assert_cmpuint (evox_test_count_not_background (pixels, 200 * 100), >, 50);
 
   evox_test_renderer_free (renderer);
 }
@@ -1199,7 +1186,7 @@ test_demo (void)
 
       evox_renderer_set_view (renderer, views[v]);
       pixels = evox_test_render (renderer, 800, 600, FALSE);
-      g_assert_cmpuint (count_not_background (pixels, 800 * 600), >, 800 * 600 / 5);
+      g_assert_cmpuint (evox_test_count_not_background (pixels, 800 * 600), >, 800 * 600 / 5);
       if (views[v] == EVOX_VIEW_STACK)
         g_assert_cmpuint (count_colour (pixels, 800 * 600, white), >, 500);
       dump_picture ("demo", views[v], pixels);
@@ -1714,7 +1701,7 @@ test_phases_limit (void)
   pixels = evox_test_render (renderer, 64, 64, FALSE);
   g_test_assert_expected_messages ();
   /* Rows 0..3 only: phases 32 and 33 are ignored, everything else is hidden. */
-  g_assert_cmpuint (count_not_background (pixels, 64 * 64), ==, 32 * 64);
+  g_assert_cmpuint (evox_test_count_not_background (pixels, 64 * 64), ==, 32 * 64);
   assert_background (pixel_at (pixels, 64, 4, 4 * 8 + 4), renderer);
 
   /* Later uploads do not warn again. */
@@ -2220,7 +2207,7 @@ test_particles_too_large (void)
   pixels = evox_test_render (renderer, 200, 100, FALSE);
   g_test_assert_expected_messages ();
   g_assert_cmpuint (_evox_renderer_get_label_format (renderer), ==, 0);
-  g_assert_cmpuint (count_not_background (pixels, 200 * 100), >, 50);
+  g_assert_cmpuint (evox_test_count_not_background (pixels, 200 * 100), >, 50);
 
   evox_test_renderer_free (renderer);
 }
@@ -2270,7 +2257,7 @@ test_phases_demo (void)
         first[c] = (guint8) rgb[c];
       if (views[v] != EVOX_VIEW_STACK)
         g_assert_cmpuint (count_colour (pixels, 800 * 600, first), >, 1000);
-      g_assert_cmpuint (count_not_background (pixels, 800 * 600), >, 800 * 600 / 10);
+      g_assert_cmpuint (evox_test_count_not_background (pixels, 800 * 600), >, 800 * 600 / 10);
       dump_picture ("demo-phases", views[v], pixels);
     }
   evox_test_renderer_free (renderer);
@@ -3156,8 +3143,8 @@ test_surfaces_uploads (void)
   g_assert_cmpuint (changes, >=, 1);
   g_clear_pointer (&after, g_free);
   after = evox_test_render (renderer, size, size, FALSE);
-  g_assert_cmpuint (count_not_background (pixel_at (after, size, (int) pixel[0],
-                                                    (int) pixel[1]), 1), ==, 0);
+  g_assert_cmpuint (evox_test_count_not_background (pixel_at (after, size, (int) pixel[0],
+                                                              (int) pixel[1]), 1), ==, 0);
   evox_surface_set_visible (surface, TRUE);
   evox_surface_set_opacity (surface, 1.0);
   g_clear_pointer (&after, g_free);
