@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "evox-test-tomo.h"
+#include "evox-test-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -109,4 +110,25 @@ evox_test_remove_mean (double *v,
     mean += v[a] / n;
   for (guint a = 0; a < n; a++)
     v[a] -= mean;
+}
+
+void
+evox_test_make_jitter (guint64  seed,
+                       double   max_x,
+                       double   max_y,
+                       guint    n,
+                       double  *jx,
+                       double  *jy)
+{
+  g_autofree double *theta = g_new (double, n);
+  guint64 state = seed;
+
+  for (guint a = 0; a < n; a++)
+    {
+      theta[a] = G_PI * a / n;
+      jx[a] = 2.0 * max_x * evox_test_uniform (&state) - max_x;
+      jy[a] = 2.0 * max_y * evox_test_uniform (&state) - max_y;
+    }
+  evox_test_remove_sinusoid (theta, jx, n);
+  evox_test_remove_mean (jy, n);
 }

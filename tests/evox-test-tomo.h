@@ -47,4 +47,14 @@ void            evox_test_remove_sinusoid  (const double          *theta,
 void            evox_test_remove_mean      (double                *v,
                                             guint                  n);
 
+/* Jitter for n angles theta_a = pi a / n: jx[a] uniform in [-max_x, max_x), jy[a] in
+ * [-max_y, max_y) (SplitMix64 from seed, evox_test_uniform), then jx without its sinusoid and
+ * jy without its mean, so that all of it is what an alignment can find. */
+void            evox_test_make_jitter      (guint64                seed,
+                                            double                 max_x,
+                                            double                 max_y,
+                                            guint                  n,
+                                            double                *jx,
+                                            double                *jy);
+
 G_END_DECLS

@@ -53,17 +53,7 @@ static void
 make_jitter (double *jx,
              double *jy)
 {
-  guint64 state = 16;
-  double theta[N_ANGLES];
-
-  for (guint a = 0; a < N_ANGLES; a++)
-    {
-      theta[a] = G_PI * a / N_ANGLES;
-      jx[a] = 6.0 * evox_test_uniform (&state) - 3.0;
-      jy[a] = 3.0 * evox_test_uniform (&state) - 1.5;
-    }
-  evox_test_remove_sinusoid (theta, jx, N_ANGLES);
-  evox_test_remove_mean (jy, N_ANGLES);
+  evox_test_make_jitter (16, 3.0, 1.5, N_ANGLES, jx, jy);
 }
 
 static double

@@ -105,17 +105,7 @@ static void
 make_jitter (double *jx,
              double *jy)
 {
-  guint64 state = 16;
-  double theta[N_ANGLES];
-
-  for (guint a = 0; a < N_ANGLES; a++)
-    {
-      theta[a] = G_PI * a / N_ANGLES;
-      jx[a] = 10.0 * evox_test_uniform (&state) - 5.0;
-      jy[a] = 10.0 * evox_test_uniform (&state) - 5.0;
-    }
-  evox_test_remove_sinusoid (theta, jx, N_ANGLES);
-  evox_test_remove_mean (jy, N_ANGLES);
+  evox_test_make_jitter (16, 5.0, 5.0, N_ANGLES, jx, jy);
 }
 
 /* RMS of (found + truth jitter) after taking out the mean: the shift back is minus the jitter,
