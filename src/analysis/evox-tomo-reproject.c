@@ -56,42 +56,17 @@ choose_levels (guint nx,
   return levels;
 }
 
-/* A copy of the series binned f x f (means of whole blocks; a remainder at the right or bottom
- * is dropped), pixel size cleared so that reconstructions stay in line integrals per pixel and
- * reproject to the projections' own units. */
+/* A copy of the series binned f x f, pixel size cleared so that reconstructions stay in line
+ * integrals per pixel and reproject to the projections' own units. */
 static EvoxTiltSeries *
 bin_series (const EvoxTiltSeries  *series,
             guint                  f,
             GError               **error)
 {
-  guint nx = series->nx / f, ny = series->ny / f;
-  EvoxTiltSeries *out = evox_tilt_series_new (nx, ny, series->n_angles, error);
+  EvoxTiltSeries *out = evox_tilt_series_bin (series, f, error);
 
-  if (out == NULL)
-    return NULL;
-  memcpy (out->theta, series->theta, series->n_angles * sizeof (double));
-  out->od = series->od;
-  out->energy_ev = series->energy_ev;
-  out->pixel_size_nm = 0.0;
-  for (guint a = 0; a < series->n_angles; a++)
-    for (guint y = 0; y < ny; y++)
-      {
-        float *dst = evox_tilt_series_row (out, a, y);
-
-        for (guint x = 0; x < nx; x++)
-          {
-            double sum = 0.0;
-
-            for (guint j = 0; j < f; j++)
-              {
-                const float *src = evox_tilt_series_row (series, a, y * f + j) + (gsize) x * f;
-
-                for (guint i = 0; i < f; i++)
-                  sum += src[i];
-              }
-            dst[x] = (float) (sum / ((double) f * f));
-          }
-      }
+  if (out != NULL)
+    out->pixel_size_nm = 0.0;
   return out;
 }
 
