@@ -252,7 +252,7 @@ run_sample (Sample  *sample,
   g_autoptr (EvoxDocument) document = NULL;
   g_autoptr (EvoxFractionTable) table = NULL;
   g_autoptr (EvoxClusters) clusters = NULL;
-  g_autoptr (GPtrArray) meshes = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GPtrArray) meshes = g_ptr_array_new_with_free_func ((GDestroyNotify) evox_mesh_unref);
   g_autoptr (GPtrArray) written = g_ptr_array_new_with_free_func (g_free);
   EvoxLoadOptions options = { 0 };
   EvoxSurfaceList *surfaces;
