@@ -342,15 +342,10 @@ run_sample (Sample  *sample,
     ok = evox_csv_write_fraction_table (OUT ("fractions.csv"), table, force, error);
   if (ok && sample->particles >= 0)
     {
-      if (labels != NULL)
-        ok = evox_csv_write_particles (OUT ("particles.csv"), &labels, 1, force, error);
-      else
-        {
-          /* The session's particles were of a channel or range this sample lacks. */
-          static const char empty[] = "phase,id,voxels\n";
-
-          ok = evox_csv_write_text (OUT ("particles.csv"), empty, strlen (empty), force, error);
-        }
+      /* No labels: the session's particles were of a channel this sample lacks; the header
+       * alone. */
+      ok = evox_csv_write_particles (OUT ("particles.csv"), labels != NULL ? &labels : NULL,
+                                     labels != NULL ? 1 : 0, force, error);
     }
   for (guint i = 0; ok && i < meshes->len; i++)
     {
