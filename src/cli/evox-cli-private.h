@@ -131,6 +131,7 @@ int          _evox_cli_spectrum       (int argc, char **argv);
 int          _evox_cli_xanes          (int argc, char **argv);
 int          _evox_cli_elements       (int argc, char **argv);
 int          _evox_cli_reconstruct    (int argc, char **argv);
+int          _evox_cli_metrics        (int argc, char **argv);
 int          _evox_cli_apply          (int argc, char **argv);
 
 /* --session OUT.evox of the analysing subcommands: document captured (evox_session_capture)
