@@ -641,6 +641,55 @@ test_ssrm (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Files of the same name in different folders get folders of their own (name, name-2), and a
+ * file named like the summary does not take its place. */
+static void
+test_same_name (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *sample = write_sample (dir);
+  g_autofree char *fractions = g_build_filename (dir, "f.csv", NULL);
+  g_autofree char *session = g_build_filename (dir, "s.evox", NULL);
+  g_autofree char *outdir = g_build_filename (dir, "out", NULL);
+  g_autofree char *a = g_build_filename (dir, "a", NULL);
+  g_autofree char *b = g_build_filename (dir, "b", NULL);
+  g_autofree char *summary_like = g_build_filename (dir, "summary.csv.tif", NULL);
+  g_autofree char *summary = g_build_filename (outdir, "summary.csv", NULL);
+  const char *folders[] = { "copy1", "copy1-2", "summary.csv-2" };
+  g_auto (GStrv) in_a = NULL;
+  g_auto (GStrv) in_b = NULL;
+  g_auto (GStrv) in_c = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+
+  {
+    g_auto (Run) run = evox ("segment", sample, "--phase", "A=0:120", "--fractions", fractions,
+                             "--session", session, NULL);
+    assert_ok (&run);
+  }
+  g_assert_cmpint (g_mkdir (a, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (b, 0700), ==, 0);
+  in_a = copy_sample (sample, a, 1);
+  in_b = copy_sample (sample, b, 1);
+  in_c = copy_sample (sample, dir, 1);
+  g_assert_cmpint (g_rename (in_c[0], summary_like), ==, 0);
+  {
+    g_auto (Run) run = evox ("apply", session, in_a[0], in_b[0], summary_like, "--outdir",
+                             outdir, NULL);
+    assert_ok (&run);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
+    {
+      g_autofree char *f = out_file (outdir, folders[i], "fractions.csv");
+
+      assert_same_file (f, fractions);
+    }
+  g_assert_true (g_file_test (summary, G_FILE_TEST_IS_REGULAR));
+  rows = evox_test_csv_read (summary);
+  for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
+    g_assert_cmpstr (cell (rows, i + 1, 1), ==, folders[i]);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -650,6 +699,7 @@ main (int    argc,
   g_test_add_func ("/Evox/ApplyCli/failing-sample", test_failing_sample);
   g_test_add_func ("/Evox/ApplyCli/jobs", test_jobs);
   g_test_add_func ("/Evox/ApplyCli/force", test_force);
+  g_test_add_func ("/Evox/ApplyCli/same-name", test_same_name);
   g_test_add_func ("/Evox/ApplyCli/usage", test_usage);
   g_test_add_func ("/Evox/ApplyCli/electrode", test_electrode);
   g_test_add_func ("/Evox/ApplyCli/ssrm", test_ssrm);

@@ -568,6 +568,8 @@ _evox_cli_apply (int    argc,
   names = output_names (evox_session_get_root (session));
   summary_path = g_build_filename (outdir, SUMMARY_NAME, NULL);
   shared.session_path = argv[1];
+  /* A sample named after the summary would put its folder where the summary goes. */
+  g_hash_table_add (taken, g_strdup (SUMMARY_NAME));
   shared.force = force;
 
   for (int i = 2; i < argc; i++)
