@@ -690,6 +690,62 @@ test_same_name (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* evox render --session: the display it drew (colour map, range, view, slice) and its phase are
+ * in the session, and apply gives the fractions evox segment gives for that phase. */
+static void
+test_render (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *sample = write_sample (dir);
+  g_autofree char *png = g_build_filename (dir, "r.png", NULL);
+  g_autofree char *session = g_build_filename (dir, "r.evox", NULL);
+  g_autofree char *fractions = g_build_filename (dir, "f.csv", NULL);
+  g_autofree char *outdir = g_build_filename (dir, "out", NULL);
+  g_autofree char *applied = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) copies = NULL;
+  JsonObject *root, *display;
+  JsonArray *range;
+
+  {
+    g_auto (Run) run = evox ("render", sample, "-o", png, "--phase", "Solid=101:255",
+                             "--colormap", "magma", "--range", "10:200", "--view", "z",
+                             "--slice", "3,4,5", "--session", session, NULL);
+    assert_ok (&run);
+  }
+  g_assert_true (json_parser_load_from_file (parser, session, &error));
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  display = json_object_get_object_member (root, "display");
+  g_assert_cmpstr (json_object_get_string_member (display, "colormap"), ==, "magma");
+  g_assert_cmpstr (json_object_get_string_member (display, "view"), ==, "z");
+  g_assert_cmpint (json_object_get_int_member (display, "slice-z"), ==, 5);
+  range = json_object_get_array_member (display, "range");
+  g_assert_cmpfloat (json_array_get_double_element (range, 0), ==, 10);
+  g_assert_cmpfloat (json_array_get_double_element (range, 1), ==, 200);
+  {
+    g_auto (Run) run = evox ("segment", sample, "--phase", "Solid=101:255", "--fractions",
+                             fractions, NULL);
+    assert_ok (&run);
+  }
+  copies = copy_sample (sample, dir, 1);
+  {
+    g_auto (Run) run = evox ("apply", session, copies[0], "--outdir", outdir, NULL);
+    assert_ok (&run);
+  }
+  applied = out_file (outdir, "copy1", "fractions.csv");
+  assert_same_file (applied, fractions);
+  /* Clusters read from a label file cannot be made again: refused with --session. */
+  {
+    g_auto (Run) run = evox ("render", sample, "-o", png, "--clusters", sample, "--session",
+                             session, "--force", NULL);
+
+    evox_test_assert_refused (&run, 2, "--session");
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -701,6 +757,7 @@ main (int    argc,
   g_test_add_func ("/Evox/ApplyCli/force", test_force);
   g_test_add_func ("/Evox/ApplyCli/same-name", test_same_name);
   g_test_add_func ("/Evox/ApplyCli/usage", test_usage);
+  g_test_add_func ("/Evox/ApplyCli/render", test_render);
   g_test_add_func ("/Evox/ApplyCli/electrode", test_electrode);
   g_test_add_func ("/Evox/ApplyCli/ssrm", test_ssrm);
   return g_test_run ();
