@@ -613,8 +613,10 @@ _evox_cli_apply (int    argc,
       sample_work (samples->pdata[i], NULL);
   else
     {
-      GThreadPool *pool = g_thread_pool_new (sample_work, NULL, MIN ((guint) jobs, samples->len), TRUE,
-                                &error);
+      GThreadPool *pool = g_thread_pool_new (sample_work, NULL,
+                                             (int) MIN ((guint) jobs, samples->len), TRUE,
+                                             &error);
+
       if (pool == NULL)
         return _evox_cli_error (EVOX_EXIT_INPUT, "%s", error->message);
       for (guint i = 0; i < samples->len; i++)
