@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -176,6 +177,7 @@ _evox_cli_isosurface (int    argc,
   g_autofree char *max_triangles = NULL;
   g_autofree char *color = NULL;
   g_autofree char *output = NULL;
+  g_autofree char *session = NULL;
   gboolean smooth = FALSE, force = FALSE;
   EvoxSurfaceSpec spec = { 0 };
   EvoxMeshFormat format;
@@ -208,6 +210,9 @@ _evox_cli_isosurface (int    argc,
          "binary PLY (normals and colours) or OBJ, by its extension"), "OUT.stl|ply|obj" },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Replace the output file if it exists"),
       NULL },
+    { "session", 0, 0, G_OPTION_ARG_FILENAME, &session,
+      N_("Also save what was done as a session (input, reading options, the surface; with "
+         "--phase a phase named Phase 1) for the window and evox apply"), "OUT.evox" },
     { NULL }
   };
 
@@ -277,7 +282,12 @@ _evox_cli_isosurface (int    argc,
       for (guint k = 0; k < 3; k++)
         rgba[k] = (guint8) lroundf (rgb[k] * 255.0f);
     }
-  if (!_evox_cli_check_outputs (&(EvoxCliOutput) { "-o", output }, 1, in, force, &status))
+  if (session != NULL && label != NULL)
+    return _evox_cli_usage_error (context, _("--session: a session holds surfaces of levels, "
+                                             "phases and the particles it finds, not of a label "
+                                             "volume's values; leave out --label"));
+  if (!_evox_cli_check_outputs ((EvoxCliOutput[]) { { "-o", output }, { "--session", session } },
+                                session != NULL ? 2 : 1, in, force, &status))
     return status;
 
   volume = _evox_cli_input_load (&input, in, &status);
@@ -298,9 +308,42 @@ _evox_cli_isosurface (int    argc,
                                 error->message);
       return _evox_cli_input_error (error);
     }
+  /* Made after the build: the document's own builder would start on a main loop that
+   * build_mesh runs. */
+  if (session != NULL)
+    {
+      g_autoptr(EvoxDocument) document = evox_document_new ();
+      g_autofree char *name = in != NULL ? g_path_get_basename (in) : NULL;
+
+      evox_document_set_volume (document, volume, name, in);
+      evox_document_set_channel (document, spec.channel);
+      evox_document_set_smooth_surfaces (document, spec.smooth);
+      evox_document_set_triangle_budget (document, spec.max_triangles);
+      if (level != NULL)
+        evox_document_add_level_surface (document, spec.level);
+      else
+        {
+          EvoxPhaseList *phases = evox_document_get_phases (document);
+          g_autofree char *phase_name = evox_phase_list_dup_unique_name (phases);
+          g_autoptr(EvoxPhase) phase = evox_phase_new (phase_name, spec.lo, spec.hi,
+                                                       evox_phase_list_next_color (phases));
+
+          evox_phase_list_append (phases, phase);
+          evox_document_add_phase_surface (document, phase);
+        }
+      if (color != NULL)
+        evox_surface_set_color (evox_surface_list_get_surface
+                                  (evox_document_get_surfaces (document), 0), color);
+      if (!_evox_cli_save_session (document, session, force, &status))
+        return status;
+    }
   if (!evox_mesh_write_for_volume (mesh, volume, output, format, color != NULL ? rgba : NULL,
                                    force, &error))
-    return _evox_cli_input_error (error);
+    {
+      if (session != NULL)
+        g_unlink (session);
+      return _evox_cli_input_error (error);
+    }
   units = evox_units_for_volume (volume);
   print_mesh (mesh, &units);
   return EVOX_EXIT_OK;

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -658,6 +659,7 @@ _evox_cli_render (int    argc,
   g_auto(GStrv) phase_specs = NULL;
   g_auto(GStrv) rulers = NULL;
   g_autofree char *clusters_path = NULL;
+  g_autofree char *session = NULL;
   g_autofree char *only_clusters = NULL;
   g_autoptr(GArray) only = NULL;
   double cluster_opacity = NAN;
@@ -765,6 +767,9 @@ _evox_cli_render (int    argc,
     { "transparent", 0, 0, G_OPTION_ARG_NONE, &transparent,
       "Leave the background transparent (alpha 0)", NULL },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Replace OUT if it exists", NULL },
+    { "session", 0, 0, G_OPTION_ARG_FILENAME, &session,
+      "Also save what was drawn as a session (input, reading options, display, phases, "
+      "rulers, overlays) for the window and evox apply", "OUT.evox" },
     { NULL }
   };
 
@@ -836,6 +841,14 @@ _evox_cli_render (int    argc,
       fprintf (stderr, "evox: %s: exists already (use --force to replace it)\n", out);
       return EVOX_EXIT_INPUT;
     }
+  /* Clusters from a label file have no run a session could make again. */
+  if (session != NULL && clusters_path != NULL)
+    return _evox_cli_usage_error (context, "--session: clusters read from a label volume cannot "
+                                  "be made again from a session; leave out --clusters");
+  if (session != NULL &&
+      !_evox_cli_check_outputs ((EvoxCliOutput[]) { { "-o", out }, { "--session", session } },
+                                2, in, force, &status))
+    return status;
 
   volume = _evox_cli_input_load (&input, in, &status);
   if (volume == NULL)
@@ -903,6 +916,8 @@ _evox_cli_render (int    argc,
                                   request.height, overlay_scale, (double[4]) { 0 }))
     return _evox_cli_usage_error (context, "--legend: nothing to list (give --phase, --clusters "
                                   "or --rgb)");
+  if (session != NULL && !_evox_cli_save_session (document, session, force, &status))
+    return status;
   if (figure != NULL)
     {
       guint8 *joined;
@@ -932,6 +947,10 @@ _evox_cli_render (int    argc,
   if (!evox_figure_write (overlays_figure, out, pixels, request.width, request.height,
                           overlay_scale, force ? EVOX_IMAGE_WRITE_OVERWRITE : EVOX_IMAGE_WRITE_NONE,
                           &error))
-    return _evox_cli_input_error (error);
+    {
+      if (session != NULL)
+        g_unlink (session);
+      return _evox_cli_input_error (error);
+    }
   return EVOX_EXIT_OK;
 }

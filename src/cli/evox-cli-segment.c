@@ -311,6 +311,7 @@ _evox_cli_segment (int    argc,
   g_autofree char *channel_name = NULL;
   g_autofree char *basis_text = NULL;
   g_autofree char *title = NULL;
+  g_autofree char *session = NULL;
   EvoxBasis basis = EVOX_BASIS_MEASURED;
   gint64 min_size = 0;
   double split = 0.0;
@@ -355,6 +356,9 @@ _evox_cli_segment (int    argc,
     { "count", 0, 0, G_OPTION_ARG_NONE, &count,
       N_("Also label the particles and print their number per phase"), NULL },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Replace output files that exist"), NULL },
+    { "session", 0, 0, G_OPTION_ARG_FILENAME, &session,
+      N_("Also save what was done as a session (input, reading options, phases; the particles "
+         "when there is one phase and no --split) for the window and evox apply"), "OUT.evox" },
     { NULL }
   };
 
@@ -405,6 +409,11 @@ _evox_cli_segment (int    argc,
     outputs[n_outputs++] = (EvoxCliOutput) { "--labels", labels_path };
   if (!_evox_cli_check_outputs (outputs, n_outputs, in, force, &status))
     return status;
+  if (session != NULL &&
+      (!_evox_cli_check_outputs (&(EvoxCliOutput) { "--session", session }, 1, in, force,
+                                 &status) ||
+       !_evox_cli_check_outputs (outputs, n_outputs, session, force, &status)))
+    return status;
 
   volume = _evox_cli_input_load (&input, in, &status);
   if (volume == NULL)
@@ -441,9 +450,28 @@ _evox_cli_segment (int    argc,
         return _evox_cli_error (EVOX_EXIT_USAGE, "--labels %s: %s", labels_path, error->message);
     }
 
+  if (session != NULL)
+    {
+      g_autoptr(EvoxDocument) document = evox_document_new ();
+      g_autofree char *name = in != NULL ? g_path_get_basename (in) : NULL;
+
+      evox_document_set_volume (document, volume, name, in);
+      evox_document_set_channel (document, (guint) channel);
+      evox_document_set_basis (document, basis);
+      evox_phase_list_assign (evox_document_get_phases (document), phases);
+      /* A session holds the particles of one phase; split pieces it cannot make again. */
+      if (labels != NULL && labels->len == 1 && split <= 0.0)
+        evox_document_set_labels (document, g_ptr_array_index (labels, 0));
+      if (!_evox_cli_save_session (document, session, force, &status))
+        return status;
+    }
   if (!write_outputs (outputs, n_outputs, volume, (guint) channel, phases, table, labels,
                       label_bits, force, &status))
-    return status;
+    {
+      if (session != NULL)
+        g_unlink (session);
+      return status;
+    }
   if (n_outputs == 0 || count)
     {
       title = in != NULL ? g_path_get_basename (in) : g_strdup ("Demo");

@@ -40,6 +40,7 @@ static const Subcommand subcommands[] = {
     "report" },
   { "metrics", _evox_cli_metrics, "porosity, tortuosity, percolation, surface area and thickness "
     "of a phase" },
+  { "apply", _evox_cli_apply, "run a session's analysis on many files: a folder each, a summary" },
 };
 
 gboolean
