@@ -5,10 +5,15 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <png.h>
 #include <string.h>
+#include <tiffio.h>
 
+#include "evox-image.h"
+#include "evox-mesh-writer.h"
 #include "evox-methods.h"
 #include "evox-session.h"
+#include "evox-test-png.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
 #include "evox-types.h"
@@ -26,6 +31,20 @@ run_evox (const char *first,
 
   va_start (ap, first);
   run = evox_test_run_evox_va (NULL, NULL, "methods", first, ap);
+  va_end (ap);
+  return run;
+}
+
+static EvoxTestRun
+run_command (const char *command,
+             const char *first,
+             ...)
+{
+  va_list ap;
+  EvoxTestRun run;
+
+  va_start (ap, first);
+  run = evox_test_run_evox_va (NULL, NULL, command, first, ap);
   va_end (ap);
   return run;
 }
@@ -285,6 +304,218 @@ test_cli (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A record with a line that is not ASCII, so the PNG needs iTXt. */
+static const char record[] = "software: Evox test\ninput: /data/\xc3\xa9lectrode.tif\n"
+                             "operation: evox render <a & b>";
+
+/* The PNG's "Description" text as libpng reads it (tEXt or iTXt); NULL when there is none. */
+static char *
+read_png_description (const char *path)
+{
+  FILE *file = fopen (path, "rb");
+  png_structp png = png_create_read_struct (PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+  png_infop info = png_create_info_struct (png);
+  png_textp text = NULL;
+  char *found = NULL;
+  int n = 0;
+
+  g_assert_nonnull (file);
+  if (setjmp (png_jmpbuf (png)))
+    g_error ("libpng cannot read %s", path);
+  png_init_io (png, file);
+  png_read_info (png, info);
+  png_get_text (png, info, &text, &n);
+  for (int i = 0; i < n; i++)
+    if (strcmp (text[i].key, "Description") == 0)
+      found = g_strdup (text[i].text);
+  png_destroy_read_struct (&png, &info, NULL);
+  fclose (file);
+  return found;
+}
+
+static char *
+read_tiff_description (const char *path)
+{
+  TIFF *tif = TIFFOpen (path, "r");
+  const char *description = NULL;
+  char *found = NULL;
+
+  g_assert_nonnull (tif);
+  if (TIFFGetField (tif, TIFFTAG_IMAGEDESCRIPTION, &description) && description != NULL)
+    found = g_strdup (description);
+  TIFFClose (tif);
+  return found;
+}
+
+static void
+test_image_metadata (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *png = g_build_filename (dir, "a.png", NULL);
+  g_autofree char *plain_png = g_build_filename (dir, "b.png", NULL);
+  g_autofree char *tif = g_build_filename (dir, "a.tif", NULL);
+  g_autofree char *plain_tif = g_build_filename (dir, "b.tif", NULL);
+  g_autoptr (GError) error = NULL;
+  const guint8 rgba[16] = { 255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 9, 9, 9, 128 };
+
+  g_assert_true (evox_image_write_with_provenance (png, rgba, 2, 2, 0, record, &error));
+  g_assert_true (evox_image_write_with_provenance (tif, rgba, 2, 2, 0, record, &error));
+  g_assert_true (evox_image_write (plain_png, rgba, 2, 2, 0, &error));
+  g_assert_true (evox_image_write (plain_tif, rgba, 2, 2, 0, &error));
+  g_assert_no_error (error);
+  {
+    g_autofree char *a = read_png_description (png);
+    g_autofree char *b = read_png_description (plain_png);
+    g_autofree char *c = read_tiff_description (tif);
+    g_autofree char *d = read_tiff_description (plain_tif);
+
+    g_assert_cmpstr (a, ==, record);
+    g_assert_null (b);
+    g_assert_cmpstr (c, ==, record);
+    g_assert_null (d);
+  }
+  {
+    /* The pixels are the same with and without the record. */
+    EvoxTestImage a = evox_test_read_png (png);
+
+    g_assert_cmpmem (a.rgba, 16, rgba, 16);
+    g_free (a.rgba);
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* The header lines of a PLY (up to end_header) or the leading '#' lines of an OBJ. */
+static GStrv
+header_lines (const char *path)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) lines = NULL;
+  gsize length;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, &error));
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL && strcmp (lines[i], "end_header") != 0; i++)
+    g_strv_builder_add (builder, lines[i]);
+  return g_strv_builder_end (builder);
+}
+
+static void
+test_mesh_metadata (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *ply = g_build_filename (dir, "a.ply", NULL);
+  g_autofree char *obj = g_build_filename (dir, "a.obj", NULL);
+  g_autofree char *plain = g_build_filename (dir, "b.ply", NULL);
+  g_autoptr (EvoxMesh) mesh = evox_mesh_new_empty ();
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) a = NULL, b = NULL, c = NULL;
+
+  g_assert_true (evox_mesh_write_with_provenance (mesh, NULL, ply, EVOX_MESH_FORMAT_PLY, NULL,
+                                                  record, FALSE, &error));
+  g_assert_true (evox_mesh_write_with_provenance (mesh, NULL, obj, EVOX_MESH_FORMAT_OBJ, NULL,
+                                                  record, FALSE, &error));
+  g_assert_true (evox_mesh_write (mesh, plain, EVOX_MESH_FORMAT_PLY, NULL, FALSE, &error));
+  g_assert_no_error (error);
+  a = header_lines (ply);
+  b = header_lines (obj);
+  c = header_lines (plain);
+  /* ply, format, the unit's comment, then the record's lines, then the elements. */
+  g_assert_cmpstr (a[2], ==, "comment Evox mesh, unit nm");
+  g_assert_cmpstr (a[3], ==, "comment software: Evox test");
+  g_assert_cmpstr (a[4], ==, "comment input: /data/\xc3\xa9lectrode.tif");
+  g_assert_cmpstr (a[5], ==, "comment operation: evox render <a & b>");
+  g_assert_true (g_str_has_prefix (a[6], "element vertex 0"));
+  g_assert_true (g_str_has_prefix (c[3], "element vertex 0"));
+  g_assert_cmpuint (g_strv_length (a), ==, g_strv_length (c) + 3);
+  g_assert_cmpstr (b[1], ==, "# software: Evox test");
+  g_assert_cmpstr (b[3], ==, "# operation: evox render <a & b>");
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static char *
+read_text (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  char *contents = NULL;
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, &error));
+  g_assert_no_error (error);
+  return contents;
+}
+
+/* The command line's --provenance: CSV comment lines before the same table, none without it;
+ * the PLY's comments and the SVG's <metadata>. */
+static void
+test_cli_exports (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "vol.tif", NULL);
+  g_autofree char *with = g_build_filename (dir, "with.csv", NULL);
+  g_autofree char *without = g_build_filename (dir, "without.csv", NULL);
+  g_autofree char *particles = g_build_filename (dir, "particles.csv", NULL);
+  g_autofree char *ply = g_build_filename (dir, "m.ply", NULL);
+  g_autofree char *svg = g_build_filename (dir, "f.svg", NULL);
+  g_autofree char *contents = NULL, *sha = NULL, *a = NULL, *b = NULL, *c = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr (GError) error = NULL;
+  guint8 values[NX * NY * NZ];
+  gsize length;
+
+  write_volume (tiff, values);
+  g_assert_true (g_file_get_contents (tiff, &contents, &length, &error));
+  sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+  {
+    g_auto (EvoxTestRun) plain = run_command ("segment", tiff, "--phase", "A=20:41",
+                                              "--fractions", without, NULL);
+    g_auto (EvoxTestRun) marked = run_command ("segment", tiff, "--phase", "A=20:41",
+                                               "--fractions", with, "--particles", particles,
+                                               "--provenance", NULL);
+
+    g_assert_cmpint (plain.status, ==, 0);
+    g_assert_cmpint (marked.status, ==, 0);
+  }
+  a = read_text (with);
+  b = read_text (without);
+  c = read_text (particles);
+  g_assert_false (g_str_has_prefix (b, "#"));
+  expected = g_strdup_printf ("# software: Evox %s\n# input: %s\n# input-sha256: %s\n"
+                              "# operation: evox segment %s --phase A=20:41 --fractions %s "
+                              "--particles %s --provenance\n", PACKAGE_VERSION, tiff, sha, tiff,
+                              with, particles);
+  g_assert_true (g_str_has_prefix (a, expected));
+  g_assert_cmpstr (a + strlen (expected), ==, b);  /* the table itself unchanged */
+  g_assert_true (g_str_has_prefix (c, expected));
+  g_assert_true (g_str_has_prefix (c + strlen (expected), "phase,id,voxels,"));
+
+  {
+    g_auto (EvoxTestRun) run = run_command ("isosurface", tiff, "--phase", "20:41", "-o", ply,
+                                            "--provenance", NULL);
+    g_auto (GStrv) lines = NULL;
+    g_autofree char *line = g_strdup_printf ("comment input-sha256: %s", sha);
+
+    g_assert_cmpint (run.status, ==, 0);
+    lines = header_lines (ply);
+    g_assert_true (g_strv_contains ((const char * const *) lines, line));
+    g_assert_true (g_strv_contains ((const char * const *) lines,
+                                    "comment software: Evox " PACKAGE_VERSION));
+  }
+  {
+    g_auto (EvoxTestRun) run = run_command ("render", tiff, "-o", svg, "--provenance", NULL);
+    g_autofree char *text = NULL;
+    g_autofree char *element = g_strdup_printf ("<metadata id=\"evox-provenance\">software: "
+                                                "Evox %s\ninput: %s\ninput-sha256: %s\n",
+                                                PACKAGE_VERSION, tiff, sha);
+
+    g_assert_cmpint (run.status, ==, 0);
+    text = read_text (svg);
+    g_assert_nonnull (strstr (text, element));
+    g_assert_nonnull (strstr (text, "--provenance</metadata>"));
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -293,5 +524,8 @@ main (int    argc,
   g_test_add_func ("/Evox/Methods/paragraph", test_paragraph);
   g_test_add_func ("/Evox/Methods/join-argv", test_join_argv);
   g_test_add_func ("/Evox/Methods/cli", test_cli);
+  g_test_add_func ("/Evox/Methods/image-metadata", test_image_metadata);
+  g_test_add_func ("/Evox/Methods/mesh-metadata", test_mesh_metadata);
+  g_test_add_func ("/Evox/Methods/cli-exports", test_cli_exports);
   return g_test_run ();
 }
