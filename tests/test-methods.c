@@ -188,6 +188,16 @@ test_paragraph (void)
   assert_contains (text, "3 restarts");
   assert_contains (text, "inertia 567.25");
   assert_contains (text, "Evox " PACKAGE_VERSION);
+  g_assert_null (strstr (text, "Reconstruction."));
+  g_clear_pointer (&text, g_free);
+
+  /* A volume made from projections: its reconstruction's parameters. */
+  evox_volume_set_metadata (volume, "tomo_algorithm", "sirt");
+  evox_volume_set_metadata (volume, "tomo_center", "31.5");
+  text = evox_methods_format (session, volume);
+  assert_contains (text, "Reconstruction. The volume was reconstructed from projections");
+  assert_contains (text, "algorithm = sirt");
+  assert_contains (text, "center = 31.5");
 
   /* The record: the hash is SHA-256 of the file's bytes in one piece. */
   g_assert_true (g_file_get_contents (tiff, &contents, &length, &error));
