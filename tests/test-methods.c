@@ -465,6 +465,8 @@ test_cli_exports (void)
   g_autofree char *with = g_build_filename (dir, "with.csv", NULL);
   g_autofree char *without = g_build_filename (dir, "without.csv", NULL);
   g_autofree char *particles = g_build_filename (dir, "particles.csv", NULL);
+  g_autofree char *mask = g_build_filename (dir, "mask.tif", NULL);
+  g_autofree char *plain_mask = g_build_filename (dir, "plain-mask.tif", NULL);
   g_autofree char *ply = g_build_filename (dir, "m.ply", NULL);
   g_autofree char *svg = g_build_filename (dir, "f.svg", NULL);
   g_autofree char *contents = NULL, *sha = NULL, *a = NULL, *b = NULL, *c = NULL;
@@ -478,10 +480,11 @@ test_cli_exports (void)
   sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
   {
     g_auto (EvoxTestRun) plain = run_command ("segment", tiff, "--phase", "A=20:41",
-                                              "--fractions", without, NULL);
+                                              "--fractions", without, "--mask", plain_mask,
+                                              NULL);
     g_auto (EvoxTestRun) marked = run_command ("segment", tiff, "--phase", "A=20:41",
                                                "--fractions", with, "--particles", particles,
-                                               "--provenance", NULL);
+                                               "--mask", mask, "--provenance", NULL);
 
     g_assert_cmpint (plain.status, ==, 0);
     g_assert_cmpint (marked.status, ==, 0);
@@ -492,12 +495,30 @@ test_cli_exports (void)
   g_assert_false (g_str_has_prefix (b, "#"));
   expected = g_strdup_printf ("# software: Evox %s\n# input: %s\n# input-sha256: %s\n"
                               "# operation: evox segment %s --phase A=20:41 --fractions %s "
-                              "--particles %s --provenance\n", PACKAGE_VERSION, tiff, sha, tiff,
-                              with, particles);
+                              "--particles %s --mask %s --provenance\n", PACKAGE_VERSION, tiff,
+                              sha, tiff, with, particles, mask);
   g_assert_true (g_str_has_prefix (a, expected));
   g_assert_cmpstr (a + strlen (expected), ==, b);  /* the table itself unchanged */
   g_assert_true (g_str_has_prefix (c, expected));
   g_assert_true (g_str_has_prefix (c + strlen (expected), "phase,id,voxels,"));
+  {
+    /* The phase mask: the record percent-escaped in its own key of the ImageJ description. */
+    g_autofree char *description = read_tiff_description (mask);
+    g_autofree char *plain_description = read_tiff_description (plain_mask);
+    g_autofree char *record_text = g_strdup_printf ("software: Evox %s\ninput: %s\n"
+                                                    "input-sha256: %s\noperation: evox segment "
+                                                    "%s --phase A=20:41 --fractions %s "
+                                                    "--particles %s --mask %s --provenance",
+                                                    PACKAGE_VERSION, tiff, sha, tiff, with,
+                                                    particles, mask);
+    g_autofree char *escaped = g_uri_escape_string (record_text, NULL, TRUE);
+    g_autofree char *line = g_strdup_printf ("\nevox_provenance=%s\n", escaped);
+
+    g_assert_true (g_str_has_prefix (description, "ImageJ="));
+    g_assert_nonnull (strstr (description, line));
+    g_assert_null (strstr (plain_description, "evox_provenance"));
+    g_assert_cmpstr (description + 0, !=, plain_description);
+  }
 
   {
     g_auto (EvoxTestRun) run = run_command ("isosurface", tiff, "--phase", "20:41", "-o", ply,

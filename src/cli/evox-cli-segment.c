@@ -290,10 +290,12 @@ write_outputs (const EvoxCliOutput     *outputs,
         ok = evox_csv_write_particles (path, (EvoxLabels * const *) labels->pdata, labels->len,
                                        force, &error);
       else if (g_str_equal (option, "--mask"))
-        ok = evox_tiff_write_mask (path, volume, channel, phases, flags, &error);
+        ok = evox_tiff_write_mask_with_provenance (path, volume, channel, phases, flags,
+                                                   provenance, &error);
       else
-        ok = evox_tiff_write_labels (path, (EvoxLabels * const *) labels->pdata, labels->len,
-                                     label_bits, flags, &error);
+        ok = evox_tiff_write_labels_with_provenance (path, (EvoxLabels * const *) labels->pdata,
+                                                     labels->len, label_bits, flags, provenance,
+                                                     &error);
       if (!ok)
         {
           for (guint j = 0; j < i; j++)
@@ -374,7 +376,7 @@ _evox_cli_segment (int    argc,
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Replace output files that exist"), NULL },
     { "provenance", 0, 0, G_OPTION_ARG_NONE, &with_provenance,
       N_("Begin the CSV files with '# ' lines: Evox's version, the input and its SHA-256, this "
-         "command"), NULL },
+         "command; the TIFF files get them as evox_provenance= in their description"), NULL },
     { NULL }
   };
 
