@@ -14,6 +14,7 @@
 #include "evox-cli-private.h"
 #include "evox-isosurface.h"
 #include "evox-mesh-writer.h"
+#include "evox-methods.h"
 #include "evox-phase.h"
 #include "evox-units.h"
 
@@ -178,7 +179,9 @@ _evox_cli_isosurface (int    argc,
   g_autofree char *color = NULL;
   g_autofree char *output = NULL;
   g_autofree char *session = NULL;
-  gboolean smooth = FALSE, force = FALSE;
+  g_autofree char *command = evox_provenance_join_argv (argc, argv);
+  g_autofree char *provenance = NULL;
+  gboolean smooth = FALSE, force = FALSE, with_provenance = FALSE;
   EvoxSurfaceSpec spec = { 0 };
   EvoxMeshFormat format;
   guint8 rgba[4] = { 0, 0, 0, 255 };
@@ -208,6 +211,9 @@ _evox_cli_isosurface (int    argc,
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
       N_("The mesh file, in nm (in voxel steps while the voxel size is not known): binary STL, "
          "binary PLY (normals and colours) or OBJ, by its extension"), "OUT.stl|ply|obj" },
+    { "provenance", 0, 0, G_OPTION_ARG_NONE, &with_provenance,
+      N_("Put Evox's version, the input and its SHA-256 and this command in PLY comments or "
+         "OBJ '#' lines (STL has no room for them)"), NULL },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Replace the output file if it exists"),
       NULL },
     { "session", 0, 0, G_OPTION_ARG_FILENAME, &session,
@@ -337,8 +343,14 @@ _evox_cli_isosurface (int    argc,
       if (!_evox_cli_save_session (document, session, force, &status))
         return status;
     }
-  if (!evox_mesh_write_for_volume (mesh, volume, output, format, color != NULL ? rgba : NULL,
-                                   force, &error))
+  if (with_provenance)
+    {
+      g_autofree char *operation = g_strconcat ("evox ", command, NULL);
+
+      provenance = evox_provenance_record (in, operation);
+    }
+  if (!evox_mesh_write_with_provenance (mesh, volume, output, format,
+                                        color != NULL ? rgba : NULL, provenance, force, &error))
     {
       if (session != NULL)
         g_unlink (session);

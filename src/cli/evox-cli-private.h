@@ -140,6 +140,7 @@ gboolean     _evox_cli_save_session   (EvoxDocument   *document,
                                        const char     *path,
                                        gboolean        force,
                                        int            *status);
+int          _evox_cli_methods        (int argc, char **argv);
 
 /* The registration `evox register IN` makes by default, run with its progress line. */
 EvoxRegistration *_evox_cli_register_default (EvoxVolume    *volume,

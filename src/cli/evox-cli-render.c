@@ -19,6 +19,7 @@
 #include "evox-gl-context.h"
 #include "evox-image.h"
 #include "evox-measurement.h"
+#include "evox-methods.h"
 #include "evox-renderer.h"
 #include "evox-tiff.h"
 #include "evox-units.h"
@@ -680,7 +681,9 @@ _evox_cli_render (int    argc,
   g_auto(RgbRequest) rgb_request = { { NULL } };
   int out_width = 0;
   double z_exaggeration = NAN;
-  gboolean transparent = FALSE, force = FALSE, hide_outside = FALSE;
+  gboolean transparent = FALSE, force = FALSE, hide_outside = FALSE, with_provenance = FALSE;
+  g_autofree char *command = evox_provenance_join_argv (argc, argv);
+  g_autofree char *provenance = NULL;
   RenderRequest request;
   g_auto(EvoxCliVolumeRequest) volume_request = { NULL };
   const char *in;
@@ -770,6 +773,9 @@ _evox_cli_render (int    argc,
     { "session", 0, 0, G_OPTION_ARG_FILENAME, &session,
       "Also save what was drawn as a session (input, reading options, display, phases, "
       "rulers, overlays) for the window and evox apply", "OUT.evox" },
+    { "provenance", 0, 0, G_OPTION_ARG_NONE, &with_provenance,
+      "Put Evox's version, the input and its SHA-256 and this command in the file's metadata: "
+      "PNG Description text, TIFF ImageDescription, SVG <metadata>, PDF Subject", NULL },
     { NULL }
   };
 
@@ -939,10 +945,24 @@ _evox_cli_render (int    argc,
         }
       g_free (pixels);
       pixels = joined;
-      if (!evox_image_write (out, pixels, out_width, request.height,
-                             force ? EVOX_IMAGE_WRITE_OVERWRITE : EVOX_IMAGE_WRITE_NONE, &error))
+      if (with_provenance)
+        {
+          g_autofree char *operation = g_strconcat ("evox ", command, NULL);
+
+          provenance = evox_provenance_record (in, operation);
+        }
+      if (!evox_image_write_with_provenance (out, pixels, out_width, request.height,
+                                             force ? EVOX_IMAGE_WRITE_OVERWRITE
+                                                   : EVOX_IMAGE_WRITE_NONE, provenance, &error))
         return _evox_cli_input_error (error);
       return EVOX_EXIT_OK;
+    }
+  if (with_provenance)
+    {
+      g_autofree char *operation = g_strconcat ("evox ", command, NULL);
+
+      provenance = evox_provenance_record (in, operation);
+      evox_figure_set_provenance (overlays_figure, provenance);
     }
   if (!evox_figure_write (overlays_figure, out, pixels, request.width, request.height,
                           overlay_scale, force ? EVOX_IMAGE_WRITE_OVERWRITE : EVOX_IMAGE_WRITE_NONE,

@@ -41,6 +41,7 @@ static const Subcommand subcommands[] = {
   { "metrics", _evox_cli_metrics, "porosity, tortuosity, percolation, surface area and thickness "
     "of a phase" },
   { "apply", _evox_cli_apply, "run a session's analysis on many files: a folder each, a summary" },
+  { "methods", _evox_cli_methods, "a session's methods paragraph: data, phases, labels, surfaces" },
 };
 
 gboolean
