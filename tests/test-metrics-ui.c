@@ -125,7 +125,23 @@ read_file (const char *path)
   return text;
 }
 
+/* As test-cluster-ui's side-width check: the Metrics page must not widen the side panel. */
 #define SIDE_MAX_WIDTH 470
+
+static void
+assert_side_width (EvoxWindow *window)
+{
+  GtkWidget *paned;
+  int min = 0;
+
+  evox_test_spin (0.3);
+  paned = evox_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PANED);
+  g_assert_nonnull (paned);
+  gtk_widget_measure (gtk_paned_get_end_child (GTK_PANED (paned)), GTK_ORIENTATION_HORIZONTAL,
+                      -1, &min, NULL, NULL, NULL);
+  g_test_message ("side panel: min %d", min);
+  g_assert_cmpint (min, <=, SIDE_MAX_WIDTH);
+}
 
 /* Porosity, percolation and tortuosity of the pores: each row of the table as the library gives
  * it for the page's request, the numbers as the geometry says, Copy and both exports. */
@@ -149,8 +165,6 @@ test_table (void)
   EvoxWindow *window;
   EvoxMetricsPanel *panel;
   EvoxMetrics *shown;
-  GtkWidget *paned;
-  int min = 0;
 
   if (library_missing ())
     return;
@@ -220,13 +234,7 @@ test_table (void)
   g_assert_cmpfloat_with_epsilon (row->value, 0.0, 1e-12);
 
   /* the side panel keeps its width with the table shown: the table scrolls instead */
-  evox_test_spin (0.3);
-  paned = evox_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PANED);
-  g_assert_nonnull (paned);
-  gtk_widget_measure (gtk_paned_get_end_child (GTK_PANED (paned)), GTK_ORIENTATION_HORIZONTAL,
-                      -1, &min, NULL, NULL, NULL);
-  g_test_message ("side panel: min %d", min);
-  g_assert_cmpint (min, <=, SIDE_MAX_WIDTH);
+  assert_side_width (window);
 
   /* Copy: the library's text table */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.copy", NULL));
@@ -283,6 +291,7 @@ test_union (void)
   g_assert_cmpfloat (request.other.lo[0], ==, 80);
   g_assert_cmpuint (request.phase.channel, ==, 0);
   evox_metrics_request_clear (&request);
+  assert_side_width (window);
   evox_test_close_window (window);
 }
 
@@ -316,6 +325,49 @@ test_cancel (void)
   evox_test_spin (2);
   g_assert_null (evox_metrics_panel_get_metrics (panel));
   g_assert_null (_evox_metrics_panel_get_error (panel));
+  evox_test_close_window (window);
+}
+
+/* Thickness kept: Show Thickness Map makes it the document's shown map, voxel for voxel. */
+static void
+test_thickness_map (void)
+{
+  g_autoptr (EvoxVolume) volume = channels_volume ();
+  EvoxWindow *window;
+  EvoxDocument *document;
+  EvoxMetricsPanel *panel;
+  EvoxVolume *map, *shown;
+  const float *want, *got;
+  gsize n = (gsize) NX * NY * NZ;
+
+  if (library_missing ())
+    return;
+  window = open_window (volume);
+  document = evox_window_get_document (window);
+  panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
+  for (guint a = 0; a < 3; a++)
+    evox_metrics_panel_set_metric (panel, (const char *[]) { "tortuosity-x", "tortuosity-y",
+                                                              "tortuosity-z" }[a], FALSE);
+  evox_metrics_panel_set_metric (panel, "percolation", FALSE);
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.show-thickness", NULL)
+                  && evox_document_get_show_maps (document));
+  evox_metrics_panel_set_metric (panel, "thickness", TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
+  g_assert_null (_evox_metrics_panel_get_error (panel));
+  map = evox_metrics_get_map (evox_metrics_panel_get_metrics (panel));
+  g_assert_nonnull (map);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.show-thickness", NULL));
+  g_assert_null (_evox_metrics_panel_get_error (panel));
+  g_assert_true (evox_document_get_show_maps (document));
+  shown = evox_document_get_volume (document);
+  want = evox_volume_get_data (map, 0);
+  got = evox_volume_get_data (shown, evox_document_get_channel (document));
+  for (gsize i = 0; i < n; i++)
+    g_assert_true ((isnan (want[i]) && isnan (got[i])) || want[i] == got[i]);
+  /* pores are the channels 2 voxels wide: thickness 2 voxels inside them, none in the solid */
+  g_assert_true (isnan (want[(gsize) 2 * NX]));
+  g_assert_false (isnan (want[0]));
   evox_test_close_window (window);
 }
 
@@ -357,6 +409,7 @@ main (int    argc,
   g_test_add_func ("/Evox/MetricsPage/table", test_table);
   g_test_add_func ("/Evox/MetricsPage/union", test_union);
   g_test_add_func ("/Evox/MetricsPage/cancel", test_cancel);
+  g_test_add_func ("/Evox/MetricsPage/thickness-map", test_thickness_map);
   g_test_add_func ("/Evox/MetricsPage/errors", test_errors);
   return g_test_run ();
 }
