@@ -25,6 +25,7 @@
 #include "evox-isosurface.h"
 #include "evox-kmeans.h"
 #include "evox-labels.h"
+#include "evox-loader.h"
 #include "evox-mesh-writer.h"
 #include "evox-phase.h"
 #include "evox-register.h"
@@ -64,9 +65,16 @@ static char     *opt_ramp = NULL;
 static gboolean  opt_interactive = FALSE;
 static gboolean  opt_separate = FALSE;
 static char     *opt_labels_out = NULL;
+static int       opt_preview_stride = 0;
+static gboolean  opt_first_preview_only = FALSE;
 
 static const GOptionEntry bench_entries[] = {
   { "runs", 'n', 0, G_OPTION_ARG_INT, &opt_runs, "Timed repetitions; the best is reported", "N" },
+  { "preview-stride", 0, 0, G_OPTION_ARG_INT, &opt_preview_stride,
+    "The coarsest preview's stride (big-load; default 0: automatic, 1: none)", "S" },
+  { "first-preview-only", 0, 0, G_OPTION_ARG_NONE, &opt_first_preview_only,
+    "Cancel the load once the first preview is there (big-load: its time and memory without "
+    "the volume's)", NULL },
   { "counts", 'c', 0, G_OPTION_ARG_INT, &opt_counts, "Random range counts to time (hist)", "N" },
   { "no-mmap", 0, 0, G_OPTION_ARG_NONE, &opt_no_mmap,
     "Open with libtiff's \"rm\" mode: read() instead of a file mapping (bare, rss --bare)", NULL },
@@ -616,6 +624,80 @@ run_rss (const char *path)
            " file_after_bytes=%" G_GUINT64_FORMAT "\n",
            tool, bytes, reset, base, peak_load, peak_load - MIN (base, peak_load),
            peak_hist ? peak_hist - MIN (base, peak_hist) : 0, anon, file);
+  return 0;
+}
+
+typedef struct
+{
+  double   t0;
+  GString *previews;   /* STRIDE:SECONDS:PEAK_BYTES,... */
+  double   first_s;
+  GCancellable *cancellable;
+} BigLoad;
+
+static void
+big_load_preview (EvoxVolume *preview,
+                  gpointer    user_data)
+{
+  BigLoad *big = user_data;
+  double t = now_s () - big->t0;
+
+  if (big->first_s < 0)
+    big->first_s = t;
+  if (opt_first_preview_only)
+    g_cancellable_cancel (big->cancellable);
+  g_string_append_printf (big->previews, "%s%s:%.3f:%" G_GUINT64_FORMAT,
+                          big->previews->len > 0 ? "," : "",
+                          evox_volume_get_metadata (preview, "preview_stride"), t,
+                          status_bytes ("VmHWM"));
+}
+
+/* Opening as the window does (evox_volume_load_with, previews on, then the exact statistics
+ * and fine histograms): when each preview arrives, when the whole volume is read and when its
+ * histograms are done, and the peak resident memory against the volume's size. */
+static int
+run_big_load (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) vol = NULL;
+  g_autoptr(GString) previews = g_string_new (NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  BigLoad big = { 0, previews, -1, cancellable };
+  EvoxPreviewOptions preview = { .stride = (guint) MAX (opt_preview_stride, 0),
+                                 .func = big_load_preview, .user_data = &big };
+  EvoxLoadOptions options = { .bin = 1, .preview = &preview };
+  guint64 base, peak, bytes;
+  double read_s, total_s;
+  gboolean reset;
+
+  g_type_ensure (EVOX_TYPE_VOLUME);
+  reset = reset_peak_rss ();
+  base = status_bytes ("VmRSS");
+  big.t0 = now_s ();
+  vol = evox_volume_load_with (path, &options, NULL, cancellable, &error);
+  read_s = now_s () - big.t0;
+  if (opt_first_preview_only && big.first_s >= 0)
+    {
+      g_print ("big-load first_preview_only=1 first_preview_s=%.3f previews=%s cancelled_s=%.3f "
+               "hwm_reset=%d base_bytes=%" G_GUINT64_FORMAT " peak_bytes=%" G_GUINT64_FORMAT
+               "\n", big.first_s, previews->str, read_s, reset, base, status_bytes ("VmHWM"));
+      return 0;
+    }
+  if (vol == NULL || !evox_volume_build_histograms (vol, NULL, NULL, &error))
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  total_s = now_s () - big.t0;
+  peak = status_bytes ("VmHWM");
+  bytes = (guint64) evox_volume_get_n_voxels (vol) *
+          evox_sample_type_size (evox_volume_get_sample_type (vol)) *
+          evox_volume_get_n_channels (vol);
+  g_print ("big-load bytes=%" G_GUINT64_FORMAT " first_preview_s=%.3f previews=%s read_s=%.3f "
+           "total_s=%.3f hwm_reset=%d base_bytes=%" G_GUINT64_FORMAT " peak_bytes=%"
+           G_GUINT64_FORMAT " peak_over_volume=%.4f\n", bytes, big.first_s,
+           previews->len > 0 ? previews->str : "none", read_s, total_s, reset, base, peak,
+           (double) peak / (double) bytes);
   return 0;
 }
 
@@ -2375,6 +2457,7 @@ usage (void)
               "       evox-bench bare [--runs N] [--no-mmap] [--hugepages] FILE\n"
               "       evox-bench hist [--runs N] [--counts N] [--range LO:HI]... FILE\n"
               "       evox-bench rss [--bare [--no-mmap] [--hugepages]] FILE\n"
+              "       evox-bench big-load [--preview-stride S] [--first-preview-only] FILE\n"
               "       evox-bench render [--frames N] [--warmup N] [--size WxH] [--view VIEW]\n"
               "                         [--overlay WHAT] [--mode MODE] [--ramp LO:HI:A]\n"
               "                         [--interactive] [--dump IMAGE] FILE|--demo\n"
@@ -2459,6 +2542,8 @@ main (int   argc,
     return run_hist (argv[1]);
   if (g_str_equal (command, "rss"))
     return run_rss (argv[1]);
+  if (g_str_equal (command, "big-load"))
+    return run_big_load (argv[1]);
   if (g_str_equal (command, "render"))
     return run_render (argv[1]);
   if (g_str_equal (command, "labels"))

@@ -137,13 +137,14 @@ read_format (const char             *path,
     {
     case EVOX_FORMAT_TIFF:
     case EVOX_FORMAT_TIFF_FOLDER:
-      return evox_tiff_read (path, progress, cancellable, error);
+      return evox_tiff_read_with_preview (path, options->preview, progress, cancellable, error);
     case EVOX_FORMAT_SSRM_TABLE:
       return evox_ssrm_read (path, options->ssrm, progress, cancellable, error);
     case EVOX_FORMAT_XRADIA:
       return evox_xrm_load (path, options->bin, progress, cancellable, error);
     case EVOX_FORMAT_HDF5:
-      return evox_hdf5_load (path, options->bin, progress, cancellable, error);
+      return evox_hdf5_load_with_preview (path, options->bin, options->preview, progress,
+                                          cancellable, error);
     case EVOX_FORMAT_SPECTRAL:
       return evox_spectral_load (path, &spectral, progress, cancellable, error);
     case EVOX_FORMAT_UNKNOWN:
@@ -203,10 +204,12 @@ evox_volume_load_with (const char             *path,
 
 typedef struct
 {
-  char            *path;
-  EvoxSsrmOptions *options;
-  guint            bin;
-  EvoxProgress    *progress;
+  char              *path;
+  EvoxSsrmOptions   *options;
+  guint              bin;
+  EvoxPreviewOptions preview;
+  gboolean           has_preview;
+  EvoxProgress      *progress;
 } LoadData;
 
 static void
@@ -241,7 +244,8 @@ load_work (gpointer       task_data,
            GError       **error)
 {
   LoadData *data = task_data;
-  EvoxLoadOptions options = { .ssrm = data->options, .bin = data->bin };
+  EvoxLoadOptions options = { .ssrm = data->options, .bin = data->bin,
+                              .preview = data->has_preview ? &data->preview : NULL };
   g_autoptr(EvoxVolume) volume = NULL;
   EvoxFormat format = evox_detect_format (data->path, error);
   double read_share = format == EVOX_FORMAT_SSRM_TABLE ? SSRM_READ_SHARE : TIFF_READ_SHARE;
@@ -305,6 +309,10 @@ evox_volume_load_with_async (const char             *path,
   data->path = g_strdup (path);
   data->options = copy_options (options != NULL ? options->ssrm : NULL);
   data->bin = options != NULL && options->bin > 1 ? options->bin : 1;
+  /* The function and its data must outlive the task; the caller sees to that. */
+  data->has_preview = options != NULL && options->preview != NULL;
+  if (data->has_preview)
+    data->preview = *options->preview;
   data->progress = evox_progress_ref (progress);
   _evox_task_run (evox_volume_load_async, load_work, data, (GDestroyNotify) load_data_free,
                   g_object_unref, cancellable, callback, user_data);

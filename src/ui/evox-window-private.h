@@ -16,6 +16,10 @@ struct _EvoxWindow
   GCancellable         *load_cancellable;
   EvoxProgress         *load_progress_state;
   guint                 load_poll_id;
+  /* The load whose coarse previews may still be shown (only compared, never dereferenced): NULL
+   * once its volume or its error came; and whether the document holds one of its previews. */
+  GCancellable         *preview_cancellable;
+  gboolean              showing_preview;
   /* A loaded volume on its way to the canvas: the "Uploading" stage is painted, then the volume
    * goes to the document, then the box goes once the canvas has drawn it. */
   EvoxVolume           *upload_volume;
