@@ -393,9 +393,17 @@ compute_finished (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(EvoxMetrics) metrics = _evox_task_finish (res, evox_metrics_panel_new, &error);
 
-  /* A job cancelled or replaced only drops its result. */
+  /* A job cancelled or replaced only drops its result, as does one whose volume was closed
+   * meanwhile (its table would describe a volume no longer open). */
   if (self == NULL || self->job.cancellable != data->cancellable)
     {
+      compute_data_free (data);
+      return;
+    }
+  if (data->volume != evox_document_get_volume (self->document) &&
+      data->volume != evox_document_get_stack (self->document))
+    {
+      _evox_ui_job_stop (&self->job);
       compute_data_free (data);
       return;
     }
