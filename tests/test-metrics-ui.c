@@ -361,6 +361,9 @@ test_thickness_map (void)
   g_assert_null (_evox_metrics_panel_get_error (panel));
   g_assert_true (evox_document_get_show_maps (document));
   shown = evox_document_get_volume (document);
+  g_assert_true (g_str_has_prefix (evox_volume_get_channel_label (
+                                     shown, evox_document_get_channel (document)),
+                                   "Local thickness"));
   want = evox_volume_get_data (map, 0);
   got = evox_volume_get_data (shown, evox_document_get_channel (document));
   for (gsize i = 0; i < n; i++)

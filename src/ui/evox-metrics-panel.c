@@ -533,6 +533,37 @@ export_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+/* The map as the document's maps need it: a channel label names it in the channel list and
+ * keeps its display settings; a map that came without one gets "Local thickness: PHASE". */
+static EvoxVolume *
+labelled_map (EvoxMetricsPanel  *self,
+              EvoxVolume        *map,
+              GError           **error)
+{
+  const EvoxMetricsRow *row = evox_metrics_get_n_rows (self->metrics) > 0 ?
+                              evox_metrics_get_row (self->metrics, 0) : NULL;
+  g_autoptr(EvoxVolume) copy = NULL;
+  g_autofree char *label = NULL;
+  gsize dims[3];
+
+  if (evox_volume_get_channel_label (map, 0) != NULL)
+    return g_object_ref (map);
+  evox_volume_get_dims (map, dims);
+  copy = evox_volume_new (dims[0], dims[1], dims[2], 1, EVOX_SAMPLE_F32, error);
+  if (copy == NULL)
+    return NULL;
+  evox_volume_copy_grid (copy, map);
+  evox_volume_set_channel_values (copy, 0, evox_volume_get_channel_value_scale (map, 0),
+                                  evox_volume_get_channel_quantity (map, 0),
+                                  evox_volume_get_channel_unit (map, 0));
+  label = g_strdup_printf (_("Local thickness: %s"), row != NULL ? row->phase : _("phase"));
+  evox_volume_set_channel_info (copy, 0, label, 0);
+  memcpy (evox_volume_get_data_mut (copy, 0), evox_volume_get_data (map, 0),
+          sizeof (float) * dims[0] * dims[1] * dims[2]);
+  evox_volume_freeze (copy);
+  return g_steal_pointer (&copy);
+}
+
 static void
 show_thickness_action (GtkWidget  *widget,
                        const char *action_name,
@@ -540,12 +571,15 @@ show_thickness_action (GtkWidget  *widget,
 {
   EvoxMetricsPanel *self = EVOX_METRICS_PANEL (widget);
   EvoxVolume *map = self->metrics != NULL ? evox_metrics_get_map (self->metrics) : NULL;
+  g_autoptr(EvoxVolume) shown = NULL;
   g_autoptr(GError) error = NULL;
 
   if (map == NULL || self->document == NULL)
     return;
   show_error (self, NULL);
-  if (!evox_document_add_maps (self->document, map, evox_volume_get_channel_label (map, 0),
+  shown = labelled_map (self, map, &error);
+  if (shown == NULL ||
+      !evox_document_add_maps (self->document, shown, evox_volume_get_channel_label (shown, 0),
                                &error))
     {
       g_autofree char *message = g_strdup_printf (_("Could not show the thickness map: %s"),
