@@ -24,7 +24,7 @@ struct _EvoxMetricsPanel
   EvoxDocument     *document;
   EvoxMetrics      *metrics;
   EvoxUiJob         job;
-  guint             n_rows;   /* table rows shown, header included */
+  GArray           *lines;    /* guint: the grid line of each table row */
 
   GtkLabel         *no_phase_label;
   GtkFlowBox       *phase_box;
@@ -39,7 +39,6 @@ struct _EvoxMetricsPanel
   GtkWidget        *progress_box;
   GtkProgressBar   *progress_bar;
   GtkLabel         *error_label;
-  GtkWidget        *table_scroller;
   GtkGrid          *table;
 };
 
@@ -88,13 +87,15 @@ update_actions (EvoxMetricsPanel *self)
 
 /* Phases */
 
-static GtkCheckButton *
+/* Phases are toggle buttons rather than check buttons: a check button's label cannot ellipsize
+ * in GTK 4.8, and a long phase name would widen the side panel. */
+static GtkToggleButton *
 phase_check (EvoxMetricsPanel *self,
              guint             index)
 {
   GtkFlowBoxChild *child = gtk_flow_box_get_child_at_index (self->phase_box, (int) index);
 
-  return child != NULL ? GTK_CHECK_BUTTON (gtk_flow_box_child_get_child (child)) : NULL;
+  return child != NULL ? GTK_TOGGLE_BUTTON (gtk_flow_box_child_get_child (child)) : NULL;
 }
 
 static GtkWidget *
@@ -102,10 +103,48 @@ create_phase_check (gpointer item,
                     gpointer user_data)
 {
   EvoxPhase *phase = item;
-  GtkWidget *check = gtk_check_button_new ();
+  GtkWidget *button = gtk_toggle_button_new ();
+  GtkWidget *label = gtk_label_new (NULL);
 
-  g_object_bind_property (phase, "name", check, "label", G_BINDING_SYNC_CREATE);
-  return check;
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  g_object_bind_property (phase, "name", label, "label", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (phase, "name", button, "tooltip-text", G_BINDING_SYNC_CREATE);
+  gtk_button_set_child (GTK_BUTTON (button), label);
+  return button;
+}
+
+static void
+setup_ellipsized (GtkSignalListItemFactory *factory,
+                  GtkListItem              *item,
+                  gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+setup_plain (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_name (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           gpointer                  user_data)
+{
+  GtkStringObject *name = gtk_list_item_get_item (item);
+
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)),
+                      gtk_string_object_get_string (name));
 }
 
 static void
@@ -138,10 +177,10 @@ on_phases_changed (GListModel       *model,
   if (added > 0 && g_list_model_get_n_items (model) == added)
     {
       int selected = evox_document_get_selected_phase (self->document);
-      GtkCheckButton *check = phase_check (self, selected >= 0 ? (guint) selected : 0);
+      GtkToggleButton *check = phase_check (self, selected >= 0 ? (guint) selected : 0);
 
       if (check != NULL)
-        gtk_check_button_set_active (check, TRUE);
+        gtk_toggle_button_set_active (check, TRUE);
     }
   update_others (self);
 }
@@ -217,9 +256,9 @@ evox_metrics_panel_get_request (EvoxMetricsPanel   *self,
   request->other.channel = request->phase.channel;
   for (guint i = 0; i < n; i++)
     {
-      GtkCheckButton *check = phase_check (self, i);
+      GtkToggleButton *check = phase_check (self, i);
 
-      if (check != NULL && gtk_check_button_get_active (check))
+      if (check != NULL && gtk_toggle_button_get_active (check))
         phase_add (&request->phase, evox_phase_list_get_phase (phases, i));
     }
   if (request->phase.n_ranges == 0)
@@ -265,7 +304,7 @@ format_value (const EvoxMetricsRow *row)
   return g_strdup_printf ("%.6g", row->value);
 }
 
-static void
+static GtkWidget *
 add_cell (EvoxMetricsPanel *self,
           guint             row,
           guint             column,
@@ -276,43 +315,72 @@ add_cell (EvoxMetricsPanel *self,
 
   gtk_label_set_xalign (GTK_LABEL (label), column == 3 ? 1.0f : 0.0f);
   gtk_label_set_selectable (GTK_LABEL (label), !header);
+  /* Long metric and union names give way (their full text in the tooltip) before the side
+   * panel would widen. */
+  if (column <= 1 && !header)
+    {
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_widget_set_tooltip_text (label, text);
+      gtk_widget_set_hexpand (label, column == 0);
+    }
   if (header)
     gtk_widget_add_css_class (label, "heading");
-  else if (column == 5)
-    gtk_widget_add_css_class (label, "dim-label");
   gtk_grid_attach (self->table, label, (int) column, (int) row, 1, 1);
+  return label;
+}
+
+/* A note goes on a line of its own under its row, across the columns: as a sixth column it made
+ * the table wider than the side panel, and a table that scrolls sideways inside the page took
+ * the wheel from the page. */
+static void
+add_note (EvoxMetricsPanel *self,
+          guint             row,
+          const char       *text)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_widget_set_margin_start (label, 12);
+  gtk_widget_set_margin_bottom (label, 2);
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_grid_attach (self->table, label, 0, (int) row, N_COLUMNS - 1, 1);
 }
 
 static void
 fill_table (EvoxMetricsPanel *self)
 {
-  static const char *headers[N_COLUMNS] = {
-    N_("metric"), N_("phase"), N_("axis"), N_("value"), N_("unit"), N_("note")
+  static const char *headers[N_COLUMNS - 1] = {
+    N_("metric"), N_("phase"), N_("axis"), N_("value"), N_("unit")
   };
   GtkWidget *child;
   guint n = self->metrics != NULL ? evox_metrics_get_n_rows (self->metrics) : 0;
+  guint line = 1;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->table))) != NULL)
     gtk_grid_remove (self->table, child);
-  self->n_rows = 0;
-  gtk_widget_set_visible (self->table_scroller, self->metrics != NULL);
+  g_array_set_size (self->lines, 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->table), self->metrics != NULL);
   if (self->metrics == NULL)
     return;
-  for (guint c = 0; c < N_COLUMNS; c++)
+  for (guint c = 0; c < N_COLUMNS - 1; c++)
     add_cell (self, 0, c, _(headers[c]), TRUE);
   for (guint i = 0; i < n; i++)
     {
       const EvoxMetricsRow *row = evox_metrics_get_row (self->metrics, i);
       g_autofree char *value = format_value (row);
 
-      add_cell (self, i + 1, 0, row->metric, FALSE);
-      add_cell (self, i + 1, 1, row->phase, FALSE);
-      add_cell (self, i + 1, 2, row->axis, FALSE);
-      add_cell (self, i + 1, 3, value, FALSE);
-      add_cell (self, i + 1, 4, row->unit, FALSE);
-      add_cell (self, i + 1, 5, row->note, FALSE);
+      g_array_append_val (self->lines, line);
+      add_cell (self, line, 0, row->metric, FALSE);
+      add_cell (self, line, 1, row->phase, FALSE);
+      add_cell (self, line, 2, row->axis, FALSE);
+      add_cell (self, line, 3, value, FALSE);
+      add_cell (self, line, 4, row->unit, FALSE);
+      line++;
+      if (row->note != NULL && row->note[0] != '\0')
+        add_note (self, line++, row->note);
     }
-  self->n_rows = n + 1;
 }
 
 const char *
@@ -321,12 +389,27 @@ _evox_metrics_panel_get_cell (EvoxMetricsPanel *self,
                               guint             column)
 {
   GtkWidget *label;
+  guint line;
 
   g_return_val_if_fail (EVOX_IS_METRICS_PANEL (self), NULL);
 
-  if (row >= self->n_rows || column >= N_COLUMNS)
+  if (self->metrics == NULL || row > self->lines->len || column >= N_COLUMNS)
     return NULL;
-  label = gtk_grid_get_child_at (self->table, (int) column, (int) row);
+  if (row == 0)
+    return column < N_COLUMNS - 1 ?
+           gtk_label_get_text (GTK_LABEL (gtk_grid_get_child_at (self->table, (int) column, 0))) :
+           NULL;
+  line = g_array_index (self->lines, guint, row - 1);
+  if (column < N_COLUMNS - 1)
+    label = gtk_grid_get_child_at (self->table, (int) column, (int) line);
+  else
+    {
+      /* the note's line, when the next line is not the next row's */
+      label = gtk_grid_get_child_at (self->table, 0, (int) line + 1);
+      if (label == NULL || (row < self->lines->len &&
+                            g_array_index (self->lines, guint, row) == line + 1))
+        return "";
+    }
   return label != NULL ? gtk_label_get_text (GTK_LABEL (label)) : NULL;
 }
 
@@ -630,13 +713,13 @@ evox_metrics_panel_set_phase_checked (EvoxMetricsPanel *self,
                                       guint             index,
                                       gboolean          checked)
 {
-  GtkCheckButton *check;
+  GtkToggleButton *check;
 
   g_return_if_fail (EVOX_IS_METRICS_PANEL (self));
 
   check = phase_check (self, index);
   if (check != NULL)
-    gtk_check_button_set_active (check, checked);
+    gtk_toggle_button_set_active (check, checked);
 }
 
 void
@@ -729,6 +812,7 @@ evox_metrics_panel_dispose (GObject *object)
   evox_metrics_panel_set_document (self, NULL);
   _evox_ui_job_cancel (&self->job);
   g_clear_pointer (&self->metrics, evox_metrics_free);
+  g_clear_pointer (&self->lines, g_array_unref);
   _evox_dispose_bin_template (GTK_WIDGET (self), EVOX_TYPE_METRICS_PANEL);
 
   G_OBJECT_CLASS (evox_metrics_panel_parent_class)->dispose (object);
@@ -763,7 +847,6 @@ evox_metrics_panel_class_init (EvoxMetricsPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, progress_box);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, error_label);
-  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, table_scroller);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, table);
 
   gtk_widget_class_install_action (widget_class, "metrics.compute", NULL, compute_action);
@@ -778,7 +861,18 @@ evox_metrics_panel_class_init (EvoxMetricsPanelClass *klass)
 static void
 evox_metrics_panel_init (EvoxMetricsPanel *self)
 {
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+  g_autoptr(GtkListItemFactory) list_factory = gtk_signal_list_item_factory_new ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* The chosen phase's name ellipsized in the button, whole in the list. */
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_ellipsized), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_name), NULL);
+  g_signal_connect (list_factory, "setup", G_CALLBACK (setup_plain), NULL);
+  g_signal_connect (list_factory, "bind", G_CALLBACK (bind_name), NULL);
+  gtk_drop_down_set_factory (self->other_dropdown, factory);
+  gtk_drop_down_set_list_factory (self->other_dropdown, list_factory);
+  self->lines = g_array_new (FALSE, FALSE, sizeof (guint));
   /* 1e-6, the solver's own default. */
   gtk_drop_down_set_selected (self->tolerance_dropdown, 2);
   gtk_check_button_set_active (self->tortuosity_x, TRUE);
