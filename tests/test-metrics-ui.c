@@ -10,6 +10,7 @@
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-types.h"
+#include "evox-units.h"
 #include "evox-window.h"
 
 /* 16 x 8 x 8 voxels: pores (0) are the channels y % 4 < 2 and z % 4 < 2 along x, the rest solid
@@ -208,7 +209,9 @@ test_table (void)
       g_assert_cmpstr (_evox_metrics_panel_get_cell (panel, i + 1, 1), ==, want->phase);
       g_assert_cmpstr (_evox_metrics_panel_get_cell (panel, i + 1, 2), ==, want->axis);
       g_assert_cmpstr (_evox_metrics_panel_get_cell (panel, i + 1, 3), ==, value);
-      g_assert_cmpstr (_evox_metrics_panel_get_cell (panel, i + 1, 4), ==, want->unit);
+      g_autofree char *unit = evox_units_dup_display (want->unit);
+
+      g_assert_cmpstr (_evox_metrics_panel_get_cell (panel, i + 1, 4), ==, unit);
       g_assert_cmpstr (_evox_metrics_panel_get_cell (panel, i + 1, 5), ==,
                        want->note != NULL ? want->note : "");
     }

@@ -12,6 +12,7 @@
 #include "evox-metrics-panel.h"
 #include "evox-types.h"
 #include "evox-ui-util.h"
+#include "evox-units.h"
 
 #define N_COLUMNS 6
 
@@ -370,13 +371,15 @@ fill_table (EvoxMetricsPanel *self)
     {
       const EvoxMetricsRow *row = evox_metrics_get_row (self->metrics, i);
       g_autofree char *value = format_value (row);
+      g_autofree char *unit = evox_units_dup_display (row->unit);
 
       g_array_append_val (self->lines, line);
       add_cell (self, line, 0, row->metric, FALSE);
       add_cell (self, line, 1, row->phase, FALSE);
       add_cell (self, line, 2, row->axis, FALSE);
       add_cell (self, line, 3, value, FALSE);
-      add_cell (self, line, 4, row->unit, FALSE);
+      /* µm⁻¹ as the other pages write units; the CSV and Copy keep the ASCII "1/um". */
+      add_cell (self, line, 4, unit, FALSE);
       line++;
       if (row->note != NULL && row->note[0] != '\0')
         add_note (self, line++, row->note);
