@@ -102,56 +102,10 @@ remove_sinusoid (const double *theta,
                  double       *v,
                  guint         n)
 {
-  double m[3][3] = { { 0 } }, r[3] = { 0 }, c[3];
+  double c[3];
 
-  for (guint a = 0; a < n; a++)
-    {
-      double b[3] = { cos (theta[a]), sin (theta[a]), 1.0 };
-
-      for (int i = 0; i < 3; i++)
-        {
-          for (int j = 0; j < 3; j++)
-            m[i][j] += b[i] * b[j];
-          r[i] += b[i] * v[a];
-        }
-    }
-  /* Gaussian elimination with partial pivoting on the 3 x 3 normal equations. */
-  double scale = fabs (m[0][0]) + fabs (m[1][1]) + fabs (m[2][2]);
-  for (int k = 0; k < 3; k++)
-    {
-      int p = k;
-
-      for (int i = k + 1; i < 3; i++)
-        if (fabs (m[i][k]) > fabs (m[p][k]))
-          p = i;
-      if (fabs (m[p][k]) < 1e-9 * scale)
-        return FALSE;
-      for (int j = 0; j < 3; j++)
-        {
-          double t = m[k][j];
-          m[k][j] = m[p][j];
-          m[p][j] = t;
-        }
-      double t = r[k];
-      r[k] = r[p];
-      r[p] = t;
-      for (int i = k + 1; i < 3; i++)
-        {
-          double f = m[i][k] / m[k][k];
-
-          for (int j = k; j < 3; j++)
-            m[i][j] -= f * m[k][j];
-          r[i] -= f * r[k];
-        }
-    }
-  for (int k = 2; k >= 0; k--)
-    {
-      double s = r[k];
-
-      for (int j = k + 1; j < 3; j++)
-        s -= m[k][j] * c[j];
-      c[k] = s / m[k][k];
-    }
+  if (!_evox_tomo_fit_sinusoid (theta, v, NULL, n, c))
+    return FALSE;
   for (guint a = 0; a < n; a++)
     v[a] -= c[0] * cos (theta[a]) + c[1] * sin (theta[a]) + c[2];
   return TRUE;

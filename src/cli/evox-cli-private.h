@@ -130,6 +130,7 @@ int          _evox_cli_spectrum       (int argc, char **argv);
 int          _evox_cli_xanes          (int argc, char **argv);
 int          _evox_cli_elements       (int argc, char **argv);
 int          _evox_cli_reconstruct    (int argc, char **argv);
+int          _evox_cli_metrics        (int argc, char **argv);
 
 /* The registration `evox register IN` makes by default, run with its progress line. */
 EvoxRegistration *_evox_cli_register_default (EvoxVolume    *volume,

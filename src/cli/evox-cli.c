@@ -38,6 +38,8 @@ static const Subcommand subcommands[] = {
   { "elements", _evox_cli_elements, "elemental maps by edge-jump pairs or a fit over energies" },
   { "reconstruct", _evox_cli_reconstruct, "align and reconstruct a tilt series, with a quality "
     "report" },
+  { "metrics", _evox_cli_metrics, "porosity, tortuosity, percolation, surface area and thickness "
+    "of a phase" },
 };
 
 gboolean

@@ -123,8 +123,60 @@ evox_detect_format (const char  *path,
 #define TIFF_READ_SHARE 0.6
 #define SSRM_READ_SHARE 0.8
 
+static EvoxSsrmOptions *copy_options (const EvoxSsrmOptions *options);
+
+/* What a volume was read with, kept on it for sessions (evox_volume_get_load_options). */
+typedef struct
+{
+  EvoxSsrmOptions *ssrm;   /* NULL for files that are no SSRM table */
+  guint            bin;
+} ReadWith;
+
+static void
+read_with_free (gpointer data)
+{
+  ReadWith *with = data;
+
+  g_clear_pointer (&with->ssrm, evox_ssrm_options_free);
+  g_free (with);
+}
+
 static EvoxVolume *
-read_format (const char             *path,
+remember_options (EvoxVolume             *volume,
+                  EvoxFormat              format,
+                  const EvoxLoadOptions  *options)
+{
+  ReadWith *with;
+
+  if (volume == NULL)
+    return NULL;
+  with = g_new0 (ReadWith, 1);
+  with->ssrm = format == EVOX_FORMAT_SSRM_TABLE ? copy_options (options->ssrm) : NULL;
+  with->bin = options->bin > 1 ? options->bin : 1;
+  g_object_set_data_full (G_OBJECT (volume), "evox-read-with", with, read_with_free);
+  return volume;
+}
+
+gboolean
+evox_volume_get_load_options (EvoxVolume       *volume,
+                              EvoxLoadOptions  *options)
+{
+  ReadWith *with;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+  g_return_val_if_fail (options != NULL, FALSE);
+
+  with = g_object_get_data (G_OBJECT (volume), "evox-read-with");
+  if (with == NULL)
+    return FALSE;
+  memset (options, 0, sizeof *options);
+  options->ssrm = with->ssrm;
+  options->bin = with->bin;
+  return TRUE;
+}
+
+static EvoxVolume *
+read_format_only (const char             *path,
              EvoxFormat              format,
              const EvoxLoadOptions  *options,
              EvoxProgress           *progress,
@@ -153,6 +205,18 @@ read_format (const char             *path,
     }
   g_assert_not_reached ();
   return NULL;
+}
+
+static EvoxVolume *
+read_format (const char             *path,
+             EvoxFormat              format,
+             const EvoxLoadOptions  *options,
+             EvoxProgress           *progress,
+             GCancellable           *cancellable,
+             GError                **error)
+{
+  return remember_options (read_format_only (path, format, options, progress, cancellable,
+                                             error), format, options);
 }
 
 /**

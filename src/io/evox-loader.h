@@ -60,6 +60,11 @@ void         evox_volume_load_with_async (const char            *path,
                                         GAsyncReadyCallback      callback,
                                         gpointer                 user_data);
 
+/* How a volume that evox_volume_load* read was read (options->ssrm is the volume's, NULL for
+ * files other than SSRM tables; bin >= 1), for sessions; FALSE for volumes made otherwise. */
+gboolean     evox_volume_get_load_options (EvoxVolume           *volume,
+                                        EvoxLoadOptions         *options);
+
 /* Feature vectors placed on a grid (evox-feature-file.h): a .npy matrix with its coordinates, or
  * with coords_path NULL a feature CSV; then statistics and fine histograms of every channel, as
  * evox_volume_load builds them. Reading the files cannot be interrupted; cancelling stops the

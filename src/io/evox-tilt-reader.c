@@ -1083,32 +1083,6 @@ load_txrm_folder (const char                *folder,
   return g_steal_pointer (&set);
 }
 
-static int
-compare_names (gconstpointer a,
-               gconstpointer b)
-{
-  return strcmp (*(char * const *) a, *(char * const *) b);
-}
-
-/* The visible files of a folder that pass keep, sorted by name. */
-static GPtrArray *
-folder_names (const char  *folder,
-              gboolean   (*keep) (const char *name),
-              GError     **error)
-{
-  g_autoptr(GDir) dir = g_dir_open (folder, 0, error);
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-
-  if (dir == NULL)
-    return NULL;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    if (keep (name))
-      g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, compare_names);
-  return g_steal_pointer (&names);
-}
-
 GPtrArray *
 evox_tilt_reader_load_set (const char                 *path,
                            const EvoxTiltReadOptions  *options,
@@ -1131,12 +1105,12 @@ evox_tilt_reader_load_set (const char                 *path,
     return NULL;
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     {
-      g_autoptr(GPtrArray) txrm = folder_names (path, is_txrm_name, error);
+      g_autoptr(GPtrArray) txrm = _evox_spectral_list_folder (path, is_txrm_name, error);
       g_autoptr(GPtrArray) xrm = NULL;
 
       if (txrm == NULL)
         return NULL;
-      xrm = folder_names (path, is_xrm_name, error);
+      xrm = _evox_spectral_list_folder (path, is_xrm_name, error);
       if (xrm == NULL)
         return NULL;
       /* .txrm series carry their references inside; .xrm files beside them are not theirs. */

@@ -80,6 +80,7 @@ struct _EvoxWindow
 };
 
 void _evox_window_install_actions (GtkWidgetClass *widget_class);
+void _evox_window_install_session_actions (GtkWidgetClass *widget_class);
 void _evox_window_update_recent   (EvoxWindow     *self);
 void _evox_window_update_exports  (EvoxWindow     *self);
 void _evox_window_add_overlay_actions (EvoxWindow *self);

@@ -946,6 +946,11 @@ evox_window_open_file (EvoxWindow            *self,
       return;
     }
 
+  if (g_str_has_suffix (path, ".evox"))
+    {
+      evox_window_open_session (self, file);
+      return;
+    }
   format = evox_detect_format (path, &error);
   if (format == EVOX_FORMAT_UNKNOWN)
     {
@@ -1173,6 +1178,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, recent_submenu);
 
   _evox_window_install_actions (widget_class);
+  _evox_window_install_session_actions (widget_class);
 }
 
 /* Every scrolled panel in the side stack, and scrolled parts inside the panels. */
