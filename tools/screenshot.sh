@@ -123,7 +123,7 @@ if [ "${1:-}" = --metrics ]; then
     xdotool mousemove 1216 752 click 1
     sleep "${EVOX_METRICS_WAIT:-150}"
     xdotool mousemove 1050 650
-    for step in $(seq 20); do xdotool click 5; sleep 0.2; done
+    for step in $(seq 6); do xdotool click 5; sleep 0.2; done
     sleep 1' \
     --voxel-size 50nm --view z --phase "Pore=0:0" --phase "Active material=85:85" \
     --phase "Carbon-binder=170:170" "$tomogram"
