@@ -118,9 +118,9 @@ if [ "${1:-}" = --metrics ]; then
   shoot "$out" "${EVOX_SCREENSHOT_WAIT:-10}" --then '
     xdotool mousemove 1044 432 click 1
     sleep 1
-    xdotool mousemove 838 678 click 1
+    xdotool mousemove 838 688 click 1
     sleep 0.5
-    xdotool mousemove 1216 752 click 1
+    xdotool mousemove 1216 762 click 1
     sleep "${EVOX_METRICS_WAIT:-150}"
     xdotool mousemove 1050 650
     for step in $(seq 6); do xdotool click 5; sleep 0.2; done
