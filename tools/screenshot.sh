@@ -3,7 +3,8 @@
 # Gr/Si preset's phases, the surfaces of the real segmented tomogram's phases, and its 2x2 view
 # with a ruler and the ruler's profile, the XANES demo's edge-energy map on the XANES page, the
 # tomogram's z slice with the figure overlays, the tomogram in the Volume view, and the
-# Reconstruction dialog after a run on test-recon-ui's phantom tilt series.
+# Reconstruction dialog after a run on test-recon-ui's phantom tilt series, and the Metrics page's
+# table for the tomogram's pores (needs xdotool).
 # SPDX-License-Identifier: BSD-3-Clause
 #
 #   tools/screenshot.sh [TABLE] [OUT.png]
@@ -13,6 +14,7 @@
 #   tools/screenshot.sh --figure [TOMOGRAM] [OUT.png]
 #   tools/screenshot.sh --volume [TOMOGRAM] [OUT.png]
 #   tools/screenshot.sh --recon [OUT.png]
+#   tools/screenshot.sh --metrics [TOMOGRAM] [OUT.png]
 # Needs a built tree (./dev run or ./dev test once), xvfb and imagemagick (apt-get install
 # xvfb xauth imagemagick; --volume also xdotool, to open the Display page's Volume section, and
 # without it the window is taken as it opens). The table defaults to ../shared/data/ssrm/A19_GrSi_Anode_1x1.csv,
@@ -100,6 +102,31 @@ if [ "${1:-}" = --volume ]; then
     fi' \
     --voxel-size 50nm --view volume --phase "Active material=85:85:#ff7f0e" \
     --phase "Carbon-binder=170:170:#2ca02c" "$tomogram"
+  exit 0
+fi
+
+if [ "${1:-}" = --metrics ]; then
+  tomogram=${2:-../shared/data/tomo/electrode.tiff}
+  out=${3:-docs/metrics.png}
+  [ -f "$tomogram" ] || { echo "screenshot.sh: no tomogram at $tomogram" >&2; exit 1; }
+  [ -x build/src/evox ] || { echo "screenshot.sh: build first (./dev test)" >&2; exit 1; }
+  command -v xdotool >/dev/null || { echo "screenshot.sh: --metrics needs xdotool" >&2; exit 1; }
+  # The Metrics page (its button in the second row of pages at 1280 x 800), Surface area with
+  # the active material ticked beside the default tortuosity x, y, z and percolation of the
+  # pores, Compute, EVOX_METRICS_WAIT seconds for the solves (256^3 on two cores), then wheel
+  # steps over the panel to bring the table into view.
+  shoot "$out" "${EVOX_SCREENSHOT_WAIT:-10}" --then '
+    xdotool mousemove 1044 432 click 1
+    sleep 1
+    xdotool mousemove 838 688 click 1
+    sleep 0.5
+    xdotool mousemove 1216 762 click 1
+    sleep "${EVOX_METRICS_WAIT:-150}"
+    xdotool mousemove 1050 650
+    for step in $(seq 6); do xdotool click 5; sleep 0.2; done
+    sleep 1' \
+    --voxel-size 50nm --view z --phase "Pore=0:0" --phase "Active material=85:85" \
+    --phase "Carbon-binder=170:170" "$tomogram"
   exit 0
 fi
 

@@ -53,6 +53,7 @@ struct _EvoxWindow
   GtkWidget            *cluster_panel;
   GtkWidget            *surface_panel;
   GtkWidget            *measure_panel;
+  GtkWidget            *metrics_panel;
   GtkWidget            *registration_panel;
   GtkWidget            *registration_switch;
   GtkToggleButton      *registration_raw;

@@ -20,6 +20,7 @@
 #include "evox-phase-panel.h"
 #include "evox-surface-panel.h"
 #include "evox-measure-panel.h"
+#include "evox-metrics-panel.h"
 #include "evox-registration-panel.h"
 #include "evox-spectrum-panel.h"
 #include "evox-xanes-panel.h"
@@ -150,6 +151,13 @@ evox_window_get_measure_panel (EvoxWindow *self)
 {
   g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
   return self->measure_panel;
+}
+
+GtkWidget *
+evox_window_get_metrics_panel (EvoxWindow *self)
+{
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), NULL);
+  return self->metrics_panel;
 }
 
 GtkWidget *
@@ -1130,6 +1138,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   g_type_ensure (EVOX_TYPE_CLUSTER_PANEL);
   g_type_ensure (EVOX_TYPE_SURFACE_PANEL);
   g_type_ensure (EVOX_TYPE_MEASURE_PANEL);
+  g_type_ensure (EVOX_TYPE_METRICS_PANEL);
   g_type_ensure (EVOX_TYPE_REGISTRATION_PANEL);
   g_type_ensure (EVOX_TYPE_SPECTRUM_PANEL);
   g_type_ensure (EVOX_TYPE_XANES_PANEL);
@@ -1143,6 +1152,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, cluster_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, surface_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, measure_panel);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, metrics_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, registration_panel);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, registration_switch);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, composite_legend);
@@ -1236,6 +1246,7 @@ evox_window_init (EvoxWindow *self)
   evox_cluster_panel_set_document (EVOX_CLUSTER_PANEL (self->cluster_panel), self->document);
   evox_surface_panel_set_document (EVOX_SURFACE_PANEL (self->surface_panel), self->document);
   evox_measure_panel_set_document (EVOX_MEASURE_PANEL (self->measure_panel), self->document);
+  evox_metrics_panel_set_document (EVOX_METRICS_PANEL (self->metrics_panel), self->document);
   evox_registration_panel_set_document (EVOX_REGISTRATION_PANEL (self->registration_panel),
                                         self->document);
   bind_registration_switch (self);

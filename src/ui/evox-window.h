@@ -168,6 +168,8 @@ GtkWidget    *evox_window_get_cluster_panel (EvoxWindow         *self);
 GtkWidget    *evox_window_get_surface_panel (EvoxWindow         *self);
 /* The Measure page: rulers and the line profile. */
 GtkWidget    *evox_window_get_measure_panel (EvoxWindow         *self);
+/* The Metrics page ("metrics"): electrode metrics of a phase as a table. */
+GtkWidget    *evox_window_get_metrics_panel (EvoxWindow         *self);
 /* The Registration page ("registration"), and the canvas's Raw/Registered switch. */
 GtkWidget    *evox_window_get_registration_panel (EvoxWindow    *self);
 GtkToggleButton *evox_window_get_registration_toggle (EvoxWindow *self,

@@ -364,7 +364,10 @@ static gboolean
 is_norm_channel (EvoxVolume *maps,
                  guint       channel)
 {
-  return g_str_has_prefix (evox_volume_get_channel_label (maps, channel), NORM_PREFIX);
+  const char *label = evox_volume_get_channel_label (maps, channel);
+
+  /* Maps from elsewhere (a thickness map) may come without a label. */
+  return label != NULL && g_str_has_prefix (label, NORM_PREFIX);
 }
 
 static GtkWidget *

@@ -1,0 +1,893 @@
+/* evox-metrics-panel.c: the Metrics page: electrode metrics of a phase (or union) as a table. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#include "evox-metrics-csv.h"
+#include "evox-metrics-panel.h"
+#include "evox-types.h"
+#include "evox-ui-util.h"
+#include "evox-units.h"
+
+#define N_COLUMNS 6
+
+static const double tolerances[] = { 1e-4, 1e-5, 1e-6, 1e-7, 1e-8 };
+
+struct _EvoxMetricsPanel
+{
+  GtkWidget         parent_instance;
+
+  EvoxDocument     *document;
+  EvoxMetrics      *metrics;
+  EvoxUiJob         job;
+  GArray           *lines;    /* guint: the grid line of each table row */
+
+  GtkLabel         *no_phase_label;
+  GtkFlowBox       *phase_box;
+  GtkCheckButton   *tortuosity_x;
+  GtkCheckButton   *tortuosity_y;
+  GtkCheckButton   *tortuosity_z;
+  GtkDropDown      *tolerance_dropdown;
+  GtkCheckButton   *percolation_check;
+  GtkCheckButton   *surface_check;
+  GtkDropDown      *other_dropdown;
+  GtkCheckButton   *thickness_check;
+  GtkWidget        *progress_box;
+  GtkProgressBar   *progress_bar;
+  GtkLabel         *error_label;
+  GtkGrid          *table;
+};
+
+G_DEFINE_FINAL_TYPE (EvoxMetricsPanel, evox_metrics_panel, GTK_TYPE_WIDGET)
+
+enum
+{
+  PROP_0,
+  PROP_BUSY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+show_error (EvoxMetricsPanel *self,
+            const char       *message)
+{
+  gtk_label_set_text (self->error_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+}
+
+static EvoxPhaseList *
+get_phases (EvoxMetricsPanel *self)
+{
+  return self->document != NULL ? evox_document_get_phases (self->document) : NULL;
+}
+
+static void
+update_actions (EvoxMetricsPanel *self)
+{
+  gboolean busy = self->job.cancellable != NULL;
+  gboolean has_table = self->metrics != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "metrics.compute",
+                                 !busy && self->document != NULL &&
+                                 evox_document_get_volume (self->document) != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "metrics.cancel", busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "metrics.copy", has_table);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "metrics.export", has_table);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "metrics.show-thickness",
+                                 has_table && evox_metrics_get_map (self->metrics) != NULL &&
+                                 self->document != NULL &&
+                                 evox_document_get_stack (self->document) != NULL);
+}
+
+/* Phases */
+
+/* Phases are toggle buttons rather than check buttons: a check button's label cannot ellipsize
+ * in GTK 4.8, and a long phase name would widen the side panel. */
+static GtkToggleButton *
+phase_check (EvoxMetricsPanel *self,
+             guint             index)
+{
+  GtkFlowBoxChild *child = gtk_flow_box_get_child_at_index (self->phase_box, (int) index);
+
+  return child != NULL ? GTK_TOGGLE_BUTTON (gtk_flow_box_child_get_child (child)) : NULL;
+}
+
+static GtkWidget *
+create_phase_check (gpointer item,
+                    gpointer user_data)
+{
+  EvoxPhase *phase = item;
+  GtkWidget *button = gtk_toggle_button_new ();
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  g_object_bind_property (phase, "name", label, "label", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (phase, "name", button, "tooltip-text", G_BINDING_SYNC_CREATE);
+  gtk_button_set_child (GTK_BUTTON (button), label);
+  return button;
+}
+
+static void
+setup_ellipsized (GtkSignalListItemFactory *factory,
+                  GtkListItem              *item,
+                  gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+setup_plain (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_name (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           gpointer                  user_data)
+{
+  GtkStringObject *name = gtk_list_item_get_item (item);
+
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)),
+                      gtk_string_object_get_string (name));
+}
+
+static void
+update_others (EvoxMetricsPanel *self)
+{
+  EvoxPhaseList *phases = get_phases (self);
+  guint n = phases != NULL ? evox_phase_list_get_n_phases (phases) : 0;
+  guint selected = gtk_drop_down_get_selected (self->other_dropdown);
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    gtk_string_list_append (names, evox_phase_get_name (evox_phase_list_get_phase (phases, i)));
+  gtk_drop_down_set_model (self->other_dropdown, G_LIST_MODEL (names));
+  /* The first other phase is the usual partner (pores with the active material). */
+  if (selected >= n)
+    selected = n > 1 ? 1 : 0;
+  if (n > 0)
+    gtk_drop_down_set_selected (self->other_dropdown, selected);
+  gtk_widget_set_visible (GTK_WIDGET (self->no_phase_label), n == 0);
+}
+
+static void
+on_phases_changed (GListModel       *model,
+                   guint             position,
+                   guint             removed,
+                   guint             added,
+                   EvoxMetricsPanel *self)
+{
+  /* Nothing checked yet: the selected phase (or the first) is the one measured. */
+  if (added > 0 && g_list_model_get_n_items (model) == added)
+    {
+      int selected = evox_document_get_selected_phase (self->document);
+      GtkToggleButton *check = phase_check (self, selected >= 0 ? (guint) selected : 0);
+
+      if (check != NULL)
+        gtk_toggle_button_set_active (check, TRUE);
+    }
+  update_others (self);
+}
+
+static void
+on_phase_renamed (EvoxMetricsPanel *self)
+{
+  update_others (self);
+}
+
+/* Request */
+
+static void
+phase_clear (EvoxMetricsPhase *phase)
+{
+  g_clear_pointer (&phase->name, g_free);
+  g_clear_pointer (&phase->lo, g_free);
+  g_clear_pointer (&phase->hi, g_free);
+  phase->n_ranges = 0;
+}
+
+void
+evox_metrics_request_clear (EvoxMetricsRequest *request)
+{
+  g_return_if_fail (request != NULL);
+
+  phase_clear (&request->phase);
+  phase_clear (&request->other);
+}
+
+static void
+phase_add (EvoxMetricsPhase *target,
+           EvoxPhase        *phase)
+{
+  const char *name = evox_phase_get_name (phase);
+
+  target->lo = g_renew (double, target->lo, target->n_ranges + 1);
+  target->hi = g_renew (double, target->hi, target->n_ranges + 1);
+  target->lo[target->n_ranges] = evox_phase_get_lo (phase);
+  target->hi[target->n_ranges] = evox_phase_get_hi (phase);
+  target->n_ranges++;
+  if (target->name == NULL)
+    target->name = g_strdup (name);
+  else
+    {
+      char *joined = g_strconcat (target->name, "+", name, NULL);
+
+      g_free (target->name);
+      target->name = joined;
+    }
+}
+
+gboolean
+evox_metrics_panel_get_request (EvoxMetricsPanel   *self,
+                                EvoxMetricsRequest *request,
+                                GError            **error)
+{
+  EvoxPhaseList *phases;
+  guint n, selected;
+
+  g_return_val_if_fail (EVOX_IS_METRICS_PANEL (self), FALSE);
+  g_return_val_if_fail (request != NULL, FALSE);
+
+  memset (request, 0, sizeof *request);
+  if (self->document == NULL || evox_document_get_volume (self->document) == NULL)
+    {
+      g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, _("No volume is open"));
+      return FALSE;
+    }
+  phases = get_phases (self);
+  n = evox_phase_list_get_n_phases (phases);
+  request->phase.channel = evox_document_get_channel (self->document);
+  request->other.channel = request->phase.channel;
+  for (guint i = 0; i < n; i++)
+    {
+      GtkToggleButton *check = phase_check (self, i);
+
+      if (check != NULL && gtk_toggle_button_get_active (check))
+        phase_add (&request->phase, evox_phase_list_get_phase (phases, i));
+    }
+  if (request->phase.n_ranges == 0)
+    {
+      g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                           _("Check the phase to measure (several: their union)"));
+      return FALSE;
+    }
+  request->tortuosity[0] = gtk_check_button_get_active (self->tortuosity_x);
+  request->tortuosity[1] = gtk_check_button_get_active (self->tortuosity_y);
+  request->tortuosity[2] = gtk_check_button_get_active (self->tortuosity_z);
+  selected = gtk_drop_down_get_selected (self->tolerance_dropdown);
+  request->tolerance = tolerances[MIN (selected, G_N_ELEMENTS (tolerances) - 1)];
+  request->percolation = gtk_check_button_get_active (self->percolation_check);
+  request->connectivity = 0;
+  request->thickness = gtk_check_button_get_active (self->thickness_check);
+  request->keep_thickness = request->thickness;
+  request->surface = gtk_check_button_get_active (self->surface_check);
+  if (request->surface)
+    {
+      selected = gtk_drop_down_get_selected (self->other_dropdown);
+      if (selected >= n)
+        {
+          evox_metrics_request_clear (request);
+          g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                               _("Choose the other phase of the interface"));
+          return FALSE;
+        }
+      phase_add (&request->other, evox_phase_list_get_phase (phases, selected));
+    }
+  return TRUE;
+}
+
+/* Table */
+
+static char *
+format_value (const EvoxMetricsRow *row)
+{
+  if (isinf (row->value))
+    return g_strdup (_("∞ (does not percolate)"));
+  if (isnan (row->value))
+    return g_strdup ("—");
+  return g_strdup_printf ("%.6g", row->value);
+}
+
+static GtkWidget *
+add_cell (EvoxMetricsPanel *self,
+          guint             row,
+          guint             column,
+          const char       *text,
+          gboolean          header)
+{
+  GtkWidget *label = gtk_label_new (text != NULL ? text : "");
+
+  gtk_label_set_xalign (GTK_LABEL (label), column == 3 ? 1.0f : 0.0f);
+  gtk_label_set_selectable (GTK_LABEL (label), !header);
+  /* Long metric and union names give way (their full text in the tooltip) before the side
+   * panel would widen. */
+  if (column <= 1 && !header)
+    {
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_widget_set_tooltip_text (label, text);
+      gtk_widget_set_hexpand (label, column == 0);
+    }
+  if (header)
+    gtk_widget_add_css_class (label, "heading");
+  gtk_grid_attach (self->table, label, (int) column, (int) row, 1, 1);
+  return label;
+}
+
+/* A note goes on a line of its own under its row, across the columns: as a sixth column it made
+ * the table wider than the side panel, and a table that scrolls sideways inside the page took
+ * the wheel from the page. */
+static void
+add_note (EvoxMetricsPanel *self,
+          guint             row,
+          const char       *text)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_widget_set_margin_start (label, 12);
+  gtk_widget_set_margin_bottom (label, 2);
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_grid_attach (self->table, label, 0, (int) row, N_COLUMNS - 1, 1);
+}
+
+static void
+fill_table (EvoxMetricsPanel *self)
+{
+  static const char *headers[N_COLUMNS - 1] = {
+    N_("metric"), N_("phase"), N_("axis"), N_("value"), N_("unit")
+  };
+  GtkWidget *child;
+  guint n = self->metrics != NULL ? evox_metrics_get_n_rows (self->metrics) : 0;
+  guint line = 1;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->table))) != NULL)
+    gtk_grid_remove (self->table, child);
+  g_array_set_size (self->lines, 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->table), self->metrics != NULL);
+  if (self->metrics == NULL)
+    return;
+  for (guint c = 0; c < N_COLUMNS - 1; c++)
+    add_cell (self, 0, c, _(headers[c]), TRUE);
+  for (guint i = 0; i < n; i++)
+    {
+      const EvoxMetricsRow *row = evox_metrics_get_row (self->metrics, i);
+      g_autofree char *value = format_value (row);
+      g_autofree char *unit = evox_units_dup_display (row->unit);
+
+      g_array_append_val (self->lines, line);
+      add_cell (self, line, 0, row->metric, FALSE);
+      add_cell (self, line, 1, row->phase, FALSE);
+      add_cell (self, line, 2, row->axis, FALSE);
+      add_cell (self, line, 3, value, FALSE);
+      /* µm⁻¹ as the other pages write units; the CSV and Copy keep the ASCII "1/um". */
+      add_cell (self, line, 4, unit, FALSE);
+      line++;
+      if (row->note != NULL && row->note[0] != '\0')
+        add_note (self, line++, row->note);
+    }
+}
+
+const char *
+_evox_metrics_panel_get_cell (EvoxMetricsPanel *self,
+                              guint             row,
+                              guint             column)
+{
+  GtkWidget *label;
+  guint line;
+
+  g_return_val_if_fail (EVOX_IS_METRICS_PANEL (self), NULL);
+
+  if (self->metrics == NULL || row > self->lines->len || column >= N_COLUMNS)
+    return NULL;
+  if (row == 0)
+    return column < N_COLUMNS - 1 ?
+           gtk_label_get_text (GTK_LABEL (gtk_grid_get_child_at (self->table, (int) column, 0))) :
+           NULL;
+  line = g_array_index (self->lines, guint, row - 1);
+  if (column < N_COLUMNS - 1)
+    label = gtk_grid_get_child_at (self->table, (int) column, (int) line);
+  else
+    {
+      /* the note's line, when the next line is not the next row's */
+      label = gtk_grid_get_child_at (self->table, 0, (int) line + 1);
+      if (label == NULL || (row < self->lines->len &&
+                            g_array_index (self->lines, guint, row) == line + 1))
+        return "";
+    }
+  return label != NULL ? gtk_label_get_text (GTK_LABEL (label)) : NULL;
+}
+
+const char *
+_evox_metrics_panel_get_error (EvoxMetricsPanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_METRICS_PANEL (self), NULL);
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->error_label)))
+    return NULL;
+  return gtk_label_get_text (self->error_label);
+}
+
+/* Compute */
+
+typedef struct
+{
+  EvoxMetricsPanel  *panel;        /* weak: a closed panel only drops the result */
+  GCancellable      *cancellable;
+  EvoxVolume        *volume;
+  EvoxProgress      *progress;
+  EvoxMetricsRequest request;
+} ComputeData;
+
+static void
+compute_data_free (gpointer user_data)
+{
+  ComputeData *data = user_data;
+
+  g_clear_weak_pointer (&data->panel);
+  g_clear_object (&data->cancellable);
+  g_clear_object (&data->volume);
+  g_clear_pointer (&data->progress, evox_progress_unref);
+  evox_metrics_request_clear (&data->request);
+  g_free (data);
+}
+
+static gpointer
+compute_work (gpointer       user_data,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  ComputeData *data = user_data;
+
+  return evox_metrics_compute (data->volume, &data->request, data->progress, cancellable, error);
+}
+
+static void
+job_stopped (gpointer owner)
+{
+  EvoxMetricsPanel *self = owner;
+
+  update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+}
+
+static void
+compute_finished (GObject      *source,
+                  GAsyncResult *res,
+                  gpointer      user_data)
+{
+  ComputeData *data = user_data;
+  EvoxMetricsPanel *self = data->panel;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxMetrics) metrics = _evox_task_finish (res, evox_metrics_panel_new, &error);
+
+  /* A job cancelled or replaced only drops its result, as does one whose volume was closed
+   * meanwhile (its table would describe a volume no longer open). */
+  if (self == NULL || self->job.cancellable != data->cancellable)
+    {
+      compute_data_free (data);
+      return;
+    }
+  if (data->volume != evox_document_get_volume (self->document) &&
+      data->volume != evox_document_get_stack (self->document))
+    {
+      _evox_ui_job_stop (&self->job);
+      compute_data_free (data);
+      return;
+    }
+  if (metrics == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (self, error->message);
+    }
+  else
+    {
+      g_clear_pointer (&self->metrics, evox_metrics_free);
+      self->metrics = g_steal_pointer (&metrics);
+      fill_table (self);
+    }
+  compute_data_free (data);
+  _evox_ui_job_stop (&self->job);
+}
+
+static void
+compute_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  EvoxMetricsPanel *self = EVOX_METRICS_PANEL (widget);
+  g_autoptr(GError) error = NULL;
+  ComputeData *data = g_new0 (ComputeData, 1);
+
+  _evox_ui_job_cancel (&self->job);
+  show_error (self, NULL);
+  if (!evox_metrics_panel_get_request (self, &data->request, &error))
+    {
+      show_error (self, error->message);
+      compute_data_free (data);
+      return;
+    }
+  _evox_ui_job_start (&self->job, self->progress_bar, self->progress_box, job_stopped, self);
+  g_set_weak_pointer (&data->panel, self);
+  data->cancellable = g_object_ref (self->job.cancellable);
+  data->progress = evox_progress_ref (self->job.progress);
+  data->volume = g_object_ref (evox_document_get_volume (self->document));
+  update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  /* The source tag only has to be unique to this page's tasks. */
+  _evox_task_run (evox_metrics_panel_new, compute_work, data, NULL,
+                  (GDestroyNotify) evox_metrics_free, self->job.cancellable, compute_finished,
+                  data);
+}
+
+static void
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  _evox_ui_job_cancel (&EVOX_METRICS_PANEL (widget)->job);
+}
+
+/* Copy, export, map */
+
+static void
+copy_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  EvoxMetricsPanel *self = EVOX_METRICS_PANEL (widget);
+  g_autofree char *text = NULL;
+
+  if (self->metrics == NULL)
+    return;
+  text = evox_metrics_to_text (self->metrics);
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text);
+}
+
+gboolean
+evox_metrics_panel_export_csv (EvoxMetricsPanel *self,
+                               const char       *path,
+                               gboolean          overwrite,
+                               GError          **error)
+{
+  g_return_val_if_fail (EVOX_IS_METRICS_PANEL (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (self->metrics == NULL)
+    {
+      g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                           _("Nothing computed yet: there is no table to export"));
+      return FALSE;
+    }
+  return evox_metrics_write_csv (self->metrics, path, overwrite, error);
+}
+
+static gboolean
+export_file (GtkWidget   *owner,
+             const char  *path,
+             gpointer     user_data,
+             GError     **error)
+{
+  /* The chooser has already asked before replacing a file. */
+  return evox_metrics_panel_export_csv (EVOX_METRICS_PANEL (owner), path, TRUE, error);
+}
+
+static void
+show_error_func (GtkWidget  *owner,
+                 const char *message)
+{
+  show_error (EVOX_METRICS_PANEL (owner), message);
+}
+
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  EvoxMetricsPanel *self = EVOX_METRICS_PANEL (widget);
+  const char *title = self->document != NULL ? evox_document_get_title (self->document) : NULL;
+  g_autofree char *base = g_strdup (title != NULL ? title : "volume");
+  g_autofree char *name = NULL;
+  char *dot = strrchr (base, '.');
+  GtkFileChooserNative *chooser;
+
+  if (self->metrics == NULL)
+    return;
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+  name = g_strdup_printf ("%s-metrics.csv", base);
+  chooser = _evox_save_chooser_new (widget, _("Export Metrics"), _("_Export"), name, export_file,
+                                    NULL, _("Could not export “%s”: %s"), show_error_func);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+/* The map as the document's maps need it: a channel label names it in the channel list and
+ * keeps its display settings; a map that came without one gets "Local thickness: PHASE". */
+static EvoxVolume *
+labelled_map (EvoxMetricsPanel  *self,
+              EvoxVolume        *map,
+              GError           **error)
+{
+  const EvoxMetricsRow *row = evox_metrics_get_n_rows (self->metrics) > 0 ?
+                              evox_metrics_get_row (self->metrics, 0) : NULL;
+  g_autoptr(EvoxVolume) copy = NULL;
+  g_autofree char *label = NULL;
+  gsize dims[3];
+
+  if (evox_volume_get_channel_label (map, 0) != NULL)
+    return g_object_ref (map);
+  evox_volume_get_dims (map, dims);
+  copy = evox_volume_new (dims[0], dims[1], dims[2], 1, EVOX_SAMPLE_F32, error);
+  if (copy == NULL)
+    return NULL;
+  evox_volume_copy_grid (copy, map);
+  evox_volume_set_channel_values (copy, 0, evox_volume_get_channel_value_scale (map, 0),
+                                  evox_volume_get_channel_quantity (map, 0),
+                                  evox_volume_get_channel_unit (map, 0));
+  label = g_strdup_printf (_("Local thickness: %s"), row != NULL ? row->phase : _("phase"));
+  evox_volume_set_channel_info (copy, 0, label, 0);
+  memcpy (evox_volume_get_data_mut (copy, 0), evox_volume_get_data (map, 0),
+          sizeof (float) * dims[0] * dims[1] * dims[2]);
+  evox_volume_freeze (copy);
+  return g_steal_pointer (&copy);
+}
+
+static void
+show_thickness_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  EvoxMetricsPanel *self = EVOX_METRICS_PANEL (widget);
+  EvoxVolume *map = self->metrics != NULL ? evox_metrics_get_map (self->metrics) : NULL;
+  g_autoptr(EvoxVolume) shown = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (map == NULL || self->document == NULL)
+    return;
+  show_error (self, NULL);
+  shown = labelled_map (self, map, &error);
+  if (shown == NULL ||
+      !evox_document_add_maps (self->document, shown, evox_volume_get_channel_label (shown, 0),
+                               &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not show the thickness map: %s"),
+                                                  error->message);
+      show_error (self, message);
+    }
+}
+
+/* Public */
+
+void
+evox_metrics_panel_set_document (EvoxMetricsPanel *self,
+                                 EvoxDocument     *document)
+{
+  g_return_if_fail (EVOX_IS_METRICS_PANEL (self));
+  g_return_if_fail (document == NULL || EVOX_IS_DOCUMENT (document));
+
+  if (self->document == document)
+    return;
+  _evox_ui_job_cancel (&self->job);
+  if (self->document != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->document, self);
+      g_signal_handlers_disconnect_by_data (get_phases (self), self);
+      gtk_flow_box_bind_model (self->phase_box, NULL, NULL, NULL, NULL);
+    }
+  g_set_object (&self->document, document);
+  if (document != NULL)
+    {
+      EvoxPhaseList *phases = get_phases (self);
+
+      gtk_flow_box_bind_model (self->phase_box, G_LIST_MODEL (phases), create_phase_check, self,
+                               NULL);
+      g_signal_connect_object (phases, "items-changed", G_CALLBACK (on_phases_changed), self, 0);
+      g_signal_connect_object (phases, "changed", G_CALLBACK (on_phase_renamed), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (document, "notify::volume", G_CALLBACK (update_actions), self,
+                               G_CONNECT_SWAPPED);
+      on_phases_changed (G_LIST_MODEL (phases), 0, 0, g_list_model_get_n_items (G_LIST_MODEL (phases)),
+                         self);
+    }
+  update_others (self);
+  update_actions (self);
+}
+
+void
+evox_metrics_panel_set_phase_checked (EvoxMetricsPanel *self,
+                                      guint             index,
+                                      gboolean          checked)
+{
+  GtkToggleButton *check;
+
+  g_return_if_fail (EVOX_IS_METRICS_PANEL (self));
+
+  check = phase_check (self, index);
+  if (check != NULL)
+    gtk_toggle_button_set_active (check, checked);
+}
+
+void
+evox_metrics_panel_set_other (EvoxMetricsPanel *self,
+                              guint             index)
+{
+  g_return_if_fail (EVOX_IS_METRICS_PANEL (self));
+
+  gtk_drop_down_set_selected (self->other_dropdown, index);
+}
+
+void
+evox_metrics_panel_set_metric (EvoxMetricsPanel *self,
+                               const char       *name,
+                               gboolean          checked)
+{
+  GtkCheckButton *check = NULL;
+
+  g_return_if_fail (EVOX_IS_METRICS_PANEL (self));
+  g_return_if_fail (name != NULL);
+
+  if (g_str_equal (name, "tortuosity-x"))
+    check = self->tortuosity_x;
+  else if (g_str_equal (name, "tortuosity-y"))
+    check = self->tortuosity_y;
+  else if (g_str_equal (name, "tortuosity-z"))
+    check = self->tortuosity_z;
+  else if (g_str_equal (name, "percolation"))
+    check = self->percolation_check;
+  else if (g_str_equal (name, "surface"))
+    check = self->surface_check;
+  else if (g_str_equal (name, "thickness"))
+    check = self->thickness_check;
+  g_return_if_fail (check != NULL);
+  gtk_check_button_set_active (check, checked);
+}
+
+void
+evox_metrics_panel_set_tolerance (EvoxMetricsPanel *self,
+                                  double            tolerance)
+{
+  guint best = 0;
+
+  g_return_if_fail (EVOX_IS_METRICS_PANEL (self));
+  g_return_if_fail (tolerance > 0);
+
+  for (guint i = 1; i < G_N_ELEMENTS (tolerances); i++)
+    if (fabs (log10 (tolerances[i] / tolerance)) < fabs (log10 (tolerances[best] / tolerance)))
+      best = i;
+  gtk_drop_down_set_selected (self->tolerance_dropdown, best);
+}
+
+gboolean
+evox_metrics_panel_get_busy (EvoxMetricsPanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_METRICS_PANEL (self), FALSE);
+  return self->job.cancellable != NULL;
+}
+
+EvoxMetrics *
+evox_metrics_panel_get_metrics (EvoxMetricsPanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_METRICS_PANEL (self), NULL);
+  return self->metrics;
+}
+
+static void
+evox_metrics_panel_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  EvoxMetricsPanel *self = EVOX_METRICS_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_BUSY:
+      g_value_set_boolean (value, evox_metrics_panel_get_busy (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+evox_metrics_panel_dispose (GObject *object)
+{
+  EvoxMetricsPanel *self = EVOX_METRICS_PANEL (object);
+
+  evox_metrics_panel_set_document (self, NULL);
+  _evox_ui_job_cancel (&self->job);
+  g_clear_pointer (&self->metrics, evox_metrics_free);
+  g_clear_pointer (&self->lines, g_array_unref);
+  _evox_dispose_bin_template (GTK_WIDGET (self), EVOX_TYPE_METRICS_PANEL);
+
+  G_OBJECT_CLASS (evox_metrics_panel_parent_class)->dispose (object);
+}
+
+static void
+evox_metrics_panel_class_init (EvoxMetricsPanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = evox_metrics_panel_get_property;
+  object_class->dispose = evox_metrics_panel_dispose;
+
+  properties[PROP_BUSY] =
+    g_param_spec_boolean ("busy", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/evox/Evox/evox-metrics-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, no_phase_label);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, phase_box);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, tortuosity_x);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, tortuosity_y);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, tortuosity_z);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, tolerance_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, percolation_check);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, surface_check);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, other_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, thickness_check);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, progress_box);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, error_label);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, table);
+
+  gtk_widget_class_install_action (widget_class, "metrics.compute", NULL, compute_action);
+  gtk_widget_class_install_action (widget_class, "metrics.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "metrics.copy", NULL, copy_action);
+  gtk_widget_class_install_action (widget_class, "metrics.export", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "metrics.show-thickness", NULL,
+                                   show_thickness_action);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+evox_metrics_panel_init (EvoxMetricsPanel *self)
+{
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+  g_autoptr(GtkListItemFactory) list_factory = gtk_signal_list_item_factory_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  /* The chosen phase's name ellipsized in the button, whole in the list. */
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_ellipsized), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_name), NULL);
+  g_signal_connect (list_factory, "setup", G_CALLBACK (setup_plain), NULL);
+  g_signal_connect (list_factory, "bind", G_CALLBACK (bind_name), NULL);
+  gtk_drop_down_set_factory (self->other_dropdown, factory);
+  gtk_drop_down_set_list_factory (self->other_dropdown, list_factory);
+  self->lines = g_array_new (FALSE, FALSE, sizeof (guint));
+  /* 1e-6, the solver's own default. */
+  gtk_drop_down_set_selected (self->tolerance_dropdown, 2);
+  gtk_check_button_set_active (self->tortuosity_x, TRUE);
+  gtk_check_button_set_active (self->tortuosity_y, TRUE);
+  gtk_check_button_set_active (self->tortuosity_z, TRUE);
+  gtk_check_button_set_active (self->percolation_check, TRUE);
+  update_others (self);
+  update_actions (self);
+}
+
+GtkWidget *
+evox_metrics_panel_new (void)
+{
+  return g_object_new (EVOX_TYPE_METRICS_PANEL, NULL);
+}

@@ -1,0 +1,59 @@
+/* evox-metrics-panel.h: the Metrics page: electrode metrics of a phase (or union) as a table. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "evox-document.h"
+#include "evox-metrics.h"
+
+G_BEGIN_DECLS
+
+#define EVOX_TYPE_METRICS_PANEL (evox_metrics_panel_get_type ())
+G_DECLARE_FINAL_TYPE (EvoxMetricsPanel, evox_metrics_panel, EVOX, METRICS_PANEL, GtkWidget)
+
+/* Properties: busy (boolean, read-only: a computation runs).
+ * Actions: metrics.compute (evox_metrics_compute of the checked phases' union on a worker
+ * thread, the progress shown, the table filled when it ends), metrics.cancel, metrics.copy (the
+ * table as text on the clipboard), metrics.export (asks where, then writes the CSV),
+ * metrics.show-thickness (the kept thickness map shown as a map of the document). */
+GtkWidget         *evox_metrics_panel_new             (void);
+void               evox_metrics_panel_set_document    (EvoxMetricsPanel *self,
+                                                       EvoxDocument     *document);
+/* Checks phase index of the document's list (the measured phase is the union of those checked). */
+void               evox_metrics_panel_set_phase_checked (EvoxMetricsPanel *self,
+                                                         guint             index,
+                                                         gboolean          checked);
+/* The interface's other phase (index of the document's list). */
+void               evox_metrics_panel_set_other       (EvoxMetricsPanel *self,
+                                                       guint             index);
+/* Ticks a metric: "tortuosity-x", "tortuosity-y", "tortuosity-z", "percolation", "surface",
+ * "thickness". */
+void               evox_metrics_panel_set_metric      (EvoxMetricsPanel *self,
+                                                       const char       *name,
+                                                       gboolean          checked);
+/* 1e-4 .. 1e-8 as the tolerance list offers them (others: the nearest). */
+void               evox_metrics_panel_set_tolerance   (EvoxMetricsPanel *self,
+                                                       double            tolerance);
+/* The request the page's inputs make (free with evox_metrics_request_clear), or FALSE with an
+ * error (no volume, no phase checked, the other phase not chosen). */
+gboolean           evox_metrics_panel_get_request     (EvoxMetricsPanel   *self,
+                                                       EvoxMetricsRequest *request,
+                                                       GError            **error);
+void               evox_metrics_request_clear         (EvoxMetricsRequest *request);
+gboolean           evox_metrics_panel_get_busy        (EvoxMetricsPanel *self);
+/* The table shown (NULL before the first result). */
+EvoxMetrics       *evox_metrics_panel_get_metrics     (EvoxMetricsPanel *self);
+/* Writes the table as the export action does once a path is chosen. */
+gboolean           evox_metrics_panel_export_csv      (EvoxMetricsPanel *self,
+                                                       const char       *path,
+                                                       gboolean          overwrite,
+                                                       GError          **error);
+/* The text of a table cell (row 0 is the header; columns metric, phase, axis, value, unit, note)
+ * and of the error line, for tests; NULL past the end or when no error is shown. */
+const char        *_evox_metrics_panel_get_cell       (EvoxMetricsPanel *self,
+                                                       guint             row,
+                                                       guint             column);
+const char        *_evox_metrics_panel_get_error      (EvoxMetricsPanel *self);
+
+G_END_DECLS

@@ -1,0 +1,446 @@
+/* test-metrics-ui.c: the Metrics page: its table against the library, Copy, CSV, Cancel, errors. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "evox-metrics-csv.h"
+#include "evox-metrics-panel.h"
+#include "evox-test-ui.h"
+#include "evox-test-util.h"
+#include "evox-types.h"
+#include "evox-units.h"
+#include "evox-window.h"
+
+/* 16 x 8 x 8 voxels: pores (0) are the channels y % 4 < 2 and z % 4 < 2 along x, the rest solid
+ * (200). Porosity is 1/4 exactly; the channels join the two x faces straight (tau_x = 1 exactly,
+ * as in TauFactor's straight channel) and never touch a y or z face pair through pores, so
+ * tau_y and tau_z do not exist (the phase does not percolate across y or z). */
+#define NX 16
+#define NY 8
+#define NZ 8
+
+static EvoxVolume *
+channels_volume (void)
+{
+  g_autoptr (GError) error = NULL;
+  EvoxVolume *volume = evox_volume_new (NX, NY, NZ, 1, EVOX_SAMPLE_U8, &error);
+  guint8 *data;
+
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  for (gsize z = 0; z < NZ; z++)
+    for (gsize y = 0; y < NY; y++)
+      for (gsize x = 0; x < NX; x++)
+        data[(z * NY + y) * NX + x] = (y % 4 < 2 && z % 4 < 2) ? 0 : 200;
+  evox_volume_freeze (volume);
+  return volume;
+}
+
+/* The window on the volume with the phases pore [0, 50] (checked: the first phase added), solid
+ * [150, 255] and empty [80, 100] (no voxel), its Metrics page shown. */
+static EvoxWindow *
+open_window (EvoxVolume *volume)
+{
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxPhaseList *phases = evox_document_get_phases (document);
+  g_autoptr (EvoxPhase) pore = evox_phase_new ("pore", 0, 50, "#3584e4");
+  g_autoptr (EvoxPhase) solid = evox_phase_new ("solid", 150, 255, "#e01b24");
+  g_autoptr (EvoxPhase) empty = evox_phase_new ("empty", 80, 100, "#2ec27e");
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  evox_document_set_volume (document, volume, "channels", NULL);
+  evox_phase_list_append (phases, pore);
+  evox_phase_list_append (phases, solid);
+  evox_phase_list_append (phases, empty);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_window_show_page (window, "metrics");
+  return window;
+}
+
+static gboolean
+panel_idle (gpointer panel)
+{
+  return !evox_metrics_panel_get_busy (panel);
+}
+
+/* The library's placeholder (before evox_metrics_compute exists) cannot be checked against. */
+static gboolean
+library_missing (void)
+{
+  g_autoptr (EvoxVolume) volume = channels_volume ();
+  double lo = 0, hi = 50;
+  EvoxMetricsRequest request = { .phase = { "pore", 0, 1, &lo, &hi } };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxMetrics) metrics = evox_metrics_compute (volume, &request, NULL, NULL, &error);
+
+  if (metrics == NULL && g_error_matches (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED))
+    {
+      g_test_skip ("evox_metrics_compute is still the contract's placeholder");
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static const EvoxMetricsRow *
+find_row (EvoxMetrics *metrics,
+          const char  *metric,
+          const char  *axis)
+{
+  for (guint i = 0; i < evox_metrics_get_n_rows (metrics); i++)
+    {
+      const EvoxMetricsRow *row = evox_metrics_get_row (metrics, i);
+
+      if (g_str_equal (row->metric, metric) && g_str_equal (row->axis, axis))
+        return row;
+    }
+  return NULL;
+}
+
+static void
+text_read (GObject      *clipboard,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  char **text = user_data;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (clipboard), result, NULL);
+  if (*text == NULL)
+    *text = g_strdup ("");
+}
+
+static gboolean
+is_set (gpointer pointer)
+{
+  return *(gpointer *) pointer != NULL;
+}
+
+static char *
+read_file (const char *path)
+{
+  char *text = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  return text;
+}
+
+/* As test-cluster-ui's side-width check: the Metrics page must not widen the side panel. */
+#define SIDE_MAX_WIDTH 470
+
+static void
+assert_side_width (EvoxWindow *window)
+{
+  GtkWidget *paned;
+  int min = 0;
+
+  evox_test_spin (0.3);
+  paned = evox_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PANED);
+  g_assert_nonnull (paned);
+  gtk_widget_measure (gtk_paned_get_end_child (GTK_PANED (paned)), GTK_ORIENTATION_HORIZONTAL,
+                      -1, &min, NULL, NULL, NULL);
+  g_test_message ("side panel: min %d", min);
+  g_assert_cmpint (min, <=, SIDE_MAX_WIDTH);
+}
+
+/* Porosity, percolation and tortuosity of the pores: each row of the table as the library gives
+ * it for the page's request, the numbers as the geometry says, Copy and both exports. */
+static void
+test_table (void)
+{
+  g_autoptr (EvoxVolume) volume = channels_volume ();
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *page_csv = g_build_filename (dir, "page.csv", NULL);
+  g_autofree char *chosen_csv = g_build_filename (dir, "chosen.csv", NULL);
+  g_autofree char *library_csv = g_build_filename (dir, "library.csv", NULL);
+  g_autofree char *copied = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *csv = NULL;
+  g_autofree char *chosen = NULL;
+  g_autofree char *expected_csv = NULL;
+  g_autoptr (EvoxMetrics) expected = NULL;
+  g_autoptr (GError) error = NULL;
+  EvoxMetricsRequest request;
+  const EvoxMetricsRow *row;
+  EvoxWindow *window;
+  EvoxMetricsPanel *panel;
+  EvoxMetrics *shown;
+
+  if (library_missing ())
+    return;
+  window = open_window (volume);
+  panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
+  g_assert_null (_evox_metrics_panel_get_cell (panel, 0, 0));
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.copy", NULL) &&
+                  evox_metrics_panel_get_metrics (panel) != NULL);
+  /* x, y, z and percolation are ticked by default; pore, the first phase, is checked */
+  evox_metrics_panel_set_tolerance (panel, 1e-8);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
+  g_assert_null (_evox_metrics_panel_get_error (panel));
+  shown = evox_metrics_panel_get_metrics (panel);
+  g_assert_nonnull (shown);
+
+  /* the library on the same request */
+  g_assert_true (evox_metrics_panel_get_request (panel, &request, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (request.phase.name, ==, "pore");
+  g_assert_cmpuint (request.phase.n_ranges, ==, 1);
+  g_assert_cmpfloat (request.phase.lo[0], ==, 0);
+  g_assert_cmpfloat (request.phase.hi[0], ==, 50);
+  g_assert_true (request.tortuosity[0] && request.tortuosity[1] && request.tortuosity[2]);
+  g_assert_true (request.percolation);
+  g_assert_cmpfloat (request.tolerance, ==, 1e-8);
+  expected = evox_metrics_compute (volume, &request, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_metrics_request_clear (&request);
+  g_assert_cmpuint (evox_metrics_get_n_rows (shown), ==, evox_metrics_get_n_rows (expected));
+  g_assert_cmpstr (_evox_metrics_panel_get_cell (panel, 0, 0), ==, "metric");
+  g_assert_cmpstr (_evox_metrics_panel_get_cell (panel, 0, 4), ==, "unit");
+  g_assert_null (_evox_metrics_panel_get_cell (panel, 0, 5));
+  for (guint i = 0; i < evox_metrics_get_n_rows (expected); i++)
+    {
+      const EvoxMetricsRow *want = evox_metrics_get_row (expected, i);
+      g_autofree char *value = isinf (want->value) ? g_strdup ("∞ (does not percolate)")
+                                                   : g_strdup_printf ("%.6g", want->value);
+
+      g_assert_cmpstr (_evox_metrics_panel_get_cell (panel, i + 1, 0), ==, want->metric);
+      g_assert_cmpstr (_evox_metrics_panel_get_cell (panel, i + 1, 1), ==, want->phase);
+      g_assert_cmpstr (_evox_metrics_panel_get_cell (panel, i + 1, 2), ==, want->axis);
+      g_assert_cmpstr (_evox_metrics_panel_get_cell (panel, i + 1, 3), ==, value);
+      g_autofree char *unit = evox_units_dup_display (want->unit);
+
+      g_assert_cmpstr (_evox_metrics_panel_get_cell (panel, i + 1, 4), ==, unit);
+      g_assert_cmpstr (_evox_metrics_panel_get_cell (panel, i + 1, 5), ==,
+                       want->note != NULL ? want->note : "");
+    }
+  g_assert_null (_evox_metrics_panel_get_cell (panel, evox_metrics_get_n_rows (expected) + 1, 0));
+
+  /* the geometry's own numbers */
+  row = find_row (shown, "porosity", "");
+  g_assert_nonnull (row);
+  g_assert_cmpfloat_with_epsilon (row->value, 0.25, 1e-12);
+  row = find_row (shown, "tortuosity_factor", "x");
+  g_assert_nonnull (row);
+  g_assert_cmpfloat_with_epsilon (row->value, 1.0, 1e-4);
+  for (guint axis = 1; axis < 3; axis++)
+    {
+      row = find_row (shown, "tortuosity_factor", axis == 1 ? "y" : "z");
+      g_assert_nonnull (row);
+      g_assert_true (isinf (row->value));
+    }
+  row = find_row (shown, "percolating_fraction", "x");
+  g_assert_nonnull (row);
+  g_assert_cmpfloat_with_epsilon (row->value, 1.0, 1e-12);
+  row = find_row (shown, "percolating_fraction", "y");
+  g_assert_nonnull (row);
+  g_assert_cmpfloat_with_epsilon (row->value, 0.0, 1e-12);
+
+  /* the side panel keeps its width with the table shown: the table scrolls instead */
+  assert_side_width (window);
+
+  /* Copy: the library's text table */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.copy", NULL));
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (panel)), NULL, text_read,
+                                 &copied);
+  g_assert_true (evox_test_wait_for (is_set, &copied, 10));
+  text = evox_metrics_to_text (expected);
+  g_assert_cmpstr (copied, ==, text);
+
+  /* Export: the library's CSV of the same table, through the call and through the chooser */
+  g_assert_true (evox_metrics_write_csv (expected, library_csv, FALSE, &error));
+  g_assert_no_error (error);
+  expected_csv = read_file (library_csv);
+  g_assert_true (evox_metrics_panel_export_csv (panel, page_csv, FALSE, &error));
+  g_assert_no_error (error);
+  csv = read_file (page_csv);
+  g_assert_cmpstr (csv, ==, expected_csv);
+  g_assert_true (g_str_has_prefix (csv, "metric,phase,axis,value,unit"));
+  g_assert_false (evox_metrics_panel_export_csv (panel, page_csv, FALSE, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.export", NULL));
+  g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 10));
+  evox_test_answer_file_dialog (chosen_csv, GTK_RESPONSE_ACCEPT);
+  g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 10));
+  chosen = read_file (chosen_csv);
+  g_assert_cmpstr (chosen, ==, expected_csv);
+
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* Pores and solid checked: the phase measured is their union, named after both. */
+static void
+test_union (void)
+{
+  g_autoptr (EvoxVolume) volume = channels_volume ();
+  g_autoptr (GError) error = NULL;
+  EvoxMetricsRequest request;
+  EvoxWindow *window = open_window (volume);
+  EvoxMetricsPanel *panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
+
+  evox_metrics_panel_set_phase_checked (panel, 1, TRUE);
+  evox_metrics_panel_set_metric (panel, "surface", TRUE);
+  evox_metrics_panel_set_other (panel, 2);
+  g_assert_true (evox_metrics_panel_get_request (panel, &request, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (request.phase.name, ==, "pore+solid");
+  g_assert_cmpuint (request.phase.n_ranges, ==, 2);
+  g_assert_cmpfloat (request.phase.lo[1], ==, 150);
+  g_assert_cmpfloat (request.phase.hi[1], ==, 255);
+  g_assert_true (request.surface);
+  g_assert_cmpstr (request.other.name, ==, "empty");
+  g_assert_cmpfloat (request.other.lo[0], ==, 80);
+  g_assert_cmpuint (request.phase.channel, ==, 0);
+  evox_metrics_request_clear (&request);
+  assert_side_width (window);
+
+  /* a long union name in the table gives way (ellipsized) rather than widen the panel */
+  if (!library_missing ())
+    {
+      EvoxPhaseList *phases = evox_document_get_phases (evox_window_get_document (window));
+      int min = 0;
+
+      evox_phase_set_name (evox_phase_list_get_phase (phases, 0),
+                           "the pore space between the particles of the electrode");
+      evox_phase_set_name (evox_phase_list_get_phase (phases, 1),
+                           "the active material and the carbon-binder domain around it");
+      evox_metrics_panel_set_metric (panel, "percolation", FALSE);
+      evox_metrics_panel_set_metric (panel, "surface", FALSE);
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+      g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
+      g_assert_null (_evox_metrics_panel_get_error (panel));
+      g_assert_nonnull (strstr (_evox_metrics_panel_get_cell (panel, 1, 1), "carbon-binder"));
+      /* this page's own width: the Phases page widens the panel with such names by itself */
+      evox_test_spin (0.3);
+      gtk_widget_measure (GTK_WIDGET (panel), GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL,
+                          NULL);
+      g_test_message ("metrics page with long names: min %d", min);
+      g_assert_cmpint (min, <=, SIDE_MAX_WIDTH - 24);
+    }
+  evox_test_close_window (window);
+}
+
+/* Cancel right after Compute: the page is idle at once, the progress hidden, and the result,
+ * whenever the worker ends, is dropped. */
+static void
+test_cancel (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) volume = evox_volume_new (64, 64, 64, 1, EVOX_SAMPLE_U8, &error);
+  guint64 state = 18;
+  guint8 *data = evox_volume_get_data_mut (volume, 0);
+  EvoxWindow *window;
+  EvoxMetricsPanel *panel;
+  GtkWidget *bar;
+
+  for (gsize i = 0; i < (gsize) 64 * 64 * 64; i++)
+    data[i] = evox_test_uniform (&state) < 0.6 ? 0 : 200;
+  evox_volume_freeze (volume);
+  window = open_window (volume);
+  panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
+  evox_metrics_panel_set_tolerance (panel, 1e-8);
+  evox_metrics_panel_set_metric (panel, "thickness", TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+  g_assert_true (evox_metrics_panel_get_busy (panel));
+  bar = evox_test_find_descendant (GTK_WIDGET (panel), GTK_TYPE_PROGRESS_BAR);
+  g_assert_true (gtk_widget_is_visible (bar));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.cancel", NULL));
+  g_assert_false (evox_metrics_panel_get_busy (panel));
+  g_assert_false (gtk_widget_is_visible (bar));
+  evox_test_spin (2);
+  g_assert_null (evox_metrics_panel_get_metrics (panel));
+  g_assert_null (_evox_metrics_panel_get_error (panel));
+  evox_test_close_window (window);
+}
+
+/* Thickness kept: Show Thickness Map makes it the document's shown map, voxel for voxel. */
+static void
+test_thickness_map (void)
+{
+  g_autoptr (EvoxVolume) volume = channels_volume ();
+  EvoxWindow *window;
+  EvoxDocument *document;
+  EvoxMetricsPanel *panel;
+  EvoxVolume *map, *shown;
+  const float *want, *got;
+  gsize n = (gsize) NX * NY * NZ;
+
+  if (library_missing ())
+    return;
+  window = open_window (volume);
+  document = evox_window_get_document (window);
+  panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
+  for (guint a = 0; a < 3; a++)
+    evox_metrics_panel_set_metric (panel, (const char *[]) { "tortuosity-x", "tortuosity-y",
+                                                              "tortuosity-z" }[a], FALSE);
+  evox_metrics_panel_set_metric (panel, "percolation", FALSE);
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.show-thickness", NULL)
+                  && evox_document_get_show_maps (document));
+  evox_metrics_panel_set_metric (panel, "thickness", TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
+  g_assert_null (_evox_metrics_panel_get_error (panel));
+  map = evox_metrics_get_map (evox_metrics_panel_get_metrics (panel));
+  g_assert_nonnull (map);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.show-thickness", NULL));
+  g_assert_null (_evox_metrics_panel_get_error (panel));
+  g_assert_true (evox_document_get_show_maps (document));
+  shown = evox_document_get_volume (document);
+  g_assert_true (g_str_has_prefix (evox_volume_get_channel_label (
+                                     shown, evox_document_get_channel (document)),
+                                   "Local thickness"));
+  want = evox_volume_get_data (map, 0);
+  got = evox_volume_get_data (shown, evox_document_get_channel (document));
+  for (gsize i = 0; i < n; i++)
+    g_assert_true ((isnan (want[i]) && isnan (got[i])) || want[i] == got[i]);
+  /* pores are the channels 2 voxels wide: thickness 2 voxels inside them, none in the solid */
+  g_assert_true (isnan (want[(gsize) 2 * NX]));
+  g_assert_false (isnan (want[0]));
+  evox_test_close_window (window);
+}
+
+/* No phase checked, and a phase without voxels: an error line, no table. */
+static void
+test_errors (void)
+{
+  g_autoptr (EvoxVolume) volume = channels_volume ();
+  EvoxWindow *window = open_window (volume);
+  EvoxMetricsPanel *panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
+  const char *message;
+
+  evox_metrics_panel_set_phase_checked (panel, 0, FALSE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+  g_assert_false (evox_metrics_panel_get_busy (panel));
+  message = _evox_metrics_panel_get_error (panel);
+  g_assert_nonnull (message);
+  g_assert_nonnull (strstr (message, "Check the phase"));
+
+  evox_metrics_panel_set_phase_checked (panel, 2, TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 30));
+  message = _evox_metrics_panel_get_error (panel);
+  g_assert_nonnull (message);
+  g_test_message ("empty phase: %s", message);
+  if (!library_missing ())
+    g_assert_nonnull (strstr (message, "empty"));
+  g_assert_null (evox_metrics_panel_get_metrics (panel));
+  g_assert_null (_evox_metrics_panel_get_cell (panel, 0, 0));
+  evox_test_close_window (window);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  if (!evox_test_ui_init (&argc, &argv))
+    return 0;
+  g_test_add_func ("/Evox/MetricsPage/table", test_table);
+  g_test_add_func ("/Evox/MetricsPage/union", test_union);
+  g_test_add_func ("/Evox/MetricsPage/cancel", test_cancel);
+  g_test_add_func ("/Evox/MetricsPage/thickness-map", test_thickness_map);
+  g_test_add_func ("/Evox/MetricsPage/errors", test_errors);
+  return g_test_run ();
+}
