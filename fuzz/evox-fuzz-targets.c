@@ -4,7 +4,6 @@
 #include "config.h"
 #include "evox-fuzz-targets.h"
 
-#include <math.h>
 #include <string.h>
 
 #include "evox-feature-file.h"

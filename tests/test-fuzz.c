@@ -8,10 +8,12 @@
 #include <hdf5.h>
 
 #include "evox-demo.h"
+#include "evox-fuzz.h"
 #include "evox-fuzz-targets.h"
 #include "evox-feature-file.h"
 #include "evox-hdf5.h"
 #include "evox-loader.h"
+#include "evox-spectral-reader.h"
 #include "evox-tiff.h"
 #include "evox-tilt-reader.h"
 #include "evox-test-util.h"
@@ -430,6 +432,33 @@ test_fuzz_tilt (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A script that collects a file before its first `sete` gives that file no energy (NaN); when
+ * the file is missing, the warning about missing files must still come (./dev fuzz found its
+ * loop over energies spinning forever on the NaN). The images are the harness's own. */
+static void
+test_spectral_nan_energy (void)
+{
+  static const char script[] =
+    "collect lost_before_sete.xrm\n"
+    "sete 8324\n"
+    "collect rep01_000001_ref_fuzz_08324.0_eV_001of001.xrm\n"
+    "collect rep01_fuzz_08324.0_eV_001of001.xrm\n";
+  EvoxFuzzTarget run = evox_fuzz_find_target ("spectral-script");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  const char *warnings;
+
+  g_assert_nonnull (run);
+  run ((const guint8 *) script, strlen (script));
+  volume = evox_spectral_load (evox_fuzz_path ("scan_XANES.txt"), NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_n_channels (volume), ==, 1);
+  g_assert_cmpfloat_with_epsilon (evox_volume_get_channel_energy (volume, 0), 8324, 1e-9);
+  warnings = evox_volume_get_metadata (volume, "spectral_warnings");
+  g_assert_nonnull (warnings);
+  g_assert_nonnull (strstr (warnings, "lost_before_sete.xrm"));
+}
+
 /* Every file under tests/data/fuzz-regressions/READER/ (crashes, leaks and hangs that ./dev fuzz
  * found and minimised, since fixed) through READER's harness body (fuzz/evox-fuzz-targets.c),
  * which aborts on a crash or an error that does not name the file; ASan and UBSan check the
@@ -487,6 +516,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Fuzz/xrm", test_fuzz_xrm);
   g_test_add_func ("/Evox/Fuzz/hdf5", test_fuzz_hdf5);
   g_test_add_func ("/Evox/Fuzz/tilt", test_fuzz_tilt);
+  g_test_add_func ("/Evox/Fuzz/spectral-nan-energy", test_spectral_nan_energy);
   g_test_add_func ("/Evox/Fuzz/regressions", test_fuzz_regressions);
   return g_test_run ();
 }
