@@ -17,6 +17,7 @@
 #include <omp.h>
 #endif
 
+#include "evox-bricks.h"
 #include "evox-demo.h"
 #include "evox-gl-context.h"
 #include "evox-histogram.h"
@@ -24,11 +25,13 @@
 #include "evox-isosurface.h"
 #include "evox-kmeans.h"
 #include "evox-labels.h"
+#include "evox-loader.h"
 #include "evox-mesh-writer.h"
 #include "evox-phase.h"
 #include "evox-register.h"
 #include "evox-register-private.h"
 #include "evox-renderer.h"
+#include "evox-renderer-private.h"
 #include "evox-tiff.h"
 #include "evox-tilt-series.h"
 #include "evox-tomo.h"
@@ -62,9 +65,16 @@ static char     *opt_ramp = NULL;
 static gboolean  opt_interactive = FALSE;
 static gboolean  opt_separate = FALSE;
 static char     *opt_labels_out = NULL;
+static int       opt_preview_stride = 0;
+static gboolean  opt_first_preview_only = FALSE;
 
 static const GOptionEntry bench_entries[] = {
   { "runs", 'n', 0, G_OPTION_ARG_INT, &opt_runs, "Timed repetitions; the best is reported", "N" },
+  { "preview-stride", 0, 0, G_OPTION_ARG_INT, &opt_preview_stride,
+    "The coarsest preview's stride (big-load; default 0: automatic, 1: none)", "S" },
+  { "first-preview-only", 0, 0, G_OPTION_ARG_NONE, &opt_first_preview_only,
+    "Cancel the load once the first preview is there (big-load: its time and memory without "
+    "the volume's)", NULL },
   { "counts", 'c', 0, G_OPTION_ARG_INT, &opt_counts, "Random range counts to time (hist)", "N" },
   { "no-mmap", 0, 0, G_OPTION_ARG_NONE, &opt_no_mmap,
     "Open with libtiff's \"rm\" mode: read() instead of a file mapping (bare, rss --bare)", NULL },
@@ -617,6 +627,80 @@ run_rss (const char *path)
   return 0;
 }
 
+typedef struct
+{
+  double   t0;
+  GString *previews;   /* STRIDE:SECONDS:PEAK_BYTES,... */
+  double   first_s;
+  GCancellable *cancellable;
+} BigLoad;
+
+static void
+big_load_preview (EvoxVolume *preview,
+                  gpointer    user_data)
+{
+  BigLoad *big = user_data;
+  double t = now_s () - big->t0;
+
+  if (big->first_s < 0)
+    big->first_s = t;
+  if (opt_first_preview_only)
+    g_cancellable_cancel (big->cancellable);
+  g_string_append_printf (big->previews, "%s%s:%.3f:%" G_GUINT64_FORMAT,
+                          big->previews->len > 0 ? "," : "",
+                          evox_volume_get_metadata (preview, "preview_stride"), t,
+                          status_bytes ("VmHWM"));
+}
+
+/* Opening as the window does (evox_volume_load_with, previews on, then the exact statistics
+ * and fine histograms): when each preview arrives, when the whole volume is read and when its
+ * histograms are done, and the peak resident memory against the volume's size. */
+static int
+run_big_load (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) vol = NULL;
+  g_autoptr(GString) previews = g_string_new (NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  BigLoad big = { 0, previews, -1, cancellable };
+  EvoxPreviewOptions preview = { .stride = (guint) MAX (opt_preview_stride, 0),
+                                 .func = big_load_preview, .user_data = &big };
+  EvoxLoadOptions options = { .bin = 1, .preview = &preview };
+  guint64 base, peak, bytes;
+  double read_s, total_s;
+  gboolean reset;
+
+  g_type_ensure (EVOX_TYPE_VOLUME);
+  reset = reset_peak_rss ();
+  base = status_bytes ("VmRSS");
+  big.t0 = now_s ();
+  vol = evox_volume_load_with (path, &options, NULL, cancellable, &error);
+  read_s = now_s () - big.t0;
+  if (opt_first_preview_only && big.first_s >= 0)
+    {
+      g_print ("big-load first_preview_only=1 first_preview_s=%.3f previews=%s cancelled_s=%.3f "
+               "hwm_reset=%d base_bytes=%" G_GUINT64_FORMAT " peak_bytes=%" G_GUINT64_FORMAT
+               "\n", big.first_s, previews->str, read_s, reset, base, status_bytes ("VmHWM"));
+      return 0;
+    }
+  if (vol == NULL || !evox_volume_build_histograms (vol, NULL, NULL, &error))
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  total_s = now_s () - big.t0;
+  peak = status_bytes ("VmHWM");
+  bytes = (guint64) evox_volume_get_n_voxels (vol) *
+          evox_sample_type_size (evox_volume_get_sample_type (vol)) *
+          evox_volume_get_n_channels (vol);
+  g_print ("big-load bytes=%" G_GUINT64_FORMAT " first_preview_s=%.3f previews=%s read_s=%.3f "
+           "total_s=%.3f hwm_reset=%d base_bytes=%" G_GUINT64_FORMAT " peak_bytes=%"
+           G_GUINT64_FORMAT " peak_over_volume=%.4f\n", bytes, big.first_s,
+           previews->len > 0 ? previews->str : "none", read_s, total_s, reset, base, peak,
+           (double) peak / (double) bytes);
+  return 0;
+}
+
 /* An offscreen target like the canvas's: colour and depth, no multisampling. */
 typedef struct
 {
@@ -916,6 +1000,12 @@ add_overlay (EvoxRenderer    *renderer,
   return FALSE;
 }
 
+static void
+bricks_changed (gboolean *changed)
+{
+  *changed = TRUE;
+}
+
 static int
 run_render (const char *path)
 {
@@ -972,6 +1062,22 @@ run_render (const char *path)
     return 2;
 
   first_ms = timed_frame (renderer, width, height);
+  /* A volume drawn from bricks: the window's Volume view casts no rays until a thread has made
+   * the pyramid level they read; wait for it as the window's main loop would. */
+  if (_evox_renderer_is_bricked (renderer) && view == EVOX_VIEW_VOLUME)
+    {
+      gboolean changed = FALSE;
+      gulong handler = g_signal_connect_swapped (renderer, "changed",
+                                                 G_CALLBACK (bricks_changed), &changed);
+      double start = now_s ();
+
+      while (!changed && now_s () - start < 600)
+        g_main_context_iteration (NULL, TRUE);
+      g_signal_handler_disconnect (renderer, handler);
+      timed_frame (renderer, width, height);
+      g_printerr ("evox-bench: rays through pyramid level %d, ready %.3f s after the first "
+                  "frame\n", _evox_renderer_get_ray_level (renderer), now_s () - start);
+    }
   if (!time_frames (renderer, width, height, &frames))
     return 1;
   g_print ("render %s view=%s overlay=%s width=%d height=%d frames=%d warmup=%d first_ms=%.3f "
@@ -981,6 +1087,42 @@ run_render (const char *path)
            opt_frames, opt_warmup, first_ms, frames.median_ms, frames.mean_ms, frames.min_ms,
            frames.p90_ms, frames.max_ms, frames.cpu_median_ms, frames.drawn, scene.gl_renderer, scene.gl_version,
            style_desc != NULL ? style_desc : "");
+  return 0;
+}
+
+/* One level of the bricks' pyramid (2 x 2 x 2 means) from the whole volume: the work a volume
+ * beyond the GPU's texture size costs before its Volume view can cast rays (bench/README.md has
+ * the numpy line it is timed beside). */
+static int
+run_pyramid (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) vol = evox_tiff_read (path, NULL, NULL, &error);
+  g_autofree char *desc = NULL;
+  g_autofree double *t = NULL;
+  double checksum = 0.0;
+
+  if (vol == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  desc = describe_volume (vol);
+  t = g_new (double, opt_runs);
+  for (int r = 0; r < opt_runs; r++)
+    {
+      g_autoptr(EvoxVolume) level = NULL;
+      double start = now_s ();
+
+      level = _evox_bricks_downsample (vol, 0);
+      t[r] = now_s () - start;
+      if (level == NULL)
+        return 1;
+      checksum = evox_volume_get_value (level, 0, 0, 0, 0);
+    }
+  g_print ("pyramid %s best_s=%.4f gvox_per_s=%.3f first_value=%g runs=%s\n", desc,
+           min_of (t, opt_runs), evox_volume_get_n_voxels (vol) / min_of (t, opt_runs) / 1e9,
+           checksum, format_runs (t, opt_runs));
   return 0;
 }
 
@@ -2315,6 +2457,7 @@ usage (void)
               "       evox-bench bare [--runs N] [--no-mmap] [--hugepages] FILE\n"
               "       evox-bench hist [--runs N] [--counts N] [--range LO:HI]... FILE\n"
               "       evox-bench rss [--bare [--no-mmap] [--hugepages]] FILE\n"
+              "       evox-bench big-load [--preview-stride S] [--first-preview-only] FILE\n"
               "       evox-bench render [--frames N] [--warmup N] [--size WxH] [--view VIEW]\n"
               "                         [--overlay WHAT] [--mode MODE] [--ramp LO:HI:A]\n"
               "                         [--interactive] [--dump IMAGE] FILE|--demo\n"
@@ -2322,6 +2465,7 @@ usage (void)
               "       evox-bench label-memory [--connectivity C] [--separate] [--labels-out FILE]\n"
               "                               --range LO:HI... FILE\n"
               "       evox-bench isosurface [--runs N] --level V FILE\n"
+              "       evox-bench pyramid [--runs N] FILE\n"
               "       evox-bench mesh-render [--frames N] [--warmup N] [--size WxH] [--opacity A]\n"
               "                              [--mesh-grid N] [--mesh-period P] [--ply FILE]\n"
               "                              [--dump IMAGE]\n"
@@ -2398,12 +2542,16 @@ main (int   argc,
     return run_hist (argv[1]);
   if (g_str_equal (command, "rss"))
     return run_rss (argv[1]);
+  if (g_str_equal (command, "big-load"))
+    return run_big_load (argv[1]);
   if (g_str_equal (command, "render"))
     return run_render (argv[1]);
   if (g_str_equal (command, "labels"))
     return run_labels (argv[1]);
   if (g_str_equal (command, "label-memory"))
     return run_label_memory (argv[1]);
+  if (g_str_equal (command, "pyramid"))
+    return run_pyramid (argv[1]);
   if (g_str_equal (command, "isosurface"))
     return run_isosurface (argv[1]);
   if (g_str_equal (command, "kmeans"))

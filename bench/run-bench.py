@@ -43,6 +43,16 @@ flying-edges surface of a gyroid, about 500,000 triangles, opaque and at opacity
 weighted blended OIT) beside VTK drawing the same mesh, read from the PLY evox-bench writes
 (python3-vtk9, offscreen under `xvfb-run -a`), the same frames with the same camera turn.
 
+    /usr/bin/python3 bench/run-bench.py --surface-scale [--threads 2] [--markdown]
+
+measures surfaces at scale instead (issue 17), through bench/surface_scale.py (which says
+exactly what): a phase surface of a 500^3 packing of spheres (40 million triangles at full
+resolution) brought to the 2,000,000-triangle budget by evox_isosurface_build (time, VmHWM over
+the RSS before, area, volume and sampled Hausdorff distance against the full surface), the full
+surface written as PLY beside a plain write of the same bytes, and VTK's vtkQuadricDecimation
+of the same kind of surface at 250^3 (at 500^3 it grew past 20 GiB), with the goals of under
+5 s and 1 GiB.
+
     /usr/bin/python3 bench/run-bench.py --labels [--runs 3] [--markdown]
 
 measures connected-component labelling instead: evox-bench labels (on all threads and on one)
@@ -52,6 +62,21 @@ when present), checking that both find the same number of components, with the g
 least 3x scipy's throughput on 2 cores and 300 Mvox/s on smooth masks; and
 evox_labels_compute end to end on about 10^5 particles beside scipy's labelling and per-label
 statistics.
+
+    /usr/bin/python3 bench/run-bench.py --big [--size 2048] [--big-formats tiff,hdf5]
+                                        [--big-first-only] [--markdown]
+
+measures opening a big volume instead (issue 17, "Open and look"): it writes a SIZE^3 u16
+volume (default 2048^3, 16 GiB) under bench/data/, one format at a time, deleted after its
+measurement: an uncompressed BigTIFF (one strip a page) and a chunked HDF5 /exchange/data
+(chunks of 1 x 256 x 256, uncompressed). On each, evox-bench big-load opens it as the window
+does (previews on, then the exact histograms) and prints when the first coarse preview came,
+when the whole volume was read, when its histograms were done, and the peak resident memory
+(VmHWM) over the volume's size; beside it, in a child process each, tifffile.imread or h5py
+reading the same file whole, timed the same way. Before each tool the file's pages are dropped
+from the page cache (posix_fadvise DONTNEED on that file alone), so both open it cold. With
+--big-first-only Evox stops at its first preview (twice, cold each time) and no reference runs:
+for a machine where the whole volume would not fit beside other jobs.
 
     /usr/bin/python3 bench/run-bench.py --label-memory [--markdown]
 
@@ -310,6 +335,162 @@ def status_bytes(key):
             if line.startswith(key + ':'):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+BIG_CHUNK = 256
+
+
+def write_big(fmt, size, path):
+    """A size^3 u16 volume, a page at a time (never the whole array in memory): smooth
+    structures plus noise, so neither compression nor a constant page flatters anything."""
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    rng = np.random.default_rng(17)
+    tmp = path + '.part'
+
+    def page(z):
+        base = 20000 + 15000 * np.sin(6.3 * x + 3.1 * z / size) * np.cos(5.1 * y)
+        return (base + rng.integers(0, 4000, (size, size))).astype(np.uint16)
+
+    if fmt == 'tiff':
+        with tifffile.TiffWriter(tmp, bigtiff=True) as tw:
+            for z in range(size):
+                tw.write(page(z), contiguous=True, photometric='minisblack')
+    else:
+        import h5py
+        chunk = (1, min(size, BIG_CHUNK), min(size, BIG_CHUNK))
+        with h5py.File(tmp, 'w') as f:
+            d = f.create_dataset('/exchange/data', (size, size, size), dtype='uint16',
+                                 chunks=chunk)
+            for z in range(size):
+                d[z] = page(z)
+    os.replace(tmp, path)
+
+
+def evict(path):
+    """Drops the file's pages from the page cache (its own pages only: no root needed, nothing
+    else on the machine is touched), so each tool opens it cold, as a user opening it does."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+def big_reference(path):
+    """Child mode: tifffile or h5py reading the whole file, its time and peak RSS as JSON."""
+    try:
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')
+        reset = True
+    except OSError:
+        reset = False
+    base = status_bytes('VmRSS')
+    t0 = time.perf_counter()
+    if path.endswith('.h5'):
+        import h5py
+        with h5py.File(path, 'r') as f:
+            data = f['/exchange/data'][...]
+        tool = 'h5py ' + h5py.__version__
+    else:
+        data = tifffile.imread(path)
+        tool = 'tifffile ' + tifffile.__version__
+    seconds = time.perf_counter() - t0
+    peak = status_bytes('VmHWM')
+    print(json.dumps({'tool': tool, 'bytes': data.nbytes, 'seconds': seconds, 'base_bytes': base,
+                      'peak_bytes': peak, 'hwm_reset': reset}))
+
+
+def free_disk(path):
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize
+
+
+def bench_big(binary, size, formats, first_only=False):
+    """Writes each format in turn, opens it with Evox and with the reference, deletes it; with
+    first_only, Evox stops at its first preview (twice, cold each time) and no reference runs."""
+    os.makedirs(DATA_DIR, exist_ok=True)
+    results = []
+    volume_bytes = size ** 3 * 2
+    for fmt in formats:
+        path = os.path.join(DATA_DIR, 'big-%d.%s' % (size, 'tif' if fmt == 'tiff' else 'h5'))
+        if free_disk(DATA_DIR) < volume_bytes * 1.1:
+            sys.exit('run-bench.py: --big needs %.1f GiB free under %s'
+                     % (volume_bytes * 1.1 / 2 ** 30, DATA_DIR))
+        try:
+            log('writing %s (%d^3 u16, %.1f GiB)' % (path, size, volume_bytes / 2 ** 30))
+            t0 = time.perf_counter()
+            write_big(fmt, size, path)
+            write_s = time.perf_counter() - t0
+            if first_only:
+                runs = []
+                for _ in range(2):
+                    evict(path)
+                    runs.append(evox_bench(binary, 'big-load', '--first-preview-only',
+                                           path)['big-load'][0])
+                results.append({'format': fmt, 'size': size, 'write_s': write_s, 'first': runs})
+                continue
+            evict(path)
+            evox = evox_bench(binary, 'big-load', path)['big-load'][0]
+            evict(path)
+            ref = subprocess.run([sys.executable, __file__, '--big-reference', path],
+                                 stdout=subprocess.PIPE, text=True, check=True)
+            results.append({'format': fmt, 'size': size, 'write_s': write_s, 'evox': evox,
+                            'ref': json.loads(ref.stdout)})
+        finally:
+            for p in (path, path + '.part'):
+                if os.path.exists(p):
+                    os.unlink(p)
+    return results
+
+
+def big_report(results, binary, argv, markdown, loads):
+    lines = []
+    if markdown:
+        lines.append('## %s, opening a big volume' % datetime.date.today().isoformat())
+        lines.append('')
+        lines.append('Command (from the source root): `%s`'
+                     % ' '.join(shlex.quote(a) for a in argv))
+        lines.append('')
+        lines.append(machine_line(loads))
+        lines.append('- each file read cold by each tool (its pages dropped from the page cache '
+                     'with posix_fadvise before each); '
+                     'Evox = evox-bench big-load: evox_volume_load_with with automatic previews, '
+                     'then the statistics and fine histograms; peak = VmHWM over the volume\'s '
+                     'bytes (the reference: its own process, VmHWM over the array\'s bytes)')
+        lines.append('')
+    if results and 'first' in results[0]:
+        lines.append('| file | first preview, cold (two runs) | stride | peak then | target |')
+        lines.append('| --- | --- | --- | --- | --- |')
+        for r in results:
+            times = [float(e['first_preview_s']) for e in r['first']]
+            stride = r['first'][0]['previews'].split(':')[0]
+            lines.append('| %d^3 u16 %s (%.1f GiB) | %s | %s | %.0f MB | <= 3 s: %s |'
+                         % (r['size'], 'TIFF' if r['format'] == 'tiff' else 'HDF5',
+                            r['size'] ** 3 * 2 / 2 ** 30, ', '.join('%.2f s' % t for t in times),
+                            stride, max(int(e['peak_bytes']) for e in r['first']) / 1e6,
+                            'n/a (no preview: under 256 MiB)' if min(times) < 0
+                            else 'pass' if max(times) <= 3.0 else 'FAIL'))
+        return '\n'.join(lines)
+    lines.append('| file | first preview | previews (stride:s) | whole volume read | with '
+                 'histograms | Evox peak | reference read | reference peak | Evox / reference '
+                 'time | targets (issue 17) |')
+    lines.append('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+    for r in results:
+        e, ref = r['evox'], r['ref']
+        first = float(e['first_preview_s'])
+        peak = float(e['peak_over_volume'])
+        ref_peak = ref['peak_bytes'] / ref['bytes']
+        previews = ', '.join(':'.join(p.split(':')[:2]) + ' s'
+                             for p in e['previews'].split(',')) if e['previews'] != 'none' else 'none'
+        ok = 0 <= first <= 3.0 and peak <= 1.10
+        lines.append('| %d^3 u16 %s (%.1f GiB) | %.2f s | %s | %.1f s | %.1f s | %.3fx | %.1f s '
+                     '(%s) | %.3fx | %.2f | preview <= 3 s, peak <= 1.10x: %s |'
+                     % (r['size'], 'TIFF' if r['format'] == 'tiff' else 'HDF5',
+                        int(e['bytes']) / 2 ** 30, first, previews, float(e['read_s']),
+                        float(e['total_s']), peak, ref['seconds'], ref['tool'], ref_peak,
+                        float(e['read_s']) / ref['seconds'], 'pass' if ok else 'FAIL'))
+    return '\n'.join(lines)
 
 
 def reference_rss(path):
@@ -1168,6 +1349,21 @@ def register_report(binary, args):
                             args.markdown, sys.argv)
 
 
+def surface_scale_report(args):
+    """bench/surface_scale.py (issue 17): a phase surface of a 500^3 packing of spheres within
+    the 2,000,000-triangle budget beside VTK's vtkQuadricDecimation; PLY writing beside a plain
+    write."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('surface_scale',
+                                                  os.path.join(HERE, 'surface_scale.py'))
+    surface_scale = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(surface_scale)
+    binary = surface_scale.find_binary(None)
+    results = surface_scale.run(binary, 500, 2000000, surface_scale.POINTS, args.threads, True,
+                                250, 'quadric', args.regenerate)
+    return surface_scale.report(results, sys.argv, args.markdown)
+
+
 def xanes_report(binary, args):
     """bench/xanes_ref.py's two cases, best of --runs, Evox on --threads threads."""
     import importlib.util
@@ -1188,6 +1384,23 @@ def reconstruct_report(binary, args):
                         args.regenerate, args.markdown, sys.argv)
 
 
+def tortuosity_report(args):
+    """bench/tortuosity_ref.py's tortuosity beside scipy's cg through this script's options;
+    the binary is evox-bench-tortuosity (beside evox-bench)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('tortuosity_ref',
+                                                  os.path.join(HERE, 'tortuosity_ref.py'))
+    tortuosity_ref = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tortuosity_ref)
+    binary = os.path.abspath(args.binary or tortuosity_ref.default_binary())
+    if not os.access(binary, os.X_OK):
+        sys.exit('run-bench.py: no %s; build it with `ninja -C build '
+                 'bench/evox-bench-tortuosity` or pass its path' % binary)
+    return tortuosity_ref.run(sys.modules[__name__], binary, args.runs, args.threads,
+                              args.tortuosity_size, args.tortuosity_axis, args.tolerance,
+                              args.regenerate, args.markdown, sys.argv)
+
+
 def align_report(binary, args):
     """bench/align_ref.py's jitter alignment beside one skimage iteration."""
     import importlib.util
@@ -1196,6 +1409,18 @@ def align_report(binary, args):
     spec.loader.exec_module(align_ref)
     return align_ref.run(sys.modules[__name__], binary, args.threads, args.tomo_slices,
                          args.regenerate, args.markdown, sys.argv)
+
+
+def thickness_report(args):
+    """bench/thickness_ref.py: local thickness of electrode.tiff's pores and solid beside scipy's
+    EDT plus a numpy ball-painting pass."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('thickness_ref',
+                                                  os.path.join(HERE, 'thickness_ref.py'))
+    thickness_ref = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(thickness_ref)
+    return thickness_ref.run(sys.modules[__name__], args.binary, args.runs, args.threads,
+                             args.markdown, sys.argv)
 
 
 def volume_render_report(binary, args):
@@ -1909,11 +2134,26 @@ def main():
                         help='XANES maps beside numpy instead (bench/xanes_ref.py)')
     parser.add_argument('--reconstruct', action='store_true',
                         help='FBP beside skimage\'s iradon instead (bench/tomo_ref.py)')
+    parser.add_argument('--thickness', action='store_true',
+                        help='local thickness of electrode.tiff beside scipy EDT + numpy '
+                             '(bench/thickness_ref.py)')
     parser.add_argument('--align', action='store_true',
                         help='jitter alignment beside one skimage iteration (bench/align_ref.py)')
     parser.add_argument('--tomo-slices', type=int, default=32,
                         help='slices iradon (and radon) are timed on, scaled to 256; 0: all '
                              '(--reconstruct, --align)')
+    parser.add_argument('--tortuosity', action='store_true',
+                        help='tortuosity factor of a pore phase beside scipy.sparse.linalg.cg '
+                        'instead (bench/tortuosity_ref.py; binary: evox-bench-tortuosity)')
+    parser.add_argument('--tortuosity-size', type=int, default=500,
+                        help='edge of the generated volume (--tortuosity; default 500)')
+    parser.add_argument('--tortuosity-axis', choices=('x', 'y', 'z'), default='z',
+                        help='flow axis (--tortuosity; default z)')
+    parser.add_argument('--tolerance', type=float, default=1e-6,
+                        help='relative residual for both solvers (--tortuosity; default 1e-6)')
+    parser.add_argument('--surface-scale', action='store_true',
+                        help='a 500^3 phase surface within 2,000,000 triangles beside VTK '
+                        '(bench/surface_scale.py)')
     parser.add_argument('--labels', action='store_true',
                         help='connected components and particle statistics beside '
                         'scipy.ndimage instead')
@@ -1932,6 +2172,13 @@ def main():
     parser.add_argument('--mesh-opacity', type=float, default=1.0, help=argparse.SUPPRESS)
     parser.add_argument('--vtk-mesh-render', metavar='FILE', help=argparse.SUPPRESS)
     parser.add_argument('--reference-rss', metavar='FILE', help=argparse.SUPPRESS)
+    parser.add_argument('--big', action='store_true',
+                        help='open a big u16 volume (TIFF, chunked HDF5): previews, peak memory')
+    parser.add_argument('--big-formats', default='tiff,hdf5',
+                        help='comma-separated: tiff, hdf5 (--big)')
+    parser.add_argument('--big-first-only', action='store_true',
+                        help='stop at the first preview (--big): where the volume would not fit')
+    parser.add_argument('--big-reference', metavar='FILE', help=argparse.SUPPRESS)
     parser.add_argument('--vtk-render', metavar='FILE', help=argparse.SUPPRESS)
     parser.add_argument('--volume-render', action='store_true',
                         help='ray-cast volume frames (composite, MIP; full and interactive) '
@@ -1950,6 +2197,18 @@ def main():
     if args.reference_rss:
         reference_rss(args.reference_rss)
         return
+    if args.big_reference:
+        big_reference(args.big_reference)
+        return
+    if args.big:
+        formats = args.big_formats.split(',')
+        if any(f not in ('tiff', 'hdf5') for f in formats) or args.size is not None and args.size < 8:
+            parser.error('--big-formats takes tiff and hdf5; --size must be at least 8')
+        binary = find_binary(args.binary)
+        load_before = load_average()
+        results = bench_big(binary, args.size or 2048, formats, args.big_first_only)
+        print(big_report(results, binary, sys.argv, args.markdown, (load_before, load_average())))
+        return
     if args.vtk_render:
         vtk_render(args.vtk_render, args.frames, args.warmup)
         return
@@ -1962,6 +2221,20 @@ def main():
     if args.size < 8:
         parser.error('--size must be at least 8')
 
+    if args.tortuosity:
+        if args.threads < 1 or args.tortuosity_size < 8 or not 0 < args.tolerance < 1:
+            parser.error('--threads must be at least 1, --tortuosity-size at least 8, '
+                         '--tolerance in (0, 1)')
+        print(tortuosity_report(args))
+        return
+    if args.surface_scale:
+        print(surface_scale_report(args))
+        return
+    if args.thickness:
+        if args.threads < 1 or args.runs < 1:
+            parser.error('--threads and --runs must be at least 1')
+        print(thickness_report(args))
+        return
     binary = find_binary(args.binary)
     load_before = load_average()
     if args.render:

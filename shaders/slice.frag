@@ -72,6 +72,18 @@ uniform vec3 u_rgb_lo;
 uniform vec3 u_rgb_hi;
 #endif
 
+// Bricked drawing, built only into the BRICKED variant: the plane is drawn a tile at a time, each
+// tile's texture holding the voxels it owns at one level of the pyramid and a border of one voxel
+// (so a sample that rounds to the neighbouring voxel reads the right value). The fragment's voxel
+// is found from the whole volume's texture coordinate, so the picture is the unbricked one pixel
+// for pixel at level 0.
+#ifdef BRICKED
+uniform vec3 u_level_scale;     // level voxels per unit of texture coordinate (dims / 2^level)
+uniform ivec3 u_tile_first;     // the level voxel at the tile texture's texel 0
+uniform vec3 u_tile_lo;         // the voxels this tile draws: lo <= p < hi, open at the faces
+uniform vec3 u_tile_hi;
+#endif
+
 out vec4 frag_color;
 
 const float LOG10_OF_2 = 0.30102999566398120;
@@ -241,10 +253,26 @@ cluster_overlay (vec3 colour,
 }
 #endif
 
+vec4
+fetch_volume ()
+{
+#ifdef BRICKED
+  vec3 p = v_texcoord * u_level_scale;
+  ivec3 size = textureSize (u_volume, 0);
+
+  // Another tile draws this fragment.
+  if (any (lessThan (p, u_tile_lo)) || any (greaterThanEqual (p, u_tile_hi)))
+    discard;
+  return texelFetch (u_volume, clamp (ivec3 (floor (p)) - u_tile_first, ivec3 (0), size - 1), 0);
+#else
+  return texture (u_volume, v_texcoord);
+#endif
+}
+
 void
 main ()
 {
-  vec4 texel = texture (u_volume, v_texcoord);
+  vec4 texel = fetch_volume ();
   float v = texel.r * u_value_scale;
   uint label;
   int phase = -1;

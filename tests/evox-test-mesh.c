@@ -687,3 +687,66 @@ evox_test_mesh_volume (const EvoxTestMesh *mesh)
     }
   return volume;
 }
+
+/* Squared distance from q to triangle abc (the closest point by regions, as in Ericson's
+ * Real-Time Collision Detection, 5.1.5). */
+double
+evox_test_point_triangle_d2 (const double  q[3],
+                             const float  *a,
+                             const float  *b,
+                             const float  *c)
+{
+  double ab[3], ac[3], ap[3], bp[3], cp[3], x[3];
+  double d1 = 0, d2 = 0, d3 = 0, d4 = 0, d5 = 0, d6 = 0, va, vb, vc, v, w, denom;
+
+  for (guint k = 0; k < 3; k++)
+    {
+      ab[k] = (double) b[k] - a[k];
+      ac[k] = (double) c[k] - a[k];
+      ap[k] = q[k] - a[k];
+      bp[k] = q[k] - b[k];
+      cp[k] = q[k] - c[k];
+      d1 += ab[k] * ap[k];
+      d2 += ac[k] * ap[k];
+      d3 += ab[k] * bp[k];
+      d4 += ac[k] * bp[k];
+      d5 += ab[k] * cp[k];
+      d6 += ac[k] * cp[k];
+    }
+  if (d1 <= 0 && d2 <= 0)
+    return ap[0] * ap[0] + ap[1] * ap[1] + ap[2] * ap[2];
+  if (d3 >= 0 && d4 <= d3)
+    return bp[0] * bp[0] + bp[1] * bp[1] + bp[2] * bp[2];
+  if (d6 >= 0 && d5 <= d6)
+    return cp[0] * cp[0] + cp[1] * cp[1] + cp[2] * cp[2];
+  vc = d1 * d4 - d3 * d2;
+  if (vc <= 0 && d1 >= 0 && d3 <= 0)
+    {
+      v = d1 / (d1 - d3);
+      for (guint k = 0; k < 3; k++)
+        x[k] = ap[k] - v * ab[k];
+      return x[0] * x[0] + x[1] * x[1] + x[2] * x[2];
+    }
+  vb = d5 * d2 - d1 * d6;
+  if (vb <= 0 && d2 >= 0 && d6 <= 0)
+    {
+      w = d2 / (d2 - d6);
+      for (guint k = 0; k < 3; k++)
+        x[k] = ap[k] - w * ac[k];
+      return x[0] * x[0] + x[1] * x[1] + x[2] * x[2];
+    }
+  va = d3 * d6 - d5 * d4;
+  if (va <= 0 && (d4 - d3) >= 0 && (d5 - d6) >= 0)
+    {
+      w = (d4 - d3) / ((d4 - d3) + (d5 - d6));
+      for (guint k = 0; k < 3; k++)
+        x[k] = bp[k] - w * ((double) c[k] - b[k]);
+      return x[0] * x[0] + x[1] * x[1] + x[2] * x[2];
+    }
+  denom = 1.0 / (va + vb + vc);
+  v = vb * denom;
+  w = vc * denom;
+  for (guint k = 0; k < 3; k++)
+    x[k] = ap[k] - v * ab[k] - w * ac[k];
+  return x[0] * x[0] + x[1] * x[1] + x[2] * x[2];
+}

@@ -43,6 +43,12 @@ void          evox_test_triangle_cross       (double        p[3][3],
 double        evox_test_mesh_area            (const EvoxTestMesh *mesh);
 double        evox_test_mesh_volume          (const EvoxTestMesh *mesh);
 
+/* Squared distance from q to the triangle abc (exact: the closest point by Voronoi regions). */
+double        evox_test_point_triangle_d2    (const double  q[3],
+                                              const float  *a,
+                                              const float  *b,
+                                              const float  *c);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvoxTestMesh, evox_test_mesh_free)
 
 G_END_DECLS

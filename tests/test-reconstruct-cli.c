@@ -6,7 +6,9 @@
 
 #include <glib/gstdio.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "evox-hdf5.h"
 #include "evox-test-hdf5.h"
@@ -97,6 +99,7 @@ typedef enum
   FILE_WHITE_SIZE,
   FILE_ONE_IMAGE,
   FILE_BLANK,        /* every projection the flat field: optical density 0, nothing to align */
+  FILE_ZEROS,        /* rows 0 to 3 of projection 5 zero counts, below the dark (a damaged file) */
 } FileKind;
 
 /* A Data Exchange file: counts dark + (white - dark) exp (-projection), two white frames, one
@@ -131,6 +134,7 @@ write_series (const char *dir,
         for (guint x = 0; x < NX; x++)
           data[((gsize) a * NY + y) * NX + x] =
             kind == FILE_BLANK ? WHITE
+            : kind == FILE_ZEROS && a == 5 && y < 4 ? 0.0
             : DARK + (WHITE - DARK) * exp (-projection (t, x - jitter_x (a), y - jitter_y (a)));
     }
   for (gsize i = 0; i < 2 * (gsize) white_nx * NY; i++)
@@ -156,6 +160,21 @@ rec (const char *first,
 
   va_start (ap, first);
   run = evox_test_run_evox_va (NULL, NULL, "reconstruct", first, ap);
+  va_end (ap);
+  return run;
+}
+
+/* rec with setup run in the child before exec. */
+static Run
+rec_with_setup (GSpawnChildSetupFunc  setup,
+                const char           *first,
+                ...)
+{
+  va_list ap;
+  Run run;
+
+  va_start (ap, first);
+  run = evox_test_run_evox_va (NULL, setup, "reconstruct", first, ap);
   va_end (ap);
   return run;
 }
@@ -270,6 +289,9 @@ test_tiff (Fixture       *f,
   g_assert_cmpint (evox_volume_get_sample_type (volume), ==, EVOX_SAMPLE_F32);
   evox_volume_get_spacing (volume, spacing);
   g_assert_cmpfloat_with_epsilon (spacing[0], PIXEL_NM, 1e-4);
+  /* the quantity and unit travel through the TIFF */
+  g_assert_cmpstr (evox_volume_get_quantity (volume), ==, "linear attenuation");
+  g_assert_cmpstr (evox_volume_get_unit (volume), ==, "1/nm");
   /* Jittered by up to 2.4 px; aligned, centred and reconstructed, the blobs come back (linear
    * attenuation per nm) to within 10 % RMS of the phantom's values (measured: see the log). */
   rmse = relative_rmse_to_phantom (volume);
@@ -344,6 +366,21 @@ test_hdf5_options (Fixture       *f,
   g_assert_cmpfloat_with_epsilon (spacing[0], 2 * PIXEL_NM, 1e-4);
 }
 
+/* The first half of the file at path, as name in dir. */
+static char *
+truncated_copy (const char *path,
+                const char *dir,
+                const char *name)
+{
+  g_autofree char *contents = NULL;
+  char *out = g_build_filename (dir, name, NULL);
+  gsize length;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_true (g_file_set_contents (out, contents, length / 2, NULL));
+  return out;
+}
+
 /* Each bad input: its status, one line naming the file or option and the reason, no output. */
 static void
 test_refusals (Fixture       *f,
@@ -357,6 +394,8 @@ test_refusals (Fixture       *f,
   g_autofree char *one = write_series (f->in_dir, "one.h5", FILE_ONE_IMAGE);
   g_autofree char *blank = write_series (f->in_dir, "blank.h5", FILE_BLANK);
   g_autofree char *missing = g_build_filename (f->in_dir, "missing.h5", NULL);
+  /* a copy that stopped half way */
+  g_autofree char *truncated = truncated_copy (f->good, f->in_dir, "truncated.h5");
   struct
   {
     const char *in;
@@ -371,6 +410,7 @@ test_refusals (Fixture       *f,
     { one, NULL, NULL, 1, "holds 1 projection" },
     { blank, NULL, NULL, 1, "has no signal to align" },
     { missing, NULL, NULL, 1, "missing.h5" },
+    { truncated, NULL, NULL, 1, "cannot open as HDF5 (truncated file" },
     { f->good, "--center", "48", 2, "--center 48: outside the detector" },
     { f->good, "--center", "-1", 2, "outside the detector" },
     { f->good, "--center", "middle", 2, "--center must be" },
@@ -411,6 +451,95 @@ test_refusals (Fixture       *f,
     g_assert_nonnull (strstr (run.err, "-o OUT is required"));
   }
   g_assert_cmpuint (evox_test_count_entries (f->out_dir), ==, 0);
+}
+
+static void
+press_ctrl_c (gpointer user_data)
+{
+  sigset_t set;
+
+  sigemptyset (&set);
+  sigaddset (&set, SIGINT);
+  sigprocmask (SIG_BLOCK, &set, NULL);
+  /* to the process, as a terminal sends it; pending through exec until evox takes it */
+  kill (getpid (), SIGINT);
+}
+
+/* Ctrl-C: the run stops with status 130 (as a shell reports SIGINT), says so in one line, and
+ * writes nothing (no volume, no report, no temporary file). Without the cancellable the signal
+ * would stay blocked and the run would succeed. */
+static void
+test_interrupt (Fixture       *f,
+                gconstpointer  data)
+{
+  const char *names[] = { "rec.tif", "rec.h5" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *out = g_build_filename (f->out_dir, names[i], NULL);
+      g_autofree char *qc = g_build_filename (f->out_dir, "qc.csv", NULL);
+      g_auto(Run) run = rec_with_setup (press_ctrl_c, f->good, "-o", out, "--report", qc, NULL);
+
+      g_test_message ("%s: status %d, stderr: %s", names[i], run.status, run.err);
+      evox_test_assert_refused (&run, 130, "evox: cancelled; nothing written");
+      g_assert_cmpuint (evox_test_count_entries (f->out_dir), ==, 0);
+    }
+}
+
+/* Outputs that cannot be written: a --report in a folder that is not there (found before
+ * anything is read), and a full disk (files limited to 100 kB; the volume is 147 kB) while the
+ * TIFF or the HDF5 file is written: status 1, one line with the system's reason, no volume, no
+ * report, no temporary file. */
+static void
+test_unwritable (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *qc = g_build_filename (f->out_dir, "qc.csv", NULL);
+  const char *names[] = { "rec.tif", "rec.h5" };
+
+  {
+    g_autofree char *out = g_build_filename (f->out_dir, "rec.tif", NULL);
+    g_autofree char *missing = g_build_filename (f->out_dir, "no", "qc.csv", NULL);
+    g_auto(Run) run = rec (f->good, "-o", out, "--report", missing, NULL);
+
+    evox_test_assert_refused (&run, 1, "does not exist");
+    g_assert_nonnull (strstr (run.err, "no/qc.csv"));
+    g_assert_cmpuint (evox_test_count_entries (f->out_dir), ==, 0);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *out = g_build_filename (f->out_dir, names[i], NULL);
+      g_auto(Run) run = rec_with_setup (evox_test_limit_file_size, f->good, "-o", out,
+                                        "--report", qc, "--no-fsc", NULL);
+
+      g_test_message ("%s: %s", names[i], run.err);
+      evox_test_assert_refused (&run, 1, names[i]);
+      g_assert_nonnull (strstr (run.err, "File too large"));
+      g_assert_cmpuint (evox_test_count_entries (f->out_dir), ==, 0);
+    }
+}
+
+/* Counts below the dark level (4 rows of one projection zeroed, 192 pixels of 46080) are read as
+ * the floor's optical density and the run goes on, but stderr says how many; a clean file gives
+ * no warning. */
+static void
+test_clamped (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *zeros = write_series (f->in_dir, "zeros.h5", FILE_ZEROS);
+  g_autofree char *out = g_build_filename (f->out_dir, "rec.tif", NULL);
+  g_autofree char *clean = g_build_filename (f->out_dir, "clean.tif", NULL);
+  g_auto(Run) run = rec (zeros, "-o", out, "--no-fsc", "--align", "none", NULL);
+  g_auto(Run) good = rec (f->good, "-o", clean, "--no-fsc", "--align", "none", NULL);
+
+  g_assert_cmpint (run.status, ==, 0);
+  g_test_message ("%s", run.err);
+  g_assert_nonnull (strstr (run.err, "evox: warning: "));
+  g_assert_nonnull (strstr (run.err, "zeros.h5: 192 pixels (0.417 % of the projections) at or "
+                                     "below the dark level, read as optical density 13.82\n"));
+  g_assert_true (g_file_test (out, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpint (good.status, ==, 0);
+  g_assert_cmpstr (good.err, ==, "");
 }
 
 /* Existing outputs are refused, untouched, unless --force. */
@@ -594,6 +723,12 @@ main (int   argc,
   g_test_add ("/Evox/ReconstructCli/hdf5-options", Fixture, NULL, fixture_set_up,
               test_hdf5_options, fixture_tear_down);
   g_test_add ("/Evox/ReconstructCli/refusals", Fixture, NULL, fixture_set_up, test_refusals,
+              fixture_tear_down);
+  g_test_add ("/Evox/ReconstructCli/interrupt", Fixture, NULL, fixture_set_up, test_interrupt,
+              fixture_tear_down);
+  g_test_add ("/Evox/ReconstructCli/unwritable", Fixture, NULL, fixture_set_up, test_unwritable,
+              fixture_tear_down);
+  g_test_add ("/Evox/ReconstructCli/clamped", Fixture, NULL, fixture_set_up, test_clamped,
               fixture_tear_down);
   g_test_add ("/Evox/ReconstructCli/force", Fixture, NULL, fixture_set_up, test_force,
               fixture_tear_down);

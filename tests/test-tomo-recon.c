@@ -472,6 +472,8 @@ test_reconstruct_volume (void)
     g_assert_cmpfloat_with_epsilon (evox_volume_get_value (volume, 0, 16, 15, z),
                                     0.4 * (z + 1) / 10, 0.03 * 0.4 * (z + 1) / 10);
   g_assert_cmpfloat_with_epsilon (evox_progress_get_fraction (progress), 1.0, 1e-9);
+  g_assert_cmpstr (evox_volume_get_quantity (volume), ==, "linear attenuation");
+  g_assert_cmpstr (evox_volume_get_unit (volume), ==, "1/nm");
 
   /* Raw counts (not optical density): per pixel, whatever the pixel size. */
   series->od = FALSE;

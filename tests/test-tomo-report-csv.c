@@ -203,8 +203,9 @@ check_common (GPtrArray            *sections,
   for (guint a = 0; a < N_ANGLES; a++)
     {
       assert_number (angles, a + 1, 0, a);
+      /* degrees to a billionth */
       g_assert_cmpfloat_with_epsilon (g_ascii_strtod (field (angles, a + 1, 1), NULL),
-                                      180.0 * a / N_ANGLES, 1e-12);
+                                      180.0 * a / N_ANGLES, 0.6e-9);
       assert_number (angles, a + 1, 2, report->dx[a]);
       assert_number (angles, a + 1, 3, report->dy[a]);
       assert_number (angles, a + 1, 4, report->fast_dx[a]);
@@ -313,6 +314,33 @@ test_energies (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Whole degrees as a file gives them (180 angles, 0 to 179), converted to radians by the reader:
+ * the angles column says each as the plain number ("11", not "10.999999999999998"). */
+static void
+test_whole_degrees (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "qc.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) sections = NULL;
+  double theta[180];
+  g_autoptr(EvoxTomoReport) report = NULL;
+
+  for (guint a = 0; a < 180; a++)
+    theta[a] = a * G_PI / 180.0;
+  report = evox_tomo_report_new (180, theta);
+  g_assert_true (evox_tomo_report_write_csv (report, path, FALSE, &error));
+  g_assert_no_error (error);
+  sections = read_sections (path);
+  for (guint a = 0; a < 180; a++)
+    {
+      g_autofree char *want = g_strdup_printf ("%u", a);
+
+      g_assert_cmpstr (field (sections->pdata[1], a + 1, 1), ==, want);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* An empty report (nothing computed): every section still there with its header, figures nan. */
 static void
 test_empty (void)
@@ -374,6 +402,7 @@ main (int   argc,
   g_test_add_func ("/Evox/TomoReportCsv/sections", test_sections);
   g_test_add_func ("/Evox/TomoReportCsv/energies", test_energies);
   g_test_add_func ("/Evox/TomoReportCsv/empty", test_empty);
+  g_test_add_func ("/Evox/TomoReportCsv/whole-degrees", test_whole_degrees);
   g_test_add_func ("/Evox/TomoReportCsv/refusals", test_refusals);
   return g_test_run ();
 }

@@ -2,7 +2,8 @@
 # screenshot.sh: the README's screenshots under Xvfb: the window on the real SSRM table with the
 # Gr/Si preset's phases, the surfaces of the real segmented tomogram's phases, and its 2x2 view
 # with a ruler and the ruler's profile, the XANES demo's edge-energy map on the XANES page, the
-# tomogram's z slice with the figure overlays, and the tomogram in the Volume view.
+# tomogram's z slice with the figure overlays, the tomogram in the Volume view, and the
+# Reconstruction dialog after a run on test-recon-ui's phantom tilt series.
 # SPDX-License-Identifier: BSD-3-Clause
 #
 #   tools/screenshot.sh [TABLE] [OUT.png]
@@ -11,6 +12,7 @@
 #   tools/screenshot.sh --xanes [OUT.png]
 #   tools/screenshot.sh --figure [TOMOGRAM] [OUT.png]
 #   tools/screenshot.sh --volume [TOMOGRAM] [OUT.png]
+#   tools/screenshot.sh --recon [OUT.png]
 # Needs a built tree (./dev run or ./dev test once), xvfb and imagemagick (apt-get install
 # xvfb xauth imagemagick; --volume also xdotool, to open the Display page's Volume section, and
 # without it the window is taken as it opens). The table defaults to ../shared/data/ssrm/A19_GrSi_Anode_1x1.csv,
@@ -107,6 +109,23 @@ if [ "${1:-}" = --xanes ]; then
   # The synthetic NMC cathode stack (no data file needed), its XANES maps computed with the
   # page's defaults as the window opens, and the edge-energy map shown in its diverging colours.
   shoot "$out" "${EVOX_SCREENSHOT_WAIT:-10}" --demo-xanes --xanes-maps
+  exit 0
+fi
+
+if [ "${1:-}" = --recon ]; then
+  out=${2:-docs/recon.png}
+  [ -x build/tests/test-recon-ui ] || { echo "screenshot.sh: build first (./dev test)" >&2; exit 1; }
+  # The dialog as test-recon-ui's run leaves it: three cylinders projected at 90 angles with up to
+  # 2 px of jitter (a Data Exchange file the test writes), fast alignment, automatic centre, FBP
+  # with the Hann window; the test saves the dialog's own drawing.
+  shots=$(mktemp -d)
+  trap 'rm -rf "$shots"' EXIT
+  GTK_A11Y=none NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory EVOX_TEST_SCREENSHOTS="$shots" \
+    xvfb-run -a -s "-screen 0 1280x1024x24" build/tests/test-recon-ui -p /Evox/ReconUI/run \
+    >/dev/null
+  cp "$shots/recon-dialog.png" "$out.tmp.png"
+  mv "$out.tmp.png" "$out"
+  echo "wrote $out"
   exit 0
 fi
 

@@ -636,6 +636,40 @@ _evox_clustering_is_kept (EvoxVolume                 *volume,
   return kept != NULL;
 }
 
+/* The parameters again as numbers ("run.*"), so a session can run the same clustering. */
+static void
+set_run_info (EvoxClusters               *clusters,
+              const EvoxClusteringParams *params)
+{
+  g_autofree char *channels = evox_clustering_format_channels (params->channels,
+                                                               params->n_channels);
+  char buffer[64];
+
+  evox_clusters_set_info (clusters, "run.features",
+                          params->features == EVOX_FEATURES_LOCAL ? "local" : "channels");
+  evox_clusters_set_info (clusters, "run.channels", channels);
+  g_snprintf (buffer, sizeof buffer, "%u", params->channel);
+  evox_clusters_set_info (clusters, "run.channel", buffer);
+  g_snprintf (buffer, sizeof buffer, "%u", params->window);
+  evox_clusters_set_info (clusters, "run.window", buffer);
+  g_snprintf (buffer, sizeof buffer, "%d", params->mask.channel);
+  evox_clusters_set_info (clusters, "run.mask-channel", buffer);
+  set_info_number (clusters, "run.mask-lo", params->mask.lo);
+  set_info_number (clusters, "run.mask-hi", params->mask.hi);
+  evox_clusters_set_info (clusters, "run.scale", evox_feature_scale_to_string (params->scale));
+  g_snprintf (buffer, sizeof buffer, "%u", params->pca);
+  evox_clusters_set_info (clusters, "run.pca", buffer);
+  g_snprintf (buffer, sizeof buffer, "%" G_GUINT64_FORMAT, params->kmeans.seed);
+  evox_clusters_set_info (clusters, "run.seed", buffer);
+  g_snprintf (buffer, sizeof buffer, "%u", params->kmeans.restarts);
+  evox_clusters_set_info (clusters, "run.restarts", buffer);
+  g_snprintf (buffer, sizeof buffer, "%u", params->kmeans.max_iter);
+  evox_clusters_set_info (clusters, "run.max-iter", buffer);
+  set_info_number (clusters, "run.tol", params->kmeans.tol);
+  g_snprintf (buffer, sizeof buffer, "%" G_GSIZE_FORMAT, params->kmeans.init_sample);
+  evox_clusters_set_info (clusters, "run.init-sample", buffer);
+}
+
 static EvoxClusters *
 make_clusters (const Prepared              *prepared,
                guint                        v,
@@ -720,6 +754,7 @@ make_clusters (const Prepared              *prepared,
       g_snprintf (buffer, sizeof buffer, "%u", prepared->n_volumes);
       evox_clusters_set_info (clusters, "volumes", buffer);
     }
+  set_run_info (clusters, params);
   return g_steal_pointer (&clusters);
 }
 

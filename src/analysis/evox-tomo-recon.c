@@ -871,5 +871,9 @@ evox_tomo_reconstruct (const EvoxTiltSeries  *series,
       evox_volume_set_spacing (volume, spacing);
       evox_volume_set_spacing_known (volume, TRUE);
     }
+  /* Named, so the viewer's colour bar, `evox info` and the files say what the numbers are. */
+  if (series->od)
+    evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "linear attenuation",
+                            per_nm ? "1/nm" : "1/pixel");
   return g_steal_pointer (&volume);
 }

@@ -664,8 +664,13 @@ score_centres (const EvoxTiltSeries  *series,
         for (guint a = 0; a < na; a++)
           memcpy (sino + (gsize) a * nx, evox_tilt_series_row (series, a, y),
                   nx * sizeof (float));
+        /* Hann, not Shepp-Logan: noise adds to the total variation too, and linear
+         * interpolation smooths it least where the centre falls on the slice's pixel grid and
+         * most half a pixel away, so noise kept up to Nyquist ranked centres by that (0.4 and
+         * 0.55 px off on noisy tilt series, 4.3 px in the test with 5 % noise); Hann's window
+         * damps it and leaves the edges to decide. */
         evox_tomo_fbp_slice (sino, nx, na, series->theta, centres[i],
-                             EVOX_RECON_FILTER_SHEPP_LOGAN, slice);
+                             EVOX_RECON_FILTER_HANN, slice);
         s = slice_sharpness (slice, nx);
 #pragma omp atomic
         scores[i] += s;

@@ -1,5 +1,8 @@
-/* evox-tomo.h: parallel-beam tomography: filtered back-projection, SIRT, the projector, and the
- * cheap first pass of jitter alignment. */
+/* evox-tomo.h: parallel-beam tomography: filtered back-projection, SIRT, the projector and its
+ * adjoint (evox-tomo-recon.c); jitter alignment, the cheap first pass and shifting
+ * (evox-tomo-align.c) and the reprojection iterations and the rotation centre's sharpness search
+ * (evox-tomo-reproject.c); the fit of shifts against angle to the rigid-sample sinusoid that
+ * checks multi-energy registration (evox-tomo-align.c). */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "evox-cli-maps.h"
 #include "evox-cli-private.h"
 #include "evox-energy-tiff-writer.h"
 #include "evox-hdf5.h"
@@ -169,11 +170,37 @@ check_set (GPtrArray             *set,
   return TRUE;
 }
 
+/* Counts at or below the dark level read as the floor's optical density: the run goes on (a few
+ * dead pixels are common), but a block of them is a damaged file or a detector that dropped out,
+ * and the shifts and the volume suffer; the user hears of it. */
+static void
+warn_clamped (GPtrArray  *set,
+              const char *input,
+              guint       bin)
+{
+  guint64 clamped = 0, total = 0;
+
+  for (guint i = 0; i < set->len; i++)
+    {
+      const EvoxTiltSeries *series = set->pdata[i];
+
+      clamped += series->n_clamped;
+      /* clamped counts the detector's pixels, before binning */
+      total += (guint64) series->nx * series->ny * series->n_angles * bin * bin;
+    }
+  if (clamped > 0)
+    g_printerr ("evox: warning: %s: %" G_GUINT64_FORMAT " pixel%s (%.3g %% of the projections) "
+                "at or below the dark level, read as optical density %.4g\n", input, clamped,
+                clamped == 1 ? "" : "s", 100.0 * clamped / MAX (total, 1),
+                -log (EVOX_TILT_MIN_TRANSMISSION));
+}
+
 typedef struct
 {
   GPtrArray             *set;
   const EvoxTomoOptions *options;
   EvoxTomoReport        *report;
+  GCancellable          *cancellable;
 } Job;
 
 static gpointer
@@ -185,20 +212,22 @@ reconstruct_job (gpointer       data,
 
   if (job->set->len == 1)
     return evox_tomo_run (job->set->pdata[0], job->options, &job->report, NULL, NULL, progress,
-                          NULL, error);
+                          job->cancellable, error);
   return evox_tomo_run_spectral ((EvoxTiltSeries **) job->set->pdata, job->set->len,
-                                 job->options, &job->report, NULL, NULL, progress, NULL, error);
+                                 job->options, &job->report, NULL, NULL, progress,
+                                 job->cancellable, error);
 }
 
 static gboolean
-write_volume (EvoxVolume  *volume,
-              const char  *path,
-              gboolean     hdf5,
-              gboolean     force,
-              GError     **error)
+write_volume (EvoxVolume    *volume,
+              const char    *path,
+              gboolean       hdf5,
+              gboolean       force,
+              GCancellable  *cancellable,
+              GError       **error)
 {
   if (hdf5)
-    return evox_hdf5_write (volume, path, force, NULL, NULL, error);
+    return evox_hdf5_write (volume, path, force, NULL, cancellable, error);
   if (evox_volume_get_n_channels (volume) > 1)
     return evox_energy_tiff_write_stack (volume, path, force, error);
   return evox_tiff_write (volume, 0, path,
@@ -212,6 +241,7 @@ write_outputs (Options              *o,
                EvoxVolume           *volume,
                const EvoxTomoReport *report,
                gboolean              hdf5,
+               GCancellable         *cancellable,
                int                  *status)
 {
   g_autoptr(GError) error = NULL;
@@ -233,11 +263,11 @@ write_outputs (Options              *o,
           return FALSE;
         }
     }
-  if (!write_volume (volume, o->output, hdf5, o->force, &error))
+  if (!write_volume (volume, o->output, hdf5, o->force, cancellable, &error))
     {
       if (report_tmp != NULL)
         g_unlink (report_tmp);
-      *status = _evox_cli_error (EVOX_EXIT_INPUT, "%s", error->message);
+      *status = _evox_cli_maps_fail (error, NULL, EVOX_EXIT_INPUT);
       return FALSE;
     }
   if (report_tmp != NULL && g_rename (report_tmp, o->report) != 0)
@@ -332,6 +362,8 @@ int
 _evox_cli_reconstruct (int    argc,
                        char **argv)
 {
+  /* First, before any thread starts: Ctrl-C then cancels the run and nothing is written. */
+  g_autoptr(GCancellable) cancellable = _evox_cli_cancel_on_signal ();
   g_auto(Options) o = { NULL };
   g_autoptr(GOptionContext) context = g_option_context_new (_("IN -o OUT.tif|OUT.h5"));
   g_autoptr(GError) error = NULL;
@@ -379,10 +411,12 @@ _evox_cli_reconstruct (int    argc,
   g_option_context_set_summary (context,
       _("Reconstruct a tilt series: flat and dark corrected into optical density, jitter\n"
         "aligned, the rotation centre found, then filtered back-projection or SIRT. IN is a\n"
-        "Data Exchange HDF5 file (/exchange/data, data_white, data_dark, theta) or an Xradia\n"
-        ".txrm file; a multi-energy set gives a volume with a channel per energy. Prints the\n"
-        "centre, the shifts, the resolution (FSC of odd and even angles) and the time.\n"
-        "Nothing is written unless everything succeeds."));
+        "Data Exchange HDF5 file (/exchange/data, data_white, data_dark, theta), an Xradia\n"
+        ".txrm file or a folder of per-angle .xrm files with their references; a multi-energy\n"
+        "set (an SSRL scan script or a folder of .xrm files at several energies, a folder of\n"
+        ".txrm files) gives a volume with a channel per energy. Prints the centre, the shifts,\n"
+        "the resolution (FSC of odd and even angles) and the time. Nothing is written unless\n"
+        "everything succeeds; Ctrl-C cancels (status 130)."));
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return _evox_cli_usage_error (context, "%s", error->message);
   if (argc < 2)
@@ -397,13 +431,16 @@ _evox_cli_reconstruct (int    argc,
 
   evox_tilt_read_options_init (&read_options);
   read_options.bin = bin;
-  set = evox_tilt_reader_load_set (input, &read_options, NULL, NULL, &error);
+  set = evox_tilt_reader_load_set (input, &read_options, NULL, cancellable, &error);
   if (set == NULL)
-    return _evox_cli_input_error (error);
+    return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+           ? _evox_cli_maps_fail (error, NULL, EVOX_EXIT_CANCELLED)
+           : _evox_cli_input_error (error);
   if (set->len == 0)
     return _evox_cli_error (EVOX_EXIT_INPUT, "%s: no tilt series in it", input);
   if (!check_set (set, input, &options, bin, &status))
     return status;
+  warn_clamped (set, input, bin);
   /* A multi-energy volume one slice deep goes to TIFF as a page per energy with an energies
    * file beside it: that file is an output too, known only now. */
   if (!hdf5 && set->len > 1 && ((EvoxTiltSeries *) set->pdata[0])->ny == 1)
@@ -415,19 +452,24 @@ _evox_cli_reconstruct (int    argc,
         return status;
     }
 
-  job = (Job) { set, &options, NULL };
+  job = (Job) { set, &options, NULL, cancellable };
   volume = _evox_cli_run_with_progress (reconstruct_job, &job, "evox-reconstruct",
                                         _("Reconstructing"), &error);
   report = job.report;
   if (volume == NULL)
     {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return _evox_cli_maps_fail (error, NULL, EVOX_EXIT_CANCELLED);
       if (strstr (error->message, input) == NULL)
         g_prefix_error (&error, "%s: ", input);
       /* The options were checked above: what the pipeline refuses now is the data (a projection
        * with no signal, series that do not match). */
       return _evox_cli_error (EVOX_EXIT_INPUT, "%s", error->message);
     }
-  if (!write_outputs (&o, volume, report, hdf5, &status))
+  /* A Ctrl-C during the last step stops here: the TIFF writer cannot be cancelled. */
+  if (g_cancellable_set_error_if_cancelled (cancellable, &error))
+    return _evox_cli_maps_fail (error, NULL, EVOX_EXIT_CANCELLED);
+  if (!write_outputs (&o, volume, report, hdf5, cancellable, &status))
     return status;
   print_summary (set->pdata[set->len - 1], set->len, &options, volume, report);
   return EVOX_EXIT_OK;

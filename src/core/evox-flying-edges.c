@@ -1227,3 +1227,194 @@ evox_flying_edges (const EvoxField       *field,
   return evox_mesh_new_take (g_steal_pointer (&g.positions), g_steal_pointer (&g.normals), NULL,
                              n_vertices, g_steal_pointer (&g.triangles), n_triangles, close);
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * Measuring without building */
+
+/* Per case, for a cube with its first corner at the origin and edges of spacing: the area of its
+ * triangles, the sum of their doubled area vectors and the divergence theorem's sum of
+ * a . cross (b - a, c - a) / 6 over them, with every vertex at its edge's midpoint. */
+typedef struct
+{
+  double area[256];
+  double normal[256][3];
+  double volume[256];
+} CaseMeasures;
+
+static void
+case_measures_init (CaseMeasures *m,
+                    const double  spacing[3])
+{
+  for (guint cs = 0; cs < 256; cs++)
+    {
+      m->area[cs] = m->volume[cs] = 0.0;
+      m->normal[cs][0] = m->normal[cs][1] = m->normal[cs][2] = 0.0;
+      for (guint t = 0; t < case_table.n_triangles[cs]; t++)
+        {
+          double p[3][3], u[3], v[3], n[3];
+
+          for (guint c = 0; c < 3; c++)
+            {
+              edge_midpoint (case_table.edges[cs][3 * t + c], p[c]);
+              for (guint k = 0; k < 3; k++)
+                p[c][k] *= spacing[k];
+            }
+          for (guint k = 0; k < 3; k++)
+            {
+              u[k] = p[1][k] - p[0][k];
+              v[k] = p[2][k] - p[0][k];
+            }
+          n[0] = u[1] * v[2] - u[2] * v[1];
+          n[1] = u[2] * v[0] - u[0] * v[2];
+          n[2] = u[0] * v[1] - u[1] * v[0];
+          m->area[cs] += 0.5 * sqrt (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+          m->volume[cs] += (p[0][0] * n[0] + p[0][1] * n[1] + p[0][2] * n[2]) / 6.0;
+          for (guint k = 0; k < 3; k++)
+            m->normal[cs][k] += n[k];
+        }
+    }
+}
+
+/* Area and the divergence theorem's volume term (to ref) of the triangles of cube (x, y, z) of
+ * case cs, its crossings interpolated as edge_vertex () places them. */
+static void
+cube_measures (const Grid   *g,
+               guint         cs,
+               gsize         x,
+               gsize         y,
+               gsize         z,
+               const double  ref[3],
+               double       *area,
+               double       *volume)
+{
+  double p[CUBE_EDGES][3];
+  guint crossings = case_table.crossings[cs];
+
+  for (guint e = 0; e < CUBE_EDGES; e++)
+    if ((crossings >> e) & 1)
+      {
+        guint c0 = edge_corner (e, 0), axis = e / 4;
+        gsize q[3] = { x + (c0 & 1), y + ((c0 >> 1) & 1), z + ((c0 >> 2) & 1) };
+        gsize i0 = q[0] + q[1] * g->stride[1] + q[2] * g->stride[2];
+        float v0 = load (g->data, g->type, i0);
+        float v1 = load (g->data, g->type, i0 + g->stride[axis]);
+        float t = (g->level - v0) / (v1 - v0);
+
+        if (g->type == EVOX_SAMPLE_F32 && G_UNLIKELY (isnan (t)))
+          t = isinf (v0) && isfinite (v1) ? 1.0f : 0.5f;
+        else
+          t = CLAMP (t, 0.0f, 1.0f);
+        for (guint k = 0; k < 3; k++)
+          p[e][k] = g->origin[k] + g->spacing[k] * ((double) q[k] + (k == axis ? t : 0.0)) -
+                    ref[k];
+      }
+  for (guint t = 0; t < case_table.n_triangles[cs]; t++)
+    {
+      const double *a = p[case_table.edges[cs][3 * t]], *b = p[case_table.edges[cs][3 * t + 1]];
+      const double *c = p[case_table.edges[cs][3 * t + 2]];
+      double u[3], v[3], n[3];
+
+      for (guint k = 0; k < 3; k++)
+        {
+          u[k] = b[k] - a[k];
+          v[k] = c[k] - a[k];
+        }
+      n[0] = u[1] * v[2] - u[2] * v[1];
+      n[1] = u[2] * v[0] - u[0] * v[2];
+      n[2] = u[0] * v[1] - u[1] * v[0];
+      *area += 0.5 * sqrt (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+      *volume += (a[0] * n[0] + a[1] * n[1] + a[2] * n[2]) / 6.0;
+    }
+}
+
+/**
+ * _evox_flying_edges_measure:
+ *
+ * The triangle count, area and enclosed volume of evox_flying_edges (field, level, DEFAULT)
+ * without building it: classification and one pass over the cubes. When midpoints says that
+ * every crossing lies half way along its edge (a mask of two values contoured half way between
+ * them), each cube's share is a constant of its case; otherwise its crossings are interpolated
+ * as the kernel does, and no vertex is kept. The volume is summed to ref (a point near the
+ * middle keeps its digits).
+ */
+gboolean
+_evox_flying_edges_measure (const EvoxField  *field,
+                            double            level,
+                            gboolean          midpoints,
+                            const double      ref[3],
+                            guint64          *n_triangles,
+                            double           *area,
+                            double           *volume,
+                            EvoxWorkMonitor  *monitor,
+                            GError          **error)
+{
+  g_auto (Grid) g = { 0, };
+  CaseMeasures *cm;
+  guint64 n = 0;
+  double a = 0.0, v = 0.0;
+  gsize n_slices;
+
+  g_return_val_if_fail (field != NULL && field->data != NULL, FALSE);
+
+  ensure_case_table ();
+  if (!grid_init (&g, field, level, FALSE, error))
+    return FALSE;
+  n_slices = g.pn[2];
+  cm = g_new (CaseMeasures, 1);
+  case_measures_init (cm, field->spacing);
+
+#pragma omp parallel for schedule(dynamic, 1)
+  for (gsize k = 0; k < n_slices; k++)
+    if (!_evox_work_monitor_stopped (monitor))
+      {
+        classify_slice (&g, k);
+        _evox_work_monitor_step (monitor, 1);
+      }
+
+#pragma omp parallel for schedule(dynamic, 1) reduction(+:n, a, v)
+  for (gsize k = 0; k < n_slices - 1; k++)
+    {
+      if (_evox_work_monitor_stopped (monitor))
+        continue;
+      for (gsize j = 0; j + 1 < g.pn[1]; j++)
+        {
+          const guint64 *ra = bit_row (&g, j, k), *rb = bit_row (&g, j + 1, k);
+          const guint64 *rc = bit_row (&g, j, k + 1), *rd = bit_row (&g, j + 1, k + 1);
+          double o[3];
+
+          o[1] = field->origin[1] + field->spacing[1] * (double) j - ref[1];
+          o[2] = field->origin[2] + field->spacing[2] * (double) k - ref[2];
+          for (gsize w = 0; w < g.words; w++)
+            {
+              CubeWords cw;
+              guint64 live = cube_words (&g, ra, rb, rc, rd, w, &cw);
+
+              for (; live != 0; live &= live - 1)
+                {
+                  guint x = lowest_bit (live);
+                  guint cs = cube_case (&cw, x);
+
+                  if (!midpoints)
+                    {
+                      n += case_table.n_triangles[cs];
+                      cube_measures (&g, cs, 64 * w + x, j, k, ref, &a, &v);
+                      continue;
+                    }
+                  o[0] = field->origin[0] + field->spacing[0] * (double) (64 * w + x) - ref[0];
+                  n += case_table.n_triangles[cs];
+                  a += cm->area[cs];
+                  v += cm->volume[cs] + (o[0] * cm->normal[cs][0] + o[1] * cm->normal[cs][1] +
+                                         o[2] * cm->normal[cs][2]) / 6.0;
+                }
+            }
+        }
+      _evox_work_monitor_step (monitor, 1);
+    }
+  g_free (cm);
+  if (stopped (monitor, error))
+    return FALSE;
+  *n_triangles = n;
+  *area = a;
+  *volume = v;
+  return TRUE;
+}

@@ -73,8 +73,13 @@ typedef enum
  * 4% (the binder: -4%, still thinner than the surface can follow). LEVEL surfaces are
  * contoured at level, smoothed or not. Every surface is closed at the border of the volume:
  * masks half a voxel out (smoothed ones may reach further), levels on the border voxels'
- * centres. Above max_triangles (0: no limit) the mesh is decimated to at most that many, or
- * as far as evox_mesh_decimate () can without breaking the surface. */
+ * centres. Above max_triangles (0: no limit) a phase (RANGE) is contoured on a coarser grid
+ * instead, its mask resampled with a tent filter to a step of f voxels chosen so the surface
+ * fits the budget (closed and manifold like any flying-edges surface; evox-isosurface.c says
+ * how f and the level are chosen), and the mesh quotes the full surface's triangles, area and
+ * volume (evox_mesh_get_source_measures ()), measured cube by cube without building it. Other
+ * kinds are decimated to at most that many, or as far as evox_mesh_decimate () can without
+ * breaking the surface. */
 typedef struct
 {
   EvoxSurfaceKind kind;
@@ -112,5 +117,20 @@ void      evox_isosurface_build_async  (EvoxVolume            *volume,
                                         gpointer               user_data);
 EvoxMesh *evox_isosurface_build_finish (GAsyncResult          *result,
                                         GError               **error);
+
+/* The triangle count, area and enclosed volume (to ref, in nm) of evox_flying_edges (field,
+ * level, DEFAULT), without building it; midpoints: every crossing lies half way along its edge
+ * (a two-valued mask contoured half way), so each cube's share comes from its case alone. For
+ * the budgeted phase surface. */
+gboolean  _evox_flying_edges_measure (const EvoxField  *field,
+                                      double            level,
+                                      gboolean          midpoints,
+                                      const double      ref[3],
+                                      guint64          *n_triangles,
+                                      double           *area,
+                                      double           *volume,
+                                      EvoxWorkMonitor  *monitor,
+                                      GError          **error);
+
 
 G_END_DECLS

@@ -1320,6 +1320,16 @@ crofton_factors (const double spacing[3],
     }
 }
 
+void
+_evox_crofton_factors (const double spacing[3],
+                       int          directions[13][3],
+                       double       factors[13])
+{
+  crofton_factors (spacing, factors);
+  for (guint d = 0; d < 13; d++)
+    lattice_direction (d, directions[d]);
+}
+
 static void
 particle_finish (EvoxParticle  *p,
                  guint32        id,

@@ -119,6 +119,13 @@ EvoxLabels         *_evox_labels_new_take      (EvoxVolume          *volume,
                                                 EvoxWorkMonitor     *monitor,
                                                 GError             **error);
 
+/* The Crofton estimate's 13 lattice directions (one of each +-pair) and the area each boundary
+ * crossing along them stands for, 2 w_d V / |d| (see evox-labels.c): for other surface
+ * estimates, such as the interface between two phases. */
+void                _evox_crofton_factors      (const double         spacing[3],
+                                                int                  directions[13][3],
+                                                double               factors[13]);
+
 EvoxVolume         *evox_labels_get_volume     (EvoxLabels          *self);
 guint               evox_labels_get_channel    (EvoxLabels          *self);
 const char         *evox_labels_get_phase_name (EvoxLabels          *self);

@@ -340,6 +340,20 @@ _evox_mesh_set_source (EvoxMesh *self,
                                  &self->source_volume);
 }
 
+void
+_evox_mesh_set_source_measures (EvoxMesh *self,
+                                gsize     n_triangles,
+                                double    area,
+                                double    volume)
+{
+  g_return_if_fail (self != NULL);
+
+  self->simplified = TRUE;
+  self->source_triangles = n_triangles;
+  self->source_area = area;
+  self->source_volume = volume;
+}
+
 gsize
 evox_mesh_get_memory_size (EvoxMesh *self)
 {

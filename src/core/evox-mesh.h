@@ -60,6 +60,12 @@ gboolean        evox_mesh_get_source_measures (EvoxMesh    *self,
 /* For evox_mesh_decimate (), on a mesh nobody else holds yet: source's full figures. */
 void            _evox_mesh_set_source       (EvoxMesh      *self,
                                              EvoxMesh      *source);
+/* The same from figures measured without building the full mesh (the budgeted phase surface,
+ * which measures it slab by slab). */
+void            _evox_mesh_set_source_measures (EvoxMesh   *self,
+                                                gsize       n_triangles,
+                                                double      area,
+                                                double      volume);
 /* Bytes held by the arrays. */
 gsize           evox_mesh_get_memory_size   (EvoxMesh      *self);
 

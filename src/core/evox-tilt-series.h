@@ -22,6 +22,9 @@ typedef struct
   double   pixel_size_nm;
   double   energy_ev;
   gboolean od;
+  guint64  n_clamped;  /* pixels whose transmission was not above EVOX_TILT_MIN_TRANSMISSION
+                        * when corrected (counts at or below the dark level, a block of zeros in
+                        * a damaged file): they hold that floor's optical density */
 } EvoxTiltSeries;
 
 /* Zero-filled; fails (EVOX_ERROR_ARGUMENT) for a zero size or one whose bytes overflow or

@@ -56,6 +56,10 @@ double   _evox_hdf5_pixel_size_scale  (const char         *units,
                                        double              value,
                                        char              **note);
 
+/* The innermost message of HDF5's error stack ("truncated file: eof = ..."), then the stack
+ * cleared: the reason to give after what failed. */
+char *_evox_hdf5_dup_reason (void);
+
 /* An EVOX_ERROR `code` whose message is the file's display name, a colon and the formatted
  * reason: how the HDF5 and tilt-series readers word their errors. */
 void _evox_hdf5_set_error (GError     **error,

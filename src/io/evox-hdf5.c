@@ -11,6 +11,7 @@
 #include <hdf5.h>
 
 #include "evox-hdf5.h"
+#include "evox-preview.h"
 #include "evox-hdf5-private.h"
 #include "evox-output.h"
 
@@ -64,6 +65,12 @@ dup_hdf5_reason (void)
   H5Ewalk2 (H5E_DEFAULT, H5E_WALK_UPWARD, first_description, &reason);
   H5Eclear2 (H5E_DEFAULT);
   return reason != NULL ? reason : g_strdup ("HDF5 library error");
+}
+
+char *
+_evox_hdf5_dup_reason (void)
+{
+  return dup_hdf5_reason ();
 }
 
 
@@ -153,12 +160,31 @@ _evox_hdf5_check_layout (hid_t        dataset,
   return TRUE;
 }
 
-/* A failed write: HDF5 says little more than that (a full disk shows as a failed flush). */
+/* A failed write: HDF5 says little more than that (a full disk shows as a failed flush). Its
+ * file driver's message holds the system's reason ("error message = 'File too large'") among
+ * the temporary file's name, a buffer address and offsets that mean nothing to a user: the
+ * reason alone is said when it is there. */
 static void
 set_hdf5_write_error (GError     **error,
                       const char  *path)
 {
   g_autofree char *reason = dup_hdf5_reason ();
+  const char *start = strstr (reason, "error message = '");
+
+  if (start != NULL)
+    {
+      const char *end;
+
+      start += strlen ("error message = '");
+      end = strchr (start, '\'');
+      if (end != NULL && end > start)
+        {
+          char *system = g_strndup (start, end - start);
+
+          g_free (reason);
+          reason = system;
+        }
+    }
 
   _evox_hdf5_set_error (error, EVOX_ERROR_FAILED, path, "cannot write (%s)", reason);
 }
@@ -1225,12 +1251,99 @@ set_geometry (EvoxVolume   *volume,
     }
 }
 
+/* HDF5 reads a chunk that was never written as the fill value, without a word: a file whose
+ * writer stopped half-way would open as a volume with blocks of zeros. Refuse it by name. */
+static gboolean
+check_chunks (const Source  *source,
+              GError       **error)
+{
+  g_auto(EvoxH5Id) dcpl = H5Dget_create_plist (source->data);
+  g_auto(EvoxH5Id) space = H5I_INVALID_HID;
+  int rank = source->info->rank;
+  hsize_t chunk[4], n_chunks = 0;
+  guint64 expected = 1;
+
+  if (dcpl < 0 || H5Pget_layout (dcpl) != H5D_CHUNKED)
+    return TRUE;
+  if (H5Pget_chunk (dcpl, rank, chunk) != rank)
+    {
+      set_hdf5_error (error, source->path, "reading the chunk shape of /exchange/data");
+      return FALSE;
+    }
+  for (int i = 0; i < rank; i++)
+    expected *= chunk[i] > 0 ? (source->shape[i] + chunk[i] - 1) / chunk[i] : 0;
+  /* HDF5 1.10 wants the dataspace itself, not H5S_ALL. */
+  space = H5Dget_space (source->data);
+  if (space < 0 || H5Dget_num_chunks (source->data, space, &n_chunks) < 0)
+    {
+      set_hdf5_error (error, source->path, "counting the chunks of /exchange/data");
+      return FALSE;
+    }
+  if (n_chunks < expected)
+    {
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, source->path,
+                            "/exchange/data has %" G_GUINT64_FORMAT " of its %" G_GUINT64_FORMAT
+                            " chunks; the others were never written (an incomplete file?)",
+                            (guint64) n_chunks, expected);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Row y of plane z of a (z, y, x) dataset, for the first preview (evox_preview_new_sparse). */
+typedef struct
+{
+  const Source *source;
+  hid_t         memtype;
+} RowReader;
+
+static gboolean
+read_row (gpointer   user_data,
+          gsize      z,
+          gsize      y,
+          gpointer   row,
+          GError   **error)
+{
+  RowReader *rows = user_data;
+  g_auto(EvoxH5Id) file_space = H5Dget_space (rows->source->data);
+  g_auto(EvoxH5Id) mem_space = H5I_INVALID_HID;
+  hsize_t start[3] = { z, y, 0 }, count[3] = { 1, 1, rows->source->shape[2] };
+
+  mem_space = H5Screate_simple (1, &count[2], NULL);
+  if (file_space < 0 || mem_space < 0 ||
+      H5Sselect_hyperslab (file_space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+      H5Dread (rows->source->data, rows->memtype, mem_space, file_space, H5P_DEFAULT, row) < 0)
+    {
+      set_hdf5_error (error, rows->source->path, "reading /exchange/data");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 EvoxVolume *
 evox_hdf5_load (const char    *path,
                 guint          bin,
                 EvoxProgress  *progress,
                 GCancellable  *cancellable,
                 GError       **error)
+{
+  return evox_hdf5_load_with_preview (path, bin, NULL, progress, cancellable, error);
+}
+
+/**
+ * evox_hdf5_load_with_preview:
+ * @preview: (nullable): previews to publish while reading (evox-preview.h); only a volume of
+ *   one channel read without binning or flat-field correction has them
+ *
+ * evox_hdf5_load, reading the planes of the previews first.
+ */
+EvoxVolume *
+evox_hdf5_load_with_preview (const char                *path,
+                             guint                      bin,
+                             const EvoxPreviewOptions  *preview,
+                             EvoxProgress              *progress,
+                             GCancellable              *cancellable,
+                             GError                   **error)
 {
   g_auto(Source) source = SOURCE_INIT;
   g_autoptr(EvoxVolume) volume = NULL;
@@ -1244,6 +1357,8 @@ evox_hdf5_load (const char    *path,
   guint bz;
   guint64 done = 0, total, n_nan = 0;
   hid_t memtype;
+  g_auto(EvoxPreviewPlan) plan = { NULL };
+  guint level = 0;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
@@ -1302,6 +1417,9 @@ evox_hdf5_load (const char    *path,
       g_prefix_error (error, "%s: ", display);
       return NULL;
     }
+  /* After the size checks: a dataset too large to load is that first. */
+  if (!check_chunks (&source, error))
+    return NULL;
   volume = evox_volume_new (dims[0], dims[1], dims[2], source.n_channels, type, error);
   if (volume == NULL)
     {
@@ -1327,6 +1445,32 @@ evox_hdf5_load (const char    *path,
         dark = g_new (float, plane_in);
     }
 
+  if (direct && source.n_channels == 1 && preview != NULL && preview->func != NULL)
+    {
+      /* The previews need the grid, which comes from the attributes alone. */
+      set_geometry (volume, &source, bin);
+      evox_preview_plan_init (&plan, preview, dims, item);
+    }
+  else
+    evox_preview_plan_init (&plan, NULL, dims, item);
+
+  /* From a cold disk the first preview's planes would take 1/s of the file, its rows 1/s^2. */
+  if (plan.n_levels > 0 && source.info->rank == 3)
+    {
+      RowReader rows = { &source, memtype };
+      g_autoptr(EvoxVolume) sparse = NULL;
+      g_autoptr(GError) local = NULL;
+
+      sparse = evox_preview_new_sparse (volume, plan.stride[0], read_row, &rows, &local);
+      if (sparse != NULL)
+        {
+          preview->func (sparse, preview->user_data);
+          level = 1;
+        }
+      else
+        g_debug ("no sparse preview: %s", local->message);
+    }
+
   evox_progress_set_stage (progress, "Reading HDF5", 0.0, 1.0);
   total = (guint64) source.n_channels * dims[2] * bz;
   for (guint c = 0; c < source.n_channels; c++)
@@ -1342,8 +1486,13 @@ evox_hdf5_load (const char    *path,
                               error))
         return NULL;
 
-      for (gsize zo = 0; zo < dims[2]; zo++)
+      for (gsize i = 0; i < dims[2]; i++)
         {
+          /* Planes in the plan's order (in order where it has no previews). */
+          gsize zo = plan.order[i];
+
+          if (level < plan.n_levels && i == plan.level_end[level])
+            evox_preview_publish (preview, volume, plan.stride[level++]);
           if (sum != NULL)
             memset (sum, 0, plane_out * sizeof *sum);
           for (guint k = 0; k < bz; k++)
@@ -1776,7 +1925,14 @@ write_temporary (const char  *tmp_path,
                  GError     **error)
 {
   WriteJob *job = user_data;
+  EvoxVolume *volume = job->volume;
 
+  /* The voxels alone are a lower bound of the file (see _evox_output_check_space). */
+  if (!_evox_output_check_space (path, (guint64) evox_volume_get_n_voxels (volume) *
+                                       evox_volume_get_n_channels (volume) *
+                                       evox_sample_type_size (evox_volume_get_sample_type (volume)),
+                                 error))
+    return FALSE;
   return write_file (job->volume, tmp_path, path, job->progress, job->cancellable, error);
 }
 

@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 #include "evox-volume.h"
+#include "evox-preview.h"
 
 G_BEGIN_DECLS
 
@@ -43,6 +44,13 @@ EvoxVolume   *evox_hdf5_load           (const char          *path,
                                         EvoxProgress        *progress,
                                         GCancellable        *cancellable,
                                         GError             **error);
+
+EvoxVolume   *evox_hdf5_load_with_preview (const char               *path,
+                                           guint                     bin,
+                                           const EvoxPreviewOptions *preview,
+                                           EvoxProgress             *progress,
+                                           GCancellable             *cancellable,
+                                           GError                  **error);
 
 /* Writes /exchange/data (f32 or the volume's type; (E, z, y, x), (E, y, x) for a 2D stack, or
  * (z, y, x) for one channel), /exchange/energy (eV) when the channels have energies,

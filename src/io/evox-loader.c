@@ -123,8 +123,60 @@ evox_detect_format (const char  *path,
 #define TIFF_READ_SHARE 0.6
 #define SSRM_READ_SHARE 0.8
 
+static EvoxSsrmOptions *copy_options (const EvoxSsrmOptions *options);
+
+/* What a volume was read with, kept on it for sessions (evox_volume_get_load_options). */
+typedef struct
+{
+  EvoxSsrmOptions *ssrm;   /* NULL for files that are no SSRM table */
+  guint            bin;
+} ReadWith;
+
+static void
+read_with_free (gpointer data)
+{
+  ReadWith *with = data;
+
+  g_clear_pointer (&with->ssrm, evox_ssrm_options_free);
+  g_free (with);
+}
+
 static EvoxVolume *
-read_format (const char             *path,
+remember_options (EvoxVolume             *volume,
+                  EvoxFormat              format,
+                  const EvoxLoadOptions  *options)
+{
+  ReadWith *with;
+
+  if (volume == NULL)
+    return NULL;
+  with = g_new0 (ReadWith, 1);
+  with->ssrm = format == EVOX_FORMAT_SSRM_TABLE ? copy_options (options->ssrm) : NULL;
+  with->bin = options->bin > 1 ? options->bin : 1;
+  g_object_set_data_full (G_OBJECT (volume), "evox-read-with", with, read_with_free);
+  return volume;
+}
+
+gboolean
+evox_volume_get_load_options (EvoxVolume       *volume,
+                              EvoxLoadOptions  *options)
+{
+  ReadWith *with;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+  g_return_val_if_fail (options != NULL, FALSE);
+
+  with = g_object_get_data (G_OBJECT (volume), "evox-read-with");
+  if (with == NULL)
+    return FALSE;
+  memset (options, 0, sizeof *options);
+  options->ssrm = with->ssrm;
+  options->bin = with->bin;
+  return TRUE;
+}
+
+static EvoxVolume *
+read_format_only (const char             *path,
              EvoxFormat              format,
              const EvoxLoadOptions  *options,
              EvoxProgress           *progress,
@@ -137,13 +189,14 @@ read_format (const char             *path,
     {
     case EVOX_FORMAT_TIFF:
     case EVOX_FORMAT_TIFF_FOLDER:
-      return evox_tiff_read (path, progress, cancellable, error);
+      return evox_tiff_read_with_preview (path, options->preview, progress, cancellable, error);
     case EVOX_FORMAT_SSRM_TABLE:
       return evox_ssrm_read (path, options->ssrm, progress, cancellable, error);
     case EVOX_FORMAT_XRADIA:
       return evox_xrm_load (path, options->bin, progress, cancellable, error);
     case EVOX_FORMAT_HDF5:
-      return evox_hdf5_load (path, options->bin, progress, cancellable, error);
+      return evox_hdf5_load_with_preview (path, options->bin, options->preview, progress,
+                                          cancellable, error);
     case EVOX_FORMAT_SPECTRAL:
       return evox_spectral_load (path, &spectral, progress, cancellable, error);
     case EVOX_FORMAT_UNKNOWN:
@@ -152,6 +205,18 @@ read_format (const char             *path,
     }
   g_assert_not_reached ();
   return NULL;
+}
+
+static EvoxVolume *
+read_format (const char             *path,
+             EvoxFormat              format,
+             const EvoxLoadOptions  *options,
+             EvoxProgress           *progress,
+             GCancellable           *cancellable,
+             GError                **error)
+{
+  return remember_options (read_format_only (path, format, options, progress, cancellable,
+                                             error), format, options);
 }
 
 /**
@@ -203,10 +268,12 @@ evox_volume_load_with (const char             *path,
 
 typedef struct
 {
-  char            *path;
-  EvoxSsrmOptions *options;
-  guint            bin;
-  EvoxProgress    *progress;
+  char              *path;
+  EvoxSsrmOptions   *options;
+  guint              bin;
+  EvoxPreviewOptions preview;
+  gboolean           has_preview;
+  EvoxProgress      *progress;
 } LoadData;
 
 static void
@@ -241,7 +308,8 @@ load_work (gpointer       task_data,
            GError       **error)
 {
   LoadData *data = task_data;
-  EvoxLoadOptions options = { .ssrm = data->options, .bin = data->bin };
+  EvoxLoadOptions options = { .ssrm = data->options, .bin = data->bin,
+                              .preview = data->has_preview ? &data->preview : NULL };
   g_autoptr(EvoxVolume) volume = NULL;
   EvoxFormat format = evox_detect_format (data->path, error);
   double read_share = format == EVOX_FORMAT_SSRM_TABLE ? SSRM_READ_SHARE : TIFF_READ_SHARE;
@@ -305,6 +373,10 @@ evox_volume_load_with_async (const char             *path,
   data->path = g_strdup (path);
   data->options = copy_options (options != NULL ? options->ssrm : NULL);
   data->bin = options != NULL && options->bin > 1 ? options->bin : 1;
+  /* The function and its data must outlive the task; the caller sees to that. */
+  data->has_preview = options != NULL && options->preview != NULL;
+  if (data->has_preview)
+    data->preview = *options->preview;
   data->progress = evox_progress_ref (progress);
   _evox_task_run (evox_volume_load_async, load_work, data, (GDestroyNotify) load_data_free,
                   g_object_unref, cancellable, callback, user_data);

@@ -5,6 +5,7 @@
 
 #include <gio/gio.h>
 #include "evox-ssrm-reader.h"
+#include "evox-preview.h"
 
 G_BEGIN_DECLS
 
@@ -20,12 +21,14 @@ typedef enum
                                 * a TIFF with an energies file (evox-spectral-reader.h) */
 } EvoxFormat;
 
-/* How to read: the SSRM table options (NULL: the defaults), and binning for image stacks
- * (Xradia, HDF5, spectral sets; 0 or 1: none). */
+/* How to read: the SSRM table options (NULL: the defaults), binning for image stacks (Xradia,
+ * HDF5, spectral sets; 0 or 1: none), and coarse previews while a big TIFF stack or HDF5 volume
+ * is read (NULL: none; evox-preview.h). The preview function runs on the loading thread. */
 typedef struct
 {
-  const EvoxSsrmOptions *ssrm;
-  guint                  bin;
+  const EvoxSsrmOptions    *ssrm;
+  guint                     bin;
+  const EvoxPreviewOptions *preview;
 } EvoxLoadOptions;
 
 EvoxFormat   evox_detect_format        (const char              *path,
@@ -56,6 +59,11 @@ void         evox_volume_load_with_async (const char            *path,
                                         GCancellable            *cancellable,
                                         GAsyncReadyCallback      callback,
                                         gpointer                 user_data);
+
+/* How a volume that evox_volume_load* read was read (options->ssrm is the volume's, NULL for
+ * files other than SSRM tables; bin >= 1), for sessions; FALSE for volumes made otherwise. */
+gboolean     evox_volume_get_load_options (EvoxVolume           *volume,
+                                        EvoxLoadOptions         *options);
 
 /* Feature vectors placed on a grid (evox-feature-file.h): a .npy matrix with its coordinates, or
  * with coords_path NULL a feature CSV; then statistics and fine histograms of every channel, as

@@ -24,6 +24,33 @@ _evox_output_set_write_error (GError     **error,
 }
 
 gboolean
+_evox_output_check_space (const char  *path,
+                          guint64      bytes,
+                          GError     **error)
+{
+  g_autofree char *folder = g_path_get_dirname (path);
+  g_autoptr(GFile) file = g_file_new_for_path (folder);
+  g_autoptr(GFileInfo) info = NULL;
+  guint64 free_bytes;
+
+  info = g_file_query_filesystem_info (file, G_FILE_ATTRIBUTE_FILESYSTEM_FREE, NULL, NULL);
+  if (info == NULL || !g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE))
+    return TRUE;
+  free_bytes = g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE);
+  if (free_bytes < bytes)
+    {
+      g_autofree char *display = g_filename_display_name (path);
+      g_autofree char *need = g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
+      g_autofree char *have = g_format_size_full (free_bytes, G_FORMAT_SIZE_IEC_UNITS);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                   "Cannot write %s: it needs %s and the disk has %s free", display, need, have);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
 _evox_output_write_bytes (int            fd,
                           const void    *data,
                           gsize          length,

@@ -51,6 +51,13 @@ gboolean _evox_output_write_bytes (int           fd,
                                    const char   *path,
                                    GError      **error);
 
+/* G_IO_ERROR_NO_SPACE ("Cannot write PATH: it needs X and the disk has Y free") when path's
+ * folder has less than bytes free, so a big file is refused before it is half-written; TRUE when
+ * the free space cannot be known (the write then says what went wrong). */
+gboolean _evox_output_check_space (const char  *path,
+                                   guint64      bytes,
+                                   GError     **error);
+
 /* "Cannot write PATH: reason" in G_IO_ERROR, for errno after a failed write, fsync or close. */
 void     _evox_output_set_write_error (GError     **error,
                                        int          saved_errno,

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "evox-tiff.h"
+#include "evox-preview.h"
 #include "evox-tiff-private.h"
 #include "evox-output.h"
 
@@ -1542,19 +1543,23 @@ decode_failed (TiffReader  *reader,
   return FALSE;
 }
 
+/* Pages order[from .. to), or from .. to themselves where order is NULL. */
 static gboolean
 decode_sequential (TiffReader    *reader,
+                   const guint   *order,
+                   guint          from,
+                   guint          to,
                    GCancellable  *cancellable,
                    GError       **error)
 {
   TiffWorker worker = TIFF_WORKER_INIT (reader);
   gboolean ok = TRUE;
 
-  for (guint i = 0; ok && i < reader->pages->len; i++)
+  for (guint i = from; ok && i < to; i++)
     {
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         ok = FALSE;
-      else if (worker_decode (&worker, i, error))
+      else if (worker_decode (&worker, order != NULL ? order[i] : i, error))
         page_decoded (reader);
       else
         ok = decode_failed (reader, error);
@@ -1569,12 +1574,14 @@ decode_sequential (TiffReader    *reader,
 static gboolean
 decode_parallel (TiffReader    *reader,
                  guint          n_threads,
+                 const guint   *order,
+                 guint          from,
+                 guint          to,
                  GCancellable  *cancellable,
                  GError       **error)
 {
   GError *first_error = NULL;
   gint64 first_failed = G_MAXINT64;
-  gint64 n_pages = reader->pages->len;
   int stop = 0;
 
 #pragma omp parallel num_threads (n_threads)
@@ -1582,9 +1589,10 @@ decode_parallel (TiffReader    *reader,
     TiffWorker worker = TIFF_WORKER_INIT (reader);
 
 #pragma omp for schedule (dynamic, 1)
-    for (gint64 i = 0; i < n_pages; i++)
+    for (gint64 i = from; i < (gint64) to; i++)
       {
         GError *local = NULL;
+        guint page = order != NULL ? order[i] : (guint) i;
 
         if (g_atomic_int_get (&stop))
           continue;
@@ -1593,7 +1601,7 @@ decode_parallel (TiffReader    *reader,
             g_atomic_int_set (&stop, 1);
             continue;
           }
-        if (worker_decode (&worker, (guint) i, &local))
+        if (worker_decode (&worker, page, &local))
           {
             page_decoded (reader);
             continue;
@@ -1601,9 +1609,9 @@ decode_parallel (TiffReader    *reader,
         g_atomic_int_set (&stop, 1);
 #pragma omp critical (evox_tiff_first_error)
         {
-          if (i < first_failed)
+          if (page < first_failed)
             {
-              first_failed = i;
+              first_failed = page;
               g_clear_error (&first_error);
               first_error = g_steal_pointer (&local);
             }
@@ -1623,17 +1631,150 @@ decode_parallel (TiffReader    *reader,
 #endif
 
 static gboolean
-decode_all (TiffReader    *reader,
-            GCancellable  *cancellable,
-            GError       **error)
+decode_range (TiffReader    *reader,
+              const guint   *order,
+              guint          from,
+              guint          to,
+              GCancellable  *cancellable,
+              GError       **error)
 {
 #ifdef _OPENMP
   guint n_threads = decode_threads (reader);
 
   if (n_threads > 1)
-    return decode_parallel (reader, n_threads, cancellable, error);
+    return decode_parallel (reader, n_threads, order, from, to, cancellable, error);
 #endif
-  return decode_sequential (reader, cancellable, error);
+  return decode_sequential (reader, order, from, to, cancellable, error);
+}
+
+/* Row y of plain page z read alone, for the first preview (evox_preview_new_sparse). */
+typedef struct
+{
+  const TiffReader *reader;
+  int               fd;
+  guint             fd_file;
+} TiffRowReader;
+
+static gboolean
+read_plain_row (gpointer   user_data,
+                gsize      z,
+                gsize      y,
+                gpointer   row,
+                GError   **error)
+{
+  TiffRowReader *rows = user_data;
+  const TiffReader *reader = rows->reader;
+  const TiffPage *page = &g_array_index (reader->pages, TiffPage, z);
+  const TiffFile *file = g_ptr_array_index (reader->files, page->file);
+  gsize row_bytes = (gsize) reader->format.width * reader->dest_item;
+  guint64 at = (guint64) y * row_bytes, run_start = 0;
+  gsize done = 0;
+
+  if (rows->fd >= 0 && rows->fd_file != page->file)
+    {
+      close (rows->fd);
+      rows->fd = -1;
+    }
+  if (rows->fd < 0)
+    {
+      rows->fd = g_open (file->path, O_RDONLY | O_CLOEXEC, 0);
+      if (rows->fd < 0)
+        {
+          set_errno_error (error, errno, "Cannot open", file->path);
+          return FALSE;
+        }
+      rows->fd_file = page->file;
+    }
+  /* The runs cover the page in order; the row may straddle two. */
+  for (guint r = 0; r < page->n_runs && done < row_bytes; r++)
+    {
+      const TiffRun *run = &g_array_index (reader->runs, TiffRun, page->first_run + r);
+      guint64 run_end = run_start + run->length;
+
+      if (at + done < run_end)
+        {
+          guint64 within = at + done - run_start;
+          gsize n = (gsize) MIN (run->length - within, row_bytes - done);
+
+          errno = 0;
+          if (io_pread (rows->fd, (guint8 *) row + done, n, run->offset + within) != (gssize) n)
+            {
+              int saved_errno = errno;
+
+              set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, page->number,
+                              "cannot read the pixel data: %s",
+                              saved_errno ? g_strerror (saved_errno) : "the file is shorter");
+              return FALSE;
+            }
+          done += n;
+        }
+      run_start = run_end;
+    }
+  g_assert (done == row_bytes);
+  if (file->swapped && reader->dest_item == 2)
+    TIFFSwabArrayOfShort (row, (tmsize_t) (row_bytes / 2));
+  else if (file->swapped && reader->dest_item == 4)
+    TIFFSwabArrayOfLong (row, (tmsize_t) (row_bytes / 4));
+  return TRUE;
+}
+
+/* The first preview from its rows alone when every page is plain (uncompressed, read with
+ * pread): from a cold disk its slices would take 1/s of the file, its rows take 1/s^2. FALSE
+ * when it was not made (the level's slices then make it). */
+static gboolean
+publish_sparse_preview (const TiffReader          *reader,
+                        guint                      stride,
+                        const EvoxPreviewOptions  *preview,
+                        EvoxVolume                *volume)
+{
+  TiffRowReader rows = { reader, -1, 0 };
+  g_autoptr(EvoxVolume) sparse = NULL;
+  g_autoptr(GError) local = NULL;
+
+  for (guint i = 0; i < reader->pages->len; i++)
+    if (g_array_index (reader->pages, TiffPage, i).n_runs == 0)
+      return FALSE;
+  sparse = evox_preview_new_sparse (volume, stride, read_plain_row, &rows, &local);
+  if (rows.fd >= 0)
+    close (rows.fd);
+  if (sparse == NULL)
+    {
+      /* The whole read that follows reports what is wrong with the file. */
+      g_debug ("no sparse preview: %s", local->message);
+      return FALSE;
+    }
+  preview->func (sparse, preview->user_data);
+  return TRUE;
+}
+
+/* Every page; with a plan (a one-channel stack without scan pages, whose page z is slice z), the
+ * preview slices first, each preview handed over as soon as its slices are in. */
+static gboolean
+decode_all (TiffReader                *reader,
+            const EvoxPreviewPlan     *plan,
+            const EvoxPreviewOptions  *preview,
+            EvoxVolume                *volume,
+            GCancellable              *cancellable,
+            GError                   **error)
+{
+  gboolean first_done;
+
+  guint from = 0;
+
+  if (plan == NULL || plan->n_levels == 0)
+    return decode_range (reader, NULL, 0, reader->pages->len, cancellable, error);
+  g_assert (reader->pages->len == evox_volume_get_n_voxels (volume) /
+                                  ((gsize) reader->format.width * reader->format.height));
+  first_done = publish_sparse_preview (reader, plan->stride[0], preview, volume);
+  for (guint l = 0; l < plan->n_levels; l++)
+    {
+      if (!decode_range (reader, plan->order, from, plan->level_end[l], cancellable, error))
+        return FALSE;
+      from = plan->level_end[l];
+      if (l > 0 || !first_done)
+        evox_preview_publish (preview, volume, plan->stride[l]);
+    }
+  return decode_range (reader, plan->order, from, reader->pages->len, cancellable, error);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -2308,7 +2449,26 @@ evox_tiff_read (const char    *path,
                 GCancellable  *cancellable,
                 GError       **error)
 {
+  return evox_tiff_read_with_preview (path, NULL, progress, cancellable, error);
+}
+
+/**
+ * evox_tiff_read_with_preview:
+ * @preview: (nullable): previews to publish while reading (evox-preview.h); only a one-channel
+ *   stack without SSRM scan pages has them
+ *
+ * evox_tiff_read, reading the pages of the previews first: the coarsest preview comes after 1/s
+ * of the pages, and the previews cost no page twice.
+ */
+EvoxVolume *
+evox_tiff_read_with_preview (const char                *path,
+                             const EvoxPreviewOptions  *preview,
+                             EvoxProgress              *progress,
+                             GCancellable              *cancellable,
+                             GError                   **error)
+{
   g_auto(TiffReader) reader = { NULL };
+  EvoxPreviewPlan plan = { NULL };
   g_autoptr(EvoxVolume) volume = NULL;
   gboolean folder;
   double scan_weight;
@@ -2382,10 +2542,26 @@ evox_tiff_read (const char    *path,
     }
 
   evox_progress_set_stage (progress, "Reading TIFF pages", scan_weight, 1.0);
-  if (!decode_all (&reader, cancellable, error))
-    return NULL;
+  if (n_scans == 0 && n_channels == 1 && preview != NULL && preview->func != NULL)
+    {
+      gsize dims[3];
+      gboolean ok;
 
-  apply_metadata (&reader, volume);
+      /* The previews need the grid and the values' meaning, which come from the tags alone. */
+      apply_metadata (&reader, volume);
+      evox_volume_get_dims (volume, dims);
+      evox_preview_plan_init (&plan, preview, dims, reader.dest_item);
+      ok = decode_all (&reader, &plan, preview, volume, cancellable, error);
+      evox_preview_plan_clear (&plan);
+      if (!ok)
+        return NULL;
+    }
+  else
+    {
+      if (!decode_all (&reader, NULL, NULL, volume, cancellable, error))
+        return NULL;
+      apply_metadata (&reader, volume);
+    }
   evox_volume_freeze (volume);
   evox_progress_update (progress, 1.0);
   return g_steal_pointer (&volume);
@@ -2819,6 +2995,7 @@ write_to_fd (int                 fd,
   TiffDiag diag = { NULL };
   g_autofree char *display = g_filename_display_name (path);
   gboolean ok;
+  int saved_errno;
   TIFF *tif = _evox_tiff_open_fd (fd, path, bigtiff ? "w8" : "w", &diag);
 
   if (tif == NULL)
@@ -2830,7 +3007,9 @@ write_to_fd (int                 fd,
       return FALSE;
     }
 
+  errno = 0;
   ok = write_pages (tif, writer);
+  saved_errno = errno;
   /* A full disk can stay hidden until the data reaches it: make it show up here. */
   if (ok && fsync (TIFFFileno (tif)) != 0)
     {
@@ -2839,7 +3018,11 @@ write_to_fd (int                 fd,
       diag_clear (&diag);
       return FALSE;
     }
-  if (!ok)
+  /* libtiff says only "Write error at scanline 0"; the system's reason is the useful one. */
+  if (!ok && (saved_errno == EFBIG || saved_errno == ENOSPC || saved_errno == EDQUOT ||
+              saved_errno == EIO))
+    _evox_output_set_write_error (error, saved_errno, path);
+  else if (!ok)
     g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED, "Cannot write %s: %s", display,
                  diag_reason (&diag, path, "libtiff failed"));
   TIFFClose (tif);  /* also closes fd */
@@ -2860,7 +3043,17 @@ write_job_fd (int          fd,
               GError     **error)
 {
   WriteJob *job = user_data;
+  const TiffWriter *writer = job->writer;
+  guint64 pixels = (guint64) writer->dims[0] * writer->dims[1] * writer->dims[2];
 
+  /* Uncompressed, the pixels alone are a lower bound of the file: a conversion the disk cannot
+   * hold fails here, before gigabytes of a temporary file are written and removed. */
+  if (!writer->deflate &&
+      !_evox_output_check_space (path, pixels * writer->n_channels * writer->bytes, error))
+    {
+      close (fd);
+      return FALSE;
+    }
   return write_to_fd (fd, path, job->writer, job->bigtiff, error);
 }
 

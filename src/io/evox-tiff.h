@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 #include "evox-labels.h"
 #include "evox-phase.h"
+#include "evox-preview.h"
 #include "evox-volume.h"
 
 G_BEGIN_DECLS
@@ -23,6 +24,11 @@ EvoxVolume *evox_tiff_read       (const char          *path,
                                   EvoxProgress        *progress,
                                   GCancellable        *cancellable,
                                   GError             **error);
+EvoxVolume *evox_tiff_read_with_preview (const char                *path,
+                                         const EvoxPreviewOptions  *preview,
+                                         EvoxProgress              *progress,
+                                         GCancellable              *cancellable,
+                                         GError                   **error);
 gboolean    evox_tiff_write      (EvoxVolume          *volume,
                                   int                  channel,
                                   const char          *path,

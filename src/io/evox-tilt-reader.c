@@ -59,14 +59,17 @@ evox_tilt_read_options_init (EvoxTiltReadOptions *options)
 /* Correction and binning, whatever the format                                                */
 
 /* One projection into optical density. ratio is t_white / t_I (1 when unknown): counts grow with
- * the exposure, so a projection taken twice as long as its flat field is halved. */
-static void
+ * the exposure, so a projection taken twice as long as its flat field is halved. Returns how
+ * many pixels were clamped at EVOX_TILT_MIN_TRANSMISSION. */
+static guint64
 to_optical_density (float       *v,
                     const float *white,
                     const float *dark,
                     gsize        n,
                     double       ratio)
 {
+  guint64 clamped = 0;
+
   for (gsize i = 0; i < n; i++)
     {
       double d = dark != NULL ? dark[i] : 0;
@@ -74,9 +77,13 @@ to_optical_density (float       *v,
       double t = den > 0 ? ((double) v[i] - d) / den * ratio : 0;
 
       if (!(t > EVOX_TILT_MIN_TRANSMISSION))
-        t = EVOX_TILT_MIN_TRANSMISSION;
+        {
+          t = EVOX_TILT_MIN_TRANSMISSION;
+          clamped++;
+        }
       v[i] = (float) -log (t);
     }
+  return clamped;
 }
 
 /* The bin x bin mean of every projection; optical density is a line integral, so its mean is
@@ -125,6 +132,7 @@ bin_series (EvoxTiltSeries  *in,
   out->pixel_size_nm = in->pixel_size_nm * bin;
   out->energy_ev = in->energy_ev;
   out->od = in->od;
+  out->n_clamped = in->n_clamped;
   return g_steal_pointer (&out);
 }
 
@@ -332,8 +340,12 @@ evox_tilt_reader_load_hdf5 (const char                 *path,
   file = H5Fopen (path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file < 0)
     {
-      H5Eclear2 (H5E_DEFAULT);
-      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path, "cannot open as HDF5");
+      /* HDF5's reason says what a user can act on: "truncated file: eof = ..." for a copy that
+       * stopped half way. */
+      g_autofree char *reason = _evox_hdf5_dup_reason ();
+
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path, "cannot open as HDF5 (%s)",
+                            reason);
       return NULL;
     }
   data = _evox_hdf5_open_dataset (file, "/exchange/data");
@@ -452,8 +464,8 @@ evox_tilt_reader_load_hdf5 (const char                 *path,
           return NULL;
         }
       if (options->flat_dark)
-        to_optical_density (p, white, has_dark ? dark : NULL,
-                            (gsize) series->nx * series->ny, ratio);
+        series->n_clamped += to_optical_density (p, white, has_dark ? dark : NULL,
+                                                 (gsize) series->nx * series->ny, ratio);
     }
   series->od = options->flat_dark;
   return finish (g_steal_pointer (&series), options, path, error);
@@ -543,7 +555,8 @@ evox_tilt_reader_load_txrm (const char                 *path,
           info->reference_exp_time_s > 0)
         ratio = info->reference_exp_time_s / info->exp_times_s[a];
       if (options->flat_dark)
-        to_optical_density (p, white, NULL, (gsize) info->width * info->height, ratio);
+        series->n_clamped += to_optical_density (p, white, NULL,
+                                                 (gsize) info->width * info->height, ratio);
     }
   if (isfinite (info->pixel_size_um))
     series->pixel_size_nm = info->pixel_size_um * 1e3;
@@ -850,7 +863,7 @@ load_energy (const char                *source,
       for (gsize p = 0; p < n; p++)
         out[p] = (float) (sum[p] / m);
       if (options->flat_dark)
-        to_optical_density (out, white, NULL, n, 1.0);
+        series->n_clamped += to_optical_density (out, white, NULL, n, 1.0);
       series->theta[a] = g_array_index (images, SetImage, first[a]).angle_deg * G_PI / 180;
     }
   if (isfinite (pixel_um) && pixel_um > 0)

@@ -77,6 +77,14 @@ append_header (GString            *s,
   g_string_append (s, SECTION_END);
 }
 
+/* An angle in degrees to a billionth of a degree: the radians went there and back from the
+ * file's degrees, and without rounding 11 degrees reads 10.999999999999998. */
+static double
+degrees (double radians)
+{
+  return round (radians * 180.0 / G_PI * 1e9) / 1e9;
+}
+
 static void
 append_angles (GString              *s,
                const EvoxTomoReport *report)
@@ -85,7 +93,7 @@ append_angles (GString              *s,
   for (guint a = 0; a < report->n_angles; a++)
     {
       double row[5] = {
-        report->theta[a] * 180.0 / G_PI, report->dx[a], report->dy[a], report->fast_dx[a],
+        degrees (report->theta[a]), report->dx[a], report->dy[a], report->fast_dx[a],
         report->fast_dy[a],
       };
 
@@ -154,7 +162,7 @@ append_energies (GString              *s,
 
       for (guint a = 0; a < report->n_angles; a++)
         {
-          double row[3] = { report->theta[a] * 180.0 / G_PI, shifts->dx[a], shifts->dy[a] };
+          double row[3] = { degrees (report->theta[a]), shifts->dx[a], shifts->dy[a] };
 
           evox_csv_append_double (s, shifts->energy_ev);
           g_string_append_printf (s, ",%u", a);

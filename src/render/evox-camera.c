@@ -254,6 +254,43 @@ evox_camera_set_bounds (EvoxCamera   *self,
 }
 
 void
+evox_camera_get_pose (EvoxCamera     *self,
+                      EvoxCameraPose *pose)
+{
+  g_return_if_fail (EVOX_IS_CAMERA (self));
+  g_return_if_fail (pose != NULL);
+
+  memcpy (pose->center, self->center, sizeof pose->center);
+  pose->azimuth = self->azimuth;
+  pose->elevation = self->elevation;
+  memcpy (pose->frame, self->frame, sizeof pose->frame);
+  pose->orthographic = self->orthographic;
+}
+
+gboolean
+evox_camera_set_pose (EvoxCamera           *self,
+                      const EvoxCameraPose *pose)
+{
+  g_return_val_if_fail (EVOX_IS_CAMERA (self), FALSE);
+  g_return_val_if_fail (pose != NULL, FALSE);
+
+  for (int i = 0; i < 3; i++)
+    if (!isfinite (pose->center[i]))
+      return FALSE;
+  if (!isfinite (pose->azimuth) || !isfinite (pose->elevation) ||
+      !(pose->frame[0] > 0) || !(pose->frame[1] > 0) || !isfinite (pose->frame[0]) ||
+      !isfinite (pose->frame[1]))
+    return FALSE;
+  memcpy (self->center, pose->center, sizeof self->center);
+  self->azimuth = pose->azimuth;
+  self->elevation = CLAMP (pose->elevation, -G_PI_2, G_PI_2);
+  memcpy (self->frame, pose->frame, sizeof self->frame);
+  self->orthographic = pose->orthographic;
+  emit_changed (self);
+  return TRUE;
+}
+
+void
 evox_camera_reset (EvoxCamera *self)
 {
   g_return_if_fail (EVOX_IS_CAMERA (self));

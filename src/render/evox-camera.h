@@ -51,6 +51,22 @@ void        evox_camera_set_center       (EvoxCamera   *self,
                                           const double  center[3]);
 void        evox_camera_get_center       (EvoxCamera   *self,
                                           double        center[3]);
+/* Where the camera is, as a session keeps it: the centre (world units), azimuth and elevation
+ * (radians), the framed half size, and the projection. The box is the volume's, not part of it. */
+typedef struct
+{
+  double   center[3];
+  double   azimuth;
+  double   elevation;
+  double   frame[2];
+  gboolean orthographic;
+} EvoxCameraPose;
+
+void        evox_camera_get_pose         (EvoxCamera           *self,
+                                          EvoxCameraPose       *pose);
+/* Non-finite numbers and frames <= 0 are refused (FALSE, nothing changes). */
+gboolean    evox_camera_set_pose         (EvoxCamera           *self,
+                                          const EvoxCameraPose *pose);
 /* Column-major 4x4 matrices (cglm layout) for a viewport of width x height. */
 void        evox_camera_get_matrices     (EvoxCamera   *self,
                                           int           width,

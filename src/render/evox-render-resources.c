@@ -16,6 +16,8 @@ GResource *evox_shaders_get_resource (void);
 static gboolean
 slice_variant_exists (guint variant)
 {
+  if (variant & SLICE_BRICKED)
+    return variant == SLICE_BRICKED;
   return !(variant & SLICE_CLUSTER_OUTLINES) || (variant & SLICE_CLUSTERS);
 }
 
@@ -64,6 +66,36 @@ _evox_renderer_get_empty_bricks (EvoxRenderer *self)
 {
   g_return_val_if_fail (EVOX_IS_RENDERER (self), 0);
   return _evox_volume_pass_count_empty (self->volume_pass);
+}
+
+void
+_evox_renderer_set_brick_limits (EvoxRenderer *self,
+                                 guint         max_texture_size,
+                                 guint         brick_size,
+                                 gsize         budget)
+{
+  g_return_if_fail (EVOX_IS_RENDERER (self));
+  self->forced_max_texture = max_texture_size;
+  self->forced_brick_size = brick_size;
+  self->forced_budget = budget;
+  self->res.volume_dirty = TRUE;
+  g_signal_emit_by_name (self, "changed");
+}
+
+gboolean
+_evox_renderer_is_bricked (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), FALSE);
+  return self->res.bricks != NULL;
+}
+
+int
+_evox_renderer_get_ray_level (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), -1);
+  if (self->res.bricks == NULL)
+    return self->res.volume_on_gpu ? 0 : -1;
+  return _evox_bricks_get_ray_level (self->res.bricks);
 }
 
 /* GL programs */
@@ -229,6 +261,7 @@ delete_programs (EvoxRenderer *self)
 }
 
 static void delete_rgb_textures (EvoxRenderer *self);
+static void delete_bricks (EvoxRenderer *self);
 static void prepare_rgb (EvoxRenderer *self);
 
 static gboolean
@@ -273,6 +306,7 @@ evox_renderer_realize (EvoxRenderer  *self,
                              v & SLICE_CLUSTERS ? "#define CLUSTERS 1\n" : "",
                              v & SLICE_CLUSTER_OUTLINES ? "#define CLUSTER_OUTLINES 1\n" : "",
                              v & SLICE_RGB ? "#define RGB 1\n" : "",
+                             v & SLICE_BRICKED ? "#define BRICKED 1\n" : "",
                              NULL);
       self->res.slice_programs[v] = link_program ("slice", "slice.vert", NULL, "slice.frag",
                                                   defines, error);
@@ -349,6 +383,10 @@ evox_renderer_realize (EvoxRenderer  *self,
       SLICE_UNIFORM (rgb_used, "u_rgb_used");
       SLICE_UNIFORM (rgb_lo, "u_rgb_lo");
       SLICE_UNIFORM (rgb_hi, "u_rgb_hi");
+      SLICE_UNIFORM (level_scale, "u_level_scale");
+      SLICE_UNIFORM (tile_first, "u_tile_first");
+      SLICE_UNIFORM (tile_lo, "u_tile_lo");
+      SLICE_UNIFORM (tile_hi, "u_tile_hi");
 #undef SLICE_UNIFORM
       /* Each sampler on its own unit for good: samplers of different types (the float volume
        * and the integer labels) must never share one, not even while unused. */
@@ -437,6 +475,7 @@ evox_renderer_unrealize (EvoxRenderer *self)
   _evox_mesh_pass_delete_all (self);
   _evox_mesh_pass_delete_targets (self);
   delete_rgb_textures (self);
+  delete_bricks (self);
   if (self->res.volume_texture != 0)
     glDeleteTextures (1, &self->res.volume_texture);
   if (self->res.scan_texture != 0)
@@ -686,15 +725,89 @@ upload_volume_with_ids (EvoxRenderer *self)
   return status;
 }
 
+/* A positive integer from the environment, 0 when unset or not one. */
+static guint
+env_limit (const char *name)
+{
+  const char *text = g_getenv (name);
+  guint64 value = 0;
+
+  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 1, G_MAXINT32, &value, NULL))
+    return 0;
+  return (guint) value;
+}
+
+/* The largest texture side the volume may use: the GPU's 3D limit, or a smaller one forced
+ * (by the renderer's setter first, then EVOX_MAX_TEXTURE_SIZE) so tests can brick tiny
+ * volumes. */
+static guint
+max_texture_size (EvoxRenderer *self)
+{
+  GLint gpu = 0;
+  guint forced = self->forced_max_texture != 0 ? self->forced_max_texture
+                                               : env_limit ("EVOX_MAX_TEXTURE_SIZE");
+
+  glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &gpu);
+  if (forced >= 3 && (gpu <= 0 || forced < (guint) gpu))
+    return forced;
+  return (guint) MAX (gpu, 3);
+}
+
+static void
+delete_bricks (EvoxRenderer *self)
+{
+  _evox_bricks_unrealize (self->res.bricks);
+  g_clear_pointer (&self->res.bricks, _evox_bricks_free);
+}
+
+/* Levels computed in a thread are in: the rays can be cast. */
+static void
+bricks_ready (gpointer data,
+              gpointer unused)
+{
+  g_signal_emit_by_name (EVOX_RENDERER (data), "changed");
+}
+
+/* Draws the volume from bricks from now on: tiles of its slices at full resolution (or the
+ * level the budget allows) and a level of the pyramid that fits one texture for the rays. */
+static void
+start_bricks (EvoxRenderer *self,
+              guint         max_size,
+              const char   *why)
+{
+  guint brick = self->forced_brick_size != 0 ? self->forced_brick_size
+                                             : env_limit ("EVOX_BRICK_SIZE");
+  guint budget_mb = env_limit ("EVOX_GPU_BUDGET_MB");
+  gsize budget;
+
+  if (brick == 0)
+    brick = EVOX_BRICKS_DEFAULT_SIZE;
+  /* Down to a power of two. */
+  while (brick & (brick - 1))
+    brick &= brick - 1;
+  if (budget_mb == 0)
+    budget_mb = EVOX_BRICKS_DEFAULT_BUDGET_MB;
+  budget = self->forced_budget != 0 ? self->forced_budget : (gsize) budget_mb << 20;
+  self->res.bricks = _evox_bricks_new (self->volume, self->channel, brick, max_size, budget);
+  _evox_bricks_set_ready_func (self->res.bricks, bricks_ready, self);
+  g_debug ("A volume of %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
+           " voxels is %s; it is drawn from bricks of %u voxels (slices in tiles of %"
+           G_GSIZE_FORMAT ")", self->dims[0], self->dims[1], self->dims[2], why,
+           _evox_bricks_get_brick_size (self->res.bricks),
+           _evox_bricks_get_tile_size (self->res.bricks));
+}
+
 static void
 upload_volume (EvoxRenderer *self)
 {
-  GLint max_size = 0, internal_format;
+  GLint internal_format;
+  guint max_size;
   GLenum type, status;
 
   self->res.volume_dirty = FALSE;
   self->res.volume_on_gpu = FALSE;
   self->res.cluster_format = 0;
+  delete_bricks (self);
   if (self->res.volume_texture != 0)
     {
       glDeleteTextures (1, &self->res.volume_texture);
@@ -703,15 +816,11 @@ upload_volume (EvoxRenderer *self)
   if (self->volume == NULL)
     return;
 
-  /* Too large: keep drawing the box and outlines rather than a downsampled copy, which would
-   * cost a pass over the voxels and memory the GPU just said it lacks. */
-  glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &max_size);
+  max_size = max_texture_size (self);
   for (guint a = 0; a < 3; a++)
     if (self->dims[a] > (gsize) max_size)
       {
-        g_warning ("A volume of %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
-                   " voxels is larger than this GPU's 3D texture limit (%d per side); only "
-                   "its box is drawn", self->dims[0], self->dims[1], self->dims[2], max_size);
+        start_bricks (self, max_size, "larger than the 3D texture size");
         return;
       }
 
@@ -750,12 +859,11 @@ upload_volume (EvoxRenderer *self)
                                 GL_RED, type, evox_volume_get_data (self->volume, self->channel));
   if (status != GL_NO_ERROR)
     {
-      g_warning ("The GPU could not take the volume of %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
-                 " x %" G_GSIZE_FORMAT " voxels (%s); only its box is drawn",
-                 self->dims[0], self->dims[1], self->dims[2],
-                 status == GL_OUT_OF_MEMORY ? "out of memory" : "rejected");
       glDeleteTextures (1, &self->res.volume_texture);
       self->res.volume_texture = 0;
+      _evox_gl_drain_errors ();
+      start_bricks (self, max_size, status == GL_OUT_OF_MEMORY ? "more than the GPU's memory"
+                                                               : "rejected by the GPU");
       return;
     }
   self->res.volume_on_gpu = TRUE;
@@ -780,7 +888,10 @@ upload_scans (EvoxRenderer *self)
       self->res.scan_texture = 0;
     }
   glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &max_size);
-  if (n_scans == 0 || !self->res.volume_on_gpu || n_scans > (guint) max_size)
+  /* A bricked volume's scans still go up when they fit: the stack view draws them whole. */
+  if (n_scans == 0 || (!self->res.volume_on_gpu && self->res.bricks == NULL) ||
+      n_scans > (guint) max_size || self->dims[0] > (gsize) max_size ||
+      self->dims[1] > (gsize) max_size)
     return;
   values = g_new (float, layer_size * n_scans);
   for (guint i = 0; i < n_scans; i++)
@@ -1013,6 +1124,8 @@ upload_cluster_colors (EvoxRenderer *self)
 void
 _evox_render_resources_prepare (EvoxRenderer *self)
 {
+  /* The bricks' LRU keeps the tiles this frame draws. */
+  self->res.brick_frame++;
   if (self->res.volume_dirty)
     {
       upload_volume (self);

@@ -6,6 +6,7 @@
 
 #include "evox-renderer.h"
 #include "evox-renderer-private.h"
+#include "evox-bricks.h"
 
 G_BEGIN_DECLS
 
@@ -40,7 +41,9 @@ enum
   SLICE_CLUSTERS = 1 << 1,
   SLICE_CLUSTER_OUTLINES = 1 << 2,
   SLICE_RGB = 1 << 3,
-  N_SLICE_PROGRAMS = 16
+  /* Tiles of a bricked volume (evox-bricks.h); alone, without the flags above. */
+  SLICE_BRICKED = 1 << 4,
+  N_SLICE_PROGRAMS = 32
 };
 
 typedef struct
@@ -50,6 +53,7 @@ typedef struct
   GLint label_colors, label_color_width, label_color_shift;
   GLint cluster_colors, cluster_opacity, clusters_on, cluster_scale;
   GLint rgb_on, rgb_red, rgb_green, rgb_blue, rgb_used, rgb_lo, rgb_hi;
+  GLint level_scale, tile_first, tile_lo, tile_hi;
 } SliceUniforms;
 
 /* The RGB composite's three textures, one a channel. */
@@ -93,6 +97,12 @@ typedef struct
   gboolean        label_colors_dirty;
   gboolean        cluster_colors_dirty;
   gboolean        volume_on_gpu;
+  /* Non-NULL while the volume is drawn from bricks (volume_on_gpu is then FALSE): larger than
+   * the 3D texture size, or than the GPU took. */
+  EvoxBricks     *bricks;
+  guint64         brick_frame;
+  gboolean        drawing_tiles;  /* _evox_slice_pass_use_program picks the BRICKED build */
+  gboolean        wait_for_bricks;  /* exports wait for the pyramid; window frames do not */
   EvoxRendererUploads uploads;
   SliceUniforms   su[N_SLICE_PROGRAMS];
   struct

@@ -37,5 +37,17 @@ guint  _evox_renderer_get_n_meshes     (EvoxRenderer        *self);
 void   _evox_renderer_set_skipping     (EvoxRenderer        *self,
                                         gboolean             skip);
 guint  _evox_renderer_get_empty_bricks (EvoxRenderer        *self);
+/* Forces a 3D texture size and a brick size smaller than the GPU's, and the bricks' GPU budget
+ * in bytes (0 for any: the environment's EVOX_MAX_TEXTURE_SIZE, EVOX_BRICK_SIZE and
+ * EVOX_GPU_BUDGET_MB, else the GPU's limit and the defaults), so tests draw tiny volumes from
+ * bricks. Takes effect at the next upload of the volume. */
+void   _evox_renderer_set_brick_limits (EvoxRenderer        *self,
+                                        guint                max_texture_size,
+                                        guint                brick_size,
+                                        gsize                budget);
+/* Whether the volume is drawn from bricks now (after a frame uploaded it), and the level of the
+ * pyramid the Volume view's rays read (-1 when none). */
+gboolean _evox_renderer_is_bricked     (EvoxRenderer        *self);
+int    _evox_renderer_get_ray_level    (EvoxRenderer        *self);
 
 G_END_DECLS

@@ -98,6 +98,10 @@ struct _EvoxRenderer
   gboolean        cluster_outlines;
   guint           selected_cluster;
   RgbComposite    rgb;
+  /* Limits forced smaller than the GPU's (0: not forced), _evox_renderer_set_brick_limits. */
+  guint           forced_max_texture;
+  guint           forced_brick_size;
+  gsize           forced_budget;
 
   /* GL objects, valid between realize and unrealize */
   gboolean        realized;
@@ -192,6 +196,15 @@ void      _evox_slice_pass_draw_slices         (EvoxRenderer    *self,
 void      _evox_slice_pass_draw_slice          (EvoxRenderer    *self,
                                                 const Frame     *frame,
                                                 guint            axis);
+/* Plane `index` of `axis` from the tiles of self->res.bricks, with the BRICKED slice program:
+ * `plane` is the first vertex of the plane's quad as _evox_renderer_push_plane () pushed it,
+ * already in the vertex buffer. Depth and blending as the caller set them. */
+void      _evox_slice_pass_draw_bricked        (EvoxRenderer    *self,
+                                                const Frame     *frame,
+                                                guint            axis,
+                                                gsize            index,
+                                                guint            plane,
+                                                float            alpha);
 
 /* evox-stack-pass.c: EVOX_VIEW_STACK. */
 void      _evox_stack_pass_draw                (EvoxRenderer    *self,

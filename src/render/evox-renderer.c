@@ -32,7 +32,10 @@
  *   exactly as evox_colormap_sample () picks it. Non-finite values and values the mapping cannot
  *   take (log10 of <= 0) are discarded: the background, or whatever lies behind, shows through.
  * - A volume larger than GL_MAX_3D_TEXTURE_SIZE along any axis, or one the driver has no memory
- *   for, is not uploaded (a warning says so) and only its box and outlines are drawn.
+ *   for, is drawn from bricks (evox-bricks.h): its slices in tiles at full resolution (coarser
+ *   only where the GPU budget cannot hold them), the Volume view's rays through the finest level
+ *   of its pyramid that fits one texture. Particle highlight, clusters and the RGB composite are
+ *   not drawn on such a volume.
  * - Camera changes are forwarded as "changed" too, so a canvas needs one handler.
  * - Phases are a 2 x n RGBA32F table the fragment shader loops over (at most
  *   EVOX_RENDERER_MAX_PHASES rows); their edges are rounded on the CPU to the sample type (integer
@@ -1671,9 +1674,11 @@ evox_renderer_render_image (EvoxRenderer  *self,
   /* Exports are framed in window pixels (view_width), where the panes' padding is its own. */
   self->camera_quiet++;
   set_pane_padding (self, 1);
-  /* Exports are figures: rays at full quality even while the user drags. */
+  /* Exports are figures: rays at full quality even while the user drags, through the
+   * bricks' pyramid level even when the window is still waiting for it. */
   interactive = self->interactive;
   self->interactive = FALSE;
+  self->res.wait_for_bricks = TRUE;
 
   glGetIntegerv (GL_DRAW_FRAMEBUFFER_BINDING, &old_draw_fbo);
   glGetIntegerv (GL_READ_FRAMEBUFFER_BINDING, &old_read_fbo);
@@ -1760,6 +1765,7 @@ evox_renderer_render_image (EvoxRenderer  *self,
 out:
   set_pane_padding (self, self->scale_factor);
   self->interactive = interactive;
+  self->res.wait_for_bricks = FALSE;
   self->camera_quiet--;
   glPixelStorei (GL_PACK_ALIGNMENT, old_pack);
   glBindFramebuffer (GL_DRAW_FRAMEBUFFER, (GLuint) old_draw_fbo);

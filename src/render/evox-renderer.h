@@ -34,7 +34,8 @@ void          evox_renderer_unrealize          (EvoxRenderer   *self);
 gboolean      evox_renderer_is_realized        (EvoxRenderer   *self);
 
 /* NULL clears. The volume's channel goes to the GPU once, as a 3D texture in its own sample type
- * (R8, R16 or R32F), at the next draw. Also sets the camera bounds and resets it, shows every
+ * (R8, R16 or R32F), at the next draw; one beyond the GPU's 3D texture size or memory is drawn
+ * from bricks instead (evox-bricks.h). Also sets the camera bounds and resets it, shows every
  * layer, puts the slices in the middle and sets the range to the finite data range. */
 void          evox_renderer_set_volume         (EvoxRenderer   *self,
                                                 EvoxVolume     *volume,

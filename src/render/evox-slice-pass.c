@@ -47,12 +47,14 @@ _evox_slice_pass_use_program (EvoxRenderer *self,
   gboolean integer = FALSE;
   /* _evox_render_resources_prepare () has uploaded the current labels, so their dims are the
    * texture's. */
-  gboolean highlight = self->res.label_texture != 0 &&
+  gboolean bricked = self->res.drawing_tiles;
+  gboolean highlight = !bricked && self->res.label_texture != 0 &&
                        memcmp (self->res.label_dims, self->dims, sizeof self->dims) == 0;
   gboolean colouring;
   /* _evox_render_resources_prepare () has packed the current clusters' ids into the volume
    * texture when they match. */
-  gboolean clusters = _evox_renderer_clusters_shown (self) && self->res.cluster_format != 0;
+  gboolean clusters = !bricked && _evox_renderer_clusters_shown (self) &&
+                      self->res.cluster_format != 0;
   SliceUniforms *su;
 
   if (transfer == EVOX_TRANSFER_EXP10)
@@ -89,6 +91,9 @@ _evox_slice_pass_use_program (EvoxRenderer *self,
                         (clusters ? SLICE_CLUSTERS : 0) |
                         (clusters && self->cluster_outlines ? SLICE_CLUSTER_OUTLINES : 0) |
                         (_evox_render_resources_rgb_on_gpu (self) ? SLICE_RGB : 0);
+  /* Tiles carry the values only: no labels, cluster ids or other channels at their size. */
+  if (bricked)
+    self->res.slice_variant = SLICE_BRICKED;
   su = &self->res.su[self->res.slice_variant];
   glUseProgram (self->res.slice_programs[self->res.slice_variant]);
   glUniformMatrix4fv (su->mvp, 1, GL_FALSE, (const float *) frame->mvp);
@@ -149,15 +154,21 @@ _evox_slice_pass_draw_slices (EvoxRenderer *self,
   glEnable (GL_DEPTH_TEST);
   glDepthFunc (GL_LEQUAL);
   glDepthMask (GL_TRUE);
-  if (self->res.volume_on_gpu)
+  if (self->res.volume_on_gpu || self->res.bricks != NULL)
     {
       /* Pushed back a little so their outlines, in the same planes, win the depth test. */
       glEnable (GL_POLYGON_OFFSET_FILL);
       glPolygonOffset (1.0f, 1.0f);
       glDisable (GL_BLEND);
-      _evox_slice_pass_use_program (self, frame, 1.0f);
-      for (guint a = 0; a < 3; a++)
-        glDrawArrays (GL_TRIANGLES, (GLint) planes[a], 6);
+      if (self->res.bricks != NULL)
+        for (guint a = 0; a < 3; a++)
+          _evox_slice_pass_draw_bricked (self, frame, a, self->slices[a], planes[a], 1.0f);
+      else
+        {
+          _evox_slice_pass_use_program (self, frame, 1.0f);
+          for (guint a = 0; a < 3; a++)
+            glDrawArrays (GL_TRIANGLES, (GLint) planes[a], 6);
+        }
       glDisable (GL_POLYGON_OFFSET_FILL);
     }
   _evox_mesh_pass_draw_opaque (self, frame, self->clip_surfaces);
@@ -178,7 +189,7 @@ _evox_slice_pass_draw_slice (EvoxRenderer *self,
 {
   guint plane;
 
-  if (!self->res.volume_on_gpu)
+  if (!self->res.volume_on_gpu && self->res.bricks == NULL)
     {
       /* Without the voxels, at least show where the slice would be. */
       guint outline = _evox_renderer_push_plane_outline (self, axis, self->slices[axis]);
@@ -196,7 +207,151 @@ _evox_slice_pass_draw_slice (EvoxRenderer *self,
                 GL_STREAM_DRAW);
   glDisable (GL_DEPTH_TEST);
   glDisable (GL_BLEND);
+  if (self->res.bricks != NULL)
+    {
+      _evox_slice_pass_draw_bricked (self, frame, axis, self->slices[axis], plane, 1.0f);
+      return;
+    }
   _evox_slice_pass_use_program (self, frame, 1.0f);
   glDrawArrays (GL_TRIANGLES, (GLint) plane, 6);
 }
 
+
+/* Bricked slices */
+
+/* The window rectangle (x, y, width, height, in framebuffer pixels) that holds the tile's
+ * voxels and one voxel of the level around them, a pixel wider each side; FALSE when a corner
+ * lies behind the camera (the tile then gets the whole view). */
+static gboolean
+tile_rectangle (EvoxRenderer        *self,
+                const Frame         *frame,
+                const EvoxBrickTile *tile,
+                gsize                index,
+                int                  rect[4])
+{
+  guint axis = tile->axis, u = (axis + 1) % 3, v = (axis + 2) % 3;
+  double lo[3], hi[3], t_lo[3], t_hi[3], x0 = G_MAXDOUBLE, y0 = G_MAXDOUBLE;
+  double x1 = -G_MAXDOUBLE, y1 = -G_MAXDOUBLE;
+  double step = (double) ((gsize) 1 << tile->level);
+
+  _evox_renderer_get_box (self, lo, hi);
+  for (guint i = 0; i < 2; i++)
+    {
+      guint a = i == 0 ? u : v;
+      double n = (double) self->dims[a];
+
+      t_lo[a] = CLAMP (((double) tile->owned_lo[a] - 1.0) * step, 0.0, n) / n;
+      t_hi[a] = CLAMP (((double) tile->owned_hi[a] + 1.0) * step, 0.0, n) / n;
+    }
+  for (guint c = 0; c < 4; c++)
+    {
+      vec4 point, clip;
+
+      point[axis] = (float) _evox_renderer_plane_position (self, axis, index);
+      point[u] = (float) (lo[u] + ((c & 1) ? t_hi[u] : t_lo[u]) * (hi[u] - lo[u]));
+      point[v] = (float) (lo[v] + ((c & 2) ? t_hi[v] : t_lo[v]) * (hi[v] - lo[v]));
+      point[3] = 1.0f;
+      glm_mat4_mulv ((vec4 *) frame->mvp, point, clip);
+      if (clip[3] <= 1e-6f)
+        return FALSE;
+      x0 = MIN (x0, clip[0] / clip[3]);
+      x1 = MAX (x1, clip[0] / clip[3]);
+      y0 = MIN (y0, clip[1] / clip[3]);
+      y1 = MAX (y1, clip[1] / clip[3]);
+    }
+  x0 = frame->offset[0] + (x0 + 1.0) * 0.5 * frame->viewport[0] - 1.0;
+  x1 = frame->offset[0] + (x1 + 1.0) * 0.5 * frame->viewport[0] + 1.0;
+  y0 = frame->offset[1] + (y0 + 1.0) * 0.5 * frame->viewport[1] - 1.0;
+  y1 = frame->offset[1] + (y1 + 1.0) * 0.5 * frame->viewport[1] + 1.0;
+  x0 = CLAMP (x0, frame->offset[0], frame->offset[0] + frame->viewport[0]);
+  x1 = CLAMP (x1, frame->offset[0], frame->offset[0] + frame->viewport[0]);
+  y0 = CLAMP (y0, frame->offset[1], frame->offset[1] + frame->viewport[1]);
+  y1 = CLAMP (y1, frame->offset[1], frame->offset[1] + frame->viewport[1]);
+  rect[0] = (int) floor (x0);
+  rect[1] = (int) floor (y0);
+  rect[2] = (int) ceil (x1) - rect[0];
+  rect[3] = (int) ceil (y1) - rect[1];
+  return TRUE;
+}
+
+/* Each tile draws the whole plane's quad, the very vertices of the unbricked drawing (a quad
+ * of its own would interpolate texture coordinates a rounding apart, and a pixel whose centre
+ * lies on a voxel boundary could show the neighbour), with a scissor around the tile so only
+ * its pixels cost anything; the shader discards what other tiles own. */
+void
+_evox_slice_pass_draw_bricked (EvoxRenderer *self,
+                               const Frame  *frame,
+                               guint         axis,
+                               gsize         index,
+                               guint         plane,
+                               float         alpha)
+{
+  EvoxBrickTile **tiles;
+  SliceUniforms *su;
+  guint n = 0;
+  gboolean scissor = glIsEnabled (GL_SCISSOR_TEST);
+  GLint saved[4] = { 0, 0, 0, 0 };
+
+  g_return_if_fail (self->res.bricks != NULL);
+
+  tiles = _evox_bricks_prepare_slice (self->res.bricks, axis, index, self->res.brick_frame, &n);
+  if (n == 0)
+    return;
+  glGetIntegerv (GL_SCISSOR_BOX, saved);
+
+  self->res.drawing_tiles = TRUE;
+  _evox_slice_pass_use_program (self, frame, alpha);
+  self->res.drawing_tiles = FALSE;
+  su = &self->res.su[SLICE_BRICKED];
+  for (guint i = 0; i < n; i++)
+    {
+      const EvoxBrickTile *tile = tiles[i];
+      float scale[3], lo[3], hi[3];
+      int tile_first[3], rect[4];
+
+      for (guint a = 0; a < 3; a++)
+        {
+          scale[a] = (float) ((double) self->dims[a] / (double) ((gsize) 1 << tile->level));
+          tile_first[a] = (int) tile->first[a];
+          /* Open at the volume's faces, so the edges draw what the unbricked texture's
+           * clamping draws; along the slice's axis the tile is the whole plane. */
+          lo[a] = a == axis || tile->owned_lo[a] == 0 ? -G_MAXFLOAT : (float) tile->owned_lo[a];
+          hi[a] = a == axis || tile->owned_hi[a] * ((gsize) 1 << tile->level) >= self->dims[a]
+                  ? G_MAXFLOAT : (float) tile->owned_hi[a];
+        }
+      if (tile_rectangle (self, frame, tile, index, rect))
+        {
+          if (scissor)
+            {
+              int x1 = MIN (rect[0] + rect[2], saved[0] + saved[2]);
+              int y1 = MIN (rect[1] + rect[3], saved[1] + saved[3]);
+
+              rect[0] = MAX (rect[0], saved[0]);
+              rect[1] = MAX (rect[1], saved[1]);
+              rect[2] = x1 - rect[0];
+              rect[3] = y1 - rect[1];
+            }
+          if (rect[2] <= 0 || rect[3] <= 0)
+            continue;
+          glEnable (GL_SCISSOR_TEST);
+          glScissor (rect[0], rect[1], rect[2], rect[3]);
+        }
+      else if (scissor)
+        glScissor (saved[0], saved[1], saved[2], saved[3]);
+      else
+        glDisable (GL_SCISSOR_TEST);
+      glUniform3fv (su->level_scale, 1, scale);
+      glUniform3iv (su->tile_first, 1, tile_first);
+      glUniform3fv (su->tile_lo, 1, lo);
+      glUniform3fv (su->tile_hi, 1, hi);
+      glActiveTexture (GL_TEXTURE0);
+      glBindTexture (GL_TEXTURE_3D, tile->texture);
+      glDrawArrays (GL_TRIANGLES, (GLint) plane, 6);
+    }
+  glBindTexture (GL_TEXTURE_3D, 0);
+  glScissor (saved[0], saved[1], saved[2], saved[3]);
+  if (scissor)
+    glEnable (GL_SCISSOR_TEST);
+  else
+    glDisable (GL_SCISSOR_TEST);
+}

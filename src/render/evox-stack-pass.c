@@ -166,7 +166,8 @@ _evox_stack_pass_draw (EvoxRenderer *self,
           const EvoxLayer *layer = evox_volume_get_layer (self->volume, plane->index);
           from_scan = layer->measured && layer->scan >= 0;
         }
-      if (self->res.volume_on_gpu && (!plane->scan || self->res.scan_texture != 0))
+      if ((self->res.volume_on_gpu && !plane->scan) ||
+          (plane->scan && self->res.scan_texture != 0))
         {
           _evox_slice_pass_use_program (self, frame, (float) (self->stack_opacity *
                                                               (plane->measured ? 1.0
@@ -182,6 +183,11 @@ _evox_stack_pass_draw (EvoxRenderer *self,
             }
           glDrawArrays (GL_TRIANGLES, (GLint) planes[i], 6);
         }
+      else if (self->res.bricks != NULL && !plane->scan)
+        _evox_slice_pass_draw_bricked (self, frame, 2, plane->index, planes[i],
+                                       (float) (self->stack_opacity *
+                                                (plane->measured ? 1.0
+                                                                 : INTERPOLATED_OPACITY_SHARE)));
       _evox_renderer_use_line_program (self, frame);
       _evox_renderer_draw_lines (self, frame, from_scan ? &measured_style : &interpolated_style,
                                  outlines[i], 8);

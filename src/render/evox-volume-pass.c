@@ -1214,15 +1214,21 @@ _evox_volume_pass_draw_view (EvoxRenderer *self,
   glEnable (GL_DEPTH_TEST);
   glDepthFunc (GL_LEQUAL);
   glDepthMask (GL_TRUE);
-  if (slices && self->res.volume_on_gpu)
+  if (slices && (self->res.volume_on_gpu || self->res.bricks != NULL))
     {
       /* Pushed back a little so their outlines win the depth test, as in the slices view. */
       glEnable (GL_POLYGON_OFFSET_FILL);
       glPolygonOffset (1.0f, 1.0f);
       glDisable (GL_BLEND);
-      _evox_slice_pass_use_program (self, frame, 1.0f);
-      for (guint a = 0; a < 3; a++)
-        glDrawArrays (GL_TRIANGLES, (GLint) planes[a], 6);
+      if (self->res.bricks != NULL)
+        for (guint a = 0; a < 3; a++)
+          _evox_slice_pass_draw_bricked (self, frame, a, self->slices[a], planes[a], 1.0f);
+      else
+        {
+          _evox_slice_pass_use_program (self, frame, 1.0f);
+          for (guint a = 0; a < 3; a++)
+            glDrawArrays (GL_TRIANGLES, (GLint) planes[a], 6);
+        }
       glDisable (GL_POLYGON_OFFSET_FILL);
     }
   _evox_mesh_pass_draw_opaque (self, frame, FALSE);
@@ -1234,7 +1240,20 @@ _evox_volume_pass_draw_view (EvoxRenderer *self,
   if (n_layer_vertices > 0)
     _evox_renderer_draw_lines (self, frame, &measured_style, layers, n_layer_vertices);
 
-  if (self->res.volume_on_gpu)
+  if (self->res.bricks != NULL)
+    {
+      /* A bricked volume's rays read the finest level of its pyramid that fits one texture
+       * (and half the bricks' budget): the same picture, coarser. */
+      EvoxVolume *level = NULL;
+      guint channel = 0;
+
+      textures.volume = _evox_bricks_get_ray_texture (self->res.bricks, self->res.wait_for_bricks,
+                                                      &level, &channel);
+      scene.volume = level;
+      scene.channel = channel;
+      scene.clusters = NULL;
+    }
+  if (self->res.volume_on_gpu || (self->res.bricks != NULL && textures.volume != 0))
     {
       glGetIntegerv (GL_DRAW_FRAMEBUFFER_BINDING, &framebuffer);
       depth_format = _evox_gl_draw_framebuffer_depth_format (framebuffer);

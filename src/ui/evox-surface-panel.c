@@ -65,8 +65,9 @@ update_budget (EvoxSurfacePanel *self)
   if (budget == 0)
     text = g_strdup (_("Every triangle is kept, however many there are."));
   else
-    text = g_strdup_printf (_("Surfaces above %'" G_GUINT64_FORMAT " triangles are decimated "
-                              "to that many."), budget);
+    text = g_strdup_printf (_("Surfaces above %'" G_GUINT64_FORMAT " triangles are brought "
+                              "to that many: phases by contouring a coarser grid, particles "
+                              "and levels by decimation."), budget);
   gtk_label_set_text (self->budget_label, text);
 }
 

@@ -11,6 +11,7 @@
 #include "evox-export-dialog.h"
 #include "evox-mesh-writer.h"
 #include "evox-properties-dialog.h"
+#include "evox-recon-dialog.h"
 #include "evox-tiff.h"
 
 #define N_RECENT 8
@@ -668,6 +669,36 @@ image_properties_action (GtkWidget  *widget,
   gtk_window_present (self->properties_dialog);
 }
 
+/* A finished reconstruction replaces the window's volume, as a file opened does. */
+static void
+reconstructed (EvoxReconDialog *dialog,
+               EvoxVolume      *volume,
+               const char      *name,
+               EvoxWindow      *self)
+{
+  evox_window_cancel_load (self);
+  evox_document_set_volume (self->document, volume, name, NULL);
+  evox_window_show_error (self, NULL);
+  evox_window_show_voxel_banner (self, TRUE);
+}
+
+static void
+reconstruct_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  EvoxWindow *self = EVOX_WINDOW (widget);
+
+  if (self->recon_dialog == NULL)
+    {
+      EvoxReconDialog *dialog = evox_recon_dialog_new (GTK_WINDOW (self));
+
+      g_signal_connect_object (dialog, "reconstructed", G_CALLBACK (reconstructed), self, 0);
+      g_set_weak_pointer (&self->recon_dialog, GTK_WINDOW (dialog));
+    }
+  gtk_window_present (self->recon_dialog);
+}
+
 static void
 dismiss_voxel_size_action (GtkWidget  *widget,
                            const char *action_name,
@@ -690,6 +721,7 @@ _evox_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.open-xanes-demo", NULL,
                                    open_xanes_demo_action);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
+  gtk_widget_class_install_action (widget_class, "win.reconstruct", NULL, reconstruct_action);
   gtk_widget_class_install_action (widget_class, "win.export-image", NULL, export_image_action);
   for (guint i = 0; i < G_N_ELEMENTS (exports); i++)
     gtk_widget_class_install_action (widget_class, exports[i].action, NULL, export_data_action);

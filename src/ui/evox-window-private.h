@@ -16,6 +16,10 @@ struct _EvoxWindow
   GCancellable         *load_cancellable;
   EvoxProgress         *load_progress_state;
   guint                 load_poll_id;
+  /* The load whose coarse previews may still be shown (only compared, never dereferenced): NULL
+   * once its volume or its error came; and whether the document holds one of its previews. */
+  GCancellable         *preview_cancellable;
+  gboolean              showing_preview;
   /* A loaded volume on its way to the canvas: the "Uploading" stage is painted, then the volume
    * goes to the document, then the box goes once the canvas has drawn it. */
   EvoxVolume           *upload_volume;
@@ -38,6 +42,7 @@ struct _EvoxWindow
   char                 *saved_path;       /* the last export, for Open Folder */
   guint                 saved_timeout_id;
   GtkWindow            *properties_dialog; /* weak: the open Image Properties, if any */
+  GtkWindow            *recon_dialog;      /* weak: the open Reconstruction, if any */
 
   /* template children */
   EvoxCanvas           *canvas;
@@ -74,6 +79,7 @@ struct _EvoxWindow
 };
 
 void _evox_window_install_actions (GtkWidgetClass *widget_class);
+void _evox_window_install_session_actions (GtkWidgetClass *widget_class);
 void _evox_window_update_recent   (EvoxWindow     *self);
 void _evox_window_update_exports  (EvoxWindow     *self);
 void _evox_window_add_overlay_actions (EvoxWindow *self);

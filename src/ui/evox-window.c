@@ -435,21 +435,29 @@ evox_window_cancel_load (EvoxWindow *self)
     return;
   /* The finished callback of a cancelled load only drops its result. */
   g_cancellable_cancel (self->load_cancellable);
+  /* Nor is a preview of it something to work on (a closing window's document goes anyway). */
+  self->preview_cancellable = NULL;
+  if (self->showing_preview && !gtk_widget_in_destruction (GTK_WIDGET (self)))
+    evox_document_set_volume (self->document, NULL, NULL, NULL);
+  self->showing_preview = FALSE;
   stop_load_ui (self);
 }
 
 typedef struct
 {
   EvoxWindow   *window;   /* weak: the load outlives a closed window only to be dropped */
+  GWeakRef      window_ref;  /* the same, for the loading thread's previews */
   GCancellable *cancellable;
   char         *path;
   gboolean      features;  /* a feature file, read by evox_feature_volume_load_async */
+  EvoxPreviewOptions preview;
 } LoadData;
 
 static void
 load_data_free (LoadData *data)
 {
   g_clear_weak_pointer (&data->window);
+  g_weak_ref_clear (&data->window_ref);
   g_clear_object (&data->cancellable);
   g_free (data->path);
   g_free (data);
@@ -646,6 +654,7 @@ show_uploaded_volume (EvoxWindow *self)
     }
   note = join_notes (apply_startup_voxel_size (self, volume), load_warnings (volume));
   evox_document_set_volume (self->document, volume, name, path);
+  self->showing_preview = FALSE;
   evox_window_show_error (self, note);
   evox_window_show_voxel_banner (self, TRUE);
   apply_startup_channel (self);
@@ -710,12 +719,18 @@ load_finished (GObject      *source,
       load_data_free (data);
       return;
     }
+  /* A preview still on its way to the main loop must not replace what comes now. */
+  self->preview_cancellable = NULL;
 
   if (volume == NULL)
     {
       g_autofree char *name = g_filename_display_basename (data->path);
       g_autofree char *message = NULL;
 
+      /* A preview of a file that then failed is not something to work on. */
+      if (self->showing_preview)
+        evox_document_set_volume (self->document, NULL, NULL, NULL);
+      self->showing_preview = FALSE;
       stop_load_ui (self);
       message = g_strdup_printf (_("Could not open “%s”. %s"), name, error->message);
       evox_window_show_error (self, message);
@@ -738,6 +753,78 @@ poll_progress (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A coarse preview handed from the loading thread to the main loop. */
+typedef struct
+{
+  EvoxWindow   *window;       /* strong: released on the main thread */
+  GCancellable *cancellable;  /* its load's, held so no other load can take its address */
+  EvoxVolume   *preview;
+  char         *path;
+} PreviewData;
+
+static void
+preview_data_free (PreviewData *data)
+{
+  g_clear_object (&data->window);
+  g_clear_object (&data->cancellable);
+  g_clear_object (&data->preview);
+  g_free (data->path);
+  g_free (data);
+}
+
+static gboolean
+show_preview (gpointer user_data)
+{
+  PreviewData *data = user_data;
+  EvoxWindow *self = data->window;
+  g_autofree char *name = g_filename_display_basename (data->path);
+  g_autofree char *title = NULL;
+
+  if (self->preview_cancellable == NULL || self->preview_cancellable != data->cancellable)
+    return G_SOURCE_REMOVE;
+  /* The title says the voxels are not all there yet; the full volume replaces it. */
+  title = g_strdup_printf (_("%s (loading: preview at 1:%s)"), name,
+                           evox_volume_get_metadata (data->preview, "preview_stride"));
+  evox_document_set_volume (self->document, data->preview, title, NULL);
+  self->showing_preview = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* On the loading thread. */
+static void
+preview_ready (EvoxVolume *preview,
+               gpointer    user_data)
+{
+  LoadData *load = user_data;
+  PreviewData *data;
+  EvoxWindow *window = g_weak_ref_get (&load->window_ref);
+
+  if (window == NULL)
+    return;
+  data = g_new0 (PreviewData, 1);
+  data->window = window;
+  data->cancellable = g_object_ref (load->cancellable);
+  data->preview = g_object_ref (preview);
+  data->path = g_strdup (load->path);
+  /* The volume itself comes through GTask at the default priority: the same here keeps the
+   * order in which the loading thread sent them. */
+  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, show_preview, data,
+                              (GDestroyNotify) preview_data_free);
+}
+
+/* EVOX_PREVIEW_STRIDE=S forces previews at stride S on any volume (tests, trying it on a small
+ * file); unset or not a number, the automatic stride. */
+static guint
+preview_stride_from_env (void)
+{
+  const char *text = g_getenv ("EVOX_PREVIEW_STRIDE");
+  guint64 stride;
+
+  if (text != NULL && g_ascii_string_to_unsigned (text, 10, 1, 4096, &stride, NULL))
+    return (guint) stride;
+  return 0;
+}
+
 /* The progress box and the load's bookkeeping, for either kind of file. */
 static LoadData *
 begin_load (EvoxWindow *self,
@@ -755,8 +842,11 @@ begin_load (EvoxWindow *self,
   evox_progress_push (self->load_progress_state, 0.0, UPLOAD_START);
   data = g_new0 (LoadData, 1);
   g_set_weak_pointer (&data->window, self);
+  g_weak_ref_init (&data->window_ref, self);
   data->cancellable = g_object_ref (self->load_cancellable);
   data->path = g_strdup (path);
+  self->preview_cancellable = self->load_cancellable;
+  self->showing_preview = FALSE;
 
   gtk_label_set_text (self->load_label, label);
   gtk_progress_bar_set_fraction (self->load_progress, 0);
@@ -772,7 +862,14 @@ _evox_window_start_load (EvoxWindow            *self,
                          const EvoxSsrmOptions *options)
 {
   LoadData *data = begin_load (self, path);
-  EvoxLoadOptions load = { .ssrm = options, .bin = self->startup_bin };
+  EvoxLoadOptions load = { .ssrm = options, .bin = self->startup_bin,
+                           .preview = &data->preview };
+
+  /* Big TIFF stacks and HDF5 volumes show coarse previews while they load (evox-preview.h);
+   * data lives until load_finished, after the last preview. */
+  data->preview.stride = preview_stride_from_env ();
+  data->preview.func = preview_ready;
+  data->preview.user_data = data;
 
   /* --bin is for the file named with it, not for whatever is opened later. */
   self->startup_bin = 0;
@@ -841,6 +938,11 @@ evox_window_open_file (EvoxWindow            *self,
       return;
     }
 
+  if (g_str_has_suffix (path, ".evox"))
+    {
+      evox_window_open_session (self, file);
+      return;
+    }
   format = evox_detect_format (path, &error);
   if (format == EVOX_FORMAT_UNKNOWN)
     {
@@ -999,6 +1101,7 @@ evox_window_dispose (GObject *object)
   g_clear_handle_id (&self->saved_timeout_id, g_source_remove);
   g_clear_pointer (&self->saved_path, g_free);
   g_clear_weak_pointer (&self->properties_dialog);
+  g_clear_weak_pointer (&self->recon_dialog);
   gtk_widget_dispose_template (GTK_WIDGET (self), EVOX_TYPE_WINDOW);
   g_clear_object (&self->document);
   g_clear_pointer (&self->error_text, g_free);
@@ -1065,6 +1168,7 @@ evox_window_class_init (EvoxWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, recent_submenu);
 
   _evox_window_install_actions (widget_class);
+  _evox_window_install_session_actions (widget_class);
 }
 
 /* Every scrolled panel in the side stack, and scrolled parts inside the panels. */

@@ -43,6 +43,18 @@ void          evox_window_open_file      (EvoxWindow            *self,
 void          evox_window_open_features  (EvoxWindow            *self,
                                           GFile                 *features,
                                           GFile                 *coords);
+/* A session file (evox-session.h): reads its input again off the main thread and restores the
+ * analysis; a missing input is asked for with a file chooser, a changed one is named in the
+ * banner. What was shown stays when the session or its input cannot be read. `evox FILE.evox`
+ * and evox_window_open_file () of a .evox file come here. */
+void          evox_window_open_session   (EvoxWindow            *self,
+                                          GFile                 *file);
+/* File > Save Session…: the document as a session at path (keys of the session the window came
+ * from that this Evox does not know are kept). */
+gboolean      evox_window_save_session   (EvoxWindow            *self,
+                                          const char            *path,
+                                          gboolean               overwrite,
+                                          GError               **error);
 gboolean      evox_window_is_loading     (EvoxWindow            *self);
 void          evox_window_cancel_load    (EvoxWindow            *self);
 /* The banner's text, NULL when none is shown. */

@@ -1,0 +1,47 @@
+/* evox-metrics.h: the electrode metrics of one phase (or union of phases) as one table: porosity,
+ * tortuosity factors, percolation, specific surface area and size distributions; what the Metrics
+ * page shows and `evox metrics` prints and writes as CSV. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "evox-metrics-table.h"
+#include "evox-progress.h"
+#include "evox-volume.h"
+
+G_BEGIN_DECLS
+
+/* A phase by name and value ranges on one channel (several ranges: their union). */
+typedef struct
+{
+  char    *name;
+  guint    channel;
+  guint    n_ranges;
+  double  *lo;       /* n_ranges each, inclusive */
+  double  *hi;
+} EvoxMetricsPhase;
+
+typedef struct
+{
+  EvoxMetricsPhase  phase;            /* the phase measured */
+  gboolean          tortuosity[3];    /* per axis x, y, z */
+  double            tolerance;        /* relative residual; 0: EVOX_TORTUOSITY_DEFAULT_TOLERANCE */
+  gboolean          percolation;
+  int               connectivity;     /* 6, 18 or 26 for percolation; 0: 26 */
+  gboolean          surface;          /* the interface between phase and other */
+  EvoxMetricsPhase  other;            /* used when surface */
+  gboolean          thickness;        /* local thickness of the phase (and of its complement) */
+  gboolean          keep_thickness;   /* keep the phase's thickness map (evox_metrics_get_map) */
+} EvoxMetricsRequest;
+
+/* Everything the request asks, in that order, on the worker's thread; progress over the parts;
+ * cancellable. Errors name the phase and the reason (no voxels, one voxel thick along an axis
+ * asked, tolerance out of range). */
+EvoxMetrics          *evox_metrics_compute    (EvoxVolume                *volume,
+                                               const EvoxMetricsRequest  *request,
+                                               EvoxProgress              *progress,
+                                               GCancellable              *cancellable,
+                                               GError                   **error);
+
+G_END_DECLS

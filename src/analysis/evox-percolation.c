@@ -1,0 +1,169 @@
+/* evox-percolation.c: how much of a phase connects two opposite faces of the volume. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "evox-percolation.h"
+#include "evox-types.h"
+
+/* Connectivity to a face is a property of a whole component, so the phase is labelled once and
+ * the six faces are read: a component touches the low x face when one of its voxels has x = 0.
+ * The three axes then cost one pass over the labels to count voxels per component, and the class
+ * volume of an axis one more pass, made only when asked for. */
+
+void
+evox_percolation_free (EvoxPercolation *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->labels, _evox_free_large);
+  g_clear_pointer (&self->touch, g_free);
+  g_free (self);
+}
+
+static inline guint8
+class_of (guint8 touch,
+          guint  axis)
+{
+  guint8 faces = (touch >> (2 * axis)) & 3;
+
+  return faces == 3 ? EVOX_PERCOLATION_BOTH
+         : faces != 0 ? EVOX_PERCOLATION_ONE_FACE
+         : EVOX_PERCOLATION_ISOLATED;
+}
+
+/* Marks the components with a voxel at index `at` along axis with bit. */
+static void
+mark_face (EvoxPercolation *self,
+           guint            axis,
+           gsize            at,
+           guint8           bit)
+{
+  const gsize nx = self->dims[0], ny = self->dims[1];
+  const guint a = axis == 0 ? 1 : 0, b = axis == 2 ? 1 : 2;
+
+  for (gsize j = 0; j < self->dims[b]; j++)
+    for (gsize i = 0; i < self->dims[a]; i++)
+      {
+        gsize c[3];
+        guint32 l;
+
+        c[axis] = at;
+        c[a] = i;
+        c[b] = j;
+        l = self->labels[(c[2] * ny + c[1]) * nx + c[0]];
+        if (l != 0)
+          self->touch[l] |= bit;
+      }
+}
+
+/**
+ * evox_percolation_compute:
+ * @progress: (nullable): stages "Finding components", "Faces"
+ */
+EvoxPercolation *
+evox_percolation_compute (const guint8      *mask,
+                          const gsize        dims[3],
+                          EvoxConnectivity   connectivity,
+                          EvoxProgress      *progress,
+                          GCancellable      *cancellable,
+                          GError           **error)
+{
+  g_autoptr (EvoxPercolation) self = NULL;
+  const gsize n = dims[0] * dims[1] * dims[2];
+  g_autofree guint64 *sizes = NULL;
+
+  g_return_val_if_fail (dims != NULL, NULL);
+  g_return_val_if_fail (n == 0 || mask != NULL, NULL);
+
+  if (!evox_connectivity_is_valid (connectivity))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "Connectivity %d is not 6, 18 or 26", (int) connectivity);
+      return NULL;
+    }
+  if (!evox_check_allocation (n, sizeof (guint32), "component labels", error))
+    return NULL;
+
+  self = g_new0 (EvoxPercolation, 1);
+  self->connectivity = connectivity;
+  memcpy (self->dims, dims, sizeof self->dims);
+  self->labels = _evox_alloc_large (MAX (n, 1) * sizeof (guint32));
+  if (self->labels == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "Not enough memory for the components of %" G_GSIZE_FORMAT " voxels", n);
+      return NULL;
+    }
+  evox_progress_set_stage (progress, "Finding components", 0.0, 0.8);
+  if (n > 0 && !evox_label_components (mask, dims, connectivity, self->labels,
+                                       &self->n_components, progress, cancellable, error))
+    return NULL;
+  if (self->n_components == 0)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "The phase has no voxels: nothing can percolate");
+      return NULL;
+    }
+
+  evox_progress_set_stage (progress, "Faces", 0.8, 1.0);
+  self->touch = g_new0 (guint8, (gsize) self->n_components + 1);
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      mark_face (self, axis, 0, (guint8) (1u << (2 * axis)));
+      mark_face (self, axis, dims[axis] - 1, (guint8) (2u << (2 * axis)));
+    }
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+
+  sizes = g_new0 (guint64, (gsize) self->n_components + 1);
+  for (gsize i = 0; i < n; i++)
+    sizes[self->labels[i]]++;
+  self->phase_voxels = n - sizes[0];
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      self->voxels[axis][EVOX_PERCOLATION_OUTSIDE] = sizes[0];
+      for (guint32 l = 1; l <= self->n_components; l++)
+        self->voxels[axis][class_of (self->touch[l], axis)] += sizes[l];
+    }
+  evox_progress_update (progress, 1.0);
+  return g_steal_pointer (&self);
+}
+
+double
+evox_percolation_get_fraction (EvoxPercolation      *self,
+                               guint                 axis,
+                               EvoxPercolationClass  klass)
+{
+  g_return_val_if_fail (self != NULL && axis < 3, 0.0);
+  g_return_val_if_fail (klass <= EVOX_PERCOLATION_ISOLATED, 0.0);
+
+  if (klass == EVOX_PERCOLATION_OUTSIDE || self->phase_voxels == 0)
+    return 0.0;
+  return (double) self->voxels[axis][klass] / (double) self->phase_voxels;
+}
+
+void
+evox_percolation_get_classes (EvoxPercolation *self,
+                              guint            axis,
+                              guint8          *classes)
+{
+  const gsize n = self->dims[0] * self->dims[1] * self->dims[2];
+  guint8 table[256];
+
+  g_return_if_fail (self != NULL && axis < 3 && classes != NULL);
+
+  /* The class of each face pattern, so the pass is one lookup per voxel. */
+  for (guint t = 0; t < 256; t++)
+    table[t] = class_of ((guint8) t, axis);
+#pragma omp parallel for schedule(static)
+  for (gsize i = 0; i < n; i++)
+    {
+      guint32 l = self->labels[i];
+
+      classes[i] = l == 0 ? EVOX_PERCOLATION_OUTSIDE : table[self->touch[l]];
+    }
+}

@@ -1,0 +1,57 @@
+/* evox-percolation.h: how much of a phase connects two opposite faces of the volume. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <gio/gio.h>
+#include "evox-labels.h"
+#include "evox-progress.h"
+
+G_BEGIN_DECLS
+
+/* What a voxel's component touches along one axis; the values of the class volume. */
+typedef enum
+{
+  EVOX_PERCOLATION_OUTSIDE = 0,   /* not in the phase */
+  EVOX_PERCOLATION_BOTH = 1,      /* connected to both faces (percolating) */
+  EVOX_PERCOLATION_ONE_FACE = 2,  /* connected to one face only (dead end) */
+  EVOX_PERCOLATION_ISOLATED = 3,  /* connected to neither */
+} EvoxPercolationClass;
+
+/* The phase's connected components (evox_label_components) and, for each axis (0 x, 1 y, 2 z),
+ * the voxels of the components touching both faces (index 0 and dims[axis] - 1 on that axis),
+ * one of them, or neither. A volume one voxel thick along an axis has one face there: every
+ * voxel touches "both" (it is its own two faces). Fractions are over the phase's voxels. */
+typedef struct
+{
+  EvoxConnectivity connectivity;
+  gsize            dims[3];
+  guint64          phase_voxels;
+  guint32          n_components;
+  guint64          voxels[3][4];   /* [axis][EvoxPercolationClass], OUTSIDE counts the rest */
+  /* private */
+  guint32         *labels;
+  guint8          *touch;          /* per component: bit 2 axis + 0 low face, + 1 high face */
+} EvoxPercolation;
+
+/* Fails with EVOX_ERROR_ARGUMENT on an invalid connectivity or a phase with no voxels,
+ * EVOX_ERROR_TOO_LARGE past the memory cap, G_IO_ERROR_CANCELLED when cancelled.
+ * @progress: stages "Finding components", "Faces". */
+EvoxPercolation *evox_percolation_compute      (const guint8      *mask,
+                                                const gsize        dims[3],
+                                                EvoxConnectivity   connectivity,
+                                                EvoxProgress      *progress,
+                                                GCancellable      *cancellable,
+                                                GError           **error);
+void             evox_percolation_free         (EvoxPercolation   *self);
+/* The share of the phase's voxels in a class along an axis (0 for OUTSIDE). */
+double           evox_percolation_get_fraction (EvoxPercolation   *self,
+                                                guint              axis,
+                                                EvoxPercolationClass klass);
+/* The class of every voxel along an axis (dims[0] * dims[1] * dims[2] bytes, x fastest). */
+void             evox_percolation_get_classes  (EvoxPercolation   *self,
+                                                guint              axis,
+                                                guint8            *classes);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvoxPercolation, evox_percolation_free)
+
+G_END_DECLS

@@ -1,0 +1,45 @@
+/* evox-tortuosity-private.h: the diffusion system shared by the solver and its multigrid preconditioner. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define EVOX_TORTUOSITY_NONE G_MAXUINT32
+/* Loops over fewer cells run on one thread: the solve makes many short passes (coarse levels,
+ * small volumes), where waking the team costs more than the work, above all on a busy machine. */
+#define EVOX_TORTUOSITY_PARALLEL_MIN 65536
+
+typedef struct _EvoxMgLevel EvoxMgLevel;
+
+/* The linear system on the grid: idx numbers the unknowns in raster order (NONE elsewhere), so
+ * a voxel's neighbours are found through the grid and the vectors hold unknowns only. diag is
+ * the number of phase neighbours plus 2 per fixed face. */
+typedef struct
+{
+  gsize         dims[3];
+  int           axis;
+  gsize         n;
+  guint32      *idx;
+  guint8       *diag;
+  double       *x;
+  double       *r;
+  double       *p;
+  double       *q;
+  double       *z;          /* the preconditioned residual (multigrid only) */
+  EvoxMgLevel  *levels;     /* coarse levels 1.. (multigrid only) */
+  guint         n_levels;
+} EvoxTortuositySystem;
+
+/* Builds the coarse levels by aggregating 2 x 2 x 2 blocks of voxels until a level has at most
+ * a few thousand cells, the last one factorised densely. FALSE when they do not fit in memory. */
+gboolean _evox_tortuosity_mg_build (EvoxTortuositySystem *s,
+                                    GError              **error);
+/* z = B r, one symmetric V-cycle from z = 0: B is symmetric positive definite. */
+void     _evox_tortuosity_mg_apply (EvoxTortuositySystem *s,
+                                    const double         *r,
+                                    double               *z);
+void     _evox_tortuosity_mg_clear (EvoxTortuositySystem *s);
+
+G_END_DECLS

@@ -1,0 +1,999 @@
+/* evox-tortuosity.c: tortuosity factor of a phase by steady-state diffusion (TauFactor's definition). */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+#include "evox-tortuosity.h"
+
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+#include "evox-labels.h"
+#include "evox-tortuosity-private.h"
+
+/* The discretisation is TauFactor's Solver (Cooper et al. 2016, SoftwareX 5, 203; the taufactor
+ * Python package): one unknown concentration per voxel centre, conductance 1 across a face
+ * shared by two phase voxels and 2 between a boundary voxel's centre and the fixed
+ * concentration on the volume's face half a voxel away. Row i of the system A c = b reads
+ *
+ *   (n_i + 2 [on the inlet face] + 2 [on the outlet face]) c_i - sum of the neighbours' c = b_i
+ *
+ * with n_i the voxel's phase neighbours and b_i = 2 on the inlet face (concentration 1), 0
+ * elsewhere (the outlet is at 0). A is symmetric and positive definite on every part of the phase
+ * that touches a face; parts that touch only one face settle at that face's concentration and
+ * parts that touch none carry nothing, so only the parts joined to both faces are unknowns.
+ * TauFactor iterates every phase voxel instead, which reaches the same fluxes. */
+
+#define NONE EVOX_TORTUOSITY_NONE
+#define PARALLEL_MIN EVOX_TORTUOSITY_PARALLEL_MIN
+
+typedef EvoxTortuositySystem System;
+
+struct _EvoxTortuosity
+{
+  GObject       parent_instance;
+
+  EvoxFlowAxis  axis;
+  double        tolerance;
+  gboolean      percolating;
+  char         *reason;
+  double        porosity;
+  double        connected_fraction;
+  double        d_rel;
+  double        tau;
+  double        flux_in;
+  double        flux_out;
+  guint64       n_unknowns;
+  GArray       *history;
+  EvoxVolume   *concentration;
+  EvoxVolume   *flux;
+};
+
+G_DEFINE_FINAL_TYPE (EvoxTortuosity, evox_tortuosity, G_TYPE_OBJECT)
+
+static const char * const axis_names[] = { "x", "y", "z" };
+
+const char *
+evox_flow_axis_to_string (EvoxFlowAxis axis)
+{
+  g_return_val_if_fail (axis <= EVOX_FLOW_AXIS_Z, NULL);
+  return axis_names[axis];
+}
+
+gboolean
+evox_flow_axis_from_string (const char   *text,
+                            EvoxFlowAxis *axis)
+{
+  int index = text != NULL ? _evox_name_index (axis_names, G_N_ELEMENTS (axis_names), text) : -1;
+
+  if (index < 0)
+    return FALSE;
+  if (axis != NULL)
+    *axis = (EvoxFlowAxis) index;
+  return TRUE;
+}
+
+void
+evox_tortuosity_params_init (EvoxTortuosityParams *params)
+{
+  g_return_if_fail (params != NULL);
+  memset (params, 0, sizeof *params);
+  params->axis = EVOX_FLOW_AXIS_X;
+  params->tolerance = EVOX_TORTUOSITY_DEFAULT_TOLERANCE;
+}
+
+static void
+evox_tortuosity_finalize (GObject *object)
+{
+  EvoxTortuosity *self = EVOX_TORTUOSITY (object);
+
+  g_free (self->reason);
+  g_clear_pointer (&self->history, g_array_unref);
+  g_clear_object (&self->concentration);
+  g_clear_object (&self->flux);
+  G_OBJECT_CLASS (evox_tortuosity_parent_class)->finalize (object);
+}
+
+static void
+evox_tortuosity_class_init (EvoxTortuosityClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = evox_tortuosity_finalize;
+}
+
+static void
+evox_tortuosity_init (EvoxTortuosity *self)
+{
+  self->history = g_array_new (FALSE, FALSE, sizeof (double));
+}
+
+static void
+system_clear (System *s)
+{
+  _evox_free_large (s->idx);
+  _evox_free_large (s->diag);
+  _evox_free_large (s->x);
+  _evox_free_large (s->r);
+  _evox_free_large (s->p);
+  _evox_free_large (s->q);
+  _evox_free_large (s->z);
+  _evox_tortuosity_mg_clear (s);
+  memset (s, 0, sizeof *s);
+}
+
+static inline gsize
+coord_along (const System *s,
+             gsize         x,
+             gsize         y,
+             gsize         z)
+{
+  return s->axis == 0 ? x : s->axis == 1 ? y : z;
+}
+
+/* out = A v over the unknowns; returns v . A v. Rows of the grid are shared among the threads. */
+static double
+system_apply (const System *s,
+              const double *v,
+              double       *out)
+{
+  const gsize nx = s->dims[0], ny = s->dims[1], nz = s->dims[2];
+  const gsize plane = nx * ny;
+  const gsize n_rows = ny * nz;
+  double dot = 0.0;
+
+#pragma omp parallel for schedule(static) reduction(+:dot) if (n_rows * nx >= PARALLEL_MIN)
+  for (gsize row = 0; row < n_rows; row++)
+    {
+      const gsize y = row % ny, z = row / ny;
+      const guint32 *id = s->idx + row * nx;
+      const guint32 *ym = y > 0 ? id - nx : NULL;
+      const guint32 *yp = y + 1 < ny ? id + nx : NULL;
+      const guint32 *zm = z > 0 ? id - plane : NULL;
+      const guint32 *zp = z + 1 < nz ? id + plane : NULL;
+
+      for (gsize x = 0; x < nx; x++)
+        {
+          guint32 i = id[x], j;
+          double sum = 0.0, a;
+
+          if (i == NONE)
+            continue;
+          if (x > 0 && (j = id[x - 1]) != NONE)
+            sum += v[j];
+          if (x + 1 < nx && (j = id[x + 1]) != NONE)
+            sum += v[j];
+          if (ym != NULL && (j = ym[x]) != NONE)
+            sum += v[j];
+          if (yp != NULL && (j = yp[x]) != NONE)
+            sum += v[j];
+          if (zm != NULL && (j = zm[x]) != NONE)
+            sum += v[j];
+          if (zp != NULL && (j = zp[x]) != NONE)
+            sum += v[j];
+          a = s->diag[i] * v[i] - sum;
+          out[i] = a;
+          dot += v[i] * a;
+        }
+    }
+  return dot;
+}
+
+/* The diagonal, the linear start x = 1 - (a + 1/2) / L along the axis and b in r. */
+static void
+system_init_rows (System *s)
+{
+  const gsize nx = s->dims[0], ny = s->dims[1], nz = s->dims[2];
+  const gsize plane = nx * ny;
+  const gsize n_rows = ny * nz;
+  const gsize last = s->dims[s->axis] - 1;
+  const double length = (double) s->dims[s->axis];
+
+#pragma omp parallel for schedule(static) if (n_rows * nx >= PARALLEL_MIN)
+  for (gsize row = 0; row < n_rows; row++)
+    {
+      const gsize y = row % ny, z = row / ny;
+      const guint32 *id = s->idx + row * nx;
+
+      for (gsize x = 0; x < nx; x++)
+        {
+          guint32 i = id[x];
+          gsize a;
+          guint d = 0;
+
+          if (i == NONE)
+            continue;
+          d += x > 0 && id[x - 1] != NONE;
+          d += x + 1 < nx && id[x + 1] != NONE;
+          d += y > 0 && id[(gssize) x - (gssize) nx] != NONE;
+          d += y + 1 < ny && id[x + nx] != NONE;
+          d += z > 0 && id[(gssize) x - (gssize) plane] != NONE;
+          d += z + 1 < nz && id[x + plane] != NONE;
+          a = coord_along (s, x, y, z);
+          if (a == 0)
+            d += 2;
+          if (a == last)
+            d += 2;
+          s->diag[i] = (guint8) d;
+          s->x[i] = 1.0 - ((double) a + 0.5) / length;
+          s->r[i] = a == 0 ? 2.0 : 0.0;
+        }
+    }
+}
+
+/* The flux through the inlet face, 2 (1 - c), and through the outlet face, 2 c. */
+static void
+system_boundary_fluxes (const System *s,
+                        double       *flux_in,
+                        double       *flux_out)
+{
+  const gsize nx = s->dims[0], ny = s->dims[1], nz = s->dims[2];
+  const gsize n_rows = ny * nz;
+  const gsize last = s->dims[s->axis] - 1;
+  double in = 0.0, out = 0.0;
+
+#pragma omp parallel for schedule(static) reduction(+:in, out) if (n_rows * nx >= PARALLEL_MIN)
+  for (gsize row = 0; row < n_rows; row++)
+    {
+      const gsize y = row % ny, z = row / ny;
+      const guint32 *id = s->idx + row * nx;
+
+      for (gsize x = 0; x < nx; x++)
+        {
+          guint32 i = id[x];
+          gsize a;
+
+          if (i == NONE)
+            continue;
+          a = coord_along (s, x, y, z);
+          if (a == 0)
+            in += 2.0 * (1.0 - s->x[i]);
+          if (a == last)
+            out += 2.0 * s->x[i];
+        }
+    }
+  *flux_in = in;
+  *flux_out = out;
+}
+
+/* Labels of the 6-connected parts of the phase that touch both faces normal to the axis become
+ * 1 in labels, every other voxel 0. Returns how many parts do (0: the phase does not
+ * percolate), and whether any part touches each face. */
+static guint32
+keep_spanning_parts (guint32       *labels,
+                     guint32        n_labels,
+                     const gsize    dims[3],
+                     int            axis,
+                     gboolean      *touches_in,
+                     gboolean      *touches_out)
+{
+  g_autofree guint8 *touch = g_new0 (guint8, (gsize) n_labels + 1);
+  const gsize stride[3] = { 1, dims[0], dims[0] * dims[1] };
+  const int u = (axis + 1) % 3, v = (axis + 2) % 3;
+  const gsize n_voxels = dims[0] * dims[1] * dims[2];
+  const gsize last = (dims[axis] - 1) * stride[axis];
+  guint32 n_spanning = 0;
+
+  *touches_in = *touches_out = FALSE;
+  for (gsize b = 0; b < dims[v]; b++)
+    for (gsize a = 0; a < dims[u]; a++)
+      {
+        gsize g = a * stride[u] + b * stride[v];
+
+        touch[labels[g]] |= 1;
+        touch[labels[g + last]] |= 2;
+      }
+  touch[0] = 0;
+  for (guint32 l = 1; l <= n_labels; l++)
+    {
+      *touches_in |= (touch[l] & 1) != 0;
+      *touches_out |= (touch[l] & 2) != 0;
+      n_spanning += touch[l] == 3;
+    }
+  if (n_spanning == 0)
+    return 0;
+
+#pragma omp parallel for schedule(static) if (n_voxels >= PARALLEL_MIN)
+  for (gsize g = 0; g < n_voxels; g++)
+    labels[g] = touch[labels[g]] == 3;
+  return n_spanning;
+}
+
+/* Turns the 0/1 keep flags into unknown numbers in raster order (NONE elsewhere); returns how
+ * many there are. */
+static gsize
+number_unknowns (guint32     *idx,
+                 const gsize  dims[3])
+{
+  const gsize nx = dims[0], n_rows = dims[1] * dims[2];
+  g_autofree guint64 *start = g_new (guint64, n_rows + 1);
+
+#pragma omp parallel for schedule(static) if (n_rows * nx >= PARALLEL_MIN)
+  for (gsize row = 0; row < n_rows; row++)
+    {
+      const guint32 *id = idx + row * nx;
+      guint64 count = 0;
+
+      for (gsize x = 0; x < nx; x++)
+        count += id[x];
+      start[row + 1] = count;
+    }
+  start[0] = 0;
+  for (gsize row = 0; row < n_rows; row++)
+    start[row + 1] += start[row];
+
+#pragma omp parallel for schedule(static) if (n_rows * nx >= PARALLEL_MIN)
+  for (gsize row = 0; row < n_rows; row++)
+    {
+      guint32 *id = idx + row * nx;
+      guint64 next = start[row];
+
+      for (gsize x = 0; x < nx; x++)
+        id[x] = id[x] ? (guint32) next++ : NONE;
+    }
+  return start[n_rows];
+}
+
+/* z = B r by the multigrid V-cycle and r . z. */
+static double
+precondition_mg (System *s)
+{
+  const double *r = s->r, *z = s->z;
+  double rz = 0.0;
+
+  _evox_tortuosity_mg_apply (s, r, s->z);
+#pragma omp parallel for schedule(static) reduction(+:rz) if (s->n >= PARALLEL_MIN)
+  for (gsize i = 0; i < s->n; i++)
+    rz += r[i] * z[i];
+  return rz;
+}
+
+/* The preconditioned conjugate gradient from s->x with b in s->r on entry: Jacobi (z = r /
+ * diag, fused into the vector passes) or the multigrid V-cycle when s has levels. Stops when
+ * ||r|| <= tolerance ||b||. */
+static gboolean
+system_solve (System                     *s,
+              double                      b_norm,
+              const EvoxTortuosityParams *params,
+              guint                       max_iterations,
+              GArray                     *history,
+              EvoxProgress               *progress,
+              GCancellable               *cancellable,
+              GError                    **error)
+{
+  const gsize n = s->n;
+  double *x = s->x, *r = s->r, *p = s->p, *q = s->q;
+  const guint8 *diag = s->diag;
+  double inv[16];
+  double rz = 0.0, rr = 0.0, rel, start_rel;
+  const double tolerance = params->tolerance;
+  const gboolean mg = s->levels != NULL;
+  guint k;
+
+  inv[0] = 0.0;
+  for (guint d = 1; d < G_N_ELEMENTS (inv); d++)
+    inv[d] = 1.0 / d;
+
+  /* r = b - A x */
+  system_apply (s, x, q);
+#pragma omp parallel for schedule(static) reduction(+:rz, rr) if (n >= PARALLEL_MIN)
+  for (gsize i = 0; i < n; i++)
+    {
+      double ri = r[i] - q[i];
+
+      r[i] = ri;
+      p[i] = ri * inv[diag[i]];
+      rz += ri * p[i];
+      rr += ri * ri;
+    }
+  if (mg)
+    {
+      rz = precondition_mg (s);
+      memcpy (p, s->z, n * sizeof (double));
+    }
+  rel = sqrt (rr) / b_norm;
+  start_rel = rel;
+  g_array_append_val (history, rel);
+
+  for (k = 0; rel > tolerance; k++)
+    {
+      double pq, alpha, beta, rz_new = 0.0;
+
+      if (k >= max_iterations)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED,
+                       "The diffusion solve did not converge: relative residual %.3g after %u "
+                       "iterations, tolerance %.3g (raise the iteration cap or the tolerance)",
+                       rel, k, tolerance);
+          return FALSE;
+        }
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+
+      pq = system_apply (s, p, q);
+      if (!(pq > 0.0) || !isfinite (pq))
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED,
+                       "The diffusion solve broke down after %u iterations (p.Ap = %g)", k, pq);
+          return FALSE;
+        }
+      alpha = rz / pq;
+      rr = 0.0;
+#pragma omp parallel for schedule(static) reduction(+:rz_new, rr) if (n >= PARALLEL_MIN)
+      for (gsize i = 0; i < n; i++)
+        {
+          double ri;
+
+          x[i] += alpha * p[i];
+          ri = r[i] - alpha * q[i];
+          r[i] = ri;
+          rz_new += ri * ri * inv[diag[i]];
+          rr += ri * ri;
+        }
+      rel = sqrt (rr) / b_norm;
+      g_array_append_val (history, rel);
+      if (!isfinite (rel))
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_FAILED,
+                       "The diffusion solve broke down after %u iterations (residual %g)",
+                       k + 1, rel);
+          return FALSE;
+        }
+      /* Progress as the share of the decades from the start to the tolerance. */
+      if (start_rel > tolerance && rel < start_rel)
+        evox_progress_update (progress, CLAMP (log (start_rel / rel)
+                                               / log (start_rel / tolerance), 0.0, 1.0));
+      if (rel <= tolerance)
+        break;
+      if (mg)
+        {
+          const double *z = s->z;
+
+          rz_new = precondition_mg (s);
+          beta = rz_new / rz;
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
+          for (gsize i = 0; i < n; i++)
+            p[i] = z[i] + beta * p[i];
+        }
+      else
+        {
+          beta = rz_new / rz;
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
+          for (gsize i = 0; i < n; i++)
+            p[i] = r[i] * inv[diag[i]] + beta * p[i];
+        }
+      rz = rz_new;
+    }
+  evox_progress_update (progress, 1.0);
+  return TRUE;
+}
+
+/* The fields of a solved system; mask tells the phase's other voxels (flux 0) from the rest. */
+static gboolean
+make_fields (EvoxTortuosity *self,
+             const System   *s,
+             const guint8   *mask,
+             gboolean        keep_concentration,
+             gboolean        keep_flux,
+             GError        **error)
+{
+  const gsize nx = s->dims[0], ny = s->dims[1], nz = s->dims[2];
+  const gsize plane = nx * ny, n_rows = ny * nz;
+  const gsize last = s->dims[s->axis] - 1;
+  float *conc = NULL, *flux = NULL;
+
+  if (keep_concentration)
+    {
+      self->concentration = evox_volume_new (nx, ny, nz, 1, EVOX_SAMPLE_F32, error);
+      if (self->concentration == NULL)
+        return FALSE;
+      conc = evox_volume_get_data_mut (self->concentration, 0);
+      evox_volume_set_values (self->concentration, EVOX_SCALE_LINEAR, "concentration", "");
+    }
+  if (keep_flux)
+    {
+      self->flux = evox_volume_new (nx, ny, nz, 1, EVOX_SAMPLE_F32, error);
+      if (self->flux == NULL)
+        return FALSE;
+      flux = evox_volume_get_data_mut (self->flux, 0);
+      evox_volume_set_values (self->flux, EVOX_SCALE_LINEAR, "flux magnitude", "");
+    }
+
+#pragma omp parallel for schedule(static) if (n_rows * nx >= PARALLEL_MIN)
+  for (gsize row = 0; row < n_rows; row++)
+    {
+      const gsize y = row % ny, z = row / ny;
+      const guint32 *id = s->idx + row * nx;
+      gsize g0 = row * nx;
+
+      for (gsize x = 0; x < nx; x++)
+        {
+          guint32 i = id[x];
+          const gsize pos[3] = { x, y, z };
+          const gssize step[3] = { 1, (gssize) nx, (gssize) plane };
+          double sum2 = 0.0;
+
+          if (i == NONE)
+            {
+              if (conc != NULL)
+                conc[g0 + x] = NAN;
+              if (flux != NULL)
+                flux[g0 + x] = mask[g0 + x] ? 0.0f : NAN;
+              continue;
+            }
+          if (conc != NULL)
+            conc[g0 + x] = (float) s->x[i];
+          if (flux == NULL)
+            continue;
+          /* Mean of the flux across the low and the high face along each axis, counted in the
+           * direction of growing index; faces without a neighbour carry nothing unless they
+           * are the fixed faces of the flow axis. */
+          for (int d = 0; d < 3; d++)
+            {
+              double lo = 0.0, hi = 0.0;
+              guint32 j;
+
+              if (pos[d] > 0 && (j = id[(gssize) x - step[d]]) != NONE)
+                lo = s->x[j] - s->x[i];
+              else if (d == s->axis && pos[d] == 0)
+                lo = 2.0 * (1.0 - s->x[i]);
+              if (pos[d] < s->dims[d] - 1 && (j = id[(gssize) x + step[d]]) != NONE)
+                hi = s->x[i] - s->x[j];
+              else if (d == s->axis && pos[d] == last)
+                hi = 2.0 * s->x[i];
+              sum2 += 0.25 * (lo + hi) * (lo + hi);
+            }
+          flux[g0 + x] = (float) sqrt (sum2);
+        }
+    }
+  if (self->concentration != NULL)
+    evox_volume_freeze (self->concentration);
+  if (self->flux != NULL)
+    evox_volume_freeze (self->flux);
+  return TRUE;
+}
+
+static void
+not_percolating (EvoxTortuosity *self,
+                 const gsize     dims[3],
+                 gboolean        touches_in,
+                 gboolean        touches_out)
+{
+  const char *a = axis_names[self->axis];
+  gsize last = dims[self->axis] - 1;
+
+  self->percolating = FALSE;
+  self->d_rel = 0.0;
+  self->tau = INFINITY;
+  if (!touches_in)
+    self->reason = g_strdup_printf ("The phase does not touch the face %s = 0, so nothing "
+                                    "flows along %s", a, a);
+  else if (!touches_out)
+    self->reason = g_strdup_printf ("The phase does not touch the face %s = %" G_GSIZE_FORMAT
+                                    ", so nothing flows along %s", a, last, a);
+  else
+    self->reason = g_strdup_printf ("No face-connected path of the phase joins the faces %s = 0 "
+                                    "and %s = %" G_GSIZE_FORMAT, a, a, last);
+}
+
+/**
+ * evox_tortuosity_compute_mask:
+ *
+ * See evox-tortuosity.h. The label volume of the phase becomes the map of unknowns in place, so
+ * the solve needs 4 bytes per voxel plus 33 per unknown (and 4 per voxel per field kept).
+ */
+EvoxTortuosity *
+evox_tortuosity_compute_mask (const guint8               *mask,
+                              const gsize                 dims[3],
+                              const EvoxTortuosityParams *params,
+                              EvoxProgress               *progress,
+                              GCancellable               *cancellable,
+                              GError                    **error)
+{
+  g_autoptr(EvoxTortuosity) self = NULL;
+  System s = { 0 };
+  gsize n_voxels;
+  guint64 n_phase = 0;
+  guint32 n_labels = 0;
+  gboolean touches_in, touches_out, ok, mg;
+  guint max_iterations;
+  const char *a;
+
+  g_return_val_if_fail (dims != NULL, NULL);
+  g_return_val_if_fail (params != NULL, NULL);
+  g_return_val_if_fail (params->axis <= EVOX_FLOW_AXIS_Z, NULL);
+  g_return_val_if_fail (params->preconditioner <= EVOX_TORTUOSITY_JACOBI, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  a = axis_names[params->axis];
+  if (!(params->tolerance > 0.0 && params->tolerance < 1.0))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "The tolerance %g is not a relative residual: it must be above 0 and below 1",
+                   params->tolerance);
+      return NULL;
+    }
+  if (dims[params->axis] < 2)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "The volume is %" G_GSIZE_FORMAT " voxel thick along %s: a tortuosity "
+                   "along %s needs at least 2 layers", dims[params->axis], a, a);
+      return NULL;
+    }
+  n_voxels = dims[0] * dims[1] * dims[2];
+  g_return_val_if_fail (mask != NULL || n_voxels == 0, NULL);
+
+#pragma omp parallel for schedule(static) reduction(+:n_phase) if (n_voxels >= PARALLEL_MIN)
+  for (gsize g = 0; g < n_voxels; g++)
+    n_phase += mask[g] != 0;
+  if (n_phase == 0)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "The phase has no voxels: there is nothing to diffuse through");
+      return NULL;
+    }
+  if (!evox_check_allocation (n_voxels, sizeof (guint32), "The map of the phase", error))
+    return NULL;
+
+  self = g_object_new (EVOX_TYPE_TORTUOSITY, NULL);
+  self->axis = params->axis;
+  self->tolerance = params->tolerance;
+  self->porosity = (double) n_phase / (double) n_voxels;
+
+  /* The labelling reports no progress of its own: its stage would be named for particles. */
+  evox_progress_set_stage (progress, "Finding connected paths", 0.0, 0.1);
+  s.idx = _evox_alloc_large (n_voxels * sizeof (guint32));
+  if (s.idx == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "The map of the phase (%" G_GSIZE_FORMAT " voxels) does not fit in memory",
+                   n_voxels);
+      return NULL;
+    }
+  if (!evox_label_components (mask, dims, EVOX_CONNECTIVITY_6, s.idx, &n_labels, NULL,
+                              cancellable, error))
+    {
+      system_clear (&s);
+      return NULL;
+    }
+  evox_progress_update (progress, 0.5);
+  if (keep_spanning_parts (s.idx, n_labels, dims, params->axis, &touches_in, &touches_out) == 0)
+    {
+      system_clear (&s);
+      evox_progress_update (progress, 1.0);
+      not_percolating (self, dims, touches_in, touches_out);
+      return g_steal_pointer (&self);
+    }
+  memcpy (s.dims, dims, sizeof s.dims);
+  s.axis = params->axis;
+  s.n = number_unknowns (s.idx, dims);
+  self->n_unknowns = s.n;
+  self->connected_fraction = (double) s.n / (double) n_phase;
+  evox_progress_update (progress, 1.0);
+  if (s.n >= NONE)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "The phase has %" G_GSIZE_FORMAT " connected voxels, more than the solver's "
+                   "%u", s.n, NONE - 1);
+      system_clear (&s);
+      return NULL;
+    }
+  mg = params->preconditioner == EVOX_TORTUOSITY_MULTIGRID;
+  if (!evox_check_allocation (s.n, (mg ? 5 : 4) * sizeof (double) + 1, "The diffusion solve",
+                              error))
+    {
+      system_clear (&s);
+      return NULL;
+    }
+  s.diag = _evox_alloc_large (s.n);
+  s.x = _evox_alloc_large (s.n * sizeof (double));
+  s.r = _evox_alloc_large (s.n * sizeof (double));
+  s.p = _evox_alloc_large (s.n * sizeof (double));
+  s.q = _evox_alloc_large (s.n * sizeof (double));
+  if (mg)
+    s.z = _evox_alloc_large (s.n * sizeof (double));
+  if (s.diag == NULL || s.x == NULL || s.r == NULL || s.p == NULL || s.q == NULL ||
+      (mg && s.z == NULL))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "The diffusion solve (%" G_GSIZE_FORMAT " unknowns) does not fit in memory",
+                   s.n);
+      system_clear (&s);
+      return NULL;
+    }
+
+  evox_progress_set_stage (progress, "Solving diffusion", 0.1, 1.0);
+  system_init_rows (&s);
+  if (mg && !_evox_tortuosity_mg_build (&s, error))
+    {
+      system_clear (&s);
+      return NULL;
+    }
+  max_iterations = params->max_iterations;
+  if (max_iterations == 0)
+    max_iterations = (guint) MIN (20 * (dims[0] + dims[1] + dims[2]) + 1000, G_MAXUINT);
+  {
+    /* ||b||: b is 2 on every unknown of the inlet face. */
+    double b2 = 0.0;
+
+#pragma omp parallel for schedule(static) reduction(+:b2) if (s.n >= PARALLEL_MIN)
+    for (gsize i = 0; i < s.n; i++)
+      b2 += s.r[i] * s.r[i];
+    ok = system_solve (&s, sqrt (b2), params, max_iterations, self->history, progress,
+                       cancellable, error);
+  }
+  if (!ok)
+    {
+      system_clear (&s);
+      return NULL;
+    }
+
+  self->percolating = TRUE;
+  system_boundary_fluxes (&s, &self->flux_in, &self->flux_out);
+  {
+    double area = (double) n_voxels / (double) dims[params->axis];
+    double flux = 0.5 * (self->flux_in + self->flux_out);
+
+    self->d_rel = flux * (double) dims[params->axis] / area;
+    self->tau = self->d_rel > 0.0 ? self->porosity / self->d_rel : INFINITY;
+  }
+  ok = make_fields (self, &s, mask, params->keep_concentration, params->keep_flux, error);
+  system_clear (&s);
+  if (!ok)
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+EvoxTortuosity *
+evox_tortuosity_compute (EvoxVolume                 *volume,
+                         guint                       channel,
+                         double                      lo,
+                         double                      hi,
+                         const EvoxTortuosityParams *params,
+                         EvoxProgress               *progress,
+                         GCancellable               *cancellable,
+                         GError                    **error)
+{
+  g_autoptr(EvoxTortuosity) self = NULL;
+  g_auto (EvoxLargeBuffer) mask = NULL;
+  EvoxSampleType type;
+  gconstpointer data;
+  gsize dims[3], n_voxels;
+  float first = 1.0f, last = 0.0f;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
+  g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), NULL);
+  g_return_val_if_fail (params != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (isnan (lo) || isnan (hi) || lo > hi)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "The phase range [%g, %g] is not a range: it needs lo <= hi and no NaN",
+                   lo, hi);
+      return NULL;
+    }
+  evox_volume_get_dims (volume, dims);
+  n_voxels = evox_volume_get_n_voxels (volume);
+  if (!evox_check_allocation (n_voxels, 1, "The phase mask", error))
+    return NULL;
+  mask = _evox_alloc_large (MAX (n_voxels, 1));
+  if (mask == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "The phase mask (%" G_GSIZE_FORMAT " voxels) does not fit in memory",
+                   n_voxels);
+      return NULL;
+    }
+  type = evox_volume_get_sample_type (volume);
+  data = evox_volume_get_data (volume, channel);
+  /* The stored values inside [lo, hi] as floats decide exactly as doubles would (NaN is in no
+   * range); a range without a value of the type leaves the mask empty. */
+  if (evox_sample_type_inner_range (type, lo, hi, &first, &last))
+    {
+      guint8 *m = mask;
+
+#pragma omp parallel for schedule(static) if (n_voxels >= PARALLEL_MIN)
+      for (gsize g = 0; g < n_voxels; g++)
+        {
+          float v = (float) evox_sample_get (data, type, g);
+
+          m[g] = v >= first && v <= last;
+        }
+    }
+
+  self = evox_tortuosity_compute_mask (mask, dims, params, progress, cancellable, error);
+  if (self == NULL)
+    return NULL;
+  if (self->concentration != NULL)
+    evox_volume_copy_grid (self->concentration, volume);
+  if (self->flux != NULL)
+    evox_volume_copy_grid (self->flux, volume);
+  return g_steal_pointer (&self);
+}
+
+typedef struct
+{
+  EvoxVolume           *volume;
+  guint                 channel;
+  double                lo;
+  double                hi;
+  EvoxTortuosityParams  params;
+  EvoxProgress         *progress;
+} ComputeData;
+
+static void
+compute_data_free (ComputeData *data)
+{
+  g_clear_object (&data->volume);
+  evox_progress_unref (data->progress);
+  g_free (data);
+}
+
+static gpointer
+compute_work (gpointer       task_data,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  ComputeData *data = task_data;
+
+  return evox_tortuosity_compute (data->volume, data->channel, data->lo, data->hi,
+                                  &data->params, data->progress, cancellable, error);
+}
+
+/**
+ * evox_tortuosity_compute_async:
+ *
+ * evox_tortuosity_compute() on a worker thread (params is copied); the callback runs in the
+ * caller's main context and gets %G_IO_ERROR_CANCELLED when @cancellable fires first.
+ */
+void
+evox_tortuosity_compute_async (EvoxVolume                 *volume,
+                               guint                       channel,
+                               double                      lo,
+                               double                      hi,
+                               const EvoxTortuosityParams *params,
+                               EvoxProgress               *progress,
+                               GCancellable               *cancellable,
+                               GAsyncReadyCallback         callback,
+                               gpointer                    user_data)
+{
+  ComputeData *data;
+
+  g_return_if_fail (EVOX_IS_VOLUME (volume));
+  g_return_if_fail (channel < evox_volume_get_n_channels (volume));
+  g_return_if_fail (params != NULL);
+
+  data = g_new0 (ComputeData, 1);
+  data->volume = g_object_ref (volume);
+  data->channel = channel;
+  data->lo = lo;
+  data->hi = hi;
+  data->params = *params;
+  data->progress = evox_progress_ref (progress);
+  _evox_task_run (evox_tortuosity_compute_async, compute_work, data,
+                  (GDestroyNotify) compute_data_free, g_object_unref, cancellable, callback,
+                  user_data);
+}
+
+EvoxTortuosity *
+evox_tortuosity_compute_finish (GAsyncResult  *result,
+                                GError       **error)
+{
+  return _evox_task_finish (result, evox_tortuosity_compute_async, error);
+}
+
+EvoxFlowAxis
+evox_tortuosity_get_axis (EvoxTortuosity *self)
+{
+  g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), EVOX_FLOW_AXIS_X);
+  return self->axis;
+}
+
+double
+evox_tortuosity_get_tolerance (EvoxTortuosity *self)
+{
+  g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), NAN);
+  return self->tolerance;
+}
+
+gboolean
+evox_tortuosity_get_percolating (EvoxTortuosity *self)
+{
+  g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), FALSE);
+  return self->percolating;
+}
+
+const char *
+evox_tortuosity_get_reason (EvoxTortuosity *self)
+{
+  g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), NULL);
+  return self->reason;
+}
+
+double
+evox_tortuosity_get_porosity (EvoxTortuosity *self)
+{
+  g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), NAN);
+  return self->porosity;
+}
+
+double
+evox_tortuosity_get_connected_fraction (EvoxTortuosity *self)
+{
+  g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), NAN);
+  return self->connected_fraction;
+}
+
+double
+evox_tortuosity_get_effective_diffusivity (EvoxTortuosity *self)
+{
+  g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), NAN);
+  return self->d_rel;
+}
+
+double
+evox_tortuosity_get_tau (EvoxTortuosity *self)
+{
+  g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), NAN);
+  return self->tau;
+}
+
+double
+evox_tortuosity_get_flux_in (EvoxTortuosity *self)
+{
+  g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), NAN);
+  return self->flux_in;
+}
+
+double
+evox_tortuosity_get_flux_out (EvoxTortuosity *self)
+{
+  g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), NAN);
+  return self->flux_out;
+}
+
+guint64
+evox_tortuosity_get_n_unknowns (EvoxTortuosity *self)
+{
+  g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), 0);
+  return self->n_unknowns;
+}
+
+guint
+evox_tortuosity_get_n_iterations (EvoxTortuosity *self)
+{
+  g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), 0);
+  return self->history->len > 0 ? self->history->len - 1 : 0;
+}
+
+const double *
+evox_tortuosity_get_residual_history (EvoxTortuosity *self,
+                                      guint          *n_values)
+{
+  g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), NULL);
+  if (n_values != NULL)
+    *n_values = self->history->len;
+  return (const double *) (gpointer) self->history->data;
+}
+
+double
+evox_tortuosity_get_residual (EvoxTortuosity *self)
+{
+  g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), NAN);
+  if (self->history->len == 0)
+    return 0.0;
+  return g_array_index (self->history, double, self->history->len - 1);
+}
+
+EvoxVolume *
+evox_tortuosity_get_concentration (EvoxTortuosity *self)
+{
+  g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), NULL);
+  return self->concentration;
+}
+
+EvoxVolume *
+evox_tortuosity_get_flux_magnitude (EvoxTortuosity *self)
+{
+  g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), NULL);
+  return self->flux;
+}

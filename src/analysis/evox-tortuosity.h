@@ -1,0 +1,135 @@
+/* evox-tortuosity.h: tortuosity factor of a phase by steady-state diffusion (TauFactor's definition). */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <gio/gio.h>
+#include "evox-progress.h"
+#include "evox-volume.h"
+
+G_BEGIN_DECLS
+
+/* The axis the concentration drop is applied along: x is the fastest voxel index. */
+typedef enum
+{
+  EVOX_FLOW_AXIS_X,
+  EVOX_FLOW_AXIS_Y,
+  EVOX_FLOW_AXIS_Z,
+} EvoxFlowAxis;
+
+/* "x", "y", "z" (the command line's and the CSV's words). */
+const char *evox_flow_axis_to_string   (EvoxFlowAxis   axis);
+gboolean    evox_flow_axis_from_string (const char    *text,
+                                        EvoxFlowAxis  *axis);
+
+/* The default stopping rule: ||b - A c||_2 <= 1e-6 ||b||_2 (see evox-tortuosity.c). */
+#define EVOX_TORTUOSITY_DEFAULT_TOLERANCE 1e-6
+
+/* What the conjugate gradient is preconditioned with: a symmetric multigrid V-cycle on
+ * aggregates of 2 x 2 x 2 voxels (the default; iterations grow slowly with the size) or the
+ * diagonal (Jacobi; less memory, iterations grow with the length along the axis). */
+typedef enum
+{
+  EVOX_TORTUOSITY_MULTIGRID,
+  EVOX_TORTUOSITY_JACOBI,
+} EvoxTortuosityPreconditioner;
+
+typedef struct
+{
+  EvoxFlowAxis axis;
+  EvoxTortuosityPreconditioner preconditioner;
+  double       tolerance;           /* relative residual to stop at, > 0 and < 1 */
+  guint        max_iterations;      /* 0: 20 (nx + ny + nz) + 1000 */
+  gboolean     keep_concentration;  /* keep the concentration field as a volume */
+  gboolean     keep_flux;           /* keep the flux magnitude as a volume */
+} EvoxTortuosityParams;
+
+/* axis x, multigrid, the default tolerance, the default cap, no fields kept. */
+void evox_tortuosity_params_init (EvoxTortuosityParams *params);
+
+/* The result of one solve (immutable). The phase is a voxel mask; voxels are cubes of edge 1
+ * (the volume's spacing is not used, as TauFactor's Solver). Concentration 1 is held on the
+ * face before the first layer along the axis and 0 on the face after the last, half a voxel from
+ * the centres of the boundary voxels (conductance 2 between those centres and the face);
+ * every other face of the volume and every face between the phase and the rest carries no flux.
+ * Two face-adjacent phase voxels are joined by conductance 1 (D = 1). Only the voxels of the
+ * 6-connected parts of the phase that touch both faces are solved for: other parts cannot carry
+ * a steady flux, and the solution is the same with or without them.
+ *
+ *   porosity = phase voxels / all voxels (isolated and dead-end parts included)
+ *   D_eff / D = F L / (A dC),  F the flux through the volume (the mean of the flux in and the
+ *               flux out), L the voxels along the axis, A the voxels of a cross-section, dC = 1
+ *   tau = porosity / (D_eff / D)
+ *
+ * A phase that does not connect the two faces gives a result that is not percolating: D_eff 0,
+ * tau INFINITY, fluxes 0, no iterations, and a reason. */
+#define EVOX_TYPE_TORTUOSITY (evox_tortuosity_get_type ())
+G_DECLARE_FINAL_TYPE (EvoxTortuosity, evox_tortuosity, EVOX, TORTUOSITY, GObject)
+
+/* Solves on mask (dims[0] * dims[1] * dims[2] bytes, x fastest, nonzero = the phase) with every
+ * OpenMP thread: a preconditioned conjugate gradient (params->preconditioner), matrix-free, on
+ * the connected voxels only, from the linear profile along the axis. Fails with
+ * EVOX_ERROR_ARGUMENT on a tolerance that is not in (0, 1), a volume one voxel thick along the
+ * axis or a phase without voxels; EVOX_ERROR_TOO_LARGE when the work arrays do not fit the
+ * memory cap; EVOX_ERROR_FAILED when the iteration cap is reached first (the message gives the
+ * residual reached); G_IO_ERROR_CANCELLED when cancelled.
+ * @progress: stages "Finding connected paths" and "Solving diffusion". */
+EvoxTortuosity *evox_tortuosity_compute_mask   (const guint8               *mask,
+                                                const gsize                 dims[3],
+                                                const EvoxTortuosityParams *params,
+                                                EvoxProgress               *progress,
+                                                GCancellable               *cancellable,
+                                                GError                    **error);
+/* The phase lo <= v <= hi of channel (stored values, as EvoxPhase ranges); fields kept take the
+ * volume's grid (spacing and origin). Fails as above, and with EVOX_ERROR_ARGUMENT on lo > hi
+ * or NaN edges. */
+EvoxTortuosity *evox_tortuosity_compute        (EvoxVolume                 *volume,
+                                                guint                       channel,
+                                                double                      lo,
+                                                double                      hi,
+                                                const EvoxTortuosityParams *params,
+                                                EvoxProgress               *progress,
+                                                GCancellable               *cancellable,
+                                                GError                    **error);
+void            evox_tortuosity_compute_async  (EvoxVolume                 *volume,
+                                                guint                       channel,
+                                                double                      lo,
+                                                double                      hi,
+                                                const EvoxTortuosityParams *params,
+                                                EvoxProgress               *progress,
+                                                GCancellable               *cancellable,
+                                                GAsyncReadyCallback         callback,
+                                                gpointer                    user_data);
+EvoxTortuosity *evox_tortuosity_compute_finish (GAsyncResult               *result,
+                                                GError                    **error);
+
+EvoxFlowAxis    evox_tortuosity_get_axis       (EvoxTortuosity *self);
+double          evox_tortuosity_get_tolerance  (EvoxTortuosity *self);
+gboolean        evox_tortuosity_get_percolating (EvoxTortuosity *self);
+/* Why the phase does not percolate; NULL when it does. */
+const char     *evox_tortuosity_get_reason     (EvoxTortuosity *self);
+double          evox_tortuosity_get_porosity   (EvoxTortuosity *self);
+/* Share of the phase's voxels that are connected to both faces (0 when not percolating). */
+double          evox_tortuosity_get_connected_fraction (EvoxTortuosity *self);
+/* D_eff / D; 0 when not percolating. */
+double          evox_tortuosity_get_effective_diffusivity (EvoxTortuosity *self);
+/* porosity / (D_eff / D); INFINITY when not percolating. */
+double          evox_tortuosity_get_tau        (EvoxTortuosity *self);
+/* Flux through the face at concentration 1 and the face at 0, in units of D dC times the voxel
+ * edge (the sum over boundary voxels of 2 (1 - c) and 2 c). */
+double          evox_tortuosity_get_flux_in    (EvoxTortuosity *self);
+double          evox_tortuosity_get_flux_out   (EvoxTortuosity *self);
+guint64         evox_tortuosity_get_n_unknowns (EvoxTortuosity *self);
+guint           evox_tortuosity_get_n_iterations (EvoxTortuosity *self);
+/* ||b - A c|| / ||b|| after each iteration, the start first (n_iterations + 1 values). */
+const double   *evox_tortuosity_get_residual_history (EvoxTortuosity *self,
+                                                      guint          *n_values);
+/* The last value of the history. */
+double          evox_tortuosity_get_residual   (EvoxTortuosity *self);
+/* transfer none, NULL unless asked for: f32 volumes of the mask's dims. The concentration is
+ * in [0, 1] on the connected voxels and NaN elsewhere; the flux magnitude (units of D dC per
+ * voxel edge) is the length of the vector of mean face fluxes per axis on the connected voxels,
+ * 0 on the rest of the phase and NaN outside it. */
+EvoxVolume     *evox_tortuosity_get_concentration (EvoxTortuosity *self);
+EvoxVolume     *evox_tortuosity_get_flux_magnitude (EvoxTortuosity *self);
+
+G_END_DECLS

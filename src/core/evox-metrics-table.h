@@ -1,0 +1,48 @@
+/* evox-metrics-table.h: a table of electrode metrics (metric, phase, axis, value, unit, note), as
+ * the Metrics page shows it and `evox metrics` prints and writes it. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <glib.h>
+#include "evox-volume.h"
+
+G_BEGIN_DECLS
+
+/* One row: metric names as issue 18 lists them (porosity, tortuosity_factor,
+ * effective_diffusivity, percolating_fraction, one_face_fraction, isolated_fraction,
+ * specific_surface_area, thickness_mean, thickness_median, thickness_d10, thickness_d50,
+ * thickness_d90, ...); axis "x", "y", "z" or ""; unit "" for ratios, "1/um", "um"... value may be
+ * INFINITY (a phase that does not percolate: tortuosity_factor) with note saying why. */
+typedef struct
+{
+  char   *metric;
+  char   *phase;
+  char   *axis;
+  double  value;
+  char   *unit;
+  char   *note;
+} EvoxMetricsRow;
+
+typedef struct _EvoxMetrics EvoxMetrics;
+
+EvoxMetrics          *evox_metrics_new        (void);
+void                  evox_metrics_free       (EvoxMetrics         *self);
+void                  evox_metrics_add        (EvoxMetrics         *self,
+                                               const char          *metric,
+                                               const char          *phase,
+                                               const char          *axis,
+                                               double               value,
+                                               const char          *unit,
+                                               const char          *note);
+guint                 evox_metrics_get_n_rows (EvoxMetrics         *self);
+const EvoxMetricsRow *evox_metrics_get_row    (EvoxMetrics         *self,
+                                               guint                i);
+/* The kept thickness map (f32, NaN outside the phase), or NULL. */
+EvoxVolume           *evox_metrics_get_map    (EvoxMetrics         *self);
+
+/* The table as aligned text, for the terminal and the page's Copy. */
+char                 *evox_metrics_to_text    (EvoxMetrics         *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvoxMetrics, evox_metrics_free)
+
+G_END_DECLS

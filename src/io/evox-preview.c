@@ -1,0 +1,261 @@
+/* evox-preview.c: coarse previews of a volume published while a reader fills it. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "evox-preview.h"
+
+/* The coarsest automatic stride: the smallest power of two that brings the longest side to
+ * EVOX_PREVIEW_SIDE, so the first picture needs 1/s of the slices (2048^3: s = 16, 1/16 of the
+ * file) and s^3 times less memory than the volume. */
+static guint
+automatic_stride (const gsize dims[3],
+                  gsize       item_size)
+{
+  gsize longest = MAX (dims[0], MAX (dims[1], dims[2]));
+  guint64 bytes = (guint64) dims[0] * dims[1] * dims[2] * item_size;
+  guint s = 1;
+
+  if (bytes < EVOX_PREVIEW_MIN_BYTES)
+    return 1;
+  while (longest / s > EVOX_PREVIEW_SIDE && s < (1u << 12))
+    s *= 2;
+  return s;
+}
+
+static gsize
+ceil_div (gsize a,
+          gsize b)
+{
+  return (a + b - 1) / b;
+}
+
+/**
+ * evox_preview_plan_init:
+ * @options: (nullable): NULL or no func: no previews, slices in order
+ *
+ * Plans previews at the strides s, s/2, ... down to the finest whose voxels are at most 1/64 of
+ * the volume's (stride 4), so the previews never add more than 1/64 to the peak memory; a stride
+ * that leaves fewer than two slices to read before it is skipped.
+ */
+void
+evox_preview_plan_init (EvoxPreviewPlan          *plan,
+                        const EvoxPreviewOptions *options,
+                        const gsize               dims[3],
+                        gsize                     item_size)
+{
+  gsize nz = dims[2], n = 0;
+  guint s;
+  g_autofree gboolean *taken = NULL;
+
+  memset (plan, 0, sizeof *plan);
+  plan->order = g_new (guint, MAX (nz, 1));
+  s = options == NULL || options->func == NULL ? 1
+      : options->stride == 0 ? automatic_stride (dims, item_size) : options->stride;
+  taken = g_new0 (gboolean, MAX (nz, 1));
+
+  for (; s >= 4 || (s > 1 && options->stride != 0); s /= 2)
+    {
+      if (plan->n_levels == G_N_ELEMENTS (plan->stride) || ceil_div (nz, s) >= nz)
+        break;
+      for (gsize z = 0; z < nz; z += s)
+        if (!taken[z])
+          {
+            taken[z] = TRUE;
+            plan->order[n++] = (guint) z;
+          }
+      plan->stride[plan->n_levels] = s;
+      plan->level_end[plan->n_levels] = (guint) n;
+      plan->n_levels++;
+    }
+  for (gsize z = 0; z < nz; z++)
+    if (!taken[z])
+      plan->order[n++] = (guint) z;
+  g_assert (n == nz);
+}
+
+void
+evox_preview_plan_clear (EvoxPreviewPlan *plan)
+{
+  g_clear_pointer (&plan->order, g_free);
+  plan->n_levels = 0;
+}
+
+/**
+ * evox_preview_new:
+ * @full: a volume whose slices z = k * stride are read (it may still be filling)
+ *
+ * Every stride-th voxel on each axis, starting at 0 (no averaging: the slices between are not
+ * read yet), with @full's meaning and grid scaled by the stride; statistics and fine histograms
+ * built.
+ */
+/* An empty preview of full at stride, with full's channel meanings. */
+static EvoxVolume *
+preview_alloc (EvoxVolume  *full,
+               guint        stride,
+               gsize        pd[3],
+               GError     **error)
+{
+  g_autoptr(EvoxVolume) preview = NULL;
+  gsize dims[3];
+
+  evox_volume_get_dims (full, dims);
+  for (int a = 0; a < 3; a++)
+    pd[a] = ceil_div (dims[a], stride);
+  preview = evox_volume_new (pd[0], pd[1], pd[2], evox_volume_get_n_channels (full),
+                             evox_volume_get_sample_type (full), error);
+  if (preview == NULL)
+    return NULL;
+  for (guint c = 0; c < evox_volume_get_n_channels (full); c++)
+    {
+      evox_volume_set_channel_info (preview, c, evox_volume_get_channel_label (full, c),
+                                    evox_volume_get_channel_energy (full, c));
+      evox_volume_set_channel_values (preview, c, evox_volume_get_channel_value_scale (full, c),
+                                      evox_volume_get_channel_quantity (full, c),
+                                      evox_volume_get_channel_unit (full, c));
+    }
+  return g_steal_pointer (&preview);
+}
+
+/* Full's grid scaled by the stride, its metadata, then frozen with its histograms. */
+static gboolean
+preview_finish (EvoxVolume  *preview,
+                EvoxVolume  *full,
+                guint        stride,
+                GError     **error)
+{
+  double spacing[3];
+  g_auto(GStrv) keys = NULL;
+  g_autofree char *stride_text = NULL;
+
+  evox_volume_copy_grid (preview, full);
+  evox_volume_get_spacing (full, spacing);
+  for (int a = 0; a < 3; a++)
+    spacing[a] *= stride;
+  evox_volume_set_spacing (preview, spacing);
+  evox_volume_set_spacing_known (preview, evox_volume_get_spacing_known (full));
+  keys = evox_volume_dup_metadata_keys (full);
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+    evox_volume_set_metadata (preview, keys[i], evox_volume_get_metadata (full, keys[i]));
+  stride_text = g_strdup_printf ("%u", stride);
+  evox_volume_set_metadata (preview, "preview_stride", stride_text);
+  evox_volume_freeze (preview);
+  return evox_volume_build_histograms (preview, NULL, NULL, error);
+}
+
+/* Every stride-th sample of a row of n samples of item bytes. */
+static void
+gather_row (guint8       *out,
+            const guint8 *row,
+            gsize         n_out,
+            gsize         item,
+            guint         stride)
+{
+  for (gsize i = 0; i < n_out; i++)
+    memcpy (out + i * item, row + i * stride * item, item);
+}
+
+/**
+ * evox_preview_new:
+ * @full: a volume whose slices z = k * stride are read (it may still be filling)
+ *
+ * Every stride-th voxel on each axis, starting at 0 (no averaging: the slices between are not
+ * read yet), with @full's meaning and grid scaled by the stride; statistics and fine histograms
+ * built.
+ */
+EvoxVolume *
+evox_preview_new (EvoxVolume  *full,
+                  guint        stride,
+                  GError     **error)
+{
+  g_autoptr(EvoxVolume) preview = NULL;
+  gsize dims[3], pd[3], item;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (full), NULL);
+  g_return_val_if_fail (stride >= 1, NULL);
+
+  evox_volume_get_dims (full, dims);
+  item = evox_sample_type_size (evox_volume_get_sample_type (full));
+  preview = preview_alloc (full, stride, pd, error);
+  if (preview == NULL)
+    return NULL;
+  for (guint c = 0; c < evox_volume_get_n_channels (full); c++)
+    {
+      const guint8 *src = evox_volume_get_data (full, c);
+      guint8 *dst = evox_volume_get_data_mut (preview, c);
+
+      for (gsize k = 0; k < pd[2]; k++)
+        for (gsize j = 0; j < pd[1]; j++)
+          gather_row (dst + ((k * pd[1] + j) * pd[0]) * item,
+                      src + ((k * stride * dims[1] + j * stride) * dims[0]) * item, pd[0], item,
+                      stride);
+    }
+  if (!preview_finish (preview, full, stride, error))
+    return NULL;
+  return g_steal_pointer (&preview);
+}
+
+/**
+ * evox_preview_new_sparse:
+ * @full: the volume being read: its size, type, grid and meaning (one channel)
+ *
+ * The same voxels as evox_preview_new at stride, read row by row through @read_row.
+ */
+EvoxVolume *
+evox_preview_new_sparse (EvoxVolume          *full,
+                         guint                stride,
+                         EvoxPreviewReadRow   read_row,
+                         gpointer             user_data,
+                         GError             **error)
+{
+  g_autoptr(EvoxVolume) preview = NULL;
+  g_autofree guint8 *row = NULL;
+  gsize dims[3], pd[3], item;
+  guint8 *dst;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (full), NULL);
+  g_return_val_if_fail (evox_volume_get_n_channels (full) == 1, NULL);
+  g_return_val_if_fail (stride >= 1 && read_row != NULL, NULL);
+
+  evox_volume_get_dims (full, dims);
+  item = evox_sample_type_size (evox_volume_get_sample_type (full));
+  preview = preview_alloc (full, stride, pd, error);
+  if (preview == NULL)
+    return NULL;
+  row = g_malloc (dims[0] * item);
+  dst = evox_volume_get_data_mut (preview, 0);
+  for (gsize k = 0; k < pd[2]; k++)
+    for (gsize j = 0; j < pd[1]; j++)
+      {
+        if (!read_row (user_data, k * stride, j * stride, row, error))
+          return NULL;
+        gather_row (dst + ((k * pd[1] + j) * pd[0]) * item, row, pd[0], item, stride);
+      }
+  if (!preview_finish (preview, full, stride, error))
+    return NULL;
+  return g_steal_pointer (&preview);
+}
+
+/* Builds the preview at stride and hands it to options->func; a preview that cannot be built
+ * (memory) is skipped: the full volume still comes. */
+void
+evox_preview_publish (const EvoxPreviewOptions *options,
+                      EvoxVolume               *full,
+                      guint                     stride)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) preview = NULL;
+
+  if (options == NULL || options->func == NULL)
+    return;
+  preview = evox_preview_new (full, stride, &error);
+  if (preview == NULL)
+    {
+      g_debug ("no preview at stride %u: %s", stride, error->message);
+      return;
+    }
+  options->func (preview, options->user_data);
+}

@@ -1,0 +1,685 @@
+/* evox-window-session.c: File > Save Session… and Open Session… of the main window. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "evox-canvas.h"
+#include "evox-clustering.h"
+#include "evox-session.h"
+#include "evox-window-private.h"
+
+/* The session the window was opened from or last saved to: its keys unknown to this Evox are
+ * carried into the next save. */
+#define SESSION_KEY "evox-session"
+
+static void
+remember_session (EvoxWindow  *self,
+                  EvoxSession *session)
+{
+  g_object_set_data_full (G_OBJECT (self), SESSION_KEY, g_object_ref (session), g_object_unref);
+}
+
+/* The cameras live in the canvas, not the document: the window adds them to what the document
+ * gives ("camera": the main view's and the 3D pane's of the 2x2 view). */
+static const char * const camera_names[] = { "main", "pane-3d" };
+
+static EvoxCamera *
+window_camera (EvoxWindow *self,
+               guint       which)
+{
+  EvoxRenderer *renderer = evox_canvas_get_renderer (EVOX_CANVAS (self->canvas));
+
+  return which == 0 ? evox_renderer_get_camera (renderer) :
+                      evox_renderer_get_pane_camera (renderer, EVOX_PANE_3D);
+}
+
+static void
+capture_cameras (EvoxWindow  *self,
+                 EvoxSession *session)
+{
+  JsonObject *cameras = json_object_new ();
+
+  for (guint c = 0; c < G_N_ELEMENTS (camera_names); c++)
+    {
+      JsonObject *object = json_object_new ();
+      JsonArray *center = json_array_new ();
+      JsonArray *frame = json_array_new ();
+      EvoxCameraPose pose;
+
+      evox_camera_get_pose (window_camera (self, c), &pose);
+      for (guint i = 0; i < 3; i++)
+        json_array_add_double_element (center, pose.center[i]);
+      for (guint i = 0; i < 2; i++)
+        json_array_add_double_element (frame, pose.frame[i]);
+      json_object_set_array_member (object, "center", center);
+      json_object_set_double_member (object, "azimuth", pose.azimuth);
+      json_object_set_double_member (object, "elevation", pose.elevation);
+      json_object_set_array_member (object, "frame", frame);
+      json_object_set_boolean_member (object, "orthographic", pose.orthographic);
+      json_object_set_object_member (cameras, camera_names[c], object);
+    }
+  json_object_set_object_member (evox_session_get_root (session), "camera", cameras);
+}
+
+static gboolean
+read_numbers (JsonObject *object,
+              const char *key,
+              double     *values,
+              guint       n)
+{
+  JsonNode *node = json_object_get_member (object, key);
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return FALSE;
+  array = json_node_get_array (node);
+  if (json_array_get_length (array) != n)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (element) ||
+          (json_node_get_value_type (element) != G_TYPE_DOUBLE &&
+           json_node_get_value_type (element) != G_TYPE_INT64))
+        return FALSE;
+      values[i] = json_node_get_double (element);
+    }
+  return TRUE;
+}
+
+static gboolean
+read_number (JsonObject *object,
+             const char *key,
+             double     *value)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      (json_node_get_value_type (node) != G_TYPE_DOUBLE &&
+       json_node_get_value_type (node) != G_TYPE_INT64))
+    return FALSE;
+  *value = json_node_get_double (node);
+  return TRUE;
+}
+
+/* A missing or malformed camera leaves the one the view placed. */
+static void
+apply_cameras (EvoxWindow  *self,
+               EvoxSession *session)
+{
+  JsonNode *node = json_object_get_member (evox_session_get_root (session), "camera");
+  JsonObject *cameras;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return;
+  cameras = json_node_get_object (node);
+  for (guint c = 0; c < G_N_ELEMENTS (camera_names); c++)
+    {
+      JsonNode *member = json_object_get_member (cameras, camera_names[c]);
+      JsonObject *object;
+      JsonNode *ortho;
+      EvoxCameraPose pose;
+
+      if (member == NULL || !JSON_NODE_HOLDS_OBJECT (member))
+        continue;
+      object = json_node_get_object (member);
+      if (!read_numbers (object, "center", pose.center, 3) ||
+          !read_numbers (object, "frame", pose.frame, 2) ||
+          !read_number (object, "azimuth", &pose.azimuth) ||
+          !read_number (object, "elevation", &pose.elevation))
+        continue;
+      ortho = json_object_get_member (object, "orthographic");
+      pose.orthographic = ortho != NULL && JSON_NODE_HOLDS_VALUE (ortho) &&
+                          json_node_get_value_type (ortho) == G_TYPE_BOOLEAN &&
+                          json_node_get_boolean (ortho);
+      evox_camera_set_pose (window_camera (self, c), &pose);
+    }
+}
+
+gboolean
+evox_window_save_session (EvoxWindow  *self,
+                          const char  *path,
+                          gboolean     overwrite,
+                          GError     **error)
+{
+  g_autoptr (EvoxSession) session = NULL;
+
+  g_return_val_if_fail (EVOX_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  session = evox_session_capture (self->document, g_object_get_data (G_OBJECT (self),
+                                                                     SESSION_KEY), error);
+  if (session == NULL)
+    return FALSE;
+  capture_cameras (self, session);
+  if (!evox_session_save (session, path, overwrite, error))
+    return FALSE;
+  remember_session (self, session);
+  return TRUE;
+}
+
+typedef struct
+{
+  EvoxSession *session;
+  char        *warning;   /* the input changed since the session was saved */
+} RestoreData;
+
+static void
+restore_data_free (RestoreData *data)
+{
+  g_clear_object (&data->session);
+  g_free (data->warning);
+  g_free (data);
+}
+
+/* Off the main thread: the hash and the read both pass over the whole input. */
+static void
+restore_work (GTask        *task,
+              gpointer      source,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  RestoreData *data = task_data;
+  GError *error = NULL;
+  EvoxVolume *volume;
+
+  if (!evox_session_check_input (data->session, &data->warning, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  volume = evox_session_load_input (data->session, NULL, cancellable, &error);
+  if (volume == NULL)
+    g_task_return_error (task, error);
+  else if (!evox_session_prepare (data->session, volume, cancellable, &error))
+    {
+      g_object_unref (volume);
+      g_task_return_error (task, error);
+    }
+  else
+    g_task_return_pointer (task, volume, g_object_unref);
+}
+
+static void
+show_session_error (EvoxWindow  *self,
+                    EvoxSession *session,
+                    const char  *path,
+                    GError      *error)
+{
+  g_autofree char *name = g_filename_display_basename (session != NULL ?
+                                                       evox_session_get_path (session) : path);
+  g_autofree char *message = g_strdup_printf (_("Could not open session “%s”. %s"), name,
+                                              error->message);
+
+  evox_window_show_error (self, message);
+}
+
+/* Clusters are analysis, which io does not link: the window runs the recorded clustering again
+ * (k-means with the same features, mask, scaling, PCA, k and seed gives the same labels) and
+ * puts the recorded names, colours and visibility back. */
+static const char *
+cluster_info (JsonObject *info,
+              const char *key)
+{
+  JsonNode *node = json_object_get_member (info, key);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gboolean
+cluster_number (JsonObject *info,
+                const char *key,
+                double      lo,
+                double      hi,
+                double     *value)
+{
+  const char *text = cluster_info (info, key);
+  char *end = NULL;
+
+  if (text == NULL)
+    return FALSE;
+  *value = g_ascii_strtod (text, &end);
+  return end != text && *end == '\0' && *value >= lo && *value <= hi;
+}
+
+static JsonObject *
+session_clusters (EvoxSession *session)
+{
+  JsonNode *node = json_object_get_member (evox_session_get_root (session), "clusters");
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+typedef struct
+{
+  EvoxWindow  *window;   /* weak: a closed window drops the result */
+  EvoxSession *session;
+} ClusterJob;
+
+static void
+cluster_job_free (ClusterJob *job)
+{
+  g_clear_weak_pointer (&job->window);
+  g_clear_object (&job->session);
+  g_free (job);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClusterJob, cluster_job_free)
+
+static void
+clusters_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr (ClusterJob) job = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxClusteringResult) run = evox_clustering_run_finish (result, &error);
+  EvoxWindow *self = job->window;
+  JsonObject *clusters = session_clusters (job->session);
+  JsonNode *list_node = clusters != NULL ? json_object_get_member (clusters, "clusters") : NULL;
+  JsonArray *list;
+  EvoxClusters *made;
+
+  if (self == NULL || self->document == NULL)
+    return;
+  if (run == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("The session’s clusters could not be "
+                                                    "made again: %s"), error->message);
+
+      evox_window_show_error (self, message);
+      return;
+    }
+  made = run->clusters[0];
+  if (!evox_document_set_clusters (self->document, made))
+    return;
+  list = list_node != NULL && JSON_NODE_HOLDS_ARRAY (list_node) ?
+         json_node_get_array (list_node) : NULL;
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonNode *node = json_array_get_element (list, i);
+      JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonNode *id_node = entry != NULL ? json_object_get_member (entry, "id") : NULL;
+      JsonNode *visible = entry != NULL ? json_object_get_member (entry, "visible") : NULL;
+      const char *name = entry != NULL ? cluster_info (entry, "name") : NULL;
+      const char *color = entry != NULL ? cluster_info (entry, "color") : NULL;
+      gint64 id;
+
+      if (id_node == NULL || !JSON_NODE_HOLDS_VALUE (id_node) ||
+          json_node_get_value_type (id_node) != G_TYPE_INT64)
+        continue;
+      id = json_node_get_int (id_node);
+      if (id < 1 || id > evox_clusters_get_k (made))
+        continue;
+      if (name != NULL && *name != '\0')
+        evox_clusters_set_name (made, (guint) id, name);
+      if (evox_color_is_valid (color))
+        evox_clusters_set_color (made, (guint) id, color);
+      if (visible != NULL && JSON_NODE_HOLDS_VALUE (visible) &&
+          json_node_get_value_type (visible) == G_TYPE_BOOLEAN)
+        evox_clusters_set_visible (made, (guint) id, json_node_get_boolean (visible));
+    }
+}
+
+static void
+restore_clusters (EvoxWindow  *self,
+                  EvoxSession *session)
+{
+  JsonObject *clusters = session_clusters (session);
+  JsonNode *info_node = clusters != NULL ? json_object_get_member (clusters, "info") : NULL;
+  JsonObject *info;
+  EvoxVolume *volume = evox_document_get_volume (self->document);
+  EvoxClusteringParams params;
+  g_autofree guint *channels = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *features, *scale, *list;
+  ClusterJob *job;
+  double k, channel, window, mask_channel, lo, hi, pca, seed, restarts, max_iter, tol, sample;
+
+  if (info_node == NULL || !JSON_NODE_HOLDS_OBJECT (info_node))
+    return;
+  info = json_node_get_object (info_node);
+  features = cluster_info (info, "run.features");
+  scale = cluster_info (info, "run.scale");
+  list = cluster_info (info, "run.channels");
+  /* Merged clusters cannot be made by one run; older sessions lack the run's numbers. */
+  if (features == NULL || list == NULL || cluster_info (info, "merges") != NULL ||
+      !cluster_number (info, "k", 1, 65535, &k) ||
+      !cluster_number (info, "run.channel", 0, G_MAXUINT, &channel) ||
+      !cluster_number (info, "run.window", 0, 99, &window) ||
+      !cluster_number (info, "run.mask-channel", -1, G_MAXINT, &mask_channel) ||
+      !cluster_number (info, "run.mask-lo", -INFINITY, INFINITY, &lo) ||
+      !cluster_number (info, "run.mask-hi", -INFINITY, INFINITY, &hi) ||
+      !cluster_number (info, "run.pca", 0, 4096, &pca) ||
+      !cluster_number (info, "run.seed", 0, (double) G_MAXUINT64, &seed) ||
+      !cluster_number (info, "run.restarts", 0, 1000, &restarts) ||
+      !cluster_number (info, "run.max-iter", 0, 1e6, &max_iter) ||
+      !cluster_number (info, "run.tol", -1, 1, &tol) ||
+      !cluster_number (info, "run.init-sample", 0, (double) G_MAXSIZE, &sample))
+    return;
+  evox_clustering_params_init (&params);
+  params.features = g_strcmp0 (features, "local") == 0 ? EVOX_FEATURES_LOCAL :
+                    EVOX_FEATURES_CHANNELS;
+  if (!evox_clustering_parse_channels (volume, list, &channels, &params.n_channels, &error))
+    return;
+  params.channels = channels;
+  params.channel = (guint) channel;
+  params.window = (guint) window;
+  params.mask.channel = (int) mask_channel;
+  params.mask.lo = lo;
+  params.mask.hi = hi;
+  if (scale != NULL && !evox_feature_scale_from_string (scale, &params.scale))
+    return;
+  params.pca = (guint) pca;
+  params.k = (guint) k;
+  params.kmeans.k = (guint) k;
+  /* The seed is written in full by the run; a double holds it exactly below 2^53. */
+  params.kmeans.seed = g_ascii_strtoull (cluster_info (info, "run.seed"), NULL, 10);
+  params.kmeans.restarts = (guint) restarts;
+  params.kmeans.max_iter = (guint) max_iter;
+  params.kmeans.tol = tol;
+  params.kmeans.init_sample = (gsize) sample;
+  job = g_new0 (ClusterJob, 1);
+  g_set_weak_pointer (&job->window, self);
+  job->session = g_object_ref (session);
+  evox_clustering_run_async (volume, &params, FALSE, NULL, NULL, clusters_done, job);
+}
+
+static void
+finish_restore (EvoxWindow  *self,
+                EvoxSession *session,
+                EvoxVolume  *volume,
+                const char  *warning)
+{
+  g_autoptr (GError) error = NULL;
+
+  /* A file still loading would replace the session's volume when it arrives. */
+  evox_window_cancel_load (self);
+  if (!evox_session_apply (session, self->document, volume, &error))
+    show_session_error (self, session, NULL, error);
+  else
+    {
+      apply_cameras (self, session);
+      restore_clusters (self, session);
+      evox_window_show_error (self, warning);
+    }
+  remember_session (self, session);
+}
+
+static void
+changed_input_response (GtkDialog  *dialog,
+                        int         response,
+                        EvoxWindow *self)
+{
+  EvoxSession *session = g_object_get_data (G_OBJECT (dialog), "session");
+  EvoxVolume *volume = g_object_get_data (G_OBJECT (dialog), "volume");
+  const char *warning = g_object_get_data (G_OBJECT (dialog), "warning");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    finish_restore (self, session, volume, warning);
+  else
+    {
+      g_autofree char *name = g_filename_display_basename (evox_session_get_path (session));
+      g_autofree char *message = g_strdup_printf (_("Session “%s” was not opened: its input "
+                                                    "changed"), name);
+
+      evox_window_show_error (self, message);
+    }
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* The input is not what the session was made from: the user decides before anything is
+ * replaced. GtkAlertDialog is GTK 4.10; the message dialog works on Debian 12's 4.8 too. */
+static void
+ask_about_changed_input (EvoxWindow  *self,
+                         EvoxSession *session,
+                         EvoxVolume  *volume,
+                         const char  *warning)
+{
+  GtkWidget *dialog;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  dialog = gtk_message_dialog_new (GTK_WINDOW (self),
+                                   GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_WARNING, GTK_BUTTONS_NONE,
+                                   _("The session’s input changed"));
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", warning);
+  gtk_dialog_add_buttons (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL,
+                          _("_Open Anyway"), GTK_RESPONSE_ACCEPT, NULL);
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_object_set_data_full (G_OBJECT (dialog), "session", g_object_ref (session), g_object_unref);
+  g_object_set_data_full (G_OBJECT (dialog), "volume", g_object_ref (volume), g_object_unref);
+  g_object_set_data_full (G_OBJECT (dialog), "warning", g_strdup (warning), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (changed_input_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+restore_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  EvoxWindow *self = EVOX_WINDOW (source);
+  RestoreData *data = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) volume = g_task_propagate_pointer (G_TASK (result), &error);
+
+  /* Closed while reading. */
+  if (self->document == NULL)
+    return;
+  if (volume == NULL)
+    {
+      /* The document is untouched: what was shown stays. */
+      show_session_error (self, data->session, NULL, error);
+      return;
+    }
+  if (data->warning != NULL)
+    ask_about_changed_input (self, data->session, volume, data->warning);
+  else
+    finish_restore (self, data->session, volume, NULL);
+}
+
+static void
+start_restore (EvoxWindow  *self,
+               EvoxSession *session)
+{
+  g_autoptr (GTask) task = g_task_new (self, NULL, restore_done, NULL);
+  RestoreData *data = g_new0 (RestoreData, 1);
+
+  data->session = g_object_ref (session);
+  g_task_set_task_data (task, data, (GDestroyNotify) restore_data_free);
+  g_task_run_in_thread (task, restore_work);
+}
+
+static void
+find_input_response (GtkNativeDialog *chooser,
+                     int              response,
+                     EvoxWindow      *self)
+{
+  EvoxSession *session = g_object_get_data (G_OBJECT (chooser), "session");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        {
+          evox_session_set_input (session, path);
+          start_restore (self, session);
+        }
+    }
+  g_object_unref (chooser);
+}
+
+/* The input moved: the user says where it is now (a file, or a folder of slices or spectra). */
+static void
+ask_for_input (EvoxWindow  *self,
+               EvoxSession *session,
+               GError      *error)
+{
+  const char *input = evox_session_get_input (session);
+  gboolean folder = evox_session_get_input_is_folder (session);
+  g_autofree char *name = g_filename_display_basename (input != NULL ? input : "");
+  g_autofree char *title = g_strdup_printf (_("Where Is “%s”?"), name);
+  GtkFileChooserNative *chooser;
+
+  evox_window_show_error (self, error->message);
+  chooser = gtk_file_chooser_native_new (title, GTK_WINDOW (self),
+                                         folder ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER :
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
+                                         _("_Cancel"));
+  g_object_set_data_full (G_OBJECT (chooser), "session", g_object_ref (session),
+                          g_object_unref);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (find_input_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+void
+evox_window_open_session (EvoxWindow *self,
+                          GFile      *file)
+{
+  g_autofree char *path = NULL;
+  g_autoptr (EvoxSession) session = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *input;
+
+  g_return_if_fail (EVOX_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      g_autofree char *uri = g_file_get_uri (file);
+
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("only local files can be opened"));
+      show_session_error (self, NULL, uri, error);
+      return;
+    }
+  session = evox_session_load (path, &error);
+  if (session == NULL)
+    {
+      show_session_error (self, NULL, path, error);
+      return;
+    }
+  input = evox_session_get_input (session);
+  if (!evox_session_get_input_is_demo (session) &&
+      (input == NULL || !g_file_test (input, G_FILE_TEST_EXISTS)))
+    {
+      g_autofree char *name = g_filename_display_basename (path);
+      g_autofree char *missing = g_filename_display_name (input != NULL ? input : "");
+
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("The input of session “%s”, “%s”, is missing: choose where it is now"),
+                   name, missing);
+      ask_for_input (self, session, error);
+      return;
+    }
+  start_restore (self, session);
+}
+
+static void
+save_session_response (GtkNativeDialog *chooser,
+                       int              response,
+                       EvoxWindow      *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+      g_autoptr (GError) error = NULL;
+
+      /* The chooser has already asked before replacing a file. */
+      if (path != NULL && evox_window_save_session (self, path, TRUE, &error))
+        evox_window_show_saved (self, path);
+      else if (path != NULL)
+        {
+          g_autofree char *message = g_strdup_printf (_("Could not save the session: %s"),
+                                                      error->message);
+          evox_window_show_error (self, message);
+        }
+    }
+  g_object_unref (chooser);
+}
+
+static void
+save_session_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  EvoxWindow *self = EVOX_WINDOW (widget);
+  static const char *sessions[] = { "*.evox", NULL };
+  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+  const char *title = evox_document_get_title (self->document);
+  g_autofree char *stem = g_strdup (title != NULL ? title : "session");
+  g_autofree char *suggested = NULL;
+  GtkFileChooserNative *chooser;
+  char *dot = strrchr (stem, '.');
+
+  if (dot != NULL && dot != stem)
+    *dot = '\0';
+  suggested = g_strconcat (stem, ".evox", NULL);
+  chooser = gtk_file_chooser_native_new (_("Save Session"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_file_filter_set_name (filter, _("Evox sessions"));
+  for (guint i = 0; sessions[i] != NULL; i++)
+    gtk_file_filter_add_pattern (filter, sessions[i]);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), suggested);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (save_session_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+open_session_response (GtkNativeDialog *chooser,
+                       int              response,
+                       EvoxWindow      *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      if (file != NULL)
+        evox_window_open_session (self, file);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+open_session_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  EvoxWindow *self = EVOX_WINDOW (widget);
+  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Open Session"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
+                                         _("_Cancel"));
+  gtk_file_filter_set_name (filter, _("Evox sessions"));
+  gtk_file_filter_add_pattern (filter, "*.evox");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (open_session_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+void
+_evox_window_install_session_actions (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.save-session", NULL, save_session_action);
+  gtk_widget_class_install_action (widget_class, "win.open-session", NULL, open_session_action);
+}

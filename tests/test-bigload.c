@@ -1,0 +1,392 @@
+/* test-bigload.c: coarse previews published while a TIFF stack or an HDF5 volume is read,
+ * checked against a downsampling written here from the volume read whole; HDF5 datasets with
+ * chunks that were never written. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+#include <hdf5.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#include "evox-hdf5.h"
+#include "evox-loader.h"
+#include "evox-output.h"
+#include "evox-preview.h"
+#include "evox-tiff.h"
+#include "evox-test-util.h"
+
+/* An odd-sized u16 volume (no side a multiple of the strides) of random values over the whole
+ * range, with a known voxel size. */
+static EvoxVolume *
+random_volume (gsize nx,
+               gsize ny,
+               gsize nz)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (nx, ny, nz, 1, EVOX_SAMPLE_U16, &error);
+  guint16 *v;
+  guint64 state = 17;
+
+  g_assert_no_error (error);
+  v = evox_volume_get_data_mut (volume, 0);
+  for (gsize i = 0; i < nx * ny * nz; i++)
+    v[i] = (guint16) (evox_test_random (&state) & 0xffff);
+  evox_volume_set_spacing (volume, (double[3]) { 50, 60, 70 });
+  evox_volume_freeze (volume);
+  return g_steal_pointer (&volume);
+}
+
+typedef struct
+{
+  GPtrArray *previews;
+  GThread   *thread;   /* the one that called */
+} Collected;
+
+static void
+collect (EvoxVolume *preview,
+         gpointer    user_data)
+{
+  Collected *collected = user_data;
+
+  g_assert_true (evox_volume_is_frozen (preview));
+  collected->thread = g_thread_self ();
+  g_ptr_array_add (collected->previews, g_object_ref (preview));
+}
+
+/* The preview at stride s is full[i s, j s, k s] for i < ceil(nx / s)...: written out here
+ * voxel by voxel through evox_volume_get_value, with the statistics counted the same way. */
+static void
+assert_is_downsampling (EvoxVolume *preview,
+                        EvoxVolume *full,
+                        guint       stride)
+{
+  gsize fd[3], pd[3];
+  double fs[3], ps[3], sum = 0, lo = G_MAXDOUBLE, hi = -G_MAXDOUBLE;
+  guint64 n = 0;
+  const EvoxStats *stats;
+  g_autofree char *text = g_strdup_printf ("%u", stride);
+
+  evox_volume_get_dims (full, fd);
+  evox_volume_get_dims (preview, pd);
+  for (int a = 0; a < 3; a++)
+    g_assert_cmpuint (pd[a], ==, (fd[a] + stride - 1) / stride);
+  g_assert_cmpint (evox_volume_get_sample_type (preview), ==, evox_volume_get_sample_type (full));
+  for (gsize k = 0; k < pd[2]; k++)
+    for (gsize j = 0; j < pd[1]; j++)
+      for (gsize i = 0; i < pd[0]; i++)
+        {
+          double want = evox_volume_get_value (full, 0, i * stride, j * stride, k * stride);
+
+          g_assert_cmpfloat (evox_volume_get_value (preview, 0, i, j, k), ==, want);
+          sum += want;
+          lo = MIN (lo, want);
+          hi = MAX (hi, want);
+          n++;
+        }
+  /* The preview comes with its own statistics, for the histogram a user sees meanwhile. */
+  stats = evox_volume_get_stats (preview, 0);
+  g_assert_cmpuint (stats->n_finite, ==, n);
+  g_assert_cmpfloat (stats->min, ==, lo);
+  g_assert_cmpfloat (stats->max, ==, hi);
+  g_assert_cmpfloat_with_epsilon (stats->mean, sum / n, 1e-9 * hi);
+  g_assert_nonnull (evox_volume_get_fine_histogram (preview, 0));
+  g_assert_cmpuint (evox_fine_histogram_get_n_finite (evox_volume_get_fine_histogram (preview, 0)),
+                    ==, n);
+  /* On the same grid: each voxel stride times larger. */
+  evox_volume_get_spacing (full, fs);
+  evox_volume_get_spacing (preview, ps);
+  for (int a = 0; a < 3; a++)
+    g_assert_cmpfloat_with_epsilon (ps[a], fs[a] * stride, 1e-6 * fs[a] * stride);
+  g_assert_cmpstr (evox_volume_get_metadata (preview, "preview_stride"), ==, text);
+}
+
+static void
+assert_same_voxels (EvoxVolume *a,
+                    EvoxVolume *b)
+{
+  gsize da[3], db[3];
+
+  evox_volume_get_dims (a, da);
+  evox_volume_get_dims (b, db);
+  g_assert_cmpmem (da, sizeof da, db, sizeof db);
+  g_assert_cmpint (evox_volume_get_sample_type (a), ==, evox_volume_get_sample_type (b));
+  g_assert_cmpmem (evox_volume_get_data (a, 0),
+                   evox_volume_get_n_voxels (a) * evox_sample_type_size (
+                     evox_volume_get_sample_type (a)),
+                   evox_volume_get_data (b, 0),
+                   evox_volume_get_n_voxels (b) * evox_sample_type_size (
+                     evox_volume_get_sample_type (b)));
+}
+
+/* Strides 8, 4, 2 over 21 slices: each level's new slices, in order, then the rest. */
+static void
+test_plan (void)
+{
+  EvoxPreviewOptions options = { .stride = 8, .func = collect };
+  g_auto(EvoxPreviewPlan) plan = { NULL };
+  gsize dims[3] = { 5, 5, 21 };
+  const guint want[21] = { 0, 8, 16, 4, 12, 20, 2, 6, 10, 14, 18,
+                           1, 3, 5, 7, 9, 11, 13, 15, 17, 19 };
+
+  evox_preview_plan_init (&plan, &options, dims, 2);
+  g_assert_cmpuint (plan.n_levels, ==, 3);
+  g_assert_cmpuint (plan.stride[0], ==, 8);
+  g_assert_cmpuint (plan.stride[1], ==, 4);
+  g_assert_cmpuint (plan.stride[2], ==, 2);
+  g_assert_cmpuint (plan.level_end[0], ==, 3);
+  g_assert_cmpuint (plan.level_end[1], ==, 6);
+  g_assert_cmpuint (plan.level_end[2], ==, 11);
+  g_assert_cmpmem (plan.order, sizeof want, want, sizeof want);
+  evox_preview_plan_clear (&plan);
+
+  /* Without a function, or automatic on a small volume: no previews, slices in order. */
+  options.stride = 0;
+  evox_preview_plan_init (&plan, &options, dims, 2);
+  g_assert_cmpuint (plan.n_levels, ==, 0);
+  for (guint z = 0; z < 21; z++)
+    g_assert_cmpuint (plan.order[z], ==, z);
+  evox_preview_plan_clear (&plan);
+  evox_preview_plan_init (&plan, NULL, dims, 2);
+  g_assert_cmpuint (plan.n_levels, ==, 0);
+  evox_preview_plan_clear (&plan);
+
+  /* Automatic on 2048^3 u16 (nothing is allocated but the order): 128 on a side first, then
+   * 256 and 512, never finer than 1/64 of the volume. */
+  options.stride = 0;
+  dims[0] = dims[1] = dims[2] = 2048;
+  evox_preview_plan_init (&plan, &options, dims, 2);
+  g_assert_cmpuint (plan.n_levels, ==, 3);
+  g_assert_cmpuint (plan.stride[0], ==, 16);
+  g_assert_cmpuint (plan.stride[2], ==, 4);
+  g_assert_cmpuint (plan.level_end[0], ==, 128);
+  g_assert_cmpuint (plan.level_end[2], ==, 512);
+}
+
+static void
+check_previews (Collected  *collected,
+                EvoxVolume *whole,
+                EvoxVolume *read)
+{
+  /* Coarse first, refined: strides 4 then 2, each a true downsampling of the file. */
+  g_assert_cmpuint (collected->previews->len, ==, 2);
+  assert_is_downsampling (collected->previews->pdata[0], whole, 4);
+  assert_is_downsampling (collected->previews->pdata[1], whole, 2);
+  /* Reading in the previews' order changes nothing in the volume. */
+  assert_same_voxels (read, whole);
+}
+
+/* Uncompressed, the first preview is read row by row before any page (read_plain_row); with
+ * Deflate every preview comes from whole pages. Either way the same voxels. */
+static void
+test_tiff_preview (gconstpointer flags)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "stack.tif", NULL);
+  g_autoptr(EvoxVolume) source = random_volume (19, 13, 23);
+  g_autoptr(EvoxVolume) whole = NULL;
+  g_autoptr(EvoxVolume) read = NULL;
+  g_autoptr(GPtrArray) previews = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  Collected collected = { previews, NULL };
+  EvoxPreviewOptions options = { .stride = 4, .func = collect, .user_data = &collected };
+
+  g_assert_true (evox_tiff_write (source, 0, path, GPOINTER_TO_UINT (flags), &error));
+  g_assert_no_error (error);
+  whole = evox_tiff_read (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_same_voxels (whole, source);
+  read = evox_tiff_read_with_preview (path, &options, NULL, NULL, &error);
+  g_assert_no_error (error);
+  check_previews (&collected, whole, read);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static void
+test_hdf5_preview (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "volume.h5", NULL);
+  g_autoptr(EvoxVolume) source = random_volume (17, 11, 22);
+  g_autoptr(EvoxVolume) whole = NULL;
+  g_autoptr(EvoxVolume) read = NULL;
+  g_autoptr(GPtrArray) previews = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  Collected collected = { previews, NULL };
+  EvoxPreviewOptions options = { .stride = 4, .func = collect, .user_data = &collected };
+
+  g_assert_true (evox_hdf5_write (source, path, FALSE, NULL, NULL, &error));
+  g_assert_no_error (error);
+  whole = evox_hdf5_load (path, 1, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_same_voxels (whole, source);
+  read = evox_hdf5_load_with_preview (path, 1, &options, NULL, NULL, &error);
+  g_assert_no_error (error);
+  check_previews (&collected, whole, read);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* Through the loader, asynchronously as the window loads: previews arrive on the loading
+ * thread, before the volume. */
+static void
+loaded (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  EvoxVolume **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = evox_volume_load_finish (result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_loader_preview (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "stack.tif", NULL);
+  g_autoptr(EvoxVolume) source = random_volume (9, 10, 12);
+  g_autoptr(EvoxVolume) read = NULL;
+  g_autoptr(GPtrArray) previews = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  Collected collected = { previews, NULL };
+  EvoxPreviewOptions preview = { .stride = 2, .func = collect, .user_data = &collected };
+  EvoxLoadOptions options = { .bin = 1, .preview = &preview };
+
+  g_assert_true (evox_tiff_write (source, 0, path, EVOX_TIFF_WRITE_NONE, &error));
+  evox_volume_load_with_async (path, &options, NULL, NULL, loaded, &read);
+  while (read == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (previews->len, ==, 1);
+  g_assert_true (collected.thread != g_thread_self ());
+  assert_is_downsampling (previews->pdata[0], read, 2);
+  assert_same_voxels (read, source);
+  /* The histograms of the whole volume are exact at the end, as without previews. */
+  g_assert_cmpuint (evox_volume_get_stats (read, 0)->n_finite, ==, 9 * 10 * 12);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* /exchange/data, nz x ny x nx u16 in chunks of 2 x ny x nx, of which only the first
+ * n_written chunks are written (all of them: n_written = nz / 2). */
+static void
+write_partial (const char *path,
+               hsize_t     nz,
+               hsize_t     ny,
+               hsize_t     nx,
+               hsize_t     n_written)
+{
+  hid_t file = H5Fcreate (path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t lcpl = H5Pcreate (H5P_LINK_CREATE);
+  hid_t dcpl = H5Pcreate (H5P_DATASET_CREATE);
+  hsize_t dims[3] = { nz, ny, nx }, chunk[3] = { 2, ny, nx };
+  hsize_t start[3] = { 0, 0, 0 }, count[3] = { 2 * n_written, ny, nx };
+  hid_t space = H5Screate_simple (3, dims, NULL);
+  hid_t mem = H5Screate_simple (3, count, NULL);
+  hid_t dataset;
+  g_autofree guint16 *values = g_new (guint16, 2 * n_written * ny * nx);
+
+  g_assert_cmpint (file, >=, 0);
+  for (gsize i = 0; i < 2 * n_written * ny * nx; i++)
+    values[i] = (guint16) (i + 1);
+  H5Pset_create_intermediate_group (lcpl, 1);
+  H5Pset_chunk (dcpl, 3, chunk);
+  dataset = H5Dcreate2 (file, "/exchange/data", H5T_STD_U16LE, space, lcpl, dcpl, H5P_DEFAULT);
+  g_assert_cmpint (dataset, >=, 0);
+  g_assert_cmpint (H5Sselect_hyperslab (space, H5S_SELECT_SET, start, NULL, count, NULL), >=, 0);
+  g_assert_cmpint (H5Dwrite (dataset, H5T_NATIVE_UINT16, mem, space, H5P_DEFAULT, values), >=,
+                   0);
+  H5Dclose (dataset);
+  H5Sclose (mem);
+  H5Sclose (space);
+  H5Pclose (dcpl);
+  H5Pclose (lcpl);
+  H5Fclose (file);
+}
+
+static void
+test_hdf5_missing_chunks (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *full = g_build_filename (dir, "full.h5", NULL);
+  g_autofree char *partial = g_build_filename (dir, "partial.h5", NULL);
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Every chunk written: it opens, with the values written. */
+  write_partial (full, 6, 3, 4, 3);
+  volume = evox_hdf5_load (full, 1, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (evox_volume_get_value (volume, 0, 3, 2, 5), ==, 72);
+
+  /* One chunk of three never written: HDF5 would hand out zeros for it. */
+  write_partial (partial, 6, 3, 4, 2);
+  g_clear_object (&volume);
+  volume = evox_volume_load (partial, NULL, NULL, NULL, &error);
+  g_assert_null (volume);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "partial.h5"));
+  g_assert_nonnull (strstr (error->message, "2 of its 3 chunks"));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* A file that claims more than it holds: an HDF5 volume cut short (its chunks point past the end)
+ * is an error naming the file, never a volume with zeros or a crash. */
+static void
+test_hdf5_truncated (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "cut.h5", NULL);
+  g_autoptr(EvoxVolume) source = random_volume (64, 48, 40);
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  GStatBuf st;
+
+  g_assert_true (evox_hdf5_write (source, path, FALSE, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (truncate (path, st.st_size * 2 / 3), ==, 0);
+  volume = evox_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_null (volume);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "cut.h5"));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* A conversion the disk cannot hold is refused before a byte is written; the numbers compared
+ * are statvfs's own (Python's os.statvfs agrees: f_bavail * f_frsize). */
+static void
+test_disk_space (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "out.tif", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (_evox_output_check_space (path, 1, &error));
+  g_assert_no_error (error);
+  /* 2^62 bytes: no disk has them. */
+  g_assert_false (_evox_output_check_space (path, (guint64) 1 << 62, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+  g_assert_nonnull (strstr (error->message, "out.tif"));
+  g_assert_nonnull (strstr (error->message, "it needs 4.0\302\240EiB"));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Evox/Bigload/plan", test_plan);
+  g_test_add_data_func ("/Evox/Bigload/tiff-preview/plain",
+                        GUINT_TO_POINTER (EVOX_TIFF_WRITE_NONE), test_tiff_preview);
+  g_test_add_data_func ("/Evox/Bigload/tiff-preview/deflate",
+                        GUINT_TO_POINTER (EVOX_TIFF_WRITE_DEFLATE), test_tiff_preview);
+  g_test_add_func ("/Evox/Bigload/hdf5-preview", test_hdf5_preview);
+  g_test_add_func ("/Evox/Bigload/loader-preview", test_loader_preview);
+  g_test_add_func ("/Evox/Bigload/hdf5-missing-chunks", test_hdf5_missing_chunks);
+  g_test_add_func ("/Evox/Bigload/disk-space", test_disk_space);
+  g_test_add_func ("/Evox/Bigload/hdf5-truncated", test_hdf5_truncated);
+  return g_test_run ();
+}

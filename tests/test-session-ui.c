@@ -1,0 +1,375 @@
+/* test-session-ui.c: a session saved from one window and opened in another gives the same
+ * settings, the same exported numbers and the same picture; bad sessions keep what is shown. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "evox-canvas.h"
+#include "evox-clustering.h"
+#include "evox-document.h"
+#include "evox-test-ui.h"
+#include "evox-test-util.h"
+#include "evox-tiff.h"
+#include "evox-types.h"
+
+static const char * const compared[] = {
+  "channel", "colormap", "mapping", "range-lo", "range-hi", "view", "slice-x", "slice-y",
+  "slice-z", "active-axis", "z-exaggeration", "basis", "show-phases", "hide-outside-phases",
+  "particle-colors", "selected-phase", "smooth-surfaces", "triangle-budget",
+};
+
+static void
+write_blobs (const char *path,
+             guint64     seed)
+{
+  g_autoptr (EvoxVolume) volume = NULL;
+  g_autoptr (GError) error = NULL;
+  guint64 state = seed;
+  guint8 *data;
+  const gsize n[3] = { 40, 36, 30 };
+
+  volume = evox_volume_new (n[0], n[1], n[2], 1, EVOX_SAMPLE_U8, &error);
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  /* Balls on a noisy background: particles and surfaces worth seeing. */
+  for (gsize z = 0; z < n[2]; z++)
+    for (gsize y = 0; y < n[1]; y++)
+      for (gsize x = 0; x < n[0]; x++)
+        {
+          double d1 = (x - 12.0) * (x - 12.0) + (y - 12.0) * (y - 12.0) + (z - 10.0) * (z - 10.0);
+          double d2 = (x - 28.0) * (x - 28.0) + (y - 24.0) * (y - 24.0) + (z - 18.0) * (z - 18.0);
+          guint8 v = (guint8) (evox_test_random (&state) % 60);
+
+          if (d1 < 64 || d2 < 49)
+            v += 150;
+          data[(z * n[1] + y) * n[0] + x] = v;
+        }
+  g_assert_true (evox_tiff_write (volume, 0, path, EVOX_TIFF_WRITE_OVERWRITE, &error));
+  g_assert_no_error (error);
+}
+
+static EvoxCamera *
+pane_camera (EvoxWindow *window)
+{
+  EvoxCanvas *canvas = EVOX_CANVAS (evox_window_get_canvas (window));
+
+  return evox_renderer_get_pane_camera (evox_canvas_get_renderer (canvas), EVOX_PANE_3D);
+}
+
+static gboolean
+restored (gpointer data)
+{
+  EvoxDocument *document = evox_window_get_document (data);
+
+  return evox_document_get_volume (document) != NULL &&
+         evox_document_get_labels (document) != NULL &&
+         !evox_document_get_surfaces_busy (document);
+}
+
+static gboolean
+has_clusters (gpointer data)
+{
+  return evox_document_get_clusters (evox_window_get_document (data)) != NULL;
+}
+
+static gboolean
+surfaces_idle (gpointer data)
+{
+  return !evox_document_get_surfaces_busy (evox_window_get_document (data));
+}
+
+/* The question the window asks about a changed input: a message dialog over it. */
+static GtkWidget *
+find_question (EvoxWindow *window)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) top = g_list_model_get_item (toplevels, i);
+
+      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+      if (GTK_IS_MESSAGE_DIALOG (top) &&
+          gtk_window_get_transient_for (top) == GTK_WINDOW (window) &&
+          gtk_widget_get_visible (GTK_WIDGET (top)))
+        return GTK_WIDGET (top);
+      G_GNUC_END_IGNORE_DEPRECATIONS
+    }
+  return NULL;
+}
+
+static gboolean
+has_question (gpointer data)
+{
+  return find_question (data) != NULL;
+}
+
+static const char *
+question_text (EvoxWindow *window)
+{
+  GtkWidget *dialog = find_question (window);
+  static char *text;
+
+  g_assert_nonnull (dialog);
+  g_free (text);
+  g_object_get (dialog, "secondary-text", &text, NULL);
+  return text;
+}
+
+static void
+answer_question (EvoxWindow *window,
+                 int         response)
+{
+  GtkWidget *dialog = find_question (window);
+
+  g_assert_nonnull (dialog);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_dialog_response (GTK_DIALOG (dialog), response);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  evox_test_spin (0.1);
+}
+
+static char *
+read_text (const char *path)
+{
+  char *text = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  return text;
+}
+
+static void
+test_save_and_open (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "blobs.tif", NULL);
+  g_autofree char *session = g_build_filename (dir, "blobs.evox", NULL);
+  g_autoptr (GFile) session_file = g_file_new_for_path (session);
+  g_autoptr (EvoxPhase) pores = evox_phase_new ("Pores", 0, 100, "#1f77b4");
+  g_autoptr (EvoxPhase) solid = evox_phase_new ("Solid", 140, 255, "#d62728");
+  g_autoptr (EvoxLabels) labels = NULL;
+  g_autoptr (GError) error = NULL;
+  EvoxWindow *first, *second;
+  EvoxDocument *a, *b;
+  const char *shot = g_getenv ("EVOX_SESSION_SCREENSHOT");
+
+  write_blobs (tiff, 3);
+  first = evox_test_open_file (tiff);
+  a = evox_window_get_document (first);
+  evox_document_set_colormap (a, "inferno");
+  evox_document_set_view (a, EVOX_VIEW_QUAD);
+  evox_document_set_slice (a, 2, 12);
+  evox_document_set_range (a, 10, 230);
+  evox_phase_set_opacity (solid, 0.8);
+  evox_phase_list_append (evox_document_get_phases (a), pores);
+  evox_phase_list_append (evox_document_get_phases (a), solid);
+  evox_document_set_selected_phase (a, 1);
+  labels = evox_labels_compute (evox_document_get_volume (a), 0, "Solid", 140, 255,
+                                EVOX_CONNECTIVITY_6, 5, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_document_set_labels (a, labels);
+  evox_document_add_phase_surface (a, solid);
+  g_assert_true (evox_test_wait_for (surfaces_idle, first, 60));
+  /* Clusters of the values inside the volume's middle range, renamed and recoloured. */
+  {
+    EvoxClusteringParams params;
+    EvoxVolume *volume = evox_document_get_volume (a);
+    g_autoptr (EvoxClusteringResult) run = NULL;
+
+    evox_clustering_params_init (&params);
+    params.k = 3;
+    params.kmeans.seed = 11;
+    params.mask.channel = 0;
+    params.mask.lo = 5;
+    params.mask.hi = 250;
+    run = evox_clustering_run (&volume, 1, &params, FALSE, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (evox_document_set_clusters (a, run->clusters[0]));
+    evox_clusters_set_name (run->clusters[0], 2, "Middle");
+    evox_clusters_set_color (run->clusters[0], 3, "#123456");
+    evox_clusters_set_visible (run->clusters[0], 1, FALSE);
+  }
+  /* Turned and zoomed away from where the view puts it: the camera comes back too. */
+  evox_camera_orbit (pane_camera (first), 60, -25);
+  evox_camera_zoom_at (pane_camera (first), 1.5, 100, 80, 400, 300);
+
+  g_assert_true (evox_window_save_session (first, session, FALSE, &error));
+  g_assert_no_error (error);
+  /* Saved once: no overwriting unasked. */
+  g_assert_false (evox_window_save_session (first, session, FALSE, &error));
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
+  g_clear_error (&error);
+
+  /* `evox FILE.evox` and File > Open both come through open_file. */
+  second = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  gtk_window_set_default_size (GTK_WINDOW (second), 1000, 700);
+  gtk_window_present (GTK_WINDOW (second));
+  evox_window_open_file (second, session_file, NULL);
+  g_assert_true (evox_test_wait_for (restored, second, 60));
+  g_assert_null (evox_window_get_error (second));
+  b = evox_window_get_document (second);
+
+  for (guint i = 0; i < G_N_ELEMENTS (compared); i++)
+    {
+      g_auto (GValue) va = G_VALUE_INIT;
+      g_auto (GValue) vb = G_VALUE_INIT;
+      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (a), compared[i]);
+
+      g_value_init (&va, pspec->value_type);
+      g_value_init (&vb, pspec->value_type);
+      g_object_get_property (G_OBJECT (a), compared[i], &va);
+      g_object_get_property (G_OBJECT (b), compared[i], &vb);
+      g_assert_cmpint (g_param_values_cmp (pspec, &va, &vb), ==, 0);
+    }
+  g_assert_cmpstr (evox_document_get_path (b), ==, tiff);
+  /* The clusters made again: the same labels, names, colours and visibility. */
+  g_assert_true (evox_test_wait_for (has_clusters, second, 60));
+  {
+    EvoxClusters *ca = evox_document_get_clusters (a), *cb = evox_document_get_clusters (b);
+    gsize dims[3];
+
+    evox_clusters_get_dims (ca, dims);
+    g_assert_cmpuint (evox_clusters_get_k (ca), ==, evox_clusters_get_k (cb));
+    g_assert_cmpmem (evox_clusters_get_data (ca), dims[0] * dims[1] * dims[2] * 2,
+                     evox_clusters_get_data (cb), dims[0] * dims[1] * dims[2] * 2);
+    for (guint id = 1; id <= evox_clusters_get_k (ca); id++)
+      {
+        g_assert_cmpstr (evox_clusters_get_name (ca, id), ==, evox_clusters_get_name (cb, id));
+        g_assert_cmpstr (evox_clusters_get_color (ca, id), ==, evox_clusters_get_color (cb, id));
+        g_assert_cmpint (evox_clusters_get_visible (ca, id), ==,
+                         evox_clusters_get_visible (cb, id));
+      }
+    g_assert_cmpstr (evox_clusters_get_name (cb, 2), ==, "Middle");
+  }
+  g_assert_cmpuint (evox_labels_get_n_particles (evox_document_get_labels (b)), ==,
+                    evox_labels_get_n_particles (labels));
+
+  {
+    EvoxCameraPose pa, pb;
+
+    evox_camera_get_pose (pane_camera (first), &pa);
+    evox_camera_get_pose (pane_camera (second), &pb);
+    for (guint i = 0; i < 3; i++)
+      g_assert_cmpfloat (pa.center[i], ==, pb.center[i]);
+    g_assert_cmpfloat (pa.azimuth, ==, pb.azimuth);
+    g_assert_cmpfloat (pa.elevation, ==, pb.elevation);
+    g_assert_cmpfloat (pa.frame[0], ==, pb.frame[0]);
+    g_assert_cmpfloat (pa.frame[1], ==, pb.frame[1]);
+    g_assert_cmpint (pa.orthographic, ==, pb.orthographic);
+  }
+
+  /* The numbers the windows export are the same, byte for byte. */
+  {
+    const EvoxExportKind kinds[] = { EVOX_EXPORT_FRACTIONS, EVOX_EXPORT_PARTICLES };
+    const char *names[] = { "fractions", "particles" };
+
+    for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+      {
+        g_autofree char *pa = g_strdup_printf ("%s/a-%s.csv", dir, names[k]);
+        g_autofree char *pb = g_strdup_printf ("%s/b-%s.csv", dir, names[k]);
+        g_autofree char *ta = NULL;
+        g_autofree char *tb = NULL;
+
+        g_assert_true (evox_window_export_data (first, kinds[k], pa, FALSE, &error));
+        g_assert_no_error (error);
+        g_assert_true (evox_window_export_data (second, kinds[k], pb, FALSE, &error));
+        g_assert_no_error (error);
+        ta = read_text (pa);
+        tb = read_text (pb);
+        g_assert_cmpstr (ta, ==, tb);
+      }
+  }
+
+  /* The same picture, pixel for pixel (both windows draw the same size offscreen). */
+  {
+    g_autofree char *pa = g_build_filename (dir, "a.png", NULL);
+    g_autofree char *pb = g_build_filename (dir, "b.png", NULL);
+    g_autoptr (GdkTexture) ta = NULL;
+    g_autoptr (GdkTexture) tb = NULL;
+    g_autofree guchar *da = g_malloc (640 * 480 * 4);
+    g_autofree guchar *db = g_malloc (640 * 480 * 4);
+
+    g_assert_true (evox_window_export_image (first, pa, 640, 480, FALSE, &error));
+    g_assert_no_error (error);
+    g_assert_true (evox_window_export_image (second, pb, 640, 480, FALSE, &error));
+    g_assert_no_error (error);
+    ta = gdk_texture_new_from_filename (pa, &error);
+    g_assert_no_error (error);
+    tb = gdk_texture_new_from_filename (pb, &error);
+    g_assert_no_error (error);
+    gdk_texture_download (ta, da, 640 * 4);
+    gdk_texture_download (tb, db, 640 * 4);
+    g_assert_cmpmem (da, 640 * 480 * 4, db, 640 * 480 * 4);
+  }
+
+  /* For the README: the session as saved, and the restored window's picture. */
+  if (g_getenv ("EVOX_SESSION_KEEP") != NULL)
+    {
+      g_autofree char *text = read_text (session);
+
+      g_assert_true (g_file_set_contents (g_getenv ("EVOX_SESSION_KEEP"), text, -1, NULL));
+    }
+  if (shot != NULL)
+    {
+      g_assert_true (evox_window_export_image (second, shot, 1000, 700, FALSE, &error));
+      g_assert_no_error (error);
+    }
+
+  /* A session cut short: an error naming it, and the window keeps what it shows. */
+  {
+    g_autofree char *text = read_text (session);
+    g_autofree char *cut = g_build_filename (dir, "cut.evox", NULL);
+    g_autoptr (GFile) cut_file = g_file_new_for_path (cut);
+
+    g_assert_true (g_file_set_contents (cut, text, (gssize) (strlen (text) / 2), NULL));
+    evox_window_open_file (second, cut_file, NULL);
+    g_assert_nonnull (evox_window_get_error (second));
+    g_assert_nonnull (strstr (evox_window_get_error (second), "cut.evox"));
+    g_assert_nonnull (evox_document_get_labels (b));
+    g_assert_cmpuint (evox_phase_list_get_n_phases (evox_document_get_phases (b)), ==, 2);
+  }
+
+  /* A changed input (other noise, the same size): a question naming it before anything is
+   * replaced; Cancel keeps the window as it was, Open Anyway restores with the banner's
+   * warning. */
+  {
+    EvoxLabels *before = evox_document_get_labels (b);
+
+    write_blobs (tiff, 4);
+    evox_window_show_error (second, NULL);
+    evox_window_open_file (second, session_file, NULL);
+    g_assert_true (evox_test_wait_for (has_question, second, 60));
+    g_assert_nonnull (strstr (question_text (second), "blobs.tif"));
+    g_assert_nonnull (strstr (question_text (second), "changed"));
+    g_assert_true (evox_document_get_labels (b) == before);
+    answer_question (second, GTK_RESPONSE_CANCEL);
+    g_assert_true (evox_document_get_labels (b) == before);
+    g_assert_nonnull (strstr (evox_window_get_error (second), "was not opened"));
+
+    evox_window_open_file (second, session_file, NULL);
+    g_assert_true (evox_test_wait_for (has_question, second, 60));
+    answer_question (second, GTK_RESPONSE_ACCEPT);
+    g_assert_true (evox_document_get_labels (b) != before);
+    g_assert_true (evox_test_wait_for (restored, second, 60));
+    g_assert_nonnull (strstr (evox_window_get_error (second), "blobs.tif"));
+    g_assert_nonnull (strstr (evox_window_get_error (second), "changed"));
+  }
+
+  evox_test_close_window (second);
+  evox_test_close_window (first);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  if (!evox_test_ui_init (&argc, &argv))
+    return 0;
+  g_test_add_func ("/Evox/SessionUI/save-and-open", test_save_and_open);
+  return g_test_run ();
+}

@@ -1,0 +1,746 @@
+/* test-tortuosity.c: the tortuosity factor against straight channels, plates and a dense direct solve. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "evox-test-util.h"
+#include "evox-tortuosity.h"
+#include "evox-types.h"
+#include "evox-volume.h"
+
+static gsize
+voxel_index (const gsize dims[3],
+             gsize       x,
+             gsize       y,
+             gsize       z)
+{
+  return x + dims[0] * (y + dims[1] * z);
+}
+
+static EvoxTortuosity *
+solve_with (const guint8                 *mask,
+            const gsize                   dims[3],
+            EvoxFlowAxis                  axis,
+            EvoxTortuosityPreconditioner  preconditioner,
+            double                        tolerance,
+            gboolean                      fields)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxTortuosityParams params;
+  EvoxTortuosity *result;
+
+  evox_tortuosity_params_init (&params);
+  g_assert_cmpint (params.preconditioner, ==, EVOX_TORTUOSITY_MULTIGRID);
+  params.preconditioner = preconditioner;
+  params.axis = axis;
+  params.tolerance = tolerance;
+  params.keep_concentration = fields;
+  params.keep_flux = fields;
+  result = evox_tortuosity_compute_mask (mask, dims, &params, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (result);
+  return result;
+}
+
+static EvoxTortuosity *
+solve (const guint8 *mask,
+       const gsize   dims[3],
+       EvoxFlowAxis  axis,
+       double        tolerance,
+       gboolean      fields)
+{
+  return solve_with (mask, dims, axis, EVOX_TORTUOSITY_MULTIGRID, tolerance, fields);
+}
+
+/* A straight bar of 2 x 3 voxels through a 6 x 7 x 8 volume along each axis: the linear profile
+ * is the exact solution (flux 1/L per voxel of the cross-section through the half-voxel faces),
+ * so D_eff / D is the bar's volume fraction and tau is 1 to rounding. A separate blob adds to
+ * the porosity but not to the flux: tau grows by exactly (bar + blob) / bar, as TauFactor counts
+ * the whole volume fraction. */
+static void
+test_channel (void)
+{
+  const gsize dims[3] = { 6, 7, 8 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+
+  for (int axis = 0; axis < 3; axis++)
+    for (int with_blob = 0; with_blob < 2; with_blob++)
+      {
+        g_autofree guint8 *mask = g_new0 (guint8, n);
+        g_autoptr(EvoxTortuosity) t = NULL;
+        const int u = (axis + 1) % 3, v = (axis + 2) % 3;
+        guint64 bar = 0, blob = 0;
+        double expected_d, expected_tau;
+        EvoxVolume *conc, *flux;
+        const float *c, *f;
+
+        for (gsize z = 0; z < dims[2]; z++)
+          for (gsize y = 0; y < dims[1]; y++)
+            for (gsize x = 0; x < dims[0]; x++)
+              {
+                const gsize pos[3] = { x, y, z };
+
+                if (pos[u] >= 1 && pos[u] <= 2 && pos[v] >= 2 && pos[v] <= 4)
+                  {
+                    mask[voxel_index (dims, x, y, z)] = 1;
+                    bar++;
+                  }
+                /* The blob sits away from the bar and off both faces of the axis. */
+                else if (with_blob && pos[u] == 4 && pos[v] == 5 && pos[axis] >= 1 &&
+                         pos[axis] <= 3)
+                  {
+                    mask[voxel_index (dims, x, y, z)] = 1;
+                    blob++;
+                  }
+              }
+        t = solve (mask, dims, axis, 1e-10, TRUE);
+        expected_d = (double) bar / (double) n;
+        expected_tau = (double) (bar + blob) / (double) bar;
+        g_assert_true (evox_tortuosity_get_percolating (t));
+        g_assert_null (evox_tortuosity_get_reason (t));
+        g_assert_cmpint (evox_tortuosity_get_axis (t), ==, axis);
+        g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_porosity (t),
+                                        (double) (bar + blob) / (double) n, 1e-15);
+        g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_connected_fraction (t),
+                                        (double) bar / (double) (bar + blob), 1e-15);
+        g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_effective_diffusivity (t),
+                                        expected_d, 1e-12);
+        g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_tau (t), expected_tau, 1e-12);
+        g_assert_cmpuint (evox_tortuosity_get_n_unknowns (t), ==, bar);
+        g_assert_cmpuint (evox_tortuosity_get_n_iterations (t), ==, 0);
+        g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_flux_in (t),
+                                        (double) (bar / dims[axis]) / dims[axis], 1e-12);
+        g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_flux_out (t),
+                                        evox_tortuosity_get_flux_in (t), 1e-12);
+
+        /* Fields: c = 1 - (a + 1/2) / L and |J| = 1 / L on the bar, 0 on the blob, NaN off the
+         * phase (concentration NaN off the bar). */
+        conc = evox_tortuosity_get_concentration (t);
+        flux = evox_tortuosity_get_flux_magnitude (t);
+        g_assert_nonnull (conc);
+        g_assert_nonnull (flux);
+        g_assert_cmpint (evox_volume_get_sample_type (conc), ==, EVOX_SAMPLE_F32);
+        c = evox_volume_get_data (conc, 0);
+        f = evox_volume_get_data (flux, 0);
+        for (gsize z = 0; z < dims[2]; z++)
+          for (gsize y = 0; y < dims[1]; y++)
+            for (gsize x = 0; x < dims[0]; x++)
+              {
+                const gsize pos[3] = { x, y, z };
+                gsize g = voxel_index (dims, x, y, z);
+                gboolean on_bar = pos[u] >= 1 && pos[u] <= 2 && pos[v] >= 2 && pos[v] <= 4;
+
+                if (on_bar)
+                  {
+                    g_assert_cmpfloat_with_epsilon (c[g], 1.0 - (pos[axis] + 0.5) / dims[axis],
+                                                    1e-6);
+                    g_assert_cmpfloat_with_epsilon (f[g], 1.0 / dims[axis], 1e-6);
+                  }
+                else
+                  {
+                    g_assert_true (isnan (c[g]));
+                    if (mask[g])
+                      g_assert_cmpfloat (f[g], ==, 0.0f);
+                    else
+                      g_assert_true (isnan (f[g]));
+                  }
+              }
+      }
+}
+
+/* Plates of the phase normal to the flow never join the two faces: not percolating, with a
+ * reason, D_eff exactly 0 and tau infinite (not NaN). Along the plates they are straight
+ * channels. A phase touching only one face is not percolating either. */
+static void
+test_plates (void)
+{
+  const gsize dims[3] = { 5, 6, 7 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  g_autofree guint8 *mask = g_new0 (guint8, n);
+  g_autofree guint8 *stub = g_new0 (guint8, n);
+  g_autoptr(EvoxTortuosity) across = NULL;
+  g_autoptr(EvoxTortuosity) along = NULL;
+  g_autoptr(EvoxTortuosity) one_face = NULL;
+
+  /* Plates z = 1 and z = 4 (whole x-y planes). */
+  for (gsize z = 1; z < dims[2]; z += 3)
+    memset (mask + z * dims[0] * dims[1], 1, dims[0] * dims[1]);
+  across = solve (mask, dims, EVOX_FLOW_AXIS_Z, 1e-8, TRUE);
+  g_assert_false (evox_tortuosity_get_percolating (across));
+  g_assert_nonnull (evox_tortuosity_get_reason (across));
+  g_assert_nonnull (strstr (evox_tortuosity_get_reason (across), "z = 0"));
+  g_assert_cmpfloat (evox_tortuosity_get_effective_diffusivity (across), ==, 0.0);
+  g_assert_true (isinf (evox_tortuosity_get_tau (across)));
+  g_assert_false (isnan (evox_tortuosity_get_tau (across)));
+  g_assert_cmpfloat (evox_tortuosity_get_flux_in (across), ==, 0.0);
+  g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_porosity (across), 2.0 / 7.0, 1e-15);
+  g_assert_cmpfloat (evox_tortuosity_get_connected_fraction (across), ==, 0.0);
+  g_assert_cmpuint (evox_tortuosity_get_n_iterations (across), ==, 0);
+  g_assert_null (evox_tortuosity_get_concentration (across));
+
+  along = solve (mask, dims, EVOX_FLOW_AXIS_X, 1e-8, FALSE);
+  g_assert_true (evox_tortuosity_get_percolating (along));
+  g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_tau (along), 1.0, 1e-12);
+
+  /* A stub from the face x = 0 that stops at x = 2. */
+  for (gsize x = 0; x < 3; x++)
+    stub[voxel_index (dims, x, 3, 3)] = 1;
+  one_face = solve (stub, dims, EVOX_FLOW_AXIS_X, 1e-8, FALSE);
+  g_assert_false (evox_tortuosity_get_percolating (one_face));
+  g_assert_nonnull (strstr (evox_tortuosity_get_reason (one_face), "x = 4"));
+  g_assert_true (isinf (evox_tortuosity_get_tau (one_face)));
+}
+
+/* The oracle: the same finite-volume system assembled voxel by voxel here and solved densely by
+ * Cholesky. Unknowns are every phase voxel of a part that touches a face of the axis (found by
+ * flood fill), so parts that touch one face are solved for too: the solver leaves them out, and
+ * the fluxes must not change. Parts that touch no face would make the matrix singular and carry
+ * nothing. */
+typedef struct
+{
+  double tau;
+  double d_rel;
+  double flux_in;
+  double flux_out;
+  double *conc;    /* per voxel, NaN off the unknowns */
+} Direct;
+
+static void
+direct_solve (const guint8 *mask,
+              const gsize   dims[3],
+              int           axis,
+              Direct       *out)
+{
+  const gsize n_vox = dims[0] * dims[1] * dims[2];
+  const gsize stride[3] = { 1, dims[0], dims[0] * dims[1] };
+  const gsize last = dims[axis] - 1;
+  g_autofree int *comp = g_new (int, n_vox);
+  g_autofree gsize *stack = g_new (gsize, n_vox);
+  g_autofree int *touches = g_new0 (int, n_vox + 1);
+  g_autofree gssize *unknown = g_new (gssize, n_vox);
+  g_autofree gsize *where = g_new (gsize, n_vox);
+  g_autofree double *a = NULL;
+  g_autofree double *b = NULL;
+  gsize n = 0, n_phase = 0;
+  int n_comp = 0;
+  double in = 0.0, outflux = 0.0;
+
+  /* Flood fill of the 6-connected parts. */
+  for (gsize g = 0; g < n_vox; g++)
+    comp[g] = -1;
+  for (gsize g0 = 0; g0 < n_vox; g0++)
+    {
+      gsize top = 0;
+
+      if (!mask[g0] || comp[g0] >= 0)
+        continue;
+      comp[g0] = n_comp;
+      stack[top++] = g0;
+      while (top > 0)
+        {
+          gsize g = stack[--top];
+          gsize pos[3] = { g % dims[0], g / dims[0] % dims[1], g / stride[2] };
+
+          if (pos[axis] == 0)
+            touches[n_comp] = 1;
+          if (pos[axis] == last)
+            touches[n_comp] = 1;
+          for (int d = 0; d < 3; d++)
+            {
+              if (pos[d] > 0 && mask[g - stride[d]] && comp[g - stride[d]] < 0)
+                {
+                  comp[g - stride[d]] = n_comp;
+                  stack[top++] = g - stride[d];
+                }
+              if (pos[d] + 1 < dims[d] && mask[g + stride[d]] && comp[g + stride[d]] < 0)
+                {
+                  comp[g + stride[d]] = n_comp;
+                  stack[top++] = g + stride[d];
+                }
+            }
+        }
+      n_comp++;
+    }
+  for (gsize g = 0; g < n_vox; g++)
+    {
+      n_phase += mask[g] != 0;
+      unknown[g] = mask[g] && touches[comp[g]] ? (gssize) n++ : -1;
+      if (unknown[g] >= 0)
+        where[unknown[g]] = g;
+    }
+
+  a = g_new0 (double, n * n);
+  b = g_new0 (double, n);
+  for (gsize i = 0; i < n; i++)
+    {
+      gsize g = where[i];
+      gsize pos[3] = { g % dims[0], g / dims[0] % dims[1], g / stride[2] };
+
+      for (int d = 0; d < 3; d++)
+        {
+          if (pos[d] > 0 && unknown[g - stride[d]] >= 0)
+            {
+              a[i * n + i] += 1.0;
+              a[i * n + unknown[g - stride[d]]] -= 1.0;
+            }
+          if (pos[d] + 1 < dims[d] && unknown[g + stride[d]] >= 0)
+            {
+              a[i * n + i] += 1.0;
+              a[i * n + unknown[g + stride[d]]] -= 1.0;
+            }
+        }
+      if (pos[axis] == 0)
+        {
+          a[i * n + i] += 2.0;
+          b[i] += 2.0 * 1.0;
+        }
+      if (pos[axis] == last)
+        a[i * n + i] += 2.0;
+    }
+
+  /* Cholesky A = L L^T in place (lower triangle), then two triangular solves. */
+  for (gsize j = 0; j < n; j++)
+    {
+      double s = a[j * n + j];
+
+      for (gsize k = 0; k < j; k++)
+        s -= a[j * n + k] * a[j * n + k];
+      g_assert_cmpfloat (s, >, 0.0);
+      a[j * n + j] = sqrt (s);
+      for (gsize i = j + 1; i < n; i++)
+        {
+          double t = a[i * n + j];
+
+          for (gsize k = 0; k < j; k++)
+            t -= a[i * n + k] * a[j * n + k];
+          a[i * n + j] = t / a[j * n + j];
+        }
+    }
+  for (gsize i = 0; i < n; i++)
+    {
+      for (gsize k = 0; k < i; k++)
+        b[i] -= a[i * n + k] * b[k];
+      b[i] /= a[i * n + i];
+    }
+  for (gsize i = n; i-- > 0;)
+    {
+      for (gsize k = i + 1; k < n; k++)
+        b[i] -= a[k * n + i] * b[k];
+      b[i] /= a[i * n + i];
+    }
+
+  out->conc = g_new (double, n_vox);
+  for (gsize g = 0; g < n_vox; g++)
+    {
+      gsize pos_a = axis == 0 ? g % dims[0] : axis == 1 ? g / dims[0] % dims[1] : g / stride[2];
+
+      out->conc[g] = unknown[g] >= 0 ? b[unknown[g]] : NAN;
+      if (unknown[g] < 0)
+        continue;
+      if (pos_a == 0)
+        in += 2.0 * (1.0 - b[unknown[g]]);
+      if (pos_a == last)
+        outflux += 2.0 * b[unknown[g]];
+    }
+  out->flux_in = in;
+  out->flux_out = outflux;
+  out->d_rel = 0.5 * (in + outflux) * dims[axis] / ((double) n_vox / dims[axis]);
+  out->tau = ((double) n_phase / n_vox) / out->d_rel;
+}
+
+/* Random phases of an odd-shaped 7 x 8 x 9 box at two porosities, each axis, both
+ * preconditioners (the multigrid has one coarse level, factorised densely), against the dense
+ * solve at a solver tolerance of 1e-10: tau, D_eff, both fluxes and the concentration on the
+ * connected voxels. The flux in equals the flux out (the residual's sum is their difference). */
+static void
+check_dense (const gsize                  dims[3],
+             EvoxTortuosityPreconditioner preconditioner)
+{
+  const gsize n = dims[0] * dims[1] * dims[2];
+  const double porosities[] = { 0.55, 0.75 };
+  guint64 state = 18;
+
+  for (guint k = 0; k < G_N_ELEMENTS (porosities); k++)
+    {
+      g_autofree guint8 *mask = g_new (guint8, n);
+
+      for (gsize g = 0; g < n; g++)
+        mask[g] = evox_test_uniform (&state) < porosities[k];
+      for (int axis = 0; axis < 3; axis++)
+        {
+          g_autoptr(EvoxTortuosity) t = solve_with (mask, dims, axis, preconditioner, 1e-10,
+                                                    TRUE);
+          Direct direct = { 0 };
+          const float *c;
+          guint n_history;
+          const double *history;
+
+          direct_solve (mask, dims, axis, &direct);
+          g_test_message ("%s, %zu voxels, porosity %.2f axis %d: tau %.9f (direct %.9f), "
+                          "%u iterations",
+                          preconditioner == EVOX_TORTUOSITY_JACOBI ? "Jacobi" : "multigrid", n,
+                          porosities[k], axis, evox_tortuosity_get_tau (t), direct.tau,
+                          evox_tortuosity_get_n_iterations (t));
+          g_assert_true (evox_tortuosity_get_percolating (t));
+          g_assert_cmpfloat (direct.tau, >, 1.0);
+          g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_tau (t), direct.tau,
+                                          1e-8 * direct.tau);
+          g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_effective_diffusivity (t),
+                                          direct.d_rel, 1e-8 * direct.d_rel);
+          g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_flux_in (t), direct.flux_in,
+                                          1e-8 * direct.flux_in);
+          g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_flux_out (t), direct.flux_out,
+                                          1e-8 * direct.flux_in);
+          g_assert_cmpfloat_with_epsilon (direct.flux_in, direct.flux_out,
+                                          1e-12 * direct.flux_in);
+          g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_flux_in (t),
+                                          evox_tortuosity_get_flux_out (t),
+                                          1e-8 * direct.flux_in);
+
+          /* The concentration on the connected voxels; parts touching one face are NaN in
+           * the solver's field and at that face's concentration in the oracle. */
+          c = evox_volume_get_data (evox_tortuosity_get_concentration (t), 0);
+          for (gsize g = 0; g < n; g++)
+            if (!isnan (c[g]))
+              g_assert_cmpfloat_with_epsilon (c[g], direct.conc[g], 1e-6);
+
+          history = evox_tortuosity_get_residual_history (t, &n_history);
+          g_assert_cmpuint (n_history, ==, evox_tortuosity_get_n_iterations (t) + 1);
+          g_assert_cmpuint (n_history, >, 2);
+          g_assert_cmpfloat (history[0], >, 1e-10);
+          g_assert_cmpfloat (history[n_history - 1], <=, 1e-10);
+          g_assert_cmpfloat (evox_tortuosity_get_residual (t), ==, history[n_history - 1]);
+          g_free (direct.conc);
+        }
+    }
+}
+
+static void
+test_dense (void)
+{
+  const gsize dims[3] = { 7, 8, 9 };
+
+  check_dense (dims, EVOX_TORTUOSITY_MULTIGRID);
+  check_dense (dims, EVOX_TORTUOSITY_JACOBI);
+}
+
+/* A volume big enough for three coarse multigrid levels (21 x 19 x 19, 11 x 10 x 10 and the
+ * factorised 6 x 5 x 5, so the W-cycle below level 1 runs; too big for the dense oracle): the
+ * multigrid and the Jacobi-preconditioned solves, both to 1e-11, agree, and the multigrid needs
+ * far fewer iterations. */
+static void
+test_levels (void)
+{
+  const gsize dims[3] = { 42, 38, 38 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  g_autofree guint8 *mask = g_new (guint8, n);
+  guint64 state = 5;
+
+  for (gsize g = 0; g < n; g++)
+    mask[g] = evox_test_uniform (&state) < 0.6;
+  for (int axis = 0; axis < 3; axis++)
+    {
+      g_autoptr(EvoxTortuosity) mg = solve_with (mask, dims, axis, EVOX_TORTUOSITY_MULTIGRID,
+                                                 1e-11, FALSE);
+      g_autoptr(EvoxTortuosity) jacobi = solve_with (mask, dims, axis, EVOX_TORTUOSITY_JACOBI,
+                                                     1e-11, FALSE);
+
+      g_test_message ("axis %d: tau %.9f multigrid (%u iterations), %.9f Jacobi (%u)", axis,
+                      evox_tortuosity_get_tau (mg), evox_tortuosity_get_n_iterations (mg),
+                      evox_tortuosity_get_tau (jacobi),
+                      evox_tortuosity_get_n_iterations (jacobi));
+      g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_tau (mg),
+                                      evox_tortuosity_get_tau (jacobi),
+                                      1e-8 * evox_tortuosity_get_tau (jacobi));
+      g_assert_cmpuint (2 * evox_tortuosity_get_n_iterations (mg), <,
+                        evox_tortuosity_get_n_iterations (jacobi));
+    }
+}
+
+/* A looser tolerance stops earlier and still lands near the answer: the stopping rule is the
+ * relative residual asked for. */
+static void
+test_tolerance (void)
+{
+  const gsize dims[3] = { 12, 12, 12 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  g_autofree guint8 *mask = g_new (guint8, n);
+  g_autoptr(EvoxTortuosity) tight = NULL;
+  g_autoptr(EvoxTortuosity) loose = NULL;
+  guint64 state = 7;
+
+  for (gsize g = 0; g < n; g++)
+    mask[g] = evox_test_uniform (&state) < 0.6;
+  tight = solve (mask, dims, EVOX_FLOW_AXIS_Y, 1e-10, FALSE);
+  loose = solve (mask, dims, EVOX_FLOW_AXIS_Y, 1e-3, FALSE);
+  g_assert_cmpuint (evox_tortuosity_get_n_iterations (loose), <,
+                    evox_tortuosity_get_n_iterations (tight));
+  g_assert_cmpfloat (evox_tortuosity_get_residual (loose), <=, 1e-3);
+  g_assert_cmpfloat (evox_tortuosity_get_residual (loose), >, 1e-10);
+  g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_tau (loose),
+                                  evox_tortuosity_get_tau (tight),
+                                  0.01 * evox_tortuosity_get_tau (tight));
+  g_assert_cmpfloat (evox_tortuosity_get_tolerance (loose), ==, 1e-3);
+}
+
+/* Bad input: clear errors, never a hang. */
+static void
+test_errors (void)
+{
+  const gsize dims[3] = { 10, 10, 10 };
+  const gsize thin[3] = { 10, 1, 10 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  g_autofree guint8 *mask = g_new (guint8, n);
+  g_autofree guint8 *empty = g_new0 (guint8, n);
+  const double bad_tolerances[] = { 0.0, -1e-6, NAN, 1.0 };
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  EvoxTortuosityParams params;
+  guint64 state = 3;
+
+  for (gsize g = 0; g < n; g++)
+    mask[g] = evox_test_uniform (&state) < 0.7;
+  evox_tortuosity_params_init (&params);
+  g_assert_cmpfloat (params.tolerance, ==, EVOX_TORTUOSITY_DEFAULT_TOLERANCE);
+
+  for (guint k = 0; k < G_N_ELEMENTS (bad_tolerances); k++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(EvoxTortuosity) t = NULL;
+
+      params.tolerance = bad_tolerances[k];
+      t = evox_tortuosity_compute_mask (mask, dims, &params, NULL, NULL, &error);
+      g_assert_null (t);
+      g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, "tolerance"));
+    }
+  params.tolerance = 1e-6;
+
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxTortuosity) t = NULL;
+
+    params.axis = EVOX_FLOW_AXIS_Y;
+    t = evox_tortuosity_compute_mask (mask, thin, &params, NULL, NULL, &error);
+    g_assert_null (t);
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "1 voxel thick along y"));
+    params.axis = EVOX_FLOW_AXIS_X;
+  }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxTortuosity) t = NULL;
+
+    /* The thin volume is fine along x. */
+    t = evox_tortuosity_compute_mask (mask, thin, &params, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (t);
+  }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxTortuosity) t = NULL;
+
+    t = evox_tortuosity_compute_mask (empty, dims, &params, NULL, NULL, &error);
+    g_assert_null (t);
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "no voxels"));
+  }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxTortuosity) t = NULL;
+
+    /* Two iterations cannot reach 1e-6 on a random structure. */
+    params.max_iterations = 2;
+    t = evox_tortuosity_compute_mask (mask, dims, &params, NULL, NULL, &error);
+    g_assert_null (t);
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_FAILED);
+    g_assert_nonnull (strstr (error->message, "after 2 iterations"));
+    params.max_iterations = 0;
+  }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxTortuosity) t = NULL;
+
+    g_cancellable_cancel (cancellable);
+    t = evox_tortuosity_compute_mask (mask, dims, &params, NULL, cancellable, &error);
+    g_assert_null (t);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  }
+}
+
+typedef struct
+{
+  EvoxProgress *progress;
+  GCancellable *cancellable;
+  double        seen;
+} Watcher;
+
+/* Cancels once the solve has reported a fifth of its way, as a window's Cancel button would. */
+static gpointer
+watch_and_cancel (gpointer data)
+{
+  Watcher *w = data;
+
+  while ((w->seen = evox_progress_get_fraction (w->progress)) < 0.2)
+    g_usleep (500);
+  g_cancellable_cancel (w->cancellable);
+  return NULL;
+}
+
+/* A long solve (Jacobi to 1e-13 along 120 voxels) moves its progress past the labelling and
+ * stops with G_IO_ERROR_CANCELLED when cancelled while it iterates, without finishing. */
+static void
+test_cancel (void)
+{
+  const gsize dims[3] = { 40, 40, 120 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  g_autofree guint8 *mask = g_new (guint8, n);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(EvoxProgress) progress = evox_progress_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxTortuosity) t = NULL;
+  Watcher w = { progress, cancellable, 0.0 };
+  EvoxTortuosityParams params;
+  GThread *thread;
+  guint64 state = 11;
+
+  for (gsize g = 0; g < n; g++)
+    mask[g] = evox_test_uniform (&state) < 0.5;
+  evox_tortuosity_params_init (&params);
+  params.axis = EVOX_FLOW_AXIS_Z;
+  params.preconditioner = EVOX_TORTUOSITY_JACOBI;
+  params.tolerance = 1e-13;
+  params.max_iterations = 1000000;
+  thread = g_thread_new ("cancel", watch_and_cancel, &w);
+  t = evox_tortuosity_compute_mask (mask, dims, &params, progress, cancellable, &error);
+  g_thread_join (thread);
+  g_assert_null (t);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpfloat (w.seen, >=, 0.2);
+  g_assert_cmpfloat (evox_progress_get_fraction (progress), <, 1.0);
+}
+
+static void
+on_computed (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  EvoxTortuosity **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = evox_tortuosity_compute_finish (result, &error);
+  g_assert_no_error (error);
+}
+
+/* A phase given as a value range of a u8 label volume (0 / 85 / 170) matches its mask, the
+ * fields take the volume's grid, the progress reaches the end, and the async pair gives the same
+ * result. Bad ranges fail. */
+static void
+test_volume (void)
+{
+  const gsize dims[3] = { 9, 8, 7 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (dims[0], dims[1], dims[2], 1, EVOX_SAMPLE_U8,
+                                                  &error);
+  g_autoptr(EvoxTortuosity) from_mask = NULL;
+  g_autoptr(EvoxTortuosity) from_range = NULL;
+  g_autoptr(EvoxTortuosity) from_async = NULL;
+  g_autoptr(EvoxProgress) progress = evox_progress_new ();
+  g_autofree guint8 *mask = g_new (guint8, n);
+  const double spacing[3] = { 20.0, 20.0, 30.0 };
+  double got[3];
+  EvoxTortuosityParams params;
+  guint8 *v;
+  guint64 state = 85;
+
+  g_assert_no_error (error);
+  v = evox_volume_get_data_mut (volume, 0);
+  for (gsize g = 0; g < n; g++)
+    {
+      double u = evox_test_uniform (&state);
+
+      v[g] = u < 0.6 ? 0 : u < 0.85 ? 85 : 170;
+      mask[g] = v[g] == 0;
+    }
+  evox_volume_set_spacing (volume, spacing);
+  evox_volume_freeze (volume);
+
+  evox_tortuosity_params_init (&params);
+  params.axis = EVOX_FLOW_AXIS_Z;
+  params.tolerance = 1e-9;
+  params.keep_concentration = TRUE;
+  from_mask = evox_tortuosity_compute_mask (mask, dims, &params, NULL, NULL, &error);
+  g_assert_no_error (error);
+  from_range = evox_tortuosity_compute (volume, 0, -0.5, 40.0, &params, progress, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_tortuosity_get_percolating (from_range));
+  g_assert_cmpfloat (evox_tortuosity_get_tau (from_range), ==,
+                     evox_tortuosity_get_tau (from_mask));
+  g_assert_cmpfloat (evox_tortuosity_get_porosity (from_range), ==,
+                     evox_tortuosity_get_porosity (from_mask));
+  g_assert_cmpfloat_with_epsilon (evox_progress_get_fraction (progress), 1.0, 1e-9);
+  {
+    g_autofree char *stage = evox_progress_dup_stage (progress);
+
+    g_assert_cmpstr (stage, ==, "Solving diffusion");
+  }
+  evox_volume_get_spacing (evox_tortuosity_get_concentration (from_range), got);
+  g_assert_cmpfloat (got[2], ==, 30.0);
+  g_assert_null (evox_tortuosity_get_flux_magnitude (from_range));
+
+  evox_tortuosity_compute_async (volume, 0, 0.0, 0.0, &params, NULL, NULL, on_computed,
+                                 &from_async);
+  while (from_async == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpfloat (evox_tortuosity_get_tau (from_async), ==,
+                     evox_tortuosity_get_tau (from_mask));
+
+  {
+    g_autoptr(GError) range_error = NULL;
+    g_autoptr(EvoxTortuosity) t = NULL;
+
+    t = evox_tortuosity_compute (volume, 0, 100.0, 50.0, &params, NULL, NULL, &range_error);
+    g_assert_null (t);
+    g_assert_error (range_error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  }
+  {
+    g_autoptr(GError) empty_error = NULL;
+    g_autoptr(EvoxTortuosity) t = NULL;
+
+    /* No stored value lies in [200, 250]. */
+    t = evox_tortuosity_compute (volume, 0, 200.0, 250.0, &params, NULL, NULL, &empty_error);
+    g_assert_null (t);
+    g_assert_error (empty_error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  }
+}
+
+static void
+test_axis_names (void)
+{
+  EvoxFlowAxis axis = EVOX_FLOW_AXIS_X;
+
+  g_assert_cmpstr (evox_flow_axis_to_string (EVOX_FLOW_AXIS_Y), ==, "y");
+  g_assert_true (evox_flow_axis_from_string ("Z", &axis));
+  g_assert_cmpint (axis, ==, EVOX_FLOW_AXIS_Z);
+  g_assert_false (evox_flow_axis_from_string ("w", &axis));
+  g_assert_false (evox_flow_axis_from_string (NULL, &axis));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Evox/Tortuosity/channel", test_channel);
+  g_test_add_func ("/Evox/Tortuosity/plates", test_plates);
+  g_test_add_func ("/Evox/Tortuosity/dense", test_dense);
+  g_test_add_func ("/Evox/Tortuosity/levels", test_levels);
+  g_test_add_func ("/Evox/Tortuosity/tolerance", test_tolerance);
+  g_test_add_func ("/Evox/Tortuosity/errors", test_errors);
+  g_test_add_func ("/Evox/Tortuosity/cancel", test_cancel);
+  g_test_add_func ("/Evox/Tortuosity/volume", test_volume);
+  g_test_add_func ("/Evox/Tortuosity/axis-names", test_axis_names);
+  return g_test_run ();
+}
