@@ -334,6 +334,32 @@ synthetic_spectral (void)
   put ("spectral-energies", "kev.txt", kev, strlen (kev));
 }
 
+/* Sessions as tests/test-session.c writes them by hand: the demo input with display settings
+ * and phases, unknown keys, and a file input with SSRM reading options. */
+static void
+synthetic_sessions (void)
+{
+  static const char *const sessions[] = {
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
+    "  \"display\": { \"colormap\": \"inferno\", \"mapping\": \"log\" },\n"
+    "  \"phases\": [ { \"name\": \"Binder\", \"low\": -5, \"high\": -3 },\n"
+    "              { \"name\": \"No range\" } ] }\n",
+    "{ \"evox-session\": 1, \"evox-version\": \"0.1.0\",\n"
+    "  \"inputs\": [ { \"kind\": \"demo-ssrm\", \"dz-nm\": 10, \"camera\": [1, 2] } ],\n"
+    "  \"future\": { \"thing\": [1, \"two\", null] },\n"
+    "  \"display\": { \"colormap\": \"inferno\", \"glow\": 3.5 } }\n",
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"file\", \"path\": \"table.csv\",\n"
+    "  \"size\": 436, \"sha256\": \"00\", \"ssrm\": { \"dz-nm\": 5, \"x\": \"X\", \"y\": \"Y\" } } ] }\n",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sessions); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("synthetic-%u.evox", i);
+
+      put ("session", name, sessions[i], strlen (sessions[i]));
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -355,6 +381,7 @@ main (int    argc,
   synthetic_hdf5 ();
   synthetic_npy ();
   synthetic_spectral ();
+  synthetic_sessions ();
   if (data_dir != NULL)
     {
       real_table (data_dir);

@@ -6,10 +6,13 @@
 
 #include <string.h>
 
+#include "evox-demo.h"
+#include "evox-document.h"
 #include "evox-feature-file.h"
 #include "evox-fuzz.h"
 #include "evox-hdf5.h"
 #include "evox-loader.h"
+#include "evox-session.h"
 #include "evox-spectral-reader.h"
 #include "evox-ssrm-reader.h"
 #include "evox-tiff.h"
@@ -294,7 +297,39 @@ fuzz_tilt (const guint8 *data,
       }
 }
 
-/* Session files (.evox) join here when their reader exists: { "session", fuzz_session }. */
+/* Session files: loaded, their reading options asked for, then applied to a document showing
+ * the SSRM demo stack whatever input they name (reading a named input could reach any file on
+ * the machine). Surfaces stay specs, as in test-session: building hundreds would take minutes. */
+static void
+fuzz_session (const guint8 *data,
+              gsize         size)
+{
+  const char *path = evox_fuzz_path ("saved.evox");
+  static EvoxVolume *demo;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxSession) session = NULL;
+  g_autoptr(EvoxDocument) document = NULL;
+  g_autoptr(EvoxSsrmOptions) ssrm = NULL;
+  guint bin = 0;
+
+  evox_fuzz_write (path, data, size);
+  session = evox_session_load (path, &error);
+  if (session == NULL)
+    {
+      evox_fuzz_check_error (error, path);
+      return;
+    }
+  sink += evox_session_get_input_is_demo (session) + evox_session_get_input_is_folder (session);
+  sink += evox_session_get_input (session) != NULL;
+  evox_session_get_load_options (session, &ssrm, &bin);
+  if (demo == NULL)
+    demo = evox_demo_volume_new (EVOX_SSRM_DEFAULT_DZ_NM);
+  document = evox_document_new ();
+  _evox_document_set_surface_delay (document, 600000);
+  if (!evox_session_apply (session, document, demo, &error) && error == NULL)
+    g_error ("evox-fuzz: a session failed to apply without an error");
+}
+
 const EvoxFuzzReader evox_fuzz_readers[] = {
   { "ssrm", fuzz_ssrm },
   { "tiff", fuzz_tiff },
@@ -305,6 +340,7 @@ const EvoxFuzzReader evox_fuzz_readers[] = {
   { "spectral-script", fuzz_spectral_script },
   { "spectral-energies", fuzz_spectral_energies },
   { "tilt", fuzz_tilt },
+  { "session", fuzz_session },
   { NULL, NULL },
 };
 
