@@ -455,6 +455,50 @@ test_place_npy (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Tab-separated with empty fields (found by ./dev fuzz: the blank-skipping ate the tab
+ * delimiter, so an empty field had a negative length). Empty is NaN, as with commas. */
+static void
+test_place_tsv_empty (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  const char table[] = "x\ty\ta\tb\n0\t0\t\t2\n1\t0\t 5\t\n";
+  const char blank_row[] = "x\ty\ta\tb\n0\t0\t\t2\n\t\t\t3\n";
+  const char one_line[] = "\t\x0e";
+  g_autofree char *path = write_file (dir, "t.tsv", table, sizeof table - 1);
+  g_autofree char *path2 = write_file (dir, "u.tsv", one_line, sizeof one_line - 1);
+  g_autofree char *path3 = write_file (dir, "v.tsv", blank_row, sizeof blank_row - 1);
+  g_autoptr (EvoxVolume) volume = NULL;
+  GError *error = NULL;
+  gsize dims[3];
+
+  /* a row whose x and y are empty */
+  volume = evox_feature_file_load_csv (path3, &error);
+  g_assert_null (volume);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "line 3: coordinate x is missing or NaN"));
+  g_clear_error (&error);
+
+  volume = evox_feature_file_load_csv (path, &error);
+  g_assert_no_error (error);
+  evox_volume_get_dims (volume, dims);
+  g_assert_cmpuint (dims[0], ==, 2);
+  g_assert_cmpuint (dims[1], ==, 1);
+  g_assert_cmpuint (evox_volume_get_n_channels (volume), ==, 2);
+  g_assert_true (isnan (evox_volume_get_value (volume, 0, 0, 0, 0)));
+  g_assert_cmpfloat (evox_volume_get_value (volume, 1, 0, 0, 0), ==, 2);
+  g_assert_cmpfloat (evox_volume_get_value (volume, 0, 1, 0, 0), ==, 5);
+  g_assert_true (isnan (evox_volume_get_value (volume, 1, 1, 0, 0)));
+
+  /* the fuzzer's own input: a header of an empty name and a control character */
+  g_clear_object (&volume);
+  volume = evox_feature_file_load_csv (path2, &error);
+  g_assert_null (volume);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "u.tsv"));
+  g_clear_error (&error);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 static void
 test_place_csv (void)
 {
@@ -613,6 +657,7 @@ main (int   argc,
   g_test_add_func ("/Evox/FeatureFile/npy-refusals", test_npy_refusals);
   g_test_add_func ("/Evox/FeatureFile/place-npy", test_place_npy);
   g_test_add_func ("/Evox/FeatureFile/place-csv", test_place_csv);
+  g_test_add_func ("/Evox/FeatureFile/place-tsv-empty", test_place_tsv_empty);
   g_test_add_func ("/Evox/FeatureFile/loader-refuses-npy", test_loader_refuses_npy);
   return g_test_run ();
 }

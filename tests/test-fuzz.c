@@ -1,5 +1,6 @@
 /* test-fuzz.c: mutated SSRM tables, TIFF files, feature files, Xradia and HDF5 files give a volume
- * (or a tilt series) or an error, never a crash. */
+ * (or a tilt series) or an error, never a crash; the inputs `./dev fuzz` found crashing replay
+ * through the same reader calls as its harnesses. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
@@ -7,9 +8,12 @@
 #include <hdf5.h>
 
 #include "evox-demo.h"
+#include "evox-fuzz.h"
+#include "evox-fuzz-targets.h"
 #include "evox-feature-file.h"
 #include "evox-hdf5.h"
 #include "evox-loader.h"
+#include "evox-spectral-reader.h"
 #include "evox-tiff.h"
 #include "evox-tilt-reader.h"
 #include "evox-test-util.h"
@@ -428,6 +432,77 @@ test_fuzz_tilt (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A script that collects a file before its first `sete` gives that file no energy (NaN); when
+ * the file is missing, the warning about missing files must still come (./dev fuzz found its
+ * loop over energies spinning forever on the NaN). The images are the harness's own. */
+static void
+test_spectral_nan_energy (void)
+{
+  static const char script[] =
+    "collect lost_before_sete.xrm\n"
+    "sete 8324\n"
+    "collect rep01_000001_ref_fuzz_08324.0_eV_001of001.xrm\n"
+    "collect rep01_fuzz_08324.0_eV_001of001.xrm\n";
+  EvoxFuzzTarget run = evox_fuzz_find_target ("spectral-script");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  const char *warnings;
+
+  g_assert_nonnull (run);
+  run ((const guint8 *) script, strlen (script));
+  volume = evox_spectral_load (evox_fuzz_path ("scan_XANES.txt"), NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_n_channels (volume), ==, 1);
+  g_assert_cmpfloat_with_epsilon (evox_volume_get_channel_energy (volume, 0), 8324, 1e-9);
+  warnings = evox_volume_get_metadata (volume, "spectral_warnings");
+  g_assert_nonnull (warnings);
+  g_assert_nonnull (strstr (warnings, "lost_before_sete.xrm"));
+}
+
+/* Every file under tests/data/fuzz-regressions/READER/ (crashes, leaks and hangs that ./dev fuzz
+ * found and minimised, since fixed) through READER's harness body (fuzz/evox-fuzz-targets.c),
+ * which aborts on a crash or an error that does not name the file; ASan and UBSan check the
+ * rest in the sanitizer build. */
+static void
+test_fuzz_regressions (void)
+{
+  g_autofree char *root = g_test_build_filename (G_TEST_DIST, "data", "fuzz-regressions", NULL);
+  g_autoptr(GDir) readers = g_dir_open (root, 0, NULL);
+  const char *reader;
+  guint replayed = 0;
+
+  g_assert_nonnull (readers);
+  g_setenv ("EVOX_MEMORY_LIMIT", "256M", TRUE);
+  while ((reader = g_dir_read_name (readers)) != NULL)
+    {
+      g_autofree char *folder = g_build_filename (root, reader, NULL);
+      g_autoptr(GDir) inputs = NULL;
+      EvoxFuzzTarget target = evox_fuzz_find_target (reader);
+      const char *name;
+
+      if (!g_file_test (folder, G_FILE_TEST_IS_DIR))
+        continue;
+      /* a folder for a reader the harnesses do not know would never be replayed */
+      g_assert_nonnull (target);
+      inputs = g_dir_open (folder, 0, NULL);
+      g_assert_nonnull (inputs);
+      while ((name = g_dir_read_name (inputs)) != NULL)
+        {
+          g_autofree char *path = g_build_filename (folder, name, NULL);
+          g_autofree char *data = NULL;
+          gsize size;
+
+          g_assert_true (g_file_get_contents (path, &data, &size, NULL));
+          g_test_message ("%s: %s (%" G_GSIZE_FORMAT " bytes)", reader, name, size);
+          target ((const guint8 *) data, size);
+          replayed++;
+        }
+    }
+  g_unsetenv ("EVOX_MEMORY_LIMIT");
+  g_test_message ("%u saved fuzz inputs replayed", replayed);
+  g_assert_cmpuint (replayed, >, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -441,5 +516,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Fuzz/xrm", test_fuzz_xrm);
   g_test_add_func ("/Evox/Fuzz/hdf5", test_fuzz_hdf5);
   g_test_add_func ("/Evox/Fuzz/tilt", test_fuzz_tilt);
+  g_test_add_func ("/Evox/Fuzz/spectral-nan-energy", test_spectral_nan_energy);
+  g_test_add_func ("/Evox/Fuzz/regressions", test_fuzz_regressions);
   return g_test_run ();
 }

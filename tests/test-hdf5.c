@@ -726,6 +726,101 @@ test_bad_input (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Chunks larger than the dataset (./dev fuzz: a chunk dimension of 1 turned into 10241 made
+ * libhdf5 read past its buffer): refused as a damaged layout, for the data and for a vector.
+ * HDF5 will not write such a file, so the chunk dimensions in the layout message of a valid
+ * one are patched (the v3 message stores them as 32-bit words, then the element size). */
+static void
+test_damaged_chunks (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  const struct
+  {
+    const char *dataset;
+    int         rank;
+    hsize_t     dims[3];
+    hsize_t     chunk[3];
+    const char *name;
+  } cases[] = {
+    { "/exchange/data", 3, { 2, 5, 6 }, { 1, 5, 6 }, "chunks.h5" },
+    { "/exchange/energy", 1, { 2 }, { 1 }, "energy-chunks.h5" },
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autofree char *path = tmp_file (dir, cases[c].name);
+      g_autofree char *contents = NULL;
+      guint32 pattern[4] = { 0 }, patched = 10241;
+      double values[60];
+      gsize length, found = 0, at = 0;
+      hid_t file = create_file (path);
+      hid_t space, dcpl, lcpl;
+
+      for (guint i = 0; i < 60; i++)
+        values[i] = 100 + i;
+      if (c == 1)
+        {
+          /* a valid image beside the damaged vector */
+          const hsize_t image[2] = { 5, 6 };
+          hid_t s2 = H5Screate_simple (2, image, NULL);
+          hid_t l2 = H5Pcreate (H5P_LINK_CREATE);
+          hid_t d2;
+
+          H5Pset_create_intermediate_group (l2, 1);
+          d2 = H5Dcreate2 (file, "/exchange/data", H5T_STD_U16LE, s2, l2, H5P_DEFAULT,
+                           H5P_DEFAULT);
+          H5Dwrite (d2, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
+          H5Dclose (d2);
+          H5Pclose (l2);
+          H5Sclose (s2);
+        }
+      space = H5Screate_simple (cases[c].rank, cases[c].dims, NULL);
+      dcpl = H5Pcreate (H5P_DATASET_CREATE);
+      lcpl = H5Pcreate (H5P_LINK_CREATE);
+      H5Pset_chunk (dcpl, cases[c].rank, cases[c].chunk);
+      H5Pset_create_intermediate_group (lcpl, 1);
+      {
+        hid_t d = H5Dcreate2 (file, cases[c].dataset, c == 0 ? H5T_STD_U16LE : H5T_IEEE_F64LE,
+                              space, lcpl, dcpl, H5P_DEFAULT);
+
+        g_assert_cmpint (d, >=, 0);
+        g_assert_cmpint (H5Dwrite (d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values),
+                         >=, 0);
+        H5Dclose (d);
+      }
+      H5Pclose (lcpl);
+      H5Pclose (dcpl);
+      H5Sclose (space);
+      H5Fclose (file);
+
+      /* the file loads as written */
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(EvoxVolume) volume = evox_volume_load (path, NULL, NULL, NULL, &error);
+
+        g_assert_no_error (error);
+        g_assert_nonnull (volume);
+      }
+      for (int i = 0; i < cases[c].rank; i++)
+        pattern[i] = GUINT32_TO_LE ((guint32) cases[c].chunk[i]);
+      pattern[cases[c].rank] = GUINT32_TO_LE (c == 0 ? 2 : 8);
+      g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+      for (gsize i = 0; i + 4 * (cases[c].rank + 1) <= length; i++)
+        if (memcmp (contents + i, pattern, 4 * (cases[c].rank + 1)) == 0)
+          {
+            found++;
+            at = i;
+          }
+      g_assert_cmpuint (found, ==, 1);
+      patched = GUINT32_TO_LE (patched);
+      memcpy (contents + at, &patched, 4);
+      g_assert_true (g_file_set_contents (path, contents, length, NULL));
+      assert_refused (path, cases[c].name, EVOX_ERROR_INVALID_DATA, "(a damaged layout)");
+      assert_refused (path, cases[c].dataset, EVOX_ERROR_INVALID_DATA, "10241");
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 static void
 test_cancel_progress (void)
 {
@@ -1082,6 +1177,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Hdf5/same-energy", test_same_energy);
   g_test_add_func ("/Evox/Hdf5/channel-meanings", test_channel_meanings);
   g_test_add_func ("/Evox/Hdf5/bad-input", test_bad_input);
+  g_test_add_func ("/Evox/Hdf5/damaged-chunks", test_damaged_chunks);
   g_test_add_func ("/Evox/Hdf5/cancel-progress", test_cancel_progress);
   g_test_add_func ("/Evox/Hdf5/async", test_async);
   g_test_add_func ("/Evox/Hdf5/cli-convert", test_cli_convert);

@@ -868,7 +868,8 @@ csv_fields (const char *line,
       else
         {
           s = p;
-          while (s < end && (*s == ' ' || *s == '\t'))
+          /* blanks before the field, but not the delimiter itself when it is a tab */
+          while (s < end && *s != delimiter && (*s == ' ' || *s == '\t'))
             s++;
           if (s < end && *s == '"')
             {

@@ -39,6 +39,12 @@ gboolean _evox_hdf5_read_vector       (hid_t               file,
                                        guint              *n,
                                        char              **units,
                                        GError            **error);
+/* FALSE with an error naming `path` and `name` when the dataset's chunked or compact layout
+ * disagrees with its dataspace (damage libhdf5 would read past its buffers on). */
+gboolean _evox_hdf5_check_layout      (hid_t               dataset,
+                                       const char         *path,
+                                       const char         *name,
+                                       GError            **error);
 /* Whether units equals one of the NULL-terminated names, ignoring ASCII case. */
 gboolean _evox_hdf5_units_are         (const char         *units,
                                        const char * const *names);

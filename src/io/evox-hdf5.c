@@ -102,6 +102,64 @@ set_hdf5_error (GError     **error,
   _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path, "%s failed (%s)", what, reason);
 }
 
+/* libhdf5 1.10 trusts a chunked layout's chunk sizes and a compact layout's byte count and reads
+ * past its own buffers when they disagree with the dataspace (./dev fuzz found it: chunks of
+ * 10241 frames over a dataset of 2). HDF5 never writes chunks larger than a fixed dimension, nor
+ * compact data shorter than the dataspace, so such a layout is damage. */
+gboolean
+_evox_hdf5_check_layout (hid_t        dataset,
+                         const char  *path,
+                         const char  *name,
+                         GError     **error)
+{
+  g_auto(EvoxH5Id) plist = H5Dget_create_plist (dataset);
+  g_auto(EvoxH5Id) space = H5Dget_space (dataset);
+  g_auto(EvoxH5Id) type = H5Dget_type (dataset);
+  hsize_t dims[H5S_MAX_RANK], max_dims[H5S_MAX_RANK], chunk[H5S_MAX_RANK];
+  int rank = space >= 0 ? H5Sget_simple_extent_ndims (space) : -1;
+  H5D_layout_t layout = plist >= 0 ? H5Pget_layout (plist) : H5D_LAYOUT_ERROR;
+
+  if (rank < 0 || layout < 0 || type < 0 ||
+      H5Sget_simple_extent_dims (space, dims, max_dims) < 0)
+    {
+      set_hdf5_error (error, path, name);
+      return FALSE;
+    }
+  if (layout == H5D_CHUNKED)
+    {
+      if (H5Pget_chunk (plist, rank, chunk) != rank)
+        {
+          set_hdf5_error (error, path, name);
+          return FALSE;
+        }
+      for (int i = 0; i < rank; i++)
+        if (chunk[i] == 0 || (max_dims[i] != H5S_UNLIMITED && chunk[i] > max_dims[i]))
+          {
+            _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path,
+                                  "%s has chunks of %" G_GUINT64_FORMAT " along axis %d, which "
+                                  "holds %" G_GUINT64_FORMAT " (a damaged layout)", name,
+                                  (guint64) chunk[i], i, (guint64) max_dims[i]);
+            return FALSE;
+          }
+    }
+  else if (layout == H5D_COMPACT)
+    {
+      guint64 need = H5Tget_size (type);
+
+      for (int i = 0; i < rank; i++)
+        need = dims[i] != 0 && need > G_MAXUINT64 / dims[i] ? G_MAXUINT64 : need * dims[i];
+      if (H5Dget_storage_size (dataset) < need)
+        {
+          _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, path,
+                                "%s holds %" G_GUINT64_FORMAT " bytes, its shape needs %"
+                                G_GUINT64_FORMAT " (a damaged layout)", name,
+                                (guint64) H5Dget_storage_size (dataset), need);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 /* A failed write: HDF5 says little more than that (a full disk shows as a failed flush). Its
  * file driver's message holds the system's reason ("error message = 'File too large'") among
  * the temporary file's name, a buffer address and offsets that mean nothing to a user: the
@@ -290,6 +348,8 @@ _evox_hdf5_read_vector (hid_t         file,
                  (gint64) count);
       return FALSE;
     }
+  if (!_evox_hdf5_check_layout (dataset, path, name, error))
+    return FALSE;
   v = g_new (double, count);
   if (H5Dread (dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
     {
@@ -564,6 +624,8 @@ open_reference (Source      *source,
       return FALSE;
     }
   H5Sget_simple_extent_dims (space, ref->shape, NULL);
+  if (!_evox_hdf5_check_layout (ref->dataset, source->path, name, error))
+    return FALSE;
   if (ref->shape[ref->rank - 2] != source->ny || ref->shape[ref->rank - 1] != source->nx)
     {
       _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, source->path,
@@ -735,6 +797,8 @@ source_open (Source      *source,
           return FALSE;
         }
     }
+  if (!_evox_hdf5_check_layout (source->data, path, "/exchange/data", error))
+    return FALSE;
   info->type_name = type_name (source->class, source->size, source->sign);
 
   if (!_evox_hdf5_read_vector (source->file, "/exchange/energy", path, &info->energies_ev,

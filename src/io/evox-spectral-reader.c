@@ -600,8 +600,10 @@ warn_missing (GPtrArray  *files,
       gboolean any = FALSE;
       guint j = i;
 
-      for (; j < files->len && fabs (((SetFile *) files->pdata[j])->energy - first->energy) <
-           ENERGY_TOLERANCE_EV; j++)
+      /* j == i first: a NaN energy (a script's `sete nan`) matches nothing, not even itself,
+       * and must still move the loop on (./dev fuzz found it spinning) */
+      for (; j < files->len && (j == i || fabs (((SetFile *) files->pdata[j])->energy -
+                                                 first->energy) < ENERGY_TOLERANCE_EV); j++)
         any |= ((SetFile *) files->pdata[j])->path != NULL;
       if (!any && isfinite (first->energy))
         {

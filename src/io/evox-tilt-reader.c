@@ -159,7 +159,7 @@ dataset_shape (hid_t         dataset,
       return FALSE;
     }
   H5Sget_simple_extent_dims (space, shape, NULL);
-  return TRUE;
+  return _evox_hdf5_check_layout (dataset, path, name, error);
 }
 
 /* Frame `frame` (an index along the first axis of a rank-3 dataset, 0 for rank 2) as floats. */
