@@ -346,6 +346,50 @@ test_new_volume (void)
   g_assert_cmpuint (evox_history_get_n_redo (history), ==, 0);
 }
 
+/* Undoing an edge move gives the phase's surface back the mesh it had for that edge, and redoing it
+ * the mesh of the moved edge, without building either again. */
+static void
+test_mesh_cache (void)
+{
+  g_autoptr (EvoxDocument) document = new_document ();
+  g_autoptr (EvoxHistory) history = evox_history_new (document);
+  g_autoptr (EvoxPhase) phase = evox_phase_new ("Ball", 150, 250, "#ff0000");
+  EvoxSurface *surface;
+  EvoxMesh *first, *moved;
+
+  evox_phase_list_append (evox_document_get_phases (document), phase);
+  surface = evox_document_add_phase_surface (document, phase);
+  wait_for_surfaces (document);
+  first = evox_surface_get_mesh (surface);
+  g_assert_nonnull (first);
+  evox_history_flush (history);
+  g_signal_connect (surface, "notify::state", G_CALLBACK (count_build), NULL);
+  builds = 0;
+  /* An edge that takes in the outside (20) too: a different mesh. */
+  evox_phase_set_range (phase, 10, 250);
+  evox_history_flush (history);
+  g_assert_cmpstr (evox_history_get_undo_name (history), ==, "Move Phase Edge");
+  wait_for_surfaces (document);
+  g_assert_cmpint (builds, ==, 1);
+  moved = evox_surface_get_mesh (surface);
+  g_assert_true (moved != first);
+  /* The finished build reaches the history as a change of nothing recorded. */
+  evox_history_flush (history);
+
+  g_assert_true (evox_history_undo (history));
+  g_assert_cmpfloat (evox_phase_get_lo (phase), ==, 150);
+  g_assert_true (evox_surface_get_mesh (surface) == first);
+  g_assert_cmpint (evox_surface_get_state (surface), ==, EVOX_SURFACE_STATE_READY);
+  wait_for_surfaces (document);
+  g_assert_true (evox_surface_get_mesh (surface) == first);
+  g_assert_true (evox_history_redo (history));
+  g_assert_cmpfloat (evox_phase_get_lo (phase), ==, 10);
+  wait_for_surfaces (document);
+  g_assert_true (evox_surface_get_mesh (surface) == moved);
+  g_assert_cmpint (evox_surface_get_state (surface), ==, EVOX_SURFACE_STATE_READY);
+  g_assert_cmpint (builds, ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -354,5 +398,6 @@ main (int   argc,
   g_test_add_func ("/Evox/History/sequence", test_sequence);
   g_test_add_func ("/Evox/History/grouping", test_grouping);
   g_test_add_func ("/Evox/History/new-volume", test_new_volume);
+  g_test_add_func ("/Evox/History/mesh-cache", test_mesh_cache);
   return g_test_run ();
 }
