@@ -287,6 +287,16 @@ test_grouping (void)
   g_assert_cmpstr (now, ==, before);
   g_clear_pointer (&now, g_free);
 
+  /* A group without a name is named after what changed (a drag on the histogram). */
+  evox_history_begin_group (history, NULL);
+  evox_phase_set_range (phase, 100, 210);
+  evox_history_flush (history);
+  evox_phase_set_range (phase, 100, 220);
+  evox_history_end_group (history);
+  g_assert_cmpstr (evox_history_get_undo_name (history), ==, "Move Phase Edge");
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 2);
+  g_assert_true (evox_history_undo (history));
+
   /* Without coalescing every change is its own step; with it, changes of the same edge fold into
    * the top step and a change of something else starts a new one. */
   _evox_history_set_coalesce_ms (history, 0);
@@ -342,7 +352,19 @@ test_new_volume (void)
   g_assert_cmpuint (evox_history_get_n_undo (history), ==, 0);
   g_assert_false (evox_history_get_can_undo (history));
   g_assert_false (evox_history_undo (history));
+
+  /* Another file of the same dims too, once its settings are in. */
+  evox_document_set_colormap (document, "grey");
+  evox_history_flush (history);
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 1);
+  evox_document_set_volume (document, other, "small again", "/tmp/small.tif");
+  evox_history_flush (history);
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 0);
+  evox_document_set_colormap (document, "magma");
+  evox_history_flush (history);
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 1);
   evox_history_clear (history);
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 0);
   g_assert_cmpuint (evox_history_get_n_redo (history), ==, 0);
 }
 

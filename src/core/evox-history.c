@@ -96,6 +96,7 @@ struct _EvoxHistory
   guint         group_depth;
   char         *group_name;
   gboolean      applying;
+  gboolean      clear_pending;  /* another volume came: forget the steps at the next commit */
   guint         max_steps;
   guint         coalesce_ms;
   gboolean      can_undo, can_redo;
@@ -490,6 +491,7 @@ clear_redo (EvoxHistory *self)
 /* Compares the document with the state after the last step and records the difference. */
 static void
 commit (EvoxHistory *self,
+        gboolean     group,
         const char  *forced_name)
 {
   g_autoptr (EvoxDocument) document = g_weak_ref_get (&self->document);
@@ -502,6 +504,11 @@ commit (EvoxHistory *self,
   g_clear_handle_id (&self->idle_id, g_source_remove);
   if (document == NULL || self->applying || self->group_depth > 0)
     return;
+  if (self->clear_pending)
+    {
+      evox_history_clear (self);
+      return;
+    }
   now = state_capture (document);
   if (self->current == NULL)
     {
@@ -530,10 +537,10 @@ commit (EvoxHistory *self,
       self->current = now;
       return;
     }
-  if (forced_name != NULL)
+  if (group)
     g_clear_pointer (&key, g_free);
   top = g_queue_peek_head (&self->undo);
-  if (forced_name == NULL && key != NULL && top != NULL && g_queue_is_empty (&self->redo) &&
+  if (!group && key != NULL && top != NULL && g_queue_is_empty (&self->redo) &&
       g_strcmp0 (top->key, key) == 0 && time - top->time <= (gint64) self->coalesce_ms * 1000)
     {
       state_free (top->after);
@@ -566,7 +573,7 @@ on_idle (gpointer data)
   EvoxHistory *self = data;
 
   self->idle_id = 0;
-  commit (self, NULL);
+  commit (self, FALSE, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -599,6 +606,10 @@ on_document_notify (EvoxDocument *document,
 {
   if (strcmp (pspec->name, "clusters") == 0)
     watch_clusters (self, evox_document_get_clusters (document));
+  /* A new file (set_volume's title or path) starts a new history once its settings are in. */
+  if ((strcmp (pspec->name, "title") == 0 || strcmp (pspec->name, "path") == 0) &&
+      !self->applying)
+    self->clear_pending = TRUE;
   if (strcmp (pspec->name, "volume") == 0 && self->current != NULL && !self->applying)
     {
       EvoxVolume *volume = evox_document_get_volume (document);
@@ -615,10 +626,7 @@ on_document_notify (EvoxDocument *document,
       else
         memcpy (old, dims, sizeof dims);
       if (memcmp (dims, old, sizeof dims) != 0)
-        {
-          evox_history_clear (self);
-          return;
-        }
+        self->clear_pending = TRUE;
     }
   schedule (self);
 }
@@ -777,7 +785,7 @@ void
 evox_history_flush (EvoxHistory *self)
 {
   g_return_if_fail (EVOX_IS_HISTORY (self));
-  commit (self, NULL);
+  commit (self, FALSE, NULL);
 }
 
 /* Puts `state` on the document; what the document made of it becomes the current state. */
@@ -805,7 +813,7 @@ evox_history_undo (EvoxHistory *self)
   g_return_val_if_fail (EVOX_IS_HISTORY (self), FALSE);
   if (self->group_depth > 0)
     return FALSE;
-  commit (self, NULL);
+  commit (self, FALSE, NULL);
   step = g_queue_pop_head (&self->undo);
   if (step == NULL)
     return FALSE;
@@ -825,7 +833,7 @@ evox_history_redo (EvoxHistory *self)
   g_return_val_if_fail (EVOX_IS_HISTORY (self), FALSE);
   if (self->group_depth > 0)
     return FALSE;
-  commit (self, NULL);
+  commit (self, FALSE, NULL);
   step = g_queue_pop_head (&self->redo);
   if (step == NULL)
     return FALSE;
@@ -840,12 +848,11 @@ evox_history_begin_group (EvoxHistory *self,
                           const char  *name)
 {
   g_return_if_fail (EVOX_IS_HISTORY (self));
-  g_return_if_fail (name != NULL);
   if (self->group_depth++ == 0)
     {
       /* What happened before the group is a step of its own. */
       self->group_depth = 0;
-      commit (self, NULL);
+      commit (self, FALSE, NULL);
       self->group_depth = 1;
       g_free (self->group_name);
       self->group_name = g_strdup (name);
@@ -861,7 +868,7 @@ evox_history_end_group (EvoxHistory *self)
     {
       g_autofree char *name = g_steal_pointer (&self->group_name);
 
-      commit (self, name);
+      commit (self, TRUE, name);
     }
 }
 
@@ -872,6 +879,7 @@ evox_history_clear (EvoxHistory *self)
 
   g_return_if_fail (EVOX_IS_HISTORY (self));
   document = g_weak_ref_get (&self->document);
+  self->clear_pending = FALSE;
   g_clear_handle_id (&self->idle_id, g_source_remove);
   g_queue_clear_full (&self->undo, (GDestroyNotify) step_free);
   clear_redo (self);

@@ -17,8 +17,9 @@ G_BEGIN_DECLS
  * Repeated changes of the same thing within EVOX_HISTORY_COALESCE_MS of each other, with nothing
  * to redo, extend the top step (a slider's drag is one step); begin_group/end_group make
  * everything between them one step of the group's name. Changes made while undoing or redoing
- * record nothing. A new volume of other dims clears the history (so does evox_history_clear,
- * which the window calls after loading a file or a session). At most max-steps steps are kept
+ * record nothing. A new volume (set_volume with another title or path, or a volume of other
+ * dims) clears the history once its settings are in (so does evox_history_clear, which the
+ * window calls after applying a session). At most max-steps steps are kept
  * (default 100); the oldest go first.
  * Recorded: display (channel, colour map, mapping, range, view, z-exaggeration, stack opacity,
  * phase and cluster display switches, surface smoothing, clipping and budget, basis), phases
@@ -46,8 +47,8 @@ void         evox_history_flush          (EvoxHistory  *self);
 /* TRUE when a step was undone (redone). */
 gboolean     evox_history_undo           (EvoxHistory  *self);
 gboolean     evox_history_redo           (EvoxHistory  *self);
-/* Everything changed until the matching end_group is one step called name (groups nest; the
- * outermost name wins). */
+/* Everything changed until the matching end_group is one step called name, or when name is NULL,
+ * named after what changed (groups nest; the outermost name wins). */
 void         evox_history_begin_group    (EvoxHistory  *self,
                                           const char   *name);
 void         evox_history_end_group      (EvoxHistory  *self);
