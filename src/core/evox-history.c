@@ -404,6 +404,9 @@ state_apply (State        *state,
       evox_phase_set_visible (entry->phase, entry->visible);
       g_ptr_array_add (items, entry->phase);
     }
+  /* Unselected first: the document would move the selection while the list's views have not yet
+   * seen the list change. */
+  evox_document_set_selected_phase (document, -1);
   _evox_object_list_replace (EVOX_OBJECT_LIST (phases), items);
   evox_document_set_selected_phase (document, state->selected_phase);
 
@@ -582,7 +585,7 @@ schedule (EvoxHistory *self)
 {
   if (self->applying || self->group_depth > 0 || self->idle_id != 0)
     return;
-  self->idle_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, on_idle, self, NULL);
+  self->idle_id = g_idle_add_full (G_PRIORITY_DEFAULT, on_idle, self, NULL);
 }
 
 static void

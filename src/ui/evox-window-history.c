@@ -76,6 +76,21 @@ follow_pointer (GtkEventControllerLegacy *controller,
   return GDK_EVENT_PROPAGATE;
 }
 
+/* The histogram's own drag too (the same step as the press around it), so a drag made without a
+ * pointer event (a test, a touch the window did not see) is one step as well. */
+static void
+follow_histogram_drag (EvoxWindow *self)
+{
+  gboolean dragging = FALSE;
+
+  g_object_get (self->histogram, "dragging", &dragging, NULL);
+  if (dragging && !self->history_dragging)
+    evox_history_begin_group (self->history, NULL);
+  else if (!dragging && self->history_dragging)
+    evox_history_end_group (self->history);
+  self->history_dragging = dragging;
+}
+
 void
 _evox_window_setup_history (EvoxWindow *self)
 {
@@ -90,6 +105,8 @@ _evox_window_setup_history (EvoxWindow *self)
   gtk_event_controller_set_propagation_phase (legacy, GTK_PHASE_CAPTURE);
   g_signal_connect (legacy, "event", G_CALLBACK (follow_pointer), self);
   gtk_widget_add_controller (GTK_WIDGET (self), legacy);
+  g_signal_connect_object (self->histogram, "notify::dragging",
+                           G_CALLBACK (follow_histogram_drag), self, G_CONNECT_SWAPPED);
   update_edit_menu (self);
 }
 

@@ -46,6 +46,7 @@ struct _EvoxWindow
   GtkWindow            *recon_dialog;      /* weak: the open Reconstruction, if any */
   EvoxHistory          *history;           /* undo and redo of the document's edits */
   gboolean              history_grouping;  /* a button held: one step until its release */
+  gboolean              history_dragging;  /* the histogram's drag: one step */
 
   /* template children */
   EvoxCanvas           *canvas;
