@@ -412,6 +412,54 @@ test_mesh_cache (void)
   g_assert_cmpint (builds, ==, 1);
 }
 
+/* Make Phase from a cluster is one step: undone, the phase goes and the channel shown before comes
+ * back; a list replaced wholesale (a preset) is named so. */
+static void
+test_cluster_phase (void)
+{
+  g_autoptr (EvoxDocument) document = new_document ();
+  g_autoptr (EvoxHistory) history = evox_history_new (document);
+  g_autoptr (EvoxClusters) clusters = slab_clusters ();
+  g_autoptr (EvoxPhaseList) preset = evox_phase_list_new ();
+  g_autoptr (EvoxPhase) a = evox_phase_new ("a", 0, 10, "#ff0000");
+  g_autoptr (EvoxPhase) b = evox_phase_new ("b", 11, 20, "#00ff00");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *now = NULL;
+  EvoxPhase *phase;
+
+  g_assert_true (evox_document_set_clusters (document, clusters));
+  evox_history_flush (history);
+  before = capture (document);
+  phase = evox_document_cluster_to_phase (document, 2, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (phase);
+  g_assert_cmpuint (evox_document_get_channel (document), ==, 1);
+  evox_history_flush (history);
+  g_assert_cmpstr (evox_history_get_undo_name (history), ==, "Add Phase");
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 2);
+  after = capture (document);
+  g_assert_true (evox_history_undo (history));
+  now = capture (document);
+  g_assert_cmpstr (now, ==, before);
+  g_assert_cmpuint (evox_phase_list_get_n_phases (evox_document_get_phases (document)), ==, 0);
+  g_clear_pointer (&now, g_free);
+  g_assert_true (evox_history_redo (history));
+  now = capture (document);
+  g_assert_cmpstr (now, ==, after);
+
+  evox_phase_list_append (preset, a);
+  evox_phase_list_append (preset, b);
+  evox_phase_list_assign (evox_document_get_phases (document), preset);
+  evox_history_flush (history);
+  g_assert_cmpstr (evox_history_get_undo_name (history), ==, "Replace Phases");
+  g_assert_true (evox_history_undo (history));
+  g_clear_pointer (&now, g_free);
+  now = capture (document);
+  g_assert_cmpstr (now, ==, after);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -421,5 +469,6 @@ main (int   argc,
   g_test_add_func ("/Evox/History/grouping", test_grouping);
   g_test_add_func ("/Evox/History/new-volume", test_new_volume);
   g_test_add_func ("/Evox/History/mesh-cache", test_mesh_cache);
+  g_test_add_func ("/Evox/History/cluster-phase", test_cluster_phase);
   return g_test_run ();
 }

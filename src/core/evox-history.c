@@ -257,10 +257,18 @@ state_diff (State  *a,
             char  **key)
 {
   *key = NULL;
-  if (a->phases->len < b->phases->len)
-    return "Add Phase";
-  if (a->phases->len > b->phases->len)
-    return "Remove Phase";
+  if (a->phases->len != b->phases->len)
+    {
+      GArray *fewer = a->phases->len < b->phases->len ? a->phases : b->phases;
+      GArray *more = fewer == a->phases ? b->phases : a->phases;
+
+      /* Phases kept as they were, some added or removed; otherwise the list was replaced (a
+       * preset, Suggest). */
+      for (guint i = 0; i < fewer->len; i++)
+        if (find_phase (more, g_array_index (fewer, PhaseState, i).phase) < 0)
+          return "Replace Phases";
+      return fewer == a->phases ? "Add Phase" : "Remove Phase";
+    }
   for (guint i = 0; i < a->phases->len; i++)
     {
       PhaseState *p = &g_array_index (a->phases, PhaseState, i);
