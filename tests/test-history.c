@@ -366,6 +366,21 @@ test_new_volume (void)
   evox_history_clear (history);
   g_assert_cmpuint (evox_history_get_n_undo (history), ==, 0);
   g_assert_cmpuint (evox_history_get_n_redo (history), ==, 0);
+
+  /* Maps shown beside the stack have their own phases: the history starts again. */
+  {
+    g_autoptr (EvoxVolume) maps = evox_test_volume_new (N / 2, N / 2, N / 2, EVOX_SAMPLE_F32);
+    g_autoptr (GError) error = NULL;
+
+    evox_document_set_colormap (document, "grey");
+    evox_history_flush (history);
+    g_assert_cmpuint (evox_history_get_n_undo (history), ==, 1);
+    evox_volume_freeze (maps);
+    g_assert_true (evox_document_add_maps (document, maps, NULL, &error));
+    g_assert_no_error (error);
+    evox_history_flush (history);
+    g_assert_cmpuint (evox_history_get_n_undo (history), ==, 0);
+  }
 }
 
 /* Undoing an edge move gives the phase's surface back the mesh it had for that edge, and redoing it

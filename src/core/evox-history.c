@@ -617,9 +617,14 @@ on_document_notify (EvoxDocument *document,
 {
   if (strcmp (pspec->name, "clusters") == 0)
     watch_clusters (self, evox_document_get_clusters (document));
-  /* A new file (set_volume's title or path) starts a new history once its settings are in. */
-  if ((strcmp (pspec->name, "title") == 0 || strcmp (pspec->name, "path") == 0) &&
-      !self->applying)
+  /* A new file (set_volume's title or path) starts a new history once its settings are in. So
+   * do the switches between stack and maps and between raw and registered stacks, which are not
+   * recorded yet: each side keeps its own phases and surfaces, which a step must not carry over. */
+  if (!self->applying &&
+      (strcmp (pspec->name, "title") == 0 || strcmp (pspec->name, "path") == 0 ||
+       strcmp (pspec->name, "maps") == 0 || strcmp (pspec->name, "show-maps") == 0 ||
+       strcmp (pspec->name, "registration") == 0 ||
+       strcmp (pspec->name, "registration-view") == 0))
     self->clear_pending = TRUE;
   if (strcmp (pspec->name, "volume") == 0 && self->current != NULL && !self->applying)
     {

@@ -19,7 +19,8 @@ G_BEGIN_DECLS
  * everything between them one step of the group's name. Changes made while undoing or redoing
  * record nothing. A new volume (set_volume with another title or path, or a volume of other
  * dims) clears the history once its settings are in (so does evox_history_clear, which the
- * window calls after applying a session). At most max-steps steps are kept
+ * window calls after applying a session); so do maps added, shown or hidden and a registration
+ * run, reverted or switched (not recorded yet). At most max-steps steps are kept
  * (default 100); the oldest go first.
  * Recorded: display (channel, colour map, mapping, range, view, z-exaggeration, stack opacity,
  * phase and cluster display switches, surface smoothing, clipping and budget, basis), phases
