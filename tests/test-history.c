@@ -475,6 +475,38 @@ test_cluster_phase (void)
   g_assert_cmpstr (now, ==, after);
 }
 
+/* The memory cap: heavy results only the history keeps alive are counted (16^3 labels are 16 KiB,
+ * 16^3 clusters 8 KiB), and the oldest steps go when they are over the cap. */
+static void
+test_memory_cap (void)
+{
+  g_autoptr (EvoxDocument) document = new_document ();
+  g_autoptr (EvoxHistory) history = evox_history_new (document);
+  g_autoptr (EvoxClusters) first = slab_clusters ();
+  g_autoptr (EvoxClusters) second = slab_clusters ();
+  g_autoptr (EvoxClusters) third = slab_clusters ();
+
+  g_assert_true (evox_document_set_clusters (document, first));
+  evox_history_flush (history);
+  g_assert_cmpuint (_evox_history_get_bytes (history), ==, 0);
+  g_assert_true (evox_document_set_clusters (document, second));
+  evox_history_flush (history);
+  /* first is held by the history only; second is the document's. */
+  g_assert_cmpuint (_evox_history_get_bytes (history), ==, N * N * N * 2);
+  g_assert_true (evox_document_set_clusters (document, third));
+  evox_history_flush (history);
+  g_assert_cmpuint (_evox_history_get_bytes (history), ==, 2 * N * N * N * 2);
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 3);
+  evox_history_set_max_bytes (history, N * N * N * 2);
+  /* The step from nothing to first keeps nothing alive that the next one does not: dropping
+   * it frees nothing, so the step from first to second goes too. */
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 1);
+  g_assert_cmpuint (_evox_history_get_bytes (history), ==, N * N * N * 2);
+  g_assert_true (evox_history_undo (history));
+  g_assert_true (evox_document_get_clusters (document) == second);
+  g_assert_false (evox_history_undo (history));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -485,5 +517,6 @@ main (int   argc,
   g_test_add_func ("/Evox/History/new-volume", test_new_volume);
   g_test_add_func ("/Evox/History/mesh-cache", test_mesh_cache);
   g_test_add_func ("/Evox/History/cluster-phase", test_cluster_phase);
+  g_test_add_func ("/Evox/History/memory-cap", test_memory_cap);
   return g_test_run ();
 }

@@ -98,6 +98,7 @@ struct _EvoxHistory
   gboolean      applying;
   gboolean      clear_pending;  /* another volume came: forget the steps at the next commit */
   guint         max_steps;
+  guint64       max_bytes;
   guint         coalesce_ms;
   gboolean      can_undo, can_redo;
 };
@@ -499,6 +500,8 @@ clear_redo (EvoxHistory *self)
   g_queue_clear_full (&self->redo, (GDestroyNotify) step_free);
 }
 
+static void enforce_caps (EvoxHistory *self);
+
 /* Compares the document with the state after the last step and records the difference. */
 static void
 commit (EvoxHistory *self,
@@ -570,12 +573,76 @@ commit (EvoxHistory *self,
       self->current = NULL;
       clear_redo (self);
       g_queue_push_head (&self->undo, step);
-      while (g_queue_get_length (&self->undo) > self->max_steps)
-        step_free (g_queue_pop_tail (&self->undo));
     }
   state_free (self->current);
   self->current = state_capture (document);
+  enforce_caps (self);
   update_properties (self);
+}
+
+/* Adds the heavy results of state that the current state does not hold (what the history alone
+ * keeps alive) to seen, and returns their bytes not counted before. */
+static guint64
+state_heavy_bytes (State      *state,
+                   State      *current,
+                   GHashTable *seen)
+{
+  guint64 bytes = 0;
+
+  if (state->labels != NULL && state->labels != current->labels &&
+      g_hash_table_add (seen, state->labels))
+    bytes += evox_volume_get_n_voxels (evox_labels_get_volume (state->labels)) * 4;
+  if (state->clusters != NULL && state->clusters != current->clusters &&
+      g_hash_table_add (seen, state->clusters))
+    {
+      gsize dims[3];
+
+      evox_clusters_get_dims (state->clusters, dims);
+      bytes += (guint64) dims[0] * dims[1] * dims[2] * 2;
+    }
+  for (guint i = 0; i < state->surfaces->len; i++)
+    {
+      EvoxMesh *mesh = g_array_index (state->surfaces, SurfaceState, i).mesh;
+      gboolean current_has = FALSE;
+
+      for (guint j = 0; j < current->surfaces->len && !current_has; j++)
+        current_has = g_array_index (current->surfaces, SurfaceState, j).mesh == mesh;
+      /* Positions and normals (and colours) per vertex, three indices per triangle. */
+      if (mesh != NULL && !current_has && g_hash_table_add (seen, mesh))
+        bytes += evox_mesh_get_n_vertices (mesh) * 28 + evox_mesh_get_n_triangles (mesh) * 12;
+    }
+  return bytes;
+}
+
+guint64
+_evox_history_get_bytes (EvoxHistory *self)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  guint64 bytes = 0;
+  GQueue *queues[] = { &self->undo, &self->redo };
+
+  if (self->current == NULL)
+    return 0;
+  for (guint q = 0; q < G_N_ELEMENTS (queues); q++)
+    for (GList *l = queues[q]->head; l != NULL; l = l->next)
+      {
+        Step *step = l->data;
+
+        bytes += state_heavy_bytes (step->before, self->current, seen);
+        bytes += state_heavy_bytes (step->after, self->current, seen);
+      }
+  return bytes;
+}
+
+/* The oldest steps go first, past max-steps or while what only the history holds is over
+ * max-bytes (the newest step always stays). */
+static void
+enforce_caps (EvoxHistory *self)
+{
+  while (g_queue_get_length (&self->undo) > self->max_steps)
+    step_free (g_queue_pop_tail (&self->undo));
+  while (g_queue_get_length (&self->undo) > 1 && _evox_history_get_bytes (self) > self->max_bytes)
+    step_free (g_queue_pop_tail (&self->undo));
 }
 
 static gboolean
@@ -728,6 +795,7 @@ evox_history_init (EvoxHistory *self)
   g_queue_init (&self->undo);
   g_queue_init (&self->redo);
   self->max_steps = 100;
+  self->max_bytes = EVOX_HISTORY_DEFAULT_MAX_BYTES;
   self->coalesce_ms = EVOX_HISTORY_COALESCE_MS;
 }
 
@@ -910,8 +978,17 @@ evox_history_set_max_steps (EvoxHistory *self,
 {
   g_return_if_fail (EVOX_IS_HISTORY (self));
   self->max_steps = MAX (max_steps, 1);
-  while (g_queue_get_length (&self->undo) > self->max_steps)
-    step_free (g_queue_pop_tail (&self->undo));
+  enforce_caps (self);
+  update_properties (self);
+}
+
+void
+evox_history_set_max_bytes (EvoxHistory *self,
+                            guint64      max_bytes)
+{
+  g_return_if_fail (EVOX_IS_HISTORY (self));
+  self->max_bytes = max_bytes;
+  enforce_caps (self);
   update_properties (self);
 }
 

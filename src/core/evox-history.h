@@ -21,7 +21,8 @@ G_BEGIN_DECLS
  * dims) clears the history once its settings are in (so does evox_history_clear, which the
  * window calls after applying a session); so do maps added, shown or hidden and a registration
  * run, reverted or switched (not recorded yet). At most max-steps steps are kept
- * (default 100); the oldest go first.
+ * (default 100), holding at most max-bytes of heavy results (default 512 MiB); the oldest go
+ * first.
  * Recorded: display (channel, colour map, mapping, range, view, z-exaggeration, stack opacity,
  * phase and cluster display switches, surface smoothing, clipping and budget, basis), phases
  * (added, removed, reordered, renamed, recoloured, opacity, visibility, edges), the selected
@@ -33,6 +34,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (EvoxHistory, evox_history, EVOX, HISTORY, GObject)
 
 #define EVOX_HISTORY_COALESCE_MS 1000
+#define EVOX_HISTORY_DEFAULT_MAX_BYTES (G_GUINT64_CONSTANT (512) << 20)
 
 /* The history holds a weak reference on document. */
 EvoxHistory *evox_history_new            (EvoxDocument *document);
@@ -57,6 +59,12 @@ void         evox_history_end_group      (EvoxHistory  *self);
 void         evox_history_clear          (EvoxHistory  *self);
 void         evox_history_set_max_steps  (EvoxHistory  *self,
                                           guint         max_steps);
+/* The heavy results (labels, clusters, meshes) that only the history keeps alive may take at most
+ * max_bytes (estimated from their sizes); the oldest steps go first, the newest always stays. */
+void         evox_history_set_max_bytes  (EvoxHistory  *self,
+                                          guint64       max_bytes);
+/* For tests: the bytes of heavy results only the history keeps alive. */
+guint64      _evox_history_get_bytes     (EvoxHistory  *self);
 /* For tests: coalescing window in ms (0: every change is its own step). */
 void         _evox_history_set_coalesce_ms (EvoxHistory *self,
                                             guint        ms);
