@@ -387,6 +387,19 @@ state_diff (State  *a,
   return NULL;
 }
 
+/* The list holds exactly items, in that order. */
+static gboolean
+list_holds (EvoxObjectList *list,
+            GPtrArray      *items)
+{
+  if (_evox_object_list_get_n (list) != items->len)
+    return FALSE;
+  for (guint i = 0; i < items->len; i++)
+    if (_evox_object_list_get (list, i) != items->pdata[i])
+      return FALSE;
+  return TRUE;
+}
+
 static void
 state_apply (State        *state,
              EvoxDocument *document)
@@ -415,8 +428,11 @@ state_apply (State        *state,
     }
   /* Unselected first: the document would move the selection while the list's views have not yet
    * seen the list change. */
-  evox_document_set_selected_phase (document, -1);
-  _evox_object_list_replace (EVOX_OBJECT_LIST (phases), items);
+  if (!list_holds (EVOX_OBJECT_LIST (phases), items))
+    {
+      evox_document_set_selected_phase (document, -1);
+      _evox_object_list_replace (EVOX_OBJECT_LIST (phases), items);
+    }
   evox_document_set_selected_phase (document, state->selected_phase);
 
   if (state->labels == NULL ||
@@ -439,7 +455,8 @@ state_apply (State        *state,
       evox_surface_set_visible (entry->surface, entry->visible);
       g_ptr_array_add (items, entry->surface);
     }
-  _evox_object_list_replace (EVOX_OBJECT_LIST (surfaces), items);
+  if (!list_holds (EVOX_OBJECT_LIST (surfaces), items))
+    _evox_object_list_replace (EVOX_OBJECT_LIST (surfaces), items);
   /* A surface whose spec came back to one it had a mesh for shows that mesh again: undoing an
    * edge move does not build the surface again. */
   for (guint i = 0; i < state->surfaces->len; i++)
