@@ -36,11 +36,9 @@ in the reprojection: registration time does not depend on the content).
 """
 
 import argparse
-import datetime
 import importlib.util
 import os
 import platform
-import shlex
 import sys
 import time
 
@@ -157,12 +155,7 @@ def bench(rb, binary, threads, n_slices, regenerate):
 
 def report(rb, r, binary, argv, markdown, loads):
     import skimage
-    command = '/usr/bin/python3 ' + ' '.join(shlex.quote(a) for a in argv)
-    out = []
-    if markdown:
-        out.append('## %s, jitter alignment\n' % datetime.date.today().isoformat())
-        out.append('Command (from the source root): `%s`\n' % command)
-    out.append(rb.machine_line(loads))
+    out = rb.report_head('jitter alignment', argv, markdown, loads)
     out.append('- Evox: `%s` (%s), %d threads'
                % (os.path.relpath(binary, SOURCE_ROOT), rb.build_type(binary), r['threads']))
     out.append('- Evox sources: %s%s' % (rb.source_fingerprint(('src/core', 'src/analysis')),

@@ -2218,6 +2218,40 @@ run_xanes (const char *path)
 static double opt_center = NAN;
 static char *opt_recon_out = NULL;
 
+/* The tilt series of an .npy file of float32 (angles, rows, width), angles pi a / n_angles;
+ * NULL after printing why (what names the array in the message). */
+static EvoxTiltSeries *
+series_from_npy (const char *path,
+                 const char *what)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxTiltSeries) series = NULL;
+  gsize shape[4] = { 0 };
+  guint ndim = 0;
+
+  g_autofree float *data = read_npy (path, shape, &ndim, &error);
+  if (data == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return NULL;
+    }
+  if (ndim != 3)
+    {
+      g_printerr ("evox-bench: %s: want %s of shape (angles, rows, width)\n", path, what);
+      return NULL;
+    }
+  series = evox_tilt_series_new (shape[2], shape[1], shape[0], &error);
+  if (series == NULL)
+    {
+      g_printerr ("evox-bench: %s: %s\n", path, error->message);
+      return NULL;
+    }
+  memcpy (series->data, data, shape[0] * shape[1] * shape[2] * sizeof (float));
+  for (guint a = 0; a < series->n_angles; a++)
+    series->theta[a] = G_PI * a / series->n_angles;
+  return g_steal_pointer (&series);
+}
+
 static const GOptionEntry reconstruct_entries[] = {
   { "center", 0, 0, G_OPTION_ARG_DOUBLE, &opt_center,
     "Detector pixel of the rotation axis (reconstruct; default (nx - 1) / 2)", "C" },
@@ -2230,31 +2264,11 @@ static int
 run_reconstruct (const char *path)
 {
   g_autoptr(GError) error = NULL;
-  gsize shape[4] = { 0 };
-  guint ndim = 0;
   int threads = 1;
 
-  g_autofree float *data = read_npy (path, shape, &ndim, &error);
-  if (data == NULL)
-    {
-      g_printerr ("evox-bench: %s\n", error->message);
-      return 1;
-    }
-  if (ndim != 3)
-    {
-      g_printerr ("evox-bench: %s: want sinograms of shape (angles, rows, width)\n", path);
-      return 1;
-    }
-  g_autoptr(EvoxTiltSeries) series = evox_tilt_series_new (shape[2], shape[1], shape[0], &error);
+  g_autoptr(EvoxTiltSeries) series = series_from_npy (path, "sinograms");
   if (series == NULL)
-    {
-      g_printerr ("evox-bench: %s: %s\n", path, error->message);
-      return 1;
-    }
-  memcpy (series->data, data, shape[0] * shape[1] * shape[2] * sizeof (float));
-  g_clear_pointer (&data, g_free);
-  for (guint a = 0; a < series->n_angles; a++)
-    series->theta[a] = G_PI * a / series->n_angles;
+    return 1;
 #ifdef HAVE_OPENMP
   threads = omp_get_max_threads ();
 #endif
@@ -2360,36 +2374,16 @@ static int
 run_align (const char *path)
 {
   g_autoptr(GError) error = NULL;
-  gsize shape[4] = { 0 };
-  guint ndim = 0;
   int threads = 1;
 
-  g_autofree float *data = read_npy (path, shape, &ndim, &error);
-  if (data == NULL)
-    {
-      g_printerr ("evox-bench: %s\n", error->message);
-      return 1;
-    }
-  if (ndim != 3)
-    {
-      g_printerr ("evox-bench: %s: want projections of shape (angles, rows, width)\n", path);
-      return 1;
-    }
   if (opt_align_iterations < 0 || opt_align_levels < 0)
     {
       g_printerr ("evox-bench: --iterations and --levels must not be negative\n");
       return 2;
     }
-  g_autoptr(EvoxTiltSeries) series = evox_tilt_series_new (shape[2], shape[1], shape[0], &error);
+  g_autoptr(EvoxTiltSeries) series = series_from_npy (path, "projections");
   if (series == NULL)
-    {
-      g_printerr ("evox-bench: %s: %s\n", path, error->message);
-      return 1;
-    }
-  memcpy (series->data, data, shape[0] * shape[1] * shape[2] * sizeof (float));
-  g_clear_pointer (&data, g_free);
-  for (guint a = 0; a < series->n_angles; a++)
-    series->theta[a] = G_PI * a / series->n_angles;
+    return 1;
   series->od = TRUE;
 #ifdef HAVE_OPENMP
   threads = omp_get_max_threads ();

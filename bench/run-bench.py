@@ -1507,6 +1507,18 @@ def machine_line(loads):
                loads[0], loads[1]))
 
 
+def report_head(title, argv, markdown, loads):
+    """The first lines of a *_ref.py report: with --markdown a dated heading on title and the
+    command that made it, then the machine line."""
+    out = []
+    if markdown:
+        out.append('## %s, %s\n' % (datetime.date.today().isoformat(), title))
+        out.append('Command (from the source root): `%s`\n'
+                   % ('/usr/bin/python3 ' + ' '.join(shlex.quote(a) for a in argv)))
+    out.append(machine_line(loads))
+    return out
+
+
 def evox_gl_lines(binary, record):
     """The report lines on the Evox binary that drew frames, its GL and its sources."""
     return [

@@ -33,10 +33,8 @@ RMSE ||evox - iradon|| / ||iradon|| over each whole slice, and the worst of them
 """
 
 import argparse
-import datetime
 import os
 import platform
-import shlex
 import sys
 import time
 
@@ -143,13 +141,8 @@ def bench(rb, binary, runs, threads, n_slices, regenerate):
 
 
 def report(rb, r, binary, argv, markdown, loads):
-    command = '/usr/bin/python3 ' + ' '.join(shlex.quote(a) for a in argv)
     import skimage
-    out = []
-    if markdown:
-        out.append('## %s, reconstruction\n' % datetime.date.today().isoformat())
-        out.append('Command (from the source root): `%s`\n' % command)
-    out.append(rb.machine_line(loads))
+    out = rb.report_head('reconstruction', argv, markdown, loads)
     out.append('- Evox: `%s` (%s), %d threads'
                % (os.path.relpath(binary, SOURCE_ROOT), rb.build_type(binary), r['threads']))
     out.append('- Evox sources: %s%s' % (rb.source_fingerprint(('src/core', 'src/analysis')),

@@ -29,10 +29,8 @@ smaller of the two. tau is computed from both solutions as Evox defines it and m
 """
 
 import argparse
-import datetime
 import os
 import platform
-import shlex
 import subprocess
 import sys
 import time
@@ -208,12 +206,7 @@ def bench(binary, runs, threads, size, axis, tolerance, regenerate, skip_scipy=F
 
 def report(rb, results, binary, threads, axis, tolerance, argv, markdown, loads):
     import scipy
-    command = '/usr/bin/python3 ' + ' '.join(shlex.quote(a) for a in argv)
-    out = []
-    if markdown:
-        out.append('## %s, tortuosity factor\n' % datetime.date.today().isoformat())
-        out.append('Command (from the source root): `%s`\n' % command)
-    out.append(rb.machine_line(loads))
+    out = rb.report_head('tortuosity factor', argv, markdown, loads)
     out.append('- CPU model: %s' % rb.cpu_model())
     out.append('- Evox: `%s` (%s), %d threads, axis %s, relative residual %g'
                % (os.path.relpath(binary, SOURCE_ROOT), rb.build_type(binary), threads, axis,

@@ -40,10 +40,8 @@ agreement, and on how many of those voxels the e0 maps differ and by how much.
 """
 
 import argparse
-import datetime
 import os
 import platform
-import shlex
 import sys
 import time
 
@@ -324,12 +322,7 @@ def bench_case(rb, binary, kind, size, runs, threads, regenerate):
 
 
 def report(rb, results, binary, argv, markdown, loads):
-    command = '/usr/bin/python3 ' + ' '.join(shlex.quote(a) for a in argv)
-    out = []
-    if markdown:
-        out.append('## %s, XANES maps\n' % datetime.date.today().isoformat())
-        out.append('Command (from the source root): `%s`\n' % command)
-    out.append(rb.machine_line(loads))
+    out = rb.report_head('XANES maps', argv, markdown, loads)
     out.append('- Evox: `%s` (%s), %s threads'
                % (os.path.relpath(binary, SOURCE_ROOT), rb.build_type(binary),
                   results[0]['threads'] if results else '?'))

@@ -5,6 +5,8 @@
 #include "evox-test-gl.h"
 #include "evox-gl-context.h"
 
+#include <string.h>
+
 static EvoxGlContext *gl_context;
 static char *gl_context_error;
 
@@ -36,4 +38,50 @@ evox_test_gl_clear (void)
 {
   g_clear_pointer (&gl_context, evox_gl_context_free);
   g_clear_pointer (&gl_context_error, g_free);
+}
+
+EvoxRenderer *
+evox_test_renderer_new_realized (void)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxRenderer *renderer = evox_renderer_new ();
+
+  g_assert_true (evox_renderer_realize (renderer, &error));
+  g_assert_no_error (error);
+  return renderer;
+}
+
+void
+evox_test_renderer_free (EvoxRenderer *renderer)
+{
+  evox_renderer_unrealize (renderer);
+  g_assert_finalize_object (renderer);
+}
+
+guint8 *
+evox_test_render (EvoxRenderer *renderer,
+                  int           width,
+                  int           height,
+                  gboolean      transparent)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 *pixels = evox_renderer_render_image (renderer, width, height, width, height,
+                                               transparent, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (pixels);
+  return pixels;
+}
+
+guint
+evox_test_count_not_background (const guint8 *pixels,
+                                gsize         n_pixels)
+{
+  static const guint8 background[3] = { 41, 41, 43 };
+  guint n = 0;
+
+  for (gsize i = 0; i < n_pixels; i++)
+    if (memcmp (pixels + 4 * i, background, 3) != 0)
+      n++;
+  return n;
 }

@@ -1,9 +1,11 @@
-/* evox-test-gl.h: one headless OpenGL context for a render suite's whole run, and the skip of
- * every GL test where there is none. */
+/* evox-test-gl.h: one headless OpenGL context for a render suite's whole run, the skip of
+ * every GL test where there is none, and the renderer those suites draw with. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
 #include <glib.h>
+
+#include "evox-renderer.h"
 
 G_BEGIN_DECLS
 
@@ -13,5 +15,19 @@ void     evox_test_gl_init  (void);
 gboolean evox_test_need_gl  (void);
 /* Frees the context after g_test_run (). */
 void     evox_test_gl_clear (void);
+
+/* A new renderer, realized on the current context (asserted to succeed). */
+EvoxRenderer *evox_test_renderer_new_realized (void);
+/* Unrealizes renderer and asserts that this drops its last reference. */
+void          evox_test_renderer_free         (EvoxRenderer *renderer);
+/* An offscreen width x height render, RGBA rows top first (asserted to succeed; g_free ()). */
+guint8       *evox_test_render                (EvoxRenderer *renderer,
+                                               int           width,
+                                               int           height,
+                                               gboolean      transparent);
+
+/* How many of n_pixels RGBA pixels differ in colour from the renderer's background. */
+guint         evox_test_count_not_background  (const guint8 *pixels,
+                                               gsize         n_pixels);
 
 G_END_DECLS

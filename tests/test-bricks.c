@@ -21,51 +21,6 @@
 #define MAX_TEXTURE 16
 #define BRICK 4
 
-static EvoxRenderer *
-renderer_new_realized (void)
-{
-  g_autoptr(GError) error = NULL;
-  EvoxRenderer *renderer = evox_renderer_new ();
-
-  g_assert_true (evox_renderer_realize (renderer, &error));
-  g_assert_no_error (error);
-  return renderer;
-}
-
-static void
-renderer_free (EvoxRenderer *renderer)
-{
-  evox_renderer_unrealize (renderer);
-  g_assert_finalize_object (renderer);
-}
-
-static guint8 *
-render (EvoxRenderer *renderer,
-        int           width,
-        int           height)
-{
-  g_autoptr(GError) error = NULL;
-  guint8 *pixels = evox_renderer_render_image (renderer, width, height, width, height, FALSE,
-                                               &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (pixels);
-  return pixels;
-}
-
-static guint
-count_not_background (const guint8 *pixels,
-                      gsize         n_pixels)
-{
-  static const guint8 background[3] = { 41, 41, 43 };
-  guint n = 0;
-
-  for (gsize i = 0; i < n_pixels; i++)
-    if (memcmp (pixels + 4 * i, background, 3) != 0)
-      n++;
-  return n;
-}
-
 /* A scrambled value per voxel, so a voxel drawn in its neighbour's place changes colour. */
 static guint
 scramble (gsize i,
@@ -239,7 +194,7 @@ check_same_pictures (EvoxSampleType type,
     EVOX_VIEW_SLICE_Z, EVOX_VIEW_SLICE_X, EVOX_VIEW_SLICE_Y, EVOX_VIEW_SLICES, EVOX_VIEW_QUAD,
     EVOX_VIEW_STACK
   };
-  EvoxRenderer *renderer = renderer_new_realized ();
+  EvoxRenderer *renderer = evox_test_renderer_new_realized ();
   guint slices[3] = { 23, 17, 9 };
 
   evox_renderer_set_volume (renderer, volume, 0);
@@ -256,12 +211,12 @@ check_same_pictures (EvoxSampleType type,
 
       evox_renderer_set_view (renderer, views[v]);
       _evox_renderer_set_brick_limits (renderer, 0, 0, 0);
-      plain = render (renderer, width, height);
+      plain = evox_test_render (renderer, width, height, FALSE);
       g_assert_false (_evox_renderer_is_bricked (renderer));
       _evox_renderer_set_brick_limits (renderer, MAX_TEXTURE, BRICK, 0);
-      bricked = render (renderer, width, height);
+      bricked = evox_test_render (renderer, width, height, FALSE);
       g_assert_true (_evox_renderer_is_bricked (renderer));
-      g_assert_cmpuint (count_not_background (plain, n), >, n / 10);
+      g_assert_cmpuint (evox_test_count_not_background (plain, n), >, n / 10);
       for (gsize i = 0; i < n; i++)
         if (memcmp (plain + 4 * i, bricked + 4 * i, 4) != 0)
           {
@@ -274,7 +229,7 @@ check_same_pictures (EvoxSampleType type,
           }
       g_assert_cmpuint (differ, ==, 0);
     }
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 static void
@@ -300,19 +255,19 @@ test_demo_stack (void)
   if (!evox_test_need_gl ())
     return;
 
-  renderer = renderer_new_realized ();
+  renderer = evox_test_renderer_new_realized ();
   evox_renderer_set_volume (renderer, volume, 0);
   evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
   evox_renderer_set_view (renderer, EVOX_VIEW_STACK);
-  plain = render (renderer, 400, 300);
+  plain = evox_test_render (renderer, 400, 300, FALSE);
   g_assert_false (_evox_renderer_is_bricked (renderer));
   /* 128 x 128 x 14 in tiles of 24 (3 bricks of 8). */
   _evox_renderer_set_brick_limits (renderer, 32, 8, 0);
-  bricked = render (renderer, 400, 300);
+  bricked = evox_test_render (renderer, 400, 300, FALSE);
   g_assert_true (_evox_renderer_is_bricked (renderer));
-  g_assert_cmpuint (count_not_background (plain, 400 * 300), >, 400 * 300 / 5);
+  g_assert_cmpuint (evox_test_count_not_background (plain, 400 * 300), >, 400 * 300 / 5);
   g_assert_cmpmem (plain, 400 * 300 * 4, bricked, 400 * 300 * 4);
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* Slices the budget cannot hold at full resolution come from a coarser level: the picture is
@@ -330,8 +285,8 @@ test_coarse_slices (void)
   if (!evox_test_need_gl ())
     return;
 
-  renderer = renderer_new_realized ();
-  coarse = renderer_new_realized ();
+  renderer = evox_test_renderer_new_realized ();
+  coarse = evox_test_renderer_new_realized ();
   /* 8000 bytes: 4000 for the tiles, which level 0's three slices (about 5000) overrun and level
    * 1's (about 1400) do not. */
   _evox_renderer_set_brick_limits (renderer, MAX_TEXTURE, BRICK, 8000);
@@ -348,15 +303,15 @@ test_coarse_slices (void)
 
       evox_renderer_set_view (renderer, views[v]);
       evox_renderer_set_view (coarse, views[v]);
-      bricked = render (renderer, 321, 257);
-      expected = render (coarse, 321, 257);
+      bricked = evox_test_render (renderer, 321, 257, FALSE);
+      expected = evox_test_render (coarse, 321, 257, FALSE);
       g_assert_true (_evox_renderer_is_bricked (renderer));
       g_assert_false (_evox_renderer_is_bricked (coarse));
-      g_assert_cmpuint (count_not_background (expected, 321 * 257), >, 321 * 257 / 10);
+      g_assert_cmpuint (evox_test_count_not_background (expected, 321 * 257), >, 321 * 257 / 10);
       g_assert_cmpmem (bricked, 321 * 257 * 4, expected, 321 * 257 * 4);
     }
-  renderer_free (renderer);
-  renderer_free (coarse);
+  evox_test_renderer_free (renderer);
+  evox_test_renderer_free (coarse);
 }
 
 /* Tiles: how many, at which level, and the LRU over its budget. */
@@ -425,22 +380,22 @@ test_beyond_texture_size (void)
   if (!evox_test_need_gl ())
     return;
 
-  renderer = renderer_new_realized ();
+  renderer = evox_test_renderer_new_realized ();
   _evox_renderer_set_brick_limits (renderer, MAX_TEXTURE, BRICK, 0);
   evox_renderer_set_volume (renderer, volume, 0);
   evox_renderer_set_range (renderer, 0, 255);
   evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
-  slices = render (renderer, 200, 180);
+  slices = evox_test_render (renderer, 200, 180, FALSE);
   g_assert_true (_evox_renderer_is_bricked (renderer));
   /* The slice fills the view (40 x 36 in 200 x 180). */
-  g_assert_cmpuint (count_not_background (slices, 200 * 180), >, 200 * 180 * 9 / 10);
+  g_assert_cmpuint (evox_test_count_not_background (slices, 200 * 180), >, 200 * 180 * 9 / 10);
 
   evox_renderer_set_view (renderer, EVOX_VIEW_VOLUME);
-  rays = render (renderer, 200, 180);
+  rays = evox_test_render (renderer, 200, 180, FALSE);
   /* 40 -> 20 -> 10: level 2 is the first whose sides fit 16. */
   g_assert_cmpint (_evox_renderer_get_ray_level (renderer), ==, 2);
-  g_assert_cmpuint (count_not_background (rays, 200 * 180), >, 200 * 180 / 4);
-  renderer_free (renderer);
+  g_assert_cmpuint (evox_test_count_not_background (rays, 200 * 180), >, 200 * 180 / 4);
+  evox_test_renderer_free (renderer);
 }
 
 static void
@@ -516,16 +471,16 @@ test_beyond_gpu_limit (void)
 
   glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &max_size);
   volume = scrambled_volume ((gsize) max_size + 5, 3, 3, EVOX_SAMPLE_U8);
-  renderer = renderer_new_realized ();
+  renderer = evox_test_renderer_new_realized ();
   evox_renderer_set_volume (renderer, volume, 0);
   evox_renderer_set_slices (renderer, slices);
   evox_renderer_set_range (renderer, 0, 255);
   evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Y);
-  pixels = render (renderer, 400, 100);
+  pixels = evox_test_render (renderer, 400, 100, FALSE);
   g_assert_true (_evox_renderer_is_bricked (renderer));
   /* A long thin strip across the view: max_size + 5 by 3 voxels. */
-  g_assert_cmpuint (count_not_background (pixels, 400 * 100), >=, 400);
-  renderer_free (renderer);
+  g_assert_cmpuint (evox_test_count_not_background (pixels, 400 * 100), >=, 400);
+  evox_test_renderer_free (renderer);
 }
 
 int

@@ -69,11 +69,13 @@ phantom_od (double x,
 }
 
 /* /exchange/data as counts 1000 exp (-OD) of the jittered projections, data_white 1000, theta in
- * degrees over a half turn. */
+ * degrees over a half turn; the first n_zeros pixels of the first projection count 0 (a dead
+ * block), named discs-dead.h5 then. */
 static char *
-write_series (const char *dir)
+write_series_with_zeros (const char *dir,
+                         guint       n_zeros)
 {
-  char *path = g_build_filename (dir, "discs.h5", NULL);
+  char *path = g_build_filename (dir, n_zeros > 0 ? "discs-dead.h5" : "discs.h5", NULL);
   hid_t file = H5Fcreate (path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   hsize_t dims[3] = { N_ANGLES, NY, NX };
   hsize_t white_dims[3] = { 1, NY, NX };
@@ -94,6 +96,8 @@ write_series (const char *dir)
             1000 * exp (-phantom_od (x - jitter_dx[a], y - jitter_dy[a],
                                      theta[a] * G_PI / 180));
     }
+  for (guint i = 0; i < n_zeros; i++)
+    data[i] = 0;
   for (guint i = 0; i < NY * NX; i++)
     white[i] = 1000;
   g_assert_cmpint (file, >=, 0);
@@ -102,6 +106,12 @@ write_series (const char *dir)
   evox_test_h5_put (file, "/exchange/theta", H5T_IEEE_F64LE, 1, theta_dims, theta, NULL);
   H5Fclose (file);
   return path;
+}
+
+static char *
+write_series (const char *dir)
+{
+  return write_series_with_zeros (dir, 0);
 }
 
 static gboolean
@@ -242,6 +252,8 @@ test_run (void)
   g_assert_true (evox_recon_dialog_is_running (dialog));
   g_assert_true (evox_test_wait_for (stopped, dialog, 120));
   g_assert_null (evox_recon_dialog_get_message (dialog));
+  /* Every count is above the dark level (zero): nothing to warn of. */
+  g_assert_null (evox_recon_dialog_get_warning (dialog));
   g_assert_cmpuint (reconstructed, ==, 1);
 
   /* The window shows the volume: nx x nx slices, one per detector row. */
@@ -281,11 +293,26 @@ test_run (void)
     const double *y;
     guint n;
 
-    y = evox_plot_get_line (EVOX_PLOT (evox_recon_dialog_get_plot
-                                         (dialog, EVOX_RECON_PLOT_RESIDUAL)), 0, NULL, &n);
-    g_assert_cmpuint (n, ==, report->iterations->len);
-    g_assert_cmpfloat (y[0], ==, g_array_index (report->iterations, EvoxTomoIteration,
-                                                0).residual);
+    EvoxPlot *residual = EVOX_PLOT (evox_recon_dialog_get_plot (dialog,
+                                                                EVOX_RECON_PLOT_RESIDUAL));
+
+    /* One iteration is said in words, not as a lone point (test_plots). */
+    if (report->iterations->len == 1)
+      g_assert_false (evox_plot_has_data (residual));
+    else
+      {
+        double r0 = g_array_index (report->iterations, EvoxTomoIteration, 0).residual;
+        double k;
+
+        y = evox_plot_get_line (residual, 0, NULL, &n);
+        g_assert_cmpuint (n, ==, report->iterations->len);
+        /* In OD, or in 10^-3k OD when the residuals differ too little for the ticks. */
+        k = round (log10 (y[0] / r0) / 3);
+        for (guint i = 0; i < n; i++)
+          g_assert_cmpfloat_with_epsilon (y[i] / pow (10, 3 * k),
+                                          g_array_index (report->iterations, EvoxTomoIteration,
+                                                         i).residual, 1e-12);
+      }
     g_assert_cmpuint (report->center_scan->len, >, 0);
     evox_plot_get_line (EVOX_PLOT (evox_recon_dialog_get_plot (dialog, EVOX_RECON_PLOT_CENTER)),
                         0, NULL, &n);
@@ -327,9 +354,22 @@ test_run (void)
    * the window's toast naming it, and no overwriting without force. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "recon.save-report", NULL));
   g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 10));
+  /* It opens beside the projections (the test runs elsewhere, in the build folder); the
+   * chooser loads the folder in turns of the main loop. */
+  evox_test_spin (0.3);
+  {
+    g_autoptr (GFile) folder = gtk_file_chooser_get_current_folder
+                                 (GTK_FILE_CHOOSER (evox_test_find_file_dialog ()));
+    g_autofree char *folder_path = folder != NULL ? g_file_get_path (folder) : NULL;
+
+    g_assert_cmpstr (folder_path, ==, dir);
+  }
   evox_test_answer_file_dialog (csv, GTK_RESPONSE_ACCEPT);
   g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 10));
   g_assert_null (evox_recon_dialog_get_message (dialog));
+  /* The toast is the window's, behind the dialog: the dialog says it too. */
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (field (dialog, "summary_label"))),
+                            "Report saved as"));
   {
     g_autofree char *text = NULL;
 
@@ -429,6 +469,31 @@ test_plots (void)
 
   assert_x_is (plot_of (dialog, EVOX_RECON_PLOT_RESIDUAL), 0, iteration, 3);
   assert_line_is (plot_of (dialog, EVOX_RECON_PLOT_RESIDUAL), 0, residual, 3);
+
+  /* Residuals within 0.0011 OD of each other (as the user phantom's two iterations: 0.1048,
+   * 0.1037) are plotted in 10^-3 OD, by hand 104.8 and 103.7. */
+  {
+    g_autoptr (EvoxTomoReport) close = evox_tomo_report_copy (report);
+    const double close_od[2] = { 0.1048, 0.1037 };
+    const double close_milli[2] = { 104.8, 103.7 };
+
+    g_array_set_size (close->iterations, 0);
+    for (guint i = 0; i < 2; i++)
+      {
+        EvoxTomoIteration it = { 0, i, close_od[i], 0.01 };
+
+        g_array_append_val (close->iterations, it);
+      }
+    evox_recon_dialog_show_report (dialog, close);
+    assert_line_is (plot_of (dialog, EVOX_RECON_PLOT_RESIDUAL), 0, close_milli, 2);
+    /* A single iteration: no lone point on an axis from 0.95 to 1.05, the number in words. */
+    g_array_set_size (close->iterations, 1);
+    evox_recon_dialog_show_report (dialog, close);
+    g_assert_false (evox_plot_has_data (plot_of (dialog, EVOX_RECON_PLOT_RESIDUAL)));
+    g_assert_cmpuint (evox_plot_get_n_lines (plot_of (dialog, EVOX_RECON_PLOT_RESIDUAL)), ==, 0);
+    evox_recon_dialog_show_report (dialog, report);
+    assert_line_is (plot_of (dialog, EVOX_RECON_PLOT_RESIDUAL), 0, residual, 3);
+  }
 
   assert_x_is (plot_of (dialog, EVOX_RECON_PLOT_CENTER), 0, scan_x, 3);
   assert_line_is (plot_of (dialog, EVOX_RECON_PLOT_CENTER), 0, scan_y, 3);
@@ -581,6 +646,21 @@ test_cancel (void)
   g_assert_cmpuint (reconstructed, ==, 0);
   g_assert_true (evox_document_get_volume (document) == demo);
   g_assert_null (evox_recon_dialog_get_message (dialog));
+  /* The report of a cancelled run stays in the plots but is not the volume's: nothing to save,
+   * and no sinogram of an earlier run passes for this one's. */
+  g_assert_nonnull (evox_recon_dialog_get_report (dialog));
+  g_assert_false (gtk_widget_is_sensitive (field (dialog, "save_button")));
+  {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *csv = g_build_filename (dir, "cancelled.csv", NULL);
+
+    g_assert_false (evox_recon_dialog_save_report (dialog, csv, TRUE, &error));
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+    g_assert_false (g_file_test (csv, G_FILE_TEST_EXISTS));
+  }
+  g_assert_null (evox_recon_dialog_get_sinogram (dialog, FALSE));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (field (dialog, "summary_label"))),
+                            "Cancelled"));
 
   /* Closing the window while a run goes on takes the dialog with it and cancels the run; its
    * end arrives to nobody. */
@@ -621,8 +701,31 @@ test_errors (void)
   g_test_message ("bad file: %s", message);
   g_assert_nonnull (message);
   g_assert_nonnull (strstr (message, "broken.h5"));
+  /* Named once, by its base name: the reader's full path is not repeated. */
+  g_assert_null (strstr (strstr (message, "broken.h5") + 1, "broken.h5"));
+  g_assert_null (strstr (message, dir));
   g_assert_true (evox_document_get_volume (document) == demo);
   g_assert_null (evox_window_get_error (window));
+
+  /* A .txrm without its reference image (as the real txrm_test_chip_tomo.txrm): the message says
+   * what is missing and what the user can do instead. */
+  {
+    g_autofree char *txrm = g_build_filename (dir, "noref.txrm", NULL);
+    EvoxTestXrm spec = { .width = 8, .height = 4, .n_images = 3, .data_type = 5 };
+
+    evox_test_xrm_write (txrm, &spec);
+    evox_recon_dialog_set_path (dialog, txrm);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "recon.run", NULL));
+    g_assert_true (evox_test_wait_for (stopped, dialog, 30));
+    message = evox_recon_dialog_get_message (dialog);
+    g_test_message ("no reference: %s", message);
+    g_assert_nonnull (message);
+    g_assert_nonnull (strstr (message, "“noref.txrm”"));
+    g_assert_null (strstr (message, dir));
+    g_assert_nonnull (strstr (message, "ReferenceData"));
+    g_assert_nonnull (strstr (message, "folder of per-angle .xrm files"));
+    g_assert_null (evox_recon_dialog_get_warning (dialog));
+  }
 
   evox_recon_dialog_set_path (dialog, series);
   gtk_check_button_set_active (GTK_CHECK_BUTTON (field (dialog, "center_auto")), FALSE);
@@ -639,6 +742,64 @@ test_errors (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Every control says what it does when the pointer rests on it. */
+static void
+test_tooltips (void)
+{
+  static const char *controls[] = { "save_button", "run_button", "cancel_button", "path_entry",
+                                    "bin_spin", "align_dropdown", "align_iterations",
+                                    "center_auto", "center_spin", "algorithm_dropdown",
+                                    "sirt_iterations", "filter_dropdown", "row_spin" };
+  EvoxReconDialog *dialog = evox_recon_dialog_new (NULL);
+
+  g_object_ref_sink (dialog);
+  for (guint i = 0; i < G_N_ELEMENTS (controls); i++)
+    {
+      const char *tip = gtk_widget_get_tooltip_text (field (dialog, controls[i]));
+
+      g_test_message ("%s: %s", controls[i], tip);
+      g_assert_nonnull (tip);
+      g_assert_cmpuint (strlen (tip), >, 10);
+    }
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_finalize_object (dialog);
+}
+
+/* Counts at or below the dark level: the run goes on, and the dialog warns as `evox reconstruct`
+ * does, with the count (the 40 zeros written: brute force, every other count is above 1) and
+ * their share of the 90 x 16 x 64 detector pixels. */
+static void
+test_clamped (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = write_series_with_zeros (dir, 40);
+  g_autofree char *expected = g_strdup_printf ("%.3g %%", 100.0 * 40 / (N_ANGLES * NY * NX));
+  EvoxWindow *window = demo_window ();
+  EvoxReconDialog *dialog = open_dialog (window);
+  const char *warning;
+
+  evox_recon_dialog_set_path (dialog, path);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (field (dialog, "align_dropdown")), 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "recon.run", NULL));
+  g_assert_true (evox_test_wait_for (stopped, dialog, 60));
+  g_assert_null (evox_recon_dialog_get_message (dialog));
+  warning = evox_recon_dialog_get_warning (dialog);
+  g_test_message ("warning: %s", warning);
+  g_assert_nonnull (warning);
+  g_assert_true (g_str_has_prefix (warning, "Warning: 40 detector pixels "));
+  g_assert_nonnull (strstr (warning, expected));
+  g_assert_nonnull (strstr (warning, "dark level"));
+  g_assert_true (gtk_widget_get_visible (field (dialog, "warning_label")));
+
+  /* A new run starts without the old warning. */
+  evox_recon_dialog_set_path (dialog, "");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "recon.run", NULL));
+  g_assert_null (evox_recon_dialog_get_warning (dialog));
+
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -650,5 +811,7 @@ main (int    argc,
   g_test_add_func ("/Evox/ReconUI/energies", test_energies);
   g_test_add_func ("/Evox/ReconUI/cancel", test_cancel);
   g_test_add_func ("/Evox/ReconUI/errors", test_errors);
+  g_test_add_func ("/Evox/ReconUI/clamped", test_clamped);
+  g_test_add_func ("/Evox/ReconUI/tooltips", test_tooltips);
   return g_test_run ();
 }

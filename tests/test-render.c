@@ -20,39 +20,6 @@
 #include "evox-test-gl.h"
 #include "evox-test-volume.h"
 
-static EvoxRenderer *
-renderer_new_realized (void)
-{
-  g_autoptr(GError) error = NULL;
-  EvoxRenderer *renderer = evox_renderer_new ();
-
-  g_assert_true (evox_renderer_realize (renderer, &error));
-  g_assert_no_error (error);
-  return renderer;
-}
-
-static void
-renderer_free (EvoxRenderer *renderer)
-{
-  evox_renderer_unrealize (renderer);
-  g_assert_finalize_object (renderer);
-}
-
-static guint8 *
-render (EvoxRenderer *renderer,
-        int           width,
-        int           height,
-        gboolean      transparent)
-{
-  g_autoptr(GError) error = NULL;
-  guint8 *pixels = evox_renderer_render_image (renderer, width, height, width, height,
-                                               transparent, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (pixels);
-  return pixels;
-}
-
 static const guint8 *
 pixel_at (const guint8 *pixels,
           int           width,
@@ -371,7 +338,7 @@ slice_z_renderer_new (EvoxVolume *volume,
                       double      lo,
                       double      hi)
 {
-  EvoxRenderer *renderer = renderer_new_realized ();
+  EvoxRenderer *renderer = evox_test_renderer_new_realized ();
 
   evox_renderer_set_volume (renderer, volume, 0);
   evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
@@ -395,7 +362,7 @@ test_slice_u8 (void)
   renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
 
   /* 8 pixels a voxel; row 0 at the top is y index 0, x to the right. */
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   assert_slice_image (pixels, volume, 8, 8, 8, value_slice_z, "viridis",
                       EVOX_TRANSFER_IDENTITY, 0, 255);
   g_assert_cmpuint (pixel_at (pixels, 64, 4, 4)[0], ==, evox_colormap_get_table ("viridis")[5][0]);
@@ -404,7 +371,7 @@ test_slice_u8 (void)
   evox_renderer_set_colormap (renderer, "magma");
   evox_renderer_set_range (renderer, 40, 120);
   g_clear_pointer (&pixels, g_free);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   assert_slice_image (pixels, volume, 8, 8, 8, value_slice_z, "magma",
                       EVOX_TRANSFER_IDENTITY, 40, 120);
   g_assert_cmpmem (pixel_at (pixels, 64, 4, 4), 3, evox_colormap_get_table ("magma")[0], 3);
@@ -414,12 +381,12 @@ test_slice_u8 (void)
   slice_index = 2;
   set_slices (renderer, slice_index);
   evox_renderer_set_range (renderer, 200, 10);
-  moved = render (renderer, 64, 64, FALSE);
+  moved = evox_test_render (renderer, 64, 64, FALSE);
   assert_slice_image (moved, volume, 8, 8, 8, value_slice_z, "magma",
                       EVOX_TRANSFER_IDENTITY, 200, 10);
   slice_index = 5;
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 static void
@@ -440,13 +407,13 @@ test_slice_u16 (void)
     return;
 
   renderer = slice_z_renderer_new (volume, slice_index, 0, 65535);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   assert_slice_image (pixels, volume, 8, 8, 8, value_slice_z, "viridis",
                       EVOX_TRANSFER_IDENTITY, 0, 65535);
 
   evox_renderer_set_range (renderer, 5000, 40000);
   g_clear_pointer (&pixels, g_free);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   assert_slice_image (pixels, volume, 8, 8, 8, value_slice_z, "viridis",
                       EVOX_TRANSFER_IDENTITY, 5000, 40000);
 
@@ -454,11 +421,11 @@ test_slice_u16 (void)
   evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
   evox_renderer_set_range (renderer, 10, 60000);
   g_clear_pointer (&pixels, g_free);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   assert_slice_image (pixels, volume, 8, 8, 8, value_slice_z, "viridis",
                       EVOX_TRANSFER_LOG10, 10, 60000);
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* f32 with a NaN hole, a zero and a negative value. */
@@ -501,14 +468,14 @@ test_slice_f32 (void)
   if (!evox_test_need_gl ())
     return;
 
-  renderer = renderer_new_realized ();
+  renderer = evox_test_renderer_new_realized ();
   evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
 
   /* Linear data, linear mapping: NaN is a hole, zero and negatives are ordinary values. */
   evox_renderer_set_volume (renderer, linear, 0);
   set_slices (renderer, slice_index);
   evox_renderer_set_range (renderer, -2.5, 0.5);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   assert_slice_image (pixels, linear, 8, 8, 8, value_slice_z, "viridis",
                       EVOX_TRANSFER_IDENTITY, -2.5, 0.5);
   assert_hole (pixels, 64, 3, 2, 8, renderer);
@@ -517,7 +484,7 @@ test_slice_f32 (void)
   evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
   evox_renderer_set_range (renderer, 0.01, 0.6);
   g_clear_pointer (&pixels, g_free);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   assert_slice_image (pixels, linear, 8, 8, 8, value_slice_z, "viridis",
                       EVOX_TRANSFER_LOG10, 0.01, 0.6);
   assert_hole (pixels, 64, 0, 0, 8, renderer);
@@ -532,7 +499,7 @@ test_slice_f32 (void)
   evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
   evox_renderer_set_range (renderer, -3, 1);
   g_clear_pointer (&pixels, g_free);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   assert_slice_image (pixels, logged, 8, 8, 8, value_slice_z, "inferno",
                       EVOX_TRANSFER_IDENTITY, -3, 1);
 
@@ -541,7 +508,7 @@ test_slice_f32 (void)
   evox_renderer_set_mapping (renderer, EVOX_MAPPING_LINEAR);
   evox_renderer_set_range (renderer, -1.5, 0.2);
   g_clear_pointer (&pixels, g_free);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   assert_slice_image (pixels, logged, 8, 8, 8, value_slice_z, "cividis",
                       EVOX_TRANSFER_EXP10, -1.5, 0.2);
   assert_hole (pixels, 64, 3, 2, 8, renderer);
@@ -549,10 +516,10 @@ test_slice_f32 (void)
   /* Far beyond float's range as 10^value: still the right ends of the map. */
   evox_renderer_set_range (renderer, -60, -45);
   g_clear_pointer (&pixels, g_free);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   g_assert_cmpmem (pixel_at (pixels, 64, 60, 60), 3, evox_colormap_get_table ("cividis")[255], 3);
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 static void
@@ -570,7 +537,7 @@ test_transparent (void)
   renderer = slice_z_renderer_new (volume, slice_index, -3, 1);
   evox_renderer_set_background (renderer, (float[4]) { 1.0f, 0.0f, 0.0f, 1.0f });
 
-  pixels = render (renderer, 64, 64, TRUE);
+  pixels = evox_test_render (renderer, 64, 64, TRUE);
   /* The NaN hole has alpha 0, voxels keep their straight colours at alpha 255. */
   g_assert_cmpuint (pixel_at (pixels, 64, 3 * 8 + 4, 2 * 8 + 4)[3], ==, 0);
   assert_value_colour (pixel_at (pixels, 64, 4 * 8 + 4, 6 * 8 + 4), "viridis",
@@ -578,7 +545,7 @@ test_transparent (void)
                        evox_volume_get_value (volume, 0, 4, 6, slice_index));
 
   /* Wider than the slice: background on both sides, transparent. */
-  wide = render (renderer, 128, 64, TRUE);
+  wide = evox_test_render (renderer, 128, 64, TRUE);
   for (int y = 0; y < 64; y++)
     for (int x = 0; x < 128; x++)
       {
@@ -597,10 +564,10 @@ test_transparent (void)
 
   /* Opaque export: the background colour. */
   g_clear_pointer (&wide, g_free);
-  wide = render (renderer, 128, 64, FALSE);
+  wide = evox_test_render (renderer, 128, 64, FALSE);
   g_assert_cmpmem (pixel_at (wide, 128, 5, 5), 4, ((guint8[4]) { 255, 0, 0, 255 }), 4);
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* Two layers with a translucent plane over a background: alpha and colour come out straight. */
@@ -616,7 +583,7 @@ test_transparent_stack (void)
   if (!evox_test_need_gl ())
     return;
 
-  renderer = renderer_new_realized ();
+  renderer = evox_test_renderer_new_realized ();
   evox_renderer_set_volume (renderer, volume, 0);
   evox_renderer_set_view (renderer, EVOX_VIEW_STACK);
   evox_renderer_set_range (renderer, 0, 255);
@@ -624,14 +591,14 @@ test_transparent_stack (void)
   evox_renderer_set_layer_visible (renderer, 1, FALSE);
   evox_camera_look_along (evox_renderer_get_camera (renderer), 2);
 
-  pixels = render (renderer, 64, 64, TRUE);
+  pixels = evox_test_render (renderer, 64, 64, TRUE);
   p = pixel_at (pixels, 64, 32, 32);
   /* One plane at opacity 0.5 over nothing: half alpha, the colour-map colour itself. */
   g_assert_cmpint (abs (p[3] - 128), <=, 1);
   for (int c = 0; c < 3; c++)
     g_assert_cmpint (abs (p[c] - evox_colormap_get_table ("viridis")[200][c]), <=, 2);
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 static void
@@ -644,21 +611,21 @@ test_slice_orientation (void)
   if (!evox_test_need_gl ())
     return;
 
-  renderer = renderer_new_realized ();
+  renderer = evox_test_renderer_new_realized ();
   evox_renderer_set_volume (renderer, volume, 0);
   set_slices (renderer, slice_index);
   evox_renderer_set_range (renderer, 0, 255);
 
   /* Looking along x: y to the right, z down. */
   evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_X);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   assert_slice_image (pixels, volume, 8, 8, 8, value_slice_x, "viridis",
                       EVOX_TRANSFER_IDENTITY, 0, 255);
 
   /* Looking along y: x to the right, z down. */
   evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Y);
   g_clear_pointer (&pixels, g_free);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   assert_slice_image (pixels, volume, 8, 8, 8, value_slice_y, "viridis",
                       EVOX_TRANSFER_IDENTITY, 0, 255);
 
@@ -673,7 +640,7 @@ test_slice_orientation (void)
     set_slices (renderer, slice_index);
     evox_renderer_set_range (renderer, 0, 255);
     evox_renderer_set_z_exaggeration (renderer, 2.0);
-    image = render (renderer, 32, 128, FALSE);
+    image = evox_test_render (renderer, 32, 128, FALSE);
     for (int k = 0; k < 8; k++)
       for (int i = 0; i < 8; i++)
         {
@@ -685,7 +652,7 @@ test_slice_orientation (void)
         }
   }
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* Export geometry */
@@ -707,7 +674,7 @@ test_export_sizes (void)
   renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
 
   /* 1000 x 700: the square slice fills the height, centred; background at the sides. */
-  small = render (renderer, 1000, 700, FALSE);
+  small = evox_test_render (renderer, 1000, 700, FALSE);
   assert_background (pixel_at (small, 1000, 10, 350), renderer);
   assert_background (pixel_at (small, 1000, 990, 350), renderer);
   assert_value_colour (pixel_at (small, 1000, 150 + 700 / 16, 700 / 16), "viridis",
@@ -719,7 +686,7 @@ test_export_sizes (void)
   g_clear_pointer (&small, g_free);
 
   /* The same framing at a higher resolution, and a wider image shows more, not stretched. */
-  small = render (renderer, 64, 64, FALSE);
+  small = evox_test_render (renderer, 64, 64, FALSE);
   large = evox_renderer_render_image (renderer, 256, 256, 64, 64, FALSE, &error);
   g_assert_no_error (error);
   for (int y = 0; y < 64; y++)
@@ -762,7 +729,7 @@ test_export_sizes (void)
   glBindFramebuffer (GL_FRAMEBUFFER, fbo);
   glViewport (3, 4, 50, 60);
   g_clear_pointer (&small, g_free);
-  small = render (renderer, 32, 32, FALSE);
+  small = evox_test_render (renderer, 32, 32, FALSE);
   glGetIntegerv (GL_DRAW_FRAMEBUFFER_BINDING, &bound);
   g_assert_cmpint (bound, ==, (GLint) fbo);
   glGetIntegerv (GL_READ_FRAMEBUFFER_BINDING, &bound);
@@ -773,7 +740,7 @@ test_export_sizes (void)
   glBindFramebuffer (GL_FRAMEBUFFER, 0);
   glDeleteFramebuffers (1, &fbo);
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* 3D views */
@@ -791,19 +758,6 @@ count_colour (const guint8 *pixels,
   return n;
 }
 
-static guint
-count_not_background (const guint8 *pixels,
-                      gsize         n_pixels)
-{
-  static const guint8 background[3] = { 41, 41, 43 };
-  guint n = 0;
-
-  for (gsize i = 0; i < n_pixels; i++)
-    if (memcmp (pixels + 4 * i, background, 3) != 0)
-      n++;
-  return n;
-}
-
 static void
 test_slices_view (void)
 {
@@ -817,24 +771,24 @@ test_slices_view (void)
   if (!evox_test_need_gl ())
     return;
 
-  renderer = renderer_new_realized ();
+  renderer = evox_test_renderer_new_realized ();
   evox_renderer_set_volume (renderer, volume, 0);
   evox_renderer_set_range (renderer, 0, 255);
   g_assert_cmpint (evox_renderer_get_view (renderer), ==, EVOX_VIEW_SLICES);
 
-  pixels = render (renderer, 320, 240, FALSE);
-  n = count_not_background (pixels, 320 * 240);
+  pixels = evox_test_render (renderer, 320, 240, FALSE);
+  n = evox_test_count_not_background (pixels, 320 * 240);
   g_assert_cmpuint (n, >, 320 * 240 / 10);
   g_assert_cmpuint (n, <, 320 * 240);
   g_assert_cmpuint (count_colour (pixels, 320 * 240, box), >, 100);
   /* The middle of the picture is where the slices meet. */
-  g_assert_cmpuint (count_not_background (pixel_at (pixels, 320, 160, 120), 1), ==, 1);
+  g_assert_cmpuint (evox_test_count_not_background (pixel_at (pixels, 320, 160, 120), 1), ==, 1);
 
   set_slices (renderer, 1);
-  moved = render (renderer, 320, 240, FALSE);
+  moved = evox_test_render (renderer, 320, 240, FALSE);
   g_assert_false (memcmp (pixels, moved, 320 * 240 * 4) == 0);
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* A 16 x 12 x 5 stack, measured at layers 0 and 4, interpolated between. */
@@ -873,26 +827,26 @@ test_stack_view (void)
   if (!evox_test_need_gl ())
     return;
 
-  renderer = renderer_new_realized ();
+  renderer = evox_test_renderer_new_realized ();
   evox_renderer_set_volume (renderer, volume, 0);
   evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
   evox_renderer_set_view (renderer, EVOX_VIEW_STACK);
 
-  pixels = render (renderer, 320, 240, FALSE);
+  pixels = evox_test_render (renderer, 320, 240, FALSE);
   measured = count_colour (pixels, 320 * 240, white);
   g_assert_cmpuint (measured, >, 200);
-  g_assert_cmpuint (count_not_background (pixels, 320 * 240), >, 320 * 240 / 10);
+  g_assert_cmpuint (evox_test_count_not_background (pixels, 320 * 240), >, 320 * 240 / 10);
 
   /* Hiding a layer changes the picture; hiding both measured ones removes their outlines. */
   evox_renderer_set_layer_visible (renderer, 2, FALSE);
-  hidden = render (renderer, 320, 240, FALSE);
+  hidden = evox_test_render (renderer, 320, 240, FALSE);
   g_assert_false (memcmp (pixels, hidden, 320 * 240 * 4) == 0);
   evox_renderer_set_layer_visible (renderer, 0, FALSE);
   evox_renderer_set_layer_visible (renderer, 4, FALSE);
-  all_hidden = render (renderer, 320, 240, FALSE);
+  all_hidden = evox_test_render (renderer, 320, 240, FALSE);
   g_assert_cmpuint (count_colour (all_hidden, 320 * 240, white), ==, 0);
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 static float *
@@ -911,7 +865,7 @@ filled_layer (gsize n,
 static EvoxRenderer *
 stack_renderer_from_above (EvoxVolume *volume)
 {
-  EvoxRenderer *renderer = renderer_new_realized ();
+  EvoxRenderer *renderer = evox_test_renderer_new_realized ();
   EvoxCamera *camera;
 
   evox_renderer_set_volume (renderer, volume, 0);
@@ -956,7 +910,7 @@ test_stack_scans (void)
 
   /* The scan at 15 nm alone: -1, the top of the range, fully opaque. */
   {
-    g_autofree guint8 *pixels = render (renderer, 64, 64, TRUE);
+    g_autofree guint8 *pixels = evox_test_render (renderer, 64, 64, TRUE);
     const guint8 *p = pixel_at (pixels, 64, 32, 32);
 
     g_assert_cmpint (p[3], ==, 255);
@@ -967,7 +921,7 @@ test_stack_scans (void)
   /* Hidden, nothing is left. */
   evox_renderer_set_scan_visible (renderer, 1, FALSE);
   {
-    g_autofree guint8 *pixels = render (renderer, 64, 64, TRUE);
+    g_autofree guint8 *pixels = evox_test_render (renderer, 64, 64, TRUE);
 
     g_assert_cmpint (pixel_at (pixels, 64, 32, 32)[3], ==, 0);
   }
@@ -976,19 +930,19 @@ test_stack_scans (void)
   evox_renderer_set_stack_opacity (renderer, 0.5);
   evox_renderer_set_layer_visible (renderer, 0, TRUE);
   {
-    g_autofree guint8 *pixels = render (renderer, 64, 64, TRUE);
+    g_autofree guint8 *pixels = evox_test_render (renderer, 64, 64, TRUE);
 
     g_assert_cmpint (abs (pixel_at (pixels, 64, 32, 32)[3] - 128), <=, 1);
   }
   evox_renderer_set_layer_visible (renderer, 0, FALSE);
   evox_renderer_set_layer_visible (renderer, 2, TRUE);
   {
-    g_autofree guint8 *pixels = render (renderer, 64, 64, TRUE);
+    g_autofree guint8 *pixels = evox_test_render (renderer, 64, 64, TRUE);
 
     g_assert_cmpint (abs (pixel_at (pixels, 64, 32, 32)[3] - 64), <=, 1);
   }
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 static void
@@ -1004,14 +958,14 @@ test_too_large (void)
 
   glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &max_size);
   volume = evox_test_volume_new ((gsize) max_size + 1, 2, 2, EVOX_SAMPLE_U8);
-  renderer = renderer_new_realized ();
+  renderer = evox_test_renderer_new_realized ();
   evox_renderer_set_volume (renderer, volume, 0);
 
-  pixels = render (renderer, 200, 100, FALSE);
+  pixels = evox_test_render (renderer, 200, 100, FALSE);
   /* Drawn from bricks (test-bricks.c): the box at least, and no warning. */
-  g_assert_cmpuint (count_not_background (pixels, 200 * 100), >, 50);
+  g_assert_cmpuint (evox_test_count_not_background (pixels, 200 * 100), >, 50);
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 static void
@@ -1026,10 +980,10 @@ test_realize_again (void)
   if (!evox_test_need_gl ())
     return;
 
-  renderer = renderer_new_realized ();
+  renderer = evox_test_renderer_new_realized ();
   g_assert_true (evox_renderer_is_realized (renderer));
   evox_renderer_set_volume (renderer, volume, 0);
-  first = render (renderer, 48, 48, FALSE);
+  first = evox_test_render (renderer, 48, 48, FALSE);
   evox_renderer_unrealize (renderer);
   g_assert_false (evox_renderer_is_realized (renderer));
   evox_renderer_unrealize (renderer);
@@ -1040,7 +994,7 @@ test_realize_again (void)
 
   g_assert_true (evox_renderer_realize (renderer, &error));
   g_assert_no_error (error);
-  second = render (renderer, 48, 48, FALSE);
+  second = evox_test_render (renderer, 48, 48, FALSE);
   g_assert_cmpmem (first, 48 * 48 * 4, second, 48 * 48 * 4);
 
   /* draw() into a framebuffer of our own gives the same picture as render_image(). */
@@ -1067,7 +1021,7 @@ test_realize_again (void)
     glDeleteFramebuffers (1, &fbo);
   }
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* Picking and signals (no GL) */
@@ -1223,7 +1177,7 @@ test_demo (void)
   if (!evox_test_need_gl ())
     return;
 
-  renderer = renderer_new_realized ();
+  renderer = evox_test_renderer_new_realized ();
   evox_renderer_set_volume (renderer, volume, 0);
   evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
   for (guint v = 0; v < G_N_ELEMENTS (views); v++)
@@ -1231,13 +1185,13 @@ test_demo (void)
       g_autofree guint8 *pixels = NULL;
 
       evox_renderer_set_view (renderer, views[v]);
-      pixels = render (renderer, 800, 600, FALSE);
-      g_assert_cmpuint (count_not_background (pixels, 800 * 600), >, 800 * 600 / 5);
+      pixels = evox_test_render (renderer, 800, 600, FALSE);
+      g_assert_cmpuint (evox_test_count_not_background (pixels, 800 * 600), >, 800 * 600 / 5);
       if (views[v] == EVOX_VIEW_STACK)
         g_assert_cmpuint (count_colour (pixels, 800 * 600, white), >, 500);
       dump_picture ("demo", views[v], pixels);
     }
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 
@@ -1404,7 +1358,7 @@ test_phases_u8 (void)
   renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
   evox_renderer_set_phases (renderer, list, TRUE, FALSE);
 
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   g_assert_cmpuint (assert_phase_image (pixels, volume, 8, 8, 8, value_slice_z, specs,
                                         G_N_ELEMENTS (specs), FALSE, "viridis",
                                         EVOX_TRANSFER_IDENTITY, 0, 255), ==, 8 + 8 + 8 + 2);
@@ -1417,7 +1371,7 @@ test_phases_u8 (void)
   /* Hiding what lies outside: rows 0, 1, 5 and 7 and most of 6 become background. */
   evox_renderer_set_phases (renderer, list, TRUE, TRUE);
   g_clear_pointer (&pixels, g_free);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   g_assert_cmpuint (assert_phase_image (pixels, volume, 8, 8, 8, value_slice_z, specs,
                                         G_N_ELEMENTS (specs), TRUE, "viridis",
                                         EVOX_TRANSFER_IDENTITY, 0, 255), ==, 26);
@@ -1426,12 +1380,12 @@ test_phases_u8 (void)
   /* Not shown (hide or not), or no list: the colour map alone. */
   evox_renderer_set_phases (renderer, list, FALSE, TRUE);
   g_clear_pointer (&pixels, g_free);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   assert_slice_image (pixels, volume, 8, 8, 8, value_slice_z, "viridis",
                       EVOX_TRANSFER_IDENTITY, 0, 255);
   evox_renderer_set_phases (renderer, NULL, TRUE, TRUE);
   g_clear_pointer (&pixels, g_free);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   assert_slice_image (pixels, volume, 8, 8, 8, value_slice_z, "viridis",
                       EVOX_TRANSFER_IDENTITY, 0, 255);
 
@@ -1439,7 +1393,7 @@ test_phases_u8 (void)
   evox_phase_set_visible (evox_phase_list_get_phase (list, 0), TRUE);
   evox_renderer_set_phases (renderer, list, TRUE, FALSE);
   g_clear_pointer (&pixels, g_free);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   {
     PhaseSpec all[G_N_ELEMENTS (specs)];
 
@@ -1451,7 +1405,7 @@ test_phases_u8 (void)
     g_assert_cmpmem (pixel_at (pixels, 64, 20, 20), 3, ((guint8[3]) { 255, 255, 255 }), 3);
   }
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 static double
@@ -1505,7 +1459,7 @@ test_phases_u16 (void)
 
   renderer = slice_z_renderer_new (volume, slice_index, 0, 65535);
   evox_renderer_set_phases (renderer, list, TRUE, FALSE);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   g_assert_cmpuint (assert_phase_image (pixels, volume, 8, 8, 8, value_slice_z, specs,
                                         G_N_ELEMENTS (specs), FALSE, "viridis",
                                         EVOX_TRANSFER_IDENTITY, 0, 65535), ==, expected);
@@ -1515,12 +1469,12 @@ test_phases_u16 (void)
   evox_renderer_set_range (renderer, 10, 60000);
   evox_renderer_set_phases (renderer, list, TRUE, TRUE);
   g_clear_pointer (&pixels, g_free);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   g_assert_cmpuint (assert_phase_image (pixels, volume, 8, 8, 8, value_slice_z, specs,
                                         G_N_ELEMENTS (specs), TRUE, "viridis",
                                         EVOX_TRANSFER_LOG10, 10, 60000), ==, expected);
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 static void
@@ -1547,13 +1501,13 @@ test_phases_f32 (void)
   if (!evox_test_need_gl ())
     return;
 
-  renderer = renderer_new_realized ();
+  renderer = evox_test_renderer_new_realized ();
   evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
   evox_renderer_set_volume (renderer, linear, 0);
   set_slices (renderer, slice_index);
   evox_renderer_set_range (renderer, -2.5, 0.5);
   evox_renderer_set_phases (renderer, list, TRUE, FALSE);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   tinted = assert_phase_image (pixels, linear, 8, 8, 8, value_slice_z, specs,
                                G_N_ELEMENTS (specs), FALSE, "viridis", EVOX_TRANSFER_IDENTITY,
                                -2.5, 0.5);
@@ -1563,7 +1517,7 @@ test_phases_f32 (void)
 
   evox_renderer_set_phases (renderer, list, TRUE, TRUE);
   g_clear_pointer (&pixels, g_free);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   g_assert_cmpuint (assert_phase_image (pixels, linear, 8, 8, 8, value_slice_z, specs,
                                         G_N_ELEMENTS (specs), TRUE, "viridis",
                                         EVOX_TRANSFER_IDENTITY, -2.5, 0.5), ==, tinted);
@@ -1575,12 +1529,12 @@ test_phases_f32 (void)
   evox_renderer_set_range (renderer, -1.5, 0.2);
   evox_renderer_set_phases (renderer, list, TRUE, FALSE);
   g_clear_pointer (&pixels, g_free);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   g_assert_cmpuint (assert_phase_image (pixels, logged, 8, 8, 8, value_slice_z, specs,
                                         G_N_ELEMENTS (specs), FALSE, "viridis",
                                         EVOX_TRANSFER_EXP10, -1.5, 0.2), ==, tinted);
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* Dragging an edge: one "changed", new pixels at the next draw, a new phase table and no new
@@ -1609,7 +1563,7 @@ test_phases_live (void)
   evox_renderer_set_phases (renderer, list, TRUE, FALSE);
   g_assert_cmpuint (changes, ==, 1);
   g_assert_true (evox_renderer_get_phases (renderer) == list);
-  before = render (renderer, 64, 64, FALSE);
+  before = evox_test_render (renderer, 64, 64, FALSE);
   _evox_renderer_get_uploads (renderer, &uploads);
   g_assert_cmpuint (uploads.volume, ==, 1);
   g_assert_cmpuint (uploads.phases, ==, 1);
@@ -1618,7 +1572,7 @@ test_phases_live (void)
   changes = 0;
   evox_phase_set_range (phase, 53, 122);
   g_assert_cmpuint (changes, ==, 1);
-  after = render (renderer, 64, 64, FALSE);
+  after = evox_test_render (renderer, 64, 64, FALSE);
   specs[0].hi = 122;
   g_assert_cmpuint (assert_phase_image (after, volume, 8, 8, 8, value_slice_z, specs,
                                         G_N_ELEMENTS (specs), FALSE, "viridis",
@@ -1631,7 +1585,7 @@ test_phases_live (void)
 
   /* A draw with nothing changed uploads nothing. */
   g_clear_pointer (&before, g_free);
-  before = render (renderer, 64, 64, FALSE);
+  before = evox_test_render (renderer, 64, 64, FALSE);
   g_assert_cmpmem (before, 64 * 64 * 4, after, 64 * 64 * 4);
   _evox_renderer_get_uploads (renderer, &uploads);
   g_assert_cmpmem (&uploads, sizeof uploads, &again, sizeof again);
@@ -1643,7 +1597,7 @@ test_phases_live (void)
   evox_phase_list_remove (list, 1);
   g_assert_cmpuint (changes, ==, 3);
   g_clear_pointer (&after, g_free);
-  after = render (renderer, 64, 64, FALSE);
+  after = evox_test_render (renderer, 64, 64, FALSE);
   specs[0].color = "#00ffff";
   specs[0].opacity = 1.0;
   g_assert_cmpuint (assert_phase_image (after, volume, 8, 8, 8, value_slice_z, specs, 1, FALSE,
@@ -1659,7 +1613,7 @@ test_phases_live (void)
   evox_renderer_set_phases (renderer, list, TRUE, FALSE);
   g_assert_cmpuint (changes, ==, 1);
   g_clear_pointer (&after, g_free);
-  after = render (renderer, 64, 64, FALSE);
+  after = evox_test_render (renderer, 64, 64, FALSE);
   specs[0].lo = 0;
   specs[0].hi = 255;
   g_assert_cmpuint (assert_phase_image (after, volume, 8, 8, 8, value_slice_z, specs, 1, FALSE,
@@ -1672,7 +1626,7 @@ test_phases_live (void)
   evox_phase_set_range (phase, 1, 2);
   g_assert_cmpuint (changes, ==, 0);
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 static void
@@ -1744,19 +1698,19 @@ test_phases_limit (void)
   evox_renderer_set_phases (renderer, list, TRUE, TRUE);
 
   g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "*first 32 of 34 phases*");
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   g_test_assert_expected_messages ();
   /* Rows 0..3 only: phases 32 and 33 are ignored, everything else is hidden. */
-  g_assert_cmpuint (count_not_background (pixels, 64 * 64), ==, 32 * 64);
+  g_assert_cmpuint (evox_test_count_not_background (pixels, 64 * 64), ==, 32 * 64);
   assert_background (pixel_at (pixels, 64, 4, 4 * 8 + 4), renderer);
 
   /* Later uploads do not warn again. */
   evox_phase_set_color (evox_phase_list_get_phase (list, 0), "#00ff00");
   g_clear_pointer (&pixels, g_free);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   g_assert_cmpmem (pixel_at (pixels, 64, 4, 4), 3, ((guint8[3]) { 0, 255, 0 }), 3);
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* Hidden voxels cannot be picked; the selected particle can. */
@@ -1846,7 +1800,7 @@ test_phases_stack (void)
           evox_renderer_set_selected_particle (renderer, 1);
         }
       /* 16 x 12 voxels of 2 nm: 8 pixels a voxel. */
-      pixels = render (renderer, 128, 96, FALSE);
+      pixels = evox_test_render (renderer, 128, 96, FALSE);
       for (int j = 0; j < 12; j++)
         for (int i = 0; i < 16; i++)
           {
@@ -1874,7 +1828,7 @@ test_phases_stack (void)
         }
     }
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* Particles */
@@ -1967,12 +1921,12 @@ test_particles_highlight (void)
     return;
 
   renderer = slice_z_renderer_new (volume, 1, 0, 255);
-  plain = render (renderer, 64, 64, FALSE);
+  plain = evox_test_render (renderer, 64, 64, FALSE);
 
   /* Labels alone change nothing on screen. */
   evox_renderer_set_labels (renderer, labels);
   g_assert_true (evox_renderer_get_labels (renderer) == labels);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   g_assert_cmpmem (pixels, 64 * 64 * 4, plain, 64 * 64 * 4);
   g_assert_cmpuint (_evox_renderer_get_label_format (renderer), ==, GL_R8UI);
 
@@ -1981,7 +1935,7 @@ test_particles_highlight (void)
       evox_renderer_set_selected_particle (renderer, selected);
       g_assert_cmpuint (evox_renderer_get_selected_particle (renderer), ==, selected);
       g_clear_pointer (&pixels, g_free);
-      pixels = render (renderer, 64, 64, FALSE);
+      pixels = evox_test_render (renderer, 64, 64, FALSE);
       assert_highlight (pixels, volume, selected, NULL, 0, FALSE);
     }
   g_assert_cmpmem (pixels, 64 * 64 * 4, plain, 64 * 64 * 4);
@@ -1990,7 +1944,7 @@ test_particles_highlight (void)
   evox_renderer_set_phases (renderer, list, TRUE, TRUE);
   evox_renderer_set_selected_particle (renderer, 2);
   g_clear_pointer (&pixels, g_free);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   assert_highlight (pixels, volume, 2, specs, 1, TRUE);
 
   /* Unrealized and realized again: the label texture is rebuilt, the picture is the same. */
@@ -2001,7 +1955,7 @@ test_particles_highlight (void)
   g_assert_true (evox_renderer_realize (renderer, &error));
   g_assert_no_error (error);
   g_clear_pointer (&plain, g_free);
-  plain = render (renderer, 64, 64, FALSE);
+  plain = evox_test_render (renderer, 64, 64, FALSE);
   g_assert_cmpmem (pixels, 64 * 64 * 4, plain, 64 * 64 * 4);
   {
     EvoxRendererUploads again;
@@ -2024,16 +1978,16 @@ test_particles_highlight (void)
     evox_renderer_set_selected_particle (renderer, 1);
     evox_renderer_set_labels (renderer, other_labels);
     g_clear_pointer (&pixels, g_free);
-    pixels = render (renderer, 64, 64, FALSE);
+    pixels = evox_test_render (renderer, 64, 64, FALSE);
     assert_highlight (pixels, volume, 0, NULL, 0, FALSE);
     evox_renderer_set_labels (renderer, NULL);
     g_clear_pointer (&pixels, g_free);
-    pixels = render (renderer, 64, 64, FALSE);
+    pixels = evox_test_render (renderer, 64, 64, FALSE);
     assert_highlight (pixels, volume, 0, NULL, 0, FALSE);
     g_assert_cmpuint (_evox_renderer_get_label_format (renderer), ==, 0);
   }
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* Colouring by a property: the voxels of block A (16 voxels, mean 200) and block B (12 voxels,
@@ -2062,7 +2016,7 @@ test_particles_colour (void)
     return;
 
   renderer = slice_z_renderer_new (volume, 1, 0, 255);
-  plain = render (renderer, 64, 64, FALSE);
+  plain = evox_test_render (renderer, 64, 64, FALSE);
   evox_renderer_set_labels (renderer, labels);
 
   for (guint k = 0; k < G_N_ELEMENTS (properties); k++)
@@ -2075,7 +2029,7 @@ test_particles_colour (void)
         g_assert_cmpfloat (lo, <, hi);
         evox_renderer_set_particle_colors (renderer, properties[k]);
         evox_renderer_set_selected_particle (renderer, selected);
-        pixels = render (renderer, 64, 64, FALSE);
+        pixels = evox_test_render (renderer, 64, 64, FALSE);
         for (int j = 0; j < 8; j++)
           for (int i = 0; i < 8; i++)
             {
@@ -2113,7 +2067,7 @@ test_particles_colour (void)
     table = evox_labels_dup_colors (labels, EVOX_PARTICLE_COLOR_ID, "viridis", &n);
     g_assert_cmpuint (n, ==, 3);
     g_assert_cmpuint (table[3], ==, 0);
-    pixels = render (renderer, 64, 64, FALSE);
+    pixels = evox_test_render (renderer, 64, 64, FALSE);
     g_assert_cmpmem (pixel_at (pixels, 64, 1 * 8 + 4, 1 * 8 + 4), 3, table + 4, 3);
     g_assert_cmpmem (pixel_at (pixels, 64, 5 * 8 + 4, 4 * 8 + 4), 3, table + 8, 3);
     g_assert_true (memcmp (table + 4, table + 8, 3) != 0);
@@ -2121,11 +2075,11 @@ test_particles_colour (void)
 
   evox_renderer_set_particle_colors (renderer, EVOX_PARTICLE_COLOR_NONE);
   {
-    g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+    g_autofree guint8 *pixels = evox_test_render (renderer, 64, 64, FALSE);
 
     g_assert_cmpmem (pixels, 64 * 64 * 4, plain, 64 * 64 * 4);
   }
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* Isolated voxels at even coordinates: more labels than 8 or 16 bits hold. The last particle's
@@ -2174,12 +2128,12 @@ test_particles_formats (void)
       evox_renderer_set_labels (renderer, labels);
       evox_renderer_set_selected_particle (renderer, last);
       /* 2 pixels a voxel. */
-      pixels = render (renderer, 2 * (int) nx, 2 * (int) ny, FALSE);
+      pixels = evox_test_render (renderer, 2 * (int) nx, 2 * (int) ny, FALSE);
       g_assert_cmpuint (_evox_renderer_get_label_format (renderer), ==, cases[t].format);
       g_assert_cmpuint (count_colour (pixels, 4 * nx * ny, lit), ==, 4);
       g_assert_cmpmem (pixel_at (pixels, 2 * (int) nx, 2 * (int) nx - 4, 2 * (int) ny - 4), 3,
                        lit, 3);
-      renderer_free (renderer);
+      evox_test_renderer_free (renderer);
     }
 }
 
@@ -2243,19 +2197,19 @@ test_particles_too_large (void)
   labels = evox_labels_compute (volume, 0, NULL, 0, 0, EVOX_CONNECTIVITY_6, 0, NULL, NULL,
                                 &error);
   g_assert_no_error (error);
-  renderer = renderer_new_realized ();
+  renderer = evox_test_renderer_new_realized ();
   evox_renderer_set_volume (renderer, volume, 0);
   evox_renderer_set_labels (renderer, labels);
   evox_renderer_set_selected_particle (renderer, 1);
 
   /* The volume is drawn from bricks; the labels, as large, cannot go up. */
   g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "*cannot be highlighted*");
-  pixels = render (renderer, 200, 100, FALSE);
+  pixels = evox_test_render (renderer, 200, 100, FALSE);
   g_test_assert_expected_messages ();
   g_assert_cmpuint (_evox_renderer_get_label_format (renderer), ==, 0);
-  g_assert_cmpuint (count_not_background (pixels, 200 * 100), >, 50);
+  g_assert_cmpuint (evox_test_count_not_background (pixels, 200 * 100), >, 50);
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* The demo stack with three phases over its decades; EVOX_TEST_DUMP=dir keeps the pictures. */
@@ -2284,7 +2238,7 @@ test_phases_demo (void)
       evox_phase_list_append (list, phase);
     }
 
-  renderer = renderer_new_realized ();
+  renderer = evox_test_renderer_new_realized ();
   evox_renderer_set_volume (renderer, volume, 0);
   evox_renderer_set_mapping (renderer, EVOX_MAPPING_LOG);
   evox_renderer_set_phases (renderer, list, TRUE, FALSE);
@@ -2297,16 +2251,16 @@ test_phases_demo (void)
 
       evox_renderer_set_view (renderer, views[v]);
       evox_renderer_set_phases (renderer, list, TRUE, views[v] == EVOX_VIEW_STACK);
-      pixels = render (renderer, 800, 600, FALSE);
+      pixels = evox_test_render (renderer, 800, 600, FALSE);
       parse_color (colors[0], rgb);
       for (guint c = 0; c < 3; c++)
         first[c] = (guint8) rgb[c];
       if (views[v] != EVOX_VIEW_STACK)
         g_assert_cmpuint (count_colour (pixels, 800 * 600, first), >, 1000);
-      g_assert_cmpuint (count_not_background (pixels, 800 * 600), >, 800 * 600 / 10);
+      g_assert_cmpuint (evox_test_count_not_background (pixels, 800 * 600), >, 800 * 600 / 10);
       dump_picture ("demo-phases", views[v], pixels);
     }
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* Surfaces */
@@ -2461,7 +2415,7 @@ static EvoxRenderer *
 surface_renderer_new (EvoxVolume      *volume,
                       EvoxSurfaceList *surfaces)
 {
-  EvoxRenderer *renderer = renderer_new_realized ();
+  EvoxRenderer *renderer = evox_test_renderer_new_realized ();
 
   evox_renderer_set_volume (renderer, volume, 0);
   evox_renderer_set_colormap (renderer, "grey");
@@ -2662,7 +2616,7 @@ test_surfaces_silhouette (void)
       evox_camera_orbit (camera, 30, 25);
       evox_camera_set_center (camera, world_centre);
       evox_camera_zoom_at (camera, 2.0, width / 2.0, height / 2.0, width, height);
-      pixels = render (renderer, width, height, FALSE);
+      pixels = evox_test_render (renderer, width, height, FALSE);
       assert_no_gl_error ();
       name = g_strdup_printf ("surface-silhouette-%g", exaggerations[e]);
       dump_rgba (name, pixels, width, height);
@@ -2712,7 +2666,7 @@ test_surfaces_silhouette (void)
       g_assert_cmpint (brightness (middle), >, brightness (rim) + 150);
     }
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* Surfaces show in the 3D views and not in the 2D slice views; a transparent export keeps them
@@ -2745,8 +2699,8 @@ test_surfaces_views (void)
       guint n_magenta = 0;
 
       evox_renderer_set_view (renderer, views[v]);
-      opaque = render (renderer, width, height, FALSE);
-      clear = render (renderer, width, height, TRUE);
+      opaque = evox_test_render (renderer, width, height, FALSE);
+      clear = evox_test_render (renderer, width, height, TRUE);
       assert_no_gl_error ();
       for (gsize i = 0; i < (gsize) width * height; i++)
         if (is_magenta (opaque + 4 * i))
@@ -2768,7 +2722,7 @@ test_surfaces_views (void)
       /* A corner stays transparent. */
       g_assert_cmpuint (pixel_at (clear, width, 1, 1)[3], ==, 0);
     }
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* The lit colour of a layer seen head on (normal toward the eye): ambient + diffuse + the full
@@ -2843,10 +2797,10 @@ test_surfaces_translucent (void)
   evox_camera_look_along (camera, 2);
   evox_camera_set_center (camera, (double[3]) { 160, 160, 160 });
 
-  first = render (renderer, size, size, TRUE);
-  opaque_bg = render (renderer, size, size, FALSE);
+  first = evox_test_render (renderer, size, size, TRUE);
+  opaque_bg = evox_test_render (renderer, size, size, FALSE);
   evox_renderer_set_surfaces (renderer, ba);
-  second = render (renderer, size, size, TRUE);
+  second = evox_test_render (renderer, size, size, TRUE);
   assert_no_gl_error ();
   dump_rgba ("surface-translucent", opaque_bg, size, size);
 
@@ -2896,7 +2850,7 @@ test_surfaces_translucent (void)
     g_autofree guint8 *hidden = NULL;
 
     evox_surface_list_append (ba, o);
-    hidden = render (renderer, size, size, TRUE);
+    hidden = evox_test_render (renderer, size, size, TRUE);
     assert_no_gl_error ();
     p = pixel_at (hidden, size, size / 2, size / 2);
     g_assert_cmpint (abs (p[0] - (int) round (255 * head_on (0x33 / 255.0, TRUE))), <=, 1);
@@ -2905,7 +2859,7 @@ test_surfaces_translucent (void)
     g_assert_cmpuint (p[3], ==, 255);
   }
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* What the ray from origin along dir meets first in the three-slice view of a sphere clipped by
@@ -3062,14 +3016,14 @@ test_surfaces_clip (void)
   renderer = surface_renderer_new (volume, surfaces);
   camera = evox_renderer_get_camera (renderer);
   g_assert_false (evox_renderer_get_clip_surfaces (renderer));
-  plain = render (renderer, width, height, FALSE);
+  plain = evox_test_render (renderer, width, height, FALSE);
 
   g_signal_connect (renderer, "changed", G_CALLBACK (count_changes), &changes);
   evox_renderer_set_clip_surfaces (renderer, TRUE);
   evox_renderer_set_clip_surfaces (renderer, TRUE);
   g_assert_cmpuint (changes, ==, 1);
   g_assert_true (evox_renderer_get_clip_surfaces (renderer));
-  clipped = render (renderer, width, height, FALSE);
+  clipped = evox_test_render (renderer, width, height, FALSE);
   assert_no_gl_error ();
   dump_rgba ("surface-clip", clipped, width, height);
 
@@ -3117,20 +3071,20 @@ test_surfaces_clip (void)
   /* Off restores the picture. */
   evox_renderer_set_clip_surfaces (renderer, FALSE);
   g_clear_pointer (&again, g_free);
-  again = render (renderer, width, height, FALSE);
+  again = evox_test_render (renderer, width, height, FALSE);
   g_assert_cmpmem (again, width * height * 4, plain, width * height * 4);
 
   /* The layer stack never clips. */
   evox_renderer_set_view (renderer, EVOX_VIEW_STACK);
   g_clear_pointer (&plain, g_free);
-  plain = render (renderer, width, height, FALSE);
+  plain = evox_test_render (renderer, width, height, FALSE);
   evox_renderer_set_clip_surfaces (renderer, TRUE);
   g_clear_pointer (&again, g_free);
-  again = render (renderer, width, height, FALSE);
+  again = evox_test_render (renderer, width, height, FALSE);
   g_assert_cmpmem (again, width * height * 4, plain, width * height * 4);
   assert_no_gl_error ();
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* Colour, opacity and visibility cost a redraw and no upload; a new mesh goes up once and its
@@ -3165,7 +3119,7 @@ test_surfaces_uploads (void)
   g_assert_cmpuint (changes, ==, 1);
   project (evox_renderer_get_camera (renderer), centre, size, size, pixel);
 
-  before = render (renderer, size, size, FALSE);
+  before = evox_test_render (renderer, size, size, FALSE);
   _evox_renderer_get_uploads (renderer, &uploads);
   g_assert_cmpuint (uploads.meshes, ==, 1);
   g_assert_cmpuint (uploads.meshes_freed, ==, 0);
@@ -3176,25 +3130,25 @@ test_surfaces_uploads (void)
   changes = 0;
   evox_surface_set_color (surface, "#00ff00");
   g_assert_cmpuint (changes, >=, 1);
-  after = render (renderer, size, size, FALSE);
+  after = evox_test_render (renderer, size, size, FALSE);
   g_assert_false (is_magenta (pixel_at (after, size, (int) pixel[0], (int) pixel[1])));
   g_assert_cmpuint (pixel_at (after, size, (int) pixel[0], (int) pixel[1])[1], ==, 255);
   changes = 0;
   evox_surface_set_opacity (surface, 0.4);
   g_assert_cmpuint (changes, >=, 1);
   g_clear_pointer (&after, g_free);
-  after = render (renderer, size, size, FALSE);
+  after = evox_test_render (renderer, size, size, FALSE);
   changes = 0;
   evox_surface_set_visible (surface, FALSE);
   g_assert_cmpuint (changes, >=, 1);
   g_clear_pointer (&after, g_free);
-  after = render (renderer, size, size, FALSE);
-  g_assert_cmpuint (count_not_background (pixel_at (after, size, (int) pixel[0],
-                                                    (int) pixel[1]), 1), ==, 0);
+  after = evox_test_render (renderer, size, size, FALSE);
+  g_assert_cmpuint (evox_test_count_not_background (pixel_at (after, size, (int) pixel[0],
+                                                              (int) pixel[1]), 1), ==, 0);
   evox_surface_set_visible (surface, TRUE);
   evox_surface_set_opacity (surface, 1.0);
   g_clear_pointer (&after, g_free);
-  after = render (renderer, size, size, FALSE);
+  after = evox_test_render (renderer, size, size, FALSE);
   _evox_renderer_get_uploads (renderer, &uploads);
   g_assert_cmpuint (uploads.meshes, ==, 1);
   g_assert_cmpuint (uploads.meshes_freed, ==, 0);
@@ -3204,9 +3158,9 @@ test_surfaces_uploads (void)
   _evox_surface_begin_build (surface, NULL);
   _evox_surface_end_build (surface, other, NULL);
   g_clear_pointer (&after, g_free);
-  after = render (renderer, size, size, FALSE);
+  after = evox_test_render (renderer, size, size, FALSE);
   g_clear_pointer (&after, g_free);
-  after = render (renderer, size, size, FALSE);
+  after = evox_test_render (renderer, size, size, FALSE);
   _evox_renderer_get_uploads (renderer, &uploads);
   g_assert_cmpuint (uploads.meshes, ==, 2);
   g_assert_cmpuint (uploads.meshes_freed, ==, 1);
@@ -3216,7 +3170,7 @@ test_surfaces_uploads (void)
   twin = surface_with_mesh (other, "#0000ff", 0.5);
   evox_surface_list_append (surfaces, twin);
   g_clear_pointer (&after, g_free);
-  after = render (renderer, size, size, FALSE);
+  after = evox_test_render (renderer, size, size, FALSE);
   _evox_renderer_get_uploads (renderer, &uploads);
   g_assert_cmpuint (uploads.meshes, ==, 2);
   g_assert_cmpuint (_evox_renderer_get_n_meshes (renderer), ==, 1);
@@ -3226,12 +3180,12 @@ test_surfaces_uploads (void)
   evox_surface_set_visible (late, FALSE);
   evox_surface_list_append (surfaces, late);
   g_clear_pointer (&after, g_free);
-  after = render (renderer, size, size, FALSE);
+  after = evox_test_render (renderer, size, size, FALSE);
   _evox_renderer_get_uploads (renderer, &uploads);
   g_assert_cmpuint (uploads.meshes, ==, 2);
   evox_surface_set_visible (late, TRUE);
   g_clear_pointer (&after, g_free);
-  after = render (renderer, size, size, FALSE);
+  after = evox_test_render (renderer, size, size, FALSE);
   _evox_renderer_get_uploads (renderer, &uploads);
   g_assert_cmpuint (uploads.meshes, ==, 3);
   g_assert_cmpuint (_evox_renderer_get_n_meshes (renderer), ==, 2);
@@ -3239,13 +3193,13 @@ test_surfaces_uploads (void)
   /* Removing surfaces frees what no surface holds any more. */
   evox_surface_list_remove (surfaces, 2);
   g_clear_pointer (&after, g_free);
-  after = render (renderer, size, size, FALSE);
+  after = evox_test_render (renderer, size, size, FALSE);
   _evox_renderer_get_uploads (renderer, &uploads);
   g_assert_cmpuint (uploads.meshes_freed, ==, 2);
   g_assert_cmpuint (_evox_renderer_get_n_meshes (renderer), ==, 1);
   evox_surface_list_clear (surfaces);
   g_clear_pointer (&after, g_free);
-  after = render (renderer, size, size, FALSE);
+  after = evox_test_render (renderer, size, size, FALSE);
   _evox_renderer_get_uploads (renderer, &uploads);
   g_assert_cmpuint (uploads.meshes, ==, 3);
   g_assert_cmpuint (uploads.meshes_freed, ==, 3);
@@ -3255,13 +3209,13 @@ test_surfaces_uploads (void)
   /* Unrealize frees the rest; a dropped list is not followed any more. */
   evox_surface_list_append (surfaces, surface);
   g_clear_pointer (&after, g_free);
-  after = render (renderer, size, size, FALSE);
+  after = evox_test_render (renderer, size, size, FALSE);
   g_assert_cmpuint (_evox_renderer_get_n_meshes (renderer), ==, 1);
   evox_renderer_unrealize (renderer);
   g_assert_cmpuint (_evox_renderer_get_n_meshes (renderer), ==, 0);
   g_assert_true (evox_renderer_realize (renderer, NULL));
   g_clear_pointer (&after, g_free);
-  after = render (renderer, size, size, FALSE);
+  after = evox_test_render (renderer, size, size, FALSE);
   g_assert_cmpuint (_evox_renderer_get_n_meshes (renderer), ==, 1);
   evox_renderer_set_surfaces (renderer, NULL);
   g_assert_null (evox_renderer_get_surfaces (renderer));
@@ -3269,11 +3223,11 @@ test_surfaces_uploads (void)
   evox_surface_set_color (surface, "#123456");
   g_assert_cmpuint (changes, ==, 0);
   g_clear_pointer (&after, g_free);
-  after = render (renderer, size, size, FALSE);
+  after = evox_test_render (renderer, size, size, FALSE);
   g_assert_cmpuint (_evox_renderer_get_n_meshes (renderer), ==, 0);
   assert_no_gl_error ();
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* A mesh's own colours win over the surface's: red on the left half, green on the right. */
@@ -3303,7 +3257,7 @@ test_surfaces_vertex_colors (void)
   camera = evox_renderer_get_camera (renderer);
   evox_camera_look_along (camera, 2);
   evox_camera_set_center (camera, centre);
-  pixels = render (renderer, size, size, FALSE);
+  pixels = evox_test_render (renderer, size, size, FALSE);
   assert_no_gl_error ();
   dump_rgba ("surface-colours", pixels, size, size);
 
@@ -3320,7 +3274,7 @@ test_surfaces_vertex_colors (void)
   g_assert_cmpuint (p[0], <=, 4);
   g_assert_cmpuint (p[2], <=, 4);
 
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* How many pixels of the pane at rect (top-left x, y, width, height) of a width-wide image
@@ -3412,7 +3366,7 @@ test_quad (void)
     }
   _evox_renderer_get_uploads (renderer, &uploads);
   g_assert_cmpuint (uploads.volume, ==, 1);
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* Padding keeps that many pixels free around the framed box, whatever the viewport's aspect,
@@ -3469,7 +3423,7 @@ test_quad_frames (void)
     return;
   memset (evox_volume_get_data_mut (volume, 0), 128, 32 * 32 * 32);
   evox_volume_freeze (volume);
-  renderer = renderer_new_realized ();
+  renderer = evox_test_renderer_new_realized ();
   evox_renderer_set_volume (renderer, volume, 0);
   evox_renderer_set_colormap (renderer, "grey");
   evox_renderer_set_view (renderer, EVOX_VIEW_QUAD);
@@ -3504,7 +3458,7 @@ test_quad_frames (void)
       g_assert_cmpuint (pixel_at (pixels, scale * width, 0, y)[2], <, 100);
       g_assert_cmpuint (pixel_at (pixels, scale * width, pane_width - 1, y)[2], <, 100);
     }
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* draw () into a framebuffer of our own, as the canvas draws: rows from the top down. */
@@ -3554,7 +3508,7 @@ test_quad_frames_scale_2 (void)
     return;
   memset (evox_volume_get_data_mut (volume, 0), 128, 32 * 32 * 32);
   evox_volume_freeze (volume);
-  renderer = renderer_new_realized ();
+  renderer = evox_test_renderer_new_realized ();
   evox_renderer_set_volume (renderer, volume, 0);
   evox_renderer_set_colormap (renderer, "grey");
   evox_renderer_set_view (renderer, EVOX_VIEW_QUAD);
@@ -3601,7 +3555,7 @@ test_quad_frames_scale_2 (void)
                                                                              EVOX_PANE_Z)),
                      ==, 6);
   }
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* A ruler's length label stays inside the image: one along the slice's top row has it below the
@@ -3623,11 +3577,11 @@ count_label_pixels (EvoxVolume *volume,
   g_assert_no_error (error);
   evox_measurement_list_append (rulers, ruler);
   evox_renderer_set_measurements (renderer, rulers);
-  pixels = render (renderer, 400, 300, FALSE);
+  pixels = evox_test_render (renderer, 400, 300, FALSE);
   /* The slice of zeros is dark and nothing else is white: white is the label's text. */
   n = count_colour (pixels, 400 * 300, white);
   evox_renderer_set_measurements (renderer, NULL);
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
   return n;
 }
 
@@ -3803,13 +3757,13 @@ test_clusters_overlay (void)
     return;
 
   renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
-  plain = render (renderer, 64, 64, FALSE);
+  plain = evox_test_render (renderer, 64, 64, FALSE);
 
   /* Default style: shown at 0.6 without outlines. */
   evox_renderer_set_clusters (renderer, clusters);
   g_assert_true (evox_renderer_get_clusters (renderer) == clusters);
   {
-    g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+    g_autofree guint8 *pixels = evox_test_render (renderer, 64, 64, FALSE);
     assert_cluster_image (pixels, plain, clusters, voxel_of_z, 0.6, FALSE);
   }
 
@@ -3818,7 +3772,7 @@ test_clusters_overlay (void)
   evox_clusters_set_visible (clusters, 2, FALSE);
   evox_clusters_set_color (clusters, 3, "#00ff80");
   {
-    g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+    g_autofree guint8 *pixels = evox_test_render (renderer, 64, 64, FALSE);
     assert_cluster_image (pixels, plain, clusters, voxel_of_z, 1.0, FALSE);
   }
   _evox_renderer_get_uploads (renderer, &uploads);
@@ -3829,17 +3783,17 @@ test_clusters_overlay (void)
   evox_clusters_set_visible (clusters, 2, TRUE);
   evox_renderer_set_cluster_style (renderer, TRUE, 0.3, TRUE);
   {
-    g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+    g_autofree guint8 *pixels = evox_test_render (renderer, 64, 64, FALSE);
     assert_cluster_image (pixels, plain, clusters, voxel_of_z, 0.3, TRUE);
   }
 
   /* The same in an x slice, whose plane spans y and z. */
   evox_renderer_set_cluster_style (renderer, FALSE, 0.3, TRUE);
   evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_X);
-  plain_x = render (renderer, 64, 64, FALSE);
+  plain_x = evox_test_render (renderer, 64, 64, FALSE);
   evox_renderer_set_cluster_style (renderer, TRUE, 0.3, TRUE);
   {
-    g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+    g_autofree guint8 *pixels = evox_test_render (renderer, 64, 64, FALSE);
     assert_cluster_image (pixels, plain_x, clusters, voxel_of_x, 0.3, TRUE);
   }
   evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
@@ -3848,7 +3802,7 @@ test_clusters_overlay (void)
    * a z and an x slice; selection changes only the colour table. Cleared, the picture is the
    * unselected one byte for byte; an id above k selects nothing. */
   {
-    g_autofree guint8 *before = render (renderer, 64, 64, FALSE);
+    g_autofree guint8 *before = evox_test_render (renderer, 64, 64, FALSE);
     g_autofree guint8 *cleared = NULL;
     g_autofree guint8 *too_big = NULL;
 
@@ -3856,18 +3810,18 @@ test_clusters_overlay (void)
     evox_renderer_set_selected_cluster (renderer, 2);
     g_assert_cmpuint (evox_renderer_get_selected_cluster (renderer), ==, 2);
     {
-      g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+      g_autofree guint8 *pixels = evox_test_render (renderer, 64, 64, FALSE);
       assert_cluster_image_selected (pixels, plain, clusters, voxel_of_z, 0.3, TRUE, 2);
     }
     evox_renderer_set_cluster_style (renderer, TRUE, 0.8, FALSE);
     {
-      g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+      g_autofree guint8 *pixels = evox_test_render (renderer, 64, 64, FALSE);
       assert_cluster_image_selected (pixels, plain, clusters, voxel_of_z, 0.8, FALSE, 2);
     }
     evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_X);
     evox_renderer_set_selected_cluster (renderer, 3);
     {
-      g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+      g_autofree guint8 *pixels = evox_test_render (renderer, 64, 64, FALSE);
       assert_cluster_image_selected (pixels, plain_x, clusters, voxel_of_x, 0.8, FALSE, 3);
     }
     evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
@@ -3880,10 +3834,10 @@ test_clusters_overlay (void)
     }
     evox_renderer_set_cluster_style (renderer, TRUE, 0.3, TRUE);
     evox_renderer_set_selected_cluster (renderer, 0);
-    cleared = render (renderer, 64, 64, FALSE);
+    cleared = evox_test_render (renderer, 64, 64, FALSE);
     g_assert_cmpmem (cleared, 64 * 64 * 4, before, 64 * 64 * 4);
     evox_renderer_set_selected_cluster (renderer, 4);
-    too_big = render (renderer, 64, 64, FALSE);
+    too_big = evox_test_render (renderer, 64, 64, FALSE);
     g_assert_cmpmem (too_big, 64 * 64 * 4, before, 64 * 64 * 4);
     evox_renderer_set_selected_cluster (renderer, 0);
   }
@@ -3891,12 +3845,12 @@ test_clusters_overlay (void)
   /* Hidden overlay, and opacity 0 without outlines: the plain picture, byte for byte. */
   evox_renderer_set_cluster_style (renderer, FALSE, 0.6, TRUE);
   {
-    g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+    g_autofree guint8 *pixels = evox_test_render (renderer, 64, 64, FALSE);
     g_assert_cmpmem (pixels, 64 * 64 * 4, plain, 64 * 64 * 4);
   }
   evox_renderer_set_cluster_style (renderer, TRUE, 0.0, FALSE);
   {
-    g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+    g_autofree guint8 *pixels = evox_test_render (renderer, 64, 64, FALSE);
     g_assert_cmpmem (pixels, 64 * 64 * 4, plain, 64 * 64 * 4);
   }
 
@@ -3914,15 +3868,15 @@ test_clusters_overlay (void)
     small = evox_clusters_new_take (dims, ids, 1, 0, NULL, NULL, NULL, NULL, NULL, &error);
     g_assert_no_error (error);
     evox_renderer_set_clusters (renderer, small);
-    pixels = render (renderer, 64, 64, FALSE);
+    pixels = evox_test_render (renderer, 64, 64, FALSE);
     g_assert_cmpmem (pixels, 64 * 64 * 4, plain, 64 * 64 * 4);
   }
   evox_renderer_set_clusters (renderer, NULL);
   {
-    g_autofree guint8 *pixels = render (renderer, 64, 64, FALSE);
+    g_autofree guint8 *pixels = evox_test_render (renderer, 64, 64, FALSE);
     g_assert_cmpmem (pixels, 64 * 64 * 4, plain, 64 * 64 * 4);
   }
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* Clusters go over phase tints: the oracle mixes into the phase-tinted plain picture. */
@@ -3941,11 +3895,11 @@ test_clusters_over_phases (void)
     return;
   renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
   evox_renderer_set_phases (renderer, list, TRUE, FALSE);
-  tinted = render (renderer, 64, 64, FALSE);
+  tinted = evox_test_render (renderer, 64, 64, FALSE);
   evox_renderer_set_clusters (renderer, clusters);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   assert_cluster_image (pixels, tinted, clusters, voxel_of_z, 0.6, FALSE);
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* The overlay in the layer stack (every layer the same clusters, by column) and in each pane of
@@ -3977,9 +3931,9 @@ test_clusters_stack_and_quad (void)
     return;
 
   renderer = stack_renderer_from_above (volume);
-  plain = render (renderer, 128, 96, FALSE);
+  plain = evox_test_render (renderer, 128, 96, FALSE);
   evox_renderer_set_clusters (renderer, columns);
-  pixels = render (renderer, 128, 96, FALSE);
+  pixels = evox_test_render (renderer, 128, 96, FALSE);
   for (int j = 0; j < 12; j++)
     for (int i = 0; i < 16; i++)
       {
@@ -4001,7 +3955,7 @@ test_clusters_stack_and_quad (void)
   evox_renderer_set_cluster_style (renderer, TRUE, 1.0, FALSE);
   evox_renderer_set_view (renderer, EVOX_VIEW_QUAD);
   g_clear_pointer (&pixels, g_free);
-  pixels = render (renderer, 400, 300, FALSE);
+  pixels = evox_test_render (renderer, 400, 300, FALSE);
   for (guint pane = 0; pane < EVOX_N_PANES; pane++)
     {
       int rect[4];
@@ -4016,7 +3970,7 @@ test_clusters_stack_and_quad (void)
       /* The 2D panes are mostly slice; the 3D pane shows three slices in a box. */
       g_assert_cmpuint (exact, >, (guint) (rect[2] * rect[3]) / (pane == EVOX_PANE_3D ? 20 : 4));
     }
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* More than 255 clusters over u8 values: value and id go up as RG16 (the value as 257 v) and the
@@ -4045,16 +3999,16 @@ test_clusters_many (void)
     return;
 
   renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
-  plain = render (renderer, 64, 64, FALSE);
+  plain = evox_test_render (renderer, 64, 64, FALSE);
   g_assert_cmpuint (_evox_renderer_get_cluster_format (renderer), ==, 0);
   evox_renderer_set_clusters (renderer, clusters);
   evox_renderer_set_cluster_style (renderer, TRUE, 0.5, FALSE);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   g_assert_cmpuint (_evox_renderer_get_cluster_format (renderer), ==, GL_RG16);
   assert_cluster_image (pixels, plain, clusters, voxel_of_z, 0.5, FALSE);
   evox_renderer_set_cluster_style (renderer, TRUE, 1.0, FALSE);
   g_clear_pointer (&pixels, g_free);
-  pixels = render (renderer, 64, 64, FALSE);
+  pixels = evox_test_render (renderer, 64, 64, FALSE);
   for (int j = 0; j < 8; j++)
     for (int i = 0; i < 8; i++)
       {
@@ -4066,7 +4020,7 @@ test_clusters_many (void)
         for (guint c = 0; c < 3; c++)
           g_assert_cmpuint (p[c], ==, rgb[c]);
       }
-  renderer_free (renderer);
+  evox_test_renderer_free (renderer);
 
   /* A few clusters take a byte a voxel. */
   {
@@ -4075,9 +4029,9 @@ test_clusters_many (void)
     renderer = slice_z_renderer_new (volume, slice_index, 0, 255);
     evox_renderer_set_clusters (renderer, few);
     g_clear_pointer (&pixels, g_free);
-    pixels = render (renderer, 64, 64, FALSE);
+    pixels = evox_test_render (renderer, 64, 64, FALSE);
     g_assert_cmpuint (_evox_renderer_get_cluster_format (renderer), ==, GL_RG8);
-    renderer_free (renderer);
+    evox_test_renderer_free (renderer);
   }
 }
 
@@ -4105,23 +4059,23 @@ test_clusters_types (void)
     {
       EvoxRenderer *renderer = slice_z_renderer_new (volumes[t], slice_index, ranges[t][0],
                                                      ranges[t][1]);
-      g_autofree guint8 *plain = render (renderer, 64, 64, FALSE);
+      g_autofree guint8 *plain = evox_test_render (renderer, 64, 64, FALSE);
       g_autofree guint8 *pixels = NULL;
       g_autofree guint8 *outlined = NULL;
 
       evox_renderer_set_clusters (renderer, clusters);
-      pixels = render (renderer, 64, 64, FALSE);
+      pixels = evox_test_render (renderer, 64, 64, FALSE);
       g_assert_cmpuint (_evox_renderer_get_cluster_format (renderer), ==, formats[t]);
       assert_cluster_image (pixels, plain, clusters, voxel_of_z, 0.6, FALSE);
       evox_renderer_set_cluster_style (renderer, TRUE, 0.3, TRUE);
-      outlined = render (renderer, 64, 64, FALSE);
+      outlined = evox_test_render (renderer, 64, 64, FALSE);
       assert_cluster_image (outlined, plain, clusters, voxel_of_z, 0.3, TRUE);
       /* The plain picture reads only the values: the same with the ids beside them. */
       evox_renderer_set_cluster_style (renderer, FALSE, 0.3, TRUE);
       g_clear_pointer (&pixels, g_free);
-      pixels = render (renderer, 64, 64, FALSE);
+      pixels = evox_test_render (renderer, 64, 64, FALSE);
       g_assert_cmpmem (pixels, 64 * 64 * 4, plain, 64 * 64 * 4);
-      renderer_free (renderer);
+      evox_test_renderer_free (renderer);
     }
 }
 

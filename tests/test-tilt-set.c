@@ -274,14 +274,18 @@ test_two_energies (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
-/* One .txrm per energy. */
+/* One .txrm per energy, and a folder named like one (not a series: left out, as the spectral
+ * reader leaves it out). */
 static void
 test_txrm_folder (void)
 {
   g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *folder = g_build_filename (dir, "c.txrm", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) set = NULL;
   static const float e_high = 9000, e_low = 8000;
+
+  g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
 
   for (guint e = 0; e < 2; e++)
     {

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-test-tomo.h"
 #include "evox-test-util.h"
 #include "evox-tomo.h"
 #include "evox-types.h"
@@ -18,35 +19,20 @@
 
 /* Balls off the rotation axis: (x, z) in the plane turning about the axis, y along it, radius,
  * density. Each stays inside the field of view at every angle with 5 px of jitter. */
-static const double balls[][5] = {
+static const EvoxTestBall balls[] = {
   { 8.0, -5.0, 20.0, 6.0, 1.0 },
   { -10.0, 4.0, 28.0, 5.0, 0.7 },
   { 3.0, 12.0, 14.0, 4.0, 1.3 },
   { -2.0, -9.0, 33.0, 3.5, 0.9 },
 };
 
-/* Analytic parallel projection at detector point (u, v): a ball of radius r at distance d from the
- * ray has chord 2 sqrt (r^2 - d^2). The ball's centre projects to
- * AXIS + x cos theta + z sin theta, the geometry evox-tomo.h gives for a slice. */
 static double
-phantom_projection (double theta,
-                    double u,
-                    double v)
+phantom_projection (double   theta,
+                    double   u,
+                    double   v,
+                    gpointer user_data)
 {
-  double sum = 0.0;
-
-  for (guint b = 0; b < G_N_ELEMENTS (balls); b++)
-    {
-      double cu = AXIS + balls[b][0] * cos (theta) + balls[b][1] * sin (theta);
-      double du = u - cu;
-      double dv = v - balls[b][2];
-      double d2 = du * du + dv * dv;
-      double r2 = balls[b][3] * balls[b][3];
-
-      if (d2 < r2)
-        sum += balls[b][4] * 2.0 * sqrt (r2 - d2);
-    }
-  return sum;
+  return evox_test_balls_projection (balls, G_N_ELEMENTS (balls), AXIS, theta, u, v);
 }
 
 /* Projections moved by (jx[a], jy[a]): pixel (x, y) sees the phantom at (x - jx, y - jy). */
@@ -54,25 +40,7 @@ static EvoxTiltSeries *
 phantom_series (const double *jx,
                 const double *jy)
 {
-  g_autoptr(GError) error = NULL;
-  EvoxTiltSeries *series = evox_tilt_series_new (NX, NY, N_ANGLES, &error);
-
-  g_assert_no_error (error);
-  for (guint a = 0; a < N_ANGLES; a++)
-    {
-      series->theta[a] = G_PI * a / N_ANGLES;
-      for (guint y = 0; y < NY; y++)
-        {
-          float *row = evox_tilt_series_row (series, a, y);
-
-          for (guint x = 0; x < NX; x++)
-            row[x] = (float) phantom_projection (series->theta[a],
-                                                 x - (jx != NULL ? jx[a] : 0.0),
-                                                 y - (jy != NULL ? jy[a] : 0.0));
-        }
-    }
-  series->od = TRUE;
-  return series;
+  return evox_test_tilt_series_new (NX, NY, N_ANGLES, phantom_projection, NULL, jx, jy);
 }
 
 static double

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "evox-fsc.h"
+#include "evox-test-tomo.h"
 #include "evox-test-util.h"
 #include "evox-tomo-pipeline.h"
 #include "evox-types.h"
@@ -20,31 +21,19 @@
 #define AXIS 30.7
 
 /* Balls: (x, z) in the plane turning about the axis, y along it, radius, density. */
-static const double balls[][5] = {
+static const EvoxTestBall balls[] = {
   { 8.0, -5.0, 8.0, 5.0, 1.0 },
   { -10.0, 4.0, 7.0, 4.5, 0.7 },
   { 3.0, 12.0, 8.5, 3.5, 1.3 },
 };
 
-/* A ball of radius r at distance d from the ray has chord 2 sqrt (r^2 - d^2); its centre projects
- * to AXIS + x cos theta + z sin theta (the geometry of evox-tomo.h). */
 static double
-projection (double theta,
-            double u,
-            double v)
+projection (double   theta,
+            double   u,
+            double   v,
+            gpointer user_data)
 {
-  double sum = 0.0;
-
-  for (guint b = 0; b < G_N_ELEMENTS (balls); b++)
-    {
-      double du = u - (AXIS + balls[b][0] * cos (theta) + balls[b][1] * sin (theta));
-      double dv = v - balls[b][2];
-      double d2 = du * du + dv * dv, r2 = balls[b][3] * balls[b][3];
-
-      if (d2 < r2)
-        sum += balls[b][4] * 2.0 * sqrt (r2 - d2);
-    }
-  return sum;
+  return evox_test_balls_projection (balls, G_N_ELEMENTS (balls), AXIS, theta, u, v);
 }
 
 /* Projection a moved by (jx[a], jy[a]) pixels (NULL: none). */
@@ -52,23 +41,8 @@ static EvoxTiltSeries *
 phantom_series (const double *jx,
                 const double *jy)
 {
-  g_autoptr(GError) error = NULL;
-  EvoxTiltSeries *series = evox_tilt_series_new (NX, NY, N_ANGLES, &error);
+  EvoxTiltSeries *series = evox_test_tilt_series_new (NX, NY, N_ANGLES, projection, NULL, jx, jy);
 
-  g_assert_no_error (error);
-  for (guint a = 0; a < N_ANGLES; a++)
-    {
-      series->theta[a] = G_PI * a / N_ANGLES;
-      for (guint y = 0; y < NY; y++)
-        {
-          float *row = evox_tilt_series_row (series, a, y);
-
-          for (guint x = 0; x < NX; x++)
-            row[x] = (float) projection (series->theta[a], x - (jx ? jx[a] : 0.0),
-                                         y - (jy ? jy[a] : 0.0));
-        }
-    }
-  series->od = TRUE;
   series->pixel_size_nm = PIXEL_NM;
   return series;
 }
@@ -79,59 +53,7 @@ static void
 make_jitter (double *jx,
              double *jy)
 {
-  guint64 state = 16;
-  double m[3][3] = { { 0 } }, r[3] = { 0 };
-
-  for (guint a = 0; a < N_ANGLES; a++)
-    {
-      jx[a] = 6.0 * evox_test_uniform (&state) - 3.0;
-      jy[a] = 3.0 * evox_test_uniform (&state) - 1.5;
-    }
-  /* Least squares of jx on (cos, sin, 1), then the fit taken away. */
-  for (guint a = 0; a < N_ANGLES; a++)
-    {
-      double t = G_PI * a / N_ANGLES, f[3] = { cos (t), sin (t), 1.0 };
-
-      for (guint i = 0; i < 3; i++)
-        {
-          r[i] += f[i] * jx[a];
-          for (guint j = 0; j < 3; j++)
-            m[i][j] += f[i] * f[j];
-        }
-    }
-  /* Cramer's rule for the 3 x 3 system. */
-  {
-    double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-                 - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-                 + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-    double c[3];
-
-    for (guint k = 0; k < 3; k++)
-      {
-        double mk[3][3];
-
-        memcpy (mk, m, sizeof mk);
-        for (guint i = 0; i < 3; i++)
-          mk[i][k] = r[i];
-        c[k] = (mk[0][0] * (mk[1][1] * mk[2][2] - mk[1][2] * mk[2][1])
-                - mk[0][1] * (mk[1][0] * mk[2][2] - mk[1][2] * mk[2][0])
-                + mk[0][2] * (mk[1][0] * mk[2][1] - mk[1][1] * mk[2][0])) / det;
-      }
-    for (guint a = 0; a < N_ANGLES; a++)
-      {
-        double t = G_PI * a / N_ANGLES;
-
-        jx[a] -= c[0] * cos (t) + c[1] * sin (t) + c[2];
-      }
-  }
-  {
-    double mean = 0.0;
-
-    for (guint a = 0; a < N_ANGLES; a++)
-      mean += jy[a] / N_ANGLES;
-    for (guint a = 0; a < N_ANGLES; a++)
-      jy[a] -= mean;
-  }
+  evox_test_make_jitter (16, 3.0, 1.5, N_ANGLES, jx, jy);
 }
 
 static double

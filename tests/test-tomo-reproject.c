@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-test-tomo.h"
 #include "evox-test-util.h"
 #include "evox-tomo.h"
 #include "evox-tomo-private.h"
@@ -78,6 +79,15 @@ ray_integral (double theta,
   return sum;
 }
 
+static double
+ray_at_axis (double   theta,
+             double   u,
+             double   v,
+             gpointer user_data)
+{
+  return ray_integral (theta, u - *(const double *) user_data, v);
+}
+
 /* The phantom turning about an axis at detector pixel axis, projection a moved by (jx[a], jy[a]):
  * pixel (x, y) sees the phantom at (x - jx, y - jy). */
 static EvoxTiltSeries *
@@ -85,63 +95,7 @@ phantom_series (double        axis,
                 const double *jx,
                 const double *jy)
 {
-  g_autoptr (GError) error = NULL;
-  EvoxTiltSeries *series = evox_tilt_series_new (NX, NY, N_ANGLES, &error);
-
-  g_assert_no_error (error);
-  for (guint a = 0; a < N_ANGLES; a++)
-    {
-      series->theta[a] = G_PI * a / N_ANGLES;
-      for (guint y = 0; y < NY; y++)
-        {
-          float *row = evox_tilt_series_row (series, a, y);
-
-          for (guint x = 0; x < NX; x++)
-            row[x] = (float) ray_integral (series->theta[a],
-                                           x - (jx != NULL ? jx[a] : 0.0) - axis,
-                                           y - (jy != NULL ? jy[a] : 0.0));
-        }
-    }
-  series->od = TRUE;
-  return series;
-}
-
-/* Least squares of v = a cos + b sin + c taken out of v (Cramer's rule on the normal
- * equations), so test jitter holds only what an alignment can see. */
-static void
-remove_sinusoid (const double *theta,
-                 double       *v,
-                 guint         n)
-{
-  double m[3][3] = { { 0 } }, r[3] = { 0 }, c[3];
-
-  for (guint a = 0; a < n; a++)
-    {
-      double b[3] = { cos (theta[a]), sin (theta[a]), 1.0 };
-
-      for (int i = 0; i < 3; i++)
-        {
-          for (int j = 0; j < 3; j++)
-            m[i][j] += b[i] * b[j];
-          r[i] += b[i] * v[a];
-        }
-    }
-  double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-               - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-               + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-  for (int k = 0; k < 3; k++)
-    {
-      double mk[3][3];
-
-      memcpy (mk, m, sizeof mk);
-      for (int i = 0; i < 3; i++)
-        mk[i][k] = r[i];
-      c[k] = (mk[0][0] * (mk[1][1] * mk[2][2] - mk[1][2] * mk[2][1])
-              - mk[0][1] * (mk[1][0] * mk[2][2] - mk[1][2] * mk[2][0])
-              + mk[0][2] * (mk[1][0] * mk[2][1] - mk[1][1] * mk[2][0])) / det;
-    }
-  for (guint a = 0; a < n; a++)
-    v[a] -= c[0] * cos (theta[a]) + c[1] * sin (theta[a]) + c[2];
+  return evox_test_tilt_series_new (NX, NY, N_ANGLES, ray_at_axis, &axis, jx, jy);
 }
 
 /* Jitter uniform in +-5 px, without the parts no alignment can see: for x, a cos theta +
@@ -151,21 +105,7 @@ static void
 make_jitter (double *jx,
              double *jy)
 {
-  guint64 state = 16;
-  double theta[N_ANGLES];
-
-  for (guint a = 0; a < N_ANGLES; a++)
-    {
-      theta[a] = G_PI * a / N_ANGLES;
-      jx[a] = 10.0 * evox_test_uniform (&state) - 5.0;
-      jy[a] = 10.0 * evox_test_uniform (&state) - 5.0;
-    }
-  remove_sinusoid (theta, jx, N_ANGLES);
-  double mean = 0.0;
-  for (guint a = 0; a < N_ANGLES; a++)
-    mean += jy[a] / N_ANGLES;
-  for (guint a = 0; a < N_ANGLES; a++)
-    jy[a] -= mean;
+  evox_test_make_jitter (16, 5.0, 5.0, N_ANGLES, jx, jy);
 }
 
 /* RMS of (found + truth jitter) after taking out the mean: the shift back is minus the jitter,

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-test-tomo.h"
 #include "evox-test-util.h"
 #include "evox-tomo-pipeline.h"
 #include "evox-types.h"
@@ -30,34 +31,12 @@
 #define OUTLIER_PX 4.0
 
 /* Balls: (x, z) in the plane turning about the axis, y along it, radius, density. */
-static const double balls[][5] = {
+static const EvoxTestBall balls[] = {
   { 8.0, -5.0, 20.0, 6.0, 1.0 },
   { -10.0, 4.0, 28.0, 5.0, 0.7 },
   { 3.0, 12.0, 18.0, 4.0, 1.3 },
   { -2.0, -9.0, 30.0, 3.5, 0.9 },
 };
-
-/* The analytic parallel projection at detector point (u, v) (a ball of radius r at distance d
- * from the ray has chord 2 sqrt (r^2 - d^2)); its centre projects to
- * AXIS + x cos theta + z sin theta, the geometry evox-tomo.h gives. */
-static double
-projection (double theta,
-            double u,
-            double v)
-{
-  double sum = 0.0;
-
-  for (guint b = 0; b < G_N_ELEMENTS (balls); b++)
-    {
-      double du = u - (AXIS + balls[b][0] * cos (theta) + balls[b][1] * sin (theta));
-      double dv = v - balls[b][2];
-      double d2 = du * du + dv * dv, r2 = balls[b][3] * balls[b][3];
-
-      if (d2 < r2)
-        sum += balls[b][4] * 2.0 * sqrt (r2 - d2);
-    }
-  return sum;
-}
 
 /* Stage jitter, the same at both energies: pseudo-random up to 2 px with its cos, sin and
  * constant parts removed by least squares, so the fast alignment's sinusoid leaves it whole and
@@ -68,53 +47,14 @@ make_jitter (const double *theta,
              double       *jy)
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (16);
-  double m[3][3] = { { 0 } }, r[3] = { 0 };
 
   for (guint a = 0; a < N_ANGLES; a++)
     {
       jx[a] = g_rand_double_range (rand, -2.0, 2.0);
       jy[a] = g_rand_double_range (rand, -1.5, 1.5);
     }
-  /* Normal equations of jx ~ p0 cos + p1 sin + p2, solved by Cramer's rule. */
-  for (guint a = 0; a < N_ANGLES; a++)
-    {
-      double f[3] = { cos (theta[a]), sin (theta[a]), 1.0 };
-
-      for (int i = 0; i < 3; i++)
-        {
-          r[i] += f[i] * jx[a];
-          for (int j = 0; j < 3; j++)
-            m[i][j] += f[i] * f[j];
-        }
-    }
-  {
-    double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-                 - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-                 + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-    double p[3];
-
-    for (int k = 0; k < 3; k++)
-      {
-        double c[3][3];
-
-        memcpy (c, m, sizeof c);
-        for (int i = 0; i < 3; i++)
-          c[i][k] = r[i];
-        p[k] = (c[0][0] * (c[1][1] * c[2][2] - c[1][2] * c[2][1])
-                - c[0][1] * (c[1][0] * c[2][2] - c[1][2] * c[2][0])
-                + c[0][2] * (c[1][0] * c[2][1] - c[1][1] * c[2][0])) / det;
-      }
-    for (guint a = 0; a < N_ANGLES; a++)
-      jx[a] -= p[0] * cos (theta[a]) + p[1] * sin (theta[a]) + p[2];
-  }
-  {
-    double mean = 0;
-
-    for (guint a = 0; a < N_ANGLES; a++)
-      mean += jy[a] / N_ANGLES;
-    for (guint a = 0; a < N_ANGLES; a++)
-      jy[a] -= mean;
-  }
+  evox_test_remove_sinusoid (theta, jx, N_ANGLES);
+  evox_test_remove_mean (jy, N_ANGLES);
 }
 
 static double
@@ -157,7 +97,8 @@ make_scaled_series (gboolean      low,
               double u = cx + s * (x - cx) + dx - (jx != NULL ? jx[a] : 0.0);
               double v = cy + s * (y - cy) + dy - (jy != NULL ? jy[a] : 0.0);
 
-              row[x] = (float) (k * projection (theta, u, v));
+              row[x] = (float) (k * evox_test_balls_projection (balls, G_N_ELEMENTS (balls),
+                                                                AXIS, theta, u, v));
             }
         }
     }

@@ -2,11 +2,366 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
+#include "config.h"
+
 #include "evox-metrics.h"
 
+#include <math.h>
+
+#include "evox-interface-area.h"
+#include "evox-local-thickness.h"
+#include "evox-percolation.h"
+#include "evox-tortuosity.h"
 #include "evox-types.h"
 
-/* Placeholder until the metrics helper lands (issue 18). */
+static const char *const axis_names[3] = { "x", "y", "z" };
+
+/* The union of the phase's ranges as a 0/1 mask; its voxel count in n_voxels. */
+static guint8 *
+phase_mask (EvoxVolume              *volume,
+            const EvoxMetricsPhase  *phase,
+            guint64                 *n_voxels,
+            GError                 **error)
+{
+  g_auto (EvoxLargeBuffer) mask = NULL;
+  gsize dims[3], n;
+  guint64 count = 0;
+
+  if (phase->n_ranges == 0 || phase->lo == NULL || phase->hi == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, "phase '%s': no value range",
+                   phase->name ? phase->name : "");
+      return NULL;
+    }
+  if (phase->channel >= evox_volume_get_n_channels (volume))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, "phase '%s': no channel %u",
+                   phase->name ? phase->name : "", phase->channel);
+      return NULL;
+    }
+  evox_volume_get_dims (volume, dims);
+  n = dims[0] * dims[1] * dims[2];
+  for (guint r = 0; r < phase->n_ranges; r++)
+    {
+      g_auto (EvoxLargeBuffer) more = NULL;
+      guint8 *m;
+
+      more = _evox_range_mask (volume, phase->channel, phase->lo[r], phase->hi[r], error);
+      if (more == NULL)
+        {
+          g_prefix_error (error, "phase '%s': ", phase->name ? phase->name : "");
+          return NULL;
+        }
+      if (mask == NULL)
+        {
+          mask = g_steal_pointer (&more);
+          continue;
+        }
+      m = mask;
+      for (gsize i = 0; i < n; i++)
+        m[i] |= ((guint8 *) more)[i];
+    }
+  for (gsize i = 0; i < n; i++)
+    count += ((guint8 *) mask)[i] != 0;
+  *n_voxels = count;
+  return g_steal_pointer (&mask);
+}
+
+/* The ranges as people read them, for error messages: "LO..HI" joined by ", ". */
+static char *
+ranges_text (const EvoxMetricsPhase *phase)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint r = 0; r < phase->n_ranges; r++)
+    g_string_append_printf (text, "%s%g..%g", r > 0 ? ", " : "", phase->lo[r], phase->hi[r]);
+  return g_string_free (text, FALSE);
+}
+
+/* Weights of the parts for the progress: a solve costs far more than a labelling pass. */
+enum { WEIGHT_MASK = 1, WEIGHT_TORTUOSITY = 6, WEIGHT_PERCOLATION = 2, WEIGHT_SURFACE = 1,
+       WEIGHT_THICKNESS = 3 };
+
+typedef struct
+{
+  EvoxProgress *progress;
+  double        total;
+  double        done;
+} Parts;
+
+static void
+parts_begin (Parts  *parts,
+             double  weight)
+{
+  evox_progress_push (parts->progress, parts->done / parts->total,
+                      (parts->done + weight) / parts->total);
+  parts->done += weight;
+}
+
+static void
+parts_end (Parts *parts)
+{
+  evox_progress_pop (parts->progress);
+}
+
+static gboolean
+add_tortuosity (EvoxMetrics                *table,
+                const guint8               *mask,
+                const gsize                 dims[3],
+                const char                 *name,
+                guint                       axis,
+                double                      tolerance,
+                Parts                      *parts,
+                GCancellable               *cancellable,
+                GError                    **error)
+{
+  g_autoptr (EvoxTortuosity) result = NULL;
+  g_autofree char *note = NULL;
+  EvoxTortuosityParams params;
+
+  evox_tortuosity_params_init (&params);
+  params.axis = (EvoxFlowAxis) axis;
+  params.tolerance = tolerance;
+  parts_begin (parts, WEIGHT_TORTUOSITY);
+  result = evox_tortuosity_compute_mask (mask, dims, &params, parts->progress, cancellable, error);
+  parts_end (parts);
+  if (result == NULL)
+    {
+      g_prefix_error (error, "phase '%s', tortuosity along %s: ", name, axis_names[axis]);
+      return FALSE;
+    }
+  if (evox_tortuosity_get_percolating (result))
+    note = g_strdup_printf ("%u iterations, relative residual %.3g (tolerance %.3g)",
+                            evox_tortuosity_get_n_iterations (result),
+                            evox_tortuosity_get_residual (result), tolerance);
+  else
+    note = g_strdup_printf ("not percolating: %s", evox_tortuosity_get_reason (result));
+  evox_metrics_add (table, "tortuosity_factor", name, axis_names[axis],
+                    evox_tortuosity_get_tau (result), "", note);
+  evox_metrics_add (table, "effective_diffusivity", name, axis_names[axis],
+                    evox_tortuosity_get_effective_diffusivity (result), "",
+                    evox_tortuosity_get_percolating (result) ? "D_eff / D" : note);
+  return TRUE;
+}
+
+static gboolean
+add_percolation (EvoxMetrics   *table,
+                 const guint8  *mask,
+                 const gsize    dims[3],
+                 const char    *name,
+                 int            connectivity,
+                 Parts         *parts,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_autoptr (EvoxPercolation) result = NULL;
+  g_autofree char *note = g_strdup_printf ("%d-connected, share of the phase's voxels",
+                                           connectivity);
+
+  parts_begin (parts, WEIGHT_PERCOLATION);
+  result = evox_percolation_compute (mask, dims, (EvoxConnectivity) connectivity,
+                                     parts->progress, cancellable, error);
+  parts_end (parts);
+  if (result == NULL)
+    {
+      g_prefix_error (error, "phase '%s', percolation: ", name);
+      return FALSE;
+    }
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      evox_metrics_add (table, "percolating_fraction", name, axis_names[axis],
+                        evox_percolation_get_fraction (result, axis, EVOX_PERCOLATION_BOTH),
+                        "", note);
+      evox_metrics_add (table, "one_face_fraction", name, axis_names[axis],
+                        evox_percolation_get_fraction (result, axis, EVOX_PERCOLATION_ONE_FACE),
+                        "", note);
+      evox_metrics_add (table, "isolated_fraction", name, axis_names[axis],
+                        evox_percolation_get_fraction (result, axis, EVOX_PERCOLATION_ISOLATED),
+                        "", note);
+    }
+  return TRUE;
+}
+
+/* Lengths go out in um when the voxel size is known (spacing in nm; electrode papers quote um
+ * and 1/um), in voxels when it is not. */
+typedef struct
+{
+  double      spacing[3];   /* what the libraries get: nm, or 1 per voxel */
+  double      length_scale; /* spacing units to the reported unit */
+  const char *length_unit;
+  const char *inverse_unit;
+} Units;
+
+static void
+units_init (Units      *units,
+            EvoxVolume *volume)
+{
+  if (evox_volume_get_spacing_known (volume))
+    {
+      evox_volume_get_spacing (volume, units->spacing);
+      units->length_scale = 1e-3;
+      units->length_unit = "um";
+      units->inverse_unit = "1/um";
+    }
+  else
+    {
+      for (guint i = 0; i < 3; i++)
+        units->spacing[i] = 1.0;
+      units->length_scale = 1.0;
+      units->length_unit = "voxels";
+      units->inverse_unit = "1/voxel";
+    }
+}
+
+static gboolean
+add_surface (EvoxMetrics             *table,
+             EvoxVolume              *volume,
+             const char              *name,
+             const guint8            *mask,
+             const gsize              dims[3],
+             const EvoxMetricsPhase  *other,
+             const Units             *units,
+             Parts                   *parts,
+             GCancellable            *cancellable,
+             GError                 **error)
+{
+  g_auto (EvoxLargeBuffer) phases = NULL;
+  g_autofree char *note = NULL;
+  g_autofree char *note_phase = NULL;
+  EvoxInterfaceArea area;
+  const char *other_name = other->name ? other->name : "";
+  guint64 n_other = 0;
+  gsize n = dims[0] * dims[1] * dims[2];
+  guint8 *p;
+
+  parts_begin (parts, WEIGHT_SURFACE);
+  phases = phase_mask (volume, other, &n_other, error);
+  if (phases == NULL)
+    {
+      parts_end (parts);
+      return FALSE;
+    }
+  /* A voxel in both is the measured phase's: the interface lies between disjoint sets. */
+  p = phases;
+  n_other = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      p[i] = mask[i] ? 1 : (p[i] ? 2 : 0);
+      n_other += p[i] == 2;
+    }
+  if (n_other == 0)
+    {
+      g_autofree char *ranges = ranges_text (other);
+
+      parts_end (parts);
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "phase '%s': no voxels in %s outside phase '%s'", other_name, ranges, name);
+      return FALSE;
+    }
+  if (!evox_interface_area (phases, dims, units->spacing, 1, 2, &area, parts->progress,
+                            cancellable, error))
+    {
+      parts_end (parts);
+      g_prefix_error (error, "interface of '%s' and '%s': ", name, other_name);
+      return FALSE;
+    }
+  parts_end (parts);
+  note = g_strdup_printf ("interface with '%s' per sample volume (Crofton, 13 directions)",
+                          other_name);
+  note_phase = g_strdup_printf ("interface with '%s' per volume of '%s' (Crofton, 13 "
+                                "directions)", other_name, name);
+  evox_metrics_add (table, "specific_surface_area", name, "",
+                    area.per_volume / units->length_scale, units->inverse_unit, note);
+  evox_metrics_add (table, "specific_surface_area_phase", name, "",
+                    area.per_volume_a / units->length_scale, units->inverse_unit, note_phase);
+  return TRUE;
+}
+
+static void
+add_summary (EvoxMetrics           *table,
+             const char            *name,
+             const EvoxSizeSummary *summary,
+             const Units           *units)
+{
+  const char *note = "local thickness, volume-weighted";
+
+  evox_metrics_add (table, "thickness_mean", name, "", summary->mean * units->length_scale,
+                    units->length_unit, note);
+  evox_metrics_add (table, "thickness_median", name, "", summary->median * units->length_scale,
+                    units->length_unit, note);
+  evox_metrics_add (table, "thickness_d10", name, "", summary->d10 * units->length_scale,
+                    units->length_unit, note);
+  evox_metrics_add (table, "thickness_d50", name, "", summary->d50 * units->length_scale,
+                    units->length_unit, note);
+  evox_metrics_add (table, "thickness_d90", name, "", summary->d90 * units->length_scale,
+                    units->length_unit, note);
+}
+
+/* The local thickness of mask (and of its complement), summarised into the table; the phase's
+ * map kept in the table when asked. */
+static gboolean
+add_thickness (EvoxMetrics   *table,
+               EvoxVolume    *volume,
+               guint8        *mask,
+               const gsize    dims[3],
+               const char    *name,
+               gboolean       keep,
+               const Units   *units,
+               Parts         *parts,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  g_autoptr (EvoxVolume) map = NULL;
+  g_autofree char *not_name = g_strdup_printf ("not %s", name);
+  gsize n = dims[0] * dims[1] * dims[2];
+  EvoxSizeSummary summary;
+  float *out;
+
+  map = evox_volume_new (dims[0], dims[1], dims[2], 1, EVOX_SAMPLE_F32, error);
+  if (map == NULL)
+    return FALSE;
+  evox_volume_copy_grid (map, volume);
+  evox_volume_set_values (map, EVOX_SCALE_LINEAR, "Local thickness",
+                          evox_volume_get_spacing_known (volume) ? "nm" : "voxels");
+  out = evox_volume_get_data_mut (map, 0);
+
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      gboolean ok;
+
+      parts_begin (parts, WEIGHT_THICKNESS);
+      ok = evox_local_thickness (mask, dims, units->spacing, out, parts->progress, cancellable,
+                                 error);
+      parts_end (parts);
+      if (!ok)
+        {
+          g_prefix_error (error, "phase '%s', local thickness: ", pass == 0 ? name : not_name);
+          return FALSE;
+        }
+      evox_size_summary_compute (out, n, &summary);
+      add_summary (table, pass == 0 ? name : not_name, &summary, units);
+      if (pass == 0)
+        {
+          if (keep)
+            {
+              evox_volume_freeze (map);
+              _evox_metrics_set_map (table, map);
+              g_clear_object (&map);
+              map = evox_volume_new (dims[0], dims[1], dims[2], 1, EVOX_SAMPLE_F32, error);
+              if (map == NULL)
+                return FALSE;
+              out = evox_volume_get_data_mut (map, 0);
+            }
+          /* The complement, in place: the mask is ours and used last here. */
+          for (gsize i = 0; i < n; i++)
+            mask[i] = !mask[i];
+        }
+    }
+  for (gsize i = 0; i < n; i++)
+    mask[i] = !mask[i];
+  return TRUE;
+}
+
 EvoxMetrics *
 evox_metrics_compute (EvoxVolume                *volume,
                       const EvoxMetricsRequest  *request,
@@ -14,7 +369,86 @@ evox_metrics_compute (EvoxVolume                *volume,
                       GCancellable              *cancellable,
                       GError                   **error)
 {
-  g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED, "metrics: not yet");
-  return NULL;
-}
+  g_autoptr (EvoxMetrics) table = NULL;
+  g_auto (EvoxLargeBuffer) mask = NULL;
+  const char *name;
+  gsize dims[3];
+  guint64 n_voxels = 0;
+  double tolerance;
+  int connectivity;
+  Parts parts = { progress, WEIGHT_MASK, 0.0 };
+  Units units;
 
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
+  g_return_val_if_fail (request != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  name = request->phase.name != NULL ? request->phase.name : "";
+  tolerance = request->tolerance == 0.0 ? EVOX_TORTUOSITY_DEFAULT_TOLERANCE : request->tolerance;
+  if (!(tolerance > 0.0 && tolerance < 1.0))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "tolerance must be above 0 and below 1, not %g", request->tolerance);
+      return NULL;
+    }
+  connectivity = request->connectivity == 0 ? 26 : request->connectivity;
+  if (request->percolation && !evox_connectivity_is_valid (connectivity))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "connectivity must be 6, 18 or 26, not %d", request->connectivity);
+      return NULL;
+    }
+  evox_volume_get_dims (volume, dims);
+  for (guint axis = 0; axis < 3; axis++)
+    if (request->tortuosity[axis] && dims[axis] < 2)
+      {
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                     "tortuosity along %s: the volume is one voxel thick along %s (it needs "
+                     "two faces at least two voxels apart)", axis_names[axis], axis_names[axis]);
+        return NULL;
+      }
+
+  for (guint axis = 0; axis < 3; axis++)
+    parts.total += request->tortuosity[axis] ? WEIGHT_TORTUOSITY : 0;
+  parts.total += request->percolation ? WEIGHT_PERCOLATION : 0;
+  parts.total += request->surface ? WEIGHT_SURFACE : 0;
+  parts.total += request->thickness ? 2 * WEIGHT_THICKNESS : 0;
+
+  evox_progress_set_stage (progress, "Phase mask", 0.0, WEIGHT_MASK / parts.total);
+  mask = phase_mask (volume, &request->phase, &n_voxels, error);
+  if (mask == NULL)
+    return NULL;
+  parts.done = WEIGHT_MASK;
+  if (n_voxels == 0)
+    {
+      g_autofree char *ranges = ranges_text (&request->phase);
+
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, "phase '%s': no voxels in %s", name,
+                   ranges);
+      return NULL;
+    }
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  units_init (&units, volume);
+
+  table = evox_metrics_new ();
+  evox_metrics_add (table, "porosity", name, "",
+                    (double) n_voxels / ((double) dims[0] * dims[1] * dims[2]), "",
+                    "volume fraction of the phase");
+  for (guint axis = 0; axis < 3; axis++)
+    if (request->tortuosity[axis] &&
+        !add_tortuosity (table, mask, dims, name, axis, tolerance, &parts, cancellable, error))
+      return NULL;
+  if (request->percolation &&
+      !add_percolation (table, mask, dims, name, connectivity, &parts, cancellable, error))
+    return NULL;
+  if (request->surface &&
+      !add_surface (table, volume, name, mask, dims, &request->other, &units, &parts,
+                    cancellable, error))
+    return NULL;
+  if (request->thickness &&
+      !add_thickness (table, volume, mask, dims, name, request->keep_thickness, &units, &parts,
+                      cancellable, error))
+    return NULL;
+  return g_steal_pointer (&table);
+}

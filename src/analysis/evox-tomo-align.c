@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "evox-tomo.h"
+#include "evox-tomo-private.h"
 #include "evox-types.h"
 
 /* Value of a profile of n samples at a fractional position, linear between samples and the end
@@ -134,15 +135,12 @@ solve3 (double m[3][3],
   return TRUE;
 }
 
-/* Least squares of v[a] = c0 cos theta[a] + c1 sin theta[a] + c2 over the angles with
- * use[a] (all when use is NULL), through the normal equations; FALSE when they do not separate
- * the three terms. Shared by the centre-of-mass fit and the multi-energy shift check. */
-static gboolean
-fit_sinusoid (const double   *theta,
-              const double   *v,
-              const gboolean *use,
-              guint           n,
-              double          coef[3])
+gboolean
+_evox_tomo_fit_sinusoid (const double   *theta,
+                         const double   *v,
+                         const gboolean *use,
+                         guint           n,
+                         double          coef[3])
 {
   double m[3][3] = { { 0 } };
   double r[3] = { 0 };
@@ -226,7 +224,7 @@ evox_tomo_align_fast (const EvoxTiltSeries  *series,
     }
 
   /* Horizontal: least squares of com = a cos + b sin + c. */
-  if (!fit_sinusoid (series->theta, com, NULL, na, coef))
+  if (!_evox_tomo_fit_sinusoid (series->theta, com, NULL, na, coef))
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
                    "the %u angles of the tilt series do not span enough of a turn to fit the "
@@ -322,7 +320,7 @@ shift_fit_pass (const double   *theta,
   double sum_dy = 0.0;
   guint m = 0;
 
-  if (!fit_sinusoid (theta, dx, use, n, coef))
+  if (!_evox_tomo_fit_sinusoid (theta, dx, use, n, coef))
     return FALSE;
   for (guint a = 0; a < n; a++)
     if (use[a])

@@ -20,4 +20,14 @@ gboolean _evox_tomo_project_volume (const float   *volume,
                                     float         *projections,
                                     GCancellable  *cancellable);
 
+/* Least squares of v[a] = coef[0] cos theta[a] + coef[1] sin theta[a] + coef[2] over the angles
+ * with use[a] (all when use is NULL), through the normal equations; FALSE when they do not
+ * separate the three terms. Shared by the centre-of-mass fit, the multi-energy shift check
+ * (evox-tomo-align.c) and the reprojection alignment's update (evox-tomo-reproject.c). */
+gboolean _evox_tomo_fit_sinusoid (const double   *theta,
+                                  const double   *v,
+                                  const gboolean *use,
+                                  guint           n,
+                                  double          coef[3]);
+
 G_END_DECLS

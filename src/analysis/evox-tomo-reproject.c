@@ -56,42 +56,17 @@ choose_levels (guint nx,
   return levels;
 }
 
-/* A copy of the series binned f x f (means of whole blocks; a remainder at the right or bottom
- * is dropped), pixel size cleared so that reconstructions stay in line integrals per pixel and
- * reproject to the projections' own units. */
+/* A copy of the series binned f x f, pixel size cleared so that reconstructions stay in line
+ * integrals per pixel and reproject to the projections' own units. */
 static EvoxTiltSeries *
 bin_series (const EvoxTiltSeries  *series,
             guint                  f,
             GError               **error)
 {
-  guint nx = series->nx / f, ny = series->ny / f;
-  EvoxTiltSeries *out = evox_tilt_series_new (nx, ny, series->n_angles, error);
+  EvoxTiltSeries *out = evox_tilt_series_bin (series, f, error);
 
-  if (out == NULL)
-    return NULL;
-  memcpy (out->theta, series->theta, series->n_angles * sizeof (double));
-  out->od = series->od;
-  out->energy_ev = series->energy_ev;
-  out->pixel_size_nm = 0.0;
-  for (guint a = 0; a < series->n_angles; a++)
-    for (guint y = 0; y < ny; y++)
-      {
-        float *dst = evox_tilt_series_row (out, a, y);
-
-        for (guint x = 0; x < nx; x++)
-          {
-            double sum = 0.0;
-
-            for (guint j = 0; j < f; j++)
-              {
-                const float *src = evox_tilt_series_row (series, a, y * f + j) + (gsize) x * f;
-
-                for (guint i = 0; i < f; i++)
-                  sum += src[i];
-              }
-            dst[x] = (float) (sum / ((double) f * f));
-          }
-      }
+  if (out != NULL)
+    out->pixel_size_nm = 0.0;
   return out;
 }
 
@@ -102,56 +77,10 @@ remove_sinusoid (const double *theta,
                  double       *v,
                  guint         n)
 {
-  double m[3][3] = { { 0 } }, r[3] = { 0 }, c[3];
+  double c[3];
 
-  for (guint a = 0; a < n; a++)
-    {
-      double b[3] = { cos (theta[a]), sin (theta[a]), 1.0 };
-
-      for (int i = 0; i < 3; i++)
-        {
-          for (int j = 0; j < 3; j++)
-            m[i][j] += b[i] * b[j];
-          r[i] += b[i] * v[a];
-        }
-    }
-  /* Gaussian elimination with partial pivoting on the 3 x 3 normal equations. */
-  double scale = fabs (m[0][0]) + fabs (m[1][1]) + fabs (m[2][2]);
-  for (int k = 0; k < 3; k++)
-    {
-      int p = k;
-
-      for (int i = k + 1; i < 3; i++)
-        if (fabs (m[i][k]) > fabs (m[p][k]))
-          p = i;
-      if (fabs (m[p][k]) < 1e-9 * scale)
-        return FALSE;
-      for (int j = 0; j < 3; j++)
-        {
-          double t = m[k][j];
-          m[k][j] = m[p][j];
-          m[p][j] = t;
-        }
-      double t = r[k];
-      r[k] = r[p];
-      r[p] = t;
-      for (int i = k + 1; i < 3; i++)
-        {
-          double f = m[i][k] / m[k][k];
-
-          for (int j = k; j < 3; j++)
-            m[i][j] -= f * m[k][j];
-          r[i] -= f * r[k];
-        }
-    }
-  for (int k = 2; k >= 0; k--)
-    {
-      double s = r[k];
-
-      for (int j = k + 1; j < 3; j++)
-        s -= m[k][j] * c[j];
-      c[k] = s / m[k][k];
-    }
+  if (!_evox_tomo_fit_sinusoid (theta, v, NULL, n, c))
+    return FALSE;
   for (guint a = 0; a < n; a++)
     v[a] -= c[0] * cos (theta[a]) + c[1] * sin (theta[a]) + c[2];
   return TRUE;

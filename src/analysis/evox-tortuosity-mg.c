@@ -425,12 +425,41 @@ fine_prolong (const System      *s,
     }
 }
 
+/* acc plus the off-diagonal part of row g of a level's operator applied to z: w z over the (up
+ * to six) face neighbours of (x, y, z_), added to acc one by one in this order so that the
+ * smoother, the residual and the restriction round exactly as they did when each spelled it out. */
+static inline double
+level_add_neighbours (const EvoxMgLevel *l,
+                      gsize              g,
+                      gsize              x,
+                      gsize              y,
+                      gsize              z_,
+                      double             acc)
+{
+  const gsize nx = l->dims[0], ny = l->dims[1], nz = l->dims[2];
+  const gsize plane = nx * ny;
+  double sum = acc;
+
+  if (x > 0)
+    sum += l->w[0][g - 1] * l->z[g - 1];
+  if (x + 1 < nx)
+    sum += l->w[0][g] * l->z[g + 1];
+  if (y > 0)
+    sum += l->w[1][g - nx] * l->z[g - nx];
+  if (y + 1 < ny)
+    sum += l->w[1][g] * l->z[g + nx];
+  if (z_ > 0)
+    sum += l->w[2][g - plane] * l->z[g - plane];
+  if (z_ + 1 < nz)
+    sum += l->w[2][g] * l->z[g + plane];
+  return sum;
+}
+
 static void
 level_smooth (EvoxMgLevel *l,
               guint        colour)
 {
   const gsize nx = l->dims[0], ny = l->dims[1], nz = l->dims[2];
-  const gsize plane = nx * ny;
   const gsize n_rows = ny * nz;
 
 #pragma omp parallel for schedule(static) if (n_rows * nx >= PARALLEL_MIN)
@@ -446,19 +475,7 @@ level_smooth (EvoxMgLevel *l,
 
           if (l->diag[g] == 0.0)
             continue;
-          sum = l->r[g];
-          if (x > 0)
-            sum += l->w[0][g - 1] * l->z[g - 1];
-          if (x + 1 < nx)
-            sum += l->w[0][g] * l->z[g + 1];
-          if (y > 0)
-            sum += l->w[1][g - nx] * l->z[g - nx];
-          if (y + 1 < ny)
-            sum += l->w[1][g] * l->z[g + nx];
-          if (z_ > 0)
-            sum += l->w[2][g - plane] * l->z[g - plane];
-          if (z_ + 1 < nz)
-            sum += l->w[2][g] * l->z[g + plane];
+          sum = level_add_neighbours (l, g, x, y, z_, l->r[g]);
           l->z[g] = sum / l->diag[g];
         }
     }
@@ -469,7 +486,6 @@ level_restrict (const EvoxMgLevel *f,
                 EvoxMgLevel       *c)
 {
   const gsize nx = f->dims[0], ny = f->dims[1], nz = f->dims[2];
-  const gsize plane = nx * ny;
   const gsize cx = c->dims[0], cy = c->dims[1], cz = c->dims[2];
   const gsize n_rows = cy * cz;
 
@@ -496,19 +512,7 @@ level_restrict (const EvoxMgLevel *f,
 
                 if (f->diag[g] == 0.0)
                   continue;
-                t = f->r[g] - f->diag[g] * f->z[g];
-                if (x > 0)
-                  t += f->w[0][g - 1] * f->z[g - 1];
-                if (x + 1 < nx)
-                  t += f->w[0][g] * f->z[g + 1];
-                if (y > 0)
-                  t += f->w[1][g - nx] * f->z[g - nx];
-                if (y + 1 < ny)
-                  t += f->w[1][g] * f->z[g + nx];
-                if (z_ > 0)
-                  t += f->w[2][g - plane] * f->z[g - plane];
-                if (z_ + 1 < nz)
-                  t += f->w[2][g] * f->z[g + plane];
+                t = level_add_neighbours (f, g, x, y, z_, f->r[g] - f->diag[g] * f->z[g]);
                 rc[x / 2] += t;
               }
           }
@@ -569,7 +573,6 @@ static void
 level_residual (EvoxMgLevel *l)
 {
   const gsize nx = l->dims[0], ny = l->dims[1], nz = l->dims[2];
-  const gsize plane = nx * ny;
   const gsize n_rows = ny * nz;
 
 #pragma omp parallel for schedule(static) if (n_rows * nx >= PARALLEL_MIN)
@@ -585,19 +588,7 @@ level_residual (EvoxMgLevel *l)
 
           if (l->diag[g] == 0.0)
             continue;
-          t = l->r[g] - l->diag[g] * l->z[g];
-          if (x > 0)
-            t += l->w[0][g - 1] * l->z[g - 1];
-          if (x + 1 < nx)
-            t += l->w[0][g] * l->z[g + 1];
-          if (y > 0)
-            t += l->w[1][g - nx] * l->z[g - nx];
-          if (y + 1 < ny)
-            t += l->w[1][g] * l->z[g + nx];
-          if (z_ > 0)
-            t += l->w[2][g - plane] * l->z[g - plane];
-          if (z_ + 1 < nz)
-            t += l->w[2][g] * l->z[g + plane];
+          t = level_add_neighbours (l, g, x, y, z_, l->r[g] - l->diag[g] * l->z[g]);
           l->r[g] = t;
         }
     }

@@ -63,6 +63,7 @@ typedef struct
   char     *sweep;
   char     *stats;
   char     *stats_channel;
+  char     *session;
   gboolean  force;
 } Options;
 
@@ -71,7 +72,7 @@ options_clear (Options *o)
 {
   char **fields[] = { &o->features, &o->coords, &o->channel, &o->channels, &o->window, &o->mask, &o->scale,
                       &o->pca, &o->k, &o->seed, &o->restarts, &o->labels, &o->centers,
-                      &o->sweep, &o->stats, &o->stats_channel };
+                      &o->sweep, &o->stats, &o->stats_channel, &o->session };
 
   for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
     g_clear_pointer (fields[i], g_free);
@@ -862,6 +863,9 @@ _evox_cli_cluster (int    argc,
     { "stats-channel", 0, 0, G_OPTION_ARG_STRING, &o.stats_channel,
       N_("Channel label or index of --stats (default the first)"), "C" },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &o.force, N_("Replace output files that exist"), NULL },
+    { "session", 0, 0, G_OPTION_ARG_FILENAME, &o.session,
+      N_("Also save what was done as a session (input, reading options, the clustering's "
+         "parameters) for the window and evox apply; one IN volume"), "OUT.evox" },
     { NULL }
   };
 
@@ -910,6 +914,14 @@ _evox_cli_cluster (int    argc,
   if (!parse_values (&o, &request, &status) ||
       !parse_inputs (&o, &input, argc, argv, &request, &status))
     return status;
+  if (o.session != NULL && (request.feature_file != NULL || request.n_inputs > 1))
+    return _evox_cli_usage_error (context, _("--session: a session holds one volume read from "
+                                             "a file: give one IN and no --features FILE"));
+  if (o.session != NULL &&
+      !_evox_cli_check_outputs (&(EvoxCliOutput) { "--session", o.session }, 1,
+                                request.n_inputs > 0 ? request.inputs[0] : NULL, o.force,
+                                &status))
+    return status;
   volumes = load_volumes (&o, &input, &request, &stats_channel, &status);
   if (volumes == NULL)
     return status;
@@ -949,8 +961,23 @@ _evox_cli_cluster (int    argc,
       g_ptr_array_add (stats, rows);
     }
 
+  if (o.session != NULL)
+    {
+      g_autoptr(EvoxDocument) document = evox_document_new ();
+      const char *in = request.n_inputs > 0 ? request.inputs[0] : NULL;
+      g_autofree char *name = in != NULL ? g_path_get_basename (in) : NULL;
+
+      evox_document_set_volume (document, volumes->pdata[0], name, in);
+      evox_document_set_clusters (document, result->clusters[0]);
+      if (!_evox_cli_save_session (document, o.session, o.force, &status))
+        return status;
+    }
   if (!write_outputs (&o, &request, result, volumes, stats, &status))
-    return status;
+    {
+      if (o.session != NULL)
+        g_unlink (o.session);
+      return status;
+    }
   print_summary (&request, result);
   return EVOX_EXIT_OK;
 }

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "evox-cli-private.h"
 #include "evox-isosurface.h"
 #include "evox-mesh-writer.h"
+#include "evox-methods.h"
 #include "evox-phase.h"
 #include "evox-units.h"
 
@@ -176,7 +178,10 @@ _evox_cli_isosurface (int    argc,
   g_autofree char *max_triangles = NULL;
   g_autofree char *color = NULL;
   g_autofree char *output = NULL;
-  gboolean smooth = FALSE, force = FALSE;
+  g_autofree char *session = NULL;
+  g_autofree char *command = evox_provenance_join_argv (argc, argv);
+  g_autofree char *provenance = NULL;
+  gboolean smooth = FALSE, force = FALSE, with_provenance = FALSE;
   EvoxSurfaceSpec spec = { 0 };
   EvoxMeshFormat format;
   guint8 rgba[4] = { 0, 0, 0, 255 };
@@ -206,8 +211,14 @@ _evox_cli_isosurface (int    argc,
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
       N_("The mesh file, in nm (in voxel steps while the voxel size is not known): binary STL, "
          "binary PLY (normals and colours) or OBJ, by its extension"), "OUT.stl|ply|obj" },
+    { "provenance", 0, 0, G_OPTION_ARG_NONE, &with_provenance,
+      N_("Put Evox's version, the input and its SHA-256 and this command in PLY comments or "
+         "OBJ '#' lines (STL has no room for them)"), NULL },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Replace the output file if it exists"),
       NULL },
+    { "session", 0, 0, G_OPTION_ARG_FILENAME, &session,
+      N_("Also save what was done as a session (input, reading options, the surface; with "
+         "--phase a phase named Phase 1) for the window and evox apply"), "OUT.evox" },
     { NULL }
   };
 
@@ -277,7 +288,12 @@ _evox_cli_isosurface (int    argc,
       for (guint k = 0; k < 3; k++)
         rgba[k] = (guint8) lroundf (rgb[k] * 255.0f);
     }
-  if (!_evox_cli_check_outputs (&(EvoxCliOutput) { "-o", output }, 1, in, force, &status))
+  if (session != NULL && label != NULL)
+    return _evox_cli_usage_error (context, _("--session: a session holds surfaces of levels, "
+                                             "phases and the particles it finds, not of a label "
+                                             "volume's values; leave out --label"));
+  if (!_evox_cli_check_outputs ((EvoxCliOutput[]) { { "-o", output }, { "--session", session } },
+                                session != NULL ? 2 : 1, in, force, &status))
     return status;
 
   volume = _evox_cli_input_load (&input, in, &status);
@@ -298,9 +314,48 @@ _evox_cli_isosurface (int    argc,
                                 error->message);
       return _evox_cli_input_error (error);
     }
-  if (!evox_mesh_write_for_volume (mesh, volume, output, format, color != NULL ? rgba : NULL,
-                                   force, &error))
-    return _evox_cli_input_error (error);
+  /* Made after the build: the document's own builder would start on a main loop that
+   * build_mesh runs. */
+  if (session != NULL)
+    {
+      g_autoptr(EvoxDocument) document = evox_document_new ();
+      g_autofree char *name = in != NULL ? g_path_get_basename (in) : NULL;
+
+      evox_document_set_volume (document, volume, name, in);
+      evox_document_set_channel (document, spec.channel);
+      evox_document_set_smooth_surfaces (document, spec.smooth);
+      evox_document_set_triangle_budget (document, spec.max_triangles);
+      if (level != NULL)
+        evox_document_add_level_surface (document, spec.level);
+      else
+        {
+          EvoxPhaseList *phases = evox_document_get_phases (document);
+          g_autofree char *phase_name = evox_phase_list_dup_unique_name (phases);
+          g_autoptr(EvoxPhase) phase = evox_phase_new (phase_name, spec.lo, spec.hi,
+                                                       evox_phase_list_next_color (phases));
+
+          evox_phase_list_append (phases, phase);
+          evox_document_add_phase_surface (document, phase);
+        }
+      if (color != NULL)
+        evox_surface_set_color (evox_surface_list_get_surface
+                                  (evox_document_get_surfaces (document), 0), color);
+      if (!_evox_cli_save_session (document, session, force, &status))
+        return status;
+    }
+  if (with_provenance)
+    {
+      g_autofree char *operation = g_strconcat ("evox ", command, NULL);
+
+      provenance = evox_provenance_record (in, operation);
+    }
+  if (!evox_mesh_write_with_provenance (mesh, volume, output, format,
+                                        color != NULL ? rgba : NULL, provenance, force, &error))
+    {
+      if (session != NULL)
+        g_unlink (session);
+      return _evox_cli_input_error (error);
+    }
   units = evox_units_for_volume (volume);
   print_mesh (mesh, &units);
   return EVOX_EXIT_OK;

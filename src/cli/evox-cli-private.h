@@ -3,6 +3,7 @@
 #pragma once
 
 #include "evox-cli.h"
+#include "evox-document.h"
 #include "evox-phase.h"
 #include "evox-progress.h"
 #include "evox-registration.h"
@@ -130,6 +131,16 @@ int          _evox_cli_spectrum       (int argc, char **argv);
 int          _evox_cli_xanes          (int argc, char **argv);
 int          _evox_cli_elements       (int argc, char **argv);
 int          _evox_cli_reconstruct    (int argc, char **argv);
+int          _evox_cli_metrics        (int argc, char **argv);
+int          _evox_cli_apply          (int argc, char **argv);
+
+/* --session OUT.evox of the analysing subcommands: document captured (evox_session_capture)
+ * and saved atomically; prints why and sets status on failure. */
+gboolean     _evox_cli_save_session   (EvoxDocument   *document,
+                                       const char     *path,
+                                       gboolean        force,
+                                       int            *status);
+int          _evox_cli_methods        (int argc, char **argv);
 
 /* The registration `evox register IN` makes by default, run with its progress line. */
 EvoxRegistration *_evox_cli_register_default (EvoxVolume    *volume,

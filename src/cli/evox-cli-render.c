@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "evox-gl-context.h"
 #include "evox-image.h"
 #include "evox-measurement.h"
+#include "evox-methods.h"
 #include "evox-renderer.h"
 #include "evox-tiff.h"
 #include "evox-units.h"
@@ -658,6 +660,7 @@ _evox_cli_render (int    argc,
   g_auto(GStrv) phase_specs = NULL;
   g_auto(GStrv) rulers = NULL;
   g_autofree char *clusters_path = NULL;
+  g_autofree char *session = NULL;
   g_autofree char *only_clusters = NULL;
   g_autoptr(GArray) only = NULL;
   double cluster_opacity = NAN;
@@ -678,7 +681,9 @@ _evox_cli_render (int    argc,
   g_auto(RgbRequest) rgb_request = { { NULL } };
   int out_width = 0;
   double z_exaggeration = NAN;
-  gboolean transparent = FALSE, force = FALSE, hide_outside = FALSE;
+  gboolean transparent = FALSE, force = FALSE, hide_outside = FALSE, with_provenance = FALSE;
+  g_autofree char *command = evox_provenance_join_argv (argc, argv);
+  g_autofree char *provenance = NULL;
   RenderRequest request;
   g_auto(EvoxCliVolumeRequest) volume_request = { NULL };
   const char *in;
@@ -765,6 +770,12 @@ _evox_cli_render (int    argc,
     { "transparent", 0, 0, G_OPTION_ARG_NONE, &transparent,
       "Leave the background transparent (alpha 0)", NULL },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Replace OUT if it exists", NULL },
+    { "session", 0, 0, G_OPTION_ARG_FILENAME, &session,
+      "Also save what was drawn as a session (input, reading options, display, phases, "
+      "rulers, overlays) for the window and evox apply", "OUT.evox" },
+    { "provenance", 0, 0, G_OPTION_ARG_NONE, &with_provenance,
+      "Put Evox's version, the input and its SHA-256 and this command in the file's metadata: "
+      "PNG Description text, TIFF ImageDescription, SVG <metadata>, PDF Subject", NULL },
     { NULL }
   };
 
@@ -836,6 +847,14 @@ _evox_cli_render (int    argc,
       fprintf (stderr, "evox: %s: exists already (use --force to replace it)\n", out);
       return EVOX_EXIT_INPUT;
     }
+  /* Clusters from a label file have no run a session could make again. */
+  if (session != NULL && clusters_path != NULL)
+    return _evox_cli_usage_error (context, "--session: clusters read from a label volume cannot "
+                                  "be made again from a session; leave out --clusters");
+  if (session != NULL &&
+      !_evox_cli_check_outputs ((EvoxCliOutput[]) { { "-o", out }, { "--session", session } },
+                                2, in, force, &status))
+    return status;
 
   volume = _evox_cli_input_load (&input, in, &status);
   if (volume == NULL)
@@ -903,6 +922,8 @@ _evox_cli_render (int    argc,
                                   request.height, overlay_scale, (double[4]) { 0 }))
     return _evox_cli_usage_error (context, "--legend: nothing to list (give --phase, --clusters "
                                   "or --rgb)");
+  if (session != NULL && !_evox_cli_save_session (document, session, force, &status))
+    return status;
   if (figure != NULL)
     {
       guint8 *joined;
@@ -924,14 +945,32 @@ _evox_cli_render (int    argc,
         }
       g_free (pixels);
       pixels = joined;
-      if (!evox_image_write (out, pixels, out_width, request.height,
-                             force ? EVOX_IMAGE_WRITE_OVERWRITE : EVOX_IMAGE_WRITE_NONE, &error))
+      if (with_provenance)
+        {
+          g_autofree char *operation = g_strconcat ("evox ", command, NULL);
+
+          provenance = evox_provenance_record (in, operation);
+        }
+      if (!evox_image_write_with_provenance (out, pixels, out_width, request.height,
+                                             force ? EVOX_IMAGE_WRITE_OVERWRITE
+                                                   : EVOX_IMAGE_WRITE_NONE, provenance, &error))
         return _evox_cli_input_error (error);
       return EVOX_EXIT_OK;
+    }
+  if (with_provenance)
+    {
+      g_autofree char *operation = g_strconcat ("evox ", command, NULL);
+
+      provenance = evox_provenance_record (in, operation);
+      evox_figure_set_provenance (overlays_figure, provenance);
     }
   if (!evox_figure_write (overlays_figure, out, pixels, request.width, request.height,
                           overlay_scale, force ? EVOX_IMAGE_WRITE_OVERWRITE : EVOX_IMAGE_WRITE_NONE,
                           &error))
-    return _evox_cli_input_error (error);
+    {
+      if (session != NULL)
+        g_unlink (session);
+      return _evox_cli_input_error (error);
+    }
   return EVOX_EXIT_OK;
 }

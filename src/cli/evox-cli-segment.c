@@ -13,6 +13,7 @@
 #include "evox-cli-private.h"
 #include "evox-csv.h"
 #include "evox-labels.h"
+#include "evox-methods.h"
 #include "evox-watershed.h"
 #include "evox-phase.h"
 #include "evox-tiff.h"
@@ -258,6 +259,7 @@ write_outputs (const EvoxCliOutput     *outputs,
                const EvoxFractionTable *table,
                GPtrArray               *labels,
                guint                    label_bits,
+               const char              *provenance,
                gboolean                 force,
                int                     *status)
 {
@@ -270,16 +272,30 @@ write_outputs (const EvoxCliOutput     *outputs,
       const char *path = outputs[i].path;
       gboolean ok;
 
-      if (g_str_equal (option, "--fractions"))
+      if (provenance != NULL && (g_str_equal (option, "--fractions") ||
+                                 g_str_equal (option, "--particles")))
+        {
+          /* --provenance: the record as comment lines above the header. */
+          g_autofree char *csv = g_str_equal (option, "--fractions")
+            ? evox_csv_format_fractions (table)
+            : evox_csv_format_particles ((EvoxLabels * const *) labels->pdata, labels->len);
+          g_autofree char *comment = evox_provenance_comment (provenance);
+          g_autofree char *text = g_strconcat (comment, csv, NULL);
+
+          ok = evox_csv_write_text (path, text, strlen (text), force, &error);
+        }
+      else if (g_str_equal (option, "--fractions"))
         ok = evox_csv_write_fraction_table (path, table, force, &error);
       else if (g_str_equal (option, "--particles"))
         ok = evox_csv_write_particles (path, (EvoxLabels * const *) labels->pdata, labels->len,
                                        force, &error);
       else if (g_str_equal (option, "--mask"))
-        ok = evox_tiff_write_mask (path, volume, channel, phases, flags, &error);
+        ok = evox_tiff_write_mask_with_provenance (path, volume, channel, phases, flags,
+                                                   provenance, &error);
       else
-        ok = evox_tiff_write_labels (path, (EvoxLabels * const *) labels->pdata, labels->len,
-                                     label_bits, flags, &error);
+        ok = evox_tiff_write_labels_with_provenance (path, (EvoxLabels * const *) labels->pdata,
+                                                     labels->len, label_bits, flags, provenance,
+                                                     &error);
       if (!ok)
         {
           for (guint j = 0; j < i; j++)
@@ -311,6 +327,10 @@ _evox_cli_segment (int    argc,
   g_autofree char *channel_name = NULL;
   g_autofree char *basis_text = NULL;
   g_autofree char *title = NULL;
+  g_autofree char *session = NULL;
+  g_autofree char *command = evox_provenance_join_argv (argc, argv);
+  g_autofree char *provenance = NULL;
+  gboolean with_provenance = FALSE;
   EvoxBasis basis = EVOX_BASIS_MEASURED;
   gint64 min_size = 0;
   double split = 0.0;
@@ -355,6 +375,12 @@ _evox_cli_segment (int    argc,
     { "count", 0, 0, G_OPTION_ARG_NONE, &count,
       N_("Also label the particles and print their number per phase"), NULL },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Replace output files that exist"), NULL },
+    { "session", 0, 0, G_OPTION_ARG_FILENAME, &session,
+      N_("Also save what was done as a session (input, reading options, phases; the particles "
+         "when there is one phase and no --split) for the window and evox apply"), "OUT.evox" },
+    { "provenance", 0, 0, G_OPTION_ARG_NONE, &with_provenance,
+      N_("Begin the CSV files with '# ' lines: Evox's version, the input and its SHA-256, this "
+         "command; the TIFF files get them as evox_provenance= in their description"), NULL },
     { NULL }
   };
 
@@ -405,6 +431,11 @@ _evox_cli_segment (int    argc,
     outputs[n_outputs++] = (EvoxCliOutput) { "--labels", labels_path };
   if (!_evox_cli_check_outputs (outputs, n_outputs, in, force, &status))
     return status;
+  if (session != NULL &&
+      (!_evox_cli_check_outputs (&(EvoxCliOutput) { "--session", session }, 1, in, force,
+                                 &status) ||
+       !_evox_cli_check_outputs (outputs, n_outputs, session, force, &status)))
+    return status;
 
   volume = _evox_cli_input_load (&input, in, &status);
   if (volume == NULL)
@@ -441,9 +472,34 @@ _evox_cli_segment (int    argc,
         return _evox_cli_error (EVOX_EXIT_USAGE, "--labels %s: %s", labels_path, error->message);
     }
 
+  if (session != NULL)
+    {
+      g_autoptr(EvoxDocument) document = evox_document_new ();
+      g_autofree char *name = in != NULL ? g_path_get_basename (in) : NULL;
+
+      evox_document_set_volume (document, volume, name, in);
+      evox_document_set_channel (document, (guint) channel);
+      evox_document_set_basis (document, basis);
+      evox_phase_list_assign (evox_document_get_phases (document), phases);
+      /* A session holds the particles of one phase; split pieces it cannot make again. */
+      if (labels != NULL && labels->len == 1 && split <= 0.0)
+        evox_document_set_labels (document, g_ptr_array_index (labels, 0));
+      if (!_evox_cli_save_session (document, session, force, &status))
+        return status;
+    }
+  if (with_provenance)
+    {
+      g_autofree char *operation = g_strconcat ("evox ", command, NULL);
+
+      provenance = evox_provenance_record (in, operation);
+    }
   if (!write_outputs (outputs, n_outputs, volume, (guint) channel, phases, table, labels,
-                      label_bits, force, &status))
-    return status;
+                      label_bits, provenance, force, &status))
+    {
+      if (session != NULL)
+        g_unlink (session);
+      return status;
+    }
   if (n_outputs == 0 || count)
     {
       title = in != NULL ? g_path_get_basename (in) : g_strdup ("Demo");

@@ -38,6 +38,10 @@ static const Subcommand subcommands[] = {
   { "elements", _evox_cli_elements, "elemental maps by edge-jump pairs or a fit over energies" },
   { "reconstruct", _evox_cli_reconstruct, "align and reconstruct a tilt series, with a quality "
     "report" },
+  { "metrics", _evox_cli_metrics, "porosity, tortuosity, percolation, surface area and thickness "
+    "of a phase" },
+  { "apply", _evox_cli_apply, "run a session's analysis on many files: a folder each, a summary" },
+  { "methods", _evox_cli_methods, "a session's methods paragraph: data, phases, labels, surfaces" },
 };
 
 gboolean

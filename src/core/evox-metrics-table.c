@@ -2,7 +2,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
+#include "config.h"
+
 #include "evox-metrics-table.h"
+
+#include <math.h>
 
 
 struct _EvoxMetrics
@@ -80,9 +84,86 @@ evox_metrics_get_map (EvoxMetrics *self)
   return self->map;
 }
 
-/* Placeholder until the metrics helper lands (issue 18). */
+void
+_evox_metrics_set_map (EvoxMetrics *self,
+                       EvoxVolume  *map)
+{
+  g_set_object (&self->map, map);
+}
+
+/* The C locale's digits whatever the user's locale, so the CSV reads back everywhere. */
+static char *
+format_number (double      value,
+               const char *format)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (isnan (value))
+    return g_strdup ("nan");
+  if (isinf (value))
+    return g_strdup (value > 0 ? "inf" : "-inf");
+  return g_strdup (g_ascii_formatd (buffer, sizeof buffer, format, value));
+}
+
+char *
+evox_metrics_format_value (double value)
+{
+  return format_number (value, "%.9g");
+}
+
+static void
+append_padded (GString    *text,
+               const char *cell,
+               guint       width)
+{
+  glong len = g_utf8_strlen (cell, -1);
+
+  g_string_append (text, cell);
+  for (glong i = len; i < (glong) width + 2; i++)
+    g_string_append_c (text, ' ');
+}
+
 char *
 evox_metrics_to_text (EvoxMetrics *self)
 {
-  return g_strdup ("");
+  enum { N_COLUMNS = 6 };
+  const char *header[N_COLUMNS] = { "metric", "phase", "axis", "value", "unit", "note" };
+  g_autoptr (GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
+  guint width[N_COLUMNS] = { 0 };
+  GString *text = g_string_new (NULL);
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  for (guint c = 0; c < N_COLUMNS; c++)
+    g_ptr_array_add (cells, g_strdup (header[c]));
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      const EvoxMetricsRow *row = &g_array_index (self->rows, EvoxMetricsRow, i);
+
+      g_ptr_array_add (cells, g_strdup (row->metric));
+      g_ptr_array_add (cells, g_strdup (row->phase));
+      g_ptr_array_add (cells, g_strdup (row->axis));
+      g_ptr_array_add (cells, format_number (row->value, "%.6g"));
+      g_ptr_array_add (cells, g_strdup (row->unit));
+      g_ptr_array_add (cells, g_strdup (row->note));
+    }
+  for (guint i = 0; i < cells->len; i++)
+    width[i % N_COLUMNS] = MAX (width[i % N_COLUMNS],
+                                (guint) g_utf8_strlen (cells->pdata[i], -1));
+  for (guint i = 0; i < cells->len; i++)
+    {
+      guint c = i % N_COLUMNS;
+
+      if (c == N_COLUMNS - 1)
+        {
+          g_string_append (text, cells->pdata[i]);
+          /* No trailing spaces when the note is empty. */
+          while (text->len > 0 && text->str[text->len - 1] == ' ')
+            g_string_truncate (text, text->len - 1);
+          g_string_append_c (text, '\n');
+        }
+      else
+        append_padded (text, cells->pdata[i], width[c]);
+    }
+  return g_string_free (text, FALSE);
 }

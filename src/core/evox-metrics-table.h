@@ -39,8 +39,16 @@ const EvoxMetricsRow *evox_metrics_get_row    (EvoxMetrics         *self,
                                                guint                i);
 /* The kept thickness map (f32, NaN outside the phase), or NULL. */
 EvoxVolume           *evox_metrics_get_map    (EvoxMetrics         *self);
+/* For evox_metrics_compute (): keeps a reference to map (replacing any before). */
+void                  _evox_metrics_set_map   (EvoxMetrics         *self,
+                                               EvoxVolume          *map);
 
-/* The table as aligned text, for the terminal and the page's Copy. */
+/* A row's value as the text and the CSV write it: %.9g, "inf" / "-inf" / "nan" for the rest. */
+char                 *evox_metrics_format_value (double             value);
+
+/* The table as aligned text, for the terminal and the page's Copy: a header line and one line
+ * per row, columns metric, phase, axis, value (%.6g, "inf"), unit and note, each padded to its
+ * widest cell (in characters) and two spaces apart; the note last, unpadded. */
 char                 *evox_metrics_to_text    (EvoxMetrics         *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvoxMetrics, evox_metrics_free)

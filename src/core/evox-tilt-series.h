@@ -43,6 +43,14 @@ evox_tilt_series_row (const EvoxTiltSeries *self,
   return self->data + ((gsize) a * self->ny + y) * self->nx;
 }
 
+/* A new series of the f x f means of every projection (a remainder at the right or bottom is
+ * dropped; optical density is a line integral, so its mean is the line integral through the
+ * bigger pixel, which is what reconstruction wants); pixel size times f, angles, energy, od and
+ * n_clamped copied. Fails (EVOX_ERROR_ARGUMENT) when f is 0 or larger than a side. */
+EvoxTiltSeries *evox_tilt_series_bin  (const EvoxTiltSeries  *self,
+                                       guint                  f,
+                                       GError               **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvoxTiltSeries, evox_tilt_series_free)
 
 G_END_DECLS

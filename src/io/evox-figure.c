@@ -60,6 +60,8 @@ struct _EvoxFigure
 
   /* While writing an SVG: text goes here as <text> elements instead of glyph outlines. */
   GString             *svg_text;
+
+  char                *provenance;  /* evox-methods.h's record, into every file written */
 };
 
 G_DEFINE_FINAL_TYPE (EvoxFigure, evox_figure, G_TYPE_OBJECT)
@@ -81,6 +83,7 @@ evox_figure_finalize (GObject *object)
   g_clear_object (&self->overlays);
   g_clear_pointer (&self->colormap, g_free);
   g_clear_pointer (&self->title, g_free);
+  g_clear_pointer (&self->provenance, g_free);
   g_clear_pointer (&self->legend, g_array_unref);
   G_OBJECT_CLASS (evox_figure_parent_class)->finalize (object);
 }
@@ -1395,7 +1398,36 @@ write_raster (EvoxFigure          *self,
                    "Cannot write %s: not enough memory for a %d x %d figure", path, width, height);
       return FALSE;
     }
-  return evox_image_write (path, pixels, width, height, flags, error);
+  return evox_image_write_with_provenance (path, pixels, width, height, flags, self->provenance,
+                                           error);
+}
+
+void
+evox_figure_set_provenance (EvoxFigure *self,
+                            const char *provenance)
+{
+  g_return_if_fail (EVOX_IS_FIGURE (self));
+
+  g_free (self->provenance);
+  self->provenance = g_strdup (provenance);
+}
+
+/* The record as the SVG's <metadata>, first in the document as SVG 1.1 places it. */
+static gboolean
+insert_svg_metadata (GString    *document,
+                     const char *provenance)
+{
+  const char *open = strstr (document->str, "<svg");
+  const char *end = open != NULL ? strchr (open, '>') : NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *element = NULL;
+
+  if (end == NULL)
+    return FALSE;
+  escaped = g_markup_escape_text (provenance, -1);
+  element = g_strdup_printf ("\n<metadata id=\"evox-provenance\">%s</metadata>", escaped);
+  g_string_insert (document, end + 1 - document->str, element);
+  return TRUE;
 }
 
 static cairo_status_t
@@ -1449,7 +1481,12 @@ make_vector (VectorJob  *job,
                                                    job->width * 0.75, job->height * 0.75);
   cr = cairo_create (surface);
   if (job->format == EVOX_FIGURE_FORMAT_PDF)
-    cairo_scale (cr, 0.75, 0.75);
+    {
+      cairo_scale (cr, 0.75, 0.75);
+      if (job->figure->provenance != NULL)
+        cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_SUBJECT,
+                                        job->figure->provenance);
+    }
   cairo_set_source_surface (cr, picture, 0, 0);
   cairo_paint (cr);
   if (job->format == EVOX_FIGURE_FORMAT_SVG)
@@ -1473,6 +1510,9 @@ make_vector (VectorJob  *job,
       if (status == CAIRO_STATUS_SUCCESS && end != NULL)
         g_string_insert (document, end - document->str, texts->str);
       else if (status == CAIRO_STATUS_SUCCESS)
+        status = CAIRO_STATUS_WRITE_ERROR;
+      if (status == CAIRO_STATUS_SUCCESS && job->figure->provenance != NULL &&
+          !insert_svg_metadata (document, job->figure->provenance))
         status = CAIRO_STATUS_WRITE_ERROR;
     }
   if (status != CAIRO_STATUS_SUCCESS)
@@ -1537,5 +1577,6 @@ evox_figure_write (EvoxFigure          *self,
                    "Cannot write %s: the name must end in .png, .tif, .tiff, .svg or .pdf", path);
       return FALSE;
     }
-  return evox_image_write (path, rgba, width, height, flags, error);
+  return evox_image_write_with_provenance (path, rgba, width, height, flags, self->provenance,
+                                           error);
 }

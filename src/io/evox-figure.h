@@ -41,6 +41,10 @@ EvoxFigure   *evox_figure_new_from_document (EvoxDocument              *document
                                              const EvoxOverlayGeometry *geometry);
 void          evox_figure_set_geometry      (EvoxFigure                *self,
                                              const EvoxOverlayGeometry *geometry);
+/* The record (evox-methods.h) evox_figure_write puts in every file: the PNG's Description text
+ * chunk, the TIFF's ImageDescription, the SVG's <metadata>, the PDF's Subject. NULL: none. */
+void          evox_figure_set_provenance    (EvoxFigure                *self,
+                                             const char                *provenance);
 
 /* Draws every visible item over what cr holds, for a width x height image at scale. */
 void          evox_figure_draw              (EvoxFigure                *self,

@@ -100,13 +100,15 @@ write_png (FILE          *file,
            const guint8  *rgba,
            int            width,
            int            height,
+           const char    *provenance,
            GError       **error)
 {
   g_autofree PngDiag *diag = g_new0 (PngDiag, 1);
   g_autofree png_bytep *rows = g_new (png_bytep, height);
   png_structp png;
   png_infop info;
-  png_text text[1];
+  png_text text[2];
+  int n_text = 1;
 
   for (int y = 0; y < height; y++)
     rows[y] = (png_bytep) rgba + (gsize) y * width * 4;
@@ -143,7 +145,20 @@ write_png (FILE          *file,
     .key = (png_charp) "Software",
     .text = (png_charp) "Evox " PACKAGE_VERSION,
   };
-  png_set_text (png, info, text, G_N_ELEMENTS (text));
+  if (provenance != NULL)
+    {
+      gboolean ascii = TRUE;
+
+      for (const char *c = provenance; *c != '\0' && ascii; c++)
+        ascii = (guchar) *c < 0x80;
+      /* tEXt holds Latin-1; a record naming a file in another script goes in UTF-8 iTXt. */
+      text[n_text++] = (png_text) {
+        .compression = ascii ? PNG_TEXT_COMPRESSION_NONE : PNG_ITXT_COMPRESSION_NONE,
+        .key = (png_charp) "Description",
+        .text = (png_charp) provenance,
+      };
+    }
+  png_set_text (png, info, text, n_text);
   png_write_info (png, info);
   png_write_image (png, rows);
   png_write_end (png, info);
@@ -159,6 +174,7 @@ write_png_fd (int            fd,
               const guint8  *rgba,
               int            width,
               int            height,
+              const char    *provenance,
               GError       **error)
 {
   FILE *file = fdopen (fd, "wb");
@@ -170,7 +186,7 @@ write_png_fd (int            fd,
       close (fd);
       return FALSE;
     }
-  ok = write_png (file, path, rgba, width, height, error);
+  ok = write_png (file, path, rgba, width, height, provenance, error);
   if (ok && fflush (file) != 0)
     {
       _evox_output_set_write_error (error, errno, path);
@@ -193,7 +209,8 @@ static gboolean
 write_tiff_strips (TIFF          *tif,
                    const guint8  *rgba,
                    int            width,
-                   int            height)
+                   int            height,
+                   const char    *provenance)
 {
   const guint16 extra[1] = { EXTRASAMPLE_UNASSALPHA };
   gsize row_bytes = (gsize) width * 4;
@@ -211,7 +228,8 @@ write_tiff_strips (TIFF          *tif,
       !TIFFSetField (tif, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE) ||
       !TIFFSetField (tif, TIFFTAG_PREDICTOR, PREDICTOR_HORIZONTAL) ||
       !TIFFSetField (tif, TIFFTAG_ROWSPERSTRIP, rows_per_strip) ||
-      !TIFFSetField (tif, TIFFTAG_SOFTWARE, "Evox " PACKAGE_VERSION))
+      !TIFFSetField (tif, TIFFTAG_SOFTWARE, "Evox " PACKAGE_VERSION) ||
+      (provenance != NULL && !TIFFSetField (tif, TIFFTAG_IMAGEDESCRIPTION, provenance)))
     return FALSE;
 
   /* The predictor differences each row in place, so the caller's pixels go through a copy. */
@@ -234,6 +252,7 @@ write_tiff_fd (int            fd,
                const guint8  *rgba,
                int            width,
                int            height,
+               const char    *provenance,
                GError       **error)
 {
   TiffDiag diag = { NULL };
@@ -248,7 +267,7 @@ write_tiff_fd (int            fd,
       return FALSE;
     }
 
-  ok = write_tiff_strips (tif, rgba, width, height);
+  ok = write_tiff_strips (tif, rgba, width, height, provenance);
   if (!ok)
     set_library_error (error, path, diag.message != NULL ? diag.message : "libtiff failed");
   else
@@ -266,6 +285,7 @@ typedef struct
   const guint8    *rgba;
   int              width;
   int              height;
+  const char      *provenance;
 } ImageJob;
 
 static gboolean
@@ -277,8 +297,8 @@ write_image_fd (int          fd,
   const ImageJob *job = user_data;
 
   if (job->format == EVOX_IMAGE_FORMAT_PNG)
-    return write_png_fd (fd, path, job->rgba, job->width, job->height, error);
-  return write_tiff_fd (fd, path, job->rgba, job->width, job->height, error);
+    return write_png_fd (fd, path, job->rgba, job->width, job->height, job->provenance, error);
+  return write_tiff_fd (fd, path, job->rgba, job->width, job->height, job->provenance, error);
 }
 
 /**
@@ -295,6 +315,18 @@ evox_image_write (const char           *path,
                   int                   height,
                   EvoxImageWriteFlags   flags,
                   GError              **error)
+{
+  return evox_image_write_with_provenance (path, rgba, width, height, flags, NULL, error);
+}
+
+gboolean
+evox_image_write_with_provenance (const char           *path,
+                                  const guint8         *rgba,
+                                  int                   width,
+                                  int                   height,
+                                  EvoxImageWriteFlags   flags,
+                                  const char           *provenance,
+                                  GError              **error)
 {
   EvoxImageFormat format;
   ImageJob job;
@@ -317,6 +349,7 @@ evox_image_write (const char           *path,
   job.rgba = rgba;
   job.width = width;
   job.height = height;
+  job.provenance = provenance;
   return _evox_output_write (path, (flags & EVOX_IMAGE_WRITE_OVERWRITE) != 0, write_image_fd,
                              &job, error);
 }

@@ -34,5 +34,14 @@ gboolean        evox_image_write            (const char           *path,
                                              int                   height,
                                              EvoxImageWriteFlags   flags,
                                              GError              **error);
+/* The same, carrying provenance (may be NULL: none), the record of evox-methods.h, as the PNG's
+ * "Description" text chunk (tEXt, or iTXt when it is not ASCII) or the TIFF's ImageDescription. */
+gboolean        evox_image_write_with_provenance (const char           *path,
+                                                  const guint8         *rgba,
+                                                  int                   width,
+                                                  int                   height,
+                                                  EvoxImageWriteFlags   flags,
+                                                  const char           *provenance,
+                                                  GError              **error);
 
 G_END_DECLS

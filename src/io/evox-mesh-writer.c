@@ -31,7 +31,25 @@ typedef struct
   const char   *note;
   const double *offset;
   const double *scale;
+  const char   *provenance;  /* evox-methods.h's record, as comment lines; NULL: none */
 } Frame;
+
+/* Each line of the frame's record behind prefix ("comment " in PLY, "# " in OBJ). */
+static char *
+provenance_lines (const Frame *frame,
+                  const char  *prefix)
+{
+  GString *text = g_string_new (NULL);
+  g_auto (GStrv) lines = NULL;
+
+  if (frame->provenance == NULL)
+    return g_string_free (text, FALSE);
+  lines = g_strsplit_set (frame->provenance, "\r\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (lines[i][0] != '\0')
+      g_string_append_printf (text, "%s%s\n", prefix, lines[i]);
+  return g_string_free (text, FALSE);
+}
 
 static inline void
 frame_position (const Frame *frame,
@@ -300,11 +318,13 @@ write_ply (Sink         *sink,
   gsize n_vertices = evox_mesh_get_n_vertices (mesh);
   gsize n_triangles = evox_mesh_get_n_triangles (mesh);
   g_autofree char *header = NULL;
+  g_autofree char *comments = provenance_lines (frame, "comment ");
 
   /* "uchar int" is the face list that MeshLab, ParaView and Blender all read. */
   header = g_strdup_printf ("ply\n"
                             "format binary_little_endian 1.0\n"
                             "comment %s\n"
+                            "%s"
                             "element vertex %" G_GSIZE_FORMAT "\n"
                             "property float x\n"
                             "property float y\n"
@@ -318,7 +338,7 @@ write_ply (Sink         *sink,
                             "property uchar alpha\n"
                             "element face %" G_GSIZE_FORMAT "\n"
                             "property list uchar int vertex_indices\n"
-                            "end_header\n", frame->note, n_vertices, n_triangles);
+                            "end_header\n", frame->note, comments, n_vertices, n_triangles);
   sink_append_string (sink, header);
 
   for (gsize v = 0; v < n_vertices; v++)
@@ -503,6 +523,7 @@ write_obj (Sink         *sink,
   gsize n_vertices = evox_mesh_get_n_vertices (mesh);
   gsize n_triangles = evox_mesh_get_n_triangles (mesh);
   g_autofree char *header = NULL;
+  g_autofree char *comments = provenance_lines (frame, "# ");
   ColorText color_text[256];
 
   for (guint i = 0; i < 256; i++)
@@ -512,9 +533,10 @@ write_obj (Sink         *sink,
     }
 
   header = g_strdup_printf ("# %s\n"
+                            "%s"
                             "# %" G_GSIZE_FORMAT " vertices, %" G_GSIZE_FORMAT " triangles; "
                             "v x y z red green blue (0..1), vn, f v//vn\n",
-                            frame->note, n_vertices, n_triangles);
+                            frame->note, comments, n_vertices, n_triangles);
   sink_append_string (sink, header);
 
   for (gsize v = 0; v < n_vertices; v++)
@@ -671,16 +693,33 @@ evox_mesh_write_for_volume (EvoxMesh        *mesh,
                             gboolean         overwrite,
                             GError         **error)
 {
-  double spacing[3], origin[3], scale[3];
-
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
 
-  if (evox_volume_get_spacing_known (volume))
-    return evox_mesh_write (mesh, path, format, rgba, overwrite, error);
+  return evox_mesh_write_with_provenance (mesh, volume, path, format, rgba, NULL, overwrite,
+                                          error);
+}
+
+gboolean
+evox_mesh_write_with_provenance (EvoxMesh        *mesh,
+                                 EvoxVolume      *volume,
+                                 const char      *path,
+                                 EvoxMeshFormat   format,
+                                 const guint8    *rgba,
+                                 const char      *provenance,
+                                 gboolean         overwrite,
+                                 GError         **error)
+{
+  double spacing[3], origin[3], scale[3];
+
+  g_return_val_if_fail (volume == NULL || EVOX_IS_VOLUME (volume), FALSE);
+
+  if (volume == NULL || evox_volume_get_spacing_known (volume))
+    return write_in_frame (mesh, path, format, rgba,
+                           &(Frame) { UNIT_NOTE, NULL, NULL, provenance }, overwrite, error);
   evox_volume_get_spacing (volume, spacing);
   evox_volume_get_origin (volume, origin);
   for (guint k = 0; k < 3; k++)
     scale[k] = 1.0 / spacing[k];
-  return write_in_frame (mesh, path, format, rgba, &(Frame) { VOXEL_NOTE, origin, scale },
-                         overwrite, error);
+  return write_in_frame (mesh, path, format, rgba,
+                         &(Frame) { VOXEL_NOTE, origin, scale, provenance }, overwrite, error);
 }

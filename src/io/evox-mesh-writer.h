@@ -46,5 +46,16 @@ gboolean evox_mesh_write_for_volume (EvoxMesh        *mesh,
                                      const guint8    *rgba,
                                      gboolean         overwrite,
                                      GError         **error);
+/* evox_mesh_write_for_volume (volume NULL: evox_mesh_write) with provenance (may be NULL), the
+ * record of evox-methods.h, one PLY "comment" or OBJ "#" line per line of it after the unit's
+ * (STL's 80-byte header has no room for it). */
+gboolean evox_mesh_write_with_provenance (EvoxMesh        *mesh,
+                                          EvoxVolume      *volume,
+                                          const char      *path,
+                                          EvoxMeshFormat   format,
+                                          const guint8    *rgba,
+                                          const char      *provenance,
+                                          gboolean         overwrite,
+                                          GError         **error);
 
 G_END_DECLS

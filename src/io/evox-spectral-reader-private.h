@@ -29,6 +29,12 @@ char      *_evox_spectral_name_key     (const char  *name);
 /* `ref` as a word in the name (`ref`, `_ref_`, `-ref.`, `Ref`): a reference (flat field). */
 gboolean   _evox_spectral_is_reference_name (const char *name);
 
+/* The regular, visible files of a folder whose names pass keep, sorted by name (strcmp). Shared
+ * with the tilt-series reader's folder of .txrm or .xrm files. */
+GPtrArray *_evox_spectral_list_folder  (const char  *folder,
+                                        gboolean   (*keep) (const char *name),
+                                        GError     **error);
+
 /* Energies closer than this are one energy (scripts print 0.01 eV at most). */
 #define EVOX_SPECTRAL_ENERGY_TOLERANCE_EV 0.005
 

@@ -189,11 +189,10 @@ compare_names (gconstpointer a,
   return strcmp (*(char * const *) a, *(char * const *) b);
 }
 
-/* Visible files of a folder whose names pass `keep`, sorted. */
-static GPtrArray *
-list_folder (const char  *folder,
-             gboolean   (*keep) (const char *name),
-             GError     **error)
+GPtrArray *
+_evox_spectral_list_folder (const char  *folder,
+                            gboolean   (*keep) (const char *name),
+                            GError     **error)
 {
   g_autoptr(GDir) dir = g_dir_open (folder, 0, error);
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
@@ -440,13 +439,13 @@ evox_spectral_detect (const char *path)
 
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     {
-      g_autoptr(GPtrArray) xrm = list_folder (path, is_xrm_name, NULL);
+      g_autoptr(GPtrArray) xrm = _evox_spectral_list_folder (path, is_xrm_name, NULL);
       g_autoptr(GPtrArray) tiffs = NULL;
 
       if (xrm != NULL && xrm->len > 0)
         return EVOX_SPECTRAL_XRM_FOLDER;
       /* Every TIFF must carry an energy: a folder of plain pages stays a folder of pages. */
-      tiffs = list_folder (path, is_tiff_name, NULL);
+      tiffs = _evox_spectral_list_folder (path, is_tiff_name, NULL);
       if (tiffs == NULL || tiffs->len == 0)
         return EVOX_SPECTRAL_NONE;
       for (guint i = 0; i < tiffs->len; i++)
@@ -1013,7 +1012,7 @@ resolve_script_files (const char  *script,
                       GError     **error)
 {
   g_autofree char *folder = g_path_get_dirname (script);
-  g_autoptr(GPtrArray) present = list_folder (folder, is_xrm_name, error);
+  g_autoptr(GPtrArray) present = _evox_spectral_list_folder (folder, is_xrm_name, error);
   g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   guint n_by_key = 0;
@@ -1167,7 +1166,7 @@ static GPtrArray *
 folder_xrm_paths (const char  *folder,
                   GError     **error)
 {
-  g_autoptr(GPtrArray) names = list_folder (folder, is_xrm_name, error);
+  g_autoptr(GPtrArray) names = _evox_spectral_list_folder (folder, is_xrm_name, error);
   g_autoptr(GPtrArray) paths = NULL;
 
   if (names == NULL)
@@ -1413,7 +1412,7 @@ load_tiff_folder (const char    *path,
                   GCancellable  *cancellable,
                   GError       **error)
 {
-  g_autoptr(GPtrArray) names = list_folder (path, is_tiff_name, error);
+  g_autoptr(GPtrArray) names = _evox_spectral_list_folder (path, is_tiff_name, error);
   g_autoptr(GArray) files = NULL;
   g_autoptr(EvoxVolume) volume = NULL;
   g_autofree float *scratch = NULL;

@@ -2609,6 +2609,7 @@ struct _TiffWriter
    * measured SSRM scans as pages after the stack (ImageJ reads only the first `images=`). */
   gboolean            physics;
   guint               n_scan_pages;
+  const char         *provenance;  /* evox-methods.h's record, or NULL */
 };
 
 static void
@@ -3065,6 +3066,16 @@ write_stack (TiffWriter          *writer,
 {
   WriteJob job = { writer, needs_bigtiff (writer, flags) };
 
+  if (writer->provenance != NULL && writer->description != NULL)
+    {
+      GString *s = g_string_new (writer->description);
+
+      g_string_append (s, "evox_provenance=");
+      append_escaped (s, writer->provenance);
+      g_string_append_c (s, '\n');
+      g_free (writer->description);
+      writer->description = g_string_free (s, FALSE);
+    }
   return _evox_output_write (path, (flags & EVOX_TIFF_WRITE_OVERWRITE) != 0, write_job_fd, &job,
                              error);
 }
@@ -3184,6 +3195,18 @@ evox_tiff_write_mask (const char          *path,
                       EvoxTiffWriteFlags   flags,
                       GError             **error)
 {
+  return evox_tiff_write_mask_with_provenance (path, volume, channel, phases, flags, NULL, error);
+}
+
+gboolean
+evox_tiff_write_mask_with_provenance (const char          *path,
+                                      EvoxVolume          *volume,
+                                      guint                channel,
+                                      EvoxPhaseList       *phases,
+                                      EvoxTiffWriteFlags   flags,
+                                      const char          *provenance,
+                                      GError             **error)
+{
   g_auto(TiffWriter) writer = { NULL };
   guint n_phases;
   EvoxSampleType type;
@@ -3240,6 +3263,7 @@ evox_tiff_write_mask (const char          *path,
   writer.min = 0;
   writer.max = MAX (n_phases, 1);
   writer.description = imagej_description (&writer);
+  writer.provenance = provenance;
   return write_stack (&writer, path, flags, error);
 }
 
@@ -3395,6 +3419,19 @@ evox_tiff_write_labels (const char          *path,
                         EvoxTiffWriteFlags   flags,
                         GError             **error)
 {
+  return evox_tiff_write_labels_with_provenance (path, labels, n_labels, bits, flags, NULL,
+                                                 error);
+}
+
+gboolean
+evox_tiff_write_labels_with_provenance (const char          *path,
+                                        EvoxLabels * const  *labels,
+                                        guint                n_labels,
+                                        guint                bits,
+                                        EvoxTiffWriteFlags   flags,
+                                        const char          *provenance,
+                                        GError             **error)
+{
   g_auto(TiffWriter) writer = { NULL };
   g_autoptr(GError) local_error = NULL;
   gsize dims[3];
@@ -3459,5 +3496,6 @@ evox_tiff_write_labels (const char          *path,
   writer.min = 0;
   writer.max = MAX (offset, 1);
   writer.description = imagej_description (&writer);
+  writer.provenance = provenance;
   return write_stack (&writer, path, flags, error);
 }

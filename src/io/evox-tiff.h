@@ -51,6 +51,23 @@ gboolean    evox_tiff_write_labels (const char          *path,
                                     guint                bits,
                                     EvoxTiffWriteFlags   flags,
                                     GError             **error);
+/* The same with provenance (may be NULL), the record of evox-methods.h, as the key
+ * evox_provenance= (percent-escaped, as Evox's other free-text keys) on its own line of the
+ * ImageJ description. */
+gboolean    evox_tiff_write_mask_with_provenance   (const char          *path,
+                                                    EvoxVolume          *volume,
+                                                    guint                channel,
+                                                    EvoxPhaseList       *phases,
+                                                    EvoxTiffWriteFlags   flags,
+                                                    const char          *provenance,
+                                                    GError             **error);
+gboolean    evox_tiff_write_labels_with_provenance (const char          *path,
+                                                    EvoxLabels * const  *labels,
+                                                    guint                n_labels,
+                                                    guint                bits,
+                                                    EvoxTiffWriteFlags   flags,
+                                                    const char          *provenance,
+                                                    GError             **error);
 /* The bits evox_tiff_write_labels would use (16 or 32), or 0 and EVOX_ERROR_ARGUMENT when the
  * particles are more than fit: to check before writing anything. */
 guint       evox_tiff_label_bits   (EvoxLabels * const  *labels,

@@ -86,17 +86,12 @@ to_optical_density (float       *v,
   return clamped;
 }
 
-/* The bin x bin mean of every projection; optical density is a line integral, so its mean is
- * the line integral through the bigger pixel, which is what reconstruction wants. */
 static EvoxTiltSeries *
 bin_series (EvoxTiltSeries  *in,
             guint            bin,
             const char      *path,
             GError         **error)
 {
-  g_autoptr(EvoxTiltSeries) out = NULL;
-  guint nx, ny;
-
   if (bin > in->nx || bin > in->ny)
     {
       _evox_hdf5_set_error (error, EVOX_ERROR_ARGUMENT, path,
@@ -104,36 +99,7 @@ bin_series (EvoxTiltSeries  *in,
                  in->ny);
       return NULL;
     }
-  nx = in->nx / bin;
-  ny = in->ny / bin;
-  out = evox_tilt_series_new (nx, ny, in->n_angles, error);
-  if (out == NULL)
-    return NULL;
-  for (guint a = 0; a < in->n_angles; a++)
-    for (guint y = 0; y < ny; y++)
-      {
-        float *dst = evox_tilt_series_row (out, a, y);
-
-        for (guint x = 0; x < nx; x++)
-          {
-            double sum = 0;
-
-            for (guint j = 0; j < bin; j++)
-              {
-                const float *src = evox_tilt_series_row (in, a, y * bin + j) + (gsize) x * bin;
-
-                for (guint i = 0; i < bin; i++)
-                  sum += src[i];
-              }
-            dst[x] = (float) (sum / ((double) bin * bin));
-          }
-      }
-  memcpy (out->theta, in->theta, sizeof (double) * in->n_angles);
-  out->pixel_size_nm = in->pixel_size_nm * bin;
-  out->energy_ev = in->energy_ev;
-  out->od = in->od;
-  out->n_clamped = in->n_clamped;
-  return g_steal_pointer (&out);
+  return evox_tilt_series_bin (in, bin, error);
 }
 
 static EvoxTiltSeries *
@@ -1083,32 +1049,6 @@ load_txrm_folder (const char                *folder,
   return g_steal_pointer (&set);
 }
 
-static int
-compare_names (gconstpointer a,
-               gconstpointer b)
-{
-  return strcmp (*(char * const *) a, *(char * const *) b);
-}
-
-/* The visible files of a folder that pass keep, sorted by name. */
-static GPtrArray *
-folder_names (const char  *folder,
-              gboolean   (*keep) (const char *name),
-              GError     **error)
-{
-  g_autoptr(GDir) dir = g_dir_open (folder, 0, error);
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-
-  if (dir == NULL)
-    return NULL;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    if (keep (name))
-      g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, compare_names);
-  return g_steal_pointer (&names);
-}
-
 GPtrArray *
 evox_tilt_reader_load_set (const char                 *path,
                            const EvoxTiltReadOptions  *options,
@@ -1131,12 +1071,12 @@ evox_tilt_reader_load_set (const char                 *path,
     return NULL;
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     {
-      g_autoptr(GPtrArray) txrm = folder_names (path, is_txrm_name, error);
+      g_autoptr(GPtrArray) txrm = _evox_spectral_list_folder (path, is_txrm_name, error);
       g_autoptr(GPtrArray) xrm = NULL;
 
       if (txrm == NULL)
         return NULL;
-      xrm = folder_names (path, is_xrm_name, error);
+      xrm = _evox_spectral_list_folder (path, is_xrm_name, error);
       if (xrm == NULL)
         return NULL;
       /* .txrm series carry their references inside; .xrm files beside them are not theirs. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "evox-recon-dialog.h"
+#include "evox-axis.h"
 #include "evox-fsc.h"
 #include "evox-plot.h"
 #include "evox-tomo-report-csv.h"
@@ -30,6 +31,7 @@ struct _EvoxReconDialog
 
   EvoxUiJob         job;
   EvoxTomoReport   *report;
+  gboolean          report_partial;  /* of a run that was cancelled or failed: not saved */
   EvoxTiltSeries   *before;        /* the series as read (the reference energy) */
   EvoxTiltSeries   *after;         /* the same moved by the report's shifts */
   GdkTexture       *sinogram[2];
@@ -46,6 +48,7 @@ struct _EvoxReconDialog
   GtkWidget        *progress_box;
   GtkProgressBar   *progress_bar;
   GtkLabel         *message_label;
+  GtkLabel         *warning_label;
   GtkLabel         *summary_label;
   EvoxPlot         *shift_plot;
   EvoxPlot         *residual_plot;
@@ -84,6 +87,53 @@ evox_recon_dialog_get_message (EvoxReconDialog *self)
   if (!gtk_widget_get_visible (GTK_WIDGET (self->message_label)))
     return NULL;
   return gtk_label_get_text (self->message_label);
+}
+
+static void
+show_warning (EvoxReconDialog *self,
+              const char      *warning)
+{
+  gtk_label_set_text (self->warning_label, warning != NULL ? warning : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->warning_label), warning != NULL);
+}
+
+const char *
+evox_recon_dialog_get_warning (EvoxReconDialog *self)
+{
+  g_return_val_if_fail (EVOX_IS_RECON_DIALOG (self), NULL);
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->warning_label)))
+    return NULL;
+  return gtk_label_get_text (self->warning_label);
+}
+
+/* The readers' errors start with the full path: the dialog names the file once, by its base
+ * name, and says what to do where the reason alone leaves the user stuck. */
+static char *
+run_error_message (const char   *path,
+                   const GError *error)
+{
+  g_autofree char *name = g_filename_display_basename (path);
+  g_autofree char *display_path = g_filename_display_name (path);
+  const char *reason = error->message;
+  gsize len = strlen (display_path);
+  GString *text = g_string_new (NULL);
+
+  if (strncmp (reason, display_path, len) == 0 && reason[len] == ':')
+    reason += len + 1;
+  while (*reason == ' ')
+    reason++;
+  if (strstr (reason, display_path) != NULL)
+    g_string_append_printf (text, _("Could not reconstruct: %s"), reason);
+  else
+    g_string_append_printf (text, _("Could not reconstruct “%s”: %s"), name, reason);
+  /* The tilt reader's words for a .txrm without its flat field (evox-tilt-reader.c). */
+  if (strstr (reason, "ReferenceData") != NULL)
+    g_string_append (text, _(".\nWithout a reference (flat-field) image the counts cannot be "
+                             "turned into optical density. Export the series again with its "
+                             "reference from the microscope software, or choose a folder of "
+                             "per-angle .xrm files with their reference files (“ref” in the "
+                             "name)."));
+  return g_string_free (text, FALSE);
 }
 
 /* Options */
@@ -175,7 +225,7 @@ update_sensitivity (EvoxReconDialog *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "recon.run", idle);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "recon.cancel", !idle);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "recon.save-report",
-                                 idle && self->report != NULL);
+                                 idle && self->report != NULL && !self->report_partial);
 }
 
 /* The report in plots */
@@ -247,6 +297,33 @@ plot_shifts (EvoxReconDialog      *self,
                       "dy");
 }
 
+/* Residuals of a good alignment differ in the fourth decimal of an optical density of about 0.1,
+ * and the axis prints ticks finer than four decimals with three significant digits: every label
+ * read 0.104. Shown in 10^-3 (or 10^-6 ...) OD, the spread spans whole tick steps again. */
+static int
+residual_exponent (const double *y,
+                   guint         n)
+{
+  double lo = INFINITY, hi = -INFINITY, spread;
+  int exponent = 0;
+
+  for (guint i = 0; i < n; i++)
+    if (isfinite (y[i]))
+      {
+        lo = MIN (lo, y[i]);
+        hi = MAX (hi, y[i]);
+      }
+  if (!(hi >= lo))
+    return 0;
+  spread = hi > lo ? hi - lo : fabs (hi);
+  while (spread > 0 && spread < 0.01 && exponent > -12)
+    {
+      spread *= 1000;
+      exponent -= 3;
+    }
+  return exponent;
+}
+
 static void
 plot_residual (EvoxReconDialog      *self,
                const EvoxTomoReport *report)
@@ -255,10 +332,13 @@ plot_residual (EvoxReconDialog      *self,
   g_autofree double *x = g_new (double, MAX (n, 1));
   g_autofree double *y = g_new (double, MAX (n, 1));
   guint line;
+  int exponent;
 
   evox_plot_clear (self->residual_plot);
   if (n == 0)
     {
+      evox_plot_set_axes (self->residual_plot, _("Reprojection iteration"),
+                          _("Residual (OD, RMS)"));
       evox_plot_set_placeholder (self->residual_plot, _("No reprojection iterations"));
       return;
     }
@@ -268,6 +348,31 @@ plot_residual (EvoxReconDialog      *self,
 
       x[i] = i + 1;
       y[i] = it->residual;
+    }
+  /* One point on an axis of fractional iterations (0.95 to 1.05) says less than the number. */
+  if (n == 1)
+    {
+      g_autofree char *text = g_strdup_printf (_("One iteration: residual %.4g OD (RMS)"), y[0]);
+
+      evox_plot_set_axes (self->residual_plot, _("Reprojection iteration"),
+                          _("Residual (OD, RMS)"));
+      evox_plot_set_placeholder (self->residual_plot, text);
+      return;
+    }
+  exponent = residual_exponent (y, n);
+  if (exponent != 0)
+    {
+      g_autofree char *power = evox_axis_format_decade (exponent);
+      g_autofree char *title = g_strdup_printf (_("Residual (%s OD, RMS)"), power);
+
+      for (guint i = 0; i < n; i++)
+        y[i] *= pow (10, -exponent);
+      evox_plot_set_axes (self->residual_plot, _("Reprojection iteration"), title);
+    }
+  else
+    {
+      evox_plot_set_axes (self->residual_plot, _("Reprojection iteration"),
+                          _("Residual (OD, RMS)"));
     }
   line = evox_plot_add_line (self->residual_plot, x, y, n, &dx_color, _("residual"));
   evox_plot_set_line_points (self->residual_plot, line, TRUE);
@@ -455,6 +560,7 @@ evox_recon_dialog_show_report (EvoxReconDialog      *self,
 {
   g_return_if_fail (EVOX_IS_RECON_DIALOG (self));
   g_return_if_fail (report != NULL);
+  self->report_partial = FALSE;
   show_report (self, evox_tomo_report_copy (report));
 }
 
@@ -595,6 +701,8 @@ typedef struct
   EvoxTomoReport *report;
   EvoxTiltSeries *before;
   EvoxTiltSeries *after;
+  guint64         n_clamped;  /* detector pixels at or below the dark level, all energies */
+  guint64         n_pixels;   /* detector pixels read, before binning */
 } RunResult;
 
 static void
@@ -688,6 +796,7 @@ run_work (gpointer       user_data,
   g_autoptr (EvoxVolume) volume = NULL;
   RunResult *result;
   EvoxTiltSeries *reference;
+  guint64 n_clamped = 0, n_pixels = 0;
 
   evox_progress_set_stage (run->progress, _("Reading"), 0.0, 0.1);
   evox_progress_push (run->progress, 0.0, 0.1);
@@ -700,6 +809,15 @@ run_work (gpointer       user_data,
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA, _("%s: no projections"),
                    run->path);
       return NULL;
+    }
+  for (guint i = 0; i < set->len; i++)
+    {
+      const EvoxTiltSeries *series = g_ptr_array_index (set, i);
+
+      n_clamped += series->n_clamped;
+      /* n_clamped counts the detector's pixels, before binning */
+      n_pixels += (guint64) series->nx * series->ny * series->n_angles * run->read.bin *
+                  run->read.bin;
     }
   /* The pipeline shifts the series in place: keep the reference energy (the last, highest) as
    * read for the sinogram before alignment. */
@@ -731,6 +849,8 @@ run_work (gpointer       user_data,
   result->report = g_steal_pointer (&report);
   result->before = g_steal_pointer (&before);
   result->after = g_steal_pointer (&after);
+  result->n_clamped = n_clamped;
+  result->n_pixels = n_pixels;
   return result;
 }
 
@@ -759,9 +879,7 @@ run_finished (GObject      *source,
   _evox_ui_job_stop (&self->job);
   if (result == NULL)
     {
-      g_autofree char *name = g_filename_display_basename (run->path);
-      g_autofree char *message = g_strdup_printf (_("Could not reconstruct “%s”: %s"), name,
-                                                  error->message);
+      g_autofree char *message = run_error_message (run->path, error);
 
       show_message (self, message);
     }
@@ -780,6 +898,25 @@ run_finished (GObject      *source,
       if (gtk_spin_button_get_value_as_int (self->row_spin) == 0)
         gtk_spin_button_set_value (self->row_spin, ny / 2);
       update_sinograms (self);
+      self->report_partial = FALSE;
+      /* As `evox reconstruct` warns: a few dead pixels are common, a block of them is a damaged
+       * file or a detector that dropped out, and the shifts and the volume suffer. */
+      if (result->n_clamped > 0)
+        {
+          g_autofree char *warning =
+            g_strdup_printf (ngettext ("Warning: %" G_GUINT64_FORMAT " detector pixel "
+                                       "(%.3g %% of the projections) at or below the dark "
+                                       "level, read as optical density %.3g",
+                                       "Warning: %" G_GUINT64_FORMAT " detector pixels "
+                                       "(%.3g %% of the projections) at or below the dark "
+                                       "level, read as optical density %.3g",
+                                       result->n_clamped),
+                             result->n_clamped,
+                             100.0 * result->n_clamped / MAX (result->n_pixels, 1),
+                             -log (EVOX_TILT_MIN_TRANSMISSION));
+
+          show_warning (self, warning);
+        }
       show_report (self, g_steal_pointer (&result->report));
       g_signal_emit (self, signals[RECONSTRUCTED], 0, result->volume, name);
       run_result_free (result);
@@ -799,6 +936,7 @@ evox_recon_dialog_run (EvoxReconDialog *self)
 
   _evox_ui_job_cancel (&self->job);
   show_message (self, NULL);
+  show_warning (self, NULL);
   if (!evox_recon_dialog_get_options (self, &read, &options, &error))
     {
       show_message (self, error->message);
@@ -806,6 +944,13 @@ evox_recon_dialog_run (EvoxReconDialog *self)
     }
 
   clear_report (self);
+  /* The report grows from nothing; until the run ends it is not the volume's to save, and the
+   * last run's sinograms (maybe of another file or binning) would pass for this one's. */
+  self->report_partial = TRUE;
+  g_clear_pointer (&self->before, evox_tilt_series_free);
+  g_clear_pointer (&self->after, evox_tilt_series_free);
+  update_sinograms (self);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->row_spin), FALSE);
   _evox_ui_job_start (&self->job, self->progress_bar, self->progress_box, job_stopped, self);
   run = g_atomic_rc_box_new0 (RunData);
   g_weak_ref_init (&run->dialog, self);
@@ -826,7 +971,9 @@ evox_recon_dialog_cancel (EvoxReconDialog *self)
 {
   g_return_if_fail (EVOX_IS_RECON_DIALOG (self));
   if (_evox_ui_job_cancel (&self->job))
-    gtk_label_set_text (self->summary_label, _("Cancelled"));
+    gtk_label_set_text (self->summary_label,
+                        _("Cancelled: the plots show the run as far as it went; the window keeps "
+                          "its volume"));
 }
 
 gboolean
@@ -847,6 +994,12 @@ evox_recon_dialog_save_report (EvoxReconDialog  *self,
   if (self->report == NULL)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, _("No report to save: run first"));
+      return FALSE;
+    }
+  if (self->report_partial)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   _("The last run did not finish: its report is not saved"));
       return FALSE;
     }
   return evox_tomo_report_write_csv (self->report, path, force, error);
@@ -954,6 +1107,15 @@ save_report (GtkWidget   *owner,
   /* The chooser has asked before replacing a file. */
   if (!evox_recon_dialog_save_report (EVOX_RECON_DIALOG (owner), path, TRUE, error))
     return FALSE;
+  /* The window's toast is behind the dialog: say it here too. */
+  {
+    GtkLabel *summary = EVOX_RECON_DIALOG (owner)->summary_label;
+    g_autofree char *shown = g_filename_display_name (path);
+    g_autofree char *text = g_strdup_printf (_("%s\nReport saved as %s"),
+                                             gtk_label_get_text (summary), shown);
+
+    gtk_label_set_text (summary, text);
+  }
   /* The window's toast says where it went, as for every other export. */
   if (EVOX_IS_WINDOW (parent))
     evox_window_show_saved (EVOX_WINDOW (parent), path);
@@ -984,6 +1146,20 @@ save_report_action (GtkWidget  *widget,
   chooser = _evox_save_chooser_new (widget, _("Save Quality Report"), _("_Save"), name,
                                     save_report, NULL, _("Could not save “%s”: %s"),
                                     save_failed);
+  /* Beside the projections, where the user keeps that sample's files, not in whatever folder
+   * the program was started from. */
+  {
+    g_autofree char *input = g_strstrip (g_strdup (evox_recon_dialog_get_path (self)));
+    g_autofree char *folder = g_file_test (input, G_FILE_TEST_IS_DIR) ?
+                              g_strdup (input) : g_path_get_dirname (input);
+
+    if (*input != '\0' && g_file_test (folder, G_FILE_TEST_IS_DIR))
+      {
+        g_autoptr (GFile) file = g_file_new_for_path (folder);
+
+        gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), file, NULL);
+      }
+  }
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
@@ -1055,6 +1231,7 @@ evox_recon_dialog_class_init (EvoxReconDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxReconDialog, progress_box);
   gtk_widget_class_bind_template_child (widget_class, EvoxReconDialog, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, EvoxReconDialog, message_label);
+  gtk_widget_class_bind_template_child (widget_class, EvoxReconDialog, warning_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxReconDialog, summary_label);
   gtk_widget_class_bind_template_child (widget_class, EvoxReconDialog, shift_plot);
   gtk_widget_class_bind_template_child (widget_class, EvoxReconDialog, residual_plot);

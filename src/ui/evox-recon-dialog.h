@@ -41,6 +41,8 @@ void                  evox_recon_dialog_cancel       (EvoxReconDialog  *self);
 gboolean              evox_recon_dialog_is_running   (EvoxReconDialog  *self);
 /* The error shown, NULL when none. */
 const char           *evox_recon_dialog_get_message  (EvoxReconDialog  *self);
+/* The warning of the last run (pixels at or below the dark level), NULL when none. */
+const char           *evox_recon_dialog_get_warning  (EvoxReconDialog  *self);
 /* The report last shown (it grows while a run goes on); NULL before any. */
 const EvoxTomoReport *evox_recon_dialog_get_report   (EvoxReconDialog  *self);
 /* Shows a copy of report in the plots and the summary, as a run does while it goes. */

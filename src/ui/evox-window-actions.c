@@ -10,6 +10,7 @@
 #include "evox-csv.h"
 #include "evox-export-dialog.h"
 #include "evox-mesh-writer.h"
+#include "evox-methods.h"
 #include "evox-properties-dialog.h"
 #include "evox-recon-dialog.h"
 #include "evox-tiff.h"
@@ -296,7 +297,7 @@ merge_surfaces (EvoxSurfaceList *list)
 
 static gboolean
 write_mesh (EvoxMesh      *mesh,
-            EvoxVolume    *volume,
+            EvoxDocument  *document,
             const guint8  *rgba,
             const char    *path,
             gboolean       overwrite,
@@ -312,8 +313,19 @@ write_mesh (EvoxMesh      *mesh,
                    _("No surface is shown and built yet: add one on the Surfaces page"));
       return FALSE;
     }
-  /* In px when the voxel size is not known, as every other length of the window. */
-  return evox_mesh_write_for_volume (mesh, volume, path, format, rgba, overwrite, error);
+  {
+    /* The record in the PLY's comments and the OBJ's '#' lines: how the surface was made. */
+    g_autofree char *operation =
+      g_strdup_printf ("Export Surfaces in the window (flying edges, %s, triangle budget %" G_GUINT64_FORMAT ")",
+                       evox_document_get_smooth_surfaces (document) ? "smoothed" : "not smoothed",
+                       evox_document_get_triangle_budget (document));
+    g_autofree char *provenance =
+      evox_provenance_record (evox_document_get_path (document), operation);
+
+    /* In px when the voxel size is not known, as every other length of the window. */
+    return evox_mesh_write_with_provenance (mesh, evox_document_get_volume (document), path,
+                                            format, rgba, provenance, overwrite, error);
+  }
 }
 
 gboolean
@@ -348,8 +360,7 @@ evox_window_export_surface (EvoxWindow  *self,
   /* Written as it is, in the surface's colour: no merged copy of a mesh of millions of
    * triangles. */
   surface_bytes (surface, rgba);
-  return write_mesh (mesh, evox_document_get_volume (self->document), rgba, path, overwrite,
-                     error);
+  return write_mesh (mesh, self->document, rgba, path, overwrite, error);
 }
 
 gboolean
@@ -404,7 +415,7 @@ evox_window_export_data (EvoxWindow      *self,
         EvoxSurfaceList *list = evox_document_get_surfaces (doc);
         g_autoptr (EvoxMesh) mesh = merge_surfaces (list);
 
-        return write_mesh (mesh, volume, NULL, path, overwrite, error);
+        return write_mesh (mesh, doc, NULL, path, overwrite, error);
       }
     default:
       g_return_val_if_reached (FALSE);

@@ -13,6 +13,7 @@
 #include "evox-curve-figure.h"
 #include "evox-figure.h"
 #include "evox-figure-private.h"
+#include "evox-methods.h"
 #include "evox-rgb-legend.h"
 #include "evox-types.h"
 
@@ -335,6 +336,7 @@ export_figure (EvoxWindow  *self,
   EvoxRenderer *renderer = evox_canvas_get_renderer (self->canvas);
   g_autoptr(EvoxCurveFigure) curve_figure = NULL;
   g_autoptr(EvoxFigure) figure = NULL;
+  g_autofree char *provenance = NULL;
   g_autofree guint8 *pixels = NULL;
   EvoxOverlayGeometry geometry;
   int view_width, view_height, out_width;
@@ -423,6 +425,9 @@ export_figure (EvoxWindow  *self,
     return FALSE;
 
   figure = evox_figure_new_from_document (self->document, &geometry);
+  provenance = evox_provenance_record (evox_document_get_path (self->document),
+                                       "Export Image in the window");
+  evox_figure_set_provenance (figure, provenance);
   if (curve_figure != NULL)
     {
       guint8 *joined;
@@ -447,7 +452,8 @@ export_figure (EvoxWindow  *self,
         }
       g_free (pixels);
       pixels = joined;
-      if (!evox_image_write (path, pixels, out_width, height, EVOX_IMAGE_WRITE_OVERWRITE, error))
+      if (!evox_image_write_with_provenance (path, pixels, out_width, height,
+                                             EVOX_IMAGE_WRITE_OVERWRITE, provenance, error))
         return FALSE;
     }
   else if (overlays || vector)
@@ -456,7 +462,8 @@ export_figure (EvoxWindow  *self,
                               EVOX_IMAGE_WRITE_OVERWRITE, error))
         return FALSE;
     }
-  else if (!evox_image_write (path, pixels, width, height, EVOX_IMAGE_WRITE_OVERWRITE, error))
+  else if (!evox_image_write_with_provenance (path, pixels, width, height,
+                                             EVOX_IMAGE_WRITE_OVERWRITE, provenance, error))
     return FALSE;
   evox_window_show_saved (self, path);
   return TRUE;

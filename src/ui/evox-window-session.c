@@ -9,6 +9,8 @@
 
 #include "evox-canvas.h"
 #include "evox-clustering.h"
+#include "evox-csv.h"
+#include "evox-methods.h"
 #include "evox-session.h"
 #include "evox-window-private.h"
 
@@ -679,9 +681,129 @@ open_session_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+/* Help > Methods: the methods paragraph of what the window holds now, as its session would
+ * record it, in a window with Copy and Save…. */
+
+static void
+methods_copy_clicked (GtkButton     *button,
+                      GtkTextBuffer *buffer)
+{
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (button)), text);
+}
+
+static void
+methods_save_response (GtkNativeDialog *chooser,
+                       int              response,
+                       GtkTextBuffer   *buffer)
+{
+  GtkWindow *parent = gtk_native_dialog_get_transient_for (chooser);
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+      g_autoptr (GError) error = NULL;
+      g_autofree char *text = NULL;
+      GtkTextIter start, end;
+
+      gtk_text_buffer_get_bounds (buffer, &start, &end);
+      text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+      /* The chooser has already asked before replacing a file. */
+      if (path != NULL && !evox_csv_write_text (path, text, strlen (text), TRUE, &error))
+        {
+          GtkWindow *main = gtk_window_get_transient_for (parent);
+          g_autofree char *message = g_strdup_printf (_("Could not save the methods: %s"),
+                                                      error->message);
+
+          if (EVOX_IS_WINDOW (main))
+            evox_window_show_error (EVOX_WINDOW (main), message);
+        }
+    }
+  g_object_unref (buffer);
+  g_object_unref (chooser);
+}
+
+static void
+methods_save_clicked (GtkButton     *button,
+                      GtkTextBuffer *buffer)
+{
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Save Methods"),
+                                         GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (button))),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "methods.txt");
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (methods_save_response),
+                    g_object_ref (buffer));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+show_methods_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  EvoxWindow *self = EVOX_WINDOW (widget);
+  g_autoptr (EvoxSession) session = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  GtkWidget *window, *box, *scrolled, *view, *buttons, *copy, *save;
+  GtkTextBuffer *buffer;
+
+  session = evox_session_capture (self->document, g_object_get_data (G_OBJECT (self),
+                                                                     SESSION_KEY), &error);
+  if (session == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("No methods to write: %s"), error->message);
+
+      evox_window_show_error (self, message);
+      return;
+    }
+  text = evox_methods_format (session, evox_document_get_volume (self->document));
+
+  window = gtk_window_new ();
+  gtk_window_set_title (GTK_WINDOW (window), _("Methods"));
+  gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (self));
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (window), TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (window), 720, 520);
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  gtk_widget_set_margin_top (box, 12);
+  gtk_widget_set_margin_bottom (box, 12);
+  scrolled = gtk_scrolled_window_new ();
+  gtk_widget_set_vexpand (scrolled, TRUE);
+  view = gtk_text_view_new ();
+  gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (view), GTK_WRAP_WORD_CHAR);
+  gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 6);
+  gtk_text_view_set_right_margin (GTK_TEXT_VIEW (view), 6);
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+  gtk_text_buffer_set_text (buffer, text, -1);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), view);
+  buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_halign (buttons, GTK_ALIGN_END);
+  copy = gtk_button_new_with_mnemonic (_("_Copy"));
+  save = gtk_button_new_with_mnemonic (_("_Save…"));
+  g_signal_connect (copy, "clicked", G_CALLBACK (methods_copy_clicked), buffer);
+  g_signal_connect (save, "clicked", G_CALLBACK (methods_save_clicked), buffer);
+  gtk_box_append (GTK_BOX (buttons), copy);
+  gtk_box_append (GTK_BOX (buttons), save);
+  gtk_box_append (GTK_BOX (box), scrolled);
+  gtk_box_append (GTK_BOX (box), buttons);
+  gtk_window_set_child (GTK_WINDOW (window), box);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 void
 _evox_window_install_session_actions (GtkWidgetClass *widget_class)
 {
+  gtk_widget_class_install_action (widget_class, "win.show-methods", NULL, show_methods_action);
   gtk_widget_class_install_action (widget_class, "win.save-session", NULL, save_session_action);
   gtk_widget_class_install_action (widget_class, "win.open-session", NULL, open_session_action);
 }

@@ -1,0 +1,672 @@
+/* evox-cli-apply.c: `evox apply`, a session's analysis run on many samples, and `--session`. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "evox-cli-private.h"
+#include "evox-clustering.h"
+#include "evox-csv.h"
+#include "evox-isosurface.h"
+#include "evox-mesh-writer.h"
+#include "evox-session.h"
+
+#define SUMMARY_NAME "summary.csv"
+
+/* What every sample shares: read-only while the pool runs. */
+typedef struct
+{
+  const char *session_path;
+  gboolean    force;
+} Shared;
+
+/* One FILE: where its outputs go and, once run, what came out. */
+typedef struct
+{
+  const Shared *shared;
+  char         *file;
+  char         *name;       /* the sample's folder name, unique among the samples */
+  char         *folder;
+  gboolean      ok;
+  char         *message;    /* why it failed */
+  GArray       *fractions;  /* double per phase of the session */
+  gint64        particles;  /* -1: the session has none */
+  GArray       *sizes;      /* guint64 voxels per cluster, 1..k */
+} Sample;
+
+static void
+sample_free (Sample *self)
+{
+  g_free (self->file);
+  g_free (self->name);
+  g_free (self->folder);
+  g_free (self->message);
+  g_array_unref (self->fractions);
+  g_array_unref (self->sizes);
+  g_free (self);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Sample, sample_free)
+
+static JsonObject *
+member_object (JsonObject *object,
+               const char *key)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, key) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static const char *
+member_string (JsonObject *object,
+               const char *key)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, key) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* A run.* number the clustering wrote as text, within [min, max]. */
+static gboolean
+info_number (JsonObject *info,
+             const char *key,
+             double      min,
+             double      max,
+             double     *value)
+{
+  const char *text = member_string (info, key);
+  char *end = NULL;
+
+  if (text == NULL)
+    return FALSE;
+  *value = g_ascii_strtod (text, &end);
+  return end != text && *end == '\0' && !isnan (*value) && *value >= min && *value <= max;
+}
+
+/* The clustering the session recorded (its run.* numbers), as the window runs it again; FALSE
+ * with *why set when the session holds clusters that one run cannot make. */
+static gboolean
+cluster_params (JsonObject            *clusters,
+                EvoxVolume            *volume,
+                EvoxClusteringParams  *params,
+                guint                **channels,
+                GError               **error)
+{
+  JsonObject *info = member_object (clusters, "info");
+  const char *features = member_string (info, "run.features");
+  const char *scale = member_string (info, "run.scale");
+  const char *list = member_string (info, "run.channels");
+  double k, channel, window, mask_channel, lo, hi, pca, seed, restarts, max_iter, tol, sample;
+
+  if (member_string (info, "merges") != NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
+                   _("the session's clusters were merged by hand; one k-means run cannot make "
+                     "them again"));
+      return FALSE;
+    }
+  if (features == NULL || list == NULL || !info_number (info, "k", 1, 65535, &k) ||
+      !info_number (info, "run.channel", 0, G_MAXUINT, &channel) ||
+      !info_number (info, "run.window", 0, 99, &window) ||
+      !info_number (info, "run.mask-channel", -1, G_MAXINT, &mask_channel) ||
+      !info_number (info, "run.mask-lo", -INFINITY, INFINITY, &lo) ||
+      !info_number (info, "run.mask-hi", -INFINITY, INFINITY, &hi) ||
+      !info_number (info, "run.pca", 0, 4096, &pca) ||
+      !info_number (info, "run.seed", 0, (double) G_MAXUINT64, &seed) ||
+      !info_number (info, "run.restarts", 0, 1000, &restarts) ||
+      !info_number (info, "run.max-iter", 0, 1e6, &max_iter) ||
+      !info_number (info, "run.tol", -1, 1, &tol) ||
+      !info_number (info, "run.init-sample", 0, (double) G_MAXSIZE, &sample))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
+                   _("the session's clusters lack the numbers of their run (saved by an older "
+                     "Evox)"));
+      return FALSE;
+    }
+  evox_clustering_params_init (params);
+  params->features = g_strcmp0 (features, "local") == 0 ? EVOX_FEATURES_LOCAL :
+                     EVOX_FEATURES_CHANNELS;
+  if (!evox_clustering_parse_channels (volume, list, channels, &params->n_channels, error))
+    return FALSE;
+  params->channels = *channels;
+  params->channel = (guint) channel;
+  params->window = (guint) window;
+  params->mask.channel = (int) mask_channel;
+  params->mask.lo = lo;
+  params->mask.hi = hi;
+  if (scale != NULL && !evox_feature_scale_from_string (scale, &params->scale))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                   _("the session's clusters name an unknown scaling “%s”"), scale);
+      return FALSE;
+    }
+  params->pca = (guint) pca;
+  params->k = (guint) k;
+  params->kmeans.k = (guint) k;
+  /* Written in full by the run; a double would round seeds above 2^53. */
+  params->kmeans.seed = g_ascii_strtoull (member_string (info, "run.seed"), NULL, 10);
+  params->kmeans.restarts = (guint) restarts;
+  params->kmeans.max_iter = (guint) max_iter;
+  params->kmeans.tol = tol;
+  params->kmeans.init_sample = (gsize) sample;
+  return TRUE;
+}
+
+/* The clusters again, with the names the session gave them. */
+static EvoxClusters *
+make_clusters (JsonObject    *clusters,
+               EvoxVolume    *volume,
+               GError       **error)
+{
+  EvoxClusteringParams params;
+  g_autofree guint *channels = NULL;
+  g_autoptr (EvoxClusteringResult) run = NULL;
+  JsonNode *list_node = json_object_get_member (clusters, "clusters");
+  JsonArray *list = list_node != NULL && JSON_NODE_HOLDS_ARRAY (list_node) ?
+                    json_node_get_array (list_node) : NULL;
+  EvoxClusters *made;
+
+  if (!cluster_params (clusters, volume, &params, &channels, error))
+    return NULL;
+  run = evox_clustering_run (&volume, 1, &params, FALSE, NULL, NULL, error);
+  if (run == NULL)
+    return NULL;
+  made = g_object_ref (run->clusters[0]);
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonNode *node = json_array_get_element (list, i);
+      JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonNode *id = entry != NULL ? json_object_get_member (entry, "id") : NULL;
+      const char *name = member_string (entry, "name");
+
+      if (id != NULL && JSON_NODE_HOLDS_VALUE (id) &&
+          json_node_get_value_type (id) == G_TYPE_INT64 && json_node_get_int (id) >= 1 &&
+          json_node_get_int (id) <= evox_clusters_get_k (made) && name != NULL && *name != '\0')
+        evox_clusters_set_name (made, (guint) json_node_get_int (id), name);
+    }
+  return made;
+}
+
+/* id,name,voxels,fraction: the cluster sizes, fractions of the voxels clustered. */
+static char *
+format_cluster_sizes (EvoxClusters *clusters)
+{
+  GString *text = g_string_new ("cluster,name,voxels,fraction\n");
+
+  for (guint id = 1; id <= evox_clusters_get_k (clusters); id++)
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+      g_autofree char *name = g_strdup (evox_clusters_get_name (clusters, id));
+
+      /* Names are the user's: no comma or quote may break the row. */
+      g_strcanon (name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-.+#()",
+                  '_');
+      g_string_append_printf (text, "%u,%s,%" G_GUINT64_FORMAT ",%s\n", id, name,
+                              evox_clusters_get_voxels (clusters, id),
+                              g_ascii_dtostr (buf, sizeof buf,
+                                              evox_clusters_get_fraction (clusters, id)));
+    }
+  return g_string_free (text, FALSE);
+}
+
+/* The files a sample of this session gets, in the order they are written. */
+static GPtrArray *
+output_names (JsonObject *root)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  JsonNode *phases = json_object_get_member (root, "phases");
+  JsonNode *surfaces = json_object_get_member (root, "surfaces");
+
+  if (phases != NULL && JSON_NODE_HOLDS_ARRAY (phases) &&
+      json_array_get_length (json_node_get_array (phases)) > 0)
+    g_ptr_array_add (names, g_strdup ("fractions.csv"));
+  if (member_object (root, "particles") != NULL)
+    g_ptr_array_add (names, g_strdup ("particles.csv"));
+  if (surfaces != NULL && JSON_NODE_HOLDS_ARRAY (surfaces))
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (surfaces)); i++)
+      g_ptr_array_add (names, g_strdup_printf ("surface-%u.ply", i + 1));
+  if (member_object (root, "clusters") != NULL)
+    g_ptr_array_add (names, g_strdup ("clusters.csv"));
+  return names;
+}
+
+/* The heavy part, on a pool thread: read, apply, compute, then write every file or none. The
+ * session is loaded again here so no object is shared between samples. */
+static gboolean
+run_sample (Sample  *sample,
+            GError **error)
+{
+  g_autoptr (EvoxSession) session = NULL;
+  g_autoptr (EvoxSsrmOptions) ssrm = NULL;
+  g_autoptr (EvoxVolume) volume = NULL;
+  g_autoptr (EvoxDocument) document = NULL;
+  g_autoptr (EvoxFractionTable) table = NULL;
+  g_autoptr (EvoxClusters) clusters = NULL;
+  g_autoptr (GPtrArray) meshes = g_ptr_array_new_with_free_func ((GDestroyNotify) evox_mesh_unref);
+  g_autoptr (GPtrArray) written = g_ptr_array_new_with_free_func (g_free);
+  EvoxLoadOptions options = { 0 };
+  EvoxSurfaceList *surfaces;
+  EvoxPhaseList *phases;
+  EvoxLabels *labels;
+  JsonObject *root;
+  gboolean force = sample->shared->force;
+  gboolean ok = TRUE;
+  guint bin;
+
+  session = evox_session_load (sample->shared->session_path, error);
+  if (session == NULL)
+    return FALSE;
+  root = evox_session_get_root (session);
+  evox_session_set_input (session, sample->file);
+  evox_session_get_load_options (session, &ssrm, &bin);
+  options.ssrm = ssrm;
+  options.bin = bin;
+  volume = evox_volume_load_with (sample->file, &options, NULL, NULL, error);
+  if (volume == NULL || !evox_volume_build_histograms (volume, NULL, NULL, error))
+    return FALSE;
+  if (!evox_session_prepare (session, volume, NULL, error))
+    return FALSE;
+  document = evox_document_new ();
+  if (!evox_session_apply (session, document, volume, error))
+    return FALSE;
+
+  phases = evox_document_get_phases (document);
+  if (evox_phase_list_get_n_phases (phases) > 0)
+    {
+      table = evox_fraction_table_new (volume, evox_document_get_channel (document),
+                                       evox_document_get_basis (document), phases, NULL, error);
+      if (table == NULL)
+        return FALSE;
+      for (guint i = 0; i < table->n_rows; i++)
+        {
+          double fraction = evox_fraction_table_get_fraction (table, i, -1);
+
+          g_array_append_val (sample->fractions, fraction);
+        }
+    }
+  labels = evox_document_get_labels (document);
+  if (member_object (root, "particles") != NULL)
+    sample->particles = labels != NULL ? evox_labels_get_n_particles (labels) : 0;
+  /* The document builds surfaces off a main loop this command does not run: built here. */
+  surfaces = evox_document_get_surfaces (document);
+  for (guint i = 0; i < evox_surface_list_get_n_surfaces (surfaces); i++)
+    {
+      EvoxSurface *surface = evox_surface_list_get_surface (surfaces, i);
+      EvoxMesh *mesh = evox_isosurface_build (volume, labels, evox_surface_get_spec (surface),
+                                              NULL, NULL, error);
+
+      if (mesh == NULL)
+        {
+          g_prefix_error (error, _("surface “%s”: "), evox_surface_get_name (surface));
+          return FALSE;
+        }
+      g_ptr_array_add (meshes, mesh);
+    }
+  if (member_object (root, "clusters") != NULL)
+    {
+      clusters = make_clusters (member_object (root, "clusters"), volume, error);
+      if (clusters == NULL)
+        {
+          g_prefix_error (error, _("clusters: "));
+          return FALSE;
+        }
+      for (guint id = 1; id <= evox_clusters_get_k (clusters); id++)
+        {
+          guint64 voxels = evox_clusters_get_voxels (clusters, id);
+
+          g_array_append_val (sample->sizes, voxels);
+        }
+    }
+
+  if (g_mkdir_with_parents (sample->folder, 0777) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Cannot make folder “%s”: %s"), sample->folder, g_strerror (saved_errno));
+      return FALSE;
+    }
+#define OUT(name) (g_ptr_array_add (written, g_build_filename (sample->folder, name, NULL)), \
+                   (const char *) written->pdata[written->len - 1])
+  if (ok && table != NULL)
+    ok = evox_csv_write_fraction_table (OUT ("fractions.csv"), table, force, error);
+  if (ok && sample->particles >= 0)
+    {
+      /* No labels: the session's particles were of a channel this sample lacks; the header
+       * alone. */
+      ok = evox_csv_write_particles (OUT ("particles.csv"), labels != NULL ? &labels : NULL,
+                                     labels != NULL ? 1 : 0, force, error);
+    }
+  for (guint i = 0; ok && i < meshes->len; i++)
+    {
+      EvoxSurface *surface = evox_surface_list_get_surface (surfaces, i);
+      g_autofree char *name = g_strdup_printf ("surface-%u.ply", i + 1);
+      float rgba[4];
+      guint8 bytes[4];
+
+      evox_surface_get_rgba (surface, rgba);
+      for (guint c = 0; c < 4; c++)
+        bytes[c] = (guint8) lrintf (CLAMP (rgba[c], 0.0f, 1.0f) * 255.0f);
+      ok = evox_mesh_write_for_volume (meshes->pdata[i], volume, OUT (name), EVOX_MESH_FORMAT_PLY,
+                                       bytes, force, error);
+    }
+  if (ok && clusters != NULL)
+    {
+      g_autofree char *text = format_cluster_sizes (clusters);
+
+      ok = evox_csv_write_text (OUT ("clusters.csv"), text, strlen (text), force, error);
+    }
+#undef OUT
+  if (!ok)
+    {
+      /* The one that failed wrote nothing; the ones before it go, so a sample is whole or
+       * absent. */
+      for (guint i = 0; i + 1 < written->len; i++)
+        g_unlink (written->pdata[i]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+sample_work (gpointer data,
+             gpointer user_data)
+{
+  Sample *sample = data;
+  g_autoptr (GError) error = NULL;
+
+  sample->ok = run_sample (sample, &error);
+  if (!sample->ok)
+    {
+      sample->message = g_strdup (error->message);
+      g_array_set_size (sample->fractions, 0);
+      g_array_set_size (sample->sizes, 0);
+      sample->particles = sample->particles >= 0 ? 0 : -1;
+    }
+}
+
+/* A CSV field: quoted when it holds a comma, quote or line break (RFC 4180). */
+static void
+append_field (GString    *row,
+              const char *text)
+{
+  if (strpbrk (text, ",\"\r\n") == NULL)
+    {
+      g_string_append (row, text);
+      return;
+    }
+  g_string_append_c (row, '"');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (row, '"');
+      g_string_append_c (row, *p);
+    }
+  g_string_append_c (row, '"');
+}
+
+/* One row per sample, in the order given: the columns come from the session (its phases'
+ * names, its particles, its k), so every row has them; a failed sample leaves them empty. */
+static char *
+format_summary (JsonObject *root,
+                GPtrArray  *samples)
+{
+  GString *text = g_string_new ("file,sample,status,message");
+  JsonNode *node = json_object_get_member (root, "phases");
+  JsonArray *phases = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ?
+                      json_node_get_array (node) : NULL;
+  gboolean has_particles = member_object (root, "particles") != NULL;
+  guint n_phases = 0, k = 0;
+
+  /* Every sample that succeeded had the same phases (they come from the session). */
+  for (guint i = 0; i < samples->len; i++)
+    {
+      Sample *sample = samples->pdata[i];
+
+      if (sample->ok)
+        {
+          n_phases = MAX (n_phases, sample->fractions->len);
+          k = MAX (k, sample->sizes->len);
+        }
+    }
+  for (guint p = 0; p < n_phases; p++)
+    {
+      JsonNode *entry = phases != NULL && p < json_array_get_length (phases) ?
+                        json_array_get_element (phases, p) : NULL;
+      const char *name = entry != NULL && JSON_NODE_HOLDS_OBJECT (entry) ?
+                         member_string (json_node_get_object (entry), "name") : NULL;
+      g_autofree char *column = g_strdup_printf ("fraction %s", name != NULL ? name : "");
+
+      g_string_append_c (text, ',');
+      append_field (text, column);
+    }
+  if (has_particles)
+    g_string_append (text, ",particles");
+  for (guint id = 1; id <= k; id++)
+    g_string_append_printf (text, ",cluster %u voxels", id);
+  g_string_append_c (text, '\n');
+
+  for (guint i = 0; i < samples->len; i++)
+    {
+      Sample *sample = samples->pdata[i];
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+      append_field (text, sample->file);
+      g_string_append_c (text, ',');
+      append_field (text, sample->name);
+      g_string_append (text, sample->ok ? ",ok," : ",failed,");
+      append_field (text, sample->message != NULL ? sample->message : "");
+      for (guint p = 0; p < n_phases; p++)
+        {
+          g_string_append_c (text, ',');
+          if (p < sample->fractions->len)
+            g_string_append (text, g_ascii_dtostr (buf, sizeof buf,
+                                                   g_array_index (sample->fractions, double, p)));
+        }
+      if (has_particles)
+        {
+          g_string_append_c (text, ',');
+          if (sample->ok)
+            g_string_append_printf (text, "%" G_GINT64_FORMAT, sample->particles);
+        }
+      for (guint id = 0; id < k; id++)
+        {
+          g_string_append_c (text, ',');
+          if (id < sample->sizes->len)
+            g_string_append_printf (text, "%" G_GUINT64_FORMAT,
+                                    g_array_index (sample->sizes, guint64, id));
+        }
+      g_string_append_c (text, '\n');
+    }
+  return g_string_free (text, FALSE);
+}
+
+/* The file's name without its folder and last extension, made unique among the samples. */
+static char *
+sample_name (const char *file,
+             GHashTable *taken)
+{
+  g_autofree char *base = g_path_get_basename (file);
+  char *dot = strrchr (base, '.');
+  char *name;
+
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+  if (g_str_equal (base, ".") || g_str_equal (base, G_DIR_SEPARATOR_S) || *base == '\0')
+    {
+      g_free (base);
+      base = g_strdup ("sample");
+    }
+  name = g_strdup (base);
+  for (guint n = 2; g_hash_table_contains (taken, name); n++)
+    {
+      g_free (name);
+      name = g_strdup_printf ("%s-%u", base, n);
+    }
+  g_hash_table_add (taken, g_strdup (name));
+  return name;
+}
+
+int
+_evox_cli_apply (int    argc,
+                 char **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (_("SESSION.evox FILE..."));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxSession) session = NULL;
+  g_autoptr (GPtrArray) samples = g_ptr_array_new_with_free_func ((GDestroyNotify) sample_free);
+  g_autoptr (GPtrArray) names = NULL;
+  g_autoptr (GHashTable) taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *outdir = NULL;
+  g_autofree char *summary_path = NULL;
+  g_autofree char *summary = NULL;
+  Shared shared = { 0 };
+  gboolean force = FALSE;
+  int jobs = 1;
+  guint failed = 0;
+  const GOptionEntry entries[] = {
+    { "outdir", 'o', 0, G_OPTION_ARG_FILENAME, &outdir,
+      N_("Folder for the samples' folders and " SUMMARY_NAME " (default: the current folder; "
+         "made when missing)"), "DIR" },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
+      N_("Samples run at the same time (default 1)"), "N" },
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Replace output files that exist"), NULL },
+    { NULL }
+  };
+
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context,
+    _("Run a session's analysis on each FILE: read it with the session's reading options, apply\n"
+      "its voxel size, phases, particles, surfaces and clusters (k-means run again with the\n"
+      "recorded parameters), and write into DIR/SAMPLE/ what the window's exports write:\n"
+      "fractions.csv, particles.csv, surface-N.ply and clusters.csv (cluster sizes). DIR/"
+      SUMMARY_NAME "\nhas one row per sample. A sample that fails is reported there and the "
+      "others go on;\nthe exit status is 0 only when every sample succeeded."));
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return _evox_cli_usage_error (context, "%s", error->message);
+  if (argc < 3)
+    return _evox_cli_usage_error (context, _("expected SESSION.evox and at least one FILE"));
+  if (jobs < 1 || jobs > 256)
+    return _evox_cli_usage_error (context, _("--jobs must be from 1 to 256, not %d"), jobs);
+
+  session = evox_session_load (argv[1], &error);
+  if (session == NULL)
+    return _evox_cli_input_error (error);
+  if (outdir == NULL)
+    outdir = g_strdup (".");
+  names = output_names (evox_session_get_root (session));
+  summary_path = g_build_filename (outdir, SUMMARY_NAME, NULL);
+  shared.session_path = argv[1];
+  /* A sample named after the summary would put its folder where the summary goes. */
+  g_hash_table_add (taken, g_strdup (SUMMARY_NAME));
+  shared.force = force;
+
+  for (int i = 2; i < argc; i++)
+    {
+      Sample *sample = g_new0 (Sample, 1);
+
+      sample->shared = &shared;
+      sample->file = g_strdup (argv[i]);
+      sample->name = sample_name (argv[i], taken);
+      sample->folder = g_build_filename (outdir, sample->name, NULL);
+      sample->fractions = g_array_new (FALSE, FALSE, sizeof (double));
+      sample->sizes = g_array_new (FALSE, FALSE, sizeof (guint64));
+      sample->particles = -1;
+      g_ptr_array_add (samples, sample);
+    }
+
+  /* Refused before any sample runs: nothing of an earlier run is replaced by half of a new
+   * one. */
+  if (!force)
+    {
+      if (g_file_test (summary_path, G_FILE_TEST_EXISTS))
+        return _evox_cli_error (EVOX_EXIT_INPUT, _("%s: exists already (use --force to replace "
+                                                   "it)"), summary_path);
+      for (guint i = 0; i < samples->len; i++)
+        for (guint n = 0; n < names->len; n++)
+          {
+            Sample *sample = samples->pdata[i];
+            g_autofree char *path = g_build_filename (sample->folder, names->pdata[n], NULL);
+
+            if (g_file_test (path, G_FILE_TEST_EXISTS))
+              return _evox_cli_error (EVOX_EXIT_INPUT, _("%s: exists already (use --force to "
+                                                         "replace it)"), path);
+          }
+    }
+  if (g_mkdir_with_parents (outdir, 0777) != 0)
+    return _evox_cli_error (EVOX_EXIT_INPUT, _("%s: cannot make the folder: %s"), outdir,
+                            g_strerror (errno));
+
+  if (jobs == 1 || samples->len == 1)
+    for (guint i = 0; i < samples->len; i++)
+      sample_work (samples->pdata[i], NULL);
+  else
+    {
+      GThreadPool *pool = g_thread_pool_new (sample_work, NULL,
+                                             (int) MIN ((guint) jobs, samples->len), TRUE,
+                                             &error);
+
+      if (pool == NULL)
+        return _evox_cli_error (EVOX_EXIT_INPUT, "%s", error->message);
+      for (guint i = 0; i < samples->len; i++)
+        g_thread_pool_push (pool, samples->pdata[i], NULL);
+      /* Waits for every sample. */
+      g_thread_pool_free (pool, FALSE, TRUE);
+    }
+
+  for (guint i = 0; i < samples->len; i++)
+    {
+      Sample *sample = samples->pdata[i];
+
+      if (sample->ok)
+        printf ("%s: ok (%s)\n", sample->file, sample->folder);
+      else
+        {
+          failed++;
+          _evox_cli_error (EVOX_EXIT_INPUT, "%s: %s", sample->file, sample->message);
+        }
+    }
+  summary = format_summary (evox_session_get_root (session), samples);
+  if (!evox_csv_write_text (summary_path, summary, strlen (summary), force, &error))
+    return _evox_cli_error (EVOX_EXIT_INPUT, "%s", error->message);
+  printf (_("%u of %u samples done; summary in %s\n"), samples->len - failed, samples->len,
+          summary_path);
+  return failed == 0 ? EVOX_EXIT_OK : EVOX_EXIT_INPUT;
+}
+
+/**
+ * _evox_cli_save_session:
+ * @document: what the command used: its volume (read from input, or the demo), phases,
+ *   particles, surfaces, clusters
+ * @status: (out): the exit status when this fails (the message is printed)
+ *
+ * Writes --session OUT.evox; the path was checked with the command's other outputs.
+ */
+gboolean
+_evox_cli_save_session (EvoxDocument *document,
+                        const char   *path,
+                        gboolean      force,
+                        int          *status)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxSession) session = evox_session_capture (document, NULL, &error);
+
+  if (session == NULL || !evox_session_save (session, path, force, &error))
+    {
+      *status = _evox_cli_error (_evox_cli_error_status (error), "--session %s: %s", path,
+                                 error->message);
+      return FALSE;
+    }
+  return TRUE;
+}

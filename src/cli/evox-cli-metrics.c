@@ -1,0 +1,250 @@
+/* evox-cli-metrics.c: `evox metrics`, electrode metrics of a phase as a table and CSV. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "evox-cli-maps.h"
+#include "evox-cli-private.h"
+#include "evox-labels.h"
+#include "evox-metrics-csv.h"
+#include "evox-metrics.h"
+#include "evox-tiff.h"
+#include "evox-tortuosity.h"
+
+/* The phases of the --phase (or --surface) specs as one union: their ranges, their names
+ * joined by "+". */
+static gboolean
+phase_from_specs (EvoxMetricsPhase  *phase,
+                  EvoxVolume        *volume,
+                  guint              channel,
+                  char             **specs,
+                  int               *status)
+{
+  g_autoptr (EvoxPhaseList) list = evox_phase_list_new ();
+  g_autoptr (GString) name = g_string_new (NULL);
+  guint n;
+
+  if (!_evox_cli_parse_phases (list, volume, channel, specs, FALSE, status))
+    return FALSE;
+  n = evox_phase_list_get_n_phases (list);
+  phase->channel = channel;
+  phase->n_ranges = n;
+  phase->lo = g_new (double, n);
+  phase->hi = g_new (double, n);
+  for (guint i = 0; i < n; i++)
+    {
+      EvoxPhase *p = evox_phase_list_get_phase (list, i);
+
+      phase->lo[i] = evox_phase_get_lo (p);
+      phase->hi[i] = evox_phase_get_hi (p);
+      g_string_append_printf (name, "%s%s", i > 0 ? "+" : "", evox_phase_get_name (p));
+    }
+  phase->name = g_strdup (name->str);
+  return TRUE;
+}
+
+static void
+phase_clear (EvoxMetricsPhase *phase)
+{
+  g_clear_pointer (&phase->name, g_free);
+  g_clear_pointer (&phase->lo, g_free);
+  g_clear_pointer (&phase->hi, g_free);
+}
+
+/* --tortuosity x,y,z: each axis once. */
+static gboolean
+parse_axes (const char *text,
+            gboolean    axes[3])
+{
+  g_auto (GStrv) words = g_strsplit (text, ",", -1);
+
+  if (words[0] == NULL)
+    return FALSE;
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      EvoxFlowAxis axis;
+
+      if (!evox_flow_axis_from_string (g_strstrip (words[i]), &axis) || axes[axis])
+        return FALSE;
+      axes[axis] = TRUE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  EvoxVolume               *volume;
+  const EvoxMetricsRequest *request;
+  GCancellable             *cancellable;
+} Job;
+
+static gpointer
+metrics_job (gpointer       data,
+             EvoxProgress  *progress,
+             GError       **error)
+{
+  Job *job = data;
+
+  return evox_metrics_compute (job->volume, job->request, progress, job->cancellable, error);
+}
+
+int
+_evox_cli_metrics (int    argc,
+                   char **argv)
+{
+  /* First, before any thread starts: Ctrl-C then cancels the solve and nothing is written. */
+  g_autoptr (GCancellable) cancellable = _evox_cli_cancel_on_signal ();
+  g_auto (EvoxCliInput) input;
+  g_autoptr (GOptionContext) context = g_option_context_new (_("FILE --phase NAME=LO:HI"));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) volume = NULL;
+  g_autoptr (EvoxMetrics) table = NULL;
+  g_auto (GStrv) specs = NULL;
+  g_auto (GStrv) surface = NULL;
+  g_autofree char *axes_text = NULL;
+  g_autofree char *tolerance_text = NULL;
+  g_autofree char *thickness = NULL;
+  g_autofree char *csv = NULL;
+  g_autofree char *channel_name = NULL;
+  g_autofree char *text = NULL;
+  EvoxMetricsRequest request = { { NULL } };
+  gboolean force = FALSE, percolation = FALSE, sizes = FALSE, map_existed;
+  int connectivity = 26;
+  EvoxCliOutput outputs[2];
+  guint n_outputs = 0;
+  const char *in;
+  int status, channel;
+  Job job;
+  const GOptionEntry entries[] = {
+    { "phase", 0, 0, G_OPTION_ARG_STRING_ARRAY, &specs,
+      N_("The phase measured: the voxels with LO <= value <= HI, in stored values, or auto:N "
+         "(repeat for a union of phases, named NAME1+NAME2)"), N_("NAME=LO:HI") },
+    { "tortuosity", 0, 0, G_OPTION_ARG_STRING, &axes_text,
+      N_("Tortuosity factor and effective diffusivity along these axes (TauFactor's definition)"),
+      "x,y,z" },
+    { "tolerance", 0, 0, G_OPTION_ARG_STRING, &tolerance_text,
+      N_("Relative residual the diffusion solve stops at (default 1e-6; above 0, below 1)"),
+      "T" },
+    { "percolation", 0, 0, G_OPTION_ARG_NONE, &percolation,
+      N_("Shares of the phase connected to both faces, one face, or neither, per axis"), NULL },
+    { "connectivity", 0, 0, G_OPTION_ARG_INT, &connectivity,
+      N_("Which neighbours connect for --percolation: 6, 18 or 26 (default 26)"), "6|18|26" },
+    { "surface", 0, 0, G_OPTION_ARG_STRING_ARRAY, &surface,
+      N_("Specific surface area of the interface between the phase and this one (repeat for a "
+         "union)"), N_("NAME2=LO:HI") },
+    { "thickness", 0, 0, G_OPTION_ARG_FILENAME, &thickness,
+      N_("Local thickness summaries of the phase and its complement, and the phase's thickness "
+         "map as an f32 TIFF (nm, or voxels without a voxel size; NaN outside the phase)"),
+      "OUT.tif" },
+    { "sizes", 0, 0, G_OPTION_ARG_NONE, &sizes,
+      N_("Local thickness summaries without writing the map"), NULL },
+    { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv,
+      N_("Write the table as CSV: metric,phase,axis,value,unit"), "OUT.csv" },
+    { "channel", 0, 0, G_OPTION_ARG_STRING, &channel_name, N_("Channel label or index"), "C" },
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Replace output files that exist"), NULL },
+    { NULL }
+  };
+
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!_evox_cli_parse (context,
+      _("Measure a phase as battery electrodes are measured: its volume fraction (porosity),\n"
+        "tortuosity factors and effective diffusivity by steady-state diffusion, percolation,\n"
+        "the specific surface area of its interface with another phase and local thickness\n"
+        "summaries of it and of the rest. Prints the table; nothing is written unless\n"
+        "everything succeeds; Ctrl-C cancels (status 130)."),
+      entries, &input, &argc, &argv, 0, &status))
+    return status;
+  in = input.demo ? NULL : argv[1];
+
+  /* Everything that does not need the volume is checked before reading it. */
+  if (specs == NULL)
+    return _evox_cli_usage_error (context, _("--phase NAME=LO:HI is required"));
+  if (axes_text != NULL && !parse_axes (axes_text, request.tortuosity))
+    return _evox_cli_usage_error (context, _("--tortuosity must list axes among x, y and z, each "
+                                             "once (as x,z), not '%s'"), axes_text);
+  if (tolerance_text != NULL)
+    {
+      if (!_evox_cli_parse_double (tolerance_text, &request.tolerance) ||
+          !(request.tolerance > 0.0 && request.tolerance < 1.0))
+        return _evox_cli_usage_error (context, _("--tolerance must be a number above 0 and below "
+                                                 "1, not '%s'"), tolerance_text);
+      if (axes_text == NULL)
+        return _evox_cli_usage_error (context, _("--tolerance needs --tortuosity"));
+    }
+  if (!evox_connectivity_is_valid (connectivity))
+    return _evox_cli_usage_error (context, _("--connectivity must be 6, 18 or 26, not %d"),
+                                  connectivity);
+  if (thickness != NULL)
+    outputs[n_outputs++] = (EvoxCliOutput) { "--thickness", thickness };
+  if (csv != NULL)
+    outputs[n_outputs++] = (EvoxCliOutput) { "--csv", csv };
+  if (!_evox_cli_check_outputs (outputs, n_outputs, in, force, &status))
+    return status;
+
+  volume = _evox_cli_input_load (&input, in, &status);
+  if (volume == NULL)
+    return status;
+  if ((channel = _evox_cli_find_channel (volume, channel_name, &status)) < 0)
+    return status;
+  if (!phase_from_specs (&request.phase, volume, (guint) channel, specs, &status))
+    goto out;
+  if (surface != NULL &&
+      !phase_from_specs (&request.other, volume, (guint) channel, surface, &status))
+    goto out;
+  request.percolation = percolation;
+  request.connectivity = connectivity;
+  request.surface = surface != NULL;
+  request.thickness = thickness != NULL || sizes;
+  request.keep_thickness = thickness != NULL;
+
+  job = (Job) { volume, &request, cancellable };
+  table = _evox_cli_run_with_progress (metrics_job, &job, "evox-metrics", _("Measuring"),
+                                       &error);
+  if (table == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        status = _evox_cli_maps_fail (error, NULL, EVOX_EXIT_CANCELLED);
+      else
+        /* The options were checked above: what the metrics refuse now is the data (a phase
+         * with no voxels, a volume one voxel thick along an axis asked). */
+        status = _evox_cli_error (EVOX_EXIT_INPUT, "%s: %s", _evox_cli_input_name (&input, in),
+                                  error->message);
+      goto out;
+    }
+  if (g_cancellable_set_error_if_cancelled (cancellable, &error))
+    {
+      status = _evox_cli_maps_fail (error, NULL, EVOX_EXIT_CANCELLED);
+      goto out;
+    }
+
+  map_existed = thickness != NULL && g_file_test (thickness, G_FILE_TEST_EXISTS);
+  if (thickness != NULL &&
+      !evox_tiff_write (evox_metrics_get_map (table), 0, thickness,
+                        EVOX_TIFF_WRITE_F32 | (force ? EVOX_TIFF_WRITE_OVERWRITE : 0), &error))
+    {
+      status = _evox_cli_error (EVOX_EXIT_INPUT, "--thickness: %s", error->message);
+      goto out;
+    }
+  if (csv != NULL && !evox_metrics_write_csv (table, csv, force, &error))
+    {
+      /* Nothing half done: the map just written goes too, unless it replaced a file. */
+      if (thickness != NULL && !map_existed)
+        g_unlink (thickness);
+      status = _evox_cli_error (EVOX_EXIT_INPUT, "--csv: %s", error->message);
+      goto out;
+    }
+  text = evox_metrics_to_text (table);
+  fputs (text, stdout);
+  status = EVOX_EXIT_OK;
+
+out:
+  phase_clear (&request.phase);
+  phase_clear (&request.other);
+  return status;
+}

@@ -1,0 +1,562 @@
+/* test-methods.c: the methods paragraph of a session, `evox methods`, the provenance record. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <png.h>
+#include <string.h>
+#include <tiffio.h>
+
+#include "evox-image.h"
+#include "evox-mesh-writer.h"
+#include "evox-methods.h"
+#include "evox-session.h"
+#include "evox-test-png.h"
+#include "evox-test-util.h"
+#include "evox-tiff.h"
+#include "evox-types.h"
+
+#define NX 10
+#define NY 8
+#define NZ 6
+
+static EvoxTestRun
+run_evox (const char *first,
+          ...)
+{
+  va_list ap;
+  EvoxTestRun run;
+
+  va_start (ap, first);
+  run = evox_test_run_evox_va (NULL, NULL, "methods", first, ap);
+  va_end (ap);
+  return run;
+}
+
+static EvoxTestRun
+run_command (const char *command,
+             const char *first,
+             ...)
+{
+  va_list ap;
+  EvoxTestRun run;
+
+  va_start (ap, first);
+  run = evox_test_run_evox_va (NULL, NULL, command, first, ap);
+  va_end (ap);
+  return run;
+}
+
+/* A u8 volume whose values fill 0..59 unevenly (v = (i * 7) % 60), with a known voxel size. */
+static void
+write_volume (const char *path,
+              guint8     *values)
+{
+  g_autoptr (EvoxVolume) volume = NULL;
+  g_autoptr (GError) error = NULL;
+  const double spacing[3] = { 2, 3, 4 };
+  guint8 *data;
+
+  volume = evox_volume_new (NX, NY, NZ, 1, EVOX_SAMPLE_U8, &error);
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  for (gsize i = 0; i < NX * NY * NZ; i++)
+    values[i] = data[i] = (guint8) ((i * 7) % 60);
+  evox_volume_set_spacing (volume, spacing);
+  evox_volume_set_spacing_known (volume, TRUE);
+  g_assert_true (evox_tiff_write (volume, 0, path, EVOX_TIFF_WRITE_OVERWRITE, &error));
+  g_assert_no_error (error);
+}
+
+/* A session as a user's window would save it, written by hand: every element the paragraph
+ * names has a value no default has. */
+static void
+write_session (const char *path)
+{
+  static const char text[] =
+    "{\n"
+    "  \"evox-session\": 1, \"evox-version\": \"0.1.0\",\n"
+    "  \"inputs\": [ { \"kind\": \"file\", \"path\": \"vol.tif\", \"reading\": { \"bin\": 1 } } ],\n"
+    "  \"voxel-size-nm\": [ 2, 3, 4 ],\n"
+    "  \"display\": { \"channel\": 0, \"smooth-surfaces\": false, \"triangle-budget\": 5000 },\n"
+    "  \"phases\": [\n"
+    "    { \"name\": \"Pores\", \"range\": [ 0, 14 ], \"color\": \"#1f77b4\" },\n"
+    "    { \"name\": \"Graphite\", \"range\": [ 20, 41 ], \"color\": \"#d62728\" } ],\n"
+    "  \"particles\": { \"phase\": \"Graphite\", \"channel\": 0, \"range\": [ 20, 41 ],\n"
+    "                 \"connectivity\": 18, \"min-size\": 7, \"selected\": 0 },\n"
+    "  \"surfaces\": [ { \"kind\": \"phase\", \"phase\": 1, \"name\": \"Graphite\" } ],\n"
+    "  \"clusters\": { \"k\": 4, \"info\": { \"features\": \"intensity,gradient\",\n"
+    "                 \"scale\": \"standard\", \"seed\": \"1234\", \"restarts\": \"3\",\n"
+    "                 \"inertia\": \"567.25\" }, \"clusters\": [] },\n"
+    "  \"registered\": true\n"
+    "}\n";
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+  g_assert_no_error (error);
+}
+
+/* The sentence of a phase [lo, hi]: its fraction and the changes for one-bin moves of each
+ * edge, counted here voxel by voxel (the methods text takes them from the fine histogram). */
+static char *
+expected_sensitivity (const guint8 *values,
+                      int           lo,
+                      int           hi)
+{
+  const int edges[5][2] = { { lo, hi }, { lo - 1, hi }, { lo + 1, hi }, { lo, hi - 1 },
+                            { lo, hi + 1 } };
+  double f[5];
+
+  for (guint e = 0; e < 5; e++)
+    {
+      guint count = 0;
+
+      for (gsize i = 0; i < NX * NY * NZ; i++)
+        count += values[i] >= edges[e][0] && values[i] <= edges[e][1];
+      f[e] = (double) count / (NX * NY * NZ);
+    }
+  return g_strdup_printf ("volume fraction %.2f %%; moving the lower threshold by -1/+1 bin (1) "
+                          "changes it by %+.2f/%+.2f percentage points, the upper threshold by "
+                          "%+.2f/%+.2f", 100 * f[0], 100 * (f[1] - f[0]), 100 * (f[2] - f[0]),
+                          100 * (f[3] - f[0]), 100 * (f[4] - f[0]));
+}
+
+static void
+assert_contains (const char *text,
+                 const char *part)
+{
+  if (strstr (text, part) == NULL)
+    g_error ("“%s” not in the methods text:\n%s", part, text);
+}
+
+static void
+test_paragraph (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "vol.tif", NULL);
+  g_autofree char *path = g_build_filename (dir, "s.evox", NULL);
+  g_autofree char *sha = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *pores = NULL, *graphite = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr (EvoxSession) session = NULL;
+  g_autoptr (EvoxVolume) volume = NULL;
+  g_autoptr (GError) error = NULL;
+  guint8 values[NX * NY * NZ];
+  gsize length;
+
+  write_volume (tiff, values);
+  write_session (path);
+  session = evox_session_load (path, &error);
+  g_assert_no_error (error);
+  volume = evox_session_load_input (session, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  /* Without the volume: what the session alone says. */
+  text = evox_methods_format (session, NULL);
+  assert_contains (text, "\"vol.tif\"");
+  assert_contains (text, "Voxel size 2 x 3 x 4 nm");
+  assert_contains (text, "\"Pores\" [0, 14]");
+  g_assert_null (strstr (text, "volume fraction"));
+  g_clear_pointer (&text, g_free);
+
+  text = evox_methods_format (session, volume);
+  g_test_message ("%s", text);
+  assert_contains (text, "The file \"vol.tif\" was analysed");
+  assert_contains (text, "10 x 8 x 6 voxels (x, y, z) of type u8");
+  assert_contains (text, "voxel size 2 x 3 x 4 nm");
+  assert_contains (text, "trilinearly");
+  assert_contains (text, "registered");
+  pores = expected_sensitivity (values, 0, 14);
+  graphite = expected_sensitivity (values, 20, 41);
+  assert_contains (text, "\"Pores\" [0, 14], ");
+  assert_contains (text, pores);
+  assert_contains (text, "\"Graphite\" [20, 41], ");
+  assert_contains (text, graphite);
+  assert_contains (text, "of phase \"Graphite\" (values 20 to 41) were labelled");
+  assert_contains (text, "18-connectivity");
+  assert_contains (text, "smaller than 7 voxels");
+  assert_contains (text, "flying edges");
+  assert_contains (text, "triangle budget of 5000 triangles");
+  g_assert_null (strstr (text, "Gaussian"));  /* smoothing off in this session */
+  assert_contains (text, "k = 4");
+  assert_contains (text, "features intensity,gradient");
+  assert_contains (text, "scaled by standard");
+  assert_contains (text, "random seed 1234");
+  assert_contains (text, "3 restarts");
+  assert_contains (text, "inertia 567.25");
+  assert_contains (text, "Evox " PACKAGE_VERSION);
+  g_assert_null (strstr (text, "Reconstruction."));
+  g_clear_pointer (&text, g_free);
+
+  /* A volume made from projections: its reconstruction's parameters. */
+  evox_volume_set_metadata (volume, "tomo_algorithm", "sirt");
+  evox_volume_set_metadata (volume, "tomo_center", "31.5");
+  text = evox_methods_format (session, volume);
+  assert_contains (text, "Reconstruction. The volume was reconstructed from projections");
+  assert_contains (text, "algorithm = sirt");
+  assert_contains (text, "center = 31.5");
+
+  /* The record: the hash is SHA-256 of the file's bytes in one piece. */
+  g_assert_true (g_file_get_contents (tiff, &contents, &length, &error));
+  sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+  {
+    g_autofree char *record = evox_provenance_record (tiff, "segment --phase A=0:14");
+    g_autofree char *expected = g_strdup_printf ("software: Evox %s\ninput: %s\n"
+                                                 "input-sha256: %s\n"
+                                                 "operation: segment --phase A=0:14",
+                                                 PACKAGE_VERSION, tiff, sha);
+    g_autofree char *comment = evox_provenance_comment (record);
+    g_autofree char *expected_comment = g_strdup_printf ("# software: Evox %s\n# input: %s\n"
+                                                         "# input-sha256: %s\n"
+                                                         "# operation: segment --phase A=0:14\n",
+                                                         PACKAGE_VERSION, tiff, sha);
+
+    g_assert_cmpstr (record, ==, expected);
+    g_assert_cmpstr (comment, ==, expected_comment);
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static void
+test_join_argv (void)
+{
+  char *argv[] = { "evox", "segment", "a b.tif", "--phase", "it's=1:2", NULL };
+  g_autofree char *joined = evox_provenance_join_argv (5, argv);
+
+  g_assert_cmpstr (joined, ==, "evox segment 'a b.tif' --phase 'it'\\''s=1:2'");
+}
+
+static void
+test_cli (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "vol.tif", NULL);
+  g_autofree char *path = g_build_filename (dir, "s.evox", NULL);
+  g_autofree char *out = g_build_filename (dir, "methods.txt", NULL);
+  g_autofree char *cut = g_build_filename (dir, "cut.evox", NULL);
+  g_autofree char *missing = g_build_filename (dir, "none.evox", NULL);
+  g_autofree char *written = NULL;
+  g_autoptr (GError) error = NULL;
+  guint8 values[NX * NY * NZ];
+
+  write_volume (tiff, values);
+  write_session (path);
+  {
+    g_auto (EvoxTestRun) run = run_evox (path, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    assert_contains (run.out, "18-connectivity");
+    assert_contains (run.out, "10 x 8 x 6 voxels");
+  }
+  {
+    g_auto (EvoxTestRun) run = run_evox (path, "-o", out, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpstr (run.out, ==, "");
+    g_assert_true (g_file_get_contents (out, &written, NULL, &error));
+    assert_contains (written, "random seed 1234");
+  }
+  {
+    /* An existing output is kept without --force and replaced with it. */
+    g_auto (EvoxTestRun) run = (g_file_set_contents (out, "old", -1, NULL),
+                                run_evox (path, "-o", out, NULL));
+
+    evox_test_assert_refused (&run, 1, "exists already");
+    g_clear_pointer (&written, g_free);
+    g_assert_true (g_file_get_contents (out, &written, NULL, &error));
+    g_assert_cmpstr (written, ==, "old");
+  }
+  {
+    g_auto (EvoxTestRun) run = run_evox (path, "-o", out, "--force", NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_clear_pointer (&written, g_free);
+    g_assert_true (g_file_get_contents (out, &written, NULL, &error));
+    assert_contains (written, "random seed 1234");
+  }
+  {
+    g_auto (EvoxTestRun) run = run_evox (missing, NULL);
+
+    evox_test_assert_refused (&run, 1, "none.evox");
+  }
+  {
+    /* A session cut in half. */
+    g_autofree char *whole = NULL;
+    gsize length;
+
+    g_assert_true (g_file_get_contents (path, &whole, &length, &error));
+    g_assert_true (g_file_set_contents (cut, whole, length / 2, &error));
+    {
+      g_auto (EvoxTestRun) run = run_evox (cut, NULL);
+
+      evox_test_assert_refused (&run, 1, "cut.evox");
+    }
+  }
+  {
+    /* The session's input gone: named. */
+    g_assert_cmpint (g_remove (tiff), ==, 0);
+    {
+      g_auto (EvoxTestRun) run = run_evox (path, NULL);
+
+      evox_test_assert_refused (&run, 1, "vol.tif");
+    }
+  }
+  {
+    g_auto (EvoxTestRun) none = run_evox (NULL, NULL);
+    g_auto (EvoxTestRun) two = run_evox (path, cut, NULL);
+
+    g_assert_cmpint (none.status, ==, 2);
+    g_assert_cmpint (two.status, ==, 2);
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* A record with a line that is not ASCII, so the PNG needs iTXt. */
+static const char record[] = "software: Evox test\ninput: /data/\xc3\xa9lectrode.tif\n"
+                             "operation: evox render <a & b>";
+
+/* The PNG's "Description" text as libpng reads it (tEXt or iTXt); NULL when there is none. */
+static char *
+read_png_description (const char *path)
+{
+  FILE *file = fopen (path, "rb");
+  png_structp png = png_create_read_struct (PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+  png_infop info = png_create_info_struct (png);
+  png_textp text = NULL;
+  char *found = NULL;
+  int n = 0;
+
+  g_assert_nonnull (file);
+  if (setjmp (png_jmpbuf (png)))
+    g_error ("libpng cannot read %s", path);
+  png_init_io (png, file);
+  png_read_info (png, info);
+  png_get_text (png, info, &text, &n);
+  for (int i = 0; i < n; i++)
+    if (strcmp (text[i].key, "Description") == 0)
+      found = g_strdup (text[i].text);
+  png_destroy_read_struct (&png, &info, NULL);
+  fclose (file);
+  return found;
+}
+
+static char *
+read_tiff_description (const char *path)
+{
+  TIFF *tif = TIFFOpen (path, "r");
+  const char *description = NULL;
+  char *found = NULL;
+
+  g_assert_nonnull (tif);
+  if (TIFFGetField (tif, TIFFTAG_IMAGEDESCRIPTION, &description) && description != NULL)
+    found = g_strdup (description);
+  TIFFClose (tif);
+  return found;
+}
+
+static void
+test_image_metadata (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *png = g_build_filename (dir, "a.png", NULL);
+  g_autofree char *plain_png = g_build_filename (dir, "b.png", NULL);
+  g_autofree char *tif = g_build_filename (dir, "a.tif", NULL);
+  g_autofree char *plain_tif = g_build_filename (dir, "b.tif", NULL);
+  g_autoptr (GError) error = NULL;
+  const guint8 rgba[16] = { 255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 9, 9, 9, 128 };
+
+  g_assert_true (evox_image_write_with_provenance (png, rgba, 2, 2, 0, record, &error));
+  g_assert_true (evox_image_write_with_provenance (tif, rgba, 2, 2, 0, record, &error));
+  g_assert_true (evox_image_write (plain_png, rgba, 2, 2, 0, &error));
+  g_assert_true (evox_image_write (plain_tif, rgba, 2, 2, 0, &error));
+  g_assert_no_error (error);
+  {
+    g_autofree char *a = read_png_description (png);
+    g_autofree char *b = read_png_description (plain_png);
+    g_autofree char *c = read_tiff_description (tif);
+    g_autofree char *d = read_tiff_description (plain_tif);
+
+    g_assert_cmpstr (a, ==, record);
+    g_assert_null (b);
+    g_assert_cmpstr (c, ==, record);
+    g_assert_null (d);
+  }
+  {
+    /* The pixels are the same with and without the record. */
+    EvoxTestImage a = evox_test_read_png (png);
+
+    g_assert_cmpmem (a.rgba, 16, rgba, 16);
+    g_free (a.rgba);
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* The header lines of a PLY (up to end_header) or the leading '#' lines of an OBJ. */
+static GStrv
+header_lines (const char *path)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) lines = NULL;
+  gsize length;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, &error));
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL && strcmp (lines[i], "end_header") != 0; i++)
+    g_strv_builder_add (builder, lines[i]);
+  return g_strv_builder_end (builder);
+}
+
+static void
+test_mesh_metadata (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *ply = g_build_filename (dir, "a.ply", NULL);
+  g_autofree char *obj = g_build_filename (dir, "a.obj", NULL);
+  g_autofree char *plain = g_build_filename (dir, "b.ply", NULL);
+  g_autoptr (EvoxMesh) mesh = evox_mesh_new_empty ();
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) a = NULL, b = NULL, c = NULL;
+
+  g_assert_true (evox_mesh_write_with_provenance (mesh, NULL, ply, EVOX_MESH_FORMAT_PLY, NULL,
+                                                  record, FALSE, &error));
+  g_assert_true (evox_mesh_write_with_provenance (mesh, NULL, obj, EVOX_MESH_FORMAT_OBJ, NULL,
+                                                  record, FALSE, &error));
+  g_assert_true (evox_mesh_write (mesh, plain, EVOX_MESH_FORMAT_PLY, NULL, FALSE, &error));
+  g_assert_no_error (error);
+  a = header_lines (ply);
+  b = header_lines (obj);
+  c = header_lines (plain);
+  /* ply, format, the unit's comment, then the record's lines, then the elements. */
+  g_assert_cmpstr (a[2], ==, "comment Evox mesh, unit nm");
+  g_assert_cmpstr (a[3], ==, "comment software: Evox test");
+  g_assert_cmpstr (a[4], ==, "comment input: /data/\xc3\xa9lectrode.tif");
+  g_assert_cmpstr (a[5], ==, "comment operation: evox render <a & b>");
+  g_assert_true (g_str_has_prefix (a[6], "element vertex 0"));
+  g_assert_true (g_str_has_prefix (c[3], "element vertex 0"));
+  g_assert_cmpuint (g_strv_length (a), ==, g_strv_length (c) + 3);
+  g_assert_cmpstr (b[1], ==, "# software: Evox test");
+  g_assert_cmpstr (b[3], ==, "# operation: evox render <a & b>");
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static char *
+read_text (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  char *contents = NULL;
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, &error));
+  g_assert_no_error (error);
+  return contents;
+}
+
+/* The command line's --provenance: CSV comment lines before the same table, none without it;
+ * the PLY's comments and the SVG's <metadata>. */
+static void
+test_cli_exports (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "vol.tif", NULL);
+  g_autofree char *with = g_build_filename (dir, "with.csv", NULL);
+  g_autofree char *without = g_build_filename (dir, "without.csv", NULL);
+  g_autofree char *particles = g_build_filename (dir, "particles.csv", NULL);
+  g_autofree char *mask = g_build_filename (dir, "mask.tif", NULL);
+  g_autofree char *plain_mask = g_build_filename (dir, "plain-mask.tif", NULL);
+  g_autofree char *ply = g_build_filename (dir, "m.ply", NULL);
+  g_autofree char *svg = g_build_filename (dir, "f.svg", NULL);
+  g_autofree char *contents = NULL, *sha = NULL, *a = NULL, *b = NULL, *c = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr (GError) error = NULL;
+  guint8 values[NX * NY * NZ];
+  gsize length;
+
+  write_volume (tiff, values);
+  g_assert_true (g_file_get_contents (tiff, &contents, &length, &error));
+  sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+  {
+    g_auto (EvoxTestRun) plain = run_command ("segment", tiff, "--phase", "A=20:41",
+                                              "--fractions", without, "--mask", plain_mask,
+                                              NULL);
+    g_auto (EvoxTestRun) marked = run_command ("segment", tiff, "--phase", "A=20:41",
+                                               "--fractions", with, "--particles", particles,
+                                               "--mask", mask, "--provenance", NULL);
+
+    g_assert_cmpint (plain.status, ==, 0);
+    g_assert_cmpint (marked.status, ==, 0);
+  }
+  a = read_text (with);
+  b = read_text (without);
+  c = read_text (particles);
+  g_assert_false (g_str_has_prefix (b, "#"));
+  expected = g_strdup_printf ("# software: Evox %s\n# input: %s\n# input-sha256: %s\n"
+                              "# operation: evox segment %s --phase A=20:41 --fractions %s "
+                              "--particles %s --mask %s --provenance\n", PACKAGE_VERSION, tiff,
+                              sha, tiff, with, particles, mask);
+  g_assert_true (g_str_has_prefix (a, expected));
+  g_assert_cmpstr (a + strlen (expected), ==, b);  /* the table itself unchanged */
+  g_assert_true (g_str_has_prefix (c, expected));
+  g_assert_true (g_str_has_prefix (c + strlen (expected), "phase,id,voxels,"));
+  {
+    /* The phase mask: the record percent-escaped in its own key of the ImageJ description. */
+    g_autofree char *description = read_tiff_description (mask);
+    g_autofree char *plain_description = read_tiff_description (plain_mask);
+    g_autofree char *record_text = g_strdup_printf ("software: Evox %s\ninput: %s\n"
+                                                    "input-sha256: %s\noperation: evox segment "
+                                                    "%s --phase A=20:41 --fractions %s "
+                                                    "--particles %s --mask %s --provenance",
+                                                    PACKAGE_VERSION, tiff, sha, tiff, with,
+                                                    particles, mask);
+    g_autofree char *escaped = g_uri_escape_string (record_text, NULL, TRUE);
+    g_autofree char *line = g_strdup_printf ("\nevox_provenance=%s\n", escaped);
+
+    g_assert_true (g_str_has_prefix (description, "ImageJ="));
+    g_assert_nonnull (strstr (description, line));
+    g_assert_null (strstr (plain_description, "evox_provenance"));
+    g_assert_cmpstr (description + 0, !=, plain_description);
+  }
+
+  {
+    g_auto (EvoxTestRun) run = run_command ("isosurface", tiff, "--phase", "20:41", "-o", ply,
+                                            "--provenance", NULL);
+    g_auto (GStrv) lines = NULL;
+    g_autofree char *line = g_strdup_printf ("comment input-sha256: %s", sha);
+
+    g_assert_cmpint (run.status, ==, 0);
+    lines = header_lines (ply);
+    g_assert_true (g_strv_contains ((const char * const *) lines, line));
+    g_assert_true (g_strv_contains ((const char * const *) lines,
+                                    "comment software: Evox " PACKAGE_VERSION));
+  }
+  {
+    g_auto (EvoxTestRun) run = run_command ("render", tiff, "-o", svg, "--provenance", NULL);
+    g_autofree char *text = NULL;
+    g_autofree char *element = g_strdup_printf ("<metadata id=\"evox-provenance\">software: "
+                                                "Evox %s\ninput: %s\ninput-sha256: %s\n",
+                                                PACKAGE_VERSION, tiff, sha);
+
+    g_assert_cmpint (run.status, ==, 0);
+    text = read_text (svg);
+    g_assert_nonnull (strstr (text, element));
+    g_assert_nonnull (strstr (text, "--provenance</metadata>"));
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Evox/Methods/paragraph", test_paragraph);
+  g_test_add_func ("/Evox/Methods/join-argv", test_join_argv);
+  g_test_add_func ("/Evox/Methods/cli", test_cli);
+  g_test_add_func ("/Evox/Methods/image-metadata", test_image_metadata);
+  g_test_add_func ("/Evox/Methods/mesh-metadata", test_mesh_metadata);
+  g_test_add_func ("/Evox/Methods/cli-exports", test_cli_exports);
+  return g_test_run ();
+}
