@@ -114,7 +114,8 @@ on_built (GObject      *source,
       else
         _evox_surface_end_build (job->surface, mesh, error);
     }
-  else
+  /* One that undo gave back its cached mesh (READY) keeps it. */
+  else if (evox_surface_get_state (job->surface) != EVOX_SURFACE_STATE_READY)
     {
       g_autoptr (GError) stale = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "");
 

@@ -541,6 +541,22 @@ _evox_surface_mark_stale (EvoxSurface *self)
   set_state (self, EVOX_SURFACE_STATE_STALE);
 }
 
+gboolean
+_evox_surface_restore_mesh (EvoxSurface           *self,
+                            const EvoxSurfaceSpec *spec,
+                            EvoxMesh              *mesh)
+{
+  g_return_val_if_fail (EVOX_IS_SURFACE (self), FALSE);
+  g_return_val_if_fail (spec != NULL && mesh != NULL, FALSE);
+
+  if (!spec_equal (&self->spec, spec))
+    return FALSE;
+  if (self->state == EVOX_SURFACE_STATE_READY && self->mesh == mesh)
+    return TRUE;
+  _evox_surface_end_build (self, mesh, NULL);
+  return TRUE;
+}
+
 /* EvoxSurfaceList */
 
 struct _EvoxSurfaceList

@@ -74,6 +74,11 @@ void                   _evox_surface_end_build     (EvoxSurface           *self,
                                                     EvoxMesh              *mesh,
                                                     const GError          *error);
 void                   _evox_surface_mark_stale    (EvoxSurface           *self);
+/* For undo: when the surface's spec equals spec, mesh (built earlier for that spec) becomes its
+ * result at once, READY, without a build; FALSE and nothing changed otherwise. */
+gboolean               _evox_surface_restore_mesh  (EvoxSurface           *self,
+                                                    const EvoxSurfaceSpec *spec,
+                                                    EvoxMesh              *mesh);
 /* For the document: a phase surface encloses the values its phase owns in `list`
  * (evox_phase_list_get_owned_range for a volume of `type`), not its whole range; called again
  * when another phase of the list changes. NULL: the whole range again. */

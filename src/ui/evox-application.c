@@ -319,6 +319,8 @@ evox_application_startup (GApplication *app)
     { "app.quit", { "<Control>q", NULL } },
     { "win.open", { "<Control>o", NULL } },
     { "win.export-image", { "<Control>e", NULL } },
+    { "win.undo", { "<Control>z", NULL } },
+    { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },
     { "window.close", { "<Control>w", NULL } },
   };
   G_APPLICATION_CLASS (evox_application_parent_class)->startup (app);

@@ -4,6 +4,7 @@
 
 #include "evox-window.h"
 #include "evox-canvas.h"
+#include "evox-history.h"
 #include "evox-progress.h"
 
 G_BEGIN_DECLS
@@ -43,6 +44,9 @@ struct _EvoxWindow
   guint                 saved_timeout_id;
   GtkWindow            *properties_dialog; /* weak: the open Image Properties, if any */
   GtkWindow            *recon_dialog;      /* weak: the open Reconstruction, if any */
+  EvoxHistory          *history;           /* undo and redo of the document's edits */
+  gboolean              history_grouping;  /* a button held: one step until its release */
+  gboolean              history_dragging;  /* the histogram's drag: one step */
 
   /* template children */
   EvoxCanvas           *canvas;
@@ -77,10 +81,13 @@ struct _EvoxWindow
   GtkToggleButton      *histogram_log;
   GtkToggleButton      *histogram_per_layer;
   GMenu                *recent_submenu;
+  GMenu                *edit_section;
 };
 
 void _evox_window_install_actions (GtkWidgetClass *widget_class);
 void _evox_window_install_session_actions (GtkWidgetClass *widget_class);
+void _evox_window_install_history_actions (GtkWidgetClass *widget_class);
+void _evox_window_setup_history   (EvoxWindow     *self);
 void _evox_window_update_recent   (EvoxWindow     *self);
 void _evox_window_update_exports  (EvoxWindow     *self);
 void _evox_window_add_overlay_actions (EvoxWindow *self);

@@ -409,6 +409,8 @@ finish_restore (EvoxWindow  *self,
     show_session_error (self, session, NULL, error);
   else
     {
+      /* What the session set is where the user starts, not steps to undo. */
+      evox_history_clear (self->history);
       apply_cameras (self, session);
       restore_clusters (self, session);
       evox_window_show_error (self, warning);

@@ -1111,6 +1111,7 @@ evox_window_dispose (GObject *object)
   g_clear_weak_pointer (&self->properties_dialog);
   g_clear_weak_pointer (&self->recon_dialog);
   gtk_widget_dispose_template (GTK_WIDGET (self), EVOX_TYPE_WINDOW);
+  g_clear_object (&self->history);
   g_clear_object (&self->document);
   g_clear_pointer (&self->error_text, g_free);
   g_clear_pointer (&self->startup_phases, g_strfreev);
@@ -1176,9 +1177,11 @@ evox_window_class_init (EvoxWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, histogram_log);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, histogram_per_layer);
   gtk_widget_class_bind_template_child (widget_class, EvoxWindow, recent_submenu);
+  gtk_widget_class_bind_template_child (widget_class, EvoxWindow, edit_section);
 
   _evox_window_install_actions (widget_class);
   _evox_window_install_session_actions (widget_class);
+  _evox_window_install_history_actions (widget_class);
 }
 
 /* Every scrolled panel in the side stack, and scrolled parts inside the panels. */
@@ -1309,4 +1312,5 @@ evox_window_init (EvoxWindow *self)
   g_signal_connect_object (gtk_recent_manager_get_default (), "changed",
                            G_CALLBACK (_evox_window_update_recent), self, G_CONNECT_SWAPPED);
   _evox_window_update_recent (self);
+  _evox_window_setup_history (self);
 }

@@ -1,0 +1,1018 @@
+/* evox-history.c: undo and redo of a document's edits, as snapshots of its light models. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include "evox-history.h"
+
+#include <string.h>
+
+/* Document properties a step records, with the name of a step that changes only that one. The
+ * channel comes first: showing another channel resets the range and drops particles, so it must be
+ * restored before them. */
+static const struct
+{
+  const char *property;
+  const char *step;
+} display_properties[] = {
+  { "channel", "Change Channel" },
+  { "mapping", "Change Mapping" },
+  { "colormap", "Change Colour Map" },
+  { "view", "Change View" },
+  { "z-exaggeration", "Change Z Exaggeration" },
+  { "stack-opacity", "Change Stack Opacity" },
+  { "show-phases", "Show Phases" },
+  { "hide-outside-phases", "Hide Outside Phases" },
+  { "particle-colors", "Colour Particles" },
+  { "basis", "Change Basis" },
+  { "show-clusters", "Show Clusters" },
+  { "cluster-opacity", "Change Cluster Opacity" },
+  { "cluster-outlines", "Cluster Outlines" },
+  { "clip-surfaces", "Clip Surfaces" },
+  { "smooth-surfaces", "Smooth Surfaces" },
+  { "triangle-budget", "Change Triangle Budget" },
+};
+
+typedef struct
+{
+  EvoxPhase *phase;
+  char      *name;
+  char      *color;
+  double     lo, hi, opacity;
+  gboolean   visible;
+} PhaseState;
+
+typedef struct
+{
+  EvoxSurface     *surface;
+  char            *name;
+  char            *color;
+  double           opacity;
+  gboolean         visible;
+  EvoxSurfaceSpec  spec;
+  EvoxMesh        *mesh;     /* the mesh of spec when the surface was READY, else NULL */
+} SurfaceState;
+
+typedef struct
+{
+  char     *name;
+  char     *color;
+  gboolean  visible;
+} ClusterState;
+
+typedef struct
+{
+  GValue        display[G_N_ELEMENTS (display_properties)];
+  double        range[2];
+  GArray       *phases;    /* PhaseState */
+  int           selected_phase;
+  EvoxLabels   *labels;
+  GArray       *surfaces;  /* SurfaceState */
+  EvoxClusters *clusters;
+  GArray       *cluster_states;  /* ClusterState, id 1 first */
+} State;
+
+typedef struct
+{
+  char   *name;
+  char   *key;     /* what changed, for coalescing; NULL: never extended */
+  gint64  time;    /* monotonic µs of the last change folded in */
+  State  *before;
+  State  *after;
+} Step;
+
+struct _EvoxHistory
+{
+  GObject       parent_instance;
+
+  GWeakRef      document;
+  EvoxClusters *watched_clusters;
+  gulong        clusters_handler;
+  State        *current;
+  GQueue        undo;  /* Step, newest at the head */
+  GQueue        redo;  /* Step, next at the head */
+  guint         idle_id;
+  guint         group_depth;
+  char         *group_name;
+  gboolean      applying;
+  gboolean      clear_pending;  /* another volume came: forget the steps at the next commit */
+  guint         max_steps;
+  guint64       max_bytes;
+  guint         coalesce_ms;
+  gboolean      can_undo, can_redo;
+};
+
+G_DEFINE_FINAL_TYPE (EvoxHistory, evox_history, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_CAN_UNDO,
+  PROP_CAN_REDO,
+  PROP_UNDO_NAME,
+  PROP_REDO_NAME,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+phase_state_clear (gpointer data)
+{
+  PhaseState *state = data;
+
+  g_clear_object (&state->phase);
+  g_clear_pointer (&state->name, g_free);
+  g_clear_pointer (&state->color, g_free);
+}
+
+static void
+surface_state_clear (gpointer data)
+{
+  SurfaceState *state = data;
+
+  g_clear_object (&state->surface);
+  g_clear_pointer (&state->mesh, evox_mesh_unref);
+  g_clear_pointer (&state->name, g_free);
+  g_clear_pointer (&state->color, g_free);
+}
+
+static void
+cluster_state_clear (gpointer data)
+{
+  ClusterState *state = data;
+
+  g_clear_pointer (&state->name, g_free);
+  g_clear_pointer (&state->color, g_free);
+}
+
+static void
+state_free (State *state)
+{
+  if (state == NULL)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (display_properties); i++)
+    if (G_IS_VALUE (&state->display[i]))
+      g_value_unset (&state->display[i]);
+  g_array_unref (state->phases);
+  g_array_unref (state->surfaces);
+  g_array_unref (state->cluster_states);
+  g_clear_object (&state->labels);
+  g_clear_object (&state->clusters);
+  g_free (state);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (State, state_free)
+
+static State *
+state_capture (EvoxDocument *document)
+{
+  State *state = g_new0 (State, 1);
+  EvoxPhaseList *phases = evox_document_get_phases (document);
+  EvoxSurfaceList *surfaces = evox_document_get_surfaces (document);
+  EvoxClusters *clusters = evox_document_get_clusters (document);
+
+  for (guint i = 0; i < G_N_ELEMENTS (display_properties); i++)
+    {
+      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (document),
+                                                        display_properties[i].property);
+
+      g_value_init (&state->display[i], pspec->value_type);
+      g_object_get_property (G_OBJECT (document), pspec->name, &state->display[i]);
+    }
+  evox_document_get_range (document, &state->range[0], &state->range[1]);
+
+  state->phases = g_array_new (FALSE, TRUE, sizeof (PhaseState));
+  g_array_set_clear_func (state->phases, phase_state_clear);
+  for (guint i = 0; i < evox_phase_list_get_n_phases (phases); i++)
+    {
+      EvoxPhase *phase = evox_phase_list_get_phase (phases, i);
+      PhaseState entry = {
+        .phase = g_object_ref (phase),
+        .name = g_strdup (evox_phase_get_name (phase)),
+        .color = g_strdup (evox_phase_get_color (phase)),
+        .lo = evox_phase_get_lo (phase),
+        .hi = evox_phase_get_hi (phase),
+        .opacity = evox_phase_get_opacity (phase),
+        .visible = evox_phase_get_visible (phase),
+      };
+
+      g_array_append_val (state->phases, entry);
+    }
+  state->selected_phase = evox_document_get_selected_phase (document);
+  g_set_object (&state->labels, evox_document_get_labels (document));
+
+  state->surfaces = g_array_new (FALSE, TRUE, sizeof (SurfaceState));
+  g_array_set_clear_func (state->surfaces, surface_state_clear);
+  for (guint i = 0; i < evox_surface_list_get_n_surfaces (surfaces); i++)
+    {
+      EvoxSurface *surface = evox_surface_list_get_surface (surfaces, i);
+      SurfaceState entry = {
+        .surface = g_object_ref (surface),
+        .name = g_strdup (evox_surface_get_name (surface)),
+        .color = g_strdup (evox_surface_get_color (surface)),
+        .opacity = evox_surface_get_opacity (surface),
+        .visible = evox_surface_get_visible (surface),
+        .spec = *evox_surface_get_spec (surface),
+      };
+
+      if (evox_surface_get_state (surface) == EVOX_SURFACE_STATE_READY &&
+          evox_surface_get_mesh (surface) != NULL)
+        entry.mesh = evox_mesh_ref (evox_surface_get_mesh (surface));
+      g_array_append_val (state->surfaces, entry);
+    }
+
+  g_set_object (&state->clusters, clusters);
+  state->cluster_states = g_array_new (FALSE, TRUE, sizeof (ClusterState));
+  g_array_set_clear_func (state->cluster_states, cluster_state_clear);
+  for (guint id = 1; clusters != NULL && id <= evox_clusters_get_k (clusters); id++)
+    {
+      ClusterState entry = {
+        .name = g_strdup (evox_clusters_get_name (clusters, id)),
+        .color = g_strdup (evox_clusters_get_color (clusters, id)),
+        .visible = evox_clusters_get_visible (clusters, id),
+      };
+
+      g_array_append_val (state->cluster_states, entry);
+    }
+  return state;
+}
+
+/* A phase whose object is in both lists keeps its identity: same object, same surfaces. */
+static int
+find_phase (GArray    *phases,
+            EvoxPhase *phase)
+{
+  for (guint i = 0; i < phases->len; i++)
+    if (g_array_index (phases, PhaseState, i).phase == phase)
+      return (int) i;
+  return -1;
+}
+
+/* What differs between a and b, as a step name and a key that says which thing changed (the same
+ * key on consecutive changes lets them fold into one step). NULL when nothing recorded differs. */
+static const char *
+state_diff (State  *a,
+            State  *b,
+            char  **key)
+{
+  *key = NULL;
+  if (a->phases->len != b->phases->len)
+    {
+      GArray *fewer = a->phases->len < b->phases->len ? a->phases : b->phases;
+      GArray *more = fewer == a->phases ? b->phases : a->phases;
+
+      /* Phases kept as they were, some added or removed; otherwise the list was replaced (a
+       * preset, Suggest). */
+      for (guint i = 0; i < fewer->len; i++)
+        if (find_phase (more, g_array_index (fewer, PhaseState, i).phase) < 0)
+          return "Replace Phases";
+      return fewer == a->phases ? "Add Phase" : "Remove Phase";
+    }
+  for (guint i = 0; i < a->phases->len; i++)
+    {
+      PhaseState *p = &g_array_index (a->phases, PhaseState, i);
+      PhaseState *q = &g_array_index (b->phases, PhaseState, i);
+
+      if (p->phase != q->phase)
+        return find_phase (a->phases, q->phase) >= 0 ? "Reorder Phases" : "Replace Phases";
+      if (p->lo != q->lo || p->hi != q->hi)
+        {
+          *key = g_strdup_printf ("phase-edge:%p", (void *) q->phase);
+          return "Move Phase Edge";
+        }
+      if (g_strcmp0 (p->color, q->color) != 0)
+        {
+          *key = g_strdup_printf ("phase-color:%p", (void *) q->phase);
+          return "Recolour Phase";
+        }
+      if (g_strcmp0 (p->name, q->name) != 0)
+        return "Rename Phase";
+      if (p->opacity != q->opacity)
+        {
+          *key = g_strdup_printf ("phase-opacity:%p", (void *) q->phase);
+          return "Change Phase Opacity";
+        }
+      if (p->visible != q->visible)
+        return q->visible ? "Show Phase" : "Hide Phase";
+    }
+
+  if (a->clusters != b->clusters)
+    {
+      if (b->clusters == NULL)
+        return "Clear Clusters";
+      if (a->clusters != NULL &&
+          evox_clusters_get_k (b->clusters) < evox_clusters_get_k (a->clusters))
+        return "Merge Clusters";
+      return "Cluster";
+    }
+  for (guint i = 0; i < a->cluster_states->len && i < b->cluster_states->len; i++)
+    {
+      ClusterState *p = &g_array_index (a->cluster_states, ClusterState, i);
+      ClusterState *q = &g_array_index (b->cluster_states, ClusterState, i);
+
+      if (g_strcmp0 (p->name, q->name) != 0)
+        return "Rename Cluster";
+      if (g_strcmp0 (p->color, q->color) != 0)
+        return "Recolour Cluster";
+      if (p->visible != q->visible)
+        return "Show Clusters";
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (display_properties); i++)
+    {
+      if (G_VALUE_TYPE (&a->display[i]) == G_TYPE_STRING)
+        {
+          if (g_strcmp0 (g_value_get_string (&a->display[i]),
+                         g_value_get_string (&b->display[i])) == 0)
+            continue;
+        }
+      else
+        {
+          GValue *x = &a->display[i], *y = &b->display[i];
+
+          /* Exactly: g_param_values_cmp would let doubles within epsilon pass as equal. */
+          if (G_VALUE_HOLDS_UINT (x) && g_value_get_uint (x) == g_value_get_uint (y))
+            continue;
+          if (G_VALUE_HOLDS_INT (x) && g_value_get_int (x) == g_value_get_int (y))
+            continue;
+          if (G_VALUE_HOLDS_UINT64 (x) && g_value_get_uint64 (x) == g_value_get_uint64 (y))
+            continue;
+          if (G_VALUE_HOLDS_DOUBLE (x) && g_value_get_double (x) == g_value_get_double (y))
+            continue;
+          if (G_VALUE_HOLDS_BOOLEAN (x) && g_value_get_boolean (x) == g_value_get_boolean (y))
+            continue;
+          if (G_VALUE_HOLDS_ENUM (x) && g_value_get_enum (x) == g_value_get_enum (y))
+            continue;
+        }
+      *key = g_strdup (display_properties[i].property);
+      return display_properties[i].step;
+    }
+  if (a->range[0] != b->range[0] || a->range[1] != b->range[1])
+    {
+      *key = g_strdup ("range");
+      return "Change Display Range";
+    }
+
+  if (a->surfaces->len < b->surfaces->len)
+    return "Add Surface";
+  if (a->surfaces->len > b->surfaces->len)
+    return "Remove Surface";
+  for (guint i = 0; i < a->surfaces->len; i++)
+    {
+      SurfaceState *p = &g_array_index (a->surfaces, SurfaceState, i);
+      SurfaceState *q = &g_array_index (b->surfaces, SurfaceState, i);
+
+      if (p->surface != q->surface)
+        return "Replace Surfaces";
+      if (g_strcmp0 (p->color, q->color) != 0)
+        {
+          *key = g_strdup_printf ("surface-color:%p", (void *) q->surface);
+          return "Recolour Surface";
+        }
+      if (g_strcmp0 (p->name, q->name) != 0)
+        return "Rename Surface";
+      if (p->opacity != q->opacity)
+        {
+          *key = g_strdup_printf ("surface-opacity:%p", (void *) q->surface);
+          return "Change Surface Opacity";
+        }
+      if (p->visible != q->visible)
+        return q->visible ? "Show Surface" : "Hide Surface";
+    }
+
+  if (a->labels != b->labels)
+    return b->labels != NULL ? "Find Particles" : "Clear Particles";
+  return NULL;
+}
+
+/* The list holds exactly items, in that order. */
+static gboolean
+list_holds (EvoxObjectList *list,
+            GPtrArray      *items)
+{
+  if (_evox_object_list_get_n (list) != items->len)
+    return FALSE;
+  for (guint i = 0; i < items->len; i++)
+    if (_evox_object_list_get (list, i) != items->pdata[i])
+      return FALSE;
+  return TRUE;
+}
+
+static void
+state_apply (State        *state,
+             EvoxDocument *document)
+{
+  EvoxPhaseList *phases = evox_document_get_phases (document);
+  EvoxSurfaceList *surfaces = evox_document_get_surfaces (document);
+  EvoxVolume *volume = evox_document_get_volume (document);
+  g_autoptr (GPtrArray) items = g_ptr_array_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (display_properties); i++)
+    g_object_set_property (G_OBJECT (document), display_properties[i].property,
+                           &state->display[i]);
+  evox_document_set_range (document, state->range[0], state->range[1]);
+
+  /* The same phase objects back, so their surfaces and everything following them stay. */
+  for (guint i = 0; i < state->phases->len; i++)
+    {
+      PhaseState *entry = &g_array_index (state->phases, PhaseState, i);
+
+      evox_phase_set_name (entry->phase, entry->name);
+      evox_phase_set_color (entry->phase, entry->color);
+      evox_phase_set_range (entry->phase, entry->lo, entry->hi);
+      evox_phase_set_opacity (entry->phase, entry->opacity);
+      evox_phase_set_visible (entry->phase, entry->visible);
+      g_ptr_array_add (items, entry->phase);
+    }
+  /* Unselected first: the document would move the selection while the list's views have not yet
+   * seen the list change. */
+  if (!list_holds (EVOX_OBJECT_LIST (phases), items))
+    {
+      evox_document_set_selected_phase (document, -1);
+      _evox_object_list_replace (EVOX_OBJECT_LIST (phases), items);
+    }
+  evox_document_set_selected_phase (document, state->selected_phase);
+
+  if (state->labels == NULL ||
+      (evox_labels_get_volume (state->labels) == volume &&
+       evox_labels_get_channel (state->labels) == evox_document_get_channel (document)))
+    {
+      if (evox_document_get_labels (document) != state->labels)
+        evox_document_set_labels (document, state->labels);
+    }
+
+  /* Surface objects keep their meshes: a READY surface put back is not built again. */
+  g_ptr_array_set_size (items, 0);
+  for (guint i = 0; i < state->surfaces->len; i++)
+    {
+      SurfaceState *entry = &g_array_index (state->surfaces, SurfaceState, i);
+
+      evox_surface_set_name (entry->surface, entry->name);
+      evox_surface_set_color (entry->surface, entry->color);
+      evox_surface_set_opacity (entry->surface, entry->opacity);
+      evox_surface_set_visible (entry->surface, entry->visible);
+      g_ptr_array_add (items, entry->surface);
+    }
+  if (!list_holds (EVOX_OBJECT_LIST (surfaces), items))
+    _evox_object_list_replace (EVOX_OBJECT_LIST (surfaces), items);
+  /* A surface whose spec came back to one it had a mesh for shows that mesh again: undoing an
+   * edge move does not build the surface again. */
+  for (guint i = 0; i < state->surfaces->len; i++)
+    {
+      SurfaceState *entry = &g_array_index (state->surfaces, SurfaceState, i);
+
+      if (entry->mesh != NULL)
+        _evox_surface_restore_mesh (entry->surface, &entry->spec, entry->mesh);
+    }
+
+  if (evox_document_get_clusters (document) != state->clusters)
+    evox_document_set_clusters (document, state->clusters);
+  for (guint i = 0; state->clusters != NULL && i < state->cluster_states->len; i++)
+    {
+      ClusterState *entry = &g_array_index (state->cluster_states, ClusterState, i);
+
+      evox_clusters_set_name (state->clusters, i + 1, entry->name);
+      evox_clusters_set_color (state->clusters, i + 1, entry->color);
+      evox_clusters_set_visible (state->clusters, i + 1, entry->visible);
+    }
+}
+
+static void
+step_free (Step *step)
+{
+  g_free (step->name);
+  g_free (step->key);
+  state_free (step->before);
+  state_free (step->after);
+  g_free (step);
+}
+
+static void
+update_properties (EvoxHistory *self)
+{
+  gboolean can_undo = !g_queue_is_empty (&self->undo);
+  gboolean can_redo = !g_queue_is_empty (&self->redo);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UNDO_NAME]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REDO_NAME]);
+  if (can_undo != self->can_undo)
+    {
+      self->can_undo = can_undo;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_UNDO]);
+    }
+  if (can_redo != self->can_redo)
+    {
+      self->can_redo = can_redo;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_REDO]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
+clear_redo (EvoxHistory *self)
+{
+  g_queue_clear_full (&self->redo, (GDestroyNotify) step_free);
+}
+
+static void enforce_caps (EvoxHistory *self);
+
+/* Compares the document with the state after the last step and records the difference. */
+static void
+commit (EvoxHistory *self,
+        gboolean     group,
+        const char  *forced_name)
+{
+  g_autoptr (EvoxDocument) document = g_weak_ref_get (&self->document);
+  g_autofree char *key = NULL;
+  const char *name;
+  Step *top;
+  State *now;
+  gint64 time = g_get_monotonic_time ();
+
+  g_clear_handle_id (&self->idle_id, g_source_remove);
+  if (document == NULL || self->applying || self->group_depth > 0)
+    return;
+  if (self->clear_pending)
+    {
+      evox_history_clear (self);
+      return;
+    }
+  now = state_capture (document);
+  if (self->current == NULL)
+    {
+      self->current = now;
+      return;
+    }
+  name = state_diff (self->current, now, &key);
+  if (name == NULL)
+    {
+      Step *undo = g_queue_peek_head (&self->undo);
+      Step *redo = g_queue_peek_head (&self->redo);
+
+      /* Nothing recorded changed, but a result may have arrived (a surface's mesh): the states
+       * beside the current one (equal to it in everything recorded) keep it for undo and redo. */
+      if (undo != NULL)
+        {
+          state_free (undo->after);
+          undo->after = state_capture (document);
+        }
+      if (redo != NULL)
+        {
+          state_free (redo->before);
+          redo->before = state_capture (document);
+        }
+      state_free (self->current);
+      self->current = now;
+      return;
+    }
+  if (group)
+    g_clear_pointer (&key, g_free);
+  top = g_queue_peek_head (&self->undo);
+  if (!group && key != NULL && top != NULL && g_queue_is_empty (&self->redo) &&
+      g_strcmp0 (top->key, key) == 0 && time - top->time <= (gint64) self->coalesce_ms * 1000)
+    {
+      state_free (top->after);
+      top->after = now;
+      top->time = time;
+    }
+  else
+    {
+      Step *step = g_new0 (Step, 1);
+
+      step->name = g_strdup (forced_name != NULL ? forced_name : name);
+      step->key = g_steal_pointer (&key);
+      step->time = time;
+      step->before = self->current;
+      step->after = now;
+      self->current = NULL;
+      clear_redo (self);
+      g_queue_push_head (&self->undo, step);
+    }
+  state_free (self->current);
+  self->current = state_capture (document);
+  enforce_caps (self);
+  update_properties (self);
+}
+
+/* Adds the heavy results of state that the current state does not hold (what the history alone
+ * keeps alive) to seen, and returns their bytes not counted before. */
+static guint64
+state_heavy_bytes (State      *state,
+                   State      *current,
+                   GHashTable *seen)
+{
+  guint64 bytes = 0;
+
+  if (state->labels != NULL && state->labels != current->labels &&
+      g_hash_table_add (seen, state->labels))
+    bytes += evox_volume_get_n_voxels (evox_labels_get_volume (state->labels)) * 4;
+  if (state->clusters != NULL && state->clusters != current->clusters &&
+      g_hash_table_add (seen, state->clusters))
+    {
+      gsize dims[3];
+
+      evox_clusters_get_dims (state->clusters, dims);
+      bytes += (guint64) dims[0] * dims[1] * dims[2] * 2;
+    }
+  for (guint i = 0; i < state->surfaces->len; i++)
+    {
+      EvoxMesh *mesh = g_array_index (state->surfaces, SurfaceState, i).mesh;
+      gboolean current_has = FALSE;
+
+      for (guint j = 0; j < current->surfaces->len && !current_has; j++)
+        current_has = g_array_index (current->surfaces, SurfaceState, j).mesh == mesh;
+      /* Positions and normals (and colours) per vertex, three indices per triangle. */
+      if (mesh != NULL && !current_has && g_hash_table_add (seen, mesh))
+        bytes += evox_mesh_get_n_vertices (mesh) * 28 + evox_mesh_get_n_triangles (mesh) * 12;
+    }
+  return bytes;
+}
+
+guint64
+_evox_history_get_bytes (EvoxHistory *self)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  guint64 bytes = 0;
+  GQueue *queues[] = { &self->undo, &self->redo };
+
+  if (self->current == NULL)
+    return 0;
+  for (guint q = 0; q < G_N_ELEMENTS (queues); q++)
+    for (GList *l = queues[q]->head; l != NULL; l = l->next)
+      {
+        Step *step = l->data;
+
+        bytes += state_heavy_bytes (step->before, self->current, seen);
+        bytes += state_heavy_bytes (step->after, self->current, seen);
+      }
+  return bytes;
+}
+
+/* The oldest steps go first, past max-steps or while what only the history holds is over
+ * max-bytes (the newest step always stays). */
+static void
+enforce_caps (EvoxHistory *self)
+{
+  while (g_queue_get_length (&self->undo) > self->max_steps)
+    step_free (g_queue_pop_tail (&self->undo));
+  while (g_queue_get_length (&self->undo) > 1 && _evox_history_get_bytes (self) > self->max_bytes)
+    step_free (g_queue_pop_tail (&self->undo));
+}
+
+static gboolean
+on_idle (gpointer data)
+{
+  EvoxHistory *self = data;
+
+  self->idle_id = 0;
+  commit (self, FALSE, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule (EvoxHistory *self)
+{
+  if (self->applying || self->group_depth > 0 || self->idle_id != 0)
+    return;
+  self->idle_id = g_idle_add_full (G_PRIORITY_DEFAULT, on_idle, self, NULL);
+}
+
+static void
+watch_clusters (EvoxHistory  *self,
+                EvoxClusters *clusters)
+{
+  if (self->watched_clusters == clusters)
+    return;
+  if (self->watched_clusters != NULL)
+    g_clear_signal_handler (&self->clusters_handler, self->watched_clusters);
+  g_set_object (&self->watched_clusters, clusters);
+  if (clusters != NULL)
+    self->clusters_handler = g_signal_connect_swapped (clusters, "changed",
+                                                       G_CALLBACK (schedule), self);
+}
+
+static void
+on_document_notify (EvoxDocument *document,
+                    GParamSpec   *pspec,
+                    EvoxHistory  *self)
+{
+  if (strcmp (pspec->name, "clusters") == 0)
+    watch_clusters (self, evox_document_get_clusters (document));
+  /* A new file (set_volume's title or path) starts a new history once its settings are in. So
+   * do the switches between stack and maps and between raw and registered stacks, which are not
+   * recorded yet: each side keeps its own phases and surfaces, which a step must not carry over. */
+  if (!self->applying &&
+      (strcmp (pspec->name, "title") == 0 || strcmp (pspec->name, "path") == 0 ||
+       strcmp (pspec->name, "maps") == 0 || strcmp (pspec->name, "show-maps") == 0 ||
+       strcmp (pspec->name, "registration") == 0 ||
+       strcmp (pspec->name, "registration-view") == 0))
+    self->clear_pending = TRUE;
+  if (strcmp (pspec->name, "volume") == 0 && self->current != NULL && !self->applying)
+    {
+      EvoxVolume *volume = evox_document_get_volume (document);
+      EvoxLabels *labels = self->current->labels;
+      gsize dims[3] = { 0 }, old[3] = { 0 };
+
+      /* Phases and clusters of another grid mean nothing here; a derived volume of the same
+       * grid (Make Phase, registration) keeps the history. */
+      evox_volume_get_dims (volume, dims);
+      if (self->current->clusters != NULL)
+        evox_clusters_get_dims (self->current->clusters, old);
+      else if (labels != NULL)
+        evox_volume_get_dims (evox_labels_get_volume (labels), old);
+      else
+        memcpy (old, dims, sizeof dims);
+      if (memcmp (dims, old, sizeof dims) != 0)
+        self->clear_pending = TRUE;
+    }
+  schedule (self);
+}
+
+static void
+evox_history_dispose (GObject *object)
+{
+  EvoxHistory *self = EVOX_HISTORY (object);
+  g_autoptr (EvoxDocument) document = g_weak_ref_get (&self->document);
+
+  g_clear_handle_id (&self->idle_id, g_source_remove);
+  if (document != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (document, self);
+      g_signal_handlers_disconnect_by_data (evox_document_get_phases (document), self);
+      g_signal_handlers_disconnect_by_data (evox_document_get_surfaces (document), self);
+    }
+  watch_clusters (self, NULL);
+  g_weak_ref_set (&self->document, NULL);
+  G_OBJECT_CLASS (evox_history_parent_class)->dispose (object);
+}
+
+static void
+evox_history_finalize (GObject *object)
+{
+  EvoxHistory *self = EVOX_HISTORY (object);
+
+  g_queue_clear_full (&self->undo, (GDestroyNotify) step_free);
+  clear_redo (self);
+  state_free (self->current);
+  g_free (self->group_name);
+  g_weak_ref_clear (&self->document);
+  G_OBJECT_CLASS (evox_history_parent_class)->finalize (object);
+}
+
+static void
+evox_history_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  EvoxHistory *self = EVOX_HISTORY (object);
+
+  switch (prop_id)
+    {
+    case PROP_CAN_UNDO:
+      g_value_set_boolean (value, evox_history_get_can_undo (self));
+      break;
+    case PROP_CAN_REDO:
+      g_value_set_boolean (value, evox_history_get_can_redo (self));
+      break;
+    case PROP_UNDO_NAME:
+      g_value_set_string (value, evox_history_get_undo_name (self));
+      break;
+    case PROP_REDO_NAME:
+      g_value_set_string (value, evox_history_get_redo_name (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+evox_history_class_init (EvoxHistoryClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = evox_history_dispose;
+  object_class->finalize = evox_history_finalize;
+  object_class->get_property = evox_history_get_property;
+  properties[PROP_CAN_UNDO] = g_param_spec_boolean ("can-undo", NULL, NULL, FALSE, ro);
+  properties[PROP_CAN_REDO] = g_param_spec_boolean ("can-redo", NULL, NULL, FALSE, ro);
+  properties[PROP_UNDO_NAME] = g_param_spec_string ("undo-name", NULL, NULL, NULL, ro);
+  properties[PROP_REDO_NAME] = g_param_spec_string ("redo-name", NULL, NULL, NULL, ro);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+evox_history_init (EvoxHistory *self)
+{
+  g_weak_ref_init (&self->document, NULL);
+  g_queue_init (&self->undo);
+  g_queue_init (&self->redo);
+  self->max_steps = 100;
+  self->max_bytes = EVOX_HISTORY_DEFAULT_MAX_BYTES;
+  self->coalesce_ms = EVOX_HISTORY_COALESCE_MS;
+}
+
+EvoxHistory *
+evox_history_new (EvoxDocument *document)
+{
+  EvoxHistory *self;
+
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (document), NULL);
+  self = g_object_new (EVOX_TYPE_HISTORY, NULL);
+  g_weak_ref_set (&self->document, document);
+  g_signal_connect (document, "notify", G_CALLBACK (on_document_notify), self);
+  g_signal_connect_swapped (evox_document_get_phases (document), "changed",
+                            G_CALLBACK (schedule), self);
+  g_signal_connect_swapped (evox_document_get_surfaces (document), "changed",
+                            G_CALLBACK (schedule), self);
+  watch_clusters (self, evox_document_get_clusters (document));
+  self->current = state_capture (document);
+  return self;
+}
+
+gboolean
+evox_history_get_can_undo (EvoxHistory *self)
+{
+  g_return_val_if_fail (EVOX_IS_HISTORY (self), FALSE);
+  return !g_queue_is_empty (&self->undo);
+}
+
+gboolean
+evox_history_get_can_redo (EvoxHistory *self)
+{
+  g_return_val_if_fail (EVOX_IS_HISTORY (self), FALSE);
+  return !g_queue_is_empty (&self->redo);
+}
+
+const char *
+evox_history_get_undo_name (EvoxHistory *self)
+{
+  Step *step;
+
+  g_return_val_if_fail (EVOX_IS_HISTORY (self), NULL);
+  step = g_queue_peek_head (&self->undo);
+  return step != NULL ? step->name : NULL;
+}
+
+const char *
+evox_history_get_redo_name (EvoxHistory *self)
+{
+  Step *step;
+
+  g_return_val_if_fail (EVOX_IS_HISTORY (self), NULL);
+  step = g_queue_peek_head (&self->redo);
+  return step != NULL ? step->name : NULL;
+}
+
+guint
+evox_history_get_n_undo (EvoxHistory *self)
+{
+  g_return_val_if_fail (EVOX_IS_HISTORY (self), 0);
+  return g_queue_get_length (&self->undo);
+}
+
+guint
+evox_history_get_n_redo (EvoxHistory *self)
+{
+  g_return_val_if_fail (EVOX_IS_HISTORY (self), 0);
+  return g_queue_get_length (&self->redo);
+}
+
+void
+evox_history_flush (EvoxHistory *self)
+{
+  g_return_if_fail (EVOX_IS_HISTORY (self));
+  commit (self, FALSE, NULL);
+}
+
+/* Puts `state` on the document; what the document made of it becomes the current state. */
+static void
+apply (EvoxHistory *self,
+       State       *state)
+{
+  g_autoptr (EvoxDocument) document = g_weak_ref_get (&self->document);
+
+  if (document == NULL)
+    return;
+  self->applying = TRUE;
+  state_apply (state, document);
+  self->applying = FALSE;
+  g_clear_handle_id (&self->idle_id, g_source_remove);
+  state_free (self->current);
+  self->current = state_capture (document);
+}
+
+gboolean
+evox_history_undo (EvoxHistory *self)
+{
+  Step *step;
+
+  g_return_val_if_fail (EVOX_IS_HISTORY (self), FALSE);
+  if (self->group_depth > 0)
+    return FALSE;
+  commit (self, FALSE, NULL);
+  step = g_queue_pop_head (&self->undo);
+  if (step == NULL)
+    return FALSE;
+  apply (self, step->before);
+  /* A later change never extends a step that was undone and redone. */
+  g_clear_pointer (&step->key, g_free);
+  g_queue_push_head (&self->redo, step);
+  update_properties (self);
+  return TRUE;
+}
+
+gboolean
+evox_history_redo (EvoxHistory *self)
+{
+  Step *step;
+
+  g_return_val_if_fail (EVOX_IS_HISTORY (self), FALSE);
+  if (self->group_depth > 0)
+    return FALSE;
+  commit (self, FALSE, NULL);
+  step = g_queue_pop_head (&self->redo);
+  if (step == NULL)
+    return FALSE;
+  apply (self, step->after);
+  g_queue_push_head (&self->undo, step);
+  update_properties (self);
+  return TRUE;
+}
+
+void
+evox_history_begin_group (EvoxHistory *self,
+                          const char  *name)
+{
+  g_return_if_fail (EVOX_IS_HISTORY (self));
+  if (self->group_depth++ == 0)
+    {
+      /* What happened before the group is a step of its own. */
+      self->group_depth = 0;
+      commit (self, FALSE, NULL);
+      self->group_depth = 1;
+      g_free (self->group_name);
+      self->group_name = g_strdup (name);
+    }
+}
+
+void
+evox_history_end_group (EvoxHistory *self)
+{
+  g_return_if_fail (EVOX_IS_HISTORY (self));
+  g_return_if_fail (self->group_depth > 0);
+  if (--self->group_depth == 0)
+    {
+      g_autofree char *name = g_steal_pointer (&self->group_name);
+
+      commit (self, TRUE, name);
+    }
+}
+
+void
+evox_history_clear (EvoxHistory *self)
+{
+  g_autoptr (EvoxDocument) document = NULL;
+
+  g_return_if_fail (EVOX_IS_HISTORY (self));
+  document = g_weak_ref_get (&self->document);
+  self->clear_pending = FALSE;
+  g_clear_handle_id (&self->idle_id, g_source_remove);
+  g_queue_clear_full (&self->undo, (GDestroyNotify) step_free);
+  clear_redo (self);
+  state_free (self->current);
+  self->current = document != NULL ? state_capture (document) : NULL;
+  update_properties (self);
+}
+
+void
+evox_history_set_max_steps (EvoxHistory *self,
+                            guint        max_steps)
+{
+  g_return_if_fail (EVOX_IS_HISTORY (self));
+  self->max_steps = MAX (max_steps, 1);
+  enforce_caps (self);
+  update_properties (self);
+}
+
+void
+evox_history_set_max_bytes (EvoxHistory *self,
+                            guint64      max_bytes)
+{
+  g_return_if_fail (EVOX_IS_HISTORY (self));
+  self->max_bytes = max_bytes;
+  enforce_caps (self);
+  update_properties (self);
+}
+
+void
+_evox_history_set_coalesce_ms (EvoxHistory *self,
+                               guint        ms)
+{
+  g_return_if_fail (EVOX_IS_HISTORY (self));
+  self->coalesce_ms = ms;
+}

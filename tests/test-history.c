@@ -1,0 +1,522 @@
+/* test-history.c: undo and redo of a document's edits: every step undone and redone gives back the
+ * document's state captured before and after it, property by property; drags are one step; heavy
+ * results come back as the same objects, not recomputed. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "evox-history.h"
+#include "evox-test-volume.h"
+
+#define N 16
+
+/* The test's own record of what a user sees of a document (written independently of the history's
+ * snapshot, so a field the history forgets shows up as a difference). */
+static const char * const doc_properties[] = {
+  "channel", "colormap", "mapping", "view", "z-exaggeration", "stack-opacity", "show-phases",
+  "hide-outside-phases", "particle-colors", "basis", "show-clusters", "cluster-opacity",
+  "cluster-outlines", "clip-surfaces", "smooth-surfaces", "triangle-budget", "selected-phase",
+};
+
+static char *
+capture (EvoxDocument *document)
+{
+  GString *out = g_string_new (NULL);
+  EvoxPhaseList *phases = evox_document_get_phases (document);
+  EvoxSurfaceList *surfaces = evox_document_get_surfaces (document);
+  EvoxClusters *clusters = evox_document_get_clusters (document);
+  double lo, hi;
+
+  for (guint i = 0; i < G_N_ELEMENTS (doc_properties); i++)
+    {
+      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (document),
+                                                        doc_properties[i]);
+      g_auto (GValue) value = G_VALUE_INIT;
+      g_auto (GValue) text = G_VALUE_INIT;
+
+      g_value_init (&value, pspec->value_type);
+      g_object_get_property (G_OBJECT (document), doc_properties[i], &value);
+      if (G_VALUE_HOLDS_ENUM (&value))
+        g_string_append_printf (out, "%s=%d\n", doc_properties[i], g_value_get_enum (&value));
+      else
+        {
+          g_value_init (&text, G_TYPE_STRING);
+          g_assert_true (g_value_transform (&value, &text));
+          g_string_append_printf (out, "%s=%s\n", doc_properties[i], g_value_get_string (&text));
+        }
+    }
+  evox_document_get_range (document, &lo, &hi);
+  g_string_append_printf (out, "range=%.17g %.17g\n", lo, hi);
+  for (guint i = 0; i < evox_phase_list_get_n_phases (phases); i++)
+    {
+      EvoxPhase *p = evox_phase_list_get_phase (phases, i);
+
+      g_string_append_printf (out, "phase %p %s %.17g %.17g %s %.17g %d\n", (void *) p,
+                              evox_phase_get_name (p), evox_phase_get_lo (p),
+                              evox_phase_get_hi (p), evox_phase_get_color (p),
+                              evox_phase_get_opacity (p), evox_phase_get_visible (p));
+    }
+  for (guint i = 0; i < evox_surface_list_get_n_surfaces (surfaces); i++)
+    {
+      EvoxSurface *s = evox_surface_list_get_surface (surfaces, i);
+
+      g_string_append_printf (out, "surface %p %s %s %.17g %d mesh %p\n", (void *) s,
+                              evox_surface_get_name (s), evox_surface_get_color (s),
+                              evox_surface_get_opacity (s), evox_surface_get_visible (s),
+                              (void *) evox_surface_get_mesh (s));
+    }
+  g_string_append_printf (out, "labels %p\n", (void *) evox_document_get_labels (document));
+  g_string_append_printf (out, "clusters %p\n", (void *) clusters);
+  for (guint id = 1; clusters != NULL && id <= evox_clusters_get_k (clusters); id++)
+    g_string_append_printf (out, "cluster %u %s %s %d\n", id,
+                            evox_clusters_get_name (clusters, id),
+                            evox_clusters_get_color (clusters, id),
+                            evox_clusters_get_visible (clusters, id));
+  return g_string_free (out, FALSE);
+}
+
+static void
+wait_for_surfaces (EvoxDocument *document)
+{
+  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  do
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  while (evox_document_get_surfaces_busy (document) && g_get_monotonic_time () < end);
+  g_assert_false (evox_document_get_surfaces_busy (document));
+}
+
+static EvoxDocument *
+new_document (void)
+{
+  g_autoptr (EvoxVolume) volume = evox_test_ball_new (N, 5, 200, 20);
+  EvoxDocument *document = evox_document_new ();
+
+  _evox_document_set_surface_delay (document, 1);
+  evox_document_set_volume (document, volume, "ball", NULL);
+  return document;
+}
+
+/* Clusters of the volume's grid: four slabs along x, ids 1..4. */
+static EvoxClusters *
+slab_clusters (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) ids = evox_volume_new (N, N, N, 1, EVOX_SAMPLE_U8, &error);
+  EvoxClusters *clusters;
+  guint8 *data;
+
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (ids, 0);
+  for (gsize i = 0; i < (gsize) N * N * N; i++)
+    data[i] = (guint8) ((i % N) / (N / 4) + 1);
+  evox_volume_freeze (ids);
+  clusters = evox_clusters_new_from_volume (ids, NULL, &error);
+  g_assert_no_error (error);
+  return clusters;
+}
+
+static int builds;
+
+static void
+count_build (EvoxSurface *surface,
+             GParamSpec  *pspec,
+             gpointer     data)
+{
+  if (evox_surface_get_state (surface) == EVOX_SURFACE_STATE_BUILDING)
+    builds++;
+}
+
+static void
+test_sequence (void)
+{
+  g_autoptr (EvoxDocument) document = new_document ();
+  g_autoptr (EvoxHistory) history = evox_history_new (document);
+  EvoxPhaseList *phases = evox_document_get_phases (document);
+  g_autoptr (GPtrArray) states = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  g_autoptr (EvoxPhase) ball = evox_phase_new ("Ball", 150, 250, "#ff0000");
+  g_autoptr (EvoxPhase) rest = evox_phase_new ("Rest", 0, 100, "#0000ff");
+  g_autoptr (EvoxClusters) clusters = slab_clusters ();
+  g_autoptr (EvoxClusters) merged = NULL;
+  g_autoptr (EvoxLabels) labels = NULL;
+  g_autoptr (GError) error = NULL;
+  EvoxSurface *surface;
+  EvoxMesh *mesh;
+  guint n;
+
+  g_assert_false (evox_history_get_can_undo (history));
+  g_assert_null (evox_history_get_undo_name (history));
+  g_ptr_array_add (states, capture (document));
+
+#define STEP(name) \
+  G_STMT_START { \
+    evox_history_flush (history); \
+    g_assert_cmpstr (evox_history_get_undo_name (history), ==, name); \
+    g_ptr_array_add (names, (gpointer) name); \
+    g_ptr_array_add (states, capture (document)); \
+    g_assert_cmpuint (evox_history_get_n_undo (history), ==, names->len); \
+  } G_STMT_END
+
+  evox_phase_list_append (phases, ball);
+  STEP ("Add Phase");
+  /* A drag: many edge moves, each seen by the history, fold into one step. */
+  for (int i = 1; i <= 5; i++)
+    {
+      evox_phase_set_range (ball, 150 - 4 * i, 250);
+      evox_history_flush (history);
+    }
+  STEP ("Move Phase Edge");
+  evox_phase_set_color (ball, "#00ff00");
+  STEP ("Recolour Phase");
+  evox_phase_list_append (phases, rest);
+  STEP ("Add Phase");
+  evox_phase_list_move (phases, 1, 0);
+  STEP ("Reorder Phases");
+  evox_document_set_colormap (document, "magma");
+  STEP ("Change Colour Map");
+  evox_document_set_range (document, 10, 180);
+  STEP ("Change Display Range");
+  surface = evox_document_add_phase_surface (document, ball);
+  wait_for_surfaces (document);
+  mesh = evox_surface_get_mesh (surface);
+  g_assert_nonnull (mesh);
+  g_signal_connect (surface, "notify::state", G_CALLBACK (count_build), NULL);
+  STEP ("Add Surface");
+  labels = evox_labels_compute (evox_document_get_volume (document), 0, "Ball", 150, 250,
+                                EVOX_CONNECTIVITY_26, 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_document_set_labels (document, labels);
+  STEP ("Find Particles");
+  g_assert_true (evox_document_set_clusters (document, clusters));
+  STEP ("Cluster");
+  merged = evox_clusters_merge (clusters, 1, 2, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_document_set_clusters (document, merged));
+  STEP ("Merge Clusters");
+  evox_clusters_set_color (merged, 1, "#123456");
+  STEP ("Recolour Cluster");
+  /* Removing the phase takes its surface with it. */
+  evox_phase_list_remove (phases, 1);
+  g_assert_cmpuint (evox_surface_list_get_n_surfaces (evox_document_get_surfaces (document)),
+                    ==, 0);
+  STEP ("Remove Phase");
+#undef STEP
+
+  n = names->len;
+  builds = 0;
+  for (guint i = n; i-- > 0;)
+    {
+      g_autofree char *now = NULL;
+
+      g_assert_cmpstr (evox_history_get_undo_name (history), ==, names->pdata[i]);
+      g_assert_true (evox_history_undo (history));
+      g_assert_cmpstr (evox_history_get_redo_name (history), ==, names->pdata[i]);
+      now = capture (document);
+      g_assert_cmpstr (now, ==, states->pdata[i]);
+    }
+  g_assert_false (evox_history_get_can_undo (history));
+  g_assert_false (evox_history_undo (history));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *now = NULL;
+
+      g_assert_true (evox_history_redo (history));
+      now = capture (document);
+      g_assert_cmpstr (now, ==, states->pdata[i + 1]);
+    }
+  g_assert_false (evox_history_get_can_redo (history));
+
+  /* Back to before Remove Phase: the surface is the same object with the same mesh, and no build
+   * ran for it (the capture compares the mesh pointer too). */
+  g_assert_true (evox_history_undo (history));
+  g_assert_true (evox_surface_list_get_surface (evox_document_get_surfaces (document), 0) ==
+                 surface);
+  g_assert_true (evox_surface_get_mesh (surface) == mesh);
+  g_assert_cmpint (evox_surface_get_state (surface), ==, EVOX_SURFACE_STATE_READY);
+  g_assert_false (evox_document_get_surfaces_busy (document));
+  g_assert_cmpint (builds, ==, 0);
+  g_assert_true (evox_document_get_labels (document) == labels);
+  g_assert_true (evox_document_get_clusters (document) == merged);
+
+  /* A new edit drops what could be redone. */
+  g_assert_true (evox_history_undo (history));
+  g_assert_cmpuint (evox_history_get_n_redo (history), ==, 2);
+  evox_document_set_colormap (document, "grey");
+  evox_history_flush (history);
+  g_assert_cmpuint (evox_history_get_n_redo (history), ==, 0);
+  g_assert_false (evox_history_get_can_redo (history));
+  g_assert_cmpstr (evox_history_get_undo_name (history), ==, "Change Colour Map");
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, n - 1);
+}
+
+static void
+test_grouping (void)
+{
+  g_autoptr (EvoxDocument) document = new_document ();
+  g_autoptr (EvoxHistory) history = evox_history_new (document);
+  g_autoptr (EvoxPhase) phase = evox_phase_new ("P", 100, 200, "#ff0000");
+  g_autofree char *before = NULL;
+  g_autofree char *now = NULL;
+
+  evox_phase_list_append (evox_document_get_phases (document), phase);
+  evox_history_flush (history);
+  before = capture (document);
+
+  /* A group is one step of its name, whatever changed inside. */
+  evox_history_begin_group (history, "Move Phase Edge");
+  for (int i = 0; i < 4; i++)
+    {
+      evox_phase_set_range (phase, 100 + i, 200);
+      evox_history_flush (history);
+      evox_document_set_colormap (document, i % 2 ? "magma" : "grey");
+      evox_history_flush (history);
+    }
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 1);
+  evox_history_end_group (history);
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 2);
+  g_assert_true (evox_history_undo (history));
+  now = capture (document);
+  g_assert_cmpstr (now, ==, before);
+  g_clear_pointer (&now, g_free);
+
+  /* A group without a name is named after what changed (a drag on the histogram). */
+  evox_history_begin_group (history, NULL);
+  evox_phase_set_range (phase, 100, 210);
+  evox_history_flush (history);
+  evox_phase_set_range (phase, 100, 220);
+  evox_history_end_group (history);
+  g_assert_cmpstr (evox_history_get_undo_name (history), ==, "Move Phase Edge");
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 2);
+  g_assert_true (evox_history_undo (history));
+
+  /* Without coalescing every change is its own step; with it, changes of the same edge fold into
+   * the top step and a change of something else starts a new one. */
+  _evox_history_set_coalesce_ms (history, 0);
+  evox_phase_set_range (phase, 90, 200);
+  evox_history_flush (history);
+  evox_phase_set_range (phase, 80, 200);
+  evox_history_flush (history);
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 3);
+  _evox_history_set_coalesce_ms (history, 60000);
+  evox_phase_set_range (phase, 70, 200);
+  evox_history_flush (history);
+  evox_phase_set_range (phase, 60, 200);
+  evox_history_flush (history);
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 3);
+  evox_document_set_colormap (document, "magma");
+  evox_history_flush (history);
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 4);
+
+  /* Notifications reach the history through the main loop too, not only through flush. */
+  _evox_history_set_coalesce_ms (history, 0);
+  evox_document_set_colormap (document, "grey");
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 5);
+
+  /* The cap drops the oldest steps. */
+  evox_history_set_max_steps (history, 2);
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 2);
+  g_assert_cmpstr (evox_history_get_undo_name (history), ==, "Change Colour Map");
+
+  /* Changes that are not edits (slices) make no step. */
+  evox_document_set_slice (document, 2, 3);
+  evox_history_flush (history);
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 2);
+}
+
+static void
+test_new_volume (void)
+{
+  g_autoptr (EvoxDocument) document = new_document ();
+  g_autoptr (EvoxHistory) history = evox_history_new (document);
+  g_autoptr (EvoxVolume) other = evox_test_ball_new (N / 2, 2, 200, 20);
+  g_autoptr (EvoxClusters) clusters = slab_clusters ();
+
+  g_assert_true (evox_document_set_clusters (document, clusters));
+  evox_history_flush (history);
+  evox_document_set_colormap (document, "magma");
+  evox_history_flush (history);
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 2);
+  /* A volume of other dims: the steps spoke of another grid. */
+  evox_document_set_volume (document, other, "small", NULL);
+  evox_history_flush (history);
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 0);
+  g_assert_false (evox_history_get_can_undo (history));
+  g_assert_false (evox_history_undo (history));
+
+  /* Another file of the same dims too, once its settings are in. */
+  evox_document_set_colormap (document, "grey");
+  evox_history_flush (history);
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 1);
+  evox_document_set_volume (document, other, "small again", "/tmp/small.tif");
+  evox_history_flush (history);
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 0);
+  evox_document_set_colormap (document, "magma");
+  evox_history_flush (history);
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 1);
+  evox_history_clear (history);
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 0);
+  g_assert_cmpuint (evox_history_get_n_redo (history), ==, 0);
+
+  /* Maps shown beside the stack have their own phases: the history starts again. */
+  {
+    g_autoptr (EvoxVolume) maps = evox_test_volume_new (N / 2, N / 2, N / 2, EVOX_SAMPLE_F32);
+    g_autoptr (GError) error = NULL;
+
+    evox_document_set_colormap (document, "grey");
+    evox_history_flush (history);
+    g_assert_cmpuint (evox_history_get_n_undo (history), ==, 1);
+    evox_volume_freeze (maps);
+    g_assert_true (evox_document_add_maps (document, maps, NULL, &error));
+    g_assert_no_error (error);
+    evox_history_flush (history);
+    g_assert_cmpuint (evox_history_get_n_undo (history), ==, 0);
+  }
+}
+
+/* Undoing an edge move gives the phase's surface back the mesh it had for that edge, and redoing it
+ * the mesh of the moved edge, without building either again. */
+static void
+test_mesh_cache (void)
+{
+  g_autoptr (EvoxDocument) document = new_document ();
+  g_autoptr (EvoxHistory) history = evox_history_new (document);
+  g_autoptr (EvoxPhase) phase = evox_phase_new ("Ball", 150, 250, "#ff0000");
+  EvoxSurface *surface;
+  EvoxMesh *first, *moved;
+
+  evox_phase_list_append (evox_document_get_phases (document), phase);
+  surface = evox_document_add_phase_surface (document, phase);
+  wait_for_surfaces (document);
+  first = evox_surface_get_mesh (surface);
+  g_assert_nonnull (first);
+  evox_history_flush (history);
+  g_signal_connect (surface, "notify::state", G_CALLBACK (count_build), NULL);
+  builds = 0;
+  /* An edge that takes in the outside (20) too: a different mesh. */
+  evox_phase_set_range (phase, 10, 250);
+  evox_history_flush (history);
+  g_assert_cmpstr (evox_history_get_undo_name (history), ==, "Move Phase Edge");
+  wait_for_surfaces (document);
+  g_assert_cmpint (builds, ==, 1);
+  moved = evox_surface_get_mesh (surface);
+  g_assert_true (moved != first);
+  /* The finished build reaches the history as a change of nothing recorded. */
+  evox_history_flush (history);
+
+  g_assert_true (evox_history_undo (history));
+  g_assert_cmpfloat (evox_phase_get_lo (phase), ==, 150);
+  g_assert_true (evox_surface_get_mesh (surface) == first);
+  g_assert_cmpint (evox_surface_get_state (surface), ==, EVOX_SURFACE_STATE_READY);
+  wait_for_surfaces (document);
+  g_assert_true (evox_surface_get_mesh (surface) == first);
+  g_assert_true (evox_history_redo (history));
+  g_assert_cmpfloat (evox_phase_get_lo (phase), ==, 10);
+  wait_for_surfaces (document);
+  g_assert_true (evox_surface_get_mesh (surface) == moved);
+  g_assert_cmpint (evox_surface_get_state (surface), ==, EVOX_SURFACE_STATE_READY);
+  g_assert_cmpint (builds, ==, 1);
+}
+
+/* Make Phase from a cluster is one step: undone, the phase goes and the channel shown before comes
+ * back; a list replaced wholesale (a preset) is named so. */
+static void
+test_cluster_phase (void)
+{
+  g_autoptr (EvoxDocument) document = new_document ();
+  g_autoptr (EvoxHistory) history = evox_history_new (document);
+  g_autoptr (EvoxClusters) clusters = slab_clusters ();
+  g_autoptr (EvoxPhaseList) preset = evox_phase_list_new ();
+  g_autoptr (EvoxPhase) a = evox_phase_new ("a", 0, 10, "#ff0000");
+  g_autoptr (EvoxPhase) b = evox_phase_new ("b", 11, 20, "#00ff00");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *now = NULL;
+  EvoxPhase *phase;
+
+  g_assert_true (evox_document_set_clusters (document, clusters));
+  evox_history_flush (history);
+  before = capture (document);
+  phase = evox_document_cluster_to_phase (document, 2, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (phase);
+  g_assert_cmpuint (evox_document_get_channel (document), ==, 1);
+  evox_history_flush (history);
+  g_assert_cmpstr (evox_history_get_undo_name (history), ==, "Add Phase");
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 2);
+  after = capture (document);
+  g_assert_true (evox_history_undo (history));
+  now = capture (document);
+  g_assert_cmpstr (now, ==, before);
+  g_assert_cmpuint (evox_phase_list_get_n_phases (evox_document_get_phases (document)), ==, 0);
+  g_clear_pointer (&now, g_free);
+  g_assert_true (evox_history_redo (history));
+  now = capture (document);
+  g_assert_cmpstr (now, ==, after);
+
+  evox_phase_list_append (preset, a);
+  evox_phase_list_append (preset, b);
+  evox_phase_list_assign (evox_document_get_phases (document), preset);
+  evox_history_flush (history);
+  g_assert_cmpstr (evox_history_get_undo_name (history), ==, "Replace Phases");
+  g_assert_true (evox_history_undo (history));
+  g_clear_pointer (&now, g_free);
+  now = capture (document);
+  g_assert_cmpstr (now, ==, after);
+}
+
+/* The memory cap: heavy results only the history keeps alive are counted (16^3 labels are 16 KiB,
+ * 16^3 clusters 8 KiB), and the oldest steps go when they are over the cap. */
+static void
+test_memory_cap (void)
+{
+  g_autoptr (EvoxDocument) document = new_document ();
+  g_autoptr (EvoxHistory) history = evox_history_new (document);
+  g_autoptr (EvoxClusters) first = slab_clusters ();
+  g_autoptr (EvoxClusters) second = slab_clusters ();
+  g_autoptr (EvoxClusters) third = slab_clusters ();
+
+  g_assert_true (evox_document_set_clusters (document, first));
+  evox_history_flush (history);
+  g_assert_cmpuint (_evox_history_get_bytes (history), ==, 0);
+  g_assert_true (evox_document_set_clusters (document, second));
+  evox_history_flush (history);
+  /* first is held by the history only; second is the document's. */
+  g_assert_cmpuint (_evox_history_get_bytes (history), ==, N * N * N * 2);
+  g_assert_true (evox_document_set_clusters (document, third));
+  evox_history_flush (history);
+  g_assert_cmpuint (_evox_history_get_bytes (history), ==, 2 * N * N * N * 2);
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 3);
+  evox_history_set_max_bytes (history, N * N * N * 2);
+  /* The step from nothing to first keeps nothing alive that the next one does not: dropping
+   * it frees nothing, so the step from first to second goes too. */
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, 1);
+  g_assert_cmpuint (_evox_history_get_bytes (history), ==, N * N * N * 2);
+  g_assert_true (evox_history_undo (history));
+  g_assert_true (evox_document_get_clusters (document) == second);
+  g_assert_false (evox_history_undo (history));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Evox/History/sequence", test_sequence);
+  g_test_add_func ("/Evox/History/grouping", test_grouping);
+  g_test_add_func ("/Evox/History/new-volume", test_new_volume);
+  g_test_add_func ("/Evox/History/mesh-cache", test_mesh_cache);
+  g_test_add_func ("/Evox/History/cluster-phase", test_cluster_phase);
+  g_test_add_func ("/Evox/History/memory-cap", test_memory_cap);
+  return g_test_run ();
+}

@@ -1,0 +1,178 @@
+/* test-undo-ui.c: Undo and Redo in the window under Xvfb: the Edit menu names the step, a drag of a
+ * phase edge on the histogram is one step however long it pauses, win.undo and win.redo give back
+ * the document's state, and a new file starts a new history. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <gtk/gtk.h>
+#include <math.h>
+
+#include "evox-histogram-view-private.h"
+#include "evox-test-ui.h"
+#include "evox-test-util.h"
+#include "evox-tiff.h"
+#include "evox-window.h"
+
+#define N 32
+
+/* A u8 volume whose value is 8 x. */
+static char *
+write_ramp (const char *dir,
+            const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) volume = evox_volume_new (N, N, N, 1, EVOX_SAMPLE_U8, &error);
+  char *path = g_build_filename (dir, name, NULL);
+  guint8 *data;
+
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  for (gsize i = 0; i < (gsize) N * N * N; i++)
+    data[i] = (guint8) (8 * (i % N));
+  evox_volume_freeze (volume);
+  g_assert_true (evox_tiff_write (volume, 0, path, 0, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+/* The first menu button under widget (depth first) that has a menu model. */
+static GMenuModel *
+find_menu (GtkWidget *widget)
+{
+  if (GTK_IS_MENU_BUTTON (widget) &&
+      gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget)) != NULL)
+    return gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GMenuModel *menu = find_menu (child);
+
+      if (menu != NULL)
+        return menu;
+    }
+  return NULL;
+}
+
+/* The labels of the window menu's Edit submenu, "|"-separated, as a user reads them. */
+static char *
+edit_menu_labels (EvoxWindow *window)
+{
+  GtkWidget *titlebar = gtk_window_get_titlebar (GTK_WINDOW (window));
+  GMenuModel *menu = find_menu (titlebar != NULL ? titlebar : GTK_WIDGET (window));
+  GString *out = g_string_new (NULL);
+
+  g_assert_nonnull (menu);
+  for (int s = 0; s < g_menu_model_get_n_items (menu); s++)
+    {
+      g_autoptr (GMenuModel) section = g_menu_model_get_item_link (menu, s, G_MENU_LINK_SECTION);
+
+      for (int i = 0; section != NULL && i < g_menu_model_get_n_items (section); i++)
+        {
+          g_autofree char *label = NULL;
+          g_autoptr (GMenuModel) sub = NULL;
+          g_autoptr (GMenuModel) items = NULL;
+
+          if (!g_menu_model_get_item_attribute (section, i, G_MENU_ATTRIBUTE_LABEL, "s", &label) ||
+              g_strcmp0 (label, "_Edit") != 0)
+            continue;
+          sub = g_menu_model_get_item_link (section, i, G_MENU_LINK_SUBMENU);
+          items = g_menu_model_get_item_link (sub, 0, G_MENU_LINK_SECTION);
+          for (int j = 0; j < g_menu_model_get_n_items (items); j++)
+            {
+              g_autofree char *item = NULL;
+
+              g_assert_true (g_menu_model_get_item_attribute (items, j, G_MENU_ATTRIBUTE_LABEL,
+                                                              "s", &item));
+              g_string_append_printf (out, "%s%s", out->len > 0 ? "|" : "", item);
+            }
+        }
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+assert_menu (EvoxWindow *window,
+             const char *expected)
+{
+  g_autofree char *labels = NULL;
+
+  evox_test_spin (0.05);
+  labels = edit_menu_labels (window);
+  g_assert_cmpstr (labels, ==, expected);
+}
+
+static void
+test_undo_redo (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = write_ramp (dir, "ramp.tif");
+  g_autofree char *other = write_ramp (dir, "other.tif");
+  EvoxWindow *window = evox_test_open_file (path);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxHistogramView *view = EVOX_HISTOGRAM_VIEW (evox_window_get_histogram (window));
+  EvoxPhaseList *phases = evox_document_get_phases (document);
+  g_autoptr (EvoxPhase) phase = evox_phase_new ("A", 0, 63, "#ff0000");
+  double x0, y, hi;
+
+  /* Loading is not a step. */
+  assert_menu (window, "_Undo|_Redo");
+
+  evox_document_set_colormap (document, "magma");
+  assert_menu (window, "_Undo Change Colour Map|_Redo");
+  evox_phase_list_append (phases, phase);
+  assert_menu (window, "_Undo Add Phase|_Redo");
+
+  /* A drag of the high edge in three moves, with pauses longer than any coalescing. */
+  evox_window_show_page (window, "phases");
+  g_assert_true (evox_test_wait_for ((gboolean (*) (gpointer)) gtk_widget_get_mapped, view, 5));
+  g_assert_true (evox_histogram_view_get_phase_edge_x (view, 0, TRUE, &x0));
+  y = gtk_widget_get_height (GTK_WIDGET (view)) / 2.0;
+  g_assert_true (_evox_histogram_view_drag_begin (view, x0, y));
+  for (int v = 100; v <= 180; v += 40)
+    {
+      _evox_histogram_view_drag_update (view, evox_histogram_view_value_to_x (view, v), y);
+      evox_test_spin (1.2);
+    }
+  _evox_histogram_view_drag_end (view, evox_histogram_view_value_to_x (view, 180), y);
+  hi = evox_phase_get_hi (phase);
+  g_assert_cmpfloat (fabs (hi - 180), <=, 2);
+  assert_menu (window, "_Undo Move Phase Edge|_Redo");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  assert_menu (window, "_Undo Add Phase|_Redo Move Phase Edge");
+  g_assert_cmpfloat (evox_phase_get_hi (phase), ==, 63);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
+  g_assert_cmpfloat (evox_phase_get_hi (phase), ==, hi);
+  assert_menu (window, "_Undo Move Phase Edge|_Redo");
+
+  for (int i = 0; i < 3; i++)
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_cmpuint (evox_phase_list_get_n_phases (phases), ==, 0);
+  g_assert_cmpstr (evox_document_get_colormap (document), ==, "viridis");
+  assert_menu (window, "_Undo|_Redo Change Colour Map");
+  /* Nothing left: the action is off and changes nothing. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+  g_assert_cmpstr (evox_document_get_colormap (document), ==, "viridis");
+
+  /* A new file: nothing to undo or redo. */
+  g_autoptr (GFile) file = g_file_new_for_path (other);
+
+  evox_window_open_file (window, file, NULL);
+  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 30));
+  assert_menu (window, "_Undo|_Redo");
+
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  if (!evox_test_ui_init (&argc, &argv))
+    return 0;
+  g_test_add_func ("/Evox/UndoUI/undo-redo", test_undo_redo);
+  return g_test_run ();
+}
