@@ -65,14 +65,26 @@ test_previews_then_volume (void)
   g_unsetenv ("EVOX_PREVIEW_STRIDE");
   g_assert_null (evox_window_get_error (window));
 
-  /* Coarse first (strides 4 and 2: 6 x 5 x 6, then 11 x 9 x 12), the whole volume last. */
-  g_assert_cmpuint (seen->len, ==, 3);
-  evox_volume_get_dims (seen->pdata[0], dims);
-  g_assert_cmpuint (dims[0], ==, 6);
-  g_assert_cmpuint (dims[2], ==, 6);
-  g_assert_cmpstr (evox_volume_get_metadata (seen->pdata[0], "preview_stride"), ==, "4");
-  g_assert_cmpstr (evox_volume_get_metadata (seen->pdata[1], "preview_stride"), ==, "2");
-  last = seen->pdata[2];
+  /* Coarse first (strides 4 and 2: 6 x 5 x 6, then 11 x 9 x 12), the whole volume last. On a
+   * busy machine the loading thread can finish before the main loop has shown every preview;
+   * the ones shown come in order, each with its stride's dims. */
+  g_assert_cmpuint (seen->len, >=, 2);
+  g_assert_cmpuint (seen->len, <=, 3);
+  for (guint i = 0; i + 1 < seen->len; i++)
+    {
+      const char *stride = evox_volume_get_metadata (seen->pdata[i], "preview_stride");
+      guint expect = seen->len == 3 ? (i == 0 ? 4 : 2) : 0;
+
+      g_assert_nonnull (stride);
+      if (expect != 0)
+        g_assert_cmpuint (g_ascii_strtoull (stride, NULL, 10), ==, expect);
+      evox_volume_get_dims (seen->pdata[i], dims);
+      g_assert_cmpuint (dims[0], ==, (21 + g_ascii_strtoull (stride, NULL, 10) - 1)
+                                     / g_ascii_strtoull (stride, NULL, 10));
+      g_assert_cmpuint (dims[2], ==, (24 + g_ascii_strtoull (stride, NULL, 10) - 1)
+                                     / g_ascii_strtoull (stride, NULL, 10));
+    }
+  last = seen->pdata[seen->len - 1];
   g_assert_true (evox_document_get_volume (evox_window_get_document (window)) == last);
   g_assert_null (evox_volume_get_metadata (last, "preview_stride"));
   evox_volume_get_dims (last, dims);

@@ -717,8 +717,10 @@ on_document_notify (EvoxDocument *document,
       gsize dims[3] = { 0 }, old[3] = { 0 };
 
       /* Phases and clusters of another grid mean nothing here; a derived volume of the same
-       * grid (Make Phase, registration) keeps the history. */
-      evox_volume_get_dims (volume, dims);
+       * grid (Make Phase, registration) keeps the history. No volume (a failed load's preview
+       * taken away) is another grid too. */
+      if (volume != NULL)
+        evox_volume_get_dims (volume, dims);
       if (self->current->clusters != NULL)
         evox_clusters_get_dims (self->current->clusters, old);
       else if (labels != NULL)
