@@ -67,6 +67,11 @@ void         _evox_cli_print_load_warnings (EvoxVolume *volume);
 gboolean     _evox_cli_has_suffix_nocase (const char *path,
                                           const char *suffix);
 /* A plain decimal (digits only, no sign or spaces) from min to max. */
+/* --bin N (text NULL: *bin untouched): a whole number from 1 to 4096; FALSE with *status set to
+ * the usage error otherwise. */
+gboolean     _evox_cli_parse_bin      (const char     *text,
+                                       guint          *bin,
+                                       int            *status);
 gboolean     _evox_cli_parse_int      (const char     *text,
                                        gint64          min,
                                        gint64          max,

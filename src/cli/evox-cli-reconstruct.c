@@ -24,7 +24,6 @@
 #include "evox-tomo-report-csv.h"
 #include "evox-types.h"
 
-#define MAX_BIN 4096
 
 typedef struct
 {
@@ -82,18 +81,8 @@ parse_values (Options         *o,
       /* A centre the user gives is used as it is. */
       options->center_search = FALSE;
     }
-  if (o->bin != NULL)
-    {
-      gint64 value;
-
-      if (!_evox_cli_parse_int (o->bin, 1, MAX_BIN, &value))
-        {
-          *status = _evox_cli_usage_error (NULL, "--bin must be a whole number from 1 to %d, "
-                                           "not '%s'", MAX_BIN, o->bin);
-          return FALSE;
-        }
-      *bin = (guint) value;
-    }
+  if (!_evox_cli_parse_bin (o->bin, bin, status))
+    return FALSE;
   options->fsc = !o->no_fsc;
   return TRUE;
 }

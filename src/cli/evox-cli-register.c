@@ -24,7 +24,6 @@
 
 /* Energies match a channel within this, as evox_register_stack matches them. */
 #define ENERGY_TOLERANCE_EV 0.05
-#define MAX_BIN 4096
 
 typedef enum
 {
@@ -157,18 +156,8 @@ parse_values (Options  *o,
       request->options.exclude_ev = (const double *) request->exclude->data;
       request->options.n_exclude = request->exclude->len;
     }
-  if (o->bin != NULL)
-    {
-      gint64 value;
-
-      if (!_evox_cli_parse_int (o->bin, 1, MAX_BIN, &value))
-        {
-          *status = _evox_cli_usage_error (NULL, "--bin must be a whole number from 1 to %d, "
-                                           "not '%s'", MAX_BIN, o->bin);
-          return FALSE;
-        }
-      request->bin = (guint) value;
-    }
+  if (!_evox_cli_parse_bin (o->bin, &request->bin, status))
+    return FALSE;
   return TRUE;
 }
 

@@ -587,6 +587,25 @@ _evox_cli_parse_int (const char *text,
 }
 
 gboolean
+_evox_cli_parse_bin (const char *text,
+                     guint      *bin,
+                     int        *status)
+{
+  gint64 value;
+
+  if (text == NULL)
+    return TRUE;
+  if (!_evox_cli_parse_int (text, 1, 4096, &value))
+    {
+      *status = _evox_cli_usage_error (NULL, "--bin must be a whole number from 1 to 4096, not "
+                                       "'%s'", text);
+      return FALSE;
+    }
+  *bin = (guint) value;
+  return TRUE;
+}
+
+gboolean
 _evox_cli_parse_double (const char *text,
                         double     *value)
 {
@@ -671,7 +690,7 @@ _evox_cli_input_load (EvoxCliInput *input,
   gboolean ssrm, lateral_known;
   const char *unused;
   EvoxFormat format = EVOX_FORMAT_UNKNOWN;
-  gint64 bin = 1;
+  guint bin = 1;
 
   if (!parse_nm (input->dz, "--dz", EVOX_SSRM_DEFAULT_DZ_NM, &options->dz_nm, status) ||
       !parse_nm (input->pixel_size, "--pixel-size", 0, &options->pixel_size_nm, status))
@@ -696,12 +715,8 @@ _evox_cli_input_load (EvoxCliInput *input,
         }
     }
 
-  if (input->bin != NULL && !_evox_cli_parse_int (input->bin, 1, 4096, &bin))
-    {
-      *status = _evox_cli_usage_error (NULL, "--bin must be a whole number from 1 to 4096, not "
-                                       "'%s'", input->bin);
-      return NULL;
-    }
+  if (!_evox_cli_parse_bin (input->bin, &bin, status))
+    return NULL;
 
   ssrm = input->demo && !input->demo_xanes;
   if (!input->demo)
@@ -763,7 +778,7 @@ _evox_cli_input_load (EvoxCliInput *input,
     volume = evox_demo_volume_new (options->dz_nm);
   else
     {
-      EvoxLoadOptions load = { .ssrm = options, .bin = (guint) bin };
+      EvoxLoadOptions load = { .ssrm = options, .bin = bin };
 
       volume = evox_volume_load_with (path, &load, NULL, NULL, &error);
     }
