@@ -184,7 +184,8 @@ assert_writes_fail (EvoxWindow  *window,
                     const char  *dir,
                     const Shown *shown)
 {
-  const char *names[] = { "s.evox", "picture.png", "fractions.csv", "particles.csv" };
+  const char *names[] = { "s.evox", "picture.png", "picture.tif", "fractions.csv",
+                          "particles.csv" };
   guint entries = evox_test_count_entries (dir);
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
@@ -199,9 +200,10 @@ assert_writes_fail (EvoxWindow  *window,
           ok = evox_window_save_session (window, path, FALSE, &error);
           break;
         case 1:
+        case 2:
           ok = evox_window_export_image (window, path, 320, 240, FALSE, &error);
           break;
-        case 2:
+        case 3:
           ok = evox_window_export_data (window, EVOX_EXPORT_FRACTIONS, path, FALSE, &error);
           break;
         default:

@@ -74,6 +74,7 @@ sync_fd (int          fd,
 typedef struct
 {
   char *message;
+  int   saved_errno;  /* errno when libpng gave up: its "Write Error" hides a full disk */
 } PngDiag;
 
 static void
@@ -83,7 +84,10 @@ png_on_error (png_structp     png,
   PngDiag *diag = png_get_error_ptr (png);
 
   if (diag->message == NULL)
-    diag->message = g_strdup (message);
+    {
+      diag->saved_errno = errno;
+      diag->message = g_strdup (message);
+    }
   png_longjmp (png, 1);
 }
 
@@ -129,7 +133,10 @@ write_png (FILE          *file,
   if (setjmp (png_jmpbuf (png)))
     {
       png_destroy_write_struct (&png, &info);
-      set_library_error (error, path, diag->message != NULL ? diag->message : "libpng failed");
+      if (ferror (file) && diag->saved_errno != 0)
+        _evox_output_set_write_error (error, diag->saved_errno, path);
+      else
+        set_library_error (error, path, diag->message != NULL ? diag->message : "libpng failed");
       g_free (diag->message);
       return FALSE;
     }
