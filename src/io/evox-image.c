@@ -274,8 +274,12 @@ write_tiff_fd (int            fd,
       return FALSE;
     }
 
+  errno = 0;
   ok = write_tiff_strips (tif, rgba, width, height, provenance);
-  if (!ok)
+  /* libtiff says "Write error at scanline 0" whatever the cause; a full disk is worth naming. */
+  if (!ok && (errno == ENOSPC || errno == EFBIG || errno == EDQUOT || errno == EIO))
+    _evox_output_set_write_error (error, errno, path);
+  else if (!ok)
     set_library_error (error, path, diag.message != NULL ? diag.message : "libtiff failed");
   else
     ok = sync_fd (TIFFFileno (tif), path, error);
