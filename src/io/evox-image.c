@@ -74,6 +74,7 @@ sync_fd (int          fd,
 typedef struct
 {
   char *message;
+  int   saved_errno;  /* errno when libpng gave up: its "Write Error" hides a full disk */
 } PngDiag;
 
 static void
@@ -83,7 +84,10 @@ png_on_error (png_structp     png,
   PngDiag *diag = png_get_error_ptr (png);
 
   if (diag->message == NULL)
-    diag->message = g_strdup (message);
+    {
+      diag->saved_errno = errno;
+      diag->message = g_strdup (message);
+    }
   png_longjmp (png, 1);
 }
 
@@ -129,7 +133,10 @@ write_png (FILE          *file,
   if (setjmp (png_jmpbuf (png)))
     {
       png_destroy_write_struct (&png, &info);
-      set_library_error (error, path, diag->message != NULL ? diag->message : "libpng failed");
+      if (ferror (file) && diag->saved_errno != 0)
+        _evox_output_set_write_error (error, diag->saved_errno, path);
+      else
+        set_library_error (error, path, diag->message != NULL ? diag->message : "libpng failed");
       g_free (diag->message);
       return FALSE;
     }
@@ -267,8 +274,12 @@ write_tiff_fd (int            fd,
       return FALSE;
     }
 
+  errno = 0;
   ok = write_tiff_strips (tif, rgba, width, height, provenance);
-  if (!ok)
+  /* libtiff says "Write error at scanline 0" whatever the cause; a full disk is worth naming. */
+  if (!ok && (errno == ENOSPC || errno == EFBIG || errno == EDQUOT || errno == EIO))
+    _evox_output_set_write_error (error, errno, path);
+  else if (!ok)
     set_library_error (error, path, diag.message != NULL ? diag.message : "libtiff failed");
   else
     ok = sync_fd (TIFFFileno (tif), path, error);
