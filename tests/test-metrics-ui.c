@@ -468,6 +468,24 @@ test_fields (void)
             g_assert_cmpfloat (got[i], ==, 1.0f);
         }
     }
+  /* The classes on the categorical map over 1..3: three distinct colours at 1, 2 and 3. */
+  evox_document_set_channel (document, (guint) evox_volume_find_channel (shown, labels[2]));
+  g_assert_cmpstr (evox_document_get_colormap (document), ==, "classes3");
+  {
+    double lo, hi;
+
+    evox_document_get_range (document, &lo, &hi);
+    g_assert_cmpfloat (lo, ==, 1.0);
+    g_assert_cmpfloat (hi, ==, 3.0);
+  }
+  {
+    guint8 rgb[3][3];
+
+    for (guint k = 0; k < 3; k++)
+      evox_colormap_sample ("classes3", k / 2.0, rgb[k]);
+    g_assert_true (memcmp (rgb[0], rgb[1], 3) != 0 && memcmp (rgb[1], rgb[2], 3) != 0 &&
+                   memcmp (rgb[0], rgb[2], 3) != 0);
+  }
   assert_side_width (window);
   evox_test_close_window (window);
 }

@@ -422,7 +422,8 @@ fields_new (EvoxVolume      *volume,
       for (gsize i = 0; i < n; i++)
         out[i] = classes[i] == EVOX_PERCOLATION_OUTSIDE ? NAN : (float) classes[i];
       evox_volume_set_channel_info (fields, c, label, NAN);
-      evox_volume_set_channel_values (fields, c, EVOX_SCALE_LINEAR, "Percolation class", "");
+      evox_volume_set_channel_values (fields, c, EVOX_SCALE_LINEAR,
+                                      EVOX_PERCOLATION_CLASS_QUANTITY, "");
     }
   evox_volume_freeze (fields);
   return g_steal_pointer (&fields);

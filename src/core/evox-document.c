@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "evox-document.h"
+#include "evox-metrics-table.h"
 #include "evox-surface-builder.h"
 #include "evox-units.h"
 
@@ -2591,6 +2592,14 @@ default_map_display (EvoxVolume *volume,
       display->colormap = g_strdup (MAP_MASK_COLORMAP);
       display->range[0] = 0;
       display->range[1] = 1;
+    }
+  else if (g_strcmp0 (evox_volume_get_channel_quantity (volume, channel),
+                      EVOX_PERCOLATION_CLASS_QUANTITY) == 0)
+    {
+      /* Classes 1, 2 and 3 whichever of them occur, one colour each. */
+      display->colormap = g_strdup ("classes3");
+      display->range[0] = 1;
+      display->range[1] = 3;
     }
   else if (g_strcmp0 (evox_volume_get_channel_quantity (volume, channel), "energy") == 0)
     {

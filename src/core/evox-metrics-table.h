@@ -49,6 +49,9 @@ void                  _evox_metrics_set_map   (EvoxMetrics         *self,
  * "Percolation (A): 1 both faces, 2 one face, 3 isolated" (the EvoxPercolationClass of each
  * voxel of the phase, NaN outside it, when percolation was asked), in that order. */
 EvoxVolume           *evox_metrics_get_fields (EvoxMetrics         *self);
+/* The quantity of the percolation channel: maps of it open on the categorical "classes3" colour
+ * map over 1..3. */
+#define EVOX_PERCOLATION_CLASS_QUANTITY "Percolation class"
 /* For evox_metrics_compute (): keeps a reference to fields (replacing any before). */
 void                  _evox_metrics_set_fields (EvoxMetrics        *self,
                                                 EvoxVolume         *fields);
