@@ -468,7 +468,8 @@ test_fields (void)
             g_assert_cmpfloat (got[i], ==, 1.0f);
         }
     }
-  /* The classes on the categorical map over 1..3: three distinct colours at 1, 2 and 3. */
+  /* The flux on inferno from 0; the classes on the categorical map over 1..3: three distinct colours at 1, 2 and 3. */
+  g_assert_cmpstr (evox_document_get_colormap (document), ==, "inferno");
   evox_document_set_channel (document, (guint) evox_volume_find_channel (shown, labels[2]));
   g_assert_cmpstr (evox_document_get_colormap (document), ==, "classes3");
   {

@@ -408,7 +408,7 @@ fields_new (EvoxVolume      *volume,
               n * sizeof (float));
       evox_volume_set_channel_info (fields, c, flux, NAN);
       /* TauFactor's units: the diffusivity times the concentration drop, per voxel edge. */
-      evox_volume_set_channel_values (fields, c, EVOX_SCALE_LINEAR, "Flux magnitude",
+      evox_volume_set_channel_values (fields, c, EVOX_SCALE_LINEAR, EVOX_FLUX_MAGNITUDE_QUANTITY,
                                       "D dC / voxel");
       c++;
     }

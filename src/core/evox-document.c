@@ -2601,6 +2601,18 @@ default_map_display (EvoxVolume *volume,
       display->range[0] = 1;
       display->range[1] = 3;
     }
+  else if (g_strcmp0 (evox_volume_get_channel_quantity (volume, channel),
+                      EVOX_FLUX_MAGNITUDE_QUANTITY) == 0)
+    {
+      /* The flux piles up in a few voxels of the narrowest necks (on electrode.tiff the
+       * largest is 6.7 times the 99th percentile): over the data range the rest goes dark. */
+      double p99 = fine_percentile (evox_volume_get_fine_histogram (volume, channel), 99);
+
+      display->colormap = g_strdup ("inferno");
+      display->range[0] = 0;
+      if (isfinite (p99) && p99 > 0)
+        display->range[1] = p99;
+    }
   else if (g_strcmp0 (evox_volume_get_channel_quantity (volume, channel), "energy") == 0)
     {
       EvoxFineHistogram *hist = evox_volume_get_fine_histogram (volume, channel);

@@ -52,6 +52,9 @@ EvoxVolume           *evox_metrics_get_fields (EvoxMetrics         *self);
 /* The quantity of the percolation channel: maps of it open on the categorical "classes3" colour
  * map over 1..3. */
 #define EVOX_PERCOLATION_CLASS_QUANTITY "Percolation class"
+/* The quantity of the flux magnitude channel: maps of it open on inferno from 0 to the 99th
+ * percentile, so the narrow necks that carry the most flux stand out of the pores around them. */
+#define EVOX_FLUX_MAGNITUDE_QUANTITY "Flux magnitude"
 /* For evox_metrics_compute (): keeps a reference to fields (replacing any before). */
 void                  _evox_metrics_set_fields (EvoxMetrics        *self,
                                                 EvoxVolume         *fields);
