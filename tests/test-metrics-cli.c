@@ -297,6 +297,89 @@ test_thickness_and_surface (Fixture       *f,
   g_assert_cmpuint (evox_test_count_entries (f->out_dir), ==, 2);
 }
 
+/* --fields: one f32 TIFF whose channels read back with their labels and the straight channel's
+ * analytic fields along z (c = 1 - (z + 0.5) / 10, flux 1 / 10 on every face, class 1 "both
+ * faces"), NaN outside the phase; the table is printed as without it. */
+static void
+test_fields (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->out_dir, "fields.tif", NULL);
+  g_auto (Run) run = metrics (f->channel, "--phase", "pore=1:1", "--tortuosity", "z",
+                              "--tolerance", "1e-10", "--percolation", "--connectivity", "6",
+                              "--fields", path, NULL);
+  g_autoptr (EvoxVolume) fields = NULL;
+  g_autoptr (GError) error = NULL;
+  const float *c, *flux, *k;
+  gsize dims[3];
+
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.err, ==, "");
+  g_assert_nonnull (strstr (run.out, "tortuosity_factor"));
+  fields = evox_tiff_read (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (evox_volume_get_sample_type (fields), ==, EVOX_SAMPLE_F32);
+  evox_volume_get_dims (fields, dims);
+  g_assert_cmpuint (dims[0], ==, 8);
+  g_assert_cmpuint (dims[1], ==, 8);
+  g_assert_cmpuint (dims[2], ==, 10);
+  g_assert_cmpuint (evox_volume_get_n_channels (fields), ==, 3);
+  g_assert_cmpstr (evox_volume_get_channel_label (fields, 0), ==, "Concentration (z)");
+  g_assert_cmpstr (evox_volume_get_channel_label (fields, 1), ==, "Flux magnitude (z)");
+  g_assert_cmpstr (evox_volume_get_channel_label (fields, 2), ==,
+                   "Percolation (z): 1 both faces, 2 one face, 3 isolated");
+  c = evox_volume_get_data (fields, 0);
+  flux = evox_volume_get_data (fields, 1);
+  k = evox_volume_get_data (fields, 2);
+  for (gsize z = 0; z < 10; z++)
+    for (gsize y = 0; y < 8; y++)
+      for (gsize x = 0; x < 8; x++)
+        {
+          gsize i = (z * 8 + y) * 8 + x;
+
+          if (channel (x, y, z))
+            {
+              g_assert_cmpfloat_with_epsilon (c[i], 1.0 - (z + 0.5) / 10.0, 1e-6);
+              g_assert_cmpfloat_with_epsilon (flux[i], 0.1, 1e-6);
+              g_assert_cmpfloat (k[i], ==, 1.0f);
+            }
+          else
+            g_assert_true (isnan (c[i]) && isnan (flux[i]) && isnan (k[i]));
+        }
+
+  /* Percolation alone: the classes along z, one channel; an existing file needs --force. */
+  {
+    g_auto (Run) again = metrics (f->plates, "--phase", "p=1:1", "--percolation", "--fields",
+                                  path, NULL);
+    g_auto (Run) forced = metrics (f->plates, "--phase", "p=1:1", "--percolation", "--fields",
+                                   path, "--force", NULL);
+    g_autoptr (EvoxVolume) classes = NULL;
+    const float *v;
+
+    g_assert_cmpint (again.status, !=, 0);
+    g_assert_nonnull (strstr (again.err, "fields.tif"));
+    g_assert_cmpint (forced.status, ==, 0);
+    classes = evox_tiff_read (path, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (evox_volume_get_n_channels (classes), ==, 1);
+    g_assert_cmpstr (evox_volume_get_channel_label (classes, 0), ==,
+                     "Percolation (z): 1 both faces, 2 one face, 3 isolated");
+    /* Plates z = 0, 2, ..., 8 of 10 layers: plate 0 touches the low face only (one face), the
+     * others neither face (isolated); odd layers are outside. */
+    v = evox_volume_get_data (classes, 0);
+    for (gsize i = 0; i < 7 * 6 * 10; i++)
+      {
+        gsize z = i / (7 * 6);
+
+        if (z % 2 != 0)
+          g_assert_true (isnan (v[i]));
+        else
+          g_assert_cmpfloat (v[i], ==, z == 0 ? 2.0f : 3.0f);
+      }
+  }
+  g_assert_cmpuint (evox_test_count_entries (f->out_dir), ==, 1);
+}
+
 /* Pending SIGINT, as a terminal's Ctrl-C, taken by evox's handler when it unblocks it. */
 static void
 press_ctrl_c (gpointer user_data)
@@ -342,6 +425,10 @@ test_refusals (Fixture       *f,
     { 1, "phase 'q': no voxels", { f->channel, "--phase", "p=1:1", "--surface", "q=1:1",
                                    "--csv", csv } },
     { 1, "nowhere.tif", { "nowhere.tif", "--phase", "p=1:1" } },
+    { 2, "--fields needs --tortuosity or --percolation", { f->channel, "--phase", "p=1:1",
+                                                           "--fields", map_path } },
+    { 1, "phase 'p': no voxels in 7..9", { f->channel, "--phase", "p=7:9", "--percolation",
+                                           "--fields", map_path } },
     { 2, "no channel '7'", { f->channel, "--phase", "p=1:1", "--channel", "7", "--csv", csv } },
   };
 
@@ -494,6 +581,8 @@ main (int    argc,
               fixture_tear_down);
   g_test_add ("/Evox/MetricsCli/thickness-and-surface", Fixture, NULL, fixture_set_up,
               test_thickness_and_surface, fixture_tear_down);
+  g_test_add ("/Evox/MetricsCli/fields", Fixture, NULL, fixture_set_up, test_fields,
+              fixture_tear_down);
   g_test_add ("/Evox/MetricsCli/refusals", Fixture, NULL, fixture_set_up, test_refusals,
               fixture_tear_down);
   g_test_add ("/Evox/MetricsCli/electrode", Fixture, NULL, fixture_set_up, test_electrode,

@@ -402,6 +402,95 @@ test_thickness_map (void)
   evox_test_close_window (window);
 }
 
+/* Show Fields: disabled before a table; then the fields along x (the one tortuosity axis
+ * asked) become the document's maps, the flux magnitude shown, each channel voxel for voxel the
+ * table's and as the straight channels give them: c = 1 - (x + 0.5) / 16 and flux 1 / 16 in the
+ * pores, every pore voxel of class 1 (both x faces), NaN in the solid. */
+static void
+test_fields (void)
+{
+  g_autoptr (EvoxVolume) volume = channels_volume ();
+  const char *labels[3] = { "Concentration (x)", "Flux magnitude (x)",
+                            "Percolation (x): 1 both faces, 2 one face, 3 isolated" };
+  EvoxWindow *window;
+  EvoxDocument *document;
+  EvoxMetricsPanel *panel;
+  EvoxVolume *fields, *shown;
+  gsize n = (gsize) NX * NY * NZ;
+
+  if (library_missing ())
+    return;
+  window = open_window (volume);
+  document = evox_window_get_document (window);
+  panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
+  evox_metrics_panel_set_tolerance (panel, 1e-10);
+  evox_metrics_panel_set_metric (panel, "tortuosity-x", TRUE);
+  evox_metrics_panel_set_metric (panel, "tortuosity-y", FALSE);
+  evox_metrics_panel_set_metric (panel, "tortuosity-z", FALSE);
+  evox_metrics_panel_set_metric (panel, "percolation", TRUE);
+  evox_metrics_panel_set_metric (panel, "thickness", FALSE);
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.show-fields", NULL)
+                  && evox_document_get_show_maps (document));
+  g_assert_false (evox_document_get_show_maps (document));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
+  g_assert_null (_evox_metrics_panel_get_error (panel));
+  fields = evox_metrics_get_fields (evox_metrics_panel_get_metrics (panel));
+  g_assert_nonnull (fields);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.show-fields", NULL));
+  g_assert_null (_evox_metrics_panel_get_error (panel));
+  g_assert_true (evox_document_get_show_maps (document));
+  shown = evox_document_get_volume (document);
+  g_assert_cmpstr (evox_volume_get_channel_label (shown, evox_document_get_channel (document)),
+                   ==, labels[1]);
+  for (guint c = 0; c < 3; c++)
+    {
+      int at = evox_volume_find_channel (shown, labels[c]);
+      const float *want = evox_volume_get_data (fields, c);
+      const float *got;
+
+      g_assert_cmpint (at, >=, 0);
+      g_assert_cmpstr (evox_volume_get_channel_label (fields, c), ==, labels[c]);
+      got = evox_volume_get_data (shown, (guint) at);
+      for (gsize i = 0; i < n; i++)
+        {
+          gsize x = i % NX, y = (i / NX) % NY, z = i / (NX * NY);
+          gboolean pore = y % 4 < 2 && z % 4 < 2;
+
+          g_assert_true ((isnan (want[i]) && isnan (got[i])) || want[i] == got[i]);
+          if (!pore)
+            g_assert_true (isnan (got[i]));
+          else if (c == 0)
+            g_assert_cmpfloat_with_epsilon (got[i], 1.0 - (x + 0.5) / NX, 1e-6);
+          else if (c == 1)
+            g_assert_cmpfloat_with_epsilon (got[i], 1.0 / NX, 1e-6);
+          else
+            g_assert_cmpfloat (got[i], ==, 1.0f);
+        }
+    }
+  /* The flux on inferno from 0; the classes on the categorical map over 1..3: three distinct colours at 1, 2 and 3. */
+  g_assert_cmpstr (evox_document_get_colormap (document), ==, "inferno");
+  evox_document_set_channel (document, (guint) evox_volume_find_channel (shown, labels[2]));
+  g_assert_cmpstr (evox_document_get_colormap (document), ==, "classes3");
+  {
+    double lo, hi;
+
+    evox_document_get_range (document, &lo, &hi);
+    g_assert_cmpfloat (lo, ==, 1.0);
+    g_assert_cmpfloat (hi, ==, 3.0);
+  }
+  {
+    guint8 rgb[3][3];
+
+    for (guint k = 0; k < 3; k++)
+      evox_colormap_sample ("classes3", k / 2.0, rgb[k]);
+    g_assert_true (memcmp (rgb[0], rgb[1], 3) != 0 && memcmp (rgb[1], rgb[2], 3) != 0 &&
+                   memcmp (rgb[0], rgb[2], 3) != 0);
+  }
+  assert_side_width (window);
+  evox_test_close_window (window);
+}
+
 /* No phase checked, and a phase without voxels: an error line, no table. */
 static void
 test_errors (void)
@@ -441,6 +530,7 @@ main (int    argc,
   g_test_add_func ("/Evox/MetricsPage/union", test_union);
   g_test_add_func ("/Evox/MetricsPage/cancel", test_cancel);
   g_test_add_func ("/Evox/MetricsPage/thickness-map", test_thickness_map);
+  g_test_add_func ("/Evox/MetricsPage/fields", test_fields);
   g_test_add_func ("/Evox/MetricsPage/errors", test_errors);
   return g_test_run ();
 }

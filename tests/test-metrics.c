@@ -248,6 +248,145 @@ test_random_against_library (void)
     }
 }
 
+/* Two voxels are the same: equal, or both NaN. */
+static void
+assert_same_floats (const float *a,
+                    const float *b,
+                    gsize        n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (!(isnan (a[i]) && isnan (b[i])))
+      g_assert_cmpfloat (a[i], ==, b[i]);
+}
+
+/* The straight channel's fields along z against the analytic solution: the concentration drops
+ * linearly from 1 on the face before layer 0 to 0 after layer 9 (half a voxel to each face), so
+ * c = 1 - (z + 0.5) / 10 and every face carries the flux 1 / 10; the whole channel touches both
+ * faces (class 1); NaN outside the phase in every channel. Without keep_fields: no fields. */
+static void
+test_channel_fields (void)
+{
+  g_autoptr (EvoxVolume) volume = make_volume (8, 8, 10, channel, 0);
+  g_autoptr (EvoxMetrics) table = NULL;
+  g_autoptr (GError) error = NULL;
+  EvoxVolume *fields;
+  EvoxMetricsRequest request;
+  const float *c, *f, *k;
+
+  request_init (&request);
+  request.tortuosity[2] = TRUE;
+  request.percolation = TRUE;
+  request.tolerance = 1e-10;
+  table = evox_metrics_compute (volume, &request, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (evox_metrics_get_fields (table));
+  g_clear_pointer (&table, evox_metrics_free);
+
+  request.keep_fields = TRUE;
+  table = evox_metrics_compute (volume, &request, NULL, NULL, &error);
+  g_assert_no_error (error);
+  fields = evox_metrics_get_fields (table);
+  g_assert_nonnull (fields);
+  g_assert_cmpuint (evox_volume_get_n_channels (fields), ==, 3);
+  g_assert_cmpint (evox_volume_get_sample_type (fields), ==, EVOX_SAMPLE_F32);
+  g_assert_cmpstr (evox_volume_get_channel_label (fields, 0), ==, "Concentration (z)");
+  g_assert_cmpstr (evox_volume_get_channel_label (fields, 1), ==, "Flux magnitude (z)");
+  g_assert_cmpstr (evox_volume_get_channel_label (fields, 2), ==,
+                   "Percolation (z): 1 both faces, 2 one face, 3 isolated");
+  c = evox_volume_get_data (fields, 0);
+  f = evox_volume_get_data (fields, 1);
+  k = evox_volume_get_data (fields, 2);
+  for (gsize z = 0; z < 10; z++)
+    for (gsize y = 0; y < 8; y++)
+      for (gsize x = 0; x < 8; x++)
+        {
+          gsize i = (z * 8 + y) * 8 + x;
+
+          if (channel (x, y, z))
+            {
+              g_assert_cmpfloat_with_epsilon (c[i], 1.0 - (z + 0.5) / 10.0, 1e-6);
+              g_assert_cmpfloat_with_epsilon (f[i], 0.1, 1e-6);
+              g_assert_cmpfloat (k[i], ==, 1.0f);
+            }
+          else
+            {
+              g_assert_true (isnan (c[i]));
+              g_assert_true (isnan (f[i]));
+              g_assert_true (isnan (k[i]));
+            }
+        }
+}
+
+/* The random phase's fields along y (the first axis asked of y and z) are, voxel for voxel, the
+ * library's: evox_tortuosity_compute_mask's kept concentration and flux magnitude, and
+ * evox_percolation_get_classes (0 as NaN). Percolation alone keeps the classes along z. */
+static void
+test_random_fields (void)
+{
+  const gsize dims[3] = { 12, 10, 9 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  g_autoptr (EvoxVolume) volume = NULL;
+  g_autoptr (EvoxMetrics) table = NULL;
+  g_autoptr (EvoxTortuosity) tau = NULL;
+  g_autoptr (EvoxPercolation) percolation = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree guint8 *classes = g_new (guint8, n);
+  g_autofree float *expected = g_new (float, n);
+  EvoxTortuosityParams params;
+  EvoxMetricsRequest request;
+  EvoxVolume *fields;
+  guint64 state = 18;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (random_mask); i++)
+    random_mask[i] = evox_test_uniform (&state) < 0.6;
+  volume = make_volume (dims[0], dims[1], dims[2], random_inside, 0);
+  request_init (&request);
+  request.tortuosity[1] = request.tortuosity[2] = TRUE;
+  request.tolerance = 1e-8;
+  request.percolation = TRUE;
+  request.connectivity = 6;
+  request.keep_fields = TRUE;
+  table = evox_metrics_compute (volume, &request, NULL, NULL, &error);
+  g_assert_no_error (error);
+  fields = evox_metrics_get_fields (table);
+  g_assert_nonnull (fields);
+  g_assert_cmpuint (evox_volume_get_n_channels (fields), ==, 3);
+  g_assert_cmpstr (evox_volume_get_channel_label (fields, 0), ==, "Concentration (y)");
+
+  evox_tortuosity_params_init (&params);
+  params.axis = EVOX_FLOW_AXIS_Y;
+  params.tolerance = 1e-8;
+  params.keep_concentration = params.keep_flux = TRUE;
+  tau = evox_tortuosity_compute_mask (random_mask, dims, &params, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_same_floats (evox_volume_get_data (fields, 0),
+                      evox_volume_get_data (evox_tortuosity_get_concentration (tau), 0), n);
+  assert_same_floats (evox_volume_get_data (fields, 1),
+                      evox_volume_get_data (evox_tortuosity_get_flux_magnitude (tau), 0), n);
+
+  percolation = evox_percolation_compute (random_mask, dims, EVOX_CONNECTIVITY_6, NULL, NULL,
+                                          &error);
+  g_assert_no_error (error);
+  evox_percolation_get_classes (percolation, 1, classes);
+  for (gsize i = 0; i < n; i++)
+    expected[i] = classes[i] == 0 ? NAN : classes[i];
+  assert_same_floats (evox_volume_get_data (fields, 2), expected, n);
+
+  /* Percolation alone: the classes along z, one channel. */
+  g_clear_pointer (&table, evox_metrics_free);
+  request.tortuosity[1] = request.tortuosity[2] = FALSE;
+  table = evox_metrics_compute (volume, &request, NULL, NULL, &error);
+  g_assert_no_error (error);
+  fields = evox_metrics_get_fields (table);
+  g_assert_cmpuint (evox_volume_get_n_channels (fields), ==, 1);
+  g_assert_cmpstr (evox_volume_get_channel_label (fields, 0), ==,
+                   "Percolation (z): 1 both faces, 2 one face, 3 isolated");
+  evox_percolation_get_classes (percolation, 2, classes);
+  for (gsize i = 0; i < n; i++)
+    expected[i] = classes[i] == 0 ? NAN : classes[i];
+  assert_same_floats (evox_volume_get_data (fields, 0), expected, n);
+}
+
 /* A ball of radius 10 voxels centred in 32^3 voxels of 1 um (1000 nm). */
 #define BALL_R 10.0
 
@@ -554,6 +693,8 @@ main (int    argc,
   g_test_add_func ("/Evox/Metrics/channel", test_channel);
   g_test_add_func ("/Evox/Metrics/plates", test_plates);
   g_test_add_func ("/Evox/Metrics/random-against-library", test_random_against_library);
+  g_test_add_func ("/Evox/Metrics/channel-fields", test_channel_fields);
+  g_test_add_func ("/Evox/Metrics/random-fields", test_random_fields);
   g_test_add_func ("/Evox/Metrics/ball-surface", test_ball_surface);
   g_test_add_func ("/Evox/Metrics/slab-thickness", test_slab_thickness);
   g_test_add_func ("/Evox/Metrics/refusals", test_refusals);

@@ -7,6 +7,7 @@
 #include "evox-metrics.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "evox-interface-area.h"
 #include "evox-local-thickness.h"
@@ -111,6 +112,7 @@ add_tortuosity (EvoxMetrics                *table,
                 const char                 *name,
                 guint                       axis,
                 double                      tolerance,
+                EvoxTortuosity            **kept,
                 Parts                      *parts,
                 GCancellable               *cancellable,
                 GError                    **error)
@@ -122,6 +124,8 @@ add_tortuosity (EvoxMetrics                *table,
   evox_tortuosity_params_init (&params);
   params.axis = (EvoxFlowAxis) axis;
   params.tolerance = tolerance;
+  params.keep_concentration = kept != NULL;
+  params.keep_flux = kept != NULL;
   parts_begin (parts, WEIGHT_TORTUOSITY);
   result = evox_tortuosity_compute_mask (mask, dims, &params, parts->progress, cancellable, error);
   parts_end (parts);
@@ -141,6 +145,8 @@ add_tortuosity (EvoxMetrics                *table,
   evox_metrics_add (table, "effective_diffusivity", name, axis_names[axis],
                     evox_tortuosity_get_effective_diffusivity (result), "",
                     evox_tortuosity_get_percolating (result) ? "D_eff / D" : note);
+  if (kept != NULL)
+    *kept = g_steal_pointer (&result);
   return TRUE;
 }
 
@@ -150,6 +156,8 @@ add_percolation (EvoxMetrics   *table,
                  const gsize    dims[3],
                  const char    *name,
                  int            connectivity,
+                 guint          field_axis,
+                 guint8        *classes,
                  Parts         *parts,
                  GCancellable  *cancellable,
                  GError       **error)
@@ -179,6 +187,8 @@ add_percolation (EvoxMetrics   *table,
                         evox_percolation_get_fraction (result, axis, EVOX_PERCOLATION_ISOLATED),
                         "", note);
     }
+  if (classes != NULL)
+    evox_percolation_get_classes (result, field_axis, classes);
   return TRUE;
 }
 
@@ -362,6 +372,63 @@ add_thickness (EvoxMetrics   *table,
   return TRUE;
 }
 
+/* The fields along axis as one volume of volume's grid (see evox_metrics_get_fields): tau's
+ * when not NULL, then the percolation classes when not NULL. */
+static EvoxVolume *
+fields_new (EvoxVolume      *volume,
+            guint            axis,
+            EvoxTortuosity  *tau,
+            const guint8    *classes,
+            GError         **error)
+{
+  g_autoptr (EvoxVolume) fields = NULL;
+  gsize dims[3], n;
+  guint c = 0;
+
+  evox_volume_get_dims (volume, dims);
+  n = dims[0] * dims[1] * dims[2];
+  fields = evox_volume_new (dims[0], dims[1], dims[2], (tau != NULL ? 2 : 0) +
+                            (classes != NULL ? 1 : 0), EVOX_SAMPLE_F32, error);
+  if (fields == NULL)
+    return NULL;
+  evox_volume_copy_grid (fields, volume);
+  if (tau != NULL)
+    {
+      g_autofree char *concentration = g_strdup_printf ("Concentration (%s)", axis_names[axis]);
+      g_autofree char *flux = g_strdup_printf ("Flux magnitude (%s)", axis_names[axis]);
+
+      memcpy (evox_volume_get_data_mut (fields, c),
+              evox_volume_get_data (evox_tortuosity_get_concentration (tau), 0),
+              n * sizeof (float));
+      evox_volume_set_channel_info (fields, c, concentration, NAN);
+      evox_volume_set_channel_values (fields, c, EVOX_SCALE_LINEAR, "Concentration", "");
+      c++;
+      memcpy (evox_volume_get_data_mut (fields, c),
+              evox_volume_get_data (evox_tortuosity_get_flux_magnitude (tau), 0),
+              n * sizeof (float));
+      evox_volume_set_channel_info (fields, c, flux, NAN);
+      /* TauFactor's units: the diffusivity times the concentration drop, per voxel edge. */
+      evox_volume_set_channel_values (fields, c, EVOX_SCALE_LINEAR, EVOX_FLUX_MAGNITUDE_QUANTITY,
+                                      "D dC / voxel");
+      c++;
+    }
+  if (classes != NULL)
+    {
+      g_autofree char *label = g_strdup_printf ("Percolation (%s): 1 both faces, 2 one face, "
+                                                "3 isolated", axis_names[axis]);
+      float *out = evox_volume_get_data_mut (fields, c);
+
+      /* NaN outside the phase, as every map marks voxels without a value. */
+      for (gsize i = 0; i < n; i++)
+        out[i] = classes[i] == EVOX_PERCOLATION_OUTSIDE ? NAN : (float) classes[i];
+      evox_volume_set_channel_info (fields, c, label, NAN);
+      evox_volume_set_channel_values (fields, c, EVOX_SCALE_LINEAR,
+                                      EVOX_PERCOLATION_CLASS_QUANTITY, "");
+    }
+  evox_volume_freeze (fields);
+  return g_steal_pointer (&fields);
+}
+
 EvoxMetrics *
 evox_metrics_compute (EvoxVolume                *volume,
                       const EvoxMetricsRequest  *request,
@@ -371,11 +438,14 @@ evox_metrics_compute (EvoxVolume                *volume,
 {
   g_autoptr (EvoxMetrics) table = NULL;
   g_auto (EvoxLargeBuffer) mask = NULL;
+  g_auto (EvoxLargeBuffer) classes = NULL;
+  g_autoptr (EvoxTortuosity) kept = NULL;
   const char *name;
   gsize dims[3];
   guint64 n_voxels = 0;
   double tolerance;
   int connectivity;
+  guint field_axis = EVOX_FLOW_AXIS_Z;
   Parts parts = { progress, WEIGHT_MASK, 0.0 };
   Units units;
 
@@ -435,13 +505,34 @@ evox_metrics_compute (EvoxVolume                *volume,
   evox_metrics_add (table, "porosity", name, "",
                     (double) n_voxels / ((double) dims[0] * dims[1] * dims[2]), "",
                     "volume fraction of the phase");
+  for (guint axis = 3; axis-- > 0;)
+    if (request->tortuosity[axis])
+      field_axis = axis;
+  if (request->keep_fields && request->percolation &&
+      (classes = _evox_alloc_large (dims[0] * dims[1] * dims[2])) == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "phase '%s': no memory for the percolation classes", name);
+      return NULL;
+    }
   for (guint axis = 0; axis < 3; axis++)
     if (request->tortuosity[axis] &&
-        !add_tortuosity (table, mask, dims, name, axis, tolerance, &parts, cancellable, error))
+        !add_tortuosity (table, mask, dims, name, axis, tolerance,
+                         request->keep_fields && axis == field_axis ? &kept : NULL, &parts,
+                         cancellable, error))
       return NULL;
   if (request->percolation &&
-      !add_percolation (table, mask, dims, name, connectivity, &parts, cancellable, error))
+      !add_percolation (table, mask, dims, name, connectivity, field_axis, classes, &parts,
+                        cancellable, error))
     return NULL;
+  if (kept != NULL || classes != NULL)
+    {
+      g_autoptr (EvoxVolume) fields = fields_new (volume, field_axis, kept, classes, error);
+
+      if (fields == NULL)
+        return NULL;
+      _evox_metrics_set_fields (table, fields);
+    }
   if (request->surface &&
       !add_surface (table, volume, name, mask, dims, &request->other, &units, &parts,
                     cancellable, error))

@@ -33,6 +33,8 @@ typedef struct
   EvoxMetricsPhase  other;            /* used when surface */
   gboolean          thickness;        /* local thickness of the phase (and of its complement) */
   gboolean          keep_thickness;   /* keep the phase's thickness map (evox_metrics_get_map) */
+  gboolean          keep_fields;      /* keep the fields (evox_metrics_get_fields) along the
+                                       * first axis asked for tortuosity (z when none is) */
 } EvoxMetricsRequest;
 
 /* Everything the request asks, in that order, on the worker's thread; progress over the parts;

@@ -111,12 +111,13 @@ _evox_cli_metrics (int    argc,
   g_autofree char *tolerance_text = NULL;
   g_autofree char *thickness = NULL;
   g_autofree char *csv = NULL;
+  g_autofree char *fields = NULL;
   g_autofree char *channel_name = NULL;
   g_autofree char *text = NULL;
   EvoxMetricsRequest request = { { NULL } };
-  gboolean force = FALSE, percolation = FALSE, sizes = FALSE, map_existed;
+  gboolean force = FALSE, percolation = FALSE, sizes = FALSE, map_existed, fields_existed;
   int connectivity = 26;
-  EvoxCliOutput outputs[2];
+  EvoxCliOutput outputs[3];
   guint n_outputs = 0;
   const char *in;
   int status, channel;
@@ -144,6 +145,11 @@ _evox_cli_metrics (int    argc,
       "OUT.tif" },
     { "sizes", 0, 0, G_OPTION_ARG_NONE, &sizes,
       N_("Local thickness summaries without writing the map"), NULL },
+    { "fields", 0, 0, G_OPTION_ARG_FILENAME, &fields,
+      N_("The fields as one multi-channel f32 TIFF: the concentration and flux magnitude along "
+         "the first --tortuosity axis, the --percolation classes along it (z without "
+         "--tortuosity; 1 both faces, 2 one face, 3 isolated); NaN outside the phase"),
+      "OUT.tif" },
     { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv,
       N_("Write the table as CSV: metric,phase,axis,value,unit"), "OUT.csv" },
     { "channel", 0, 0, G_OPTION_ARG_STRING, &channel_name, N_("Channel label or index"), "C" },
@@ -180,8 +186,12 @@ _evox_cli_metrics (int    argc,
   if (!evox_connectivity_is_valid (connectivity))
     return _evox_cli_usage_error (context, _("--connectivity must be 6, 18 or 26, not %d"),
                                   connectivity);
+  if (fields != NULL && axes_text == NULL && !percolation)
+    return _evox_cli_usage_error (context, _("--fields needs --tortuosity or --percolation"));
   if (thickness != NULL)
     outputs[n_outputs++] = (EvoxCliOutput) { "--thickness", thickness };
+  if (fields != NULL)
+    outputs[n_outputs++] = (EvoxCliOutput) { "--fields", fields };
   if (csv != NULL)
     outputs[n_outputs++] = (EvoxCliOutput) { "--csv", csv };
   if (!_evox_cli_check_outputs (outputs, n_outputs, in, force, &status))
@@ -202,6 +212,7 @@ _evox_cli_metrics (int    argc,
   request.surface = surface != NULL;
   request.thickness = thickness != NULL || sizes;
   request.keep_thickness = thickness != NULL;
+  request.keep_fields = fields != NULL;
 
   job = (Job) { volume, &request, cancellable };
   table = _evox_cli_run_with_progress (metrics_job, &job, "evox-metrics", _("Measuring"),
@@ -231,11 +242,23 @@ _evox_cli_metrics (int    argc,
       status = _evox_cli_error (EVOX_EXIT_INPUT, "--thickness: %s", error->message);
       goto out;
     }
-  if (csv != NULL && !evox_metrics_write_csv (table, csv, force, &error))
+  fields_existed = fields != NULL && g_file_test (fields, G_FILE_TEST_EXISTS);
+  if (fields != NULL &&
+      !evox_tiff_write (evox_metrics_get_fields (table), -1, fields,
+                        EVOX_TIFF_WRITE_F32 | (force ? EVOX_TIFF_WRITE_OVERWRITE : 0), &error))
     {
-      /* Nothing half done: the map just written goes too, unless it replaced a file. */
       if (thickness != NULL && !map_existed)
         g_unlink (thickness);
+      status = _evox_cli_error (EVOX_EXIT_INPUT, "--fields: %s", error->message);
+      goto out;
+    }
+  if (csv != NULL && !evox_metrics_write_csv (table, csv, force, &error))
+    {
+      /* Nothing half done: the maps just written go too, unless they replaced a file. */
+      if (thickness != NULL && !map_existed)
+        g_unlink (thickness);
+      if (fields != NULL && !fields_existed)
+        g_unlink (fields);
       status = _evox_cli_error (EVOX_EXIT_INPUT, "--csv: %s", error->message);
       goto out;
     }

@@ -115,6 +115,15 @@ typedef struct
   const guint8 (*table)[3];
 } Colormap;
 
+/* Three categories (classes 1, 2, 3 over a range of 1..3 fall on entries 0, 127 and 255, the
+ * middles of the bands), in Okabe and Ito's colour-blind-safe blue, orange and reddish purple:
+ * the percolation classes (both faces, one face, isolated). */
+static const guint8 classes_table[256][3] = {
+  [0 ... 84] = { 0x00, 0x72, 0xb2 },
+  [85 ... 170] = { 0xe6, 0x9f, 0x00 },
+  [171 ... 255] = { 0xcc, 0x79, 0xa7 },
+};
+
 static const Colormap colormaps[] = {
   { "viridis", "Viridis", _evox_colormap_viridis },
   { "magma", "Magma", _evox_colormap_magma },
@@ -123,10 +132,11 @@ static const Colormap colormaps[] = {
   { "cividis", "Cividis", _evox_colormap_cividis },
   { "grey", "Grey", _evox_colormap_grey },
   { "coolwarm", "Cool-warm (diverging)", _evox_colormap_coolwarm },
+  { "classes3", "Three classes (categorical)", classes_table },
 };
 
 static const char * const colormap_names[] = {
-  "viridis", "magma", "plasma", "inferno", "cividis", "grey", "coolwarm", NULL
+  "viridis", "magma", "plasma", "inferno", "cividis", "grey", "coolwarm", "classes3", NULL
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (colormap_names) == G_N_ELEMENTS (colormaps) + 1);

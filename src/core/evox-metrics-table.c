@@ -13,6 +13,7 @@ struct _EvoxMetrics
 {
   GArray     *rows;
   EvoxVolume *map;
+  EvoxVolume *fields;
 };
 
 static void
@@ -44,6 +45,7 @@ evox_metrics_free (EvoxMetrics *self)
     return;
   g_array_unref (self->rows);
   g_clear_object (&self->map);
+  g_clear_object (&self->fields);
   g_free (self);
 }
 
@@ -89,6 +91,19 @@ _evox_metrics_set_map (EvoxMetrics *self,
                        EvoxVolume  *map)
 {
   g_set_object (&self->map, map);
+}
+
+EvoxVolume *
+evox_metrics_get_fields (EvoxMetrics *self)
+{
+  return self->fields;
+}
+
+void
+_evox_metrics_set_fields (EvoxMetrics *self,
+                          EvoxVolume  *fields)
+{
+  g_set_object (&self->fields, fields);
 }
 
 /* The C locale's digits whatever the user's locale, so the CSV reads back everywhere. */

@@ -43,6 +43,22 @@ EvoxVolume           *evox_metrics_get_map    (EvoxMetrics         *self);
 void                  _evox_metrics_set_map   (EvoxMetrics         *self,
                                                EvoxVolume          *map);
 
+/* The kept fields as one f32 volume, or NULL: along one axis A ("x", "y" or "z"), the channels
+ * "Concentration (A)" and "Flux magnitude (A)" (evox_tortuosity_get_concentration and
+ * evox_tortuosity_get_flux_magnitude, when tortuosity along A was asked) and
+ * "Percolation (A): 1 both faces, 2 one face, 3 isolated" (the EvoxPercolationClass of each
+ * voxel of the phase, NaN outside it, when percolation was asked), in that order. */
+EvoxVolume           *evox_metrics_get_fields (EvoxMetrics         *self);
+/* The quantity of the percolation channel: maps of it open on the categorical "classes3" colour
+ * map over 1..3. */
+#define EVOX_PERCOLATION_CLASS_QUANTITY "Percolation class"
+/* The quantity of the flux magnitude channel: maps of it open on inferno from 0 to the 99th
+ * percentile, so the narrow necks that carry the most flux stand out of the pores around them. */
+#define EVOX_FLUX_MAGNITUDE_QUANTITY "Flux magnitude"
+/* For evox_metrics_compute (): keeps a reference to fields (replacing any before). */
+void                  _evox_metrics_set_fields (EvoxMetrics        *self,
+                                                EvoxVolume         *fields);
+
 /* A row's value as the text and the CSV write it: %.9g, "inf" / "-inf" / "nan" for the rest. */
 char                 *evox_metrics_format_value (double             value);
 

@@ -2319,7 +2319,7 @@ apply_channels (TiffReader *reader,
   parse_imagej (reader->description, &ij);
   /* The meanings stand on their own: a file may give them without labels. */
   apply_channel_values (volume, ij.evox_channel_values);
-  if (n < 2 || ij.evox_channels == NULL)
+  if (ij.evox_channels == NULL)
     return;
   entries = g_strsplit (ij.evox_channels, ";", -1);
   if (g_strv_length (entries) != n)
@@ -2783,7 +2783,11 @@ imagej_description (const TiffWriter *writer)
   append_double (s, "max", writer->max);
   if (writer->physics)
     append_physics (s, writer);
-  if (writer->n_channels > 1)
+  /* One channel keeps its label too (a derived map's name), unless it is an energy's: a lone
+   * energy image is read as energy TIFFs are, not through this key. */
+  if (writer->n_channels > 1 ||
+      (evox_volume_get_channel_label (writer->volume, writer->first_channel) != NULL &&
+       !isfinite (evox_volume_get_channel_energy (writer->volume, writer->first_channel))))
     append_channels (s, "evox_channels", writer->volume, writer->first_channel,
                      writer->n_channels);
   if (writer->physics && writer->n_channels > 1)

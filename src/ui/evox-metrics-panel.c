@@ -84,6 +84,10 @@ update_actions (EvoxMetricsPanel *self)
                                  has_table && evox_metrics_get_map (self->metrics) != NULL &&
                                  self->document != NULL &&
                                  evox_document_get_stack (self->document) != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "metrics.show-fields",
+                                 has_table && evox_metrics_get_fields (self->metrics) != NULL &&
+                                 self->document != NULL &&
+                                 evox_document_get_stack (self->document) != NULL);
 }
 
 /* Phases */
@@ -277,6 +281,8 @@ evox_metrics_panel_get_request (EvoxMetricsPanel   *self,
   request->connectivity = 0;
   request->thickness = gtk_check_button_get_active (self->thickness_check);
   request->keep_thickness = request->thickness;
+  /* Kept whenever there is something to keep: Show Fields needs no second solve. */
+  request->keep_fields = TRUE;
   request->surface = gtk_check_button_get_active (self->surface_check);
   if (request->surface)
     {
@@ -674,6 +680,30 @@ show_thickness_action (GtkWidget  *widget,
     }
 }
 
+/* The fields open beside the volume as maps, the flux magnitude shown first when there is one:
+ * where it runs high through narrow necks are the bottlenecks. */
+static void
+show_fields_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  EvoxMetricsPanel *self = EVOX_METRICS_PANEL (widget);
+  EvoxVolume *fields = self->metrics != NULL ? evox_metrics_get_fields (self->metrics) : NULL;
+  g_autoptr(GError) error = NULL;
+  const char *show;
+
+  if (fields == NULL || self->document == NULL)
+    return;
+  show_error (self, NULL);
+  show = evox_volume_get_channel_label (fields, evox_volume_get_n_channels (fields) > 1 ? 1 : 0);
+  if (!evox_document_add_maps (self->document, fields, show, &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not show the fields: %s"),
+                                                  error->message);
+      show_error (self, message);
+    }
+}
+
 /* Public */
 
 void
@@ -858,6 +888,7 @@ evox_metrics_panel_class_init (EvoxMetricsPanelClass *klass)
   gtk_widget_class_install_action (widget_class, "metrics.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "metrics.show-thickness", NULL,
                                    show_thickness_action);
+  gtk_widget_class_install_action (widget_class, "metrics.show-fields", NULL, show_fields_action);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
