@@ -1039,19 +1039,6 @@ choose_response (GtkNativeDialog *chooser,
   g_object_unref (chooser);
 }
 
-static void
-add_filter (GtkFileChooser *chooser,
-            const char     *name,
-            const char    **patterns)
-{
-  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
-
-  gtk_file_filter_set_name (filter, name);
-  for (guint i = 0; patterns[i] != NULL; i++)
-    gtk_file_filter_add_pattern (filter, patterns[i]);
-  gtk_file_chooser_add_filter (chooser, filter);
-}
-
 /* GtkFileChooserNative, as the rest of the program: GtkFileDialog needs GTK 4.10 and Debian 12
  * has 4.8. */
 static void
@@ -1071,9 +1058,9 @@ choose (EvoxReconDialog *self,
                                          _("_Select"), _("_Cancel"));
   if (!folder)
     {
-      add_filter (GTK_FILE_CHOOSER (chooser), _("Tilt series (.txrm, Data Exchange HDF5)"),
+      _evox_chooser_add_filter (GTK_FILE_CHOOSER (chooser), _("Tilt series (.txrm, Data Exchange HDF5)"),
                   series);
-      add_filter (GTK_FILE_CHOOSER (chooser), _("All files"), all);
+      _evox_chooser_add_filter (GTK_FILE_CHOOSER (chooser), _("All files"), all);
     }
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   g_signal_connect (chooser, "response", G_CALLBACK (choose_response), self);

@@ -779,3 +779,16 @@ _evox_guard_panel_wheel (GtkScrolledWindow *scrolled)
   gtk_widget_add_controller (GTK_WIDGET (scrolled), motion);
   gtk_widget_add_controller (GTK_WIDGET (scrolled), wheel);
 }
+
+void
+_evox_chooser_add_filter (GtkFileChooser *chooser,
+                          const char     *name,
+                          const char    **patterns)
+{
+  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, name);
+  for (guint i = 0; patterns[i] != NULL; i++)
+    gtk_file_filter_add_pattern (filter, patterns[i]);
+  gtk_file_chooser_add_filter (chooser, filter);
+}

@@ -12,6 +12,10 @@ G_BEGIN_DECLS
 
 /* Binds an enum property of source both ways to a dropdown whose items are listed in the enum's
  * order (item i is value i). Returns the binding, owned by the two objects. */
+/* A filter named name matching the NULL-terminated glob patterns, added to chooser. */
+void      _evox_chooser_add_filter    (GtkFileChooser *chooser,
+                                       const char     *name,
+                                       const char    **patterns);
 GBinding *_evox_bind_enum_to_dropdown (gpointer     source,
                                        const char  *property,
                                        GtkDropDown *dropdown);

@@ -14,6 +14,7 @@
 #include "evox-properties-dialog.h"
 #include "evox-recon-dialog.h"
 #include "evox-tiff.h"
+#include "evox-ui-util.h"
 
 #define N_RECENT 8
 
@@ -29,19 +30,6 @@ open_response (GtkNativeDialog *chooser,
         evox_window_open_file (self, file, NULL);
     }
   g_object_unref (chooser);
-}
-
-static void
-add_filter (GtkFileChooser *chooser,
-            const char     *name,
-            const char    **patterns)
-{
-  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
-
-  gtk_file_filter_set_name (filter, name);
-  for (guint i = 0; patterns[i] != NULL; i++)
-    gtk_file_filter_add_pattern (filter, patterns[i]);
-  gtk_file_chooser_add_filter (chooser, filter);
 }
 
 static void
@@ -67,13 +55,13 @@ open_action (GtkWidget  *widget,
                                          _("_Cancel"));
   /* The spectral formats too: the first filter is what the chooser lists, and a .xrm hidden by
    * it looks like a file Evox cannot open. */
-  add_filter (GTK_FILE_CHOOSER (chooser),
+  _evox_chooser_add_filter (GTK_FILE_CHOOSER (chooser),
               _("Volumes (TIFF, SSRM tables, scan scripts, Xradia, HDF5)"), volumes);
-  add_filter (GTK_FILE_CHOOSER (chooser), _("TIFF stacks"), tiffs);
-  add_filter (GTK_FILE_CHOOSER (chooser), _("SSRM tables and SSRL scan scripts"), tables);
-  add_filter (GTK_FILE_CHOOSER (chooser), _("Xradia images (.xrm, .txrm)"), xradia);
-  add_filter (GTK_FILE_CHOOSER (chooser), _("Data Exchange HDF5"), hdf5);
-  add_filter (GTK_FILE_CHOOSER (chooser), _("All files"), all);
+  _evox_chooser_add_filter (GTK_FILE_CHOOSER (chooser), _("TIFF stacks"), tiffs);
+  _evox_chooser_add_filter (GTK_FILE_CHOOSER (chooser), _("SSRM tables and SSRL scan scripts"), tables);
+  _evox_chooser_add_filter (GTK_FILE_CHOOSER (chooser), _("Xradia images (.xrm, .txrm)"), xradia);
+  _evox_chooser_add_filter (GTK_FILE_CHOOSER (chooser), _("Data Exchange HDF5"), hdf5);
+  _evox_chooser_add_filter (GTK_FILE_CHOOSER (chooser), _("All files"), all);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   g_signal_connect (chooser, "response", G_CALLBACK (open_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
@@ -132,7 +120,7 @@ features_response (GtkNativeDialog *chooser,
   coords_chooser = gtk_file_chooser_native_new (title, GTK_WINDOW (self),
                                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
                                                 _("_Cancel"));
-  add_filter (GTK_FILE_CHOOSER (coords_chooser), _("NumPy matrices (N × 2 or N × 3)"), npy);
+  _evox_chooser_add_filter (GTK_FILE_CHOOSER (coords_chooser), _("NumPy matrices (N × 2 or N × 3)"), npy);
   g_object_set_data_full (G_OBJECT (coords_chooser), "features", g_steal_pointer (&features),
                           g_object_unref);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (coords_chooser), TRUE);
@@ -153,10 +141,10 @@ open_features_action (GtkWidget  *widget,
   chooser = gtk_file_chooser_native_new (_("Open Features"), GTK_WINDOW (self),
                                          GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
                                          _("_Cancel"));
-  add_filter (GTK_FILE_CHOOSER (chooser),
+  _evox_chooser_add_filter (GTK_FILE_CHOOSER (chooser),
               _("Feature files (.npy matrix, then its coordinates; CSV with x, y columns)"),
               features);
-  add_filter (GTK_FILE_CHOOSER (chooser), _("All files"), all);
+  _evox_chooser_add_filter (GTK_FILE_CHOOSER (chooser), _("All files"), all);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   g_signal_connect (chooser, "response", G_CALLBACK (features_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
