@@ -1040,3 +1040,88 @@ evox_clustering_sweep_finish (GAsyncResult  *result,
 {
   return _evox_task_finish (result, evox_clustering_sweep_async, error);
 }
+
+/* A run.* number the clustering wrote as text, within [min, max]. */
+static gboolean
+info_number (EvoxClusteringInfoFunc info,
+             gpointer               data,
+             const char            *key,
+             double                 min,
+             double                 max,
+             double                *value)
+{
+  const char *text = info (data, key);
+  char *end = NULL;
+
+  if (text == NULL)
+    return FALSE;
+  *value = g_ascii_strtod (text, &end);
+  return end != text && *end == '\0' && !isnan (*value) && *value >= min && *value <= max;
+}
+
+gboolean
+evox_clustering_params_from_info (EvoxVolume            *volume,
+                                  EvoxClusteringInfoFunc info,
+                                  gpointer               data,
+                                  EvoxClusteringParams  *params,
+                                  guint                **channels,
+                                  GError               **error)
+{
+  const char *features = info (data, "run.features");
+  const char *scale = info (data, "run.scale");
+  const char *list = info (data, "run.channels");
+  double k, channel, window, mask_channel, lo, hi, pca, seed, restarts, max_iter, tol, sample;
+
+  if (info (data, "merges") != NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
+                   "the session's clusters were merged by hand; one k-means run cannot make "
+                   "them again");
+      return FALSE;
+    }
+  if (features == NULL || list == NULL || !info_number (info, data, "k", 1, 65535, &k) ||
+      !info_number (info, data, "run.channel", 0, G_MAXUINT, &channel) ||
+      !info_number (info, data, "run.window", 0, 99, &window) ||
+      !info_number (info, data, "run.mask-channel", -1, G_MAXINT, &mask_channel) ||
+      !info_number (info, data, "run.mask-lo", -INFINITY, INFINITY, &lo) ||
+      !info_number (info, data, "run.mask-hi", -INFINITY, INFINITY, &hi) ||
+      !info_number (info, data, "run.pca", 0, 4096, &pca) ||
+      !info_number (info, data, "run.seed", 0, (double) G_MAXUINT64, &seed) ||
+      !info_number (info, data, "run.restarts", 0, 1000, &restarts) ||
+      !info_number (info, data, "run.max-iter", 0, 1e6, &max_iter) ||
+      !info_number (info, data, "run.tol", -1, 1, &tol) ||
+      !info_number (info, data, "run.init-sample", 0, (double) G_MAXSIZE, &sample))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
+                   "the session's clusters lack the numbers of their run (saved by an older "
+                   "Evox)");
+      return FALSE;
+    }
+  evox_clustering_params_init (params);
+  params->features = g_strcmp0 (features, "local") == 0 ? EVOX_FEATURES_LOCAL :
+                     EVOX_FEATURES_CHANNELS;
+  if (!evox_clustering_parse_channels (volume, list, channels, &params->n_channels, error))
+    return FALSE;
+  params->channels = *channels;
+  params->channel = (guint) channel;
+  params->window = (guint) window;
+  params->mask.channel = (int) mask_channel;
+  params->mask.lo = lo;
+  params->mask.hi = hi;
+  if (scale != NULL && !evox_feature_scale_from_string (scale, &params->scale))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                   "the session's clusters name an unknown scaling “%s”", scale);
+      return FALSE;
+    }
+  params->pca = (guint) pca;
+  params->k = (guint) k;
+  params->kmeans.k = (guint) k;
+  /* Written in full by the run; a double would round seeds above 2^53. */
+  params->kmeans.seed = g_ascii_strtoull (info (data, "run.seed"), NULL, 10);
+  params->kmeans.restarts = (guint) restarts;
+  params->kmeans.max_iter = (guint) max_iter;
+  params->kmeans.tol = tol;
+  params->kmeans.init_sample = (gsize) sample;
+  return TRUE;
+}

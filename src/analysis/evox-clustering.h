@@ -39,6 +39,21 @@ gboolean evox_clustering_parse_channels  (EvoxVolume   *volume,
                                           guint       **channels,
                                           guint        *n_channels,
                                           GError      **error);
+/* A key's text in run info (the clusters' info as a session stores it), NULL when absent. */
+typedef const char *(*EvoxClusteringInfoFunc) (gpointer    data,
+                                               const char *key);
+/* The parameters of the run that made a clustering, from the run.* keys it wrote into its info
+ * (what a session records), so the window and `evox apply` make the same clusters again;
+ * *channels (free it) holds the channel list params points to. Fails with
+ * EVOX_ERROR_UNSUPPORTED for clusters merged by hand (one run cannot make them) or info without
+ * the run's numbers (an older Evox), EVOX_ERROR_INVALID_DATA for an unknown scaling, and as
+ * evox_clustering_parse_channels for the channel list. */
+gboolean evox_clustering_params_from_info (EvoxVolume            *volume,
+                                           EvoxClusteringInfoFunc info,
+                                           gpointer               data,
+                                           EvoxClusteringParams  *params,
+                                           guint                **channels,
+                                           GError               **error);
 /* The list back as short text ("0-99, 120"), indices only. */
 char    *evox_clustering_format_channels (const guint  *channels,
                                           guint         n_channels);

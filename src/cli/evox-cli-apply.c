@@ -76,25 +76,14 @@ member_string (JsonObject *object,
   return json_node_get_string (node);
 }
 
-/* A run.* number the clustering wrote as text, within [min, max]. */
-static gboolean
-info_number (JsonObject *info,
-             const char *key,
-             double      min,
-             double      max,
-             double     *value)
+static const char *
+info_string (gpointer    info,
+             const char *key)
 {
-  const char *text = member_string (info, key);
-  char *end = NULL;
-
-  if (text == NULL)
-    return FALSE;
-  *value = g_ascii_strtod (text, &end);
-  return end != text && *end == '\0' && !isnan (*value) && *value >= min && *value <= max;
+  return member_string (info, key);
 }
 
-/* The clustering the session recorded (its run.* numbers), as the window runs it again; FALSE
- * with *why set when the session holds clusters that one run cannot make. */
+/* The clustering the session recorded (its run.* numbers), as the window runs it again. */
 static gboolean
 cluster_params (JsonObject            *clusters,
                 EvoxVolume            *volume,
@@ -102,64 +91,8 @@ cluster_params (JsonObject            *clusters,
                 guint                **channels,
                 GError               **error)
 {
-  JsonObject *info = member_object (clusters, "info");
-  const char *features = member_string (info, "run.features");
-  const char *scale = member_string (info, "run.scale");
-  const char *list = member_string (info, "run.channels");
-  double k, channel, window, mask_channel, lo, hi, pca, seed, restarts, max_iter, tol, sample;
-
-  if (member_string (info, "merges") != NULL)
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
-                   _("the session's clusters were merged by hand; one k-means run cannot make "
-                     "them again"));
-      return FALSE;
-    }
-  if (features == NULL || list == NULL || !info_number (info, "k", 1, 65535, &k) ||
-      !info_number (info, "run.channel", 0, G_MAXUINT, &channel) ||
-      !info_number (info, "run.window", 0, 99, &window) ||
-      !info_number (info, "run.mask-channel", -1, G_MAXINT, &mask_channel) ||
-      !info_number (info, "run.mask-lo", -INFINITY, INFINITY, &lo) ||
-      !info_number (info, "run.mask-hi", -INFINITY, INFINITY, &hi) ||
-      !info_number (info, "run.pca", 0, 4096, &pca) ||
-      !info_number (info, "run.seed", 0, (double) G_MAXUINT64, &seed) ||
-      !info_number (info, "run.restarts", 0, 1000, &restarts) ||
-      !info_number (info, "run.max-iter", 0, 1e6, &max_iter) ||
-      !info_number (info, "run.tol", -1, 1, &tol) ||
-      !info_number (info, "run.init-sample", 0, (double) G_MAXSIZE, &sample))
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
-                   _("the session's clusters lack the numbers of their run (saved by an older "
-                     "Evox)"));
-      return FALSE;
-    }
-  evox_clustering_params_init (params);
-  params->features = g_strcmp0 (features, "local") == 0 ? EVOX_FEATURES_LOCAL :
-                     EVOX_FEATURES_CHANNELS;
-  if (!evox_clustering_parse_channels (volume, list, channels, &params->n_channels, error))
-    return FALSE;
-  params->channels = *channels;
-  params->channel = (guint) channel;
-  params->window = (guint) window;
-  params->mask.channel = (int) mask_channel;
-  params->mask.lo = lo;
-  params->mask.hi = hi;
-  if (scale != NULL && !evox_feature_scale_from_string (scale, &params->scale))
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
-                   _("the session's clusters name an unknown scaling “%s”"), scale);
-      return FALSE;
-    }
-  params->pca = (guint) pca;
-  params->k = (guint) k;
-  params->kmeans.k = (guint) k;
-  /* Written in full by the run; a double would round seeds above 2^53. */
-  params->kmeans.seed = g_ascii_strtoull (member_string (info, "run.seed"), NULL, 10);
-  params->kmeans.restarts = (guint) restarts;
-  params->kmeans.max_iter = (guint) max_iter;
-  params->kmeans.tol = tol;
-  params->kmeans.init_sample = (gsize) sample;
-  return TRUE;
+  return evox_clustering_params_from_info (volume, info_string, member_object (clusters, "info"),
+                                           params, channels, error);
 }
 
 /* The clusters again, with the names the session gave them. */

@@ -236,20 +236,11 @@ cluster_info (JsonObject *info,
   return json_node_get_string (node);
 }
 
-static gboolean
-cluster_number (JsonObject *info,
-                const char *key,
-                double      lo,
-                double      hi,
-                double     *value)
+static const char *
+cluster_info_string (gpointer    info,
+                     const char *key)
 {
-  const char *text = cluster_info (info, key);
-  char *end = NULL;
-
-  if (text == NULL)
-    return FALSE;
-  *value = g_ascii_strtod (text, &end);
-  return end != text && *end == '\0' && *value >= lo && *value <= hi;
+  return cluster_info (info, key);
 }
 
 static JsonObject *
@@ -337,58 +328,17 @@ restore_clusters (EvoxWindow  *self,
 {
   JsonObject *clusters = session_clusters (session);
   JsonNode *info_node = clusters != NULL ? json_object_get_member (clusters, "info") : NULL;
-  JsonObject *info;
   EvoxVolume *volume = evox_document_get_volume (self->document);
   EvoxClusteringParams params;
   g_autofree guint *channels = NULL;
-  g_autoptr (GError) error = NULL;
-  const char *features, *scale, *list;
   ClusterJob *job;
-  double k, channel, window, mask_channel, lo, hi, pca, seed, restarts, max_iter, tol, sample;
 
-  if (info_node == NULL || !JSON_NODE_HOLDS_OBJECT (info_node))
-    return;
-  info = json_node_get_object (info_node);
-  features = cluster_info (info, "run.features");
-  scale = cluster_info (info, "run.scale");
-  list = cluster_info (info, "run.channels");
   /* Merged clusters cannot be made by one run; older sessions lack the run's numbers. */
-  if (features == NULL || list == NULL || cluster_info (info, "merges") != NULL ||
-      !cluster_number (info, "k", 1, 65535, &k) ||
-      !cluster_number (info, "run.channel", 0, G_MAXUINT, &channel) ||
-      !cluster_number (info, "run.window", 0, 99, &window) ||
-      !cluster_number (info, "run.mask-channel", -1, G_MAXINT, &mask_channel) ||
-      !cluster_number (info, "run.mask-lo", -INFINITY, INFINITY, &lo) ||
-      !cluster_number (info, "run.mask-hi", -INFINITY, INFINITY, &hi) ||
-      !cluster_number (info, "run.pca", 0, 4096, &pca) ||
-      !cluster_number (info, "run.seed", 0, (double) G_MAXUINT64, &seed) ||
-      !cluster_number (info, "run.restarts", 0, 1000, &restarts) ||
-      !cluster_number (info, "run.max-iter", 0, 1e6, &max_iter) ||
-      !cluster_number (info, "run.tol", -1, 1, &tol) ||
-      !cluster_number (info, "run.init-sample", 0, (double) G_MAXSIZE, &sample))
+  if (info_node == NULL || !JSON_NODE_HOLDS_OBJECT (info_node) ||
+      !evox_clustering_params_from_info (volume, cluster_info_string,
+                                         json_node_get_object (info_node), &params, &channels,
+                                         NULL))
     return;
-  evox_clustering_params_init (&params);
-  params.features = g_strcmp0 (features, "local") == 0 ? EVOX_FEATURES_LOCAL :
-                    EVOX_FEATURES_CHANNELS;
-  if (!evox_clustering_parse_channels (volume, list, &channels, &params.n_channels, &error))
-    return;
-  params.channels = channels;
-  params.channel = (guint) channel;
-  params.window = (guint) window;
-  params.mask.channel = (int) mask_channel;
-  params.mask.lo = lo;
-  params.mask.hi = hi;
-  if (scale != NULL && !evox_feature_scale_from_string (scale, &params.scale))
-    return;
-  params.pca = (guint) pca;
-  params.k = (guint) k;
-  params.kmeans.k = (guint) k;
-  /* The seed is written in full by the run; a double holds it exactly below 2^53. */
-  params.kmeans.seed = g_ascii_strtoull (cluster_info (info, "run.seed"), NULL, 10);
-  params.kmeans.restarts = (guint) restarts;
-  params.kmeans.max_iter = (guint) max_iter;
-  params.kmeans.tol = tol;
-  params.kmeans.init_sample = (gsize) sample;
   job = g_new0 (ClusterJob, 1);
   g_set_weak_pointer (&job->window, self);
   job->session = g_object_ref (session);
