@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <signal.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -311,4 +312,16 @@ evox_test_percentile (const double *sorted,
   if (k + 1 >= n)
     return sorted[n - 1];
   return sorted[k] + (pos - k) * (sorted[k + 1] - sorted[k]);
+}
+
+void
+evox_test_press_ctrl_c (gpointer user_data)
+{
+  sigset_t set;
+
+  sigemptyset (&set);
+  sigaddset (&set, SIGINT);
+  sigprocmask (SIG_BLOCK, &set, NULL);
+  /* to the process, as a terminal sends it (raise() would aim at this one thread) */
+  kill (getpid (), SIGINT);
 }

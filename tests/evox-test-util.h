@@ -70,6 +70,9 @@ EvoxTestRun evox_test_run_evox_va (char                **envp,
 /* A setup for evox_test_spawn: files the child writes are limited to 100 kB, and a write past
  * that fails with EFBIG instead of a signal ending the child. */
 void        evox_test_limit_file_size (gpointer user_data);
+/* A setup for evox_test_spawn: a SIGINT pending in the child, as a terminal's Ctrl-C, which evox
+ * takes when its handler unblocks it (a signal sent after a delay would race a fast run). */
+void        evox_test_press_ctrl_c    (gpointer user_data);
 /* A refusal: the exit status, nothing on stdout, one line on stderr holding `text`. */
 void        evox_test_assert_refused  (const EvoxTestRun *run,
                                        int                status,

@@ -380,18 +380,6 @@ test_fields (Fixture       *f,
   g_assert_cmpuint (evox_test_count_entries (f->out_dir), ==, 1);
 }
 
-/* Pending SIGINT, as a terminal's Ctrl-C, taken by evox's handler when it unblocks it. */
-static void
-press_ctrl_c (gpointer user_data)
-{
-  sigset_t set;
-
-  sigemptyset (&set);
-  sigaddset (&set, SIGINT);
-  sigprocmask (SIG_BLOCK, &set, NULL);
-  kill (getpid (), SIGINT);
-}
-
 /* Every refusal: the status, one line saying why, nothing written. */
 static void
 test_refusals (Fixture       *f,
@@ -445,7 +433,7 @@ test_refusals (Fixture       *f,
 
   /* Ctrl-C: status 130, nothing written. */
   {
-    g_auto (Run) run = metrics_with_setup (press_ctrl_c, f->channel, "--phase", "p=1:1",
+    g_auto (Run) run = metrics_with_setup (evox_test_press_ctrl_c, f->channel, "--phase", "p=1:1",
                                            "--tortuosity", "z", "--csv", csv, NULL);
 
     evox_test_assert_refused (&run, 130, "cancelled");

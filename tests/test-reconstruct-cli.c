@@ -453,18 +453,6 @@ test_refusals (Fixture       *f,
   g_assert_cmpuint (evox_test_count_entries (f->out_dir), ==, 0);
 }
 
-static void
-press_ctrl_c (gpointer user_data)
-{
-  sigset_t set;
-
-  sigemptyset (&set);
-  sigaddset (&set, SIGINT);
-  sigprocmask (SIG_BLOCK, &set, NULL);
-  /* to the process, as a terminal sends it; pending through exec until evox takes it */
-  kill (getpid (), SIGINT);
-}
-
 /* Ctrl-C: the run stops with status 130 (as a shell reports SIGINT), says so in one line, and
  * writes nothing (no volume, no report, no temporary file). Without the cancellable the signal
  * would stay blocked and the run would succeed. */
@@ -478,7 +466,7 @@ test_interrupt (Fixture       *f,
     {
       g_autofree char *out = g_build_filename (f->out_dir, names[i], NULL);
       g_autofree char *qc = g_build_filename (f->out_dir, "qc.csv", NULL);
-      g_auto(Run) run = rec_with_setup (press_ctrl_c, f->good, "-o", out, "--report", qc, NULL);
+      g_auto(Run) run = rec_with_setup (evox_test_press_ctrl_c, f->good, "-o", out, "--report", qc, NULL);
 
       g_test_message ("%s: status %d, stderr: %s", names[i], run.status, run.err);
       evox_test_assert_refused (&run, 130, "evox: cancelled; nothing written");

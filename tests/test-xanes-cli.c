@@ -689,21 +689,6 @@ test_register (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
-/* A setup for the child: Ctrl-C pressed as it starts, held back until evox looks for it. The
- * blocked mask and the pending signal both survive exec, so the run meets a Ctrl-C however fast
- * it is (a signal sent after a delay would race a fast run). */
-static void
-press_ctrl_c (gpointer user_data)
-{
-  sigset_t set;
-
-  sigemptyset (&set);
-  sigaddset (&set, SIGINT);
-  sigprocmask (SIG_BLOCK, &set, NULL);
-  /* to the process, as a terminal sends it (raise() would aim at this one thread) */
-  kill (getpid (), SIGINT);
-}
-
 /* Ctrl-C: the run stops (status 130, as a shell reports SIGINT), says so, and leaves no file
  * and no staging folder behind. */
 static void
@@ -722,7 +707,7 @@ test_interrupt (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     {
-      g_auto(Run) run = run_with_setup (press_ctrl_c, commands[i][0], in, "-o",
+      g_auto(Run) run = run_with_setup (evox_test_press_ctrl_c, commands[i][0], in, "-o",
                                         commands[i][1], commands[i][2], NULL);
 
       g_test_message ("%s: status %d, stderr: %s", commands[i][0], run.status, run.err);
