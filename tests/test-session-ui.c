@@ -15,6 +15,8 @@
 #include "evox-test-util.h"
 #include "evox-tiff.h"
 #include "evox-types.h"
+#include "evox-watershed.h"
+#include "evox-window-private.h"
 
 static const char * const compared[] = {
   "channel", "colormap", "mapping", "range-lo", "range-hi", "view", "slice-x", "slice-y",
@@ -364,6 +366,156 @@ test_save_and_open (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Two balls of radius 7 whose centres are 12 voxels apart: one particle until the watershed
+ * splits it in two. */
+static void
+write_touching (const char *path)
+{
+  g_autoptr (EvoxVolume) volume = NULL;
+  g_autoptr (GError) error = NULL;
+  guint64 state = 7;
+  guint8 *data;
+  const gsize n[3] = { 36, 30, 30 };
+
+  volume = evox_volume_new (n[0], n[1], n[2], 1, EVOX_SAMPLE_U8, &error);
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  for (gsize z = 0; z < n[2]; z++)
+    for (gsize y = 0; y < n[1]; y++)
+      for (gsize x = 0; x < n[0]; x++)
+        {
+          double d1 = (x - 12.0) * (x - 12.0) + (y - 15.0) * (y - 15.0) + (z - 15.0) * (z - 15.0);
+          double d2 = (x - 24.0) * (x - 24.0) + (y - 15.0) * (y - 15.0) + (z - 15.0) * (z - 15.0);
+          guint8 v = (guint8) (evox_test_random (&state) % 60);
+
+          if (d1 < 49 || d2 < 49)
+            v += 150;
+          data[(z * n[1] + y) * n[0] + x] = v;
+        }
+  g_assert_true (evox_tiff_write (volume, 0, path, EVOX_TIFF_WRITE_OVERWRITE, &error));
+  g_assert_no_error (error);
+}
+
+/* Particles split by the watershed and clusters merged twice come back from a session as they
+ * were: the same labels and clusters voxel for voxel, the same names, the same particles CSV,
+ * and the restore is where the new window's history starts. */
+static void
+test_merged_split (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "touching.tif", NULL);
+  g_autofree char *session = g_build_filename (dir, "touching.evox", NULL);
+  g_autoptr (GFile) session_file = g_file_new_for_path (session);
+  g_autoptr (EvoxPhase) solid = evox_phase_new ("Solid", 140, 255, "#d62728");
+  g_autoptr (EvoxLabels) labels = NULL;
+  g_autoptr (EvoxLabels) split = NULL;
+  g_autoptr (EvoxClusteringResult) run = NULL;
+  g_autoptr (EvoxClusters) once = NULL;
+  g_autoptr (EvoxClusters) twice = NULL;
+  g_autoptr (GError) error = NULL;
+  EvoxClusteringParams params;
+  EvoxWindow *first, *second;
+  EvoxDocument *a, *b;
+  EvoxVolume *volume;
+  EvoxLabels *restored_labels;
+  EvoxClusters *ca, *cb;
+  const double *ha, *hb;
+  guint na, nb;
+  gsize dims[3];
+
+  write_touching (tiff);
+  first = evox_test_open_file (tiff);
+  a = evox_window_get_document (first);
+  volume = evox_document_get_volume (a);
+  evox_phase_list_append (evox_document_get_phases (a), solid);
+  labels = evox_labels_compute (volume, 0, "Solid", 140, 255, EVOX_CONNECTIVITY_26, 0, NULL,
+                                NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_labels_get_n_particles (labels), ==, 1);
+  split = evox_watershed_split (labels, 1.0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_labels_get_n_particles (split), ==, 2);
+  evox_document_set_labels (a, split);
+  evox_document_set_selected_particle (a, 2);
+
+  evox_clustering_params_init (&params);
+  params.k = 4;
+  params.kmeans.seed = 5;
+  run = evox_clustering_run (&volume, 1, &params, FALSE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  once = evox_clusters_merge (run->clusters[0], 1, 2, &error);
+  g_assert_no_error (error);
+  twice = evox_clusters_merge (once, 3, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (evox_clusters_get_info (twice, "merge-pairs"), ==, "1:2,3:1");
+  g_assert_true (evox_document_set_clusters (a, twice));
+  evox_clusters_set_name (twice, 1, "Joined");
+  evox_clusters_set_color (twice, 2, "#abcdef");
+
+  g_assert_true (evox_window_save_session (first, session, FALSE, &error));
+  g_assert_no_error (error);
+
+  second = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  gtk_window_present (GTK_WINDOW (second));
+  evox_window_open_file (second, session_file, NULL);
+  g_assert_true (evox_test_wait_for (restored, second, 60));
+  g_assert_true (evox_test_wait_for (has_clusters, second, 60));
+  g_assert_null (evox_window_get_error (second));
+  b = evox_window_get_document (second);
+
+  /* The particles: split again with the same h, voxel for voxel. */
+  restored_labels = evox_document_get_labels (b);
+  g_assert_cmpuint (evox_labels_get_n_particles (restored_labels), ==, 2);
+  ha = evox_labels_get_split_h (split, &na);
+  hb = evox_labels_get_split_h (restored_labels, &nb);
+  g_assert_cmpuint (na, ==, 1);
+  g_assert_cmpuint (nb, ==, 1);
+  g_assert_cmpfloat (ha[0], ==, hb[0]);
+  evox_labels_get_dims (split, dims);
+  g_assert_cmpmem (evox_labels_get_data (split), dims[0] * dims[1] * dims[2] * 4,
+                   evox_labels_get_data (restored_labels), dims[0] * dims[1] * dims[2] * 4);
+  g_assert_cmpuint (evox_document_get_selected_particle (b), ==, 2);
+
+  /* The clusters: the run merged again in the same order. */
+  ca = evox_document_get_clusters (a);
+  cb = evox_document_get_clusters (b);
+  g_assert_cmpuint (evox_clusters_get_k (cb), ==, 2);
+  g_assert_cmpmem (evox_clusters_get_data (ca), dims[0] * dims[1] * dims[2] * 2,
+                   evox_clusters_get_data (cb), dims[0] * dims[1] * dims[2] * 2);
+  g_assert_cmpstr (evox_clusters_get_info (cb, "merge-pairs"), ==, "1:2,3:1");
+  g_assert_cmpstr (evox_clusters_get_info (cb, "unmerged-k"), ==, "4");
+  for (guint id = 1; id <= evox_clusters_get_k (ca); id++)
+    {
+      g_assert_cmpstr (evox_clusters_get_name (ca, id), ==, evox_clusters_get_name (cb, id));
+      g_assert_cmpstr (evox_clusters_get_color (ca, id), ==, evox_clusters_get_color (cb, id));
+    }
+  g_assert_cmpstr (evox_clusters_get_name (cb, 1), ==, "Joined");
+
+  /* The particles table exported by both windows, byte for byte. */
+  {
+    g_autofree char *pa = g_build_filename (dir, "a-particles.csv", NULL);
+    g_autofree char *pb = g_build_filename (dir, "b-particles.csv", NULL);
+    g_autofree char *ta = NULL;
+    g_autofree char *tb = NULL;
+
+    g_assert_true (evox_window_export_data (first, EVOX_EXPORT_PARTICLES, pa, FALSE, &error));
+    g_assert_no_error (error);
+    g_assert_true (evox_window_export_data (second, EVOX_EXPORT_PARTICLES, pb, FALSE, &error));
+    g_assert_no_error (error);
+    ta = read_text (pa);
+    tb = read_text (pb);
+    g_assert_cmpstr (ta, ==, tb);
+  }
+
+  /* Nothing the restore did is a step to undo, the clusters that came later included. */
+  evox_history_flush (second->history);
+  g_assert_cmpuint (evox_history_get_n_undo (second->history), ==, 0);
+
+  evox_test_close_window (second);
+  evox_test_close_window (first);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -371,5 +523,6 @@ main (int   argc,
   if (!evox_test_ui_init (&argc, &argv))
     return 0;
   g_test_add_func ("/Evox/SessionUI/save-and-open", test_save_and_open);
+  g_test_add_func ("/Evox/SessionUI/merged-split", test_merged_split);
   return g_test_run ();
 }

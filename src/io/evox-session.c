@@ -554,6 +554,13 @@ capture_particles (JsonObject   *root,
   set_numbers (particles, "range", range, 2);
   json_object_set_int_member (particles, "connectivity", evox_labels_get_connectivity (labels));
   json_object_set_int_member (particles, "min-size", (gint64) evox_labels_get_min_size (labels));
+  {
+    guint n_splits;
+    const double *split_h = evox_labels_get_split_h (labels, &n_splits);
+
+    if (n_splits > 0)
+      set_numbers (particles, "split-h", split_h, n_splits);
+  }
   json_object_set_int_member (particles, "selected",
                               evox_document_get_selected_particle (document));
   json_object_set_object_member (root, "particles", particles);
@@ -612,7 +619,7 @@ capture_clusters (JsonObject   *root,
                   EvoxDocument *document)
 {
   static const char * const keys[] = { "features", "scale", "pca", "seed", "k", "inertia",
-                                       "restarts", "dropped", "volumes", "merges", "unmerged-k",
+                                       "restarts", "dropped", "volumes", "merges", "merge-pairs", "unmerged-k",
                                        "unmerged-inertia", "run.features", "run.channels",
                                        "run.channel", "run.window", "run.mask-channel",
                                        "run.mask-lo", "run.mask-hi", "run.scale", "run.pca",
@@ -1453,6 +1460,54 @@ apply_voxel_size (JsonObject *root,
       evox_volume_set_spacing (volume, spacing);
       evox_volume_set_spacing_known (volume, TRUE);
     }
+}
+
+double *
+evox_session_dup_particle_splits (EvoxSession *self,
+                                  guint       *n_splits)
+{
+  JsonObject *particles;
+  JsonArray *array;
+  g_autofree double *split_h = NULL;
+  guint n;
+
+  g_return_val_if_fail (EVOX_IS_SESSION (self), NULL);
+  *n_splits = 0;
+  particles = get_object (self->root, "particles");
+  array = particles != NULL ? get_array (particles, "split-h") : NULL;
+  n = array != NULL ? json_array_get_length (array) : 0;
+  if (n == 0)
+    return NULL;
+  split_h = g_new (double, n);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+
+      /* The watershed refuses h <= 0 or NaN itself; anything else is no number at all. */
+      if (!JSON_NODE_HOLDS_VALUE (node) ||
+          (json_node_get_value_type (node) != G_TYPE_DOUBLE &&
+           json_node_get_value_type (node) != G_TYPE_INT64))
+        return NULL;
+      split_h[i] = json_node_get_double (node);
+    }
+  *n_splits = n;
+  return g_steal_pointer (&split_h);
+}
+
+EvoxLabels *
+evox_session_get_prepared_labels (EvoxSession *self)
+{
+  g_return_val_if_fail (EVOX_IS_SESSION (self), NULL);
+  return self->labels;
+}
+
+void
+evox_session_set_prepared_labels (EvoxSession *self,
+                                  EvoxLabels  *labels)
+{
+  g_return_if_fail (EVOX_IS_SESSION (self));
+  g_return_if_fail (labels == NULL || EVOX_IS_LABELS (labels));
+  g_set_object (&self->labels, labels);
 }
 
 gboolean

@@ -75,6 +75,17 @@ gboolean     evox_session_prepare          (EvoxSession    *self,
                                             EvoxVolume     *volume,
                                             GCancellable   *cancellable,
                                             GError        **error);
+/* The labels prepare made (NULL when the session has no particles or none were prepared), and
+ * labels to use instead (the window's watershed splits of them: io does not link analysis). The
+ * apply of the same volume shows them. */
+EvoxLabels  *evox_session_get_prepared_labels (EvoxSession  *self);
+void         evox_session_set_prepared_labels (EvoxSession  *self,
+                                               EvoxLabels   *labels);
+/* The recorded watershed splits of the particles ("particles": {"split-h": [h, ...]}, in the
+ * volume's spacing unit, in order; see evox_labels_get_split_h), NULL and 0 when none or when
+ * the list holds anything but numbers. */
+double      *evox_session_dup_particle_splits (EvoxSession  *self,
+                                               guint        *n_splits);
 /* Shows volume (the session's input, read again) in document and re-applies everything:
  * voxel size, display, phases, particles (labelled again), surfaces (built again), volume
  * style, overlays. Missing keys keep the document's defaults; values of the wrong type are

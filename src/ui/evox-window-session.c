@@ -9,6 +9,7 @@
 
 #include "evox-canvas.h"
 #include "evox-clustering.h"
+#include "evox-watershed.h"
 #include "evox-csv.h"
 #include "evox-methods.h"
 #include "evox-session.h"
@@ -179,6 +180,35 @@ restore_data_free (RestoreData *data)
   g_free (data);
 }
 
+/* The particles prepared from the phase's range, split by the watershed as they were when the
+ * session was saved (the same h in turn gives the same labels). Before apply, so that particle
+ * surfaces and the selection find the split ids. */
+static gboolean
+split_particles (EvoxSession   *session,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_autoptr (EvoxLabels) labels = NULL;
+  g_autofree double *split_h = NULL;
+  guint n_splits;
+
+  if (evox_session_get_prepared_labels (session) == NULL)
+    return TRUE;
+  split_h = evox_session_dup_particle_splits (session, &n_splits);
+  labels = g_object_ref (evox_session_get_prepared_labels (session));
+  for (guint i = 0; i < n_splits; i++)
+    {
+      g_autoptr (EvoxLabels) split = evox_watershed_split (labels, split_h[i], NULL, cancellable,
+                                                           error);
+
+      if (split == NULL)
+        return FALSE;
+      g_set_object (&labels, split);
+    }
+  evox_session_set_prepared_labels (session, labels);
+  return TRUE;
+}
+
 /* Off the main thread: the hash and the read both pass over the whole input. */
 static void
 restore_work (GTask        *task,
@@ -198,7 +228,8 @@ restore_work (GTask        *task,
   volume = evox_session_load_input (data->session, NULL, cancellable, &error);
   if (volume == NULL)
     g_task_return_error (task, error);
-  else if (!evox_session_prepare (data->session, volume, cancellable, &error))
+  else if (!evox_session_prepare (data->session, volume, cancellable, &error) ||
+           !split_particles (data->session, cancellable, &error))
     {
       g_object_unref (volume);
       g_task_return_error (task, error);
@@ -243,6 +274,19 @@ cluster_info_string (gpointer    info,
   return cluster_info (info, key);
 }
 
+/* Merged clusters are the run's clusters merged again in the recorded order: the run is read
+ * from the info as it was before the first merge ("unmerged-k"; "merges" would refuse it). */
+static const char *
+cluster_run_info_string (gpointer    info,
+                         const char *key)
+{
+  if (g_strcmp0 (key, "merges") == 0)
+    return NULL;
+  if (g_strcmp0 (key, "k") == 0 && cluster_info (info, "unmerged-k") != NULL)
+    return cluster_info (info, "unmerged-k");
+  return cluster_info (info, key);
+}
+
 static JsonObject *
 session_clusters (EvoxSession *session)
 {
@@ -278,8 +322,11 @@ clusters_done (GObject      *source,
   EvoxWindow *self = job->window;
   JsonObject *clusters = session_clusters (job->session);
   JsonNode *list_node = clusters != NULL ? json_object_get_member (clusters, "clusters") : NULL;
+  JsonNode *info;
   JsonArray *list;
-  EvoxClusters *made;
+  const char *pairs;
+  gboolean untouched;
+  g_autoptr (EvoxClusters) made = NULL;
 
   if (self == NULL || self->document == NULL)
     return;
@@ -291,7 +338,22 @@ clusters_done (GObject      *source,
       evox_window_show_error (self, message);
       return;
     }
-  made = run->clusters[0];
+  info = clusters != NULL ? json_object_get_member (clusters, "info") : NULL;
+  pairs = info != NULL && JSON_NODE_HOLDS_OBJECT (info) ?
+          cluster_info (json_node_get_object (info), "merge-pairs") : NULL;
+  made = evox_clusters_replay_merges (run->clusters[0], pairs != NULL ? pairs : "", &error);
+  if (made == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("The session’s clusters could not be "
+                                                    "merged again: %s"), error->message);
+
+      evox_window_show_error (self, message);
+      return;
+    }
+  /* The clusters are part of what the session restores, where the history starts, unless the
+   * user edited something while they were computed. */
+  evox_history_flush (self->history);
+  untouched = evox_history_get_n_undo (self->history) == 0;
   if (!evox_document_set_clusters (self->document, made))
     return;
   list = list_node != NULL && JSON_NODE_HOLDS_ARRAY (list_node) ?
@@ -320,6 +382,8 @@ clusters_done (GObject      *source,
           json_node_get_value_type (visible) == G_TYPE_BOOLEAN)
         evox_clusters_set_visible (made, (guint) id, json_node_get_boolean (visible));
     }
+  if (untouched)
+    evox_history_clear (self->history);
 }
 
 static void
@@ -331,13 +395,17 @@ restore_clusters (EvoxWindow  *self,
   EvoxVolume *volume = evox_document_get_volume (self->document);
   EvoxClusteringParams params;
   g_autofree guint *channels = NULL;
+  JsonObject *info;
   ClusterJob *job;
 
-  /* Merged clusters cannot be made by one run; older sessions lack the run's numbers. */
-  if (info_node == NULL || !JSON_NODE_HOLDS_OBJECT (info_node) ||
-      !evox_clustering_params_from_info (volume, cluster_info_string,
-                                         json_node_get_object (info_node), &params, &channels,
-                                         NULL))
+  /* Older sessions lack the run's numbers, and merged clusters of older sessions the merges. */
+  if (info_node == NULL || !JSON_NODE_HOLDS_OBJECT (info_node))
+    return;
+  info = json_node_get_object (info_node);
+  if (!evox_clustering_params_from_info (volume,
+                                         cluster_info (info, "merge-pairs") != NULL ?
+                                         cluster_run_info_string : cluster_info_string,
+                                         info, &params, &channels, NULL))
     return;
   job = g_new0 (ClusterJob, 1);
   g_set_weak_pointer (&job->window, self);
