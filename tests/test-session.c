@@ -447,9 +447,24 @@ test_round_trip_file (void)
   evox_document_add_phase_surface (document, phase);
   g_assert_true (wait_for_surfaces (document));
 
+  {
+    const double split_h[] = { 1.5, 0.25 };
+
+    /* As evox_watershed_split records them (analysis, which this suite does not link). */
+    _evox_labels_set_split_h (labels, split_h, G_N_ELEMENTS (split_h));
+  }
   loaded = round_trip (document, path, restored_document);
   g_assert_true (wait_for_surfaces (restored_document));
   assert_same_documents (document, restored_document);
+  /* The splits read back exactly, for the window to split again. */
+  {
+    guint n_splits;
+    g_autofree double *split_h = evox_session_dup_particle_splits (loaded, &n_splits);
+
+    g_assert_cmpuint (n_splits, ==, 2);
+    g_assert_cmpfloat (split_h[0], ==, 1.5);
+    g_assert_cmpfloat (split_h[1], ==, 0.25);
+  }
 
   g_assert_true (g_file_get_contents (tiff, &contents, &length, NULL));
   expected = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
@@ -470,6 +485,21 @@ test_round_trip_file (void)
   volume = evox_session_load_input (moved_session, NULL, NULL, &error);
   g_assert_no_error (error);
   /* The window's way: the particles labelled first (off the main thread), then applied. */
+  g_assert_true (evox_session_prepare (moved_session, volume, NULL, &error));
+  g_assert_no_error (error);
+  /* Labels put in place of the prepared ones (the window's split ones) are what apply shows. */
+  {
+    g_autoptr (EvoxLabels) replacement = NULL;
+
+    g_assert_nonnull (evox_session_get_prepared_labels (moved_session));
+    replacement = evox_labels_compute (volume, 0, "Solid", 170, 255, EVOX_CONNECTIVITY_6, 0,
+                                       NULL, NULL, &error);
+    g_assert_no_error (error);
+    evox_session_set_prepared_labels (moved_session, replacement);
+    g_assert_true (evox_session_apply (moved_session, again, volume, &error));
+    g_assert_no_error (error);
+    g_assert_true (evox_document_get_labels (again) == replacement);
+  }
   g_assert_true (evox_session_prepare (moved_session, volume, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (evox_session_apply (moved_session, again, volume, &error));
@@ -863,6 +893,11 @@ edit_small (EvoxDocument *document)
   labels = evox_labels_compute (volume, 0, "Solid", 150, 255, EVOX_CONNECTIVITY_6, 1, NULL,
                                 NULL, &error);
   g_assert_no_error (error);
+  {
+    const double split_h[] = { 2, 0.5 };
+
+    _evox_labels_set_split_h (labels, split_h, G_N_ELEMENTS (split_h));
+  }
   evox_document_set_labels (document, labels);
   evox_document_set_selected_particle (document, 1);
   evox_document_add_phase_surface (document, phase);
@@ -900,6 +935,13 @@ try_session_text (const char *dir,
   session = evox_session_load (path, &error);
   if (session == NULL)
     return;
+  /* The splits the window reads: numbers or nothing, whatever the file holds. */
+  {
+    guint n_splits = 7;
+    g_autofree double *split_h = evox_session_dup_particle_splits (session, &n_splits);
+
+    g_assert_true ((split_h == NULL) == (n_splits == 0));
+  }
   volume = evox_session_load_input (session, NULL, NULL, &error);
   if (volume == NULL)
     return;
