@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "evox-history.h"
+#include "evox-test-registration.h"
 #include "evox-test-volume.h"
 
 #define N 16
@@ -110,6 +111,11 @@ capture (EvoxDocument *document)
                               (void *) evox_surface_get_mesh (s));
     }
   g_string_append_printf (out, "labels %p\n", (void *) evox_document_get_labels (document));
+  g_string_append_printf (out, "registration %p view %d maps %p show-maps %d\n",
+                          (void *) evox_document_get_registration (document),
+                          evox_document_get_registration_view (document),
+                          (void *) evox_document_get_maps (document),
+                          evox_document_get_show_maps (document));
   g_string_append_printf (out, "clusters %p\n", (void *) clusters);
   for (guint id = 1; clusters != NULL && id <= evox_clusters_get_k (clusters); id++)
     g_string_append_printf (out, "cluster %u %s %s %d\n", id,
@@ -541,20 +547,107 @@ test_new_volume (void)
   g_assert_cmpuint (evox_history_get_n_undo (history), ==, 0);
   g_assert_cmpuint (evox_history_get_n_redo (history), ==, 0);
 
-  /* Maps shown beside the stack have their own phases: the history starts again. */
-  {
-    g_autoptr (EvoxVolume) maps = evox_test_volume_new (N / 2, N / 2, N / 2, EVOX_SAMPLE_F32);
-    g_autoptr (GError) error = NULL;
+}
 
-    evox_document_set_colormap (document, "grey");
-    evox_history_flush (history);
-    g_assert_cmpuint (evox_history_get_n_undo (history), ==, 1);
-    evox_volume_freeze (maps);
-    g_assert_true (evox_document_add_maps (document, maps, NULL, &error));
-    g_assert_no_error (error);
-    evox_history_flush (history);
-    g_assert_cmpuint (evox_history_get_n_undo (history), ==, 0);
-  }
+/* capture, and which volume is shown (Make Phase's derived volume stays when it is undone, so
+ * only the switches of stack and maps compare it). */
+static char *
+capture_volume (EvoxDocument *document)
+{
+  g_autofree char *state = capture (document);
+
+  return g_strdup_printf ("%svolume %p\n", state, (void *) evox_document_get_volume (document));
+}
+
+/* A registration run, its raw and registered views, maps added, shown and hidden, and the
+ * registration reverted (which drops the maps): each a step, undone and redone with each side's
+ * phases, volume and display as they were, the same registration and maps objects coming back
+ * (nothing registered or mapped again). */
+static void
+test_maps_registration (void)
+{
+  g_autoptr (EvoxVolume) raw = NULL;
+  g_autoptr (EvoxRegistration) registration = evox_test_registration_new_3d (12, 10, 4, 100,
+                                                                             &raw);
+  g_autoptr (EvoxDocument) document = evox_document_new ();
+  g_autoptr (EvoxHistory) history = NULL;
+  g_autoptr (EvoxVolume) maps = evox_test_volume_new (12, 10, 4, EVOX_SAMPLE_F32);
+  g_autoptr (EvoxPhase) on_stack = evox_phase_new ("Disc", 500, 5000, "#ff0000");
+  g_autoptr (EvoxPhase) on_maps = evox_phase_new ("Edge", 0.2, 0.8, "#00ff00");
+  g_autoptr (GPtrArray) states = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  EvoxVolume *added;
+  guint n;
+
+  _evox_document_set_surface_delay (document, 1);
+  evox_document_set_volume (document, raw, "stack", "/tmp/stack.tif");
+  history = evox_history_new (document);
+  evox_volume_set_channel_info (maps, 0, "edge_energy", NAN);
+  evox_volume_freeze (maps);
+  g_ptr_array_add (states, capture_volume (document));
+
+#define STEP(name) \
+  G_STMT_START { \
+    evox_history_flush (history); \
+    g_assert_cmpstr (evox_history_get_undo_name (history), ==, name); \
+    g_ptr_array_add (names, (gpointer) name); \
+    g_ptr_array_add (states, capture_volume (document)); \
+    g_assert_cmpuint (evox_history_get_n_undo (history), ==, names->len); \
+  } G_STMT_END
+
+  evox_phase_list_append (evox_document_get_phases (document), on_stack);
+  STEP ("Add Phase");
+  g_assert_true (evox_document_set_registration (document, registration));
+  STEP ("Register Stack");
+  evox_document_set_registration_view (document, EVOX_REGISTRATION_VIEW_RAW);
+  STEP ("Show Raw Stack");
+  evox_document_set_registration_view (document, EVOX_REGISTRATION_VIEW_REGISTERED);
+  STEP ("Show Registered Stack");
+  g_assert_true (evox_document_add_maps (document, maps, NULL, &error));
+  g_assert_no_error (error);
+  added = evox_document_get_maps (document);
+  STEP ("Add Maps");
+  evox_phase_list_append (evox_document_get_phases (document), on_maps);
+  STEP ("Add Phase");
+  evox_document_set_show_maps (document, FALSE);
+  g_assert_true (evox_phase_list_get_phase (evox_document_get_phases (document), 0) == on_stack);
+  STEP ("Show Stack");
+  evox_document_set_colormap (document, "magma");
+  STEP ("Change Colour Map");
+  evox_document_set_show_maps (document, TRUE);
+  STEP ("Show Maps");
+  g_assert_true (evox_document_set_registration (document, NULL));
+  g_assert_null (evox_document_get_maps (document));
+  STEP ("Revert Registration");
+#undef STEP
+
+  n = names->len;
+  for (guint i = n; i-- > 0;)
+    {
+      g_autofree char *now = NULL;
+
+      g_assert_cmpstr (evox_history_get_undo_name (history), ==, names->pdata[i]);
+      g_assert_true (evox_history_undo (history));
+      now = capture_volume (document);
+      g_assert_cmpstr (now, ==, states->pdata[i]);
+    }
+  g_assert_null (evox_document_get_registration (document));
+  g_assert_true (evox_document_get_volume (document) == raw);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *now = NULL;
+
+      g_assert_true (evox_history_redo (history));
+      now = capture_volume (document);
+      g_assert_cmpstr (now, ==, states->pdata[i + 1]);
+      if (i + 1 == 5)
+        {
+          /* The maps added are the same volume, not a copy made again. */
+          g_assert_true (evox_document_get_maps (document) == added);
+          g_assert_true (evox_document_get_registration (document) == registration);
+        }
+    }
 }
 
 /* Undoing an edge move gives the phase's surface back the mesh it had for that edge, and redoing it
@@ -690,6 +783,7 @@ main (int   argc,
   g_test_add_func ("/Evox/History/figure-sequence", test_figure_sequence);
   g_test_add_func ("/Evox/History/grouping", test_grouping);
   g_test_add_func ("/Evox/History/new-volume", test_new_volume);
+  g_test_add_func ("/Evox/History/maps-registration", test_maps_registration);
   g_test_add_func ("/Evox/History/mesh-cache", test_mesh_cache);
   g_test_add_func ("/Evox/History/cluster-phase", test_cluster_phase);
   g_test_add_func ("/Evox/History/memory-cap", test_memory_cap);

@@ -261,6 +261,18 @@ test_registration_figure (void)
   g_assert_true (evox_measurement_list_get_measurement (rulers, 0) == ruler);
   assert_menu (window, "_Undo Add Ruler|_Redo");
 
+  /* A run's result and its revert are steps too; redo puts the same registration back. */
+  g_assert_true (evox_document_set_registration (document, registration));
+  assert_menu (window, "_Undo Register Stack|_Redo");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_null (evox_document_get_registration (document));
+  g_assert_true (evox_document_get_volume (document) == raw);
+  assert_menu (window, "_Undo Add Ruler|_Redo Register Stack");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
+  g_assert_true (evox_document_get_registration (document) == registration);
+  g_assert_true (evox_document_get_volume (document) ==
+                 evox_registration_get_registered (registration));
+
   evox_test_close_window (window);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }

@@ -103,6 +103,12 @@ typedef struct
   GArray       *surfaces;  /* SurfaceState */
   EvoxClusters *clusters;
   GArray       *cluster_states;  /* ClusterState, id 1 first */
+  /* Which stack and maps the document shows: restored before anything else, since each side
+   * (raw or registered, stack or maps) brings its own volume, phases and surfaces. */
+  EvoxRegistration *registration;
+  EvoxRegistrationView registration_view;
+  EvoxVolume   *maps;
+  gboolean      show_maps;
   OverlayState  overlays;
   GArray       *rulers;    /* RulerState */
   /* One per watch (in the order they were added), unset where the object is gone; states
@@ -209,6 +215,8 @@ state_free (State *state)
 {
   if (state == NULL)
     return;
+  g_clear_object (&state->registration);
+  g_clear_object (&state->maps);
   g_array_unref (state->overlays.labels);
   g_array_unref (state->rulers);
   g_array_unref (state->watched);
@@ -357,6 +365,10 @@ state_capture (EvoxDocument *document,
 
       g_array_append_val (state->cluster_states, entry);
     }
+  g_set_object (&state->registration, evox_document_get_registration (document));
+  state->registration_view = evox_document_get_registration_view (document);
+  g_set_object (&state->maps, evox_document_get_maps (document));
+  state->show_maps = evox_document_get_show_maps (document);
   overlays_capture (&state->overlays, evox_document_get_overlays (document));
   state->rulers = rulers_capture (evox_document_get_measurements (document));
   state->watched = watched_capture (watches);
@@ -496,6 +508,16 @@ state_diff (State      *a,
   const char *name;
 
   *key = NULL;
+  /* A switch of stack or maps brings other phases: it is the step, not what came with it. */
+  if (a->registration != b->registration)
+    return b->registration != NULL ? "Register Stack" : "Revert Registration";
+  if (a->registration_view != b->registration_view)
+    return b->registration_view == EVOX_REGISTRATION_VIEW_RAW ? "Show Raw Stack"
+                                                              : "Show Registered Stack";
+  if (a->maps != b->maps)
+    return b->maps != NULL ? "Add Maps" : "Clear Maps";
+  if (a->show_maps != b->show_maps)
+    return b->show_maps ? "Show Maps" : "Show Stack";
   if (a->phases->len != b->phases->len)
     {
       GArray *fewer = a->phases->len < b->phases->len ? a->phases : b->phases;
@@ -703,6 +725,14 @@ state_apply (State        *state,
   EvoxVolume *volume = evox_document_get_volume (document);
   g_autoptr (GPtrArray) items = g_ptr_array_new ();
 
+  /* The registration, then which of its stacks, then the maps: each switch puts the side it
+   * shows back as the document kept it, and what follows sets that side as the state says. */
+  if (evox_document_get_registration (document) != state->registration)
+    evox_document_set_registration (document, state->registration);
+  evox_document_set_registration_view (document, state->registration_view);
+  _evox_document_restore_maps (document, state->maps, state->show_maps);
+  volume = evox_document_get_volume (document);
+
   for (guint i = 0; i < G_N_ELEMENTS (display_properties); i++)
     g_object_set_property (G_OBJECT (document), display_properties[i].property,
                            &state->display[i]);
@@ -895,6 +925,18 @@ commit (EvoxHistory *self,
   update_properties (self);
 }
 
+static guint64
+volume_bytes (EvoxVolume *volume)
+{
+  static const guint size[] = { [EVOX_SAMPLE_U8] = 1, [EVOX_SAMPLE_U16] = 2,
+                                [EVOX_SAMPLE_F32] = 4 };
+
+  if (volume == NULL)
+    return 0;
+  return evox_volume_get_n_voxels (volume) * evox_volume_get_n_channels (volume) *
+         size[evox_volume_get_sample_type (volume)];
+}
+
 /* Adds the heavy results of state that the current state does not hold (what the history alone
  * keeps alive) to seen, and returns their bytes not counted before. */
 static guint64
@@ -915,6 +957,11 @@ state_heavy_bytes (State      *state,
       evox_clusters_get_dims (state->clusters, dims);
       bytes += (guint64) dims[0] * dims[1] * dims[2] * 2;
     }
+  if (state->maps != NULL && state->maps != current->maps && g_hash_table_add (seen, state->maps))
+    bytes += volume_bytes (state->maps);
+  if (state->registration != NULL && state->registration != current->registration &&
+      g_hash_table_add (seen, state->registration))
+    bytes += volume_bytes (evox_registration_get_registered (state->registration));
   for (guint i = 0; i < state->surfaces->len; i++)
     {
       EvoxMesh *mesh = g_array_index (state->surfaces, SurfaceState, i).mesh;
@@ -999,14 +1046,9 @@ on_document_notify (EvoxDocument *document,
 {
   if (strcmp (pspec->name, "clusters") == 0)
     watch_clusters (self, evox_document_get_clusters (document));
-  /* A new file (set_volume's title or path) starts a new history once its settings are in. So
-   * do the switches between stack and maps and between raw and registered stacks, which are not
-   * recorded yet: each side keeps its own phases and surfaces, which a step must not carry over. */
+  /* A new file (set_volume's title or path) starts a new history once its settings are in. */
   if (!self->applying &&
-      (strcmp (pspec->name, "title") == 0 || strcmp (pspec->name, "path") == 0 ||
-       strcmp (pspec->name, "maps") == 0 || strcmp (pspec->name, "show-maps") == 0 ||
-       strcmp (pspec->name, "registration") == 0 ||
-       strcmp (pspec->name, "registration-view") == 0))
+      (strcmp (pspec->name, "title") == 0 || strcmp (pspec->name, "path") == 0))
     self->clear_pending = TRUE;
   if (strcmp (pspec->name, "volume") == 0 && self->current != NULL && !self->applying)
     {
