@@ -19,12 +19,14 @@ G_BEGIN_DECLS
  * everything between them one step of the group's name. Changes made while undoing or redoing
  * record nothing. A new volume (set_volume with another title or path, or a volume of other
  * dims) clears the history once its settings are in (so does evox_history_clear, which the
- * window calls after applying a session); so do maps added, shown or hidden and a registration
- * run, reverted or switched (not recorded yet). At most max-steps steps are kept
+ * window calls after applying a session). At most max-steps steps are kept
  * (default 100), holding at most max-bytes of heavy results (default 512 MiB); the oldest go
  * first.
- * Recorded: display (channel, colour map, mapping, range, view, z-exaggeration, stack opacity,
- * phase and cluster display switches, surface smoothing, clipping and budget, basis), phases
+ * Recorded: the registration (run, reverted, raw or registered view) and the maps (added,
+ * cleared, shown or hidden), restored first with the same objects (nothing registered or mapped
+ * again; each side's phases come back as the document kept them), display (channel, colour
+ * map, mapping, range, view, z-exaggeration, stack opacity, phase and cluster display switches,
+ * surface smoothing, clipping and budget, basis), phases
  * (added, removed, reordered, renamed, recoloured, opacity, visibility, edges), the selected
  * phase (restored, but not a step of its own), particles (labels), surfaces (added, removed,
  * renamed, recoloured, opacity, visibility), clusters (new, merged, renamed, recoloured, shown),
