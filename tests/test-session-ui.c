@@ -14,6 +14,9 @@
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
+#include "evox-register.h"
+#include "evox-registration-panel.h"
+#include "evox-test-registration.h"
 #include "evox-types.h"
 #include "evox-watershed.h"
 #include "evox-window-private.h"
@@ -516,6 +519,134 @@ test_merged_split (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+static gboolean
+registered_and_labelled (gpointer data)
+{
+  EvoxDocument *document = evox_window_get_document (data);
+
+  return evox_document_get_registration (document) != NULL && restored (data);
+}
+
+/* A registration (an energy left out, no scaling) with a phase, particles and a channel of the
+ * registered stack: opening the session registers the stack read again with the same options
+ * before anything else, so the registration (every energy's shift, exactly), the registered
+ * voxels, the channel and range shown, the particles and both CSV exports are the same, and the
+ * Registration page shows the settings. */
+static void
+test_registration (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "stack.tif", NULL);
+  g_autofree char *session = g_build_filename (dir, "stack.evox", NULL);
+  g_autoptr (GFile) session_file = g_file_new_for_path (session);
+  g_autoptr (EvoxVolume) raw = NULL;
+  g_autoptr (EvoxRegistration) made = evox_test_registration_new_3d (48, 40, 1, 0, &raw);
+  g_autoptr (EvoxRegistration) registration = NULL;
+  g_autoptr (EvoxPhase) disc = evox_phase_new ("Disc", 500, 1500, "#d62728");
+  g_autoptr (EvoxLabels) labels = NULL;
+  g_autoptr (GError) error = NULL;
+  const double exclude[] = { evox_test_reg_energies[1] };
+  EvoxRegisterOptions options;
+  EvoxWindow *first, *second;
+  EvoxDocument *a, *b;
+  EvoxRegistration *again;
+  EvoxVolume *ra, *rb;
+  g_autofree char *excluded = NULL;
+  double lo[2], hi[2];
+  int scale;
+
+  g_assert_true (evox_tiff_write (raw, -1, tiff, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+  first = evox_test_open_file (tiff);
+  a = evox_window_get_document (first);
+  evox_register_options_init (&options);
+  options.exclude_ev = exclude;
+  options.n_exclude = 1;
+  options.scale = EVOX_REGISTER_SCALE_NONE;
+  registration = evox_register_stack (evox_document_get_volume (a), &options, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_document_set_registration (a, registration));
+  evox_document_set_channel (a, 2);
+  evox_document_set_range (a, 90, 1100);
+  evox_phase_list_append (evox_document_get_phases (a), disc);
+  labels = evox_labels_compute (evox_document_get_volume (a), 2, "Disc", 500, 1500,
+                                EVOX_CONNECTIVITY_6, 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_document_set_labels (a, labels);
+  g_assert_true (evox_window_save_session (first, session, FALSE, &error));
+  g_assert_no_error (error);
+
+  second = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  gtk_window_present (GTK_WINDOW (second));
+  evox_window_open_file (second, session_file, NULL);
+  g_assert_true (evox_test_wait_for (registered_and_labelled, second, 60));
+  g_assert_null (evox_window_get_error (second));
+  b = evox_window_get_document (second);
+
+  again = evox_document_get_registration (b);
+  g_assert_cmpuint (evox_registration_get_n_entries (again), ==,
+                    evox_registration_get_n_entries (registration));
+  for (guint i = 0; i < evox_registration_get_n_entries (again); i++)
+    {
+      const EvoxRegistrationEntry *x = evox_registration_get_entry (registration, i);
+      const EvoxRegistrationEntry *y = evox_registration_get_entry (again, i);
+
+      g_assert_cmpfloat (x->energy_ev, ==, y->energy_ev);
+      g_assert_cmpint (x->excluded, ==, y->excluded);
+      g_assert_cmpint (x->is_reference, ==, y->is_reference);
+      g_assert_cmpmem (x->shift, sizeof x->shift, y->shift, sizeof y->shift);
+    }
+  g_assert_true (evox_registration_get_entry (again, 1)->excluded);
+  g_assert_cmpstr (evox_registration_get_scale_mode (again), ==, "none");
+  ra = evox_document_get_volume (a);
+  rb = evox_document_get_volume (b);
+  g_assert_true (rb == evox_registration_get_registered (again));
+  g_assert_cmpuint (evox_volume_get_n_channels (rb), ==, evox_volume_get_n_channels (ra));
+  for (guint c = 0; c < evox_volume_get_n_channels (ra); c++)
+    g_assert_cmpmem (evox_volume_get_data (ra, c), evox_volume_get_n_voxels (ra) * 4,
+                     evox_volume_get_data (rb, c), evox_volume_get_n_voxels (rb) * 4);
+  g_assert_cmpuint (evox_document_get_channel (b), ==, 2);
+  evox_document_get_range (a, &lo[0], &hi[0]);
+  evox_document_get_range (b, &lo[1], &hi[1]);
+  g_assert_cmpfloat (lo[0], ==, lo[1]);
+  g_assert_cmpfloat (hi[0], ==, hi[1]);
+  g_assert_true (evox_labels_get_volume (evox_document_get_labels (b)) == rb);
+  g_assert_cmpuint (evox_labels_get_n_particles (evox_document_get_labels (b)), ==,
+                    evox_labels_get_n_particles (labels));
+
+  {
+    const EvoxExportKind kinds[] = { EVOX_EXPORT_FRACTIONS, EVOX_EXPORT_PARTICLES };
+    const char *names[] = { "fractions", "particles" };
+
+    for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+      {
+        g_autofree char *pa = g_strdup_printf ("%s/a-%s.csv", dir, names[k]);
+        g_autofree char *pb = g_strdup_printf ("%s/b-%s.csv", dir, names[k]);
+        g_autofree char *ta = NULL;
+        g_autofree char *tb = NULL;
+
+        g_assert_true (evox_window_export_data (first, kinds[k], pa, FALSE, &error));
+        g_assert_no_error (error);
+        g_assert_true (evox_window_export_data (second, kinds[k], pb, FALSE, &error));
+        g_assert_no_error (error);
+        ta = read_text (pa);
+        tb = read_text (pb);
+        g_assert_cmpstr (ta, ==, tb);
+      }
+  }
+
+  /* The page's settings are the registration's; the restore is no step to undo. */
+  g_object_get (second->registration_panel, "excluded", &excluded, "scale", &scale, NULL);
+  g_assert_cmpstr (excluded, ==, "7712.5");
+  g_assert_cmpint (scale, ==, EVOX_REGISTER_SCALE_NONE);
+  evox_history_flush (second->history);
+  g_assert_cmpuint (evox_history_get_n_undo (second->history), ==, 0);
+
+  evox_test_close_window (second);
+  evox_test_close_window (first);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -524,5 +655,6 @@ main (int   argc,
     return 0;
   g_test_add_func ("/Evox/SessionUI/save-and-open", test_save_and_open);
   g_test_add_func ("/Evox/SessionUI/merged-split", test_merged_split);
+  g_test_add_func ("/Evox/SessionUI/registration", test_registration);
   return g_test_run ();
 }

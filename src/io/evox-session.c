@@ -23,6 +23,7 @@ struct _EvoxSession
   char       *path;    /* the .evox file, once loaded or saved */
   char       *input;   /* the input as found (NULL: the demo, or not resolved) */
   EvoxLabels *labels;  /* the particles evox_session_prepare () labelled */
+  EvoxRegistration *registration;  /* the window's run of the "registration" record */
 };
 
 G_DEFINE_FINAL_TYPE (EvoxSession, evox_session, G_TYPE_OBJECT)
@@ -64,6 +65,7 @@ evox_session_finalize (GObject *object)
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->input, g_free);
   g_clear_object (&self->labels);
+  g_clear_object (&self->registration);
   G_OBJECT_CLASS (evox_session_parent_class)->finalize (object);
 }
 
@@ -768,6 +770,44 @@ capture_composite (JsonObject   *root,
   json_object_set_object_member (root, "composite", object);
 }
 
+/* The "registration" record, as `evox register --session` writes it (version, reference-ev,
+ * scale, exclude-ev), from the registration shown, plus which of its stacks the window showed
+ * ("view"). null without one, so that a record kept from an earlier session does not bring back
+ * a registration the user reverted. */
+static void
+capture_registration (JsonObject   *root,
+                      EvoxDocument *document)
+{
+  EvoxRegistration *registration = evox_document_get_registration (document);
+  const EvoxRegistrationEntry *reference;
+  JsonObject *record;
+  JsonArray *excluded;
+
+  if (registration == NULL)
+    {
+      json_object_set_null_member (root, "registration");
+      return;
+    }
+  record = json_object_new ();
+  excluded = json_array_new ();
+  reference = evox_registration_get_reference (registration);
+  json_object_set_int_member (record, "version", 1);
+  if (reference != NULL)
+    json_object_set_double_member (record, "reference-ev", reference->energy_ev);
+  else
+    json_object_set_null_member (record, "reference-ev");
+  json_object_set_string_member (record, "scale", evox_registration_get_scale_mode (registration));
+  for (guint i = 0; i < evox_registration_get_n_entries (registration); i++)
+    if (evox_registration_get_entry (registration, i)->excluded)
+      json_array_add_double_element (excluded,
+                                     evox_registration_get_entry (registration, i)->energy_ev);
+  json_object_set_array_member (record, "exclude-ev", excluded);
+  json_object_set_string_member (record, "view",
+                                 evox_document_get_registration_view (document) ==
+                                 EVOX_REGISTRATION_VIEW_RAW ? "raw" : "registered");
+  json_object_set_object_member (root, "registration", record);
+}
+
 EvoxSession *
 evox_session_capture (EvoxDocument  *document,
                       EvoxSession   *previous,
@@ -805,7 +845,8 @@ evox_session_capture (EvoxDocument  *document,
   capture_overlays (self->root, document);
   capture_rulers (self->root, document);
   capture_composite (self->root, document);
-  /* Recorded, not recomputed yet: a restored session shows the stack as loaded. */
+  capture_registration (self->root, document);
+  /* The maps are recorded, not computed again yet: a restored session shows the stack. */
   json_object_set_boolean_member (self->root, "registered",
                                   evox_document_get_registration (document) != NULL);
   json_object_set_boolean_member (self->root, "maps", evox_document_get_maps (document) != NULL);
@@ -1494,6 +1535,52 @@ evox_session_dup_particle_splits (EvoxSession *self,
   return g_steal_pointer (&split_h);
 }
 
+gboolean
+evox_session_get_registration_options (EvoxSession  *self,
+                                       double       *reference_ev,
+                                       const char  **scale,
+                                       GArray      **exclude_ev,
+                                       gboolean     *raw_view)
+{
+  JsonObject *record;
+  JsonArray *excluded;
+  double number;
+
+  g_return_val_if_fail (EVOX_IS_SESSION (self), FALSE);
+  record = get_object (self->root, "registration");
+  if (record == NULL)
+    return FALSE;
+  *reference_ev = get_number (record, "reference-ev", &number) && isfinite (number) &&
+                  number > 0 ? number : 0;
+  *scale = get_string (record, "scale");
+  *exclude_ev = g_array_new (FALSE, FALSE, sizeof (double));
+  excluded = get_array (record, "exclude-ev");
+  for (guint i = 0; excluded != NULL && i < json_array_get_length (excluded); i++)
+    {
+      JsonNode *node = json_array_get_element (excluded, i);
+
+      if (JSON_NODE_HOLDS_VALUE (node) &&
+          (json_node_get_value_type (node) == G_TYPE_DOUBLE ||
+           json_node_get_value_type (node) == G_TYPE_INT64) &&
+          isfinite (json_node_get_double (node)))
+        {
+          number = json_node_get_double (node);
+          g_array_append_val (*exclude_ev, number);
+        }
+    }
+  *raw_view = g_strcmp0 (get_string (record, "view"), "raw") == 0;
+  return TRUE;
+}
+
+void
+evox_session_set_registration (EvoxSession      *self,
+                               EvoxRegistration *registration)
+{
+  g_return_if_fail (EVOX_IS_SESSION (self));
+  g_return_if_fail (registration == NULL || EVOX_IS_REGISTRATION (registration));
+  g_set_object (&self->registration, registration);
+}
+
 EvoxLabels *
 evox_session_get_prepared_labels (EvoxSession *self)
 {
@@ -1551,6 +1638,15 @@ evox_session_apply (EvoxSession   *self,
     {
       title = g_filename_display_basename (self->input);
       evox_document_set_volume (document, volume, title, self->input);
+    }
+  /* The registration the window ran again, before anything that depends on the stack shown. */
+  if (self->registration != NULL && evox_registration_get_raw (self->registration) == volume &&
+      evox_document_set_registration (document, self->registration))
+    {
+      JsonObject *record = get_object (self->root, "registration");
+
+      if (g_strcmp0 (get_string (record, "view"), "raw") == 0)
+        evox_document_set_registration_view (document, EVOX_REGISTRATION_VIEW_RAW);
     }
   apply_display (self->root, document);
   apply_phases (self->root, document);

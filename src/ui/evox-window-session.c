@@ -9,10 +9,11 @@
 
 #include "evox-canvas.h"
 #include "evox-clustering.h"
-#include "evox-watershed.h"
 #include "evox-csv.h"
 #include "evox-methods.h"
+#include "evox-register.h"
 #include "evox-session.h"
+#include "evox-watershed.h"
 #include "evox-window-private.h"
 
 /* The session the window was opened from or last saved to: its keys unknown to this Evox are
@@ -180,6 +181,43 @@ restore_data_free (RestoreData *data)
   g_free (data);
 }
 
+/* The session's registration made again from its record (the same options on the same stack
+ * give the same registration), for apply to show before everything that depends on it; *shown
+ * is the stack the session showed, which its particles are of. */
+static gboolean
+register_again (EvoxSession   *session,
+                EvoxVolume    *raw,
+                GCancellable  *cancellable,
+                EvoxVolume   **shown,
+                GError       **error)
+{
+  g_autoptr (GArray) exclude = NULL;
+  g_autoptr (EvoxRegistration) registration = NULL;
+  EvoxRegisterOptions options;
+  const char *scale;
+  gboolean raw_view;
+
+  *shown = raw;
+  evox_register_options_init (&options);
+  if (!evox_session_get_registration_options (session, &options.reference_ev, &scale, &exclude,
+                                              &raw_view))
+    return TRUE;
+  if (scale != NULL && !evox_register_scale_from_string (scale, &options.scale))
+    options.scale = EVOX_REGISTER_SCALE_FIT;
+  options.exclude_ev = (const double *) exclude->data;
+  options.n_exclude = exclude->len;
+  registration = evox_register_stack (raw, &options, NULL, cancellable, error);
+  if (registration == NULL)
+    {
+      g_prefix_error (error, _("Its registration could not be made again: "));
+      return FALSE;
+    }
+  evox_session_set_registration (session, registration);
+  if (!raw_view)
+    *shown = evox_registration_get_registered (registration);
+  return TRUE;
+}
+
 /* The particles prepared from the phase's range, split by the watershed as they were when the
  * session was saved (the same h in turn gives the same labels). Before apply, so that particle
  * surfaces and the selection find the split ids. */
@@ -218,7 +256,7 @@ restore_work (GTask        *task,
 {
   RestoreData *data = task_data;
   GError *error = NULL;
-  EvoxVolume *volume;
+  EvoxVolume *volume, *shown = NULL;
 
   if (!evox_session_check_input (data->session, &data->warning, &error))
     {
@@ -228,7 +266,8 @@ restore_work (GTask        *task,
   volume = evox_session_load_input (data->session, NULL, cancellable, &error);
   if (volume == NULL)
     g_task_return_error (task, error);
-  else if (!evox_session_prepare (data->session, volume, cancellable, &error) ||
+  else if (!register_again (data->session, volume, cancellable, &shown, &error) ||
+           !evox_session_prepare (data->session, shown, cancellable, &error) ||
            !split_particles (data->session, cancellable, &error))
     {
       g_object_unref (volume);
@@ -413,6 +452,37 @@ restore_clusters (EvoxWindow  *self,
   evox_clustering_run_async (volume, &params, FALSE, NULL, NULL, clusters_done, job);
 }
 
+/* The Registration page shows the settings of the registration the session brought back, so
+ * that Run again registers as it was registered. */
+static void
+sync_registration_page (EvoxWindow  *self,
+                        EvoxSession *session)
+{
+  g_autoptr (GArray) exclude = NULL;
+  g_autoptr (GString) text = g_string_new (NULL);
+  EvoxRegisterScale scale = EVOX_REGISTER_SCALE_FIT;
+  const char *scale_text;
+  double reference_ev;
+  gboolean raw_view;
+
+  if (evox_document_get_registration (self->document) == NULL ||
+      !evox_session_get_registration_options (session, &reference_ev, &scale_text, &exclude,
+                                              &raw_view))
+    return;
+  if (scale_text != NULL && !evox_register_scale_from_string (scale_text, &scale))
+    scale = EVOX_REGISTER_SCALE_FIT;
+  for (guint i = 0; i < exclude->len; i++)
+    {
+      char number[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_string_append_printf (text, "%s%s", i > 0 ? "," : "",
+                              g_ascii_dtostr (number, sizeof number,
+                                              g_array_index (exclude, double, i)));
+    }
+  g_object_set (self->registration_panel, "reference-ev", reference_ev, "scale", (int) scale,
+                "excluded", text->str, NULL);
+}
+
 static void
 finish_restore (EvoxWindow  *self,
                 EvoxSession *session,
@@ -427,6 +497,7 @@ finish_restore (EvoxWindow  *self,
     show_session_error (self, session, NULL, error);
   else
     {
+      sync_registration_page (self, session);
       /* What the session set is where the user starts, not steps to undo. */
       evox_history_clear (self->history);
       apply_cameras (self, session);
