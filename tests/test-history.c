@@ -304,9 +304,44 @@ test_sequence (void)
   g_assert_cmpuint (evox_history_get_n_undo (history), ==, n - 1);
 }
 
+/* Undoes every step of names (newest last), comparing the document with states[i] (captured
+ * before step i) by capture_func, then redoes them all, comparing with states[i + 1]. */
+static void
+undo_redo_all (EvoxHistory  *history,
+               EvoxDocument *document,
+               GPtrArray    *names,
+               GPtrArray    *states,
+               char       *(*capture_func) (EvoxDocument *document,
+                                            gpointer      data),
+               gpointer      data)
+{
+  guint n = names->len;
+
+  for (guint i = n; i-- > 0;)
+    {
+      g_autofree char *now = NULL;
+
+      g_assert_cmpstr (evox_history_get_undo_name (history), ==, names->pdata[i]);
+      g_assert_true (evox_history_undo (history));
+      g_assert_cmpstr (evox_history_get_redo_name (history), ==, names->pdata[i]);
+      now = capture_func (document, data);
+      g_assert_cmpstr (now, ==, states->pdata[i]);
+    }
+  g_assert_false (evox_history_get_can_undo (history));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *now = NULL;
+
+      g_assert_true (evox_history_redo (history));
+      now = capture_func (document, data);
+      g_assert_cmpstr (now, ==, states->pdata[i + 1]);
+    }
+  g_assert_false (evox_history_get_can_redo (history));
+}
+
 static char *
 capture_setting (EvoxDocument *document,
-                 EvoxPhase    *setting)
+                 gpointer      setting)
 {
   g_autofree char *state = capture (document);
 
@@ -330,7 +365,6 @@ test_figure_sequence (void)
   g_autoptr (EvoxMeasurement) ruler = NULL;
   g_autoptr (EvoxMeasurement) second = NULL;
   double a[3] = { 10, 20, 30 }, b[3] = { 40, 20, 30 };
-  guint n;
 
   evox_history_watch_property (history, G_OBJECT (setting), "name", "Exclude Energy");
   g_ptr_array_add (states, capture_setting (document, setting));
@@ -405,28 +439,14 @@ test_figure_sequence (void)
   STEP ("Hide Scale Bar");
 #undef STEP
 
-  n = names->len;
-  for (guint i = n; i-- > 0;)
-    {
-      g_autofree char *now = NULL;
-
-      g_assert_cmpstr (evox_history_get_undo_name (history), ==, names->pdata[i]);
-      g_assert_true (evox_history_undo (history));
-      g_assert_cmpstr (evox_history_get_redo_name (history), ==, names->pdata[i]);
-      now = capture_setting (document, setting);
-      g_assert_cmpstr (now, ==, states->pdata[i]);
-    }
-  g_assert_false (evox_history_get_can_undo (history));
+  /* Before the redos: nothing of the figure is left. */
+  for (guint i = 0; i < names->len; i++)
+    g_assert_true (evox_history_undo (history));
   g_assert_cmpuint (evox_measurement_list_get_n_measurements (rulers), ==, 0);
   g_assert_cmpuint (evox_overlays_get_n_labels (overlays), ==, 0);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *now = NULL;
-
-      g_assert_true (evox_history_redo (history));
-      now = capture_setting (document, setting);
-      g_assert_cmpstr (now, ==, states->pdata[i + 1]);
-    }
+  for (guint i = 0; i < names->len; i++)
+    g_assert_true (evox_history_redo (history));
+  undo_redo_all (history, document, names, states, capture_setting, setting);
   /* The ruler that stayed is the object drawn second, not a copy. */
   g_assert_true (evox_measurement_list_get_measurement (rulers, 0) == second);
 
@@ -552,7 +572,8 @@ test_new_volume (void)
 /* capture, and which volume is shown (Make Phase's derived volume stays when it is undone, so
  * only the switches of stack and maps compare it). */
 static char *
-capture_volume (EvoxDocument *document)
+capture_volume (EvoxDocument *document,
+                gpointer      data)
 {
   g_autofree char *state = capture (document);
 
@@ -578,21 +599,20 @@ test_maps_registration (void)
   g_autoptr (GPtrArray) names = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
   EvoxVolume *added;
-  guint n;
 
   _evox_document_set_surface_delay (document, 1);
   evox_document_set_volume (document, raw, "stack", "/tmp/stack.tif");
   history = evox_history_new (document);
   evox_volume_set_channel_info (maps, 0, "edge_energy", NAN);
   evox_volume_freeze (maps);
-  g_ptr_array_add (states, capture_volume (document));
+  g_ptr_array_add (states, capture_volume (document, NULL));
 
 #define STEP(name) \
   G_STMT_START { \
     evox_history_flush (history); \
     g_assert_cmpstr (evox_history_get_undo_name (history), ==, name); \
     g_ptr_array_add (names, (gpointer) name); \
-    g_ptr_array_add (states, capture_volume (document)); \
+    g_ptr_array_add (states, capture_volume (document, NULL)); \
     g_assert_cmpuint (evox_history_get_n_undo (history), ==, names->len); \
   } G_STMT_END
 
@@ -622,32 +642,13 @@ test_maps_registration (void)
   STEP ("Revert Registration");
 #undef STEP
 
-  n = names->len;
-  for (guint i = n; i-- > 0;)
-    {
-      g_autofree char *now = NULL;
-
-      g_assert_cmpstr (evox_history_get_undo_name (history), ==, names->pdata[i]);
-      g_assert_true (evox_history_undo (history));
-      now = capture_volume (document);
-      g_assert_cmpstr (now, ==, states->pdata[i]);
-    }
-  g_assert_null (evox_document_get_registration (document));
-  g_assert_true (evox_document_get_volume (document) == raw);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *now = NULL;
-
-      g_assert_true (evox_history_redo (history));
-      now = capture_volume (document);
-      g_assert_cmpstr (now, ==, states->pdata[i + 1]);
-      if (i + 1 == 5)
-        {
-          /* The maps added are the same volume, not a copy made again. */
-          g_assert_true (evox_document_get_maps (document) == added);
-          g_assert_true (evox_document_get_registration (document) == registration);
-        }
-    }
+  undo_redo_all (history, document, names, states, capture_volume, NULL);
+  /* Before Revert Registration: the maps added and the registration are the same objects, not
+   * made again. */
+  g_assert_true (evox_history_undo (history));
+  g_assert_true (evox_document_get_maps (document) == added);
+  g_assert_true (evox_document_get_registration (document) == registration);
+  g_assert_true (evox_document_get_volume (document) != raw);
 }
 
 /* Undoing an edge move gives the phase's surface back the mesh it had for that edge, and redoing it

@@ -27,34 +27,77 @@ static const char * const compared[] = {
   "particle-colors", "selected-phase", "smooth-surfaces", "triangle-budget",
 };
 
+/* Two balls (centre x, y, z and squared radius each) 150 brighter than a noisy background. */
 static void
-write_blobs (const char *path,
-             guint64     seed)
+write_balls (const char   *path,
+             guint64       seed,
+             const gsize   n[3],
+             const double  balls[2][4])
 {
   g_autoptr (EvoxVolume) volume = NULL;
   g_autoptr (GError) error = NULL;
   guint64 state = seed;
   guint8 *data;
-  const gsize n[3] = { 40, 36, 30 };
 
   volume = evox_volume_new (n[0], n[1], n[2], 1, EVOX_SAMPLE_U8, &error);
   g_assert_no_error (error);
   data = evox_volume_get_data_mut (volume, 0);
-  /* Balls on a noisy background: particles and surfaces worth seeing. */
   for (gsize z = 0; z < n[2]; z++)
     for (gsize y = 0; y < n[1]; y++)
       for (gsize x = 0; x < n[0]; x++)
         {
-          double d1 = (x - 12.0) * (x - 12.0) + (y - 12.0) * (y - 12.0) + (z - 10.0) * (z - 10.0);
-          double d2 = (x - 28.0) * (x - 28.0) + (y - 24.0) * (y - 24.0) + (z - 18.0) * (z - 18.0);
           guint8 v = (guint8) (evox_test_random (&state) % 60);
 
-          if (d1 < 64 || d2 < 49)
-            v += 150;
+          for (guint b = 0; b < 2; b++)
+            if ((x - balls[b][0]) * (x - balls[b][0]) + (y - balls[b][1]) * (y - balls[b][1]) +
+                (z - balls[b][2]) * (z - balls[b][2]) < balls[b][3])
+              {
+                v += 150;
+                break;
+              }
           data[(z * n[1] + y) * n[0] + x] = v;
         }
   g_assert_true (evox_tiff_write (volume, 0, path, EVOX_TIFF_WRITE_OVERWRITE, &error));
   g_assert_no_error (error);
+}
+
+/* Balls on a noisy background: particles and surfaces worth seeing. */
+static void
+write_blobs (const char *path,
+             guint64     seed)
+{
+  const gsize n[3] = { 40, 36, 30 };
+  const double balls[2][4] = { { 12, 12, 10, 64 }, { 28, 24, 18, 49 } };
+
+  write_balls (path, seed, n, balls);
+}
+
+/* The fractions and particles CSV files both windows export, byte for byte. */
+static void
+assert_same_exports (EvoxWindow *first,
+                     EvoxWindow *second,
+                     const char *dir)
+{
+  const EvoxExportKind kinds[] = { EVOX_EXPORT_FRACTIONS, EVOX_EXPORT_PARTICLES };
+  const char *names[] = { "fractions", "particles" };
+  g_autoptr (GError) error = NULL;
+
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    {
+      g_autofree char *pa = g_strdup_printf ("%s/a-%s.csv", dir, names[k]);
+      g_autofree char *pb = g_strdup_printf ("%s/b-%s.csv", dir, names[k]);
+      g_autofree char *ta = NULL;
+      g_autofree char *tb = NULL;
+
+      g_assert_true (evox_window_export_data (first, kinds[k], pa, TRUE, &error));
+      g_assert_no_error (error);
+      g_assert_true (evox_window_export_data (second, kinds[k], pb, TRUE, &error));
+      g_assert_no_error (error);
+      g_file_get_contents (pa, &ta, NULL, NULL);
+      g_file_get_contents (pb, &tb, NULL, NULL);
+      g_assert_nonnull (ta);
+      g_assert_cmpstr (ta, ==, tb);
+    }
 }
 
 static EvoxCamera *
@@ -268,26 +311,7 @@ test_save_and_open (void)
   }
 
   /* The numbers the windows export are the same, byte for byte. */
-  {
-    const EvoxExportKind kinds[] = { EVOX_EXPORT_FRACTIONS, EVOX_EXPORT_PARTICLES };
-    const char *names[] = { "fractions", "particles" };
-
-    for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
-      {
-        g_autofree char *pa = g_strdup_printf ("%s/a-%s.csv", dir, names[k]);
-        g_autofree char *pb = g_strdup_printf ("%s/b-%s.csv", dir, names[k]);
-        g_autofree char *ta = NULL;
-        g_autofree char *tb = NULL;
-
-        g_assert_true (evox_window_export_data (first, kinds[k], pa, FALSE, &error));
-        g_assert_no_error (error);
-        g_assert_true (evox_window_export_data (second, kinds[k], pb, FALSE, &error));
-        g_assert_no_error (error);
-        ta = read_text (pa);
-        tb = read_text (pb);
-        g_assert_cmpstr (ta, ==, tb);
-      }
-  }
+  assert_same_exports (first, second, dir);
 
   /* The same picture, pixel for pixel (both windows draw the same size offscreen). */
   {
@@ -374,29 +398,10 @@ test_save_and_open (void)
 static void
 write_touching (const char *path)
 {
-  g_autoptr (EvoxVolume) volume = NULL;
-  g_autoptr (GError) error = NULL;
-  guint64 state = 7;
-  guint8 *data;
   const gsize n[3] = { 36, 30, 30 };
+  const double balls[2][4] = { { 12, 15, 15, 49 }, { 24, 15, 15, 49 } };
 
-  volume = evox_volume_new (n[0], n[1], n[2], 1, EVOX_SAMPLE_U8, &error);
-  g_assert_no_error (error);
-  data = evox_volume_get_data_mut (volume, 0);
-  for (gsize z = 0; z < n[2]; z++)
-    for (gsize y = 0; y < n[1]; y++)
-      for (gsize x = 0; x < n[0]; x++)
-        {
-          double d1 = (x - 12.0) * (x - 12.0) + (y - 15.0) * (y - 15.0) + (z - 15.0) * (z - 15.0);
-          double d2 = (x - 24.0) * (x - 24.0) + (y - 15.0) * (y - 15.0) + (z - 15.0) * (z - 15.0);
-          guint8 v = (guint8) (evox_test_random (&state) % 60);
-
-          if (d1 < 49 || d2 < 49)
-            v += 150;
-          data[(z * n[1] + y) * n[0] + x] = v;
-        }
-  g_assert_true (evox_tiff_write (volume, 0, path, EVOX_TIFF_WRITE_OVERWRITE, &error));
-  g_assert_no_error (error);
+  write_balls (path, 7, n, balls);
 }
 
 /* Particles split by the watershed and clusters merged twice come back from a session as they
@@ -494,21 +499,8 @@ test_merged_split (void)
     }
   g_assert_cmpstr (evox_clusters_get_name (cb, 1), ==, "Joined");
 
-  /* The particles table exported by both windows, byte for byte. */
-  {
-    g_autofree char *pa = g_build_filename (dir, "a-particles.csv", NULL);
-    g_autofree char *pb = g_build_filename (dir, "b-particles.csv", NULL);
-    g_autofree char *ta = NULL;
-    g_autofree char *tb = NULL;
-
-    g_assert_true (evox_window_export_data (first, EVOX_EXPORT_PARTICLES, pa, FALSE, &error));
-    g_assert_no_error (error);
-    g_assert_true (evox_window_export_data (second, EVOX_EXPORT_PARTICLES, pb, FALSE, &error));
-    g_assert_no_error (error);
-    ta = read_text (pa);
-    tb = read_text (pb);
-    g_assert_cmpstr (ta, ==, tb);
-  }
+  /* The tables exported by both windows, byte for byte. */
+  assert_same_exports (first, second, dir);
 
   /* Nothing the restore did is a step to undo, the clusters that came later included. */
   evox_history_flush (second->history);
@@ -614,26 +606,7 @@ test_registration (void)
   g_assert_cmpuint (evox_labels_get_n_particles (evox_document_get_labels (b)), ==,
                     evox_labels_get_n_particles (labels));
 
-  {
-    const EvoxExportKind kinds[] = { EVOX_EXPORT_FRACTIONS, EVOX_EXPORT_PARTICLES };
-    const char *names[] = { "fractions", "particles" };
-
-    for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
-      {
-        g_autofree char *pa = g_strdup_printf ("%s/a-%s.csv", dir, names[k]);
-        g_autofree char *pb = g_strdup_printf ("%s/b-%s.csv", dir, names[k]);
-        g_autofree char *ta = NULL;
-        g_autofree char *tb = NULL;
-
-        g_assert_true (evox_window_export_data (first, kinds[k], pa, FALSE, &error));
-        g_assert_no_error (error);
-        g_assert_true (evox_window_export_data (second, kinds[k], pb, FALSE, &error));
-        g_assert_no_error (error);
-        ta = read_text (pa);
-        tb = read_text (pb);
-        g_assert_cmpstr (ta, ==, tb);
-      }
-  }
+  assert_same_exports (first, second, dir);
 
   /* The page's settings are the registration's; the restore is no step to undo. */
   g_object_get (second->registration_panel, "excluded", &excluded, "scale", &scale, NULL);

@@ -12,6 +12,7 @@
 #include "evox-csv.h"
 #include "evox-methods.h"
 #include "evox-register.h"
+#include "evox-registration-panel.h"
 #include "evox-session.h"
 #include "evox-watershed.h"
 #include "evox-window-private.h"
@@ -181,6 +182,26 @@ restore_data_free (RestoreData *data)
   g_free (data);
 }
 
+/* The session's "registration" record as the options of a run; FALSE without one. */
+static gboolean
+registration_options (EvoxSession          *session,
+                      EvoxRegisterOptions  *options,
+                      GArray              **exclude,
+                      gboolean             *raw_view)
+{
+  const char *scale;
+
+  evox_register_options_init (options);
+  if (!evox_session_get_registration_options (session, &options->reference_ev, &scale, exclude,
+                                              raw_view))
+    return FALSE;
+  if (scale != NULL && !evox_register_scale_from_string (scale, &options->scale))
+    options->scale = EVOX_REGISTER_SCALE_FIT;
+  options->exclude_ev = (const double *) (*exclude)->data;
+  options->n_exclude = (*exclude)->len;
+  return TRUE;
+}
+
 /* The session's registration made again from its record (the same options on the same stack
  * give the same registration), for apply to show before everything that depends on it; *shown
  * is the stack the session showed, which its particles are of. */
@@ -194,18 +215,11 @@ register_again (EvoxSession   *session,
   g_autoptr (GArray) exclude = NULL;
   g_autoptr (EvoxRegistration) registration = NULL;
   EvoxRegisterOptions options;
-  const char *scale;
   gboolean raw_view;
 
   *shown = raw;
-  evox_register_options_init (&options);
-  if (!evox_session_get_registration_options (session, &options.reference_ev, &scale, &exclude,
-                                              &raw_view))
+  if (!registration_options (session, &options, &exclude, &raw_view))
     return TRUE;
-  if (scale != NULL && !evox_register_scale_from_string (scale, &options.scale))
-    options.scale = EVOX_REGISTER_SCALE_FIT;
-  options.exclude_ev = (const double *) exclude->data;
-  options.n_exclude = exclude->len;
   registration = evox_register_stack (raw, &options, NULL, cancellable, error);
   if (registration == NULL)
     {
@@ -459,28 +473,17 @@ sync_registration_page (EvoxWindow  *self,
                         EvoxSession *session)
 {
   g_autoptr (GArray) exclude = NULL;
-  g_autoptr (GString) text = g_string_new (NULL);
-  EvoxRegisterScale scale = EVOX_REGISTER_SCALE_FIT;
-  const char *scale_text;
-  double reference_ev;
+  EvoxRegisterOptions options;
   gboolean raw_view;
 
   if (evox_document_get_registration (self->document) == NULL ||
-      !evox_session_get_registration_options (session, &reference_ev, &scale_text, &exclude,
-                                              &raw_view))
+      !registration_options (session, &options, &exclude, &raw_view))
     return;
-  if (scale_text != NULL && !evox_register_scale_from_string (scale_text, &scale))
-    scale = EVOX_REGISTER_SCALE_FIT;
-  for (guint i = 0; i < exclude->len; i++)
-    {
-      char number[G_ASCII_DTOSTR_BUF_SIZE];
-
-      g_string_append_printf (text, "%s%s", i > 0 ? "," : "",
-                              g_ascii_dtostr (number, sizeof number,
-                                              g_array_index (exclude, double, i)));
-    }
-  g_object_set (self->registration_panel, "reference-ev", reference_ev, "scale", (int) scale,
-                "excluded", text->str, NULL);
+  g_object_set (self->registration_panel, "reference-ev", options.reference_ev,
+                "scale", (int) options.scale, "excluded", "", NULL);
+  for (guint i = 0; i < options.n_exclude; i++)
+    evox_registration_panel_set_excluded (EVOX_REGISTRATION_PANEL (self->registration_panel),
+                                          options.exclude_ev[i], TRUE);
 }
 
 static void
