@@ -391,7 +391,8 @@ add_reading (EvoxSession *session,
     add_arg (args, "--bin", g_strdup_printf ("%u", bin));
   if (!common)
     return;
-  if (size != NULL && json_array_get_length (size) == 3)
+  /* An SSRM table's voxel size is its pixel size and layer step, given below. */
+  if (ssrm == NULL && size != NULL && json_array_get_length (size) == 3)
     {
       g_autofree char *x = format_number (json_array_get_double_element (size, 0));
       g_autofree char *y = format_number (json_array_get_double_element (size, 1));
@@ -413,18 +414,26 @@ add_reading (EvoxSession *session,
   add_arg (args, "--scale", g_strdup (ssrm->scale == EVOX_SCALE_LOG10 ? "log10" : "linear"));
 }
 
-/* The subcommand's one line on stderr, without "evox: ", as the sample's reason. */
+/* The subcommand's one line on stderr, without "evox: " or "evox COMMAND: ", as the sample's
+ * reason. */
 static char *
-last_line (const char *text)
+last_line (const char *text,
+           const char *command)
 {
+  g_autofree char *own = g_strdup_printf ("evox %s: ", command);
+
   g_auto (GStrv) lines = g_strsplit (text != NULL ? text : "", "\n", -1);
 
   for (int i = (int) g_strv_length (lines) - 1; i >= 0; i--)
     {
       const char *line = g_strstrip (lines[i]);
 
+      if (g_str_has_prefix (line, "evox: "))
+        line += strlen ("evox: ");
+      else if (g_str_has_prefix (line, own))
+        line += strlen (own);
       if (*line != '\0')
-        return g_strdup (g_str_has_prefix (line, "evox: ") ? line + strlen ("evox: ") : line);
+        return g_strdup (line);
     }
   return g_strdup (_("failed without a message"));
 }
@@ -541,7 +550,7 @@ _evox_cli_steps_run (EvoxSession *session,
         return FALSE;
       if (!g_spawn_check_wait_status (wait_status, NULL))
         {
-          reason = last_line (err);
+          reason = last_line (err, steps[s].command);
           g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA, "evox %s: %s",
                        steps[s].command, reason);
           return FALSE;

@@ -274,17 +274,322 @@ append_interpolation (GString     *text,
                    "resampling was applied to the analysed voxels.\n\n");
 }
 
+/* " name NUMBER unit" when the member is a number. */
+static gboolean
+append_member (GString    *text,
+               JsonObject *object,
+               const char *key,
+               const char *before,
+               const char *after)
+{
+  double value;
+
+  if (!get_number (object, key, &value))
+    return FALSE;
+  g_string_append (text, before);
+  append_number (text, value);
+  g_string_append (text, after);
+  return TRUE;
+}
+
+/* "E1, E2 and E3" of an array of numbers. */
+static void
+append_numbers (GString   *text,
+                JsonArray *array)
+{
+  guint n = array != NULL ? json_array_get_length (array) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      double value;
+
+      if (i > 0)
+        g_string_append (text, i + 1 == n ? " and " : ", ");
+      if (node_number (json_array_get_element (array, i), &value))
+        append_number (text, value);
+    }
+}
+
 static void
 append_registration (GString     *text,
                      EvoxSession *session)
 {
   JsonObject *root = evox_session_get_root (session);
+  JsonObject *record = get_object (root, "registration");
+  JsonObject *result = get_object (record, "result");
+  JsonArray *exclude = get_array (record, "exclude-ev");
+  const char *scale = get_string (record, "scale");
+  double value;
 
-  if (!get_boolean (root, "registered", FALSE))
+  if (record == NULL)
+    {
+      if (!get_boolean (root, "registered", FALSE))
+        return;
+      g_string_append (text, "Registration. The channels were registered to one another in "
+                       "Evox before analysis (the session records that a registration was "
+                       "applied; its reference channel and quality are in the registration CSV "
+                       "export).\n\n");
+      return;
+    }
+  g_string_append (text, "Registration. Every energy was registered onto the grid of the "
+                   "reference energy");
+  if (get_number (result, "reference-ev", &value) || get_number (record, "reference-ev", &value))
+    {
+      g_string_append (text, ", ");
+      append_number (text, value);
+      g_string_append (text, " eV");
+    }
+  g_string_append (text, get_number (record, "reference-ev", &value) ? " (given)"
+                                                                     : " (the highest energy, "
+                                                                       "whose pixels are the "
+                                                                       "largest)");
+  if (g_strcmp0 (scale, "none") == 0)
+    g_string_append (text, ", by translation only (scale none)");
+  else if (g_strcmp0 (scale, "energy") == 0)
+    g_string_append (text, ", by translation and the nominal scale (scale energy: the ratio "
+                     "of the pixel sizes, or E / E_ref)");
+  else
+    g_string_append (text, ", by translation and scale (scale fit: the nominal scale refined "
+                     "by a search for the best correlation)");
+  if (exclude != NULL && json_array_get_length (exclude) > 0)
+    {
+      g_string_append (text, ", leaving out ");
+      append_numbers (text, exclude);
+      g_string_append (text, " eV");
+    }
+  g_string_append (text, ". Quality:");
+  append_member (text, result, "energies", " ", " energies registered");
+  append_member (text, result, "flagged", ", ", " flagged (shift more than 3 median absolute "
+                 "deviations off the trend of their neighbours)");
+  append_member (text, result, "rms-residual-px", "; residual shift when registered again "
+                 "RMS ", " px");
+  append_member (text, result, "max-residual-px", " (largest ", " px)");
+  append_member (text, result, "min-ncc-after", "; lowest normalised cross-correlation with "
+                 "the reference after registration ", "");
+  g_string_append (text, ".\n\n");
+}
+
+static void
+append_xanes (GString     *text,
+              EvoxSession *session)
+{
+  JsonObject *record = get_object (evox_session_get_root (session), "xanes");
+  JsonObject *result = get_object (record, "result");
+  JsonArray *pre = get_array (result, "pre-ev");
+  JsonArray *post = get_array (result, "post-ev");
+  const char *edge = get_string (result, "edge");
+  double value;
+
+  if (record == NULL)
     return;
-  g_string_append (text, "Registration. The channels were registered to one another in Evox "
-                   "before analysis (the session records that a registration was applied; its "
-                   "reference channel and quality are in the registration CSV export).\n\n");
+  g_string_append (text, "XANES normalisation. ");
+  if (get_boolean (record, "register", FALSE))
+    g_string_append (text, "The stack was first registered as evox register does by default. ");
+  g_string_append (text, "Each voxel's spectrum was normalised as Larch's pre_edge does, with "
+                   "one E0 for the whole stack");
+  if (edge != NULL)
+    g_string_append_printf (text, " at the %s edge (%s)", edge,
+                            get_string (record, "edge") != NULL ? "given" : "found from the "
+                            "energies");
+  if (append_member (text, result, "e0-ev", ": E0 ", " eV"))
+    g_string_append (text, get_number (record, "e0-ev", &value) ? " (given, on its nearest "
+                     "energy)" : " (the mean spectrum's, on its nearest energy)");
+  if (pre != NULL && json_array_get_length (pre) == 2)
+    {
+      g_string_append (text, ", the pre-edge line fitted from E0");
+      node_number (json_array_get_element (pre, 0), &value);
+      g_string_append (text, value < 0 ? "" : "+");
+      append_number (text, value);
+      g_string_append (text, " to E0");
+      node_number (json_array_get_element (pre, 1), &value);
+      g_string_append (text, value < 0 ? "" : "+");
+      append_number (text, value);
+      g_string_append (text, " eV");
+    }
+  if (post != NULL && json_array_get_length (post) >= 1)
+    {
+      g_string_append (text, ", the post-edge polynomial");
+      append_member (text, result, "nnorm", " of degree ", "");
+      g_string_append (text, get_string (record, "nnorm") != NULL ? " (by Larch's rule on the "
+                       "post-edge span)" : " (given)");
+      g_string_append (text, " fitted from E0+");
+      node_number (json_array_get_element (post, 0), &value);
+      append_number (text, value);
+      if (json_array_get_length (post) == 2 &&
+          node_number (json_array_get_element (post, 1), &value))
+        {
+          g_string_append (text, " to E0+");
+          append_number (text, value);
+          g_string_append (text, " eV");
+        }
+      else
+        g_string_append (text, " eV to the last energy");
+    }
+  append_member (text, record, "step-sigma", "; a voxel is kept when its edge step exceeds ",
+                 " times its noise");
+  append_member (text, result, "mask-voxels", " (", "");
+  append_member (text, result, "voxels", " of ", " voxels)");
+  append_member (text, result, "edge-energy-median-ev", "; median edge energy ", " eV");
+  g_string_append (text, ".\n\n");
+}
+
+static void
+append_elements (GString     *text,
+                 EvoxSession *session)
+{
+  JsonObject *record = get_object (evox_session_get_root (session), "elements");
+  JsonArray *elements = get_array (get_object (record, "result"), "elements");
+  const char *matrix = get_string (record, "matrix");
+  gboolean fit = g_strcmp0 (get_string (record, "method"), "fit") == 0;
+
+  if (record == NULL)
+    return;
+  g_string_append (text, "Elemental maps. ");
+  if (get_boolean (record, "register", FALSE))
+    g_string_append (text, "The stack was first registered as evox register does by default. ");
+  if (fit)
+    g_string_append (text, "Areal densities were fitted per voxel by least squares to the "
+                     "mass attenuation coefficients (xraylib) of ");
+  else
+    g_string_append (text, "Areal densities were computed per voxel from the jump in optical "
+                     "density across each edge, divided by the jump in mass attenuation "
+                     "(xraylib), for ");
+  for (guint i = 0; elements != NULL && i < json_array_get_length (elements); i++)
+    {
+      JsonNode *node = json_array_get_element (elements, i);
+      JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *edge = get_string (entry, "edge");
+
+      if (i > 0)
+        g_string_append (text, i + 1 == json_array_get_length (elements) ? " and " : ", ");
+      g_string_append (text, edge != NULL ? edge : "?");
+      if (!fit && append_member (text, entry, "below-ev", " (energies ", ""))
+        append_member (text, entry, "above-ev", " and ", " eV)");
+    }
+  if (fit && matrix != NULL)
+    g_string_append_printf (text, " and a matrix term of %s", matrix);
+  g_string_append (text, ".\n\n");
+}
+
+static void
+append_reconstruction_record (GString     *text,
+                              EvoxSession *session)
+{
+  JsonObject *record = get_object (evox_session_get_root (session), "reconstruction");
+  JsonObject *result = get_object (record, "result");
+  const char *align = get_string (record, "align");
+  const char *center = get_string (record, "center");
+  const char *algorithm = get_string (record, "algorithm");
+  const char *filter = get_string (record, "filter");
+  const char *unit = get_string (result, "resolution-unit");
+  double bin;
+
+  if (record == NULL)
+    return;
+  g_string_append (text, "Reconstruction. The projections were flat- and dark-corrected into "
+                   "optical density");
+  if (get_number (record, "bin", &bin) && bin > 1)
+    {
+      g_string_append (text, ", binned ");
+      append_number (text, bin);
+      g_string_append (text, " x ");
+      append_number (text, bin);
+    }
+  if (align != NULL)
+    g_string_append_printf (text, ", aligned for jitter (%s)", align);
+  if (center != NULL)
+    g_string_append_printf (text, ", the rotation centre %s", g_str_equal (center, "auto") ?
+                            "from the centre-of-mass fit refined by a sharpness search" :
+                            "given");
+  append_member (text, result, "center-px", " (", " px)");
+  if (algorithm != NULL)
+    g_string_append_printf (text, ", and reconstructed by %s",
+                            g_str_has_prefix (algorithm, "sirt") ? "SIRT" :
+                            "filtered back-projection");
+  if (algorithm != NULL && g_str_has_prefix (algorithm, "sirt:"))
+    g_string_append_printf (text, " (%s iterations)", algorithm + strlen ("sirt:"));
+  if (filter != NULL && (algorithm == NULL || !g_str_has_prefix (algorithm, "sirt")))
+    g_string_append_printf (text, " with the %s filter", filter);
+  append_member (text, result, "shift-rms-dx-px", "; shifts RMS dx ", " px");
+  append_member (text, result, "shift-rms-dy-px", ", dy ", " px");
+  if (unit != NULL)
+    {
+      append_member (text, result, "resolution-half-bit", "; resolution (FSC of odd and even "
+                     "angles, half-bit) ", "");
+      append_member (text, result, "resolution-fsc-1-7", "; FSC 1/7 ", "");
+      g_string_append_printf (text, " (%s)", unit);
+    }
+  g_string_append (text, ".\n\n");
+}
+
+/* "NAME [LO, HI]" of each recorded {name, range}. */
+static void
+append_phase_ranges (GString   *text,
+                     JsonArray *phases)
+{
+  for (guint i = 0; phases != NULL && i < json_array_get_length (phases); i++)
+    {
+      JsonNode *node = json_array_get_element (phases, i);
+      JsonObject *phase = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *name = get_string (phase, "name");
+      double range[2];
+
+      if (i > 0)
+        g_string_append (text, " and ");
+      g_string_append_printf (text, "“%s”", name != NULL ? name : "?");
+      if (get_range (phase, range))
+        {
+          g_string_append (text, " [");
+          append_number (text, range[0]);
+          g_string_append (text, ", ");
+          append_number (text, range[1]);
+          g_string_append (text, "]");
+        }
+    }
+}
+
+static void
+append_metrics (GString     *text,
+                EvoxSession *session)
+{
+  JsonObject *record = get_object (evox_session_get_root (session), "metrics");
+  JsonArray *axes = get_array (record, "tortuosity");
+  JsonArray *surface = get_array (record, "surface");
+  const char *thickness = get_string (record, "thickness");
+
+  if (record == NULL)
+    return;
+  g_string_append (text, "Electrode metrics. The phase ");
+  append_phase_ranges (text, get_array (record, "phase"));
+  append_member (text, record, "channel", " (stored values of channel ", ")");
+  g_string_append (text, " was measured: its porosity as its share of the voxels");
+  if (axes != NULL && json_array_get_length (axes) > 0)
+    {
+      g_string_append (text, "; the tortuosity factor (TauFactor's tau = porosity / (D_eff / "
+                       "D)) along ");
+      for (guint i = 0; i < json_array_get_length (axes); i++)
+        g_string_append_printf (text, "%s%s", i > 0 ? ", " : "",
+                                json_array_get_string_element (axes, i) != NULL ?
+                                json_array_get_string_element (axes, i) : "?");
+      g_string_append (text, " by steady-state diffusion");
+      if (g_strcmp0 (get_string (record, "solver"), "cg-multigrid") == 0)
+        g_string_append (text, ", solved by conjugate gradients preconditioned with a multigrid "
+                         "V-cycle");
+      append_member (text, record, "tolerance", " to a relative residual of ", "");
+    }
+  if (get_boolean (record, "percolation", FALSE))
+    append_member (text, record, "connectivity", "; percolation (shares connected to both "
+                   "faces, one or neither) with ", "-connectivity");
+  if (surface != NULL && json_array_get_length (surface) > 0)
+    {
+      g_string_append (text, "; the specific surface area of its interface with ");
+      append_phase_ranges (text, surface);
+      g_string_append (text, " (Crofton estimate, 13 directions)");
+    }
+  if (g_strcmp0 (thickness, "map") == 0 || g_strcmp0 (thickness, "sizes") == 0)
+    g_string_append (text, "; volume-weighted local thickness of it and of its complement "
+                     "(mean, median, d10, d50, d90)");
+  g_string_append (text, ".\n\n");
 }
 
 /* The fraction change of a phase when one edge moves by one fine-histogram bin. */
@@ -475,12 +780,16 @@ evox_methods_format (EvoxSession *session,
 
   append_data (text, session, volume);
   append_reconstruction (text, volume);
+  append_reconstruction_record (text, session);
   append_interpolation (text, session);
   append_registration (text, session);
+  append_xanes (text, session);
+  append_elements (text, session);
   append_phases (text, session, volume);
   append_particles (text, session);
   append_surfaces (text, session);
   append_clusters (text, session);
+  append_metrics (text, session);
   by = get_string (evox_session_get_root (session), "evox-version");
   g_string_append_printf (text, "Software. The analysis was made with Evox %s",
                           by != NULL ? by : PACKAGE_VERSION);
