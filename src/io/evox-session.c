@@ -1508,3 +1508,39 @@ evox_session_apply (EvoxSession   *self,
   apply_composite (self->root, document);
   return TRUE;
 }
+
+/* The subcommands' records, in the order `evox apply` runs them. */
+static const struct
+{
+  const char *key;
+  const char *what;
+} records[] = {
+  { "registration", "a registration" },
+  { "xanes", "XANES maps" },
+  { "elements", "elemental maps" },
+  { "reconstruction", "a reconstruction" },
+  { "metrics", "electrode metrics" },
+};
+
+char *
+evox_session_dup_records_note (EvoxSession *self)
+{
+  g_autoptr (GString) list = g_string_new (NULL);
+  guint n = 0, found[G_N_ELEMENTS (records)];
+
+  g_return_val_if_fail (EVOX_IS_SESSION (self), NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (records); i++)
+    if (get_object (self->root, records[i].key) != NULL)
+      found[n++] = i;
+  if (n == 0)
+    return NULL;
+  for (guint i = 0; i < n; i++)
+    {
+      if (i > 0)
+        g_string_append (list, i + 1 == n ? " and " : ", ");
+      g_string_append (list, records[found[i]].what);
+    }
+  return g_strdup_printf ("The session also records %s, which the window does not compute "
+                          "again yet: kept in the session (evox apply runs them)", list->str);
+}

@@ -352,6 +352,7 @@ finish_restore (EvoxWindow  *self,
                 const char  *warning)
 {
   g_autoptr (GError) error = NULL;
+  g_autofree char *note = evox_session_dup_records_note (session);
 
   /* A file still loading would replace the session's volume when it arrives. */
   evox_window_cancel_load (self);
@@ -363,7 +364,7 @@ finish_restore (EvoxWindow  *self,
       evox_history_clear (self->history);
       apply_cameras (self, session);
       restore_clusters (self, session);
-      evox_window_show_error (self, warning);
+      evox_window_show_error (self, warning != NULL ? warning : note);
     }
   remember_session (self, session);
 }
