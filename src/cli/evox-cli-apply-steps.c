@@ -325,6 +325,31 @@ metrics_args (JsonObject  *record,
   return TRUE;
 }
 
+static gboolean
+figure_args (JsonObject  *record,
+             const char  *folder,
+             GPtrArray   *args,
+             GError     **error)
+{
+  JsonArray *options = member_array (record, "options");
+  const char *format = member_string (record, "format");
+  g_autofree char *name = NULL;
+
+  if (format == NULL || strpbrk (format, "/\\.") != NULL)
+    return invalid (error, "figure", "format");
+  for (guint i = 0; options != NULL && i < json_array_get_length (options); i++)
+    {
+      const char *option = json_array_get_string_element (options, i);
+
+      if (option == NULL)
+        return invalid (error, "figure", "options");
+      g_ptr_array_add (args, g_strdup (option));
+    }
+  name = g_strconcat ("figure.", format, NULL);
+  add_arg (args, "-o", g_build_filename (folder, name, NULL));
+  return TRUE;
+}
+
 #define FOLDER_MARK "\x01"
 
 static const Step steps[] = {
@@ -333,6 +358,7 @@ static const Step steps[] = {
   { "elements", "elements", TRUE, elements_args },
   { "reconstruction", "reconstruct", FALSE, reconstruction_args },
   { "metrics", "metrics", TRUE, metrics_args },
+  { "figure", "render", TRUE, figure_args },
 };
 
 static JsonObject *
@@ -556,7 +582,7 @@ _evox_cli_steps_run (EvoxSession *session,
           return FALSE;
         }
       log = g_build_filename (folder, log_name, NULL);
-      if (!evox_csv_write_text (log, out, strlen (out), force, error))
+      if (*out != '\0' && !evox_csv_write_text (log, out, strlen (out), force, error))
         return FALSE;
       add_result_columns (own_session, steps[s].key, columns, values);
       if (g_str_equal (steps[s].key, "metrics"))

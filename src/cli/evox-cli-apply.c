@@ -717,9 +717,24 @@ _evox_cli_save_session (EvoxDocument *document,
                         gboolean      force,
                         int          *status)
 {
+  return _evox_cli_save_session_with (document, NULL, NULL, path, force, status);
+}
+
+gboolean
+_evox_cli_save_session_with (EvoxDocument *document,
+                             const char   *key,
+                             JsonObject   *record,
+                             const char   *path,
+                             gboolean      force,
+                             int          *status)
+{
+  g_autoptr (JsonObject) owned = record;
   g_autoptr (GError) error = NULL;
   g_autoptr (EvoxSession) session = evox_session_capture (document, NULL, &error);
 
+  if (session != NULL && key != NULL)
+    json_object_set_object_member (evox_session_get_root (session), key,
+                                   g_steal_pointer (&owned));
   if (session == NULL || !evox_session_save (session, path, force, &error))
     {
       *status = _evox_cli_error (_evox_cli_error_status (error), "--session %s: %s", path,
@@ -738,26 +753,11 @@ _evox_cli_save_session_record (EvoxVolume *volume,
                                gboolean    force,
                                int        *status)
 {
-  g_autoptr (JsonObject) owned = record;
-  g_autoptr (GError) error = NULL;
   g_autoptr (EvoxDocument) document = evox_document_new ();
-  g_autoptr (EvoxSession) session = NULL;
   g_autofree char *name = in != NULL ? g_path_get_basename (in) : NULL;
 
   evox_document_set_volume (document, volume, name, in);
-  session = evox_session_capture (document, NULL, &error);
-  if (session != NULL)
-    {
-      json_object_set_object_member (evox_session_get_root (session), key,
-                                     g_steal_pointer (&owned));
-    }
-  if (session == NULL || !evox_session_save (session, path, force, &error))
-    {
-      *status = _evox_cli_error (_evox_cli_error_status (error), "--session %s: %s", path,
-                                 error->message);
-      return FALSE;
-    }
-  return TRUE;
+  return _evox_cli_save_session_with (document, key, record, path, force, status);
 }
 
 gboolean

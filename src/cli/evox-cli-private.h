@@ -147,6 +147,13 @@ gboolean     _evox_cli_save_session   (EvoxDocument   *document,
                                        const char     *path,
                                        gboolean        force,
                                        int            *status);
+/* The same with record (taken; NULL: none) as the root's key. */
+gboolean     _evox_cli_save_session_with (EvoxDocument *document,
+                                          const char   *key,
+                                          JsonObject   *record,
+                                          const char   *path,
+                                          gboolean      force,
+                                          int          *status);
 /* The version of the subcommands' session records ("registration", "xanes", "elements",
  * "reconstruction", "metrics"): each record's "version" member. */
 #define EVOX_CLI_RECORD_VERSION 1
@@ -169,6 +176,13 @@ gboolean     _evox_cli_check_session_output (const char          *session,
                                              int                 *status);
 /* An empty record of EVOX_CLI_RECORD_VERSION (its "version" member first). */
 JsonObject  *_evox_cli_record_new     (void);
+/* The options as typed (argv before parsing, the subcommand first), without positional
+ * arguments, reading options and the long options named in drop (NULL-terminated) with their
+ * values: what a session record keeps for `evox apply` to pass again. */
+GPtrArray   *_evox_cli_typed_options  (int                 argc,
+                                       char              **argv,
+                                       const GOptionEntry *entries,
+                                       const char * const *drop);
 /* A JSON array of n doubles. */
 JsonArray   *_evox_cli_json_numbers   (const double *values,
                                        guint         n);

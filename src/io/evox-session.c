@@ -1520,6 +1520,7 @@ static const struct
   { "elements", "elemental maps" },
   { "reconstruction", "a reconstruction" },
   { "metrics", "electrode metrics" },
+  { "figure", "the options of an `evox render` figure" },
 };
 
 char *
