@@ -843,6 +843,48 @@ write_session (int          fd,
   return _evox_output_write_bytes (fd, text, strlen (text), path, error);
 }
 
+/* json-glib 1.6 (Debian 12's) writes a double in exponent form with ".0" after it ("1e-08.0"),
+ * which no JSON parser reads, its own included: the ".0" after an exponent goes, outside
+ * strings. */
+static void
+repair_exponents (char *text)
+{
+  gboolean in_string = FALSE;
+  char *out = text;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      *out++ = *p;
+      if (in_string)
+        {
+          if (*p == '\\' && p[1] != '\0')
+            *out++ = *++p;
+          else if (*p == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (*p == '"')
+        in_string = TRUE;
+      else if ((*p == 'e' || *p == 'E') && p > text && g_ascii_isdigit (p[-1]))
+        {
+          const char *q = p + 1;
+
+          if (*q == '+' || *q == '-')
+            q++;
+          while (g_ascii_isdigit (*q))
+            q++;
+          if (q[0] == '.' && q[1] == '0' && !g_ascii_isdigit (q[2]))
+            {
+              /* Copies the exponent, skips the ".0". */
+              for (p++; p < q; p++)
+                *out++ = *p;
+              p = q + 1;
+            }
+        }
+    }
+  *out = '\0';
+}
+
 gboolean
 evox_session_save (EvoxSession  *self,
                    const char   *path,
@@ -876,6 +918,7 @@ evox_session_save (EvoxSession  *self,
   json_generator_set_indent (generator, 2);
   json_generator_set_root (generator, node);
   text = json_generator_to_data (generator, NULL);
+  repair_exponents (text);
   text = g_realloc (text, strlen (text) + 2);
   strcat (text, "\n");
   if (!_evox_output_write (absolute, overwrite, write_session, text, error))
