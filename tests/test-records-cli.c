@@ -515,6 +515,216 @@ test_maps (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Copies the files of folder src (not its folders) into a new folder dst. */
+static void
+copy_folder (const char *src,
+             const char *dst)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDir) dir = g_dir_open (src, 0, &error);
+  const char *name;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir (dst, 0755), ==, 0);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *from = g_build_filename (src, name, NULL);
+      g_autofree char *to = g_build_filename (dst, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize length;
+
+      if (!g_file_test (from, G_FILE_TEST_IS_REGULAR))
+        continue;
+      g_assert_true (g_file_get_contents (from, &contents, &length, &error));
+      g_assert_true (g_file_set_contents (to, contents, (gssize) length, &error));
+      g_assert_no_error (error);
+    }
+}
+
+/* The real SSRL scan (two energies, their references) in two copied folders: `evox register
+ * --session` applied gives the report byte for byte and the registered stack voxel for voxel;
+ * the summary's RMS residual is the report's residual_px of the energy other than the
+ * reference. */
+static void
+test_register_real (void)
+{
+  g_autofree char *ssrl = evox_test_data_path ("xrm/ssrl");
+  g_autofree char *dir = NULL, *s1 = NULL, *s2 = NULL, *h5 = NULL, *report = NULL;
+  g_autofree char *session = NULL, *out = NULL, *summary_path = NULL, *methods = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+  g_autoptr (GPtrArray) qc = NULL;
+  double sum_sq = 0.0;
+  guint n = 0, residual_col = 0, reference_col = 0;
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (ssrl == NULL)
+    return;
+  dir = evox_test_tmpdir_new ();
+  s1 = g_build_filename (dir, "s1", NULL);
+  s2 = g_build_filename (dir, "s2", NULL);
+  h5 = g_build_filename (dir, "registered.h5", NULL);
+  report = g_build_filename (dir, "qc.csv", NULL);
+  session = g_build_filename (dir, "r.evox", NULL);
+  out = g_build_filename (dir, "out", NULL);
+  summary_path = g_build_filename (out, "summary.csv", NULL);
+  copy_folder (ssrl, s1);
+  copy_folder (ssrl, s2);
+  {
+    /* The scan script names files not in the data set: warnings on stderr, status 0. */
+    g_auto (Run) run = evox ("register", s1, "-o", h5, "--report", report, "--session", session,
+                             NULL);
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  {
+    g_auto (Run) run = evox ("apply", session, s1, s2, "--outdir", out, "--jobs", "2", NULL);
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  for (guint s = 0; s < 2; s++)
+    {
+      g_autofree char *csv = g_build_filename (out, s == 0 ? "s1" : "s2", "registration.csv",
+                                               NULL);
+      g_autofree char *stack = g_build_filename (out, s == 0 ? "s1" : "s2", "registered.h5",
+                                                 NULL);
+
+      assert_same_file (report, csv);
+      assert_same_volume (h5, stack);
+    }
+  qc = evox_test_csv_read (report);
+  for (guint c = 0; ((char **) qc->pdata[0])[c] != NULL; c++)
+    {
+      if (g_str_equal (((char **) qc->pdata[0])[c], "residual_px"))
+        residual_col = c;
+      if (g_str_equal (((char **) qc->pdata[0])[c], "reference"))
+        reference_col = c;
+    }
+  g_assert_cmpuint (residual_col, >, 0);
+  for (guint r = 1; r < qc->len; r++)
+    if (g_str_equal (((char **) qc->pdata[r])[reference_col], "0"))
+      {
+        double residual = g_ascii_strtod (((char **) qc->pdata[r])[residual_col], NULL);
+
+        sum_sq += residual * residual;
+        n++;
+      }
+  g_assert_cmpuint (n, ==, 1);
+  rows = evox_test_csv_read (summary_path);
+  for (guint r = 1; r <= 2; r++)
+    {
+      g_assert_cmpstr (summary_value (rows, r, "registration rms-residual-px"), ==,
+                       g_ascii_dtostr (buf, sizeof buf, sqrt (sum_sq / n)));
+      g_assert_cmpstr (summary_value (rows, r, "registration reference-ev"), ==, "8354");
+      g_assert_cmpstr (summary_value (rows, r, "registration flagged"), ==, "0");
+    }
+  {
+    g_auto (Run) run = evox ("methods", session, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    methods = g_strdup (run.out);
+  }
+  g_assert_nonnull (strstr (methods, "Registration. Every energy was registered onto the grid "
+                                     "of the reference energy, 8354 eV (the highest energy"));
+  g_assert_nonnull (strstr (methods, "by translation and scale (scale fit"));
+  g_assert_nonnull (strstr (methods, "2 energies registered, 0 flagged"));
+  g_assert_nonnull (strstr (methods, "residual shift when registered again RMS "));
+  g_assert_nonnull (strstr (methods, "lowest normalised cross-correlation"));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* electrode.tiff in two copies: the summary's porosity of the pores (0) is their count here,
+ * and the metrics CSV is the direct command's byte for byte. */
+static void
+test_metrics_real (void)
+{
+  g_autofree char *source = evox_test_data_path ("tomo/electrode.tiff");
+  g_autofree char *dir = NULL, *direct = NULL, *session = NULL, *out = NULL;
+  g_autofree char *summary_path = NULL, *porosity = NULL, *contents = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) volume = NULL;
+  const char *names[] = { "e1.tiff", "e2.tiff" };
+  char *copies[2];
+  const guint8 *values;
+  guint64 pores = 0;
+  gsize length;
+
+  if (source == NULL)
+    return;
+  dir = evox_test_tmpdir_new ();
+  direct = g_build_filename (dir, "direct.csv", NULL);
+  session = g_build_filename (dir, "m.evox", NULL);
+  out = g_build_filename (dir, "out", NULL);
+  summary_path = g_build_filename (out, "summary.csv", NULL);
+  g_assert_true (g_file_get_contents (source, &contents, &length, &error));
+  for (guint i = 0; i < 2; i++)
+    {
+      copies[i] = g_build_filename (dir, names[i], NULL);
+      g_assert_true (g_file_set_contents (copies[i], contents, (gssize) length, &error));
+    }
+  {
+    g_auto (Run) run = evox ("metrics", copies[0], "--voxel-size", "400nm", "--phase",
+                             "pore=0:0", "--percolation", "--surface", "AM=85:85", "--csv",
+                             direct, "--session", session, NULL);
+    assert_ok (&run);
+  }
+  {
+    g_auto (Run) run = evox ("apply", session, copies[0], copies[1], "--outdir", out, "--jobs",
+                             "2", NULL);
+    g_autofree char *csv = g_build_filename (out, "e2", "metrics.csv", NULL);
+
+    assert_ok (&run);
+    assert_same_file (direct, csv);
+  }
+  volume = evox_volume_load (source, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  values = evox_volume_get_data (volume, 0);
+  for (gsize i = 0; i < evox_volume_get_n_voxels (volume); i++)
+    pores += values[i] == 0;
+  porosity = g_strdup_printf ("%.9g", (double) pores / evox_volume_get_n_voxels (volume));
+  rows = evox_test_csv_read (summary_path);
+  g_assert_cmpstr (summary_value (rows, 1, "metrics porosity pore"), ==, porosity);
+  g_assert_cmpstr (summary_value (rows, 2, "metrics porosity pore"), ==, porosity);
+  for (guint i = 0; i < 2; i++)
+    g_free (copies[i]);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* `evox render --session` keeps the figure's options; apply draws the same PNG. */
+static void
+test_figure (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *a = write_metrics_volume (dir, "a.tif");
+  g_autofree char *png = g_build_filename (dir, "direct.png", NULL);
+  g_autofree char *session = g_build_filename (dir, "f.evox", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autofree char *again = g_build_filename (out, "a", "figure.png", NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *record;
+  JsonArray *options;
+  const char *expected[] = { "-s", "160x120", "--view", "z", "--colormap", "magma",
+                             "--phase", "pores=1:1", "--scale-bar" };
+
+  {
+    g_auto (Run) run = evox ("render", a, "--voxel-size", "2nm", "-s", "160x120", "--view", "z",
+                             "--colormap", "magma", "-o", png, "--phase", "pores=1:1",
+                             "--scale-bar", "--session", session, NULL);
+    assert_ok (&run);
+  }
+  record = load_record (session, "figure", parser);
+  g_assert_cmpstr (json_object_get_string_member (record, "format"), ==, "png");
+  options = json_object_get_array_member (record, "options");
+  g_assert_cmpuint (json_array_get_length (options), ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    g_assert_cmpstr (json_array_get_string_element (options, i), ==, expected[i]);
+  {
+    g_auto (Run) run = evox ("apply", session, a, "--outdir", out, NULL);
+
+    assert_ok (&run);
+  }
+  assert_same_file (png, again);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -524,5 +734,8 @@ main (int    argc,
   g_test_add_func ("/Evox/RecordsCli/failing-step", test_failing_step);
   g_test_add_func ("/Evox/RecordsCli/refusals", test_refusals);
   g_test_add_func ("/Evox/RecordsCli/maps", test_maps);
+  g_test_add_func ("/Evox/RecordsCli/figure", test_figure);
+  g_test_add_func ("/Evox/RecordsCli/register-real", test_register_real);
+  g_test_add_func ("/Evox/RecordsCli/metrics-real", test_metrics_real);
   return g_test_run ();
 }
