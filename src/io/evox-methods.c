@@ -512,11 +512,15 @@ append_reconstruction_record (GString     *text,
     g_string_append_printf (text, " with the %s filter", filter);
   append_member (text, result, "shift-rms-dx-px", "; shifts RMS dx ", " px");
   append_member (text, result, "shift-rms-dy-px", ", dy ", " px");
-  if (unit != NULL)
+  if (unit != NULL && !get_number (result, "resolution-half-bit", &bin) &&
+      !get_number (result, "resolution-fsc-1-7", &bin))
+    g_string_append (text, "; the resolution (FSC of odd and even angles) was not reached (the "
+                     "curve stays above its thresholds, or never rises above them)");
+  else if (unit != NULL)
     {
-      append_member (text, result, "resolution-half-bit", "; resolution (FSC of odd and even "
-                     "angles, half-bit) ", "");
-      append_member (text, result, "resolution-fsc-1-7", "; FSC 1/7 ", "");
+      g_string_append (text, "; resolution (FSC of odd and even angles)");
+      append_member (text, result, "resolution-half-bit", ": half-bit ", "");
+      append_member (text, result, "resolution-fsc-1-7", ", FSC 1/7 ", "");
       g_string_append_printf (text, " (%s)", unit);
     }
   g_string_append (text, ".\n\n");
