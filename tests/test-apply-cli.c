@@ -105,30 +105,6 @@ copy_sample (const char *src,
   return paths;
 }
 
-static char *
-read_text (const char *path)
-{
-  g_autoptr (GError) error = NULL;
-  char *text = NULL;
-
-  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
-  g_assert_no_error (error);
-  return text;
-}
-
-static void
-assert_same_file (const char *a,
-                  const char *b)
-{
-  g_autofree char *ta = NULL, *tb = NULL;
-  gsize la, lb;
-
-  g_assert_true (g_file_get_contents (a, &ta, &la, NULL));
-  g_assert_true (g_file_get_contents (b, &tb, &lb, NULL));
-  g_assert_cmpuint (la, ==, lb);
-  g_assert_true (memcmp (ta, tb, la) == 0);
-}
-
 /* Field c of row r of evox_test_csv_parse's rows. */
 static const char *
 cell (GPtrArray *rows,
@@ -229,8 +205,8 @@ test_segment (void)
       g_autofree char *f = out_file (outdir, name, "fractions.csv");
       g_autofree char *p = out_file (outdir, name, "particles.csv");
 
-      assert_same_file (f, fractions);
-      assert_same_file (p, particles);
+      evox_test_assert_same_file (f, fractions);
+      evox_test_assert_same_file (p, particles);
     }
 
   make_values (values);
@@ -300,8 +276,8 @@ test_failing_sample (void)
   }
   f1 = out_file (outdir, "copy1", "fractions.csv");
   f2 = out_file (outdir, "copy2", "fractions.csv");
-  assert_same_file (f1, fractions);
-  assert_same_file (f2, fractions);
+  evox_test_assert_same_file (f1, fractions);
+  evox_test_assert_same_file (f2, fractions);
   missing_dir = g_build_filename (outdir, "missing", NULL);
   broken_dir = g_build_filename (outdir, "broken", NULL);
   g_assert_false (g_file_test (missing_dir, G_FILE_TEST_EXISTS));
@@ -400,16 +376,16 @@ test_jobs (void)
       g_autofree char *a = g_build_filename (out1, names[i], NULL);
       g_autofree char *b = g_build_filename (out2, names[i], NULL);
 
-      assert_same_file (a, b);
+      evox_test_assert_same_file (a, b);
     }
   {
     g_autofree char *p = out_file (out2, "copy2", "particles.csv");
     g_autofree char *s = out_file (out2, "copy2", "surface-1.ply");
 
-    assert_same_file (p, particles);
+    evox_test_assert_same_file (p, particles);
     /* The window's surface of the phase, in the phase's colour as evox isosurface --color
      * wrote it. */
-    assert_same_file (s, ply);
+    evox_test_assert_same_file (s, ply);
   }
 
   /* Cluster sizes: those of the direct command's label volume, counted here. */
@@ -483,7 +459,7 @@ test_force (void)
 
     evox_test_assert_refused (&run, 1, "fractions.csv");
   }
-  before = read_text (fractions);
+  before = evox_test_read_text (fractions);
   g_assert_cmpstr (before, ==, "mine\n");
   g_assert_false (g_file_test (summary, G_FILE_TEST_EXISTS));
   {
@@ -491,7 +467,7 @@ test_force (void)
     g_autofree char *after = NULL;
 
     assert_ok (&run);
-    after = read_text (fractions);
+    after = evox_test_read_text (fractions);
     g_assert_true (g_str_has_prefix (after, "phase,lo,hi,voxels,fraction"));
   }
   /* --session itself is an output: refused when it exists. */
@@ -579,7 +555,7 @@ test_electrode (void)
       g_autofree char *name = g_strdup_printf ("copy%u", i + 1);
       g_autofree char *f = out_file (outdir, name, "fractions.csv");
 
-      assert_same_file (f, fractions);
+      evox_test_assert_same_file (f, fractions);
     }
   volume = evox_volume_load (source, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -631,7 +607,7 @@ test_ssrm (void)
     assert_ok (&run);
   }
   applied = out_file (outdir, "other", "fractions.csv");
-  assert_same_file (applied, fractions);
+  evox_test_assert_same_file (applied, fractions);
   {
     g_autoptr (GPtrArray) rows = evox_test_csv_read (applied);
 
@@ -681,7 +657,7 @@ test_same_name (void)
     {
       g_autofree char *f = out_file (outdir, folders[i], "fractions.csv");
 
-      assert_same_file (f, fractions);
+      evox_test_assert_same_file (f, fractions);
     }
   g_assert_true (g_file_test (summary, G_FILE_TEST_IS_REGULAR));
   rows = evox_test_csv_read (summary);
@@ -735,7 +711,7 @@ test_render (void)
     assert_ok (&run);
   }
   applied = out_file (outdir, "copy1", "fractions.csv");
-  assert_same_file (applied, fractions);
+  evox_test_assert_same_file (applied, fractions);
   /* Clusters read from a label file cannot be made again: refused with --session. */
   {
     g_auto (Run) run = evox ("render", sample, "-o", png, "--clusters", sample, "--session",

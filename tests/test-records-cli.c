@@ -50,30 +50,6 @@ assert_ok (const Run *run)
   g_assert_cmpint (run->status, ==, 0);
 }
 
-static char *
-read_text (const char *path)
-{
-  g_autoptr (GError) error = NULL;
-  char *text = NULL;
-
-  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
-  g_assert_no_error (error);
-  return text;
-}
-
-static void
-assert_same_file (const char *a,
-                  const char *b)
-{
-  g_autofree char *ta = NULL, *tb = NULL;
-  gsize la, lb;
-
-  g_assert_true (g_file_get_contents (a, &ta, &la, NULL));
-  g_assert_true (g_file_get_contents (b, &tb, &lb, NULL));
-  g_assert_cmpuint (la, ==, lb);
-  g_assert_true (memcmp (ta, tb, la) == 0);
-}
-
 /* Both files read as volumes with the same dimensions, channels (labels, energies) and the
  * same bytes in every channel: HDF5 files differ in their headers' times. */
 static void
@@ -239,8 +215,8 @@ test_metrics (void)
     g_autofree char *own = g_build_filename (out, "b", "metrics.evox", NULL);
 
     assert_ok (&run);
-    assert_same_file (direct, a_csv);
-    assert_same_file (direct, b_csv);
+    evox_test_assert_same_file (direct, a_csv);
+    evox_test_assert_same_file (direct, b_csv);
     g_assert_true (g_file_test (own, G_FILE_TEST_IS_REGULAR));
   }
 
@@ -342,7 +318,7 @@ test_refusals (void)
     evox_test_assert_refused (&run, 1, "exists");
   }
   {
-    g_autofree char *text = read_text (session);
+    g_autofree char *text = evox_test_read_text (session);
 
     g_assert_cmpstr (text, ==, "kept");
   }
@@ -484,7 +460,7 @@ test_maps (void)
       g_autofree char *direct_ni = g_build_filename (dir, "el_Ni.tif", NULL);
 
       assert_same_volume (xanes_out, maps);
-      assert_same_file (direct_ni, ni);
+      evox_test_assert_same_file (direct_ni, ni);
     }
   rows = evox_test_csv_read (summary_path);
   g_assert_cmpstr (summary_value (rows, 2, "xanes e0-ev"), ==,
@@ -586,7 +562,7 @@ test_register_real (void)
       g_autofree char *stack = g_build_filename (out, s == 0 ? "s1" : "s2", "registered.h5",
                                                  NULL);
 
-      assert_same_file (report, csv);
+      evox_test_assert_same_file (report, csv);
       assert_same_volume (h5, stack);
     }
   qc = evox_test_csv_read (report);
@@ -672,7 +648,7 @@ test_metrics_real (void)
     g_autofree char *csv = g_build_filename (out, "e2", "metrics.csv", NULL);
 
     assert_ok (&run);
-    assert_same_file (direct, csv);
+    evox_test_assert_same_file (direct, csv);
   }
   volume = evox_volume_load (source, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -721,7 +697,7 @@ test_figure (void)
 
     assert_ok (&run);
   }
-  assert_same_file (png, again);
+  evox_test_assert_same_file (png, again);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 

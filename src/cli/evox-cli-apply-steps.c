@@ -11,6 +11,7 @@
 
 #include "evox-cli-apply-steps.h"
 #include "evox-csv.h"
+#include "evox-json.h"
 
 /* The command line of one record: the subcommand's options and its outputs in the sample's
  * folder (args), and whether it reads with the common reading options (EvoxCliInput). */
@@ -26,56 +27,6 @@ typedef struct
   gboolean      reading;    /* takes --voxel-size, SSRM options and --bin */
   StepArgsFunc  args;
 } Step;
-
-static const char *
-member_string (JsonObject *object,
-               const char *key)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, key) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-/* A number member (an integer too); FALSE when missing, null or of another type. */
-static gboolean
-member_number (JsonObject *object,
-               const char *key,
-               double     *value)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, key) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    *value = (double) json_node_get_int (node);
-  else if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    *value = json_node_get_double (node);
-  else
-    return FALSE;
-  return isfinite (*value);
-}
-
-static gboolean
-member_boolean (JsonObject *object,
-                const char *key)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, key) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
-}
-
-static JsonArray *
-member_array (JsonObject *object,
-              const char *key)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, key) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
 
 /* Numbers as the shortest text that reads back as the same double, so the subcommand gets
  * exactly the recorded value. */
@@ -97,6 +48,21 @@ add_arg (GPtrArray  *args,
     g_ptr_array_add (args, value);
 }
 
+/* --KEY VALUE for each of keys (NULL-terminated) that the record holds as a string: the
+ * options recorded as typed. */
+static void
+add_words (JsonObject         *record,
+           const char * const *keys,
+           GPtrArray          *args)
+{
+  for (guint i = 0; keys[i] != NULL; i++)
+    if (evox_json_get_string (record, keys[i]) != NULL)
+      {
+        g_ptr_array_add (args, g_strconcat ("--", keys[i], NULL));
+        g_ptr_array_add (args, g_strdup (evox_json_get_string (record, keys[i])));
+      }
+}
+
 static gboolean
 invalid (GError    **error,
          const char *key,
@@ -113,7 +79,7 @@ output_path (JsonObject *record,
              const char *folder,
              const char *name)
 {
-  const char *kind = member_string (record, "output");
+  const char *kind = evox_json_get_string (record, "output");
   g_autofree char *file = NULL;
 
   if (g_strcmp0 (kind, "folder") == 0)
@@ -133,8 +99,8 @@ add_phases (JsonArray  *phases,
     {
       JsonNode *node = json_array_get_element (phases, i);
       JsonObject *phase = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      JsonArray *range = member_array (phase, "range");
-      const char *name = member_string (phase, "name");
+      JsonArray *range = evox_json_get_array (phase, "range");
+      const char *name = evox_json_get_string (phase, "name");
       g_autofree char *lo = NULL, *hi = NULL;
 
       if (name == NULL || range == NULL || json_array_get_length (range) != 2)
@@ -152,11 +118,11 @@ registration_args (JsonObject  *record,
                    GPtrArray   *args,
                    GError     **error)
 {
-  JsonArray *exclude = member_array (record, "exclude-ev");
-  const char *scale = member_string (record, "scale");
+  JsonArray *exclude = evox_json_get_array (record, "exclude-ev");
+  const char *scale = evox_json_get_string (record, "scale");
   double reference;
 
-  if (member_number (record, "reference-ev", &reference))
+  if (evox_json_get_number (record, "reference-ev", &reference))
     add_arg (args, "--reference", format_number (reference));
   if (scale != NULL)
     add_arg (args, "--scale", g_strdup (scale));
@@ -185,17 +151,17 @@ xanes_args (JsonObject  *record,
             GError     **error)
 {
   static const char *const ranges[][2] = { { "pre-ev", "--pre" }, { "post-ev", "--post" } };
-  const char *edge = member_string (record, "edge");
-  const char *nnorm = member_string (record, "nnorm");
+  const char *edge = evox_json_get_string (record, "edge");
+  const char *nnorm = evox_json_get_string (record, "nnorm");
   double value;
 
   if (edge != NULL)
     add_arg (args, "--edge", g_strdup (edge));
-  if (member_number (record, "e0-ev", &value))
+  if (evox_json_get_number (record, "e0-ev", &value))
     add_arg (args, "--e0", format_number (value));
   for (guint r = 0; r < G_N_ELEMENTS (ranges); r++)
     {
-      JsonArray *range = member_array (record, ranges[r][0]);
+      JsonArray *range = evox_json_get_array (record, ranges[r][0]);
       g_autofree char *lo = NULL, *hi = NULL;
 
       if (range == NULL)
@@ -206,13 +172,13 @@ xanes_args (JsonObject  *record,
       hi = format_number (json_array_get_double_element (range, 1));
       add_arg (args, ranges[r][1], g_strdup_printf ("%s:%s", lo, hi));
     }
-  if (nnorm == NULL && member_number (record, "nnorm", &value))
+  if (nnorm == NULL && evox_json_get_number (record, "nnorm", &value))
     add_arg (args, "--nnorm", g_strdup_printf ("%d", (int) value));
-  if (member_number (record, "step-sigma", &value))
+  if (evox_json_get_number (record, "step-sigma", &value))
     add_arg (args, "--step-sigma", format_number (value));
-  if (member_boolean (record, "register"))
+  if (evox_json_get_boolean (record, "register", FALSE))
     add_arg (args, "--register", NULL);
-  if (json_object_has_member (record, "norm") && !member_boolean (record, "norm"))
+  if (json_object_has_member (record, "norm") && !evox_json_get_boolean (record, "norm", FALSE))
     add_arg (args, "--no-norm", NULL);
   add_arg (args, "-o", output_path (record, folder, "xanes"));
   return TRUE;
@@ -224,15 +190,10 @@ elements_args (JsonObject  *record,
                GPtrArray   *args,
                GError     **error)
 {
-  static const char *const words[][2] = {
-    { "element", "--element" }, { "method", "--method" }, { "matrix", "--matrix" },
-    { "values", "--values" }
-  };
-  JsonArray *pairs = member_array (record, "pairs");
+  static const char *const words[] = { "element", "method", "matrix", "values", NULL };
+  JsonArray *pairs = evox_json_get_array (record, "pairs");
 
-  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
-    if (member_string (record, words[i][0]) != NULL)
-      add_arg (args, words[i][1], g_strdup (member_string (record, words[i][0])));
+  add_words (record, words, args);
   for (guint i = 0; pairs != NULL && i < json_array_get_length (pairs); i++)
     {
       const char *pair = json_array_get_string_element (pairs, i);
@@ -241,7 +202,7 @@ elements_args (JsonObject  *record,
         return invalid (error, "elements", "pairs");
       add_arg (args, "--pair", g_strdup (pair));
     }
-  if (member_boolean (record, "register"))
+  if (evox_json_get_boolean (record, "register", FALSE))
     add_arg (args, "--register", NULL);
   add_arg (args, "-o", output_path (record, folder, "elements"));
   return TRUE;
@@ -253,20 +214,15 @@ reconstruction_args (JsonObject  *record,
                      GPtrArray   *args,
                      GError     **error)
 {
-  static const char *const words[][2] = {
-    { "align", "--align" }, { "center", "--center" }, { "algorithm", "--algorithm" },
-    { "filter", "--filter" }
-  };
+  static const char *const words[] = { "align", "center", "algorithm", "filter", NULL };
   double bin;
 
-  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
-    if (member_string (record, words[i][0]) != NULL)
-      add_arg (args, words[i][1], g_strdup (member_string (record, words[i][0])));
-  if (member_number (record, "bin", &bin))
+  add_words (record, words, args);
+  if (evox_json_get_number (record, "bin", &bin))
     add_arg (args, "--bin", g_strdup_printf ("%.0f", bin));
-  if (json_object_has_member (record, "fsc") && !member_boolean (record, "fsc"))
+  if (json_object_has_member (record, "fsc") && !evox_json_get_boolean (record, "fsc", FALSE))
     add_arg (args, "--no-fsc", NULL);
-  if (member_boolean (record, "report"))
+  if (evox_json_get_boolean (record, "report", FALSE))
     add_arg (args, "--report", g_build_filename (folder, "reconstruction.csv", NULL));
   add_arg (args, "-o", output_path (record, folder, "reconstruction"));
   return TRUE;
@@ -278,17 +234,17 @@ metrics_args (JsonObject  *record,
               GPtrArray   *args,
               GError     **error)
 {
-  JsonArray *axes = member_array (record, "tortuosity");
-  const char *thickness = member_string (record, "thickness");
+  JsonArray *axes = evox_json_get_array (record, "tortuosity");
+  const char *thickness = evox_json_get_string (record, "thickness");
   double value;
 
-  if (member_array (record, "phase") == NULL || json_array_get_length (member_array (record,
+  if (evox_json_get_array (record, "phase") == NULL || json_array_get_length (evox_json_get_array (record,
                                                                                      "phase")) == 0)
     return invalid (error, "metrics", "phase");
-  if (!add_phases (member_array (record, "phase"), "--phase", args, error) ||
-      !add_phases (member_array (record, "surface"), "--surface", args, error))
+  if (!add_phases (evox_json_get_array (record, "phase"), "--phase", args, error) ||
+      !add_phases (evox_json_get_array (record, "surface"), "--surface", args, error))
     return FALSE;
-  if (member_number (record, "channel", &value))
+  if (evox_json_get_number (record, "channel", &value))
     add_arg (args, "--channel", g_strdup_printf ("%.0f", value));
   if (axes != NULL && json_array_get_length (axes) > 0)
     {
@@ -306,20 +262,20 @@ metrics_args (JsonObject  *record,
           g_string_append_printf (list, "%s%s", i > 0 ? "," : "", axis);
         }
       add_arg (args, "--tortuosity", g_string_free (list, FALSE));
-      if (member_number (record, "tolerance", &value))
+      if (evox_json_get_number (record, "tolerance", &value))
         add_arg (args, "--tolerance", format_number (value));
     }
-  if (member_boolean (record, "percolation"))
+  if (evox_json_get_boolean (record, "percolation", FALSE))
     {
       add_arg (args, "--percolation", NULL);
-      if (member_number (record, "connectivity", &value))
+      if (evox_json_get_number (record, "connectivity", &value))
         add_arg (args, "--connectivity", g_strdup_printf ("%.0f", value));
     }
   if (g_strcmp0 (thickness, "map") == 0)
     add_arg (args, "--thickness", g_build_filename (folder, "thickness.tif", NULL));
   else if (g_strcmp0 (thickness, "sizes") == 0)
     add_arg (args, "--sizes", NULL);
-  if (member_boolean (record, "fields"))
+  if (evox_json_get_boolean (record, "fields", FALSE))
     add_arg (args, "--fields", g_build_filename (folder, "fields.tif", NULL));
   add_arg (args, "--csv", g_build_filename (folder, "metrics.csv", NULL));
   return TRUE;
@@ -331,8 +287,8 @@ figure_args (JsonObject  *record,
              GPtrArray   *args,
              GError     **error)
 {
-  JsonArray *options = member_array (record, "options");
-  const char *format = member_string (record, "format");
+  JsonArray *options = evox_json_get_array (record, "options");
+  const char *format = evox_json_get_string (record, "format");
   g_autofree char *name = NULL;
 
   if (format == NULL || strpbrk (format, "/\\.") != NULL)
@@ -409,7 +365,7 @@ add_reading (EvoxSession *session,
              GPtrArray   *args)
 {
   g_autoptr (EvoxSsrmOptions) ssrm = NULL;
-  JsonArray *size = member_array (evox_session_get_root (session), "voxel-size-nm");
+  JsonArray *size = evox_json_get_array (evox_session_get_root (session), "voxel-size-nm");
   guint bin = 1;
 
   evox_session_get_load_options (session, &ssrm, &bin);
@@ -488,7 +444,7 @@ add_result_columns (const char *path,
     {
       double value;
 
-      if (!member_number (result, l->data, &value))
+      if (!evox_json_get_number (result, l->data, &value))
         continue;
       g_ptr_array_add (columns, g_strdup_printf ("%s %s", key, (const char *) l->data));
       g_ptr_array_add (values, format_number (value));

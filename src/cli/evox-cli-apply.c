@@ -15,6 +15,7 @@
 #include "evox-cli-private.h"
 #include "evox-clustering.h"
 #include "evox-csv.h"
+#include "evox-json.h"
 #include "evox-isosurface.h"
 #include "evox-mesh-writer.h"
 #include "evox-session.h"
@@ -60,32 +61,11 @@ sample_free (Sample *self)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Sample, sample_free)
 
-static JsonObject *
-member_object (JsonObject *object,
-               const char *key)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, key) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static const char *
-member_string (JsonObject *object,
-               const char *key)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, key) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 static const char *
 info_string (gpointer    info,
              const char *key)
 {
-  return member_string (info, key);
+  return evox_json_get_string (info, key);
 }
 
 /* The clustering the session recorded (its run.* numbers), as the window runs it again. */
@@ -96,7 +76,7 @@ cluster_params (JsonObject            *clusters,
                 guint                **channels,
                 GError               **error)
 {
-  return evox_clustering_params_from_info (volume, info_string, member_object (clusters, "info"),
+  return evox_clustering_params_from_info (volume, info_string, evox_json_get_object (clusters, "info"),
                                            params, channels, error);
 }
 
@@ -125,7 +105,7 @@ make_clusters (JsonObject    *clusters,
       JsonNode *node = json_array_get_element (list, i);
       JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
       JsonNode *id = entry != NULL ? json_object_get_member (entry, "id") : NULL;
-      const char *name = member_string (entry, "name");
+      const char *name = evox_json_get_string (entry, "name");
 
       if (id != NULL && JSON_NODE_HOLDS_VALUE (id) &&
           json_node_get_value_type (id) == G_TYPE_INT64 && json_node_get_int (id) >= 1 &&
@@ -168,12 +148,12 @@ output_names (JsonObject *root)
   if (phases != NULL && JSON_NODE_HOLDS_ARRAY (phases) &&
       json_array_get_length (json_node_get_array (phases)) > 0)
     g_ptr_array_add (names, g_strdup ("fractions.csv"));
-  if (member_object (root, "particles") != NULL)
+  if (evox_json_get_object (root, "particles") != NULL)
     g_ptr_array_add (names, g_strdup ("particles.csv"));
   if (surfaces != NULL && JSON_NODE_HOLDS_ARRAY (surfaces))
     for (guint i = 0; i < json_array_get_length (json_node_get_array (surfaces)); i++)
       g_ptr_array_add (names, g_strdup_printf ("surface-%u.ply", i + 1));
-  if (member_object (root, "clusters") != NULL)
+  if (evox_json_get_object (root, "clusters") != NULL)
     g_ptr_array_add (names, g_strdup ("clusters.csv"));
   _evox_cli_steps_add_outputs (root, names);
   return names;
@@ -194,7 +174,7 @@ has_document_work (JsonObject *root)
           json_array_get_length (json_node_get_array (phases)) > 0) ||
          (surfaces != NULL && JSON_NODE_HOLDS_ARRAY (surfaces) &&
           json_array_get_length (json_node_get_array (surfaces)) > 0) ||
-         member_object (root, "particles") != NULL || member_object (root, "clusters") != NULL ||
+         evox_json_get_object (root, "particles") != NULL || evox_json_get_object (root, "clusters") != NULL ||
          !_evox_cli_steps_any (root);
 }
 
@@ -329,7 +309,7 @@ run_document (Sample  *sample,
         }
     }
   labels = evox_document_get_labels (document);
-  if (member_object (root, "particles") != NULL)
+  if (evox_json_get_object (root, "particles") != NULL)
     sample->particles = labels != NULL ? evox_labels_get_n_particles (labels) : 0;
   /* The document builds surfaces off a main loop this command does not run: built here. */
   surfaces = evox_document_get_surfaces (document);
@@ -346,9 +326,9 @@ run_document (Sample  *sample,
         }
       g_ptr_array_add (meshes, mesh);
     }
-  if (member_object (root, "clusters") != NULL)
+  if (evox_json_get_object (root, "clusters") != NULL)
     {
-      clusters = make_clusters (member_object (root, "clusters"), volume, error);
+      clusters = make_clusters (evox_json_get_object (root, "clusters"), volume, error);
       if (clusters == NULL)
         {
           g_prefix_error (error, _("clusters: "));
@@ -461,7 +441,7 @@ format_summary (JsonObject *root,
   JsonNode *node = json_object_get_member (root, "phases");
   JsonArray *phases = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ?
                       json_node_get_array (node) : NULL;
-  gboolean has_particles = member_object (root, "particles") != NULL;
+  gboolean has_particles = evox_json_get_object (root, "particles") != NULL;
   g_autoptr (GPtrArray) columns = g_ptr_array_new ();
   guint n_phases = 0, k = 0;
 
@@ -486,7 +466,7 @@ format_summary (JsonObject *root,
       JsonNode *entry = phases != NULL && p < json_array_get_length (phases) ?
                         json_array_get_element (phases, p) : NULL;
       const char *name = entry != NULL && JSON_NODE_HOLDS_OBJECT (entry) ?
-                         member_string (json_node_get_object (entry), "name") : NULL;
+                         evox_json_get_string (json_node_get_object (entry), "name") : NULL;
       g_autofree char *column = g_strdup_printf ("fraction %s", name != NULL ? name : "");
 
       g_string_append_c (text, ',');
