@@ -585,9 +585,11 @@ _evox_cli_apply (int    argc,
     _("Run a session's analysis on each FILE: read it with the session's reading options, apply\n"
       "its voxel size, phases, particles, surfaces and clusters (k-means run again with the\n"
       "recorded parameters), and write into DIR/SAMPLE/ what the window's exports write:\n"
-      "fractions.csv, particles.csv, surface-N.ply and clusters.csv (cluster sizes). DIR/"
-      SUMMARY_NAME "\nhas one row per sample. A sample that fails is reported there and the "
-      "others go on;\nthe exit status is 0 only when every sample succeeded."));
+      "fractions.csv, particles.csv, surface-N.ply and clusters.csv (cluster sizes). The\n"
+      "records of register, xanes, elements, reconstruct, metrics and render in the session\n"
+      "run again as those commands, writing their files there too. DIR/" SUMMARY_NAME " has\n"
+      "one row per sample. A sample that fails is reported there and the others go on;\n"
+      "the exit status is 0 only when every sample succeeded."));
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return _evox_cli_usage_error (context, "%s", error->message);
