@@ -236,7 +236,10 @@ run_sample (Sample  *sample,
     return FALSE;
   if (has_document_work (evox_session_get_root (session)) &&
       !run_document (sample, error))
-    return FALSE;
+    {
+      remove_added (sample->folder, before);
+      return FALSE;
+    }
   if (g_mkdir_with_parents (sample->folder, 0777) != 0)
     {
       int saved_errno = errno;

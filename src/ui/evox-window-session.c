@@ -360,11 +360,15 @@ finish_restore (EvoxWindow  *self,
     show_session_error (self, session, NULL, error);
   else
     {
+      /* The records the window keeps but does not compute are said with the changed input. */
+      g_autofree char *both = warning != NULL && note != NULL ?
+                              g_strconcat (warning, "\n", note, NULL) : NULL;
+
       /* What the session set is where the user starts, not steps to undo. */
       evox_history_clear (self->history);
       apply_cameras (self, session);
       restore_clusters (self, session);
-      evox_window_show_error (self, warning != NULL ? warning : note);
+      evox_window_show_error (self, both != NULL ? both : warning != NULL ? warning : note);
     }
   remember_session (self, session);
 }
