@@ -178,7 +178,7 @@ xanes_args (JsonObject  *record,
     add_arg (args, "--step-sigma", format_number (value));
   if (evox_json_get_boolean (record, "register", FALSE))
     add_arg (args, "--register", NULL);
-  if (json_object_has_member (record, "norm") && !evox_json_get_boolean (record, "norm", FALSE))
+  if (!evox_json_get_boolean (record, "norm", TRUE))
     add_arg (args, "--no-norm", NULL);
   add_arg (args, "-o", output_path (record, folder, "xanes"));
   return TRUE;
@@ -220,7 +220,7 @@ reconstruction_args (JsonObject  *record,
   add_words (record, words, args);
   if (evox_json_get_number (record, "bin", &bin))
     add_arg (args, "--bin", g_strdup_printf ("%.0f", bin));
-  if (json_object_has_member (record, "fsc") && !evox_json_get_boolean (record, "fsc", FALSE))
+  if (!evox_json_get_boolean (record, "fsc", TRUE))
     add_arg (args, "--no-fsc", NULL);
   if (evox_json_get_boolean (record, "report", FALSE))
     add_arg (args, "--report", g_build_filename (folder, "reconstruction.csv", NULL));
@@ -235,13 +235,13 @@ metrics_args (JsonObject  *record,
               GError     **error)
 {
   JsonArray *axes = evox_json_get_array (record, "tortuosity");
+  JsonArray *phase = evox_json_get_array (record, "phase");
   const char *thickness = evox_json_get_string (record, "thickness");
   double value;
 
-  if (evox_json_get_array (record, "phase") == NULL || json_array_get_length (evox_json_get_array (record,
-                                                                                     "phase")) == 0)
+  if (phase == NULL || json_array_get_length (phase) == 0)
     return invalid (error, "metrics", "phase");
-  if (!add_phases (evox_json_get_array (record, "phase"), "--phase", args, error) ||
+  if (!add_phases (phase, "--phase", args, error) ||
       !add_phases (evox_json_get_array (record, "surface"), "--surface", args, error))
     return FALSE;
   if (evox_json_get_number (record, "channel", &value))

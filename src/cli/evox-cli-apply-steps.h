@@ -17,9 +17,9 @@ void      _evox_cli_steps_add_outputs (JsonObject *root,
 /* Runs each record of session on file, in the order registration, xanes, elements,
  * reconstruction, metrics: the subcommand that made it, as a process of this evox, with the
  * session's reading options and voxel size, its outputs into folder under fixed names, its
- * own session as KEY.evox and its standard output (when any) as KEY.txt. Appends the summary's columns
- * and values (the numbers of each record's "result", the rows of metrics.csv). Fails with the
- * subcommand's message. */
+ * own session as KEY.evox and its standard output (when any) as KEY.txt. Appends the
+ * summary's columns and values (the numbers of each record's "result", the rows of
+ * metrics.csv). Fails with the subcommand's message. */
 gboolean  _evox_cli_steps_run         (EvoxSession *session,
                                        const char  *file,
                                        const char  *folder,

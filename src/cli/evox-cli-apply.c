@@ -76,8 +76,9 @@ cluster_params (JsonObject            *clusters,
                 guint                **channels,
                 GError               **error)
 {
-  return evox_clustering_params_from_info (volume, info_string, evox_json_get_object (clusters, "info"),
-                                           params, channels, error);
+  return evox_clustering_params_from_info (volume, info_string,
+                                           evox_json_get_object (clusters, "info"), params,
+                                           channels, error);
 }
 
 /* The clusters again, with the names the session gave them. */
@@ -174,8 +175,8 @@ has_document_work (JsonObject *root)
           json_array_get_length (json_node_get_array (phases)) > 0) ||
          (surfaces != NULL && JSON_NODE_HOLDS_ARRAY (surfaces) &&
           json_array_get_length (json_node_get_array (surfaces)) > 0) ||
-         evox_json_get_object (root, "particles") != NULL || evox_json_get_object (root, "clusters") != NULL ||
-         !_evox_cli_steps_any (root);
+         evox_json_get_object (root, "particles") != NULL ||
+         evox_json_get_object (root, "clusters") != NULL || !_evox_cli_steps_any (root);
 }
 
 /* What is in folder now (names), so a failed sample removes only what it added. */
