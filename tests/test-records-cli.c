@@ -553,7 +553,12 @@ test_register_real (void)
   }
   {
     g_auto (Run) run = evox ("apply", session, s1, s2, "--outdir", out, "--jobs", "2", NULL);
+    g_autofree char *said = g_strdup_printf ("evox: %s: evox register: warning: 8324.0 eV: ",
+                                             s2);
+
     g_assert_cmpint (run.status, ==, 0);
+    /* The subcommand's warnings reach apply's stderr, naming the sample. */
+    g_assert_nonnull (strstr (run.err, said));
   }
   for (guint s = 0; s < 2; s++)
     {

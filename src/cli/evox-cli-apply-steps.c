@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "evox-cli-apply-steps.h"
@@ -420,6 +421,30 @@ last_line (const char *text,
   return g_strdup (_("failed without a message"));
 }
 
+/* What a subcommand that succeeded said on stderr (what its reader left out, a residual
+ * shift), on apply's stderr as "evox: FILE: evox COMMAND: ..." lines, in one write so samples
+ * run at the same time do not mix within a line. */
+static void
+forward_warnings (const char *text,
+                  const char *file,
+                  const char *command)
+{
+  g_auto (GStrv) lines = g_strsplit (text != NULL ? text : "", "\n", -1);
+  g_autoptr (GString) said = g_string_new (NULL);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = g_strstrip (lines[i]);
+
+      if (g_str_has_prefix (line, "evox: "))
+        line += strlen ("evox: ");
+      if (*line != '\0')
+        g_string_append_printf (said, "evox: %s: evox %s: %s\n", file, command, line);
+    }
+  if (said->len > 0)
+    fputs (said->str, stderr);
+}
+
 /* The numbers of the record's "result" in the sample's session, as "KEY NAME" columns. */
 static void
 add_result_columns (const char *path,
@@ -537,6 +562,7 @@ _evox_cli_steps_run (EvoxSession *session,
                        steps[s].command, reason);
           return FALSE;
         }
+      forward_warnings (err, file, steps[s].command);
       log = g_build_filename (folder, log_name, NULL);
       if (*out != '\0' && !evox_csv_write_text (log, out, strlen (out), force, error))
         return FALSE;
