@@ -36,4 +36,22 @@ gboolean evox_interface_area (const guint8       *phases,
                               GCancellable       *cancellable,
                               GError            **error);
 
+/* The same interface measured on smoothed surfaces instead (crossings stay 0): the surface of a
+ * set of phases is the one the Surfaces page draws for a phase (the mask smoothed with a Gaussian
+ * of EVOX_SURFACE_SMOOTH_SIGMA voxels, contoured by flying edges at the level that keeps its
+ * voxel count), with the mask mirrored at the volume's faces instead of closed there and the
+ * surface cut at the volume's box (half a voxel beyond the outer voxel centres): faces are no
+ * interface. The a/b area is (S(a) + S(b) - S(a or b)) / 2 with S the area of such a surface,
+ * since every piece of a's surface borders b or a third phase. Fails as evox_interface_area ()
+ * does, and with EVOX_ERROR_TOO_LARGE past the memory cap. */
+gboolean evox_interface_area_mesh (const guint8       *phases,
+                                   const gsize         dims[3],
+                                   const double        spacing[3],
+                                   guint8              a,
+                                   guint8              b,
+                                   EvoxInterfaceArea  *result,
+                                   EvoxProgress       *progress,
+                                   GCancellable       *cancellable,
+                                   GError            **error);
+
 G_END_DECLS
