@@ -7,6 +7,13 @@
 
 G_BEGIN_DECLS
 
+/* How an interface's area is measured (bits of EvoxMetricsRequest's surface_methods). */
+typedef enum
+{
+  EVOX_AREA_CROFTON = 1 << 0,   /* evox_interface_area: crossings of lattice lines */
+  EVOX_AREA_MESH    = 1 << 1,   /* evox_interface_area_mesh: the smoothed surfaces */
+} EvoxAreaMethod;
+
 /* The area of the interface between the voxels of phase a and those of phase b, by the Crofton
  * estimate the particles use (evox-labels.c): along each of the 13 lattice directions d the
  * crossings N_d are the neighbour pairs (p, p + d) inside the volume with one voxel in a and the

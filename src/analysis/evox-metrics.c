@@ -230,15 +230,14 @@ add_surface (EvoxMetrics             *table,
              const guint8            *mask,
              const gsize              dims[3],
              const EvoxMetricsPhase  *other,
+             guint                    other_methods,
              const Units             *units,
              Parts                   *parts,
              GCancellable            *cancellable,
              GError                 **error)
 {
   g_auto (EvoxLargeBuffer) phases = NULL;
-  g_autofree char *note = NULL;
-  g_autofree char *note_phase = NULL;
-  EvoxInterfaceArea area;
+  guint methods = other_methods != 0 ? other_methods : EVOX_AREA_CROFTON;
   const char *other_name = other->name ? other->name : "";
   guint64 n_other = 0;
   gsize n = dims[0] * dims[1] * dims[2];
@@ -268,22 +267,41 @@ add_surface (EvoxMetrics             *table,
                    "phase '%s': no voxels in %s outside phase '%s'", other_name, ranges, name);
       return FALSE;
     }
-  if (!evox_interface_area (phases, dims, units->spacing, 1, 2, &area, parts->progress,
-                            cancellable, error))
+  for (guint bit = EVOX_AREA_CROFTON; bit <= EVOX_AREA_MESH; bit <<= 1)
     {
-      parts_end (parts);
-      g_prefix_error (error, "interface of '%s' and '%s': ", name, other_name);
-      return FALSE;
+      gboolean mesh = bit == EVOX_AREA_MESH;
+      g_autofree char *note = NULL;
+      g_autofree char *note_phase = NULL;
+      const char *method = mesh ? "smoothed surface, sigma 1 voxel" : "Crofton, 13 directions";
+      EvoxInterfaceArea area;
+      gboolean ok;
+
+      if (!(methods & bit))
+        continue;
+      /* Crofton is one pass over the voxels, the mesh method three surfaces. */
+      evox_progress_push (parts->progress, mesh && (methods & EVOX_AREA_CROFTON) ? 0.1 : 0.0,
+                          !mesh && (methods & EVOX_AREA_MESH) ? 0.1 : 1.0);
+      ok = (mesh ? evox_interface_area_mesh : evox_interface_area)
+             (phases, dims, units->spacing, 1, 2, &area, parts->progress, cancellable, error);
+      evox_progress_pop (parts->progress);
+      if (!ok)
+        {
+          parts_end (parts);
+          g_prefix_error (error, "interface of '%s' and '%s': ", name, other_name);
+          return FALSE;
+        }
+      /* The metric's name says the method; Crofton's rows keep the names the issue gave them. */
+      note = g_strdup_printf ("interface with '%s' per sample volume (%s)", other_name, method);
+      note_phase = g_strdup_printf ("interface with '%s' per volume of '%s' (%s)", other_name,
+                                    name, method);
+      evox_metrics_add (table, mesh ? "specific_surface_area_mesh" : "specific_surface_area",
+                        name, "", area.per_volume / units->length_scale, units->inverse_unit,
+                        note);
+      evox_metrics_add (table, mesh ? "specific_surface_area_phase_mesh" :
+                        "specific_surface_area_phase", name, "",
+                        area.per_volume_a / units->length_scale, units->inverse_unit, note_phase);
     }
   parts_end (parts);
-  note = g_strdup_printf ("interface with '%s' per sample volume (Crofton, 13 directions)",
-                          other_name);
-  note_phase = g_strdup_printf ("interface with '%s' per volume of '%s' (Crofton, 13 "
-                                "directions)", other_name, name);
-  evox_metrics_add (table, "specific_surface_area", name, "",
-                    area.per_volume / units->length_scale, units->inverse_unit, note);
-  evox_metrics_add (table, "specific_surface_area_phase", name, "",
-                    area.per_volume_a / units->length_scale, units->inverse_unit, note_phase);
   return TRUE;
 }
 
@@ -534,8 +552,8 @@ evox_metrics_compute (EvoxVolume                *volume,
       _evox_metrics_set_fields (table, fields);
     }
   if (request->surface &&
-      !add_surface (table, volume, name, mask, dims, &request->other, &units, &parts,
-                    cancellable, error))
+      !add_surface (table, volume, name, mask, dims, &request->other, request->surface_methods,
+                    &units, &parts, cancellable, error))
     return NULL;
   if (request->thickness &&
       !add_thickness (table, volume, mask, dims, name, request->keep_thickness, &units, &parts,
