@@ -150,14 +150,42 @@ add_tortuosity (EvoxMetrics                *table,
   return TRUE;
 }
 
+/* The classes along x, y and z as one u8 volume of three channels (evox_metrics_get_percolation). */
+static EvoxVolume *
+percolation_volume_new (EvoxVolume       *volume,
+                        EvoxPercolation  *result,
+                        GError          **error)
+{
+  g_autoptr (EvoxVolume) classes = NULL;
+  gsize dims[3];
+
+  evox_volume_get_dims (volume, dims);
+  classes = evox_volume_new (dims[0], dims[1], dims[2], 3, EVOX_SAMPLE_U8, error);
+  if (classes == NULL)
+    return NULL;
+  evox_volume_copy_grid (classes, volume);
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      g_autofree char *label = g_strdup_printf ("Percolation (%s)", axis_names[axis]);
+
+      evox_percolation_get_classes (result, axis, evox_volume_get_data_mut (classes, axis));
+      evox_volume_set_channel_info (classes, axis, label, NAN);
+      evox_volume_set_channel_values (classes, axis, EVOX_SCALE_LINEAR,
+                                      EVOX_PERCOLATION_CLASS_QUANTITY, "");
+    }
+  evox_volume_freeze (classes);
+  return g_steal_pointer (&classes);
+}
+
+/* With keep, the classes along every axis are kept in the table. */
 static gboolean
 add_percolation (EvoxMetrics   *table,
+                 EvoxVolume    *volume,
                  const guint8  *mask,
                  const gsize    dims[3],
                  const char    *name,
                  int            connectivity,
-                 guint          field_axis,
-                 guint8        *classes,
+                 gboolean       keep,
                  Parts         *parts,
                  GCancellable  *cancellable,
                  GError       **error)
@@ -187,8 +215,14 @@ add_percolation (EvoxMetrics   *table,
                         evox_percolation_get_fraction (result, axis, EVOX_PERCOLATION_ISOLATED),
                         "", note);
     }
-  if (classes != NULL)
-    evox_percolation_get_classes (result, field_axis, classes);
+  if (keep)
+    {
+      g_autoptr (EvoxVolume) classes = percolation_volume_new (volume, result, error);
+
+      if (classes == NULL)
+        return FALSE;
+      _evox_metrics_set_percolation (table, classes);
+    }
   return TRUE;
 }
 
@@ -456,8 +490,8 @@ evox_metrics_compute (EvoxVolume                *volume,
 {
   g_autoptr (EvoxMetrics) table = NULL;
   g_auto (EvoxLargeBuffer) mask = NULL;
-  g_auto (EvoxLargeBuffer) classes = NULL;
   g_autoptr (EvoxTortuosity) kept = NULL;
+  EvoxVolume *classes;
   const char *name;
   gsize dims[3];
   guint64 n_voxels = 0;
@@ -526,13 +560,6 @@ evox_metrics_compute (EvoxVolume                *volume,
   for (guint axis = 3; axis-- > 0;)
     if (request->tortuosity[axis])
       field_axis = axis;
-  if (request->keep_fields && request->percolation &&
-      (classes = _evox_alloc_large (dims[0] * dims[1] * dims[2])) == NULL)
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
-                   "phase '%s': no memory for the percolation classes", name);
-      return NULL;
-    }
   for (guint axis = 0; axis < 3; axis++)
     if (request->tortuosity[axis] &&
         !add_tortuosity (table, mask, dims, name, axis, tolerance,
@@ -540,12 +567,15 @@ evox_metrics_compute (EvoxVolume                *volume,
                          cancellable, error))
       return NULL;
   if (request->percolation &&
-      !add_percolation (table, mask, dims, name, connectivity, field_axis, classes, &parts,
-                        cancellable, error))
+      !add_percolation (table, volume, mask, dims, name, connectivity, request->keep_fields,
+                        &parts, cancellable, error))
     return NULL;
+  classes = evox_metrics_get_percolation (table);
   if (kept != NULL || classes != NULL)
     {
-      g_autoptr (EvoxVolume) fields = fields_new (volume, field_axis, kept, classes, error);
+      g_autoptr (EvoxVolume) fields =
+        fields_new (volume, field_axis, kept,
+                    classes != NULL ? evox_volume_get_data (classes, field_axis) : NULL, error);
 
       if (fields == NULL)
         return NULL;

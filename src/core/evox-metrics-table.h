@@ -59,6 +59,14 @@ EvoxVolume           *evox_metrics_get_fields (EvoxMetrics         *self);
 void                  _evox_metrics_set_fields (EvoxMetrics        *self,
                                                 EvoxVolume         *fields);
 
+/* The kept percolation classes along x, y and z (kept with the fields), or NULL: a u8 volume of
+ * three channels "Percolation (x)", "Percolation (y)" and "Percolation (z)", each voxel's
+ * EvoxPercolationClass (0 outside the phase, 1 both faces, 2 one face, 3 isolated); what the
+ * Metrics page's Show Percolation overlay draws. */
+EvoxVolume           *evox_metrics_get_percolation  (EvoxMetrics        *self);
+void                  _evox_metrics_set_percolation (EvoxMetrics        *self,
+                                                     EvoxVolume         *classes);
+
 /* A row's value as the text and the CSV write it: %.9g, "inf" / "-inf" / "nan" for the rest. */
 char                 *evox_metrics_format_value (double             value);
 
