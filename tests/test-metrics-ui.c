@@ -491,6 +491,124 @@ test_fields (void)
   evox_test_close_window (window);
 }
 
+/* The class the straight channels' pore voxel (y, z) has along an axis: along x every channel
+ * joins both faces; along z the channels at z 0..1 touch the low face only and those at z 4..5
+ * neither (2 voxels of solid apart, so not even diagonal neighbours); 0 in the solid. */
+static guint
+channel_class (gsize y,
+               gsize z,
+               guint axis)
+{
+  if (!(y % 4 < 2 && z % 4 < 2))
+    return 0;
+  if (axis == 0)
+    return 1;
+  return z < 2 ? 2 : 3;
+}
+
+static void
+assert_overlay (EvoxDocument *document,
+                guint         axis)
+{
+  EvoxClusters *shown = evox_document_get_clusters (document);
+  g_autofree char *name = g_strdup_printf ("Connected to both faces (%c)", "xyz"[axis]);
+
+  g_assert_nonnull (shown);
+  g_assert_cmpuint (evox_clusters_get_k (shown), ==, 3);
+  g_assert_cmpstr (evox_clusters_get_name (shown, 1), ==, name);
+  g_assert_cmpstr (evox_clusters_get_color (shown, 1), ==, "#0072b2");
+  g_assert_cmpstr (evox_clusters_get_color (shown, 2), ==, "#e69f00");
+  g_assert_cmpstr (evox_clusters_get_color (shown, 3), ==, "#cc79a7");
+  for (gsize z = 0; z < NZ; z++)
+    for (gsize y = 0; y < NY; y++)
+      for (gsize x = 0; x < NX; x++)
+        g_assert_cmpuint (evox_clusters_get_label (shown, x, y, z), ==, channel_class (y, z, axis));
+  g_assert_true (evox_document_get_show_clusters (document));
+}
+
+/* Show Percolation: disabled before a table; a click on it puts the classes along z (then x, as
+ * the axis list changes) over the volume as the document's clusters, voxel for voxel as the
+ * geometry says, with the legend's shares; a second click gives back the clusters the user had;
+ * clusters made while it shows turn it off and stay. */
+static void
+test_percolation_overlay (void)
+{
+  g_autoptr (EvoxVolume) volume = channels_volume ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxClusters) mine = NULL;
+  EvoxWindow *window;
+  EvoxDocument *document;
+  EvoxMetricsPanel *panel;
+  GtkWidget *button, *legend;
+  const char *text;
+  guint16 *ids;
+
+  if (library_missing ())
+    return;
+  window = open_window (volume);
+  document = evox_window_get_document (window);
+  panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
+  button = evox_test_find_named (GTK_WIDGET (panel), "show-percolation-button");
+  legend = evox_test_find_named (GTK_WIDGET (panel), "percolation-legend");
+  g_assert_nonnull (button);
+  g_assert_nonnull (legend);
+
+  /* The user's own clusters: every voxel in cluster 1. */
+  ids = _evox_alloc_large ((gsize) NX * NY * NZ * sizeof (guint16));
+  for (gsize i = 0; i < (gsize) NX * NY * NZ; i++)
+    ids[i] = 1;
+  mine = evox_clusters_new_take ((const gsize[3]) { NX, NY, NZ }, ids, 1, 0, NULL, NULL, NULL,
+                                 NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_document_set_clusters (document, mine));
+
+  evox_test_spin (0.1);
+  g_assert_false (gtk_widget_get_sensitive (button));
+  evox_metrics_panel_set_metric (panel, "tortuosity-x", FALSE);
+  evox_metrics_panel_set_metric (panel, "tortuosity-y", FALSE);
+  evox_metrics_panel_set_metric (panel, "tortuosity-z", FALSE);
+  evox_metrics_panel_set_metric (panel, "percolation", TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
+  g_assert_null (_evox_metrics_panel_get_error (panel));
+  evox_test_spin (0.1);
+  g_assert_true (gtk_widget_get_sensitive (button));
+
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_true (evox_metrics_panel_get_show_percolation (panel));
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)));
+  assert_overlay (document, 2);
+  /* Along z: 64 of the 256 pore voxels at z 0..1 touch one face, the other 64 none: 50 % each. */
+  g_assert_true (gtk_widget_get_visible (legend));
+  text = gtk_label_get_text (GTK_LABEL (legend));
+  g_test_message ("legend: %s", text);
+  g_assert_nonnull (strstr (text, "Connected to both faces  0.0 %"));
+  g_assert_nonnull (strstr (text, "Connected to one face  50.0 %"));
+  g_assert_nonnull (strstr (text, "Isolated  50.0 %"));
+  evox_test_spin (0.5);
+  evox_test_screenshot (GTK_WIDGET (window), "metrics-percolation-z");
+
+  evox_metrics_panel_set_percolation_axis (panel, 0);
+  assert_overlay (document, 0);
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (legend)),
+                            "Connected to both faces  100.0 %"));
+
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_false (evox_metrics_panel_get_show_percolation (panel));
+  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)));
+  g_assert_true (evox_document_get_clusters (document) == mine);
+  g_assert_false (gtk_widget_get_visible (legend));
+
+  /* Clusters made while it shows win: the overlay goes off and does not bring back `mine`. */
+  g_signal_emit_by_name (button, "clicked");
+  assert_overlay (document, 0);
+  g_assert_true (evox_document_set_clusters (document, NULL));
+  g_assert_false (evox_metrics_panel_get_show_percolation (panel));
+  g_assert_null (evox_document_get_clusters (document));
+  assert_side_width (window);
+  evox_test_close_window (window);
+}
+
 /* No phase checked, and a phase without voxels: an error line, no table. */
 static void
 test_errors (void)
@@ -531,6 +649,7 @@ main (int    argc,
   g_test_add_func ("/Evox/MetricsPage/cancel", test_cancel);
   g_test_add_func ("/Evox/MetricsPage/thickness-map", test_thickness_map);
   g_test_add_func ("/Evox/MetricsPage/fields", test_fields);
+  g_test_add_func ("/Evox/MetricsPage/percolation-overlay", test_percolation_overlay);
   g_test_add_func ("/Evox/MetricsPage/errors", test_errors);
   return g_test_run ();
 }
