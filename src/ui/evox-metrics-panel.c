@@ -745,11 +745,17 @@ update_legend (EvoxMetricsPanel *self)
     {
       g_autofree char *name = g_markup_escape_text (_(names[k]), -1);
 
-      /* The share beside each class, as the table's rows give it along this axis. */
-      g_string_append_printf (markup, "%s<span foreground=\"%s\">\u25a0</span> %s  %.1f %%",
+      double percent = 100.0 * evox_clusters_get_fraction (self->overlay, k);
+
+      /* The share beside each class, as the table's rows give it along this axis; a few voxels
+       * do not read as none. */
+      g_string_append_printf (markup, "%s<span foreground=\"%s\">\u25a0</span> %s  ",
                               k > EVOX_PERCOLATION_BOTH ? "\n" : "",
-                              evox_percolation_class_color (k), name,
-                              100.0 * evox_clusters_get_fraction (self->overlay, k));
+                              evox_percolation_class_color (k), name);
+      if (percent > 0.0 && percent < 0.05)
+        g_string_append (markup, "&lt; 0.1 %");
+      else
+        g_string_append_printf (markup, "%.1f %%", percent);
     }
   gtk_label_set_markup (self->percolation_legend, markup->str);
 }
