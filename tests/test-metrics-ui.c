@@ -9,6 +9,7 @@
 #include "evox-metrics-panel.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
+#include "evox-tiff.h"
 #include "evox-types.h"
 #include "evox-units.h"
 #include "evox-window.h"
@@ -609,6 +610,62 @@ test_percolation_overlay (void)
   evox_test_close_window (window);
 }
 
+static gboolean
+has_clusters (gpointer window)
+{
+  return evox_document_get_clusters (evox_window_get_document (window)) != NULL;
+}
+
+/* A session saved while the overlay shows (along z, of the pores [0, 50]) brings it back in a
+ * new window: the same three classes voxel for voxel, made again from the phase and axis the
+ * overlay records (no clustering run can make them). */
+static void
+test_percolation_session (void)
+{
+  g_autoptr (EvoxVolume) volume = channels_volume ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "channels.tif", NULL);
+  g_autofree char *session = g_build_filename (dir, "channels.evox", NULL);
+  g_autoptr (GFile) session_file = g_file_new_for_path (session);
+  g_autoptr (EvoxPhase) pore = evox_phase_new ("pore", 0, 50, "#3584e4");
+  EvoxWindow *first, *second;
+  EvoxMetricsPanel *panel;
+  EvoxClusters *shown;
+
+  if (library_missing ())
+    return;
+  g_assert_true (evox_tiff_write (volume, 0, tiff, EVOX_TIFF_WRITE_OVERWRITE, &error));
+  g_assert_no_error (error);
+  first = evox_test_open_file (tiff);
+  evox_phase_list_append (evox_document_get_phases (evox_window_get_document (first)), pore);
+  evox_window_show_page (first, "metrics");
+  panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (first));
+  evox_metrics_panel_set_metric (panel, "tortuosity-x", FALSE);
+  evox_metrics_panel_set_metric (panel, "tortuosity-y", FALSE);
+  evox_metrics_panel_set_metric (panel, "tortuosity-z", FALSE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
+  evox_metrics_panel_set_show_percolation (panel, TRUE);
+  assert_overlay (evox_window_get_document (first), 2);
+  shown = evox_document_get_clusters (evox_window_get_document (first));
+  g_assert_cmpstr (evox_clusters_get_info (shown, "percolation.ranges"), ==, "0:50");
+  g_assert_true (evox_window_save_session (first, session, FALSE, &error));
+  g_assert_no_error (error);
+
+  second = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  gtk_window_present (GTK_WINDOW (second));
+  evox_window_open_file (second, session_file, NULL);
+  g_assert_true (evox_test_wait_for (has_clusters, second, 60));
+  g_assert_null (evox_window_get_error (second));
+  assert_overlay (evox_window_get_document (second), 2);
+  g_assert_cmpstr (evox_clusters_get_info (evox_document_get_clusters (
+                     evox_window_get_document (second)), "source"), ==, "percolation");
+  evox_test_close_window (second);
+  evox_test_close_window (first);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* No phase checked, and a phase without voxels: an error line, no table. */
 static void
 test_errors (void)
@@ -650,6 +707,7 @@ main (int    argc,
   g_test_add_func ("/Evox/MetricsPage/thickness-map", test_thickness_map);
   g_test_add_func ("/Evox/MetricsPage/fields", test_fields);
   g_test_add_func ("/Evox/MetricsPage/percolation-overlay", test_percolation_overlay);
+  g_test_add_func ("/Evox/MetricsPage/percolation-session", test_percolation_session);
   g_test_add_func ("/Evox/MetricsPage/errors", test_errors);
   return g_test_run ();
 }

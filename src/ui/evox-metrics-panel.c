@@ -53,6 +53,8 @@ struct _EvoxMetricsPanel
   EvoxClusters     *overlay;
   EvoxClusters     *hidden;
   gboolean          placing;
+  /* The phase the table measured, which the overlay records for sessions. */
+  EvoxMetricsPhase  measured;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxMetricsPanel, evox_metrics_panel, GTK_TYPE_WIDGET)
@@ -532,6 +534,9 @@ compute_finished (GObject      *source,
     {
       g_clear_pointer (&self->metrics, evox_metrics_free);
       self->metrics = g_steal_pointer (&metrics);
+      phase_clear (&self->measured);
+      self->measured = data->request.phase;
+      memset (&data->request.phase, 0, sizeof data->request.phase);
       fill_table (self);
       update_overlay (self);
     }
@@ -809,6 +814,11 @@ update_overlay (EvoxMetricsPanel *self)
   evox_volume_get_dims (classes, dims);
   overlay = evox_percolation_clusters_new (evox_volume_get_data (classes, axis), dims, axis,
                                            &error);
+  /* The page measures 26-connected components (the library's default). */
+  if (overlay != NULL && self->measured.n_ranges > 0)
+    evox_percolation_clusters_set_source (overlay, self->measured.channel,
+                                          self->measured.n_ranges, self->measured.lo,
+                                          self->measured.hi, 26);
   if (overlay != NULL && evox_document_get_clusters (self->document) != self->overlay)
     g_set_object (&self->hidden, evox_document_get_clusters (self->document));
   self->placing = TRUE;
@@ -1064,6 +1074,7 @@ evox_metrics_panel_dispose (GObject *object)
   _evox_ui_job_cancel (&self->job);
   g_clear_pointer (&self->metrics, evox_metrics_free);
   g_clear_pointer (&self->lines, g_array_unref);
+  phase_clear (&self->measured);
   _evox_dispose_bin_template (GTK_WIDGET (self), EVOX_TYPE_METRICS_PANEL);
 
   G_OBJECT_CLASS (evox_metrics_panel_parent_class)->dispose (object);
