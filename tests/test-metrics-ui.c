@@ -588,6 +588,23 @@ test_percolation_overlay (void)
   g_assert_nonnull (strstr (text, "Isolated  50.0 %"));
   evox_test_spin (0.5);
   evox_test_screenshot (GTK_WIDGET (window), "metrics-percolation-z");
+  /* A figure carries it as it carries clusters: its legend lists the three classes. */
+  {
+    g_autofree char *dir = evox_test_tmpdir_new ();
+    g_autofree char *svg = g_build_filename (dir, "figure.svg", NULL);
+    g_autofree char *text_svg = NULL;
+
+    evox_overlays_set_visible (evox_document_get_overlays (document), EVOX_OVERLAY_LEGEND, TRUE);
+    g_assert_true (evox_window_export_figure_overlays (window, svg, 320, 240, FALSE, FALSE,
+                                                       FALSE, TRUE, &error));
+    g_assert_no_error (error);
+    text_svg = read_file (svg);
+    g_assert_nonnull (strstr (text_svg, "Connected to both faces (z)"));
+    g_assert_nonnull (strstr (text_svg, "Connected to one face (z)"));
+    g_assert_nonnull (strstr (text_svg, "Isolated (z)"));
+    evox_overlays_set_visible (evox_document_get_overlays (document), EVOX_OVERLAY_LEGEND, FALSE);
+    evox_test_tmpdir_free (g_steal_pointer (&dir));
+  }
 
   evox_metrics_panel_set_percolation_axis (panel, 0);
   assert_overlay (document, 0);
