@@ -10,8 +10,8 @@ G_BEGIN_DECLS
 
 /* One row: metric names as issue 18 lists them (porosity, tortuosity_factor,
  * effective_diffusivity, percolating_fraction, one_face_fraction, isolated_fraction,
- * specific_surface_area (specific_surface_area_mesh from the smoothed surface), thickness_mean, thickness_median, thickness_d10, thickness_d50,
- * thickness_d90, ...); axis "x", "y", "z" or ""; unit "" for ratios, "1/um", "um"... value may be
+ * specific_surface_area (specific_surface_area_mesh from the smoothed surface), thickness_mean,
+ * thickness_median, thickness_d10, thickness_d50, thickness_d90, ...); axis "x", "y", "z" or ""; unit "" for ratios, "1/um", "um"... value may be
  * INFINITY (a phase that does not percolate: tortuosity_factor) with note saying why. */
 typedef struct
 {
