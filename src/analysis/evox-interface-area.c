@@ -355,7 +355,7 @@ smoothed_area (const guint8   *phases,
       hi[k] = ((double) dims[k] - 0.5) * spacing[k];
     }
   evox_progress_set_stage (progress, "Contouring", 0.5, 1.0);
-  evox_progress_push (progress, 0.5, 0.95);
+  evox_progress_push (progress, 0.5, 1.0);
   mesh = evox_flying_edges (&field, _evox_volume_preserving_level (hist, count),
                             EVOX_FLYING_EDGES_DEFAULT, progress, cancellable, error);
   evox_progress_pop (progress);
