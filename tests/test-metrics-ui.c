@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-interface-area.h"
 #include "evox-metrics-csv.h"
 #include "evox-metrics-panel.h"
 #include "evox-test-ui.h"
@@ -295,8 +296,43 @@ test_union (void)
   g_assert_cmpstr (request.other.name, ==, "empty");
   g_assert_cmpfloat (request.other.lo[0], ==, 80);
   g_assert_cmpuint (request.phase.channel, ==, 0);
+  /* Crofton unless Area from says otherwise. */
+  g_assert_cmpuint (request.surface_methods, ==, EVOX_AREA_CROFTON);
+  evox_metrics_request_clear (&request);
+  evox_metrics_panel_set_surface_methods (panel, EVOX_AREA_MESH);
+  g_assert_true (evox_metrics_panel_get_request (panel, &request, &error));
+  g_assert_cmpuint (request.surface_methods, ==, EVOX_AREA_MESH);
+  evox_metrics_request_clear (&request);
+  evox_metrics_panel_set_surface_methods (panel, EVOX_AREA_CROFTON | EVOX_AREA_MESH);
+  g_assert_true (evox_metrics_panel_get_request (panel, &request, &error));
+  g_assert_cmpuint (request.surface_methods, ==, EVOX_AREA_CROFTON | EVOX_AREA_MESH);
   evox_metrics_request_clear (&request);
   assert_side_width (window);
+
+  /* Both methods: the pores' interface with the solid in rows named after each. */
+  if (!library_missing ())
+    {
+      evox_metrics_panel_set_phase_checked (panel, 1, FALSE);
+      evox_metrics_panel_set_other (panel, 1);
+      evox_metrics_panel_set_metric (panel, "percolation", FALSE);
+      evox_metrics_panel_set_metric (panel, "tortuosity-x", FALSE);
+      evox_metrics_panel_set_metric (panel, "tortuosity-y", FALSE);
+      evox_metrics_panel_set_metric (panel, "tortuosity-z", FALSE);
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+      g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
+      g_assert_null (_evox_metrics_panel_get_error (panel));
+      g_assert_nonnull (find_row (evox_metrics_panel_get_metrics (panel),
+                                  "specific_surface_area", ""));
+      g_assert_nonnull (strstr (find_row (evox_metrics_panel_get_metrics (panel),
+                                          "specific_surface_area_mesh", "")->note,
+                                "smoothed surface"));
+      evox_metrics_panel_set_metric (panel, "tortuosity-x", TRUE);
+      evox_metrics_panel_set_metric (panel, "tortuosity-y", TRUE);
+      evox_metrics_panel_set_metric (panel, "tortuosity-z", TRUE);
+      evox_metrics_panel_set_metric (panel, "percolation", TRUE);
+      evox_metrics_panel_set_metric (panel, "surface", TRUE);
+      evox_metrics_panel_set_phase_checked (panel, 1, TRUE);
+    }
 
   /* a long union name in the table gives way (ellipsized) rather than widen the panel */
   if (!library_missing ())

@@ -8,8 +8,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "evox-metrics-csv.h"
 #include "evox-interface-area.h"
+#include "evox-metrics-csv.h"
 #include "evox-metrics-panel.h"
 #include "evox-percolation.h"
 #include "evox-types.h"
@@ -749,7 +749,6 @@ update_legend (EvoxMetricsPanel *self)
   for (guint k = EVOX_PERCOLATION_BOTH; k <= EVOX_PERCOLATION_ISOLATED; k++)
     {
       g_autofree char *name = g_markup_escape_text (_(names[k]), -1);
-
       double percent = 100.0 * evox_clusters_get_fraction (self->overlay, k);
 
       /* The share beside each class, as the table's rows give it along this axis; a few voxels
@@ -900,10 +899,12 @@ evox_metrics_panel_set_surface_methods (EvoxMetricsPanel *self,
                                         guint             methods)
 {
   g_return_if_fail (EVOX_IS_METRICS_PANEL (self));
-  g_return_if_fail (methods != 0 && (methods & ~(guint) (EVOX_AREA_CROFTON | EVOX_AREA_MESH)) == 0);
+  g_return_if_fail (methods != 0 &&
+                    (methods & ~(guint) (EVOX_AREA_CROFTON | EVOX_AREA_MESH)) == 0);
 
   gtk_drop_down_set_selected (self->surface_method_dropdown,
-                              methods == EVOX_AREA_MESH ? 1 : methods == EVOX_AREA_CROFTON ? 0 : 2);
+                              methods == EVOX_AREA_MESH ? 1 :
+                              methods == EVOX_AREA_CROFTON ? 0 : 2);
 }
 
 /* Public */
