@@ -795,7 +795,8 @@ test_interface_random (void)
 
 /* The mesh method on a ball of radius 12 voxels in phase 0: the smoothed surface against
  * 4 pi r^2 and against the Crofton estimate (each within 2 %; the digital ball's own area differs
- * from 4 pi r^2 by a fraction of a percent), and the same area whichever phase comes first. The
+ * from 4 pi r^2 by a fraction of a percent), the same area whichever phase comes first, a == b
+ * refused and a cancelled job stopped. The
  * surfaces of a and of b are one surface here, so S(a or b) (the whole volume) adds nothing. */
 static void
 test_interface_mesh_ball (void)
@@ -828,6 +829,16 @@ test_interface_mesh_ball (void)
   g_assert_false (evox_interface_area_mesh (data, dims, spacing, 1, 1, &mesh, NULL, NULL,
                                             &error));
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_clear_error (&error);
+  /* A cancelled job stops with G_IO_ERROR_CANCELLED. */
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+
+    g_cancellable_cancel (cancellable);
+    g_assert_false (evox_interface_area_mesh (data, dims, spacing, 1, 0, &mesh, NULL,
+                                              cancellable, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  }
 }
 
 /* Slabs across z meeting the faces of the volume at right angles: phase 1 (z < 5) touches phase

@@ -150,7 +150,8 @@ add_tortuosity (EvoxMetrics                *table,
   return TRUE;
 }
 
-/* The classes along x, y and z as one u8 volume of three channels (evox_metrics_get_percolation). */
+/* The classes along x, y and z as one u8 volume of three channels
+ * (evox_metrics_get_percolation). */
 static EvoxVolume *
 percolation_volume_new (EvoxVolume       *volume,
                         EvoxPercolation  *result,
@@ -264,14 +265,14 @@ add_surface (EvoxMetrics             *table,
              const guint8            *mask,
              const gsize              dims[3],
              const EvoxMetricsPhase  *other,
-             guint                    other_methods,
+             guint                    asked_methods,
              const Units             *units,
              Parts                   *parts,
              GCancellable            *cancellable,
              GError                 **error)
 {
   g_auto (EvoxLargeBuffer) phases = NULL;
-  guint methods = other_methods != 0 ? other_methods : EVOX_AREA_CROFTON;
+  guint methods = asked_methods != 0 ? asked_methods : EVOX_AREA_CROFTON;
   const char *other_name = other->name ? other->name : "";
   guint64 n_other = 0;
   gsize n = dims[0] * dims[1] * dims[2];
