@@ -273,6 +273,16 @@ test_table (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Ticks or unticks the tortuosity factor along every axis (the solves are the slow part). */
+static void
+set_tortuosity (EvoxMetricsPanel *panel,
+                gboolean          on)
+{
+  evox_metrics_panel_set_metric (panel, "tortuosity-x", on);
+  evox_metrics_panel_set_metric (panel, "tortuosity-y", on);
+  evox_metrics_panel_set_metric (panel, "tortuosity-z", on);
+}
+
 /* Pores and solid checked: the phase measured is their union, named after both. */
 static void
 test_union (void)
@@ -315,9 +325,7 @@ test_union (void)
       evox_metrics_panel_set_phase_checked (panel, 1, FALSE);
       evox_metrics_panel_set_other (panel, 1);
       evox_metrics_panel_set_metric (panel, "percolation", FALSE);
-      evox_metrics_panel_set_metric (panel, "tortuosity-x", FALSE);
-      evox_metrics_panel_set_metric (panel, "tortuosity-y", FALSE);
-      evox_metrics_panel_set_metric (panel, "tortuosity-z", FALSE);
+      set_tortuosity (panel, FALSE);
       g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
       g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
       g_assert_null (_evox_metrics_panel_get_error (panel));
@@ -326,9 +334,7 @@ test_union (void)
       g_assert_nonnull (strstr (find_row (evox_metrics_panel_get_metrics (panel),
                                           "specific_surface_area_mesh", "")->note,
                                 "smoothed surface"));
-      evox_metrics_panel_set_metric (panel, "tortuosity-x", TRUE);
-      evox_metrics_panel_set_metric (panel, "tortuosity-y", TRUE);
-      evox_metrics_panel_set_metric (panel, "tortuosity-z", TRUE);
+      set_tortuosity (panel, TRUE);
       evox_metrics_panel_set_metric (panel, "percolation", TRUE);
       evox_metrics_panel_set_metric (panel, "surface", TRUE);
       evox_metrics_panel_set_phase_checked (panel, 1, TRUE);
@@ -601,9 +607,7 @@ test_percolation_overlay (void)
 
   evox_test_spin (0.1);
   g_assert_false (gtk_widget_get_sensitive (button));
-  evox_metrics_panel_set_metric (panel, "tortuosity-x", FALSE);
-  evox_metrics_panel_set_metric (panel, "tortuosity-y", FALSE);
-  evox_metrics_panel_set_metric (panel, "tortuosity-z", FALSE);
+  set_tortuosity (panel, FALSE);
   evox_metrics_panel_set_metric (panel, "percolation", TRUE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
   g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
@@ -694,9 +698,7 @@ test_percolation_session (void)
   evox_phase_list_append (evox_document_get_phases (evox_window_get_document (first)), pore);
   evox_window_show_page (first, "metrics");
   panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (first));
-  evox_metrics_panel_set_metric (panel, "tortuosity-x", FALSE);
-  evox_metrics_panel_set_metric (panel, "tortuosity-y", FALSE);
-  evox_metrics_panel_set_metric (panel, "tortuosity-z", FALSE);
+  set_tortuosity (panel, FALSE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
   g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
   evox_metrics_panel_set_show_percolation (panel, TRUE);
