@@ -182,8 +182,9 @@ test_metrics (void)
   {
     g_auto (Run) run = evox ("metrics", a, "--voxel-size", "2nm", "--phase", "p=1:1",
                              "--tortuosity", "z,x", "--tolerance", "1e-8", "--percolation",
-                             "--connectivity", "18", "--surface", "q=2:2", "--sizes", "--csv",
-                             direct, "--session", session, NULL);
+                             "--connectivity", "18", "--surface", "q=2:2", "--surface-method",
+                             "crofton,mesh", "--sizes", "--csv", direct, "--session", session,
+                             NULL);
     assert_ok (&run);
   }
   /* The record: every parameter, as numbers and names. */
@@ -205,6 +206,10 @@ test_metrics (void)
   g_assert_cmpint (json_object_get_int_member (record, "connectivity"), ==, 18);
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
                      json_object_get_array_member (record, "surface"), 0), "name"), ==, "q");
+  array = json_object_get_array_member (record, "surface-method");
+  g_assert_cmpuint (json_array_get_length (array), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (array, 0), ==, "crofton");
+  g_assert_cmpstr (json_array_get_string_element (array, 1), ==, "mesh");
   g_assert_cmpstr (json_object_get_string_member (record, "thickness"), ==, "sizes");
   g_assert_false (json_object_get_boolean_member (record, "fields"));
 
@@ -239,6 +244,8 @@ test_metrics (void)
                        csv_metric (direct_rows, "percolating_fraction", "y"));
       g_assert_cmpstr (summary_value (rows, r, "metrics specific_surface_area p"), ==,
                        csv_metric (direct_rows, "specific_surface_area", ""));
+      g_assert_cmpstr (summary_value (rows, r, "metrics specific_surface_area_mesh p"), ==,
+                       csv_metric (direct_rows, "specific_surface_area_mesh", ""));
       g_assert_cmpstr (summary_value (rows, r, "metrics thickness_mean not p"), !=, "");
     }
   g_assert_cmpstr (csv_metric (direct_rows, "porosity", ""), ==, porosity);
@@ -257,7 +264,9 @@ test_metrics (void)
                                      "conjugate gradients preconditioned with a multigrid "
                                      "V-cycle to a relative residual of 1e-08"));
   g_assert_nonnull (strstr (methods, "with 18-connectivity"));
-  g_assert_nonnull (strstr (methods, "interface with “q” [2, 2] (Crofton estimate"));
+  g_assert_nonnull (strstr (methods, "interface with “q” [2, 2] (Crofton estimate, 13 "
+                                     "directions; and the area of the smoothed phase "
+                                     "surfaces)"));
   g_assert_nonnull (strstr (methods, "local thickness"));
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }

@@ -113,6 +113,28 @@ add_phases (JsonArray  *phases,
   return TRUE;
 }
 
+/* option WORD,WORD,... of an array of strings (nothing for an empty or missing one). */
+static gboolean
+add_list (JsonArray   *words,
+          const char  *option,
+          GPtrArray   *args,
+          GError     **error)
+{
+  g_autoptr (GString) list = g_string_new (NULL);
+
+  for (guint i = 0; words != NULL && i < json_array_get_length (words); i++)
+    {
+      const char *word = json_array_get_string_element (words, i);
+
+      if (word == NULL)
+        return invalid (error, "metrics", option + 2);
+      g_string_append_printf (list, "%s%s", i > 0 ? "," : "", word);
+    }
+  if (list->len > 0)
+    add_arg (args, option, g_strdup (list->str));
+  return TRUE;
+}
+
 static gboolean
 registration_args (JsonObject  *record,
                    const char  *folder,
@@ -245,24 +267,17 @@ metrics_args (JsonObject  *record,
   if (!add_phases (phase, "--phase", args, error) ||
       !add_phases (evox_json_get_array (record, "surface"), "--surface", args, error))
     return FALSE;
+  if (evox_json_get_array (record, "surface") != NULL &&
+      json_array_get_length (evox_json_get_array (record, "surface")) > 0 &&
+      !add_list (evox_json_get_array (record, "surface-method"), "--surface-method", args,
+                 error))
+    return FALSE;
   if (evox_json_get_number (record, "channel", &value))
     add_arg (args, "--channel", g_strdup_printf ("%.0f", value));
   if (axes != NULL && json_array_get_length (axes) > 0)
     {
-      GString *list = g_string_new (NULL);
-
-      for (guint i = 0; i < json_array_get_length (axes); i++)
-        {
-          const char *axis = json_array_get_string_element (axes, i);
-
-          if (axis == NULL)
-            {
-              g_string_free (list, TRUE);
-              return invalid (error, "metrics", "tortuosity");
-            }
-          g_string_append_printf (list, "%s%s", i > 0 ? "," : "", axis);
-        }
-      add_arg (args, "--tortuosity", g_string_free (list, FALSE));
+      if (!add_list (axes, "--tortuosity", args, error))
+        return FALSE;
       if (evox_json_get_number (record, "tolerance", &value))
         add_arg (args, "--tolerance", format_number (value));
     }

@@ -18,6 +18,7 @@
 #include "evox-json.h"
 #include "evox-isosurface.h"
 #include "evox-mesh-writer.h"
+#include "evox-percolation.h"
 #include "evox-session.h"
 
 #define SUMMARY_NAME "summary.csv"
@@ -93,8 +94,12 @@ make_clusters (JsonObject    *clusters,
   JsonNode *list_node = json_object_get_member (clusters, "clusters");
   JsonArray *list = list_node != NULL && JSON_NODE_HOLDS_ARRAY (list_node) ?
                     json_node_get_array (list_node) : NULL;
+  JsonObject *info = evox_json_get_object (clusters, "info");
   EvoxClusters *made;
 
+  /* The Metrics page's percolation overlay is made again by a labelling, not a clustering run. */
+  if (g_strcmp0 (evox_json_get_string (info, "source"), "percolation") == 0)
+    return evox_percolation_clusters_from_info (volume, info_string, info, error);
   if (!cluster_params (clusters, volume, &params, &channels, error))
     return NULL;
   run = evox_clustering_run (&volume, 1, &params, FALSE, NULL, NULL, error);

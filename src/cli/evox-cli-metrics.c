@@ -11,6 +11,7 @@
 
 #include "evox-cli-maps.h"
 #include "evox-cli-private.h"
+#include "evox-interface-area.h"
 #include "evox-labels.h"
 #include "evox-metrics-csv.h"
 #include "evox-metrics.h"
@@ -95,6 +96,7 @@ metrics_record_new (const EvoxMetricsRequest *request,
                     gboolean                  tortuosity,
                     gboolean                  percolation,
                     int                       connectivity,
+                    gboolean                  surface,
                     gboolean                  thickness_map,
                     gboolean                  sizes,
                     gboolean                  fields)
@@ -119,10 +121,45 @@ metrics_record_new (const EvoxMetricsRequest *request,
   json_object_set_boolean_member (record, "percolation", percolation);
   json_object_set_int_member (record, "connectivity", connectivity);
   json_object_set_array_member (record, "surface", json_array_new ());
+  if (surface)
+    {
+      guint methods = request->surface_methods != 0 ? request->surface_methods
+                                                    : EVOX_AREA_CROFTON;
+      JsonArray *names = json_array_new ();
+
+      if (methods & EVOX_AREA_CROFTON)
+        json_array_add_string_element (names, "crofton");
+      if (methods & EVOX_AREA_MESH)
+        json_array_add_string_element (names, "mesh");
+      json_object_set_array_member (record, "surface-method", names);
+    }
   json_object_set_string_member (record, "thickness", thickness_map ? "map" :
                                                       sizes ? "sizes" : "none");
   json_object_set_boolean_member (record, "fields", fields);
   return record;
+}
+
+/* --surface-method crofton,mesh: each method once. */
+static gboolean
+parse_area_methods (const char *text,
+                    guint      *methods)
+{
+  g_auto (GStrv) words = g_strsplit (text, ",", -1);
+
+  *methods = 0;
+  if (words[0] == NULL)
+    return FALSE;
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      const char *word = g_strstrip (words[i]);
+      guint bit = g_str_equal (word, "crofton") ? EVOX_AREA_CROFTON :
+                  g_str_equal (word, "mesh") ? EVOX_AREA_MESH : 0;
+
+      if (bit == 0 || (*methods & bit))
+        return FALSE;
+      *methods |= bit;
+    }
+  return TRUE;
 }
 
 typedef struct
@@ -157,6 +194,7 @@ _evox_cli_metrics (int    argc,
   g_auto (GStrv) surface = NULL;
   g_autofree char *axes_text = NULL;
   g_autofree char *tolerance_text = NULL;
+  g_autofree char *methods_text = NULL;
   g_autofree char *thickness = NULL;
   g_autofree char *csv = NULL;
   g_autofree char *fields = NULL;
@@ -189,6 +227,9 @@ _evox_cli_metrics (int    argc,
     { "surface", 0, 0, G_OPTION_ARG_STRING_ARRAY, &surface,
       N_("Specific surface area of the interface between the phase and this one (repeat for a "
          "union)"), N_("NAME2=LO:HI") },
+    { "surface-method", 0, 0, G_OPTION_ARG_STRING, &methods_text,
+      N_("How --surface measures the interface: crofton (lattice line crossings, the default), "
+         "mesh (the smoothed surfaces), or both as crofton,mesh"), "crofton|mesh" },
     { "thickness", 0, 0, G_OPTION_ARG_FILENAME, &thickness,
       N_("Local thickness summaries of the phase and its complement, and the phase's thickness "
          "map as an f32 TIFF (nm, or voxels without a voxel size; NaN outside the phase)"),
@@ -239,6 +280,14 @@ _evox_cli_metrics (int    argc,
   if (!evox_connectivity_is_valid (connectivity))
     return _evox_cli_usage_error (context, _("--connectivity must be 6, 18 or 26, not %d"),
                                   connectivity);
+  if (methods_text != NULL)
+    {
+      if (!parse_area_methods (methods_text, &request.surface_methods))
+        return _evox_cli_usage_error (context, _("--surface-method must be crofton, mesh or "
+                                                 "crofton,mesh, not '%s'"), methods_text);
+      if (surface == NULL)
+        return _evox_cli_usage_error (context, _("--surface-method needs --surface"));
+    }
   if (fields != NULL && axes_text == NULL && !percolation)
     return _evox_cli_usage_error (context, _("--fields needs --tortuosity or --percolation"));
   if (thickness != NULL)
@@ -258,7 +307,8 @@ _evox_cli_metrics (int    argc,
     return status;
   if (session != NULL)
     record = metrics_record_new (&request, (guint) channel, axes_text != NULL, percolation,
-                                 connectivity, thickness != NULL, sizes, fields != NULL);
+                                 connectivity, surface != NULL, thickness != NULL, sizes,
+                                 fields != NULL);
   if (!phase_from_specs (&request.phase, volume, (guint) channel, specs,
                          record != NULL ? json_object_get_array_member (record, "phase") : NULL,
                          &status))

@@ -511,9 +511,19 @@ append_metrics (GString     *text,
                    "faces, one or neither) with ", "-connectivity");
   if (surface != NULL && json_array_get_length (surface) > 0)
     {
+      JsonArray *methods = evox_json_get_array (record, "surface-method");
+      gboolean mesh = FALSE, crofton = methods == NULL;
+
+      for (guint i = 0; methods != NULL && i < json_array_get_length (methods); i++)
+        {
+          mesh |= g_strcmp0 (json_array_get_string_element (methods, i), "mesh") == 0;
+          crofton |= g_strcmp0 (json_array_get_string_element (methods, i), "crofton") == 0;
+        }
       g_string_append (text, "; the specific surface area of its interface with ");
       append_phase_ranges (text, surface);
-      g_string_append (text, " (Crofton estimate, 13 directions)");
+      g_string_append_printf (text, " (%s%s%s)", crofton ? "Crofton estimate, 13 directions" : "",
+                              crofton && mesh ? "; and " : "",
+                              mesh ? "the area of the smoothed phase surfaces" : "");
     }
   if (g_strcmp0 (thickness, "map") == 0 || g_strcmp0 (thickness, "sizes") == 0)
     g_string_append (text, "; volume-weighted local thickness of it and of its complement "
