@@ -16,6 +16,7 @@
 #include "evox-tiff.h"
 #include "evox-register.h"
 #include "evox-registration-panel.h"
+#include "evox-session.h"
 #include "evox-test-registration.h"
 #include "evox-types.h"
 #include "evox-watershed.h"
@@ -614,6 +615,22 @@ test_registration (void)
   g_assert_cmpint (scale, ==, EVOX_REGISTER_SCALE_NONE);
   evox_history_flush (second->history);
   g_assert_cmpuint (evox_history_get_n_undo (second->history), ==, 0);
+
+  /* Reverted and saved again: the record goes (a null), so opening does not register again. */
+  {
+    g_autofree char *resaved = g_build_filename (dir, "reverted.evox", NULL);
+    g_autoptr (EvoxSession) loaded = NULL;
+    JsonNode *record;
+
+    g_assert_true (evox_document_set_registration (b, NULL));
+    g_assert_true (evox_window_save_session (second, resaved, FALSE, &error));
+    g_assert_no_error (error);
+    loaded = evox_session_load (resaved, &error);
+    g_assert_no_error (error);
+    record = json_object_get_member (evox_session_get_root (loaded), "registration");
+    g_assert_nonnull (record);
+    g_assert_true (JSON_NODE_HOLDS_NULL (record));
+  }
 
   evox_test_close_window (second);
   evox_test_close_window (first);

@@ -626,7 +626,9 @@ capture_clusters (JsonObject   *root,
                                        "run.channel", "run.window", "run.mask-channel",
                                        "run.mask-lo", "run.mask-hi", "run.scale", "run.pca",
                                        "run.seed", "run.restarts", "run.max-iter", "run.tol",
-                                       "run.init-sample" };
+                                       "run.init-sample", "source", "percolation.axis",
+                                       "percolation.channel", "percolation.ranges",
+                                       "percolation.connectivity" };
   EvoxClusters *clusters = evox_document_get_clusters (document);
   JsonObject *object, *info;
   JsonArray *list;
@@ -772,20 +774,23 @@ capture_composite (JsonObject   *root,
 
 /* The "registration" record, as `evox register --session` writes it (version, reference-ev,
  * scale, exclude-ev), from the registration shown, plus which of its stacks the window showed
- * ("view"). null without one, so that a record kept from an earlier session does not bring back
- * a registration the user reverted. */
+ * ("view"). */
 static void
 capture_registration (JsonObject   *root,
-                      EvoxDocument *document)
+                      EvoxDocument *document,
+                      EvoxSession  *previous)
 {
   EvoxRegistration *registration = evox_document_get_registration (document);
   const EvoxRegistrationEntry *reference;
   JsonObject *record;
   JsonArray *excluded;
 
+  /* A record the window could not run is kept as it was (keep_unknown); one it ran and the user
+   * reverted since is dropped. */
   if (registration == NULL)
     {
-      json_object_set_null_member (root, "registration");
+      if (previous != NULL && previous->registration != NULL)
+        json_object_set_null_member (root, "registration");
       return;
     }
   record = json_object_new ();
@@ -845,7 +850,7 @@ evox_session_capture (EvoxDocument  *document,
   capture_overlays (self->root, document);
   capture_rulers (self->root, document);
   capture_composite (self->root, document);
-  capture_registration (self->root, document);
+  capture_registration (self->root, document, previous);
   /* The maps are recorded, not computed again yet: a restored session shows the stack. */
   json_object_set_boolean_member (self->root, "registered",
                                   evox_document_get_registration (document) != NULL);
@@ -891,6 +896,48 @@ write_session (int          fd,
   return _evox_output_write_bytes (fd, text, strlen (text), path, error);
 }
 
+/* json-glib 1.6 (Debian 12's) writes a double in exponent form with ".0" after it ("1e-08.0"),
+ * which no JSON parser reads, its own included: the ".0" after an exponent goes, outside
+ * strings. */
+static void
+repair_exponents (char *text)
+{
+  gboolean in_string = FALSE;
+  char *out = text;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      *out++ = *p;
+      if (in_string)
+        {
+          if (*p == '\\' && p[1] != '\0')
+            *out++ = *++p;
+          else if (*p == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (*p == '"')
+        in_string = TRUE;
+      else if ((*p == 'e' || *p == 'E') && p > text && g_ascii_isdigit (p[-1]))
+        {
+          const char *q = p + 1;
+
+          if (*q == '+' || *q == '-')
+            q++;
+          while (g_ascii_isdigit (*q))
+            q++;
+          if (q[0] == '.' && q[1] == '0' && !g_ascii_isdigit (q[2]))
+            {
+              /* Copies the exponent, skips the ".0". */
+              for (p++; p < q; p++)
+                *out++ = *p;
+              p = q + 1;
+            }
+        }
+    }
+  *out = '\0';
+}
+
 gboolean
 evox_session_save (EvoxSession  *self,
                    const char   *path,
@@ -924,6 +971,7 @@ evox_session_save (EvoxSession  *self,
   json_generator_set_indent (generator, 2);
   json_generator_set_root (generator, node);
   text = json_generator_to_data (generator, NULL);
+  repair_exponents (text);
   text = g_realloc (text, strlen (text) + 2);
   strcat (text, "\n");
   if (!_evox_output_write (absolute, overwrite, write_session, text, error))
@@ -1658,4 +1706,43 @@ evox_session_apply (EvoxSession   *self,
   apply_rulers (self->root, document);
   apply_composite (self->root, document);
   return TRUE;
+}
+
+/* The subcommands' records, in the order `evox apply` runs them. */
+static const struct
+{
+  const char *key;
+  const char *what;
+} records[] = {
+  { "registration", "a registration" },
+  { "xanes", "XANES maps" },
+  { "elements", "elemental maps" },
+  { "reconstruction", "a reconstruction" },
+  { "metrics", "electrode metrics" },
+  { "figure", "the options of an `evox render` figure" },
+};
+
+char *
+evox_session_dup_records_note (EvoxSession *self)
+{
+  g_autoptr (GString) list = g_string_new (NULL);
+  guint n = 0, found[G_N_ELEMENTS (records)];
+
+  g_return_val_if_fail (EVOX_IS_SESSION (self), NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (records); i++)
+    if (get_object (self->root, records[i].key) != NULL &&
+        /* The window made this one again (evox_session_set_registration). */
+        !(self->registration != NULL && strcmp (records[i].key, "registration") == 0))
+      found[n++] = i;
+  if (n == 0)
+    return NULL;
+  for (guint i = 0; i < n; i++)
+    {
+      if (i > 0)
+        g_string_append (list, i + 1 == n ? " and " : ", ");
+      g_string_append (list, records[found[i]].what);
+    }
+  return g_strdup_printf ("The session also records %s, which the window does not compute "
+                          "again yet: kept in the session (evox apply runs them)", list->str);
 }

@@ -9,6 +9,7 @@
 
 #include "evox-canvas.h"
 #include "evox-clustering.h"
+#include "evox-percolation.h"
 #include "evox-csv.h"
 #include "evox-methods.h"
 #include "evox-register.h"
@@ -214,17 +215,25 @@ register_again (EvoxSession   *session,
 {
   g_autoptr (GArray) exclude = NULL;
   g_autoptr (EvoxRegistration) registration = NULL;
+  g_autoptr (GError) local = NULL;
   EvoxRegisterOptions options;
   gboolean raw_view;
 
   *shown = raw;
   if (!registration_options (session, &options, &exclude, &raw_view))
     return TRUE;
-  registration = evox_register_stack (raw, &options, NULL, cancellable, error);
+  registration = evox_register_stack (raw, &options, NULL, cancellable, &local);
   if (registration == NULL)
     {
-      g_prefix_error (error, _("Its registration could not be made again: "));
-      return FALSE;
+      /* Opening stops only when the user cancels; a record that does not fit this input (a
+       * stack without energies) stays in the session, which the banner's note names. */
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      g_debug ("The session's registration was not made again: %s", local->message);
+      return TRUE;
     }
   evox_session_set_registration (session, registration);
   if (!raw_view)
@@ -451,6 +460,27 @@ restore_clusters (EvoxWindow  *self,
   JsonObject *info;
   ClusterJob *job;
 
+  /* The Metrics page's percolation overlay: its classes made again from the phase it records
+   * (a labelling, no clustering run). */
+  if (info_node != NULL && JSON_NODE_HOLDS_OBJECT (info_node) &&
+      g_strcmp0 (cluster_info (json_node_get_object (info_node), "source"), "percolation") == 0)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (EvoxClusters) overlay =
+        evox_percolation_clusters_from_info (volume, cluster_info_string,
+                                             json_node_get_object (info_node), &error);
+
+      if (overlay == NULL || !evox_document_set_clusters (self->document, overlay))
+        {
+          g_autofree char *message = g_strdup_printf (_("The session’s percolation overlay could "
+                                                        "not be made again: %s"),
+                                                      error != NULL ? error->message :
+                                                      _("other dimensions"));
+
+          evox_window_show_error (self, message);
+        }
+      return;
+    }
   /* Older sessions lack the run's numbers, and merged clusters of older sessions the merges. */
   if (info_node == NULL || !JSON_NODE_HOLDS_OBJECT (info_node))
     return;
@@ -493,6 +523,7 @@ finish_restore (EvoxWindow  *self,
                 const char  *warning)
 {
   g_autoptr (GError) error = NULL;
+  g_autofree char *note = evox_session_dup_records_note (session);
 
   /* A file still loading would replace the session's volume when it arrives. */
   evox_window_cancel_load (self);
@@ -500,12 +531,16 @@ finish_restore (EvoxWindow  *self,
     show_session_error (self, session, NULL, error);
   else
     {
+      /* The records the window keeps but does not compute are said with the changed input. */
+      g_autofree char *both = warning != NULL && note != NULL ?
+                              g_strconcat (warning, "\n", note, NULL) : NULL;
+
       sync_registration_page (self, session);
       /* What the session set is where the user starts, not steps to undo. */
       evox_history_clear (self->history);
       apply_cameras (self, session);
       restore_clusters (self, session);
-      evox_window_show_error (self, warning);
+      evox_window_show_error (self, both != NULL ? both : warning != NULL ? warning : note);
     }
   remember_session (self, session);
 }
