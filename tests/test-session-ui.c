@@ -119,6 +119,22 @@ restored (gpointer data)
          !evox_document_get_surfaces_busy (document);
 }
 
+/* A new window of the size the picture comparisons use, opening session through File > Open's
+ * path (`evox FILE.evox` comes through it too), once ready says so, with no error shown. */
+static EvoxWindow *
+open_in_new_window (GFile    *session,
+                    gboolean (*ready) (gpointer data))
+{
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_window_open_file (window, session, NULL);
+  g_assert_true (evox_test_wait_for (ready, window, 60));
+  g_assert_null (evox_window_get_error (window));
+  return window;
+}
+
 static gboolean
 has_clusters (gpointer data)
 {
@@ -254,12 +270,7 @@ test_save_and_open (void)
   g_clear_error (&error);
 
   /* `evox FILE.evox` and File > Open both come through open_file. */
-  second = g_object_new (EVOX_TYPE_WINDOW, NULL);
-  gtk_window_set_default_size (GTK_WINDOW (second), 1000, 700);
-  gtk_window_present (GTK_WINDOW (second));
-  evox_window_open_file (second, session_file, NULL);
-  g_assert_true (evox_test_wait_for (restored, second, 60));
-  g_assert_null (evox_window_get_error (second));
+  second = open_in_new_window (session_file, restored);
   b = evox_window_get_document (second);
 
   for (guint i = 0; i < G_N_ELEMENTS (compared); i++)
@@ -464,10 +475,7 @@ test_merged_split (void)
   g_assert_true (evox_window_save_session (first, session, FALSE, &error));
   g_assert_no_error (error);
 
-  second = g_object_new (EVOX_TYPE_WINDOW, NULL);
-  gtk_window_present (GTK_WINDOW (second));
-  evox_window_open_file (second, session_file, NULL);
-  g_assert_true (evox_test_wait_for (restored, second, 60));
+  second = open_in_new_window (session_file, restored);
   g_assert_true (evox_test_wait_for (has_clusters, second, 60));
   g_assert_null (evox_window_get_error (second));
   b = evox_window_get_document (second);
@@ -569,11 +577,7 @@ test_registration (void)
   g_assert_true (evox_window_save_session (first, session, FALSE, &error));
   g_assert_no_error (error);
 
-  second = g_object_new (EVOX_TYPE_WINDOW, NULL);
-  gtk_window_present (GTK_WINDOW (second));
-  evox_window_open_file (second, session_file, NULL);
-  g_assert_true (evox_test_wait_for (registered_and_labelled, second, 60));
-  g_assert_null (evox_window_get_error (second));
+  second = open_in_new_window (session_file, registered_and_labelled);
   b = evox_window_get_document (second);
 
   again = evox_document_get_registration (b);
