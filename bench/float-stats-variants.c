@@ -178,38 +178,30 @@ extent_one_loop (const float *x, size_t len, double centre, float *plo, float *p
   for (; i < len; i++)                                                  \
     out[index[i]]++;
 
+#define BIN_BODY(type)                                                  \
+  const float top = N_BINS - 1;                                         \
+  uint32_t index[BLOCK];                                                \
+                                                                        \
+  for (size_t s = 0; s < n; s += BLOCK)                                 \
+    {                                                                   \
+      size_t len = MIN (BLOCK, n - s), i = 0;                           \
+      const float *x = v + s;                                           \
+                                                                        \
+      _Pragma ("omp simd")                                              \
+      INDEX_LOOP_AS (type)                                              \
+      SCATTER                                                           \
+    }
+
 CLONES static void
 bin (const float *v, size_t n, float lo, float scale, uint32_t *out, uint32_t *spare)
 {
-  const float top = N_BINS - 1;
-  uint32_t index[BLOCK];
-
-  for (size_t s = 0; s < n; s += BLOCK)
-    {
-      size_t len = MIN (BLOCK, n - s), i = 0;
-      const float *x = v + s;
-
-#pragma omp simd
-      INDEX_LOOP
-      SCATTER
-    }
+  BIN_BODY (int32_t)
 }
 
 static void
 bin_before (const float *v, size_t n, float lo, float scale, uint32_t *out, uint32_t *spare)
 {
-  const float top = N_BINS - 1;
-  uint32_t index[BLOCK];
-
-  for (size_t s = 0; s < n; s += BLOCK)
-    {
-      size_t len = MIN (BLOCK, n - s), i = 0;
-      const float *x = v + s;
-
-#pragma omp simd
-      INDEX_LOOP_AS (uint32_t)
-      SCATTER
-    }
+  BIN_BODY (uint32_t)
 }
 
 CLONES static void
