@@ -2381,8 +2381,13 @@ def main():
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGHUP, on_signal)
         load_before = load_average()
-        results = bench_big(binary, size, formats, args.big_first_only, args.big_moves,
-                            args.big_keep)
+        try:
+            results = bench_big(binary, size, formats, args.big_first_only, args.big_moves,
+                                args.big_keep)
+        except KeyboardInterrupt:
+            log('run-bench.py: interrupted; the big files it wrote are removed%s'
+                % (' (but for kept ones)' if args.big_keep else ''))
+            sys.exit(130)
         print(big_report(results, binary, sys.argv, args.markdown, (load_before, load_average())))
         return
     if args.vtk_render:
