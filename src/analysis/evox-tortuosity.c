@@ -848,7 +848,7 @@ evox_tortuosity_compute_mask (const guint8               *mask,
     self->d_rel = flux * (double) dims[params->axis] / area;
     self->tau = self->d_rel > 0.0 ? mean_diffusivity (self) / self->d_rel : INFINITY;
   }
-  ok = make_fields (self, &s, mask, params->keep_concentration, params->keep_flux, error);
+  ok = make_fields (self, &s, conducting, params->keep_concentration, params->keep_flux, error);
   system_clear (&s);
   if (!ok)
     return NULL;
