@@ -601,6 +601,7 @@ evox_metrics_compute (EvoxVolume                *volume,
                          request->keep_fields && axis == field_axis ? &kept : NULL, &parts,
                          cancellable, error))
       return NULL;
+  g_clear_pointer (&two_phase, _evox_free_large);
   if (request->percolation &&
       !add_percolation (table, mask, dims, name, connectivity, field_axis, classes, &parts,
                         cancellable, error))
@@ -612,6 +613,9 @@ evox_metrics_compute (EvoxVolume                *volume,
       if (fields == NULL)
         return NULL;
       _evox_metrics_set_fields (table, fields);
+      /* Copied into the fields: not kept through the surface and thickness passes. */
+      g_clear_object (&kept);
+      g_clear_pointer (&classes, _evox_free_large);
     }
   if (request->surface &&
       !add_surface (table, volume, name, mask, dims, &request->other, &units, &parts,

@@ -848,6 +848,13 @@ evox_tortuosity_compute_mask (const guint8               *mask,
     self->d_rel = flux * (double) dims[params->axis] / area;
     self->tau = self->d_rel > 0.0 ? mean_diffusivity (self) / self->d_rel : INFINITY;
   }
+  /* The fields need the map, the solution and the conductances only: the solver's work vectors
+   * and the multigrid levels go first, so the fields do not come on top of the solve's peak. */
+  g_clear_pointer (&s.r, _evox_free_large);
+  g_clear_pointer (&s.p, _evox_free_large);
+  g_clear_pointer (&s.q, _evox_free_large);
+  g_clear_pointer (&s.z, _evox_free_large);
+  _evox_tortuosity_mg_clear (&s);
   ok = make_fields (self, &s, conducting, params->keep_concentration, params->keep_flux, error);
   system_clear (&s);
   if (!ok)
