@@ -160,7 +160,8 @@ double          evox_tortuosity_get_residual   (EvoxTortuosity *self);
 /* transfer none, NULL unless asked for: f32 volumes of the mask's dims. The concentration is
  * in [0, 1] on the connected voxels and NaN elsewhere; the flux magnitude (units of D dC per
  * voxel edge) is the length of the vector of mean face fluxes per axis on the connected voxels,
- * 0 on the rest of the phase and NaN outside it. */
+ * 0 on the rest of the conducting voxels (both phases; the first alone when D2 = 0) and NaN
+ * elsewhere. */
 EvoxVolume     *evox_tortuosity_get_concentration (EvoxTortuosity *self);
 EvoxVolume     *evox_tortuosity_get_flux_magnitude (EvoxTortuosity *self);
 
