@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "evox-loader.h"
+#include "evox-percolation.h"
 #include "evox-tiff.h"
 #include "evox-test-util.h"
 
@@ -445,6 +446,72 @@ test_jobs (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A session holding the Metrics page's percolation overlay (clusters whose info says
+ * source = percolation, with the phase's channel, ranges, axis and connectivity, as the window
+ * saves it): apply makes the three classes again by a labelling, and clusters.csv counts the
+ * voxels of each class as evox_percolation_compute finds them on the same mask (the library's
+ * classes are checked against a flood fill in test-metrics-thickness). */
+static void
+test_percolation_overlay (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *sample = write_sample (dir);
+  g_autofree char *session = g_build_filename (dir, "s.evox", NULL);
+  g_autofree char *outdir = g_build_filename (dir, "out", NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autoptr (EvoxPercolation) percolation = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) copies = NULL;
+  g_autofree guint8 *mask = g_new (guint8, NX * NY * NZ);
+  g_autofree guint8 *values = g_new (guint8, NX * NY * NZ);
+  JsonObject *root, *clusters, *info;
+
+  {
+    g_auto (Run) run = evox ("segment", sample, "--phase", "Solid=101:255", "--session",
+                             session, NULL);
+    assert_ok (&run);
+  }
+  g_assert_true (json_parser_load_from_file (parser, session, &error));
+  root = json_node_get_object (json_parser_get_root (parser));
+  clusters = json_object_new ();
+  info = json_object_new ();
+  json_object_set_string_member (info, "source", "percolation");
+  json_object_set_string_member (info, "percolation.axis", "x");
+  json_object_set_string_member (info, "percolation.channel", "0");
+  json_object_set_string_member (info, "percolation.ranges", "101:255");
+  json_object_set_string_member (info, "percolation.connectivity", "6");
+  json_object_set_int_member (clusters, "k", 3);
+  json_object_set_object_member (clusters, "info", info);
+  json_object_set_array_member (clusters, "clusters", json_array_new ());
+  json_object_set_object_member (root, "clusters", clusters);
+  json_generator_set_root (generator, json_parser_get_root (parser));
+  g_assert_true (json_generator_to_file (generator, session, &error));
+
+  copies = copy_sample (sample, dir, 1);
+  {
+    g_auto (Run) run = evox ("apply", session, copies[0], "--outdir", outdir, NULL);
+    assert_ok (&run);
+  }
+  make_values (values);
+  for (gsize i = 0; i < NX * NY * NZ; i++)
+    mask[i] = values[i] >= 101;
+  percolation = evox_percolation_compute (mask, (const gsize[3]) { NX, NY, NZ },
+                                          EVOX_CONNECTIVITY_6, NULL, NULL, &error);
+  g_assert_no_error (error);
+  {
+    g_autofree char *path = out_file (outdir, "copy1", "clusters.csv");
+    g_autoptr (GPtrArray) rows = evox_test_csv_read (path);
+
+    evox_test_csv_assert_header (rows, "cluster,name,voxels,fraction");
+    g_assert_cmpuint (rows->len, ==, 4);
+    g_assert_cmpstr (((GStrv) rows->pdata[1])[1], ==, "Connected to both faces (x)");
+    for (guint id = 1; id <= 3; id++)
+      g_assert_cmpfloat (evox_test_csv_double (rows, id, 2), ==, percolation->voxels[0][id]);
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* Existing outputs are refused before anything runs, and replaced with --force. */
 static void
 test_force (void)
@@ -760,5 +827,6 @@ main (int    argc,
   g_test_add_func ("/Evox/ApplyCli/render", test_render);
   g_test_add_func ("/Evox/ApplyCli/electrode", test_electrode);
   g_test_add_func ("/Evox/ApplyCli/ssrm", test_ssrm);
+  g_test_add_func ("/Evox/ApplyCli/percolation-overlay", test_percolation_overlay);
   return g_test_run ();
 }

@@ -16,6 +16,7 @@
 #include "evox-csv.h"
 #include "evox-isosurface.h"
 #include "evox-mesh-writer.h"
+#include "evox-percolation.h"
 #include "evox-session.h"
 
 #define SUMMARY_NAME "summary.csv"
@@ -109,6 +110,10 @@ make_clusters (JsonObject    *clusters,
                     json_node_get_array (list_node) : NULL;
   EvoxClusters *made;
 
+  /* The Metrics page's percolation overlay is made again by a labelling, not a clustering run. */
+  if (g_strcmp0 (member_string (member_object (clusters, "info"), "source"), "percolation") == 0)
+    return evox_percolation_clusters_from_info (volume, info_string,
+                                                member_object (clusters, "info"), error);
   if (!cluster_params (clusters, volume, &params, &channels, error))
     return NULL;
   run = evox_clustering_run (&volume, 1, &params, FALSE, NULL, NULL, error);

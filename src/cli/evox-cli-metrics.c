@@ -11,6 +11,7 @@
 
 #include "evox-cli-maps.h"
 #include "evox-cli-private.h"
+#include "evox-interface-area.h"
 #include "evox-labels.h"
 #include "evox-metrics-csv.h"
 #include "evox-metrics.h"
@@ -77,6 +78,29 @@ parse_axes (const char *text,
   return TRUE;
 }
 
+/* --surface-method crofton,mesh: each method once. */
+static gboolean
+parse_area_methods (const char *text,
+                    guint      *methods)
+{
+  g_auto (GStrv) words = g_strsplit (text, ",", -1);
+
+  *methods = 0;
+  if (words[0] == NULL)
+    return FALSE;
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      const char *word = g_strstrip (words[i]);
+      guint bit = g_str_equal (word, "crofton") ? EVOX_AREA_CROFTON :
+                  g_str_equal (word, "mesh") ? EVOX_AREA_MESH : 0;
+
+      if (bit == 0 || (*methods & bit))
+        return FALSE;
+      *methods |= bit;
+    }
+  return TRUE;
+}
+
 typedef struct
 {
   EvoxVolume               *volume;
@@ -111,6 +135,7 @@ _evox_cli_metrics (int    argc,
   g_autofree char *second_d_text = NULL;
   g_autofree char *axes_text = NULL;
   g_autofree char *tolerance_text = NULL;
+  g_autofree char *methods_text = NULL;
   g_autofree char *thickness = NULL;
   g_autofree char *csv = NULL;
   g_autofree char *fields = NULL;
@@ -146,6 +171,9 @@ _evox_cli_metrics (int    argc,
     { "surface", 0, 0, G_OPTION_ARG_STRING_ARRAY, &surface,
       N_("Specific surface area of the interface between the phase and this one (repeat for a "
          "union)"), N_("NAME2=LO:HI") },
+    { "surface-method", 0, 0, G_OPTION_ARG_STRING, &methods_text,
+      N_("How --surface measures the interface: crofton (lattice line crossings, the default), "
+         "mesh (the smoothed surfaces), or both as crofton,mesh"), "crofton|mesh" },
     { "thickness", 0, 0, G_OPTION_ARG_FILENAME, &thickness,
       N_("Local thickness summaries of the phase and its complement, and the phase's thickness "
          "map as an f32 TIFF (nm, or voxels without a voxel size; NaN outside the phase)"),
@@ -209,6 +237,14 @@ _evox_cli_metrics (int    argc,
   if (!evox_connectivity_is_valid (connectivity))
     return _evox_cli_usage_error (context, _("--connectivity must be 6, 18 or 26, not %d"),
                                   connectivity);
+  if (methods_text != NULL)
+    {
+      if (!parse_area_methods (methods_text, &request.surface_methods))
+        return _evox_cli_usage_error (context, _("--surface-method must be crofton, mesh or "
+                                                 "crofton,mesh, not '%s'"), methods_text);
+      if (surface == NULL)
+        return _evox_cli_usage_error (context, _("--surface-method needs --surface"));
+    }
   if (fields != NULL && axes_text == NULL && !percolation)
     return _evox_cli_usage_error (context, _("--fields needs --tortuosity or --percolation"));
   if (thickness != NULL)

@@ -617,7 +617,9 @@ capture_clusters (JsonObject   *root,
                                        "run.channel", "run.window", "run.mask-channel",
                                        "run.mask-lo", "run.mask-hi", "run.scale", "run.pca",
                                        "run.seed", "run.restarts", "run.max-iter", "run.tol",
-                                       "run.init-sample" };
+                                       "run.init-sample", "source", "percolation.axis",
+                                       "percolation.channel", "percolation.ranges",
+                                       "percolation.connectivity" };
   EvoxClusters *clusters = evox_document_get_clusters (document);
   JsonObject *object, *info;
   JsonArray *list;
