@@ -366,6 +366,62 @@ test_union (void)
   evox_test_close_window (window);
 }
 
+/* A second conducting phase: the last phase is offered first; with the solid at D2 = 1 the
+ * pores and the solid fill the volume, one conductor: tau 1 and D_eff / D 1 along every axis
+ * (the pores alone percolate only along x); the rows are named "pore|solid@1", a
+ * mean_diffusivity row of 1; the page stays within the side panel. */
+static void
+test_second_phase (void)
+{
+  g_autoptr (EvoxVolume) volume = channels_volume ();
+  g_autoptr (GError) error = NULL;
+  EvoxMetricsRequest request;
+  EvoxWindow *window = open_window (volume);
+  EvoxMetricsPanel *panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
+  EvoxMetrics *metrics;
+
+  evox_metrics_panel_set_metric (panel, "second", TRUE);
+  g_assert_true (evox_metrics_panel_get_request (panel, &request, &error));
+  g_assert_no_error (error);
+  g_assert_true (request.two_phase);
+  g_assert_cmpstr (request.second.name, ==, "empty");
+  g_assert_cmpfloat_with_epsilon (request.second_diffusivity, 0.1, 1e-12);
+  evox_metrics_request_clear (&request);
+
+  evox_metrics_panel_set_second (panel, 1, 1.0);
+  evox_metrics_panel_set_metric (panel, "percolation", FALSE);
+  g_assert_true (evox_metrics_panel_get_request (panel, &request, &error));
+  g_assert_cmpstr (request.second.name, ==, "solid");
+  g_assert_cmpfloat (request.second.lo[0], ==, 150);
+  g_assert_cmpfloat (request.second_diffusivity, ==, 1.0);
+  evox_metrics_request_clear (&request);
+  assert_side_width (window);
+  if (library_missing ())
+    {
+      evox_test_close_window (window);
+      return;
+    }
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
+  g_assert_null (_evox_metrics_panel_get_error (panel));
+  metrics = evox_metrics_panel_get_metrics (panel);
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      const char *name = (const char *[]) { "x", "y", "z" }[axis];
+      const EvoxMetricsRow *tau = find_row (metrics, "tortuosity_factor", name);
+      const EvoxMetricsRow *d_eff = find_row (metrics, "effective_diffusivity", name);
+
+      g_assert_nonnull (tau);
+      g_assert_cmpstr (tau->phase, ==, "pore|solid@1");
+      g_assert_cmpfloat_with_epsilon (tau->value, 1.0, 1e-5);
+      g_assert_cmpfloat_with_epsilon (d_eff->value, 1.0, 1e-5);
+    }
+  g_assert_cmpfloat_with_epsilon (find_row (metrics, "mean_diffusivity", "")->value, 1.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (find_row (metrics, "porosity", "")->value, 0.25, 1e-12);
+  g_assert_cmpstr (_evox_metrics_panel_get_cell (panel, 2, 1), ==, "pore|solid@1");
+  evox_test_close_window (window);
+}
+
 /* Cancel right after Compute: the page is idle at once, the progress hidden, and the result,
  * whenever the worker ends, is dropped. */
 static void
@@ -758,6 +814,7 @@ main (int    argc,
     return 0;
   g_test_add_func ("/Evox/MetricsPage/table", test_table);
   g_test_add_func ("/Evox/MetricsPage/union", test_union);
+  g_test_add_func ("/Evox/MetricsPage/second-phase", test_second_phase);
   g_test_add_func ("/Evox/MetricsPage/cancel", test_cancel);
   g_test_add_func ("/Evox/MetricsPage/thickness-map", test_thickness_map);
   g_test_add_func ("/Evox/MetricsPage/fields", test_fields);

@@ -271,6 +271,53 @@ test_metrics (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A second, less conductive phase is recorded, run again by apply and named in the methods. */
+static void
+test_metrics_two_phase (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *a = write_metrics_volume (dir, "a.tif");
+  g_autofree char *direct = g_build_filename (dir, "direct.csv", NULL);
+  g_autofree char *session = g_build_filename (dir, "m.evox", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autofree char *applied = g_build_filename (out, "a", "metrics.csv", NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GPtrArray) rows = NULL;
+  JsonObject *record;
+  JsonArray *array;
+
+  {
+    g_auto (Run) run = evox ("metrics", a, "--phase", "p=1:1", "--tortuosity", "z",
+                             "--second", "q=2:2", "--second-diffusivity", "0.25", "--csv", direct,
+                             "--session", session, NULL);
+    assert_ok (&run);
+  }
+  record = load_record (session, "metrics", parser);
+  array = json_object_get_array_member (record, "second");
+  g_assert_cmpuint (json_array_get_length (array), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (array, 0),
+                                                  "name"), ==, "q");
+  g_assert_cmpfloat (json_object_get_double_member (record, "second-diffusivity"), ==, 0.25);
+  /* The direct result is a two-phase one, so the comparison below would catch a one-phase
+   * replay. */
+  rows = evox_test_csv_read (direct);
+  g_assert_nonnull (csv_metric (rows, "mean_diffusivity", ""));
+  {
+    g_auto (Run) run = evox ("apply", session, a, "--outdir", out, NULL);
+
+    assert_ok (&run);
+    evox_test_assert_same_file (direct, applied);
+  }
+  {
+    g_auto (Run) run = evox ("methods", session, NULL);
+
+    assert_ok (&run);
+    g_assert_nonnull (strstr (run.out, "with the second phase “q” [2, 2] conducting with a "
+                                       "relative diffusivity of 0.25"));
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* A sample whose phase is empty fails as `evox metrics` fails on it; the other goes on. */
 static void
 test_failing_step (void)
@@ -721,6 +768,7 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Evox/RecordsCli/metrics", test_metrics);
+  g_test_add_func ("/Evox/RecordsCli/metrics-two-phase", test_metrics_two_phase);
   g_test_add_func ("/Evox/RecordsCli/failing-step", test_failing_step);
   g_test_add_func ("/Evox/RecordsCli/refusals", test_refusals);
   g_test_add_func ("/Evox/RecordsCli/maps", test_maps);

@@ -105,11 +105,15 @@ parts_end (Parts *parts)
   evox_progress_pop (parts->progress);
 }
 
+/* mask holds EVOX_TORTUOSITY_SECOND_PHASE for the second phase when d2 is not NaN; the
+ * mean_diffusivity row goes in with the first axis solved. */
 static gboolean
 add_tortuosity (EvoxMetrics                *table,
                 const guint8               *mask,
                 const gsize                 dims[3],
                 const char                 *name,
+                double                      d2,
+                gboolean                    first_axis,
                 guint                       axis,
                 double                      tolerance,
                 EvoxTortuosity            **kept,
@@ -124,6 +128,8 @@ add_tortuosity (EvoxMetrics                *table,
   evox_tortuosity_params_init (&params);
   params.axis = (EvoxFlowAxis) axis;
   params.tolerance = tolerance;
+  params.second_phase = !isnan (d2);
+  params.second_diffusivity = params.second_phase ? d2 : 0.0;
   params.keep_concentration = kept != NULL;
   params.keep_flux = kept != NULL;
   parts_begin (parts, WEIGHT_TORTUOSITY);
@@ -145,9 +151,57 @@ add_tortuosity (EvoxMetrics                *table,
   evox_metrics_add (table, "effective_diffusivity", name, axis_names[axis],
                     evox_tortuosity_get_effective_diffusivity (result), "",
                     evox_tortuosity_get_percolating (result) ? "D_eff / D" : note);
+  if (params.second_phase && first_axis)
+    {
+      g_autofree char *mean_note =
+        g_strdup_printf ("porosity %.6g + %.6g x volume fraction %.6g of the second phase",
+                         evox_tortuosity_get_porosity (result), d2,
+                         evox_tortuosity_get_second_fraction (result));
+
+      evox_metrics_add (table, "mean_diffusivity", name, "",
+                        evox_tortuosity_get_mean_diffusivity (result), "", mean_note);
+    }
   if (kept != NULL)
     *kept = g_steal_pointer (&result);
   return TRUE;
+}
+
+/* The classes of the two-phase solves: 1 in mask, EVOX_TORTUOSITY_SECOND_PHASE in the second
+ * phase outside it (a voxel in both is the first phase's), 0 elsewhere. */
+static guint8 *
+two_phase_mask (EvoxVolume                *volume,
+                const EvoxMetricsRequest  *request,
+                const guint8              *mask,
+                GError                   **error)
+{
+  g_auto (EvoxLargeBuffer) classes = NULL;
+  const char *second = request->second.name ? request->second.name : "";
+  gsize dims[3], n;
+  guint64 n_second = 0;
+  guint8 *c;
+
+  classes = phase_mask (volume, &request->second, &n_second, error);
+  if (classes == NULL)
+    return NULL;
+  evox_volume_get_dims (volume, dims);
+  n = dims[0] * dims[1] * dims[2];
+  c = classes;
+  n_second = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      c[i] = mask[i] ? 1 : c[i] ? EVOX_TORTUOSITY_SECOND_PHASE : 0;
+      n_second += c[i] == EVOX_TORTUOSITY_SECOND_PHASE;
+    }
+  if (n_second == 0)
+    {
+      g_autofree char *ranges = ranges_text (&request->second);
+
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "phase '%s': no voxels in %s outside phase '%s'", second, ranges,
+                   request->phase.name ? request->phase.name : "");
+      return NULL;
+    }
+  return g_steal_pointer (&classes);
 }
 
 /* The classes along x, y and z as one u8 volume of three channels
@@ -491,7 +545,11 @@ evox_metrics_compute (EvoxVolume                *volume,
 {
   g_autoptr (EvoxMetrics) table = NULL;
   g_auto (EvoxLargeBuffer) mask = NULL;
+  g_auto (EvoxLargeBuffer) two_phase = NULL;
   g_autoptr (EvoxTortuosity) kept = NULL;
+  g_autofree char *tau_name = NULL;
+  gboolean any_tortuosity = FALSE;
+  double d2 = NAN;
   EvoxVolume *classes;
   const char *name;
   gsize dims[3];
@@ -521,7 +579,18 @@ evox_metrics_compute (EvoxVolume                *volume,
                    "connectivity must be 6, 18 or 26, not %d", request->connectivity);
       return NULL;
     }
+  if (request->two_phase &&
+      !(request->second_diffusivity >= 0.0 && request->second_diffusivity <= 1.0))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "phase '%s': the relative diffusivity must be in [0, 1] (the phase '%s' has "
+                   "D = 1), not %g", request->second.name ? request->second.name : "", name,
+                   request->second_diffusivity);
+      return NULL;
+    }
   evox_volume_get_dims (volume, dims);
+  for (guint axis = 0; axis < 3; axis++)
+    any_tortuosity |= request->tortuosity[axis];
   for (guint axis = 0; axis < 3; axis++)
     if (request->tortuosity[axis] && dims[axis] < 2)
       {
@@ -561,12 +630,24 @@ evox_metrics_compute (EvoxVolume                *volume,
   for (guint axis = 3; axis-- > 0;)
     if (request->tortuosity[axis])
       field_axis = axis;
+  if (request->two_phase && any_tortuosity)
+    {
+      two_phase = two_phase_mask (volume, request, mask, error);
+      if (two_phase == NULL)
+        return NULL;
+      d2 = request->second_diffusivity;
+      tau_name = g_strdup_printf ("%s|%s@%g", name,
+                                  request->second.name ? request->second.name : "", d2);
+    }
   for (guint axis = 0; axis < 3; axis++)
     if (request->tortuosity[axis] &&
-        !add_tortuosity (table, mask, dims, name, axis, tolerance,
+        !add_tortuosity (table, two_phase != NULL ? two_phase : mask, dims,
+                         tau_name != NULL ? tau_name : name, d2, axis == field_axis, axis,
+                         tolerance,
                          request->keep_fields && axis == field_axis ? &kept : NULL, &parts,
                          cancellable, error))
       return NULL;
+  g_clear_pointer (&two_phase, _evox_free_large);
   if (request->percolation &&
       !add_percolation (table, volume, mask, dims, name, connectivity, request->keep_fields,
                         &parts, cancellable, error))
@@ -581,6 +662,8 @@ evox_metrics_compute (EvoxVolume                *volume,
       if (fields == NULL)
         return NULL;
       _evox_metrics_set_fields (table, fields);
+      /* Copied into the fields: not kept through the surface and thickness passes. */
+      g_clear_object (&kept);
     }
   if (request->surface &&
       !add_surface (table, volume, name, mask, dims, &request->other, request->surface_methods,

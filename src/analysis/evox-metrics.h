@@ -26,6 +26,13 @@ typedef struct
 {
   EvoxMetricsPhase  phase;            /* the phase measured */
   gboolean          tortuosity[3];    /* per axis x, y, z */
+  /* A second, less conductive phase in the tortuosity solves (the carbon-binder domain's own
+   * pores): second's voxels outside phase conduct with the relative diffusivity
+   * second_diffusivity in [0, 1] (phase has D = 1). The tortuosity rows are then named
+   * "PHASE|SECOND@D2" and tau = D_mean / D_eff (a mean_diffusivity row gives D_mean). */
+  gboolean          two_phase;
+  EvoxMetricsPhase  second;
+  double            second_diffusivity;
   double            tolerance;        /* relative residual; 0: EVOX_TORTUOSITY_DEFAULT_TOLERANCE */
   gboolean          percolation;
   int               connectivity;     /* 6, 18 or 26 for percolation; 0: 26 */

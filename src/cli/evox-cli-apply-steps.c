@@ -280,6 +280,14 @@ metrics_args (JsonObject  *record,
         return FALSE;
       if (evox_json_get_number (record, "tolerance", &value))
         add_arg (args, "--tolerance", format_number (value));
+      if (evox_json_get_array (record, "second") != NULL)
+        {
+          if (!evox_json_get_number (record, "second-diffusivity", &value))
+            return invalid (error, "metrics", "second-diffusivity");
+          if (!add_phases (evox_json_get_array (record, "second"), "--second", args, error))
+            return FALSE;
+          add_arg (args, "--second-diffusivity", format_number (value));
+        }
     }
   if (evox_json_get_boolean (record, "percolation", FALSE))
     {

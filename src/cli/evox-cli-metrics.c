@@ -117,6 +117,13 @@ metrics_record_new (const EvoxMetricsRequest *request,
                                                               : EVOX_TORTUOSITY_DEFAULT_TOLERANCE);
       /* The solve evox_metrics_compute runs (evox_tortuosity_params_init's default). */
       json_object_set_string_member (record, "solver", "cg-multigrid");
+      if (request->two_phase)
+        {
+          /* Filled in by phase_from_specs, as "phase" is. */
+          json_object_set_array_member (record, "second", json_array_new ());
+          json_object_set_double_member (record, "second-diffusivity",
+                                         request->second_diffusivity);
+        }
     }
   json_object_set_boolean_member (record, "percolation", percolation);
   json_object_set_int_member (record, "connectivity", connectivity);
@@ -192,6 +199,8 @@ _evox_cli_metrics (int    argc,
   g_autoptr (EvoxMetrics) table = NULL;
   g_auto (GStrv) specs = NULL;
   g_auto (GStrv) surface = NULL;
+  g_auto (GStrv) second = NULL;
+  g_autofree char *second_d_text = NULL;
   g_autofree char *axes_text = NULL;
   g_autofree char *tolerance_text = NULL;
   g_autofree char *methods_text = NULL;
@@ -217,6 +226,11 @@ _evox_cli_metrics (int    argc,
     { "tortuosity", 0, 0, G_OPTION_ARG_STRING, &axes_text,
       N_("Tortuosity factor and effective diffusivity along these axes (TauFactor's definition)"),
       "x,y,z" },
+    { "second", 0, 0, G_OPTION_ARG_STRING_ARRAY, &second,
+      N_("A second, less conductive phase in the tortuosity solves (the carbon-binder domain's "
+         "own pores; repeat for a union); needs --second-diffusivity"), N_("NAME2=LO:HI") },
+    { "second-diffusivity", 0, 0, G_OPTION_ARG_STRING, &second_d_text,
+      N_("The second phase's diffusivity relative to the phase's, from 0 to 1"), "D2" },
     { "tolerance", 0, 0, G_OPTION_ARG_STRING, &tolerance_text,
       N_("Relative residual the diffusion solve stops at (default 1e-6; above 0, below 1)"),
       "T" },
@@ -277,6 +291,22 @@ _evox_cli_metrics (int    argc,
       if (axes_text == NULL)
         return _evox_cli_usage_error (context, _("--tolerance needs --tortuosity"));
     }
+  if (second != NULL)
+    {
+      if (axes_text == NULL)
+        return _evox_cli_usage_error (context, _("--second needs --tortuosity"));
+      if (second_d_text == NULL)
+        return _evox_cli_usage_error (context, _("--second needs --second-diffusivity D2"));
+    }
+  if (second_d_text != NULL)
+    {
+      if (second == NULL)
+        return _evox_cli_usage_error (context, _("--second-diffusivity needs --second"));
+      if (!_evox_cli_parse_double (second_d_text, &request.second_diffusivity) ||
+          !(request.second_diffusivity >= 0.0 && request.second_diffusivity <= 1.0))
+        return _evox_cli_usage_error (context, _("--second-diffusivity must be a number from 0 "
+                                                 "to 1, not '%s'"), second_d_text);
+    }
   if (!evox_connectivity_is_valid (connectivity))
     return _evox_cli_usage_error (context, _("--connectivity must be 6, 18 or 26, not %d"),
                                   connectivity);
@@ -305,6 +335,7 @@ _evox_cli_metrics (int    argc,
     return status;
   if ((channel = _evox_cli_find_channel (volume, channel_name, &status)) < 0)
     return status;
+  request.two_phase = second != NULL;
   if (session != NULL)
     record = metrics_record_new (&request, (guint) channel, axes_text != NULL, percolation,
                                  connectivity, surface != NULL, thickness != NULL, sizes,
@@ -318,6 +349,11 @@ _evox_cli_metrics (int    argc,
                          record != NULL ? json_object_get_array_member (record, "surface")
                                         : NULL,
                          &status))
+    goto out;
+  if (second != NULL &&
+      !phase_from_specs (&request.second, volume, (guint) channel, second,
+                         record != NULL ? json_object_get_array_member (record, "second")
+                                        : NULL, &status))
     goto out;
   request.percolation = percolation;
   request.connectivity = connectivity;
@@ -390,5 +426,6 @@ fail:
 out:
   phase_clear (&request.phase);
   phase_clear (&request.other);
+  phase_clear (&request.second);
   return status;
 }

@@ -505,6 +505,15 @@ append_metrics (GString     *text,
         g_string_append (text, ", solved by conjugate gradients preconditioned with a multigrid "
                          "V-cycle");
       append_member (text, record, "tolerance", " to a relative residual of ", "");
+      if (evox_json_get_array (record, "second") != NULL)
+        {
+          g_string_append (text, ", with the second phase ");
+          append_phase_ranges (text, evox_json_get_array (record, "second"));
+          append_member (text, record, "second-diffusivity", " conducting with a relative "
+                         "diffusivity of ", " (face conductance the harmonic mean of the two "
+                         "voxels'; tau = D_mean / D_eff, D_mean the volume-weighted diffusivity, "
+                         "as TauFactor's multi-phase solver)");
+        }
     }
   if (evox_json_get_boolean (record, "percolation", FALSE))
     append_member (text, record, "connectivity", "; percolation (shares connected to both "

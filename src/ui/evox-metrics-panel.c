@@ -35,6 +35,9 @@ struct _EvoxMetricsPanel
   GtkCheckButton   *tortuosity_y;
   GtkCheckButton   *tortuosity_z;
   GtkDropDown      *tolerance_dropdown;
+  GtkCheckButton   *second_check;
+  GtkDropDown      *second_dropdown;
+  GtkSpinButton    *second_spin;
   GtkCheckButton   *percolation_check;
   GtkCheckButton   *surface_check;
   GtkDropDown      *other_dropdown;
@@ -173,6 +176,24 @@ bind_name (GtkSignalListItemFactory *factory,
                       gtk_string_object_get_string (name));
 }
 
+/* The second phase is most often the last one defined (pores, active material, carbon-binder):
+ * the choice follows the last phase as phases are added, until another one is chosen. */
+static void
+update_second (EvoxMetricsPanel *self,
+               GListModel       *names)
+{
+  GListModel *before = gtk_drop_down_get_model (self->second_dropdown);
+  guint n_before = before != NULL ? g_list_model_get_n_items (before) : 0;
+  guint n = g_list_model_get_n_items (names);
+  guint selected = gtk_drop_down_get_selected (self->second_dropdown);
+
+  gtk_drop_down_set_model (self->second_dropdown, names);
+  if ((selected >= n || selected + 1 == n_before) && n > 0)
+    selected = n - 1;
+  if (n > 0)
+    gtk_drop_down_set_selected (self->second_dropdown, selected);
+}
+
 static void
 update_others (EvoxMetricsPanel *self)
 {
@@ -184,6 +205,7 @@ update_others (EvoxMetricsPanel *self)
   for (guint i = 0; i < n; i++)
     gtk_string_list_append (names, evox_phase_get_name (evox_phase_list_get_phase (phases, i)));
   gtk_drop_down_set_model (self->other_dropdown, G_LIST_MODEL (names));
+  update_second (self, G_LIST_MODEL (names));
   /* The first other phase is the usual partner (pores with the active material). */
   if (selected >= n)
     selected = n > 1 ? 1 : 0;
@@ -235,6 +257,7 @@ evox_metrics_request_clear (EvoxMetricsRequest *request)
 
   phase_clear (&request->phase);
   phase_clear (&request->other);
+  phase_clear (&request->second);
 }
 
 static void
@@ -280,6 +303,7 @@ evox_metrics_panel_get_request (EvoxMetricsPanel   *self,
   n = evox_phase_list_get_n_phases (phases);
   request->phase.channel = evox_document_get_channel (self->document);
   request->other.channel = request->phase.channel;
+  request->second.channel = request->phase.channel;
   for (guint i = 0; i < n; i++)
     {
       GtkToggleButton *check = phase_check (self, i);
@@ -298,6 +322,22 @@ evox_metrics_panel_get_request (EvoxMetricsPanel   *self,
   request->tortuosity[2] = gtk_check_button_get_active (self->tortuosity_z);
   selected = gtk_drop_down_get_selected (self->tolerance_dropdown);
   request->tolerance = tolerances[MIN (selected, G_N_ELEMENTS (tolerances) - 1)];
+  request->two_phase = gtk_check_button_get_active (self->second_check) &&
+                       (request->tortuosity[0] || request->tortuosity[1] ||
+                        request->tortuosity[2]);
+  if (request->two_phase)
+    {
+      selected = gtk_drop_down_get_selected (self->second_dropdown);
+      if (selected >= n)
+        {
+          evox_metrics_request_clear (request);
+          g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                               _("Choose the second conducting phase"));
+          return FALSE;
+        }
+      phase_add (&request->second, evox_phase_list_get_phase (phases, selected));
+      request->second_diffusivity = gtk_spin_button_get_value (self->second_spin);
+    }
   request->percolation = gtk_check_button_get_active (self->percolation_check);
   request->connectivity = 0;
   request->thickness = gtk_check_button_get_active (self->thickness_check);
@@ -973,6 +1013,18 @@ evox_metrics_panel_set_other (EvoxMetricsPanel *self,
 }
 
 void
+evox_metrics_panel_set_second (EvoxMetricsPanel *self,
+                               guint             index,
+                               double            diffusivity)
+{
+  g_return_if_fail (EVOX_IS_METRICS_PANEL (self));
+  g_return_if_fail (diffusivity >= 0.0 && diffusivity <= 1.0);
+
+  gtk_drop_down_set_selected (self->second_dropdown, index);
+  gtk_spin_button_set_value (self->second_spin, diffusivity);
+}
+
+void
 evox_metrics_panel_set_metric (EvoxMetricsPanel *self,
                                const char       *name,
                                gboolean          checked)
@@ -988,6 +1040,8 @@ evox_metrics_panel_set_metric (EvoxMetricsPanel *self,
     check = self->tortuosity_y;
   else if (g_str_equal (name, "tortuosity-z"))
     check = self->tortuosity_z;
+  else if (g_str_equal (name, "second"))
+    check = self->second_check;
   else if (g_str_equal (name, "percolation"))
     check = self->percolation_check;
   else if (g_str_equal (name, "surface"))
@@ -1107,6 +1161,9 @@ evox_metrics_panel_class_init (EvoxMetricsPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, tortuosity_y);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, tortuosity_z);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, tolerance_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, second_check);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, second_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, second_spin);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, percolation_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, surface_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, other_dropdown);
@@ -1146,6 +1203,8 @@ evox_metrics_panel_init (EvoxMetricsPanel *self)
   g_signal_connect (list_factory, "bind", G_CALLBACK (bind_name), NULL);
   gtk_drop_down_set_factory (self->other_dropdown, factory);
   gtk_drop_down_set_list_factory (self->other_dropdown, list_factory);
+  gtk_drop_down_set_factory (self->second_dropdown, factory);
+  gtk_drop_down_set_list_factory (self->second_dropdown, list_factory);
   self->lines = g_array_new (FALSE, FALSE, sizeof (guint));
   /* 1e-6, the solver's own default. */
   gtk_drop_down_set_selected (self->tolerance_dropdown, 2);

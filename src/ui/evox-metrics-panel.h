@@ -31,8 +31,13 @@ void               evox_metrics_panel_set_phase_checked (EvoxMetricsPanel *self,
 /* The interface's other phase (index of the document's list). */
 void               evox_metrics_panel_set_other       (EvoxMetricsPanel *self,
                                                        guint             index);
-/* Ticks a metric: "tortuosity-x", "tortuosity-y", "tortuosity-z", "percolation", "surface",
- * "thickness". */
+/* The second conducting phase of the tortuosity solves (index of the document's list) and its
+ * relative diffusivity in [0, 1]; ticked with evox_metrics_panel_set_metric ("second"). */
+void               evox_metrics_panel_set_second      (EvoxMetricsPanel *self,
+                                                       guint             index,
+                                                       double            diffusivity);
+/* Ticks a metric: "tortuosity-x", "tortuosity-y", "tortuosity-z", "second", "percolation",
+ * "surface", "thickness". */
 void               evox_metrics_panel_set_metric      (EvoxMetricsPanel *self,
                                                        const char       *name,
                                                        gboolean          checked);
