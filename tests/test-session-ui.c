@@ -258,6 +258,8 @@ test_save_and_open (void)
     evox_clusters_set_color (run->clusters[0], 3, "#123456");
     evox_clusters_set_visible (run->clusters[0], 1, FALSE);
   }
+  /* The side panel on another page than the first: it comes back too. */
+  evox_window_show_page (first, "particles");
   /* Turned and zoomed away from where the view puts it: the camera comes back too. */
   evox_camera_orbit (pane_camera (first), 60, -25);
   evox_camera_zoom_at (pane_camera (first), 1.5, 100, 80, 400, 300);
@@ -286,6 +288,7 @@ test_save_and_open (void)
       g_assert_cmpint (g_param_values_cmp (pspec, &va, &vb), ==, 0);
     }
   g_assert_cmpstr (evox_document_get_path (b), ==, tiff);
+  g_assert_cmpstr (evox_window_get_page (second), ==, "particles");
   /* The clusters made again: the same labels, names, colours and visibility. */
   g_assert_true (evox_test_wait_for (has_clusters, second, 60));
   {
@@ -528,6 +531,18 @@ registered_and_labelled (gpointer data)
   return evox_document_get_registration (document) != NULL && restored (data);
 }
 
+/* A registration other than the one the window showed when the test marked it (the window's
+ * "evox-test-before" data), with everything else restored. */
+static gboolean
+registered_anew (gpointer data)
+{
+  EvoxDocument *document = evox_window_get_document (data);
+
+  return registered_and_labelled (data) &&
+         evox_document_get_registration (document) !=
+         g_object_get_data (G_OBJECT (data), "evox-test-before");
+}
+
 /* A registration (an energy left out, no scaling) with a phase, particles and a channel of the
  * registered stack: opening the session registers the stack read again with the same options
  * before anything else, so the registration (every energy's shift, exactly), the registered
@@ -634,6 +649,38 @@ test_registration (void)
     record = json_object_get_member (evox_session_get_root (loaded), "registration");
     g_assert_nonnull (record);
     g_assert_true (JSON_NODE_HOLDS_NULL (record));
+  }
+
+  /* A page this window does not have, or no string: the page shown stays, quietly. */
+  {
+    const char *pages[] = { "\"nonsense\"", "42", "null", "[\"display\"]" };
+    g_autofree char *text = read_text (session);
+
+    evox_window_show_page (second, "measure");
+    for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+      {
+        g_autofree char *path = g_strdup_printf ("%s/page%u.evox", dir, i);
+        g_autoptr (GFile) file = g_file_new_for_path (path);
+        g_autofree char *edited = NULL;
+        const char *at = strstr (text, "\"page\"");
+
+        g_assert_nonnull (at);
+        at = strchr (at, ':') + 1;
+        edited = g_strdup_printf ("%.*s %s%s", (int) (at - text), text, pages[i],
+                                  strchr (at, ',') != NULL && strchr (at, ',') < strchr (at, '\n') ?
+                                  strchr (at, ',') : strchr (at, '\n'));
+        g_assert_true (g_file_set_contents (path, edited, -1, NULL));
+        /* Held, so that a new one cannot come at its address. */
+        if (evox_document_get_registration (b) != NULL)
+          g_object_set_data_full (G_OBJECT (second), "evox-test-before",
+                                  g_object_ref (evox_document_get_registration (b)),
+                                  g_object_unref);
+        evox_window_open_file (second, file, NULL);
+        /* Restored: a registration made again, not the one shown before. */
+        g_assert_true (evox_test_wait_for (registered_anew, second, 60));
+        g_assert_cmpstr (evox_window_get_page (second), ==, "measure");
+      }
+    g_object_set_data (G_OBJECT (second), "evox-test-before", NULL);
   }
 
   evox_test_close_window (second);

@@ -71,6 +71,22 @@ capture_cameras (EvoxWindow  *self,
   json_object_set_object_member (evox_session_get_root (session), "camera", cameras);
 }
 
+/* The page the session was saved on, when this window has a page of that name. */
+static void
+apply_page (EvoxWindow  *self,
+            EvoxSession *session)
+{
+  JsonNode *node = json_object_get_member (evox_session_get_root (session), "page");
+  const char *page;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return;
+  page = json_node_get_string (node);
+  if (page != NULL && gtk_stack_get_child_by_name (self->side_stack, page) != NULL)
+    evox_window_show_page (self, page);
+}
+
 static gboolean
 read_numbers (JsonObject *object,
               const char *key,
@@ -163,6 +179,10 @@ evox_window_save_session (EvoxWindow  *self,
   if (session == NULL)
     return FALSE;
   capture_cameras (self, session);
+  /* The side panel's page, which the window alone knows. */
+  if (evox_window_get_page (self) != NULL)
+    json_object_set_string_member (evox_session_get_root (session), "page",
+                                   evox_window_get_page (self));
   if (!evox_session_save (session, path, overwrite, error))
     return FALSE;
   remember_session (self, session);
@@ -539,6 +559,7 @@ finish_restore (EvoxWindow  *self,
       /* What the session set is where the user starts, not steps to undo. */
       evox_history_clear (self->history);
       apply_cameras (self, session);
+      apply_page (self, session);
       restore_clusters (self, session);
       evox_window_show_error (self, both != NULL ? both : warning != NULL ? warning : note);
     }
