@@ -20,6 +20,8 @@
 #include "evox-test-registration.h"
 #include "evox-types.h"
 #include "evox-watershed.h"
+#include "evox-xanes-phantom.h"
+#include "evox-xanes.h"
 #include "evox-window-private.h"
 
 static const char * const compared[] = {
@@ -688,6 +690,87 @@ test_registration (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+static gboolean
+mapped_and_labelled (gpointer data)
+{
+  return evox_document_get_maps (evox_window_get_document (data)) != NULL && restored (data);
+}
+
+/* XANES maps shown with a phase on the edge-energy map and its particles: opening the session
+ * computes the maps again from the numbers they recorded, so every map is the same voxel for
+ * voxel, shown at the same map with the same range, and both CSV exports are the same. */
+static void
+test_xanes_maps (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "xanes.tif", NULL);
+  g_autofree char *session = g_build_filename (dir, "xanes.evox", NULL);
+  g_autoptr (GFile) session_file = g_file_new_for_path (session);
+  g_autoptr (EvoxVolume) stack = NULL;
+  g_autoptr (EvoxVolume) maps = NULL;
+  g_autoptr (EvoxPhase) ni3 = evox_phase_new ("Ni3+", 8344, 8346, "#d62728");
+  g_autoptr (EvoxLabels) labels = NULL;
+  g_autoptr (GError) error = NULL;
+  EvoxXanesPhantomParams phantom;
+  EvoxXanesParams params;
+  EvoxWindow *first, *second;
+  EvoxDocument *a, *b;
+  EvoxVolume *ma, *mb;
+  double lo[2], hi[2];
+
+  evox_xanes_phantom_params_init (&phantom);
+  phantom.nx = phantom.ny = 48;
+  phantom.n_ni = 24;
+  phantom.mn_pair = phantom.co_pair = FALSE;
+  stack = evox_xanes_phantom_new (&phantom, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_tiff_write (stack, -1, tiff, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+  first = evox_test_open_file (tiff);
+  a = evox_window_get_document (first);
+  evox_xanes_params_init (&params);
+  maps = evox_xanes_maps (evox_document_get_volume (a), &params, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_document_add_maps (a, maps, "edge_energy", &error));
+  g_assert_no_error (error);
+  evox_document_set_range (a, 8341, 8347);
+  evox_phase_list_append (evox_document_get_phases (a), ni3);
+  labels = evox_labels_compute (evox_document_get_volume (a), evox_document_get_channel (a),
+                                "Ni3+", 8344, 8346, EVOX_CONNECTIVITY_6, 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_document_set_labels (a, labels);
+  g_assert_true (evox_window_save_session (first, session, FALSE, &error));
+  g_assert_no_error (error);
+
+  second = open_in_new_window (session_file, mapped_and_labelled);
+  b = evox_window_get_document (second);
+  ma = evox_document_get_maps (a);
+  mb = evox_document_get_maps (b);
+  g_assert_true (evox_document_get_show_maps (b));
+  g_assert_true (evox_document_get_volume (b) == mb);
+  g_assert_cmpuint (evox_volume_get_n_channels (mb), ==, evox_volume_get_n_channels (ma));
+  for (guint c = 0; c < evox_volume_get_n_channels (ma); c++)
+    {
+      g_assert_cmpstr (evox_volume_get_channel_label (ma, c), ==,
+                       evox_volume_get_channel_label (mb, c));
+      g_assert_cmpmem (evox_volume_get_data (ma, c), evox_volume_get_n_voxels (ma) * 4,
+                       evox_volume_get_data (mb, c), evox_volume_get_n_voxels (mb) * 4);
+    }
+  g_assert_cmpuint (evox_document_get_channel (b), ==, evox_document_get_channel (a));
+  evox_document_get_range (a, &lo[0], &hi[0]);
+  evox_document_get_range (b, &lo[1], &hi[1]);
+  g_assert_cmpfloat (lo[0], ==, lo[1]);
+  g_assert_cmpfloat (hi[0], ==, hi[1]);
+  g_assert_cmpuint (evox_phase_list_get_n_phases (evox_document_get_phases (b)), ==, 1);
+  g_assert_cmpuint (evox_labels_get_n_particles (evox_document_get_labels (b)), ==,
+                    evox_labels_get_n_particles (labels));
+  assert_same_exports (first, second, dir);
+
+  evox_test_close_window (second);
+  evox_test_close_window (first);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -697,5 +780,6 @@ main (int   argc,
   g_test_add_func ("/Evox/SessionUI/save-and-open", test_save_and_open);
   g_test_add_func ("/Evox/SessionUI/merged-split", test_merged_split);
   g_test_add_func ("/Evox/SessionUI/registration", test_registration);
+  g_test_add_func ("/Evox/SessionUI/xanes-maps", test_xanes_maps);
   return g_test_run ();
 }

@@ -24,6 +24,7 @@ struct _EvoxSession
   char       *input;   /* the input as found (NULL: the demo, or not resolved) */
   EvoxLabels *labels;  /* the particles evox_session_prepare () labelled */
   EvoxRegistration *registration;  /* the window's run of the "registration" record */
+  EvoxVolume *maps;  /* the window's run of the "xanes-maps" record */
 };
 
 G_DEFINE_FINAL_TYPE (EvoxSession, evox_session, G_TYPE_OBJECT)
@@ -66,6 +67,7 @@ evox_session_finalize (GObject *object)
   g_clear_pointer (&self->input, g_free);
   g_clear_object (&self->labels);
   g_clear_object (&self->registration);
+  g_clear_object (&self->maps);
   G_OBJECT_CLASS (evox_session_parent_class)->finalize (object);
 }
 
@@ -813,6 +815,41 @@ capture_registration (JsonObject   *root,
   json_object_set_object_member (root, "registration", record);
 }
 
+/* What the XANES maps were computed with, from their metadata (evox_xanes_maps writes it): the
+ * window computes them again from these numbers on opening. Other maps (elemental) are not
+ * recorded. */
+static void
+capture_xanes_maps (JsonObject   *root,
+                    EvoxDocument *document)
+{
+  static const char * const keys[] = { "xanes_e0", "xanes_edge", "xanes_pre1", "xanes_pre2",
+                                       "xanes_norm1", "xanes_norm2", "xanes_nnorm",
+                                       "xanes_mask_k" };
+  EvoxVolume *maps = evox_document_get_maps (document);
+  JsonObject *record;
+  gboolean norm = FALSE;
+
+  if (maps == NULL || evox_volume_get_metadata (maps, "xanes_e0") == NULL)
+    return;
+  record = json_object_new ();
+  json_object_set_int_member (record, "version", 1);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      const char *text = evox_volume_get_metadata (maps, keys[i]);
+      char *end = NULL;
+      double value = text != NULL ? g_ascii_strtod (text, &end) : NAN;
+
+      if (text != NULL && end != text && *end == '\0' && isfinite (value))
+        json_object_set_double_member (record, keys[i] + strlen ("xanes_"), value);
+    }
+  for (guint c = 0; c < evox_volume_get_n_channels (maps); c++)
+    norm |= g_str_has_prefix (evox_volume_get_channel_label (maps, c) != NULL ?
+                              evox_volume_get_channel_label (maps, c) : "", "norm ");
+  json_object_set_boolean_member (record, "norm", norm);
+  json_object_set_boolean_member (record, "shown", evox_document_get_show_maps (document));
+  json_object_set_object_member (root, "xanes-maps", record);
+}
+
 EvoxSession *
 evox_session_capture (EvoxDocument  *document,
                       EvoxSession   *previous,
@@ -851,6 +888,7 @@ evox_session_capture (EvoxDocument  *document,
   capture_rulers (self->root, document);
   capture_composite (self->root, document);
   capture_registration (self->root, document, previous);
+  capture_xanes_maps (self->root, document);
   /* The maps are recorded, not computed again yet: a restored session shows the stack. */
   json_object_set_boolean_member (self->root, "registered",
                                   evox_document_get_registration (document) != NULL);
@@ -1621,6 +1659,15 @@ evox_session_get_registration_options (EvoxSession  *self,
 }
 
 void
+evox_session_set_maps (EvoxSession *self,
+                       EvoxVolume  *maps)
+{
+  g_return_if_fail (EVOX_IS_SESSION (self));
+  g_return_if_fail (maps == NULL || EVOX_IS_VOLUME (maps));
+  g_set_object (&self->maps, maps);
+}
+
+void
 evox_session_set_registration (EvoxSession      *self,
                                EvoxRegistration *registration)
 {
@@ -1695,6 +1742,16 @@ evox_session_apply (EvoxSession   *self,
 
       if (g_strcmp0 (get_string (record, "view"), "raw") == 0)
         evox_document_set_registration_view (document, EVOX_REGISTRATION_VIEW_RAW);
+    }
+  /* The maps too, shown when they were, so that the display and phases go to their side. */
+  if (self->maps != NULL && evox_document_add_maps (document, self->maps, NULL, NULL))
+    {
+      JsonObject *record = get_object (self->root, "xanes-maps");
+      JsonNode *shown = record != NULL ? json_object_get_member (record, "shown") : NULL;
+
+      if (shown == NULL || !JSON_NODE_HOLDS_VALUE (shown) ||
+          json_node_get_value_type (shown) != G_TYPE_BOOLEAN || !json_node_get_boolean (shown))
+        evox_document_set_show_maps (document, FALSE);
     }
   apply_display (self->root, document);
   apply_phases (self->root, document);

@@ -90,6 +90,11 @@ gboolean     evox_session_get_registration_options (EvoxSession  *self,
  * phases and particles, which then hold for the registered stack. */
 void         evox_session_set_registration (EvoxSession      *self,
                                             EvoxRegistration *registration);
+/* The XANES maps the window computed again from the "xanes-maps" record (e0, edge, pre1, pre2,
+ * norm1, norm2, nnorm, mask_k as evox_xanes_maps' metadata says, norm, shown) on the stack apply
+ * shows: apply adds them after the registration, shown when they were. */
+void         evox_session_set_maps         (EvoxSession      *self,
+                                            EvoxVolume       *maps);
 /* The labels prepare made (NULL when the session has no particles or none were prepared), and
  * labels to use instead (the window's watershed splits of them: io does not link analysis). The
  * apply of the same volume shows them. */

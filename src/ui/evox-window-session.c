@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <string.h>
 
 #include "evox-canvas.h"
@@ -17,6 +18,7 @@
 #include "evox-session.h"
 #include "evox-watershed.h"
 #include "evox-window-private.h"
+#include "evox-xanes.h"
 
 /* The session the window was opened from or last saved to: its keys unknown to this Evox are
  * carried into the next save. */
@@ -261,6 +263,73 @@ register_again (EvoxSession   *session,
   return TRUE;
 }
 
+static double
+record_number (JsonObject *record,
+               const char *key)
+{
+  JsonNode *node = json_object_get_member (record, key);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      (json_node_get_value_type (node) != G_TYPE_DOUBLE &&
+       json_node_get_value_type (node) != G_TYPE_INT64))
+    return NAN;
+  return json_node_get_double (node);
+}
+
+/* The session's XANES maps computed again on the stack shown from the numbers their metadata
+ * recorded (the E0 used is given, so it is not searched for again). A record that does not fit
+ * the stack is left in the session; opening goes on without the maps. */
+static gboolean
+map_again (EvoxSession   *session,
+           EvoxVolume    *stack,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  JsonNode *node = json_object_get_member (evox_session_get_root (session), "xanes-maps");
+  JsonObject *record;
+  JsonNode *norm;
+  EvoxXanesParams params;
+  g_autoptr (EvoxVolume) maps = NULL;
+  g_autoptr (GError) local = NULL;
+  double nnorm;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return TRUE;
+  record = json_node_get_object (node);
+  evox_xanes_params_init (&params);
+  params.e0 = record_number (record, "e0");
+  params.edge = record_number (record, "edge");
+  if (isfinite (record_number (record, "pre1")))
+    params.pre1 = record_number (record, "pre1");
+  if (isfinite (record_number (record, "pre2")))
+    params.pre2 = record_number (record, "pre2");
+  if (isfinite (record_number (record, "norm1")))
+    params.norm1 = record_number (record, "norm1");
+  params.norm2 = record_number (record, "norm2");
+  nnorm = record_number (record, "nnorm");
+  if (nnorm >= 0 && nnorm <= EVOX_XANES_MAX_NNORM)
+    params.nnorm = (int) nnorm;
+  if (isfinite (record_number (record, "mask_k")))
+    params.mask_k = record_number (record, "mask_k");
+  norm = json_object_get_member (record, "norm");
+  params.with_norm = norm != NULL && JSON_NODE_HOLDS_VALUE (norm) &&
+                     json_node_get_value_type (norm) == G_TYPE_BOOLEAN &&
+                     json_node_get_boolean (norm);
+  maps = evox_xanes_maps (stack, &params, NULL, cancellable, &local);
+  if (maps == NULL)
+    {
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      g_debug ("The session's XANES maps were not made again: %s", local->message);
+      return TRUE;
+    }
+  evox_session_set_maps (session, maps);
+  return TRUE;
+}
+
 /* The particles prepared from the phase's range, split by the watershed as they were when the
  * session was saved (the same h in turn gives the same labels). Before apply, so that particle
  * surfaces and the selection find the split ids. */
@@ -310,6 +379,7 @@ restore_work (GTask        *task,
   if (volume == NULL)
     g_task_return_error (task, error);
   else if (!register_again (data->session, volume, cancellable, &shown, &error) ||
+           !map_again (data->session, shown, cancellable, &error) ||
            !evox_session_prepare (data->session, shown, cancellable, &error) ||
            !split_particles (data->session, cancellable, &error))
     {
