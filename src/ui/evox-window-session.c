@@ -225,6 +225,23 @@ registration_options (EvoxSession          *session,
   return TRUE;
 }
 
+/* A record the window could not compute again: opening stops only when the user cancelled; a
+ * record that does not fit this input (a stack without energies) stays in the session (the
+ * banner's note names a registration), and the rest is restored. */
+static gboolean
+go_on_without (GError     **local,
+               const char  *what,
+               GError     **error)
+{
+  if (g_error_matches (*local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_propagate_error (error, g_steal_pointer (local));
+      return FALSE;
+    }
+  g_debug ("The session's %s not made again: %s", what, (*local)->message);
+  return TRUE;
+}
+
 /* The session's registration made again from its record (the same options on the same stack
  * give the same registration), for apply to show before everything that depends on it; *shown
  * is the stack the session showed, which its particles are of. */
@@ -246,17 +263,7 @@ register_again (EvoxSession   *session,
     return TRUE;
   registration = evox_register_stack (raw, &options, NULL, cancellable, &local);
   if (registration == NULL)
-    {
-      /* Opening stops only when the user cancels; a record that does not fit this input (a
-       * stack without energies) stays in the session, which the banner's note names. */
-      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return FALSE;
-        }
-      g_debug ("The session's registration was not made again: %s", local->message);
-      return TRUE;
-    }
+    return go_on_without (&local, "registration", error);
   evox_session_set_registration (session, registration);
   if (!raw_view)
     *shown = evox_registration_get_registered (registration);
@@ -317,15 +324,7 @@ map_again (EvoxSession   *session,
                      json_node_get_boolean (norm);
   maps = evox_xanes_maps (stack, &params, NULL, cancellable, &local);
   if (maps == NULL)
-    {
-      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return FALSE;
-        }
-      g_debug ("The session's XANES maps were not made again: %s", local->message);
-      return TRUE;
-    }
+    return go_on_without (&local, "XANES maps", error);
   evox_session_set_maps (session, maps);
   return TRUE;
 }
