@@ -10,7 +10,6 @@
 #include <omp.h>
 #endif
 
-#include "evox-decimate.h"
 #include "evox-isosurface.h"
 #include "evox-types.h"
 
@@ -1100,54 +1099,61 @@ coarse_surface (const EvoxField  *mask,
   return mesh;
 }
 
-/* The surface of mask (binary: only 0 and MASK_INSIDE, so at MASK_LEVEL every vertex is a
- * midpoint and the full surface is measured from its cubes' cases) at level with at most
- * budget triangles where it can: the full surface
- * when it fits, else a coarse one (see above), quoting the full surface's measures. */
-static EvoxMesh *
-contour_within_budget (const EvoxField  *mask,
-                       gboolean          binary,
-                       double            level,
-                       guint64           n_inside,
-                       guint64           budget,
-                       EvoxProgress     *progress,
-                       GCancellable     *cancellable,
-                       GError          **error)
+/* The full surface a budgeted build stands for: field at level, as evox_flying_edges () with
+ * CLOSE_BORDERS contours it. midpoints: a binary mask (only 0 and MASK_INSIDE) at MASK_LEVEL,
+ * every vertex half way, so its cubes are measured from their cases; close: the field's own
+ * border must be closed (a level's values; a mask's box is outside at its border already). */
+typedef struct
 {
-  g_autoptr(EvoxMesh) best = NULL;
+  const EvoxField *field;
+  double           level;
+  gboolean         midpoints;
+  gboolean         close;
+} FullSurface;
+
+/* The full surface's triangle count, area and volume, measured as stage "Measuring the full
+ * surface" over all of progress, without building it. */
+static gboolean
+measure_full (const FullSurface  *full,
+              Measures           *out,
+              EvoxProgress       *progress,
+              GCancellable       *cancellable,
+              GError            **error)
+{
+  const EvoxField *field = full->field;
   EvoxWorkMonitor monitor;
-  Measures full;
-  double f, start = 0.35;
+  double ref[3];
   gint64 t0 = g_get_monotonic_time ();
 
-  evox_progress_set_stage (progress, "Measuring the full surface", 0.0, start);
-  {
-    double ref[3];
+  evox_progress_set_stage (progress, "Measuring the full surface", 0.0, 1.0);
+  for (guint k = 0; k < 3; k++)
+    ref[k] = field->origin[k] + 0.5 * field->spacing[k] * (double) (field->dims[k] - 1);
+  _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 1.0,
+                            2 * (guint64) (field->dims[2] + (full->close ? 2 : 0)));
+  if (!_evox_flying_edges_measure (field, full->level, full->midpoints, full->close, ref,
+                                   &out->n_triangles, &out->area, &out->volume, &monitor,
+                                   error))
+    return FALSE;
+  g_debug ("The full surface has %" G_GUINT64_FORMAT " triangles, measured in %.3f s",
+           out->n_triangles, (g_get_monotonic_time () - t0) / 1e6);
+  return TRUE;
+}
 
-    for (guint k = 0; k < 3; k++)
-      ref[k] = mask->origin[k] + 0.5 * mask->spacing[k] * (double) (mask->dims[k] - 1);
-    _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 1.0,
-                              2 * (guint64) mask->dims[2]);
-    if (!_evox_flying_edges_measure (mask, level, binary, ref, &full.n_triangles, &full.area,
-                                     &full.volume, &monitor, error))
-      return NULL;
-  }
-  g_debug ("Surface within %" G_GUINT64_FORMAT " triangles: the full surface has %"
-           G_GUINT64_FORMAT ", measured in %.3f s", budget, full.n_triangles,
-           (g_get_monotonic_time () - t0) / 1e6);
-  if (full.n_triangles <= budget)
-    {
-      EvoxMesh *mesh;
+/* A coarse surface of mask (0..MASK_INSIDE, n_inside voxels inside before any smoothing) with
+ * at most budget triangles where it can (see above), quoting full's measures. */
+static EvoxMesh *
+coarse_within_budget (const EvoxField  *mask,
+                      guint64           n_inside,
+                      guint64           budget,
+                      const Measures   *full,
+                      EvoxProgress     *progress,
+                      GCancellable     *cancellable,
+                      GError          **error)
+{
+  g_autoptr(EvoxMesh) best = NULL;
+  double f = sqrt ((double) full->n_triangles / (double) budget), start = 0.0;
+  gint64 t0 = g_get_monotonic_time ();
 
-      evox_progress_set_stage (progress, "Contouring", start, 1.0);
-      evox_progress_push (progress, start, 1.0);
-      mesh = evox_flying_edges (mask, level, EVOX_FLYING_EDGES_CLOSE_BORDERS, progress,
-                                cancellable, error);
-      evox_progress_pop (progress);
-      return mesh;
-    }
-
-  f = sqrt ((double) full.n_triangles / (double) budget);
   for (guint attempt = 0; attempt < 6; attempt++)
     {
       /* Each try gets most of what is left, so the bar keeps moving forwards. */
@@ -1156,7 +1162,7 @@ contour_within_budget (const EvoxField  *mask,
       guint64 n;
 
       evox_progress_push (progress, start, end);
-      mesh = coarse_surface (mask, f, n_inside, full.volume, progress, cancellable, error);
+      mesh = coarse_surface (mask, f, n_inside, full->volume, progress, cancellable, error);
       evox_progress_pop (progress);
       start = end;
       if (mesh == NULL)
@@ -1181,13 +1187,58 @@ contour_within_budget (const EvoxField  *mask,
       if (attempt == 5)
         best = g_steal_pointer (&mesh);
     }
-  _evox_mesh_set_source_measures (best, full.n_triangles, full.area, full.volume);
+  _evox_mesh_set_source_measures (best, full->n_triangles, full->area, full->volume);
   evox_progress_update (progress, 1.0);
   return g_steal_pointer (&best);
 }
 
+/* The full surface when its measures (known, or NULL to measure it first) fit the budget, else
+ * a coarse one of mask (which may be full's own field). */
+static EvoxMesh *
+contour_within_budget (const FullSurface  *full,
+                       const Measures     *known,
+                       const EvoxField    *mask,
+                       guint64             n_inside,
+                       guint64             budget,
+                       EvoxProgress       *progress,
+                       GCancellable       *cancellable,
+                       GError            **error)
+{
+  const double start = known != NULL ? 0.0 : 0.35;
+  Measures measured;
+  EvoxMesh *mesh;
+
+  if (known == NULL)
+    {
+      gboolean measured_ok;
+
+      evox_progress_push (progress, 0.0, start);
+      measured_ok = measure_full (full, &measured, progress, cancellable, error);
+      evox_progress_pop (progress);
+      if (!measured_ok)
+        return NULL;
+      known = &measured;
+    }
+  if (known->n_triangles <= budget)
+    {
+      evox_progress_set_stage (progress, "Contouring", start, 1.0);
+      evox_progress_push (progress, start, 1.0);
+      mesh = evox_flying_edges (full->field, full->level, EVOX_FLYING_EDGES_CLOSE_BORDERS,
+                                progress, cancellable, error);
+      evox_progress_pop (progress);
+      return mesh;
+    }
+  evox_progress_push (progress, start, 1.0);
+  mesh = coarse_within_budget (mask, n_inside, budget, known, progress, cancellable, error);
+  evox_progress_pop (progress);
+  return mesh;
+}
+
 /* The surface of a box's mask. Stages "Masking", "Smoothing", "Contouring" when parallel (a
- * job of its own); a box contoured among many reports nothing. */
+ * job of its own); a box contoured among many reports nothing. With a budget (0: none) the
+ * surface is kept within it as contour_within_budget () does, full being its full surface's
+ * measures when known (NULL: measured here); without one, full non-NULL asks for the measures
+ * alone: they are written there and the result is an empty mesh. */
 static EvoxMesh *
 contour_box (const Matcher *matcher,
              const Frame   *frame,
@@ -1195,6 +1246,7 @@ contour_box (const Matcher *matcher,
              gboolean       smooth,
              gboolean       parallel,
              guint64        budget,
+             Measures      *full,
              EvoxProgress  *progress,
              GCancellable  *cancellable,
              GError       **error)
@@ -1228,7 +1280,7 @@ contour_box (const Matcher *matcher,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
 
-  if (smooth || budget > 0)
+  if (smooth || budget > 0 || full != NULL)
     n_inside = count_inside (mask, n, parallel);
   if (smooth)
     {
@@ -1255,11 +1307,17 @@ contour_box (const Matcher *matcher,
       field.spacing[k] = frame->spacing[k];
       field.origin[k] = frame->origin[k] + frame->spacing[k] * (double) box->lo[k];
     }
-  if (budget > 0)
+  if (budget > 0 || full != NULL)
     {
+      FullSurface surface = { &field, level, !smooth, FALSE };
+
       evox_progress_push (progress, contour_start, 1.0);
-      mesh = contour_within_budget (&field, !smooth, level, n_inside, budget, progress, cancellable,
-                                    error);
+      if (budget == 0)
+        mesh = measure_full (&surface, full, progress, cancellable, error)
+               ? evox_mesh_new_empty () : NULL;
+      else
+        mesh = contour_within_budget (&surface, full, &field, n_inside, budget, progress,
+                                      cancellable, error);
       evox_progress_pop (progress);
       return mesh;
     }
@@ -1540,57 +1598,36 @@ labels_items (EvoxLabels  *labels,
   return items;
 }
 
-/* The meshes of items, merged in their order; each has the colour of its label when colored. */
-static EvoxMesh *
-contour_items (const Matcher *base,
-               const Frame   *frame,
-               const Item    *items,
-               gsize          n_items,
-               gboolean       smooth,
-               gboolean       colored,
-               EvoxProgress  *progress,
-               GCancellable  *cancellable,
-               GError       **error)
+/* The smallest share of the budget a particle gets: a coarse surface around a single coarse
+ * point inside has 8 triangles. */
+#define PARTICLE_MIN_BUDGET 8
+
+/* contour_box () for every item into meshes[i], with budgets[i] (NULL: no budget) and
+ * full[i] (NULL: none) as contour_box () takes them, as stage over [start, end] of progress:
+ * big boxes first, each with every thread, then the others spread over the threads. */
+static gboolean
+contour_each (const Matcher   *base,
+              const Frame     *frame,
+              const Item      *items,
+              gsize            n_items,
+              gboolean         smooth,
+              const guint64   *budgets,
+              Measures        *full,
+              EvoxMesh       **meshes,
+              const char      *stage,
+              double           start,
+              double           end,
+              EvoxProgress    *progress,
+              GCancellable    *cancellable,
+              GError         **error)
 {
   const gsize margin = margin_for (smooth);
-  g_autofree EvoxMesh **meshes = NULL;
-  g_autofree guint8 *rgba = NULL;
-  g_autofree gsize *order = NULL;
+  g_autofree gsize *order = g_new (gsize, MAX (n_items, 1));
   GError *first_error = NULL;
-  guint64 total = 0, n_vertices = 0, n_triangles = 0;
+  guint64 total = 0;
   gsize n_big = 0, n_small = 0;
   EvoxWorkMonitor monitor;
-  EvoxMesh *merged = NULL;
 
-  if (n_items > G_MAXUINT)
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
-                   "%" G_GSIZE_FORMAT " particles are too many for one surface", n_items);
-      return NULL;
-    }
-  if (n_items == 1)
-    {
-      Matcher m = matcher_for_label (base, items[0].id);
-      Box box;
-      EvoxMesh *mesh;
-
-      box_around (&box, &items[0].bounds, margin);
-      mesh = contour_box (&m, frame, &box, smooth, box_voxels (&box) >= PARALLEL_MIN_VOXELS, 0,
-                          progress, cancellable, error);
-      if (mesh == NULL || !colored)
-        return mesh;
-      meshes = g_new (EvoxMesh *, 1);
-      meshes[0] = mesh;
-      rgba = g_new (guint8, 4);
-      evox_mesh_particle_color (items[0].id, rgba);
-      merged = evox_mesh_merge (meshes, rgba, 1);
-      evox_mesh_unref (mesh);
-      return merged;
-    }
-
-  /* Big boxes first, each with every thread; then the others spread over the threads. */
-  meshes = g_new0 (EvoxMesh *, MAX (n_items, 1));
-  order = g_new (gsize, MAX (n_items, 1));
   for (gsize i = 0; i < n_items; i++)
     {
       Box box;
@@ -1609,26 +1646,26 @@ contour_items (const Matcher *base,
         order[n_big + n_small++] = i;
     }
 
-  evox_progress_set_stage (progress, "Contouring particles", 0.0, CONTOUR_END);
-  _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 1.0, total);
+  evox_progress_set_stage (progress, stage, start, end);
+  _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 1.0, MAX (total, 1));
   for (gsize b = 0; b < n_big; b++)
     {
-      const Item *item = &items[order[b]];
-      Matcher m = matcher_for_label (base, item->id);
+      gsize i = order[b];
+      Matcher m = matcher_for_label (base, items[i].id);
       Box box;
-      double start, part;
+      double from, part;
 
-      box_around (&box, &item->bounds, margin);
-      start = CONTOUR_END * (double) monitor.done / (double) monitor.total;
-      part = CONTOUR_END * (double) box_voxels (&box) / (double) monitor.total;
-      evox_progress_push (progress, start, start + part);
-      meshes[order[b]] = contour_box (&m, frame, &box, smooth, TRUE, 0, progress, cancellable,
-                                      &first_error);
+      box_around (&box, &items[i].bounds, margin);
+      from = start + (end - start) * (double) monitor.done / (double) monitor.total;
+      part = (end - start) * (double) box_voxels (&box) / (double) monitor.total;
+      evox_progress_push (progress, from, from + part);
+      meshes[i] = contour_box (&m, frame, &box, smooth, TRUE, budgets ? budgets[i] : 0,
+                               full ? &full[i] : NULL, progress, cancellable, &first_error);
       evox_progress_pop (progress);
-      if (meshes[order[b]] == NULL)
+      if (meshes[i] == NULL)
         break;
       /* The box set stages of its own. */
-      evox_progress_set_stage (progress, "Contouring particles", 0.0, CONTOUR_END);
+      evox_progress_set_stage (progress, stage, start, end);
       _evox_work_monitor_step (&monitor, box_voxels (&box));
     }
 
@@ -1645,8 +1682,8 @@ contour_items (const Matcher *base,
           if (_evox_work_monitor_stopped (&monitor))
             continue;
           box_around (&box, &items[i].bounds, margin);
-          meshes[i] = contour_box (&m, frame, &box, smooth, FALSE, 0, NULL, cancellable,
-                                   &local_error);
+          meshes[i] = contour_box (&m, frame, &box, smooth, FALSE, budgets ? budgets[i] : 0,
+                                   full ? &full[i] : NULL, NULL, cancellable, &local_error);
           if (meshes[i] == NULL)
             {
               g_atomic_int_set (&monitor.stopped, 1);
@@ -1665,7 +1702,116 @@ contour_items (const Matcher *base,
 
   if (first_error == NULL)
     g_cancellable_set_error_if_cancelled (cancellable, &first_error);
-  if (first_error == NULL)
+  if (first_error != NULL)
+    {
+      g_propagate_error (error, first_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Each particle's share of budget, in proportion to its full surface's triangles (so every
+ * particle is contoured at about the same step), at least PARTICLE_MIN_BUDGET; NULL when
+ * every particle fits in full. */
+static guint64 *
+particle_budgets (const Measures *full,
+                  gsize           n_items,
+                  guint64         budget)
+{
+  guint64 total = 0, spread;
+  guint64 *budgets;
+
+  for (gsize i = 0; i < n_items; i++)
+    total += full[i].n_triangles;
+  if (total <= budget)
+    return NULL;
+  spread = budget > PARTICLE_MIN_BUDGET * (guint64) n_items
+           ? budget - PARTICLE_MIN_BUDGET * (guint64) n_items : 0;
+  budgets = g_new (guint64, n_items);
+  for (gsize i = 0; i < n_items; i++)
+    budgets[i] = PARTICLE_MIN_BUDGET +
+                 (guint64) floor ((double) full[i].n_triangles * (double) spread / (double) total);
+  return budgets;
+}
+
+/* The meshes of items, merged in their order; each has the colour of its label when colored.
+ * Over budget (0: none), each particle is kept within its share (particle_budgets ()), its
+ * full surface measured in a first pass; the merged mesh quotes the sum of the full surfaces'
+ * measures. */
+static EvoxMesh *
+contour_items (const Matcher *base,
+               const Frame   *frame,
+               const Item    *items,
+               gsize          n_items,
+               gboolean       smooth,
+               gboolean       colored,
+               guint64        budget,
+               EvoxProgress  *progress,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  g_autofree EvoxMesh **meshes = NULL;
+  g_autofree guint8 *rgba = NULL;
+  g_autofree Measures *full = NULL;
+  g_autofree guint64 *budgets = NULL;
+  GError *first_error = NULL;
+  guint64 n_vertices = 0, n_triangles = 0;
+  double contour_start = 0.0;
+  EvoxMesh *merged = NULL;
+  gboolean ok;
+
+  if (n_items > G_MAXUINT)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "%" G_GSIZE_FORMAT " particles are too many for one surface", n_items);
+      return NULL;
+    }
+  meshes = g_new0 (EvoxMesh *, MAX (n_items, 1));
+  if (n_items == 1)
+    {
+      Matcher m = matcher_for_label (base, items[0].id);
+      Box box;
+
+      box_around (&box, &items[0].bounds, margin_for (smooth));
+      meshes[0] = contour_box (&m, frame, &box, smooth, box_voxels (&box) >= PARALLEL_MIN_VOXELS,
+                               budget, NULL, progress, cancellable, error);
+      if (meshes[0] == NULL || !colored)
+        return g_steal_pointer (&meshes[0]);
+      rgba = g_new (guint8, 4);
+      evox_mesh_particle_color (items[0].id, rgba);
+      merged = evox_mesh_merge (meshes, rgba, 1);
+      {
+        gsize n;
+        double area, volume;
+
+        if (evox_mesh_get_source_measures (meshes[0], &n, &area, &volume))
+          _evox_mesh_set_source_measures (merged, n, area, volume);
+      }
+      evox_mesh_unref (meshes[0]);
+      return merged;
+    }
+
+  if (budget > 0)
+    {
+      contour_start = 0.4;
+      full = g_new0 (Measures, n_items);
+      ok = contour_each (base, frame, items, n_items, smooth, NULL, full, meshes,
+                         "Measuring particles", 0.0, contour_start, progress, cancellable,
+                         &first_error);
+      for (gsize i = 0; i < n_items; i++)
+        g_clear_pointer (&meshes[i], evox_mesh_unref);
+      if (!ok)
+        {
+          g_propagate_error (error, first_error);
+          return NULL;
+        }
+      budgets = particle_budgets (full, n_items, budget);
+    }
+  ok = contour_each (base, frame, items, n_items, smooth, budgets, budgets ? full : NULL,
+                     meshes, "Contouring particles", contour_start, CONTOUR_END, progress,
+                     cancellable, &first_error);
+
+  if (ok)
     {
       for (gsize i = 0; i < n_items; i++)
         {
@@ -1686,6 +1832,18 @@ contour_items (const Matcher *base,
           for (gsize i = 0; i < n_items; i++)
             evox_mesh_particle_color (items[i].id, rgba + 4 * i);
           merged = evox_mesh_merge (meshes, colored ? rgba : NULL, (guint) n_items);
+          if (budgets != NULL)
+            {
+              Measures sum = { 0 };
+
+              for (gsize i = 0; i < n_items; i++)
+                {
+                  sum.n_triangles += full[i].n_triangles;
+                  sum.area += full[i].area;
+                  sum.volume += full[i].volume;
+                }
+              _evox_mesh_set_source_measures (merged, sum.n_triangles, sum.area, sum.volume);
+            }
           evox_progress_update (progress, 1.0);
         }
     }
@@ -1694,6 +1852,7 @@ contour_items (const Matcher *base,
     g_clear_pointer (&meshes[i], evox_mesh_unref);
   if (first_error != NULL)
     {
+      g_clear_pointer (&merged, evox_mesh_unref);
       g_propagate_error (error, first_error);
       return NULL;
     }
@@ -1702,6 +1861,68 @@ contour_items (const Matcher *base,
 
 /* ---------------------------------------------------------------------------------------- */
 /* The kinds of surface */
+
+/* A level's surface within budget: its full surface is measured on the values (interpolated
+ * crossings, closed at the border), and when over the budget the coarse surface is that of the
+ * mask of the voxels inside (v >= level, as the kernel decides it), which the coarse grid needs
+ * as the phase's mask; its level is then moved to enclose the full surface's volume, so the
+ * sub-voxel placement the values gave is made up for in the mean. */
+static EvoxMesh *
+level_within_budget (const EvoxField  *field,
+                     double            level,
+                     guint64           budget,
+                     EvoxProgress     *progress,
+                     GCancellable     *cancellable,
+                     GError          **error)
+{
+  const gsize n = field->dims[0] * field->dims[1] * field->dims[2];
+  const double measured_end = 0.3, masked_end = 0.4;
+  FullSurface surface = { field, level, FALSE, TRUE };
+  g_autofree guint8 *mask = NULL;
+  EvoxField mask_field = *field;
+  Box box = { { 0, 0, 0 }, { field->dims[0], field->dims[1], field->dims[2] } };
+  Matcher matcher;
+  Measures full;
+  EvoxMesh *mesh;
+  gboolean ok;
+
+  evox_progress_push (progress, 0.0, measured_end);
+  ok = measure_full (&surface, &full, progress, cancellable, error);
+  evox_progress_pop (progress);
+  if (!ok)
+    return NULL;
+  if (full.n_triangles <= budget || !matcher_for_range (&matcher, field->type, field->data,
+                                                        level, INFINITY))
+    {
+      evox_progress_push (progress, measured_end, 1.0);
+      mesh = contour_within_budget (&surface, &full, field, 0, budget, progress, cancellable,
+                                    error);
+      evox_progress_pop (progress);
+      return mesh;
+    }
+
+  if (!evox_check_allocation (n, 1, "The mask of the surface", error))
+    return NULL;
+  mask = g_try_malloc (n);
+  if (mask == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "The mask of the surface (%" G_GSIZE_FORMAT " voxels) does not fit in memory",
+                   n);
+      return NULL;
+    }
+  evox_progress_set_stage (progress, "Masking", measured_end, masked_end);
+  fill_mask (&matcher, field->dims, &box, mask, TRUE);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  mask_field.data = mask;
+  mask_field.type = EVOX_SAMPLE_U8;
+  evox_progress_push (progress, masked_end, 1.0);
+  mesh = contour_within_budget (&surface, &full, &mask_field, count_inside (mask, n, TRUE), budget,
+                                progress, cancellable, error);
+  evox_progress_pop (progress);
+  return mesh;
+}
 
 static EvoxMesh *
 build_level (EvoxVolume             *volume,
@@ -1752,6 +1973,14 @@ build_level (EvoxVolume             *volume,
   memcpy (field.dims, frame.dims, sizeof field.dims);
   memcpy (field.spacing, frame.spacing, sizeof field.spacing);
   memcpy (field.origin, frame.origin, sizeof field.origin);
+  if (spec->max_triangles > 0)
+    {
+      evox_progress_push (progress, contour_start, 1.0);
+      mesh = level_within_budget (&field, spec->level, spec->max_triangles, progress,
+                                  cancellable, error);
+      evox_progress_pop (progress);
+      return mesh;
+    }
   evox_progress_set_stage (progress, "Contouring", contour_start, 1.0);
   evox_progress_push (progress, contour_start, 1.0);
   mesh = evox_flying_edges (&field, spec->level, EVOX_FLYING_EDGES_CLOSE_BORDERS, progress,
@@ -1791,8 +2020,8 @@ build_range (EvoxVolume             *volume,
 
   box_around (&box, &bounds, margin_for (spec->smooth));
   evox_progress_push (progress, 0.1, 1.0);
-  mesh = contour_box (&matcher, &frame, &box, spec->smooth, TRUE, spec->max_triangles, progress,
-                      cancellable, error);
+  mesh = contour_box (&matcher, &frame, &box, spec->smooth, TRUE, spec->max_triangles, NULL,
+                      progress, cancellable, error);
   evox_progress_pop (progress);
   return mesh;
 }
@@ -1848,7 +2077,8 @@ build_particles (EvoxVolume             *volume,
 
   evox_progress_push (progress, start, 1.0);
   mesh = contour_items (&base, &frame, items, n_items, spec->smooth,
-                        spec->kind == EVOX_SURFACE_PARTICLES, progress, cancellable, error);
+                        spec->kind == EVOX_SURFACE_PARTICLES, spec->max_triangles, progress,
+                        cancellable, error);
   evox_progress_pop (progress);
   return mesh;
 }
@@ -1916,8 +2146,9 @@ check_spec (EvoxVolume             *volume,
  * evox_isosurface_build:
  * @labels: (nullable): for PARTICLE and PARTICLES; NULL takes the labels from the channel
  * @progress: (nullable): stages "Finding the phase" or "Finding particles", "Masking",
- *   "Smoothing", "Contouring" (or "Contouring particles" and "Merging particles") and, above
- *   the triangle budget, "Decimating"
+ *   "Smoothing", "Contouring" (or "Contouring particles" and "Merging particles") and, with a
+ *   triangle budget, "Measuring the full surface" (or "Measuring particles") and, above it,
+ *   "Resampling"
  *
  * Builds on the calling thread, using every OpenMP thread.
  */
@@ -1929,11 +2160,7 @@ evox_isosurface_build (EvoxVolume             *volume,
                        GCancellable           *cancellable,
                        GError                **error)
 {
-  g_autoptr(EvoxMesh) mesh = NULL;
-  EvoxMesh *decimated;
-  /* A phase surface keeps to its budget by itself (contour_within_budget ()). */
-  double end = spec != NULL && spec->max_triangles > 0 && spec->kind != EVOX_SURFACE_RANGE
-               ? 0.8 : 1.0;
+  EvoxMesh *mesh;
 
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
   g_return_val_if_fail (labels == NULL || EVOX_IS_LABELS (labels), NULL);
@@ -1947,7 +2174,6 @@ evox_isosurface_build (EvoxVolume             *volume,
   if (evox_volume_get_n_voxels (volume) == 0)
     return evox_mesh_new_empty ();
 
-  evox_progress_push (progress, 0.0, end);
   switch (spec->kind)
     {
     case EVOX_SURFACE_LEVEL:
@@ -1962,21 +2188,10 @@ evox_isosurface_build (EvoxVolume             *volume,
       mesh = build_particles (volume, labels, spec, progress, cancellable, error);
       break;
     }
-  evox_progress_pop (progress);
-  if (mesh == NULL)
-    return NULL;
-
-  if (spec->max_triangles == 0 || evox_mesh_get_n_triangles (mesh) <= spec->max_triangles)
-    {
-      evox_progress_set_stage (progress, "Contouring", end, 1.0);
-      evox_progress_update (progress, 1.0);
-      return g_steal_pointer (&mesh);
-    }
-  evox_progress_set_stage (progress, "Decimating", end, 1.0);
-  evox_progress_push (progress, end, 1.0);
-  decimated = evox_mesh_decimate (mesh, spec->max_triangles, progress, cancellable, error);
-  evox_progress_pop (progress);
-  return decimated;
+  /* The bar ends full whatever stage came last. */
+  if (mesh != NULL)
+    evox_progress_set_stage (progress, "Contouring", 1.0, 1.0);
+  return mesh;
 }
 
 typedef struct

@@ -119,12 +119,13 @@ EvoxMesh *evox_isosurface_build_finish (GAsyncResult          *result,
                                         GError               **error);
 
 /* The triangle count, area and enclosed volume (to ref, in nm) of evox_flying_edges (field,
- * level, DEFAULT), without building it; midpoints: every crossing lies half way along its edge
- * (a two-valued mask contoured half way), so each cube's share comes from its case alone. For
- * the budgeted phase surface. */
+ * level, DEFAULT), or of CLOSE_BORDERS when close, without building it; midpoints (not with
+ * close): every crossing lies half way along its edge (a two-valued mask contoured half way), so
+ * each cube's share comes from its case alone. For the budgeted surfaces. */
 gboolean  _evox_flying_edges_measure (const EvoxField  *field,
                                       double            level,
                                       gboolean          midpoints,
+                                      gboolean          close,
                                       const double      ref[3],
                                       guint64          *n_triangles,
                                       double           *area,
