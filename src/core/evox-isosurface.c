@@ -985,6 +985,14 @@ u16_count_level (const guint16 *v,
   return 0.5 * (lowest + best + 1);
 }
 
+static gint n_coarse_grids;
+
+guint
+_evox_isosurface_get_n_coarse_grids (void)
+{
+  return (guint) g_atomic_int_get (&n_coarse_grids);
+}
+
 /* One coarse surface of mask at step f (fine voxels), or NULL with error set. */
 static EvoxMesh *
 coarse_surface (const EvoxField  *mask,
@@ -1019,6 +1027,7 @@ coarse_surface (const EvoxField  *mask,
       return NULL;
     }
 
+  g_atomic_int_inc (&n_coarse_grids);
   target = (guint64) llround ((double) n_inside / (f * f * f));
   level = u16_count_level (grid, tx.n * ty.n * tz.n, MAX (target, 1));
   field.data = grid;

@@ -133,5 +133,8 @@ gboolean  _evox_flying_edges_measure (const EvoxField  *field,
                                       EvoxWorkMonitor  *monitor,
                                       GError          **error);
 
+/* How many coarse grids budgeted builds have contoured in this process, for tests that check
+ * which path a surface took. */
+guint     _evox_isosurface_get_n_coarse_grids (void);
 
 G_END_DECLS
