@@ -1742,6 +1742,7 @@ test_budget_particles (void)
 typedef struct
 {
   EvoxVolume      *volume;
+  EvoxLabels      *labels;
   EvoxSurfaceSpec  spec;
   EvoxProgress    *progress;
   EvoxMesh        *mesh;
@@ -1753,42 +1754,59 @@ budget_job_run (gpointer data)
 {
   BudgetJob *job = data;
 
-  job->mesh = evox_isosurface_build (job->volume, NULL, &job->spec, job->progress, NULL, NULL);
+  job->mesh = evox_isosurface_build (job->volume, job->labels, &job->spec, job->progress, NULL,
+                                     NULL);
   g_atomic_int_set (&job->done, 1);
   return NULL;
 }
 
 /* The budgeted build's progress, polled from another thread as the window's row polls it,
  * never goes back and ends at 1 (the bar moves forwards through every try of the coarse grid
- * and every step of its level). */
+ * and every step of its level), for a phase, a level (smoothed: the Gaussian, measuring,
+ * masking and the coarse grid) and every particle (measured, then contoured). */
 static void
 test_budget_progress (void)
 {
   g_autoptr(EvoxVolume) volume = balls_volume ();
-  g_autoptr(EvoxProgress) progress = evox_progress_new ();
-  g_autoptr(EvoxMesh) full = build_range (volume, 1.0, 1.0, FALSE);
-  BudgetJob job = { volume, { .kind = EVOX_SURFACE_RANGE, .lo = 1.0, .hi = 1.0,
-                              .max_triangles = evox_mesh_get_n_triangles (full) / 8 },
-                    progress, NULL, 0 };
-  double last = 0.0;
-  guint64 polls = 0;
-  GThread *thread = g_thread_new ("budget", budget_job_run, &job);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxLabels) labels = evox_labels_compute (volume, 0, NULL, 1, 1,
+                                                      EVOX_CONNECTIVITY_6, 0, NULL, NULL,
+                                                      &error);
+  const EvoxSurfaceSpec specs[] = {
+    { .kind = EVOX_SURFACE_RANGE, .lo = 1.0, .hi = 1.0 },
+    { .kind = EVOX_SURFACE_LEVEL, .level = 0.5, .smooth = TRUE },
+    { .kind = EVOX_SURFACE_PARTICLES },
+  };
 
-  while (!g_atomic_int_get (&job.done))
+  g_assert_no_error (error);
+  for (guint s = 0; s < G_N_ELEMENTS (specs); s++)
     {
-      double fraction = evox_progress_get_fraction (progress);
+      g_autoptr(EvoxProgress) progress = evox_progress_new ();
+      g_autoptr(EvoxMesh) full = build (volume, labels, &specs[s]);
+      BudgetJob job = { volume, labels, specs[s], progress, NULL, 0 };
+      double last = 0.0;
+      guint64 polls = 0;
+      GThread *thread;
 
-      g_assert_cmpfloat (fraction, >=, last);
-      last = fraction;
-      polls++;
-      g_usleep (50);
+      job.spec.max_triangles = evox_mesh_get_n_triangles (full) / 8;
+      thread = g_thread_new ("budget", budget_job_run, &job);
+      while (!g_atomic_int_get (&job.done))
+        {
+          double fraction = evox_progress_get_fraction (progress);
+
+          g_assert_cmpfloat (fraction, >=, last);
+          last = fraction;
+          polls++;
+          g_usleep (50);
+        }
+      g_thread_join (thread);
+      g_assert_nonnull (job.mesh);
+      g_assert_cmpuint (evox_mesh_get_n_triangles (job.mesh), <=, job.spec.max_triangles);
+      g_assert_cmpfloat (evox_progress_get_fraction (progress), ==, 1.0);
+      g_test_message ("surface %u: %" G_GUINT64_FORMAT " polls, the last at %g", s, polls,
+                      last);
+      evox_mesh_unref (job.mesh);
     }
-  g_thread_join (thread);
-  g_assert_nonnull (job.mesh);
-  g_assert_cmpuint (evox_mesh_get_n_triangles (job.mesh), <=, job.spec.max_triangles);
-  g_assert_cmpfloat (evox_progress_get_fraction (progress), ==, 1.0);
-  g_test_message ("%" G_GUINT64_FORMAT " polls, the last at %g", polls, last);
-  evox_mesh_unref (job.mesh);
 }
 
 /* Tests: the real electrode */
