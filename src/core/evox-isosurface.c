@@ -102,6 +102,7 @@ gather (gconstpointer   data,
       {
         const guint8 *v = (const guint8 *) data + offset;
 
+#pragma omp simd
         for (gsize i = 0; i < n; i++)
           out[i] = v[i];
         break;
@@ -110,6 +111,7 @@ gather (gconstpointer   data,
       {
         const guint16 *v = (const guint16 *) data + offset;
 
+#pragma omp simd
         for (gsize i = 0; i < n; i++)
           out[i] = v[i];
         break;
@@ -133,6 +135,7 @@ scatter (const float    *in,
     {
       guint8 *v = (guint8 *) data + offset;
 
+#pragma omp simd
       for (gsize i = 0; i < n; i++)
         v[i] = (guint8) CLAMP (in[i] + 0.5f, 0.0f, 255.0f);
     }
@@ -150,6 +153,7 @@ all_zero (const float *v,
 {
   float any = 0.0f;
 
+#pragma omp simd reduction(max:any)
   for (gsize i = 0; i < n; i++)
     any = MAX (any, v[i]);
   return any == 0.0f;
@@ -196,6 +200,7 @@ filter_line (const float *in,
           const float wt = w[t];
           const float *src = in + t;
 
+#pragma omp simd
           for (gsize i = 0; i < inner; i++)
             o[i] += wt * src[i];
         }
@@ -259,6 +264,7 @@ filter_block (const float *in,
               const float *src = in + (i + t - SMOOTH_RADIUS) * m;
               const float wt = w[t];
 
+#pragma omp simd
               for (gsize j = 0; j < m; j++)
                 o[j] += wt * src[j];
             }
@@ -271,6 +277,7 @@ filter_block (const float *in,
           const float *src = in + (i + t - SMOOTH_RADIUS) * m;
           const float wt = w[t];
 
+#pragma omp simd
           for (gsize j = 0; j < m; j++)
             {
               gboolean finite = isfinite (src[j]);
@@ -279,6 +286,7 @@ filter_block (const float *in,
               weight[j] += finite ? wt : 0.0f;
             }
         }
+#pragma omp simd
       for (gsize j = 0; j < m; j++)
         o[j] = weight[j] > 0.0f ? o[j] / weight[j] : NAN;
     }
@@ -465,6 +473,7 @@ match_row (const Matcher *m,
         const guint8 *v = (const guint8 *) m->data + offset;
         const guint8 lo = (guint8) m->lo, range = (guint8) m->range;
 
+#pragma omp simd
         for (gsize i = 0; i < n; i++)
           out[i] = (guint8) -(guint8) ((guint8) (v[i] - lo) <= range);
         break;
@@ -474,6 +483,7 @@ match_row (const Matcher *m,
         const guint16 *v = (const guint16 *) m->data + offset;
         const guint16 lo = (guint16) m->lo, range = (guint16) m->range;
 
+#pragma omp simd
         for (gsize i = 0; i < n; i++)
           out[i] = (guint8) -(guint8) ((guint16) (v[i] - lo) <= range);
         break;
@@ -482,6 +492,7 @@ match_row (const Matcher *m,
       {
         const guint32 *v = (const guint32 *) m->data + offset;
 
+#pragma omp simd
         for (gsize i = 0; i < n; i++)
           out[i] = (guint8) -(guint8) (v[i] - m->lo <= m->range);
         break;
@@ -492,6 +503,7 @@ match_row (const Matcher *m,
         const float *v = (const float *) m->data + offset;
         const float lo = m->lo_f, hi = m->hi_f;
 
+#pragma omp simd
         for (gsize i = 0; i < n; i++)
           out[i] = (guint8) -(guint8) ((v[i] >= lo) & (v[i] <= hi));
         break;
@@ -872,6 +884,7 @@ resample_mask (const guint8     *mask,
 #pragma omp parallel
   {
     g_autofree float *rows = g_new (float, tx->n * dims[1]);
+    g_autofree float *acc = g_new (float, tx->n);
 
 #pragma omp for schedule(dynamic, 1)
     for (gsize k = 0; k < dims[2]; k++)
@@ -899,14 +912,19 @@ resample_mask (const guint8     *mask,
             guint16 *o = xy + k * cxy + c * tx->n;
             const float *w = ty->w + c * ty->stride;
 
-            for (gsize x = 0; x < tx->n; x++)
+            /* Tap by tap over the row, which vectorises (each point's sum in the same order). */
+            memset (acc, 0, tx->n * sizeof (float));
+            for (guint t = 0; t < ty->count[c]; t++)
               {
-                float s = 0.0f;
+                const float *in = rows + (ty->first[c] + t) * tx->n;
+                const float wt = w[t];
 
-                for (guint t = 0; t < ty->count[c]; t++)
-                  s += w[t] * rows[(ty->first[c] + t) * tx->n + x];
-                o[x] = (guint16) MIN (lrintf (s * 256.0f), 65535);
+#pragma omp simd
+                for (gsize x = 0; x < tx->n; x++)
+                  acc[x] += wt * in[x];
               }
+            for (gsize x = 0; x < tx->n; x++)
+              o[x] = (guint16) MIN (lrintf (acc[x] * 256.0f), 65535);
           }
         _evox_work_monitor_step (monitor, 2);
       }
@@ -929,9 +947,11 @@ resample_mask (const guint8     *mask,
         for (guint t = 0; t < tz->count[c]; t++)
           {
             const guint16 *in = xy + (tz->first[c] + t) * cxy;
+            const float wt = w[t];
 
+#pragma omp simd
             for (gsize i = 0; i < cxy; i++)
-              acc[i] += w[t] * in[i];
+              acc[i] += wt * in[i];
           }
         for (gsize i = 0; i < cxy; i++)
           out[c * cxy + i] = (guint16) MIN (lrintf (acc[i]), 65535);
@@ -993,6 +1013,27 @@ _evox_isosurface_get_n_coarse_grids (void)
   return (guint) g_atomic_int_get (&n_coarse_grids);
 }
 
+/* The triangles, area and volume of the coarse grid's surface at level (as contoured with
+ * CLOSE_BORDERS), for the steps of its level. */
+static gboolean
+measure_coarse (const EvoxField  *field,
+                double            level,
+                guint64          *n_triangles,
+                double           *area,
+                double           *volume,
+                GCancellable     *cancellable,
+                GError          **error)
+{
+  EvoxWorkMonitor monitor;
+  double ref[3];
+
+  for (guint k = 0; k < 3; k++)
+    ref[k] = field->origin[k] + 0.5 * field->spacing[k] * (double) (field->dims[k] - 1);
+  _evox_work_monitor_begin (&monitor, NULL, cancellable, 0.0, 1.0, 1);
+  return _evox_flying_edges_measure (field, level, FALSE, TRUE, ref, n_triangles, area, volume,
+                                     &monitor, error);
+}
+
 /* One coarse surface of mask at step f (fine voxels), or NULL with error set. */
 static EvoxMesh *
 coarse_surface (const EvoxField  *mask,
@@ -1040,30 +1081,30 @@ coarse_surface (const EvoxField  *mask,
   field.origin[0] = mask->origin[0] + mask->spacing[0] * tx.p0;
   field.origin[1] = mask->origin[1] + mask->spacing[1] * ty.p0;
   field.origin[2] = mask->origin[2] + mask->spacing[2] * tz.p0;
-  evox_progress_set_stage (progress, "Contouring", 0.8, 1.0);
-  evox_progress_push (progress, 0.8, 0.9);
-  mesh = evox_flying_edges (&field, level, EVOX_FLYING_EDGES_CLOSE_BORDERS, progress,
-                            cancellable, error);
-  evox_progress_pop (progress);
-  if (mesh == NULL || evox_mesh_is_empty (mesh))
-    return mesh;
-
   /* Corners cut at a step of f cost about f times the volume they cost the full surface, so the
    * count-keeping level encloses too little: a few steps of the level towards the full
    * surface's volume (the volume falls as the level rises), the first from the slope of a
    * tent-smoothed edge (the mask's 0..65280 over the tent's width, the surface moving along its
-   * normal), then secants kept inside the bracket once the volume has been passed; the mesh
-   * nearest the volume is kept. */
+   * normal), then secants kept inside the bracket once the volume has been passed. Each step
+   * only measures the coarse surface (no mesh is built, no memory taken); the level nearest
+   * the volume is contoured once at the end. */
+  evox_progress_set_stage (progress, "Contouring", 0.8, 1.0);
   {
     double h = cbrt (mask->spacing[0] * mask->spacing[1] * mask->spacing[2]);
-    double lp = level, vp = evox_mesh_get_volume (mesh), lc = level, vc = vp;
+    double lp = level, lc = level, vp, vc, area;
     double lo = 0.5, hi = 65534.5;   /* the bracket: volume above target at lo, below at hi */
-    double best = fabs (vp - target_volume);
+    double best_level = level, best;
+    guint64 n;
 
+    if (!measure_coarse (&field, level, &n, &area, &vc, cancellable, error))
+      return NULL;
+    if (n == 0)
+      goto contour;
+    vp = vc;
+    best = fabs (vc - target_volume);
     for (guint step = 0; step < VOLUME_STEPS; step++)
       {
         double l1, slope;
-        EvoxMesh *next;
 
         if (fabs (vc / target_volume - 1.0) < 1e-3)
           break;
@@ -1072,8 +1113,7 @@ coarse_surface (const EvoxField  *mask,
         else
           lo = MAX (lo, lc);
         if (step == 0 || vp == vc || lp == lc)
-          slope = -evox_mesh_get_area (mesh) * 2.0 * TENT_HALF_WIDTH * f * h /
-                  (MASK_INSIDE * 256.0);
+          slope = -area * 2.0 * TENT_HALF_WIDTH * f * h / (MASK_INSIDE * 256.0);
         else
           slope = (vc - vp) / (lc - lp);
         l1 = slope < 0.0 ? lc + (target_volume - vc) / slope : 0.5 * (lo + hi);
@@ -1083,28 +1123,26 @@ coarse_surface (const EvoxField  *mask,
                  100.0 * (vc / target_volume - 1.0), l1);
         if (fabs (l1 - lc) < 0.5)
           break;
-        next = evox_flying_edges (&field, l1, EVOX_FLYING_EDGES_CLOSE_BORDERS, NULL,
-                                  cancellable, error);
-        if (next == NULL)
-          {
-            evox_mesh_unref (mesh);
-            return NULL;
-          }
-        evox_progress_update (progress, 0.5 + 0.5 * (step + 1) / (VOLUME_STEPS + 1));
         lp = lc;
         vp = vc;
         lc = l1;
-        vc = evox_mesh_get_volume (next);
-        if (!evox_mesh_is_empty (next) && fabs (vc - target_volume) < best)
+        if (!measure_coarse (&field, lc, &n, &area, &vc, cancellable, error))
+          return NULL;
+        evox_progress_update (progress, 0.5 * (step + 1) / (VOLUME_STEPS + 1));
+        if (n > 0 && fabs (vc - target_volume) < best)
           {
             best = fabs (vc - target_volume);
-            evox_mesh_unref (mesh);
-            mesh = next;
+            best_level = lc;
           }
-        else
-          evox_mesh_unref (next);
       }
+    level = best_level;
   }
+
+contour:
+  evox_progress_push (progress, 0.9, 1.0);
+  mesh = evox_flying_edges (&field, level, EVOX_FLYING_EDGES_CLOSE_BORDERS, progress,
+                            cancellable, error);
+  evox_progress_pop (progress);
   return mesh;
 }
 
