@@ -1198,6 +1198,7 @@ coarse_within_budget (const EvoxField  *mask,
                       GError          **error)
 {
   g_autoptr(EvoxMesh) best = NULL;
+  g_autoptr(EvoxMesh) over = NULL;   /* the last try over the budget */
   double f = sqrt ((double) full->n_triangles / (double) budget), start = 0.0;
   gint64 t0 = g_get_monotonic_time ();
 
@@ -1217,6 +1218,11 @@ coarse_within_budget (const EvoxField  *mask,
       n = evox_mesh_get_n_triangles (mesh);
       g_debug ("Coarse surface at a step of %.3f voxels: %" G_GUINT64_FORMAT " triangles "
                "(%.3f s)", f, n, (g_get_monotonic_time () - t0) / 1e6);
+      /* A grid too coarse for anything to stay inside: a surface that exists is not given
+       * back empty; the last try over the budget stands (a budget below what the coarsest
+       * grid can hold, such as 4 for a ball). */
+      if (n == 0)
+        break;
       if (n <= budget)
         {
           g_clear_pointer (&best, evox_mesh_unref);
@@ -1231,9 +1237,11 @@ coarse_within_budget (const EvoxField  *mask,
       if (best != NULL)
         break;
       f *= 1.02 * sqrt ((double) n / (double) budget);
-      if (attempt == 5)
-        best = g_steal_pointer (&mesh);
+      g_clear_pointer (&over, evox_mesh_unref);
+      over = g_steal_pointer (&mesh);
     }
+  if (best == NULL)
+    best = over != NULL ? g_steal_pointer (&over) : evox_mesh_new_empty ();
   _evox_mesh_set_source_measures (best, full->n_triangles, full->area, full->volume);
   evox_progress_update (progress, 1.0);
   return g_steal_pointer (&best);
