@@ -1210,6 +1210,31 @@ test_level_half_space (void)
                   inner, outer);
   g_assert_cmpfloat (evox_mesh_get_volume (mesh), >=, inner - 1e-3);
   g_assert_cmpfloat (evox_mesh_get_volume (mesh), <=, outer + 1e-3);
+
+  /* Smoothed, a ramp stays a ramp: the Gaussian of a linear function is itself away from the x
+   * ends, and at the y and z borders the weights of the taps left out are made up for (u16
+   * values, so the filter divides by the weight on the line instead of checking taps), so the
+   * level's plane stays at x = 15.5 across the whole section, border rows included; every other
+   * vertex is a cap's, on a voxel centre beyond it. */
+  spec.smooth = TRUE;
+  g_clear_pointer (&mesh, evox_mesh_unref);
+  mesh = build (volume, NULL, &spec);
+  assert_closed (mesh);
+  {
+    const float *p = evox_mesh_get_positions (mesh);
+    guint on_plane = 0;
+
+    for (gsize v = 0; v < evox_mesh_get_n_vertices (mesh); v++)
+      {
+        if (p[3 * v] < 16.0f - 1e-4f)
+          {
+            g_assert_cmpfloat_with_epsilon (p[3 * v], 15.5, 1e-3);
+            on_plane++;
+          }
+      }
+    /* The plane crosses every y-z cell edge of the section: 20 x 16 points. */
+    g_assert_cmpuint (on_plane, ==, dims[1] * dims[2]);
+  }
 }
 
 /* The level 0 of 20 - distance is a sphere of radius 20 (area and volume within 1%); a NaN at

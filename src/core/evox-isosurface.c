@@ -180,14 +180,34 @@ border_tap_sum (const float *in,
   return sum;
 }
 
+/* The weight of the taps of point i of a line of n that lie on the line, summed in the order
+ * the normalising loops below sum them. */
+static inline float
+tap_weight (gsize        n,
+            gsize        i,
+            const float  w[SMOOTH_TAPS])
+{
+  gsize t0 = i < SMOOTH_RADIUS ? SMOOTH_RADIUS - i : 0;
+  gsize t1 = MIN ((gsize) SMOOTH_TAPS, n + SMOOTH_RADIUS - i);
+  float weight = 0.0f;
+
+  for (gsize t = t0; t < t1; t++)
+    weight += w[t];
+  return weight;
+}
+
+/* finite: the line holds no NaN or infinity (values of an integer type), so normalising only
+ * divides by the weight of the taps on the line: the plain sums, which vectorise, then one
+ * division a point, the same to the bit as the loop that checks every tap. */
 static void
 filter_line (const float *in,
              float       *out,
              gsize        n,
              const float  w[SMOOTH_TAPS],
-             gboolean     normalise)
+             gboolean     normalise,
+             gboolean     finite)
 {
-  if (!normalise && n > 2 * SMOOTH_RADIUS)
+  if ((!normalise || finite) && n > 2 * SMOOTH_RADIUS)
     {
       /* Inner points tap by tap over the line, which vectorises; the sums add the same terms
        * in the same order as below, so the result is the same to the bit. */
@@ -208,6 +228,19 @@ filter_line (const float *in,
         {
           out[i] = border_tap_sum (in, n, i, w);
           out[n - 1 - i] = border_tap_sum (in, n, n - 1 - i, w);
+        }
+      if (normalise)
+        {
+          const float inner_weight = tap_weight (n, SMOOTH_RADIUS, w);
+
+          for (gsize i = 0; i < SMOOTH_RADIUS; i++)
+            {
+              out[i] /= tap_weight (n, i, w);
+              out[n - 1 - i] /= tap_weight (n, n - 1 - i, w);
+            }
+#pragma omp simd
+          for (gsize i = SMOOTH_RADIUS; i < n - SMOOTH_RADIUS; i++)
+            out[i] /= inner_weight;
         }
       return;
     }
@@ -243,11 +276,12 @@ filter_block (const float *in,
               gsize        n,
               gsize        m,
               const float  w[SMOOTH_TAPS],
-              gboolean     normalise)
+              gboolean     normalise,
+              gboolean     finite)
 {
   if (m == 1)
     {
-      filter_line (in, out, n, w, normalise);
+      filter_line (in, out, n, w, normalise, finite);
       return;
     }
   for (gsize i = 0; i < n; i++)
@@ -257,7 +291,7 @@ filter_block (const float *in,
       gsize t1 = MIN ((gsize) SMOOTH_TAPS, n + SMOOTH_RADIUS - i);
 
       memset (o, 0, m * sizeof (float));
-      if (!normalise)
+      if (!normalise || finite)
         {
           for (gsize t = t0; t < t1; t++)
             {
@@ -267,6 +301,14 @@ filter_block (const float *in,
 #pragma omp simd
               for (gsize j = 0; j < m; j++)
                 o[j] += wt * src[j];
+            }
+          if (normalise)
+            {
+              const float wsum = tap_weight (n, i, w);
+
+#pragma omp simd
+              for (gsize j = 0; j < m; j++)
+                o[j] /= wsum;
             }
           continue;
         }
@@ -303,6 +345,7 @@ smooth_pass (gconstpointer   src,
              const gsize     dims[3],
              guint           axis,
              gboolean        normalise,
+             gboolean        finite,
              gboolean        parallel,
              EvoxWorkMonitor        *monitor)
 {
@@ -342,7 +385,7 @@ smooth_pass (gconstpointer   src,
         /* Most of a mask's box is outside: a block of zeros in place stays zeros. */
         if (!in_place_zeros || !all_zero (in, n * m))
           {
-            filter_block (in, out, weight, n, m, w, normalise);
+            filter_block (in, out, weight, n, m, w, normalise, finite);
             switch (axis)
               {
               case 0:
@@ -376,12 +419,14 @@ smooth_grid (gconstpointer   src,
              EvoxWorkMonitor        *monitor)
 {
   gboolean normalise = dst_type == EVOX_SAMPLE_F32;
+  /* Integer values hold no NaN or infinity, nor do their smoothed floats. */
+  gboolean finite = src_type != EVOX_SAMPLE_F32;
 
   if (dims[0] == 0 || dims[1] == 0 || dims[2] == 0)
     return TRUE;
   for (guint axis = 0; axis < 3; axis++)
     if (!smooth_pass (axis == 0 ? src : dst, axis == 0 ? src_type : dst_type, dst, dst_type,
-                      dims, axis, normalise, parallel, monitor))
+                      dims, axis, normalise, finite, parallel, monitor))
       return FALSE;
   return TRUE;
 }
