@@ -1384,6 +1384,14 @@ def reconstruct_report(binary, args):
                         args.regenerate, args.markdown, sys.argv)
 
 
+def tortuosity_sizes(text):
+    """--tortuosity-size: comma-separated edges of at least 8 (ValueError otherwise)."""
+    sizes = [int(v) for v in str(text).split(',') if v.strip()]
+    if not sizes or min(sizes) < 8:
+        raise ValueError('sizes must be at least 8: %s' % text)
+    return sizes
+
+
 def tortuosity_report(args):
     """bench/tortuosity_ref.py's tortuosity beside scipy's cg through this script's options;
     the binary is evox-bench-tortuosity (beside evox-bench)."""
@@ -1397,8 +1405,9 @@ def tortuosity_report(args):
         sys.exit('run-bench.py: no %s; build it with `ninja -C build '
                  'bench/evox-bench-tortuosity` or pass its path' % binary)
     return tortuosity_ref.run(sys.modules[__name__], binary, args.runs, args.threads,
-                              args.tortuosity_size, args.tortuosity_axis, args.tolerance,
-                              args.regenerate, args.markdown, sys.argv)
+                              tortuosity_sizes(args.tortuosity_size),
+                              args.tortuosity_axis, args.tolerance, args.regenerate,
+                              args.markdown, sys.argv, cap_ratio=args.scipy_cap_ratio)
 
 
 def align_report(binary, args):
@@ -2157,8 +2166,12 @@ def main():
     parser.add_argument('--tortuosity', action='store_true',
                         help='tortuosity factor of a pore phase beside scipy.sparse.linalg.cg '
                         'instead (bench/tortuosity_ref.py; binary: evox-bench-tortuosity)')
-    parser.add_argument('--tortuosity-size', type=int, default=500,
-                        help='edge of the generated volume (--tortuosity; default 500)')
+    parser.add_argument('--tortuosity-size', default='256,500',
+                        help='edges of the generated sponges, comma-separated (--tortuosity; '
+                        'default 256,500)')
+    parser.add_argument('--scipy-cap-ratio', type=float, default=20.0,
+                        help='stop scipy on sponges beyond 256^3 once it has taken this many '
+                        'times Evox\'s time, giving a lower bound (--tortuosity; 0: never)')
     parser.add_argument('--tortuosity-axis', choices=('x', 'y', 'z'), default='z',
                         help='flow axis (--tortuosity; default z)')
     parser.add_argument('--tolerance', type=float, default=1e-6,
@@ -2234,8 +2247,12 @@ def main():
         parser.error('--size must be at least 8')
 
     if args.tortuosity:
-        if args.threads < 1 or args.tortuosity_size < 8 or not 0 < args.tolerance < 1:
-            parser.error('--threads must be at least 1, --tortuosity-size at least 8, '
+        try:
+            sizes_ok = bool(tortuosity_sizes(args.tortuosity_size))
+        except ValueError:
+            sizes_ok = False
+        if args.threads < 1 or not sizes_ok or not 0 < args.tolerance < 1:
+            parser.error('--threads must be at least 1, --tortuosity-size edges at least 8, '
                          '--tolerance in (0, 1)')
         print(tortuosity_report(args))
         return

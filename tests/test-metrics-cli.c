@@ -380,6 +380,40 @@ test_fields (Fixture       *f,
   g_assert_cmpuint (evox_test_count_entries (f->out_dir), ==, 1);
 }
 
+/* --surface-method: the slab's two 9 x 8 voxel planes (144 voxel faces in 9 x 12 x 8 voxels,
+ * 6 of 12 rows in the slab) are exact on the smoothed surfaces, which stay flat up to the faces:
+ * 1/6 per voxel of the sample and 1/3 per voxel of the slab. The metric name says the method;
+ * mesh alone leaves Crofton's rows out, both give both. */
+static void
+test_surface_method (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *csv = g_build_filename (f->out_dir, "m.csv", NULL);
+
+  for (guint both = 0; both < 2; both++)
+    {
+      g_auto (Run) run = metrics (f->slab, "--phase", "slab=1:1", "--surface", "rest=0:0",
+                                  "--surface-method", both ? "crofton,mesh" : "mesh", "--csv",
+                                  csv, "--force", NULL);
+      g_autoptr (GPtrArray) rows = NULL;
+
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_nonnull (strstr (run.out, "smoothed surface"));
+      rows = evox_test_csv_read (csv);
+      g_assert_cmpfloat_with_epsilon (g_ascii_strtod (csv_value (rows,
+                                      "specific_surface_area_mesh", "slab", ""), NULL),
+                                      1.0 / 6, 1e-7);
+      g_assert_cmpfloat_with_epsilon (g_ascii_strtod (csv_value (rows,
+                                      "specific_surface_area_phase_mesh", "slab", ""), NULL),
+                                      1.0 / 3, 1e-7);
+      if (both)
+        g_assert_nonnull (csv_value (rows, "specific_surface_area", "slab", ""));
+      else
+        for (guint i = 1; i < rows->len; i++)
+          g_assert_false (g_str_equal (((GStrv) rows->pdata[i])[0], "specific_surface_area"));
+    }
+}
+
 /* Every refusal: the status, one line saying why, nothing written. */
 static void
 test_refusals (Fixture       *f,
@@ -418,6 +452,13 @@ test_refusals (Fixture       *f,
     { 1, "phase 'p': no voxels in 7..9", { f->channel, "--phase", "p=7:9", "--percolation",
                                            "--fields", map_path } },
     { 2, "no channel '7'", { f->channel, "--phase", "p=1:1", "--channel", "7", "--csv", csv } },
+    { 2, "--surface-method must be crofton, mesh", { f->slab, "--phase", "p=1:1", "--surface",
+                                                     "q=0:0", "--surface-method", "marching" } },
+    { 2, "--surface-method must be crofton, mesh", { f->slab, "--phase", "p=1:1", "--surface",
+                                                     "q=0:0", "--surface-method",
+                                                     "mesh,mesh" } },
+    { 2, "--surface-method needs --surface", { f->slab, "--phase", "p=1:1",
+                                               "--surface-method", "mesh", "--csv", csv } },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -571,6 +612,8 @@ main (int    argc,
               test_thickness_and_surface, fixture_tear_down);
   g_test_add ("/Evox/MetricsCli/fields", Fixture, NULL, fixture_set_up, test_fields,
               fixture_tear_down);
+  g_test_add ("/Evox/MetricsCli/surface-method", Fixture, NULL, fixture_set_up,
+              test_surface_method, fixture_tear_down);
   g_test_add ("/Evox/MetricsCli/refusals", Fixture, NULL, fixture_set_up, test_refusals,
               fixture_tear_down);
   g_test_add ("/Evox/MetricsCli/electrode", Fixture, NULL, fixture_set_up, test_electrode,

@@ -319,7 +319,8 @@ test_channel_fields (void)
 
 /* The random phase's fields along y (the first axis asked of y and z) are, voxel for voxel, the
  * library's: evox_tortuosity_compute_mask's kept concentration and flux magnitude, and
- * evox_percolation_get_classes (0 as NaN). Percolation alone keeps the classes along z. */
+ * evox_percolation_get_classes (0 as NaN). Percolation alone keeps the classes along z, and
+ * the classes along every axis (evox_metrics_get_percolation) only with keep_fields. */
 static void
 test_random_fields (void)
 {
@@ -385,6 +386,25 @@ test_random_fields (void)
   for (gsize i = 0; i < n; i++)
     expected[i] = classes[i] == 0 ? NAN : classes[i];
   assert_same_floats (evox_volume_get_data (fields, 0), expected, n);
+
+  /* The classes along every axis, kept for the page's overlay: the library's byte for byte. */
+  g_assert_nonnull (evox_metrics_get_percolation (table));
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      g_autofree char *label = g_strdup_printf ("Percolation (%c)", "xyz"[axis]);
+
+      evox_percolation_get_classes (percolation, axis, classes);
+      g_assert_cmpmem (evox_volume_get_data (evox_metrics_get_percolation (table), axis), n,
+                       classes, n);
+      g_assert_cmpstr (evox_volume_get_channel_label (evox_metrics_get_percolation (table),
+                                                      axis), ==, label);
+    }
+  /* Nothing kept without keep_fields. */
+  g_clear_pointer (&table, evox_metrics_free);
+  request.keep_fields = FALSE;
+  table = evox_metrics_compute (volume, &request, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (evox_metrics_get_percolation (table));
 }
 
 /* A ball of radius 10 voxels centred in 32^3 voxels of 1 um (1000 nm). */

@@ -31,6 +31,7 @@ typedef struct
   int               connectivity;     /* 6, 18 or 26 for percolation; 0: 26 */
   gboolean          surface;          /* the interface between phase and other */
   EvoxMetricsPhase  other;            /* used when surface */
+  guint             surface_methods;  /* EvoxAreaMethod bits; 0: EVOX_AREA_CROFTON */
   gboolean          thickness;        /* local thickness of the phase (and of its complement) */
   gboolean          keep_thickness;   /* keep the phase's thickness map (evox_metrics_get_map) */
   gboolean          keep_fields;      /* keep the fields (evox_metrics_get_fields) along the

@@ -8,8 +8,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-interface-area.h"
 #include "evox-metrics-csv.h"
 #include "evox-metrics-panel.h"
+#include "evox-percolation.h"
 #include "evox-types.h"
 #include "evox-ui-util.h"
 #include "evox-units.h"
@@ -36,11 +38,23 @@ struct _EvoxMetricsPanel
   GtkCheckButton   *percolation_check;
   GtkCheckButton   *surface_check;
   GtkDropDown      *other_dropdown;
+  GtkDropDown      *surface_method_dropdown;
+  GtkDropDown      *percolation_axis_dropdown;
+  GtkLabel         *percolation_legend;
   GtkCheckButton   *thickness_check;
   GtkWidget        *progress_box;
   GtkProgressBar   *progress_bar;
   GtkLabel         *error_label;
   GtkGrid          *table;
+
+  /* The percolation overlay: shown as the document's clusters, in place of those it keeps in
+   * hidden until it goes. placing: the page itself is changing the document's clusters. */
+  gboolean          show_percolation;
+  EvoxClusters     *overlay;
+  EvoxClusters     *hidden;
+  gboolean          placing;
+  /* The phase the table measured, which the overlay records for sessions. */
+  EvoxMetricsPhase  measured;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxMetricsPanel, evox_metrics_panel, GTK_TYPE_WIDGET)
@@ -49,10 +63,13 @@ enum
 {
   PROP_0,
   PROP_BUSY,
+  PROP_SHOW_PERCOLATION,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void update_overlay (EvoxMetricsPanel *self);
 
 static void
 show_error (EvoxMetricsPanel *self,
@@ -88,6 +105,10 @@ update_actions (EvoxMetricsPanel *self)
                                  has_table && evox_metrics_get_fields (self->metrics) != NULL &&
                                  self->document != NULL &&
                                  evox_document_get_stack (self->document) != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "metrics.show-percolation",
+                                 self->show_percolation ||
+                                 (has_table && self->document != NULL &&
+                                  evox_metrics_get_percolation (self->metrics) != NULL));
 }
 
 /* Phases */
@@ -295,6 +316,11 @@ evox_metrics_panel_get_request (EvoxMetricsPanel   *self,
           return FALSE;
         }
       phase_add (&request->other, evox_phase_list_get_phase (phases, selected));
+      /* The list: Crofton, smoothed surface, both. */
+      selected = gtk_drop_down_get_selected (self->surface_method_dropdown);
+      request->surface_methods = selected == 1 ? EVOX_AREA_MESH :
+                                 selected == 2 ? EVOX_AREA_CROFTON | EVOX_AREA_MESH :
+                                 EVOX_AREA_CROFTON;
     }
   return TRUE;
 }
@@ -508,7 +534,11 @@ compute_finished (GObject      *source,
     {
       g_clear_pointer (&self->metrics, evox_metrics_free);
       self->metrics = g_steal_pointer (&metrics);
+      phase_clear (&self->measured);
+      self->measured = data->request.phase;
+      memset (&data->request.phase, 0, sizeof data->request.phase);
       fill_table (self);
+      update_overlay (self);
     }
   compute_data_free (data);
   _evox_ui_job_stop (&self->job);
@@ -704,6 +734,179 @@ show_fields_action (GtkWidget  *widget,
     }
 }
 
+/* Percolation overlay */
+
+static void
+update_legend (EvoxMetricsPanel *self)
+{
+  static const char *const names[] = { NULL, N_("Connected to both faces"),
+                                       N_("Connected to one face"), N_("Isolated") };
+  g_autoptr(GString) markup = g_string_new (NULL);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->percolation_legend), self->overlay != NULL);
+  if (self->overlay == NULL)
+    return;
+  for (guint k = EVOX_PERCOLATION_BOTH; k <= EVOX_PERCOLATION_ISOLATED; k++)
+    {
+      g_autofree char *name = g_markup_escape_text (_(names[k]), -1);
+      double percent = 100.0 * evox_clusters_get_fraction (self->overlay, k);
+
+      /* The share beside each class, as the table's rows give it along this axis; a few voxels
+       * do not read as none. */
+      g_string_append_printf (markup, "%s<span foreground=\"%s\">\u25a0</span> %s  ",
+                              k > EVOX_PERCOLATION_BOTH ? "\n" : "",
+                              evox_percolation_class_color (k), name);
+      if (percent > 0.0 && percent < 0.05)
+        g_string_append (markup, "&lt; 0.1 %");
+      else
+        g_string_append_printf (markup, "%.1f %%", percent);
+    }
+  gtk_label_set_markup (self->percolation_legend, markup->str);
+}
+
+/* Gives the document back the clusters the overlay replaced, if the overlay is still its. */
+static void
+remove_overlay (EvoxMetricsPanel *self)
+{
+  if (self->overlay != NULL && self->document != NULL &&
+      evox_document_get_clusters (self->document) == self->overlay)
+    {
+      self->placing = TRUE;
+      if (!evox_document_set_clusters (self->document, self->hidden))
+        evox_document_set_clusters (self->document, NULL);
+      self->placing = FALSE;
+    }
+  g_clear_object (&self->overlay);
+  g_clear_object (&self->hidden);
+}
+
+static void
+set_shown (EvoxMetricsPanel *self,
+           gboolean          show)
+{
+  if (self->show_percolation == show)
+    return;
+  self->show_percolation = show;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_PERCOLATION]);
+  update_actions (self);
+}
+
+/* Shows the kept classes along the chosen axis as the document's clusters while the overlay is
+ * on (a new table or axis replaces it); removes it when off or when there is nothing to show. */
+static void
+update_overlay (EvoxMetricsPanel *self)
+{
+  EvoxVolume *classes = self->metrics != NULL ? evox_metrics_get_percolation (self->metrics) :
+                                                NULL;
+  g_autoptr(EvoxClusters) overlay = NULL;
+  g_autoptr(GError) error = NULL;
+  guint axis = MIN (gtk_drop_down_get_selected (self->percolation_axis_dropdown), 2);
+  gsize dims[3];
+
+  if (!self->show_percolation || self->document == NULL || classes == NULL)
+    {
+      remove_overlay (self);
+      set_shown (self, FALSE);
+      update_legend (self);
+      return;
+    }
+  evox_volume_get_dims (classes, dims);
+  overlay = evox_percolation_clusters_new (evox_volume_get_data (classes, axis), dims, axis,
+                                           &error);
+  /* The page measures 26-connected components (the library's default). */
+  if (overlay != NULL && self->measured.n_ranges > 0)
+    evox_percolation_clusters_set_source (overlay, self->measured.channel,
+                                          self->measured.n_ranges, self->measured.lo,
+                                          self->measured.hi, 26);
+  if (overlay != NULL && evox_document_get_clusters (self->document) != self->overlay)
+    g_set_object (&self->hidden, evox_document_get_clusters (self->document));
+  self->placing = TRUE;
+  /* Clusters of other dims (a table of another volume or map) are refused. */
+  if (overlay != NULL && !evox_document_set_clusters (self->document, overlay))
+    g_set_error_literal (&error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                         _("the table was computed on another volume"));
+  self->placing = FALSE;
+  if (error != NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not show the percolation: %s"),
+                                                  error->message);
+
+      remove_overlay (self);
+      set_shown (self, FALSE);
+      update_legend (self);
+      show_error (self, message);
+      return;
+    }
+  g_set_object (&self->overlay, overlay);
+  evox_document_set_show_clusters (self->document, TRUE);
+  update_legend (self);
+}
+
+/* Clusters the user made (or a new volume) replace the overlay: it is off then, and what it had
+ * replaced is not given back over them. */
+static void
+on_clusters_changed (EvoxMetricsPanel *self)
+{
+  if (self->placing || self->overlay == NULL ||
+      evox_document_get_clusters (self->document) == self->overlay)
+    return;
+  g_clear_object (&self->overlay);
+  g_clear_object (&self->hidden);
+  set_shown (self, FALSE);
+  update_legend (self);
+}
+
+static void
+on_percolation_axis (EvoxMetricsPanel *self)
+{
+  if (self->show_percolation)
+    update_overlay (self);
+}
+
+void
+evox_metrics_panel_set_show_percolation (EvoxMetricsPanel *self,
+                                         gboolean          show)
+{
+  g_return_if_fail (EVOX_IS_METRICS_PANEL (self));
+
+  show = !!show;
+  if (self->show_percolation == show)
+    return;
+  show_error (self, NULL);
+  set_shown (self, show);
+  update_overlay (self);
+}
+
+gboolean
+evox_metrics_panel_get_show_percolation (EvoxMetricsPanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_METRICS_PANEL (self), FALSE);
+  return self->show_percolation;
+}
+
+void
+evox_metrics_panel_set_percolation_axis (EvoxMetricsPanel *self,
+                                         guint             axis)
+{
+  g_return_if_fail (EVOX_IS_METRICS_PANEL (self));
+  g_return_if_fail (axis < 3);
+
+  gtk_drop_down_set_selected (self->percolation_axis_dropdown, axis);
+}
+
+void
+evox_metrics_panel_set_surface_methods (EvoxMetricsPanel *self,
+                                        guint             methods)
+{
+  g_return_if_fail (EVOX_IS_METRICS_PANEL (self));
+  g_return_if_fail (methods != 0 &&
+                    (methods & ~(guint) (EVOX_AREA_CROFTON | EVOX_AREA_MESH)) == 0);
+
+  gtk_drop_down_set_selected (self->surface_method_dropdown,
+                              methods == EVOX_AREA_MESH ? 1 :
+                              methods == EVOX_AREA_CROFTON ? 0 : 2);
+}
+
 /* Public */
 
 void
@@ -716,6 +919,9 @@ evox_metrics_panel_set_document (EvoxMetricsPanel *self,
   if (self->document == document)
     return;
   _evox_ui_job_cancel (&self->job);
+  remove_overlay (self);
+  set_shown (self, FALSE);
+  update_legend (self);
   if (self->document != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->document, self);
@@ -734,6 +940,8 @@ evox_metrics_panel_set_document (EvoxMetricsPanel *self,
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (document, "notify::volume", G_CALLBACK (update_actions), self,
                                G_CONNECT_SWAPPED);
+      g_signal_connect_object (document, "notify::clusters", G_CALLBACK (on_clusters_changed),
+                               self, G_CONNECT_SWAPPED);
       on_phases_changed (G_LIST_MODEL (phases), 0, 0, g_list_model_get_n_items (G_LIST_MODEL (phases)),
                          self);
     }
@@ -832,6 +1040,27 @@ evox_metrics_panel_get_property (GObject    *object,
     case PROP_BUSY:
       g_value_set_boolean (value, evox_metrics_panel_get_busy (self));
       break;
+    case PROP_SHOW_PERCOLATION:
+      g_value_set_boolean (value, self->show_percolation);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+evox_metrics_panel_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  EvoxMetricsPanel *self = EVOX_METRICS_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_SHOW_PERCOLATION:
+      evox_metrics_panel_set_show_percolation (self, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -846,6 +1075,7 @@ evox_metrics_panel_dispose (GObject *object)
   _evox_ui_job_cancel (&self->job);
   g_clear_pointer (&self->metrics, evox_metrics_free);
   g_clear_pointer (&self->lines, g_array_unref);
+  phase_clear (&self->measured);
   _evox_dispose_bin_template (GTK_WIDGET (self), EVOX_TYPE_METRICS_PANEL);
 
   G_OBJECT_CLASS (evox_metrics_panel_parent_class)->dispose (object);
@@ -858,11 +1088,15 @@ evox_metrics_panel_class_init (EvoxMetricsPanelClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->get_property = evox_metrics_panel_get_property;
+  object_class->set_property = evox_metrics_panel_set_property;
   object_class->dispose = evox_metrics_panel_dispose;
 
   properties[PROP_BUSY] =
     g_param_spec_boolean ("busy", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SHOW_PERCOLATION] =
+    g_param_spec_boolean ("show-percolation", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -876,6 +1110,10 @@ evox_metrics_panel_class_init (EvoxMetricsPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, percolation_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, surface_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, other_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, surface_method_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel,
+                                        percolation_axis_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, percolation_legend);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, thickness_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, progress_box);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, progress_bar);
@@ -889,6 +1127,8 @@ evox_metrics_panel_class_init (EvoxMetricsPanelClass *klass)
   gtk_widget_class_install_action (widget_class, "metrics.show-thickness", NULL,
                                    show_thickness_action);
   gtk_widget_class_install_action (widget_class, "metrics.show-fields", NULL, show_fields_action);
+  gtk_widget_class_install_property_action (widget_class, "metrics.show-percolation",
+                                            "show-percolation");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -913,6 +1153,10 @@ evox_metrics_panel_init (EvoxMetricsPanel *self)
   gtk_check_button_set_active (self->tortuosity_y, TRUE);
   gtk_check_button_set_active (self->tortuosity_z, TRUE);
   gtk_check_button_set_active (self->percolation_check, TRUE);
+  /* Along z, across the electrode from current collector to separator. */
+  gtk_drop_down_set_selected (self->percolation_axis_dropdown, 2);
+  g_signal_connect_swapped (self->percolation_axis_dropdown, "notify::selected",
+                            G_CALLBACK (on_percolation_axis), self);
   update_others (self);
   update_actions (self);
 }
