@@ -830,10 +830,11 @@ frame_of_volume (Frame      *frame,
  * half-width f (a box of f convolved with itself, sigma 0.41 f) it keeps more detail: on a 500^3
  * packing of spheres at f = 4.5, area -18.9% instead of -23.8% of the full surface's, the 99th
  * percentile of the distance to it 3.4 voxels instead of 4.5, no visible aliasing. The coarse
- * grid is first contoured at the level that keeps the mask's voxel count (n_inside / f^3
+ * grid is first measured at the level that keeps the mask's voxel count (n_inside / f^3
  * coarse points), as the smoothed surface is, so thin strands that the tent flattens below the
- * half level keep their volume instead of vanishing; then the level is moved (two steps, each a
- * contour of the small coarse grid) to enclose the full surface's volume, since corners cut at
+ * half level keep their volume instead of vanishing; then the level is moved (a few steps, each
+ * a measure of the small coarse grid's surface; one contour at the end) to enclose the full
+ * surface's volume, since corners cut at
  * a step of f cost about f times the volume they cost the full surface (-5% on the test's
  * balls before, +0.1% after). Values are kept as u16 (the mask's 0..255 times 256), which holds
  * the x-y pass and the coarse grid in a third of the bytes of the mask's voxels at f = 2.
