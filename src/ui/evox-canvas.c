@@ -1884,6 +1884,24 @@ evox_canvas_realize (GtkWidget *widget)
     gtk_gl_area_set_error (GTK_GL_AREA (self), error);
 }
 
+/* Popovers still up when the window closes are closed first: GTK 4.8 otherwise keeps a pending
+ * pointer query for the popover's surface and runs it after the surface is gone (a critical,
+ * "gdk_surface_get_device_position: assertion 'GDK_IS_SURFACE (surface)' failed", seen in
+ * test-overlay-ui after a window closed with the label editor open). An open editor keeps
+ * nothing, as when the canvas goes away. */
+static void
+evox_canvas_unmap (GtkWidget *widget)
+{
+  EvoxCanvas *self = EVOX_CANVAS (widget);
+
+  self->edited_label = -1;
+  if (self->label_popover != NULL)
+    gtk_popover_popdown (GTK_POPOVER (self->label_popover));
+  if (self->label_menu != NULL)
+    gtk_popover_popdown (GTK_POPOVER (self->label_menu));
+  GTK_WIDGET_CLASS (evox_canvas_parent_class)->unmap (widget);
+}
+
 static void
 evox_canvas_unrealize (GtkWidget *widget)
 {
@@ -2051,6 +2069,7 @@ evox_canvas_class_init (EvoxCanvasClass *klass)
   object_class->set_property = evox_canvas_set_property;
   widget_class->realize = evox_canvas_realize;
   widget_class->unrealize = evox_canvas_unrealize;
+  widget_class->unmap = evox_canvas_unmap;
   widget_class->snapshot = evox_canvas_snapshot;
   widget_class->size_allocate = evox_canvas_size_allocate;
   area_class->render = evox_canvas_render;
