@@ -275,16 +275,18 @@ evox_voxel_source_reduce (EvoxVoxelSource  *self,
 
   for (int i = 0; i < 3; i++)
     rdims[i] = reduced_side (self->dims[i], scale);
-  reduced = evox_volume_new (rdims[0], rdims[1], rdims[2], 1, self->type, error);
-  if (reduced == NULL)
-    return NULL;
   item = evox_sample_type_size (self->type);
   plane = rdims[0] * rdims[1];
-  if (!evox_check_allocation ((guint64) self->dims[0] * self->dims[1] * scale, item,
+  reduced = evox_volume_new (rdims[0], rdims[1], rdims[2], 1, self->type, error);
+  if (reduced == NULL ||
+      !evox_check_allocation ((guint64) self->dims[0] * self->dims[1] * scale, item,
                               "one slab of planes", error) ||
       !evox_check_allocation (plane, sizeof (double) + sizeof (guint64), "one reduced plane",
                               error))
-    return NULL;
+    {
+      g_prefix_error (error, "%s: at 1:%u, ", self->path, scale);
+      return NULL;
+    }
   slab = g_malloc ((gsize) self->dims[0] * self->dims[1] * scale * item);
   sum = g_new (double, plane);
   count = g_new (guint64, plane);
@@ -314,8 +316,8 @@ evox_voxel_source_reduce (EvoxVoxelSource  *self,
  * The reduced volume of a source too large for memory: block means at the smallest power-of-two
  * scale, at least 2, whose voxels fit half the memory cap (the rest is left to the statistics,
  * the views and analyses), with the source attached and the metadata "info.on demand" saying so.
- * Not frozen and without a grid: the reader sets its spacing (scale times the file's) and its
- * metadata, then freezes it.
+ * Its spacing is scale voxels, not known; the reader sets the real one (scale times the file's)
+ * and its metadata, then freezes it.
  */
 EvoxVolume *
 evox_voxel_source_open_reduced (EvoxVoxelSource  *self,
@@ -346,6 +348,9 @@ evox_voxel_source_open_reduced (EvoxVoxelSource  *self,
   note = g_strdup_printf ("1:%u in memory (means of %u^3 blocks); full resolution %" G_GSIZE_FORMAT
                           " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " read on demand", scale,
                           scale, self->dims[0], self->dims[1], self->dims[2]);
+  /* Unknown until the reader says otherwise, but one voxel spans scale of the file's. */
+  evox_volume_set_spacing (reduced, (double[3]) { scale, scale, scale });
+  evox_volume_set_spacing_known (reduced, FALSE);
   evox_volume_set_metadata (reduced, "info.on demand", note);
   evox_voxel_source_attach (self, reduced, scale);
   return g_steal_pointer (&reduced);

@@ -2587,8 +2587,14 @@ tiff_source_read_box (gpointer      user_data,
   for (gsize k = 0; k < size[2]; k++)
     {
       const TiffPage *page = &g_array_index (reader->pages, TiffPage, origin[2] + k);
+      const TiffFile *file = g_ptr_array_index (reader->files, page->file);
       guint8 *out = (guint8 *) dest + k * plane_bytes;
+      GStatBuf st;
 
+      /* The file stays open for as long as the volume is shown: a file cut short or rewritten
+       * since would otherwise still answer from libtiff's buffers and our read cache. */
+      if (g_stat (file->path, &st) != 0 || (guint64) st.st_size != file->size)
+        return file_changed (file, error);
       diag_clear (&worker->diag);
       if (page->n_runs > 0)
         {
@@ -2697,14 +2703,6 @@ evox_tiff_read_reduced (const char    *path,
       for (int i = 0; i < 3; i++)
         spacing[i] *= scale;
       evox_volume_set_spacing (volume, spacing);
-    }
-  else
-    {
-      double voxels[3] = { scale, scale, scale };
-
-      /* Still unknown, but one reduced voxel spans scale of the file's. */
-      evox_volume_set_spacing (volume, voxels);
-      evox_volume_set_spacing_known (volume, FALSE);
     }
   evox_volume_freeze (volume);
   return g_steal_pointer (&volume);
