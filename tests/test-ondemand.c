@@ -13,6 +13,8 @@
 
 #include "evox-hdf5.h"
 #include "evox-loader.h"
+#include "evox-methods.h"
+#include "evox-session.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
 #include "evox-voxel-source.h"
@@ -509,6 +511,19 @@ test_loader_reduces (void)
       assert_boxes (source, whole, 8);
       g_assert_true (evox_volume_build_histograms (reduced, NULL, NULL, &error));
       g_assert_no_error (error);
+      /* The methods paragraph says what was computed at what scale. */
+      {
+        g_autoptr(EvoxDocument) document = evox_document_new ();
+        g_autoptr(EvoxSession) session = NULL;
+        g_autofree char *methods = NULL;
+
+        evox_document_set_volume (document, reduced, "big", paths[p]);
+        session = evox_session_capture (document, NULL, &error);
+        g_assert_no_error (error);
+        methods = evox_methods_format (session, reduced);
+        g_assert_nonnull (strstr (methods, "held at 1:2 (the means of 2 x 2 x 2 blocks), and "
+                                           "what follows was computed at 1:2."));
+      }
 
       /* A cancelled load reports the cancel, not the cap. */
       g_cancellable_cancel (cancelled);

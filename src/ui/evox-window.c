@@ -665,9 +665,16 @@ show_uploaded_volume (EvoxWindow *self)
   /* A file larger than memory is held reduced: the title says at what scale. */
   if (evox_volume_get_reduction (volume) > 1)
     {
+      guint s = evox_volume_get_reduction (volume);
       char *reduced = g_strdup_printf (_("%s (1:%u in memory; full resolution on demand)"), name,
-                                       evox_volume_get_reduction (volume));
+                                       s);
 
+      note = join_notes (note, g_strdup_printf (_("“%s” is larger than the memory cap: it is "
+                                                  "held at 1:%u (means of %u × %u × %u blocks). "
+                                                  "Zoomed-in slices read full resolution from "
+                                                  "the file; analyses, the histogram and the 3D "
+                                                  "views work at 1:%u."),
+                                                name, s, s, s, s, s));
       g_free (name);
       name = reduced;
     }
