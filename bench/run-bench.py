@@ -64,7 +64,7 @@ evox_labels_compute end to end on about 10^5 particles beside scipy's labelling 
 statistics.
 
     /usr/bin/python3 bench/run-bench.py --big [--size 2048] [--big-formats tiff,hdf5]
-                                        [--big-first-only] [--markdown]
+                                        [--big-first-only] [--big-ondemand LIMIT] [--markdown]
 
 measures opening a big volume instead (issue 17, "Open and look"): it writes a SIZE^3 u16
 volume (default 2048^3, 16 GiB) under bench/data/, one format at a time, deleted after its
@@ -76,7 +76,10 @@ when the whole volume was read, when its histograms were done, and the peak resi
 reading the same file whole, timed the same way. Before each tool the file's pages are dropped
 from the page cache (posix_fadvise DONTNEED on that file alone), so both open it cold. With
 --big-first-only Evox stops at its first preview (twice, cold each time) and no reference runs:
-for a machine where the whole volume would not fit beside other jobs.
+for a machine where the whole volume would not fit beside other jobs. With --big-ondemand LIMIT
+(1G, say) evox-bench ondemand opens it with EVOX_MEMORY_LIMIT=LIMIT instead, held reduced (one
+pass over the cold file), then reads, each cold again, the first full-resolution z plane (what a
+zoomed pane of the z slice reads) and x plane (a column of every page) from it; no reference.
 
     /usr/bin/python3 bench/run-bench.py --label-memory [--markdown]
 
@@ -406,9 +409,11 @@ def free_disk(path):
     return st.f_bavail * st.f_frsize
 
 
-def bench_big(binary, size, formats, first_only=False):
+def bench_big(binary, size, formats, first_only=False, ondemand_limit=None):
     """Writes each format in turn, opens it with Evox and with the reference, deletes it; with
-    first_only, Evox stops at its first preview (twice, cold each time) and no reference runs."""
+    first_only, Evox stops at its first preview (twice, cold each time) and no reference runs;
+    with ondemand_limit, Evox opens it over that memory cap, reduced, and reads full-resolution
+    planes on demand (no reference)."""
     os.makedirs(DATA_DIR, exist_ok=True)
     results = []
     volume_bytes = size ** 3 * 2
@@ -422,6 +427,13 @@ def bench_big(binary, size, formats, first_only=False):
             t0 = time.perf_counter()
             write_big(fmt, size, path)
             write_s = time.perf_counter() - t0
+            if ondemand_limit:
+                evict(path)
+                run = evox_bench(binary, 'ondemand', path,
+                                 env={'EVOX_MEMORY_LIMIT': ondemand_limit})['ondemand'][0]
+                results.append({'format': fmt, 'size': size, 'write_s': write_s,
+                                'ondemand': run, 'limit': ondemand_limit})
+                continue
             if first_only:
                 runs = []
                 for _ in range(2):
@@ -459,6 +471,19 @@ def big_report(results, binary, argv, markdown, loads):
                      'then the statistics and fine histograms; peak = VmHWM over the volume\'s '
                      'bytes (the reference: its own process, VmHWM over the array\'s bytes)')
         lines.append('')
+    if results and 'ondemand' in results[0]:
+        lines.append('| file | memory cap | held at | open (one pass, cold) | first full-resolution '
+                     'z plane, cold | x plane, cold | peak |')
+        lines.append('| --- | --- | --- | --- | --- | --- | --- |')
+        for r in results:
+            e = r['ondemand']
+            lines.append('| %d^3 u16 %s (%.1f GiB) | %s | 1:%s | %.2f s | %.3f s | %.2f s | '
+                         '%.0f MB |'
+                         % (r['size'], 'TIFF' if r['format'] == 'tiff' else 'HDF5',
+                            r['size'] ** 3 * 2 / 2 ** 30, r['limit'], e['scale'],
+                            float(e['open_s']), float(e['z_plane_s']), float(e['x_plane_s']),
+                            int(e['peak_bytes']) / 1e6))
+        return '\n'.join(lines)
     if results and 'first' in results[0]:
         lines.append('| file | first preview, cold (two runs) | stride | peak then | target |')
         lines.append('| --- | --- | --- | --- | --- |')
@@ -2190,6 +2215,9 @@ def main():
                         help='comma-separated: tiff, hdf5 (--big)')
     parser.add_argument('--big-first-only', action='store_true',
                         help='stop at the first preview (--big): where the volume would not fit')
+    parser.add_argument('--big-ondemand', metavar='LIMIT',
+                        help='open over EVOX_MEMORY_LIMIT=LIMIT (--big): reduced, then the first '
+                             'full-resolution planes read on demand')
     parser.add_argument('--big-reference', metavar='FILE', help=argparse.SUPPRESS)
     parser.add_argument('--vtk-render', metavar='FILE', help=argparse.SUPPRESS)
     parser.add_argument('--volume-render', action='store_true',
@@ -2218,7 +2246,8 @@ def main():
             parser.error('--big-formats takes tiff and hdf5; --size must be at least 8')
         binary = find_binary(args.binary)
         load_before = load_average()
-        results = bench_big(binary, args.size or 2048, formats, args.big_first_only)
+        results = bench_big(binary, args.size or 2048, formats, args.big_first_only,
+                            args.big_ondemand)
         print(big_report(results, binary, sys.argv, args.markdown, (load_before, load_average())))
         return
     if args.vtk_render:
