@@ -43,38 +43,6 @@ memory_read_box (gpointer      user_data,
   return TRUE;
 }
 
-static guint8 *
-draw_frame (EvoxRenderer *renderer,
-            int           width,
-            int           height)
-{
-  GLuint fbo, rb[2];
-  guint8 *drawn = g_malloc ((gsize) width * height * 4);
-  guint8 *flipped = g_malloc ((gsize) width * height * 4);
-
-  glGenFramebuffers (1, &fbo);
-  glGenRenderbuffers (2, rb);
-  glBindRenderbuffer (GL_RENDERBUFFER, rb[0]);
-  glRenderbufferStorage (GL_RENDERBUFFER, GL_RGBA8, width, height);
-  glBindRenderbuffer (GL_RENDERBUFFER, rb[1]);
-  glRenderbufferStorage (GL_RENDERBUFFER, GL_DEPTH_COMPONENT24, width, height);
-  glBindFramebuffer (GL_FRAMEBUFFER, fbo);
-  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, rb[0]);
-  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_RENDERBUFFER, rb[1]);
-  /* A window's frame: evox_renderer_draw, which never waits for a read. */
-  evox_renderer_draw (renderer, width, height);
-  glPixelStorei (GL_PACK_ALIGNMENT, 1);
-  glReadPixels (0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, drawn);
-  for (int y = 0; y < height; y++)
-    memcpy (flipped + (gsize) y * width * 4, drawn + (gsize) (height - 1 - y) * width * 4,
-            (gsize) width * 4);
-  glBindFramebuffer (GL_FRAMEBUFFER, 0);
-  glDeleteRenderbuffers (2, rb);
-  glDeleteFramebuffers (1, &fbo);
-  g_free (drawn);
-  return flipped;
-}
-
 static void
 count_changed (gpointer data)
 {
@@ -152,7 +120,7 @@ test_zoomed_slice (void)
   changed = 0;
 
   /* The first frame draws the reduced slice and leaves the plane to a thread. */
-  first = draw_frame (renderer, width, height);
+  first = evox_test_draw_into_framebuffer (renderer, width, height);
   fullres = _evox_renderer_get_fullres (renderer);
   g_assert_nonnull (fullres);
   g_assert_cmpuint (_evox_fullres_get_n_reads (fullres), ==, 0);
@@ -167,12 +135,12 @@ test_zoomed_slice (void)
   g_assert_cmpuint (_evox_fullres_get_n_reads (fullres), ==, 1);
 
   /* The next frame: the file's plane 14, pixel for pixel as the whole volume draws it. */
-  second = draw_frame (renderer, width, height);
+  second = evox_test_draw_into_framebuffer (renderer, width, height);
   differ = count_differing (second, want, n);
   g_test_message ("full-resolution frame: %" G_GSIZE_FORMAT " pixels differ", differ);
   g_assert_cmpuint (differ, ==, 0);
   /* Drawn again from the texture: no second read. */
-  g_free (draw_frame (renderer, width, height));
+  g_free (evox_test_draw_into_framebuffer (renderer, width, height));
   g_assert_cmpuint (_evox_fullres_get_n_reads (fullres), ==, 1);
   g_assert_false (_evox_fullres_is_reading (fullres));
   evox_test_renderer_free (renderer);

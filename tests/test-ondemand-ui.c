@@ -57,20 +57,6 @@ gated_read_box (gpointer      user_data,
   return TRUE;
 }
 
-static void
-grab_canvas (EvoxWindow   *window,
-             EvoxTestGrab *grab)
-{
-  GtkWidget *canvas = evox_window_get_canvas (window);
-  gulong id = g_signal_connect (canvas, "frame-drawn", G_CALLBACK (evox_test_grab_frame), grab);
-
-  g_clear_pointer (&grab->pixels, g_free);
-  gtk_widget_queue_draw (canvas);
-  gtk_gl_area_queue_render (GTK_GL_AREA (canvas));
-  g_assert_true (evox_test_wait_for (evox_test_grabbed, grab, 20));
-  g_signal_handler_disconnect (canvas, id);
-}
-
 static gboolean
 plane_read (gpointer renderer)
 {
@@ -156,13 +142,13 @@ test_zoomed_pane (void)
   evox_document_set_volume (document, reduced, "gated (1:2 in memory)", NULL);
   evox_document_set_view (document, EVOX_VIEW_QUAD);
   renderer = evox_canvas_get_renderer (EVOX_CANVAS (evox_window_get_canvas (window)));
-  grab_canvas (window, &before);
+  evox_test_grab_next_frame (window, &before);
   /* The z pane zoomed in twice on its centre; frames go on while the read waits. */
   evox_renderer_get_pane_rect (before.width, before.height, EVOX_PANE_Z, rect);
   evox_camera_zoom_at (evox_renderer_get_pane_camera (renderer, EVOX_PANE_Z), 2.0,
                        rect[2] / 2.0, rect[3] / 2.0, rect[2], rect[3]);
-  grab_canvas (window, &before);
-  grab_canvas (window, &before);
+  evox_test_grab_next_frame (window, &before);
+  evox_test_grab_next_frame (window, &before);
   g_assert_true (_evox_fullres_is_reading (_evox_renderer_get_fullres (renderer)));
   g_assert_cmpuint (_evox_fullres_get_n_reads (_evox_renderer_get_fullres (renderer)), ==, 0);
   evox_test_screenshot (GTK_WIDGET (window), "ondemand-reduced");
@@ -172,7 +158,7 @@ test_zoomed_pane (void)
   g_cond_broadcast (&gate.cond);
   g_mutex_unlock (&gate.lock);
   g_assert_true (evox_test_wait_for (plane_read, renderer, 20));
-  grab_canvas (window, &after);
+  evox_test_grab_next_frame (window, &after);
   evox_test_screenshot (GTK_WIDGET (window), "ondemand-full");
 
   /* The z pane changed from the reduced plane to the file's (the other 2D panes, past one

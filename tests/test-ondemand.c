@@ -136,19 +136,6 @@ write_tiff (const char     *path,
   TIFFClose (tif);
 }
 
-static double
-sample (EvoxSampleType  type,
-        gconstpointer   data,
-        gsize           i)
-{
-  switch (type)
-    {
-    case EVOX_SAMPLE_U8: return ((const guint8 *) data)[i];
-    case EVOX_SAMPLE_U16: return ((const guint16 *) data)[i];
-    default: return ((const float *) data)[i];
-    }
-}
-
 /* Boxes at the corners and edges, across tiles, strips and chunks, and the whole volume: each
  * against the formula and against the volume read whole. */
 static void
@@ -188,10 +175,10 @@ assert_boxes (EvoxVoxelSource *source,
             {
               gsize i = (z * s[1] + y) * s[0] + x;
               gsize at = ((o[2] + z) * NY + o[1] + y) * NX + o[0] + x;
-              double got = sample (type, buf, i);
+              double got = evox_sample_get (buf, type, i);
 
               g_assert_cmpfloat (got, ==, value_at (bits, o[0] + x, o[1] + y, o[2] + z));
-              g_assert_cmpfloat (got, ==, sample (type, full, at));
+              g_assert_cmpfloat (got, ==, evox_sample_get (full, type, at));
             }
     }
   /* A box reaching out of the volume is refused, not read past the end. */
@@ -394,8 +381,8 @@ assert_block_means (EvoxVolume  *reduced,
     for (gsize y = 0; y < rdims[1]; y++)
       for (gsize x = 0; x < rdims[0]; x++)
         {
-          double got = sample (evox_volume_get_sample_type (reduced), data,
-                               (z * rdims[1] + y) * rdims[0] + x);
+          double got = evox_sample_get (data, evox_volume_get_sample_type (reduced),
+                                        (z * rdims[1] + y) * rdims[0] + x);
           double want = block_mean (bits, dims, s, x, y, z);
 
           /* At 1:1 the NaN voxel is a block of its own: NaN, the mean of nothing. */

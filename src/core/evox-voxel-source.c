@@ -174,23 +174,6 @@ evox_voxel_source_fitting_scale (EvoxVoxelSource *self,
   return 0;
 }
 
-static double
-sample_at (gconstpointer  data,
-           EvoxSampleType type,
-           gsize          i)
-{
-  switch (type)
-    {
-    case EVOX_SAMPLE_U8:
-      return ((const guint8 *) data)[i];
-    case EVOX_SAMPLE_U16:
-      return ((const guint16 *) data)[i];
-    case EVOX_SAMPLE_F32:
-    default:
-      return ((const float *) data)[i];
-    }
-}
-
 /* Adds a slab of planes into the per-column sums of one reduced plane; non-finite samples are
  * left out of both the sum and the count, as the statistics leave them out. */
 static void
@@ -213,7 +196,7 @@ accumulate_slab (gconstpointer   slab,
 
         for (gsize x = 0; x < dims[0]; x++)
           {
-            double v = sample_at (slab, type, row + x);
+            double v = evox_sample_get (slab, type, row + x);
 
             if (isfinite (v))
               {

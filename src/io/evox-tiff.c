@@ -1325,18 +1325,22 @@ read_strips (TiffWorker *worker,
   return TRUE;
 }
 
+/* Rows [y0, y0 + h) and columns [x0, x0 + w) of a tiled page into out (w samples a row): the
+ * tiles the box touches, each decoded once. */
 static gboolean
-read_tiles (TiffWorker      *worker,
-            const TiffPage  *page,
-            guint8          *dest,
-            GError         **error)
+read_tile_box (TiffWorker      *worker,
+               const TiffPage  *page,
+               gsize            x0,
+               gsize            y0,
+               gsize            w,
+               gsize            h,
+               guint8          *out,
+               GError         **error)
 {
   const TiffReader *reader = worker->reader;
   const TiffFile *file = g_ptr_array_index (reader->files, page->file);
   TIFF *tif = worker->tif;
-  guint32 width = reader->format.width, height = reader->format.height;
   gsize src_item = source_types[reader->format.source].bytes;
-  gsize dst_row = (gsize) width * reader->dest_item;
   guint32 tile_w = 0, tile_h = 0;
   guint64 tile_bytes;
   guint8 *buffer;
@@ -1361,21 +1365,19 @@ read_tiles (TiffWorker      *worker,
     }
   buffer = worker_scratch (worker, tile_bytes);
 
-  for (guint32 y0 = 0; y0 < height; y0 += tile_h)
-    for (guint32 x0 = 0; x0 < width; x0 += tile_w)
+  for (gsize ty = y0 / tile_h * tile_h; ty < y0 + h; ty += tile_h)
+    for (gsize tx = x0 / tile_w * tile_w; tx < x0 + w; tx += tile_w)
       {
-        guint32 tile = TIFFComputeTile (tif, x0, y0, 0, 0);
-        guint32 valid_w = MIN (tile_w, width - x0);
-        guint32 valid_h = MIN (tile_h, height - y0);
+        guint32 tile = TIFFComputeTile (tif, (guint32) tx, (guint32) ty, 0, 0);
+        gsize cx0 = MAX (tx, x0), cx1 = MIN (tx + tile_w, x0 + w);
 
         if (g_cancellable_is_cancelled (reader->cancellable))
           return page_failed (worker, page, "cancelled", error);
         if (TIFFReadEncodedTile (tif, tile, buffer, (tmsize_t) tile_bytes) != (tmsize_t) tile_bytes)
           return page_failed (worker, page, "cannot decode a tile", error);
-        for (guint32 r = 0; r < valid_h; r++)
-          store_samples (reader, buffer + (gsize) r * tile_w * src_item,
-                         dest + (gsize) (y0 + r) * dst_row + (gsize) x0 * reader->dest_item,
-                         valid_w);
+        for (gsize y = MAX (ty, y0); y < MIN (ty + tile_h, y0 + h); y++)
+          store_samples (reader, buffer + ((y - ty) * tile_w + (cx0 - tx)) * src_item,
+                         out + ((y - y0) * w + (cx0 - x0)) * reader->dest_item, cx1 - cx0);
       }
   return TRUE;
 }
@@ -1521,7 +1523,8 @@ worker_decode (TiffWorker  *worker,
   if (!worker_select_page (worker, page, error))
     return FALSE;
   if (TIFFIsTiled (worker->tif))
-    return read_tiles (worker, page, dest, error);
+    return read_tile_box (worker, page, 0, 0, worker->reader->format.width,
+                          worker->reader->format.height, dest, error);
   if (!read_strips (worker, dest))
     return page_failed (worker, page, "cannot decode the page", error);
   return TRUE;
@@ -2529,45 +2532,6 @@ read_strip_box (TiffWorker  *worker,
         store_samples (reader, buffer + (y - first) * src_row + x0 * src_item,
                        out + (y - y0) * w * reader->dest_item, w);
     }
-  return TRUE;
-}
-
-/* The same from a tiled page: the tiles the box touches, each decoded once. */
-static gboolean
-read_tile_box (TiffWorker      *worker,
-               const TiffPage  *page,
-               gsize            x0,
-               gsize            y0,
-               gsize            w,
-               gsize            h,
-               guint8          *out,
-               GError         **error)
-{
-  const TiffReader *reader = worker->reader;
-  gsize src_item = source_types[reader->format.source].bytes;
-  guint32 tile_w = 0, tile_h = 0;
-  gsize tile_bytes;
-  guint8 *buffer;
-
-  if (!TIFFGetField (worker->tif, TIFFTAG_TILEWIDTH, &tile_w) ||
-      !TIFFGetField (worker->tif, TIFFTAG_TILELENGTH, &tile_h) || tile_w == 0 || tile_h == 0 ||
-      (guint64) tile_w * tile_h * src_item != TIFFTileSize64 (worker->tif))
-    return page_failed (worker, page, "inconsistent tile size", error);
-  tile_bytes = (gsize) tile_w * tile_h * src_item;
-  buffer = worker_scratch (worker, tile_bytes);
-  for (gsize ty = y0 / tile_h * tile_h; ty < y0 + h; ty += tile_h)
-    for (gsize tx = x0 / tile_w * tile_w; tx < x0 + w; tx += tile_w)
-      {
-        guint32 tile = TIFFComputeTile (worker->tif, (guint32) tx, (guint32) ty, 0, 0);
-        gsize cx0 = MAX (tx, x0), cx1 = MIN (tx + tile_w, x0 + w);
-
-        if (TIFFReadEncodedTile (worker->tif, tile, buffer, (tmsize_t) tile_bytes) !=
-            (tmsize_t) tile_bytes)
-          return page_failed (worker, page, "cannot decode a tile", error);
-        for (gsize y = MAX (ty, y0); y < MIN (ty + tile_h, y0 + h); y++)
-          store_samples (reader, buffer + ((y - ty) * tile_w + (cx0 - tx)) * src_item,
-                         out + ((y - y0) * w + (cx0 - x0)) * reader->dest_item, cx1 - cx0);
-      }
   return TRUE;
 }
 

@@ -182,6 +182,26 @@ _evox_slice_pass_draw_slices (EvoxRenderer *self,
   _evox_mesh_pass_draw_translucent (self, frame, self->clip_surfaces);
 }
 
+/* One tile of a level with the BRICKED program in use: p = texture coordinate x level_scale,
+ * drawn where tile_lo <= p < tile_hi from the texel p - tile_first. */
+static void
+draw_tile (SliceUniforms *su,
+           const float    level_scale[3],
+           const int      tile_first[3],
+           const float    tile_lo[3],
+           const float    tile_hi[3],
+           GLuint         texture,
+           guint          plane)
+{
+  glUniform3fv (su->level_scale, 1, level_scale);
+  glUniform3iv (su->tile_first, 1, tile_first);
+  glUniform3fv (su->tile_lo, 1, tile_lo);
+  glUniform3fv (su->tile_hi, 1, tile_hi);
+  glActiveTexture (GL_TEXTURE0);
+  glBindTexture (GL_TEXTURE_3D, texture);
+  glDrawArrays (GL_TRIANGLES, (GLint) plane, 6);
+}
+
 /* Full resolution over a reduced slice */
 
 /* Texture coordinates (0..1 over the volume's box) to window pixels. */
@@ -252,7 +272,6 @@ draw_full_resolution (EvoxRenderer *self,
   double lo[3], hi[3], t[3], a_px[2], b_px[2], t_lo[3], t_hi[3];
   gsize full[3], box_lo[3], box_hi[3];
   const EvoxFullResPlane *tile;
-  SliceUniforms *su;
   float level_scale[3], tile_lo[3], tile_hi[3];
   int tile_first[3];
 
@@ -304,14 +323,8 @@ draw_full_resolution (EvoxRenderer *self,
   self->res.drawing_tiles = TRUE;
   _evox_slice_pass_use_program (self, frame, 1.0f);
   self->res.drawing_tiles = FALSE;
-  su = &self->res.su[SLICE_BRICKED];
-  glUniform3fv (su->level_scale, 1, level_scale);
-  glUniform3iv (su->tile_first, 1, tile_first);
-  glUniform3fv (su->tile_lo, 1, tile_lo);
-  glUniform3fv (su->tile_hi, 1, tile_hi);
-  glActiveTexture (GL_TEXTURE0);
-  glBindTexture (GL_TEXTURE_3D, tile->texture);
-  glDrawArrays (GL_TRIANGLES, (GLint) plane, 6);
+  draw_tile (&self->res.su[SLICE_BRICKED], level_scale, tile_first, tile_lo, tile_hi,
+             tile->texture, plane);
   glBindTexture (GL_TEXTURE_3D, 0);
 }
 
@@ -474,13 +487,7 @@ _evox_slice_pass_draw_bricked (EvoxRenderer *self,
         glScissor (saved[0], saved[1], saved[2], saved[3]);
       else
         glDisable (GL_SCISSOR_TEST);
-      glUniform3fv (su->level_scale, 1, scale);
-      glUniform3iv (su->tile_first, 1, tile_first);
-      glUniform3fv (su->tile_lo, 1, lo);
-      glUniform3fv (su->tile_hi, 1, hi);
-      glActiveTexture (GL_TEXTURE0);
-      glBindTexture (GL_TEXTURE_3D, tile->texture);
-      glDrawArrays (GL_TRIANGLES, (GLint) plane, 6);
+      draw_tile (su, scale, tile_first, lo, hi, tile->texture, plane);
     }
   glBindTexture (GL_TEXTURE_3D, 0);
   glScissor (saved[0], saved[1], saved[2], saved[3]);
