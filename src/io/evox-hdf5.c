@@ -17,6 +17,12 @@
 
 static const guint8 hdf5_signature[8] = { 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n' };
 
+/* Debian builds libhdf5 without its thread-safety option, and a file read on demand is read
+ * from the slices' thread while the window may load or write another: every entry point into
+ * the library here holds this lock (a whole load holds it; reads on demand wait in their
+ * thread, never in a frame). */
+static GMutex hdf5_lock;
+
 /* Energies below this are in keV when the file does not say: TXM energies are 4 to 30 keV, and no
  * X-ray microscope images at 200 eV and below with hard X-ray optics. */
 #define KEV_BELOW 200.0
@@ -893,6 +899,7 @@ EvoxHdf5Info *
 evox_hdf5_read_info (const char  *path,
                      GError     **error)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&hdf5_lock);
   g_auto(Source) source = SOURCE_INIT;
   EvoxHdf5Info *info;
 
@@ -1345,6 +1352,7 @@ evox_hdf5_load_with_preview (const char                *path,
                              GCancellable              *cancellable,
                              GError                   **error)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&hdf5_lock);
   g_auto(Source) source = SOURCE_INIT;
   g_autoptr(EvoxVolume) volume = NULL;
   g_autofree float *white = NULL;
@@ -1567,10 +1575,6 @@ evox_hdf5_load_with_preview (const char                *path,
 /* ------------------------------------------------------------------------------------------ */
 /* Reading on demand                                                                           */
 
-/* Debian builds libhdf5 without its thread-safety option: boxes read from the slices' thread
- * and from analyses take this lock around every call into the library. */
-static GMutex hdf5_on_demand_lock;
-
 typedef struct
 {
   Source  source;
@@ -1583,9 +1587,9 @@ hdf5_source_free (gpointer data)
 {
   Hdf5Source *h5 = data;
 
-  g_mutex_lock (&hdf5_on_demand_lock);
+  g_mutex_lock (&hdf5_lock);
   source_clear (&h5->source);
-  g_mutex_unlock (&hdf5_on_demand_lock);
+  g_mutex_unlock (&hdf5_lock);
   g_free (h5->path);
   g_free (h5);
 }
@@ -1602,7 +1606,7 @@ hdf5_source_read_box (gpointer      user_data,
   hsize_t count[3] = { size[2], size[1], size[0] };
   gboolean ok;
 
-  g_mutex_lock (&hdf5_on_demand_lock);
+  g_mutex_lock (&hdf5_lock);
   {
     g_auto(EvoxH5Id) file_space = H5Dget_space (h5->source.data);
     g_auto(EvoxH5Id) mem_space = H5Screate_simple (3, count, NULL);
@@ -1613,7 +1617,7 @@ hdf5_source_read_box (gpointer      user_data,
     if (!ok)
       set_hdf5_error (error, h5->path, "reading /exchange/data");
   }
-  g_mutex_unlock (&hdf5_on_demand_lock);
+  g_mutex_unlock (&hdf5_lock);
   return ok;
 }
 
@@ -1638,9 +1642,9 @@ evox_hdf5_open_source (const char  *path,
   h5 = g_new0 (Hdf5Source, 1);
   h5->source = (Source) SOURCE_INIT;
   h5->path = g_strdup (path);
-  g_mutex_lock (&hdf5_on_demand_lock);
+  g_mutex_lock (&hdf5_lock);
   ok = source_open (&h5->source, h5->path, error) && check_chunks (&h5->source, error);
-  g_mutex_unlock (&hdf5_on_demand_lock);
+  g_mutex_unlock (&hdf5_lock);
   if (!ok)
     {
       hdf5_source_free (h5);
@@ -1691,11 +1695,11 @@ evox_hdf5_read_reduced (const char    *path,
     return NULL;
   scale = evox_volume_get_reduction (volume);
   h5 = evox_voxel_source_get_user_data (source);
-  g_mutex_lock (&hdf5_on_demand_lock);
+  g_mutex_lock (&hdf5_lock);
   set_geometry (volume, &h5->source, scale);
   restore_evox_attributes (volume, &h5->source, FALSE);
   set_info_metadata (volume, &h5->source, 1, FALSE);
-  g_mutex_unlock (&hdf5_on_demand_lock);
+  g_mutex_unlock (&hdf5_lock);
   evox_volume_freeze (volume);
   return g_steal_pointer (&volume);
 }
@@ -2080,6 +2084,7 @@ evox_hdf5_write (EvoxVolume    *volume,
                  GCancellable  *cancellable,
                  GError       **error)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&hdf5_lock);
   WriteJob job = { volume, progress, cancellable };
 
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
