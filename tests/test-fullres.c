@@ -130,9 +130,12 @@ test_zoomed_slice (void)
                   differ, n);
   g_assert_cmpuint (differ, >, n / 2);
 
+  /* Frames drawn while it runs ask for the same plane: no second read queued behind it. */
+  g_free (evox_test_draw_into_framebuffer (renderer, width, height));
   while (changed == 0)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (_evox_fullres_get_n_reads (fullres), ==, 1);
+  g_assert_false (_evox_fullres_is_reading (fullres));
 
   /* The next frame: the file's plane 14, pixel for pixel as the whole volume draws it. */
   second = evox_test_draw_into_framebuffer (renderer, width, height);

@@ -20,6 +20,7 @@ struct _EvoxFullRes
   gpointer         ready_data;
   /* The read in flight (NULL when none) and the newest box asked for meanwhile. */
   GCancellable    *reading;
+  EvoxFullResPlane in_flight;    /* the box being read (no data, no texture) */
   gboolean         has_pending;
   guint            pending_axis;
   gsize            pending_origin[3];
@@ -166,6 +167,20 @@ read_thread (GTask        *task,
     g_task_return_error (task, error);
 }
 
+static gboolean
+plane_holds (const EvoxFullResPlane *plane,
+             guint                   axis,
+             const gsize             lo[3],
+             const gsize             hi[3])
+{
+  if (plane->axis != axis)
+    return FALSE;
+  for (guint a = 0; a < 3; a++)
+    if (lo[a] < plane->origin[a] || hi[a] > plane->origin[a] + plane->size[a])
+      return FALSE;
+  return TRUE;
+}
+
 static void start_read (EvoxFullRes *self,
                         guint        axis,
                         const gsize  origin[3],
@@ -229,23 +244,12 @@ start_read (EvoxFullRes *self,
       read->size[a] = size[a];
     }
   self->reading = g_object_ref (read->cancellable);
+  self->in_flight.axis = axis;
+  memcpy (self->in_flight.origin, origin, sizeof self->in_flight.origin);
+  memcpy (self->in_flight.size, size, sizeof self->in_flight.size);
   task = g_task_new (NULL, NULL, read_done, NULL);
   g_task_set_task_data (task, read, (GDestroyNotify) read_free);
   g_task_run_in_thread (task, read_thread);
-}
-
-static gboolean
-plane_holds (const EvoxFullResPlane *plane,
-             guint                   axis,
-             const gsize             lo[3],
-             const gsize             hi[3])
-{
-  if (plane->axis != axis)
-    return FALSE;
-  for (guint a = 0; a < 3; a++)
-    if (lo[a] < plane->origin[a] || hi[a] > plane->origin[a] + plane->size[a])
-      return FALSE;
-  return TRUE;
 }
 
 /* Least recently drawn first, never the one being drawn now, while over the budget. */
@@ -319,6 +323,10 @@ _evox_fullres_lookup (EvoxFullRes *self,
   for (guint i = 0; i < self->planes->len && found == NULL; i++)
     if (plane_holds (g_ptr_array_index (self->planes, i), axis, lo, hi))
       found = g_ptr_array_index (self->planes, i);
+  /* Frames drawn while a read runs ask again for what it brings. */
+  if (found == NULL && !wait && self->reading != NULL &&
+      plane_holds (&self->in_flight, axis, lo, hi))
+    return NULL;
   if (found == NULL)
     {
       widen (self, axis, lo, hi, origin, size);
