@@ -465,11 +465,19 @@ def big_report(results, binary, argv, markdown, loads):
                      % ' '.join(shlex.quote(a) for a in argv))
         lines.append('')
         lines.append(machine_line(loads))
-        lines.append('- each file read cold by each tool (its pages dropped from the page cache '
-                     'with posix_fadvise before each); '
-                     'Evox = evox-bench big-load: evox_volume_load_with with automatic previews, '
-                     'then the statistics and fine histograms; peak = VmHWM over the volume\'s '
-                     'bytes (the reference: its own process, VmHWM over the array\'s bytes)')
+        if results and 'ondemand' in results[0]:
+            lines.append('- Evox = evox-bench ondemand with EVOX_MEMORY_LIMIT: evox_volume_load '
+                         'holding the file reduced (one pass over it, cold), then one z plane '
+                         'and one x plane read at full resolution through its voxel source, '
+                         'each cold (the file\'s pages dropped with posix_fadvise before); '
+                         'peak = VmHWM')
+        else:
+            lines.append('- each file read cold by each tool (its pages dropped from the page '
+                         'cache with posix_fadvise before each); '
+                         'Evox = evox-bench big-load: evox_volume_load_with with automatic '
+                         'previews, then the statistics and fine histograms; peak = VmHWM over '
+                         'the volume\'s bytes (the reference: its own process, VmHWM over the '
+                         'array\'s bytes)')
         lines.append('')
     if results and 'ondemand' in results[0]:
         lines.append('| file | memory cap | held at | open (one pass, cold) | first full-resolution '
