@@ -719,6 +719,28 @@ volume_preserving_level (const guint64 hist[256],
   return 0.5 * (lowest + best + 1);
 }
 
+/* For the mesh method of the interface area (evox-interface-area.c), which smooths its own
+ * mirrored masks the way phase surfaces are smoothed and contours them at the same level. */
+G_STATIC_ASSERT (SMOOTH_RADIUS == _EVOX_SMOOTH_RADIUS);
+
+gboolean
+_evox_smooth_mask (guint8          *mask,
+                   const gsize      dims[3],
+                   EvoxWorkMonitor *monitor)
+{
+  gsize n = dims[0] * dims[1] * dims[2];
+
+  return smooth_grid (mask, EVOX_SAMPLE_U8, mask, EVOX_SAMPLE_U8, dims,
+                      n >= PARALLEL_MIN_VOXELS, monitor);
+}
+
+double
+_evox_volume_preserving_level (const guint64 hist[256],
+                               guint64       n_inside)
+{
+  return volume_preserving_level (hist, n_inside);
+}
+
 /* Where a grid's voxels lie. */
 typedef struct
 {

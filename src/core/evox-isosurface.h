@@ -132,5 +132,16 @@ gboolean  _evox_flying_edges_measure (const EvoxField  *field,
                                       EvoxWorkMonitor  *monitor,
                                       GError          **error);
 
+/* The smoothing of a phase's surface (EVOX_SURFACE_SMOOTH_SIGMA, taps up to
+ * _EVOX_SMOOTH_RADIUS voxels away, in place on a 0/255 mask, points past the border counting as
+ * 0) and its count-keeping level k + 0.5 from a histogram of the smoothed bytes, for measuring
+ * the same surface elsewhere. FALSE when the monitor stopped. */
+#define _EVOX_SMOOTH_RADIUS 3
+gboolean  _evox_smooth_mask             (guint8           *mask,
+                                         const gsize       dims[3],
+                                         EvoxWorkMonitor  *monitor);
+double    _evox_volume_preserving_level (const guint64     hist[256],
+                                         guint64           n_inside);
+
 
 G_END_DECLS
