@@ -115,7 +115,8 @@ write_tiff (const char     *path,
                 memset (buf, 0, (gsize) c->tile * c->tile * item);
                 for (gsize y = ty; y < MIN (ny, ty + c->tile); y++)
                   for (gsize x = tx; x < MIN (nx, tx + c->tile); x++)
-                    store (c->bits, buf, (y - ty) * c->tile + (x - tx), value_at (c->bits, x, y, z));
+                    store (c->bits, buf, (y - ty) * c->tile + (x - tx),
+                           value_at (c->bits, x, y, z));
                 g_assert_cmpint (TIFFWriteTile (tif, buf, (guint32) tx, (guint32) ty, 0, 0), >, 0);
               }
         }
