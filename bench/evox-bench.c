@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <tiffio.h>
+#include <unistd.h>
 #include <epoxy/gl.h>
 #ifdef HAVE_OPENMP
 #include <omp.h>
@@ -36,6 +38,7 @@
 #include "evox-tilt-series.h"
 #include "evox-tomo.h"
 #include "evox-volume.h"
+#include "evox-voxel-source.h"
 #include "evox-volume-style.h"
 #include "evox-xanes.h"
 
@@ -706,6 +709,76 @@ run_big_load (const char *path)
            previews->len > 0 ? previews->str : "none", read_s, total_s, reset, base, peak,
            (double) peak / (double) bytes);
   return opt_slice_moves > 0 ? big_slice_frames (vol, bytes) : 0;
+}
+
+/* Drops FILE's pages from the page cache (its own only), so the next read of it is cold. */
+static void
+evict_file (const char *path)
+{
+  int fd = open (path, O_RDONLY);
+
+  if (fd < 0)
+    return;
+  posix_fadvise (fd, 0, 0, POSIX_FADV_DONTNEED);
+  close (fd);
+}
+
+/* A file over the memory cap (EVOX_MEMORY_LIMIT from the caller): how long it takes to open
+ * reduced (one pass over the file), then, each cold, the first full-resolution z plane (what a
+ * zoomed pane of the z slice reads: the whole middle plane) and x plane (every page's column:
+ * the worst case of a stack of z pages). */
+static int
+run_ondemand (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) vol = NULL;
+  g_autofree guint8 *plane = NULL;
+  EvoxVoxelSource *source;
+  guint scale = 1;
+  gsize dims[3], item;
+  double t0, open_s, z_s, x_s;
+
+  g_type_ensure (EVOX_TYPE_VOLUME);
+  reset_peak_rss ();
+  t0 = now_s ();
+  vol = evox_volume_load (path, NULL, NULL, NULL, &error);
+  open_s = now_s () - t0;
+  if (vol == NULL)
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  source = evox_voxel_source_get_attached (vol, &scale);
+  if (source == NULL)
+    {
+      g_printerr ("evox-bench: %s fits the memory cap: not held reduced\n", path);
+      return 1;
+    }
+  evox_voxel_source_get_dims (source, dims);
+  item = evox_sample_type_size (evox_voxel_source_get_sample_type (source));
+  plane = g_malloc (MAX (dims[0] * dims[1], dims[1] * dims[2]) * item);
+  evict_file (path);
+  t0 = now_s ();
+  if (!evox_voxel_source_read_box (source, (gsize[3]) { 0, 0, dims[2] / 2 },
+                                   (gsize[3]) { dims[0], dims[1], 1 }, plane, &error))
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  z_s = now_s () - t0;
+  evict_file (path);
+  t0 = now_s ();
+  if (!evox_voxel_source_read_box (source, (gsize[3]) { dims[0] / 2, 0, 0 },
+                                   (gsize[3]) { 1, dims[1], dims[2] }, plane, &error))
+    {
+      g_printerr ("evox-bench: %s\n", error->message);
+      return 1;
+    }
+  x_s = now_s () - t0;
+  g_print ("ondemand scale=%u open_s=%.3f z_plane_s=%.3f x_plane_s=%.3f peak_bytes=%"
+           G_GUINT64_FORMAT " cap_bytes=%" G_GUINT64_FORMAT "\n", scale, open_s, z_s, x_s,
+           status_bytes ("VmHWM"), evox_memory_cap ());
+  return 0;
 }
 
 /* An offscreen target like the canvas's: colour and depth, no multisampling. */
@@ -2559,6 +2632,7 @@ usage (void)
               "       evox-bench rss [--bare [--no-mmap] [--hugepages]] FILE\n"
               "       evox-bench big-load [--preview-stride S] [--first-preview-only]\n"
               "                           [--slice-moves N [--size WxH]] FILE\n"
+              "       EVOX_MEMORY_LIMIT=N evox-bench ondemand FILE\n"
               "       evox-bench render [--frames N] [--warmup N] [--size WxH] [--view VIEW]\n"
               "                         [--overlay WHAT] [--mode MODE] [--ramp LO:HI:A]\n"
               "                         [--interactive] [--dump IMAGE] FILE|--demo\n"
@@ -2645,6 +2719,8 @@ main (int   argc,
     return run_rss (argv[1]);
   if (g_str_equal (command, "big-load"))
     return run_big_load (argv[1]);
+  if (g_str_equal (command, "ondemand"))
+    return run_ondemand (argv[1]);
   if (g_str_equal (command, "render"))
     return run_render (argv[1]);
   if (g_str_equal (command, "labels"))

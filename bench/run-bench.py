@@ -65,7 +65,7 @@ statistics.
 
     /usr/bin/python3 bench/run-bench.py --big [--size 2048] [--big-formats tiff,hdf5]
                                         [--big-moves 20] [--big-first-only] [--big-keep]
-                                        [--markdown]
+                                        [--big-ondemand LIMIT] [--markdown]
     /usr/bin/python3 bench/run-bench.py --big-clean
 
 measures opening a big volume instead (issue 17, "Open and look"): it writes a SIZE^3 u16
@@ -86,6 +86,10 @@ the target of a new slice within 100 ms (90th percentile). It prints the free di
 first and stops, writing nothing, when either is short of what the size needs (2048^3: 16.3
 GiB of disk, 18.6 GiB available); files are removed after their measurement, also when the run
 fails or is stopped (Ctrl-C, SIGTERM, SIGHUP), unless --big-keep; --big-clean removes leftovers.
+With --big-ondemand LIMIT (1G, say) evox-bench ondemand opens each file with
+EVOX_MEMORY_LIMIT=LIMIT instead, held reduced (one pass over the cold file), then reads, each
+cold again, the first full-resolution z plane (what a zoomed pane of the z slice reads) and x
+plane (a column of every page) from it; no reference, no frames.
 
     /usr/bin/python3 bench/run-bench.py --label-memory [--markdown]
 
@@ -498,10 +502,12 @@ def big_file_ok(fmt, size, path):
     return os.path.getsize(path) >= size ** 3 * 2
 
 
-def bench_big(binary, size, formats, first_only=False, moves=20, keep=False):
+def bench_big(binary, size, formats, first_only=False, moves=20, keep=False,
+              ondemand_limit=None):
     """Writes each format in turn, opens it with Evox (then times its slices, moves > 0) and
     with the reference, deletes it unless keep; with first_only, Evox stops at its first preview
-    (twice, cold each time) and no reference runs."""
+    (twice, cold each time) and no reference runs; with ondemand_limit, Evox opens it over that
+    memory cap, reduced, and reads full-resolution planes on demand (no reference)."""
     results = []
     volume_bytes = size ** 3 * 2
     for fmt in formats:
@@ -515,6 +521,13 @@ def bench_big(binary, size, formats, first_only=False, moves=20, keep=False):
                 t0 = time.perf_counter()
                 write_big(fmt, size, path)
                 write_s = time.perf_counter() - t0
+            if ondemand_limit:
+                evict(path)
+                run = evox_bench(binary, 'ondemand', path,
+                                 env={'EVOX_MEMORY_LIMIT': ondemand_limit})['ondemand'][0]
+                results.append({'format': fmt, 'size': size, 'write_s': write_s,
+                                'ondemand': run, 'limit': ondemand_limit})
+                continue
             if first_only:
                 runs = []
                 for _ in range(2):
@@ -555,15 +568,35 @@ def big_report(results, binary, argv, markdown, loads):
                      % ' '.join(shlex.quote(a) for a in argv))
         lines.append('')
         lines.append(machine_line(loads))
-        lines.append('- each file read cold by each tool (its pages dropped from the page cache '
-                     'with posix_fadvise before each); '
-                     'Evox = evox-bench big-load: evox_volume_load_with with automatic previews, '
-                     'then the statistics and fine histograms ("with histograms": when the exact '
-                     'histogram is there); peak = VmHWM over the volume\'s '
-                     'bytes (the reference: its own process, VmHWM over the array\'s bytes); '
-                     'frames: the same process afterwards, the three slices at 800x600 '
-                     '(evox-bench big-load --slice-moves)')
+        if results and 'ondemand' in results[0]:
+            lines.append('- Evox = evox-bench ondemand with EVOX_MEMORY_LIMIT: evox_volume_load '
+                         'holding the file reduced (one pass over it, cold), then one z plane '
+                         'and one x plane read at full resolution through its voxel source, '
+                         'each cold (the file\'s pages dropped with posix_fadvise before); '
+                         'peak = VmHWM')
+        else:
+            lines.append('- each file read cold by each tool (its pages dropped from the page '
+                         'cache with posix_fadvise before each); '
+                         'Evox = evox-bench big-load: evox_volume_load_with with automatic '
+                         'previews, then the statistics and fine histograms ("with histograms": '
+                         'when the exact histogram is there); peak = VmHWM over the volume\'s '
+                         'bytes (the reference: its own process, VmHWM over the array\'s '
+                         'bytes); frames: the same process afterwards, the three slices at '
+                         '800x600 (evox-bench big-load --slice-moves)')
         lines.append('')
+    if results and 'ondemand' in results[0]:
+        lines.append('| file | memory cap | held at | open (one pass, cold) | first full-resolution '
+                     'z plane, cold | x plane, cold | peak |')
+        lines.append('| --- | --- | --- | --- | --- | --- | --- |')
+        for r in results:
+            e = r['ondemand']
+            lines.append('| %d^3 u16 %s (%.1f GiB) | %s | 1:%s | %.2f s | %.3f s | %.2f s | '
+                         '%.0f MB |'
+                         % (r['size'], 'TIFF' if r['format'] == 'tiff' else 'HDF5',
+                            r['size'] ** 3 * 2 / 2 ** 30, r['limit'], e['scale'],
+                            float(e['open_s']), float(e['z_plane_s']), float(e['x_plane_s']),
+                            int(e['peak_bytes']) / 1e6))
+        return '\n'.join(lines)
     if results and 'first' in results[0]:
         lines.append('| file | first preview, cold (two runs) | stride | peak then | target |')
         lines.append('| --- | --- | --- | --- | --- |')
@@ -2356,6 +2389,9 @@ def main():
                         '(--big; remove them with --big-clean)')
     parser.add_argument('--big-clean', action='store_true',
                         help='remove the files --big left under bench/data, and stop')
+    parser.add_argument('--big-ondemand', metavar='LIMIT',
+                        help='open over EVOX_MEMORY_LIMIT=LIMIT (--big): reduced, then the first '
+                             'full-resolution planes read on demand')
     parser.add_argument('--big-reference', metavar='FILE', help=argparse.SUPPRESS)
     parser.add_argument('--vtk-render', metavar='FILE', help=argparse.SUPPRESS)
     parser.add_argument('--volume-render', action='store_true',
@@ -2390,13 +2426,15 @@ def main():
             parser.error('--big-moves must be at least 0')
         size = args.size or 2048
         binary = find_binary(args.binary)
-        check_big_room(size, formats, args.big_first_only, args.big_moves > 0, args.big_keep)
+        # Held reduced, a run takes about the cap, as one stopped at its first preview does.
+        check_big_room(size, formats, args.big_first_only or bool(args.big_ondemand),
+                       args.big_moves > 0 and not args.big_ondemand, args.big_keep)
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGHUP, on_signal)
         load_before = load_average()
         try:
             results = bench_big(binary, size, formats, args.big_first_only, args.big_moves,
-                                args.big_keep)
+                                args.big_keep, args.big_ondemand)
         except KeyboardInterrupt:
             log('run-bench.py: interrupted; the big files it wrote are removed%s'
                 % (' (but for kept ones)' if args.big_keep else ''))

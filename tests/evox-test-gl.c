@@ -6,6 +6,7 @@
 #include "evox-gl-context.h"
 
 #include <string.h>
+#include <epoxy/gl.h>
 
 static EvoxGlContext *gl_context;
 static char *gl_context_error;
@@ -84,4 +85,35 @@ evox_test_count_not_background (const guint8 *pixels,
     if (memcmp (pixels + 4 * i, background, 3) != 0)
       n++;
   return n;
+}
+
+/* draw () into a framebuffer of our own, as the canvas draws: rows from the top down. */
+guint8 *
+evox_test_draw_into_framebuffer (EvoxRenderer *renderer,
+                                 int           width,
+                                 int           height)
+{
+  g_autofree guint8 *drawn = g_malloc ((gsize) width * height * 4);
+  guint8 *pixels = g_malloc ((gsize) width * height * 4);
+  GLuint fbo, rb[2];
+
+  glGenFramebuffers (1, &fbo);
+  glGenRenderbuffers (2, rb);
+  glBindRenderbuffer (GL_RENDERBUFFER, rb[0]);
+  glRenderbufferStorage (GL_RENDERBUFFER, GL_RGBA8, width, height);
+  glBindRenderbuffer (GL_RENDERBUFFER, rb[1]);
+  glRenderbufferStorage (GL_RENDERBUFFER, GL_DEPTH_COMPONENT24, width, height);
+  glBindFramebuffer (GL_FRAMEBUFFER, fbo);
+  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, rb[0]);
+  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_RENDERBUFFER, rb[1]);
+  evox_renderer_draw (renderer, width, height);
+  glPixelStorei (GL_PACK_ALIGNMENT, 1);
+  glReadPixels (0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, drawn);
+  for (int y = 0; y < height; y++)
+    memcpy (pixels + (gsize) y * width * 4, drawn + (gsize) (height - 1 - y) * width * 4,
+            (gsize) width * 4);
+  glBindFramebuffer (GL_FRAMEBUFFER, 0);
+  glDeleteRenderbuffers (2, rb);
+  glDeleteFramebuffers (1, &fbo);
+  return pixels;
 }

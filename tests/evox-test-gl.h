@@ -26,6 +26,12 @@ guint8       *evox_test_render                (EvoxRenderer *renderer,
                                                int           height,
                                                gboolean      transparent);
 
+/* evox_renderer_draw () into a framebuffer of our own, as the canvas draws (never waiting for
+ * reads in threads): RGBA rows from the top down (g_free ()). */
+guint8       *evox_test_draw_into_framebuffer (EvoxRenderer *renderer,
+                                               int           width,
+                                               int           height);
+
 /* How many of n_pixels RGBA pixels differ in colour from the renderer's background. */
 guint         evox_test_count_not_background  (const guint8 *pixels,
                                                gsize         n_pixels);

@@ -365,3 +365,18 @@ evox_test_wait_pinned (EvoxSpectrumPanel *panel,
   g_assert_true (evox_test_wait_for (pinned_reaches, &wait, 10));
   g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, n);
 }
+
+/* The canvas as shown, after the next frame: RGBA rows from the bottom up. */
+void
+evox_test_grab_next_frame (EvoxWindow   *window,
+                           EvoxTestGrab *grab)
+{
+  GtkWidget *canvas = evox_window_get_canvas (window);
+  gulong id = g_signal_connect (canvas, "frame-drawn", G_CALLBACK (evox_test_grab_frame), grab);
+
+  g_clear_pointer (&grab->pixels, g_free);
+  gtk_widget_queue_draw (canvas);
+  gtk_gl_area_queue_render (GTK_GL_AREA (canvas));
+  g_assert_true (evox_test_wait_for (evox_test_grabbed, grab, 20));
+  g_signal_handler_disconnect (canvas, id);
+}

@@ -92,6 +92,9 @@ typedef struct
 void     evox_test_grab_frame        (GtkGLArea    *area,
                                       EvoxTestGrab *grab);
 gboolean evox_test_grabbed           (gpointer      grab);
+/* The window's canvas as shown after the next frame: RGBA rows from the bottom up. */
+void     evox_test_grab_next_frame   (EvoxWindow   *window,
+                                      EvoxTestGrab *grab);
 
 /* A widget's own drawing (without its CSS background) rendered through its window's renderer:
  * width x height Cairo ARGB32 pixels, rows `width` words apart; g_free() them. */

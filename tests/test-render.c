@@ -3461,37 +3461,6 @@ test_quad_frames (void)
   evox_test_renderer_free (renderer);
 }
 
-/* draw () into a framebuffer of our own, as the canvas draws: rows from the top down. */
-static guint8 *
-draw_into_framebuffer (EvoxRenderer *renderer,
-                       int           width,
-                       int           height)
-{
-  g_autofree guint8 *drawn = g_malloc ((gsize) width * height * 4);
-  guint8 *pixels = g_malloc ((gsize) width * height * 4);
-  GLuint fbo, rb[2];
-
-  glGenFramebuffers (1, &fbo);
-  glGenRenderbuffers (2, rb);
-  glBindRenderbuffer (GL_RENDERBUFFER, rb[0]);
-  glRenderbufferStorage (GL_RENDERBUFFER, GL_RGBA8, width, height);
-  glBindRenderbuffer (GL_RENDERBUFFER, rb[1]);
-  glRenderbufferStorage (GL_RENDERBUFFER, GL_DEPTH_COMPONENT24, width, height);
-  glBindFramebuffer (GL_FRAMEBUFFER, fbo);
-  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, rb[0]);
-  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_RENDERBUFFER, rb[1]);
-  evox_renderer_draw (renderer, width, height);
-  glPixelStorei (GL_PACK_ALIGNMENT, 1);
-  glReadPixels (0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, drawn);
-  for (int y = 0; y < height; y++)
-    memcpy (pixels + (gsize) y * width * 4, drawn + (gsize) (height - 1 - y) * width * 4,
-            (gsize) width * 4);
-  glBindFramebuffer (GL_FRAMEBUFFER, 0);
-  glDeleteRenderbuffers (2, rb);
-  glDeleteFramebuffers (1, &fbo);
-  return pixels;
-}
-
 /* On a screen at GDK scale 2 the window draws twice as many pixels each way: the 2D panes'
  * frames are 3 window pixels wide, so 6 device pixels, and stay whole (the room left for them
  * doubles too), as in a 2x export; they were one window pixel's worth of device pixels. */
@@ -3520,7 +3489,7 @@ test_quad_frames_scale_2 (void)
       guint sides[2] = { 0, 0 };
 
       evox_renderer_set_scale_factor (renderer, scale);
-      pixels = draw_into_framebuffer (renderer, scale * width, scale * height);
+      pixels = evox_test_draw_into_framebuffer (renderer, scale * width, scale * height);
       evox_renderer_get_pane_rect (scale * width, scale * height, EVOX_PANE_Z, rect);
       y = rect[1] + rect[3] / 2;
       for (int x = 0; x < 8 * scale; x++)

@@ -64,21 +64,6 @@ open_window (EvoxVolume *volume)
   return window;
 }
 
-/* The canvas as shown, after the next frame: RGBA rows from the bottom up. */
-static void
-grab_next_frame (EvoxWindow   *window,
-                 EvoxTestGrab *grab)
-{
-  GtkWidget *canvas = evox_window_get_canvas (window);
-  gulong id = g_signal_connect (canvas, "frame-drawn", G_CALLBACK (evox_test_grab_frame), grab);
-
-  g_clear_pointer (&grab->pixels, g_free);
-  gtk_widget_queue_draw (canvas);
-  gtk_gl_area_queue_render (GTK_GL_AREA (canvas));
-  g_assert_true (evox_test_wait_for (evox_test_grabbed, grab, 20));
-  g_signal_handler_disconnect (canvas, id);
-}
-
 /* Pixel (x, y) of a grab, y counted from the top. */
 static const guint8 *
 grab_pixel (const EvoxTestGrab *grab,
@@ -221,7 +206,7 @@ test_quad_panes (void)
   evox_document_set_slice (document, 1, 27);
   evox_document_set_slice (document, 2, 9);
   evox_document_set_view (document, EVOX_VIEW_QUAD);
-  grab_next_frame (window, &grab);
+  evox_test_grab_next_frame (window, &grab);
 
   for (guint p = 0; p < EVOX_N_PANES; p++)
     {
@@ -399,7 +384,7 @@ test_quad_frames (void)
       /* On a grey map nothing but the frames has their colours. */
       evox_document_set_colormap (document, "grey");
       evox_document_set_view (document, EVOX_VIEW_QUAD);
-      grab_next_frame (window, &grab);
+      evox_test_grab_next_frame (window, &grab);
       g_test_message ("canvas %d x %d", grab.width, grab.height);
       g_assert_cmpint (grab.width, ==, gtk_widget_get_width (canvas));
       g_assert_cmpint (grab.height, ==, gtk_widget_get_height (canvas));
@@ -505,7 +490,7 @@ test_click_moves_slices (void)
   g_assert_false (evox_canvas_point_at (canvas, rect[0] - 1, rect[1] + 5));
 
   /* The x pane's crosshairs now cross at (y 31, z 3): its horizontal line is the z slice's. */
-  grab_next_frame (window, &grab);
+  evox_test_grab_next_frame (window, &grab);
   pane_rect (window, EVOX_PANE_X, rect);
   project_voxel (document, evox_renderer_get_pane_camera (renderer, EVOX_PANE_X), rect[2],
                  rect[3], 40, 31, 3, cross);
@@ -568,7 +553,7 @@ test_ruler_and_profile (void)
   evox_document_set_colormap (document, "grey");
   evox_document_set_view (document, EVOX_VIEW_QUAD);
   evox_document_set_slice (document, 2, 11);
-  grab_next_frame (window, &grab);
+  evox_test_grab_next_frame (window, &grab);
   g_assert_cmpuint (count_ruler_pixels (grab.pixels, grab.width, grab.height), ==, 0);
 
   /* From voxel (4, 6) to (40, 33) of z slice 11: 72 nm by 81 nm. */
@@ -615,7 +600,7 @@ test_ruler_and_profile (void)
                      <=, 5 * nm_per_pixel);
 
   /* Drawn in the window and in image exports. */
-  grab_next_frame (window, &grab);
+  evox_test_grab_next_frame (window, &grab);
   g_test_message ("ruler pixels on screen: %u",
                   count_ruler_pixels (grab.pixels, grab.width, grab.height));
   g_assert_cmpuint (count_ruler_pixels (grab.pixels, grab.width, grab.height), >, 30);
@@ -652,7 +637,7 @@ test_ruler_and_profile (void)
   gtk_widget_activate_action (GTK_WIDGET (panel), "measure.remove", "u", 0);
   g_assert_cmpuint (evox_measurement_list_get_n_measurements (list), ==, 0);
   g_assert_null (evox_measure_panel_get_profile (panel));
-  grab_next_frame (window, &grab);
+  evox_test_grab_next_frame (window, &grab);
   g_assert_cmpuint (count_ruler_pixels (grab.pixels, grab.width, grab.height), ==, 0);
 
   /* In a single 2D view too. */
@@ -1205,7 +1190,7 @@ screenshot_of (const char *relative,
   evox_volume_get_origin (volume, origin);
   evox_document_set_view (document, EVOX_VIEW_QUAD);
   evox_window_show_page (window, "measure");
-  grab_next_frame (window, &grab);
+  evox_test_grab_next_frame (window, &grab);
   pane_rect (window, pane, rect);
   {
     EvoxCamera *camera = evox_renderer_get_pane_camera (renderer, pane);
@@ -1243,7 +1228,7 @@ screenshot_of (const char *relative,
       }
   }
   g_assert_nonnull (evox_canvas_measure (canvas, a[0], a[1], b[0], b[1]));
-  grab_next_frame (window, &grab);
+  evox_test_grab_next_frame (window, &grab);
   /* Let the page's crossfade end and the panel's plot lay out and draw. */
   {
     gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC;

@@ -17,6 +17,12 @@
 
 static const guint8 hdf5_signature[8] = { 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n' };
 
+/* Debian builds libhdf5 without its thread-safety option, and a file read on demand is read
+ * from the slices' thread while the window may load or write another: every entry point into
+ * the library here holds this lock (a whole load holds it; reads on demand wait in their
+ * thread, never in a frame). */
+static GMutex hdf5_lock;
+
 /* Energies below this are in keV when the file does not say: TXM energies are 4 to 30 keV, and no
  * X-ray microscope images at 200 eV and below with hard X-ray optics. */
 #define KEV_BELOW 200.0
@@ -893,6 +899,7 @@ EvoxHdf5Info *
 evox_hdf5_read_info (const char  *path,
                      GError     **error)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&hdf5_lock);
   g_auto(Source) source = SOURCE_INIT;
   EvoxHdf5Info *info;
 
@@ -1345,6 +1352,7 @@ evox_hdf5_load_with_preview (const char                *path,
                              GCancellable              *cancellable,
                              GError                   **error)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&hdf5_lock);
   g_auto(Source) source = SOURCE_INIT;
   g_autoptr(EvoxVolume) volume = NULL;
   g_autofree float *white = NULL;
@@ -1561,6 +1569,138 @@ evox_hdf5_load_with_preview (const char                *path,
 
       evox_volume_set_metadata (volume, "spectral_warnings", text);
     }
+  return g_steal_pointer (&volume);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reading on demand                                                                           */
+
+typedef struct
+{
+  Source  source;
+  char   *path;
+  hid_t   memtype;
+} Hdf5Source;
+
+static void
+hdf5_source_free (gpointer data)
+{
+  Hdf5Source *h5 = data;
+
+  g_mutex_lock (&hdf5_lock);
+  source_clear (&h5->source);
+  g_mutex_unlock (&hdf5_lock);
+  g_free (h5->path);
+  g_free (h5);
+}
+
+static gboolean
+hdf5_source_read_box (gpointer      user_data,
+                      const gsize   origin[3],
+                      const gsize   size[3],
+                      gpointer      dest,
+                      GError      **error)
+{
+  Hdf5Source *h5 = user_data;
+  hsize_t start[3] = { origin[2], origin[1], origin[0] };
+  hsize_t count[3] = { size[2], size[1], size[0] };
+  gboolean ok;
+
+  g_mutex_lock (&hdf5_lock);
+  {
+    g_auto(EvoxH5Id) file_space = H5Dget_space (h5->source.data);
+    g_auto(EvoxH5Id) mem_space = H5Screate_simple (3, count, NULL);
+
+    ok = file_space >= 0 && mem_space >= 0 &&
+         H5Sselect_hyperslab (file_space, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+         H5Dread (h5->source.data, h5->memtype, mem_space, file_space, H5P_DEFAULT, dest) >= 0;
+    if (!ok)
+      set_hdf5_error (error, h5->path, "reading /exchange/data");
+  }
+  g_mutex_unlock (&hdf5_lock);
+  return ok;
+}
+
+/**
+ * evox_hdf5_open_source:
+ *
+ * Opens the (z, y, x) /exchange/data of one channel, without flat field, for boxes read on
+ * demand as hyperslabs (chunked or contiguous). A chunked dataset with chunks never written is
+ * refused as evox_hdf5_load refuses it.
+ */
+EvoxVoxelSource *
+evox_hdf5_open_source (const char  *path,
+                       GError     **error)
+{
+  Hdf5Source *h5;
+  EvoxSampleType type;
+  gsize dims[3];
+  gboolean ok;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  h5 = g_new0 (Hdf5Source, 1);
+  h5->source = (Source) SOURCE_INIT;
+  h5->path = g_strdup (path);
+  g_mutex_lock (&hdf5_lock);
+  ok = source_open (&h5->source, h5->path, error) && check_chunks (&h5->source, error);
+  g_mutex_unlock (&hdf5_lock);
+  if (!ok)
+    {
+      hdf5_source_free (h5);
+      return NULL;
+    }
+  if (h5->source.info->rank != 3 || h5->source.n_channels != 1 || h5->source.info->has_white)
+    {
+      _evox_hdf5_set_error (error, EVOX_ERROR_UNSUPPORTED, path,
+                            "only a 3D /exchange/data of one channel without flat field can "
+                            "be read on demand");
+      hdf5_source_free (h5);
+      return NULL;
+    }
+  if (h5->source.class == H5T_FLOAT || h5->source.sign != H5T_SGN_NONE || h5->source.size > 2)
+    type = EVOX_SAMPLE_F32;
+  else
+    type = h5->source.size == 1 ? EVOX_SAMPLE_U8 : EVOX_SAMPLE_U16;
+  h5->memtype = type == EVOX_SAMPLE_U8 ? H5T_NATIVE_UINT8 : type == EVOX_SAMPLE_U16
+                ? H5T_NATIVE_UINT16 : H5T_NATIVE_FLOAT;
+  dims[0] = h5->source.nx;
+  dims[1] = h5->source.ny;
+  dims[2] = h5->source.nz;
+  return evox_voxel_source_new (dims, type, path, hdf5_source_read_box, h5, hdf5_source_free);
+}
+
+/**
+ * evox_hdf5_read_reduced:
+ *
+ * A dataset larger than the memory cap, read once into its reduced volume (evox-voxel-source.h)
+ * with the file attached for reading at full resolution on demand.
+ */
+EvoxVolume *
+evox_hdf5_read_reduced (const char    *path,
+                        EvoxProgress  *progress,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  g_autoptr(EvoxVoxelSource) source = evox_hdf5_open_source (path, error);
+  g_autoptr(EvoxVolume) volume = NULL;
+  Hdf5Source *h5;
+  guint scale;
+
+  if (source == NULL)
+    return NULL;
+  evox_progress_set_stage (progress, "Reading HDF5 (reduced)", 0.0, 1.0);
+  volume = evox_voxel_source_open_reduced (source, progress, cancellable, error);
+  if (volume == NULL)
+    return NULL;
+  scale = evox_volume_get_reduction (volume);
+  h5 = evox_voxel_source_get_user_data (source);
+  g_mutex_lock (&hdf5_lock);
+  set_geometry (volume, &h5->source, scale);
+  restore_evox_attributes (volume, &h5->source, FALSE);
+  set_info_metadata (volume, &h5->source, 1, FALSE);
+  g_mutex_unlock (&hdf5_lock);
+  evox_volume_freeze (volume);
   return g_steal_pointer (&volume);
 }
 
@@ -1944,6 +2084,7 @@ evox_hdf5_write (EvoxVolume    *volume,
                  GCancellable  *cancellable,
                  GError       **error)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&hdf5_lock);
   WriteJob job = { volume, progress, cancellable };
 
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 #include "evox-volume.h"
 #include "evox-preview.h"
+#include "evox-voxel-source.h"
 
 G_BEGIN_DECLS
 
@@ -51,6 +52,14 @@ EvoxVolume   *evox_hdf5_load_with_preview (const char               *path,
                                            EvoxProgress             *progress,
                                            GCancellable             *cancellable,
                                            GError                  **error);
+
+/* Reading on demand, for datasets larger than memory (evox-voxel-source.h). */
+EvoxVoxelSource *evox_hdf5_open_source  (const char     *path,
+                                         GError        **error);
+EvoxVolume      *evox_hdf5_read_reduced (const char     *path,
+                                         EvoxProgress   *progress,
+                                         GCancellable   *cancellable,
+                                         GError        **error);
 
 /* Writes /exchange/data (f32 or the volume's type; (E, z, y, x), (E, y, x) for a 2D stack, or
  * (z, y, x) for one channel), /exchange/energy (eV) when the channels have energies,

@@ -207,6 +207,39 @@ read_format_only (const char             *path,
   return NULL;
 }
 
+/* A TIFF stack or HDF5 dataset refused for the memory cap opens reduced, its full resolution
+ * read on demand; the cap's message stands when the file cannot be read that way (several
+ * channels, a flat field, binning asked for). */
+static EvoxVolume *
+read_reduced_instead (const char             *path,
+                      EvoxFormat              format,
+                      const EvoxLoadOptions  *options,
+                      EvoxProgress           *progress,
+                      GCancellable           *cancellable,
+                      GError                **error)
+{
+  g_autoptr(GError) local = NULL;
+  EvoxVolume *volume = NULL;
+
+  if (!g_error_matches (*error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE) || options->bin > 1 ||
+      (format != EVOX_FORMAT_TIFF && format != EVOX_FORMAT_TIFF_FOLDER &&
+       format != EVOX_FORMAT_HDF5))
+    return NULL;
+  if (format == EVOX_FORMAT_HDF5)
+    volume = evox_hdf5_read_reduced (path, progress, cancellable, &local);
+  else
+    volume = evox_tiff_read_reduced (path, progress, cancellable, &local);
+  if (volume != NULL)
+    g_clear_error (error);
+  else if (!g_error_matches (local, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED))
+    {
+      /* A damaged file or a cancelled read says so rather than the cap. */
+      g_clear_error (error);
+      g_propagate_error (error, g_steal_pointer (&local));
+    }
+  return volume;
+}
+
 static EvoxVolume *
 read_format (const char             *path,
              EvoxFormat              format,
@@ -215,8 +248,17 @@ read_format (const char             *path,
              GCancellable           *cancellable,
              GError                **error)
 {
-  return remember_options (read_format_only (path, format, options, progress, cancellable,
-                                             error), format, options);
+  GError *local = NULL;
+  EvoxVolume *volume = read_format_only (path, format, options, progress, cancellable, &local);
+
+  if (volume == NULL)
+    volume = read_reduced_instead (path, format, options, progress, cancellable, &local);
+  if (volume == NULL)
+    {
+      g_propagate_error (error, local);
+      return NULL;
+    }
+  return remember_options (volume, format, options);
 }
 
 /**

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "evox-methods.h"
+#include "evox-voxel-source.h"
 
 #include <math.h>
 #include <string.h>
@@ -101,6 +102,14 @@ append_data (GString     *text,
   if (evox_json_get_number (reading, "bin", &number) && number > 1)
     g_string_append_printf (text, " It was binned %u x %u x %u on reading.",
                             (guint) number, (guint) number, (guint) number);
+  if (volume != NULL && evox_volume_get_reduction (volume) > 1)
+    {
+      guint s = evox_volume_get_reduction (volume);
+
+      g_string_append_printf (text, " It was larger than memory: it was held at 1:%u (the means "
+                              "of %u x %u x %u blocks), and what follows was computed at 1:%u.",
+                              s, s, s, s, s);
+    }
 
   if (volume != NULL)
     {

@@ -6,6 +6,7 @@
 
 #include "evox-tiff.h"
 #include "evox-preview.h"
+#include "evox-voxel-source.h"
 #include "evox-tiff-private.h"
 #include "evox-output.h"
 
@@ -53,6 +54,8 @@ static const struct
 /* Strips of converted types larger than this are decoded row by row, so the scratch buffer stays
  * small next to the volume whatever the file's RowsPerStrip says. */
 #define MAX_STRIP_SCRATCH (16u << 20)
+/* The most bytes of a plain page read in one piece for a narrow box read on demand. */
+#define PLAIN_SPAN_READ (16u << 20)
 
 #define DESCRIPTION_MAX 4096
 
@@ -1324,18 +1327,22 @@ read_strips (TiffWorker *worker,
   return TRUE;
 }
 
+/* Rows [y0, y0 + h) and columns [x0, x0 + w) of a tiled page into out (w samples a row): the
+ * tiles the box touches, each decoded once. */
 static gboolean
-read_tiles (TiffWorker      *worker,
-            const TiffPage  *page,
-            guint8          *dest,
-            GError         **error)
+read_tile_box (TiffWorker      *worker,
+               const TiffPage  *page,
+               gsize            x0,
+               gsize            y0,
+               gsize            w,
+               gsize            h,
+               guint8          *out,
+               GError         **error)
 {
   const TiffReader *reader = worker->reader;
   const TiffFile *file = g_ptr_array_index (reader->files, page->file);
   TIFF *tif = worker->tif;
-  guint32 width = reader->format.width, height = reader->format.height;
   gsize src_item = source_types[reader->format.source].bytes;
-  gsize dst_row = (gsize) width * reader->dest_item;
   guint32 tile_w = 0, tile_h = 0;
   guint64 tile_bytes;
   guint8 *buffer;
@@ -1360,21 +1367,19 @@ read_tiles (TiffWorker      *worker,
     }
   buffer = worker_scratch (worker, tile_bytes);
 
-  for (guint32 y0 = 0; y0 < height; y0 += tile_h)
-    for (guint32 x0 = 0; x0 < width; x0 += tile_w)
+  for (gsize ty = y0 / tile_h * tile_h; ty < y0 + h; ty += tile_h)
+    for (gsize tx = x0 / tile_w * tile_w; tx < x0 + w; tx += tile_w)
       {
-        guint32 tile = TIFFComputeTile (tif, x0, y0, 0, 0);
-        guint32 valid_w = MIN (tile_w, width - x0);
-        guint32 valid_h = MIN (tile_h, height - y0);
+        guint32 tile = TIFFComputeTile (tif, (guint32) tx, (guint32) ty, 0, 0);
+        gsize cx0 = MAX (tx, x0), cx1 = MIN (tx + tile_w, x0 + w);
 
         if (g_cancellable_is_cancelled (reader->cancellable))
           return page_failed (worker, page, "cancelled", error);
         if (TIFFReadEncodedTile (tif, tile, buffer, (tmsize_t) tile_bytes) != (tmsize_t) tile_bytes)
           return page_failed (worker, page, "cannot decode a tile", error);
-        for (guint32 r = 0; r < valid_h; r++)
-          store_samples (reader, buffer + (gsize) r * tile_w * src_item,
-                         dest + (gsize) (y0 + r) * dst_row + (gsize) x0 * reader->dest_item,
-                         valid_w);
+        for (gsize y = MAX (ty, y0); y < MIN (ty + tile_h, y0 + h); y++)
+          store_samples (reader, buffer + ((y - ty) * tile_w + (cx0 - tx)) * src_item,
+                         out + ((y - y0) * w + (cx0 - x0)) * reader->dest_item, cx1 - cx0);
       }
   return TRUE;
 }
@@ -1423,6 +1428,38 @@ worker_select_page (TiffWorker      *worker,
   return TRUE;
 }
 
+/* The worker's descriptor on page's file, checked to be the size the scan saw. */
+static gboolean
+worker_open_fd (TiffWorker      *worker,
+                const TiffPage  *page,
+                GError         **error)
+{
+  const TiffFile *file = g_ptr_array_index (worker->reader->files, page->file);
+  GStatBuf st;
+
+  if (worker->fd >= 0 && worker->fd_file != page->file)
+    {
+      close (worker->fd);
+      worker->fd = -1;
+    }
+  if (worker->fd >= 0)
+    return TRUE;
+  worker->fd = g_open (file->path, O_RDONLY | O_CLOEXEC, 0);
+  if (worker->fd < 0)
+    {
+      set_errno_error (error, errno, "Cannot open", file->path);
+      return FALSE;
+    }
+  worker->fd_file = page->file;
+  if (fstat (worker->fd, &st) != 0 || (guint64) st.st_size != file->size)
+    {
+      close (worker->fd);
+      worker->fd = -1;
+      return file_changed (file, error);
+    }
+  return TRUE;
+}
+
 static gboolean
 read_plain_page (TiffWorker      *worker,
                  const TiffPage  *page,
@@ -1434,26 +1471,8 @@ read_plain_page (TiffWorker      *worker,
   gsize page_bytes = (gsize) reader->format.width * reader->format.height * reader->dest_item;
   gsize done = 0;
 
-  if (worker->fd >= 0 && worker->fd_file != page->file)
-    {
-      close (worker->fd);
-      worker->fd = -1;
-    }
-  if (worker->fd < 0)
-    {
-      GStatBuf st;
-
-      worker->fd = g_open (file->path, O_RDONLY | O_CLOEXEC, 0);
-      if (worker->fd < 0)
-        {
-          set_errno_error (error, errno, "Cannot open", file->path);
-          return FALSE;
-        }
-      worker->fd_file = page->file;
-      if (fstat (worker->fd, &st) != 0 || (guint64) st.st_size != file->size)
-        return file_changed (file, error);
-    }
-
+  if (!worker_open_fd (worker, page, error))
+    return FALSE;
   for (guint r = 0; r < page->n_runs; r++)
     {
       const TiffRun *run = &g_array_index (reader->runs, TiffRun, page->first_run + r);
@@ -1506,7 +1525,8 @@ worker_decode (TiffWorker  *worker,
   if (!worker_select_page (worker, page, error))
     return FALSE;
   if (TIFFIsTiled (worker->tif))
-    return read_tiles (worker, page, dest, error);
+    return read_tile_box (worker, page, 0, 0, worker->reader->format.width,
+                          worker->reader->format.height, dest, error);
   if (!read_strips (worker, dest))
     return page_failed (worker, page, "cannot decode the page", error);
   return TRUE;
@@ -1647,6 +1667,53 @@ decode_range (TiffReader    *reader,
   return decode_sequential (reader, order, from, to, cancellable, error);
 }
 
+/* Bytes [at, at + n) of plain page's decoded pixels, through its runs, in this machine's order. */
+static gboolean
+read_plain_bytes (const TiffReader  *reader,
+                  int                fd,
+                  const TiffPage    *page,
+                  guint64            at,
+                  gsize              n_bytes,
+                  guint8            *out,
+                  GError           **error)
+{
+  const TiffFile *file = g_ptr_array_index (reader->files, page->file);
+  guint64 run_start = 0;
+  gsize done = 0;
+
+  /* The runs cover the page in order; the bytes may straddle several. */
+  for (guint r = 0; r < page->n_runs && done < n_bytes; r++)
+    {
+      const TiffRun *run = &g_array_index (reader->runs, TiffRun, page->first_run + r);
+      guint64 run_end = run_start + run->length;
+
+      if (at + done < run_end)
+        {
+          guint64 within = at + done - run_start;
+          gsize n = (gsize) MIN (run->length - within, n_bytes - done);
+
+          errno = 0;
+          if (io_pread (fd, out + done, n, run->offset + within) != (gssize) n)
+            {
+              int saved_errno = errno;
+
+              set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, page->number,
+                              "cannot read the pixel data: %s",
+                              saved_errno ? g_strerror (saved_errno) : "the file is shorter");
+              return FALSE;
+            }
+          done += n;
+        }
+      run_start = run_end;
+    }
+  g_assert (done == n_bytes);
+  if (file->swapped && reader->dest_item == 2)
+    TIFFSwabArrayOfShort ((guint16 *) out, (tmsize_t) (n_bytes / 2));
+  else if (file->swapped && reader->dest_item == 4)
+    TIFFSwabArrayOfLong ((guint32 *) out, (tmsize_t) (n_bytes / 4));
+  return TRUE;
+}
+
 /* Row y of plain page z read alone, for the first preview (evox_preview_new_sparse). */
 typedef struct
 {
@@ -1667,8 +1734,6 @@ read_plain_row (gpointer   user_data,
   const TiffPage *page = &g_array_index (reader->pages, TiffPage, z);
   const TiffFile *file = g_ptr_array_index (reader->files, page->file);
   gsize row_bytes = (gsize) reader->format.width * reader->dest_item;
-  guint64 at = (guint64) y * row_bytes, run_start = 0;
-  gsize done = 0;
 
   if (rows->fd >= 0 && rows->fd_file != page->file)
     {
@@ -1685,37 +1750,7 @@ read_plain_row (gpointer   user_data,
         }
       rows->fd_file = page->file;
     }
-  /* The runs cover the page in order; the row may straddle two. */
-  for (guint r = 0; r < page->n_runs && done < row_bytes; r++)
-    {
-      const TiffRun *run = &g_array_index (reader->runs, TiffRun, page->first_run + r);
-      guint64 run_end = run_start + run->length;
-
-      if (at + done < run_end)
-        {
-          guint64 within = at + done - run_start;
-          gsize n = (gsize) MIN (run->length - within, row_bytes - done);
-
-          errno = 0;
-          if (io_pread (rows->fd, (guint8 *) row + done, n, run->offset + within) != (gssize) n)
-            {
-              int saved_errno = errno;
-
-              set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, page->number,
-                              "cannot read the pixel data: %s",
-                              saved_errno ? g_strerror (saved_errno) : "the file is shorter");
-              return FALSE;
-            }
-          done += n;
-        }
-      run_start = run_end;
-    }
-  g_assert (done == row_bytes);
-  if (file->swapped && reader->dest_item == 2)
-    TIFFSwabArrayOfShort (row, (tmsize_t) (row_bytes / 2));
-  else if (file->swapped && reader->dest_item == 4)
-    TIFFSwabArrayOfLong (row, (tmsize_t) (row_bytes / 4));
-  return TRUE;
+  return read_plain_bytes (reader, rows->fd, page, (guint64) y * row_bytes, row_bytes, row, error);
 }
 
 /* The first preview from its rows alone when every page is plain (uncompressed, read with
@@ -2408,6 +2443,249 @@ apply_metadata (TiffReader *reader,
     }
 }
 
+/* Lists the files and scans every directory: the pages, their format and where their bytes are. */
+static gboolean
+scan_stack (TiffReader    *reader,
+            const char    *path,
+            gboolean       folder,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  reader->files = g_ptr_array_new_with_free_func (tiff_file_free);
+  reader->pages = g_array_new (FALSE, FALSE, sizeof (TiffPage));
+  reader->runs = g_array_new (FALSE, FALSE, sizeof (TiffRun));
+  if (folder)
+    {
+      if (!list_folder (reader, path, error))
+        return FALSE;
+    }
+  else
+    {
+      TiffFile *file = g_new0 (TiffFile, 1);
+
+      file->path = g_strdup (path);
+      g_ptr_array_add (reader->files, file);
+    }
+
+  for (guint i = 0; i < reader->files->len; i++)
+    if (!scan_file (reader, i, cancellable, error))
+      return FALSE;
+  if (reader->pages->len == 0)
+    {
+      set_file_error (error, EVOX_ERROR_INVALID_DATA, path, 0, "no full-resolution pages");
+      return FALSE;
+    }
+  reader->dest_type = dest_type_for (reader->format.source);
+  reader->dest_item = evox_sample_type_size (reader->dest_type);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reading on demand                                                                            */
+
+/* A scanned stack kept open for boxes read on demand: one worker, used by one caller at a time
+ * (the voxel source serializes them). */
+typedef struct
+{
+  TiffReader reader;
+  TiffWorker worker;
+} TiffSource;
+
+static void
+tiff_source_free (gpointer data)
+{
+  TiffSource *source = data;
+
+  worker_clear (&source->worker);
+  tiff_reader_clear (&source->reader);
+  g_free (source);
+}
+
+/* Rows [y0, y0 + h) and columns [x0, x0 + w) of a strip page decoded by libtiff into out. */
+static gboolean
+read_strip_box (TiffWorker  *worker,
+                gsize        x0,
+                gsize        y0,
+                gsize        w,
+                gsize        h,
+                guint8      *out)
+{
+  const TiffReader *reader = worker->reader;
+  guint32 width = reader->format.width, height = reader->format.height;
+  gsize src_item = source_types[reader->format.source].bytes;
+  gsize src_row = (gsize) width * src_item;
+  guint32 rows_per_strip = height;
+  guint8 *buffer;
+
+  TIFFGetFieldDefaulted (worker->tif, TIFFTAG_ROWSPERSTRIP, &rows_per_strip);
+  if (rows_per_strip == 0 || rows_per_strip > height)
+    rows_per_strip = height;
+  buffer = worker_scratch (worker, (gsize) rows_per_strip * src_row);
+  for (guint32 s = (guint32) (y0 / rows_per_strip); (gsize) s * rows_per_strip < y0 + h; s++)
+    {
+      gsize first = (gsize) s * rows_per_strip;
+      gsize rows = MIN (rows_per_strip, height - first);
+      tmsize_t want = (tmsize_t) (rows * src_row);
+
+      if (s >= TIFFNumberOfStrips (worker->tif) ||
+          TIFFReadEncodedStrip (worker->tif, s, buffer, want) != want)
+        return FALSE;
+      for (gsize y = MAX (first, y0); y < MIN (first + rows, y0 + h); y++)
+        store_samples (reader, buffer + (y - first) * src_row + x0 * src_item,
+                       out + (y - y0) * w * reader->dest_item, w);
+    }
+  return TRUE;
+}
+
+static gboolean
+tiff_source_read_box (gpointer      user_data,
+                      const gsize   origin[3],
+                      const gsize   size[3],
+                      gpointer      dest,
+                      GError      **error)
+{
+  TiffSource *source = user_data;
+  const TiffReader *reader = &source->reader;
+  TiffWorker *worker = &source->worker;
+  gsize item = reader->dest_item, width = reader->format.width;
+  gsize plane_bytes = size[0] * size[1] * item;
+
+  for (gsize k = 0; k < size[2]; k++)
+    {
+      const TiffPage *page = &g_array_index (reader->pages, TiffPage, origin[2] + k);
+      const TiffFile *file = g_ptr_array_index (reader->files, page->file);
+      guint8 *out = (guint8 *) dest + k * plane_bytes;
+      gsize first = (origin[1] * width + origin[0]) * item;
+      gsize span = ((size[1] - 1) * width + size[0]) * item;
+      GStatBuf st;
+
+      /* The file stays open for as long as the volume is shown: a file cut short or rewritten
+       * since would otherwise still answer from libtiff's buffers and our read cache. */
+      if (g_stat (file->path, &st) != 0 || (guint64) st.st_size != file->size)
+        return file_changed (file, error);
+      diag_clear (&worker->diag);
+      if (page->n_runs > 0)
+        {
+          if (!worker_open_fd (worker, page, error))
+            return FALSE;
+          /* Whole rows lie in one piece of the page's bytes: one read for all of them. */
+          if (size[0] == width)
+            {
+              if (!read_plain_bytes (reader, worker->fd, page, first, plane_bytes, out, error))
+                return FALSE;
+              continue;
+            }
+          /* A narrow box (a column of an x or y plane) costs a syscall a row; the disk reads
+           * whole pages anyway, so up to PLAIN_SPAN_READ its rows' span is one read. */
+          if (span <= PLAIN_SPAN_READ)
+            {
+              guint8 *rows = worker_scratch (worker, span);
+
+              if (!read_plain_bytes (reader, worker->fd, page, first, span, rows, error))
+                return FALSE;
+              for (gsize y = 0; y < size[1]; y++)
+                memcpy (out + y * size[0] * item, rows + y * width * item, size[0] * item);
+              continue;
+            }
+          for (gsize y = 0; y < size[1]; y++)
+            if (!read_plain_bytes (reader, worker->fd, page, first + y * width * item,
+                                   size[0] * item, out + y * size[0] * item, error))
+              return FALSE;
+          continue;
+        }
+      if (!worker_select_page (worker, page, error))
+        return FALSE;
+      if (TIFFIsTiled (worker->tif))
+        {
+          if (!read_tile_box (worker, page, origin[0], origin[1], size[0], size[1], out, error))
+            return FALSE;
+        }
+      else if (!read_strip_box (worker, origin[0], origin[1], size[0], size[1], out))
+        return page_failed (worker, page, "cannot decode the page", error);
+    }
+  return TRUE;
+}
+
+/**
+ * evox_tiff_open_source:
+ * @cancellable: (nullable): checked before every directory
+ *
+ * Scans a one-channel stack (not an ImageJ hyperstack of channels, no SSRM scan pages) and keeps
+ * it open for boxes read on demand: uncompressed pages by pread() of the rows, others through
+ * libtiff, strip by strip or tile by tile, only those the box touches.
+ */
+EvoxVoxelSource *
+evox_tiff_open_source (const char    *path,
+                       GCancellable  *cancellable,
+                       GError       **error)
+{
+  TiffSource *source;
+  gsize dims[3];
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  source = g_new0 (TiffSource, 1);
+  source->worker = (TiffWorker) TIFF_WORKER_INIT (&source->reader);
+  if (!scan_stack (&source->reader, path, g_file_test (path, G_FILE_TEST_IS_DIR), cancellable,
+                   error))
+    {
+      tiff_source_free (source);
+      return NULL;
+    }
+  if (scan_page_count (&source->reader) > 0 || hyperstack_layout (&source->reader) > 1)
+    {
+      set_file_error (error, EVOX_ERROR_UNSUPPORTED, path, 0,
+                      "only one-channel stacks can be read on demand");
+      tiff_source_free (source);
+      return NULL;
+    }
+  source->reader.n_volume_pages = source->reader.pages->len;
+  dims[0] = source->reader.format.width;
+  dims[1] = source->reader.format.height;
+  dims[2] = source->reader.pages->len;
+  return evox_voxel_source_new (dims, source->reader.dest_type, path, tiff_source_read_box,
+                                source, tiff_source_free);
+}
+
+/**
+ * evox_tiff_read_reduced:
+ *
+ * A stack larger than the memory cap, read once into its reduced volume (evox-voxel-source.h)
+ * with the stack attached for reading at full resolution on demand.
+ */
+EvoxVolume *
+evox_tiff_read_reduced (const char    *path,
+                        EvoxProgress  *progress,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  g_autoptr(EvoxVoxelSource) source = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  TiffSource *tiff;
+  double spacing[3];
+  guint scale;
+
+  evox_progress_set_stage (progress, "Reading TIFF directories", 0.0, 0.03);
+  source = evox_tiff_open_source (path, cancellable, error);
+  if (source == NULL)
+    return NULL;
+  evox_progress_set_stage (progress, "Reading TIFF pages (reduced)", 0.03, 1.0);
+  volume = evox_voxel_source_open_reduced (source, progress, cancellable, error);
+  if (volume == NULL)
+    return NULL;
+  scale = evox_volume_get_reduction (volume);
+  tiff = evox_voxel_source_get_user_data (source);
+  apply_metadata (&tiff->reader, volume);
+  if (physical_spacing (&tiff->reader, spacing))
+    {
+      for (int i = 0; i < 3; i++)
+        spacing[i] *= scale;
+      evox_volume_set_spacing (volume, spacing);
+    }
+  evox_volume_freeze (volume);
+  return g_steal_pointer (&volume);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* evox_tiff_read                                                                               */
 
@@ -2483,38 +2761,12 @@ evox_tiff_read_with_preview (const char                *path,
   folder = g_file_test (path, G_FILE_TEST_IS_DIR);
   scan_weight = folder ? 0.15 : 0.03;
 
-  reader.files = g_ptr_array_new_with_free_func (tiff_file_free);
-  reader.pages = g_array_new (FALSE, FALSE, sizeof (TiffPage));
-  reader.runs = g_array_new (FALSE, FALSE, sizeof (TiffRun));
   reader.progress = progress;
   reader.cancellable = cancellable;
 
   evox_progress_set_stage (progress, "Reading TIFF directories", 0.0, scan_weight);
-  if (folder)
-    {
-      if (!list_folder (&reader, path, error))
-        return NULL;
-    }
-  else
-    {
-      TiffFile *file = g_new0 (TiffFile, 1);
-
-      file->path = g_strdup (path);
-      g_ptr_array_add (reader.files, file);
-    }
-
-  for (guint i = 0; i < reader.files->len; i++)
-    if (!scan_file (&reader, i, cancellable, error))
-      return NULL;
-  if (reader.pages->len == 0)
-    {
-      set_file_error (error, EVOX_ERROR_INVALID_DATA, path, 0, "no full-resolution pages");
-      return NULL;
-    }
-
-  reader.dest_type = dest_type_for (reader.format.source);
-  reader.dest_item = evox_sample_type_size (reader.dest_type);
-  if (!check_total_size (&reader, path, error))
+  if (!scan_stack (&reader, path, folder, cancellable, error) ||
+      !check_total_size (&reader, path, error))
     return NULL;
 
   n_scans = scan_page_count (&reader);

@@ -7,6 +7,7 @@
 #include "evox-phase.h"
 #include "evox-preview.h"
 #include "evox-volume.h"
+#include "evox-voxel-source.h"
 
 G_BEGIN_DECLS
 
@@ -29,6 +30,14 @@ EvoxVolume *evox_tiff_read_with_preview (const char                *path,
                                          EvoxProgress              *progress,
                                          GCancellable              *cancellable,
                                          GError                   **error);
+/* Reading on demand, for stacks larger than memory (evox-voxel-source.h). */
+EvoxVoxelSource *evox_tiff_open_source  (const char     *path,
+                                         GCancellable   *cancellable,
+                                         GError        **error);
+EvoxVolume      *evox_tiff_read_reduced (const char     *path,
+                                         EvoxProgress   *progress,
+                                         GCancellable   *cancellable,
+                                         GError        **error);
 gboolean    evox_tiff_write      (EvoxVolume          *volume,
                                   int                  channel,
                                   const char          *path,

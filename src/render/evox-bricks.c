@@ -771,3 +771,14 @@ _evox_bricks_get_ray_texture (EvoxBricks  *self,
     }
   return self->ray_texture;
 }
+
+/* A texture of size voxels of type from pixels, for other tiles drawn the bricks' way (the
+ * full-resolution planes of evox-fullres.c); GL_NO_ERROR when it went up. */
+GLenum
+_evox_bricks_upload_texture (GLuint         *texture,
+                             EvoxSampleType  type,
+                             const gsize     size[3],
+                             gconstpointer   pixels)
+{
+  return upload (texture, type, size, pixels);
+}

@@ -88,6 +88,10 @@ GLuint          _evox_bricks_get_ray_texture  (EvoxBricks   *bricks,
 /* The level the ray texture holds, -1 while there is none. */
 int             _evox_bricks_get_ray_level    (EvoxBricks   *bricks);
 /* For tests: bytes of textures on the GPU now, and tiles uploaded so far. */
+GLenum          _evox_bricks_upload_texture   (GLuint        *texture,
+                                               EvoxSampleType type,
+                                               const gsize    size[3],
+                                               gconstpointer  pixels);
 gsize           _evox_bricks_get_gpu_bytes    (EvoxBricks   *bricks);
 guint           _evox_bricks_get_n_uploads    (EvoxBricks   *bricks);
 

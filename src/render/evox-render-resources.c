@@ -89,6 +89,13 @@ _evox_renderer_is_bricked (EvoxRenderer *self)
   return self->res.bricks != NULL;
 }
 
+struct _EvoxFullRes *
+_evox_renderer_get_fullres (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), NULL);
+  return self->res.fullres;
+}
+
 int
 _evox_renderer_get_ray_level (EvoxRenderer *self)
 {
@@ -262,6 +269,7 @@ delete_programs (EvoxRenderer *self)
 
 static void delete_rgb_textures (EvoxRenderer *self);
 static void delete_bricks (EvoxRenderer *self);
+static void delete_fullres (EvoxRenderer *self);
 static void prepare_rgb (EvoxRenderer *self);
 
 static gboolean
@@ -476,6 +484,7 @@ evox_renderer_unrealize (EvoxRenderer *self)
   _evox_mesh_pass_delete_targets (self);
   delete_rgb_textures (self);
   delete_bricks (self);
+  delete_fullres (self);
   if (self->res.volume_texture != 0)
     glDeleteTextures (1, &self->res.volume_texture);
   if (self->res.scan_texture != 0)
@@ -798,6 +807,31 @@ start_bricks (EvoxRenderer *self,
 }
 
 static void
+delete_fullres (EvoxRenderer *self)
+{
+  if (self->res.fullres == NULL)
+    return;
+  _evox_fullres_unrealize (self->res.fullres);
+  g_clear_pointer (&self->res.fullres, _evox_fullres_free);
+}
+
+/* A volume held reduced reads its full-resolution planes for the 2D panes that zoom past it. */
+static void
+start_fullres (EvoxRenderer *self)
+{
+  EvoxVoxelSource *source = evox_voxel_source_get_attached (self->volume, NULL);
+  guint budget_mb = env_limit ("EVOX_FULLRES_BUDGET_MB");
+
+  if (source == NULL)
+    return;
+  self->res.fullres = _evox_fullres_new (source, (gsize) (budget_mb != 0
+                                                          ? budget_mb
+                                                          : EVOX_FULLRES_DEFAULT_BUDGET_MB) << 20);
+  /* The same "changed" as levels computed in a thread: the canvas draws again. */
+  _evox_fullres_set_ready_func (self->res.fullres, bricks_ready, self);
+}
+
+static void
 upload_volume (EvoxRenderer *self)
 {
   GLint internal_format;
@@ -808,6 +842,7 @@ upload_volume (EvoxRenderer *self)
   self->res.volume_on_gpu = FALSE;
   self->res.cluster_format = 0;
   delete_bricks (self);
+  delete_fullres (self);
   if (self->res.volume_texture != 0)
     {
       glDeleteTextures (1, &self->res.volume_texture);
@@ -815,6 +850,7 @@ upload_volume (EvoxRenderer *self)
     }
   if (self->volume == NULL)
     return;
+  start_fullres (self);
 
   max_size = max_texture_size (self);
   for (guint a = 0; a < 3; a++)

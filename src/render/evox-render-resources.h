@@ -7,6 +7,7 @@
 #include "evox-renderer.h"
 #include "evox-renderer-private.h"
 #include "evox-bricks.h"
+#include "evox-fullres.h"
 
 G_BEGIN_DECLS
 
@@ -100,6 +101,9 @@ typedef struct
   /* Non-NULL while the volume is drawn from bricks (volume_on_gpu is then FALSE): larger than
    * the 3D texture size, or than the GPU took. */
   EvoxBricks     *bricks;
+  /* Non-NULL while the volume is held reduced with a voxel source: its full-resolution planes
+   * for zoomed 2D panes. */
+  EvoxFullRes    *fullres;
   guint64         brick_frame;
   gboolean        drawing_tiles;  /* _evox_slice_pass_use_program picks the BRICKED build */
   gboolean        wait_for_bricks;  /* exports wait for the pyramid; window frames do not */

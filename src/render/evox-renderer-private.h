@@ -49,5 +49,8 @@ void   _evox_renderer_set_brick_limits (EvoxRenderer        *self,
  * pyramid the Volume view's rays read (-1 when none). */
 gboolean _evox_renderer_is_bricked     (EvoxRenderer        *self);
 int    _evox_renderer_get_ray_level    (EvoxRenderer        *self);
+/* The full-resolution planes of a volume held reduced (evox-fullres.h), NULL for others; after a
+ * frame uploaded the volume. */
+struct _EvoxFullRes *_evox_renderer_get_fullres (EvoxRenderer *self);
 
 G_END_DECLS

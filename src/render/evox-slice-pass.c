@@ -182,6 +182,152 @@ _evox_slice_pass_draw_slices (EvoxRenderer *self,
   _evox_mesh_pass_draw_translucent (self, frame, self->clip_surfaces);
 }
 
+/* One tile of a level with the BRICKED program in use: p = texture coordinate x level_scale,
+ * drawn where tile_lo <= p < tile_hi from the texel p - tile_first. */
+static void
+draw_tile (SliceUniforms *su,
+           const float    level_scale[3],
+           const int      tile_first[3],
+           const float    tile_lo[3],
+           const float    tile_hi[3],
+           GLuint         texture,
+           guint          plane)
+{
+  glUniform3fv (su->level_scale, 1, level_scale);
+  glUniform3iv (su->tile_first, 1, tile_first);
+  glUniform3fv (su->tile_lo, 1, tile_lo);
+  glUniform3fv (su->tile_hi, 1, tile_hi);
+  glActiveTexture (GL_TEXTURE0);
+  glBindTexture (GL_TEXTURE_3D, texture);
+  glDrawArrays (GL_TRIANGLES, (GLint) plane, 6);
+}
+
+/* Full resolution over a reduced slice */
+
+/* Texture coordinates (0..1 over the volume's box) to window pixels. */
+static void
+project (const Frame  *frame,
+         const double  lo[3],
+         const double  hi[3],
+         const double  t[3],
+         double        pixel[2])
+{
+  vec4 point, clip;
+
+  for (guint a = 0; a < 3; a++)
+    point[a] = (float) (lo[a] + t[a] * (hi[a] - lo[a]));
+  point[3] = 1.0f;
+  glm_mat4_mulv ((vec4 *) frame->mvp, point, clip);
+  pixel[0] = (clip[0] / clip[3] + 1.0) * 0.5 * frame->viewport[0];
+  pixel[1] = (clip[1] / clip[3] + 1.0) * 0.5 * frame->viewport[1];
+}
+
+/* The part of plane `axis` in view, in texture coordinates along u and v: the viewport's
+ * corners taken back through the (orthographic) 2D camera. */
+static void
+visible_part (const Frame  *frame,
+              const double  lo[3],
+              const double  hi[3],
+              guint         axis,
+              double        t_lo[3],
+              double        t_hi[3])
+{
+  mat4 inverse;
+
+  glm_mat4_inv ((vec4 *) frame->mvp, inverse);
+  for (guint a = 0; a < 3; a++)
+    {
+      t_lo[a] = 1.0;
+      t_hi[a] = 0.0;
+    }
+  for (guint c = 0; c < 4; c++)
+    {
+      vec4 ndc = { (c & 1) ? 1.0f : -1.0f, (c & 2) ? 1.0f : -1.0f, 0.0f, 1.0f }, world;
+
+      glm_mat4_mulv (inverse, ndc, world);
+      for (guint a = 0; a < 3; a++)
+        {
+          double t = (world[a] / world[3] - lo[a]) / (hi[a] - lo[a]);
+
+          t_lo[a] = MIN (t_lo[a], CLAMP (t, 0.0, 1.0));
+          t_hi[a] = MAX (t_hi[a], CLAMP (t, 0.0, 1.0));
+        }
+    }
+}
+
+/* A 2D pane zoomed in past one screen pixel per voxel of a volume held reduced (1:S) draws the
+ * full-resolution plane over the part in view, read from the source in a thread (the reduced
+ * slice stays meanwhile and around it): plane k of the reduced volume is plane k S + S / 2 of
+ * the file, the one at its centre. The BRICKED program draws it as a tile of a level with S
+ * times the reduced voxels. */
+static void
+draw_full_resolution (EvoxRenderer *self,
+                      const Frame  *frame,
+                      guint         axis,
+                      guint         plane)
+{
+  guint u = (axis + 1) % 3, v = (axis + 2) % 3, scale = 1;
+  EvoxVoxelSource *source = self->volume != NULL
+                            ? evox_voxel_source_get_attached (self->volume, &scale) : NULL;
+  double lo[3], hi[3], t[3], a_px[2], b_px[2], t_lo[3], t_hi[3];
+  gsize full[3], box_lo[3], box_hi[3];
+  const EvoxFullResPlane *tile;
+  float level_scale[3], tile_lo[3], tile_hi[3];
+  int tile_first[3];
+
+  if (source == NULL || self->res.fullres == NULL || self->channel != 0)
+    return;
+  _evox_renderer_get_box (self, lo, hi);
+  /* Screen pixels per reduced voxel, across the plane's u axis at its centre. */
+  t[axis] = ((double) self->slices[axis] + 0.5) / (double) self->dims[axis];
+  t[u] = 0.5;
+  t[v] = 0.5;
+  project (frame, lo, hi, t, a_px);
+  t[u] += 1.0 / (double) self->dims[u];
+  project (frame, lo, hi, t, b_px);
+  if (hypot (b_px[0] - a_px[0], b_px[1] - a_px[1]) <= 1.0)
+    return;
+
+  evox_voxel_source_get_dims (source, full);
+  visible_part (frame, lo, hi, axis, t_lo, t_hi);
+  box_lo[axis] = MIN ((gsize) self->slices[axis] * scale + scale / 2, full[axis] - 1);
+  box_hi[axis] = box_lo[axis] + 1;
+  for (guint i = 0; i < 2; i++)
+    {
+      guint a = i == 0 ? u : v;
+      double n = (double) self->dims[a] * scale;
+
+      box_lo[a] = MIN ((gsize) floor (t_lo[a] * n), full[a] - 1);
+      box_hi[a] = CLAMP ((gsize) ceil (t_hi[a] * n), box_lo[a] + 1, full[a]);
+      /* Too large a part (a big pane just past the threshold): its centre, the rest reduced. */
+      if (box_hi[a] - box_lo[a] > EVOX_FULLRES_MAX_SIDE)
+        {
+          box_lo[a] = (box_lo[a] + box_hi[a]) / 2 - EVOX_FULLRES_MAX_SIDE / 2;
+          box_hi[a] = box_lo[a] + EVOX_FULLRES_MAX_SIDE;
+        }
+    }
+  tile = _evox_fullres_lookup (self->res.fullres, axis, box_lo, box_hi,
+                               self->res.wait_for_bricks);
+  if (tile == NULL)
+    return;
+
+  for (guint a = 0; a < 3; a++)
+    {
+      level_scale[a] = (float) ((double) self->dims[a] * scale);
+      tile_first[a] = (int) tile->origin[a];
+      /* Open at the volume's far faces, which the reduced grid overhangs (ceil (n / S)). */
+      tile_lo[a] = a == axis || tile->origin[a] == 0 ? -G_MAXFLOAT : (float) tile->origin[a];
+      tile_hi[a] = a == axis || tile->origin[a] + tile->size[a] >= full[a]
+                   ? G_MAXFLOAT : (float) (tile->origin[a] + tile->size[a]);
+    }
+  self->res.drawing_tiles = TRUE;
+  _evox_slice_pass_use_program (self, frame, 1.0f);
+  self->res.drawing_tiles = FALSE;
+  draw_tile (&self->res.su[SLICE_BRICKED], level_scale, tile_first, tile_lo, tile_hi,
+             tile->texture, plane);
+  glBindTexture (GL_TEXTURE_3D, 0);
+}
+
 void
 _evox_slice_pass_draw_slice (EvoxRenderer *self,
                              const Frame  *frame,
@@ -208,12 +354,13 @@ _evox_slice_pass_draw_slice (EvoxRenderer *self,
   glDisable (GL_DEPTH_TEST);
   glDisable (GL_BLEND);
   if (self->res.bricks != NULL)
+    _evox_slice_pass_draw_bricked (self, frame, axis, self->slices[axis], plane, 1.0f);
+  else
     {
-      _evox_slice_pass_draw_bricked (self, frame, axis, self->slices[axis], plane, 1.0f);
-      return;
+      _evox_slice_pass_use_program (self, frame, 1.0f);
+      glDrawArrays (GL_TRIANGLES, (GLint) plane, 6);
     }
-  _evox_slice_pass_use_program (self, frame, 1.0f);
-  glDrawArrays (GL_TRIANGLES, (GLint) plane, 6);
+  draw_full_resolution (self, frame, axis, plane);
 }
 
 
@@ -340,13 +487,7 @@ _evox_slice_pass_draw_bricked (EvoxRenderer *self,
         glScissor (saved[0], saved[1], saved[2], saved[3]);
       else
         glDisable (GL_SCISSOR_TEST);
-      glUniform3fv (su->level_scale, 1, scale);
-      glUniform3iv (su->tile_first, 1, tile_first);
-      glUniform3fv (su->tile_lo, 1, lo);
-      glUniform3fv (su->tile_hi, 1, hi);
-      glActiveTexture (GL_TEXTURE0);
-      glBindTexture (GL_TEXTURE_3D, tile->texture);
-      glDrawArrays (GL_TRIANGLES, (GLint) plane, 6);
+      draw_tile (su, scale, tile_first, lo, hi, tile->texture, plane);
     }
   glBindTexture (GL_TEXTURE_3D, 0);
   glScissor (saved[0], saved[1], saved[2], saved[3]);

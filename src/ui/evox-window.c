@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "evox-window-private.h"
+#include "evox-voxel-source.h"
 #include "evox-demo.h"
 #include "evox-xanes-phantom.h"
 #include "evox-display-panel.h"
@@ -661,6 +662,22 @@ show_uploaded_volume (EvoxWindow *self)
       evox_volume_set_spacing (volume, spacing);
     }
   note = join_notes (apply_startup_voxel_size (self, volume), load_warnings (volume));
+  /* A file larger than memory is held reduced: the title says at what scale. */
+  if (evox_volume_get_reduction (volume) > 1)
+    {
+      guint s = evox_volume_get_reduction (volume);
+      char *reduced = g_strdup_printf (_("%s (1:%u in memory; full resolution on demand)"), name,
+                                       s);
+
+      note = join_notes (note, g_strdup_printf (_("“%s” is larger than the memory cap: it is "
+                                                  "held at 1:%u (means of %u × %u × %u blocks). "
+                                                  "Zoomed-in slices read full resolution from "
+                                                  "the file; analyses, the histogram and the 3D "
+                                                  "views work at 1:%u."),
+                                                name, s, s, s, s, s));
+      g_free (name);
+      name = reduced;
+    }
   evox_document_set_volume (self->document, volume, name, path);
   self->showing_preview = FALSE;
   evox_window_show_error (self, note);

@@ -1,0 +1,416 @@
+/* evox-voxel-source.c: full-resolution voxels read from a file on demand, and the reduced volume
+ * (block means) that stands in for them in memory. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "evox"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "evox-voxel-source.h"
+
+struct _EvoxVoxelSource
+{
+  GObject          parent_instance;
+
+  gsize            dims[3];
+  EvoxSampleType   type;
+  char            *path;
+  EvoxReadBoxFunc  read_box;
+  gpointer         user_data;
+  GDestroyNotify   destroy;
+  /* Readers keep one file handle (libtiff's handles and libhdf5 are not thread-safe): the
+   * reducing pass, the slices' thread and analyses take turns. */
+  GMutex           lock;
+};
+
+G_DEFINE_FINAL_TYPE (EvoxVoxelSource, evox_voxel_source, G_TYPE_OBJECT)
+
+static void
+evox_voxel_source_finalize (GObject *object)
+{
+  EvoxVoxelSource *self = EVOX_VOXEL_SOURCE (object);
+
+  if (self->destroy != NULL)
+    self->destroy (self->user_data);
+  g_free (self->path);
+  g_mutex_clear (&self->lock);
+  G_OBJECT_CLASS (evox_voxel_source_parent_class)->finalize (object);
+}
+
+static void
+evox_voxel_source_class_init (EvoxVoxelSourceClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = evox_voxel_source_finalize;
+}
+
+static void
+evox_voxel_source_init (EvoxVoxelSource *self)
+{
+  g_mutex_init (&self->lock);
+}
+
+/**
+ * evox_voxel_source_new:
+ * @path: the file, for messages and titles
+ * @destroy: (nullable): frees user_data with the source
+ */
+EvoxVoxelSource *
+evox_voxel_source_new (const gsize      dims[3],
+                       EvoxSampleType   type,
+                       const char      *path,
+                       EvoxReadBoxFunc  read_box,
+                       gpointer         user_data,
+                       GDestroyNotify   destroy)
+{
+  EvoxVoxelSource *self;
+
+  g_return_val_if_fail (dims[0] > 0 && dims[1] > 0 && dims[2] > 0, NULL);
+  g_return_val_if_fail (type <= EVOX_SAMPLE_F32, NULL);
+  g_return_val_if_fail (read_box != NULL, NULL);
+
+  self = g_object_new (EVOX_TYPE_VOXEL_SOURCE, NULL);
+  for (int i = 0; i < 3; i++)
+    self->dims[i] = dims[i];
+  self->type = type;
+  self->path = g_strdup (path != NULL ? path : "");
+  self->read_box = read_box;
+  self->user_data = user_data;
+  self->destroy = destroy;
+  return self;
+}
+
+void
+evox_voxel_source_get_dims (EvoxVoxelSource *self,
+                            gsize            dims[3])
+{
+  g_return_if_fail (EVOX_IS_VOXEL_SOURCE (self));
+
+  for (int i = 0; i < 3; i++)
+    dims[i] = self->dims[i];
+}
+
+EvoxSampleType
+evox_voxel_source_get_sample_type (EvoxVoxelSource *self)
+{
+  g_return_val_if_fail (EVOX_IS_VOXEL_SOURCE (self), EVOX_SAMPLE_U8);
+
+  return self->type;
+}
+
+const char *
+evox_voxel_source_get_path (EvoxVoxelSource *self)
+{
+  g_return_val_if_fail (EVOX_IS_VOXEL_SOURCE (self), NULL);
+
+  return self->path;
+}
+
+/**
+ * evox_voxel_source_read_box:
+ * @dest: size[0] * size[1] * size[2] samples of the source's type
+ *
+ * Reads a box of the full-resolution voxels; safe from any thread (calls take turns).
+ */
+gboolean
+evox_voxel_source_read_box (EvoxVoxelSource  *self,
+                            const gsize       origin[3],
+                            const gsize       size[3],
+                            gpointer          dest,
+                            GError          **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (EVOX_IS_VOXEL_SOURCE (self), FALSE);
+  g_return_val_if_fail (dest != NULL, FALSE);
+
+  for (int i = 0; i < 3; i++)
+    if (size[i] == 0 || origin[i] >= self->dims[i] || size[i] > self->dims[i] - origin[i])
+      {
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                     "%s: the box %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
+                     " at (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT
+                     ") is not inside the volume", self->path, size[0], size[1], size[2],
+                     origin[0], origin[1], origin[2]);
+        return FALSE;
+      }
+  g_mutex_lock (&self->lock);
+  ok = self->read_box (self->user_data, origin, size, dest, error);
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+static gsize
+reduced_side (gsize n,
+              guint scale)
+{
+  return (n + scale - 1) / scale;
+}
+
+/**
+ * evox_voxel_source_fitting_scale:
+ *
+ * The smallest power of two s whose reduced volume (ceil (n / s) voxels a side) takes at most
+ * budget bytes of voxels; 0 when none does (a side would reach one voxel first).
+ */
+guint
+evox_voxel_source_fitting_scale (EvoxVoxelSource *self,
+                                 guint64          budget)
+{
+  gsize item;
+
+  g_return_val_if_fail (EVOX_IS_VOXEL_SOURCE (self), 0);
+
+  item = evox_sample_type_size (self->type);
+  for (guint s = 1; s <= 1u << 16; s *= 2)
+    {
+      double bytes = (double) reduced_side (self->dims[0], s) * reduced_side (self->dims[1], s) *
+                     reduced_side (self->dims[2], s) * item;
+
+      if (bytes <= (double) budget)
+        return s;
+    }
+  return 0;
+}
+
+/* Adds a slab of planes into the per-column sums of one reduced plane; non-finite samples are
+ * left out of both the sum and the count, as the statistics leave them out. */
+static void
+accumulate_slab (gconstpointer   slab,
+                 EvoxSampleType  type,
+                 const gsize     dims[3],
+                 gsize           depth,
+                 guint           scale,
+                 double         *sum,
+                 guint64        *count)
+{
+  gsize rx = reduced_side (dims[0], scale);
+
+  for (gsize k = 0; k < depth; k++)
+    for (gsize y = 0; y < dims[1]; y++)
+      {
+        gsize row = (k * dims[1] + y) * dims[0];
+        double *acc = sum + (y / scale) * rx;
+        guint64 *n = count + (y / scale) * rx;
+
+        for (gsize x = 0; x < dims[0]; x++)
+          {
+            double v = evox_sample_get (slab, type, row + x);
+
+            if (isfinite (v))
+              {
+                acc[x / scale] += v;
+                n[x / scale]++;
+              }
+          }
+      }
+}
+
+static void
+store_means (const double   *sum,
+             const guint64  *count,
+             gsize           n,
+             EvoxSampleType  type,
+             gpointer        out)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      double mean = count[i] > 0 ? sum[i] / (double) count[i] : NAN;
+
+      /* Integer samples keep their type, the mean rounded to the nearest, as --bin does. */
+      if (type == EVOX_SAMPLE_U8)
+        ((guint8 *) out)[i] = (guint8) CLAMP (lround (mean), 0, 255);
+      else if (type == EVOX_SAMPLE_U16)
+        ((guint16 *) out)[i] = (guint16) CLAMP (lround (mean), 0, 65535);
+      else
+        ((float *) out)[i] = (float) mean;
+    }
+}
+
+/**
+ * evox_voxel_source_reduce:
+ * @scale: the block side s (at least 1)
+ * @progress: (nullable): one update per slab of s planes
+ * @cancellable: (nullable): checked before every slab
+ *
+ * Streams the source once, s planes at a time, into a new volume of ceil (n / s) voxels a side
+ * whose voxel is the mean of its s x s x s block (of the voxels inside the volume, at the far
+ * edges). Only one slab and one reduced plane of sums are held besides the result. The volume is
+ * not frozen and has no grid: the reader sets spacing and metadata.
+ */
+EvoxVolume *
+evox_voxel_source_reduce (EvoxVoxelSource  *self,
+                          guint             scale,
+                          EvoxProgress     *progress,
+                          GCancellable     *cancellable,
+                          GError          **error)
+{
+  g_autoptr(EvoxVolume) reduced = NULL;
+  g_autofree guint8 *slab = NULL;
+  g_autofree double *sum = NULL;
+  g_autofree guint64 *count = NULL;
+  gsize rdims[3], plane, item;
+  guint8 *out;
+
+  g_return_val_if_fail (EVOX_IS_VOXEL_SOURCE (self), NULL);
+  g_return_val_if_fail (scale >= 1, NULL);
+
+  for (int i = 0; i < 3; i++)
+    rdims[i] = reduced_side (self->dims[i], scale);
+  item = evox_sample_type_size (self->type);
+  plane = rdims[0] * rdims[1];
+  reduced = evox_volume_new (rdims[0], rdims[1], rdims[2], 1, self->type, error);
+  if (reduced == NULL ||
+      !evox_check_allocation ((guint64) self->dims[0] * self->dims[1] * scale, item,
+                              "one slab of planes", error) ||
+      !evox_check_allocation (plane, sizeof (double) + sizeof (guint64), "one reduced plane",
+                              error))
+    {
+      g_prefix_error (error, "%s: at 1:%u, ", self->path, scale);
+      return NULL;
+    }
+  slab = g_malloc ((gsize) self->dims[0] * self->dims[1] * scale * item);
+  sum = g_new (double, plane);
+  count = g_new (guint64, plane);
+  out = evox_volume_get_data_mut (reduced, 0);
+
+  for (gsize rz = 0; rz < rdims[2]; rz++)
+    {
+      gsize origin[3] = { 0, 0, rz * scale };
+      gsize size[3] = { self->dims[0], self->dims[1], MIN (scale, self->dims[2] - rz * scale) };
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+      if (!evox_voxel_source_read_box (self, origin, size, slab, error))
+        return NULL;
+      memset (sum, 0, plane * sizeof *sum);
+      memset (count, 0, plane * sizeof *count);
+      accumulate_slab (slab, self->type, self->dims, size[2], scale, sum, count);
+      store_means (sum, count, plane, self->type, out + rz * plane * item);
+      evox_progress_update (progress, (double) (rz + 1) / (double) rdims[2]);
+    }
+  return g_steal_pointer (&reduced);
+}
+
+/**
+ * evox_voxel_source_open_reduced:
+ *
+ * The reduced volume of a source too large for memory: block means at the smallest power-of-two
+ * scale, at least 2, whose voxels fit half the memory cap (the rest is left to the statistics,
+ * the views and analyses), with the source attached and the metadata "info.on demand" saying so.
+ * Its spacing is scale voxels, not known; the reader sets the real one (scale times the file's)
+ * and its metadata, then freezes it.
+ */
+EvoxVolume *
+evox_voxel_source_open_reduced (EvoxVoxelSource  *self,
+                                EvoxProgress     *progress,
+                                GCancellable     *cancellable,
+                                GError          **error)
+{
+  g_autoptr(EvoxVolume) reduced = NULL;
+  g_autofree char *cap = NULL;
+  g_autofree char *note = NULL;
+  guint scale;
+
+  g_return_val_if_fail (EVOX_IS_VOXEL_SOURCE (self), NULL);
+
+  scale = evox_voxel_source_fitting_scale (self, evox_memory_cap () / 2);
+  if (scale == 0)
+    {
+      cap = g_format_size_full (evox_memory_cap (), G_FORMAT_SIZE_IEC_UNITS);
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "%s: does not fit half the memory cap of %s (EVOX_MEMORY_LIMIT) even reduced",
+                   self->path, cap);
+      return NULL;
+    }
+  scale = MAX (scale, 2);
+  reduced = evox_voxel_source_reduce (self, scale, progress, cancellable, error);
+  if (reduced == NULL)
+    return NULL;
+  note = g_strdup_printf ("1:%u in memory (means of %u^3 blocks); full resolution %" G_GSIZE_FORMAT
+                          " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " read on demand", scale,
+                          scale, self->dims[0], self->dims[1], self->dims[2]);
+  /* Unknown until the reader says otherwise, but one voxel spans scale of the file's. */
+  evox_volume_set_spacing (reduced, (double[3]) { scale, scale, scale });
+  evox_volume_set_spacing_known (reduced, FALSE);
+  evox_volume_set_metadata (reduced, "info.on demand", note);
+  evox_voxel_source_attach (self, reduced, scale);
+  return g_steal_pointer (&reduced);
+}
+
+gpointer
+evox_voxel_source_get_user_data (EvoxVoxelSource *self)
+{
+  g_return_val_if_fail (EVOX_IS_VOXEL_SOURCE (self), NULL);
+
+  return self->user_data;
+}
+
+typedef struct
+{
+  EvoxVoxelSource *source;
+  guint            scale;
+} Attached;
+
+static void
+attached_free (gpointer data)
+{
+  Attached *attached = data;
+
+  g_object_unref (attached->source);
+  g_free (attached);
+}
+
+/**
+ * evox_voxel_source_attach:
+ * @scale: the reduced volume's voxel is scale source voxels a side
+ *
+ * Keeps a reference to the source on the reduced volume.
+ */
+void
+evox_voxel_source_attach (EvoxVoxelSource *self,
+                          EvoxVolume      *reduced,
+                          guint            scale)
+{
+  Attached *attached;
+
+  g_return_if_fail (EVOX_IS_VOXEL_SOURCE (self));
+  g_return_if_fail (EVOX_IS_VOLUME (reduced));
+  g_return_if_fail (scale >= 1);
+
+  attached = g_new0 (Attached, 1);
+  attached->source = g_object_ref (self);
+  attached->scale = scale;
+  g_object_set_data_full (G_OBJECT (reduced), "evox-voxel-source", attached, attached_free);
+}
+
+/**
+ * evox_voxel_source_get_attached:
+ * @scale: (out) (optional): the reduction, 1 when there is no source
+ *
+ * Returns: (transfer none) (nullable): the source the volume was reduced from
+ */
+EvoxVoxelSource *
+evox_voxel_source_get_attached (EvoxVolume *volume,
+                                guint      *scale)
+{
+  Attached *attached;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
+
+  attached = g_object_get_data (G_OBJECT (volume), "evox-voxel-source");
+  if (scale != NULL)
+    *scale = attached != NULL ? attached->scale : 1;
+  return attached != NULL ? attached->source : NULL;
+}
+
+/* 1 for a volume held whole; S for one held at 1:S with its full resolution on demand. */
+guint
+evox_volume_get_reduction (EvoxVolume *volume)
+{
+  guint scale = 1;
+
+  evox_voxel_source_get_attached (volume, &scale);
+  return scale;
+}

@@ -1,0 +1,198 @@
+/* test-ondemand-ui.c: a file over the memory cap opens in the window reduced, says so, and a
+ * zoomed 2D pane draws the file's own voxels once they are read. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <string.h>
+#include <epoxy/gl.h>
+
+#include "evox-canvas.h"
+#include "evox-document.h"
+#include "evox-fullres.h"
+#include "evox-renderer-private.h"
+#include "evox-test-ui.h"
+#include "evox-test-util.h"
+#include "evox-tiff.h"
+#include "evox-window.h"
+
+#define NX 64
+#define NY 48
+#define NZ 40
+
+/* A source of the formula's voxels whose reads wait until the test opens the gate: the window
+ * must draw meanwhile. */
+typedef struct
+{
+  GMutex   lock;
+  GCond    cond;
+  gboolean open;
+} Gate;
+
+static guint8
+voxel (gsize x,
+       gsize y,
+       gsize z)
+{
+  return (guint8) (((z * NY + y) * NX + x) * 7919 % 251);
+}
+
+static gboolean
+gated_read_box (gpointer      user_data,
+                const gsize   origin[3],
+                const gsize   size[3],
+                gpointer      dest,
+                GError      **error)
+{
+  Gate *gate = user_data;
+  guint8 *out = dest;
+
+  g_mutex_lock (&gate->lock);
+  while (!gate->open)
+    g_cond_wait (&gate->cond, &gate->lock);
+  g_mutex_unlock (&gate->lock);
+  for (gsize z = 0; z < size[2]; z++)
+    for (gsize y = 0; y < size[1]; y++)
+      for (gsize x = 0; x < size[0]; x++)
+        *out++ = voxel (origin[0] + x, origin[1] + y, origin[2] + z);
+  return TRUE;
+}
+
+static gboolean
+plane_read (gpointer renderer)
+{
+  EvoxFullRes *fullres = _evox_renderer_get_fullres (renderer);
+
+  return fullres != NULL && _evox_fullres_get_n_reads (fullres) > 0;
+}
+
+static void
+test_opens_reduced (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "big.tif", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) full = evox_volume_new (NX, NY, NZ, 1, EVOX_SAMPLE_U8, &error);
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  EvoxDocument *document = evox_window_get_document (window);
+  guint8 *v = evox_volume_get_data_mut (full, 0);
+  EvoxVolume *shown;
+  gsize dims[3];
+
+  /* Voxels that change every step: the reduced plane and the file's look nothing alike. */
+  for (gsize z = 0; z < NZ; z++)
+    for (gsize y = 0; y < NY; y++)
+      for (gsize x = 0; x < NX; x++)
+        v[(z * NY + y) * NX + x] = voxel (x, y, z);
+  g_assert_true (evox_tiff_write (full, 0, path, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+
+  /* 64 x 48 x 40 u8 takes 170 kB with its histograms: over a cap of 100 kB, whose half holds
+   * the 1:2 volume (32 x 24 x 20). */
+  g_setenv ("EVOX_MEMORY_LIMIT", "100K", TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_window_open_file (window, file, NULL);
+  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 30));
+  g_unsetenv ("EVOX_MEMORY_LIMIT");
+
+  shown = evox_document_get_volume (document);
+  g_assert_nonnull (shown);
+  evox_volume_get_dims (shown, dims);
+  g_assert_cmpuint (dims[0], ==, 32);
+  g_assert_cmpuint (dims[2], ==, 20);
+  g_assert_cmpuint (evox_volume_get_reduction (shown), ==, 2);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==,
+                   "big.tif (1:2 in memory; full resolution on demand)");
+  g_assert_nonnull (evox_window_get_error (window));
+  g_assert_nonnull (strstr (evox_window_get_error (window), "held at 1:2"));
+
+  evox_test_screenshot (GTK_WIDGET (window), "ondemand-opened");
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static void
+test_zoomed_pane (void)
+{
+  const gsize dims[3] = { NX, NY, NZ };
+  Gate gate = { .open = TRUE };
+  g_autoptr(EvoxVoxelSource) source = evox_voxel_source_new (dims, EVOX_SAMPLE_U8, "gated",
+                                                             gated_read_box, &gate, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) reduced = evox_voxel_source_reduce (source, 2, NULL, NULL, &error);
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxTestGrab before = { 0 }, after = { 0 };
+  EvoxRenderer *renderer;
+  gsize differ = 0;
+  int rect[4], rect3d[4];
+
+  g_assert_no_error (error);
+  g_mutex_init (&gate.lock);
+  g_cond_init (&gate.cond);
+  evox_volume_set_spacing (reduced, (double[3]) { 2, 2, 2 });
+  evox_voxel_source_attach (source, reduced, 2);
+  evox_volume_freeze (reduced);
+  g_assert_true (evox_volume_build_histograms (reduced, NULL, NULL, &error));
+  gate.open = FALSE;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_document_set_volume (document, reduced, "gated (1:2 in memory)", NULL);
+  evox_document_set_view (document, EVOX_VIEW_QUAD);
+  renderer = evox_canvas_get_renderer (EVOX_CANVAS (evox_window_get_canvas (window)));
+  evox_test_grab_next_frame (window, &before);
+  /* The z pane zoomed in twice on its centre; frames go on while the read waits. */
+  evox_renderer_get_pane_rect (before.width, before.height, EVOX_PANE_Z, rect);
+  evox_camera_zoom_at (evox_renderer_get_pane_camera (renderer, EVOX_PANE_Z), 2.0,
+                       rect[2] / 2.0, rect[3] / 2.0, rect[2], rect[3]);
+  evox_test_grab_next_frame (window, &before);
+  evox_test_grab_next_frame (window, &before);
+  g_assert_true (_evox_fullres_is_reading (_evox_renderer_get_fullres (renderer)));
+  g_assert_cmpuint (_evox_fullres_get_n_reads (_evox_renderer_get_fullres (renderer)), ==, 0);
+  evox_test_screenshot (GTK_WIDGET (window), "ondemand-reduced");
+
+  g_mutex_lock (&gate.lock);
+  gate.open = TRUE;
+  g_cond_broadcast (&gate.cond);
+  g_mutex_unlock (&gate.lock);
+  g_assert_true (evox_test_wait_for (plane_read, renderer, 20));
+  evox_test_grab_next_frame (window, &after);
+  evox_test_screenshot (GTK_WIDGET (window), "ondemand-full");
+
+  /* The z pane changed from the reduced plane to the file's (the other 2D panes, past one
+   * pixel a voxel too, may follow); the 3D pane did not. */
+  evox_renderer_get_pane_rect (after.width, after.height, EVOX_PANE_3D, rect3d);
+  for (int y = 0; y < after.height; y++)
+    for (int x = 0; x < after.width; x++)
+      {
+        gsize i = ((gsize) y * after.width + x) * 4;
+        int top = after.height - 1 - y;
+
+        if (memcmp (before.pixels + i, after.pixels + i, 3) == 0)
+          continue;
+        g_assert_false (x >= rect3d[0] && x < rect3d[0] + rect3d[2] && top >= rect3d[1] &&
+                        top < rect3d[1] + rect3d[3]);
+        differ += x >= rect[0] && x < rect[0] + rect[2] && top >= rect[1] &&
+                  top < rect[1] + rect[3];
+      }
+  g_test_message ("%" G_GSIZE_FORMAT " pixels of the z pane changed", differ);
+  g_assert_cmpuint (differ, >, (gsize) rect[2] * rect[3] / 4);
+  g_free (before.pixels);
+  g_free (after.pixels);
+  evox_test_close_window (window);
+  g_mutex_clear (&gate.lock);
+  g_cond_clear (&gate.cond);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  if (!evox_test_ui_init (&argc, &argv))
+    return 0;
+  g_test_add_func ("/Evox/OnDemandUi/opens-reduced", test_opens_reduced);
+  g_test_add_func ("/Evox/OnDemandUi/zoomed-pane", test_zoomed_pane);
+  return g_test_run ();
+}

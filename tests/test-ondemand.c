@@ -1,0 +1,640 @@
+/* test-ondemand.c: volumes larger than the memory cap: boxes read on demand from TIFF and HDF5,
+ * the reduced volume of block means, the loader's choice, cancelling and damaged files. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <hdf5.h>
+#include <tiffio.h>
+
+#include "evox-hdf5.h"
+#include "evox-loader.h"
+#include "evox-methods.h"
+#include "evox-session.h"
+#include "evox-test-util.h"
+#include "evox-tiff.h"
+#include "evox-voxel-source.h"
+
+/* Small stacks with sides that no tile, strip or chunk divides. */
+#define NX 37
+#define NY 29
+#define NZ 6
+
+/* The oracle: every voxel's value from its coordinates, so a box read anywhere is checked
+ * against arithmetic, not against another reader. */
+static double
+value_at (int    bits,
+          gsize  x,
+          gsize  y,
+          gsize  z)
+{
+  switch (bits)
+    {
+    case 8:
+      return (double) ((x * 3 + y * 5 + z * 7) % 251);
+    case 16:
+      return (double) ((x * 131 + y * 17 + z * 1031) % 65521);
+    case -16:
+      return (double) ((gint64) ((x * 131 + y * 17 + z * 1031) % 60000) - 30000);
+    default:
+      return x * 0.5 - y * 0.25 + z * 1.5 + 0.125;
+    }
+}
+
+typedef struct
+{
+  const char *name;
+  int         bits;          /* 8, 16, -16 (signed, read as f32) or 32 (f32) */
+  guint16     compression;
+  guint32     tile;          /* 0: strips */
+  guint32     rows_per_strip;
+  gboolean    big_endian;
+} TiffCase;
+
+static const TiffCase tiff_cases[] = {
+  { "u8-strips-plain", 8, COMPRESSION_NONE, 0, 5, FALSE },
+  { "u16-strips-plain-bigendian", 16, COMPRESSION_NONE, 0, 4, TRUE },
+  { "u16-tiles-plain", 16, COMPRESSION_NONE, 16, 0, FALSE },
+  { "u16-strips-deflate", 16, COMPRESSION_ADOBE_DEFLATE, 0, 3, FALSE },
+  { "i16-strips-deflate", -16, COMPRESSION_ADOBE_DEFLATE, 0, 7, FALSE },
+  { "f32-tiles-lzw", 32, COMPRESSION_LZW, 16, 0, FALSE },
+  { "u8-tiles-packbits", 8, COMPRESSION_PACKBITS, 16, 0, TRUE },
+};
+
+static void
+store (int      bits,
+       guint8  *buf,
+       gsize    i,
+       double   v)
+{
+  switch (bits)
+    {
+    case 8: buf[i] = (guint8) v; break;
+    case 16: ((guint16 *) buf)[i] = (guint16) v; break;
+    case -16: ((gint16 *) buf)[i] = (gint16) v; break;
+    default: ((float *) buf)[i] = (float) v; break;
+    }
+}
+
+static void
+write_tiff (const char     *path,
+            const TiffCase *c,
+            gsize           nx,
+            gsize           ny,
+            gsize           nz)
+{
+  TIFF *tif = TIFFOpen (path, c->big_endian ? "wb" : "wl");
+  gsize item = c->bits == 8 ? 1 : c->bits == 32 ? 4 : 2;
+
+  g_assert_nonnull (tif);
+  for (gsize z = 0; z < nz; z++)
+    {
+      g_assert_true (TIFFSetField (tif, TIFFTAG_IMAGEWIDTH, (guint32) nx));
+      g_assert_true (TIFFSetField (tif, TIFFTAG_IMAGELENGTH, (guint32) ny));
+      g_assert_true (TIFFSetField (tif, TIFFTAG_BITSPERSAMPLE, ABS (c->bits)));
+      g_assert_true (TIFFSetField (tif, TIFFTAG_SAMPLESPERPIXEL, 1));
+      g_assert_true (TIFFSetField (tif, TIFFTAG_SAMPLEFORMAT,
+                                   c->bits == 32 ? SAMPLEFORMAT_IEEEFP : c->bits < 0
+                                   ? SAMPLEFORMAT_INT : SAMPLEFORMAT_UINT));
+      g_assert_true (TIFFSetField (tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK));
+      g_assert_true (TIFFSetField (tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG));
+      g_assert_true (TIFFSetField (tif, TIFFTAG_COMPRESSION, c->compression));
+      if (c->tile != 0)
+        {
+          g_autofree guint8 *buf = g_malloc0 ((gsize) c->tile * c->tile * item);
+
+          g_assert_true (TIFFSetField (tif, TIFFTAG_TILEWIDTH, c->tile));
+          g_assert_true (TIFFSetField (tif, TIFFTAG_TILELENGTH, c->tile));
+          for (gsize ty = 0; ty < ny; ty += c->tile)
+            for (gsize tx = 0; tx < nx; tx += c->tile)
+              {
+                memset (buf, 0, (gsize) c->tile * c->tile * item);
+                for (gsize y = ty; y < MIN (ny, ty + c->tile); y++)
+                  for (gsize x = tx; x < MIN (nx, tx + c->tile); x++)
+                    store (c->bits, buf, (y - ty) * c->tile + (x - tx),
+                           value_at (c->bits, x, y, z));
+                g_assert_cmpint (TIFFWriteTile (tif, buf, (guint32) tx, (guint32) ty, 0, 0), >, 0);
+              }
+        }
+      else
+        {
+          g_autofree guint8 *row = g_malloc (nx * item);
+
+          g_assert_true (TIFFSetField (tif, TIFFTAG_ROWSPERSTRIP, c->rows_per_strip));
+          for (gsize y = 0; y < ny; y++)
+            {
+              for (gsize x = 0; x < nx; x++)
+                store (c->bits, row, x, value_at (c->bits, x, y, z));
+              g_assert_cmpint (TIFFWriteScanline (tif, row, (guint32) y, 0), ==, 1);
+            }
+        }
+      g_assert_true (TIFFWriteDirectory (tif));
+    }
+  TIFFClose (tif);
+}
+
+/* Boxes at the corners and edges, across tiles, strips and chunks, and the whole volume: each
+ * against the formula and against the volume read whole. */
+static void
+assert_boxes (EvoxVoxelSource *source,
+              EvoxVolume      *whole,
+              int              bits)
+{
+  const gsize boxes[][6] = {
+    { 0, 0, 0, NX, NY, NZ },
+    { 0, 0, 0, 1, 1, 1 },
+    { NX - 1, NY - 1, NZ - 1, 1, 1, 1 },
+    { NX - 5, NY - 3, 2, 5, 3, 4 },
+    { 7, 5, 1, 23, 15, 3 },
+    { 15, 0, 0, 3, NY, NZ },
+    { 0, 13, 5, NX, 1, 1 },
+  };
+  EvoxSampleType type = evox_voxel_source_get_sample_type (source);
+  gconstpointer full = evox_volume_get_data (whole, 0);
+  gsize dims[3];
+
+  evox_voxel_source_get_dims (source, dims);
+  g_assert_cmpuint (dims[0], ==, NX);
+  g_assert_cmpuint (dims[1], ==, NY);
+  g_assert_cmpuint (dims[2], ==, NZ);
+  g_assert_cmpint (type, ==, evox_volume_get_sample_type (whole));
+  for (gsize b = 0; b < G_N_ELEMENTS (boxes); b++)
+    {
+      const gsize *o = boxes[b], *s = boxes[b] + 3;
+      g_autofree guint8 *buf = g_malloc (s[0] * s[1] * s[2] * evox_sample_type_size (type));
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (evox_voxel_source_read_box (source, o, s, buf, &error));
+      g_assert_no_error (error);
+      for (gsize z = 0; z < s[2]; z++)
+        for (gsize y = 0; y < s[1]; y++)
+          for (gsize x = 0; x < s[0]; x++)
+            {
+              gsize i = (z * s[1] + y) * s[0] + x;
+              gsize at = ((o[2] + z) * NY + o[1] + y) * NX + o[0] + x;
+              double got = evox_sample_get (buf, type, i);
+
+              g_assert_cmpfloat (got, ==, value_at (bits, o[0] + x, o[1] + y, o[2] + z));
+              g_assert_cmpfloat (got, ==, evox_sample_get (full, type, at));
+            }
+    }
+  /* A box reaching out of the volume is refused, not read past the end. */
+  {
+    const gsize o[3] = { NX - 2, 0, 0 }, s[3] = { 3, 1, 1 };
+    guint8 buf[16];
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (evox_voxel_source_read_box (source, o, s, buf, &error));
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  }
+}
+
+static void
+test_tiff_boxes (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+
+  for (gsize c = 0; c < G_N_ELEMENTS (tiff_cases); c++)
+    {
+      g_autofree char *name = g_strconcat (tiff_cases[c].name, ".tif", NULL);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autoptr(EvoxVoxelSource) source = NULL;
+      g_autoptr(EvoxVolume) whole = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("%s", tiff_cases[c].name);
+      write_tiff (path, &tiff_cases[c], NX, NY, NZ);
+      whole = evox_tiff_read (path, NULL, NULL, &error);
+      g_assert_no_error (error);
+      source = evox_tiff_open_source (path, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (evox_voxel_source_get_path (source), ==, path);
+      assert_boxes (source, whole, tiff_cases[c].bits);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* /exchange/data (z, y, x) of the formula's values; chunk NULL: contiguous. */
+static void
+write_hdf5 (const char     *path,
+            int             bits,
+            const hsize_t  *chunk,
+            gboolean        deflate,
+            gboolean        skip_last_chunk)
+{
+  const hsize_t dims[3] = { NZ, NY, NX };
+  hid_t file = H5Fcreate (path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t group = H5Gcreate2 (file, "/exchange", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t space = H5Screate_simple (3, dims, NULL);
+  hid_t dcpl = H5Pcreate (H5P_DATASET_CREATE);
+  hid_t type = bits == 8 ? H5T_STD_U8LE : bits == 16 ? H5T_STD_U16LE : H5T_IEEE_F32LE;
+  hid_t memtype = bits == 8 ? H5T_NATIVE_UINT8 : bits == 16 ? H5T_NATIVE_UINT16
+                                                             : H5T_NATIVE_FLOAT;
+  gsize item = bits == 8 ? 1 : bits == 16 ? 2 : 4;
+  g_autofree guint8 *data = g_malloc ((gsize) NX * NY * NZ * item);
+  hid_t dataset;
+
+  for (gsize z = 0; z < NZ; z++)
+    for (gsize y = 0; y < NY; y++)
+      for (gsize x = 0; x < NX; x++)
+        store (bits, data, (z * NY + y) * NX + x, value_at (bits, x, y, z));
+  if (chunk != NULL)
+    g_assert_cmpint (H5Pset_chunk (dcpl, 3, chunk), >=, 0);
+  if (deflate)
+    g_assert_cmpint (H5Pset_deflate (dcpl, 6), >=, 0);
+  dataset = H5Dcreate2 (file, "/exchange/data", type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  g_assert_cmpint (dataset, >=, 0);
+  if (skip_last_chunk)
+    {
+      /* Only the planes before the last chunk's: a writer stopped half-way. */
+      hsize_t start[3] = { 0, 0, 0 }, count[3] = { NZ - chunk[0], NY, NX };
+      hid_t mem = H5Screate_simple (3, count, NULL);
+
+      H5Sselect_hyperslab (space, H5S_SELECT_SET, start, NULL, count, NULL);
+      g_assert_cmpint (H5Dwrite (dataset, memtype, mem, space, H5P_DEFAULT, data), >=, 0);
+      H5Sclose (mem);
+    }
+  else
+    g_assert_cmpint (H5Dwrite (dataset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), >=, 0);
+  H5Dclose (dataset);
+  H5Pclose (dcpl);
+  H5Sclose (space);
+  H5Gclose (group);
+  H5Fclose (file);
+}
+
+static void
+test_hdf5_boxes (void)
+{
+  const hsize_t chunk[3] = { 2, 8, 8 }, plane_chunk[3] = { 1, 16, 37 };
+  const struct
+  {
+    const char    *name;
+    int            bits;
+    const hsize_t *chunk;
+    gboolean       deflate;
+  } cases[] = {
+    { "u16-chunked.h5", 16, chunk, FALSE },
+    { "u8-chunked-deflate.h5", 8, plane_chunk, TRUE },
+    { "f32-contiguous.h5", 32, NULL, FALSE },
+  };
+  g_autofree char *dir = evox_test_tmpdir_new ();
+
+  for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autofree char *path = g_build_filename (dir, cases[c].name, NULL);
+      g_autoptr(EvoxVoxelSource) source = NULL;
+      g_autoptr(EvoxVolume) whole = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("%s", cases[c].name);
+      write_hdf5 (path, cases[c].bits, cases[c].chunk, cases[c].deflate, FALSE);
+      whole = evox_hdf5_load (path, 1, NULL, NULL, &error);
+      g_assert_no_error (error);
+      source = evox_hdf5_open_source (path, &error);
+      g_assert_no_error (error);
+      assert_boxes (source, whole, cases[c].bits);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* A source computed from the formula, brute force; it cancels after `cancel_after` reads. */
+typedef struct
+{
+  int           bits;
+  gsize         dims[3];
+  guint         n_reads;
+  guint         cancel_after;
+  GCancellable *cancellable;
+} FormulaSource;
+
+static gboolean
+formula_read_box (gpointer      user_data,
+                  const gsize   origin[3],
+                  const gsize   size[3],
+                  gpointer      dest,
+                  GError      **error)
+{
+  FormulaSource *f = user_data;
+
+  for (gsize z = 0; z < size[2]; z++)
+    for (gsize y = 0; y < size[1]; y++)
+      for (gsize x = 0; x < size[0]; x++)
+        {
+          double v = value_at (f->bits, origin[0] + x, origin[1] + y, origin[2] + z);
+
+          /* A NaN voxel, which the block means leave out. */
+          if (f->bits == 32 && origin[0] + x == 3 && origin[1] + y == 2 && origin[2] + z == 1)
+            v = NAN;
+          store (f->bits, dest, (z * size[1] + y) * size[0] + x, v);
+        }
+  if (++f->n_reads == f->cancel_after)
+    g_cancellable_cancel (f->cancellable);
+  return TRUE;
+}
+
+/* Block means written out here: every voxel of the block inside the volume, finite ones only,
+ * rounded to the nearest for integers. */
+static double
+block_mean (int          bits,
+            const gsize  dims[3],
+            guint        s,
+            gsize        bx,
+            gsize        by,
+            gsize        bz)
+{
+  double sum = 0;
+  guint64 n = 0;
+
+  for (gsize z = bz * s; z < MIN (dims[2], (bz + 1) * s); z++)
+    for (gsize y = by * s; y < MIN (dims[1], (by + 1) * s); y++)
+      for (gsize x = bx * s; x < MIN (dims[0], (bx + 1) * s); x++)
+        {
+          double v = value_at (bits, x, y, z);
+
+          if (bits == 32 && x == 3 && y == 2 && z == 1)
+            continue;
+          sum += v;
+          n++;
+        }
+  if (n == 0)
+    return NAN;
+  return bits == 32 ? (double) (float) (sum / n) : (double) lround (sum / n);
+}
+
+static void
+assert_block_means (EvoxVolume  *reduced,
+                    int          bits,
+                    const gsize  dims[3],
+                    guint        s)
+{
+  gsize rdims[3];
+  gconstpointer data = evox_volume_get_data (reduced, 0);
+
+  evox_volume_get_dims (reduced, rdims);
+  for (int i = 0; i < 3; i++)
+    g_assert_cmpuint (rdims[i], ==, (dims[i] + s - 1) / s);
+  for (gsize z = 0; z < rdims[2]; z++)
+    for (gsize y = 0; y < rdims[1]; y++)
+      for (gsize x = 0; x < rdims[0]; x++)
+        {
+          double got = evox_sample_get (data, evox_volume_get_sample_type (reduced),
+                                        (z * rdims[1] + y) * rdims[0] + x);
+          double want = block_mean (bits, dims, s, x, y, z);
+
+          /* At 1:1 the NaN voxel is a block of its own: NaN, the mean of nothing. */
+          if (isnan (want))
+            g_assert_true (isnan (got));
+          else
+            g_assert_cmpfloat (got, ==, want);
+        }
+}
+
+static void
+test_reduce (void)
+{
+  const int bits[] = { 8, 16, 32 };
+
+  for (gsize b = 0; b < G_N_ELEMENTS (bits); b++)
+    for (guint s = 1; s <= 8; s *= 2)
+      {
+        FormulaSource f = { bits[b], { 61, 47, 38 } };
+        EvoxSampleType type = bits[b] == 8 ? EVOX_SAMPLE_U8 : bits[b] == 16 ? EVOX_SAMPLE_U16
+                                                                            : EVOX_SAMPLE_F32;
+        g_autoptr(EvoxVoxelSource) source = evox_voxel_source_new (f.dims, type, "formula",
+                                                                   formula_read_box, &f, NULL);
+        g_autoptr(EvoxProgress) progress = evox_progress_new ();
+        g_autoptr(GError) error = NULL;
+        g_autoptr(EvoxVolume) reduced = evox_voxel_source_reduce (source, s, progress, NULL,
+                                                                  &error);
+
+        g_assert_no_error (error);
+        assert_block_means (reduced, bits[b], f.dims, s);
+        /* One read of s planes per reduced plane: each voxel read once. */
+        g_assert_cmpuint (f.n_reads, ==, (38 + s - 1) / s);
+        g_assert_cmpfloat (evox_progress_get_fraction (progress), ==, 1.0);
+      }
+}
+
+/* The smallest power of two whose reduced voxels fit the budget. */
+static void
+test_fitting_scale (void)
+{
+  FormulaSource f = { 16, { 1000, 600, 300 } };
+  g_autoptr(EvoxVoxelSource) source = evox_voxel_source_new (f.dims, EVOX_SAMPLE_U16, "formula",
+                                                             formula_read_box, &f, NULL);
+  /* 1000 x 600 x 300 u16: 360 MB at 1:1, 500 x 300 x 150 x 2 = 45 MB at 1:2, 250 x 150 x 75
+   * x 2 = 5.625 MB at 1:4, 125 x 75 x 38 x 2 = 712500 B at 1:8. */
+  g_assert_cmpuint (evox_voxel_source_fitting_scale (source, 360000000), ==, 1);
+  g_assert_cmpuint (evox_voxel_source_fitting_scale (source, 359999999), ==, 2);
+  g_assert_cmpuint (evox_voxel_source_fitting_scale (source, 45000000), ==, 2);
+  g_assert_cmpuint (evox_voxel_source_fitting_scale (source, 44999999), ==, 4);
+  g_assert_cmpuint (evox_voxel_source_fitting_scale (source, 712500), ==, 8);
+  g_assert_cmpuint (evox_voxel_source_fitting_scale (source, 712499), ==, 16);
+}
+
+static void
+test_cancel (void)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  FormulaSource f = { 8, { 61, 47, 38 }, 0, 2, cancellable };
+  g_autoptr(EvoxVoxelSource) source = evox_voxel_source_new (f.dims, EVOX_SAMPLE_U8, "formula",
+                                                             formula_read_box, &f, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) reduced = evox_voxel_source_reduce (source, 4, NULL, cancellable,
+                                                            &error);
+
+  /* Stopped at the next slab after the cancel, not at the end. */
+  g_assert_null (reduced);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (f.n_reads, ==, 2);
+}
+
+/* Through the loader, a TIFF and an HDF5 file over a forced cap open reduced with their source;
+ * under it, they open whole. */
+static void
+test_loader_reduces (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tif = g_build_filename (dir, "big.tif", NULL);
+  g_autofree char *h5 = g_build_filename (dir, "big.h5", NULL);
+  const TiffCase c = { "u8", 8, COMPRESSION_NONE, 0, 8, FALSE };
+  const char *paths[] = { tif, h5 };
+  const gsize dims[3] = { NX, NY, NZ };
+
+  write_tiff (tif, &c, NX, NY, NZ);
+  write_hdf5 (h5, 8, NULL, FALSE, FALSE);
+  for (gsize p = 0; p < G_N_ELEMENTS (paths); p++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(EvoxVolume) whole = evox_volume_load (paths[p], NULL, NULL, NULL, &error);
+      g_autoptr(EvoxVolume) reduced = NULL;
+      g_autoptr(GCancellable) cancelled = g_cancellable_new ();
+      EvoxVoxelSource *source;
+      double spacing[3];
+      guint scale = 0;
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (evox_volume_get_reduction (whole), ==, 1);
+      g_assert_null (evox_voxel_source_get_attached (whole, NULL));
+
+      /* 37 x 29 x 6 u8 is 6438 bytes of voxels and 16958 with its fine histograms and
+       * layers, over a cap of 10000; half the cap holds 1:2 (19 x 15 x 3 = 855 bytes of voxels,
+       * 8171 in all). */
+      g_setenv ("EVOX_MEMORY_LIMIT", "10000", TRUE);
+      reduced = evox_volume_load (paths[p], NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+      source = evox_voxel_source_get_attached (reduced, &scale);
+      g_assert_nonnull (source);
+      g_assert_cmpuint (scale, ==, 2);
+      g_assert_true (evox_volume_is_frozen (reduced));
+      assert_block_means (reduced, 8, dims, 2);
+      g_assert_nonnull (strstr (evox_volume_get_metadata (reduced, "info.on demand"), "1:2"));
+      evox_volume_get_spacing (reduced, spacing);
+      g_assert_cmpfloat (spacing[0], ==, 2.0);
+      assert_boxes (source, whole, 8);
+      g_assert_true (evox_volume_build_histograms (reduced, NULL, NULL, &error));
+      g_assert_no_error (error);
+      /* The methods paragraph says what was computed at what scale. */
+      {
+        g_autoptr(EvoxDocument) document = evox_document_new ();
+        g_autoptr(EvoxSession) session = NULL;
+        g_autofree char *methods = NULL;
+
+        evox_document_set_volume (document, reduced, "big", paths[p]);
+        session = evox_session_capture (document, NULL, &error);
+        g_assert_no_error (error);
+        methods = evox_methods_format (session, reduced);
+        g_assert_nonnull (strstr (methods, "held at 1:2 (the means of 2 x 2 x 2 blocks), and "
+                                           "what follows was computed at 1:2."));
+      }
+
+      /* A cancelled load reports the cancel, not the cap. */
+      g_cancellable_cancel (cancelled);
+      g_clear_object (&reduced);
+      reduced = evox_volume_load (paths[p], NULL, NULL, cancelled, &error);
+      g_assert_null (reduced);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_clear_error (&error);
+
+      /* Too small even reduced (855 bytes of voxels fit half of 3000, not their histograms):
+       * said so, naming the file. */
+      g_setenv ("EVOX_MEMORY_LIMIT", "3000", TRUE);
+      reduced = evox_volume_load (paths[p], NULL, NULL, NULL, &error);
+      g_assert_null (reduced);
+      g_assert_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE);
+      g_assert_nonnull (strstr (error->message, paths[p]));
+      g_unsetenv ("EVOX_MEMORY_LIMIT");
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* `evox info` on a file over the cap: it opens, and says at what scale. */
+static void
+test_cli_info (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tif = g_build_filename (dir, "big.tif", NULL);
+  const TiffCase c = { "u8", 8, COMPRESSION_NONE, 0, 8, FALSE };
+  g_auto(GStrv) envp = g_environ_setenv (g_get_environ (), "EVOX_MEMORY_LIMIT", "10000",
+                                         TRUE);
+  const char *evox = g_getenv ("EVOX");
+
+  if (evox == NULL)
+    {
+      g_test_skip ("EVOX is not set (run under meson test)");
+      return;
+    }
+  write_tiff (tif, &c, NX, NY, NZ);
+  {
+    const char *argv[] = { evox, "info", tif, NULL };
+    g_auto(EvoxTestRun) run = evox_test_spawn (argv, envp, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "19 x 15 x 3 voxels"));
+    g_assert_nonnull (strstr (run.out, "on demand    1:2 in memory"));
+    g_assert_nonnull (strstr (run.out, "full resolution 37 x 29 x 6 read on demand"));
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* Files damaged after they were opened, and chunks never written: errors naming the file. */
+static void
+test_damaged (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  const TiffCase plain = { "plain", 16, COMPRESSION_NONE, 0, 4, FALSE };
+  const TiffCase deflate = { "deflate", 16, COMPRESSION_ADOBE_DEFLATE, 16, 0, FALSE };
+  const TiffCase *cases[] = { &plain, &deflate };
+  const gsize o[3] = { 0, 0, NZ - 1 }, s[3] = { NX, NY, 1 };
+  guint16 plane[NX * NY];
+
+  for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
+    for (int read_first = 0; read_first < 2; read_first++)
+      {
+        g_autofree char *name = g_strdup_printf ("%s-%d.tif", cases[c]->name, read_first);
+        g_autofree char *path = g_build_filename (dir, name, NULL);
+        g_autoptr(EvoxVoxelSource) source = NULL;
+        g_autoptr(GError) error = NULL;
+        GStatBuf st;
+
+        write_tiff (path, cases[c], NX, NY, NZ);
+        source = evox_tiff_open_source (path, NULL, &error);
+        g_assert_no_error (error);
+        if (read_first)
+          g_assert_true (evox_voxel_source_read_box (source, (gsize[3]) { 0, 0, 0 }, s, plane,
+                                                     &error));
+        g_assert_cmpint (g_stat (path, &st), ==, 0);
+        g_assert_cmpint (truncate (path, st.st_size / 3), ==, 0);
+        g_test_message ("%s", name);
+        g_assert_false (evox_voxel_source_read_box (source, o, s, plane, &error));
+        g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
+        g_assert_nonnull (strstr (error->message, name));
+      }
+
+  {
+    const hsize_t chunk[3] = { 2, 8, 8 };
+    g_autofree char *path = g_build_filename (dir, "partial.h5", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxVoxelSource) source = NULL;
+    g_autoptr(EvoxVolume) volume = NULL;
+
+    write_hdf5 (path, 16, chunk, FALSE, TRUE);
+    source = evox_hdf5_open_source (path, &error);
+    g_assert_null (source);
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
+    g_assert_nonnull (strstr (error->message, "never written"));
+    g_clear_error (&error);
+    /* Over the cap, the loader says what is wrong with the file rather than the cap. */
+    g_setenv ("EVOX_MEMORY_LIMIT", "10000", TRUE);
+    volume = evox_volume_load (path, NULL, NULL, NULL, &error);
+    g_unsetenv ("EVOX_MEMORY_LIMIT");
+    g_assert_null (volume);
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
+    g_assert_nonnull (strstr (error->message, "partial.h5"));
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
+  TIFFSetWarningHandler (NULL);
+  TIFFSetErrorHandler (NULL);
+  g_test_add_func ("/Evox/OnDemand/tiff-boxes", test_tiff_boxes);
+  g_test_add_func ("/Evox/OnDemand/hdf5-boxes", test_hdf5_boxes);
+  g_test_add_func ("/Evox/OnDemand/reduce", test_reduce);
+  g_test_add_func ("/Evox/OnDemand/fitting-scale", test_fitting_scale);
+  g_test_add_func ("/Evox/OnDemand/cancel", test_cancel);
+  g_test_add_func ("/Evox/OnDemand/loader-reduces", test_loader_reduces);
+  g_test_add_func ("/Evox/OnDemand/cli-info", test_cli_info);
+  g_test_add_func ("/Evox/OnDemand/damaged", test_damaged);
+  return g_test_run ();
+}
