@@ -98,6 +98,13 @@ _evox_renderer_get_ray_level (EvoxRenderer *self)
   return _evox_bricks_get_ray_level (self->res.bricks);
 }
 
+EvoxBricks *
+_evox_renderer_get_bricks (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), NULL);
+  return self->res.bricks;
+}
+
 /* GL programs */
 
 /* defines (may be NULL) goes right after the #version line. */
