@@ -746,6 +746,22 @@ test_rays_coarser_level (void)
     g_assert_cmpint (finest, ==, 0);
     g_assert_cmpint (coarsest, ==, 1);
     g_assert_cmpuint (evox_test_count_not_background (pixels, 80 * 60), >, 80 * 60 / 5);
+    /* Each level's own min/max grid bounds its samples: skipping changes nothing, across the
+     * seams between levels too. */
+    for (guint m = 0; m < 2; m++)
+      {
+        g_autofree guint8 *skipped = NULL;
+        g_autofree guint8 *all = NULL;
+        guint largest;
+
+        evox_volume_style_set_mode (style, m == 0 ? EVOX_RAY_MIP : EVOX_RAY_COMPOSITE);
+        skipped = evox_test_render (renderer, 80, 60, FALSE);
+        _evox_renderer_set_skipping (renderer, FALSE);
+        all = evox_test_render (renderer, 80, 60, FALSE);
+        _evox_renderer_set_skipping (renderer, TRUE);
+        g_assert_cmpuint (count_differing (skipped, all, 80 * 60, &largest), ==, 0);
+      }
+    evox_volume_style_set_mode (style, EVOX_RAY_MIP);
   }
   /* A budget of 2 x 16 bricks (half for the slices' tiles): 72 x 40 x 36 takes level 2 or
    * coarser (level 1 alone would need 6 x 4 x 3 = 72 bricks). */

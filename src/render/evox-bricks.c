@@ -53,6 +53,7 @@ struct _EvoxBricks
   int         ray_finest;        /* the levels of the last plan, -1 before one */
   int         ray_coarsest;
   guint       ray_bricks;
+  double      ray_pixels;        /* EVOX_BRICKS_RAY_PIXELS, or EVOX_RAY_PIXELS's */
 
   /* The levels the rays want, while a thread computes them. */
   GCancellable *cancellable;
@@ -144,6 +145,15 @@ _evox_bricks_new (EvoxVolume *volume,
     self->ray_size /= 2;
   self->slot_of = g_hash_table_new (g_int64_hash, g_int64_equal);
   self->ray_finest = self->ray_coarsest = -1;
+  /* Benchmarks: 0 takes level 0 wherever the atlas has room. */
+  self->ray_pixels = EVOX_BRICKS_RAY_PIXELS;
+  if (g_getenv ("EVOX_RAY_PIXELS") != NULL)
+    {
+      double pixels = g_ascii_strtod (g_getenv ("EVOX_RAY_PIXELS"), NULL);
+
+      if (isfinite (pixels) && pixels >= 0)
+        self->ray_pixels = pixels;
+    }
   return self;
 }
 
@@ -997,7 +1007,7 @@ plan_rays (EvoxBricks   *self,
       double p = pixels[i];
       guint level = 0;
 
-      while (level < root.level && p * (double) ((gsize) 1 << level) < EVOX_BRICKS_RAY_PIXELS)
+      while (level < root.level && p * (double) ((gsize) 1 << level) < self->ray_pixels)
         level++;
       want[i] = level;
     }
@@ -1286,6 +1296,10 @@ _evox_bricks_prepare_rays (EvoxBricks    *self,
     glBindTexture (GL_TEXTURE_3D, 0);
   }
 
+  if (self->ray_finest != (int) finest || self->ray_coarsest != (int) coarsest ||
+      self->ray_bricks != nodes->len)
+    g_debug ("Rays through %u bricks of levels %u to %u (%u slots, %u uploads so far)",
+             nodes->len, finest, coarsest, self->n_slots, self->n_uploads);
   self->ray_finest = (int) finest;
   self->ray_coarsest = (int) coarsest;
   self->ray_bricks = nodes->len;

@@ -824,6 +824,12 @@ upload_volume (EvoxRenderer *self)
     return;
 
   max_size = max_texture_size (self);
+  /* For benchmarks: bricks where one texture would do, the GPU's own limits kept. */
+  if (env_limit ("EVOX_FORCE_BRICKS") != 0)
+    {
+      start_bricks (self, max_size, "forced (EVOX_FORCE_BRICKS)");
+      return;
+    }
   for (guint a = 0; a < 3; a++)
     if (self->dims[a] > (gsize) max_size)
       {
