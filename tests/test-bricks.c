@@ -608,6 +608,21 @@ waves_volume (gsize nx,
   return volume;
 }
 
+/* The Volume view of `volume` over 0..255 with `style` (its slices hidden). */
+static EvoxRenderer *
+ray_renderer_new (EvoxVolume      *volume,
+                  EvoxVolumeStyle *style)
+{
+  EvoxRenderer *renderer = evox_test_renderer_new_realized ();
+
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_range (renderer, 0, 255);
+  evox_renderer_set_view (renderer, EVOX_VIEW_VOLUME);
+  evox_volume_style_set_show_slices (style, FALSE);
+  evox_renderer_set_volume_style (renderer, style);
+  return renderer;
+}
+
 static gsize
 count_differing (const guint8 *a,
                  const guint8 *b,
@@ -649,14 +664,9 @@ test_rays_same_as_unbricked (void)
 
   if (!evox_test_need_gl ())
     return;
-  renderer = evox_test_renderer_new_realized ();
-  evox_renderer_set_volume (renderer, volume, 0);
-  evox_renderer_set_range (renderer, 0, 255);
-  evox_renderer_set_view (renderer, EVOX_VIEW_VOLUME);
-  evox_volume_style_set_show_slices (style, FALSE);
   evox_volume_style_set_iso_level (style, 150);
   evox_volume_style_set_points (style, values, opacities, 2);
-  evox_renderer_set_volume_style (renderer, style);
+  renderer = ray_renderer_new (volume, style);
   evox_camera_orbit (evox_renderer_get_camera (renderer), 25, 15);
   for (guint m = 0; m < G_N_ELEMENTS (modes); m++)
     {
@@ -712,13 +722,8 @@ test_rays_coarser_level (void)
 
   if (!evox_test_need_gl ())
     return;
-  renderer = evox_test_renderer_new_realized ();
-  evox_renderer_set_volume (renderer, volume, 0);
-  evox_renderer_set_range (renderer, 0, 255);
-  evox_renderer_set_view (renderer, EVOX_VIEW_VOLUME);
-  evox_volume_style_set_show_slices (style, FALSE);
   evox_volume_style_set_mode (style, EVOX_RAY_MIP);
-  evox_renderer_set_volume_style (renderer, style);
+  renderer = ray_renderer_new (volume, style);
   _evox_renderer_set_brick_limits (renderer, RAY_MAX_TEXTURE, RAY_BRICK, 0);
 
   /* 72 voxels across about 30 pixels: a voxel is 0.4 pixel, level 2's 1.7. */

@@ -331,25 +331,13 @@ new_level (EvoxVolume *volume,
   return out;
 }
 
-EvoxVolume *
-_evox_bricks_downsample (EvoxVolume *volume,
-                         guint       channel)
+static void
+fill_means (EvoxSampleType  type,
+            gconstpointer   data,
+            const gsize     dims[3],
+            gpointer        out_data,
+            const gsize     odims[3])
 {
-  EvoxSampleType type;
-  EvoxVolume *out;
-  gconstpointer data;
-  gpointer out_data;
-  gsize dims[3], odims[3];
-
-  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
-  g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), NULL);
-
-  out = new_level (volume, channel, dims, odims);
-  if (out == NULL)
-    return NULL;
-  type = evox_volume_get_sample_type (volume);
-  data = evox_volume_get_data (volume, channel);
-  out_data = evox_volume_get_data_mut (out, 0);
 #pragma omp parallel for schedule(dynamic, 1)
   for (gsize z = 0; z < odims[2]; z++)
     {
@@ -395,8 +383,6 @@ _evox_bricks_downsample (EvoxVolume *volume,
           break;
         }
     }
-  evox_volume_freeze (out);
-  return out;
 }
 
 #undef MEANS_INTEGER
@@ -438,25 +424,13 @@ block_mode (double *values,
   return best;
 }
 
-EvoxVolume *
-_evox_bricks_downsample_mode (EvoxVolume *volume,
-                              guint       channel)
+static void
+fill_modes (EvoxSampleType  type,
+            gconstpointer   data,
+            const gsize     dims[3],
+            gpointer        out_data,
+            const gsize     odims[3])
 {
-  EvoxSampleType type;
-  EvoxVolume *out;
-  gconstpointer data;
-  gpointer out_data;
-  gsize dims[3], odims[3];
-
-  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
-  g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), NULL);
-
-  out = new_level (volume, channel, dims, odims);
-  if (out == NULL)
-    return NULL;
-  type = evox_volume_get_sample_type (volume);
-  data = evox_volume_get_data (volume, channel);
-  out_data = evox_volume_get_data_mut (out, 0);
 #pragma omp parallel for schedule(dynamic, 1)
   for (gsize z = 0; z < odims[2]; z++)
     for (gsize y = 0; y < odims[1]; y++)
@@ -480,8 +454,42 @@ _evox_bricks_downsample_mode (EvoxVolume *volume,
           else
             ((float *) out_data)[at] = (float) mode;
         }
+}
+
+/* The next level of `volume`'s channel: modes for labels and classes, means otherwise. */
+static EvoxVolume *
+downsample (gboolean    categorical,
+            EvoxVolume *volume,
+            guint       channel)
+{
+  EvoxVolume *out;
+  gsize dims[3], odims[3];
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
+  g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), NULL);
+
+  out = new_level (volume, channel, dims, odims);
+  if (out == NULL)
+    return NULL;
+  (categorical ? fill_modes : fill_means) (evox_volume_get_sample_type (volume),
+                                           evox_volume_get_data (volume, channel), dims,
+                                           evox_volume_get_data_mut (out, 0), odims);
   evox_volume_freeze (out);
   return out;
+}
+
+EvoxVolume *
+_evox_bricks_downsample (EvoxVolume *volume,
+                         guint       channel)
+{
+  return downsample (FALSE, volume, channel);
+}
+
+EvoxVolume *
+_evox_bricks_downsample_mode (EvoxVolume *volume,
+                              guint       channel)
+{
+  return downsample (TRUE, volume, channel);
 }
 
 gboolean
@@ -490,16 +498,6 @@ _evox_bricks_is_categorical (EvoxVolume *volume,
 {
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
   return evox_profile_default_sampling (volume, channel) == EVOX_PROFILE_NEAREST;
-}
-
-/* The next level of `volume`'s channel as these bricks' pyramid makes it. */
-static EvoxVolume *
-downsample (gboolean    categorical,
-            EvoxVolume *volume,
-            guint       channel)
-{
-  return categorical ? _evox_bricks_downsample_mode (volume, channel)
-                     : _evox_bricks_downsample (volume, channel);
 }
 
 /* The volume and channel that hold a level's voxels. */
@@ -571,21 +569,11 @@ upload (GLuint        *texture,
                                                                                    : GL_R32F;
   GLenum pixel_type = type == EVOX_SAMPLE_U8 ? GL_UNSIGNED_BYTE
                       : type == EVOX_SAMPLE_U16 ? GL_UNSIGNED_SHORT : GL_FLOAT;
-  GLint alignment = 4;
   GLenum status;
 
   _evox_gl_drain_errors ();
-  glGenTextures (1, texture);
-  glActiveTexture (GL_TEXTURE0);
-  glBindTexture (GL_TEXTURE_3D, *texture);
-  _evox_gl_set_texture_parameters (GL_TEXTURE_3D);
-  glGetIntegerv (GL_UNPACK_ALIGNMENT, &alignment);
-  glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
-  glTexImage3D (GL_TEXTURE_3D, 0, internal_format, (GLsizei) size[0], (GLsizei) size[1],
-                (GLsizei) size[2], 0, GL_RED, pixel_type, pixels);
-  glPixelStorei (GL_UNPACK_ALIGNMENT, alignment);
-  status = glGetError ();
-  glBindTexture (GL_TEXTURE_3D, 0);
+  status = _evox_gl_upload_texture_3d (GL_TEXTURE0, texture, internal_format, size, GL_RED,
+                                       pixel_type, pixels);
   if (status != GL_NO_ERROR)
     {
       glDeleteTextures (1, texture);
@@ -1280,21 +1268,14 @@ _evox_bricks_prepare_rays (EvoxBricks    *self,
                i2++)
             memcpy (table + 4 * ((k * n_pages[1] + j) * n_pages[0] + i2), entry, sizeof entry);
     }
-  if (self->pages == 0)
-    glGenTextures (1, &self->pages);
-  {
-    GLint alignment = 4;
-
-    glActiveTexture (GL_TEXTURE0);
-    glBindTexture (GL_TEXTURE_3D, self->pages);
-    _evox_gl_set_texture_parameters (GL_TEXTURE_3D);
-    glGetIntegerv (GL_UNPACK_ALIGNMENT, &alignment);
-    glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
-    glTexImage3D (GL_TEXTURE_3D, 0, GL_RGBA16UI, (GLsizei) n_pages[0], (GLsizei) n_pages[1],
-                  (GLsizei) n_pages[2], 0, GL_RGBA_INTEGER, GL_UNSIGNED_SHORT, table);
-    glPixelStorei (GL_UNPACK_ALIGNMENT, alignment);
-    glBindTexture (GL_TEXTURE_3D, 0);
-  }
+  /* A few texels a page: made anew for each plan. */
+  if (self->pages != 0)
+    glDeleteTextures (1, &self->pages);
+  self->pages = 0;
+  _evox_gl_drain_errors ();
+  if (_evox_gl_upload_texture_3d (GL_TEXTURE0, &self->pages, GL_RGBA16UI, n_pages,
+                                  GL_RGBA_INTEGER, GL_UNSIGNED_SHORT, table) != GL_NO_ERROR)
+    return FALSE;
 
   if (self->ray_finest != (int) finest || self->ray_coarsest != (int) coarsest ||
       self->ray_bricks != nodes->len)

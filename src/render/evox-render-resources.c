@@ -619,6 +619,18 @@ upload_texture_3d (GLenum         unit,
   return status;
 }
 
+GLenum
+_evox_gl_upload_texture_3d (GLenum         unit,
+                            GLuint        *texture,
+                            GLint          internal_format,
+                            const gsize    dims[3],
+                            GLenum         format,
+                            GLenum         type,
+                            gconstpointer  pixels)
+{
+  return upload_texture_3d (unit, texture, internal_format, dims, format, type, pixels);
+}
+
 /* (Re)fills the nearest-sampled, edge-clamped 2D RGBA texture `*texture` on texture unit `unit`
  * (made on first use) from `pixels`, whose rows are aligned to `unpack_alignment` bytes. Leaves
  * unit 0 active and nothing bound. */

@@ -432,6 +432,14 @@ upload_texture (GLenum         target,
   glActiveTexture (GL_TEXTURE0);
 }
 
+static void
+upload_bricks (EvoxVolumePass *pass)
+{
+  upload_texture (GL_TEXTURE_3D, BRICKS_UNIT, &pass->bricks_texture, GL_RG32F, pass->brick_dims,
+                  GL_RG, GL_FLOAT, pass->bricks, FALSE);
+  pass->bricks_dirty = FALSE;
+}
+
 /* Forgets the levels' grids when the volume or channel changes. */
 static void
 set_bricks_volume (EvoxVolumePass *pass,
@@ -455,18 +463,14 @@ sync_bricks (EvoxVolumePass *pass,
       !pass->bricks_bricked)
     {
       if (pass->bricks_dirty)
-        upload_texture (GL_TEXTURE_3D, BRICKS_UNIT, &pass->bricks_texture, GL_RG32F,
-                        pass->brick_dims, GL_RG, GL_FLOAT, pass->bricks, FALSE);
-      pass->bricks_dirty = FALSE;
+        upload_bricks (pass);
       return;
     }
   set_bricks_volume (pass, volume, channel);
   pass->bricks_bricked = FALSE;
   g_free (pass->bricks);
   pass->bricks = _evox_volume_bricks_new (volume, channel, pass->brick_dims);
-  upload_texture (GL_TEXTURE_3D, BRICKS_UNIT, &pass->bricks_texture, GL_RG32F, pass->brick_dims,
-                  GL_RG, GL_FLOAT, pass->bricks, FALSE);
-  pass->bricks_dirty = FALSE;
+  upload_bricks (pass);
 }
 
 /* A bricked volume's min/max grids: level l's made from the level itself (so it bounds every
@@ -487,9 +491,7 @@ sync_level_bricks (EvoxVolumePass      *pass,
       pass->bricks_coarsest == rays->coarsest)
     {
       if (pass->bricks_dirty)
-        upload_texture (GL_TEXTURE_3D, BRICKS_UNIT, &pass->bricks_texture, GL_RG32F,
-                        pass->brick_dims, GL_RG, GL_FLOAT, pass->bricks, FALSE);
-      pass->bricks_dirty = FALSE;
+        upload_bricks (pass);
       return;
     }
   set_bricks_volume (pass, volume, channel);
@@ -527,9 +529,7 @@ sync_level_bricks (EvoxVolumePass      *pass,
           memcpy (pass->bricks + 2 * (((gsize) pass->grid_offset[l] + k) * layer + j * first[0]),
                   pass->level_grids[l] + 2 * (k * d[1] + j) * d[0], 2 * d[0] * sizeof (float));
     }
-  upload_texture (GL_TEXTURE_3D, BRICKS_UNIT, &pass->bricks_texture, GL_RG32F, pass->brick_dims,
-                  GL_RG, GL_FLOAT, pass->bricks, FALSE);
-  pass->bricks_dirty = FALSE;
+  upload_bricks (pass);
 }
 
 /* The opacity table of the style over the data's range; TRUE when it changed. */
