@@ -178,9 +178,10 @@ _evox_bricks_unrealize (EvoxBricks *self)
   if (self->pages != 0)
     glDeleteTextures (1, &self->pages);
   self->atlas = self->pages = 0;
+  /* The table's keys live in the slots. */
+  g_hash_table_remove_all (self->slot_of);
   g_clear_pointer (&self->slots, g_free);
   self->n_slots = 0;
-  g_hash_table_remove_all (self->slot_of);
   self->ray_bytes = 0;
   self->ray_failed = FALSE;
 }

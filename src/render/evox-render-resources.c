@@ -788,7 +788,8 @@ bricks_ready (gpointer data,
 }
 
 /* Draws the volume from bricks from now on: tiles of its slices at full resolution (or the
- * level the budget allows) and a level of the pyramid that fits one texture for the rays. */
+ * level the budget allows) and bricks of the pyramid at the levels each view needs for the
+ * rays. */
 static void
 start_bricks (EvoxRenderer *self,
               guint         max_size,
