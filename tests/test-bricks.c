@@ -786,6 +786,96 @@ test_rays_coarser_level (void)
   evox_test_renderer_free (renderer);
 }
 
+/* A window's frame (evox_renderer_draw into a framebuffer with depth, as a GtkGLArea has),
+ * read back bottom row first. */
+static guint8 *
+window_frame (EvoxRenderer *renderer,
+              int           width,
+              int           height)
+{
+  guint8 *pixels = g_malloc ((gsize) width * height * 4);
+  GLuint framebuffer, renderbuffers[2];
+
+  glGenFramebuffers (1, &framebuffer);
+  glGenRenderbuffers (2, renderbuffers);
+  glBindFramebuffer (GL_FRAMEBUFFER, framebuffer);
+  glBindRenderbuffer (GL_RENDERBUFFER, renderbuffers[0]);
+  glRenderbufferStorage (GL_RENDERBUFFER, GL_RGBA8, width, height);
+  glBindRenderbuffer (GL_RENDERBUFFER, renderbuffers[1]);
+  glRenderbufferStorage (GL_RENDERBUFFER, GL_DEPTH24_STENCIL8, width, height);
+  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER,
+                             renderbuffers[0]);
+  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_DEPTH_STENCIL_ATTACHMENT, GL_RENDERBUFFER,
+                             renderbuffers[1]);
+  evox_renderer_draw (renderer, width, height);
+  glPixelStorei (GL_PACK_ALIGNMENT, 1);
+  glReadPixels (0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, pixels);
+  glBindFramebuffer (GL_FRAMEBUFFER, 0);
+  glDeleteRenderbuffers (2, renderbuffers);
+  glDeleteFramebuffers (1, &framebuffer);
+  return pixels;
+}
+
+static void
+count_changed (gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+/* Window frames never wait for the pyramid. The first frame that needs only level 0 casts its
+ * rays at once; dragging plans for the half-size picture, which wants level 1 in places: that
+ * frame still draws, from the last plan's bricks, while a thread computes level 1, and once it
+ * is in (the renderer says "changed") the next frame takes it. */
+static void
+test_rays_window_frames (void)
+{
+  g_autoptr(EvoxVolume) volume = waves_volume (72, 40, 36);
+  g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
+  EvoxRenderer *renderer;
+  guint changed = 0;
+  int finest, coarsest;
+  guint n_bricks;
+
+  if (!evox_test_need_gl ())
+    return;
+  evox_volume_style_set_mode (style, EVOX_RAY_MIP);
+  renderer = ray_renderer_new (volume, style);
+  _evox_renderer_set_brick_limits (renderer, RAY_MAX_TEXTURE, RAY_BRICK, 0);
+  g_signal_connect_swapped (renderer, "changed", G_CALLBACK (count_changed), &changed);
+  /* 72 voxels across about 300 pixels: level 0 everywhere; at half size, level 1 somewhere. */
+  {
+    g_autofree guint8 *pixels = window_frame (renderer, 320, 240);
+
+    _evox_bricks_get_ray_levels (_evox_renderer_get_bricks (renderer), &finest, &coarsest,
+                                 &n_bricks);
+    g_test_message ("window frame: levels %d..%d, %u bricks", finest, coarsest, n_bricks);
+    g_assert_cmpint (finest, ==, 0);
+    g_assert_cmpuint (evox_test_count_not_background (pixels, 320 * 240), >, 320 * 240 / 5);
+  }
+  evox_renderer_set_interactive (renderer, TRUE);
+  {
+    g_autofree guint8 *pixels = window_frame (renderer, 320, 240);
+
+    /* Drawn, from the last plan (level 1 is not in yet). */
+    g_assert_cmpint (_evox_bricks_get_ray_level (_evox_renderer_get_bricks (renderer)), ==, 0);
+    g_assert_cmpuint (evox_test_count_not_background (pixels, 320 * 240), >, 320 * 240 / 5);
+  }
+  changed = 0;
+  while (changed == 0)
+    g_main_context_iteration (NULL, TRUE);
+  {
+    g_autofree guint8 *pixels = window_frame (renderer, 320, 240);
+
+    _evox_bricks_get_ray_levels (_evox_renderer_get_bricks (renderer), &finest, &coarsest,
+                                 &n_bricks);
+    g_test_message ("dragging: levels %d..%d, %u bricks", finest, coarsest, n_bricks);
+    g_assert_cmpint (coarsest, >=, 1);
+    g_assert_cmpuint (evox_test_count_not_background (pixels, 320 * 240), >, 320 * 240 / 5);
+  }
+  g_signal_handlers_disconnect_by_data (renderer, &changed);
+  evox_test_renderer_free (renderer);
+}
+
 static void
 set_flag (gpointer data,
           gpointer unused)
@@ -907,6 +997,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Bricks/ray-level-in-thread", test_ray_level_in_thread);
   g_test_add_func ("/Evox/Bricks/rays-same-as-unbricked", test_rays_same_as_unbricked);
   g_test_add_func ("/Evox/Bricks/rays-coarser-level", test_rays_coarser_level);
+  g_test_add_func ("/Evox/Bricks/rays-window-frames", test_rays_window_frames);
   status = g_test_run ();
   evox_test_gl_clear ();
   return status;

@@ -54,6 +54,7 @@ struct _EvoxBricks
   int         ray_coarsest;
   guint       ray_bricks;
   double      ray_pixels;        /* EVOX_BRICKS_RAY_PIXELS, or EVOX_RAY_PIXELS's */
+  EvoxBrickRays last_rays;       /* what the last plan drew (valid while pages != 0) */
 
   /* The levels the rays want, while a thread computes them. */
   GCancellable *cancellable;
@@ -1239,7 +1240,11 @@ _evox_bricks_prepare_rays (EvoxBricks    *self,
   if (!wait && !level_ready (self, coarsest))
     {
       start_computing (self, coarsest);
-      return FALSE;
+      /* Meanwhile the last plan's bricks, all still in their slots, draw the view. */
+      if (self->pages == 0)
+        return FALSE;
+      *rays = self->last_rays;
+      return TRUE;
     }
 
   self->ray_frame++;
@@ -1254,9 +1259,13 @@ _evox_bricks_prepare_rays (EvoxBricks    *self,
 
       if (fresh && !upload_ray_brick (self, node->level, node->j, slot))
         {
-          /* The slot holds nothing valid: forget it. */
+          /* The slot holds nothing valid: forget it, and the last plan, whose slots may be
+           * taken by now. */
           g_hash_table_remove (self->slot_of, &self->slots[slot].key);
           self->slots[slot].key = 0;
+          if (self->pages != 0)
+            glDeleteTextures (1, &self->pages);
+          self->pages = 0;
           return FALSE;
         }
       entry[0] = (guint16) (slot % self->atlas_slots[0]);
@@ -1296,5 +1305,6 @@ _evox_bricks_prepare_rays (EvoxBricks    *self,
   rays->page = P;
   rays->finest = finest;
   rays->coarsest = coarsest;
+  self->last_rays = *rays;
   return TRUE;
 }

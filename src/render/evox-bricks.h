@@ -113,9 +113,10 @@ typedef struct
  * screen, coarser where the atlas (half the budget, the texture size) is short, regions whose
  * voxels look smallest first. Bricks stay in the atlas between frames; a new plan uploads only
  * the bricks it lacks, over the ones drawn longest ago. With wait FALSE, levels not computed
- * yet are computed in a thread (the ready function says when) and FALSE comes back meanwhile,
- * so a frame never waits for the pyramid; with wait TRUE (exports, the command line, tests)
- * they are computed now. FALSE too when the GPU takes no atlas. */
+ * yet are computed in a thread (the ready function says when) and meanwhile the last plan's
+ * bricks come back (FALSE before the first plan), so a frame never waits for the pyramid; with
+ * wait TRUE (exports, the command line, tests) they are computed now. FALSE too when the GPU
+ * takes no atlas. */
 gboolean        _evox_bricks_prepare_rays     (EvoxBricks   *bricks,
                                                const float   mvp[16],
                                                const int     viewport[2],
